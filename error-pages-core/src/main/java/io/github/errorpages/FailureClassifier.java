@@ -1,0 +1,194 @@
+package io.github.errorpages;
+
+import io.github.errorpages.internal.JdkCauseClassifier;
+import io.github.errorpages.internal.Resilience4jCauseClassifier;
+import io.github.errorpages.spi.CauseClassifier;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds out why an upstream call failed by walking a {@link Throwable}'s cause chain.
+ *
+ * <p>The rules, in order:
+ * <ol>
+ *   <li>An {@link UpstreamFailureException} anywhere in the chain wins: its {@link UpstreamFailure} is
+ *       returned as is (the nearest one to the top if there are several).</li>
+ *   <li>Otherwise every throwable of the chain (causes and suppressed exceptions, at most
+ *       {@value #MAX_CHAIN} of them, cycles cut) is shown to every {@link CauseClassifier}: the
+ *       extensions first, then the built-in ones for the JDK and Resilience4j. Of all causes found,
+ *       the most specific wins: a DNS error or a certificate error beats the connect failure that
+ *       wraps it, and a connect failure beats a generic "connection closed".</li>
+ *   <li>An exception that nothing recognises is not an upstream failure: {@link #classify(Throwable)}
+ *       returns empty and {@link #classifyOrDefault(Throwable)} returns
+ *       {@link FailureCause#PROXY_INTERNAL_ERROR}. A client abort ({@link CancellationException},
+ *       an interrupted thread) is never an upstream failure either. Classification never throws.</li>
+ * </ol>
+ *
+ * <p>Instances are immutable and thread-safe; create one per application and share it.
+ *
+ * @since 0.1.0
+ */
+public final class FailureClassifier {
+
+    /** The most throwables of one chain that are looked at. */
+    public static final int MAX_CHAIN = 32;
+
+    private static final Logger log = LoggerFactory.getLogger(FailureClassifier.class);
+
+    /** Most specific first: the order in which causes found in one chain beat each other. */
+    private static final List<FailureCause> SPECIFICITY = List.of(
+            FailureCause.DNS_ERROR,
+            FailureCause.DNS_TIMEOUT,
+            FailureCause.TLS_CERTIFICATE_ERROR,
+            FailureCause.TLS_ALERT_RECEIVED,
+            FailureCause.TLS_PROTOCOL_ERROR,
+            FailureCause.DESTINATION_IP_UNROUTABLE,
+            FailureCause.CONNECTION_TIMEOUT,
+            FailureCause.CONNECTION_REFUSED,
+            FailureCause.DESTINATION_UNAVAILABLE,
+            FailureCause.CONNECTION_LIMIT_REACHED,
+            FailureCause.DESTINATION_NOT_FOUND,
+            FailureCause.PROXY_LOOP_DETECTED,
+            FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE,
+            FailureCause.HTTP_RESPONSE_BODY_SIZE,
+            FailureCause.HTTP_PROTOCOL_ERROR,
+            FailureCause.HTTP_RESPONSE_INCOMPLETE,
+            FailureCause.CONNECTION_READ_TIMEOUT,
+            FailureCause.HTTP_RESPONSE_TIMEOUT,
+            FailureCause.CONNECTION_TERMINATED,
+            FailureCause.UPSTREAM_STATUS,
+            FailureCause.PROXY_INTERNAL_ERROR);
+
+    private static final List<CauseClassifier> BUILT_IN =
+            List.of(new Resilience4jCauseClassifier(), new JdkCauseClassifier());
+
+    private final List<CauseClassifier> classifiers;
+    private final Set<Class<?>> failedClassifiers = ConcurrentHashMap.newKeySet();
+
+    private FailureClassifier(List<CauseClassifier> extensions) {
+        List<CauseClassifier> all = new ArrayList<>(extensions);
+        all.addAll(BUILT_IN);
+        this.classifiers = List.copyOf(all);
+    }
+
+    /**
+     * A classifier with the built-in rules and every {@link CauseClassifier} that
+     * {@link ServiceLoader} finds through the thread context class loader (or this class's loader).
+     *
+     * @return a new classifier
+     */
+    public static FailureClassifier ofDefaults() {
+        List<CauseClassifier> found = new ArrayList<>();
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        ServiceLoader.load(CauseClassifier.class, loader != null ? loader : FailureClassifier.class.getClassLoader())
+                .forEach(found::add);
+        return new FailureClassifier(found);
+    }
+
+    /**
+     * A classifier with the built-in rules and the given extensions, which are asked first. No
+     * {@link ServiceLoader} lookup is made.
+     *
+     * @param extensions classifiers for other clients' exceptions, in order; may be empty
+     * @return a new classifier
+     * @throws NullPointerException if {@code extensions} or an element is null
+     */
+    public static FailureClassifier of(List<? extends CauseClassifier> extensions) {
+        return new FailureClassifier(List.copyOf(extensions));
+    }
+
+    /**
+     * Classifies a throwable and its cause chain.
+     *
+     * @param throwable the exception an upstream call ended with; {@code null} gives empty
+     * @return the failure, or empty when the chain holds no recognised upstream failure
+     */
+    public Optional<UpstreamFailure> classify(@Nullable Throwable throwable) {
+        if (throwable == null) {
+            return Optional.empty();
+        }
+        List<Throwable> chain = chainOf(throwable);
+        for (Throwable t : chain) {
+            if (t instanceof UpstreamFailureException) {
+                return Optional.of(((UpstreamFailureException) t).failure());
+            }
+            if (isClientAbort(t)) {
+                return Optional.empty();
+            }
+        }
+        FailureCause best = null;
+        for (Throwable t : chain) {
+            for (CauseClassifier classifier : classifiers) {
+                FailureCause found = ask(classifier, t);
+                if (found != null && (best == null || SPECIFICITY.indexOf(found) < SPECIFICITY.indexOf(best))) {
+                    best = found;
+                }
+            }
+        }
+        return best == null ? Optional.empty() : Optional.of(UpstreamFailure.of(best));
+    }
+
+    /**
+     * Classifies a throwable, falling back to {@link FailureCause#PROXY_INTERNAL_ERROR} (500).
+     *
+     * @param throwable the exception; {@code null} gives the fallback
+     * @return the failure, never {@code null}
+     */
+    public UpstreamFailure classifyOrDefault(@Nullable Throwable throwable) {
+        return classify(throwable).orElseGet(() -> UpstreamFailure.of(FailureCause.PROXY_INTERNAL_ERROR));
+    }
+
+    private @Nullable FailureCause ask(CauseClassifier classifier, Throwable t) {
+        try {
+            return classifier.classify(t).orElse(null);
+        } catch (RuntimeException | LinkageError e) {
+            if (failedClassifiers.add(classifier.getClass())) {
+                log.warn("Cause classifier {} failed and is ignored for this exception: {}",
+                        classifier.getClass().getName(), e.toString());
+            }
+            return null;
+        }
+    }
+
+    private static boolean isClientAbort(Throwable t) {
+        // Cancelled by the caller or interrupted: not the upstream's fault, so neither page nor breaker.
+        return t instanceof CancellationException || t instanceof InterruptedException
+                || t.getClass() == InterruptedIOException.class;
+    }
+
+    private static List<Throwable> chainOf(Throwable top) {
+        List<Throwable> chain = new ArrayList<>();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Throwable> todo = new ArrayDeque<>();
+        todo.add(top);
+        while (!todo.isEmpty() && chain.size() < MAX_CHAIN) {
+            Throwable t = todo.removeFirst();
+            if (!seen.add(t)) {
+                continue;
+            }
+            chain.add(t);
+            if (t.getCause() != null) {
+                todo.add(t.getCause());
+            }
+            Collections.addAll(todo, t.getSuppressed());
+        }
+        return chain;
+    }
+
+    @Override
+    public String toString() {
+        return "FailureClassifier" + classifiers.stream().map(c -> c.getClass().getSimpleName()).toList();
+    }
+}

@@ -1,0 +1,191 @@
+package io.github.errorpages;
+
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.SignStyle;
+import java.time.format.TextStyle;
+import java.time.temporal.ChronoField;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Parses and formats the {@code Retry-After} header field (RFC 9110 §10.2.3):
+ * {@code Retry-After = HTTP-date / delay-seconds}.
+ *
+ * <p>Parsing follows the recipient rules (R11): all three HTTP-date forms are accepted (IMF-fixdate,
+ * the obsolete RFC 850 form and asctime, RFC 9110 §5.6.7), a date in the past means "now" (zero), and
+ * anything else (a negative or decimal number, an ISO-8601 date, junk, an empty value) is ignored, as if
+ * the header were absent. Formatting follows the sender rules (R7): delay-seconds as a non-negative
+ * integer, dates only in IMF-fixdate.
+ *
+ * <p>This class has static methods only and is thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class RetryAfter {
+
+    private static final Pattern DELAY_SECONDS = Pattern.compile("[0-9]+");
+
+    /** {@code Sun, 06 Nov 1994 08:49:37 GMT}; the one form a sender may generate. */
+    private static final DateTimeFormatter IMF_FIXDATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+
+    /**
+     * {@code 06-Nov-94 08:49:37 GMT}: the RFC 850 form after its full day name, which is checked separately
+     * because the two-digit year must first be pivoted (RFC 9110 §5.6.7) before the day can be checked.
+     */
+    private static final DateTimeFormatter RFC_850_WITHOUT_DAY = new DateTimeFormatterBuilder()
+            .appendValue(ChronoField.DAY_OF_MONTH, 2)
+            .appendLiteral('-')
+            .appendText(ChronoField.MONTH_OF_YEAR, TextStyle.SHORT)
+            .appendLiteral('-')
+            .appendValueReduced(ChronoField.YEAR, 2, 2, 2000)
+            .appendLiteral(' ')
+            .appendPattern("HH:mm:ss")
+            .appendLiteral(" GMT")
+            .toFormatter(Locale.US);
+
+    /** {@code Sun Nov  6 08:49:37 1994}; the day is space-padded. */
+    private static final DateTimeFormatter ASCTIME = new DateTimeFormatterBuilder()
+            .appendText(ChronoField.DAY_OF_WEEK, TextStyle.SHORT)
+            .appendLiteral(' ')
+            .appendText(ChronoField.MONTH_OF_YEAR, TextStyle.SHORT)
+            .appendLiteral(' ')
+            .padNext(2)
+            .appendValue(ChronoField.DAY_OF_MONTH, 1, 2, SignStyle.NOT_NEGATIVE)
+            .appendLiteral(' ')
+            .appendPattern("HH:mm:ss")
+            .appendLiteral(' ')
+            .appendValue(ChronoField.YEAR, 4)
+            .toFormatter(Locale.US);
+
+    private RetryAfter() {
+    }
+
+    /**
+     * Parses a {@code Retry-After} value into the delay from now.
+     *
+     * @param value the field value as received, or {@code null} when the header is absent
+     * @param clock the clock that says what "now" is for an HTTP-date
+     * @return the delay (zero for a date in the past), or empty when the value is absent or invalid
+     * @throws NullPointerException if {@code clock} is null
+     */
+    public static Optional<Duration> parse(@Nullable String value, Clock clock) {
+        Objects.requireNonNull(clock, "clock");
+        if (value == null) {
+            return Optional.empty();
+        }
+        String v = value.trim();
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        if (DELAY_SECONDS.matcher(v).matches()) {
+            try {
+                return Optional.of(Duration.ofSeconds(Long.parseLong(v)));
+            } catch (NumberFormatException tooLarge) {
+                // More seconds than a long holds: effectively "never", which the caller clamps anyway.
+                return Optional.of(Duration.ofSeconds(Long.MAX_VALUE));
+            }
+        }
+        return parseHttpDate(v, clock).map(date -> {
+            Duration delay = Duration.between(clock.instant(), date);
+            return delay.isNegative() ? Duration.ZERO : delay;
+        });
+    }
+
+    /**
+     * Parses an HTTP-date in any of the three forms of RFC 9110 §5.6.7.
+     *
+     * @param value the date, e.g. {@code Sun, 06 Nov 1994 08:49:37 GMT}
+     * @return the instant, or empty when the value is no valid HTTP-date
+     * @throws NullPointerException if {@code value} is null
+     */
+    public static Optional<Instant> parseHttpDate(String value) {
+        return parseHttpDate(value, Clock.systemUTC());
+    }
+
+    private static Optional<Instant> parseHttpDate(String value, Clock clock) {
+        String v = value.trim();
+        try {
+            return Optional.of(ZonedDateTime.parse(v, IMF_FIXDATE).toInstant());
+        } catch (DateTimeException notImf) {
+            // fall through to the obsolete forms
+        }
+        int comma = v.indexOf(", ");
+        if (comma > 0) {
+            try {
+                LocalDateTime parsed = pivotTwoDigitYear(LocalDateTime.parse(v.substring(comma + 2), RFC_850_WITHOUT_DAY), clock);
+                String day = parsed.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.US);
+                return day.equals(v.substring(0, comma))
+                        ? Optional.of(parsed.toInstant(ZoneOffset.UTC)) : Optional.empty();
+            } catch (DateTimeException notRfc850) {
+                // fall through
+            }
+        }
+        try {
+            return Optional.of(LocalDateTime.parse(v, ASCTIME).toInstant(ZoneOffset.UTC));
+        } catch (DateTimeException notAsctime) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Formats a delay as delay-seconds, rounding a fraction of a second up so a client never comes
+     * back early.
+     *
+     * @param delay the delay; must not be negative
+     * @return a non-negative decimal integer, e.g. {@code 30}
+     * @throws IllegalArgumentException if {@code delay} is negative
+     */
+    public static String formatDelaySeconds(Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative, but was " + delay);
+        }
+        return Long.toString(ceilSeconds(delay));
+    }
+
+    /**
+     * Formats an instant as an IMF-fixdate, e.g. {@code Sun, 06 Nov 1994 08:49:37 GMT}.
+     *
+     * @param instant the instant, truncated to whole seconds
+     * @return the HTTP-date
+     * @throws NullPointerException if {@code instant} is null
+     */
+    public static String formatHttpDate(Instant instant) {
+        return IMF_FIXDATE.format(instant);
+    }
+
+    /**
+     * Returns the whole seconds of a duration, rounded up.
+     *
+     * @param delay a non-negative duration
+     * @return {@code ceil(delay)} in seconds
+     */
+    static long ceilSeconds(Duration delay) {
+        return delay.getNano() == 0 ? delay.getSeconds() : delay.getSeconds() + 1;
+    }
+
+    /**
+     * RFC 9110 §5.6.7: a two-digit year that appears to be more than 50 years in the future is taken as
+     * the most recent past year with the same last two digits. {@link DateTimeFormatter} has already put
+     * it in 2000–2099.
+     */
+    private static LocalDateTime pivotTwoDigitYear(LocalDateTime parsed, Clock clock) {
+        int thisYear = LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC).getYear();
+        LocalDateTime result = parsed;
+        while (result.getYear() > thisYear + 50) {
+            result = result.minusYears(100);
+        }
+        return result;
+    }
+}

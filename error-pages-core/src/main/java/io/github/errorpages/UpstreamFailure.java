@@ -1,0 +1,210 @@
+package io.github.errorpages;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What is known about one failed upstream call: the input of {@link ErrorPolicy#decide(UpstreamFailure)}.
+ *
+ * <p>Only {@code cause} is required. Everything else is what the caller (usually an upstream guard)
+ * learned on the way and may be absent. None of it is ever shown to clients as is: the upstream name,
+ * for example, is for logs and metric tags only.
+ *
+ * <p>Instances are immutable and thread-safe.
+ *
+ * @param upstream the configured name of the upstream (not its host), or {@code ""} when unknown
+ * @param cause why the call failed
+ * @param upstreamStatus the status the upstream answered with, or {@code 0} when it gave none;
+ *     when non-zero, between 100 and 599
+ * @param upstreamRetryAfter the upstream's own {@code Retry-After}, already parsed, or {@code null}
+ * @param breakerRemainingOpen how long the circuit breaker stays open, or {@code null} when it is not open
+ * @param attempts how many attempts were made, {@code 0} when none reached the upstream (open breaker)
+ * @param elapsed time spent on all attempts together
+ * @param failingSince since when the upstream has been failing without a success in between, or
+ *     {@code null} when unknown
+ * @since 0.1.0
+ */
+public record UpstreamFailure(
+        String upstream,
+        FailureCause cause,
+        int upstreamStatus,
+        @Nullable Duration upstreamRetryAfter,
+        @Nullable Duration breakerRemainingOpen,
+        int attempts,
+        Duration elapsed,
+        @Nullable Instant failingSince) {
+
+    /**
+     * Validates the components.
+     *
+     * @throws NullPointerException if {@code upstream}, {@code cause} or {@code elapsed} is null
+     * @throws IllegalArgumentException if {@code upstreamStatus} is neither 0 nor in [100, 599],
+     *     {@code attempts} is negative, or a duration is negative
+     */
+    public UpstreamFailure {
+        Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(cause, "cause");
+        Objects.requireNonNull(elapsed, "elapsed");
+        if (upstreamStatus != 0 && (upstreamStatus < 100 || upstreamStatus > 599)) {
+            throw new IllegalArgumentException("upstreamStatus must be 0 or in [100, 599], but was " + upstreamStatus);
+        }
+        if (attempts < 0) {
+            throw new IllegalArgumentException("attempts must be >= 0, but was " + attempts);
+        }
+        requireNotNegative("upstreamRetryAfter", upstreamRetryAfter);
+        requireNotNegative("breakerRemainingOpen", breakerRemainingOpen);
+        requireNotNegative("elapsed", elapsed);
+    }
+
+    /**
+     * A failure with nothing known but its cause.
+     *
+     * @param cause why the call failed
+     * @return a failure of an unnamed upstream, one attempt, no timing
+     * @throws NullPointerException if {@code cause} is null
+     */
+    public static UpstreamFailure of(FailureCause cause) {
+        return builder(cause).build();
+    }
+
+    /**
+     * A failure for an upstream's well-formed 5xx response (R3).
+     *
+     * @param status the upstream's status, in [500, 599]
+     * @param retryAfter the upstream's parsed {@code Retry-After}, or {@code null}
+     * @return a failure with cause {@link FailureCause#UPSTREAM_STATUS}
+     * @throws IllegalArgumentException if {@code status} is not in [500, 599]
+     */
+    public static UpstreamFailure ofUpstreamStatus(int status, @Nullable Duration retryAfter) {
+        if (status < 500 || status > 599) {
+            throw new IllegalArgumentException("status must be in [500, 599], but was " + status);
+        }
+        return builder(FailureCause.UPSTREAM_STATUS).upstreamStatus(status).upstreamRetryAfter(retryAfter).build();
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @param cause why the call failed
+     * @return a new builder; not thread-safe
+     * @throws NullPointerException if {@code cause} is null
+     */
+    public static Builder builder(FailureCause cause) {
+        return new Builder(cause);
+    }
+
+    /**
+     * Returns a builder holding this failure's values.
+     *
+     * @return a new builder; not thread-safe
+     */
+    public Builder toBuilder() {
+        return new Builder(cause)
+                .upstream(upstream)
+                .upstreamStatus(upstreamStatus)
+                .upstreamRetryAfter(upstreamRetryAfter)
+                .breakerRemainingOpen(breakerRemainingOpen)
+                .attempts(attempts)
+                .elapsed(elapsed)
+                .failingSince(failingSince);
+    }
+
+    private static void requireNotNegative(String name, @Nullable Duration value) {
+        if (value != null && value.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative, but was " + value);
+        }
+    }
+
+    /**
+     * Builds an {@link UpstreamFailure}. Not thread-safe. Defaults: upstream {@code ""}, status 0,
+     * one attempt, zero elapsed time, everything else absent.
+     */
+    public static final class Builder {
+        private final FailureCause cause;
+        private String upstream = "";
+        private int upstreamStatus;
+        private @Nullable Duration upstreamRetryAfter;
+        private @Nullable Duration breakerRemainingOpen;
+        private int attempts = 1;
+        private Duration elapsed = Duration.ZERO;
+        private @Nullable Instant failingSince;
+
+        private Builder(FailureCause cause) {
+            this.cause = Objects.requireNonNull(cause, "cause");
+        }
+
+        /**
+         * @param upstream the configured upstream name
+         * @return this builder
+         */
+        public Builder upstream(String upstream) {
+            this.upstream = Objects.requireNonNull(upstream, "upstream");
+            return this;
+        }
+
+        /**
+         * @param upstreamStatus the upstream's status, or 0
+         * @return this builder
+         */
+        public Builder upstreamStatus(int upstreamStatus) {
+            this.upstreamStatus = upstreamStatus;
+            return this;
+        }
+
+        /**
+         * @param upstreamRetryAfter the upstream's parsed {@code Retry-After}, or {@code null}
+         * @return this builder
+         */
+        public Builder upstreamRetryAfter(@Nullable Duration upstreamRetryAfter) {
+            this.upstreamRetryAfter = upstreamRetryAfter;
+            return this;
+        }
+
+        /**
+         * @param breakerRemainingOpen the breaker's remaining open time, or {@code null}
+         * @return this builder
+         */
+        public Builder breakerRemainingOpen(@Nullable Duration breakerRemainingOpen) {
+            this.breakerRemainingOpen = breakerRemainingOpen;
+            return this;
+        }
+
+        /**
+         * @param attempts the number of attempts made
+         * @return this builder
+         */
+        public Builder attempts(int attempts) {
+            this.attempts = attempts;
+            return this;
+        }
+
+        /**
+         * @param elapsed time spent on all attempts
+         * @return this builder
+         */
+        public Builder elapsed(Duration elapsed) {
+            this.elapsed = Objects.requireNonNull(elapsed, "elapsed");
+            return this;
+        }
+
+        /**
+         * @param failingSince since when the upstream fails, or {@code null}
+         * @return this builder
+         */
+        public Builder failingSince(@Nullable Instant failingSince) {
+            this.failingSince = failingSince;
+            return this;
+        }
+
+        /**
+         * @return the failure
+         * @throws IllegalArgumentException as {@link UpstreamFailure#UpstreamFailure} does
+         */
+        public UpstreamFailure build() {
+            return new UpstreamFailure(upstream, cause, upstreamStatus, upstreamRetryAfter, breakerRemainingOpen,
+                    attempts, elapsed, failingSince);
+        }
+    }
+}

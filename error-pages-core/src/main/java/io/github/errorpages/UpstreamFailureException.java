@@ -1,0 +1,49 @@
+package io.github.errorpages;
+
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Thrown when an upstream call failed and the thrower already knows why: it carries the complete
+ * {@link UpstreamFailure}, which {@link FailureClassifier} takes as is, wherever the exception sits in
+ * a cause chain.
+ *
+ * <p>The message names the upstream by its configured name and the cause by its token; it never holds
+ * a host, an address or a response body, though it is meant for logs only.
+ *
+ * @since 0.1.0
+ */
+public class UpstreamFailureException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient UpstreamFailure failure;
+
+    /**
+     * @param failure what is known about the failure
+     * @param cause the exception that caused it, kept for the server log, or {@code null}
+     * @throws NullPointerException if {@code failure} is null
+     */
+    public UpstreamFailureException(UpstreamFailure failure, @Nullable Throwable cause) {
+        super(messageFor(failure), cause);
+        this.failure = failure;
+    }
+
+    /**
+     * @return the failure this exception reports
+     */
+    public UpstreamFailure failure() {
+        return failure;
+    }
+
+    private static String messageFor(UpstreamFailure failure) {
+        Objects.requireNonNull(failure, "failure");
+        String name = failure.upstream().isEmpty() ? "upstream" : "upstream '" + failure.upstream() + "'";
+        StringBuilder message = new StringBuilder(name).append(" failed: ").append(failure.cause().token());
+        if (failure.upstreamStatus() != 0) {
+            message.append(" (status ").append(failure.upstreamStatus()).append(')');
+        }
+        return message.append(" after ").append(failure.attempts())
+                .append(failure.attempts() == 1 ? " attempt" : " attempts").toString();
+    }
+}

@@ -1,0 +1,133 @@
+package io.github.errorpages.internal;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.spi.CauseClassifier;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.ProtocolException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.UnresolvedAddressException;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Recognises the exceptions of {@code java.net}, {@code java.net.http}, {@code java.nio.channels} and
+ * {@code javax.net.ssl}. Where the JDK uses one type for several failures (a {@link SocketException} for
+ * a reset and for a broken pipe, an {@link IOException} for a truncated body), the message decides; the
+ * messages matched are those of OpenJDK 17 and 21, checked against real sockets in the tests.
+ */
+public final class JdkCauseClassifier implements CauseClassifier {
+
+    @Override
+    public Optional<FailureCause> classify(Throwable t) {
+        return Optional.ofNullable(cause(t, lowerMessage(t)));
+    }
+
+    private static @Nullable FailureCause cause(Throwable t, String message) {
+        if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+            return FailureCause.DNS_ERROR;
+        }
+        if (t instanceof HttpConnectTimeoutException) {
+            return FailureCause.CONNECTION_TIMEOUT;
+        }
+        if (t instanceof HttpTimeoutException) {
+            // HttpRequest.timeout() bounds the wait for the response headers, not a single read.
+            return FailureCause.HTTP_RESPONSE_TIMEOUT;
+        }
+        if (t instanceof SocketTimeoutException) {
+            return message.contains("connect") ? FailureCause.CONNECTION_TIMEOUT : FailureCause.CONNECTION_READ_TIMEOUT;
+        }
+        if (t instanceof TimeoutException) {
+            return FailureCause.HTTP_RESPONSE_TIMEOUT;
+        }
+        if (t instanceof NoRouteToHostException || t instanceof PortUnreachableException) {
+            return FailureCause.DESTINATION_IP_UNROUTABLE;
+        }
+        if (t instanceof ConnectException) {
+            if (message.contains("timed out")) {
+                return FailureCause.CONNECTION_TIMEOUT;
+            }
+            // The JDK's HttpClient wraps the real reason (refused, unresolved) in a ConnectException with
+            // no message of its own; the deeper cause, when there is one, is more specific and wins.
+            return FailureCause.CONNECTION_REFUSED;
+        }
+        if (t instanceof SSLException) {
+            return tlsCause((SSLException) t, message);
+        }
+        if (t instanceof CertificateException || t instanceof CertPathValidatorException
+                || t instanceof CertPathBuilderException) {
+            return FailureCause.TLS_CERTIFICATE_ERROR;
+        }
+        if (t instanceof GeneralSecurityException) {
+            return FailureCause.TLS_PROTOCOL_ERROR;
+        }
+        if (t instanceof ProtocolException) {
+            return FailureCause.HTTP_PROTOCOL_ERROR;
+        }
+        if (t instanceof EOFException || t instanceof ClosedChannelException) {
+            return FailureCause.CONNECTION_TERMINATED;
+        }
+        if (t instanceof IOException) {
+            return ioCause(message);
+        }
+        return null;
+    }
+
+    private static FailureCause tlsCause(SSLException e, String message) {
+        if (e instanceof SSLPeerUnverifiedException || message.contains("certificate") || message.contains("pkix")
+                || message.contains("no subject alternative")) {
+            return FailureCause.TLS_CERTIFICATE_ERROR;
+        }
+        if (message.contains("received fatal alert")) {
+            return FailureCause.TLS_ALERT_RECEIVED;
+        }
+        if (e instanceof SSLHandshakeException || message.contains("handshake") || message.contains("plaintext")
+                || message.contains("unrecognized ssl message")) {
+            return FailureCause.TLS_PROTOCOL_ERROR;
+        }
+        // An SSLException after the handshake is a connection torn down mid-stream.
+        return message.contains("closed") || message.contains("reset")
+                ? FailureCause.CONNECTION_TERMINATED : FailureCause.TLS_PROTOCOL_ERROR;
+    }
+
+    private static @Nullable FailureCause ioCause(String message) {
+        if (message.contains("fixed content-length") || message.contains("bytes received")
+                || message.contains("premature") || message.contains("chunked") || message.contains("unexpected end")) {
+            return FailureCause.HTTP_RESPONSE_INCOMPLETE;
+        }
+        if (message.contains("invalid status line") || message.contains("bad header") || message.contains("malformed")
+                || message.contains("invalid header") || message.contains("protocol")) {
+            return FailureCause.HTTP_PROTOCOL_ERROR;
+        }
+        if (message.contains("too large") || message.contains("too long") || message.contains("too big")) {
+            return FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE;
+        }
+        if (message.contains("reset") || message.contains("broken pipe") || message.contains("closed")
+                || message.contains("eof") || message.contains("no bytes") || message.contains("aborted")) {
+            return FailureCause.CONNECTION_TERMINATED;
+        }
+        return null;
+    }
+
+    private static String lowerMessage(Throwable t) {
+        String message = t.getMessage();
+        return message == null ? "" : message.toLowerCase(Locale.ROOT);
+    }
+}

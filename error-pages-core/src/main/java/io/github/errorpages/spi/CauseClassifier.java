@@ -1,0 +1,34 @@
+package io.github.errorpages.spi;
+
+import io.github.errorpages.FailureCause;
+import java.util.Optional;
+
+/**
+ * Recognises one kind of exception thrown by an HTTP client library, so that failures of clients the
+ * library does not know (OkHttp, Apache HttpClient, Netty, …) get the right {@link FailureCause}.
+ *
+ * <p>Implementations are found with {@link java.util.ServiceLoader} (list them in
+ * {@code META-INF/services/io.github.errorpages.spi.CauseClassifier}) or handed to
+ * {@link io.github.errorpages.FailureClassifier#of(java.util.List)} directly.
+ *
+ * <p>{@link io.github.errorpages.FailureClassifier} calls {@link #classify(Throwable)} once for each
+ * throwable in a cause chain, so an implementation looks at the one throwable it is given, not at its
+ * causes. When several throwables of a chain are recognised, the most specific cause wins (a DNS error
+ * beats the connect failure that wraps it).
+ *
+ * <p>Implementations must be thread-safe and cheap: they run on the error path of every failing request.
+ * They must not throw; an exception thrown anyway is logged once and treated as "not recognised".
+ *
+ * @since 0.1.0
+ */
+@FunctionalInterface
+public interface CauseClassifier {
+
+    /**
+     * Recognises one throwable.
+     *
+     * @param throwable one element of a cause chain, never {@code null}
+     * @return the cause, or empty when this classifier does not recognise the throwable
+     */
+    Optional<FailureCause> classify(Throwable throwable);
+}

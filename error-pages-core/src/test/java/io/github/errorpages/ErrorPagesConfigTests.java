@@ -1,0 +1,87 @@
+package io.github.errorpages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ErrorPagesConfigTests {
+
+    @Test
+    void defaultsFollowTheStandards() {
+        ErrorPagesConfig config = ErrorPagesConfig.ofDefaults();
+
+        assertThat(config.retryAfterMax()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.retryAfterDefault(503)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.retryAfterDefault(502)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.retryAfterDefault(500)).isNull();
+        assertThat(config.isRetryAfterOn502And504Enabled()).isTrue();
+        assertThat(config.retryAfterFormat()).isEqualTo(RetryAfterFormat.DELAY_SECONDS);
+        assertThat(config.statusFor(FailureCause.CONNECTION_REFUSED)).isEqualTo(502);
+    }
+
+    @Test
+    void rejectsNon5xxStatusNamingKeyAndValue() { // R1, R22
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().status(FailureCause.CONNECTION_REFUSED, 404))
+                .withMessage("Invalid error-pages configuration: status.connection_refused must be a 5xx status "
+                        + "(500-599); an upstream failure is never answered with 2xx, 3xx or 4xx, but was 404");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().status(FailureCause.DNS_ERROR, 200))
+                .withMessageContaining("status.dns_error").withMessageContaining("but was 200");
+    }
+
+    @Test
+    void rejectsOverridingUpstreamStatus() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().status(FailureCause.UPSTREAM_STATUS, 502))
+                .withMessageContaining("status.upstream_status cannot be overridden");
+    }
+
+    @Test
+    void rejectsRetryAfterMaxOutOfRange() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterMax(Duration.ZERO))
+                .withMessage("Invalid error-pages configuration: retry-after.max must be whole seconds between 1s "
+                        + "and 86400s, but was PT0S");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterMax(Duration.ofDays(2)))
+                .withMessageContaining("retry-after.max").withMessageContaining("PT48H");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterMax(Duration.ofMillis(1500)))
+                .withMessageContaining("PT1.5S");
+    }
+
+    @Test
+    void rejectsDefaultRetryAfterFor500AndBadDelays() { // R4
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterDefault(500, Duration.ofSeconds(5)))
+                .withMessageContaining("retry-after.default.500").withMessageContaining("but was 500");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterDefault(503, Duration.ZERO))
+                .withMessageContaining("retry-after.default.503").withMessageContaining("PT0S");
+    }
+
+    @Test
+    void rejectsJitterOutsideUnitInterval() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterJitter(1.5))
+                .withMessage("Invalid error-pages configuration: retry-after.jitter must be between 0 and 1, but was 1.5");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterJitter(Double.NaN))
+                .withMessageContaining("NaN");
+    }
+
+    @Test
+    void builtConfigIsNotChangedByItsBuilder() {
+        ErrorPagesConfig.Builder builder = ErrorPagesConfig.builder().retryAfterMax(Duration.ofSeconds(60));
+        ErrorPagesConfig first = builder.build();
+
+        builder.retryAfterMax(Duration.ofSeconds(120)).status(FailureCause.CONNECTION_REFUSED, 503);
+
+        assertThat(first.retryAfterMax()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(first.statusFor(FailureCause.CONNECTION_REFUSED)).isEqualTo(502);
+        assertThat(first.toBuilder().build().retryAfterMax()).isEqualTo(Duration.ofSeconds(60));
+    }
+}

@@ -1,0 +1,164 @@
+package io.github.errorpages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Random;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ErrorPolicyTests {
+
+    private final ErrorPolicy policy = ErrorPolicy.of(ErrorPagesConfig.ofDefaults());
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({ // R2, RFC 9209 §2.3
+            "DNS_ERROR, 502", "DNS_TIMEOUT, 504", "CONNECTION_REFUSED, 502", "CONNECTION_TERMINATED, 502",
+            "CONNECTION_TIMEOUT, 504", "CONNECTION_READ_TIMEOUT, 504", "HTTP_RESPONSE_TIMEOUT, 504",
+            "TLS_PROTOCOL_ERROR, 502", "TLS_CERTIFICATE_ERROR, 502", "TLS_ALERT_RECEIVED, 502",
+            "HTTP_PROTOCOL_ERROR, 502", "HTTP_RESPONSE_INCOMPLETE, 502", "HTTP_RESPONSE_HEADER_SECTION_SIZE, 502",
+            "HTTP_RESPONSE_BODY_SIZE, 502", "DESTINATION_UNAVAILABLE, 503", "CONNECTION_LIMIT_REACHED, 503",
+            "DESTINATION_NOT_FOUND, 500", "PROXY_INTERNAL_ERROR, 500", "PROXY_LOOP_DETECTED, 502",
+            "DESTINATION_IP_UNROUTABLE, 502"})
+    void mapsCauseToRfc9209Status(FailureCause cause, int status) {
+        ErrorDecision decision = policy.decide(UpstreamFailure.of(cause));
+
+        assertThat(decision.status()).isEqualTo(status).isBetween(500, 504); // R1
+        assertThat(decision.errorCode()).isEqualTo(cause.token());
+    }
+
+    @Test
+    void everyCauseHasADistinctLowerCaseToken() {
+        assertThat(FailureCause.values()).extracting(FailureCause::token).doesNotHaveDuplicates()
+                .allMatch(token -> token.matches("[a-z_]+"));
+        for (FailureCause cause : FailureCause.values()) {
+            assertThat(FailureCause.fromToken(cause.token().toUpperCase())).contains(cause);
+        }
+        assertThat(FailureCause.fromToken("nonsense")).isEmpty();
+    }
+
+    @Test
+    void wellFormedUpstream5xxKeepsItsStatusAndRetryAfter() { // R3
+        ErrorDecision decision = policy.decide(UpstreamFailure.ofUpstreamStatus(503, Duration.ofSeconds(20)));
+
+        assertThat(decision.status()).isEqualTo(503);
+        assertThat(decision.retryAfterHeader()).isEqualTo("20");
+        assertThat(policy.decide(UpstreamFailure.ofUpstreamStatus(500, null)).status()).isEqualTo(500);
+    }
+
+    @Test
+    void upstream500KeepsUpstreamRetryAfterButGatewayFault500HasNone() { // R3, R4
+        assertThat(policy.decide(UpstreamFailure.ofUpstreamStatus(500, Duration.ofSeconds(7))).retryAfterHeader())
+                .isEqualTo("7");
+        assertThat(policy.decide(UpstreamFailure.ofUpstreamStatus(500, null)).retryAfterHeader()).isNull();
+        assertThat(policy.decide(UpstreamFailure.of(FailureCause.DESTINATION_NOT_FOUND)).retryAfter()).isNull();
+    }
+
+    @Test
+    void upstreamRetryAfterIsClampedToMax() { // R10
+        ErrorDecision decision = policy.decide(UpstreamFailure.ofUpstreamStatus(503, Duration.ofSeconds(99999)));
+
+        assertThat(decision.retryAfterHeader()).isEqualTo("3600");
+    }
+
+    @Test
+    void openBreakerRemainingTimeIsTheBestSignal() { // R8
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE).attempts(0)
+                .breakerRemainingOpen(Duration.ofMillis(12_300)).upstreamRetryAfter(Duration.ofSeconds(99)).build();
+
+        ErrorDecision decision = policy.decide(failure);
+
+        assertThat(decision.status()).isEqualTo(503);
+        assertThat(decision.retryAfter()).isEqualTo(Duration.ofSeconds(13)); // rounded up, never early
+    }
+
+    @Test
+    void retryAfterIsNeverBelowOneSecond() { // R10
+        UpstreamFailure almostClosed = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE)
+                .breakerRemainingOpen(Duration.ZERO).build();
+
+        assertThat(policy.decide(almostClosed).retryAfterHeader()).isEqualTo("1");
+    }
+
+    @Test
+    void every503CarriesRetryAfterEvenWithoutAnySignal() { // R8
+        ErrorDecision decision = policy.decide(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED));
+
+        assertThat(decision.retryAfterHeader()).isEqualTo("30");
+    }
+
+    @Test
+    void on502And504CanBeSwitchedOff() { // R9
+        ErrorPolicy strict = ErrorPolicy.of(ErrorPagesConfig.builder().retryAfterOn502And504Enabled(false).build());
+
+        assertThat(strict.decide(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED)).retryAfterHeader()).isNull();
+        assertThat(strict.decide(UpstreamFailure.of(FailureCause.CONNECTION_TIMEOUT)).retryAfterHeader()).isNull();
+        assertThat(strict.decide(UpstreamFailure.of(FailureCause.DESTINATION_UNAVAILABLE)).retryAfterHeader())
+                .isEqualTo("30");
+        // An upstream's own value is still passed on (R3).
+        assertThat(strict.decide(UpstreamFailure.ofUpstreamStatus(502, Duration.ofSeconds(5))).retryAfterHeader())
+                .isEqualTo("5");
+    }
+
+    @Test
+    void statusOverrideApplies() {
+        ErrorPolicy envoyLike = ErrorPolicy.of(ErrorPagesConfig.builder()
+                .status(FailureCause.CONNECTION_REFUSED, 503).build());
+
+        ErrorDecision decision = envoyLike.decide(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED));
+
+        assertThat(decision.status()).isEqualTo(503);
+        assertThat(decision.retryAfterHeader()).isEqualTo("30");
+    }
+
+    @Test
+    void jitterStaysWithinBoundsAndOnlyLengthens() {
+        ErrorPagesConfig config = ErrorPagesConfig.builder().retryAfterJitter(0.5).build();
+        ErrorPolicy seeded = ErrorPolicy.of(config, Clock.systemUTC(), new Random(42));
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE)
+                .breakerRemainingOpen(Duration.ofSeconds(20)).build();
+
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (int i = 0; i < 1000; i++) {
+            long seconds = seeded.decide(failure).retryAfterSeconds();
+            min = Math.min(min, seconds);
+            max = Math.max(max, seconds);
+        }
+
+        assertThat(min).isGreaterThanOrEqualTo(20);
+        assertThat(max).isLessThanOrEqualTo(30);
+        assertThat(max).as("jitter spreads the values").isGreaterThan(min);
+    }
+
+    @Test
+    void jitterNeverExceedsMax() {
+        ErrorPagesConfig config = ErrorPagesConfig.builder().retryAfterJitter(1.0).retryAfterMax(Duration.ofSeconds(25))
+                .build();
+        RandomGenerator alwaysHigh = () -> Long.MAX_VALUE;
+        ErrorPolicy policy = ErrorPolicy.of(config, Clock.systemUTC(), new Random(7));
+
+        for (int i = 0; i < 200; i++) {
+            assertThat(policy.decide(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED)).retryAfterSeconds())
+                    .isBetween(25L, 25L);
+        }
+        assertThat(alwaysHigh.nextLong()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void httpDateFormatUsesTheClock() { // R7
+        Clock clock = Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC);
+        ErrorPolicy dated = ErrorPolicy.of(ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE).build(),
+                clock, new Random(1));
+
+        ErrorDecision decision = dated.decide(UpstreamFailure.of(FailureCause.DESTINATION_UNAVAILABLE));
+
+        assertThat(decision.retryAfterHeader()).isEqualTo("Tue, 24 Nov 2026 10:00:30 GMT");
+        assertThat(decision.retryAfterSeconds()).isEqualTo(30);
+    }
+}

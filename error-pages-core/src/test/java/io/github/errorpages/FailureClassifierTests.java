@@ -1,0 +1,175 @@
+package io.github.errorpages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.spi.CauseClassifier;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadFullException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.security.cert.CertPathValidatorException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+
+class FailureClassifierTests {
+
+    private final FailureClassifier classifier = FailureClassifier.of(List.of());
+
+    @Test
+    void deeperDnsErrorBeatsTheConnectExceptionThatWrapsIt() {
+        ConnectException outer = new ConnectException();
+        outer.initCause(new UnresolvedAddressException());
+
+        assertThat(cause(outer)).contains(FailureCause.DNS_ERROR);
+    }
+
+    @Test
+    void connectTimeoutBeatsItsConnectExceptionCause() {
+        HttpConnectTimeoutException outer = new HttpConnectTimeoutException("HTTP connect timed out");
+        outer.initCause(new ConnectException("HTTP connect timed out"));
+
+        assertThat(cause(outer)).contains(FailureCause.CONNECTION_TIMEOUT);
+    }
+
+    @Test
+    void certificateProblemInsideHandshakeFailureIsCertificateError() {
+        SSLHandshakeException handshake = new SSLHandshakeException("handshake failed");
+        handshake.initCause(new CertPathValidatorException("signature check failed"));
+
+        assertThat(cause(new ExecutionException(handshake))).contains(FailureCause.TLS_CERTIFICATE_ERROR);
+    }
+
+    @Test
+    void tlsAlertIsRecognised() {
+        assertThat(cause(new SSLException("Received fatal alert: handshake_failure")))
+                .contains(FailureCause.TLS_ALERT_RECEIVED);
+    }
+
+    @Test
+    void walksWrappersOfEveryKind() {
+        Throwable wrapped = new CompletionException(new UncheckedIOException(new IOException("x",
+                new UnknownHostException("billing-internal.svc.cluster.local"))));
+
+        assertThat(cause(wrapped)).contains(FailureCause.DNS_ERROR);
+    }
+
+    @Test
+    void socketTimeoutsAreSplitIntoConnectAndRead() {
+        assertThat(cause(new SocketTimeoutException("Read timed out"))).contains(FailureCause.CONNECTION_READ_TIMEOUT);
+        assertThat(cause(new SocketTimeoutException("Connect timed out"))).contains(FailureCause.CONNECTION_TIMEOUT);
+        assertThat(cause(new TimeoutException())).contains(FailureCause.HTTP_RESPONSE_TIMEOUT);
+    }
+
+    @Test
+    void recognisesResilience4jRejections() {
+        CircuitBreaker breaker = CircuitBreaker.ofDefaults("orders");
+        breaker.transitionToOpenState();
+        Bulkhead bulkhead = Bulkhead.ofDefaults("orders");
+
+        assertThat(cause(CallNotPermittedException.createCallNotPermittedException(breaker)))
+                .contains(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(cause(BulkheadFullException.createBulkheadFullException(bulkhead)))
+                .contains(FailureCause.CONNECTION_LIMIT_REACHED);
+    }
+
+    @Test
+    void upstreamFailureExceptionIsTakenAsIs() {
+        UpstreamFailure known = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE)
+                .upstream("orders").attempts(0).breakerRemainingOpen(Duration.ofSeconds(12)).build();
+        Throwable thrown = new RuntimeException(new UpstreamFailureException(known, new ConnectException()));
+
+        assertThat(classifier.classify(thrown)).contains(known);
+    }
+
+    @Test
+    void upstreamFailureExceptionMessageNamesUpstreamAndTokenOnly() {
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS)
+                .upstream("orders").upstreamStatus(503).attempts(2).build();
+
+        assertThat(new UpstreamFailureException(failure, null))
+                .hasMessage("upstream 'orders' failed: upstream_status (status 503) after 2 attempts");
+    }
+
+    @Test
+    void unknownExceptionIsNoUpstreamFailureAndDefaultsToInternalError() {
+        IllegalStateException bug = new IllegalStateException("bug in the app");
+
+        assertThat(classifier.classify(bug)).isEmpty();
+        assertThat(classifier.classify(null)).isEmpty();
+        assertThat(classifier.classifyOrDefault(bug).cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+    }
+
+    @Test
+    void clientAbortsAreNeverUpstreamFailures() {
+        assertThat(classifier.classify(new CancellationException())).isEmpty();
+        assertThat(classifier.classify(new IOException("x", new InterruptedException()))).isEmpty();
+    }
+
+    @Test
+    void cyclicCauseChainTerminates() {
+        IOException a = new IOException("a");
+        IOException b = new IOException("Connection reset", a);
+        a.initCause(b);
+
+        assertThat(cause(a)).contains(FailureCause.CONNECTION_TERMINATED);
+    }
+
+    @Test
+    void suppressedExceptionsAreLookedAt() {
+        IllegalStateException top = new IllegalStateException("closing failed");
+        top.addSuppressed(new ConnectException("Connection refused"));
+
+        assertThat(cause(top)).contains(FailureCause.CONNECTION_REFUSED);
+    }
+
+    /** An exception type of some other HTTP client library, unknown to the built-in rules. */
+    static final class OtherClientTimeout extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+    }
+
+    @Test
+    void extensionRecognisesOtherClientsExceptions() {
+        CauseClassifier other = t -> t instanceof OtherClientTimeout
+                ? Optional.of(FailureCause.CONNECTION_READ_TIMEOUT) : Optional.empty();
+
+        assertThat(FailureClassifier.of(List.of(other)).classify(new OtherClientTimeout()))
+                .map(UpstreamFailure::cause).contains(FailureCause.CONNECTION_READ_TIMEOUT);
+        assertThat(classifier.classify(new OtherClientTimeout())).isEmpty();
+    }
+
+    @Test
+    void extensionFoundThroughServiceLoader() {
+        // src/test/resources/META-INF/services registers TestCauseClassifier.
+        assertThat(FailureClassifier.ofDefaults().classify(new TestCauseClassifier.Marker()))
+                .map(UpstreamFailure::cause).contains(FailureCause.PROXY_LOOP_DETECTED);
+    }
+
+    @Test
+    void throwingExtensionIsIgnoredAndNeverBreaksClassification() {
+        CauseClassifier broken = t -> {
+            throw new IllegalStateException("broken extension");
+        };
+
+        assertThat(FailureClassifier.of(List.of(broken)).classify(new ConnectException("Connection refused")))
+                .map(UpstreamFailure::cause).contains(FailureCause.CONNECTION_REFUSED);
+    }
+
+    private Optional<FailureCause> cause(Throwable t) {
+        return classifier.classify(t).map(UpstreamFailure::cause);
+    }
+}

@@ -1,0 +1,95 @@
+package io.github.errorpages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Retry-After syntax, standards R7 (sender) and R11 (recipient). */
+class RetryAfterTests {
+
+    /** 1994-11-06T08:49:37Z, the RFC's example instant. */
+    private static final Instant RFC_EXAMPLE = Instant.parse("1994-11-06T08:49:37Z");
+    private static final Clock TWO_MINUTES_BEFORE = Clock.fixed(RFC_EXAMPLE.minusSeconds(120), ZoneOffset.UTC);
+    private static final Pattern R7 = Pattern.compile(
+            "^\\d+$|^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4} "
+                    + "\\d{2}:\\d{2}:\\d{2} GMT$");
+
+    @Test
+    void parsesDelaySeconds() { // R11
+        assertThat(RetryAfter.parse("120", TWO_MINUTES_BEFORE)).contains(Duration.ofSeconds(120));
+        assertThat(RetryAfter.parse(" 0 ", TWO_MINUTES_BEFORE)).contains(Duration.ZERO);
+    }
+
+    @Test
+    void parsesAllThreeHttpDateForms() { // R11, RFC 9110 §5.6.7
+        assertThat(RetryAfter.parse("Sun, 06 Nov 1994 08:49:37 GMT", TWO_MINUTES_BEFORE)).contains(Duration.ofSeconds(120));
+        assertThat(RetryAfter.parse("Sunday, 06-Nov-94 08:49:37 GMT", TWO_MINUTES_BEFORE)).contains(Duration.ofSeconds(120));
+        assertThat(RetryAfter.parse("Sun Nov  6 08:49:37 1994", TWO_MINUTES_BEFORE)).contains(Duration.ofSeconds(120));
+    }
+
+    @Test
+    void rfc850TwoDigitYearTooFarAheadIsTheLastCentury() {
+        Clock in2026 = Clock.fixed(Instant.parse("2026-11-24T00:00:00Z"), ZoneOffset.UTC);
+
+        assertThat(RetryAfter.parse("Sunday, 06-Nov-94 08:49:37 GMT", in2026)).contains(Duration.ZERO);
+        assertThat(RetryAfter.parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT")).contains(RFC_EXAMPLE);
+        assertThat(RetryAfter.parse("Tuesday, 24-Nov-26 00:00:30 GMT", in2026)).contains(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void dateInThePastMeansNow() { // R11
+        Clock later = Clock.fixed(RFC_EXAMPLE.plusSeconds(3600), ZoneOffset.UTC);
+
+        assertThat(RetryAfter.parse("Sun, 06 Nov 1994 08:49:37 GMT", later)).contains(Duration.ZERO);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-5", "1.5", "abc", "", "   ", "1994-11-06T08:49:37Z", "120s", "+10", "0x10",
+            "Mon, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 UTC", "12 0"})
+    void ignoresInvalidValues(String value) { // R11
+        assertThat(RetryAfter.parse(value, TWO_MINUTES_BEFORE)).isEmpty();
+    }
+
+    @Test
+    void absentHeaderIsEmpty() {
+        assertThat(RetryAfter.parse(null, TWO_MINUTES_BEFORE)).isEmpty();
+    }
+
+    @Test
+    void hugeDelaySaturatesInsteadOfFailing() {
+        assertThat(RetryAfter.parse("99999999999999999999999", TWO_MINUTES_BEFORE))
+                .contains(Duration.ofSeconds(Long.MAX_VALUE));
+    }
+
+    @Test
+    void formatsDelaySecondsRoundingUp() { // R7
+        assertThat(RetryAfter.formatDelaySeconds(Duration.ofSeconds(30))).isEqualTo("30").matches(R7);
+        assertThat(RetryAfter.formatDelaySeconds(Duration.ofMillis(1001))).isEqualTo("2");
+        assertThat(RetryAfter.formatDelaySeconds(Duration.ZERO)).isEqualTo("0");
+        assertThatIllegalArgumentException().isThrownBy(() -> RetryAfter.formatDelaySeconds(Duration.ofSeconds(-1)))
+                .withMessage("delay must not be negative, but was PT-1S");
+    }
+
+    @Test
+    void formatsImfFixdateOnly() { // R7
+        assertThat(RetryAfter.formatHttpDate(RFC_EXAMPLE)).isEqualTo("Sun, 06 Nov 1994 08:49:37 GMT").matches(R7);
+        assertThat(RetryAfter.formatHttpDate(Instant.parse("2026-01-05T03:04:05.999Z")))
+                .isEqualTo("Mon, 05 Jan 2026 03:04:05 GMT").matches(R7);
+    }
+
+    @Test
+    void formattedDateParsesBack() {
+        Instant now = Instant.parse("2026-11-24T10:00:00Z");
+        String header = RetryAfter.formatHttpDate(now.plusSeconds(45));
+
+        assertThat(RetryAfter.parse(header, Clock.fixed(now, ZoneOffset.UTC))).contains(Duration.ofSeconds(45));
+    }
+}

@@ -1,0 +1,511 @@
+package io.github.errorpages.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+
+/**
+ * A real HTTP/1.1 upstream on a loopback port that misbehaves on demand, over real sockets: it answers,
+ * resets, stalls, sends garbage or a truncated body, and counts every request it receives. Shared by the
+ * tests of every module (the core module publishes it in its test-jar).
+ *
+ * <p>The behaviour can be switched while the server runs ({@link #behave(Behaviour)}), so one upstream
+ * can fail and then recover. Thread-safe.
+ */
+public final class FaultyUpstream implements Closeable {
+
+    private static final String KEYSTORE = "/io/github/errorpages/testing/self-signed.p12";
+
+    private final ServerSocket server;
+    private final boolean tls;
+    private final AtomicReference<Behaviour> behaviour;
+    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "faulty-upstream");
+        t.setDaemon(true);
+        return t;
+    });
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    private FaultyUpstream(ServerSocket server, boolean tls, Behaviour behaviour) {
+        this.server = server;
+        this.tls = tls;
+        this.behaviour = new AtomicReference<>(behaviour);
+        threads.execute(this::acceptLoop);
+    }
+
+    /**
+     * Starts a plain-HTTP upstream on an ephemeral loopback port.
+     *
+     * @param behaviour what it does with each request
+     * @return the running upstream
+     */
+    public static FaultyUpstream start(Behaviour behaviour) {
+        try {
+            ServerSocket socket = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+            return new FaultyUpstream(socket, false, behaviour);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Starts an HTTPS upstream whose certificate is self-signed (for {@code localhost} and 127.0.0.1),
+     * so a client with the default trust store fails verification.
+     *
+     * @param behaviour what it does with each request (after a successful handshake)
+     * @return the running upstream
+     */
+    public static FaultyUpstream startTlsSelfSigned(Behaviour behaviour) {
+        try (InputStream in = FaultyUpstream.class.getResourceAsStream(KEYSTORE)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, "changeit".toCharArray());
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, "changeit".toCharArray());
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), null, null);
+            SSLServerSocket socket = (SSLServerSocket) context.getServerSocketFactory()
+                    .createServerSocket(0, 128, InetAddress.getLoopbackAddress());
+            return new FaultyUpstream(socket, true, behaviour);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Returns a loopback port on which nothing listens, so connecting to it is refused.
+     *
+     * @return the port
+     */
+    public static int closedPort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** @param next the behaviour for requests from now on */
+    public void behave(Behaviour next) {
+        behaviour.set(next);
+    }
+
+    /** @return {@code http://127.0.0.1:port} (or {@code https://localhost:port}), with no trailing slash */
+    public URI uri() {
+        return URI.create((tls ? "https://localhost:" : "http://127.0.0.1:") + port());
+    }
+
+    /** @return the port */
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** @return how many request heads have been received so far */
+    public int requestCount() {
+        return requests.size();
+    }
+
+    /** @return the requests received so far, oldest first */
+    public List<RecordedRequest> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** Forgets the requests received so far. */
+    public void clearRequests() {
+        requests.clear();
+    }
+
+    @Override
+    public void close() {
+        closed.countDown();
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        for (Socket socket : open) {
+            closeQuietly(socket);
+        }
+        threads.shutdownNow();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                open.add(socket);
+                threads.execute(() -> serve(socket));
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket) {
+            socket.setTcpNoDelay(true);
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            while (true) {
+                RecordedRequest request = readRequest(in);
+                if (request == null) {
+                    return;
+                }
+                requests.add(request);
+                Exchange exchange = new Exchange(socket, out, request, closed);
+                behaviour.get().handle(exchange);
+                if (exchange.connectionClosed || "close".equalsIgnoreCase(request.headers().get("connection"))) {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            // the client went away, or a behaviour closed the socket: nothing to do
+        } finally {
+            open.remove(socket);
+        }
+    }
+
+    private static RecordedRequest readRequest(InputStream in) throws IOException {
+        String requestLine = readLine(in);
+        if (requestLine == null || requestLine.isEmpty()) {
+            return null;
+        }
+        String[] parts = requestLine.split(" ", 3);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                headers.merge(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim(),
+                        (a, b) -> a + ", " + b);
+            }
+        }
+        byte[] body = readBody(in, headers);
+        return new RecordedRequest(parts[0], parts.length > 1 ? parts[1] : "", headers, body);
+    }
+
+    private static byte[] readBody(InputStream in, Map<String, String> headers) throws IOException {
+        String length = headers.get("content-length");
+        if (length != null) {
+            return in.readNBytes(Integer.parseInt(length.trim()));
+        }
+        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            while (true) {
+                String size = readLine(in);
+                if (size == null) {
+                    return body.toByteArray();
+                }
+                int n = Integer.parseInt(size.split(";", 2)[0].trim(), 16);
+                if (n == 0) {
+                    while (true) {
+                        String trailer = readLine(in);
+                        if (trailer == null || trailer.isEmpty()) {
+                            return body.toByteArray();
+                        }
+                    }
+                }
+                body.write(in.readNBytes(n));
+                readLine(in);
+            }
+        }
+        return new byte[0];
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != -1) {
+            if (b == '\n') {
+                byte[] bytes = line.toByteArray();
+                int end = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
+            }
+            line.write(b);
+        }
+        return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+
+    /**
+     * One request as the upstream received it.
+     *
+     * @param method the method
+     * @param target the request target (path and query)
+     * @param headers header fields, names in lower case, repeated fields joined with ", "
+     * @param body the body, empty when none
+     */
+    public record RecordedRequest(String method, String target, Map<String, String> headers, byte[] body) {
+        /** @return the body as UTF-8 text */
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** What the upstream does with one request. Implementations must be thread-safe. */
+    @FunctionalInterface
+    public interface Behaviour {
+        /**
+         * @param exchange the request and the means to answer it
+         * @throws IOException when writing fails
+         */
+        void handle(Exchange exchange) throws IOException;
+
+        /**
+         * Answers with a complete response.
+         *
+         * @param status the status code
+         * @param body the body, sent with a Content-Length
+         * @param headers header name/value pairs
+         * @return the behaviour
+         */
+        static Behaviour respond(int status, String body, String... headers) {
+            return exchange -> exchange.respond(status, body, headers);
+        }
+
+        /** @return a behaviour that answers 200 with {@code ok} */
+        static Behaviour ok() {
+            return respond(200, "ok", "Content-Type", "text/plain");
+        }
+
+        /** @return a behaviour that resets the connection (TCP RST) after reading the request */
+        static Behaviour resetBeforeResponse() {
+            return Exchange::reset;
+        }
+
+        /** @return a behaviour that closes the connection cleanly (FIN) without answering */
+        static Behaviour closeBeforeResponse() {
+            return Exchange::closeConnection;
+        }
+
+        /** @return a behaviour that reads the request and never answers, until the upstream is closed */
+        static Behaviour stall() {
+            return Exchange::stall;
+        }
+
+        /**
+         * @param delay how long to wait before answering 200
+         * @return a behaviour that answers late; the wait ends early when the upstream is closed
+         */
+        static Behaviour delay(Duration delay) {
+            return exchange -> {
+                exchange.await(delay);
+                exchange.respond(200, "late", "Content-Type", "text/plain");
+            };
+        }
+
+        /** @return a behaviour that answers with bytes that are not HTTP */
+        static Behaviour garbage() {
+            return exchange -> {
+                exchange.writeRaw("SSH-2.0-OpenSSH_9.2 this is not HTTP\r\n\r\n");
+                exchange.closeConnection();
+            };
+        }
+
+        /** @return a behaviour that promises 1000 bytes, sends 10, then closes cleanly */
+        static Behaviour truncatedBody() {
+            return exchange -> {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n0123456789");
+                exchange.closeConnection();
+            };
+        }
+
+        /** @return a behaviour that sends 200 headers and part of the body, then resets */
+        static Behaviour resetMidBody() {
+            return exchange -> {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n");
+                exchange.writeRaw("x".repeat(4096));
+                exchange.reset();
+            };
+        }
+    }
+
+    /** One request being answered. Not thread-safe: it belongs to one connection's thread. */
+    public static final class Exchange {
+        private final Socket socket;
+        private final OutputStream out;
+        private final RecordedRequest request;
+        private final CountDownLatch upstreamClosed;
+        private boolean connectionClosed;
+
+        Exchange(Socket socket, OutputStream out, RecordedRequest request, CountDownLatch upstreamClosed) {
+            this.socket = socket;
+            this.out = out;
+            this.request = request;
+            this.upstreamClosed = upstreamClosed;
+        }
+
+        /** @return the request */
+        public RecordedRequest request() {
+            return request;
+        }
+
+        /**
+         * Writes a complete response with a Content-Length.
+         *
+         * @param status the status code
+         * @param body the body
+         * @param headers name/value pairs
+         * @throws IOException when writing fails
+         */
+        public void respond(int status, String body, String... headers) throws IOException {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
+            for (int i = 0; i + 1 < headers.length; i += 2) {
+                head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+            }
+            head.append("Content-Length: ").append(bytes.length).append("\r\n\r\n");
+            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            if (!"HEAD".equals(request.method())) {
+                out.write(bytes);
+            }
+            out.flush();
+        }
+
+        /**
+         * @param text bytes to write as is (ISO-8859-1)
+         * @throws IOException when writing fails
+         */
+        public void writeRaw(String text) throws IOException {
+            out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        }
+
+        /** Resets the connection: SO_LINGER 0 and close sends a TCP RST. */
+        public void reset() {
+            try {
+                socket.setSoLinger(true, 0);
+            } catch (SocketException ignored) {
+                // already gone
+            }
+            closeConnection();
+        }
+
+        /** Closes the connection cleanly. */
+        public void closeConnection() {
+            connectionClosed = true;
+            closeQuietly(socket);
+        }
+
+        /** Blocks until the upstream is closed, answering nothing. */
+        public void stall() {
+            await(Duration.ofMinutes(10));
+            closeConnection();
+        }
+
+        /**
+         * Waits for the given time, or until the upstream is closed.
+         *
+         * @param delay the longest wait
+         */
+        public void await(Duration delay) {
+            try {
+                upstreamClosed.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private static String reason(int status) {
+            switch (status) {
+                case 200: return "OK";
+                case 500: return "Internal Server Error";
+                case 502: return "Bad Gateway";
+                case 503: return "Service Unavailable";
+                case 504: return "Gateway Timeout";
+                default: return "Status";
+            }
+        }
+    }
+
+    /**
+     * A listening socket whose accept queue is full, so a connect to it hangs until the client's connect
+     * timeout fires: a loopback stand-in for an unreachable host (non-routable addresses are off-limits).
+     */
+    public static final class Blackhole implements Closeable {
+        private final ServerSocket server;
+        private final List<Socket> fillers = new ArrayList<>();
+
+        private Blackhole() throws IOException {
+            server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            // Linux queues backlog + 1 connections; fill the queue until a connect no longer completes.
+            for (int i = 0; i < 16; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), 200);
+                    fillers.add(s);
+                } catch (IOException full) {
+                    closeQuietly(s);
+                    return;
+                }
+            }
+            throw new IllegalStateException("could not fill the accept queue of a loopback socket");
+        }
+
+        /** @return a new blackhole on an ephemeral loopback port */
+        public static Blackhole open() {
+            try {
+                return new Blackhole();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** @return the port */
+        public int port() {
+            return server.getLocalPort();
+        }
+
+        /** @return {@code http://127.0.0.1:port} */
+        public URI uri() {
+            return URI.create("http://127.0.0.1:" + port());
+        }
+
+        @Override
+        public void close() {
+            fillers.forEach(FaultyUpstream::closeQuietly);
+            try {
+                server.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+}
