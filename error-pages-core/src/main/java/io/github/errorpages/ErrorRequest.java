@@ -1,0 +1,56 @@
+package io.github.errorpages;
+
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The facts about a request that shape its error response: the method (HEAD gets no body), the
+ * {@code Accept} and {@code Accept-Language} fields (format and language), and an optional request id.
+ * Transport-neutral: the servlet module and others build it from their own request types.
+ *
+ * <p>The path is used for decisions only (for example {@code /robots.txt}); it is never echoed into a page
+ * (R33, R38).
+ *
+ * <p>Instances are immutable and thread-safe.
+ *
+ * @param method the request method, e.g. {@code GET}
+ * @param path the request path without the query, e.g. {@code /orders/42}
+ * @param accept the {@code Accept} field value, or {@code null} when absent
+ * @param acceptLanguage the {@code Accept-Language} field value, or {@code null} when absent
+ * @param requestId the caller's request id (e.g. from {@code X-Request-Id}), or {@code null}; it is used as
+ *     the support code only if it matches {@code [A-Za-z0-9._-]{1,64}} (R39)
+ * @since 0.1.0
+ */
+public record ErrorRequest(
+        String method,
+        String path,
+        @Nullable String accept,
+        @Nullable String acceptLanguage,
+        @Nullable String requestId) {
+
+    /**
+     * @throws NullPointerException if {@code method} or {@code path} is null
+     */
+    public ErrorRequest {
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(path, "path");
+    }
+
+    /**
+     * A request with method and path only.
+     *
+     * @param method the method
+     * @param path the path
+     * @return the request
+     */
+    public static ErrorRequest of(String method, String path) {
+        return new ErrorRequest(method, path, null, null, null);
+    }
+
+    /**
+     * @return whether the response must have no body (RFC 9110 §9.3.2)
+     */
+    public boolean isHead() {
+        return "HEAD".equalsIgnoreCase(method);
+    }
+}
