@@ -51,7 +51,7 @@ public final class FormatNegotiator {
             if (++ranges > MAX_RANGES) {
                 break;
             }
-            String[] parts = range.split(";");
+            String[] parts = range.split(";", -1);
             String type = parts[0].strip().toLowerCase(Locale.ROOT);
             double q = QualityValue.of(parts);
             if (q < 0) {

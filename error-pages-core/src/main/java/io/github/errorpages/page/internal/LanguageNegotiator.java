@@ -57,7 +57,7 @@ public final class LanguageNegotiator {
             if (++count > MAX_RANGES) {
                 break;
             }
-            String[] parts = entry.split(";");
+            String[] parts = entry.split(";", -1);
             String range = parts[0].strip().toLowerCase(Locale.ROOT);
             double q = QualityValue.of(parts);
             if (q < 0 || !RANGE.matcher(range).matches()) {
