@@ -33,7 +33,8 @@
  *       response (UTC)</td></tr>
  *   <tr><td>{@code autoRetry}, {@code autoRetryAnnounce}</td><td>whether to count down (GET, enabled, short
  *       enough), and the sentence announcing it</td></tr>
- *   <tr><td>{@code siteName}, {@code logo}, {@code homeUrl}, {@code statusPageUrl}, {@code supportHref}</td>
+ *   <tr><td>{@code siteName}, {@code siteInitial}, {@code logo}, {@code homeUrl}, {@code statusPageUrl},
+ *       {@code supportHref}</td>
  *       <td>branding; empty strings when not set</td></tr>
  *   <tr><td>{@code lightText}, {@code lightBackground}, {@code lightPrimary}, {@code lightOnPrimary},
  *       {@code lightMuted}, {@code lightCanvas}, {@code lightLine}, {@code lightTint}, and the same with

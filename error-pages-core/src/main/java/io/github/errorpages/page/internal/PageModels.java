@@ -161,6 +161,8 @@ public final class PageModels {
     private static Map<String, Object> branding(Branding branding) {
         Map<String, Object> model = new HashMap<>();
         model.put("siteName", branding.siteName());
+        model.put("siteInitial", branding.siteName().isEmpty() ? ""
+                : new String(Character.toChars(branding.siteName().codePointAt(0))).toUpperCase(Locale.ROOT));
         model.put("logo", branding.logo().orElse(""));
         model.put("homeUrl", branding.homeUrl());
         model.put("statusPageUrl", branding.statusPageUrl().orElse(""));
