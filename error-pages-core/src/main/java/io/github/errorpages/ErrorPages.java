@@ -15,10 +15,19 @@ import org.slf4j.MDC;
 
 /**
  * The entry point of error-pages for any transport: classifies a failure, decides status and
- * {@code Retry-After} ({@link ErrorPolicy}), renders the page in the negotiated format, and writes one log
- * line carrying the support code the page shows.
+ * {@code Retry-After} ({@link ErrorPolicy}), renders the page, and writes one log line carrying the
+ * support code the page shows.
  *
- * <p>Instances are immutable and thread-safe; build one per application and share it.
+ * <p>Rendering ({@link io.github.errorpages.page.PageConfig}) negotiates the format from {@code Accept}
+ * (HTML for browsers, {@code application/problem+json} for API clients, plain text; never a 406) and the
+ * language from {@code Accept-Language}, renders the template compiled at {@link Builder#build()} into a
+ * buffer, and sets every header: {@code Content-Type}, {@code Content-Language}, {@code Cache-Control},
+ * {@code Retry-After}, {@code Vary}, {@code Content-Security-Policy} and the other security headers. A HEAD
+ * request gets the same status and headers and an empty body. Nothing request-derived reaches the body or
+ * the headers but the language chosen among fixed tags and a request id that is safe to echo.
+ *
+ * <p>Instances are immutable and thread-safe; build one per application and share it (building compiles
+ * every template).
  *
  * @since 0.1.0
  */
@@ -26,11 +35,10 @@ public final class ErrorPages {
 
     /** The MDC key under which the support code is available while the log line is written. */
     public static final String MDC_SUPPORT_CODE = "error_pages.support_code";
-
-    private static final Logger log = LoggerFactory.getLogger(ErrorPages.class);
-
     /** The error code of the maintenance page, in the JSON body and the log line. */
     public static final String MAINTENANCE_ERROR_CODE = "maintenance";
+
+    private static final Logger log = LoggerFactory.getLogger(ErrorPages.class);
 
     private final FailureClassifier classifier;
     private final ErrorPolicy policy;

@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * folder, on the file system ({@code templates.directory}) or on the class path ({@code templates.classpath});
  * the file system wins when both have one. A template is named {@code <name>.<format>.mustache}, where
  * {@code <format>} is {@link PageFormat#extension()} and {@code <name>} is tried in this order: the status
- * ({@code 502}), then the series ({@code 5xx}); the maintenance page is {@code maintenance}. Templates are
+ * ({@code 502}), then the series ({@code 5xx}); the maintenance page is {@code maintenance}. Replacing
+ * {@code layout.html.mustache} dresses every built-in HTML page in the application's own layout. Templates are
  * compiled once, when {@code ErrorPages} is built. A replacement that does not compile or render is
  * reported and replaced by the built-in page, or, with {@code templates.strict}, stops the build. Templates
  * cannot write a value unescaped: {@code {{{x}}}} and {@code {{&x}}} are rejected.

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,6 +63,35 @@ class ReplacementTemplatesTests {
                 .bodyText();
         assertThat(Jsoup.parse(maintenance).select("p.custom-art")).isEmpty();
         assertThat(Jsoup.parse(maintenance).select("h1").text()).isEqualTo("We’re down for scheduled maintenance");
+    }
+
+    @Test
+    void aReplacedLayoutDressesEveryBuiltInPageTheApplicationDoesNotReplace() throws IOException {
+        write("layout.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>{{documentTitle}}</title>"
+                + "<body class=\"acme\"><main>{{$art}}{{/art}}<h1>{{heading}}</h1><p>{{supportCode}}</p></main></body></html>");
+        write("504.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>t</title><h1>Own 504</h1></html>");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        for (int status : new int[] {500, 502, 503, 507}) {
+            Document html = Jsoup.parse(render(pages, status, BROWSER_ACCEPT).bodyText());
+            assertThat(html.select("body.acme svg.art")).as("the built-in art in the application's layout").hasSize(1);
+            assertThat(html.select("h1")).hasSize(1);
+        }
+        assertThat(Jsoup.parse(render(pages, 504, BROWSER_ACCEPT).bodyText()).select("h1").text()).isEqualTo("Own 504");
+        assertThat(Jsoup.parse(pages.renderMaintenance(new ErrorRequest("GET", "/", BROWSER_ACCEPT, "en", null), null)
+                .bodyText()).select("body.acme h1").text()).isEqualTo("We’re down for scheduled maintenance");
+    }
+
+    @Test
+    void aBrokenLayoutIsReportedOnceAndTheBuiltInPagesStayAsTheyAre() throws IOException {
+        write("layout.html.mustache", "<html>{{#open}}");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("layout.html.mustache in ", -1)).as(log).hasSize(2);
+        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo(BUILT_IN_502_HEADING);
     }
 
     @Test

@@ -5,9 +5,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code Content-Security-Policy} of error responses (standards R41).
@@ -28,10 +28,9 @@ public final class ContentSecurityPolicy {
     /** The policy of every non-HTML response. */
     public static final String NON_HTML = "default-src 'none'; frame-ancestors 'none'";
 
-    private static final Pattern STYLE = Pattern.compile("<style(?:\\s[^>]*)?>(.*?)</style\\s*>",
-            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
-    private static final Pattern SCRIPT = Pattern.compile("<script(?:\\s[^>]*)?>(.*?)</script\\s*>",
-            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+    /** Hashes by element content: a page's style and script are the same on every response. Bounded. */
+    private static final Map<String, String> HASHES = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED_HASHES = 256;
 
     private ContentSecurityPolicy() {
     }
@@ -41,20 +40,77 @@ public final class ContentSecurityPolicy {
      * @return the policy for it
      */
     public static String forHtml(String html) {
+        Set<String> styles = new LinkedHashSet<>();
+        Set<String> scripts = new LinkedHashSet<>();
+        collectInlineElements(html, styles, scripts);
         StringBuilder policy = new StringBuilder("default-src 'none'");
-        appendHashes(policy, "style-src", STYLE.matcher(html));
-        appendHashes(policy, "script-src", SCRIPT.matcher(html));
+        appendDirective(policy, "style-src", styles);
+        appendDirective(policy, "script-src", scripts);
         return policy.append("; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'").toString();
     }
 
-    private static void appendHashes(StringBuilder policy, String directive, Matcher elements) {
-        Set<String> hashes = new LinkedHashSet<>();
-        while (elements.find()) {
-            hashes.add("'sha256-" + sha256(elements.group(1)) + "'");
+    /**
+     * Finds the content of every {@code <style>} and {@code <script>} element, names matched without regard to
+     * case, as an HTML parser would: the content is raw text up to the first {@code </style} or
+     * {@code </script}. One pass over the page, without regular expressions (this runs on every response).
+     */
+    private static void collectInlineElements(String html, Set<String> styles, Set<String> scripts) {
+        int at = html.indexOf('<');
+        while (at >= 0) {
+            String element = startTag(html, at, "style") ? "style" : startTag(html, at, "script") ? "script" : null;
+            if (element == null) {
+                at = html.indexOf('<', at + 1);
+                continue;
+            }
+            int contentStart = html.indexOf('>', at);
+            if (contentStart < 0) {
+                return;
+            }
+            contentStart++;
+            int contentEnd = endTag(html, contentStart, element);
+            if (contentEnd < 0) {
+                return;
+            }
+            (element.equals("style") ? styles : scripts).add(hash(html.substring(contentStart, contentEnd)));
+            at = html.indexOf('<', contentEnd + 2);
         }
+    }
+
+    private static boolean startTag(String html, int at, String name) {
+        int after = at + 1 + name.length();
+        if (after >= html.length() || !html.regionMatches(true, at + 1, name, 0, name.length())) {
+            return false;
+        }
+        char next = html.charAt(after);
+        return next == '>' || next == ' ' || next == '\t' || next == '\n' || next == '\r' || next == '\f' || next == '/';
+    }
+
+    private static int endTag(String html, int from, String name) {
+        for (int at = html.indexOf("</", from); at >= 0; at = html.indexOf("</", at + 2)) {
+            if (html.regionMatches(true, at + 2, name, 0, name.length())) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    private static void appendDirective(StringBuilder policy, String directive, Set<String> hashes) {
         if (!hashes.isEmpty()) {
-            policy.append("; ").append(directive).append(' ').append(String.join(" ", hashes));
+            policy.append("; ").append(directive);
+            hashes.forEach(hash -> policy.append(" 'sha256-").append(hash).append('\''));
         }
+    }
+
+    private static String hash(String content) {
+        String hash = HASHES.get(content);
+        if (hash == null) {
+            hash = sha256(content);
+            if (HASHES.size() >= MAX_CACHED_HASHES) {
+                HASHES.clear(); // a template whose style or script changes per response: stop caching its past
+            }
+            HASHES.put(content, hash);
+        }
+        return hash;
     }
 
     private static String sha256(String text) {

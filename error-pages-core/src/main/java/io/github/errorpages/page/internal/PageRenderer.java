@@ -57,13 +57,6 @@ public final class PageRenderer {
     }
 
     /**
-     * @return the templates, for diagnostics
-     */
-    public PageTemplates templates() {
-        return templates;
-    }
-
-    /**
      * Renders the response for a decision.
      *
      * @param decision the decision

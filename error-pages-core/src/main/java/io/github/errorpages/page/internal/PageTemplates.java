@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * <p>For a status, the lookup is {@code <status>} then {@code 5xx} in the application's folders
  * (file system, then class path), then the same two names among the built-in templates; for maintenance it
  * is {@code maintenance} in the application's folders, then the built-in {@code maintenance}, then the
- * built-in {@code 5xx}. Each name is a file {@code <name>.<format extension>.mustache}.
+ * built-in {@code 5xx}. Each name is a file {@code <name>.<format extension>.mustache}. An application that
+ * replaces {@code layout.html.mustache} dresses every built-in HTML page it does not replace in its own
+ * layout (each such page still falls back to the pure built-in one).
  *
  * <p>An application template that does not compile, or that fails or renders nothing when tried at
  * startup with a sample model, is reported once and skipped; in strict mode it fails the startup instead.
@@ -39,6 +42,8 @@ public final class PageTemplates {
     public static final String MAINTENANCE = "maintenance";
     /** The page name every 5xx status falls back to. */
     public static final String SERIES = "5xx";
+    /** The built-in HTML pages' common layout, which an application may replace too. */
+    static final String LAYOUT = "layout.html.mustache";
 
     private static final Logger log = LoggerFactory.getLogger(PageTemplates.class);
 
@@ -110,16 +115,6 @@ public final class PageTemplates {
         throw new IllegalStateException("every template for page " + page + " failed", last);
     }
 
-    /**
-     * @param format the format
-     * @param page a status as text or {@link #MAINTENANCE}
-     * @return where the template that renders the page first comes from, e.g. {@code classpath:.../ 5xx.html.mustache}
-     */
-    public String describe(PageFormat format, String page) {
-        Candidate first = chains.get(format).get(page).get(0);
-        return first.origin + first.file;
-    }
-
     private static List<TemplateSource> userSources(PageConfig config, ClassLoader userLoader) {
         List<TemplateSource> sources = new ArrayList<>();
         config.templateDirectory().ifPresent(directory -> {
@@ -169,7 +164,10 @@ public final class PageTemplates {
         private final TemplateSource builtin;
         private final TemplateFactory builtinFactory;
         private final Function<String, Map<String, Object>> sampleModels;
+        /** Where the application's replacement of the built-in layout is, or null; built-in pages are dressed in it. */
+        private final @Nullable String userLayout;
         private final Map<String, Optional<Candidate>> user = new HashMap<>();
+        private final Map<String, Optional<Candidate>> builtinsInUserLayout = new HashMap<>();
         private final Map<String, Optional<Candidate>> builtins = new HashMap<>();
 
         Compiler(PageFormat format, boolean strict, List<TemplateSource> userSources, TemplateFactory userFactory,
@@ -181,6 +179,7 @@ public final class PageTemplates {
             this.builtin = builtin;
             this.builtinFactory = builtinFactory;
             this.sampleModels = sampleModels;
+            this.userLayout = format == PageFormat.HTML ? userLayout() : null;
         }
 
         List<Candidate> chain(List<String> userNames, List<String> builtinNames) {
@@ -192,6 +191,9 @@ public final class PageTemplates {
             for (String name : builtinNames) {
                 Optional<Candidate> candidate = builtins.computeIfAbsent(name, this::builtinCandidate);
                 if (candidate.isPresent()) {
+                    if (userLayout != null) {
+                        builtinsInUserLayout.computeIfAbsent(name, n -> builtinInUserLayout(n, page)).ifPresent(chain::add);
+                    }
                     chain.add(candidate.get());
                     return List.copyOf(chain);
                 }
@@ -201,30 +203,64 @@ public final class PageTemplates {
 
         private Optional<Candidate> userCandidate(String name, String page) {
             String file = file(name);
-            TemplateSource source = null;
-            for (TemplateSource candidate : userSources) {
-                if (candidate.read(file) != null) {
-                    source = candidate;
-                    break;
-                }
+            TemplateSource source = userSourceOf(file);
+            return source == null ? Optional.empty()
+                    : tryCandidate(file, source.describe(), name.equals(SERIES) ? page : name);
+        }
+
+        /** A built-in page compiled through the application's folders, so that its layout is the application's. */
+        private Optional<Candidate> builtinInUserLayout(String name, String page) {
+            String file = file(name);
+            if (userSourceOf(file) != null) {
+                return Optional.empty(); // the application's own page, tried (or refused) as such already
             }
-            if (source == null) {
-                return Optional.empty();
-            }
+            return tryCandidate(file, builtin.describe() + " in " + LAYOUT + " from " + userLayout,
+                    name.equals(SERIES) ? page : name);
+        }
+
+        /** Compiles an application template and renders it once with a sample model; reports it if it fails. */
+        private Optional<Candidate> tryCandidate(String file, String origin, String samplePage) {
             try {
-                Candidate candidate = new Candidate(file, source.describe(), userFactory.compile(file));
-                candidate.render(sampleModels.apply(name.equals(SERIES) ? page : name));
-                log.info("error-pages: using template {} from {}", file, source.describe());
+                Candidate candidate = new Candidate(file, origin, userFactory.compile(file));
+                candidate.render(sampleModels.apply(samplePage));
+                log.info("error-pages: using template {} from {}", file, origin);
                 return Optional.of(candidate);
             } catch (RuntimeException broken) {
-                if (strict) {
-                    throw new IllegalStateException("Invalid error-pages configuration: template " + file + " in "
-                            + source.describe() + " does not compile or render (templates.strict is on): " + broken, broken);
-                }
-                log.warn("error-pages: template {} in {} does not compile or render ({}); using the built-in template "
-                        + "instead", file, source.describe(), broken.toString());
+                reportBroken(file, origin, broken);
                 return Optional.empty();
             }
+        }
+
+        private @Nullable String userLayout() {
+            TemplateSource source = userSourceOf(LAYOUT);
+            if (source == null) {
+                return null;
+            }
+            try {
+                userFactory.compile(LAYOUT);
+                return source.describe();
+            } catch (RuntimeException broken) {
+                reportBroken(LAYOUT, source.describe(), broken);
+                return null;
+            }
+        }
+
+        private void reportBroken(String file, String origin, RuntimeException broken) {
+            if (strict) {
+                throw new IllegalStateException("Invalid error-pages configuration: template " + file + " in " + origin
+                        + " does not compile or render (templates.strict is on): " + broken, broken);
+            }
+            log.warn("error-pages: template {} in {} does not compile or render ({}); using the built-in template "
+                    + "instead", file, origin, broken.toString());
+        }
+
+        private @Nullable TemplateSource userSourceOf(String file) {
+            for (TemplateSource source : userSources) {
+                if (source.read(file) != null) {
+                    return source;
+                }
+            }
+            return null;
         }
 
         private Optional<Candidate> builtinCandidate(String name) {
