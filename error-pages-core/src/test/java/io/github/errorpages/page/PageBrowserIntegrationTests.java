@@ -73,19 +73,19 @@ class PageBrowserIntegrationTests {
     static void startServerAndBrowser() throws IOException {
         Optional<Path> chromium = executable("chromium", "chromium-browser", "google-chrome");
         Optional<Path> driver = executable("chromedriver");
-        if (chromium.isEmpty() || driver.isEmpty()) {
-            String message = "\n\n*** PageBrowserIntegrationTests SKIPPED: Chromium or chromedriver is not installed. "
-                    + "Run .ci/install-test-tools (Debian: apt-get install chromium chromium-driver). ***\n";
+        Optional<Path> axeScript = findUpwards(Path.of(".ci", "test-tools", "node_modules", "axe-core", "axe.min.js"));
+        if (chromium.isEmpty() || driver.isEmpty() || axeScript.isEmpty()) {
+            String message = "\n\n*** PageBrowserIntegrationTests SKIPPED: Chromium, chromedriver or axe-core is not "
+                    + "installed. Run .ci/install-test-tools once (it installs Debian's chromium and chromium-driver "
+                    + "and axe-core from npm). ***\n";
             System.out.println(message);
             System.err.println(message);
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail("Chromium and chromedriver are required under CI: " + message);
+                fail("Chromium, chromedriver and axe-core are required under CI: " + message);
             }
             Assumptions.abort(message);
         }
-        Path axeScript = findUpwards(Path.of(".ci", "test-tools", "node_modules", "axe-core", "axe.min.js"))
-                .orElseThrow(() -> new IllegalStateException("axe-core is missing: run .ci/install-test-tools"));
-        axe = Files.readString(axeScript, StandardCharsets.UTF_8);
+        axe = Files.readString(axeScript.get(), StandardCharsets.UTF_8);
 
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", PageBrowserIntegrationTests::serve);
