@@ -42,9 +42,11 @@ import org.jspecify.annotations.Nullable;
  * caller, who must close it. The guard's bulkhead permit is released when the head arrives; it does not
  * bound the time spent streaming the body.
  *
- * <p>The JDK client itself sends a GET or HEAD a second time when a pooled connection turns out to be
- * closed before any response byte arrived; such a resend happens inside one attempt and the guard cannot see
- * it.
+ * <p>The JDK client itself sends a GET or HEAD a second time when the connection is closed or reset before
+ * any response byte arrived (its {@code ConnectionExpiredException} path: on JDK 17 for fresh connections
+ * too, on later JDKs for pooled ones); that resend happens inside one attempt, on the same endpoint, and
+ * the guard can neither see nor prevent it, so for that one failure an upstream may see a GET twice per
+ * attempt.
  *
  * <p>Instances are immutable and thread-safe; share one per upstream.
  *

@@ -366,8 +366,9 @@ public final class UpstreamGuard {
     // ---- what GuardedCall asks of the guard ------------------------------------------------------------
 
     /**
-     * Picks the endpoint for the next attempt and takes its breaker permission: round-robin from a moving
-     * start, endpoints this call has not tried first.
+     * Picks the endpoint for the next attempt and takes its breaker permission. A call's first attempt
+     * starts round-robin; a retry starts at the endpoint after the one that failed. Either way the first
+     * endpoint this call has not tried yet whose breaker admits the attempt wins, else the first tried one.
      *
      * @return the endpoint's index, or -1 when no breaker admits the attempt
      */
@@ -376,7 +377,7 @@ public final class UpstreamGuard {
         if (n == 1) {
             return endpoints.get(0).breaker().tryAcquirePermission() ? 0 : -1;
         }
-        int start = Math.floorMod(cursor.getAndIncrement(), n);
+        int start = triedCount == 0 ? Math.floorMod(cursor.getAndIncrement(), n) : (tried[triedCount - 1] + 1) % n;
         for (int pass = 0; pass < 2; pass++) {
             for (int i = 0; i < n; i++) {
                 int index = (start + i) % n;
