@@ -178,7 +178,6 @@ final class GuardedCall<T> {
             guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, cause, status, refusal));
             return Step.fail(fail(cause, status, retryAfter, null, now));
         }
-        guard.budgetGranted();
         guard.counters.retries.increment();
         retryPending = true;
         guard.emit(new UpstreamEvent.RetryScheduled(guard.name(), attempts, current().uri(), cause, status, delay));

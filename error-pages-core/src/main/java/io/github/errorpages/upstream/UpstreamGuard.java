@@ -29,8 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ThreadLocalRandom;
@@ -120,6 +120,7 @@ public final class UpstreamGuard {
             FailureCause.PROXY_INTERNAL_ERROR, FailureCause.PROXY_LOOP_DETECTED));
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamGuard.class);
+    private static final long NEVER = Long.MIN_VALUE;
 
     private final UpstreamConfig config;
     private final List<Endpoint> endpoints;
@@ -134,7 +135,7 @@ public final class UpstreamGuard {
     private final Executor executor;
     private final AtomicInteger cursor = new AtomicInteger();
     private final AtomicReference<@Nullable Instant> failingSince = new AtomicReference<>();
-    private final AtomicBoolean budgetExhausted = new AtomicBoolean();
+    private final AtomicLong lastBudgetExhaustedEvent = new AtomicLong(NEVER);
     final Counters counters = new Counters();
 
     private UpstreamGuard(Builder b) {
@@ -481,14 +482,13 @@ public final class UpstreamGuard {
 
     void budgetDenied() {
         counters.retriesDeniedByBudget.increment();
-        if (budgetExhausted.compareAndSet(false, true)) {
+        // At the edge of its budget a failing upstream alternates between granted and refused retries; one
+        // event per window keeps the log readable, the RetryRefused events count every refusal.
+        long now = System.nanoTime();
+        long last = lastBudgetExhaustedEvent.get();
+        if ((last == NEVER || now - last >= config.retryBudgetWindow().toNanos())
+                && lastBudgetExhaustedEvent.compareAndSet(last, now)) {
             emit(new UpstreamEvent.RetryBudgetExhausted(config.name(), budget.retries(), budget.calls()));
-        }
-    }
-
-    void budgetGranted() {
-        if (budgetExhausted.get()) {
-            budgetExhausted.set(false);
         }
     }
 
