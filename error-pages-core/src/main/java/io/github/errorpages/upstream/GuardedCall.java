@@ -43,7 +43,6 @@ final class GuardedCall<T> {
     private @Nullable Duration lastRetryAfter;
     private @Nullable Throwable lastError;
     private boolean retryPending;
-    private boolean finished;
 
     GuardedCall(UpstreamGuard guard, UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses) {
         this.guard = guard;
@@ -109,7 +108,6 @@ final class GuardedCall<T> {
             }
         }
         current.breaker().onResult(now - attemptStarted, TimeUnit.NANOSECONDS, result);
-        finished = true;
         guard.succeeded(attempts, Duration.ofNanos(now - started));
         return Step.done(result);
     }
@@ -234,7 +232,6 @@ final class GuardedCall<T> {
 
     private UpstreamFailureException fail(FailureCause cause, int status, @Nullable Duration retryAfter,
             @Nullable Duration breakerRemainingOpen, long now) {
-        finished = true;
         Instant failingSince = UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing() : guard.failingSinceOrNull();
         UpstreamFailure failure = UpstreamFailure.builder(cause)
                 .upstream(guard.name())
@@ -251,7 +248,6 @@ final class GuardedCall<T> {
     }
 
     private Step<T> abort(Throwable reason) {
-        finished = true;
         if (retryPending) {
             retryPending = false;
             guard.counters.lostRetries.increment();
@@ -271,11 +267,6 @@ final class GuardedCall<T> {
             throw new IllegalStateException("no attempt was started");
         }
         return current;
-    }
-
-    /** @return whether the call has ended (succeeded, failed or aborted) */
-    boolean isFinished() {
-        return finished;
     }
 
     static Throwable unwrap(Throwable thrown) {

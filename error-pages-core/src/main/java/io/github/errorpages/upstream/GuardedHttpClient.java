@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -81,7 +83,8 @@ public final class GuardedHttpClient {
      * @return the response of the attempt that succeeded: any status but a 5xx that is a failure
      * @throws io.github.errorpages.UpstreamFailureException when the call failed
      * @throws InterruptedException when the thread was interrupted
-     * @throws UncheckedIOException when the request body could not be read for buffering
+     * @throws UncheckedIOException when the request body could not be read for buffering, or not within the
+     *     deadline
      * @throws RuntimeException an exception that is no upstream failure, as is (see
      *     {@link UpstreamGuard#call(UpstreamRequest, UpstreamCall)})
      */
@@ -91,9 +94,12 @@ public final class GuardedHttpClient {
         CompletableFuture<byte[]> pending = prepared.pending;
         if (pending != null) {
             try {
-                prepared = prepared.buffered(pending.get());
+                // A body publisher that never completes must not hold the caller longer than a whole call may take.
+                prepared = prepared.buffered(pending.get(guard.config().deadline().toNanos(), TimeUnit.NANOSECONDS));
             } catch (ExecutionException e) {
                 throw bodyUnreadable(e.getCause());
+            } catch (TimeoutException e) {
+                throw bodyUnreadable(e);
             }
         }
         Prepared ready = prepared;
@@ -123,6 +129,9 @@ public final class GuardedHttpClient {
         }
         CompletableFuture<HttpResponse<T>> outcome = new CompletableFuture<>();
         pending.whenComplete((bytes, error) -> {
+            if (outcome.isDone()) {
+                return; // cancelled while the body was read
+            }
             if (error != null) {
                 outcome.completeExceptionally(bodyUnreadable(error));
                 return;

@@ -629,7 +629,10 @@ public final class UpstreamGuard {
         }
 
         /**
-         * Builds the guard, creating (or finding) its circuit breakers and bulkhead in the registries.
+         * Builds the guard, creating (or finding) its circuit breakers and bulkhead in the registries. The
+         * guard subscribes to its breakers' state transitions, and Resilience4j offers no way to unsubscribe:
+         * build one guard per upstream for the life of the application, not one per request or per reload
+         * of a shared registry.
          *
          * @return the guard
          */
