@@ -108,7 +108,7 @@ final class GuardedCall<T> {
             }
         }
         current.breaker().onResult(now - attemptStarted, TimeUnit.NANOSECONDS, result);
-        guard.succeeded(attempts, Duration.ofNanos(now - started));
+        guard.succeeded(attempts, now - started);
         return Step.done(result);
     }
 

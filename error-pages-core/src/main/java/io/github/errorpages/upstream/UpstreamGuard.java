@@ -470,13 +470,13 @@ public final class UpstreamGuard {
         return failingSince.get();
     }
 
-    void succeeded(int attempts, Duration elapsed) {
+    void succeeded(int attempts, long elapsedNanos) {
         counters.successfulCalls.increment();
         if (failingSince.get() != null) {
             failingSince.set(null);
         }
         if (!listeners.isEmpty()) {
-            emit(new UpstreamEvent.CallSucceeded(config.name(), attempts, elapsed));
+            emit(new UpstreamEvent.CallSucceeded(config.name(), attempts, Duration.ofNanos(elapsedNanos)));
         }
     }
 
