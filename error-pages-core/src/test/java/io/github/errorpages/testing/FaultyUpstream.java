@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -355,6 +356,25 @@ public final class FaultyUpstream implements Closeable {
                 exchange.reset();
             };
         }
+
+        /**
+         * Like {@link #resetMidBody()}, but the reset waits for a permit of {@code release} (at most ten
+         * seconds, or until the upstream is closed). A reset that follows the bytes at once may reach
+         * the client before it has read them, and the kernel then drops them: a test that must see the
+         * failure after the client (or a gateway) has read the headers releases one permit per request
+         * once it has.
+         *
+         * @param release one permit per request lets its reset happen
+         * @return the behaviour
+         */
+        static Behaviour resetMidBodyAfter(Semaphore release) {
+            return exchange -> {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n");
+                exchange.writeRaw("x".repeat(4096));
+                exchange.await(release, Duration.ofSeconds(10));
+                exchange.reset();
+            };
+        }
     }
 
     /** One request being answered. Not thread-safe: it belongs to one connection's thread. */
@@ -428,6 +448,26 @@ public final class FaultyUpstream implements Closeable {
         public void stall() {
             await(Duration.ofMinutes(10));
             closeConnection();
+        }
+
+        /**
+         * Waits for a permit, for the given time at most, or until the upstream is closed.
+         *
+         * @param permits where the permit comes from
+         * @param timeout the longest wait
+         */
+        public void await(Semaphore permits, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                // Short slices, so that closing the upstream ends the wait too.
+                while (upstreamClosed.getCount() > 0 && System.nanoTime() < deadline) {
+                    if (permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         /**

@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +24,17 @@ final class Client {
     }
 
     static HttpResponse<byte[]> send(String method, URI uri, String accept, String... headers) throws IOException {
+        return send(method, uri, accept, HttpResponse.BodyHandlers.ofByteArray(), headers);
+    }
+
+    /** Returns as soon as the status and headers are in; the body is read from the stream. */
+    static HttpResponse<InputStream> stream(String method, URI uri, String accept, String... headers)
+            throws IOException {
+        return send(method, uri, accept, HttpResponse.BodyHandlers.ofInputStream(), headers);
+    }
+
+    private static <T> HttpResponse<T> send(String method, URI uri, String accept, HttpResponse.BodyHandler<T> handler,
+            String... headers) throws IOException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20));
         if (accept != null) {
             request.header("Accept", accept);
@@ -37,7 +49,7 @@ final class Client {
             request.header("Content-Type", "application/x-www-form-urlencoded");
         }
         try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return HTTP.send(request.build(), handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
