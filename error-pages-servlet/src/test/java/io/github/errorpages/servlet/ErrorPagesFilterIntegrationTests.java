@@ -99,6 +99,10 @@ class ErrorPagesFilterIntegrationTests {
             response.sendError(504);
         }));
         server.servlet("/send-error-500", servlet((request, response) -> response.sendError(500)));
+        server.servlet("/captured-then-superseded", servlet((request, response) -> {
+            response.setStatus(503);
+            response.sendError(404);
+        }));
         server.servlet("/set-status-404", servlet((request, response) -> {
             response.setStatus(404);
             response.getWriter().write("no such order");
@@ -233,6 +237,14 @@ class ErrorPagesFilterIntegrationTests {
         HttpResponse<byte[]> notFound = Client.get(jetty.uri("/set-status-404"), JSON);
         assertThat(notFound.statusCode()).isEqualTo(404);
         assertThat(Client.text(notFound)).isEqualTo("no such order");
+    }
+
+    @Test
+    void forgetsCapturedStatusWhenApplicationSendsAnotherError() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/captured-then-superseded"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.headers().firstValue("X-Content-Type-Options")).as("the container's page").isEmpty();
     }
 
     @Test

@@ -100,8 +100,16 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
             errorSent = true;
             return;
         }
-        // Do not capture: the container answers as it would without this filter.
+        // Not captured: the container answers as it would without this filter, and a status captured
+        // before is superseded.
+        capturedStatus = 0;
         super.sendError(sc);
+    }
+
+    @Override
+    public void sendRedirect(String location) throws IOException {
+        capturedStatus = 0;
+        super.sendRedirect(location);
     }
 
     @Override
