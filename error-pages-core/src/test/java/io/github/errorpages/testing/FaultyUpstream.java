@@ -357,6 +357,15 @@ public final class FaultyUpstream implements Closeable {
             };
         }
 
+        /** @return a behaviour that sends 200 headers and part of the body, then never sends more */
+        static Behaviour stallMidBody() {
+            return exchange -> {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n");
+                exchange.writeRaw("x".repeat(4096));
+                exchange.stall();
+            };
+        }
+
         /**
          * Like {@link #resetMidBody()}, but the reset waits for a permit of {@code release} (at most ten
          * seconds, or until the upstream is closed). A reset that follows the bytes at once may reach
