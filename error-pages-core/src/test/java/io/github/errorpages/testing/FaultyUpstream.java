@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -49,6 +50,9 @@ public final class FaultyUpstream implements Closeable {
     private final boolean tls;
     private final AtomicReference<Behaviour> behaviour;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    private final List<Long> requestNanos = new CopyOnWriteArrayList<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "faulty-upstream");
@@ -142,9 +146,29 @@ public final class FaultyUpstream implements Closeable {
         return List.copyOf(requests);
     }
 
-    /** Forgets the requests received so far. */
+    /**
+     * Returns when each request head was received, as {@link System#nanoTime()} values in the order of
+     * {@link #requests()}, so a test can measure the gap before a retry.
+     *
+     * @return the receipt times so far, oldest first
+     */
+    public List<Long> requestTimesNanos() {
+        return List.copyOf(requestNanos);
+    }
+
+    /**
+     * @return the most requests that were being handled at the same time so far (from the receipt of the
+     *     head until the behaviour returned)
+     */
+    public int maxConcurrentRequests() {
+        return maxInFlight.get();
+    }
+
+    /** Forgets the requests received so far, their receipt times and the concurrency peak. */
     public void clearRequests() {
         requests.clear();
+        requestNanos.clear();
+        maxInFlight.set(0);
     }
 
     @Override
@@ -183,9 +207,15 @@ public final class FaultyUpstream implements Closeable {
                 if (request == null) {
                     return;
                 }
+                requestNanos.add(System.nanoTime());
                 requests.add(request);
                 Exchange exchange = new Exchange(socket, out, request, closed);
-                behaviour.get().handle(exchange);
+                maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                try {
+                    behaviour.get().handle(exchange);
+                } finally {
+                    inFlight.decrementAndGet();
+                }
                 if (exchange.connectionClosed || "close".equalsIgnoreCase(request.headers().get("connection"))) {
                     return;
                 }
@@ -299,6 +329,23 @@ public final class FaultyUpstream implements Closeable {
          */
         static Behaviour respond(int status, String body, String... headers) {
             return exchange -> exchange.respond(status, body, headers);
+        }
+
+        /**
+         * Behaves as the first behaviour for the first request, as the second for the second, and so on; the
+         * last one for every request after that. Counts the requests it handles itself, so it can be switched
+         * in with {@link FaultyUpstream#behave(Behaviour)} at any time.
+         *
+         * @param behaviours at least one behaviour
+         * @return the behaviour
+         */
+        static Behaviour sequence(Behaviour... behaviours) {
+            if (behaviours.length == 0) {
+                throw new IllegalArgumentException("at least one behaviour");
+            }
+            List<Behaviour> steps = List.of(behaviours);
+            AtomicInteger handled = new AtomicInteger();
+            return exchange -> steps.get(Math.min(handled.getAndIncrement(), steps.size() - 1)).handle(exchange);
         }
 
         /** @return a behaviour that answers 200 with {@code ok} */

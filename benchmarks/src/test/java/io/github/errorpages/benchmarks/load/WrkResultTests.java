@@ -1,0 +1,49 @@
+package io.github.errorpages.benchmarks.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import org.junit.jupiter.api.Test;
+
+class WrkResultTests {
+
+    private static final String OUTPUT = """
+            Running 10s test @ http://127.0.0.1:40123/orders
+              2 threads and 32 connections
+              Thread Stats   Avg      Stdev     Max   +/- Stdev
+                Latency     1.02ms    1.51ms  33.40ms   91.01%
+                Req/Sec    15.23k     1.10k   17.90k    70.00%
+              Latency Distribution
+                 50%  512.00us
+                 75%    1.01ms
+                 90%    2.33ms
+                 99%    7.01ms
+              303027 requests in 10.00s, 120.12MB read
+              Socket errors: connect 0, read 2, write 0, timeout 1
+              Non-2xx or 3xx responses: 303027
+            Requests/sec:  30302.12
+            Transfer/sec:     12.01MB
+            """;
+
+    @Test
+    void parsesThroughputLatencyAndCounts() {
+        WrkResult result = WrkResult.parse(OUTPUT);
+
+        assertThat(result.requestsPerSecond()).isEqualTo(30302.12);
+        assertThat(result.p99Micros()).isEqualTo(7010.0);
+        assertThat(result.requests()).isEqualTo(303027);
+        assertThat(result.non2xx3xx()).isEqualTo(303027);
+        assertThat(result.socketErrors()).isEqualTo(3);
+    }
+
+    @Test
+    void microsecondP99() {
+        assertThat(WrkResult.parse(OUTPUT.replace("99%    7.01ms", "99%  812.00us")).p99Micros()).isEqualTo(812.0);
+    }
+
+    @Test
+    void rejectsOutputWithoutResults() {
+        assertThatIllegalArgumentException().isThrownBy(() -> WrkResult.parse("unable to connect to 127.0.0.1:1"))
+                .withMessageContaining("wrk printed no result");
+    }
+}

@@ -1,0 +1,104 @@
+package io.github.errorpages.upstream;
+
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Drives one asynchronous guarded call: starts each attempt, bounds it by its timeout, and schedules the
+ * retries that {@link GuardedCall} decides on. Cancelling the call's future cancels the attempt in flight
+ * and any retry still waiting.
+ *
+ * @param <T> the call's result
+ */
+final class AsyncRun<T> {
+
+    private final GuardedCall<T> guarded;
+    private final @Nullable ResponseAdapter<? super T> responses;
+    private final AsyncUpstreamCall<T> call;
+    private final CompletableFuture<T> result;
+    private final Executor executor;
+    private volatile @Nullable CompletableFuture<T> inFlight;
+
+    AsyncRun(GuardedCall<T> guarded, @Nullable ResponseAdapter<? super T> responses, AsyncUpstreamCall<T> call,
+            CompletableFuture<T> result, Executor executor) {
+        this.guarded = guarded;
+        this.responses = responses;
+        this.call = call;
+        this.result = result;
+        this.executor = executor;
+        result.whenComplete((value, error) -> {
+            CompletableFuture<T> attempt = inFlight;
+            if (result.isCancelled() && attempt != null) {
+                attempt.cancel(true);
+            }
+        });
+    }
+
+    void attempt() {
+        if (result.isDone()) {
+            // Cancelled by the caller while the retry waited.
+            guarded.abortBackoff(new CancellationException("upstream call cancelled"));
+            return;
+        }
+        Attempt attempt;
+        try {
+            attempt = guarded.begin();
+        } catch (RuntimeException rejected) {
+            result.completeExceptionally(rejected);
+            return;
+        }
+        CompletableFuture<T> started;
+        try {
+            started = call.call(attempt).toCompletableFuture();
+        } catch (Throwable t) {
+            started = CompletableFuture.failedFuture(t);
+        }
+        inFlight = started;
+        if (result.isCancelled()) {
+            started.cancel(true);
+        }
+        CompletableFuture<T> attemptFuture = started;
+        // Time out a copy, so that a timeout can cancel the attempt (aborting the exchange) instead of merely
+        // completing someone else's future; orTimeout also removes its timer when the copy completes in time.
+        attemptFuture.copy().orTimeout(attempt.timeout().toNanos(), TimeUnit.NANOSECONDS)
+                .whenComplete((value, error) -> {
+                    try {
+                        if (error instanceof TimeoutException) {
+                            abandon(attemptFuture);
+                        }
+                        next(error == null ? guarded.onResult(value) : guarded.onError(error));
+                    } catch (Throwable bug) {
+                        // Never leave the caller's future pending, whatever went wrong here.
+                        result.completeExceptionally(bug);
+                    }
+                });
+    }
+
+    private void next(GuardedCall.Step<T> step) {
+        if (step.isDone()) {
+            result.complete(step.result());
+        } else if (step.isRetry()) {
+            CompletableFuture.delayedExecutor(step.delay().toNanos(), TimeUnit.NANOSECONDS, executor)
+                    .execute(this::attempt);
+        } else {
+            result.completeExceptionally(step.failure());
+        }
+    }
+
+    /** Cancels an attempt that timed out, and releases its response should it still arrive. */
+    private void abandon(CompletableFuture<T> attempt) {
+        attempt.cancel(true);
+        if (responses != null) {
+            ResponseAdapter<? super T> adapter = responses;
+            attempt.thenAccept(late -> {
+                if (late != null) {
+                    adapter.discard(late);
+                }
+            });
+        }
+    }
+}

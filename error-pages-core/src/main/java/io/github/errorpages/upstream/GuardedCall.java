@@ -1,0 +1,352 @@
+package io.github.errorpages.upstream;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
+import io.github.errorpages.RetryAfter;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.upstream.internal.ProxyStatus;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The state of one guarded call, from its first attempt to its end, and every decision on the way: which
+ * endpoint, whether an outcome is a failure, whether and when to retry. The sync and async drivers in
+ * {@link UpstreamGuard} only run attempts and wait; all decisions are made here, once, for both.
+ *
+ * <p>Not thread-safe: the drivers call it from one thread at a time, each step happening after the one
+ * before it.
+ *
+ * @param <T> the call's result
+ */
+final class GuardedCall<T> {
+
+    private final UpstreamGuard guard;
+    private final UpstreamConfig config;
+    private final UpstreamRequest request;
+    private final @Nullable ResponseAdapter<? super T> responses;
+    private final long started;
+    private final long deadline;
+    private final int[] tried;
+    private int attempts;
+    private @Nullable Endpoint endpoint;
+    private long attemptStarted;
+    private FailureCause lastCause = FailureCause.PROXY_INTERNAL_ERROR;
+    private int lastStatus;
+    private @Nullable Duration lastRetryAfter;
+    private @Nullable Throwable lastError;
+    private boolean retryPending;
+    private boolean finished;
+
+    GuardedCall(UpstreamGuard guard, UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses) {
+        this.guard = guard;
+        this.config = guard.config();
+        this.request = request;
+        this.responses = responses;
+        this.started = System.nanoTime();
+        this.deadline = started + config.deadline().toNanos();
+        this.tried = new int[config.maxAttempts()];
+        guard.counters.calls.increment();
+    }
+
+    /**
+     * Starts the next attempt: picks an endpoint whose breaker admits it (round-robin, an endpoint not yet
+     * tried by this call first) and takes a bulkhead permit.
+     *
+     * @return the attempt
+     * @throws UpstreamFailureException when no endpoint admits the attempt or the bulkhead is full: for the
+     *     first attempt a rejection without any upstream call, for a retry the previous attempt's failure
+     */
+    Attempt begin() {
+        int index = guard.acquireEndpoint(tried, attempts);
+        if (index < 0) {
+            throw refuseStart(FailureCause.DESTINATION_UNAVAILABLE, RetryRefusal.BREAKER_OPEN);
+        }
+        Endpoint chosen = guard.endpoint(index);
+        if (!guard.bulkhead().tryAcquirePermission()) {
+            chosen.breaker().releasePermission();
+            throw refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL);
+        }
+        if (attempts == 0) {
+            guard.budget.recordCall();
+        }
+        retryPending = false;
+        tried[attempts++] = index;
+        guard.counters.attempts.increment();
+        endpoint = chosen;
+        attemptStarted = System.nanoTime();
+        long timeout = Math.min(config.attemptTimeout().toNanos(), deadline - attemptStarted);
+        // A retry is only started with at least min-attempt-timeout left; a late wake-up may still leave less.
+        return new Attempt(chosen.uri(), attempts, Duration.ofNanos(Math.max(timeout, TimeUnit.MILLISECONDS.toNanos(1))));
+    }
+
+    /**
+     * Takes the result of the current attempt: a success, or a failure when it is an upstream 5xx response
+     * and those are failures.
+     */
+    Step<T> onResult(@Nullable T result) {
+        long now = System.nanoTime();
+        Endpoint current = releaseBulkhead();
+        if (responses != null && result != null) {
+            int status = responses.status(result);
+            if (guard.isFailureStatus(status)) {
+                Duration retryAfter = RetryAfter.parse(responses.header(result, "Retry-After"), guard.clock())
+                        .orElse(null);
+                boolean gatewayGaveUp = ProxyStatus.hasError(responses.header(result, "Proxy-Status"));
+                responses.discard(result);
+                UpstreamFailure reported = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream(guard.name())
+                        .upstreamStatus(status).upstreamRetryAfter(retryAfter).attempts(attempts).build();
+                current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS,
+                        new UpstreamFailureException(reported, null));
+                return afterFailure(FailureCause.UPSTREAM_STATUS, status, retryAfter, gatewayGaveUp, null, now);
+            }
+        }
+        current.breaker().onResult(now - attemptStarted, TimeUnit.NANOSECONDS, result);
+        finished = true;
+        guard.succeeded(attempts, Duration.ofNanos(now - started));
+        return Step.done(result);
+    }
+
+    /** Takes what the current attempt threw (or completed exceptionally with). */
+    Step<T> onError(Throwable thrown) {
+        long now = System.nanoTime();
+        Endpoint current = releaseBulkhead();
+        Throwable error = unwrap(thrown);
+        if (isClientAbort(error)) {
+            // The caller gave up: not the upstream's fault, so the breaker forgets the call.
+            current.breaker().releasePermission();
+            return abort(error);
+        }
+        Optional<UpstreamFailure> classified = guard.classifier().classify(error);
+        if (classified.isEmpty()) {
+            current.breaker().releasePermission();
+            if (error instanceof RuntimeException || error instanceof Error) {
+                return abort(error); // a bug, ours or the caller's: thrown as is
+            }
+            lastCause = FailureCause.PROXY_INTERNAL_ERROR;
+            lastError = error;
+            return Step.fail(fail(FailureCause.PROXY_INTERNAL_ERROR, 0, null, null, now));
+        }
+        UpstreamFailure failure = classified.get();
+        if (UpstreamGuard.countsAgainstUpstream(failure.cause())) {
+            current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS, error);
+        } else {
+            current.breaker().releasePermission();
+        }
+        return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(), false, error, now);
+    }
+
+    /** The caller aborted while the call waited for its retry. */
+    Throwable abortBackoff(Throwable reason) {
+        return abort(reason).failure();
+    }
+
+    private Step<T> afterFailure(FailureCause cause, int status, @Nullable Duration retryAfter, boolean gatewayGaveUp,
+            @Nullable Throwable error, long now) {
+        lastCause = cause;
+        lastStatus = status;
+        lastRetryAfter = retryAfter;
+        lastError = error;
+        Duration delay = null;
+        RetryRefusal refusal = staticRefusal(cause, status, gatewayGaveUp);
+        if (refusal == null) {
+            if (retryAfter != null && retryAfter.compareTo(config.maxHonouredRetryAfter()) > 0) {
+                refusal = RetryRefusal.RETRY_AFTER_TOO_LONG;
+            } else {
+                delay = guard.backoff.delay(attempts);
+                if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+                    delay = retryAfter; // the upstream's Retry-After is a floor (R46)
+                }
+                if (now + delay.toNanos() + config.minAttemptTimeout().toNanos() - deadline > 0) {
+                    refusal = RetryRefusal.DEADLINE;
+                } else if (!guard.anyEndpointMayAdmitWithin(delay)) {
+                    refusal = RetryRefusal.BREAKER_OPEN;
+                } else if (!guard.budget.tryAcquireRetry()) {
+                    refusal = RetryRefusal.BUDGET_EXHAUSTED;
+                    guard.budgetDenied();
+                }
+            }
+        }
+        if (refusal != null) {
+            guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, cause, status, refusal));
+            return Step.fail(fail(cause, status, retryAfter, null, now));
+        }
+        guard.budgetGranted();
+        guard.counters.retries.increment();
+        retryPending = true;
+        guard.emit(new UpstreamEvent.RetryScheduled(guard.name(), attempts, current().uri(), cause, status, delay));
+        return Step.retry(delay);
+    }
+
+    /** The checks that need neither time nor shared state, in the order {@link RetryRefusal} documents. */
+    private @Nullable RetryRefusal staticRefusal(FailureCause cause, int status, boolean gatewayGaveUp) {
+        boolean retryable = cause == FailureCause.UPSTREAM_STATUS
+                ? config.retryStatuses().contains(status) : config.retryCauses().contains(cause);
+        if (!retryable) {
+            return RetryRefusal.NOT_RETRYABLE;
+        }
+        if (gatewayGaveUp && !config.isRetryOnProxyStatusErrorEnabled()) {
+            return RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP;
+        }
+        if (!safeToRepeat(cause)) {
+            return RetryRefusal.NOT_IDEMPOTENT;
+        }
+        if (!request.isBodyReplayable()) {
+            return RetryRefusal.BODY_NOT_REPLAYABLE;
+        }
+        return attempts >= config.maxAttempts() ? RetryRefusal.MAX_ATTEMPTS : null;
+    }
+
+    /** RFC 9110 §9.2.2 and R13: may this request be sent again after failing this way? */
+    private boolean safeToRepeat(FailureCause cause) {
+        if (cause == FailureCause.CONNECTION_READ_TIMEOUT || cause == FailureCause.HTTP_RESPONSE_TIMEOUT) {
+            // The upstream may still be working on it: only a safe method may be sent twice.
+            return request.isRetriedAfterReadTimeout();
+        }
+        if (request.isIdempotent()) {
+            return true;
+        }
+        if (cause.requestNeverSent() && config.isRetryUnsafeNeverSentEnabled()) {
+            return true;
+        }
+        return request.hasIdempotencyKey() && config.isRetryUnsafeWithIdempotencyKeyEnabled();
+    }
+
+    private UpstreamFailureException refuseStart(FailureCause cause, RetryRefusal refusal) {
+        long now = System.nanoTime();
+        if (attempts == 0) {
+            guard.counters.rejectedCalls.increment();
+            Duration remaining = cause == FailureCause.DESTINATION_UNAVAILABLE ? guard.remainingOpen() : null;
+            return fail(cause, 0, null, remaining, now);
+        }
+        // A granted retry found no permit when its time came: the call fails as its last attempt did.
+        guard.counters.lostRetries.increment();
+        retryPending = false;
+        guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, lastCause, lastStatus, refusal));
+        return fail(lastCause, lastStatus, lastRetryAfter, null, now);
+    }
+
+    private UpstreamFailureException fail(FailureCause cause, int status, @Nullable Duration retryAfter,
+            @Nullable Duration breakerRemainingOpen, long now) {
+        finished = true;
+        Instant failingSince = UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing() : guard.failingSinceOrNull();
+        UpstreamFailure failure = UpstreamFailure.builder(cause)
+                .upstream(guard.name())
+                .upstreamStatus(status)
+                .upstreamRetryAfter(retryAfter)
+                .breakerRemainingOpen(breakerRemainingOpen)
+                .attempts(attempts)
+                .elapsed(Duration.ofNanos(now - started))
+                .failingSince(failingSince)
+                .build();
+        guard.counters.failedCalls.increment();
+        guard.emit(new UpstreamEvent.CallFailed(failure));
+        return new UpstreamFailureException(failure, lastError);
+    }
+
+    private Step<T> abort(Throwable reason) {
+        finished = true;
+        if (retryPending) {
+            retryPending = false;
+            guard.counters.lostRetries.increment();
+        }
+        guard.counters.abortedCalls.increment();
+        return Step.fail(reason);
+    }
+
+    private Endpoint releaseBulkhead() {
+        guard.bulkhead().onComplete();
+        return current();
+    }
+
+    private Endpoint current() {
+        Endpoint current = endpoint;
+        if (current == null) {
+            throw new IllegalStateException("no attempt was started");
+        }
+        return current;
+    }
+
+    /** @return whether the call has ended (succeeded, failed or aborted) */
+    boolean isFinished() {
+        return finished;
+    }
+
+    static Throwable unwrap(Throwable thrown) {
+        Throwable t = thrown;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static boolean isClientAbort(Throwable thrown) {
+        Throwable t = thrown;
+        for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = t.getCause()) {
+            // SocketTimeoutException is an InterruptedIOException too, but a timeout, not an interrupt.
+            if (t instanceof CancellationException || t instanceof InterruptedException
+                    || t.getClass() == InterruptedIOException.class) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What a driver does next: return the result, throw, or wait and make another attempt. */
+    static final class Step<T> {
+        private final @Nullable T result;
+        private final @Nullable Duration delay;
+        private final @Nullable Throwable failure;
+
+        private Step(@Nullable T result, @Nullable Duration delay, @Nullable Throwable failure) {
+            this.result = result;
+            this.delay = delay;
+            this.failure = failure;
+        }
+
+        static <T> Step<T> done(@Nullable T result) {
+            return new Step<>(result, null, null);
+        }
+
+        static <T> Step<T> retry(Duration delay) {
+            return new Step<>(null, delay, null);
+        }
+
+        static <T> Step<T> fail(Throwable failure) {
+            return new Step<>(null, null, failure);
+        }
+
+        boolean isDone() {
+            return delay == null && failure == null;
+        }
+
+        boolean isRetry() {
+            return delay != null;
+        }
+
+        @Nullable T result() {
+            return result;
+        }
+
+        Duration delay() {
+            if (delay == null) {
+                throw new IllegalStateException("not a retry");
+            }
+            return delay;
+        }
+
+        Throwable failure() {
+            if (failure == null) {
+                throw new IllegalStateException("not a failure");
+            }
+            return failure;
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.github.errorpages.upstream;
+
+import io.github.errorpages.upstream.internal.BodyCollector;
+import io.github.errorpages.upstream.internal.DiscardingBodySubscriber;
+import io.github.errorpages.upstream.internal.JdkResponseAdapter;
+import io.github.errorpages.upstream.internal.TrackingBodyPublisher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Sends requests with the JDK's {@link HttpClient} through an {@link UpstreamGuard}: every send is a guarded
+ * call, each attempt a real send to the attempt's endpoint.
+ *
+ * <p><b>Per attempt</b>, the request is copied with the attempt's endpoint in place of its scheme and
+ * authority (its path and query are kept, after the endpoint's own path; see {@link Attempt#resolve}), and
+ * with the attempt's timeout as its {@linkplain HttpRequest#timeout() timeout} (or the request's own, if
+ * shorter). The response is classified: a 5xx response is a failure unless {@code fail-on-5xx} is off, its
+ * body is not read (the caller's body handler is not even asked) and its {@code Retry-After} and
+ * {@code Proxy-Status} drive the retry decision; exceptions are classified by the guard's
+ * {@link io.github.errorpages.FailureClassifier}.
+ *
+ * <p><b>Request bodies</b> are sent again only when that is known to be safe. A body of known length up to
+ * {@code retry.max-replay-body} is read into memory before the first attempt when the request may be
+ * retried after it reached the upstream (an idempotent method, or an {@code Idempotency-Key} with that
+ * retry enabled), and each attempt sends the buffered copy. Any other body is passed through as is and
+ * can be sent again only while no attempt has started to read it, e.g. after a refused connection.
+ *
+ * <p><b>Responses</b> are returned as the body handler made them, so a streamed body
+ * ({@link HttpResponse.BodyHandlers#ofInputStream()}) arrives as soon as the head does and belongs to the
+ * caller, who must close it. The guard's bulkhead permit is released when the head arrives; it does not
+ * bound the time spent streaming the body.
+ *
+ * <p>The JDK client itself sends a GET or HEAD a second time when a pooled connection turns out to be
+ * closed before any response byte arrived; such a resend happens inside one attempt and the guard cannot see
+ * it.
+ *
+ * <p>Instances are immutable and thread-safe; share one per upstream.
+ *
+ * @since 0.1.0
+ */
+public final class GuardedHttpClient {
+
+    private final HttpClient client;
+    private final UpstreamGuard guard;
+
+    private GuardedHttpClient(HttpClient client, UpstreamGuard guard) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.guard = Objects.requireNonNull(guard, "guard");
+    }
+
+    /**
+     * @param client the client that makes the attempts; its connect timeout, redirect policy, TLS settings
+     *     and executor apply to every attempt
+     * @param guard the upstream's guard
+     * @return the guarded client
+     */
+    public static GuardedHttpClient of(HttpClient client, UpstreamGuard guard) {
+        return new GuardedHttpClient(client, guard);
+    }
+
+    /**
+     * Sends a request through the guard, blocking.
+     *
+     * @param <T> the body type
+     * @param request the request; its URI's path and query are sent to the upstream's endpoints
+     * @param handler makes the body of a response that is returned
+     * @return the response of the attempt that succeeded: any status but a 5xx that is a failure
+     * @throws io.github.errorpages.UpstreamFailureException when the call failed
+     * @throws InterruptedException when the thread was interrupted
+     * @throws UncheckedIOException when the request body could not be read for buffering
+     * @throws RuntimeException an exception that is no upstream failure, as is (see
+     *     {@link UpstreamGuard#call(UpstreamRequest, UpstreamCall)})
+     */
+    public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler) throws InterruptedException {
+        Objects.requireNonNull(handler, "handler");
+        Prepared prepared = prepare(request);
+        CompletableFuture<byte[]> pending = prepared.pending;
+        if (pending != null) {
+            try {
+                prepared = prepared.buffered(pending.get());
+            } catch (ExecutionException e) {
+                throw bodyUnreadable(e.getCause());
+            }
+        }
+        Prepared ready = prepared;
+        BodyHandler<T> guardedHandler = guardedHandler(handler);
+        return guard.call(ready.upstreamRequest, JdkResponseAdapter.<T>instance(),
+                attempt -> client.send(ready.forAttempt(attempt), guardedHandler));
+    }
+
+    /**
+     * Sends a request through the guard without blocking. Cancelling the returned future cancels the
+     * attempt in flight (the JDK client aborts the exchange) and any pending retry.
+     *
+     * @param <T> the body type
+     * @param request the request; its URI's path and query are sent to the upstream's endpoints
+     * @param handler makes the body of a response that is returned
+     * @return the response of the attempt that succeeded, or completed exceptionally with an
+     *     {@link io.github.errorpages.UpstreamFailureException} (or an abort or bug, as
+     *     {@link #send(HttpRequest, BodyHandler)} throws them)
+     */
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
+        Objects.requireNonNull(handler, "handler");
+        Prepared prepared = prepare(request);
+        BodyHandler<T> guardedHandler = guardedHandler(handler);
+        CompletableFuture<byte[]> pending = prepared.pending;
+        if (pending == null) {
+            return callAsync(prepared, guardedHandler);
+        }
+        CompletableFuture<HttpResponse<T>> outcome = new CompletableFuture<>();
+        pending.whenComplete((bytes, error) -> {
+            if (error != null) {
+                outcome.completeExceptionally(bodyUnreadable(error));
+                return;
+            }
+            CompletableFuture<HttpResponse<T>> call = callAsync(prepared.buffered(bytes), guardedHandler);
+            outcome.whenComplete((r, e) -> {
+                if (outcome.isCancelled()) {
+                    call.cancel(true);
+                }
+            });
+            call.whenComplete((response, failure) -> {
+                if (failure != null) {
+                    outcome.completeExceptionally(failure);
+                } else {
+                    outcome.complete(response);
+                }
+            });
+        });
+        return outcome;
+    }
+
+    /** @return the guard */
+    public UpstreamGuard guard() {
+        return guard;
+    }
+
+    /** @return the JDK client */
+    public HttpClient httpClient() {
+        return client;
+    }
+
+    private <T> CompletableFuture<HttpResponse<T>> callAsync(Prepared prepared, BodyHandler<T> handler) {
+        return guard.callAsync(prepared.upstreamRequest, JdkResponseAdapter.<T>instance(),
+                attempt -> client.sendAsync(prepared.forAttempt(attempt), handler));
+    }
+
+    private <T> BodyHandler<T> guardedHandler(BodyHandler<T> handler) {
+        if (!guard.config().isFailOn5xxEnabled()) {
+            return handler;
+        }
+        return info -> guard.isFailureStatus(info.statusCode()) ? new DiscardingBodySubscriber<>() : handler.apply(info);
+    }
+
+    private Prepared prepare(HttpRequest request) {
+        Objects.requireNonNull(request, "request");
+        UpstreamRequest upstreamRequest = UpstreamRequest.of(request.method())
+                .withIdempotencyKey(request.headers().firstValue("Idempotency-Key").isPresent());
+        BodyPublisher body = request.bodyPublisher().orElse(null);
+        if (body == null || body.contentLength() == 0) {
+            return new Prepared(request, upstreamRequest, null, null);
+        }
+        long length = body.contentLength();
+        if (length > 0 && length <= guard.config().maxReplayBody() && guard.mayRetryAfterSending(upstreamRequest)) {
+            return new Prepared(request, upstreamRequest, null, BodyCollector.collect(body, length));
+        }
+        TrackingBodyPublisher tracked = new TrackingBodyPublisher(body);
+        return new Prepared(request, upstreamRequest.withReplayableBody(tracked::isUntouched), () -> tracked, null);
+    }
+
+    private static RuntimeException bodyUnreadable(Throwable cause) {
+        Throwable c = GuardedCall.unwrap(cause);
+        if (c instanceof RuntimeException runtime) {
+            return runtime;
+        }
+        return new UncheckedIOException(new IOException("could not read the request body to buffer it", c));
+    }
+
+    /** A request made ready for its attempts: what the guard needs to know, and the body for each attempt. */
+    private static final class Prepared {
+        private final HttpRequest original;
+        private final UpstreamRequest upstreamRequest;
+        private final @Nullable Supplier<BodyPublisher> body;
+        private final @Nullable CompletableFuture<byte[]> pending;
+
+        Prepared(HttpRequest original, UpstreamRequest upstreamRequest, @Nullable Supplier<BodyPublisher> body,
+                @Nullable CompletableFuture<byte[]> pending) {
+            this.original = original;
+            this.upstreamRequest = upstreamRequest;
+            this.body = body;
+            this.pending = pending;
+        }
+
+        Prepared buffered(byte[] bytes) {
+            return new Prepared(original, upstreamRequest, () -> BodyPublishers.ofByteArray(bytes), null);
+        }
+
+        HttpRequest forAttempt(Attempt attempt) {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(original, (name, value) -> true)
+                    .uri(attempt.resolve(original.uri()));
+            Duration timeout = original.timeout()
+                    .filter(own -> own.compareTo(attempt.timeout()) < 0)
+                    .orElse(attempt.timeout());
+            builder.timeout(timeout);
+            Supplier<BodyPublisher> perAttempt = body;
+            if (perAttempt != null) {
+                builder.method(original.method(), perAttempt.get());
+            }
+            return builder.build();
+        }
+    }
+}

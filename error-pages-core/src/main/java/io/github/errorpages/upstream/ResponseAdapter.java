@@ -1,0 +1,37 @@
+package io.github.errorpages.upstream;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Lets an {@link UpstreamGuard} read the responses of an HTTP client library, so that an upstream's 5xx
+ * response becomes a failure (retried, counted by the circuit breaker, thrown in the end) like an exception
+ * does, with the upstream's {@code Retry-After} and {@code Proxy-Status} taken into account.
+ *
+ * <p>Implementations must be thread-safe and must not throw.
+ *
+ * @param <R> the response type
+ * @since 0.1.0
+ */
+public interface ResponseAdapter<R> {
+
+    /**
+     * @param response a response
+     * @return its status code
+     */
+    int status(R response);
+
+    /**
+     * @param response a response
+     * @param name a header name, matched case-insensitively
+     * @return the first value of that header, or {@code null} when absent
+     */
+    @Nullable String header(R response, String name);
+
+    /**
+     * Releases a response that is not handed to the caller because it is a failure: closes or drains its
+     * body so that the connection is not leaked.
+     *
+     * @param response the failed response
+     */
+    void discard(R response);
+}

@@ -1,0 +1,36 @@
+package io.github.errorpages.upstream;
+
+/**
+ * Why a failed attempt was not retried: the reason in {@link UpstreamEvent.RetryRefused}, in the order in
+ * which the guard checks them (the first that applies is reported).
+ *
+ * @since 0.1.0
+ */
+public enum RetryRefusal {
+    /** The cause or upstream status is not retryable ({@code retry.causes}, {@code retry.statuses}, R43). */
+    NOT_RETRYABLE,
+    /**
+     * The upstream's response carries a {@code Proxy-Status} error: another gateway already gave up, so the
+     * retry belongs to that layer (R47).
+     */
+    UPSTREAM_GATEWAY_GAVE_UP,
+    /**
+     * The request may have reached the upstream and is not safe to repeat: a non-idempotent method (without
+     * an enabled exception), or a read timeout on anything but GET and HEAD (R13).
+     */
+    NOT_IDEMPOTENT,
+    /** The request body has been consumed and was not buffered, so it cannot be sent again. */
+    BODY_NOT_REPLAYABLE,
+    /** The call has made {@code max-attempts} attempts (R14). */
+    MAX_ATTEMPTS,
+    /** The upstream's {@code Retry-After} exceeds {@code retry.max-honoured-retry-after}; it is passed on (R46). */
+    RETRY_AFTER_TOO_LONG,
+    /** Backoff (or the upstream's {@code Retry-After}) plus a minimum attempt would overrun the deadline (R45). */
+    DEADLINE,
+    /** Every endpoint's circuit breaker is open, or a half-open one has no permit left. */
+    BREAKER_OPEN,
+    /** The bulkhead had no permit left for the retry. */
+    BULKHEAD_FULL,
+    /** The retry budget of the upstream is spent (R44). */
+    BUDGET_EXHAUSTED
+}

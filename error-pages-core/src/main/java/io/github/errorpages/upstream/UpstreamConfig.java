@@ -1,0 +1,766 @@
+package io.github.errorpages.upstream;
+
+import io.github.errorpages.FailureCause;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How one named upstream is called: its endpoints, the deadline and per-attempt timeout, the retry policy
+ * and retry budget, and the Resilience4j circuit breaker and bulkhead settings (DESIGN §4, standards R13,
+ * R14 and R43–R47).
+ *
+ * <p>Every setting has a configuration key below {@code upstreams.<name>.}, given in each builder
+ * method's javadoc (e.g. {@code upstreams.billing.max-attempts}); prefixed with {@code error-pages.} it
+ * is the Spring Boot property, and it is named in every validation message together with the rejected
+ * value.
+ *
+ * <p>The defaults are safe: two attempts at most (one retry, RFC 9110 §9.2.2 advises against retrying a
+ * retry), idempotent methods only, a retry budget of 10 % of calls, and a retry never waits for an
+ * upstream {@code Retry-After} longer than two seconds.
+ *
+ * <p>Instances are immutable and thread-safe. {@link Builder} is not thread-safe; it validates each value
+ * as it is set, checks the values against each other in {@link Builder#build()}, and copies, so a builder
+ * reused later cannot change a config built before.
+ *
+ * @since 0.1.0
+ */
+public final class UpstreamConfig {
+
+    /** Default for {@code max-attempts}: one retry (R14). */
+    public static final int DEFAULT_MAX_ATTEMPTS = 2;
+    /** The largest {@code max-attempts} accepted (R14, Google SRE's per-request budget of three attempts). */
+    public static final int MAX_MAX_ATTEMPTS = 3;
+    /** Default for {@code deadline}: the time all attempts of one call may take together (R45). */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
+    /** Default for {@code attempt-timeout}: the time one attempt may take until the response headers. */
+    public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+    /** Default for {@code retry.backoff.initial}. */
+    public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofMillis(100);
+    /** Default for {@code retry.backoff.multiplier}. */
+    public static final double DEFAULT_BACKOFF_MULTIPLIER = 2.0;
+    /** Default for {@code retry.backoff.max}. */
+    public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(1);
+    /** Default for {@code retry.backoff.jitter}: each delay is multiplied by a random factor in [0.8, 1.2) (gRPC A6). */
+    public static final double DEFAULT_BACKOFF_JITTER = 0.2;
+    /** Default for {@code retry.max-honoured-retry-after} (R46). */
+    public static final Duration DEFAULT_MAX_HONOURED_RETRY_AFTER = Duration.ofSeconds(2);
+    /** Default for {@code retry.statuses}: the upstream statuses that are retried (R43). */
+    public static final Set<Integer> DEFAULT_RETRY_STATUSES = Set.of(502, 503, 504);
+    /**
+     * Default for {@code retry.causes}: connect failures, a connection closed or reset before the response,
+     * and timeouts waiting for the response (R43). The two timeouts are retried for GET and HEAD only, whatever
+     * this set says (R13).
+     */
+    public static final Set<FailureCause> DEFAULT_RETRY_CAUSES = Collections.unmodifiableSet(EnumSet.of(
+            FailureCause.CONNECTION_REFUSED, FailureCause.CONNECTION_TIMEOUT, FailureCause.DESTINATION_IP_UNROUTABLE,
+            FailureCause.DNS_TIMEOUT, FailureCause.CONNECTION_TERMINATED, FailureCause.CONNECTION_READ_TIMEOUT,
+            FailureCause.HTTP_RESPONSE_TIMEOUT));
+    /** Default for {@code retry-budget.ratio}: retries may add 10 % to the calls (R44). */
+    public static final double DEFAULT_RETRY_BUDGET_RATIO = 0.1;
+    /** Default for {@code retry-budget.min-retries}: the retries allowed per window however few the calls. */
+    public static final int DEFAULT_RETRY_BUDGET_MIN_RETRIES = 10;
+    /** Default for {@code retry-budget.window}. */
+    public static final Duration DEFAULT_RETRY_BUDGET_WINDOW = Duration.ofSeconds(10);
+    /** Default for {@code retry.max-replay-body}: 64 KiB. */
+    public static final long DEFAULT_MAX_REPLAY_BODY = 64 * 1024;
+
+    /**
+     * Causes a retry can never help with: the guard's own refusals and configuration errors. They cannot
+     * be put into {@code retry.causes}.
+     */
+    private static final Set<FailureCause> NEVER_RETRIED = Collections.unmodifiableSet(EnumSet.of(
+            FailureCause.DESTINATION_UNAVAILABLE, FailureCause.CONNECTION_LIMIT_REACHED,
+            FailureCause.DESTINATION_NOT_FOUND, FailureCause.PROXY_INTERNAL_ERROR, FailureCause.PROXY_LOOP_DETECTED,
+            FailureCause.UPSTREAM_STATUS));
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    private final String name;
+    private final List<URI> endpoints;
+    private final int maxAttempts;
+    private final Duration deadline;
+    private final Duration attemptTimeout;
+    private final @Nullable Duration minAttemptTimeout;
+    private final Duration backoffInitial;
+    private final double backoffMultiplier;
+    private final Duration backoffMax;
+    private final double backoffJitter;
+    private final Duration maxHonouredRetryAfter;
+    private final Set<Integer> retryStatuses;
+    private final Set<FailureCause> retryCauses;
+    private final boolean retryUnsafeNeverSent;
+    private final boolean retryUnsafeWithIdempotencyKey;
+    private final boolean retryOnProxyStatusError;
+    private final boolean retryBudgetEnabled;
+    private final double retryBudgetRatio;
+    private final int retryBudgetMinRetries;
+    private final Duration retryBudgetWindow;
+    private final boolean failOn5xx;
+    private final long maxReplayBody;
+    private final @Nullable CircuitBreakerConfig circuitBreakerConfig;
+    private final @Nullable BulkheadConfig bulkheadConfig;
+
+    private UpstreamConfig(Builder b) {
+        this.name = b.name;
+        this.endpoints = List.copyOf(b.endpoints);
+        this.maxAttempts = b.maxAttempts;
+        this.deadline = b.deadline;
+        this.attemptTimeout = b.attemptTimeout;
+        this.minAttemptTimeout = b.minAttemptTimeout;
+        this.backoffInitial = b.backoffInitial;
+        this.backoffMultiplier = b.backoffMultiplier;
+        this.backoffMax = b.backoffMax;
+        this.backoffJitter = b.backoffJitter;
+        this.maxHonouredRetryAfter = b.maxHonouredRetryAfter;
+        this.retryStatuses = Collections.unmodifiableSet(new TreeSet<>(b.retryStatuses));
+        this.retryCauses = Collections.unmodifiableSet(b.retryCauses.isEmpty()
+                ? EnumSet.noneOf(FailureCause.class) : EnumSet.copyOf(b.retryCauses));
+        this.retryUnsafeNeverSent = b.retryUnsafeNeverSent;
+        this.retryUnsafeWithIdempotencyKey = b.retryUnsafeWithIdempotencyKey;
+        this.retryOnProxyStatusError = b.retryOnProxyStatusError;
+        this.retryBudgetEnabled = b.retryBudgetEnabled;
+        this.retryBudgetRatio = b.retryBudgetRatio;
+        this.retryBudgetMinRetries = b.retryBudgetMinRetries;
+        this.retryBudgetWindow = b.retryBudgetWindow;
+        this.failOn5xx = b.failOn5xx;
+        this.maxReplayBody = b.maxReplayBody;
+        this.circuitBreakerConfig = b.circuitBreakerConfig;
+        this.bulkheadConfig = b.bulkheadConfig;
+    }
+
+    /**
+     * Starts a builder holding the defaults.
+     *
+     * @param name the upstream's name: 1 to 64 of {@code A-Z a-z 0-9 . _ -}, starting with a letter or digit;
+     *     it names the circuit breakers, the bulkhead, log lines and metric tags, never a host
+     * @return a new builder
+     * @throws IllegalArgumentException if {@code name} is not such a name
+     */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /**
+     * @return a new builder holding this configuration's values
+     */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** @return the upstream's name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the endpoints (base URLs), at least one, in configuration order; unmodifiable */
+    public List<URI> endpoints() {
+        return endpoints;
+    }
+
+    /** @return the most attempts one call makes, the first included, in [1, 3] */
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /** @return the time all attempts of one call may take together */
+    public Duration deadline() {
+        return deadline;
+    }
+
+    /** @return the time one attempt may take until the response headers arrive */
+    public Duration attemptTimeout() {
+        return attemptTimeout;
+    }
+
+    /**
+     * @return the least time a retry must have left before the deadline to be started; the attempt timeout
+     *     unless set lower
+     */
+    public Duration minAttemptTimeout() {
+        return minAttemptTimeout != null ? minAttemptTimeout : attemptTimeout;
+    }
+
+    /** @return the base delay before the first retry */
+    public Duration backoffInitial() {
+        return backoffInitial;
+    }
+
+    /** @return the factor by which the base delay grows with each retry */
+    public double backoffMultiplier() {
+        return backoffMultiplier;
+    }
+
+    /** @return the cap of the base delay, before jitter */
+    public Duration backoffMax() {
+        return backoffMax;
+    }
+
+    /** @return the jitter fraction j: each delay is the base delay times a random factor in [1 - j, 1 + j) */
+    public double backoffJitter() {
+        return backoffJitter;
+    }
+
+    /** @return the longest upstream {@code Retry-After} a retry waits for; longer ones fail at once (R46) */
+    public Duration maxHonouredRetryAfter() {
+        return maxHonouredRetryAfter;
+    }
+
+    /** @return the upstream statuses that are retried; unmodifiable, ordered */
+    public Set<Integer> retryStatuses() {
+        return retryStatuses;
+    }
+
+    /** @return the failure causes (other than an upstream status) that are retried; unmodifiable */
+    public Set<FailureCause> retryCauses() {
+        return retryCauses;
+    }
+
+    /**
+     * @return whether a non-idempotent request is retried when it provably never reached the upstream
+     *     ({@link FailureCause#requestNeverSent()}, R13)
+     */
+    public boolean isRetryUnsafeNeverSentEnabled() {
+        return retryUnsafeNeverSent;
+    }
+
+    /** @return whether a non-idempotent request that carries an {@code Idempotency-Key} is retried */
+    public boolean isRetryUnsafeWithIdempotencyKeyEnabled() {
+        return retryUnsafeWithIdempotencyKey;
+    }
+
+    /**
+     * @return whether a response whose {@code Proxy-Status} carries an error (another gateway already gave
+     *     up) is retried anyway (R47)
+     */
+    public boolean isRetryOnProxyStatusErrorEnabled() {
+        return retryOnProxyStatusError;
+    }
+
+    /** @return whether retries are limited by the retry budget (R44) */
+    public boolean isRetryBudgetEnabled() {
+        return retryBudgetEnabled;
+    }
+
+    /** @return the retries allowed per call within the budget window, e.g. 0.1 */
+    public double retryBudgetRatio() {
+        return retryBudgetRatio;
+    }
+
+    /** @return the retries allowed within the budget window however few the calls */
+    public int retryBudgetMinRetries() {
+        return retryBudgetMinRetries;
+    }
+
+    /** @return the sliding window over which the retry budget counts calls and retries */
+    public Duration retryBudgetWindow() {
+        return retryBudgetWindow;
+    }
+
+    /** @return whether an upstream 5xx response is a failure (retried, counted by the breaker, thrown) */
+    public boolean isFailOn5xxEnabled() {
+        return failOn5xx;
+    }
+
+    /** @return the largest request body, in bytes, that is buffered so that it can be sent again */
+    public long maxReplayBody() {
+        return maxReplayBody;
+    }
+
+    /**
+     * @return the circuit breaker settings for the endpoints, or empty for the registry's default (or the
+     *     guard's default, {@link UpstreamGuard#DEFAULT_CIRCUIT_BREAKER_CONFIG}, when the guard makes the
+     *     registry)
+     */
+    public Optional<CircuitBreakerConfig> circuitBreakerConfig() {
+        return Optional.ofNullable(circuitBreakerConfig);
+    }
+
+    /**
+     * @return the bulkhead settings, or empty for the registry's default (or
+     *     {@link UpstreamGuard#DEFAULT_BULKHEAD_CONFIG} when the guard makes the registry)
+     */
+    public Optional<BulkheadConfig> bulkheadConfig() {
+        return Optional.ofNullable(bulkheadConfig);
+    }
+
+    @Override
+    public String toString() {
+        return "UpstreamConfig{name=" + name + ", endpoints=" + endpoints.size() + ", maxAttempts=" + maxAttempts
+                + ", deadline=" + deadline + ", attemptTimeout=" + attemptTimeout + ", minAttemptTimeout="
+                + minAttemptTimeout() + ", backoff=" + backoffInitial + "*" + backoffMultiplier + "^n<=" + backoffMax
+                + "±" + backoffJitter + ", maxHonouredRetryAfter=" + maxHonouredRetryAfter + ", retryStatuses="
+                + retryStatuses + ", retryCauses=" + retryCauses + ", retryUnsafeNeverSent=" + retryUnsafeNeverSent
+                + ", retryUnsafeWithIdempotencyKey=" + retryUnsafeWithIdempotencyKey + ", retryOnProxyStatusError="
+                + retryOnProxyStatusError + ", retryBudget=" + (retryBudgetEnabled ? retryBudgetRatio + " min "
+                + retryBudgetMinRetries + " per " + retryBudgetWindow : "off") + ", failOn5xx=" + failOn5xx
+                + ", maxReplayBody=" + maxReplayBody + '}';
+    }
+
+    /**
+     * Builds an {@link UpstreamConfig}. Not thread-safe. Each method checks its value at once and throws
+     * {@link IllegalArgumentException} naming the configuration key and the rejected value.
+     */
+    public static final class Builder {
+        private final String name;
+        private final List<URI> endpoints = new ArrayList<>();
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private Duration deadline = DEFAULT_DEADLINE;
+        private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
+        private @Nullable Duration minAttemptTimeout;
+        private Duration backoffInitial = DEFAULT_BACKOFF_INITIAL;
+        private double backoffMultiplier = DEFAULT_BACKOFF_MULTIPLIER;
+        private Duration backoffMax = DEFAULT_BACKOFF_MAX;
+        private double backoffJitter = DEFAULT_BACKOFF_JITTER;
+        private Duration maxHonouredRetryAfter = DEFAULT_MAX_HONOURED_RETRY_AFTER;
+        private Set<Integer> retryStatuses = new TreeSet<>(DEFAULT_RETRY_STATUSES);
+        private Set<FailureCause> retryCauses = EnumSet.copyOf(DEFAULT_RETRY_CAUSES);
+        private boolean retryUnsafeNeverSent;
+        private boolean retryUnsafeWithIdempotencyKey;
+        private boolean retryOnProxyStatusError;
+        private boolean retryBudgetEnabled = true;
+        private double retryBudgetRatio = DEFAULT_RETRY_BUDGET_RATIO;
+        private int retryBudgetMinRetries = DEFAULT_RETRY_BUDGET_MIN_RETRIES;
+        private Duration retryBudgetWindow = DEFAULT_RETRY_BUDGET_WINDOW;
+        private boolean failOn5xx = true;
+        private long maxReplayBody = DEFAULT_MAX_REPLAY_BODY;
+        private @Nullable CircuitBreakerConfig circuitBreakerConfig;
+        private @Nullable BulkheadConfig bulkheadConfig;
+
+        private Builder(String name) {
+            Objects.requireNonNull(name, "name");
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("Invalid error-pages configuration: upstreams.<name> must be 1 to 64 "
+                        + "of A-Z a-z 0-9 . _ - starting with a letter or digit, but was '" + name + "'");
+            }
+            this.name = name;
+        }
+
+        private Builder(UpstreamConfig c) {
+            this.name = c.name;
+            this.endpoints.addAll(c.endpoints);
+            this.maxAttempts = c.maxAttempts;
+            this.deadline = c.deadline;
+            this.attemptTimeout = c.attemptTimeout;
+            this.minAttemptTimeout = c.minAttemptTimeout;
+            this.backoffInitial = c.backoffInitial;
+            this.backoffMultiplier = c.backoffMultiplier;
+            this.backoffMax = c.backoffMax;
+            this.backoffJitter = c.backoffJitter;
+            this.maxHonouredRetryAfter = c.maxHonouredRetryAfter;
+            this.retryStatuses = new TreeSet<>(c.retryStatuses);
+            this.retryCauses = c.retryCauses.isEmpty() ? EnumSet.noneOf(FailureCause.class) : EnumSet.copyOf(c.retryCauses);
+            this.retryUnsafeNeverSent = c.retryUnsafeNeverSent;
+            this.retryUnsafeWithIdempotencyKey = c.retryUnsafeWithIdempotencyKey;
+            this.retryOnProxyStatusError = c.retryOnProxyStatusError;
+            this.retryBudgetEnabled = c.retryBudgetEnabled;
+            this.retryBudgetRatio = c.retryBudgetRatio;
+            this.retryBudgetMinRetries = c.retryBudgetMinRetries;
+            this.retryBudgetWindow = c.retryBudgetWindow;
+            this.failOn5xx = c.failOn5xx;
+            this.maxReplayBody = c.maxReplayBody;
+            this.circuitBreakerConfig = c.circuitBreakerConfig;
+            this.bulkheadConfig = c.bulkheadConfig;
+        }
+
+        /**
+         * Sets the endpoints (key {@code endpoints}): base URLs such as {@code http://10.0.0.7:8080} or
+         * {@code https://billing.internal/api}. Each attempt sends the request's path and query to one of
+         * them, after the endpoint's own path. Required; no default.
+         *
+         * @param endpoints absolute {@code http} or {@code https} URLs with a host and no query, fragment or
+         *     user info; at least one, no duplicates (a trailing slash is ignored)
+         * @return this builder
+         * @throws IllegalArgumentException if the list is empty or an endpoint is not such a URL or repeats one
+         */
+        public Builder endpoints(List<URI> endpoints) {
+            Objects.requireNonNull(endpoints, "endpoints");
+            String key = key("endpoints");
+            if (endpoints.isEmpty()) {
+                throw invalid(key, endpoints, "must name at least one base URL");
+            }
+            List<URI> normalized = new ArrayList<>();
+            for (URI endpoint : endpoints) {
+                URI uri = normalize(key, Objects.requireNonNull(endpoint, "endpoint"));
+                if (normalized.contains(uri)) {
+                    throw invalid(key, endpoint, "must not repeat an endpoint");
+                }
+                normalized.add(uri);
+            }
+            this.endpoints.clear();
+            this.endpoints.addAll(normalized);
+            return this;
+        }
+
+        /**
+         * Sets the endpoints; see {@link #endpoints(List)}.
+         *
+         * @param endpoints at least one base URL
+         * @return this builder
+         * @throws IllegalArgumentException as {@link #endpoints(List)} does
+         */
+        public Builder endpoints(URI... endpoints) {
+            return endpoints(List.of(endpoints));
+        }
+
+        /**
+         * Sets the most attempts of one call, the first one included (key {@code max-attempts}). Default
+         * {@value UpstreamConfig#DEFAULT_MAX_ATTEMPTS}; 1 turns retries off.
+         *
+         * @param maxAttempts in [1, {@value UpstreamConfig#MAX_MAX_ATTEMPTS}]
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxAttempts} is outside [1, 3] (R14)
+         */
+        public Builder maxAttempts(int maxAttempts) {
+            if (maxAttempts < 1 || maxAttempts > MAX_MAX_ATTEMPTS) {
+                throw invalid(key("max-attempts"), maxAttempts, "must be between 1 and " + MAX_MAX_ATTEMPTS
+                        + " (retrying a retry multiplies the load on a failing upstream)");
+            }
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /**
+         * Sets the time all attempts of one call may take together, backoff included (key
+         * {@code deadline}, R45). Default 30 s.
+         *
+         * @param deadline positive, at most one hour
+         * @return this builder
+         * @throws IllegalArgumentException if {@code deadline} is not positive or longer than an hour
+         */
+        public Builder deadline(Duration deadline) {
+            this.deadline = positive("deadline", deadline, Duration.ofHours(1));
+            return this;
+        }
+
+        /**
+         * Sets the time one attempt may take until the upstream's response headers arrive (key
+         * {@code attempt-timeout}). The last attempt gets less when the deadline is nearer. Default 10 s.
+         *
+         * @param attemptTimeout positive, at most the deadline (checked by {@link #build()})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code attemptTimeout} is not positive or longer than an hour
+         */
+        public Builder attemptTimeout(Duration attemptTimeout) {
+            this.attemptTimeout = positive("attempt-timeout", attemptTimeout, Duration.ofHours(1));
+            return this;
+        }
+
+        /**
+         * Sets the least time a retry must still have before the deadline, after its backoff, to be started
+         * at all (key {@code min-attempt-timeout}, R45). Default: the attempt timeout, so that a retry always
+         * gets a full attempt.
+         *
+         * @param minAttemptTimeout positive, at most the attempt timeout (checked by {@link #build()})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code minAttemptTimeout} is not positive or longer than an hour
+         */
+        public Builder minAttemptTimeout(Duration minAttemptTimeout) {
+            this.minAttemptTimeout = positive("min-attempt-timeout", minAttemptTimeout, Duration.ofHours(1));
+            return this;
+        }
+
+        /**
+         * Sets the exponential backoff before retries (keys {@code retry.backoff.initial},
+         * {@code retry.backoff.multiplier}, {@code retry.backoff.max}, {@code retry.backoff.jitter}). The
+         * delay before retry k (k = 1 for the first retry) is
+         * {@code min(initial * multiplier^(k-1), max) * f} with f uniformly random in
+         * {@code [1 - jitter, 1 + jitter)} (R43, gRPC A6). An upstream {@code Retry-After} is a floor on top
+         * of it. Defaults 100 ms, 2.0, 1 s and 0.2.
+         *
+         * @param initial the first base delay, in [1 ms, 1 min]
+         * @param multiplier in [1, 10]
+         * @param max the cap of the base delay, in [initial, 1 min]
+         * @param jitter in [0, 1)
+         * @return this builder
+         * @throws IllegalArgumentException if a value is outside its range
+         */
+        public Builder backoff(Duration initial, double multiplier, Duration max, double jitter) {
+            Duration i = positive("retry.backoff.initial", initial, Duration.ofMinutes(1));
+            if (i.compareTo(Duration.ofMillis(1)) < 0) {
+                throw invalid(key("retry.backoff.initial"), initial, "must be at least 1ms");
+            }
+            if (!(multiplier >= 1.0 && multiplier <= 10.0)) {
+                throw invalid(key("retry.backoff.multiplier"), multiplier, "must be between 1 and 10");
+            }
+            Duration m = positive("retry.backoff.max", max, Duration.ofMinutes(1));
+            if (m.compareTo(i) < 0) {
+                throw invalid(key("retry.backoff.max"), max, "must not be shorter than retry.backoff.initial (" + i + ")");
+            }
+            if (!(jitter >= 0.0 && jitter < 1.0)) {
+                throw invalid(key("retry.backoff.jitter"), jitter, "must be at least 0 and below 1");
+            }
+            this.backoffInitial = i;
+            this.backoffMultiplier = multiplier;
+            this.backoffMax = m;
+            this.backoffJitter = jitter;
+            return this;
+        }
+
+        /**
+         * Sets the longest upstream {@code Retry-After} a retry waits for (key
+         * {@code retry.max-honoured-retry-after}, R46). A longer one means no retry: the call fails at once
+         * and the failure carries the upstream's value, so the client is told. Default 2 s.
+         *
+         * @param max zero (never wait for one) up to one minute
+         * @return this builder
+         * @throws IllegalArgumentException if {@code max} is negative or longer than a minute
+         */
+        public Builder maxHonouredRetryAfter(Duration max) {
+            Objects.requireNonNull(max, "max");
+            if (max.isNegative() || max.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw invalid(key("retry.max-honoured-retry-after"), max, "must be between 0s and 60s");
+            }
+            this.maxHonouredRetryAfter = max;
+            return this;
+        }
+
+        /**
+         * Sets the upstream statuses that are retried (key {@code retry.statuses}). Default 502, 503, 504.
+         *
+         * @param statuses statuses in [500, 599]; may be empty
+         * @return this builder
+         * @throws IllegalArgumentException if a status is not in [500, 599]
+         */
+        public Builder retryStatuses(Set<Integer> statuses) {
+            Objects.requireNonNull(statuses, "statuses");
+            for (Integer status : statuses) {
+                if (status == null || status < 500 || status > 599) {
+                    throw invalid(key("retry.statuses"), statuses, "must hold only 5xx statuses (500-599)");
+                }
+            }
+            this.retryStatuses = new TreeSet<>(statuses);
+            return this;
+        }
+
+        /**
+         * Sets the failure causes, other than an upstream status, that are retried (key {@code retry.causes}).
+         * Default {@link UpstreamConfig#DEFAULT_RETRY_CAUSES}. Whatever the set, a read or response timeout is
+         * retried for GET and HEAD only, and a cause after which the request may have reached the upstream is
+         * retried for idempotent requests only (R13).
+         *
+         * @param causes the causes; may be empty
+         * @return this builder
+         * @throws IllegalArgumentException if a cause is one no retry can help with: {@code upstream_status}
+         *     (see {@link #retryStatuses(Set)}), {@code destination_unavailable}, {@code connection_limit_reached},
+         *     {@code destination_not_found}, {@code proxy_internal_error} or {@code proxy_loop_detected}
+         */
+        public Builder retryCauses(Set<FailureCause> causes) {
+            Objects.requireNonNull(causes, "causes");
+            for (FailureCause cause : causes) {
+                if (NEVER_RETRIED.contains(Objects.requireNonNull(cause, "cause"))) {
+                    throw invalid(key("retry.causes"), cause.token(), "must not hold a cause no retry can help with");
+                }
+            }
+            this.retryCauses = causes.isEmpty() ? EnumSet.noneOf(FailureCause.class) : EnumSet.copyOf(causes);
+            return this;
+        }
+
+        /**
+         * Whether a non-idempotent request (POST, PATCH, …) is retried when it provably never reached the
+         * upstream: connect refused or timed out, DNS or TLS handshake failure (key
+         * {@code retry.on-connect-failure-for-unsafe}, R13). Default {@code false}.
+         *
+         * @param enabled whether to retry
+         * @return this builder
+         */
+        public Builder retryUnsafeNeverSentEnabled(boolean enabled) {
+            this.retryUnsafeNeverSent = enabled;
+            return this;
+        }
+
+        /**
+         * Whether a non-idempotent request that carries an {@code Idempotency-Key} header is retried like an
+         * idempotent one (key {@code retry.with-idempotency-key}). Only enable it when the upstream honours the
+         * key. Default {@code false}.
+         *
+         * @param enabled whether to retry
+         * @return this builder
+         */
+        public Builder retryUnsafeWithIdempotencyKeyEnabled(boolean enabled) {
+            this.retryUnsafeWithIdempotencyKey = enabled;
+            return this;
+        }
+
+        /**
+         * Whether a 5xx response whose {@code Proxy-Status} header carries an {@code error} (another gateway
+         * already gave up, and may already have retried) is retried anyway (key
+         * {@code retry.on-proxy-status-error}, R47). Default {@code false}: retry at one layer only.
+         *
+         * @param enabled whether to retry
+         * @return this builder
+         */
+        public Builder retryOnProxyStatusErrorEnabled(boolean enabled) {
+            this.retryOnProxyStatusError = enabled;
+            return this;
+        }
+
+        /**
+         * Sets the retry budget (keys {@code retry-budget.enabled}, {@code retry-budget.ratio},
+         * {@code retry-budget.min-retries}, {@code retry-budget.window}, R44): within the sliding window,
+         * the retries of all calls together stay at or below {@code max(minRetries, ratio * calls)}, so a
+         * failing upstream gets at most {@code ratio} more load, not {@code max-attempts} times the load, while a
+         * quiet upstream can still retry. Defaults: on, 0.1, 10 and 10 s.
+         *
+         * @param enabled whether retries are limited by the budget
+         * @param ratio in (0, 1]
+         * @param minRetries in [0, 1000000]
+         * @param window in [1 s, 10 min]
+         * @return this builder
+         * @throws IllegalArgumentException if a value is outside its range
+         */
+        public Builder retryBudget(boolean enabled, double ratio, int minRetries, Duration window) {
+            if (!(ratio > 0.0 && ratio <= 1.0)) {
+                throw invalid(key("retry-budget.ratio"), ratio, "must be above 0 and at most 1");
+            }
+            if (minRetries < 0 || minRetries > 1_000_000) {
+                throw invalid(key("retry-budget.min-retries"), minRetries, "must be between 0 and 1000000");
+            }
+            Duration w = positive("retry-budget.window", window, Duration.ofMinutes(10));
+            if (w.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw invalid(key("retry-budget.window"), window, "must be at least 1s");
+            }
+            this.retryBudgetEnabled = enabled;
+            this.retryBudgetRatio = ratio;
+            this.retryBudgetMinRetries = minRetries;
+            this.retryBudgetWindow = w;
+            return this;
+        }
+
+        /**
+         * Turns the retry budget off or on, keeping its other settings (key {@code retry-budget.enabled}).
+         *
+         * @param enabled whether retries are limited by the budget
+         * @return this builder
+         */
+        public Builder retryBudgetEnabled(boolean enabled) {
+            this.retryBudgetEnabled = enabled;
+            return this;
+        }
+
+        /**
+         * Whether an upstream 5xx response is a failure (key {@code fail-on-5xx}): retried when its status is
+         * retryable, counted by the circuit breaker, and in the end thrown as an
+         * {@link io.github.errorpages.UpstreamFailureException} (its body discarded) so that the branded page
+         * replaces it. When {@code false}, a 5xx response is returned to the caller like any other. Default
+         * {@code true}.
+         *
+         * @param enabled whether 5xx responses are failures
+         * @return this builder
+         */
+        public Builder failOn5xxEnabled(boolean enabled) {
+            this.failOn5xx = enabled;
+            return this;
+        }
+
+        /**
+         * Sets the largest request body that {@link GuardedHttpClient} buffers so that it can send it again
+         * (key {@code retry.max-replay-body}). A larger body, or one of unknown length, is never buffered: such
+         * a request is retried only if its body was never read. Default 64 KiB.
+         *
+         * @param bytes in [0, 16 MiB]; 0 buffers nothing
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is outside [0, 16 MiB]
+         */
+        public Builder maxReplayBody(long bytes) {
+            if (bytes < 0 || bytes > 16L * 1024 * 1024) {
+                throw invalid(key("retry.max-replay-body"), bytes, "must be between 0 and 16777216 bytes");
+            }
+            this.maxReplayBody = bytes;
+            return this;
+        }
+
+        /**
+         * Sets the Resilience4j circuit breaker settings for this upstream's endpoints (key
+         * {@code circuit-breaker}). A breaker that already exists in the registry under the endpoint's name
+         * keeps its own settings. Default: the registry's default configuration.
+         *
+         * @param config the settings
+         * @return this builder
+         */
+        public Builder circuitBreakerConfig(CircuitBreakerConfig config) {
+            this.circuitBreakerConfig = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * Sets the Resilience4j bulkhead settings for this upstream (key {@code bulkhead}). Its
+         * {@code maxWaitDuration} should stay zero, or short: a full bulkhead fails the call with 503
+         * {@code connection_limit_reached} rather than queueing it. Default: the registry's default
+         * configuration.
+         *
+         * @param config the settings
+         * @return this builder
+         */
+        public Builder bulkheadConfig(BulkheadConfig config) {
+            this.bulkheadConfig = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * Checks the values against each other and builds the configuration.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException if no endpoint is set, the attempt timeout exceeds the deadline,
+         *     or the minimum attempt timeout exceeds the attempt timeout
+         */
+        public UpstreamConfig build() {
+            if (endpoints.isEmpty()) {
+                throw invalid(key("endpoints"), "[]", "must name at least one base URL");
+            }
+            if (attemptTimeout.compareTo(deadline) > 0) {
+                throw invalid(key("attempt-timeout"), attemptTimeout,
+                        "must not exceed " + key("deadline") + " (" + deadline + ")");
+            }
+            if (minAttemptTimeout != null && minAttemptTimeout.compareTo(attemptTimeout) > 0) {
+                throw invalid(key("min-attempt-timeout"), minAttemptTimeout,
+                        "must not exceed " + key("attempt-timeout") + " (" + attemptTimeout + ")");
+            }
+            return new UpstreamConfig(this);
+        }
+
+        private String key(String suffix) {
+            return "upstreams." + name + "." + suffix;
+        }
+
+        private Duration positive(String suffix, Duration value, Duration max) {
+            Objects.requireNonNull(value, suffix);
+            if (value.isNegative() || value.isZero() || value.compareTo(max) > 0) {
+                throw invalid(key(suffix), value, "must be positive and at most " + max);
+            }
+            return value;
+        }
+
+        private static URI normalize(String key, URI endpoint) {
+            String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
+            if (!endpoint.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || endpoint.getHost() == null
+                    || endpoint.getRawQuery() != null || endpoint.getRawFragment() != null
+                    || endpoint.getRawUserInfo() != null) {
+                throw invalid(key, endpoint, "must hold absolute http or https URLs with a host and no query, "
+                        + "fragment or user info");
+            }
+            String path = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
+            while (path.endsWith("/")) {
+                path = path.substring(0, path.length() - 1);
+            }
+            return URI.create(scheme + "://" + endpoint.getRawAuthority() + path);
+        }
+
+        private static IllegalArgumentException invalid(String key, Object value, String rule) {
+            return new IllegalArgumentException(
+                    "Invalid error-pages configuration: " + key + " " + rule + ", but was " + value);
+        }
+    }
+}

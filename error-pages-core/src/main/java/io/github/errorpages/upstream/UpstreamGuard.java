@@ -1,0 +1,639 @@
+package io.github.errorpages.upstream;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.upstream.internal.Backoff;
+import io.github.errorpages.upstream.internal.OpenStateTracker;
+import io.github.errorpages.upstream.internal.RetryBudget;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Guards the calls to one named upstream: one instance per upstream, shared by all threads for the life
+ * of the application.
+ *
+ * <p><b>Composition.</b> Each call is {@code Retry(CircuitBreaker(Bulkhead(attempt)))} under one deadline:
+ * <ol>
+ *   <li>The <b>retry</b> policy (this class) makes up to {@code max-attempts} attempts within the call's
+ *       {@code deadline}, each bounded by the {@code attempt-timeout}. It retries only what is safe and
+ *       useful (R13, R43): a retryable cause or upstream status; an idempotent method, or a non-idempotent
+ *       one that provably never left or carries an {@code Idempotency-Key} (each opt-in); a read timeout
+ *       only for GET and HEAD; a body that can be sent again; never a response whose {@code Proxy-Status}
+ *       shows that another gateway already gave up (R47). It waits a capped exponential backoff with jitter,
+ *       and at least the upstream's {@code Retry-After}; a longer {@code Retry-After} than
+ *       {@code retry.max-honoured-retry-after}, or one beyond the deadline, fails the call at once with the
+ *       value passed on (R46). A retry is started only when a minimum attempt still fits the deadline (R45),
+ *       an endpoint may admit it, and the upstream's retry budget allows it (R44).</li>
+ *   <li>One Resilience4j <b>circuit breaker per endpoint</b> (from a {@link CircuitBreakerRegistry} that
+ *       may be the application's) sees every attempt. It counts upstream failures, 5xx responses included,
+ *       but not 4xx responses, client aborts, local refusals or bugs. Attempts go round-robin to the
+ *       endpoints whose breaker admits them, and a retry goes to an endpoint the call has not tried yet when
+ *       there is one (nginx's {@code proxy_next_upstream}). Only when no endpoint admits a call does it fail
+ *       at once, without any upstream call, with 503 {@code destination_unavailable} and the time until the
+ *       first breaker admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}).</li>
+ *   <li>One Resilience4j <b>bulkhead</b> per upstream bounds the attempts in flight; a full bulkhead fails
+ *       the call with 503 {@code connection_limit_reached}.</li>
+ * </ol>
+ * Retries are not delegated to Resilience4j's {@code Retry}: it can express neither the choice of another
+ * endpoint, nor the deadline, the retry budget or {@code Retry-After}, nor the request-dependent rules of
+ * RFC 9110 §9.2.2.
+ *
+ * <p><b>Outcome.</b> A call returns the result of the attempt that succeeded, or throws an
+ * {@link UpstreamFailureException} carrying a complete {@link io.github.errorpages.UpstreamFailure}: the
+ * upstream's name, the cause of the last attempt, the attempts made, the time spent, the upstream's status
+ * and {@code Retry-After}, and since when the upstream has been failing. {@link io.github.errorpages.ErrorPages}
+ * and the servlet filter take it as is. A call the caller aborts (interrupt, cancellation) ends with that
+ * exception; an exception that is no upstream failure (a bug) is thrown as is; neither is retried, and the
+ * breaker counts neither.
+ *
+ * <p><b>Events.</b> Every retry decision, the exhaustion of the retry budget, every breaker transition and
+ * the end of every call are delivered to the {@link UpstreamEventListener}s; {@link #metrics()} counts them.
+ *
+ * <p>Instances are thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class UpstreamGuard {
+
+    /**
+     * The circuit breaker settings the guard uses when it makes its own registry: a count-based window of
+     * the last 20 attempts, open at 50 % failures once 10 attempts were seen, 30 s open, then 3 trial calls.
+     * Every exception reported to it counts: the guard reports upstream failures only.
+     */
+    public static final CircuitBreakerConfig DEFAULT_CIRCUIT_BREAKER_CONFIG = CircuitBreakerConfig.custom()
+            .slidingWindow(20, 10, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .failureRateThreshold(50)
+            .waitDurationInOpenState(Duration.ofSeconds(30))
+            .permittedNumberOfCallsInHalfOpenState(3)
+            .writableStackTraceEnabled(false)
+            .build();
+
+    /**
+     * The bulkhead settings the guard uses when it makes its own registry: at most 50 attempts in flight
+     * to one upstream, and no waiting for a permit, so one slow upstream cannot take every server thread.
+     */
+    public static final BulkheadConfig DEFAULT_BULKHEAD_CONFIG = BulkheadConfig.custom()
+            .maxConcurrentCalls(50)
+            .maxWaitDuration(Duration.ZERO)
+            .writableStackTraceEnabled(false)
+            .build();
+
+    /** Causes that are local decisions, configuration errors or bugs: the breaker does not count them. */
+    private static final Set<FailureCause> NOT_THE_UPSTREAMS_FAULT = Collections.unmodifiableSet(EnumSet.of(
+            FailureCause.DESTINATION_UNAVAILABLE, FailureCause.CONNECTION_LIMIT_REACHED,
+            FailureCause.DESTINATION_NOT_FOUND, FailureCause.PROXY_INTERNAL_ERROR, FailureCause.PROXY_LOOP_DETECTED));
+
+    /** Causes that say nothing about the upstream's health, so they do not start "failing since". */
+    private static final Set<FailureCause> NO_UPSTREAM_TROUBLE = Collections.unmodifiableSet(EnumSet.of(
+            FailureCause.CONNECTION_LIMIT_REACHED, FailureCause.DESTINATION_NOT_FOUND,
+            FailureCause.PROXY_INTERNAL_ERROR, FailureCause.PROXY_LOOP_DETECTED));
+
+    private static final Logger log = LoggerFactory.getLogger(UpstreamGuard.class);
+
+    private final UpstreamConfig config;
+    private final List<Endpoint> endpoints;
+    private final List<CircuitBreaker> breakers;
+    private final Bulkhead bulkhead;
+    final RetryBudget budget;
+    final Backoff backoff;
+    private final FailureClassifier classifier;
+    private final List<UpstreamEventListener> listeners;
+    private final Set<Class<?>> failedListeners = ConcurrentHashMap.newKeySet();
+    private final Clock clock;
+    private final Executor executor;
+    private final AtomicInteger cursor = new AtomicInteger();
+    private final AtomicReference<@Nullable Instant> failingSince = new AtomicReference<>();
+    private final AtomicBoolean budgetExhausted = new AtomicBoolean();
+    final Counters counters = new Counters();
+
+    private UpstreamGuard(Builder b) {
+        this.config = b.config;
+        this.classifier = b.classifier != null ? b.classifier : FailureClassifier.ofDefaults();
+        this.listeners = List.copyOf(b.listeners);
+        this.clock = b.clock;
+        this.executor = b.executor;
+        this.backoff = new Backoff(config.backoffInitial(), config.backoffMultiplier(), config.backoffMax(),
+                config.backoffJitter(), b.random);
+        this.budget = config.isRetryBudgetEnabled()
+                ? RetryBudget.of(config.retryBudgetRatio(), config.retryBudgetMinRetries(), config.retryBudgetWindow(),
+                        System::nanoTime)
+                : RetryBudget.unlimited();
+        BulkheadRegistry bulkheads = b.bulkheadRegistry != null
+                ? b.bulkheadRegistry : BulkheadRegistry.of(DEFAULT_BULKHEAD_CONFIG);
+        this.bulkhead = config.bulkheadConfig()
+                .map(c -> bulkheads.bulkhead(config.name(), c))
+                .orElseGet(() -> bulkheads.bulkhead(config.name()));
+        CircuitBreakerRegistry registry = b.circuitBreakerRegistry != null
+                ? b.circuitBreakerRegistry : CircuitBreakerRegistry.of(DEFAULT_CIRCUIT_BREAKER_CONFIG);
+        List<Endpoint> list = new ArrayList<>();
+        List<URI> uris = config.endpoints();
+        for (int i = 0; i < uris.size(); i++) {
+            String breakerName = uris.size() == 1 ? config.name() : config.name() + "-" + (i + 1);
+            CircuitBreaker breaker = config.circuitBreakerConfig()
+                    .map(c -> registry.circuitBreaker(breakerName, c))
+                    .orElseGet(() -> registry.circuitBreaker(breakerName));
+            Endpoint endpoint = new Endpoint(i, uris.get(i), new OpenStateTracker(breaker));
+            breaker.getEventPublisher().onStateTransition(event -> onBreakerTransition(endpoint, event));
+            list.add(endpoint);
+        }
+        this.endpoints = List.copyOf(list);
+        this.breakers = list.stream().map(Endpoint::breaker).toList();
+    }
+
+    /**
+     * A guard with its own registries, the default classifier and no listener.
+     *
+     * @param config the upstream's configuration
+     * @return the guard
+     */
+    public static UpstreamGuard of(UpstreamConfig config) {
+        return builder(config).build();
+    }
+
+    /**
+     * @param config the upstream's configuration
+     * @return a new builder; not thread-safe
+     */
+    public static Builder builder(UpstreamConfig config) {
+        return new Builder(config);
+    }
+
+    /**
+     * Calls the upstream, retrying as the policy allows. Blocks, during attempts and backoff, on the calling
+     * thread. Every result the call returns is a success.
+     *
+     * @param <T> the result type
+     * @param request what the guard needs to know about the request
+     * @param call one attempt; invoked once per attempt
+     * @return the result of the attempt that succeeded
+     * @throws UpstreamFailureException when the call failed: rejected, not retried, or out of attempts
+     * @throws InterruptedException when the thread was interrupted during an attempt or the backoff
+     * @throws java.util.concurrent.CancellationException when an attempt was cancelled
+     * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug), as is
+     */
+    public <T> T call(UpstreamRequest request, UpstreamCall<T> call) throws InterruptedException {
+        return run(request, null, call);
+    }
+
+    /**
+     * Calls the upstream like {@link #call(UpstreamRequest, UpstreamCall)}, and reads each result with an
+     * adapter: an upstream 5xx response is a failure (when {@code fail-on-5xx} is on), retried when its
+     * status is retryable, and discarded (its body closed) rather than returned.
+     *
+     * @param <T> the response type
+     * @param request what the guard needs to know about the request
+     * @param responses reads the responses
+     * @param call one attempt
+     * @return the response of the attempt that succeeded: any status but a failed 5xx
+     * @throws UpstreamFailureException when the call failed
+     * @throws InterruptedException when the thread was interrupted during an attempt or the backoff
+     * @throws java.util.concurrent.CancellationException when an attempt was cancelled
+     * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug), as is
+     */
+    public <T> T call(UpstreamRequest request, ResponseAdapter<? super T> responses, UpstreamCall<T> call)
+            throws InterruptedException {
+        return run(request, Objects.requireNonNull(responses, "responses"), call);
+    }
+
+    /**
+     * Calls the upstream without blocking: attempts start on the calling thread or, after a backoff, on the
+     * guard's executor. The guard bounds each attempt by its timeout itself. Cancelling the returned future
+     * cancels the attempt in flight and any pending retry.
+     *
+     * @param <T> the result type
+     * @param request what the guard needs to know about the request
+     * @param call one attempt
+     * @return the result of the attempt that succeeded, or completed exceptionally with an
+     *     {@link UpstreamFailureException} (or the abort or bug, as {@link #call(UpstreamRequest, UpstreamCall)}
+     *     throws them)
+     */
+    public <T> CompletableFuture<T> callAsync(UpstreamRequest request, AsyncUpstreamCall<T> call) {
+        return runAsync(request, null, call);
+    }
+
+    /**
+     * Calls the upstream without blocking, reading each result with an adapter like
+     * {@link #call(UpstreamRequest, ResponseAdapter, UpstreamCall)}.
+     *
+     * @param <T> the response type
+     * @param request what the guard needs to know about the request
+     * @param responses reads the responses
+     * @param call one attempt
+     * @return the response of the attempt that succeeded, or completed exceptionally as
+     *     {@link #callAsync(UpstreamRequest, AsyncUpstreamCall)} describes
+     */
+    public <T> CompletableFuture<T> callAsync(UpstreamRequest request, ResponseAdapter<? super T> responses,
+            AsyncUpstreamCall<T> call) {
+        return runAsync(request, Objects.requireNonNull(responses, "responses"), call);
+    }
+
+    /** @return the upstream's name */
+    public String name() {
+        return config.name();
+    }
+
+    /** @return the configuration */
+    public UpstreamConfig config() {
+        return config;
+    }
+
+    /** @return the circuit breakers, one per endpoint, in the order of {@link UpstreamConfig#endpoints()} */
+    public List<CircuitBreaker> circuitBreakers() {
+        return breakers;
+    }
+
+    /** @return the bulkhead */
+    public Bulkhead bulkhead() {
+        return bulkhead;
+    }
+
+    /**
+     * @return since when the upstream has been failing: the end of the first failed call after the last
+     *     successful one; empty while calls succeed
+     */
+    public Optional<Instant> failingSince() {
+        return Optional.ofNullable(failingSince.get());
+    }
+
+    /**
+     * @return when no endpoint admits calls, the time until the first one does again (zero when one is
+     *     half-open); empty when an endpoint admits calls, or every open one is forced open
+     */
+    public Optional<Duration> breakerRemainingOpen() {
+        return Optional.ofNullable(remainingOpen());
+    }
+
+    /** @return the counters since the guard was built */
+    public UpstreamMetrics metrics() {
+        return new UpstreamMetrics(counters.calls.sum(), counters.successfulCalls.sum(), counters.failedCalls.sum(),
+                counters.rejectedCalls.sum(), counters.abortedCalls.sum(), counters.attempts.sum(),
+                counters.retries.sum(), counters.lostRetries.sum(), counters.retriesDeniedByBudget.sum());
+    }
+
+    @Override
+    public String toString() {
+        return "UpstreamGuard{" + config.name() + ", " + endpoints.size() + " endpoint(s)}";
+    }
+
+    // ---- the drivers ------------------------------------------------------------------------------------
+
+    private <T> T run(UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses, UpstreamCall<T> call)
+            throws InterruptedException {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(call, "call");
+        GuardedCall<T> guarded = new GuardedCall<>(this, request, responses);
+        while (true) {
+            Attempt attempt = guarded.begin();
+            GuardedCall.Step<T> step;
+            try {
+                step = guarded.onResult(call.call(attempt));
+            } catch (Throwable t) {
+                step = guarded.onError(t);
+            }
+            if (step.isDone()) {
+                return step.result();
+            }
+            if (!step.isRetry()) {
+                throw rethrowable(step.failure());
+            }
+            try {
+                TimeUnit.NANOSECONDS.sleep(step.delay().toNanos());
+            } catch (InterruptedException e) {
+                guarded.abortBackoff(e);
+                throw e;
+            }
+        }
+    }
+
+    private static RuntimeException rethrowable(Throwable failure) throws InterruptedException {
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        if (failure instanceof InterruptedException interrupted) {
+            throw interrupted;
+        }
+        // An InterruptedIOException: the caller was interrupted inside the client.
+        Thread.currentThread().interrupt();
+        java.util.concurrent.CancellationException cancelled =
+                new java.util.concurrent.CancellationException("upstream call interrupted");
+        cancelled.initCause(failure);
+        throw cancelled;
+    }
+
+    private <T> CompletableFuture<T> runAsync(UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses,
+            AsyncUpstreamCall<T> call) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(call, "call");
+        CompletableFuture<T> result = new CompletableFuture<>();
+        new AsyncRun<>(new GuardedCall<>(this, request, responses), responses, call, result, executor).attempt();
+        return result;
+    }
+
+    // ---- what GuardedCall asks of the guard ------------------------------------------------------------
+
+    /**
+     * Picks the endpoint for the next attempt and takes its breaker permission: round-robin from a moving
+     * start, endpoints this call has not tried first.
+     *
+     * @return the endpoint's index, or -1 when no breaker admits the attempt
+     */
+    int acquireEndpoint(int[] tried, int triedCount) {
+        int n = endpoints.size();
+        if (n == 1) {
+            return endpoints.get(0).breaker().tryAcquirePermission() ? 0 : -1;
+        }
+        int start = Math.floorMod(cursor.getAndIncrement(), n);
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < n; i++) {
+                int index = (start + i) % n;
+                boolean triedBefore = contains(tried, triedCount, index);
+                if ((pass == 0) == triedBefore) {
+                    continue;
+                }
+                if (endpoints.get(index).breaker().tryAcquirePermission()) {
+                    return index;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static boolean contains(int[] values, int count, int value) {
+        for (int i = 0; i < count; i++) {
+            if (values[i] == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Endpoint endpoint(int index) {
+        return endpoints.get(index);
+    }
+
+    boolean anyEndpointMayAdmitWithin(Duration delay) {
+        for (Endpoint endpoint : endpoints) {
+            if (endpoint.tracker().mayAdmitWithin(delay)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Nullable Duration remainingOpen() {
+        Duration soonest = null;
+        for (Endpoint endpoint : endpoints) {
+            Duration remaining = endpoint.tracker().remainingOpen();
+            CircuitBreaker.State state = endpoint.breaker().getState();
+            if (remaining == null && state != CircuitBreaker.State.FORCED_OPEN) {
+                return null; // this endpoint admits calls
+            }
+            if (remaining != null && (soonest == null || remaining.compareTo(soonest) < 0)) {
+                soonest = remaining;
+            }
+        }
+        return soonest;
+    }
+
+    boolean isFailureStatus(int status) {
+        return status >= 500 && status <= 599 && config.isFailOn5xxEnabled();
+    }
+
+    /** Whether a request may be retried after it reached the upstream, so its body is worth buffering. */
+    boolean mayRetryAfterSending(UpstreamRequest request) {
+        return config.maxAttempts() > 1 && (request.isIdempotent()
+                || (request.hasIdempotencyKey() && config.isRetryUnsafeWithIdempotencyKeyEnabled()));
+    }
+
+    static boolean countsAgainstUpstream(FailureCause cause) {
+        return !NOT_THE_UPSTREAMS_FAULT.contains(cause);
+    }
+
+    static boolean showsUpstreamTrouble(FailureCause cause) {
+        return !NO_UPSTREAM_TROUBLE.contains(cause);
+    }
+
+    FailureClassifier classifier() {
+        return classifier;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    Instant markFailing() {
+        Instant since = failingSince.get();
+        if (since != null) {
+            return since;
+        }
+        Instant now = clock.instant();
+        return failingSince.compareAndSet(null, now) ? now : Objects.requireNonNull(failingSince.get(), "failingSince");
+    }
+
+    @Nullable Instant failingSinceOrNull() {
+        return failingSince.get();
+    }
+
+    void succeeded(int attempts, Duration elapsed) {
+        counters.successfulCalls.increment();
+        if (failingSince.get() != null) {
+            failingSince.set(null);
+        }
+        if (!listeners.isEmpty()) {
+            emit(new UpstreamEvent.CallSucceeded(config.name(), attempts, elapsed));
+        }
+    }
+
+    void budgetDenied() {
+        counters.retriesDeniedByBudget.increment();
+        if (budgetExhausted.compareAndSet(false, true)) {
+            emit(new UpstreamEvent.RetryBudgetExhausted(config.name(), budget.retries(), budget.calls()));
+        }
+    }
+
+    void budgetGranted() {
+        if (budgetExhausted.get()) {
+            budgetExhausted.set(false);
+        }
+    }
+
+    void emit(UpstreamEvent event) {
+        for (UpstreamEventListener listener : listeners) {
+            try {
+                listener.onEvent(event);
+            } catch (RuntimeException e) {
+                if (failedListeners.add(listener.getClass())) {
+                    log.warn("Upstream event listener {} failed; its failures are ignored: {}",
+                            listener.getClass().getName(), e.toString());
+                }
+            }
+        }
+    }
+
+    private void onBreakerTransition(Endpoint endpoint, CircuitBreakerOnStateTransitionEvent event) {
+        CircuitBreaker.StateTransition transition = event.getStateTransition();
+        endpoint.tracker().onTransition(transition);
+        emit(new UpstreamEvent.BreakerStateChanged(config.name(), endpoint.uri(), endpoint.breaker().getName(),
+                transition.getFromState(), transition.getToState()));
+    }
+
+    /** The counters behind {@link UpstreamMetrics}. */
+    static final class Counters {
+        final LongAdder calls = new LongAdder();
+        final LongAdder successfulCalls = new LongAdder();
+        final LongAdder failedCalls = new LongAdder();
+        final LongAdder rejectedCalls = new LongAdder();
+        final LongAdder abortedCalls = new LongAdder();
+        final LongAdder attempts = new LongAdder();
+        final LongAdder retries = new LongAdder();
+        final LongAdder lostRetries = new LongAdder();
+        final LongAdder retriesDeniedByBudget = new LongAdder();
+    }
+
+    /**
+     * Builds an {@link UpstreamGuard}. Not thread-safe.
+     */
+    public static final class Builder {
+        private final UpstreamConfig config;
+        private @Nullable CircuitBreakerRegistry circuitBreakerRegistry;
+        private @Nullable BulkheadRegistry bulkheadRegistry;
+        private @Nullable FailureClassifier classifier;
+        private final List<UpstreamEventListener> listeners = new ArrayList<>();
+        private Clock clock = Clock.systemUTC();
+        private RandomGenerator random = () -> ThreadLocalRandom.current().nextLong();
+        private Executor executor = ForkJoinPool.commonPool();
+
+        private Builder(UpstreamConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /**
+         * Takes the circuit breakers from a registry, e.g. the application's, so that their metrics and
+         * health show up with the rest. A breaker is named after the upstream, or {@code <name>-<n>} (n from 1)
+         * when the upstream has several endpoints; one that already exists keeps its settings. Default: a
+         * registry of the guard's own, with {@link UpstreamGuard#DEFAULT_CIRCUIT_BREAKER_CONFIG}.
+         *
+         * @param registry the registry
+         * @return this builder
+         */
+        public Builder circuitBreakerRegistry(CircuitBreakerRegistry registry) {
+            this.circuitBreakerRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Takes the bulkhead, named after the upstream, from a registry. Default: a registry of the guard's
+         * own, with {@link UpstreamGuard#DEFAULT_BULKHEAD_CONFIG}.
+         *
+         * @param registry the registry
+         * @return this builder
+         */
+        public Builder bulkheadRegistry(BulkheadRegistry registry) {
+            this.bulkheadRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Sets the classifier of exceptions. Default {@link FailureClassifier#ofDefaults()}.
+         *
+         * @param classifier the classifier
+         * @return this builder
+         */
+        public Builder classifier(FailureClassifier classifier) {
+            this.classifier = Objects.requireNonNull(classifier, "classifier");
+            return this;
+        }
+
+        /**
+         * Adds a listener for the guard's events; listeners are called in the order they were added.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder listener(UpstreamEventListener listener) {
+            this.listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Sets the clock for wall-clock instants: "failing since" and HTTP-date {@code Retry-After} values.
+         * Durations (deadline, timeouts, backoff) always use {@link System#nanoTime()}. Default UTC system
+         * clock.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Sets the random source of the backoff jitter, e.g. a seeded one in tests. Default: the calling
+         * thread's {@link ThreadLocalRandom}.
+         *
+         * @param random the source; must be thread-safe, since the guard is shared
+         * @return this builder
+         */
+        public Builder random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /**
+         * Sets the executor on which asynchronous calls start their retries after the backoff. Retries start
+         * a non-blocking attempt and return, so a small shared pool suffices. Default
+         * {@link ForkJoinPool#commonPool()}.
+         *
+         * @param executor the executor
+         * @return this builder
+         */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Builds the guard, creating (or finding) its circuit breakers and bulkhead in the registries.
+         *
+         * @return the guard
+         */
+        public UpstreamGuard build() {
+            return new UpstreamGuard(this);
+        }
+    }
+}

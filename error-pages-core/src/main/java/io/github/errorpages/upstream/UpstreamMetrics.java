@@ -1,0 +1,29 @@
+package io.github.errorpages.upstream;
+
+/**
+ * Counters of one {@link UpstreamGuard} since it was built. Every call ends exactly once, as a success, a
+ * failure or an abort, so once no call is running
+ * {@code calls == successfulCalls + failedCalls + abortedCalls} and
+ * {@code attempts == calls - rejectedCalls + retries - lostRetries} hold.
+ *
+ * <p>Each counter is exact; a snapshot taken while calls are running is not atomic across counters.
+ * Instances are immutable and thread-safe.
+ *
+ * @param calls calls started
+ * @param successfulCalls calls that returned a result
+ * @param failedCalls calls that threw an {@link io.github.errorpages.UpstreamFailureException}, rejected
+ *     ones included
+ * @param rejectedCalls failed calls that never reached the upstream: every endpoint's breaker open, or the
+ *     bulkhead full
+ * @param abortedCalls calls ended by the caller (interrupt, cancellation) or by an exception that is no
+ *     upstream failure (a bug), which the breaker does not count
+ * @param attempts attempts started, retries included
+ * @param retries retries granted
+ * @param lostRetries granted retries that were never attempted: no breaker or bulkhead permit was left when
+ *     their time came, or the caller aborted during the backoff
+ * @param retriesDeniedByBudget retries the retry budget refused
+ * @since 0.1.0
+ */
+public record UpstreamMetrics(long calls, long successfulCalls, long failedCalls, long rejectedCalls,
+        long abortedCalls, long attempts, long retries, long lostRetries, long retriesDeniedByBudget) {
+}

@@ -1,0 +1,112 @@
+package io.github.errorpages.upstream;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What an {@link UpstreamGuard} needs to know about a request to decide whether it may be sent again:
+ * its method, whether it carries an {@code Idempotency-Key}, and whether its body can be replayed.
+ *
+ * <p>The method is matched case-sensitively, as RFC 9110 §9.1 requires: {@code get} is not {@code GET}.
+ *
+ * <p>Instances are immutable and thread-safe, provided the body-replay check is.
+ *
+ * @since 0.1.0
+ */
+public final class UpstreamRequest {
+
+    /** The idempotent methods of RFC 9110 §9.2.2. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+    /** The methods retried after a read timeout: safe, so a duplicate cannot change anything (R13). */
+    private static final Set<String> RETRIED_AFTER_READ_TIMEOUT = Set.of("GET", "HEAD");
+    private static final BooleanSupplier ALWAYS = () -> true;
+    private static final BooleanSupplier NEVER = () -> false;
+
+    private final String method;
+    private final boolean idempotencyKey;
+    private final BooleanSupplier bodyReplayable;
+
+    private UpstreamRequest(String method, boolean idempotencyKey, BooleanSupplier bodyReplayable) {
+        this.method = method;
+        this.idempotencyKey = idempotencyKey;
+        this.bodyReplayable = bodyReplayable;
+    }
+
+    /**
+     * A request without an {@code Idempotency-Key} whose body, if any, can be sent again.
+     *
+     * @param method the HTTP method, e.g. {@code GET}
+     * @return the request
+     * @throws IllegalArgumentException if {@code method} is empty or holds a character that is not a token
+     *     character (RFC 9110 §5.6.2)
+     */
+    public static UpstreamRequest of(String method) {
+        Objects.requireNonNull(method, "method");
+        if (method.isEmpty() || !method.chars().allMatch(UpstreamRequest::isTokenChar)) {
+            throw new IllegalArgumentException("method must be an HTTP token, but was '" + method + "'");
+        }
+        return new UpstreamRequest(method, false, ALWAYS);
+    }
+
+    /**
+     * @param present whether the request carries an {@code Idempotency-Key} header
+     * @return a copy with that flag
+     */
+    public UpstreamRequest withIdempotencyKey(boolean present) {
+        return new UpstreamRequest(method, present, bodyReplayable);
+    }
+
+    /**
+     * @param replayable whether the body can be sent again (always {@code true} for a request without one)
+     * @return a copy with that flag
+     */
+    public UpstreamRequest withReplayableBody(boolean replayable) {
+        return new UpstreamRequest(method, idempotencyKey, replayable ? ALWAYS : NEVER);
+    }
+
+    /**
+     * Sets a check that is asked, each time a retry is considered, whether the body can still be sent
+     * again: for a streamed body, for example, "not a byte of it has been read yet".
+     *
+     * @param replayable the check; must be thread-safe and must not throw
+     * @return a copy with that check
+     */
+    public UpstreamRequest withReplayableBody(BooleanSupplier replayable) {
+        return new UpstreamRequest(method, idempotencyKey, Objects.requireNonNull(replayable, "replayable"));
+    }
+
+    /** @return the method */
+    public String method() {
+        return method;
+    }
+
+    /** @return whether the request carries an {@code Idempotency-Key} header */
+    public boolean hasIdempotencyKey() {
+        return idempotencyKey;
+    }
+
+    /** @return whether the body can be sent again now (asks the check) */
+    public boolean isBodyReplayable() {
+        return bodyReplayable.getAsBoolean();
+    }
+
+    /** @return whether the method is idempotent (RFC 9110 §9.2.2): GET, HEAD, OPTIONS, TRACE, PUT, DELETE */
+    public boolean isIdempotent() {
+        return IDEMPOTENT.contains(method);
+    }
+
+    /** @return whether the method may be sent again after a read timeout: GET and HEAD only (R13) */
+    public boolean isRetriedAfterReadTimeout() {
+        return RETRIED_AFTER_READ_TIMEOUT.contains(method);
+    }
+
+    private static boolean isTokenChar(int c) {
+        return c > 0x20 && c < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+    }
+
+    @Override
+    public String toString() {
+        return "UpstreamRequest{" + method + (idempotencyKey ? ", Idempotency-Key" : "") + '}';
+    }
+}

@@ -1,0 +1,68 @@
+package io.github.errorpages.upstream.internal;
+
+import java.io.IOException;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+
+/**
+ * Reads a request body publisher into memory once, so that the body can be sent again by a retry. Only
+ * used for bodies whose length is known and small ({@code retry.max-replay-body}).
+ */
+public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
+
+    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private final long limit;
+    private byte[] bytes;
+    private int size;
+    private Flow.Subscription subscription;
+
+    private BodyCollector(long expectedLength) {
+        this.limit = expectedLength;
+        this.bytes = new byte[(int) Math.min(expectedLength, 8192)];
+    }
+
+    /**
+     * @param publisher the body
+     * @param expectedLength its declared length, in [0, {@link Integer#MAX_VALUE} - 8]
+     * @return the bytes, or a failure if the publisher fails or delivers more than it declared
+     */
+    public static CompletableFuture<byte[]> collect(BodyPublisher publisher, long expectedLength) {
+        BodyCollector collector = new BodyCollector(expectedLength);
+        publisher.subscribe(collector);
+        return collector.result;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+        this.subscription = subscription;
+        subscription.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(ByteBuffer item) {
+        int n = item.remaining();
+        if (size + (long) n > limit) {
+            subscription.cancel();
+            result.completeExceptionally(new IOException("request body longer than its declared length " + limit));
+            return;
+        }
+        if (size + n > bytes.length) {
+            bytes = Arrays.copyOf(bytes, (int) Math.min(limit, Math.max(size + n, 2L * bytes.length)));
+        }
+        item.get(bytes, size, n);
+        size += n;
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+        result.completeExceptionally(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+        result.complete(size == bytes.length ? bytes : Arrays.copyOf(bytes, size));
+    }
+}

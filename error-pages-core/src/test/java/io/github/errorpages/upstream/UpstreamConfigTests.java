@@ -1,0 +1,156 @@
+package io.github.errorpages.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import io.github.errorpages.FailureCause;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class UpstreamConfigTests {
+
+    private final UpstreamConfig.Builder billing = UpstreamConfig.builder("billing")
+            .endpoints(URI.create("http://10.0.0.7:8080"));
+
+    @Test
+    void defaultsAreSafe() { // R13, R14, R43–R46
+        UpstreamConfig config = billing.build();
+
+        assertThat(config.maxAttempts()).isEqualTo(2);
+        assertThat(config.deadline()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.attemptTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.minAttemptTimeout()).as("a retry gets a full attempt").isEqualTo(config.attemptTimeout());
+        assertThat(config.backoffInitial()).isEqualTo(Duration.ofMillis(100));
+        assertThat(config.backoffJitter()).isEqualTo(0.2);
+        assertThat(config.maxHonouredRetryAfter()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.retryStatuses()).containsExactly(502, 503, 504);
+        assertThat(config.retryCauses()).contains(FailureCause.CONNECTION_REFUSED, FailureCause.CONNECTION_TERMINATED)
+                .doesNotContain(FailureCause.HTTP_RESPONSE_INCOMPLETE, FailureCause.TLS_CERTIFICATE_ERROR);
+        assertThat(config.isRetryUnsafeNeverSentEnabled()).isFalse();
+        assertThat(config.isRetryUnsafeWithIdempotencyKeyEnabled()).isFalse();
+        assertThat(config.isRetryOnProxyStatusErrorEnabled()).isFalse();
+        assertThat(config.isRetryBudgetEnabled()).isTrue();
+        assertThat(config.retryBudgetRatio()).isEqualTo(0.1);
+        assertThat(config.isFailOn5xxEnabled()).isTrue();
+        assertThat(config.maxReplayBody()).isEqualTo(64 * 1024);
+        assertThat(config.circuitBreakerConfig()).isEmpty();
+        assertThat(config.bulkheadConfig()).isEmpty();
+    }
+
+    @Test
+    void rejectsMoreThanThreeAttemptsNamingKeyAndValue() { // R14
+        assertThatIllegalArgumentException().isThrownBy(() -> billing.maxAttempts(4))
+                .withMessage("Invalid error-pages configuration: upstreams.billing.max-attempts must be between 1 and 3 "
+                        + "(retrying a retry multiplies the load on a failing upstream), but was 4");
+        assertThatIllegalArgumentException().isThrownBy(() -> billing.maxAttempts(0))
+                .withMessageContaining("upstreams.billing.max-attempts").withMessageEndingWith("but was 0");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/relative", "ftp://host", "http://host/x?q=1", "http://host/#frag",
+        "http://user:pw@host", "mailto:ops@example.com"})
+    void rejectsEndpointsThatAreNotBaseUrls(String endpoint) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create(endpoint)))
+                .withMessageStartingWith("Invalid error-pages configuration: upstreams.billing.endpoints must hold "
+                        + "absolute http or https URLs")
+                .withMessageEndingWith("but was " + endpoint);
+    }
+
+    @Test
+    void rejectsRepeatedEndpointsAndNone() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamConfig.builder("billing")
+                        .endpoints(URI.create("http://a:1/api"), URI.create("http://a:1/api/")))
+                .withMessageContaining("upstreams.billing.endpoints must not repeat an endpoint");
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamConfig.builder("billing").build())
+                .withMessage("Invalid error-pages configuration: upstreams.billing.endpoints must name at least one "
+                        + "base URL, but was []");
+    }
+
+    @Test
+    void normalisesEndpointsWithoutTrailingSlash() {
+        UpstreamConfig config = UpstreamConfig.builder("billing")
+                .endpoints(URI.create("HTTP://a:1/api/"), URI.create("https://b")).build();
+
+        assertThat(config.endpoints()).containsExactly(URI.create("http://a:1/api"), URI.create("https://b"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "-x", "has space", "a/b", "ünïcode"})
+    void rejectsNamesThatCannotBeKeysOrTags(String name) {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamConfig.builder(name))
+                .withMessageContaining("upstreams.<name>").withMessageEndingWith("but was '" + name + "'");
+    }
+
+    @Test
+    void checksTimeoutsAgainstTheDeadline() { // R45
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.deadline(Duration.ofSeconds(2)).attemptTimeout(Duration.ofSeconds(3)).build())
+                .withMessage("Invalid error-pages configuration: upstreams.billing.attempt-timeout must not exceed "
+                        + "upstreams.billing.deadline (PT2S), but was PT3S");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.deadline(Duration.ofSeconds(2)).attemptTimeout(Duration.ofSeconds(1))
+                        .minAttemptTimeout(Duration.ofMillis(1500)).build())
+                .withMessageContaining("upstreams.billing.min-attempt-timeout must not exceed")
+                .withMessageEndingWith("but was PT1.5S");
+        assertThatIllegalArgumentException().isThrownBy(() -> billing.deadline(Duration.ZERO))
+                .withMessageContaining("upstreams.billing.deadline must be positive").withMessageEndingWith("PT0S");
+    }
+
+    @Test
+    void checksTheBackoff() { // R43
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.backoff(Duration.ofMillis(100), 2.0, Duration.ofMillis(50), 0.2))
+                .withMessageContaining("upstreams.billing.retry.backoff.max must not be shorter than")
+                .withMessageEndingWith("but was PT0.05S");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.backoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 1.0))
+                .withMessageContaining("upstreams.billing.retry.backoff.jitter").withMessageEndingWith("but was 1.0");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.backoff(Duration.ofMillis(100), 0.5, Duration.ofSeconds(1), 0.2))
+                .withMessageContaining("upstreams.billing.retry.backoff.multiplier");
+    }
+
+    @Test
+    void rejectsRetryingWhatNoRetryCanHelp() {
+        assertThatIllegalArgumentException().isThrownBy(() -> billing.retryStatuses(Set.of(503, 429)))
+                .withMessageContaining("upstreams.billing.retry.statuses must hold only 5xx statuses");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.retryCauses(Set.of(FailureCause.DESTINATION_UNAVAILABLE)))
+                .withMessage("Invalid error-pages configuration: upstreams.billing.retry.causes must not hold a cause "
+                        + "no retry can help with, but was destination_unavailable");
+    }
+
+    @Test
+    void checksTheRetryBudgetAndReplayCap() { // R44
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.retryBudget(true, 0.0, 10, Duration.ofSeconds(10)))
+                .withMessageContaining("upstreams.billing.retry-budget.ratio").withMessageEndingWith("but was 0.0");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.retryBudget(true, 0.1, 10, Duration.ofMillis(500)))
+                .withMessageContaining("upstreams.billing.retry-budget.window must be at least 1s");
+        assertThatIllegalArgumentException().isThrownBy(() -> billing.maxReplayBody(-1))
+                .withMessageContaining("upstreams.billing.retry.max-replay-body").withMessageEndingWith("but was -1");
+        assertThatIllegalArgumentException().isThrownBy(() -> billing.maxHonouredRetryAfter(Duration.ofMinutes(5)))
+                .withMessageContaining("upstreams.billing.retry.max-honoured-retry-after");
+    }
+
+    @Test
+    void builtConfigIsACopy() {
+        UpstreamConfig first = billing.maxAttempts(3).build();
+        billing.maxAttempts(1).endpoints(List.of(URI.create("http://elsewhere")));
+
+        assertThat(first.maxAttempts()).isEqualTo(3);
+        assertThat(first.endpoints()).containsExactly(URI.create("http://10.0.0.7:8080"));
+        UpstreamConfig copy = first.toBuilder().retryBudgetEnabled(false).build();
+        assertThat(copy.maxAttempts()).isEqualTo(3);
+        assertThat(copy.isRetryBudgetEnabled()).isFalse();
+        assertThat(first.isRetryBudgetEnabled()).isTrue();
+    }
+}

@@ -1,0 +1,65 @@
+package io.github.errorpages.upstream.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.time.Duration;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Standards R43: capped exponential backoff, delays within [0.8, 1.2) of the base with a fixed seed. */
+class BackoffTests {
+
+    private final Backoff backoff = new Backoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 0.2,
+            new SplittableRandom(42));
+
+    @Test
+    void baseGrowsExponentiallyUpToTheCap() {
+        assertThat(backoff.base(1)).isEqualTo(Duration.ofMillis(100));
+        assertThat(backoff.base(2)).isEqualTo(Duration.ofMillis(200));
+        assertThat(backoff.base(3)).isEqualTo(Duration.ofMillis(400));
+        assertThat(backoff.base(4)).isEqualTo(Duration.ofMillis(800));
+        assertThat(backoff.base(5)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(backoff.base(60)).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 5})
+    void delaysLieWithinTheDocumentedJitterBounds(int retry) {
+        long base = backoff.base(retry).toNanos();
+        long lowest = Long.MAX_VALUE;
+        long highest = 0;
+        for (int i = 0; i < 10_000; i++) {
+            long delay = backoff.delay(retry).toNanos();
+            assertThat(delay).isBetween((long) (0.8 * base), (long) (1.2 * base));
+            lowest = Math.min(lowest, delay);
+            highest = Math.max(highest, delay);
+        }
+        // The jitter is really applied: the samples spread over nearly the whole range.
+        assertThat(lowest).isLessThan((long) (0.82 * base));
+        assertThat(highest).isGreaterThan((long) (1.18 * base));
+    }
+
+    @Test
+    void sameSeedGivesTheSameDelays() {
+        Backoff again = new Backoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 0.2, new SplittableRandom(42));
+        for (int retry = 1; retry <= 3; retry++) {
+            assertThat(again.delay(retry)).isEqualTo(backoff.delay(retry));
+        }
+    }
+
+    @Test
+    void withoutJitterTheDelayIsTheBase() {
+        Backoff exact = new Backoff(Duration.ofMillis(50), 3.0, Duration.ofMillis(400), 0.0, new SplittableRandom(1));
+        assertThat(exact.delay(1)).isEqualTo(Duration.ofMillis(50));
+        assertThat(exact.delay(2)).isEqualTo(Duration.ofMillis(150));
+        assertThat(exact.delay(3)).isEqualTo(Duration.ofMillis(400));
+    }
+
+    @Test
+    void rejectsRetryNumbersBelowOne() {
+        assertThatIllegalArgumentException().isThrownBy(() -> backoff.delay(0)).withMessageContaining("but was 0");
+    }
+}

@@ -1,0 +1,30 @@
+package io.github.errorpages.upstream.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Standards R47 and RFC 9209 §2: an error parameter on any member means another gateway gave up. */
+class ProxyStatusTests {
+
+    @ParameterizedTest(name = "[{0}] -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "ExampleCDN; error=connection_timeout                                 | true",
+        "cdn, ExampleProxy;error=http_response_incomplete                       | true",
+        "ExampleProxy; received-status=503, ExampleCDN; error=destination_unavailable | true",
+        "ExampleProxy; received-status=503                                      | false",
+        "ExampleProxy; details=\"error=none; here\"                              | false",
+        "ExampleProxy; errors=2                                                 | false",
+        "ExampleProxy                                                           | false",
+        "''                                                                     | false"})
+    void findsAnErrorParameter(String value, boolean error) {
+        assertThat(ProxyStatus.hasError(value)).isEqualTo(error);
+    }
+
+    @Test
+    void absentHeaderIsNoError() {
+        assertThat(ProxyStatus.hasError(null)).isFalse();
+    }
+}

@@ -1,0 +1,96 @@
+package io.github.errorpages.examples.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
+import io.github.errorpages.UpstreamFailure;
+import java.net.ConnectException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class DemoUpstreamTests {
+
+    private final DemoUpstream upstream = DemoUpstream.start();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @AfterEach
+    void close() {
+        upstream.close();
+    }
+
+    @Test
+    void healthyAnswersHtmlAndJson() throws Exception {
+        assertThat(get("/orders").statusCode()).isEqualTo(200);
+        HttpResponse<String> api = get("/api/orders");
+        assertThat(api.headers().firstValue("Content-Type")).contains("application/json");
+        assertThat(api.body()).contains("\"orders\"");
+    }
+
+    @Test
+    void refusingClosesThePortAndHealthyReopensTheSamePort() throws Exception {
+        upstream.mode(DemoMode.REFUSING);
+        assertThat(catchThrowable(() -> get("/"))).isInstanceOf(ConnectException.class);
+
+        upstream.mode(DemoMode.HEALTHY);
+        assertThat(get("/").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void unavailableAnswers503WithRetryAfter() throws Exception {
+        upstream.mode(DemoMode.UNAVAILABLE);
+
+        HttpResponse<String> response = get("/");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).contains("30");
+    }
+
+    @Test
+    void flappingAlternates() throws Exception {
+        upstream.mode(DemoMode.FLAPPING);
+
+        assertThat(new int[] {get("/").statusCode(), get("/").statusCode()}).containsExactlyInAnyOrder(200, 500);
+    }
+
+    @Test
+    void resettingAndGarbageFailTheCall() {
+        FailureClassifier classifier = FailureClassifier.ofDefaults();
+
+        upstream.mode(DemoMode.RESETTING);
+        assertThat(classifier.classify(catchThrowable(() -> get("/")))).map(UpstreamFailure::cause)
+                .contains(FailureCause.CONNECTION_TERMINATED);
+
+        upstream.mode(DemoMode.GARBAGE);
+        assertThat(classifier.classify(catchThrowable(() -> get("/")))).map(UpstreamFailure::cause)
+                .contains(FailureCause.HTTP_PROTOCOL_ERROR);
+    }
+
+    @Test
+    void slowDoesNotAnswerWithinTheTimeout() {
+        upstream.mode(DemoMode.SLOW);
+
+        Throwable thrown = catchThrowable(() -> client.send(HttpRequest.newBuilder(upstream.uri().resolve("/"))
+                .timeout(Duration.ofMillis(300)).build(), HttpResponse.BodyHandlers.ofString()));
+
+        assertThat(thrown).isInstanceOf(java.net.http.HttpTimeoutException.class);
+    }
+
+    @Test
+    void modesHaveSlugs() {
+        assertThat(DemoMode.fromSlug("Unavailable")).isEqualTo(DemoMode.UNAVAILABLE);
+        assertThatIllegalArgumentException().isThrownBy(() -> DemoMode.fromSlug("broken"))
+                .withMessageContaining("Unknown demo mode 'broken'");
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(upstream.uri().resolve(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
