@@ -404,6 +404,23 @@ public final class FaultyUpstream implements Closeable {
             };
         }
 
+        /**
+         * Answers 200 with a body of the given size, written in 64 KiB pieces from one reused buffer, so
+         * that the upstream itself holds no more than that however large the body.
+         *
+         * @param bytes the body's length
+         * @return the behaviour
+         */
+        static Behaviour largeBody(long bytes) {
+            return exchange -> {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                        + bytes + "\r\n\r\n");
+                if (!"HEAD".equals(exchange.request().method())) {
+                    exchange.writeRepeated((byte) 'x', bytes);
+                }
+            };
+        }
+
         /** @return a behaviour that sends 200 headers and part of the body, then never sends more */
         static Behaviour stallMidBody() {
             return exchange -> {
@@ -414,11 +431,12 @@ public final class FaultyUpstream implements Closeable {
         }
 
         /**
-         * Like {@link #resetMidBody()}, but the reset waits for a permit of {@code release} (at most ten
-         * seconds, or until the upstream is closed). A reset that follows the bytes at once may reach
-         * the client before it has read them, and the kernel then drops them: a test that must see the
-         * failure after the client (or a gateway) has read the headers releases one permit per request
-         * once it has.
+         * Like {@link #resetMidBody()}, but with 64 KiB of the body sent, more than a gateway's response
+         * buffer holds (so a streaming gateway has committed), and the reset waits for a permit of
+         * {@code release} (at most ten seconds, or until the upstream is closed). A reset that follows the
+         * bytes at once may reach the client before it has read them, and the kernel then drops them: a
+         * test that must see the failure after the client (or a gateway) has read the headers releases one
+         * permit per request once it has.
          *
          * @param release one permit per request lets its reset happen
          * @return the behaviour
@@ -426,7 +444,7 @@ public final class FaultyUpstream implements Closeable {
         static Behaviour resetMidBodyAfter(Semaphore release) {
             return exchange -> {
                 exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n");
-                exchange.writeRaw("x".repeat(4096));
+                exchange.writeRaw("x".repeat(64 * 1024));
                 exchange.await(release, Duration.ofSeconds(10));
                 exchange.reset();
             };
@@ -481,6 +499,22 @@ public final class FaultyUpstream implements Closeable {
          */
         public void writeRaw(String text) throws IOException {
             out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        }
+
+        /**
+         * Writes one byte value many times, from a reused 64 KiB buffer.
+         *
+         * @param value the byte
+         * @param count how many times
+         * @throws IOException when writing fails
+         */
+        public void writeRepeated(byte value, long count) throws IOException {
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, value);
+            for (long left = count; left > 0; left -= chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, left));
+            }
             out.flush();
         }
 

@@ -11,6 +11,7 @@ import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
+import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
@@ -24,10 +25,9 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -37,7 +37,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,16 +110,16 @@ public final class ErrorPagesFilter implements Filter {
     /** Init-parameter: the statuses turned into pages when the application sets them. */
     public static final String INTERCEPT_STATUSES_PARAMETER = "intercept-statuses";
     /** Init-parameter: the {@code /robots.txt} content served while the upstream fails. */
-    public static final String ROBOTS_TXT_FALLBACK_PARAMETER = "robots-txt.fallback";
+    public static final String ROBOTS_TXT_FALLBACK_PARAMETER = ResponderParameters.ROBOTS_TXT_FALLBACK;
     /** Init-parameter: the web-application resource holding the {@code /robots.txt} fallback. */
-    public static final String ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER = "robots-txt.fallback-resource";
+    public static final String ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER = ResponderParameters.ROBOTS_TXT_FALLBACK_RESOURCE;
     /** Init-parameter: the request header carrying the request id. */
-    public static final String REQUEST_ID_HEADER_PARAMETER = "request-id-header";
+    public static final String REQUEST_ID_HEADER_PARAMETER = ResponderParameters.REQUEST_ID_HEADER;
 
     /** The statuses intercepted by default. */
     public static final Set<Integer> DEFAULT_INTERCEPTED_STATUSES = Set.of(502, 503, 504);
     /** The request-id header used by default. */
-    public static final String DEFAULT_REQUEST_ID_HEADER = "X-Request-Id";
+    public static final String DEFAULT_REQUEST_ID_HEADER = ResponderParameters.DEFAULT_REQUEST_ID_HEADER;
 
     /**
      * Request attribute through which an application that sets an intercepted status itself can name the
@@ -130,7 +129,6 @@ public final class ErrorPagesFilter implements Filter {
     public static final String FAILURE_ATTRIBUTE = "io.github.errorpages.failure";
 
     private static final String FILTERED_ATTRIBUTE = ErrorPagesFilter.class.getName() + ".FILTERED";
-    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
     private static final int MAX_UNWRAP = 32;
     private static final Logger log = LoggerFactory.getLogger(ErrorPagesFilter.class);
 
@@ -241,6 +239,9 @@ public final class ErrorPagesFilter implements Filter {
     private static void failed(Settings settings, HttpServletRequest request, CapturingResponse capturing,
             Exception exception) throws IOException, ServletException {
         Throwable cause = unwrap(exception);
+        if (cause instanceof ResponseAbortedException) {
+            throw rethrown(exception); // answered and logged already (by the proxy servlet)
+        }
         if (ClientAborts.isClientAbort(cause)) {
             log.debug("Client went away during {} {}", request.getMethod(), request.getRequestURI(), exception);
             throw rethrown(exception);
@@ -260,6 +261,17 @@ public final class ErrorPagesFilter implements Filter {
             return;
         }
         settings.responder.respond(request, capturing.target(), capturedFailure(settings, request, capturing));
+    }
+
+    private static Set<Integer> checkedStatuses(Collection<Integer> statuses) {
+        Set<Integer> checked = new TreeSet<>();
+        for (Integer status : statuses) {
+            if (status == null || status < 500 || status > 599) {
+                throw ConfigParameters.invalid(INTERCEPT_STATUSES_PARAMETER, statuses, "must list 5xx statuses (500-599) only");
+            }
+            checked.add(status);
+        }
+        return Set.copyOf(checked);
     }
 
     /** Throws a checked exception of the chain on as it is; returns (for {@code throw}) a ServletException. */
@@ -353,57 +365,29 @@ public final class ErrorPagesFilter implements Filter {
         }
 
         static Settings of(Map<String, String> parameters, ServletContext context) {
-            Builder builder = builder();
-            Map<String, String> configKeys = new LinkedHashMap<>();
-            parameters.forEach((key, raw) -> {
-                String value = raw == null ? "" : raw.trim();
-                switch (key) {
-                    case INTERCEPT_STATUSES_PARAMETER -> builder.interceptedStatuses(statuses(value));
-                    case ROBOTS_TXT_FALLBACK_PARAMETER -> builder.robotsTxtFallback(raw);
-                    case ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER -> builder.robotsTxtFallback(resource(context, value));
-                    case REQUEST_ID_HEADER_PARAMETER -> builder.requestIdHeader(value);
-                    default -> {
-                        if (!ConfigParameters.isConfigKey(key)) {
-                            throw ConfigParameters.invalid(key, value, "is no parameter of ErrorPagesFilter (known: "
-                                    + INTERCEPT_STATUSES_PARAMETER + ", " + ROBOTS_TXT_FALLBACK_PARAMETER + ", "
-                                    + ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER + ", " + REQUEST_ID_HEADER_PARAMETER
-                                    + ", status.<token>, retry-after.*)");
-                        }
-                        configKeys.put(key, value);
-                    }
+            List<Integer> statuses = List.copyOf(DEFAULT_INTERCEPTED_STATUSES);
+            for (Map.Entry<String, String> parameter : parameters.entrySet()) {
+                String key = parameter.getKey();
+                if (key.equals(INTERCEPT_STATUSES_PARAMETER)) {
+                    statuses = statuses(parameter.getValue().trim());
+                } else if (!ResponderParameters.isKey(key)) {
+                    throw ConfigParameters.invalid(key, parameter.getValue(), "is no parameter of ErrorPagesFilter "
+                            + "(known: " + INTERCEPT_STATUSES_PARAMETER + ", " + ROBOTS_TXT_FALLBACK_PARAMETER + ", "
+                            + ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER + ", " + REQUEST_ID_HEADER_PARAMETER
+                            + ", status.<token>, retry-after.*)");
                 }
-            });
-            if (parameters.containsKey(ROBOTS_TXT_FALLBACK_PARAMETER)
-                    && parameters.containsKey(ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER)) {
-                throw ConfigParameters.invalid(ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER,
-                        parameters.get(ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER),
-                        "cannot be combined with " + ROBOTS_TXT_FALLBACK_PARAMETER);
             }
-            builder.errorPages(ErrorPages.builder().config(ConfigParameters.config(configKeys)).build());
-            return builder.settings();
+            return new Settings(ResponderParameters.responder(parameters, context), checkedStatuses(statuses));
         }
 
         private static List<Integer> statuses(String value) {
             if (value.isEmpty()) {
                 return List.of();
             }
-            return java.util.Arrays.stream(value.split(","))
+            return Arrays.stream(value.split(","))
                     .map(String::trim)
                     .map(status -> ConfigParameters.integer(INTERCEPT_STATUSES_PARAMETER, status))
                     .toList();
-        }
-
-        private static String resource(ServletContext context, String path) {
-            try (InputStream in = context.getResourceAsStream(path)) {
-                if (in == null) {
-                    throw ConfigParameters.invalid(ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER, path,
-                            "names no resource of the web application");
-                }
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw ConfigParameters.invalid(ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER, path,
-                        "could not be read (" + e.getMessage() + ")");
-            }
         }
     }
 
@@ -441,15 +425,7 @@ public final class ErrorPagesFilter implements Filter {
          * @throws IllegalArgumentException if a status is not in [500, 599]
          */
         public Builder interceptedStatuses(Collection<Integer> statuses) {
-            Set<Integer> checked = new TreeSet<>();
-            for (Integer status : statuses) {
-                if (status == null || status < 500 || status > 599) {
-                    throw ConfigParameters.invalid(INTERCEPT_STATUSES_PARAMETER, statuses,
-                            "must list 5xx statuses (500-599) only");
-                }
-                checked.add(status);
-            }
-            this.interceptedStatuses = Set.copyOf(checked);
+            this.interceptedStatuses = checkedStatuses(statuses);
             return this;
         }
 
@@ -480,11 +456,7 @@ public final class ErrorPagesFilter implements Filter {
          * @throws IllegalArgumentException if {@code name} is not a valid header name
          */
         public Builder requestIdHeader(String name) {
-            Objects.requireNonNull(name, "name");
-            if (!HEADER_NAME.matcher(name).matches()) {
-                throw ConfigParameters.invalid(REQUEST_ID_HEADER_PARAMETER, name, "must be a header name");
-            }
-            this.requestIdHeader = name;
+            this.requestIdHeader = ResponderParameters.requestIdHeader(Objects.requireNonNull(name, "name"));
             return this;
         }
 

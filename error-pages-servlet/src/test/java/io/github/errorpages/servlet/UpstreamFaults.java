@@ -41,13 +41,14 @@ final class UpstreamFaults implements AutoCloseable {
      * @param kind how the answer looks
      * @param failure a failure with the expected status and Retry-After, for the reference rendering
      * @param status the expected status
-     * @param retryAfter the expected Retry-After, or null for none
+     * @param retryAfter the expected Retry-After (a regular expression), or null for none
      * @param callsPerAttempt how many requests the upstream records for one attempt: 0 when nothing
      *     listens, the TLS handshake fails or the breaker is open, else 1
      * @param release for {@link Kind#COMMITTED}: one permit lets the upstream reset one response
+     * @param bodyOnly whether the fault is in the body only: a HEAD forwarded as HEAD gets a complete answer
      */
     record Fault(String name, URI target, @Nullable FaultyUpstream upstream, Kind kind, UpstreamFailure failure,
-            int status, @Nullable String retryAfter, int callsPerAttempt, Semaphore release) {
+            int status, @Nullable String retryAfter, int callsPerAttempt, Semaphore release, boolean bodyOnly) {
         String token() {
             return failure.cause().token();
         }
@@ -61,7 +62,11 @@ final class UpstreamFaults implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final List<Fault> faults = new ArrayList<>();
 
-    UpstreamFaults() {
+    /**
+     * @param breakerRetryAfter the Retry-After expected when the breaker is open (a regular expression):
+     *     the gateway's default without a guard, the breaker's remaining open time with one
+     */
+    UpstreamFaults(String breakerRetryAfter) {
         add("connection refused", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()), null,
                 FailureCause.CONNECTION_REFUSED, 502, "10");
         add("DNS failure (.invalid)", URI.create("http://billing-internal.invalid:8443"), null,
@@ -75,9 +80,11 @@ final class UpstreamFaults implements AutoCloseable {
         Semaphore release = new Semaphore(0);
         FaultyUpstream midBody = upstream(Behaviour.resetMidBodyAfter(release));
         faults.add(new Fault("reset mid-body (committed)", midBody.uri(), midBody, Kind.COMMITTED,
-                UpstreamFailure.of(FailureCause.HTTP_RESPONSE_INCOMPLETE), 200, null, 1, release));
+                UpstreamFailure.of(FailureCause.HTTP_RESPONSE_INCOMPLETE), 200, null, 1, release, true));
         add("garbage status line", upstream(Behaviour.garbage()), FailureCause.HTTP_PROTOCOL_ERROR, 502, "10");
-        add("truncated body", upstream(Behaviour.truncatedBody()), FailureCause.HTTP_RESPONSE_INCOMPLETE, 502, "10");
+        FaultyUpstream truncated = upstream(Behaviour.truncatedBody());
+        faults.add(new Fault("truncated body", truncated.uri(), truncated, Kind.PAGE,
+                UpstreamFailure.of(FailureCause.HTTP_RESPONSE_INCOMPLETE), 502, "10", 1, new Semaphore(0), true));
         FaultyUpstream tls = FaultyUpstream.startTlsSelfSigned(Behaviour.ok());
         resources.add(tls);
         // The handshake fails, so the upstream never reads a request.
@@ -91,7 +98,7 @@ final class UpstreamFaults implements AutoCloseable {
         upstreamStatus(503, "99999", "3600");
         FaultyUpstream behindOpenBreaker = upstream(Behaviour.ok());
         faults.add(new Fault("breaker open", behindOpenBreaker.uri(), behindOpenBreaker, Kind.BREAKER_OPEN,
-                UpstreamFailure.of(FailureCause.DESTINATION_UNAVAILABLE), 503, "30", 0, new Semaphore(0)));
+                UpstreamFailure.of(FailureCause.DESTINATION_UNAVAILABLE), 503, breakerRetryAfter, 0, new Semaphore(0), false));
     }
 
     List<Fault> all() {
@@ -106,18 +113,18 @@ final class UpstreamFaults implements AutoCloseable {
         String name = "upstream " + status + (retryAfter == null ? "" : " with Retry-After " + retryAfter);
         faults.add(new Fault(name, upstream.uri(), upstream, Kind.PAGE, UpstreamFailure.ofUpstreamStatus(status,
                 retryAfter == null ? null : Duration.ofSeconds(Long.parseLong(retryAfter))), status, expectedRetryAfter,
-                1, new Semaphore(0)));
+                1, new Semaphore(0), false));
     }
 
     private void add(String name, FaultyUpstream upstream, FailureCause cause, int status, String retryAfter) {
         faults.add(new Fault(name, upstream.uri(), upstream, Kind.PAGE, UpstreamFailure.of(cause), status, retryAfter,
-                1, new Semaphore(0)));
+                1, new Semaphore(0), false));
     }
 
     private void add(String name, URI target, @Nullable FaultyUpstream upstream, FailureCause cause, int status,
             String retryAfter) {
         faults.add(new Fault(name, target, upstream, Kind.PAGE, UpstreamFailure.of(cause), status, retryAfter,
-                upstream == null ? 0 : 1, new Semaphore(0)));
+                upstream == null ? 0 : 1, new Semaphore(0), false));
     }
 
     private FaultyUpstream upstream(Behaviour behaviour) {
