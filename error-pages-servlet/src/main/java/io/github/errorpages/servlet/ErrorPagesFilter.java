@@ -396,24 +396,10 @@ public final class ErrorPagesFilter implements Filter {
      *
      * @since 0.1.0
      */
-    public static final class Builder {
-        private ErrorPages errorPages = ErrorPages.ofDefaults();
+    public static final class Builder extends PageSettingsBuilder<Builder> {
         private Set<Integer> interceptedStatuses = DEFAULT_INTERCEPTED_STATUSES;
-        private @Nullable String robotsTxtFallback;
-        private String requestIdHeader = DEFAULT_REQUEST_ID_HEADER;
 
         private Builder() {
-        }
-
-        /**
-         * @param errorPages classifies, decides and renders; default {@link ErrorPages#ofDefaults()}. Share
-         *     one instance with the rest of the application.
-         * @return this builder
-         * @throws NullPointerException if {@code errorPages} is null
-         */
-        public Builder errorPages(ErrorPages errorPages) {
-            this.errorPages = Objects.requireNonNull(errorPages, "errorPages");
-            return this;
         }
 
         /**
@@ -430,37 +416,6 @@ public final class ErrorPagesFilter implements Filter {
         }
 
         /**
-         * Sets what {@code /robots.txt} is answered with, with status 200 and {@code text/plain}, while the
-         * upstream behind it fails (init-parameters {@value #ROBOTS_TXT_FALLBACK_PARAMETER} and
-         * {@value #ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER}). Default none: a plain-text 503 with
-         * {@code Retry-After}, which crawlers read as "disallow all for now" (RFC 9309 §2.3.1.4). Either
-         * way, never the HTML page (R27).
-         *
-         * @param content the robots.txt rules, e.g. {@code "User-agent: *\nDisallow:\n"}, or {@code null}
-         *     for the 503
-         * @return this builder
-         */
-        public Builder robotsTxtFallback(@Nullable String content) {
-            this.robotsTxtFallback = content;
-            return this;
-        }
-
-        /**
-         * Sets the request header whose value is shown as the support code when it is safe to echo
-         * ({@code [A-Za-z0-9._-]{1,64}}), so that the page, the log line and the caller's own logs share
-         * one id (init-parameter {@value #REQUEST_ID_HEADER_PARAMETER}). Default
-         * {@value #DEFAULT_REQUEST_ID_HEADER}.
-         *
-         * @param name a header name
-         * @return this builder
-         * @throws IllegalArgumentException if {@code name} is not a valid header name
-         */
-        public Builder requestIdHeader(String name) {
-            this.requestIdHeader = ResponderParameters.requestIdHeader(Objects.requireNonNull(name, "name"));
-            return this;
-        }
-
-        /**
          * @return a configured filter; the container still calls {@code init}, which must get no
          *     init-parameters
          */
@@ -469,7 +424,7 @@ public final class ErrorPagesFilter implements Filter {
         }
 
         private Settings settings() {
-            return new Settings(new ErrorResponder(errorPages, robotsTxtFallback, requestIdHeader), interceptedStatuses);
+            return new Settings(responder(), interceptedStatuses);
         }
     }
 }

@@ -392,14 +392,11 @@ public final class ReverseProxyServlet extends HttpServlet {
      *
      * @since 0.1.0
      */
-    public static final class Builder {
+    public static final class Builder extends PageSettingsBuilder<Builder> {
         private final UpstreamGuard guard;
         private @Nullable HttpClient httpClient;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
-        private ErrorPages errorPages = ErrorPages.ofDefaults();
-        private @Nullable String robotsTxtFallback;
-        private String requestIdHeader = ResponderParameters.DEFAULT_REQUEST_ID_HEADER;
 
         private Builder(UpstreamGuard guard) {
             this.guard = Objects.requireNonNull(guard, "guard");
@@ -447,46 +444,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
-         * @param errorPages classifies, decides and renders; default {@link ErrorPages#ofDefaults()}
-         * @return this builder
-         */
-        public Builder errorPages(ErrorPages errorPages) {
-            this.errorPages = Objects.requireNonNull(errorPages, "errorPages");
-            return this;
-        }
-
-        /**
-         * Sets what {@code /robots.txt} is answered with while the upstream fails; see
-         * {@link ErrorPagesFilter.Builder#robotsTxtFallback(String)}. Default none: a plain-text 503.
-         *
-         * @param content the robots.txt rules, or {@code null} for the 503
-         * @return this builder
-         */
-        public Builder robotsTxtFallback(@Nullable String content) {
-            this.robotsTxtFallback = content;
-            return this;
-        }
-
-        /**
-         * Sets the request header whose value becomes the support code when it is safe to echo; see
-         * {@link ErrorPagesFilter.Builder#requestIdHeader(String)}.
-         *
-         * @param name a header name
-         * @return this builder
-         * @throws IllegalArgumentException if {@code name} is not a valid header name
-         */
-        public Builder requestIdHeader(String name) {
-            this.requestIdHeader = ResponderParameters.requestIdHeader(Objects.requireNonNull(name, "name"));
-            return this;
-        }
-
-        /**
          * @return a configured servlet; the container still calls {@code init}, which must get no
          *     init-parameters
          */
         public ReverseProxyServlet build() {
-            return new ReverseProxyServlet(Proxy.create(guard, httpClient, connectTimeout, bodyIdleTimeout,
-                    new ErrorResponder(errorPages, robotsTxtFallback, requestIdHeader)));
+            return new ReverseProxyServlet(Proxy.create(guard, httpClient, connectTimeout, bodyIdleTimeout, responder()));
         }
     }
 }
