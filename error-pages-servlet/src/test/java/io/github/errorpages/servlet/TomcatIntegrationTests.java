@@ -16,7 +16,12 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
@@ -24,18 +29,24 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The same filter on embedded Tomcat 11: the smoke test of the issue (exception, captured status, HEAD,
+ * The filter (and the proxy servlet) on embedded Tomcat 11: the smoke test of the issue (exception, captured status, HEAD,
  * committed response, async, robots.txt), plus registration through a real {@code web.xml} and through
- * {@link ErrorPagesInitializer} found in {@code META-INF/services}.
+ * {@link ErrorPagesInitializer} found in {@code META-INF/services}, and the proxy servlet.
  */
-class ErrorPagesFilterTomcatIntegrationTests {
+class TomcatIntegrationTests {
 
     private static final String JSON = "application/json";
     private static TomcatServer tomcat;
+    private static FaultyUpstream upstream;
 
     @BeforeAll
     static void start() {
+        upstream = FaultyUpstream.start(Behaviour.respond(200, "order 42", "Content-Type", "text/plain"));
         tomcat = TomcatServer.inCode()
+                .servlet("/proxy/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("billing")
+                        .endpoints(upstream.uri()).build())).build())
+                .servlet("/dead/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("dead")
+                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build())).build())
                 .filter(ErrorPagesFilter.builder().build())
                 .servlet("/upstream-failure", servlet((request, response) -> {
                     throw new ServletException(new ConnectException("Connection refused: 10.23.4.5:8443"));
@@ -68,6 +79,7 @@ class ErrorPagesFilterTomcatIntegrationTests {
     @AfterAll
     static void stop() {
         tomcat.close();
+        upstream.close();
     }
 
     @Test
@@ -119,6 +131,18 @@ class ErrorPagesFilterTomcatIntegrationTests {
 
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
+    }
+
+    @Test
+    void proxyServletForwardsAndAnswersFailuresOnTomcatToo() {
+        HttpResponse<byte[]> forwarded = Client.get(tomcat.uri("/proxy/orders/42"), JSON);
+        assertThat(forwarded.statusCode()).isEqualTo(200);
+        assertThat(Client.text(forwarded)).isEqualTo("order 42");
+        assertThat(upstream.requests()).extracting(FaultyUpstream.RecordedRequest::target).contains("/orders/42");
+
+        HttpResponse<byte[]> failed = Client.get(tomcat.uri("/dead/orders/42"), JSON);
+        assertErrorPage(failed, "GET", 502, "10");
+        assertNoLeak(failed);
     }
 
     @Test
