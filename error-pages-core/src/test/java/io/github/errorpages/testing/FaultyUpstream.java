@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -427,6 +428,52 @@ public final class FaultyUpstream implements Closeable {
                 exchange.reset();
             };
         }
+
+        /**
+         * Answers 200 with a body of the given size, written in 64 KiB pieces from one reused buffer, so
+         * that the upstream itself holds no more than that however large the body.
+         *
+         * @param bytes the body's length
+         * @return the behaviour
+         */
+        static Behaviour largeBody(long bytes) {
+            return exchange -> {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                        + bytes + "\r\n\r\n");
+                if (!"HEAD".equals(exchange.request().method())) {
+                    exchange.writeRepeated((byte) 'x', bytes);
+                }
+            };
+        }
+
+        /** @return a behaviour that sends 200 headers and part of the body, then never sends more */
+        static Behaviour stallMidBody() {
+            return exchange -> {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n");
+                exchange.writeRaw("x".repeat(4096));
+                exchange.stall();
+            };
+        }
+
+        /**
+         * Like {@link #resetMidBody()}, but with 64 KiB of the body sent, more than a gateway's response
+         * buffer holds (so a streaming gateway has committed), and the reset waits for a permit of
+         * {@code release} (at most ten seconds, or until the upstream is closed). A reset that follows the
+         * bytes at once may reach the client before it has read them, and the kernel then drops them: a
+         * test that must see the failure after the client (or a gateway) has read the headers releases one
+         * permit per request once it has.
+         *
+         * @param release one permit per request lets its reset happen
+         * @return the behaviour
+         */
+        static Behaviour resetMidBodyAfter(Semaphore release) {
+            return exchange -> {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n");
+                exchange.writeRaw("x".repeat(64 * 1024));
+                exchange.await(release, Duration.ofSeconds(10));
+                exchange.reset();
+            };
+        }
     }
 
     /** One request being answered. Not thread-safe: it belongs to one connection's thread. */
@@ -480,6 +527,22 @@ public final class FaultyUpstream implements Closeable {
             out.flush();
         }
 
+        /**
+         * Writes one byte value many times, from a reused 64 KiB buffer.
+         *
+         * @param value the byte
+         * @param count how many times
+         * @throws IOException when writing fails
+         */
+        public void writeRepeated(byte value, long count) throws IOException {
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, value);
+            for (long left = count; left > 0; left -= chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, left));
+            }
+            out.flush();
+        }
+
         /** Resets the connection: SO_LINGER 0 and close sends a TCP RST. */
         public void reset() {
             try {
@@ -500,6 +563,26 @@ public final class FaultyUpstream implements Closeable {
         public void stall() {
             await(Duration.ofMinutes(10));
             closeConnection();
+        }
+
+        /**
+         * Waits for a permit, for the given time at most, or until the upstream is closed.
+         *
+         * @param permits where the permit comes from
+         * @param timeout the longest wait
+         */
+        public void await(Semaphore permits, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                // Short slices, so that closing the upstream ends the wait too.
+                while (upstreamClosed.getCount() > 0 && System.nanoTime() < deadline) {
+                    if (permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         /**

@@ -1,0 +1,430 @@
+package io.github.errorpages.servlet;
+
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorPagesConfig;
+import io.github.errorpages.FailureClassifier;
+import io.github.errorpages.RetryAfter;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.servlet.internal.AsyncCapturingRequest;
+import io.github.errorpages.servlet.internal.AsyncCompletion;
+import io.github.errorpages.servlet.internal.CapturingResponse;
+import io.github.errorpages.servlet.internal.ClientAborts;
+import io.github.errorpages.servlet.internal.ConfigParameters;
+import io.github.errorpages.servlet.internal.ErrorResponder;
+import io.github.errorpages.servlet.internal.ResponderParameters;
+import io.github.errorpages.servlet.internal.ResponseAbortedException;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns upstream failures into branded error pages, for any Servlet 6 application: put it in front of
+ * the servlets that call upstreams and it answers, with the page {@link ErrorPages} renders,
+ * <ul>
+ *   <li>an exception from the chain that classifies as an upstream failure
+ *       ({@link FailureClassifier}; causes are unwrapped from {@link ServletException}), and</li>
+ *   <li>a status the application sets with {@code sendError} or {@code setStatus} that is one of the
+ *       intercepted statuses (default 502, 503 and 504). The application is then treated like an
+ *       upstream whose well-formed 5xx is passed through (R3): the status is kept, a {@code Retry-After}
+ *       it set is kept and clamped, and the body is replaced by the page; the error code is
+ *       {@code upstream_status}. An application that knows the real cause can say so through
+ *       {@link #FAILURE_ATTRIBUTE}.</li>
+ * </ul>
+ * Any other exception is thrown on untouched, to the application's or the container's own error handling.
+ *
+ * <p>The order of work for each request: call the chain exactly once (a request attribute guards
+ * against re-entry through forwards, includes and error dispatches); if the response is already
+ * committed, append nothing, log the incident once (a client that went away only at DEBUG) and throw
+ * an {@link IOException} on, which makes the container abort the connection so the client sees an
+ * incomplete response rather than a truncated one that looks whole (R5); {@code /robots.txt} gets the
+ * static fallback or a plain-text 503, never the page (R27); everything else gets the page, written by
+ * the filter itself with {@code setStatus}, every header and {@code Content-Length}, never through the
+ * container's error handling. A HEAD request gets the status and headers a GET would get, and no body
+ * (R12).
+ *
+ * <p>Asynchronous requests ({@code startAsync}) are handled too: a captured status is answered when the
+ * application calls {@code AsyncContext.complete()}, an exception thrown by an async dispatch when the
+ * dispatch returns, and an error the container reports for the cycle when it is reported. For that the
+ * filter must be registered with {@code async-supported} and for the {@code REQUEST} and {@code ASYNC}
+ * dispatcher types.
+ *
+ * <p>Registration, every way a servlet application expects:
+ * <ul>
+ *   <li>{@code web.xml}, configured with init-parameters (see below);</li>
+ *   <li>{@code ServletContext.addFilter("errorPages", ErrorPagesFilter.class)}, with init-parameters set on
+ *       the registration;</li>
+ *   <li>a configured instance, {@code ServletContext.addFilter("errorPages", ErrorPagesFilter.builder()...build())};</li>
+ *   <li>automatically, by {@link ErrorPagesInitializer}, when the context parameter
+ *       {@value ErrorPagesInitializer#ENABLED_PARAMETER} is {@code true}.</li>
+ * </ul>
+ *
+ * <p>Init-parameters (read only by a filter made with the public constructor; an instance from the
+ * builder is configured already and refuses init-parameters, so that no setting is silently ignored):
+ * <ul>
+ *   <li>{@value #INTERCEPT_STATUSES_PARAMETER}: comma-separated 5xx statuses, default {@code 502,503,504};
+ *       empty to answer exceptions only;</li>
+ *   <li>{@value #ROBOTS_TXT_FALLBACK_PARAMETER}: the {@code /robots.txt} served with 200 while the upstream
+ *       fails; or {@value #ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER}: the path of a resource of the web
+ *       application holding it (e.g. {@code /WEB-INF/robots-fallback.txt}); default none (a 503);</li>
+ *   <li>{@value #REQUEST_ID_HEADER_PARAMETER}: the request header whose value is shown as the support
+ *       code when it is safe to echo, default {@value #DEFAULT_REQUEST_ID_HEADER};</li>
+ *   <li>every key of {@link ErrorPagesConfig}: {@code status.<token>}, {@code retry-after.max},
+ *       {@code retry-after.default.<status>}, {@code retry-after.on-502-504}, {@code retry-after.jitter},
+ *       {@code retry-after.format}. Durations are written {@code 30} (seconds), {@code 30s}, {@code 500ms},
+ *       {@code 5m}, {@code 1h} or {@code PT30S}.</li>
+ * </ul>
+ * An unknown parameter or an invalid value fails {@link #init(FilterConfig)} with a message that names the
+ * parameter and the value.
+ *
+ * <p>Only Servlet 6.0 API is used: the filter runs on Jetty 12 (ee10), Tomcat 10.1 and Tomcat 11.
+ * Instances are thread-safe once initialised.
+ *
+ * @since 0.1.0
+ */
+public final class ErrorPagesFilter implements Filter {
+
+    /** Init-parameter: the statuses turned into pages when the application sets them. */
+    public static final String INTERCEPT_STATUSES_PARAMETER = "intercept-statuses";
+    /** Init-parameter: the {@code /robots.txt} content served while the upstream fails. */
+    public static final String ROBOTS_TXT_FALLBACK_PARAMETER = ResponderParameters.ROBOTS_TXT_FALLBACK;
+    /** Init-parameter: the web-application resource holding the {@code /robots.txt} fallback. */
+    public static final String ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER = ResponderParameters.ROBOTS_TXT_FALLBACK_RESOURCE;
+    /** Init-parameter: the request header carrying the request id. */
+    public static final String REQUEST_ID_HEADER_PARAMETER = ResponderParameters.REQUEST_ID_HEADER;
+
+    /** The statuses intercepted by default. */
+    public static final Set<Integer> DEFAULT_INTERCEPTED_STATUSES = Set.of(502, 503, 504);
+    /** The request-id header used by default. */
+    public static final String DEFAULT_REQUEST_ID_HEADER = ResponderParameters.DEFAULT_REQUEST_ID_HEADER;
+
+    /**
+     * Request attribute through which an application that sets an intercepted status itself can name the
+     * real failure: an {@link UpstreamFailure}, or a {@link Throwable} that classifies as one. The page
+     * is then rendered for that failure (its status included) instead of for the bare status.
+     */
+    public static final String FAILURE_ATTRIBUTE = "io.github.errorpages.failure";
+
+    private static final String FILTERED_ATTRIBUTE = ErrorPagesFilter.class.getName() + ".FILTERED";
+    private static final int MAX_UNWRAP = 32;
+    private static final Logger log = LoggerFactory.getLogger(ErrorPagesFilter.class);
+
+    private final boolean configuredInCode;
+    private volatile @Nullable Settings settings;
+    private final AsyncCompletion asyncCompletion = new AsyncHandling();
+
+    /**
+     * Creates a filter that takes its settings from its init-parameters in {@link #init(FilterConfig)}:
+     * the constructor containers call for {@code web.xml} and {@code addFilter(name, Class)}.
+     */
+    public ErrorPagesFilter() {
+        this.configuredInCode = false;
+    }
+
+    private ErrorPagesFilter(Settings settings) {
+        this.configuredInCode = true;
+        this.settings = settings;
+    }
+
+    /**
+     * @return a new builder, holding the defaults; not thread-safe
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Reads the init-parameters, unless the filter was made by {@link #builder()}.
+     *
+     * @param filterConfig the container's filter configuration
+     * @throws ServletException naming the parameter and the value when a parameter is unknown or invalid,
+     *     or when a filter made by the builder is given init-parameters
+     */
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (String name : Collections.list(filterConfig.getInitParameterNames())) {
+            parameters.put(name, filterConfig.getInitParameter(name));
+        }
+        if (configuredInCode) {
+            if (!parameters.isEmpty()) {
+                throw new ServletException("ErrorPagesFilter '" + filterConfig.getFilterName() + "' was configured by "
+                        + "its builder and ignores init-parameters; remove " + parameters.keySet()
+                        + " or register the filter by class to configure it with init-parameters");
+            }
+            return;
+        }
+        try {
+            settings = Settings.of(parameters, filterConfig.getServletContext());
+        } catch (IllegalArgumentException e) {
+            throw new ServletException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
+            throws IOException, ServletException {
+        Settings current = settings();
+        if (!(servletRequest instanceof HttpServletRequest request)
+                || !(servletResponse instanceof HttpServletResponse response)) {
+            chain.doFilter(servletRequest, servletResponse);
+            return;
+        }
+        CapturingResponse dispatched =
+                request.getDispatcherType() == DispatcherType.ASYNC ? CapturingResponse.find(response) : null;
+        if (dispatched != null) {
+            // An async dispatch of a request this filter wrapped: the objects are already ours.
+            run(current, request, dispatched, chain, request, response);
+            return;
+        }
+        if (request.getAttribute(FILTERED_ATTRIBUTE) != null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        request.setAttribute(FILTERED_ATTRIBUTE, Boolean.TRUE);
+        CapturingResponse capturing = new CapturingResponse(response, current.interceptedStatuses);
+        AsyncCapturingRequest wrapped = new AsyncCapturingRequest(request, capturing, asyncCompletion);
+        run(current, wrapped, capturing, chain, wrapped, capturing);
+    }
+
+    @Override
+    public void destroy() {
+        // Nothing to release: the filter holds no threads or connections.
+    }
+
+    @Override
+    public String toString() {
+        Settings current = settings;
+        return "ErrorPagesFilter{" + (current == null ? "not initialised" : "interceptedStatuses="
+                + new TreeSet<>(current.interceptedStatuses)) + '}';
+    }
+
+    private static void run(Settings settings, HttpServletRequest request, CapturingResponse capturing,
+            FilterChain chain, ServletRequest chainRequest, ServletResponse chainResponse)
+            throws IOException, ServletException {
+        try {
+            chain.doFilter(chainRequest, chainResponse);
+        } catch (IOException | ServletException | RuntimeException e) {
+            failed(settings, request, capturing, e);
+            return;
+        }
+        if (!request.isAsyncStarted()) {
+            finish(settings, request, capturing);
+        }
+    }
+
+    private static void failed(Settings settings, HttpServletRequest request, CapturingResponse capturing,
+            Exception exception) throws IOException, ServletException {
+        Throwable cause = unwrap(exception);
+        if (cause instanceof ResponseAbortedException) {
+            throw rethrown(exception); // answered and logged already (by the proxy servlet)
+        }
+        if (ClientAborts.isClientAbort(cause)) {
+            log.debug("Client went away during {} {}", request.getMethod(), request.getRequestURI(), exception);
+            throw rethrown(exception);
+        }
+        Optional<UpstreamFailure> failure = settings.classifier().classify(cause);
+        if (failure.isEmpty() || !capturing.markAnswered()) {
+            throw rethrown(exception);
+        }
+        log.debug("Answering an upstream failure thrown by the chain for {} {}", request.getMethod(),
+                request.getRequestURI(), exception);
+        settings.responder.respond(request, capturing.target(), failure.get());
+    }
+
+    private static void finish(Settings settings, HttpServletRequest request, CapturingResponse capturing)
+            throws IOException {
+        if (capturing.capturedStatus() == 0 || !capturing.markAnswered()) {
+            return;
+        }
+        settings.responder.respond(request, capturing.target(), capturedFailure(settings, request, capturing));
+    }
+
+    private static Set<Integer> checkedStatuses(Collection<Integer> statuses) {
+        Set<Integer> checked = new TreeSet<>();
+        for (Integer status : statuses) {
+            if (status == null || status < 500 || status > 599) {
+                throw ConfigParameters.invalid(INTERCEPT_STATUSES_PARAMETER, statuses, "must list 5xx statuses (500-599) only");
+            }
+            checked.add(status);
+        }
+        return Set.copyOf(checked);
+    }
+
+    /** Throws a checked exception of the chain on as it is; returns (for {@code throw}) a ServletException. */
+    private static ServletException rethrown(Exception exception) throws IOException {
+        if (exception instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (exception instanceof IOException io) {
+            throw io;
+        }
+        return (ServletException) exception;
+    }
+
+    private static UpstreamFailure capturedFailure(Settings settings, HttpServletRequest request,
+            CapturingResponse capturing) {
+        Object named = request.getAttribute(FAILURE_ATTRIBUTE);
+        if (named instanceof UpstreamFailure failure) {
+            return failure;
+        }
+        if (named instanceof Throwable throwable) {
+            Optional<UpstreamFailure> classified = settings.classifier().classify(unwrap(throwable));
+            if (classified.isPresent()) {
+                return classified.get();
+            }
+        }
+        Duration retryAfter = RetryAfter.parse(capturing.target().getHeader("Retry-After"), Clock.systemUTC())
+                .orElse(null);
+        return UpstreamFailure.ofUpstreamStatus(capturing.capturedStatus(), retryAfter);
+    }
+
+    private static Throwable unwrap(Throwable throwable) {
+        Throwable current = throwable;
+        for (int i = 0; i < MAX_UNWRAP && current instanceof ServletException servlet
+                && servlet.getRootCause() != null; i++) {
+            current = servlet.getRootCause();
+        }
+        return current;
+    }
+
+    private Settings settings() {
+        Settings current = settings;
+        if (current == null) {
+            throw new IllegalStateException("ErrorPagesFilter was not initialised: the container must call init()");
+        }
+        return current;
+    }
+
+    /** Answers what the chain does not return through: the end of an async cycle. */
+    private final class AsyncHandling implements AsyncCompletion {
+        @Override
+        public void beforeComplete(HttpServletRequest request, CapturingResponse response) {
+            try {
+                finish(settings(), request, response);
+            } catch (ResponseAbortedException logged) {
+                // Logged once already; the container completes what it has.
+            } catch (IOException e) {
+                log.debug("Could not write the error page of async {} {}", request.getMethod(),
+                        request.getRequestURI(), e);
+            }
+        }
+
+        @Override
+        public void onError(HttpServletRequest request, CapturingResponse response, Throwable error,
+                AsyncContext context) {
+            Throwable cause = unwrap(error);
+            if (ClientAborts.isClientAbort(cause)) {
+                log.debug("Client went away during async {} {}", request.getMethod(), request.getRequestURI(), error);
+                return;
+            }
+            Optional<UpstreamFailure> failure = settings().classifier().classify(cause);
+            if (failure.isEmpty() || !response.markAnswered()) {
+                return; // the container's error handling answers
+            }
+            try {
+                settings().responder.respond(request, response.target(), failure.get());
+                context.complete();
+            } catch (ResponseAbortedException logged) {
+                // Committed: left to the container, which aborts the connection of a failed async cycle.
+            } catch (IOException e) {
+                log.debug("Could not write the error page of async {} {}", request.getMethod(),
+                        request.getRequestURI(), e);
+            }
+        }
+    }
+
+    /** What a configured filter needs. Immutable. */
+    private record Settings(ErrorResponder responder, Set<Integer> interceptedStatuses) {
+
+        FailureClassifier classifier() {
+            return responder.errorPages().classifier();
+        }
+
+        static Settings of(Map<String, String> parameters, ServletContext context) {
+            List<Integer> statuses = List.copyOf(DEFAULT_INTERCEPTED_STATUSES);
+            for (Map.Entry<String, String> parameter : parameters.entrySet()) {
+                String key = parameter.getKey();
+                if (key.equals(INTERCEPT_STATUSES_PARAMETER)) {
+                    statuses = statuses(parameter.getValue().trim());
+                } else if (!ResponderParameters.isKey(key)) {
+                    throw ConfigParameters.invalid(key, parameter.getValue(), "is no parameter of ErrorPagesFilter "
+                            + "(known: " + INTERCEPT_STATUSES_PARAMETER + ", " + ROBOTS_TXT_FALLBACK_PARAMETER + ", "
+                            + ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER + ", " + REQUEST_ID_HEADER_PARAMETER
+                            + ", status.<token>, retry-after.*)");
+                }
+            }
+            return new Settings(ResponderParameters.responder(parameters, context), checkedStatuses(statuses));
+        }
+
+        private static List<Integer> statuses(String value) {
+            if (value.isEmpty()) {
+                return List.of();
+            }
+            return Arrays.stream(value.split(","))
+                    .map(String::trim)
+                    .map(status -> ConfigParameters.integer(INTERCEPT_STATUSES_PARAMETER, status))
+                    .toList();
+        }
+    }
+
+    /**
+     * Builds a configured {@link ErrorPagesFilter}. Not thread-safe; each method checks its value at once.
+     *
+     * @since 0.1.0
+     */
+    public static final class Builder extends PageSettingsBuilder<Builder> {
+        private Set<Integer> interceptedStatuses = DEFAULT_INTERCEPTED_STATUSES;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the statuses turned into pages when the application sets them with {@code sendError} or
+         * {@code setStatus} (init-parameter {@value #INTERCEPT_STATUSES_PARAMETER}). Default 502, 503, 504.
+         *
+         * @param statuses 5xx statuses; empty to answer exceptions only
+         * @return this builder
+         * @throws IllegalArgumentException if a status is not in [500, 599]
+         */
+        public Builder interceptedStatuses(Collection<Integer> statuses) {
+            this.interceptedStatuses = checkedStatuses(statuses);
+            return this;
+        }
+
+        /**
+         * @return a configured filter; the container still calls {@code init}, which must get no
+         *     init-parameters
+         */
+        public ErrorPagesFilter build() {
+            return new ErrorPagesFilter(settings());
+        }
+
+        private Settings settings() {
+            return new Settings(responder(), interceptedStatuses);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.github.errorpages.servlet;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers {@link ErrorPagesFilter} automatically when the web application asks for it: a
+ * {@link ServletContainerInitializer} that containers discover through
+ * {@code META-INF/services/jakarta.servlet.ServletContainerInitializer} and that does nothing unless the
+ * context parameter {@value #ENABLED_PARAMETER} is {@code true}, so that adding the jar never changes an
+ * application by itself.
+ *
+ * <p>When enabled, the filter is registered under the name {@value #FILTER_NAME} for {@code /*}, before
+ * the filters of {@code web.xml}, for the {@code REQUEST} and {@code ASYNC} dispatcher types, with async
+ * support. Its init-parameters are the context parameters that start with {@value #PARAMETER_PREFIX},
+ * without the prefix: {@code error-pages.retry-after.max=60s} becomes {@code retry-after.max=60s}. An
+ * application that registers a filter named {@value #FILTER_NAME} itself keeps its own.
+ *
+ * <pre>{@code
+ * <context-param>
+ *   <param-name>error-pages.auto-register</param-name>
+ *   <param-value>true</param-value>
+ * </context-param>
+ * }</pre>
+ *
+ * <p>Stateless and thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class ErrorPagesInitializer implements ServletContainerInitializer {
+
+    /** The context parameter that enables the registration: {@code true} or {@code false} (default). */
+    public static final String ENABLED_PARAMETER = "error-pages.auto-register";
+    /** The prefix of context parameters passed on to the filter as init-parameters. */
+    public static final String PARAMETER_PREFIX = "error-pages.";
+    /** The name the filter is registered under. */
+    public static final String FILTER_NAME = "errorPagesFilter";
+
+    private static final Logger log = LoggerFactory.getLogger(ErrorPagesInitializer.class);
+
+    /** Creates the initializer; containers call this. */
+    public ErrorPagesInitializer() {
+    }
+
+    /**
+     * Registers the filter if {@value #ENABLED_PARAMETER} is {@code true}.
+     *
+     * @param classes ignored: the initializer handles no types
+     * @param context the web application being started
+     * @throws ServletException naming the parameter and the value when {@value #ENABLED_PARAMETER} is
+     *     neither {@code true} nor {@code false}
+     */
+    @Override
+    public void onStartup(@Nullable Set<Class<?>> classes, ServletContext context) throws ServletException {
+        String enabled = context.getInitParameter(ENABLED_PARAMETER);
+        if (enabled == null || enabled.trim().equalsIgnoreCase("false")) {
+            return;
+        }
+        if (!enabled.trim().equalsIgnoreCase("true")) {
+            throw new ServletException("Invalid error-pages configuration: " + ENABLED_PARAMETER
+                    + " must be true or false, but was " + enabled);
+        }
+        FilterRegistration.Dynamic registration = context.addFilter(FILTER_NAME, ErrorPagesFilter.class);
+        if (registration == null) {
+            log.info("A filter named {} is registered already; {} leaves it as it is", FILTER_NAME, ENABLED_PARAMETER);
+            return;
+        }
+        for (String name : Collections.list(context.getInitParameterNames())) {
+            if (name.toLowerCase(Locale.ROOT).startsWith(PARAMETER_PREFIX) && !name.equals(ENABLED_PARAMETER)) {
+                registration.setInitParameter(name.substring(PARAMETER_PREFIX.length()), context.getInitParameter(name));
+            }
+        }
+        registration.setAsyncSupported(true);
+        registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, "/*");
+    }
+}

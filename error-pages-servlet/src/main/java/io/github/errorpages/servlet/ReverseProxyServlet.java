@@ -1,0 +1,454 @@
+package io.github.errorpages.servlet;
+
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.servlet.internal.CapturingResponse;
+import io.github.errorpages.servlet.internal.ConfigParameters;
+import io.github.errorpages.servlet.internal.ErrorResponder;
+import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
+import io.github.errorpages.servlet.internal.ProxyHeaders;
+import io.github.errorpages.servlet.internal.ResponderParameters;
+import io.github.errorpages.servlet.internal.UpstreamParameters;
+import io.github.errorpages.upstream.GuardedHttpClient;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A reverse proxy to one named upstream, for applications that are gateways: every request is forwarded
+ * through the upstream's {@link UpstreamGuard} (safe retries, a circuit breaker per endpoint, failover
+ * between endpoints, a deadline) with the JDK's {@link HttpClient}, and every failure is answered with
+ * the branded page of {@link ErrorPages}.
+ *
+ * <p><b>Forwarding.</b> The part of the request path after the servlet's mapping, and the query, are
+ * appended to the endpoint's base URL: mapped to {@code /billing/*} with the endpoint
+ * {@code http://10.0.0.7:8080/api}, {@code /billing/orders/42?full=1} goes to
+ * {@code http://10.0.0.7:8080/api/orders/42?full=1}. Hop-by-hop header fields are removed in both
+ * directions, and {@code X-Forwarded-For}, {@code X-Forwarded-Proto}, {@code X-Forwarded-Host},
+ * {@code Forwarded} and {@code Via} are added toward the upstream (see
+ * {@code io.github.errorpages.servlet.internal.ProxyHeaders}). A successful response keeps the upstream's
+ * status and header fields, redirects included.
+ *
+ * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
+ * buffered only when the guard may send it again and it is no larger than
+ * {@code retry.max-replay-body} (64 KiB by default); a response body is read one buffer at a time, as
+ * the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
+ * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
+ * arrives.
+ *
+ * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, malformed response, open
+ * breaker, and an upstream 5xx, whose status is kept and whose {@code Retry-After} is kept and clamped,
+ * R3) is answered with the page, as {@link ErrorPagesFilter} would: status, headers and
+ * {@code Content-Length}, HEAD without body, {@code /robots.txt} never with the page. A failure after
+ * the response was committed (a body cut off half-way) appends nothing: the connection is aborted so the
+ * client sees an incomplete response (R5). A non-idempotent request reaches the upstream at most once
+ * unless the guard's configuration allows more (R13).
+ *
+ * <p><b>Timeouts.</b> {@value #CONNECT_TIMEOUT_PARAMETER} bounds a connect, the guard's
+ * {@code attempt-timeout} the wait for the response headers of one attempt, its {@code deadline} all
+ * attempts together, and {@value #BODY_IDLE_TIMEOUT_PARAMETER} the wait for each next part of a
+ * response body.
+ *
+ * <p><b>Configuration</b>, by {@link #builder(UpstreamGuard)} in code, or by init-parameters for a servlet
+ * created by its public constructor ({@code web.xml}, {@code ServletContext.addServlet(name, Class)}):
+ * <ul>
+ *   <li>{@value #UPSTREAM_PARAMETER}: the upstream's name, for logs and metrics (default: the servlet's
+ *       name);</li>
+ *   <li>{@code endpoints} (required): one or more base URLs, separated by commas, tried in turn;</li>
+ *   <li>the guard's keys without their {@code upstreams.<name>.} prefix: {@code max-attempts},
+ *       {@code deadline}, {@code attempt-timeout}, {@code min-attempt-timeout}, {@code retry.statuses},
+ *       {@code retry.max-honoured-retry-after}, {@code retry.on-connect-failure-for-unsafe},
+ *       {@code retry.with-idempotency-key}, {@code retry.on-proxy-status-error},
+ *       {@code retry.max-replay-body}, {@code retry-budget.enabled}, {@code fail-on-5xx}
+ *       (see {@link UpstreamConfig});</li>
+ *   <li>{@value #CONNECT_TIMEOUT_PARAMETER} (default 2 s) and {@value #BODY_IDLE_TIMEOUT_PARAMETER}
+ *       (default 30 s);</li>
+ *   <li>the page parameters of {@link ErrorPagesFilter}: {@code robots-txt.fallback},
+ *       {@code robots-txt.fallback-resource}, {@code request-id-header}, {@code status.<token>},
+ *       {@code retry-after.*}.</li>
+ * </ul>
+ * An unknown parameter or an invalid value fails {@link #init(ServletConfig)} with a message naming the
+ * parameter and the value.
+ *
+ * <p>Only Servlet 6.0 API is used. Instances are thread-safe once initialised.
+ *
+ * @since 0.1.0
+ */
+public final class ReverseProxyServlet extends HttpServlet {
+
+    /** Init-parameter: the upstream's name. */
+    public static final String UPSTREAM_PARAMETER = "upstream";
+    /** Init-parameter: the connect timeout of the servlet's HTTP client. */
+    public static final String CONNECT_TIMEOUT_PARAMETER = "connect-timeout";
+    /** Init-parameter: the longest wait for the next part of a response body. */
+    public static final String BODY_IDLE_TIMEOUT_PARAMETER = "body-idle-timeout";
+    /** Default for {@value #CONNECT_TIMEOUT_PARAMETER}. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /** Default for {@value #BODY_IDLE_TIMEOUT_PARAMETER}. */
+    public static final Duration DEFAULT_BODY_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger log = LoggerFactory.getLogger(ReverseProxyServlet.class);
+    private static final int COPY_BUFFER = 16 * 1024;
+    /** Any authority will do: the guard puts each attempt's endpoint in its place. */
+    private static final String TARGET_BASE = "http://upstream";
+
+    private final transient boolean configuredInCode;
+    private transient volatile @Nullable Proxy proxy;
+
+    /**
+     * Creates a servlet that takes its settings from its init-parameters in {@link #init(ServletConfig)}:
+     * the constructor containers call for {@code web.xml} and {@code addServlet(name, Class)}.
+     */
+    public ReverseProxyServlet() {
+        this.configuredInCode = false;
+    }
+
+    private ReverseProxyServlet(Proxy proxy) {
+        this.configuredInCode = true;
+        this.proxy = proxy;
+    }
+
+    /**
+     * @param guard the upstream's guard: its name, endpoints, retry policy and breakers; share one guard
+     *     per upstream with the rest of the application
+     * @return a new builder; not thread-safe
+     * @throws NullPointerException if {@code guard} is null
+     */
+    public static Builder builder(UpstreamGuard guard) {
+        return new Builder(guard);
+    }
+
+    /**
+     * Reads the init-parameters, unless the servlet was made by {@link #builder(UpstreamGuard)}.
+     *
+     * @param config the container's servlet configuration
+     * @throws ServletException naming the parameter and the value when one is unknown or invalid, when
+     *     {@code endpoints} is missing, or when a servlet made by the builder is given init-parameters
+     */
+    @Override
+    public void init(ServletConfig config) throws ServletException {
+        super.init(config);
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (String name : Collections.list(config.getInitParameterNames())) {
+            parameters.put(name, config.getInitParameter(name));
+        }
+        if (configuredInCode) {
+            if (!parameters.isEmpty()) {
+                throw new ServletException("ReverseProxyServlet '" + config.getServletName() + "' was configured by "
+                        + "its builder and ignores init-parameters; remove " + parameters.keySet()
+                        + " or register the servlet by class to configure it with init-parameters");
+            }
+            return;
+        }
+        try {
+            proxy = fromParameters(config, parameters);
+        } catch (IllegalArgumentException e) {
+            throw new ServletException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void destroy() {
+        Proxy current = proxy;
+        if (current != null && current.ownExecutor != null) {
+            current.ownExecutor.shutdown();
+        }
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Proxy current = proxy;
+        if (current == null) {
+            throw new IllegalStateException("ReverseProxyServlet was not initialised: the container must call init()");
+        }
+        HttpRequest upstreamRequest;
+        try {
+            upstreamRequest = upstreamRequest(request);
+        } catch (URISyntaxException | IllegalArgumentException unforwardable) {
+            response.sendError(HttpServletResponse.SC_BAD_REQUEST);
+            return;
+        }
+        HttpResponse<InputStream> answer;
+        try {
+            answer = current.client.send(upstreamRequest, info -> new IdleTimeoutBodySubscriber(current.bodyIdleTimeout));
+        } catch (UpstreamFailureException failed) {
+            answerFailure(current, request, response, failed.failure());
+            return;
+        } catch (UncheckedIOException clientBodyUnreadable) {
+            throw clientBodyUnreadable.getCause(); // the client went away while sending its body
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the upstream");
+        }
+        relay(current, request, response, answer);
+    }
+
+    @Override
+    public String toString() {
+        Proxy current = proxy;
+        return "ReverseProxyServlet{" + (current == null ? "not initialised" : "upstream=" + current.guard.name()) + '}';
+    }
+
+    private static HttpRequest upstreamRequest(HttpServletRequest request) throws URISyntaxException {
+        String query = request.getQueryString();
+        URI target = new URI(TARGET_BASE + forwardedPath(request) + (query == null ? "" : "?" + query));
+        HttpRequest.Builder builder = HttpRequest.newBuilder(target).method(request.getMethod(), body(request));
+        for (Map.Entry<String, String> header : ProxyHeaders.towardUpstream(request)) {
+            try {
+                builder.header(header.getKey(), header.getValue());
+            } catch (IllegalArgumentException restricted) {
+                // A field the JDK's client sets itself or refuses: the client's version is sent.
+            }
+        }
+        return builder.build();
+    }
+
+    /** The raw (still encoded) path after the servlet's mapping, starting with '/' or empty. */
+    private static String forwardedPath(HttpServletRequest request) throws URISyntaxException {
+        String uri = request.getRequestURI();
+        String context = request.getContextPath();
+        String pathInfo = request.getPathInfo();
+        if (pathInfo == null) {
+            return uri.substring(Math.min(context.length(), uri.length())); // mapped to "/" or an exact path
+        }
+        String prefix = context + request.getServletPath();
+        if (uri.startsWith(prefix)) {
+            return uri.substring(prefix.length());
+        }
+        // The mapping holds encoded characters: encode the decoded path info again.
+        return new URI(null, null, pathInfo, null).getRawPath();
+    }
+
+    private static BodyPublisher body(HttpServletRequest request) {
+        long length = request.getContentLengthLong();
+        if (length == 0 || (length < 0 && request.getHeader("Transfer-Encoding") == null)) {
+            return BodyPublishers.noBody();
+        }
+        // The guard buffers a short body it may send again; anything else streams from the client.
+        BodyPublisher streamed = BodyPublishers.ofInputStream(() -> {
+            try {
+                return request.getInputStream();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return length > 0 ? BodyPublishers.fromPublisher(streamed, length) : streamed;
+    }
+
+    private static void relay(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
+            HttpResponse<InputStream> answer) throws IOException {
+        int status = answer.statusCode();
+        response.setStatus(status);
+        ProxyHeaders.towardClient(answer.headers().map(), response);
+        OptionalLong length = answer.headers().firstValueAsLong("Content-Length");
+        if (length.isPresent() && answer.headers().firstValue("Transfer-Encoding").isEmpty()) {
+            response.setContentLengthLong(length.getAsLong());
+        }
+        try (InputStream in = answer.body()) {
+            if ("HEAD".equals(request.getMethod()) || status == 204 || status == 304 || status < 200) {
+                return;
+            }
+            boolean eventStream = answer.headers().firstValue("Content-Type")
+                    .map(type -> type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")).orElse(false);
+            copy(proxy, request, response, in, eventStream);
+        }
+    }
+
+    private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response, InputStream in,
+            boolean flushEachPart) throws IOException {
+        ServletOutputStream out = response.getOutputStream();
+        byte[] buffer = new byte[COPY_BUFFER];
+        while (true) {
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (IOException upstreamFailed) {
+                // The upstream failed mid-body: a page if nothing was committed yet, else an aborted response.
+                log.debug("Upstream {} failed mid-body for {} {}", proxy.guard.name(), request.getMethod(),
+                        request.getRequestURI(), upstreamFailed);
+                UpstreamFailure failure = proxy.responder.errorPages().classifier().classify(upstreamFailed)
+                        .orElseGet(() -> UpstreamFailure.of(FailureCause.CONNECTION_TERMINATED));
+                answerFailure(proxy, request, response, failure.toBuilder().upstream(proxy.guard.name()).build());
+                return;
+            }
+            if (n < 0) {
+                return;
+            }
+            // A failing write means the client went away: it propagates to the container as it is.
+            out.write(buffer, 0, n);
+            if (flushEachPart && in.available() == 0) {
+                out.flush();
+            }
+        }
+    }
+
+    private static void answerFailure(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
+            UpstreamFailure failure) throws IOException {
+        // Behind ErrorPagesFilter, write past its capturing wrapper and tell it the request is answered.
+        CapturingResponse capturing = CapturingResponse.find(response);
+        HttpServletResponse target = response;
+        if (capturing != null) {
+            capturing.markAnswered();
+            target = capturing.target();
+        }
+        proxy.responder.respond(request, target, failure);
+    }
+
+    private static Proxy fromParameters(ServletConfig config, Map<String, String> parameters) {
+        String name = parameters.getOrDefault(UPSTREAM_PARAMETER, config.getServletName()).trim();
+        Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
+        for (Map.Entry<String, String> parameter : parameters.entrySet()) {
+            String key = parameter.getKey();
+            String value = parameter.getValue().trim();
+            if (key.equals(CONNECT_TIMEOUT_PARAMETER)) {
+                connectTimeout = positive(key, ConfigParameters.duration(key, value));
+            } else if (key.equals(BODY_IDLE_TIMEOUT_PARAMETER)) {
+                bodyIdleTimeout = positive(key, ConfigParameters.duration(key, value));
+            } else if (!key.equals(UPSTREAM_PARAMETER) && !UpstreamParameters.KEYS.contains(key)
+                    && !ResponderParameters.isKey(key)) {
+                throw ConfigParameters.invalid(key, value, "is no parameter of ReverseProxyServlet (known: "
+                        + UPSTREAM_PARAMETER + ", " + String.join(", ", UpstreamParameters.KEYS) + ", "
+                        + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER
+                        + ", robots-txt.fallback, robots-txt.fallback-resource, request-id-header, status.<token>, "
+                        + "retry-after.*)");
+            }
+        }
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));
+        return Proxy.create(guard, null, connectTimeout, bodyIdleTimeout,
+                ResponderParameters.responder(parameters, config.getServletContext()));
+    }
+
+    private static Duration positive(String key, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw ConfigParameters.invalid(key, value, "must be positive");
+        }
+        return value;
+    }
+
+    /** A configured proxy: the guarded client and how failures are answered. Immutable. */
+    private record Proxy(UpstreamGuard guard, GuardedHttpClient client, Duration bodyIdleTimeout,
+            ErrorResponder responder, @Nullable ExecutorService ownExecutor) {
+
+        static Proxy create(UpstreamGuard guard, @Nullable HttpClient httpClient, Duration connectTimeout,
+                Duration bodyIdleTimeout, ErrorResponder responder) {
+            if (httpClient != null) {
+                return new Proxy(guard, GuardedHttpClient.of(httpClient, guard), bodyIdleTimeout, responder, null);
+            }
+            ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
+            HttpClient client = HttpClient.newBuilder()
+                    .connectTimeout(connectTimeout)
+                    .followRedirects(HttpClient.Redirect.NEVER) // redirects are the client's to follow
+                    .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempts on plain http
+                    .executor(executor)
+                    .build();
+            return new Proxy(guard, GuardedHttpClient.of(client, guard), bodyIdleTimeout, responder, executor);
+        }
+
+        private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+            AtomicInteger count = new AtomicInteger();
+            return runnable -> {
+                Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+            };
+        }
+    }
+
+    /**
+     * Builds a configured {@link ReverseProxyServlet}. Not thread-safe; each method checks its value at once.
+     *
+     * @since 0.1.0
+     */
+    public static final class Builder extends PageSettingsBuilder<Builder> {
+        private final UpstreamGuard guard;
+        private @Nullable HttpClient httpClient;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
+
+        private Builder(UpstreamGuard guard) {
+            this.guard = Objects.requireNonNull(guard, "guard");
+        }
+
+        /**
+         * Sets the HTTP client that makes the attempts. Default: a client of the servlet's own, HTTP/1.1,
+         * with {@link #connectTimeout(Duration)}, no redirects followed, on daemon threads that
+         * {@code destroy()} ends. A client given here is the caller's to configure and to close.
+         *
+         * @param httpClient the client
+         * @return this builder
+         */
+        public Builder httpClient(HttpClient httpClient) {
+            this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            return this;
+        }
+
+        /**
+         * Sets the connect timeout of the servlet's own client (init-parameter
+         * {@value #CONNECT_TIMEOUT_PARAMETER}). Default {@link #DEFAULT_CONNECT_TIMEOUT}. Ignored when
+         * {@link #httpClient(HttpClient)} is set.
+         *
+         * @param timeout positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is not positive
+         */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(CONNECT_TIMEOUT_PARAMETER, Objects.requireNonNull(timeout, "timeout"));
+            return this;
+        }
+
+        /**
+         * Sets the longest wait for the next part of a response body (init-parameter
+         * {@value #BODY_IDLE_TIMEOUT_PARAMETER}); a stalled body then counts as a read timeout. Default
+         * {@link #DEFAULT_BODY_IDLE_TIMEOUT}.
+         *
+         * @param timeout positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is not positive
+         */
+        public Builder bodyIdleTimeout(Duration timeout) {
+            this.bodyIdleTimeout = positive(BODY_IDLE_TIMEOUT_PARAMETER, Objects.requireNonNull(timeout, "timeout"));
+            return this;
+        }
+
+        /**
+         * @return a configured servlet; the container still calls {@code init}, which must get no
+         *     init-parameters
+         */
+        public ReverseProxyServlet build() {
+            return new ReverseProxyServlet(Proxy.create(guard, httpClient, connectTimeout, bodyIdleTimeout, responder()));
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.github.errorpages.servlet.internal;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.ServletResponseWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Wraps the response handed down the filter chain and keeps the statuses the filter turns into pages
+ * away from the container: {@code sendError(502)} is recorded instead of being passed on (the container
+ * would answer with its own error page, or dispatch to one), and after {@code setStatus(502)} whatever the
+ * application writes is dropped, because the page replaces it.
+ *
+ * <p>The captured status is still set on the wrapped response, without a body: should the page never be
+ * written (a filter mapping without {@code ASYNC} and an async application, say), the client gets the
+ * application's 5xx with an empty body rather than a 200.
+ *
+ * <p>After a captured {@code sendError} the response behaves as containers make it behave: it reports
+ * itself committed, drops output, and {@code reset()} throws. Not thread-safe, like the response it wraps.
+ */
+public final class CapturingResponse extends HttpServletResponseWrapper {
+
+    private final Set<Integer> interceptedStatuses;
+    private int capturedStatus;
+    private boolean errorSent;
+    private boolean answered;
+    private @Nullable ServletOutputStream stream;
+    private @Nullable PrintWriter writer;
+
+    /**
+     * @param response the response to wrap
+     * @param interceptedStatuses the statuses to capture
+     */
+    public CapturingResponse(HttpServletResponse response, Set<Integer> interceptedStatuses) {
+        super(response);
+        this.interceptedStatuses = interceptedStatuses;
+    }
+
+    /**
+     * Finds the capturing response in a chain of wrappers.
+     *
+     * @param response a response, possibly wrapping a capturing one
+     * @return the capturing response, or {@code null} when there is none
+     */
+    public static @Nullable CapturingResponse find(ServletResponse response) {
+        ServletResponse current = response;
+        while (true) {
+            if (current instanceof CapturingResponse capturing) {
+                return capturing;
+            }
+            if (!(current instanceof ServletResponseWrapper wrapper)) {
+                return null;
+            }
+            current = wrapper.getResponse();
+        }
+    }
+
+    /**
+     * @return the captured status, or {@code 0} when none is pending
+     */
+    public int capturedStatus() {
+        return capturedStatus;
+    }
+
+    /**
+     * Marks the request as answered by the filter, so that no second page is written for it.
+     *
+     * @return {@code true} the first time, {@code false} when it was answered already
+     */
+    public synchronized boolean markAnswered() {
+        if (answered) {
+            return false;
+        }
+        answered = true;
+        return true;
+    }
+
+    /**
+     * @return the response this one wraps, where the page is written
+     */
+    public HttpServletResponse target() {
+        return (HttpServletResponse) getResponse();
+    }
+
+    @Override
+    public void sendError(int sc, String msg) throws IOException {
+        // The message is the application's text; the page never shows it (R36).
+        sendError(sc);
+    }
+
+    @Override
+    public void sendError(int sc) throws IOException {
+        if (captures(sc)) {
+            capture(sc);
+            errorSent = true;
+            return;
+        }
+        // Not captured: the container answers as it would without this filter, and a status captured
+        // before is superseded.
+        capturedStatus = 0;
+        super.sendError(sc);
+    }
+
+    @Override
+    public void sendRedirect(String location) throws IOException {
+        capturedStatus = 0;
+        super.sendRedirect(location);
+    }
+
+    @Override
+    public void setStatus(int sc) {
+        if (errorSent) {
+            return; // after sendError the status is fixed, as in every container
+        }
+        if (captures(sc)) {
+            capture(sc);
+            return;
+        }
+        capturedStatus = 0;
+        super.setStatus(sc);
+    }
+
+    @Override
+    public int getStatus() {
+        return capturedStatus != 0 ? capturedStatus : super.getStatus();
+    }
+
+    @Override
+    public boolean isCommitted() {
+        return errorSent || super.isCommitted();
+    }
+
+    @Override
+    public void flushBuffer() throws IOException {
+        // Flushing would commit the captured status without the page.
+        if (capturedStatus == 0) {
+            super.flushBuffer();
+        }
+    }
+
+    @Override
+    public void reset() {
+        if (errorSent) {
+            throw new IllegalStateException("Committed"); // as containers do after sendError
+        }
+        capturedStatus = 0;
+        super.reset();
+    }
+
+    @Override
+    public void resetBuffer() {
+        if (errorSent) {
+            throw new IllegalStateException("Committed");
+        }
+        super.resetBuffer();
+    }
+
+    @Override
+    public ServletOutputStream getOutputStream() throws IOException {
+        if (stream == null) {
+            stream = new DroppingOutputStream(super.getOutputStream(), this::dropsOutput);
+        }
+        return stream;
+    }
+
+    @Override
+    public PrintWriter getWriter() throws IOException {
+        if (writer == null) {
+            writer = new PrintWriter(new DroppingWriter(super.getWriter(), this::dropsOutput), false);
+        }
+        return writer;
+    }
+
+    private boolean dropsOutput() {
+        return capturedStatus != 0;
+    }
+
+    private boolean captures(int sc) {
+        return interceptedStatuses.contains(sc) && !super.isCommitted();
+    }
+
+    private void capture(int sc) {
+        capturedStatus = sc;
+        super.setStatus(sc);
+    }
+}

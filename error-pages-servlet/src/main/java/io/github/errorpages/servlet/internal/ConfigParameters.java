@@ -1,0 +1,161 @@
+package io.github.errorpages.servlet.internal;
+
+import io.github.errorpages.ErrorPagesConfig;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.RetryAfterFormat;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the keys of {@link ErrorPagesConfig} from string parameters (servlet init-parameters, context
+ * parameters): {@code status.<token>}, {@code retry-after.max}, {@code retry-after.default.<status>},
+ * {@code retry-after.on-502-504}, {@code retry-after.jitter} and {@code retry-after.format}. A value that
+ * does not parse is rejected with the same message style as the builder's: the key and the value.
+ */
+public final class ConfigParameters {
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,18})\\s*(ms|s|m|h|d)?");
+    private static final Pattern STATUS_OVERRIDE = Pattern.compile("status\\.([a-z_]+)");
+    private static final Pattern RETRY_AFTER_DEFAULT = Pattern.compile("retry-after\\.default\\.(\\d{3})");
+
+    private ConfigParameters() {
+    }
+
+    /**
+     * Builds the configuration from the parameters that are its keys.
+     *
+     * @param parameters parameters by key; keys that are not configuration keys are ignored
+     * @return the configuration
+     * @throws IllegalArgumentException naming the key and the value when a value is invalid
+     */
+    public static ErrorPagesConfig config(Map<String, String> parameters) {
+        ErrorPagesConfig.Builder builder = ErrorPagesConfig.builder();
+        parameters.forEach((key, value) -> apply(builder, key, value.trim()));
+        return builder.build();
+    }
+
+    /**
+     * @param key a parameter name
+     * @return whether it is a key of {@link ErrorPagesConfig}
+     */
+    public static boolean isConfigKey(String key) {
+        return STATUS_OVERRIDE.matcher(key).matches() || RETRY_AFTER_DEFAULT.matcher(key).matches()
+                || key.equals("retry-after.max") || key.equals("retry-after.on-502-504")
+                || key.equals("retry-after.jitter") || key.equals("retry-after.format");
+    }
+
+    private static void apply(ErrorPagesConfig.Builder builder, String key, String value) {
+        Matcher status = STATUS_OVERRIDE.matcher(key);
+        Matcher retryAfterDefault = RETRY_AFTER_DEFAULT.matcher(key);
+        if (status.matches()) {
+            FailureCause cause = FailureCause.fromToken(status.group(1)).orElseThrow(() -> invalid(key, value,
+                    "names no failure cause (use an RFC 9209 token such as status.connection_refused)"));
+            builder.status(cause, integer(key, value));
+        } else if (retryAfterDefault.matches()) {
+            builder.retryAfterDefault(Integer.parseInt(retryAfterDefault.group(1)), duration(key, value));
+        } else if (key.equals("retry-after.max")) {
+            builder.retryAfterMax(duration(key, value));
+        } else if (key.equals("retry-after.on-502-504")) {
+            builder.retryAfterOn502And504Enabled(bool(key, value));
+        } else if (key.equals("retry-after.jitter")) {
+            builder.retryAfterJitter(decimal(key, value));
+        } else if (key.equals("retry-after.format")) {
+            builder.retryAfterFormat(format(key, value));
+        }
+    }
+
+    /**
+     * Parses a duration: whole seconds ({@code 30}), a number with a unit ({@code 500ms}, {@code 30s},
+     * {@code 5m}, {@code 1h}, {@code 1d}) or ISO-8601 ({@code PT30S}).
+     *
+     * @param key the key, for the message
+     * @param value the value
+     * @return the duration
+     * @throws IllegalArgumentException naming the key and the value when it does not parse
+     */
+    public static Duration duration(String key, String value) {
+        Matcher m = DURATION.matcher(value.toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long amount = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            try {
+                switch (unit) {
+                    case "ms": return Duration.ofMillis(amount);
+                    case "m": return Duration.ofMinutes(amount);
+                    case "h": return Duration.ofHours(amount);
+                    case "d": return Duration.ofDays(amount);
+                    default: return Duration.ofSeconds(amount);
+                }
+            } catch (ArithmeticException tooLong) {
+                throw invalid(key, value, "is too long a duration");
+            }
+        }
+        try {
+            return Duration.parse(value);
+        } catch (DateTimeParseException e) {
+            throw invalid(key, value, "must be a duration such as 30s, 500ms, 5m or PT30S");
+        }
+    }
+
+    /**
+     * @param key the key, for the message
+     * @param value {@code true} or {@code false}, any case
+     * @return the value
+     * @throws IllegalArgumentException naming the key and the value for anything else
+     */
+    public static boolean bool(String key, String value) {
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw invalid(key, value, "must be true or false");
+    }
+
+    /**
+     * @param key the key, for the message
+     * @param value a decimal integer
+     * @return the value
+     * @throws IllegalArgumentException naming the key and the value when it does not parse
+     */
+    public static int integer(String key, String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw invalid(key, value, "must be an integer");
+        }
+    }
+
+    private static double decimal(String key, String value) {
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw invalid(key, value, "must be a number between 0 and 1");
+        }
+    }
+
+    private static RetryAfterFormat format(String key, String value) {
+        String normalized = value.toUpperCase(Locale.ROOT).replace('-', '_');
+        for (RetryAfterFormat format : RetryAfterFormat.values()) {
+            if (format.name().equals(normalized)) {
+                return format;
+            }
+        }
+        throw invalid(key, value, "must be delay-seconds or http-date");
+    }
+
+    /**
+     * @param key the key
+     * @param value the rejected value
+     * @param rule what the value must be
+     * @return the exception, worded like {@link ErrorPagesConfig.Builder}'s
+     */
+    public static IllegalArgumentException invalid(String key, Object value, String rule) {
+        return new IllegalArgumentException("Invalid error-pages configuration: " + key + " " + rule + ", but was " + value);
+    }
+}

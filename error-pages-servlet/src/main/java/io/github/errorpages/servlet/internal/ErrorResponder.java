@@ -1,0 +1,166 @@
+package io.github.errorpages.servlet.internal;
+
+import io.github.errorpages.ErrorDecision;
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorPagesConfig;
+import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.ErrorResponse;
+import io.github.errorpages.RetryAfter;
+import io.github.errorpages.UpstreamFailure;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers a request whose upstream failed, for the filter and the proxy servlet alike. In order: a
+ * committed response is aborted, never appended to (R5); {@code /robots.txt} gets the configured static
+ * fallback or a plain 503, never the page (R27); anything else gets the page {@link ErrorPages} renders,
+ * written with its status, headers and {@code Content-Length} (HEAD: the same headers, no body, R12).
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class ErrorResponder {
+
+    /** The path of the robots exclusion file (RFC 9309 §2.3). */
+    public static final String ROBOTS_TXT = "/robots.txt";
+
+    private static final Logger log = LoggerFactory.getLogger(ErrorResponder.class);
+    private static final byte[] ROBOTS_UNAVAILABLE =
+            "# robots.txt is temporarily unavailable; please retry later.\n".getBytes(StandardCharsets.UTF_8);
+
+    private final ErrorPages errorPages;
+    private final byte @Nullable [] robotsTxtFallback;
+    private final String requestIdHeader;
+
+    /**
+     * @param errorPages renders the pages
+     * @param robotsTxtFallback the body served with 200 for {@code /robots.txt} while the upstream fails,
+     *     or {@code null} to answer it with a plain 503
+     * @param requestIdHeader the request header whose value becomes the support code when it is safe
+     */
+    public ErrorResponder(ErrorPages errorPages, @Nullable String robotsTxtFallback, String requestIdHeader) {
+        this.errorPages = Objects.requireNonNull(errorPages, "errorPages");
+        this.robotsTxtFallback = robotsTxtFallback == null ? null : robotsTxtFallback.getBytes(StandardCharsets.UTF_8);
+        this.requestIdHeader = Objects.requireNonNull(requestIdHeader, "requestIdHeader");
+    }
+
+    /**
+     * @return the error pages in use
+     */
+    public ErrorPages errorPages() {
+        return errorPages;
+    }
+
+    /**
+     * Answers the request for the failure.
+     *
+     * @param request the request
+     * @param response the container's response (not a capturing wrapper)
+     * @param failure what failed
+     * @throws ResponseAbortedException when the response is already committed: throw it on to the
+     *     container, which then aborts the connection; the incident is logged already
+     * @throws IOException when writing fails
+     */
+    public void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure)
+            throws IOException {
+        if (response.isCommitted()) {
+            throw abort(request, failure);
+        }
+        try {
+            if (isRobotsTxt(request)) {
+                writeRobotsTxt(request, response, failure);
+            } else {
+                writePage(request, response, failure);
+            }
+        } catch (IllegalStateException committedMeanwhile) {
+            // reset() refused: another thread (an async writer) committed the response after our check.
+            throw abort(request, failure);
+        }
+    }
+
+    /**
+     * Logs the failure of a committed response once, at WARN, and returns the exception that makes
+     * the container abort the connection.
+     *
+     * @param request the request
+     * @param failure what failed
+     * @return the exception to throw to the container
+     */
+    public ResponseAbortedException abort(HttpServletRequest request, UpstreamFailure failure) {
+        String message = "response to " + request.getMethod() + " " + request.getRequestURI()
+                + " aborted: upstream failure " + failure.cause().token() + " after the response was committed";
+        log.warn("{} (upstream={}, attempts={}, elapsed_ms={})", message,
+                failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(), failure.elapsed().toMillis());
+        return new ResponseAbortedException(message);
+    }
+
+    /**
+     * @param request a request
+     * @return whether it asks for {@code /robots.txt} of its context
+     */
+    public static boolean isRobotsTxt(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        String context = request.getContextPath();
+        return uri != null && uri.length() == context.length() + ROBOTS_TXT.length()
+                && uri.startsWith(context) && uri.endsWith(ROBOTS_TXT);
+    }
+
+    /**
+     * Describes a servlet request to the core: method, path, {@code Accept}, {@code Accept-Language} and
+     * the request id.
+     *
+     * @param request the request
+     * @param method the method to state (a HEAD is rendered as a GET to learn its {@code Content-Length})
+     * @return the description
+     */
+    public ErrorRequest errorRequest(HttpServletRequest request, String method) {
+        String uri = request.getRequestURI();
+        String path = uri == null ? "/" : uri.substring(Math.min(request.getContextPath().length(), uri.length()));
+        return new ErrorRequest(method, path.isEmpty() ? "/" : path, request.getHeader("Accept"),
+                request.getHeader("Accept-Language"), request.getHeader(requestIdHeader));
+    }
+
+    private void writePage(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure)
+            throws IOException {
+        boolean head = "HEAD".equalsIgnoreCase(request.getMethod());
+        // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
+        ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
+        PageWriter.write(response, page.status(), page.headers(), page.body(), head);
+    }
+
+    private void writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure)
+            throws IOException {
+        boolean head = "HEAD".equalsIgnoreCase(request.getMethod());
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "text/plain; charset=UTF-8");
+        headers.put("Cache-Control", "no-store");
+        headers.put("X-Content-Type-Options", "nosniff");
+        ErrorDecision decision = errorPages.policy().decide(failure);
+        if (robotsTxtFallback != null) {
+            log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",
+                    decision.errorCode(), failure.upstream().isEmpty() ? "-" : failure.upstream());
+            PageWriter.write(response, 200, headers, robotsTxtFallback, head);
+            return;
+        }
+        // Any 5xx makes crawlers assume "disallow all" (RFC 9309 §2.3.1.4); 503 says it is temporary.
+        headers.put("Retry-After", decision.retryAfterHeader() != null ? decision.retryAfterHeader()
+                : RetryAfter.formatDelaySeconds(default503(errorPages.policy().config())));
+        log.warn("robots.txt answered with 503: upstream failure {} (upstream={})", decision.errorCode(),
+                failure.upstream().isEmpty() ? "-" : failure.upstream());
+        PageWriter.write(response, 503, headers, ROBOTS_UNAVAILABLE, head);
+    }
+
+    private static Duration default503(ErrorPagesConfig config) {
+        Duration configured = config.retryAfterDefault(503);
+        Duration delay = configured != null ? configured : ErrorPagesConfig.DEFAULT_RETRY_AFTER_503;
+        return delay.compareTo(config.retryAfterMax()) > 0 ? config.retryAfterMax() : delay; // R10
+    }
+}

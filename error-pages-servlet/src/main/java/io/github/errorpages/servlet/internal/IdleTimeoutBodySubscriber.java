@@ -1,0 +1,182 @@
+package io.github.errorpages.servlet.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A response body for the JDK's HttpClient as an {@link InputStream}, like
+ * {@code BodyHandlers.ofInputStream()}, except that a read waits at most the idle timeout for the next
+ * bytes: the JDK's own stream blocks for ever when an upstream stalls in the middle of a body, and so
+ * would the servlet thread that copies it. A read that times out throws a {@link SocketTimeoutException}
+ * ({@code connection_read_timeout}) and cancels the exchange, which closes the connection.
+ *
+ * <p>It asks for one buffer list at a time, and for the next only when the previous one has been read, so
+ * the bytes held per response stay at what the client delivers at once (some 16 KiB), however large the
+ * body: the client's socket reads follow the demand.
+ *
+ * <p>The subscriber side is called by the client's threads; the stream is read by one thread.
+ */
+public final class IdleTimeoutBodySubscriber implements BodySubscriber<InputStream> {
+
+    private static final Object END = new Object();
+
+    private final BlockingQueue<Object> arrived = new LinkedBlockingQueue<>();
+    private final Duration idleTimeout;
+    private final Body body = new Body();
+    private volatile Flow.@Nullable Subscription subscription;
+    private volatile boolean cancelled;
+
+    /**
+     * @param idleTimeout the longest wait for the next bytes of the body; positive
+     */
+    public IdleTimeoutBodySubscriber(Duration idleTimeout) {
+        this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("idleTimeout must be positive, but was " + idleTimeout);
+        }
+    }
+
+    @Override
+    public CompletionStage<InputStream> getBody() {
+        return CompletableFuture.completedFuture(body);
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        if (cancelled) {
+            s.cancel();
+        } else {
+            s.request(1);
+        }
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+        arrived.add(item);
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+        arrived.add(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+        arrived.add(END);
+    }
+
+    private void cancel() {
+        cancelled = true;
+        Flow.Subscription s = subscription;
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    /** The body as the copying thread reads it. */
+    private final class Body extends InputStream {
+        private @Nullable Iterator<ByteBuffer> buffers;
+        private @Nullable ByteBuffer current;
+        private boolean demanded = true; // onSubscribe asks for the first list
+        private boolean done;
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            ByteBuffer buffer = next();
+            if (buffer == null) {
+                return -1;
+            }
+            int n = Math.min(len, buffer.remaining());
+            buffer.get(b, off, n);
+            return n;
+        }
+
+        @Override
+        public int available() {
+            ByteBuffer buffer = current;
+            return buffer == null ? 0 : buffer.remaining();
+        }
+
+        @Override
+        public void close() {
+            if (!done) {
+                done = true;
+                cancel();
+            }
+        }
+
+        private @Nullable ByteBuffer next() throws IOException {
+            while (current == null || !current.hasRemaining()) {
+                if (buffers != null && buffers.hasNext()) {
+                    current = buffers.next();
+                    continue;
+                }
+                if (done) {
+                    return null;
+                }
+                Flow.Subscription s = subscription;
+                if (!demanded && s != null) {
+                    demanded = true;
+                    s.request(1);
+                }
+                Object item = poll();
+                demanded = false;
+                if (item == END) {
+                    done = true;
+                    return null;
+                }
+                if (item instanceof Throwable failure) {
+                    done = true;
+                    throw failure instanceof IOException io ? new IOException(io.getMessage(), io)
+                            : new IOException(failure);
+                }
+                @SuppressWarnings("unchecked")
+                List<ByteBuffer> list = (List<ByteBuffer>) item;
+                buffers = list.iterator();
+            }
+            return current;
+        }
+
+        private Object poll() throws IOException {
+            Object item;
+            try {
+                item = arrived.poll(idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                close();
+                throw new java.io.InterruptedIOException("interrupted while waiting for the upstream's body");
+            }
+            if (item == null) {
+                close();
+                throw new SocketTimeoutException("Read timed out: no bytes of the body for " + idleTimeout.toMillis()
+                        + " ms");
+            }
+            return item;
+        }
+    }
+}

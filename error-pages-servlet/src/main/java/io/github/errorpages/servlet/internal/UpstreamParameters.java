@@ -1,0 +1,94 @@
+package io.github.errorpages.servlet.internal;
+
+import io.github.errorpages.upstream.UpstreamConfig;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the init-parameters of the proxy servlet that configure its upstream: the keys of
+ * {@link UpstreamConfig} without their {@code upstreams.<name>.} prefix, since the servlet has one
+ * upstream. Values are validated by {@link UpstreamConfig.Builder}, whose messages name the full key.
+ */
+public final class UpstreamParameters {
+
+    /** The keys read, in the order they are documented. */
+    public static final List<String> KEYS = List.of("endpoints", "max-attempts", "deadline", "attempt-timeout",
+            "min-attempt-timeout", "retry.statuses", "retry.max-honoured-retry-after",
+            "retry.on-connect-failure-for-unsafe", "retry.with-idempotency-key", "retry.on-proxy-status-error",
+            "retry.max-replay-body", "retry-budget.enabled", "fail-on-5xx");
+
+    private UpstreamParameters() {
+    }
+
+    /**
+     * Builds the upstream's configuration.
+     *
+     * @param name the upstream's name
+     * @param parameters init-parameters by name; those that are not {@link #KEYS} are ignored
+     * @return the configuration
+     * @throws IllegalArgumentException naming the key and the value when a value is invalid or
+     *     {@code endpoints} is missing
+     */
+    public static UpstreamConfig config(String name, Map<String, String> parameters) {
+        UpstreamConfig.Builder builder = UpstreamConfig.builder(name);
+        parameters.forEach((key, raw) -> {
+            String value = raw.trim();
+            String fullKey = "upstreams." + name + "." + key;
+            switch (key) {
+                case "endpoints" -> builder.endpoints(endpoints(fullKey, value));
+                case "max-attempts" -> builder.maxAttempts(ConfigParameters.integer(fullKey, value));
+                case "deadline" -> builder.deadline(ConfigParameters.duration(fullKey, value));
+                case "attempt-timeout" -> builder.attemptTimeout(ConfigParameters.duration(fullKey, value));
+                case "min-attempt-timeout" -> builder.minAttemptTimeout(ConfigParameters.duration(fullKey, value));
+                case "retry.statuses" -> builder.retryStatuses(statuses(fullKey, value));
+                case "retry.max-honoured-retry-after" ->
+                        builder.maxHonouredRetryAfter(ConfigParameters.duration(fullKey, value));
+                case "retry.on-connect-failure-for-unsafe" ->
+                        builder.retryUnsafeNeverSentEnabled(ConfigParameters.bool(fullKey, value));
+                case "retry.with-idempotency-key" ->
+                        builder.retryUnsafeWithIdempotencyKeyEnabled(ConfigParameters.bool(fullKey, value));
+                case "retry.on-proxy-status-error" ->
+                        builder.retryOnProxyStatusErrorEnabled(ConfigParameters.bool(fullKey, value));
+                case "retry.max-replay-body" -> builder.maxReplayBody(ConfigParameters.integer(fullKey, value));
+                case "retry-budget.enabled" -> builder.retryBudgetEnabled(ConfigParameters.bool(fullKey, value));
+                case "fail-on-5xx" -> builder.failOn5xxEnabled(ConfigParameters.bool(fullKey, value));
+                default -> {
+                    // not an upstream key
+                }
+            }
+        });
+        if (!parameters.containsKey("endpoints")) {
+            throw ConfigParameters.invalid("upstreams." + name + ".endpoints", "(none)",
+                    "must name at least one base URL (init-parameter endpoints)");
+        }
+        return builder.build();
+    }
+
+    private static List<URI> endpoints(String key, String value) {
+        List<URI> endpoints = new ArrayList<>();
+        for (String endpoint : value.split("[,\\s]+")) {
+            if (!endpoint.isEmpty()) {
+                try {
+                    endpoints.add(URI.create(endpoint));
+                } catch (IllegalArgumentException e) {
+                    throw ConfigParameters.invalid(key, endpoint, "must hold URLs");
+                }
+            }
+        }
+        return endpoints;
+    }
+
+    private static Set<Integer> statuses(String key, String value) {
+        Set<Integer> statuses = new LinkedHashSet<>();
+        for (String status : value.split(",")) {
+            if (!status.isBlank()) {
+                statuses.add(ConfigParameters.integer(key, status.trim()));
+            }
+        }
+        return statuses;
+    }
+}

@@ -1,0 +1,70 @@
+package io.github.errorpages.servlet;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** The JDK's HttpClient, as a browser or API client would call the application. */
+final class Client {
+
+    static final String BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+
+    private Client() {
+    }
+
+    static HttpResponse<byte[]> send(String method, URI uri, String accept, String... headers) throws IOException {
+        return send(method, uri, accept, HttpResponse.BodyHandlers.ofByteArray(), headers);
+    }
+
+    /** Returns as soon as the status and headers are in; the body is read from the stream. */
+    static HttpResponse<InputStream> stream(String method, URI uri, String accept, String... headers)
+            throws IOException {
+        return send(method, uri, accept, HttpResponse.BodyHandlers.ofInputStream(), headers);
+    }
+
+    private static <T> HttpResponse<T> send(String method, URI uri, String accept, HttpResponse.BodyHandler<T> handler,
+            String... headers) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20));
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        HttpRequest.BodyPublisher body = "POST".equals(method)
+                ? HttpRequest.BodyPublishers.ofString("order=42&note=urgent") : HttpRequest.BodyPublishers.noBody();
+        request.method(method, body);
+        if ("POST".equals(method)) {
+            request.header("Content-Type", "application/x-www-form-urlencoded");
+        }
+        try {
+            return HTTP.send(request.build(), handler);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    static HttpResponse<byte[]> get(URI uri, String accept) {
+        try {
+            return send("GET", uri, accept);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String text(HttpResponse<byte[]> response) {
+        return new String(response.body(), StandardCharsets.UTF_8);
+    }
+}

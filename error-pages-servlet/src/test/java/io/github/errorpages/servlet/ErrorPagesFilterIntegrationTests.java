@@ -1,0 +1,372 @@
+package io.github.errorpages.servlet;
+
+import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
+import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
+import static io.github.errorpages.servlet.PageAssertions.assertSameHeaders;
+import static io.github.errorpages.servlet.TestServlets.servlet;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.http.HttpTester;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ErrorPagesFilter} on a real Jetty 12 server, called over real sockets by the JDK's HttpClient
+ * (and raw HTTP through a {@code LocalConnector} where the client would hide what is on the wire).
+ */
+class ErrorPagesFilterIntegrationTests {
+
+    private static final String JSON = "application/json";
+    private static final AtomicInteger chainCalls = new AtomicInteger();
+    private static JettyServer jetty;
+    private static JettyServer withFallback;
+
+    @BeforeAll
+    static void start() {
+        jetty = new JettyServer();
+        FilterHolder everyDispatch = new FilterHolder(ErrorPagesFilter.builder().build());
+        everyDispatch.setAsyncSupported(true);
+        jetty.context().addFilter(everyDispatch, "/*", EnumSet.allOf(DispatcherType.class));
+        mountServlets(jetty);
+        jetty.start();
+
+        withFallback = new JettyServer()
+                .filter(ErrorPagesFilter.builder().robotsTxtFallback("User-agent: *\nDisallow:\n").build());
+        mountServlets(withFallback);
+        withFallback.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        jetty.close();
+        withFallback.close();
+    }
+
+    private static void mountServlets(JettyServer server) {
+        server.servlet("/ok", servlet((request, response) -> {
+            response.setContentType("text/plain");
+            response.setHeader("Set-Cookie", "session=1");
+            response.getWriter().write("fine");
+        }));
+        server.servlet("/upstream-failure", servlet((request, response) -> {
+            chainCalls.incrementAndGet();
+            throw new ServletException("wrapped", new UpstreamFailureException(
+                    UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).upstream("billing").build(),
+                    new ConnectException("Connection refused: billing-internal.svc.cluster.local/10.23.4.5:8443")));
+        }));
+        server.servlet("/connect-exception", servlet((request, response) -> {
+            throw new ConnectException("Connection refused: 10.23.4.5:8443");
+        }));
+        server.servlet("/bug", servlet((request, response) -> {
+            throw new IllegalStateException("a bug, not an upstream failure");
+        }));
+        server.servlet("/send-error-503", servlet((request, response) -> {
+            response.setHeader("Set-Cookie", "tracking=1");
+            response.setHeader("Retry-After", "120");
+            response.sendError(503, "billing-internal.svc.cluster.local is down");
+        }));
+        server.servlet("/send-error-503-for-a-day", servlet((request, response) -> {
+            response.setHeader("Retry-After", "999999");
+            response.sendError(503);
+        }));
+        server.servlet("/set-status-502-with-body", servlet((request, response) -> {
+            response.setStatus(502);
+            response.setContentType("text/html");
+            response.getWriter().write("<h1>upstream 10.23.4.5:8443 said: java.net.SocketException</h1>");
+            response.flushBuffer();
+        }));
+        server.servlet("/writer-then-error", servlet((request, response) -> {
+            response.getWriter().write("half a page");
+            response.sendError(504);
+        }));
+        server.servlet("/send-error-500", servlet((request, response) -> response.sendError(500)));
+        server.servlet("/captured-then-superseded", servlet((request, response) -> {
+            response.setStatus(503);
+            response.sendError(404);
+        }));
+        server.servlet("/set-status-404", servlet((request, response) -> {
+            response.setStatus(404);
+            response.getWriter().write("no such order");
+        }));
+        server.servlet("/failure-attribute", servlet((request, response) -> {
+            request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, new HttpConnectTimeoutException("connect timed out"));
+            response.sendError(502);
+        }));
+        server.servlet("/committed-then-upstream-failure", servlet((request, response) -> {
+            response.setContentType("text/plain");
+            response.setContentLength(100_000);
+            ServletOutputStream out = response.getOutputStream();
+            out.write("x".repeat(10_000).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.HTTP_RESPONSE_INCOMPLETE), null);
+        }));
+        server.servlet("/chunked-then-upstream-failure", servlet((request, response) -> {
+            response.setContentType("text/plain");
+            ServletOutputStream out = response.getOutputStream();
+            out.write("x".repeat(10_000).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_TERMINATED), null);
+        }));
+        server.servlet("/client-abort", servlet((request, response) -> {
+            throw new ClientAbortException();
+        }));
+        server.servlet("/forward", servlet((request, response) ->
+                request.getRequestDispatcher("/upstream-failure").forward(request, response)));
+        server.servlet("/robots.txt", servlet((request, response) -> {
+            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+        }));
+        server.servlet("/async-send-error", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.start(() -> {
+                try {
+                    ((HttpServletResponse) async.getResponse()).sendError(503);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                async.complete();
+            });
+        }));
+        server.servlet("/async-ok", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.start(() -> {
+                try {
+                    async.getResponse().getWriter().write("async fine");
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                request.getAsyncContext().complete();
+            });
+        }));
+        server.servlet("/async-dispatch", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.start(() -> async.dispatch("/upstream-failure"));
+        }));
+    }
+
+    @Test
+    void leavesSuccessfulResponsesAlone() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/ok"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("fine");
+        assertThat(response.headers().firstValue("Set-Cookie")).hasValue("session=1");
+    }
+
+    @Test
+    void rendersPageForUpstreamFailureWrappedInServletException() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/upstream-failure"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(PageAssertions.contentType(response)).isEqualTo("application/problem+json");
+        assertThat(Client.text(response)).contains("connection_refused");
+        assertNoLeak(response);
+    }
+
+    @Test
+    void rendersPageForIoExceptionThatClassifiesAsUpstreamFailure() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/connect-exception"), "text/plain");
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertNoLeak(response);
+    }
+
+    @Test
+    void leavesOtherExceptionsToTheContainer() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/bug"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.headers().firstValue("X-Content-Type-Options")).as("not our page").isEmpty();
+    }
+
+    @Test
+    void turnsCapturedSendErrorIntoPageKeepingStatusAndRetryAfter() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/send-error-503"), JSON);
+
+        assertErrorPage(response, "GET", 503, "120");
+        assertThat(Client.text(response)).contains("upstream_status").doesNotContain("is down");
+        assertNoLeak(response);
+    }
+
+    @Test
+    void clampsRetryAfterTheApplicationSet() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/send-error-503-for-a-day"), JSON);
+
+        assertErrorPage(response, "GET", 503, "3600"); // R10: retry-after.max
+    }
+
+    @Test
+    void replacesBodyWrittenAfterCapturedSetStatus() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/set-status-502-with-body"), "text/plain");
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
+        assertNoLeak(response, "said");
+    }
+
+    @Test
+    void replacesOutputOfWriterUsedBeforeSendError() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/writer-then-error"), JSON);
+
+        assertErrorPage(response, "GET", 504, "10");
+        assertThat(Client.text(response)).doesNotContain("half a page");
+    }
+
+    @Test
+    void leavesStatusesItDoesNotInterceptToTheContainer() {
+        assertThat(Client.get(jetty.uri("/send-error-500"), JSON).statusCode()).isEqualTo(500);
+
+        HttpResponse<byte[]> notFound = Client.get(jetty.uri("/set-status-404"), JSON);
+        assertThat(notFound.statusCode()).isEqualTo(404);
+        assertThat(Client.text(notFound)).isEqualTo("no such order");
+    }
+
+    @Test
+    void forgetsCapturedStatusWhenApplicationSendsAnotherError() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/captured-then-superseded"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.headers().firstValue("X-Content-Type-Options")).as("the container's page").isEmpty();
+    }
+
+    @Test
+    void usesFailureTheApplicationNamedInsteadOfBareStatus() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/failure-attribute"), JSON);
+
+        assertErrorPage(response, "GET", 504, "10");
+        assertThat(Client.text(response)).contains("connection_timeout");
+    }
+
+    @Test
+    void headRequestGetsStatusAndHeadersOfGetWithoutBody() throws IOException {
+        String[] id = {"X-Request-Id", "req-42"};
+        for (String path : List.of("/upstream-failure", "/send-error-503", "/set-status-502-with-body")) {
+            HttpResponse<byte[]> get = Client.send("GET", jetty.uri(path), JSON, id);
+            HttpResponse<byte[]> head = Client.send("HEAD", jetty.uri(path), JSON, id);
+
+            assertErrorPage(head, "HEAD", get.statusCode(), get.headers().firstValue("Retry-After").orElse(null));
+            assertSameHeaders(head, get);
+        }
+    }
+
+    @Test
+    void showsSafeRequestIdAsSupportCodeAndNeverEchoesUnsafeOne() {
+        HttpResponse<byte[]> safe;
+        try {
+            safe = Client.send("GET", jetty.uri("/upstream-failure"), JSON, "X-Request-Id", "req-7f3a.9");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(Client.text(safe)).contains("req-7f3a.9");
+
+        // R39: raw HTTP, because the JDK client refuses to send such a value
+        HttpTester.Response unsafe = HttpTester.parseResponse(jetty.raw("GET /upstream-failure HTTP/1.1\r\n"
+                + "Host: test\r\nAccept: application/json\r\nX-Request-Id: <script>alert(1)</script>\r\n"
+                + "Connection: close\r\n\r\n"));
+        assertThat(unsafe.getStatus()).isEqualTo(502);
+        assertThat(unsafe.getContent()).doesNotContain("<script>", "alert(1)");
+    }
+
+    @Test
+    void abortsCommittedResponseInsteadOfAppendingPage() {
+        // R5: the status and 10 000 of 100 000 bytes are out; the client must see an incomplete response.
+        assertThatThrownBy(() -> Client.send("GET", jetty.uri("/committed-then-upstream-failure"), JSON))
+                .isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> Client.send("GET", jetty.uri("/chunked-then-upstream-failure"), JSON))
+                .isInstanceOf(IOException.class);
+
+        String raw = jetty.raw("GET /chunked-then-upstream-failure HTTP/1.1\r\nHost: test\r\n\r\n");
+        assertThat(raw).startsWith("HTTP/1.1 200").doesNotContain("502", "problem+json", "upstream")
+                .doesNotEndWith("0\r\n\r\n"); // no terminating chunk: the response does not look whole
+    }
+
+    @Test
+    void leavesClientAbortsToTheContainerWithoutPage() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/client-abort"), JSON);
+
+        assertThat(response.headers().firstValue("X-Content-Type-Options")).as("not our page").isEmpty();
+    }
+
+    @Test
+    void callsChainOnceWhenFilterSeesForwardOfSameRequest() {
+        int before = chainCalls.get();
+
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/forward"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(chainCalls.get() - before).isEqualTo(1);
+    }
+
+    @Test
+    void answersRobotsTxtWithPlainTextServiceUnavailableNeverThePage() throws IOException {
+        for (String method : List.of("GET", "HEAD")) {
+            HttpResponse<byte[]> response = Client.send(method, jetty.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+
+            // R27: 5xx (crawlers assume "disallow all" for now), text/plain, never HTML, never the branded body
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
+            assertThat(response.headers().firstValue("Retry-After")).hasValue("10");
+            assertThat(Client.text(response)).doesNotContain("<", "connection_refused");
+        }
+    }
+
+    @Test
+    void answersRobotsTxtWithConfiguredFallback() {
+        HttpResponse<byte[]> response = Client.get(withFallback.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
+        assertThat(Client.text(response)).isEqualTo("User-agent: *\nDisallow:\n");
+    }
+
+    @Test
+    void rendersPageForStatusSetOnAsyncResponseWhenApplicationCompletes() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-send-error"), JSON);
+
+        assertErrorPage(response, "GET", 503, "30");
+        assertNoLeak(response);
+    }
+
+    @Test
+    void leavesSuccessfulAsyncResponsesAlone() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-ok"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("async fine");
+    }
+
+    @Test
+    void rendersPageForUpstreamFailureThrownByAsyncDispatch() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-dispatch"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(Client.text(response)).contains("connection_refused");
+    }
+
+    /** Named like Tomcat's: the filter recognises client aborts by simple name. */
+    static final class ClientAbortException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ClientAbortException() {
+            super("Broken pipe");
+        }
+    }
+}

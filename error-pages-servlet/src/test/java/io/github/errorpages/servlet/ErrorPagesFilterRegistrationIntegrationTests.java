@@ -1,0 +1,124 @@
+package io.github.errorpages.servlet;
+
+import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
+import static io.github.errorpages.servlet.TestServlets.servlet;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import java.net.http.HttpResponse;
+import java.util.EnumSet;
+import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every way a servlet application registers {@link ErrorPagesFilter}, on a real Jetty server:
+ * programmatically with init-parameters, as a configured instance, and automatically through
+ * {@link ErrorPagesInitializer}. ({@code web.xml} is covered on Tomcat, which parses it.)
+ */
+class ErrorPagesFilterRegistrationIntegrationTests {
+
+    private JettyServer jetty;
+
+    @AfterEach
+    void stop() {
+        if (jetty != null) {
+            jetty.close();
+        }
+    }
+
+    private JettyServer applicationThatSends502() {
+        jetty = new JettyServer();
+        jetty.servlet("/orders", servlet((request, response) -> response.sendError(502)));
+        jetty.servlet("/inventory", servlet((request, response) -> response.sendError(504)));
+        return jetty;
+    }
+
+    @Test
+    void readsInitParametersWhenAddedByClassThroughServletContext() {
+        JettyServer server = applicationThatSends502();
+        server.context().addServletContainerInitializer((classes, context) -> {
+            FilterRegistration.Dynamic registration = context.addFilter("errorPages", ErrorPagesFilter.class);
+            registration.setInitParameters(Map.of("retry-after.default.502", "7s", "intercept-statuses", "502"));
+            registration.setAsyncSupported(true);
+            registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, "/*");
+        });
+        server.start();
+
+        assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "7");
+        HttpResponse<byte[]> notIntercepted = Client.get(server.uri("/inventory"), "application/json");
+        assertThat(notIntercepted.statusCode()).isEqualTo(504);
+        assertThat(notIntercepted.headers().firstValue("X-Content-Type-Options")).as("the container's page").isEmpty();
+    }
+
+    @Test
+    void usesConfiguredInstanceAddedThroughServletContext() {
+        JettyServer server = applicationThatSends502();
+        server.context().addServletContainerInitializer((classes, context) -> context
+                .addFilter("errorPages", ErrorPagesFilter.builder().interceptedStatuses(java.util.List.of(504)).build())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*"));
+        server.start();
+
+        assertThat(Client.get(server.uri("/orders"), "application/json").headers()
+                .firstValue("X-Content-Type-Options")).as("502 is not intercepted").isEmpty();
+        assertErrorPage(Client.get(server.uri("/inventory"), "application/json"), "GET", 504, "10");
+    }
+
+    @Test
+    void refusesInitParametersForInstanceConfiguredByBuilder() {
+        JettyServer server = applicationThatSends502();
+        FilterHolder holder = new FilterHolder(ErrorPagesFilter.builder().build());
+        holder.setName("configuredInCode");
+        holder.setInitParameter("retry-after.max", "60s");
+        server.filter(holder);
+
+        assertThatThrownBy(server::start).hasStackTraceContaining("configuredInCode")
+                .hasStackTraceContaining("[retry-after.max]");
+    }
+
+    @Test
+    void failsStartupNamingParameterAndValueWhenInitParameterIsInvalid() {
+        JettyServer server = applicationThatSends502();
+        FilterHolder holder = new FilterHolder(ErrorPagesFilter.class);
+        holder.setInitParameter("retry-after.max", "forever");
+        server.filter(holder);
+
+        assertThatThrownBy(server::start).hasStackTraceContaining("retry-after.max")
+                .hasStackTraceContaining("but was forever");
+    }
+
+    @Test
+    void initializerDoesNothingUnlessEnabled() {
+        JettyServer server = applicationThatSends502();
+        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        server.start();
+
+        HttpResponse<byte[]> response = Client.get(server.uri("/orders"), "application/json");
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.headers().firstValue("X-Content-Type-Options")).as("the container's page").isEmpty();
+    }
+
+    @Test
+    void initializerRegistersFilterWithPrefixedContextParametersWhenEnabled() {
+        JettyServer server = applicationThatSends502();
+        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
+        server.context().setInitParameter("error-pages.retry-after.default.502", "8");
+        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        server.start();
+
+        assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
+    }
+
+    @Test
+    void initializerFailsStartupOnInvalidSwitch() {
+        JettyServer server = applicationThatSends502();
+        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "yes");
+        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+
+        assertThatThrownBy(server::start).hasStackTraceContaining("error-pages.auto-register")
+                .hasStackTraceContaining("but was yes");
+    }
+}

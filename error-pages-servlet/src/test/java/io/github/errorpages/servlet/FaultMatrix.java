@@ -1,0 +1,140 @@
+package io.github.errorpages.servlet;
+
+import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
+import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
+import static io.github.errorpages.servlet.PageAssertions.assertSameHeaders;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.ErrorResponse;
+import io.github.errorpages.servlet.UpstreamFaults.Fault;
+import io.github.errorpages.servlet.UpstreamFaults.Kind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.params.provider.Arguments;
+
+/**
+ * One cell group of the fault matrix: a fault × an Accept header, checked for GET, HEAD and POST against
+ * a gateway (the filter in front of an application, or the proxy servlet).
+ */
+final class FaultMatrix {
+
+    static final List<String> ACCEPTS = List.of(Client.BROWSER_ACCEPT, "application/json", "text/plain");
+
+    private FaultMatrix() {
+    }
+
+    static Stream<Arguments> cells(UpstreamFaults faults) {
+        return faults.all().stream().flatMap(fault -> ACCEPTS.stream().map(accept -> Arguments.of(fault, accept)));
+    }
+
+    /**
+     * Sends GET, HEAD and POST for one fault and Accept header and checks each answer.
+     *
+     * @param uri the gateway URI that reaches the fault
+     * @param pages the error pages the gateway uses, for the reference rendering of the headers
+     * @param maxGetCalls how many times one GET may reach the upstream per attempt that reaches it (a
+     *     POST: exactly once)
+     * @param attempts the gateway's count of attempts made, or null when it keeps none
+     * @param headForwarded whether the gateway sends a HEAD upstream as a HEAD (a proxy), rather than
+     *     making the call a GET would make (an application)
+     */
+    static void check(URI uri, Fault fault, String accept, ErrorPages pages, int maxGetCalls,
+            @Nullable LongSupplier attempts, boolean headForwarded) throws IOException {
+        String requestId = "matrix-" + Integer.toHexString(fault.name().hashCode());
+        String[] headers = {"X-Request-Id", requestId};
+        if (fault.kind() == Kind.COMMITTED) {
+            checkCommitted(uri, fault, accept, headers);
+            return;
+        }
+        boolean headIsFine = headForwarded && fault.bodyOnly();
+        int before = calls(fault);
+        HttpResponse<byte[]> get = Client.send("GET", uri, accept, headers);
+        assertThat(calls(fault) - before).as("upstream calls for one GET")
+                .isBetween(fault.callsPerAttempt(), fault.callsPerAttempt() * maxGetCalls);
+        before = calls(fault);
+        long attemptsBefore = attempts == null ? 0 : attempts.getAsLong();
+        HttpResponse<byte[]> post = Client.send("POST", uri, accept, headers);
+        assertThat(calls(fault) - before).as("R13: a POST reaches the upstream at most once")
+                .isEqualTo(fault.callsPerAttempt());
+        if (attempts != null) {
+            assertThat(attempts.getAsLong() - attemptsBefore).as("R13: one attempt for a POST, none if the breaker is open")
+                    .isEqualTo(fault.kind() == Kind.BREAKER_OPEN ? 0 : 1);
+        }
+        HttpResponse<byte[]> head = Client.send("HEAD", uri, accept, headers);
+
+        ErrorResponse reference = pages.render(fault.failure(), new ErrorRequest("GET", "/", accept, null, requestId));
+        if (headIsFine) {
+            // The fault is in a body a HEAD does not have: the upstream's answer is complete and passed on.
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
+            assertNoLeak(head, ":" + portOf(fault));
+        }
+        for (var entry : Map.of("GET", get, "POST", post, "HEAD", head).entrySet()) {
+            if (headIsFine && entry.getKey().equals("HEAD")) {
+                continue;
+            }
+            HttpResponse<byte[]> response = entry.getValue();
+            assertErrorPage(response, entry.getKey(), fault.status(), fault.retryAfter());
+            assertHeadersOf(reference, response);
+            assertNoLeak(response, ":" + portOf(fault), "Billing.java", "cluster.local");
+            if (!"HEAD".equals(entry.getKey()) && PageAssertions.contentType(response).contains("json")) {
+                assertThat(Client.text(response)).as("the error code").contains(fault.token());
+            }
+        }
+        if (!headIsFine) {
+            assertSameHeaders(head, get);
+        }
+    }
+
+    /** Every header the core renders for the request is on the wire, with the same value. */
+    private static void assertHeadersOf(ErrorResponse reference, HttpResponse<byte[]> response) {
+        reference.headers().forEach((name, value) -> {
+            if (name.equalsIgnoreCase("Content-Type")) {
+                assertThat(PageAssertions.contentType(response)).isEqualTo(PageAssertions.normalizedContentType(value));
+            } else if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Retry-After")) {
+                // (Retry-After is asserted per row: an open breaker's value is its remaining open time.)
+                assertThat(response.headers().allValues(name)).as(name).containsExactly(value);
+            }
+        });
+    }
+
+    private static void checkCommitted(URI uri, Fault fault, String accept, String[] headers) throws IOException {
+        for (String method : List.of("GET", "POST")) {
+            fault.release().drainPermits();
+            int before = calls(fault);
+            HttpResponse<InputStream> response = Client.stream(method, uri, accept, headers);
+            assertThat(response.statusCode()).as("committed before the failure").isEqualTo(200);
+            fault.release().release(); // the upstream resets only now that the headers are through
+            // R5: status and part of the body are out; the client must see an incomplete response.
+            assertThatThrownBy(() -> {
+                try (InputStream body = response.body()) {
+                    body.readAllBytes();
+                }
+            }).isInstanceOf(IOException.class);
+            assertThat(calls(fault) - before).as("no retry once committed").isEqualTo(1);
+        }
+        // A HEAD has no body to cut: the reset comes at once, before or after the gateway has the headers.
+        fault.release().release();
+        HttpResponse<byte[]> head = Client.send("HEAD", uri, accept, headers);
+        assertThat(head.statusCode()).as("the committed status, or the page if the reset came first").isIn(200, 502);
+        assertThat(head.body()).isEmpty();
+    }
+
+    private static int calls(Fault fault) {
+        return fault.upstream() == null ? 0 : fault.upstream().requestCount();
+    }
+
+    private static int portOf(Fault fault) {
+        return fault.target().getPort();
+    }
+}

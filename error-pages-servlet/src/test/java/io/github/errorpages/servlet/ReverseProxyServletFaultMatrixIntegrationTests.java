@@ -1,0 +1,85 @@
+package io.github.errorpages.servlet;
+
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.servlet.UpstreamFaults.Fault;
+import io.github.errorpages.servlet.UpstreamFaults.Kind;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The issue's fault matrix for {@link ReverseProxyServlet}: each fault's upstream behind its own proxy
+ * servlet and guard on one real Jetty server; every fault × GET/HEAD/POST × HTML/JSON/text must give the
+ * right status, the headers of DESIGN §4, a body of the right shape and nothing about the upstream, and
+ * a POST must reach the upstream exactly once (one attempt, R13) in every case.
+ */
+class ReverseProxyServletFaultMatrixIntegrationTests {
+
+    private static final Duration TIMEOUT = Duration.ofMillis(250);
+    private static final ErrorPages PAGES = ErrorPages.ofDefaults();
+    /** Never opens by itself during the matrix (many failures in a row), 60 s open when forced. */
+    private static final CircuitBreakerConfig BREAKER = CircuitBreakerConfig.custom()
+            .slidingWindowSize(10_000)
+            .minimumNumberOfCalls(10_000)
+            .waitDurationInOpenState(Duration.ofSeconds(60))
+            .build();
+    private static final List<UpstreamGuard> guards = new ArrayList<>();
+    private static UpstreamFaults faults;
+    private static JettyServer jetty;
+
+    @BeforeAll
+    static void start() {
+        // R8: the breaker's remaining open time, rounded up: at most 60 s, less as the matrix runs
+        faults = new UpstreamFaults("[1-9]|[1-5]\\d|60");
+        jetty = new JettyServer();
+        for (Fault fault : faults.all()) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing")
+                    .endpoints(fault.target())
+                    .attemptTimeout(TIMEOUT)
+                    .deadline(Duration.ofSeconds(2))
+                    .retryBudgetEnabled(false) // every GET gets its retry, so the counts are the same every run
+                    .circuitBreakerConfig(BREAKER)
+                    .build());
+            if (fault.kind() == Kind.BREAKER_OPEN) {
+                guard.circuitBreakers().forEach(breaker -> breaker.transitionToOpenState());
+            }
+            guards.add(guard);
+            jetty.servlet("/proxy/" + guards.size() + "/*", ReverseProxyServlet.builder(guard)
+                    .connectTimeout(TIMEOUT)
+                    .errorPages(PAGES)
+                    .build());
+        }
+        jetty.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        jetty.close();
+        faults.close();
+    }
+
+    /** Evaluated after {@code @BeforeAll}, so the rows are the running upstreams. */
+    static Stream<Arguments> cells() {
+        return FaultMatrix.cells(faults);
+    }
+
+    @ParameterizedTest(name = "{0}, Accept: {1}")
+    @MethodSource("cells")
+    void answersEveryFaultForEveryMethodAndFormat(Fault fault, String accept) throws Exception {
+        int index = faults.all().indexOf(fault);
+        UpstreamGuard guard = guards.get(index);
+        // A GET may take 2 attempts (one retry), and the JDK client repeats a GET on a connection reset
+        // before any response byte within one attempt: up to 4 calls.
+        FaultMatrix.check(jetty.uri("/proxy/" + (index + 1) + "/orders/42"), fault, accept, PAGES, 4,
+                () -> guard.metrics().attempts(), true);
+    }
+}

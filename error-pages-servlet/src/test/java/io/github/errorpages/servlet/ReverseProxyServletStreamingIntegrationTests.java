@@ -1,0 +1,89 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proxy streams: a 200 MB response crosses it (upstream, proxy and client in this JVM) while the heap
+ * grows by less than 32 MB, measured after full GCs half-way through, for a second in which the client
+ * reads nothing, and again at the end. A proxy that buffered the body, or read the upstream faster than
+ * the client takes it, would keep growing while the client waits.
+ */
+class ReverseProxyServletStreamingIntegrationTests {
+
+    private static final long SIZE = 200L * 1024 * 1024;
+    private static final long MAX_GROWTH = 32L * 1024 * 1024;
+    private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
+
+    @Test
+    void streams200MegabyteResponseWithBoundedHeap() throws Exception {
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.largeBody(SIZE));
+                JettyServer jetty = new JettyServer()
+                        .servlet("/*", ReverseProxyServlet.builder(UpstreamGuard.of(
+                                UpstreamConfig.builder("downloads").endpoints(upstream.uri()).build())).build())
+                        .start()) {
+            long baseline = usedHeapAfterGc();
+
+            HttpResponse<InputStream> response = Client.stream("GET", jetty.uri("/archive.bin"), "*/*");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValueAsLong("Content-Length")).hasValue(SIZE);
+            long read;
+            long halfWay;
+            try (InputStream body = response.body()) {
+                byte[] buffer = new byte[64 * 1024];
+                read = skip(body, buffer, SIZE / 2);
+                halfWay = largestGrowthWhileClientWaits(baseline);
+                read += skip(body, buffer, Long.MAX_VALUE);
+            }
+            long atEnd = usedHeapAfterGc() - baseline;
+
+            assertThat(read).isEqualTo(SIZE);
+            System.out.printf("heap growth streaming 200 MB: %.1f MB half-way, %.1f MB at the end%n",
+                    halfWay / 1048576.0, atEnd / 1048576.0);
+            assertThat(halfWay).as("heap growth half-way, bytes").isLessThan(MAX_GROWTH);
+            assertThat(atEnd).as("heap growth at the end, bytes").isLessThan(MAX_GROWTH);
+        }
+    }
+
+    /**
+     * The client stops reading for a second: a proxy that streams stops too (TCP flow control up to the
+     * upstream), one that buffers goes on reading the upstream into memory. Sampled after GCs, ending early
+     * once the limit is crossed.
+     */
+    private static long largestGrowthWhileClientWaits(long baseline) {
+        long largest = 0;
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        do {
+            largest = Math.max(largest, usedHeapAfterGc() - baseline);
+        } while (largest < MAX_GROWTH && System.nanoTime() < deadline);
+        return largest;
+    }
+
+    private static long skip(InputStream in, byte[] buffer, long limit) throws java.io.IOException {
+        long total = 0;
+        while (total < limit) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, limit - total));
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    private static long usedHeapAfterGc() {
+        // Two rounds: the first may only queue finalisable or weakly referenced objects.
+        System.gc();
+        System.gc();
+        return MEMORY.getHeapMemoryUsage().getUsed();
+    }
+}

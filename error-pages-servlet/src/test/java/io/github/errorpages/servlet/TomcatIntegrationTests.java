@@ -1,0 +1,217 @@
+package io.github.errorpages.servlet;
+
+import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
+import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
+import static io.github.errorpages.servlet.PageAssertions.assertSameHeaders;
+import static io.github.errorpages.servlet.TestServlets.servlet;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The filter (and the proxy servlet) on embedded Tomcat 11: the smoke test of the issue (exception, captured status, HEAD,
+ * committed response, async, robots.txt), plus registration through a real {@code web.xml} and through
+ * {@link ErrorPagesInitializer} found in {@code META-INF/services}, and the proxy servlet.
+ */
+class TomcatIntegrationTests {
+
+    private static final String JSON = "application/json";
+    private static TomcatServer tomcat;
+    private static FaultyUpstream upstream;
+
+    @BeforeAll
+    static void start() {
+        upstream = FaultyUpstream.start(Behaviour.respond(200, "order 42", "Content-Type", "text/plain"));
+        tomcat = TomcatServer.inCode()
+                .servlet("/proxy/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("billing")
+                        .endpoints(upstream.uri()).build())).build())
+                .servlet("/dead/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("dead")
+                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build())).build())
+                .filter(ErrorPagesFilter.builder().build())
+                .servlet("/upstream-failure", servlet((request, response) -> {
+                    throw new ServletException(new ConnectException("Connection refused: 10.23.4.5:8443"));
+                }))
+                .servlet("/send-error-503", servlet((request, response) -> {
+                    response.setHeader("Retry-After", "45");
+                    response.sendError(503, "billing-internal is down");
+                }))
+                .servlet("/committed-then-upstream-failure", servlet((request, response) -> {
+                    ServletOutputStream out = response.getOutputStream();
+                    out.write("x".repeat(10_000).getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_TERMINATED), null);
+                }))
+                .servlet("/async-send-error", servlet((request, response) -> {
+                    AsyncContext async = request.startAsync();
+                    async.start(() -> {
+                        try {
+                            ((HttpServletResponse) async.getResponse()).sendError(504);
+                        } catch (IOException e) {
+                            throw new IllegalStateException(e);
+                        }
+                        async.complete();
+                    });
+                }))
+                .servlet("/robots.txt", servlet((request, response) -> response.sendError(502)))
+                .start();
+    }
+
+    @AfterAll
+    static void stop() {
+        tomcat.close();
+        upstream.close();
+    }
+
+    @Test
+    void rendersPageForUpstreamFailure() {
+        HttpResponse<byte[]> response = Client.get(tomcat.uri("/upstream-failure"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(Client.text(response)).contains("connection_refused");
+        assertNoLeak(response);
+    }
+
+    @Test
+    void turnsCapturedSendErrorIntoPageNotTomcatsErrorReport() {
+        HttpResponse<byte[]> response = Client.get(tomcat.uri("/send-error-503"), Client.BROWSER_ACCEPT);
+
+        assertErrorPage(response, "GET", 503, "45");
+        assertThat(Client.text(response)).doesNotContain("Apache Tomcat", "billing-internal");
+    }
+
+    @Test
+    void headRequestGetsStatusAndHeadersOfGetWithoutBody() throws IOException {
+        HttpResponse<byte[]> get = Client.send("GET", tomcat.uri("/send-error-503"), JSON, "X-Request-Id", "tc-1");
+        HttpResponse<byte[]> head = Client.send("HEAD", tomcat.uri("/send-error-503"), JSON, "X-Request-Id", "tc-1");
+
+        assertErrorPage(head, "HEAD", 503, "45");
+        assertSameHeaders(head, get);
+    }
+
+    @Test
+    void abortsCommittedResponseInsteadOfAppendingPage() throws IOException {
+        HttpResponse<InputStream> response = Client.stream("GET", tomcat.uri("/committed-then-upstream-failure"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> {
+            try (InputStream body = response.body()) {
+                body.readAllBytes();
+            }
+        }).as("R5: the chunked body never ends properly").isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void rendersPageForStatusSetOnAsyncResponse() {
+        assertErrorPage(Client.get(tomcat.uri("/async-send-error"), JSON), "GET", 504, "10");
+    }
+
+    @Test
+    void answersRobotsTxtWithPlainText503() {
+        HttpResponse<byte[]> response = Client.get(tomcat.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
+    }
+
+    @Test
+    void proxyServletForwardsAndAnswersFailuresOnTomcatToo() {
+        HttpResponse<byte[]> forwarded = Client.get(tomcat.uri("/proxy/orders/42"), JSON);
+        assertThat(forwarded.statusCode()).isEqualTo(200);
+        assertThat(Client.text(forwarded)).isEqualTo("order 42");
+        assertThat(upstream.requests()).extracting(FaultyUpstream.RecordedRequest::target).contains("/orders/42");
+
+        HttpResponse<byte[]> failed = Client.get(tomcat.uri("/dead/orders/42"), JSON);
+        assertErrorPage(failed, "GET", 502, "10");
+        assertNoLeak(failed);
+    }
+
+    @Test
+    void readsInitParametersFromWebXml() {
+        try (TomcatServer webApp = TomcatServer.webApp(webXml("""
+                  <filter>
+                    <filter-name>errorPages</filter-name>
+                    <filter-class>io.github.errorpages.servlet.ErrorPagesFilter</filter-class>
+                    <async-supported>true</async-supported>
+                    <init-param><param-name>intercept-statuses</param-name><param-value>502, 503</param-value></init-param>
+                    <init-param><param-name>retry-after.default.503</param-name><param-value>90s</param-value></init-param>
+                  </filter>
+                  <filter-mapping>
+                    <filter-name>errorPages</filter-name>
+                    <url-pattern>/*</url-pattern>
+                    <dispatcher>REQUEST</dispatcher>
+                    <dispatcher>ASYNC</dispatcher>
+                  </filter-mapping>
+                """)).start()) {
+            assertErrorPage(Client.get(webApp.uri("/503"), JSON), "GET", 503, "90");
+            HttpResponse<byte[]> notIntercepted = Client.get(webApp.uri("/504"), JSON);
+            assertThat(notIntercepted.statusCode()).isEqualTo(504);
+            assertThat(notIntercepted.headers().firstValue("X-Content-Type-Options")).isEmpty();
+        }
+    }
+
+    @Test
+    void initializerFoundInServicesRegistersFilterWhenContextParameterEnablesIt() {
+        try (TomcatServer webApp = TomcatServer.webApp(webXml("""
+                  <context-param>
+                    <param-name>error-pages.auto-register</param-name><param-value>true</param-value>
+                  </context-param>
+                  <context-param>
+                    <param-name>error-pages.retry-after.on-502-504</param-name><param-value>false</param-value>
+                  </context-param>
+                """)).start()) {
+            assertErrorPage(Client.get(webApp.uri("/504"), JSON), "GET", 504, null);
+        }
+    }
+
+    @Test
+    void initializerFoundInServicesStaysOffByDefault() {
+        try (TomcatServer webApp = TomcatServer.webApp(webXml("")).start()) {
+            HttpResponse<byte[]> response = Client.get(webApp.uri("/504"), JSON);
+
+            assertThat(response.statusCode()).isEqualTo(504);
+            assertThat(response.headers().firstValue("X-Content-Type-Options")).as("Tomcat's own page").isEmpty();
+        }
+    }
+
+    private static String webXml(String filterPart) {
+        StringBuilder servlets = new StringBuilder();
+        for (int status : new int[] {503, 504}) {
+            servlets.append("""
+                      <servlet>
+                        <servlet-name>status%1$d</servlet-name>
+                        <servlet-class>io.github.errorpages.servlet.StatusServlet</servlet-class>
+                        <init-param><param-name>status</param-name><param-value>%1$d</param-value></init-param>
+                        <async-supported>true</async-supported>
+                      </servlet>
+                      <servlet-mapping><servlet-name>status%1$d</servlet-name><url-pattern>/%1$d</url-pattern></servlet-mapping>
+                    """.formatted(status));
+        }
+        return """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee"
+                         xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+                         xsi:schemaLocation="https://jakarta.ee/xml/ns/jakartaee https://jakarta.ee/xml/ns/jakartaee/web-app_6_0.xsd"
+                         version="6.0">
+                """ + filterPart + servlets + "</web-app>\n";
+    }
+}

@@ -1,0 +1,114 @@
+package io.github.errorpages.servlet;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Constants;
+import org.apache.catalina.startup.ContextConfig;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.apache.tomcat.util.scan.StandardJarScanner;
+
+/** A real embedded Tomcat 11 (tomcat-embed-core from Maven Central) on an ephemeral 127.0.0.1 port. */
+final class TomcatServer implements AutoCloseable {
+
+    private final Tomcat tomcat = new Tomcat();
+    private final Connector connector = new Connector("HTTP/1.1");
+    private final Context context;
+
+    private TomcatServer(Path webApp) throws IOException {
+        Path baseDir = Files.createTempDirectory("error-pages-tomcat");
+        tomcat.setBaseDir(baseDir.toString());
+        connector.setPort(0);
+        connector.setProperty("address", "127.0.0.1");
+        tomcat.setConnector(connector);
+        if (webApp == null) {
+            context = tomcat.addContext("", baseDir.toString());
+        } else {
+            tomcat.setAddDefaultWebXmlToWebapp(false); // no JSP servlet: jasper is not on the classpath
+            ContextConfig config = new ContextConfig();
+            config.setDefaultWebXml(Constants.NoDefaultWebXml);
+            context = tomcat.addWebapp(tomcat.getHost(), "", webApp.toString(), config);
+            StandardJarScanner scanner = new StandardJarScanner();
+            scanner.setScanClassPath(false); // nothing to find by annotation; initializers are found without it
+            context.setJarScanner(scanner);
+        }
+    }
+
+    /** A context configured in code: add servlets and filters, then start. */
+    static TomcatServer inCode() {
+        try {
+            return new TomcatServer(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A web application whose {@code WEB-INF/web.xml} Tomcat parses, with container initializers found
+     * through {@code META-INF/services}, as in any deployment.
+     */
+    static TomcatServer webApp(String webXml) {
+        try {
+            Path webApp = Files.createTempDirectory("error-pages-webapp");
+            Files.createDirectories(webApp.resolve("WEB-INF"));
+            Files.writeString(webApp.resolve("WEB-INF/web.xml"), webXml);
+            return new TomcatServer(webApp);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    TomcatServer servlet(String pattern, HttpServlet servlet) {
+        String name = "servlet" + pattern.replaceAll("[^A-Za-z0-9]", "_");
+        Tomcat.addServlet(context, name, servlet).setAsyncSupported(true);
+        context.addServletMappingDecoded(pattern, name);
+        return this;
+    }
+
+    TomcatServer filter(Filter filter) {
+        FilterDef definition = new FilterDef();
+        definition.setFilterName("errorPages");
+        definition.setFilter(filter);
+        definition.setAsyncSupported("true");
+        context.addFilterDef(definition);
+        FilterMap mapping = new FilterMap();
+        mapping.setFilterName("errorPages");
+        mapping.addURLPattern("/*");
+        mapping.setDispatcher("REQUEST");
+        mapping.setDispatcher("ASYNC");
+        context.addFilterMap(mapping);
+        return this;
+    }
+
+    TomcatServer start() {
+        try {
+            tomcat.start();
+        } catch (LifecycleException e) {
+            throw new IllegalStateException("Tomcat did not start", e);
+        }
+        return this;
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + path);
+    }
+
+    @Override
+    public void close() {
+        try {
+            tomcat.stop();
+            tomcat.destroy();
+        } catch (LifecycleException e) {
+            throw new IllegalStateException("Tomcat did not stop", e);
+        }
+    }
+}

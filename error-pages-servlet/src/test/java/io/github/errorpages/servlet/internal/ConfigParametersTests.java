@@ -1,0 +1,66 @@
+package io.github.errorpages.servlet.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.errorpages.ErrorPagesConfig;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.RetryAfterFormat;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigParametersTests {
+
+    @Test
+    void readsEveryConfigurationKey() {
+        ErrorPagesConfig config = ConfigParameters.config(Map.of(
+                "status.connection_refused", "503",
+                "retry-after.max", "10m",
+                "retry-after.default.504", "PT20S",
+                "retry-after.on-502-504", "FALSE",
+                "retry-after.jitter", "0.25",
+                "retry-after.format", "http-date"));
+
+        assertThat(config.statusFor(FailureCause.CONNECTION_REFUSED)).isEqualTo(503);
+        assertThat(config.retryAfterMax()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(config.retryAfterDefault(504)).isEqualTo(Duration.ofSeconds(20));
+        assertThat(config.isRetryAfterOn502And504Enabled()).isFalse();
+        assertThat(config.retryAfterJitter()).isEqualTo(0.25);
+        assertThat(config.retryAfterFormat()).isEqualTo(RetryAfterFormat.HTTP_DATE);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"30, PT30S", "30s, PT30S", "500ms, PT0.5S", "5m, PT5M", "2h, PT2H", "1d, PT24H", "PT45S, PT45S",
+            "' 7 s', PT7S"})
+    void readsDurationsWithAndWithoutUnit(String value, Duration expected) {
+        assertThat(ConfigParameters.duration("retry-after.max", value.trim())).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "retry-after.max|forever|retry-after.max must be a duration such as 30s, 500ms, 5m or PT30S, but was forever",
+            "retry-after.on-502-504|yes|retry-after.on-502-504 must be true or false, but was yes",
+            "retry-after.jitter|lots|retry-after.jitter must be a number between 0 and 1, but was lots",
+            "retry-after.format|unix|retry-after.format must be delay-seconds or http-date, but was unix",
+            "status.connection_refused|bad|status.connection_refused must be an integer, but was bad",
+            "status.no_such_cause|503|status.no_such_cause names no failure cause",
+            "status.connection_refused|404|status.connection_refused must be a 5xx status",
+            "retry-after.max|0s|retry-after.max must be whole seconds between 1s and 86400s, but was PT0S"})
+    void rejectsInvalidValueNamingKeyAndValue(String key, String value, String message) {
+        assertThatThrownBy(() -> ConfigParameters.config(Map.of(key, value)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("Invalid error-pages configuration: ")
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void knowsWhichKeysAreConfigurationKeys() {
+        assertThat(ConfigParameters.isConfigKey("status.dns_error")).isTrue();
+        assertThat(ConfigParameters.isConfigKey("retry-after.default.503")).isTrue();
+        assertThat(ConfigParameters.isConfigKey("retry-after.maxx")).isFalse();
+        assertThat(ConfigParameters.isConfigKey("intercept-statuses")).isFalse();
+    }
+}
