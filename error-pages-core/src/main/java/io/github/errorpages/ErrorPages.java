@@ -1,10 +1,11 @@
 package io.github.errorpages;
 
 import io.github.errorpages.internal.SupportCodes;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
+import io.github.errorpages.page.PageConfig;
+import io.github.errorpages.page.internal.PageRenderer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -14,10 +15,19 @@ import org.slf4j.MDC;
 
 /**
  * The entry point of error-pages for any transport: classifies a failure, decides status and
- * {@code Retry-After} ({@link ErrorPolicy}), renders the page in the negotiated format, and writes one log
- * line carrying the support code the page shows.
+ * {@code Retry-After} ({@link ErrorPolicy}), renders the page, and writes one log line carrying the
+ * support code the page shows.
  *
- * <p>Instances are immutable and thread-safe; build one per application and share it.
+ * <p>Rendering ({@link io.github.errorpages.page.PageConfig}) negotiates the format from {@code Accept}
+ * (HTML for browsers, {@code application/problem+json} for API clients, plain text; never a 406) and the
+ * language from {@code Accept-Language}, renders the template compiled at {@link Builder#build()} into a
+ * buffer, and sets every header: {@code Content-Type}, {@code Content-Language}, {@code Cache-Control},
+ * {@code Retry-After}, {@code Vary}, {@code Content-Security-Policy} and the other security headers. A HEAD
+ * request gets the same status and headers and an empty body. Nothing request-derived reaches the body or
+ * the headers but the language chosen among fixed tags and a request id that is safe to echo.
+ *
+ * <p>Instances are immutable and thread-safe; build one per application and share it (building compiles
+ * every template).
  *
  * @since 0.1.0
  */
@@ -25,15 +35,24 @@ public final class ErrorPages {
 
     /** The MDC key under which the support code is available while the log line is written. */
     public static final String MDC_SUPPORT_CODE = "error_pages.support_code";
+    /** The error code of the maintenance page, in the JSON body and the log line. */
+    public static final String MAINTENANCE_ERROR_CODE = "maintenance";
 
     private static final Logger log = LoggerFactory.getLogger(ErrorPages.class);
 
     private final FailureClassifier classifier;
     private final ErrorPolicy policy;
+    private final PageConfig pageConfig;
+    private final Clock clock;
+    private final PageRenderer renderer;
 
     private ErrorPages(Builder builder) {
         this.classifier = builder.classifier != null ? builder.classifier : FailureClassifier.ofDefaults();
         this.policy = builder.policy != null ? builder.policy : ErrorPolicy.of(builder.config);
+        this.pageConfig = builder.pageConfig;
+        this.clock = builder.clock;
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        this.renderer = PageRenderer.create(pageConfig, clock, context != null ? context : ErrorPages.class.getClassLoader());
     }
 
     /**
@@ -62,6 +81,13 @@ public final class ErrorPages {
      */
     public ErrorPolicy policy() {
         return policy;
+    }
+
+    /**
+     * @return the page configuration in use
+     */
+    public PageConfig pageConfig() {
+        return pageConfig;
     }
 
     /**
@@ -98,19 +124,41 @@ public final class ErrorPages {
         Objects.requireNonNull(decision, "decision");
         Objects.requireNonNull(request, "request");
         String supportCode = SupportCodes.supportCode(request.requestId());
-        boolean json = prefersJson(request.accept());
-        String body = json ? json(decision, supportCode) : text(decision, supportCode);
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Content-Type", json ? "application/problem+json" : "text/plain; charset=UTF-8");
-        headers.put("Cache-Control", "no-store");
-        if (decision.retryAfterHeader() != null) {
-            headers.put("Retry-After", decision.retryAfterHeader());
-        }
-        headers.put("Vary", "Accept, Accept-Language");
-        headers.put("X-Content-Type-Options", "nosniff");
-        byte[] bytes = request.isHead() ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        ErrorResponse response = renderer.render(decision, request, supportCode, false, null);
         logIncident(decision, supportCode);
-        return new ErrorResponse(decision.status(), headers, bytes, supportCode, decision);
+        return response;
+    }
+
+    /**
+     * Renders the maintenance page: a 503 whose {@code Retry-After} points at the end of the maintenance,
+     * for a site (or part of one) taken down on purpose. The template is {@code maintenance}; its error
+     * code is {@value #MAINTENANCE_ERROR_CODE}.
+     *
+     * @param request the request being answered
+     * @param until when the maintenance is expected to end, or {@code null} when unknown; the
+     *     {@code Retry-After} is the time left until then, clamped to {@code [1 s, retry-after.max]}, or the
+     *     configured 503 default when unknown or past
+     * @return the response, never {@code null}
+     * @throws NullPointerException if {@code request} is null
+     */
+    public ErrorResponse renderMaintenance(ErrorRequest request, @Nullable Instant until) {
+        Objects.requireNonNull(request, "request");
+        ErrorPagesConfig config = policy.config();
+        Duration retryAfter = until == null ? null : Duration.between(clock.instant(), until);
+        if (retryAfter == null || retryAfter.compareTo(Duration.ofSeconds(1)) < 0) {
+            Duration fallback = config.retryAfterDefault(503);
+            retryAfter = fallback != null ? fallback : ErrorPagesConfig.DEFAULT_RETRY_AFTER_503;
+        }
+        retryAfter = Duration.ofSeconds(Math.min(RetryAfter.ceilSeconds(retryAfter), config.retryAfterMax().getSeconds()));
+        String header = config.retryAfterFormat() == RetryAfterFormat.HTTP_DATE
+                ? RetryAfter.formatHttpDate(clock.instant().plus(retryAfter)) : RetryAfter.formatDelaySeconds(retryAfter);
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE).attempts(0).build();
+        ErrorDecision decision = new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE, MAINTENANCE_ERROR_CODE,
+                retryAfter, header, failure);
+        String supportCode = SupportCodes.supportCode(request.requestId());
+        ErrorResponse response = renderer.render(decision, request, supportCode, true, until);
+        logIncident(decision, supportCode);
+        return response;
     }
 
     private static void logIncident(ErrorDecision decision, String supportCode) {
@@ -125,33 +173,13 @@ public final class ErrorPages {
         }
     }
 
-    private static boolean prefersJson(@Nullable String accept) {
-        return accept == null || !accept.toLowerCase(Locale.ROOT).contains("text/plain");
-    }
-
-    private static String json(ErrorDecision decision, String supportCode) {
-        return "{\"type\":\"about:blank\",\"title\":\"" + reason(decision.status()) + "\",\"status\":" + decision.status()
-                + ",\"code\":\"" + decision.errorCode() + "\",\"support_code\":\"" + supportCode + "\"}";
-    }
-
-    private static String text(ErrorDecision decision, String supportCode) {
-        return decision.status() + " " + reason(decision.status()) + "\nSupport code: " + supportCode + "\n";
-    }
-
-    private static String reason(int status) {
-        switch (status) {
-            case 502: return "Bad Gateway";
-            case 503: return "Service Unavailable";
-            case 504: return "Gateway Timeout";
-            default: return "Internal Server Error";
-        }
-    }
-
     /** Builds {@link ErrorPages}. Not thread-safe. */
     public static final class Builder {
         private ErrorPagesConfig config = ErrorPagesConfig.ofDefaults();
         private @Nullable FailureClassifier classifier;
         private @Nullable ErrorPolicy policy;
+        private PageConfig pageConfig = PageConfig.ofDefaults();
+        private Clock clock = Clock.systemUTC();
 
         private Builder() {
         }
@@ -184,7 +212,32 @@ public final class ErrorPages {
         }
 
         /**
+         * @param pageConfig how pages are rendered: branding, templates, languages, opt-in behaviours;
+         *     default {@link PageConfig#ofDefaults()}
+         * @return this builder
+         */
+        public Builder pageConfig(PageConfig pageConfig) {
+            this.pageConfig = Objects.requireNonNull(pageConfig, "pageConfig");
+            return this;
+        }
+
+        /**
+         * @param clock the clock for the time shown on pages, how long an upstream has failed and the end of a
+         *     maintenance; default {@link Clock#systemUTC()}
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Builds the error pages: compiles every template and loads every language, so that a broken
+         * template is found now rather than on the first failing request.
+         *
          * @return the error pages
+         * @throws IllegalStateException if {@code templates.strict} is on and an application template folder
+         *     does not exist or an application template does not compile or render
          */
         public ErrorPages build() {
             return new ErrorPages(this);

@@ -9,7 +9,8 @@ import java.util.concurrent.CompletionStage;
  * <p>Like {@link UpstreamCall}, but the result arrives later. The guard enforces {@link Attempt#timeout()}
  * itself: when it passes, the attempt fails with a timeout and the stage, if it is a
  * {@link java.util.concurrent.CompletableFuture}, is cancelled (which aborts the exchange of the JDK's
- * {@code HttpClient.sendAsync}).
+ * {@code HttpClient.sendAsync}). The attempts of one call never overlap; the first is started on the calling
+ * thread, retries on the guard's executor.
  *
  * @param <T> the result, e.g. a response
  * @since 0.1.0

@@ -43,7 +43,6 @@ final class GuardedCall<T> {
     private @Nullable Duration lastRetryAfter;
     private @Nullable Throwable lastError;
     private boolean retryPending;
-    private boolean finished;
 
     GuardedCall(UpstreamGuard guard, UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses) {
         this.guard = guard;
@@ -109,8 +108,7 @@ final class GuardedCall<T> {
             }
         }
         current.breaker().onResult(now - attemptStarted, TimeUnit.NANOSECONDS, result);
-        finished = true;
-        guard.succeeded(attempts, Duration.ofNanos(now - started));
+        guard.succeeded(attempts, now - started);
         return Step.done(result);
     }
 
@@ -178,7 +176,6 @@ final class GuardedCall<T> {
             guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, cause, status, refusal));
             return Step.fail(fail(cause, status, retryAfter, null, now));
         }
-        guard.budgetGranted();
         guard.counters.retries.increment();
         retryPending = true;
         guard.emit(new UpstreamEvent.RetryScheduled(guard.name(), attempts, current().uri(), cause, status, delay));
@@ -235,7 +232,6 @@ final class GuardedCall<T> {
 
     private UpstreamFailureException fail(FailureCause cause, int status, @Nullable Duration retryAfter,
             @Nullable Duration breakerRemainingOpen, long now) {
-        finished = true;
         Instant failingSince = UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing() : guard.failingSinceOrNull();
         UpstreamFailure failure = UpstreamFailure.builder(cause)
                 .upstream(guard.name())
@@ -252,7 +248,6 @@ final class GuardedCall<T> {
     }
 
     private Step<T> abort(Throwable reason) {
-        finished = true;
         if (retryPending) {
             retryPending = false;
             guard.counters.lostRetries.increment();
@@ -272,11 +267,6 @@ final class GuardedCall<T> {
             throw new IllegalStateException("no attempt was started");
         }
         return current;
-    }
-
-    /** @return whether the call has ended (succeeded, failed or aborted) */
-    boolean isFinished() {
-        return finished;
     }
 
     static Throwable unwrap(Throwable thrown) {

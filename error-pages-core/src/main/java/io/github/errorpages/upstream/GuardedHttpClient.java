@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -42,9 +44,11 @@ import org.jspecify.annotations.Nullable;
  * caller, who must close it. The guard's bulkhead permit is released when the head arrives; it does not
  * bound the time spent streaming the body.
  *
- * <p>The JDK client itself sends a GET or HEAD a second time when a pooled connection turns out to be
- * closed before any response byte arrived; such a resend happens inside one attempt and the guard cannot see
- * it.
+ * <p>The JDK client itself sends a GET or HEAD a second time when the connection is closed or reset before
+ * any response byte arrived (its {@code ConnectionExpiredException} path: on JDK 17 for fresh connections
+ * too, on later JDKs for pooled ones); that resend happens inside one attempt, on the same endpoint, and
+ * the guard can neither see nor prevent it, so for that one failure an upstream may see a GET twice per
+ * attempt.
  *
  * <p>Instances are immutable and thread-safe; share one per upstream.
  *
@@ -79,7 +83,8 @@ public final class GuardedHttpClient {
      * @return the response of the attempt that succeeded: any status but a 5xx that is a failure
      * @throws io.github.errorpages.UpstreamFailureException when the call failed
      * @throws InterruptedException when the thread was interrupted
-     * @throws UncheckedIOException when the request body could not be read for buffering
+     * @throws UncheckedIOException when the request body could not be read for buffering, or not within the
+     *     deadline
      * @throws RuntimeException an exception that is no upstream failure, as is (see
      *     {@link UpstreamGuard#call(UpstreamRequest, UpstreamCall)})
      */
@@ -89,9 +94,12 @@ public final class GuardedHttpClient {
         CompletableFuture<byte[]> pending = prepared.pending;
         if (pending != null) {
             try {
-                prepared = prepared.buffered(pending.get());
+                // A body publisher that never completes must not hold the caller longer than a whole call may take.
+                prepared = prepared.buffered(pending.get(guard.config().deadline().toNanos(), TimeUnit.NANOSECONDS));
             } catch (ExecutionException e) {
                 throw bodyUnreadable(e.getCause());
+            } catch (TimeoutException e) {
+                throw bodyUnreadable(e);
             }
         }
         Prepared ready = prepared;
@@ -121,6 +129,9 @@ public final class GuardedHttpClient {
         }
         CompletableFuture<HttpResponse<T>> outcome = new CompletableFuture<>();
         pending.whenComplete((bytes, error) -> {
+            if (outcome.isDone()) {
+                return; // cancelled while the body was read
+            }
             if (error != null) {
                 outcome.completeExceptionally(bodyUnreadable(error));
                 return;

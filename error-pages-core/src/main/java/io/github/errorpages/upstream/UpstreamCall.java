@@ -7,7 +7,8 @@ package io.github.errorpages.upstream;
  * <p>An implementation sends the request to {@link Attempt#endpoint()} (see {@link Attempt#resolve}),
  * applies {@link Attempt#timeout()}, and either returns the result or throws what the client threw: the
  * guard classifies the exception ({@link io.github.errorpages.FailureClassifier}) and decides whether to
- * retry. It must be safe to invoke again after it threw.
+ * retry. It must be safe to invoke again after it threw. The attempts of one call never overlap and all
+ * run on the calling thread.
  *
  * @param <T> the result, e.g. a response
  * @since 0.1.0

@@ -67,9 +67,9 @@ public sealed interface UpstreamEvent {
     }
 
     /**
-     * The retry budget has just run out: the first retry it refuses after one it granted (or after the guard
-     * started). Later refusals of the same episode are {@link RetryRefused} events with
-     * {@link RetryRefusal#BUDGET_EXHAUSTED} only, so this event suits a log line and the refusals a counter.
+     * The retry budget refused a retry: delivered for the first refusal, then at most once per budget window
+     * while refusals go on, so it suits a log line. Every refusal is also a {@link RetryRefused} event with
+     * {@link RetryRefusal#BUDGET_EXHAUSTED}, which suits a counter.
      *
      * @param upstream the upstream's name
      * @param retries the retries granted within the budget window

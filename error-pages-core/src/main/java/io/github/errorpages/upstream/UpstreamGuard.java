@@ -29,8 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ThreadLocalRandom;
@@ -120,6 +120,7 @@ public final class UpstreamGuard {
             FailureCause.PROXY_INTERNAL_ERROR, FailureCause.PROXY_LOOP_DETECTED));
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamGuard.class);
+    private static final long NEVER = Long.MIN_VALUE;
 
     private final UpstreamConfig config;
     private final List<Endpoint> endpoints;
@@ -134,7 +135,7 @@ public final class UpstreamGuard {
     private final Executor executor;
     private final AtomicInteger cursor = new AtomicInteger();
     private final AtomicReference<@Nullable Instant> failingSince = new AtomicReference<>();
-    private final AtomicBoolean budgetExhausted = new AtomicBoolean();
+    private final AtomicLong lastBudgetExhaustedEvent = new AtomicLong(NEVER);
     final Counters counters = new Counters();
 
     private UpstreamGuard(Builder b) {
@@ -366,8 +367,9 @@ public final class UpstreamGuard {
     // ---- what GuardedCall asks of the guard ------------------------------------------------------------
 
     /**
-     * Picks the endpoint for the next attempt and takes its breaker permission: round-robin from a moving
-     * start, endpoints this call has not tried first.
+     * Picks the endpoint for the next attempt and takes its breaker permission. A call's first attempt
+     * starts round-robin; a retry starts at the endpoint after the one that failed. Either way the first
+     * endpoint this call has not tried yet whose breaker admits the attempt wins, else the first tried one.
      *
      * @return the endpoint's index, or -1 when no breaker admits the attempt
      */
@@ -376,7 +378,7 @@ public final class UpstreamGuard {
         if (n == 1) {
             return endpoints.get(0).breaker().tryAcquirePermission() ? 0 : -1;
         }
-        int start = Math.floorMod(cursor.getAndIncrement(), n);
+        int start = triedCount == 0 ? Math.floorMod(cursor.getAndIncrement(), n) : (tried[triedCount - 1] + 1) % n;
         for (int pass = 0; pass < 2; pass++) {
             for (int i = 0; i < n; i++) {
                 int index = (start + i) % n;
@@ -468,26 +470,25 @@ public final class UpstreamGuard {
         return failingSince.get();
     }
 
-    void succeeded(int attempts, Duration elapsed) {
+    void succeeded(int attempts, long elapsedNanos) {
         counters.successfulCalls.increment();
         if (failingSince.get() != null) {
             failingSince.set(null);
         }
         if (!listeners.isEmpty()) {
-            emit(new UpstreamEvent.CallSucceeded(config.name(), attempts, elapsed));
+            emit(new UpstreamEvent.CallSucceeded(config.name(), attempts, Duration.ofNanos(elapsedNanos)));
         }
     }
 
     void budgetDenied() {
         counters.retriesDeniedByBudget.increment();
-        if (budgetExhausted.compareAndSet(false, true)) {
+        // At the edge of its budget a failing upstream alternates between granted and refused retries; one
+        // event per window keeps the log readable, the RetryRefused events count every refusal.
+        long now = System.nanoTime();
+        long last = lastBudgetExhaustedEvent.get();
+        if ((last == NEVER || now - last >= config.retryBudgetWindow().toNanos())
+                && lastBudgetExhaustedEvent.compareAndSet(last, now)) {
             emit(new UpstreamEvent.RetryBudgetExhausted(config.name(), budget.retries(), budget.calls()));
-        }
-    }
-
-    void budgetGranted() {
-        if (budgetExhausted.get()) {
-            budgetExhausted.set(false);
         }
     }
 
@@ -628,7 +629,10 @@ public final class UpstreamGuard {
         }
 
         /**
-         * Builds the guard, creating (or finding) its circuit breakers and bulkhead in the registries.
+         * Builds the guard, creating (or finding) its circuit breakers and bulkhead in the registries. The
+         * guard subscribes to its breakers' state transitions, and Resilience4j offers no way to unsubscribe:
+         * build one guard per upstream for the life of the application, not one per request or per reload
+         * of a shared registry.
          *
          * @return the guard
          */

@@ -164,6 +164,28 @@ public final class FaultyUpstream implements Closeable {
         return maxInFlight.get();
     }
 
+    /**
+     * Waits until at least {@code count} requests have been received.
+     *
+     * @param count the number of requests to wait for
+     * @param timeout the longest wait
+     * @return whether that many arrived in time
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public boolean awaitRequests(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (requests) {
+            while (requests.size() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(requests, left);
+            }
+            return true;
+        }
+    }
+
     /** Forgets the requests received so far, their receipt times and the concurrency peak. */
     public void clearRequests() {
         requests.clear();
@@ -208,7 +230,10 @@ public final class FaultyUpstream implements Closeable {
                     return;
                 }
                 requestNanos.add(System.nanoTime());
-                requests.add(request);
+                synchronized (requests) {
+                    requests.add(request);
+                    requests.notifyAll();
+                }
                 Exchange exchange = new Exchange(socket, out, request, closed);
                 maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                 try {

@@ -53,6 +53,9 @@ public final class DemoUpstream implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile DemoMode mode = DemoMode.HEALTHY;
     private ServerSocket server;
+    /** While refusing: a socket bound to the port but not listening, so connects are refused and no other
+     * process can take the port in the meantime. */
+    private Socket portHolder;
 
     private DemoUpstream(int port) {
         this.port = port;
@@ -102,7 +105,11 @@ public final class DemoUpstream implements AutoCloseable {
         try {
             if (next == DemoMode.REFUSING && previous != DemoMode.REFUSING) {
                 server.close();
+                portHolder = new Socket();
+                portHolder.setReuseAddress(true);
+                portHolder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
             } else if (next != DemoMode.REFUSING && previous == DemoMode.REFUSING) {
+                portHolder.close();
                 accept(listen(port));
             }
         } catch (IOException e) {
@@ -116,6 +123,9 @@ public final class DemoUpstream implements AutoCloseable {
         closed.countDown();
         try {
             server.close();
+            if (portHolder != null) {
+                portHolder.close();
+            }
         } catch (IOException ignored) {
             // closing anyway
         }

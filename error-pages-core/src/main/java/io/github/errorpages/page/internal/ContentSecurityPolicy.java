@@ -1,0 +1,124 @@
+package io.github.errorpages.page.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@code Content-Security-Policy} of error responses (standards R41).
+ *
+ * <p>For an HTML page: nothing may load from anywhere ({@code default-src 'none'}), the page's own inline
+ * {@code <style>} and {@code <script>} elements run because their SHA-256 hashes are listed, images only
+ * from {@code data:} URIs (the logo), no {@code <base>}, forms only to this origin, and no framing. The
+ * hashes are taken from the rendered page, so a replaced template that changes its style or script stays
+ * consistent, and an injected {@code <script>} (there should be none) would not run. Inline event-handler
+ * attributes and {@code style} attributes never run under this policy, which is why the built-in
+ * templates have none.
+ *
+ * <p>Other formats get {@code default-src 'none'; frame-ancestors 'none'}: nothing in them may ever be
+ * executed or framed, even if a browser is tricked into rendering one.
+ */
+public final class ContentSecurityPolicy {
+
+    /** The policy of every non-HTML response. */
+    public static final String NON_HTML = "default-src 'none'; frame-ancestors 'none'";
+
+    /** Hashes by element content: a page's style and script are the same on every response. Bounded. */
+    private static final Map<String, String> HASHES = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED_HASHES = 256;
+
+    private ContentSecurityPolicy() {
+    }
+
+    /**
+     * @param html the rendered page
+     * @return the policy for it
+     */
+    public static String forHtml(String html) {
+        Set<String> styles = new LinkedHashSet<>();
+        Set<String> scripts = new LinkedHashSet<>();
+        collectInlineElements(html, styles, scripts);
+        StringBuilder policy = new StringBuilder("default-src 'none'");
+        appendDirective(policy, "style-src", styles);
+        appendDirective(policy, "script-src", scripts);
+        return policy.append("; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'").toString();
+    }
+
+    /**
+     * Finds the content of every {@code <style>} and {@code <script>} element, names matched without regard to
+     * case, as an HTML parser would: the content is raw text up to the first {@code </style} or
+     * {@code </script}. One pass over the page, without regular expressions (this runs on every response).
+     */
+    private static void collectInlineElements(String html, Set<String> styles, Set<String> scripts) {
+        int at = html.indexOf('<');
+        while (at >= 0) {
+            String element = startTag(html, at, "style") ? "style" : startTag(html, at, "script") ? "script" : null;
+            if (element == null) {
+                at = html.indexOf('<', at + 1);
+                continue;
+            }
+            int contentStart = html.indexOf('>', at);
+            if (contentStart < 0) {
+                return;
+            }
+            contentStart++;
+            int contentEnd = endTag(html, contentStart, element);
+            if (contentEnd < 0) {
+                return;
+            }
+            (element.equals("style") ? styles : scripts).add(hash(html.substring(contentStart, contentEnd)));
+            at = html.indexOf('<', contentEnd + 2);
+        }
+    }
+
+    private static boolean startTag(String html, int at, String name) {
+        int after = at + 1 + name.length();
+        if (after >= html.length() || !html.regionMatches(true, at + 1, name, 0, name.length())) {
+            return false;
+        }
+        char next = html.charAt(after);
+        return next == '>' || next == ' ' || next == '\t' || next == '\n' || next == '\r' || next == '\f' || next == '/';
+    }
+
+    private static int endTag(String html, int from, String name) {
+        for (int at = html.indexOf("</", from); at >= 0; at = html.indexOf("</", at + 2)) {
+            if (html.regionMatches(true, at + 2, name, 0, name.length())) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    private static void appendDirective(StringBuilder policy, String directive, Set<String> hashes) {
+        if (!hashes.isEmpty()) {
+            policy.append("; ").append(directive);
+            hashes.forEach(hash -> policy.append(" 'sha256-").append(hash).append('\''));
+        }
+    }
+
+    private static String hash(String content) {
+        String hash = HASHES.get(content);
+        if (hash == null) {
+            hash = sha256(content);
+            if (HASHES.size() >= MAX_CACHED_HASHES) {
+                HASHES.clear(); // a template whose style or script changes per response: stop caching its past
+            }
+            HASHES.put(content, hash);
+        }
+        return hash;
+    }
+
+    private static String sha256(String text) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return Base64.getEncoder().encodeToString(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException impossible) {
+            throw new IllegalStateException("every JRE has SHA-256", impossible);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.github.errorpages.page.internal;
+
+import io.github.errorpages.page.PageFormat;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Chooses the format of an error response from the request's {@code Accept} field (standards R34).
+ *
+ * <p>Only media ranges that name a format specifically count as a preference: {@code text/html} and
+ * {@code application/xhtml+xml} for HTML; {@code application/problem+json}, {@code application/json}
+ * and any {@code application/*+json} for problem details; {@code text/plain} for text. The one named with
+ * the highest q-value wins (ties: HTML, problem details, text). So a browser, which names
+ * {@code text/html} before its {@code *}{@code /*;q=0.8}, gets HTML, while {@code *}{@code /*} alone, an
+ * absent field or a field naming none of ours ({@code image/png}) gets the configured fallback: never a
+ * 406. A bare {@code text/*} counts as plain text. A format the client excludes with {@code q=0} is
+ * skipped, unless every format is excluded, in which case the fallback is sent anyway.
+ *
+ * <p>Parsing is tolerant and bounded: malformed ranges are skipped and at most {@value #MAX_RANGES} are
+ * read. Instances are immutable and thread-safe.
+ */
+public final class FormatNegotiator {
+
+    static final int MAX_RANGES = 64;
+    private static final PageFormat[] TIE_ORDER = {PageFormat.HTML, PageFormat.PROBLEM_JSON, PageFormat.TEXT};
+
+    private final PageFormat fallback;
+
+    /**
+     * @param fallback the format for clients that state no usable preference
+     */
+    public FormatNegotiator(PageFormat fallback) {
+        this.fallback = fallback;
+    }
+
+    /**
+     * @param accept the {@code Accept} field value, or {@code null} when absent
+     * @return the format to send
+     */
+    public PageFormat negotiate(@Nullable String accept) {
+        if (accept == null || accept.isBlank()) {
+            return fallback;
+        }
+        // Per format: the q-value of the ranges that name it (-1: none does). Wildcards are kept apart.
+        double[] named = {-1, -1, -1};
+        double textStar = -1;
+        double applicationStar = -1;
+        double anyStar = -1;
+        int ranges = 0;
+        for (String range : accept.split(",")) {
+            if (++ranges > MAX_RANGES) {
+                break;
+            }
+            String[] parts = range.split(";", -1);
+            String type = parts[0].strip().toLowerCase(Locale.ROOT);
+            double q = QualityValue.of(parts);
+            if (q < 0) {
+                continue;
+            }
+            switch (type) {
+                case "text/html", "application/xhtml+xml" -> named[0] = Math.max(named[0], q);
+                case "application/problem+json", "application/json" -> named[1] = Math.max(named[1], q);
+                case "text/plain" -> named[2] = Math.max(named[2], q);
+                case "text/*" -> textStar = Math.max(textStar, q);
+                case "application/*" -> applicationStar = Math.max(applicationStar, q);
+                case "*/*" -> anyStar = Math.max(anyStar, q);
+                default -> {
+                    if (type.startsWith("application/") && type.endsWith("+json")) {
+                        named[1] = Math.max(named[1], q);
+                    }
+                }
+            }
+        }
+        PageFormat best = null;
+        double bestQ = 0;
+        for (PageFormat format : TIE_ORDER) {
+            double q = named[format.ordinal()];
+            if (q > bestQ) {
+                best = format;
+                bestQ = q;
+            }
+        }
+        if (best != null) {
+            return best;
+        }
+        if (textStar > 0 && textStar > Math.max(applicationStar, anyStar) && named[PageFormat.TEXT.ordinal()] != 0) {
+            return PageFormat.TEXT; // a client that prefers any text over anything else reads text
+        }
+        double[] covering = {
+            Math.max(textStar, anyStar), Math.max(applicationStar, anyStar), Math.max(textStar, anyStar),
+        };
+        if (acceptable(fallback, named, covering)) {
+            return fallback;
+        }
+        for (PageFormat format : TIE_ORDER) {
+            if (acceptable(format, named, covering)) {
+                return format;
+            }
+        }
+        return fallback;
+    }
+
+    /** Whether the client did not exclude the format: a q=0 on a range naming it, or on every wildcard covering it. */
+    private static boolean acceptable(PageFormat format, double[] named, double[] covering) {
+        int i = format.ordinal();
+        // The most specific range decides (RFC 9110 §12.5.1): a named q=0 excludes even under a wildcard.
+        return named[i] != 0 && (named[i] > 0 || covering[i] != 0);
+    }
+}

@@ -1,0 +1,120 @@
+package io.github.errorpages.page.internal;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Chooses the language of an error response from the request's {@code Accept-Language} field (RFC 9110
+ * §12.5.4, standards R35), among the languages offered.
+ *
+ * <p>Language ranges are tried in order of q-value (ties keep the client's order). A range matches an
+ * offered language with the same tag, or with the same primary language ({@code de-AT} gets German,
+ * {@code pt-BR} Portuguese). Chinese is the exception: only {@code zh}, {@code zh-CN}, {@code zh-SG} and
+ * {@code zh-Hans} get Simplified Chinese; {@code zh-TW}, {@code zh-HK} or {@code zh-Hant} readers are
+ * better served by their next range than by a script they may not read. {@code *} takes the default
+ * language. When nothing matches, the default language is used: never a 406.
+ *
+ * <p>Parsing is tolerant and bounded: malformed ranges are skipped and at most {@value #MAX_RANGES} are
+ * read. Instances are immutable and thread-safe.
+ */
+public final class LanguageNegotiator {
+
+    static final int MAX_RANGES = 64;
+    private static final Pattern RANGE = Pattern.compile("\\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*");
+    private static final Set<String> SIMPLIFIED_CHINESE = Set.of("zh", "zh-cn", "zh-sg", "zh-hans", "zh-hans-cn",
+            "zh-hans-sg", "zh-my", "zh-hans-my");
+
+    private final List<Locale> offered;
+    private final Locale defaultLocale;
+
+    /**
+     * @param offered the languages offered
+     * @param defaultLocale the language when nothing matches; one of {@code offered}
+     */
+    public LanguageNegotiator(List<Locale> offered, Locale defaultLocale) {
+        this.offered = List.copyOf(offered);
+        this.defaultLocale = defaultLocale;
+    }
+
+    /**
+     * @param acceptLanguage the {@code Accept-Language} field value, or {@code null} when absent
+     * @return one of the offered languages
+     */
+    public Locale negotiate(@Nullable String acceptLanguage) {
+        if (acceptLanguage == null || acceptLanguage.isBlank()) {
+            return defaultLocale;
+        }
+        List<WeightedRange> ranges = new ArrayList<>();
+        Set<Locale> excluded = new HashSet<>();
+        int count = 0;
+        for (String entry : acceptLanguage.split(",")) {
+            if (++count > MAX_RANGES) {
+                break;
+            }
+            String[] parts = entry.split(";", -1);
+            String range = parts[0].strip().toLowerCase(Locale.ROOT);
+            double q = QualityValue.of(parts);
+            if (q < 0 || !RANGE.matcher(range).matches()) {
+                continue;
+            }
+            if (q == 0) {
+                Locale match = match(range);
+                if (match != null) {
+                    excluded.add(match);
+                }
+            } else {
+                ranges.add(new WeightedRange(range, q));
+            }
+        }
+        ranges.sort(Comparator.comparingDouble(WeightedRange::q).reversed()); // stable: ties keep client order
+        for (WeightedRange range : ranges) {
+            if (range.range().equals("*")) {
+                return firstNotExcluded(excluded);
+            }
+            Locale match = match(range.range());
+            if (match != null && !excluded.contains(match)) {
+                return match;
+            }
+        }
+        return defaultLocale;
+    }
+
+    private Locale firstNotExcluded(Set<Locale> excluded) {
+        if (!excluded.contains(defaultLocale)) {
+            return defaultLocale;
+        }
+        for (Locale locale : offered) {
+            if (!excluded.contains(locale)) {
+                return locale;
+            }
+        }
+        return defaultLocale;
+    }
+
+    private @Nullable Locale match(String range) {
+        for (Locale locale : offered) {
+            if (locale.toLanguageTag().equalsIgnoreCase(range)) {
+                return locale;
+            }
+        }
+        String primary = range.contains("-") ? range.substring(0, range.indexOf('-')) : range;
+        if (primary.equals("zh") && !SIMPLIFIED_CHINESE.contains(range)) {
+            return null;
+        }
+        for (Locale locale : offered) {
+            if (locale.getLanguage().equals(primary)) {
+                return locale;
+            }
+        }
+        return null;
+    }
+
+    private record WeightedRange(String range, double q) {
+    }
+}

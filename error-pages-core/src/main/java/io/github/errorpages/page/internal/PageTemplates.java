@@ -1,0 +1,278 @@
+package io.github.errorpages.page.internal;
+
+import com.github.mustachejava.Mustache;
+import io.github.errorpages.page.PageConfig;
+import io.github.errorpages.page.PageFormat;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every error-page template, compiled once at startup and looked up per format and page (DESIGN §4).
+ *
+ * <p>For a status, the lookup is {@code <status>} then {@code 5xx} in the application's folders
+ * (file system, then class path), then the same two names among the built-in templates; for maintenance it
+ * is {@code maintenance} in the application's folders, then the built-in {@code maintenance}, then the
+ * built-in {@code 5xx}. Each name is a file {@code <name>.<format extension>.mustache}. An application that
+ * replaces {@code layout.html.mustache} dresses every built-in HTML page it does not replace in its own
+ * layout (each such page still falls back to the pure built-in one).
+ *
+ * <p>An application template that does not compile, or that fails or renders nothing when tried at
+ * startup with a sample model, is reported once and skipped; in strict mode it fails the startup instead.
+ * At render time the chain is walked again: an application template that fails on a real request is
+ * reported once and the next template (at last the built-in one) renders the page, so a broken template
+ * never leaves a blank page.
+ *
+ * <p>Instances are immutable (but for the reported-once flags) and thread-safe.
+ */
+public final class PageTemplates {
+
+    /** The class-path folder of the built-in templates. */
+    public static final String BUILTIN_FOLDER = "io/github/errorpages/templates";
+    /** The page name of the maintenance page. */
+    public static final String MAINTENANCE = "maintenance";
+    /** The page name every 5xx status falls back to. */
+    public static final String SERIES = "5xx";
+    /** The built-in HTML pages' common layout, which an application may replace too. */
+    static final String LAYOUT = "layout.html.mustache";
+
+    private static final Logger log = LoggerFactory.getLogger(PageTemplates.class);
+
+    private final Map<PageFormat, Map<String, List<Candidate>>> chains;
+
+    private PageTemplates(Map<PageFormat, Map<String, List<Candidate>>> chains) {
+        this.chains = chains;
+    }
+
+    /**
+     * Compiles every template.
+     *
+     * @param config where the application's templates are, and whether to be strict about them
+     * @param userLoader the class loader for {@code templates.classpath}
+     * @param sampleModels a complete model per page (a status such as {@code 502}, or {@code maintenance}),
+     *     used to try the application's templates once before they are used
+     * @return the templates
+     * @throws IllegalStateException in strict mode, if an application template folder does not exist or an
+     *     application template does not compile or render; in any mode, if a built-in template does not
+     */
+    public static PageTemplates compile(PageConfig config, ClassLoader userLoader,
+            Function<String, Map<String, Object>> sampleModels) {
+        List<TemplateSource> userSources = userSources(config, userLoader);
+        TemplateSource builtin = TemplateSource.classpath(PageTemplates.class.getClassLoader(), BUILTIN_FOLDER);
+        Map<PageFormat, Map<String, List<Candidate>>> chains = new EnumMap<>(PageFormat.class);
+        for (PageFormat format : PageFormat.values()) {
+            List<TemplateSource> userThenBuiltin = new ArrayList<>(userSources);
+            userThenBuiltin.add(builtin);
+            Compiler compiler = new Compiler(format, config.isStrictTemplatesEnabled(), userSources,
+                    new TemplateFactory(format, userThenBuiltin), builtin, new TemplateFactory(format, List.of(builtin)),
+                    sampleModels);
+            Map<String, List<Candidate>> byPage = new HashMap<>();
+            for (int status = 500; status <= 599; status++) {
+                String page = Integer.toString(status);
+                byPage.put(page, compiler.chain(List.of(page, SERIES), List.of(page, SERIES)));
+            }
+            byPage.put(MAINTENANCE, compiler.chain(List.of(MAINTENANCE), List.of(MAINTENANCE, SERIES)));
+            chains.put(format, Map.copyOf(byPage));
+        }
+        return new PageTemplates(chains);
+    }
+
+    /**
+     * Renders a page, falling back along its chain when a template fails.
+     *
+     * @param format the format
+     * @param page a status in [500, 599] as text, or {@link #MAINTENANCE}
+     * @param model the flat model
+     * @return the rendered text, never blank
+     * @throws IllegalStateException if even the built-in template fails (a bug)
+     */
+    public String render(PageFormat format, String page, Map<String, Object> model) {
+        List<Candidate> chain = chains.get(format).get(page);
+        if (chain == null) {
+            throw new IllegalArgumentException("no page " + page);
+        }
+        RuntimeException last = null;
+        for (Candidate candidate : chain) {
+            try {
+                return candidate.render(model);
+            } catch (RuntimeException e) {
+                last = e;
+                if (candidate.reported.compareAndSet(false, true)) {
+                    log.warn("error-pages: template {} from {} failed to render ({}); using the next template "
+                            + "instead. Reported once.", candidate.file, candidate.origin, e.toString());
+                }
+            }
+        }
+        throw new IllegalStateException("every template for page " + page + " failed", last);
+    }
+
+    private static List<TemplateSource> userSources(PageConfig config, ClassLoader userLoader) {
+        List<TemplateSource> sources = new ArrayList<>();
+        config.templateDirectory().ifPresent(directory -> {
+            TemplateSource source = TemplateSource.directory(directory);
+            if (source.exists()) {
+                sources.add(source);
+            } else if (config.isStrictTemplatesEnabled()) {
+                throw new IllegalStateException("Invalid error-pages configuration: templates.directory must be an "
+                        + "existing folder (templates.strict is on), but was " + directory);
+            } else {
+                log.warn("error-pages: templates.directory {} does not exist; using the built-in templates", directory);
+            }
+        });
+        config.templateClasspathFolder().ifPresent(folder -> sources.add(TemplateSource.classpath(userLoader, folder)));
+        return sources;
+    }
+
+    private static final class Candidate {
+        final String file;
+        final String origin;
+        final Mustache mustache;
+        final AtomicBoolean reported = new AtomicBoolean();
+
+        Candidate(String file, String origin, Mustache mustache) {
+            this.file = file;
+            this.origin = origin;
+            this.mustache = mustache;
+        }
+
+        String render(Map<String, Object> model) {
+            StringWriter out = new StringWriter(8192);
+            mustache.execute(out, model);
+            String text = out.toString();
+            if (text.isBlank()) {
+                throw new IllegalStateException("the template rendered nothing");
+            }
+            return text;
+        }
+    }
+
+    /** Compiles the templates of one format, each file once, and assembles the chains. */
+    private static final class Compiler {
+        private final PageFormat format;
+        private final boolean strict;
+        private final List<TemplateSource> userSources;
+        private final TemplateFactory userFactory;
+        private final TemplateSource builtin;
+        private final TemplateFactory builtinFactory;
+        private final Function<String, Map<String, Object>> sampleModels;
+        /** Where the application's replacement of the built-in layout is, or null; built-in pages are dressed in it. */
+        private final @Nullable String userLayout;
+        private final Map<String, Optional<Candidate>> user = new HashMap<>();
+        private final Map<String, Optional<Candidate>> builtinsInUserLayout = new HashMap<>();
+        private final Map<String, Optional<Candidate>> builtins = new HashMap<>();
+
+        Compiler(PageFormat format, boolean strict, List<TemplateSource> userSources, TemplateFactory userFactory,
+                TemplateSource builtin, TemplateFactory builtinFactory, Function<String, Map<String, Object>> sampleModels) {
+            this.format = format;
+            this.strict = strict;
+            this.userSources = userSources;
+            this.userFactory = userFactory;
+            this.builtin = builtin;
+            this.builtinFactory = builtinFactory;
+            this.sampleModels = sampleModels;
+            this.userLayout = format == PageFormat.HTML ? userLayout() : null;
+        }
+
+        List<Candidate> chain(List<String> userNames, List<String> builtinNames) {
+            String page = userNames.get(0);
+            List<Candidate> chain = new ArrayList<>();
+            for (String name : userNames) {
+                user.computeIfAbsent(name, n -> userCandidate(n, page)).ifPresent(chain::add);
+            }
+            for (String name : builtinNames) {
+                Optional<Candidate> candidate = builtins.computeIfAbsent(name, this::builtinCandidate);
+                if (candidate.isPresent()) {
+                    if (userLayout != null) {
+                        builtinsInUserLayout.computeIfAbsent(name, n -> builtinInUserLayout(n, page)).ifPresent(chain::add);
+                    }
+                    chain.add(candidate.get());
+                    return List.copyOf(chain);
+                }
+            }
+            throw new IllegalStateException("no built-in " + format + " template for page " + page);
+        }
+
+        private Optional<Candidate> userCandidate(String name, String page) {
+            String file = file(name);
+            TemplateSource source = userSourceOf(file);
+            return source == null ? Optional.empty()
+                    : tryCandidate(file, source.describe(), name.equals(SERIES) ? page : name);
+        }
+
+        /** A built-in page compiled through the application's folders, so that its layout is the application's. */
+        private Optional<Candidate> builtinInUserLayout(String name, String page) {
+            String file = file(name);
+            if (userSourceOf(file) != null) {
+                return Optional.empty(); // the application's own page, tried (or refused) as such already
+            }
+            return tryCandidate(file, builtin.describe() + " in " + LAYOUT + " from " + userLayout,
+                    name.equals(SERIES) ? page : name);
+        }
+
+        /** Compiles an application template and renders it once with a sample model; reports it if it fails. */
+        private Optional<Candidate> tryCandidate(String file, String origin, String samplePage) {
+            try {
+                Candidate candidate = new Candidate(file, origin, userFactory.compile(file));
+                candidate.render(sampleModels.apply(samplePage));
+                log.info("error-pages: using template {} from {}", file, origin);
+                return Optional.of(candidate);
+            } catch (RuntimeException broken) {
+                reportBroken(file, origin, broken);
+                return Optional.empty();
+            }
+        }
+
+        private @Nullable String userLayout() {
+            TemplateSource source = userSourceOf(LAYOUT);
+            if (source == null) {
+                return null;
+            }
+            try {
+                userFactory.compile(LAYOUT);
+                return source.describe();
+            } catch (RuntimeException broken) {
+                reportBroken(LAYOUT, source.describe(), broken);
+                return null;
+            }
+        }
+
+        private void reportBroken(String file, String origin, RuntimeException broken) {
+            if (strict) {
+                throw new IllegalStateException("Invalid error-pages configuration: template " + file + " in " + origin
+                        + " does not compile or render (templates.strict is on): " + broken, broken);
+            }
+            log.warn("error-pages: template {} in {} does not compile or render ({}); using the built-in template "
+                    + "instead", file, origin, broken.toString());
+        }
+
+        private @Nullable TemplateSource userSourceOf(String file) {
+            for (TemplateSource source : userSources) {
+                if (source.read(file) != null) {
+                    return source;
+                }
+            }
+            return null;
+        }
+
+        private Optional<Candidate> builtinCandidate(String name) {
+            String file = file(name);
+            if (builtin.read(file) == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new Candidate(file, builtin.describe(), builtinFactory.compile(file)));
+        }
+
+        private String file(String name) {
+            return name + "." + format.extension() + ".mustache";
+        }
+    }
+}

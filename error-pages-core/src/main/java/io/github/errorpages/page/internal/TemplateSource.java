@@ -1,0 +1,135 @@
+package io.github.errorpages.page.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One folder that templates are read from: a class-path folder or a file-system folder, never a URL
+ * (mustache.java's default resolver would also try the working directory and any URL). Names are relative
+ * to the folder; a name that would leave it ({@code ..}, an absolute path) is not found.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public abstract sealed class TemplateSource {
+
+    private TemplateSource() {
+    }
+
+    /**
+     * @param loader the class loader to read through
+     * @param folder the resource folder, e.g. {@code io/github/errorpages/templates}
+     * @return the source
+     */
+    public static TemplateSource classpath(ClassLoader loader, String folder) {
+        return new Classpath(loader, folder);
+    }
+
+    /**
+     * @param root the folder
+     * @return the source
+     */
+    public static TemplateSource directory(Path root) {
+        return new Directory(root.toAbsolutePath().normalize());
+    }
+
+    /**
+     * @param name a template file name relative to the folder, e.g. {@code 502.html.mustache}
+     * @return the template text, or {@code null} when the folder has no such file
+     * @throws UncheckedIOException if the file exists but cannot be read
+     */
+    public abstract @Nullable String read(String name);
+
+    /**
+     * @param name a template file name
+     * @return a reader of the template, or {@code null} when the folder has no such file
+     */
+    public @Nullable Reader open(String name) {
+        String text = read(name);
+        return text == null ? null : new StringReader(text);
+    }
+
+    /**
+     * @return where the folder is, for log lines and error messages
+     */
+    public abstract String describe();
+
+    /**
+     * @return whether the folder exists (always {@code true} for a class-path folder, which cannot be checked)
+     */
+    public boolean exists() {
+        return !(this instanceof Directory directory) || Files.isDirectory(directory.root);
+    }
+
+    static boolean isSafeName(String name) {
+        return !name.isEmpty() && !name.startsWith("/") && !name.contains("\\") && !name.contains(":")
+                && !("/" + name + "/").contains("/../") && !("/" + name + "/").contains("/./");
+    }
+
+    private static final class Classpath extends TemplateSource {
+        private final ClassLoader loader;
+        private final String folder;
+
+        Classpath(ClassLoader loader, String folder) {
+            this.loader = loader;
+            this.folder = folder.endsWith("/") ? folder : folder + "/";
+        }
+
+        @Override
+        public @Nullable String read(String name) {
+            if (!isSafeName(name)) {
+                return null;
+            }
+            URL url = loader.getResource(folder + name);
+            if (url == null) {
+                return null;
+            }
+            try (InputStream in = url.openStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read template " + describe() + name, e);
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "classpath:" + folder;
+        }
+    }
+
+    private static final class Directory extends TemplateSource {
+        private final Path root;
+
+        Directory(Path root) {
+            this.root = root;
+        }
+
+        @Override
+        public @Nullable String read(String name) {
+            if (!isSafeName(name)) {
+                return null;
+            }
+            Path file = root.resolve(name).normalize();
+            if (!file.startsWith(root) || !Files.isRegularFile(file)) {
+                return null;
+            }
+            try {
+                return Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read template " + file, e);
+            }
+        }
+
+        @Override
+        public String describe() {
+            return root + "/";
+        }
+    }
+}

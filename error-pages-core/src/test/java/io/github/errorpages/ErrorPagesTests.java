@@ -1,0 +1,96 @@
+package io.github.errorpages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.page.PageConfig;
+import io.github.errorpages.testing.StandardError;
+import java.net.ConnectException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
+
+class ErrorPagesTests {
+
+    private static final Instant NOW = Instant.parse("2026-11-24T10:15:30Z");
+    private static final ErrorPages PAGES = ErrorPages.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+
+    @Test
+    void handlesAnUpstreamFailureAndLeavesOtherExceptionsToTheCaller() {
+        ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);
+
+        assertThat(PAGES.handle(new ConnectException("Connection refused"), request)).hasValueSatisfying(response -> {
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(response.bodyText()).contains("\"code\": \"connection_refused\"");
+        });
+        assertThat(PAGES.handle(new IllegalArgumentException("a bug of the application"), request)).isEmpty();
+    }
+
+    @Test
+    void theSupportCodeIsOnThePageInTheJsonAndInTheLogLine() { // R33
+        ErrorRequest html = new ErrorRequest("GET", "/", "text/html", "en", null);
+        ErrorResponse[] rendered = new ErrorResponse[1];
+
+        String log = StandardError.capture(() -> rendered[0] = PAGES.render(
+                UpstreamFailure.builder(FailureCause.CONNECTION_TERMINATED).upstream("billing").build(), html));
+        ErrorResponse page = rendered[0];
+        ErrorResponse json = PAGES.render(UpstreamFailure.of(FailureCause.CONNECTION_TERMINATED),
+                new ErrorRequest("GET", "/", "application/json", null, null));
+
+        assertThat(page.supportCode()).matches("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}");
+        assertThat(page.bodyText()).contains("<code translate=\"no\" dir=\"ltr\">" + page.supportCode() + "</code>");
+        assertThat(log).contains("support_code=" + page.supportCode()).contains("status=502")
+                .contains("cause=connection_terminated").contains("upstream=billing");
+        assertThat(json.bodyText()).contains("\"support_code\": \"" + json.supportCode() + "\"");
+        assertThat(json.supportCode()).isNotEqualTo(page.supportCode());
+        assertThat(MDC.get(ErrorPages.MDC_SUPPORT_CODE)).as("removed once the line is written").isNull();
+    }
+
+    @Test
+    void aSafeRequestIdBecomesTheSupportCodeAndAnUnsafeOneDoesNot() { // R39
+        ErrorResponse safe = PAGES.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/", "application/json", null, "req-7f3a.b_9"));
+        ErrorResponse unsafe = PAGES.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/", "application/json", null, "abc\r\nSet-Cookie: x=1"));
+
+        assertThat(safe.supportCode()).isEqualTo("req-7f3a.b_9");
+        assertThat(safe.bodyText()).contains("\"support_code\": \"req-7f3a.b_9\"");
+        assertThat(unsafe.supportCode()).doesNotContain("Set-Cookie").hasSize(9);
+    }
+
+    @Test
+    void theMaintenancePageCountsToTheEndOfTheMaintenance() {
+        ErrorRequest request = new ErrorRequest("GET", "/", "text/html", "en", null);
+
+        ErrorResponse response = PAGES.renderMaintenance(request, NOW.plus(Duration.ofMinutes(20)));
+
+        assertThat(response.status()).isEqualTo(503);
+        assertThat(response.header("Retry-After")).isEqualTo("1200");
+        assertThat(response.decision().errorCode()).isEqualTo(ErrorPages.MAINTENANCE_ERROR_CODE);
+        assertThat(response.bodyText()).contains("We’re down for scheduled maintenance")
+                .contains("We expect to be back by 10:35 UTC.").contains("20 minutes");
+    }
+
+    @Test
+    void maintenanceWithoutAnEndUsesThe503DefaultAndAFarEndIsClamped() { // R10
+        ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);
+
+        assertThat(PAGES.renderMaintenance(request, null).header("Retry-After")).isEqualTo("30");
+        assertThat(PAGES.renderMaintenance(request, NOW.minusSeconds(5)).header("Retry-After")).isEqualTo("30");
+        assertThat(PAGES.renderMaintenance(request, NOW.plus(Duration.ofDays(3))).header("Retry-After")).isEqualTo("3600");
+        ErrorPages httpDates = ErrorPages.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC))
+                .config(ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE).build()).build();
+        assertThat(httpDates.renderMaintenance(request, NOW.plusSeconds(90)).header("Retry-After"))
+                .isEqualTo("Tue, 24 Nov 2026 10:17:00 GMT");
+    }
+
+    @Test
+    void exposesItsConfiguration() {
+        PageConfig config = PageConfig.builder().autoRetryEnabled(true).build();
+
+        assertThat(ErrorPages.builder().pageConfig(config).build().pageConfig()).isSameAs(config);
+        assertThat(ErrorPages.ofDefaults().pageConfig()).isSameAs(PageConfig.ofDefaults());
+    }
+}

@@ -1,0 +1,132 @@
+package io.github.errorpages.page;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class BrandingTests {
+
+    @Test
+    void defaultsHaveNoNameNoLogoAndReadableColours() {
+        Branding branding = Branding.ofDefaults();
+
+        assertThat(branding.siteName()).isEmpty();
+        assertThat(branding.logo()).isEmpty();
+        assertThat(branding.homeUrl()).isEqualTo("/");
+        assertThat(branding.supportUrl()).isEmpty();
+        assertThat(branding.statusPageUrl()).isEmpty();
+        assertThat(branding.primaryColor()).isEqualTo(Branding.DEFAULT_PRIMARY_COLOR);
+    }
+
+    @Test
+    void rejectsATextColourBelowTheContrastMinimumNamingBothKeysAndTheRatio() { // R50
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Branding.builder().textColor("#999999").build())
+                .withMessage("Invalid error-pages configuration: branding.text-color must have a contrast of at least "
+                        + "4.5:1 with branding.background-color #ffffff (WCAG 2.2 SC 1.4.3), but was #999999 (2.85:1)");
+    }
+
+    @Test
+    void rejectsAPrimaryColourBelowTheContrastMinimumInEitherScheme() { // R50
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Branding.builder().primaryColor("#7fb3ff").build())
+                .withMessageContaining("branding.primary-color").withMessageContaining("#7fb3ff")
+                .withMessageContaining("branding.background-color #ffffff");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Branding.builder().darkPrimaryColor("#1f5fd1").build())
+                .withMessageContaining("branding.dark.primary-color").withMessageContaining("#1f5fd1")
+                .withMessageContaining("branding.dark.background-color #181b21");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Branding.builder().backgroundColor("#1f5fd1").build())
+                .withMessageContaining("branding.text-color");
+    }
+
+    @Test
+    void acceptsABrandPaletteThatIsReadable() {
+        Branding branding = Branding.builder().primaryColor("#B3261E").backgroundColor("#FFFBFE").textColor("#1C1B1F")
+                .darkPrimaryColor("#f2b8b5").darkBackgroundColor("#1c1b1f").darkTextColor("#e6e1e5").build();
+
+        assertThat(branding.primaryColor()).isEqualTo("#b3261e");
+        assertThat(branding.darkPrimaryColor()).isEqualTo("#f2b8b5");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"red", "#12345", "#1234567", "rgb(0,0,0)", "#fff;}body{display:none", "#ggg", ""})
+    void acceptsOnlyHexColoursSoNothingElseReachesTheStyleSheet(String color) {
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().primaryColor(color))
+                .withMessageContaining("branding.primary-color must be a colour written #rgb or #rrggbb, but was " + color);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"javascript:alert(1)", "//evil.example/", "data:text/html,x", "ftp://host/", "https://",
+        "/a b", "https://host/\"onmouseover=", "relative/path", "\\\\host"})
+    void acceptsOnlyHttpUrlsAndPathsOnThisSite(String url) {
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().homeUrl(url))
+                .withMessageContaining("branding.home-url must be an absolute http(s) URL or a path starting with /");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().statusPageUrl(url))
+                .withMessageContaining("branding.status-page-url");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().supportUrl(url))
+                .withMessageContaining("branding.support-url");
+    }
+
+    @Test
+    void keepsValidLinks() {
+        Branding branding = Branding.builder().homeUrl("https://acme.example/").supportUrl("/help?topic=outage")
+                .statusPageUrl("https://status.acme.example/incidents").supportEmail("help@acme.example").build();
+
+        assertThat(branding.homeUrl()).isEqualTo("https://acme.example/");
+        assertThat(branding.supportUrl()).contains("/help?topic=outage");
+        assertThat(branding.statusPageUrl()).contains("https://status.acme.example/incidents");
+        assertThat(branding.supportEmail()).contains("help@acme.example");
+        assertThat(branding.toBuilder().statusPageUrl(null).build().statusPageUrl()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"help", "help@", "a@b", "x@y.example?subject=hi", "<a@b.example>", "a b@c.example"})
+    void rejectsAnythingButAPlainSupportAddress(String email) {
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().supportEmail(email))
+                .withMessageContaining("branding.support-email").withMessageContaining(email);
+    }
+
+    @Test
+    void turnsAnInlineSvgLogoIntoADataUriSoItCannotRunScript() {
+        String svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1 1\"><rect width=\"1\" height=\"1\"/></svg>";
+
+        Branding branding = Branding.builder().siteName("Acme").logo(svg).build();
+
+        assertThat(branding.logo()).contains("data:image/svg+xml;base64,"
+                + Base64.getEncoder().encodeToString(svg.getBytes(StandardCharsets.UTF_8)));
+        assertThat(Branding.builder().siteName("Acme").logo("data:image/png;base64,iVBORw0KGgo=").build().logo())
+                .contains("data:image/png;base64,iVBORw0KGgo=");
+    }
+
+    @Test
+    void rejectsLogosThatAreNotImagesOrTooLargeOrWithoutAName() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().logo("https://cdn.example/logo.png"))
+                .withMessageContaining("branding.logo must be an inline <svg> or a data:image/");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().logo("data:text/html;base64,PHNjcmlwdD4="))
+                .withMessageContaining("branding.logo");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().logo("<svg><script>"))
+                .withMessageContaining("must be a complete <svg> document");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Branding.builder().logo("data:image/png;base64," + "A".repeat(Branding.MAX_LOGO_LENGTH)))
+                .withMessageContaining("must be at most 16384 characters");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Branding.builder().logo("data:image/png;base64,iVBORw0KGgo=").build())
+                .withMessageContaining("branding.logo needs branding.site-name as its text alternative");
+    }
+
+    @Test
+    void rejectsSiteNamesWithControlCharactersOrTooLong() {
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().siteName("Acme\r\nSet-Cookie: x=1"))
+                .withMessageContaining("branding.site-name");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().siteName("x".repeat(101)))
+                .withMessageContaining("at most 100 characters");
+        assertThat(Branding.builder().siteName("  Acme & Co <Ltd>  ").build().siteName()).isEqualTo("Acme & Co <Ltd>");
+    }
+}

@@ -1,0 +1,342 @@
+package io.github.errorpages.page;
+
+import static io.github.errorpages.page.BuiltInPage.BROWSER_ACCEPT;
+import static io.github.errorpages.page.BuiltInPage.NOW;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.ErrorResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Every built-in page in every format, parsed as a client would (jsoup, no JavaScript): the rules of the
+ * standards file for language, title, structure, refresh, zoom and links, canonical, server-rendered
+ * content, and the headers.
+ */
+class BuiltInPagesTests {
+
+    /** Lighthouse's link-text blocklist (core/audits/seo/link-text.js), English entries. */
+    private static final Set<String> VAGUE_LINK_TEXTS = Set.of("click here", "click this", "go", "here", "information",
+            "learn more", "more", "more info", "more information", "right here", "read more", "see more", "start",
+            "this", "continue", "details");
+    private static final Pattern MAXIMUM_SCALE = Pattern.compile("maximum-scale\\s*=\\s*([0-9.]+)");
+
+    private static final ErrorPages DEFAULTS = BuiltInPage.pages(PageConfig.ofDefaults());
+    private static final ErrorPages BRANDED = BuiltInPage.pages(PageConfig.builder()
+            .branding(Branding.builder().siteName("Acme").statusPageUrl("https://status.acme.example")
+                    .supportEmail("help@acme.example").build())
+            .autoRetryEnabled(true)
+            .build());
+    private static final ErrorPages LOGO_BRANDED = BuiltInPage.pages(PageConfig.builder().branding(Branding.builder()
+            .siteName("Acme")
+            .logo("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><circle cx=\"5\" cy=\"5\" r=\"5\"/></svg>")
+            .build()).build());
+
+    static Stream<Arguments> pagesInEveryLanguage() {
+        return Stream.of(BuiltInPage.values()).flatMap(page -> PageConfig.SHIPPED_LOCALES.stream()
+                .map(locale -> Arguments.of(page, locale.toLanguageTag())));
+    }
+
+    @ParameterizedTest
+    @MethodSource("pagesInEveryLanguage")
+    void htmlLangEqualsContentLanguageInEveryLanguage(BuiltInPage page, String language) { // R48, R35
+        ErrorResponse response = page.render(BRANDED, BROWSER_ACCEPT, language + ";q=0.9, en;q=0.1");
+        Document html = Jsoup.parse(response.bodyText());
+
+        assertThat(response.header("Content-Language")).isEqualTo(language);
+        assertThat(html.selectFirst("html").attr("lang")).isEqualTo(language);
+        assertThat(Locale.forLanguageTag(language).toLanguageTag()).isEqualTo(language); // a valid BCP 47 tag
+        assertThat(html.selectFirst("html").attr("dir")).isEqualTo(language.equals("ar") ? "rtl" : "ltr");
+        assertThat(html.selectFirst("h1").text()).isNotBlank();
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void titleNamesTheProblemAndTheBrand(BuiltInPage page) { // R49
+        Document html = Jsoup.parse(page.render(BRANDED, BROWSER_ACCEPT, "en").bodyText());
+        Document unbranded = Jsoup.parse(page.render(DEFAULTS, BROWSER_ACCEPT, "en").bodyText());
+
+        assertThat(html.title()).endsWith(" \u2013 Acme").doesNotStartWith("Error").hasSizeGreaterThan(" \u2013 Acme".length() + 10);
+        assertThat(unbranded.title()).isEqualTo(html.title().replace(" \u2013 Acme", "")).isNotBlank();
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void hasOneMainOneH1HeadingsInOrderAndTextForEveryImage(BuiltInPage page) { // R51
+        for (ErrorPages pages : List.of(DEFAULTS, BRANDED, LOGO_BRANDED)) {
+            Document html = Jsoup.parse(page.render(pages, BROWSER_ACCEPT, "en").bodyText());
+
+            assertThat(html.select("main")).hasSize(1);
+            assertThat(html.select("h1")).hasSize(1);
+            int previous = 0;
+            for (Element heading : html.select("h1, h2, h3, h4, h5, h6")) {
+                int level = heading.tagName().charAt(1) - '0';
+                assertThat(level).as("heading %s after h%d", heading, previous).isLessThanOrEqualTo(previous + 1);
+                previous = level;
+            }
+            assertThat(html.select("img")).allSatisfy(img -> assertThat(img.attr("alt")).isNotBlank());
+            assertThat(html.select("svg")).allSatisfy(svg -> assertThat(svg.attr("aria-hidden")).isEqualTo("true"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void neverRefreshesByMarkupAndAnnouncesTheOptionalCountdown(BuiltInPage page) { // R52
+        Document plain = Jsoup.parse(page.render(DEFAULTS, BROWSER_ACCEPT, "en").bodyText());
+        Document counting = Jsoup.parse(page.render(BRANDED, BROWSER_ACCEPT, "en").bodyText());
+
+        for (Document html : List.of(plain, counting)) {
+            assertThat(html.select("meta[http-equiv]")).noneSatisfy(meta ->
+                    assertThat(meta.attr("http-equiv")).isEqualToIgnoringCase("refresh"));
+        }
+        assertThat(plain.getElementById("auto-retry")).isNull();
+        Element countdown = counting.getElementById("auto-retry");
+        String retryAfter = page.render(BRANDED, BROWSER_ACCEPT, "en").header("Retry-After");
+        if (retryAfter == null || Long.parseLong(retryAfter) > PageConfig.DEFAULT_AUTO_RETRY_MAX.getSeconds()) {
+            assertThat(countdown).as("nothing to count down to (a 500), or too long a wait to count down").isNull();
+            return;
+        }
+        assertThat(countdown).isNotNull();
+        assertThat(countdown.hasAttr("hidden")).as("hidden until its script runs").isTrue();
+        assertThat(countdown.select("[role=status]")).hasSize(1);
+        assertThat(countdown.select("button").text()).isEqualTo("Pause automatic retry");
+        assertThat(countdown.attr("data-seconds")).isEqualTo(retryAfter);
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void countsDownOnlyForGet(BuiltInPage page) { // R52: reloading would send a POST again
+        ErrorResponse post = page.render(BRANDED, new ErrorRequest("POST", "/orders", BROWSER_ACCEPT, "en", null));
+
+        assertThat(Jsoup.parse(post.bodyText()).getElementById("auto-retry")).isNull();
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void allowsZoomAndNamesEveryLinkAndButton(BuiltInPage page) { // R53
+        Document html = Jsoup.parse(page.render(BRANDED, BROWSER_ACCEPT, "en").bodyText());
+
+        String viewport = html.selectFirst("meta[name=viewport]").attr("content");
+        assertThat(viewport).contains("width=device-width").doesNotContain("user-scalable=no");
+        Matcher scale = MAXIMUM_SCALE.matcher(viewport);
+        if (scale.find()) {
+            assertThat(Double.parseDouble(scale.group(1))).isGreaterThanOrEqualTo(2);
+        }
+        assertThat(html.select("a, button")).isNotEmpty().allSatisfy(control -> {
+            assertThat(control.text()).isNotBlank();
+            assertThat(VAGUE_LINK_TEXTS).doesNotContain(control.text().toLowerCase(Locale.ROOT));
+        });
+        assertThat(html.select("a").eachText()).contains("Try again", "Go to the homepage", "Check service status",
+                "Contact support");
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void hasNoCanonicalLinkAndLoadsNothingFromElsewhere(BuiltInPage page) { // R28, R42
+        Document html = Jsoup.parse(page.render(LOGO_BRANDED, BROWSER_ACCEPT, "en").bodyText());
+
+        assertThat(html.select("link[rel~=(?i)canonical]")).isEmpty();
+        assertThat(html.select("link")).isEmpty();
+        assertThat(html.select("script[src], iframe, object, embed, base, form")).isEmpty();
+        assertThat(html.select("[src]")).allSatisfy(element -> assertThat(element.attr("src")).startsWith("data:image/"));
+        assertThat(html.select("[style]")).as("style attributes would be blocked by the CSP").isEmpty();
+        assertThat(html.getAllElements()).allSatisfy(element -> assertThat(element.attributes().asList())
+                .noneSatisfy(attribute -> assertThat(attribute.getKey()).startsWithIgnoringCase("on")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void saysEverythingInServerRenderedHtml(BuiltInPage page) { // R29
+        ErrorResponse response = page.render(DEFAULTS, BROWSER_ACCEPT, null);
+        Document html = Jsoup.parse(response.bodyText());
+
+        assertThat(html.title()).isNotBlank();
+        assertThat(html.select("h1").text()).isNotBlank();
+        assertThat(html.selectFirst("p.lead").text()).hasSizeGreaterThan(40);
+        assertThat(html.select("code").text()).isEqualTo(response.supportCode());
+        assertThat(html.selectFirst("#try-again").attr("href")).as("reloads without JavaScript").isEmpty();
+        assertThat(html.selectFirst("#copy-details").hasAttr("hidden")).as("shown by the script that makes it work").isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void statesTheSameRetryDelayAsTheHeader(BuiltInPage page) { // R7-R11: one value everywhere
+        ErrorResponse response = page.render(BRANDED, BROWSER_ACCEPT, "en");
+        Document html = Jsoup.parse(response.bodyText());
+        String retryAfter = response.header("Retry-After");
+
+        if (page == BuiltInPage.INTERNAL_ERROR_500) {
+            assertThat(retryAfter).isNull();
+            assertThat(html.select("time[datetime^=PT]")).isEmpty();
+            return;
+        }
+        Element time = html.selectFirst("time[datetime^=PT]");
+        assertThat(time.attr("datetime")).isEqualTo("PT" + retryAfter + "S");
+        long seconds = Long.parseLong(retryAfter);
+        String expected = seconds < 120 ? seconds + " seconds" : (seconds + 59) / 60 + " minutes";
+        assertThat(time.text()).isEqualTo(expected);
+        assertThat(time.parent().text()).isEqualTo("Please try again in " + expected + ".");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = BuiltInPage.class, mode = EnumSource.Mode.EXCLUDE, names = "MAINTENANCE")
+    void tellsWhetherTheTroubleIsNewOrHasLasted(BuiltInPage page) {
+        ErrorPages pages = DEFAULTS;
+        String fresh = Jsoup.parse(pages.render(page.failure(NOW.minusSeconds(90)), html()).bodyText()).select(".facts").text();
+        String lasting = Jsoup.parse(pages.render(page.failure(NOW.minus(Duration.ofMinutes(47))), html()).bodyText())
+                .select(".facts").text();
+        String yesterday = Jsoup.parse(pages.render(page.failure(NOW.minus(Duration.ofHours(20))), html()).bodyText())
+                .select(".facts").text();
+        String unknown = Jsoup.parse(pages.render(page.failure(null), html()).bodyText()).select(".facts").text();
+
+        assertThat(fresh).contains("This started a few minutes ago");
+        assertThat(lasting).contains("This has been going on since 09:28 UTC.");
+        assertThat(yesterday).contains("This has been going on since 2026-11-23 14:15 UTC.");
+        assertThat(unknown).doesNotContain("This started", "going on since");
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void staysSmallEnoughToServeWhileEverythingElseIsDown(BuiltInPage page) {
+        for (ErrorPages pages : List.of(DEFAULTS, BRANDED)) {
+            ErrorResponse response = page.render(pages, BROWSER_ACCEPT, "ar");
+
+            assertThat(response.body().length).isLessThan(16 * 1024);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void sendsTheSecurityAndCachingHeaders(BuiltInPage page) { // R16, R18, R23, R26, R41
+        for (String accept : List.of(BROWSER_ACCEPT, "application/json", "text/plain")) {
+            ErrorResponse response = page.render(DEFAULTS, accept, "de");
+
+            assertThat(response.status()).isEqualTo(page.status);
+            assertThat(response.header("Cache-Control")).isEqualTo("no-store");
+            assertThat(response.header("Vary")).isEqualTo("Accept, Accept-Language");
+            assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");
+            assertThat(response.header("X-Frame-Options")).isEqualTo("DENY");
+            assertThat(response.header("Referrer-Policy")).isEqualTo("strict-origin-when-cross-origin");
+            assertThat(response.header("Content-Language")).isEqualTo("de");
+            assertThat(response.header("Location")).isNull();
+            assertThat(response.header("X-Robots-Tag")).isNull();
+            assertThat(response.header("Set-Cookie")).isNull();
+            String csp = response.header("Content-Security-Policy");
+            assertThat(csp).startsWith("default-src 'none'").contains("frame-ancestors 'none'")
+                    .doesNotContain("unsafe-inline", "unsafe-eval");
+        }
+        String csp = page.render(DEFAULTS, BROWSER_ACCEPT, "de").header("Content-Security-Policy");
+        assertThat(csp).matches("default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]{43}='; "
+                + "script-src 'sha256-[A-Za-z0-9+/]{43}='; img-src data:; base-uri 'none'; form-action 'self'; "
+                + "frame-ancestors 'none'");
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void headGetsTheSameStatusAndHeadersWithoutABody(BuiltInPage page) { // R12
+        for (String accept : List.of(BROWSER_ACCEPT, "application/json", "text/plain")) {
+            ErrorResponse get = page.render(DEFAULTS, new ErrorRequest("GET", "/x", accept, "fr", "req-1"));
+            ErrorResponse head = page.render(DEFAULTS, new ErrorRequest("HEAD", "/x", accept, "fr", "req-1"));
+
+            assertThat(head.status()).isEqualTo(get.status());
+            assertThat(head.headers()).isEqualTo(get.headers());
+            assertThat(head.body()).isEmpty();
+            assertThat(get.body()).isNotEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void offersNoindexAndMicroCachingOnlyWhenAskedTo(BuiltInPage page) { // R17, R26
+        ErrorPages optedIn = BuiltInPage.pages(PageConfig.builder().noindexEnabled(true).cacheMaxAge(Duration.ofSeconds(10))
+                .build());
+        ErrorResponse response = page.render(optedIn, BROWSER_ACCEPT, "en");
+        Document html = Jsoup.parse(response.bodyText());
+
+        assertThat(response.header("X-Robots-Tag")).isEqualTo("noindex");
+        assertThat(html.select("meta[name=robots]").attr("content")).isEqualTo("noindex");
+        assertThat(Jsoup.parse(page.render(DEFAULTS, BROWSER_ACCEPT, "en").bodyText()).select("meta[name=robots]")).isEmpty();
+        String retryAfter = response.header("Retry-After");
+        long maxAge = retryAfter == null ? 10 : Math.min(10, Long.parseLong(retryAfter));
+        assertThat(response.header("Cache-Control")).isEqualTo("public, max-age=" + maxAge);
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void answersApiClientsWithProblemDetails(BuiltInPage page) throws Exception { // R32, R33
+        ErrorResponse response = page.render(DEFAULTS, "application/json", "es");
+        JsonNode json = JsonMapper.shared().readTree(response.bodyText());
+
+        assertThat(response.contentType()).isEqualTo("application/problem+json");
+        assertThat(json.get("type").asString()).isEqualTo("about:blank");
+        assertThat(json.get("status").asInt()).isEqualTo(response.status());
+        assertThat(json.get("title").asString()).isEqualTo(reasonPhrase(page.status));
+        assertThat(json.get("detail").asString()).isNotBlank().doesNotContainIgnoringCase("exception");
+        assertThat(json.get("instance").asString()).matches("urn:uuid:[0-9a-f-]{36}");
+        assertThat(json.get("support_code").asString()).isEqualTo(response.supportCode());
+        assertThat(json.get("code").asString()).isEqualTo(response.decision().errorCode());
+        if (response.header("Retry-After") != null) {
+            assertThat(json.get("retry_after").asString()).isEqualTo(response.header("Retry-After"));
+        } else {
+            assertThat(json.has("retry_after")).isFalse();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void answersPlainTextClientsWithAFewReadableLines(BuiltInPage page) {
+        ErrorResponse response = page.render(DEFAULTS, "text/plain", "en");
+        List<String> lines = response.bodyText().lines().toList();
+
+        assertThat(response.contentType()).isEqualTo("text/plain; charset=UTF-8");
+        assertThat(lines.get(0)).isEqualTo(page.status + " " + reasonPhrase(page.status));
+        assertThat(lines).contains("Support code: " + response.supportCode(), "Time (UTC): 2026-11-24 10:15:30 UTC");
+        if (response.header("Retry-After") != null) {
+            assertThat(response.bodyText()).contains("Please try again in ");
+        }
+        assertThat(new String(response.body(), StandardCharsets.UTF_8)).doesNotContain("{{", "<");
+    }
+
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void neverShowsTheUpstreamOrTheRequestPath(BuiltInPage page) { // R33, R36, R37
+        for (String accept : List.of(BROWSER_ACCEPT, "application/json", "text/plain")) {
+            ErrorResponse response = page.render(BRANDED, new ErrorRequest("GET", "/internal/orders/42", accept, "en", null));
+            String everything = response.bodyText() + response.headers();
+
+            assertThat(everything).doesNotContain(BuiltInPage.UPSTREAM_NAME, "/internal/orders/42", "svc.cluster")
+                    .doesNotContainPattern("(?i)exception|\\bat [a-z0-9_.$]+\\(|\\.java:\\d+|caused by");
+        }
+    }
+
+    private static ErrorRequest html() {
+        return new ErrorRequest("GET", "/", BROWSER_ACCEPT, "en", null);
+    }
+
+    private static String reasonPhrase(int status) {
+        return switch (status) {
+            case 500 -> "Internal Server Error";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Gateway Timeout";
+            default -> "Insufficient Storage";
+        };
+    }
+}

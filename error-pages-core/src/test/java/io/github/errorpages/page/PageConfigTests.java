@@ -1,0 +1,90 @@
+package io.github.errorpages.page;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+class PageConfigTests {
+
+    @Test
+    void defaultsAreTheSafeOnes() { // R16, R26, R34
+        PageConfig config = PageConfig.ofDefaults();
+
+        assertThat(config.locales()).hasSize(8).extracting(Locale::toLanguageTag)
+                .containsExactly("en", "de", "fr", "es", "pt", "ja", "zh-CN", "ar");
+        assertThat(config.defaultLocale()).isEqualTo(Locale.ENGLISH);
+        assertThat(config.isAutoRetryEnabled()).isFalse();
+        assertThat(config.isNoindexEnabled()).isFalse();
+        assertThat(config.cacheMaxAge()).isZero();
+        assertThat(config.isStrictTemplatesEnabled()).isFalse();
+        assertThat(config.fallbackFormat()).isEqualTo(PageFormat.PROBLEM_JSON);
+        assertThat(config.templateDirectory()).isEmpty();
+        assertThat(config.templateClasspathFolder()).isEmpty();
+    }
+
+    @Test
+    void rejectsMicroCachingLongerThanTenSeconds() { // R17
+        assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().cacheMaxAge(Duration.ofSeconds(11)))
+                .withMessage("Invalid error-pages configuration: cache.max-age must be whole seconds between 0s and 10s, "
+                        + "but was PT11S");
+        assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().cacheMaxAge(Duration.ofMillis(-1)))
+                .withMessageContaining("cache.max-age");
+    }
+
+    @Test
+    void rejectsLanguagesWithoutMessages() {
+        assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().locales(List.of(Locale.ITALIAN)))
+                .withMessageContaining("locales must name only languages with built-in messages [en, de, fr, es, pt, ja, "
+                        + "zh-CN, ar], but was [it]");
+        assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().locales(List.of()))
+                .withMessageContaining("locales must name at least one language");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.forLanguageTag("de"))))
+                .withMessageContaining("must not name a language twice");
+        assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().defaultLocale(Locale.KOREAN))
+                .withMessageContaining("default-locale").withMessageContaining("but was ko");
+    }
+
+    @Test
+    void requiresTheDefaultLanguageToBeOffered() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.FRENCH)).build())
+                .withMessage("Invalid error-pages configuration: default-locale must be one of locales [de, fr], but was en");
+
+        PageConfig german = PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.forLanguageTag("zh-cn")))
+                .defaultLocale(Locale.GERMAN).build();
+        assertThat(german.locales()).extracting(Locale::toLanguageTag).containsExactly("de", "zh-CN");
+    }
+
+    @Test
+    void acceptsOnlyPlainClasspathFolders() {
+        assertThat(PageConfig.builder().templateClasspathFolder("/error-pages/templates/").build().templateClasspathFolder())
+                .contains("error-pages/templates");
+        for (String folder : List.of("../secret", "a/../../b", "file:/etc", "http://x/", "a\\b")) {
+            assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().templateClasspathFolder(folder))
+                    .withMessageContaining("templates.classpath").withMessageContaining(folder);
+        }
+    }
+
+    @Test
+    void rejectsAnAutoRetryCeilingOutsideOneSecondToOneHour() {
+        assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().autoRetryMax(Duration.ofHours(2)))
+                .withMessageContaining("auto-retry.max").withMessageContaining("PT2H");
+    }
+
+    @Test
+    void builderCopiesSoLaterChangesDoNotLeak() {
+        PageConfig.Builder builder = PageConfig.builder().autoRetryEnabled(true).templateDirectory(Path.of("pages"));
+        PageConfig first = builder.build();
+        builder.autoRetryEnabled(false);
+
+        assertThat(first.isAutoRetryEnabled()).isTrue();
+        assertThat(first.templateDirectory()).contains(Path.of("pages").toAbsolutePath());
+        assertThat(first.toBuilder().build().isAutoRetryEnabled()).isTrue();
+    }
+}

@@ -1,0 +1,204 @@
+package io.github.errorpages.page;
+
+import static io.github.errorpages.page.BuiltInPage.BROWSER_ACCEPT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.ErrorResponse;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.testing.StandardError;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Applications replace built-in templates by dropping files into their own folders (DESIGN §4): lookup
+ * {@code <status>} → {@code 5xx} → built-in, per format; a broken replacement never leaves a blank page.
+ */
+class ReplacementTemplatesTests {
+
+    private static final String BUILT_IN_502_HEADING = "This page isn’t working right now";
+
+    @TempDir
+    Path folder;
+
+    @Test
+    void aStatusTemplateReplacesOnlyThatStatusInThatFormat() throws IOException {
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>{{title}}</title><h1>Custom {{status}}</h1>"
+                + "<p>{{supportCode}}</p></html>");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        ErrorResponse replaced = render(pages, 502, BROWSER_ACCEPT);
+        assertThat(Jsoup.parse(replaced.bodyText()).select("h1").text()).isEqualTo("Custom 502");
+        assertThat(replaced.bodyText()).contains(replaced.supportCode());
+        assertThat(replaced.header("Content-Security-Policy")).as("no inline style or script, none allowed")
+                .isEqualTo("default-src 'none'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+        assertThat(Jsoup.parse(render(pages, 504, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo("This page is taking too long to load");
+        assertThat(render(pages, 502, "application/json").bodyText()).contains("\"status\": 502");
+    }
+
+    @Test
+    void aSeriesTemplateReplacesEveryStatusWithoutItsOwnButNotMaintenance() throws IOException {
+        write("5xx.html.mustache", "{{<layout.html.mustache}}{{$art}}<p class=\"custom-art\">{{status}}</p>{{/art}}"
+                + "{{/layout.html.mustache}}");
+        write("504.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>t</title><h1>Own 504</h1></html>");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        for (int status : new int[] {500, 502, 503, 507}) {
+            String html = render(pages, status, BROWSER_ACCEPT).bodyText();
+            assertThat(Jsoup.parse(html).select("p.custom-art").text()).isEqualTo(Integer.toString(status));
+            assertThat(Jsoup.parse(html).select("h1")).hasSize(1); // the built-in layout around the custom art
+        }
+        assertThat(Jsoup.parse(render(pages, 504, BROWSER_ACCEPT).bodyText()).select("h1").text()).isEqualTo("Own 504");
+        String maintenance = pages.renderMaintenance(new ErrorRequest("GET", "/", BROWSER_ACCEPT, "en", null), null)
+                .bodyText();
+        assertThat(Jsoup.parse(maintenance).select("p.custom-art")).isEmpty();
+        assertThat(Jsoup.parse(maintenance).select("h1").text()).isEqualTo("We’re down for scheduled maintenance");
+    }
+
+    @Test
+    void aReplacedLayoutDressesEveryBuiltInPageTheApplicationDoesNotReplace() throws IOException {
+        write("layout.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>{{documentTitle}}</title>"
+                + "<body class=\"acme\"><main>{{$art}}{{/art}}<h1>{{heading}}</h1><p>{{supportCode}}</p></main></body></html>");
+        write("504.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>t</title><h1>Own 504</h1></html>");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        for (int status : new int[] {500, 502, 503, 507}) {
+            Document html = Jsoup.parse(render(pages, status, BROWSER_ACCEPT).bodyText());
+            assertThat(html.select("body.acme svg.art")).as("the built-in art in the application's layout").hasSize(1);
+            assertThat(html.select("h1")).hasSize(1);
+        }
+        assertThat(Jsoup.parse(render(pages, 504, BROWSER_ACCEPT).bodyText()).select("h1").text()).isEqualTo("Own 504");
+        assertThat(Jsoup.parse(pages.renderMaintenance(new ErrorRequest("GET", "/", BROWSER_ACCEPT, "en", null), null)
+                .bodyText()).select("body.acme h1").text()).isEqualTo("We’re down for scheduled maintenance");
+    }
+
+    @Test
+    void aBrokenLayoutIsReportedOnceAndTheBuiltInPagesStayAsTheyAre() throws IOException {
+        write("layout.html.mustache", "<html>{{#open}}");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("layout.html.mustache in ", -1)).as(log).hasSize(2);
+        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo(BUILT_IN_502_HEADING);
+    }
+
+    @Test
+    void classpathFolderWorksAndTheFileSystemWinsOverIt() throws IOException {
+        ErrorPages classpathOnly = pages(PageConfig.builder().templateClasspathFolder("error-pages-test/templates"));
+        assertThat(render(classpathOnly, 503, "application/json").bodyText()).contains("\"from\": \"classpath\"")
+                .contains("\"status\": 503");
+        assertThat(render(classpathOnly, 504, "text/plain").bodyText()).startsWith("classpath 504 template: ");
+
+        write("504.txt.mustache", "file-system 504 template\n");
+        ErrorPages both = pages(PageConfig.builder().templateClasspathFolder("error-pages-test/templates")
+                .templateDirectory(folder));
+        assertThat(render(both, 504, "text/plain").bodyText()).isEqualTo("file-system 504 template\n");
+        assertThat(render(both, 503, "application/json").bodyText()).contains("\"from\": \"classpath\"");
+    }
+
+    @Test
+    void userTemplatesEscapeEveryValueForTheirFormat() throws IOException {
+        write("502.json.mustache", "{\"title\": \"{{title}}\", \"site\": \"{{siteName}}\"}");
+        write("502.html.mustache", "<p title=\"{{siteName}}\">{{siteName}}</p>");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder)
+                .branding(Branding.builder().siteName("Q\"uote's <b>&</b> \\ back").build()));
+
+        assertThat(render(pages, 502, "application/json").bodyText())
+                .isEqualTo("{\"title\": \"Page not available\", \"site\": \"Q\\\"uote\\u0027s \\u003cb\\u003e\\u0026\\u003c/b\\u003e \\\\ back\"}");
+        assertThat(render(pages, 502, BROWSER_ACCEPT).bodyText())
+                .isEqualTo("<p title=\"Q&quot;uote&#39;s &lt;b&gt;&amp;&lt;/b&gt; \\ back\">"
+                        + "Q&quot;uote&#39;s &lt;b&gt;&amp;&lt;/b&gt; \\ back</p>");
+    }
+
+    @Test
+    void aBrokenTemplateFallsBackToTheBuiltInPageAndIsReportedOnce() throws IOException {
+        write("5xx.html.mustache", "<h1>{{#unclosed}}</h1>");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+        ErrorPages pages = built[0];
+
+        assertThat(log.split("5xx.html.mustache in ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("does not compile or render").contains("using the built-in template instead");
+        assertThat(Jsoup.parse(render(pages, 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo(BUILT_IN_502_HEADING);
+    }
+
+    @Test
+    void unescapedValuesAndTemplatesOutsideTheFolderAreRefused() throws IOException {
+        write("502.html.mustache", "<h1>{{{heading}}}</h1>");
+        write("503.html.mustache", "<h1>{{&heading}}</h1>");
+        write("504.html.mustache", "{{> ../../etc/passwd}}");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        assertThat(Jsoup.parse(render(pages, 502, BROWSER_ACCEPT).bodyText()).select("main")).hasSize(1);
+        assertThat(Jsoup.parse(render(pages, 503, BROWSER_ACCEPT).bodyText()).select("main")).hasSize(1);
+        assertThat(Jsoup.parse(render(pages, 504, BROWSER_ACCEPT).bodyText()).select("main")).hasSize(1);
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 502.html.mustache in " + folder.toAbsolutePath())
+                .withMessageContaining("templates.strict is on")
+                .withMessageContaining("unescaped values");
+    }
+
+    @Test
+    void aTemplateThatFailsOnARealRequestFallsBackAndIsReportedOnce() throws IOException {
+        // Renders at startup (the sample model knows since when the upstream fails) but nothing for a request
+        // whose failure has no such time.
+        write("502.html.mustache", "{{#hasSince}}<!DOCTYPE html><html lang=\"en\"><title>t</title><h1>Custom</h1>{{/hasSince}}");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        String log = StandardError.capture(() -> {
+            for (int i = 0; i < 3; i++) {
+                assertThat(Jsoup.parse(render(pages, 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                        .isEqualTo(BUILT_IN_502_HEADING);
+            }
+        });
+        assertThat(log.split("template 502.html.mustache from ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("failed to render").contains("Reported once");
+    }
+
+    @Test
+    void strictModeStopsStartupForABrokenTemplateOrAMissingFolder() throws IOException {
+        Path missing = folder.resolve("missing");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(missing).strictTemplatesEnabled(true)))
+                .withMessage("Invalid error-pages configuration: templates.directory must be an existing folder "
+                        + "(templates.strict is on), but was " + missing.toAbsolutePath());
+        assertThat(render(pages(PageConfig.builder().templateDirectory(missing)), 502, BROWSER_ACCEPT).bodyText())
+                .contains(BUILT_IN_502_HEADING);
+
+        write("503.txt.mustache", "{{/closed-without-opening}}");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 503.txt.mustache in " + folder.toAbsolutePath());
+    }
+
+    private void write(String name, String text) throws IOException {
+        Files.writeString(folder.resolve(name), text, StandardCharsets.UTF_8);
+    }
+
+    private static ErrorPages pages(PageConfig.Builder config) {
+        return BuiltInPage.pages(config.build());
+    }
+
+    private static ErrorResponse render(ErrorPages pages, int status, String accept) {
+        UpstreamFailure failure = status == 502 ? UpstreamFailure.of(FailureCause.CONNECTION_REFUSED)
+                : status == 504 ? UpstreamFailure.of(FailureCause.CONNECTION_TIMEOUT)
+                : status == 500 ? UpstreamFailure.of(FailureCause.PROXY_INTERNAL_ERROR)
+                : UpstreamFailure.ofUpstreamStatus(status, null);
+        return pages.render(failure, new ErrorRequest("GET", "/", accept, "en", null));
+    }
+}

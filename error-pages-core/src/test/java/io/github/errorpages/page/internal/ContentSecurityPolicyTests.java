@@ -1,0 +1,37 @@
+package io.github.errorpages.page.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ContentSecurityPolicyTests {
+
+    /** SHA-256 of the empty string, and of {@code p{color:red}}, base64. */
+    private static final String EMPTY = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    private static final String RED = "p0bF+un5yUb9MBO6xRb8kPHlY2BdpHVtLiFkDrZPF64=";
+
+    @Test
+    void allowsExactlyThePagesOwnInlineStyleAndScriptByHash() { // R41
+        String policy = ContentSecurityPolicy.forHtml("<html><head><style>p{color:red}</style></head><body>"
+                + "<script></script></body></html>");
+
+        assertThat(policy).isEqualTo("default-src 'none'; style-src 'sha256-" + RED + "'; script-src 'sha256-" + EMPTY
+                + "'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    }
+
+    @Test
+    void findsElementsAsAnHtmlParserWould() {
+        String policy = ContentSecurityPolicy.forHtml("<STYLE media=\"all\">p{color:red}</Style ><styles>x</styles>"
+                + "<Script type=module></SCRIPT><script>\n</script><style>p{color:red}</style>");
+
+        assertThat(policy).contains("style-src 'sha256-" + RED + "';")
+                .contains("script-src 'sha256-" + EMPTY + "' 'sha256-")
+                .doesNotContain("'sha256-" + RED + "' 'sha256-" + RED + "'");
+    }
+
+    @Test
+    void aPageWithoutStyleOrScriptAllowsNone() {
+        assertThat(ContentSecurityPolicy.forHtml("<p>plain</p><style>unclosed"))
+                .isEqualTo("default-src 'none'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    }
+}

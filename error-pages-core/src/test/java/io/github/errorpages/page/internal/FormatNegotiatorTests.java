@@ -1,0 +1,74 @@
+package io.github.errorpages.page.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.page.PageFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class FormatNegotiatorTests {
+
+    private final FormatNegotiator negotiator = new FormatNegotiator(PageFormat.PROBLEM_JSON);
+
+    @ParameterizedTest(name = "[{index}] {0} -> {1}")
+    @CsvSource(delimiter = '|', nullValues = "ABSENT", textBlock = """
+            text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8                       | HTML
+            text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8 | HTML
+            application/json                                                                        | PROBLEM_JSON
+            application/problem+json                                                                | PROBLEM_JSON
+            */*                                                                                     | PROBLEM_JSON
+            ABSENT                                                                                  | PROBLEM_JSON
+            ''                                                                                      | PROBLEM_JSON
+            image/png                                                                               | PROBLEM_JSON
+            text/html;q=0.1, application/json                                                       | PROBLEM_JSON
+            """)
+    void followsTheStandardsMatrix(String accept, PageFormat expected) { // R34
+        assertThat(negotiator.negotiate(accept)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            text/plain                                    | TEXT
+            text/*                                        | TEXT
+            text/*, */*;q=0.1                             | TEXT
+            text/*;q=0.5, */*                             | PROBLEM_JSON
+            TEXT/HTML                                     | HTML
+            application/xhtml+xml                         | HTML
+            application/vnd.api+json                      | PROBLEM_JSON
+            application/*                                 | PROBLEM_JSON
+            text/plain;q=0.9, text/html;q=0.9             | HTML
+            application/json;q=0.5, text/plain            | TEXT
+            text/html;q=0, */*                            | PROBLEM_JSON
+            application/json;q=0, text/html;q=0.2         | HTML
+            application/json;q=0, */*                     | HTML
+            '*/*;q=0'                                     | PROBLEM_JSON
+            text/html;level=1;q=0.7, application/json;q=0.5 | HTML
+            text/html;q=abc, application/json;q=0.1       | PROBLEM_JSON
+            text/html;q=2                                 | PROBLEM_JSON
+            'text/html ; q=0.8 , application/json ; q=0.9' | PROBLEM_JSON
+            ;;;,,,                                        | PROBLEM_JSON
+            """)
+    void weighsQValuesAndSpecificityAndNeverRefuses(String accept, PageFormat expected) { // R34: never 406
+        assertThat(negotiator.negotiate(accept)).isEqualTo(expected);
+    }
+
+    @Test
+    void usesTheConfiguredFallbackWhenTheClientStatesNoPreference() {
+        FormatNegotiator htmlByDefault = new FormatNegotiator(PageFormat.HTML);
+
+        assertThat(htmlByDefault.negotiate(null)).isEqualTo(PageFormat.HTML);
+        assertThat(htmlByDefault.negotiate("*/*")).isEqualTo(PageFormat.HTML);
+        assertThat(htmlByDefault.negotiate("application/json")).isEqualTo(PageFormat.PROBLEM_JSON);
+        assertThat(htmlByDefault.negotiate("text/html;q=0, */*")).isEqualTo(PageFormat.PROBLEM_JSON);
+    }
+
+    @Test
+    void readsABoundedNumberOfRanges() {
+        String flood = "image/png,".repeat(FormatNegotiator.MAX_RANGES) + "text/html";
+
+        assertThat(negotiator.negotiate(flood)).isEqualTo(PageFormat.PROBLEM_JSON);
+        assertThat(negotiator.negotiate("image/png,".repeat(FormatNegotiator.MAX_RANGES - 1) + "text/html"))
+                .isEqualTo(PageFormat.HTML);
+    }
+}

@@ -1,0 +1,62 @@
+package io.github.errorpages.page.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.page.PageConfig;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class LanguageNegotiatorTests {
+
+    private final LanguageNegotiator negotiator = new LanguageNegotiator(PageConfig.SHIPPED_LOCALES, Locale.ENGLISH);
+
+    @ParameterizedTest(name = "[{index}] {0} -> {1}")
+    @CsvSource(delimiter = '|', nullValues = "ABSENT", textBlock = """
+            ABSENT                              | en
+            ''                                  | en
+            de                                  | de
+            de-AT,de;q=0.9,en;q=0.8             | de
+            fr-CA                               | fr
+            pt-BR,pt;q=0.9                      | pt
+            es-419                              | es
+            ja-JP                               | ja
+            zh-CN,zh;q=0.9                      | zh-CN
+            zh                                  | zh-CN
+            zh-Hans-CN                          | zh-CN
+            ZH-cn                               | zh-CN
+            zh-TW,zh;q=0.9,en;q=0.8             | zh-CN
+            zh-TW,en;q=0.8                      | en
+            zh-Hant, ja;q=0.5                   | ja
+            ar-EG                               | ar
+            nl-NL,nl;q=0.9                      | en
+            nl, de;q=0.3                        | de
+            en;q=0.2, ar;q=0.8                  | ar
+            fr;q=0.5, es;q=0.5                  | fr
+            *                                   | en
+            *, de;q=0.5                         | en
+            de;q=0, *                           | en
+            en;q=0, *                           | de
+            en;q=0                              | en
+            '"><script>alert(1)</script>'       | en
+            de;q=abc, fr                        | fr
+            """)
+    void choosesByQValueAndPrimaryLanguage(String acceptLanguage, String expected) { // R35, R48
+        assertThat(negotiator.negotiate(acceptLanguage).toLanguageTag()).isEqualTo(expected);
+    }
+
+    @Test
+    void offersOnlyTheConfiguredLanguages() {
+        LanguageNegotiator germanOnly = new LanguageNegotiator(List.of(Locale.GERMAN, Locale.FRENCH), Locale.GERMAN);
+
+        assertThat(germanOnly.negotiate("ja, en;q=0.9")).isEqualTo(Locale.GERMAN);
+        assertThat(germanOnly.negotiate("fr-BE")).isEqualTo(Locale.FRENCH);
+    }
+
+    @Test
+    void readsABoundedNumberOfRanges() {
+        assertThat(negotiator.negotiate("nl,".repeat(LanguageNegotiator.MAX_RANGES) + "de").toLanguageTag()).isEqualTo("en");
+    }
+}

@@ -1,0 +1,227 @@
+package io.github.errorpages.upstream;
+
+import static io.github.errorpages.upstream.Guards.HTTP;
+import static io.github.errorpages.upstream.Guards.fast;
+import static io.github.errorpages.upstream.Guards.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.github.errorpages.ErrorDecision;
+import io.github.errorpages.ErrorPagesConfig;
+import io.github.errorpages.ErrorPolicy;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.upstream.internal.MutableClock;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * One circuit breaker per endpoint: what it counts, what an open one costs the upstream (nothing), and how
+ * calls are spread over the endpoints (standards R8, R47, R2).
+ */
+class CircuitBreakerIntegrationTests {
+
+    @RegisterExtension
+    final LoopbackUpstreams upstreams = new LoopbackUpstreams();
+    private final RecordingListener events = new RecordingListener();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-24T10:00:00Z"));
+    /** Opens after 4 attempts with 50 % failures, for 30 s by the test's clock. */
+    private final CircuitBreakerRegistry registry = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
+            .slidingWindow(4, 4, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .failureRateThreshold(50)
+            .waitDurationInOpenState(Duration.ofSeconds(30))
+            .permittedNumberOfCallsInHalfOpenState(1)
+            .clock(clock)
+            .build());
+
+    private GuardedHttpClient client(UpstreamConfig.Builder config) {
+        return GuardedHttpClient.of(HTTP, UpstreamGuard.builder(config.build())
+                .circuitBreakerRegistry(registry).listener(events).clock(clock).build());
+    }
+
+    @Test
+    void openBreakerSendsNothingAndTellsHowLongItStaysOpen() { // R8, R47
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        client.guard().circuitBreakers().get(0).transitionToOpenState();
+        clock.advance(Duration.ofSeconds(12));
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+
+        assertThat(upstream.requestCount()).isZero();
+        UpstreamFailure failure = thrown.failure();
+        assertThat(failure.cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(failure.attempts()).isZero();
+        assertThat(failure.breakerRemainingOpen()).isEqualTo(Duration.ofSeconds(18));
+        ErrorDecision decision = ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(failure);
+        assertThat(decision.status()).isEqualTo(503);
+        assertThat(decision.retryAfterHeader()).isEqualTo("18");
+        assertThat(client.guard().metrics().rejectedCalls()).isEqualTo(1);
+    }
+
+    @Test
+    void breakerOpensOnUpstreamFailuresAndThenSparesTheUpstream() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy"));
+        GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(1));
+
+        for (int i = 0; i < 4; i++) {
+            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"), BodyHandlers.ofString()));
+        }
+        assertThat(client.guard().circuitBreakers().get(0).getState()).isEqualTo(State.OPEN);
+        UpstreamFailureException rejected = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+
+        assertThat(upstream.requestCount()).isEqualTo(4);
+        assertThat(rejected.failure().breakerRemainingOpen()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(events.of(UpstreamEvent.BreakerStateChanged.class)).singleElement().satisfies(e -> {
+            assertThat(e.breaker()).isEqualTo("orders");
+            assertThat(e.endpoint()).isEqualTo(upstream.uri());
+            assertThat(e.from()).isEqualTo(State.CLOSED);
+            assertThat(e.to()).isEqualTo(State.OPEN);
+        });
+    }
+
+    @Test
+    void halfOpenBreakerLetsATrialCallThroughAndClosesOnSuccess() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        clock.advance(Duration.ofSeconds(31));
+
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+        assertThat(upstream.requestCount()).isEqualTo(1);
+        assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+        assertThat(events.of(UpstreamEvent.BreakerStateChanged.class)).extracting(UpstreamEvent.BreakerStateChanged::to)
+                .containsExactly(State.OPEN, State.HALF_OPEN, State.CLOSED);
+    }
+
+    @Test
+    void breakerCountsNeitherClientErrorsNorBugsNorAborts() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(404, "no such order"));
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(client.send(get("/orders/0"), BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+        }
+        IllegalStateException bug = new IllegalStateException("a bug in the caller");
+        assertThat(catchThrowableOfType(IllegalStateException.class, () -> client.guard().call(
+                UpstreamRequest.of("GET"), attempt -> {
+                    throw bug;
+                }))).isSameAs(bug);
+        catchThrowableOfType(InterruptedException.class, () -> client.guard().call(UpstreamRequest.of("GET"), attempt -> {
+            throw new InterruptedException("caller gave up");
+        }));
+
+        assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).isEqualTo(4); // the window holds the last 4 calls
+        assertThat(client.guard().metrics().abortedCalls()).isEqualTo(2);
+    }
+
+    @Test
+    void callsGoRoundRobinOverTheEndpoints() throws Exception {
+        FaultyUpstream first = upstreams.start(Behaviour.ok());
+        FaultyUpstream second = upstreams.start(Behaviour.ok());
+        FaultyUpstream third = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(first.uri(), second.uri(), third.uri()));
+
+        for (int i = 0; i < 9; i++) {
+            client.send(get("/orders"), BodyHandlers.ofString());
+        }
+
+        assertThat(first.requestCount()).isEqualTo(3);
+        assertThat(second.requestCount()).isEqualTo(3);
+        assertThat(third.requestCount()).isEqualTo(3);
+        assertThat(client.guard().circuitBreakers()).extracting(CircuitBreaker::getName)
+                .containsExactly("orders-1", "orders-2", "orders-3");
+    }
+
+    @Test
+    void openEndpointIsSkippedWhileAnotherAdmitsCalls() throws Exception {
+        FaultyUpstream first = upstreams.start(Behaviour.ok());
+        FaultyUpstream second = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(first.uri(), second.uri()));
+        client.guard().circuitBreakers().get(0).transitionToOpenState();
+
+        for (int i = 0; i < 6; i++) {
+            client.send(get("/orders"), BodyHandlers.ofString());
+        }
+
+        assertThat(first.requestCount()).isZero();
+        assertThat(second.requestCount()).isEqualTo(6);
+        assertThat(client.guard().breakerRemainingOpen()).isEmpty();
+    }
+
+    @Test
+    void destinationUnavailableOnlyWhenEveryEndpointIsOpen() {
+        FaultyUpstream first = upstreams.start(Behaviour.ok());
+        FaultyUpstream second = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(first.uri(), second.uri()));
+        client.guard().circuitBreakers().get(0).transitionToOpenState();
+        clock.advance(Duration.ofSeconds(20));
+        client.guard().circuitBreakers().get(1).transitionToOpenState();
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+
+        assertThat(first.requestCount() + second.requestCount()).isZero();
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(thrown.failure().breakerRemainingOpen()).as("the first to admit again").isEqualTo(Duration.ofSeconds(10));
+        assertThat(client.guard().breakerRemainingOpen()).contains(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void retryGoesToAnotherEndpoint() throws Exception {
+        FaultyUpstream failing = upstreams.start(Behaviour.respond(503, "busy"));
+        FaultyUpstream healthy = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(failing.uri(), healthy.uri()));
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+
+        // Calls start alternately at each endpoint; each that starts at the failing one retries on the other.
+        assertThat(failing.requestCount()).isEqualTo(2);
+        assertThat(healthy.requestCount()).isEqualTo(4);
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(2)
+                .allSatisfy(e -> assertThat(e.endpoint()).isEqualTo(failing.uri()));
+    }
+
+    @Test
+    void knowsSinceWhenTheUpstreamIsFailing() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(502, "bad"));
+        GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(1));
+        Instant firstFailure = clock.instant();
+
+        catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/a"), BodyHandlers.ofString()));
+        clock.advance(Duration.ofMinutes(5));
+        UpstreamFailureException later = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/a"), BodyHandlers.ofString()));
+
+        assertThat(later.failure().failingSince()).isEqualTo(firstFailure);
+        assertThat(client.guard().failingSince()).contains(firstFailure);
+
+        upstream.behave(Behaviour.ok());
+        client.send(get("/a"), BodyHandlers.ofString());
+        assertThat(client.guard().failingSince()).isEmpty();
+
+        upstream.behave(Behaviour.respond(502, "bad"));
+        UpstreamFailureException fresh = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/a"), BodyHandlers.ofString()));
+        assertThat(fresh.failure().failingSince()).isEqualTo(clock.instant());
+    }
+}

@@ -1,0 +1,84 @@
+package io.github.errorpages.upstream;
+
+import static io.github.errorpages.upstream.Guards.HTTP;
+import static io.github.errorpages.upstream.Guards.fast;
+import static io.github.errorpages.upstream.Guards.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.github.errorpages.ErrorPagesConfig;
+import io.github.errorpages.ErrorPolicy;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import java.net.URI;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** One deadline across all attempts, and a timeout per attempt (standards R45, R2). */
+class DeadlineIntegrationTests {
+
+    @RegisterExtension
+    final LoopbackUpstreams upstreams = new LoopbackUpstreams();
+    private final RecordingListener events = new RecordingListener();
+
+    @Test
+    void slowUpstreamGetsOneAttemptAnd504WithinTheDeadline() {
+        FaultyUpstream slow = upstreams.start(Behaviour.delay(Duration.ofSeconds(5)));
+        UpstreamConfig config = fast(slow.uri()).maxAttempts(3)
+                .deadline(Duration.ofSeconds(2)).attemptTimeout(Duration.ofMillis(1500)).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(config).listener(events).build());
+
+        long start = System.nanoTime();
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/reports"), BodyHandlers.ofString()));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(slow.requestCount()).isEqualTo(1);
+        assertThat(thrown.failure().attempts()).isEqualTo(1);
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
+        assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(thrown.failure()).status()).isEqualTo(504);
+        assertThat(events.refusals()).containsExactly(RetryRefusal.DEADLINE);
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(1500)).isLessThan(Duration.ofMillis(2200));
+    }
+
+    @Test
+    void fastFailureLeavesTimeForARetryWithinTheDeadline() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(Behaviour.respond(503, "busy"), Behaviour.ok()));
+        UpstreamConfig config = fast(upstream.uri())
+                .deadline(Duration.ofSeconds(2)).attemptTimeout(Duration.ofMillis(1500)).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(config));
+
+        assertThat(client.send(get("/reports"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(upstream.requestCount()).isEqualTo(2);
+    }
+
+    @Test
+    void asyncAttemptIsTimedOutAndCancelledByTheGuard() throws Exception {
+        UpstreamConfig config = fast(URI.create("http://127.0.0.1:9")).maxAttempts(2)
+                .deadline(Duration.ofMillis(1200)).attemptTimeout(Duration.ofMillis(400)).build();
+        UpstreamGuard guard = UpstreamGuard.builder(config).listener(events).build();
+        CompletableFuture<String> neverAnswered = new CompletableFuture<>();
+        CompletableFuture<String> secondNeverAnswered = new CompletableFuture<>();
+
+        CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"),
+                attempt -> attempt.number() == 1 ? neverAnswered : secondNeverAnswered);
+        ExecutionException failed = catchThrowableOfType(ExecutionException.class, () -> call.get(5, TimeUnit.SECONDS));
+
+        assertThat(failed.getCause()).isInstanceOf(UpstreamFailureException.class);
+        UpstreamFailureException thrown = (UpstreamFailureException) failed.getCause();
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
+        assertThat(thrown.failure().attempts()).isEqualTo(2);
+        assertThat(neverAnswered).isCancelled();
+        assertThat(secondNeverAnswered).isCancelled();
+        assertThat(thrown.failure().elapsed()).isLessThan(Duration.ofMillis(1200));
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+    }
+}

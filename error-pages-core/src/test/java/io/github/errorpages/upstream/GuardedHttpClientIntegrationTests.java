@@ -1,0 +1,194 @@
+package io.github.errorpages.upstream;
+
+import static io.github.errorpages.upstream.Guards.HTTP;
+import static io.github.errorpages.upstream.Guards.fast;
+import static io.github.errorpages.upstream.Guards.get;
+import static io.github.errorpages.upstream.Guards.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The JDK {@code HttpClient} integration as the reverse-proxy servlet uses it: streamed bodies, endpoint
+ * rewriting, failed 5xx bodies that never reach the caller, async sends and their cancellation.
+ */
+class GuardedHttpClientIntegrationTests {
+
+    @RegisterExtension
+    final LoopbackUpstreams upstreams = new LoopbackUpstreams();
+    private final RecordingListener events = new RecordingListener();
+
+    private GuardedHttpClient client(UpstreamConfig.Builder config) {
+        return GuardedHttpClient.of(HTTP, UpstreamGuard.builder(config.build()).listener(events).build());
+    }
+
+    @Test
+    void streamsASuccessfulResponseToTheCallerWithHeadersBothWays() throws Exception {
+        String large = "0123456789".repeat(20_000);
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(200, large, "Content-Type", "text/plain",
+                "X-Upstream", "yes"));
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://orders/export"))
+                .header("X-Request-Id", "req-17").header("Accept", "text/plain").build();
+
+        HttpResponse<InputStream> response = client.send(request, BodyHandlers.ofInputStream());
+
+        try (InputStream body = response.body()) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(large);
+        }
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Upstream")).contains("yes");
+        assertThat(upstream.requests()).singleElement().satisfies(r -> {
+            assertThat(r.headers()).containsEntry("x-request-id", "req-17").containsEntry("accept", "text/plain");
+            assertThat(r.target()).isEqualTo("/export");
+        });
+    }
+
+    @Test
+    void sendsPathAndQueryBelowTheEndpointsOwnPath() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(URI.create(upstream.uri() + "/api/")));
+
+        client.send(get("/orders/42?full=true&sort=a%2Cb"), BodyHandlers.discarding());
+
+        assertThat(upstream.requests()).singleElement()
+                .satisfies(r -> assertThat(r.target()).isEqualTo("/api/orders/42?full=true&sort=a%2Cb"));
+    }
+
+    @Test
+    void failedResponseBodyNeverReachesTheCaller() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "<html>upstream internals</html>"));
+        GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(1));
+        AtomicInteger handlerCalls = new AtomicInteger();
+        BodyHandler<InputStream> handler = info -> {
+            handlerCalls.incrementAndGet();
+            return BodyHandlers.ofInputStream().apply(info);
+        };
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), handler));
+
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
+        assertThat(thrown).hasMessage("upstream 'orders' failed: upstream_status (status 503) after 1 attempt")
+                .hasNoCause();
+        assertThat(handlerCalls).as("the caller's body handler is never asked for a failed response").hasValue(0);
+    }
+
+    @Test
+    void with5xxFailuresOffTheResponseIsReturnedAsIs() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "30"));
+        GuardedHttpClient client = client(fast(upstream.uri()).failOn5xxEnabled(false));
+
+        HttpResponse<String> response = client.send(get("/orders"), BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).isEqualTo("maintenance");
+        assertThat(upstream.requestCount()).isEqualTo(1);
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    @Test
+    void requestsOwnShorterTimeoutIsKept() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.stall());
+        GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(1));
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://orders/x")).timeout(Duration.ofMillis(200)).build();
+
+        long start = System.nanoTime();
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(request, BodyHandlers.ofString()));
+
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void asyncSendRetriesWithTheBufferedBodyAndSucceeds() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(Behaviour.respond(503, "busy"), Behaviour.ok()));
+        GuardedHttpClient client = client(fast(upstream.uri()));
+
+        HttpResponse<String> response = client.sendAsync(request("PUT", "/orders/42", "{\"paid\":true}"),
+                BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(upstream.requests()).extracting(FaultyUpstream.RecordedRequest::bodyText)
+                .containsExactly("{\"paid\":true}", "{\"paid\":true}");
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(1);
+    }
+
+    @Test
+    void asyncFailureCompletesWithTheUpstreamFailure() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy"));
+        GuardedHttpClient client = client(fast(upstream.uri()));
+
+        ExecutionException failed = catchThrowableOfType(ExecutionException.class,
+                () -> client.sendAsync(request("POST", "/orders", "{}"), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+
+        assertThat(failed).hasCauseInstanceOf(UpstreamFailureException.class);
+        assertThat(((UpstreamFailureException) failed.getCause()).failure().attempts()).isEqualTo(1);
+        assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void cancellingAnAsyncSendAbortsTheAttemptWithoutRetryOrBreakerCount() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.stall());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+
+        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(get("/slow"), BodyHandlers.ofString());
+        assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).isTrue();
+        sent.cancel(true);
+
+        UpstreamMetrics metrics = client.guard().metrics();
+        assertThat(sent).isCancelled();
+        assertThat(metrics.abortedCalls()).isEqualTo(1);
+        assertThat(metrics.retries()).isZero();
+        assertThat(client.guard().bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(client.guard().bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void interruptingABlockingSendAbortsItWithoutRetry() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.stall());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        AtomicReference<Throwable> outcome = new AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                client.send(get("/slow"), BodyHandlers.ofString());
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        });
+
+        caller.start();
+        assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).isTrue();
+        caller.interrupt();
+        caller.join(5_000);
+
+        assertThat(caller.isAlive()).isFalse();
+        assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+        assertThat(client.guard().metrics().abortedCalls()).isEqualTo(1);
+        assertThat(client.guard().metrics().retries()).isZero();
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+}

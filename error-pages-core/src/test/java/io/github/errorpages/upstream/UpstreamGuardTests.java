@@ -1,0 +1,230 @@
+package io.github.errorpages.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The body-agnostic API: what counts as a failure, what is thrown, and what the breaker and the counters
+ * see, with calls that fail the way clients do (no sockets needed: the guard only sees what the call
+ * returns or throws).
+ */
+class UpstreamGuardTests {
+
+    private static final URI FIRST = URI.create("http://10.0.0.1:8080");
+    private static final URI SECOND = URI.create("http://10.0.0.2:8080");
+
+    private final RecordingListener events = new RecordingListener();
+
+    private UpstreamGuard guard(UpstreamConfig.Builder config) {
+        return UpstreamGuard.builder(config.build()).listener(events).build();
+    }
+
+    /** A response as some client library might model it. */
+    record FakeResponse(int status, Map<String, String> headers) {
+    }
+
+    /** Reads {@link FakeResponse}s and records which ones were discarded. */
+    static final class FakeResponses implements ResponseAdapter<FakeResponse> {
+        final List<FakeResponse> discarded = new CopyOnWriteArrayList<>();
+
+        @Override
+        public int status(FakeResponse response) {
+            return response.status();
+        }
+
+        @Override
+        public @Nullable String header(FakeResponse response, String name) {
+            return response.headers().get(name);
+        }
+
+        @Override
+        public void discard(FakeResponse response) {
+            discarded.add(response);
+        }
+    }
+
+    @Test
+    void attemptsKnowTheirEndpointNumberAndTimeout() throws Exception {
+        UpstreamGuard guard = guard(Guards.fast(FIRST, SECOND).attemptTimeout(Duration.ofSeconds(3)));
+        List<Attempt> attempts = new CopyOnWriteArrayList<>();
+
+        String result = guard.call(UpstreamRequest.of("GET"), attempt -> {
+            attempts.add(attempt);
+            if (attempt.number() == 1) {
+                throw new ConnectException("Connection refused");
+            }
+            return "ok";
+        });
+
+        assertThat(result).isEqualTo("ok");
+        assertThat(attempts).extracting(Attempt::endpoint).containsExactly(FIRST, SECOND);
+        assertThat(attempts).extracting(Attempt::number).containsExactly(1, 2);
+        assertThat(attempts).allSatisfy(a -> assertThat(a.timeout()).isEqualTo(Duration.ofSeconds(3)));
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).singleElement()
+                .satisfies(e -> assertThat(e.cause()).isEqualTo(FailureCause.CONNECTION_REFUSED));
+    }
+
+    @Test
+    void failedResponsesAreDiscardedAndTheLastOneIsThrownWithItsRetryAfter() throws Exception {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(2));
+        FakeResponses responses = new FakeResponses();
+        FakeResponse busy = new FakeResponse(503, Map.of("Retry-After", "0"));
+        FakeResponse stillBusy = new FakeResponse(503, Map.of("Retry-After", "7"));
+
+        AtomicInteger calls = new AtomicInteger();
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), responses,
+                        attempt -> calls.incrementAndGet() == 1 ? busy : stillBusy));
+
+        assertThat(responses.discarded).containsExactly(busy, stillBusy);
+        UpstreamFailure failure = thrown.failure();
+        assertThat(failure.upstreamStatus()).isEqualTo(503);
+        assertThat(failure.upstreamRetryAfter()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(failure.attempts()).isEqualTo(2);
+        assertThat(failure.elapsed()).isPositive();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
+    }
+
+    @Test
+    void bugIsThrownAsIsWithoutRetryOrBreakerCount() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
+        NullPointerException bug = new NullPointerException("oops");
+
+        assertThat(catchThrowableOfType(NullPointerException.class, () -> guard.call(UpstreamRequest.of("GET"),
+                attempt -> {
+                    throw bug;
+                }))).isSameAs(bug);
+
+        assertThat(guard.metrics().attempts()).isEqualTo(1);
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(guard.failingSince()).isEmpty();
+    }
+
+    @Test
+    void unrecognisedCheckedExceptionIsAnInternalErrorNotCountedAgainstTheUpstream() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
+        IOException strange = new IOException("something no classifier knows");
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    throw strange;
+                }));
+
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+        assertThat(thrown).hasCause(strange);
+        assertThat(guard.metrics().attempts()).isEqualTo(1);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(guard.failingSince()).as("no sign of upstream trouble").isEmpty();
+    }
+
+    @Test
+    void interruptDuringTheBackoffAbortsTheCall() {
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST)
+                        .backoff(Duration.ofSeconds(5), 2.0, Duration.ofSeconds(5), 0.0).build())
+                // Interrupts the caller when the retry is scheduled, i.e. right before it sleeps.
+                .listener(event -> {
+                    if (event instanceof UpstreamEvent.RetryScheduled) {
+                        Thread.currentThread().interrupt();
+                    }
+                })
+                .build();
+
+        long start = System.nanoTime();
+        catchThrowableOfType(InterruptedException.class, () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+            throw new ConnectException("Connection refused");
+        }));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(metrics.abortedCalls()).isEqualTo(1);
+        assertThat(metrics.retries()).isEqualTo(1);
+        assertThat(metrics.lostRetries()).isEqualTo(1);
+        assertThat(metrics.attempts()).isEqualTo(metrics.calls() - metrics.rejectedCalls() + metrics.retries()
+                - metrics.lostRetries());
+    }
+
+    @Test
+    void fullBulkheadRejectsTheCallWithoutTouchingTheBreaker() throws Exception {
+        BulkheadRegistry oneAtATime = BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
+                .maxWaitDuration(Duration.ZERO).build());
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).build()).bulkheadRegistry(oneAtATime)
+                .listener(events).build();
+
+        UpstreamFailure rejected = guard.call(UpstreamRequest.of("GET"), attempt ->
+                catchThrowableOfType(UpstreamFailureException.class,
+                        () -> guard.call(UpstreamRequest.of("GET"), inner -> "never")).failure());
+
+        assertThat(rejected.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(rejected.attempts()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).as("only the outer call")
+                .isEqualTo(1);
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+        assertThat(guard.metrics().rejectedCalls()).isEqualTo(1);
+        assertThat(guard.failingSince()).as("a local limit says nothing about the upstream").isEmpty();
+    }
+
+    @Test
+    void failingListenerChangesNothing() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).build())
+                .listener(event -> {
+                    throw new IllegalStateException("broken metrics");
+                })
+                .listener(events)
+                .build();
+
+        String result = guard.call(UpstreamRequest.of("GET"), attempt -> "ok");
+
+        assertThat(result).isEqualTo("ok");
+        assertThat(events.of(UpstreamEvent.CallSucceeded.class)).hasSize(1);
+    }
+
+    @Test
+    void userRegistryKeepsTheSettingsOfABreakerItAlreadyHas() {
+        CircuitBreakerConfig own = CircuitBreakerConfig.custom().failureRateThreshold(80).build();
+        CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+        CircuitBreaker existing = registry.circuitBreaker("orders-2", own);
+
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST, SECOND)
+                        .circuitBreakerConfig(CircuitBreakerConfig.custom().failureRateThreshold(25).build()).build())
+                .circuitBreakerRegistry(registry).build();
+
+        assertThat(guard.circuitBreakers().get(1)).isSameAs(existing);
+        assertThat(guard.circuitBreakers().get(0).getCircuitBreakerConfig().getFailureRateThreshold()).isEqualTo(25);
+        assertThat(registry.getAllCircuitBreakers()).extracting(CircuitBreaker::getName)
+                .containsExactlyInAnyOrder("orders-1", "orders-2");
+    }
+
+    @Test
+    void asyncCallRetriesOnTheExecutorAndCountsLikeTheBlockingOne() throws Exception {
+        UpstreamGuard guard = guard(Guards.fast(FIRST, SECOND));
+        AtomicInteger calls = new AtomicInteger();
+
+        String result = guard.callAsync(UpstreamRequest.of("DELETE"), attempt -> calls.incrementAndGet() == 1
+                ? CompletableFuture.failedFuture(new ConnectException("Connection refused"))
+                : CompletableFuture.completedFuture("deleted")).get();
+
+        assertThat(result).isEqualTo("deleted");
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 1, 0, 0, 0, 2, 1, 0, 0));
+    }
+}

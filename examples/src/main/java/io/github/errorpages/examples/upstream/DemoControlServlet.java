@@ -1,0 +1,94 @@
+package io.github.errorpages.examples.upstream;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * The demo's control page, served by the gateway (not by the upstream, which may be down): shows the
+ * upstream's current mode, links to every page of the demo, and switches the mode with one click
+ * ({@code POST ?mode=refusing}) or one curl ({@code curl -X POST 'http://127.0.0.1:8080/_demo?mode=slow'}).
+ */
+public final class DemoControlServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient DemoUpstream upstream;
+
+    /**
+     * @param upstream the demo upstream whose mode the page switches
+     */
+    public DemoControlServlet(DemoUpstream upstream) {
+        this.upstream = Objects.requireNonNull(upstream, "upstream");
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String requested = req.getParameter("mode");
+        DemoMode mode;
+        try {
+            mode = DemoMode.fromSlug(requested == null ? "" : requested);
+        } catch (IllegalArgumentException unknown) {
+            resp.setStatus(400);
+            resp.setContentType("text/plain;charset=UTF-8");
+            resp.getWriter().println("Unknown mode. Use one of: healthy, refusing, slow, resetting, garbage, unavailable, flapping");
+            return;
+        }
+        upstream.mode(mode);
+        String accept = req.getHeader("Accept");
+        if (accept != null && accept.contains("text/html")) {
+            resp.sendRedirect(req.getRequestURI()); // back to the control page (POST/redirect/GET)
+            return;
+        }
+        resp.setContentType("text/plain;charset=UTF-8");
+        resp.getWriter().println("upstream mode: " + mode.slug() + " (" + mode.description() + ")");
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        StringBuilder buttons = new StringBuilder();
+        for (DemoMode mode : DemoMode.values()) {
+            boolean current = mode == upstream.mode();
+            buttons.append("<li><form method=\"post\"><input type=\"hidden\" name=\"mode\" value=\"").append(mode.slug())
+                    .append("\"><button type=\"submit\"").append(current ? " aria-current=\"true\"" : "").append('>')
+                    .append(mode.label()).append("</button> <span>").append(mode.description())
+                    .append(current ? " <strong>(current)</strong>" : "").append("</span></form></li>\n");
+        }
+        String page = """
+                <!doctype html>
+                <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+                <title>error-pages demo: upstream control</title>
+                <style>
+                body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
+                ul{list-style:none;padding:0} li{margin:.4rem 0} button{min-width:11rem;padding:.4rem .8rem;font:inherit;cursor:pointer}
+                button[aria-current]{background:#1f6feb;color:#fff;border:1px solid #1f6feb;border-radius:6px}
+                code{background:#f6f8fa;padding:.1rem .3rem;border-radius:4px}
+                </style></head><body><main>
+                <h1>error-pages demo</h1>
+                <p>The gateway forwards <a href="/orders">/orders</a> to a demo upstream through error-pages' proxy servlet,
+                and <a href="/api/summary">/api/summary</a> calls the same upstream from application code through a guarded
+                HttpClient. Switch the upstream's behaviour and reload those pages to see each branded error page.</p>
+                <h2>Upstream behaviour</h2>
+                <ul>
+                %s</ul>
+                <h2>With curl</h2>
+                <p><code>curl -i http://HOST/orders</code> (HTML with <code>-H 'Accept: text/html'</code>, problem+json otherwise);
+                switch with <code>curl -X POST 'http://HOST/_demo?mode=unavailable'</code>.</p>
+                </main></body></html>
+                """.formatted(buttons).replace("HOST", hostOf(req));
+        byte[] bytes = page.getBytes(StandardCharsets.UTF_8);
+        resp.setContentType("text/html;charset=UTF-8");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
+    }
+
+    private static String hostOf(HttpServletRequest req) {
+        // Only what the container parsed as server name and port, and only safe characters, goes into the page.
+        String host = req.getServerName() + ":" + req.getServerPort();
+        return host.matches("[A-Za-z0-9.:\\[\\]-]+") ? host : "127.0.0.1:8080";
+    }
+}
