@@ -300,6 +300,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // The upstream failed mid-body: a page if nothing was committed yet, else an aborted response.
                 log.debug("Upstream {} failed mid-body for {} {}", proxy.guard.name(), request.getMethod(),
                         request.getRequestURI(), upstreamFailed);
+                if (upstreamFailed.getClass() == InterruptedIOException.class) {
+                    throw upstreamFailed; // this thread was interrupted (a timeout is a subclass): not the upstream
+                }
                 UpstreamFailure failure = proxy.responder.errorPages().classifier().classify(upstreamFailed)
                         .orElseGet(() -> UpstreamFailure.of(FailureCause.CONNECTION_TERMINATED));
                 answerFailure(proxy, request, response, failure.toBuilder().upstream(proxy.guard.name()).build());
