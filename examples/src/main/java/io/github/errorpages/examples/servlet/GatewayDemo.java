@@ -141,10 +141,15 @@ public final class GatewayDemo implements AutoCloseable {
      *     {@code localhost}
      */
     public URI uri() {
-        String host = connector.getHost() == null || connector.getHost().equals("0.0.0.0")
-                || connector.getHost().equals("::") ? "localhost" : connector.getHost();
-        host = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-        return URI.create("http://" + host + ":" + connector.getLocalPort() + "/");
+        return URI.create("http://" + displayHost(connector.getHost()) + ":" + connector.getLocalPort() + "/");
+    }
+
+    /** The host to show in a URL: a wildcard interface as {@code localhost}, an IPv6 address in brackets. */
+    static String displayHost(@Nullable String host) {
+        if (host == null || host.equals("0.0.0.0") || host.equals("::")) {
+            return "localhost";
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     /**
