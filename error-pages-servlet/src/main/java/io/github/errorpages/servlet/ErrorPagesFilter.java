@@ -33,7 +33,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -94,9 +93,16 @@ import org.slf4j.LoggerFactory;
  *       code when it is safe to echo, default {@value #DEFAULT_REQUEST_ID_HEADER};</li>
  *   <li>every key of {@link ErrorPagesConfig}: {@code status.<token>}, {@code retry-after.max},
  *       {@code retry-after.default.<status>}, {@code retry-after.on-502-504}, {@code retry-after.jitter},
- *       {@code retry-after.format}. Durations are written {@code 30} (seconds), {@code 30s}, {@code 500ms},
- *       {@code 5m}, {@code 1h} or {@code PT30S}.</li>
+ *       {@code retry-after.format};</li>
+ *   <li>every key of {@link io.github.errorpages.page.PageConfig} and
+ *       {@link io.github.errorpages.page.Branding}: {@code branding.site-name}, {@code branding.logo},
+ *       {@code branding.*-url}, {@code branding.support-email}, the {@code branding.*-color} and
+ *       {@code branding.dark.*-color} keys, {@code templates.directory}, {@code templates.classpath},
+ *       {@code templates.strict}, {@code locales}, {@code default-locale}, {@code auto-retry.enabled},
+ *       {@code auto-retry.max}, {@code seo.noindex}, {@code cache.max-age}, {@code negotiation.fallback}.</li>
  * </ul>
+ * Durations are written {@code 30} (seconds), {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or
+ * {@code PT30S}; lists are comma-separated.
  * An unknown parameter or an invalid value fails {@link #init(FilterConfig)} with a message that names the
  * parameter and the value.
  *
@@ -372,9 +378,7 @@ public final class ErrorPagesFilter implements Filter {
                     statuses = statuses(parameter.getValue().trim());
                 } else if (!ResponderParameters.isKey(key)) {
                     throw ConfigParameters.invalid(key, parameter.getValue(), "is no parameter of ErrorPagesFilter "
-                            + "(known: " + INTERCEPT_STATUSES_PARAMETER + ", " + ROBOTS_TXT_FALLBACK_PARAMETER + ", "
-                            + ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER + ", " + REQUEST_ID_HEADER_PARAMETER
-                            + ", status.<token>, retry-after.*)");
+                            + "(known: " + INTERCEPT_STATUSES_PARAMETER + ", " + ResponderParameters.KEYS_FOR_MESSAGES + ")");
                 }
             }
             return new Settings(ResponderParameters.responder(parameters, context), checkedStatuses(statuses));

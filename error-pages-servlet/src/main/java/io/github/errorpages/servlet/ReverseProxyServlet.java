@@ -96,7 +96,9 @@ import org.slf4j.LoggerFactory;
  *       (default 30 s);</li>
  *   <li>the page parameters of {@link ErrorPagesFilter}: {@code robots-txt.fallback},
  *       {@code robots-txt.fallback-resource}, {@code request-id-header}, {@code status.<token>},
- *       {@code retry-after.*}.</li>
+ *       {@code retry-after.*}, {@code branding.*}, {@code templates.*}, {@code locales},
+ *       {@code default-locale}, {@code auto-retry.*}, {@code seo.noindex}, {@code cache.max-age},
+ *       {@code negotiation.fallback}.</li>
  * </ul>
  * An unknown parameter or an invalid value fails {@link #init(ServletConfig)} with a message naming the
  * parameter and the value.
@@ -298,6 +300,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // The upstream failed mid-body: a page if nothing was committed yet, else an aborted response.
                 log.debug("Upstream {} failed mid-body for {} {}", proxy.guard.name(), request.getMethod(),
                         request.getRequestURI(), upstreamFailed);
+                if (upstreamFailed.getClass() == InterruptedIOException.class) {
+                    throw upstreamFailed; // this thread was interrupted (a timeout is a subclass): not the upstream
+                }
                 UpstreamFailure failure = proxy.responder.errorPages().classifier().classify(upstreamFailed)
                         .orElseGet(() -> UpstreamFailure.of(FailureCause.CONNECTION_TERMINATED));
                 answerFailure(proxy, request, response, failure.toBuilder().upstream(proxy.guard.name()).build());
@@ -341,9 +346,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                     && !ResponderParameters.isKey(key)) {
                 throw ConfigParameters.invalid(key, value, "is no parameter of ReverseProxyServlet (known: "
                         + UPSTREAM_PARAMETER + ", " + String.join(", ", UpstreamParameters.KEYS) + ", "
-                        + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER
-                        + ", robots-txt.fallback, robots-txt.fallback-resource, request-id-header, status.<token>, "
-                        + "retry-after.*)");
+                        + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER + ", "
+                        + ResponderParameters.KEYS_FOR_MESSAGES + ")");
             }
         }
         UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));

@@ -35,7 +35,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ErrorPagesFilterFaultMatrixIntegrationTests {
 
-    private static final Duration TIMEOUT = Duration.ofMillis(250);
     private static final ErrorPages PAGES = ErrorPages.ofDefaults();
     private static UpstreamFaults faults;
     private static JettyServer jetty;
@@ -43,7 +42,8 @@ class ErrorPagesFilterFaultMatrixIntegrationTests {
     @BeforeAll
     static void start() {
         faults = new UpstreamFaults("30"); // the default for 503: a bare CallNotPermittedException has no open time
-        HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+        HttpClient fast = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(250)).build();
+        HttpClient patient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         CircuitBreaker breaker = CircuitBreaker.ofDefaults("billing");
         breaker.transitionToOpenState();
         List<Fault> rows = faults.all();
@@ -54,7 +54,7 @@ class ErrorPagesFilterFaultMatrixIntegrationTests {
                     if (fault.kind() == Kind.BREAKER_OPEN) {
                         breaker.acquirePermission(); // throws CallNotPermittedException: the breaker is open
                     }
-                    callUpstream(client, fault, request, response);
+                    callUpstream(fault.timeout().toMillis() < 1000 ? fast : patient, fault, request, response);
                 }))
                 .start();
     }
@@ -80,7 +80,8 @@ class ErrorPagesFilterFaultMatrixIntegrationTests {
     /** What a typical application does: call the upstream, copy its answer, let failures escape. */
     private static void callUpstream(HttpClient client, Fault fault, HttpServletRequest request,
             HttpServletResponse response) throws Exception {
-        HttpRequest.Builder upstreamRequest = HttpRequest.newBuilder(fault.target().resolve("/orders/42")).timeout(TIMEOUT);
+        HttpRequest.Builder upstreamRequest = HttpRequest.newBuilder(fault.target().resolve("/orders/42"))
+                .timeout(fault.timeout());
         if ("POST".equals(request.getMethod())) {
             upstreamRequest.POST(HttpRequest.BodyPublishers.ofByteArray(request.getInputStream().readAllBytes()));
         }

@@ -55,6 +55,23 @@ class ErrorPagesFilterRegistrationIntegrationTests {
     }
 
     @Test
+    void brandsPagesFromInitParameters() {
+        JettyServer server = applicationThatSends502();
+        FilterHolder holder = new FilterHolder(ErrorPagesFilter.class);
+        holder.setInitParameter("branding.site-name", "Acme Shop");
+        holder.setInitParameter("branding.status-page-url", "https://status.acme.example/");
+        server.filter(holder);
+        server.start();
+
+        HttpResponse<byte[]> response = Client.get(server.uri("/orders"), Client.BROWSER_ACCEPT);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(PageAssertions.contentType(response)).isEqualTo("text/html;charset=utf-8");
+        assertThat(org.jsoup.Jsoup.parse(Client.text(response)).title()).contains("Acme Shop");
+        assertThat(Client.text(response)).contains("https://status.acme.example/");
+    }
+
+    @Test
     void usesConfiguredInstanceAddedThroughServletContext() {
         JettyServer server = applicationThatSends502();
         server.context().addServletContainerInitializer((classes, context) -> context

@@ -24,7 +24,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ReverseProxyServletFaultMatrixIntegrationTests {
 
-    private static final Duration TIMEOUT = Duration.ofMillis(250);
     private static final ErrorPages PAGES = ErrorPages.ofDefaults();
     /** Never opens by itself during the matrix (many failures in a row), 60 s open when forced. */
     private static final CircuitBreakerConfig BREAKER = CircuitBreakerConfig.custom()
@@ -44,8 +43,8 @@ class ReverseProxyServletFaultMatrixIntegrationTests {
         for (Fault fault : faults.all()) {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing")
                     .endpoints(fault.target())
-                    .attemptTimeout(TIMEOUT)
-                    .deadline(Duration.ofSeconds(2))
+                    .attemptTimeout(fault.timeout())
+                    .deadline(fault.timeout().multipliedBy(4))
                     .retryBudgetEnabled(false) // every GET gets its retry, so the counts are the same every run
                     .circuitBreakerConfig(BREAKER)
                     .build());
@@ -54,7 +53,7 @@ class ReverseProxyServletFaultMatrixIntegrationTests {
             }
             guards.add(guard);
             jetty.servlet("/proxy/" + guards.size() + "/*", ReverseProxyServlet.builder(guard)
-                    .connectTimeout(TIMEOUT)
+                    .connectTimeout(fault.timeout())
                     .errorPages(PAGES)
                     .build());
         }

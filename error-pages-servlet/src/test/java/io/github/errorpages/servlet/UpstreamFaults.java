@@ -53,6 +53,15 @@ final class UpstreamFaults implements AutoCloseable {
             return failure.cause().token();
         }
 
+        /**
+         * @return the gateway's timeouts for this row: short where the row is about a timeout, generous
+         *     elsewhere, so that a slow moment of a busy machine cannot turn another row into a 504
+         */
+        Duration timeout() {
+            return failure.cause() == FailureCause.CONNECTION_TIMEOUT || failure.cause() == FailureCause.HTTP_RESPONSE_TIMEOUT
+                    ? Duration.ofMillis(250) : Duration.ofSeconds(5);
+        }
+
         @Override
         public String toString() {
             return name;

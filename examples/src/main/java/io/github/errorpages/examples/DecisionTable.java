@@ -11,7 +11,7 @@ import java.time.Duration;
 /**
  * Prints what error-pages answers for every cause of upstream failure: the status, the
  * {@code Retry-After} and the error code, with the default configuration. Run it with
- * {@code mvn -q -pl examples -am install -DskipTests && mvn -q -pl examples exec:java -Dexec.mainClass=io.github.errorpages.examples.DecisionTable}.
+ * {@code mvn -B -q -Pdemo -pl examples -am package -DskipTests -Dmaven.javadoc.skip -Dexec.mainClass=io.github.errorpages.examples.DecisionTable}.
  */
 public final class DecisionTable {
 

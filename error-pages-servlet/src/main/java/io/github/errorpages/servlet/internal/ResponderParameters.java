@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The init-parameters that the filter and the proxy servlet share: how error responses are decided and
- * rendered ({@link ConfigParameters}), the {@code /robots.txt} fallback and the request-id header.
+ * The init-parameters that the filter and the proxy servlet share: how error responses are decided
+ * ({@link ConfigParameters}) and rendered ({@link PageParameters}), the {@code /robots.txt} fallback and the
+ * request-id header.
  */
 public final class ResponderParameters {
 
@@ -25,6 +26,11 @@ public final class ResponderParameters {
     /** The request-id header used by default. */
     public static final String DEFAULT_REQUEST_ID_HEADER = "X-Request-Id";
 
+    /** The keys of these parameters, as listed in messages about an unknown parameter. */
+    public static final String KEYS_FOR_MESSAGES = ROBOTS_TXT_FALLBACK + ", " + ROBOTS_TXT_FALLBACK_RESOURCE + ", "
+            + REQUEST_ID_HEADER + ", status.<token>, retry-after.*, branding.*, templates.*, locales, default-locale, "
+            + "auto-retry.*, seo.noindex, cache.max-age, negotiation.fallback";
+
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
 
     private ResponderParameters() {
@@ -36,7 +42,7 @@ public final class ResponderParameters {
      */
     public static boolean isKey(String key) {
         return key.equals(ROBOTS_TXT_FALLBACK) || key.equals(ROBOTS_TXT_FALLBACK_RESOURCE)
-                || key.equals(REQUEST_ID_HEADER) || ConfigParameters.isConfigKey(key);
+                || key.equals(REQUEST_ID_HEADER) || ConfigParameters.isConfigKey(key) || PageParameters.isKey(key);
     }
 
     /**
@@ -64,8 +70,11 @@ public final class ResponderParameters {
             fallback = resource(context, resource.trim());
         }
         String header = parameters.get(REQUEST_ID_HEADER);
-        return new ErrorResponder(ErrorPages.builder().config(ConfigParameters.config(config)).build(), fallback,
-                requestIdHeader(header == null ? DEFAULT_REQUEST_ID_HEADER : header.trim()));
+        ErrorPages pages = ErrorPages.builder()
+                .config(ConfigParameters.config(config))
+                .pageConfig(PageParameters.config(parameters))
+                .build();
+        return new ErrorResponder(pages, fallback, requestIdHeader(header == null ? DEFAULT_REQUEST_ID_HEADER : header.trim()));
     }
 
     /**

@@ -11,18 +11,31 @@ import java.util.Objects;
  * The demo's control page, served by the gateway (not by the upstream, which may be down): shows the
  * upstream's current mode, links to every page of the demo, and switches the mode with one click
  * ({@code POST ?mode=refusing}) or one curl ({@code curl -X POST 'http://127.0.0.1:8080/_demo?mode=slow'}).
+ * A browser (a request accepting {@code text/html}) is sent back to the page after a switch; anything else
+ * gets one line of text naming the new mode.
  */
 public final class DemoControlServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
 
     private final transient DemoUpstream upstream;
+    private final transient Runnable afterSwitch;
 
     /**
      * @param upstream the demo upstream whose mode the page switches
      */
     public DemoControlServlet(DemoUpstream upstream) {
+        this(upstream, () -> { });
+    }
+
+    /**
+     * @param upstream the demo upstream whose mode the page switches
+     * @param afterSwitch run after each switch, e.g. to reset the gateway's circuit breaker so that every mode
+     *     starts with a closed one
+     */
+    public DemoControlServlet(DemoUpstream upstream, Runnable afterSwitch) {
         this.upstream = Objects.requireNonNull(upstream, "upstream");
+        this.afterSwitch = Objects.requireNonNull(afterSwitch, "afterSwitch");
     }
 
     @Override
@@ -38,9 +51,12 @@ public final class DemoControlServlet extends HttpServlet {
             return;
         }
         upstream.mode(mode);
+        afterSwitch.run();
         String accept = req.getHeader("Accept");
         if (accept != null && accept.contains("text/html")) {
-            resp.sendRedirect(req.getRequestURI()); // back to the control page (POST/redirect/GET)
+            // Back to the control page: POST, then 303 See Other, then GET, so a reload does not switch again.
+            resp.setStatus(HttpServletResponse.SC_SEE_OTHER);
+            resp.setHeader("Location", req.getRequestURI());
             return;
         }
         resp.setContentType("text/plain;charset=UTF-8");
@@ -68,15 +84,20 @@ public final class DemoControlServlet extends HttpServlet {
                 code{background:#f6f8fa;padding:.1rem .3rem;border-radius:4px}
                 </style></head><body><main>
                 <h1>error-pages demo</h1>
-                <p>The gateway forwards <a href="/orders">/orders</a> to a demo upstream through error-pages' proxy servlet,
-                and <a href="/api/summary">/api/summary</a> calls the same upstream from application code through a guarded
-                HttpClient. Switch the upstream's behaviour and reload those pages to see each branded error page.</p>
+                <p>The gateway forwards <a href="/orders">/orders</a> (and every other path) to a demo upstream through
+                error-pages' proxy servlet, and <a href="/api/summary">/api/summary</a> calls the same upstream from
+                application code through a guarded HttpClient, behind the error-pages filter. Switch the upstream's
+                behaviour here, then open or reload those pages to see each branded error page.</p>
                 <h2>Upstream behaviour</h2>
                 <ul>
                 %s</ul>
+                <p>Each switch starts with a closed circuit breaker. Keep reloading a failing page and the breaker
+                opens after a few calls: then the gateway answers 503 at once, without calling the upstream, with
+                a Retry-After of the time the breaker stays open.</p>
                 <h2>With curl</h2>
-                <p><code>curl -i http://HOST/orders</code> (HTML with <code>-H 'Accept: text/html'</code>, problem+json otherwise);
-                switch with <code>curl -X POST 'http://HOST/_demo?mode=unavailable'</code>.</p>
+                <p><code>curl -i http://HOST/orders</code> shows status and headers with an
+                <code>application/problem+json</code> body; add <code>-H 'Accept: text/html'</code> for the page.
+                Switch with <code>curl -X POST 'http://HOST/_demo?mode=unavailable'</code>.</p>
                 </main></body></html>
                 """.formatted(buttons).replace("HOST", hostOf(req));
         byte[] bytes = page.getBytes(StandardCharsets.UTF_8);

@@ -6,7 +6,7 @@ import java.util.Locale;
 public enum DemoMode {
     /** Answers 200 with a small page (or JSON under {@code /api/}). */
     HEALTHY("Healthy", "answers 200"),
-    /** Closes its listening socket: connecting is refused. */
+    /** Closes its listening socket and its connections: connecting is refused. */
     REFUSING("Refusing", "connection refused: nothing listens on the port"),
     /** Accepts the request and answers only after 30 s, far beyond the gateway's timeouts. */
     SLOW("Slow", "answers after 30 s: the gateway times out"),

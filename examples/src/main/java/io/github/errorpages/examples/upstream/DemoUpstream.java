@@ -3,6 +3,7 @@ package io.github.errorpages.examples.upstream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -19,14 +20,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The demo's upstream: a tiny HTTP/1.1 server on a loopback port whose failure mode can be switched while
  * it runs ({@link #mode(DemoMode)}). It speaks raw sockets on purpose, because a real HTTP server cannot be
- * made to reset connections or answer garbage. Refusing closes the listening socket and a later mode
- * reopens it on the same port. Thread-safe.
+ * made to reset connections or answer garbage. Refusing closes the listening socket and every open
+ * connection, and a later mode reopens the port. Thread-safe.
  */
 public final class DemoUpstream implements AutoCloseable {
 
@@ -53,9 +55,10 @@ public final class DemoUpstream implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile DemoMode mode = DemoMode.HEALTHY;
     private ServerSocket server;
+    private CountDownLatch acceptLoopEnded = new CountDownLatch(0);
     /** While refusing: a socket bound to the port but not listening, so connects are refused and no other
      * process can take the port in the meantime. */
-    private Socket portHolder;
+    private @Nullable Socket portHolder;
 
     private DemoUpstream(int port) {
         this.port = port;
@@ -101,20 +104,24 @@ public final class DemoUpstream implements AutoCloseable {
      */
     public synchronized void mode(DemoMode next) {
         DemoMode previous = mode;
-        mode = next;
         try {
             if (next == DemoMode.REFUSING && previous != DemoMode.REFUSING) {
-                server.close();
-                portHolder = new Socket();
-                portHolder.setReuseAddress(true);
-                portHolder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                stopListening();
+                // A process that stops takes its connections with it: a client's pooled connection must not
+                // keep being answered.
+                open.forEach(DemoUpstream::closeQuietly);
+                portHolder = holdPort();
             } else if (next != DemoMode.REFUSING && previous == DemoMode.REFUSING) {
-                portHolder.close();
+                if (portHolder != null) {
+                    portHolder.close();
+                    portHolder = null;
+                }
                 accept(listen(port));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        mode = next;
         log.info("demo upstream is now {}: {}", next.slug(), next.description());
     }
 
@@ -142,17 +149,52 @@ public final class DemoUpstream implements AutoCloseable {
 
     private void accept(ServerSocket socket) {
         server = socket;
+        CountDownLatch ended = new CountDownLatch(1);
+        acceptLoopEnded = ended;
         threads.execute(() -> {
-            while (!socket.isClosed()) {
-                try {
+            try {
+                while (!socket.isClosed()) {
                     Socket connection = socket.accept();
                     open.add(connection);
                     threads.execute(() -> serve(connection));
-                } catch (IOException closedNow) {
-                    return;
                 }
+            } catch (IOException closedNow) {
+                // the mode closed the listening socket, or the upstream was closed
+            } finally {
+                ended.countDown();
             }
         });
+    }
+
+    /**
+     * Closes the listening socket and waits until it is gone: a socket closed while another thread is blocked
+     * in {@code accept} is released only when that thread leaves, and the port cannot be bound again before.
+     */
+    private void stopListening() throws IOException {
+        server.close();
+        try {
+            if (!acceptLoopEnded.await(5, TimeUnit.SECONDS)) {
+                log.warn("demo upstream: the accepting thread did not end within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while closing the listening socket");
+        }
+    }
+
+    /** A socket bound to the port but not listening: connects are refused, and no other process takes the port. */
+    private @Nullable Socket holdPort() {
+        Socket holder = new Socket();
+        try {
+            holder.setReuseAddress(true);
+            holder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return holder;
+        } catch (IOException e) {
+            closeQuietly(holder);
+            log.warn("demo upstream: cannot hold port {} while refusing ({}); connects are refused all the same", port,
+                    e.toString());
+            return null;
+        }
     }
 
     private void serve(Socket socket) {

@@ -7,10 +7,14 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +43,43 @@ class DemoUpstreamTests {
         assertThat(catchThrowable(() -> get("/"))).isInstanceOf(ConnectException.class);
 
         upstream.mode(DemoMode.HEALTHY);
+        assertThat(get("/").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void refusingDropsOpenConnectionsSoAPooledOneIsNotAnsweredAnyMore() throws Exception {
+        byte[] request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        try (Socket pooled = new Socket(upstream.uri().getHost(), upstream.uri().getPort())) {
+            pooled.setSoTimeout(5000);
+            pooled.getOutputStream().write(request);
+            InputStream in = pooled.getInputStream();
+            assertThat(new String(in.readNBytes(12), StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200");
+
+            upstream.mode(DemoMode.REFUSING);
+
+            ByteArrayOutputStream rest = new ByteArrayOutputStream();
+            Throwable failure = catchThrowable(() -> {
+                pooled.getOutputStream().write(request); // may already fail: the connection is gone
+                for (int b = in.read(); b != -1; b = in.read()) {
+                    rest.write(b);
+                }
+            });
+            assertThat(failure).as("end of stream or a reset, nothing else").satisfiesAnyOf(
+                    thrown -> assertThat(thrown).isNull(),
+                    thrown -> assertThat(thrown).isInstanceOf(java.net.SocketException.class));
+            assertThat(rest.toString(StandardCharsets.ISO_8859_1)).as("the rest of the first answer only")
+                    .doesNotContain("HTTP/1.1");
+        }
+    }
+
+    @Test
+    void switchingToRefusingAndBackAgainAndAgainAlwaysRefusesAndReopens() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            upstream.mode(DemoMode.SLOW);
+            upstream.mode(DemoMode.REFUSING);
+            assertThat(catchThrowable(() -> get("/"))).as("cycle %d", i).isInstanceOf(ConnectException.class);
+            upstream.mode(DemoMode.HEALTHY);
+        }
         assertThat(get("/").statusCode()).isEqualTo(200);
     }
 

@@ -1,0 +1,71 @@
+package io.github.errorpages.servlet.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.errorpages.page.PageConfig;
+import io.github.errorpages.page.PageFormat;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PageParametersTests {
+
+    @Test
+    void readsBrandingAndPageKeys() {
+        PageConfig config = PageParameters.config(Map.ofEntries(
+                Map.entry("branding.site-name", "Acme Shop"),
+                Map.entry("branding.home-url", "/shop"),
+                Map.entry("branding.support-email", "help@acme.example"),
+                Map.entry("branding.primary-color", "#0b5394"),
+                Map.entry("locales", "en, de"),
+                Map.entry("default-locale", "de"),
+                Map.entry("auto-retry.enabled", "true"),
+                Map.entry("auto-retry.max", "2m"),
+                Map.entry("seo.noindex", "false"),
+                Map.entry("cache.max-age", "5s"),
+                Map.entry("negotiation.fallback", "text"),
+                Map.entry("templates.classpath", "acme/error-templates"),
+                Map.entry("retry-after.max", "60s"))); // not a page key: ignored here
+
+        assertThat(config.branding().siteName()).isEqualTo("Acme Shop");
+        assertThat(config.branding().homeUrl()).isEqualTo("/shop");
+        assertThat(config.branding().supportEmail()).hasValue("help@acme.example");
+        assertThat(config.branding().primaryColor()).isEqualTo("#0b5394");
+        assertThat(config.locales()).containsExactly(Locale.ENGLISH, Locale.GERMAN);
+        assertThat(config.defaultLocale()).isEqualTo(Locale.GERMAN);
+        assertThat(config.isAutoRetryEnabled()).isTrue();
+        assertThat(config.autoRetryMax()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.cacheMaxAge()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.fallbackFormat()).isEqualTo(PageFormat.TEXT);
+        assertThat(config.templateClasspathFolder()).hasValue("acme/error-templates");
+    }
+
+    @Test
+    void readsEveryFormatName() {
+        for (var entry : Map.of("html", PageFormat.HTML, "problem-json", PageFormat.PROBLEM_JSON,
+                "json", PageFormat.PROBLEM_JSON, "TEXT", PageFormat.TEXT, "txt", PageFormat.TEXT).entrySet()) {
+            assertThat(PageParameters.config(Map.of("negotiation.fallback", entry.getKey())).fallbackFormat())
+                    .isEqualTo(entry.getValue());
+        }
+    }
+
+    @Test
+    void rejectsInvalidValuesNamingKeyAndValue() {
+        assertThatThrownBy(() -> PageParameters.config(Map.of("negotiation.fallback", "xml")))
+                .hasMessageContaining("negotiation.fallback").hasMessageContaining("but was xml");
+        assertThatThrownBy(() -> PageParameters.config(Map.of("seo.noindex", "sometimes")))
+                .hasMessageContaining("seo.noindex").hasMessageContaining("but was sometimes");
+        assertThatThrownBy(() -> PageParameters.config(Map.of("branding.primary-color", "#fefefe")))
+                .as("R50: too little contrast on white").hasMessageContaining("branding.primary-color");
+    }
+
+    @Test
+    void knowsItsKeys() {
+        assertThat(List.of("branding.site-name", "branding.dark.primary-color", "templates.strict", "locales"))
+                .allMatch(PageParameters::isKey);
+        assertThat(PageParameters.isKey("branding.font")).isFalse();
+    }
+}

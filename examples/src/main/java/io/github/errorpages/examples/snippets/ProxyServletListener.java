@@ -1,0 +1,38 @@
+package io.github.errorpages.examples.snippets;
+
+import io.github.errorpages.servlet.ReverseProxyServlet;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletRegistration;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * docs/servlet-quick-start.md, "The reverse-proxy servlet" (and the README): a gateway route to one
+ * upstream with two endpoints, built in code. The endpoints come from the context parameter
+ * {@code orders.endpoints} here, so that the snippet runs as it is shown.
+ */
+public final class ProxyServletListener implements ServletContextListener {
+
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        String[] endpoints = event.getServletContext().getInitParameter("orders.endpoints").split(",");
+        URI primary = URI.create(endpoints[0]);
+        URI secondary = URI.create(endpoints[1]);
+        // snippet:proxy-builder
+        UpstreamGuard orders = UpstreamGuard.of(UpstreamConfig.builder("orders")
+                .endpoints(primary, secondary)             // failover: a retry goes to the other one
+                .attemptTimeout(Duration.ofSeconds(5))     // until the response headers, per attempt
+                .deadline(Duration.ofSeconds(12))          // all attempts together
+                .build());
+
+        ServletRegistration.Dynamic proxy = event.getServletContext()
+                .addServlet("orders", ReverseProxyServlet.builder(orders).build());
+        proxy.setAsyncSupported(true);
+        proxy.addMapping("/orders/*");                     // /orders/42 -> <endpoint>/42
+        // end-snippet
+        event.getServletContext().setAttribute(UpstreamGuard.class.getName(), orders);
+    }
+}

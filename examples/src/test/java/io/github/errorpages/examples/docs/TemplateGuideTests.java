@@ -1,0 +1,74 @@
+package io.github.errorpages.examples.docs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.github.errorpages.examples.RepositoryFiles;
+import io.github.errorpages.page.Branding;
+import io.github.errorpages.page.PageConfig;
+import io.github.errorpages.page.internal.PageFacts;
+import io.github.errorpages.page.internal.PageModels;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** docs/templates.md against the code: the model's variables, the languages, the contrast message. */
+class TemplateGuideTests {
+
+    private static final String GUIDE = RepositoryFiles.read("docs/templates.md");
+    private static final Pattern VARIABLE = Pattern.compile("`([a-z][A-Za-z]*)`");
+
+    @Test
+    void modelTableNamesEveryVariableOfTheModelAndNoOther() {
+        Instant now = Instant.parse("2026-11-24T06:52:00Z");
+        // Every fact present, so that every optional variable is in the model.
+        PageFacts facts = new PageFacts(503, "503", "destination_unavailable", 30, now.minusSeconds(60), null,
+                "7KQ2-MF4X", "urn:uuid:00000000-0000-0000-0000-000000000000", now, true);
+        Set<String> model = new TreeSet<>(new PageModels(PageConfig.ofDefaults()).model(facts, Locale.ENGLISH).keySet());
+
+        assertThat(documentedVariables()).isEqualTo(model);
+    }
+
+    @Test
+    void namesTheShippedLanguages() {
+        String languages = section("## Languages");
+
+        assertThat(PageConfig.SHIPPED_LOCALES).hasSize(8);
+        assertThat(languages.replaceAll("\\s+", " ")).contains("all eight built-in languages");
+        assertThat(RepositoryFiles.read("docs/configuration.md"))
+                .contains("`en`, `de`, `fr`, `es`, `pt`, `ja`, `zh-CN`, `ar`");
+        assertThat(PageConfig.SHIPPED_LOCALES).extracting(Locale::toLanguageTag)
+                .containsExactlyInAnyOrder("en", "de", "fr", "es", "pt", "ja", "zh-CN", "ar");
+    }
+
+    @Test
+    void contrastMessageIsTheOneTheBuilderThrows() {
+        String message = catchThrowable(() -> Branding.builder().primaryColor("#7fb2ff").build()).getMessage();
+
+        assertThat(GUIDE.replaceAll("\\s+", " ")).contains(message);
+    }
+
+    private static Set<String> documentedVariables() {
+        Set<String> variables = new TreeSet<>();
+        for (String line : section("## The model").lines().toList()) {
+            if (line.startsWith("| `")) {
+                Matcher variable = VARIABLE.matcher(line.substring(0, line.indexOf(" | ", 2)));
+                while (variable.find()) {
+                    variables.add(variable.group(1));
+                }
+            }
+        }
+        return variables;
+    }
+
+    private static String section(String heading) {
+        int start = GUIDE.indexOf(heading);
+        assertThat(start).as("heading %s", heading).isNotNegative();
+        int end = GUIDE.indexOf("\n## ", start + heading.length());
+        return GUIDE.substring(start, end < 0 ? GUIDE.length() : end);
+    }
+}

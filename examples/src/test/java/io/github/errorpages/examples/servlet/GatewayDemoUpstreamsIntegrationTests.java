@@ -1,0 +1,114 @@
+package io.github.errorpages.examples.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.sun.net.httpserver.HttpServer;
+import io.github.errorpages.examples.Http;
+import io.github.errorpages.examples.upstream.DemoMode;
+import io.github.errorpages.examples.upstream.DemoUpstream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link GatewayDemo} with {@code --upstream} URLs instead of its built-in upstream, started in-process. */
+class GatewayDemoUpstreamsIntegrationTests {
+
+    private final DemoUpstream first = DemoUpstream.start();
+    private final DemoUpstream second = DemoUpstream.start();
+    private GatewayDemo gateway;
+    private HttpServer notFound;
+
+    @AfterEach
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (notFound != null) {
+            notFound.stop(0);
+        }
+        first.close();
+        second.close();
+    }
+
+    @Test
+    void repeatedUpstreamsFailOverToTheOneThatAnswers() throws Exception {
+        first.mode(DemoMode.REFUSING);
+        gateway = GatewayDemo.start(GatewayOptions.parse("--port", "0",
+                "--upstream", first.uri().toString(), "--upstream", second.uri().toString()));
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(Http.get(gateway.uri().resolve("/orders"), Http.BROWSER).statusCode()).as("request %d", i)
+                    .isEqualTo(200);
+        }
+        assertThat(gateway.demoUpstream()).isEmpty();
+        assertThat(gateway.guard().config().endpoints()).containsExactly(first.uri(), second.uri());
+        assertThat(second.requestCount()).isEqualTo(4);
+    }
+
+    @Test
+    void whenEveryUpstreamFailsTheAnswerIsThePage() throws Exception {
+        first.mode(DemoMode.REFUSING);
+        second.mode(DemoMode.REFUSING);
+        gateway = GatewayDemo.start(GatewayOptions.parse("--port", "0",
+                "--upstream", first.uri().toString(), "--upstream", second.uri().toString()));
+
+        HttpResponse<String> response = Http.get(gateway.uri().resolve("/orders"), "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(Http.member(response.body(), "code")).contains("connection_refused");
+        assertThat(response.body()).doesNotContain(Integer.toString(first.uri().getPort()),
+                Integer.toString(second.uri().getPort()), "127.0.0.1"); // R37
+    }
+
+    @Test
+    void applicationEndpointTurnsAnUnusableAnswerIntoA502ThatTheFilterAnswers() throws Exception {
+        notFound = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        notFound.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        notFound.start();
+        gateway = GatewayDemo.start(GatewayOptions.parse("--port", "0",
+                "--upstream", "http://127.0.0.1:" + notFound.getAddress().getPort()));
+
+        HttpResponse<String> summary = Http.get(gateway.uri().resolve("/api/summary"), "application/json");
+        HttpResponse<String> proxied = Http.get(gateway.uri().resolve("/orders"), "application/json");
+
+        assertThat(summary.statusCode()).isEqualTo(502);
+        assertThat(Http.contentType(summary)).isEqualTo("application/problem+json");
+        assertThat(Http.member(summary.body(), "code")).contains("upstream_status");
+        assertThat(proxied.statusCode()).as("the proxy passes a 404 through").isEqualTo(404);
+    }
+
+    @Test
+    void takenPortFailsTheStart() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Throwable failure = catchThrowable(() ->
+                    GatewayDemo.start(GatewayOptions.parse("--port", Integer.toString(taken.getLocalPort()))));
+
+            assertThat(failure).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void uriOfTheGatewayIsItsBase() throws Exception {
+        gateway = GatewayDemo.start(GatewayOptions.parse("--port", "0", "--upstream", second.uri().toString()));
+
+        URI base = gateway.uri();
+
+        assertThat(base.getScheme()).isEqualTo("http");
+        assertThat(base.getHost()).isEqualTo("127.0.0.1");
+        assertThat(base.getPath()).isEqualTo("/");
+        assertThat(base.getPort()).isPositive();
+        assertThat(GatewayDemo.displayHost("0.0.0.0")).isEqualTo("localhost");
+        assertThat(GatewayDemo.displayHost("::")).isEqualTo("localhost");
+        assertThat(GatewayDemo.displayHost("::1")).isEqualTo("[::1]");
+        assertThat(GatewayDemo.displayHost("gateway.local")).isEqualTo("gateway.local");
+    }
+}

@@ -1,0 +1,59 @@
+package io.github.errorpages.examples.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+
+class GatewayOptionsTests {
+
+    @Test
+    void defaultsToLoopbackPort8080AndTheBuiltInUpstream() {
+        GatewayOptions options = GatewayOptions.parse();
+
+        assertThat(options.host()).isEqualTo("127.0.0.1");
+        assertThat(options.port()).isEqualTo(8080);
+        assertThat(options.upstreams()).isEmpty();
+        assertThat(options.usesDemoUpstream()).isTrue();
+        assertThat(options.help()).isFalse();
+    }
+
+    @Test
+    void readsOptionsWithSpaceOrEqualsAndRepeatedUpstreams() {
+        GatewayOptions options = GatewayOptions.parse("--port", "9090", "--host=0.0.0.0",
+                "--upstream", "http://127.0.0.1:3000", "--upstream=https://orders.internal/api");
+
+        assertThat(options.port()).isEqualTo(9090);
+        assertThat(options.host()).isEqualTo("0.0.0.0");
+        assertThat(options.upstreams()).containsExactly(URI.create("http://127.0.0.1:3000"),
+                URI.create("https://orders.internal/api"));
+        assertThat(options.usesDemoUpstream()).isFalse();
+    }
+
+    @Test
+    void helpStopsReadingTheRest() {
+        assertThat(GatewayOptions.parse("--help", "--port", "nonsense").help()).isTrue();
+        assertThat(GatewayOptions.parse("-h").help()).isTrue();
+        assertThat(GatewayOptions.USAGE).contains("--port N", "--host H", "--upstream URL", "-Ddemo.args=");
+    }
+
+    @Test
+    void rejectionsNameTheOptionAndTheValue() {
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port", "80a"))
+                .withMessage("--port must be a number between 0 and 65535, but was 80a");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port=70000"))
+                .withMessage("--port must be a number between 0 and 65535, but was 70000");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--upstream", "ftp://x"))
+                .withMessageStartingWith("--upstream must be an absolute http or https URL")
+                .withMessageEndingWith("but was ftp://x");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--upstream", "/orders"))
+                .withMessageEndingWith("but was /orders");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--host", "a b"))
+                .withMessage("--host must be a host name or an IP address, but was a b");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--verbose"))
+                .withMessage("Unknown option --verbose (known: --port, --host, --upstream, --help)");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port"))
+                .withMessage("--port needs a value");
+    }
+}

@@ -1,0 +1,259 @@
+package io.github.errorpages.examples.snippets;
+
+import static io.github.errorpages.examples.Http.BROWSER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.ErrorResponse;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.examples.Http;
+import io.github.errorpages.examples.RepositoryFiles;
+import io.github.errorpages.examples.upstream.DemoMode;
+import io.github.errorpages.examples.upstream.DemoUpstream;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.errorpages.upstream.UpstreamRequest;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every snippet of the docs, run: the listeners and servlets on a real Jetty, the {@code web.xml} files on a
+ * real Tomcat, the templates through {@link ErrorPages}, against real demo upstreams on loopback.
+ */
+class SnippetsIntegrationTests {
+
+    private final DemoUpstream upstream = DemoUpstream.start();
+    private final DemoUpstream secondUpstream = DemoUpstream.start();
+
+    @AfterEach
+    void stopUpstreams() {
+        upstream.close();
+        secondUpstream.close();
+    }
+
+    @Test
+    void filterRegisteredByClassReadsItsInitParameters() throws Exception {
+        try (JettyApp app = new JettyApp().listener(new FilterByClassListener())
+                .servlet("/search", new UnavailableServlet(), Map.of())
+                .servlet("/robots.txt", new UnavailableServlet(), Map.of()).start()) {
+
+            HttpResponse<String> page = Http.get(app.uri("/search"), "application/json");
+            assertThat(page.statusCode()).isEqualTo(503);
+            assertThat(page.headers().firstValue("Retry-After")).as("3600 clamped to retry-after.max=10m").contains("600");
+            assertThat(Http.member(page.body(), "code")).contains("upstream_status");
+
+            HttpResponse<String> robots = Http.get(app.uri("/robots.txt"), BROWSER);
+            assertThat(robots.statusCode()).as("robots-txt.fallback, R27").isEqualTo(200);
+            assertThat(robots.body()).isEqualTo("User-agent: *\nDisallow:\n");
+        }
+    }
+
+    @Test
+    void filterFromTheBuilderShowsTheBrandedPage() throws Exception {
+        try (JettyApp app = new JettyApp().listener(new FilterBuilderListener())
+                .servlet("/search", new UnavailableServlet(), Map.of()).start()) {
+
+            HttpResponse<String> page = Http.get(app.uri("/search"), BROWSER);
+
+            assertThat(page.statusCode()).isEqualTo(503);
+            assertThat(page.headers().firstValue("Retry-After")).contains("600");
+            assertThat(page.body()).contains("\u2013 Acme Travel</title>", "#0b5cad", "mailto:help@acme.example",
+                    "https://status.acme.example");
+        }
+    }
+
+    @Test
+    void guardedClientSucceedsAndItsFailuresReachTheFilter() throws Exception {
+        try (JettyApp app = new JettyApp().listener(new FilterByClassListener())
+                .servlet("/stock", new InventoryServlet(), Map.of("inventory.endpoint", upstream.uri().toString()))
+                .start()) {
+
+            HttpResponse<String> stock = Http.get(app.uri("/stock"), "application/json");
+            assertThat(stock.statusCode()).isEqualTo(200);
+            assertThat(stock.body()).contains("\"orders\"");
+
+            upstream.mode(DemoMode.REFUSING);
+            HttpResponse<String> failed = Http.get(app.uri("/stock"), "application/json");
+            assertThat(failed.statusCode()).isEqualTo(502);
+            assertThat(Http.member(failed.body(), "code")).contains("connection_refused");
+            assertThat(failed.headers().firstValue("Retry-After")).contains("10");
+        }
+    }
+
+    @Test
+    void namedFailureDecidesThePage() throws Exception {
+        try (JettyApp app = new JettyApp().listener(new FilterByClassListener())
+                .servlet("/search", new ReportedFailureServlet(), Map.of()).start()) {
+
+            HttpResponse<String> page = Http.get(app.uri("/search"), "application/json");
+
+            assertThat(page.statusCode()).isEqualTo(503);
+            assertThat(Http.member(page.body(), "code")).contains("connection_limit_reached");
+        }
+    }
+
+    @Test
+    void proxyServletFailsOverToTheSecondEndpoint() throws Exception {
+        upstream.mode(DemoMode.REFUSING);
+        try (JettyApp app = new JettyApp().listener(new ProxyServletListener())
+                .contextParameter("orders.endpoints", upstream.uri() + "," + secondUpstream.uri()).start()) {
+
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> orders = Http.get(app.uri("/orders/42"), BROWSER);
+                assertThat(orders.statusCode()).isEqualTo(200);
+                assertThat(orders.body()).contains("Your orders");
+            }
+            assertThat(secondUpstream.requestCount()).isEqualTo(3);
+
+            secondUpstream.mode(DemoMode.UNAVAILABLE);
+            HttpResponse<String> unavailable = Http.get(app.uri("/orders/42"), "application/json");
+            assertThat(unavailable.statusCode()).isEqualTo(503);
+            assertThat(unavailable.headers().firstValue("Retry-After")).contains("30");
+        }
+    }
+
+    @Test
+    void webXmlOfTheDocsRunsOnTomcat() throws Exception {
+        String webXml = snippet("web.xml")
+                .replace("http://orders-1.internal:8080, http://orders-2.internal:8080", upstream.uri() + ", " + secondUpstream.uri());
+        Path webApp = TomcatWebApp.webApp(webXml);
+        Files.writeString(webApp.resolve("WEB-INF/robots-fallback.txt"), "User-agent: *\nAllow: /\n");
+        try (TomcatWebApp app = new TomcatWebApp(webApp).servlet("/search", new UnavailableServlet()).start()) {
+
+            assertThat(Http.get(app.uri("/orders/42"), BROWSER).body()).contains("Your orders");
+
+            HttpResponse<String> page = Http.get(app.uri("/search"), BROWSER);
+            assertThat(page.statusCode()).isEqualTo(503);
+            assertThat(page.headers().firstValue("Retry-After")).as("retry-after.max=10m").contains("600");
+            assertThat(Http.contentType(page)).isEqualTo("text/html;charset=utf-8");
+
+            upstream.mode(DemoMode.GARBAGE);
+            secondUpstream.mode(DemoMode.GARBAGE);
+            HttpResponse<String> proxied = Http.get(app.uri("/orders/42"), "application/json");
+            assertThat(proxied.statusCode()).isEqualTo(502);
+            assertThat(Http.member(proxied.body(), "code")).contains("http_protocol_error");
+        }
+    }
+
+    @Test
+    void autoRegisteringWebXmlOfTheDocsRunsOnTomcat() throws Exception {
+        Path webApp = TomcatWebApp.webApp(snippet("web-auto-register.xml"));
+        try (TomcatWebApp app = new TomcatWebApp(webApp).servlet("/search", new UnavailableServlet()).start()) {
+
+            HttpResponse<String> page = Http.get(app.uri("/search"), "application/json");
+
+            assertThat(page.statusCode()).isEqualTo(503);
+            assertThat(page.headers().firstValue("Retry-After")).contains("600");
+            assertThat(Http.contentType(page)).isEqualTo("application/problem+json");
+        }
+    }
+
+    @Test
+    void mavenDependencyOfTheDocsNamesThisProjectsServletModule() {
+        String dependency = snippet("dependency.xml");
+        String rootPom = RepositoryFiles.read("pom.xml");
+        String version = rootPom.substring(rootPom.indexOf("<version>") + 9, rootPom.indexOf("</version>"));
+
+        assertThat(dependency).contains("<groupId>io.github.errorpages</groupId>",
+                "<artifactId>error-pages-servlet</artifactId>", "<version>" + version + "</version>");
+        assertThat(RepositoryFiles.read("error-pages-servlet/pom.xml")).contains("<artifactId>error-pages-servlet</artifactId>");
+    }
+
+    @Test
+    void templatesOfTheDocsReplaceOneStatusAndTheRest() {
+        Path templates = RepositoryFiles.root().resolve("examples/src/test/resources/snippets/templates");
+        ErrorPages errorPages = TemplateSettings.withTemplates(templates); // strict: a broken template fails here
+
+        ErrorResponse unavailable = errorPages.render(UpstreamFailure.of(FailureCause.DESTINATION_UNAVAILABLE),
+                new ErrorRequest("GET", "/", BROWSER, "de", null));
+        assertThat(unavailable.bodyText()).as("own art in the built-in layout")
+                .contains("M48 84h64", "class=\"card\"", "lang=\"de\"");
+
+        ErrorResponse badGateway = errorPages.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/", BROWSER, "fr", null));
+        assertThat(badGateway.bodyText()).as("the whole own 5xx page").contains("<main>", "lang=\"fr\"")
+                .doesNotContain("class=\"card\"");
+        assertThat(badGateway.header("Content-Security-Policy")).contains("style-src 'sha256-")
+                .doesNotContain("unsafe-inline");
+
+        ErrorResponse json = errorPages.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/", "application/json", null, null));
+        assertThat(json.bodyText()).as("other formats keep the built-in templates").contains("\"code\": \"connection_refused\"");
+    }
+
+    @Test
+    void upstreamAlertsLogBreakerTransitionsAndMeasureTheOutage() throws Exception {
+        upstream.mode(DemoMode.REFUSING);
+        UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                        .maxAttempts(1)
+                        .circuitBreakerConfig(CircuitBreakerConfig.custom().slidingWindow(2, 2,
+                                CircuitBreakerConfig.SlidingWindowType.COUNT_BASED).build())
+                        .build())
+                .listener(new UpstreamAlerts())
+                .build();
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8)); // slf4j-simple writes there
+        try {
+            for (int i = 0; i < 2; i++) {
+                try {
+                    guard.call(UpstreamRequest.of("GET"), attempt -> {
+                        throw new ConnectException("Connection refused");
+                    });
+                } catch (UpstreamFailureException expected) {
+                    // the failure the breaker counts
+                }
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("upstream=orders breaker=orders state=OPEN previous=CLOSED");
+        Instant since = guard.failingSince().orElseThrow();
+        assertThat(UpstreamAlerts.secondsFailing(guard, Clock.fixed(since.plus(Duration.ofHours(2)), ZoneOffset.UTC)))
+                .isEqualTo(7200);
+    }
+
+    @Test
+    void secondsFailingIsZeroWhileHealthy() {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(URI.create("http://127.0.0.1:1")).build());
+
+        assertThat(UpstreamAlerts.secondsFailing(guard, Clock.systemUTC())).isZero();
+    }
+
+    private static String snippet(String file) {
+        return RepositoryFiles.read("examples/src/test/resources/snippets/" + file);
+    }
+
+    /** An application servlet that reports its own overload: 503 with {@code Retry-After: 3600}. */
+    static final class UnavailableServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            response.setHeader("Retry-After", "3600");
+            response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.github.errorpages.examples.snippets;
+
+import jakarta.servlet.http.HttpServlet;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Constants;
+import org.apache.catalina.startup.ContextConfig;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.scan.StandardJarScanner;
+
+/**
+ * A web application deployed on a real embedded Tomcat 11, on an ephemeral 127.0.0.1 port: Tomcat parses its
+ * {@code WEB-INF/web.xml} and runs the container initializers it finds, as in any deployment.
+ */
+final class TomcatWebApp implements AutoCloseable {
+
+    private final Tomcat tomcat = new Tomcat();
+    private final Connector connector = new Connector("HTTP/1.1");
+    private final Context context;
+
+    /**
+     * @param webApp the application's folder, holding {@code WEB-INF/web.xml}
+     */
+    TomcatWebApp(Path webApp) throws IOException {
+        tomcat.setBaseDir(Files.createTempDirectory("examples-tomcat").toString());
+        connector.setPort(0);
+        connector.setProperty("address", "127.0.0.1");
+        tomcat.setConnector(connector);
+        tomcat.setAddDefaultWebXmlToWebapp(false); // no JSP servlet: Jasper is not on the class path
+        ContextConfig config = new ContextConfig();
+        config.setDefaultWebXml(Constants.NoDefaultWebXml);
+        context = tomcat.addWebapp(tomcat.getHost(), "", webApp.toString(), config);
+        StandardJarScanner scanner = new StandardJarScanner();
+        scanner.setScanClassPath(false); // initializers are found through META-INF/services without scanning
+        context.setJarScanner(scanner);
+    }
+
+    /**
+     * @param webXml the deployment descriptor
+     * @return a new application folder holding it
+     */
+    static Path webApp(String webXml) throws IOException {
+        Path webApp = Files.createTempDirectory("examples-webapp");
+        Files.createDirectories(webApp.resolve("WEB-INF"));
+        Files.writeString(webApp.resolve("WEB-INF/web.xml"), webXml, StandardCharsets.UTF_8);
+        return webApp;
+    }
+
+    TomcatWebApp servlet(String pattern, HttpServlet servlet) {
+        String name = "servlet" + pattern.replaceAll("[^A-Za-z0-9]", "_");
+        Tomcat.addServlet(context, name, servlet).setAsyncSupported(true);
+        context.addServletMappingDecoded(pattern, name);
+        return this;
+    }
+
+    TomcatWebApp start() throws LifecycleException {
+        tomcat.start();
+        return this;
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + path);
+    }
+
+    @Override
+    public void close() throws LifecycleException {
+        tomcat.stop();
+        tomcat.destroy();
+    }
+}

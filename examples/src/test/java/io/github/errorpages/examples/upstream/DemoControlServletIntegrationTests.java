@@ -1,0 +1,88 @@
+package io.github.errorpages.examples.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.examples.Http;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The demo's control page on a real Jetty server, switching a real demo upstream. */
+class DemoControlServletIntegrationTests {
+
+    private final DemoUpstream upstream = DemoUpstream.start();
+    private final AtomicInteger switches = new AtomicInteger();
+    private final Server server = new Server();
+    private URI control;
+
+    @BeforeEach
+    void start() throws Exception {
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.addServlet(new ServletHolder(new DemoControlServlet(upstream, switches::incrementAndGet)), "/_demo");
+        server.setHandler(context);
+        server.start();
+        control = URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/_demo");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.stop();
+        upstream.close();
+    }
+
+    @Test
+    void pageOffersEveryModeAndMarksTheCurrentOne() {
+        upstream.mode(DemoMode.SLOW);
+
+        HttpResponse<String> page = Http.get(control, Http.BROWSER);
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Cache-Control")).contains("no-store");
+        for (DemoMode mode : DemoMode.values()) {
+            assertThat(page.body()).contains("value=\"" + mode.slug() + "\"");
+        }
+        assertThat(page.body()).containsOnlyOnce("aria-current=\"true\"").contains("value=\"slow\"><button type=\"submit\" aria-current");
+        assertThat(page.body()).contains("curl -X POST 'http://" + control.getAuthority() + "/_demo?mode=unavailable'");
+    }
+
+    @Test
+    void curlSwitchesTheModeAndGetsOneLineOfText() {
+        HttpResponse<String> switched = Http.post(URI.create(control + "?mode=unavailable"), "*/*");
+
+        assertThat(switched.statusCode()).isEqualTo(200);
+        assertThat(switched.body()).isEqualTo("upstream mode: unavailable (answers 503 with Retry-After: 30)\n");
+        assertThat(upstream.mode()).isEqualTo(DemoMode.UNAVAILABLE);
+        assertThat(switches).hasValue(1);
+    }
+
+    @Test
+    void browserIsSentBackToThePageWithSeeOther() {
+        HttpResponse<String> switched = Http.post(URI.create(control + "?mode=garbage"), Http.BROWSER);
+
+        assertThat(switched.statusCode()).isEqualTo(303);
+        assertThat(switched.headers().firstValue("Location")).hasValueSatisfying(location ->
+                assertThat(location).endsWith("/_demo"));
+        assertThat(upstream.mode()).isEqualTo(DemoMode.GARBAGE);
+    }
+
+    @Test
+    void unknownModeIsABadRequestAndChangesNothing() {
+        HttpResponse<String> refused = Http.post(URI.create(control + "?mode=on-fire"), "*/*");
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("Unknown mode", "healthy", "flapping");
+        assertThat(upstream.mode()).isEqualTo(DemoMode.HEALTHY);
+        assertThat(switches).hasValue(0);
+    }
+}
