@@ -113,13 +113,12 @@ public final class LoadHarness {
     }
 
     private List<String> jvmOptions(Measurement measurement) throws IOException {
-        List<String> options = new ArrayList<>(measurement.jvmOptions());
-        if (jfrDirectory != null) {
-            Files.createDirectories(jfrDirectory);
-            Path recording = jfrDirectory.resolve(measurement.name() + ".jfr");
-            options.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + recording);
+        if (jfrDirectory == null) {
+            return List.of();
         }
-        return options;
+        Files.createDirectories(jfrDirectory);
+        Path recording = jfrDirectory.resolve(measurement.name() + ".jfr");
+        return List.of("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + recording);
     }
 
     private void printTable(Map<String, MeasurementResult> results) {

@@ -14,19 +14,16 @@ import org.jspecify.annotations.Nullable;
  * @param accept the {@code Accept} header
  * @param answers what every answer must be; a run that gets anything else is not valid
  * @param background a second load on the same server, or {@code null}
- * @param logged whether the server writes its log (one line per error response at WARN): for the budgets
- *     it does not, so that the pages are compared and not the logging back ends (slf4j-simple here, which
- *     writes and flushes every line under one lock); one extra measurement shows what the line costs
  */
 record Measurement(String name, Scenario scenario, String path, String accept, Answers answers,
-        @Nullable Background background, boolean logged) {
+        @Nullable Background background) {
 
     /** What Chrome and Firefox send for a page. */
     static final String BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
             + "image/webp,*/*;q=0.8";
 
     Measurement(String name, Scenario scenario, String path, Answers answers) {
-        this(name, scenario, path, BROWSER_ACCEPT, answers, null, false);
+        this(name, scenario, path, BROWSER_ACCEPT, answers, null);
     }
 
     /** What every answer of a run must be. */
@@ -53,15 +50,7 @@ record Measurement(String name, Scenario scenario, String path, String accept, A
      * @return what the table calls it
      */
     String label() {
-        return scenario.label() + (background == null ? "" : ", with " + background.label())
-                + (logged ? ", with its log line (slf4j-simple to /dev/null)" : "");
-    }
-
-    /**
-     * @return the server JVM's options for the logging this measurement wants
-     */
-    List<String> jvmOptions() {
-        return List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=" + (logged ? "info" : "error"));
+        return scenario.label() + (background == null ? "" : ", with " + background.label());
     }
 
     /**
@@ -77,14 +66,12 @@ record Measurement(String name, Scenario scenario, String path, String accept, A
                 new Measurement("hello-filtered", Scenario.HELLO_FILTERED, "/hello", Answers.SUCCESS),
                 new Measurement("jetty-502", Scenario.JETTY_502, "/orders", Answers.ERRORS),
                 new Measurement("branded-502", Scenario.BRANDED_502, "/orders", Answers.ERRORS),
-                new Measurement("branded-502-logged", Scenario.BRANDED_502, "/orders", BROWSER_ACCEPT, Answers.ERRORS,
-                        null, true),
                 new Measurement("open-breaker-503", Scenario.OPEN_BREAKER_503, "/orders", Answers.ERRORS),
                 new Measurement("jetty-proxy", Scenario.JETTY_PROXY, "/orders", Answers.SUCCESS),
                 new Measurement("proxy", Scenario.PROXY, "/orders", Answers.SUCCESS),
                 new Measurement("healthy-alone", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", Answers.SUCCESS),
                 new Measurement("healthy-beside-dead", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", BROWSER_ACCEPT,
-                        Answers.SUCCESS, deadRoute, false));
+                        Answers.SUCCESS, deadRoute));
     }
 
     /**

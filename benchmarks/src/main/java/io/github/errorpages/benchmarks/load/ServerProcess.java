@@ -46,7 +46,7 @@ final class ServerProcess implements AutoCloseable {
         if (upstream != null) {
             command.add(upstream.toString());
         }
-        // The log (one line per error response) is written as a server would, and thrown away.
+        // The log (one WARN line per error response) is written as a server would, to /dev/null.
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
