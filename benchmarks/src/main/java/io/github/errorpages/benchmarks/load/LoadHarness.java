@@ -43,7 +43,7 @@ public final class LoadHarness {
             @Nullable Path jfrDirectory) {
         this.warmup = warmup;
         this.duration = duration;
-        this.wrk = new Wrk(threads, connections, Duration.ZERO);
+        this.wrk = new Wrk(threads, connections, Duration.ZERO, Wrk.DEFAULT_TIMEOUT);
         this.out = out;
         this.jfrDirectory = jfrDirectory;
     }
@@ -92,7 +92,8 @@ public final class LoadHarness {
             Wrk.Running backgroundLoad = null;
             if (background != null) {
                 // Runs through warm-up and measured run, and a little beyond, so it never stops early.
-                backgroundLoad = new Wrk(1, background.connections(), background.pacing())
+                backgroundLoad = new Wrk(1, background.connections(), background.pacing(),
+                        Measurement.Background.TIMEOUT)
                         .start(server.uri().resolve(background.path()), measurement.accept(),
                                 warmup.plus(duration).plusSeconds(2));
             }

@@ -39,7 +39,7 @@ class BudgetTests {
 
     @Test
     void everyBudgetComparesTwoMeasurementsOfTheHarness() {
-        assertThat(Budget.all()).hasSize(5).allSatisfy(budget -> {
+        assertThat(Budget.all()).hasSize(6).allSatisfy(budget -> {
             assertThat(Measurement.named(budget.ours())).hasSize(1);
             assertThat(Measurement.named(budget.baseline())).hasSize(1);
         });
