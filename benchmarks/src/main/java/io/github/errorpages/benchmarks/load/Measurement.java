@@ -50,6 +50,20 @@ record Measurement(String name, Scenario scenario, String path, String accept, A
     }
 
     /**
+     * @return the name of the measurement of the same server with the background route idle, taken first
+     */
+    String aloneName() {
+        return name + "/alone";
+    }
+
+    /**
+     * @return this measurement without its background, named {@link #aloneName()}
+     */
+    Measurement alone() {
+        return new Measurement(aloneName(), scenario, path, accept, answers, null);
+    }
+
+    /**
      * @return what the table calls it
      */
     String label() {
@@ -78,7 +92,6 @@ record Measurement(String name, Scenario scenario, String path, String accept, A
                 new Measurement("open-breaker-503", Scenario.OPEN_BREAKER_503, "/orders", Answers.ERRORS),
                 new Measurement("jetty-proxy", Scenario.JETTY_PROXY, "/orders", Answers.SUCCESS),
                 new Measurement("proxy", Scenario.PROXY, "/orders", Answers.SUCCESS),
-                new Measurement("healthy-alone", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", Answers.SUCCESS),
                 new Measurement("healthy-beside-dead", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", BROWSER_ACCEPT,
                         Answers.SUCCESS, deadRoute),
                 new Measurement("healthy-beside-dead-never-open", Scenario.HEALTHY_AND_DEAD_NEVER_OPEN,
