@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The loopback load harness (issue 7). Installs wrk from Debian's packages when it is missing, builds the
-# benchmarks module, and runs every scenario, each server in its own JVM. Prints the results table.
+# benchmarks module with the library modules it measures (in one reactor build, so the code of this checkout
+# is measured, never what ~/.m2 holds), and runs every scenario, each server in its own JVM. Prints the table.
 #
 #   bash benchmarks/load.sh                                  # 20 s warm-up, 10 s measured per scenario
 #   bash benchmarks/load.sh --warmup 60s --duration 10s      # longer warm-up
+#   bash benchmarks/load.sh --only jetty-502,branded-502     # some measurements only
+#   bash benchmarks/load.sh --jfr /tmp/recordings            # a flight recording of every server JVM
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +20,6 @@ if ! command -v wrk >/dev/null 2>&1; then
   fi
 fi
 
-mvn -B -q package -pl benchmarks -am -DskipTests
-java_args="$*"
-mvn -B -q -o -pl benchmarks exec:exec \
-  -Dexec.args="-cp %classpath io.github.errorpages.benchmarks.load.LoadHarness ${java_args}"
+echo "load.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), nproc $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+mvn -B -q package -pl benchmarks -am -DskipTests -Dload -Dload.args="$*"
+echo "load.sh: done, load average $(cut -d' ' -f1-3 /proc/loadavg)"

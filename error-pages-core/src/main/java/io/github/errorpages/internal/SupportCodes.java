@@ -1,6 +1,5 @@
 package io.github.errorpages.internal;
 
-import java.security.SecureRandom;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -9,14 +8,13 @@ import org.jspecify.annotations.Nullable;
  * written to the log line so that support can find the incident (R33).
  *
  * <p>A code is eight characters of Crockford's base32 (no I, L, O or U, so it survives being read aloud)
- * in two groups, e.g. {@code 7KQ2-MF4X}: 40 random bits from a {@link SecureRandom}. A caller-supplied
+ * in two groups, e.g. {@code 7KQ2-MF4X}: 40 random bits from a {@link StripedSecureRandom}. A caller-supplied
  * request id is used instead when it is safe to echo ({@code [A-Za-z0-9._-]{1,64}}, R39).
  */
 public final class SupportCodes {
 
     private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
     private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private SupportCodes() {
     }
@@ -36,7 +34,7 @@ public final class SupportCodes {
      * @return a new random code such as {@code 7KQ2-MF4X}
      */
     public static String newCode() {
-        long bits = RANDOM.nextLong();
+        long bits = StripedSecureRandom.nextLong();
         char[] code = new char[9];
         for (int i = 0, c = 0; i < 9; i++) {
             if (i == 4) {

@@ -1,19 +1,17 @@
 package io.github.errorpages.benchmarks.load;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The loopback load harness (issue 7): starts each server scenario in its own JVM, drives it with
@@ -21,23 +19,33 @@ import java.util.concurrent.TimeUnit;
  * and prints one table with throughput, p99 latency and server CPU per request, plus the budget ratios
  * measured side by side in the same run.
  *
- * <p>Usage: {@code LoadHarness [--warmup 20s] [--duration 10s] [--connections 32] [--threads 2]}.
- * Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
+ * <p>A measurement with a background load (a second, paced wrk on another route of the same server) starts
+ * that load before the warm-up and lets it run until after the measured run.
+ *
+ * <p>Usage: {@code LoadHarness [--warmup 20s] [--duration 10s] [--connections 32] [--threads 2]
+ * [--only name,name...] [--jfr directory]}. {@code --jfr} makes every server JVM record a flight recording
+ * (JFR's {@code profile} settings) into the directory, one file per measurement, to find where the server's
+ * time goes. Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
  */
 public final class LoadHarness {
 
     private final Duration warmup;
     private final Duration duration;
-    private final int connections;
-    private final int threads;
+    private final Wrk wrk;
     private final PrintStream out;
+    private final @Nullable Path jfrDirectory;
 
     LoadHarness(Duration warmup, Duration duration, int connections, int threads, PrintStream out) {
+        this(warmup, duration, connections, threads, out, null);
+    }
+
+    private LoadHarness(Duration warmup, Duration duration, int connections, int threads, PrintStream out,
+            @Nullable Path jfrDirectory) {
         this.warmup = warmup;
         this.duration = duration;
-        this.connections = connections;
-        this.threads = threads;
+        this.wrk = new Wrk(threads, connections, Duration.ZERO);
         this.out = out;
+        this.jfrDirectory = jfrDirectory;
     }
 
     /**
@@ -54,8 +62,10 @@ public final class LoadHarness {
                 seconds(options.getOrDefault("--duration", "10s")),
                 Integer.parseInt(options.getOrDefault("--connections", "32")),
                 Integer.parseInt(options.getOrDefault("--threads", "2")),
-                System.out);
-        harness.run(Measurement.all());
+                System.out,
+                options.containsKey("--jfr") ? Path.of(options.get("--jfr")).toAbsolutePath() : null);
+        String only = options.get("--only");
+        harness.run(only == null ? Measurement.all() : Measurement.named(only.split(",")));
     }
 
     /**
@@ -65,9 +75,9 @@ public final class LoadHarness {
      * @return the results by measurement name
      * @throws Exception when a server or wrk fails
      */
-    Map<String, Result> run(List<Measurement> measurements) throws Exception {
-        Map<String, Result> results = new LinkedHashMap<>();
-        try (ServerProcess upstream = ServerProcess.start(Scenario.UPSTREAM, null)) {
+    Map<String, MeasurementResult> run(List<Measurement> measurements) throws Exception {
+        Map<String, MeasurementResult> results = new LinkedHashMap<>();
+        try (ServerProcess upstream = ServerProcess.start(Scenario.UPSTREAM, null, List.of())) {
             for (Measurement measurement : measurements) {
                 results.put(measurement.name(), measure(measurement, upstream.uri()));
             }
@@ -76,41 +86,61 @@ public final class LoadHarness {
         return results;
     }
 
-    private Result measure(Measurement measurement, URI upstream) throws Exception {
-        try (ServerProcess server = ServerProcess.start(measurement.scenario(), upstream)) {
+    private MeasurementResult measure(Measurement measurement, URI upstream) throws Exception {
+        try (ServerProcess server = ServerProcess.start(measurement.scenario(), upstream, jvmOptions(measurement))) {
+            Measurement.Background background = measurement.background();
+            Wrk.Running backgroundLoad = null;
+            if (background != null) {
+                // Runs through warm-up and measured run, and a little beyond, so it never stops early.
+                backgroundLoad = new Wrk(1, background.connections(), background.pacing())
+                        .start(server.uri().resolve(background.path()), measurement.accept(),
+                                warmup.plus(duration).plusSeconds(2));
+            }
             URI target = server.uri().resolve(measurement.path());
             if (!warmup.isZero()) {
-                wrk(target, measurement.accept(), warmup);
+                wrk.run(target, measurement.accept(), warmup);
             }
             Duration cpuBefore = server.cpu();
-            WrkResult wrk = wrk(target, measurement.accept(), duration);
+            WrkResult measured = wrk.run(target, measurement.accept(), duration);
             Duration cpu = server.cpu().minus(cpuBefore);
-            double cpuMicrosPerRequest = wrk.requests() == 0 ? Double.NaN : cpu.toNanos() / 1_000.0 / wrk.requests();
-            return new Result(measurement, wrk, cpuMicrosPerRequest);
+            WrkResult backgroundResult = backgroundLoad == null ? null : backgroundLoad.await();
+            double backgroundRequests = backgroundResult == null ? 0
+                    : backgroundResult.requestsPerSecond() * duration.toMillis() / 1000.0;
+            double answered = measured.requests() + backgroundRequests;
+            double cpuMicrosPerRequest = answered == 0 ? Double.NaN : cpu.toNanos() / 1_000.0 / answered;
+            return new MeasurementResult(measurement, measured, cpuMicrosPerRequest, backgroundResult);
         }
     }
 
-    private WrkResult wrk(URI target, String accept, Duration length) throws IOException, InterruptedException {
-        List<String> command = List.of("wrk", "-t" + threads, "-c" + connections, "-d" + length.toSeconds() + "s",
-                "--latency", "-H", "Accept: " + accept, target.toString());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(length.toSeconds() + 30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException("wrk failed: " + String.join(" ", command) + "\n" + output);
+    private List<String> jvmOptions(Measurement measurement) throws IOException {
+        if (jfrDirectory == null) {
+            return List.of();
         }
-        return WrkResult.parse(output);
+        Files.createDirectories(jfrDirectory);
+        Path recording = jfrDirectory.resolve(measurement.name() + ".jfr");
+        return List.of("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + recording);
     }
 
-    private void printTable(Map<String, Result> results) {
+    private void printTable(Map<String, MeasurementResult> results) {
         out.printf(Locale.ROOT, "%n| measurement | req/s | p99 | server CPU/req | non-2xx |%n|---|---:|---:|---:|---:|%n");
-        for (Result r : results.values()) {
+        List<String> problems = new ArrayList<>();
+        for (MeasurementResult r : results.values()) {
             out.printf(Locale.ROOT, "| %s | %,.0f | %.2f ms | %.1f µs | %d |%n", r.measurement().label(),
-                    r.wrk().requestsPerSecond(), r.wrk().p99Micros() / 1000, r.cpuMicrosPerRequest(), r.wrk().non2xx3xx());
+                    r.wrk().requestsPerSecond(), r.wrk().p99Micros() / 1000, r.cpuMicrosPerRequest(),
+                    r.wrk().non2xx3xx());
+            WrkResult background = r.background();
+            Measurement.Background load = r.measurement().background();
+            if (background != null && load != null) {
+                out.printf(Locale.ROOT, "| ↳ background: %s | %,.0f | %.2f ms | | %d (%d socket errors) |%n",
+                        load.label(), background.requestsPerSecond(),
+                        background.p99Micros() / 1000, background.non2xx3xx(), background.socketErrors());
+            }
+            r.problems().forEach(problem -> problems.add(r.measurement().name() + ": " + problem));
         }
         List<String> budgets = new ArrayList<>();
         for (Budget budget : Budget.all()) {
-            Result ours = results.get(budget.ours());
-            Result theirs = results.get(budget.baseline());
+            MeasurementResult ours = results.get(budget.ours());
+            MeasurementResult theirs = results.get(budget.baseline());
             if (ours != null && theirs != null) {
                 budgets.add(budget.evaluate(ours, theirs));
             }
@@ -119,119 +149,13 @@ public final class LoadHarness {
             out.printf("%n| budget | ratio (req/s) | CPU ratio | target | verdict |%n|---|---:|---:|---|---|%n");
             budgets.forEach(out::println);
         }
+        if (!problems.isEmpty()) {
+            out.printf("%nINVALID runs (they did not measure what they should):%n");
+            problems.forEach(problem -> out.println("- " + problem));
+        }
     }
 
     private static Duration seconds(String value) {
         return Duration.ofSeconds(Long.parseLong(value.replaceAll("s$", "")));
-    }
-
-    /**
-     * One measured run: a scenario, the path and Accept header wrk sends.
-     *
-     * @param name the key budgets refer to
-     * @param scenario the server set-up
-     * @param path the request path
-     * @param accept the Accept header
-     */
-    record Measurement(String name, Scenario scenario, String path, String accept) {
-        String label() {
-            return scenario.label();
-        }
-
-        static List<Measurement> all() {
-            String browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-            return List.of(
-                    new Measurement("hello", Scenario.HELLO, "/hello", browser),
-                    new Measurement("jetty-502", Scenario.JETTY_502, "/orders", browser),
-                    new Measurement("jetty-proxy", Scenario.JETTY_PROXY, "/orders", browser));
-        }
-    }
-
-    /**
-     * One measured result.
-     *
-     * @param measurement what was measured
-     * @param wrk what wrk reported
-     * @param cpuMicrosPerRequest server CPU time per request, in microseconds
-     */
-    record Result(Measurement measurement, WrkResult wrk, double cpuMicrosPerRequest) {
-    }
-
-    /**
-     * A budget: the throughput of one measurement over another's, at least {@code minRatio}, and optionally a
-     * p99 ceiling for ours.
-     *
-     * @param label what the budget says
-     * @param ours our measurement's name
-     * @param baseline the baseline's name
-     * @param minRatio the lowest acceptable ratio of requests per second
-     * @param maxP99Micros the highest acceptable p99 of ours, or 0 for none
-     */
-    record Budget(String label, String ours, String baseline, double minRatio, double maxP99Micros) {
-        static List<Budget> all() {
-            return List.of();
-        }
-
-        String evaluate(Result mine, Result theirs) {
-            double ratio = mine.wrk().requestsPerSecond() / theirs.wrk().requestsPerSecond();
-            double cpuRatio = mine.cpuMicrosPerRequest() / theirs.cpuMicrosPerRequest();
-            boolean met = ratio >= minRatio && (maxP99Micros == 0 || mine.wrk().p99Micros() <= maxP99Micros);
-            String target = "≥ " + minRatio + (maxP99Micros == 0 ? "" : String.format(Locale.ROOT, ", p99 ≤ %.0f ms",
-                    maxP99Micros / 1000));
-            return String.format(Locale.ROOT, "| %s | %.2f | %.2f | %s | %s |", label, ratio, cpuRatio, target,
-                    met ? "met" : "MISSED");
-        }
-    }
-
-    /** A scenario server in its own JVM, started with this JVM's class path. */
-    static final class ServerProcess implements AutoCloseable {
-        private final Process process;
-        private final int port;
-
-        private ServerProcess(Process process, int port) {
-            this.process = process;
-            this.port = port;
-        }
-
-        static ServerProcess start(Scenario scenario, URI upstream) throws IOException {
-            List<String> command = new ArrayList<>(List.of(
-                    ProcessHandle.current().info().command().orElse("java"),
-                    "-Xms512m", "-Xmx512m", "-XX:+UseParallelGC",
-                    "-cp", System.getProperty("java.class.path"),
-                    LoadServer.class.getName(), scenario.name()));
-            if (upstream != null) {
-                command.add(upstream.toString());
-            }
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                if (line.startsWith("READY port=")) {
-                    return new ServerProcess(process, Integer.parseInt(line.substring("READY port=".length()).trim()));
-                }
-            }
-            process.destroyForcibly();
-            throw new IllegalStateException("server for " + scenario + " exited before it was ready");
-        }
-
-        URI uri() {
-            return URI.create("http://127.0.0.1:" + port);
-        }
-
-        Duration cpu() {
-            return process.info().totalCpuDuration().orElseThrow(
-                    () -> new UncheckedIOException(new IOException("the OS reports no CPU time for pid " + process.pid())));
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            try {
-                process.getOutputStream().close();
-            } catch (IOException ignored) {
-                // it is going away anyway
-            }
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        }
     }
 }

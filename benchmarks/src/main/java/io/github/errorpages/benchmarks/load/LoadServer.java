@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.URI;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Starts one {@link Scenario} in this JVM, prints {@code READY port=N} on standard output, and runs until
@@ -22,7 +23,7 @@ public final class LoadServer {
      */
     public static void main(String[] args) throws Exception {
         Scenario scenario = Scenario.valueOf(args[0]);
-        URI upstream = args.length > 1 ? URI.create(args[1]) : null;
+        @Nullable URI upstream = args.length > 1 ? URI.create(args[1]) : null;
         Server server = scenario.start(0, upstream);
         int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         System.out.println("READY port=" + port);

@@ -1,5 +1,13 @@
 package io.github.errorpages.benchmarks.load;
 
+import io.github.errorpages.servlet.ErrorPagesFilter;
+import io.github.errorpages.servlet.ReverseProxyServlet;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -7,12 +15,16 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.EnumSet;
 import java.util.function.BiConsumer;
 import org.eclipse.jetty.ee10.proxy.ProxyServlet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One server set-up of the load harness. Each runs in its own JVM ({@link LoadServer}), so the server CPU
@@ -26,28 +38,63 @@ public enum Scenario {
     /** A bare Jetty 12 servlet answering "hello": the happy-path baseline. */
     HELLO("Jetty hello servlet", (context, upstream) -> context.addServlet(new ServletHolder(new FixedBodyServlet(5)), "/*")),
 
-    /** The app calls sendError(502) and Jetty's own ErrorHandler writes its default page. */
-    JETTY_502("Jetty default 502 page", (context, upstream) -> context.addServlet(new ServletHolder(new HttpServlet() {
-        private static final long serialVersionUID = 1L;
+    /** The same hello servlet behind {@link ErrorPagesFilter} (budget a). */
+    HELLO_FILTERED("Jetty hello servlet behind ErrorPagesFilter", (context, upstream) -> {
+        addErrorPagesFilter(context);
+        context.addServlet(new ServletHolder(new FixedBodyServlet(5)), "/*");
+    }),
 
-        @Override
-        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            resp.sendError(502);
-        }
-    }), "/*")),
+    /** The app calls sendError(502) and Jetty's own ErrorHandler writes its default page. */
+    JETTY_502("Jetty default 502 page", (context, upstream) ->
+            context.addServlet(new ServletHolder(new BadGatewayServlet()), "/*")),
+
+    /** The same servlet calling sendError(502), behind {@link ErrorPagesFilter}: our branded page (budget b). */
+    BRANDED_502("branded 502 page (ErrorPagesFilter)", (context, upstream) -> {
+        addErrorPagesFilter(context);
+        context.addServlet(new ServletHolder(new BadGatewayServlet()), "/*");
+    }),
+
+    /**
+     * {@link ReverseProxyServlet} whose upstream's circuit breaker is open (and stays open for an hour): the
+     * guard refuses every call without touching the network and the servlet answers with the 503 page
+     * (budget c).
+     */
+    OPEN_BREAKER_503("open breaker 503 page (ReverseProxyServlet)", (context, upstream) -> {
+        CircuitBreakerConfig openForAnHour = CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                .waitDurationInOpenState(Duration.ofHours(1))
+                .build();
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(required(upstream))
+                .circuitBreakerConfig(openForAnHour).build());
+        guard.circuitBreakers().forEach(CircuitBreaker::transitionToOpenState);
+        context.addServlet(new ServletHolder(ReverseProxyServlet.builder(guard).build()), "/*");
+    }),
 
     /** Jetty's own transparent ProxyServlet (jetty-ee10-proxy) to the upstream. */
     JETTY_PROXY("Jetty ProxyServlet", (context, upstream) -> {
         ServletHolder proxy = new ServletHolder(new ProxyServlet.Transparent());
-        proxy.setInitParameter("proxyTo", upstream.toString());
+        proxy.setInitParameter("proxyTo", required(upstream).toString());
         proxy.setInitParameter("maxThreads", "64");
+        proxy.setAsyncSupported(true);
         context.addServlet(proxy, "/*");
+    }),
+
+    /** {@link ReverseProxyServlet} with every default to the same upstream (budget d). */
+    PROXY("ReverseProxyServlet", (context, upstream) -> addProxy(context, "/*", "orders", required(upstream))),
+
+    /**
+     * Two routes through {@link ReverseProxyServlet}: {@code /healthy/*} to the upstream and {@code /dead/*} to
+     * a blackholed one, a loopback socket whose accept queue is full, so that every connect hangs until the
+     * client's connect timeout as it does for a host that is down (budget e).
+     */
+    HEALTHY_AND_DEAD("ReverseProxyServlet, healthy route beside a blackholed one", (context, upstream) -> {
+        addProxy(context, "/healthy/*", "orders", required(upstream));
+        addProxy(context, "/dead/*", "billing", FaultyUpstream.Blackhole.open().uri());
     });
 
     private final String label;
-    private final BiConsumer<ServletContextHandler, URI> configure;
+    private final BiConsumer<ServletContextHandler, @Nullable URI> configure;
 
-    Scenario(String label, BiConsumer<ServletContextHandler, URI> configure) {
+    Scenario(String label, BiConsumer<ServletContextHandler, @Nullable URI> configure) {
         this.label = label;
         this.configure = configure;
     }
@@ -65,7 +112,7 @@ public enum Scenario {
      * @return the started server
      * @throws Exception when Jetty fails to start
      */
-    public Server start(int port, URI upstream) throws Exception {
+    public Server start(int port, @Nullable URI upstream) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost(InetAddress.getLoopbackAddress().getHostAddress());
@@ -77,6 +124,35 @@ public enum Scenario {
         server.setHandler(context);
         server.start();
         return server;
+    }
+
+    private static URI required(@Nullable URI upstream) {
+        if (upstream == null) {
+            throw new IllegalArgumentException("this scenario forwards to an upstream: give its URL");
+        }
+        return upstream;
+    }
+
+    private static void addErrorPagesFilter(ServletContextHandler context) {
+        // Registered as the servlet module documents it: async-supported, for REQUEST and ASYNC dispatches.
+        FilterHolder filter = new FilterHolder(ErrorPagesFilter.builder().build());
+        filter.setAsyncSupported(true);
+        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+    }
+
+    private static void addProxy(ServletContextHandler context, String pathSpec, String name, URI endpoint) {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder(name).endpoints(endpoint).build());
+        context.addServlet(new ServletHolder(ReverseProxyServlet.builder(guard).build()), pathSpec);
+    }
+
+    /** Calls {@code sendError(502)}, as an application does when its upstream call failed. */
+    static final class BadGatewayServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            resp.sendError(HttpServletResponse.SC_BAD_GATEWAY);
+        }
     }
 
     /** Answers 200 with a fixed body of the given size. */

@@ -3,11 +3,11 @@ package io.github.errorpages.page.internal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code Content-Security-Policy} of error responses (standards R41).
@@ -28,9 +28,13 @@ public final class ContentSecurityPolicy {
     /** The policy of every non-HTML response. */
     public static final String NON_HTML = "default-src 'none'; frame-ancestors 'none'";
 
-    /** Hashes by element content: a page's style and script are the same on every response. Bounded. */
-    private static final Map<String, String> HASHES = new ConcurrentHashMap<>();
+    /**
+     * Hashes of the element contents seen so far: a page's style and script are the same on every response.
+     * Bounded; replaced whole (copy on write), read without a lock.
+     */
+    private static volatile KnownHash[] knownHashes = new KnownHash[0];
     private static final int MAX_CACHED_HASHES = 256;
+    private static final Object ADDING = new Object();
 
     private ContentSecurityPolicy() {
     }
@@ -57,7 +61,10 @@ public final class ContentSecurityPolicy {
     private static void collectInlineElements(String html, Set<String> styles, Set<String> scripts) {
         int at = html.indexOf('<');
         while (at >= 0) {
-            String element = startTag(html, at, "style") ? "style" : startTag(html, at, "script") ? "script" : null;
+            // Most tags are neither: only one that starts with an s is worth a closer look.
+            char first = at + 1 < html.length() ? html.charAt(at + 1) : ' ';
+            String element = first != 's' && first != 'S' ? null
+                    : startTag(html, at, "style") ? "style" : startTag(html, at, "script") ? "script" : null;
             if (element == null) {
                 at = html.indexOf('<', at + 1);
                 continue;
@@ -102,15 +109,40 @@ public final class ContentSecurityPolicy {
     }
 
     private static String hash(String content) {
-        String hash = HASHES.get(content);
+        String hash = knownHash(knownHashes, content);
         if (hash == null) {
             hash = sha256(content);
-            if (HASHES.size() >= MAX_CACHED_HASHES) {
-                HASHES.clear(); // a template whose style or script changes per response: stop caching its past
+            synchronized (ADDING) {
+                KnownHash[] known = knownHashes;
+                if (knownHash(known, content) == null) {
+                    // A template whose style or script changes per response: stop caching its past.
+                    KnownHash[] grown = known.length >= MAX_CACHED_HASHES ? new KnownHash[1]
+                            : Arrays.copyOf(known, known.length + 1);
+                    grown[grown.length - 1] = new KnownHash(content, hash);
+                    knownHashes = grown;
+                }
             }
-            HASHES.put(content, hash);
         }
         return hash;
+    }
+
+    /**
+     * Looks the content up by length and then by equality. Not by {@code hashCode()}, as a hash map would:
+     * on JDK 17 that walks the kilobytes of a page's style and script one character at a time on every
+     * response (about 5 µs for the built-in page's 4.7 KB style), while {@code equals} of strings is a
+     * vectorised intrinsic (about 0.2 µs).
+     */
+    private static @Nullable String knownHash(KnownHash[] known, String content) {
+        for (KnownHash entry : known) {
+            if (entry.content().length() == content.length() && entry.content().equals(content)) {
+                return entry.hash();
+            }
+        }
+        return null;
+    }
+
+    /** The content of an element, and the base64 of its SHA-256. */
+    private record KnownHash(String content, String hash) {
     }
 
     private static String sha256(String text) {

@@ -3,6 +3,7 @@ package io.github.errorpages.page.internal;
 import io.github.errorpages.ErrorDecision;
 import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
+import io.github.errorpages.internal.StripedSecureRandom;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.page.PageFormat;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +73,7 @@ public final class PageRenderer {
         String page = maintenance ? PageTemplates.MAINTENANCE : Integer.toString(decision.status());
         boolean get = "GET".equalsIgnoreCase(request.method());
         PageFacts facts = new PageFacts(decision.status(), page, decision.errorCode(), decision.retryAfterSeconds(),
-                decision.failure().failingSince(), backBy, supportCode, "urn:uuid:" + UUID.randomUUID(), clock.instant(),
+                decision.failure().failingSince(), backBy, supportCode, "urn:uuid:" + StripedSecureRandom.randomUuid(), clock.instant(),
                 get && config.isAutoRetryEnabled());
         String body;
         try {

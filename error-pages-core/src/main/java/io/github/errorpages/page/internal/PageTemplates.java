@@ -137,6 +137,12 @@ public final class PageTemplates {
         final String origin;
         final Mustache mustache;
         final AtomicBoolean reported = new AtomicBoolean();
+        /**
+         * How long this template's last page was: the next is about as long (pages differ in a few values),
+         * so the buffer starts at that size, neither growing several times for an HTML page nor starting at
+         * kilobytes for a short text or JSON body. A hint: races between threads do no harm.
+         */
+        private volatile int lastLength = 1024;
 
         Candidate(String file, String origin, Mustache mustache) {
             this.file = file;
@@ -145,9 +151,10 @@ public final class PageTemplates {
         }
 
         String render(Map<String, Object> model) {
-            StringWriter out = new StringWriter(8192);
+            StringWriter out = new StringWriter(lastLength + 64);
             mustache.execute(out, model);
             String text = out.toString();
+            lastLength = text.length();
             if (text.isBlank()) {
                 throw new IllegalStateException("the template rendered nothing");
             }

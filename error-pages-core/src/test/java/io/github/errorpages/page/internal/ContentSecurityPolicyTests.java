@@ -2,6 +2,9 @@ package io.github.errorpages.page.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 class ContentSecurityPolicyTests {
@@ -27,6 +30,20 @@ class ContentSecurityPolicyTests {
         assertThat(policy).contains("style-src 'sha256-" + RED + "';")
                 .contains("script-src 'sha256-" + EMPTY + "' 'sha256-")
                 .doesNotContain("'sha256-" + RED + "' 'sha256-" + RED + "'");
+    }
+
+    @Test
+    void stylesThatChangeWithEveryResponseGetTheirOwnHashEvenBeyondTheCache() throws Exception {
+        // More distinct contents than the cache holds: each still gets its own, correct hash.
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        for (int i = 0; i < 600; i++) {
+            String style = "p{margin:" + i + "px}";
+            String expected = Base64.getEncoder().encodeToString(sha256.digest(style.getBytes(StandardCharsets.UTF_8)));
+
+            assertThat(ContentSecurityPolicy.forHtml("<style>" + style + "</style>"))
+                    .contains("style-src 'sha256-" + expected + "';");
+        }
+        assertThat(ContentSecurityPolicy.forHtml("<style>p{color:red}</style>")).contains("style-src 'sha256-" + RED + "';");
     }
 
     @Test

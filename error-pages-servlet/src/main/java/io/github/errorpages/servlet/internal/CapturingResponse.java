@@ -163,7 +163,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     @Override
     public ServletOutputStream getOutputStream() throws IOException {
         if (stream == null) {
-            stream = new DroppingOutputStream(super.getOutputStream(), this::dropsOutput);
+            stream = new DroppingOutputStream(super.getOutputStream(), this);
         }
         return stream;
     }
@@ -171,12 +171,13 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     @Override
     public PrintWriter getWriter() throws IOException {
         if (writer == null) {
-            writer = new PrintWriter(new DroppingWriter(super.getWriter(), this::dropsOutput), false);
+            writer = new PrintWriter(new DroppingWriter(super.getWriter(), this), false);
         }
         return writer;
     }
 
-    private boolean dropsOutput() {
+    /** Whether output is dropped now: a captured status's page will replace it. */
+    boolean dropsOutput() {
         return capturedStatus != 0;
     }
 

@@ -3,40 +3,40 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
-import java.util.function.BooleanSupplier;
 
 /**
  * The application's output stream while a captured status may replace its output: bytes go to the
- * container's stream, or nowhere while {@code dropping} says so. Flushing is dropped too, because it
- * would commit the response before the page is written.
+ * container's stream, or nowhere while the {@link CapturingResponse} that made it drops output. Flushing is
+ * dropped too, because it would commit the response before the page is written. (The response itself is
+ * asked, rather than a {@code BooleanSupplier}, to save a lambda per response that writes a body.)
  */
 final class DroppingOutputStream extends ServletOutputStream {
 
     private final ServletOutputStream delegate;
-    private final BooleanSupplier dropping;
+    private final CapturingResponse owner;
 
-    DroppingOutputStream(ServletOutputStream delegate, BooleanSupplier dropping) {
+    DroppingOutputStream(ServletOutputStream delegate, CapturingResponse owner) {
         this.delegate = delegate;
-        this.dropping = dropping;
+        this.owner = owner;
     }
 
     @Override
     public void write(int b) throws IOException {
-        if (!dropping.getAsBoolean()) {
+        if (!owner.dropsOutput()) {
             delegate.write(b);
         }
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        if (!dropping.getAsBoolean()) {
+        if (!owner.dropsOutput()) {
             delegate.write(b, off, len);
         }
     }
 
     @Override
     public void flush() throws IOException {
-        if (!dropping.getAsBoolean()) {
+        if (!owner.dropsOutput()) {
             delegate.flush();
         }
     }
@@ -44,14 +44,14 @@ final class DroppingOutputStream extends ServletOutputStream {
     @Override
     public void close() throws IOException {
         // Closing completes the response in some containers: never before the page is written.
-        if (!dropping.getAsBoolean()) {
+        if (!owner.dropsOutput()) {
             delegate.close();
         }
     }
 
     @Override
     public boolean isReady() {
-        return dropping.getAsBoolean() || delegate.isReady();
+        return owner.dropsOutput() || delegate.isReady();
     }
 
     @Override

@@ -1,0 +1,85 @@
+package io.github.errorpages.benchmarks.load;
+
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One measured run of the load harness: a scenario's server, the path and {@code Accept} header wrk sends,
+ * what every answer must be, and optionally a second load that runs beside it the whole time.
+ *
+ * @param name the key budgets refer to
+ * @param scenario the server set-up
+ * @param path the request path
+ * @param accept the {@code Accept} header
+ * @param answers what every answer must be; a run that gets anything else is not valid
+ * @param background a second load on the same server, or {@code null}
+ */
+record Measurement(String name, Scenario scenario, String path, String accept, Answers answers,
+        @Nullable Background background) {
+
+    /** What Chrome and Firefox send for a page. */
+    static final String BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
+            + "image/webp,*/*;q=0.8";
+
+    Measurement(String name, Scenario scenario, String path, Answers answers) {
+        this(name, scenario, path, BROWSER_ACCEPT, answers, null);
+    }
+
+    /** What every answer of a run must be. */
+    enum Answers {
+        /** 2xx (or 3xx) only. */
+        SUCCESS,
+        /** Anything but 2xx or 3xx. */
+        ERRORS
+    }
+
+    /**
+     * A paced load beside the measured one: {@code connections} connections, each sending its next request
+     * {@code pacing} after the previous answer.
+     *
+     * @param label what it is, for the table
+     * @param path the request path
+     * @param connections open connections
+     * @param pacing the wait of each connection between a response and its next request
+     */
+    record Background(String label, String path, int connections, Duration pacing) {
+    }
+
+    /**
+     * @return what the table calls it
+     */
+    String label() {
+        return scenario.label() + (background == null ? "" : ", with " + background.label());
+    }
+
+    /**
+     * Every measurement of issue 7, item 2, each next to the one its budget compares it with.
+     *
+     * @return the measurements, in the order they run
+     */
+    static List<Measurement> all() {
+        Background deadRoute = new Background("16 connections to the dead route, one request per 50 ms each",
+                "/dead/orders", 16, Duration.ofMillis(50));
+        return List.of(
+                new Measurement("hello", Scenario.HELLO, "/hello", Answers.SUCCESS),
+                new Measurement("hello-filtered", Scenario.HELLO_FILTERED, "/hello", Answers.SUCCESS),
+                new Measurement("jetty-502", Scenario.JETTY_502, "/orders", Answers.ERRORS),
+                new Measurement("branded-502", Scenario.BRANDED_502, "/orders", Answers.ERRORS),
+                new Measurement("open-breaker-503", Scenario.OPEN_BREAKER_503, "/orders", Answers.ERRORS),
+                new Measurement("jetty-proxy", Scenario.JETTY_PROXY, "/orders", Answers.SUCCESS),
+                new Measurement("proxy", Scenario.PROXY, "/orders", Answers.SUCCESS),
+                new Measurement("healthy-alone", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", Answers.SUCCESS),
+                new Measurement("healthy-beside-dead", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", BROWSER_ACCEPT,
+                        Answers.SUCCESS, deadRoute));
+    }
+
+    /**
+     * @param names measurement names
+     * @return those measurements of {@link #all()}, in its order
+     */
+    static List<Measurement> named(String... names) {
+        List<String> wanted = List.of(names);
+        return all().stream().filter(m -> wanted.contains(m.name())).toList();
+    }
+}

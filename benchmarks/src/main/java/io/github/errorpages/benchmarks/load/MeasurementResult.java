@@ -1,0 +1,38 @@
+package io.github.errorpages.benchmarks.load;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one measured run gave.
+ *
+ * @param measurement what was measured
+ * @param wrk what wrk reported for the measured load
+ * @param cpuMicrosPerRequest the server's CPU time over the measured run divided by the requests it answered
+ *     in that time (the background load's included), in microseconds
+ * @param background what wrk reported for the background load over its whole run, or {@code null}
+ */
+record MeasurementResult(Measurement measurement, WrkResult wrk, double cpuMicrosPerRequest,
+        @Nullable WrkResult background) {
+
+    /**
+     * @return why the run does not measure what it should, empty when it does: answers of the wrong kind, or
+     *     socket errors of the measured load
+     */
+    List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        if (wrk.requests() == 0) {
+            problems.add("no request was answered");
+        }
+        long expectedErrors = measurement.answers() == Measurement.Answers.ERRORS ? wrk.requests() : 0;
+        if (wrk.non2xx3xx() != expectedErrors) {
+            problems.add(wrk.non2xx3xx() + " of " + wrk.requests() + " answers were not 2xx/3xx, expected "
+                    + expectedErrors);
+        }
+        if (wrk.socketErrors() > 0) {
+            problems.add(wrk.socketErrors() + " socket errors");
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,57 @@
+package io.github.errorpages.benchmarks.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.benchmarks.load.Measurement.Answers;
+import org.junit.jupiter.api.Test;
+
+class BudgetTests {
+
+    private static final Budget AT_LEAST_0_9_P99_2MS = new Budget("(c) ours / theirs", "ours", "theirs", 0.9, 2_000);
+
+    @Test
+    void metWhenTheRatioAndTheP99AreWithinTheBudget() {
+        String row = AT_LEAST_0_9_P99_2MS.evaluate(errors(9_500, 1_500, 80), errors(10_000, 900, 40));
+
+        assertThat(row).isEqualTo("| (c) ours / theirs | 0.950 | 2.00 | ≥ 0.9, p99 ≤ 2 ms (was 1.50 ms) | met |");
+    }
+
+    @Test
+    void missedWhenTheRatioIsBelowTheBudget() {
+        assertThat(AT_LEAST_0_9_P99_2MS.evaluate(errors(8_000, 1_500, 80), errors(10_000, 900, 40)))
+                .startsWith("| (c) ours / theirs | 0.800 |").endsWith("| MISSED |");
+    }
+
+    @Test
+    void missedWhenTheP99IsAboveTheCeilingHoweverHighTheRatio() {
+        assertThat(AT_LEAST_0_9_P99_2MS.evaluate(errors(20_000, 2_001, 80), errors(10_000, 900, 40)))
+                .contains("(was 2.00 ms)").endsWith("| MISSED |");
+    }
+
+    @Test
+    void invalidWhenEitherRunGotAnswersItShouldNotHave() {
+        MeasurementResult successesWhereErrorsWereExpected = new MeasurementResult(
+                measurement(Answers.ERRORS), new WrkResult(20_000, 900, 200_000, 0, 0), 40, null);
+
+        assertThat(AT_LEAST_0_9_P99_2MS.evaluate(successesWhereErrorsWereExpected, errors(10_000, 900, 40)))
+                .endsWith("| INVALID |");
+    }
+
+    @Test
+    void everyBudgetComparesTwoMeasurementsOfTheHarness() {
+        assertThat(Budget.all()).hasSize(5).allSatisfy(budget -> {
+            assertThat(Measurement.named(budget.ours())).hasSize(1);
+            assertThat(Measurement.named(budget.baseline())).hasSize(1);
+        });
+    }
+
+    private static MeasurementResult errors(double requestsPerSecond, double p99Micros, double cpuMicros) {
+        long requests = (long) requestsPerSecond * 10;
+        return new MeasurementResult(measurement(Answers.ERRORS),
+                new WrkResult(requestsPerSecond, p99Micros, requests, requests, 0), cpuMicros, null);
+    }
+
+    private static Measurement measurement(Answers answers) {
+        return new Measurement("x", Scenario.JETTY_502, "/orders", answers);
+    }
+}
