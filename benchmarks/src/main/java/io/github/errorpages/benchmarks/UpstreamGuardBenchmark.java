@@ -5,7 +5,9 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -40,7 +42,12 @@ public class UpstreamGuardBenchmark {
     public void setUp() {
         URI endpoint = URI.create("http://10.0.0.7:8080");
         healthy = UpstreamGuard.of(UpstreamConfig.builder("healthy").endpoints(endpoint).build());
-        open = UpstreamGuard.of(UpstreamConfig.builder("open").endpoints(endpoint).build());
+        // Open for an hour: with the default 30 s, a long run would see the breaker half-open and let calls by.
+        CircuitBreakerConfig openForAnHour = CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                .waitDurationInOpenState(Duration.ofHours(1))
+                .build();
+        open = UpstreamGuard.of(UpstreamConfig.builder("open").endpoints(endpoint)
+                .circuitBreakerConfig(openForAnHour).build());
         open.circuitBreakers().get(0).transitionToOpenState();
     }
 

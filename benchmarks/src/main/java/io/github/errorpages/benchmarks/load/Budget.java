@@ -24,7 +24,10 @@ record Budget(String label, String ours, String baseline, double minRatio, doubl
                 new Budget("(b) branded 502 / Jetty's 502", "branded-502", "jetty-502", 1.0, 0),
                 new Budget("(c) open breaker 503 / Jetty's 502", "open-breaker-503", "jetty-502", 0.9, 2_000),
                 new Budget("(d) ReverseProxyServlet / Jetty's ProxyServlet", "proxy", "jetty-proxy", 1.0, 0),
-                new Budget("(e) healthy route beside a dead one / alone", "healthy-beside-dead", "healthy-alone", 0.9, 0));
+                new Budget("(e) healthy route beside a dead one / alone", "healthy-beside-dead",
+                        "healthy-beside-dead/alone", 0.9, 0),
+                new Budget("(e) the same, the dead route's breaker never opening", "healthy-beside-dead-never-open",
+                        "healthy-beside-dead-never-open/alone", 0.9, 0));
     }
 
     /**

@@ -43,7 +43,7 @@ public final class LoadHarness {
             @Nullable Path jfrDirectory) {
         this.warmup = warmup;
         this.duration = duration;
-        this.wrk = new Wrk(threads, connections, Duration.ZERO);
+        this.wrk = new Wrk(threads, connections, Duration.ZERO, Wrk.DEFAULT_TIMEOUT);
         this.out = out;
         this.jfrDirectory = jfrDirectory;
     }
@@ -79,37 +79,59 @@ public final class LoadHarness {
         Map<String, MeasurementResult> results = new LinkedHashMap<>();
         try (ServerProcess upstream = ServerProcess.start(Scenario.UPSTREAM, null, List.of())) {
             for (Measurement measurement : measurements) {
-                results.put(measurement.name(), measure(measurement, upstream.uri()));
+                measure(measurement, upstream.uri(), results);
             }
         }
         printTable(results);
         return results;
     }
 
-    private MeasurementResult measure(Measurement measurement, URI upstream) throws Exception {
+    /**
+     * Measures in a new server JVM. A measurement with a background load is measured twice in that JVM: first
+     * with the background route idle (the result named {@link Measurement#aloneName()}, the budget's
+     * baseline), then with the background running. Both in one JVM, because separate JVMs of the proxy
+     * scenarios differ from run to run by more than the budget's margin (the JDK HttpClient settles in a
+     * faster or a slower way), which would swamp what the budget looks for.
+     */
+    private void measure(Measurement measurement, URI upstream, Map<String, MeasurementResult> results)
+            throws Exception {
         try (ServerProcess server = ServerProcess.start(measurement.scenario(), upstream, jvmOptions(measurement))) {
-            Measurement.Background background = measurement.background();
-            Wrk.Running backgroundLoad = null;
-            if (background != null) {
-                // Runs through warm-up and measured run, and a little beyond, so it never stops early.
-                backgroundLoad = new Wrk(1, background.connections(), background.pacing())
-                        .start(server.uri().resolve(background.path()), measurement.accept(),
-                                warmup.plus(duration).plusSeconds(2));
-            }
             URI target = server.uri().resolve(measurement.path());
-            if (!warmup.isZero()) {
-                wrk.run(target, measurement.accept(), warmup);
+            warmUp(target, measurement);
+            Measurement.Background background = measurement.background();
+            if (background == null) {
+                results.put(measurement.name(), measured(server, target, measurement, null));
+                return;
             }
-            Duration cpuBefore = server.cpu();
-            WrkResult measured = wrk.run(target, measurement.accept(), duration);
-            Duration cpu = server.cpu().minus(cpuBefore);
-            WrkResult backgroundResult = backgroundLoad == null ? null : backgroundLoad.await();
-            double backgroundRequests = backgroundResult == null ? 0
-                    : backgroundResult.requestsPerSecond() * duration.toMillis() / 1000.0;
-            double answered = measured.requests() + backgroundRequests;
-            double cpuMicrosPerRequest = answered == 0 ? Double.NaN : cpu.toNanos() / 1_000.0 / answered;
-            return new MeasurementResult(measurement, measured, cpuMicrosPerRequest, backgroundResult);
+            results.put(measurement.aloneName(), measured(server, target, measurement.alone(), null));
+            // Runs through a second warm-up (the dead upstream's breaker settles) and the measured run, and a
+            // little beyond, so it never stops early.
+            Wrk.Running backgroundLoad = new Wrk(1, background.connections(), background.pacing(),
+                    Measurement.Background.TIMEOUT)
+                    .start(server.uri().resolve(background.path()), measurement.accept(),
+                            warmup.plus(duration).plusSeconds(2));
+            warmUp(target, measurement);
+            results.put(measurement.name(), measured(server, target, measurement, backgroundLoad));
         }
+    }
+
+    private void warmUp(URI target, Measurement measurement) throws IOException, InterruptedException {
+        if (!warmup.isZero()) {
+            wrk.run(target, measurement.accept(), warmup);
+        }
+    }
+
+    private MeasurementResult measured(ServerProcess server, URI target, Measurement measurement,
+            Wrk.@Nullable Running backgroundLoad) throws IOException, InterruptedException {
+        Duration cpuBefore = server.cpu();
+        WrkResult measured = wrk.run(target, measurement.accept(), duration);
+        Duration cpu = server.cpu().minus(cpuBefore);
+        WrkResult backgroundResult = backgroundLoad == null ? null : backgroundLoad.await();
+        double backgroundRequests = backgroundResult == null ? 0
+                : backgroundResult.requestsPerSecond() * duration.toMillis() / 1000.0;
+        double answered = measured.requests() + backgroundRequests;
+        double cpuMicrosPerRequest = answered == 0 ? Double.NaN : cpu.toNanos() / 1_000.0 / answered;
+        return new MeasurementResult(measurement, measured, cpuMicrosPerRequest, backgroundResult);
     }
 
     private List<String> jvmOptions(Measurement measurement) throws IOException {

@@ -36,7 +36,8 @@ record Measurement(String name, Scenario scenario, String path, String accept, A
 
     /**
      * A paced load beside the measured one: {@code connections} connections, each sending its next request
-     * {@code pacing} after the previous answer.
+     * {@code pacing} after the previous answer. It waits up to {@link #TIMEOUT} for an answer (wrk's default,
+     * 2 s, would give up on requests that wait out the dead upstream's connect timeouts).
      *
      * @param label what it is, for the table
      * @param path the request path
@@ -44,6 +45,22 @@ record Measurement(String name, Scenario scenario, String path, String accept, A
      * @param pacing the wait of each connection between a response and its next request
      */
     record Background(String label, String path, int connections, Duration pacing) {
+        /** How long the background waits for each answer. */
+        static final Duration TIMEOUT = Duration.ofSeconds(10);
+    }
+
+    /**
+     * @return the name of the measurement of the same server with the background route idle, taken first
+     */
+    String aloneName() {
+        return name + "/alone";
+    }
+
+    /**
+     * @return this measurement without its background, named {@link #aloneName()}
+     */
+    Measurement alone() {
+        return new Measurement(aloneName(), scenario, path, accept, answers, null);
     }
 
     /**
@@ -59,8 +76,14 @@ record Measurement(String name, Scenario scenario, String path, String accept, A
      * @return the measurements, in the order they run
      */
     static List<Measurement> all() {
+        // Light enough (at most 320 answers a second once the breaker is open) that its own CPU does not decide
+        // the ratio: the budget is about threads and connections the dead upstream could take, not about CPU.
         Background deadRoute = new Background("16 connections to the dead route, one request per 50 ms each",
                 "/dead/orders", 16, Duration.ofMillis(50));
+        // More connections than the dead upstream's bulkhead admits (50): 50 wait out their connect timeouts in
+        // server threads, the others are refused at once and come back 50 ms later.
+        Background deadRouteBeyondBulkhead = new Background("64 connections to the dead route, one request per "
+                + "50 ms each", "/dead/orders", 64, Duration.ofMillis(50));
         return List.of(
                 new Measurement("hello", Scenario.HELLO, "/hello", Answers.SUCCESS),
                 new Measurement("hello-filtered", Scenario.HELLO_FILTERED, "/hello", Answers.SUCCESS),
@@ -69,9 +92,10 @@ record Measurement(String name, Scenario scenario, String path, String accept, A
                 new Measurement("open-breaker-503", Scenario.OPEN_BREAKER_503, "/orders", Answers.ERRORS),
                 new Measurement("jetty-proxy", Scenario.JETTY_PROXY, "/orders", Answers.SUCCESS),
                 new Measurement("proxy", Scenario.PROXY, "/orders", Answers.SUCCESS),
-                new Measurement("healthy-alone", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", Answers.SUCCESS),
                 new Measurement("healthy-beside-dead", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", BROWSER_ACCEPT,
-                        Answers.SUCCESS, deadRoute));
+                        Answers.SUCCESS, deadRoute),
+                new Measurement("healthy-beside-dead-never-open", Scenario.HEALTHY_AND_DEAD_NEVER_OPEN,
+                        "/healthy/orders", BROWSER_ACCEPT, Answers.SUCCESS, deadRouteBeyondBulkhead));
     }
 
     /**

@@ -88,8 +88,24 @@ public enum Scenario {
      */
     HEALTHY_AND_DEAD("ReverseProxyServlet, healthy route beside a blackholed one", (context, upstream) -> {
         addProxy(context, "/healthy/*", "orders", required(upstream));
-        addProxy(context, "/dead/*", "billing", FaultyUpstream.Blackhole.open().uri());
-    });
+        addProxy(context, "/dead/*", "billing", blackhole(context));
+    }),
+
+    /**
+     * The same two routes, but the dead route's circuit breaker counts no failure, so it never opens: every
+     * request to it waits for its connect timeouts (two attempts of 2 s) in a server thread, and only the
+     * upstream's bulkhead (50 calls in flight) bounds how many threads it holds (budget e, the hard case).
+     */
+    HEALTHY_AND_DEAD_NEVER_OPEN(
+            "ReverseProxyServlet, healthy route beside a blackholed one whose breaker never opens", (context, upstream) -> {
+                addProxy(context, "/healthy/*", "orders", required(upstream));
+                CircuitBreakerConfig neverOpens = CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                        .recordException(failure -> false)
+                        .build();
+                UpstreamGuard dead = UpstreamGuard.of(UpstreamConfig.builder("billing")
+                        .endpoints(blackhole(context)).circuitBreakerConfig(neverOpens).build());
+                context.addServlet(new ServletHolder(ReverseProxyServlet.builder(dead).build()), "/dead/*");
+            });
 
     private final String label;
     private final BiConsumer<ServletContextHandler, @Nullable URI> configure;
@@ -131,6 +147,17 @@ public enum Scenario {
             throw new IllegalArgumentException("this scenario forwards to an upstream: give its URL");
         }
         return upstream;
+    }
+
+    /**
+     * Opens a blackhole for the server's lifetime. The context holds it: unreachable, it would be collected
+     * and its sockets closed, and the "dead" upstream would refuse connections instead of leaving them
+     * hanging.
+     */
+    private static URI blackhole(ServletContextHandler context) {
+        FaultyUpstream.Blackhole blackhole = FaultyUpstream.Blackhole.open();
+        context.addBean(blackhole);
+        return blackhole.uri();
     }
 
     private static void addErrorPagesFilter(ServletContextHandler context) {

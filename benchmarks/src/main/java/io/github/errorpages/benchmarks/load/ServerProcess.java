@@ -37,12 +37,14 @@ final class ServerProcess implements AutoCloseable {
      * @throws IOException when the JVM cannot be started
      * @throws IllegalStateException when it exits before it listens
      */
-    static ServerProcess start(Scenario scenario, @Nullable URI upstream, List<String> jvmOptions) throws IOException {
+    static ServerProcess start(Scenario scenario, @Nullable URI upstream, List<String> jvmOptions)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-Xms512m", "-Xmx512m", "-XX:+UseParallelGC"));
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoadServer.class.getName(), scenario.name()));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoadServer.class.getName(),
+                scenario.name()));
         if (upstream != null) {
             command.add(upstream.toString());
         }

@@ -13,15 +13,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Runs {@code wrk} (4.x, on the PATH) against one URL: {@code wrk -tT -cC -dDs --latency -H 'Accept: ...'},
- * optionally paced by a Lua {@code delay()} so that each connection waits between its requests.
+ * Runs {@code wrk} (4.x, on the PATH) against one URL: {@code wrk -tT -cC -dDs --timeout Ns --latency
+ * -H 'Accept: ...'}, optionally paced by a Lua {@code delay()} so that each connection waits between its
+ * requests.
  *
  * @param threads wrk's threads
  * @param connections open connections, each with at most one request in flight
  * @param pacing the wait of each connection between a response and its next request; zero for none (as
  *     fast as the server answers)
+ * @param timeout how long to wait for an answer before counting a timeout and reconnecting
  */
-record Wrk(int threads, int connections, Duration pacing) {
+record Wrk(int threads, int connections, Duration pacing, Duration timeout) {
+
+    /** wrk's own default timeout. */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
     /** How much longer than its duration a wrk run may take before it counts as hung. */
     private static final Duration GRACE = Duration.ofSeconds(30);
@@ -60,7 +65,8 @@ record Wrk(int threads, int connections, Duration pacing) {
      */
     Running start(URI target, String accept, Duration length) throws IOException {
         List<String> command = new ArrayList<>(List.of("wrk", "-t" + threads, "-c" + connections,
-                "-d" + Math.max(1, length.toSeconds()) + "s", "--latency", "-H", "Accept: " + accept));
+                "-d" + Math.max(1, length.toSeconds()) + "s", "--timeout", Math.max(1, timeout.toSeconds()) + "s",
+                "--latency", "-H", "Accept: " + accept));
         Path script = null;
         if (!pacing.isZero()) {
             // wrk calls delay() before each next request of a connection: milliseconds to wait.

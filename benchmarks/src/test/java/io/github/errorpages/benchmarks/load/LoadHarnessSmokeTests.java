@@ -36,6 +36,7 @@ class LoadHarnessSmokeTests {
         assertThat(results.values()).allSatisfy(result -> assertThat(result.problems()).isEmpty());
         assertThat(results.get("branded-502").wrk().non2xx3xx()).isEqualTo(results.get("branded-502").wrk().requests());
         assertThat(results.get("healthy-beside-dead").background()).isNotNull();
+        assertThat(results.get("healthy-beside-dead/alone").background()).isNull();
         String table = bytes.toString(StandardCharsets.UTF_8);
         assertThat(table).contains("| Jetty hello servlet |").contains("| Jetty default 502 page |")
                 .contains("| ↳ background: 16 connections to the dead route")
