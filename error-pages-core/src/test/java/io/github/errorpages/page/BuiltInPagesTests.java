@@ -206,7 +206,7 @@ class BuiltInPagesTests {
                 .select(".facts").text();
         String unknown = Jsoup.parse(pages.render(page.failure(null), html()).bodyText()).select(".facts").text();
 
-        assertThat(fresh).contains("This started a few minutes ago");
+        assertThat(fresh).contains("This started in the last few minutes");
         assertThat(lasting).contains("This has been going on since 09:28 UTC.");
         assertThat(yesterday).contains("This has been going on since 2026-11-23 14:15 UTC.");
         assertThat(unknown).doesNotContain("This started", "going on since");

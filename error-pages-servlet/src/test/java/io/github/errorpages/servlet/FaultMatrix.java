@@ -48,7 +48,7 @@ final class FaultMatrix {
      * @param headForwarded whether the gateway sends a HEAD upstream as a HEAD (a proxy), rather than
      *     making the call a GET would make (an application)
      */
-    static void check(URI uri, Fault fault, String accept, ErrorPages pages, int maxGetCalls,
+    static void assertAnswers(URI uri, Fault fault, String accept, ErrorPages pages, int maxGetCalls,
             @Nullable LongSupplier attempts, boolean headForwarded) throws IOException {
         String requestId = "matrix-" + Integer.toHexString(fault.name().hashCode());
         String[] headers = {"X-Request-Id", requestId};
