@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * and prints one table with throughput, p99 latency and server CPU per request, plus the budget ratios
  * measured side by side in the same run.
  *
- * <p>A measurement with a background load (a second, paced wrk on another route of the same server) starts
- * that load before the warm-up and lets it run until after the measured run.
+ * <p>A measurement with a background load (a second, paced wrk on another route of the same server) is
+ * taken twice in one server JVM: first with that route idle, then with the background started before a
+ * second warm-up and running until after the measured run.
  *
  * <p>Usage: {@code LoadHarness [--warmup 20s] [--duration 10s] [--connections 32] [--threads 2]
  * [--only name,name...] [--jfr directory]}. {@code --jfr} makes every server JVM record a flight recording
