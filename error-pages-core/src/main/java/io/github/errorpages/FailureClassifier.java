@@ -6,6 +6,7 @@ import io.github.errorpages.spi.CauseClassifier;
 import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -71,6 +72,9 @@ public final class FailureClassifier {
             FailureCause.UPSTREAM_STATUS,
             FailureCause.PROXY_INTERNAL_ERROR);
 
+    /** {@link #SPECIFICITY} by ordinal, so the error path compares two ints instead of searching a list. */
+    private static final int[] RANK = rankByOrdinal();
+
     private static final List<CauseClassifier> BUILT_IN =
             List.of(new Resilience4jCauseClassifier(), new JdkCauseClassifier());
 
@@ -132,7 +136,7 @@ public final class FailureClassifier {
         for (Throwable t : chain) {
             for (CauseClassifier classifier : classifiers) {
                 FailureCause found = ask(classifier, t);
-                if (found != null && (best == null || SPECIFICITY.indexOf(found) < SPECIFICITY.indexOf(best))) {
+                if (found != null && (best == null || RANK[found.ordinal()] < RANK[best.ordinal()])) {
                     best = found;
                 }
             }
@@ -148,6 +152,15 @@ public final class FailureClassifier {
      */
     public UpstreamFailure classifyOrDefault(@Nullable Throwable throwable) {
         return classify(throwable).orElseGet(() -> UpstreamFailure.of(FailureCause.PROXY_INTERNAL_ERROR));
+    }
+
+    private static int[] rankByOrdinal() {
+        int[] rank = new int[FailureCause.values().length];
+        Arrays.fill(rank, SPECIFICITY.size()); // a cause missing from the list is the least specific
+        for (int i = 0; i < SPECIFICITY.size(); i++) {
+            rank[SPECIFICITY.get(i).ordinal()] = i;
+        }
+        return rank;
     }
 
     private @Nullable FailureCause ask(CauseClassifier classifier, Throwable t) {

@@ -613,6 +613,9 @@ public final class FaultyUpstream implements Closeable {
     /**
      * A listening socket whose accept queue is full, so a connect to it hangs until the client's connect
      * timeout fires: a loopback stand-in for an unreachable host (non-routable addresses are off-limits).
+     *
+     * <p>Keep a reference to it for as long as it must stay dead: once it is garbage-collected its sockets
+     * close and the port starts refusing connections instead of hanging them.
      */
     public static final class Blackhole implements Closeable {
         private final ServerSocket server;
