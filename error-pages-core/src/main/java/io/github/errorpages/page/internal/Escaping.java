@@ -1,5 +1,9 @@
 package io.github.errorpages.page.internal;
 
+import com.github.mustachejava.util.HtmlEscaper;
+import io.github.errorpages.page.PageFormat;
+import java.io.StringWriter;
+
 /**
  * Escaping for the formats that have no escaper in mustache.java. HTML uses mustache.java's own
  * {@code HtmlEscaper} (which also escapes quotes, {@code =} and backticks, so it is safe in attribute values).
@@ -9,6 +13,43 @@ final class Escaping {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private Escaping() {
+    }
+
+    /**
+     * Escapes a value as the templates of a format do ({@link TemplateFactory#encode}).
+     *
+     * @param format the format
+     * @param value the value
+     * @return the escaped value; the value itself when nothing in it needs escaping
+     */
+    static String escape(PageFormat format, String value) {
+        if (!needsEscaping(value)) {
+            return value;
+        }
+        return switch (format) {
+            case HTML -> {
+                StringWriter out = new StringWriter(value.length() + 16);
+                HtmlEscaper.escape(value, out);
+                yield out.toString();
+            }
+            case PROBLEM_JSON -> jsonString(value);
+            case TEXT -> plainText(value);
+        };
+    }
+
+    /**
+     * Whether a value has a character that any of the three escapers changes: a quick test that spares most
+     * values (codes, times, numbers, plain words) a copy. A superset of each escaper's set on purpose.
+     */
+    private static boolean needsEscaping(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '"' || c == '&' || c == '\'' || c == '<' || c == '='
+                    || c == '>' || c == '`' || c == '\\' || c == '\u2028' || c == '\u2029') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

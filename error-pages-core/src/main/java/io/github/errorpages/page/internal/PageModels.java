@@ -11,17 +11,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the one flat model every template is rendered from: a map of strings and booleans, the same for
  * every format (the keys are listed in {@code io.github.errorpages.page}'s package documentation).
  *
  * <p>What depends only on the language and the page (messages, branding, colours) is assembled once at
- * startup; each response copies it and adds its own facts. Nothing request-derived is in the model: not
+ * startup. A full model copies it and adds the response's facts; but most responses need only their
+ * {@link #PER_RESPONSE_KEYS per-response values}, filled into a page rendered ahead ({@link PageShape}).
+ * Nothing request-derived is in the model: not
  * the path, not the query, not a header (R33, R38); the language was chosen among fixed tags and the
  * support code is either random or a request id that passed a strict pattern (R39).
  *
- * <p>Instances are immutable and thread-safe.
+ * <p>Instances are thread-safe. Their only changing state is caches of words already formatted (times, delays,
+ * sentences with a time of day), each bounded.
  */
 public final class PageModels {
 
@@ -39,7 +44,39 @@ public final class PageModels {
     private static final DateTimeFormatter DATE_AND_CLOCK = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
             .withZone(ZoneOffset.UTC);
 
+    /**
+     * The model keys whose values change from one response to the next (or may: the error code), in the
+     * order of the arrays of {@link #perResponseValues}. Every other key is the same for all responses of a
+     * shape ({@link #shapeFlags}).
+     */
+    public static final List<String> PER_RESPONSE_KEYS = List.of("supportCode", "instance", "timeIso", "timeText",
+            "errorCode", "retryAfterSeconds", "retryIso", "retryText", "retrySentence", "retryPrefix", "retrySuffix",
+            "sinceSentence");
+    private static final int SUPPORT_CODE = 0;
+    private static final int INSTANCE = 1;
+    private static final int TIME_ISO = 2;
+    private static final int TIME_TEXT = 3;
+    private static final int ERROR_CODE = 4;
+    private static final int RETRY_AFTER_SECONDS = 5;
+    private static final int RETRY_ISO = 6;
+    private static final int RETRY_TEXT = 7;
+    private static final int RETRY_SENTENCE = 8;
+    private static final int RETRY_PREFIX = 9;
+    private static final int RETRY_SUFFIX = 10;
+    private static final int SINCE_SENTENCE = 11;
+    /** Two bits per value in {@link #shapeFlags}. */
+    private static final int PRESENT = 1;
+    private static final int NOT_EMPTY = 2;
+    /** Bounds of the caches of formatted words, per language: beyond them, words are formatted per response. */
+    private static final int MAX_CACHED_RETRY_WORDS = 4096;
+    private static final int MAX_CACHED_SENTENCES = 1024;
+    private static final long SECONDS_PER_DAY = 86_400;
+
     private final Map<Locale, Messages> messages = new HashMap<>();
+    private final Map<Locale, Map<Long, RetryWords>> retryWords = new HashMap<>();
+    private final Map<Locale, Map<String, String>> clockSentences = new HashMap<>();
+    /** The time texts of the last second a page was rendered in. */
+    private volatile TimeTexts lastTime = new TimeTexts(Long.MIN_VALUE, "", "");
     private final Map<String, Map<String, Object>> staticParts = new HashMap<>();
     private final boolean noindex;
     private final long autoRetryMaxSeconds;
@@ -56,6 +93,8 @@ public final class PageModels {
         for (Locale locale : config.locales()) {
             Messages bundle = Messages.load(locale);
             messages.put(locale, bundle);
+            retryWords.put(locale, new ConcurrentHashMap<>());
+            clockSentences.put(locale, new ConcurrentHashMap<>());
             for (String page : MESSAGE_PAGES) {
                 Map<String, Object> part = new HashMap<>(branding);
                 bundle.all().forEach((key, value) -> {
@@ -79,11 +118,27 @@ public final class PageModels {
     }
 
     /**
+     * The full flat model of one response: the per-language, per-page part, the part that depends on the
+     * shape of the response ({@link #shapeFlags}) and the per-response values.
+     *
      * @param facts what the response says
      * @param locale one of the configured languages
      * @return a new flat model; the caller may add to it
      */
     public Map<String, Object> model(PageFacts facts, Locale locale) {
+        return model(facts, locale, perResponseValues(facts, locale));
+    }
+
+    /**
+     * The flat model with the given per-response values in place of the response's own: with sentinels, it
+     * renders the part of a page that all responses of the same shape share ({@link PageShape}).
+     *
+     * @param facts what the response says
+     * @param locale one of the configured languages
+     * @param values a value (or {@code null} for an absent key) for each of {@link #PER_RESPONSE_KEYS}
+     * @return a new flat model
+     */
+    public Map<String, Object> model(PageFacts facts, Locale locale, @Nullable String[] values) {
         Messages bundle = messages.get(locale);
         String messagePage = facts.page().equals(PageTemplates.MAINTENANCE) ? PageTemplates.MAINTENANCE
                 : PAGES_WITH_OWN_MESSAGES.contains(facts.page()) ? facts.page() : PageTemplates.SERIES;
@@ -92,56 +147,137 @@ public final class PageModels {
         model.put("status", status);
         model.put("statusText", StatusPhrases.of(facts.status()));
         model.put("errorLabel", bundle.format("errorLabel", status));
-        model.put("errorCode", facts.errorCode());
         model.put("maintenance", facts.page().equals(PageTemplates.MAINTENANCE));
-        model.put("supportCode", facts.supportCode());
-        model.put("instance", facts.instance());
-        model.put("timeIso", ISO_SECONDS.format(facts.now()));
-        model.put("timeText", READABLE_SECONDS.format(facts.now()));
-        putRetry(model, bundle, facts);
-        putSince(model, bundle, facts);
+        model.put("hasRetryAfter", hasRetry(facts));
+        model.put("autoRetry", autoRetry(facts));
+        model.put("hasSince", values[SINCE_SENTENCE] != null);
+        for (int slot = 0; slot < values.length; slot++) {
+            if (values[slot] != null) {
+                model.put(PER_RESPONSE_KEYS.get(slot), values[slot]);
+            }
+        }
         return model;
     }
 
-    private void putRetry(Map<String, Object> model, Messages bundle, PageFacts facts) {
+    /**
+     * The values of {@link #PER_RESPONSE_KEYS} for one response, without building the model: all a response
+     * of a known shape needs. Time texts are formatted once per second and the words for a delay once per
+     * language and number of seconds, so that the page costs no {@code MessageFormat} or
+     * {@code DateTimeFormatter} in the steady state.
+     *
+     * @param facts what the response says
+     * @param locale one of the configured languages
+     * @return a new array; {@code null} where the model has no such key
+     */
+    public @Nullable String[] perResponseValues(PageFacts facts, Locale locale) {
+        String[] values = new String[PER_RESPONSE_KEYS.size()];
+        values[SUPPORT_CODE] = facts.supportCode();
+        values[INSTANCE] = facts.instance();
+        TimeTexts time = timeTexts(facts.now());
+        values[TIME_ISO] = time.iso();
+        values[TIME_TEXT] = time.readable();
+        values[ERROR_CODE] = facts.errorCode();
         long seconds = facts.retryAfterSeconds();
-        boolean hasRetry = seconds > 0;
-        model.put("hasRetryAfter", hasRetry);
-        model.put("retryAfterSeconds", Long.toString(seconds));
-        boolean autoRetry = hasRetry && facts.autoRetry() && seconds <= autoRetryMaxSeconds;
-        model.put("autoRetry", autoRetry);
-        if (!hasRetry) {
-            return;
+        values[RETRY_AFTER_SECONDS] = Long.toString(seconds);
+        if (hasRetry(facts)) {
+            RetryWords words = retryWords(locale, seconds);
+            values[RETRY_ISO] = words.iso();
+            values[RETRY_TEXT] = words.duration();
+            values[RETRY_SENTENCE] = words.sentence();
+            values[RETRY_PREFIX] = words.prefix();
+            values[RETRY_SUFFIX] = words.suffix();
         }
-        String duration = duration(bundle, seconds);
-        String sentence = bundle.format("retryIn", duration);
-        int at = sentence.indexOf(duration);
-        model.put("retryIso", "PT" + seconds + "S");
-        model.put("retryText", duration);
-        model.put("retrySentence", sentence);
-        model.put("retryPrefix", sentence.substring(0, at));
-        model.put("retrySuffix", sentence.substring(at + duration.length()));
+        values[SINCE_SENTENCE] = sinceSentence(locale, facts);
+        return values;
     }
 
-    private static void putSince(Map<String, Object> model, Messages bundle, PageFacts facts) {
-        String sentence = null;
+    /**
+     * What, besides format, page, status and language, decides the text around the per-response values: the
+     * flags sections test, and which values are present and which of them are empty (an empty string is
+     * false to a section). Two responses with the same flags differ only in the values of {@link #PER_RESPONSE_KEYS}.
+     *
+     * @param facts what the response says
+     * @param values its {@link #perResponseValues}
+     * @return the flags, as bits
+     */
+    public int shapeFlags(PageFacts facts, @Nullable String[] values) {
+        int flags = 0;
+        for (int slot = 0; slot < values.length; slot++) {
+            if (values[slot] != null) {
+                flags |= (values[slot].isEmpty() ? PRESENT : PRESENT | NOT_EMPTY) << (2 * slot);
+            }
+        }
+        int next = 2 * values.length;
+        flags |= (hasRetry(facts) ? 1 : 0) << next;
+        flags |= (autoRetry(facts) ? 1 : 0) << (next + 1);
+        return flags;
+    }
+
+    private static boolean hasRetry(PageFacts facts) {
+        return facts.retryAfterSeconds() > 0;
+    }
+
+    private boolean autoRetry(PageFacts facts) {
+        return hasRetry(facts) && facts.autoRetry() && facts.retryAfterSeconds() <= autoRetryMaxSeconds;
+    }
+
+    private TimeTexts timeTexts(Instant now) {
+        long second = now.getEpochSecond();
+        TimeTexts cached = lastTime;
+        if (cached.epochSecond() != second) {
+            Instant whole = Instant.ofEpochSecond(second);
+            cached = new TimeTexts(second, ISO_SECONDS.format(whole), READABLE_SECONDS.format(whole));
+            lastTime = cached; // a race only formats the same second twice
+        }
+        return cached;
+    }
+
+    private RetryWords retryWords(Locale locale, long seconds) {
+        Map<Long, RetryWords> cache = retryWords.get(locale);
+        RetryWords words = cache.get(seconds);
+        if (words == null) {
+            words = RetryWords.of(messages.get(locale), seconds);
+            if (cache.size() < MAX_CACHED_RETRY_WORDS) {
+                cache.put(seconds, words);
+            }
+        }
+        return words;
+    }
+
+    private @Nullable String sinceSentence(Locale locale, PageFacts facts) {
         if (facts.backBy() != null && facts.backBy().isAfter(facts.now())) {
-            sentence = bundle.format("backBy", clock(facts.backBy(), facts.now()));
-        } else if (facts.failingSince() != null) {
+            return clockSentence(locale, "backBy", facts.backBy(), facts.now());
+        }
+        if (facts.failingSince() != null) {
             Instant since = facts.failingSince();
-            sentence = Duration.between(since, facts.now()).compareTo(NEW_TROUBLE) < 0
-                    ? bundle.get("sinceNew") : bundle.format("sinceLasting", clock(since, facts.now()));
+            return Duration.between(since, facts.now()).compareTo(NEW_TROUBLE) < 0
+                    ? messages.get(locale).get("sinceNew") : clockSentence(locale, "sinceLasting", since, facts.now());
         }
-        model.put("hasSince", sentence != null);
-        if (sentence != null) {
-            model.put("sinceSentence", sentence);
-        }
+        return null;
     }
 
-    /** The time of day, with the date when it is not today (UTC). */
-    private static String clock(Instant time, Instant now) {
-        boolean sameDay = time.atOffset(ZoneOffset.UTC).toLocalDate().equals(now.atOffset(ZoneOffset.UTC).toLocalDate());
-        return (sameDay ? CLOCK : DATE_AND_CLOCK).format(time);
+    /**
+     * A sentence around a time of day ({@link #clock}), formatted once per language, message, minute and
+     * whether it is today: during an outage every page shows the same one.
+     */
+    private String clockSentence(Locale locale, String key, Instant time, Instant now) {
+        boolean sameDay = sameDay(time, now);
+        long minute = Math.floorDiv(time.getEpochSecond(), 60);
+        String cacheKey = key + (sameDay ? '@' : '#') + minute;
+        Map<String, String> cache = clockSentences.get(locale);
+        String sentence = cache.get(cacheKey);
+        if (sentence == null) {
+            sentence = messages.get(locale).format(key, (sameDay ? CLOCK : DATE_AND_CLOCK).format(time));
+            if (cache.size() < MAX_CACHED_SENTENCES) {
+                cache.put(cacheKey, sentence);
+            }
+        }
+        return sentence;
+    }
+
+    /** Whether two instants fall on the same day in UTC, where a time of day alone is clear. */
+    private static boolean sameDay(Instant time, Instant now) {
+        return Math.floorDiv(time.getEpochSecond(), SECONDS_PER_DAY) == Math.floorDiv(now.getEpochSecond(), SECONDS_PER_DAY);
     }
 
     /**
@@ -156,6 +292,22 @@ public final class PageModels {
             return bundle.format("minutes", (seconds + 59) / 60);
         }
         return bundle.format("hours", (seconds + 3599) / 3600);
+    }
+
+    /** The time of a response, in the two ways pages show it, for one whole second. */
+    private record TimeTexts(long epochSecond, String iso, String readable) {
+    }
+
+    /** A {@code Retry-After} delay in words, and the sentence around it, in one language. */
+    private record RetryWords(String iso, String duration, String sentence, String prefix, String suffix) {
+
+        static RetryWords of(Messages bundle, long seconds) {
+            String duration = PageModels.duration(bundle, seconds);
+            String sentence = bundle.format("retryIn", duration);
+            int at = sentence.indexOf(duration);
+            return new RetryWords("PT" + seconds + "S", duration, sentence, sentence.substring(0, at),
+                    sentence.substring(at + duration.length()));
+        }
     }
 
     private static Map<String, Object> branding(Branding branding) {

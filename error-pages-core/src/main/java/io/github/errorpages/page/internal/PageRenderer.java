@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class PageRenderer {
 
     private static final Logger log = LoggerFactory.getLogger(PageRenderer.class);
+    /**
+     * How many shapes are kept. An application sees a few dozen (formats × pages × languages × flags); the bound
+     * only matters for a template set that turns every response into a shape of its own.
+     */
+    private static final int MAX_SHAPES = 1024;
 
     private final PageConfig config;
     private final Clock clock;
@@ -33,6 +40,8 @@ public final class PageRenderer {
     private final LanguageNegotiator languages;
     private final PageModels models;
     private final PageTemplates templates;
+    /** Every page shape seen so far, or that it has none; bounded by {@link #MAX_SHAPES}. */
+    private final Map<ShapeKey, Optional<PageShape>> shapes = new ConcurrentHashMap<>();
 
     private PageRenderer(PageConfig config, Clock clock, ClassLoader userLoader) {
         this.config = config;
@@ -70,28 +79,85 @@ public final class PageRenderer {
             @Nullable Instant backBy) {
         PageFormat format = formats.negotiate(request.accept());
         Locale locale = languages.negotiate(request.acceptLanguage());
-        String page = maintenance ? PageTemplates.MAINTENANCE : Integer.toString(decision.status());
         boolean get = "GET".equalsIgnoreCase(request.method());
+        String page = maintenance ? PageTemplates.MAINTENANCE : Integer.toString(decision.status());
         PageFacts facts = new PageFacts(decision.status(), page, decision.errorCode(), decision.retryAfterSeconds(),
-                decision.failure().failingSince(), backBy, supportCode, "urn:uuid:" + StripedSecureRandom.randomUuid(), clock.instant(),
-                get && config.isAutoRetryEnabled());
-        String body;
+                decision.failure().failingSince(), backBy, supportCode, "urn:uuid:" + StripedSecureRandom.randomUuid(),
+                clock.instant(), get && config.isAutoRetryEnabled());
+        @Nullable String[] values = models.perResponseValues(facts, locale);
+        ShapeKey key = new ShapeKey(format, maintenance, decision.status(), locale, models.shapeFlags(facts, values));
+        Optional<PageShape> shape = shapes.get(key);
         try {
-            body = templates.render(format, page, models.model(facts, locale));
+            if (shape == null) {
+                shape = newShape(key, facts, values);
+            }
+            if (shape.isPresent()) {
+                String policy = shape.get().contentSecurityPolicy();
+                byte[] body = request.isHead() ? new byte[0] : shape.get().body(escaped(format, values));
+                return new ErrorResponse(decision.status(), headers(decision, format, locale, policy), body, supportCode,
+                        decision);
+            }
+            String text = templates.render(format, facts.page(), models.model(facts, locale, values));
+            return response(decision, request, format, locale, text, supportCode);
         } catch (RuntimeException bug) {
             // Even the built-in template failed: still never a blank page.
             log.error("error-pages: cannot render the {} page for status {}; sending a plain one", format,
                     decision.status(), bug);
-            format = PageFormat.TEXT;
-            body = decision.status() + " " + StatusPhrases.of(decision.status()) + "\nSupport code: " + supportCode + "\n";
-            locale = Locale.ENGLISH;
+            String text = decision.status() + " " + StatusPhrases.of(decision.status()) + "\nSupport code: "
+                    + supportCode + "\n";
+            return response(decision, request, PageFormat.TEXT, Locale.ENGLISH, text, supportCode);
         }
-        Map<String, String> headers = headers(decision, format, locale, body);
-        byte[] bytes = request.isHead() ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-        return new ErrorResponse(decision.status(), headers, bytes, supportCode, decision);
     }
 
-    private Map<String, String> headers(ErrorDecision decision, PageFormat format, Locale locale, String body) {
+    /**
+     * Renders a response's page in full, and with sentinels, and keeps the shape for every later response
+     * like it; or keeps that there is none, when the shape does not reproduce the page (then every such
+     * page is rendered in full, as this one is).
+     */
+    private Optional<PageShape> newShape(ShapeKey key, PageFacts facts, @Nullable String[] values) {
+        Map<String, Object> model = models.model(facts, key.locale(), values);
+        Map<String, Object> withSentinels = models.model(facts, key.locale(), PageShape.sentinels(values));
+        PageTemplates.Rendering rendering = templates.renderForShape(key.format(), facts.page(), model, withSentinels);
+        PageShape shape = null;
+        if (rendering.withSentinels() != null) {
+            String policy = contentSecurityPolicy(key.format(), rendering.real());
+            // A value inside a <style> or <script> changes its hash, hence the policy, per response: no shape.
+            if (policy.equals(contentSecurityPolicy(key.format(), rendering.withSentinels()))) {
+                shape = PageShape.of(rendering.withSentinels(), rendering.real(), escaped(key.format(), values), policy);
+            }
+        }
+        if (shape == null) {
+            log.debug("error-pages: the {} page {} for status {} in {} is rendered in full on every response: its "
+                    + "template uses a per-response value where it cannot be filled in", key.format(), facts.page(),
+                    key.status(), key.locale().toLanguageTag());
+        }
+        Optional<PageShape> result = Optional.ofNullable(shape);
+        if (shapes.size() < MAX_SHAPES) {
+            shapes.putIfAbsent(key, result);
+        }
+        return result;
+    }
+
+    private ErrorResponse response(ErrorDecision decision, ErrorRequest request, PageFormat format, Locale locale,
+            String text, String supportCode) {
+        byte[] body = request.isHead() ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
+        return new ErrorResponse(decision.status(), headers(decision, format, locale, contentSecurityPolicy(format, text)),
+                body, supportCode, decision);
+    }
+
+    private static @Nullable String[] escaped(PageFormat format, @Nullable String[] values) {
+        String[] escaped = new String[values.length];
+        for (int slot = 0; slot < values.length; slot++) {
+            escaped[slot] = values[slot] == null ? null : Escaping.escape(format, values[slot]);
+        }
+        return escaped;
+    }
+
+    private static String contentSecurityPolicy(PageFormat format, String text) {
+        return format == PageFormat.HTML ? ContentSecurityPolicy.forHtml(text) : ContentSecurityPolicy.NON_HTML;
+    }
+
+    private Map<String, String> headers(ErrorDecision decision, PageFormat format, Locale locale, String policy) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", format.contentType());
         headers.put("Content-Language", locale.toLanguageTag());
@@ -102,8 +168,7 @@ public final class PageRenderer {
         headers.put("Vary", "Accept, Accept-Language");
         headers.put("X-Content-Type-Options", "nosniff");
         headers.put("X-Frame-Options", "DENY");
-        headers.put("Content-Security-Policy",
-                format == PageFormat.HTML ? ContentSecurityPolicy.forHtml(body) : ContentSecurityPolicy.NON_HTML);
+        headers.put("Content-Security-Policy", policy);
         headers.put("Referrer-Policy", "strict-origin-when-cross-origin");
         if (config.isNoindexEnabled()) {
             headers.put("X-Robots-Tag", "noindex");
@@ -117,6 +182,17 @@ public final class PageRenderer {
             maxAge = Math.min(maxAge, decision.retryAfterSeconds());
         }
         return maxAge > 0 ? "public, max-age=" + maxAge : "no-store";
+    }
+
+    /**
+     * @return how many shapes are kept, and how many of those are pages rendered in full on every response
+     */
+    long[] shapeCounts() {
+        return new long[] {shapes.size(), shapes.values().stream().filter(Optional::isEmpty).count()};
+    }
+
+    /** What decides a page apart from its per-response values ({@link PageModels#shapeFlags}). */
+    private record ShapeKey(PageFormat format, boolean maintenance, int status, Locale locale, int flags) {
     }
 
     /** A complete model for trying an application's template once at startup. */

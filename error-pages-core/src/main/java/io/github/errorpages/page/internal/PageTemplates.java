@@ -96,23 +96,67 @@ public final class PageTemplates {
      * @throws IllegalStateException if even the built-in template fails (a bug)
      */
     public String render(PageFormat format, String page, Map<String, Object> model) {
-        List<Candidate> chain = chains.get(format).get(page);
-        if (chain == null) {
-            throw new IllegalArgumentException("no page " + page);
-        }
         RuntimeException last = null;
-        for (Candidate candidate : chain) {
+        for (Candidate candidate : chain(format, page)) {
             try {
                 return candidate.render(model);
             } catch (RuntimeException e) {
                 last = e;
-                if (candidate.reported.compareAndSet(false, true)) {
-                    log.warn("error-pages: template {} from {} failed to render ({}); using the next template "
-                            + "instead. Reported once.", candidate.file, candidate.origin, e.toString());
-                }
+                candidate.reportOnce(e);
             }
         }
         throw new IllegalStateException("every template for page " + page + " failed", last);
+    }
+
+    /**
+     * Renders a page twice with the same template, for a {@link PageShape}: once from the real model, falling
+     * back along the chain as {@link #render} does, and once from the same model with sentinels.
+     *
+     * @param format the format
+     * @param page a status in [500, 599] as text, or {@link #MAINTENANCE}
+     * @param model the flat model of a real response
+     * @param withSentinels the same model with sentinels for the per-response values
+     * @return both pages; {@code withSentinels} is {@code null} when the template that rendered the real page
+     *     fails with sentinels (the page is then always rendered in full)
+     * @throws IllegalStateException if even the built-in template fails (a bug)
+     */
+    public Rendering renderForShape(PageFormat format, String page, Map<String, Object> model,
+            Map<String, Object> withSentinels) {
+        List<Candidate> chain = chain(format, page);
+        RuntimeException last = null;
+        for (Candidate candidate : chain) {
+            String real;
+            try {
+                real = candidate.render(model);
+            } catch (RuntimeException e) {
+                last = e;
+                candidate.reportOnce(e);
+                continue;
+            }
+            try {
+                return new Rendering(real, candidate.render(withSentinels));
+            } catch (RuntimeException sentinelsRefused) {
+                return new Rendering(real, null);
+            }
+        }
+        throw new IllegalStateException("every template for page " + page + " failed", last);
+    }
+
+    /**
+     * A page rendered by one template from a real model and from the same model with sentinels.
+     *
+     * @param real the page of the real response
+     * @param withSentinels the page with sentinels, or {@code null} when the template failed with them
+     */
+    public record Rendering(String real, @Nullable String withSentinels) {
+    }
+
+    private List<Candidate> chain(PageFormat format, String page) {
+        List<Candidate> chain = chains.get(format).get(page);
+        if (chain == null) {
+            throw new IllegalArgumentException("no page " + page);
+        }
+        return chain;
     }
 
     private static List<TemplateSource> userSources(PageConfig config, ClassLoader userLoader) {
@@ -148,6 +192,13 @@ public final class PageTemplates {
             this.file = file;
             this.origin = origin;
             this.mustache = mustache;
+        }
+
+        void reportOnce(RuntimeException failure) {
+            if (reported.compareAndSet(false, true)) {
+                log.warn("error-pages: template {} from {} failed to render ({}); using the next template "
+                        + "instead. Reported once.", file, origin, failure.toString());
+            }
         }
 
         String render(Map<String, Object> model) {

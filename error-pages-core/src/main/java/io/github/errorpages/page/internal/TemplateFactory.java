@@ -82,11 +82,7 @@ final class TemplateFactory extends DefaultMustacheFactory {
     @Override
     public void encode(String value, Writer writer) {
         try {
-            switch (format) {
-                case HTML -> com.github.mustachejava.util.HtmlEscaper.escape(value, writer);
-                case PROBLEM_JSON -> writer.write(Escaping.jsonString(value));
-                case TEXT -> writer.write(Escaping.plainText(value));
-            }
+            writer.write(Escaping.escape(format, value));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

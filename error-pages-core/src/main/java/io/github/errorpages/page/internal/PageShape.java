@@ -1,0 +1,141 @@
+package io.github.errorpages.page.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One page rendered ahead: everything a template writes for responses of one shape (format, page, status,
+ * language and {@link PageModels#shapeFlags flags}), as UTF-8 bytes, with gaps where the per-response values
+ * go ({@link PageModels#PER_RESPONSE_KEYS}). A response then costs a copy of the bytes and its own few
+ * values, not a walk of the template, a page-sized {@code String} and its encoding.
+ *
+ * <p>The gaps are found by rendering the template once with a sentinel in place of each per-response value:
+ * a private-use character pair that every escaper leaves as it is. The shape is trusted only after it has
+ * reproduced, byte for byte, the page the template renders for a real response ({@link #of}); anything a
+ * sentinel could get wrong (a template that uses a value's emptiness, a sentinel that the template itself
+ * contains) shows up there, and such a page is rendered in full every time instead.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+final class PageShape {
+
+    /** Opens and closes a sentinel; between them, {@link #SLOT_BASE} plus the slot. */
+    private static final char MARK = '\uE000';
+    private static final char SLOT_BASE = '\uE001';
+
+    /** The text between the gaps: {@code chunks.length == slots.length + 1}. */
+    private final byte[][] chunks;
+    /** Which per-response value fills each gap. */
+    private final int[] slots;
+    private final int fixedLength;
+    private final String contentSecurityPolicy;
+
+    private PageShape(byte[][] chunks, int[] slots, String contentSecurityPolicy) {
+        this.chunks = chunks;
+        this.slots = slots;
+        int length = 0;
+        for (byte[] chunk : chunks) {
+            length += chunk.length;
+        }
+        this.fixedLength = length;
+        this.contentSecurityPolicy = contentSecurityPolicy;
+    }
+
+    /**
+     * @param slot an index into {@link PageModels#PER_RESPONSE_KEYS}
+     * @return the sentinel that stands for that value while the shape is rendered
+     */
+    static String sentinel(int slot) {
+        return new String(new char[] {MARK, (char) (SLOT_BASE + slot), MARK});
+    }
+
+    /**
+     * @param values the per-response values, or {@code null} where absent
+     * @return the same array shape, with a sentinel for every value that is present
+     */
+    static @Nullable String[] sentinels(@Nullable String[] values) {
+        String[] sentinels = new String[values.length];
+        for (int slot = 0; slot < values.length; slot++) {
+            sentinels[slot] = values[slot] == null ? null : sentinel(slot);
+        }
+        return sentinels;
+    }
+
+    /**
+     * Cuts a page rendered with {@link #sentinels} into fixed text and gaps, and checks that it rebuilds the
+     * page rendered with the real values.
+     *
+     * @param withSentinels the page rendered from the model with sentinels
+     * @param real the page rendered from the same model with the real values
+     * @param escapedValues the real values escaped for the format, as the template's escaper wrote them
+     * @param contentSecurityPolicy the policy of every response of this shape
+     * @return the shape, or {@code null} when it does not reproduce {@code real} exactly
+     */
+    static @Nullable PageShape of(String withSentinels, String real, @Nullable String[] escapedValues,
+            String contentSecurityPolicy) {
+        List<byte[]> chunks = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
+        int chunkStart = 0;
+        boolean onlyBlankText = true;
+        for (int at = withSentinels.indexOf(MARK); at >= 0; at = withSentinels.indexOf(MARK, at + 1)) {
+            int slot = at + 2 < withSentinels.length() && withSentinels.charAt(at + 2) == MARK
+                    ? withSentinels.charAt(at + 1) - SLOT_BASE : -1;
+            if (slot < 0 || slot >= escapedValues.length || escapedValues[slot] == null) {
+                continue; // not a sentinel of ours: the template's own text, checked below with the rest
+            }
+            String text = withSentinels.substring(chunkStart, at);
+            onlyBlankText &= text.isBlank();
+            chunks.add(text.getBytes(StandardCharsets.UTF_8));
+            slots.add(slot);
+            at += 2;
+            chunkStart = at + 1;
+        }
+        String last = withSentinels.substring(chunkStart);
+        onlyBlankText &= last.isBlank();
+        chunks.add(last.getBytes(StandardCharsets.UTF_8));
+        if (onlyBlankText) {
+            return null; // whether such a page is blank depends on its values: check each one as it is rendered
+        }
+        PageShape shape = new PageShape(chunks.toArray(new byte[0][]),
+                slots.stream().mapToInt(Integer::intValue).toArray(), contentSecurityPolicy);
+        String rebuilt = new String(shape.body(escapedValues), StandardCharsets.UTF_8);
+        return rebuilt.equals(real) ? shape : null;
+    }
+
+    /**
+     * @return the {@code Content-Security-Policy} of every response of this shape
+     */
+    String contentSecurityPolicy() {
+        return contentSecurityPolicy;
+    }
+
+    /**
+     * @param escapedValues the response's values, escaped for the format; present where the shape has gaps
+     * @return the page as UTF-8
+     */
+    byte[] body(@Nullable String[] escapedValues) {
+        byte[][] encoded = new byte[escapedValues.length][];
+        int length = fixedLength;
+        for (int slot : slots) {
+            if (encoded[slot] == null) {
+                encoded[slot] = escapedValues[slot].getBytes(StandardCharsets.UTF_8);
+            }
+            length += encoded[slot].length;
+        }
+        byte[] body = new byte[length];
+        int at = 0;
+        for (int gap = 0; gap < slots.length; gap++) {
+            at = copy(chunks[gap], body, at);
+            at = copy(encoded[slots[gap]], body, at);
+        }
+        copy(chunks[slots.length], body, at);
+        return body;
+    }
+
+    private static int copy(byte[] from, byte[] to, int at) {
+        System.arraycopy(from, 0, to, at, from.length);
+        return at + from.length;
+    }
+}

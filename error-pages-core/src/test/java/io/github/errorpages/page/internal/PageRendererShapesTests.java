@@ -1,0 +1,61 @@
+package io.github.errorpages.page.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.ErrorDecision;
+import io.github.errorpages.ErrorPagesConfig;
+import io.github.errorpages.ErrorPolicy;
+import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.page.Branding;
+import io.github.errorpages.page.PageConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every built-in page is rendered ahead ({@link PageShape}), never in full per response: a change to a built-in
+ * template or to the model that broke the shapes would still give right pages (the full render is the fallback),
+ * but would quietly cost five times as much (issue 7's 5 µs budget).
+ */
+class PageRendererShapesTests {
+
+    private static final Instant NOW = Instant.parse("2026-11-24T10:15:30Z");
+    private static final ErrorPolicy POLICY = ErrorPolicy.of(ErrorPagesConfig.ofDefaults());
+
+    @Test
+    void everyBuiltInPageInEveryFormatAndLanguageIsRenderedAhead() {
+        PageConfig config = PageConfig.builder().autoRetryEnabled(true).noindexEnabled(true)
+                .branding(Branding.builder().siteName("Acme & Sons <Travel>").statusPageUrl("https://status.example/?a=1&b=2")
+                        .supportEmail("help@acme.example").build())
+                .build();
+        PageRenderer renderer = PageRenderer.create(config, Clock.fixed(NOW, ZoneOffset.UTC), getClass().getClassLoader());
+        List<UpstreamFailure> failures = List.of(
+                UpstreamFailure.of(FailureCause.PROXY_INTERNAL_ERROR),
+                UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).failingSince(NOW.minusSeconds(30)).build(),
+                UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE).breakerRemainingOpen(Duration.ofSeconds(45))
+                        .failingSince(NOW.minus(Duration.ofHours(3))).build(),
+                UpstreamFailure.of(FailureCause.CONNECTION_TIMEOUT),
+                UpstreamFailure.ofUpstreamStatus(507, Duration.ofMinutes(5)));
+        for (String language : List.of("en", "de", "fr", "es", "pt", "ja", "zh-CN", "ar")) {
+            for (String accept : List.of("text/html", "application/problem+json", "text/plain")) {
+                for (String method : List.of("GET", "HEAD")) {
+                    ErrorRequest request = new ErrorRequest(method, "/", accept, language, null);
+                    for (UpstreamFailure failure : failures) {
+                        ErrorDecision decision = POLICY.decide(failure);
+                        renderer.render(decision, request, "7KQ2-MF4X", false, null);
+                    }
+                    renderer.render(POLICY.decide(failures.get(2)), request, "7KQ2-MF4X", true, NOW.plusSeconds(5400));
+                }
+            }
+        }
+
+        long[] counts = renderer.shapeCounts();
+        assertThat(counts[0]).as("shapes kept").isGreaterThanOrEqualTo(8 * 3 * 6);
+        assertThat(counts[1]).as("pages rendered in full on every response").isZero();
+    }
+}
