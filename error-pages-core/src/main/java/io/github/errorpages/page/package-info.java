@@ -11,6 +11,12 @@
  * Keep style and script in one {@code <style>} and one {@code <script>} element: the
  * {@code Content-Security-Policy} allows exactly the inline elements the page has, by hash, and nothing
  * else (no {@code style} or {@code on...} attributes, nothing from other origins).
+ *
+ * <p><b>Rendered ahead.</b> The first response of each kind (format, page, status, language, flags) renders
+ * its template in full; later ones reuse what did not change and fill in only the per-response values
+ * ({@code supportCode}, {@code instance}, the times, the retry words, {@code errorCode},
+ * {@code sinceSentence}), byte for byte what a full render gives. A template that puts one of those values
+ * in its {@code <style>} or {@code <script>} is rendered in full on every response instead: correct, slower.
  * <table>
  *   <caption>The model</caption>
  *   <tr><th>Keys</th><th>What</th></tr>

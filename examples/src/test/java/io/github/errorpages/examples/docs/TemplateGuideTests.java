@@ -34,6 +34,19 @@ class TemplateGuideTests {
     }
 
     @Test
+    void listsExactlyTheValuesThatAPageRenderedAheadFillsIn() {
+        String paragraph = GUIDE.substring(GUIDE.indexOf("Pages are **rendered ahead**"));
+        String list = paragraph.substring(paragraph.indexOf("only fills in its own\nvalues:"), paragraph.indexOf(". The result"));
+        Set<String> documented = new TreeSet<>();
+        Matcher variable = VARIABLE.matcher(list);
+        while (variable.find()) {
+            documented.add(variable.group(1));
+        }
+
+        assertThat(documented).isEqualTo(new TreeSet<>(PageModels.PER_RESPONSE_KEYS));
+    }
+
+    @Test
     void namesTheShippedLanguages() {
         String languages = section("## Languages");
 
