@@ -22,12 +22,12 @@ public final class StripedSecureRandom {
 
     /** A power of two, well above the number of threads that run at the same time on usual machines. */
     private static final int STRIPES = 16;
-    private static final SecureRandom[] GENERATORS = new SecureRandom[STRIPES];
+    private static final Stripe[] GENERATORS = new Stripe[STRIPES];
 
     static {
         for (int i = 0; i < STRIPES; i++) {
             try {
-                GENERATORS[i] = SecureRandom.getInstance("DRBG");
+                GENERATORS[i] = new Stripe(SecureRandom.getInstance("DRBG"));
             } catch (NoSuchAlgorithmException impossible) {
                 throw new IllegalStateException("every JRE since 9 has DRBG", impossible);
             }
@@ -41,13 +41,7 @@ public final class StripedSecureRandom {
      * @return 64 random bits
      */
     public static long nextLong() {
-        byte[] bytes = new byte[Long.BYTES];
-        generator().nextBytes(bytes);
-        long value = 0;
-        for (byte b : bytes) {
-            value = value << 8 | (b & 0xff);
-        }
-        return value;
+        return GENERATORS[(int) Thread.currentThread().getId() & (STRIPES - 1)].nextLong();
     }
 
     /**
@@ -61,7 +55,34 @@ public final class StripedSecureRandom {
         return new UUID(mostSignificant, leastSignificant);
     }
 
-    private static SecureRandom generator() {
-        return GENERATORS[(int) Thread.currentThread().getId() & (STRIPES - 1)];
+    /**
+     * One generator and the bytes it made ahead. A DRBG request costs about the same for 8 bytes as for 256
+     * (two SHA-256 rounds and the bookkeeping of a request, about 0.5 µs, against about 35 ns for each further
+     * 8 bytes), and an error response takes three values: so each stripe asks for {@value #BUFFER} bytes at a
+     * time and hands them out 8 at a time, wiping each as it goes.
+     */
+    private static final class Stripe {
+        private static final int BUFFER = 256;
+
+        private final SecureRandom generator;
+        private final byte[] ahead = new byte[BUFFER];
+        private int next = BUFFER;
+
+        Stripe(SecureRandom generator) {
+            this.generator = generator;
+        }
+
+        synchronized long nextLong() {
+            if (next == BUFFER) {
+                generator.nextBytes(ahead);
+                next = 0;
+            }
+            long value = 0;
+            for (int i = 0; i < Long.BYTES; i++) {
+                value = value << 8 | (ahead[next] & 0xff);
+                ahead[next++] = 0;
+            }
+            return value;
+        }
     }
 }
