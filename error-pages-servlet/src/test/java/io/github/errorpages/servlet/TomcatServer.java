@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
@@ -75,6 +76,10 @@ final class TomcatServer implements AutoCloseable {
     }
 
     TomcatServer filter(Filter filter) {
+        return filter(filter, DispatcherType.REQUEST, DispatcherType.ASYNC);
+    }
+
+    TomcatServer filter(Filter filter, DispatcherType... dispatcherTypes) {
         FilterDef definition = new FilterDef();
         definition.setFilterName("errorPages");
         definition.setFilter(filter);
@@ -83,8 +88,9 @@ final class TomcatServer implements AutoCloseable {
         FilterMap mapping = new FilterMap();
         mapping.setFilterName("errorPages");
         mapping.addURLPattern("/*");
-        mapping.setDispatcher("REQUEST");
-        mapping.setDispatcher("ASYNC");
+        for (DispatcherType dispatcherType : dispatcherTypes) {
+            mapping.setDispatcher(dispatcherType.name());
+        }
         context.addFilterMap(mapping);
         return this;
     }
