@@ -1,6 +1,5 @@
 package io.github.errorpages.servlet;
 
-import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
@@ -76,10 +75,6 @@ final class TomcatServer implements AutoCloseable {
     }
 
     TomcatServer filter(Filter filter) {
-        return filter(filter, DispatcherType.REQUEST, DispatcherType.ASYNC);
-    }
-
-    TomcatServer filter(Filter filter, DispatcherType... dispatcherTypes) {
         FilterDef definition = new FilterDef();
         definition.setFilterName("errorPages");
         definition.setFilter(filter);
@@ -88,9 +83,8 @@ final class TomcatServer implements AutoCloseable {
         FilterMap mapping = new FilterMap();
         mapping.setFilterName("errorPages");
         mapping.addURLPattern("/*");
-        for (DispatcherType dispatcherType : dispatcherTypes) {
-            mapping.setDispatcher(dispatcherType.name());
-        }
+        mapping.setDispatcher("REQUEST");
+        mapping.setDispatcher("ASYNC");
         context.addFilterMap(mapping);
         return this;
     }
