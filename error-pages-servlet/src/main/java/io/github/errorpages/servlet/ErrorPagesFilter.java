@@ -6,11 +6,11 @@ import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.servlet.internal.AsyncCapturingRequest;
-import io.github.errorpages.servlet.internal.AsyncCompletion;
 import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
+import io.github.errorpages.servlet.internal.Interception;
 import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import jakarta.servlet.AsyncContext;
@@ -140,7 +140,6 @@ public final class ErrorPagesFilter implements Filter {
 
     private final boolean configuredInCode;
     private volatile @Nullable Settings settings;
-    private final AsyncCompletion asyncCompletion = new AsyncHandling();
 
     /**
      * Creates a filter that takes its settings from its init-parameters in {@link #init(FilterConfig)}:
@@ -211,8 +210,11 @@ public final class ErrorPagesFilter implements Filter {
             return;
         }
         request.setAttribute(FILTERED_ATTRIBUTE, Boolean.TRUE);
-        CapturingResponse capturing = new CapturingResponse(response, current.interceptedStatuses);
-        AsyncCapturingRequest wrapped = new AsyncCapturingRequest(request, capturing, asyncCompletion);
+        // Both wrappers are made for every request (issue 7 budgets them): the request wrapper cannot be
+        // saved, because startAsync() would otherwise start the cycle with the container's own response
+        // (see AsyncCapturingRequest).
+        CapturingResponse capturing = new CapturingResponse(response, current);
+        AsyncCapturingRequest wrapped = new AsyncCapturingRequest(request, capturing);
         run(current, wrapped, capturing, chain, wrapped, capturing);
     }
 
@@ -325,12 +327,27 @@ public final class ErrorPagesFilter implements Filter {
         return current;
     }
 
-    /** Answers what the chain does not return through: the end of an async cycle. */
-    private final class AsyncHandling implements AsyncCompletion {
+    /**
+     * What a configured filter needs, and what it answers its wrappers: which statuses they capture, and
+     * what happens at the end of an async cycle, which the chain does not return through. Immutable.
+     */
+    private record Settings(ErrorResponder responder, Set<Integer> interceptedStatuses) implements Interception {
+
+        FailureClassifier classifier() {
+            return responder.errorPages().classifier();
+        }
+
+        @Override
+        public boolean intercepts(int status) {
+            // Only 5xx statuses are ever intercepted (checkedStatuses), so the statuses of the happy path
+            // are answered without boxing them for the set.
+            return status >= 500 && interceptedStatuses.contains(status);
+        }
+
         @Override
         public void beforeComplete(HttpServletRequest request, CapturingResponse response) {
             try {
-                finish(settings(), request, response);
+                finish(this, request, response);
             } catch (ResponseAbortedException logged) {
                 // Logged once already; the container completes what it has.
             } catch (IOException e) {
@@ -347,12 +364,12 @@ public final class ErrorPagesFilter implements Filter {
                 log.debug("Client went away during async {} {}", request.getMethod(), request.getRequestURI(), error);
                 return;
             }
-            Optional<UpstreamFailure> failure = settings().classifier().classify(cause);
+            Optional<UpstreamFailure> failure = classifier().classify(cause);
             if (failure.isEmpty() || !response.markAnswered()) {
                 return; // the container's error handling answers
             }
             try {
-                settings().responder.respond(request, response.target(), failure.get());
+                responder.respond(request, response.target(), failure.get());
                 context.complete();
             } catch (ResponseAbortedException logged) {
                 // Committed: left to the container, which aborts the connection of a failed async cycle.
@@ -360,14 +377,6 @@ public final class ErrorPagesFilter implements Filter {
                 log.debug("Could not write the error page of async {} {}", request.getMethod(),
                         request.getRequestURI(), e);
             }
-        }
-    }
-
-    /** What a configured filter needs. Immutable. */
-    private record Settings(ErrorResponder responder, Set<Integer> interceptedStatuses) {
-
-        FailureClassifier classifier() {
-            return responder.errorPages().classifier();
         }
 
         static Settings of(Map<String, String> parameters, ServletContext context) {

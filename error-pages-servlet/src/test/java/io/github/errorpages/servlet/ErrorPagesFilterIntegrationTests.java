@@ -16,12 +16,14 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.http.HttpTester;
@@ -103,6 +105,16 @@ class ErrorPagesFilterIntegrationTests {
             response.setStatus(503);
             response.sendError(404);
         }));
+        server.servlet("/stream-twice-then-writer", servlet((request, response) -> {
+            ServletOutputStream stream = response.getOutputStream();
+            boolean same = response.getOutputStream() == stream;
+            stream.write(("same=" + same + " writer=" + refused(response::getWriter)).getBytes(StandardCharsets.US_ASCII));
+        }));
+        server.servlet("/writer-twice-then-stream", servlet((request, response) -> {
+            PrintWriter writer = response.getWriter();
+            boolean same = response.getWriter() == writer;
+            writer.write("same=" + same + " stream=" + refused(response::getOutputStream));
+        }));
         server.servlet("/set-status-404", servlet((request, response) -> {
             response.setStatus(404);
             response.getWriter().write("no such order");
@@ -144,6 +156,23 @@ class ErrorPagesFilterIntegrationTests {
                 }
                 async.complete();
             });
+        }));
+        server.servlet("/async-send-error-502", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.start(() -> {
+                try {
+                    ((HttpServletResponse) async.getResponse()).sendError(502);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                request.getAsyncContext().complete(); // the context the request hands out later completes too
+            });
+        }));
+        server.servlet("/async-context-identity", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            boolean same = request.getAsyncContext() == async && request.getAsyncContext() == async;
+            async.getResponse().getWriter().write("same=" + same);
+            async.complete();
         }));
         server.servlet("/async-ok", servlet((request, response) -> {
             AsyncContext async = request.startAsync();
@@ -228,6 +257,14 @@ class ErrorPagesFilterIntegrationTests {
 
         assertErrorPage(response, "GET", 504, "10");
         assertThat(Client.text(response)).doesNotContain("half a page");
+    }
+
+    @Test
+    void handsOutOneStreamOrOneWriterAsTheContainerDoes() {
+        assertThat(Client.text(Client.get(jetty.uri("/stream-twice-then-writer"), JSON)))
+                .isEqualTo("same=true writer=refused");
+        assertThat(Client.text(Client.get(jetty.uri("/writer-twice-then-stream"), JSON)))
+                .isEqualTo("same=true stream=refused");
     }
 
     @Test
@@ -346,6 +383,20 @@ class ErrorPagesFilterIntegrationTests {
     }
 
     @Test
+    void rendersPageForSendError502OnAsyncResponseCompletedThroughTheRequestsContext() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-send-error-502"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(Client.text(response)).contains("upstream_status");
+        assertNoLeak(response);
+    }
+
+    @Test
+    void handsOutTheSameAsyncContextForTheWholeCycle() {
+        assertThat(Client.text(Client.get(jetty.uri("/async-context-identity"), JSON))).isEqualTo("same=true");
+    }
+
+    @Test
     void leavesSuccessfulAsyncResponsesAlone() {
         HttpResponse<byte[]> response = Client.get(jetty.uri("/async-ok"), JSON);
 
@@ -359,6 +410,16 @@ class ErrorPagesFilterIntegrationTests {
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).contains("connection_refused");
+    }
+
+    /** What calling {@code call} says, for servlets that report in their body: "refused" or "given". */
+    private static String refused(Callable<?> call) throws Exception {
+        try {
+            call.call();
+            return "given";
+        } catch (IllegalStateException e) {
+            return "refused";
+        }
     }
 
     /** Named like Tomcat's: the filter recognises client aborts by simple name. */

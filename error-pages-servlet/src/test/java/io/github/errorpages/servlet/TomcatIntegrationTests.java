@@ -72,6 +72,10 @@ class TomcatIntegrationTests {
                         async.complete();
                     });
                 }))
+                .servlet("/async-dispatch", servlet((request, response) -> {
+                    AsyncContext async = request.startAsync();
+                    async.start(() -> async.dispatch("/upstream-failure"));
+                }))
                 .servlet("/robots.txt", servlet((request, response) -> response.sendError(502)))
                 .start();
     }
@@ -123,6 +127,14 @@ class TomcatIntegrationTests {
     @Test
     void rendersPageForStatusSetOnAsyncResponse() {
         assertErrorPage(Client.get(tomcat.uri("/async-send-error"), JSON), "GET", 504, "10");
+    }
+
+    @Test
+    void rendersPageForUpstreamFailureThrownByAsyncDispatch() {
+        HttpResponse<byte[]> response = Client.get(tomcat.uri("/async-dispatch"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertNoLeak(response);
     }
 
     @Test

@@ -11,29 +11,32 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps an asynchronous request inside the filter. {@code startAsync()} without arguments would hand
- * the application the container's own response, past the {@link CapturingResponse}; this wrapper starts
- * the cycle with the capturing response instead, so that {@code AsyncContext.getResponse()} and every
- * async dispatch carry it, and it hands out an {@link AsyncContext} whose {@code complete()} lets the
- * filter write the page first.
+ * the application the container's own response, past the {@link CapturingResponse} (the Servlet API starts
+ * the cycle with the original, unwrapped request and response); this wrapper starts the cycle with the
+ * capturing response instead, so that {@code AsyncContext.getResponse()} and every async dispatch carry
+ * it, and it hands out an {@link AsyncContext} whose {@code complete()} lets the filter write the page
+ * first. No listener added once the chain returns could do that: the application's {@code sendError} on
+ * the container's response would already be the container's, and {@code onComplete} comes after the
+ * response is completed.
+ *
+ * <p>One is made for every request, so it holds only what the async path needs beyond the request: the
+ * capturing response (through which it reaches the filter's {@link Interception}) and the context it
+ * handed out (which knows the container's context it wraps).
  *
  * <p>Not thread-safe beyond what the Servlet specification asks of requests.
  */
 public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
 
     private final CapturingResponse response;
-    private final AsyncCompletion completion;
-    private @Nullable AsyncContext started;
-    private @Nullable AsyncContext handedOut;
+    private @Nullable CompletingAsyncContext handedOut;
 
     /**
      * @param request the request to wrap
      * @param response the capturing response of the same request
-     * @param completion what to do when the cycle completes or fails
      */
-    public AsyncCapturingRequest(HttpServletRequest request, CapturingResponse response, AsyncCompletion completion) {
+    public AsyncCapturingRequest(HttpServletRequest request, CapturingResponse response) {
         super(request);
         this.response = response;
-        this.completion = completion;
     }
 
     @Override
@@ -54,12 +57,15 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         return handOut(super.getAsyncContext());
     }
 
+    /** The same context for every call within one cycle, a new one for a new cycle. */
     private synchronized AsyncContext handOut(AsyncContext context) {
-        if (context != started || handedOut == null) {
-            started = context;
-            handedOut = new CompletingAsyncContext(context, () -> completion.beforeComplete(this, response));
+        CompletingAsyncContext current = handedOut;
+        if (current == null || !current.wraps(context)) {
+            current = new CompletingAsyncContext(context,
+                    () -> response.interception().beforeComplete(this, response));
+            handedOut = current;
         }
-        return handedOut;
+        return current;
     }
 
     private final class ErrorListener implements AsyncListener {
@@ -67,7 +73,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         public void onError(AsyncEvent event) {
             Throwable error = event.getThrowable();
             if (error != null) {
-                completion.onError(AsyncCapturingRequest.this, response, error, event.getAsyncContext());
+                response.interception().onError(AsyncCapturingRequest.this, response, error, event.getAsyncContext());
             }
         }
 

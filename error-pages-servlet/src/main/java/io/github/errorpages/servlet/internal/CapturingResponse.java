@@ -7,7 +7,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,23 +21,32 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>After a captured {@code sendError} the response behaves as containers make it behave: it reports
  * itself committed, drops output, and {@code reset()} throws. Not thread-safe, like the response it wraps.
+ *
+ * <p>One is made for every request, so its fields are kept to what fits in 32 bytes (issue 7 budgets the
+ * filter's allocation per request): the filter's {@link Interception} is the one reference to the
+ * filter, and the stream and the writer share a field.
  */
 public final class CapturingResponse extends HttpServletResponseWrapper {
 
-    private final Set<Integer> interceptedStatuses;
+    private final Interception interception;
     private int capturedStatus;
     private boolean errorSent;
     private boolean answered;
-    private @Nullable ServletOutputStream stream;
-    private @Nullable PrintWriter writer;
+    /**
+     * The {@link DroppingOutputStream} or the {@code PrintWriter} over a {@link DroppingWriter} handed to the
+     * application, or {@code null} before it asks. One field for both: the wrapped response hands out only
+     * one of its stream and its writer (the other throws {@code IllegalStateException}, which is what
+     * decides; after a {@code reset()} the application may switch, and the field then holds the new one).
+     */
+    private @Nullable Object output;
 
     /**
      * @param response the response to wrap
-     * @param interceptedStatuses the statuses to capture
+     * @param interception the statuses to capture, and what to do at the end of an async cycle
      */
-    public CapturingResponse(HttpServletResponse response, Set<Integer> interceptedStatuses) {
+    public CapturingResponse(HttpServletResponse response, Interception interception) {
         super(response);
-        this.interceptedStatuses = interceptedStatuses;
+        this.interception = interception;
     }
 
     /**
@@ -78,6 +86,13 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
         }
         answered = true;
         return true;
+    }
+
+    /**
+     * @return what the filter that made this response captures, and does at the end of an async cycle
+     */
+    Interception interception() {
+        return interception;
     }
 
     /**
@@ -162,17 +177,22 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public ServletOutputStream getOutputStream() throws IOException {
-        if (stream == null) {
-            stream = new DroppingOutputStream(super.getOutputStream(), this);
+        if (output instanceof ServletOutputStream stream) {
+            return stream;
         }
+        // Asked first, so that the wrapped response refuses as it would when the writer is in use.
+        ServletOutputStream stream = new DroppingOutputStream(super.getOutputStream(), this);
+        output = stream;
         return stream;
     }
 
     @Override
     public PrintWriter getWriter() throws IOException {
-        if (writer == null) {
-            writer = new PrintWriter(new DroppingWriter(super.getWriter(), this), false);
+        if (output instanceof PrintWriter writer) {
+            return writer;
         }
+        PrintWriter writer = new PrintWriter(new DroppingWriter(super.getWriter(), this), false);
+        output = writer;
         return writer;
     }
 
@@ -182,7 +202,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     private boolean captures(int sc) {
-        return interceptedStatuses.contains(sc) && !super.isCommitted();
+        return interception.intercepts(sc) && !super.isCommitted();
     }
 
     private void capture(int sc) {

@@ -21,6 +21,14 @@ final class CompletingAsyncContext implements AsyncContext {
         this.beforeComplete = beforeComplete;
     }
 
+    /**
+     * @param context a container's async context
+     * @return whether this one wraps it
+     */
+    boolean wraps(AsyncContext context) {
+        return delegate == context;
+    }
+
     @Override
     public void complete() {
         try {

@@ -1,0 +1,41 @@
+package io.github.errorpages.servlet.internal;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServletRequest;
+
+/**
+ * What the filter's wrappers ask of the filter: which statuses to capture, and what to do at the end of
+ * an asynchronous request, which the filter does not see return through the chain (write the page for a
+ * captured status before the response completes, answer an error the container reports for the cycle).
+ *
+ * <p>One instance per filter, shared by all its requests. It is one type, rather than a set of statuses
+ * and a separate callback, so that the wrappers made for every request reach all of it through the one
+ * reference the {@link CapturingResponse} holds (issue 7 budgets the filter's allocation per request).
+ * Implementations must be thread-safe: the application completes from any thread.
+ */
+public interface Interception {
+
+    /**
+     * @param status a status the application sets with {@code sendError} or {@code setStatus}
+     * @return whether the status is captured and turned into a page
+     */
+    boolean intercepts(int status);
+
+    /**
+     * Called when the application completes the async cycle, before the container does.
+     *
+     * @param request the request
+     * @param response the capturing response of the request
+     */
+    void beforeComplete(HttpServletRequest request, CapturingResponse response);
+
+    /**
+     * Called when the container reports an error of the async cycle (a timeout is no error).
+     *
+     * @param request the request
+     * @param response the capturing response of the request
+     * @param error what failed
+     * @param context the container's async context, to complete once answered
+     */
+    void onError(HttpServletRequest request, CapturingResponse response, Throwable error, AsyncContext context);
+}
