@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -66,6 +67,11 @@ import org.slf4j.LoggerFactory;
  * the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
  * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
  * arrives.
+ *
+ * <p><b>Open breakers.</b> When no endpoint's circuit breaker admits calls, the request is answered with
+ * 503 {@code destination_unavailable} and a {@code Retry-After} of the breakers' remaining open time before
+ * anything of it is read or copied ({@link UpstreamGuard#refuseIfUnavailable()}): no upstream call, and the
+ * guard records the refused call as it records any other.
  *
  * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, malformed response, open
  * breaker, and an upstream 5xx, whose status is kept and whose {@code Retry-After} is kept and clamped,
@@ -194,6 +200,12 @@ public final class ReverseProxyServlet extends HttpServlet {
         Proxy current = proxy;
         if (current == null) {
             throw new IllegalStateException("ReverseProxyServlet was not initialised: the container must call init()");
+        }
+        // An open breaker refuses the call anyway: answer before the request is read, parsed and copied.
+        Optional<UpstreamFailure> refused = current.guard.refuseIfUnavailable();
+        if (refused.isPresent()) {
+            answerFailure(current, request, response, refused.get());
+            return;
         }
         HttpRequest upstreamRequest;
         try {

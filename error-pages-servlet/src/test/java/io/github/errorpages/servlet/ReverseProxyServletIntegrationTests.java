@@ -5,11 +5,15 @@ import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.errorpages.FailureCause;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.RecordedRequest;
 import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.errorpages.upstream.UpstreamMetrics;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +23,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.junit.jupiter.api.AfterAll;
@@ -259,5 +268,37 @@ class ReverseProxyServletIntegrationTests {
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).containsOnlyOnce("connection_refused");
+    }
+
+    @Test
+    void openBreakerIsAnsweredBeforeTheRequestIsPreparedAndRecordedOnce() throws Exception {
+        orders.clearRequests();
+        List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
+        // A clock that stands still: the breaker stays open for exactly 45 s.
+        CircuitBreakerConfig openFor45Seconds = CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                .waitDurationInOpenState(Duration.ofSeconds(45))
+                .clock(Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC))
+                .build();
+        UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("billing").endpoints(orders.uri())
+                .circuitBreakerConfig(openFor45Seconds).build()).listener(events::add).build();
+        guard.circuitBreakers().get(0).transitionToOpenState();
+        events.clear(); // the opening
+        configured = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).build()).start();
+
+        assertErrorPage(Client.get(configured.uri("/orders/42"), JSON), "GET", 503, "45");
+        // An upload is not read: the answer comes at once, and the client may still be sending.
+        HttpResponse<String> post = HttpClient.newHttpClient().send(HttpRequest.newBuilder(configured.uri("/orders"))
+                .POST(HttpRequest.BodyPublishers.ofString("order\n".repeat(20_000))).header("Accept", JSON).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(post.statusCode()).isEqualTo(503);
+        assertThat(post.headers().firstValue("Retry-After")).hasValue("45");
+        assertThat(post.body()).contains("destination_unavailable");
+        assertThat(orders.requests()).isEmpty();
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 2, 2, 0, 0, 0, 0, 0));
+        assertThat(events).hasOnlyElementsOfType(UpstreamEvent.CallFailed.class).hasSize(2)
+                .allSatisfy(event -> assertThat(((UpstreamEvent.CallFailed) event).failure().cause())
+                        .isEqualTo(FailureCause.DESTINATION_UNAVAILABLE));
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfNotPermittedCalls()).isEqualTo(2);
     }
 }
