@@ -21,7 +21,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -32,6 +31,7 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -221,7 +221,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         // A body is read from the client with blocking servlet I/O by the client's executor: only a request
         // without one may go through the client whose selector thread runs everything itself.
         GuardedHttpClient client = body == NO_BODY ? current.withoutBody : current.withBody;
-        HttpResponse<InputStream> answer;
+        HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
         try {
             answer = client.send(upstreamRequest, current.bodyHandler);
         } catch (UpstreamFailureException failed) {
@@ -291,7 +291,7 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     private static void relay(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            HttpResponse<InputStream> answer) throws IOException {
+            HttpResponse<IdleTimeoutBodySubscriber.Body> answer) throws IOException {
         int status = answer.statusCode();
         response.setStatus(status);
         ProxyHeaders.towardClient(answer.headers().map(), response);
@@ -299,7 +299,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (length.isPresent() && answer.headers().firstValue("Transfer-Encoding").isEmpty()) {
             response.setContentLengthLong(length.getAsLong());
         }
-        try (InputStream in = answer.body()) {
+        try (IdleTimeoutBodySubscriber.Body in = answer.body()) {
             if ("HEAD".equals(request.getMethod()) || status == 204 || status == 304 || status < 200) {
                 return;
             }
@@ -309,14 +309,13 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
     }
 
-    private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response, InputStream in,
-            boolean flushEachPart) throws IOException {
+    private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
+            IdleTimeoutBodySubscriber.Body in, boolean flushEachPart) throws IOException {
         ServletOutputStream out = response.getOutputStream();
-        byte[] buffer = new byte[COPY_BUFFER];
         while (true) {
-            int n;
+            ByteBuffer part;
             try {
-                n = in.read(buffer);
+                part = in.readBuffer();
             } catch (IOException upstreamFailed) {
                 // The upstream failed mid-body: a page if nothing was committed yet, else an aborted response.
                 log.debug("Upstream {} failed mid-body for {} {}", proxy.guard.name(), request.getMethod(),
@@ -329,14 +328,29 @@ public final class ReverseProxyServlet extends HttpServlet {
                 answerFailure(proxy, request, response, failure.toBuilder().upstream(proxy.guard.name()).build());
                 return;
             }
-            if (n < 0) {
+            if (part == null) {
                 return;
             }
             // A failing write means the client went away: it propagates to the container as it is.
-            out.write(buffer, 0, n);
+            write(out, part);
             if (flushEachPart && in.available() == 0) {
                 out.flush();
             }
+        }
+    }
+
+    /** Writes the client's buffer as it is when it has an array (the JDK client's are heap buffers). */
+    private static void write(ServletOutputStream out, ByteBuffer part) throws IOException {
+        if (part.hasArray()) {
+            out.write(part.array(), part.arrayOffset() + part.position(), part.remaining());
+            part.position(part.limit());
+            return;
+        }
+        byte[] chunk = new byte[Math.min(part.remaining(), COPY_BUFFER)];
+        while (part.hasRemaining()) {
+            int n = Math.min(chunk.length, part.remaining());
+            part.get(chunk, 0, n);
+            out.write(chunk, 0, n);
         }
     }
 
@@ -397,11 +411,11 @@ public final class ReverseProxyServlet extends HttpServlet {
      * used for both.
      */
     private record Proxy(UpstreamGuard guard, GuardedHttpClient withoutBody, GuardedHttpClient withBody,
-            BodyHandler<InputStream> bodyHandler, ErrorResponder responder, @Nullable ExecutorService ownExecutor) {
+            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, ErrorResponder responder, @Nullable ExecutorService ownExecutor) {
 
         static Proxy create(UpstreamGuard guard, @Nullable HttpClient httpClient, Duration connectTimeout,
                 Duration bodyIdleTimeout, ErrorResponder responder) {
-            BodyHandler<InputStream> bodyHandler = info -> new IdleTimeoutBodySubscriber(bodyIdleTimeout);
+            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> new IdleTimeoutBodySubscriber(bodyIdleTimeout);
             if (httpClient != null) {
                 GuardedHttpClient client = GuardedHttpClient.of(httpClient, guard);
                 return new Proxy(guard, client, client, bodyHandler, responder, null);
