@@ -70,6 +70,12 @@ import org.slf4j.LoggerFactory;
  * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
  * arrives.
  *
+ * <p><b>Threads.</b> Each request is served on its container thread, which waits for the upstream's answer
+ * and copies the body (no {@code startAsync}). With the servlet's own HTTP clients, a request without a body
+ * costs no further thread: its client runs its tasks on the thread that triggers them (the container
+ * thread, or the client's selector thread, where nothing blocks). A request body is read from the client by
+ * a thread of the servlet's own pool, so a slow upload holds that one thread and delays no other exchange.
+ *
  * <p><b>Open breakers.</b> When no endpoint's circuit breaker admits calls, the request is answered with
  * 503 {@code destination_unavailable} and a {@code Retry-After} of the breakers' remaining open time before
  * anything of it is read or copied ({@link UpstreamGuard#refuseIfUnavailable()}): no upstream call, and the
