@@ -36,8 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * DESIGN §5: an open breaker answers in microseconds):
  * <ul>
  *   <li>{@link #proxyServlet()}: {@link ReverseProxyServlet} from {@code service(request, response)} to the
- *       written 503 page: the upstream request is prepared, the guard refuses the call, the failure is
- *       decided and the HTML page rendered and written with its headers;</li>
+ *       written 503 page: the guard refuses the call before the upstream request is prepared
+ *       ({@link UpstreamGuard#refuseIfUnavailable()}), the failure is decided and the HTML page rendered and
+ *       written with its headers;</li>
  *   <li>{@link #guardAndRender()}: the same without the servlet, for an application that calls
  *       {@link UpstreamGuard#call} itself and answers with {@link ErrorPages#render}.</li>
  * </ul>

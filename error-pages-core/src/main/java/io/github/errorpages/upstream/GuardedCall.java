@@ -66,7 +66,7 @@ final class GuardedCall<T> {
     Attempt begin() {
         int index = guard.acquireEndpoint(tried, attempts);
         if (index < 0) {
-            throw refuseStart(FailureCause.DESTINATION_UNAVAILABLE, RetryRefusal.BREAKER_OPEN);
+            throw refusedByBreakers();
         }
         Endpoint chosen = guard.endpoint(index);
         if (!guard.bulkhead().tryAcquirePermission()) {
@@ -214,6 +214,17 @@ final class GuardedCall<T> {
             return true;
         }
         return request.hasIdempotencyKey() && config.isRetryUnsafeWithIdempotencyKeyEnabled();
+    }
+
+    /**
+     * No endpoint's breaker admitted the next attempt: for the first attempt a rejected call (503
+     * {@code destination_unavailable} with the breakers' remaining open time), for a retry the previous
+     * attempt's failure. Records the call's end (metrics, events) either way.
+     *
+     * @return the failure to throw
+     */
+    UpstreamFailureException refusedByBreakers() {
+        return refuseStart(FailureCause.DESTINATION_UNAVAILABLE, RetryRefusal.BREAKER_OPEN);
     }
 
     private UpstreamFailureException refuseStart(FailureCause cause, RetryRefusal refusal) {

@@ -2,6 +2,7 @@ package io.github.errorpages.upstream;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
+import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.internal.Backoff;
 import io.github.errorpages.upstream.internal.OpenStateTracker;
@@ -121,6 +122,9 @@ public final class UpstreamGuard {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamGuard.class);
     private static final long NEVER = Long.MIN_VALUE;
+    private static final int[] NO_ENDPOINT_TRIED = new int[0];
+    /** Stands for the request of a call that {@link #refuseIfUnavailable()} refuses: it is never sent. */
+    private static final UpstreamRequest UNAVAILABLE_PROBE = UpstreamRequest.of("GET");
 
     private final UpstreamConfig config;
     private final List<Endpoint> endpoints;
@@ -257,6 +261,44 @@ public final class UpstreamGuard {
     public <T> CompletableFuture<T> callAsync(UpstreamRequest request, ResponseAdapter<? super T> responses,
             AsyncUpstreamCall<T> call) {
         return runAsync(request, Objects.requireNonNull(responses, "responses"), call);
+    }
+
+    /**
+     * Refuses a call at once when no endpoint's circuit breaker admits calls, without anything to call: the
+     * check a caller makes before it spends work on preparing a request that an open breaker would refuse
+     * anyway (a reverse proxy parsing and copying the client's request, for example).
+     *
+     * <p>When some endpoint's breaker is neither open nor forced open, this returns empty at once and records
+     * nothing: reading each breaker's state is all it costs. Otherwise it asks each breaker for a permission,
+     * exactly as the first attempt of {@link #call(UpstreamRequest, UpstreamCall)} does, and:
+     * <ul>
+     *   <li>when none grants one, it records the refusal as such a call would record it (a call, a rejected and
+     *       failed call in {@link #metrics()}, a {@link UpstreamEvent.CallFailed} event, a call not permitted
+     *       in each breaker's metrics, and "failing since") and returns the same failure:
+     *       {@link FailureCause#DESTINATION_UNAVAILABLE}, no attempt, and the time until the first breaker
+     *       admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()});</li>
+     *   <li>when one grants one (its open time ended a moment ago), it gives the permission back and returns
+     *       empty; the caller's next call then gets its own permission.</li>
+     * </ul>
+     * An empty result says only that a call was not refused at that moment: the call itself checks again.
+     *
+     * <p>Thread-safe, like the rest of the guard.
+     *
+     * @return the failure of the refused call, or empty when the caller should make the call
+     */
+    public Optional<UpstreamFailure> refuseIfUnavailable() {
+        for (Endpoint endpoint : endpoints) {
+            CircuitBreaker.State state = endpoint.breaker().getState();
+            if (state != CircuitBreaker.State.OPEN && state != CircuitBreaker.State.FORCED_OPEN) {
+                return Optional.empty();
+            }
+        }
+        int index = acquireEndpoint(NO_ENDPOINT_TRIED, 0);
+        if (index >= 0) {
+            endpoints.get(index).breaker().releasePermission();
+            return Optional.empty();
+        }
+        return Optional.of(new GuardedCall<>(this, UNAVAILABLE_PROBE, null).refusedByBreakers().failure());
     }
 
     /** @return the upstream's name */

@@ -224,4 +224,81 @@ class CircuitBreakerIntegrationTests {
                 () -> client.send(get("/a"), BodyHandlers.ofString()));
         assertThat(fresh.failure().failingSince()).isEqualTo(clock.instant());
     }
+
+    @Test
+    void refuseIfUnavailableRecordsTheRefusalExactlyAsARefusedCall() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = openedAgo(upstream, Duration.ofSeconds(12));
+        UpstreamGuard guard = client.guard();
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+
+        UpstreamFailure refused = guard.refuseIfUnavailable().orElseThrow();
+
+        assertThat(upstream.requestCount()).isZero();
+        assertThat(refused.cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(refused.upstream()).isEqualTo("orders");
+        assertThat(refused.attempts()).isZero();
+        assertThat(refused.breakerRemainingOpen()).isEqualTo(Duration.ofSeconds(18));
+        assertThat(refused.failingSince()).isEqualTo(clock.instant());
+        assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(refused).retryAfterHeader()).isEqualTo("18");
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 0, 1, 1, 0, 0, 0, 0, 0));
+        assertThat(events.of(UpstreamEvent.CallFailed.class)).extracting(UpstreamEvent.CallFailed::failure)
+                .containsExactly(refused);
+        assertThat(breaker.getMetrics().getNumberOfNotPermittedCalls()).isEqualTo(1);
+
+        // A call refused by the breaker records the same, once more.
+        UpstreamFailure called = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 2, 2, 0, 0, 0, 0, 0));
+        assertThat(events.of(UpstreamEvent.CallFailed.class)).hasSize(2);
+        assertThat(events.all()).as("the opening and the two refusals").hasSize(3);
+        assertThat(breaker.getMetrics().getNumberOfNotPermittedCalls()).isEqualTo(2);
+        assertThat(called.toBuilder().elapsed(refused.elapsed()).build()).isEqualTo(refused);
+    }
+
+    @Test
+    void refuseIfUnavailableRecordsNothingWhileAnEndpointAdmitsCalls() throws Exception {
+        FaultyUpstream first = upstreams.start(Behaviour.ok());
+        FaultyUpstream second = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(first.uri(), second.uri()));
+        UpstreamGuard guard = client.guard();
+        guard.circuitBreakers().get(0).transitionToOpenState();
+
+        assertThat(guard.refuseIfUnavailable()).isEmpty();
+        guard.circuitBreakers().get(0).transitionToClosedState();
+        assertThat(guard.refuseIfUnavailable()).isEmpty();
+
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0));
+        assertThat(events.of(UpstreamEvent.CallFailed.class)).isEmpty();
+        assertThat(guard.circuitBreakers()).allSatisfy(b -> {
+            assertThat(b.getMetrics().getNumberOfNotPermittedCalls()).isZero();
+            assertThat(b.getMetrics().getNumberOfBufferedCalls()).isZero();
+        });
+        assertThat(first.requestCount() + second.requestCount()).isZero();
+    }
+
+    @Test
+    void refuseIfUnavailableGivesBackThePermissionOfABreakerWhoseOpenTimeEnded() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = openedAgo(upstream, Duration.ofSeconds(31));
+        UpstreamGuard guard = client.guard();
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+
+        assertThat(guard.refuseIfUnavailable()).isEmpty();
+
+        assertThat(breaker.getState()).isEqualTo(State.HALF_OPEN);
+        assertThat(guard.metrics().calls()).isZero();
+        // The half-open breaker admits one trial call, and it is still there for the real call.
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(upstream.requestCount()).isEqualTo(1);
+        assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+    }
+
+    /** A client whose only endpoint's breaker opened {@code ago} by the test's clock (it stays open 30 s). */
+    private GuardedHttpClient openedAgo(FaultyUpstream upstream, Duration ago) {
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        client.guard().circuitBreakers().get(0).transitionToOpenState();
+        clock.advance(ago);
+        return client;
+    }
 }

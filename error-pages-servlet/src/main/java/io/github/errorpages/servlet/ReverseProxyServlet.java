@@ -21,7 +21,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -31,13 +30,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,6 +69,17 @@ import org.slf4j.LoggerFactory;
  * the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
  * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
  * arrives.
+ *
+ * <p><b>Threads.</b> Each request is served on its container thread, which waits for the upstream's answer
+ * and copies the body (no {@code startAsync}). With the servlet's own HTTP clients, a request without a body
+ * costs no further thread: its client runs its tasks on the thread that triggers them (the container
+ * thread, or the client's selector thread, where nothing blocks). A request body is read from the client by
+ * a thread of the servlet's own pool, so a slow upload holds that one thread and delays no other exchange.
+ *
+ * <p><b>Open breakers.</b> When no endpoint's circuit breaker admits calls, the request is answered with
+ * 503 {@code destination_unavailable} and a {@code Retry-After} of the breakers' remaining open time before
+ * anything of it is read or copied ({@link UpstreamGuard#refuseIfUnavailable()}): no upstream call, and the
+ * guard records the refused call as it records any other.
  *
  * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, malformed response, open
  * breaker, and an upstream 5xx, whose status is kept and whose {@code Retry-After} is kept and clamped,
@@ -125,6 +139,7 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static final int COPY_BUFFER = 16 * 1024;
     /** Any authority will do: the guard puts each attempt's endpoint in its place. */
     private static final String TARGET_BASE = "http://upstream";
+    private static final BodyPublisher NO_BODY = BodyPublishers.noBody();
 
     private final transient boolean configuredInCode;
     private transient volatile @Nullable Proxy proxy;
@@ -195,16 +210,26 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (current == null) {
             throw new IllegalStateException("ReverseProxyServlet was not initialised: the container must call init()");
         }
+        // An open breaker refuses the call anyway: answer before the request is read, parsed and copied.
+        Optional<UpstreamFailure> refused = current.guard.refuseIfUnavailable();
+        if (refused.isPresent()) {
+            answerFailure(current, request, response, refused.get());
+            return;
+        }
+        BodyPublisher body = body(request);
         HttpRequest upstreamRequest;
         try {
-            upstreamRequest = upstreamRequest(request);
+            upstreamRequest = upstreamRequest(request, body);
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return;
         }
-        HttpResponse<InputStream> answer;
+        // A body is read from the client with blocking servlet I/O by the client's executor: only a request
+        // without one may go through the client whose selector thread runs everything itself.
+        GuardedHttpClient client = body == NO_BODY ? current.withoutBody : current.withBody;
+        HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
         try {
-            answer = current.client.send(upstreamRequest, info -> new IdleTimeoutBodySubscriber(current.bodyIdleTimeout));
+            answer = client.send(upstreamRequest, current.bodyHandler);
         } catch (UpstreamFailureException failed) {
             answerFailure(current, request, response, failed.failure());
             return;
@@ -223,17 +248,19 @@ public final class ReverseProxyServlet extends HttpServlet {
         return "ReverseProxyServlet{" + (current == null ? "not initialised" : "upstream=" + current.guard.name()) + '}';
     }
 
-    private static HttpRequest upstreamRequest(HttpServletRequest request) throws URISyntaxException {
+    private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body)
+            throws URISyntaxException {
         String query = request.getQueryString();
-        URI target = new URI(TARGET_BASE + forwardedPath(request) + (query == null ? "" : "?" + query));
-        HttpRequest.Builder builder = HttpRequest.newBuilder(target).method(request.getMethod(), body(request));
-        for (Map.Entry<String, String> header : ProxyHeaders.towardUpstream(request)) {
+        String path = forwardedPath(request);
+        URI target = new URI(query == null ? TARGET_BASE + path : TARGET_BASE + path + "?" + query);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(target).method(request.getMethod(), body);
+        ProxyHeaders.towardUpstream(request, (name, value) -> {
             try {
-                builder.header(header.getKey(), header.getValue());
+                builder.header(name, value);
             } catch (IllegalArgumentException restricted) {
                 // A field the JDK's client sets itself or refuses: the client's version is sent.
             }
-        }
+        });
         return builder.build();
     }
 
@@ -256,7 +283,7 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static BodyPublisher body(HttpServletRequest request) {
         long length = request.getContentLengthLong();
         if (length == 0 || (length < 0 && request.getHeader("Transfer-Encoding") == null)) {
-            return BodyPublishers.noBody();
+            return NO_BODY;
         }
         // The guard buffers a short body it may send again; anything else streams from the client.
         BodyPublisher streamed = BodyPublishers.ofInputStream(() -> {
@@ -270,7 +297,7 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     private static void relay(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            HttpResponse<InputStream> answer) throws IOException {
+            HttpResponse<IdleTimeoutBodySubscriber.Body> answer) throws IOException {
         int status = answer.statusCode();
         response.setStatus(status);
         ProxyHeaders.towardClient(answer.headers().map(), response);
@@ -278,7 +305,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (length.isPresent() && answer.headers().firstValue("Transfer-Encoding").isEmpty()) {
             response.setContentLengthLong(length.getAsLong());
         }
-        try (InputStream in = answer.body()) {
+        try (IdleTimeoutBodySubscriber.Body in = answer.body()) {
             if ("HEAD".equals(request.getMethod()) || status == 204 || status == 304 || status < 200) {
                 return;
             }
@@ -288,14 +315,13 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
     }
 
-    private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response, InputStream in,
-            boolean flushEachPart) throws IOException {
+    private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
+            IdleTimeoutBodySubscriber.Body in, boolean flushEachPart) throws IOException {
         ServletOutputStream out = response.getOutputStream();
-        byte[] buffer = new byte[COPY_BUFFER];
         while (true) {
-            int n;
+            ByteBuffer part;
             try {
-                n = in.read(buffer);
+                part = in.readBuffer();
             } catch (IOException upstreamFailed) {
                 // The upstream failed mid-body: a page if nothing was committed yet, else an aborted response.
                 log.debug("Upstream {} failed mid-body for {} {}", proxy.guard.name(), request.getMethod(),
@@ -308,14 +334,29 @@ public final class ReverseProxyServlet extends HttpServlet {
                 answerFailure(proxy, request, response, failure.toBuilder().upstream(proxy.guard.name()).build());
                 return;
             }
-            if (n < 0) {
+            if (part == null) {
                 return;
             }
             // A failing write means the client went away: it propagates to the container as it is.
-            out.write(buffer, 0, n);
+            write(out, part);
             if (flushEachPart && in.available() == 0) {
                 out.flush();
             }
+        }
+    }
+
+    /** Writes the client's buffer as it is when it has an array (the JDK client's are heap buffers). */
+    private static void write(ServletOutputStream out, ByteBuffer part) throws IOException {
+        if (part.hasArray()) {
+            out.write(part.array(), part.arrayOffset() + part.position(), part.remaining());
+            part.position(part.limit());
+            return;
+        }
+        byte[] chunk = new byte[Math.min(part.remaining(), COPY_BUFFER)];
+        while (part.hasRemaining()) {
+            int n = Math.min(chunk.length, part.remaining());
+            part.get(chunk, 0, n);
+            out.write(chunk, 0, n);
         }
     }
 
@@ -362,23 +403,42 @@ public final class ReverseProxyServlet extends HttpServlet {
         return value;
     }
 
-    /** A configured proxy: the guarded client and how failures are answered. Immutable. */
-    private record Proxy(UpstreamGuard guard, GuardedHttpClient client, Duration bodyIdleTimeout,
-            ErrorResponder responder, @Nullable ExecutorService ownExecutor) {
+    /**
+     * A configured proxy: the guarded clients and how failures are answered. Immutable.
+     *
+     * <p>The servlet's own client for requests with a body has a pool of its own: the JDK client's executor
+     * runs the request body publisher, which reads the upload with blocking servlet I/O, so a slow uploader
+     * holds one pool thread and nothing else. A request without a body needs no such thread, and each
+     * hand-off to one costs a thread wake-up on both sides: its client runs every task on the thread that
+     * triggers it (the selector thread, or the servlet thread that sends or reads). That is safe because
+     * nothing the client runs then can block: the response body subscriber
+     * ({@link IdleTimeoutBodySubscriber}) only queues what arrives and the servlet thread reads it, and the
+     * discarded body of a failed 5xx response is drained without blocking. A client given to the builder is
+     * used for both.
+     */
+    private record Proxy(UpstreamGuard guard, GuardedHttpClient withoutBody, GuardedHttpClient withBody,
+            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, ErrorResponder responder, @Nullable ExecutorService ownExecutor) {
 
         static Proxy create(UpstreamGuard guard, @Nullable HttpClient httpClient, Duration connectTimeout,
                 Duration bodyIdleTimeout, ErrorResponder responder) {
+            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> new IdleTimeoutBodySubscriber(bodyIdleTimeout);
             if (httpClient != null) {
-                return new Proxy(guard, GuardedHttpClient.of(httpClient, guard), bodyIdleTimeout, responder, null);
+                GuardedHttpClient client = GuardedHttpClient.of(httpClient, guard);
+                return new Proxy(guard, client, client, bodyHandler, responder, null);
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
-            HttpClient client = HttpClient.newBuilder()
+            GuardedHttpClient withoutBody = GuardedHttpClient.of(ownClient(connectTimeout, Runnable::run), guard);
+            GuardedHttpClient withBody = GuardedHttpClient.of(ownClient(connectTimeout, executor), guard);
+            return new Proxy(guard, withoutBody, withBody, bodyHandler, responder, executor);
+        }
+
+        private static HttpClient ownClient(Duration connectTimeout, Executor executor) {
+            return HttpClient.newBuilder()
                     .connectTimeout(connectTimeout)
                     .followRedirects(HttpClient.Redirect.NEVER) // redirects are the client's to follow
                     .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempts on plain http
                     .executor(executor)
                     .build();
-            return new Proxy(guard, GuardedHttpClient.of(client, guard), bodyIdleTimeout, responder, executor);
         }
 
         private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
@@ -407,9 +467,12 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
-         * Sets the HTTP client that makes the attempts. Default: a client of the servlet's own, HTTP/1.1,
-         * with {@link #connectTimeout(Duration)}, no redirects followed, on daemon threads that
-         * {@code destroy()} ends. A client given here is the caller's to configure and to close.
+         * Sets the HTTP client that makes the attempts. Default: two clients of the servlet's own, HTTP/1.1,
+         * with {@link #connectTimeout(Duration)} and no redirects followed. Requests without a body go through
+         * one that runs its tasks on the threads that trigger them, so no exchange waits for a pool thread;
+         * requests with a body through one whose pool of daemon threads, which {@code destroy()} ends, reads
+         * the uploads. A client given here makes every attempt, on its own executor, and is the caller's to
+         * configure and to close.
          *
          * @param httpClient the client
          * @return this builder

@@ -5,23 +5,46 @@ import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.errorpages.FailureCause;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.RecordedRequest;
 import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.errorpages.upstream.UpstreamMetrics;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -259,5 +282,138 @@ class ReverseProxyServletIntegrationTests {
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).containsOnlyOnce("connection_refused");
+    }
+
+    @Test
+    void openBreakerIsAnsweredBeforeTheRequestIsPreparedAndRecordedOnce() throws Exception {
+        orders.clearRequests();
+        List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
+        // A clock that stands still: the breaker stays open for exactly 45 s.
+        CircuitBreakerConfig openFor45Seconds = CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                .waitDurationInOpenState(Duration.ofSeconds(45))
+                .clock(Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC))
+                .build();
+        UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("billing").endpoints(orders.uri())
+                .circuitBreakerConfig(openFor45Seconds).build()).listener(events::add).build();
+        guard.circuitBreakers().get(0).transitionToOpenState();
+        events.clear(); // the opening
+        configured = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).build()).start();
+
+        assertErrorPage(Client.get(configured.uri("/orders/42"), JSON), "GET", 503, "45");
+        // An upload is not read: the answer comes at once, and the client may still be sending.
+        HttpResponse<String> post = HttpClient.newHttpClient().send(HttpRequest.newBuilder(configured.uri("/orders"))
+                .POST(HttpRequest.BodyPublishers.ofString("order\n".repeat(20_000))).header("Accept", JSON).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(post.statusCode()).isEqualTo(503);
+        assertThat(post.headers().firstValue("Retry-After")).hasValue("45");
+        assertThat(post.body()).contains("destination_unavailable");
+        assertThat(orders.requests()).isEmpty();
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 2, 2, 0, 0, 0, 0, 0));
+        assertThat(events).hasOnlyElementsOfType(UpstreamEvent.CallFailed.class).hasSize(2)
+                .allSatisfy(event -> assertThat(((UpstreamEvent.CallFailed) event).failure().cause())
+                        .isEqualTo(FailureCause.DESTINATION_UNAVAILABLE));
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfNotPermittedCalls()).isEqualTo(2);
+    }
+
+    @Test
+    void slowUploaderStallsNoOtherExchange() throws Exception {
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        configured = new JettyServer()
+                .filter(new UploadWatch(5, waitingForMoreUpload))
+                .servlet("/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api")).build()))
+                .start();
+        try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+            OutputStream upload = uploader.getOutputStream();
+            upload.write(("POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nfirst\r\n").getBytes(StandardCharsets.US_ASCII));
+            upload.flush();
+            assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).as("the proxy waits for more of the upload")
+                    .isTrue();
+
+            // Exchanges without a body and with one go through while a thread waits for the upload.
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<byte[]> get = Client.get(configured.uri("/orders/42"), JSON);
+                assertThat(get.statusCode()).isEqualTo(200);
+                assertThat(Client.text(get)).isEqualTo("order 42: ");
+            }
+            HttpResponse<byte[]> post = Client.send("POST", configured.uri("/orders"), JSON);
+            assertThat(post.statusCode()).isEqualTo(200);
+            assertThat(Client.text(post)).isEqualTo("order 42: order=42&note=urgent");
+
+            upload.write("6\r\n, then\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            upload.flush();
+            HttpTester.Response uploaded = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+            assertThat(uploaded.getStatus()).as(uploaded.getContent()).isEqualTo(200);
+            assertThat(uploaded.getContent()).isEqualTo("order 42: first, then");
+        }
+    }
+
+    /** Counts down a latch when the servlet reads a request body again after its first {@code bytes}. */
+    private static final class UploadWatch implements Filter {
+        private final int bytes;
+        private final CountDownLatch waiting;
+
+        UploadWatch(int bytes, CountDownLatch waiting) {
+            this.bytes = bytes;
+            this.waiting = waiting;
+        }
+
+        @Override
+        public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+                throws IOException, ServletException {
+            chain.doFilter(new HttpServletRequestWrapper((HttpServletRequest) request) {
+                @Override
+                public ServletInputStream getInputStream() throws IOException {
+                    return new WatchedStream(super.getInputStream());
+                }
+            }, response);
+        }
+
+        private final class WatchedStream extends ServletInputStream {
+            private final ServletInputStream in;
+            private long read;
+
+            WatchedStream(ServletInputStream in) {
+                this.in = in;
+            }
+
+            @Override
+            public int read() throws IOException {
+                noteRead();
+                int b = in.read();
+                read += b < 0 ? 0 : 1;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                noteRead();
+                int n = in.read(b, off, len);
+                read += Math.max(n, 0);
+                return n;
+            }
+
+            private void noteRead() {
+                if (read >= bytes) {
+                    waiting.countDown();
+                }
+            }
+
+            @Override
+            public boolean isFinished() {
+                return in.isFinished();
+            }
+
+            @Override
+            public boolean isReady() {
+                return in.isReady();
+            }
+
+            @Override
+            public void setReadListener(ReadListener listener) {
+                in.setReadListener(listener);
+            }
+        }
     }
 }

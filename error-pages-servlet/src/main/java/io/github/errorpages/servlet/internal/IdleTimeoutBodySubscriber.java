@@ -28,9 +28,13 @@ import org.jspecify.annotations.Nullable;
  * the bytes held per response stay at what the client delivers at once (some 16 KiB), however large the
  * body: the client's socket reads follow the demand.
  *
- * <p>The subscriber side is called by the client's threads; the stream is read by one thread.
+ * <p>{@link Body#readBuffer()} hands out the client's buffers themselves, so that a proxy can write them
+ * to its client without an intermediate copy or a copy buffer per response.
+ *
+ * <p>The subscriber side is called by the client's threads and never blocks (it only queues), so the
+ * client may run it on its selector thread; the stream is read by one thread.
  */
-public final class IdleTimeoutBodySubscriber implements BodySubscriber<InputStream> {
+public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeoutBodySubscriber.Body> {
 
     private static final Object END = new Object();
 
@@ -51,7 +55,7 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<InputStre
     }
 
     @Override
-    public CompletionStage<InputStream> getBody() {
+    public CompletionStage<Body> getBody() {
         return CompletableFuture.completedFuture(body);
     }
 
@@ -88,8 +92,8 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<InputStre
         }
     }
 
-    /** The body as the copying thread reads it. */
-    private final class Body extends InputStream {
+    /** The body as the copying thread reads it. Not thread-safe: one thread reads it. */
+    public final class Body extends InputStream {
         private @Nullable Iterator<ByteBuffer> buffers;
         private @Nullable ByteBuffer current;
         private boolean demanded = true; // onSubscribe asks for the first list
@@ -114,6 +118,20 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<InputStre
             int n = Math.min(len, buffer.remaining());
             buffer.get(b, off, n);
             return n;
+        }
+
+        /**
+         * Returns the next bytes of the body as the client delivered them, without copying: the caller
+         * consumes them (advances the buffer's position to its limit) before it reads again. Waits at most
+         * the idle timeout, as {@link #read(byte[], int, int)} does.
+         *
+         * @return a buffer with at least one byte remaining, or {@code null} at the end of the body
+         * @throws java.net.SocketTimeoutException when no bytes arrived within the idle timeout
+         * @throws java.io.InterruptedIOException when the thread was interrupted while waiting
+         * @throws IOException when the body failed (the upstream's failure is the cause)
+         */
+        public @Nullable ByteBuffer readBuffer() throws IOException {
+            return next();
         }
 
         @Override

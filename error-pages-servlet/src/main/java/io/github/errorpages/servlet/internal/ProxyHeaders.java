@@ -3,14 +3,10 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Enumeration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,57 +29,78 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * Field names and values the JDK's client would refuse (not a token, control characters) are dropped
  * rather than failing the request.
+ *
+ * <p>This runs for every forwarded request, so it matches names without regular expressions and without
+ * lower-casing copies, and allocates only the values it builds. Thread-safe (stateless).
  */
 public final class ProxyHeaders {
 
     /** The pseudonym this proxy gives itself in {@code Via}. */
     public static final String VIA = "1.1 error-pages";
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade");
-    /** Set by the client for the request it sends, or added below from what this proxy saw. */
-    private static final Set<String> REPLACED_TOWARD_UPSTREAM = Set.of("host", "content-length", "expect",
-            "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "via");
-    /** Written by the servlet from the response it streams. */
-    private static final Set<String> REPLACED_TOWARD_CLIENT = Set.of("content-length");
-    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
-    private static final Pattern FIELD_VALUE = Pattern.compile("[\\t\\x20-\\x7e\\x80-\\xff]*");
+    private static final String[] HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection",
+        "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};
+    /** Hop-by-hop, or set by the client for the request it sends, or added below from what this proxy saw. */
+    private static final String[] DROPPED_TOWARD_UPSTREAM = {"connection", "keep-alive", "proxy-connection",
+        "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+        "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+        "forwarded", "via"};
+    /** RFC 9110 §5.6.2 tchar, by character below 128. */
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 'a' + 'A'] = true;
+        }
+        for (char c : "!#$%&'*+.^_`|~-".toCharArray()) {
+            TCHAR[c] = true;
+        }
+    }
 
     private ProxyHeaders() {
     }
 
     /**
-     * Returns the header fields to send to the upstream for a client request, in order.
+     * Gives the header fields to send to the upstream for a client request, in order.
      *
      * @param request the client's request
-     * @return name/value pairs; a name repeats for each of its values
+     * @param sink takes each name/value pair; a name repeats for each of its values
      */
-    public static List<Map.Entry<String, String>> towardUpstream(HttpServletRequest request) {
-        Set<String> dropped = droppedBy(request.getHeaders("Connection"));
-        List<Map.Entry<String, String>> headers = new ArrayList<>();
-        for (String name : Collections.list(request.getHeaderNames())) {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(lower) || REPLACED_TOWARD_UPSTREAM.contains(lower) || dropped.contains(lower)
-                    || !TOKEN.matcher(name).matches()) {
+    public static void towardUpstream(HttpServletRequest request, BiConsumer<String, String> sink) {
+        List<String> dropped = null;
+        for (Enumeration<String> connection = request.getHeaders("Connection"); connection.hasMoreElements(); ) {
+            dropped = listedIn(connection.nextElement(), dropped);
+        }
+        for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
+            String name = names.nextElement();
+            if (isOneOf(name, DROPPED_TOWARD_UPSTREAM) || (dropped != null && containsIgnoringCase(dropped, name))
+                    || !isToken(name)) {
                 continue;
             }
-            for (String value : Collections.list(request.getHeaders(name))) {
-                if (FIELD_VALUE.matcher(value).matches()) {
-                    headers.add(Map.entry(name, value));
+            for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
+                String value = values.nextElement();
+                if (isFieldValue(value)) {
+                    sink.accept(name, value);
                 }
             }
         }
         String client = request.getRemoteAddr();
         String host = request.getHeader("Host");
-        headers.add(Map.entry("X-Forwarded-For", appended(joined(request, "X-Forwarded-For"), client)));
-        headers.add(Map.entry("X-Forwarded-Proto", request.getScheme()));
-        if (host != null && FIELD_VALUE.matcher(host).matches()) {
-            headers.add(Map.entry("X-Forwarded-Host", host));
+        if (host != null && !isFieldValue(host)) {
+            host = null;
         }
-        headers.add(Map.entry("Forwarded", appended(joined(request, "Forwarded"), forwardedElement(client,
-                host, request.getScheme()))));
-        headers.add(Map.entry("Via", appended(joined(request, "Via"), VIA)));
-        return headers;
+        String scheme = request.getScheme();
+        sink.accept("X-Forwarded-For", appended(joined(request, "X-Forwarded-For"), client));
+        sink.accept("X-Forwarded-Proto", scheme);
+        if (host != null) {
+            sink.accept("X-Forwarded-Host", host);
+        }
+        sink.accept("Forwarded", appended(joined(request, "Forwarded"), forwardedElement(client, host, scheme)));
+        sink.accept("Via", appended(joined(request, "Via"), VIA));
     }
 
     /**
@@ -94,21 +111,22 @@ public final class ProxyHeaders {
      * @param response the client's response, not committed
      */
     public static void towardClient(Map<String, List<String>> upstream, HttpServletResponse response) {
-        List<String> connection = new ArrayList<>();
-        upstream.forEach((name, values) -> {
-            if (name.equalsIgnoreCase("Connection")) {
-                connection.addAll(values);
+        List<String> dropped = null;
+        for (Map.Entry<String, List<String>> field : upstream.entrySet()) {
+            if (field.getKey().equalsIgnoreCase("Connection")) {
+                for (String value : field.getValue()) {
+                    dropped = listedIn(value, dropped);
+                }
             }
-        });
-        Set<String> dropped = droppedBy(Collections.enumeration(connection));
-        upstream.forEach((name, values) -> {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (name.startsWith(":") || HOP_BY_HOP.contains(lower) || REPLACED_TOWARD_CLIENT.contains(lower)
-                    || dropped.contains(lower)) {
-                return;
+        }
+        for (Map.Entry<String, List<String>> field : upstream.entrySet()) {
+            String name = field.getKey();
+            if (name.startsWith(":") || isHopByHop(name) || name.equalsIgnoreCase("Content-Length")
+                    || (dropped != null && containsIgnoringCase(dropped, name))) {
+                continue;
             }
             boolean first = true;
-            for (String value : values) {
+            for (String value : field.getValue()) {
                 if (first) {
                     response.setHeader(name, value); // replaces a default the container may have set (Date)
                     first = false;
@@ -116,7 +134,7 @@ public final class ProxyHeaders {
                     response.addHeader(name, value);
                 }
             }
-        });
+        }
     }
 
     /**
@@ -125,7 +143,7 @@ public final class ProxyHeaders {
      *     {@code Connection}
      */
     public static boolean isHopByHop(String name) {
-        return HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT));
+        return isOneOf(name, HOP_BY_HOP);
     }
 
     /**
@@ -138,45 +156,108 @@ public final class ProxyHeaders {
      * @return e.g. {@code for=192.0.2.60;host="shop.example:8443";proto=https}
      */
     public static String forwardedElement(String client, @Nullable String host, String scheme) {
-        StringBuilder element = new StringBuilder("for=").append(forwardedValue(client.indexOf(':') >= 0
-                ? "[" + client + "]" : client));
-        if (host != null && FIELD_VALUE.matcher(host).matches()) {
-            element.append(";host=").append(forwardedValue(host));
+        StringBuilder element = new StringBuilder(64).append("for=");
+        if (client.indexOf(':') >= 0) {
+            appendForwardedValue(element, "[" + client + "]");
+        } else {
+            appendForwardedValue(element, client);
         }
-        return element.append(";proto=").append(forwardedValue(scheme)).toString();
+        if (host != null && isFieldValue(host)) {
+            appendForwardedValue(element.append(";host="), host);
+        }
+        appendForwardedValue(element.append(";proto="), scheme);
+        return element.toString();
     }
 
-    private static String forwardedValue(String value) {
-        if (TOKEN.matcher(value).matches()) {
-            return value;
+    private static void appendForwardedValue(StringBuilder out, String value) {
+        if (isToken(value)) {
+            out.append(value);
+            return;
         }
-        return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        out.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\\' || c == '"') {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        out.append('"');
+    }
+
+    /** Whether {@code name} is one of {@code lowerCaseNames}, ignoring case. */
+    private static boolean isOneOf(String name, String[] lowerCaseNames) {
+        int length = name.length();
+        for (String candidate : lowerCaseNames) {
+            if (candidate.length() == length && candidate.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean containsIgnoringCase(List<String> names, String name) {
+        for (String candidate : names) {
+            if (candidate.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** RFC 9110 §5.6.2: one or more tchar. */
+    private static boolean isToken(String value) {
+        int length = value.length();
+        if (length == 0) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = value.charAt(i);
+            if (c >= 128 || !TCHAR[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5): what the JDK's client accepts in a field value. */
+    private static boolean isFieldValue(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static @Nullable String joined(HttpServletRequest request, String name) {
-        List<String> values = new ArrayList<>();
-        for (String value : Collections.list(request.getHeaders(name))) {
-            if (!value.isBlank() && FIELD_VALUE.matcher(value).matches()) {
-                values.add(value.trim());
+        String joined = null;
+        for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
+            String value = values.nextElement();
+            if (!value.isBlank() && isFieldValue(value)) {
+                joined = joined == null ? value.trim() : joined + ", " + value.trim();
             }
         }
-        return values.isEmpty() ? null : String.join(", ", values);
+        return joined;
     }
 
     private static String appended(@Nullable String received, String added) {
         return received == null ? added : received + ", " + added;
     }
 
-    private static Set<String> droppedBy(Enumeration<String> connection) {
-        Set<String> names = new HashSet<>();
-        for (String value : Collections.list(connection)) {
-            for (String token : value.split(",")) {
-                String name = token.trim().toLowerCase(Locale.ROOT);
-                if (!name.isEmpty()) {
-                    names.add(name);
+    /** Adds the names a {@code Connection} field value lists to {@code names}, made when needed. */
+    private static @Nullable List<String> listedIn(String connection, @Nullable List<String> names) {
+        List<String> listed = names;
+        for (String token : connection.split(",")) {
+            String name = token.trim();
+            if (!name.isEmpty()) {
+                if (listed == null) {
+                    listed = new ArrayList<>(4);
                 }
+                listed.add(name);
             }
         }
-        return names;
+        return listed;
     }
 }

@@ -7,12 +7,15 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +24,8 @@ class IdleTimeoutBodySubscriberIntegrationTests {
 
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
-    private static HttpResponse<InputStream> get(FaultyUpstream upstream, Duration idleTimeout) throws Exception {
+    private static HttpResponse<IdleTimeoutBodySubscriber.Body> get(FaultyUpstream upstream, Duration idleTimeout)
+            throws Exception {
         return CLIENT.send(HttpRequest.newBuilder(upstream.uri().resolve("/body")).build(),
                 info -> new IdleTimeoutBodySubscriber(idleTimeout));
     }
@@ -30,7 +34,7 @@ class IdleTimeoutBodySubscriberIntegrationTests {
     void readsWholeBody() throws Exception {
         String body = "0123456789".repeat(5_000);
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.respond(200, body))) {
-            HttpResponse<InputStream> response = get(upstream, Duration.ofSeconds(5));
+            HttpResponse<IdleTimeoutBodySubscriber.Body> response = get(upstream, Duration.ofSeconds(5));
 
             try (InputStream in = response.body()) {
                 assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(body);
@@ -40,9 +44,29 @@ class IdleTimeoutBodySubscriberIntegrationTests {
     }
 
     @Test
+    void handsOutTheClientsBuffersOneAfterAnother() throws Exception {
+        String body = "0123456789".repeat(5_000);
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.respond(200, body))) {
+            HttpResponse<IdleTimeoutBodySubscriber.Body> response = get(upstream, Duration.ofSeconds(5));
+
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            try (IdleTimeoutBodySubscriber.Body in = response.body()) {
+                for (ByteBuffer part = in.readBuffer(); part != null; part = in.readBuffer()) {
+                    assertThat(part.hasRemaining()).isTrue();
+                    byte[] bytes = new byte[part.remaining()];
+                    part.get(bytes);
+                    received.writeBytes(bytes);
+                }
+                assertThat(in.read()).isEqualTo(-1);
+            }
+            assertThat(received.toString(StandardCharsets.US_ASCII)).isEqualTo(body);
+        }
+    }
+
+    @Test
     void timesOutWhenUpstreamStallsMidBody() throws Exception {
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.stallMidBody())) {
-            HttpResponse<InputStream> response = get(upstream, Duration.ofMillis(200));
+            HttpResponse<IdleTimeoutBodySubscriber.Body> response = get(upstream, Duration.ofMillis(200));
             InputStream in = response.body();
 
             assertThat(in.readNBytes(4096)).hasSize(4096);
@@ -58,7 +82,7 @@ class IdleTimeoutBodySubscriberIntegrationTests {
     @Test
     void reportsBodyCutShortAsIoException() throws Exception {
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.truncatedBody())) {
-            HttpResponse<InputStream> response = get(upstream, Duration.ofSeconds(5));
+            HttpResponse<IdleTimeoutBodySubscriber.Body> response = get(upstream, Duration.ofSeconds(5));
 
             assertThatThrownBy(() -> response.body().readAllBytes()).isInstanceOf(IOException.class)
                     .satisfies(e -> assertThat(FailureClassifier.ofDefaults().classify(e).orElseThrow().cause())

@@ -38,9 +38,8 @@ class ProxyHeadersIntegrationTests {
             @Override
             protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
                 StringBuilder out = new StringBuilder();
-                for (Map.Entry<String, String> header : ProxyHeaders.towardUpstream(request)) {
-                    out.append(header.getKey()).append(": ").append(header.getValue()).append('\n');
-                }
+                ProxyHeaders.towardUpstream(request, (name, value) -> out.append(name).append(": ").append(value)
+                        .append('\n'));
                 response.getWriter().write(out.toString());
             }
         }), "/upstream");
