@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * skipped, unless every format is excluded, in which case the fallback is sent anyway.
  *
  * <p>Parsing is tolerant and bounded: malformed ranges are skipped and at most {@value #MAX_RANGES} are
- * read. Instances are immutable and thread-safe.
+ * read. Instances are thread-safe; they remember what they made of the values they saw ({@link HeaderMemo}).
  */
 public final class FormatNegotiator {
 
@@ -25,6 +25,7 @@ public final class FormatNegotiator {
     private static final PageFormat[] TIE_ORDER = {PageFormat.HTML, PageFormat.PROBLEM_JSON, PageFormat.TEXT};
 
     private final PageFormat fallback;
+    private final HeaderMemo<PageFormat> known = new HeaderMemo<>(this::parse);
 
     /**
      * @param fallback the format for clients that state no usable preference
@@ -41,6 +42,10 @@ public final class FormatNegotiator {
         if (accept == null || accept.isBlank()) {
             return fallback;
         }
+        return known.get(accept);
+    }
+
+    private PageFormat parse(String accept) {
         // Per format: the q-value of the ranges that name it (-1: none does). Wildcards are kept apart.
         double[] named = {-1, -1, -1};
         double textStar = -1;

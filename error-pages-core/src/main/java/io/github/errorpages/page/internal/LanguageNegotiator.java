@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * language. When nothing matches, the default language is used: never a 406.
  *
  * <p>Parsing is tolerant and bounded: malformed ranges are skipped and at most {@value #MAX_RANGES} are
- * read. Instances are immutable and thread-safe.
+ * read. Instances are thread-safe; they remember what they made of the values they saw ({@link HeaderMemo}).
  */
 public final class LanguageNegotiator {
 
@@ -32,6 +32,7 @@ public final class LanguageNegotiator {
 
     private final List<Locale> offered;
     private final Locale defaultLocale;
+    private final HeaderMemo<Locale> known = new HeaderMemo<>(this::parse);
 
     /**
      * @param offered the languages offered
@@ -50,6 +51,10 @@ public final class LanguageNegotiator {
         if (acceptLanguage == null || acceptLanguage.isBlank()) {
             return defaultLocale;
         }
+        return known.get(acceptLanguage);
+    }
+
+    private Locale parse(String acceptLanguage) {
         List<WeightedRange> ranges = new ArrayList<>();
         Set<Locale> excluded = new HashSet<>();
         int count = 0;
