@@ -300,9 +300,11 @@ class ReverseProxyServletIntegrationTests {
         configured = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).build()).start();
 
         assertErrorPage(Client.get(configured.uri("/orders/42"), JSON), "GET", 503, "45");
-        // An upload is not read: the answer comes at once, and the client may still be sending.
+        // A request with a body gets the same answer. The body is short on purpose: the servlet answers without
+        // reading it, and a long upload still being sent when the server closes the connection can be reset
+        // before the client reads the answer (a race of TCP, not of the servlet).
         HttpResponse<String> post = HttpClient.newHttpClient().send(HttpRequest.newBuilder(configured.uri("/orders"))
-                .POST(HttpRequest.BodyPublishers.ofString("order\n".repeat(20_000))).header("Accept", JSON).build(),
+                .POST(HttpRequest.BodyPublishers.ofString("order\n".repeat(100))).header("Accept", JSON).build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(post.statusCode()).isEqualTo(503);
