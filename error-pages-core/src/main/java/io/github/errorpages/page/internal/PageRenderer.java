@@ -89,11 +89,12 @@ public final class PageRenderer {
         Optional<PageShape> shape = shapes.get(key);
         try {
             if (shape == null) {
-                shape = newShape(key, facts, values);
+                // Past the bound a new shape is not worth two renders and a check: render this page in full.
+                shape = shapes.size() < MAX_SHAPES ? newShape(key, facts, values) : Optional.empty();
             }
             if (shape.isPresent()) {
                 String policy = shape.get().contentSecurityPolicy();
-                byte[] body = request.isHead() ? new byte[0] : shape.get().body(escaped(format, values));
+                byte[] body = request.isHead() ? new byte[0] : shape.get().body(values);
                 return new ErrorResponse(decision.status(), headers(decision, format, locale, policy), body, supportCode,
                         decision);
             }
@@ -123,7 +124,7 @@ public final class PageRenderer {
             String policy = contentSecurityPolicy(key.format(), rendering.real());
             // A value inside a <style> or <script> changes its hash, hence the policy, per response: no shape.
             if (policy.equals(contentSecurityPolicy(key.format(), rendering.withSentinels()))) {
-                shape = PageShape.of(rendering.withSentinels(), rendering.real(), escaped(key.format(), values), policy);
+                shape = PageShape.of(key.format(), rendering.withSentinels(), rendering.real(), values, policy);
             }
         }
         if (shape == null) {
@@ -132,9 +133,7 @@ public final class PageRenderer {
                     key.status(), key.locale().toLanguageTag());
         }
         Optional<PageShape> result = Optional.ofNullable(shape);
-        if (shapes.size() < MAX_SHAPES) {
-            shapes.putIfAbsent(key, result);
-        }
+        shapes.putIfAbsent(key, result); // past the bound by at most the threads that raced here
         return result;
     }
 
@@ -143,14 +142,6 @@ public final class PageRenderer {
         byte[] body = request.isHead() ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
         return new ErrorResponse(decision.status(), headers(decision, format, locale, contentSecurityPolicy(format, text)),
                 body, supportCode, decision);
-    }
-
-    private static @Nullable String[] escaped(PageFormat format, @Nullable String[] values) {
-        String[] escaped = new String[values.length];
-        for (int slot = 0; slot < values.length; slot++) {
-            escaped[slot] = values[slot] == null ? null : Escaping.escape(format, values[slot]);
-        }
-        return escaped;
     }
 
     private static String contentSecurityPolicy(PageFormat format, String text) {

@@ -1,5 +1,6 @@
 package io.github.errorpages.page.internal;
 
+import io.github.errorpages.page.PageFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,10 +30,13 @@ final class PageShape {
     private final byte[][] chunks;
     /** Which per-response value fills each gap. */
     private final int[] slots;
+    /** The format, whose escaping the values get (as the template's escaper would write them). */
+    private final PageFormat format;
     private final int fixedLength;
     private final String contentSecurityPolicy;
 
-    private PageShape(byte[][] chunks, int[] slots, String contentSecurityPolicy) {
+    private PageShape(PageFormat format, byte[][] chunks, int[] slots, String contentSecurityPolicy) {
+        this.format = format;
         this.chunks = chunks;
         this.slots = slots;
         int length = 0;
@@ -67,13 +71,14 @@ final class PageShape {
      * Cuts a page rendered with {@link #sentinels} into fixed text and gaps, and checks that it rebuilds the
      * page rendered with the real values.
      *
+     * @param format the format the page is in
      * @param withSentinels the page rendered from the model with sentinels
      * @param real the page rendered from the same model with the real values
-     * @param escapedValues the real values escaped for the format, as the template's escaper wrote them
+     * @param values the real values, or {@code null} where absent
      * @param contentSecurityPolicy the policy of every response of this shape
      * @return the shape, or {@code null} when it does not reproduce {@code real} exactly
      */
-    static @Nullable PageShape of(String withSentinels, String real, @Nullable String[] escapedValues,
+    static @Nullable PageShape of(PageFormat format, String withSentinels, String real, @Nullable String[] values,
             String contentSecurityPolicy) {
         List<byte[]> chunks = new ArrayList<>();
         List<Integer> slots = new ArrayList<>();
@@ -82,7 +87,7 @@ final class PageShape {
         for (int at = withSentinels.indexOf(MARK); at >= 0; at = withSentinels.indexOf(MARK, at + 1)) {
             int slot = at + 2 < withSentinels.length() && withSentinels.charAt(at + 2) == MARK
                     ? withSentinels.charAt(at + 1) - SLOT_BASE : -1;
-            if (slot < 0 || slot >= escapedValues.length || escapedValues[slot] == null) {
+            if (slot < 0 || slot >= values.length || values[slot] == null) {
                 continue; // not a sentinel of ours: the template's own text, checked below with the rest
             }
             String text = withSentinels.substring(chunkStart, at);
@@ -98,9 +103,9 @@ final class PageShape {
         if (onlyBlankText) {
             return null; // whether such a page is blank depends on its values: check each one as it is rendered
         }
-        PageShape shape = new PageShape(chunks.toArray(new byte[0][]),
+        PageShape shape = new PageShape(format, chunks.toArray(new byte[0][]),
                 slots.stream().mapToInt(Integer::intValue).toArray(), contentSecurityPolicy);
-        String rebuilt = new String(shape.body(escapedValues), StandardCharsets.UTF_8);
+        String rebuilt = new String(shape.body(values), StandardCharsets.UTF_8);
         return rebuilt.equals(real) ? shape : null;
     }
 
@@ -112,15 +117,16 @@ final class PageShape {
     }
 
     /**
-     * @param escapedValues the response's values, escaped for the format; present where the shape has gaps
+     * @param values the response's values; present where the shape has gaps. Each one the page shows is
+     *     escaped for the format and encoded once, however often it appears; the others are left alone
      * @return the page as UTF-8
      */
-    byte[] body(@Nullable String[] escapedValues) {
-        byte[][] encoded = new byte[escapedValues.length][];
+    byte[] body(@Nullable String[] values) {
+        byte[][] encoded = new byte[values.length][];
         int length = fixedLength;
         for (int slot : slots) {
             if (encoded[slot] == null) {
-                encoded[slot] = escapedValues[slot].getBytes(StandardCharsets.UTF_8);
+                encoded[slot] = Escaping.escape(format, values[slot]).getBytes(StandardCharsets.UTF_8);
             }
             length += encoded[slot].length;
         }
