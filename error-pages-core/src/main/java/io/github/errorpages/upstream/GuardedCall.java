@@ -66,12 +66,12 @@ final class GuardedCall<T> {
     Attempt begin() {
         int index = guard.acquireEndpoint(tried, attempts);
         if (index < 0) {
-            throw refusedByBreakers();
+            throw exception(refusedByBreakers());
         }
         Endpoint chosen = guard.endpoint(index);
         if (!guard.bulkhead().tryAcquirePermission()) {
             chosen.breaker().releasePermission();
-            throw refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL);
+            throw exception(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL));
         }
         if (attempts == 0) {
             guard.budget.recordCall();
@@ -223,25 +223,37 @@ final class GuardedCall<T> {
      *
      * @return the failure to throw
      */
-    UpstreamFailureException refusedByBreakers() {
+    /**
+     * Ends the call because no endpoint's breaker admits its first attempt, and records it as such.
+     *
+     * @return the failure; {@link UpstreamGuard#refuseIfUnavailable()} reports it without an exception, whose
+     *     stack trace would cost more than the rest of the refusal
+     */
+    UpstreamFailure refusedByBreakers() {
         return refuseStart(FailureCause.DESTINATION_UNAVAILABLE, RetryRefusal.BREAKER_OPEN);
     }
 
-    private UpstreamFailureException refuseStart(FailureCause cause, RetryRefusal refusal) {
+    private UpstreamFailure refuseStart(FailureCause cause, RetryRefusal refusal) {
         long now = System.nanoTime();
         if (attempts == 0) {
             guard.counters.rejectedCalls.increment();
             Duration remaining = cause == FailureCause.DESTINATION_UNAVAILABLE ? guard.remainingOpen() : null;
-            return fail(cause, 0, null, remaining, now);
+            return recordFailure(cause, 0, null, remaining, now);
         }
         // A granted retry found no permit when its time came: the call fails as its last attempt did.
         guard.counters.lostRetries.increment();
         retryPending = false;
         guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, lastCause, lastStatus, refusal));
-        return fail(lastCause, lastStatus, lastRetryAfter, null, now);
+        return recordFailure(lastCause, lastStatus, lastRetryAfter, null, now);
     }
 
     private UpstreamFailureException fail(FailureCause cause, int status, @Nullable Duration retryAfter,
+            @Nullable Duration breakerRemainingOpen, long now) {
+        return exception(recordFailure(cause, status, retryAfter, breakerRemainingOpen, now));
+    }
+
+    /** Records the end of a failed call (metrics, "failing since", the event) and returns its failure. */
+    private UpstreamFailure recordFailure(FailureCause cause, int status, @Nullable Duration retryAfter,
             @Nullable Duration breakerRemainingOpen, long now) {
         Instant failingSince = UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing() : guard.failingSinceOrNull();
         UpstreamFailure failure = UpstreamFailure.builder(cause)
@@ -255,6 +267,10 @@ final class GuardedCall<T> {
                 .build();
         guard.counters.failedCalls.increment();
         guard.emit(new UpstreamEvent.CallFailed(failure));
+        return failure;
+    }
+
+    private UpstreamFailureException exception(UpstreamFailure failure) {
         return new UpstreamFailureException(failure, lastError);
     }
 

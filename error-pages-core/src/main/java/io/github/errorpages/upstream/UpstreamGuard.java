@@ -298,7 +298,7 @@ public final class UpstreamGuard {
             endpoints.get(index).breaker().releasePermission();
             return Optional.empty();
         }
-        return Optional.of(new GuardedCall<>(this, UNAVAILABLE_PROBE, null).refusedByBreakers().failure());
+        return Optional.of(new GuardedCall<>(this, UNAVAILABLE_PROBE, null).refusedByBreakers());
     }
 
     /** @return the upstream's name */
