@@ -5,7 +5,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The facts about a request that shape its error response: the method (HEAD gets no body), the
- * {@code Accept} and {@code Accept-Language} fields (format and language), and an optional request id.
+ * {@code Accept} and {@code Accept-Language} fields (format and language), an optional request id, and the
+ * {@code Accept-Encoding} field (whether a long page may be sent gzip-compressed).
  * Transport-neutral: the servlet module and others build it from their own request types.
  *
  * <p>The path is used for decisions only (for example {@code /robots.txt}); it is never echoed into a page
@@ -19,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  * @param acceptLanguage the {@code Accept-Language} field value, or {@code null} when absent
  * @param requestId the caller's request id (e.g. from {@code X-Request-Id}), or {@code null}; it is used as
  *     the support code only if it matches {@code [A-Za-z0-9._-]{1,64}} (R39)
+ * @param acceptEncoding the {@code Accept-Encoding} field value, or {@code null} when absent (the response is
+ *     then never compressed)
  * @since 0.1.0
  */
 public record ErrorRequest(
@@ -26,7 +29,8 @@ public record ErrorRequest(
         String path,
         @Nullable String accept,
         @Nullable String acceptLanguage,
-        @Nullable String requestId) {
+        @Nullable String requestId,
+        @Nullable String acceptEncoding) {
 
     /**
      * @throws NullPointerException if {@code method} or {@code path} is null
@@ -37,6 +41,21 @@ public record ErrorRequest(
     }
 
     /**
+     * A request without {@code Accept-Encoding}: its response is never compressed.
+     *
+     * @param method the request method, e.g. {@code GET}
+     * @param path the request path without the query
+     * @param accept the {@code Accept} field value, or {@code null} when absent
+     * @param acceptLanguage the {@code Accept-Language} field value, or {@code null} when absent
+     * @param requestId the caller's request id, or {@code null}
+     * @throws NullPointerException if {@code method} or {@code path} is null
+     */
+    public ErrorRequest(String method, String path, @Nullable String accept, @Nullable String acceptLanguage,
+            @Nullable String requestId) {
+        this(method, path, accept, acceptLanguage, requestId, null);
+    }
+
+    /**
      * A request with method and path only.
      *
      * @param method the method
@@ -44,7 +63,7 @@ public record ErrorRequest(
      * @return the request
      */
     public static ErrorRequest of(String method, String path) {
-        return new ErrorRequest(method, path, null, null, null);
+        return new ErrorRequest(method, path, null, null, null, null);
     }
 
     /**

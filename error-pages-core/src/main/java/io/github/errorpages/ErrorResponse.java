@@ -1,11 +1,15 @@
 package io.github.errorpages;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * @param status the HTTP status, in [500, 599]
  * @param headers header fields in the order they should be written; names as they should be written,
  *     at most one value each; unmodifiable
- * @param body the body; empty for a HEAD request; includes nothing request-derived that is not escaped
+ * @param body the body; empty for a HEAD request; includes nothing request-derived that is not escaped;
+ *     gzip-compressed when {@code Content-Encoding} says so
  * @param supportCode the support code shown on the page and written to the log line, e.g. {@code 7KQ2-MF4X}
  * @param decision the decision the response was rendered from
  * @since 0.1.0
@@ -78,10 +83,18 @@ public record ErrorResponse(
     }
 
     /**
-     * @return the body as UTF-8 text, for tests and logs
+     * @return the body as UTF-8 text, decompressed first when it is gzip-compressed; for tests and logs
+     * @throws java.io.UncheckedIOException if the body claims to be gzip-compressed but is not
      */
     public String bodyText() {
-        return new String(body, StandardCharsets.UTF_8);
+        if (body.length == 0 || !"gzip".equalsIgnoreCase(header("Content-Encoding"))) {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

@@ -43,6 +43,7 @@ public class RenderingBenchmark {
     private ErrorPages errorPages;
     private ErrorDecision decision;
     private ErrorRequest browser;
+    private ErrorRequest browserTakingGzip;
     private ErrorRequest apiClient;
     private ErrorRequest textClient;
 
@@ -52,16 +53,27 @@ public class RenderingBenchmark {
         decision = errorPages.policy().decide(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
                 .upstream("orders").attempts(2).build());
         browser = new ErrorRequest("GET", "/orders/42", BROWSER_ACCEPT, "en-GB,en;q=0.9", null);
+        browserTakingGzip = new ErrorRequest("GET", "/orders/42", BROWSER_ACCEPT, "en-GB,en;q=0.9", null,
+                "gzip, deflate, br, zstd");
         apiClient = new ErrorRequest("GET", "/orders/42", "application/json", null, null);
         textClient = new ErrorRequest("GET", "/orders/42", "text/plain", null, null);
         if (decision.status() != 502) {
             throw new IllegalStateException("a refused connection must give 502, but gave " + decision.status());
+        }
+        if (!"gzip".equals(errorPages.render(decision, browserTakingGzip).header("Content-Encoding"))) {
+            throw new IllegalStateException("the HTML page must go compressed to a browser that takes gzip");
         }
     }
 
     @Benchmark
     public ErrorResponse html502() {
         return errorPages.render(decision, browser);
+    }
+
+    /** The same page gzip-compressed, as a browser gets it: the compressed chunks and the CRC-32 of the page. */
+    @Benchmark
+    public ErrorResponse html502Gzip() {
+        return errorPages.render(decision, browserTakingGzip);
     }
 
     @Benchmark

@@ -62,6 +62,7 @@ public final class PageConfig {
     private final boolean autoRetry;
     private final Duration autoRetryMax;
     private final boolean noindex;
+    private final boolean compression;
     private final Duration cacheMaxAge;
     private final PageFormat fallbackFormat;
 
@@ -75,6 +76,7 @@ public final class PageConfig {
         this.autoRetry = b.autoRetry;
         this.autoRetryMax = b.autoRetryMax;
         this.noindex = b.noindex;
+        this.compression = b.compression;
         this.cacheMaxAge = b.cacheMaxAge;
         this.fallbackFormat = b.fallbackFormat;
     }
@@ -164,6 +166,13 @@ public final class PageConfig {
     }
 
     /**
+     * @return whether long pages are sent gzip-compressed to clients that take gzip
+     */
+    public boolean isCompressionEnabled() {
+        return compression;
+    }
+
+    /**
      * @return how long shared caches may keep an error response; zero (the default) means {@code no-store}
      */
     public Duration cacheMaxAge() {
@@ -182,7 +191,8 @@ public final class PageConfig {
         return "PageConfig{branding=" + branding + ", templateDirectory=" + templateDirectory
                 + ", templateClasspathFolder=" + templateClasspathFolder + ", strictTemplates=" + strictTemplates
                 + ", locales=" + locales + ", defaultLocale=" + defaultLocale + ", autoRetry=" + autoRetry
-                + ", autoRetryMax=" + autoRetryMax + ", noindex=" + noindex + ", cacheMaxAge=" + cacheMaxAge
+                + ", autoRetryMax=" + autoRetryMax + ", noindex=" + noindex + ", compression=" + compression
+                + ", cacheMaxAge=" + cacheMaxAge
                 + ", fallbackFormat=" + fallbackFormat + '}';
     }
 
@@ -200,6 +210,7 @@ public final class PageConfig {
         private boolean autoRetry;
         private Duration autoRetryMax = DEFAULT_AUTO_RETRY_MAX;
         private boolean noindex;
+        private boolean compression = true;
         private Duration cacheMaxAge = Duration.ZERO;
         private PageFormat fallbackFormat = DEFAULT_FALLBACK_FORMAT;
 
@@ -216,6 +227,7 @@ public final class PageConfig {
             autoRetry = config.autoRetry;
             autoRetryMax = config.autoRetryMax;
             noindex = config.noindex;
+            compression = config.compression;
             cacheMaxAge = config.cacheMaxAge;
             fallbackFormat = config.fallbackFormat;
         }
@@ -370,6 +382,25 @@ public final class PageConfig {
          */
         public Builder noindexEnabled(boolean enabled) {
             this.noindex = enabled;
+            return this;
+        }
+
+        /**
+         * Whether a page of 1 KiB or more is sent gzip-compressed to a client whose {@code Accept-Encoding}
+         * takes gzip (key {@code compression.enabled}): {@code Content-Encoding: gzip}, and
+         * {@code Accept-Encoding} added to {@code Vary}. The page is compressed once per shape (format, page,
+         * language) and the response's own values are filled in uncompressed, so a response costs no
+         * compression. The built-in HTML page goes from about 9.6 KB to about 4 KB. Default {@code true}.
+         *
+         * <p>A container's own compression ({@code GzipHandler}, Tomcat's {@code compression}) leaves a
+         * response that has a {@code Content-Encoding} alone; turn this off only for a front end that
+         * mishandles compressed bodies.
+         *
+         * @param enabled whether to compress
+         * @return this builder
+         */
+        public Builder compressionEnabled(boolean enabled) {
+            this.compression = enabled;
             return this;
         }
 

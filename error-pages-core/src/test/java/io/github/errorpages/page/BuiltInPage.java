@@ -9,6 +9,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,6 +28,12 @@ enum BuiltInPage {
     /** What Chrome sends for a navigation. */
     static final String BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
             + "image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
+    /** Every built-in language. */
+    static final List<String> LANGUAGES = List.of("en", "de", "fr", "es", "pt", "ja", "zh-CN", "ar");
+    /** A browser's, an API client's and a text client's Accept: HTML, problem details and text. */
+    static final List<String> ACCEPTS = List.of(BROWSER_ACCEPT, "application/json", "text/plain");
+    /** The problem details' {@code instance}, random per response. */
+    static final Pattern INSTANCE = Pattern.compile("urn:uuid:[0-9a-f-]{36}");
     static final Instant NOW = Instant.parse("2026-11-24T10:15:30Z");
     static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     /** The upstream's configured name: it must never reach a response (R37). */

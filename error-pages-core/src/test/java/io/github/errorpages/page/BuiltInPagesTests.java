@@ -230,7 +230,7 @@ class BuiltInPagesTests {
 
             assertThat(response.status()).isEqualTo(page.status);
             assertThat(response.header("Cache-Control")).isEqualTo("no-store");
-            assertThat(response.header("Vary")).isEqualTo("Accept, Accept-Language");
+            assertThat(response.header("Vary")).isEqualTo("Accept, Accept-Language, Accept-Encoding");
             assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");
             assertThat(response.header("X-Frame-Options")).isEqualTo("DENY");
             assertThat(response.header("Referrer-Policy")).isEqualTo("strict-origin-when-cross-origin");

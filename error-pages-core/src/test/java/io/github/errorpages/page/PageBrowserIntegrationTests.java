@@ -68,6 +68,8 @@ class PageBrowserIntegrationTests {
     private static HttpServer server;
     private static ChromeDriver browser;
     private static String axe;
+    /** The Content-Encoding of the last error page served, or "identity". */
+    private static volatile String lastContentEncoding = "";
 
     @BeforeAll
     static void startServerAndBrowser() throws IOException {
@@ -124,6 +126,7 @@ class PageBrowserIntegrationTests {
     void defaultPagesHaveNoAccessibilityViolationsInLightAndDarkAndAtEveryWidth(int status, String lang) throws IOException {
         open("default", status, lang);
 
+        assertThat(lastContentEncoding).as("Chromium took the page gzip-compressed").isEqualTo("gzip");
         assertThat(browser.getTitle()).isNotBlank();
         assertThat(browser.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo(lang);
         assertThat(axeViolations()).as("axe-core, light, %s %s", status, lang).isEmpty();
@@ -226,9 +229,12 @@ class PageBrowserIntegrationTests {
         String[] parts = exchange.getRequestURI().getPath().split("/");
         ErrorPages pages = parts[1].equals("branded") ? BRANDED_PAGES : DEFAULT_PAGES;
         int status = Integer.parseInt(parts[2]);
+        // Chromium sends Accept-Encoding: gzip, so the pages it checks are the compressed ones.
         ErrorRequest request = new ErrorRequest(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                exchange.getRequestHeaders().getFirst("Accept"), parts[3], null);
+                exchange.getRequestHeaders().getFirst("Accept"), parts[3], null,
+                exchange.getRequestHeaders().getFirst("Accept-Encoding"));
         ErrorResponse response = pages.render(failure(status), request);
+        lastContentEncoding = Optional.ofNullable(response.header("Content-Encoding")).orElse("identity");
         response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
         exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
         try (OutputStream out = exchange.getResponseBody()) {

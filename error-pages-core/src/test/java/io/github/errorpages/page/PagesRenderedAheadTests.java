@@ -1,6 +1,9 @@
 package io.github.errorpages.page;
 
+import static io.github.errorpages.page.BuiltInPage.ACCEPTS;
 import static io.github.errorpages.page.BuiltInPage.BROWSER_ACCEPT;
+import static io.github.errorpages.page.BuiltInPage.INSTANCE;
+import static io.github.errorpages.page.BuiltInPage.LANGUAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.ErrorPages;
@@ -21,7 +24,6 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,9 +37,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class PagesRenderedAheadTests {
 
-    private static final List<String> LANGUAGES = List.of("en", "de", "fr", "es", "pt", "ja", "zh-CN", "ar");
-    private static final List<String> ACCEPTS = List.of(BROWSER_ACCEPT, "application/json", "text/plain");
-    private static final Pattern INSTANCE = Pattern.compile("urn:uuid:[0-9a-f-]{36}");
 
     @TempDir
     Path folder;

@@ -99,7 +99,8 @@ import org.slf4j.LoggerFactory;
  *       {@code branding.*-url}, {@code branding.support-email}, the {@code branding.*-color} and
  *       {@code branding.dark.*-color} keys, {@code templates.directory}, {@code templates.classpath},
  *       {@code templates.strict}, {@code locales}, {@code default-locale}, {@code auto-retry.enabled},
- *       {@code auto-retry.max}, {@code seo.noindex}, {@code cache.max-age}, {@code negotiation.fallback}.</li>
+ *       {@code auto-retry.max}, {@code seo.noindex}, {@code compression.enabled}, {@code cache.max-age},
+ *       {@code negotiation.fallback}.</li>
  * </ul>
  * Durations are written {@code 30} (seconds), {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or
  * {@code PT30S}; lists are comma-separated.

@@ -111,8 +111,8 @@ import org.slf4j.LoggerFactory;
  *   <li>the page parameters of {@link ErrorPagesFilter}: {@code robots-txt.fallback},
  *       {@code robots-txt.fallback-resource}, {@code request-id-header}, {@code status.<token>},
  *       {@code retry-after.*}, {@code branding.*}, {@code templates.*}, {@code locales},
- *       {@code default-locale}, {@code auto-retry.*}, {@code seo.noindex}, {@code cache.max-age},
- *       {@code negotiation.fallback}.</li>
+ *       {@code default-locale}, {@code auto-retry.*}, {@code seo.noindex}, {@code compression.enabled},
+ *       {@code cache.max-age}, {@code negotiation.fallback}.</li>
  * </ul>
  * An unknown parameter or an invalid value fails {@link #init(ServletConfig)} with a message naming the
  * parameter and the value.

@@ -12,6 +12,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.gzip.GzipHandler;
 
 /**
  * A real Jetty 12 (ee10) server on an ephemeral 127.0.0.1 port, plus a {@link LocalConnector} for raw
@@ -58,6 +59,14 @@ final class JettyServer implements AutoCloseable {
     JettyServer filter(FilterHolder holder) {
         holder.setAsyncSupported(true);
         context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        return this;
+    }
+
+    /** Puts Jetty's own response compression ({@link GzipHandler}, its defaults) in front of the servlets. */
+    JettyServer gzipHandler() {
+        GzipHandler gzip = new GzipHandler();
+        gzip.setHandler(context);
+        server.setHandler(gzip);
         return this;
     }
 

@@ -109,7 +109,7 @@ public final class LoadHarness {
             // little beyond, so it never stops early.
             Wrk.Running backgroundLoad = new Wrk(1, background.connections(), background.pacing(),
                     Measurement.Background.TIMEOUT)
-                    .start(server.uri().resolve(background.path()), measurement.accept(),
+                    .start(server.uri().resolve(background.path()), measurement.headers(),
                             warmup.plus(duration).plusSeconds(2));
             warmUp(target, measurement);
             results.put(measurement.name(), measured(server, target, measurement, backgroundLoad));
@@ -118,14 +118,14 @@ public final class LoadHarness {
 
     private void warmUp(URI target, Measurement measurement) throws IOException, InterruptedException {
         if (!warmup.isZero()) {
-            wrk.run(target, measurement.accept(), warmup);
+            wrk.run(target, measurement.headers(), warmup);
         }
     }
 
     private MeasurementResult measured(ServerProcess server, URI target, Measurement measurement,
             Wrk.@Nullable Running backgroundLoad) throws IOException, InterruptedException {
         Duration cpuBefore = server.cpu();
-        WrkResult measured = wrk.run(target, measurement.accept(), duration);
+        WrkResult measured = wrk.run(target, measurement.headers(), duration);
         Duration cpu = server.cpu().minus(cpuBefore);
         WrkResult backgroundResult = backgroundLoad == null ? null : backgroundLoad.await();
         double backgroundRequests = backgroundResult == null ? 0

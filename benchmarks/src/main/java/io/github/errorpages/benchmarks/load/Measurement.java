@@ -5,25 +5,34 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One measured run of the load harness: a scenario's server, the path and {@code Accept} header wrk sends,
- * what every answer must be, and optionally a second load that runs beside it the whole time.
+ * One measured run of the load harness: a scenario's server, the path and header fields wrk sends, what
+ * every answer must be, and optionally a second load that runs beside it the whole time.
  *
  * @param name the key budgets refer to
  * @param scenario the server set-up
  * @param path the request path
- * @param accept the {@code Accept} header
+ * @param headers the header fields of every request, each {@code "Name: value"}
  * @param answers what every answer must be; a run that gets anything else is not valid
  * @param background a second load on the same server, or {@code null}
  */
-record Measurement(String name, Scenario scenario, String path, String accept, Answers answers,
+record Measurement(String name, Scenario scenario, String path, List<String> headers, Answers answers,
         @Nullable Background background) {
 
-    /** What Chrome and Firefox send for a page. */
+    /** What Chrome and Firefox send for a page as {@code Accept}. */
     static final String BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
             + "image/webp,*/*;q=0.8";
+    /** A browser's {@code Accept}, without the {@code Accept-Encoding} every browser sends too. */
+    static final List<String> BROWSER = List.of("Accept: " + BROWSER_ACCEPT);
+    /** A browser's {@code Accept} and {@code Accept-Encoding} (Chrome's). */
+    static final List<String> BROWSER_WITH_ENCODINGS = List.of("Accept: " + BROWSER_ACCEPT,
+            "Accept-Encoding: gzip, deflate, br, zstd");
+
+    Measurement {
+        headers = List.copyOf(headers);
+    }
 
     Measurement(String name, Scenario scenario, String path, Answers answers) {
-        this(name, scenario, path, BROWSER_ACCEPT, answers, null);
+        this(name, scenario, path, BROWSER, answers, null);
     }
 
     /** What every answer of a run must be. */
@@ -60,14 +69,15 @@ record Measurement(String name, Scenario scenario, String path, String accept, A
      * @return this measurement without its background, named {@link #aloneName()}
      */
     Measurement alone() {
-        return new Measurement(aloneName(), scenario, path, accept, answers, null);
+        return new Measurement(aloneName(), scenario, path, headers, answers, null);
     }
 
     /**
      * @return what the table calls it
      */
     String label() {
-        return scenario.label() + (background == null ? "" : ", with " + background.label());
+        String label = headers.size() > 1 ? scenario.label() + ", browser's Accept-Encoding" : scenario.label();
+        return label + (background == null ? "" : ", with " + background.label());
     }
 
     /**
@@ -90,12 +100,19 @@ record Measurement(String name, Scenario scenario, String path, String accept, A
                 new Measurement("jetty-502", Scenario.JETTY_502, "/orders", Answers.ERRORS),
                 new Measurement("branded-502", Scenario.BRANDED_502, "/orders", Answers.ERRORS),
                 new Measurement("open-breaker-503", Scenario.OPEN_BREAKER_503, "/orders", Answers.ERRORS),
+                // The same three with Accept-Encoding too: Jetty's page stays as it is, ours is sent compressed.
+                new Measurement("jetty-502-browser", Scenario.JETTY_502, "/orders", BROWSER_WITH_ENCODINGS,
+                        Answers.ERRORS, null),
+                new Measurement("branded-502-browser", Scenario.BRANDED_502, "/orders", BROWSER_WITH_ENCODINGS,
+                        Answers.ERRORS, null),
+                new Measurement("open-breaker-503-browser", Scenario.OPEN_BREAKER_503, "/orders",
+                        BROWSER_WITH_ENCODINGS, Answers.ERRORS, null),
                 new Measurement("jetty-proxy", Scenario.JETTY_PROXY, "/orders", Answers.SUCCESS),
                 new Measurement("proxy", Scenario.PROXY, "/orders", Answers.SUCCESS),
-                new Measurement("healthy-beside-dead", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", BROWSER_ACCEPT,
+                new Measurement("healthy-beside-dead", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", BROWSER,
                         Answers.SUCCESS, deadRoute),
                 new Measurement("healthy-beside-dead-never-open", Scenario.HEALTHY_AND_DEAD_NEVER_OPEN,
-                        "/healthy/orders", BROWSER_ACCEPT, Answers.SUCCESS, deadRouteBeyondBulkhead));
+                        "/healthy/orders", BROWSER, Answers.SUCCESS, deadRouteBeyondBulkhead));
     }
 
     /**

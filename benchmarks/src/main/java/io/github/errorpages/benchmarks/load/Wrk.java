@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 
 /**
  * Runs {@code wrk} (4.x, on the PATH) against one URL: {@code wrk -tT -cC -dDs --timeout Ns --latency
- * -H 'Accept: ...'}, optionally paced by a Lua {@code delay()} so that each connection waits between its
- * requests.
+ * -H 'Accept: ...'} (and any other header fields), optionally paced by a Lua {@code delay()} so that each
+ * connection waits between its requests.
  *
  * @param threads wrk's threads
  * @param connections open connections, each with at most one request in flight
@@ -43,30 +43,33 @@ record Wrk(int threads, int connections, Duration pacing, Duration timeout) {
      * Runs wrk and waits for its result.
      *
      * @param target the URL
-     * @param accept the Accept header sent with every request
+     * @param headers the header fields sent with every request, each {@code "Name: value"}
      * @param length how long to run, whole seconds
      * @return what wrk reported
      * @throws IOException when wrk cannot be started
      * @throws InterruptedException when interrupted while waiting
      * @throws IllegalStateException when wrk fails or hangs
      */
-    WrkResult run(URI target, String accept, Duration length) throws IOException, InterruptedException {
-        return start(target, accept, length).await();
+    WrkResult run(URI target, List<String> headers, Duration length) throws IOException, InterruptedException {
+        return start(target, headers, length).await();
     }
 
     /**
      * Starts wrk without waiting for it, for a load that runs beside another.
      *
      * @param target the URL
-     * @param accept the Accept header sent with every request
+     * @param headers the header fields sent with every request, each {@code "Name: value"}
      * @param length how long to run, whole seconds
      * @return the running wrk
      * @throws IOException when wrk cannot be started
      */
-    Running start(URI target, String accept, Duration length) throws IOException {
+    Running start(URI target, List<String> headers, Duration length) throws IOException {
         List<String> command = new ArrayList<>(List.of("wrk", "-t" + threads, "-c" + connections,
                 "-d" + Math.max(1, length.toSeconds()) + "s", "--timeout", Math.max(1, timeout.toSeconds()) + "s",
-                "--latency", "-H", "Accept: " + accept));
+                "--latency"));
+        for (String header : headers) {
+            command.addAll(List.of("-H", header));
+        }
         Path script = null;
         if (!pacing.isZero()) {
             // wrk calls delay() before each next request of a connection: milliseconds to wait.

@@ -49,7 +49,7 @@ class BudgetTests {
             }
         }
 
-        assertThat(Budget.all()).hasSize(6).allSatisfy(budget -> assertThat(results).contains(budget.ours(), budget.baseline()));
+        assertThat(Budget.all()).hasSize(8).allSatisfy(budget -> assertThat(results).contains(budget.ours(), budget.baseline()));
     }
 
     private static MeasurementResult errors(double requestsPerSecond, double p99Micros, double cpuMicros) {

@@ -38,6 +38,9 @@ public final class PageRenderer {
     private final Clock clock;
     private final FormatNegotiator formats;
     private final LanguageNegotiator languages;
+    private final EncodingNegotiator encodings = new EncodingNegotiator();
+    /** {@code Vary}: the body depends on these request fields (R18). */
+    private final String vary;
     private final PageModels models;
     private final PageTemplates templates;
     /** Every page shape seen so far, or that it has none; bounded by {@link #MAX_SHAPES}. */
@@ -48,6 +51,7 @@ public final class PageRenderer {
         this.clock = clock;
         this.formats = new FormatNegotiator(config.fallbackFormat());
         this.languages = new LanguageNegotiator(config.locales(), config.defaultLocale());
+        this.vary = config.isCompressionEnabled() ? "Accept, Accept-Language, Accept-Encoding" : "Accept, Accept-Language";
         this.models = new PageModels(config);
         this.templates = PageTemplates.compile(config, userLoader, this::sampleModel);
     }
@@ -73,7 +77,9 @@ public final class PageRenderer {
      * @param supportCode the support code to show
      * @param maintenance whether this is the maintenance page
      * @param backBy when a maintenance is expected to end, or {@code null}
-     * @return the response; for HEAD with the same status and headers as for GET and an empty body (R12)
+     * @return the response; for HEAD with the same status and headers as for GET and an empty body (R12).
+     *     A long page goes gzip-compressed to a client that takes it, when compression is enabled
+     *     ({@code Content-Encoding: gzip})
      */
     public ErrorResponse render(ErrorDecision decision, ErrorRequest request, String supportCode, boolean maintenance,
             @Nullable Instant backBy) {
@@ -93,10 +99,11 @@ public final class PageRenderer {
                 shape = shapes.size() < MAX_SHAPES ? newShape(key, facts, values) : Optional.empty();
             }
             if (shape.isPresent()) {
-                String policy = shape.get().contentSecurityPolicy();
-                byte[] body = request.isHead() ? new byte[0] : shape.get().body(values);
-                return new ErrorResponse(decision.status(), headers(decision, format, locale, policy), body, supportCode,
-                        decision);
+                PageShape ahead = shape.get();
+                boolean gzip = ahead.isCompressed() && encodings.acceptsGzip(request.acceptEncoding());
+                byte[] body = request.isHead() ? new byte[0] : ahead.body(values, gzip);
+                return new ErrorResponse(decision.status(),
+                        headers(decision, format, locale, ahead.contentSecurityPolicy(), gzip), body, supportCode, decision);
             }
             String text = templates.render(format, facts.page(), models.model(facts, locale, values));
             return response(decision, request, format, locale, text, supportCode);
@@ -124,7 +131,8 @@ public final class PageRenderer {
             String policy = contentSecurityPolicy(key.format(), rendering.real());
             // A value inside a <style> or <script> changes its hash, hence the policy, per response: no shape.
             if (policy.equals(contentSecurityPolicy(key.format(), rendering.withSentinels()))) {
-                shape = PageShape.of(key.format(), rendering.withSentinels(), rendering.real(), values, policy);
+                shape = PageShape.of(key.format(), rendering.withSentinels(), rendering.real(), values, policy,
+                        config.isCompressionEnabled());
             }
         }
         if (shape == null) {
@@ -140,23 +148,27 @@ public final class PageRenderer {
     private ErrorResponse response(ErrorDecision decision, ErrorRequest request, PageFormat format, Locale locale,
             String text, String supportCode) {
         byte[] body = request.isHead() ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
-        return new ErrorResponse(decision.status(), headers(decision, format, locale, contentSecurityPolicy(format, text)),
-                body, supportCode, decision);
+        return new ErrorResponse(decision.status(),
+                headers(decision, format, locale, contentSecurityPolicy(format, text), false), body, supportCode, decision);
     }
 
     private static String contentSecurityPolicy(PageFormat format, String text) {
         return format == PageFormat.HTML ? ContentSecurityPolicy.forHtml(text) : ContentSecurityPolicy.NON_HTML;
     }
 
-    private Map<String, String> headers(ErrorDecision decision, PageFormat format, Locale locale, String policy) {
+    private Map<String, String> headers(ErrorDecision decision, PageFormat format, Locale locale, String policy,
+            boolean gzip) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", format.contentType());
+        if (gzip) {
+            headers.put("Content-Encoding", "gzip");
+        }
         headers.put("Content-Language", locale.toLanguageTag());
         headers.put("Cache-Control", cacheControl(decision));
         if (decision.retryAfterHeader() != null) {
             headers.put("Retry-After", decision.retryAfterHeader());
         }
-        headers.put("Vary", "Accept, Accept-Language");
+        headers.put("Vary", vary);
         headers.put("X-Content-Type-Options", "nosniff");
         headers.put("X-Frame-Options", "DENY");
         headers.put("Content-Security-Policy", policy);

@@ -3,6 +3,7 @@ package io.github.errorpages.page.internal;
 import io.github.errorpages.page.PageFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -17,6 +18,9 @@ import org.jspecify.annotations.Nullable;
  * reproduced, byte for byte, the page the template renders for a real response ({@link #of}); anything a
  * sentinel could get wrong (a template that uses a value's emptiness, a sentinel that the template itself
  * contains) shows up there, and such a page is rendered in full every time instead.
+ *
+ * <p>A long page is also kept compressed ({@link GzipChunks}), for clients that take gzip; likewise only
+ * after the compressed page has decompressed to that same page.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -34,8 +38,11 @@ final class PageShape {
     private final PageFormat format;
     private final int fixedLength;
     private final String contentSecurityPolicy;
+    /** The chunks compressed, or {@code null} when the page is sent uncompressed only. */
+    private final @Nullable GzipChunks gzip;
 
-    private PageShape(PageFormat format, byte[][] chunks, int[] slots, String contentSecurityPolicy) {
+    private PageShape(PageFormat format, byte[][] chunks, int[] slots, String contentSecurityPolicy,
+            @Nullable GzipChunks gzip) {
         this.format = format;
         this.chunks = chunks;
         this.slots = slots;
@@ -45,6 +52,7 @@ final class PageShape {
         }
         this.fixedLength = length;
         this.contentSecurityPolicy = contentSecurityPolicy;
+        this.gzip = gzip;
     }
 
     /**
@@ -76,10 +84,12 @@ final class PageShape {
      * @param real the page rendered from the same model with the real values
      * @param values the real values, or {@code null} where absent
      * @param contentSecurityPolicy the policy of every response of this shape
+     * @param compress whether to keep the page compressed too, for clients that take gzip; it is kept only if
+     *     long enough to gain from it, and only if it decompresses to the same page
      * @return the shape, or {@code null} when it does not reproduce {@code real} exactly
      */
     static @Nullable PageShape of(PageFormat format, String withSentinels, String real, @Nullable String[] values,
-            String contentSecurityPolicy) {
+            String contentSecurityPolicy, boolean compress) {
         List<byte[]> chunks = new ArrayList<>();
         List<Integer> slots = new ArrayList<>();
         int chunkStart = 0;
@@ -103,10 +113,19 @@ final class PageShape {
         if (onlyBlankText) {
             return null; // whether such a page is blank depends on its values: check each one as it is rendered
         }
-        PageShape shape = new PageShape(format, chunks.toArray(new byte[0][]),
-                slots.stream().mapToInt(Integer::intValue).toArray(), contentSecurityPolicy);
-        String rebuilt = new String(shape.body(values), StandardCharsets.UTF_8);
-        return rebuilt.equals(real) ? shape : null;
+        byte[][] fixed = chunks.toArray(new byte[0][]);
+        int[] gaps = slots.stream().mapToInt(Integer::intValue).toArray();
+        PageShape shape = new PageShape(format, fixed, gaps, contentSecurityPolicy, null);
+        byte[] rebuilt = shape.body(values, false);
+        if (!new String(rebuilt, StandardCharsets.UTF_8).equals(real)) {
+            return null;
+        }
+        GzipChunks gzip = compress ? GzipChunks.of(fixed, shape.fixedLength) : null;
+        if (gzip == null) {
+            return shape;
+        }
+        PageShape compressed = new PageShape(format, fixed, gaps, contentSecurityPolicy, gzip);
+        return Arrays.equals(GzipChunks.inflate(compressed.body(values, true)), rebuilt) ? compressed : shape;
     }
 
     /**
@@ -117,11 +136,19 @@ final class PageShape {
     }
 
     /**
+     * @return whether {@link #body} can send this page gzip-compressed
+     */
+    boolean isCompressed() {
+        return gzip != null;
+    }
+
+    /**
      * @param values the response's values; present where the shape has gaps. Each one the page shows is
      *     escaped for the format and encoded once, however often it appears; the others are left alone
-     * @return the page as UTF-8
+     * @param compressed whether to return the page as a gzip member; only when {@link #isCompressed()}
+     * @return the page as UTF-8, or that compressed
      */
-    byte[] body(@Nullable String[] values) {
+    byte[] body(@Nullable String[] values, boolean compressed) {
         byte[][] encoded = new byte[values.length][];
         int length = fixedLength;
         for (int slot : slots) {
@@ -129,6 +156,12 @@ final class PageShape {
                 encoded[slot] = Escaping.escape(format, values[slot]).getBytes(StandardCharsets.UTF_8);
             }
             length += encoded[slot].length;
+        }
+        if (compressed) {
+            if (gzip == null) {
+                throw new IllegalStateException("this page is not kept compressed");
+            }
+            return gzip.member(chunks, slots, encoded, length);
         }
         byte[] body = new byte[length];
         int at = 0;

@@ -1,8 +1,8 @@
 package io.github.errorpages.page.internal;
 
 /**
- * Reads the weight ({@code q} parameter, RFC 9110 §12.4.2) of one element of {@code Accept} or
- * {@code Accept-Language}.
+ * Reads the weight ({@code q} parameter, RFC 9110 §12.4.2) of one element of {@code Accept},
+ * {@code Accept-Language} or {@code Accept-Encoding}.
  */
 final class QualityValue {
 

@@ -114,8 +114,8 @@ public final class ErrorResponder {
     }
 
     /**
-     * Describes a servlet request to the core: method, path, {@code Accept}, {@code Accept-Language} and
-     * the request id.
+     * Describes a servlet request to the core: method, path, {@code Accept}, {@code Accept-Language}, the
+     * request id and {@code Accept-Encoding}.
      *
      * @param request the request
      * @param method the method to state (a HEAD is rendered as a GET to learn its {@code Content-Length})
@@ -125,7 +125,8 @@ public final class ErrorResponder {
         String uri = request.getRequestURI();
         String path = uri == null ? "/" : uri.substring(Math.min(request.getContextPath().length(), uri.length()));
         return new ErrorRequest(method, path.isEmpty() ? "/" : path, request.getHeader("Accept"),
-                request.getHeader("Accept-Language"), request.getHeader(requestIdHeader));
+                request.getHeader("Accept-Language"), request.getHeader(requestIdHeader),
+                request.getHeader("Accept-Encoding"));
     }
 
     private void writePage(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure)

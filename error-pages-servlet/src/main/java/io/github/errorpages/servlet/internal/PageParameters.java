@@ -15,7 +15,7 @@ import java.util.function.BiConsumer;
 /**
  * Reads the keys of {@link PageConfig} and {@link Branding} from init-parameters: {@code branding.*},
  * {@code templates.*}, {@code locales}, {@code default-locale}, {@code auto-retry.*}, {@code seo.noindex},
- * {@code cache.max-age} and {@code negotiation.fallback}. Values are validated by the builders, whose
+ * {@code compression.enabled}, {@code cache.max-age} and {@code negotiation.fallback}. Values are validated by the builders, whose
  * messages name the key and the value; a value that does not even parse gets the same kind of message.
  */
 public final class PageParameters {
@@ -35,7 +35,7 @@ public final class PageParameters {
             Map.entry("branding.dark.primary-color", Branding.Builder::darkPrimaryColor));
     private static final Set<String> PAGE_KEYS = Set.of("templates.directory", "templates.classpath",
             "templates.strict", "locales", "default-locale", "auto-retry.enabled", "auto-retry.max", "seo.noindex",
-            "cache.max-age", "negotiation.fallback");
+            "compression.enabled", "cache.max-age", "negotiation.fallback");
 
     private PageParameters() {
     }
@@ -74,6 +74,7 @@ public final class PageParameters {
                 case "auto-retry.enabled" -> page.autoRetryEnabled(ConfigParameters.bool(key, value));
                 case "auto-retry.max" -> page.autoRetryMax(ConfigParameters.duration(key, value));
                 case "seo.noindex" -> page.noindexEnabled(ConfigParameters.bool(key, value));
+                case "compression.enabled" -> page.compressionEnabled(ConfigParameters.bool(key, value));
                 case "cache.max-age" -> page.cacheMaxAge(ConfigParameters.duration(key, value));
                 case "negotiation.fallback" -> page.fallbackFormat(format(key, value));
                 default -> {

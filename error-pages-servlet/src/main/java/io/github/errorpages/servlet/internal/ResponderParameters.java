@@ -29,7 +29,7 @@ public final class ResponderParameters {
     /** The keys of these parameters, as listed in messages about an unknown parameter. */
     public static final String KEYS_FOR_MESSAGES = ROBOTS_TXT_FALLBACK + ", " + ROBOTS_TXT_FALLBACK_RESOURCE + ", "
             + REQUEST_ID_HEADER + ", status.<token>, retry-after.*, branding.*, templates.*, locales, default-locale, "
-            + "auto-retry.*, seo.noindex, cache.max-age, negotiation.fallback";
+            + "auto-retry.*, seo.noindex, compression.enabled, cache.max-age, negotiation.fallback";
 
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
 

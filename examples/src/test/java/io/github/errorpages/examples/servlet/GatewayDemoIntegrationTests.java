@@ -220,7 +220,7 @@ class GatewayDemoIntegrationTests {
         assertThat(response.statusCode()).isEqualTo(status);
         assertThat(response.headers().allValues("Retry-After")).containsExactly(retryAfter);
         assertThat(response.headers().firstValue("Cache-Control")).contains("no-store");
-        assertThat(response.headers().firstValue("Vary")).contains("Accept, Accept-Language");
+        assertThat(response.headers().firstValue("Vary")).contains("Accept, Accept-Language, Accept-Encoding");
         assertThat(response.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
         assertThat(response.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp ->
                 assertThat(csp).contains("default-src 'none'", "frame-ancestors 'none'"));
