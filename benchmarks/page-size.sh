@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the size of the error page costs in budget (b) (branded 502 / Jetty's 502): Jetty's own 502 page
-# (0.4 KB), the branded page as HTML (9.6 KB) and the same page negotiated as plain text (0.3 KB), each in a
-# server JVM of its own started as the load harness starts it, warmed up for 20 s, then measured with the
-# harness's wrk command. Two rounds, so that a disturbed run shows. Loopback only; about 4 minutes.
+# (0.4 KB), the branded page as HTML (9.6 KB), the same page gzip-compressed for a client sending
+# Accept-Encoding (4 KB), and the same page negotiated as plain text (0.3 KB), each in a server JVM of its own
+# started as the load harness starts it, warmed up for 20 s, then measured with the harness's wrk command.
+# Two rounds, so that a disturbed run shows. Loopback only; about 5 minutes.
 #
 #   bash benchmarks/page-size.sh
 set -euo pipefail
@@ -16,26 +17,29 @@ mvn -B -q package dependency:build-classpath -pl benchmarks -am -DskipTests -Dma
 classpath="benchmarks/target/classes:error-pages-core/target/classes:error-pages-servlet/target/classes"
 classpath="$classpath:$(cat benchmarks/target/classpath.txt)"
 
-measure() { # SCENARIO ACCEPT
-  local scenario=$1 accept=$2 port line size result
+measure() { # SCENARIO ACCEPT [ACCEPT-ENCODING]
+  local scenario=$1 accept=$2 encoding=${3:-} port line size result
+  local headers=(-H "Accept: $accept")
+  [[ -n $encoding ]] && headers+=(-H "Accept-Encoding: $encoding")
   coproc server { exec java -Xms512m -Xmx512m -XX:+UseParallelGC -cp "$classpath" \
       io.github.errorpages.benchmarks.load.LoadServer "$scenario" 2>/dev/null; }
   read -r line <&"${server[0]}"
   port=${line#READY port=}
-  wrk -t2 -c32 -d20s -H "Accept: $accept" "http://127.0.0.1:$port/orders/42" >/dev/null
-  size=$(curl -s -o /dev/null -w '%{size_download}' -H "Accept: $accept" "http://127.0.0.1:$port/orders/42")
-  result=$(wrk -t2 -c32 -d10s --latency -H "Accept: $accept" "http://127.0.0.1:$port/orders/42" \
+  wrk -t2 -c32 -d20s "${headers[@]}" "http://127.0.0.1:$port/orders/42" >/dev/null
+  size=$(curl -s -o /dev/null -w '%{size_download}' "${headers[@]}" "http://127.0.0.1:$port/orders/42")
+  result=$(wrk -t2 -c32 -d10s --latency "${headers[@]}" "http://127.0.0.1:$port/orders/42" \
       | awk '/Requests\/sec/ {rps=$2} / 99%/ {p99=$2} END {printf "%s req/s, p99 %s", rps, p99}')
-  printf '| %s | %s | %s B | %s |\n' "$scenario" "$accept" "$size" "$result"
+  printf '| %s | %s | %s | %s B | %s |\n' "$scenario" "$accept" "${encoding:--}" "$size" "$result"
   kill "$server_PID" 2>/dev/null || true
   wait "$server_PID" 2>/dev/null || true
 }
 
 echo "page-size.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), nproc $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| server | Accept | body | result |"
-echo "|---|---|---:|---|"
+echo "| server | Accept | Accept-Encoding | body | result |"
+echo "|---|---|---|---:|---|"
 for round in 1 2; do
   measure JETTY_502 text/html
   measure BRANDED_502 text/html
+  measure BRANDED_502 text/html 'gzip, deflate, br, zstd'
   measure BRANDED_502 text/plain
 done

@@ -22,8 +22,10 @@ import org.slf4j.MDC;
  * (HTML for browsers, {@code application/problem+json} for API clients, plain text; never a 406) and the
  * language from {@code Accept-Language}, renders the template compiled at {@link Builder#build()} into a
  * buffer, and sets every header: {@code Content-Type}, {@code Content-Language}, {@code Cache-Control},
- * {@code Retry-After}, {@code Vary}, {@code Content-Security-Policy} and the other security headers. A HEAD
- * request gets the same status and headers and an empty body. Nothing request-derived reaches the body or
+ * {@code Retry-After}, {@code Vary}, {@code Content-Security-Policy} and the other security headers. A long
+ * page (the HTML ones) goes gzip-compressed to a client whose {@code Accept-Encoding} takes gzip
+ * ({@code Content-Encoding: gzip}; {@code compression.enabled}). A HEAD request gets the same status and
+ * headers and an empty body. Nothing request-derived reaches the body or
  * the headers but the language chosen among fixed tags and a request id that is safe to echo.
  *
  * <p>Instances are immutable and thread-safe; build one per application and share it (building compiles

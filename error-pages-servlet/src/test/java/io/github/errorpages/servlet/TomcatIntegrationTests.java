@@ -14,6 +14,7 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import io.github.errorpages.testing.FaultyUpstream;
@@ -24,6 +25,7 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +44,12 @@ class TomcatIntegrationTests {
     @BeforeAll
     static void start() {
         upstream = FaultyUpstream.start(Behaviour.respond(200, "order 42", "Content-Type", "text/plain"));
-        tomcat = TomcatServer.inCode()
+        // Tomcat's own compression is on, as in many deployments; only clients sending Accept-Encoding see it.
+        tomcat = TomcatServer.inCode().compression()
+                .servlet("/long-text", servlet((request, response) -> {
+                    response.setContentType("text/plain");
+                    response.getWriter().write("a page long enough for Tomcat to compress\n".repeat(100));
+                }))
                 .servlet("/proxy/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("billing")
                         .endpoints(upstream.uri()).build())).build())
                 .servlet("/dead/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("dead")
@@ -155,6 +162,21 @@ class TomcatIntegrationTests {
         HttpResponse<byte[]> failed = Client.get(tomcat.uri("/dead/orders/42"), JSON);
         assertErrorPage(failed, "GET", 502, "10");
         assertNoLeak(failed);
+    }
+
+    @Test
+    void withTomcatsOwnCompressionOnThePageIsCompressedOnce() throws IOException {
+        String[] browser = {"Accept-Encoding", "gzip, deflate, br"};
+        HttpResponse<byte[]> text = Client.send("GET", tomcat.uri("/long-text"), "text/plain", browser);
+        assertThat(text.headers().firstValue("Content-Encoding")).as("Tomcat's compression is at work").contains("gzip");
+
+        HttpResponse<byte[]> page = Client.send("GET", tomcat.uri("/send-error-503"), Client.BROWSER_ACCEPT, browser);
+
+        assertThat(page.statusCode()).isEqualTo(503);
+        assertThat(page.headers().allValues("Content-Encoding")).containsExactly("gzip");
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(page.body()))) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).startsWith("<!DOCTYPE html>");
+        }
     }
 
     @Test

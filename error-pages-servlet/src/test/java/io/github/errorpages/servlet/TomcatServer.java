@@ -89,6 +89,12 @@ final class TomcatServer implements AutoCloseable {
         return this;
     }
 
+    /** Switches on Tomcat's own response compression (the connector's {@code compression="on"}). */
+    TomcatServer compression() {
+        connector.setProperty("compression", "on");
+        return this;
+    }
+
     TomcatServer start() {
         try {
             tomcat.start();
