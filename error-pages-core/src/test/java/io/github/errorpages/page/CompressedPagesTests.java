@@ -74,6 +74,19 @@ class CompressedPagesTests {
     }
 
     @Test
+    void theCompressedLengthDependsOnlyOnTheLengthsOfTheResponsesValues() { // no compression oracle (BREACH)
+        ErrorPages pages = BuiltInPage.pages(PageConfig.ofDefaults());
+        // A request id that repeats the page's own text would compress better, were it compressed with it.
+        ErrorResponse repetitive = BuiltInPage.BAD_GATEWAY_502.render(pages,
+                request("GET", BROWSER_ACCEPT, "en", "class-btn-class-btn-class-btn", CHROME));
+        ErrorResponse random = BuiltInPage.BAD_GATEWAY_502.render(pages,
+                request("GET", BROWSER_ACCEPT, "en", "Q7x-k2Pz.9mW_r4Tn-b8Vc.J3yL_0", CHROME));
+
+        assertThat(repetitive.bodyText()).contains("class-btn-class-btn-class-btn");
+        assertThat(repetitive.body()).hasSameSizeAs(random.body());
+    }
+
+    @Test
     void withCompressionOffNoPageIsCompressedAndVaryDoesNotNameAcceptEncoding() {
         ErrorPages pages = BuiltInPage.pages(PageConfig.builder().compressionEnabled(false).build());
         ErrorResponse response = BuiltInPage.BAD_GATEWAY_502.render(pages, request("GET", BROWSER_ACCEPT, "en", "c", CHROME));

@@ -16,7 +16,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Each chunk is compressed as DEFLATE blocks (RFC 1951) that end on a full flush: the stream is then
  * byte-aligned and the compressor's history is reset, so no later block refers back across a gap. A
  * response's own values go into the gaps as stored (uncompressed) blocks; they are a few dozen bytes, and
- * compressing them would mean compressing per response. The last chunk ends the stream. The CRC-32 of the
+ * compressing them would mean compressing per response. Storing them also keeps the page from being a
+ * compression oracle (BREACH): nothing of a response is compressed together with anything else, so the
+ * compressed length says no more than the uncompressed one. The last chunk ends the stream. The CRC-32 of the
  * trailer is computed per response over the uncompressed text.
  *
  * <p>Instances are immutable and thread-safe.
