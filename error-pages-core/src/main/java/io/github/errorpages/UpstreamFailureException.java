@@ -30,6 +30,22 @@ public class UpstreamFailureException extends RuntimeException {
     }
 
     /**
+     * For a failure thrown often and cheaply, such as a call an open circuit breaker refuses: without a stack
+     * trace, filling in which costs more than the rest of such a refusal (Resilience4j's
+     * {@code writableStackTraceEnabled} does the same for its {@code CallNotPermittedException}).
+     *
+     * @param failure what is known about the failure
+     * @param cause the exception that caused it, kept for the server log, or {@code null}
+     * @param writableStackTrace whether the stack trace is filled in (and can be set)
+     * @throws NullPointerException if {@code failure} is null
+     * @since 0.1.0
+     */
+    public UpstreamFailureException(UpstreamFailure failure, @Nullable Throwable cause, boolean writableStackTrace) {
+        super(messageFor(failure), cause, true, writableStackTrace);
+        this.failure = failure;
+    }
+
+    /**
      * @return the failure this exception reports
      */
     public UpstreamFailure failure() {

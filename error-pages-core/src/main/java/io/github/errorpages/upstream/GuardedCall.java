@@ -66,12 +66,14 @@ final class GuardedCall<T> {
     Attempt begin() {
         int index = guard.acquireEndpoint(tried, attempts);
         if (index < 0) {
-            throw exception(refusedByBreakers());
+            boolean stackTrace = guard.endpoint(0).breaker().getCircuitBreakerConfig().isWritableStackTraceEnabled();
+            throw refusal(refusedByBreakers(), stackTrace);
         }
         Endpoint chosen = guard.endpoint(index);
         if (!guard.bulkhead().tryAcquirePermission()) {
             chosen.breaker().releasePermission();
-            throw exception(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL));
+            boolean stackTrace = guard.bulkhead().getBulkheadConfig().isWritableStackTraceEnabled();
+            throw refusal(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL), stackTrace);
         }
         if (attempts == 0) {
             guard.budget.recordCall();
@@ -272,6 +274,16 @@ final class GuardedCall<T> {
 
     private UpstreamFailureException exception(UpstreamFailure failure) {
         return new UpstreamFailureException(failure, lastError);
+    }
+
+    /**
+     * A call refused before its first attempt has no stack trace when the breaker's or bulkhead's
+     * {@code writableStackTraceEnabled} is off (as in the guard's defaults): under an outage every call is
+     * refused, and the stack trace was most of a refusal's cost. A retry's lost start reports the previous
+     * attempt's failure, stack trace and all.
+     */
+    private UpstreamFailureException refusal(UpstreamFailure failure, boolean stackTrace) {
+        return attempts == 0 && !stackTrace ? new UpstreamFailureException(failure, lastError, false) : exception(failure);
     }
 
     private Step<T> abort(Throwable reason) {

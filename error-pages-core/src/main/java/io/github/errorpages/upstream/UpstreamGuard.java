@@ -202,7 +202,9 @@ public final class UpstreamGuard {
      * @param request what the guard needs to know about the request
      * @param call one attempt; invoked once per attempt
      * @return the result of the attempt that succeeded
-     * @throws UpstreamFailureException when the call failed: rejected, not retried, or out of attempts
+     * @throws UpstreamFailureException when the call failed: rejected, not retried, or out of attempts. A call
+     *     rejected before its first attempt (open breakers, full bulkhead) has no stack trace when the
+     *     breaker's or the bulkhead's {@code writableStackTraceEnabled} is off, as in the defaults here
      * @throws InterruptedException when the thread was interrupted during an attempt or the backoff
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled
      * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug), as is

@@ -185,6 +185,42 @@ class UpstreamGuardTests {
     }
 
     @Test
+    void aCallRefusedByOpenBreakersHasAStackTraceOnlyWhenTheBreakersConfigAsksForOne() {
+        UpstreamGuard quiet = UpstreamGuard.of(Guards.fast(FIRST).build()); // the defaults: writableStackTraceEnabled(false)
+        UpstreamGuard traced = UpstreamGuard.builder(Guards.fast(FIRST).build()).circuitBreakerRegistry(
+                CircuitBreakerRegistry.of(CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                        .writableStackTraceEnabled(true).build())).build();
+        quiet.circuitBreakers().get(0).transitionToOpenState();
+        traced.circuitBreakers().get(0).transitionToOpenState();
+
+        UpstreamFailureException withoutTrace = catchThrowableOfType(UpstreamFailureException.class,
+                () -> quiet.call(UpstreamRequest.of("GET"), attempt -> "never"));
+        UpstreamFailureException withTrace = catchThrowableOfType(UpstreamFailureException.class,
+                () -> traced.call(UpstreamRequest.of("GET"), attempt -> "never"));
+
+        assertThat(withoutTrace.failure().cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(withoutTrace.getStackTrace()).isEmpty();
+        assertThat(withTrace.failure().cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(withTrace.getStackTrace()).isNotEmpty();
+    }
+
+    @Test
+    void aCallRefusedByAFullBulkheadHasAStackTraceOnlyWhenTheBulkheadsConfigAsksForOne() throws Exception {
+        for (boolean writable : new boolean[] {false, true}) {
+            BulkheadRegistry oneAtATime = BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
+                    .maxWaitDuration(Duration.ZERO).writableStackTraceEnabled(writable).build());
+            UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).build()).bulkheadRegistry(oneAtATime).build();
+
+            UpstreamFailureException rejected = guard.call(UpstreamRequest.of("GET"), attempt ->
+                    catchThrowableOfType(UpstreamFailureException.class,
+                            () -> guard.call(UpstreamRequest.of("GET"), inner -> "never")));
+
+            assertThat(rejected.failure().cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+            assertThat(rejected.getStackTrace().length > 0).as("stack trace, writable=" + writable).isEqualTo(writable);
+        }
+    }
+
+    @Test
     void failingListenerChangesNothing() throws Exception {
         UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).build())
                 .listener(event -> {
