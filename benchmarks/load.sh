@@ -6,6 +6,7 @@
 #   bash benchmarks/load.sh                                  # 20 s warm-up, 10 s measured per scenario
 #   bash benchmarks/load.sh --warmup 60s --duration 10s      # longer warm-up
 #   bash benchmarks/load.sh --only jetty-502,branded-502     # some measurements only
+#   bash benchmarks/load.sh --rounds 3                       # three rounds, budgets judged by their medians
 #   bash benchmarks/load.sh --jfr /tmp/recordings            # a flight recording of every server JVM
 set -euo pipefail
 cd "$(dirname "$0")/.."

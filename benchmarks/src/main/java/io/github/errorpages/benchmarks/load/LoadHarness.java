@@ -24,9 +24,10 @@ import org.jspecify.annotations.Nullable;
  * second warm-up and running until after the measured run.
  *
  * <p>Usage: {@code LoadHarness [--warmup 20s] [--duration 10s] [--connections 32] [--threads 2]
- * [--only name,name...] [--jfr directory]}. {@code --jfr} makes every server JVM record a flight recording
- * (JFR's {@code profile} settings) into the directory, one file per measurement, to find where the server's
- * time goes. Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
+ * [--only name,name...] [--rounds 1] [--jfr directory]}. {@code --rounds N} runs every measurement N times,
+ * prints each round's table, and then the budgets judged by the medians of the rounds. {@code --jfr} makes
+ * every server JVM record a flight recording (JFR's {@code profile} settings) into the directory, one file per
+ * measurement, to find where the server's time goes. Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
  */
 public final class LoadHarness {
 
@@ -66,7 +67,21 @@ public final class LoadHarness {
                 System.out,
                 options.containsKey("--jfr") ? Path.of(options.get("--jfr")).toAbsolutePath() : null);
         String only = options.get("--only");
-        harness.run(only == null ? Measurement.all() : Measurement.named(only.split(",")));
+        List<Measurement> measurements = only == null ? Measurement.all() : Measurement.named(only.split(","));
+        int rounds = Integer.parseInt(options.getOrDefault("--rounds", "1"));
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be at least 1, but was " + rounds);
+        }
+        List<Map<String, MeasurementResult>> results = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            if (rounds > 1) {
+                System.out.printf(Locale.ROOT, "%nround %d of %d%n", round, rounds);
+            }
+            results.add(harness.run(measurements));
+        }
+        if (rounds > 1) {
+            harness.printMedians(results);
+        }
     }
 
     /**
@@ -175,6 +190,33 @@ public final class LoadHarness {
         if (!problems.isEmpty()) {
             out.printf("%nINVALID runs (they did not measure what they should):%n");
             problems.forEach(problem -> out.println("- " + problem));
+        }
+    }
+
+    /**
+     * Prints the budgets judged by the medians of several rounds, for the budgets measured in every round.
+     *
+     * @param rounds the results of each round, by measurement name
+     */
+    void printMedians(List<Map<String, MeasurementResult>> rounds) {
+        List<String> budgets = new ArrayList<>();
+        for (Budget budget : Budget.all()) {
+            List<MeasurementResult> ours = new ArrayList<>();
+            List<MeasurementResult> theirs = new ArrayList<>();
+            for (Map<String, MeasurementResult> round : rounds) {
+                if (round.containsKey(budget.ours()) && round.containsKey(budget.baseline())) {
+                    ours.add(round.get(budget.ours()));
+                    theirs.add(round.get(budget.baseline()));
+                }
+            }
+            if (ours.size() == rounds.size()) {
+                budgets.add(budget.evaluate(ours, theirs));
+            }
+        }
+        if (!budgets.isEmpty()) {
+            out.printf(Locale.ROOT, "%nMedians of %d rounds:%n%n| budget | median ratio (req/s) (each round) | median CPU "
+                    + "ratio | target | verdict |%n|---|---|---:|---|---|%n", rounds.size());
+            budgets.forEach(out::println);
         }
     }
 
