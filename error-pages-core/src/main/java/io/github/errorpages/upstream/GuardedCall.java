@@ -223,13 +223,8 @@ final class GuardedCall<T> {
      * {@code destination_unavailable} with the breakers' remaining open time), for a retry the previous
      * attempt's failure. Records the call's end (metrics, events) either way.
      *
-     * @return the failure to throw
-     */
-    /**
-     * Ends the call because no endpoint's breaker admits its first attempt, and records it as such.
-     *
-     * @return the failure; {@link UpstreamGuard#refuseIfUnavailable()} reports it without an exception, whose
-     *     stack trace would cost more than the rest of the refusal
+     * @return the failure, not yet thrown: {@link UpstreamGuard#refuseIfUnavailable()} reports it without an
+     *     exception
      */
     UpstreamFailure refusedByBreakers() {
         return refuseStart(FailureCause.DESTINATION_UNAVAILABLE, RetryRefusal.BREAKER_OPEN);
