@@ -14,7 +14,6 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import io.github.errorpages.testing.FaultyUpstream;
@@ -25,7 +24,6 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -174,9 +172,7 @@ class TomcatIntegrationTests {
 
         assertThat(page.statusCode()).isEqualTo(503);
         assertThat(page.headers().allValues("Content-Encoding")).containsExactly("gzip");
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(page.body()))) {
-            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).startsWith("<!DOCTYPE html>");
-        }
+        assertThat(Client.gunzip(page.body())).startsWith("<!DOCTYPE html>");
     }
 
     @Test
