@@ -1,15 +1,12 @@
 package io.github.errorpages;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.github.errorpages.internal.Gzip;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -90,11 +87,7 @@ public record ErrorResponse(
         if (body.length == 0 || !"gzip".equalsIgnoreCase(header("Content-Encoding"))) {
             return new String(body, StandardCharsets.UTF_8);
         }
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new String(Gzip.decompress(body), StandardCharsets.UTF_8);
     }
 
     @Override

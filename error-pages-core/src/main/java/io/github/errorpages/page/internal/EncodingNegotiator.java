@@ -1,6 +1,5 @@
 package io.github.errorpages.page.internal;
 
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,18 +36,9 @@ public final class EncodingNegotiator {
         double gzip = -1;
         double identity = -1;
         double any = -1;
-        int codings = 0;
-        for (String element : acceptEncoding.split(",")) {
-            if (++codings > MAX_CODINGS) {
-                break;
-            }
-            String[] parts = element.split(";", -1);
-            String coding = parts[0].strip().toLowerCase(Locale.ROOT);
-            double q = QualityValue.of(parts);
-            if (q < 0) {
-                continue; // a malformed q-value: the element says nothing
-            }
-            switch (coding) {
+        for (QualityValue coding : QualityValue.elements(acceptEncoding, MAX_CODINGS)) {
+            double q = coding.q();
+            switch (coding.value()) {
                 case "gzip", "x-gzip" -> gzip = Math.max(gzip, q);
                 case "identity" -> identity = Math.max(identity, q);
                 case "*" -> any = Math.max(any, q);

@@ -1,7 +1,6 @@
 package io.github.errorpages.page.internal;
 
 import io.github.errorpages.page.PageFormat;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,17 +50,9 @@ public final class FormatNegotiator {
         double textStar = -1;
         double applicationStar = -1;
         double anyStar = -1;
-        int ranges = 0;
-        for (String range : accept.split(",")) {
-            if (++ranges > MAX_RANGES) {
-                break;
-            }
-            String[] parts = range.split(";", -1);
-            String type = parts[0].strip().toLowerCase(Locale.ROOT);
-            double q = QualityValue.of(parts);
-            if (q < 0) {
-                continue;
-            }
+        for (QualityValue range : QualityValue.elements(accept, MAX_RANGES)) {
+            String type = range.value();
+            double q = range.q();
             switch (type) {
                 case "text/html", "application/xhtml+xml" -> named[0] = Math.max(named[0], q);
                 case "application/problem+json", "application/json" -> named[1] = Math.max(named[1], q);

@@ -1,12 +1,8 @@
 package io.github.errorpages.page.internal;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
-import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -121,19 +117,6 @@ final class GzipChunks {
         at = littleEndian((int) crc.getValue(), member, at);
         littleEndian(plainLength, member, at);
         return member;
-    }
-
-    /**
-     * @param member a gzip member
-     * @return what it decompresses to
-     * @throws UncheckedIOException when it is not a valid one
-     */
-    static byte[] inflate(byte[] member) {
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(member))) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static int storedLength(int length) {

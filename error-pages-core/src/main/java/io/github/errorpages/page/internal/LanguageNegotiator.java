@@ -55,34 +55,27 @@ public final class LanguageNegotiator {
     }
 
     private Locale parse(String acceptLanguage) {
-        List<WeightedRange> ranges = new ArrayList<>();
+        List<QualityValue> ranges = new ArrayList<>();
         Set<Locale> excluded = new HashSet<>();
-        int count = 0;
-        for (String entry : acceptLanguage.split(",")) {
-            if (++count > MAX_RANGES) {
-                break;
-            }
-            String[] parts = entry.split(";", -1);
-            String range = parts[0].strip().toLowerCase(Locale.ROOT);
-            double q = QualityValue.of(parts);
-            if (q < 0 || !RANGE.matcher(range).matches()) {
+        for (QualityValue range : QualityValue.elements(acceptLanguage, MAX_RANGES)) {
+            if (!RANGE.matcher(range.value()).matches()) {
                 continue;
             }
-            if (q == 0) {
-                Locale match = match(range);
+            if (range.q() == 0) {
+                Locale match = match(range.value());
                 if (match != null) {
                     excluded.add(match);
                 }
             } else {
-                ranges.add(new WeightedRange(range, q));
+                ranges.add(range);
             }
         }
-        ranges.sort(Comparator.comparingDouble(WeightedRange::q).reversed()); // stable: ties keep client order
-        for (WeightedRange range : ranges) {
-            if (range.range().equals("*")) {
+        ranges.sort(Comparator.comparingDouble(QualityValue::q).reversed()); // stable: ties keep client order
+        for (QualityValue range : ranges) {
+            if (range.value().equals("*")) {
                 return firstNotExcluded(excluded);
             }
-            Locale match = match(range.range());
+            Locale match = match(range.value());
             if (match != null && !excluded.contains(match)) {
                 return match;
             }
@@ -118,8 +111,5 @@ public final class LanguageNegotiator {
             }
         }
         return null;
-    }
-
-    private record WeightedRange(String range, double q) {
     }
 }

@@ -1,5 +1,6 @@
 package io.github.errorpages.page.internal;
 
+import io.github.errorpages.internal.Gzip;
 import io.github.errorpages.page.PageFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -125,7 +126,7 @@ final class PageShape {
             return shape;
         }
         PageShape compressed = new PageShape(format, fixed, gaps, contentSecurityPolicy, gzip);
-        return Arrays.equals(GzipChunks.inflate(compressed.body(values, true)), rebuilt) ? compressed : shape;
+        return Arrays.equals(Gzip.decompress(compressed.body(values, true)), rebuilt) ? compressed : shape;
     }
 
     /**

@@ -1,19 +1,47 @@
 package io.github.errorpages.page.internal;
 
-/**
- * Reads the weight ({@code q} parameter, RFC 9110 §12.4.2) of one element of {@code Accept},
- * {@code Accept-Language} or {@code Accept-Encoding}.
- */
-final class QualityValue {
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
-    private QualityValue() {
+/**
+ * Reads the elements of a weighted field, {@code Accept}, {@code Accept-Language} or {@code Accept-Encoding}:
+ * each element's value and its weight ({@code q} parameter, RFC 9110 §12.4.2).
+ *
+ * @param value the media range, language range or coding, stripped and in lower case
+ * @param q the weight, in [0, 1]; 1 when the element has none
+ */
+record QualityValue(String value, double q) {
+
+    /**
+     * Reads a field tolerantly: an element whose weight is malformed says nothing and is skipped, and at most
+     * {@code max} elements are read, so that a hostile field costs a bounded amount of work.
+     *
+     * @param field the field value
+     * @param max how many elements to read at most, malformed ones included
+     * @return the well-formed elements among the first {@code max}, in the client's order
+     */
+    static List<QualityValue> elements(String field, int max) {
+        List<QualityValue> elements = new ArrayList<>();
+        int read = 0;
+        for (String element : field.split(",")) {
+            if (++read > max) {
+                break;
+            }
+            String[] parts = element.split(";", -1);
+            double q = weight(parts);
+            if (q >= 0) {
+                elements.add(new QualityValue(parts[0].strip().toLowerCase(Locale.ROOT), q));
+            }
+        }
+        return elements;
     }
 
     /**
-     * @param parts the element split at {@code ;}: the range, then its parameters
-     * @return the q-value in [0, 1], 1 when absent, or -1 when it is malformed (the element is then skipped)
+     * @param parts the element split at {@code ;}: the value, then its parameters
+     * @return the q-value in [0, 1], 1 when absent, or -1 when it is malformed
      */
-    static double of(String[] parts) {
+    private static double weight(String[] parts) {
         for (int i = 1; i < parts.length; i++) {
             String parameter = parts[i].strip();
             if (parameter.length() > 2 && (parameter.charAt(0) == 'q' || parameter.charAt(0) == 'Q')
