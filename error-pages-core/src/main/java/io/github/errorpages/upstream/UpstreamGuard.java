@@ -475,12 +475,28 @@ public final class UpstreamGuard {
         return soonest;
     }
 
-    boolean isFailureStatus(int status) {
+    /**
+     * Whether a response with this status is a failure of the call (retried, counted by the breakers,
+     * answered with the page) rather than the call's result: a 5xx while {@code fail-on-5xx} is on. A
+     * transport that streams the response body asks this when the head arrives, so that it copies nothing of
+     * a response the guard will discard.
+     *
+     * @param status an HTTP status code
+     * @return whether the guard treats a response with it as a failure
+     */
+    public boolean isFailureStatus(int status) {
         return status >= 500 && status <= 599 && config.isFailOn5xxEnabled();
     }
 
-    /** Whether a request may be retried after it reached the upstream, so its body is worth buffering. */
-    boolean mayRetryAfterSending(UpstreamRequest request) {
+    /**
+     * Whether the guard may send a request again after it reached the upstream (an idempotent method, or an
+     * {@code Idempotency-Key} with {@code retry.with-idempotency-key} on, and more than one attempt): only
+     * then is a request body worth buffering so that a retry can send it again.
+     *
+     * @param request the request
+     * @return whether a retry after the request was sent is possible
+     */
+    public boolean mayRetryAfterSending(UpstreamRequest request) {
         return config.maxAttempts() > 1 && (request.isIdempotent()
                 || (request.hasIdempotencyKey() && config.isRetryUnsafeWithIdempotencyKeyEnabled()));
     }
@@ -493,7 +509,8 @@ public final class UpstreamGuard {
         return !NO_UPSTREAM_TROUBLE.contains(cause);
     }
 
-    FailureClassifier classifier() {
+    /** @return the classifier that turns the exceptions of attempts into failures */
+    public FailureClassifier classifier() {
         return classifier;
     }
 

@@ -8,12 +8,15 @@ import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
+import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -40,6 +43,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,11 +76,25 @@ import org.slf4j.LoggerFactory;
  * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
  * arrives.
  *
- * <p><b>Threads.</b> Each request is served on its container thread, which waits for the upstream's answer
- * and copies the body (no {@code startAsync}). With the servlet's own HTTP clients, a request without a body
- * costs no further thread: its client runs its tasks on the thread that triggers them (the container
- * thread, or the client's selector thread, where nothing blocks). A request body is read from the client by
- * a thread of the servlet's own pool, so a slow upload holds that one thread and delays no other exchange.
+ * <p><b>Transports and threads</b> ({@link ProxyTransport}, init-parameter {@value #TRANSPORT_PARAMETER}).
+ * By default the servlet forwards with Jetty's non-blocking {@code HttpClient} when
+ * {@code org.eclipse.jetty:jetty-client} is on the class path, in any container, and with the JDK's
+ * {@link HttpClient} otherwise:
+ * <ul>
+ *   <li>Jetty's client: the request goes asynchronous ({@code startAsync}) while the upstream answers, so no
+ *       container thread waits; the client's threads copy the response as it arrives (blocking writes) and
+ *       complete it. A failure is answered on a container thread, after an {@code ASYNC} dispatch of the
+ *       request back to this servlet (a filter mapped for {@code ASYNC} dispatches sees it). Registered
+ *       without async support, the container thread waits instead. A request body that is streamed is read
+ *       by a client thread, so a slow upload holds that one thread.</li>
+ *   <li>The JDK's client: each request is served on its container thread, which waits for the upstream's
+ *       answer and copies the body. A request without a body costs no further thread: its client runs its
+ *       tasks on the thread that triggers them (the container thread, or the client's selector thread, where
+ *       nothing blocks). A request body is read from the client by a thread of the servlet's own pool, so a
+ *       slow upload holds that one thread and delays no other exchange.</li>
+ * </ul>
+ * Register the servlet with async support ({@code <async-supported>true</async-supported>},
+ * {@code setAsyncSupported(true)}), and any filter in front of it too.
  *
  * <p><b>Open breakers.</b> When no endpoint's circuit breaker admits calls, the request is answered with
  * 503 {@code destination_unavailable} and a {@code Retry-After} of the breakers' remaining open time before
@@ -108,6 +128,8 @@ import org.slf4j.LoggerFactory;
  *       (see {@link UpstreamConfig});</li>
  *   <li>{@value #CONNECT_TIMEOUT_PARAMETER} (default 2 s) and {@value #BODY_IDLE_TIMEOUT_PARAMETER}
  *       (default 30 s);</li>
+ *   <li>{@value #TRANSPORT_PARAMETER}: {@code auto} (default), {@code jetty} or {@code jdk}
+ *       ({@link ProxyTransport});</li>
  *   <li>the page parameters of {@link ErrorPagesFilter}: {@code robots-txt.fallback},
  *       {@code robots-txt.fallback-resource}, {@code request-id-header}, {@code status.<token>},
  *       {@code retry-after.*}, {@code branding.*}, {@code templates.*}, {@code locales},
@@ -129,6 +151,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final String CONNECT_TIMEOUT_PARAMETER = "connect-timeout";
     /** Init-parameter: the longest wait for the next part of a response body. */
     public static final String BODY_IDLE_TIMEOUT_PARAMETER = "body-idle-timeout";
+    /** Init-parameter: the HTTP client that forwards, {@code auto}, {@code jetty} or {@code jdk}. */
+    public static final String TRANSPORT_PARAMETER = "transport";
     /** Default for {@value #CONNECT_TIMEOUT_PARAMETER}. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Default for {@value #BODY_IDLE_TIMEOUT_PARAMETER}. */
@@ -140,6 +164,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     /** Any authority will do: the guard puts each attempt's endpoint in its place. */
     private static final String TARGET_BASE = "http://upstream";
     private static final BodyPublisher NO_BODY = BodyPublishers.noBody();
+    /** The request attribute that carries what the asynchronous transport left to answer on a container thread. */
+    private static final String OUTCOME_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".outcome";
 
     private final transient boolean configuredInCode;
     private transient volatile @Nullable Proxy proxy;
@@ -199,8 +225,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     @Override
     public void destroy() {
         Proxy current = proxy;
-        if (current != null && current.ownExecutor != null) {
-            current.ownExecutor.shutdown();
+        if (current != null) {
+            current.stop();
         }
     }
 
@@ -210,10 +236,23 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (current == null) {
             throw new IllegalStateException("ReverseProxyServlet was not initialised: the container must call init()");
         }
+        if (request.getDispatcherType() == DispatcherType.ASYNC) {
+            Object outcome = request.getAttribute(OUTCOME_ATTRIBUTE);
+            if (outcome != null) {
+                request.removeAttribute(OUTCOME_ATTRIBUTE);
+                answerOutcome(current, request, response, outcome);
+                return;
+            }
+        }
         // An open breaker refuses the call anyway: answer before the request is read, parsed and copied.
         Optional<UpstreamFailure> refused = current.guard.refuseIfUnavailable();
         if (refused.isPresent()) {
             answerFailure(current, request, response, refused.get());
+            return;
+        }
+        JettyForwarder jetty = current.jetty;
+        if (jetty != null) {
+            forwardWithJetty(current, jetty, request, response);
             return;
         }
         BodyPublisher body = body(request);
@@ -226,7 +265,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         // A body is read from the client with blocking servlet I/O by the client's executor: only a request
         // without one may go through the client whose selector thread runs everything itself.
-        GuardedHttpClient client = body == NO_BODY ? current.withoutBody : current.withBody;
+        GuardedHttpClient client = Objects.requireNonNull(body == NO_BODY ? current.withoutBody : current.withBody);
         HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
         try {
             answer = client.send(upstreamRequest, current.bodyHandler);
@@ -246,6 +285,69 @@ public final class ReverseProxyServlet extends HttpServlet {
     public String toString() {
         Proxy current = proxy;
         return "ReverseProxyServlet{" + (current == null ? "not initialised" : "upstream=" + current.guard.name()) + '}';
+    }
+
+    /**
+     * Forwards with Jetty's client: asynchronously when the request supports it, else waiting on this thread.
+     * Either way a failure is answered on a container thread.
+     */
+    private static void forwardWithJetty(Proxy proxy, JettyForwarder jetty, HttpServletRequest request,
+            HttpServletResponse response) throws IOException {
+        JettyForwarder.Exchange exchange;
+        try {
+            String query = request.getQueryString();
+            String path = forwardedPath(request);
+            exchange = jetty.prepare(request, response, query == null ? path : path + "?" + query);
+        } catch (URISyntaxException | IllegalArgumentException unforwardable) {
+            response.sendError(HttpServletResponse.SC_BAD_REQUEST);
+            return;
+        }
+        if (!request.isAsyncSupported()) {
+            answerOutcome(proxy, request, response, await(exchange.start(), exchange));
+            return;
+        }
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0); // the guard's timeouts bound the call, the body idle timeout the body
+        exchange.start().whenComplete((outcome, bug) -> {
+            if (outcome == JettyForwarder.DONE) {
+                async.complete();
+                return;
+            }
+            request.setAttribute(OUTCOME_ATTRIBUTE, outcome != null ? outcome : bug);
+            async.dispatch();
+        });
+    }
+
+    private static Object await(CompletableFuture<Object> outcome, JettyForwarder.Exchange exchange)
+            throws IOException {
+        try {
+            return outcome.get();
+        } catch (InterruptedException e) {
+            exchange.abort(new CancellationException("the servlet thread was interrupted"));
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the upstream");
+        } catch (ExecutionException e) {
+            return e.getCause(); // not expected: the exchange completes its outcome normally
+        }
+    }
+
+    /** Answers what the Jetty transport handed back: a failure with the page, an exception by throwing it. */
+    private static void answerOutcome(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
+            Object outcome) throws IOException {
+        if (outcome == JettyForwarder.DONE) {
+            return;
+        }
+        if (outcome instanceof UpstreamFailure failure) {
+            answerFailure(proxy, request, response, failure);
+        } else if (outcome instanceof IOException clientFailed) {
+            throw clientFailed;
+        } else if (outcome instanceof RuntimeException bug) {
+            throw bug;
+        } else if (outcome instanceof Error error) {
+            throw error;
+        } else {
+            throw new IllegalStateException("unexpected outcome of a forwarded request: " + outcome);
+        }
     }
 
     private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body)
@@ -376,6 +478,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         String name = parameters.getOrDefault(UPSTREAM_PARAMETER, config.getServletName()).trim();
         Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
+        ProxyTransport transport = ProxyTransport.AUTO;
         for (Map.Entry<String, String> parameter : parameters.entrySet()) {
             String key = parameter.getKey();
             String value = parameter.getValue().trim();
@@ -383,17 +486,28 @@ public final class ReverseProxyServlet extends HttpServlet {
                 connectTimeout = positive(key, ConfigParameters.duration(key, value));
             } else if (key.equals(BODY_IDLE_TIMEOUT_PARAMETER)) {
                 bodyIdleTimeout = positive(key, ConfigParameters.duration(key, value));
+            } else if (key.equals(TRANSPORT_PARAMETER)) {
+                transport = transport(key, value);
             } else if (!key.equals(UPSTREAM_PARAMETER) && !UpstreamParameters.KEYS.contains(key)
                     && !ResponderParameters.isKey(key)) {
                 throw ConfigParameters.invalid(key, value, "is no parameter of ReverseProxyServlet (known: "
                         + UPSTREAM_PARAMETER + ", " + String.join(", ", UpstreamParameters.KEYS) + ", "
-                        + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER + ", "
+                        + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER + ", " + TRANSPORT_PARAMETER + ", "
                         + ResponderParameters.KEYS_FOR_MESSAGES + ")");
             }
         }
         UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));
-        return Proxy.create(guard, null, connectTimeout, bodyIdleTimeout,
+        return Proxy.create(guard, transport, null, connectTimeout, bodyIdleTimeout,
                 ResponderParameters.responder(parameters, config.getServletContext()));
+    }
+
+    private static ProxyTransport transport(String key, String value) {
+        for (ProxyTransport transport : ProxyTransport.values()) {
+            if (transport.name().equalsIgnoreCase(value)) {
+                return transport;
+            }
+        }
+        throw ConfigParameters.invalid(key, value, "must be one of auto, jetty, jdk");
     }
 
     private static Duration positive(String key, Duration value) {
@@ -404,32 +518,81 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     /**
-     * A configured proxy: the guarded clients and how failures are answered. Immutable.
+     * A configured proxy: the transport and how failures are answered. Immutable.
      *
-     * <p>The servlet's own client for requests with a body has a pool of its own: the JDK client's executor
-     * runs the request body publisher, which reads the upload with blocking servlet I/O, so a slow uploader
-     * holds one pool thread and nothing else. A request without a body needs no such thread, and each
-     * hand-off to one costs a thread wake-up on both sides: its client runs every task on the thread that
-     * triggers it (the selector thread, or the servlet thread that sends or reads). That is safe because
-     * nothing the client runs then can block: the response body subscriber
+     * <p>With Jetty's client ({@link ProxyTransport#JETTY}) one {@link JettyForwarder} makes every attempt.
+     * Otherwise two JDK clients do. The servlet's own client for requests with a body has a pool of its own:
+     * the JDK client's executor runs the request body publisher, which reads the upload with blocking servlet
+     * I/O, so a slow uploader holds one pool thread and nothing else. A request without a body needs no such
+     * thread, and each hand-off to one costs a thread wake-up on both sides: its client runs every task on the
+     * thread that triggers it (the selector thread, or the servlet thread that sends or reads). That is safe
+     * because nothing the client runs then can block: the response body subscriber
      * ({@link IdleTimeoutBodySubscriber}) only queues what arrives and the servlet thread reads it, and the
-     * discarded body of a failed 5xx response is drained without blocking. A client given to the builder is
-     * used for both.
+     * discarded body of a failed 5xx response is drained without blocking. A JDK client given to the builder
+     * is used for both.
+     *
+     * <p>A class, not a record: a record's generated methods would link {@link JettyForwarder}, which must
+     * stay unloaded when {@code jetty-client} is absent.
      */
-    private record Proxy(UpstreamGuard guard, GuardedHttpClient withoutBody, GuardedHttpClient withBody,
-            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, ErrorResponder responder, @Nullable ExecutorService ownExecutor) {
+    private static final class Proxy {
+        final UpstreamGuard guard;
+        final ErrorResponder responder;
+        final @Nullable JettyForwarder jetty;
+        final @Nullable GuardedHttpClient withoutBody;
+        final @Nullable GuardedHttpClient withBody;
+        final BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler;
+        final @Nullable ExecutorService ownExecutor;
 
-        static Proxy create(UpstreamGuard guard, @Nullable HttpClient httpClient, Duration connectTimeout,
-                Duration bodyIdleTimeout, ErrorResponder responder) {
+        private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
+                @Nullable GuardedHttpClient withoutBody, @Nullable GuardedHttpClient withBody,
+                BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, @Nullable ExecutorService ownExecutor) {
+            this.guard = guard;
+            this.responder = responder;
+            this.jetty = jetty;
+            this.withoutBody = withoutBody;
+            this.withBody = withBody;
+            this.bodyHandler = bodyHandler;
+            this.ownExecutor = ownExecutor;
+        }
+
+        static Proxy create(UpstreamGuard guard, ProxyTransport transport, @Nullable HttpClient httpClient,
+                Duration connectTimeout, Duration bodyIdleTimeout, ErrorResponder responder) {
             BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> new IdleTimeoutBodySubscriber(bodyIdleTimeout);
             if (httpClient != null) {
+                if (transport == ProxyTransport.JETTY) {
+                    throw new IllegalArgumentException("ReverseProxyServlet for upstream " + guard.name() + ": an "
+                            + "httpClient(java.net.http.HttpClient) is a JDK client, but the transport is JETTY");
+                }
                 GuardedHttpClient client = GuardedHttpClient.of(httpClient, guard);
-                return new Proxy(guard, client, client, bodyHandler, responder, null);
+                return new Proxy(guard, responder, null, client, client, bodyHandler, null);
+            }
+            if (useJetty(transport)) {
+                JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout);
+                return new Proxy(guard, responder, jetty, null, null, bodyHandler, null);
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
             GuardedHttpClient withoutBody = GuardedHttpClient.of(ownClient(connectTimeout, Runnable::run), guard);
             GuardedHttpClient withBody = GuardedHttpClient.of(ownClient(connectTimeout, executor), guard);
-            return new Proxy(guard, withoutBody, withBody, bodyHandler, responder, executor);
+            return new Proxy(guard, responder, null, withoutBody, withBody, bodyHandler, executor);
+        }
+
+        private static boolean useJetty(ProxyTransport transport) {
+            boolean available = JettyForwarder.isAvailable(ReverseProxyServlet.class.getClassLoader());
+            if (transport == ProxyTransport.JETTY && !available) {
+                throw new IllegalArgumentException("Invalid error-pages configuration: " + TRANSPORT_PARAMETER
+                        + " must be auto or jdk when org.eclipse.jetty:jetty-client is not on the class path, but was "
+                        + "jetty");
+            }
+            return transport != ProxyTransport.JDK && available;
+        }
+
+        void stop() {
+            if (jetty != null) {
+                jetty.stop();
+            }
+            if (ownExecutor != null) {
+                ownExecutor.shutdown();
+            }
         }
 
         private static HttpClient ownClient(Duration connectTimeout, Executor executor) {
@@ -461,18 +624,20 @@ public final class ReverseProxyServlet extends HttpServlet {
         private @Nullable HttpClient httpClient;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
+        private ProxyTransport transport = ProxyTransport.AUTO;
 
         private Builder(UpstreamGuard guard) {
             this.guard = Objects.requireNonNull(guard, "guard");
         }
 
         /**
-         * Sets the HTTP client that makes the attempts. Default: two clients of the servlet's own, HTTP/1.1,
-         * with {@link #connectTimeout(Duration)} and no redirects followed. Requests without a body go through
-         * one that runs its tasks on the threads that trigger them, so no exchange waits for a pool thread;
-         * requests with a body through one whose pool of daemon threads, which {@code destroy()} ends, reads
-         * the uploads. A client given here makes every attempt, on its own executor, and is the caller's to
-         * configure and to close.
+         * Sets the JDK HTTP client that makes the attempts, which selects {@link ProxyTransport#JDK}. Default:
+         * clients of the servlet's own (see {@link #transport(ProxyTransport)}); with the JDK transport two,
+         * HTTP/1.1, with {@link #connectTimeout(Duration)} and no redirects followed. Requests without a body go
+         * through one that runs its tasks on the threads that trigger them, so no exchange waits for a pool
+         * thread; requests with a body through one whose pool of daemon threads, which {@code destroy()} ends,
+         * reads the uploads. A client given here makes every attempt, on its own executor, and is the caller's
+         * to configure and to close.
          *
          * @param httpClient the client
          * @return this builder
@@ -483,7 +648,27 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
-         * Sets the connect timeout of the servlet's own client (init-parameter
+         * Sets the HTTP client library that forwards (init-parameter {@value #TRANSPORT_PARAMETER}). Default
+         * {@link ProxyTransport#AUTO}: Jetty's client when {@code org.eclipse.jetty:jetty-client} is on the
+         * class path, else the JDK's. {@link #httpClient(HttpClient)} implies {@link ProxyTransport#JDK}.
+         *
+         * @param transport the transport
+         * @return this builder
+         * @throws IllegalArgumentException if {@code transport} is {@link ProxyTransport#JETTY} and
+         *     {@code jetty-client} is not on the class path
+         */
+        public Builder transport(ProxyTransport transport) {
+            Objects.requireNonNull(transport, "transport");
+            if (transport == ProxyTransport.JETTY && !JettyForwarder.isAvailable(ReverseProxyServlet.class.getClassLoader())) {
+                throw new IllegalArgumentException("ProxyTransport.JETTY needs org.eclipse.jetty:jetty-client on the "
+                        + "class path");
+            }
+            this.transport = transport;
+            return this;
+        }
+
+        /**
+         * Sets the connect timeout of the servlet's own clients (init-parameter
          * {@value #CONNECT_TIMEOUT_PARAMETER}). Default {@link #DEFAULT_CONNECT_TIMEOUT}. Ignored when
          * {@link #httpClient(HttpClient)} is set.
          *
@@ -512,10 +697,14 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /**
          * @return a configured servlet; the container still calls {@code init}, which must get no
-         *     init-parameters
+         *     init-parameters, and {@code destroy}, which stops the servlet's own clients
+         * @throws IllegalArgumentException if {@link #httpClient(HttpClient)} is set and the transport is
+         *     {@link ProxyTransport#JETTY}
+         * @throws IllegalStateException if Jetty's client does not start
          */
         public ReverseProxyServlet build() {
-            return new ReverseProxyServlet(Proxy.create(guard, httpClient, connectTimeout, bodyIdleTimeout, responder()));
+            return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, connectTimeout, bodyIdleTimeout,
+                    responder()));
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -133,6 +134,40 @@ public final class ProxyHeaders {
                 } else {
                     response.addHeader(name, value);
                 }
+            }
+        }
+    }
+
+    /**
+     * Copies an upstream response's header fields, given one field at a time in the order received, to the
+     * client's response: as {@link #towardClient(Map, HttpServletResponse)} does for fields grouped by name.
+     *
+     * @param <F> the client library's field type
+     * @param fields the upstream's fields; a name repeats for each of its fields
+     * @param name a field's name
+     * @param value a field's value
+     * @param response the client's response, not committed
+     */
+    public static <F> void towardClient(Iterable<F> fields, Function<F, String> name, Function<F, String> value,
+            HttpServletResponse response) {
+        List<String> dropped = null;
+        for (F field : fields) {
+            if (name.apply(field).equalsIgnoreCase("Connection")) {
+                dropped = listedIn(value.apply(field), dropped);
+            }
+        }
+        List<String> set = new ArrayList<>(16);
+        for (F field : fields) {
+            String fieldName = name.apply(field);
+            if (fieldName.startsWith(":") || isHopByHop(fieldName) || fieldName.equalsIgnoreCase("Content-Length")
+                    || (dropped != null && containsIgnoringCase(dropped, fieldName))) {
+                continue;
+            }
+            if (containsIgnoringCase(set, fieldName)) {
+                response.addHeader(fieldName, value.apply(field));
+            } else {
+                response.setHeader(fieldName, value.apply(field)); // replaces a default the container may have set
+                set.add(fieldName);
             }
         }
     }

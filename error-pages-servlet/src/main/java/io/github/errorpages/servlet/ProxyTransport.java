@@ -1,0 +1,32 @@
+package io.github.errorpages.servlet;
+
+/**
+ * The HTTP client with which {@link ReverseProxyServlet} forwards requests (init-parameter
+ * {@value ReverseProxyServlet#TRANSPORT_PARAMETER}: {@code auto}, {@code jetty} or {@code jdk}).
+ *
+ * <p>Both transports forward the same requests with the same header fields, go through the same
+ * {@link io.github.errorpages.upstream.UpstreamGuard} and answer every failure with the same page; the fault
+ * matrix runs against both. They differ in cost and in threads:
+ * <ul>
+ *   <li>{@link #JETTY}: Jetty's non-blocking {@code HttpClient} ({@code org.eclipse.jetty:jetty-client}, an
+ *       optional dependency). The servlet goes asynchronous ({@code startAsync}) while it waits for the
+ *       upstream, so no container thread waits; the response body is copied by the client's threads as it
+ *       arrives. About half the CPU per forwarded request of {@link #JDK} (see {@code benchmarks/README.md}).
+ *       Works in any Servlet 6 container, not only Jetty.</li>
+ *   <li>{@link #JDK}: the JDK's {@code java.net.http.HttpClient}. The container thread waits for the upstream
+ *       and copies the body. No dependency.</li>
+ * </ul>
+ *
+ * @since 0.1.0
+ */
+public enum ProxyTransport {
+
+    /** {@link #JETTY} when {@code jetty-client} is on the class path, else {@link #JDK}: the default. */
+    AUTO,
+
+    /** Jetty's non-blocking {@code HttpClient}; needs {@code org.eclipse.jetty:jetty-client} 12.1. */
+    JETTY,
+
+    /** The JDK's {@code java.net.http.HttpClient}. */
+    JDK
+}

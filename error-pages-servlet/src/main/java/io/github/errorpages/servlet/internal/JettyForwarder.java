@@ -1,0 +1,506 @@
+package io.github.errorpages.servlet.internal;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.upstream.Attempt;
+import io.github.errorpages.upstream.ResponseAdapter;
+import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.errorpages.upstream.UpstreamRequest;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ProtocolException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamRequestContent;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Forwards requests to one upstream with Jetty's non-blocking {@link HttpClient}, through the upstream's
+ * {@link UpstreamGuard} ({@link UpstreamGuard#callAsync(UpstreamRequest, ResponseAdapter,
+ * io.github.errorpages.upstream.AsyncUpstreamCall)}): the transport {@code ProxyTransport.JETTY} of
+ * {@code ReverseProxyServlet}.
+ *
+ * <p>{@link #forward} starts the exchange and returns at once; the client's threads copy the response head
+ * into the servlet response when it arrives and each part of the body as it arrives (blocking writes, as
+ * Jetty's own {@code ProxyServlet} makes them), then complete the returned future. Whatever must be answered
+ * with a page (the call failed, or the body broke off) is handed back through that future, so that the
+ * servlet writes it on a container thread, exactly as the JDK transport does.
+ *
+ * <p>Request bodies: a body of known length up to {@code retry.max-replay-body} that the guard may send again
+ * ({@link UpstreamGuard#mayRetryAfterSending}) is read before the first attempt, on the calling thread, and
+ * each attempt sends the copy. Any other body is streamed from the servlet input stream by the client (a
+ * slow uploader holds one client thread) and may be sent again only while nothing of it has been read, for
+ * example after a refused connection.
+ *
+ * <p>The client is configured as a proxy's must be: no redirects followed, no cookies kept, no content
+ * decoding and no {@code Accept-Encoding} added, no protocol handlers (a 401 or 407 passes through), no
+ * {@code User-Agent} added, and no {@code Content-Type} made up for a body that has none.
+ *
+ * <p>This class is loaded only when {@code jetty-client} is on the class path ({@link #isAvailable}).
+ * Thread-safe.
+ */
+public final class JettyForwarder {
+
+    /** The outcome of an exchange whose response is complete, or whose client went away. */
+    public static final Object DONE = new Object();
+
+    private static final String CLIENT_CLASS = "org.eclipse.jetty.client.HttpClient";
+    private static final ResponseAdapter<Response> RESPONSES = new JettyResponses();
+    /** How much sooner than the guard an attempt times itself out, at most. */
+    private static final long TIMEOUT_MARGIN_MILLIS = 20;
+
+    private final HttpClient client;
+    private final UpstreamGuard guard;
+    private final long bodyIdleTimeoutMillis;
+
+    private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout) {
+        this.client = client;
+        this.guard = guard;
+        this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
+    }
+
+    /**
+     * @param loader the class loader to look in, or {@code null} for this class's own
+     * @return whether Jetty's HTTP client can be loaded
+     */
+    public static boolean isAvailable(@Nullable ClassLoader loader) {
+        try {
+            Class.forName(CLIENT_CLASS, false, loader != null ? loader : ProxyHeaders.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError absent) {
+            return false;
+        }
+    }
+
+    /**
+     * Creates and starts a client of the forwarder's own, with daemon threads named after the upstream.
+     *
+     * @param guard the upstream's guard
+     * @param connectTimeout the connect timeout
+     * @param bodyIdleTimeout the longest wait for the next part of a response body
+     * @return the started forwarder; {@link #stop()} it
+     * @throws IllegalStateException when the client does not start
+     */
+    public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout) {
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("error-pages-proxy-" + guard.name());
+        threads.setDaemon(true);
+        HttpClient client = new HttpClient();
+        client.setExecutor(threads);
+        client.setConnectTimeout(connectTimeout.toMillis());
+        client.setFollowRedirects(false); // redirects are the client's to follow
+        client.setHttpCookieStore(new HttpCookieStore.Empty()); // never one user's cookies for another
+        client.setUserAgentField(null);
+        client.setDefaultRequestContentType(null);
+        client.setMaxConnectionsPerDestination(256);
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the HTTP client for upstream " + guard.name(), e);
+        }
+        // Bodies pass through as they are: no decoding (and no Accept-Encoding added), no 401/407/100 handling.
+        client.getContentDecoderFactories().clear();
+        client.getProtocolHandlers().clear();
+        return new JettyForwarder(client, guard, bodyIdleTimeout);
+    }
+
+    /** Stops the client; exchanges in flight fail. */
+    public void stop() {
+        try {
+            client.stop();
+        } catch (Exception e) {
+            // Stopping is best effort: the servlet is being destroyed.
+        }
+    }
+
+    /**
+     * Prepares forwarding a request: its header fields, and its body when it is buffered for retries, which
+     * is read here, on the calling thread. Nothing is sent before {@link Exchange#start()}.
+     *
+     * @param request the client's request
+     * @param response the client's response, not committed
+     * @param target the path after the servlet's mapping and the query, e.g. {@code /orders/42?full=1}
+     * @return the exchange, not started
+     * @throws IOException when the client's body cannot be read for buffering
+     * @throws IllegalArgumentException when the target or the method cannot be forwarded
+     */
+    public Exchange prepare(HttpServletRequest request, HttpServletResponse response, String target)
+            throws IOException {
+        Exchange exchange = new Exchange(request, response, URI.create(target));
+        exchange.prepareBody();
+        return exchange;
+    }
+
+    /** One forwarded request, over all its attempts. */
+    public final class Exchange {
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+        private final URI target;
+        private final String method;
+        private final List<String> fields = new ArrayList<>(32);
+        private final CompletableFuture<Object> done = new CompletableFuture<>();
+        private byte @Nullable [] bufferedBody;
+        private @Nullable ClientBody streamedBody;
+        private UpstreamRequest upstreamRequest;
+        private volatile @Nullable CompletableFuture<Response> call;
+
+        Exchange(HttpServletRequest request, HttpServletResponse response, URI target) {
+            this.request = request;
+            this.response = response;
+            this.target = target;
+            this.method = request.getMethod();
+            this.upstreamRequest = UpstreamRequest.of(method)
+                    .withIdempotencyKey(request.getHeader("Idempotency-Key") != null);
+            ProxyHeaders.towardUpstream(request, (name, value) -> {
+                fields.add(name);
+                fields.add(value);
+            });
+        }
+
+        /**
+         * Sends the request through the guard. The client's threads relay the response; the future completes
+         * on a client or guard thread.
+         *
+         * @return completed with {@link #DONE} when the response is complete or the client went away, an
+         *     {@link UpstreamFailure} to answer (the page, or an abort once committed), or an exception to throw
+         *     on to the container (an {@link IOException} of the client's connection, or a bug)
+         */
+        public CompletableFuture<Object> start() {
+            CompletableFuture<Response> call = guard.callAsync(upstreamRequest, RESPONSES, this::attempt);
+            this.call = call;
+            call.whenComplete((ignored, error) -> {
+                if (error != null) {
+                    finish(outcomeOf(error));
+                }
+            });
+            return done;
+        }
+
+        /**
+         * Ends the exchange: the attempt in flight is aborted and no retry is made.
+         *
+         * @param reason why
+         */
+        public void abort(Throwable reason) {
+            CompletableFuture<Response> current = call;
+            if (current != null) {
+                current.cancel(true);
+            }
+            finish(reason);
+        }
+
+        void prepareBody() throws IOException {
+            long length = request.getContentLengthLong();
+            if (length == 0 || (length < 0 && request.getHeader("Transfer-Encoding") == null)) {
+                return;
+            }
+            if (length > 0 && length <= guard.config().maxReplayBody() && guard.mayRetryAfterSending(upstreamRequest)) {
+                byte[] body = request.getInputStream().readNBytes((int) length);
+                if (body.length < length) {
+                    throw new EOFException("the client sent " + body.length + " of the " + length + " bytes it announced");
+                }
+                bufferedBody = body;
+                return;
+            }
+            ClientBody body = new ClientBody(request.getInputStream());
+            streamedBody = body;
+            if (length > 0) {
+                fields.add(HttpHeader.CONTENT_LENGTH.asString()); // streamed: the client needs the length told
+                fields.add(Long.toString(length));
+            }
+            upstreamRequest = upstreamRequest.withReplayableBody(body::isUntouched);
+        }
+
+        CompletionStage<Response> attempt(Attempt attempt) {
+            Request upstream = client.newRequest(attempt.resolve(target))
+                    .method(method)
+                    .idleTimeout(bodyIdleTimeoutMillis, TimeUnit.MILLISECONDS)
+                    .headers(headers -> {
+                        for (int i = 0; i < fields.size(); i += 2) {
+                            headers.add(fields.get(i), fields.get(i + 1));
+                        }
+                    });
+            byte[] buffered = bufferedBody;
+            ClientBody streamed = streamedBody;
+            if (buffered != null) {
+                upstream.body(new BytesRequestContent((String) null, buffered));
+            } else if (streamed != null) {
+                upstream.body(new InputStreamRequestContent((String) null, streamed));
+            }
+            AttemptListener listener = new AttemptListener(this, upstream);
+            upstream.onRequestBegin(listener::onConnected)
+                    .onResponseHeaders(listener::onHeaders)
+                    .onResponseContent(listener::onContent)
+                    .send(listener::onComplete);
+            listener.timeAfter(attempt.timeout());
+            return listener.head;
+        }
+
+        Object outcomeOf(Throwable error) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof UpstreamFailureException failed) {
+                return failed.failure();
+            }
+            ClientBody streamed = streamedBody;
+            if (cause instanceof CancellationException && streamed != null && streamed.failure != null) {
+                return streamed.failure; // the client went away while sending its body
+            }
+            return cause;
+        }
+
+        void finish(Object outcome) {
+            done.complete(outcome);
+        }
+    }
+
+    /** One attempt: completes {@link #head} when the head arrives, then relays the body if it is the result. */
+    private final class AttemptListener {
+        private final Exchange exchange;
+        private final Request upstream;
+        private final CompletableFuture<Response> head = new CompletableFuture<>();
+        private volatile boolean relaying;
+        private volatile boolean connected;
+        private boolean withBody;
+        private boolean eventStream;
+        private boolean clientGone;
+
+        AttemptListener(Exchange exchange, Request upstream) {
+            this.exchange = exchange;
+            this.upstream = upstream;
+            // The guard cancels an attempt that timed out: end the exchange with it.
+            head.whenComplete((response, error) -> {
+                if (head.isCancelled()) {
+                    upstream.abort(new CancellationException("attempt timed out"));
+                }
+            });
+        }
+
+        /**
+         * Ends the attempt when its time is up, a moment before the guard would, so that the failure says
+         * what was late: the connection (a connect timeout, as the JDK's client reports it when a request's
+         * timeout passes while it connects) or the response head.
+         */
+        void timeAfter(Duration timeout) {
+            long millis = timeout.toMillis();
+            long margin = Math.min(TIMEOUT_MARGIN_MILLIS, millis / 5);
+            Scheduler.Task task = client.getScheduler().schedule(() -> {
+                Throwable late = connected
+                        ? new TimeoutException("no response head within " + millis + " ms")
+                        : new SocketTimeoutException("connect timed out after " + millis + " ms");
+                if (head.completeExceptionally(late)) {
+                    upstream.abort(late);
+                }
+            }, millis - margin, TimeUnit.MILLISECONDS);
+            head.whenComplete((response, error) -> task.cancel());
+        }
+
+        void onConnected(Request request) {
+            connected = true;
+        }
+
+        void onHeaders(Response answer) {
+            int status = answer.getStatus();
+            if (head.isDone()) {
+                return; // timed out meanwhile: aborted
+            }
+            if (!guard.isFailureStatus(status)) {
+                relayHead(answer, status);
+            }
+            if (!head.complete(answer)) {
+                relaying = false;
+            }
+        }
+
+        private void relayHead(Response answer, int status) {
+            HttpServletResponse response = exchange.response;
+            response.setStatus(status);
+            ProxyHeaders.towardClient(answer.getHeaders(), HttpField::getName, HttpField::getValue, response);
+            String length = answer.getHeaders().get(HttpHeader.CONTENT_LENGTH);
+            if (length != null && !answer.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+                try {
+                    response.setContentLengthLong(Long.parseLong(length.trim()));
+                } catch (NumberFormatException malformed) {
+                    // Jetty's parser rejects such a response before this; nothing to announce otherwise.
+                }
+            }
+            String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
+            eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+            withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
+            relaying = true;
+        }
+
+        void onContent(Response answer, ByteBuffer part) throws IOException {
+            if (!relaying || !withBody) {
+                return;
+            }
+            try {
+                ServletOutputStream out = exchange.response.getOutputStream();
+                if (part.hasArray()) {
+                    out.write(part.array(), part.arrayOffset() + part.position(), part.remaining());
+                    part.position(part.limit());
+                } else {
+                    byte[] copy = new byte[part.remaining()];
+                    part.get(copy);
+                    out.write(copy);
+                }
+                if (eventStream) {
+                    out.flush();
+                }
+            } catch (IOException | RuntimeException clientFailed) {
+                clientGone = true; // the client went away: Jetty aborts the upstream exchange with this
+                throw clientFailed;
+            }
+        }
+
+        void onComplete(Result result) {
+            if (!relaying) {
+                // Failed before the head, or a failure status the guard discards, or timed out.
+                if (result.isFailed()) {
+                    head.completeExceptionally(failureOf(result.getFailure()));
+                }
+                return;
+            }
+            Throwable failure = result.getResponseFailure();
+            if (failure == null || clientGone) {
+                exchange.finish(DONE);
+                return;
+            }
+            // The body broke off: the page if nothing was committed yet, else an aborted response.
+            exchange.finish(UpstreamFailure.builder(midBodyCause(failure)).upstream(guard.name()).build());
+        }
+
+        /**
+         * Once the head arrived, a connection that ends is an incomplete response and a wait that ends is a read
+         * timeout, as the JDK transport reports them.
+         */
+        private FailureCause midBodyCause(Throwable failure) {
+            FailureCause cause = guard.classifier().classify(translate(failure)).map(UpstreamFailure::cause)
+                    .orElse(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+            if (cause == FailureCause.CONNECTION_TERMINATED) {
+                return FailureCause.HTTP_RESPONSE_INCOMPLETE;
+            }
+            return cause == FailureCause.HTTP_RESPONSE_TIMEOUT ? FailureCause.CONNECTION_READ_TIMEOUT : cause;
+        }
+
+        private Throwable failureOf(Throwable failure) {
+            ClientBody streamed = exchange.streamedBody;
+            if (streamed != null && streamed.failure != null) {
+                // Not the upstream's fault: the guard ends the call without counting it.
+                return new CancellationException("the client went away while sending its body");
+            }
+            return translate(failure);
+        }
+    }
+
+    /**
+     * Gives Jetty's own exceptions for a response it could not parse a type the failure classifier knows; the
+     * JDK types Jetty throws for everything else (connect, DNS, TLS, timeouts, closed connections) pass as
+     * they are.
+     */
+    static Throwable translate(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String type = t.getClass().getName();
+            if (type.equals("org.eclipse.jetty.client.HttpResponseException")
+                    || type.equals("org.eclipse.jetty.http.BadMessageException")
+                    || type.startsWith("org.eclipse.jetty.http.HttpException")) {
+                ProtocolException malformed = new ProtocolException("malformed response from the upstream");
+                malformed.initCause(failure);
+                return malformed;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return failure;
+    }
+
+    /**
+     * The client's request body as the upstream client reads it: never closed by it (a retry may read it
+     * again when the first attempt read nothing), and remembering whether it was touched or failed.
+     */
+    private static final class ClientBody extends InputStream {
+        private final InputStream in;
+        private volatile boolean touched;
+        private volatile @Nullable IOException failure;
+
+        ClientBody(InputStream in) {
+            this.in = in;
+        }
+
+        boolean isUntouched() {
+            return !touched;
+        }
+
+        @Override
+        public int read() throws IOException {
+            touched = true;
+            try {
+                return in.read();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            touched = true;
+            try {
+                return in.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            // The container owns the servlet input stream.
+        }
+    }
+
+    /** Reads Jetty's responses for the guard; a discarded response's exchange is aborted. */
+    private static final class JettyResponses implements ResponseAdapter<Response> {
+        @Override
+        public int status(Response response) {
+            return response.getStatus();
+        }
+
+        @Override
+        public @Nullable String header(Response response, String name) {
+            return response.getHeaders().get(name);
+        }
+
+        @Override
+        public void discard(Response response) {
+            // Nothing to do: the attempt's listener reads and drops the body of a failure status, so that the
+            // connection goes back to the pool instead of being closed.
+        }
+    }
+}
