@@ -6,7 +6,9 @@ package io.github.errorpages.servlet;
  *
  * <p>Both transports forward the same requests with the same header fields, go through the same
  * {@link io.github.errorpages.upstream.UpstreamGuard} and answer every failure with the same page; the fault
- * matrix runs against both. They differ in cost and in threads:
+ * matrix runs against both. (The JDK's client adds a {@code User-Agent} of its own to a request that has none,
+ * and sends a GET again by itself when a connection is reset before any response byte arrived; Jetty's does
+ * neither.) They differ in cost and in threads:
  * <ul>
  *   <li>{@link #JETTY}: Jetty's non-blocking {@code HttpClient} ({@code org.eclipse.jetty:jetty-client}, an
  *       optional dependency). The servlet goes asynchronous ({@code startAsync}) while it waits for the

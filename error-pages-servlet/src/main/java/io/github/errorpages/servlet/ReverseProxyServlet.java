@@ -10,6 +10,7 @@ import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
 import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
+import io.github.errorpages.servlet.internal.RequestTargets;
 import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.upstream.GuardedHttpClient;
@@ -295,9 +296,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             HttpServletResponse response) throws IOException {
         JettyForwarder.Exchange exchange;
         try {
-            String query = request.getQueryString();
-            String path = forwardedPath(request);
-            exchange = jetty.prepare(request, response, query == null ? path : path + "?" + query);
+            exchange = jetty.prepare(request, response, forwardedTarget(request));
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return;
@@ -309,12 +308,18 @@ public final class ReverseProxyServlet extends HttpServlet {
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // the guard's timeouts bound the call, the body idle timeout the body
         exchange.start().whenComplete((outcome, bug) -> {
-            if (outcome == JettyForwarder.DONE) {
-                async.complete();
-                return;
+            try {
+                if (outcome == JettyForwarder.DONE) {
+                    async.complete();
+                    return;
+                }
+                request.setAttribute(OUTCOME_ATTRIBUTE, outcome != null ? outcome : bug);
+                async.dispatch();
+            } catch (IllegalStateException alreadyEnded) {
+                // The container ended the cycle first (the client went away and it completed on its own).
+                // The request object may be recycled by now: log nothing of it.
+                log.debug("A forwarded request ended before its response was complete", alreadyEnded);
             }
-            request.setAttribute(OUTCOME_ATTRIBUTE, outcome != null ? outcome : bug);
-            async.dispatch();
         });
     }
 
@@ -352,9 +357,7 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body)
             throws URISyntaxException {
-        String query = request.getQueryString();
-        String path = forwardedPath(request);
-        URI target = new URI(query == null ? TARGET_BASE + path : TARGET_BASE + path + "?" + query);
+        URI target = new URI(TARGET_BASE + forwardedTarget(request));
         HttpRequest.Builder builder = HttpRequest.newBuilder(target).method(request.getMethod(), body);
         ProxyHeaders.towardUpstream(request, (name, value) -> {
             try {
@@ -364,6 +367,13 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
         });
         return builder.build();
+    }
+
+    /** The path after the servlet's mapping and the query, as the client sent them, made fit for a URI. */
+    private static String forwardedTarget(HttpServletRequest request) throws URISyntaxException {
+        String query = request.getQueryString();
+        String path = forwardedPath(request);
+        return RequestTargets.encodeDisallowed(query == null ? path : path + "?" + query);
     }
 
     /** The raw (still encoded) path after the servlet's mapping, starting with '/' or empty. */

@@ -45,9 +45,18 @@ final class JettyServer implements AutoCloseable {
         return context;
     }
 
+    /** Adds a servlet with async support, as the documentation asks of the proxy servlet. */
     JettyServer servlet(String pathSpec, HttpServlet servlet) {
+        return servlet(pathSpec, servlet, true);
+    }
+
+    /**
+     * @param asyncSupported {@code false} to register the servlet as a {@code web.xml} without
+     *     {@code <async-supported>} does: {@code request.isAsyncSupported()} is then false
+     */
+    JettyServer servlet(String pathSpec, HttpServlet servlet, boolean asyncSupported) {
         ServletHolder holder = new ServletHolder(servlet);
-        holder.setAsyncSupported(true);
+        holder.setAsyncSupported(asyncSupported);
         context.addServlet(holder, pathSpec);
         return this;
     }

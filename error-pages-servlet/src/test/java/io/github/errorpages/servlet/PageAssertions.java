@@ -57,6 +57,20 @@ final class PageAssertions {
     }
 
     /**
+     * Asserts one page, not two one after the other (a filter's written after the servlet's, say): what opens a
+     * page of its content type is in the body once. ({@link #assertErrorPage} checks the Content-Length against
+     * the body, and that an HTML page has one {@code h1}.)
+     */
+    static void assertOnePage(HttpResponse<byte[]> response) {
+        String body = new String(response.body(), StandardCharsets.UTF_8);
+        String type = contentType(response);
+        String opening = type.startsWith("text/html") ? "<!DOCTYPE html>"
+                : type.contains("json") ? "\"status\"" : body.lines().findFirst().orElse("");
+        assertThat(opening).as("what opens the page").isNotBlank();
+        assertThat(body).as("one page").containsOnlyOnce(opening);
+    }
+
+    /**
      * @return the Content-Type in a comparable form: lower case, no spaces (containers differ in both)
      */
     static String contentType(HttpResponse<byte[]> response) {

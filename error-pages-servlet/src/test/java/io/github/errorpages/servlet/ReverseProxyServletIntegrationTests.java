@@ -2,12 +2,14 @@ package io.github.errorpages.servlet;
 
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
+import static io.github.errorpages.servlet.PageAssertions.assertOnePage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.testing.FaultyUpstream.Blackhole;
 import io.github.errorpages.testing.FaultyUpstream.RecordedRequest;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamEvent;
@@ -24,54 +26,98 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ReverseProxyServlet} on a real Jetty server in front of real loopback upstreams: what it forwards,
- * what it passes back, failover, streaming, and configuration by init-parameters.
+ * what it passes back, what its HTTP client must not add of its own (cookies, {@code User-Agent},
+ * {@code Accept-Encoding}, decoding, authentication), failover, timeouts, streaming, registration without async
+ * support, behind {@link ErrorPagesFilter}, and configuration by init-parameters. Every test runs once per
+ * {@link ProxyTransport} ({@link ReverseProxyServletJettyTransportIntegrationTests},
+ * {@link ReverseProxyServletJdkTransportIntegrationTests}): each servlet here is given the transport
+ * explicitly, by the builder or by the init-parameter {@code transport}.
  */
-class ReverseProxyServletIntegrationTests {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ReverseProxyServletIntegrationTests {
 
     private static final String JSON = "application/json";
-    private static final Semaphore eventRelease = new Semaphore(0);
-    private static FaultyUpstream orders;
-    private static FaultyUpstream stallsMidBody;
-    private static FaultyUpstream events;
-    private static JettyServer jetty;
+    /** What the upstream sends, gzip-compressed, for {@code /api/compressed}. */
+    private static final byte[] GZIPPED = gzip("order 42, compressed by the upstream\n".repeat(50));
+
+    private final ProxyTransport transport;
+    private final Semaphore eventRelease = new Semaphore(0);
+    private FaultyUpstream orders;
+    private FaultyUpstream stallsMidBody;
+    private FaultyUpstream events;
+    private Blackhole blackhole;
+    private JettyServer jetty;
     private JettyServer configured;
 
+    ReverseProxyServletIntegrationTests(ProxyTransport transport) {
+        this.transport = transport;
+    }
+
     @BeforeAll
-    static void start() {
+    void start() {
         orders = FaultyUpstream.start(exchange -> {
             String target = exchange.request().target();
             if (target.startsWith("/api/missing")) {
                 exchange.respond(404, "no such order", "Content-Type", "text/plain");
             } else if (target.startsWith("/api/moved")) {
                 exchange.respond(302, "", "Location", "/api/orders/43");
+            } else if (target.startsWith("/api/session")) {
+                exchange.respond(200, "signed in", "Content-Type", "text/plain",
+                        "Set-Cookie", "session=s3cr3t; Path=/; HttpOnly", "Set-Cookie", "theme=dark; Path=/");
+            } else if (target.startsWith("/api/interim/")) {
+                exchange.writeRaw("HTTP/1.1 " + target.substring("/api/interim/".length()) + " Interim\r\n"
+                        + "Link: </style.css>; rel=preload\r\n\r\n");
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nfinal");
+            } else if (target.startsWith("/api/slow-head")) {
+                exchange.await(Duration.ofSeconds(1));
+                exchange.respond(200, "late", "Content-Type", "text/plain");
+            } else if (target.startsWith("/api/cached")
+                    && "\"v7\"".equals(exchange.request().headers().get("if-none-match"))) {
+                exchange.writeRaw("HTTP/1.1 304 Not Modified\r\nETag: \"v7\"\r\nCache-Control: max-age=60\r\n\r\n");
+            } else if (target.startsWith("/api/private")) {
+                exchange.respond(401, "who are you?", "Content-Type", "text/plain",
+                        "WWW-Authenticate", "Basic realm=\"orders\", charset=\"UTF-8\"");
+            } else if (target.startsWith("/api/compressed")) {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n"
+                        + "Content-Length: " + GZIPPED.length + "\r\n\r\n"
+                        + new String(GZIPPED, StandardCharsets.ISO_8859_1));
             } else {
                 exchange.respond(200, "order 42: " + exchange.request().bodyText(), "Content-Type", "text/plain",
                         "ETag", "\"v7\"", "Connection", "X-Route", "X-Route", "pod-3", "Keep-Alive", "timeout=5");
@@ -85,37 +131,70 @@ class ReverseProxyServletIntegrationTests {
             exchange.writeRaw("data: second\n\n");
             exchange.closeConnection();
         });
+        URI refusing = URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort());
+        blackhole = Blackhole.open();
         jetty = new JettyServer()
                 .servlet("/billing/*", proxy(UpstreamConfig.builder("billing")
-                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
-                                orders.uri().resolve("/api"))
+                        .endpoints(refusing, orders.uri().resolve("/api"))
                         .retryBudgetEnabled(false)
                         .retryUnsafeNeverSentEnabled(true) // a refused POST never left: it may go to the other endpoint
                         .build()))
-                .servlet("/stalls/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("stalls")
+                .servlet("/orders/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                        .build()))
+                .servlet("/stalls/*", proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("stalls")
                         .endpoints(stallsMidBody.uri()).build())).bodyIdleTimeout(Duration.ofMillis(200)).build())
                 .servlet("/events/*", proxy(UpstreamConfig.builder("events").endpoints(events.uri()).build()))
-                .servlet("/down/*", proxy(UpstreamConfig.builder("down")
-                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
+                .servlet("/down/*", proxy(UpstreamConfig.builder("down").endpoints(refusing).build()))
+                // Registered without async support: the container thread waits for the upstream (JETTY transport).
+                .servlet("/sync/*", proxy(UpstreamConfig.builder("sync").endpoints(orders.uri().resolve("/api"))
+                        .build()), false)
+                .servlet("/sync-down/*", proxy(UpstreamConfig.builder("sync-down").endpoints(refusing).build()), false)
+                .servlet("/short-body-idle/*", proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("short-body-idle")
+                        .endpoints(orders.uri().resolve("/api")).build()))
+                        .bodyIdleTimeout(Duration.ofMillis(200)).build())
+                // A connect that never completes, bounded by the shorter of the connect and the attempt timeout.
+                .servlet("/connect-timeout/*", proxyBuilder(UpstreamGuard.of(unanswered(Duration.ofSeconds(5))))
+                        .connectTimeout(Duration.ofMillis(250)).build())
+                .servlet("/attempt-timeout/*", proxyBuilder(UpstreamGuard.of(unanswered(Duration.ofMillis(250))))
+                        .connectTimeout(Duration.ofSeconds(5)).build())
                 .start();
     }
 
-    private static ReverseProxyServlet proxy(UpstreamConfig config) {
-        return ReverseProxyServlet.builder(UpstreamGuard.of(config)).build();
+    /** The blackhole, with one attempt of the given timeout. */
+    private UpstreamConfig unanswered(Duration attemptTimeout) {
+        return UpstreamConfig.builder("blackhole").endpoints(blackhole.uri()).maxAttempts(1)
+                .attemptTimeout(attemptTimeout).build();
+    }
+
+    private ReverseProxyServlet.Builder proxyBuilder(UpstreamGuard guard) {
+        return ReverseProxyServlet.builder(guard).transport(transport);
+    }
+
+    private ReverseProxyServlet proxy(UpstreamConfig config) {
+        return proxyBuilder(UpstreamGuard.of(config)).build();
+    }
+
+    /** A servlet registered by class, configured by init-parameters, the transport among them. */
+    private ServletHolder byClass() {
+        ServletHolder holder = new ServletHolder(ReverseProxyServlet.class);
+        holder.setInitParameter("transport", transport.name().toLowerCase(Locale.ROOT));
+        return holder;
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         jetty.close();
         orders.close();
         stallsMidBody.close();
         events.close();
+        blackhole.close();
     }
 
     @AfterEach
     void stopConfigured() {
         if (configured != null) {
             configured.close();
+            configured = null;
         }
     }
 
@@ -231,7 +310,7 @@ class ReverseProxyServletIntegrationTests {
     @Test
     void readsInitParametersWhenRegisteredByClass() {
         configured = new JettyServer();
-        ServletHolder holder = new ServletHolder(ReverseProxyServlet.class);
+        ServletHolder holder = byClass();
         holder.setInitParameter("upstream", "billing");
         holder.setInitParameter("endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort());
         holder.setInitParameter("max-attempts", "1");
@@ -249,7 +328,7 @@ class ReverseProxyServletIntegrationTests {
     @Test
     void failsStartupNamingParameterAndValue() {
         configured = new JettyServer();
-        ServletHolder holder = new ServletHolder(ReverseProxyServlet.class);
+        ServletHolder holder = byClass();
         holder.setInitParameter("endpoints", "http://127.0.0.1:1");
         holder.setInitParameter("max-attempts", "7");
         holder.setInitOrder(0); // initialised at startup, not on the first request
@@ -262,7 +341,7 @@ class ReverseProxyServletIntegrationTests {
     @Test
     void failsStartupWithoutEndpoints() {
         configured = new JettyServer();
-        ServletHolder holder = new ServletHolder(ReverseProxyServlet.class);
+        ServletHolder holder = byClass();
         holder.setName("inventory");
         holder.setInitOrder(0);
         configured.context().addServlet(holder, "/*");
@@ -271,17 +350,39 @@ class ReverseProxyServletIntegrationTests {
     }
 
     @Test
-    void answersOnceBehindTheFilter() {
+    void answersOnceBehindTheFilter() throws IOException {
+        // The filter mapped for REQUEST and ASYNC, as documented: with the JETTY transport the failure is answered
+        // on the ASYNC dispatch back to the servlet, which the filter sees too.
         configured = new JettyServer()
                 .filter(ErrorPagesFilter.builder().build())
-                .servlet("/*", proxy(UpstreamConfig.builder("down")
-                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()));
+                .servlet("/down/*", proxy(UpstreamConfig.builder("down")
+                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
+                .servlet("/orders/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                        .build()));
         configured.start();
 
-        HttpResponse<byte[]> response = Client.get(configured.uri("/orders"), JSON);
+        for (String accept : List.of(JSON, Client.BROWSER_ACCEPT, "text/plain")) {
+            HttpResponse<byte[]> response = Client.get(configured.uri("/down/orders"), accept);
 
-        assertErrorPage(response, "GET", 502, "10");
-        assertThat(Client.text(response)).containsOnlyOnce("connection_refused");
+            // One page: its status, and one body exactly as long as its Content-Length: the filter writes no
+            // second page after the servlet's.
+            assertErrorPage(response, "GET", 502, "10");
+            assertOnePage(response);
+            assertNoLeak(response, ":" + orders.port());
+        }
+        assertThat(Client.text(Client.get(configured.uri("/down/orders"), JSON))).contains("connection_refused");
+        assertErrorPage(Client.send("HEAD", configured.uri("/down/orders"), JSON), "HEAD", 502, "10");
+
+        // A success passes through the filter unchanged.
+        HttpResponse<byte[]> passed = Client.get(configured.uri("/orders/orders/42"), JSON);
+        assertThat(passed.statusCode()).isEqualTo(200);
+        assertThat(Client.text(passed)).isEqualTo("order 42: ");
+        assertThat(passed.headers().firstValue("ETag")).hasValue("\"v7\"");
+        assertThat(passed.headers().firstValue("Content-Length")).hasValue(String.valueOf("order 42: ".length()));
+        assertThat(passed.headers().firstValue("Cache-Control")).as("no header of the page").isEmpty();
+        HttpResponse<byte[]> posted = Client.send("POST", configured.uri("/orders/orders"), JSON);
+        assertThat(posted.statusCode()).isEqualTo(200);
+        assertThat(Client.text(posted)).isEqualTo("order 42: order=42&note=urgent");
     }
 
     @Test
@@ -297,7 +398,7 @@ class ReverseProxyServletIntegrationTests {
                 .circuitBreakerConfig(openFor45Seconds).build()).listener(events::add).build();
         guard.circuitBreakers().get(0).transitionToOpenState();
         events.clear(); // the opening
-        configured = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).build()).start();
+        configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
 
         assertErrorPage(Client.get(configured.uri("/orders/42"), JSON), "GET", 503, "45");
         // A request with a body gets the same answer. The body is short on purpose: the servlet answers without
@@ -349,6 +450,209 @@ class ReverseProxyServletIntegrationTests {
             assertThat(uploaded.getStatus()).as(uploaded.getContent()).isEqualTo(200);
             assertThat(uploaded.getContent()).isEqualTo("order 42: first, then");
         }
+    }
+
+    @Test
+    void forwardsAndAnswersFailuresWhenRegisteredWithoutAsyncSupport() throws IOException {
+        // Without async support the JETTY transport cannot startAsync(): the container thread waits instead.
+        HttpResponse<byte[]> forwarded = Client.get(jetty.uri("/sync/orders/42"), JSON);
+        assertThat(forwarded.statusCode()).isEqualTo(200);
+        assertThat(Client.text(forwarded)).isEqualTo("order 42: ");
+        assertThat(forwarded.headers().firstValue("ETag")).hasValue("\"v7\"");
+        HttpResponse<byte[]> posted = Client.send("POST", jetty.uri("/sync/orders"), JSON);
+        assertThat(posted.statusCode()).isEqualTo(200);
+        assertThat(Client.text(posted)).isEqualTo("order 42: order=42&note=urgent");
+
+        for (String accept : List.of(Client.BROWSER_ACCEPT, JSON)) {
+            HttpResponse<byte[]> refused = Client.get(jetty.uri("/sync-down/orders/42"), accept);
+
+            assertErrorPage(refused, "GET", 502, "10");
+            assertOnePage(refused);
+            assertNoLeak(refused);
+        }
+        assertThat(Client.text(Client.get(jetty.uri("/sync-down/orders/42"), JSON))).contains("connection_refused");
+        assertErrorPage(Client.send("POST", jetty.uri("/sync-down/orders"), JSON), "POST", 502, "10");
+    }
+
+    @Test
+    void keepsNoCookiesBetweenRequests() throws IOException {
+        orders.clearRequests();
+
+        HttpResponse<byte[]> first = Client.get(jetty.uri("/orders/session"), JSON);
+        HttpResponse<byte[]> second = Client.get(jetty.uri("/orders/session"), JSON);
+
+        // The client gets the upstream's cookie; the proxy keeps none, so that no user's cookie goes with another
+        // user's request (the test's own client keeps no cookies, and sends none).
+        assertThat(first.headers().allValues("Set-Cookie"))
+                .containsExactly("session=s3cr3t; Path=/; HttpOnly", "theme=dark; Path=/");
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(orders.requests()).hasSize(2)
+                .allSatisfy(request -> assertThat(request.headers()).doesNotContainKey("cookie"));
+    }
+
+    @Test
+    void addsNoUserAgentOrAcceptEncodingOfItsOwn() {
+        orders.clearRequests();
+
+        // Raw HTTP: the test's HttpClient would send a User-Agent of its own.
+        HttpTester.Response bare = HttpTester.parseResponse(jetty.raw(
+                "GET /orders/orders/42 HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+        HttpTester.Response browser = HttpTester.parseResponse(jetty.raw("GET /orders/orders/42 HTTP/1.1\r\n"
+                + "Host: shop.example\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n"
+                + "Accept-Encoding: gzip, br\r\nConnection: close\r\n\r\n"));
+
+        assertThat(bare.getStatus()).isEqualTo(200);
+        assertThat(browser.getStatus()).isEqualTo(200);
+        assertThat(orders.requests()).hasSize(2);
+        Map<String, String> withoutFields = orders.requests().get(0).headers();
+        assertThat(withoutFields).as("no Accept-Encoding added: the body must reach the client as the upstream sent it")
+                .doesNotContainKey("accept-encoding");
+        if (transport == ProxyTransport.JDK) {
+            // The JDK's HttpClient adds a User-Agent of its own to every request without one and has no way to
+            // leave it out; Jetty's client is told not to (setUserAgentField(null)).
+            assertThat(withoutFields.get("user-agent")).startsWith("Java-http-client/");
+        } else {
+            assertThat(withoutFields).doesNotContainKey("user-agent");
+        }
+        Map<String, String> withFields = orders.requests().get(1).headers();
+        assertThat(withFields).containsEntry("user-agent", "Mozilla/5.0 (X11; Linux x86_64)")
+                .containsEntry("accept-encoding", "gzip, br");
+    }
+
+    @Test
+    void passesUnauthorisedWithItsChallengeOn() {
+        orders.clearRequests();
+
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/orders/private"), JSON);
+
+        // No upstream failure (R1: a 4xx is passed on, never turned into a page) and not the proxy's to answer:
+        // no credentials of its own, no second request. The client gets the upstream's 401 as it is.
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().allValues("WWW-Authenticate"))
+                .containsExactly("Basic realm=\"orders\", charset=\"UTF-8\"");
+        assertThat(Client.text(response)).isEqualTo("who are you?");
+        assertThat(orders.requests()).hasSize(1);
+    }
+
+    @Test
+    void passesCompressedBodyOnByteForByte() throws IOException {
+        HttpResponse<byte[]> response = Client.send("GET", jetty.uri("/orders/compressed"), "text/plain",
+                "Accept-Encoding", "gzip");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().allValues("Content-Encoding")).containsExactly("gzip");
+        assertThat(response.headers().firstValueAsLong("Content-Length")).hasValue(GZIPPED.length);
+        assertThat(response.body()).as("not decoded on the way").isEqualTo(GZIPPED);
+    }
+
+    @Test
+    void passesNotModifiedOnWithoutBody() throws IOException {
+        HttpResponse<byte[]> response = Client.send("GET", jetty.uri("/orders/cached"), JSON,
+                "If-None-Match", "\"v7\"");
+
+        assertThat(response.statusCode()).isEqualTo(304);
+        assertThat(response.headers().firstValue("ETag")).hasValue("\"v7\"");
+        assertThat(response.headers().firstValue("Cache-Control")).hasValue("max-age=60");
+        assertThat(response.body()).isEmpty();
+    }
+
+    @Test
+    void forwardsBodiesAsTheClientSentThem() {
+        orders.clearRequests();
+        String[] requests = {
+            "POST /orders/empty HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            "POST /orders/untyped HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
+                    + "hello",
+            "POST /orders/typed HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/x-www-form-urlencoded; "
+                    + "charset=ISO-8859-1\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=b",
+            "PUT /orders/chunked HTTP/1.1\r\nHost: shop.example\r\nTransfer-Encoding: chunked\r\n"
+                    + "Connection: close\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n"};
+
+        for (String request : requests) {
+            HttpTester.Response response = HttpTester.parseResponse(jetty.raw(request));
+            assertThat(response.getStatus()).as(request).isEqualTo(200);
+        }
+
+        List<RecordedRequest> forwarded = orders.requests();
+        assertThat(forwarded).extracting(RecordedRequest::method).containsExactly("POST", "POST", "POST", "PUT");
+        // An empty POST says so (RFC 9110 §8.6).
+        assertThat(forwarded.get(0).headers()).containsEntry("content-length", "0");
+        // No Content-Type made up for a body that has none; one that is there is passed on.
+        assertThat(forwarded.get(1).headers()).doesNotContainKey("content-type").containsEntry("content-length", "5");
+        assertThat(forwarded.get(1).bodyText()).isEqualTo("hello");
+        assertThat(forwarded.get(2).headers().get("content-type"))
+                .isEqualToIgnoringCase("application/x-www-form-urlencoded; charset=ISO-8859-1");
+        assertThat(forwarded.get(2).bodyText()).isEqualTo("a=b");
+        assertThat(forwarded.get(3).bodyText()).isEqualTo("abcdefg");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/connect-timeout", "/attempt-timeout"})
+    void answersConnectThatNeverCompletesWithConnectionTimeout(String servlet) throws IOException {
+        long started = System.nanoTime();
+        HttpResponse<byte[]> response = Client.get(jetty.uri(servlet + "/orders/42"), JSON);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+
+        // Whichever of the connect and the attempt timeout is shorter ends the wait, and either way it is the
+        // connection that was late: 504 connection_timeout (R2).
+        assertErrorPage(response, "GET", 504, "10");
+        assertThat(Client.text(response)).contains("connection_timeout");
+        assertNoLeak(response, ":" + blackhole.port());
+        assertThat(millis).as("ended by the 250 ms timeout, not by the 5 s one").isLessThan(4_000);
+    }
+
+    /**
+     * Browsers percent-encode only C0 controls, space, {@code "}, {@code #}, {@code <}, {@code >} and {@code '} in a
+     * query (the WHATWG URL standard's query percent-encode set): {@code {}, {@code }}, {@code |}, {@code ^} and
+     * {@code `} arrive as they are, and Jetty accepts them. Forwarded as they came, or percent-encoded: both are
+     * the same query to the upstream.
+     */
+    @Test
+    void forwardsQueryWithCharactersBrowsersLeaveUnencoded() {
+        orders.clearRequests();
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw(
+                "GET /orders/search?q={a}|b^c HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.getStatus()).as("forwarded, not refused as a bad request").isEqualTo(200);
+        assertThat(orders.requests()).singleElement().extracting(RecordedRequest::target)
+                .isIn("/api/search?q={a}|b^c", "/api/search?q=%7Ba%7D%7Cb%5Ec");
+    }
+
+    /**
+     * The body idle timeout bounds the wait for each next part of a body, the attempt timeout the wait for the
+     * response head (see ReverseProxyServlet's "Timeouts"): an upstream that takes longer than the first but not
+     * the second to answer is answered.
+     */
+    @Test
+    void waitsForResponseHeadUpToTheAttemptTimeoutNotTheBodyIdleTimeout() throws IOException {
+        // Body idle timeout 200 ms, attempt timeout 10 s (the default); the upstream answers after 1 s.
+        HttpResponse<byte[]> response = Client.send("GET", jetty.uri("/short-body-idle/slow-head"), JSON);
+
+        assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("late");
+    }
+
+    /**
+     * Interim (1xx) responses before the final one are the proxy's client's to consume (RFC 9110 §15.2): the
+     * client gets the final response. A client that waited for the final answer forever would hold its
+     * connection and the request's async cycle, which has no timeout of its own.
+     */
+    @ParameterizedTest(name = "{0} before the final response")
+    @ValueSource(ints = {100, 102, 103})
+    void passesFinalResponseOnAfterInterimOnes(int interim) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(jetty.uri("/orders/interim/" + interim))
+                .timeout(Duration.ofSeconds(5)).header("Accept", JSON).build();
+        HttpResponse<String> response;
+        try {
+            response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (HttpTimeoutException hanging) {
+            throw new AssertionError("no answer within 5 s, though the upstream's final response came at once",
+                    hanging);
+        }
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("final");
     }
 
     /** Counts down a latch when the servlet reads a request body again after its first {@code bytes}. */
@@ -417,5 +721,15 @@ class ReverseProxyServletIntegrationTests {
                 in.setReadListener(listener);
             }
         }
+    }
+
+    private static byte[] gzip(String text) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 }

@@ -16,20 +16,29 @@ import org.junit.jupiter.api.Test;
  * The proxy streams: a 200 MB response crosses it (upstream, proxy and client in this JVM) while the heap
  * grows by less than 32 MB, measured after full GCs half-way through, for a second in which the client
  * reads nothing, and again at the end. A proxy that buffered the body, or read the upstream faster than
- * the client takes it, would keep growing while the client waits.
+ * the client takes it, would keep growing while the client waits. Runs once per {@link ProxyTransport}
+ * ({@link ReverseProxyServletStreamingJettyTransportIntegrationTests},
+ * {@link ReverseProxyServletStreamingJdkTransportIntegrationTests}).
  */
-class ReverseProxyServletStreamingIntegrationTests {
+abstract class ReverseProxyServletStreamingIntegrationTests {
 
     private static final long SIZE = 200L * 1024 * 1024;
     private static final long MAX_GROWTH = 32L * 1024 * 1024;
     private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
+
+    private final ProxyTransport transport;
+
+    ReverseProxyServletStreamingIntegrationTests(ProxyTransport transport) {
+        this.transport = transport;
+    }
 
     @Test
     void streams200MegabyteResponseWithBoundedHeap() throws Exception {
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.largeBody(SIZE));
                 JettyServer jetty = new JettyServer()
                         .servlet("/*", ReverseProxyServlet.builder(UpstreamGuard.of(
-                                UpstreamConfig.builder("downloads").endpoints(upstream.uri()).build())).build())
+                                UpstreamConfig.builder("downloads").endpoints(upstream.uri()).build()))
+                                .transport(transport).build())
                         .start()) {
             long baseline = usedHeapAfterGc();
 
@@ -47,8 +56,8 @@ class ReverseProxyServletStreamingIntegrationTests {
             long atEnd = usedHeapAfterGc() - baseline;
 
             assertThat(read).isEqualTo(SIZE);
-            System.out.printf("heap growth streaming 200 MB: %.1f MB half-way, %.1f MB at the end%n",
-                    halfWay / 1048576.0, atEnd / 1048576.0);
+            System.out.printf("heap growth streaming 200 MB (%s): %.1f MB half-way, %.1f MB at the end%n",
+                    transport, halfWay / 1048576.0, atEnd / 1048576.0);
             assertThat(halfWay).as("heap growth half-way, bytes").isLessThan(MAX_GROWTH);
             assertThat(atEnd).as("heap growth at the end, bytes").isLessThan(MAX_GROWTH);
         }

@@ -2,6 +2,7 @@ package io.github.errorpages.servlet;
 
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
+import static io.github.errorpages.servlet.PageAssertions.assertOnePage;
 import static io.github.errorpages.servlet.PageAssertions.assertSameHeaders;
 import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,9 +25,13 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The filter (and the proxy servlet) on embedded Tomcat 11: the smoke test of the issue (exception, captured status, HEAD,
@@ -48,10 +53,13 @@ class TomcatIntegrationTests {
                     response.setContentType("text/plain");
                     response.getWriter().write("a page long enough for Tomcat to compress\n".repeat(100));
                 }))
-                .servlet("/proxy/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("billing")
-                        .endpoints(upstream.uri()).build())).build())
-                .servlet("/dead/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("dead")
-                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build())).build())
+                // The proxy servlet once per transport, behind the filter (mapped for REQUEST and ASYNC) like the rest.
+                .servlet("/proxy-jetty/*", proxy("billing", upstream.uri(), ProxyTransport.JETTY))
+                .servlet("/proxy-jdk/*", proxy("billing", upstream.uri(), ProxyTransport.JDK))
+                .servlet("/dead-jetty/*", proxy("dead", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
+                        ProxyTransport.JETTY))
+                .servlet("/dead-jdk/*", proxy("dead", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
+                        ProxyTransport.JDK))
                 .filter(ErrorPagesFilter.builder().build())
                 .servlet("/upstream-failure", servlet((request, response) -> {
                     throw new ServletException(new ConnectException("Connection refused: 10.23.4.5:8443"));
@@ -83,6 +91,11 @@ class TomcatIntegrationTests {
                 }))
                 .servlet("/robots.txt", servlet((request, response) -> response.sendError(502)))
                 .start();
+    }
+
+    private static ReverseProxyServlet proxy(String name, URI endpoint, ProxyTransport transport) {
+        return ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder(name).endpoints(endpoint).build()))
+                .transport(transport).build();
     }
 
     @AfterAll
@@ -150,16 +163,30 @@ class TomcatIntegrationTests {
         assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
     }
 
-    @Test
-    void proxyServletForwardsAndAnswersFailuresOnTomcatToo() {
-        HttpResponse<byte[]> forwarded = Client.get(tomcat.uri("/proxy/orders/42"), JSON);
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void proxyServletForwardsAndAnswersFailuresOnTomcatToo(ProxyTransport transport) throws IOException {
+        String suffix = "-" + transport.name().toLowerCase(Locale.ROOT);
+        upstream.clearRequests();
+
+        HttpResponse<byte[]> forwarded = Client.get(tomcat.uri("/proxy" + suffix + "/orders/42"), JSON);
         assertThat(forwarded.statusCode()).isEqualTo(200);
         assertThat(Client.text(forwarded)).isEqualTo("order 42");
-        assertThat(upstream.requests()).extracting(FaultyUpstream.RecordedRequest::target).contains("/orders/42");
+        HttpResponse<byte[]> posted = Client.send("POST", tomcat.uri("/proxy" + suffix + "/orders"), JSON);
+        assertThat(posted.statusCode()).isEqualTo(200);
+        assertThat(upstream.requests()).extracting(FaultyUpstream.RecordedRequest::target)
+                .containsExactly("/orders/42", "/orders");
+        assertThat(upstream.requests().get(1).bodyText()).isEqualTo("order=42&note=urgent");
 
-        HttpResponse<byte[]> failed = Client.get(tomcat.uri("/dead/orders/42"), JSON);
-        assertErrorPage(failed, "GET", 502, "10");
-        assertNoLeak(failed);
+        // Answered once: by the servlet (with the JETTY transport on the ASYNC dispatch), not again by the filter.
+        for (String accept : List.of(JSON, Client.BROWSER_ACCEPT)) {
+            HttpResponse<byte[]> failed = Client.get(tomcat.uri("/dead" + suffix + "/orders/42"), accept);
+            assertErrorPage(failed, "GET", 502, "10");
+            assertOnePage(failed);
+            assertNoLeak(failed);
+        }
+        assertThat(Client.text(Client.get(tomcat.uri("/dead" + suffix + "/orders/42"), JSON)))
+                .contains("connection_refused");
     }
 
     @Test

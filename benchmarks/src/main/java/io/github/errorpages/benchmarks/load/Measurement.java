@@ -109,6 +109,7 @@ record Measurement(String name, Scenario scenario, String path, List<String> hea
                         BROWSER_WITH_ENCODINGS, Answers.ERRORS, null),
                 new Measurement("jetty-proxy", Scenario.JETTY_PROXY, "/orders", Answers.SUCCESS),
                 new Measurement("proxy", Scenario.PROXY, "/orders", Answers.SUCCESS),
+                new Measurement("proxy-jdk", Scenario.PROXY_JDK, "/orders", Answers.SUCCESS),
                 new Measurement("healthy-beside-dead", Scenario.HEALTHY_AND_DEAD, "/healthy/orders", BROWSER,
                         Answers.SUCCESS, deadRoute),
                 new Measurement("healthy-beside-dead-never-open", Scenario.HEALTHY_AND_DEAD_NEVER_OPEN,

@@ -1,6 +1,7 @@
 package io.github.errorpages.benchmarks.load;
 
 import io.github.errorpages.servlet.ErrorPagesFilter;
+import io.github.errorpages.servlet.ProxyTransport;
 import io.github.errorpages.servlet.ReverseProxyServlet;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -66,7 +67,7 @@ public enum Scenario {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(required(upstream))
                 .circuitBreakerConfig(openForAnHour).build());
         guard.circuitBreakers().forEach(CircuitBreaker::transitionToOpenState);
-        context.addServlet(new ServletHolder(ReverseProxyServlet.builder(guard).build()), "/*");
+        addServlet(context, "/*", ReverseProxyServlet.builder(guard).build());
     }),
 
     /** Jetty's own transparent ProxyServlet (jetty-ee10-proxy) to the upstream. */
@@ -78,8 +79,17 @@ public enum Scenario {
         context.addServlet(proxy, "/*");
     }),
 
-    /** {@link ReverseProxyServlet} with every default to the same upstream (budget d). */
+    /**
+     * {@link ReverseProxyServlet} with every default to the same upstream (budget d): with jetty-client on the
+     * class path, as here, that is the Jetty transport, asynchronous.
+     */
     PROXY("ReverseProxyServlet", (context, upstream) -> addProxy(context, "/*", "orders", required(upstream))),
+
+    /** The same with {@link ProxyTransport#JDK}: the JDK's HttpClient on the container thread. */
+    PROXY_JDK("ReverseProxyServlet, JDK HttpClient transport", (context, upstream) -> {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(required(upstream)).build());
+        addServlet(context, "/*", ReverseProxyServlet.builder(guard).transport(ProxyTransport.JDK).build());
+    }),
 
     /**
      * Two routes through {@link ReverseProxyServlet}: {@code /healthy/*} to the upstream and {@code /dead/*} to
@@ -104,7 +114,7 @@ public enum Scenario {
                         .build();
                 UpstreamGuard dead = UpstreamGuard.of(UpstreamConfig.builder("billing")
                         .endpoints(blackhole(context)).circuitBreakerConfig(neverOpens).build());
-                context.addServlet(new ServletHolder(ReverseProxyServlet.builder(dead).build()), "/dead/*");
+                addServlet(context, "/dead/*", ReverseProxyServlet.builder(dead).build());
             });
 
     private final String label;
@@ -169,7 +179,14 @@ public enum Scenario {
 
     private static void addProxy(ServletContextHandler context, String pathSpec, String name, URI endpoint) {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder(name).endpoints(endpoint).build());
-        context.addServlet(new ServletHolder(ReverseProxyServlet.builder(guard).build()), pathSpec);
+        addServlet(context, pathSpec, ReverseProxyServlet.builder(guard).build());
+    }
+
+    /** Registers a proxy servlet as its documentation says: async-supported, which its Jetty transport uses. */
+    private static void addServlet(ServletContextHandler context, String pathSpec, ReverseProxyServlet servlet) {
+        ServletHolder holder = new ServletHolder(servlet);
+        holder.setAsyncSupported(true);
+        context.addServlet(holder, pathSpec);
     }
 
     /** Calls {@code sendError(502)}, as an application does when its upstream call failed. */

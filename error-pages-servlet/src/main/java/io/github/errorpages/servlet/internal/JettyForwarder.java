@@ -30,9 +30,12 @@ import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamRequestContent;
+import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
+import org.eclipse.jetty.client.RedirectProtocolHandler;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -59,8 +62,14 @@ import org.jspecify.annotations.Nullable;
  * example after a refused connection.
  *
  * <p>The client is configured as a proxy's must be: no redirects followed, no cookies kept, no content
- * decoding and no {@code Accept-Encoding} added, no protocol handlers (a 401 or 407 passes through), no
- * {@code User-Agent} added, and no {@code Content-Type} made up for a body that has none.
+ * decoding and no {@code Accept-Encoding} added, no authentication (a 401 or 407 passes through), no
+ * {@code User-Agent} added, and no {@code Content-Type} made up for a body that has none. Interim 1xx
+ * responses are consumed by the client, which waits for the final one.
+ *
+ * <p>Timeouts: the attempt's timeout bounds the wait for the response head (a timer of the exchange's own
+ * ends it a moment before the guard would, to tell a connect timeout from a late head); Jetty's idle timeout
+ * of the exchange is the longer of that and {@code body-idle-timeout}, and when {@code body-idle-timeout} is
+ * the shorter, a watchdog started with the head ends a body that stalls for longer.
  *
  * <p>This class is loaded only when {@code jetty-client} is on the class path ({@link #isAvailable}).
  * Thread-safe.
@@ -124,9 +133,12 @@ public final class JettyForwarder {
         } catch (Exception e) {
             throw new IllegalStateException("could not start the HTTP client for upstream " + guard.name(), e);
         }
-        // Bodies pass through as they are: no decoding (and no Accept-Encoding added), no 401/407/100 handling.
+        // Bodies pass through as they are: no decoding (and no Accept-Encoding added); redirects and 401/407
+        // challenges are the client's. The handlers of interim 1xx responses stay: they wait for the final one.
         client.getContentDecoderFactories().clear();
-        client.getProtocolHandlers().clear();
+        client.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
+        client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
+        client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
         return new JettyForwarder(client, guard, bodyIdleTimeout);
     }
 
@@ -238,9 +250,12 @@ public final class JettyForwarder {
         }
 
         CompletionStage<Response> attempt(Attempt attempt) {
+            // Jetty's idle timeout covers the whole exchange: it must not end the wait for the head sooner than
+            // the attempt's timeout does. A shorter body-idle-timeout is kept by the listener's watchdog.
+            long idleTimeout = Math.max(bodyIdleTimeoutMillis, attempt.timeout().toMillis());
             Request upstream = client.newRequest(attempt.resolve(target))
                     .method(method)
-                    .idleTimeout(bodyIdleTimeoutMillis, TimeUnit.MILLISECONDS)
+                    .idleTimeout(idleTimeout, TimeUnit.MILLISECONDS)
                     .headers(headers -> {
                         for (int i = 0; i < fields.size(); i += 2) {
                             headers.add(fields.get(i), fields.get(i + 1));
@@ -253,7 +268,7 @@ public final class JettyForwarder {
             } else if (streamed != null) {
                 upstream.body(new InputStreamRequestContent((String) null, streamed));
             }
-            AttemptListener listener = new AttemptListener(this, upstream);
+            AttemptListener listener = new AttemptListener(this, upstream, idleTimeout > bodyIdleTimeoutMillis);
             upstream.onRequestBegin(listener::onConnected)
                     .onResponseHeaders(listener::onHeaders)
                     .onResponseContent(listener::onContent)
@@ -286,13 +301,18 @@ public final class JettyForwarder {
         private final CompletableFuture<Response> head = new CompletableFuture<>();
         private volatile boolean relaying;
         private volatile boolean connected;
+        private final boolean watchBody;
+        private volatile long lastContentNanos;
+        private volatile Scheduler.@Nullable Task watchdog;
+        private volatile boolean completed;
         private boolean withBody;
         private boolean eventStream;
         private boolean clientGone;
 
-        AttemptListener(Exchange exchange, Request upstream) {
+        AttemptListener(Exchange exchange, Request upstream, boolean watchBody) {
             this.exchange = exchange;
             this.upstream = upstream;
+            this.watchBody = watchBody;
             // The guard cancels an attempt that timed out: end the exchange with it.
             head.whenComplete((response, error) -> {
                 if (head.isCancelled()) {
@@ -326,8 +346,8 @@ public final class JettyForwarder {
 
         void onHeaders(Response answer) {
             int status = answer.getStatus();
-            if (head.isDone()) {
-                return; // timed out meanwhile: aborted
+            if (head.isDone() || status < 200) {
+                return; // timed out meanwhile (aborted), or an interim response: the final one follows
             }
             if (!guard.isFailureStatus(status)) {
                 relayHead(answer, status);
@@ -353,11 +373,32 @@ public final class JettyForwarder {
             eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
             relaying = true;
+            if (watchBody && withBody) {
+                lastContentNanos = System.nanoTime();
+                watchBody();
+            }
+        }
+
+        /** Ends the exchange when no part of the body arrived for {@code body-idle-timeout}. */
+        private void watchBody() {
+            if (completed) {
+                return;
+            }
+            long idleNanos = System.nanoTime() - lastContentNanos;
+            long leftNanos = TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis) - idleNanos;
+            if (leftNanos <= 0) {
+                upstream.abort(new TimeoutException("no part of the body within " + bodyIdleTimeoutMillis + " ms"));
+                return;
+            }
+            watchdog = client.getScheduler().schedule(this::watchBody, leftNanos, TimeUnit.NANOSECONDS);
         }
 
         void onContent(Response answer, ByteBuffer part) throws IOException {
             if (!relaying || !withBody) {
                 return;
+            }
+            if (watchBody) {
+                lastContentNanos = System.nanoTime();
             }
             try {
                 ServletOutputStream out = exchange.response.getOutputStream();
@@ -379,6 +420,11 @@ public final class JettyForwarder {
         }
 
         void onComplete(Result result) {
+            completed = true;
+            Scheduler.Task watching = watchdog;
+            if (watching != null) {
+                watching.cancel();
+            }
             if (!relaying) {
                 // Failed before the head, or a failure status the guard discards, or timed out.
                 if (result.isFailed()) {

@@ -8,6 +8,7 @@ import io.github.errorpages.page.Branding;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.servlet.ErrorPagesFilter;
 import io.github.errorpages.servlet.ErrorPagesInitializer;
+import io.github.errorpages.servlet.ProxyTransport;
 import io.github.errorpages.servlet.ReverseProxyServlet;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -57,7 +58,8 @@ class ConfigurationReferenceTests {
         parameters.addAll(List.of(ErrorPagesFilter.INTERCEPT_STATUSES_PARAMETER, ErrorPagesFilter.ROBOTS_TXT_FALLBACK_PARAMETER,
                 ErrorPagesFilter.ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER, ErrorPagesFilter.REQUEST_ID_HEADER_PARAMETER,
                 ReverseProxyServlet.UPSTREAM_PARAMETER, ReverseProxyServlet.CONNECT_TIMEOUT_PARAMETER,
-                ReverseProxyServlet.BODY_IDLE_TIMEOUT_PARAMETER, ErrorPagesInitializer.ENABLED_PARAMETER));
+                ReverseProxyServlet.BODY_IDLE_TIMEOUT_PARAMETER, ReverseProxyServlet.TRANSPORT_PARAMETER,
+                ErrorPagesInitializer.ENABLED_PARAMETER));
 
         assertThat(parameters).allSatisfy(parameter -> assertThat(REFERENCE).contains("`" + parameter + "`"));
         assertThat(section("## `ReverseProxyServlet` init-parameters")).as("the proxy's upstream keys, listed")
@@ -89,6 +91,7 @@ class ConfigurationReferenceTests {
         expected.put("request-id-header", ErrorPagesFilter.DEFAULT_REQUEST_ID_HEADER);
         expected.put("connect-timeout", duration(ReverseProxyServlet.DEFAULT_CONNECT_TIMEOUT));
         expected.put("body-idle-timeout", duration(ReverseProxyServlet.DEFAULT_BODY_IDLE_TIMEOUT));
+        expected.put("transport", ProxyTransport.AUTO.name().toLowerCase(java.util.Locale.ROOT));
 
         expected.forEach((key, value) -> assertThat(defaults).as("default of %s", key).containsEntry(key, value));
         assertThat(ErrorPagesFilter.DEFAULT_INTERCEPTED_STATUSES).containsExactlyInAnyOrder(502, 503, 504);

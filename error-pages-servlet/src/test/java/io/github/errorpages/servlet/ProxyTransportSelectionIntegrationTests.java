@@ -1,0 +1,209 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.errorpages.servlet.internal.JettyForwarder;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import java.io.File;
+import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpTester;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * How {@link ReverseProxyServlet} picks its {@link ProxyTransport}: the init-parameter {@code transport}, the
+ * builder's checks, and {@link ProxyTransport#AUTO} without {@code jetty-client} on the class path. Which
+ * transport forwarded is told by the upstream: the JDK's client adds a {@code User-Agent} of its own to a
+ * request that has none ({@code Java-http-client/...}), Jetty's client is configured to add none.
+ */
+class ProxyTransportSelectionIntegrationTests {
+
+    private static final String JDK_USER_AGENT = "Java-http-client/";
+    private static FaultyUpstream upstream;
+    private static UpstreamGuard guard;
+
+    @BeforeAll
+    static void start() {
+        upstream = FaultyUpstream.start(Behaviour.ok());
+        guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+    }
+
+    @AfterAll
+    static void stop() {
+        upstream.close();
+    }
+
+    @Test
+    void failsStartupNamingTransportAndItsValue() {
+        try (JettyServer server = new JettyServer()) {
+            ServletHolder holder = new ServletHolder(ReverseProxyServlet.class);
+            holder.setInitParameter("endpoints", upstream.uri().toString());
+            holder.setInitParameter("transport", "bogus");
+            holder.setInitOrder(0); // initialised at startup, not on the first request
+            server.context().addServlet(holder, "/*");
+
+            assertThatThrownBy(server::start)
+                    .hasStackTraceContaining("transport must be one of auto, jetty, jdk, but was bogus");
+        }
+    }
+
+    @ParameterizedTest(name = "transport={0}")
+    @CsvSource({
+        "JDK,   true",
+        "jdk,   true",
+        "' Jdk ', true",
+        "JETTY, false",
+        "Jetty, false",
+        // jetty-client is on the test class path, an optional dependency of the module
+        "AUTO,  false",
+        "auto,  false"})
+    void readsTransportInitParameterInAnyCase(String value, boolean jdk) {
+        try (JettyServer server = new JettyServer()) {
+            ServletHolder holder = new ServletHolder(ReverseProxyServlet.class);
+            holder.setInitParameter("endpoints", upstream.uri().toString());
+            holder.setInitParameter("transport", value);
+            holder.setInitOrder(0);
+            server.context().addServlet(holder, "/*");
+            server.start();
+
+            assertThat(userAgentReceivedThrough(server)).as("the User-Agent the upstream received")
+                    .satisfies(userAgent -> {
+                        if (jdk) {
+                            assertThat(userAgent).startsWith(JDK_USER_AGENT);
+                        } else {
+                            assertThat(userAgent).isNull();
+                        }
+                    });
+        }
+    }
+
+    @Test
+    void builderRefusesJdkClientWithJettyTransport() {
+        HttpClient client = HttpClient.newHttpClient();
+
+        assertThatThrownBy(() -> ReverseProxyServlet.builder(guard).httpClient(client).transport(ProxyTransport.JETTY)
+                .build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("JETTY");
+        assertThatThrownBy(() -> ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).httpClient(client)
+                .build()).as("in either order").isInstanceOf(IllegalArgumentException.class);
+        // The JDK transport and the default (which a JDK client decides) take it.
+        ReverseProxyServlet.builder(guard).httpClient(client).transport(ProxyTransport.JDK).build().destroy();
+        ReverseProxyServlet.builder(guard).httpClient(client).build().destroy();
+    }
+
+    @Test
+    void builderWithJdkClientForwardsWithIt() {
+        try (JettyServer server = new JettyServer()
+                .servlet("/*", ReverseProxyServlet.builder(guard).httpClient(HttpClient.newHttpClient()).build())
+                .start()) {
+            assertThat(userAgentReceivedThrough(server)).startsWith(JDK_USER_AGENT);
+        }
+    }
+
+    @Test
+    void autoIsJettyWhenJettyClientIsOnTheClassPath() {
+        assertThat(JettyForwarder.isAvailable(null)).isTrue();
+        try (JettyServer server = new JettyServer()
+                .servlet("/*", ReverseProxyServlet.builder(guard).build())
+                .start()) {
+            assertThat(userAgentReceivedThrough(server)).as("Jetty's client adds no User-Agent").isNull();
+        }
+    }
+
+    /**
+     * Everything but the JDK loaded from the test class path without the {@code jetty-client} jar: the servlet's
+     * classes link without Jetty's client, {@code AUTO} falls back to the JDK's, and {@code JETTY} is refused with
+     * a message that says what is missing.
+     */
+    @Test
+    void autoFallsBackToJdkWithoutJettyClient() throws Exception {
+        List<URL> path = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        for (String entry : testClassPath()) {
+            if (Path.of(entry).getFileName().toString().startsWith("jetty-client-")) {
+                removed.add(entry);
+            } else {
+                path.add(Path.of(entry).toUri().toURL());
+            }
+        }
+        assertThat(removed).as("the jetty-client jar, left out").hasSize(1);
+
+        // The parent sees only the JDK, so io.github.errorpages.* and org.eclipse.jetty.* come from the path.
+        try (URLClassLoader withoutJettyClient = new URLClassLoader("without-jetty-client", path.toArray(URL[]::new),
+                ClassLoader.getPlatformClassLoader())) {
+            Class<?> forwarder = Class.forName(JettyForwarder.class.getName(), true, withoutJettyClient);
+            assertThat(forwarder).isNotSameAs(JettyForwarder.class);
+            assertThat(forwarder.getMethod("isAvailable", ClassLoader.class).invoke(null, (Object) null))
+                    .as("isAvailable(null) there").isEqualTo(false);
+            assertThat(JettyForwarder.isAvailable(null)).as("isAvailable(null) here").isTrue();
+
+            Map<String, String> found = probe(withoutJettyClient);
+
+            assertThat(found).containsEntry("jetty-client loadable", "threw java.lang.ClassNotFoundException: "
+                    + "org.eclipse.jetty.client.HttpClient");
+            assertThat(found).containsEntry("JettyForwarder.isAvailable", "false");
+            assertThat(found).as("no NoClassDefFoundError: the servlet links without Jetty's client")
+                    .containsEntry("builder, AUTO", "built");
+            assertThat(found.get("builder, JETTY")).startsWith("threw java.lang.IllegalArgumentException")
+                    .contains("org.eclipse.jetty:jetty-client");
+            assertThat(found.get("forwarded, builder AUTO")).as("status and User-Agent: the JDK's client forwarded")
+                    .startsWith("200 " + JDK_USER_AGENT);
+            assertThat(found.get("forwarded, by class without transport")).startsWith("200 " + JDK_USER_AGENT);
+            assertThat(found.get("startup, transport=jetty")).startsWith("threw")
+                    .contains("transport must be auto or jdk when org.eclipse.jetty:jetty-client is not on the class "
+                            + "path, but was jetty");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> probe(ClassLoader loader) throws Exception {
+        Class<?> type = Class.forName(JettyClientAbsentProbe.class.getName(), true, loader);
+        assertThat(type).isNotSameAs(JettyClientAbsentProbe.class);
+        Callable<Map<String, String>> probe = (Callable<Map<String, String>>) type.getConstructor().newInstance();
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(loader); // what a container sets for its web application
+        try {
+            return probe.call();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    /** The test class path: Surefire's, else this JVM's. */
+    private static List<String> testClassPath() {
+        String path = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> entries = new ArrayList<>();
+        for (String entry : path.split(File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                entries.add(entry);
+            }
+        }
+        return entries;
+    }
+
+    /** Sends a request without a {@code User-Agent} through the server; returns the one the upstream got. */
+    private static String userAgentReceivedThrough(JettyServer server) {
+        upstream.clearRequests();
+        HttpTester.Response response = HttpTester.parseResponse(server.raw(
+                "GET /orders HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+        assertThat(response.getStatus()).as(response.getContent()).isEqualTo(200);
+        assertThat(upstream.requests()).hasSize(1);
+        return upstream.requests().get(0).headers().get("user-agent");
+    }
+}

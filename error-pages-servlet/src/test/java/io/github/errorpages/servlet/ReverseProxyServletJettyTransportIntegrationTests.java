@@ -1,0 +1,9 @@
+package io.github.errorpages.servlet;
+
+/** {@link ReverseProxyServletIntegrationTests} with {@link ProxyTransport#JETTY}. */
+class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServletIntegrationTests {
+
+    ReverseProxyServletJettyTransportIntegrationTests() {
+        super(ProxyTransport.JETTY);
+    }
+}

@@ -1,0 +1,39 @@
+package io.github.errorpages.servlet.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RequestTargetsTests {
+
+    @Test
+    void leavesAnAllowedTargetAsTheSameString() {
+        String target = "/api/orders/42;v=1?full=1&sort=-date&q=a%20b+c&at=x:y@z/w?v~._!$'()*,";
+
+        assertThat(RequestTargets.encodeDisallowed(target)).isSameAs(target);
+    }
+
+    @Test
+    void encodesWhatBrowsersLeaveUnencodedKeepingWhatTheClientEncoded() {
+        assertThat(RequestTargets.encodeDisallowed("/search?q={a}|b^c`d\"e<f>g\\h%7Bi"))
+                .isEqualTo("/search?q=%7Ba%7D%7Cb%5Ec%60d%22e%3Cf%3Eg%5Ch%7Bi");
+    }
+
+    @Test
+    void encodesSpacesFragmentsBracketsAndNonAsciiAsUtf8() {
+        assertThat(RequestTargets.encodeDisallowed("/a b#c[d]?é=€&emoji=\uD83D\uDE00"))
+                .isEqualTo("/a%20b%23c%5Bd%5D?%C3%A9=%E2%82%AC&emoji=%F0%9F%98%80");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/x?{}|^`", "/ä/ö?ü", "/a b?c d", "/\uD83D\uDE00?#"})
+    void resultIsAUriThatDecodesBackToTheTarget(String target) {
+        URI uri = URI.create("http://upstream" + RequestTargets.encodeDisallowed(target));
+
+        String decoded = uri.getPath() + (uri.getQuery() == null ? "" : "?" + uri.getQuery());
+        assertThat(decoded).isEqualTo(target);
+    }
+}
