@@ -100,7 +100,7 @@ public final class JettyForwarder {
      */
     public static boolean isAvailable(@Nullable ClassLoader loader) {
         try {
-            Class.forName(CLIENT_CLASS, false, loader != null ? loader : ProxyHeaders.class.getClassLoader());
+            Class.forName(CLIENT_CLASS, false, loader != null ? loader : JettyForwarder.class.getClassLoader());
             return true;
         } catch (ClassNotFoundException | LinkageError absent) {
             return false;
