@@ -85,9 +85,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Jetty's client: the request goes asynchronous ({@code startAsync}) while the upstream answers, so no
  *       container thread waits; the client's threads copy the response as it arrives (blocking writes) and
  *       complete it. A failure is answered on a container thread, after an {@code ASYNC} dispatch of the
- *       request back to this servlet (a filter mapped for {@code ASYNC} dispatches sees it). Registered
- *       without async support, the container thread waits instead. A request body that is streamed is read
- *       by a client thread, so a slow upload holds that one thread.</li>
+ *       request back to this servlet (a filter mapped for {@code ASYNC} dispatches sees it). A request body
+ *       that is streamed is read without blocking ({@code ReadListener}), so a slow upload holds no thread.
+ *       Registered without async support, the container thread waits instead, and a streamed body is read
+ *       by a client thread.</li>
  *   <li>The JDK's client: each request is served on its container thread, which waits for the upstream's
  *       answer and copies the body. A request without a body costs no further thread: its client runs its
  *       tasks on the thread that triggers them (the container thread, or the client's selector thread, where

@@ -12,7 +12,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -29,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.InputStreamRequestContent;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.RedirectProtocolHandler;
 import org.eclipse.jetty.client.Request;
@@ -57,9 +55,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Request bodies: a body of known length up to {@code retry.max-replay-body} that the guard may send again
  * ({@link UpstreamGuard#mayRetryAfterSending}) is read before the first attempt, on the calling thread, and
- * each attempt sends the copy. Any other body is streamed from the servlet input stream by the client (a
- * slow uploader holds one client thread) and may be sent again only while nothing of it has been read, for
- * example after a refused connection.
+ * each attempt sends the copy. Any other body is streamed from the servlet request as the upstream client
+ * asks for it: without blocking ({@link NonBlockingRequestBody}, a slow uploader holds no thread) when the
+ * request is asynchronous, else with blocking reads on a client thread ({@link BlockingRequestBody}). It may
+ * be sent again only while no attempt has asked for any of it, for example after a refused connection.
  *
  * <p>The client is configured as a proxy's must be: no redirects followed, no cookies kept, no content
  * decoding and no {@code Accept-Encoding} added, no authentication (a 401 or 407 passes through), no
@@ -153,7 +152,9 @@ public final class JettyForwarder {
 
     /**
      * Prepares forwarding a request: its header fields, and its body when it is buffered for retries, which
-     * is read here, on the calling thread. Nothing is sent before {@link Exchange#start()}.
+     * is read here, on the calling thread. Nothing is sent before {@link Exchange#start()}, which an
+     * asynchronous request ({@code isAsyncSupported()}) must call after {@code startAsync()}: its streamed body
+     * is then read without blocking.
      *
      * @param request the client's request
      * @param response the client's response, not committed
@@ -178,7 +179,7 @@ public final class JettyForwarder {
         private final List<String> fields = new ArrayList<>(32);
         private final CompletableFuture<Object> done = new CompletableFuture<>();
         private byte @Nullable [] bufferedBody;
-        private @Nullable ClientBody streamedBody;
+        private @Nullable ForwardedBody streamedBody;
         private UpstreamRequest upstreamRequest;
         private volatile @Nullable CompletableFuture<Response> call;
 
@@ -240,12 +241,17 @@ public final class JettyForwarder {
                 bufferedBody = body;
                 return;
             }
-            ClientBody body = new ClientBody(request.getInputStream());
-            streamedBody = body;
-            if (length > 0) {
-                fields.add(HttpHeader.CONTENT_LENGTH.asString()); // streamed: the client needs the length told
-                fields.add(Long.toString(length));
+            ForwardedBody body;
+            if (request.isAsyncSupported()) {
+                body = new NonBlockingRequestBody(request.getInputStream(), length);
+            } else {
+                body = new BlockingRequestBody(request.getInputStream());
+                if (length > 0) {
+                    fields.add(HttpHeader.CONTENT_LENGTH.asString()); // its content has no length to tell
+                    fields.add(Long.toString(length));
+                }
             }
+            streamedBody = body;
             upstreamRequest = upstreamRequest.withReplayableBody(body::isUntouched);
         }
 
@@ -262,11 +268,11 @@ public final class JettyForwarder {
                         }
                     });
             byte[] buffered = bufferedBody;
-            ClientBody streamed = streamedBody;
+            ForwardedBody streamed = streamedBody;
             if (buffered != null) {
                 upstream.body(new BytesRequestContent((String) null, buffered));
             } else if (streamed != null) {
-                upstream.body(new InputStreamRequestContent((String) null, streamed));
+                upstream.body(streamed.content());
             }
             AttemptListener listener = new AttemptListener(this, upstream, idleTimeout > bodyIdleTimeoutMillis);
             upstream.onRequestBegin(listener::onConnected)
@@ -282,9 +288,10 @@ public final class JettyForwarder {
             if (cause instanceof UpstreamFailureException failed) {
                 return failed.failure();
             }
-            ClientBody streamed = streamedBody;
-            if (cause instanceof CancellationException && streamed != null && streamed.failure != null) {
-                return streamed.failure; // the client went away while sending its body
+            ForwardedBody streamed = streamedBody;
+            IOException clientFailed = streamed == null ? null : streamed.failure();
+            if (cause instanceof CancellationException && clientFailed != null) {
+                return clientFailed; // the client went away while sending its body
             }
             return cause;
         }
@@ -455,8 +462,8 @@ public final class JettyForwarder {
         }
 
         private Throwable failureOf(Throwable failure) {
-            ClientBody streamed = exchange.streamedBody;
-            if (streamed != null && streamed.failure != null) {
+            ForwardedBody streamed = exchange.streamedBody;
+            if (streamed != null && streamed.failure() != null) {
                 // Not the upstream's fault: the guard ends the call without counting it.
                 return new CancellationException("the client went away while sending its body");
             }
@@ -484,51 +491,6 @@ public final class JettyForwarder {
             }
         }
         return failure;
-    }
-
-    /**
-     * The client's request body as the upstream client reads it: never closed by it (a retry may read it
-     * again when the first attempt read nothing), and remembering whether it was touched or failed.
-     */
-    private static final class ClientBody extends InputStream {
-        private final InputStream in;
-        private volatile boolean touched;
-        private volatile @Nullable IOException failure;
-
-        ClientBody(InputStream in) {
-            this.in = in;
-        }
-
-        boolean isUntouched() {
-            return !touched;
-        }
-
-        @Override
-        public int read() throws IOException {
-            touched = true;
-            try {
-                return in.read();
-            } catch (IOException e) {
-                failure = e;
-                throw e;
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            touched = true;
-            try {
-                return in.read(b, off, len);
-            } catch (IOException e) {
-                failure = e;
-                throw e;
-            }
-        }
-
-        @Override
-        public void close() {
-            // The container owns the servlet input stream.
-        }
     }
 
     /** Reads Jetty's responses for the guard; a discarded response's exchange is aborted. */

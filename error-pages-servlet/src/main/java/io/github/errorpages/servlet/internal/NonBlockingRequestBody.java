@@ -1,0 +1,153 @@
+package io.github.errorpages.servlet.internal;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.io.Content;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A client's request body for Jetty's HTTP client, read from the servlet request without blocking (a
+ * {@link ReadListener}), so that a slow uploader holds no thread at all: the upstream client reads when the
+ * container says data is there, and waits for nothing.
+ *
+ * <p>One per forwarded request, which must be asynchronous ({@code startAsync}) before the first attempt
+ * starts. Each attempt gets a {@link #content() view} of its own; the listener is set when an attempt first
+ * asks for the body, which Jetty's client does only once the request head went out, so a body that no
+ * attempt touched (the connection was refused) can still be sent by a retry ({@link #isUntouched()}).
+ *
+ * <p>Thread-safe: the container calls the listener on its threads, the upstream client reads on its own; the
+ * client never reads concurrently with itself.
+ */
+final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
+
+    private static final int CHUNK = 16 * 1024;
+
+    private final ServletInputStream in;
+    private final long length;
+    private final AtomicReference<@Nullable Runnable> demand = new AtomicReference<>();
+    private volatile boolean touched;
+    private volatile @Nullable IOException failure;
+    private boolean listening; // guarded by this
+
+    /**
+     * @param in the request's input stream, of an asynchronous request
+     * @param length the request's {@code Content-Length}, or -1 when it has none
+     */
+    NonBlockingRequestBody(ServletInputStream in, long length) {
+        this.in = in;
+        this.length = length;
+    }
+
+    @Override
+    public boolean isUntouched() {
+        return !touched;
+    }
+
+    @Override
+    public @Nullable IOException failure() {
+        return failure;
+    }
+
+    /** @return the body for one attempt */
+    @Override
+    public Request.Content content() {
+        return new Source();
+    }
+
+    @Override
+    public void onDataAvailable() {
+        runDemand();
+    }
+
+    @Override
+    public void onAllDataRead() {
+        runDemand();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        failure = t instanceof IOException io ? io : new IOException("the client's request body failed", t);
+        runDemand();
+    }
+
+    private void runDemand() {
+        Runnable waiting = demand.getAndSet(null);
+        if (waiting != null) {
+            waiting.run();
+        }
+    }
+
+    private void listen() {
+        synchronized (this) {
+            if (listening) {
+                return;
+            }
+            listening = true;
+        }
+        in.setReadListener(this);
+    }
+
+    /** The body as one attempt's client reads it. */
+    private final class Source implements Request.Content {
+
+        @Override
+        public long getLength() {
+            return length;
+        }
+
+        @Override
+        public @Nullable String getContentType() {
+            return null; // the client's own Content-Type field is forwarded, and none is made up
+        }
+
+        @Override
+        public Content.@Nullable Chunk read() {
+            touched = true;
+            IOException failed = failure;
+            if (failed != null) {
+                return Content.Chunk.from(failed, true);
+            }
+            listen();
+            try {
+                if (in.isFinished()) {
+                    return Content.Chunk.EOF;
+                }
+                if (!in.isReady()) {
+                    return null; // onDataAvailable follows
+                }
+                byte[] bytes = new byte[CHUNK]; // Jetty may write it after read() returns: never reused
+                int n = in.read(bytes);
+                return n < 0 ? Content.Chunk.EOF : Content.Chunk.from(ByteBuffer.wrap(bytes, 0, n), false);
+            } catch (IOException e) {
+                failure = e;
+                return Content.Chunk.from(e, true);
+            }
+        }
+
+        @Override
+        public void demand(Runnable callback) {
+            touched = true;
+            demand.set(callback);
+            listen();
+            // isReady() true means the container calls no listener until a read empties the stream: run it here.
+            if (failure != null || in.isFinished() || in.isReady()) {
+                runDemand();
+            }
+        }
+
+        @Override
+        public void fail(Throwable cause) {
+            // The attempt failed: the servlet stream stays as it is, the container's to end.
+            demand.set(null);
+        }
+
+        @Override
+        public boolean rewind() {
+            return false;
+        }
+    }
+}
