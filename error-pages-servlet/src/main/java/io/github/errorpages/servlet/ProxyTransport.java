@@ -13,7 +13,8 @@ package io.github.errorpages.servlet;
  *   <li>{@link #JETTY}: Jetty's non-blocking {@code HttpClient} ({@code org.eclipse.jetty:jetty-client}, an
  *       optional dependency). The servlet goes asynchronous ({@code startAsync}) while it waits for the
  *       upstream, so no container thread waits; the response body is copied by the client's threads as it
- *       arrives, and a streamed request body is read without blocking. About half the CPU per forwarded request of {@link #JDK} (see {@code benchmarks/README.md}).
+ *       arrives, written without blocking, and a streamed request body is read without blocking: a slow
+ *       client holds no thread. About half the CPU per forwarded request of {@link #JDK} (see {@code benchmarks/README.md}).
  *       Works in any Servlet 6 container, not only Jetty.</li>
  *   <li>{@link #JDK}: the JDK's {@code java.net.http.HttpClient}. The container thread waits for the upstream
  *       and copies the body. No dependency.</li>

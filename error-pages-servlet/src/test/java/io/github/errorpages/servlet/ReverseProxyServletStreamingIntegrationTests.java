@@ -10,13 +10,16 @@ import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.http.HttpResponse;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * The proxy streams: a 200 MB response crosses it (upstream, proxy and client in this JVM) while the heap
  * grows by less than 32 MB, measured after full GCs half-way through, for a second in which the client
  * reads nothing, and again at the end. A proxy that buffered the body, or read the upstream faster than
- * the client takes it, would keep growing while the client waits. Runs once per {@link ProxyTransport}
+ * the client takes it, would keep growing while the client waits. While the client waits, the JETTY transport
+ * holds no thread (its writes do not block), the JDK transport one blocked in a write. Runs once per
+ * {@link ProxyTransport}
  * ({@link ReverseProxyServletStreamingJettyTransportIntegrationTests},
  * {@link ReverseProxyServletStreamingJdkTransportIntegrationTests}).
  */
@@ -27,6 +30,7 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
     private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
 
     private final ProxyTransport transport;
+    private boolean sawBlockedWriter;
 
     ReverseProxyServletStreamingIntegrationTests(ProxyTransport transport) {
         this.transport = transport;
@@ -50,6 +54,7 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
             try (InputStream body = response.body()) {
                 byte[] buffer = new byte[64 * 1024];
                 read = skip(body, buffer, SIZE / 2);
+                sawBlockedWriter = false;
                 halfWay = largestGrowthWhileClientWaits(baseline);
                 read += skip(body, buffer, Long.MAX_VALUE);
             }
@@ -60,6 +65,8 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
                     transport, halfWay / 1048576.0, atEnd / 1048576.0);
             assertThat(halfWay).as("heap growth half-way, bytes").isLessThan(MAX_GROWTH);
             assertThat(atEnd).as("heap growth at the end, bytes").isLessThan(MAX_GROWTH);
+            assertThat(sawBlockedWriter).as("a thread blocked writing to the client while it read nothing")
+                    .isEqualTo(transport == ProxyTransport.JDK);
         }
     }
 
@@ -68,13 +75,31 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
      * upstream), one that buffers goes on reading the upstream into memory. Sampled after GCs, ending early
      * once the limit is crossed.
      */
-    private static long largestGrowthWhileClientWaits(long baseline) {
+    private long largestGrowthWhileClientWaits(long baseline) {
         long largest = 0;
         long deadline = System.nanoTime() + 1_000_000_000L;
         do {
             largest = Math.max(largest, usedHeapAfterGc() - baseline);
+            sawBlockedWriter |= isAThreadBlockedInAServletWrite();
         } while (largest < MAX_GROWTH && System.nanoTime() < deadline);
         return largest;
+    }
+
+    /** Whether some thread waits inside Jetty's servlet output stream's write: a blocking write to a slow client. */
+    private static boolean isAThreadBlockedInAServletWrite() {
+        for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet()) {
+            Thread.State state = thread.getKey().getState();
+            if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
+                continue;
+            }
+            for (StackTraceElement frame : thread.getValue()) {
+                if (frame.getClassName().equals("org.eclipse.jetty.ee10.servlet.HttpOutput")
+                        && frame.getMethodName().startsWith("write")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static long skip(InputStream in, byte[] buffer, long limit) throws java.io.IOException {

@@ -37,6 +37,7 @@ import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
@@ -47,9 +48,12 @@ import org.jspecify.annotations.Nullable;
  * io.github.errorpages.upstream.AsyncUpstreamCall)}): the transport {@code ProxyTransport.JETTY} of
  * {@code ReverseProxyServlet}.
  *
- * <p>{@link #forward} starts the exchange and returns at once; the client's threads copy the response head
- * into the servlet response when it arrives and each part of the body as it arrives (blocking writes, as
- * Jetty's own {@code ProxyServlet} makes them), then complete the returned future. Whatever must be answered
+ * <p>{@link Exchange#start()} starts the exchange and returns at once; the client's threads copy the response
+ * head into the servlet response when it arrives and each part of the body as it arrives, then complete the
+ * returned future. For an asynchronous request the body is written without blocking
+ * ({@link NonBlockingResponseBody}: the next part is asked for once the client took the last, so a slow
+ * reader holds no thread and at most one part); otherwise with blocking writes, as Jetty's own
+ * {@code ProxyServlet} makes them. Whatever must be answered
  * with a page (the call failed, or the body broke off) is handed back through that future, so that the
  * servlet writes it on a container thread, exactly as the JDK transport does.
  *
@@ -275,10 +279,13 @@ public final class JettyForwarder {
                 upstream.body(streamed.content());
             }
             AttemptListener listener = new AttemptListener(this, upstream, idleTimeout > bodyIdleTimeoutMillis);
-            upstream.onRequestBegin(listener::onConnected)
-                    .onResponseHeaders(listener::onHeaders)
-                    .onResponseContent(listener::onContent)
-                    .send(listener::onComplete);
+            upstream.onRequestBegin(listener::onConnected).onResponseHeaders(listener::onHeaders);
+            if (request.isAsyncSupported()) {
+                upstream.onResponseContentAsync(listener::onContentWithoutBlocking);
+            } else {
+                upstream.onResponseContent(listener::onContent);
+            }
+            upstream.send(listener::onComplete);
             listener.timeAfter(attempt.timeout());
             return listener.head;
         }
@@ -314,7 +321,8 @@ public final class JettyForwarder {
         private volatile boolean completed;
         private boolean withBody;
         private boolean eventStream;
-        private boolean clientGone;
+        private volatile boolean clientGone;
+        private @Nullable NonBlockingResponseBody writer;
 
         AttemptListener(Exchange exchange, Request upstream, boolean watchBody) {
             this.exchange = exchange;
@@ -400,6 +408,27 @@ public final class JettyForwarder {
             watchdog = client.getScheduler().schedule(this::watchBody, leftNanos, TimeUnit.NANOSECONDS);
         }
 
+        /** Writes a part of the body without blocking (an asynchronous request); asks for the next one later. */
+        void onContentWithoutBlocking(Response answer, Content.Chunk part, Runnable demander) throws IOException {
+            if (!relaying || !withBody) {
+                demander.run();
+                return;
+            }
+            if (watchBody) {
+                lastContentNanos = System.nanoTime();
+            }
+            NonBlockingResponseBody body = writer;
+            if (body == null) {
+                body = new NonBlockingResponseBody(exchange.response.getOutputStream(), eventStream, clientFailed -> {
+                    clientGone = true; // the client went away: end the upstream exchange with it
+                    upstream.abort(clientFailed);
+                });
+                writer = body;
+            }
+            body.write(part, demander);
+        }
+
+        /** Writes a part of the body, blocking (a request that is not asynchronous). */
         void onContent(Response answer, ByteBuffer part) throws IOException {
             if (!relaying || !withBody) {
                 return;
@@ -440,12 +469,16 @@ public final class JettyForwarder {
                 return;
             }
             Throwable failure = result.getResponseFailure();
-            if (failure == null || clientGone) {
-                exchange.finish(DONE);
-                return;
-            }
             // The body broke off: the page if nothing was committed yet, else an aborted response.
-            exchange.finish(UpstreamFailure.builder(midBodyCause(failure)).upstream(guard.name()).build());
+            Object outcome = failure == null || clientGone ? DONE
+                    : UpstreamFailure.builder(midBodyCause(failure)).upstream(guard.name()).build();
+            NonBlockingResponseBody body = writer;
+            if (body == null) {
+                exchange.finish(outcome);
+            } else {
+                // Only once the client took what was written: completing or dispatching sooner would cut it off.
+                body.end(() -> exchange.finish(clientGone ? DONE : outcome));
+            }
         }
 
         /**

@@ -1,0 +1,189 @@
+package io.github.errorpages.servlet.internal;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.function.Consumer;
+import org.eclipse.jetty.io.Content;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Writes an upstream response body to the client without blocking (a {@link WriteListener}), so that a slow
+ * reader holds no thread: each part the upstream client delivers is written when the container says the
+ * client can take it, and only then is the next part asked for, so at most one part is held per response.
+ *
+ * <p>One per relayed response of an asynchronous request. The upstream client calls {@link #write} (never
+ * again before the demand it was given runs) and then {@link #end}; the container calls the listener.
+ * A part whose bytes are an array is written as it is and held until the container took it; any other is
+ * copied. Thread-safe: the state is guarded by this object's lock, and callbacks run outside it.
+ */
+final class NonBlockingResponseBody implements WriteListener {
+
+    private final ServletOutputStream out;
+    private final boolean flushEachPart;
+    private final Consumer<Throwable> clientFailed;
+    private boolean listening;
+    private Content.@Nullable Chunk writing;
+    private byte @Nullable [] queued;
+    private int queuedOffset;
+    private int queuedLength;
+    private Content.@Nullable Chunk queuedChunk;
+    private @Nullable Runnable demand;
+    private boolean flush;
+    private @Nullable Runnable whenDrained;
+    private boolean failed;
+
+    /**
+     * @param out the client's output stream, of an asynchronous request
+     * @param flushEachPart whether each part is flushed as it is written (an event stream)
+     * @param clientFailed told once when writing to the client fails (the client went away)
+     */
+    NonBlockingResponseBody(ServletOutputStream out, boolean flushEachPart, Consumer<Throwable> clientFailed) {
+        this.out = out;
+        this.flushEachPart = flushEachPart;
+        this.clientFailed = clientFailed;
+    }
+
+    /**
+     * Queues one part of the body; {@code demander} runs once the client took it.
+     *
+     * @param chunk the part, released by the caller when this returns
+     * @param demander asks the upstream client for the next part
+     */
+    void write(Content.Chunk chunk, Runnable demander) {
+        ByteBuffer bytes = chunk.getByteBuffer();
+        boolean start;
+        synchronized (this) {
+            if (failed) {
+                return;
+            }
+            if (bytes.hasArray() && chunk.canRetain()) {
+                chunk.retain(); // held until the container took the array
+                queuedChunk = chunk;
+                queued = bytes.array();
+                queuedOffset = bytes.arrayOffset() + bytes.position();
+                queuedLength = bytes.remaining();
+            } else {
+                byte[] copy = new byte[bytes.remaining()];
+                bytes.slice().get(copy);
+                queued = copy;
+                queuedOffset = 0;
+                queuedLength = copy.length;
+            }
+            demand = demander;
+            start = !listening;
+            listening = true;
+        }
+        if (start) {
+            out.setWriteListener(this); // the container calls onWritePossible
+        } else {
+            drain();
+        }
+    }
+
+    /**
+     * Runs {@code action} once everything queued was taken by the client (at once when nothing is), or when
+     * the client went away.
+     *
+     * @param action what to do then
+     */
+    void end(Runnable action) {
+        boolean now;
+        synchronized (this) {
+            now = failed || !listening;
+            if (!now) {
+                whenDrained = action;
+            }
+        }
+        if (now) {
+            action.run();
+        } else {
+            drain();
+        }
+    }
+
+    @Override
+    public void onWritePossible() {
+        drain();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        Runnable drained;
+        synchronized (this) {
+            if (failed) {
+                return;
+            }
+            failed = true;
+            releaseAll();
+            drained = whenDrained;
+            whenDrained = null;
+            demand = null;
+        }
+        clientFailed.accept(t);
+        if (drained != null) {
+            drained.run();
+        }
+    }
+
+    /** Writes what is queued while the client can take it; runs what waited for that outside the lock. */
+    private void drain() {
+        Runnable next = null;
+        Runnable drained = null;
+        IOException writeFailed = null;
+        synchronized (this) {
+            try {
+                while (!failed && out.isReady()) {
+                    if (writing != null) {
+                        writing.release(); // taken by the container: isReady() said so
+                        writing = null;
+                    }
+                    byte[] bytes = queued;
+                    if (bytes != null) {
+                        writing = queuedChunk;
+                        queued = null;
+                        queuedChunk = null;
+                        out.write(bytes, queuedOffset, queuedLength);
+                        flush = flushEachPart;
+                        continue;
+                    }
+                    if (flush) {
+                        flush = false;
+                        out.flush();
+                        continue;
+                    }
+                    next = demand;
+                    demand = null;
+                    drained = whenDrained;
+                    whenDrained = null;
+                    break;
+                }
+            } catch (IOException e) {
+                writeFailed = e;
+            }
+        }
+        if (writeFailed != null) {
+            onError(writeFailed);
+            return;
+        }
+        if (next != null) {
+            next.run();
+        }
+        if (drained != null) {
+            drained.run();
+        }
+    }
+
+    private void releaseAll() {
+        if (writing != null) {
+            writing.release();
+            writing = null;
+        }
+        if (queuedChunk != null) {
+            queuedChunk.release();
+            queuedChunk = null;
+        }
+        queued = null;
+    }
+}
