@@ -69,8 +69,9 @@ import org.jspecify.annotations.Nullable;
  * {@code User-Agent} added, and no {@code Content-Type} made up for a body that has none. Interim 1xx
  * responses are consumed by the client, which waits for the final one.
  *
- * <p>Timeouts: the attempt's timeout bounds the wait for the response head (a timer of the exchange's own
- * ends it a moment before the guard would, to tell a connect timeout from a late head); Jetty's idle timeout
+ * <p>Timeouts: the attempt's timeout bounds the wait for the response head, and the client's connect timeout
+ * a connect (when the attempt's timeout is the shorter, a timer of the attempt's own ends it a moment before
+ * the guard would, to tell a connect timeout from a late head); Jetty's idle timeout
  * of the exchange is the longer of that and {@code body-idle-timeout}, and when {@code body-idle-timeout} is
  * the shorter, a watchdog started with the head ends a body that stalls for longer.
  *
@@ -279,14 +280,23 @@ public final class JettyForwarder {
                 upstream.body(streamed.content());
             }
             AttemptListener listener = new AttemptListener(this, upstream, idleTimeout > bodyIdleTimeoutMillis);
-            upstream.onRequestBegin(listener::onConnected).onResponseHeaders(listener::onHeaders);
+            // The guard's own timer ends an attempt whose head is late; while connecting, the client's connect
+            // timeout ends it first (a connect timeout), unless the attempt's time is the shorter: then a timer of
+            // the attempt's own must tell the two apart.
+            boolean connectMayOutlastAttempt = attempt.timeout().toMillis() <= client.getConnectTimeout();
+            if (connectMayOutlastAttempt) {
+                upstream.onRequestBegin(listener::onConnected);
+            }
+            upstream.onResponseHeaders(listener::onHeaders);
             if (request.isAsyncSupported()) {
                 upstream.onResponseContentAsync(listener::onContentWithoutBlocking);
             } else {
                 upstream.onResponseContent(listener::onContent);
             }
             upstream.send(listener::onComplete);
-            listener.timeAfter(attempt.timeout());
+            if (connectMayOutlastAttempt) {
+                listener.timeAfter(attempt.timeout());
+            }
             return listener.head;
         }
 
@@ -323,6 +333,7 @@ public final class JettyForwarder {
         private boolean eventStream;
         private volatile boolean clientGone;
         private @Nullable NonBlockingResponseBody writer;
+        private boolean fitsBuffer;
 
         AttemptListener(Exchange exchange, Request upstream, boolean watchBody) {
             this.exchange = exchange;
@@ -377,13 +388,20 @@ public final class JettyForwarder {
             response.setStatus(status);
             ProxyHeaders.towardClient(answer.getHeaders(), HttpField::getName, HttpField::getValue, response);
             String length = answer.getHeaders().get(HttpHeader.CONTENT_LENGTH);
+            long contentLength = -1;
             if (length != null && !answer.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
                 try {
-                    response.setContentLengthLong(Long.parseLong(length.trim()));
+                    contentLength = Long.parseLong(length.trim());
+                    response.setContentLengthLong(contentLength);
                 } catch (NumberFormatException malformed) {
                     // Jetty's parser rejects such a response before this; nothing to announce otherwise.
                 }
             }
+            // A body that fits the response buffer is written into the buffer, and its last byte sends it, which
+            // the socket's send buffer takes at once unless the client left earlier responses of its connection
+            // unread. Written so, it needs no write listener and no thread hand-off for the listener's first call,
+            // which would cost more than the whole copy.
+            fitsBuffer = contentLength >= 0 && contentLength <= response.getBufferSize();
             String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
             eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
@@ -411,6 +429,11 @@ public final class JettyForwarder {
         /** Writes a part of the body without blocking (an asynchronous request); asks for the next one later. */
         void onContentWithoutBlocking(Response answer, Content.Chunk part, Runnable demander) throws IOException {
             if (!relaying || !withBody) {
+                demander.run();
+                return;
+            }
+            if (fitsBuffer) {
+                onContent(answer, part.getByteBuffer());
                 demander.run();
                 return;
             }

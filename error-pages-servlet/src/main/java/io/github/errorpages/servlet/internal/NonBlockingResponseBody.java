@@ -76,10 +76,11 @@ final class NonBlockingResponseBody implements WriteListener {
             listening = true;
         }
         if (start) {
-            out.setWriteListener(this); // the container calls onWritePossible
-        } else {
-            drain();
+            out.setWriteListener(this);
         }
+        // Written at once when the client can take it (isReady()), rather than on the container thread that the
+        // listener's first onWritePossible wakes: that hand-off would cost a thread wake-up per response.
+        drain();
     }
 
     /**
