@@ -50,10 +50,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link Exchange#start()} starts the exchange and returns at once; the client's threads copy the response
  * head into the servlet response when it arrives and each part of the body as it arrives, then complete the
- * returned future. For an asynchronous request the body is written without blocking
- * ({@link NonBlockingResponseBody}: the next part is asked for once the client took the last, so a slow
- * reader holds no thread and at most one part); otherwise with blocking writes, as Jetty's own
- * {@code ProxyServlet} makes them. Whatever must be answered
+ * returned future. For an asynchronous request a body larger than the response buffer is written without
+ * blocking ({@link NonBlockingResponseBody}: the next part is asked for once the client took the last, so a
+ * slow reader holds no thread and at most one part), a smaller one straight into the buffer; for any other
+ * request with blocking writes, as Jetty's own {@code ProxyServlet} makes them. Whatever must be answered
  * with a page (the call failed, or the body broke off) is handed back through that future, so that the
  * servlet writes it on a container thread, exactly as the JDK transport does.
  *
@@ -426,7 +426,10 @@ public final class JettyForwarder {
             watchdog = client.getScheduler().schedule(this::watchBody, leftNanos, TimeUnit.NANOSECONDS);
         }
 
-        /** Writes a part of the body without blocking (an asynchronous request); asks for the next one later. */
+        /**
+         * Writes a part of the body of an asynchronous request: one larger than the response buffer without
+         * blocking, asking for the next part once the client took this one.
+         */
         void onContentWithoutBlocking(Response answer, Content.Chunk part, Runnable demander) throws IOException {
             if (!relaying || !withBody) {
                 demander.run();
@@ -451,7 +454,10 @@ public final class JettyForwarder {
             body.write(part, demander);
         }
 
-        /** Writes a part of the body, blocking (a request that is not asynchronous). */
+        /**
+         * Writes a part of the body with the stream's blocking writes: for a request that is not asynchronous, and
+         * for a body that fits the response buffer.
+         */
         void onContent(Response answer, ByteBuffer part) throws IOException {
             if (!relaying || !withBody) {
                 return;
