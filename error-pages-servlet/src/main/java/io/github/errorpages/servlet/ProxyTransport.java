@@ -14,8 +14,9 @@ package io.github.errorpages.servlet;
  *       optional dependency). The servlet goes asynchronous ({@code startAsync}) while it waits for the
  *       upstream, so no container thread waits; the response body is copied by the client's threads as it
  *       arrives, written without blocking, and a streamed request body is read without blocking: a slow
- *       client holds no thread. About half the CPU per forwarded request of {@link #JDK} (see {@code benchmarks/README.md}).
- *       Works in any Servlet 6 container, not only Jetty.</li>
+ *       client holds no thread. About two thirds of the CPU per forwarded request of {@link #JDK}, as much
+ *       as Jetty's own {@code ProxyServlet} (see {@code benchmarks/README.md}). Works in any Servlet 6
+ *       container, not only Jetty.</li>
  *   <li>{@link #JDK}: the JDK's {@code java.net.http.HttpClient}. The container thread waits for the upstream
  *       and copies the body. No dependency.</li>
  * </ul>

@@ -555,7 +555,7 @@ public final class JettyForwarder {
         return failure;
     }
 
-    /** Reads Jetty's responses for the guard; a discarded response's exchange is aborted. */
+    /** Reads Jetty's responses for the guard; a discarded response's body is read and dropped by its listener. */
     private static final class JettyResponses implements ResponseAdapter<Response> {
         @Override
         public int status(Response response) {
