@@ -11,18 +11,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import io.github.errorpages.testing.FaultyUpstream;
-import io.github.errorpages.testing.FaultyUpstream.Behaviour;
-import io.github.errorpages.upstream.UpstreamConfig;
-import io.github.errorpages.upstream.UpstreamGuard;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -41,12 +43,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TomcatIntegrationTests {
 
     private static final String JSON = "application/json";
+    /** Larger than Tomcat's 8 KiB response buffer: written through a WriteListener by the JETTY transport. */
+    private static final int LARGE = 2 * 1024 * 1024;
     private static TomcatServer tomcat;
     private static FaultyUpstream upstream;
+    private static FaultyUpstream largeUpstream;
 
     @BeforeAll
     static void start() {
         upstream = FaultyUpstream.start(Behaviour.respond(200, "order 42", "Content-Type", "text/plain"));
+        largeUpstream = FaultyUpstream.start(Behaviour.largeBody(LARGE));
         // Tomcat's own compression is on, as in many deployments; only clients sending Accept-Encoding see it.
         tomcat = TomcatServer.inCode().compression()
                 .servlet("/long-text", servlet((request, response) -> {
@@ -56,6 +62,8 @@ class TomcatIntegrationTests {
                 // The proxy servlet once per transport, behind the filter (mapped for REQUEST and ASYNC) like the rest.
                 .servlet("/proxy-jetty/*", proxy("billing", upstream.uri(), ProxyTransport.JETTY))
                 .servlet("/proxy-jdk/*", proxy("billing", upstream.uri(), ProxyTransport.JDK))
+                .servlet("/large-jetty/*", proxy("downloads", largeUpstream.uri(), ProxyTransport.JETTY))
+                .servlet("/large-jdk/*", proxy("downloads", largeUpstream.uri(), ProxyTransport.JDK))
                 .servlet("/dead-jetty/*", proxy("dead", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
                         ProxyTransport.JETTY))
                 .servlet("/dead-jdk/*", proxy("dead", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
@@ -102,6 +110,7 @@ class TomcatIntegrationTests {
     static void stop() {
         tomcat.close();
         upstream.close();
+        largeUpstream.close();
     }
 
     @Test
@@ -187,6 +196,29 @@ class TomcatIntegrationTests {
         }
         assertThat(Client.text(Client.get(tomcat.uri("/dead" + suffix + "/orders/42"), JSON)))
                 .contains("connection_refused");
+    }
+
+    /**
+     * Bodies larger than Tomcat's buffers, both ways: the JETTY transport writes the response and reads the
+     * streamed upload (larger than the replay buffer, a POST) without blocking, through Tomcat's listeners.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void proxyServletStreamsLargeBodiesBothWaysOnTomcat(ProxyTransport transport) throws Exception {
+        String suffix = "-" + transport.name().toLowerCase(Locale.ROOT);
+
+        HttpResponse<byte[]> download = Client.get(tomcat.uri("/large" + suffix + "/archive.bin"), "*/*");
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(download.body()).hasSize(LARGE).containsOnly((byte) 'x');
+
+        upstream.clearRequests();
+        String upload = "line of the order\n".repeat(20_000);
+        HttpResponse<String> posted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                tomcat.uri("/proxy" + suffix + "/orders")).POST(HttpRequest.BodyPublishers.ofString(upload)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.statusCode()).isEqualTo(200);
+        assertThat(upstream.requests()).hasSize(1);
+        assertThat(upstream.requests().get(0).bodyText()).isEqualTo(upload);
     }
 
     @Test
