@@ -62,8 +62,8 @@ class TomcatIntegrationTests {
                 // The proxy servlet once per transport, behind the filter (mapped for REQUEST and ASYNC) like the rest.
                 .servlet("/proxy-jetty/*", proxy("billing", upstream.uri(), ProxyTransport.JETTY))
                 .servlet("/proxy-jdk/*", proxy("billing", upstream.uri(), ProxyTransport.JDK))
-                .servlet("/large-jetty/*", proxy("downloads", largeUpstream.uri(), ProxyTransport.JETTY))
-                .servlet("/large-jdk/*", proxy("downloads", largeUpstream.uri(), ProxyTransport.JDK))
+                .servlet("/large-jetty/*", proxy("large-downloads", largeUpstream.uri(), ProxyTransport.JETTY))
+                .servlet("/large-jdk/*", proxy("large-downloads", largeUpstream.uri(), ProxyTransport.JDK))
                 .servlet("/dead-jetty/*", proxy("dead", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
                         ProxyTransport.JETTY))
                 .servlet("/dead-jdk/*", proxy("dead", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
