@@ -4,6 +4,7 @@ import io.github.errorpages.ErrorPages;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.servlet.internal.BodyWrites;
 import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
@@ -164,7 +165,6 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(ReverseProxyServlet.class);
-    private static final int COPY_BUFFER = 16 * 1024;
     /** Any authority will do: the guard puts each attempt's endpoint in its place. */
     private static final String TARGET_BASE = "http://upstream";
     private static final BodyPublisher NO_BODY = BodyPublishers.noBody();
@@ -453,25 +453,10 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return;
             }
             // A failing write means the client went away: it propagates to the container as it is.
-            write(out, part);
+            BodyWrites.write(out, part);
             if (flushEachPart && in.available() == 0) {
                 out.flush();
             }
-        }
-    }
-
-    /** Writes the client's buffer as it is when it has an array (the JDK client's are heap buffers). */
-    private static void write(ServletOutputStream out, ByteBuffer part) throws IOException {
-        if (part.hasArray()) {
-            out.write(part.array(), part.arrayOffset() + part.position(), part.remaining());
-            part.position(part.limit());
-            return;
-        }
-        byte[] chunk = new byte[Math.min(part.remaining(), COPY_BUFFER)];
-        while (part.hasRemaining()) {
-            int n = Math.min(chunk.length, part.remaining());
-            part.get(chunk, 0, n);
-            out.write(chunk, 0, n);
         }
     }
 

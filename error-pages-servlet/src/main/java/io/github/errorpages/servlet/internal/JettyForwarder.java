@@ -467,14 +467,7 @@ public final class JettyForwarder {
             }
             try {
                 ServletOutputStream out = exchange.response.getOutputStream();
-                if (part.hasArray()) {
-                    out.write(part.array(), part.arrayOffset() + part.position(), part.remaining());
-                    part.position(part.limit());
-                } else {
-                    byte[] copy = new byte[part.remaining()];
-                    part.get(copy);
-                    out.write(copy);
-                }
+                BodyWrites.write(out, part);
                 if (eventStream) {
                     out.flush();
                 }

@@ -122,8 +122,7 @@ public final class ProxyHeaders {
         }
         for (Map.Entry<String, List<String>> field : upstream.entrySet()) {
             String name = field.getKey();
-            if (name.startsWith(":") || isHopByHop(name) || name.equalsIgnoreCase("Content-Length")
-                    || (dropped != null && containsIgnoringCase(dropped, name))) {
+            if (!isRelayedTowardClient(name, dropped)) {
                 continue;
             }
             boolean first = true;
@@ -159,8 +158,7 @@ public final class ProxyHeaders {
         List<String> set = new ArrayList<>(16);
         for (F field : fields) {
             String fieldName = name.apply(field);
-            if (fieldName.startsWith(":") || isHopByHop(fieldName) || fieldName.equalsIgnoreCase("Content-Length")
-                    || (dropped != null && containsIgnoringCase(dropped, fieldName))) {
+            if (!isRelayedTowardClient(fieldName, dropped)) {
                 continue;
             }
             if (containsIgnoringCase(set, fieldName)) {
@@ -170,6 +168,15 @@ public final class ProxyHeaders {
                 set.add(fieldName);
             }
         }
+    }
+
+    /**
+     * Whether an upstream response field goes to the client: not a pseudo-header, not hop-by-hop, not named in
+     * the response's {@code Connection}, and not {@code Content-Length}, which the proxy sets itself.
+     */
+    private static boolean isRelayedTowardClient(String name, @Nullable List<String> droppedByConnection) {
+        return !name.startsWith(":") && !isHopByHop(name) && !name.equalsIgnoreCase("Content-Length")
+                && (droppedByConnection == null || !containsIgnoringCase(droppedByConnection, name));
     }
 
     /**

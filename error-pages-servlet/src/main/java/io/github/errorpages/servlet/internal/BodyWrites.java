@@ -1,0 +1,40 @@
+package io.github.errorpages.servlet.internal;
+
+import jakarta.servlet.ServletOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Writes a part of an upstream body, as an HTTP client hands it over, to the client's output stream: both
+ * proxy transports copy response bodies this way. Thread-safe (stateless).
+ */
+public final class BodyWrites {
+
+    private static final int COPY_BUFFER = 16 * 1024;
+
+    private BodyWrites() {
+    }
+
+    /**
+     * Writes the buffer as it is when it has an array (heap buffers, as the JDK's client hands over), else
+     * through a copy of at most 16 KiB at a time (direct buffers, as Jetty's client may hand over). Consumes
+     * the buffer.
+     *
+     * @param out the client's output stream, in blocking mode
+     * @param part the part of the body
+     * @throws IOException when writing fails (usually: the client went away)
+     */
+    public static void write(ServletOutputStream out, ByteBuffer part) throws IOException {
+        if (part.hasArray()) {
+            out.write(part.array(), part.arrayOffset() + part.position(), part.remaining());
+            part.position(part.limit());
+            return;
+        }
+        byte[] chunk = new byte[Math.min(part.remaining(), COPY_BUFFER)];
+        while (part.hasRemaining()) {
+            int n = Math.min(chunk.length, part.remaining());
+            part.get(chunk, 0, n);
+            out.write(chunk, 0, n);
+        }
+    }
+}
