@@ -61,6 +61,10 @@ class FailureClassifierIntegrationTests {
                         FailureCause.HTTP_RESPONSE_TIMEOUT, 504, 10),
                 new Fault("garbage status line", () -> FaultyUpstream.start(Behaviour.garbage()),
                         FailureCause.HTTP_PROTOCOL_ERROR, 502, 10),
+                // Over the JDK client's jdk.http.maxHeaderSize (384 KiB by default since 17.0.12 and 21.0.4).
+                new Fault("response head over the client's limit", () -> FaultyUpstream.start(
+                        Behaviour.respond(200, "ok", "X-Padding", "p".repeat(400_000))),
+                        FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, 502, 10),
                 new Fault("truncated body", () -> FaultyUpstream.start(Behaviour.truncatedBody()),
                         FailureCause.HTTP_RESPONSE_INCOMPLETE, 502, 10),
                 // The JDK reports a reset after part of a fixed-length body as a short body, not as a reset.

@@ -79,7 +79,9 @@ public final class JdkCauseClassifier implements CauseClassifier {
             return FailureCause.TLS_PROTOCOL_ERROR;
         }
         if (t instanceof ProtocolException) {
-            return FailureCause.HTTP_PROTOCOL_ERROR;
+            // The JDK's client stops at jdk.http.maxHeaderSize (384 KiB): "Header size too big: 393300 > 393216".
+            return message.contains("header size too big")
+                    ? FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE : FailureCause.HTTP_PROTOCOL_ERROR;
         }
         if (t instanceof EOFException || t instanceof ClosedChannelException) {
             return FailureCause.CONNECTION_TERMINATED;

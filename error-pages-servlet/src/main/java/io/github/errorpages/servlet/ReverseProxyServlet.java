@@ -13,6 +13,7 @@ import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.RequestTargets;
 import io.github.errorpages.servlet.internal.ResponderParameters;
+import io.github.errorpages.servlet.internal.ResponseHeadLimit;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -107,8 +108,8 @@ import org.slf4j.LoggerFactory;
  * guard records the refused call as it records any other.
  *
  * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, malformed response, open
- * breaker, and an upstream 5xx, whose status is kept and whose {@code Retry-After} is kept and clamped,
- * R3) is answered with the page, as {@link ErrorPagesFilter} would: status, headers and
+ * breaker, a response head larger than {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}, and an upstream 5xx,
+ * whose status is kept and whose {@code Retry-After} is kept and clamped, R3) is answered with the page, as {@link ErrorPagesFilter} would: status, headers and
  * {@code Content-Length}, HEAD without body, {@code /robots.txt} never with the page. A failure after
  * the response was committed (a body cut off half-way) appends nothing: the connection is aborted so the
  * client sees an incomplete response (R5). A non-idempotent request reaches the upstream at most once
@@ -135,6 +136,8 @@ import org.slf4j.LoggerFactory;
  *       (default 30 s);</li>
  *   <li>{@value #TRANSPORT_PARAMETER}: {@code auto} (default), {@code jetty} or {@code jdk}
  *       ({@link ProxyTransport});</li>
+ *   <li>{@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}: the largest upstream response head relayed, in bytes
+ *       (default 8192; see {@link Builder#maxResponseHeaderSize(int)});</li>
  *   <li>the page parameters of {@link ErrorPagesFilter}: {@code robots-txt.fallback},
  *       {@code robots-txt.fallback-resource}, {@code request-id-header}, {@code status.<token>},
  *       {@code retry-after.*}, {@code branding.*}, {@code templates.*}, {@code locales},
@@ -158,16 +161,25 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final String BODY_IDLE_TIMEOUT_PARAMETER = "body-idle-timeout";
     /** Init-parameter: the HTTP client that forwards, {@code auto}, {@code jetty} or {@code jdk}. */
     public static final String TRANSPORT_PARAMETER = "transport";
+    /** Init-parameter: the largest upstream response head relayed, in bytes. */
+    public static final String MAX_RESPONSE_HEADER_SIZE_PARAMETER = "max-response-header-size";
     /** Default for {@value #CONNECT_TIMEOUT_PARAMETER}. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Default for {@value #BODY_IDLE_TIMEOUT_PARAMETER}. */
     public static final Duration DEFAULT_BODY_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Default for {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}: 8 KiB, the response-header limit of Tomcat
+     * ({@code maxHttpResponseHeaderSize}) and Jetty ({@code HttpConfiguration.responseHeaderSize}) by default.
+     */
+    public static final int DEFAULT_MAX_RESPONSE_HEADER_SIZE = 8 * 1024;
 
     private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(ReverseProxyServlet.class);
     /** Any authority will do: the guard puts each attempt's endpoint in its place. */
     private static final String TARGET_BASE = "http://upstream";
     private static final BodyPublisher NO_BODY = BodyPublishers.noBody();
+    /** The smallest {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER} accepted: anything less is a mistake. */
+    private static final int MIN_MAX_RESPONSE_HEADER_SIZE = 256;
     /** The request attribute that carries what the asynchronous transport left to answer on a container thread. */
     private static final String OUTCOME_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".outcome";
 
@@ -477,6 +489,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
         ProxyTransport transport = ProxyTransport.AUTO;
+        int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
         for (Map.Entry<String, String> parameter : parameters.entrySet()) {
             String key = parameter.getKey();
             String value = parameter.getValue().trim();
@@ -486,16 +499,18 @@ public final class ReverseProxyServlet extends HttpServlet {
                 bodyIdleTimeout = positive(key, ConfigParameters.duration(key, value));
             } else if (key.equals(TRANSPORT_PARAMETER)) {
                 transport = transport(key, value);
+            } else if (key.equals(MAX_RESPONSE_HEADER_SIZE_PARAMETER)) {
+                maxResponseHeaderSize = headerSize(key, ConfigParameters.integer(key, value));
             } else if (!key.equals(UPSTREAM_PARAMETER) && !UpstreamParameters.KEYS.contains(key)
                     && !ResponderParameters.isKey(key)) {
                 throw ConfigParameters.invalid(key, value, "is no parameter of ReverseProxyServlet (known: "
                         + UPSTREAM_PARAMETER + ", " + String.join(", ", UpstreamParameters.KEYS) + ", "
                         + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER + ", " + TRANSPORT_PARAMETER + ", "
-                        + ResponderParameters.KEYS_FOR_MESSAGES + ")");
+                        + MAX_RESPONSE_HEADER_SIZE_PARAMETER + ", " + ResponderParameters.KEYS_FOR_MESSAGES + ")");
             }
         }
         UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));
-        return Proxy.create(guard, transport, null, connectTimeout, bodyIdleTimeout,
+        return Proxy.create(guard, transport, null, connectTimeout, bodyIdleTimeout, maxResponseHeaderSize,
                 ResponderParameters.responder(parameters, config.getServletContext()));
     }
 
@@ -506,6 +521,14 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
         }
         throw ConfigParameters.invalid(key, value, "must be one of auto, jetty, jdk");
+    }
+
+    private static int headerSize(String key, int bytes) {
+        if (bytes < MIN_MAX_RESPONSE_HEADER_SIZE) {
+            throw ConfigParameters.invalid(key, bytes, "must be at least " + MIN_MAX_RESPONSE_HEADER_SIZE
+                    + " (bytes: a status line and a few fields)");
+        }
+        return bytes;
     }
 
     private static Duration positive(String key, Duration value) {
@@ -554,8 +577,10 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         static Proxy create(UpstreamGuard guard, ProxyTransport transport, @Nullable HttpClient httpClient,
-                Duration connectTimeout, Duration bodyIdleTimeout, ErrorResponder responder) {
-            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> new IdleTimeoutBodySubscriber(bodyIdleTimeout);
+                Duration connectTimeout, Duration bodyIdleTimeout, int maxResponseHeaderSize, ErrorResponder responder) {
+            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info ->
+                    ResponseHeadLimit.size(info.headers().map()) > maxResponseHeaderSize
+                            ? ResponseHeadLimit.refusal() : new IdleTimeoutBodySubscriber(bodyIdleTimeout);
             if (httpClient != null) {
                 if (transport == ProxyTransport.JETTY) {
                     throw new IllegalArgumentException("ReverseProxyServlet for upstream " + guard.name() + ": an "
@@ -565,7 +590,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return new Proxy(guard, responder, null, client, client, bodyHandler, null);
             }
             if (useJetty(transport)) {
-                JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout);
+                JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout,
+                        maxResponseHeaderSize);
                 return new Proxy(guard, responder, jetty, null, null, bodyHandler, null);
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
@@ -623,6 +649,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
         private ProxyTransport transport = ProxyTransport.AUTO;
+        private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
 
         private Builder(UpstreamGuard guard) {
             this.guard = Objects.requireNonNull(guard, "guard");
@@ -694,6 +721,24 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
+         * Sets the largest upstream response head the servlet relays, in bytes (init-parameter
+         * {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}): the status line and the header fields, each with its
+         * line end. Default {@link #DEFAULT_MAX_RESPONSE_HEADER_SIZE}. A larger head fails the attempt with
+         * {@code http_response_header_section_size} and is answered with the 502 page; none of it is relayed
+         * or held, so an upstream that sends fields without end costs no memory. Keep it below the
+         * container's own response-header limit (with some room for the fields the container adds), which
+         * would otherwise answer an oversized head with its own 500: raise both together.
+         *
+         * @param bytes at least 256
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is less than 256
+         */
+        public Builder maxResponseHeaderSize(int bytes) {
+            this.maxResponseHeaderSize = headerSize(MAX_RESPONSE_HEADER_SIZE_PARAMETER, bytes);
+            return this;
+        }
+
+        /**
          * @return a configured servlet; the container still calls {@code init}, which must get no
          *     init-parameters, and {@code destroy}, which stops the servlet's own clients
          * @throws IllegalArgumentException if {@link #httpClient(HttpClient)} is set and the transport is
@@ -702,7 +747,7 @@ public final class ReverseProxyServlet extends HttpServlet {
          */
         public ReverseProxyServlet build() {
             return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, connectTimeout, bodyIdleTimeout,
-                    responder()));
+                    maxResponseHeaderSize, responder()));
         }
     }
 }

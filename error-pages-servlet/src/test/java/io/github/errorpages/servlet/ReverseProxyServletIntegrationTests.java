@@ -76,6 +76,8 @@ abstract class ReverseProxyServletIntegrationTests {
     private static final String JSON = "application/json";
     /** What the upstream sends, gzip-compressed, for {@code /api/compressed}. */
     private static final byte[] GZIPPED = gzip("order 42, compressed by the upstream\n".repeat(50));
+    /** The head of {@code /api/head/*} without its padding: status line, fields, line ends (about). */
+    private static final int HEAD_WITHOUT_PADDING = 120;
 
     private final ProxyTransport transport;
     private final Semaphore eventRelease = new Semaphore(0);
@@ -114,6 +116,11 @@ abstract class ReverseProxyServletIntegrationTests {
             } else if (target.startsWith("/api/private")) {
                 exchange.respond(401, "who are you?", "Content-Type", "text/plain",
                         "WWW-Authenticate", "Basic realm=\"orders\", charset=\"UTF-8\"");
+            } else if (target.startsWith("/api/head/")) {
+                // A response head of about the given size: one padding field makes up the difference.
+                int size = Integer.parseInt(target.substring("/api/head/".length()));
+                exchange.respond(200, "head of " + size + " bytes", "Content-Type", "text/plain",
+                        "X-Padding", "p".repeat(size - HEAD_WITHOUT_PADDING));
             } else if (target.startsWith("/api/compressed")) {
                 exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n"
                         + "Content-Length: " + GZIPPED.length + "\r\n\r\n"
@@ -141,6 +148,8 @@ abstract class ReverseProxyServletIntegrationTests {
                         .build()))
                 .servlet("/orders/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
                         .build()))
+                .servlet("/roomy/*", proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("roomy")
+                        .endpoints(orders.uri().resolve("/api")).build())).maxResponseHeaderSize(16 * 1024).build())
                 .servlet("/stalls/*", proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("stalls")
                         .endpoints(stallsMidBody.uri()).build())).bodyIdleTimeout(Duration.ofMillis(200)).build())
                 .servlet("/events/*", proxy(UpstreamConfig.builder("events").endpoints(events.uri()).build()))
@@ -277,6 +286,45 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     @Test
+    void relaysResponseHeadUpToTheLimit() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/orders/head/6000"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Padding").orElse("")).hasSize(6000 - HEAD_WITHOUT_PADDING);
+        assertThat(Client.text(response)).isEqualTo("head of 6000 bytes");
+    }
+
+    /**
+     * Over the default 8 KiB a head used to be relayed until the container refused it with its own 500, which
+     * named an exception (Jetty's {@code EofException}, R36); without end it would have filled the memory.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {9_000, 20_000, 2_000_000})
+    void answersResponseHeadOverTheLimitWithPageRelayingNoneOfIt(int size) {
+        for (String accept : List.of(JSON, Client.BROWSER_ACCEPT)) {
+            HttpResponse<byte[]> response = Client.get(jetty.uri("/orders/head/" + size), accept);
+
+            assertErrorPage(response, "GET", 502, "10");
+            assertThat(response.headers().firstValue("X-Padding")).isEmpty();
+            assertNoLeak(response, ":" + orders.port(), "Exception", "jetty");
+            if (accept.equals(JSON)) {
+                assertThat(Client.text(response)).contains(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE.token());
+            }
+        }
+    }
+
+    @Test
+    void relaysResponseHeadOverTheDefaultUpToAConfiguredLimit() {
+        HttpResponse<byte[]> relayed = Client.get(jetty.uri("/roomy/head/12000"), JSON);
+        HttpResponse<byte[]> refused = Client.get(jetty.uri("/roomy/head/17000"), JSON);
+
+        assertThat(relayed.statusCode()).isEqualTo(200);
+        assertThat(relayed.headers().firstValue("X-Padding").orElse("")).hasSize(12000 - HEAD_WITHOUT_PADDING);
+        assertErrorPage(refused, "GET", 502, "10");
+        assertThat(Client.text(refused)).contains(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE.token());
+    }
+
+    @Test
     void answersBodyStalledWithinFirstBufferWithPageNotTruncatedResponse() {
         HttpResponse<byte[]> response = Client.get(jetty.uri("/stalls/report"), JSON);
 
@@ -336,6 +384,19 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("max-attempts")
                 .hasStackTraceContaining("but was 7");
+    }
+
+    @Test
+    void failsStartupOnResponseHeaderLimitTooSmallToHoldAHead() {
+        configured = new JettyServer();
+        ServletHolder holder = byClass();
+        holder.setInitParameter("endpoints", "http://127.0.0.1:1");
+        holder.setInitParameter("max-response-header-size", "100");
+        holder.setInitOrder(0);
+        configured.context().addServlet(holder, "/*");
+
+        assertThatThrownBy(configured::start).hasStackTraceContaining("max-response-header-size")
+                .hasStackTraceContaining("but was 100");
     }
 
     @Test

@@ -48,11 +48,17 @@ class TomcatIntegrationTests {
     private static TomcatServer tomcat;
     private static FaultyUpstream upstream;
     private static FaultyUpstream largeUpstream;
+    private static FaultyUpstream headsUpstream;
 
     @BeforeAll
     static void start() {
         upstream = FaultyUpstream.start(Behaviour.respond(200, "order 42", "Content-Type", "text/plain"));
         largeUpstream = FaultyUpstream.start(Behaviour.largeBody(LARGE));
+        // A 200 whose head is about as large as the path says: /head/10000.
+        headsUpstream = FaultyUpstream.start(exchange -> {
+            int size = Integer.parseInt(exchange.request().target().substring("/head/".length()));
+            exchange.respond(200, "ok", "Content-Type", "text/plain", "X-Padding", "p".repeat(size - 100));
+        });
         // Tomcat's own compression is on, as in many deployments; only clients sending Accept-Encoding see it.
         tomcat = TomcatServer.inCode().compression()
                 .servlet("/long-text", servlet((request, response) -> {
@@ -64,6 +70,8 @@ class TomcatIntegrationTests {
                 .servlet("/proxy-jdk/*", proxy("billing", upstream.uri(), ProxyTransport.JDK))
                 .servlet("/large-jetty/*", proxy("large-downloads", largeUpstream.uri(), ProxyTransport.JETTY))
                 .servlet("/large-jdk/*", proxy("large-downloads", largeUpstream.uri(), ProxyTransport.JDK))
+                .servlet("/heads-jetty/*", proxy("heads", headsUpstream.uri(), ProxyTransport.JETTY))
+                .servlet("/heads-jdk/*", proxy("heads", headsUpstream.uri(), ProxyTransport.JDK))
                 .servlet("/dead-jetty/*", proxy("dead", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
                         ProxyTransport.JETTY))
                 .servlet("/dead-jdk/*", proxy("dead", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
@@ -110,6 +118,7 @@ class TomcatIntegrationTests {
     static void stop() {
         tomcat.close();
         upstream.close();
+        headsUpstream.close();
         largeUpstream.close();
     }
 
@@ -196,6 +205,30 @@ class TomcatIntegrationTests {
         }
         assertThat(Client.text(Client.get(tomcat.uri("/dead" + suffix + "/orders/42"), JSON)))
                 .contains("connection_refused");
+    }
+
+    /**
+     * Tomcat refuses a response head over its {@code maxHttpResponseHeaderSize} (8 KiB) with its own 500 and
+     * error report: the proxy's limit, the same 8 KiB by default, answers such an upstream head with the page
+     * instead (R36), and relays one below it.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void proxyServletAnswersResponseHeadOverTomcatsLimitWithPage(ProxyTransport transport) {
+        String suffix = "-" + transport.name().toLowerCase(Locale.ROOT);
+
+        HttpResponse<byte[]> relayed = Client.get(tomcat.uri("/heads" + suffix + "/head/7000"), JSON);
+        assertThat(relayed.statusCode()).isEqualTo(200);
+        assertThat(relayed.headers().firstValue("X-Padding").orElse("")).hasSize(6900);
+        for (String accept : List.of(JSON, Client.BROWSER_ACCEPT)) {
+            HttpResponse<byte[]> refused = Client.get(tomcat.uri("/heads" + suffix + "/head/10000"), accept);
+            assertErrorPage(refused, "GET", 502, "10");
+            assertOnePage(refused);
+            assertNoLeak(refused, "Exception", "Tomcat");
+            assertThat(refused.headers().firstValue("X-Padding")).isEmpty();
+        }
+        assertThat(Client.text(Client.get(tomcat.uri("/heads" + suffix + "/head/10000"), JSON)))
+                .contains("http_response_header_section_size");
     }
 
     /**

@@ -91,11 +91,13 @@ public final class JettyForwarder {
     private final HttpClient client;
     private final UpstreamGuard guard;
     private final long bodyIdleTimeoutMillis;
+    private final int maxResponseHeaderSize;
 
-    private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout) {
+    private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout, int maxResponseHeaderSize) {
         this.client = client;
         this.guard = guard;
         this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
+        this.maxResponseHeaderSize = maxResponseHeaderSize;
     }
 
     /**
@@ -117,10 +119,12 @@ public final class JettyForwarder {
      * @param guard the upstream's guard
      * @param connectTimeout the connect timeout
      * @param bodyIdleTimeout the longest wait for the next part of a response body
+     * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadLimit})
      * @return the started forwarder; {@link #stop()} it
      * @throws IllegalStateException when the client does not start
      */
-    public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout) {
+    public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout,
+            int maxResponseHeaderSize) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
@@ -132,6 +136,7 @@ public final class JettyForwarder {
         client.setUserAgentField(null);
         client.setDefaultRequestContentType(null);
         client.setMaxConnectionsPerDestination(256);
+        client.setMaxResponseHeadersSize(ResponseHeadLimit.parserLimit(maxResponseHeaderSize));
         try {
             client.start();
         } catch (Exception e) {
@@ -143,7 +148,7 @@ public final class JettyForwarder {
         client.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
         client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
         client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
-        return new JettyForwarder(client, guard, bodyIdleTimeout);
+        return new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize);
     }
 
     /** Stops the client; exchanges in flight fail. */
@@ -376,6 +381,14 @@ public final class JettyForwarder {
                 return; // timed out meanwhile (aborted), or an interim response: the final one follows
             }
             if (!guard.isFailureStatus(status)) {
+                if (ResponseHeadLimit.size(answer.getHeaders(), HttpField::getName, HttpField::getValue)
+                        > maxResponseHeaderSize) {
+                    UpstreamFailureException tooLarge = ResponseHeadLimit.exceeded(null);
+                    if (head.completeExceptionally(tooLarge)) {
+                        upstream.abort(tooLarge); // the body is not wanted: the connection closes
+                    }
+                    return;
+                }
                 relayHead(answer, status);
             }
             if (!head.complete(answer)) {
@@ -527,11 +540,14 @@ public final class JettyForwarder {
     }
 
     /**
-     * Gives Jetty's own exceptions for a response it could not parse a type the failure classifier knows; the
-     * JDK types Jetty throws for everything else (connect, DNS, TLS, timeouts, closed connections) pass as
-     * they are.
+     * Gives Jetty's own exceptions for a response it could not parse a type the failure classifier knows (a head
+     * over the limit the failure {@link ResponseHeadLimit#exceeded}); the JDK types Jetty throws for everything
+     * else (connect, DNS, TLS, timeouts, closed connections) pass as they are.
      */
     static Throwable translate(Throwable failure) {
+        if (ResponseHeadLimit.isJettyHeadTooLarge(failure)) {
+            return ResponseHeadLimit.exceeded(failure);
+        }
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String type = t.getClass().getName();
             if (type.equals("org.eclipse.jetty.client.HttpResponseException")

@@ -59,6 +59,7 @@ class ConfigurationReferenceTests {
                 ErrorPagesFilter.ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER, ErrorPagesFilter.REQUEST_ID_HEADER_PARAMETER,
                 ReverseProxyServlet.UPSTREAM_PARAMETER, ReverseProxyServlet.CONNECT_TIMEOUT_PARAMETER,
                 ReverseProxyServlet.BODY_IDLE_TIMEOUT_PARAMETER, ReverseProxyServlet.TRANSPORT_PARAMETER,
+                ReverseProxyServlet.MAX_RESPONSE_HEADER_SIZE_PARAMETER,
                 ErrorPagesInitializer.ENABLED_PARAMETER));
 
         assertThat(parameters).allSatisfy(parameter -> assertThat(REFERENCE).contains("`" + parameter + "`"));
@@ -92,6 +93,7 @@ class ConfigurationReferenceTests {
         expected.put("connect-timeout", duration(ReverseProxyServlet.DEFAULT_CONNECT_TIMEOUT));
         expected.put("body-idle-timeout", duration(ReverseProxyServlet.DEFAULT_BODY_IDLE_TIMEOUT));
         expected.put("transport", ProxyTransport.AUTO.name().toLowerCase(java.util.Locale.ROOT));
+        expected.put("max-response-header-size", Integer.toString(ReverseProxyServlet.DEFAULT_MAX_RESPONSE_HEADER_SIZE));
 
         expected.forEach((key, value) -> assertThat(defaults).as("default of %s", key).containsEntry(key, value));
         assertThat(ErrorPagesFilter.DEFAULT_INTERCEPTED_STATUSES).containsExactlyInAnyOrder(502, 503, 504);
