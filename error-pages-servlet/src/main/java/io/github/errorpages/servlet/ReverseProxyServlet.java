@@ -109,11 +109,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, malformed response, open
  * breaker, a response head larger than {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}, and an upstream 5xx,
- * whose status is kept and whose {@code Retry-After} is kept and clamped, R3) is answered with the page, as {@link ErrorPagesFilter} would: status, headers and
- * {@code Content-Length}, HEAD without body, {@code /robots.txt} never with the page. A failure after
- * the response was committed (a body cut off half-way) appends nothing: the connection is aborted so the
- * client sees an incomplete response (R5). A non-idempotent request reaches the upstream at most once
- * unless the guard's configuration allows more (R13).
+ * whose status is kept and whose {@code Retry-After} is kept and clamped, R3) is answered with the page, as
+ * {@link ErrorPagesFilter} would: status, headers and {@code Content-Length}, HEAD without body,
+ * {@code /robots.txt} never with the page. A failure after the response was committed (a body cut off
+ * half-way) appends nothing: the connection is aborted so the client sees an incomplete response (R5). A
+ * non-idempotent request reaches the upstream at most once unless the guard's configuration allows more
+ * (R13).
  *
  * <p><b>Timeouts.</b> {@value #CONNECT_TIMEOUT_PARAMETER} bounds a connect, the guard's
  * {@code attempt-timeout} the wait for the response headers of one attempt, its {@code deadline} all
@@ -577,7 +578,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         static Proxy create(UpstreamGuard guard, ProxyTransport transport, @Nullable HttpClient httpClient,
-                Duration connectTimeout, Duration bodyIdleTimeout, int maxResponseHeaderSize, ErrorResponder responder) {
+                Duration connectTimeout, Duration bodyIdleTimeout, int maxResponseHeaderSize,
+                ErrorResponder responder) {
             BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info ->
                     ResponseHeadLimit.size(info.headers().map()) > maxResponseHeaderSize
                             ? ResponseHeadLimit.refusal() : new IdleTimeoutBodySubscriber(bodyIdleTimeout);
@@ -724,10 +726,12 @@ public final class ReverseProxyServlet extends HttpServlet {
          * Sets the largest upstream response head the servlet relays, in bytes (init-parameter
          * {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}): the status line and the header fields, each with its
          * line end. Default {@link #DEFAULT_MAX_RESPONSE_HEADER_SIZE}. A larger head fails the attempt with
-         * {@code http_response_header_section_size} and is answered with the 502 page; none of it is relayed
-         * or held, so an upstream that sends fields without end costs no memory. Keep it below the
-         * container's own response-header limit (with some room for the fields the container adds), which
-         * would otherwise answer an oversized head with its own 500: raise both together.
+         * {@code http_response_header_section_size} and is answered with the 502 page; none of it is relayed.
+         * The HTTP client stops reading a head at a limit of its own (Jetty's: 384 KiB, or twice this one if
+         * that is more; the JDK's: {@code jdk.http.maxHeaderSize}, 384 KiB by default), so an upstream that
+         * sends fields without end cannot fill the memory. Keep it below the container's own response-header
+         * limit (with some room for the fields the container adds), which would otherwise answer an oversized
+         * head with its own 500: raise both together.
          *
          * @param bytes at least 256
          * @return this builder

@@ -93,7 +93,8 @@ public final class JettyForwarder {
     private final long bodyIdleTimeoutMillis;
     private final int maxResponseHeaderSize;
 
-    private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout, int maxResponseHeaderSize) {
+    private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout,
+            int maxResponseHeaderSize) {
         this.client = client;
         this.guard = guard;
         this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
