@@ -65,6 +65,15 @@ class FailureClassifierIntegrationTests {
                 new Fault("response head over the client's limit", () -> FaultyUpstream.start(
                         Behaviour.respond(200, "ok", "X-Padding", "p".repeat(400_000))),
                         FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, 502, 10),
+                new Fault("Content-Length not a number", () -> FaultyUpstream.start(exchange -> exchange.writeRaw(
+                        "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nhello")),
+                        FailureCause.HTTP_PROTOCOL_ERROR, 502, 10),
+                new Fault("Content-Length a list", () -> FaultyUpstream.start(exchange -> exchange.writeRaw(
+                        "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello")),
+                        FailureCause.HTTP_PROTOCOL_ERROR, 502, 10),
+                new Fault("204 announcing a body", () -> FaultyUpstream.start(exchange -> exchange.writeRaw(
+                        "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello")),
+                        FailureCause.HTTP_PROTOCOL_ERROR, 502, 10),
                 new Fault("truncated body", () -> FaultyUpstream.start(Behaviour.truncatedBody()),
                         FailureCause.HTTP_RESPONSE_INCOMPLETE, 502, 10),
                 // The JDK reports a reset after part of a fixed-length body as a short body, not as a reset.

@@ -89,7 +89,22 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (t instanceof IOException) {
             return ioCause(message);
         }
+        if (t instanceof NumberFormatException && isThrownByHttpClient(t)) {
+            // The JDK's client parses a response's Content-Length with Long.parseLong: "abc", "5, 5".
+            return FailureCause.HTTP_PROTOCOL_ERROR;
+        }
         return null;
+    }
+
+    private static boolean isThrownByHttpClient(Throwable t) {
+        StackTraceElement[] frames = t.getStackTrace();
+        for (int i = 0; i < Math.min(frames.length, 40); i++) { // Long.parseLong sits below a stream pipeline
+            String type = frames[i].getClassName();
+            if (type.startsWith("jdk.internal.net.http.") || type.startsWith("java.net.http.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static FailureCause tlsCause(SSLException e, String message) {
@@ -115,7 +130,8 @@ public final class JdkCauseClassifier implements CauseClassifier {
             return FailureCause.HTTP_RESPONSE_INCOMPLETE;
         }
         if (message.contains("invalid status line") || message.contains("bad header") || message.contains("malformed")
-                || message.contains("invalid header") || message.contains("protocol")) {
+                || message.contains("invalid header") || message.contains("protocol")
+                || message.contains("unexpected content length")) { // a 204 with a body: "... header with 204 response"
             return FailureCause.HTTP_PROTOCOL_ERROR;
         }
         if (message.contains("too large") || message.contains("too long") || message.contains("too big")) {

@@ -13,7 +13,7 @@ import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.RequestTargets;
 import io.github.errorpages.servlet.internal.ResponderParameters;
-import io.github.errorpages.servlet.internal.ResponseHeadLimit;
+import io.github.errorpages.servlet.internal.ResponseHeadCheck;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -45,7 +45,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -107,8 +106,9 @@ import org.slf4j.LoggerFactory;
  * anything of it is read or copied ({@link UpstreamGuard#refuseIfUnavailable()}): no upstream call, and the
  * guard records the refused call as it records any other.
  *
- * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, malformed response, open
- * breaker, a response head larger than {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}, and an upstream 5xx,
+ * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, a malformed response: also a status
+ * outside 100–599, a {@code Content-Length} that is not one number or comes with {@code Transfer-Encoding},
+ * a 204 that announces a body; an open breaker, a response head larger than {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}, and an upstream 5xx,
  * whose status is kept and whose {@code Retry-After} is kept and clamped, R3) is answered with the page, as
  * {@link ErrorPagesFilter} would: status, headers and {@code Content-Length}, HEAD without body,
  * {@code /robots.txt} never with the page. A failure after the response was committed (a body cut off
@@ -429,9 +429,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         int status = answer.statusCode();
         response.setStatus(status);
         ProxyHeaders.towardClient(answer.headers().map(), response);
-        OptionalLong length = answer.headers().firstValueAsLong("Content-Length");
-        if (length.isPresent() && answer.headers().firstValue("Transfer-Encoding").isEmpty()) {
-            response.setContentLengthLong(length.getAsLong());
+        long length = ResponseHeadCheck.contentLength(status, answer.headers().allValues("Content-Length"));
+        if (length >= 0) {
+            response.setContentLengthLong(length);
         }
         try (IdleTimeoutBodySubscriber.Body in = answer.body()) {
             if ("HEAD".equals(request.getMethod()) || status == 204 || status == 304 || status < 200) {
@@ -580,9 +580,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         static Proxy create(UpstreamGuard guard, ProxyTransport transport, @Nullable HttpClient httpClient,
                 Duration connectTimeout, Duration bodyIdleTimeout, int maxResponseHeaderSize,
                 ErrorResponder responder) {
-            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info ->
-                    ResponseHeadLimit.size(info.headers().map()) > maxResponseHeaderSize
-                            ? ResponseHeadLimit.refusal() : new IdleTimeoutBodySubscriber(bodyIdleTimeout);
+            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> {
+                UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
+                        maxResponseHeaderSize);
+                return problem != null ? ResponseHeadCheck.refusal(problem) : new IdleTimeoutBodySubscriber(bodyIdleTimeout);
+            };
             if (httpClient != null) {
                 if (transport == ProxyTransport.JETTY) {
                     throw new IllegalArgumentException("ReverseProxyServlet for upstream " + guard.name() + ": an "

@@ -78,6 +78,21 @@ abstract class ReverseProxyServletIntegrationTests {
     private static final byte[] GZIPPED = gzip("order 42, compressed by the upstream\n".repeat(50));
     /** The head of {@code /api/head/*} without its padding: status line, fields, line ends (about). */
     private static final int HEAD_WITHOUT_PADDING = 120;
+    /** For upstreams that fail on purpose, many times in a row. */
+    private static final CircuitBreakerConfig NEVER_OPENS = CircuitBreakerConfig.custom()
+            .slidingWindowSize(10_000).minimumNumberOfCalls(10_000).build();
+    /**
+     * Heads a proxy must not relay, sent by {@code /api/raw/<index>}: an invalid status (RFC 9110 §15), a
+     * Content-Length that is not one number (RFC 9112 §6.3), Content-Length beside Transfer-Encoding (response
+     * splitting, RFC 9112 §6.3), a 204 that announces a body (RFC 9110 §8.6).
+     */
+    private static final List<String> MALFORMED_HEADS = List.of(
+            "HTTP/1.1 600 Beyond\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nhello",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello");
 
     private final ProxyTransport transport;
     private final Semaphore eventRelease = new Semaphore(0);
@@ -116,6 +131,14 @@ abstract class ReverseProxyServletIntegrationTests {
             } else if (target.startsWith("/api/private")) {
                 exchange.respond(401, "who are you?", "Content-Type", "text/plain",
                         "WWW-Authenticate", "Basic realm=\"orders\", charset=\"UTF-8\"");
+            } else if (target.startsWith("/api/raw/")) {
+                exchange.writeRaw(MALFORMED_HEADS.get(Integer.parseInt(target.substring("/api/raw/".length()))));
+                exchange.closeConnection();
+            } else if (target.startsWith("/api/no-content")) {
+                exchange.writeRaw("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
+            } else if (target.startsWith("/api/not-modified")) {
+                // The length of the representation a 200 would have had (RFC 9110 §8.6), with no body.
+                exchange.writeRaw("HTTP/1.1 304 Not Modified\r\nETag: \"v7\"\r\nContent-Length: 5\r\n\r\n");
             } else if (target.startsWith("/api/head/")) {
                 // A response head of about the given size: one padding field makes up the difference.
                 int size = Integer.parseInt(target.substring("/api/head/".length()));
@@ -148,8 +171,12 @@ abstract class ReverseProxyServletIntegrationTests {
                         .build()))
                 .servlet("/orders/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
                         .build()))
+                // Upstreams that answer with heads a proxy must refuse: breakers that never open on them.
+                .servlet("/malformed/*", proxy(UpstreamConfig.builder("malformed").endpoints(orders.uri().resolve("/api"))
+                        .circuitBreakerConfig(NEVER_OPENS).build()))
                 .servlet("/roomy/*", proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("roomy")
-                        .endpoints(orders.uri().resolve("/api")).build())).maxResponseHeaderSize(16 * 1024).build())
+                        .endpoints(orders.uri().resolve("/api")).circuitBreakerConfig(NEVER_OPENS).build()))
+                        .maxResponseHeaderSize(16 * 1024).build())
                 .servlet("/stalls/*", proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("stalls")
                         .endpoints(stallsMidBody.uri()).build())).bodyIdleTimeout(Duration.ofMillis(200)).build())
                 .servlet("/events/*", proxy(UpstreamConfig.builder("events").endpoints(events.uri()).build()))
@@ -303,7 +330,7 @@ abstract class ReverseProxyServletIntegrationTests {
     void answersResponseHeadOverTheLimitWithPageRelayingNoneOfIt(int size) {
         orders.clearRequests();
         for (String accept : List.of(JSON, Client.BROWSER_ACCEPT)) {
-            HttpResponse<byte[]> response = Client.get(jetty.uri("/orders/head/" + size), accept);
+            HttpResponse<byte[]> response = Client.get(jetty.uri("/malformed/head/" + size), accept);
 
             assertErrorPage(response, "GET", 502, "10");
             assertThat(response.headers().firstValue("X-Padding")).isEmpty();
@@ -314,6 +341,39 @@ abstract class ReverseProxyServletIntegrationTests {
         }
         // Not retried, even for a GET: not a retry cause by default, the same upstream would send the same head.
         assertThat(orders.requests()).hasSize(2);
+    }
+
+    /**
+     * The JDK's client passed some of these on (a 600, a chunked body read by its Content-Length, the first of
+     * two lengths) and threw on others past the guard (a non-numeric length: the container's 500, which named
+     * {@code IllegalArgumentException}, R36); Jetty's client refused most. Now both transports answer every one
+     * with the page.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5})
+    void answersMalformedResponseHeadWithProtocolErrorPage(int head) {
+        for (String accept : List.of(JSON, Client.BROWSER_ACCEPT)) {
+            HttpResponse<byte[]> response = Client.get(jetty.uri("/malformed/raw/" + head), accept);
+
+            assertErrorPage(response, "GET", 502, "10");
+            assertNoLeak(response, ":" + orders.port(), "Exception", "input string", "hello");
+            if (accept.equals(JSON)) {
+                assertThat(Client.text(response)).contains(FailureCause.HTTP_PROTOCOL_ERROR.token());
+            }
+        }
+    }
+
+    @Test
+    void relaysNoContentWithoutLengthAndNotModifiedWithIt() {
+        HttpResponse<byte[]> noContent = Client.get(jetty.uri("/orders/no-content"), JSON);
+        HttpResponse<byte[]> notModified = Client.get(jetty.uri("/orders/not-modified"), JSON);
+
+        assertThat(noContent.statusCode()).isEqualTo(204);
+        assertThat(noContent.headers().firstValue("Content-Length")).as("none in a 204, RFC 9110 §8.6").isEmpty();
+        assertThat(noContent.body()).isEmpty();
+        assertThat(notModified.statusCode()).isEqualTo(304);
+        assertThat(notModified.headers().firstValue("ETag")).hasValue("\"v7\"");
+        assertThat(notModified.body()).isEmpty();
     }
 
     @Test

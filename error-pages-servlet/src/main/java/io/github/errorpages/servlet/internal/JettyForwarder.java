@@ -120,7 +120,7 @@ public final class JettyForwarder {
      * @param guard the upstream's guard
      * @param connectTimeout the connect timeout
      * @param bodyIdleTimeout the longest wait for the next part of a response body
-     * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadLimit})
+     * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadCheck})
      * @return the started forwarder; {@link #stop()} it
      * @throws IllegalStateException when the client does not start
      */
@@ -137,7 +137,7 @@ public final class JettyForwarder {
         client.setUserAgentField(null);
         client.setDefaultRequestContentType(null);
         client.setMaxConnectionsPerDestination(256);
-        client.setMaxResponseHeadersSize(ResponseHeadLimit.parserLimit(maxResponseHeaderSize));
+        client.setMaxResponseHeadersSize(ResponseHeadCheck.parserLimit(maxResponseHeaderSize));
         try {
             client.start();
         } catch (Exception e) {
@@ -382,11 +382,11 @@ public final class JettyForwarder {
                 return; // timed out meanwhile (aborted), or an interim response: the final one follows
             }
             if (!guard.isFailureStatus(status)) {
-                if (ResponseHeadLimit.size(answer.getHeaders(), HttpField::getName, HttpField::getValue)
-                        > maxResponseHeaderSize) {
-                    UpstreamFailureException tooLarge = ResponseHeadLimit.exceeded(null);
-                    if (head.completeExceptionally(tooLarge)) {
-                        upstream.abort(tooLarge); // the body is not wanted: the connection closes
+                UpstreamFailureException problem = ResponseHeadCheck.problem(status, answer.getHeaders(),
+                        HttpField::getName, HttpField::getValue, maxResponseHeaderSize);
+                if (problem != null) {
+                    if (head.completeExceptionally(problem)) {
+                        upstream.abort(problem); // nothing of it is relayed: the connection closes
                     }
                     return;
                 }
@@ -401,15 +401,10 @@ public final class JettyForwarder {
             HttpServletResponse response = exchange.response;
             response.setStatus(status);
             ProxyHeaders.towardClient(answer.getHeaders(), HttpField::getName, HttpField::getValue, response);
-            String length = answer.getHeaders().get(HttpHeader.CONTENT_LENGTH);
-            long contentLength = -1;
-            if (length != null && !answer.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
-                try {
-                    contentLength = Long.parseLong(length.trim());
-                    response.setContentLengthLong(contentLength);
-                } catch (NumberFormatException malformed) {
-                    // Jetty's parser rejects such a response before this; nothing to announce otherwise.
-                }
+            long contentLength = ResponseHeadCheck.contentLength(status,
+                    answer.getHeaders().getValuesList(HttpHeader.CONTENT_LENGTH));
+            if (contentLength >= 0) {
+                response.setContentLengthLong(contentLength);
             }
             // A body that fits the response buffer is written into the buffer, and its last byte sends it, which
             // the socket's send buffer takes at once unless the client left earlier responses of its connection
@@ -542,12 +537,12 @@ public final class JettyForwarder {
 
     /**
      * Gives Jetty's own exceptions for a response it could not parse a type the failure classifier knows (a head
-     * over the limit the failure {@link ResponseHeadLimit#exceeded}); the JDK types Jetty throws for everything
+     * over the limit the failure {@link ResponseHeadCheck#exceeded}); the JDK types Jetty throws for everything
      * else (connect, DNS, TLS, timeouts, closed connections) pass as they are.
      */
     static Throwable translate(Throwable failure) {
-        if (ResponseHeadLimit.isJettyHeadTooLarge(failure)) {
-            return ResponseHeadLimit.exceeded(failure);
+        if (ResponseHeadCheck.isJettyHeadTooLarge(failure)) {
+            return ResponseHeadCheck.exceeded(failure);
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String type = t.getClass().getName();

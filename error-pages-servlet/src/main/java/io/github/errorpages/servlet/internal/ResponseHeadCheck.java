@@ -1,0 +1,261 @@
+package io.github.errorpages.servlet.internal;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What {@code ReverseProxyServlet} checks in the head of an upstream response before it relays any of it: its
+ * size against {@code max-response-header-size}, and that its status and framing are those of a valid HTTP
+ * response. Both transports check the same head the same way, inside the attempt, so that a head that fails a
+ * check is an upstream failure like any other: counted by the guard, answered with the 502 page, and nothing of
+ * it relayed.
+ *
+ * <p><b>Size</b> ({@code http_response_header_section_size}, RFC 9209 §2.3.19). A container refuses to send a
+ * response head larger than its own limit (Tomcat's {@code maxHttpResponseHeaderSize} and Jetty's
+ * {@code responseHeaderSize} are 8 KiB by default) and answers with its own 500 instead, whose body may name an
+ * exception; and an upstream that sends header fields without end must not fill the gateway's memory. Size is
+ * counted on the parsed head: the status line (as 15 bytes: the reason phrase, which the JDK's client does not
+ * keep, not counted), every header field with its line end, and the empty line that ends the head. Neither
+ * HTTP client holds a head without end: Jetty's is given a parser limit well above this one
+ * ({@link #parserLimit(int)}), the JDK's has its own ({@code jdk.http.maxHeaderSize}, 384 KiB by default); a
+ * head over those fails while it is parsed, with the same cause.
+ *
+ * <p><b>Status and framing</b> ({@code http_protocol_error}, RFC 9209 §2.3.28). Jetty's parser refuses most
+ * malformed heads itself; the JDK's client passes on some that a proxy must not relay:
+ * <ul>
+ *   <li>a status outside 100–599 (RFC 9110 §15: invalid; a client should treat it as a server error);</li>
+ *   <li>a {@code Content-Length} that is not one number: not digits, a list, or several fields (RFC 9112
+ *       §6.3: an unrecoverable error for a proxy when they differ; refused when equal too, as Jetty's parser
+ *       refuses them, so that both transports answer alike);</li>
+ *   <li>a 204 that announces a body ({@code Content-Length} above 0: RFC 9110 §8.6; what follows it would be
+ *       read as the next response on the connection);</li>
+ *   <li>both {@code Transfer-Encoding} and {@code Content-Length} (RFC 9112 §6.3: a sign of response
+ *       splitting, to be handled as an error; the JDK's client reads such a body by its length, so the chunk
+ *       framing itself would be relayed).</li>
+ * </ul>
+ * Only a response the guard would relay is checked: a 5xx the guard treats as a failure is answered with the
+ * page anyway.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ResponseHeadCheck {
+
+    /** {@code "HTTP/1.1 200 \r\n"}: the status line without a reason phrase. */
+    private static final int STATUS_LINE = 15;
+    /** {@code ": "} and CRLF around each field. */
+    private static final int FIELD_OVERHEAD = 4;
+    /** The JDK client's default {@code jdk.http.maxHeaderSize}. */
+    private static final int JDK_DEFAULT_MAX_HEADER_SIZE = 384 * 1024;
+    /** The length of a body whose head has no {@code Content-Length}, or one that must not be relayed. */
+    public static final long UNKNOWN_LENGTH = -1;
+    /** Not one valid {@code Content-Length}. */
+    private static final long INVALID_LENGTH = -2;
+
+    private ResponseHeadCheck() {
+    }
+
+    /**
+     * Checks a head given as the JDK's client gives it.
+     *
+     * @param status the status
+     * @param fields the header fields, by name, as {@code HttpHeaders.map()} gives them
+     * @param maxSize {@code max-response-header-size}
+     * @return the failure of the attempt, or {@code null} when the head may be relayed
+     */
+    public static @Nullable UpstreamFailureException problem(int status, Map<String, List<String>> fields,
+            int maxSize) {
+        long size = STATUS_LINE + 2;
+        long length = UNKNOWN_LENGTH;
+        boolean chunked = false;
+        for (Map.Entry<String, List<String>> field : fields.entrySet()) {
+            String name = field.getKey();
+            boolean isLength = name.equalsIgnoreCase("Content-Length");
+            chunked |= name.equalsIgnoreCase("Transfer-Encoding");
+            for (String value : field.getValue()) {
+                size += name.length() + FIELD_OVERHEAD + value.length();
+                if (isLength) {
+                    length = merged(length, value);
+                }
+            }
+        }
+        return verdict(status, size, maxSize, length, chunked);
+    }
+
+    /**
+     * Checks a head given one field at a time, as Jetty's client gives it.
+     *
+     * @param <F> the client library's field type
+     * @param status the status
+     * @param fields the fields; a name repeats for each of its fields
+     * @param name a field's name
+     * @param value a field's value
+     * @param maxSize {@code max-response-header-size}
+     * @return the failure of the attempt, or {@code null} when the head may be relayed
+     */
+    public static <F> @Nullable UpstreamFailureException problem(int status, Iterable<F> fields,
+            Function<F, String> name, Function<F, String> value, int maxSize) {
+        long size = STATUS_LINE + 2;
+        long length = UNKNOWN_LENGTH;
+        boolean chunked = false;
+        for (F field : fields) {
+            String fieldName = name.apply(field);
+            String fieldValue = value.apply(field);
+            size += fieldName.length() + FIELD_OVERHEAD + fieldValue.length();
+            if (fieldName.equalsIgnoreCase("Content-Length")) {
+                length = merged(length, fieldValue);
+            }
+            chunked |= fieldName.equalsIgnoreCase("Transfer-Encoding");
+        }
+        return verdict(status, size, maxSize, length, chunked);
+    }
+
+    /**
+     * The body length a checked head announces, for the response to the client.
+     *
+     * @param status the status
+     * @param contentLengths the values of its {@code Content-Length} fields
+     * @return the length; {@link #UNKNOWN_LENGTH} when there is none, and for a 204, whose {@code Content-Length}
+     *     (0, if the head passed the check) is not passed on (RFC 9110 §8.6: none in a 204)
+     */
+    public static long contentLength(int status, List<String> contentLengths) {
+        long length = UNKNOWN_LENGTH;
+        for (String value : contentLengths) {
+            length = merged(length, value);
+        }
+        return status == 204 || length < 0 ? UNKNOWN_LENGTH : length;
+    }
+
+    private static @Nullable UpstreamFailureException verdict(int status, long size, int maxSize, long length,
+            boolean chunked) {
+        if (size > maxSize) {
+            return failure(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, null);
+        }
+        if (status < 100 || status > 599 || length == INVALID_LENGTH || (chunked && length >= 0)
+                || (status == 204 && length > 0)) {
+            return failure(FailureCause.HTTP_PROTOCOL_ERROR, null);
+        }
+        return null;
+    }
+
+    /**
+     * Folds one {@code Content-Length} field into the length seen so far: the first field that is 1*DIGIT
+     * (RFC 9110 §8.6) is the length; a second field, or anything else, is invalid.
+     */
+    private static long merged(long sofar, String value) {
+        if (sofar != UNKNOWN_LENGTH) {
+            return INVALID_LENGTH;
+        }
+        String digits = value.trim();
+        if (digits.isEmpty() || digits.length() > 18) {
+            return INVALID_LENGTH;
+        }
+        long number = 0;
+        for (int i = 0; i < digits.length(); i++) {
+            char c = digits.charAt(i);
+            if (c < '0' || c > '9') {
+                return INVALID_LENGTH;
+            }
+            number = number * 10 + (c - '0');
+        }
+        return number;
+    }
+
+    /**
+     * The limit for Jetty's response parser: a backstop well above the servlet's own limit, which is checked
+     * on the parsed head as for the JDK's client, so that a head without end is never held whole. As the JDK's
+     * client's own ({@code jdk.http.maxHeaderSize}, 384 KiB by default), or twice the servlet's limit.
+     *
+     * @param maxResponseHeaderSize the servlet's limit
+     * @return the parser's limit in bytes
+     */
+    static int parserLimit(int maxResponseHeaderSize) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(2L * maxResponseHeaderSize, JDK_DEFAULT_MAX_HEADER_SIZE));
+    }
+
+    /**
+     * @param cause what Jetty's client reported, kept for the server log
+     * @return the failure of an attempt whose head Jetty's parser refused for its size
+     */
+    static UpstreamFailureException exceeded(Throwable cause) {
+        return failure(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, cause);
+    }
+
+    private static UpstreamFailureException failure(FailureCause cause, @Nullable Throwable reported) {
+        return new UpstreamFailureException(UpstreamFailure.of(cause), reported, false);
+    }
+
+    /**
+     * @param failure what Jetty's client reported for a response it could not parse
+     * @return whether it stopped parsing because the head was over its {@code maxResponseHeadersSize}
+     */
+    static boolean isJettyHeadTooLarge(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            // Jetty's HttpParser: "Response Header Bytes Too Large" (12.1). With assertions enabled (-ea) Jetty
+            // fails its own assertion there instead (the exception's code is the response's status, not a 4xx).
+            if (message != null && message.toLowerCase(Locale.ROOT).contains("header bytes too large")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A body subscriber for the JDK's client that refuses a response whose head failed a check: it cancels the
+     * body, which closes the connection, and fails the exchange with that failure.
+     *
+     * @param <T> the body type the exchange would have had
+     * @param problem the failure
+     * @return a new subscriber
+     */
+    public static <T> BodySubscriber<T> refusal(UpstreamFailureException problem) {
+        return new Refusal<>(problem);
+    }
+
+    private static final class Refusal<T> implements BodySubscriber<T> {
+        private final CompletableFuture<T> body;
+
+        Refusal(UpstreamFailureException problem) {
+            this.body = CompletableFuture.failedFuture(problem);
+        }
+
+        @Override
+        public CompletionStage<T> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.cancel();
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+            // Not expected after the cancel; nothing to keep either way.
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            // The exchange already failed with the check.
+        }
+
+        @Override
+        public void onComplete() {
+            // Nothing to do.
+        }
+    }
+}
