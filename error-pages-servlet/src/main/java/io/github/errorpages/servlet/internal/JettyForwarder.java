@@ -378,7 +378,7 @@ public final class JettyForwarder {
 
         void onHeaders(Response answer) {
             int status = answer.getStatus();
-            if (head.isDone() || status < 200) {
+            if (head.isDone() || (status < 200 && status != 101)) {
                 return; // timed out meanwhile (aborted), or an interim response: the final one follows
             }
             if (!guard.isFailureStatus(status)) {

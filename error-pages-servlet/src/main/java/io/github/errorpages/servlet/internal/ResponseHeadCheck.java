@@ -42,7 +42,11 @@ import org.jspecify.annotations.Nullable;
  *       read as the next response on the connection);</li>
  *   <li>both {@code Transfer-Encoding} and {@code Content-Length} (RFC 9112 §6.3: a sign of response
  *       splitting, to be handled as an error; the JDK's client reads such a body by its length, so the chunk
- *       framing itself would be relayed).</li>
+ *       framing itself would be relayed);</li>
+ *   <li>a {@code Transfer-Encoding} other than {@code chunked} (the JDK's client decodes no other coding and
+ *       would relay the raw framing, Jetty's refuses unknown ones and relays {@code gzip, chunked} still
+ *       gzip-coded without saying so);</li>
+ *   <li>a 101 (Switching Protocols): the proxy never asks for one, as it does not forward {@code Upgrade}.</li>
  * </ul>
  * Only a response the guard would relay is checked: a 5xx the guard treats as a failure is answered with the
  * page anyway.
@@ -61,6 +65,10 @@ public final class ResponseHeadCheck {
     public static final long UNKNOWN_LENGTH = -1;
     /** Not one valid {@code Content-Length}. */
     private static final long INVALID_LENGTH = -2;
+    /** What the {@code Transfer-Encoding} fields say: none, {@code chunked}, anything else. */
+    private static final int NO_CODING = 0;
+    private static final int CHUNKED = 1;
+    private static final int OTHER_CODING = 2;
 
     private ResponseHeadCheck() {
     }
@@ -77,19 +85,21 @@ public final class ResponseHeadCheck {
             int maxSize) {
         long size = STATUS_LINE + 2;
         long length = UNKNOWN_LENGTH;
-        boolean chunked = false;
+        int codings = NO_CODING;
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
             String name = field.getKey();
             boolean isLength = name.equalsIgnoreCase("Content-Length");
-            chunked |= name.equalsIgnoreCase("Transfer-Encoding");
+            boolean isCoding = name.equalsIgnoreCase("Transfer-Encoding");
             for (String value : field.getValue()) {
                 size += name.length() + FIELD_OVERHEAD + value.length();
                 if (isLength) {
                     length = merged(length, value);
+                } else if (isCoding) {
+                    codings = coding(codings, value);
                 }
             }
         }
-        return verdict(status, size, maxSize, length, chunked);
+        return verdict(status, size, maxSize, length, codings);
     }
 
     /**
@@ -107,17 +117,18 @@ public final class ResponseHeadCheck {
             Function<F, String> name, Function<F, String> value, int maxSize) {
         long size = STATUS_LINE + 2;
         long length = UNKNOWN_LENGTH;
-        boolean chunked = false;
+        int codings = NO_CODING;
         for (F field : fields) {
             String fieldName = name.apply(field);
             String fieldValue = value.apply(field);
             size += fieldName.length() + FIELD_OVERHEAD + fieldValue.length();
             if (fieldName.equalsIgnoreCase("Content-Length")) {
                 length = merged(length, fieldValue);
+            } else if (fieldName.equalsIgnoreCase("Transfer-Encoding")) {
+                codings = coding(codings, fieldValue);
             }
-            chunked |= fieldName.equalsIgnoreCase("Transfer-Encoding");
         }
-        return verdict(status, size, maxSize, length, chunked);
+        return verdict(status, size, maxSize, length, codings);
     }
 
     /**
@@ -137,15 +148,20 @@ public final class ResponseHeadCheck {
     }
 
     private static @Nullable UpstreamFailureException verdict(int status, long size, int maxSize, long length,
-            boolean chunked) {
+            int codings) {
         if (size > maxSize) {
             return failure(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, null);
         }
-        if (status < 100 || status > 599 || length == INVALID_LENGTH || (chunked && length >= 0)
-                || (status == 204 && length > 0)) {
+        if (status < 100 || status > 599 || status == 101 || length == INVALID_LENGTH || codings == OTHER_CODING
+                || (codings == CHUNKED && length >= 0) || (status == 204 && length > 0)) {
             return failure(FailureCause.HTTP_PROTOCOL_ERROR, null);
         }
         return null;
+    }
+
+    /** Folds one {@code Transfer-Encoding} field into those seen so far: only one, {@code chunked}, is relayed. */
+    private static int coding(int sofar, String value) {
+        return sofar == NO_CODING && value.trim().equalsIgnoreCase("chunked") ? CHUNKED : OTHER_CODING;
     }
 
     /**
