@@ -11,10 +11,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -82,6 +84,24 @@ class FailureClassifierIntegrationTests {
                 new Fault("self-signed certificate", () -> FaultyUpstream.startTlsSelfSigned(Behaviour.ok()),
                         FailureCause.TLS_CERTIFICATE_ERROR, 502, 10))
                 .map(Arguments::of);
+    }
+
+    /**
+     * A NumberFormatException the JDK's client throws while it reads a response head ("Content-Length: abc") is
+     * the upstream's; one thrown by the caller's own code that the client calls back is a bug, not classified.
+     */
+    @Test
+    void numberFormatExceptionOfTheCallersBodyMappingIsNoUpstreamFailure() throws Exception {
+        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.respond(200, "not a number"));
+        resource = upstream;
+        HttpRequest request = HttpRequest.newBuilder(upstream.uri().resolve("/count")).build();
+
+        Throwable thrown = catchThrowable(() -> client.send(request, info ->
+                HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8),
+                        Integer::parseInt)));
+
+        assertThat(thrown).hasRootCauseInstanceOf(NumberFormatException.class);
+        assertThat(classifier.classify(thrown)).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -89,19 +89,23 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (t instanceof IOException) {
             return ioCause(message);
         }
-        if (t instanceof NumberFormatException && isThrownByHttpClient(t)) {
+        if (t instanceof NumberFormatException && isContentLengthOfResponse(t)) {
             // The JDK's client parses a response's Content-Length with Long.parseLong: "abc", "5, 5".
             return FailureCause.HTTP_PROTOCOL_ERROR;
         }
         return null;
     }
 
-    private static boolean isThrownByHttpClient(Throwable t) {
-        StackTraceElement[] frames = t.getStackTrace();
-        for (int i = 0; i < Math.min(frames.length, 40); i++) { // Long.parseLong sits below a stream pipeline
-            String type = frames[i].getClassName();
-            if (type.startsWith("jdk.internal.net.http.") || type.startsWith("java.net.http.")) {
-                return true;
+    /**
+     * Whether the HTTP client threw it parsing a response's {@code Content-Length}, not code the client calls
+     * back into (a body handler, a mapping of the body): the first frame outside {@code java.lang} and
+     * {@code java.util} (Long.parseLong, a stream pipeline) is {@code HttpHeaders.firstValueAsLong}.
+     */
+    private static boolean isContentLengthOfResponse(Throwable t) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+            String type = frame.getClassName();
+            if (!type.startsWith("java.lang.") && !type.startsWith("java.util.")) {
+                return type.equals("java.net.http.HttpHeaders") && frame.getMethodName().equals("firstValueAsLong");
             }
         }
         return false;

@@ -110,15 +110,21 @@ public final class UpstreamGuard {
             .writableStackTraceEnabled(false)
             .build();
 
-    /** Causes that are local decisions, configuration errors or bugs: the breaker does not count them. */
+    /**
+     * Causes that are local decisions, local limits, configuration errors or bugs: the breaker does not count
+     * them. A response over a size limit of the gateway's says nothing of the upstream's health, and one route
+     * with large heads must not open the breaker for every other route of the upstream.
+     */
     private static final Set<FailureCause> NOT_THE_UPSTREAMS_FAULT = Collections.unmodifiableSet(EnumSet.of(
             FailureCause.DESTINATION_UNAVAILABLE, FailureCause.CONNECTION_LIMIT_REACHED,
-            FailureCause.DESTINATION_NOT_FOUND, FailureCause.PROXY_INTERNAL_ERROR, FailureCause.PROXY_LOOP_DETECTED));
+            FailureCause.DESTINATION_NOT_FOUND, FailureCause.PROXY_INTERNAL_ERROR, FailureCause.PROXY_LOOP_DETECTED,
+            FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, FailureCause.HTTP_RESPONSE_BODY_SIZE));
 
     /** Causes that say nothing about the upstream's health, so they do not start "failing since". */
     private static final Set<FailureCause> NO_UPSTREAM_TROUBLE = Collections.unmodifiableSet(EnumSet.of(
             FailureCause.CONNECTION_LIMIT_REACHED, FailureCause.DESTINATION_NOT_FOUND,
-            FailureCause.PROXY_INTERNAL_ERROR, FailureCause.PROXY_LOOP_DETECTED));
+            FailureCause.PROXY_INTERNAL_ERROR, FailureCause.PROXY_LOOP_DETECTED,
+            FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, FailureCause.HTTP_RESPONSE_BODY_SIZE));
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamGuard.class);
     private static final long NEVER = Long.MIN_VALUE;

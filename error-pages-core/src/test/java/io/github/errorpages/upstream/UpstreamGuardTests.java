@@ -138,6 +138,32 @@ class UpstreamGuardTests {
         assertThat(guard.failingSince()).as("no sign of upstream trouble").isEmpty();
     }
 
+    /** One route with large heads must not open the breaker for the upstream's other routes. */
+    @Test
+    void responseOverALocalSizeLimitIsNotCountedAgainstTheUpstream() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
+        UpstreamFailureException tooLarge = new UpstreamFailureException(
+                UpstreamFailure.of(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE), null);
+        UpstreamFailureException malformed = new UpstreamFailureException(
+                UpstreamFailure.of(FailureCause.HTTP_PROTOCOL_ERROR), null);
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    throw tooLarge;
+                }));
+
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE);
+        assertThat(guard.metrics().attempts()).as("not a retry cause").isEqualTo(1);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(guard.failingSince()).as("no sign of upstream trouble").isEmpty();
+
+        catchThrowableOfType(UpstreamFailureException.class, () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+            throw malformed;
+        }));
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls())
+                .as("a malformed response is the upstream's").isEqualTo(1);
+    }
+
     @Test
     void interruptDuringTheBackoffAbortsTheCall() {
         UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST)

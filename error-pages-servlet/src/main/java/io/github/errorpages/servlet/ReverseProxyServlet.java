@@ -139,7 +139,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@value #TRANSPORT_PARAMETER}: {@code auto} (default), {@code jetty} or {@code jdk}
  *       ({@link ProxyTransport});</li>
  *   <li>{@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}: the largest upstream response head relayed, in bytes
- *       (default 8192; see {@link Builder#maxResponseHeaderSize(int)});</li>
+ *       (default 7168; see {@link Builder#maxResponseHeaderSize(int)});</li>
  *   <li>the page parameters of {@link ErrorPagesFilter}: {@code robots-txt.fallback},
  *       {@code robots-txt.fallback-resource}, {@code request-id-header}, {@code status.<token>},
  *       {@code retry-after.*}, {@code branding.*}, {@code templates.*}, {@code locales},
@@ -170,10 +170,12 @@ public final class ReverseProxyServlet extends HttpServlet {
     /** Default for {@value #BODY_IDLE_TIMEOUT_PARAMETER}. */
     public static final Duration DEFAULT_BODY_IDLE_TIMEOUT = Duration.ofSeconds(30);
     /**
-     * Default for {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}: 8 KiB, the response-header limit of Tomcat
-     * ({@code maxHttpResponseHeaderSize}) and Jetty ({@code HttpConfiguration.responseHeaderSize}) by default.
+     * Default for {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}: 7 KiB, the response-header limit of Tomcat
+     * ({@code maxHttpResponseHeaderSize}) and Jetty ({@code HttpConfiguration.responseHeaderSize}) by default,
+     * 8 KiB, less 1 KiB for the fields the container and the application's filters add to a relayed head
+     * ({@code Date}, {@code Server}, {@code Connection}, security headers).
      */
-    public static final int DEFAULT_MAX_RESPONSE_HEADER_SIZE = 8 * 1024;
+    public static final int DEFAULT_MAX_RESPONSE_HEADER_SIZE = 7 * 1024;
 
     private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(ReverseProxyServlet.class);

@@ -54,10 +54,14 @@ class TomcatIntegrationTests {
     static void start() {
         upstream = FaultyUpstream.start(Behaviour.respond(200, "order 42", "Content-Type", "text/plain"));
         largeUpstream = FaultyUpstream.start(Behaviour.largeBody(LARGE));
-        // A 200 whose head is about as large as the path says: /head/10000.
+        // A 200 whose head is about as large as the path says (/head/10000), or exactly as the proxy counts it
+        // (/exact/7168: the status line as 15 bytes, each field with 4, the final line end; 75 bytes without the
+        // padding's value).
         headsUpstream = FaultyUpstream.start(exchange -> {
-            int size = Integer.parseInt(exchange.request().target().substring("/head/".length()));
-            exchange.respond(200, "ok", "Content-Type", "text/plain", "X-Padding", "p".repeat(size - 100));
+            String target = exchange.request().target();
+            int size = Integer.parseInt(target.substring(target.lastIndexOf('/') + 1));
+            int padding = target.startsWith("/exact/") ? size - 75 : size - 100;
+            exchange.respond(200, "ok", "Content-Type", "text/plain", "X-Padding", "p".repeat(padding));
         });
         // Tomcat's own compression is on, as in many deployments; only clients sending Accept-Encoding see it.
         tomcat = TomcatServer.inCode().compression()
@@ -209,8 +213,8 @@ class TomcatIntegrationTests {
 
     /**
      * Tomcat refuses a response head over its {@code maxHttpResponseHeaderSize} (8 KiB) with its own 500 and
-     * error report: the proxy's limit, the same 8 KiB by default, answers such an upstream head with the page
-     * instead (R36), and relays one below it.
+     * error report: the proxy's limit, 7 KiB by default, answers such an upstream head with the page instead
+     * (R36), and relays one up to it, which Tomcat then sends with its own fields added.
      */
     @ParameterizedTest
     @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
@@ -229,6 +233,14 @@ class TomcatIntegrationTests {
         }
         assertThat(Client.text(Client.get(tomcat.uri("/heads" + suffix + "/head/10000"), JSON)))
                 .contains("http_response_header_section_size");
+
+        int limit = ReverseProxyServlet.DEFAULT_MAX_RESPONSE_HEADER_SIZE;
+        HttpResponse<byte[]> atTheLimit = Client.get(tomcat.uri("/heads" + suffix + "/exact/" + limit), JSON);
+        HttpResponse<byte[]> overIt = Client.get(tomcat.uri("/heads" + suffix + "/exact/" + (limit + 1)), JSON);
+        assertThat(atTheLimit.statusCode()).as("relayed, and sent by Tomcat with its own fields").isEqualTo(200);
+        assertThat(atTheLimit.headers().firstValue("X-Padding").orElse("")).hasSize(limit - 75);
+        assertThat(overIt.statusCode()).isEqualTo(502);
+        assertThat(Client.text(overIt)).contains("http_response_header_section_size");
     }
 
     /**

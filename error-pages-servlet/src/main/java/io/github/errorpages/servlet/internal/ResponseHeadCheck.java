@@ -21,10 +21,11 @@ import org.jspecify.annotations.Nullable;
  * check is an upstream failure like any other: counted by the guard, answered with the 502 page, and nothing of
  * it relayed.
  *
- * <p><b>Size</b> ({@code http_response_header_section_size}, RFC 9209 §2.3.19). A container refuses to send a
- * response head larger than its own limit (Tomcat's {@code maxHttpResponseHeaderSize} and Jetty's
- * {@code responseHeaderSize} are 8 KiB by default) and answers with its own 500 instead, whose body may name an
- * exception; and an upstream that sends header fields without end must not fill the gateway's memory. Size is
+ * <p><b>Size</b> ({@code http_response_header_section_size}, RFC 9209 §2.3.19; a local limit, which the circuit
+ * breaker does not count). A container refuses to send a response head larger than its own limit (Tomcat's
+ * {@code maxHttpResponseHeaderSize} and Jetty's {@code responseHeaderSize} are 8 KiB by default) and answers
+ * with its own 500 instead, whose body may name an exception; and an upstream that sends header fields without
+ * end must not fill the gateway's memory. Size is
  * counted on the parsed head: the status line (as 15 bytes: the reason phrase, which the JDK's client does not
  * keep, not counted), every header field with its line end, and the empty line that ends the head. Neither
  * HTTP client holds a head without end: Jetty's is given a parser limit well above this one
@@ -38,8 +39,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>a {@code Content-Length} that is not one number: not digits, a list, or several fields (RFC 9112
  *       §6.3: an unrecoverable error for a proxy when they differ; refused when equal too, as Jetty's parser
  *       refuses them, so that both transports answer alike);</li>
- *   <li>a 204 that announces a body ({@code Content-Length} above 0: RFC 9110 §8.6; what follows it would be
- *       read as the next response on the connection);</li>
+ *   <li>a 204 that announces a body ({@code Content-Length} above 0 or a {@code Transfer-Encoding}: RFC 9110
+ *       §8.6, RFC 9112 §6.1; what follows it would be read as the next response on the connection);</li>
  *   <li>both {@code Transfer-Encoding} and {@code Content-Length} (RFC 9112 §6.3: a sign of response
  *       splitting, to be handled as an error; the JDK's client reads such a body by its length, so the chunk
  *       framing itself would be relayed);</li>
@@ -153,7 +154,7 @@ public final class ResponseHeadCheck {
             return failure(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, null);
         }
         if (status < 100 || status > 599 || status == 101 || length == INVALID_LENGTH || codings == OTHER_CODING
-                || (codings == CHUNKED && length >= 0) || (status == 204 && length > 0)) {
+                || (codings == CHUNKED && length >= 0) || (status == 204 && (length > 0 || codings != NO_CODING))) {
             return failure(FailureCause.HTTP_PROTOCOL_ERROR, null);
         }
         return null;
