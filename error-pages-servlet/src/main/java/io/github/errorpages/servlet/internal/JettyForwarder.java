@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.Attempt;
@@ -544,7 +545,8 @@ public final class JettyForwarder {
         if (ResponseHeadCheck.isJettyHeadTooLarge(failure)) {
             return ResponseHeadCheck.exceeded(failure);
         }
-        for (Throwable t = failure; t != null; t = t.getCause()) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
             String type = t.getClass().getName();
             if (type.equals("org.eclipse.jetty.client.HttpResponseException")
                     || type.equals("org.eclipse.jetty.http.BadMessageException")
@@ -552,9 +554,6 @@ public final class JettyForwarder {
                 ProtocolException malformed = new ProtocolException("malformed response from the upstream");
                 malformed.initCause(failure);
                 return malformed;
-            }
-            if (t.getCause() == t) {
-                break;
             }
         }
         return failure;

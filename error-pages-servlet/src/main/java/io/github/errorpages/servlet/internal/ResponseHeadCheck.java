@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import java.net.http.HttpResponse.BodySubscriber;
@@ -217,15 +218,13 @@ public final class ResponseHeadCheck {
      * @return whether it stopped parsing because the head was over its {@code maxResponseHeadersSize}
      */
     static boolean isJettyHeadTooLarge(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
             String message = t.getMessage();
             // Jetty's HttpParser: "Response Header Bytes Too Large" (12.1). With assertions enabled (-ea) Jetty
             // fails its own assertion there instead (the exception's code is the response's status, not a 4xx).
             if (message != null && message.toLowerCase(Locale.ROOT).contains("header bytes too large")) {
                 return true;
-            }
-            if (t.getCause() == t) {
-                break;
             }
         }
         return false;
