@@ -733,8 +733,8 @@ public final class ReverseProxyServlet extends HttpServlet {
          * line end. Default {@link #DEFAULT_MAX_RESPONSE_HEADER_SIZE}. A larger head fails the attempt with
          * {@code http_response_header_section_size} and is answered with the 502 page; none of it is relayed.
          * The HTTP client stops reading a head at a limit of its own (Jetty's: 384 KiB, or twice this one if
-         * that is more; the JDK's: {@code jdk.http.maxHeaderSize}, 384 KiB by default), so an upstream that
-         * sends fields without end cannot fill the memory. Keep it below the container's own response-header
+         * that is more; the JDK's: {@code jdk.http.maxHeaderSize}, 384 KiB by default since JDK 17.0.12 and
+         * 21.0.4, none before), so an upstream that sends fields without end cannot fill the memory. Keep it below the container's own response-header
          * limit (with some room for the fields the container adds), which would otherwise answer an oversized
          * head with its own 500: raise both together.
          *

@@ -26,12 +26,12 @@ import org.jspecify.annotations.Nullable;
  * breaker does not count). A container refuses to send a response head larger than its own limit (Tomcat's
  * {@code maxHttpResponseHeaderSize} and Jetty's {@code responseHeaderSize} are 8 KiB by default) and answers
  * with its own 500 instead, whose body may name an exception; and an upstream that sends header fields without
- * end must not fill the gateway's memory. Size is
- * counted on the parsed head: the status line (as 15 bytes: the reason phrase, which the JDK's client does not
- * keep, not counted), every header field with its line end, and the empty line that ends the head. Neither
- * HTTP client holds a head without end: Jetty's is given a parser limit well above this one
- * ({@link #parserLimit(int)}), the JDK's has its own ({@code jdk.http.maxHeaderSize}, 384 KiB by default); a
- * head over those fails while it is parsed, with the same cause.
+ * end must not fill the gateway's memory. Size is counted on the parsed head: the status line (as 15 bytes: the
+ * reason phrase, which the JDK's client does not keep, not counted), every header field with its line end, and
+ * the empty line that ends the head. Neither HTTP client holds a head without end: Jetty's is given a parser
+ * limit well above this one ({@link #parserLimit(int)}), which also counts a chunked body's extensions and
+ * trailers; the JDK's has its own ({@code jdk.http.maxHeaderSize}, 384 KiB by default since JDK 17.0.12 and
+ * 21.0.4). A head over those fails while it is parsed, with the same cause.
  *
  * <p><b>Status and framing</b> ({@code http_protocol_error}, RFC 9209 §2.3.28). Jetty's parser refuses most
  * malformed heads itself; the JDK's client passes on some that a proxy must not relay:
