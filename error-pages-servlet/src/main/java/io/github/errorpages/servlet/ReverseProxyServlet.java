@@ -586,7 +586,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
                         maxResponseHeaderSize);
-                return problem != null ? ResponseHeadCheck.refusal(problem) : new IdleTimeoutBodySubscriber(bodyIdleTimeout);
+                return problem != null ? ResponseHeadCheck.refusal(problem)
+                        : new IdleTimeoutBodySubscriber(bodyIdleTimeout);
             };
             if (httpClient != null) {
                 if (transport == ProxyTransport.JETTY) {
@@ -731,12 +732,13 @@ public final class ReverseProxyServlet extends HttpServlet {
          * Sets the largest upstream response head the servlet relays, in bytes (init-parameter
          * {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}): the status line and the header fields, each with its
          * line end. Default {@link #DEFAULT_MAX_RESPONSE_HEADER_SIZE}. A larger head fails the attempt with
-         * {@code http_response_header_section_size} and is answered with the 502 page; none of it is relayed.
-         * The HTTP client stops reading a head at a limit of its own (Jetty's: 384 KiB, or twice this one if
-         * that is more; the JDK's: {@code jdk.http.maxHeaderSize}, 384 KiB by default since JDK 17.0.12 and
-         * 21.0.4, none before), so an upstream that sends fields without end cannot fill the memory. Keep it below the container's own response-header
-         * limit (with some room for the fields the container adds), which would otherwise answer an oversized
-         * head with its own 500: raise both together.
+         * {@code http_response_header_section_size} and is answered with the 502 page; none of it is relayed,
+         * and the circuit breaker does not count it (a local limit). The HTTP client stops reading a head at a
+         * limit of its own (Jetty's: 384 KiB, or twice this one if that is more; the JDK's:
+         * {@code jdk.http.maxHeaderSize}, 384 KiB by default since JDK 17.0.12 and 21.0.4, none before), so an
+         * upstream that sends fields without end cannot fill the memory. Keep it about 1 KiB below the
+         * container's own response-header limit, for the fields the container and the application's filters
+         * add; the container would otherwise answer an oversized head with its own 500. Raise both together.
          *
          * @param bytes at least 256
          * @return this builder
