@@ -550,13 +550,31 @@ public final class JettyForwarder {
             String type = t.getClass().getName();
             if (type.equals("org.eclipse.jetty.client.HttpResponseException")
                     || type.equals("org.eclipse.jetty.http.BadMessageException")
-                    || type.startsWith("org.eclipse.jetty.http.HttpException")) {
+                    || type.startsWith("org.eclipse.jetty.http.HttpException")
+                    || (t instanceof AssertionError && isThrownByParser(t))) {
                 ProtocolException malformed = new ProtocolException("malformed response from the upstream");
                 malformed.initCause(failure);
                 return malformed;
             }
         }
         return failure;
+    }
+
+    /**
+     * With assertions enabled (-ea), Jetty 12.1's parser fails its own assertion where it refuses a response
+     * (the exception it makes carries the response's status, where {@code HttpException} asserts a 4xx or 5xx):
+     * a head over the parser's limit, or anything else it cannot parse, then arrives as an
+     * {@code AssertionError} thrown in {@code HttpParser}. Still a response the upstream got wrong, not a bug
+     * to show the client.
+     */
+    private static boolean isThrownByParser(Throwable error) {
+        StackTraceElement[] frames = error.getStackTrace();
+        for (int i = 0; i < Math.min(frames.length, 4); i++) {
+            if (frames[i].getClassName().equals("org.eclipse.jetty.http.HttpParser")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reads Jetty's responses for the guard; a discarded response's body is read and dropped by its listener. */

@@ -222,7 +222,7 @@ public final class ResponseHeadCheck {
         for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
             String message = t.getMessage();
             // Jetty's HttpParser: "Response Header Bytes Too Large" (12.1). With assertions enabled (-ea) Jetty
-            // fails its own assertion there instead (the exception's code is the response's status, not a 4xx).
+            // fails its own assertion there instead, which JettyForwarder.translate reports as a malformed response.
             if (message != null && message.toLowerCase(Locale.ROOT).contains("header bytes too large")) {
                 return true;
             }
