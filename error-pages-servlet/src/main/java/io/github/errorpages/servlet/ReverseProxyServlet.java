@@ -68,8 +68,11 @@ import org.slf4j.LoggerFactory;
  * {@code http://10.0.0.7:8080/api/orders/42?full=1}. Hop-by-hop header fields are removed in both
  * directions, and {@code X-Forwarded-For}, {@code X-Forwarded-Proto}, {@code X-Forwarded-Host},
  * {@code Forwarded} and {@code Via} are added toward the upstream (see
- * {@code io.github.errorpages.servlet.internal.ProxyHeaders}). A successful response keeps the upstream's
- * status and header fields, redirects included.
+ * {@code io.github.errorpages.servlet.internal.ProxyHeaders}). {@code Via} names the servlet by a random
+ * pseudonym, {@code error-pages-} and eight letters or digits; a request that already carries it came back to
+ * the servlet (an endpoint that points at the gateway itself, two gateways pointing at each other) and is
+ * answered with 502 {@code proxy_loop_detected} without being forwarded again. A successful response keeps the
+ * upstream's status and header fields, redirects included.
  *
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
  * buffered only when the guard may send it again and it is no larger than
@@ -264,6 +267,12 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return;
             }
         }
+        if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
+            // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.
+            answerFailure(current, request, response, UpstreamFailure.builder(FailureCause.PROXY_LOOP_DETECTED)
+                    .upstream(current.guard.name()).build());
+            return;
+        }
         // An open breaker refuses the call anyway: answer before the request is read, parsed and copied.
         Optional<UpstreamFailure> refused = current.guard.refuseIfUnavailable();
         if (refused.isPresent()) {
@@ -278,7 +287,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         BodyPublisher body = body(request);
         HttpRequest upstreamRequest;
         try {
-            upstreamRequest = upstreamRequest(request, body);
+            upstreamRequest = upstreamRequest(request, body, current.pseudonym);
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return;
@@ -374,11 +383,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
     }
 
-    private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body)
+    private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body, String pseudonym)
             throws URISyntaxException {
         URI target = new URI(TARGET_BASE + forwardedTarget(request));
         HttpRequest.Builder builder = HttpRequest.newBuilder(target).method(request.getMethod(), body);
-        ProxyHeaders.towardUpstream(request, (name, value) -> {
+        ProxyHeaders.towardUpstream(request, pseudonym, (name, value) -> {
             try {
                 builder.header(name, value);
             } catch (IllegalArgumentException restricted) {
@@ -567,10 +576,14 @@ public final class ReverseProxyServlet extends HttpServlet {
         final @Nullable GuardedHttpClient withBody;
         final BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler;
         final @Nullable ExecutorService ownExecutor;
+        /** This proxy's name in {@code Via}, by which it recognises a request that came back to it. */
+        final String pseudonym;
 
         private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
                 @Nullable GuardedHttpClient withoutBody, @Nullable GuardedHttpClient withBody,
-                BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, @Nullable ExecutorService ownExecutor) {
+                BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, @Nullable ExecutorService ownExecutor,
+                String pseudonym) {
+            this.pseudonym = pseudonym;
             this.guard = guard;
             this.responder = responder;
             this.jetty = jetty;
@@ -583,6 +596,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         static Proxy create(UpstreamGuard guard, ProxyTransport transport, @Nullable HttpClient httpClient,
                 Duration connectTimeout, Duration bodyIdleTimeout, int maxResponseHeaderSize,
                 ErrorResponder responder) {
+            String pseudonym = ProxyHeaders.pseudonym();
             BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
                         maxResponseHeaderSize);
@@ -595,17 +609,17 @@ public final class ReverseProxyServlet extends HttpServlet {
                             + "httpClient(java.net.http.HttpClient) is a JDK client, but the transport is JETTY");
                 }
                 GuardedHttpClient client = GuardedHttpClient.of(httpClient, guard);
-                return new Proxy(guard, responder, null, client, client, bodyHandler, null);
+                return new Proxy(guard, responder, null, client, client, bodyHandler, null, pseudonym);
             }
             if (useJetty(transport)) {
                 JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout,
-                        maxResponseHeaderSize);
-                return new Proxy(guard, responder, jetty, null, null, bodyHandler, null);
+                        maxResponseHeaderSize, pseudonym);
+                return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, pseudonym);
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
             GuardedHttpClient withoutBody = GuardedHttpClient.of(ownClient(connectTimeout, Runnable::run), guard);
             GuardedHttpClient withBody = GuardedHttpClient.of(ownClient(connectTimeout, executor), guard);
-            return new Proxy(guard, responder, null, withoutBody, withBody, bodyHandler, executor);
+            return new Proxy(guard, responder, null, withoutBody, withBody, bodyHandler, executor, pseudonym);
         }
 
         private static boolean useJetty(ProxyTransport transport) {

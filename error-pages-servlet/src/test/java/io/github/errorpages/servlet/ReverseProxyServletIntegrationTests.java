@@ -276,7 +276,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 .containsEntry("x-forwarded-proto", "http")
                 .containsEntry("x-forwarded-host", "127.0.0.1:" + jetty.port())
                 .containsEntry("forwarded", "for=127.0.0.1;host=\"127.0.0.1:" + jetty.port() + "\";proto=http")
-                .containsEntry("via", "1.1 error-pages")
+                .hasEntrySatisfying("via", via -> assertThat(via).matches("1\\.1 error-pages-[a-z0-9]{8}"))
                 .containsEntry("cookie", "session=1")
                 .doesNotContainKey("proxy-authorization");
         assertThat(forwarded.headers().get("host")).isEqualTo("127.0.0.1:" + orders.port());
@@ -315,6 +315,53 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf("order 42: ".length()));
         assertThat(head.body()).isEmpty();
+    }
+
+    /**
+     * A proxy whose endpoint is itself (docs/troubleshooting.md: "a base URL pointing at the gateway itself"):
+     * the request that comes back carries the proxy's own pseudonym in Via and is answered at once with 502
+     * {@code proxy_loop_detected}. Before, each round took a permit of the bulkhead: 50 rounds, then a 503 that
+     * named the upstream's status.
+     */
+    @Test
+    void answersARequestThatCameBackAfterOneRound() {
+        configured = new JettyServer().start();
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("self").endpoints(configured.uri("/self"))
+                .retryBudgetEnabled(false).build());
+        ServletHolder holder = new ServletHolder(proxyBuilder(guard).build());
+        holder.setAsyncSupported(true);
+        configured.context().addServlet(holder, "/self/*");
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/self/orders/42"), JSON);
+
+        // The outer round gets the inner round's 502 page as the upstream's 502; its Retry-After (10 s) is longer
+        // than the guard waits for a retry (2 s), so that is all.
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(guard.metrics().attempts()).as("forwarded rounds").isEqualTo(1);
+        assertThat(guard.metrics().calls()).as("calls through the guard: the rounds that came back made none")
+                .isEqualTo(1);
+    }
+
+    /** Two proxies in a row, in one application, each with its own pseudonym: no loop. */
+    @Test
+    void forwardsThroughAChainOfTwoProxies() {
+        orders.clearRequests();
+        configured = new JettyServer().start();
+        ServletHolder front = new ServletHolder(proxy(UpstreamConfig.builder("front")
+                .endpoints(configured.uri("/back")).build()));
+        front.setAsyncSupported(true);
+        ServletHolder back = new ServletHolder(proxy(UpstreamConfig.builder("back")
+                .endpoints(orders.uri().resolve("/api")).build()));
+        back.setAsyncSupported(true);
+        configured.context().addServlet(front, "/front/*");
+        configured.context().addServlet(back, "/back/*");
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/front/orders/42"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("order 42: ");
+        assertThat(orders.requests()).singleElement().satisfies(forwarded -> assertThat(forwarded.headers().get("via"))
+                .matches("1\\.1 (error-pages-[a-z0-9]{8}), 1\\.1 (?!\\1)error-pages-[a-z0-9]{8}"));
     }
 
     @Test

@@ -93,9 +93,11 @@ public final class JettyForwarder {
     private final UpstreamGuard guard;
     private final long bodyIdleTimeoutMillis;
     private final int maxResponseHeaderSize;
+    private final String pseudonym;
 
     private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout,
-            int maxResponseHeaderSize) {
+            int maxResponseHeaderSize, String pseudonym) {
+        this.pseudonym = pseudonym;
         this.client = client;
         this.guard = guard;
         this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
@@ -122,11 +124,12 @@ public final class JettyForwarder {
      * @param connectTimeout the connect timeout
      * @param bodyIdleTimeout the longest wait for the next part of a response body
      * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadCheck})
+     * @param pseudonym the proxy's name in {@code Via} ({@link ProxyHeaders#pseudonym()})
      * @return the started forwarder; {@link #stop()} it
      * @throws IllegalStateException when the client does not start
      */
     public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout,
-            int maxResponseHeaderSize) {
+            int maxResponseHeaderSize, String pseudonym) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
@@ -150,7 +153,7 @@ public final class JettyForwarder {
         client.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
         client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
         client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
-        return new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize);
+        return new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize, pseudonym);
     }
 
     /** Stops the client; exchanges in flight fail. */
@@ -202,7 +205,7 @@ public final class JettyForwarder {
             this.method = request.getMethod();
             this.upstreamRequest = UpstreamRequest.of(method)
                     .withIdempotencyKey(request.getHeader("Idempotency-Key") != null);
-            ProxyHeaders.towardUpstream(request, (name, value) -> {
+            ProxyHeaders.towardUpstream(request, pseudonym, (name, value) -> {
                 fields.add(name);
                 fields.add(value);
             });

@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
@@ -25,8 +26,9 @@ import org.jspecify.annotations.Nullable;
  *       TLS terminator already reports the terminator's scheme, e.g. Jetty's
  *       {@code ForwardedRequestCustomizer}, Tomcat's {@code RemoteIpValve});</li>
  *   <li>{@code Forwarded} (RFC 7239): the received elements with one for this hop appended;</li>
- *   <li>{@code Via}: the received value with {@code 1.1 error-pages} appended, a pseudonym rather than a
- *       host name (RFC 9110 §7.6.3, R37).</li>
+ *   <li>{@code Via}: the received value with {@code 1.1 error-pages-<id>} appended: a pseudonym rather than a
+ *       host name (RFC 9110 §7.6.3, R37), random per proxy ({@link #pseudonym()}), by which a proxy recognises a
+ *       request that comes back to it ({@link #hasPassed}).</li>
  * </ul>
  * Field names and values the JDK's client would refuse (not a token, control characters) are dropped
  * rather than failing the request.
@@ -36,8 +38,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ProxyHeaders {
 
-    /** The pseudonym this proxy gives itself in {@code Via}. */
-    public static final String VIA = "1.1 error-pages";
+    /** What every proxy's pseudonym starts with. */
+    private static final String PSEUDONYM_PREFIX = "error-pages-";
+    private static final char[] PSEUDONYM_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
     private static final String[] HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection",
         "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};
@@ -66,12 +69,56 @@ public final class ProxyHeaders {
     }
 
     /**
+     * @return a new pseudonym for one proxy's {@code Via} entries: {@code error-pages-} and eight random letters
+     *     or digits, so that two proxies of one application, or of two gateways in a row, tell themselves apart
+     */
+    public static String pseudonym() {
+        SecureRandom random = new SecureRandom();
+        StringBuilder pseudonym = new StringBuilder(PSEUDONYM_PREFIX.length() + 8).append(PSEUDONYM_PREFIX);
+        for (int i = 0; i < 8; i++) {
+            pseudonym.append(PSEUDONYM_CHARS[random.nextInt(PSEUDONYM_CHARS.length)]);
+        }
+        return pseudonym.toString();
+    }
+
+    /**
+     * Whether a request has passed the proxy of a pseudonym before: a {@code Via} element received by it
+     * (RFC 9110 §7.6.3: {@code Via} lets a proxy detect a forwarding loop). Such a request would go round again.
+     *
+     * @param request the client's request
+     * @param pseudonym the proxy's {@link #pseudonym()}
+     * @return whether one of the request's {@code Via} elements names it as the receiver
+     */
+    public static boolean hasPassed(HttpServletRequest request, String pseudonym) {
+        for (Enumeration<String> values = request.getHeaders("Via"); values.hasMoreElements(); ) {
+            String value = values.nextElement();
+            int at = 0;
+            while (at >= 0 && at < value.length()) {
+                int comma = value.indexOf(',', at);
+                String element = (comma < 0 ? value.substring(at) : value.substring(at, comma)).trim();
+                // received-protocol RWS received-by [ RWS comment ]
+                int space = element.indexOf(' ');
+                if (space > 0) {
+                    String receivedBy = element.substring(space + 1).trim();
+                    int end = receivedBy.indexOf(' ');
+                    if ((end < 0 ? receivedBy : receivedBy.substring(0, end)).equalsIgnoreCase(pseudonym)) {
+                        return true;
+                    }
+                }
+                at = comma < 0 ? -1 : comma + 1;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Gives the header fields to send to the upstream for a client request, in order.
      *
      * @param request the client's request
+     * @param pseudonym the proxy's {@link #pseudonym()}, for its {@code Via} entry
      * @param sink takes each name/value pair; a name repeats for each of its values
      */
-    public static void towardUpstream(HttpServletRequest request, BiConsumer<String, String> sink) {
+    public static void towardUpstream(HttpServletRequest request, String pseudonym, BiConsumer<String, String> sink) {
         List<String> dropped = null;
         for (Enumeration<String> connection = request.getHeaders("Connection"); connection.hasMoreElements(); ) {
             dropped = listedIn(connection.nextElement(), dropped);
@@ -101,7 +148,7 @@ public final class ProxyHeaders {
             sink.accept("X-Forwarded-Host", host);
         }
         sink.accept("Forwarded", appended(joined(request, "Forwarded"), forwardedElement(client, host, scheme)));
-        sink.accept("Via", appended(joined(request, "Via"), VIA));
+        sink.accept("Via", appended(joined(request, "Via"), "1.1 " + pseudonym));
     }
 
     /**

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class ProxyHeadersIntegrationTests {
 
+    private static final String PSEUDONYM = "error-pages-k3y9x2ab";
     private static Server server;
     private static LocalConnector connector;
 
@@ -38,8 +39,9 @@ class ProxyHeadersIntegrationTests {
             @Override
             protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
                 StringBuilder out = new StringBuilder();
-                ProxyHeaders.towardUpstream(request, (name, value) -> out.append(name).append(": ").append(value)
-                        .append('\n'));
+                ProxyHeaders.towardUpstream(request, PSEUDONYM, (name, value) -> out.append(name).append(": ")
+                        .append(value).append('\n'));
+                out.append("passed: ").append(ProxyHeaders.hasPassed(request, PSEUDONYM)).append('\n');
                 response.getWriter().write(out.toString());
             }
         }), "/upstream");
@@ -99,7 +101,7 @@ class ProxyHeadersIntegrationTests {
         // LocalConnector clients have no IP address; Jetty reports 0.0.0.0.
         assertThat(sent).containsPattern("(?m)^X-Forwarded-For: [^,\\n]+$")
                 .contains("X-Forwarded-Proto: http\n", "X-Forwarded-Host: shop.example:8443\n",
-                        ";host=\"shop.example:8443\";proto=http\n", "Via: 1.1 error-pages\n");
+                        ";host=\"shop.example:8443\";proto=http\n", "Via: 1.1 error-pages-k3y9x2ab\n", "passed: false\n");
     }
 
     @Test
@@ -110,8 +112,21 @@ class ProxyHeadersIntegrationTests {
 
         assertThat(sent).containsPattern("(?m)^X-Forwarded-For: 203\\.0\\.113\\.9, [^,\\n]+$")
                 .containsPattern("(?m)^Forwarded: for=203\\.0\\.113\\.9;proto=https, for=[^\\n]+;host=shop\\.example;proto=http$")
-                .contains("Via: 1.1 cdn, 1.1 error-pages\n", "X-Forwarded-Proto: http\n", "X-Forwarded-Host: shop.example\n")
+                .contains("Via: 1.1 cdn, 1.1 error-pages-k3y9x2ab\n", "X-Forwarded-Proto: http\n",
+                        "X-Forwarded-Host: shop.example\n", "passed: false\n")
                 .doesNotContain("gopher", "evil.example");
+    }
+
+    /** RFC 9110 §7.6.3: Via lets a proxy detect a loop; its own pseudonym, in any element, in any Via field. */
+    @Test
+    void recognisesARequestThatPassedThisProxyBefore() throws Exception {
+        assertThat(upstreamHeadersFor("Host: a\r\nVia: 1.1 cdn, 1.1 error-pages-k3y9x2ab\r\n")).contains("passed: true\n");
+        assertThat(upstreamHeadersFor("Host: a\r\nVia: 1.1 cdn\r\nVia: HTTP/1.1 ERROR-PAGES-K3Y9X2AB (comment)\r\n"))
+                .contains("passed: true\n");
+        assertThat(upstreamHeadersFor("Host: a\r\nVia: 1.1 error-pages-other001, 1.1 error-pages-k3y9x2ab2\r\n"))
+                .as("another proxy's, and a longer name").contains("passed: false\n");
+        assertThat(upstreamHeadersFor("Host: a\r\nVia: error-pages-k3y9x2ab\r\n")).as("a protocol with no receiver")
+                .contains("passed: false\n");
     }
 
     @Test
