@@ -287,7 +287,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         BodyPublisher body = body(request);
         HttpRequest upstreamRequest;
         try {
-            upstreamRequest = upstreamRequest(request, body, current.pseudonym);
+            upstreamRequest = upstreamRequest(request, body, current.via);
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return;
@@ -383,11 +383,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
     }
 
-    private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body, String pseudonym)
+    private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body, String via)
             throws URISyntaxException {
         URI target = new URI(TARGET_BASE + forwardedTarget(request));
         HttpRequest.Builder builder = HttpRequest.newBuilder(target).method(request.getMethod(), body);
-        ProxyHeaders.towardUpstream(request, pseudonym, (name, value) -> {
+        ProxyHeaders.towardUpstream(request, via, (name, value) -> {
             try {
                 builder.header(name, value);
             } catch (IllegalArgumentException restricted) {
@@ -578,12 +578,15 @@ public final class ReverseProxyServlet extends HttpServlet {
         final @Nullable ExecutorService ownExecutor;
         /** This proxy's name in {@code Via}, by which it recognises a request that came back to it. */
         final String pseudonym;
+        /** Its {@code Via} element. */
+        final String via;
 
         private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
                 @Nullable GuardedHttpClient withoutBody, @Nullable GuardedHttpClient withBody,
                 BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, @Nullable ExecutorService ownExecutor,
                 String pseudonym) {
             this.pseudonym = pseudonym;
+            this.via = "1.1 " + pseudonym;
             this.guard = guard;
             this.responder = responder;
             this.jetty = jetty;

@@ -93,11 +93,12 @@ public final class JettyForwarder {
     private final UpstreamGuard guard;
     private final long bodyIdleTimeoutMillis;
     private final int maxResponseHeaderSize;
-    private final String pseudonym;
+    /** The proxy's {@code Via} element. */
+    private final String via;
 
     private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout,
             int maxResponseHeaderSize, String pseudonym) {
-        this.pseudonym = pseudonym;
+        this.via = "1.1 " + pseudonym;
         this.client = client;
         this.guard = guard;
         this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
@@ -205,7 +206,7 @@ public final class JettyForwarder {
             this.method = request.getMethod();
             this.upstreamRequest = UpstreamRequest.of(method)
                     .withIdempotencyKey(request.getHeader("Idempotency-Key") != null);
-            ProxyHeaders.towardUpstream(request, pseudonym, (name, value) -> {
+            ProxyHeaders.towardUpstream(request, via, (name, value) -> {
                 fields.add(name);
                 fields.add(value);
             });

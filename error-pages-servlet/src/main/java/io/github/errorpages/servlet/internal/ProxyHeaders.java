@@ -115,10 +115,10 @@ public final class ProxyHeaders {
      * Gives the header fields to send to the upstream for a client request, in order.
      *
      * @param request the client's request
-     * @param pseudonym the proxy's {@link #pseudonym()}, for its {@code Via} entry
+     * @param via this proxy's {@code Via} element: {@code 1.1} and its {@link #pseudonym()}
      * @param sink takes each name/value pair; a name repeats for each of its values
      */
-    public static void towardUpstream(HttpServletRequest request, String pseudonym, BiConsumer<String, String> sink) {
+    public static void towardUpstream(HttpServletRequest request, String via, BiConsumer<String, String> sink) {
         List<String> dropped = null;
         for (Enumeration<String> connection = request.getHeaders("Connection"); connection.hasMoreElements(); ) {
             dropped = listedIn(connection.nextElement(), dropped);
@@ -148,7 +148,7 @@ public final class ProxyHeaders {
             sink.accept("X-Forwarded-Host", host);
         }
         sink.accept("Forwarded", appended(joined(request, "Forwarded"), forwardedElement(client, host, scheme)));
-        sink.accept("Via", appended(joined(request, "Via"), "1.1 " + pseudonym));
+        sink.accept("Via", appended(joined(request, "Via"), via));
     }
 
     /**

@@ -39,7 +39,7 @@ class ProxyHeadersIntegrationTests {
             @Override
             protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
                 StringBuilder out = new StringBuilder();
-                ProxyHeaders.towardUpstream(request, PSEUDONYM, (name, value) -> out.append(name).append(": ")
+                ProxyHeaders.towardUpstream(request, "1.1 " + PSEUDONYM, (name, value) -> out.append(name).append(": ")
                         .append(value).append('\n'));
                 out.append("passed: ").append(ProxyHeaders.hasPassed(request, PSEUDONYM)).append('\n');
                 response.getWriter().write(out.toString());
@@ -101,7 +101,8 @@ class ProxyHeadersIntegrationTests {
         // LocalConnector clients have no IP address; Jetty reports 0.0.0.0.
         assertThat(sent).containsPattern("(?m)^X-Forwarded-For: [^,\\n]+$")
                 .contains("X-Forwarded-Proto: http\n", "X-Forwarded-Host: shop.example:8443\n",
-                        ";host=\"shop.example:8443\";proto=http\n", "Via: 1.1 error-pages-k3y9x2ab\n", "passed: false\n");
+                        ";host=\"shop.example:8443\";proto=http\n", "Via: 1.1 error-pages-k3y9x2ab\n",
+                        "passed: false\n");
     }
 
     @Test
@@ -120,7 +121,8 @@ class ProxyHeadersIntegrationTests {
     /** RFC 9110 §7.6.3: Via lets a proxy detect a loop; its own pseudonym, in any element, in any Via field. */
     @Test
     void recognisesARequestThatPassedThisProxyBefore() throws Exception {
-        assertThat(upstreamHeadersFor("Host: a\r\nVia: 1.1 cdn, 1.1 error-pages-k3y9x2ab\r\n")).contains("passed: true\n");
+        assertThat(upstreamHeadersFor("Host: a\r\nVia: 1.1 cdn, 1.1 error-pages-k3y9x2ab\r\n"))
+                .contains("passed: true\n");
         assertThat(upstreamHeadersFor("Host: a\r\nVia: 1.1 cdn\r\nVia: HTTP/1.1 ERROR-PAGES-K3Y9X2AB (comment)\r\n"))
                 .contains("passed: true\n");
         assertThat(upstreamHeadersFor("Host: a\r\nVia: 1.1 error-pages-other001, 1.1 error-pages-k3y9x2ab2\r\n"))
