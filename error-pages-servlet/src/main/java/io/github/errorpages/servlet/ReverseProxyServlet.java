@@ -71,8 +71,9 @@ import org.slf4j.LoggerFactory;
  * {@code io.github.errorpages.servlet.internal.ProxyHeaders}). {@code Via} names the servlet by a random
  * pseudonym, {@code error-pages-} and eight letters or digits; a request that already carries it came back to
  * the servlet (an endpoint that points at the gateway itself, two gateways pointing at each other) and is
- * answered with 502 {@code proxy_loop_detected} without being forwarded again. A successful response keeps the
- * upstream's status and header fields, redirects included.
+ * answered with 502 {@code proxy_loop_detected} without being forwarded again (the client, one round out,
+ * gets that 502 as the upstream's). A successful response keeps the upstream's status and header fields,
+ * redirects included.
  *
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
  * buffered only when the guard may send it again and it is no larger than

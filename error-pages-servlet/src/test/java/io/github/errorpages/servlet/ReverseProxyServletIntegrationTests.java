@@ -342,6 +342,22 @@ abstract class ReverseProxyServletIntegrationTests {
                 .isEqualTo(1);
     }
 
+    /** The round that comes back, as the client of that round sees it. */
+    @Test
+    void answersARequestCarryingItsOwnPseudonymWithLoopDetected() throws IOException {
+        orders.clearRequests();
+        Client.get(jetty.uri("/orders/orders/42"), JSON);
+        String via = orders.requests().get(0).headers().get("via");
+        orders.clearRequests();
+
+        HttpResponse<byte[]> response = Client.send("GET", jetty.uri("/orders/orders/42"), JSON,
+                "Via", "1.1 cdn, " + via);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(Client.text(response)).contains(FailureCause.PROXY_LOOP_DETECTED.token());
+        assertThat(orders.requests()).as("not forwarded again").isEmpty();
+    }
+
     /** Two proxies in a row, in one application, each with its own pseudonym: no loop. */
     @Test
     void forwardsThroughAChainOfTwoProxies() {

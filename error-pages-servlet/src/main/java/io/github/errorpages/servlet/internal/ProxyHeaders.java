@@ -91,24 +91,52 @@ public final class ProxyHeaders {
      */
     public static boolean hasPassed(HttpServletRequest request, String pseudonym) {
         for (Enumeration<String> values = request.getHeaders("Via"); values.hasMoreElements(); ) {
-            String value = values.nextElement();
-            int at = 0;
-            while (at >= 0 && at < value.length()) {
-                int comma = value.indexOf(',', at);
-                String element = (comma < 0 ? value.substring(at) : value.substring(at, comma)).trim();
-                // received-protocol RWS received-by [ RWS comment ]
-                int space = element.indexOf(' ');
-                if (space > 0) {
-                    String receivedBy = element.substring(space + 1).trim();
-                    int end = receivedBy.indexOf(' ');
-                    if ((end < 0 ? receivedBy : receivedBy.substring(0, end)).equalsIgnoreCase(pseudonym)) {
-                        return true;
-                    }
-                }
-                at = comma < 0 ? -1 : comma + 1;
+            if (names(values.nextElement(), pseudonym)) {
+                return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether one element of a {@code Via} value ({@code received-protocol RWS received-by [ RWS comment ]},
+     * elements separated by commas) was received by {@code pseudonym}. Scans in place: most requests behind a
+     * CDN or a load balancer carry a {@code Via}.
+     */
+    private static boolean names(String value, String pseudonym) {
+        int length = value.length();
+        int at = 0;
+        while (at < length) {
+            at = skipWhitespace(value, at);
+            int protocolEnd = at;
+            while (protocolEnd < length && !isWhitespace(value.charAt(protocolEnd))
+                    && value.charAt(protocolEnd) != ',') {
+                protocolEnd++;
+            }
+            int receivedBy = skipWhitespace(value, protocolEnd);
+            int end = receivedBy + pseudonym.length();
+            if (receivedBy > protocolEnd && protocolEnd > at
+                    && value.regionMatches(true, receivedBy, pseudonym, 0, pseudonym.length())
+                    && (end == length || isWhitespace(value.charAt(end)) || value.charAt(end) == ',')) {
+                return true;
+            }
+            int comma = value.indexOf(',', protocolEnd);
+            at = comma < 0 ? length : comma + 1;
+        }
+        return false;
+    }
+
+    private static int skipWhitespace(String value, int from) {
+        int at = from;
+        while (at < value.length() && isWhitespace(value.charAt(at))) {
+            at++;
+        }
+        return at;
+    }
+
+    /** SP or HTAB: RWS and OWS (RFC 9110 §5.6.3). */
+    private static boolean isWhitespace(char c) {
+        return c == ' ' || c == '\t';
     }
 
     /**

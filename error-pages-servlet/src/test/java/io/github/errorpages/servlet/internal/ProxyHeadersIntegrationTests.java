@@ -125,6 +125,8 @@ class ProxyHeadersIntegrationTests {
                 .contains("passed: true\n");
         assertThat(upstreamHeadersFor("Host: a\r\nVia: 1.1 cdn\r\nVia: HTTP/1.1 ERROR-PAGES-K3Y9X2AB (comment)\r\n"))
                 .contains("passed: true\n");
+        assertThat(upstreamHeadersFor("Host: a\r\nVia: 1.0 fred,,\t1.1\terror-pages-k3y9x2ab\t(tabs)\r\n"))
+                .as("tabs as whitespace, an empty element").contains("passed: true\n");
         assertThat(upstreamHeadersFor("Host: a\r\nVia: 1.1 error-pages-other001, 1.1 error-pages-k3y9x2ab2\r\n"))
                 .as("another proxy's, and a longer name").contains("passed: false\n");
         assertThat(upstreamHeadersFor("Host: a\r\nVia: error-pages-k3y9x2ab\r\n")).as("a protocol with no receiver")
