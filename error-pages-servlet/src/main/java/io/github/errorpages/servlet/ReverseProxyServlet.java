@@ -587,7 +587,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, @Nullable ExecutorService ownExecutor,
                 String pseudonym) {
             this.pseudonym = pseudonym;
-            this.via = "1.1 " + pseudonym;
+            this.via = viaElement(pseudonym);
             this.guard = guard;
             this.responder = responder;
             this.jetty = jetty;
@@ -617,13 +617,17 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
             if (useJetty(transport)) {
                 JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout,
-                        maxResponseHeaderSize, pseudonym);
+                        maxResponseHeaderSize, viaElement(pseudonym));
                 return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, pseudonym);
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
             GuardedHttpClient withoutBody = GuardedHttpClient.of(ownClient(connectTimeout, Runnable::run), guard);
             GuardedHttpClient withBody = GuardedHttpClient.of(ownClient(connectTimeout, executor), guard);
             return new Proxy(guard, responder, null, withoutBody, withBody, bodyHandler, executor, pseudonym);
+        }
+
+        private static String viaElement(String pseudonym) {
+            return "1.1 " + pseudonym;
         }
 
         private static boolean useJetty(ProxyTransport transport) {

@@ -97,8 +97,8 @@ public final class JettyForwarder {
     private final String via;
 
     private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout,
-            int maxResponseHeaderSize, String pseudonym) {
-        this.via = "1.1 " + pseudonym;
+            int maxResponseHeaderSize, String via) {
+        this.via = via;
         this.client = client;
         this.guard = guard;
         this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
@@ -125,12 +125,12 @@ public final class JettyForwarder {
      * @param connectTimeout the connect timeout
      * @param bodyIdleTimeout the longest wait for the next part of a response body
      * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadCheck})
-     * @param pseudonym the proxy's name in {@code Via} ({@link ProxyHeaders#pseudonym()})
+     * @param via the proxy's {@code Via} element: {@code 1.1} and its {@link ProxyHeaders#pseudonym()}
      * @return the started forwarder; {@link #stop()} it
      * @throws IllegalStateException when the client does not start
      */
     public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout,
-            int maxResponseHeaderSize, String pseudonym) {
+            int maxResponseHeaderSize, String via) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
@@ -154,7 +154,7 @@ public final class JettyForwarder {
         client.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
         client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
         client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
-        return new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize, pseudonym);
+        return new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize, via);
     }
 
     /** Stops the client; exchanges in flight fail. */

@@ -85,23 +85,13 @@ public final class ResponseHeadCheck {
      */
     public static @Nullable UpstreamFailureException problem(int status, Map<String, List<String>> fields,
             int maxSize) {
-        long size = STATUS_LINE + 2;
-        long length = UNKNOWN_LENGTH;
-        int codings = NO_CODING;
+        Tally head = new Tally();
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
-            String name = field.getKey();
-            boolean isLength = name.equalsIgnoreCase("Content-Length");
-            boolean isCoding = name.equalsIgnoreCase("Transfer-Encoding");
             for (String value : field.getValue()) {
-                size += name.length() + FIELD_OVERHEAD + value.length();
-                if (isLength) {
-                    length = merged(length, value);
-                } else if (isCoding) {
-                    codings = coding(codings, value);
-                }
+                head.add(field.getKey(), value);
             }
         }
-        return verdict(status, size, maxSize, length, codings);
+        return head.problem(status, maxSize);
     }
 
     /**
@@ -117,20 +107,11 @@ public final class ResponseHeadCheck {
      */
     public static <F> @Nullable UpstreamFailureException problem(int status, Iterable<F> fields,
             Function<F, String> name, Function<F, String> value, int maxSize) {
-        long size = STATUS_LINE + 2;
-        long length = UNKNOWN_LENGTH;
-        int codings = NO_CODING;
+        Tally head = new Tally();
         for (F field : fields) {
-            String fieldName = name.apply(field);
-            String fieldValue = value.apply(field);
-            size += fieldName.length() + FIELD_OVERHEAD + fieldValue.length();
-            if (fieldName.equalsIgnoreCase("Content-Length")) {
-                length = merged(length, fieldValue);
-            } else if (fieldName.equalsIgnoreCase("Transfer-Encoding")) {
-                codings = coding(codings, fieldValue);
-            }
+            head.add(name.apply(field), value.apply(field));
         }
-        return verdict(status, size, maxSize, length, codings);
+        return head.problem(status, maxSize);
     }
 
     /**
@@ -149,16 +130,31 @@ public final class ResponseHeadCheck {
         return status == 204 || length < 0 ? UNKNOWN_LENGTH : length;
     }
 
-    private static @Nullable UpstreamFailureException verdict(int status, long size, int maxSize, long length,
-            int codings) {
-        if (size > maxSize) {
-            return failure(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, null);
+    /** What the checks need of a head, gathered one field at a time, whichever client parsed it. */
+    private static final class Tally {
+        private long size = STATUS_LINE + 2;
+        private long length = UNKNOWN_LENGTH;
+        private int codings = NO_CODING;
+
+        void add(String name, String value) {
+            size += name.length() + FIELD_OVERHEAD + value.length();
+            if (name.equalsIgnoreCase("Content-Length")) {
+                length = merged(length, value);
+            } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                codings = coding(codings, value);
+            }
         }
-        if (status < 100 || status > 599 || status == 101 || length == INVALID_LENGTH || codings == OTHER_CODING
-                || (codings == CHUNKED && length >= 0) || (status == 204 && (length > 0 || codings != NO_CODING))) {
-            return failure(FailureCause.HTTP_PROTOCOL_ERROR, null);
+
+        @Nullable UpstreamFailureException problem(int status, int maxSize) {
+            if (size > maxSize) {
+                return failure(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, null);
+            }
+            if (status < 100 || status > 599 || status == 101 || length == INVALID_LENGTH || codings == OTHER_CODING
+                    || (codings == CHUNKED && length >= 0) || (status == 204 && (length > 0 || codings != NO_CODING))) {
+                return failure(FailureCause.HTTP_PROTOCOL_ERROR, null);
+            }
+            return null;
         }
-        return null;
     }
 
     /** Folds one {@code Transfer-Encoding} field into those seen so far: only one, {@code chunked}, is relayed. */
