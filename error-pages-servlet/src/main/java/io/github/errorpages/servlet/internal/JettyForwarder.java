@@ -542,14 +542,26 @@ public final class JettyForwarder {
 
     /**
      * Gives Jetty's own exceptions for a response it could not parse a type the failure classifier knows (a head
-     * over the limit the failure {@link ResponseHeadCheck#exceeded}); the JDK types Jetty throws for everything
-     * else (connect, DNS, TLS, timeouts, closed connections) pass as they are.
+     * over the limit the failure {@link ResponseHeadCheck#exceeded}, its "Early EOF" an {@link EOFException}:
+     * a connection closed early, which once the head arrived is an incomplete response); the JDK types Jetty
+     * throws for everything else (connect, DNS, TLS, timeouts, closed connections) pass as they are.
      */
     static Throwable translate(Throwable failure) {
         if (ResponseHeadCheck.isJettyHeadTooLarge(failure)) {
             return ResponseHeadCheck.exceeded(failure);
         }
         Throwable t = failure;
+        for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
+            String message = t.getMessage(); // "400: Early EOF": the code, then the reason
+            if (t.getClass().getName().startsWith("org.eclipse.jetty.http.HttpException") && message != null
+                    && message.endsWith("Early EOF")) {
+                // The connection ended inside the head or the body: not malformed, cut short.
+                EOFException cut = new EOFException("the upstream closed the connection early");
+                cut.initCause(failure);
+                return cut;
+            }
+        }
+        t = failure;
         for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
             String type = t.getClass().getName();
             if (type.equals("org.eclipse.jetty.client.HttpResponseException")

@@ -32,6 +32,24 @@ class JettyParserFailuresTests {
     }
 
     /**
+     * A body shorter than its Content-Length: Jetty's parser says "Early EOF", in an HttpException like a malformed
+     * response's. A connection that ended early, not a malformed response (the transport makes it
+     * http_response_incomplete once the head arrived). Before, it was http_protocol_error whenever Jetty saw the
+     * end of the stream while parsing rather than as a closed connection: the fault matrix's truncated-body row
+     * failed that way once in CI.
+     */
+    @Test
+    void earlyEndOfTheStreamIsAConnectionEndedEarly() {
+        HttpException.RuntimeException early = new HttpException.RuntimeException(200, "Early EOF");
+
+        Throwable translated = JettyForwarder.translate(new RuntimeException("bad response", early));
+
+        assertThat(translated).isInstanceOf(java.io.EOFException.class);
+        assertThat(classifier.classify(translated)).map(UpstreamFailure::cause)
+                .hasValue(FailureCause.CONNECTION_TERMINATED);
+    }
+
+    /**
      * With -ea, Jetty 12.1 fails its own assertion instead (HttpException asserts a 4xx or 5xx code), and its
      * parser wraps the first failure in a second one that fails the same way: an AssertionError thrown in
      * HttpParser.parseNext, the stack as a run without the -da showed it (2026-11-30). A response the upstream
