@@ -14,6 +14,7 @@ import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.RequestTargets;
 import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.ResponseHeadCheck;
+import io.github.errorpages.servlet.internal.UpstreamLocations;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -24,8 +25,10 @@ import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -65,15 +68,21 @@ import org.slf4j.LoggerFactory;
  * <p><b>Forwarding.</b> The part of the request path after the servlet's mapping, and the query, are
  * appended to the endpoint's base URL: mapped to {@code /billing/*} with the endpoint
  * {@code http://10.0.0.7:8080/api}, {@code /billing/orders/42?full=1} goes to
- * {@code http://10.0.0.7:8080/api/orders/42?full=1}. Hop-by-hop header fields are removed in both
- * directions, and {@code X-Forwarded-For}, {@code X-Forwarded-Proto}, {@code X-Forwarded-Host},
+ * {@code http://10.0.0.7:8080/api/orders/42?full=1}, and {@code /billing} to {@code http://10.0.0.7:8080/api}.
+ * The path forwarded is the one the container mapped: its dot segments are resolved first (also encoded ones,
+ * and {@code ..;params}, which Tomcat resolves), so that no {@code ..} reaches the upstream to lead it out of the
+ * endpoint's base path. Otherwise the path is forwarded as the client encoded it. Hop-by-hop header fields are
+ * removed in both directions, and {@code X-Forwarded-For}, {@code X-Forwarded-Proto}, {@code X-Forwarded-Host},
  * {@code Forwarded} and {@code Via} are added toward the upstream (see
  * {@code io.github.errorpages.servlet.internal.ProxyHeaders}). {@code Via} names the servlet by a random
  * pseudonym, {@code error-pages-} and eight letters or digits; a request that already carries it came back to
  * the servlet (an endpoint that points at the gateway itself, two gateways pointing at each other) and is
  * answered with 502 {@code proxy_loop_detected} without being forwarded again (the client, one round out,
  * gets that 502 as the upstream's). A successful response keeps the upstream's status and header fields,
- * redirects included.
+ * redirects included, which are passed on, not followed. A {@code Location} or {@code Content-Location} that
+ * points at an endpoint, such as {@code http://10.0.0.7:8080/api/orders/43} from an upstream that builds URLs
+ * from the {@code Host} it received, becomes the gateway's path for it, {@code /billing/orders/43}, as with
+ * nginx's {@code proxy_redirect default}: no internal host reaches the client.
  *
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
  * buffered only when the guard may send it again and it is no larger than
@@ -386,8 +395,8 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body, String via)
             throws URISyntaxException {
-        URI target = new URI(TARGET_BASE + forwardedTarget(request));
-        HttpRequest.Builder builder = HttpRequest.newBuilder(target).method(request.getMethod(), body);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(forwardedTarget(request))
+                .method(request.getMethod(), body);
         ProxyHeaders.towardUpstream(request, via, (name, value) -> {
             try {
                 builder.header(name, value);
@@ -398,23 +407,35 @@ public final class ReverseProxyServlet extends HttpServlet {
         return builder.build();
     }
 
-    /** The path after the servlet's mapping and the query, as the client sent them, made fit for a URI. */
-    private static String forwardedTarget(HttpServletRequest request) throws URISyntaxException {
+    /**
+     * The path after the servlet's mapping and the query, as the client sent them, made fit for a URI: on a
+     * placeholder authority, which {@link io.github.errorpages.upstream.Attempt#resolve} replaces by the
+     * endpoint's. Without one, a path starting with {@code //} would be read as an authority.
+     */
+    private static URI forwardedTarget(HttpServletRequest request) throws URISyntaxException {
         String query = request.getQueryString();
         String path = forwardedPath(request);
-        return RequestTargets.encodeDisallowed(query == null ? path : path + "?" + query);
+        return new URI(TARGET_BASE + RequestTargets.encodeDisallowed(query == null ? path : path + "?" + query));
     }
 
-    /** The raw (still encoded) path after the servlet's mapping, starting with '/' or empty. */
+    /**
+     * The raw (still encoded) path after the servlet's mapping, starting with '/' or empty: of the path the
+     * container mapped, with its dot segments resolved, so that none is left for the upstream to resolve
+     * against the endpoint's base path.
+     */
     private static String forwardedPath(HttpServletRequest request) throws URISyntaxException {
-        String uri = request.getRequestURI();
+        String uri = RequestTargets.removeDotSegments(request.getRequestURI());
         String context = request.getContextPath();
         String pathInfo = request.getPathInfo();
         if (pathInfo == null) {
+            HttpServletMapping mapping = request.getHttpServletMapping();
+            if (mapping != null && mapping.getMappingMatch() == MappingMatch.PATH) {
+                return ""; // "/orders" for "/orders/*": the root of the mapping, the endpoint's base path
+            }
             return uri.substring(Math.min(context.length(), uri.length())); // mapped to "/" or an exact path
         }
         String prefix = context + request.getServletPath();
-        if (uri.startsWith(prefix)) {
+        if (uri.startsWith(prefix) && uri.length() > prefix.length() && uri.charAt(prefix.length()) == '/') {
             return uri.substring(prefix.length());
         }
         // The mapping holds encoded characters: encode the decoded path info again.
@@ -441,7 +462,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             HttpResponse<IdleTimeoutBodySubscriber.Body> answer) throws IOException {
         int status = answer.statusCode();
         response.setStatus(status);
-        ProxyHeaders.towardClient(answer.headers().map(), response);
+        ProxyHeaders.towardClient(answer.headers().map(), response, proxy.locations, request);
         long length = ResponseHeadCheck.contentLength(status, answer.headers().allValues("Content-Length"));
         if (length >= 0) {
             response.setContentLengthLong(length);
@@ -581,6 +602,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         final String pseudonym;
         /** Its {@code Via} element. */
         final String via;
+        /** Its endpoints, for {@code Location} fields that point at one. */
+        final UpstreamLocations locations;
 
         private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
                 @Nullable GuardedHttpClient withoutBody, @Nullable GuardedHttpClient withBody,
@@ -588,6 +611,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 String pseudonym) {
             this.pseudonym = pseudonym;
             this.via = viaElement(pseudonym);
+            this.locations = UpstreamLocations.of(guard.config().endpoints());
             this.guard = guard;
             this.responder = responder;
             this.jetty = jetty;

@@ -59,6 +59,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -120,6 +121,12 @@ abstract class ReverseProxyServletIntegrationTests {
                 exchange.respond(404, "no such order", "Content-Type", "text/plain");
             } else if (target.startsWith("/api/moved")) {
                 exchange.respond(302, "", "Location", "/api/orders/43");
+            } else if (target.startsWith("/api/redirect-absolute")) {
+                // Built from the Host it received, the endpoint's, as many frameworks build redirects.
+                exchange.respond(303, "", "Location", "http://" + exchange.request().headers().get("host")
+                        + "/api/orders/43?from=post", "Content-Location", orders.uri().resolve("/api/orders/44").toString());
+            } else if (target.startsWith("/api/redirect-elsewhere")) {
+                exchange.respond(302, "", "Location", "https://login.example/sso");
             } else if (target.startsWith("/api/session")) {
                 exchange.respond(200, "signed in", "Content-Type", "text/plain",
                         "Set-Cookie", "session=s3cr3t; Path=/; HttpOnly", "Set-Cookie", "theme=dark; Path=/");
@@ -306,6 +313,24 @@ abstract class ReverseProxyServletIntegrationTests {
         HttpResponse<byte[]> moved = Client.get(jetty.uri("/billing/moved"), JSON);
         assertThat(moved.statusCode()).isEqualTo(302);
         assertThat(moved.headers().firstValue("Location")).hasValue("/api/orders/43");
+    }
+
+    /**
+     * A redirect to the endpoint's own URL, built from the {@code Host} the upstream received, reaches the client
+     * as the gateway's path for it (R37: no internal host or port in any response), as behind nginx's
+     * {@code proxy_redirect default}; one elsewhere as it was.
+     */
+    @Test
+    void rewritesRedirectsToTheEndpointIntoTheGatewaysPath() throws IOException {
+        HttpResponse<byte[]> redirected = Client.send("POST", jetty.uri("/orders/redirect-absolute"), JSON);
+
+        assertThat(redirected.statusCode()).isEqualTo(303);
+        assertThat(redirected.headers().firstValue("Location")).hasValue("/orders/orders/43?from=post");
+        assertThat(redirected.headers().firstValue("Content-Location")).hasValue("/orders/orders/44");
+        assertThat(redirected.headers().map().toString()).doesNotContain("127.0.0.1", String.valueOf(orders.uri().getPort()));
+
+        HttpResponse<byte[]> elsewhere = Client.get(jetty.uri("/orders/redirect-elsewhere"), JSON);
+        assertThat(elsewhere.headers().firstValue("Location")).hasValue("https://login.example/sso");
     }
 
     @Test
@@ -811,6 +836,56 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.getStatus()).as("forwarded, not refused as a bad request").isEqualTo(200);
         assertThat(orders.requests()).singleElement().extracting(RecordedRequest::target)
                 .isIn("/api/search?q={a}|b^c", "/api/search?q=%7Ba%7D%7Cb%5Ec");
+    }
+
+    /**
+     * The path forwarded is the one the container mapped, its dot segments resolved (RFC 3986 §5.2.4), after the
+     * mapping's prefix: {@code /orders/a/../../orders/b} is {@code /orders/b} to Jetty, mapped to this servlet with
+     * the path {@code /b}, and reaches the upstream as {@code /api/b}. Forwarded raw, {@code /api/a/../../orders/b}
+     * would be {@code /orders/b} to the upstream: out of the endpoint's base path. The mapping's own root,
+     * {@code /orders} for {@code /orders/*}, is the base path itself.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "/orders/a/../../orders/b,              /api/b",
+        "/orders/a/./b/.,                       /api/a/b/",
+        "/orders/a/b/..,                        /api/a/",
+        "/orders/a/../../orders/b?next=../..,   /api/b?next=../..",
+        "/orders,                               /api",
+        "/orders?x=1,                           /api?x=1",
+        "/orders/,                              /api/"})
+    void forwardsThePathTheContainerMappedUnderTheEndpointsBasePath(String target, String forwarded) {
+        orders.clearRequests();
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw(
+                "GET " + target + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(orders.requests()).singleElement().extracting(RecordedRequest::target).isEqualTo(forwarded);
+    }
+
+    /**
+     * Paths that containers resolve differently (empty segments, encoded dots, dots with path parameters, which
+     * Tomcat strips before it resolves a segment): whatever Jetty makes of them, refusing or mapping, nothing
+     * reaches the upstream outside the endpoint's base path. On the Jetty transport a forwarded path starting
+     * with {@code //} was once read as an authority, and {@code //x/../admin} reached the upstream as
+     * {@code /api/../admin}.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/orders//x/../admin", "/orders//x/../../admin", "/orders/a/%2e%2e/%2e%2e/orders/b",
+        "/orders/a/..;/..;/orders/b", "/orders/a/.%2E/.%2e/orders/b", "/orders/%2e%2e/admin",
+        "/orders/a/..%2f..%2forders/b"})
+    void forwardsNoPathOutOfTheEndpointsBasePath(String target) {
+        orders.clearRequests();
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw(
+                "GET " + target + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+        assertThat(orders.requests()).hasSizeLessThanOrEqualTo(1).allSatisfy(forwarded ->
+                assertThat(URI.create(forwarded.target()).normalize().getRawPath()).matches("/api(/.*)?"));
+        if (response.getStatus() == 200) {
+            assertThat(orders.requests()).hasSize(1);
+        }
     }
 
     /**

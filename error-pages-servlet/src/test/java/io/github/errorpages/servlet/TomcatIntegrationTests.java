@@ -22,13 +22,16 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,6 +79,8 @@ class TomcatIntegrationTests {
                 .servlet("/large-jdk/*", proxy("large-downloads", largeUpstream.uri(), ProxyTransport.JDK))
                 .servlet("/heads-jetty/*", proxy("heads", headsUpstream.uri(), ProxyTransport.JETTY))
                 .servlet("/heads-jdk/*", proxy("heads", headsUpstream.uri(), ProxyTransport.JDK))
+                .servlet("/confined-jetty/*", proxy("confined", upstream.uri().resolve("/api"), ProxyTransport.JETTY))
+                .servlet("/confined-jdk/*", proxy("confined", upstream.uri().resolve("/api"), ProxyTransport.JDK))
                 .servlet("/dead-jetty/*", proxy("dead", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
                         ProxyTransport.JETTY))
                 .servlet("/dead-jdk/*", proxy("dead", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
@@ -209,6 +214,51 @@ class TomcatIntegrationTests {
         }
         assertThat(Client.text(Client.get(tomcat.uri("/dead" + suffix + "/orders/42"), JSON)))
                 .contains("connection_refused");
+    }
+
+    /**
+     * Tomcat strips path parameters and decodes before it resolves dot segments, and merges {@code //}, so
+     * {@code /confined/a/..;/..;/confined/b} is mapped to the proxy with the path {@code /b}. The proxy forwards
+     * that path under the endpoint's base path, {@code /api/b}; forwarded raw after the mapping's prefix,
+     * {@code /api/a/..;/..;/confined/b} would be {@code /confined/b} to an upstream that resolves it as Tomcat
+     * does: out of the base path. Each target, sent as written (HTTP clients resolve dot segments before they
+     * send), is either forwarded so or refused by Tomcat.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void proxyServletForwardsNoPathOutOfTheEndpointsBasePathOnTomcat(ProxyTransport transport) throws IOException {
+        String mapping = "/confined-" + transport.name().toLowerCase(Locale.ROOT);
+        Map<String, String> forwarded = new LinkedHashMap<>();
+        forwarded.put(mapping + "/a/../.." + mapping + "/b", "/api/b");
+        forwarded.put(mapping + "/a/..;/..;" + mapping + "/b", "/api/b");
+        forwarded.put(mapping + "/a/..;v=1/..;v=2" + mapping + "/b", "/api/b");
+        forwarded.put(mapping + "/a/%2e%2e/%2E%2E" + mapping + "/b", "/api/b");
+        forwarded.put(mapping + "//x/../admin", "/api//admin");
+        forwarded.put(mapping + "?x=1", "/api?x=1");
+
+        for (Map.Entry<String, String> target : forwarded.entrySet()) {
+            upstream.clearRequests();
+            int status = rawGet(target.getKey());
+            if (status == 200) {
+                assertThat(upstream.requests()).as(target.getKey()).extracting(FaultyUpstream.RecordedRequest::target)
+                        .containsExactly(target.getValue());
+            } else {
+                assertThat(upstream.requests()).as(target.getKey() + " answered " + status).isEmpty();
+            }
+        }
+        upstream.clearRequests();
+        assertThat(rawGet(mapping + "/a/..;/..;" + mapping + "/b")).as("Tomcat maps it to the proxy").isEqualTo(200);
+    }
+
+    /** Sends a GET for a target as written: the JDK's client would resolve its dot segments first. */
+    private static int rawGet(String target) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: shop.example\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            return Integer.parseInt(answer.substring("HTTP/1.1 ".length(), "HTTP/1.1 ".length() + 3));
+        }
     }
 
     /**

@@ -95,6 +95,8 @@ public final class JettyForwarder {
     private final int maxResponseHeaderSize;
     /** The proxy's {@code Via} element. */
     private final String via;
+    /** The proxy's endpoints, for {@code Location} fields that point at one. */
+    private final UpstreamLocations locations;
 
     private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout,
             int maxResponseHeaderSize, String via) {
@@ -103,6 +105,7 @@ public final class JettyForwarder {
         this.guard = guard;
         this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
         this.maxResponseHeaderSize = maxResponseHeaderSize;
+        this.locations = UpstreamLocations.of(guard.config().endpoints());
     }
 
     /**
@@ -174,14 +177,15 @@ public final class JettyForwarder {
      *
      * @param request the client's request
      * @param response the client's response, not committed
-     * @param target the path after the servlet's mapping and the query, e.g. {@code /orders/42?full=1}
+     * @param target the path after the servlet's mapping and the query, e.g. {@code /orders/42?full=1}, on any
+     *     authority (each attempt puts its endpoint's in its place)
      * @return the exchange, not started
      * @throws IOException when the client's body cannot be read for buffering
-     * @throws IllegalArgumentException when the target or the method cannot be forwarded
+     * @throws IllegalArgumentException when the method cannot be forwarded
      */
-    public Exchange prepare(HttpServletRequest request, HttpServletResponse response, String target)
+    public Exchange prepare(HttpServletRequest request, HttpServletResponse response, URI target)
             throws IOException {
-        Exchange exchange = new Exchange(request, response, URI.create(target));
+        Exchange exchange = new Exchange(request, response, target);
         exchange.prepareBody();
         return exchange;
     }
@@ -386,7 +390,8 @@ public final class JettyForwarder {
             if (head.isDone() || (status < 200 && status != 101)) {
                 return; // timed out meanwhile (aborted), or an interim response: the final one follows
             }
-            if (!guard.isFailureStatus(status)) {
+            boolean relayed = !guard.isFailureStatus(status);
+            if (relayed) {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(status, answer.getHeaders(),
                         HttpField::getName, HttpField::getValue, maxResponseHeaderSize);
                 if (problem != null) {
@@ -395,17 +400,20 @@ public final class JettyForwarder {
                     }
                     return;
                 }
-                relayHead(answer, status);
             }
-            if (!head.complete(answer)) {
-                relaying = false;
+            // The head is claimed before anything of it is written: the guard's timeout or this attempt's timer
+            // may end the attempt at any moment, and the head of an attempt the guard gave up on, retried or
+            // answered with the page, must leave no field behind in the client's response.
+            if (head.complete(answer) && relayed) {
+                relayHead(answer, status);
             }
         }
 
         private void relayHead(Response answer, int status) {
             HttpServletResponse response = exchange.response;
             response.setStatus(status);
-            ProxyHeaders.towardClient(answer.getHeaders(), HttpField::getName, HttpField::getValue, response);
+            ProxyHeaders.towardClient(answer.getHeaders(), HttpField::getName, HttpField::getValue, response,
+                    locations, exchange.request);
             long contentLength = ResponseHeadCheck.contentLength(status,
                     answer.getHeaders().getValuesList(HttpHeader.CONTENT_LENGTH));
             if (contentLength >= 0) {

@@ -181,12 +181,16 @@ public final class ProxyHeaders {
 
     /**
      * Copies an upstream response's header fields to the client's response, hop-by-hop fields and
-     * {@code Content-Length} aside.
+     * {@code Content-Length} aside, and a {@code Location} or {@code Content-Location} that points at an endpoint
+     * rewritten to the gateway's path for it ({@link UpstreamLocations}).
      *
      * @param upstream the upstream's fields, by name (as the JDK's {@code HttpHeaders.map()} gives them)
      * @param response the client's response, not committed
+     * @param locations the proxy's endpoints, for {@code Location} and {@code Content-Location}
+     * @param request the client's request, for the path the proxy is mapped to
      */
-    public static void towardClient(Map<String, List<String>> upstream, HttpServletResponse response) {
+    public static void towardClient(Map<String, List<String>> upstream, HttpServletResponse response,
+            UpstreamLocations locations, HttpServletRequest request) {
         List<String> dropped = null;
         for (Map.Entry<String, List<String>> field : upstream.entrySet()) {
             if (field.getKey().equalsIgnoreCase("Connection")) {
@@ -200,8 +204,10 @@ public final class ProxyHeaders {
             if (!isRelayedTowardClient(name, dropped)) {
                 continue;
             }
+            boolean location = UpstreamLocations.isLocation(name);
             boolean first = true;
-            for (String value : field.getValue()) {
+            for (String received : field.getValue()) {
+                String value = location ? locations.rewrite(received, request) : received;
                 if (first) {
                     response.setHeader(name, value); // replaces a default the container may have set (Date)
                     first = false;
@@ -214,16 +220,19 @@ public final class ProxyHeaders {
 
     /**
      * Copies an upstream response's header fields, given one field at a time in the order received, to the
-     * client's response: as {@link #towardClient(Map, HttpServletResponse)} does for fields grouped by name.
+     * client's response: as {@link #towardClient(Map, HttpServletResponse, UpstreamLocations, HttpServletRequest)}
+     * does for fields grouped by name.
      *
      * @param <F> the client library's field type
      * @param fields the upstream's fields; a name repeats for each of its fields
      * @param name a field's name
      * @param value a field's value
      * @param response the client's response, not committed
+     * @param locations the proxy's endpoints, for {@code Location} and {@code Content-Location}
+     * @param request the client's request, for the path the proxy is mapped to
      */
     public static <F> void towardClient(Iterable<F> fields, Function<F, String> name, Function<F, String> value,
-            HttpServletResponse response) {
+            HttpServletResponse response, UpstreamLocations locations, HttpServletRequest request) {
         List<String> dropped = null;
         for (F field : fields) {
             if (name.apply(field).equalsIgnoreCase("Connection")) {
@@ -236,10 +245,14 @@ public final class ProxyHeaders {
             if (!isRelayedTowardClient(fieldName, dropped)) {
                 continue;
             }
+            String fieldValue = value.apply(field);
+            if (UpstreamLocations.isLocation(fieldName)) {
+                fieldValue = locations.rewrite(fieldValue, request);
+            }
             if (containsIgnoringCase(set, fieldName)) {
-                response.addHeader(fieldName, value.apply(field));
+                response.addHeader(fieldName, fieldValue);
             } else {
-                response.setHeader(fieldName, value.apply(field)); // replaces a default the container may have set
+                response.setHeader(fieldName, fieldValue); // replaces a default the container may have set
                 set.add(fieldName);
             }
         }

@@ -6,6 +6,9 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -16,6 +19,9 @@ import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ProxyHeaders} on real requests parsed by Jetty: raw HTTP in, the fields the proxy would send
@@ -24,6 +30,9 @@ import org.junit.jupiter.api.Test;
 class ProxyHeadersIntegrationTests {
 
     private static final String PSEUDONYM = "error-pages-k3y9x2ab";
+    /** The endpoints of R37's example: an internal host name and an internal IP, each with a base path. */
+    private static final UpstreamLocations LOCATIONS = UpstreamLocations.of(List.of(
+            URI.create("https://billing-internal.svc.cluster.local:8443/api"), URI.create("http://10.23.4.5/api/")));
     private static Server server;
     private static LocalConnector connector;
 
@@ -59,9 +68,22 @@ class ProxyHeadersIntegrationTests {
                         "Transfer-Encoding", List.of("chunked"),
                         "Content-Length", List.of("999"),
                         ":status", List.of("200"),
-                        "ETag", List.of("\"v1\"")), response);
+                        "ETag", List.of("\"v1\"")), response, LOCATIONS, request);
             }
         }), "/client");
+        // Gives the client the Location (and Content-Location) of the query's "location" parameter.
+        HttpServlet locations = new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void service(HttpServletRequest request, HttpServletResponse response) {
+                String location = request.getParameter("location");
+                ProxyHeaders.towardClient(Map.of("Location", List.of(location), "Content-Location", List.of(location)),
+                        response, LOCATIONS, request);
+            }
+        };
+        context.addServlet(new ServletHolder(locations), "/billing/*");
+        context.addServlet(new ServletHolder(locations), "/");
         server.setHandler(context);
         server.start();
     }
@@ -158,5 +180,45 @@ class ProxyHeadersIntegrationTests {
         assertThat(response.get("Keep-Alive")).isNull();
         assertThat(response.get(":status")).isNull();
         assertThat(response.get("Content-Length")).isNotEqualTo("999");
+    }
+
+    /**
+     * A Location that points at an endpoint becomes the gateway's path for it (R37: no internal host reaches the
+     * client), as nginx's {@code proxy_redirect default} does: relative, with the query and fragment kept; the
+     * scheme, host and port compared as URIs do (case, default ports).
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "/billing/x,  https://billing-internal.svc.cluster.local:8443/api/orders/43?full=1#top, /billing/orders/43?full=1#top",
+        "/billing/x,  HTTPS://Billing-Internal.svc.cluster.local:8443/api,                      /billing",
+        "/billing/x,  http://10.23.4.5:80/api/orders/43,                                         /billing/orders/43",
+        "/billing/x,  http://10.23.4.5/api/,                                                     /billing/",
+        "/billing,    http://10.23.4.5/api/a%20b/c,                                              /billing/a%20b/c",
+        "/orders/42,  http://10.23.4.5/api/orders/43,                                            /orders/43",
+        "/,           http://10.23.4.5/api,                                                      /",
+        "/billing/x,  //10.23.4.5/api/x,                                                         /billing/x"})
+    void rewritesLocationPointingAtAnEndpointToTheGatewaysPath(String requested, String location, String rewritten)
+            throws Exception {
+        HttpTester.Response response = locationsFor(requested, location);
+
+        assertThat(response.get("Location")).isEqualTo(rewritten);
+        assertThat(response.get("Content-Location")).isEqualTo(rewritten);
+    }
+
+    /** Elsewhere, outside the base path, another port or scheme, relative, or not a URI: relayed unchanged. */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://login.example/sso?back=1", "http://10.23.4.5/apiary/x", "http://10.23.4.5/other",
+        "http://10.23.4.5:8080/api/x", "https://10.23.4.5/api/x", "/api/orders/43", "orders/43", "?page=2",
+        "//10.23.4.5:8443/api/x", "http://[bad/x"})
+    void relaysOtherLocationsUnchanged(String location) throws Exception {
+        HttpTester.Response response = locationsFor("/billing/x", location);
+
+        assertThat(response.get("Location")).isEqualTo(location);
+    }
+
+    private static HttpTester.Response locationsFor(String requested, String location) throws Exception {
+        return HttpTester.parseResponse(connector.getResponse("GET " + requested + "?location="
+                + URLEncoder.encode(location, StandardCharsets.UTF_8) + " HTTP/1.1\r\nHost: shop.example\r\n"
+                + "Connection: close\r\n\r\n"));
     }
 }

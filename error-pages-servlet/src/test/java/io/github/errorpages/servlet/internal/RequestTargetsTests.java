@@ -3,8 +3,10 @@ package io.github.errorpages.servlet.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class RequestTargetsTests {
@@ -35,5 +37,48 @@ class RequestTargetsTests {
 
         String decoded = uri.getPath() + (uri.getQuery() == null ? "" : "?" + uri.getQuery());
         assertThat(decoded).isEqualTo(target);
+    }
+
+    @Test
+    void leavesAPathWithoutDotSegmentsAsTheSameString() {
+        for (String path : List.of("/", "/orders/42", "/a%20b/c.json", "/.well-known/x", "/a/...", "/a/.b/c..", "/a//b")) {
+            assertThat(RequestTargets.removeDotSegments(path)).as(path).isSameAs(path);
+        }
+    }
+
+    /** RFC 3986 §5.2.4, and its examples of §5.4 as far as they are paths. */
+    @ParameterizedTest
+    @CsvSource({
+        "/a/b/c/./../../g,      /a/g",
+        "/mid/content=5/../6,   /mid/6",
+        "/a/./b,                /a/b",
+        "/a/b/.,                /a/b/",
+        "/a/b/..,               /a/",
+        "/a/..,                 /",
+        "/..,                   /",
+        "/../../a,              /a",
+        "/.,                    /",
+        "/a/b/../../../../c,    /c",
+        "//x/../admin,          //admin",
+        "/a//../b,              /a/b"})
+    void removesDotSegmentsAsRfc3986Does(String path, String resolved) {
+        assertThat(RequestTargets.removeDotSegments(path)).isEqualTo(resolved);
+    }
+
+    /** Encoded dots, and dots with path parameters, which Tomcat strips before resolving a segment. */
+    @ParameterizedTest
+    @CsvSource({
+        "/a/%2e%2e/b,           /b",
+        "/a/%2E%2e/b,           /b",
+        "/a/.%2e/b,             /b",
+        "/a/%2e/b,              /a/b",
+        "/a/..;x=1/b,           /b",
+        "/a/b/..;,              /a/",
+        "/a/.;x/b,              /a/b",
+        "/a/%2e%2e%2e/b,        /a/%2e%2e%2e/b",
+        "/a/%2f../b,            /a/%2f../b",
+        "/a/..%2fb,             /a/..%2fb"})
+    void treatsEncodedDotsAndDotsWithParametersAsDotSegments(String path, String resolved) {
+        assertThat(RequestTargets.removeDotSegments(path)).isEqualTo(resolved);
     }
 }
