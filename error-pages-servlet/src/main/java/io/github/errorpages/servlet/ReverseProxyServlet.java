@@ -11,6 +11,7 @@ import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
 import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
+import io.github.errorpages.servlet.internal.RequestBodies;
 import io.github.errorpages.servlet.internal.RequestTargets;
 import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.ResponseHeadCheck;
@@ -86,7 +87,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
  * buffered only when the guard may send it again and it is no larger than
- * {@code retry.max-replay-body} (64 KiB by default); a response body is read one buffer at a time, as
+ * {@code retry.max-replay-body} (64 KiB by default); an HTTP/2 upload without {@code Content-Length} is
+ * streamed with its body (see {@code io.github.errorpages.servlet.internal.RequestBodies}); a response body is read one buffer at a time, as
  * the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
  * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
  * arrives.
@@ -443,10 +445,10 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     private static BodyPublisher body(HttpServletRequest request) {
-        long length = request.getContentLengthLong();
-        if (length == 0 || (length < 0 && request.getHeader("Transfer-Encoding") == null)) {
+        if (!RequestBodies.present(request)) {
             return NO_BODY;
         }
+        long length = request.getContentLengthLong();
         // The guard buffers a short body it may send again; anything else streams from the client.
         BodyPublisher streamed = BodyPublishers.ofInputStream(() -> {
             try {

@@ -5,14 +5,18 @@ import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
 import java.net.URI;
 import java.util.EnumSet;
+import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.gzip.GzipHandler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real Jetty 12 (ee10) server on an ephemeral 127.0.0.1 port, plus a {@link LocalConnector} for raw
@@ -24,6 +28,7 @@ final class JettyServer implements AutoCloseable {
     private final ServerConnector connector;
     private final LocalConnector local;
     private final ServletContextHandler context = new ServletContextHandler();
+    private @Nullable ServerConnector h2c;
 
     JettyServer() {
         connector = new ServerConnector(server);
@@ -39,6 +44,25 @@ final class JettyServer implements AutoCloseable {
         }
         context.setContextPath("/");
         server.setHandler(context);
+    }
+
+    /**
+     * Adds a second connector that speaks HTTP/2 without TLS (h2c with prior knowledge), as a gateway behind a
+     * load balancer that talks HTTP/2 to it does.
+     */
+    JettyServer h2c() {
+        HttpConfiguration config = new HttpConfiguration();
+        config.setSendServerVersion(false);
+        h2c = new ServerConnector(server, new HTTP2CServerConnectionFactory(config));
+        h2c.setHost("127.0.0.1");
+        h2c.setPort(0);
+        server.addConnector(h2c);
+        return this;
+    }
+
+    /** @return the URI of a path on the {@link #h2c()} connector */
+    URI h2cUri(String path) {
+        return URI.create("http://127.0.0.1:" + Objects.requireNonNull(h2c, "no h2c connector").getLocalPort() + path);
     }
 
     ServletContextHandler context() {

@@ -38,6 +38,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,8 +52,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -205,6 +211,7 @@ abstract class ReverseProxyServletIntegrationTests {
                         .connectTimeout(Duration.ofMillis(250)).build())
                 .servlet("/attempt-timeout/*", proxyBuilder(UpstreamGuard.of(unanswered(Duration.ofMillis(250))))
                         .connectTimeout(Duration.ofSeconds(5)).build())
+                .h2c()
                 .start();
     }
 
@@ -836,6 +843,58 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.getStatus()).as("forwarded, not refused as a bad request").isEqualTo(200);
         assertThat(orders.requests()).singleElement().extracting(RecordedRequest::target)
                 .isIn("/api/search?q={a}|b^c", "/api/search?q=%7Ba%7D%7Cb%5Ec");
+    }
+
+    /**
+     * HTTP/2 frames a request body without {@code Content-Length}: a client streaming an upload of unknown length
+     * sends none, and Jetty reports no length and no {@code Transfer-Encoding}. Such an upload is forwarded whole
+     * (chunked toward the HTTP/1.1 upstream), with or without a {@code Content-Type}; a GET or DELETE without a
+     * body is forwarded without one. Over h2c, from Jetty's HTTP/2 client.
+     */
+    @Test
+    void forwardsHttp2UploadsThatAnnounceNoLengthWithTheirBody() throws Exception {
+        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        h2.start();
+        try {
+            orders.clearRequests();
+            assertThat(h2Upload(h2, "POST", null, "first part, ", "second part").getStatus()).isEqualTo(200);
+            assertThat(h2Upload(h2, "PUT", "application/json", "{\"order\":", "42}").getStatus()).isEqualTo(200);
+            assertThat(h2.newRequest(jetty.h2cUri("/orders/42")).method("GET").send().getStatus()).isEqualTo(200);
+            assertThat(h2.newRequest(jetty.h2cUri("/orders/42")).method("DELETE").send().getStatus()).isEqualTo(200);
+
+            List<RecordedRequest> forwarded = orders.requests();
+            assertThat(forwarded).extracting(RecordedRequest::method).containsExactly("POST", "PUT", "GET", "DELETE");
+            assertThat(forwarded.subList(0, 2)).as("no length known: chunked").allSatisfy(upload ->
+                    assertThat(upload.headers()).containsEntry("transfer-encoding", "chunked"));
+            assertThat(forwarded.get(0).bodyText()).isEqualTo("first part, second part");
+            assertThat(forwarded.get(1).bodyText()).isEqualTo("{\"order\":42}");
+            assertThat(forwarded.get(1).headers()).containsEntry("content-type", "application/json");
+            for (RecordedRequest bodiless : forwarded.subList(2, 4)) {
+                assertThat(bodiless.body()).isEmpty();
+                assertThat(bodiless.headers()).doesNotContainKeys("transfer-encoding", "content-type");
+            }
+        } finally {
+            h2.stop();
+        }
+    }
+
+    /**
+     * Sends a body in parts over HTTP/2, written once the request's head is on its way: its length unknown when
+     * the head is sent, so no Content-Length (with all of it written before, Jetty's client would send one).
+     */
+    private org.eclipse.jetty.client.ContentResponse h2Upload(org.eclipse.jetty.client.HttpClient h2, String method,
+            @Nullable String type, String... parts) throws Exception {
+        AsyncRequestContent body = new AsyncRequestContent(type);
+        return h2.newRequest(jetty.h2cUri("/orders/uploads")).method(method).body(body)
+                .onRequestCommit(headSent -> {
+                    for (String part : parts) {
+                        body.write(ByteBuffer.wrap(part.getBytes(StandardCharsets.UTF_8)), Callback.NOOP);
+                    }
+                    body.close();
+                })
+                .timeout(10, TimeUnit.SECONDS)
+                .send();
     }
 
     /**

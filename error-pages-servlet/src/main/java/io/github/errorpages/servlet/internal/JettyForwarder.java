@@ -249,10 +249,10 @@ public final class JettyForwarder {
         }
 
         void prepareBody() throws IOException {
-            long length = request.getContentLengthLong();
-            if (length == 0 || (length < 0 && request.getHeader("Transfer-Encoding") == null)) {
+            if (!RequestBodies.present(request)) {
                 return;
             }
+            long length = request.getContentLengthLong();
             if (length > 0 && length <= guard.config().maxReplayBody() && guard.mayRetryAfterSending(upstreamRequest)) {
                 byte[] body = request.getInputStream().readNBytes((int) length);
                 if (body.length < length) {

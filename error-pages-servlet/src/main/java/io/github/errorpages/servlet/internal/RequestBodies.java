@@ -1,0 +1,54 @@
+package io.github.errorpages.servlet.internal;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+/**
+ * Whether a client's request has a body to forward.
+ *
+ * <p>On HTTP/1.1 the framing says so: a {@code Content-Length} above zero or a {@code Transfer-Encoding}, and
+ * neither means no body (RFC 9112 §6.3). HTTP/2 and HTTP/3 frame a body without either: a client streaming an
+ * upload of unknown length sends no {@code Content-Length}, and the servlet API cannot tell whether the stream
+ * ended with the request's head. Such a request is taken to have a body when it names its type
+ * ({@code Content-Type}) or its method is not one that has none by convention ({@code GET}, {@code HEAD},
+ * {@code DELETE}, {@code OPTIONS}, {@code TRACE}): a {@code POST} without one is forwarded with an empty
+ * chunked body rather than an upload being dropped.
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class RequestBodies {
+
+    private RequestBodies() {
+    }
+
+    /**
+     * @param request the client's request
+     * @return whether it has, or on HTTP/2 and later may have, a body
+     */
+    public static boolean present(HttpServletRequest request) {
+        long length = request.getContentLengthLong();
+        if (length >= 0) {
+            return length > 0;
+        }
+        if (request.getHeader("Transfer-Encoding") != null) {
+            return true;
+        }
+        String protocol = request.getProtocol();
+        if (protocol == null || !isFramedWithoutLength(protocol)) {
+            return false;
+        }
+        return request.getContentType() != null || !hasNoBodyByConvention(request.getMethod());
+    }
+
+    /** HTTP/2 and later: a body ends with its stream, not with a length or a last chunk. */
+    private static boolean isFramedWithoutLength(String protocol) {
+        return protocol.startsWith("HTTP/") && protocol.length() > 5 && protocol.charAt(5) >= '2'
+                && protocol.charAt(5) <= '9';
+    }
+
+    private static boolean hasNoBodyByConvention(String method) {
+        return switch (method) {
+            case "GET", "HEAD", "DELETE", "OPTIONS", "TRACE" -> true;
+            default -> false;
+        };
+    }
+}
