@@ -6,7 +6,9 @@ import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.internal.ProxyStatus;
+import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -124,7 +126,15 @@ final class GuardedCall<T> {
             current.breaker().releasePermission();
             return abort(error);
         }
+        if (request.isBodySourceFailed()) {
+            // The client the body streams from went away: the breaker forgets the call too.
+            return abortForBodySource(current, error, "reading the request body's source failed");
+        }
         Optional<UpstreamFailure> classified = guard.classifier().classify(error);
+        if (classified.isPresent() && isTimeout(classified.get().cause()) && request.isBodySourceAwaited()) {
+            // The upstream waited for the rest of a body the client did not send: the client stalled.
+            return abortForBodySource(current, error, "the attempt timed out waiting for the request body's source");
+        }
         if (classified.isEmpty()) {
             current.breaker().releasePermission();
             if (error instanceof RuntimeException || error instanceof Error) {
@@ -141,6 +151,15 @@ final class GuardedCall<T> {
             current.breaker().releasePermission();
         }
         return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(), false, error, now);
+    }
+
+    private Step<T> abortForBodySource(Endpoint current, Throwable error, String what) {
+        current.breaker().releasePermission();
+        return abort(new UncheckedIOException(new IOException(what, error)));
+    }
+
+    private static boolean isTimeout(FailureCause cause) {
+        return cause == FailureCause.CONNECTION_READ_TIMEOUT || cause == FailureCause.HTTP_RESPONSE_TIMEOUT;
     }
 
     /** The caller aborted while the call waited for its retry. */

@@ -37,7 +37,11 @@ import org.jspecify.annotations.Nullable;
  * {@code retry.max-replay-body} is read into memory before the first attempt when the request may be
  * retried after it reached the upstream (an idempotent method, or an {@code Idempotency-Key} with that
  * retry enabled), and each attempt sends the buffered copy. Any other body is passed through as is and
- * can be sent again only while no attempt has started to read it, e.g. after a refused connection.
+ * can be sent again only while no attempt has started to read it, e.g. after a refused connection. When such
+ * a body's publisher fails (the client it streams from went away), or an attempt times out while the client
+ * waits for more of it (the client stalled), the call ends with an {@link UncheckedIOException} and the
+ * upstream is not blamed ({@link UpstreamRequest#withBodySource}); a body that reads its source ahead of
+ * demand tells so itself ({@link SourcedBodyPublisher}).
  *
  * <p><b>Responses</b> are returned as the body handler made them, so a streamed body
  * ({@link HttpResponse.BodyHandlers#ofInputStream()}) arrives as soon as the head does and belongs to the
@@ -84,7 +88,7 @@ public final class GuardedHttpClient {
      * @throws io.github.errorpages.UpstreamFailureException when the call failed
      * @throws InterruptedException when the thread was interrupted
      * @throws UncheckedIOException when the request body could not be read for buffering, or not within the
-     *     deadline
+     *     deadline, or when a streamed body's source failed or stalled during an attempt
      * @throws RuntimeException an exception that is no upstream failure, as is (see
      *     {@link UpstreamGuard#call(UpstreamRequest, UpstreamCall)})
      */
@@ -188,7 +192,14 @@ public final class GuardedHttpClient {
             return new Prepared(request, upstreamRequest, null, BodyCollector.collect(body, length));
         }
         TrackingBodyPublisher tracked = new TrackingBodyPublisher(body);
-        return new Prepared(request, upstreamRequest.withReplayableBody(tracked::isUntouched), () -> tracked, null);
+        UpstreamRequest streamed = upstreamRequest.withReplayableBody(tracked::isUntouched);
+        if (body instanceof SourcedBodyPublisher sourced) {
+            streamed = streamed.withBodySource(() -> tracked.isSourceFailed() || sourced.isSourceFailed(),
+                    sourced::isSourceAwaited);
+        } else {
+            streamed = streamed.withBodySource(tracked::isSourceFailed, tracked::isSourceAwaited);
+        }
+        return new Prepared(request, streamed, () -> tracked, null);
     }
 
     private static RuntimeException bodyUnreadable(Throwable cause) {

@@ -213,6 +213,8 @@ public final class UpstreamGuard {
      *     breaker's or the bulkhead's {@code writableStackTraceEnabled} is off, as in the defaults here
      * @throws InterruptedException when the thread was interrupted during an attempt or the backoff
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled
+     * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
+     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw
      * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug), as is
      */
     public <T> T call(UpstreamRequest request, UpstreamCall<T> call) throws InterruptedException {
@@ -232,6 +234,8 @@ public final class UpstreamGuard {
      * @throws UpstreamFailureException when the call failed
      * @throws InterruptedException when the thread was interrupted during an attempt or the backoff
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled
+     * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
+     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw
      * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug), as is
      */
     public <T> T call(UpstreamRequest request, ResponseAdapter<? super T> responses, UpstreamCall<T> call)

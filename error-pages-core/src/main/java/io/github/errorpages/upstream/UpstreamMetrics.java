@@ -15,8 +15,9 @@ package io.github.errorpages.upstream;
  *     ones included
  * @param rejectedCalls failed calls that never reached the upstream: every endpoint's breaker open, or the
  *     bulkhead full
- * @param abortedCalls calls ended by the caller (interrupt, cancellation) or by an exception that is no
- *     upstream failure (a bug), which the breaker does not count
+ * @param abortedCalls calls ended by the caller (interrupt, cancellation), by the failure or stall of the
+ *     request body's source ({@link UpstreamRequest#withBodySource}), or by an exception that is no upstream
+ *     failure (a bug), which the breaker does not count
  * @param attempts attempts started, retries included
  * @param retries retries granted
  * @param lostRetries granted retries that were never attempted: no breaker or bulkhead permit was left when

@@ -6,11 +6,12 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What an {@link UpstreamGuard} needs to know about a request to decide whether it may be sent again:
- * its method, whether it carries an {@code Idempotency-Key}, and whether its body can be replayed.
+ * its method, whether it carries an {@code Idempotency-Key}, and whether its body can be replayed; and, for a
+ * body streamed from a client, whether a failed attempt was the client's doing rather than the upstream's.
  *
  * <p>The method is matched case-sensitively, as RFC 9110 §9.1 requires: {@code get} is not {@code GET}.
  *
- * <p>Instances are immutable and thread-safe, provided the body-replay check is.
+ * <p>Instances are immutable and thread-safe, provided the body checks are.
  *
  * @since 0.1.0
  */
@@ -26,11 +27,16 @@ public final class UpstreamRequest {
     private final String method;
     private final boolean idempotencyKey;
     private final BooleanSupplier bodyReplayable;
+    private final BooleanSupplier bodySourceFailed;
+    private final BooleanSupplier bodySourceAwaited;
 
-    private UpstreamRequest(String method, boolean idempotencyKey, BooleanSupplier bodyReplayable) {
+    private UpstreamRequest(String method, boolean idempotencyKey, BooleanSupplier bodyReplayable,
+            BooleanSupplier bodySourceFailed, BooleanSupplier bodySourceAwaited) {
         this.method = method;
         this.idempotencyKey = idempotencyKey;
         this.bodyReplayable = bodyReplayable;
+        this.bodySourceFailed = bodySourceFailed;
+        this.bodySourceAwaited = bodySourceAwaited;
     }
 
     /**
@@ -46,7 +52,7 @@ public final class UpstreamRequest {
         if (method.isEmpty() || !method.chars().allMatch(UpstreamRequest::isTokenChar)) {
             throw new IllegalArgumentException("method must be an HTTP token, but was '" + method + "'");
         }
-        return new UpstreamRequest(method, false, ALWAYS);
+        return new UpstreamRequest(method, false, ALWAYS, NEVER, NEVER);
     }
 
     /**
@@ -54,7 +60,7 @@ public final class UpstreamRequest {
      * @return a copy with that flag
      */
     public UpstreamRequest withIdempotencyKey(boolean present) {
-        return new UpstreamRequest(method, present, bodyReplayable);
+        return new UpstreamRequest(method, present, bodyReplayable, bodySourceFailed, bodySourceAwaited);
     }
 
     /**
@@ -62,7 +68,8 @@ public final class UpstreamRequest {
      * @return a copy with that flag
      */
     public UpstreamRequest withReplayableBody(boolean replayable) {
-        return new UpstreamRequest(method, idempotencyKey, replayable ? ALWAYS : NEVER);
+        return new UpstreamRequest(method, idempotencyKey, replayable ? ALWAYS : NEVER, bodySourceFailed,
+                bodySourceAwaited);
     }
 
     /**
@@ -73,7 +80,28 @@ public final class UpstreamRequest {
      * @return a copy with that check
      */
     public UpstreamRequest withReplayableBody(BooleanSupplier replayable) {
-        return new UpstreamRequest(method, idempotencyKey, Objects.requireNonNull(replayable, "replayable"));
+        return new UpstreamRequest(method, idempotencyKey, Objects.requireNonNull(replayable, "replayable"),
+                bodySourceFailed, bodySourceAwaited);
+    }
+
+    /**
+     * Sets the checks, asked when an attempt fails, of the body's source: the client a body is streamed from.
+     * When reading from it failed (the client went away), or when the attempt timed out while the body waited
+     * for more of it (the client stalled, so the upstream could not answer yet), the failure is the caller's,
+     * not the upstream's: the guard ends the call with an {@link java.io.UncheckedIOException} whose cause is
+     * what the attempt threw, and neither retries it, nor counts it in the circuit breaker, nor marks the
+     * upstream as failing. Without them, ten clients hanging up during their uploads could open the breaker
+     * for everyone. A failure of the upstream's own (a reset, a refused connection) while the body waits is
+     * still the upstream's.
+     *
+     * @param failed whether reading from the source failed; must be thread-safe and must not throw
+     * @param awaited whether the body is waiting for more of its source right now (asked only after a timeout);
+     *     must be thread-safe and must not throw
+     * @return a copy with those checks
+     */
+    public UpstreamRequest withBodySource(BooleanSupplier failed, BooleanSupplier awaited) {
+        return new UpstreamRequest(method, idempotencyKey, bodyReplayable, Objects.requireNonNull(failed, "failed"),
+                Objects.requireNonNull(awaited, "awaited"));
     }
 
     /** @return the method */
@@ -89,6 +117,16 @@ public final class UpstreamRequest {
     /** @return whether the body can be sent again now (asks the check) */
     public boolean isBodyReplayable() {
         return bodyReplayable.getAsBoolean();
+    }
+
+    /** @return whether reading the body's source failed (asks the check; {@code false} without one) */
+    public boolean isBodySourceFailed() {
+        return bodySourceFailed.getAsBoolean();
+    }
+
+    /** @return whether the body waits for more of its source right now (asks the check; {@code false} without one) */
+    public boolean isBodySourceAwaited() {
+        return bodySourceAwaited.getAsBoolean();
     }
 
     /** @return whether the method is idempotent (RFC 9110 §9.2.2): GET, HEAD, OPTIONS, TRACE, PUT, DELETE */

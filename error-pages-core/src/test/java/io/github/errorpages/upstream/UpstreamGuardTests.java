@@ -12,6 +12,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
@@ -162,6 +163,61 @@ class UpstreamGuardTests {
         }));
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls())
                 .as("a malformed response is the upstream's").isEqualTo(1);
+    }
+
+    /**
+     * A client that hangs up during its upload fails the attempt: that is the caller's doing, so neither the
+     * breaker nor "failing since" hears of it, and it is not retried, even for an idempotent PUT.
+     */
+    @Test
+    void failureOfTheBodysSourceEndsTheCallWithoutBlamingTheUpstream() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
+        IOException reset = new IOException("Connection reset by peer");
+
+        UncheckedIOException thrown = catchThrowableOfType(UncheckedIOException.class,
+                () -> guard.call(UpstreamRequest.of("PUT").withBodySource(() -> true, () -> false), attempt -> {
+                    throw reset;
+                }));
+
+        assertThat(thrown.getCause()).hasCause(reset);
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 0, 0, 0, 1, 1, 0, 0, 0));
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(guard.failingSince()).isEmpty();
+        assertThat(events.of(UpstreamEvent.CallFailed.class)).isEmpty();
+    }
+
+    /**
+     * An attempt that times out while the body waits for more from its client: the client stalled, and the
+     * upstream could not answer before it had the body. A failure of the upstream's own while the body waits
+     * (a reset, a refused connection) is still the upstream's.
+     */
+    @Test
+    void timeoutWhileTheBodyWaitsForItsSourceIsTheClientsButAResetIsTheUpstreams() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(1));
+        UpstreamRequest stalled = UpstreamRequest.of("POST").withBodySource(() -> false, () -> true);
+
+        catchThrowableOfType(UncheckedIOException.class, () -> guard.call(stalled, attempt -> {
+            throw new java.net.SocketTimeoutException("Read timed out");
+        }));
+        catchThrowableOfType(UncheckedIOException.class, () -> guard.call(stalled, attempt -> {
+            throw new java.net.http.HttpTimeoutException("request timed out");
+        }));
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+
+        UpstreamFailureException reset = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(stalled, attempt -> {
+                    throw new IOException("Connection reset");
+                }));
+        assertThat(reset.failure().cause()).isEqualTo(FailureCause.CONNECTION_TERMINATED);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+
+        UpstreamFailureException late = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("POST").withBodySource(() -> false, () -> false), attempt -> {
+                    throw new java.net.SocketTimeoutException("Read timed out");
+                }));
+        assertThat(late.failure().cause()).as("the body was all sent: the upstream is late")
+                .isEqualTo(FailureCause.CONNECTION_READ_TIMEOUT);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
     }
 
     @Test

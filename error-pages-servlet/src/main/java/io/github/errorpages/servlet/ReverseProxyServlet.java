@@ -6,6 +6,7 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.servlet.internal.BodyWrites;
 import io.github.errorpages.servlet.internal.CapturingResponse;
+import io.github.errorpages.servlet.internal.ClientBodyPublisher;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
@@ -42,6 +43,7 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -88,7 +90,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
  * buffered only when the guard may send it again and it is no larger than
  * {@code retry.max-replay-body} (64 KiB by default); an HTTP/2 upload without {@code Content-Length} is
- * streamed with its body (see {@code io.github.errorpages.servlet.internal.RequestBodies}); a response body is read one buffer at a time, as
+ * streamed with its body (see {@code io.github.errorpages.servlet.internal.RequestBodies}); a client that goes
+ * away during its upload, or stalls while the upstream waits for the rest, fails the exchange but not the
+ * upstream (the breaker does not count it; a client still there gets 408 and the connection is closed); a response body is read one buffer at a time, as
  * the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
  * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
  * arrives.
@@ -196,6 +200,9 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(ReverseProxyServlet.class);
     /** Any authority will do: the guard puts each attempt's endpoint in its place. */
     private static final String TARGET_BASE = "http://upstream";
+    /** The whole of a 408's body: the request was not complete in time; nothing of the request is echoed. */
+    private static final byte[] REQUEST_TIMEOUT_BODY =
+            "408 Request Timeout: the request was not received in full.\n".getBytes(StandardCharsets.US_ASCII);
     private static final BodyPublisher NO_BODY = BodyPublishers.noBody();
     /** The smallest {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER} accepted: anything less is a mistake. */
     private static final int MIN_MAX_RESPONSE_HEADER_SIZE = 256;
@@ -309,12 +316,13 @@ public final class ReverseProxyServlet extends HttpServlet {
         GuardedHttpClient client = Objects.requireNonNull(body == NO_BODY ? current.withoutBody : current.withBody);
         HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
         try {
-            answer = client.send(upstreamRequest, current.bodyHandler);
+                answer = client.send(upstreamRequest, current.bodyHandler);
         } catch (UpstreamFailureException failed) {
-            answerFailure(current, request, response, failed.failure());
+                answerFailure(current, request, response, failed.failure());
             return;
-        } catch (UncheckedIOException clientBodyUnreadable) {
-            throw clientBodyUnreadable.getCause(); // the client went away while sending its body
+        } catch (UncheckedIOException clientBodyFailed) {
+            answerClientBodyFailure(response, clientBodyFailed.getCause());
+            return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the upstream");
@@ -385,7 +393,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (outcome instanceof UpstreamFailure failure) {
             answerFailure(proxy, request, response, failure);
         } else if (outcome instanceof IOException clientFailed) {
-            throw clientFailed;
+            answerClientBodyFailure(response, clientFailed);
         } else if (outcome instanceof RuntimeException bug) {
             throw bug;
         } else if (outcome instanceof Error error) {
@@ -393,6 +401,26 @@ public final class ReverseProxyServlet extends HttpServlet {
         } else {
             throw new IllegalStateException("unexpected outcome of a forwarded request: " + outcome);
         }
+    }
+
+    /**
+     * The client's side of the exchange failed, not the upstream's: its body could not be read (it went away),
+     * or it stalled while the upstream waited for the rest. A client still there gets 408 and the connection is
+     * closed (RFC 9110 §15.5.9); a response already under way is aborted.
+     */
+    private static void answerClientBodyFailure(HttpServletResponse response, IOException failure) throws IOException {
+        if (response.isCommitted()) {
+            throw failure;
+        }
+        response.reset();
+        response.setStatus(HttpServletResponse.SC_REQUEST_TIMEOUT);
+        response.setHeader("Connection", "close");
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentType("text/plain;charset=utf-8");
+        byte[] body = REQUEST_TIMEOUT_BODY;
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+        response.flushBuffer();
     }
 
     private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body, String via)
@@ -448,16 +476,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (!RequestBodies.present(request)) {
             return NO_BODY;
         }
-        long length = request.getContentLengthLong();
         // The guard buffers a short body it may send again; anything else streams from the client.
-        BodyPublisher streamed = BodyPublishers.ofInputStream(() -> {
-            try {
-                return request.getInputStream();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        return length > 0 ? BodyPublishers.fromPublisher(streamed, length) : streamed;
+        return new ClientBodyPublisher(request, request.getContentLengthLong());
     }
 
     private static void relay(Proxy proxy, HttpServletRequest request, HttpServletResponse response,

@@ -4,6 +4,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
 import java.net.URI;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -63,6 +64,12 @@ final class JettyServer implements AutoCloseable {
     /** @return the URI of a path on the {@link #h2c()} connector */
     URI h2cUri(String path) {
         return URI.create("http://127.0.0.1:" + Objects.requireNonNull(h2c, "no h2c connector").getLocalPort() + path);
+    }
+
+    /** Sets how long the client's connection may go without I/O before Jetty fails it (its default: 30 s). */
+    JettyServer idleTimeout(Duration idle) {
+        connector.setIdleTimeout(idle.toMillis());
+        return this;
     }
 
     ServletContextHandler context() {

@@ -645,6 +645,84 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfNotPermittedCalls()).isEqualTo(2);
     }
 
+    /**
+     * Clients that hang up during their uploads fail the exchange, not the upstream: the breaker (here opening
+     * at half of four calls) counts none of them, and the next client gets the upstream's answer, not 503.
+     */
+    @Test
+    void uploadsAbandonedByTheirClientsDoNotOpenTheBreaker() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .circuitBreakerConfig(CircuitBreakerConfig.custom().slidingWindowSize(4).minimumNumberOfCalls(4)
+                        .failureRateThreshold(50).build())
+                .build());
+        configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+
+        for (int i = 1; i <= 6; i++) {
+            try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+                uploader.getOutputStream().write(("POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Length: 100000\r\n\r\n" + "x".repeat(1000)).getBytes(StandardCharsets.US_ASCII));
+                uploader.getOutputStream().flush();
+                int abandoned = i;
+                awaitCondition(() -> orders.requests().size() >= abandoned || guard.metrics().calls() >= abandoned,
+                        "the upload reached the proxy");
+            }
+            int abandoned = i;
+            awaitCondition(() -> guard.metrics().abortedCalls() + guard.metrics().failedCalls() >= abandoned,
+                    "the proxy saw the client go");
+        }
+
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(6);
+        assertThat(guard.metrics().failedCalls()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(guard.failingSince()).isEmpty();
+        HttpResponse<byte[]> next = Client.get(configured.uri("/orders/42"), JSON);
+        assertThat(next.statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * A client that stops sending its body while the upstream waits for it: the attempt fails because of the
+     * client, not the upstream, and the breaker does not count it. With the Jetty transport the attempt timeout
+     * finds the body waiting for the client, which gets 408 and a closed connection (RFC 9110 §15.5.9), not a 504
+     * page that blames the upstream. With the JDK transport the client's thread stays blocked in the servlet
+     * stream until the container's idle timeout (1 s here) fails the read; Jetty then closes the connection.
+     */
+    @Test
+    void uploadStalledByItsClientIsTheClientsFailureNotTheUpstreams() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .attemptTimeout(Duration.ofMillis(300)).build());
+        configured = new JettyServer().idleTimeout(Duration.ofSeconds(1)).servlet("/*", proxyBuilder(guard).build())
+                .start();
+
+        try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+            uploader.setSoTimeout(10_000);
+            uploader.getOutputStream().write(("POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n"
+                    + "\r\n" + "x".repeat(10)).getBytes(StandardCharsets.US_ASCII));
+            uploader.getOutputStream().flush();
+
+            byte[] answered = uploader.getInputStream().readAllBytes();
+            if (transport == ProxyTransport.JETTY) {
+                HttpTester.Response answer = HttpTester.parseResponse(new String(answered, StandardCharsets.ISO_8859_1));
+                assertThat(answer.getStatus()).isEqualTo(408);
+                assertThat(answer.get("Connection")).isEqualToIgnoringCase("close");
+                assertThat(answer.getContent()).doesNotContain("Exception", "127.0.0.1");
+            }
+        }
+        awaitCondition(() -> guard.metrics().abortedCalls() + guard.metrics().failedCalls() == 1, "the call ended");
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().failedCalls()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(guard.failingSince()).isEmpty();
+    }
+
+    /** Waits, up to 10 s, for something another thread does. */
+    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - end).as("waited 10 s for: " + what).isNegative();
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
     @Test
     void slowUploaderStallsNoOtherExchange() throws Exception {
         CountDownLatch waitingForMoreUpload = new CountDownLatch(1);

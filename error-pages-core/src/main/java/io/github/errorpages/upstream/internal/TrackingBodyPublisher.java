@@ -4,16 +4,26 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Passes a request body publisher through and notes whether the HTTP client has started to read it. An
- * untouched body can be sent again even when it cannot be replayed: the JDK's client subscribes to the body
- * only once the connection is established, so after a connect failure the body is still untouched.
+ * Passes a request body publisher through and notes what the guard must know of it: whether the HTTP client has
+ * started to read it, whether its source failed, and whether the client waits for more of it.
+ *
+ * <p>An untouched body can be sent again even when it cannot be replayed: the JDK's client subscribes to the
+ * body only once the connection is established, so after a connect failure the body is still untouched. A body
+ * whose publisher signalled an error failed at its source (a client that went away while uploading), and one for
+ * which the client asked for more than it got is waiting for its source (a client that stalled): a failure of
+ * the attempt then is not the upstream's. Thread-safe.
  */
 public final class TrackingBodyPublisher implements BodyPublisher {
 
     private final BodyPublisher delegate;
     private volatile boolean subscribed;
+    private volatile boolean failed;
+    private volatile boolean completed;
+    /** Items the HTTP client asked for and did not get yet; saturates at Long.MAX_VALUE (unbounded demand). */
+    private final AtomicLong outstanding = new AtomicLong();
 
     /**
      * @param delegate the body
@@ -27,6 +37,16 @@ public final class TrackingBodyPublisher implements BodyPublisher {
         return !subscribed;
     }
 
+    /** @return whether the body's publisher signalled an error: its source failed */
+    public boolean isSourceFailed() {
+        return failed;
+    }
+
+    /** @return whether the HTTP client asked for more of the body than the source has given it so far */
+    public boolean isSourceAwaited() {
+        return subscribed && !completed && !failed && outstanding.get() > 0;
+    }
+
     @Override
     public long contentLength() {
         return delegate.contentLength();
@@ -35,6 +55,58 @@ public final class TrackingBodyPublisher implements BodyPublisher {
     @Override
     public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
         subscribed = true;
-        delegate.subscribe(subscriber);
+        delegate.subscribe(new Tracker(subscriber));
+    }
+
+    /** Counts the demand and what met it, and notes how the body ended. */
+    private final class Tracker implements Flow.Subscriber<ByteBuffer> {
+        private final Flow.Subscriber<? super ByteBuffer> downstream;
+
+        Tracker(Flow.Subscriber<? super ByteBuffer> downstream) {
+            this.downstream = downstream;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            downstream.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                    if (n > 0) {
+                        outstanding.accumulateAndGet(n, (have, more) -> have + more < 0 ? Long.MAX_VALUE : have + more);
+                    }
+                    try {
+                        subscription.request(n);
+                    } catch (RuntimeException | Error sourceFailed) {
+                        // A publisher that reads its source inside request(n) (the JDK's ofInputStream) may let
+                        // the source's failure escape from here instead of signalling onError.
+                        failed = true;
+                        throw sourceFailed;
+                    }
+                }
+
+                @Override
+                public void cancel() {
+                    subscription.cancel();
+                }
+            });
+        }
+
+        @Override
+        public void onNext(ByteBuffer item) {
+            outstanding.getAndUpdate(have -> have == Long.MAX_VALUE || have == 0 ? have : have - 1);
+            downstream.onNext(item);
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            failed = true;
+            downstream.onError(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            completed = true;
+            downstream.onComplete();
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.InputStreamRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.jspecify.annotations.Nullable;
@@ -16,6 +17,8 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody {
     private final InputStream in;
     private volatile boolean touched;
     private volatile @Nullable IOException failure;
+    /** Reads in progress: a thread blocked on the client. */
+    private final AtomicInteger reading = new AtomicInteger();
 
     BlockingRequestBody(InputStream in) {
         this.in = in;
@@ -37,24 +40,35 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody {
     }
 
     @Override
+    public boolean isAwaitingClient() {
+        return reading.get() > 0;
+    }
+
+    @Override
     public int read() throws IOException {
         touched = true;
+        reading.incrementAndGet();
         try {
             return in.read();
         } catch (IOException e) {
             failure = e;
             throw e;
+        } finally {
+            reading.decrementAndGet();
         }
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         touched = true;
+        reading.incrementAndGet();
         try {
             return in.read(b, off, len);
         } catch (IOException e) {
             failure = e;
             throw e;
+        } finally {
+            reading.decrementAndGet();
         }
     }
 

@@ -18,4 +18,10 @@ interface ForwardedBody {
 
     /** @return how reading the client's body failed (the client went away), or {@code null} */
     @Nullable IOException failure();
+
+    /**
+     * @return whether the upstream client waits for more of the body from the client right now: when an attempt
+     *     times out then, the client stalled, not the upstream
+     */
+    boolean isAwaitingClient();
 }

@@ -13,6 +13,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -272,7 +273,8 @@ public final class JettyForwarder {
                 }
             }
             streamedBody = body;
-            upstreamRequest = upstreamRequest.withReplayableBody(body::isUntouched);
+            upstreamRequest = upstreamRequest.withReplayableBody(body::isUntouched)
+                    .withBodySource(() -> body.failure() != null, body::isAwaitingClient);
         }
 
         CompletionStage<Response> attempt(Attempt attempt) {
@@ -324,6 +326,10 @@ public final class JettyForwarder {
             IOException clientFailed = streamed == null ? null : streamed.failure();
             if (cause instanceof CancellationException && clientFailed != null) {
                 return clientFailed; // the client went away while sending its body
+            }
+            if (cause instanceof UncheckedIOException bodySource && streamed != null) {
+                // The guard blamed the client's body: it went away, or stalled while the upstream waited for it.
+                return clientFailed != null ? clientFailed : bodySource.getCause();
             }
             return cause;
         }

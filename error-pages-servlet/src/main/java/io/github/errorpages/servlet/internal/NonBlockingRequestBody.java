@@ -31,6 +31,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     private final AtomicReference<@Nullable Runnable> demand = new AtomicReference<>();
     private volatile boolean touched;
     private volatile @Nullable IOException failure;
+    private volatile boolean ended;
     private boolean listening; // guarded by this
 
     /**
@@ -50,6 +51,12 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     @Override
     public @Nullable IOException failure() {
         return failure;
+    }
+
+    /** The upstream client asked to be called back when more of the body is there, and it is not there yet. */
+    @Override
+    public boolean isAwaitingClient() {
+        return !ended && failure == null && demand.get() != null;
     }
 
     /** @return the body for one attempt */
@@ -114,6 +121,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             listen();
             try {
                 if (in.isFinished()) {
+                    ended = true;
                     return Content.Chunk.EOF;
                 }
                 if (!in.isReady()) {
@@ -121,7 +129,11 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
                 }
                 byte[] bytes = new byte[CHUNK]; // Jetty may write it after read() returns: never reused
                 int n = in.read(bytes);
-                return n < 0 ? Content.Chunk.EOF : Content.Chunk.from(ByteBuffer.wrap(bytes, 0, n), false);
+                if (n < 0) {
+                    ended = true;
+                    return Content.Chunk.EOF;
+                }
+                return Content.Chunk.from(ByteBuffer.wrap(bytes, 0, n), false);
             } catch (IOException e) {
                 failure = e;
                 return Content.Chunk.from(e, true);

@@ -1,0 +1,103 @@
+package io.github.errorpages.upstream.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Flow;
+import org.junit.jupiter.api.Test;
+
+/** What the tracker tells the guard about a streamed body, driven signal by signal. */
+class TrackingBodyPublisherTests {
+
+    /** A body source that sends exactly what the test tells it to. */
+    private static final class Source implements Flow.Publisher<ByteBuffer> {
+        Flow.Subscriber<? super ByteBuffer> subscriber;
+
+        @Override
+        public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
+            this.subscriber = subscriber;
+            subscriber.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                }
+
+                @Override
+                public void cancel() {
+                }
+            });
+        }
+    }
+
+    /** Stands for the HTTP client: asks for one part at a time when told to. */
+    private static final class Reader implements Flow.Subscriber<ByteBuffer> {
+        Flow.Subscription subscription;
+        int parts;
+        Throwable failure;
+        boolean complete;
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+        }
+
+        @Override
+        public void onNext(ByteBuffer item) {
+            parts++;
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            failure = throwable;
+        }
+
+        @Override
+        public void onComplete() {
+            complete = true;
+        }
+    }
+
+    @Test
+    void awaitsItsSourceExactlyWhileTheClientAskedForMoreThanItGot() {
+        Source source = new Source();
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(source));
+        Reader reader = new Reader();
+        assertThat(body.isUntouched()).isTrue();
+        assertThat(body.isSourceAwaited()).isFalse();
+
+        body.subscribe(reader);
+        assertThat(body.isUntouched()).isFalse();
+        assertThat(body.isSourceAwaited()).as("subscribed, nothing asked for yet").isFalse();
+
+        reader.subscription.request(1);
+        assertThat(body.isSourceAwaited()).as("asked for a part: the source owes it").isTrue();
+        source.subscriber.onNext(ByteBuffer.wrap(new byte[] {1}));
+        assertThat(body.isSourceAwaited()).as("got it; the client is busy sending it").isFalse();
+        assertThat(reader.parts).isEqualTo(1);
+
+        reader.subscription.request(Long.MAX_VALUE);
+        source.subscriber.onNext(ByteBuffer.wrap(new byte[] {2}));
+        assertThat(body.isSourceAwaited()).as("unbounded demand stays owed").isTrue();
+        source.subscriber.onComplete();
+        assertThat(body.isSourceAwaited()).isFalse();
+        assertThat(body.isSourceFailed()).isFalse();
+        assertThat(reader.complete).isTrue();
+    }
+
+    @Test
+    void failsAtItsSourceWhenThePublisherSignalsAnError() {
+        Source source = new Source();
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(source));
+        Reader reader = new Reader();
+        body.subscribe(reader);
+        reader.subscription.request(1);
+
+        IOException gone = new IOException("the client went away");
+        source.subscriber.onError(gone);
+
+        assertThat(body.isSourceFailed()).isTrue();
+        assertThat(body.isSourceAwaited()).isFalse();
+        assertThat(reader.failure).isSameAs(gone);
+    }
+}
