@@ -26,11 +26,15 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>An {@link UpstreamFailureException} anywhere in the chain wins: its {@link UpstreamFailure} is
  *       returned as is (the nearest one to the top if there are several).</li>
- *   <li>Otherwise every throwable of the chain (causes and suppressed exceptions, at most
- *       {@value #MAX_CHAIN} of them, cycles cut) is shown to every {@link CauseClassifier}: the
- *       extensions first, then the built-in ones for the JDK and Resilience4j. Of all causes found,
- *       the most specific wins: a DNS error or a certificate error beats the connect failure that
- *       wraps it, and a connect failure beats a generic "connection closed".</li>
+ *   <li>Otherwise every throwable of the cause chain (at most {@value #MAX_CHAIN} of them, cycles cut) is
+ *       shown to every {@link CauseClassifier}: the extensions first, then the built-in ones for the JDK
+ *       and Resilience4j. Of all causes found, the most specific wins: a DNS error or a certificate error
+ *       beats the connect failure that wraps it, and a connect failure beats a generic "connection
+ *       closed".</li>
+ *   <li>Only when the cause chain holds nothing recognised are suppressed exceptions looked at too, by the
+ *       same rules. A client attaches there what it recovered from before the failure it throws: the refused
+ *       IPv6 connect before an IPv4 connect whose read then timed out must not make the read timeout a
+ *       request that was never sent, which a retry would send again.</li>
  *   <li>An exception that nothing recognises is not an upstream failure: {@link #classify(Throwable)}
  *       returns empty and {@link #classifyOrDefault(Throwable)} returns
  *       {@link FailureCause#PROXY_INTERNAL_ERROR}. A client abort ({@link CancellationException},
@@ -123,7 +127,16 @@ public final class FailureClassifier {
         if (throwable == null) {
             return Optional.empty();
         }
-        List<Throwable> chain = chainOf(throwable);
+        List<Throwable> causes = chainOf(throwable, false);
+        Optional<UpstreamFailure> byCauses = classifyChain(causes);
+        if (byCauses.isPresent() || causes.stream().anyMatch(FailureClassifier::isClientAbort)) {
+            return byCauses;
+        }
+        return classifyChain(chainOf(throwable, true));
+    }
+
+    /** The nearest UpstreamFailureException, nothing after a client abort, else the most specific cause. */
+    private Optional<UpstreamFailure> classifyChain(List<Throwable> chain) {
         for (Throwable t : chain) {
             if (t instanceof UpstreamFailureException) {
                 return Optional.of(((UpstreamFailureException) t).failure());
@@ -132,6 +145,10 @@ public final class FailureClassifier {
                 return Optional.empty();
             }
         }
+        return mostSpecific(chain);
+    }
+
+    private Optional<UpstreamFailure> mostSpecific(List<Throwable> chain) {
         FailureCause best = null;
         for (Throwable t : chain) {
             for (CauseClassifier classifier : classifiers) {
@@ -181,7 +198,7 @@ public final class FailureClassifier {
                 || t.getClass() == InterruptedIOException.class;
     }
 
-    private static List<Throwable> chainOf(Throwable top) {
+    private static List<Throwable> chainOf(Throwable top, boolean withSuppressed) {
         List<Throwable> chain = new ArrayList<>();
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         ArrayDeque<Throwable> todo = new ArrayDeque<>();
@@ -195,7 +212,9 @@ public final class FailureClassifier {
             if (t.getCause() != null) {
                 todo.add(t.getCause());
             }
-            Collections.addAll(todo, t.getSuppressed());
+            if (withSuppressed) {
+                Collections.addAll(todo, t.getSuppressed());
+            }
         }
         return chain;
     }

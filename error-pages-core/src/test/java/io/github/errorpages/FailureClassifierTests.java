@@ -130,11 +130,28 @@ class FailureClassifierTests {
     }
 
     @Test
-    void suppressedExceptionsAreLookedAt() {
+    void suppressedExceptionsAreLookedAtWhenTheCausesSayNothing() {
         IllegalStateException top = new IllegalStateException("closing failed");
         top.addSuppressed(new ConnectException("Connection refused"));
 
         assertThat(cause(top)).contains(FailureCause.CONNECTION_REFUSED);
+    }
+
+    /**
+     * A client that tried the IPv6 address first (refused), then connected over IPv4, sent the request and timed
+     * out reading: the read timeout is what happened to the request. Ranked with the suppressed refusal, the call
+     * would pass for one whose request was never sent, and a retry would send a PUT or an opted-in POST again.
+     */
+    @Test
+    void suppressedFailuresARequestRecoveredFromDoNotOutrankWhatHappenedToIt() {
+        SocketTimeoutException readTimeout = new SocketTimeoutException("Read timed out");
+        readTimeout.addSuppressed(new ConnectException("Connection refused"));
+        IOException wrapped = new IOException("the exchange failed", readTimeout);
+        wrapped.addSuppressed(new UnknownHostException("billing.internal"));
+
+        assertThat(cause(readTimeout)).contains(FailureCause.CONNECTION_READ_TIMEOUT);
+        assertThat(cause(wrapped)).contains(FailureCause.CONNECTION_READ_TIMEOUT);
+        assertThat(FailureCause.CONNECTION_READ_TIMEOUT.requestNeverSent()).isFalse();
     }
 
     /** An exception type of some other HTTP client library, unknown to the built-in rules. */
