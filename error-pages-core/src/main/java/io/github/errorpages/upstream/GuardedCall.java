@@ -98,12 +98,24 @@ final class GuardedCall<T> {
         long now = System.nanoTime();
         Endpoint current = releaseBulkhead();
         if (responses != null && result != null) {
-            int status = responses.status(result);
+            int status;
+            Duration retryAfter = null;
+            boolean gatewayGaveUp = false;
+            try {
+                status = responses.status(result);
+                if (guard.isFailureStatus(status)) {
+                    retryAfter = RetryAfter.parse(responses.header(result, "Retry-After"), guard.clock()).orElse(null);
+                    gatewayGaveUp = ProxyStatus.hasError(responses.header(result, "Proxy-Status"));
+                    responses.discard(result);
+                }
+            } catch (RuntimeException | Error adapterBug) {
+                // An adapter that breaks its contract: a bug, thrown as is. The breaker has recorded nothing yet
+                // and gets its permission back; the bulkhead's was released above, once.
+                current.breaker().releasePermission();
+                abort(adapterBug);
+                throw adapterBug;
+            }
             if (guard.isFailureStatus(status)) {
-                Duration retryAfter = RetryAfter.parse(responses.header(result, "Retry-After"), guard.clock())
-                        .orElse(null);
-                boolean gatewayGaveUp = ProxyStatus.hasError(responses.header(result, "Proxy-Status"));
-                responses.discard(result);
                 UpstreamFailure reported = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream(guard.name())
                         .upstreamStatus(status).upstreamRetryAfter(retryAfter).attempts(attempts).build();
                 current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS,

@@ -370,12 +370,16 @@ public final class UpstreamGuard {
         GuardedCall<T> guarded = new GuardedCall<>(this, request, responses);
         while (true) {
             Attempt attempt = guarded.begin();
-            GuardedCall.Step<T> step;
+            T result = null;
+            Throwable thrown = null;
             try {
-                step = guarded.onResult(call.call(attempt));
+                result = call.call(attempt);
             } catch (Throwable t) {
-                step = guarded.onError(t);
+                thrown = t;
             }
+            // Outside the try: what onResult throws (a broken adapter) must not be taken for the attempt's
+            // failure, which would release the bulkhead permit a second time.
+            GuardedCall.Step<T> step = thrown == null ? guarded.onResult(result) : guarded.onError(thrown);
             if (step.isDone()) {
                 return step.result();
             }

@@ -220,6 +220,44 @@ class UpstreamGuardTests {
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
     }
 
+    /**
+     * A response adapter that throws breaks its contract: the bug is thrown as is, and the bulkhead's permit is
+     * given back once, not twice (which would raise the bulkhead's limit for good), on both drivers.
+     */
+    @Test
+    void throwingResponseAdapterIsABugThatReleasesEachPermitOnce() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
+        int available = guard.bulkhead().getMetrics().getAvailableConcurrentCalls();
+        IllegalStateException broken = new IllegalStateException("adapter bug");
+        ResponseAdapter<FakeResponse> throwing = new ResponseAdapter<>() {
+            @Override
+            public int status(FakeResponse response) {
+                throw broken;
+            }
+
+            @Override
+            public @Nullable String header(FakeResponse response, String name) {
+                return null;
+            }
+
+            @Override
+            public void discard(FakeResponse response) {
+            }
+        };
+
+        IllegalStateException thrown = catchThrowableOfType(IllegalStateException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), throwing, attempt -> new FakeResponse(200, Map.of())));
+        Throwable asyncThrown = catchThrowableOfType(java.util.concurrent.ExecutionException.class,
+                () -> guard.callAsync(UpstreamRequest.of("GET"), throwing,
+                        attempt -> CompletableFuture.completedFuture(new FakeResponse(200, Map.of()))).get());
+
+        assertThat(thrown).isSameAs(broken);
+        assertThat(asyncThrown).hasCause(broken);
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(available);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 0, 0, 2, 2, 0, 0, 0));
+    }
+
     @Test
     void interruptDuringTheBackoffAbortsTheCall() {
         UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST)
