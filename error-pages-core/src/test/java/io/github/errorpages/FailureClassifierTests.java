@@ -129,6 +129,22 @@ class FailureClassifierTests {
         assertThat(cause(a)).contains(FailureCause.CONNECTION_TERMINATED);
     }
 
+    /**
+     * The resolver's EAI_AGAIN (glibc's and musl's wording, as the JDK passes it on) is a DNS timeout, 504 and
+     * retried by default; a name that does not resolve is a DNS error (R2). Not reproducible on loopback without
+     * a broken resolver, so built by hand with the JDK's message.
+     */
+    @Test
+    void temporaryResolverFailureIsADnsTimeout() {
+        assertThat(cause(new UnknownHostException("billing.internal: Temporary failure in name resolution")))
+                .contains(FailureCause.DNS_TIMEOUT);
+        assertThat(cause(new UnknownHostException("billing.internal: Try again"))).contains(FailureCause.DNS_TIMEOUT);
+        assertThat(cause(new UnknownHostException("billing.invalid: Name or service not known")))
+                .contains(FailureCause.DNS_ERROR);
+        assertThat(cause(new UnknownHostException("billing.invalid"))).contains(FailureCause.DNS_ERROR);
+        assertThat(FailureCause.DNS_TIMEOUT.defaultStatus()).isEqualTo(504);
+    }
+
     @Test
     void suppressedExceptionsAreLookedAtWhenTheCausesSayNothing() {
         IllegalStateException top = new IllegalStateException("closing failed");

@@ -41,7 +41,14 @@ public final class JdkCauseClassifier implements CauseClassifier {
     }
 
     private static @Nullable FailureCause cause(Throwable t, String message) {
-        if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+        if (t instanceof UnknownHostException) {
+            // getaddrinfo's EAI_AGAIN ("Temporary failure in name resolution", musl's "Try again"): the resolver
+            // timed out or could not reach a name server, a failure that may pass (R2: 504, retried by default);
+            // any other message is an answer that the name does not resolve.
+            return message.contains("temporary failure in name resolution") || message.endsWith(": try again")
+                    ? FailureCause.DNS_TIMEOUT : FailureCause.DNS_ERROR;
+        }
+        if (t instanceof UnresolvedAddressException) {
             return FailureCause.DNS_ERROR;
         }
         if (t instanceof HttpConnectTimeoutException) {
