@@ -134,6 +134,33 @@ class GuardedHttpClientIntegrationTests {
         assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(1);
     }
 
+    /**
+     * A short body to buffer whose publisher never completes (a client that stopped sending): the async send
+     * ends within the deadline, as the blocking one does, instead of leaving its future pending for ever.
+     */
+    @Test
+    void asyncSendOfABodyThatNeverCompletesEndsWithinTheDeadline() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).attemptTimeout(Duration.ofMillis(200)).deadline(Duration.ofMillis(300)));
+        HttpRequest.BodyPublisher never = HttpRequest.BodyPublishers.fromPublisher(
+                subscriber -> subscriber.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+                    @Override
+                    public void request(long n) {
+                    }
+
+                    @Override
+                    public void cancel() {
+                    }
+                }), 10);
+
+        ExecutionException failed = catchThrowableOfType(ExecutionException.class, () -> client.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://upstream/orders/42")).PUT(never).build(),
+                BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+
+        assertThat(failed).hasCauseInstanceOf(java.io.UncheckedIOException.class);
+        assertThat(upstream.requestCount()).isZero();
+    }
+
     @Test
     void asyncFailureCompletesWithTheUpstreamFailure() {
         FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy"));
