@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The rules, in order:
  * <ol>
- *   <li>An {@link UpstreamFailureException} anywhere in the chain wins: its {@link UpstreamFailure} is
+ *   <li>An {@link UpstreamFailureException} anywhere in the cause chain wins: its {@link UpstreamFailure} is
  *       returned as is (the nearest one to the top if there are several).</li>
  *   <li>Otherwise every throwable of the cause chain (at most {@value #MAX_CHAIN} of them, cycles cut) is
  *       shown to every {@link CauseClassifier}: the extensions first, then the built-in ones for the JDK

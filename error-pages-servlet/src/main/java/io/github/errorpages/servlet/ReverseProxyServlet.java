@@ -85,7 +85,8 @@ import org.slf4j.LoggerFactory;
  * redirects included, which are passed on, not followed. A {@code Location} or {@code Content-Location} that
  * points at an endpoint, such as {@code http://10.0.0.7:8080/api/orders/43} from an upstream that builds URLs
  * from the {@code Host} it received, becomes the gateway's path for it, {@code /billing/orders/43}, as with
- * nginx's {@code proxy_redirect default}: no internal host reaches the client.
+ * nginx's {@code proxy_redirect default}. Other values (elsewhere on the endpoint's host, outside its base path,
+ * which the gateway has no path for) and other fields ({@code Link}, {@code Refresh}) are passed on as they are.
  *
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
  * buffered only when the guard may send it again and it is no larger than
@@ -449,29 +450,31 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     /**
-     * The raw (still encoded) path after the servlet's mapping, starting with '/' or empty: of the path the
-     * container mapped, with its dot segments resolved, so that none is left for the upstream to resolve
-     * against the endpoint's base path.
+     * The raw (still encoded) path after the servlet's mapping, starting with '/' or empty: the path the container
+     * mapped and authorised, as the client encoded it. Its dot segments are resolved first, so that none is left
+     * for the upstream to resolve against the endpoint's base path. Where the raw path still says something other
+     * than the container's decoded view (Tomcat merges {@code //} before it resolves {@code ..}; a context path or
+     * a mapping written with dot segments or encoded characters), the container's view is forwarded, encoded
+     * again: never a path the container did not map to this servlet.
      */
     private static String forwardedPath(HttpServletRequest request) throws URISyntaxException {
-        String uri = RequestTargets.removeDotSegments(request.getRequestURI());
-        String context = request.getContextPath();
         String pathInfo = request.getPathInfo();
-        if (pathInfo == null) {
-            HttpServletMapping mapping = request.getHttpServletMapping();
-            if (mapping != null && mapping.getMappingMatch() == MappingMatch.PATH) {
-                return ""; // "/orders" for "/orders/*": the root of the mapping, the endpoint's base path
+        HttpServletMapping mapping = request.getHttpServletMapping();
+        if (pathInfo == null && mapping != null && mapping.getMappingMatch() == MappingMatch.PATH) {
+            return ""; // "/orders" for "/orders/*": the root of the mapping, the endpoint's base path
+        }
+        // Mapped to a path prefix: the path below it; mapped to "/" or an exact path: the whole path.
+        String mapped = pathInfo != null ? pathInfo : request.getServletPath();
+        String prefix = request.getServletContext().getContextPath() + (pathInfo != null ? request.getServletPath() : "");
+        String uri = RequestTargets.removeDotSegments(request.getRequestURI());
+        if (uri.startsWith(prefix)) {
+            String raw = uri.substring(prefix.length());
+            if (mapped.equals(RequestTargets.decodePath(raw))) {
+                return raw;
             }
-            return uri.substring(Math.min(context.length(), uri.length())); // mapped to "/" or an exact path
         }
-        String prefix = context + request.getServletPath();
-        if (uri.startsWith(prefix) && uri.length() > prefix.length() && uri.charAt(prefix.length()) == '/') {
-            return uri.substring(prefix.length());
-        }
-        // The mapping holds encoded characters: encode the decoded path info again.
-        return new URI(null, null, pathInfo, null).getRawPath();
+        return new URI(null, null, mapped, null).getRawPath();
     }
-
     private static BodyPublisher body(HttpServletRequest request) {
         if (!RequestBodies.present(request)) {
             return NO_BODY;

@@ -683,14 +683,18 @@ abstract class ReverseProxyServletIntegrationTests {
      * A client that stops sending its body while the upstream waits for it: the attempt fails because of the
      * client, not the upstream, and the breaker does not count it. With the Jetty transport the attempt timeout
      * finds the body waiting for the client, which gets 408 and a closed connection (RFC 9110 §15.5.9), not a 504
-     * page that blames the upstream. With the JDK transport the client's thread stays blocked in the servlet
-     * stream until the container's idle timeout (1 s here) fails the read; Jetty then closes the connection.
+     * page that blames the upstream; whether the attempt's own timer ends it (an attempt timeout no longer than
+     * the connect timeout) or the guard's (a longer one), which aborts the exchange before it asks. With the JDK
+     * transport the client's thread stays blocked in the servlet stream until the container's idle timeout (2 s
+     * here) fails the read; Jetty then closes the connection.
      */
-    @Test
-    void uploadStalledByItsClientIsTheClientsFailureNotTheUpstreams() throws Exception {
+    @ParameterizedTest
+    @ValueSource(ints = {2000, 100})
+    void uploadStalledByItsClientIsTheClientsFailureNotTheUpstreams(int connectTimeoutMillis) throws Exception {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
                 .attemptTimeout(Duration.ofMillis(300)).build());
-        configured = new JettyServer().idleTimeout(Duration.ofSeconds(1)).servlet("/*", proxyBuilder(guard).build())
+        configured = new JettyServer().idleTimeout(Duration.ofSeconds(2))
+                .servlet("/*", proxyBuilder(guard).connectTimeout(Duration.ofMillis(connectTimeoutMillis)).build())
                 .start();
 
         try (Socket uploader = new Socket("127.0.0.1", configured.port())) {

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Passes a request body publisher through and notes what the guard must know of it: whether the HTTP client has
@@ -61,6 +62,7 @@ public final class TrackingBodyPublisher implements BodyPublisher {
     /** Counts the demand and what met it, and notes how the body ended. */
     private final class Tracker implements Flow.Subscriber<ByteBuffer> {
         private final Flow.Subscriber<? super ByteBuffer> downstream;
+        private volatile @Nullable Throwable downstreamFailure;
 
         Tracker(Flow.Subscriber<? super ByteBuffer> downstream) {
             this.downstream = downstream;
@@ -76,11 +78,14 @@ public final class TrackingBodyPublisher implements BodyPublisher {
                     }
                     try {
                         subscription.request(n);
-                    } catch (RuntimeException | Error sourceFailed) {
+                    } catch (RuntimeException | Error escaped) {
                         // A publisher that reads its source inside request(n) (the JDK's ofInputStream) may let
-                        // the source's failure escape from here instead of signalling onError.
-                        failed = true;
-                        throw sourceFailed;
+                        // the source's failure escape from here instead of signalling onError; what the HTTP
+                        // client's own onNext threw on the way is not the source's.
+                        if (escaped != downstreamFailure) {
+                            failed = true;
+                        }
+                        throw escaped;
                     }
                 }
 
@@ -94,7 +99,12 @@ public final class TrackingBodyPublisher implements BodyPublisher {
         @Override
         public void onNext(ByteBuffer item) {
             outstanding.getAndUpdate(have -> have == Long.MAX_VALUE || have == 0 ? have : have - 1);
-            downstream.onNext(item);
+            try {
+                downstream.onNext(item);
+            } catch (RuntimeException | Error clientFailed) {
+                downstreamFailure = clientFailed;
+                throw clientFailed;
+            }
         }
 
         @Override

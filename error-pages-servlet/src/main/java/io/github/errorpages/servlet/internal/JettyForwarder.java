@@ -407,9 +407,9 @@ public final class JettyForwarder {
                     return;
                 }
             }
-            // The head is claimed before anything of it is written: the guard's timeout or this attempt's timer
-            // may end the attempt at any moment, and the head of an attempt the guard gave up on, retried or
-            // answered with the page, must leave no field behind in the client's response.
+            // The head is claimed before anything of it is written: this attempt's timer, or the guard cancelling
+            // it, may end the attempt at any moment, and the head of an attempt given up on (retried, or answered
+            // with the page) must leave no field behind in the client's response.
             if (head.complete(answer) && relayed) {
                 relayHead(answer, status);
             }

@@ -32,6 +32,8 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     private volatile boolean touched;
     private volatile @Nullable IOException failure;
     private volatile boolean ended;
+    /** Jetty's client was waiting for more of the body when the attempt failed (and took its demand back). */
+    private volatile boolean awaitedWhenFailed;
     private boolean listening; // guarded by this
 
     /**
@@ -56,7 +58,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     /** The upstream client asked to be called back when more of the body is there, and it is not there yet. */
     @Override
     public boolean isAwaitingClient() {
-        return !ended && failure == null && demand.get() != null;
+        return awaitedWhenFailed || (!ended && failure == null && demand.get() != null);
     }
 
     /** @return the body for one attempt */
@@ -153,8 +155,11 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
 
         @Override
         public void fail(Throwable cause) {
-            // The attempt failed: the servlet stream stays as it is, the container's to end.
-            demand.set(null);
+            // The attempt failed: the servlet stream stays as it is, the container's to end. An attempt that timed
+            // out is aborted before the guard asks whether the body was waiting for the client: remember it.
+            if (demand.getAndSet(null) != null && !ended && failure == null) {
+                awaitedWhenFailed = true;
+            }
         }
 
         @Override

@@ -8,9 +8,9 @@ import jakarta.servlet.http.HttpServletRequest;
  * <p>On HTTP/1.1 the framing says so: a {@code Content-Length} above zero or a {@code Transfer-Encoding}, and
  * neither means no body (RFC 9112 §6.3). HTTP/2 and HTTP/3 frame a body without either: a client streaming an
  * upload of unknown length sends no {@code Content-Length}, and the servlet API cannot tell whether the stream
- * ended with the request's head. Such a request is taken to have a body when it names its type
- * ({@code Content-Type}) or its method is not one that has none by convention ({@code GET}, {@code HEAD},
- * {@code DELETE}, {@code OPTIONS}, {@code TRACE}): a {@code POST} without one is forwarded with an empty
+ * ended with the request's head. Such a request is taken to have a body unless its method has none by
+ * convention ({@code GET}, {@code HEAD}, {@code DELETE}, {@code OPTIONS}, {@code TRACE}; many API clients send a
+ * {@code Content-Type} on those too, so that says nothing): a {@code POST} without one is forwarded with an empty
  * chunked body rather than an upload being dropped.
  *
  * <p>Thread-safe (stateless).
@@ -36,7 +36,7 @@ public final class RequestBodies {
         if (protocol == null || !isFramedWithoutLength(protocol)) {
             return false;
         }
-        return request.getContentType() != null || !hasNoBodyByConvention(request.getMethod());
+        return !hasNoBodyByConvention(request.getMethod());
     }
 
     /** HTTP/2 and later: a body ends with its stream, not with a length or a last chunk. */

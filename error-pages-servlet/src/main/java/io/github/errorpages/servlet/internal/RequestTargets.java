@@ -1,8 +1,10 @@
 package io.github.errorpages.servlet.internal;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Makes the request target a client sent (path and query, as received) into one that {@link java.net.URI}
@@ -118,6 +120,46 @@ public final class RequestTargets {
             normalised.append('/');
         }
         return normalised.toString();
+    }
+
+    /**
+     * Decodes a path as a container does to map it: each segment without its path parameters ({@code ;...}),
+     * percent-escapes decoded as UTF-8.
+     *
+     * @param rawPath a path as received, e.g. {@code /a%20b;v=1/c}
+     * @return the decoded path, e.g. {@code /a b/c}, or {@code null} when an escape is malformed
+     */
+    public static @Nullable String decodePath(String rawPath) {
+        if (rawPath.indexOf('%') < 0 && rawPath.indexOf(';') < 0) {
+            return rawPath; // the path of nearly every request
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(rawPath.length());
+        int length = rawPath.length();
+        int i = 0;
+        while (i < length) {
+            char c = rawPath.charAt(i);
+            if (c == ';') {
+                while (i < length && rawPath.charAt(i) != '/') {
+                    i++; // the segment's parameters
+                }
+                continue;
+            }
+            if (c == '%') {
+                int high = i + 2 < length ? Character.digit(rawPath.charAt(i + 1), 16) : -1;
+                int low = i + 2 < length ? Character.digit(rawPath.charAt(i + 2), 16) : -1;
+                if (high < 0 || low < 0) {
+                    return null;
+                }
+                bytes.write(high << 4 | low);
+                i += 3;
+                continue;
+            }
+            int end = i + (Character.isHighSurrogate(c) && i + 1 < length ? 2 : 1);
+            byte[] encoded = rawPath.substring(i, end).getBytes(StandardCharsets.UTF_8);
+            bytes.write(encoded, 0, encoded.length);
+            i = end;
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     private static boolean hasDotSegment(String path) {

@@ -73,9 +73,12 @@ public final class UpstreamLocations {
             String rest = base.pathUnder(location, path);
             if (rest != null) {
                 StringBuilder rewritten = new StringBuilder(value.length()).append(mappingPrefix(request)).append(rest);
-                if (rewritten.length() == 0) {
-                    rewritten.append('/');
+                // One leading '/' only: "//evil.example/x" is a URL of another host to the client.
+                int slashes = 0;
+                while (slashes < rewritten.length() && rewritten.charAt(slashes) == '/') {
+                    slashes++;
                 }
+                rewritten.replace(0, slashes, "/");
                 if (location.getRawQuery() != null) {
                     rewritten.append('?').append(location.getRawQuery());
                 }
@@ -92,8 +95,9 @@ public final class UpstreamLocations {
     private static String mappingPrefix(HttpServletRequest request) {
         HttpServletMapping mapping = request.getHttpServletMapping();
         boolean pathMapping = mapping != null && mapping.getMappingMatch() == MappingMatch.PATH;
-        String prefix = pathMapping ? request.getContextPath() + request.getServletPath() : request.getContextPath();
-        return RequestTargets.encodeDisallowed(prefix);
+        // The context's own path, not the request's: that is the client's raw text, dot segments and all.
+        String context = request.getServletContext().getContextPath();
+        return RequestTargets.encodeDisallowed(pathMapping ? context + request.getServletPath() : context);
     }
 
     /** One endpoint's origin and base path (without a trailing '/'). */

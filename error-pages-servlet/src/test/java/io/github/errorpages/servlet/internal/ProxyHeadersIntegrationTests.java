@@ -185,7 +185,8 @@ class ProxyHeadersIntegrationTests {
     /**
      * A Location that points at an endpoint becomes the gateway's path for it (R37: no internal host reaches the
      * client), as nginx's {@code proxy_redirect default} does: relative, with the query and fragment kept; the
-     * scheme, host and port compared as URIs do (case, default ports).
+     * scheme, host and port compared as URIs do (case, default ports). Never with two leading slashes, which would
+     * make it a URL of another host ({@code //evil.example/x}).
      */
     @ParameterizedTest
     @CsvSource({
@@ -196,7 +197,8 @@ class ProxyHeadersIntegrationTests {
         "/billing,    http://10.23.4.5/api/a%20b/c,                                              /billing/a%20b/c",
         "/orders/42,  http://10.23.4.5/api/orders/43,                                            /orders/43",
         "/,           http://10.23.4.5/api,                                                      /",
-        "/billing/x,  //10.23.4.5/api/x,                                                         /billing/x"})
+        "/billing/x,  //10.23.4.5/api/x,                                                         /billing/x",
+        "/,           http://10.23.4.5/api//evil.example/x,                                      /evil.example/x"})
     void rewritesLocationPointingAtAnEndpointToTheGatewaysPath(String requested, String location, String rewritten)
             throws Exception {
         HttpTester.Response response = locationsFor(requested, location);

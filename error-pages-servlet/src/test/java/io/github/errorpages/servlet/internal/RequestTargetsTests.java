@@ -81,4 +81,23 @@ class RequestTargetsTests {
     void treatsEncodedDotsAndDotsWithParametersAsDotSegments(String path, String resolved) {
         assertThat(RequestTargets.removeDotSegments(path)).isEqualTo(resolved);
     }
+
+    @ParameterizedTest
+    @CsvSource({
+        "/orders/42,                /orders/42",
+        "/a%20b/c,                  /a b/c",
+        "/a;jsessionid=1/b;v=2,     /a/b",
+        "/%C3%A9t%C3%A9,            /été",
+        "/a%2Fb,                    /a/b",
+        "/x%41,                     /xA"})
+    void decodesAPathAsAContainerMapsIt(String raw, String decoded) {
+        assertThat(RequestTargets.decodePath(raw)).isEqualTo(decoded);
+    }
+
+    @Test
+    void refusesToDecodeAMalformedEscape() {
+        assertThat(RequestTargets.decodePath("/a%2")).isNull();
+        assertThat(RequestTargets.decodePath("/a%zz")).isNull();
+        assertThat(RequestTargets.decodePath("/plain")).isEqualTo("/plain");
+    }
 }
