@@ -349,6 +349,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return;
+        } catch (IOException clientBodyFailed) {
+            // A short body read to be sent again, which the client did not send in full (it went away, or the
+            // container's idle timeout ended the wait): nothing was sent upstream.
+            answerClientBodyFailure(response, clientBodyFailed);
+            return;
         }
         if (!request.isAsyncSupported()) {
             answerOutcome(proxy, request, response, await(exchange.start(), exchange));

@@ -718,6 +718,35 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(guard.failingSince()).isEmpty();
     }
 
+    /**
+     * A short body of an idempotent request is read whole before the first attempt, so that a retry can send it
+     * again. A client that stops sending it never reaches the upstream: the container's idle timeout (1 s here)
+     * ends the wait, and the client gets 408 (RFC 9110 §15.5.9), not the container's 500.
+     */
+    @Test
+    void shortBodyTheClientNeverFinishesIsAnsweredWith408() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .build());
+        configured = new JettyServer().idleTimeout(Duration.ofSeconds(1)).servlet("/*", proxyBuilder(guard).build())
+                .start();
+        orders.clearRequests();
+
+        try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+            uploader.setSoTimeout(10_000);
+            uploader.getOutputStream().write(("PUT /orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 20\r\n"
+                    + "\r\nfirst").getBytes(StandardCharsets.US_ASCII));
+            uploader.getOutputStream().flush();
+
+            HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+
+            assertThat(answer.getStatus()).isEqualTo(408);
+            assertThat(answer.get("Connection")).isEqualToIgnoringCase("close");
+            assertThat(answer.getContent()).doesNotContain("Exception", "127.0.0.1");
+        }
+        assertThat(orders.requests()).isEmpty();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+    }
+
     /** Waits, up to 10 s, for something another thread does. */
     private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
