@@ -611,6 +611,37 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(Client.text(posted)).isEqualTo("order 42: order=42&note=urgent");
     }
 
+    /**
+     * With {@code fail-on-5xx} off the proxy relays an upstream 503 as it is, and the filter in front turns it into
+     * the branded page: whole, its length as announced, nothing of the upstream's body. A chunked body larger
+     * than the response buffer is written without blocking (a write listener on the stream the filter drops),
+     * which must not keep the page from being written.
+     */
+    @Test
+    void relayedUpstream5xxBehindTheFilterBecomesTheWholePage() throws IOException {
+        FaultyUpstream busy = FaultyUpstream.start(exchange -> exchange.writeRaw(
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "4000\r\n" + "u".repeat(0x4000) + "\r\n0\r\n\r\n"));
+        try {
+            configured = new JettyServer()
+                    .filter(ErrorPagesFilter.builder().build())
+                    .servlet("/busy/*", proxy(UpstreamConfig.builder("busy").endpoints(busy.uri())
+                            .failOn5xxEnabled(false).build()));
+            configured.start();
+
+            for (String accept : List.of(JSON, Client.BROWSER_ACCEPT)) {
+                HttpResponse<byte[]> response = Client.get(configured.uri("/busy/x"), accept);
+
+                assertErrorPage(response, "GET", 503, "30");
+                assertOnePage(response);
+                assertNoLeak(response, ":" + busy.port());
+                assertThat(Client.text(response)).doesNotContain("uuuu");
+            }
+        } finally {
+            busy.close();
+        }
+    }
+
     @Test
     void openBreakerIsAnsweredBeforeTheRequestIsPreparedAndRecordedOnce() throws Exception {
         orders.clearRequests();
