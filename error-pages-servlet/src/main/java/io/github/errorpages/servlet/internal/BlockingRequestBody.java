@@ -2,7 +2,6 @@ package io.github.errorpages.servlet.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.InputStreamRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.jspecify.annotations.Nullable;
@@ -14,14 +13,15 @@ import org.jspecify.annotations.Nullable;
  */
 final class BlockingRequestBody extends InputStream implements ForwardedBody {
 
-    private final InputStream in;
+    private final ClientInputStream in;
     private volatile boolean touched;
-    private volatile @Nullable IOException failure;
-    /** Reads in progress: a thread blocked on the client. */
-    private final AtomicInteger reading = new AtomicInteger();
 
-    BlockingRequestBody(InputStream in) {
-        this.in = in;
+    /**
+     * @param in the servlet request's input stream
+     * @param length the request's {@code Content-Length}, or -1 when it has none
+     */
+    BlockingRequestBody(InputStream in, long length) {
+        this.in = new ClientInputStream(in, length);
     }
 
     @Override
@@ -36,40 +36,24 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody {
 
     @Override
     public @Nullable IOException failure() {
-        return failure;
+        return in.failure();
     }
 
     @Override
     public boolean isAwaitingClient() {
-        return reading.get() > 0;
+        return in.isReading();
     }
 
     @Override
     public int read() throws IOException {
         touched = true;
-        reading.incrementAndGet();
-        try {
-            return in.read();
-        } catch (IOException e) {
-            failure = e;
-            throw e;
-        } finally {
-            reading.decrementAndGet();
-        }
+        return in.read();
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         touched = true;
-        reading.incrementAndGet();
-        try {
-            return in.read(b, off, len);
-        } catch (IOException e) {
-            failure = e;
-            throw e;
-        } finally {
-            reading.decrementAndGet();
-        }
+        return in.read(b, off, len);
     }
 
     @Override

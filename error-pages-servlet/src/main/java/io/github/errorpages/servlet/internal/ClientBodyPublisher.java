@@ -2,7 +2,6 @@ package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.upstream.SourcedBodyPublisher;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,7 +9,6 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,9 +24,8 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher {
     private final HttpServletRequest request;
     private final long length;
     private final BodyPublisher delegate;
-    private final AtomicInteger reading = new AtomicInteger();
     private volatile boolean failed;
-    private @Nullable Source source; // guarded by this
+    private @Nullable ClientInputStream source; // guarded by this
 
     /**
      * @param request the client's request, whose body is read when an attempt first asks for it
@@ -43,12 +40,14 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher {
 
     @Override
     public boolean isSourceFailed() {
-        return failed;
+        ClientInputStream current = currentSource();
+        return failed || (current != null && current.failure() != null);
     }
 
     @Override
     public boolean isSourceAwaited() {
-        return reading.get() > 0;
+        ClientInputStream current = currentSource();
+        return current != null && current.isReading();
     }
 
     @Override
@@ -61,57 +60,19 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher {
         delegate.subscribe(subscriber);
     }
 
+    private synchronized @Nullable ClientInputStream currentSource() {
+        return source;
+    }
+
     private synchronized InputStream source() {
         if (source == null) {
             try {
-                source = new Source(request.getInputStream());
+                source = new ClientInputStream(request.getInputStream(), length);
             } catch (IOException e) {
                 failed = true;
                 throw new UncheckedIOException(e);
             }
         }
         return source;
-    }
-
-    /** The servlet stream, with what it does noted; an end before the announced length is a failure. */
-    private final class Source extends InputStream {
-        private final InputStream in;
-        private long read;
-
-        Source(InputStream in) {
-            this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            reading.incrementAndGet();
-            try {
-                int n = in.read(b, off, len);
-                if (n < 0 && length > 0 && read < length) {
-                    throw new EOFException("the client sent " + read + " of the " + length + " bytes it announced");
-                }
-                if (n > 0) {
-                    read += n;
-                }
-                return n;
-            } catch (IOException e) {
-                failed = true;
-                throw e;
-            } finally {
-                reading.decrementAndGet();
-            }
-        }
-
-        @Override
-        public void close() {
-            // The container owns the servlet input stream.
-        }
     }
 }

@@ -266,7 +266,7 @@ public final class JettyForwarder {
             if (request.isAsyncSupported()) {
                 body = new NonBlockingRequestBody(request.getInputStream(), length);
             } else {
-                body = new BlockingRequestBody(request.getInputStream());
+                body = new BlockingRequestBody(request.getInputStream(), length);
                 if (length > 0) {
                     fields.add(HttpHeader.CONTENT_LENGTH.asString()); // its content has no length to tell
                     fields.add(Long.toString(length));
