@@ -134,7 +134,9 @@ public final class GuardedHttpClient {
         CompletableFuture<HttpResponse<T>> outcome = new CompletableFuture<>();
         // As for send: a body publisher that never completes must not hold the caller longer than a whole call
         // may take. orTimeout on a copy, so that the body's own future is left as it is.
-        pending.copy().orTimeout(guard.config().deadline().toNanos(), TimeUnit.NANOSECONDS).whenComplete((bytes, error) -> {
+        CompletableFuture<byte[]> bounded =
+                pending.copy().orTimeout(guard.config().deadline().toNanos(), TimeUnit.NANOSECONDS);
+        bounded.whenComplete((bytes, error) -> {
             if (outcome.isDone()) {
                 return; // cancelled while the body was read
             }

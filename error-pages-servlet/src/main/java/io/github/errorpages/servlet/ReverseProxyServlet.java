@@ -93,8 +93,8 @@ import org.slf4j.LoggerFactory;
  * {@code retry.max-replay-body} (64 KiB by default); an HTTP/2 upload without {@code Content-Length} is
  * streamed with its body (see {@code io.github.errorpages.servlet.internal.RequestBodies}); a client that goes
  * away during its upload, or stalls while the upstream waits for the rest, fails the exchange but not the
- * upstream (the breaker does not count it; a client still there gets 408 and the connection is closed); a response body is read one buffer at a time, as
- * the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
+ * upstream (the breaker does not count it; a client still there gets 408 and the connection is closed); a
+ * response body is read one buffer at a time, as the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
  * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
  * arrives.
  *
@@ -317,9 +317,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         GuardedHttpClient client = Objects.requireNonNull(body == NO_BODY ? current.withoutBody : current.withBody);
         HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
         try {
-                answer = client.send(upstreamRequest, current.bodyHandler);
+            answer = client.send(upstreamRequest, current.bodyHandler);
         } catch (UpstreamFailureException failed) {
-                answerFailure(current, request, response, failed.failure());
+            answerFailure(current, request, response, failed.failure());
             return;
         } catch (UncheckedIOException clientBodyFailed) {
             answerClientBodyFailure(response, clientBodyFailed.getCause());
@@ -470,7 +470,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         // Mapped to a path prefix: the path below it; mapped to "/" or an exact path: the whole path.
         String mapped = pathInfo != null ? pathInfo : request.getServletPath();
-        String prefix = request.getServletContext().getContextPath() + (pathInfo != null ? request.getServletPath() : "");
+        String context = request.getServletContext().getContextPath();
+        String prefix = pathInfo != null ? context + request.getServletPath() : context;
         String uri = RequestTargets.removeDotSegments(request.getRequestURI());
         if (uri.startsWith(prefix)) {
             String raw = uri.substring(prefix.length());
@@ -480,6 +481,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         return new URI(null, null, mapped, null).getRawPath();
     }
+
     private static BodyPublisher body(HttpServletRequest request) {
         if (!RequestBodies.present(request)) {
             return NO_BODY;

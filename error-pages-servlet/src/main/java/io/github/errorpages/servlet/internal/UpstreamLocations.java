@@ -115,7 +115,8 @@ public final class UpstreamLocations {
         /** @return the part of the location's path after this base path, when it has this origin and is under it */
         @Nullable String pathUnder(URI location, String locationPath) {
             // A network-path reference ("//host/path") has the scheme of the response's own URL.
-            String locationScheme = location.getScheme() == null ? scheme : location.getScheme().toLowerCase(Locale.ROOT);
+            String locationScheme = location.getScheme() == null
+                    ? scheme : location.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals(locationScheme) || location.getHost() == null
                     || !host.equalsIgnoreCase(location.getHost())
                     || port != port(locationScheme, location.getPort())) {
