@@ -262,6 +262,15 @@ public final class ErrorPagesFilter implements Filter {
         log.debug("Answering an upstream failure thrown by the chain for {} {}", request.getMethod(),
                 request.getRequestURI(), exception);
         settings.responder.respond(request, capturing.target(), failure.get());
+        if (request.isAsyncStarted()) {
+            // The servlet started an async cycle, then threw: the container never hears of the exception, so
+            // the cycle would stay open until its timeout and the container's own error page replaced ours.
+            try {
+                request.getAsyncContext().complete();
+            } catch (IllegalStateException endedMeanwhile) {
+                // Another thread completed or dispatched the cycle first: the page is written either way.
+            }
+        }
     }
 
     private static void finish(Settings settings, HttpServletRequest request, CapturingResponse capturing)

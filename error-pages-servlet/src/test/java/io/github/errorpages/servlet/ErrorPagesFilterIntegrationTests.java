@@ -11,6 +11,8 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -44,7 +46,7 @@ class ErrorPagesFilterIntegrationTests {
 
     @BeforeAll
     static void start() {
-        jetty = new JettyServer();
+        jetty = new JettyServer().sessions();
         FilterHolder everyDispatch = new FilterHolder(ErrorPagesFilter.builder().build());
         everyDispatch.setAsyncSupported(true);
         jetty.context().addFilter(everyDispatch, "/*", EnumSet.allOf(DispatcherType.class));
@@ -184,6 +186,37 @@ class ErrorPagesFilterIntegrationTests {
                 }
                 request.getAsyncContext().complete();
             });
+        }));
+        server.servlet("/async-timeout-listener", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(200);
+            async.addListener(new AsyncListener() {
+                @Override
+                public void onTimeout(AsyncEvent event) throws IOException {
+                    ((HttpServletResponse) event.getSuppliedResponse()).sendError(504);
+                    event.getAsyncContext().complete();
+                }
+
+                @Override
+                public void onComplete(AsyncEvent event) {
+                }
+
+                @Override
+                public void onError(AsyncEvent event) {
+                }
+
+                @Override
+                public void onStartAsync(AsyncEvent event) {
+                }
+            });
+        }));
+        server.servlet("/async-started-then-thrown", servlet((request, response) -> {
+            request.startAsync().setTimeout(60_000);
+            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+        }));
+        server.servlet("/new-session-then-502", servlet((request, response) -> {
+            request.getSession(true).setAttribute("cart", "3 items");
+            response.sendError(502);
         }));
         server.servlet("/async-dispatch", servlet((request, response) -> {
             AsyncContext async = request.startAsync();
@@ -389,6 +422,47 @@ class ErrorPagesFilterIntegrationTests {
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).contains("upstream_status");
         assertNoLeak(response);
+    }
+
+    /**
+     * An application's own timeout listener that answers 504 and completes through the event's context: the
+     * event must carry the filter's context, whose complete() writes the page first (on the container's own, the
+     * client got an empty 504).
+     */
+    @Test
+    void rendersPageWhenTheApplicationsTimeoutListenerSendsErrorAndCompletes() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-timeout-listener"), JSON);
+
+        assertErrorPage(response, "GET", 504, "10");
+        assertThat(Client.text(response)).contains("upstream_status");
+        assertNoLeak(response);
+    }
+
+    /**
+     * A servlet that starts an async cycle and then throws an upstream failure on the request thread: the page
+     * is written and the cycle completed at once. Left open, the cycle held its connection until the cycle's
+     * timeout (60 s here): Jetty sent the page, whose length was reached, but read no next request on that
+     * connection, so the client's next request, on the same pooled connection, got no answer.
+     */
+    @Test
+    void answersAnUpstreamFailureThrownAfterStartAsyncAndEndsTheCycle() {
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<byte[]> response = Client.get(jetty.uri("/async-started-then-thrown"), JSON);
+
+            assertErrorPage(response, "GET", 502, "10");
+            assertThat(Client.text(response)).contains("connection_refused");
+            assertNoLeak(response);
+        }
+        assertThat(Client.get(jetty.uri("/ok"), JSON).statusCode()).as("the connection is free again").isEqualTo(200);
+    }
+
+    /** Jetty 12 puts a new session's cookie back after reset(): the page must not carry it (R17). */
+    @Test
+    void pageSetsNoCookieEvenForASessionTheApplicationStarted() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/new-session-then-502"), Client.BROWSER_ACCEPT);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(response.headers().allValues("Set-Cookie")).isEmpty();
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.servlet.SessionHandler;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -69,6 +70,12 @@ final class JettyServer implements AutoCloseable {
     /** Sets how long the client's connection may go without I/O before Jetty fails it (its default: 30 s). */
     JettyServer idleTimeout(Duration idle) {
         connector.setIdleTimeout(idle.toMillis());
+        return this;
+    }
+
+    /** Gives the context sessions ({@code request.getSession()}), off by default. */
+    JettyServer sessions() {
+        context.setSessionHandler(new SessionHandler());
         return this;
     }
 

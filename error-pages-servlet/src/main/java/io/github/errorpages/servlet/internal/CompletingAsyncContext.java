@@ -1,15 +1,20 @@
 package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import java.io.IOException;
 
 /**
  * The container's {@link AsyncContext}, except that {@code complete()} first runs a hook: the filter
- * writes the page for a captured status there, before the container finishes the response.
+ * writes the page for a captured status there, before the container finishes the response. The application's
+ * listeners get events that carry this context, not the container's: a timeout handler that calls
+ * {@code sendError(504)} and then {@code event.getAsyncContext().complete()} would otherwise complete the
+ * response without the page.
  */
 final class CompletingAsyncContext implements AsyncContext {
 
@@ -75,12 +80,12 @@ final class CompletingAsyncContext implements AsyncContext {
 
     @Override
     public void addListener(AsyncListener listener) {
-        delegate.addListener(listener);
+        delegate.addListener(new Rebinding(listener));
     }
 
     @Override
     public void addListener(AsyncListener listener, ServletRequest request, ServletResponse response) {
-        delegate.addListener(listener, request, response);
+        delegate.addListener(new Rebinding(listener), request, response);
     }
 
     @Override
@@ -96,5 +101,39 @@ final class CompletingAsyncContext implements AsyncContext {
     @Override
     public long getTimeout() {
         return delegate.getTimeout();
+    }
+
+    /** Passes the container's events on with this context in place of the container's. */
+    private final class Rebinding implements AsyncListener {
+        private final AsyncListener listener;
+
+        Rebinding(AsyncListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) throws IOException {
+            listener.onComplete(rebound(event));
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) throws IOException {
+            listener.onTimeout(rebound(event));
+        }
+
+        @Override
+        public void onError(AsyncEvent event) throws IOException {
+            listener.onError(rebound(event));
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) throws IOException {
+            listener.onStartAsync(event); // a new cycle, with a context of its own
+        }
+
+        private AsyncEvent rebound(AsyncEvent event) {
+            return new AsyncEvent(CompletingAsyncContext.this, event.getSuppliedRequest(), event.getSuppliedResponse(),
+                    event.getThrowable());
+        }
     }
 }

@@ -30,6 +30,9 @@ final class PageWriter {
         // reset() drops the application's headers (cookies included, R17) and buffered output, and makes
         // getOutputStream() available again even if the application used getWriter().
         response.reset();
+        // Jetty 12 puts a new session's cookie back after reset(): an error page sets no cookie (R17), least of
+        // all one a shared cache could hand to others.
+        response.setHeader("Set-Cookie", null);
         response.setStatus(status);
         headers.forEach(response::setHeader);
         response.setContentLength(body.length);
