@@ -16,6 +16,8 @@ import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
@@ -114,6 +116,34 @@ class TomcatIntegrationTests {
                     AsyncContext async = request.startAsync();
                     async.start(() -> async.dispatch("/upstream-failure"));
                 }))
+                .servlet("/async-timeout-listener", servlet((request, response) -> {
+                    AsyncContext async = request.startAsync();
+                    async.setTimeout(200);
+                    async.addListener(new AsyncListener() {
+                        @Override
+                        public void onTimeout(AsyncEvent event) throws IOException {
+                            ((HttpServletResponse) event.getSuppliedResponse()).sendError(504);
+                            event.getAsyncContext().complete();
+                        }
+
+                        @Override
+                        public void onComplete(AsyncEvent event) {
+                        }
+
+                        @Override
+                        public void onError(AsyncEvent event) {
+                        }
+
+                        @Override
+                        public void onStartAsync(AsyncEvent event) {
+                        }
+                    });
+                }))
+                .servlet("/async-started-then-thrown", servlet((request, response) -> {
+                    request.startAsync().setTimeout(60_000);
+                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+                }))
+                .servlet("/ok", servlet((request, response) -> response.getWriter().write("fine")))
                 .servlet("/robots.txt", servlet((request, response) -> response.sendError(502)))
                 .start();
     }
@@ -172,6 +202,24 @@ class TomcatIntegrationTests {
     @Test
     void rendersPageForStatusSetOnAsyncResponse() {
         assertErrorPage(Client.get(tomcat.uri("/async-send-error"), JSON), "GET", 504, "10");
+    }
+
+    /** The application's timeout listener completes through the event's context: the filter's, on Tomcat too. */
+    @Test
+    void rendersPageWhenTheApplicationsTimeoutListenerSendsErrorAndCompletes() {
+        HttpResponse<byte[]> response = Client.get(tomcat.uri("/async-timeout-listener"), JSON);
+
+        assertErrorPage(response, "GET", 504, "10");
+        assertNoLeak(response);
+    }
+
+    /** An upstream failure thrown after startAsync(): the page, and the cycle ended so the connection is free. */
+    @Test
+    void answersAnUpstreamFailureThrownAfterStartAsyncAndEndsTheCycle() {
+        for (int i = 0; i < 2; i++) {
+            assertErrorPage(Client.get(tomcat.uri("/async-started-then-thrown"), JSON), "GET", 502, "10");
+        }
+        assertThat(Client.get(tomcat.uri("/ok"), JSON).statusCode()).isEqualTo(200);
     }
 
     @Test
