@@ -11,8 +11,6 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -187,33 +185,9 @@ class ErrorPagesFilterIntegrationTests {
                 request.getAsyncContext().complete();
             });
         }));
-        server.servlet("/async-timeout-listener", servlet((request, response) -> {
-            AsyncContext async = request.startAsync();
-            async.setTimeout(200);
-            async.addListener(new AsyncListener() {
-                @Override
-                public void onTimeout(AsyncEvent event) throws IOException {
-                    ((HttpServletResponse) event.getSuppliedResponse()).sendError(504);
-                    event.getAsyncContext().complete();
-                }
-
-                @Override
-                public void onComplete(AsyncEvent event) {
-                }
-
-                @Override
-                public void onError(AsyncEvent event) {
-                }
-
-                @Override
-                public void onStartAsync(AsyncEvent event) {
-                }
-            });
-        }));
-        server.servlet("/async-started-then-thrown", servlet((request, response) -> {
-            request.startAsync().setTimeout(60_000);
-            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
-        }));
+        server.servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504));
+        server.servlet("/async-started-then-thrown",
+                TestServlets.asyncStartedThenThrows(FailureCause.CONNECTION_REFUSED));
         server.servlet("/new-session-then-502", servlet((request, response) -> {
             request.getSession(true).setAttribute("cart", "3 items");
             response.sendError(502);

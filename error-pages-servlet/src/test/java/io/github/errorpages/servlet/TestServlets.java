@@ -1,5 +1,11 @@
 package io.github.errorpages.servlet;
 
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -34,5 +40,44 @@ final class TestServlets {
                 }
             }
         };
+    }
+
+    /**
+     * A servlet whose async cycle times out after 200 ms, and whose own {@link AsyncListener} then answers as
+     * application timeout handlers do: {@code sendError(status)}, then {@code complete()} through the event's
+     * context.
+     */
+    static HttpServlet asyncTimeoutAnsweredWith(int status) {
+        return servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(200);
+            async.addListener(new AsyncListener() {
+                @Override
+                public void onTimeout(AsyncEvent event) throws IOException {
+                    ((HttpServletResponse) event.getSuppliedResponse()).sendError(status);
+                    event.getAsyncContext().complete();
+                }
+
+                @Override
+                public void onComplete(AsyncEvent event) {
+                }
+
+                @Override
+                public void onError(AsyncEvent event) {
+                }
+
+                @Override
+                public void onStartAsync(AsyncEvent event) {
+                }
+            });
+        });
+    }
+
+    /** A servlet that starts an async cycle (60 s timeout), then throws an upstream failure on the request thread. */
+    static HttpServlet asyncStartedThenThrows(FailureCause cause) {
+        return servlet((request, response) -> {
+            request.startAsync().setTimeout(60_000);
+            throw new UpstreamFailureException(UpstreamFailure.of(cause), null);
+        });
     }
 }

@@ -16,8 +16,6 @@ import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
@@ -116,33 +114,9 @@ class TomcatIntegrationTests {
                     AsyncContext async = request.startAsync();
                     async.start(() -> async.dispatch("/upstream-failure"));
                 }))
-                .servlet("/async-timeout-listener", servlet((request, response) -> {
-                    AsyncContext async = request.startAsync();
-                    async.setTimeout(200);
-                    async.addListener(new AsyncListener() {
-                        @Override
-                        public void onTimeout(AsyncEvent event) throws IOException {
-                            ((HttpServletResponse) event.getSuppliedResponse()).sendError(504);
-                            event.getAsyncContext().complete();
-                        }
-
-                        @Override
-                        public void onComplete(AsyncEvent event) {
-                        }
-
-                        @Override
-                        public void onError(AsyncEvent event) {
-                        }
-
-                        @Override
-                        public void onStartAsync(AsyncEvent event) {
-                        }
-                    });
-                }))
-                .servlet("/async-started-then-thrown", servlet((request, response) -> {
-                    request.startAsync().setTimeout(60_000);
-                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
-                }))
+                .servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504))
+                .servlet("/async-started-then-thrown",
+                        TestServlets.asyncStartedThenThrows(FailureCause.CONNECTION_REFUSED))
                 .servlet("/ok", servlet((request, response) -> response.getWriter().write("fine")))
                 .servlet("/robots.txt", servlet((request, response) -> response.sendError(502)))
                 .start();
