@@ -12,6 +12,7 @@ import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
 import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
+import io.github.errorpages.servlet.internal.ProxyStatusField;
 import io.github.errorpages.servlet.internal.RequestBodies;
 import io.github.errorpages.servlet.internal.RequestTargets;
 import io.github.errorpages.servlet.internal.ResponderParameters;
@@ -135,7 +136,10 @@ import org.slf4j.LoggerFactory;
  * {@code /robots.txt} never with the page. A failure after the response was committed (a body cut off
  * half-way) appends nothing: the connection is aborted so the client sees an incomplete response (R5). A
  * non-idempotent request reaches the upstream at most once unless the guard's configuration allows more
- * (R13).
+ * (R13). With {@value #PROXY_STATUS_PARAMETER} set, such an answer also says in a {@code Proxy-Status} field
+ * (RFC 9209) which error the gateway met, {@code edge; error=connection_refused}, or, for an upstream's 5xx,
+ * the status received, {@code edge; received-status=503}; never hosts or details (R6). Off by default: the
+ * field is for operators, and the page's support code and the log line already tie a response to its cause.
  *
  * <p><b>Timeouts.</b> {@value #CONNECT_TIMEOUT_PARAMETER} bounds a connect, the guard's
  * {@code attempt-timeout} the wait for the response headers of one attempt, its {@code deadline} all
@@ -160,6 +164,8 @@ import org.slf4j.LoggerFactory;
  *       ({@link ProxyTransport});</li>
  *   <li>{@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}: the largest upstream response head relayed, in bytes
  *       (default 7168; see {@link Builder#maxResponseHeaderSize(int)});</li>
+ *   <li>{@value #PROXY_STATUS_PARAMETER}: the gateway's name in a {@code Proxy-Status} field on the responses it
+ *       answers for a failure (default: none, no field; see {@link Builder#proxyStatus(String)});</li>
  *   <li>the page parameters of {@link ErrorPagesFilter}: {@code robots-txt.fallback},
  *       {@code robots-txt.fallback-resource}, {@code request-id-header}, {@code status.<token>},
  *       {@code retry-after.*}, {@code branding.*}, {@code templates.*}, {@code locales},
@@ -185,6 +191,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final String TRANSPORT_PARAMETER = "transport";
     /** Init-parameter: the largest upstream response head relayed, in bytes. */
     public static final String MAX_RESPONSE_HEADER_SIZE_PARAMETER = "max-response-header-size";
+    /** Init-parameter: the gateway's name in {@code Proxy-Status}; absent, the field is not sent. */
+    public static final String PROXY_STATUS_PARAMETER = "proxy-status";
     /** Default for {@value #CONNECT_TIMEOUT_PARAMETER}. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Default for {@value #BODY_IDLE_TIMEOUT_PARAMETER}. */
@@ -557,6 +565,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
         ProxyTransport transport = ProxyTransport.AUTO;
         int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
+        @Nullable String proxyStatus = null;
         for (Map.Entry<String, String> parameter : parameters.entrySet()) {
             String key = parameter.getKey();
             String value = parameter.getValue().trim();
@@ -568,17 +577,20 @@ public final class ReverseProxyServlet extends HttpServlet {
                 transport = transport(key, value);
             } else if (key.equals(MAX_RESPONSE_HEADER_SIZE_PARAMETER)) {
                 maxResponseHeaderSize = headerSize(key, ConfigParameters.integer(key, value));
+            } else if (key.equals(PROXY_STATUS_PARAMETER)) {
+                proxyStatus = ProxyStatusField.name(key, value.trim());
             } else if (!key.equals(UPSTREAM_PARAMETER) && !UpstreamParameters.KEYS.contains(key)
                     && !ResponderParameters.isKey(key)) {
                 throw ConfigParameters.invalid(key, value, "is no parameter of ReverseProxyServlet (known: "
                         + UPSTREAM_PARAMETER + ", " + String.join(", ", UpstreamParameters.KEYS) + ", "
                         + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER + ", " + TRANSPORT_PARAMETER + ", "
-                        + MAX_RESPONSE_HEADER_SIZE_PARAMETER + ", " + ResponderParameters.KEYS_FOR_MESSAGES + ")");
+                        + MAX_RESPONSE_HEADER_SIZE_PARAMETER + ", " + PROXY_STATUS_PARAMETER + ", "
+                        + ResponderParameters.KEYS_FOR_MESSAGES + ")");
             }
         }
         UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));
         return Proxy.create(guard, transport, null, connectTimeout, bodyIdleTimeout, maxResponseHeaderSize,
-                ResponderParameters.responder(parameters, config.getServletContext()));
+                ResponderParameters.responder(parameters, config.getServletContext()).withProxyStatus(proxyStatus));
     }
 
     private static ProxyTransport transport(String key, String value) {
@@ -736,6 +748,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
         private ProxyTransport transport = ProxyTransport.AUTO;
         private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
+        private @Nullable String proxyStatus;
 
         private Builder(UpstreamGuard guard) {
             this.guard = Objects.requireNonNull(guard, "guard");
@@ -828,6 +841,28 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
+         * Makes the servlet name itself in a {@code Proxy-Status} field (RFC 9209; init-parameter
+         * {@value #PROXY_STATUS_PARAMETER}) on every response it answers for a failure, page or
+         * {@code robots.txt} fallback: {@code edge; error=connection_timeout} with the error type of the failure's
+         * cause (the {@code error_code} of the page and the log line), and {@code ; received-status=503} when the
+         * upstream answered with a status; for an upstream's 5xx, which is the upstream's answer rather than an
+         * error of the gateway, {@code edge; received-status=503} alone. The field never carries
+         * {@code next-hop} or {@code details} (RFC 9209 §4: they tell clients about the hosts behind the gateway).
+         * Default: none, no field. Responses relayed from the upstream are passed on as they are, its own
+         * {@code Proxy-Status} included. Only a gateway may send the field, so {@link ErrorPagesFilter}, in front
+         * of an application that is the origin, never does.
+         *
+         * @param name a letter followed by at most 63 letters, digits, {@code .}, {@code _} or {@code -}, such
+         *     as {@code edge-gateway}; not a host name that should stay internal
+         * @return this builder
+         * @throws IllegalArgumentException naming the parameter and the value if {@code name} is not such a name
+         */
+        public Builder proxyStatus(String name) {
+            this.proxyStatus = ProxyStatusField.name(PROXY_STATUS_PARAMETER, Objects.requireNonNull(name, "name"));
+            return this;
+        }
+
+        /**
          * @return a configured servlet; the container still calls {@code init}, which must get no
          *     init-parameters, and {@code destroy}, which stops the servlet's own clients
          * @throws IllegalArgumentException if {@link #httpClient(HttpClient)} is set and the transport is
@@ -836,7 +871,7 @@ public final class ReverseProxyServlet extends HttpServlet {
          */
         public ReverseProxyServlet build() {
             return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, connectTimeout, bodyIdleTimeout,
-                    maxResponseHeaderSize, responder()));
+                    maxResponseHeaderSize, responder().withProxyStatus(proxyStatus)));
         }
     }
 }

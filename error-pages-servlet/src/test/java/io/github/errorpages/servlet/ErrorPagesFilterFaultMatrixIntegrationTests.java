@@ -74,7 +74,8 @@ class ErrorPagesFilterFaultMatrixIntegrationTests {
     @MethodSource("cells")
     void answersEveryFaultForEveryMethodAndFormat(Fault fault, String accept) throws Exception {
         // Up to 2 calls per GET: the JDK client itself repeats an idempotent request whose connection was reset.
-        FaultMatrix.assertAnswers(jetty.uri("/app/" + faults.all().indexOf(fault)), fault, accept, PAGES, 2, null, false);
+        FaultMatrix.assertAnswers(jetty.uri("/app/" + faults.all().indexOf(fault)), fault, accept, PAGES, 2, null,
+                false, null);
     }
 
     /** What a typical application does: call the upstream, copy its answer, let failures escape. */

@@ -47,9 +47,11 @@ final class FaultMatrix {
      * @param attempts the gateway's count of attempts made, or null when it keeps none
      * @param headForwarded whether the gateway sends a HEAD upstream as a HEAD (a proxy), rather than
      *     making the call a GET would make (an application)
+     * @param proxyStatusName the name the gateway gives itself in {@code Proxy-Status}, or null when it must send
+     *     no such field (an application, which is the origin, never may: RFC 9209 §2, R6)
      */
     static void assertAnswers(URI uri, Fault fault, String accept, ErrorPages pages, int maxGetCalls,
-            @Nullable LongSupplier attempts, boolean headForwarded) throws IOException {
+            @Nullable LongSupplier attempts, boolean headForwarded, @Nullable String proxyStatusName) throws IOException {
         String requestId = "matrix-" + Integer.toHexString(fault.name().hashCode());
         String[] headers = {"X-Request-Id", requestId};
         if (fault.kind() == Kind.COMMITTED) {
@@ -87,12 +89,31 @@ final class FaultMatrix {
             assertErrorPage(response, entry.getKey(), fault.status(), fault.retryAfter());
             assertHeadersOf(reference, response);
             assertNoLeak(response, ":" + portOf(fault), "Billing.java", "cluster.local");
+            assertProxyStatus(response, fault, proxyStatusName);
             if (!"HEAD".equals(entry.getKey()) && PageAssertions.contentType(response).contains("json")) {
                 assertThat(Client.text(response)).as("the error code").contains(fault.token());
             }
         }
         if (!headIsFine) {
             assertSameHeaders(head, get);
+        }
+    }
+
+    /**
+     * R6: the gateway's own member only, with the failure's error type, or, for an upstream's 5xx (no error of the
+     * gateway, RFC 9209 §2.1.1), the status received (§2.1.4); never {@code next-hop} or {@code details}.
+     */
+    private static void assertProxyStatus(HttpResponse<byte[]> response, Fault fault, @Nullable String name) {
+        List<String> fields = response.headers().allValues("Proxy-Status");
+        if (name == null) {
+            assertThat(fields).as("R6: no Proxy-Status from an origin, nor when not configured").isEmpty();
+            return;
+        }
+        int received = fault.failure().upstreamStatus();
+        String expected = received != 0 ? name + "; received-status=" + received : name + "; error=" + fault.token();
+        assertThat(fields).as("R6: Proxy-Status").containsExactly(expected);
+        if (received == 0) {
+            assertThat(expected).matches("^[A-Za-z0-9._-]+; error=[a-z_]+(; received-status=\\d{3})?$");
         }
     }
 

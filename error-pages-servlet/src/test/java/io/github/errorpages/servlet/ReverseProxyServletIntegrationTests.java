@@ -539,6 +539,54 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     @Test
+    void sendsNoProxyStatusUnlessConfigured() {
+        HttpResponse<byte[]> page = Client.get(jetty.uri("/down/orders"), Client.BROWSER_ACCEPT);
+        HttpResponse<byte[]> relayed = Client.get(jetty.uri("/orders/42"), "text/plain");
+
+        assertThat(page.statusCode()).isEqualTo(502);
+        assertThat(page.headers().allValues("Proxy-Status")).as("R6: off by default").isEmpty();
+        assertThat(relayed.statusCode()).isEqualTo(200);
+        assertThat(relayed.headers().allValues("Proxy-Status")).isEmpty();
+    }
+
+    @Test
+    void namesTheFailureInProxyStatusWhenConfiguredByInitParameter() throws IOException {
+        configured = new JettyServer();
+        ServletHolder holder = byClass();
+        holder.setInitParameter("endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort());
+        holder.setInitParameter("max-attempts", "1");
+        holder.setInitParameter("proxy-status", " edge-gateway ");
+        holder.setInitParameter("robots-txt.fallback", "User-agent: *\nDisallow: /checkout\n");
+        configured.context().addServlet(holder, "/*");
+        configured.start();
+
+        HttpResponse<byte[]> page = Client.get(configured.uri("/orders"), JSON);
+        HttpResponse<byte[]> head = Client.send("HEAD", configured.uri("/orders"), JSON);
+        HttpResponse<byte[]> robots = Client.get(configured.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+
+        // R6: the gateway's name and the error type, nothing of the upstream behind it (no next-hop, no details).
+        assertErrorPage(page, "GET", 502, "10");
+        assertThat(page.headers().allValues("Proxy-Status")).containsExactly("edge-gateway; error=connection_refused");
+        assertThat(head.headers().allValues("Proxy-Status")).containsExactly("edge-gateway; error=connection_refused");
+        assertThat(robots.statusCode()).isEqualTo(200);
+        assertThat(robots.headers().allValues("Proxy-Status")).containsExactly("edge-gateway; error=connection_refused");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"edge gateway", "10.0.0.7:8080", "edge;details=x", "-edge", ""})
+    void failsStartupOnAProxyStatusNameThatIsNoToken(String name) {
+        configured = new JettyServer();
+        ServletHolder holder = byClass();
+        holder.setInitParameter("endpoints", "http://127.0.0.1:1");
+        holder.setInitParameter("proxy-status", name);
+        holder.setInitOrder(0);
+        configured.context().addServlet(holder, "/*");
+
+        assertThatThrownBy(configured::start).hasStackTraceContaining("proxy-status")
+                .hasStackTraceContaining("but was " + name);
+    }
+
+    @Test
     void failsStartupNamingParameterAndValue() {
         configured = new JettyServer();
         ServletHolder holder = byClass();

@@ -39,6 +39,7 @@ public final class ErrorResponder {
     private final ErrorPages errorPages;
     private final byte @Nullable [] robotsTxtFallback;
     private final String requestIdHeader;
+    private final @Nullable String proxyStatusName;
 
     /**
      * @param errorPages renders the pages
@@ -47,9 +48,28 @@ public final class ErrorResponder {
      * @param requestIdHeader the request header whose value becomes the support code when it is safe
      */
     public ErrorResponder(ErrorPages errorPages, @Nullable String robotsTxtFallback, String requestIdHeader) {
+        this(errorPages, robotsTxtFallback == null ? null : robotsTxtFallback.getBytes(StandardCharsets.UTF_8),
+                Objects.requireNonNull(requestIdHeader, "requestIdHeader"), null);
+    }
+
+    private ErrorResponder(ErrorPages errorPages, byte @Nullable [] robotsTxtFallback, String requestIdHeader,
+            @Nullable String proxyStatusName) {
         this.errorPages = Objects.requireNonNull(errorPages, "errorPages");
-        this.robotsTxtFallback = robotsTxtFallback == null ? null : robotsTxtFallback.getBytes(StandardCharsets.UTF_8);
-        this.requestIdHeader = Objects.requireNonNull(requestIdHeader, "requestIdHeader");
+        this.robotsTxtFallback = robotsTxtFallback;
+        this.requestIdHeader = requestIdHeader;
+        this.proxyStatusName = proxyStatusName;
+    }
+
+    /**
+     * A responder that also says, in a {@code Proxy-Status} field, which failure it answers (RFC 9209, R6). Only a
+     * proxy may: an origin server must not send the field (RFC 9209 §2).
+     *
+     * @param name the proxy's name in the field, checked by {@link ProxyStatusField#name(String, String)}, or
+     *     {@code null} for no field
+     * @return a responder that answers as this one does, with or without the field
+     */
+    public ErrorResponder withProxyStatus(@Nullable String name) {
+        return new ErrorResponder(errorPages, robotsTxtFallback, requestIdHeader, name);
     }
 
     /**
@@ -134,7 +154,7 @@ public final class ErrorResponder {
         boolean head = "HEAD".equalsIgnoreCase(request.getMethod());
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
-        PageWriter.write(response, page.status(), page.headers(), page.body(), head);
+        PageWriter.write(response, page.status(), withProxyStatus(page.headers(), failure), page.body(), head);
     }
 
     private void writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure)
@@ -148,7 +168,7 @@ public final class ErrorResponder {
         if (robotsTxtFallback != null) {
             log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",
                     decision.errorCode(), failure.upstream().isEmpty() ? "-" : failure.upstream());
-            PageWriter.write(response, 200, headers, robotsTxtFallback, head);
+            PageWriter.write(response, 200, withProxyStatus(headers, failure), robotsTxtFallback, head);
             return;
         }
         // Any 5xx makes crawlers assume "disallow all" (RFC 9309 §2.3.1.4); 503 says it is temporary.
@@ -156,7 +176,16 @@ public final class ErrorResponder {
                 : RetryAfter.formatDelaySeconds(default503(errorPages.policy().config())));
         log.warn("robots.txt answered with 503: upstream failure {} (upstream={})", decision.errorCode(),
                 failure.upstream().isEmpty() ? "-" : failure.upstream());
-        PageWriter.write(response, 503, headers, ROBOTS_UNAVAILABLE, head);
+        PageWriter.write(response, 503, withProxyStatus(headers, failure), ROBOTS_UNAVAILABLE, head);
+    }
+
+    private Map<String, String> withProxyStatus(Map<String, String> headers, UpstreamFailure failure) {
+        if (proxyStatusName == null) {
+            return headers;
+        }
+        Map<String, String> all = new LinkedHashMap<>(headers);
+        all.put(ProxyStatusField.HEADER, ProxyStatusField.value(proxyStatusName, failure));
+        return all;
     }
 
     private static Duration default503(ErrorPagesConfig config) {

@@ -54,6 +54,8 @@ public final class GatewayDemo implements AutoCloseable {
 
     /** The upstream's name: in log lines, breaker names and metrics, never on a page. */
     public static final String UPSTREAM_NAME = "orders";
+    /** The proxy's name in the {@code Proxy-Status} field of its error responses. */
+    public static final String PROXY_STATUS_NAME = "demo-gateway";
     /** How long one attempt may wait for the upstream's response headers. */
     public static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
     /** How long all attempts of one call may take: room for a retry after a timed-out first attempt. */
@@ -274,6 +276,7 @@ public final class GatewayDemo implements AutoCloseable {
                 .errorPages(errorPages)
                 .connectTimeout(ATTEMPT_TIMEOUT)
                 .bodyIdleTimeout(Duration.ofSeconds(2))
+                .proxyStatus(PROXY_STATUS_NAME) // the error type in a header: curl -sI shows it (RFC 9209)
                 .build());
         proxy.setAsyncSupported(true);
         context.addServlet(proxy, "/");

@@ -59,7 +59,7 @@ class ConfigurationReferenceTests {
                 ErrorPagesFilter.ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER, ErrorPagesFilter.REQUEST_ID_HEADER_PARAMETER,
                 ReverseProxyServlet.UPSTREAM_PARAMETER, ReverseProxyServlet.CONNECT_TIMEOUT_PARAMETER,
                 ReverseProxyServlet.BODY_IDLE_TIMEOUT_PARAMETER, ReverseProxyServlet.TRANSPORT_PARAMETER,
-                ReverseProxyServlet.MAX_RESPONSE_HEADER_SIZE_PARAMETER,
+                ReverseProxyServlet.MAX_RESPONSE_HEADER_SIZE_PARAMETER, ReverseProxyServlet.PROXY_STATUS_PARAMETER,
                 ErrorPagesInitializer.ENABLED_PARAMETER));
 
         assertThat(parameters).allSatisfy(parameter -> assertThat(REFERENCE).contains("`" + parameter + "`"));

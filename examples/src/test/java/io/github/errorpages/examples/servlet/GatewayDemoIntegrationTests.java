@@ -99,6 +99,8 @@ class GatewayDemoIntegrationTests {
         assertErrorHeaders(api, 503, "30");
         assertThat(Http.contentType(api)).isEqualTo("application/problem+json");
         assertThat(Http.member(api.body(), "code")).contains("upstream_status");
+        // R3, R6: an upstream's 5xx is what the proxy received, not an error it met (RFC 9209 §2.1.4).
+        assertThat(api.headers().allValues("Proxy-Status")).containsExactly("demo-gateway; received-status=503");
         assertThat(api.body()).doesNotContain("IllegalStateException", "OrderRepository"); // R36: upstream's trace
 
         HttpResponse<String> browser = Http.get(base.resolve("/orders"), BROWSER);
@@ -129,6 +131,8 @@ class GatewayDemoIntegrationTests {
         HttpResponse<String> refused = Http.get(base.resolve("/orders"), "application/json");
         assertErrorHeaders(refused, 502, "10");
         assertThat(Http.member(refused.body(), "code")).contains("connection_refused");
+        // R6: the proxy names the error in Proxy-Status (the demo turns it on), and nothing of the upstream.
+        assertThat(refused.headers().allValues("Proxy-Status")).containsExactly("demo-gateway; error=connection_refused");
 
         switchTo("resetting");
         HttpResponse<String> reset = Http.get(base.resolve("/orders"), "application/json");
@@ -149,6 +153,8 @@ class GatewayDemoIntegrationTests {
 
         assertErrorHeaders(response, 502, "10");
         assertThat(response.body()).contains("<h1>This page isn\u2019t working right now</h1>");
+        // R6: the application behind the filter is the origin, which must not send Proxy-Status (RFC 9209 §2).
+        assertThat(response.headers().allValues("Proxy-Status")).isEmpty();
     }
 
     @Test
