@@ -380,8 +380,9 @@ public final class UpstreamConfig {
          * {@code https://billing.internal/api}. Each attempt sends the request's path and query to one of
          * them, after the endpoint's own path. Required; no default.
          *
-         * @param endpoints absolute {@code http} or {@code https} URLs with a host and no query, fragment or
-         *     user info; at least one, no duplicates (a trailing slash is ignored)
+         * @param endpoints absolute {@code http} or {@code https} URLs with a host, a port (if any) from 1 to 65535,
+         *     and no query, fragment or user info; at least one, no duplicates (the scheme and host are compared
+         *     without case, the scheme's default port is the same as none, and a trailing slash is ignored)
          * @return this builder
          * @throws IllegalArgumentException if the list is empty or an endpoint is not such a URL or repeats one
          */
@@ -748,14 +749,28 @@ public final class UpstreamConfig {
             if (!endpoint.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || endpoint.getHost() == null
                     || endpoint.getRawQuery() != null || endpoint.getRawFragment() != null
                     || endpoint.getRawUserInfo() != null) {
-                throw invalid(key, endpoint, "must hold absolute http or https URLs with a host and no query, "
+                throw invalid(key, redacted(endpoint), "must hold absolute http or https URLs with a host and no query, "
                         + "fragment or user info");
+            }
+            int port = endpoint.getPort();
+            if (port == 0 || port > 65535) {
+                // java.net.URI takes any number; the HTTP clients would refuse it on every request.
+                throw invalid(key, endpoint, "must hold ports from 1 to 65535");
             }
             String path = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
             while (path.endsWith("/")) {
                 path = path.substring(0, path.length() - 1);
             }
-            return URI.create(scheme + "://" + endpoint.getRawAuthority() + path);
+            // One spelling per server, so that a repeat is seen: http://H:80 is http://h (RFC 3986 §6.2.3).
+            boolean defaultPort = port == -1 || port == (scheme.equals("https") ? 443 : 80);
+            String host = endpoint.getHost().toLowerCase(Locale.ROOT);
+            return URI.create(scheme + "://" + host + (defaultPort ? "" : ":" + port) + path);
+        }
+
+        /** The endpoint for a message, without the password or token its user info may hold. */
+        private static Object redacted(URI endpoint) {
+            String userInfo = endpoint.getRawUserInfo();
+            return userInfo == null ? endpoint : endpoint.toString().replace(userInfo + "@", "***@");
         }
 
         private static IllegalArgumentException invalid(String key, Object value, String rule) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class UpstreamConfigTests {
@@ -53,13 +54,41 @@ class UpstreamConfigTests {
 
     @ParameterizedTest
     @ValueSource(strings = {"/relative", "ftp://host", "http://host/x?q=1", "http://host/#frag",
-        "http://user:pw@host", "mailto:ops@example.com"})
+        "mailto:ops@example.com"})
     void rejectsEndpointsThatAreNotBaseUrls(String endpoint) {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create(endpoint)))
                 .withMessageStartingWith("Invalid error-pages configuration: upstreams.billing.endpoints must hold "
                         + "absolute http or https URLs")
                 .withMessageEndingWith("but was " + endpoint);
+    }
+
+    @Test
+    void rejectsUserInfoWithoutWritingItIntoTheMessage() {
+        // The message ends up in startup logs: no password of a rejected endpoint goes with it.
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create("http://ops:s3cret@host/api")))
+                .withMessageContaining("upstreams.billing.endpoints must hold absolute http or https URLs")
+                .withMessageEndingWith("but was http://***@host/api")
+                .withMessageNotContaining("s3cret");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://host:0", "http://host:65536", "https://host:99999/api"})
+    void rejectsPortsOutOfRangeNamingKeyAndValue(String endpoint) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create(endpoint)))
+                .withMessage("Invalid error-pages configuration: upstreams.billing.endpoints must hold ports from 1 to "
+                        + "65535, but was " + endpoint);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"http://a/api, http://a:80/api", "https://a, https://A:443/", "http://a:8080, HTTP://A:8080"})
+    void rejectsTheSameServerSpelledTwice(String first, String second) {
+        // Two breakers for one server, and a failover that goes back to where it failed.
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create(first), URI.create(second)))
+                .withMessageContaining("upstreams.billing.endpoints must not repeat an endpoint");
     }
 
     @Test
@@ -76,9 +105,11 @@ class UpstreamConfigTests {
     @Test
     void normalisesEndpointsWithoutTrailingSlash() {
         UpstreamConfig config = UpstreamConfig.builder("billing")
-                .endpoints(URI.create("HTTP://a:1/api/"), URI.create("https://b")).build();
+                .endpoints(URI.create("HTTP://a:1/api/"), URI.create("https://b"), URI.create("http://C:80/x"),
+                        URI.create("https://[::1]:443"), URI.create("http://[::1]:8080")).build();
 
-        assertThat(config.endpoints()).containsExactly(URI.create("http://a:1/api"), URI.create("https://b"));
+        assertThat(config.endpoints()).containsExactly(URI.create("http://a:1/api"), URI.create("https://b"),
+                URI.create("http://c/x"), URI.create("https://[::1]"), URI.create("http://[::1]:8080"));
     }
 
     @ParameterizedTest

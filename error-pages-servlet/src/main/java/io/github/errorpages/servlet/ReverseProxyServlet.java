@@ -197,6 +197,10 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Default for {@value #BODY_IDLE_TIMEOUT_PARAMETER}. */
     public static final Duration DEFAULT_BODY_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** The longest {@value #CONNECT_TIMEOUT_PARAMETER}: the guard's {@code deadline} can be no longer either. */
+    public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofHours(1);
+    /** The longest {@value #BODY_IDLE_TIMEOUT_PARAMETER}: room for an event stream's sparsest heartbeat. */
+    public static final Duration MAX_BODY_IDLE_TIMEOUT = Duration.ofHours(24);
     /**
      * Default for {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}: 7 KiB, the response-header limit of Tomcat
      * ({@code maxHttpResponseHeaderSize}) and Jetty ({@code HttpConfiguration.responseHeaderSize}) by default,
@@ -570,9 +574,9 @@ public final class ReverseProxyServlet extends HttpServlet {
             String key = parameter.getKey();
             String value = parameter.getValue().trim();
             if (key.equals(CONNECT_TIMEOUT_PARAMETER)) {
-                connectTimeout = positive(key, ConfigParameters.duration(key, value));
+                connectTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_CONNECT_TIMEOUT);
             } else if (key.equals(BODY_IDLE_TIMEOUT_PARAMETER)) {
-                bodyIdleTimeout = positive(key, ConfigParameters.duration(key, value));
+                bodyIdleTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_BODY_IDLE_TIMEOUT);
             } else if (key.equals(TRANSPORT_PARAMETER)) {
                 transport = transport(key, value);
             } else if (key.equals(MAX_RESPONSE_HEADER_SIZE_PARAMETER)) {
@@ -610,9 +614,10 @@ public final class ReverseProxyServlet extends HttpServlet {
         return bytes;
     }
 
-    private static Duration positive(String key, Duration value) {
-        if (value.isNegative() || value.isZero()) {
-            throw ConfigParameters.invalid(key, value, "must be positive");
+    private static Duration timeout(String key, Duration value, Duration max) {
+        if (value.isNegative() || value.isZero() || value.compareTo(max) > 0) {
+            // Bounded: the clients compute deadlines in milliseconds and nanoseconds, which centuries overflow.
+            throw ConfigParameters.invalid(key, value, "must be positive and at most " + max);
         }
         return value;
     }
@@ -796,12 +801,14 @@ public final class ReverseProxyServlet extends HttpServlet {
          * {@value #CONNECT_TIMEOUT_PARAMETER}). Default {@link #DEFAULT_CONNECT_TIMEOUT}. Ignored when
          * {@link #httpClient(HttpClient)} is set.
          *
-         * @param timeout positive
+         * @param timeout positive, at most {@link #MAX_CONNECT_TIMEOUT}
          * @return this builder
-         * @throws IllegalArgumentException if {@code timeout} is not positive
+         * @throws IllegalArgumentException if {@code timeout} is not positive or longer than
+         *     {@link #MAX_CONNECT_TIMEOUT}
          */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = positive(CONNECT_TIMEOUT_PARAMETER, Objects.requireNonNull(timeout, "timeout"));
+            this.connectTimeout = timeout(CONNECT_TIMEOUT_PARAMETER, Objects.requireNonNull(timeout, "timeout"),
+                    MAX_CONNECT_TIMEOUT);
             return this;
         }
 
@@ -810,12 +817,14 @@ public final class ReverseProxyServlet extends HttpServlet {
          * {@value #BODY_IDLE_TIMEOUT_PARAMETER}); a stalled body then counts as a read timeout. Default
          * {@link #DEFAULT_BODY_IDLE_TIMEOUT}.
          *
-         * @param timeout positive
+         * @param timeout positive, at most {@link #MAX_BODY_IDLE_TIMEOUT}
          * @return this builder
-         * @throws IllegalArgumentException if {@code timeout} is not positive
+         * @throws IllegalArgumentException if {@code timeout} is not positive or longer than
+         *     {@link #MAX_BODY_IDLE_TIMEOUT}
          */
         public Builder bodyIdleTimeout(Duration timeout) {
-            this.bodyIdleTimeout = positive(BODY_IDLE_TIMEOUT_PARAMETER, Objects.requireNonNull(timeout, "timeout"));
+            this.bodyIdleTimeout = timeout(BODY_IDLE_TIMEOUT_PARAMETER, Objects.requireNonNull(timeout, "timeout"),
+                    MAX_BODY_IDLE_TIMEOUT);
             return this;
         }
 

@@ -4,9 +4,11 @@ import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static io.github.errorpages.servlet.PageAssertions.assertOnePage;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
@@ -597,6 +599,32 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("max-attempts")
                 .hasStackTraceContaining("but was 7");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"connect-timeout, 9999999999999d", "connect-timeout, 61m", "body-idle-timeout, 9999999999999d",
+        "body-idle-timeout, 25h", "body-idle-timeout, 0s"})
+    void failsStartupOnATimeoutOutOfRange(String key, String value) {
+        // Centuries overflowed the clients' millisecond and nanosecond deadlines: every connect or body read failed.
+        configured = new JettyServer();
+        ServletHolder holder = byClass();
+        holder.setInitParameter("endpoints", "http://127.0.0.1:1");
+        holder.setInitParameter(key, value);
+        holder.setInitOrder(0);
+        configured.context().addServlet(holder, "/*");
+
+        assertThatThrownBy(configured::start).hasStackTraceContaining("Invalid error-pages configuration: " + key
+                + " must be positive and at most ");
+        assertThatIllegalArgumentException().isThrownBy(() -> {
+            ReverseProxyServlet.Builder builder = proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("bounds")
+                    .endpoints(URI.create("http://127.0.0.1:1")).build()));
+            Duration timeout = ConfigParameters.duration(key, value);
+            if (key.equals("connect-timeout")) {
+                builder.connectTimeout(timeout);
+            } else {
+                builder.bodyIdleTimeout(timeout);
+            }
+        }).withMessageContaining(key);
     }
 
     @Test
