@@ -285,7 +285,7 @@ public final class Branding {
         /**
          * Sets where "Go to the homepage" leads (key {@code branding.home-url}). Default {@code /}.
          *
-         * @param url an absolute http(s) URL or a path starting with {@code /}
+         * @param url an absolute http(s) URL without user info, or a path starting with {@code /}
          * @return this builder
          * @throws IllegalArgumentException if {@code url} is neither
          */
@@ -298,7 +298,8 @@ public final class Branding {
          * Sets the page where users get help (key {@code branding.support-url}). It is preferred over
          * {@link #supportEmail(String)} when both are set. Default: none.
          *
-         * @param url an absolute http(s) URL or a path starting with {@code /}; {@code null} or blank clears it
+         * @param url an absolute http(s) URL without user info, or a path starting with {@code /}; {@code null}
+         *     or blank clears it
          * @return this builder
          * @throws IllegalArgumentException if {@code url} is neither
          */
@@ -331,7 +332,8 @@ public final class Branding {
          * Sets the status page (key {@code branding.status-page-url}), linked as "Check service status".
          * Host it somewhere that does not fail with this site. Default: none.
          *
-         * @param url an absolute http(s) URL or a path starting with {@code /}; {@code null} or blank clears it
+         * @param url an absolute http(s) URL without user info, or a path starting with {@code /}; {@code null}
+         *     or blank clears it
          * @return this builder
          * @throws IllegalArgumentException if {@code url} is neither
          */
@@ -464,6 +466,11 @@ public final class Branding {
                 String scheme = uri.getScheme();
                 if (scheme != null && (scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))
                         && uri.getHost() != null && !uri.getHost().isEmpty()) {
+                    if (uri.getRawUserInfo() != null) {
+                        // Every visitor of an error page would read the user name and password; none in the message.
+                        throw invalid(key, abbreviate(value.replace(uri.getRawUserInfo() + "@", "***@")),
+                                "must not hold user info (user:password@): the page shows the URL to everyone");
+                    }
                     return value;
                 }
             } catch (URISyntaxException malformed) {

@@ -74,6 +74,20 @@ class BrandingTests {
                 .withMessageContaining("branding.support-url");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"https://ops:s3cret@help.acme.example/", "http://token@status.acme.example"})
+    void refusesUserInfoWithoutRepeatingItInTheMessage(String url) {
+        // The page shows its links to every visitor (R36): no credentials on it, none in the startup log.
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().supportUrl(url))
+                .withMessageContaining("branding.support-url must not hold user info")
+                .withMessageContaining("***@")
+                .withMessageNotContaining("s3cret").withMessageNotContaining("token");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().statusPageUrl(url))
+                .withMessageContaining("branding.status-page-url");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().homeUrl(url))
+                .withMessageContaining("branding.home-url");
+    }
+
     @Test
     void keepsValidLinks() {
         Branding branding = Branding.builder().homeUrl("https://acme.example/").supportUrl("/help?topic=outage")

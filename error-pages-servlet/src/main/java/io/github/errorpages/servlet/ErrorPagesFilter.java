@@ -185,7 +185,8 @@ public final class ErrorPagesFilter implements Filter {
         }
         try {
             settings = Settings.of(parameters, filterConfig.getServletContext());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // IllegalStateException: templates.strict and a template that does not compile
             throw new ServletException(e.getMessage(), e);
         }
     }

@@ -5,8 +5,10 @@ import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -24,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * the filters of {@code web.xml}, for the {@code REQUEST} and {@code ASYNC} dispatcher types, with async
  * support. Its init-parameters are the context parameters that start with {@value #PARAMETER_PREFIX},
  * without the prefix: {@code error-pages.retry-after.max=60s} becomes {@code retry-after.max=60s}. An
- * application that registers a filter named {@value #FILTER_NAME} itself keeps its own.
+ * application that registers a filter named {@value #FILTER_NAME} itself keeps its own. Context parameters
+ * with the prefix but no {@value #ENABLED_PARAMETER} (a misspelt switch, most likely) register nothing and are
+ * named in one WARN line at startup.
  *
  * <pre>{@code
  * <context-param>
@@ -63,7 +67,11 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
     @Override
     public void onStartup(@Nullable Set<Class<?>> classes, ServletContext context) throws ServletException {
         String enabled = context.getInitParameter(ENABLED_PARAMETER);
-        if (enabled == null || enabled.trim().equalsIgnoreCase("false")) {
+        if (enabled == null) {
+            warnOfUnusedParameters(context);
+            return;
+        }
+        if (enabled.trim().equalsIgnoreCase("false")) {
             return;
         }
         if (!enabled.trim().equalsIgnoreCase("true")) {
@@ -82,5 +90,23 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
         }
         registration.setAsyncSupported(true);
         registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, "/*");
+    }
+
+    /**
+     * Context parameters of the filter without the switch: most likely the switch is misspelt
+     * ({@code error-pages.auto-regster}), and the application runs without the pages it was configured for.
+     */
+    private static void warnOfUnusedParameters(ServletContext context) {
+        List<String> unused = new ArrayList<>();
+        for (String name : Collections.list(context.getInitParameterNames())) {
+            if (name.toLowerCase(Locale.ROOT).startsWith(PARAMETER_PREFIX)) {
+                unused.add(name);
+            }
+        }
+        if (!unused.isEmpty()) {
+            log.warn("Context parameters {} configure error-pages, but {} is not set: no ErrorPagesFilter is registered "
+                    + "from them. Set {} to true, or to false to keep them unused without this warning",
+                    unused, ENABLED_PARAMETER, ENABLED_PARAMETER);
+        }
     }
 }

@@ -272,7 +272,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         try {
             proxy = fromParameters(config, parameters);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // IllegalStateException: templates.strict and a template that does not compile, Jetty's client not started
             throw new ServletException(e.getMessage(), e);
         }
     }

@@ -5,6 +5,7 @@ import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.errorpages.testing.StandardError;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import java.net.http.HttpResponse;
@@ -127,6 +128,31 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         server.start();
 
         assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
+    }
+
+    @Test
+    void initializerNamesContextParametersItLeavesUnusedForWantOfTheSwitch() {
+        JettyServer server = applicationThatSends502();
+        server.context().setInitParameter("error-pages.auto-regster", "true");
+        server.context().setInitParameter("error-pages.retry-after.default.502", "8");
+        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+
+        String log = StandardError.capture(server::start);
+
+        assertThat(log).contains("WARN").contains("error-pages.auto-regster", "error-pages.retry-after.default.502")
+                .contains("error-pages.auto-register is not set");
+        assertThat(Client.get(server.uri("/orders"), "application/json").headers().firstValue("X-Content-Type-Options"))
+                .as("the container's page: nothing registered").isEmpty();
+    }
+
+    @Test
+    void initializerStaysSilentWhenSwitchedOffOnPurpose() {
+        JettyServer server = applicationThatSends502();
+        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "false");
+        server.context().setInitParameter("error-pages.retry-after.default.502", "8");
+        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+
+        assertThat(StandardError.capture(server::start)).doesNotContain("error-pages.retry-after.default.502");
     }
 
     @Test

@@ -3,8 +3,18 @@ package io.github.errorpages.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ErrorPagesFilterTests {
 
@@ -35,5 +45,42 @@ class ErrorPagesFilterTests {
         assertThatThrownBy(() -> new ErrorPagesFilter().doFilter(null, null, null))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not initialised");
+    }
+
+    @Test
+    void initFailsWithServletExceptionForATemplateThatDoesNotCompileInStrictMode(@TempDir Path templates)
+            throws IOException {
+        // As documented: a ServletException naming the problem, not an IllegalStateException escaping init.
+        Files.writeString(templates.resolve("5xx.json.mustache"), "{\"code\": \"{{#unclosed}}\"}");
+        FilterConfig config = filterConfig(Map.of("templates.directory", templates.toString(), "templates.strict", "true"));
+
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(config))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("5xx.json.mustache");
+    }
+
+    /** The container's part of a filter's configuration: its name and init-parameters. */
+    private static FilterConfig filterConfig(Map<String, String> parameters) {
+        return new FilterConfig() {
+            @Override
+            public String getFilterName() {
+                return "errorPages";
+            }
+
+            @Override
+            public ServletContext getServletContext() {
+                return null; // read only for robots-txt.fallback-resource, not set here
+            }
+
+            @Override
+            public String getInitParameter(String name) {
+                return parameters.get(name);
+            }
+
+            @Override
+            public Enumeration<String> getInitParameterNames() {
+                return Collections.enumeration(parameters.keySet());
+            }
+        };
     }
 }
