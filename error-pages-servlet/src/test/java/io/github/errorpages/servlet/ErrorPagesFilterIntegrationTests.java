@@ -25,6 +25,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterAll;
@@ -39,6 +40,8 @@ class ErrorPagesFilterIntegrationTests {
 
     private static final String JSON = "application/json";
     private static final AtomicInteger chainCalls = new AtomicInteger();
+    /** What the application was told when it went on after a captured sendError. */
+    private static final AtomicReference<String> lateCalls = new AtomicReference<>();
     private static JettyServer jetty;
     private static JettyServer withFallback;
 
@@ -104,6 +107,16 @@ class ErrorPagesFilterIntegrationTests {
         server.servlet("/captured-then-superseded", servlet((request, response) -> {
             response.setStatus(503);
             response.sendError(404);
+        }));
+        server.servlet("/send-error-then-more", servlet((request, response) -> {
+            response.sendError(502);
+            lateCalls.set("sendError=" + refused(() -> {
+                response.sendError(404);
+                return null;
+            }) + " sendRedirect=" + refused(() -> {
+                response.sendRedirect("/elsewhere");
+                return null;
+            }));
         }));
         server.servlet("/stream-twice-then-writer", servlet((request, response) -> {
             ServletOutputStream stream = response.getOutputStream();
@@ -289,6 +302,16 @@ class ErrorPagesFilterIntegrationTests {
 
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.headers().firstValue("X-Content-Type-Options")).as("the container's page").isEmpty();
+    }
+
+    @Test
+    void keepsCapturedErrorWhenApplicationTriesAnotherErrorOrARedirectAfterIt() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/send-error-then-more"), JSON);
+
+        // As a container would (the response is committed by sendError): refused, and the 502 page stands.
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(response.headers().firstValue("Location")).isEmpty();
+        assertThat(lateCalls.get()).isEqualTo("sendError=refused sendRedirect=refused");
     }
 
     @Test

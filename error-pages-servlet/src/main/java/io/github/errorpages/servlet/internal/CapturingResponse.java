@@ -110,6 +110,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void sendError(int sc) throws IOException {
+        requireNoErrorSent();
         if (captures(sc)) {
             capture(sc);
             errorSent = true;
@@ -123,6 +124,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void sendRedirect(String location) throws IOException {
+        requireNoErrorSent();
         capturedStatus = 0;
         super.sendRedirect(location);
     }
@@ -138,6 +140,16 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
         }
         capturedStatus = 0;
         super.setStatus(sc);
+    }
+
+    /**
+     * After {@code sendError} the response is committed, and containers refuse a second {@code sendError} or a
+     * {@code sendRedirect}. So does this wrapper: otherwise a captured 502 could give way to a later 404 or 302.
+     */
+    private void requireNoErrorSent() {
+        if (errorSent) {
+            throw new IllegalStateException("sendError was called already: the response is committed");
+        }
     }
 
     @Override
