@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.SSLServerSocket;
 
 /**
@@ -101,6 +102,32 @@ public final class FaultyUpstream implements Closeable {
             SSLServerSocket socket = (SSLServerSocket) context.getServerSocketFactory()
                     .createServerSocket(0, 128, InetAddress.getLoopbackAddress());
             return new FaultyUpstream(socket, true, behaviour);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A client's TLS context that trusts the certificate of {@link #startTlsSelfSigned(Behaviour)}, as a gateway
+     * configured with its internal certificate authority would: for {@code localhost} and 127.0.0.1 only, so host
+     * names are still verified.
+     *
+     * @return an initialised context
+     */
+    public static SSLContext trustingSelfSigned() {
+        try (InputStream in = FaultyUpstream.class.getResourceAsStream(KEYSTORE)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, "changeit".toCharArray());
+            KeyStore trusted = KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            trusted.setCertificateEntry("upstream", store.getCertificate("upstream"));
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trusted);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (java.security.GeneralSecurityException e) {

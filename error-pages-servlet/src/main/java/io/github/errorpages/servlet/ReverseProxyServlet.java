@@ -59,6 +59,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -594,7 +595,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
         }
         UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));
-        return Proxy.create(guard, transport, null, connectTimeout, bodyIdleTimeout, maxResponseHeaderSize,
+        return Proxy.create(guard, transport, null, null, connectTimeout, bodyIdleTimeout, maxResponseHeaderSize,
                 ResponderParameters.responder(parameters, config.getServletContext()).withProxyStatus(proxyStatus));
     }
 
@@ -672,8 +673,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         static Proxy create(UpstreamGuard guard, ProxyTransport transport, @Nullable HttpClient httpClient,
-                Duration connectTimeout, Duration bodyIdleTimeout, int maxResponseHeaderSize,
-                ErrorResponder responder) {
+                @Nullable SSLContext sslContext, Duration connectTimeout, Duration bodyIdleTimeout,
+                int maxResponseHeaderSize, ErrorResponder responder) {
             String pseudonym = ProxyHeaders.pseudonym();
             BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
@@ -686,17 +687,24 @@ public final class ReverseProxyServlet extends HttpServlet {
                     throw new IllegalArgumentException("ReverseProxyServlet for upstream " + guard.name() + ": an "
                             + "httpClient(java.net.http.HttpClient) is a JDK client, but the transport is JETTY");
                 }
+                if (sslContext != null) {
+                    // Ignored, it would leave the upstream's certificate checked against other trust than configured.
+                    throw new IllegalArgumentException("ReverseProxyServlet for upstream " + guard.name() + ": "
+                            + "sslContext(SSLContext) is for the servlet's own clients; the httpClient(HttpClient) "
+                            + "given has its own: set it there");
+                }
                 GuardedHttpClient client = GuardedHttpClient.of(httpClient, guard);
                 return new Proxy(guard, responder, null, client, client, bodyHandler, null, pseudonym);
             }
             if (useJetty(transport)) {
                 JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout,
-                        maxResponseHeaderSize, viaElement(pseudonym));
+                        maxResponseHeaderSize, viaElement(pseudonym), sslContext);
                 return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, pseudonym);
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
-            GuardedHttpClient withoutBody = GuardedHttpClient.of(ownClient(connectTimeout, Runnable::run), guard);
-            GuardedHttpClient withBody = GuardedHttpClient.of(ownClient(connectTimeout, executor), guard);
+            GuardedHttpClient withoutBody = GuardedHttpClient.of(ownClient(connectTimeout, Runnable::run, sslContext),
+                    guard);
+            GuardedHttpClient withBody = GuardedHttpClient.of(ownClient(connectTimeout, executor, sslContext), guard);
             return new Proxy(guard, responder, null, withoutBody, withBody, bodyHandler, executor, pseudonym);
         }
 
@@ -723,13 +731,17 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
         }
 
-        private static HttpClient ownClient(Duration connectTimeout, Executor executor) {
-            return HttpClient.newBuilder()
+        private static HttpClient ownClient(Duration connectTimeout, Executor executor,
+                @Nullable SSLContext sslContext) {
+            HttpClient.Builder builder = HttpClient.newBuilder()
                     .connectTimeout(connectTimeout)
                     .followRedirects(HttpClient.Redirect.NEVER) // redirects are the client's to follow
                     .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempts on plain http
-                    .executor(executor)
-                    .build();
+                    .executor(executor);
+            if (sslContext != null) {
+                builder.sslContext(sslContext);
+            }
+            return builder.build();
         }
 
         private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
@@ -755,6 +767,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         private ProxyTransport transport = ProxyTransport.AUTO;
         private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
         private @Nullable String proxyStatus;
+        private @Nullable SSLContext sslContext;
 
         private Builder(UpstreamGuard guard) {
             this.guard = Objects.requireNonNull(guard, "guard");
@@ -774,6 +787,23 @@ public final class ReverseProxyServlet extends HttpServlet {
          */
         public Builder httpClient(HttpClient httpClient) {
             this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            return this;
+        }
+
+        /**
+         * Sets the TLS context of the servlet's own clients, for {@code https} endpoints, with either transport: its
+         * trust managers decide which upstream certificates are trusted (an internal certificate authority), its key
+         * managers which certificate the gateway presents (mutual TLS). Host names are verified against the
+         * certificate either way. Default: the JVM's default context ({@link SSLContext#getDefault()}, which the
+         * {@code javax.net.ssl.*} system properties configure; the only way for a servlet configured by
+         * init-parameters). An upstream whose certificate is not trusted fails with {@code tls_certificate_error}.
+         *
+         * @param sslContext an initialised context
+         * @return this builder
+         * @see #httpClient(HttpClient) which brings its own context instead: the two cannot be combined
+         */
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
             return this;
         }
 
@@ -876,12 +906,12 @@ public final class ReverseProxyServlet extends HttpServlet {
          * @return a configured servlet; the container still calls {@code init}, which must get no
          *     init-parameters, and {@code destroy}, which stops the servlet's own clients
          * @throws IllegalArgumentException if {@link #httpClient(HttpClient)} is set and the transport is
-         *     {@link ProxyTransport#JETTY}
+         *     {@link ProxyTransport#JETTY}, or {@link #sslContext(SSLContext)} is set too
          * @throws IllegalStateException if Jetty's client does not start
          */
         public ReverseProxyServlet build() {
-            return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, connectTimeout, bodyIdleTimeout,
-                    maxResponseHeaderSize, responder().withProxyStatus(proxyStatus)));
+            return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, sslContext, connectTimeout,
+                    bodyIdleTimeout, maxResponseHeaderSize, responder().withProxyStatus(proxyStatus)));
         }
     }
 }

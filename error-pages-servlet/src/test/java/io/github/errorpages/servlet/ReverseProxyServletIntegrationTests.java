@@ -541,6 +541,37 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     @Test
+    void trustsTheUpstreamCertificateOfTheConfiguredTlsContext() throws IOException {
+        // An upstream with a certificate of an internal authority: refused with the JVM's trust (R2), relayed with
+        // a TLS context that trusts it.
+        try (FaultyUpstream internal = FaultyUpstream.startTlsSelfSigned(Behaviour.ok())) {
+            URI byName = internal.uri();
+            configured = new JettyServer()
+                    .servlet("/default/*", proxy(UpstreamConfig.builder("default-trust").endpoints(byName).build()))
+                    .servlet("/trusted/*", proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("internal-ca")
+                            .endpoints(byName).build())).sslContext(FaultyUpstream.trustingSelfSigned()).build())
+                    .start();
+
+            HttpResponse<byte[]> untrusted = Client.get(configured.uri("/default/orders"), JSON);
+            HttpResponse<byte[]> trusted = Client.get(configured.uri("/trusted/orders"), JSON);
+
+            assertErrorPage(untrusted, "GET", 502, "10");
+            assertThat(Client.text(untrusted)).contains("tls_certificate_error");
+            assertThat(trusted.statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void refusesATlsContextBesideAClientThatHasItsOwn() {
+        ReverseProxyServlet.Builder builder = ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("both")
+                .endpoints(URI.create("https://127.0.0.1:1")).build()))
+                .httpClient(java.net.http.HttpClient.newHttpClient())
+                .sslContext(FaultyUpstream.trustingSelfSigned());
+
+        assertThatIllegalArgumentException().isThrownBy(builder::build).withMessageContaining("sslContext(SSLContext)");
+    }
+
+    @Test
     void sendsNoProxyStatusUnlessConfigured() {
         HttpResponse<byte[]> page = Client.get(jetty.uri("/down/orders"), Client.BROWSER_ACCEPT);
         HttpResponse<byte[]> relayed = Client.get(jetty.uri("/orders/42"), "text/plain");

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
@@ -40,6 +41,7 @@ import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
@@ -130,11 +132,12 @@ public final class JettyForwarder {
      * @param bodyIdleTimeout the longest wait for the next part of a response body
      * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadCheck})
      * @param via the proxy's {@code Via} element: {@code 1.1} and its {@link ProxyHeaders#pseudonym()}
+     * @param sslContext the TLS context for {@code https} endpoints, or {@code null} for the JVM's default
      * @return the started forwarder; {@link #stop()} it
      * @throws IllegalStateException when the client does not start
      */
     public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout,
-            int maxResponseHeaderSize, String via) {
+            int maxResponseHeaderSize, String via, @Nullable SSLContext sslContext) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
@@ -147,6 +150,11 @@ public final class JettyForwarder {
         client.setDefaultRequestContentType(null);
         client.setMaxConnectionsPerDestination(256);
         client.setMaxResponseHeadersSize(ResponseHeadCheck.parserLimit(maxResponseHeaderSize));
+        if (sslContext != null) {
+            SslContextFactory.Client tls = new SslContextFactory.Client(); // verifies host names ("HTTPS") by default
+            tls.setSslContext(sslContext);
+            client.setSslContextFactory(tls);
+        }
         try {
             client.start();
         } catch (Exception e) {
