@@ -12,9 +12,9 @@ import java.util.TreeMap;
  * (DESIGN §4, standards R2 and R7–R11).
  *
  * <p>Every setting has a configuration key (given in each builder method's javadoc, e.g.
- * {@code retry-after.max}); it is the key used in servlet init-parameters and, prefixed with
- * {@code error-pages.}, in Spring Boot properties, and it is named in every validation message, together
- * with the rejected value.
+ * {@code retry-after.max}); it is the key used in servlet init-parameters (and, prefixed with
+ * {@code error-pages.}, in servlet context parameters and the planned Spring Boot starter's properties), and it
+ * is named in every validation message, together with the rejected value.
  *
  * <p>Instances are immutable and thread-safe. {@link Builder} is not thread-safe; it validates each value
  * as it is set and {@link Builder#build()} copies, so a builder reused later cannot change a config built

@@ -9,8 +9,9 @@ import org.jspecify.annotations.Nullable;
  * {@code Accept-Encoding} field (whether a long page may be sent gzip-compressed).
  * Transport-neutral: the servlet module and others build it from their own request types.
  *
- * <p>The path is used for decisions only (for example {@code /robots.txt}); it is never echoed into a page
- * (R33, R38).
+ * <p>The path is never echoed into a page (R33, R38). {@link ErrorPages#render} does not look at it: a
+ * {@code /robots.txt} must never get the page (R27), which the servlet module's filter and proxy see to before
+ * they render; another integration must do the same.
  *
  * <p>Instances are immutable and thread-safe.
  *

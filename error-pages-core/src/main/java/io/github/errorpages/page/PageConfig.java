@@ -27,8 +27,8 @@ import org.jspecify.annotations.Nullable;
  * cannot write a value unescaped: {@code {{{x}}}} and {@code {{&x}}} are rejected.
  *
  * <p>Every setting has a configuration key (given in each builder method's javadoc, e.g.
- * {@code auto-retry.enabled}), used in servlet init-parameters and, prefixed with {@code error-pages.},
- * in Spring Boot properties. Validation messages name the key and the rejected value.
+ * {@code auto-retry.enabled}), used in servlet init-parameters (and, prefixed with {@code error-pages.}, in
+ * servlet context parameters and the planned Spring Boot starter's properties). Validation messages name the key and the rejected value.
  *
  * <p>Instances are immutable and thread-safe. {@link Builder} is not thread-safe; {@link Builder#build()}
  * copies, so a builder reused later cannot change a config built before.

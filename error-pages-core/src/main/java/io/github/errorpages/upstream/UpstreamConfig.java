@@ -23,9 +23,9 @@ import org.jspecify.annotations.Nullable;
  * R14 and R43–R47).
  *
  * <p>Every setting has a configuration key below {@code upstreams.<name>.}, given in each builder
- * method's javadoc (e.g. {@code upstreams.billing.max-attempts}); prefixed with {@code error-pages.} it
- * is the Spring Boot property, and it is named in every validation message together with the rejected
- * value.
+ * method's javadoc (e.g. {@code upstreams.billing.max-attempts}; the proxy servlet's init-parameters drop the
+ * {@code upstreams.<name>.} prefix), and it is named in every validation message together with the rejected
+ * value. Prefixed with {@code error-pages.}, it is meant to be the planned Spring Boot starter's property.
  *
  * <p>The defaults are safe: two attempts at most (one retry, RFC 9110 §9.2.2 advises against retrying a
  * retry), idempotent methods only, a retry budget of 10 % of calls, and a retry never waits for an

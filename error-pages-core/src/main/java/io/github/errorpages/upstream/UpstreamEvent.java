@@ -10,8 +10,8 @@ import java.util.Objects;
 /**
  * Something an {@link UpstreamGuard} decided or saw, delivered to its {@link UpstreamEventListener}s: one
  * event per retry decision ({@link RetryScheduled} or {@link RetryRefused}), the start of each episode of an
- * exhausted retry budget, every circuit breaker transition, and the end of every call. The Spring starter
- * turns them into metrics and log lines.
+ * exhausted retry budget, every circuit breaker transition, and the end of every call: what metrics, alerts
+ * and log lines are made of (the planned Spring Boot starter will turn them into Micrometer metrics).
  *
  * <p>Events hold no request data, and endpoints only where the event is about one. They are immutable and
  * thread-safe.

@@ -67,8 +67,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A reverse proxy to one named upstream, for applications that are gateways: every request is forwarded
  * through the upstream's {@link UpstreamGuard} (safe retries, a circuit breaker per endpoint, failover
- * between endpoints, a deadline) with the JDK's {@link HttpClient}, and every failure is answered with
- * the branded page of {@link ErrorPages}.
+ * between endpoints, a deadline) with Jetty's or the JDK's HTTP client (see Transports), and every failure
+ * is answered with the branded page of {@link ErrorPages}.
  *
  * <p><b>Forwarding.</b> The part of the request path after the servlet's mapping, and the query, are
  * appended to the endpoint's base URL: mapped to {@code /billing/*} with the endpoint
@@ -884,9 +884,9 @@ public final class ReverseProxyServlet extends HttpServlet {
          * Makes the servlet name itself in a {@code Proxy-Status} field (RFC 9209; init-parameter
          * {@value #PROXY_STATUS_PARAMETER}) on every response it answers for a failure, page or
          * {@code robots.txt} fallback: {@code edge; error=connection_timeout} with the error type of the failure's
-         * cause (the {@code error_code} of the page and the log line), and {@code ; received-status=503} when the
-         * upstream answered with a status; for an upstream's 5xx, which is the upstream's answer rather than an
-         * error of the gateway, {@code edge; received-status=503} alone. The field never carries
+         * cause ({@code code} in the JSON page, {@code cause=} in the log line), and {@code ; received-status=503}
+         * when the upstream answered with a status; for an upstream's 5xx, which is the upstream's answer rather
+         * than an error of the gateway, {@code edge; received-status=503} alone. The field never carries
          * {@code next-hop} or {@code details} (RFC 9209 §4: they tell clients about the hosts behind the gateway).
          * Default: none, no field. Responses relayed from the upstream are passed on as they are, its own
          * {@code Proxy-Status} included. Only a gateway may send the field, so {@link ErrorPagesFilter}, in front
