@@ -153,7 +153,7 @@ public final class ErrorPages {
         }
         retryAfter = Duration.ofSeconds(Math.min(RetryAfter.ceilSeconds(retryAfter), config.retryAfterMax().getSeconds()));
         String header = config.retryAfterFormat() == RetryAfterFormat.HTTP_DATE
-                ? RetryAfter.formatHttpDate(clock.instant().plus(retryAfter)) : RetryAfter.formatDelaySeconds(retryAfter);
+                ? RetryAfter.formatHttpDate(clock.instant(), retryAfter) : RetryAfter.formatDelaySeconds(retryAfter);
         UpstreamFailure failure = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE).attempts(0).build();
         ErrorDecision decision = new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE, MAINTENANCE_ERROR_CODE,
                 retryAfter, header, failure);

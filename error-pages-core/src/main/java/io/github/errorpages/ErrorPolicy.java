@@ -85,7 +85,7 @@ public final class ErrorPolicy {
         String header = null;
         if (retryAfter != null) {
             header = config.retryAfterFormat() == RetryAfterFormat.HTTP_DATE
-                    ? RetryAfter.formatHttpDate(clock.instant().plus(retryAfter))
+                    ? RetryAfter.formatHttpDate(clock.instant(), retryAfter)
                     : RetryAfter.formatDelaySeconds(retryAfter);
         }
         return new ErrorDecision(status, cause, cause.token(), retryAfter, header, failure);

@@ -166,6 +166,19 @@ public final class RetryAfter {
     }
 
     /**
+     * Formats the instant a delay from now as an IMF-fixdate, never earlier than {@code now + delay}: an
+     * IMF-fixdate has no fraction of a second, so {@code now} is rounded up to the next whole second first.
+     * Otherwise 10:00:00.999 plus one second would be written as 10:00:01, a delay of one millisecond (R10).
+     *
+     * @param now the current instant
+     * @param delay the delay, whole seconds
+     * @return the HTTP-date
+     */
+    static String formatHttpDate(Instant now, Duration delay) {
+        return formatHttpDate(Instant.ofEpochSecond(now.getEpochSecond() + (now.getNano() == 0 ? 0 : 1)).plus(delay));
+    }
+
+    /**
      * Returns the whole seconds of a duration, rounded up.
      *
      * @param delay a non-negative duration

@@ -87,6 +87,18 @@ class ErrorPagesTests {
     }
 
     @Test
+    void aMaintenanceHttpDateIsNeverEarlierThanItsDelay() { // R7, R10
+        // From 10:15:30.999 the 30 s default written as 10:16:00 would be 29.001 s (RFC 9110 §5.6.7 has no
+        // fractions): the date is counted from the next whole second.
+        ErrorPages httpDates = ErrorPages.builder().clock(Clock.fixed(NOW.plusMillis(999), ZoneOffset.UTC))
+                .config(ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE).build()).build();
+        ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);
+
+        assertThat(httpDates.renderMaintenance(request, null).header("Retry-After"))
+                .isEqualTo("Tue, 24 Nov 2026 10:16:01 GMT");
+    }
+
+    @Test
     void exposesItsConfiguration() {
         PageConfig config = PageConfig.builder().autoRetryEnabled(true).build();
 

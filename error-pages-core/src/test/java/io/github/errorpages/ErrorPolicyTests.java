@@ -161,4 +161,22 @@ class ErrorPolicyTests {
         assertThat(decision.retryAfterHeader()).isEqualTo("Tue, 24 Nov 2026 10:00:30 GMT");
         assertThat(decision.retryAfterSeconds()).isEqualTo(30);
     }
+
+    @Test
+    void httpDateIsNeverEarlierThanTheDelayWhenTheClockIsBetweenSeconds() { // R7, R10
+        // An IMF-fixdate has no fraction of a second (RFC 9110 §5.6.7): from 10:00:00.999 a 1 s delay written
+        // as 10:00:01 would let a client come back after 1 ms. The date is counted from the next whole second.
+        Clock clock = Clock.fixed(Instant.parse("2026-11-24T10:00:00.999Z"), ZoneOffset.UTC);
+        ErrorPolicy dated = ErrorPolicy.of(ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE).build(),
+                clock, new Random(1));
+        UpstreamFailure almostClosed = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE)
+                .breakerRemainingOpen(Duration.ofMillis(200)).build();
+
+        ErrorDecision decision = dated.decide(almostClosed);
+
+        assertThat(decision.retryAfterSeconds()).isEqualTo(1);
+        assertThat(decision.retryAfterHeader()).isEqualTo("Tue, 24 Nov 2026 10:00:02 GMT");
+        assertThat(dated.decide(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED)).retryAfterHeader())
+                .isEqualTo("Tue, 24 Nov 2026 10:00:31 GMT");
+    }
 }
