@@ -20,6 +20,11 @@ import org.jspecify.annotations.Nullable;
  * better served by their next range than by a script they may not read. {@code *} takes the default
  * language. When nothing matches, the default language is used: never a 406.
  *
+ * <p>A range with {@code q=0} excludes only the offered languages it matches by basic filtering (RFC 4647
+ * §3.3.1): tags equal to it or beginning with it and {@code -}. So {@code fr;q=0} excludes all French, but
+ * {@code fr-CA;q=0} excludes no {@code fr}: the primary-language fallback is for wanting a language, not
+ * for refusing one. {@code zh-CN} is compared as {@code zh-Hans-CN} too, so {@code zh-Hans;q=0} excludes it.
+ *
  * <p>Parsing is tolerant and bounded: malformed ranges are skipped and at most {@value #MAX_RANGES} are
  * read. Instances are thread-safe; they remember what they made of the values they saw ({@link HeaderMemo}).
  */
@@ -31,6 +36,8 @@ public final class LanguageNegotiator {
             "zh-hans-sg", "zh-my", "zh-hans-my");
 
     private final List<Locale> offered;
+    /** Per offered language, the lower-case tags a {@code q=0} range is compared with: its own, and with script. */
+    private final String[][] exclusionTags;
     private final Locale defaultLocale;
     private final HeaderMemo<Locale> known = new HeaderMemo<>(this::parse);
 
@@ -41,6 +48,12 @@ public final class LanguageNegotiator {
     public LanguageNegotiator(List<Locale> offered, Locale defaultLocale) {
         this.offered = List.copyOf(offered);
         this.defaultLocale = defaultLocale;
+        this.exclusionTags = new String[this.offered.size()][];
+        for (int i = 0; i < exclusionTags.length; i++) {
+            String tag = this.offered.get(i).toLanguageTag().toLowerCase(Locale.ROOT);
+            exclusionTags[i] = SIMPLIFIED_CHINESE.contains(tag) && !tag.startsWith("zh-hans")
+                    ? new String[] {tag, "zh-hans" + tag.substring(2)} : new String[] {tag};
+        }
     }
 
     /**
@@ -62,10 +75,7 @@ public final class LanguageNegotiator {
                 continue;
             }
             if (range.q() == 0) {
-                Locale match = match(range.value());
-                if (match != null) {
-                    excluded.add(match);
-                }
+                exclude(range.value(), excluded);
             } else {
                 ranges.add(range);
             }
@@ -81,6 +91,17 @@ public final class LanguageNegotiator {
             }
         }
         return defaultLocale;
+    }
+
+    /** Adds the offered languages that a {@code q=0} range matches by basic filtering (RFC 4647 §3.3.1). */
+    private void exclude(String range, Set<Locale> excluded) {
+        for (int i = 0; i < exclusionTags.length; i++) {
+            for (String tag : exclusionTags[i]) {
+                if (tag.startsWith(range) && (tag.length() == range.length() || tag.charAt(range.length()) == '-')) {
+                    excluded.add(offered.get(i));
+                }
+            }
+        }
     }
 
     private Locale firstNotExcluded(Set<Locale> excluded) {

@@ -40,10 +40,19 @@ class LanguageNegotiatorTests {
             de;q=0, *                           | en
             en;q=0, *                           | de
             en;q=0                              | en
+            fr-CA;q=0, fr;q=0.9, en;q=0.8       | fr
+            de-AT;q=0, de                       | de
+            pt-PT;q=0, pt-BR                    | pt
+            zh-SG;q=0, zh-CN                    | zh-CN
+            fr;q=0, fr-CA, en;q=0.5             | en
+            zh-Hans;q=0, zh, ja;q=0.5           | ja
+            zh-CN;q=0, zh, ja;q=0.5             | ja
             '"><script>alert(1)</script>'       | en
             de;q=abc, fr                        | fr
             """)
     void choosesByQValueAndPrimaryLanguage(String acceptLanguage, String expected) { // R35, R48
+        // q=0 rows: a q=0 range excludes only the tags it matches by basic filtering (RFC 4647 §3.3.1,
+        // RFC 9110 §12.5.4): fr-CA;q=0 leaves fr, fr;q=0 excludes fr-CA's fallback too; zh-CN is zh-Hans-CN.
         assertThat(negotiator.negotiate(acceptLanguage).toLanguageTag()).isEqualTo(expected);
     }
 
