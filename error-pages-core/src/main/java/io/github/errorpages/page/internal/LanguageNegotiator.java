@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Language ranges are tried in order of q-value (ties keep the client's order). A range matches an
  * offered language with the same tag, or with the same primary language ({@code de-AT} gets German,
- * {@code pt-BR} Portuguese). Chinese is the exception: only {@code zh}, {@code zh-CN}, {@code zh-SG} and
- * {@code zh-Hans} get Simplified Chinese; {@code zh-TW}, {@code zh-HK} or {@code zh-Hant} readers are
+ * {@code pt-BR} Portuguese). Chinese is the exception: only {@code zh}, {@code zh-CN}, {@code zh-SG},
+ * {@code zh-MY} and {@code zh-Hans} with any region ({@code zh-Hans-HK}: RFC 4647 §3.4 lookup shortens it to
+ * {@code zh-Hans}) get Simplified Chinese; {@code zh-TW}, {@code zh-HK} or {@code zh-Hant} readers are
  * better served by their next range than by a script they may not read. {@code *} takes the default
  * language. When nothing matches, the default language is used: never a 406.
  *
@@ -32,8 +33,8 @@ public final class LanguageNegotiator {
 
     static final int MAX_RANGES = 64;
     private static final Pattern RANGE = Pattern.compile("\\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*");
-    private static final Set<String> SIMPLIFIED_CHINESE = Set.of("zh", "zh-cn", "zh-sg", "zh-hans", "zh-hans-cn",
-            "zh-hans-sg", "zh-my", "zh-hans-my");
+    /** Chinese ranges without a script that mean Simplified Chinese; any {@code zh-hans[-…]} does too. */
+    private static final Set<String> SIMPLIFIED_CHINESE = Set.of("zh", "zh-cn", "zh-sg", "zh-my");
 
     private final List<Locale> offered;
     /** Per offered language, the lower-case tags a {@code q=0} range is compared with: its own, and with script. */
@@ -51,7 +52,7 @@ public final class LanguageNegotiator {
         this.exclusionTags = new String[this.offered.size()][];
         for (int i = 0; i < exclusionTags.length; i++) {
             String tag = this.offered.get(i).toLanguageTag().toLowerCase(Locale.ROOT);
-            exclusionTags[i] = SIMPLIFIED_CHINESE.contains(tag) && !tag.startsWith("zh-hans")
+            exclusionTags[i] = SIMPLIFIED_CHINESE.contains(tag)
                     ? new String[] {tag, "zh-hans" + tag.substring(2)} : new String[] {tag};
         }
     }
@@ -123,7 +124,8 @@ public final class LanguageNegotiator {
             }
         }
         String primary = range.contains("-") ? range.substring(0, range.indexOf('-')) : range;
-        if (primary.equals("zh") && !SIMPLIFIED_CHINESE.contains(range)) {
+        if (primary.equals("zh") && !SIMPLIFIED_CHINESE.contains(range)
+                && !(range.startsWith("zh-hans") && (range.length() == 7 || range.charAt(7) == '-'))) {
             return null;
         }
         for (Locale locale : offered) {

@@ -30,6 +30,12 @@ class LanguageNegotiatorTests {
             zh-TW,zh;q=0.9,en;q=0.8             | zh-CN
             zh-TW,en;q=0.8                      | en
             zh-Hant, ja;q=0.5                   | ja
+            zh-Hans-HK                          | zh-CN
+            zh-Hans-TW, en;q=0.1                | zh-CN
+            zh-Hans                             | zh-CN
+            zh-Hant-CN, ja;q=0.5                | ja
+            zh-Hant-HK, ja;q=0.5                | ja
+            zh-Hansx, ja;q=0.5                  | ja
             ar-EG                               | ar
             nl-NL,nl;q=0.9                      | en
             nl, de;q=0.3                        | de
@@ -51,6 +57,8 @@ class LanguageNegotiatorTests {
             de;q=abc, fr                        | fr
             """)
     void choosesByQValueAndPrimaryLanguage(String acceptLanguage, String expected) { // R35, R48
+        // zh rows: any zh-Hans[-region] reads Simplified Chinese (RFC 4647 §3.4 lookup shortens zh-Hans-HK to
+        // zh-Hans); zh-Hant[-region] does not.
         // q=0 rows: a q=0 range excludes only the tags it matches by basic filtering (RFC 4647 §3.3.1,
         // RFC 9110 §12.5.4): fr-CA;q=0 leaves fr, fr;q=0 excludes fr-CA's fallback too; zh-CN is zh-Hans-CN.
         assertThat(negotiator.negotiate(acceptLanguage).toLanguageTag()).isEqualTo(expected);
