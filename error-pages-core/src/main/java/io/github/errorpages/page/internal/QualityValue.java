@@ -44,16 +44,34 @@ record QualityValue(String value, double q) {
     private static double weight(String[] parts) {
         for (int i = 1; i < parts.length; i++) {
             String parameter = parts[i].strip();
-            if (parameter.length() > 2 && (parameter.charAt(0) == 'q' || parameter.charAt(0) == 'Q')
-                    && parameter.charAt(1) == '=') {
-                try {
-                    double q = Double.parseDouble(parameter.substring(2).strip());
-                    return q >= 0 && q <= 1 ? q : -1; // also rejects NaN
-                } catch (NumberFormatException malformed) {
-                    return -1;
-                }
+            if (!namesQ(parameter)) {
+                continue;
+            }
+            // RFC 9110 §12.4.2: weight = OWS ";" OWS "q=" qvalue. No space around "=" and no empty value, so
+            // "q = 0", "q= 0", "q=" and a bare "q" are malformed, not absent.
+            if (parameter.length() < 3 || parameter.charAt(1) != '=' || parameter.charAt(2) <= ' ') {
+                return -1;
+            }
+            try {
+                double q = Double.parseDouble(parameter.substring(2));
+                return q >= 0 && q <= 1 ? q : -1; // also rejects NaN
+            } catch (NumberFormatException malformed) {
+                return -1;
             }
         }
         return 1;
+    }
+
+    /** Whether a parameter's name, trimmed and in any case, is {@code q}: {@code q=0.5}, {@code Q =0}, {@code q}. */
+    private static boolean namesQ(String parameter) {
+        if (parameter.isEmpty() || (parameter.charAt(0) != 'q' && parameter.charAt(0) != 'Q')) {
+            return false;
+        }
+        for (int i = 1; i < parameter.length() && parameter.charAt(i) != '='; i++) {
+            if (!Character.isWhitespace(parameter.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -45,6 +45,10 @@ class EncodingNegotiatorTests {
             "gzip;q=0.5, identity",
             "gzip;q=2", // not a q-value
             "gzip;q=nonsense",
+            "gzip;q = 0", // RFC 9110 §12.4.2: no space around "=" in a weight; malformed, so skipped, not q=1
+            "gzip;q=",
+            "gzip;q",
+            "gzip; Q =1",
             ",,;;",
     })
     void doesNotTakeGzip(String acceptEncoding) {

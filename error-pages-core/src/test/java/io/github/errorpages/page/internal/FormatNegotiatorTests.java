@@ -46,10 +46,18 @@ class FormatNegotiatorTests {
             text/html;level=1;q=0.7, application/json;q=0.5 | HTML
             text/html;q=abc, application/json;q=0.1       | PROBLEM_JSON
             text/html;q=2                                 | PROBLEM_JSON
+            text/html;q = 0, application/json;q=0.5       | PROBLEM_JSON
+            text/html;q=, application/json                | PROBLEM_JSON
+            text/html;q, application/json;q=0.5           | PROBLEM_JSON
+            text/html;q= 0.9, application/json;q=0.5      | PROBLEM_JSON
+            text/html;Q=0.9, application/json;q=0.5       | HTML
+            text/html;quality=0, application/json;q=0.5   | HTML
             'text/html ; q=0.8 , application/json ; q=0.9' | PROBLEM_JSON
             ;;;,,,                                        | PROBLEM_JSON
             """)
     void weighsQValuesAndSpecificityAndNeverRefuses(String accept, PageFormat expected) { // R34: never 406
+        // A weight with space around "=" or no value is malformed (RFC 9110 §12.4.2: OWS ";" OWS "q=" qvalue),
+        // and a range with a malformed weight is skipped, not read as q=1; "quality" is no weight.
         assertThat(negotiator.negotiate(accept)).isEqualTo(expected);
     }
 

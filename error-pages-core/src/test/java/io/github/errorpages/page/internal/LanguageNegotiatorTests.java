@@ -55,10 +55,13 @@ class LanguageNegotiatorTests {
             zh-CN;q=0, zh, ja;q=0.5             | ja
             '"><script>alert(1)</script>'       | en
             de;q=abc, fr                        | fr
+            'de;q = 0.9, fr;q=0.5'              | fr
+            'de;q=, fr;q=0.5'                   | fr
             """)
     void choosesByQValueAndPrimaryLanguage(String acceptLanguage, String expected) { // R35, R48
         // zh rows: any zh-Hans[-region] reads Simplified Chinese (RFC 4647 §3.4 lookup shortens zh-Hans-HK to
         // zh-Hans); zh-Hant[-region] does not.
+        // A malformed weight (RFC 9110 §12.4.2: no space around "=", a value) skips its range, not q=1.
         // q=0 rows: a q=0 range excludes only the tags it matches by basic filtering (RFC 4647 §3.3.1,
         // RFC 9110 §12.5.4): fr-CA;q=0 leaves fr, fr;q=0 excludes fr-CA's fallback too; zh-CN is zh-Hans-CN.
         assertThat(negotiator.negotiate(acceptLanguage).toLanguageTag()).isEqualTo(expected);
