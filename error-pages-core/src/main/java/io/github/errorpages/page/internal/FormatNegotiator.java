@@ -12,8 +12,10 @@ import org.jspecify.annotations.Nullable;
  * the highest q-value wins (ties: HTML, problem details, text). So a browser, which names
  * {@code text/html} before its {@code *}{@code /*;q=0.8}, gets HTML, while {@code *}{@code /*} alone, an
  * absent field or a field naming none of ours ({@code image/png}) gets the configured fallback: never a
- * 406. A bare {@code text/*} counts as plain text. A format the client excludes with {@code q=0} is
- * skipped, unless every format is excluded, in which case the fallback is sent anyway.
+ * 406. A bare {@code text/*} counts as plain text. When wildcards decide, a format a range accepts comes
+ * before one no range mentions, so {@code application/*} gets problem details even with an HTML fallback.
+ * A format the client excludes with {@code q=0} is skipped, unless every format is excluded, in which case
+ * the fallback is sent anyway.
  *
  * <p>Parsing is tolerant and bounded: malformed ranges are skipped and at most {@value #MAX_RANGES} are
  * read. Instances are thread-safe; they remember what they made of the values they saw ({@link HeaderMemo}).
@@ -85,21 +87,34 @@ public final class FormatNegotiator {
         double[] covering = {
             Math.max(textStar, anyStar), Math.max(applicationStar, anyStar), Math.max(textStar, anyStar),
         };
-        if (acceptable(fallback, named, covering)) {
+        PageFormat accepted = firstAcceptable(named, covering, true);
+        if (accepted != null) {
+            return accepted;
+        }
+        PageFormat notExcluded = firstAcceptable(named, covering, false);
+        return notExcluded != null ? notExcluded : fallback;
+    }
+
+    /** The fallback if acceptable, else the first acceptable format in tie order, else {@code null}. */
+    private @Nullable PageFormat firstAcceptable(double[] named, double[] covering, boolean asked) {
+        if (acceptable(fallback, named, covering, asked)) {
             return fallback;
         }
         for (PageFormat format : TIE_ORDER) {
-            if (acceptable(format, named, covering)) {
+            if (acceptable(format, named, covering, asked)) {
                 return format;
             }
         }
-        return fallback;
+        return null;
     }
 
-    /** Whether the client did not exclude the format: a q=0 on a range naming it, or on every wildcard covering it. */
-    private static boolean acceptable(PageFormat format, double[] named, double[] covering) {
+    /**
+     * Whether the client did not exclude the format: a q=0 on a range naming it, or on every wildcard covering
+     * it; and, when {@code asked}, whether a range accepts it: one naming it or a wildcard covering it, q > 0.
+     */
+    private static boolean acceptable(PageFormat format, double[] named, double[] covering, boolean asked) {
         int i = format.ordinal();
         // The most specific range decides (RFC 9110 §12.5.1): a named q=0 excludes even under a wildcard.
-        return named[i] != 0 && (named[i] > 0 || covering[i] != 0);
+        return named[i] != 0 && (named[i] > 0 || (asked ? covering[i] > 0 : covering[i] != 0));
     }
 }

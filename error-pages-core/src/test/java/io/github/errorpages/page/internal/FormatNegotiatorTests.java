@@ -69,6 +69,20 @@ class FormatNegotiatorTests {
         assertThat(htmlByDefault.negotiate("*/*")).isEqualTo(PageFormat.HTML);
         assertThat(htmlByDefault.negotiate("application/json")).isEqualTo(PageFormat.PROBLEM_JSON);
         assertThat(htmlByDefault.negotiate("text/html;q=0, */*")).isEqualTo(PageFormat.PROBLEM_JSON);
+        assertThat(htmlByDefault.negotiate("image/png")).isEqualTo(PageFormat.HTML); // R34: disregarded, no 406
+    }
+
+    @Test
+    void aFormatTheClientAcceptsBeatsAFallbackNoRangeMentions() {
+        // R34: the client asked for application/*, which covers problem details and not HTML (RFC 9110
+        // §12.5.1), so the HTML fallback is for clients that state no usable preference, not for this one.
+        FormatNegotiator htmlByDefault = new FormatNegotiator(PageFormat.HTML);
+
+        assertThat(htmlByDefault.negotiate("application/*")).isEqualTo(PageFormat.PROBLEM_JSON);
+        assertThat(htmlByDefault.negotiate("image/png, application/*;q=0.1")).isEqualTo(PageFormat.PROBLEM_JSON);
+        assertThat(new FormatNegotiator(PageFormat.TEXT).negotiate("application/*")).isEqualTo(PageFormat.PROBLEM_JSON);
+        assertThat(new FormatNegotiator(PageFormat.TEXT).negotiate("application/json;q=0, image/png"))
+                .as("nothing accepted: the fallback, unless excluded").isEqualTo(PageFormat.TEXT);
     }
 
     @Test
