@@ -219,7 +219,8 @@ public final class ErrorPagesConfig {
         /**
          * Sets the {@code Retry-After} for a status when neither an open breaker nor the upstream gives one
          * (key {@code retry-after.default.<status>}). Defaults: 503 → 30 s, 502 and 504 → 10 s; other
-         * statuses have none, and a 500 must not have one (R4: it is not temporary).
+         * statuses have none, and a 500 must not have one (R4: it is not temporary). A status given one here
+         * always carries a {@code Retry-After}, except 502 and 504 while {@code retry-after.on-502-504} is off.
          *
          * @param status a status in [501, 599]
          * @param delay whole seconds, at least 1 s; clamped to {@code retry-after.max} when used

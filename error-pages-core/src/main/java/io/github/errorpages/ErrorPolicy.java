@@ -13,8 +13,9 @@ import java.util.random.RandomGenerator;
  * status (R3). Any other cause gets {@link ErrorPagesConfig#statusFor(FailureCause)}: the RFC 9209
  * recommendation unless overridden (R2).
  *
- * <p><b>Retry-After.</b> Sent on every 503 and, unless {@code retry-after.on-502-504} is off, on 502 and
- * 504; on other statuses only when the upstream sent one (R3), never on a 500 the gateway caused (R4).
+ * <p><b>Retry-After.</b> Sent on every 503; unless {@code retry-after.on-502-504} is off, on 502 and 504; on
+ * any other status with a configured {@code retry-after.default.<status>} (e.g. a cause overridden to 507);
+ * on the rest only when the upstream sent one (R3); never on a 500 the gateway caused (R4).
  * The value is the best signal available, in this order: the time the circuit breaker stays open, the
  * upstream's own {@code Retry-After}, the configured default for the status. Jitter, if configured, then
  * adds up to its fraction at random; finally the value is rounded up to whole seconds and clamped to
@@ -100,7 +101,8 @@ public final class ErrorPolicy {
     }
 
     private Duration retryAfter(int status, UpstreamFailure failure) {
-        boolean always = status == 503 || ((status == 502 || status == 504) && config.isRetryAfterOn502And504Enabled());
+        boolean always = status == 503 || (status == 502 || status == 504
+                ? config.isRetryAfterOn502And504Enabled() : config.retryAfterDefault(status) != null);
         boolean gatewayFault = status == 500 && failure.cause() != FailureCause.UPSTREAM_STATUS;
         Duration signal = bestSignal(failure);
         if (signal == null && always) {

@@ -106,6 +106,25 @@ class ErrorPolicyTests {
     }
 
     @Test
+    void aConfiguredDefaultIsSentOnItsStatus() { // R8, R9, R10, R3
+        // A retry-after.default.<status> for a status other than 502-504 means that status carries it
+        // (RFC 9110 §10.2.3 does not forbid it there), clamped like any other value.
+        ErrorPolicy custom = ErrorPolicy.of(ErrorPagesConfig.builder()
+                .status(FailureCause.CONNECTION_REFUSED, 507).retryAfterDefault(507, Duration.ofSeconds(42))
+                .retryAfterMax(Duration.ofSeconds(600)).retryAfterDefault(599, Duration.ofSeconds(900)).build());
+
+        assertThat(custom.decide(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED)).retryAfterHeader()).isEqualTo("42");
+        assertThat(custom.decide(UpstreamFailure.ofUpstreamStatus(507, null)).retryAfterHeader()).isEqualTo("42");
+        assertThat(custom.decide(UpstreamFailure.ofUpstreamStatus(599, null)).retryAfterHeader()).isEqualTo("600");
+        // A status without a default still carries only the upstream's own (R3).
+        assertThat(custom.decide(UpstreamFailure.ofUpstreamStatus(505, null)).retryAfterHeader()).isNull();
+        // retry-after.on-502-504 still decides 502 and 504, whatever their defaults (R9).
+        ErrorPolicy strict = ErrorPolicy.of(ErrorPagesConfig.builder().retryAfterOn502And504Enabled(false)
+                .retryAfterDefault(502, Duration.ofSeconds(20)).build());
+        assertThat(strict.decide(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED)).retryAfterHeader()).isNull();
+    }
+
+    @Test
     void statusOverrideApplies() {
         ErrorPolicy envoyLike = ErrorPolicy.of(ErrorPagesConfig.builder()
                 .status(FailureCause.CONNECTION_REFUSED, 503).build());
