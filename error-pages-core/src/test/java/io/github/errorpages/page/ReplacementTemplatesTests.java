@@ -14,6 +14,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.List;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.junit.jupiter.api.Test;
@@ -186,8 +190,44 @@ class ReplacementTemplatesTests {
                 .withMessageContaining("template 503.txt.mustache in " + folder.toAbsolutePath());
     }
 
+    @Test
+    void aTemplateSavedWithCrLfGetsTheHashesBrowsersComputeForItsStyleAndScript() throws Exception {
+        // R41: browsers turn CRLF and a lone CR into LF before they hash an inline <style> or <script>, so a
+        // hash of the raw CRLF text would block both. The lone CR is between the two style rules.
+        write("layout.html.mustache", "<!DOCTYPE html>\r\n<html lang=\"{{lang}}\">\r\n<head>\r\n"
+                + "<title>{{documentTitle}}</title>\r\n<style>\r\nbody { color: #222 }\rmain { margin: 0 }\r\n</style>\r\n"
+                + "</head>\r\n<body>\r\n<main>{{$art}}{{/art}}<h1>{{heading}}</h1><p>{{supportCode}}</p></main>\r\n"
+                + "<script>\r\ndocument.body.dataset.ready = 'yes';\r\n</script>\r\n</body>\r\n</html>\r\n");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true));
+
+        ErrorResponse response = render(pages, 502, BROWSER_ACCEPT);
+
+        assertThat(response.bodyText()).doesNotContain("\r").contains("<main>");
+        assertThat(List.of(response.header("Content-Security-Policy").split("; ")))
+                .contains("style-src 'sha256-" + sha256("\nbody { color: #222 }\nmain { margin: 0 }\n") + "'")
+                .contains("script-src 'sha256-" + sha256("\ndocument.body.dataset.ready = 'yes';\n") + "'");
+    }
+
+    @Test
+    void aByteOrderMarkIsNotSentAsPartOfTheBody() throws IOException {
+        // RFC 8259 §8.1: networked JSON must not begin with a byte order mark (R32: the body is problem+json).
+        write("502.json.mustache", "\uFEFF{\"status\": {{status}}, \"title\": \"{{title}}\"}\n");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true));
+
+        ErrorResponse response = render(pages, 502, "application/json");
+
+        assertThat(response.header("Content-Encoding")).isNull();
+        assertThat(response.body()[0]).as(response.bodyText()).isEqualTo((byte) '{');
+        assertThat(response.bodyText()).isEqualTo("{\"status\": 502, \"title\": \"Page not available\"}\n");
+    }
+
     private void write(String name, String text) throws IOException {
         Files.writeString(folder.resolve(name), text, StandardCharsets.UTF_8);
+    }
+
+    private static String sha256(String text) throws NoSuchAlgorithmException {
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        return Base64.getEncoder().encodeToString(digest);
     }
 
     private static ErrorPages pages(PageConfig.Builder config) {

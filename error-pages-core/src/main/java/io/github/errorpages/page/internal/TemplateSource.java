@@ -16,6 +16,11 @@ import org.jspecify.annotations.Nullable;
  * (mustache.java's default resolver would also try the working directory and any URL). Names are relative
  * to the folder; a name that would leave it ({@code ..}, an absolute path) is not found.
  *
+ * <p>Every template is read as UTF-8 and its line endings made LF: CRLF and a lone CR become LF, as a
+ * browser does before it hashes an inline {@code <style>} or {@code <script>} (the hashes of the
+ * {@code Content-Security-Policy} must match what the browser computes), and a leading byte order mark is
+ * dropped (it would otherwise be sent as the first bytes of the body, which RFC 8259 §8.1 forbids for JSON).
+ *
  * <p>Instances are immutable and thread-safe.
  */
 public abstract sealed class TemplateSource {
@@ -42,7 +47,8 @@ public abstract sealed class TemplateSource {
 
     /**
      * @param name a template file name relative to the folder, e.g. {@code 502.html.mustache}
-     * @return the template text, or {@code null} when the folder has no such file
+     * @return the template text with LF line endings and without a byte order mark, or {@code null} when the
+     *     folder has no such file
      * @throws UncheckedIOException if the file exists but cannot be read
      */
     public abstract @Nullable String read(String name);
@@ -73,6 +79,11 @@ public abstract sealed class TemplateSource {
                 && !("/" + name + "/").contains("/../") && !("/" + name + "/").contains("/./");
     }
 
+    private static String normalised(String text) {
+        String withoutBom = text.startsWith("\uFEFF") ? text.substring(1) : text;
+        return withoutBom.indexOf('\r') < 0 ? withoutBom : withoutBom.replace("\r\n", "\n").replace('\r', '\n');
+    }
+
     private static final class Classpath extends TemplateSource {
         private final ClassLoader loader;
         private final String folder;
@@ -92,7 +103,7 @@ public abstract sealed class TemplateSource {
                 return null;
             }
             try (InputStream in = url.openStream()) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                return normalised(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read template " + describe() + name, e);
             }
@@ -121,7 +132,7 @@ public abstract sealed class TemplateSource {
                 return null;
             }
             try {
-                return Files.readString(file, StandardCharsets.UTF_8);
+                return normalised(Files.readString(file, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read template " + file, e);
             }
