@@ -11,6 +11,9 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.testing.StandardError;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Supplier;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.junit.jupiter.api.Test;
@@ -221,8 +225,52 @@ class ReplacementTemplatesTests {
         assertThat(response.bodyText()).isEqualTo("{\"status\": 502, \"title\": \"Page not available\"}\n");
     }
 
+    @Test
+    void aTemplateThatIsNotUtf8IsABrokenTemplate() throws IOException {
+        // 0xE9 is é in ISO-8859-1 and no UTF-8 at all.
+        Files.write(folder.resolve("502.html.mustache"), "<h1>Café</h1>".getBytes(StandardCharsets.ISO_8859_1));
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("502.html.mustache in ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("is not valid UTF-8").contains("using the built-in template instead");
+        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo(BUILT_IN_502_HEADING);
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 502.html.mustache in " + folder.toAbsolutePath())
+                .withMessageContaining("is not valid UTF-8");
+    }
+
+    @Test
+    void aClasspathTemplateIsDecodedAsStrictlyAsAFile() throws IOException {
+        Path templates = Files.createDirectories(folder.resolve("acme/templates"));
+        Files.write(templates.resolve("502.txt.mustache"), "Café {{status}}".getBytes(StandardCharsets.ISO_8859_1));
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> withClasspath(folder, () -> pages(PageConfig.builder()
+                        .templateClasspathFolder("acme/templates").strictTemplatesEnabled(true))))
+                .withMessageContaining("template 502.txt.mustache in classpath:acme/templates/")
+                .withMessageContaining("is not valid UTF-8");
+    }
+
     private void write(String name, String text) throws IOException {
         Files.writeString(folder.resolve(name), text, StandardCharsets.UTF_8);
+    }
+
+    /** Builds with the thread context class loader (where templates.classpath is read) seeing {@code root}. */
+    private static ErrorPages withClasspath(Path root, Supplier<ErrorPages> build) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {root.toUri().toURL()}, previous)) {
+            thread.setContextClassLoader(loader);
+            return build.get();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     private static String sha256(String text) throws NoSuchAlgorithmException {

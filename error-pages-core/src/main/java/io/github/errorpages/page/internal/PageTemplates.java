@@ -314,7 +314,7 @@ public final class PageTemplates {
 
         private @Nullable TemplateSource userSourceOf(String file) {
             for (TemplateSource source : userSources) {
-                if (source.read(file) != null) {
+                if (source.contains(file)) {
                     return source;
                 }
             }
@@ -323,7 +323,7 @@ public final class PageTemplates {
 
         private Optional<Candidate> builtinCandidate(String name) {
             String file = file(name);
-            if (builtin.read(file) == null) {
+            if (!builtin.contains(file)) {
                 return Optional.empty();
             }
             return Optional.of(new Candidate(file, builtin.describe(), builtinFactory.compile(file)));

@@ -6,6 +6,8 @@ import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.net.URL;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +18,12 @@ import org.jspecify.annotations.Nullable;
  * (mustache.java's default resolver would also try the working directory and any URL). Names are relative
  * to the folder; a name that would leave it ({@code ..}, an absolute path) is not found.
  *
- * <p>Every template is read as UTF-8 and its line endings made LF: CRLF and a lone CR become LF, as a
- * browser does before it hashes an inline {@code <style>} or {@code <script>} (the hashes of the
- * {@code Content-Security-Policy} must match what the browser computes), and a leading byte order mark is
- * dropped (it would otherwise be sent as the first bytes of the body, which RFC 8259 §8.1 forbids for JSON).
+ * <p>Every template is decoded as UTF-8, strictly and from either kind of folder: a file that is not valid
+ * UTF-8 cannot be read (a broken template), rather than turned into replacement characters. Its line endings
+ * are made LF: CRLF and a lone CR become LF, as a browser does before it hashes an inline {@code <style>} or
+ * {@code <script>} (the hashes of the {@code Content-Security-Policy} must match what the browser computes),
+ * and a leading byte order mark is dropped (it would otherwise be sent as the first bytes of the body, which
+ * RFC 8259 §8.1 forbids for JSON).
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -49,9 +53,36 @@ public abstract sealed class TemplateSource {
      * @param name a template file name relative to the folder, e.g. {@code 502.html.mustache}
      * @return the template text with LF line endings and without a byte order mark, or {@code null} when the
      *     folder has no such file
-     * @throws UncheckedIOException if the file exists but cannot be read
+     * @throws UncheckedIOException if the file exists but cannot be read, or is not valid UTF-8
      */
-    public abstract @Nullable String read(String name);
+    public @Nullable String read(String name) {
+        if (!isSafeName(name)) {
+            return null;
+        }
+        try {
+            byte[] bytes = bytes(name);
+            return bytes == null ? null
+                    : normalised(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString());
+        } catch (CharacterCodingException e) {
+            throw new UncheckedIOException("template " + describe() + name + " is not valid UTF-8", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read template " + describe() + name, e);
+        }
+    }
+
+    /**
+     * @param name a template file name
+     * @return whether the folder has such a file; the file is not read
+     */
+    public boolean contains(String name) {
+        return isSafeName(name) && has(name);
+    }
+
+    /** The bytes of a file with a safe name, or {@code null} when there is none. */
+    abstract byte @Nullable [] bytes(String name) throws IOException;
+
+    /** Whether there is a file with that safe name. */
+    abstract boolean has(String name);
 
     /**
      * @param name a template file name
@@ -94,19 +125,19 @@ public abstract sealed class TemplateSource {
         }
 
         @Override
-        public @Nullable String read(String name) {
-            if (!isSafeName(name)) {
-                return null;
-            }
+        byte @Nullable [] bytes(String name) throws IOException {
             URL url = loader.getResource(folder + name);
             if (url == null) {
                 return null;
             }
             try (InputStream in = url.openStream()) {
-                return normalised(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read template " + describe() + name, e);
+                return in.readAllBytes();
             }
+        }
+
+        @Override
+        boolean has(String name) {
+            return loader.getResource(folder + name) != null;
         }
 
         @Override
@@ -123,19 +154,19 @@ public abstract sealed class TemplateSource {
         }
 
         @Override
-        public @Nullable String read(String name) {
-            if (!isSafeName(name)) {
-                return null;
-            }
+        byte @Nullable [] bytes(String name) throws IOException {
+            Path file = file(name);
+            return file == null ? null : Files.readAllBytes(file);
+        }
+
+        @Override
+        boolean has(String name) {
+            return file(name) != null;
+        }
+
+        private @Nullable Path file(String name) {
             Path file = root.resolve(name).normalize();
-            if (!file.startsWith(root) || !Files.isRegularFile(file)) {
-                return null;
-            }
-            try {
-                return normalised(Files.readString(file, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read template " + file, e);
-            }
+            return file.startsWith(root) && Files.isRegularFile(file) ? file : null;
         }
 
         @Override
