@@ -260,7 +260,8 @@ public final class PageConfig {
          * builds {@code ErrorPages}. Default: none.
          *
          * @param folder a relative resource path of letters, digits, {@code _ . -} and {@code /}; a leading
-         *     {@code /} is ignored; {@code null} or blank for none
+         *     {@code /} is ignored; {@code null} or blank for none; it must be on the class path when
+         *     {@code ErrorPages} is built (in strict mode; otherwise a missing folder is reported once and ignored)
          * @return this builder
          * @throws IllegalArgumentException if {@code folder} has other characters or a {@code ..} segment
          */

@@ -22,6 +22,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.junit.jupiter.api.Test;
@@ -255,11 +257,40 @@ class ReplacementTemplatesTests {
                 .withMessageContaining("is not valid UTF-8");
     }
 
+    @Test
+    void strictModeStopsStartupForAClasspathFolderThatIsNotThereButFindsOneInAJarWithoutDirectoryEntries()
+            throws IOException {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateClasspathFolder("error-pages-test/missing")
+                        .strictTemplatesEnabled(true)))
+                .withMessage("Invalid error-pages configuration: templates.classpath must be a folder on the class path "
+                        + "(templates.strict is on), but was error-pages-test/missing");
+        ErrorPages[] built = new ErrorPages[1];
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder()
+                .templateClasspathFolder("error-pages-test/missing")));
+        assertThat(log.split("templates.classpath error-pages-test/missing does not exist", -1)).as(log).hasSize(2);
+        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo(BUILT_IN_502_HEADING);
+
+        Path jar = folder.resolve("templates.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new JarEntry("acme/templates/504.txt.mustache")); // and no entry for acme/templates/
+            out.write("jar 504 template\n".getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        ErrorPages fromJar = withClasspath(jar, () -> {
+            assertThat(Thread.currentThread().getContextClassLoader().getResource("acme/templates/"))
+                    .as("a jar without directory entries has no resource for the folder").isNull();
+            return pages(PageConfig.builder().templateClasspathFolder("acme/templates").strictTemplatesEnabled(true));
+        });
+        assertThat(render(fromJar, 504, "text/plain").bodyText()).isEqualTo("jar 504 template\n");
+    }
+
     private void write(String name, String text) throws IOException {
         Files.writeString(folder.resolve(name), text, StandardCharsets.UTF_8);
     }
 
-    /** Builds with the thread context class loader (where templates.classpath is read) seeing {@code root}. */
+    /** Builds with the thread context class loader (where templates.classpath is read) seeing a folder or jar. */
     private static ErrorPages withClasspath(Path root, Supplier<ErrorPages> build) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();

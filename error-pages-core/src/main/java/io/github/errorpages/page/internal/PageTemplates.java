@@ -161,19 +161,45 @@ public final class PageTemplates {
 
     private static List<TemplateSource> userSources(PageConfig config, ClassLoader userLoader) {
         List<TemplateSource> sources = new ArrayList<>();
-        config.templateDirectory().ifPresent(directory -> {
-            TemplateSource source = TemplateSource.directory(directory);
-            if (source.exists()) {
-                sources.add(source);
-            } else if (config.isStrictTemplatesEnabled()) {
-                throw new IllegalStateException("Invalid error-pages configuration: templates.directory must be an "
-                        + "existing folder (templates.strict is on), but was " + directory);
-            } else {
-                log.warn("error-pages: templates.directory {} does not exist; using the built-in templates", directory);
-            }
-        });
-        config.templateClasspathFolder().ifPresent(folder -> sources.add(TemplateSource.classpath(userLoader, folder)));
+        config.templateDirectory().ifPresent(directory -> addIfFound(sources, TemplateSource.directory(directory),
+                "templates.directory", directory, "an existing folder", config.isStrictTemplatesEnabled()));
+        config.templateClasspathFolder().ifPresent(folder -> addIfFound(sources,
+                TemplateSource.classpath(userLoader, folder), "templates.classpath", folder, "a folder on the class path",
+                config.isStrictTemplatesEnabled()));
         return sources;
+    }
+
+    /**
+     * Adds the folder if it exists: if there is a resource for it, or, for a class-path folder in a jar without
+     * directory entries (which has no resource for a folder), if it has any of the template files.
+     */
+    private static void addIfFound(List<TemplateSource> sources, TemplateSource source, String key, Object value,
+            String rule, boolean strict) {
+        if (source.exists() || templateFiles().stream().anyMatch(source::contains)) {
+            sources.add(source);
+        } else if (strict) {
+            throw new IllegalStateException("Invalid error-pages configuration: " + key + " must be " + rule
+                    + " (templates.strict is on), but was " + value);
+        } else {
+            log.warn("error-pages: {} {} does not exist; using the built-in templates", key, value);
+        }
+    }
+
+    /** Every file name an application's folder may have a template under. */
+    private static List<String> templateFiles() {
+        List<String> files = new ArrayList<>(List.of(LAYOUT));
+        for (PageFormat format : PageFormat.values()) {
+            files.add(file(SERIES, format));
+            files.add(file(MAINTENANCE, format));
+            for (int status = 500; status <= 599; status++) {
+                files.add(file(Integer.toString(status), format));
+            }
+        }
+        return files;
+    }
+
+    private static String file(String name, PageFormat format) {
+        return name + "." + format.extension() + ".mustache";
     }
 
     private static final class Candidate {
@@ -330,7 +356,7 @@ public final class PageTemplates {
         }
 
         private String file(String name) {
-            return name + "." + format.extension() + ".mustache";
+            return PageTemplates.file(name, format);
         }
     }
 }

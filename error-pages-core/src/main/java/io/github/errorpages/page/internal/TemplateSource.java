@@ -99,11 +99,10 @@ public abstract sealed class TemplateSource {
     public abstract String describe();
 
     /**
-     * @return whether the folder exists (always {@code true} for a class-path folder, which cannot be checked)
+     * @return whether the folder exists; for a class-path folder, whether the class loader has a resource for
+     *     it, which a jar without directory entries does not have even when it has files in the folder
      */
-    public boolean exists() {
-        return !(this instanceof Directory directory) || Files.isDirectory(directory.root);
-    }
+    public abstract boolean exists();
 
     static boolean isSafeName(String name) {
         return !name.isEmpty() && !name.startsWith("/") && !name.contains("\\") && !name.contains(":")
@@ -141,6 +140,11 @@ public abstract sealed class TemplateSource {
         }
 
         @Override
+        public boolean exists() {
+            return loader.getResource(folder) != null;
+        }
+
+        @Override
         public String describe() {
             return "classpath:" + folder;
         }
@@ -162,6 +166,11 @@ public abstract sealed class TemplateSource {
         @Override
         boolean has(String name) {
             return file(name) != null;
+        }
+
+        @Override
+        public boolean exists() {
+            return Files.isDirectory(root);
         }
 
         private @Nullable Path file(String name) {

@@ -200,6 +200,11 @@ class SnippetsIntegrationTests {
         ErrorResponse json = errorPages.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
                 new ErrorRequest("GET", "/", "application/json", null, null));
         assertThat(json.bodyText()).as("other formats keep the built-in templates").contains("\"code\": \"connection_refused\"");
+
+        ErrorResponse maintenance = errorPages.renderMaintenance(new ErrorRequest("GET", "/", "text/plain", null, null),
+                null);
+        assertThat(maintenance.bodyText()).as("the plain-text maintenance page from the class-path folder")
+                .startsWith("We’re down for scheduled maintenance\n\n");
     }
 
     @Test
