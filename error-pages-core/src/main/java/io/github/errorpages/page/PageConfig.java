@@ -245,12 +245,15 @@ public final class PageConfig {
          * Sets a file-system folder of replacement templates (key {@code templates.directory}). Only files
          * inside it are read; template names never come from requests. Default: none.
          *
-         * @param directory the folder, or {@code null} for none; it must exist when {@code ErrorPages} is
-         *     built (in strict mode; otherwise a missing folder is reported once and ignored)
+         * @param directory the folder, or {@code null} or an empty path (what a blank value parses to) for none,
+         *     as a blank {@code templates.classpath} is none, rather than the working directory; it must exist
+         *     when {@code ErrorPages} is built (in strict mode; otherwise a missing folder is reported once and
+         *     ignored)
          * @return this builder
          */
         public Builder templateDirectory(@Nullable Path directory) {
-            this.templateDirectory = directory == null ? null : directory.toAbsolutePath().normalize();
+            this.templateDirectory = directory == null || directory.toString().isEmpty() ? null
+                    : directory.toAbsolutePath().normalize();
             return this;
         }
 

@@ -72,6 +72,14 @@ class PageConfigTests {
     }
 
     @Test
+    void anEmptyTemplateDirectoryMeansNoneAsABlankClasspathFolderDoes() {
+        PageConfig config = PageConfig.builder().templateDirectory(Path.of("")).templateClasspathFolder("").build();
+
+        assertThat(config.templateDirectory()).as("not the working directory").isEmpty();
+        assertThat(config.templateClasspathFolder()).isEmpty();
+    }
+
+    @Test
     void rejectsAnAutoRetryCeilingOutsideOneSecondToOneHour() {
         assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().autoRetryMax(Duration.ofHours(2)))
                 .withMessageContaining("auto-retry.max").withMessageContaining("PT2H");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.page.PageFormat;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -60,6 +61,16 @@ class PageParametersTests {
                 .hasMessageContaining("seo.noindex").hasMessageContaining("but was sometimes");
         assertThatThrownBy(() -> PageParameters.config(Map.of("branding.primary-color", "#fefefe")))
                 .as("R50: too little contrast on white").hasMessageContaining("branding.primary-color");
+    }
+
+    @Test
+    void aBlankTemplateFolderMeansNoneNotTheWorkingDirectory() {
+        PageConfig config = PageParameters.config(Map.of("templates.directory", "  ", "templates.classpath", " "));
+
+        assertThat(config.templateDirectory()).isEmpty();
+        assertThat(config.templateClasspathFolder()).isEmpty();
+        assertThat(PageParameters.config(Map.of("templates.directory", "/etc/acme/pages")).templateDirectory())
+                .contains(Path.of("/etc/acme/pages").toAbsolutePath());
     }
 
     @Test
