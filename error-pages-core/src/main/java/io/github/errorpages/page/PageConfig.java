@@ -315,7 +315,7 @@ public final class PageConfig {
             for (Locale locale : locales) {
                 Locale shipped = shipped(Objects.requireNonNull(locale, "locale"));
                 if (shipped == null || copy.contains(shipped)) {
-                    throw invalid("locales", locales, shipped == null
+                    throw invalid("locales", tags(locales), shipped == null
                             ? "must name only languages with built-in messages " + tags(SHIPPED_LOCALES)
                             : "must not name a language twice");
                 }
@@ -336,7 +336,7 @@ public final class PageConfig {
         public Builder defaultLocale(Locale locale) {
             Locale shipped = shipped(Objects.requireNonNull(locale, "locale"));
             if (shipped == null) {
-                throw invalid("default-locale", locale.toLanguageTag(), "must be a language with built-in messages "
+                throw invalid("default-locale", tag(locale), "must be a language with built-in messages "
                         + tags(SHIPPED_LOCALES));
             }
             this.defaultLocale = shipped;
@@ -463,8 +463,17 @@ public final class PageConfig {
 
         private static String tags(List<Locale> locales) {
             List<String> tags = new ArrayList<>();
-            locales.forEach(locale -> tags.add(locale.toLanguageTag()));
+            locales.forEach(locale -> tags.add(tag(locale)));
             return tags.toString();
+        }
+
+        /**
+         * A locale as the user would write it in configuration: its language tag, or, for a locale that has
+         * none (such as {@code new Locale("en_US")}, whose tag is {@code und}), what it was made of.
+         */
+        private static String tag(Locale locale) {
+            String tag = locale.toLanguageTag();
+            return tag.equals("und") && !locale.toString().isEmpty() ? locale.toString() : tag;
         }
 
         private static IllegalArgumentException invalid(String key, Object value, String rule) {

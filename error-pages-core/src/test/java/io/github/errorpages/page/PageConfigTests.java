@@ -51,6 +51,15 @@ class PageConfigTests {
     }
 
     @Test
+    void namesRejectedLanguagesByTheirTags() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> PageConfig.builder().locales(List.of(Locale.forLanguageTag("en-US"), Locale.GERMAN)))
+                .withMessageEndingWith("but was [en-US, de]");
+        assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().defaultLocale(new Locale("en_US")))
+                .as("a locale without a language tag").withMessageEndingWith("but was en_us");
+    }
+
+    @Test
     void requiresTheDefaultLanguageToBeOffered() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.FRENCH)).build())

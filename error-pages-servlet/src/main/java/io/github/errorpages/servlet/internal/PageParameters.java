@@ -6,6 +6,7 @@ import io.github.errorpages.page.PageFormat;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IllformedLocaleException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,8 +70,9 @@ public final class PageParameters {
                 case "templates.directory" -> page.templateDirectory(path(key, value));
                 case "templates.classpath" -> page.templateClasspathFolder(value);
                 case "templates.strict" -> page.strictTemplatesEnabled(ConfigParameters.bool(key, value));
-                case "locales" -> page.locales(locales(value));
-                case "default-locale" -> page.defaultLocale(Locale.forLanguageTag(value));
+                case "locales" -> page.locales(locales(key, value));
+                case "default-locale" -> page.defaultLocale(locale(key, value, value, "must be a language tag (BCP 47) "
+                        + "such as en or zh-CN"));
                 case "auto-retry.enabled" -> page.autoRetryEnabled(ConfigParameters.bool(key, value));
                 case "auto-retry.max" -> page.autoRetryMax(ConfigParameters.duration(key, value));
                 case "seo.noindex" -> page.noindexEnabled(ConfigParameters.bool(key, value));
@@ -93,14 +95,27 @@ public final class PageParameters {
         }
     }
 
-    private static List<Locale> locales(String value) {
+    private static List<Locale> locales(String key, String value) {
         List<Locale> locales = new ArrayList<>();
         for (String tag : value.split(",")) {
             if (!tag.isBlank()) {
-                locales.add(Locale.forLanguageTag(tag.trim()));
+                locales.add(locale(key, tag.trim(), value, "must be language tags (BCP 47) separated by commas, such "
+                        + "as en,de,zh-CN"));
             }
         }
         return locales;
+    }
+
+    /**
+     * Parses a language tag strictly: {@link Locale#forLanguageTag} would turn {@code en_US} into the
+     * undetermined language and {@code de-@@} into {@code de} without a word.
+     */
+    private static Locale locale(String key, String tag, String value, String rule) {
+        try {
+            return new Locale.Builder().setLanguageTag(tag).build();
+        } catch (IllformedLocaleException e) {
+            throw ConfigParameters.invalid(key, value, rule);
+        }
     }
 
     private static PageFormat format(String key, String value) {

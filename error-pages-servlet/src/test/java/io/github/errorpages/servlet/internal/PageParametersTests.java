@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.page.PageConfig;
@@ -61,6 +62,22 @@ class PageParametersTests {
                 .hasMessageContaining("seo.noindex").hasMessageContaining("but was sometimes");
         assertThatThrownBy(() -> PageParameters.config(Map.of("branding.primary-color", "#fefefe")))
                 .as("R50: too little contrast on white").hasMessageContaining("branding.primary-color");
+    }
+
+    @Test
+    void rejectsLanguagesThatAreNoLanguageTagsNamingTheValueAsWritten() { // R35: only languages we can negotiate
+        assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("default-locale", "en_US")))
+                .withMessage("Invalid error-pages configuration: default-locale must be a language tag (BCP 47) such as "
+                        + "en or zh-CN, but was en_US");
+        assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", "en_US, de")))
+                .withMessage("Invalid error-pages configuration: locales must be language tags (BCP 47) separated by "
+                        + "commas, such as en,de,zh-CN, but was en_US, de");
+        assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", "de-@@")))
+                .withMessageContaining("locales must be language tags").withMessageEndingWith("but was de-@@");
+        assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", "en-US,de")))
+                .as("a well-formed tag without built-in messages").withMessageEndingWith("but was [en-US, de]");
+        assertThat(PageParameters.config(Map.of("locales", "DE, zh-cn", "default-locale", "ZH-CN")).locales())
+                .containsExactly(Locale.GERMAN, Locale.forLanguageTag("zh-CN"));
     }
 
     @Test
