@@ -3,14 +3,16 @@ package io.github.errorpages.upstream;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Drives one asynchronous guarded call: starts each attempt, bounds it by its timeout, and schedules the
- * retries that {@link GuardedCall} decides on. Cancelling the call's future cancels the attempt in flight
- * and any retry still waiting.
+ * retries that {@link GuardedCall} decides on. Ending the call's future from outside (cancelling it, or
+ * completing it, as {@code orTimeout} does) cancels the attempt in flight and any retry still waiting, and a
+ * response that arrives for a call that has ended is released.
  *
  * @param <T> the call's result
  */
@@ -32,7 +34,8 @@ final class AsyncRun<T> {
         this.executor = executor;
         result.whenComplete((value, error) -> {
             CompletableFuture<T> attempt = inFlight;
-            if (result.isCancelled() && attempt != null) {
+            if (error != null && attempt != null) {
+                // Cancelled, or timed out by the caller (orTimeout): nobody waits for the attempt any more.
                 attempt.cancel(true);
             }
         });
@@ -80,12 +83,30 @@ final class AsyncRun<T> {
 
     private void next(GuardedCall.Step<T> step) {
         if (step.isDone()) {
-            result.complete(step.result());
+            T response = step.result();
+            if (!result.complete(response) && response != null && responses != null) {
+                // The caller ended the call while this response arrived: release it (its pooled connection).
+                responses.discard(response);
+            }
         } else if (step.isRetry()) {
-            CompletableFuture.delayedExecutor(step.delay().toNanos(), TimeUnit.NANOSECONDS, executor)
-                    .execute(this::attempt);
+            // Handed to the executor by the delay's own thread, which would swallow a rejection and leave the
+            // caller's future pending forever.
+            CompletableFuture.delayedExecutor(step.delay().toNanos(), TimeUnit.NANOSECONDS, Runnable::run)
+                    .execute(this::startRetry);
         } else {
             result.completeExceptionally(step.failure());
+        }
+    }
+
+    private void startRetry() {
+        try {
+            executor.execute(this::attempt);
+        } catch (RejectedExecutionException rejected) {
+            if (result.isDone()) {
+                guarded.abortBackoff(new CancellationException("upstream call cancelled")); // as attempt() would
+            } else {
+                result.completeExceptionally(guarded.retryRejected(rejected));
+            }
         }
     }
 

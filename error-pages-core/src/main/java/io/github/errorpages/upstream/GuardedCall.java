@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -66,6 +67,11 @@ final class GuardedCall<T> {
      *     first attempt a rejection without any upstream call, for a retry the previous attempt's failure
      */
     Attempt begin() {
+        if (attempts > 0 && deadline - System.nanoTime() < config.minAttemptTimeout().toNanos()) {
+            // The retry was granted with time to spare, but woke up late (a busy executor, a pause): an attempt
+            // now could only time out, and would count against the upstream as a second failure (R45).
+            throw exception(refuseStart(lastCause, RetryRefusal.DEADLINE));
+        }
         int index = guard.acquireEndpoint(tried, attempts);
         if (index < 0) {
             boolean stackTrace = guard.endpoint(0).breaker().getCircuitBreakerConfig().isWritableStackTraceEnabled();
@@ -86,7 +92,7 @@ final class GuardedCall<T> {
         endpoint = chosen;
         attemptStarted = System.nanoTime();
         long timeout = Math.min(config.attemptTimeout().toNanos(), deadline - attemptStarted);
-        // A retry is only started with at least min-attempt-timeout left; a late wake-up may still leave less.
+        // A retry starts with at least min-attempt-timeout left (checked above); the floor is for the clock's jitter.
         return new Attempt(chosen.uri(), attempts, Duration.ofNanos(Math.max(timeout, TimeUnit.MILLISECONDS.toNanos(1))));
     }
 
@@ -177,6 +183,17 @@ final class GuardedCall<T> {
     /** The caller aborted while the call waited for its retry. */
     Throwable abortBackoff(Throwable reason) {
         return abort(reason).failure();
+    }
+
+    /**
+     * The executor refused to run the granted retry: the call fails as its last attempt did.
+     *
+     * @return the failure to complete the call with
+     */
+    UpstreamFailureException retryRejected(RejectedExecutionException rejected) {
+        UpstreamFailureException failure = exception(refuseStart(lastCause, RetryRefusal.EXECUTOR_REJECTED));
+        failure.addSuppressed(rejected);
+        return failure;
     }
 
     private Step<T> afterFailure(FailureCause cause, int status, @Nullable Duration retryAfter, boolean gatewayGaveUp,

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -109,7 +110,39 @@ public final class GuardedHttpClient {
         Prepared ready = prepared;
         BodyHandler<T> guardedHandler = guardedHandler(handler);
         return guard.call(ready.upstreamRequest, JdkResponseAdapter.<T>instance(),
-                attempt -> client.send(ready.forAttempt(attempt), guardedHandler));
+                attempt -> await(client.sendAsync(ready.forAttempt(attempt), guardedHandler), attempt));
+    }
+
+    /**
+     * Waits for one attempt as {@link HttpClient#send} would, but within the attempt's timeout also while the
+     * handler reads the body: the JDK's own request timeout ends when the response head arrives, so with
+     * {@code ofString()} an upstream that stalls mid-body would hold the caller until it closes the connection
+     * (R45). On a timeout or an interrupt the exchange is aborted.
+     */
+    private static <T> HttpResponse<T> await(CompletableFuture<HttpResponse<T>> sent, Attempt attempt)
+            throws IOException, InterruptedException {
+        try {
+            return sent.get(attempt.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (!sent.cancel(true)) {
+                return await(sent, attempt); // completed meanwhile: its outcome, at once
+            }
+            throw new HttpTimeoutException("no complete response within the attempt timeout of "
+                    + attempt.timeout().toMillis() + " ms");
+        } catch (InterruptedException e) {
+            sent.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            } else if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            } else if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IOException(cause);
+        }
     }
 
     /**

@@ -25,12 +25,21 @@ public enum RetryRefusal {
     MAX_ATTEMPTS,
     /** The upstream's {@code Retry-After} exceeds {@code retry.max-honoured-retry-after}; it is passed on (R46). */
     RETRY_AFTER_TOO_LONG,
-    /** Backoff (or the upstream's {@code Retry-After}) plus a minimum attempt would overrun the deadline (R45). */
+    /**
+     * Backoff (or the upstream's {@code Retry-After}) plus a minimum attempt would overrun the deadline, or a
+     * granted retry woke up so late (a busy executor, a pause) that less than {@code min-attempt-timeout} is left
+     * (R45).
+     */
     DEADLINE,
     /** Every endpoint's circuit breaker is open, or a half-open one has no permit left. */
     BREAKER_OPEN,
     /** The bulkhead had no permit left for the retry. */
     BULKHEAD_FULL,
     /** The retry budget of the upstream is spent (R44). */
-    BUDGET_EXHAUSTED
+    BUDGET_EXHAUSTED,
+    /**
+     * The guard's executor refused to run a granted retry when its time came ({@code RejectedExecutionException}:
+     * it is shut down, or its queue is full). Only asynchronous calls use the executor.
+     */
+    EXECUTOR_REJECTED
 }

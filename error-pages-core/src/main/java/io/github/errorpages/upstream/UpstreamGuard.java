@@ -571,7 +571,8 @@ public final class UpstreamGuard {
         for (UpstreamEventListener listener : listeners) {
             try {
                 listener.onEvent(event);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
+                // LinkageError too: a listener of an optional library (Micrometer) missing a class at run time.
                 if (failedListeners.add(listener.getClass())) {
                     log.warn("Upstream event listener {} failed; its failures are ignored: {}",
                             listener.getClass().getName(), e.toString());

@@ -17,8 +17,12 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** One deadline across all attempts, and a timeout per attempt (standards R45, R2). */
@@ -80,5 +84,48 @@ class DeadlineIntegrationTests {
         assertThat(thrown.failure().elapsed()).isLessThan(Duration.ofMillis(1200));
         assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
                 .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+    }
+
+    @Test
+    void retryThatWakesUpTooLateIsNotSent() throws Exception {
+        // R45: granted with time to spare, the retry starts 1.5 s late (a saturated executor); an attempt then
+        // could only time out, count as a second failure and hide the upstream's 503 behind a 504.
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "down"));
+        ScheduledExecutorService late = Executors.newSingleThreadScheduledExecutor();
+        try {
+            Executor saturated = task -> late.schedule(task, 1500, TimeUnit.MILLISECONDS);
+            UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).deadline(Duration.ofSeconds(1))
+                    .attemptTimeout(Duration.ofMillis(500)).minAttemptTimeout(Duration.ofMillis(200)).build())
+                    .executor(saturated).listener(events).build();
+
+            CompletableFuture<?> sent = GuardedHttpClient.of(HTTP, guard).sendAsync(get("/x"), BodyHandlers.ofString());
+
+            ExecutionException failed = catchThrowableOfType(ExecutionException.class, () -> sent.get(5, TimeUnit.SECONDS));
+            UpstreamFailureException thrown = (UpstreamFailureException) failed.getCause();
+            assertThat(thrown.failure().cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+            assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
+            assertThat(upstream.requestCount()).as("requests that reached the upstream").isEqualTo(1);
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+            assertThat(events.refusals()).containsExactly(RetryRefusal.DEADLINE);
+        } finally {
+            late.shutdownNow();
+        }
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS) // without the bound, the upstream's stall lasts ten minutes
+    void blockingSendEndsByTheAttemptTimeoutWhenTheBodyStalls() {
+        // R45: the JDK's own request timeout ends with the response head; a handler that reads the whole body
+        // (ofString) would wait for an upstream that stalls mid-body until it closes the connection.
+        FaultyUpstream upstream = upstreams.start(Behaviour.stallMidBody());
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1)
+                .deadline(Duration.ofSeconds(1)).attemptTimeout(Duration.ofMillis(500)).build()));
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/x"), BodyHandlers.ofString()));
+
+        assertThat(thrown).as("ended by the attempt timeout, not by the upstream").isNotNull();
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
+        assertThat(thrown.failure().elapsed()).isLessThan(Duration.ofSeconds(3));
     }
 }

@@ -1,0 +1,162 @@
+package io.github.errorpages.upstream;
+
+import static io.github.errorpages.upstream.Guards.HTTP;
+import static io.github.errorpages.upstream.Guards.fast;
+import static io.github.errorpages.upstream.Guards.get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * How an asynchronous call ends when something outside the guard ends it: the caller's own time limit or
+ * cancel, an executor that refuses the retry, a listener that fails. The response of an attempt nobody waits
+ * for is released (its pooled connection), and the caller's future is never left pending.
+ */
+class AsyncCallEndIntegrationTests {
+
+    private static final URI NOWHERE = URI.create("http://127.0.0.1:1");
+
+    @RegisterExtension
+    final LoopbackUpstreams upstreams = new LoopbackUpstreams();
+    private final RecordingListener events = new RecordingListener();
+
+    @Test
+    void cancelsTheAttemptWhenTheCallerTimesTheCallOut() {
+        RecordingAdapter adapter = new RecordingAdapter();
+        UpstreamGuard guard = UpstreamGuard.of(fast(NOWHERE).build());
+        CompletableFuture<Response> attempt = new CompletableFuture<>();
+
+        CompletableFuture<Response> result = guard.callAsync(UpstreamRequest.of("GET"), adapter, a -> attempt);
+        result.completeExceptionally(new TimeoutException("the caller's own orTimeout"));
+        attempt.complete(new Response("late"));
+
+        assertThat(attempt).as("the attempt nobody waits for").isCancelled();
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+    }
+
+    @Test
+    void releasesAResponseThatArrivesAsTheCallerCancels() {
+        RecordingAdapter adapter = new RecordingAdapter();
+        AtomicReference<CompletableFuture<Response>> call = new AtomicReference<>();
+        // The caller's cancel lands between the guard taking the response and handing it over; a listener stands
+        // in for the caller's thread, which makes the interleaving deterministic.
+        UpstreamGuard guard = UpstreamGuard.builder(fast(NOWHERE).build()).listener(event -> {
+            if (event instanceof UpstreamEvent.CallSucceeded) {
+                call.get().cancel(true);
+            }
+        }).build();
+        CompletableFuture<Response> attempt = new CompletableFuture<>();
+
+        call.set(guard.callAsync(UpstreamRequest.of("GET"), adapter, a -> attempt));
+        attempt.complete(new Response("raced"));
+
+        assertThat(call.get()).isCancelled();
+        assertThat(adapter.discarded).as("responses released").containsExactly("raced");
+    }
+
+    @Test
+    void releasesTheConnectionOfAStreamedResponseTheCallerGaveUpOn() throws Exception {
+        CountDownLatch released = new CountDownLatch(1);
+        FaultyUpstream upstream = upstreams.start(exchange -> {
+            exchange.await(Duration.ofMillis(400));
+            try {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Length: 67108864\r\n\r\n");
+                exchange.writeRepeated((byte) 'x', 64L * 1024 * 1024); // blocks while nobody reads
+            } catch (IOException clientClosed) {
+                released.countDown();
+            }
+        });
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).build()));
+
+        CompletableFuture<HttpResponse<InputStream>> sent = client.sendAsync(get("/export"),
+                BodyHandlers.ofInputStream());
+        sent.orTimeout(100, TimeUnit.MILLISECONDS); // the caller's own time limit, shorter than the guard's
+
+        assertThat(released.await(5, TimeUnit.SECONDS)).as("the connection closed by the guard").isTrue();
+    }
+
+    @Test
+    void failsTheCallAsItsLastAttemptDidWhenTheExecutorRefusesTheRetry() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "down"));
+        Executor shutDown = task -> {
+            throw new RejectedExecutionException("executor shut down");
+        };
+        UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).deadline(Duration.ofSeconds(2))
+                .attemptTimeout(Duration.ofSeconds(1)).build()).executor(shutDown).listener(events).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+
+        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(get("/x"), BodyHandlers.ofString());
+
+        ExecutionException failed = org.assertj.core.api.Assertions.catchThrowableOfType(ExecutionException.class,
+                () -> sent.get(5, TimeUnit.SECONDS));
+        assertThat(failed).as("the call ended (before: pending forever)").isNotNull();
+        UpstreamFailureException failure = (UpstreamFailureException) failed.getCause();
+        assertThat(failure.failure().cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(failure.failure().upstreamStatus()).isEqualTo(503);
+        assertThat(failure.getSuppressed()).hasAtLeastOneElementOfType(RejectedExecutionException.class);
+        assertThat(events.refusals()).containsExactly(RetryRefusal.EXECUTOR_REJECTED);
+        assertThat(guard.metrics().calls()).isEqualTo(guard.metrics().failedCalls());
+        assertThat(guard.metrics().lostRetries()).isEqualTo(1);
+    }
+
+    @Test
+    void keepsTheOutcomeWhenAListenerFailsWithALinkageError() throws Exception {
+        RecordingAdapter adapter = new RecordingAdapter();
+        UpstreamGuard guard = UpstreamGuard.builder(fast(NOWHERE).build()).listener(event -> {
+            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter"); // an optional library missing
+        }).build();
+
+        Response response = guard.call(UpstreamRequest.of("GET"), adapter, a -> new Response("ok"));
+        Response async = guard.callAsync(UpstreamRequest.of("GET"), adapter,
+                a -> CompletableFuture.completedFuture(new Response("ok async"))).get(5, TimeUnit.SECONDS);
+
+        assertThat(response.name).isEqualTo("ok");
+        assertThat(async.name).isEqualTo("ok async");
+    }
+
+    /** A response that would hold a pooled connection until released. */
+    private record Response(String name) {
+    }
+
+    private static final class RecordingAdapter implements ResponseAdapter<Response> {
+        final List<String> discarded = new CopyOnWriteArrayList<>();
+
+        @Override
+        public int status(Response response) {
+            return 200;
+        }
+
+        @Override
+        public @Nullable String header(Response response, String name) {
+            return null;
+        }
+
+        @Override
+        public void discard(Response response) {
+            discarded.add(response.name());
+        }
+    }
+}
