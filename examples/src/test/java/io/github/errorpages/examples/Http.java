@@ -76,7 +76,11 @@ public final class Http {
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
-    private static HttpResponse<String> send(HttpRequest request) {
+    /**
+     * @param request any request
+     * @return its response, the body as text
+     */
+    public static HttpResponse<String> send(HttpRequest request) {
         try {
             return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -13,7 +13,9 @@ import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import jakarta.servlet.DispatcherType;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.BindException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -52,6 +54,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class GatewayDemo implements AutoCloseable {
 
+    /** A system property: {@code true} makes the gateway stop when the process that started it ends (Maven's). */
+    public static final String EXIT_WITH_PARENT_PROPERTY = "error-pages.demo.exit-with-parent";
     /** The upstream's name: in log lines, breaker names and metrics, never on a page. */
     public static final String UPSTREAM_NAME = "orders";
     /** The proxy's name in the {@code Proxy-Status} field of its error responses. */
@@ -85,6 +89,11 @@ public final class GatewayDemo implements AutoCloseable {
      * @throws Exception if the server cannot start (the port is taken, say)
      */
     public static void main(String[] args) throws Exception {
+        if (Boolean.getBoolean(EXIT_WITH_PARENT_PROPERTY)) {
+            // Run by Maven: stop with it (an IDE's stop button, a CI timeout), not hold the port after it is gone.
+            // First thing, while the parent is still the process that started this one.
+            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(0)));
+        }
         GatewayOptions options;
         try {
             options = GatewayOptions.parse(args);
@@ -98,7 +107,19 @@ public final class GatewayDemo implements AutoCloseable {
             System.out.print(GatewayOptions.USAGE);
             return;
         }
-        GatewayDemo gateway = start(options);
+        GatewayDemo gateway;
+        try {
+            gateway = start(options);
+        } catch (IOException e) {
+            if (!(e.getCause() instanceof BindException) && !(e instanceof BindException)) {
+                throw e;
+            }
+            // The default port 8080 is often taken: one line that says what to do, not a stack trace.
+            System.err.println("error-pages demo: cannot listen on " + options.host() + ":" + options.port()
+                    + ", the port is in use. Start it on another one: -Ddemo.args='--port 9090' (--port 0: any free port)");
+            System.exit(2);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-demo-shutdown"));
         gateway.printWelcome(System.out);
         gateway.server.join();

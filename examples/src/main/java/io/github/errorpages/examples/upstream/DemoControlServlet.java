@@ -1,5 +1,6 @@
 package io.github.errorpages.examples.upstream;
 
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -39,6 +40,17 @@ public final class DemoControlServlet extends HttpServlet {
     }
 
     @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        String method = req.getMethod();
+        if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("POST") && !method.equals("OPTIONS")) {
+            resp.setHeader("Allow", "GET, HEAD, POST, OPTIONS"); // a 405 must say what is allowed (RFC 9110 §15.5.6)
+            resp.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+            return;
+        }
+        super.service(req, resp);
+    }
+
+    @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String requested = req.getParameter("mode");
         DemoMode mode;
@@ -65,14 +77,19 @@ public final class DemoControlServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        StringBuilder buttons = new StringBuilder();
+        StringBuilder rows = new StringBuilder();
         for (DemoMode mode : DemoMode.values()) {
             boolean current = mode == upstream.mode();
-            buttons.append("<li><form method=\"post\"><input type=\"hidden\" name=\"mode\" value=\"").append(mode.slug())
-                    .append("\"><button type=\"submit\"").append(current ? " aria-current=\"true\"" : "").append('>')
-                    .append(mode.label()).append("</button> <span>").append(mode.description())
-                    .append(current ? " <strong>(current)</strong>" : "").append("</span></form></li>\n");
+            rows.append("<li").append(current ? " class=\"current\" aria-current=\"true\"" : "").append('>')
+                    .append("<form method=\"post\"><input type=\"hidden\" name=\"mode\" value=\"").append(mode.slug())
+                    .append("\"><button type=\"submit\">").append(mode.label()).append("</button></form>")
+                    .append("<span class=\"what\">").append(mode.description())
+                    .append(current ? " <strong class=\"now\">current</strong>" : "")
+                    .append("<br><span class=\"answer\">gateway: ").append(mode.gatewayAnswer()).append("</span></span>")
+                    .append("</li>\n");
         }
+        String getSwitch = req.getParameter("mode") == null ? "" : "<p class=\"note\" role=\"status\">A link does not "
+                + "switch the upstream: switching takes a POST, a button below or <code>curl -X POST</code>.</p>";
         String page = """
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -80,7 +97,10 @@ public final class DemoControlServlet extends HttpServlet {
                 <style>
                 body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
                 ul{list-style:none;padding:0} li{margin:.4rem 0} button{min-width:11rem;padding:.4rem .8rem;font:inherit;cursor:pointer}
-                button[aria-current]{background:#1f6feb;color:#fff;border:1px solid #1f6feb;border-radius:6px}
+                li{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:baseline;padding:.4rem .6rem;border-radius:6px}
+                li.current{background:#ddf4ff;box-shadow:inset 3px 0 #0969da}
+                .what{flex:1 1 16rem} .answer{color:#57606a;font-size:.9375rem} .now{color:#0969da}
+                .try{font-weight:600} .note{background:#fff8c5;padding:.5rem .75rem;border-radius:6px}
                 code{background:#f6f8fa;padding:.1rem .3rem;border-radius:4px}
                 </style></head><body><main>
                 <h1>error-pages demo</h1>
@@ -88,18 +108,21 @@ public final class DemoControlServlet extends HttpServlet {
                 error-pages' proxy servlet, and <a href="/api/summary">/api/summary</a> calls the same upstream from
                 application code through a guarded HttpClient, behind the error-pages filter. Switch the upstream's
                 behaviour here, then open or reload those pages to see each branded error page.</p>
+                %s
                 <h2>Upstream behaviour</h2>
+                <p class="try">Then open <a href="/orders">/orders</a> (the proxy) or
+                <a href="/api/summary">/api/summary</a> (the filter).</p>
                 <ul>
                 %s</ul>
                 <p>Each switch starts with a closed circuit breaker. Keep reloading a failing page and the breaker
                 opens after a few calls: then the gateway answers 503 at once, without calling the upstream, with
                 a Retry-After of the time the breaker stays open.</p>
                 <h2>With curl</h2>
-                <p><code>curl -i http://HOST/orders</code> shows status and headers with an
+                <p>While the upstream fails, <code>curl -i http://HOST/orders</code> shows status and headers with an
                 <code>application/problem+json</code> body; add <code>-H 'Accept: text/html'</code> for the page.
                 Switch with <code>curl -X POST 'http://HOST/_demo?mode=unavailable'</code>.</p>
                 </main></body></html>
-                """.formatted(buttons).replace("HOST", hostOf(req));
+                """.formatted(getSwitch, rows).replace("HOST", hostOf(req));
         byte[] bytes = page.getBytes(StandardCharsets.UTF_8);
         resp.setContentType("text/html;charset=UTF-8");
         resp.setHeader("Cache-Control", "no-store");

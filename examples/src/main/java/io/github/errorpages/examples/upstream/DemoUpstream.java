@@ -201,10 +201,10 @@ public final class DemoUpstream implements AutoCloseable {
         try (socket) {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
-            String target;
-            while ((target = readRequest(in)) != null) {
+            Received request;
+            while ((request = readRequest(in)) != null) {
                 requests.incrementAndGet();
-                if (!answer(socket, out, target, requests.get())) {
+                if (!answer(socket, out, request, requests.get())) {
                     return;
                 }
             }
@@ -216,7 +216,7 @@ public final class DemoUpstream implements AutoCloseable {
     }
 
     /** @return whether the connection stays open for another request */
-    private boolean answer(Socket socket, OutputStream out, String target, long count) throws IOException {
+    private boolean answer(Socket socket, OutputStream out, Received request, long count) throws IOException {
         switch (mode) {
             case SLOW:
                 try {
@@ -225,7 +225,7 @@ public final class DemoUpstream implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return false;
                 }
-                return respond(out, target, 200, "");
+                return respond(out, request, 200, "");
             case RESETTING:
                 socket.setSoLinger(true, 0);
                 socket.close();
@@ -235,18 +235,19 @@ public final class DemoUpstream implements AutoCloseable {
                 out.flush();
                 return false;
             case UNAVAILABLE:
-                return respond(out, target, 503, "Retry-After: 30\r\n");
+                return respond(out, request, 503, "Retry-After: 30\r\n");
             case FLAPPING:
-                return respond(out, target, count % 2 == 0 ? 500 : 200, "");
+                return respond(out, request, count % 2 == 0 ? 500 : 200, "");
             case HEALTHY:
             case REFUSING: // a connection accepted just before the switch
             default:
-                return respond(out, target, 200, "");
+                return respond(out, request, 200, "");
         }
     }
 
-    private static boolean respond(OutputStream out, String target, int status, String extraHeaders) throws IOException {
-        boolean api = target.startsWith("/api/");
+    private static boolean respond(OutputStream out, Received request, int status, String extraHeaders)
+            throws IOException {
+        boolean api = request.target().startsWith("/api/");
         String body = status == 200 ? (api ? JSON : PAGE)
                 : "<html><body><h1>" + status + "</h1><pre>java.lang.IllegalStateException: pool exhausted\n"
                         + "\tat com.example.orders.OrderRepository.find(OrderRepository.java:42)</pre></body></html>";
@@ -255,13 +256,20 @@ public final class DemoUpstream implements AutoCloseable {
         String head = "HTTP/1.1 " + status + (status == 200 ? " OK" : status == 503 ? " Service Unavailable" : " Internal Server Error")
                 + "\r\nContent-Type: " + type + "\r\nContent-Length: " + bytes.length + "\r\n" + extraHeaders + "\r\n";
         out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-        out.write(bytes);
+        if (!request.method().equals("HEAD")) {
+            // A HEAD gets the GET's head only: a body after it would be read as the start of the next response.
+            out.write(bytes);
+        }
         out.flush();
         return true;
     }
 
-    /** Reads one request (head and a Content-Length body); returns its target, or null at end of stream. */
-    private static String readRequest(InputStream in) throws IOException {
+    /** A request's method and target. */
+    private record Received(String method, String target) {
+    }
+
+    /** Reads one request (head and a Content-Length body); returns its method and target, or null at end of stream. */
+    private static @Nullable Received readRequest(InputStream in) throws IOException {
         String requestLine = readLine(in);
         if (requestLine == null || requestLine.isEmpty()) {
             return null;
@@ -282,7 +290,7 @@ public final class DemoUpstream implements AutoCloseable {
             in.skipNBytes(length);
         }
         String[] parts = requestLine.split(" ");
-        return parts.length > 1 ? parts[1] : "/";
+        return new Received(parts[0], parts.length > 1 ? parts[1] : "/");
     }
 
     private static void skipChunkedBody(InputStream in) throws IOException {

@@ -52,8 +52,31 @@ class DemoControlServletIntegrationTests {
         for (DemoMode mode : DemoMode.values()) {
             assertThat(page.body()).contains("value=\"" + mode.slug() + "\"");
         }
-        assertThat(page.body()).containsOnlyOnce("aria-current=\"true\"").contains("value=\"slow\"><button type=\"submit\" aria-current");
+        // The current mode is a state on its row, not a filled button that looks like the thing to click.
+        assertThat(page.body()).containsOnlyOnce("aria-current=\"true\"")
+                .contains("<li class=\"current\" aria-current=\"true\"><form method=\"post\"><input type=\"hidden\" "
+                        + "name=\"mode\" value=\"slow\">");
+        assertThat(page.body()).as("what the gateway answers in each mode")
+                .contains("gateway: 502 connection_refused", "gateway: 504 after about 2 s");
         assertThat(page.body()).contains("curl -X POST 'http://" + control.getAuthority() + "/_demo?mode=unavailable'");
+        assertThat(page.body()).doesNotContain("A link does not switch");
+    }
+
+    @Test
+    void saysThatALinkWithAModeDoesNotSwitch() {
+        HttpResponse<String> page = Http.get(URI.create(control + "?mode=slow"), Http.BROWSER);
+
+        assertThat(page.body()).contains("A link does not switch the upstream");
+        assertThat(upstream.mode()).isEqualTo(DemoMode.HEALTHY);
+    }
+
+    @Test
+    void refusesOtherMethodsSayingWhichAreAllowed() {
+        HttpResponse<String> put = Http.send(java.net.http.HttpRequest.newBuilder(control)
+                .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+
+        assertThat(put.statusCode()).isEqualTo(405);
+        assertThat(put.headers().firstValue("Allow")).hasValue("GET, HEAD, POST, OPTIONS");
     }
 
     @Test
