@@ -34,8 +34,8 @@ final class AsyncRun<T> {
         this.executor = executor;
         result.whenComplete((value, error) -> {
             CompletableFuture<T> attempt = inFlight;
-            if (error != null && attempt != null) {
-                // Cancelled, or timed out by the caller (orTimeout): nobody waits for the attempt any more.
+            if (attempt != null && !attempt.isDone()) {
+                // Ended from outside (cancel, orTimeout, completeOnTimeout): nobody waits for the attempt any more.
                 attempt.cancel(true);
             }
         });
@@ -61,8 +61,8 @@ final class AsyncRun<T> {
             started = CompletableFuture.failedFuture(t);
         }
         inFlight = started;
-        if (result.isCancelled()) {
-            started.cancel(true);
+        if (result.isDone()) {
+            started.cancel(true); // ended from outside while this attempt started
         }
         CompletableFuture<T> attemptFuture = started;
         // Time out a copy, so that a timeout can cancel the attempt (aborting the exchange) instead of merely

@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream;
 
+import io.github.errorpages.upstream.internal.AttemptBoundBodySubscriber;
 import io.github.errorpages.upstream.internal.BodyCollector;
 import io.github.errorpages.upstream.internal.DiscardingBodySubscriber;
 import io.github.errorpages.upstream.internal.JdkResponseAdapter;
@@ -12,7 +13,6 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -46,8 +46,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Responses</b> are returned as the body handler made them, so a streamed body
  * ({@link HttpResponse.BodyHandlers#ofInputStream()}) arrives as soon as the head does and belongs to the
- * caller, who must close it. The guard's bulkhead permit is released when the head arrives; it does not
- * bound the time spent streaming the body.
+ * caller, who must close it. The attempt's timeout bounds the attempt until the handler has made its body: a
+ * handler that reads the whole body ({@code ofString()}) gets it within the attempt's timeout or the attempt
+ * fails with {@code http_response_timeout}; a streamed body is not bounded once it is handed over. The guard's
+ * bulkhead permit is released when the head arrives; it does not bound the time spent streaming the body.
  *
  * <p>The JDK client itself sends a GET or HEAD a second time when the connection is closed or reset before
  * any response byte arrived (its {@code ConnectionExpiredException} path: on JDK 17 for fresh connections
@@ -109,40 +111,10 @@ public final class GuardedHttpClient {
         }
         Prepared ready = prepared;
         BodyHandler<T> guardedHandler = guardedHandler(handler);
+        // Bounded also while the handler reads the body: the JDK's request timeout ends with the response head.
         return guard.call(ready.upstreamRequest, JdkResponseAdapter.<T>instance(),
-                attempt -> await(client.sendAsync(ready.forAttempt(attempt), guardedHandler), attempt));
-    }
-
-    /**
-     * Waits for one attempt as {@link HttpClient#send} would, but within the attempt's timeout also while the
-     * handler reads the body: the JDK's own request timeout ends when the response head arrives, so with
-     * {@code ofString()} an upstream that stalls mid-body would hold the caller until it closes the connection
-     * (R45). On a timeout or an interrupt the exchange is aborted.
-     */
-    private static <T> HttpResponse<T> await(CompletableFuture<HttpResponse<T>> sent, Attempt attempt)
-            throws IOException, InterruptedException {
-        try {
-            return sent.get(attempt.timeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            if (!sent.cancel(true)) {
-                return await(sent, attempt); // completed meanwhile: its outcome, at once
-            }
-            throw new HttpTimeoutException("no complete response within the attempt timeout of "
-                    + attempt.timeout().toMillis() + " ms");
-        } catch (InterruptedException e) {
-            sent.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            } else if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            } else if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new IOException(cause);
-        }
+                attempt -> client.send(ready.forAttempt(attempt),
+                        AttemptBoundBodySubscriber.within(guardedHandler, attempt.timeout())));
     }
 
     /**
@@ -179,15 +151,15 @@ public final class GuardedHttpClient {
             }
             CompletableFuture<HttpResponse<T>> call = callAsync(prepared.buffered(bytes), guardedHandler);
             outcome.whenComplete((r, e) -> {
-                if (outcome.isCancelled()) {
-                    call.cancel(true);
+                if (e != null) {
+                    call.cancel(true); // cancelled, or timed out by the caller (orTimeout): the call is not wanted
                 }
             });
             call.whenComplete((response, failure) -> {
                 if (failure != null) {
                     outcome.completeExceptionally(failure);
-                } else {
-                    outcome.complete(response);
+                } else if (!outcome.complete(response) && response != null) {
+                    JdkResponseAdapter.<T>instance().discard(response); // ended meanwhile: release its connection
                 }
             });
         });

@@ -1,6 +1,7 @@
 package io.github.errorpages.upstream;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.internal.UserInfo;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.net.URI;
@@ -45,7 +46,7 @@ public final class UpstreamConfig {
     public static final int MAX_MAX_ATTEMPTS = 3;
     /** Default for {@code deadline}: the time all attempts of one call may take together (R45). */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
-    /** Default for {@code attempt-timeout}: the time one attempt may take until the response headers. */
+    /** Default for {@code attempt-timeout}: the time one attempt may take until its response is there. */
     public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
     /** Default for {@code retry.backoff.initial}. */
     public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofMillis(100);
@@ -447,8 +448,10 @@ public final class UpstreamConfig {
         }
 
         /**
-         * Sets the time one attempt may take until the upstream's response headers arrive (key
-         * {@code attempt-timeout}). The last attempt gets less when the deadline is nearer. Default 10 s.
+         * Sets the time one attempt may take until the upstream's response is there (key {@code attempt-timeout}):
+         * its headers, and with {@link GuardedHttpClient} a body the handler reads whole ({@code ofString()}); a
+         * body streamed to the caller is not bounded once handed over. The last attempt gets less when the
+         * deadline is nearer. Default 10 s.
          *
          * @param attemptTimeout positive, at most the deadline (checked by {@link #build()})
          * @return this builder
@@ -749,7 +752,7 @@ public final class UpstreamConfig {
             if (!endpoint.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || endpoint.getHost() == null
                     || endpoint.getRawQuery() != null || endpoint.getRawFragment() != null
                     || endpoint.getRawUserInfo() != null) {
-                throw invalid(key, redacted(endpoint), "must hold absolute http or https URLs with a host and no query, "
+                throw invalid(key, UserInfo.masked(endpoint.toString()), "must hold absolute http or https URLs with a host and no query, "
                         + "fragment or user info");
             }
             int port = endpoint.getPort();
@@ -767,11 +770,6 @@ public final class UpstreamConfig {
             return URI.create(scheme + "://" + host + (defaultPort ? "" : ":" + port) + path);
         }
 
-        /** The endpoint for a message, without the password or token its user info may hold. */
-        private static Object redacted(URI endpoint) {
-            String userInfo = endpoint.getRawUserInfo();
-            return userInfo == null ? endpoint : endpoint.toString().replace(userInfo + "@", "***@");
-        }
 
         private static IllegalArgumentException invalid(String key, Object value, String rule) {
             return new IllegalArgumentException(

@@ -12,6 +12,7 @@ import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
@@ -94,6 +95,41 @@ class AsyncCallEndIntegrationTests {
         CompletableFuture<HttpResponse<InputStream>> sent = client.sendAsync(get("/export"),
                 BodyHandlers.ofInputStream());
         sent.orTimeout(100, TimeUnit.MILLISECONDS); // the caller's own time limit, shorter than the guard's
+
+        assertThat(released.await(5, TimeUnit.SECONDS)).as("the connection closed by the guard").isTrue();
+    }
+
+    @Test
+    void cancelsTheAttemptWhenTheCallerCompletesTheCallWithAFallback() {
+        UpstreamGuard guard = UpstreamGuard.of(fast(NOWHERE).build());
+        CompletableFuture<Response> attempt = new CompletableFuture<>();
+
+        CompletableFuture<Response> result = guard.callAsync(UpstreamRequest.of("GET"), new RecordingAdapter(),
+                a -> attempt);
+        result.complete(new Response("fallback")); // as completeOnTimeout does
+
+        assertThat(attempt).as("the attempt nobody waits for").isCancelled();
+    }
+
+    @Test
+    void releasesTheConnectionOfAResponseToABufferedUploadTheCallerGaveUpOn() throws Exception {
+        // A PUT's short body is read into memory first, so that it can be sent again: a path of its own.
+        CountDownLatch released = new CountDownLatch(1);
+        FaultyUpstream upstream = upstreams.start(exchange -> {
+            exchange.await(Duration.ofMillis(400));
+            try {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Length: 67108864\r\n\r\n");
+                exchange.writeRepeated((byte) 'x', 64L * 1024 * 1024); // blocks while nobody reads
+            } catch (IOException clientClosed) {
+                released.countDown();
+            }
+        });
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).build()));
+
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"status\":\"shipped\"}")).build();
+        CompletableFuture<HttpResponse<InputStream>> sent = client.sendAsync(put, BodyHandlers.ofInputStream());
+        sent.orTimeout(100, TimeUnit.MILLISECONDS);
 
         assertThat(released.await(5, TimeUnit.SECONDS)).as("the connection closed by the guard").isTrue();
     }

@@ -13,7 +13,10 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import java.net.URI;
+import java.io.InputStream;
+import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -127,5 +130,26 @@ class DeadlineIntegrationTests {
         assertThat(thrown).as("ended by the attempt timeout, not by the upstream").isNotNull();
         assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
         assertThat(thrown.failure().elapsed()).isLessThan(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void streamedBodyIsNotBoundedOnceHandedOver() throws Exception {
+        // The attempt timeout bounds the body a handler reads whole, not one it hands over at once: the caller
+        // of ofInputStream reads it as slowly as the upstream sends it.
+        FaultyUpstream upstream = upstreams.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\n");
+            for (int i = 0; i < 10; i++) {
+                exchange.await(Duration.ofMillis(100)); // 1 s in all, the attempt timeout is 300 ms
+                exchange.writeRaw("x");
+            }
+        });
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1)
+                .attemptTimeout(Duration.ofMillis(300)).build()));
+
+        HttpResponse<InputStream> response = client.send(get("/export"), BodyHandlers.ofInputStream());
+
+        try (InputStream body = response.body()) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("xxxxxxxxxx");
+        }
     }
 }

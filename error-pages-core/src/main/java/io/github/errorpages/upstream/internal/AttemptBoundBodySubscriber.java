@@ -1,0 +1,120 @@
+package io.github.errorpages.upstream.internal;
+
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Bounds the time a body handler takes to make its body by what is left of the attempt's timeout when the
+ * response head arrives. The JDK's request timeout ends with the head, so a handler that reads the whole body
+ * ({@code ofString()}) would otherwise wait for an upstream that stalls mid-body until it closes the connection
+ * (R45). When the time is up, the subscription is cancelled (the JDK client closes the connection) and the body
+ * fails with an {@link HttpTimeoutException}, which classifies as {@code http_response_timeout}.
+ *
+ * <p>A handler that hands its body over at once and streams the rest ({@code ofInputStream()}) is not bounded
+ * after that: the timer stops as soon as the body is made.
+ *
+ * <p>The timer is {@link CompletableFuture#orTimeout}'s, on the JDK's shared delay thread, and is removed when
+ * the body is made in time; only an expiry runs a task (on the common pool). Signals to the handler's
+ * subscriber stay serial: the expiry and the client's signals take the same lock.
+ *
+ * @param <T> the body type
+ */
+public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
+
+    private final BodySubscriber<T> delegate;
+    private final Duration timeout;
+    private Flow.@Nullable Subscription subscription;
+    private boolean ended;
+
+    private AttemptBoundBodySubscriber(BodySubscriber<T> delegate, long remainingNanos, Duration timeout) {
+        this.delegate = delegate;
+        this.timeout = timeout;
+        CompletableFuture<Void> timer = new CompletableFuture<>();
+        delegate.getBody().whenComplete((body, error) -> timer.complete(null));
+        timer.orTimeout(Math.max(remainingNanos, 0), TimeUnit.NANOSECONDS).whenComplete((done, expired) -> {
+            if (expired != null) {
+                // Off the JDK's one delay thread: expire() waits for a subscriber's onNext, which may write a file.
+                ForkJoinPool.commonPool().execute(this::expire);
+            }
+        });
+    }
+
+    /**
+     * Bounds the bodies of one attempt's response.
+     *
+     * @param <T> the body type
+     * @param handler the caller's handler
+     * @param timeout the attempt's timeout
+     * @return a handler whose bodies are made within what is left of {@code timeout}, counted from now
+     */
+    public static <T> BodyHandler<T> within(BodyHandler<T> handler, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return info -> new AttemptBoundBodySubscriber<>(handler.apply(info), deadline - System.nanoTime(), timeout);
+    }
+
+    @Override
+    public CompletionStage<T> getBody() {
+        return delegate.getBody();
+    }
+
+    @Override
+    public synchronized void onSubscribe(Flow.Subscription subscription) {
+        this.subscription = subscription;
+        delegate.onSubscribe(subscription);
+        if (ended) {
+            // Expired before the body started: the subscriber still gets onSubscribe first, as the protocol wants.
+            subscription.cancel();
+            delegate.onError(timedOut());
+        }
+    }
+
+    @Override
+    public synchronized void onNext(List<ByteBuffer> item) {
+        if (!ended) {
+            delegate.onNext(item);
+        }
+    }
+
+    @Override
+    public synchronized void onError(Throwable throwable) {
+        if (!ended) {
+            ended = true;
+            delegate.onError(throwable);
+        }
+    }
+
+    @Override
+    public synchronized void onComplete() {
+        if (!ended) {
+            ended = true;
+            delegate.onComplete();
+        }
+    }
+
+    private synchronized void expire() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        Flow.Subscription current = subscription;
+        if (current != null) {
+            current.cancel();
+            delegate.onError(timedOut());
+        }
+    }
+
+    private HttpTimeoutException timedOut() {
+        return new HttpTimeoutException("response body not complete within the attempt timeout of "
+                + timeout.toMillis() + " ms");
+    }
+}
