@@ -1,5 +1,6 @@
 package io.github.errorpages.page;
 
+import io.github.errorpages.internal.UserInfo;
 import io.github.errorpages.page.internal.Palette;
 import io.github.errorpages.page.internal.Rgb;
 import java.net.URI;
@@ -455,7 +456,8 @@ public final class Branding {
             String value = url.strip();
             if (value.length() > MAX_URL_LENGTH || hasControlCharacters(value) || value.indexOf(' ') >= 0
                     || value.indexOf('\\') >= 0) {
-                throw invalid(key, abbreviate(value), "must be an absolute http(s) URL or a path starting with /, "
+                throw invalid(key, abbreviate(UserInfo.masked(value)), "must be an absolute http(s) URL or a path "
+                        + "starting with /, "
                         + "at most " + MAX_URL_LENGTH + " characters without spaces");
             }
             if (value.startsWith("/") && !value.startsWith("//")) {
@@ -468,7 +470,7 @@ public final class Branding {
                         && uri.getHost() != null && !uri.getHost().isEmpty()) {
                     if (uri.getRawUserInfo() != null) {
                         // Every visitor of an error page would read the user name and password; none in the message.
-                        throw invalid(key, abbreviate(value.replace(uri.getRawUserInfo() + "@", "***@")),
+                        throw invalid(key, abbreviate(UserInfo.masked(value)),
                                 "must not hold user info (user:password@): the page shows the URL to everyone");
                     }
                     return value;
@@ -476,7 +478,8 @@ public final class Branding {
             } catch (URISyntaxException malformed) {
                 // reported below
             }
-            throw invalid(key, abbreviate(value), "must be an absolute http(s) URL or a path starting with /");
+            throw invalid(key, abbreviate(UserInfo.masked(value)),
+                    "must be an absolute http(s) URL or a path starting with /");
         }
 
         private static boolean hasControlCharacters(String value) {

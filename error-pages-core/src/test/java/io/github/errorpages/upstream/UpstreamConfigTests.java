@@ -71,6 +71,10 @@ class UpstreamConfigTests {
                 .withMessageContaining("upstreams.billing.endpoints must hold absolute http or https URLs")
                 .withMessageEndingWith("but was http://***@host/api")
                 .withMessageNotContaining("s3cret");
+        // Two '@': java.net.URI sees no user info at all, and the password must still not be written.
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create("http://ops:p@ss@host/api")))
+                .withMessageEndingWith("but was http://***@host/api");
     }
 
     @ParameterizedTest

@@ -192,7 +192,7 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final String TRANSPORT_PARAMETER = "transport";
     /** Init-parameter: the largest upstream response head relayed, in bytes. */
     public static final String MAX_RESPONSE_HEADER_SIZE_PARAMETER = "max-response-header-size";
-    /** Init-parameter: the gateway's name in {@code Proxy-Status}; absent, the field is not sent. */
+    /** Init-parameter: the gateway's name in {@code Proxy-Status}; absent or blank, the field is not sent. */
     public static final String PROXY_STATUS_PARAMETER = "proxy-status";
     /** Default for {@value #CONNECT_TIMEOUT_PARAMETER}. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -584,7 +584,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             } else if (key.equals(MAX_RESPONSE_HEADER_SIZE_PARAMETER)) {
                 maxResponseHeaderSize = headerSize(key, ConfigParameters.integer(key, value));
             } else if (key.equals(PROXY_STATUS_PARAMETER)) {
-                proxyStatus = ProxyStatusField.name(key, value.trim());
+                // Blank is unset, as for the other optional parameters (an unfilled placeholder): no field.
+                proxyStatus = value.isBlank() ? null : ProxyStatusField.name(key, value.trim());
             } else if (!key.equals(UPSTREAM_PARAMETER) && !UpstreamParameters.KEYS.contains(key)
                     && !ResponderParameters.isKey(key)) {
                 throw ConfigParameters.invalid(key, value, "is no parameter of ReverseProxyServlet (known: "

@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * application's 5xx with an empty body rather than a 200.
  *
  * <p>After a captured {@code sendError} the response behaves as containers make it behave: it reports
- * itself committed, drops output, and {@code reset()} throws. Not thread-safe, like the response it wraps.
+ * itself committed, drops output, and {@code reset()}, another {@code sendError} and {@code sendRedirect}
+ * throw {@link IllegalStateException}. Not thread-safe, like the response it wraps.
  *
  * <p>One is made for every request, so its fields are kept to what fits in 32 bytes (issue 7 budgets the
  * filter's allocation per request): the filter's {@link Interception} is the one reference to the
