@@ -81,15 +81,7 @@ class AsyncCallEndIntegrationTests {
     @Test
     void releasesTheConnectionOfAStreamedResponseTheCallerGaveUpOn() throws Exception {
         CountDownLatch released = new CountDownLatch(1);
-        FaultyUpstream upstream = upstreams.start(exchange -> {
-            exchange.await(Duration.ofMillis(400));
-            try {
-                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Length: 67108864\r\n\r\n");
-                exchange.writeRepeated((byte) 'x', 64L * 1024 * 1024); // blocks while nobody reads
-            } catch (IOException clientClosed) {
-                released.countDown();
-            }
-        });
+        FaultyUpstream upstream = upstreams.start(lateLargeBody(released));
         GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).build()));
 
         CompletableFuture<HttpResponse<InputStream>> sent = client.sendAsync(get("/export"),
@@ -115,15 +107,7 @@ class AsyncCallEndIntegrationTests {
     void releasesTheConnectionOfAResponseToABufferedUploadTheCallerGaveUpOn() throws Exception {
         // A PUT's short body is read into memory first, so that it can be sent again: a path of its own.
         CountDownLatch released = new CountDownLatch(1);
-        FaultyUpstream upstream = upstreams.start(exchange -> {
-            exchange.await(Duration.ofMillis(400));
-            try {
-                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Length: 67108864\r\n\r\n");
-                exchange.writeRepeated((byte) 'x', 64L * 1024 * 1024); // blocks while nobody reads
-            } catch (IOException clientClosed) {
-                released.countDown();
-            }
-        });
+        FaultyUpstream upstream = upstreams.start(lateLargeBody(released));
         GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).build()));
 
         HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
@@ -171,6 +155,22 @@ class AsyncCallEndIntegrationTests {
 
         assertThat(response.name).isEqualTo("ok");
         assertThat(async.name).isEqualTo("ok async");
+    }
+
+    /**
+     * An upstream that answers after 400 ms with 64 MiB, which it can write only while someone reads: the write
+     * fails, and {@code released} counts down, when the connection is closed.
+     */
+    private static FaultyUpstream.Behaviour lateLargeBody(CountDownLatch released) {
+        return exchange -> {
+            exchange.await(Duration.ofMillis(400));
+            try {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Length: 67108864\r\n\r\n");
+                exchange.writeRepeated((byte) 'x', 64L * 1024 * 1024); // blocks while nobody reads
+            } catch (IOException clientClosed) {
+                released.countDown();
+            }
+        };
     }
 
     /** A response that would hold a pooled connection until released. */
