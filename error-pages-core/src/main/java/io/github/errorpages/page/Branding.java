@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Every setting has a configuration key (given in each builder method's javadoc, e.g.
  * {@code branding.primary-color}), used in servlet init-parameters (and, prefixed with {@code error-pages.},
- * in servlet context parameters and the planned Spring Boot starter's properties). Validation messages name the key and the rejected value.
+ * in servlet context parameters and the planned Spring Boot starter's properties).
+ * Validation messages name the key and the rejected value.
  *
  * <p><b>Colours.</b> Each colour scheme (light, and dark for {@code prefers-color-scheme: dark}) has a text,
  * a background and a primary colour, written {@code #rgb} or {@code #rrggbb}. Text and primary colour are

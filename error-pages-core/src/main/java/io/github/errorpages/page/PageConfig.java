@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Every setting has a configuration key (given in each builder method's javadoc, e.g.
  * {@code auto-retry.enabled}), used in servlet init-parameters (and, prefixed with {@code error-pages.}, in
- * servlet context parameters and the planned Spring Boot starter's properties). Validation messages name the key and the rejected value.
+ * servlet context parameters and the planned Spring Boot starter's properties).
+ * Validation messages name the key and the rejected value.
  *
  * <p>Instances are immutable and thread-safe. {@link Builder} is not thread-safe; {@link Builder#build()}
  * copies, so a builder reused later cannot change a config built before.

@@ -752,8 +752,8 @@ public final class UpstreamConfig {
             if (!endpoint.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || endpoint.getHost() == null
                     || endpoint.getRawQuery() != null || endpoint.getRawFragment() != null
                     || endpoint.getRawUserInfo() != null) {
-                throw invalid(key, UserInfo.masked(endpoint.toString()), "must hold absolute http or https URLs with a host and no query, "
-                        + "fragment or user info");
+                throw invalid(key, UserInfo.masked(endpoint.toString()), "must hold absolute http or https URLs with "
+                        + "a host and no query, fragment or user info");
             }
             int port = endpoint.getPort();
             if (port == 0 || port > 65535) {
@@ -769,7 +769,6 @@ public final class UpstreamConfig {
             String host = endpoint.getHost().toLowerCase(Locale.ROOT);
             return URI.create(scheme + "://" + host + (defaultPort ? "" : ":" + port) + path);
         }
-
 
         private static IllegalArgumentException invalid(String key, Object value, String rule) {
             return new IllegalArgumentException(
