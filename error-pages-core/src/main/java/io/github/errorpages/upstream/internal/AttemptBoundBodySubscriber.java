@@ -73,8 +73,7 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
         delegate.onSubscribe(subscription);
         if (ended) {
             // Expired before the body started: the subscriber still gets onSubscribe first, as the protocol wants.
-            subscription.cancel();
-            delegate.onError(timedOut());
+            failAndCancel(subscription);
         }
     }
 
@@ -108,9 +107,17 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
         ended = true;
         Flow.Subscription current = subscription;
         if (current != null) {
-            current.cancel();
-            delegate.onError(timedOut());
+            failAndCancel(current);
         }
+    }
+
+    /**
+     * The body fails with the timeout first, then the subscription is cancelled: cancelled first, the client
+     * fails the body itself (on JDK 25 as an incomplete body, which would read as the upstream's fault).
+     */
+    private void failAndCancel(Flow.Subscription current) {
+        delegate.onError(timedOut());
+        current.cancel();
     }
 
     private HttpTimeoutException timedOut() {
