@@ -46,6 +46,8 @@ import javax.net.ssl.SSLServerSocket;
 public final class FaultyUpstream implements Closeable {
 
     private static final String KEYSTORE = "/io/github/errorpages/testing/self-signed.p12";
+    /** The sockets that keep the ports of {@link #closedPort()} bound and refusing. */
+    private static final List<Socket> HELD_PORTS = new CopyOnWriteArrayList<>();
 
     private final ServerSocket server;
     private final boolean tls;
@@ -136,16 +138,22 @@ public final class FaultyUpstream implements Closeable {
     }
 
     /**
-     * Returns a loopback port on which nothing listens, so connecting to it is refused.
+     * Returns a loopback port on which nothing listens, so connecting to it is refused, for as long as the JVM
+     * runs. The port stays bound to a socket that never listens: a port merely closed again could be handed to
+     * the next server that binds port 0, an upstream of the same test, which would then answer the "refused"
+     * calls (it did, with a 500, in a fault matrix row).
      *
      * @return the port
      */
     public static int closedPort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+        Socket holder = new Socket();
+        try {
+            holder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        HELD_PORTS.add(holder); // never closed: a few sockets per test JVM
+        return holder.getLocalPort();
     }
 
     /** @param next the behaviour for requests from now on */
