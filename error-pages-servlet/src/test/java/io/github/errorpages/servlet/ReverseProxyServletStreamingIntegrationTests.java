@@ -10,7 +10,9 @@ import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +74,38 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
                 assertThat(blockedWriter).as("a client thread blocked writing to the client while it read nothing")
                         .isNull();
             }
+        }
+    }
+
+    @Test
+    void clientThatPausesLongerThanTheBodyIdleTimeoutGetsTheWholeBody() throws Exception {
+        // The proxy asks the upstream for the next part only once the client took the last: while the client
+        // pauses, the upstream is not late, and its body idle timeout must not end the response.
+        long size = 16L * 1024 * 1024;
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.largeBody(size));
+                JettyServer jetty = new JettyServer()
+                        .servlet("/*", ReverseProxyServlet.builder(UpstreamGuard.of(
+                                UpstreamConfig.builder("downloads").endpoints(upstream.uri()).build()))
+                                .transport(transport).bodyIdleTimeout(Duration.ofMillis(300)).build())
+                        .start()) {
+            HttpResponse<InputStream> response = Client.stream("GET", jetty.uri("/archive.bin"), "*/*");
+            long read;
+            try (InputStream body = response.body()) {
+                byte[] buffer = new byte[64 * 1024];
+                read = skip(body, buffer, 1024 * 1024);
+                readNothingFor(Duration.ofMillis(1500)); // the scenario: five body idle timeouts without reading
+                read += skip(body, buffer, Long.MAX_VALUE);
+            }
+
+            assertThat(read).as("bytes the client got").isEqualTo(size);
+        }
+    }
+
+    /** A client that reads nothing for a while: the time is the scenario, nothing waits on it to happen. */
+    private static void readNothingFor(Duration pause) {
+        long until = System.nanoTime() + pause.toNanos();
+        for (long left = pause.toNanos(); left > 0; left = until - System.nanoTime()) {
+            LockSupport.parkNanos(left);
         }
     }
 

@@ -91,6 +91,12 @@ public final class JettyForwarder {
     private static final ResponseAdapter<Response> RESPONSES = new JettyResponses();
     /** How much sooner than the guard an attempt times itself out, at most. */
     private static final long TIMEOUT_MARGIN_MILLIS = 20;
+    /**
+     * Jetty's idle timeout of an exchange: a backstop only, longer than any attempt timeout (1 h at most) and
+     * body-idle-timeout (24 h at most). A client that holds the body back is bounded by the container's own idle
+     * timeout, which ends its response and with it the exchange.
+     */
+    private static final long EXCHANGE_IDLE_TIMEOUT_MILLIS = TimeUnit.HOURS.toMillis(25);
 
     private final HttpClient client;
     private final UpstreamGuard guard;
@@ -286,12 +292,12 @@ public final class JettyForwarder {
         }
 
         CompletionStage<Response> attempt(Attempt attempt) {
-            // Jetty's idle timeout covers the whole exchange: it must not end the wait for the head sooner than
-            // the attempt's timeout does. A shorter body-idle-timeout is kept by the listener's watchdog.
-            long idleTimeout = Math.max(bodyIdleTimeoutMillis, attempt.timeout().toMillis());
+            // Jetty's idle timeout covers the whole exchange, and cannot tell an upstream that stalls from a client
+            // that holds back the demand for the next part (it reads slowly): so it only backs the others up. The
+            // guard's timer (and timeAfter) ends the wait for the head, the listener's watchdog a stalled body.
             Request upstream = client.newRequest(attempt.resolve(target))
                     .method(method)
-                    .idleTimeout(idleTimeout, TimeUnit.MILLISECONDS)
+                    .idleTimeout(EXCHANGE_IDLE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                     .headers(headers -> {
                         for (int i = 0; i < fields.size(); i += 2) {
                             headers.add(fields.get(i), fields.get(i + 1));
@@ -304,7 +310,7 @@ public final class JettyForwarder {
             } else if (streamed != null) {
                 upstream.body(streamed.content());
             }
-            AttemptListener listener = new AttemptListener(this, upstream, idleTimeout > bodyIdleTimeoutMillis);
+            AttemptListener listener = new AttemptListener(this, upstream);
             // The guard's own timer ends an attempt whose head is late; while connecting, the client's connect
             // timeout ends it first (a connect timeout), unless the attempt's time is the shorter: then a timer of
             // the attempt's own must tell the two apart.
@@ -354,8 +360,9 @@ public final class JettyForwarder {
         private final CompletableFuture<Response> head = new CompletableFuture<>();
         private volatile boolean relaying;
         private volatile boolean connected;
-        private final boolean watchBody;
         private volatile long lastContentNanos;
+        /** Whether a blocking write to the client is under way: the body's wait is then the client's. */
+        private volatile boolean writingToClient;
         private volatile Scheduler.@Nullable Task watchdog;
         private volatile boolean completed;
         private boolean withBody;
@@ -364,10 +371,9 @@ public final class JettyForwarder {
         private @Nullable NonBlockingResponseBody writer;
         private boolean fitsBuffer;
 
-        AttemptListener(Exchange exchange, Request upstream, boolean watchBody) {
+        AttemptListener(Exchange exchange, Request upstream) {
             this.exchange = exchange;
             this.upstream = upstream;
-            this.watchBody = watchBody;
             // The guard cancels an attempt that timed out: end the exchange with it.
             head.whenComplete((response, error) -> {
                 if (head.isCancelled()) {
@@ -418,8 +424,12 @@ public final class JettyForwarder {
             // The head is claimed before anything of it is written: this attempt's timer, or the guard cancelling
             // it, may end the attempt at any moment, and the head of an attempt given up on (retried, or answered
             // with the page) must leave no field behind in the client's response.
-            if (head.complete(answer) && relayed) {
-                relayHead(answer, status);
+            if (head.complete(answer)) {
+                if (relayed) {
+                    relayHead(answer, status);
+                } else {
+                    startWatchingBody(); // a failure status's body, drained and dropped: bounded all the same
+                }
             }
         }
 
@@ -442,16 +452,28 @@ public final class JettyForwarder {
             eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
             relaying = true;
-            if (watchBody && withBody) {
-                lastContentNanos = System.nanoTime();
-                watchBody();
+            if (withBody) {
+                startWatchingBody();
             }
         }
 
-        /** Ends the exchange when no part of the body arrived for {@code body-idle-timeout}. */
+        private void startWatchingBody() {
+            lastContentNanos = System.nanoTime();
+            watchBody();
+        }
+
+        /**
+         * Ends the exchange when no part of the body arrived for {@code body-idle-timeout} while one was asked
+         * for. While the client has not taken the last part, the next is not asked for: that wait is the client's,
+         * and the upstream's idle time starts again once the client took it.
+         */
         private void watchBody() {
             if (completed) {
                 return;
+            }
+            NonBlockingResponseBody body = writer;
+            if (writingToClient || (body != null && body.isHoldingForClient())) {
+                lastContentNanos = System.nanoTime();
             }
             long idleNanos = System.nanoTime() - lastContentNanos;
             long leftNanos = TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis) - idleNanos;
@@ -467,6 +489,7 @@ public final class JettyForwarder {
          * blocking, asking for the next part once the client took this one.
          */
         void onContentWithoutBlocking(Response answer, Content.Chunk part, Runnable demander) throws IOException {
+            lastContentNanos = System.nanoTime();
             if (!relaying || !withBody) {
                 demander.run();
                 return;
@@ -475,9 +498,6 @@ public final class JettyForwarder {
                 onContent(answer, part.getByteBuffer());
                 demander.run();
                 return;
-            }
-            if (watchBody) {
-                lastContentNanos = System.nanoTime();
             }
             NonBlockingResponseBody body = writer;
             if (body == null) {
@@ -495,12 +515,11 @@ public final class JettyForwarder {
          * for a body that fits the response buffer.
          */
         void onContent(Response answer, ByteBuffer part) throws IOException {
+            lastContentNanos = System.nanoTime();
             if (!relaying || !withBody) {
                 return;
             }
-            if (watchBody) {
-                lastContentNanos = System.nanoTime();
-            }
+            writingToClient = true;
             try {
                 ServletOutputStream out = exchange.response.getOutputStream();
                 BodyWrites.write(out, part);
@@ -510,6 +529,9 @@ public final class JettyForwarder {
             } catch (IOException | RuntimeException clientFailed) {
                 clientGone = true; // the client went away: Jetty aborts the upstream exchange with this
                 throw clientFailed;
+            } finally {
+                writingToClient = false;
+                lastContentNanos = System.nanoTime(); // the upstream's idle time starts when the client took it
             }
         }
 

@@ -104,6 +104,14 @@ final class NonBlockingResponseBody implements WriteListener {
         }
     }
 
+    /**
+     * @return whether a part waits for the client to take it, so that the next is not asked for yet: a wait
+     *     that is the client's, not the upstream's
+     */
+    synchronized boolean isHoldingForClient() {
+        return demand != null && !failed;
+    }
+
     @Override
     public void onWritePossible() {
         drain();
