@@ -22,10 +22,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
@@ -75,9 +77,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Timeouts: the attempt's timeout bounds the wait for the response head, and the client's connect timeout
  * a connect (when the attempt's timeout is the shorter, a timer of the attempt's own ends it a moment before
- * the guard would, to tell a connect timeout from a late head); Jetty's idle timeout
- * of the exchange is the longer of that and {@code body-idle-timeout}, and when {@code body-idle-timeout} is
- * the shorter, a watchdog started with the head ends a body that stalls for longer.
+ * the guard would, to tell a connect timeout from a late head); {@code body-idle-timeout} bounds the wait for
+ * each next part of a body the proxy asked for: the time the client holds the last part does not count. One
+ * sweep per forwarder, every quarter of {@code body-idle-timeout}, looks at the bodies under way (a response
+ * costs an entry in a set, not a timer of its own), so a stall ends after 1 to 1.25 times the timeout. Jetty's
+ * idle timeout of the exchange, which cannot tell the upstream's stall from the client's, is only a backstop.
  *
  * <p>This class is loaded only when {@code jetty-client} is on the class path ({@link #isAvailable}).
  * Thread-safe.
@@ -101,6 +105,10 @@ public final class JettyForwarder {
     private final HttpClient client;
     private final UpstreamGuard guard;
     private final long bodyIdleTimeoutMillis;
+    /** The bodies under way, which {@link #sweep()} looks at. */
+    private final Set<AttemptListener> bodies = ConcurrentHashMap.newKeySet();
+    private volatile Scheduler.@Nullable Task sweeper;
+    private volatile boolean stopped;
     private final int maxResponseHeaderSize;
     /** The proxy's {@code Via} element. */
     private final String via;
@@ -172,11 +180,37 @@ public final class JettyForwarder {
         client.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
         client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
         client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
-        return new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize, via);
+        JettyForwarder forwarder = new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize, via);
+        forwarder.scheduleSweep();
+        return forwarder;
+    }
+
+    private void scheduleSweep() {
+        if (!stopped) {
+            sweeper = client.getScheduler().schedule(this::sweep, Math.max(1, bodyIdleTimeoutMillis / 4),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Ends each body the upstream has let wait longer than {@code body-idle-timeout}; then comes again. */
+    private void sweep() {
+        try {
+            long now = System.nanoTime();
+            for (AttemptListener body : bodies) {
+                body.checkIdle(now);
+            }
+        } finally {
+            scheduleSweep();
+        }
     }
 
     /** Stops the client; exchanges in flight fail. */
     public void stop() {
+        stopped = true;
+        Scheduler.Task sweeping = sweeper;
+        if (sweeping != null) {
+            sweeping.cancel();
+        }
         try {
             client.stop();
         } catch (Exception e) {
@@ -363,7 +397,6 @@ public final class JettyForwarder {
         private volatile long lastContentNanos;
         /** Whether a blocking write to the client is under way: the body's wait is then the client's. */
         private volatile boolean writingToClient;
-        private volatile Scheduler.@Nullable Task watchdog;
         private volatile boolean completed;
         private boolean withBody;
         private boolean eventStream;
@@ -459,7 +492,10 @@ public final class JettyForwarder {
 
         private void startWatchingBody() {
             lastContentNanos = System.nanoTime();
-            watchBody();
+            bodies.add(this);
+            if (completed) {
+                bodies.remove(this); // completed meanwhile, on another thread
+            }
         }
 
         /**
@@ -467,21 +503,20 @@ public final class JettyForwarder {
          * for. While the client has not taken the last part, the next is not asked for: that wait is the client's,
          * and the upstream's idle time starts again once the client took it.
          */
-        private void watchBody() {
+        void checkIdle(long now) {
             if (completed) {
+                bodies.remove(this);
                 return;
             }
             NonBlockingResponseBody body = writer;
             if (writingToClient || (body != null && body.isHoldingForClient())) {
-                lastContentNanos = System.nanoTime();
-            }
-            long idleNanos = System.nanoTime() - lastContentNanos;
-            long leftNanos = TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis) - idleNanos;
-            if (leftNanos <= 0) {
-                upstream.abort(new TimeoutException("no part of the body within " + bodyIdleTimeoutMillis + " ms"));
+                lastContentNanos = now;
                 return;
             }
-            watchdog = client.getScheduler().schedule(this::watchBody, leftNanos, TimeUnit.NANOSECONDS);
+            if (now - lastContentNanos >= TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis)) {
+                bodies.remove(this);
+                upstream.abort(new TimeoutException("no part of the body within " + bodyIdleTimeoutMillis + " ms"));
+            }
         }
 
         /**
@@ -537,10 +572,7 @@ public final class JettyForwarder {
 
         void onComplete(Result result) {
             completed = true;
-            Scheduler.Task watching = watchdog;
-            if (watching != null) {
-                watching.cancel();
-            }
+            bodies.remove(this);
             if (!relaying) {
                 // Failed before the head, or a failure status the guard discards, or timed out.
                 if (result.isFailed()) {
