@@ -401,7 +401,7 @@ public final class JettyForwarder {
         private boolean withBody;
         private boolean eventStream;
         private volatile boolean clientGone;
-        private @Nullable NonBlockingResponseBody writer;
+        private volatile @Nullable NonBlockingResponseBody writer; // read by the sweep
         private boolean fitsBuffer;
 
         AttemptListener(Exchange exchange, Request upstream) {
