@@ -585,7 +585,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 maxResponseHeaderSize = headerSize(key, ConfigParameters.integer(key, value));
             } else if (key.equals(PROXY_STATUS_PARAMETER)) {
                 // Blank is unset, as for the other optional parameters (an unfilled placeholder): no field.
-                proxyStatus = value.isBlank() ? null : ProxyStatusField.name(key, value.trim());
+                proxyStatus = value.isEmpty() ? null : ProxyStatusField.name(key, value);
             } else if (!key.equals(UPSTREAM_PARAMETER) && !UpstreamParameters.KEYS.contains(key)
                     && !ResponderParameters.isKey(key)) {
                 throw ConfigParameters.invalid(key, value, "is no parameter of ReverseProxyServlet (known: "

@@ -238,6 +238,23 @@ abstract class ReverseProxyServletIntegrationTests {
         return holder;
     }
 
+    /**
+     * A server of its own ({@link #configured}) with one servlet registered by class for {@code /*}, initialised at
+     * startup, not on the first request; not started.
+     *
+     * @param parameters its init-parameters, name and value in turn
+     */
+    private JettyServer configuredByClass(String... parameters) {
+        configured = new JettyServer();
+        ServletHolder holder = byClass();
+        for (int i = 0; i < parameters.length; i += 2) {
+            holder.setInitParameter(parameters[i], parameters[i + 1]);
+        }
+        holder.setInitOrder(0);
+        configured.context().addServlet(holder, "/*");
+        return configured;
+    }
+
     @AfterAll
     void stop() {
         jetty.close();
@@ -524,15 +541,9 @@ abstract class ReverseProxyServletIntegrationTests {
 
     @Test
     void readsInitParametersWhenRegisteredByClass() {
-        configured = new JettyServer();
-        ServletHolder holder = byClass();
-        holder.setInitParameter("upstream", "billing");
-        holder.setInitParameter("endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort());
-        holder.setInitParameter("max-attempts", "1");
-        holder.setInitParameter("retry-after.default.502", "4");
-        holder.setInitParameter("robots-txt.fallback", "User-agent: *\nDisallow: /checkout\n");
-        configured.context().addServlet(holder, "/*");
-        configured.start();
+        configuredByClass("upstream", "billing", "endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort(),
+                "max-attempts", "1", "retry-after.default.502", "4",
+                "robots-txt.fallback", "User-agent: *\nDisallow: /checkout\n").start();
 
         assertErrorPage(Client.get(configured.uri("/orders"), JSON), "GET", 502, "4");
         HttpResponse<byte[]> robots = Client.get(configured.uri("/robots.txt"), Client.BROWSER_ACCEPT);
@@ -584,14 +595,8 @@ abstract class ReverseProxyServletIntegrationTests {
 
     @Test
     void namesTheFailureInProxyStatusWhenConfiguredByInitParameter() throws IOException {
-        configured = new JettyServer();
-        ServletHolder holder = byClass();
-        holder.setInitParameter("endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort());
-        holder.setInitParameter("max-attempts", "1");
-        holder.setInitParameter("proxy-status", " edge-gateway ");
-        holder.setInitParameter("robots-txt.fallback", "User-agent: *\nDisallow: /checkout\n");
-        configured.context().addServlet(holder, "/*");
-        configured.start();
+        configuredByClass("endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort(), "max-attempts", "1",
+                "proxy-status", " edge-gateway ", "robots-txt.fallback", "User-agent: *\nDisallow: /checkout\n").start();
 
         HttpResponse<byte[]> page = Client.get(configured.uri("/orders"), JSON);
         HttpResponse<byte[]> head = Client.send("HEAD", configured.uri("/orders"), JSON);
@@ -608,12 +613,7 @@ abstract class ReverseProxyServletIntegrationTests {
     @ParameterizedTest
     @ValueSource(strings = {"edge gateway", "10.0.0.7:8080", "edge;details=x", "-edge"})
     void failsStartupOnAProxyStatusNameThatIsNoToken(String name) {
-        configured = new JettyServer();
-        ServletHolder holder = byClass();
-        holder.setInitParameter("endpoints", "http://127.0.0.1:1");
-        holder.setInitParameter("proxy-status", name);
-        holder.setInitOrder(0);
-        configured.context().addServlet(holder, "/*");
+        configuredByClass("endpoints", "http://127.0.0.1:1", "proxy-status", name);
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("proxy-status")
                 .hasStackTraceContaining("but was " + name);
@@ -621,12 +621,7 @@ abstract class ReverseProxyServletIntegrationTests {
 
     @Test
     void failsStartupNamingParameterAndValue() {
-        configured = new JettyServer();
-        ServletHolder holder = byClass();
-        holder.setInitParameter("endpoints", "http://127.0.0.1:1");
-        holder.setInitParameter("max-attempts", "7");
-        holder.setInitOrder(0); // initialised at startup, not on the first request
-        configured.context().addServlet(holder, "/*");
+        configuredByClass("endpoints", "http://127.0.0.1:1", "max-attempts", "7");
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("max-attempts")
                 .hasStackTraceContaining("but was 7");
@@ -637,12 +632,7 @@ abstract class ReverseProxyServletIntegrationTests {
         "body-idle-timeout, 25h", "body-idle-timeout, 0s"})
     void failsStartupOnATimeoutOutOfRange(String key, String value) {
         // Centuries overflowed the clients' millisecond and nanosecond deadlines: every connect or body read failed.
-        configured = new JettyServer();
-        ServletHolder holder = byClass();
-        holder.setInitParameter("endpoints", "http://127.0.0.1:1");
-        holder.setInitParameter(key, value);
-        holder.setInitOrder(0);
-        configured.context().addServlet(holder, "/*");
+        configuredByClass("endpoints", "http://127.0.0.1:1", key, value);
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("Invalid error-pages configuration: " + key
                 + " must be positive and at most ");
@@ -660,12 +650,7 @@ abstract class ReverseProxyServletIntegrationTests {
 
     @Test
     void failsStartupOnResponseHeaderLimitTooSmallToHoldAHead() {
-        configured = new JettyServer();
-        ServletHolder holder = byClass();
-        holder.setInitParameter("endpoints", "http://127.0.0.1:1");
-        holder.setInitParameter("max-response-header-size", "100");
-        holder.setInitOrder(0);
-        configured.context().addServlet(holder, "/*");
+        configuredByClass("endpoints", "http://127.0.0.1:1", "max-response-header-size", "100");
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("max-response-header-size")
                 .hasStackTraceContaining("but was 100");
