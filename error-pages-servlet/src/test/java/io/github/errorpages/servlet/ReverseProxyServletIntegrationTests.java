@@ -1158,6 +1158,34 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An endpoint without a base path gets the path after the mapping and the query as the client sent them, with
+     * its own authority as {@code Host}. (The Jetty transport sends such a target as it parsed it once, with the
+     * endpoint's scheme, host and port put in its place; the TLS test above checks the name it verifies.)
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "/root/orders/42?full=1&x=%2F&y=a%20b,   /orders/42?full=1&x=%2F&y=a%20b",
+        "/root/caf%C3%A9/a+b;v=1,                /caf%C3%A9/a+b;v=1",
+        "/root,                                  /",
+        "/root?x=1,                              /?x=1"})
+    void forwardsToAnEndpointWithoutBasePathOnItsOwnAuthority(String target, String forwarded) throws IOException {
+        try (FaultyUpstream root = FaultyUpstream.start(Behaviour.ok())) {
+            configured = new JettyServer()
+                    .servlet("/root/*", proxy(UpstreamConfig.builder("root").endpoints(root.uri()).build()))
+                    .start();
+
+            HttpTester.Response response = HttpTester.parseResponse(configured.raw(
+                    "GET " + target + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+            assertThat(response.getStatus()).isEqualTo(200);
+            assertThat(root.requests()).singleElement().satisfies(request -> {
+                assertThat(request.target()).isEqualTo(forwarded);
+                assertThat(request.headers().get("host")).isEqualTo(root.uri().getRawAuthority());
+            });
+        }
+    }
+
+    /**
      * Paths that containers resolve differently (empty segments, encoded dots, dots with path parameters, which
      * Tomcat strips before it resolves a segment): whatever Jetty makes of them, refusing or mapping, nothing
      * reaches the upstream outside the endpoint's base path. On the Jetty transport a forwarded path starting
