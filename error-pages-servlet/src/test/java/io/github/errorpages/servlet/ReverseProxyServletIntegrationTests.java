@@ -1046,6 +1046,31 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(forwarded.get(3).bodyText()).isEqualTo("abcdefg");
     }
 
+    /**
+     * A chunked body on a method other than POST or PUT, without a Content-Type, reaches the upstream framed as
+     * chunked (RFC 9112 §6.1). Jetty's client frames a body of unknown length only for POST and PUT, or with a
+     * Content-Type: a DELETE's body went out after a head that announced none, and the upstream read it as the
+     * next request on the connection (request smuggling, RFC 9112 §11.2): here a GET of its own.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"GET, /orders", "DELETE, /orders", "PATCH, /orders", "OPTIONS, /orders", "DELETE, /sync"})
+    void framesAChunkedBodyOfAnyMethodSoThatNoneOfItIsReadAsARequest(String method, String servlet) {
+        orders.clearRequests();
+        String body = "GET /api/smuggled HTTP/1.1\r\nHost: internal\r\n\r\n";
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw(method + " " + servlet + "/purge HTTP/1.1\r\n"
+                + "Host: shop.example\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.getContent()).isEqualTo("order 42: " + body);
+        RecordedRequest forwarded = orders.requests().get(0);
+        assertThat(forwarded.method()).isEqualTo(method);
+        assertThat(forwarded.headers()).containsEntry("transfer-encoding", "chunked");
+        assertThat(forwarded.bodyText()).isEqualTo(body);
+        assertThat(orders.requests()).extracting(RecordedRequest::target).doesNotContain("/api/smuggled");
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"/connect-timeout", "/attempt-timeout"})
     void answersConnectThatNeverCompletesWithConnectionTimeout(String servlet) throws IOException {

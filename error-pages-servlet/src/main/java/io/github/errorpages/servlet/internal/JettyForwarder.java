@@ -320,6 +320,13 @@ public final class JettyForwarder {
                     fields.add(Long.toString(length));
                 }
             }
+            if (length < 0) {
+                // Jetty's client frames a body of unknown length as chunked only for POST and PUT, or with a
+                // Content-Type; a GET, DELETE or PATCH without one would go out unframed, and the upstream would
+                // read the body as the next request on the connection (request smuggling). Say it is chunked.
+                fields.add(HttpHeader.TRANSFER_ENCODING.asString());
+                fields.add("chunked");
+            }
             streamedBody = body;
             upstreamRequest = upstreamRequest.withReplayableBody(body::isUntouched)
                     .withBodySource(() -> body.failure() != null, body::isAwaitingClient);
