@@ -164,7 +164,7 @@ public final class ProxyHeaders {
                 }
             }
         }
-        String client = request.getRemoteAddr();
+        String client = address(request.getRemoteAddr());
         String host = request.getHeader("Host");
         if (host != null && !isFieldValue(host)) {
             host = null;
@@ -280,23 +280,34 @@ public final class ProxyHeaders {
      * Builds this hop's {@code Forwarded} element (RFC 7239 §4): {@code for}, {@code host} and
      * {@code proto}, each quoted when it is not a token (an IPv6 address, a host with a port).
      *
-     * @param client the client's address
+     * @param client the client's address; an IPv6 address with or without brackets
      * @param host the {@code Host} the client sent, or {@code null}
      * @param scheme the scheme the client used
      * @return e.g. {@code for=192.0.2.60;host="shop.example:8443";proto=https}
      */
     public static String forwardedElement(String client, @Nullable String host, String scheme) {
         StringBuilder element = new StringBuilder(64).append("for=");
-        if (client.indexOf(':') >= 0) {
-            appendForwardedValue(element, "[" + client + "]");
+        String address = address(client);
+        if (address.indexOf(':') >= 0) {
+            appendForwardedValue(element, "[" + address + "]");
         } else {
-            appendForwardedValue(element, client);
+            appendForwardedValue(element, address);
         }
         if (host != null && isFieldValue(host)) {
             appendForwardedValue(element.append(";host="), host);
         }
         appendForwardedValue(element.append(";proto="), scheme);
         return element.toString();
+    }
+
+    /**
+     * The client's address as {@code X-Forwarded-For} lists it: an IPv6 address without brackets. Jetty 12 gives
+     * {@code getRemoteAddr()} as {@code [2001:db8::1]}, Tomcat as {@code 2001:db8::1}.
+     */
+    private static String address(String remoteAddr) {
+        int last = remoteAddr.length() - 1;
+        return last > 1 && remoteAddr.charAt(0) == '[' && remoteAddr.charAt(last) == ']'
+                ? remoteAddr.substring(1, last) : remoteAddr;
     }
 
     private static void appendForwardedValue(StringBuilder out, String value) {

@@ -14,6 +14,9 @@ import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
+import org.eclipse.jetty.server.ForwardedRequestCustomizer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterAll;
@@ -35,12 +38,18 @@ class ProxyHeadersIntegrationTests {
             URI.create("https://billing-internal.svc.cluster.local:8443/api"), URI.create("http://10.23.4.5/api/")));
     private static Server server;
     private static LocalConnector connector;
+    /** Behind a TLS terminator: Jetty takes the client's address from the terminator's X-Forwarded-For. */
+    private static LocalConnector behindTerminator;
 
     @BeforeAll
     static void start() throws Exception {
         server = new Server();
         connector = new LocalConnector(server);
         server.addConnector(connector);
+        HttpConfiguration trusting = new HttpConfiguration();
+        trusting.addCustomizer(new ForwardedRequestCustomizer());
+        behindTerminator = new LocalConnector(server, new HttpConnectionFactory(trusting));
+        server.addConnector(behindTerminator);
         ServletContextHandler context = new ServletContextHandler();
         context.addServlet(new ServletHolder(new HttpServlet() {
             private static final long serialVersionUID = 1L;
@@ -167,6 +176,25 @@ class ProxyHeadersIntegrationTests {
     void quotesIpv6AddressesInForwarded() {
         assertThat(ProxyHeaders.forwardedElement("2001:db8::1", "shop.example", "https"))
                 .isEqualTo("for=\"[2001:db8::1]\";host=shop.example;proto=https");
+        assertThat(ProxyHeaders.forwardedElement("[2001:db8::1]", null, "http")).as("as Jetty 12 reports it")
+                .isEqualTo("for=\"[2001:db8::1]\";proto=http");
+    }
+
+    /**
+     * A client with an IPv6 address is named in {@code Forwarded} as {@code for="[2001:db8::1]"} (RFC 7239 §6: an
+     * IPv6 address in brackets, quoted) and in {@code X-Forwarded-For} without brackets, as other proxies list it.
+     * Jetty 12 reports the address already in brackets ({@code getRemoteAddr()} is {@code [2001:db8::1]}), and the
+     * proxy sent {@code for="[[2001:db8::1]]"}, which no recipient parses, and {@code X-Forwarded-For: [2001:db8::1]}.
+     * Here Jetty has the address from a TLS terminator in front of it ({@code ForwardedRequestCustomizer}, as the
+     * module's README advises): the tests' JVM runs with IPv4 only.
+     */
+    @Test
+    void namesAnIpv6ClientInBracketsInForwardedOnlyAndOnce() throws Exception {
+        String sent = HttpTester.parseResponse(behindTerminator.getResponse("GET /upstream HTTP/1.1\r\n"
+                + "Host: shop.example\r\nX-Forwarded-For: 2001:db8::1\r\nConnection: close\r\n\r\n")).getContent();
+
+        assertThat(sent).contains("X-Forwarded-For: 2001:db8::1, 2001:db8::1\n",
+                "Forwarded: for=\"[2001:db8::1]\";host=shop.example;proto=http\n");
     }
 
     @Test
