@@ -515,6 +515,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         try (IdleTimeoutBodySubscriber.Body in = answer.body()) {
             if ("HEAD".equals(request.getMethod()) || status == 204 || status == 304 || status < 200) {
+                if (length < 0) {
+                    ResponseHeadCheck.commitWithoutLength(response);
+                }
                 return;
             }
             boolean eventStream = answer.headers().firstValue("Content-Type")

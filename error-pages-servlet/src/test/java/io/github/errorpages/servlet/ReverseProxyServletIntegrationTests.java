@@ -154,6 +154,9 @@ abstract class ReverseProxyServletIntegrationTests {
             } else if (target.startsWith("/api/raw/")) {
                 exchange.writeRaw(MALFORMED_HEADS.get(Integer.parseInt(target.substring("/api/raw/".length()))));
                 exchange.closeConnection();
+            } else if (target.startsWith("/api/chunked")) {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + ("HEAD".equals(exchange.request().method()) ? "" : "5\r\nhello\r\n0\r\n\r\n"));
             } else if (target.startsWith("/api/no-content")) {
                 exchange.writeRaw("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
             } else if (target.startsWith("/api/not-modified")) {
@@ -365,6 +368,24 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf("order 42: ".length()));
+        assertThat(head.body()).isEmpty();
+    }
+
+    /**
+     * A HEAD whose upstream answer announces no length (a GET's would be chunked) says none either: the container
+     * would otherwise complete the empty response with {@code Content-Length: 0}, which a HEAD response must not
+     * send unless a GET's body would be empty (RFC 9110 §8.6, §9.3.2).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/orders", "/sync"})
+    void headOfABodyOfUnknownLengthClaimsNoLength(String servlet) throws IOException {
+        HttpResponse<byte[]> get = Client.send("GET", jetty.uri(servlet + "/chunked"), JSON);
+        HttpResponse<byte[]> head = Client.send("HEAD", jetty.uri(servlet + "/chunked"), JSON);
+
+        assertThat(Client.text(get)).isEqualTo("hello");
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Type")).hasValue("text/plain");
+        assertThat(head.headers().firstValue("Content-Length")).as("not 0: the GET's body is not empty").isEmpty();
         assertThat(head.body()).isEmpty();
     }
 
@@ -1013,6 +1034,8 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.statusCode()).isEqualTo(304);
         assertThat(response.headers().firstValue("ETag")).hasValue("\"v7\"");
         assertThat(response.headers().firstValue("Cache-Control")).hasValue("max-age=60");
+        // None made up: a 304 may only carry the length a 200 would have had (RFC 9110 §8.6), which is not 0.
+        assertThat(response.headers().firstValue("Content-Length")).isEmpty();
         assertThat(response.body()).isEmpty();
     }
 

@@ -511,6 +511,13 @@ public final class JettyForwarder {
             relaying = true;
             if (withBody) {
                 startWatchingBody();
+            } else if (contentLength < 0) {
+                try {
+                    ResponseHeadCheck.commitWithoutLength(response);
+                } catch (IOException clientFailed) {
+                    clientGone = true; // the client went away: end the upstream exchange with it
+                    upstream.abort(clientFailed);
+                }
             }
         }
 

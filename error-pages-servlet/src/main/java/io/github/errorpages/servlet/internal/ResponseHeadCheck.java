@@ -4,6 +4,8 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -128,6 +130,19 @@ public final class ResponseHeadCheck {
             length = merged(length, value);
         }
         return status == 204 || length < 0 ? UNKNOWN_LENGTH : length;
+    }
+
+    /**
+     * Sends the head of a relayed response that has no body (a response to HEAD, a 304) and whose upstream head
+     * announced no length. Left to complete on its own, the container would add {@code Content-Length: 0}: for a
+     * body it never saw, which a HEAD or 304 response must not claim (RFC 9110 §8.6: only the length a GET's
+     * 200 would have had).
+     *
+     * @param response the client's response, its head set
+     * @throws IOException when the client went away
+     */
+    public static void commitWithoutLength(HttpServletResponse response) throws IOException {
+        response.flushBuffer();
     }
 
     /** What the checks need of a head, gathered one field at a time, whichever client parsed it. */
