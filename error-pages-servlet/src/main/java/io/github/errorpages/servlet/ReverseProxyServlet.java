@@ -473,8 +473,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * mapped and authorised, as the client encoded it. Its dot segments are resolved first, so that none is left
      * for the upstream to resolve against the endpoint's base path. Where the raw path still says something other
      * than the container's decoded view (Tomcat merges {@code //} before it resolves {@code ..}; a context path or
-     * a mapping written with dot segments or encoded characters), the container's view is forwarded, encoded
-     * again: never a path the container did not map to this servlet.
+     * a mapping written with dot segments or encoded characters, path parameters on the mapping's own segment),
+     * the container's view is forwarded, encoded again: never a path the container did not map to this servlet.
      */
     private static String forwardedPath(HttpServletRequest request) throws URISyntaxException {
         String pathInfo = request.getPathInfo();
@@ -489,7 +489,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         String uri = RequestTargets.removeDotSegments(request.getRequestURI());
         if (uri.startsWith(prefix)) {
             String raw = uri.substring(prefix.length());
-            if (mapped.equals(RequestTargets.decodePath(raw))) {
+            // Not after the parameters of the mapping's own segment ("/orders;v=1/b"): they are the gateway's.
+            if (raw.startsWith("/") && mapped.equals(RequestTargets.decodePath(raw))) {
                 return raw;
             }
         }

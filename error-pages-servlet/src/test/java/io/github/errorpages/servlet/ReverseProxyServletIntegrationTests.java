@@ -1184,7 +1184,9 @@ abstract class ReverseProxyServletIntegrationTests {
      * mapping's prefix: {@code /orders/a/../../orders/b} is {@code /orders/b} to Jetty, mapped to this servlet with
      * the path {@code /b}, and reaches the upstream as {@code /api/b}. Forwarded raw, {@code /api/a/../../orders/b}
      * would be {@code /orders/b} to the upstream: out of the endpoint's base path. The mapping's own root,
-     * {@code /orders} for {@code /orders/*}, is the base path itself.
+     * {@code /orders} for {@code /orders/*}, is the base path itself. Path parameters below the mapping are
+     * forwarded; those of the mapping's own segment ({@code /orders;v=1/b}) belong to the gateway's path, which
+     * the endpoint's base path replaces (the JDK transport answered such a request with 400).
      */
     @ParameterizedTest
     @CsvSource({
@@ -1194,7 +1196,9 @@ abstract class ReverseProxyServletIntegrationTests {
         "/orders/a/../../orders/b?next=../..,   /api/b?next=../..",
         "/orders,                               /api",
         "/orders?x=1,                           /api?x=1",
-        "/orders/,                              /api/"})
+        "/orders/,                              /api/",
+        "/orders/a;v=1/b,                       /api/a;v=1/b",
+        "/orders;v=1/b,                         /api/b"})
     void forwardsThePathTheContainerMappedUnderTheEndpointsBasePath(String target, String forwarded) {
         orders.clearRequests();
 
