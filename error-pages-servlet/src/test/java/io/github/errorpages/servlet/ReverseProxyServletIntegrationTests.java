@@ -1132,9 +1132,14 @@ abstract class ReverseProxyServletIntegrationTests {
      * sends none, and Jetty reports no length and no {@code Transfer-Encoding}. Such an upload is forwarded whole
      * (chunked toward the HTTP/1.1 upstream), with or without a {@code Content-Type}; a GET or DELETE without a
      * body is forwarded without one. Over h2c, from Jetty's HTTP/2 client.
+     *
+     * <p>HTTP/2 carries the host the client asked for in {@code :authority}, not in a {@code Host} field, and Jetty
+     * reports none: {@code X-Forwarded-Host} and {@code Forwarded}'s {@code host} were left out, so an upstream
+     * that builds its URLs from them fell back to its own, internal host. They name the authority (RFC 9113
+     * §8.3.1).
      */
     @Test
-    void forwardsHttp2UploadsThatAnnounceNoLengthWithTheirBody() throws Exception {
+    void forwardsHttp2UploadsThatAnnounceNoLengthWithTheirBodyAndTheirAuthorityAsHost() throws Exception {
         org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
                 new HttpClientTransportOverHTTP2(new HTTP2Client()));
         h2.start();
@@ -1156,6 +1161,9 @@ abstract class ReverseProxyServletIntegrationTests {
                 assertThat(bodiless.body()).isEmpty();
                 assertThat(bodiless.headers()).doesNotContainKeys("transfer-encoding", "content-type");
             }
+            String authority = jetty.h2cUri("/").getRawAuthority();
+            assertThat(forwarded.get(2).headers()).containsEntry("x-forwarded-host", authority)
+                    .containsEntry("forwarded", "for=127.0.0.1;host=\"" + authority + "\";proto=http");
         } finally {
             h2.stop();
         }

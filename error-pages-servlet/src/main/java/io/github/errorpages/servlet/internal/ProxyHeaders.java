@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  * the request it really sends, and the proxy adds:
  * <ul>
  *   <li>{@code X-Forwarded-For}: the received value with the client's address appended;</li>
- *   <li>{@code X-Forwarded-Proto} and {@code X-Forwarded-Host}: the scheme and {@code Host} this proxy saw,
+ *   <li>{@code X-Forwarded-Proto} and {@code X-Forwarded-Host}: the scheme and {@code Host} this proxy saw
+ *       (on HTTP/2, the {@code :authority}),
  *       replacing received values (which the client could have made up; a container behind a trusted
  *       TLS terminator already reports the terminator's scheme, e.g. Jetty's
  *       {@code ForwardedRequestCustomizer}, Tomcat's {@code RemoteIpValve});</li>
@@ -165,7 +166,7 @@ public final class ProxyHeaders {
             }
         }
         String client = address(request.getRemoteAddr());
-        String host = request.getHeader("Host");
+        String host = host(request);
         if (host != null && !isFieldValue(host)) {
             host = null;
         }
@@ -298,6 +299,30 @@ public final class ProxyHeaders {
         }
         appendForwardedValue(element.append(";proto="), scheme);
         return element.toString();
+    }
+
+    /**
+     * The host the client asked for: its {@code Host} field, or on HTTP/2 and later, which carry it in the
+     * {@code :authority} pseudo-header instead (RFC 9113 §8.3.1), that authority as the container reports it
+     * (Jetty gives no {@code Host} field for it; Tomcat makes one). {@code null} for an HTTP/1.0 request without
+     * {@code Host}: the container's server name is then its own address, not what the client asked for.
+     */
+    private static @Nullable String host(HttpServletRequest request) {
+        String host = request.getHeader("Host");
+        if (host != null || !RequestBodies.isHttp2OrLater(request.getProtocol())) {
+            return host;
+        }
+        String name = request.getServerName();
+        if (name == null || name.isEmpty()) {
+            return null;
+        }
+        if (name.indexOf(':') >= 0 && name.charAt(0) != '[') {
+            name = "[" + name + "]"; // an IPv6 address, as a Host field writes it
+        }
+        int port = request.getServerPort();
+        boolean defaultPort = port <= 0 || (port == 443 && "https".equalsIgnoreCase(request.getScheme()))
+                || (port == 80 && "http".equalsIgnoreCase(request.getScheme()));
+        return defaultPort ? name : name + ":" + port;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Whether a client's request has a body to forward.
@@ -32,16 +33,19 @@ public final class RequestBodies {
         if (request.getHeader("Transfer-Encoding") != null) {
             return true;
         }
-        String protocol = request.getProtocol();
-        if (protocol == null || !isFramedWithoutLength(protocol)) {
+        if (!isHttp2OrLater(request.getProtocol())) {
             return false;
         }
         return !hasNoBodyByConvention(request.getMethod());
     }
 
-    /** HTTP/2 and later: a body ends with its stream, not with a length or a last chunk. */
-    private static boolean isFramedWithoutLength(String protocol) {
-        return protocol.startsWith("HTTP/") && protocol.length() > 5 && protocol.charAt(5) >= '2'
+    /**
+     * @param protocol the request's protocol, as {@code getProtocol()} gives it, or {@code null}
+     * @return whether it is HTTP/2 or later: a body ends with its stream, not with a length or a last chunk, and
+     *     the target's authority comes in {@code :authority}, not in a {@code Host} field
+     */
+    static boolean isHttp2OrLater(@Nullable String protocol) {
+        return protocol != null && protocol.startsWith("HTTP/") && protocol.length() > 5 && protocol.charAt(5) >= '2'
                 && protocol.charAt(5) <= '9';
     }
 
