@@ -1128,6 +1128,23 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A {@code %} that starts no escape ({@code ?discount=100%}, as a hand-written link has it) is not a valid
+     * URI, but Jetty accepts it in a query, as other containers do, and so does an upstream. The proxy answered
+     * it with 400 because {@code java.net.URI} refuses it; it goes on encoded, the same query to the upstream.
+     */
+    @Test
+    void forwardsQueryWithAPercentSignThatStartsNoEscape() {
+        orders.clearRequests();
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw(
+                "GET /orders/search?discount=100%&code=%zz HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(orders.requests()).singleElement().extracting(RecordedRequest::target)
+                .isEqualTo("/api/search?discount=100%25&code=%25zz");
+    }
+
+    /**
      * HTTP/2 frames a request body without {@code Content-Length}: a client streaming an upload of unknown length
      * sends none, and Jetty reports no length and no {@code Transfer-Encoding}. Such an upload is forwarded whole
      * (chunked toward the HTTP/1.1 upstream), with or without a {@code Content-Type}; a GET or DELETE without a

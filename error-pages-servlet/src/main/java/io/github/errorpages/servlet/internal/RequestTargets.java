@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Browsers send some characters that RFC 3986 does not allow in a URI unencoded, such as
  * {@code { } | ^} and backquotes in a query; containers accept them, {@code java.net.URI} does not. Every
  * character outside RFC 3986's {@code pchar}, {@code /} and {@code ?} (and outside {@code %}, so that what the
- * client encoded stays as it is) is percent-encoded as UTF-8, which is how the upstream would decode it.
+ * client encoded stays as it is) is percent-encoded as UTF-8, which is how the upstream would decode it; so is a
+ * {@code %} that starts no percent-escape ({@code ?q=100%}, which containers accept in a query).
  * Thread-safe (stateless).
  */
 public final class RequestTargets {
@@ -46,7 +47,7 @@ public final class RequestTargets {
     public static String encodeDisallowed(String target) {
         int length = target.length();
         int first = 0;
-        while (first < length && isAllowed(target.charAt(first))) {
+        while (first < length && isAllowed(target, first)) {
             first++;
         }
         if (first == length) {
@@ -56,7 +57,7 @@ public final class RequestTargets {
         int i = first;
         while (i < length) {
             char c = target.charAt(i);
-            if (isAllowed(c)) {
+            if (isAllowed(target, i)) {
                 encoded.append(c);
                 i++;
                 continue;
@@ -200,7 +201,21 @@ public final class RequestTargets {
         return dots;
     }
 
-    private static boolean isAllowed(char c) {
-        return c < 128 && ALLOWED[c];
+    /**
+     * Whether the character at {@code i} may stay as it is: an allowed one, a {@code %} only where it starts a
+     * percent-escape ({@code %} and two hex digits; a lone one, as in {@code ?q=100%}, is a {@code %} of the
+     * text, which the client should have encoded).
+     */
+    private static boolean isAllowed(String target, int i) {
+        char c = target.charAt(i);
+        if (c != '%') {
+            return c < 128 && ALLOWED[c];
+        }
+        return i + 2 < target.length() && isHexDigit(target.charAt(i + 1)) && isHexDigit(target.charAt(i + 2));
+    }
+
+    /** An ASCII hex digit only: {@link Character#digit} also takes the digits of other scripts. */
+    private static boolean isHexDigit(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 }
