@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  *       host name (RFC 9110 §7.6.3, R37), random per proxy ({@link #pseudonym()}), by which a proxy recognises a
  *       request that comes back to it ({@link #hasPassed}).</li>
  * </ul>
- * Field names and values the JDK's client would refuse (not a token, control characters) are dropped
+ * {@code Cookie} fields, which HTTP/2 may split into one per cookie, go as one, joined by {@code "; "} (RFC 9113
+ * §8.2.3). Field names and values the JDK's client would refuse (not a token, control characters) are dropped
  * rather than failing the request.
  *
  * <p>This runs for every forwarded request, so it matches names without regular expressions and without
@@ -158,6 +159,14 @@ public final class ProxyHeaders {
                     || !isToken(name)) {
                 continue;
             }
+            if (name.length() == 6 && name.equalsIgnoreCase("Cookie")) {
+                // HTTP/2 may split it into one field per cookie: one field toward HTTP/1.1 (RFC 9113 §8.2.3).
+                String cookies = joined(request, name, "; ");
+                if (cookies != null) {
+                    sink.accept(name, cookies);
+                }
+                continue;
+            }
             for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
                 String value = values.nextElement();
                 if (isFieldValue(value)) {
@@ -171,13 +180,13 @@ public final class ProxyHeaders {
             host = null;
         }
         String scheme = request.getScheme();
-        sink.accept("X-Forwarded-For", appended(joined(request, "X-Forwarded-For"), client));
+        sink.accept("X-Forwarded-For", appended(joined(request, "X-Forwarded-For", ", "), client));
         sink.accept("X-Forwarded-Proto", scheme);
         if (host != null) {
             sink.accept("X-Forwarded-Host", host);
         }
-        sink.accept("Forwarded", appended(joined(request, "Forwarded"), forwardedElement(client, host, scheme)));
-        sink.accept("Via", appended(joined(request, "Via"), via));
+        sink.accept("Forwarded", appended(joined(request, "Forwarded", ", "), forwardedElement(client, host, scheme)));
+        sink.accept("Via", appended(joined(request, "Via", ", "), via));
     }
 
     /**
@@ -397,12 +406,13 @@ public final class ProxyHeaders {
         return true;
     }
 
-    private static @Nullable String joined(HttpServletRequest request, String name) {
+    /** The request's non-blank values of a field, trimmed, in one value; {@code null} when it has none. */
+    private static @Nullable String joined(HttpServletRequest request, String name, String separator) {
         String joined = null;
         for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
             String value = values.nextElement();
             if (!value.isBlank() && isFieldValue(value)) {
-                joined = joined == null ? value.trim() : joined + ", " + value.trim();
+                joined = joined == null ? value.trim() : joined + separator + value.trim();
             }
         }
         return joined;
