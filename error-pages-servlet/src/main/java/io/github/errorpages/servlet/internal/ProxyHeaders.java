@@ -25,7 +25,10 @@ import org.jspecify.annotations.Nullable;
  *       (on HTTP/2, the {@code :authority}),
  *       replacing received values (which the client could have made up; a container behind a trusted
  *       TLS terminator already reports the terminator's scheme, e.g. Jetty's
- *       {@code ForwardedRequestCustomizer}, Tomcat's {@code RemoteIpValve});</li>
+ *       {@code ForwardedRequestCustomizer}, Tomcat's {@code RemoteIpValve}). A received
+ *       {@code X-Forwarded-Port} is dropped: {@code X-Forwarded-Host} carries the port, and upstreams that read
+ *       both (Spring's {@code ForwardedHeaderFilter}, Tomcat's {@code RemoteIpValve} as Spring Boot configures it)
+ *       would take the client's port over it;</li>
  *   <li>{@code Forwarded} (RFC 7239): the received elements with one for this hop appended;</li>
  *   <li>{@code Via}: the received value with {@code 1.1 error-pages-<id>} appended: a pseudonym rather than a
  *       host name (RFC 9110 §7.6.3, R37), random per proxy ({@link #pseudonym()}), by which a proxy recognises a
@@ -50,7 +53,7 @@ public final class ProxyHeaders {
     private static final String[] DROPPED_TOWARD_UPSTREAM = {"connection", "keep-alive", "proxy-connection",
         "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
         "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-        "forwarded", "via"};
+        "x-forwarded-port", "forwarded", "via"};
     /** RFC 9110 §5.6.2 tchar, by character below 128. */
     private static final boolean[] TCHAR = new boolean[128];
 
