@@ -117,6 +117,17 @@ class TomcatIntegrationTests {
                 .servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504))
                 .servlet("/async-started-then-thrown",
                         TestServlets.asyncStartedThenThrows(FailureCause.CONNECTION_REFUSED))
+                .servlet("/included-error", servlet((request, response) -> {
+                    response.sendError(503);
+                    response.setStatus(502);
+                    response.getWriter().write("included");
+                }))
+                .servlet("/including", servlet((request, response) -> {
+                    response.setContentType("text/plain");
+                    response.getWriter().write("before;");
+                    request.getRequestDispatcher("/included-error").include(request, response);
+                    response.getWriter().write(";after");
+                }))
                 .servlet("/ok", servlet((request, response) -> response.getWriter().write("fine")))
                 .servlet("/robots.txt", servlet((request, response) -> response.sendError(502)))
                 .start();
@@ -202,6 +213,18 @@ class TomcatIntegrationTests {
 
         assertErrorPage(response, "GET", 502, "10");
         assertNoLeak(response);
+    }
+
+    /**
+     * Servlet 6.0 §9.3: an included servlet cannot change the status. Tomcat ignores it through a wrapper it puts
+     * under the filter's: the filter took the included 503 and 502 for the application's and answered with the page.
+     */
+    @Test
+    void leavesStatusesAnIncludedServletSetsToTheContainerWhichIgnoresThem() {
+        HttpResponse<byte[]> response = Client.get(tomcat.uri("/including"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("before;included;after");
     }
 
     @Test

@@ -111,23 +111,32 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void sendError(int sc) throws IOException {
-        requireNoErrorSent();
-        if (captures(sc)) {
-            capture(sc);
-            errorSent = true;
-            return;
+        if (!errorCaptured(sc)) {
+            super.sendError(sc);
+            superseded();
         }
-        // Not captured: the container answers as it would without this filter, and a status captured
-        // before is superseded.
-        capturedStatus = 0;
-        super.sendError(sc);
+    }
+
+    /**
+     * Records a {@code sendError} of a status this response captures. Any other status goes to the container: the
+     * caller passes it on, and a status captured before is superseded.
+     */
+    private boolean errorCaptured(int sc) {
+        requireNoErrorSent();
+        if (!captures(sc)) {
+            return false;
+        }
+        if (capture(sc)) {
+            errorSent = true;
+        }
+        return true;
     }
 
     @Override
     public void sendRedirect(String location) throws IOException {
         requireNoErrorSent();
-        capturedStatus = 0;
         super.sendRedirect(location);
+        superseded();
     }
 
     @Override
@@ -139,8 +148,8 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
             capture(sc);
             return;
         }
-        capturedStatus = 0;
         super.setStatus(sc);
+        superseded();
     }
 
     /**
@@ -176,8 +185,8 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
         if (errorSent) {
             throw new IllegalStateException("Committed"); // as containers do after sendError
         }
-        capturedStatus = 0;
         super.reset();
+        superseded(); // the status is 200 again, unless the container ignored the reset (within an include)
     }
 
     @Override
@@ -218,8 +227,29 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
         return interception.intercepts(sc) && !super.isCommitted();
     }
 
-    private void capture(int sc) {
-        capturedStatus = sc;
+    /**
+     * Sets a status to capture on the wrapped response, and captures it if the container took it. Tomcat ignores a
+     * status set within an include (Servlet 6.0 §9.3), through a wrapper it puts under this one: the included
+     * servlet's 503 must not replace the including page.
+     *
+     * @return whether the status is captured
+     */
+    private boolean capture(int sc) {
         super.setStatus(sc);
+        if (super.getStatus() != sc) {
+            return false;
+        }
+        capturedStatus = sc;
+        return true;
+    }
+
+    /**
+     * Forgets a captured status once the container holds another one: a later status, error or redirect of the
+     * application's supersedes it. One the container ignored (within an include) does not.
+     */
+    private void superseded() {
+        if (capturedStatus != 0 && super.getStatus() != capturedStatus) {
+            capturedStatus = 0;
+        }
     }
 }
