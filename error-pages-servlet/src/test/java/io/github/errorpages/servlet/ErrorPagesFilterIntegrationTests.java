@@ -104,6 +104,8 @@ class ErrorPagesFilterIntegrationTests {
             response.sendError(504);
         }));
         server.servlet("/send-error-500", servlet((request, response) -> response.sendError(500)));
+        server.servlet("/send-error-404-with-message", servlet((request, response) ->
+                response.sendError(404, "no such order 42")));
         server.servlet("/captured-then-superseded", servlet((request, response) -> {
             response.setStatus(503);
             response.sendError(404);
@@ -294,6 +296,15 @@ class ErrorPagesFilterIntegrationTests {
         HttpResponse<byte[]> notFound = Client.get(jetty.uri("/set-status-404"), JSON);
         assertThat(notFound.statusCode()).isEqualTo(404);
         assertThat(Client.text(notFound)).isEqualTo("no such order");
+    }
+
+    /** The container's error handling gets what the application sent, as without the filter: message and all. */
+    @Test
+    void passesTheMessageOfANotInterceptedSendErrorOnToTheContainer() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/send-error-404-with-message"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(Client.text(response)).contains("no such order 42");
     }
 
     @Test

@@ -128,6 +128,8 @@ class TomcatIntegrationTests {
                     request.getRequestDispatcher("/included-error").include(request, response);
                     response.getWriter().write(";after");
                 }))
+                .servlet("/send-error-404-with-message", servlet((request, response) ->
+                        response.sendError(404, "no such order 42")))
                 .servlet("/ok", servlet((request, response) -> response.getWriter().write("fine")))
                 .servlet("/robots.txt", servlet((request, response) -> response.sendError(502)))
                 .start();
@@ -225,6 +227,15 @@ class TomcatIntegrationTests {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(Client.text(response)).isEqualTo("before;included;after");
+    }
+
+    /** A status the filter does not intercept goes to Tomcat as the application sent it, message and all. */
+    @Test
+    void passesTheMessageOfANotInterceptedSendErrorOnToTomcat() {
+        HttpResponse<byte[]> response = Client.get(tomcat.uri("/send-error-404-with-message"), Client.BROWSER_ACCEPT);
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(Client.text(response)).contains("no such order 42");
     }
 
     @Test

@@ -105,8 +105,10 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void sendError(int sc, String msg) throws IOException {
-        // The message is the application's text; the page never shows it (R36).
-        sendError(sc);
+        if (!errorCaptured(sc)) {
+            super.sendError(sc, msg);
+            superseded();
+        }
     }
 
     @Override
@@ -118,8 +120,9 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     /**
-     * Records a {@code sendError} of a status this response captures. Any other status goes to the container: the
-     * caller passes it on, and a status captured before is superseded.
+     * Records a {@code sendError} of a status this response captures; the application's message, if any, is dropped
+     * with it, because the page never shows it (R36). Any other status goes to the container, as without this
+     * filter: the caller passes it on, message and all, and a status captured before is superseded.
      */
     private boolean errorCaptured(int sc) {
         requireNoErrorSent();
