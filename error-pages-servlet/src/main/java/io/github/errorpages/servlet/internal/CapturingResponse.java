@@ -142,6 +142,31 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
         superseded();
     }
 
+    // Servlet 6.1 (Tomcat 11): HttpServletResponseWrapper passes these straight to the wrapped response, past
+    // sendRedirect(String) above, so a redirect after a captured status would have been answered with the page.
+    // Only an application that calls them calls Servlet 6.1 API here; on a 6.0 container it cannot.
+
+    @Override
+    public void sendRedirect(String location, int sc) throws IOException {
+        requireNoErrorSent();
+        super.sendRedirect(location, sc);
+        superseded();
+    }
+
+    @Override
+    public void sendRedirect(String location, boolean clearBuffer) throws IOException {
+        requireNoErrorSent();
+        super.sendRedirect(location, clearBuffer);
+        superseded();
+    }
+
+    @Override
+    public void sendRedirect(String location, int sc, boolean clearBuffer) throws IOException {
+        requireNoErrorSent();
+        super.sendRedirect(location, sc, clearBuffer);
+        superseded();
+    }
+
     @Override
     public void setStatus(int sc) {
         if (errorSent) {
