@@ -69,7 +69,9 @@ import org.slf4j.LoggerFactory;
  * application calls {@code AsyncContext.complete()}, an exception thrown by an async dispatch when the
  * dispatch returns, and an error the container reports for the cycle when it is reported. For that the
  * filter must be registered with {@code async-supported} and for the {@code REQUEST} and {@code ASYNC}
- * dispatcher types.
+ * dispatcher types. A status set by the target of a forward (a JSP view, say) is answered when the forward
+ * returns, which the filter sees when it is registered for the {@code FORWARD} dispatcher type too: Tomcat 11
+ * suspends the response at the end of a forward, after which no page can be written.
  *
  * <p>Registration, every way a servlet application expects:
  * <ul>
@@ -208,7 +210,14 @@ public final class ErrorPagesFilter implements Filter {
             return;
         }
         if (request.getAttribute(FILTERED_ATTRIBUTE) != null) {
+            CapturingResponse forwarded =
+                    request.getDispatcherType() == DispatcherType.FORWARD ? CapturingResponse.find(response) : null;
             chain.doFilter(request, response);
+            if (forwarded != null && !request.isAsyncStarted()) {
+                // The end of a forward: Tomcat 11 suspends the response when the forward returns, so a status the
+                // forward's target set must be answered now, not when the chain of the request returns.
+                finish(current, request, forwarded);
+            }
             return;
         }
         request.setAttribute(FILTERED_ATTRIBUTE, Boolean.TRUE);

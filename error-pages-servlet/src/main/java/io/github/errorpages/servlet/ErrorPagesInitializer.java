@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * application by itself.
  *
  * <p>When enabled, the filter is registered under the name {@value #FILTER_NAME} for {@code /*}, before
- * the filters of {@code web.xml}, for the {@code REQUEST} and {@code ASYNC} dispatcher types, with async
+ * the filters of {@code web.xml}, for the {@code REQUEST}, {@code FORWARD} and {@code ASYNC} dispatcher types, with async
  * support. Its init-parameters are the context parameters that start with {@value #PARAMETER_PREFIX},
  * without the prefix: {@code error-pages.retry-after.max=60s} becomes {@code retry-after.max=60s}. An
  * application that registers a filter named {@value #FILTER_NAME} itself keeps its own. Context parameters
@@ -89,7 +89,7 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
             }
         }
         registration.setAsyncSupported(true);
-        registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, "/*");
+        registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
     }
 
     /**

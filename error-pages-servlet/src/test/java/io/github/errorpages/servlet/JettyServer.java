@@ -105,7 +105,7 @@ final class JettyServer implements AutoCloseable {
 
     JettyServer filter(FilterHolder holder) {
         holder.setAsyncSupported(true);
-        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC));
         return this;
     }
 

@@ -139,7 +139,10 @@ class TomcatIntegrationTests {
                 .servlet("/send-error-404-with-message", servlet((request, response) ->
                         response.sendError(404, "no such order 42")))
                 .servlet("/ok", servlet((request, response) -> response.getWriter().write("fine")))
-                .servlet("/robots.txt", servlet((request, response) -> response.sendError(502)))
+                .servlet("/robots.txt", servlet((request, response) ->
+                        request.getRequestDispatcher("/send-error-503").forward(request, response)))
+                .servlet("/forward/*", servlet((request, response) ->
+                        request.getRequestDispatcher(request.getPathInfo()).forward(request, response)))
                 .start();
     }
 
@@ -261,6 +264,28 @@ class TomcatIntegrationTests {
         assertThat(Client.text(response)).contains("no such order 42");
     }
 
+    /**
+     * Tomcat 11 suspends the response when a forward returns: the filter, mapped for FORWARD as documented, answers a
+     * status the forward's target set before that. (It answered when the request's chain returned, found the response
+     * committed, and aborted it: the client got Tomcat's 500 report.) An exception thrown by the target is answered
+     * as one thrown by the servlet that forwarded.
+     */
+    @Test
+    void rendersPageForStatusSetByTheTargetOfAForward() throws IOException {
+        HttpResponse<byte[]> get = Client.send("GET", tomcat.uri("/forward/send-error-503"), JSON, "X-Request-Id", "fw-1");
+        HttpResponse<byte[]> head = Client.send("HEAD", tomcat.uri("/forward/send-error-503"), JSON, "X-Request-Id", "fw-1");
+
+        assertErrorPage(get, "GET", 503, "45");
+        assertOnePage(get);
+        assertThat(Client.text(get)).doesNotContain("billing-internal");
+        assertErrorPage(head, "HEAD", 503, "45");
+        assertSameHeaders(head, get);
+        HttpResponse<byte[]> thrown = Client.get(tomcat.uri("/forward/upstream-failure"), JSON);
+        assertErrorPage(thrown, "GET", 502, "10");
+        assertNoLeak(thrown);
+    }
+
+    /** R27 after a forward too: the client asked for /robots.txt, whichever servlet set the 503. */
     @Test
     void answersRobotsTxtWithPlainText503() {
         HttpResponse<byte[]> response = Client.get(tomcat.uri("/robots.txt"), Client.BROWSER_ACCEPT);

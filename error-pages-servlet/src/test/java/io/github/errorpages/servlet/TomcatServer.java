@@ -84,6 +84,7 @@ final class TomcatServer implements AutoCloseable {
         mapping.setFilterName("errorPages");
         mapping.addURLPattern("/*");
         mapping.setDispatcher("REQUEST");
+        mapping.setDispatcher("FORWARD");
         mapping.setDispatcher("ASYNC");
         context.addFilterMap(mapping);
         return this;

@@ -7,6 +7,7 @@ import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -123,12 +124,15 @@ public final class ErrorResponder {
     }
 
     /**
-     * @param request a request
-     * @return whether it asks for {@code /robots.txt} of its context
+     * @param request a request, perhaps forwarded
+     * @return whether the client asked for {@code /robots.txt} of its context (before any forward)
      */
     public static boolean isRobotsTxt(HttpServletRequest request) {
-        String uri = request.getRequestURI();
-        String context = request.getContextPath();
+        Object forwardedFrom = request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI);
+        boolean forwarded = forwardedFrom instanceof String;
+        String uri = forwarded ? (String) forwardedFrom : request.getRequestURI();
+        String context = forwarded ? String.valueOf(request.getAttribute(RequestDispatcher.FORWARD_CONTEXT_PATH))
+                : request.getContextPath();
         return uri != null && uri.length() == context.length() + ROBOTS_TXT.length()
                 && uri.startsWith(context) && uri.endsWith(ROBOTS_TXT);
     }

@@ -291,7 +291,7 @@ public final class GatewayDemo implements AutoCloseable {
         FilterHolder filter = new FilterHolder(ErrorPagesFilter.builder().errorPages(errorPages).build());
         filter.setName("errorPages");
         filter.setAsyncSupported(true);
-        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC));
 
         ServletHolder proxy = new ServletHolder("proxy", ReverseProxyServlet.builder(guard)
                 .errorPages(errorPages)

@@ -38,7 +38,7 @@ public final class FilterBuilderListener implements ServletContextListener {
         FilterRegistration.Dynamic registration = event.getServletContext()
                 .addFilter("errorPages", ErrorPagesFilter.builder().errorPages(errorPages).build());
         registration.setAsyncSupported(true);
-        registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, "/*");
+        registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
         // end-snippet
     }
 }

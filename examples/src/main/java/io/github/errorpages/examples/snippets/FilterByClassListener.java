@@ -22,7 +22,7 @@ public final class FilterByClassListener implements ServletContextListener {
         errorPages.setInitParameter("retry-after.max", "10m");
         errorPages.setInitParameter("robots-txt.fallback", "User-agent: *\nDisallow:\n");
         errorPages.setAsyncSupported(true);
-        errorPages.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, "/*");
+        errorPages.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
         // end-snippet
     }
 }
