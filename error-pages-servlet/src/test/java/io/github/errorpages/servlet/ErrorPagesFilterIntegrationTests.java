@@ -201,6 +201,7 @@ class ErrorPagesFilterIntegrationTests {
             });
         }));
         server.servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504));
+        server.servlet("/async-timeout-unanswered", servlet((request, response) -> request.startAsync().setTimeout(200)));
         server.servlet("/async-started-then-thrown",
                 TestServlets.asyncStartedThenThrows(FailureCause.CONNECTION_REFUSED));
         server.servlet("/new-session-then-502", servlet((request, response) -> {
@@ -444,6 +445,15 @@ class ErrorPagesFilterIntegrationTests {
         assertErrorPage(response, "GET", 504, "10");
         assertThat(Client.text(response)).contains("upstream_status");
         assertNoLeak(response);
+    }
+
+    /** As the README says: a timeout nobody answers is the container's, a 500 (no upstream failure is known). */
+    @Test
+    void leavesAnAsyncTimeoutNobodyAnswersToTheContainer() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-timeout-unanswered"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.headers().firstValue("X-Content-Type-Options")).as("not our page").isEmpty();
     }
 
     /**
