@@ -474,6 +474,38 @@ class TomcatIntegrationTests {
         }
     }
 
+    /**
+     * Tomcat's own CorsFilter in front, as web.xml files have it: a page for a cross-origin request keeps the CORS
+     * fields the filter set before the chain, so the caller's script can read the status and Retry-After.
+     */
+    @Test
+    void pageKeepsTheCorsFieldsOfAFilterInFront() throws IOException {
+        try (TomcatServer webApp = TomcatServer.webApp(webXml("""
+                  <filter>
+                    <filter-name>cors</filter-name>
+                    <filter-class>org.apache.catalina.filters.CorsFilter</filter-class>
+                    <async-supported>true</async-supported>
+                    <init-param><param-name>cors.allowed.origins</param-name><param-value>https://shop.example</param-value></init-param>
+                    <init-param><param-name>cors.exposed.headers</param-name><param-value>Retry-After</param-value></init-param>
+                    <init-param><param-name>cors.support.credentials</param-name><param-value>true</param-value></init-param>
+                  </filter>
+                  <filter-mapping><filter-name>cors</filter-name><url-pattern>/*</url-pattern></filter-mapping>
+                  <context-param>
+                    <param-name>error-pages.auto-register</param-name><param-value>true</param-value>
+                  </context-param>
+                """)).start()) {
+            HttpResponse<byte[]> response = Client.send("GET", webApp.uri("/503"), JSON, "Origin", "https://shop.example");
+
+            assertErrorPage(response, "GET", 503, "30");
+            assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://shop.example");
+            assertThat(response.headers().firstValue("Access-Control-Allow-Credentials")).hasValue("true");
+            assertThat(response.headers().firstValue("Access-Control-Expose-Headers").orElse(""))
+                    .containsIgnoringCase("Retry-After");
+            assertThat(String.join(",", response.headers().allValues("Vary"))).containsIgnoringCase("Origin")
+                    .containsIgnoringCase("Accept");
+        }
+    }
+
     @Test
     void initializerFoundInServicesStaysOffByDefault() {
         try (TomcatServer webApp = TomcatServer.webApp(webXml("")).start()) {

@@ -4,13 +4,20 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a complete response once, replacing whatever the application had set or buffered: status,
- * every header, {@code Content-Length}, then the body. The response must not be committed yet.
+ * every header, {@code Content-Length}, then the body. Only the CORS fields a filter in front set are kept. The
+ * response must not be committed yet.
  */
 final class PageWriter {
+
+    private static final String ALLOW_ORIGIN = "Access-Control-Allow-Origin";
 
     private PageWriter() {
     }
@@ -25,8 +32,31 @@ final class PageWriter {
      * @throws IOException when writing fails (usually: the client went away)
      * @throws IllegalStateException when the response is committed
      */
+    /**
+     * The CORS response fields (Fetch standard, §3.2.3) that a cross-origin caller needs to read the page: the
+     * allowed origin, whether credentials are allowed, and which fields it may read.
+     *
+     * @return them by name, or {@code null} when the response allows no origin
+     */
+    private static @Nullable Map<String, String> corsFields(HttpServletResponse response) {
+        String origin = response.getHeader(ALLOW_ORIGIN);
+        if (origin == null) {
+            return null;
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put(ALLOW_ORIGIN, origin);
+        for (String name : List.of("Access-Control-Allow-Credentials", "Access-Control-Expose-Headers")) {
+            Collection<String> values = response.getHeaders(name);
+            if (values != null && !values.isEmpty()) {
+                fields.put(name, String.join(", ", values));
+            }
+        }
+        return fields;
+    }
+
     static void write(HttpServletResponse response, int status, Map<String, String> headers, byte[] body, boolean head)
             throws IOException {
+        Map<String, String> cors = corsFields(response);
         // reset() drops the application's headers (cookies included, R17) and buffered output, and makes
         // getOutputStream() available again even if the application used getWriter().
         response.reset();
@@ -35,6 +65,16 @@ final class PageWriter {
         response.setHeader("Set-Cookie", null);
         response.setStatus(status);
         headers.forEach(response::setHeader);
+        if (cors != null) {
+            // A CORS filter set these before the chain ran: without them a cross-origin script could read neither
+            // the status nor Retry-After of the page. Its Vary: Origin is reset too, and one origin's page must not
+            // be reused for another.
+            cors.forEach(response::setHeader);
+            String vary = response.getHeader("Vary");
+            if (!"*".equals(cors.get(ALLOW_ORIGIN))) {
+                response.setHeader("Vary", vary == null || vary.isEmpty() ? "Origin" : vary + ", Origin");
+            }
+        }
         response.setContentLength(body.length);
         if (head || body.length == 0) {
             return;
