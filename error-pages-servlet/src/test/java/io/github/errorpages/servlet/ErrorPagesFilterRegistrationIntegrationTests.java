@@ -128,6 +128,12 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         server.start();
 
         assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
+        // FORWARD: a status the target of a forward sets must be answered before Tomcat 11 suspends the response.
+        assertThat(server.context().getServletHandler().getFilterMappings()).singleElement().satisfies(mapping -> {
+            assertThat(mapping.getFilterName()).isEqualTo(ErrorPagesInitializer.FILTER_NAME);
+            assertThat(EnumSet.allOf(DispatcherType.class)).filteredOn(mapping::appliesTo)
+                    .containsExactlyInAnyOrder(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC);
+        });
     }
 
     @Test
