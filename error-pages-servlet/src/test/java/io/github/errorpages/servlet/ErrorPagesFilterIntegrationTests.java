@@ -14,6 +14,7 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -201,6 +202,25 @@ class ErrorPagesFilterIntegrationTests {
             });
         }));
         server.servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504));
+        server.servlet("/non-blocking-then-503", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            HttpServletResponse asyncResponse = (HttpServletResponse) async.getResponse();
+            ServletOutputStream out = asyncResponse.getOutputStream();
+            out.setWriteListener(new WriteListener() {
+                @Override
+                public void onWritePossible() throws IOException {
+                    if (asyncResponse.getStatus() == 200) { // called again once the write is done
+                        out.write("first part of the order list".getBytes(StandardCharsets.US_ASCII));
+                        asyncResponse.setStatus(503);
+                        async.complete();
+                    }
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                }
+            });
+        }));
         server.servlet("/async-timeout-unanswered", servlet((request, response) -> request.startAsync().setTimeout(200)));
         server.servlet("/async-started-then-thrown",
                 TestServlets.asyncStartedThenThrows(FailureCause.CONNECTION_REFUSED));
@@ -445,6 +465,21 @@ class ErrorPagesFilterIntegrationTests {
         assertErrorPage(response, "GET", 504, "10");
         assertThat(Client.text(response)).contains("upstream_status");
         assertNoLeak(response);
+    }
+
+    /**
+     * An application that writes through a WriteListener, then sets 503: the page is written through the stream
+     * the application left non-blocking. Jetty refused that write, which isReady() had not allowed, and answered
+     * with its own 500 ("Insufficient content written") carrying the page's headers.
+     */
+    @Test
+    void rendersPageAfterTheApplicationWroteWithoutBlocking() {
+        for (String accept : List.of(JSON, Client.BROWSER_ACCEPT)) {
+            HttpResponse<byte[]> response = Client.get(jetty.uri("/non-blocking-then-503"), accept);
+
+            assertErrorPage(response, "GET", 503, "30");
+            assertThat(Client.text(response)).doesNotContain("order list");
+        }
     }
 
     /** As the README says: a timeout nobody answers is the container's, a 500 (no upstream failure is known). */

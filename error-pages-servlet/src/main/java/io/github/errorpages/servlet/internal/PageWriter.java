@@ -1,8 +1,8 @@
 package io.github.errorpages.servlet.internal;
 
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -30,7 +30,8 @@ final class PageWriter {
      * @param head whether the request is a HEAD: then {@code Content-Length} is that of the GET body
      *     and no byte is written (RFC 9110 §9.3.2, R12)
      * @throws IOException when writing fails (usually: the client went away)
-     * @throws IllegalStateException when the response is committed
+     * @throws IllegalStateException when the response is committed, or a non-blocking write of the application's
+     *     is still pending
      */
     /**
      * The CORS response fields (Fetch standard, §3.2.3) that a cross-origin caller needs to read the page: the
@@ -79,13 +80,19 @@ final class PageWriter {
         if (head || body.length == 0) {
             return;
         }
-        OutputStream out;
+        ServletOutputStream out;
         try {
             out = response.getOutputStream();
         } catch (IllegalStateException writerInUse) {
             // A container that keeps the writer after reset(): the body is UTF-8 text in every format.
             response.getWriter().write(new String(body, StandardCharsets.UTF_8));
             return;
+        }
+        // An application that wrote through a WriteListener left the stream non-blocking, and Jetty refuses a write
+        // that isReady() has not allowed since the last one (it answered with its own 500, "Insufficient content
+        // written"). A blocking stream is always ready. Not ready: a write of the application's is still pending.
+        if (!out.isReady()) {
+            throw new IllegalStateException("a write of the application's is still pending");
         }
         out.write(body);
     }
