@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,15 +56,15 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Any other exception is thrown on untouched, to the application's or the container's own error handling.
  *
- * <p>The order of work for each request: call the chain exactly once (a request attribute guards
- * against re-entry through forwards, includes and error dispatches); if the response is already
- * committed, append nothing, log the incident once (a client that went away only at DEBUG) and throw
- * an {@link IOException} on, which makes the container abort the connection so the client sees an
- * incomplete response rather than a truncated one that looks whole (R5); {@code /robots.txt} gets the
- * static fallback or a plain-text 503, never the page (R27); everything else gets the page, written by
- * the filter itself with {@code setStatus}, every header and {@code Content-Length}, never through the
- * container's error handling. A HEAD request gets the status and headers a GET would get, and no body
- * (R12).
+ * <p>The order of work for each request: call the chain exactly once (a request attribute guards against
+ * re-entry through forwards, includes and error dispatches, and a second instance of the filter in the same
+ * chain does nothing but log one WARN line); if the response is already committed, append nothing, log the
+ * incident once (a client that went away only at DEBUG) and throw an {@link IOException} on, which makes
+ * the container abort the connection so the client sees an incomplete response rather than a truncated one
+ * that looks whole (R5); {@code /robots.txt} gets the static fallback or a plain-text 503, never the page
+ * (R27); everything else gets the page, written by the filter itself with {@code setStatus}, every header
+ * and {@code Content-Length}, never through the container's error handling. A HEAD request gets the status
+ * and headers a GET would get, and no body (R12).
  *
  * <p>Asynchronous requests ({@code startAsync}) are handled too: a captured status is answered when the
  * application calls {@code AsyncContext.complete()}, an exception thrown by an async dispatch when the
@@ -142,6 +143,7 @@ public final class ErrorPagesFilter implements Filter {
     private static final Logger log = LoggerFactory.getLogger(ErrorPagesFilter.class);
 
     private final boolean configuredInCode;
+    private final AtomicBoolean warnedOfAnotherInstance = new AtomicBoolean();
     private volatile @Nullable Settings settings;
 
     /**
@@ -205,11 +207,21 @@ public final class ErrorPagesFilter implements Filter {
         CapturingResponse dispatched =
                 request.getDispatcherType() == DispatcherType.ASYNC ? CapturingResponse.find(response) : null;
         if (dispatched != null) {
-            // An async dispatch of a request this filter wrapped: the objects are already ours.
-            run(current, request, dispatched, chain, request, response);
+            // An async dispatch of a request a filter wrapped: the objects are already ours, if this one wrapped them.
+            if (dispatched.madeFor(current)) {
+                run(current, request, dispatched, chain, request, response);
+            } else {
+                chain.doFilter(request, response);
+            }
             return;
         }
-        if (request.getAttribute(FILTERED_ATTRIBUTE) != null) {
+        Object filteredBy = request.getAttribute(FILTERED_ATTRIBUTE);
+        if (filteredBy != null) {
+            if (filteredBy != current) {
+                warnOfAnotherInstance(request);
+                chain.doFilter(request, response);
+                return;
+            }
             CapturingResponse forwarded =
                     request.getDispatcherType() == DispatcherType.FORWARD ? CapturingResponse.find(response) : null;
             chain.doFilter(request, response);
@@ -220,13 +232,25 @@ public final class ErrorPagesFilter implements Filter {
             }
             return;
         }
-        request.setAttribute(FILTERED_ATTRIBUTE, Boolean.TRUE);
+        request.setAttribute(FILTERED_ATTRIBUTE, current);
         // Both wrappers are made for every request (issue 7 budgets them): the request wrapper cannot be
         // saved, because startAsync() would otherwise start the cycle with the container's own response
         // (see AsyncCapturingRequest).
         CapturingResponse capturing = new CapturingResponse(response, current);
         AsyncCapturingRequest wrapped = new AsyncCapturingRequest(request, capturing);
         run(current, wrapped, capturing, chain, wrapped, capturing);
+    }
+
+    /**
+     * Another instance of this filter is in front of this one (registered twice: by the initializer and in
+     * {@code web.xml}, say) and answers the request with its own settings; this one's would be silently unused.
+     */
+    private void warnOfAnotherInstance(HttpServletRequest request) {
+        if (request.getDispatcherType() == DispatcherType.REQUEST && !warnedOfAnotherInstance.getAndSet(true)) {
+            log.warn("Two ErrorPagesFilter instances are registered for {}: the one in front answers with its "
+                    + "settings, and this one ({}) does nothing. Register the filter once", request.getRequestURI(),
+                    this);
+        }
     }
 
     @Override

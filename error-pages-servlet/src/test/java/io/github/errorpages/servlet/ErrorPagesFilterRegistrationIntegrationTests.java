@@ -5,7 +5,11 @@ import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.StandardError;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import java.net.http.HttpResponse;
@@ -134,6 +138,37 @@ class ErrorPagesFilterRegistrationIntegrationTests {
             assertThat(EnumSet.allOf(DispatcherType.class)).filteredOn(mapping::appliesTo)
                     .containsExactlyInAnyOrder(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC);
         });
+    }
+
+    /**
+     * Registered twice (by the initializer and by the application, say): the instance in front answers every request,
+     * the async dispatch of one included, and the other says once that it does nothing. The second instance answered
+     * an exception of an async dispatch with its own settings, the Retry-After of 77 s here.
+     */
+    @Test
+    void secondInstanceInTheSameChainDoesNothingButSaySo() {
+        JettyServer server = applicationThatSends502();
+        server.servlet("/refused", servlet((request, response) -> {
+            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+        }));
+        server.servlet("/async-refused", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.start(() -> async.dispatch("/refused"));
+        }));
+        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
+        server.context().setInitParameter("error-pages.retry-after.default.502", "8");
+        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        FilterHolder second = new FilterHolder(ErrorPagesFilter.class);
+        second.setInitParameter("retry-after.default.502", "77");
+        server.filter(second).start();
+
+        String log = StandardError.capture(() -> {
+            assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
+            assertErrorPage(Client.get(server.uri("/refused"), "application/json"), "GET", 502, "8");
+        });
+        assertErrorPage(Client.get(server.uri("/async-refused"), "application/json"), "GET", 502, "8");
+
+        assertThat(log).containsOnlyOnce("Two ErrorPagesFilter instances are registered for /orders");
     }
 
     @Test

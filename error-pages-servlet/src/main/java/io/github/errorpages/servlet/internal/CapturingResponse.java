@@ -70,6 +70,14 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     /**
+     * @param filter a filter's interception
+     * @return whether that filter made this response
+     */
+    public boolean madeFor(Interception filter) {
+        return interception == filter;
+    }
+
+    /**
      * @return the captured status, or {@code 0} when none is pending
      */
     public int capturedStatus() {
