@@ -102,7 +102,8 @@ public final class ErrorResponder {
                 writePage(request, response, failure);
             }
         } catch (IllegalStateException committedMeanwhile) {
-            // reset() refused: another thread (an async writer) committed the response after our check.
+            // reset() refused: another thread (an async writer) committed the response after our check; or a
+            // non-blocking write of the application's is still pending, so the page cannot be written.
             throw abort(request, failure);
         }
     }
