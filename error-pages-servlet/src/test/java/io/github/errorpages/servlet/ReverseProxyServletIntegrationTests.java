@@ -157,6 +157,10 @@ abstract class ReverseProxyServletIntegrationTests {
             } else if (target.startsWith("/api/chunked")) {
                 exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + ("HEAD".equals(exchange.request().method()) ? "" : "5\r\nhello\r\n0\r\n\r\n"));
+            } else if (target.startsWith("/api/banners")) {
+                exchange.respond(200, "bannered", "Content-Type", "text/plain", "Server", "Apache/2.4.41 (Ubuntu)",
+                        "X-Powered-By", "PHP/7.4.3", "x-aspnet-version", "4.0.30319", "X-AspNetMvc-Version", "5.2",
+                        "X-Served-By", "kept");
             } else if (target.startsWith("/api/no-content")) {
                 exchange.writeRaw("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
             } else if (target.startsWith("/api/not-modified")) {
@@ -298,6 +302,19 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.headers().firstValue("Content-Length")).hasValue(String.valueOf("order 42: ".length()));
         assertThat(response.headers().firstValue("X-Route")).as("named by Connection").isEmpty();
         assertThat(response.headers().firstValue("Keep-Alive")).isEmpty();
+    }
+
+    /** R37, R40: the software and version of a host behind the gateway do not reach the client. */
+    @Test
+    void dropsTheUpstreamsProductBannersTowardTheClient() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/orders/banners"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("bannered");
+        assertThat(response.headers().allValues("Server")).noneMatch(server -> server.contains("Apache"));
+        assertThat(response.headers().map().keySet()).doesNotContain("x-powered-by", "x-aspnet-version",
+                "x-aspnetmvc-version");
+        assertThat(response.headers().firstValue("X-Served-By")).hasValue("kept");
     }
 
     @Test

@@ -54,6 +54,13 @@ public final class ProxyHeaders {
         "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
         "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
         "x-forwarded-port", "forwarded", "via"};
+    /**
+     * The upstream's product banners: they name the software, its version and often the operating system of a
+     * host behind the gateway (RFC 9110 §17.12, §10.2.4; OWASP removes them), and are not passed to the client.
+     * nginx and Envoy do not pass {@code Server} on by default either. The container's own {@code Server}, if it
+     * sends one, is its to configure.
+     */
+    private static final String[] BANNERS = {"server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"};
     /** RFC 9110 §5.6.2 tchar, by character below 128. */
     private static final boolean[] TCHAR = new boolean[128];
 
@@ -193,8 +200,8 @@ public final class ProxyHeaders {
     }
 
     /**
-     * Copies an upstream response's header fields to the client's response, hop-by-hop fields and
-     * {@code Content-Length} aside, and a {@code Location} or {@code Content-Location} that points at an endpoint
+     * Copies an upstream response's header fields to the client's response, hop-by-hop fields, product banners
+     * ({@code Server}, {@code X-Powered-By}) and {@code Content-Length} aside, and a {@code Location} or {@code Content-Location} that points at an endpoint
      * rewritten to the gateway's path for it ({@link UpstreamLocations}).
      *
      * @param upstream the upstream's fields, by name (as the JDK's {@code HttpHeaders.map()} gives them)
@@ -273,10 +280,12 @@ public final class ProxyHeaders {
 
     /**
      * Whether an upstream response field goes to the client: not a pseudo-header, not hop-by-hop, not named in
-     * the response's {@code Connection}, and not {@code Content-Length}, which the proxy sets itself.
+     * the response's {@code Connection}, not {@code Content-Length}, which the proxy sets itself, and not a
+     * product banner ({@link #BANNERS}).
      */
     private static boolean isRelayedTowardClient(String name, @Nullable List<String> droppedByConnection) {
         return !name.startsWith(":") && !isHopByHop(name) && !name.equalsIgnoreCase("Content-Length")
+                && !isOneOf(name, BANNERS)
                 && (droppedByConnection == null || !containsIgnoringCase(droppedByConnection, name));
     }
 
