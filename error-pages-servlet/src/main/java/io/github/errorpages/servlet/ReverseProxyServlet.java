@@ -11,6 +11,7 @@ import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
 import io.github.errorpages.servlet.internal.JettyForwarder;
+import io.github.errorpages.servlet.internal.LocalAnswers;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.ProxyStatusField;
 import io.github.errorpages.servlet.internal.RequestBodies;
@@ -89,6 +90,12 @@ import org.slf4j.LoggerFactory;
  * from the {@code Host} it received, becomes the gateway's path for it, {@code /billing/orders/43}, as with
  * nginx's {@code proxy_redirect default}. Other values (elsewhere on the endpoint's host, outside its base path,
  * which the gateway has no path for) and other fields ({@code Link}, {@code Refresh}) are passed on as they are.
+ *
+ * <p><b>Answered without the upstream</b> (see {@code io.github.errorpages.servlet.internal.LocalAnswers}), with
+ * {@code Cache-Control: no-store} and no content, before the guard is asked, so it records nothing:
+ * {@code TRACE}, never forwarded, with 405 and an {@code Allow} of the standard methods forwarded (an upstream
+ * that echoed it would show the client the forwarding fields, the endpoint's host and base path). Other methods,
+ * extension methods included, are forwarded.
  *
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
  * buffered only when the guard may send it again and it is no larger than
@@ -300,6 +307,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 answerOutcome(current, request, response, outcome);
                 return;
             }
+        }
+        if (LocalAnswers.answered(request, response)) {
+            return; // TRACE: never the upstream's
         }
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
             // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.

@@ -1163,6 +1163,54 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * Requests the proxy answers itself, with the methods it forwards in {@code Allow}, before the guard: no
+     * upstream call, and the guard records nothing.
+     * <ul>
+     *   <li>TRACE, whatever its {@code Max-Forwards}, 405 (RFC 9110 §9.3.8, §15.5.6): an upstream that echoes it
+     *       (Apache's {@code TraceEnable On}) would show the client the fields the proxy adds, the endpoint's
+     *       {@code Host} and base path (cross-site tracing besides). Jetty passes TRACE to the servlet, which
+     *       forwarded it.</li>
+     * </ul>
+     */
+    @ParameterizedTest(name = "{1} {2}")
+    @CsvSource(delimiter = '|', value = {"405|TRACE /orders/42|''", "405|TRACE /orders/42|Max-Forwards: 0",
+        "405|TRACE /orders/42|Max-Forwards: 5"})
+    void answersItselfNamingTheMethodsItForwardsAndForwardsNothing(int status, String requestLine, String field) {
+        UpstreamGuard guard = guardedServer();
+
+        HttpTester.Response response = HttpTester.parseResponse(configured.raw(requestLine + " HTTP/1.1\r\n"
+                + "Host: shop.example:443\r\n" + (field.isEmpty() ? "" : field + "\r\n")
+                + "Connection: close\r\n\r\n"));
+
+        assertAnsweredWithoutUpstream(response, status, guard);
+        assertThat(response.get("Allow")).isEqualTo("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+    }
+
+    /**
+     * A server of its own ({@link #configured}) whose proxy forwards everything to {@link #orders} through a guard
+     * of its own, which it returns.
+     */
+    private UpstreamGuard guardedServer() {
+        orders.clearRequests();
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("guarded").endpoints(orders.uri().resolve("/api"))
+                .build());
+        configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+        return guard;
+    }
+
+    /** An answer of the proxy's own: no content, not to be stored; the upstream saw nothing, the guard no call. */
+    private void assertAnsweredWithoutUpstream(HttpTester.Response response, int status, UpstreamGuard guard) {
+        assertThat(response.getStatus()).isEqualTo(status);
+        assertThat(response.get("Cache-Control")).isEqualTo("no-store");
+        assertThat(response.get("Content-Length")).isEqualTo("0");
+        assertThat(response.getContent()).isEmpty();
+        assertThat(orders.requests()).isEmpty();
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0));
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfNotPermittedCalls()).isZero();
+    }
+
+    /**
      * HTTP/2 frames a request body without {@code Content-Length}: a client streaming an upload of unknown length
      * sends none, and Jetty reports no length and no {@code Transfer-Encoding}. Such an upload is forwarded whole
      * (chunked toward the HTTP/1.1 upstream), with or without a {@code Content-Type}; a GET or DELETE without a

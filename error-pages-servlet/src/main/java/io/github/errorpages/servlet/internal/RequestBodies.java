@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * neither means no body (RFC 9112 §6.3). HTTP/2 and HTTP/3 frame a body without either: a client streaming an
  * upload of unknown length sends no {@code Content-Length}, and the servlet API cannot tell whether the stream
  * ended with the request's head. Such a request is taken to have a body unless its method has none by
- * convention ({@code GET}, {@code HEAD}, {@code DELETE}, {@code OPTIONS}, {@code TRACE}; many API clients send a
+ * convention ({@code GET}, {@code HEAD}, {@code DELETE}, {@code OPTIONS}; many API clients send a
  * {@code Content-Type} on those too, so that says nothing): a {@code POST} without one is forwarded with an empty
  * chunked body rather than an upload being dropped.
  *
@@ -51,7 +51,7 @@ public final class RequestBodies {
 
     private static boolean hasNoBodyByConvention(String method) {
         return switch (method) {
-            case "GET", "HEAD", "DELETE", "OPTIONS", "TRACE" -> true;
+            case "GET", "HEAD", "DELETE", "OPTIONS" -> true;
             default -> false;
         };
     }

@@ -1,0 +1,55 @@
+package io.github.errorpages.servlet.internal;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * The requests a reverse proxy answers itself instead of forwarding them, before its guard is asked (no
+ * upstream call; the guard records nothing, no breaker or metrics failure):
+ * <ul>
+ *   <li>{@code TRACE}: 405 with {@code Allow}. Never forwarded: an upstream that echoes it (Apache's
+ *       {@code TraceEnable On}) would show the client the fields the proxy adds ({@code X-Forwarded-*},
+ *       {@code Forwarded}, {@code Via}), the endpoint's {@code Host} and base path, and cookies to a script that
+ *       could not read them otherwise (cross-site tracing). Tomcat refuses {@code TRACE} itself by default
+ *       (its connector's {@code allowTrace}); Jetty passes it to the servlet.</li>
+ * </ul>
+ * Each answer has {@code Cache-Control: no-store} and no content ({@code Content-Length: 0}): the status line and
+ * {@code Allow} say all there is, and a body of none needs no negotiation of its type nor escaping of anything.
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class LocalAnswers {
+
+    /**
+     * The methods the proxy names in {@code Allow}: the standard ones it forwards, all of RFC 9110's and RFC 5789's
+     * {@code PATCH} but {@code TRACE} and {@code CONNECT}. Extension methods ({@code PROPFIND}, say) are forwarded
+     * too, but whether the upstream supports them only it knows.
+     */
+    public static final String ALLOW = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+
+    private LocalAnswers() {
+    }
+
+    /**
+     * Answers a request the proxy must not forward, if it is one.
+     *
+     * @param request the client's request, nothing of its body read
+     * @param response the client's response, not committed
+     * @return whether the request was answered; if not, nothing was done
+     */
+    public static boolean answered(HttpServletRequest request, HttpServletResponse response) {
+        String method = request.getMethod();
+        if (method.equals("TRACE")) {
+            return answer(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Allow", ALLOW);
+        }
+        return false;
+    }
+
+    private static boolean answer(HttpServletResponse response, int status, String field, String value) {
+        response.setStatus(status);
+        response.setHeader(field, value);
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentLength(0); // last: a container may commit a response once its length is written
+        return true;
+    }
+}
