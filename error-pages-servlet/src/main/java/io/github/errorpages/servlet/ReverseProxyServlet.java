@@ -93,9 +93,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Answered without the upstream</b> (see {@code io.github.errorpages.servlet.internal.LocalAnswers}), with
  * {@code Cache-Control: no-store} and no content, before the guard is asked, so it records nothing:
- * {@code TRACE}, never forwarded, with 405 and an {@code Allow} of the standard methods forwarded (an upstream
- * that echoed it would show the client the forwarding fields, the endpoint's host and base path). Other methods,
- * extension methods included, are forwarded.
+ * {@code TRACE} and {@code CONNECT}, never forwarded, with 405 and an {@code Allow} of the standard methods
+ * forwarded (an upstream that echoed a {@code TRACE} would show the client the forwarding fields, the endpoint's
+ * host and base path). Other methods, extension methods included, are forwarded.
  *
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
  * buffered only when the guard may send it again and it is no larger than
@@ -309,7 +309,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
         }
         if (LocalAnswers.answered(request, response)) {
-            return; // TRACE: never the upstream's
+            return; // TRACE, CONNECT: never the upstream's
         }
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
             // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.

@@ -1170,11 +1170,15 @@ abstract class ReverseProxyServletIntegrationTests {
      *       (Apache's {@code TraceEnable On}) would show the client the fields the proxy adds, the endpoint's
      *       {@code Host} and base path (cross-site tracing besides). Jetty passes TRACE to the servlet, which
      *       forwarded it.</li>
+     *   <li>CONNECT, 405: it asks for a tunnel (RFC 9110 §9.3.6), which a reverse proxy does not make. In authority
+     *       form Jetty passes it to a servlet mapped to {@code /*}: Jetty's client sent it on to the upstream, as
+     *       {@code CONNECT /api/} with {@code Host: /api/}, and the client got 500; the JDK's client refused it,
+     *       400.</li>
      * </ul>
      */
     @ParameterizedTest(name = "{1} {2}")
     @CsvSource(delimiter = '|', value = {"405|TRACE /orders/42|''", "405|TRACE /orders/42|Max-Forwards: 0",
-        "405|TRACE /orders/42|Max-Forwards: 5"})
+        "405|TRACE /orders/42|Max-Forwards: 5", "405|CONNECT shop.example:443|''"})
     void answersItselfNamingTheMethodsItForwardsAndForwardsNothing(int status, String requestLine, String field) {
         UpstreamGuard guard = guardedServer();
 

@@ -11,7 +11,10 @@ import jakarta.servlet.http.HttpServletResponse;
  *       {@code TraceEnable On}) would show the client the fields the proxy adds ({@code X-Forwarded-*},
  *       {@code Forwarded}, {@code Via}), the endpoint's {@code Host} and base path, and cookies to a script that
  *       could not read them otherwise (cross-site tracing). Tomcat refuses {@code TRACE} itself by default
- *       (its connector's {@code allowTrace}); Jetty passes it to the servlet.</li>
+ *       (its connector's {@code allowTrace}); Jetty passes it to the servlet;</li>
+ *   <li>{@code CONNECT}: 405 with {@code Allow}. It asks for a tunnel, which a reverse proxy does not make. In
+ *       authority form ({@code CONNECT host:443}) Jetty passes it to a servlet mapped to {@code /} or {@code /*};
+ *       Tomcat answers it with 501 itself.</li>
  * </ul>
  * Each answer has {@code Cache-Control: no-store} and no content ({@code Content-Length: 0}): the status line and
  * {@code Allow} say all there is, and a body of none needs no negotiation of its type nor escaping of anything.
@@ -39,7 +42,7 @@ public final class LocalAnswers {
      */
     public static boolean answered(HttpServletRequest request, HttpServletResponse response) {
         String method = request.getMethod();
-        if (method.equals("TRACE")) {
+        if (method.equals("TRACE") || method.equals("CONNECT")) {
             return answer(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Allow", ALLOW);
         }
         return false;
