@@ -1174,11 +1174,14 @@ abstract class ReverseProxyServletIntegrationTests {
      *       form Jetty passes it to a servlet mapped to {@code /*}: Jetty's client sent it on to the upstream, as
      *       {@code CONNECT /api/} with {@code Host: /api/}, and the client got 500; the JDK's client refused it,
      *       400.</li>
+     *   <li>OPTIONS with {@code Max-Forwards: 0}, 200: RFC 9110 §7.6.2, a recipient MUST NOT forward it and SHOULD
+     *       respond as the final recipient. It was forwarded with its 0 as it came.</li>
      * </ul>
      */
     @ParameterizedTest(name = "{1} {2}")
     @CsvSource(delimiter = '|', value = {"405|TRACE /orders/42|''", "405|TRACE /orders/42|Max-Forwards: 0",
-        "405|TRACE /orders/42|Max-Forwards: 5", "405|CONNECT shop.example:443|''"})
+        "405|TRACE /orders/42|Max-Forwards: 5", "405|CONNECT shop.example:443|''",
+        "200|OPTIONS /orders/42|Max-Forwards: 0", "200|OPTIONS /orders/42|Max-Forwards: 00"})
     void answersItselfNamingTheMethodsItForwardsAndForwardsNothing(int status, String requestLine, String field) {
         UpstreamGuard guard = guardedServer();
 
@@ -1188,6 +1191,30 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertAnsweredWithoutUpstream(response, status, guard);
         assertThat(response.get("Allow")).isEqualTo("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+    }
+
+    /**
+     * RFC 9110 §7.6.2: an OPTIONS request with {@code Max-Forwards} above 0 is forwarded with the value one lower
+     * (it went on unchanged); a value that is not one number, or more than a long holds, goes on as received, for
+     * the next recipient to read. On other methods, for which a recipient MAY ignore it, the field goes on as
+     * received, 0 included.
+     */
+    @ParameterizedTest(name = "{0} Max-Forwards: {1}")
+    @CsvSource(delimiter = '|', value = {"OPTIONS|1|0", "OPTIONS|10|9",
+        "OPTIONS|9223372036854775807|9223372036854775806", "OPTIONS|9223372036854775808|9223372036854775808",
+        "OPTIONS|-1|-1", "OPTIONS|five|five", "OPTIONS|+5|+5", "GET|0|0", "GET|5|5", "DELETE|0|0"})
+    void forwardsMaxForwardsOfOptionsOneLowerAndOfOtherMethodsAsReceived(String method, String received,
+            String forwarded) {
+        orders.clearRequests();
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw(method + " /orders/42 HTTP/1.1\r\n"
+                + "Host: shop.example\r\nMax-Forwards: " + received + "\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(orders.requests()).singleElement().satisfies(request -> {
+            assertThat(request.method()).isEqualTo(method);
+            assertThat(request.headers()).containsEntry("max-forwards", forwarded);
+        });
     }
 
     /**

@@ -14,7 +14,10 @@ import jakarta.servlet.http.HttpServletResponse;
  *       (its connector's {@code allowTrace}); Jetty passes it to the servlet;</li>
  *   <li>{@code CONNECT}: 405 with {@code Allow}. It asks for a tunnel, which a reverse proxy does not make. In
  *       authority form ({@code CONNECT host:443}) Jetty passes it to a servlet mapped to {@code /} or {@code /*};
- *       Tomcat answers it with 501 itself.</li>
+ *       Tomcat answers it with 501 itself;</li>
+ *   <li>{@code OPTIONS} with {@code Max-Forwards: 0}: 200 with {@code Allow} (RFC 9110 §7.6.2: a recipient
+ *       MUST NOT forward it and SHOULD respond as the final recipient). With a number above 0 it is forwarded,
+ *       decremented ({@link ProxyHeaders#towardUpstream}).</li>
  * </ul>
  * Each answer has {@code Cache-Control: no-store} and no content ({@code Content-Length: 0}): the status line and
  * {@code Allow} say all there is, and a body of none needs no negotiation of its type nor escaping of anything.
@@ -44,6 +47,9 @@ public final class LocalAnswers {
         String method = request.getMethod();
         if (method.equals("TRACE") || method.equals("CONNECT")) {
             return answer(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Allow", ALLOW);
+        }
+        if (method.equals("OPTIONS") && ProxyHeaders.maxForwards(request) == 0) {
+            return answer(response, HttpServletResponse.SC_OK, "Allow", ALLOW);
         }
         return false;
     }

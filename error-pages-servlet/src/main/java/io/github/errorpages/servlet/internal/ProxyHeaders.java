@@ -34,6 +34,9 @@ import org.jspecify.annotations.Nullable;
  *       host name (RFC 9110 §7.6.3, R37), random per proxy ({@link #pseudonym()}), by which a proxy recognises a
  *       request that comes back to it ({@link #hasPassed}).</li>
  * </ul>
+ * The {@code Max-Forwards} of an {@code OPTIONS} request goes one lower (RFC 9110 §7.6.2; one at 0 is not
+ * forwarded: {@link LocalAnswers}); a value that is not one number, or more than a {@code long} holds, goes as
+ * received, as the field does on other methods, for which the RFC lets a recipient ignore it.
  * {@code Cookie} fields, which HTTP/2 may split into one per cookie, go as one, joined by {@code "; "} (RFC 9113
  * §8.2.3). Field names and values the JDK's client would refuse (not a token, control characters) are dropped
  * rather than failing the request.
@@ -169,6 +172,15 @@ public final class ProxyHeaders {
                     || !isToken(name)) {
                 continue;
             }
+            if (name.length() == 12 && name.equalsIgnoreCase("Max-Forwards")
+                    && request.getMethod().equals("OPTIONS")) {
+                long remaining = maxForwards(request);
+                if (remaining > 0) {
+                    sink.accept(name, Long.toString(remaining - 1)); // RFC 9110 §7.6.2
+                    continue;
+                }
+                // Not one number: passed on as received, for the next recipient to read as it can.
+            }
             if (name.length() == 6 && name.equalsIgnoreCase("Cookie")) {
                 // HTTP/2 may split it into one field per cookie: one field toward HTTP/1.1 (RFC 9113 §8.2.3).
                 String cookies = joined(request, name, "; ");
@@ -200,9 +212,38 @@ public final class ProxyHeaders {
     }
 
     /**
+     * The number of times a request may still be forwarded, by its one {@code Max-Forwards} field (RFC 9110
+     * §7.6.2: {@code 1*DIGIT}).
+     *
+     * @param request the client's request
+     * @return the field's value; -1 without the field, with more than one, or with a value that is not a number
+     *     of digits alone or is beyond {@code Long.MAX_VALUE}
+     */
+    public static long maxForwards(HttpServletRequest request) {
+        Enumeration<String> fields = request.getHeaders("Max-Forwards");
+        if (fields == null || !fields.hasMoreElements()) {
+            return -1;
+        }
+        String value = fields.nextElement();
+        if (fields.hasMoreElements() || value.isEmpty()) {
+            return -1;
+        }
+        long number = 0;
+        for (int i = 0; i < value.length(); i++) {
+            int digit = value.charAt(i) - '0';
+            if (digit < 0 || digit > 9 || number > (Long.MAX_VALUE - digit) / 10) {
+                return -1;
+            }
+            number = number * 10 + digit;
+        }
+        return number;
+    }
+
+    /**
      * Copies an upstream response's header fields to the client's response, hop-by-hop fields, product banners
-     * ({@code Server}, {@code X-Powered-By}) and {@code Content-Length} aside, and a {@code Location} or {@code Content-Location} that points at an endpoint
-     * rewritten to the gateway's path for it ({@link UpstreamLocations}).
+     * ({@code Server}, {@code X-Powered-By}) and {@code Content-Length} aside, and a {@code Location} or
+     * {@code Content-Location} that points at an endpoint rewritten to the gateway's path for it
+     * ({@link UpstreamLocations}).
      *
      * @param upstream the upstream's fields, by name (as the JDK's {@code HttpHeaders.map()} gives them)
      * @param response the client's response, not committed
