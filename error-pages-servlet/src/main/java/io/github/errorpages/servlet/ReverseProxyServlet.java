@@ -95,9 +95,11 @@ import org.slf4j.LoggerFactory;
  * {@code Cache-Control: no-store} and no content, before the guard is asked, so it records nothing:
  * {@code TRACE} and {@code CONNECT}, never forwarded, with 405 and an {@code Allow} of the standard methods
  * forwarded (an upstream that echoed a {@code TRACE} would show the client the forwarding fields, the endpoint's
- * host and base path); {@code OPTIONS} with {@code Max-Forwards: 0} with 200 and the same {@code Allow} (RFC 9110
- * §7.6.2), while one with a higher number is forwarded with it one lower. Other methods, extension methods
- * included, are forwarded, their {@code Max-Forwards} as received.
+ * host and base path);
+ * {@code OPTIONS} with {@code Max-Forwards: 0} with 200 and the same {@code Allow} (RFC 9110 §7.6.2), while one
+ * with a higher number is forwarded with it one lower; a {@code Transfer-Encoding} that names a coding other than
+ * {@code chunked}, which Jetty passes on with the body still so coded, with 501 (RFC 9112 §6.1). Other methods,
+ * extension methods included, are forwarded, their {@code Max-Forwards} as received.
  *
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
  * buffered only when the guard may send it again and it is no larger than
@@ -311,7 +313,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
         }
         if (LocalAnswers.answered(request, response)) {
-            return; // TRACE, CONNECT, OPTIONS with Max-Forwards: 0
+            return; // TRACE, CONNECT, OPTIONS with Max-Forwards: 0, a transfer coding it cannot forward
         }
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
             // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.

@@ -1218,6 +1218,29 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A request body in a transfer coding other than chunked alone (RFC 9112 §6.1): Jetty removes the chunking
+     * and hands the servlet the body still gzip-coded, which went to the upstream as if it were not, its coding
+     * dropped with the hop-by-hop {@code Transfer-Encoding}. A server that receives a transfer coding it does not
+     * understand SHOULD answer 501: the proxy does, with nothing forwarded and the connection closed. (Tomcat 11
+     * answers 501 itself: {@link TomcatIntegrationTests}.)
+     */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"Transfer-Encoding: gzip, chunked", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked",
+        "Transfer-Encoding: x-custom , chunked", "Transfer-Encoding: identity, chunked"})
+    void answersATransferCodingOtherThanChunkedWithNotImplementedForwardingNothing(String transferEncoding) {
+        UpstreamGuard guard = guardedServer();
+        byte[] body = gzip("order=42\n");
+
+        HttpTester.Response response = HttpTester.parseResponse(configured.raw("POST /orders HTTP/1.1\r\n"
+                + "Host: shop.example\r\n" + transferEncoding + "\r\nContent-Type: text/plain\r\n\r\n"
+                + Integer.toHexString(body.length) + "\r\n" + new String(body, StandardCharsets.ISO_8859_1)
+                + "\r\n0\r\n\r\n"));
+
+        assertAnsweredWithoutUpstream(response, 501, guard);
+        assertThat(response.get("Connection")).isEqualTo("close");
+    }
+
+    /**
      * A server of its own ({@link #configured}) whose proxy forwards everything to {@link #orders} through a guard
      * of its own, which it returns.
      */

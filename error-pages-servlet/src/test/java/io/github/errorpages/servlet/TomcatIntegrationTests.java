@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -359,13 +360,49 @@ class TomcatIntegrationTests {
 
     /** Sends a GET for a target as written: the JDK's client would resolve its dot segments first. */
     private static int rawGet(String target) throws IOException {
+        return raw("GET " + target + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n").getStatus();
+    }
+
+    /** Sends a request as written, on a connection of its own, and reads the response to the end of the connection. */
+    private static HttpTester.Response raw(String request) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: shop.example\r\n"
-                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            return Integer.parseInt(answer.substring("HTTP/1.1 ".length(), "HTTP/1.1 ".length() + 3));
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            byte[] response = socket.getInputStream().readAllBytes();
+            return HttpTester.parseResponse(new String(response, StandardCharsets.ISO_8859_1));
         }
+    }
+
+    /**
+     * What of RFC 9110 §7.6.2 and RFC 9112 §6.1 is left to the proxy on Tomcat 11: Tomcat refuses TRACE itself
+     * (405: its connector's {@code allowTrace} is off by default), CONNECT (501) and a transfer coding other than
+     * chunked (501), so none of them reaches the proxy or the upstream. OPTIONS with {@code Max-Forwards: 0} reaches the proxy, which
+     * answers it as the final recipient instead of forwarding it; with 1 it is forwarded with 0.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void proxyServletForwardsNoTraceNoUnknownTransferCodingAndNoOptionsOutOfHopsOnTomcat(ProxyTransport transport)
+            throws IOException {
+        String path = "/proxy-" + transport.name().toLowerCase(Locale.ROOT) + "/orders/42";
+        upstream.clearRequests();
+
+        assertThat(raw("TRACE " + path + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n")
+                .getStatus()).isEqualTo(405);
+        assertThat(raw("CONNECT shop.example:443 HTTP/1.1\r\nHost: shop.example:443\r\nConnection: close\r\n\r\n")
+                .getStatus()).isEqualTo(501);
+        assertThat(raw("POST " + path + " HTTP/1.1\r\nHost: shop.example\r\nTransfer-Encoding: gzip, chunked\r\n"
+                + "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n").getStatus()).isEqualTo(501);
+        HttpTester.Response options = raw("OPTIONS " + path + " HTTP/1.1\r\nHost: shop.example\r\n"
+                + "Max-Forwards: 0\r\nConnection: close\r\n\r\n");
+        assertThat(options.getStatus()).isEqualTo(200);
+        assertThat(options.get("Allow")).isEqualTo("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+        assertThat(options.get("Content-Length")).isEqualTo("0");
+        assertThat(upstream.requests()).isEmpty();
+
+        assertThat(raw("OPTIONS " + path + " HTTP/1.1\r\nHost: shop.example\r\nMax-Forwards: 1\r\n"
+                + "Connection: close\r\n\r\n").getStatus()).isEqualTo(200);
+        assertThat(upstream.requests()).singleElement()
+                .satisfies(forwarded -> assertThat(forwarded.headers()).containsEntry("max-forwards", "0"));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.Enumeration;
 
 /**
  * The requests a reverse proxy answers itself instead of forwarding them, before its guard is asked (no
@@ -17,7 +18,11 @@ import jakarta.servlet.http.HttpServletResponse;
  *       Tomcat answers it with 501 itself;</li>
  *   <li>{@code OPTIONS} with {@code Max-Forwards: 0}: 200 with {@code Allow} (RFC 9110 §7.6.2: a recipient
  *       MUST NOT forward it and SHOULD respond as the final recipient). With a number above 0 it is forwarded,
- *       decremented ({@link ProxyHeaders#towardUpstream}).</li>
+ *       decremented ({@link ProxyHeaders#towardUpstream});</li>
+ *   <li>a {@code Transfer-Encoding} that names a coding other than {@code chunked} ({@code gzip, chunked}):
+ *       501 and the connection closed (RFC 9112 §6.1: a server that receives a transfer coding it does not
+ *       understand SHOULD respond 501). Jetty 12 removes the chunking and gives the servlet the body still
+ *       gzip-coded, which would go to the upstream as if it were not; Tomcat 11 answers 501 itself.</li>
  * </ul>
  * Each answer has {@code Cache-Control: no-store} and no content ({@code Content-Length: 0}): the status line and
  * {@code Allow} say all there is, and a body of none needs no negotiation of its type nor escaping of anything.
@@ -51,7 +56,24 @@ public final class LocalAnswers {
         if (method.equals("OPTIONS") && ProxyHeaders.maxForwards(request) == 0) {
             return answer(response, HttpServletResponse.SC_OK, "Allow", ALLOW);
         }
+        if (!isChunkedOnly(request.getHeaders("Transfer-Encoding"))) {
+            // The body is left unread, in a coding the proxy does not know: not worth reading to keep the connection.
+            return answer(response, HttpServletResponse.SC_NOT_IMPLEMENTED, "Connection", "close");
+        }
         return false;
+    }
+
+    /** Whether the request's {@code Transfer-Encoding} fields, if any, name {@code chunked} and nothing else. */
+    private static boolean isChunkedOnly(Enumeration<String> fields) {
+        while (fields.hasMoreElements()) {
+            for (String coding : fields.nextElement().split(",", -1)) {
+                String trimmed = coding.strip();
+                if (!trimmed.isEmpty() && !trimmed.equalsIgnoreCase("chunked")) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static boolean answer(HttpServletResponse response, int status, String field, String value) {
