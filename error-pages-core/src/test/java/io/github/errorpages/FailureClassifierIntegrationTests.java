@@ -7,6 +7,8 @@ import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
 import java.io.Closeable;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,8 +24,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Produces each failure for real, over loopback sockets with the JDK's HttpClient, and checks the cause
- * the classifier finds, the status and the Retry-After the policy picks (standards R2, R8, R9).
+ * Produces each failure for real, over loopback sockets with the JDK's HttpClient and with HttpURLConnection,
+ * and checks the cause the classifier finds, the status and the Retry-After the policy picks (standards R2, R8,
+ * R9).
  */
 class FailureClassifierIntegrationTests {
 
@@ -47,7 +50,8 @@ class FailureClassifierIntegrationTests {
         }
     }
 
-    static Stream<Arguments> faults() {
+    /** Failures that both clients report alike. */
+    static Stream<Fault> eitherClientsFaults() {
         return Stream.of(
                 new Fault("connection refused", () -> URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
                         FailureCause.CONNECTION_REFUSED, 502, 10),
@@ -57,8 +61,24 @@ class FailureClassifierIntegrationTests {
                         FailureCause.CONNECTION_TIMEOUT, 504, 10),
                 new Fault("reset before response", () -> FaultyUpstream.start(Behaviour.resetBeforeResponse()),
                         FailureCause.CONNECTION_TERMINATED, 502, 10),
+                // HttpURLConnection: "Unexpected end of file from server". Nothing arrived, as the HttpClient's
+                // "received no bytes" says, so retried alike (DEFAULT_RETRY_CAUSES), not an incomplete response.
                 new Fault("closed before response", () -> FaultyUpstream.start(Behaviour.closeBeforeResponse()),
                         FailureCause.CONNECTION_TERMINATED, 502, 10),
+                new Fault("self-signed certificate", () -> FaultyUpstream.startTlsSelfSigned(Behaviour.ok()),
+                        FailureCause.TLS_CERTIFICATE_ERROR, 502, 10),
+                // Bad chunked framing (R2: http_protocol_error), not a failure nothing recognises (500), nor a head
+                // over a size limit. HttpClient: "Illegal character in chunk size", "invalid chunk header";
+                // HttpURLConnection: "Bogus chunk size", "missing CR".
+                new Fault("chunk size not hexadecimal",
+                        () -> FaultyUpstream.start(Behaviour.chunked("zz\r\nhello\r\n")),
+                        FailureCause.HTTP_PROTOCOL_ERROR, 502, 10),
+                new Fault("chunked body cut short", () -> FaultyUpstream.start(Behaviour.chunked("50\r\nhello")),
+                        FailureCause.HTTP_RESPONSE_INCOMPLETE, 502, 10));
+    }
+
+    static Stream<Arguments> faults() {
+        return Stream.concat(eitherClientsFaults(), Stream.of(
                 new Fault("no answer within the response timeout", () -> FaultyUpstream.start(Behaviour.stall()),
                         FailureCause.HTTP_RESPONSE_TIMEOUT, 504, 10),
                 new Fault("garbage status line", () -> FaultyUpstream.start(Behaviour.garbage()),
@@ -81,8 +101,27 @@ class FailureClassifierIntegrationTests {
                 // The JDK reports a reset after part of a fixed-length body as a short body, not as a reset.
                 new Fault("reset mid-body", () -> FaultyUpstream.start(Behaviour.resetMidBody()),
                         FailureCause.HTTP_RESPONSE_INCOMPLETE, 502, 10),
-                new Fault("self-signed certificate", () -> FaultyUpstream.startTlsSelfSigned(Behaviour.ok()),
-                        FailureCause.TLS_CERTIFICATE_ERROR, 502, 10))
+                new Fault("chunk header without LF", () -> FaultyUpstream.start(Behaviour.chunked("5\rhello\r\n")),
+                        FailureCause.HTTP_PROTOCOL_ERROR, 502, 10)))
+                .map(Arguments::of);
+    }
+
+    /**
+     * The failures of {@link #eitherClientsFaults()} and more with the blocking {@link HttpURLConnection} (what a
+     * RestTemplate without a request factory of its own uses), whose exceptions differ: a SocketTimeoutException
+     * for either timeout, an IOException with a message of its own for a response it cannot parse.
+     */
+    static Stream<Arguments> blockingFaults() {
+        return Stream.concat(eitherClientsFaults(), Stream.of(
+                new Fault("no answer within the read timeout", () -> FaultyUpstream.start(Behaviour.stall()),
+                        FailureCause.CONNECTION_READ_TIMEOUT, 504, 10),
+                // "Invalid Http response"
+                new Fault("garbage status line", () -> FaultyUpstream.start(exchange -> exchange.writeRaw(
+                        "HTTP/1.1 abc OK\r\nContent-Length: 2\r\n\r\nok")),
+                        FailureCause.HTTP_PROTOCOL_ERROR, 502, 10),
+                // "missing CR"
+                new Fault("chunk data without CRLF", () -> FaultyUpstream.start(Behaviour.chunked("5\r\nhelloXX")),
+                        FailureCause.HTTP_PROTOCOL_ERROR, 502, 10)))
                 .map(Arguments::of);
     }
 
@@ -107,21 +146,45 @@ class FailureClassifierIntegrationTests {
     @ParameterizedTest(name = "{0}")
     @MethodSource("faults")
     void classifiesRealFailure(Fault fault) {
-        Object target = fault.setUp().get();
-        URI uri;
-        if (target instanceof FaultyUpstream upstream) {
-            resource = upstream;
-            uri = upstream.uri();
-        } else if (target instanceof Blackhole blackhole) {
-            resource = blackhole;
-            uri = blackhole.uri();
-        } else {
-            uri = (URI) target;
-        }
+        URI uri = setUp(fault);
         HttpRequest request = HttpRequest.newBuilder(uri.resolve("/orders/42")).timeout(Duration.ofMillis(700)).build();
 
         Throwable thrown = catchThrowable(() -> client.send(request, HttpResponse.BodyHandlers.ofString()));
 
+        assertClassified(fault, thrown);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("blockingFaults")
+    void classifiesRealFailureOfHttpUrlConnection(Fault fault) {
+        URI uri = setUp(fault);
+
+        Throwable thrown = catchThrowable(() -> {
+            HttpURLConnection connection = (HttpURLConnection) uri.resolve("/orders/42").toURL().openConnection();
+            connection.setConnectTimeout(500);
+            connection.setReadTimeout(700);
+            try (InputStream body = connection.getInputStream()) {
+                body.readAllBytes();
+            }
+        });
+
+        assertClassified(fault, thrown);
+    }
+
+    private URI setUp(Fault fault) {
+        Object target = fault.setUp().get();
+        if (target instanceof FaultyUpstream upstream) {
+            resource = upstream;
+            return upstream.uri();
+        }
+        if (target instanceof Blackhole blackhole) {
+            resource = blackhole;
+            return blackhole.uri();
+        }
+        return (URI) target;
+    }
+
+    private void assertClassified(Fault fault, Throwable thrown) {
         assertThat(thrown).as("the call must fail").isNotNull();
         UpstreamFailure failure = classifier.classify(thrown).orElseThrow(
                 () -> new AssertionError("not classified: " + thrown, thrown));

@@ -136,11 +136,18 @@ public final class JdkCauseClassifier implements CauseClassifier {
     }
 
     private static @Nullable FailureCause ioCause(String message) {
+        if (message.startsWith("unexpected end of file from server")) {
+            // HttpURLConnection: the connection ended before a status line, as the HttpClient's "received no bytes".
+            return FailureCause.CONNECTION_TERMINATED;
+        }
         if (message.contains("fixed content-length") || message.contains("bytes received")
                 || message.contains("premature") || message.contains("chunked") || message.contains("unexpected end")) {
             return FailureCause.HTTP_RESPONSE_INCOMPLETE;
         }
-        if (message.contains("invalid status line") || message.contains("bad header") || message.contains("malformed")
+        // "invalid content": the HttpClient (JDK 25) on a transfer coding other than chunked; "invalid http
+        // response": HttpURLConnection on a status line it cannot parse.
+        if (isBadChunkedCoding(message) || message.equals("invalid content") || message.equals("invalid http response")
+                || message.contains("invalid status line") || message.contains("bad header") || message.contains("malformed")
                 || message.contains("invalid header") || message.contains("protocol")
                 || message.contains("unexpected content length")) { // a 204 with a body: "... header with 204 response"
             return FailureCause.HTTP_PROTOCOL_ERROR;
@@ -153,6 +160,17 @@ public final class JdkCauseClassifier implements CauseClassifier {
             return FailureCause.CONNECTION_TERMINATED;
         }
         return null;
+    }
+
+    /**
+     * A chunk header or chunk framing the client could not parse (a body cut short in a chunk is caught before):
+     * the HttpClient's "Illegal character in chunk size: 122", "invalid chunk header", "Chunk header size too
+     * long: 17" and HttpURLConnection's "Bogus chunk size", "Chunk header too long", "missing CR", "missing LF",
+     * "LF should be proceeded by CR". A bad framing, not a head over a size limit.
+     */
+    private static boolean isBadChunkedCoding(String message) {
+        return message.contains("chunk size") || message.contains("chunk header") || message.equals("missing cr")
+                || message.equals("missing lf") || message.contains("should be proceeded by cr");
     }
 
     private static String lowerMessage(Throwable t) {

@@ -455,6 +455,17 @@ public final class FaultyUpstream implements Closeable {
             };
         }
 
+        /**
+         * @param body the chunked body as sent, chunk headers included, e.g. {@code "5\r\nhello\r\n0\r\n\r\n"}
+         * @return a behaviour that answers 200 with {@code Transfer-Encoding: chunked} and this body, then closes
+         */
+        static Behaviour chunked(String body) {
+            return exchange -> {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+                exchange.closeConnection();
+            };
+        }
+
         /** @return a behaviour that sends 200 headers and part of the body, then resets */
         static Behaviour resetMidBody() {
             return exchange -> {
