@@ -7,6 +7,8 @@ import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
 import java.io.Closeable;
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -14,11 +16,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -141,6 +147,28 @@ class FailureClassifierIntegrationTests {
 
         assertThat(thrown).hasRootCauseInstanceOf(NumberFormatException.class);
         assertThat(classifier.classify(thrown)).isEmpty();
+    }
+
+    /**
+     * An exception whose message is a file's path or a URL says nothing about a connection, whatever words the path
+     * holds: HttpURLConnection's 404 (a FileNotFoundException of the URL) passes through as the troubleshooting
+     * guide promises, and so does a missing local file; neither is a 502 {@code connection_terminated} (R2, R4).
+     */
+    @Test
+    void pathsAndUrlsInMessagesAreNoUpstreamFailure(@TempDir Path folder) throws Exception {
+        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.respond(404, "no such page"));
+        resource = upstream;
+        URI reset = upstream.uri().resolve("/password/reset");
+
+        Throwable notFound = catchThrowable(() -> reset.toURL().openStream().close());
+        Throwable noFile = catchThrowable(() -> Files.readString(folder.resolve("reset-tokens.txt")));
+        Throwable noStream = catchThrowable(() -> new FileInputStream(folder.resolve("closed-accounts.csv").toFile()));
+
+        assertThat(notFound).isInstanceOf(FileNotFoundException.class).hasMessageContaining("/password/reset");
+        assertThat(classifier.classify(notFound)).isEmpty();
+        assertThat(noFile).isInstanceOf(NoSuchFileException.class);
+        assertThat(classifier.classify(noFile)).isEmpty();
+        assertThat(classifier.classify(noStream)).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -3,6 +3,7 @@ package io.github.errorpages.internal;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.spi.CauseClassifier;
 import java.io.EOFException;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -15,6 +16,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.file.FileSystemException;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
@@ -92,6 +94,12 @@ public final class JdkCauseClassifier implements CauseClassifier {
         }
         if (t instanceof EOFException || t instanceof ClosedChannelException) {
             return FailureCause.CONNECTION_TERMINATED;
+        }
+        if (t instanceof FileNotFoundException || t instanceof FileSystemException
+                || message.startsWith("server returned http response code")) {
+            // The message is a file's path or a URL (HttpURLConnection's 404 is a FileNotFoundException of the URL,
+            // its other 4xx and 5xx "... for URL: ..."): "/password/reset" names no connection reset.
+            return null;
         }
         if (t instanceof IOException) {
             return ioCause(message);
