@@ -6,20 +6,29 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.errorpages.upstream.UpstreamRequest;
 import java.io.Closeable;
 import java.io.FileInputStream;
 import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -169,6 +178,40 @@ class FailureClassifierIntegrationTests {
         assertThat(noFile).isInstanceOf(NoSuchFileException.class);
         assertThat(classifier.classify(noFile)).isEmpty();
         assertThat(classifier.classify(noStream)).isEmpty();
+    }
+
+    /**
+     * A thread interrupted while it blocks on a {@link SocketChannel} gets a ClosedByInterruptException, which is a
+     * ClosedChannelException: the caller gave up, as with an InterruptedIOException, and the upstream closed
+     * nothing. Neither a page nor a failure for the breaker, nor a retry.
+     */
+    @Test
+    void interruptedChannelReadIsAClientAbortNotAClosedConnection() {
+        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.stall());
+        resource = upstream;
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+
+        Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
+                attempt -> readInterrupted(attempt.endpoint())));
+        boolean interrupted = Thread.interrupted(); // and cleared for the next test
+
+        assertThat(thrown).isInstanceOf(CancellationException.class)
+                .hasCauseInstanceOf(ClosedByInterruptException.class);
+        assertThat(interrupted).isTrue();
+        assertThat(classifier.classify(thrown.getCause())).isEmpty();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().retries()).isZero();
+    }
+
+    private static String readInterrupted(URI endpoint) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(endpoint.getHost(), endpoint.getPort());
+        try (SocketChannel channel = SocketChannel.open(address)) {
+            channel.write(StandardCharsets.US_ASCII.encode("GET /orders/42 HTTP/1.1\r\nHost: orders\r\n\r\n"));
+            Thread.currentThread().interrupt(); // as a cancelled task or a shutdown would, the read about to block
+            channel.read(ByteBuffer.allocate(1024));
+            return "never";
+        }
     }
 
     @ParameterizedTest(name = "{0}")
