@@ -160,6 +160,11 @@ public final class JdkCauseClassifier implements CauseClassifier {
                 || message.contains("unexpected content length")) { // a 204 with a body: "... header with 204 response"
             return FailureCause.HTTP_PROTOCOL_ERROR;
         }
+        if (message.contains("rst_stream") || message.contains("not processed by peer")) {
+            // HTTP/2: the upstream reset the stream ("Received RST_STREAM: Stream cancelled", "... Internal error"),
+            // or refused it (REFUSED_STREAM) and the client gave up; a reset for a protocol error is caught above.
+            return FailureCause.CONNECTION_TERMINATED;
+        }
         if (message.contains("too large") || message.contains("too long") || message.contains("too big")) {
             return FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE;
         }

@@ -1,0 +1,101 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.github.errorpages.ErrorPagesConfig;
+import io.github.errorpages.ErrorPolicy;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.upstream.GuardedHttpClient;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Failures only HTTP/2 has, from a real Jetty 12 upstream that speaks HTTP/2 after an h2c upgrade, to the JDK's
+ * HttpClient in its default version (HTTP/2, which it also negotiates with ALPN on every https upstream that
+ * offers it).
+ */
+class Http2UpstreamFailuresIntegrationTests {
+
+    private final Server upstream = new Server();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    private URI base;
+
+    @BeforeEach
+    void start() throws Exception {
+        HttpConfiguration config = new HttpConfiguration();
+        ServerConnector connector = new ServerConnector(upstream, new HttpConnectionFactory(config),
+                new HTTP2CServerConnectionFactory(config));
+        connector.setHost("127.0.0.1");
+        upstream.addConnector(connector);
+        upstream.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                // The head and part of the body, then the handler fails: Jetty resets the stream (RST_STREAM).
+                response.setStatus(200);
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 100);
+                response.write(false, ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)),
+                        Callback.from(() -> callback.failed(new IllegalStateException("the upstream broke")),
+                                callback::failed));
+                return true;
+            }
+        });
+        upstream.start();
+        base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        upstream.stop();
+    }
+
+    /**
+     * A stream the upstream resets ("Received RST_STREAM: Stream cancelled") is a connection terminated before a
+     * complete response (R2: 502 {@code connection_terminated}), retried for a GET like a reset HTTP/1.1
+     * connection, not a failure nothing recognises (500 {@code proxy_internal_error}).
+     */
+    @Test
+    void streamResetByTheUpstreamIsConnectionTerminated() {
+        Throwable thrown = catchThrowable(() -> client.send(HttpRequest.newBuilder(base.resolve("/orders/42")).build(),
+                HttpResponse.BodyHandlers.ofString()));
+
+        assertThat(thrown).hasMessageContaining("RST_STREAM");
+        assertThat(FailureClassifier.ofDefaults().classify(thrown)).map(UpstreamFailure::cause)
+                .contains(FailureCause.CONNECTION_TERMINATED);
+
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(base)
+                .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).build());
+        UpstreamFailure failure = catchThrowableOfType(UpstreamFailureException.class,
+                () -> GuardedHttpClient.of(client, guard).send(
+                        HttpRequest.newBuilder(URI.create("http://orders/orders/42")).build(),
+                        HttpResponse.BodyHandlers.ofString())).failure();
+
+        assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_TERMINATED);
+        assertThat(failure.attempts()).isEqualTo(2);
+        assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(failure).status()).isEqualTo(502);
+    }
+}
