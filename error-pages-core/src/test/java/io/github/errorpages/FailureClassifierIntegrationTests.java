@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,11 +29,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -211,6 +215,35 @@ class FailureClassifierIntegrationTests {
             Thread.currentThread().interrupt(); // as a cancelled task or a shutdown would, the read about to block
             channel.read(ByteBuffer.allocate(1024));
             return "never";
+        }
+    }
+
+    /**
+     * A network the host has no route to (ENETUNREACH): the destination is unroutable (R2, RFC 9209 §2.3.6), for
+     * a blocking socket (a SocketException of no type of its own, which nothing recognised) as for the HttpClient
+     * (which wraps it in a ConnectException, so far taken for a refused connection). Linux refuses a TCP connect to
+     * the broadcast address this way at once, before any packet leaves.
+     */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void unreachableNetworkIsAnUnroutableDestination() {
+        URI broadcast = URI.create("http://255.255.255.255:80/orders/42");
+
+        Throwable fromSocket = catchThrowable(() -> {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(broadcast.getHost(), broadcast.getPort()), 500);
+            }
+        });
+        Throwable fromConnection = catchThrowable(() -> broadcast.toURL().openStream().close());
+        Throwable fromClient = catchThrowable(() -> client.send(HttpRequest.newBuilder(broadcast).build(),
+                HttpResponse.BodyHandlers.discarding()));
+
+        assertThat(fromSocket).hasMessageContaining("Network is unreachable");
+        for (Throwable thrown : List.of(fromSocket, fromConnection, fromClient)) {
+            UpstreamFailure failure = classifier.classify(thrown).orElseThrow(
+                    () -> new AssertionError("not classified: " + thrown, thrown));
+            assertThat(failure.cause()).as("cause of %s", thrown).isEqualTo(FailureCause.DESTINATION_IP_UNROUTABLE);
+            assertThat(policy.decide(failure).status()).isEqualTo(502);
         }
     }
 

@@ -66,7 +66,10 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (t instanceof TimeoutException) {
             return FailureCause.HTTP_RESPONSE_TIMEOUT;
         }
-        if (t instanceof NoRouteToHostException || t instanceof PortUnreachableException) {
+        if (t instanceof NoRouteToHostException || t instanceof PortUnreachableException
+                || (t instanceof SocketException && message.contains("unreachable"))) {
+            // ENETUNREACH has no exception type of its own: a SocketException "Network is unreachable", which the
+            // HttpClient wraps in a ConnectException of the same message.
             return FailureCause.DESTINATION_IP_UNROUTABLE;
         }
         if (t instanceof ConnectException) {
