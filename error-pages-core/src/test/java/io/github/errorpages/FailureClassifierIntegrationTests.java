@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -245,6 +246,26 @@ class FailureClassifierIntegrationTests {
             assertThat(failure.cause()).as("cause of %s", thrown).isEqualTo(FailureCause.DESTINATION_IP_UNROUTABLE);
             assertThat(policy.decide(failure).status()).isEqualTo(502);
         }
+    }
+
+    /**
+     * An upstream that requires a client certificate (mTLS) the gateway does not present ends the handshake with
+     * its alert ("Received fatal alert: bad_certificate"): tls_alert_received, where the troubleshooting guide
+     * sends operators for mTLS, not tls_certificate_error, which says the upstream's own certificate failed the
+     * gateway's check (R2, RFC 9209 §2.3.14, §2.3.15).
+     */
+    @Test
+    void upstreamRejectingTheClientCertificateIsAnAlertReceived() {
+        FaultyUpstream upstream = FaultyUpstream.startTlsRequiringClientCertificate(Behaviour.ok());
+        resource = upstream;
+        URI uri = upstream.uri().resolve("/orders/42");
+        SSLContext trusting = FaultyUpstream.trustingSelfSigned();
+
+        Throwable thrown = catchThrowable(() -> HttpClient.newBuilder().sslContext(trusting).build()
+                .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding()));
+
+        assertThat(thrown).hasMessageContaining("Received fatal alert");
+        assertThat(classifier.classify(thrown)).map(UpstreamFailure::cause).contains(FailureCause.TLS_ALERT_RECEIVED);
     }
 
     @ParameterizedTest(name = "{0}")

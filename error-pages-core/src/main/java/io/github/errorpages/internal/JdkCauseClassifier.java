@@ -130,12 +130,14 @@ public final class JdkCauseClassifier implements CauseClassifier {
     }
 
     private static FailureCause tlsCause(SSLException e, String message) {
+        if (message.contains("received fatal alert")) {
+            // The upstream's alert, whatever it names: "bad_certificate", "certificate_required" is its verdict on
+            // the gateway's client certificate (mTLS), not a failed check of the upstream's certificate.
+            return FailureCause.TLS_ALERT_RECEIVED;
+        }
         if (e instanceof SSLPeerUnverifiedException || message.contains("certificate") || message.contains("pkix")
                 || message.contains("no subject alternative")) {
             return FailureCause.TLS_CERTIFICATE_ERROR;
-        }
-        if (message.contains("received fatal alert")) {
-            return FailureCause.TLS_ALERT_RECEIVED;
         }
         if (e instanceof SSLHandshakeException || message.contains("handshake") || message.contains("plaintext")
                 || message.contains("unrecognized ssl message")) {

@@ -94,6 +94,22 @@ public final class FaultyUpstream implements Closeable {
      * @return the running upstream
      */
     public static FaultyUpstream startTlsSelfSigned(Behaviour behaviour) {
+        return startTls(behaviour, false);
+    }
+
+    /**
+     * Starts an HTTPS upstream like {@link #startTlsSelfSigned(Behaviour)} that requires a client certificate
+     * (mTLS) and trusts none, so every client fails the handshake with the upstream's alert (a blocking client may
+     * see its write fail first: "Broken pipe").
+     *
+     * @param behaviour what it does with each request (never reached)
+     * @return the running upstream
+     */
+    public static FaultyUpstream startTlsRequiringClientCertificate(Behaviour behaviour) {
+        return startTls(behaviour, true);
+    }
+
+    private static FaultyUpstream startTls(Behaviour behaviour, boolean needClientAuth) {
         try (InputStream in = FaultyUpstream.class.getResourceAsStream(KEYSTORE)) {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(in, "changeit".toCharArray());
@@ -103,6 +119,7 @@ public final class FaultyUpstream implements Closeable {
             context.init(keys.getKeyManagers(), null, null);
             SSLServerSocket socket = (SSLServerSocket) context.getServerSocketFactory()
                     .createServerSocket(0, 128, InetAddress.getLoopbackAddress());
+            socket.setNeedClientAuth(needClientAuth);
             return new FaultyUpstream(socket, true, behaviour);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
