@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *       shown to every {@link CauseClassifier}: the extensions first, then the built-in ones for the JDK
  *       and Resilience4j. Of all causes found, the most specific wins: a DNS error or a certificate error
  *       beats the connect failure that wraps it, and a connect failure beats a generic "connection
- *       closed".</li>
+ *       closed". HttpURLConnection's exception for a 5xx response ("Server returned HTTP response code: 503
+ *       for URL: ...") is the upstream's well-formed 5xx: {@link FailureCause#UPSTREAM_STATUS} with that
+ *       status (R3).</li>
  *   <li>Only when the cause chain holds nothing recognised are suppressed exceptions looked at too, by the
  *       same rules. A client attaches there what it recovered from before the failure it throws: the refused
  *       IPv6 connect before an IPv4 connect whose read then timed out must not make the read timeout a
@@ -151,13 +153,18 @@ public final class FailureClassifier {
 
     private Optional<UpstreamFailure> mostSpecific(List<Throwable> chain) {
         FailureCause best = null;
+        Throwable bestOf = null;
         for (Throwable t : chain) {
             for (CauseClassifier classifier : classifiers) {
                 FailureCause found = ask(classifier, t);
                 if (found != null && (best == null || RANK[found.ordinal()] < RANK[best.ordinal()])) {
                     best = found;
+                    bestOf = t;
                 }
             }
+        }
+        if (best == FailureCause.UPSTREAM_STATUS && JdkCauseClassifier.upstreamStatus(bestOf) != 0) {
+            return Optional.of(UpstreamFailure.ofUpstreamStatus(JdkCauseClassifier.upstreamStatus(bestOf), null));
         }
         return best == null ? Optional.empty() : Optional.of(UpstreamFailure.of(best));
     }

@@ -2,6 +2,7 @@ package io.github.errorpages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
@@ -266,6 +267,39 @@ class FailureClassifierIntegrationTests {
 
         assertThat(thrown).hasMessageContaining("Received fatal alert");
         assertThat(classifier.classify(thrown)).map(UpstreamFailure::cause).contains(FailureCause.TLS_ALERT_RECEIVED);
+    }
+
+    /**
+     * HttpURLConnection throws for an upstream's 5xx ("Server returned HTTP response code: 503 for URL: ..."): a
+     * well-formed response, whose status is kept (R3) whatever words its URL holds, and which the guard counts and
+     * retries as a 503 it read itself. Its 4xx are no upstream failure.
+     */
+    @Test
+    void httpUrlConnectionsExceptionForA5xxKeepsTheUpstreamsStatus() {
+        FaultyUpstream upstream = FaultyUpstream.start(exchange -> exchange.respond(
+                exchange.request().target().startsWith("/busy") ? 503 : 429, "try later", "Retry-After", "20"));
+        resource = upstream;
+
+        Throwable busy = catchThrowable(() -> upstream.uri().resolve("/busy/protocol").toURL().openStream().close());
+        Throwable limited = catchThrowable(() -> upstream.uri().resolve("/limited").toURL().openStream().close());
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).build());
+        UpstreamFailure guarded = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    try (InputStream body = attempt.endpoint().resolve("/busy").toURL().openStream()) {
+                        return body.readAllBytes();
+                    }
+                })).failure();
+
+        UpstreamFailure failure = classifier.classify(busy).orElseThrow(() -> new AssertionError(busy));
+        assertThat(failure.cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(failure.upstreamStatus()).isEqualTo(503);
+        assertThat(policy.decide(failure).status()).isEqualTo(503);
+        assertThat(policy.decide(failure).retryAfterHeader()).isNotNull();
+        assertThat(classifier.classify(limited)).isEmpty();
+        assertThat(guarded.cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(guarded.upstreamStatus()).isEqualTo(503);
+        assertThat(guarded.attempts()).isEqualTo(2);
     }
 
     @ParameterizedTest(name = "{0}")

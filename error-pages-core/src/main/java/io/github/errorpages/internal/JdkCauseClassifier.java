@@ -37,6 +37,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JdkCauseClassifier implements CauseClassifier {
 
+    /** HttpURLConnection's message for a response status of 400 or more (other than 404 and 410). */
+    private static final String STATUS_PREFIX = "Server returned HTTP response code: ";
+
     @Override
     public Optional<FailureCause> classify(Throwable t) {
         return Optional.ofNullable(cause(t, lowerMessage(t)));
@@ -98,10 +101,13 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (t instanceof EOFException || t instanceof ClosedChannelException) {
             return FailureCause.CONNECTION_TERMINATED;
         }
+        if (upstreamStatus(t) != 0) {
+            return FailureCause.UPSTREAM_STATUS;
+        }
         if (t instanceof FileNotFoundException || t instanceof FileSystemException
                 || message.startsWith("server returned http response code")) {
             // The message is a file's path or a URL (HttpURLConnection's 404 is a FileNotFoundException of the URL,
-            // its other 4xx and 5xx "... for URL: ..."): "/password/reset" names no connection reset.
+            // its other 4xx "... for URL: ..."): "/password/reset" names no connection reset.
             return null;
         }
         if (t instanceof IOException) {
@@ -112,6 +118,26 @@ public final class JdkCauseClassifier implements CauseClassifier {
             return FailureCause.HTTP_PROTOCOL_ERROR;
         }
         return null;
+    }
+
+    /**
+     * Reads the status of a well-formed 5xx response that HttpURLConnection reports as an exception:
+     * {@code getInputStream()} throws "Server returned HTTP response code: 503 for URL: ..." for a status of 400
+     * or more (other than 404 and 410), and the upstream's status is kept (R3).
+     *
+     * @param t a throwable of a cause chain
+     * @return the status, in [500, 599], or 0 when {@code t} is no such exception or its status no 5xx
+     */
+    public static int upstreamStatus(Throwable t) {
+        String message = t.getMessage();
+        if (!(t instanceof IOException) || message == null || !message.startsWith(STATUS_PREFIX)
+                || message.length() < STATUS_PREFIX.length() + 3) {
+            return 0;
+        }
+        String digits = message.substring(STATUS_PREFIX.length(), STATUS_PREFIX.length() + 3);
+        boolean fiveHundreds = digits.charAt(0) == '5' && Character.isDigit(digits.charAt(1))
+                && Character.isDigit(digits.charAt(2));
+        return fiveHundreds ? Integer.parseInt(digits) : 0;
     }
 
     /**
