@@ -1,10 +1,9 @@
 package io.github.errorpages;
 
+import io.github.errorpages.internal.CallerAborts;
 import io.github.errorpages.internal.JdkCauseClassifier;
 import io.github.errorpages.internal.Resilience4jCauseClassifier;
 import io.github.errorpages.spi.CauseClassifier;
-import java.io.InterruptedIOException;
-import java.nio.channels.ClosedByInterruptException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -201,10 +200,8 @@ public final class FailureClassifier {
     }
 
     private static boolean isClientAbort(Throwable t) {
-        // Cancelled by the caller or interrupted: not the upstream's fault, so neither page nor breaker. A channel
-        // closed because the thread blocked on it was interrupted is an interrupt too, not a closed connection.
-        return t instanceof CancellationException || t instanceof InterruptedException
-                || t.getClass() == InterruptedIOException.class || t instanceof ClosedByInterruptException;
+        // Cancelled by the caller or interrupted: not the upstream's fault, so neither page nor breaker.
+        return CallerAborts.isCallerAbort(t);
     }
 
     private static List<Throwable> chainOf(Throwable top, boolean withSuppressed) {

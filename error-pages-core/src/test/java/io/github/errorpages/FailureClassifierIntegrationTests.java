@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,12 +33,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -198,25 +203,59 @@ class FailureClassifierIntegrationTests {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
 
         Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
-                attempt -> readInterrupted(attempt.endpoint())));
+                attempt -> readInterrupted(attempt.endpoint(), false)));
         boolean interrupted = Thread.interrupted(); // and cleared for the next test
 
-        assertThat(thrown).isInstanceOf(CancellationException.class)
-                .hasCauseInstanceOf(ClosedByInterruptException.class);
         assertThat(interrupted).isTrue();
+        assertCallerAbort(guard, thrown, ClosedByInterruptException.class);
+    }
+
+    /**
+     * A virtual thread (JDK 21 and later) interrupted while it blocks on a {@link Socket} has the socket closed and
+     * gets a SocketException "Closed by interrupt": the caller gave up, as on a channel, and the upstream closed
+     * nothing. Started through reflection, as the tests compile for Java 17.
+     */
+    @Test
+    @EnabledForJreRange(min = JRE.JAVA_21)
+    void interruptedVirtualThreadsSocketReadIsAClientAbortNotAClosedConnection() throws Exception {
+        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.stall());
+        resource = upstream;
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+        CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+        Runnable call = () -> thrown.complete(catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
+                attempt -> readInterrupted(attempt.endpoint(), true))));
+
+        Object virtualThreads = Thread.class.getMethod("ofVirtual").invoke(null);
+        Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class).invoke(virtualThreads, call);
+
+        Throwable failure = thrown.get(10, TimeUnit.SECONDS);
+        assertCallerAbort(guard, failure, SocketException.class);
+        assertThat(failure.getCause()).hasMessage("Closed by interrupt");
+    }
+
+    private void assertCallerAbort(UpstreamGuard guard, Throwable thrown, Class<? extends Throwable> cause) {
+        assertThat(thrown).isInstanceOf(CancellationException.class).hasCauseInstanceOf(cause);
         assertThat(classifier.classify(thrown.getCause())).isEmpty();
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
         assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
         assertThat(guard.metrics().retries()).isZero();
     }
 
-    private static String readInterrupted(URI endpoint) throws IOException {
+    /** Sends a request, then reads the answer that never comes, the thread interrupted as the read starts. */
+    private static String readInterrupted(URI endpoint, boolean blockingSocket) throws IOException {
+        ByteBuffer request = StandardCharsets.US_ASCII.encode("GET /orders/42 HTTP/1.1\r\nHost: orders\r\n\r\n");
         InetSocketAddress address = new InetSocketAddress(endpoint.getHost(), endpoint.getPort());
+        if (blockingSocket) {
+            try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
+                socket.getOutputStream().write(request.array(), 0, request.limit());
+                Thread.currentThread().interrupt(); // as a cancelled task or a shutdown would
+                return "never " + socket.getInputStream().read();
+            }
+        }
         try (SocketChannel channel = SocketChannel.open(address)) {
-            channel.write(StandardCharsets.US_ASCII.encode("GET /orders/42 HTTP/1.1\r\nHost: orders\r\n\r\n"));
-            Thread.currentThread().interrupt(); // as a cancelled task or a shutdown would, the read about to block
-            channel.read(ByteBuffer.allocate(1024));
-            return "never";
+            channel.write(request);
+            Thread.currentThread().interrupt();
+            return "never " + channel.read(ByteBuffer.allocate(1024));
         }
     }
 

@@ -5,15 +5,13 @@ import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.internal.CallerAborts;
 import io.github.errorpages.upstream.internal.ProxyStatus;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -363,10 +361,7 @@ final class GuardedCall<T> {
     static boolean isClientAbort(Throwable thrown) {
         Throwable t = thrown;
         for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = t.getCause()) {
-            // SocketTimeoutException is an InterruptedIOException too, but a timeout, not an interrupt; a channel
-            // closed because the thread blocked on it was interrupted is an interrupt, not a closed connection.
-            if (t instanceof CancellationException || t instanceof InterruptedException
-                    || t.getClass() == InterruptedIOException.class || t instanceof ClosedByInterruptException) {
+            if (CallerAborts.isCallerAbort(t)) {
                 return true;
             }
         }
