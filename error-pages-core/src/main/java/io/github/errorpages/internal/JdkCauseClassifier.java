@@ -179,6 +179,10 @@ public final class JdkCauseClassifier implements CauseClassifier {
             // HttpURLConnection: the connection ended before a status line, as the HttpClient's "received no bytes".
             return FailureCause.CONNECTION_TERMINATED;
         }
+        if (message.contains("fixed content-length: -")) {
+            // The HttpClient takes "Content-Length: -5" for a length and then finds the body short of it: bad framing.
+            return FailureCause.HTTP_PROTOCOL_ERROR;
+        }
         if (message.contains("fixed content-length") || message.contains("bytes received")
                 || message.contains("premature") || message.contains("chunked") || message.contains("unexpected end")) {
             return FailureCause.HTTP_RESPONSE_INCOMPLETE;
