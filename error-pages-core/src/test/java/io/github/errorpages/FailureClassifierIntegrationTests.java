@@ -346,6 +346,40 @@ class FailureClassifierIntegrationTests {
         assertThat(guarded.attempts()).isEqualTo(2);
     }
 
+    /**
+     * HttpURLConnection refuses a call its caller got wrong with a ProtocolException: a bug of the caller's, made
+     * before anything was sent, not the upstream's malformed answer. The guard fails the call as an internal error
+     * (500, R4) and its breaker does not count it, where a bug of every call would otherwise open it.
+     */
+    @Test
+    void misusedHttpUrlConnectionIsNoUpstreamFailure() {
+        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok());
+        resource = upstream;
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+
+        UpstreamFailure method = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    HttpURLConnection connection = open(attempt.endpoint());
+                    connection.setRequestMethod("FETCH");
+                    return connection.getResponseCode();
+                })).failure();
+        UpstreamFailure output = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    HttpURLConnection connection = open(attempt.endpoint());
+                    connection.getInputStream().close();
+                    return connection.getOutputStream();
+                })).failure();
+
+        assertThat(method.cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+        assertThat(output.cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+        assertThat(policy.decide(output).status()).isEqualTo(500);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    private static HttpURLConnection open(URI endpoint) throws IOException {
+        return (HttpURLConnection) endpoint.resolve("/orders/42").toURL().openConnection();
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("faults")
     void classifiesRealFailure(Fault fault) {

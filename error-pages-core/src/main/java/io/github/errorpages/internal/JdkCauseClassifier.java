@@ -94,6 +94,9 @@ public final class JdkCauseClassifier implements CauseClassifier {
             return FailureCause.TLS_PROTOCOL_ERROR;
         }
         if (t instanceof ProtocolException) {
+            if (isMisusedUrlConnection(message)) {
+                return null; // the caller's bug, before anything was sent: no page, no breaker failure
+            }
             // The JDK's client stops at jdk.http.maxHeaderSize (384 KiB): "Header size too big: 393300 > 393216".
             return message.contains("header size too big")
                     ? FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE : FailureCause.HTTP_PROTOCOL_ERROR;
@@ -208,6 +211,18 @@ public final class JdkCauseClassifier implements CauseClassifier {
             return FailureCause.CONNECTION_TERMINATED;
         }
         return null;
+    }
+
+    /**
+     * Whether HttpURLConnection refused a call its caller got wrong, with a ProtocolException that says nothing of
+     * the upstream: "Invalid HTTP method: FETCH", "Can't reset method: already connected", "cannot write to a
+     * URLConnection if doOutput=false", "Cannot write output after reading input.", "Cannot read from URLConnection
+     * if doInput=false", "HTTP method TRACE doesn't support output".
+     */
+    private static boolean isMisusedUrlConnection(String message) {
+        return message.startsWith("invalid http method") || message.endsWith("already connected")
+                || message.startsWith("cannot write") || message.startsWith("cannot read from urlconnection")
+                || message.endsWith("doesn't support output");
     }
 
     /**
