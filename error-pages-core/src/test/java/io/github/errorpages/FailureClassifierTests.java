@@ -60,6 +60,39 @@ class FailureClassifierTests {
                 .contains(FailureCause.TLS_ALERT_RECEIVED);
     }
 
+    /**
+     * R2, R4: an application's bad input is no upstream failure. Jackson 2's parse errors are IOExceptions (a
+     * servlet that reads a client's JSON throws them) whose messages quote what they read; the same words from the
+     * JDK's own IOException still name a connection that ended.
+     */
+    @Test
+    void messagesOfAnApplicationsIOExceptionsSayNothingOfAConnection() {
+        assertThat(cause(new InputParseException("Unexpected end-of-input: expected close marker for Object"))).isEmpty();
+        assertThat(cause(new InputParseException("Unrecognized field \"reset\" (class Order), not marked as ignorable")))
+                .isEmpty();
+        assertThat(cause(new InputParseException("Illegal unquoted character: has to be escaped (protocol)")))
+                .isEmpty();
+        assertThat(cause(new ServletFailure(new IOException("Connection reset")))).contains(FailureCause.CONNECTION_TERMINATED);
+    }
+
+    /** An application's own IOException, as Jackson 2's {@code JsonParseException} is one. */
+    private static final class InputParseException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        InputParseException(String message) {
+            super(message);
+        }
+    }
+
+    /** An application's wrapper around the JDK's IOException: its cause is still read. */
+    private static final class ServletFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ServletFailure(IOException cause) {
+            super("could not answer", cause);
+        }
+    }
+
     @Test
     void walksWrappersOfEveryKind() {
         Throwable wrapped = new CompletionException(new UncheckedIOException(new IOException("x",

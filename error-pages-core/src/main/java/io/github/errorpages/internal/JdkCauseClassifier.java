@@ -33,9 +33,22 @@ import org.jspecify.annotations.Nullable;
  * Recognises the exceptions of {@code java.net}, {@code java.net.http}, {@code java.nio.channels} and
  * {@code javax.net.ssl}. Where the JDK uses one type for several failures (a {@link SocketException} for
  * a reset and for a broken pipe, an {@link IOException} for a truncated body), the message decides; the
- * messages matched are those of OpenJDK 17 and 21, checked against real sockets in the tests.
+ * messages matched are those of OpenJDK 17 and 21, checked against real sockets in the tests. The message of a
+ * plain {@code IOException} is read only when it comes from the JDK or a known HTTP or network library
+ * ({@link #NETWORK_STACKS}): an application's, or a data format library's, says nothing of a connection.
  */
 public final class JdkCauseClassifier implements CauseClassifier {
+
+    /**
+     * The packages whose plain {@link IOException}s are read by their messages: the JDK's, and those of the HTTP and
+     * network libraries that applications call upstreams with (their "Connection reset", "Premature end of chunk
+     * coded message body", "stream was reset"). The messages of any other library's or the application's own are
+     * not: Jackson 2's exceptions are {@code IOException}s that quote the input they could not parse ("Unexpected
+     * end-of-input", {@code Unrecognized field "reset"}), a client's bad JSON, not an upstream that failed.
+     */
+    private static final String[] NETWORK_STACKS = {"java.", "javax.", "jdk.", "sun.", "com.sun.",
+        "org.eclipse.jetty.", "org.apache.http.", "org.apache.hc.", "okhttp3.", "okio.", "io.netty.", "reactor.netty.",
+        "io.undertow.", "io.vertx.", "org.asynchttpclient.", "io.grpc."};
 
     /** HttpURLConnection's message for a response status of 400 or more (other than 404 and 410). */
     private static final String STATUS_PREFIX = "Server returned HTTP response code: ";
@@ -113,7 +126,7 @@ public final class JdkCauseClassifier implements CauseClassifier {
             // its other 4xx "... for URL: ..."): "/password/reset" names no connection reset.
             return null;
         }
-        if (t instanceof IOException) {
+        if (t instanceof IOException && isOfNetworkStack(t)) {
             return ioCause(message);
         }
         if (t instanceof NumberFormatException && isContentLengthOfResponse(t)) {
@@ -175,6 +188,16 @@ public final class JdkCauseClassifier implements CauseClassifier {
         // An SSLException after the handshake is a connection torn down mid-stream.
         return message.contains("closed") || message.contains("reset")
                 ? FailureCause.CONNECTION_TERMINATED : FailureCause.TLS_PROTOCOL_ERROR;
+    }
+
+    private static boolean isOfNetworkStack(Throwable t) {
+        String type = t.getClass().getName();
+        for (String stack : NETWORK_STACKS) {
+            if (type.startsWith(stack)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static @Nullable FailureCause ioCause(String message) {
