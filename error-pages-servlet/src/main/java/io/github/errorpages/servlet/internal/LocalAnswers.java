@@ -50,10 +50,11 @@ public final class LocalAnswers {
      */
     public static boolean answered(HttpServletRequest request, HttpServletResponse response) {
         String method = request.getMethod();
-        if (method.equals("TRACE") || method.equals("CONNECT")) {
+        // In any case: Jetty's client sends a method upper-cased, so "trace" would reach the upstream as TRACE.
+        if (method.equalsIgnoreCase("TRACE") || method.equalsIgnoreCase("CONNECT")) {
             return answer(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Allow", ALLOW);
         }
-        if (method.equals("OPTIONS") && ProxyHeaders.maxForwards(request) == 0) {
+        if (method.equalsIgnoreCase("OPTIONS") && ProxyHeaders.maxForwards(request) == 0) {
             return answer(response, HttpServletResponse.SC_OK, "Allow", ALLOW);
         }
         // Most requests have no Transfer-Encoding: asking for one field costs less than enumerating its fields.

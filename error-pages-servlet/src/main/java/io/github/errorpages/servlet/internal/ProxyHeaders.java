@@ -173,7 +173,7 @@ public final class ProxyHeaders {
                 continue;
             }
             if (name.length() == 12 && name.equalsIgnoreCase("Max-Forwards")
-                    && request.getMethod().equals("OPTIONS")) {
+                    && request.getMethod().equalsIgnoreCase("OPTIONS")) {
                 long remaining = maxForwards(request);
                 if (remaining > 0) {
                     sink.accept(name, Long.toString(remaining - 1)); // RFC 9110 §7.6.2
