@@ -23,17 +23,6 @@ final class PageWriter {
     }
 
     /**
-     * @param response the container's response, not committed
-     * @param status the status
-     * @param headers the header fields, written in order with {@code setHeader}
-     * @param body the body a GET would get
-     * @param head whether the request is a HEAD: then {@code Content-Length} is that of the GET body
-     *     and no byte is written (RFC 9110 §9.3.2, R12)
-     * @throws IOException when writing fails (usually: the client went away)
-     * @throws IllegalStateException when the response is committed, or a non-blocking write of the application's
-     *     is still pending
-     */
-    /**
      * The CORS response fields (Fetch standard, §3.2.3) that a cross-origin caller needs to read the page: the
      * allowed origin, whether credentials are allowed, and which fields it may read.
      *
@@ -55,6 +44,17 @@ final class PageWriter {
         return fields;
     }
 
+    /**
+     * @param response the container's response, not committed
+     * @param status the status
+     * @param headers the header fields, written in order with {@code setHeader}
+     * @param body the body a GET would get
+     * @param head whether the request is a HEAD: then {@code Content-Length} is that of the GET body
+     *     and no byte is written (RFC 9110 §9.3.2, R12)
+     * @throws IOException when writing fails (usually: the client went away)
+     * @throws IllegalStateException when the response is committed, or a non-blocking write of the application's
+     *     is still pending
+     */
     static void write(HttpServletResponse response, int status, Map<String, String> headers, byte[] body, boolean head)
             throws IOException {
         Map<String, String> cors = corsFields(response);
