@@ -295,7 +295,7 @@ public final class ErrorPagesFilter implements Filter {
         }
         log.debug("Answering an upstream failure thrown by the chain for {} {}", request.getMethod(),
                 request.getRequestURI(), exception);
-        settings.responder.respond(request, capturing.target(), failure.get());
+        settings.responder.respond(request, capturing.target(), failure.get(), capturing.writesWithoutBlocking());
         if (request.isAsyncStarted()) {
             // The servlet started an async cycle, then threw: the container never hears of the exception, so
             // the cycle would stay open until its timeout and the container's own error page replaced ours.
@@ -312,7 +312,8 @@ public final class ErrorPagesFilter implements Filter {
         if (capturing.capturedStatus() == 0 || !capturing.markAnswered()) {
             return;
         }
-        settings.responder.respond(request, capturing.target(), capturedFailure(settings, request, capturing));
+        settings.responder.respond(request, capturing.target(), capturedFailure(settings, request, capturing),
+                capturing.writesWithoutBlocking());
     }
 
     private static Set<Integer> checkedStatuses(Collection<Integer> statuses) {
@@ -413,7 +414,7 @@ public final class ErrorPagesFilter implements Filter {
                 return; // the container's error handling answers
             }
             try {
-                responder.respond(request, response.target(), failure.get());
+                responder.respond(request, response.target(), failure.get(), response.writesWithoutBlocking());
                 context.complete();
             } catch (ResponseAbortedException logged) {
                 // Committed: left to the container, which aborts the connection of a failed async cycle.

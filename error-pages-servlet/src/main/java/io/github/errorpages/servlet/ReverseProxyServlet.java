@@ -233,6 +233,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static final int MIN_MAX_RESPONSE_HEADER_SIZE = 256;
     /** The request attribute that carries what the asynchronous transport left to answer on a container thread. */
     private static final String OUTCOME_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".outcome";
+    /** Set with the outcome when the body was relayed with a WriteListener, which left the stream non-blocking. */
+    private static final String NON_BLOCKING_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".nonBlocking";
 
     private final transient boolean configuredInCode;
     private transient volatile @Nullable Proxy proxy;
@@ -308,7 +310,9 @@ public final class ReverseProxyServlet extends HttpServlet {
             Object outcome = request.getAttribute(OUTCOME_ATTRIBUTE);
             if (outcome != null) {
                 request.removeAttribute(OUTCOME_ATTRIBUTE);
-                answerOutcome(current, request, response, outcome);
+                boolean nonBlocking = request.getAttribute(NON_BLOCKING_ATTRIBUTE) != null;
+                request.removeAttribute(NON_BLOCKING_ATTRIBUTE);
+                answerOutcome(current, request, response, outcome, nonBlocking);
                 return;
             }
         }
@@ -318,13 +322,13 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
             // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.
             answerFailure(current, request, response, UpstreamFailure.builder(FailureCause.PROXY_LOOP_DETECTED)
-                    .upstream(current.guard.name()).build());
+                    .upstream(current.guard.name()).build(), false);
             return;
         }
         // An open breaker refuses the call anyway: answer before the request is read, parsed and copied.
         Optional<UpstreamFailure> refused = current.guard.refuseIfUnavailable();
         if (refused.isPresent()) {
-            answerFailure(current, request, response, refused.get());
+            answerFailure(current, request, response, refused.get(), false);
             return;
         }
         JettyForwarder jetty = current.jetty;
@@ -347,7 +351,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         try {
             answer = client.send(upstreamRequest, current.bodyHandler);
         } catch (UpstreamFailureException failed) {
-            answerFailure(current, request, response, failed.failure());
+            answerFailure(current, request, response, failed.failure(), false);
             return;
         } catch (UncheckedIOException clientBodyFailed) {
             answerClientBodyFailure(response, clientBodyFailed.getCause());
@@ -384,7 +388,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             return;
         }
         if (!request.isAsyncSupported()) {
-            answerOutcome(proxy, request, response, await(exchange.start(), exchange));
+            answerOutcome(proxy, request, response, await(exchange.start(), exchange), exchange.writesWithoutBlocking());
             return;
         }
         AsyncContext async = request.startAsync();
@@ -396,6 +400,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                     return;
                 }
                 request.setAttribute(OUTCOME_ATTRIBUTE, outcome != null ? outcome : bug);
+                if (exchange.writesWithoutBlocking()) {
+                    request.setAttribute(NON_BLOCKING_ATTRIBUTE, Boolean.TRUE);
+                }
                 async.dispatch();
             } catch (IllegalStateException alreadyEnded) {
                 // The container ended the cycle first (the client went away and it completed on its own).
@@ -420,12 +427,12 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     /** Answers what the Jetty transport handed back: a failure with the page, an exception by throwing it. */
     private static void answerOutcome(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            Object outcome) throws IOException {
+            Object outcome, boolean nonBlocking) throws IOException {
         if (outcome == JettyForwarder.DONE) {
             return;
         }
         if (outcome instanceof UpstreamFailure failure) {
-            answerFailure(proxy, request, response, failure);
+            answerFailure(proxy, request, response, failure, nonBlocking);
         } else if (outcome instanceof IOException clientFailed) {
             answerClientBodyFailure(response, clientFailed);
         } else if (outcome instanceof RuntimeException bug) {
@@ -557,7 +564,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
                 UpstreamFailure failure = proxy.responder.errorPages().classifier().classify(upstreamFailed)
                         .orElseGet(() -> UpstreamFailure.of(FailureCause.CONNECTION_TERMINATED));
-                answerFailure(proxy, request, response, failure.toBuilder().upstream(proxy.guard.name()).build());
+                answerFailure(proxy, request, response, failure.toBuilder().upstream(proxy.guard.name()).build(), false);
                 return;
             }
             if (part == null) {
@@ -572,7 +579,7 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     private static void answerFailure(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            UpstreamFailure failure) throws IOException {
+            UpstreamFailure failure, boolean nonBlocking) throws IOException {
         // Behind ErrorPagesFilter, write past its capturing wrapper and tell it the request is answered.
         CapturingResponse capturing = CapturingResponse.find(response);
         HttpServletResponse target = response;
@@ -580,7 +587,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             capturing.markAnswered();
             target = capturing.target();
         }
-        proxy.responder.respond(request, target, failure);
+        proxy.responder.respond(request, target, failure,
+                nonBlocking || capturing != null && capturing.writesWithoutBlocking());
     }
 
     private static Proxy fromParameters(ServletConfig config, Map<String, String> parameters) {

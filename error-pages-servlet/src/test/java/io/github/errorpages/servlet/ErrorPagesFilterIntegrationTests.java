@@ -12,10 +12,12 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
@@ -31,6 +33,7 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,6 +52,10 @@ class ErrorPagesFilterIntegrationTests {
     @BeforeAll
     static void start() {
         jetty = new JettyServer().sessions();
+        // In front of the filter, for one path: a wrapper whose stream says not ready while it blocks.
+        jetty.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> chain.doFilter(request,
+                new NotReadyWhileBlocking((HttpServletResponse) response))), "/blocking-stream-not-ready",
+                EnumSet.of(DispatcherType.REQUEST));
         FilterHolder everyDispatch = new FilterHolder(ErrorPagesFilter.builder().build());
         everyDispatch.setAsyncSupported(true);
         jetty.context().addFilter(everyDispatch, "/*", EnumSet.allOf(DispatcherType.class));
@@ -220,6 +227,10 @@ class ErrorPagesFilterIntegrationTests {
                 public void onError(Throwable failure) {
                 }
             });
+        }));
+        server.servlet("/blocking-stream-not-ready", servlet((request, response) -> {
+            response.setHeader("X-Order", "42");
+            response.sendError(502);
         }));
         server.servlet("/async-timeout-unanswered", servlet((request, response) -> request.startAsync().setTimeout(200)));
         server.servlet("/async-started-then-thrown",
@@ -482,6 +493,19 @@ class ErrorPagesFilterIntegrationTests {
         }
     }
 
+    /**
+     * Without a WriteListener the stream blocks, and what its isReady() answers is the container's (or a wrapper's)
+     * choice: some Tomcat versions answered false. The page was aborted on such a stream, every time, after reset()
+     * had replaced half of the application's response, and the log said "after the response was committed".
+     */
+    @Test
+    void rendersPageOnABlockingStreamThatSaysItIsNotReady() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/blocking-stream-not-ready"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(response.headers().firstValue("X-Order")).isEmpty();
+    }
+
     /** As the README says: a timeout nobody answers is the container's, a 500 (no upstream failure is known). */
     @Test
     void leavesAnAsyncTimeoutNobodyAnswersToTheContainer() {
@@ -537,6 +561,50 @@ class ErrorPagesFilterIntegrationTests {
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).contains("connection_refused");
+    }
+
+    /**
+     * A response whose stream answers isReady() with false until a WriteListener is set, as a stream may in blocking
+     * mode: the Servlet API leaves that answer to the container.
+     */
+    private static final class NotReadyWhileBlocking extends HttpServletResponseWrapper {
+        private @Nullable ServletOutputStream stream;
+
+        NotReadyWhileBlocking(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            ServletOutputStream out = super.getOutputStream();
+            if (stream == null) {
+                stream = new ServletOutputStream() {
+                    private boolean nonBlocking;
+
+                    @Override
+                    public void write(int b) throws IOException {
+                        out.write(b);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public boolean isReady() {
+                        return nonBlocking && out.isReady();
+                    }
+
+                    @Override
+                    public void setWriteListener(WriteListener listener) {
+                        out.setWriteListener(listener);
+                        nonBlocking = true;
+                    }
+                };
+            }
+            return stream;
+        }
     }
 
     /** What calling {@code call} says, for servlets that report in their body: "refused" or "given". */

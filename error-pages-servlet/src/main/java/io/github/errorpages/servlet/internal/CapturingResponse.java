@@ -254,6 +254,14 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
         return writer;
     }
 
+    /**
+     * @return whether the application set a {@code WriteListener} on the stream: the container's stream is then
+     *     non-blocking, and one of its writes may still be pending
+     */
+    public boolean writesWithoutBlocking() {
+        return output instanceof DroppingOutputStream stream && stream.nonBlocking();
+    }
+
     /** Whether output is dropped now: a captured status's page will replace it. */
     boolean dropsOutput() {
         return capturedStatus != 0;

@@ -14,6 +14,8 @@ final class DroppingOutputStream extends ServletOutputStream {
 
     private final ServletOutputStream delegate;
     private final CapturingResponse owner;
+    /** Whether the application set a WriteListener: the stream then writes only what isReady() allows. */
+    private volatile boolean nonBlocking;
 
     DroppingOutputStream(ServletOutputStream delegate, CapturingResponse owner) {
         this.delegate = delegate;
@@ -57,5 +59,11 @@ final class DroppingOutputStream extends ServletOutputStream {
     @Override
     public void setWriteListener(WriteListener listener) {
         delegate.setWriteListener(listener);
+        nonBlocking = true;
+    }
+
+    /** @return whether the application set a WriteListener, which makes the container's stream non-blocking */
+    boolean nonBlocking() {
+        return nonBlocking;
     }
 }

@@ -86,25 +86,30 @@ public final class ErrorResponder {
      * @param request the request
      * @param response the container's response (not a capturing wrapper)
      * @param failure what failed
-     * @throws ResponseAbortedException when the response is already committed: throw it on to the
-     *     container, which then aborts the connection; the incident is logged already
+     * @param nonBlocking whether a {@code WriteListener} was set on the response's stream (by the application, or
+     *     by the proxy relaying a body): the page is then written only if {@code isReady()} allows it, since a
+     *     write of the application's may still be pending. Without one, {@code isReady()} is not asked
+     * @throws ResponseAbortedException when the response is already committed, or a non-blocking write of the
+     *     application's is still pending: throw it on to the container, which then aborts the connection; the
+     *     incident is logged already
      * @throws IOException when writing fails
      */
-    public void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure)
-            throws IOException {
+    public void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+            boolean nonBlocking) throws IOException {
         if (response.isCommitted()) {
             throw abort(request, failure);
         }
+        boolean written;
         try {
-            if (isRobotsTxt(request)) {
-                writeRobotsTxt(request, response, failure);
-            } else {
-                writePage(request, response, failure);
-            }
+            written = isRobotsTxt(request) ? writeRobotsTxt(request, response, failure, nonBlocking)
+                    : writePage(request, response, failure, nonBlocking);
         } catch (IllegalStateException committedMeanwhile) {
-            // reset() refused: another thread (an async writer) committed the response after our check; or a
-            // non-blocking write of the application's is still pending, so the page cannot be written.
+            // reset() refused: another thread (an async writer) committed the response after our check.
             throw abort(request, failure);
+        }
+        if (!written) {
+            // Nothing of the application's response was replaced: the container ends it as it is.
+            throw abort(request, failure, "while a non-blocking write of the application's was still pending");
         }
     }
 
@@ -117,8 +122,12 @@ public final class ErrorResponder {
      * @return the exception to throw to the container
      */
     public ResponseAbortedException abort(HttpServletRequest request, UpstreamFailure failure) {
+        return abort(request, failure, "after the response was committed");
+    }
+
+    private static ResponseAbortedException abort(HttpServletRequest request, UpstreamFailure failure, String when) {
         String message = "response to " + request.getMethod() + " " + request.getRequestURI()
-                + " aborted: upstream failure " + failure.cause().token() + " after the response was committed";
+                + " aborted: upstream failure " + failure.cause().token() + " " + when;
         log.warn("{} (upstream={}, attempts={}, elapsed_ms={})", message,
                 failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(), failure.elapsed().toMillis());
         return new ResponseAbortedException(message);
@@ -154,16 +163,17 @@ public final class ErrorResponder {
                 request.getHeader("Accept-Encoding"));
     }
 
-    private void writePage(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure)
-            throws IOException {
+    private boolean writePage(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+            boolean nonBlocking) throws IOException {
         boolean head = "HEAD".equalsIgnoreCase(request.getMethod());
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
-        PageWriter.write(response, page.status(), withProxyStatus(page.headers(), failure), page.body(), head);
+        return PageWriter.write(response, page.status(), withProxyStatus(page.headers(), failure), page.body(), head,
+                nonBlocking);
     }
 
-    private void writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure)
-            throws IOException {
+    private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+            boolean nonBlocking) throws IOException {
         boolean head = "HEAD".equalsIgnoreCase(request.getMethod());
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "text/plain; charset=UTF-8");
@@ -173,15 +183,15 @@ public final class ErrorResponder {
         if (robotsTxtFallback != null) {
             log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",
                     decision.errorCode(), failure.upstream().isEmpty() ? "-" : failure.upstream());
-            PageWriter.write(response, 200, withProxyStatus(headers, failure), robotsTxtFallback, head);
-            return;
+            return PageWriter.write(response, 200, withProxyStatus(headers, failure), robotsTxtFallback, head,
+                    nonBlocking);
         }
         // Any 5xx makes crawlers assume "disallow all" (RFC 9309 §2.3.1.4); 503 says it is temporary.
         headers.put("Retry-After", decision.retryAfterHeader() != null ? decision.retryAfterHeader()
                 : RetryAfter.formatDelaySeconds(default503(errorPages.policy().config())));
         log.warn("robots.txt answered with 503: upstream failure {} (upstream={})", decision.errorCode(),
                 failure.upstream().isEmpty() ? "-" : failure.upstream());
-        PageWriter.write(response, 503, withProxyStatus(headers, failure), ROBOTS_UNAVAILABLE, head);
+        return PageWriter.write(response, 503, withProxyStatus(headers, failure), ROBOTS_UNAVAILABLE, head, nonBlocking);
     }
 
     private Map<String, String> withProxyStatus(Map<String, String> headers, UpstreamFailure failure) {

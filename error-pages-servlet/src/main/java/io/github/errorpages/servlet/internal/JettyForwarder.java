@@ -251,6 +251,7 @@ public final class JettyForwarder {
         private @Nullable ForwardedBody streamedBody;
         private UpstreamRequest upstreamRequest;
         private volatile @Nullable CompletableFuture<Response> call;
+        private volatile boolean writesWithoutBlocking;
 
         Exchange(HttpServletRequest request, HttpServletResponse response, URI target) {
             this.request = request;
@@ -408,6 +409,14 @@ public final class JettyForwarder {
 
         void finish(Object outcome) {
             done.complete(outcome);
+        }
+
+        /**
+         * @return whether the body was relayed with a {@code WriteListener}: the client's stream is then
+         *     non-blocking, and a page for a failure must wait for {@code isReady()}
+         */
+        public boolean writesWithoutBlocking() {
+            return writesWithoutBlocking;
         }
     }
 
@@ -567,6 +576,7 @@ public final class JettyForwarder {
             }
             NonBlockingResponseBody body = writer;
             if (body == null) {
+                exchange.writesWithoutBlocking = true;
                 body = new NonBlockingResponseBody(exchange.response.getOutputStream(), eventStream, clientFailed -> {
                     clientGone = true; // the client went away: end the upstream exchange with it
                     upstream.abort(clientFailed);

@@ -23,40 +23,31 @@ final class PageWriter {
     }
 
     /**
-     * The CORS response fields (Fetch standard, §3.2.3) that a cross-origin caller needs to read the page: the
-     * allowed origin, whether credentials are allowed, and which fields it may read.
-     *
-     * @return them by name, or {@code null} when the response allows no origin
-     */
-    private static @Nullable Map<String, String> corsFields(HttpServletResponse response) {
-        String origin = response.getHeader(ALLOW_ORIGIN);
-        if (origin == null) {
-            return null;
-        }
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put(ALLOW_ORIGIN, origin);
-        for (String name : List.of("Access-Control-Allow-Credentials", "Access-Control-Expose-Headers")) {
-            Collection<String> values = response.getHeaders(name);
-            if (values != null && !values.isEmpty()) {
-                fields.put(name, String.join(", ", values));
-            }
-        }
-        return fields;
-    }
-
-    /**
      * @param response the container's response, not committed
      * @param status the status
      * @param headers the header fields, written in order with {@code setHeader}
      * @param body the body a GET would get
      * @param head whether the request is a HEAD: then {@code Content-Length} is that of the GET body
      *     and no byte is written (RFC 9110 §9.3.2, R12)
+     * @param nonBlocking whether the application set a {@code WriteListener} on the response's stream, so that
+     *     the stream writes only what {@code isReady()} allows and a write of the application's may be pending
+     * @return {@code false}, with the response left as it was, when a non-blocking write of the application's is
+     *     still pending, so that the page cannot be written; else {@code true}
      * @throws IOException when writing fails (usually: the client went away)
-     * @throws IllegalStateException when the response is committed, or a non-blocking write of the application's
-     *     is still pending
+     * @throws IllegalStateException when the response is committed
      */
-    static void write(HttpServletResponse response, int status, Map<String, String> headers, byte[] body, boolean head)
-            throws IOException {
+    static boolean write(HttpServletResponse response, int status, Map<String, String> headers, byte[] body,
+            boolean head, boolean nonBlocking) throws IOException {
+        // Decided before reset(), which would otherwise have replaced half of the application's response. An
+        // application that wrote through a WriteListener left the stream non-blocking, and Jetty refuses a write
+        // that isReady() has not allowed since the last one (it answered with its own 500, "Insufficient content
+        // written"); the page's write then needs isReady()'s consent, and reset() keeps the stream non-blocking.
+        // Without a WriteListener the stream blocks, and isReady() is not asked: what it answers then is the
+        // container's choice, not the Servlet API's (some Tomcat versions answered false, which would have aborted
+        // every page), and a wrapper's stream in front may answer anything.
+        if (nonBlocking && !response.getOutputStream().isReady()) {
+            return false;
+        }
         Map<String, String> cors = corsFields(response);
         // reset() drops the application's headers (cookies included, R17) and buffered output, and makes
         // getOutputStream() available again even if the application used getWriter().
@@ -78,7 +69,7 @@ final class PageWriter {
         }
         response.setContentLength(body.length);
         if (head || body.length == 0) {
-            return;
+            return true;
         }
         ServletOutputStream out;
         try {
@@ -86,14 +77,31 @@ final class PageWriter {
         } catch (IllegalStateException writerInUse) {
             // A container that keeps the writer after reset(): the body is UTF-8 text in every format.
             response.getWriter().write(new String(body, StandardCharsets.UTF_8));
-            return;
-        }
-        // An application that wrote through a WriteListener left the stream non-blocking, and Jetty refuses a write
-        // that isReady() has not allowed since the last one (it answered with its own 500, "Insufficient content
-        // written"). A blocking stream is always ready. Not ready: a write of the application's is still pending.
-        if (!out.isReady()) {
-            throw new IllegalStateException("a write of the application's is still pending");
+            return true;
         }
         out.write(body);
+        return true;
+    }
+
+    /**
+     * The CORS response fields (Fetch standard, §3.2.3) that a cross-origin caller needs to read the page: the
+     * allowed origin, whether credentials are allowed, and which fields it may read.
+     *
+     * @return them by name, or {@code null} when the response allows no origin
+     */
+    private static @Nullable Map<String, String> corsFields(HttpServletResponse response) {
+        String origin = response.getHeader(ALLOW_ORIGIN);
+        if (origin == null) {
+            return null;
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put(ALLOW_ORIGIN, origin);
+        for (String name : List.of("Access-Control-Allow-Credentials", "Access-Control-Expose-Headers")) {
+            Collection<String> values = response.getHeaders(name);
+            if (values != null && !values.isEmpty()) {
+                fields.put(name, String.join(", ", values));
+            }
+        }
+        return fields;
     }
 }
