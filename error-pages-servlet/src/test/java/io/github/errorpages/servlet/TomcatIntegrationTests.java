@@ -512,11 +512,13 @@ class TomcatIntegrationTests {
     }
 
     /**
-     * Tomcat's own CorsFilter in front, as web.xml files have it: a page for a cross-origin request keeps the CORS
-     * fields the filter set before the chain, so the caller's script can read the status and Retry-After.
+     * Tomcat's own CorsFilter in web.xml, as web.xml files have it, behind the auto-registered filter: a page for
+     * a cross-origin request keeps the CORS fields the CorsFilter set before the servlet failed, so the caller's
+     * script can read the status, and Retry-After because the CorsFilter exposes it (it is no CORS-safelisted
+     * response header).
      */
     @Test
-    void pageKeepsTheCorsFieldsOfAFilterInFront() throws IOException {
+    void pageKeepsTheCorsFieldsOfAWebXmlCorsFilterBehindTheAutoRegisteredOne() throws IOException {
         try (TomcatServer webApp = TomcatServer.webApp(webXml("""
                   <filter>
                     <filter-name>cors</filter-name>

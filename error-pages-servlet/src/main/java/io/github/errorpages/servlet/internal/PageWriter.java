@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a complete response once, replacing whatever the application had set or buffered: status,
- * every header, {@code Content-Length}, then the body. Only the CORS fields a filter in front set are kept. The
+ * every header, {@code Content-Length}, then the body. Only the CORS fields already on the response are kept
+ * (set by a CORS filter that ran before the failure, in front of the error pages' filter or behind it). The
  * response must not be committed yet.
  */
 final class PageWriter {
@@ -58,9 +59,11 @@ final class PageWriter {
         response.setStatus(status);
         headers.forEach(response::setHeader);
         if (cors != null) {
-            // A CORS filter set these before the chain ran: without them a cross-origin script could read neither
-            // the status nor Retry-After of the page. Its Vary: Origin is reset too, and one origin's page must not
-            // be reused for another.
+            // A CORS filter set these before the failure (in front of the error pages' filter, or behind it as
+            // web.xml's filters are behind the auto-registered one): without them a cross-origin script could read
+            // nothing of the page, not even its status; Retry-After only when Access-Control-Expose-Headers lists
+            // it, for it is no CORS-safelisted response header. Its Vary: Origin is reset too, and one origin's page
+            // must not be reused for another.
             cors.forEach(response::setHeader);
             String vary = response.getHeader("Vary");
             if (!"*".equals(cors.get(ALLOW_ORIGIN))) {
