@@ -171,10 +171,10 @@ public enum Scenario {
     }
 
     private static void addErrorPagesFilter(ServletContextHandler context) {
-        // Registered as the servlet module documents it: async-supported, for REQUEST and ASYNC dispatches.
+        // Registered as the servlet module documents it: async-supported, for REQUEST, FORWARD and ASYNC dispatches.
         FilterHolder filter = new FilterHolder(ErrorPagesFilter.builder().build());
         filter.setAsyncSupported(true);
-        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC));
     }
 
     private static void addProxy(ServletContextHandler context, String pathSpec, String name, URI endpoint) {
