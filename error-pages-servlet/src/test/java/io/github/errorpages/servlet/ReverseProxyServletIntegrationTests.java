@@ -1244,6 +1244,37 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * Behind {@link ErrorPagesFilter} with 501 among its intercepted statuses, the proxy's own answers stay its own
+     * (a page is for an upstream failure): the 501 to a transfer coding it cannot forward (RFC 9112 §6.1) went
+     * through the filter's capturing response, which made it the branded page ({@code upstream_status}, the WARN
+     * of an error page) and dropped its {@code Connection: close}. The proxy writes past the filter's wrapper, as
+     * it does its failure pages.
+     */
+    @Test
+    void answersItselfBehindAFilterThatInterceptsNotImplemented() {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("guarded").endpoints(orders.uri().resolve("/api"))
+                .build());
+        orders.clearRequests();
+        configured = new JettyServer()
+                .filter(ErrorPagesFilter.builder().interceptedStatuses(List.of(501, 502, 503, 504)).build())
+                .servlet("/*", proxyBuilder(guard).build()).start();
+        byte[] body = gzip("order=42\n");
+
+        HttpTester.Response notImplemented = HttpTester.parseResponse(configured.raw("POST /orders HTTP/1.1\r\n"
+                + "Host: shop.example\r\nTransfer-Encoding: gzip, chunked\r\nContent-Type: text/plain\r\n\r\n"
+                + Integer.toHexString(body.length) + "\r\n" + new String(body, StandardCharsets.ISO_8859_1)
+                + "\r\n0\r\n\r\n"));
+        HttpTester.Response options = HttpTester.parseResponse(configured.raw("OPTIONS /orders/42 HTTP/1.1\r\n"
+                + "Host: shop.example\r\nMax-Forwards: 0\r\nConnection: close\r\n\r\n"));
+
+        assertAnsweredWithoutUpstream(notImplemented, 501, guard);
+        assertThat(notImplemented.get("Connection")).isEqualTo("close");
+        assertThat(notImplemented.get("Content-Type")).as("no page").isNull();
+        assertAnsweredWithoutUpstream(options, 200, guard);
+        assertThat(options.get("Allow")).isEqualTo("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+    }
+
+    /**
      * A server of its own ({@link #configured}) whose proxy forwards everything to {@link #orders} through a guard
      * of its own, which it returns.
      */

@@ -70,6 +70,23 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     /**
+     * The response to write an answer of the proxy's own to: behind the filter, past its capturing wrapper, the
+     * request marked answered, so that the filter neither turns the answer's status into a page nor writes a
+     * second one; otherwise the response itself.
+     *
+     * @param response the response handed to the servlet
+     * @return where to write the answer
+     */
+    public static HttpServletResponse answeredPast(HttpServletResponse response) {
+        CapturingResponse capturing = find(response);
+        if (capturing == null) {
+            return response;
+        }
+        capturing.markAnswered();
+        return capturing.target();
+    }
+
+    /**
      * @param filter a filter's interception
      * @return whether that filter made this response
      */

@@ -26,6 +26,8 @@ import java.util.Enumeration;
  * </ul>
  * Each answer has {@code Cache-Control: no-store} and no content ({@code Content-Length: 0}): the status line and
  * {@code Allow} say all there is, and a body of none needs no negotiation of its type nor escaping of anything.
+ * It is written past {@code ErrorPagesFilter}'s capturing wrapper, as the proxy's failure pages are: a filter
+ * that intercepts 501 would make the answer a page of an upstream failure there was not.
  *
  * <p>Thread-safe (stateless).
  */
@@ -78,7 +80,9 @@ public final class LocalAnswers {
         return true;
     }
 
-    private static boolean answer(HttpServletResponse response, int status, String field, String value) {
+    private static boolean answer(HttpServletResponse client, int status, String field, String value) {
+        // Past ErrorPagesFilter's wrapper: the proxy's own 501 is no upstream failure to make a page of.
+        HttpServletResponse response = CapturingResponse.answeredPast(client);
         response.setStatus(status);
         response.setHeader(field, value);
         response.setHeader("Cache-Control", "no-store");
