@@ -96,8 +96,9 @@ import org.slf4j.LoggerFactory;
  * {@code TRACE} and {@code CONNECT}, never forwarded, with 405 and an {@code Allow} of the standard methods
  * forwarded (an upstream that echoed a {@code TRACE} would show the client the forwarding fields, the endpoint's
  * host and base path);
- * {@code OPTIONS} with {@code Max-Forwards: 0} with 200 and the same {@code Allow} (RFC 9110 §7.6.2), while one
- * with a higher number is forwarded with it one lower; a {@code Transfer-Encoding} that names a coding other than
+ * {@code OPTIONS} with {@code Max-Forwards: 0} with 200 and the same {@code Allow} (RFC 9110 §7.6.2: a recipient
+ * MUST respond to it as the final recipient), while one with a higher number is forwarded with it one lower, at
+ * most {@code Long.MAX_VALUE}; a {@code Transfer-Encoding} that names a coding other than
  * {@code chunked}, which Jetty passes on with the body still so coded, with 501 (RFC 9112 §6.1). Other methods,
  * extension methods included, are forwarded, their {@code Max-Forwards} as received.
  *

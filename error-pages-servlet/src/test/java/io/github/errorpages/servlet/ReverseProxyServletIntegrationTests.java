@@ -1174,7 +1174,7 @@ abstract class ReverseProxyServletIntegrationTests {
      *       form Jetty passes it to a servlet mapped to {@code /*}: Jetty's client sent it on to the upstream, as
      *       {@code CONNECT /api/} with {@code Host: /api/}, and the client got 500; the JDK's client refused it,
      *       400.</li>
-     *   <li>OPTIONS with {@code Max-Forwards: 0}, 200: RFC 9110 §7.6.2, a recipient MUST NOT forward it and SHOULD
+     *   <li>OPTIONS with {@code Max-Forwards: 0}, 200: RFC 9110 §7.6.2, a recipient MUST NOT forward it and MUST
      *       respond as the final recipient. It was forwarded with its 0 as it came.</li>
      * </ul>
      */
@@ -1198,13 +1198,15 @@ abstract class ReverseProxyServletIntegrationTests {
 
     /**
      * RFC 9110 §7.6.2: an OPTIONS request with {@code Max-Forwards} above 0 is forwarded with the value one lower
-     * (it went on unchanged); a value that is not one number, or more than a long holds, goes on as received, for
-     * the next recipient to read. On other methods, for which a recipient MAY ignore it, the field goes on as
+     * (it went on unchanged), and at most the largest the proxy holds (the RFC asks for the lesser of the two): a
+     * number beyond what a long holds went on as received and goes on as {@code Long.MAX_VALUE}. A value that is
+     * not one number goes on as received, for the next recipient to read. On other methods, for which a recipient MAY ignore it, the field goes on as
      * received, 0 included.
      */
     @ParameterizedTest(name = "{0} Max-Forwards: {1}")
     @CsvSource(delimiter = '|', value = {"OPTIONS|1|0", "OPTIONS|10|9",
-        "OPTIONS|9223372036854775807|9223372036854775806", "OPTIONS|9223372036854775808|9223372036854775808",
+        "OPTIONS|9223372036854775807|9223372036854775806", "OPTIONS|9223372036854775808|9223372036854775807",
+        "OPTIONS|123456789012345678901234567890|9223372036854775807", "OPTIONS|92233720368547758080x|92233720368547758080x",
         "OPTIONS|-1|-1", "OPTIONS|five|five", "OPTIONS|+5|+5", "GET|0|0", "GET|5|5", "DELETE|0|0"})
     void forwardsMaxForwardsOfOptionsOneLowerAndOfOtherMethodsAsReceived(String method, String received,
             String forwarded) {

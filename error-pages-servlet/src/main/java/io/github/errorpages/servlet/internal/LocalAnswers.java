@@ -17,7 +17,7 @@ import java.util.Enumeration;
  *       authority form ({@code CONNECT host:443}) Jetty passes it to a servlet mapped to {@code /} or {@code /*};
  *       Tomcat answers it with 501 itself;</li>
  *   <li>{@code OPTIONS} with {@code Max-Forwards: 0}: 200 with {@code Allow} (RFC 9110 §7.6.2: a recipient
- *       MUST NOT forward it and SHOULD respond as the final recipient). With a number above 0 it is forwarded,
+ *       MUST NOT forward it and MUST respond as the final recipient). With a number above 0 it is forwarded,
  *       decremented ({@link ProxyHeaders#towardUpstream});</li>
  *   <li>a {@code Transfer-Encoding} that names a coding other than {@code chunked} ({@code gzip, chunked}):
  *       501 and the connection closed (RFC 9112 §6.1: a server that receives a transfer coding it does not

@@ -35,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  *       request that comes back to it ({@link #hasPassed}).</li>
  * </ul>
  * The {@code Max-Forwards} of an {@code OPTIONS} request goes one lower (RFC 9110 §7.6.2; one at 0 is not
- * forwarded: {@link LocalAnswers}); a value that is not one number, or more than a {@code long} holds, goes as
+ * forwarded: {@link LocalAnswers}); a number beyond what a {@code long} holds goes as {@code Long.MAX_VALUE}, the
+ * most this proxy holds (the RFC asks for the lesser of the two); a value that is not one number goes as
  * received, as the field does on other methods, for which the RFC lets a recipient ignore it.
  * {@code Cookie} fields, which HTTP/2 may split into one per cookie, go as one, joined by {@code "; "} (RFC 9113
  * §8.2.3). Field names and values the JDK's client would refuse (not a token, control characters) are dropped
@@ -64,6 +65,10 @@ public final class ProxyHeaders {
      * sends one, is its to configure.
      */
     private static final String[] BANNERS = {"server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"};
+    /** A {@code Max-Forwards} of digits alone beyond what a {@code long} holds, as read before it is passed on. */
+    private static final long BEYOND_LONG = -2;
+    /** The most {@code Max-Forwards} this proxy passes on: the largest number it holds. */
+    private static final String LONG_MAX = Long.toString(Long.MAX_VALUE);
     /** RFC 9110 §5.6.2 tchar, by character below 128. */
     private static final boolean[] TCHAR = new boolean[128];
 
@@ -174,9 +179,10 @@ public final class ProxyHeaders {
             }
             if (name.length() == 12 && name.equalsIgnoreCase("Max-Forwards")
                     && request.getMethod().equalsIgnoreCase("OPTIONS")) {
-                long remaining = maxForwards(request);
-                if (remaining > 0) {
-                    sink.accept(name, Long.toString(remaining - 1)); // RFC 9110 §7.6.2
+                long received = receivedMaxForwards(request);
+                if (received > 0 || received == BEYOND_LONG) {
+                    // RFC 9110 §7.6.2: the lesser of the received value less one and the most this proxy holds.
+                    sink.accept(name, received == BEYOND_LONG ? LONG_MAX : Long.toString(received - 1));
                     continue;
                 }
                 // Not one number: passed on as received, for the next recipient to read as it can.
@@ -220,6 +226,12 @@ public final class ProxyHeaders {
      *     of digits alone or is beyond {@code Long.MAX_VALUE}
      */
     public static long maxForwards(HttpServletRequest request) {
+        long received = receivedMaxForwards(request);
+        return received == BEYOND_LONG ? -1 : received;
+    }
+
+    /** As {@link #maxForwards}, but {@link #BEYOND_LONG} for digits alone beyond {@code Long.MAX_VALUE}. */
+    private static long receivedMaxForwards(HttpServletRequest request) {
         Enumeration<String> fields = request.getHeaders("Max-Forwards");
         if (fields == null || !fields.hasMoreElements()) {
             return -1;
@@ -229,14 +241,18 @@ public final class ProxyHeaders {
             return -1;
         }
         long number = 0;
+        boolean beyond = false; // past a long: the rest is only checked to be digits
         for (int i = 0; i < value.length(); i++) {
             int digit = value.charAt(i) - '0';
-            if (digit < 0 || digit > 9 || number > (Long.MAX_VALUE - digit) / 10) {
+            if (digit < 0 || digit > 9) {
                 return -1;
             }
-            number = number * 10 + digit;
+            beyond = beyond || number > (Long.MAX_VALUE - digit) / 10;
+            if (!beyond) {
+                number = number * 10 + digit;
+            }
         }
-        return number;
+        return beyond ? BEYOND_LONG : number;
     }
 
     /**
