@@ -335,6 +335,31 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(forwarded.headers().get("host")).isEqualTo("127.0.0.1:" + orders.port());
     }
 
+    /**
+     * A client's {@code Forwarded} chose the host of the upstream's absolute URLs (reset links): it was kept and
+     * this hop's element appended, and Spring's {@code ForwardedHeaderUtils} reads the first {@code host} and
+     * {@code proto} of {@code Forwarded}, ignoring every {@code X-Forwarded-*} beside it. It is replaced by this
+     * hop's element, as {@code X-Forwarded-Host} and {@code -Proto} are; {@code X-Forwarded-Prefix} (read by
+     * Spring's filter on its own) and {@code X-Forwarded-Ssl} from the client are dropped. The addresses of
+     * {@code X-Forwarded-For} still chain.
+     */
+    @Test
+    void replacesTheClientsForwardedAndDropsItsPrefixAndSslTowardUpstream() throws IOException {
+        orders.clearRequests();
+
+        Client.send("GET", jetty.uri("/billing/orders/42"), JSON, "Forwarded",
+                "for=198.51.100.7;host=evil.example;proto=https", "X-Forwarded-For", "198.51.100.7",
+                "X-Forwarded-Host", "evil.example", "X-Forwarded-Prefix", "/evil", "X-Forwarded-Ssl", "on");
+
+        RecordedRequest forwarded = orders.requests().get(orders.requests().size() - 1);
+        assertThat(forwarded.headers())
+                .containsEntry("forwarded", "for=127.0.0.1;host=\"127.0.0.1:" + jetty.port() + "\";proto=http")
+                .containsEntry("x-forwarded-host", "127.0.0.1:" + jetty.port())
+                .containsEntry("x-forwarded-proto", "http")
+                .containsEntry("x-forwarded-for", "198.51.100.7, 127.0.0.1")
+                .doesNotContainKeys("x-forwarded-prefix", "x-forwarded-ssl");
+    }
+
     @Test
     void streamsRequestBodyToUpstreamOnce() throws Exception {
         orders.clearRequests();

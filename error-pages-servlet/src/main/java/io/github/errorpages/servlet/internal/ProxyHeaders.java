@@ -24,12 +24,16 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code X-Forwarded-Proto} and {@code X-Forwarded-Host}: the scheme and {@code Host} this proxy saw
  *       (on HTTP/2, the {@code :authority}),
  *       replacing received values (which the client could have made up; a container behind a trusted
- *       TLS terminator already reports the terminator's scheme, e.g. Jetty's
- *       {@code ForwardedRequestCustomizer}, Tomcat's {@code RemoteIpValve}). A received
- *       {@code X-Forwarded-Port} is dropped: {@code X-Forwarded-Host} carries the port, and upstreams that read
- *       both (Spring's {@code ForwardedHeaderFilter}, Tomcat's {@code RemoteIpValve} as Spring Boot configures it)
- *       would take the client's port over it;</li>
- *   <li>{@code Forwarded} (RFC 7239): the received elements with one for this hop appended;</li>
+ *       TLS terminator reports the client's scheme and address itself, e.g. with Jetty's
+ *       {@code ForwardedRequestCustomizer}, Tomcat's {@code RemoteIpValve}, and those are what is forwarded).
+ *       A received {@code X-Forwarded-Port} is dropped: {@code X-Forwarded-Host} carries the port, and upstreams
+ *       that read both (Spring's {@code ForwardedHeaderFilter}, Tomcat's {@code RemoteIpValve} as Spring Boot
+ *       configures it) would take the client's port over it. A received {@code X-Forwarded-Prefix}, which
+ *       Spring's filter reads on its own, and {@code X-Forwarded-Ssl} are dropped too;</li>
+ *   <li>{@code Forwarded} (RFC 7239): this hop's element alone ({@link #forwardedElement}), replacing received
+ *       ones: Spring's {@code ForwardedHeaderUtils} and others read the first {@code host} and {@code proto} of
+ *       {@code Forwarded} and ignore {@code X-Forwarded-*} beside it, so a client's {@code Forwarded} would
+ *       choose the host of the upstream's absolute URLs (reset links);</li>
  *   <li>{@code Via}: the received value with {@code 1.1 error-pages-<id>} appended: a pseudonym rather than a
  *       host name (RFC 9110 §7.6.3, R37), random per proxy ({@link #pseudonym()}), by which a proxy recognises a
  *       request that comes back to it ({@link #hasPassed}).</li>
@@ -57,7 +61,7 @@ public final class ProxyHeaders {
     private static final String[] DROPPED_TOWARD_UPSTREAM = {"connection", "keep-alive", "proxy-connection",
         "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
         "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-        "x-forwarded-port", "forwarded", "via"};
+        "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-ssl", "forwarded", "via"};
     /**
      * The upstream's product banners: they name the software, its version and often the operating system of a
      * host behind the gateway (RFC 9110 §17.12, §10.2.4; OWASP removes them), and are not passed to the client.
@@ -213,7 +217,7 @@ public final class ProxyHeaders {
         if (host != null) {
             sink.accept("X-Forwarded-Host", host);
         }
-        sink.accept("Forwarded", appended(joined(request, "Forwarded", ", "), forwardedElement(client, host, scheme)));
+        sink.accept("Forwarded", forwardedElement(client, host, scheme));
         sink.accept("Via", appended(joined(request, "Via", ", "), via));
     }
 

@@ -136,18 +136,30 @@ class ProxyHeadersIntegrationTests {
                         "passed: false\n");
     }
 
+    /**
+     * The addresses of earlier hops chain in {@code X-Forwarded-For} and {@code Via}; what the client says of the
+     * scheme, host, port and prefix does not reach the upstream. Spring's {@code ForwardedHeaderUtils} reads the
+     * first {@code host} and {@code proto} of {@code Forwarded} and ignores {@code X-Forwarded-*} beside it: a
+     * received {@code Forwarded} with this hop's element appended let the client choose the host of the
+     * upstream's absolute URLs. {@code Forwarded} is this hop's element alone; {@code X-Forwarded-Prefix} (which
+     * Spring's filter reads on its own) and {@code X-Forwarded-Ssl} are dropped.
+     */
     @Test
-    void appendsToForwardingFieldsOfEarlierHopsButReplacesProtoHostAndPort() throws Exception {
+    void appendsAddressesOfEarlierHopsButReplacesForwardedAndDropsTheClientsProtoHostPortPrefixAndSsl()
+            throws Exception {
         String sent = upstreamHeadersFor("Host: shop.example\r\nX-Forwarded-For: 203.0.113.9\r\n"
-                + "Forwarded: for=203.0.113.9;proto=https\r\nVia: 1.1 cdn\r\nX-Forwarded-Proto: gopher\r\n"
-                + "X-Forwarded-Host: evil.example\r\nX-Forwarded-Port: 1337\r\n");
+                + "Forwarded: for=203.0.113.9;host=evil.example;proto=https\r\nVia: 1.1 cdn\r\n"
+                + "X-Forwarded-Proto: gopher\r\nX-Forwarded-Host: evil.example\r\nX-Forwarded-Port: 1337\r\n"
+                + "X-Forwarded-Prefix: /evil-prefix\r\nX-Forwarded-Ssl: on\r\n");
 
         assertThat(sent).containsPattern("(?m)^X-Forwarded-For: 203\\.0\\.113\\.9, [^,\\n]+$")
-                .containsPattern("(?m)^Forwarded: for=203\\.0\\.113\\.9;proto=https, for=[^\\n]+;host=shop\\.example;proto=http$")
+                .containsPattern("(?m)^Forwarded: for=[^,\\n]+;host=shop\\.example;proto=http$")
                 .contains("Via: 1.1 cdn, 1.1 error-pages-k3y9x2ab\n", "X-Forwarded-Proto: http\n",
                         "X-Forwarded-Host: shop.example\n", "passed: false\n")
                 // The client's port would win over X-Forwarded-Host's with Spring's ForwardedHeaderFilter.
-                .doesNotContain("gopher", "evil.example", "1337");
+                .doesNotContain("gopher", "evil.example", "1337", "https", "/evil-prefix")
+                .doesNotContainIgnoringCase("x-forwarded-prefix")
+                .doesNotContainIgnoringCase("x-forwarded-ssl");
     }
 
     /** RFC 9110 §7.6.3: Via lets a proxy detect a loop; its own pseudonym, in any element, in any Via field. */
