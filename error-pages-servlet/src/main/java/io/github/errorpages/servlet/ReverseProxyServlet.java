@@ -317,7 +317,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return;
             }
         }
-        if (LocalAnswers.answered(request, response)) {
+        // Looked up once, for the local answers and for whether there is a body: most requests have none.
+        String transferEncoding = request.getHeader("Transfer-Encoding");
+        if (LocalAnswers.answered(request, transferEncoding, response)) {
             return; // TRACE, CONNECT, OPTIONS with Max-Forwards: 0, a transfer coding it cannot forward
         }
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
@@ -332,12 +334,14 @@ public final class ReverseProxyServlet extends HttpServlet {
             answerFailure(current, request, response, refused.get(), false);
             return;
         }
+        boolean hasBody = RequestBodies.present(request, transferEncoding != null);
         JettyForwarder jetty = current.jetty;
         if (jetty != null) {
-            forwardWithJetty(current, jetty, request, response);
+            forwardWithJetty(current, jetty, request, response, hasBody);
             return;
         }
-        BodyPublisher body = body(request);
+        // The guard buffers a short body it may send again; anything else streams from the client.
+        BodyPublisher body = hasBody ? new ClientBodyPublisher(request, request.getContentLengthLong()) : NO_BODY;
         HttpRequest upstreamRequest;
         try {
             upstreamRequest = upstreamRequest(request, body, current.via);
@@ -375,10 +379,10 @@ public final class ReverseProxyServlet extends HttpServlet {
      * Either way a failure is answered on a container thread.
      */
     private static void forwardWithJetty(Proxy proxy, JettyForwarder jetty, HttpServletRequest request,
-            HttpServletResponse response) throws IOException {
+            HttpServletResponse response, boolean hasBody) throws IOException {
         JettyForwarder.Exchange exchange;
         try {
-            exchange = jetty.prepare(request, response, forwardedTarget(request));
+            exchange = jetty.prepare(request, response, forwardedTarget(request), hasBody);
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return;
@@ -517,14 +521,6 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
         }
         return new URI(null, null, mapped, null).getRawPath();
-    }
-
-    private static BodyPublisher body(HttpServletRequest request) {
-        if (!RequestBodies.present(request)) {
-            return NO_BODY;
-        }
-        // The guard buffers a short body it may send again; anything else streams from the client.
-        return new ClientBodyPublisher(request, request.getContentLengthLong());
     }
 
     private static void relay(Proxy proxy, HttpServletRequest request, HttpServletResponse response,

@@ -53,6 +53,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -1299,6 +1300,42 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(notImplemented.get("Content-Type")).as("no page").isNull();
         assertAnsweredWithoutUpstream(options, 200, guard);
         assertThat(options.get("Allow")).isEqualTo("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+    }
+
+    /**
+     * The happy path asks for a request's {@code Transfer-Encoding} once (it is to cost no more than Jetty's own
+     * {@code ProxyServlet}): the local answers and the check for a body each asked, twice for a request without
+     * {@code Content-Length}, a GET's usual case, and for a chunked upload.
+     */
+    @Test
+    void looksUpTheTransferEncodingOncePerForwardedRequest() {
+        AtomicInteger lookups = new AtomicInteger();
+        Filter counting = (request, response, chain) -> chain.doFilter(
+                new HttpServletRequestWrapper((HttpServletRequest) request) {
+                    @Override
+                    public @Nullable String getHeader(String name) {
+                        if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                            lookups.incrementAndGet();
+                        }
+                        return super.getHeader(name);
+                    }
+                }, response);
+        configured = new JettyServer().filter(counting)
+                .servlet("/orders/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                        .build())).start();
+
+        HttpTester.Response got = HttpTester.parseResponse(configured.raw("GET /orders/orders/42 HTTP/1.1\r\n"
+                + "Host: shop.example\r\nConnection: close\r\n\r\n"));
+        assertThat(got.getStatus()).isEqualTo(200);
+        assertThat(lookups).as("GET").hasValue(1);
+
+        lookups.set(0);
+        HttpTester.Response posted = HttpTester.parseResponse(configured.raw("POST /orders/orders HTTP/1.1\r\n"
+                + "Host: shop.example\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n"
+                + "Connection: close\r\n\r\n8\r\norder=42\r\n0\r\n\r\n"));
+        assertThat(posted.getStatus()).isEqualTo(200);
+        assertThat(posted.getContent()).isEqualTo("order 42: order=42");
+        assertThat(lookups).as("chunked POST").hasValue(1);
     }
 
     /**

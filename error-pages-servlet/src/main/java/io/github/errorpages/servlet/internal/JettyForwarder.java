@@ -228,14 +228,17 @@ public final class JettyForwarder {
      * @param response the client's response, not committed
      * @param target the path after the servlet's mapping and the query, e.g. {@code /orders/42?full=1}, on any
      *     authority (each attempt puts its endpoint's in its place)
+     * @param hasBody whether the request has a body to forward ({@link RequestBodies#present})
      * @return the exchange, not started
      * @throws IOException when the client's body cannot be read for buffering
      * @throws IllegalArgumentException when the method cannot be forwarded
      */
-    public Exchange prepare(HttpServletRequest request, HttpServletResponse response, URI target)
+    public Exchange prepare(HttpServletRequest request, HttpServletResponse response, URI target, boolean hasBody)
             throws IOException {
         Exchange exchange = new Exchange(request, response, target);
-        exchange.prepareBody();
+        if (hasBody) {
+            exchange.prepareBody();
+        }
         return exchange;
     }
 
@@ -299,9 +302,6 @@ public final class JettyForwarder {
         }
 
         void prepareBody() throws IOException {
-            if (!RequestBodies.present(request)) {
-                return;
-            }
             long length = request.getContentLengthLong();
             if (length > 0 && length <= guard.config().maxReplayBody() && guard.mayRetryAfterSending(upstreamRequest)) {
                 byte[] body = request.getInputStream().readNBytes((int) length);

@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Enumeration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The requests a reverse proxy answers itself instead of forwarding them, before its guard is asked (no
@@ -47,10 +48,13 @@ public final class LocalAnswers {
      * Answers a request the proxy must not forward, if it is one.
      *
      * @param request the client's request, nothing of its body read
+     * @param transferEncoding its first {@code Transfer-Encoding} field ({@code getHeader}), or {@code null}: the
+     *     caller looks it up once, for this and {@link RequestBodies#present}
      * @param response the client's response, not committed
      * @return whether the request was answered; if not, nothing was done
      */
-    public static boolean answered(HttpServletRequest request, HttpServletResponse response) {
+    public static boolean answered(HttpServletRequest request, @Nullable String transferEncoding,
+            HttpServletResponse response) {
         String method = request.getMethod();
         // In any case: Jetty's client sends a method upper-cased, so "trace" would reach the upstream as TRACE.
         if (method.equalsIgnoreCase("TRACE") || method.equalsIgnoreCase("CONNECT")) {
@@ -60,7 +64,7 @@ public final class LocalAnswers {
             return answer(response, HttpServletResponse.SC_OK, "Allow", ALLOW);
         }
         // Most requests have no Transfer-Encoding: asking for one field costs less than enumerating its fields.
-        if (request.getHeader("Transfer-Encoding") != null && !isChunkedOnly(request.getHeaders("Transfer-Encoding"))) {
+        if (transferEncoding != null && !isChunkedOnly(request.getHeaders("Transfer-Encoding"))) {
             // The body is left unread, in a coding the proxy does not know: not worth reading to keep the connection.
             return answer(response, HttpServletResponse.SC_NOT_IMPLEMENTED, "Connection", "close");
         }

@@ -23,14 +23,16 @@ public final class RequestBodies {
 
     /**
      * @param request the client's request
+     * @param transferCoded whether it has a {@code Transfer-Encoding} field, which the caller looked up once for
+     *     this and {@link LocalAnswers#answered}
      * @return whether it has, or on HTTP/2 and later may have, a body
      */
-    public static boolean present(HttpServletRequest request) {
+    public static boolean present(HttpServletRequest request, boolean transferCoded) {
         long length = request.getContentLengthLong();
         if (length >= 0) {
             return length > 0;
         }
-        if (request.getHeader("Transfer-Encoding") != null) {
+        if (transferCoded) {
             return true;
         }
         if (!isHttp2OrLater(request.getProtocol())) {
