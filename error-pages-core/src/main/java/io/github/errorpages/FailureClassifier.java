@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *       beats the connect failure that wraps it, and a connect failure beats a generic "connection
  *       closed". HttpURLConnection's exception for a 5xx response ("Server returned HTTP response code: 503
  *       for URL: ...") is the upstream's well-formed 5xx: {@link FailureCause#UPSTREAM_STATUS} with that
- *       status (R3).</li>
+ *       status (R3), which the upstream guard treats as a 5xx response it read: no failure of an upstream
+ *       whose {@code fail-on-5xx} is off.</li>
  *   <li>Only when the cause chain holds nothing recognised are suppressed exceptions looked at too, by the
  *       same rules. A client attaches there what it recovered from before the failure it throws: the refused
  *       IPv6 connect before an IPv4 connect whose read then timed out must not make the read timeout a

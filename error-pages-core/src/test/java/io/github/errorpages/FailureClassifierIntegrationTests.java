@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
+import io.github.errorpages.upstream.AsyncUpstreamCall;
+import io.github.errorpages.upstream.UpstreamCall;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
@@ -15,6 +17,7 @@ import java.io.FileInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -34,6 +37,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -344,6 +348,57 @@ class FailureClassifierIntegrationTests {
         assertThat(guarded.cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
         assertThat(guarded.upstreamStatus()).isEqualTo(503);
         assertThat(guarded.attempts()).isEqualTo(2);
+    }
+
+    /**
+     * HttpURLConnection's exception for an upstream 5xx is that response, and the guard treats it as one it read
+     * itself: with fail-on-5xx on a failure, counted by the breaker and retried (R3); with fail-on-5xx off no
+     * failure at all, like any response (docs/configuration.md): one attempt, nothing counted against the upstream,
+     * and the caller gets its own exception back (wrapped in an UncheckedIOException where the synchronous call
+     * cannot throw it), not a branded 503.
+     */
+    @Test
+    void httpUrlConnectionsExceptionForA5xxIsAFailureOnlyWhenFailOn5xxIsOn() {
+        FaultyUpstream upstream = FaultyUpstream.start(exchange -> exchange.respond(503, "business error"));
+        resource = upstream;
+        UpstreamGuard failing = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).maxAttempts(2).build());
+        UpstreamGuard returning = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).maxAttempts(2)
+                .failOn5xxEnabled(false).build());
+        UpstreamCall<byte[]> call = attempt -> {
+            try (InputStream body = attempt.endpoint().resolve("/orders/42").toURL().openStream()) {
+                return body.readAllBytes();
+            }
+        };
+        AsyncUpstreamCall<byte[]> asyncCall = attempt -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call(attempt);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+
+        UpstreamFailure failed = catchThrowableOfType(UpstreamFailureException.class,
+                () -> failing.call(UpstreamRequest.of("GET"), call)).failure();
+        Throwable returned = catchThrowable(() -> returning.call(UpstreamRequest.of("GET"), call));
+        Throwable returnedAsync = catchThrowable(() -> returning.callAsync(UpstreamRequest.of("GET"), asyncCall).join());
+
+        assertThat(failed.cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(failed.upstreamStatus()).isEqualTo(503);
+        assertThat(failed.attempts()).isEqualTo(2);
+        assertThat(failing.metrics().attempts()).isEqualTo(2);
+        assertThat(failing.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
+        assertThat(returned).isExactlyInstanceOf(UncheckedIOException.class)
+                .cause().isExactlyInstanceOf(IOException.class).hasMessageContaining("response code: 503");
+        assertThat(returnedAsync).isExactlyInstanceOf(CompletionException.class)
+                .cause().isExactlyInstanceOf(IOException.class).hasMessageContaining("response code: 503");
+        assertThat(returning.metrics().attempts()).isEqualTo(2); // one per call: no retry
+        assertThat(returning.metrics().failedCalls()).isZero();
+        assertThat(returning.metrics().successfulCalls()).isEqualTo(2);
+        assertThat(returning.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(returning.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(2);
+        assertThat(upstream.requestCount()).isEqualTo(4);
     }
 
     /**

@@ -162,12 +162,26 @@ final class GuardedCall<T> {
             return Step.fail(fail(FailureCause.PROXY_INTERNAL_ERROR, 0, null, null, now));
         }
         UpstreamFailure failure = classified.get();
+        if (isReturnedStatus(failure)) {
+            // The client threw for a response the guard would have returned (HttpURLConnection's IOException for a
+            // 5xx while fail-on-5xx is off): the upstream answered, so the call ends as if it had returned that
+            // response, with the attempt's own exception: a success for the breaker, no retry, no page.
+            current.breaker().onSuccess(now - attemptStarted, TimeUnit.NANOSECONDS);
+            guard.succeeded(attempts, now - started);
+            return Step.fail(error);
+        }
         if (UpstreamGuard.countsAgainstUpstream(failure.cause())) {
             current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS, error);
         } else {
             current.breaker().releasePermission();
         }
         return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(), false, error, now);
+    }
+
+    /** Whether a failure is an upstream response whose status is no failure for this upstream, as read by a client. */
+    private boolean isReturnedStatus(UpstreamFailure failure) {
+        return failure.cause() == FailureCause.UPSTREAM_STATUS && failure.upstreamStatus() != 0
+                && !guard.isFailureStatus(failure.upstreamStatus());
     }
 
     private Step<T> abortForBodySource(Endpoint current, Throwable error, String what) {

@@ -658,8 +658,9 @@ public final class UpstreamConfig {
          * Whether an upstream 5xx response is a failure (key {@code fail-on-5xx}): retried when its status is
          * retryable, counted by the circuit breaker, and in the end thrown as an
          * {@link io.github.errorpages.UpstreamFailureException} (its body discarded) so that the branded page
-         * replaces it. When {@code false}, a 5xx response is returned to the caller like any other. Default
-         * {@code true}.
+         * replaces it. When {@code false}, a 5xx response is returned to the caller like any other, and a
+         * client's exception for one (HttpURLConnection's "Server returned HTTP response code: 503 ...") is
+         * thrown on to the caller as a success: not retried, not counted by the breaker. Default {@code true}.
          *
          * @param enabled whether 5xx responses are failures
          * @return this builder

@@ -14,6 +14,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -214,7 +216,10 @@ public final class UpstreamGuard {
      * @throws InterruptedException when the thread was interrupted during an attempt or the backoff
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
-     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw
+     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
+     *     attempt threw an {@link java.io.IOException} for an upstream response whose status is no failure
+     *     (HttpURLConnection's for a 5xx while {@code fail-on-5xx} is off): the cause is that exception, and
+     *     the call counts as a success, like the response itself would
      * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug), as is
      */
     public <T> T call(UpstreamRequest request, UpstreamCall<T> call) throws InterruptedException {
@@ -235,7 +240,10 @@ public final class UpstreamGuard {
      * @throws InterruptedException when the thread was interrupted during an attempt or the backoff
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
-     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw
+     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
+     *     attempt threw an {@link java.io.IOException} for an upstream response whose status is no failure
+     *     (HttpURLConnection's for a 5xx while {@code fail-on-5xx} is off): the cause is that exception, and
+     *     the call counts as a success, like the response itself would
      * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug), as is
      */
     public <T> T call(UpstreamRequest request, ResponseAdapter<? super T> responses, UpstreamCall<T> call)
@@ -253,7 +261,7 @@ public final class UpstreamGuard {
      * @param call one attempt
      * @return the result of the attempt that succeeded, or completed exceptionally with an
      *     {@link UpstreamFailureException} (or the abort or bug, as {@link #call(UpstreamRequest, UpstreamCall)}
-     *     throws them)
+     *     throws them; an attempt's exception for a response that is no failure as it is, unwrapped)
      */
     public <T> CompletableFuture<T> callAsync(UpstreamRequest request, AsyncUpstreamCall<T> call) {
         return runAsync(request, null, call);
@@ -404,6 +412,10 @@ public final class UpstreamGuard {
         }
         if (failure instanceof InterruptedException interrupted) {
             throw interrupted;
+        }
+        if (failure instanceof IOException io && !GuardedCall.isClientAbort(io)) {
+            // The client's exception for a response that is no failure (fail-on-5xx off), which call cannot throw.
+            throw new UncheckedIOException(io);
         }
         // An InterruptedIOException: the caller was interrupted inside the client.
         Thread.currentThread().interrupt();

@@ -10,7 +10,8 @@ package io.github.errorpages.upstream;
  * Instances are immutable and thread-safe.
  *
  * @param calls calls started
- * @param successfulCalls calls that returned a result
+ * @param successfulCalls calls that returned a result, or that threw the client's own exception for an upstream
+ *     response that is no failure (HttpURLConnection's for a 5xx while {@code fail-on-5xx} is off)
  * @param failedCalls calls that threw an {@link io.github.errorpages.UpstreamFailureException}, rejected
  *     ones included
  * @param rejectedCalls failed calls that never reached the upstream: every endpoint's breaker open, or the
