@@ -62,8 +62,9 @@ class FailureClassifierTests {
 
     /**
      * R2, R4: an application's bad input is no upstream failure. Jackson 2's parse errors are IOExceptions (a
-     * servlet that reads a client's JSON throws them) whose messages quote what they read; the same words from the
-     * JDK's own IOException still name a connection that ended.
+     * servlet that reads a client's JSON throws them) whose messages quote what they read; the same words in an
+     * instance of the JDK's own IOException class still name a connection that ended, whoever threw it: the check is
+     * on the exception's class, as JdkCauseClassifier and docs/servlet-quick-start.md say.
      */
     @Test
     void messagesOfAnApplicationsIOExceptionsSayNothingOfAConnection() {
@@ -73,6 +74,9 @@ class FailureClassifierTests {
         assertThat(cause(new InputParseException("Illegal unquoted character: has to be escaped (protocol)")))
                 .isEmpty();
         assertThat(cause(new ServletFailure(new IOException("Connection reset")))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(new IOException("Connection reset"))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(new IOException("Unexpected end-of-input: expected close marker for Object")))
+                .contains(FailureCause.HTTP_RESPONSE_INCOMPLETE);
     }
 
     /** An application's own IOException, as Jackson 2's {@code JsonParseException} is one. */

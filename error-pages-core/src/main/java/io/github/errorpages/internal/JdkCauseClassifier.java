@@ -34,17 +34,21 @@ import org.jspecify.annotations.Nullable;
  * {@code javax.net.ssl}. Where the JDK uses one type for several failures (a {@link SocketException} for
  * a reset and for a broken pipe, an {@link IOException} for a truncated body), the message decides; the
  * messages matched are those of OpenJDK 17 and 21, checked against real sockets in the tests. The message of a
- * plain {@code IOException} is read only when it comes from the JDK or a known HTTP or network library
- * ({@link #NETWORK_STACKS}): an application's, or a data format library's, says nothing of a connection.
+ * plain {@code IOException} is read only when the exception's class belongs to the JDK or a known HTTP or
+ * network library ({@link #NETWORK_STACKS}). The check is on the class, not on the code that threw it: a
+ * {@code new java.io.IOException("Connection reset")} of the application's is read like the JDK's, while the
+ * messages of the application's own {@code IOException} subclasses, and of a data format library's (Jackson 2's),
+ * which say nothing of a connection, are not.
  */
 public final class JdkCauseClassifier implements CauseClassifier {
 
     /**
-     * The packages whose plain {@link IOException}s are read by their messages: the JDK's, and those of the HTTP and
+     * The packages whose {@link IOException} classes have their messages read: the JDK's, and those of the HTTP and
      * network libraries that applications call upstreams with (their "Connection reset", "Premature end of chunk
-     * coded message body", "stream was reset"). The messages of any other library's or the application's own are
-     * not: Jackson 2's exceptions are {@code IOException}s that quote the input they could not parse ("Unexpected
-     * end-of-input", {@code Unrecognized field "reset"}), a client's bad JSON, not an upstream that failed.
+     * coded message body", "stream was reset"). The class decides, so an instance of a JDK class is read whoever
+     * threw it. The messages of any other library's or the application's own subclasses are not: Jackson 2's
+     * exceptions are {@code IOException}s that quote the input they could not parse ("Unexpected end-of-input",
+     * {@code Unrecognized field "reset"}), a client's bad JSON, not an upstream that failed.
      */
     private static final String[] NETWORK_STACKS = {"java.", "javax.", "jdk.", "sun.", "com.sun.",
         "org.eclipse.jetty.", "org.apache.http.", "org.apache.hc.", "okhttp3.", "okio.", "io.netty.", "reactor.netty.",
