@@ -74,6 +74,9 @@ class FailureClassifierTests {
         assertThat(cause(new InputParseException("Illegal unquoted character: has to be escaped (protocol)")))
                 .isEmpty();
         assertThat(cause(new ServletFailure(new IOException("Connection reset")))).contains(FailureCause.CONNECTION_TERMINATED);
+        // HttpURLConnection's words for a 5xx, but the application's exception: no upstream's status to keep (R3).
+        assertThat(cause(new InputParseException("Server returned HTTP response code: 503 for URL: http://x/")))
+                .isEmpty();
         assertThat(cause(new IOException("Connection reset"))).contains(FailureCause.CONNECTION_TERMINATED);
         assertThat(cause(new IOException("Unexpected end-of-input: expected close marker for Object")))
                 .contains(FailureCause.HTTP_RESPONSE_INCOMPLETE);

@@ -143,14 +143,15 @@ public final class JdkCauseClassifier implements CauseClassifier {
     /**
      * Reads the status of a well-formed 5xx response that HttpURLConnection reports as an exception:
      * {@code getInputStream()} throws "Server returned HTTP response code: 503 for URL: ..." for a status of 400
-     * or more (other than 404 and 410), and the upstream's status is kept (R3).
+     * or more (other than 404 and 410), and the upstream's status is kept (R3). Like any message, only that of an
+     * exception of the JDK's or a known library's class ({@link #NETWORK_STACKS}).
      *
      * @param t a throwable of a cause chain
      * @return the status, in [500, 599], or 0 when {@code t} is no such exception or its status no 5xx
      */
     public static int upstreamStatus(Throwable t) {
         String message = t.getMessage();
-        if (!(t instanceof IOException) || message == null || !message.startsWith(STATUS_PREFIX)
+        if (!(t instanceof IOException) || !isOfNetworkStack(t) || message == null || !message.startsWith(STATUS_PREFIX)
                 || message.length() < STATUS_PREFIX.length() + 3) {
             return 0;
         }
