@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.servlet.internal.ConfigParameters;
+import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
@@ -850,11 +851,11 @@ abstract class ReverseProxyServletIntegrationTests {
                         + "Content-Length: 100000\r\n\r\n" + "x".repeat(1000)).getBytes(StandardCharsets.US_ASCII));
                 uploader.getOutputStream().flush();
                 int abandoned = i;
-                awaitCondition(() -> orders.requests().size() >= abandoned || guard.metrics().calls() >= abandoned,
+                Await.until(() -> orders.requests().size() >= abandoned || guard.metrics().calls() >= abandoned,
                         "the upload reached the proxy");
             }
             int abandoned = i;
-            awaitCondition(() -> guard.metrics().abortedCalls() + guard.metrics().failedCalls() >= abandoned,
+            Await.until(() -> guard.metrics().abortedCalls() + guard.metrics().failedCalls() >= abandoned,
                     "the proxy saw the client go");
         }
 
@@ -898,7 +899,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 assertThat(answer.getContent()).doesNotContain("Exception", "127.0.0.1");
             }
         }
-        awaitCondition(() -> guard.metrics().abortedCalls() + guard.metrics().failedCalls() == 1, "the call ended");
+        Await.until(() -> guard.metrics().abortedCalls() + guard.metrics().failedCalls() == 1, "the call ended");
         assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
         assertThat(guard.metrics().failedCalls()).isZero();
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
@@ -935,14 +936,6 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /** Waits, up to 10 s, for something another thread does. */
-    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - end).as("waited 10 s for: " + what).isNegative();
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
-    }
-
     @Test
     void slowUploaderStallsNoOtherExchange() throws Exception {
         CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
