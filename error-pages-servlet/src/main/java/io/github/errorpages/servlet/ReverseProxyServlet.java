@@ -579,13 +579,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             UpstreamFailure failure, boolean nonBlocking) throws IOException {
         // Behind ErrorPagesFilter, write past its capturing wrapper and tell it the request is answered.
         CapturingResponse capturing = CapturingResponse.find(response);
-        HttpServletResponse target = response;
-        if (capturing != null) {
-            capturing.markAnswered();
-            target = capturing.target();
-        }
-        proxy.responder.respond(request, target, failure,
-                nonBlocking || capturing != null && capturing.writesWithoutBlocking());
+        boolean writePending = nonBlocking || capturing != null && capturing.writesWithoutBlocking();
+        proxy.responder.respond(request, CapturingResponse.answeredPast(response), failure, writePending);
     }
 
     private static Proxy fromParameters(ServletConfig config, Map<String, String> parameters) {
