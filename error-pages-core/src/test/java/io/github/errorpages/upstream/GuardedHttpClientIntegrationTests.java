@@ -184,11 +184,11 @@ class GuardedHttpClientIntegrationTests {
         assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).isTrue();
         sent.cancel(true);
 
-        UpstreamMetrics metrics = client.guard().metrics();
         assertThat(sent).isCancelled();
-        // The attempt learns of the cancel when the client's own future completes, which on JDK 25 may be on
-        // another thread a moment after cancel() returned.
-        Await.until(() -> metrics.abortedCalls() > 0, "the cancelled call to be counted as aborted");
+        // The attempt learns of the cancel when the client's own future completes, which may be on another thread a
+        // moment after cancel() returned. metrics() is a snapshot: ask for a new one each time.
+        Await.until(() -> client.guard().metrics().abortedCalls() > 0, "the cancelled call to be counted as aborted");
+        UpstreamMetrics metrics = client.guard().metrics();
         assertThat(metrics.abortedCalls()).isEqualTo(1);
         assertThat(metrics.retries()).isZero();
         assertThat(client.guard().bulkhead().getMetrics().getAvailableConcurrentCalls())
