@@ -452,19 +452,26 @@ public final class JettyForwarder {
          * Ends the attempt when its time is up, a moment before the guard would, so that the failure says
          * what was late: the connection (a connect timeout, as the JDK's client reports it when a request's
          * timeout passes while it connects) or the response head.
+         *
+         * <p>The timer is {@code orTimeout}'s, as the guard's own attempt timer is: one thread fires both, in the
+         * order they are due, so this one always comes first. On Jetty's scheduler it could come late on a busy
+         * machine, and a connect that never completed was then reported as a late response.
          */
         void timeAfter(Duration timeout) {
             long millis = timeout.toMillis();
             long margin = Math.min(TIMEOUT_MARGIN_MILLIS, millis / 5);
-            Scheduler.Task task = client.getScheduler().schedule(() -> {
+            // A copy: its timer is removed when the head completes first, and the head itself is left to the guard.
+            head.copy().orTimeout(millis - margin, TimeUnit.MILLISECONDS).whenComplete((response, error) -> {
+                if (!(error instanceof TimeoutException)) {
+                    return; // the head completed in time (its failures reach the copy wrapped, never as they are)
+                }
                 Throwable late = connected
                         ? new TimeoutException("no response head within " + millis + " ms")
                         : new SocketTimeoutException("connect timed out after " + millis + " ms");
                 if (head.completeExceptionally(late)) {
                     upstream.abort(late);
                 }
-            }, millis - margin, TimeUnit.MILLISECONDS);
-            head.whenComplete((response, error) -> task.cancel());
+            });
         }
 
         void onConnected(Request request) {
