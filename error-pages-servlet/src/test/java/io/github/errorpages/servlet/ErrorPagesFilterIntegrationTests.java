@@ -396,6 +396,19 @@ class ErrorPagesFilterIntegrationTests {
     }
 
     @Test
+    void negotiatesFromEveryLineOfAFieldSentOnSeveralLines() { // R34, R35; RFC 9110 §5.3: the lines are one list
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw("GET /upstream-failure HTTP/1.1\r\n"
+                + "Host: test\r\nAccept: application/json;q=0.5\r\nAccept: text/html\r\n"
+                + "Accept-Language: en;q=0.5\r\nAccept-Language: de\r\n"
+                + "Accept-Encoding: identity;q=0.5\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(502);
+        assertThat(response.get("Content-Type")).startsWith("text/html");
+        assertThat(response.get("Content-Language")).isEqualTo("de");
+        assertThat(response.get("Content-Encoding")).isEqualTo("gzip");
+    }
+
+    @Test
     void abortsCommittedResponseInsteadOfAppendingPage() {
         // R5: the status and 10 000 of 100 000 bytes are out; the client must see an incomplete response.
         assertThatThrownBy(() -> Client.send("GET", jetty.uri("/committed-then-upstream-failure"), JSON))

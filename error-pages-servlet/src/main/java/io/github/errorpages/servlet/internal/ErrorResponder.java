@@ -13,6 +13,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -149,7 +150,8 @@ public final class ErrorResponder {
 
     /**
      * Describes a servlet request to the core: method, path, {@code Accept}, {@code Accept-Language}, the
-     * request id and {@code Accept-Encoding}.
+     * request id and {@code Accept-Encoding}. The three negotiation fields are lists, which a client may send
+     * on several lines: each is read whole, its lines joined with commas ({@link #listField}).
      *
      * @param request the request
      * @param method the method to state (a HEAD is rendered as a GET to learn its {@code Content-Length})
@@ -158,9 +160,32 @@ public final class ErrorResponder {
     public ErrorRequest errorRequest(HttpServletRequest request, String method) {
         String uri = request.getRequestURI();
         String path = uri == null ? "/" : uri.substring(Math.min(request.getContextPath().length(), uri.length()));
-        return new ErrorRequest(method, path.isEmpty() ? "/" : path, request.getHeader("Accept"),
-                request.getHeader("Accept-Language"), request.getHeader(requestIdHeader),
-                request.getHeader("Accept-Encoding"));
+        return new ErrorRequest(method, path.isEmpty() ? "/" : path, listField(request, "Accept"),
+                listField(request, "Accept-Language"), request.getHeader(requestIdHeader),
+                listField(request, "Accept-Encoding"));
+    }
+
+    /**
+     * The value of a list-based field (RFC 9110 §5.3): all its lines, joined with commas in the order received,
+     * as a recipient may combine them and as a cache does to match {@code Vary}. {@code getHeader} would give the
+     * first line only, and {@code Accept: application/json;q=0.5} then {@code Accept: text/html} got problem
+     * details where HTML was preferred.
+     *
+     * @return the value, or {@code null} when the request has no such field
+     */
+    private static @Nullable String listField(HttpServletRequest request, String name) {
+        Enumeration<String> lines = request.getHeaders(name);
+        if (lines == null) {
+            return request.getHeader(name); // a container that does not allow access to header lists
+        }
+        if (!lines.hasMoreElements()) {
+            return null;
+        }
+        String value = lines.nextElement();
+        while (lines.hasMoreElements()) {
+            value = value + ", " + lines.nextElement();
+        }
+        return value;
     }
 
     private boolean writePage(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
