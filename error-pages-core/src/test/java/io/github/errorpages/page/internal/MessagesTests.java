@@ -2,7 +2,10 @@ package io.github.errorpages.page.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.ibm.icu.text.PluralRules;
+import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.page.PageConfig;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -61,6 +64,30 @@ class MessagesTests {
                     + "|" + many).isEqualTo("ثانية واحدة|ثانيتين|5 ثوانٍ|30 ثانية");
             case "ja" -> assertThat(many).isEqualTo("30秒");
             default -> assertThat(many).startsWith("30");
+        }
+    }
+
+    /**
+     * Every delay a page can state takes the word form of its number's CLDR plural category, the same form for
+     * every number of a category: seconds 1-119, minutes 2-120 and hours 2 up to {@code retry-after.max}'s
+     * largest value, one day. Arabic has six categories, and 103-110 are "few" (n % 100 in 3..10), as 3-10 are.
+     */
+    @ParameterizedTest
+    @MethodSource("shippedLocales")
+    void everyDelayTakesThePluralFormOfItsNumbersCategory(Locale locale) {
+        Messages messages = Messages.load(locale);
+        PluralRules rules = PluralRules.forLocale(locale);
+        long maxHours = ErrorPagesConfig.MAX_RETRY_AFTER_MAX.toHours();
+        Map<String, Map<String, Long>> formByCategory = new HashMap<>();
+        for (long seconds = 1; seconds <= maxHours * 3600; seconds = seconds < 7200 ? seconds + 1 : seconds + 3600) {
+            String words = PageModels.duration(messages, seconds);
+            long stated = seconds < 120 ? seconds : seconds < 7200 ? (seconds + 59) / 60 : (seconds + 3599) / 3600;
+            String unit = seconds < 120 ? "s" : seconds < 7200 ? "m" : "h";
+            String form = unit + ":" + words.replace(Long.toString(stated), "#");
+            String category = unit + ":" + rules.select(stated);
+            formByCategory.computeIfAbsent(category, c -> new HashMap<>()).putIfAbsent(form, stated);
+            assertThat(formByCategory.get(category)).as("the forms of %s in %s (the first number of each)", category,
+                    locale).hasSize(1);
         }
     }
 }
