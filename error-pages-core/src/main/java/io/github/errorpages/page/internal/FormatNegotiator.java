@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
  * absent field or a field naming none of ours ({@code image/png}) gets the configured fallback: never a
  * 406. A bare {@code text/*} counts as plain text. When wildcards decide, a format a range accepts comes
  * before one no range mentions, so {@code application/*} gets problem details even with an HTML fallback.
- * A format the client excludes with {@code q=0} is skipped, unless every format is excluded, in which case
- * the fallback is sent anyway.
+ * A format the client excludes with {@code q=0} is skipped: on a range naming it, or on the narrowest wildcard
+ * covering it when none names it ({@code text/*;q=0} excludes HTML and text even beside {@code *}{@code /*});
+ * unless every format is excluded, in which case the fallback is sent anyway.
  *
  * <p>Parsing is tolerant and bounded: malformed ranges are skipped and at most {@value #MAX_RANGES} are
  * read. Instances are thread-safe; they remember what they made of the values they saw ({@link HeaderMemo}).
@@ -84,9 +85,10 @@ public final class FormatNegotiator {
         if (textStar > 0 && textStar > Math.max(applicationStar, anyStar) && named[PageFormat.TEXT.ordinal()] != 0) {
             return PageFormat.TEXT; // a client that prefers any text over anything else reads text
         }
-        double[] covering = {
-            Math.max(textStar, anyStar), Math.max(applicationStar, anyStar), Math.max(textStar, anyStar),
-        };
+        // Per format: the q-value of the narrowest wildcard covering it (RFC 9110 §12.5.1: the most specific
+        // range decides), so text/*;q=0 excludes HTML and text even beside */*.
+        double text = textStar >= 0 ? textStar : anyStar;
+        double[] covering = {text, applicationStar >= 0 ? applicationStar : anyStar, text};
         PageFormat accepted = firstAcceptable(named, covering, true);
         if (accepted != null) {
             return accepted;
@@ -109,8 +111,9 @@ public final class FormatNegotiator {
     }
 
     /**
-     * Whether the client did not exclude the format: a q=0 on a range naming it, or on every wildcard covering
-     * it; and, when {@code asked}, whether a range accepts it: one naming it or a wildcard covering it, q > 0.
+     * Whether the client did not exclude the format: a q=0 on a range naming it, or on the narrowest wildcard
+     * covering it; and, when {@code asked}, whether a range accepts it: one naming it or a wildcard covering it,
+     * q > 0.
      */
     private static boolean acceptable(PageFormat format, double[] named, double[] covering, boolean asked) {
         int i = format.ordinal();

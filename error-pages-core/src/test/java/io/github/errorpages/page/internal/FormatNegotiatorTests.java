@@ -86,6 +86,16 @@ class FormatNegotiatorTests {
     }
 
     @Test
+    void aNarrowerWildcardDecidesOverABroaderOne() {
+        // R34, RFC 9110 §12.5.1: the most specific range decides among wildcards too, so text/*;q=0 excludes HTML
+        // and text whatever */* says, and application/*;q=0 excludes problem details.
+        assertThat(new FormatNegotiator(PageFormat.HTML).negotiate("text/*;q=0, */*")).isEqualTo(PageFormat.PROBLEM_JSON);
+        assertThat(new FormatNegotiator(PageFormat.TEXT).negotiate("text/*;q=0, */*")).isEqualTo(PageFormat.PROBLEM_JSON);
+        assertThat(negotiator.negotiate("application/*;q=0, */*")).isEqualTo(PageFormat.HTML);
+        assertThat(negotiator.negotiate("application/*;q=0, text/plain;q=0.5, */*")).isEqualTo(PageFormat.TEXT);
+    }
+
+    @Test
     void readsABoundedNumberOfRanges() {
         String flood = "image/png,".repeat(FormatNegotiator.MAX_RANGES) + "text/html";
 
