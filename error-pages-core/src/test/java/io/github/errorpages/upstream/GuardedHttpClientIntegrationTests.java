@@ -162,6 +162,29 @@ class GuardedHttpClientIntegrationTests {
         assertThat(upstream.requestCount()).isZero();
     }
 
+    /**
+     * A body to buffer whose publisher ends before its declared length (an upload cut short): the JDK client alone
+     * fails such a request ("Too few bytes returned by the publisher"); buffered for a retry, it must not reach the
+     * upstream as a complete body of fewer bytes, a PUT that overwrites a resource with half of it.
+     */
+    @Test
+    void bodyShorterThanItsDeclaredLengthIsNeverSent() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        HttpRequest cut = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofString("{\"paid\""), 13))
+                .build();
+
+        Throwable blocking = catchThrowableOfType(java.io.UncheckedIOException.class,
+                () -> client.send(cut, BodyHandlers.ofString()));
+        ExecutionException async = catchThrowableOfType(ExecutionException.class,
+                () -> client.sendAsync(cut, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+
+        assertThat(blocking).hasRootCauseMessage("request body shorter than its declared length 13: 7 bytes");
+        assertThat(async).hasCauseInstanceOf(java.io.UncheckedIOException.class);
+        assertThat(upstream.requestCount()).isZero();
+    }
+
     @Test
     void asyncFailureCompletesWithTheUpstreamFailure() {
         FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy"));

@@ -27,7 +27,7 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     /**
      * @param publisher the body
      * @param expectedLength its declared length, in [0, {@link Integer#MAX_VALUE} - 8]
-     * @return the bytes, or a failure if the publisher fails or delivers more than it declared
+     * @return the bytes, or a failure if the publisher fails or delivers more or fewer bytes than it declared
      */
     public static CompletableFuture<byte[]> collect(BodyPublisher publisher, long expectedLength) {
         BodyCollector collector = new BodyCollector(expectedLength);
@@ -63,6 +63,12 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
 
     @Override
     public void onComplete() {
+        if (size < limit) {
+            // Sent as it is, the JDK's client fails such a body; buffered, it would go out as a complete one.
+            result.completeExceptionally(new IOException("request body shorter than its declared length " + limit
+                    + ": " + size + " bytes"));
+            return;
+        }
         result.complete(size == bytes.length ? bytes : Arrays.copyOf(bytes, size));
     }
 }
