@@ -6,6 +6,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,6 +25,11 @@ final class AsyncRun<T> {
     private final CompletableFuture<T> result;
     private final Executor executor;
     private volatile @Nullable CompletableFuture<T> inFlight;
+    /**
+     * Set while a granted retry waits out its delay; whoever clears it owns the call's next step: the delay's end
+     * starts the retry, the caller's cancel aborts the call there and then.
+     */
+    private final AtomicBoolean backingOff = new AtomicBoolean();
 
     AsyncRun(GuardedCall<T> guarded, @Nullable ResponseAdapter<? super T> responses, AsyncUpstreamCall<T> call,
             CompletableFuture<T> result, Executor executor) {
@@ -38,12 +44,13 @@ final class AsyncRun<T> {
                 // Ended from outside (cancel, orTimeout, completeOnTimeout): nobody waits for the attempt any more.
                 attempt.cancel(true);
             }
+            abortIfBackingOff();
         });
     }
 
     void attempt() {
         if (result.isDone()) {
-            // Cancelled by the caller while the retry waited.
+            // Ended by the caller between the delay's end and this start.
             guarded.abortBackoff(new CancellationException("upstream call cancelled"));
             return;
         }
@@ -89,6 +96,11 @@ final class AsyncRun<T> {
                 responses.discard(response);
             }
         } else if (step.isRetry()) {
+            backingOff.set(true);
+            if (result.isDone()) {
+                abortIfBackingOff(); // ended from outside while the retry was decided on
+                return;
+            }
             // Handed to the executor by the delay's own thread, which would swallow a rejection and leave the
             // caller's future pending forever.
             CompletableFuture.delayedExecutor(step.delay().toNanos(), TimeUnit.NANOSECONDS, Runnable::run)
@@ -98,7 +110,17 @@ final class AsyncRun<T> {
         }
     }
 
+    /** Ends the call as aborted, at once, when the caller ended it while its retry waited. */
+    private void abortIfBackingOff() {
+        if (backingOff.compareAndSet(true, false)) {
+            guarded.abortBackoff(new CancellationException("upstream call cancelled"));
+        }
+    }
+
     private void startRetry() {
+        if (!backingOff.compareAndSet(true, false)) {
+            return; // the caller ended the call during the delay, which aborted it
+        }
         try {
             executor.execute(this::attempt);
         } catch (RejectedExecutionException rejected) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import java.io.IOException;
@@ -140,6 +141,32 @@ class AsyncCallEndIntegrationTests {
         assertThat(events.refusals()).containsExactly(RetryRefusal.EXECUTOR_REJECTED);
         assertThat(guard.metrics().calls()).isEqualTo(guard.metrics().failedCalls());
         assertThat(guard.metrics().lostRetries()).isEqualTo(1);
+    }
+
+    /**
+     * A call cancelled while its retry waits out the upstream's Retry-After ends there and then, as a blocking call
+     * interrupted in its backoff does: counted as aborted with its retry lost, not only when the wait (up to
+     * {@code retry.max-honoured-retry-after}, a minute) is over, and its retry is never sent.
+     */
+    @Test
+    void callCancelledDuringItsBackoffEndsAtOnce() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy", "Retry-After", "30"));
+        UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).maxHonouredRetryAfter(Duration.ofSeconds(60))
+                .deadline(Duration.ofSeconds(60)).attemptTimeout(Duration.ofSeconds(5)).build()).listener(events).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+
+        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(get("/x"), BodyHandlers.ofString());
+        Await.until(() -> !events.of(UpstreamEvent.RetryScheduled.class).isEmpty(), "the retry to be scheduled");
+        sent.cancel(true);
+
+        // Before: the abort was counted only when the 30 s wait ended.
+        Await.until(() -> guard.metrics().abortedCalls() == 1, "the cancelled call to be counted as aborted");
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(metrics.calls()).isEqualTo(1);
+        assertThat(metrics.lostRetries()).isEqualTo(1);
+        assertThat(metrics.attempts()).isEqualTo(metrics.calls() - metrics.rejectedCalls() + metrics.retries()
+                - metrics.lostRetries());
+        assertThat(upstream.requestCount()).isEqualTo(1);
     }
 
     @Test
