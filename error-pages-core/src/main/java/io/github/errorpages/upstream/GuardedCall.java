@@ -347,7 +347,7 @@ final class GuardedCall<T> {
             retryPending = false;
             guard.counters.lostRetries.increment();
         }
-        guard.counters.abortedCalls.increment();
+        guard.aborted(attempts, System.nanoTime() - started, reason);
         return Step.fail(reason);
     }
 

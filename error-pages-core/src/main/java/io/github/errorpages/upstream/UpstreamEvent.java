@@ -10,8 +10,9 @@ import java.util.Objects;
 /**
  * Something an {@link UpstreamGuard} decided or saw, delivered to its {@link UpstreamEventListener}s: one
  * event per retry decision ({@link RetryScheduled} or {@link RetryRefused}), the start of each episode of an
- * exhausted retry budget, every circuit breaker transition, and the end of every call: what metrics, alerts
- * and log lines are made of (the planned Spring Boot starter will turn them into Micrometer metrics).
+ * exhausted retry budget, every circuit breaker transition, and the end of every call ({@link CallSucceeded},
+ * {@link CallFailed} or {@link CallAborted}, exactly one per call): what metrics, alerts and log lines are made
+ * of (the planned Spring Boot starter will turn them into Micrometer metrics).
  *
  * <p>Events hold no request data, and endpoints only where the event is about one. They are immutable and
  * thread-safe.
@@ -116,6 +117,29 @@ public sealed interface UpstreamEvent {
         public CallSucceeded {
             Objects.requireNonNull(upstream, "upstream");
             Objects.requireNonNull(elapsed, "elapsed");
+        }
+    }
+
+    /**
+     * A call ended with neither a result nor an {@link io.github.errorpages.UpstreamFailureException}: its caller
+     * aborted it (an interrupt, a cancellation, the caller's own time limit on an asynchronous call), the source
+     * of its request body failed or stalled ({@link UpstreamRequest#withBodySource}), or an attempt threw an
+     * exception that is no upstream failure (a bug). The circuit breaker counted none of it. Only delivered when
+     * a listener is registered, like {@link CallSucceeded}.
+     *
+     * @param upstream the upstream's name
+     * @param attempts the attempts it started, at least 1
+     * @param elapsed the time from its start to its end
+     * @param reason the class of the exception it ended with, e.g. {@link java.util.concurrent.CancellationException};
+     *     only the class, since the exception's message may hold request data
+     */
+    record CallAborted(String upstream, int attempts, Duration elapsed, Class<? extends Throwable> reason)
+            implements UpstreamEvent {
+        /** @throws NullPointerException if a reference component is null */
+        public CallAborted {
+            Objects.requireNonNull(upstream, "upstream");
+            Objects.requireNonNull(elapsed, "elapsed");
+            Objects.requireNonNull(reason, "reason");
         }
     }
 

@@ -567,6 +567,13 @@ public final class UpstreamGuard {
         }
     }
 
+    void aborted(int attempts, long elapsedNanos, Throwable reason) {
+        counters.abortedCalls.increment();
+        if (!listeners.isEmpty()) {
+            emit(new UpstreamEvent.CallAborted(config.name(), attempts, Duration.ofNanos(elapsedNanos), reason.getClass()));
+        }
+    }
+
     void budgetDenied() {
         counters.retriesDeniedByBudget.increment();
         // At the edge of its budget a failing upstream alternates between granted and refused retries; one

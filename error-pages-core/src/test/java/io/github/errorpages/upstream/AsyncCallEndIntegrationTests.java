@@ -167,6 +167,10 @@ class AsyncCallEndIntegrationTests {
         assertThat(metrics.attempts()).isEqualTo(metrics.calls() - metrics.rejectedCalls() + metrics.retries()
                 - metrics.lostRetries());
         assertThat(upstream.requestCount()).isEqualTo(1);
+        assertThat(events.of(UpstreamEvent.CallAborted.class)).singleElement().satisfies(aborted -> {
+            assertThat(aborted.attempts()).isEqualTo(1);
+            assertThat(aborted.reason()).isEqualTo(java.util.concurrent.CancellationException.class);
+        });
     }
 
     @Test

@@ -118,6 +118,11 @@ class UpstreamGuardTests {
 
         assertThat(guard.metrics().attempts()).isEqualTo(1);
         assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(events.of(UpstreamEvent.CallAborted.class)).as("the call's end, as for every call").singleElement()
+                .satisfies(aborted -> {
+                    assertThat(aborted.attempts()).isEqualTo(1);
+                    assertThat(aborted.reason()).isEqualTo(NullPointerException.class);
+                });
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
         assertThat(guard.failingSince()).isEmpty();
     }
