@@ -46,14 +46,20 @@ public final class OpenStateTracker {
      */
     public void onTransition(StateTransition transition) {
         State to = transition.getToState();
+        // Resilience4j counts consecutive openings, forced ones included, and passes the count to the wait-interval
+        // function; a closed, disabled or metrics-only breaker starts again at one.
+        int before = startsAgain(transition.getFromState()) ? 0 : opening.count;
         if (to == State.OPEN) {
-            // Resilience4j counts consecutive openings and passes the count to the wait-interval function;
-            // only a CLOSED breaker starts again at one.
-            int count = transition.getFromState() == State.CLOSED ? 1 : opening.count + 1;
-            opening = new Opening(clock.instant(), count);
-        } else if (to == State.CLOSED) {
+            opening = new Opening(clock.instant(), before + 1);
+        } else if (to == State.FORCED_OPEN) {
+            opening = new Opening(null, before + 1);
+        } else if (startsAgain(to)) {
             opening = new Opening(null, 0);
         }
+    }
+
+    private static boolean startsAgain(State state) {
+        return state == State.CLOSED || state == State.DISABLED || state == State.METRICS_ONLY;
     }
 
     /**

@@ -24,6 +24,12 @@ class OpenStateTrackerTests {
         return CircuitBreaker.of("billing", config.clock(clock).build());
     }
 
+    /** @return a breaker that waits 10 s in OPEN, 20 s when it opens a second time in a row, and so on */
+    private CircuitBreaker waitingTenSecondsThenTwiceAsLong() {
+        return breaker(CircuitBreakerConfig.custom()
+                .waitIntervalFunctionInOpenState(IntervalFunction.ofExponentialBackoff(Duration.ofSeconds(10), 2.0)));
+    }
+
     @Test
     void countsDownTheWaitFromTheMomentTheBreakerOpened() {
         CircuitBreaker breaker = breaker(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofSeconds(30)));
@@ -47,8 +53,7 @@ class OpenStateTrackerTests {
 
     @Test
     void followsAnExponentialWaitAcrossConsecutiveOpenings() {
-        CircuitBreaker breaker = breaker(CircuitBreakerConfig.custom()
-                .waitIntervalFunctionInOpenState(IntervalFunction.ofExponentialBackoff(Duration.ofSeconds(10), 2.0)));
+        CircuitBreaker breaker = waitingTenSecondsThenTwiceAsLong();
         OpenStateTracker tracker = track(breaker);
 
         breaker.transitionToOpenState();
@@ -60,6 +65,28 @@ class OpenStateTrackerTests {
         breaker.transitionToClosedState();
         breaker.transitionToOpenState();
         assertThat(tracker.remainingOpen()).as("after closing the count starts again").isEqualTo(Duration.ofSeconds(10));
+    }
+
+    /**
+     * Resilience4j counts a forced opening as an opening in a row, and starts again at one after a disabled or
+     * metrics-only state, as after a closed one: a client told to come back at 10 s would find the breaker open for
+     * 10 s more, and a retry granted for then would be lost.
+     */
+    @Test
+    void countsTheOpeningsInARowAsResilience4jDoesThroughForcedAndDisabledStates() {
+        CircuitBreaker breaker = waitingTenSecondsThenTwiceAsLong();
+        OpenStateTracker tracker = track(breaker);
+
+        breaker.transitionToForcedOpenState();
+        breaker.transitionToOpenState();
+        assertThat(tracker.remainingOpen()).as("the opening after a forced one").isEqualTo(Duration.ofSeconds(20));
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(breaker.tryAcquirePermission()).as("Resilience4j's own wait").isFalse();
+
+        breaker.transitionToDisabledState();
+        breaker.transitionToOpenState();
+        assertThat(tracker.remainingOpen()).as("after a disabled state the count starts again")
+                .isEqualTo(Duration.ofSeconds(10));
     }
 
     @Test
