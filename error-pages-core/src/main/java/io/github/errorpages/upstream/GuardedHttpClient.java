@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -37,8 +38,12 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Request bodies</b> are sent again only when that is known to be safe. A body of known length up to
  * {@code retry.max-replay-body} is read into memory before the first attempt when the request may be
  * retried after it reached the upstream (an idempotent method, or an {@code Idempotency-Key} with that
- * retry enabled), and each attempt sends the buffered copy. Any other body is passed through as is and
- * can be sent again only while no attempt has started to read it, e.g. after a refused connection. When such
+ * retry enabled), and each attempt sends the buffered copy. {@link #send} reads it on the calling thread and
+ * {@link #sendAsync} on the client's executor (the guard's when the client has none), and either gives up when
+ * the deadline passes first; a read that blocks inside the publisher (the JDK's {@code ofInputStream} reads its
+ * stream in {@code request(n)}) holds {@code send}'s caller until it returns, since no deadline can cut it
+ * short. Any other body is passed through as is and can be sent again only while no attempt has started to
+ * read it, e.g. after a refused connection. When such
  * a body's publisher fails (the client it streams from went away), or an attempt times out while the client
  * waits for more of it (the client stalled), the call ends with an {@link UncheckedIOException} and the
  * upstream is not blamed ({@link UpstreamRequest#withBodySource}); a body that reads its source ahead of
@@ -91,13 +96,14 @@ public final class GuardedHttpClient {
      * @throws io.github.errorpages.UpstreamFailureException when the call failed
      * @throws InterruptedException when the thread was interrupted
      * @throws UncheckedIOException when the request body could not be read for buffering, or not within the
-     *     deadline, or when a streamed body's source failed or stalled during an attempt
+     *     deadline (a read that blocks inside the publisher is waited for), or when a streamed body's source
+     *     failed or stalled during an attempt
      * @throws RuntimeException an exception that is no upstream failure, as is (see
      *     {@link UpstreamGuard#call(UpstreamRequest, UpstreamCall)})
      */
     public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler) throws InterruptedException {
         Objects.requireNonNull(handler, "handler");
-        Prepared prepared = prepare(request);
+        Prepared prepared = prepare(request, null);
         CompletableFuture<byte[]> pending = prepared.pending;
         if (pending != null) {
             try {
@@ -118,8 +124,9 @@ public final class GuardedHttpClient {
     }
 
     /**
-     * Sends a request through the guard without blocking. Cancelling the returned future cancels the
-     * attempt in flight (the JDK client aborts the exchange) and any pending retry.
+     * Sends a request through the guard without blocking: a body to buffer is read on the client's executor, or
+     * the guard's when the client has none. Cancelling the returned future cancels the attempt in flight (the
+     * JDK client aborts the exchange) and any pending retry.
      *
      * @param <T> the body type
      * @param request the request; its URI's path and query are sent to the upstream's endpoints
@@ -130,7 +137,9 @@ public final class GuardedHttpClient {
      */
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
         Objects.requireNonNull(handler, "handler");
-        Prepared prepared = prepare(request);
+        // A body to buffer is read on the client's executor (the guard's when the client has none), where the JDK
+        // client would read it too: a publisher may read its source inside request(n), as ofInputStream does.
+        Prepared prepared = prepare(request, client.executor().orElse(guard.executor()));
         BodyHandler<T> guardedHandler = guardedHandler(handler);
         CompletableFuture<byte[]> pending = prepared.pending;
         if (pending == null) {
@@ -188,7 +197,10 @@ public final class GuardedHttpClient {
         return info -> guard.isFailureStatus(info.statusCode()) ? new DiscardingBodySubscriber<>() : handler.apply(info);
     }
 
-    private Prepared prepare(HttpRequest request) {
+    /**
+     * @param reader where to read a body to buffer, or {@code null} to read it on the calling thread
+     */
+    private Prepared prepare(HttpRequest request, @Nullable Executor reader) {
         Objects.requireNonNull(request, "request");
         UpstreamRequest upstreamRequest = UpstreamRequest.of(request.method())
                 .withIdempotencyKey(request.headers().firstValue("Idempotency-Key").isPresent());
@@ -198,7 +210,8 @@ public final class GuardedHttpClient {
         }
         long length = body.contentLength();
         if (length > 0 && length <= guard.config().maxReplayBody() && guard.mayRetryAfterSending(upstreamRequest)) {
-            return new Prepared(request, upstreamRequest, null, BodyCollector.collect(body, length));
+            return new Prepared(request, upstreamRequest, null,
+                    reader == null ? BodyCollector.collect(body, length) : BodyCollector.collect(body, length, reader));
         }
         TrackingBodyPublisher tracked = new TrackingBodyPublisher(body);
         UpstreamRequest streamed = upstreamRequest.withReplayableBody(tracked::isUntouched);

@@ -544,6 +544,10 @@ public final class UpstreamGuard {
         return clock;
     }
 
+    Executor executor() {
+        return executor;
+    }
+
     Instant markFailing() {
         Instant since = failingSince.get();
         if (since != null) {
@@ -712,7 +716,8 @@ public final class UpstreamGuard {
 
         /**
          * Sets the executor on which asynchronous calls start their retries after the backoff. Retries start
-         * a non-blocking attempt and return, so a small shared pool suffices. Default
+         * a non-blocking attempt and return, so a small shared pool suffices. {@link GuardedHttpClient#sendAsync}
+         * also reads a request body to buffer on it when its HTTP client has no executor of its own. Default
          * {@link ForkJoinPool#commonPool()}.
          *
          * @param executor the executor

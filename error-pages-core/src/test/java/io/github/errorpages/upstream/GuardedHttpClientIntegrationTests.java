@@ -21,6 +21,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -160,6 +161,47 @@ class GuardedHttpClientIntegrationTests {
 
         assertThat(failed).hasCauseInstanceOf(java.io.UncheckedIOException.class);
         assertThat(upstream.requestCount()).isZero();
+    }
+
+    /**
+     * A short body to buffer that reads its source inside {@code request(n)}, as the JDK's {@code ofInputStream}
+     * does, from a client that stalls: the async send returns at once and ends within the deadline, instead of
+     * reading the body on the caller's thread for as long as the source stalls (4 s here) before it returns.
+     */
+    @Test
+    void asyncSendReadsABodyToBufferOffTheCallersThread() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).attemptTimeout(Duration.ofMillis(200)).deadline(Duration.ofMillis(300)));
+        CountDownLatch released = new CountDownLatch(1);
+        InputStream stalled = new InputStream() {
+            @Override
+            public int read() throws java.io.IOException {
+                try {
+                    released.await(4, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new java.io.IOException("the client went away");
+            }
+        };
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> stalled), 10))
+                .build();
+
+        try {
+            long start = System.nanoTime();
+            CompletableFuture<HttpResponse<String>> sent = client.sendAsync(put, BodyHandlers.ofString());
+            Duration returnedAfter = Duration.ofNanos(System.nanoTime() - start);
+            ExecutionException failed = catchThrowableOfType(ExecutionException.class, () -> sent.get(10, TimeUnit.SECONDS));
+            Duration endedAfter = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(returnedAfter).isLessThan(Duration.ofSeconds(1));
+            assertThat(failed).hasCauseInstanceOf(java.io.UncheckedIOException.class);
+            assertThat(endedAfter).isLessThan(Duration.ofSeconds(2));
+            assertThat(upstream.requestCount()).isZero();
+        } finally {
+            released.countDown();
+        }
     }
 
     /**

@@ -5,7 +5,9 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Reads a request body publisher into memory once, so that the body can be sent again by a retry. Only
@@ -32,6 +34,27 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     public static CompletableFuture<byte[]> collect(BodyPublisher publisher, long expectedLength) {
         BodyCollector collector = new BodyCollector(expectedLength);
         publisher.subscribe(collector);
+        return collector.result;
+    }
+
+    /**
+     * Reads a body like {@link #collect(BodyPublisher, long)}, but subscribes on an executor: a publisher may read
+     * its source inside {@code request(n)} (the JDK's {@code ofInputStream} does), which would hold the subscribing
+     * thread until the whole body is read.
+     *
+     * @param publisher the body
+     * @param expectedLength its declared length, in [0, {@link Integer#MAX_VALUE} - 8]
+     * @param executor where to subscribe
+     * @return the bytes, or a failure as {@link #collect(BodyPublisher, long)} describes, or the executor's
+     *     {@link RejectedExecutionException}
+     */
+    public static CompletableFuture<byte[]> collect(BodyPublisher publisher, long expectedLength, Executor executor) {
+        BodyCollector collector = new BodyCollector(expectedLength);
+        try {
+            executor.execute(() -> publisher.subscribe(collector));
+        } catch (RejectedExecutionException rejected) {
+            collector.result.completeExceptionally(rejected);
+        }
         return collector.result;
     }
 
