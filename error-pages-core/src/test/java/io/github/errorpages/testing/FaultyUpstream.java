@@ -54,8 +54,6 @@ public final class FaultyUpstream implements Closeable {
     private final AtomicReference<Behaviour> behaviour;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final List<Long> requestNanos = new CopyOnWriteArrayList<>();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicInteger maxInFlight = new AtomicInteger();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "faulty-upstream");
@@ -209,14 +207,6 @@ public final class FaultyUpstream implements Closeable {
     }
 
     /**
-     * @return the most requests that were being handled at the same time so far (from the receipt of the
-     *     head until the behaviour returned)
-     */
-    public int maxConcurrentRequests() {
-        return maxInFlight.get();
-    }
-
-    /**
      * Waits until at least {@code count} requests have been received.
      *
      * @param count the number of requests to wait for
@@ -238,11 +228,10 @@ public final class FaultyUpstream implements Closeable {
         }
     }
 
-    /** Forgets the requests received so far, their receipt times and the concurrency peak. */
+    /** Forgets the requests received so far and their receipt times. */
     public void clearRequests() {
         requests.clear();
         requestNanos.clear();
-        maxInFlight.set(0);
     }
 
     @Override
@@ -287,12 +276,7 @@ public final class FaultyUpstream implements Closeable {
                     requests.notifyAll();
                 }
                 Exchange exchange = new Exchange(socket, out, request, closed);
-                maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-                try {
-                    behaviour.get().handle(exchange);
-                } finally {
-                    inFlight.decrementAndGet();
-                }
+                behaviour.get().handle(exchange);
                 if (exchange.connectionClosed || "close".equalsIgnoreCase(request.headers().get("connection"))) {
                     return;
                 }
