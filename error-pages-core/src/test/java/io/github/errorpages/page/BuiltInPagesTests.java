@@ -299,6 +299,23 @@ class BuiltInPagesTests {
         }
     }
 
+    /**
+     * A client that refuses application/problem+json but takes application/json gets the problem details as
+     * application/json, and one that refuses text/html gets no HTML, even naming application/xhtml+xml (RFC 9110
+     * §12.5.1: q=0 is "not acceptable"). Both were sent the type they refused.
+     */
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void neverSendsAMediaTypeTheClientRefuses(BuiltInPage page) throws Exception { // R32, R34
+        ErrorResponse json = page.render(DEFAULTS, "application/json, application/problem+json;q=0", "en");
+        ErrorResponse noHtml = page.render(DEFAULTS, "application/xhtml+xml, text/html;q=0, text/plain;q=0.5", "en");
+
+        assertThat(json.contentType()).isEqualTo("application/json");
+        assertThat(JsonMapper.shared().readTree(json.bodyText()).get("status").asInt()).isEqualTo(json.status());
+        assertThat(noHtml.contentType()).isEqualTo("text/plain; charset=UTF-8");
+        assertThat(noHtml.bodyText()).doesNotContain("<");
+    }
+
     @ParameterizedTest
     @EnumSource(BuiltInPage.class)
     void answersPlainTextClientsWithAFewReadableLines(BuiltInPage page) {

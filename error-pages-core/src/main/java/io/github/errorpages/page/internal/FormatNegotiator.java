@@ -18,6 +18,13 @@ import org.jspecify.annotations.Nullable;
  * covering it when none names it ({@code text/*;q=0} excludes HTML and text even beside {@code *}{@code /*});
  * unless every format is excluded, in which case the fallback is sent anyway.
  *
+ * <p>The media type sent is never one the client refuses, by name or by the most specific range covering it
+ * (RFC 9110 §12.5.1; {@code q=0} means "not acceptable"), unless every format is excluded. HTML goes as
+ * {@code text/html} only, so {@code text/html;q=0} or {@code text/*;q=0} excludes it even beside
+ * {@code application/xhtml+xml}. Problem details go as {@code application/problem+json}, or, when the client
+ * refuses that type ({@code application/json, application/problem+json;q=0}), as {@code application/json},
+ * unless it refuses that too.
+ *
  * <p>Parsing is tolerant and bounded: malformed ranges are skipped and at most {@value #MAX_RANGES} are
  * read. Instances are thread-safe; they remember what they made of the values they saw ({@link HeaderMemo}).
  */
@@ -27,7 +34,33 @@ public final class FormatNegotiator {
     private static final PageFormat[] TIE_ORDER = {PageFormat.HTML, PageFormat.PROBLEM_JSON, PageFormat.TEXT};
 
     private final PageFormat fallback;
-    private final HeaderMemo<PageFormat> known = new HeaderMemo<>(this::parse);
+    private final HeaderMemo<Choice> known = new HeaderMemo<>(this::parse);
+
+    /**
+     * What to send.
+     *
+     * @param format the format
+     * @param contentType the {@code Content-Type} field value: the format's own, or {@code application/json}
+     *     for problem details to a client that refuses {@code application/problem+json}
+     */
+    public record Choice(PageFormat format, String contentType) {
+
+        static final String PLAIN_JSON = "application/json";
+
+        private static final Choice[] OWN = {
+            new Choice(PageFormat.HTML, PageFormat.HTML.contentType()),
+            new Choice(PageFormat.PROBLEM_JSON, PageFormat.PROBLEM_JSON.contentType()),
+            new Choice(PageFormat.TEXT, PageFormat.TEXT.contentType())};
+        private static final Choice JSON_AS_PLAIN_JSON = new Choice(PageFormat.PROBLEM_JSON, PLAIN_JSON);
+
+        /**
+         * @param format a format
+         * @return the format with its own {@code Content-Type}
+         */
+        public static Choice of(PageFormat format) {
+            return OWN[format.ordinal()];
+        }
+    }
 
     /**
      * @param fallback the format for clients that state no usable preference
@@ -41,24 +74,44 @@ public final class FormatNegotiator {
      * @return the format to send
      */
     public PageFormat negotiate(@Nullable String accept) {
+        return choose(accept).format();
+    }
+
+    /**
+     * @param accept the {@code Accept} field value, or {@code null} when absent
+     * @return the format to send, and its {@code Content-Type}
+     */
+    public Choice choose(@Nullable String accept) {
         if (accept == null || accept.isBlank()) {
-            return fallback;
+            return Choice.of(fallback);
         }
         return known.get(accept);
     }
 
-    private PageFormat parse(String accept) {
+    private Choice parse(String accept) {
         // Per format: the q-value of the ranges that name it (-1: none does). Wildcards are kept apart.
         double[] named = {-1, -1, -1};
         double textStar = -1;
         double applicationStar = -1;
         double anyStar = -1;
+        // The q-values of the ranges naming exactly the types sent (-1: none does).
+        double textHtml = -1;
+        double problemJson = -1;
+        double plainJson = -1;
         for (QualityValue range : QualityValue.elements(accept, MAX_RANGES)) {
             String type = range.value();
             double q = range.q();
             switch (type) {
-                case "text/html", "application/xhtml+xml" -> named[0] = Math.max(named[0], q);
-                case "application/problem+json", "application/json" -> named[1] = Math.max(named[1], q);
+                case "text/html" -> {
+                    named[0] = Math.max(named[0], q);
+                    textHtml = Math.max(textHtml, q);
+                }
+                case "application/xhtml+xml" -> named[0] = Math.max(named[0], q);
+                case "application/problem+json" -> problemJson = Math.max(problemJson, q);
+                case "application/json" -> {
+                    named[1] = Math.max(named[1], q);
+                    plainJson = Math.max(plainJson, q);
+                }
                 case "text/plain" -> named[2] = Math.max(named[2], q);
                 case "text/*" -> textStar = Math.max(textStar, q);
                 case "application/*" -> applicationStar = Math.max(applicationStar, q);
@@ -70,6 +123,29 @@ public final class FormatNegotiator {
                 }
             }
         }
+        // The media type sent must not be one the client refuses (RFC 9110 §12.5.1: the most specific range
+        // decides), whatever other ranges naming the format say.
+        if (mostSpecific(textHtml, textStar, anyStar) == 0) {
+            named[0] = 0; // HTML goes as text/html only: application/xhtml+xml does not make text/html acceptable
+        }
+        boolean asPlainJson = false;
+        if (mostSpecific(problemJson, applicationStar, anyStar) != 0) {
+            named[1] = Math.max(named[1], problemJson);
+        } else if (mostSpecific(plainJson, applicationStar, anyStar) != 0) {
+            asPlainJson = true; // problem details as application/json, which the client did not refuse
+        } else {
+            named[1] = 0;
+        }
+        PageFormat format = choose(named, textStar, applicationStar, anyStar);
+        return format == PageFormat.PROBLEM_JSON && asPlainJson ? Choice.JSON_AS_PLAIN_JSON : Choice.of(format);
+    }
+
+    /** The q-value the most specific range gives a type: the one naming it, else its type's wildcard, else any. */
+    private static double mostSpecific(double exact, double typeStar, double anyStar) {
+        return exact >= 0 ? exact : typeStar >= 0 ? typeStar : anyStar;
+    }
+
+    private PageFormat choose(double[] named, double textStar, double applicationStar, double anyStar) {
         PageFormat best = null;
         double bestQ = 0;
         for (PageFormat format : TIE_ORDER) {

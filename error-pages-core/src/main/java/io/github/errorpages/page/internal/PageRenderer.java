@@ -83,7 +83,8 @@ public final class PageRenderer {
      */
     public ErrorResponse render(ErrorDecision decision, ErrorRequest request, String supportCode, boolean maintenance,
             @Nullable Instant backBy) {
-        PageFormat format = formats.negotiate(request.accept());
+        FormatNegotiator.Choice choice = formats.choose(request.accept());
+        PageFormat format = choice.format();
         Locale locale = languages.negotiate(request.acceptLanguage());
         boolean get = "GET".equalsIgnoreCase(request.method());
         String page = maintenance ? PageTemplates.MAINTENANCE : Integer.toString(decision.status());
@@ -103,17 +104,18 @@ public final class PageRenderer {
                 boolean gzip = ahead.isCompressed() && encodings.acceptsGzip(request.acceptEncoding());
                 byte[] body = request.isHead() ? new byte[0] : ahead.body(values, gzip);
                 return new ErrorResponse(decision.status(),
-                        headers(decision, format, locale, ahead.contentSecurityPolicy(), gzip), body, supportCode, decision);
+                        headers(decision, choice, locale, ahead.contentSecurityPolicy(), gzip), body, supportCode, decision);
             }
             String text = templates.render(format, facts.page(), models.model(facts, locale, values));
-            return response(decision, request, format, locale, text, supportCode);
+            return response(decision, request, choice, locale, text, supportCode);
         } catch (RuntimeException bug) {
             // Even the built-in template failed: still never a blank page.
             log.error("error-pages: cannot render the {} page for status {}; sending a plain one", format,
                     decision.status(), bug);
             String text = decision.status() + " " + StatusPhrases.of(decision.status()) + "\nSupport code: "
                     + supportCode + "\n";
-            return response(decision, request, PageFormat.TEXT, Locale.ENGLISH, text, supportCode);
+            return response(decision, request, FormatNegotiator.Choice.of(PageFormat.TEXT), Locale.ENGLISH, text,
+                    supportCode);
         }
     }
 
@@ -145,21 +147,21 @@ public final class PageRenderer {
         return result;
     }
 
-    private ErrorResponse response(ErrorDecision decision, ErrorRequest request, PageFormat format, Locale locale,
-            String text, String supportCode) {
+    private ErrorResponse response(ErrorDecision decision, ErrorRequest request, FormatNegotiator.Choice choice,
+            Locale locale, String text, String supportCode) {
         byte[] body = request.isHead() ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
-        return new ErrorResponse(decision.status(),
-                headers(decision, format, locale, contentSecurityPolicy(format, text), false), body, supportCode, decision);
+        return new ErrorResponse(decision.status(), headers(decision, choice, locale,
+                contentSecurityPolicy(choice.format(), text), false), body, supportCode, decision);
     }
 
     private static String contentSecurityPolicy(PageFormat format, String text) {
         return format == PageFormat.HTML ? ContentSecurityPolicy.forHtml(text) : ContentSecurityPolicy.NON_HTML;
     }
 
-    private Map<String, String> headers(ErrorDecision decision, PageFormat format, Locale locale, String policy,
-            boolean gzip) {
+    private Map<String, String> headers(ErrorDecision decision, FormatNegotiator.Choice choice, Locale locale,
+            String policy, boolean gzip) {
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Content-Type", format.contentType());
+        headers.put("Content-Type", choice.contentType());
         if (gzip) {
             headers.put("Content-Encoding", "gzip");
         }

@@ -95,6 +95,42 @@ class FormatNegotiatorTests {
         assertThat(negotiator.negotiate("application/*;q=0, text/plain;q=0.5, */*")).isEqualTo(PageFormat.TEXT);
     }
 
+    @ParameterizedTest(name = "[{index}] {0} -> {1}, {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            application/json, application/problem+json;q=0                | PROBLEM_JSON | application/json
+            application/vnd.api+json, application/problem+json;q=0        | PROBLEM_JSON | application/json
+            '*/*, application/problem+json;q=0'                           | PROBLEM_JSON | application/json
+            application/*, application/problem+json;q=0                   | PROBLEM_JSON | application/json
+            application/*;q=0, application/json                           | PROBLEM_JSON | application/json
+            application/json;q=0, application/problem+json                | PROBLEM_JSON | application/problem+json
+            'application/problem+json;q=0, application/json;q=0, */*'     | HTML         | text/html; charset=UTF-8
+            application/xhtml+xml, text/html;q=0                          | PROBLEM_JSON | application/problem+json
+            application/xhtml+xml, text/html;q=0, text/plain;q=0.1        | TEXT         | text/plain; charset=UTF-8
+            application/xhtml+xml, text/*;q=0, application/json;q=0.1     | PROBLEM_JSON | application/problem+json
+            text/*, text/html;q=0                                         | TEXT         | text/plain; charset=UTF-8
+            text/*;q=0, text/html                                         | HTML         | text/html; charset=UTF-8
+            """)
+    void neverSendsAMediaTypeTheClientRefuses(String accept, PageFormat format, String contentType) { // R34
+        // RFC 9110 §12.5.1: the most specific range covering the type sent decides, and q=0 is "not acceptable".
+        // HTML goes as text/html only; problem details as application/problem+json, else application/json.
+        FormatNegotiator.Choice choice = negotiator.choose(accept);
+
+        assertThat(choice.format()).isEqualTo(format);
+        assertThat(choice.contentType()).isEqualTo(contentType);
+    }
+
+    @Test
+    void aFallbackTheClientRefusesByTheTypeSentIsNotSent() {
+        FormatNegotiator htmlByDefault = new FormatNegotiator(PageFormat.HTML);
+
+        assertThat(htmlByDefault.choose("application/xhtml+xml, text/html;q=0"))
+                .isEqualTo(FormatNegotiator.Choice.of(PageFormat.PROBLEM_JSON));
+        assertThat(htmlByDefault.choose("image/png, text/html;q=0, application/problem+json;q=0").contentType())
+                .isEqualTo("application/json");
+        assertThat(htmlByDefault.choose("text/html;q=0, application/*;q=0, text/plain;q=0"))
+                .as("every format refused: the fallback anyway, never a 406").isEqualTo(FormatNegotiator.Choice.of(PageFormat.HTML));
+    }
+
     @Test
     void readsABoundedNumberOfRanges() {
         String flood = "image/png,".repeat(FormatNegotiator.MAX_RANGES) + "text/html";
