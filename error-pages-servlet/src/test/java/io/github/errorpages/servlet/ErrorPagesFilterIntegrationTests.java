@@ -7,7 +7,11 @@ import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorPagesConfig;
+import io.github.errorpages.ErrorPolicy;
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.RetryAfterFormat;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import jakarta.servlet.AsyncContext;
@@ -24,11 +28,16 @@ import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.random.RandomGenerator;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterAll;
@@ -448,6 +457,31 @@ class ErrorPagesFilterIntegrationTests {
             assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
             assertThat(response.headers().firstValue("Retry-After")).hasValue("10");
             assertThat(Client.text(response)).doesNotContain("<", "connection_refused");
+        }
+    }
+
+    /**
+     * With {@code retry-after.format} {@code http-date}, robots.txt's 503 says when to come back as an HTTP-date, as
+     * every other answer does, also for a failure that has no {@code Retry-After} of its own (a 502 with
+     * {@code retry-after.on-502-504} off): it took the configured default for 503 as delay-seconds, {@code 90}.
+     */
+    @Test
+    void answersRobotsTxtWithTheRetryAfterInTheConfiguredForm() { // R7, R8, R27
+        ErrorPagesConfig config = ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE)
+                .retryAfterOn502And504Enabled(false).retryAfterDefault(503, Duration.ofSeconds(90)).build();
+        Clock clock = Clock.fixed(Instant.parse("2026-11-24T10:15:30Z"), ZoneOffset.UTC);
+        ErrorPages pages = ErrorPages.builder().config(config)
+                .policy(ErrorPolicy.of(config, clock, RandomGenerator.getDefault())).build();
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().errorPages(pages).build())) {
+            server.servlet("/robots.txt", servlet((request, response) -> {
+                throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+            }));
+            server.start();
+
+            HttpResponse<byte[]> response = Client.get(server.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.headers().allValues("Retry-After")).containsExactly("Tue, 24 Nov 2026 10:17:00 GMT");
         }
     }
 

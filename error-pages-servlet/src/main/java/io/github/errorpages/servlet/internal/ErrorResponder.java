@@ -2,17 +2,14 @@ package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.ErrorDecision;
 import io.github.errorpages.ErrorPages;
-import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
-import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +32,8 @@ public final class ErrorResponder {
     public static final String ROBOTS_TXT = "/robots.txt";
 
     private static final Logger log = LoggerFactory.getLogger(ErrorResponder.class);
+    /** A 503 with nothing known: the policy gives it a {@code Retry-After} (R8). */
+    private static final UpstreamFailure SERVICE_UNAVAILABLE = UpstreamFailure.ofUpstreamStatus(503, null);
     private static final byte[] ROBOTS_UNAVAILABLE =
             "# robots.txt is temporarily unavailable; please retry later.\n".getBytes(StandardCharsets.UTF_8);
 
@@ -211,9 +210,10 @@ public final class ErrorResponder {
             return PageWriter.write(response, 200, withProxyStatus(headers, failure), robotsTxtFallback, head,
                     nonBlocking);
         }
-        // Any 5xx makes crawlers assume "disallow all" (RFC 9309 §2.3.1.4); 503 says it is temporary.
+        // Any 5xx makes crawlers assume "disallow all" (RFC 9309 §2.3.1.4); 503 says it is temporary. Without a
+        // Retry-After of the failure's own, the one the policy gives a 503: its default, jitter, clamp and format.
         headers.put("Retry-After", decision.retryAfterHeader() != null ? decision.retryAfterHeader()
-                : RetryAfter.formatDelaySeconds(default503(errorPages.policy().config())));
+                : Objects.requireNonNull(errorPages.policy().decide(SERVICE_UNAVAILABLE).retryAfterHeader()));
         log.warn("robots.txt answered with 503: upstream failure {} (upstream={})", decision.errorCode(),
                 failure.upstream().isEmpty() ? "-" : failure.upstream());
         return PageWriter.write(response, 503, withProxyStatus(headers, failure), ROBOTS_UNAVAILABLE, head, nonBlocking);
@@ -226,11 +226,5 @@ public final class ErrorResponder {
         Map<String, String> all = new LinkedHashMap<>(headers);
         all.put(ProxyStatusField.HEADER, ProxyStatusField.value(proxyStatusName, failure));
         return all;
-    }
-
-    private static Duration default503(ErrorPagesConfig config) {
-        Duration configured = config.retryAfterDefault(503);
-        Duration delay = configured != null ? configured : ErrorPagesConfig.DEFAULT_RETRY_AFTER_503;
-        return delay.compareTo(config.retryAfterMax()) > 0 ? config.retryAfterMax() : delay; // R10
     }
 }
