@@ -48,7 +48,8 @@
  *   <tr><td>{@code noindex}, {@code maintenance}</td><td>flags</td></tr>
  *   <tr><td>{@code tryAgain}, {@code goHome}, {@code checkStatus}, {@code contactSupport},
  *       {@code supportHeading}, {@code supportText}, {@code supportCodeLabel}, {@code timeLabel},
- *       {@code pageLabel}, {@code copyDetails}, {@code copied}, {@code copyFailed}, {@code autoRetry...}</td>
+ *       {@code pageLabel}, {@code labelSeparator}, {@code copyDetails}, {@code copied}, {@code copyFailed},
+ *       {@code autoRetry...}</td>
  *       <td>the other messages of the page's language</td></tr>
  * </table>
  */

@@ -331,6 +331,29 @@ class BuiltInPagesTests {
         assertThat(new String(response.body(), StandardCharsets.UTF_8)).doesNotContain("{{", "<");
     }
 
+    /**
+     * French puts a no-break space before a colon or a question mark, so that no line starts with one; Chinese
+     * writes a full-width colon. The text body and the details the page copies for support joined a label and its
+     * value with ": " in every language ("Code d’assistance: …"). The pages rendered ahead keep the character too.
+     */
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void joinsALabelAndItsValueAsTheLanguageWritesIt(BuiltInPage page) {
+        for (int i = 0; i < 2; i++) { // the first may render in full, the second comes from the page rendered ahead
+            ErrorResponse text = page.render(DEFAULTS, "text/plain", "fr");
+            ErrorResponse html = page.render(DEFAULTS, BROWSER_ACCEPT, "fr");
+            ErrorResponse chinese = page.render(DEFAULTS, "text/plain", "zh-CN");
+
+            assertThat(text.bodyText().lines()).contains("Code d’assistance\u00a0: " + text.supportCode(),
+                    "Heure (UTC)\u00a0: 2026-11-24 10:15:30 UTC");
+            assertThat(text.bodyText()).doesNotContain(" :", "assistance:", "(UTC):");
+            assertThat(Jsoup.parse(html.bodyText()).getElementById("copy-details").attr("data-separator"))
+                    .isEqualTo("\u00a0: ");
+            assertThat(html.bodyText()).contains("Besoin d’aide\u00a0?");
+            assertThat(chinese.bodyText().lines()).contains("支持代码：" + chinese.supportCode());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(BuiltInPage.class)
     void neverShowsTheUpstreamOrTheRequestPath(BuiltInPage page) { // R33, R36, R37
