@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  * {@code zh-MY} and {@code zh-Hans} with any region ({@code zh-Hans-HK}: RFC 4647 §3.4 lookup shortens it to
  * {@code zh-Hans}) get Simplified Chinese; {@code zh-TW}, {@code zh-HK} or {@code zh-Hant} readers are
  * better served by their next range than by a script they may not read. {@code *} takes the default
- * language. When nothing matches, the default language is used: never a 406.
+ * language. When nothing matches, the default language is used: never a 406. That holds even when the client
+ * refuses it ({@code en;q=0} alone, {@code *;q=0}): a language no range accepts is no more acceptable than a
+ * refused one, and RFC 9110 §12.5.4 lets a server disregard the field; {@code Content-Language} says which it is.
  *
  * <p>A range with {@code q=0} excludes only the offered languages it matches by basic filtering (RFC 4647
  * §3.3.1): tags equal to it or beginning with it and {@code -}. So {@code fr;q=0} excludes all French, but
