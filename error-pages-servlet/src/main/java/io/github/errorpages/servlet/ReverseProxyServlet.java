@@ -79,7 +79,7 @@ import org.slf4j.LoggerFactory;
  * and {@code ..;params}, which Tomcat resolves), so that no {@code ..} reaches the upstream to lead it out of the
  * endpoint's base path. Otherwise the path is forwarded as the client encoded it. Hop-by-hop header fields are
  * removed in both directions, and {@code X-Forwarded-For}, {@code X-Forwarded-Proto}, {@code X-Forwarded-Host},
- * {@code Forwarded} and {@code Via} are added toward the upstream (see
+ * {@code X-Real-IP}, {@code Forwarded} and {@code Via} are added toward the upstream (see
  * {@code io.github.errorpages.servlet.internal.ProxyHeaders}). {@code Via} names the servlet by a random
  * pseudonym, {@code error-pages-} and eight letters or digits; a request that already carries it came back to
  * the servlet (an endpoint that points at the gateway itself, two gateways pointing at each other) and is

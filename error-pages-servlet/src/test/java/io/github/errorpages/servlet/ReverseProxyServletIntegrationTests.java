@@ -362,6 +362,27 @@ abstract class ReverseProxyServletIntegrationTests {
                 .doesNotContainKeys("x-forwarded-prefix", "x-forwarded-ssl");
     }
 
+    /**
+     * A client's {@code X-Real-IP} reached the upstream unchanged, while the proxy set {@code X-Forwarded-For} and
+     * {@code Forwarded} itself: an upstream that reads it as the client's address (the nginx convention; chi's
+     * {@code RealIP}, Gin) was told any address. It is the client's address, as nginx's
+     * {@code proxy_set_header X-Real-IP $remote_addr} sets it; a client's {@code True-Client-IP}, which chi reads
+     * first, is dropped.
+     */
+    @Test
+    void setsXRealIpToTheClientsAddressTowardUpstream() throws IOException {
+        orders.clearRequests();
+
+        Client.send("GET", jetty.uri("/billing/orders/42"), JSON, "X-Real-IP", "10.0.0.1", "True-Client-IP",
+                "10.0.0.2", "X-Forwarded-For", "198.51.100.7");
+
+        RecordedRequest forwarded = orders.requests().get(orders.requests().size() - 1);
+        assertThat(forwarded.headers())
+                .containsEntry("x-real-ip", "127.0.0.1")
+                .containsEntry("x-forwarded-for", "198.51.100.7, 127.0.0.1")
+                .doesNotContainKey("true-client-ip");
+    }
+
     @Test
     void streamsRequestBodyToUpstreamOnce() throws Exception {
         orders.clearRequests();

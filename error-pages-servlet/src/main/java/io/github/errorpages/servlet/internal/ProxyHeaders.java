@@ -21,6 +21,11 @@ import org.jspecify.annotations.Nullable;
  * the request it really sends, and the proxy adds:
  * <ul>
  *   <li>{@code X-Forwarded-For}: the received value with the client's address appended;</li>
+ *   <li>{@code X-Real-IP}: the client's address alone, replacing a received one, as nginx's
+ *       {@code proxy_set_header X-Real-IP $remote_addr} sets it: upstreams that read it (nginx's
+ *       {@code real_ip_header}, chi's {@code RealIP}, Gin) take it as the client's address, and a client's own
+ *       value named any address it liked. A received {@code True-Client-IP}, a CDN's field that chi reads before
+ *       {@code X-Real-IP}, is dropped for the same reason;</li>
  *   <li>{@code X-Forwarded-Proto} and {@code X-Forwarded-Host}: the scheme and {@code Host} this proxy saw
  *       (on HTTP/2, the {@code :authority}),
  *       replacing received values (which the client could have made up; a container behind a trusted
@@ -61,7 +66,8 @@ public final class ProxyHeaders {
     private static final String[] DROPPED_TOWARD_UPSTREAM = {"connection", "keep-alive", "proxy-connection",
         "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
         "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-        "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-ssl", "forwarded", "via"};
+        "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-ssl", "forwarded", "via", "x-real-ip",
+        "true-client-ip"};
     /**
      * The upstream's product banners: they name the software, its version and often the operating system of a
      * host behind the gateway (RFC 9110 §17.12, §10.2.4; OWASP removes them), and are not passed to the client.
@@ -213,6 +219,7 @@ public final class ProxyHeaders {
         }
         String scheme = request.getScheme();
         sink.accept("X-Forwarded-For", appended(joined(request, "X-Forwarded-For", ", "), client));
+        sink.accept("X-Real-IP", client);
         sink.accept("X-Forwarded-Proto", scheme);
         if (host != null) {
             sink.accept("X-Forwarded-Host", host);

@@ -210,6 +210,25 @@ class ProxyHeadersIntegrationTests {
                 "Forwarded: for=\"[2001:db8::1]\";host=shop.example;proto=http\n");
     }
 
+    /**
+     * Upstreams behind nginx read {@code X-Real-IP} as the client's address (nginx's {@code real_ip_header}, chi's
+     * {@code RealIP}, Gin), and chi reads a CDN's {@code True-Client-IP} before it: a client's own values passed
+     * on unchanged named any address it liked. {@code X-Real-IP} is the address the container reports, here
+     * taken from a trusted terminator's {@code X-Forwarded-For} (the last entry of the proxy's own), as nginx's
+     * {@code proxy_set_header X-Real-IP $remote_addr} sets it; {@code True-Client-IP} is dropped.
+     */
+    @Test
+    void setsXRealIpToTheClientsAddressAndDropsTheClientsTrueClientIp() throws Exception {
+        String sent = HttpTester.parseResponse(behindTerminator.getResponse("GET /upstream HTTP/1.1\r\n"
+                + "Host: shop.example\r\nX-Forwarded-For: 192.0.2.60\r\nX-Real-IP: 10.0.0.1\r\n"
+                + "x-real-ip: 10.0.0.2\r\nTrue-Client-IP: 10.0.0.3\r\nConnection: close\r\n\r\n")).getContent();
+
+        assertThat(sent).contains("X-Forwarded-For: 192.0.2.60, 192.0.2.60\n", "X-Real-IP: 192.0.2.60\n")
+                .doesNotContain("10.0.0.")
+                .doesNotContainIgnoringCase("true-client-ip");
+        assertThat(sent.split("(?i)x-real-ip", -1)).as("X-Real-IP fields").hasSize(2);
+    }
+
     @Test
     void passesUpstreamFieldsToClientExceptHopByHopOnes() throws Exception {
         HttpTester.Response response = HttpTester.parseResponse(connector.getResponse(
