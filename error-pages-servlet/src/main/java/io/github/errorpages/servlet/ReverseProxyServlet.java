@@ -100,7 +100,7 @@ import org.slf4j.LoggerFactory;
  * MUST respond to it as the final recipient), while one with a higher number is forwarded with it one lower, at
  * most {@code Long.MAX_VALUE}; a {@code Transfer-Encoding} that names a coding other than
  * {@code chunked}, which Jetty passes on with the body still so coded, with 501 (RFC 9112 §6.1). Other methods,
- * extension methods included, are forwarded, their {@code Max-Forwards} as received.
+ * extension methods included, are forwarded in the case received, their {@code Max-Forwards} as received.
  *
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
  * buffered only when the guard may send it again and it is no larger than

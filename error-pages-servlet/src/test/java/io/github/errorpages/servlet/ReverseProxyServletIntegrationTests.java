@@ -1237,6 +1237,23 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * RFC 9110 §9.1: a method is case-sensitive. Jetty's client upper-cases the method it is given, so
+     * {@code purge} reached the upstream as {@code PURGE} (for a cache, another method) and {@code Propfind} as
+     * {@code PROPFIND}; the JDK's client sent them as received. Both send the method in the case received.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"purge", "Propfind", "mkCol", "PURGE"})
+    void forwardsTheMethodInTheCaseReceived(String method) {
+        orders.clearRequests();
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw(method + " /orders/42 HTTP/1.1\r\n"
+                + "Host: shop.example\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(orders.requests()).singleElement().extracting(RecordedRequest::method).isEqualTo(method);
+    }
+
+    /**
      * RFC 9110 §7.6.2: an OPTIONS request with {@code Max-Forwards} above 0 is forwarded with the value one lower
      * (it went on unchanged), and at most the largest the proxy holds (the RFC asks for the lesser of the two): a
      * number beyond what a long holds went on as received and goes on as {@code Long.MAX_VALUE}. A value that is

@@ -39,6 +39,8 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
+import org.eclipse.jetty.client.transport.HttpConversation;
+import org.eclipse.jetty.client.transport.HttpRequest;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -72,8 +74,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The client is configured as a proxy's must be: no redirects followed, no cookies kept, no content
  * decoding and no {@code Accept-Encoding} added, no authentication (a 401 or 407 passes through), no
- * {@code User-Agent} added, and no {@code Content-Type} made up for a body that has none. Interim 1xx
- * responses are consumed by the client, which waits for the final one.
+ * {@code User-Agent} added, no {@code Content-Type} made up for a body that has none, and the method sent in
+ * the case received ({@link ExactMethodRequest}). Interim 1xx responses are consumed by the client, which waits
+ * for the final one.
  *
  * <p>Timeouts: the attempt's timeout bounds the wait for the response head, and the client's connect timeout
  * a connect (when the attempt's timeout is the shorter, a timer of the attempt's own ends it a moment before
@@ -383,10 +386,10 @@ public final class JettyForwarder {
             URI endpoint = attempt.endpoint();
             String path = target.getRawPath();
             if (!endpoint.getRawPath().isEmpty() || target.getHost() == null || path == null || path.isEmpty()) {
-                return client.newRequest(attempt.resolve(target));
+                return new ExactMethodRequest(client, attempt.resolve(target));
             }
             String scheme = endpoint.getScheme();
-            return client.newRequest(target).scheme(scheme).host(endpoint.getHost())
+            return new ExactMethodRequest(client, target).scheme(scheme).host(endpoint.getHost())
                     .port(HttpClient.normalizePort(scheme, endpoint.getPort()));
         }
 
@@ -417,6 +420,34 @@ public final class JettyForwarder {
          */
         public boolean writesWithoutBlocking() {
             return writesWithoutBlocking;
+        }
+    }
+
+    /**
+     * A request of the client's that sends its method as given: {@code HttpClient.newRequest} makes one whose
+     * {@code method(String)} upper-cases it, and a method is case-sensitive (RFC 9110 §9.1): the upstream got
+     * {@code PURGE} for {@code purge}, {@code PROPFIND} for {@code Propfind}, as the JDK's client never does. The
+     * client reads the method back ({@code getMethod()}) to write the request line and to know a response to
+     * {@code HEAD} (case-sensitively), so that is where it is kept.
+     */
+    private static final class ExactMethodRequest extends HttpRequest {
+        private String exactMethod;
+
+        ExactMethodRequest(HttpClient client, URI uri) {
+            super(client, new HttpConversation(), uri);
+            this.exactMethod = super.getMethod();
+        }
+
+        @Override
+        public Request method(String method) {
+            super.method(method); // checks it as the client does
+            this.exactMethod = method;
+            return this;
+        }
+
+        @Override
+        public String getMethod() {
+            return exactMethod;
         }
     }
 

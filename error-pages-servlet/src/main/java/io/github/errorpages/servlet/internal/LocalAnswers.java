@@ -56,7 +56,7 @@ public final class LocalAnswers {
     public static boolean answered(HttpServletRequest request, @Nullable String transferEncoding,
             HttpServletResponse response) {
         String method = request.getMethod();
-        // In any case: Jetty's client sends a method upper-cased, so "trace" would reach the upstream as TRACE.
+        // In any case: a method is case-sensitive (RFC 9110 §9.1), but an upstream may read it ignoring case.
         if (method.equalsIgnoreCase("TRACE") || method.equalsIgnoreCase("CONNECT")) {
             return answer(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Allow", ALLOW);
         }
