@@ -96,6 +96,8 @@ import org.slf4j.LoggerFactory;
  * {@code TRACE} and {@code CONNECT}, never forwarded, with 405 and an {@code Allow} of the standard methods
  * forwarded (an upstream that echoed a {@code TRACE} would show the client the forwarding fields, the endpoint's
  * host and base path);
+ * {@code HEAD} in another case ({@code head}) with 501 and the same {@code Allow} (another method, RFC 9110 §9.1,
+ * whose answer the JDK's client would read as a {@code HEAD}'s, dropping its body);
  * {@code OPTIONS} with {@code Max-Forwards: 0} with 200 and the same {@code Allow} (RFC 9110 §7.6.2: a recipient
  * MUST respond to it as the final recipient), while one with a higher number is forwarded with it one lower, at
  * most {@code Long.MAX_VALUE}; a {@code Transfer-Encoding} that names a coding other than

@@ -17,6 +17,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code CONNECT}: 405 with {@code Allow}. It asks for a tunnel, which a reverse proxy does not make. In
  *       authority form ({@code CONNECT host:443}) Jetty passes it to a servlet mapped to {@code /} or {@code /*};
  *       Tomcat answers it with 501 itself;</li>
+ *   <li>{@code HEAD} in another case ({@code head}, {@code Head}): 501 with {@code Allow}. Another method than
+ *       {@code HEAD} (RFC 9110 §9.1: methods are case-sensitive), which upstreams answer with a body, but the
+ *       JDK's client reads the response to it as a {@code HEAD}'s and drops the body: the client would get the
+ *       container's 500 (a {@code Content-Length} and no content), where Jetty's client relays it;</li>
  *   <li>{@code OPTIONS} with {@code Max-Forwards: 0}: 200 with {@code Allow} (RFC 9110 §7.6.2: a recipient
  *       MUST NOT forward it and MUST respond as the final recipient). With a number above 0 it is forwarded,
  *       decremented ({@link ProxyHeaders#towardUpstream});</li>
@@ -59,6 +63,9 @@ public final class LocalAnswers {
         // In any case: a method is case-sensitive (RFC 9110 §9.1), but an upstream may read it ignoring case.
         if (method.equalsIgnoreCase("TRACE") || method.equalsIgnoreCase("CONNECT")) {
             return answer(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Allow", ALLOW);
+        }
+        if (method.length() == 4 && method.equalsIgnoreCase("HEAD") && !method.equals("HEAD")) {
+            return answer(response, HttpServletResponse.SC_NOT_IMPLEMENTED, "Allow", ALLOW);
         }
         if (method.equalsIgnoreCase("OPTIONS") && ProxyHeaders.maxForwards(request) == 0) {
             return answer(response, HttpServletResponse.SC_OK, "Allow", ALLOW);
