@@ -73,6 +73,21 @@ final class JettyServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Gives each connection of the plain connector a socket send buffer of this size (the kernel's default grows
+     * with the traffic), so that a client that reads nothing holds back the server's writes after a few KiB.
+     */
+    JettyServer sendBufferSize(int bytes) {
+        connector.setAcceptedSendBufferSize(bytes);
+        return this;
+    }
+
+    /** Sets the largest response head the plain connector sends (Jetty's default: 8 KiB). */
+    JettyServer responseHeaderSize(int bytes) {
+        connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setResponseHeaderSize(bytes);
+        return this;
+    }
+
     /** Gives the context sessions ({@code request.getSession()}), off by default. */
     JettyServer sessions() {
         context.setSessionHandler(new SessionHandler());

@@ -6,12 +6,18 @@ import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import java.io.BufferedInputStream;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -101,6 +107,64 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
         }
     }
 
+    /**
+     * A HEAD response whose upstream head announces no length (a GET's body would be chunked) is sent with nothing
+     * after it, so that the container adds no {@code Content-Length: 0}. The JETTY transport sent it with a
+     * blocking flush on a thread of its client, which then waited for as long as the client read nothing (up to
+     * the container's idle timeout): a thread per such client, taken from every other exchange. Here the head is
+     * larger than the sockets' buffers between the proxy and a client that reads nothing yet. (The JDK transport's
+     * container thread waits, as it does for every write.)
+     */
+    @Test
+    void headWithoutLengthForAClientThatReadsNothingHoldsNoClientThread() throws Exception {
+        int padding = 256 * 1024;
+        CountDownLatch answered = new CountDownLatch(1);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+                    exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+                            + "X-Padding: " + "p".repeat(padding) + "\r\n\r\n");
+                    answered.countDown();
+                });
+                JettyServer jetty = new JettyServer().sendBufferSize(8 * 1024).responseHeaderSize(512 * 1024)
+                        .servlet("/*", ReverseProxyServlet.builder(UpstreamGuard.of(
+                                UpstreamConfig.builder("heads").endpoints(upstream.uri()).build()))
+                                .transport(transport).maxResponseHeaderSize(300 * 1024).build())
+                        .start();
+                Socket client = new Socket()) {
+            client.setReceiveBufferSize(4 * 1024);
+            client.connect(new InetSocketAddress("127.0.0.1", jetty.port()));
+            client.getOutputStream().write("HEAD /archive.bin HTTP/1.1\r\nHost: shop.example\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(answered.await(10, TimeUnit.SECONDS)).as("the upstream answered").isTrue();
+            String blocked = null;
+            for (long deadline = System.nanoTime() + 1_000_000_000L; blocked == null && System.nanoTime() < deadline; ) {
+                blocked = clientThreadBlockedInAServletWrite("error-pages-proxy-heads");
+                LockSupport.parkNanos(10_000_000L); // sampled while the client reads nothing
+            }
+            String head = readHead(client.getInputStream());
+
+            if (transport == ProxyTransport.JETTY) {
+                assertThat(blocked).as("a client thread blocked writing to a client that read nothing").isNull();
+            }
+            assertThat(head).startsWith("HTTP/1.1 200 ").containsIgnoringCase("\r\nX-Padding: " + "p".repeat(padding) + "\r\n")
+                    .doesNotContainIgnoringCase("Content-Length");
+        }
+    }
+
+    /** The response head, up to the empty line that ends it. */
+    private static String readHead(InputStream socket) throws java.io.IOException {
+        InputStream in = new BufferedInputStream(socket);
+        StringBuilder head = new StringBuilder();
+        int b;
+        while ((b = in.read()) >= 0) {
+            head.append((char) b);
+            int length = head.length();
+            if (b == '\n' && length >= 4 && head.charAt(length - 2) == '\r' && head.charAt(length - 3) == '\n') {
+                break;
+            }
+        }
+        return head.toString();
+    }
+
     /** A client that reads nothing for a while: the time is the scenario, nothing waits on it to happen. */
     private static void readNothingFor(Duration pause) {
         long until = System.nanoTime() + pause.toNanos();
@@ -120,27 +184,27 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
         do {
             largest = Math.max(largest, usedHeapAfterGc() - baseline);
             if (blockedWriter == null) {
-                blockedWriter = clientThreadBlockedInAServletWrite();
+                blockedWriter = clientThreadBlockedInAServletWrite("error-pages-proxy-downloads");
             }
         } while (largest < MAX_GROWTH && System.nanoTime() < deadline);
         return largest;
     }
 
     /**
-     * The name of a thread of the proxy's Jetty client ({@code error-pages-proxy-downloads-*}) that waits inside
-     * Jetty's servlet output stream's write, a blocking write to a slow client, or null. Other threads of this
-     * JVM (servers of other tests, the JDK transport's container threads) are not looked at.
+     * The name of a thread of the proxy's Jetty client ({@code error-pages-proxy-<upstream>-*}) that waits inside
+     * Jetty's servlet output stream's write or flush, a blocking write to a slow client, or null. Other threads of
+     * this JVM (servers of other tests, the JDK transport's container threads) are not looked at.
      */
-    private static @Nullable String clientThreadBlockedInAServletWrite() {
+    private static @Nullable String clientThreadBlockedInAServletWrite(String threadNamePrefix) {
         for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet()) {
             Thread.State state = thread.getKey().getState();
-            if (!thread.getKey().getName().startsWith("error-pages-proxy-downloads")
+            if (!thread.getKey().getName().startsWith(threadNamePrefix)
                     || (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING)) {
                 continue;
             }
             for (StackTraceElement frame : thread.getValue()) {
                 if (frame.getClassName().equals("org.eclipse.jetty.ee10.servlet.HttpOutput")
-                        && frame.getMethodName().startsWith("write")) {
+                        && (frame.getMethodName().startsWith("write") || frame.getMethodName().equals("flush"))) {
                     return thread.getKey().getName();
                 }
             }

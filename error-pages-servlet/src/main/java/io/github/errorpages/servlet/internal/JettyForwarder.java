@@ -60,7 +60,8 @@ import org.jspecify.annotations.Nullable;
  * head into the servlet response when it arrives and each part of the body as it arrives, then complete the
  * returned future. For an asynchronous request a body larger than the response buffer is written without
  * blocking ({@link NonBlockingResponseBody}: the next part is asked for once the client took the last, so a
- * slow reader holds no thread and at most one part), a smaller one straight into the buffer; for any other
+ * slow reader holds no thread and at most one part), a smaller one straight into the buffer, and the head of a
+ * response with neither body nor length ({@code HEAD}, 304) is sent without blocking too; for any other
  * request with blocking writes, as Jetty's own {@code ProxyServlet} makes them. Whatever must be answered
  * with a page (the call failed, or the body broke off) is handed back through that future, so that the
  * servlet writes it on a container thread, exactly as the JDK transport does.
@@ -559,13 +560,41 @@ public final class JettyForwarder {
             if (withBody) {
                 startWatchingBody();
             } else if (contentLength < 0) {
-                try {
+                commitWithoutLength(response);
+            }
+        }
+
+        /**
+         * Sends the head of a response without a body whose length is not known ({@link
+         * ResponseHeadCheck#commitWithoutLength}): for an asynchronous request without blocking, as a body is
+         * written. A blocking flush held this client thread for as long as the client took nothing (earlier
+         * responses of its connection unread), up to the container's idle timeout.
+         */
+        private void commitWithoutLength(HttpServletResponse response) {
+            try {
+                if (exchange.request.isAsyncSupported()) {
+                    writer().commit();
+                } else {
                     ResponseHeadCheck.commitWithoutLength(response);
-                } catch (IOException clientFailed) {
+                }
+            } catch (IOException clientFailed) {
+                clientGone = true; // the client went away: end the upstream exchange with it
+                upstream.abort(clientFailed);
+            }
+        }
+
+        /** The writer of an asynchronous request's response, made on first use: the stream goes non-blocking. */
+        private NonBlockingResponseBody writer() throws IOException {
+            NonBlockingResponseBody body = writer;
+            if (body == null) {
+                exchange.writesWithoutBlocking = true;
+                body = new NonBlockingResponseBody(exchange.response.getOutputStream(), eventStream, clientFailed -> {
                     clientGone = true; // the client went away: end the upstream exchange with it
                     upstream.abort(clientFailed);
-                }
+                });
+                writer = body;
             }
+            return body;
         }
 
         private void startWatchingBody() {
@@ -612,16 +641,7 @@ public final class JettyForwarder {
                 demander.run();
                 return;
             }
-            NonBlockingResponseBody body = writer;
-            if (body == null) {
-                exchange.writesWithoutBlocking = true;
-                body = new NonBlockingResponseBody(exchange.response.getOutputStream(), eventStream, clientFailed -> {
-                    clientGone = true; // the client went away: end the upstream exchange with it
-                    upstream.abort(clientFailed);
-                });
-                writer = body;
-            }
-            body.write(part, demander);
+            writer().write(part, demander);
         }
 
         /**

@@ -84,6 +84,27 @@ final class NonBlockingResponseBody implements WriteListener {
     }
 
     /**
+     * Sends the response head, with nothing of a body: for a response that has none (to {@code HEAD}, a 304) and
+     * whose length is not known, which the container would otherwise complete with {@code Content-Length: 0}
+     * ({@link ResponseHeadCheck#commitWithoutLength}). {@link #end} then waits until the client took it.
+     */
+    void commit() {
+        boolean start;
+        synchronized (this) {
+            if (failed) {
+                return;
+            }
+            flush = true;
+            start = !listening;
+            listening = true;
+        }
+        if (start) {
+            out.setWriteListener(this);
+        }
+        drain();
+    }
+
+    /**
      * Runs {@code action} once everything queued was taken by the client (at once when nothing is), or when
      * the client went away.
      *
