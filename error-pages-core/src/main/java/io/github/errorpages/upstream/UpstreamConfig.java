@@ -113,6 +113,9 @@ public final class UpstreamConfig {
     private final long maxReplayBody;
     private final @Nullable CircuitBreakerConfig circuitBreakerConfig;
     private final @Nullable BulkheadConfig bulkheadConfig;
+    /** Whether deadline and attempt-timeout were set, not left at their defaults: build() names what was set. */
+    private final boolean deadlineSet;
+    private final boolean attemptTimeoutSet;
 
     private UpstreamConfig(Builder b) {
         this.name = b.name;
@@ -140,6 +143,8 @@ public final class UpstreamConfig {
         this.maxReplayBody = b.maxReplayBody;
         this.circuitBreakerConfig = b.circuitBreakerConfig;
         this.bulkheadConfig = b.bulkheadConfig;
+        this.deadlineSet = b.deadlineSet;
+        this.attemptTimeoutSet = b.attemptTimeoutSet;
     }
 
     /**
@@ -339,6 +344,8 @@ public final class UpstreamConfig {
         private long maxReplayBody = DEFAULT_MAX_REPLAY_BODY;
         private @Nullable CircuitBreakerConfig circuitBreakerConfig;
         private @Nullable BulkheadConfig bulkheadConfig;
+        private boolean deadlineSet;
+        private boolean attemptTimeoutSet;
 
         private Builder(String name) {
             Objects.requireNonNull(name, "name");
@@ -374,6 +381,8 @@ public final class UpstreamConfig {
             this.maxReplayBody = c.maxReplayBody;
             this.circuitBreakerConfig = c.circuitBreakerConfig;
             this.bulkheadConfig = c.bulkheadConfig;
+            this.deadlineSet = c.deadlineSet;
+            this.attemptTimeoutSet = c.attemptTimeoutSet;
         }
 
         /**
@@ -444,6 +453,7 @@ public final class UpstreamConfig {
          */
         public Builder deadline(Duration deadline) {
             this.deadline = positive("deadline", deadline, Duration.ofHours(1));
+            this.deadlineSet = true;
             return this;
         }
 
@@ -459,6 +469,7 @@ public final class UpstreamConfig {
          */
         public Builder attemptTimeout(Duration attemptTimeout) {
             this.attemptTimeout = positive("attempt-timeout", attemptTimeout, Duration.ofHours(1));
+            this.attemptTimeoutSet = true;
             return this;
         }
 
@@ -501,7 +512,8 @@ public final class UpstreamConfig {
             }
             Duration m = positive("retry.backoff.max", max, Duration.ofMinutes(1));
             if (m.compareTo(i) < 0) {
-                throw invalid(key("retry.backoff.max"), max, "must not be shorter than retry.backoff.initial (" + i + ")");
+                throw invalid(key("retry.backoff.max"), max, "must not be shorter than " + key("retry.backoff.initial")
+                        + " (" + i + ")");
             }
             if (!(jitter >= 0.0 && jitter < 1.0)) {
                 throw invalid(key("retry.backoff.jitter"), jitter, "must be at least 0 and below 1");
@@ -719,21 +731,34 @@ public final class UpstreamConfig {
          *
          * @return the configuration
          * @throws IllegalArgumentException if no endpoint is set, the attempt timeout exceeds the deadline,
-         *     or the minimum attempt timeout exceeds the attempt timeout
+         *     or the minimum attempt timeout exceeds the attempt timeout. The message names the key that was set
+         *     and its value, and the other key with its value (marked as the default when it was not set): a
+         *     deadline set shorter than the default attempt timeout names {@code deadline}, not
+         *     {@code attempt-timeout}
          */
         public UpstreamConfig build() {
             if (endpoints.isEmpty()) {
                 throw invalid(key("endpoints"), "[]", "must name at least one base URL");
             }
             if (attemptTimeout.compareTo(deadline) > 0) {
-                throw invalid(key("attempt-timeout"), attemptTimeout,
-                        "must not exceed " + key("deadline") + " (" + deadline + ")");
+                // Only a value that was set can be wrong: the defaults fit each other.
+                if (attemptTimeoutSet) {
+                    throw invalid(key("attempt-timeout"), attemptTimeout,
+                            "must not exceed " + key("deadline") + " (" + valueOf(deadline, deadlineSet) + ")");
+                }
+                throw invalid(key("deadline"), deadline, "must not be shorter than " + key("attempt-timeout") + " ("
+                        + valueOf(attemptTimeout, false) + "; set it shorter too)");
             }
             if (minAttemptTimeout != null && minAttemptTimeout.compareTo(attemptTimeout) > 0) {
                 throw invalid(key("min-attempt-timeout"), minAttemptTimeout,
-                        "must not exceed " + key("attempt-timeout") + " (" + attemptTimeout + ")");
+                        "must not exceed " + key("attempt-timeout") + " (" + valueOf(attemptTimeout, attemptTimeoutSet)
+                                + ")");
             }
             return new UpstreamConfig(this);
+        }
+
+        private static String valueOf(Duration value, boolean set) {
+            return set ? value.toString() : value + ", the default";
         }
 
         private String key(String suffix) {

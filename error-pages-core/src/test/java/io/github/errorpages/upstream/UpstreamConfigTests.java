@@ -138,6 +138,38 @@ class UpstreamConfigTests {
                 .withMessageContaining("upstreams.billing.deadline must be positive").withMessageEndingWith("PT0S");
     }
 
+    /**
+     * A cross-field check names the key that was set and its value, not a key left at its default: a deadline set
+     * shorter than the default attempt timeout is the deadline's problem, and the message says so (the key the user
+     * looks for in their configuration), with the default it clashes with.
+     */
+    @Test
+    void crossFieldChecksNameTheKeyThatWasSet() { // R45
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.deadline(Duration.ofSeconds(5)).build())
+                .withMessage("Invalid error-pages configuration: upstreams.billing.deadline must not be shorter than "
+                        + "upstreams.billing.attempt-timeout (PT10S, the default; set it shorter too), but was PT5S");
+        UpstreamConfig built = UpstreamConfig.builder("billing").endpoints(URI.create("http://10.0.0.7:8080")).build();
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> built.toBuilder().deadline(Duration.ofSeconds(5)).build())
+                .withMessageStartingWith("Invalid error-pages configuration: upstreams.billing.deadline must not be "
+                        + "shorter than").withMessageEndingWith("but was PT5S");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create("http://10.0.0.7:8080"))
+                        .attemptTimeout(Duration.ofMinutes(1)).build())
+                .withMessage("Invalid error-pages configuration: upstreams.billing.attempt-timeout must not exceed "
+                        + "upstreams.billing.deadline (PT30S, the default), but was PT1M");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create("http://10.0.0.7:8080"))
+                        .minAttemptTimeout(Duration.ofSeconds(15)).build())
+                .withMessage("Invalid error-pages configuration: upstreams.billing.min-attempt-timeout must not exceed "
+                        + "upstreams.billing.attempt-timeout (PT10S, the default), but was PT15S");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.backoff(Duration.ofMillis(100), 2.0, Duration.ofMillis(50), 0.2))
+                .withMessage("Invalid error-pages configuration: upstreams.billing.retry.backoff.max must not be "
+                        + "shorter than upstreams.billing.retry.backoff.initial (PT0.1S), but was PT0.05S");
+    }
+
     @Test
     void checksTheBackoff() { // R43
         assertThatIllegalArgumentException()
