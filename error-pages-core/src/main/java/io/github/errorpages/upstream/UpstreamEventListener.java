@@ -5,9 +5,11 @@ package io.github.errorpages.upstream;
  * breaker transition and the end of every call, for metrics and logs.
  *
  * <p>Events are delivered synchronously on the thread that made the decision, so an implementation must be
- * thread-safe and fast and must not block. An exception it throws, or a {@link LinkageError} (a class of an
- * optional library missing at run time), is logged (once per listener class) and otherwise ignored: it never
- * changes the outcome of a call.
+ * thread-safe and fast and must not block. Whatever it throws, an exception or an {@link Error} (a
+ * {@link LinkageError} of an optional library missing a class at run time, an {@link AssertionError}, even an
+ * {@link OutOfMemoryError}), is logged (once per listener class) and otherwise ignored, as Resilience4j's circuit
+ * breaker treats its event consumers: it never changes the outcome of a call, and the other listeners still get
+ * the event.
  *
  * @since 0.1.0
  */

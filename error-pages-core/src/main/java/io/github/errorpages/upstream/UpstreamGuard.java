@@ -594,8 +594,11 @@ public final class UpstreamGuard {
         for (UpstreamEventListener listener : listeners) {
             try {
                 listener.onEvent(event);
-            } catch (RuntimeException | LinkageError e) {
-                // LinkageError too: a listener of an optional library (Micrometer) missing a class at run time.
+            } catch (Throwable e) {
+                // Any Error too, as Resilience4j's breakers treat their event consumers (this guard's among them): a
+                // LinkageError of an optional library (Micrometer) missing a class, an AssertionError, a
+                // StackOverflowError. Thrown on, it would end the call with it in the middle of its bookkeeping,
+                // losing its result (and connection), and leave an asynchronous caller's future pending for ever.
                 if (failedListeners.add(listener.getClass())) {
                     log.warn("Upstream event listener {} failed; its failures are ignored: {}",
                             listener.getClass().getName(), e.toString());

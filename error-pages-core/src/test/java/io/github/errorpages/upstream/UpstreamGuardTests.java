@@ -20,7 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -358,6 +360,43 @@ class UpstreamGuardTests {
 
         assertThat(result).isEqualTo("ok");
         assertThat(events.of(UpstreamEvent.CallSucceeded.class)).hasSize(1);
+    }
+
+    /**
+     * A listener that throws an Error, not an exception (an assertion of its own, a stack overflow), changes nothing
+     * either, as Resilience4j's breaker treats its event consumers: the blocking call returns its result, and an
+     * asynchronous call whose retry is refused when its time comes ends with the failure, instead of the Error leaving
+     * the retry's task on the executor and the caller's future pending for ever.
+     */
+    @Test
+    void listenerThrowingAnErrorChangesNothing() throws Exception {
+        UpstreamGuard blocking = UpstreamGuard.builder(Guards.fast(FIRST).build())
+                .listener(event -> {
+                    throw new AssertionError("broken metrics");
+                })
+                .listener(events)
+                .build();
+        AtomicReference<UpstreamGuard> async = new AtomicReference<>();
+        async.set(UpstreamGuard.builder(Guards.fast(FIRST).build())
+                .listener(event -> {
+                    if (event instanceof UpstreamEvent.RetryScheduled) {
+                        // Refused when its time comes: no breaker admits it.
+                        async.get().circuitBreakers().get(0).transitionToForcedOpenState();
+                        return;
+                    }
+                    throw new AssertionError("broken metrics");
+                })
+                .build());
+
+        String result = blocking.call(UpstreamRequest.of("GET"), attempt -> "ok");
+        CompletableFuture<String> refused = async.get().callAsync(UpstreamRequest.of("GET"),
+                attempt -> CompletableFuture.failedFuture(new ConnectException("Connection refused")));
+
+        assertThat(result).isEqualTo("ok");
+        assertThat(events.of(UpstreamEvent.CallSucceeded.class)).hasSize(1);
+        assertThat(refused).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(UpstreamFailureException.class);
+        assertThat(async.get().metrics().lostRetries()).isEqualTo(1);
     }
 
     @Test
