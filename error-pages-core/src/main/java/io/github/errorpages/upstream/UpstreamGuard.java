@@ -24,9 +24,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -129,6 +131,11 @@ public final class UpstreamGuard {
             FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, FailureCause.HTTP_RESPONSE_BODY_SIZE));
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamGuard.class);
+    /**
+     * The upstream each breaker a guard took belongs to, so that two upstreams never share one in a registry. Weak
+     * keys: a breaker is forgotten with its registry (and its guards). Guarded by itself.
+     */
+    private static final Map<CircuitBreaker, BreakerOwner> BREAKER_OWNERS = new WeakHashMap<>();
     private static final long NEVER = Long.MIN_VALUE;
     private static final int[] NO_ENDPOINT_TRIED = new int[0];
     /** Stands for the request of a call that {@link #refuseIfUnavailable()} refuses: it is never sent. */
@@ -169,19 +176,50 @@ public final class UpstreamGuard {
                 .orElseGet(() -> bulkheads.bulkhead(config.name()));
         CircuitBreakerRegistry registry = b.circuitBreakerRegistry != null
                 ? b.circuitBreakerRegistry : CircuitBreakerRegistry.of(DEFAULT_CIRCUIT_BREAKER_CONFIG);
-        List<Endpoint> list = new ArrayList<>();
         List<URI> uris = config.endpoints();
+        List<CircuitBreaker> own = new ArrayList<>();
+        synchronized (BREAKER_OWNERS) {
+            for (int i = 0; i < uris.size(); i++) {
+                // Checked before any breaker is made, so that a guard refused leaves nothing in the registry.
+                registry.find(breakerName(config, i)).ifPresent(this::checkNotAnotherUpstreams);
+            }
+            for (int i = 0; i < uris.size(); i++) {
+                String breakerName = breakerName(config, i);
+                CircuitBreaker breaker = config.circuitBreakerConfig()
+                        .map(c -> registry.circuitBreaker(breakerName, c))
+                        .orElseGet(() -> registry.circuitBreaker(breakerName));
+                BREAKER_OWNERS.put(breaker, new BreakerOwner(config.name(), uris.size()));
+                own.add(breaker);
+            }
+        }
+        List<Endpoint> list = new ArrayList<>();
         for (int i = 0; i < uris.size(); i++) {
-            String breakerName = uris.size() == 1 ? config.name() : config.name() + "-" + (i + 1);
-            CircuitBreaker breaker = config.circuitBreakerConfig()
-                    .map(c -> registry.circuitBreaker(breakerName, c))
-                    .orElseGet(() -> registry.circuitBreaker(breakerName));
-            Endpoint endpoint = new Endpoint(i, uris.get(i), new OpenStateTracker(breaker));
-            breaker.getEventPublisher().onStateTransition(event -> onBreakerTransition(endpoint, event));
+            Endpoint endpoint = new Endpoint(i, uris.get(i), new OpenStateTracker(own.get(i)));
+            own.get(i).getEventPublisher().onStateTransition(event -> onBreakerTransition(endpoint, event));
             list.add(endpoint);
         }
         this.endpoints = List.copyOf(list);
         this.breakers = list.stream().map(Endpoint::breaker).toList();
+    }
+
+    private static String breakerName(UpstreamConfig config, int endpoint) {
+        return config.endpoints().size() == 1 ? config.name() : config.name() + "-" + (endpoint + 1);
+    }
+
+    /**
+     * A breaker the registry already has may be this upstream's (a guard built again for it) or one the application
+     * configured under the name; it must not be another upstream's, whose breaker name for one of its endpoints is
+     * this upstream's own ({@code orders-1} of {@code orders}), or the other way round.
+     */
+    private void checkNotAnotherUpstreams(CircuitBreaker existing) {
+        BreakerOwner owner = BREAKER_OWNERS.get(existing);
+        if (owner != null && !owner.upstream().equals(config.name())) {
+            BreakerOwner self = new BreakerOwner(config.name(), config.endpoints().size());
+            throw new IllegalArgumentException("Invalid error-pages configuration: upstreams." + owner.upstream()
+                    + " and upstreams." + config.name() + " would share the circuit breaker '" + existing.getName()
+                    + "' of one CircuitBreakerRegistry, and with it their failures and state (" + owner.describe()
+                    + ", " + self.describe() + "): rename one of them");
+        }
     }
 
     /**
@@ -614,6 +652,15 @@ public final class UpstreamGuard {
                 transition.getFromState(), transition.getToState()));
     }
 
+    /** The upstream whose guard took a breaker from a registry, and how many endpoints (so breakers) it has. */
+    private record BreakerOwner(String upstream, int endpoints) {
+        String describe() {
+            return endpoints == 1 ? "upstream " + upstream + " names its breaker " + upstream
+                    : "upstream " + upstream + " names the breakers of its " + endpoints + " endpoints " + upstream
+                            + "-1 to " + upstream + "-" + endpoints;
+        }
+    }
+
     /** The counters behind {@link UpstreamMetrics}. */
     static final class Counters {
         final LongAdder calls = new LongAdder();
@@ -647,8 +694,10 @@ public final class UpstreamGuard {
         /**
          * Takes the circuit breakers from a registry, e.g. the application's, so that their metrics and
          * health show up with the rest. A breaker is named after the upstream, or {@code <name>-<n>} (n from 1)
-         * when the upstream has several endpoints; one that already exists keeps its settings. Default: a
-         * registry of the guard's own, with {@link UpstreamGuard#DEFAULT_CIRCUIT_BREAKER_CONFIG}.
+         * when the upstream has several endpoints; one that already exists keeps its settings. Guards built for
+         * one upstream name share its breakers; two upstreams never share one ({@link #build()} refuses an
+         * upstream {@code orders-1} where upstream {@code orders} has two endpoints). Default: a registry of the
+         * guard's own, with {@link UpstreamGuard#DEFAULT_CIRCUIT_BREAKER_CONFIG}.
          *
          * @param registry the registry
          * @return this builder
@@ -738,6 +787,10 @@ public final class UpstreamGuard {
          * of a shared registry.
          *
          * @return the guard
+         * @throws IllegalArgumentException when a breaker the guard would take from the registry is another
+         *     upstream's, a guard of which took it before: an upstream {@code orders} with two endpoints names its
+         *     breakers {@code orders-1} and {@code orders-2}, so upstream {@code orders-1} with one endpoint would
+         *     share a breaker with it, their failures and state merged. The message names both upstreams
          */
         public UpstreamGuard build() {
             return new UpstreamGuard(this);

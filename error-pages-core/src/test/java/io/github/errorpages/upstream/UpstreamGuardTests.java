@@ -1,6 +1,7 @@
 package io.github.errorpages.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
@@ -413,6 +414,42 @@ class UpstreamGuardTests {
         assertThat(guard.circuitBreakers().get(0).getCircuitBreakerConfig().getFailureRateThreshold()).isEqualTo(25);
         assertThat(registry.getAllCircuitBreakers()).extracting(CircuitBreaker::getName)
                 .containsExactlyInAnyOrder("orders-1", "orders-2");
+    }
+
+    /**
+     * Upstream {@code orders} with two endpoints names its breakers {@code orders-1} and {@code orders-2}: an upstream
+     * named {@code orders-1} taking its breaker from the same registry got the first of them, and each upstream's
+     * failures opened the other's breaker. Refused, in either order, naming both; a guard built again for the same
+     * upstream still finds its breakers.
+     */
+    @Test
+    void twoUpstreamsNeverShareABreakerOfOneRegistry() {
+        CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+        UpstreamGuard orders = UpstreamGuard.builder(Guards.fast(FIRST, SECOND).build())
+                .circuitBreakerRegistry(registry).build();
+        CircuitBreakerRegistry other = CircuitBreakerRegistry.ofDefaults();
+        UpstreamGuard.builder(UpstreamConfig.builder("orders-1").endpoints(FIRST).build())
+                .circuitBreakerRegistry(other).build();
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamGuard.builder(UpstreamConfig.builder("orders-1").endpoints(SECOND).build())
+                        .circuitBreakerRegistry(registry).build())
+                .withMessage("Invalid error-pages configuration: upstreams.orders and upstreams.orders-1 would share "
+                        + "the circuit breaker 'orders-1' of one CircuitBreakerRegistry, and with it their failures "
+                        + "and state (upstream orders names the breakers of its 2 endpoints orders-1 to orders-2, "
+                        + "upstream orders-1 names its breaker orders-1): rename one of them");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamGuard.builder(Guards.fast(FIRST, SECOND).build())
+                        .circuitBreakerRegistry(other).build())
+                .withMessageContaining("upstreams.orders-1 and upstreams.orders would share the circuit breaker "
+                        + "'orders-1'");
+        assertThat(registry.getAllCircuitBreakers()).extracting(CircuitBreaker::getName)
+                .containsExactlyInAnyOrder("orders-1", "orders-2");
+        assertThat(other.getAllCircuitBreakers()).as("nothing made for the guard refused")
+                .extracting(CircuitBreaker::getName).containsExactly("orders-1");
+        UpstreamGuard again = UpstreamGuard.builder(Guards.fast(FIRST, SECOND).build())
+                .circuitBreakerRegistry(registry).build();
+        assertThat(again.circuitBreakers()).isEqualTo(orders.circuitBreakers());
     }
 
     @Test
