@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream;
 
+import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -19,11 +20,15 @@ import org.jspecify.annotations.Nullable;
  */
 final class AsyncRun<T> {
 
+    private static final long BACKSTOP_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final GuardedCall<T> guarded;
     private final @Nullable ResponseAdapter<? super T> responses;
     private final AsyncUpstreamCall<T> call;
     private final CompletableFuture<T> result;
     private final Executor executor;
+    /** Whether attempts end themselves when their time is up: the guard's timer is then a backstop only. */
+    private final boolean timedByAttempts;
     private volatile @Nullable CompletableFuture<T> inFlight;
     /**
      * Set while a granted retry waits out its delay; whoever clears it owns the call's next step: the delay's end
@@ -32,8 +37,9 @@ final class AsyncRun<T> {
     private final AtomicBoolean backingOff = new AtomicBoolean();
 
     AsyncRun(GuardedCall<T> guarded, @Nullable ResponseAdapter<? super T> responses, AsyncUpstreamCall<T> call,
-            CompletableFuture<T> result, Executor executor) {
+            CompletableFuture<T> result, Executor executor, boolean timedByAttempts) {
         this.guarded = guarded;
+        this.timedByAttempts = timedByAttempts;
         this.responses = responses;
         this.call = call;
         this.result = result;
@@ -74,7 +80,7 @@ final class AsyncRun<T> {
         CompletableFuture<T> attemptFuture = started;
         // Time out a copy, so that a timeout can cancel the attempt (aborting the exchange) instead of merely
         // completing someone else's future; orTimeout also removes its timer when the copy completes in time.
-        attemptFuture.copy().orTimeout(attempt.timeout().toNanos(), TimeUnit.NANOSECONDS)
+        attemptFuture.copy().orTimeout(timeLimit(attempt.timeout()), TimeUnit.NANOSECONDS)
                 .whenComplete((value, error) -> {
                     try {
                         if (error instanceof TimeoutException) {
@@ -86,6 +92,16 @@ final class AsyncRun<T> {
                         result.completeExceptionally(bug);
                     }
                 });
+    }
+
+    /**
+     * The attempt's timeout, or for attempts that end themselves a backstop as much again later (a second at most):
+     * their own timer must come first, and it passes the failure on through threads of its own (the JDK client's
+     * selector, then its executors), where the guard's timer, completing on its own thread, would overtake it.
+     */
+    private long timeLimit(Duration timeout) {
+        long nanos = timeout.toNanos();
+        return timedByAttempts ? nanos + Math.min(nanos, BACKSTOP_MAX_NANOS) : nanos;
     }
 
     private void next(GuardedCall.Step<T> step) {

@@ -55,6 +55,12 @@ import org.jspecify.annotations.Nullable;
  * handler that reads the whole body ({@code ofString()}) gets it within the attempt's timeout or the attempt
  * fails with {@code http_response_timeout}; a streamed body is not bounded once it is handed over. The guard's
  * bulkhead permit is released when the head arrives; it does not bound the time spent streaming the body.
+ * {@link #send} and {@link #sendAsync} time an attempt alike, by the client's own request timeout, which tells
+ * what was late: a connection that was not established within the attempt's timeout fails it with
+ * {@code connection_timeout} (when the client's connect timeout is not the shorter), a head that did not arrive
+ * with {@code http_response_timeout}. On {@code sendAsync} the guard's own timer ends an attempt only should the
+ * client not have ended it by then, as much again later (a second at most): an executor that runs none of the
+ * client's tasks, say.
  *
  * <p>The JDK client itself sends a GET or HEAD a second time when the connection is closed or reset before
  * any response byte arrived (its {@code ConnectionExpiredException} path: on JDK 17 for fresh connections
@@ -186,8 +192,12 @@ public final class GuardedHttpClient {
     }
 
     private <T> CompletableFuture<HttpResponse<T>> callAsync(Prepared prepared, BodyHandler<T> handler) {
-        return guard.callAsync(prepared.upstreamRequest, JdkResponseAdapter.<T>instance(),
-                attempt -> client.sendAsync(prepared.forAttempt(attempt), handler));
+        // Timed as send's attempts are, by the client and the body's bound: the client's request timeout tells a
+        // connect that never completed (HttpConnectTimeoutException) from a late head. The guard's own timer, due
+        // at the same moment, won the race more often than not and made either a late response.
+        return guard.callAsyncTimedByAttempts(prepared.upstreamRequest, JdkResponseAdapter.<T>instance(),
+                attempt -> client.sendAsync(prepared.forAttempt(attempt),
+                        AttemptBoundBodySubscriber.within(handler, attempt.timeout())));
     }
 
     private <T> BodyHandler<T> guardedHandler(BodyHandler<T> handler) {

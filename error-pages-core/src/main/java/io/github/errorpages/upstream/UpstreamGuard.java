@@ -302,7 +302,7 @@ public final class UpstreamGuard {
      *     throws them; an attempt's exception for a response that is no failure as it is, unwrapped)
      */
     public <T> CompletableFuture<T> callAsync(UpstreamRequest request, AsyncUpstreamCall<T> call) {
-        return runAsync(request, null, call);
+        return runAsync(request, null, call, false);
     }
 
     /**
@@ -318,7 +318,18 @@ public final class UpstreamGuard {
      */
     public <T> CompletableFuture<T> callAsync(UpstreamRequest request, ResponseAdapter<? super T> responses,
             AsyncUpstreamCall<T> call) {
-        return runAsync(request, Objects.requireNonNull(responses, "responses"), call);
+        return runAsync(request, Objects.requireNonNull(responses, "responses"), call, false);
+    }
+
+    /**
+     * Calls the upstream like {@link #callAsync(UpstreamRequest, ResponseAdapter, AsyncUpstreamCall)}, with attempts
+     * that end themselves when their timeout passes and tell what was late, as {@link GuardedHttpClient}'s do (the
+     * JDK client's request timeout: a connect or the response head). The guard's own timer would race theirs and
+     * report any late attempt as a late response; here it is a backstop only, should an attempt not end.
+     */
+    <T> CompletableFuture<T> callAsyncTimedByAttempts(UpstreamRequest request, ResponseAdapter<? super T> responses,
+            AsyncUpstreamCall<T> call) {
+        return runAsync(request, responses, call, true);
     }
 
     /**
@@ -464,11 +475,12 @@ public final class UpstreamGuard {
     }
 
     private <T> CompletableFuture<T> runAsync(UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses,
-            AsyncUpstreamCall<T> call) {
+            AsyncUpstreamCall<T> call, boolean timedByAttempts) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(call, "call");
         CompletableFuture<T> result = new CompletableFuture<>();
-        new AsyncRun<>(new GuardedCall<>(this, request, responses), responses, call, result, executor).attempt();
+        new AsyncRun<>(new GuardedCall<>(this, request, responses), responses, call, result, executor, timedByAttempts)
+                .attempt();
         return result;
     }
 

@@ -12,6 +12,7 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.testing.FaultyUpstream.Blackhole;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -120,6 +121,32 @@ class GuardedHttpClientIntegrationTests {
 
         assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    /**
+     * An endpoint that never accepts the connection (a full accept queue), and an attempt timeout shorter than the
+     * client's connect timeout: the async send fails with {@code connection_timeout}, as the blocking one does, the
+     * JDK client telling a connect that never completed from a late head when its request timeout passes. The
+     * guard's own timer, due at the same moment and completing on its own thread, came first and made it a late
+     * response ({@code http_response_timeout}), a failure after which a POST may not be retried (R2, R13).
+     */
+    @Test
+    void asyncSendTellsAConnectThatNeverCompletesFromALateResponse() {
+        try (Blackhole blackhole = Blackhole.open()) {
+            GuardedHttpClient client = client(fast(blackhole.uri()).maxAttempts(1)
+                    .attemptTimeout(Duration.ofMillis(200)));
+
+            for (int i = 0; i < 3; i++) {
+                UpstreamFailureException blocking = catchThrowableOfType(UpstreamFailureException.class,
+                        () -> client.send(get("/orders/42"), BodyHandlers.ofString()));
+                ExecutionException async = catchThrowableOfType(ExecutionException.class,
+                        () -> client.sendAsync(get("/orders/42"), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+
+                assertThat(blocking.failure().cause()).isEqualTo(FailureCause.CONNECTION_TIMEOUT);
+                assertThat(async.getCause()).isInstanceOfSatisfying(UpstreamFailureException.class,
+                        failed -> assertThat(failed.failure().cause()).isEqualTo(FailureCause.CONNECTION_TIMEOUT));
+            }
+        }
     }
 
     @Test
