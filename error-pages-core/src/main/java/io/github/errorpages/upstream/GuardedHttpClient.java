@@ -39,11 +39,14 @@ import org.jspecify.annotations.Nullable;
  * {@code retry.max-replay-body} is read into memory before the first attempt when the request may be
  * retried after it reached the upstream (an idempotent method, or an {@code Idempotency-Key} with that
  * retry enabled), and each attempt sends the buffered copy. {@link #send} reads it on the calling thread and
- * {@link #sendAsync} on the client's executor (the guard's when the client has none), and either gives up when
- * the deadline passes first; a read that blocks inside the publisher (the JDK's {@code ofInputStream} reads its
- * stream in {@code request(n)}) holds {@code send}'s caller until it returns, since no deadline can cut it
- * short. Any other body is passed through as is and can be sent again only while no attempt has started to
- * read it, e.g. after a refused connection. When such
+ * {@link #sendAsync} on the client's executor (the guard's when the client has none). Either waits for it at
+ * most as long as the {@code deadline}, before the call starts: the call's own deadline counts from its first
+ * attempt, so that the upstream's time is not spent on a client that uploads slowly, and a whole send may take
+ * up to twice the deadline. A body not read by then fails the send with an {@link UncheckedIOException}, with
+ * no attempt made and nothing counted by the guard. A read that blocks inside the publisher (the JDK's
+ * {@code ofInputStream} reads its stream in {@code request(n)}) holds the thread that reads (for {@code send}
+ * its caller) until it returns, since no deadline can cut it short. Any other body is passed through as is and
+ * can be sent again only while no attempt has started to read it, e.g. after a refused connection. When such
  * a body's publisher fails (the client it streams from went away), or an attempt times out while the client
  * waits for more of it (the client stalled), the call ends with an {@link UncheckedIOException} and the
  * upstream is not blamed ({@link UpstreamRequest#withBodySource}); a body that reads its source ahead of
