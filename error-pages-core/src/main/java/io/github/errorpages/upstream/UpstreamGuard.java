@@ -169,11 +169,6 @@ public final class UpstreamGuard {
                 ? RetryBudget.of(config.retryBudgetRatio(), config.retryBudgetMinRetries(), config.retryBudgetWindow(),
                         System::nanoTime)
                 : RetryBudget.unlimited();
-        BulkheadRegistry bulkheads = b.bulkheadRegistry != null
-                ? b.bulkheadRegistry : BulkheadRegistry.of(DEFAULT_BULKHEAD_CONFIG);
-        this.bulkhead = config.bulkheadConfig()
-                .map(c -> bulkheads.bulkhead(config.name(), c))
-                .orElseGet(() -> bulkheads.bulkhead(config.name()));
         CircuitBreakerRegistry registry = b.circuitBreakerRegistry != null
                 ? b.circuitBreakerRegistry : CircuitBreakerRegistry.of(DEFAULT_CIRCUIT_BREAKER_CONFIG);
         List<URI> uris = config.endpoints();
@@ -192,6 +187,12 @@ public final class UpstreamGuard {
                 own.add(breaker);
             }
         }
+        // After the breakers' check, so that a guard refused leaves no bulkhead in a shared registry either.
+        BulkheadRegistry bulkheads = b.bulkheadRegistry != null
+                ? b.bulkheadRegistry : BulkheadRegistry.of(DEFAULT_BULKHEAD_CONFIG);
+        this.bulkhead = config.bulkheadConfig()
+                .map(c -> bulkheads.bulkhead(config.name(), c))
+                .orElseGet(() -> bulkheads.bulkhead(config.name()));
         List<Endpoint> list = new ArrayList<>();
         for (int i = 0; i < uris.size(); i++) {
             Endpoint endpoint = new Endpoint(i, uris.get(i), new OpenStateTracker(own.get(i)));

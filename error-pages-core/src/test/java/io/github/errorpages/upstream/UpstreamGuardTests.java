@@ -431,9 +431,10 @@ class UpstreamGuardTests {
         UpstreamGuard.builder(UpstreamConfig.builder("orders-1").endpoints(FIRST).build())
                 .circuitBreakerRegistry(other).build();
 
+        BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> UpstreamGuard.builder(UpstreamConfig.builder("orders-1").endpoints(SECOND).build())
-                        .circuitBreakerRegistry(registry).build())
+                        .circuitBreakerRegistry(registry).bulkheadRegistry(bulkheads).build())
                 .withMessage("Invalid error-pages configuration: upstreams.orders and upstreams.orders-1 would share "
                         + "the circuit breaker 'orders-1' of one CircuitBreakerRegistry, and with it their failures "
                         + "and state (upstream orders names the breakers of its 2 endpoints orders-1 to orders-2, "
@@ -447,6 +448,7 @@ class UpstreamGuardTests {
                 .containsExactlyInAnyOrder("orders-1", "orders-2");
         assertThat(other.getAllCircuitBreakers()).as("nothing made for the guard refused")
                 .extracting(CircuitBreaker::getName).containsExactly("orders-1");
+        assertThat(bulkheads.getAllBulkheads()).as("no bulkhead made for the guard refused").isEmpty();
         UpstreamGuard again = UpstreamGuard.builder(Guards.fast(FIRST, SECOND).build())
                 .circuitBreakerRegistry(registry).build();
         assertThat(again.circuitBreakers()).isEqualTo(orders.circuitBreakers());
