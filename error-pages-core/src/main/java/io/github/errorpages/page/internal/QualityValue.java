@@ -52,14 +52,36 @@ record QualityValue(String value, double q) {
             if (parameter.length() < 3 || parameter.charAt(1) != '=' || parameter.charAt(2) <= ' ') {
                 return -1;
             }
-            try {
-                double q = Double.parseDouble(parameter.substring(2));
-                return q >= 0 && q <= 1 ? q : -1; // also rejects NaN
-            } catch (NumberFormatException malformed) {
+            String qvalue = parameter.substring(2);
+            if (!isDecimal(qvalue)) {
                 return -1;
             }
+            double q = Double.parseDouble(qvalue);
+            return q <= 1 ? q : -1;
         }
         return 1;
+    }
+
+    /**
+     * Whether a weight's value is digits with at most one dot, as a qvalue is ({@code 0.5}, {@code 1}, {@code 1.000};
+     * more than three decimals are tolerated). What else {@code Double.parseDouble} reads is malformed: a sign
+     * ({@code -0} would refuse what it names), an exponent ({@code 0e0}), hexadecimal ({@code 0x0p0}), a Java
+     * suffix ({@code 0.5d}), {@code NaN} and {@code Infinity}.
+     */
+    private static boolean isDecimal(String qvalue) {
+        boolean digit = false;
+        boolean dot = false;
+        for (int i = 0; i < qvalue.length(); i++) {
+            char c = qvalue.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digit = true;
+            } else if (c == '.' && !dot) {
+                dot = true;
+            } else {
+                return false;
+            }
+        }
+        return digit;
     }
 
     /** Whether a parameter's name, trimmed and in any case, is {@code q}: {@code q=0.5}, {@code Q =0}, {@code q}. */

@@ -46,6 +46,12 @@ class FormatNegotiatorTests {
             text/html;level=1;q=0.7, application/json;q=0.5 | HTML
             text/html;q=abc, application/json;q=0.1       | PROBLEM_JSON
             text/html;q=2                                 | PROBLEM_JSON
+            text/html;q=-0, application/xhtml+xml         | HTML
+            text/html;q=0e0, application/xhtml+xml        | HTML
+            text/html;q=0x0p0, application/xhtml+xml      | HTML
+            text/html;q=0.0d, application/xhtml+xml       | HTML
+            text/html;q=+0, application/xhtml+xml         | HTML
+            text/html;q=0.0001                            | HTML
             text/html;q = 0, application/json;q=0.5       | PROBLEM_JSON
             text/html;q=, application/json                | PROBLEM_JSON
             text/html;q, application/json;q=0.5           | PROBLEM_JSON
@@ -57,7 +63,9 @@ class FormatNegotiatorTests {
             """)
     void weighsQValuesAndSpecificityAndNeverRefuses(String accept, PageFormat expected) { // R34: never 406
         // A weight with space around "=" or no value is malformed (RFC 9110 §12.4.2: OWS ";" OWS "q=" qvalue),
-        // and a range with a malformed weight is skipped, not read as q=1; "quality" is no weight.
+        // and a range with a malformed weight is skipped, not read as q=1; "quality" is no weight. A qvalue is
+        // digits with at most one dot: a sign, an exponent, a hexadecimal or a Java suffix make it malformed, so
+        // text/html;q=-0 refuses nothing (it was read as 0, a refusal); more than three decimals are tolerated.
         assertThat(negotiator.negotiate(accept)).isEqualTo(expected);
     }
 
