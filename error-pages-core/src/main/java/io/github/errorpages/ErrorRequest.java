@@ -68,9 +68,10 @@ public record ErrorRequest(
     }
 
     /**
-     * @return whether the response must have no body (RFC 9110 §9.3.2)
+     * @return whether the response must have no body: the method is {@code HEAD} (RFC 9110 §9.3.2), in that case
+     *     only; a method is case-sensitive (§9.1), and {@code head} is another one, whose response has a body
      */
     public boolean isHead() {
-        return "HEAD".equalsIgnoreCase(method);
+        return "HEAD".equals(method);
     }
 }

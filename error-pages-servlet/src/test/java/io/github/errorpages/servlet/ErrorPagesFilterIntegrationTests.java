@@ -44,6 +44,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ErrorPagesFilter} on a real Jetty 12 server, called over real sockets by the JDK's HttpClient
@@ -383,6 +385,25 @@ class ErrorPagesFilterIntegrationTests {
 
             assertErrorPage(head, "HEAD", get.statusCode(), get.headers().firstValue("Retry-After").orElse(null));
             assertSameHeaders(head, get);
+        }
+    }
+
+    /**
+     * RFC 9110 §9.1: a method is case-sensitive, and {@code head} is not {@code HEAD} (the proxy answers it with
+     * 501, not forwarding it): the container sends a body for it as for any other method. The page and robots.txt's
+     * 503 were written for it as for a HEAD, a {@code Content-Length} and no content: Jetty answered with its own
+     * 500 instead ({@code Content-Length: 0}, no page), Tomcat sent the head alone, a response cut short.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"head", "Head"})
+    void answersHeadInAnotherCaseWithTheBodyItAnnounces(String method) { // R1, R2, R12, R27
+        for (String path : List.of("/upstream-failure", "/robots.txt")) {
+            HttpTester.Response response = HttpTester.parseResponse(jetty.raw(method + " " + path + " HTTP/1.1\r\n"
+                    + "Host: test\r\nAccept: application/json\r\nConnection: close\r\n\r\n"));
+
+            assertThat(response.getStatus()).as(path).isEqualTo(path.equals("/robots.txt") ? 503 : 502);
+            assertThat(response.getContent()).as(path).isNotEmpty()
+                    .hasSize((int) response.getLongField("Content-Length"));
         }
     }
 

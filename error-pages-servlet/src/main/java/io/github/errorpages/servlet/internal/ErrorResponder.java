@@ -189,7 +189,7 @@ public final class ErrorResponder {
 
     private boolean writePage(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
             boolean nonBlocking) throws IOException {
-        boolean head = "HEAD".equalsIgnoreCase(request.getMethod());
+        boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
         return PageWriter.write(response, page.status(), withProxyStatus(page.headers(), failure), page.body(), head,
@@ -198,7 +198,7 @@ public final class ErrorResponder {
 
     private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
             boolean nonBlocking) throws IOException {
-        boolean head = "HEAD".equalsIgnoreCase(request.getMethod());
+        boolean head = "HEAD".equals(request.getMethod());
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "text/plain; charset=UTF-8");
         headers.put("Cache-Control", "no-store");
