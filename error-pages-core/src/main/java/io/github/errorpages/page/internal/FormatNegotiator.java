@@ -45,13 +45,11 @@ public final class FormatNegotiator {
      */
     public record Choice(PageFormat format, String contentType) {
 
-        static final String PLAIN_JSON = "application/json";
-
         private static final Choice[] OWN = {
             new Choice(PageFormat.HTML, PageFormat.HTML.contentType()),
             new Choice(PageFormat.PROBLEM_JSON, PageFormat.PROBLEM_JSON.contentType()),
             new Choice(PageFormat.TEXT, PageFormat.TEXT.contentType())};
-        private static final Choice JSON_AS_PLAIN_JSON = new Choice(PageFormat.PROBLEM_JSON, PLAIN_JSON);
+        private static final Choice JSON_AS_PLAIN_JSON = new Choice(PageFormat.PROBLEM_JSON, "application/json");
 
         /**
          * @param format a format

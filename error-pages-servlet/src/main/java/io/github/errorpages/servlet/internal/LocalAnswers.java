@@ -64,7 +64,7 @@ public final class LocalAnswers {
         if (method.equalsIgnoreCase("TRACE") || method.equalsIgnoreCase("CONNECT")) {
             return answer(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Allow", ALLOW);
         }
-        if (method.length() == 4 && method.equalsIgnoreCase("HEAD") && !method.equals("HEAD")) {
+        if (!method.equals("HEAD") && method.equalsIgnoreCase("HEAD")) {
             return answer(response, HttpServletResponse.SC_NOT_IMPLEMENTED, "Allow", ALLOW);
         }
         if (method.equalsIgnoreCase("OPTIONS") && ProxyHeaders.maxForwards(request) == 0) {

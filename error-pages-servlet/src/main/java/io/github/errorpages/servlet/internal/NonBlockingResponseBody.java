@@ -72,15 +72,9 @@ final class NonBlockingResponseBody implements WriteListener {
                 queuedLength = copy.length;
             }
             demand = demander;
-            start = !listening;
-            listening = true;
+            start = firstToListen();
         }
-        if (start) {
-            out.setWriteListener(this);
-        }
-        // Written at once when the client can take it (isReady()), rather than on the container thread that the
-        // listener's first onWritePossible wakes: that hand-off would cost a thread wake-up per response.
-        drain();
+        listenAndDrain(start);
     }
 
     /**
@@ -95,12 +89,24 @@ final class NonBlockingResponseBody implements WriteListener {
                 return;
             }
             flush = true;
-            start = !listening;
-            listening = true;
+            start = firstToListen();
         }
-        if (start) {
+        listenAndDrain(start);
+    }
+
+    /** Whether this caller is the first to have something to send, and so sets the listener. Holding the lock. */
+    private boolean firstToListen() {
+        boolean first = !listening;
+        listening = true;
+        return first;
+    }
+
+    private void listenAndDrain(boolean first) {
+        if (first) {
             out.setWriteListener(this);
         }
+        // Written at once when the client can take it (isReady()), rather than on the container thread that the
+        // listener's first onWritePossible wakes: that hand-off would cost a thread wake-up per response.
         drain();
     }
 
