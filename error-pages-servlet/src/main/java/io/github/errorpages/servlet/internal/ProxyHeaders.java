@@ -24,8 +24,13 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code X-Real-IP}: the client's address alone, replacing a received one, as nginx's
  *       {@code proxy_set_header X-Real-IP $remote_addr} sets it: upstreams that read it (nginx's
  *       {@code real_ip_header}, chi's {@code RealIP}, Gin) take it as the client's address, and a client's own
- *       value named any address it liked. A received {@code True-Client-IP}, a CDN's field that chi reads before
- *       {@code X-Real-IP}, is dropped for the same reason;</li>
+ *       value named any address it liked. The other fields that name the client's address are dropped for the
+ *       same reason: {@code True-Client-IP} and {@code CF-Connecting-IP}, {@code Fastly-Client-IP} (CDNs' fields,
+ *       which chi, Gin's trusted platforms and django-ipware read before or instead of {@code X-Real-IP}),
+ *       {@code X-Client-IP}, {@code Client-IP} and {@code X-Cluster-Client-IP} (read first by Node's
+ *       {@code request-ip}, Rails' {@code RemoteIp}). Behind a CDN, let the container report the client's address
+ *       from the CDN's field (Jetty's {@code ForwardedRequestCustomizer}, Tomcat's {@code RemoteIpValve}): it is
+ *       forwarded as {@code X-Real-IP} and in {@code X-Forwarded-For};</li>
  *   <li>{@code X-Forwarded-Proto} and {@code X-Forwarded-Host}: the scheme and {@code Host} this proxy saw
  *       (on HTTP/2, the {@code :authority}),
  *       replacing received values (which the client could have made up; a container behind a trusted
@@ -67,7 +72,7 @@ public final class ProxyHeaders {
         "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
         "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
         "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-ssl", "forwarded", "via", "x-real-ip",
-        "true-client-ip"};
+        "true-client-ip", "x-client-ip", "client-ip", "x-cluster-client-ip", "cf-connecting-ip", "fastly-client-ip"};
     /**
      * The upstream's product banners: they name the software, its version and often the operating system of a
      * host behind the gateway (RFC 9110 §17.12, §10.2.4; OWASP removes them), and are not passed to the client.

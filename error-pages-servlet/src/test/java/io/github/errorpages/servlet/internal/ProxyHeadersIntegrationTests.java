@@ -215,17 +215,24 @@ class ProxyHeadersIntegrationTests {
      * {@code RealIP}, Gin), and chi reads a CDN's {@code True-Client-IP} before it: a client's own values passed
      * on unchanged named any address it liked. {@code X-Real-IP} is the address the container reports, here
      * taken from a trusted terminator's {@code X-Forwarded-For} (the last entry of the proxy's own), as nginx's
-     * {@code proxy_set_header X-Real-IP $remote_addr} sets it; {@code True-Client-IP} is dropped.
+     * {@code proxy_set_header X-Real-IP $remote_addr} sets it. The client's other address fields, which
+     * frameworks read before or instead of it (CDNs' {@code True-Client-IP}, {@code CF-Connecting-IP},
+     * {@code Fastly-Client-IP}; {@code X-Client-IP}, {@code Client-IP}, {@code X-Cluster-Client-IP}, read first by
+     * Node's {@code request-ip} and Rails), are dropped.
      */
     @Test
-    void setsXRealIpToTheClientsAddressAndDropsTheClientsTrueClientIp() throws Exception {
+    void setsXRealIpToTheClientsAddressAndDropsTheClientsOtherAddressFields() throws Exception {
         String sent = HttpTester.parseResponse(behindTerminator.getResponse("GET /upstream HTTP/1.1\r\n"
                 + "Host: shop.example\r\nX-Forwarded-For: 192.0.2.60\r\nX-Real-IP: 10.0.0.1\r\n"
-                + "x-real-ip: 10.0.0.2\r\nTrue-Client-IP: 10.0.0.3\r\nConnection: close\r\n\r\n")).getContent();
+                + "x-real-ip: 10.0.0.2\r\nTrue-Client-IP: 10.0.0.3\r\nCF-Connecting-IP: 10.0.0.4\r\n"
+                + "Fastly-Client-IP: 10.0.0.5\r\nX-Client-IP: 10.0.0.6\r\nclient-ip: 10.0.0.7\r\n"
+                + "X-Cluster-Client-IP: 10.0.0.8\r\nConnection: close\r\n\r\n")).getContent();
 
         assertThat(sent).contains("X-Forwarded-For: 192.0.2.60, 192.0.2.60\n", "X-Real-IP: 192.0.2.60\n")
                 .doesNotContain("10.0.0.")
-                .doesNotContainIgnoringCase("true-client-ip");
+                .doesNotContainIgnoringCase("true-client-ip")
+                .doesNotContainIgnoringCase("connecting-ip")
+                .doesNotContainIgnoringCase("client-ip:");
         assertThat(sent.split("(?i)x-real-ip", -1)).as("X-Real-IP fields").hasSize(2);
     }
 
