@@ -123,9 +123,12 @@ class BuiltInPagesTests {
     @ParameterizedTest
     @EnumSource(BuiltInPage.class)
     void countsDownOnlyForGet(BuiltInPage page) { // R52: reloading would send a POST again
-        ErrorResponse post = page.render(BRANDED, new ErrorRequest("POST", "/orders", BROWSER_ACCEPT, "en", null));
+        // A method is case-sensitive (RFC 9110 §9.1): "get" is not GET, and a reload would send a GET instead.
+        for (String method : new String[] {"POST", "get"}) {
+            ErrorResponse other = page.render(BRANDED, new ErrorRequest(method, "/orders", BROWSER_ACCEPT, "en", null));
 
-        assertThat(Jsoup.parse(post.bodyText()).getElementById("auto-retry")).isNull();
+            assertThat(Jsoup.parse(other.bodyText()).getElementById("auto-retry")).as(method).isNull();
+        }
     }
 
     @ParameterizedTest

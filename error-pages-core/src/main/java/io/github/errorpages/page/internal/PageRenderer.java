@@ -86,7 +86,7 @@ public final class PageRenderer {
         FormatNegotiator.Choice choice = formats.choose(request.accept());
         PageFormat format = choice.format();
         Locale locale = languages.negotiate(request.acceptLanguage());
-        boolean get = "GET".equalsIgnoreCase(request.method());
+        boolean get = "GET".equals(request.method());
         String page = maintenance ? PageTemplates.MAINTENANCE : Integer.toString(decision.status());
         PageFacts facts = new PageFacts(decision.status(), page, decision.errorCode(), decision.retryAfterSeconds(),
                 decision.failure().failingSince(), backBy, supportCode, "urn:uuid:" + StripedSecureRandom.randomUuid(),
