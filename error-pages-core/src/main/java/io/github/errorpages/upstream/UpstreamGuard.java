@@ -651,8 +651,8 @@ public final class UpstreamGuard {
                 // StackOverflowError. Thrown on, it would end the call with it in the middle of its bookkeeping,
                 // losing its result (and connection), and leave an asynchronous caller's future pending for ever.
                 if (failedListeners.add(listener.getClass())) {
-                    log.warn("Upstream event listener {} failed; its failures are ignored: {}",
-                            listener.getClass().getName(), e.toString());
+                    log.warn("Upstream event listener {} failed; its failures are ignored",
+                            listener.getClass().getName(), e);
                 }
             }
         }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.StandardError;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -357,10 +358,22 @@ class UpstreamGuardTests {
                 .listener(events)
                 .build();
 
-        String result = guard.call(UpstreamRequest.of("GET"), attempt -> "ok");
+        List<String> results = new CopyOnWriteArrayList<>();
+        String log = StandardError.capture(() -> {
+            try {
+                for (int i = 0; i < 2; i++) {
+                    results.add(guard.call(UpstreamRequest.of("GET"), attempt -> "ok"));
+                }
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
 
-        assertThat(result).isEqualTo("ok");
-        assertThat(events.of(UpstreamEvent.CallSucceeded.class)).hasSize(1);
+        assertThat(results).containsExactly("ok", "ok");
+        assertThat(events.of(UpstreamEvent.CallSucceeded.class)).hasSize(2);
+        // Once per listener class, with where it failed: a broken listener is a bug to find, not just a message.
+        assertThat(log.split("its failures are ignored", -1)).hasSize(2);
+        assertThat(log).contains("java.lang.IllegalStateException: broken metrics", "\tat io.github.errorpages.");
     }
 
     /**
