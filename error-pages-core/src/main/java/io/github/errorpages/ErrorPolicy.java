@@ -16,10 +16,11 @@ import java.util.random.RandomGenerator;
  * <p><b>Retry-After.</b> Sent on every 503; unless {@code retry-after.on-502-504} is off, on 502 and 504; on
  * any other status with a configured {@code retry-after.default.<status>} (e.g. a cause overridden to 507);
  * on the rest only when the upstream sent one (R3); never on a 500 the gateway caused (R4).
- * The value is the best signal available, in this order: the time the circuit breaker stays open, the
- * upstream's own {@code Retry-After}, the configured default for the status. Jitter, if configured, then
- * adds up to its fraction at random; finally the value is rounded up to whole seconds and clamped to
- * {@code [1, retry-after.max]} (R10).
+ * The value is the best signal available: the time the circuit breaker stays open or the upstream's own
+ * {@code Retry-After}, the later of the two when both are known (each is a floor: the breaker refuses calls
+ * until then, and the upstream asked for no retry sooner, R46), else the configured default for the status.
+ * Jitter, if configured, then adds up to its fraction at random; finally the value is rounded up to whole
+ * seconds and clamped to {@code [1, retry-after.max]} (R10).
  *
  * <p>Instances are immutable and thread-safe, provided the {@link RandomGenerator} is (the default is).
  *
@@ -118,10 +119,12 @@ public final class ErrorPolicy {
     }
 
     private static Duration bestSignal(UpstreamFailure failure) {
-        if (failure.breakerRemainingOpen() != null) {
-            return failure.breakerRemainingOpen();
+        Duration breaker = failure.breakerRemainingOpen();
+        Duration upstream = failure.upstreamRetryAfter();
+        if (breaker == null) {
+            return upstream;
         }
-        return failure.upstreamRetryAfter();
+        return upstream != null && upstream.compareTo(breaker) > 0 ? upstream : breaker;
     }
 
     private Duration withJitter(Duration value) {

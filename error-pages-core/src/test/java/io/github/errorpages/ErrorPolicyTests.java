@@ -69,12 +69,36 @@ class ErrorPolicyTests {
     @Test
     void openBreakerRemainingTimeIsTheBestSignal() { // R8
         UpstreamFailure failure = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE).attempts(0)
-                .breakerRemainingOpen(Duration.ofMillis(12_300)).upstreamRetryAfter(Duration.ofSeconds(99)).build();
+                .breakerRemainingOpen(Duration.ofMillis(12_300)).upstreamRetryAfter(Duration.ofSeconds(5)).build();
 
         ErrorDecision decision = policy.decide(failure);
 
         assertThat(decision.status()).isEqualTo(503);
         assertThat(decision.retryAfter()).isEqualTo(Duration.ofSeconds(13)); // rounded up, never early
+    }
+
+    /**
+     * The breaker's open time and the upstream's Retry-After are both floors: the later one wins. A client sent
+     * back when the breaker lets trial calls through would reach an upstream that asked for no call before then
+     * (R46); the breaker-first order gave 13 here.
+     */
+    @Test
+    void upstreamRetryAfterLongerThanTheBreakersOpenTimeWins() { // R8, R46
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstreamStatus(503)
+                .breakerRemainingOpen(Duration.ofMillis(12_300)).upstreamRetryAfter(Duration.ofSeconds(99)).build();
+
+        assertThat(policy.decide(failure).retryAfter()).isEqualTo(Duration.ofSeconds(99));
+    }
+
+    /** On a 502 the breaker's open time beats the 502's default, the more so a shorter one's (R8). */
+    @Test
+    void openBreakerRemainingTimeIsTheRetryAfterOfA502Too() { // R8
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
+                .breakerRemainingOpen(Duration.ofMillis(29_400)).build();
+        ErrorPolicy strict = ErrorPolicy.of(ErrorPagesConfig.builder().retryAfterOn502And504Enabled(false).build());
+
+        assertThat(policy.decide(failure).retryAfterHeader()).isEqualTo("30");
+        assertThat(strict.decide(failure).retryAfterHeader()).as("R9: off on 502 is off").isNull();
     }
 
     @Test

@@ -310,7 +310,12 @@ final class GuardedCall<T> {
         return exception(recordFailure(cause, status, retryAfter, breakerRemainingOpen, now));
     }
 
-    /** Records the end of a failed call (metrics, "failing since", the event) and returns its failure. */
+    /**
+     * Records the end of a failed call (metrics, "failing since", the event) and returns its failure. A call whose
+     * failures left every breaker open (its last attempt opened the last one, or a retry found them open) reports
+     * how long they stay open, as a call refused by them does: a client told to come back sooner would only be
+     * refused (R8).
+     */
     private UpstreamFailure recordFailure(FailureCause cause, int status, @Nullable Duration retryAfter,
             @Nullable Duration breakerRemainingOpen, long now) {
         Instant failingSince = UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing() : guard.failingSinceOrNull();
@@ -318,7 +323,7 @@ final class GuardedCall<T> {
                 .upstream(guard.name())
                 .upstreamStatus(status)
                 .upstreamRetryAfter(retryAfter)
-                .breakerRemainingOpen(breakerRemainingOpen)
+                .breakerRemainingOpen(breakerRemainingOpen != null || attempts == 0 ? breakerRemainingOpen : stillOpen())
                 .attempts(attempts)
                 .elapsed(Duration.ofNanos(now - started))
                 .failingSince(failingSince)
@@ -326,6 +331,15 @@ final class GuardedCall<T> {
         guard.counters.failedCalls.increment();
         guard.emit(new UpstreamEvent.CallFailed(failure));
         return failure;
+    }
+
+    /**
+     * @return how long every breaker stays open after this call's attempts, or {@code null} when one admits calls
+     *     (closed, or half-open: zero says nothing a default would not say better), or every open one is forced open
+     */
+    private @Nullable Duration stillOpen() {
+        Duration remaining = guard.remainingOpen();
+        return remaining == null || remaining.isZero() ? null : remaining;
     }
 
     private UpstreamFailureException exception(UpstreamFailure failure) {

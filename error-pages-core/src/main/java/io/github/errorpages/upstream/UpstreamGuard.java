@@ -77,7 +77,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Outcome.</b> A call returns the result of the attempt that succeeded, or throws an
  * {@link UpstreamFailureException} carrying a complete {@link io.github.errorpages.UpstreamFailure}: the
  * upstream's name, the cause of the last attempt, the attempts made, the time spent, the upstream's status
- * and {@code Retry-After}, and since when the upstream has been failing. {@link io.github.errorpages.ErrorPages}
+ * and {@code Retry-After}, since when the upstream has been failing, and, when the call's failures left every
+ * endpoint's breaker open, how long they stay open (so the page's {@code Retry-After} sends no client back to a
+ * breaker that would refuse it). {@link io.github.errorpages.ErrorPages}
  * and the servlet filter take it as is. A call the caller aborts (interrupt, cancellation) ends with that
  * exception; an exception that is no upstream failure (a bug) is thrown as is; neither is retried, and the
  * breaker counts neither.

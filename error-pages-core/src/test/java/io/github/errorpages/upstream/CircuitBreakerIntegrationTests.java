@@ -92,6 +92,58 @@ class CircuitBreakerIntegrationTests {
         });
     }
 
+    /**
+     * The failure that opens the breaker says how long it stays open, as the refusals after it do: its 502 said
+     * {@code Retry-After: 10} (the default for 502) while the breaker refused every call for 30 s, so a client that
+     * came back as told only got a 503 telling it to wait again (R8). A retry the open breaker refused alike.
+     */
+    @Test
+    void failureThatLeavesTheBreakerOpenTellsHowLongItStaysOpen() { // R8
+        GuardedHttpClient client = client(fast(LoopbackUpstreams.refusing()).maxAttempts(3));
+        ErrorPolicy policy = ErrorPolicy.of(ErrorPagesConfig.ofDefaults());
+
+        UpstreamFailure beforeOpening = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure(); // 3 of the 4 attempts
+        UpstreamFailure opening = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+        clock.advance(Duration.ofSeconds(12));
+        UpstreamFailure refused = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+
+        assertThat(beforeOpening.breakerRemainingOpen()).as("the breaker still admits calls").isNull();
+        assertThat(policy.decide(beforeOpening).retryAfterHeader()).isEqualTo("10");
+        assertThat(opening.cause()).isEqualTo(FailureCause.CONNECTION_REFUSED);
+        assertThat(opening.attempts()).as("its retry refused by the breaker it opened").isEqualTo(1);
+        assertThat(events.refusals()).endsWith(RetryRefusal.BREAKER_OPEN);
+        assertThat(opening.breakerRemainingOpen()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(policy.decide(opening).status()).isEqualTo(502);
+        assertThat(policy.decide(opening).retryAfterHeader()).isEqualTo("30");
+        assertThat(events.of(UpstreamEvent.CallFailed.class).get(1).failure()).isEqualTo(opening);
+        assertThat(policy.decide(refused).retryAfterHeader()).isEqualTo("18");
+    }
+
+    /**
+     * An upstream's own Retry-After longer than the open time of the breaker its failure opened is kept: both are
+     * floors, and a client sent back sooner would reach an upstream that asked for no call before then (R46).
+     */
+    @Test
+    void upstreamsLongerRetryAfterOutlastsTheBreakerItsFailureOpened() { // R3, R8, R46
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy", "Retry-After", "120"));
+        GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(1));
+        ErrorPolicy policy = ErrorPolicy.of(ErrorPagesConfig.ofDefaults());
+
+        UpstreamFailure last = null;
+        for (int i = 0; i < 4; i++) {
+            last = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+        }
+
+        assertThat(client.guard().circuitBreakers().get(0).getState()).isEqualTo(State.OPEN);
+        assertThat(last.breakerRemainingOpen()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(policy.decide(last).status()).isEqualTo(503);
+        assertThat(policy.decide(last).retryAfterHeader()).isEqualTo("120");
+    }
+
     @Test
     void halfOpenBreakerLetsATrialCallThroughAndClosesOnSuccess() throws Exception {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());

@@ -775,7 +775,9 @@ abstract class ReverseProxyServletIntegrationTests {
             assertNoLeak(response, ":" + orders.port());
         }
         assertThat(Client.text(Client.get(configured.uri("/down/orders"), JSON))).contains("connection_refused");
-        assertErrorPage(Client.send("HEAD", configured.uri("/down/orders"), JSON), "HEAD", 502, "10");
+        // The tenth refused attempt opens the default breaker (10 calls, 50 %): its 502 sends the client back when
+        // the breaker admits calls again, in 30 s, not after the 502's default 10 s (R8).
+        assertErrorPage(Client.send("HEAD", configured.uri("/down/orders"), JSON), "HEAD", 502, "30");
 
         // A success passes through the filter unchanged.
         HttpResponse<byte[]> passed = Client.get(configured.uri("/orders/orders/42"), JSON);
@@ -852,6 +854,32 @@ abstract class ReverseProxyServletIntegrationTests {
                 .allSatisfy(event -> assertThat(((UpstreamEvent.CallFailed) event).failure().cause())
                         .isEqualTo(FailureCause.DESTINATION_UNAVAILABLE));
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfNotPermittedCalls()).isEqualTo(2);
+    }
+
+    /**
+     * The answer to the failure that opened the breaker tells the client to come back when the breaker lets calls
+     * through again, as the answers of the calls it then refuses do: its 502 said {@code Retry-After: 10}, the
+     * 502's default, and a client that came back after 10 s got a 503 telling it to wait 35 s more (R8).
+     */
+    @Test
+    void failureThatOpensTheBreakerSendsTheClientBackWhenItAdmitsCallsAgain() throws Exception { // R8
+        CircuitBreakerConfig opensAtTwoFailures = CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                .slidingWindow(2, 2, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .waitDurationInOpenState(Duration.ofSeconds(45))
+                .clock(Clock.fixed(Instant.parse("2026-11-24T10:00:00Z"), ZoneOffset.UTC)) // open for exactly 45 s
+                .build();
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing")
+                .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()))
+                .retryBudgetEnabled(false).circuitBreakerConfig(opensAtTwoFailures).build());
+        configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+
+        HttpResponse<byte[]> opening = Client.get(configured.uri("/orders/42"), JSON); // refused twice: now open
+        HttpResponse<byte[]> refused = Client.get(configured.uri("/orders/42"), JSON);
+
+        assertErrorPage(opening, "GET", 502, "45");
+        assertThat(Client.text(opening)).contains("connection_refused");
+        assertErrorPage(refused, "GET", 503, "45");
+        assertThat(guard.metrics().attempts()).isEqualTo(2);
     }
 
     /**
