@@ -12,6 +12,7 @@ import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
 import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.LocalAnswers;
+import io.github.errorpages.servlet.internal.MidBodyFailures;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.ProxyStatusField;
 import io.github.errorpages.servlet.internal.RequestBodies;
@@ -561,9 +562,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                 if (upstreamFailed.getClass() == InterruptedIOException.class) {
                     throw upstreamFailed; // this thread was interrupted (a timeout is a subclass): not the upstream
                 }
-                UpstreamFailure failure = proxy.responder.errorPages().classifier().classify(upstreamFailed)
-                        .orElseGet(() -> UpstreamFailure.of(FailureCause.CONNECTION_TERMINATED));
-                answerFailure(proxy, request, response, failure.toBuilder().upstream(proxy.guard.name()).build(), false);
+                answerFailure(proxy, request, response,
+                        MidBodyFailures.of(proxy.guard.classifier(), upstreamFailed, proxy.guard.name()), false);
                 return;
             }
             if (part == null) {

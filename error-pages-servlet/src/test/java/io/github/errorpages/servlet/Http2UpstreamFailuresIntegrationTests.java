@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.ErrorPolicy;
 import io.github.errorpages.FailureCause;
@@ -12,6 +13,7 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +22,10 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.Handler;
@@ -43,6 +49,8 @@ class Http2UpstreamFailuresIntegrationTests {
 
     private final Server upstream = new Server();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    /** One permit for each head a gateway's guard received. */
+    private final Semaphore headsArrived = new Semaphore(0);
     private URI base;
 
     @BeforeEach
@@ -55,12 +63,22 @@ class Http2UpstreamFailuresIntegrationTests {
         upstream.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
-                // The head and part of the body, then the handler fails: Jetty resets the stream (RST_STREAM).
+                // The head and part of the body, then the handler fails: Jetty resets the stream (RST_STREAM). Under
+                // /held/ only once a gateway has the head, so that the reset cannot overtake it.
+                boolean held = request.getHttpURI().getPath().startsWith("/held/");
                 response.setStatus(200);
                 response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 100);
                 response.write(false, ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)),
-                        Callback.from(() -> callback.failed(new IllegalStateException("the upstream broke")),
-                                callback::failed));
+                        Callback.from(() -> {
+                            if (held) {
+                                CompletableFuture.runAsync(() -> {
+                                    awaitHead();
+                                    callback.failed(new IllegalStateException("the upstream broke"));
+                                });
+                            } else {
+                                callback.failed(new IllegalStateException("the upstream broke"));
+                            }
+                        }, callback::failed));
                 return true;
             }
         });
@@ -97,5 +115,52 @@ class Http2UpstreamFailuresIntegrationTests {
         assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_TERMINATED);
         assertThat(failure.attempts()).isEqualTo(2);
         assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(failure).status()).isEqualTo(502);
+    }
+
+    /**
+     * The same upstream failure, the head and part of the body and then the upstream breaks, gets one answer from
+     * the proxy whichever transport and HTTP version: 502 {@code http_response_incomplete} in the page, the log line
+     * and Proxy-Status. The JDK transport with an HTTP/2 client of the application's reported the stream's reset
+     * ("Received RST_STREAM") as {@code connection_terminated}, the cause of a connection lost before any
+     * response, where Jetty's transport and the JDK's own HTTP/1.1 client, which see the connection end, said
+     * {@code http_response_incomplete} (R2).
+     */
+    @Test
+    void bodyBrokenOffAfterTheHeadIsAnIncompleteResponseWithEitherTransportAndVersion() throws Exception {
+        Map<String, ReverseProxyServlet.Builder> proxies = Map.of(
+                "/jdk-http2/*", proxy().httpClient(client),
+                "/jdk/*", proxy().transport(ProxyTransport.JDK),
+                "/jetty/*", proxy().transport(ProxyTransport.JETTY));
+        try (JettyServer gateway = new JettyServer()) {
+            proxies.forEach((path, proxy) -> gateway.servlet(path, proxy.proxyStatus("edge").build()));
+            gateway.start();
+            for (String path : proxies.keySet()) {
+                HttpResponse<byte[]> answer = Client.send("GET", gateway.uri(path.replace("*", "held/42")),
+                        "application/json");
+
+                assertThat(answer.statusCode()).as(path).isEqualTo(502);
+                assertThat(Client.text(answer)).as(path).contains("\"http_response_incomplete\"");
+                assertThat(answer.headers().firstValue("Proxy-Status")).as(path)
+                        .hasValue("edge; error=http_response_incomplete");
+            }
+        }
+    }
+
+    /** A proxy whose guard says when it has a head: the call succeeded, the body follows. */
+    private ReverseProxyServlet.Builder proxy() {
+        return ReverseProxyServlet.builder(UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(base).build())
+                .listener(event -> {
+                    if (event instanceof UpstreamEvent.CallSucceeded) {
+                        headsArrived.release();
+                    }
+                }).build()).errorPages(ErrorPages.ofDefaults());
+    }
+
+    private void awaitHead() {
+        try {
+            headsArrived.tryAcquire(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -1,6 +1,5 @@
 package io.github.errorpages.servlet.internal;
 
-import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
@@ -682,7 +681,7 @@ public final class JettyForwarder {
             Throwable failure = result.getResponseFailure();
             // The body broke off: the page if nothing was committed yet, else an aborted response.
             Object outcome = failure == null || clientGone ? DONE
-                    : UpstreamFailure.builder(midBodyCause(failure)).upstream(guard.name()).build();
+                    : MidBodyFailures.of(guard.classifier(), translate(failure), guard.name());
             NonBlockingResponseBody body = writer;
             if (body == null) {
                 exchange.finish(outcome);
@@ -690,19 +689,6 @@ public final class JettyForwarder {
                 // Only once the client took what was written: completing or dispatching sooner would cut it off.
                 body.end(() -> exchange.finish(clientGone ? DONE : outcome));
             }
-        }
-
-        /**
-         * Once the head arrived, a connection that ends is an incomplete response and a wait that ends is a read
-         * timeout, as the JDK transport reports them.
-         */
-        private FailureCause midBodyCause(Throwable failure) {
-            FailureCause cause = guard.classifier().classify(translate(failure)).map(UpstreamFailure::cause)
-                    .orElse(FailureCause.HTTP_RESPONSE_INCOMPLETE);
-            if (cause == FailureCause.CONNECTION_TERMINATED) {
-                return FailureCause.HTTP_RESPONSE_INCOMPLETE;
-            }
-            return cause == FailureCause.HTTP_RESPONSE_TIMEOUT ? FailureCause.CONNECTION_READ_TIMEOUT : cause;
         }
 
         private Throwable failureOf(Throwable failure) {
