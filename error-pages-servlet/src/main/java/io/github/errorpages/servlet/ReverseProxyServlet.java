@@ -86,10 +86,12 @@ import org.slf4j.LoggerFactory;
  * the servlet (an endpoint that points at the gateway itself, two gateways pointing at each other) and is
  * answered with 502 {@code proxy_loop_detected} without being forwarded again (the client, one round out,
  * gets that 502 as the upstream's). A successful response keeps the upstream's status and header fields,
- * redirects included, which are passed on, not followed. A {@code Location} or {@code Content-Location} that
- * points at an endpoint, such as {@code http://10.0.0.7:8080/api/orders/43} from an upstream that builds URLs
- * from the {@code Host} it received, becomes the gateway's path for it, {@code /billing/orders/43}, as with
- * nginx's {@code proxy_redirect default}. Other values (elsewhere on the endpoint's host, outside its base path,
+ * redirects included, which are passed on, not followed, but for its product banners ({@code Server},
+ * {@code X-Powered-By}) and the hosts its {@code Via} names: each element keeps its protocol and is named
+ * {@code upstream} ({@code 1.1 10.0.0.9 (Varnish/6.0)} reaches the client as {@code 1.1 upstream}). A
+ * {@code Location} or {@code Content-Location} that points at an endpoint, such as
+ * {@code http://10.0.0.7:8080/api/orders/43} from an upstream that builds URLs from the {@code Host} it received,
+ * becomes the gateway's path for it, {@code /billing/orders/43}, as with nginx's {@code proxy_redirect default}. Other values (elsewhere on the endpoint's host, outside its base path,
  * which the gateway has no path for) and other fields ({@code Link}, {@code Refresh}) are passed on as they are.
  *
  * <p><b>Answered without the upstream</b> (see {@code io.github.errorpages.servlet.internal.LocalAnswers}), with

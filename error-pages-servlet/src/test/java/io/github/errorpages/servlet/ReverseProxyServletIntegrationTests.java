@@ -163,6 +163,11 @@ abstract class ReverseProxyServletIntegrationTests {
                 exchange.respond(200, "bannered", "Content-Type", "text/plain", "Server", "Apache/2.4.41 (Ubuntu)",
                         "X-Powered-By", "PHP/7.4.3", "x-aspnet-version", "4.0.30319", "X-AspNetMvc-Version", "5.2",
                         "X-Served-By", "kept");
+            } else if (target.startsWith("/api/via")) {
+                // A cache and a proxy behind the gateway, each naming its internal host and its software.
+                exchange.respond(200, "cached", "Content-Type", "text/plain",
+                        "Via", "1.1 billing-internal.svc.cluster.local:8443 (Varnish/6.0)",
+                        "Via", "HTTP/1.0 10.23.4.5 (squid/4.10), 1.1 10.23.4.6");
             } else if (target.startsWith("/api/no-content")) {
                 exchange.writeRaw("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
             } else if (target.startsWith("/api/not-modified")) {
@@ -317,6 +322,21 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.headers().map().keySet()).doesNotContain("x-powered-by", "x-aspnet-version",
                 "x-aspnetmvc-version");
         assertThat(response.headers().firstValue("X-Served-By")).hasValue("kept");
+    }
+
+    /**
+     * R37, RFC 9110 §7.6.3: the hosts behind the gateway that a response passed (a cache, a proxy) and their software
+     * do not reach the client in {@code Via}; the protocols do, each hop named {@code upstream}.
+     */
+    @Test
+    void hidesTheHostsInTheUpstreamsViaTowardTheClient() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/orders/via"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("cached");
+        assertThat(response.headers().allValues("Via")).containsExactly("1.1 upstream",
+                "HTTP/1.0 upstream, 1.1 upstream");
+        assertNoLeak(response, "billing-internal", "10.23.4", "Varnish", "squid");
     }
 
     @Test

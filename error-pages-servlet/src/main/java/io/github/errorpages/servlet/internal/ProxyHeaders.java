@@ -48,6 +48,10 @@ import org.jspecify.annotations.Nullable;
  *       host name (RFC 9110 §7.6.3, R37), random per proxy ({@link #pseudonym()}), by which a proxy recognises a
  *       request that comes back to it ({@link #hasPassed}).</li>
  * </ul>
+ * Toward the client, the upstream's product banners are dropped ({@link #BANNERS}), and its {@code Via} keeps
+ * the protocols of the hops behind the proxy, each named {@code upstream} ({@link #viaTowardClient}): a cache or
+ * proxy there (Varnish, Squid) names its host, often an internal one, and its software in it (RFC 9110 §7.6.3,
+ * R37).
  * The {@code Max-Forwards} of an {@code OPTIONS} request goes one lower (RFC 9110 §7.6.2; one at 0 is not
  * forwarded: {@link LocalAnswers}); a number beyond what a {@code long} holds goes as {@code Long.MAX_VALUE}, the
  * most this proxy holds (the RFC asks for the lesser of the two); a value that is not one number goes as
@@ -80,6 +84,11 @@ public final class ProxyHeaders {
      * sends one, is its to configure.
      */
     private static final String[] BANNERS = {"server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"};
+    /**
+     * The pseudonym of every host behind the proxy in the {@code Via} of a response toward the client, in place of
+     * their names (RFC 9110 §7.6.3, R37).
+     */
+    private static final String HIDDEN_VIA = "upstream";
     /** A {@code Max-Forwards} of digits alone beyond what a {@code long} holds, as read before it is passed on. */
     private static final long BEYOND_LONG = -2;
     /** The most {@code Max-Forwards} this proxy passes on: the largest number it holds. */
@@ -273,9 +282,9 @@ public final class ProxyHeaders {
 
     /**
      * Copies an upstream response's header fields to the client's response, hop-by-hop fields, product banners
-     * ({@code Server}, {@code X-Powered-By}) and {@code Content-Length} aside, and a {@code Location} or
+     * ({@code Server}, {@code X-Powered-By}) and {@code Content-Length} aside, a {@code Location} or
      * {@code Content-Location} that points at an endpoint rewritten to the gateway's path for it
-     * ({@link UpstreamLocations}).
+     * ({@link UpstreamLocations}), and the hosts of a {@code Via} hidden ({@link #viaTowardClient}).
      *
      * @param upstream the upstream's fields, by name (as the JDK's {@code HttpHeaders.map()} gives them)
      * @param response the client's response, not committed
@@ -298,9 +307,14 @@ public final class ProxyHeaders {
                 continue;
             }
             boolean location = UpstreamLocations.isLocation(name);
+            boolean via = isVia(name);
             boolean first = true;
             for (String received : field.getValue()) {
-                String value = location ? locations.rewrite(received, request) : received;
+                String value = location ? locations.rewrite(received, request)
+                        : via ? viaTowardClient(received) : received;
+                if (value == null) {
+                    continue;
+                }
                 if (first) {
                     response.setHeader(name, value); // replaces a default the container may have set (Date)
                     first = false;
@@ -341,6 +355,11 @@ public final class ProxyHeaders {
             String fieldValue = value.apply(field);
             if (UpstreamLocations.isLocation(fieldName)) {
                 fieldValue = locations.rewrite(fieldValue, request);
+            } else if (isVia(fieldName)) {
+                fieldValue = viaTowardClient(fieldValue);
+                if (fieldValue == null) {
+                    continue;
+                }
             }
             if (containsIgnoringCase(set, fieldName)) {
                 response.addHeader(fieldName, fieldValue);
@@ -349,6 +368,79 @@ public final class ProxyHeaders {
                 set.add(fieldName);
             }
         }
+    }
+
+    private static boolean isVia(String name) {
+        return name.length() == 3 && name.equalsIgnoreCase("Via");
+    }
+
+    /**
+     * An upstream's {@code Via} as the client gets it: each element's protocol with {@link #HIDDEN_VIA} in place
+     * of its {@code received-by}, consecutive elements of one protocol in one (RFC 9110 §7.6.3: an intermediary
+     * at a firewall SHOULD replace each received-by host behind it by a pseudonym, and MAY combine such elements),
+     * and no comments, which name software and versions as {@code Server} does ({@code 1.1 billing-7 (Varnish/6.0)}
+     * becomes {@code 1.1 upstream}).
+     *
+     * @param value one {@code Via} field value of the upstream's response
+     * @return the value to relay, or {@code null} when no element of it is well-formed
+     */
+    static @Nullable String viaTowardClient(String value) {
+        StringBuilder relayed = new StringBuilder(16);
+        String last = null;
+        int length = value.length();
+        int at = 0;
+        while (at < length) {
+            int end = elementEnd(value, at);
+            String protocol = viaProtocol(value, at, end);
+            if (protocol != null && !protocol.equals(last)) {
+                if (relayed.length() > 0) {
+                    relayed.append(", ");
+                }
+                relayed.append(protocol).append(' ').append(HIDDEN_VIA);
+                last = protocol;
+            }
+            at = end + 1;
+        }
+        return relayed.length() == 0 ? null : relayed.toString();
+    }
+
+    /** Where the {@code Via} element starting at {@code from} ends: at a comma outside a comment, or the end. */
+    private static int elementEnd(String value, int from) {
+        int depth = 0;
+        for (int i = from; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (depth > 0 && c == '\\') {
+                i++; // a quoted-pair inside a comment
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')' && depth > 0) {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                return i;
+            }
+        }
+        return value.length();
+    }
+
+    /**
+     * The {@code received-protocol} of a {@code Via} element ({@code [ protocol-name "/" ] protocol-version}), when
+     * it is followed by a {@code received-by}; else {@code null}.
+     */
+    private static @Nullable String viaProtocol(String value, int from, int end) {
+        int start = skipWhitespace(value, from);
+        int protocolEnd = start;
+        while (protocolEnd < end && !isWhitespace(value.charAt(protocolEnd))) {
+            protocolEnd++;
+        }
+        int receivedBy = skipWhitespace(value, protocolEnd);
+        if (protocolEnd == start || receivedBy >= end || value.charAt(receivedBy) == '(') {
+            return null;
+        }
+        String protocol = value.substring(start, protocolEnd);
+        int slash = protocol.indexOf('/');
+        boolean valid = slash < 0 ? isToken(protocol)
+                : isToken(protocol.substring(0, slash)) && isToken(protocol.substring(slash + 1));
+        return valid ? protocol : null;
     }
 
     /**

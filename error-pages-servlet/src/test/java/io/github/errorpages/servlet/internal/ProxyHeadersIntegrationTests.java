@@ -285,6 +285,29 @@ class ProxyHeadersIntegrationTests {
         assertThat(response.get("Location")).isEqualTo(location);
     }
 
+    /**
+     * R37: a cache or proxy behind the gateway names its host, often an internal one, and its software in
+     * {@code Via}; the client gets each element's protocol with the pseudonym {@code upstream} (RFC 9110 §7.6.3),
+     * elements of one protocol in a row in one, comments (commas and escaped parentheses inside) dropped.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "1.1 billing-internal.svc.cluster.local:8443                        | 1.1 upstream",
+        "1.1 10.23.4.5 (Varnish/6.0, build 7)                                | 1.1 upstream",
+        "HTTP/1.0 squid-2 (squid/4.10), 1.1 10.23.4.5, 1.1 error-pages-k3y9 | HTTP/1.0 upstream, 1.1 upstream",
+        "1.1 a (a \\) b, (c)), 2 b                                           | 1.1 upstream, 2 upstream",
+        "' 1.0 fred ,,1.1 p.example.net '                                    | 1.0 upstream, 1.1 upstream"})
+    void hidesTheHostsAndSoftwareOfTheUpstreamsViaTowardTheClient(String received, String relayed) {
+        assertThat(ProxyHeaders.viaTowardClient(received)).isEqualTo(relayed);
+    }
+
+    /** Not one element with a protocol and a receiver: nothing to relay, and nothing of it reaches the client. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", " , ", "billing-internal.svc", "1.1", "1.1 (Varnish/6.0)", "1.1/ host", "a\"b host"})
+    void relaysNoViaWithoutAWellFormedElement(String received) {
+        assertThat(ProxyHeaders.viaTowardClient(received)).isNull();
+    }
+
     private static HttpTester.Response locationsFor(String requested, String location) throws Exception {
         return HttpTester.parseResponse(connector.getResponse("GET " + requested + "?location="
                 + URLEncoder.encode(location, StandardCharsets.UTF_8) + " HTTP/1.1\r\nHost: shop.example\r\n"
