@@ -135,6 +135,12 @@ abstract class ReverseProxyServletIntegrationTests {
                 // Built from the Host it received, the endpoint's, as many frameworks build redirects.
                 exchange.respond(303, "", "Location", "http://" + exchange.request().headers().get("host")
                         + "/api/orders/43?from=post", "Content-Location", orders.uri().resolve("/api/orders/44").toString());
+            } else if (target.startsWith("/api/paged")) {
+                // Pagination links built from the Host received, the endpoint's, as many API frameworks build them.
+                String base = "http://" + exchange.request().headers().get("host") + "/api/orders";
+                exchange.respond(200, "page 1", "Content-Type", "text/plain",
+                        "Link", "<" + base + "?page=2>; rel=\"next\", <" + base + "?page=9>; rel=\"last\"",
+                        "Refresh", "30; url=" + base);
             } else if (target.startsWith("/api/redirect-elsewhere")) {
                 exchange.respond(302, "", "Location", "https://login.example/sso");
             } else if (target.startsWith("/api/session")) {
@@ -445,6 +451,21 @@ abstract class ReverseProxyServletIntegrationTests {
 
         HttpResponse<byte[]> elsewhere = Client.get(jetty.uri("/orders/redirect-elsewhere"), JSON);
         assertThat(elsewhere.headers().firstValue("Location")).hasValue("https://login.example/sso");
+    }
+
+    /**
+     * Pagination links and a refresh built from the {@code Host} the upstream received reach the client as the
+     * gateway's paths, as a redirect does (R37: no internal host or port in any response).
+     */
+    @Test
+    void rewritesLinksAndRefreshToTheEndpointIntoTheGatewaysPath() {
+        HttpResponse<byte[]> paged = Client.get(jetty.uri("/orders/paged"), JSON);
+
+        assertThat(paged.statusCode()).isEqualTo(200);
+        assertThat(paged.headers().firstValue("Link"))
+                .hasValue("</orders/orders?page=2>; rel=\"next\", </orders/orders?page=9>; rel=\"last\"");
+        assertThat(paged.headers().firstValue("Refresh")).hasValue("30; url=/orders/orders");
+        assertNoLeak(paged, String.valueOf(orders.uri().getPort()));
     }
 
     @Test

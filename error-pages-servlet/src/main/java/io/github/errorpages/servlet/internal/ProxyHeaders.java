@@ -282,13 +282,15 @@ public final class ProxyHeaders {
 
     /**
      * Copies an upstream response's header fields to the client's response, hop-by-hop fields, product banners
-     * ({@code Server}, {@code X-Powered-By}) and {@code Content-Length} aside, a {@code Location} or
-     * {@code Content-Location} that points at an endpoint rewritten to the gateway's path for it
-     * ({@link UpstreamLocations}), and the hosts of a {@code Via} hidden ({@link #viaTowardClient}).
+     * ({@code Server}, {@code X-Powered-By}) and {@code Content-Length} aside, a {@code Location},
+     * {@code Content-Location}, {@code Link} target or {@code Refresh} URL that points at an endpoint rewritten to
+     * the gateway's path for it ({@link UpstreamLocations}), and the hosts of a {@code Via} hidden
+     * ({@link #viaTowardClient}).
      *
      * @param upstream the upstream's fields, by name (as the JDK's {@code HttpHeaders.map()} gives them)
      * @param response the client's response, not committed
-     * @param locations the proxy's endpoints, for {@code Location} and {@code Content-Location}
+     * @param locations the proxy's endpoints, for {@code Location}, {@code Content-Location}, {@code Link} and
+     *     {@code Refresh}
      * @param request the client's request, for the path the proxy is mapped to
      */
     public static void towardClient(Map<String, List<String>> upstream, HttpServletResponse response,
@@ -306,11 +308,11 @@ public final class ProxyHeaders {
             if (!isRelayedTowardClient(name, dropped)) {
                 continue;
             }
-            boolean location = UpstreamLocations.isLocation(name);
+            boolean uris = UpstreamLocations.hasUris(name);
             boolean via = isVia(name);
             boolean first = true;
             for (String received : field.getValue()) {
-                String value = location ? locations.rewrite(received, request)
+                String value = uris ? locations.rewriteField(name, received, request)
                         : via ? viaTowardClient(received) : received;
                 if (value == null) {
                     continue;
@@ -335,7 +337,8 @@ public final class ProxyHeaders {
      * @param name a field's name
      * @param value a field's value
      * @param response the client's response, not committed
-     * @param locations the proxy's endpoints, for {@code Location} and {@code Content-Location}
+     * @param locations the proxy's endpoints, for {@code Location}, {@code Content-Location}, {@code Link} and
+     *     {@code Refresh}
      * @param request the client's request, for the path the proxy is mapped to
      */
     public static <F> void towardClient(Iterable<F> fields, Function<F, String> name, Function<F, String> value,
@@ -353,8 +356,8 @@ public final class ProxyHeaders {
                 continue;
             }
             String fieldValue = value.apply(field);
-            if (UpstreamLocations.isLocation(fieldName)) {
-                fieldValue = locations.rewrite(fieldValue, request);
+            if (UpstreamLocations.hasUris(fieldName)) {
+                fieldValue = locations.rewriteField(fieldName, fieldValue, request);
             } else if (isVia(fieldName)) {
                 fieldValue = viaTowardClient(fieldValue);
                 if (fieldValue == null) {

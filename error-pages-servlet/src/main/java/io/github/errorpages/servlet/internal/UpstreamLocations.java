@@ -7,11 +7,14 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Rewrites a {@code Location} or {@code Content-Location} that points at one of the proxy's endpoints into the
- * gateway's own path for it, as nginx's {@code proxy_redirect default} and Apache's {@code ProxyPassReverse} do.
+ * gateway's own path for it, as nginx's {@code proxy_redirect default} and Apache's {@code ProxyPassReverse} do,
+ * and so the targets of a {@code Link} and the URL of a {@code Refresh} ({@link #rewriteField}).
  *
  * <p>An upstream that builds absolute URLs from the {@code Host} it received (the endpoint's, which the HTTP
  * client sets) redirects to {@code http://10.0.0.7:8080/api/orders/43}: relayed as it is, that names an internal
@@ -26,6 +29,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable and thread-safe.
  */
 public final class UpstreamLocations {
+
+    /**
+     * What comes before the URL of a {@code Refresh}, as browsers read it (HTML's shared declarative refresh
+     * steps): a delay, a {@code ;} or {@code ,}, and optionally {@code url=}. The URL follows, optionally quoted.
+     */
+    private static final Pattern REFRESH_BEFORE_URL = Pattern.compile("(?i)\\s*[0-9.]+\\s*[;,]\\s*(?:url\\s*=\\s*)?");
 
     private final List<Base> bases;
 
@@ -46,10 +55,111 @@ public final class UpstreamLocations {
      * @param name a response field's name
      * @return whether its value is a URI reference this rewrites: {@code Location} or {@code Content-Location}
      */
-    public static boolean isLocation(String name) {
+    private static boolean isLocation(String name) {
         int length = name.length();
         return (length == 8 && name.equalsIgnoreCase("Location"))
                 || (length == 16 && name.equalsIgnoreCase("Content-Location"));
+    }
+
+    /**
+     * @param name a response field's name
+     * @return whether its value holds URI references this rewrites ({@link #rewriteField}): {@code Location},
+     *     {@code Content-Location}, {@code Link} or {@code Refresh}
+     */
+    public static boolean hasUris(String name) {
+        int length = name.length();
+        return isLocation(name) || (length == 4 && name.equalsIgnoreCase("Link"))
+                || (length == 7 && name.equalsIgnoreCase("Refresh"));
+    }
+
+    /**
+     * Rewrites the URI references of a field {@link #hasUris} names that point under an endpoint's base URL: a
+     * {@code Location} or {@code Content-Location} ({@link #rewrite}), each target of a {@code Link}
+     * ({@code <http://10.0.0.7:8080/api/orders?page=2>; rel="next"}, RFC 8288 §3, as an API that builds its
+     * pagination links from the {@code Host} it received sends them) and the URL of a {@code Refresh}
+     * ({@code 5; url=http://10.0.0.7:8080/api/login}, which nginx's {@code proxy_redirect} rewrites too).
+     *
+     * @param name the field's name, one {@link #hasUris} accepts
+     * @param value the upstream's value
+     * @param request the client's request, for the path the servlet is mapped to
+     * @return the value with those references rewritten, else the value itself
+     */
+    public String rewriteField(String name, String value, HttpServletRequest request) {
+        if (isLocation(name)) {
+            return rewrite(value, request);
+        }
+        return name.length() == 4 ? rewriteLink(value, request) : rewriteRefresh(value, request);
+    }
+
+    /** Rewrites each {@code <URI-Reference>} of a {@code Link} value, skipping quoted parameter values. */
+    private String rewriteLink(String value, HttpServletRequest request) {
+        StringBuilder rewritten = null;
+        int copied = 0;
+        int length = value.length();
+        int at = 0;
+        while (at < length) {
+            char c = value.charAt(at);
+            if (c == '"') {
+                at = quotedStringEnd(value, at);
+                continue;
+            }
+            if (c != '<') {
+                at++;
+                continue;
+            }
+            int close = value.indexOf('>', at + 1);
+            if (close < 0) {
+                break;
+            }
+            String target = value.substring(at + 1, close);
+            String replaced = rewrite(target, request);
+            if (!replaced.equals(target)) {
+                if (rewritten == null) {
+                    rewritten = new StringBuilder(length);
+                }
+                rewritten.append(value, copied, at + 1).append(replaced);
+                copied = close;
+            }
+            at = close + 1;
+        }
+        return rewritten == null ? value : rewritten.append(value, copied, length).toString();
+    }
+
+    /** Where the quoted-string starting at {@code open} ends (after its closing quote), quoted-pairs skipped. */
+    private static int quotedStringEnd(String value, int open) {
+        int at = open + 1;
+        while (at < value.length()) {
+            char c = value.charAt(at);
+            if (c == '\\') {
+                at += 2;
+            } else if (c == '"') {
+                return at + 1;
+            } else {
+                at++;
+            }
+        }
+        return value.length();
+    }
+
+    /** Rewrites the URL of a {@code Refresh} value: a delay, {@code ;} or {@code ,}, and {@code url=} optionally. */
+    private String rewriteRefresh(String value, HttpServletRequest request) {
+        Matcher before = REFRESH_BEFORE_URL.matcher(value);
+        if (!before.lookingAt()) {
+            return value;
+        }
+        int start = before.end();
+        int end = value.length();
+        while (end > start && Character.isWhitespace(value.charAt(end - 1))) {
+            end--;
+        }
+        char first = start < end ? value.charAt(start) : ' ';
+        if (end - start >= 2 && (first == '\'' || first == '"') && value.charAt(end - 1) == first) {
+            start++;
+            end--;
+        }
+        String url = value.substring(start, end);
+        String replaced = url.isEmpty() ? url : rewrite(url, request);
+        return replaced.equals(url) ? value : value.substring(0, start) + replaced + value.substring(end);
     }
 
     /**

@@ -80,12 +80,19 @@ class ProxyHeadersIntegrationTests {
                         "ETag", List.of("\"v1\"")), response, LOCATIONS, request);
             }
         }), "/client");
-        // Gives the client the Location (and Content-Location) of the query's "location" parameter.
+        // Gives the client the Location (and Content-Location) of the query's "location" parameter, or the
+        // field its "field" parameter names with the value of its "value" parameter.
         HttpServlet locations = new HttpServlet() {
             private static final long serialVersionUID = 1L;
 
             @Override
             protected void service(HttpServletRequest request, HttpServletResponse response) {
+                String field = request.getParameter("field");
+                if (field != null) {
+                    ProxyHeaders.towardClient(Map.of(field, List.of(request.getParameter("value"))), response,
+                            LOCATIONS, request);
+                    return;
+                }
                 String location = request.getParameter("location");
                 ProxyHeaders.towardClient(Map.of("Location", List.of(location), "Content-Location", List.of(location)),
                         response, LOCATIONS, request);
@@ -306,6 +313,33 @@ class ProxyHeadersIntegrationTests {
     @ValueSource(strings = {"", " , ", "billing-internal.svc", "1.1", "1.1 (Varnish/6.0)", "1.1/ host", "a\"b host"})
     void relaysNoViaWithoutAWellFormedElement(String received) {
         assertThat(ProxyHeaders.viaTowardClient(received)).isNull();
+    }
+
+    /**
+     * R37: the targets of a {@code Link} (RFC 8288: pagination links an API builds from the {@code Host} it received,
+     * the endpoint's) and the URL of a {@code Refresh} that point at an endpoint become the gateway's paths, as a
+     * {@code Location} does; other targets, and what parameters quote, stay as they are.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "Link | <http://10.23.4.5/api/orders?page=2>; rel=\"next\" | </billing/orders?page=2>; rel=\"next\"",
+        "link | <https://billing-internal.svc.cluster.local:8443/api/a>; rel=prev | </billing/a>; rel=prev",
+        "Link | <http://10.23.4.5/api/a>;rel=prev, <http://10.23.4.5/api/b> | </billing/a>;rel=prev, </billing/b>",
+        "Link | <https://docs.example/x>;rel=help, <http://10.23.4.5/api/y> | <https://docs.example/x>;rel=help, </billing/y>",
+        "Link | <http://10.23.4.5/api/a>;title=\"<http://10.23.4.5/api/q>,\" | </billing/a>;title=\"<http://10.23.4.5/api/q>,\"",
+        "Refresh | 5; url=http://10.23.4.5/api/login?next=%2F | 5; url=/billing/login?next=%2F",
+        "Refresh | 0;URL='https://billing-internal.svc.cluster.local:8443/api' | 0;URL='/billing'",
+        "Refresh | 3, http://10.23.4.5/api/x | 3, /billing/x",
+        "Refresh | 5 ;URL = \"http://10.23.4.5/api/x\" | 5 ;URL = \"/billing/x\"",
+        "Refresh | 5; url=https://login.example/sso | 5; url=https://login.example/sso",
+        "Refresh | 5 | 5"})
+    void rewritesLinkTargetsAndRefreshUrlsPointingAtAnEndpoint(String field, String received, String relayed)
+            throws Exception {
+        HttpTester.Response response = HttpTester.parseResponse(connector.getResponse("GET /billing/x?field=" + field
+                + "&value=" + URLEncoder.encode(received, StandardCharsets.UTF_8)
+                + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.get(field)).isEqualTo(relayed);
     }
 
     private static HttpTester.Response locationsFor(String requested, String location) throws Exception {
