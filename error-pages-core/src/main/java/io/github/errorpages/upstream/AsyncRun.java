@@ -20,8 +20,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class AsyncRun<T> {
 
-    private static final long BACKSTOP_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     private final GuardedCall<T> guarded;
     private final @Nullable ResponseAdapter<? super T> responses;
     private final AsyncUpstreamCall<T> call;
@@ -100,8 +98,7 @@ final class AsyncRun<T> {
      * selector, then its executors), where the guard's timer, completing on its own thread, would overtake it.
      */
     private long timeLimit(Duration timeout) {
-        long nanos = timeout.toNanos();
-        return timedByAttempts ? nanos + Math.min(nanos, BACKSTOP_MAX_NANOS) : nanos;
+        return timedByAttempts ? SendBackstop.limitNanos(timeout) : timeout.toNanos();
     }
 
     private void next(GuardedCall.Step<T> step) {

@@ -61,15 +61,17 @@ import org.jspecify.annotations.Nullable;
  * {@link #send} and {@link #sendAsync} time an attempt alike, by the client's own request timeout, which tells
  * what was late: a connection that was not established within the attempt's timeout fails it with
  * {@code connection_timeout} (when the client's connect timeout is not the shorter), a head that did not arrive
- * with {@code http_response_timeout}. On {@code sendAsync} the guard's own timer ends an attempt only should the
- * client not have ended it by then, as much again later (a second at most): an executor that runs none of the
- * client's tasks, say.
+ * with {@code http_response_timeout}. On either, the guard's own timer ends an attempt only should the
+ * client not have ended it by then, as much again later (a second at most), as a late response: an executor that
+ * runs none of the client's tasks, say, or the client's own resend below. For {@code send} it interrupts the
+ * waiting thread, and the attempt fails as late, not as interrupted.
  *
  * <p>The JDK client itself sends a GET or HEAD a second time when the connection is closed or reset before
  * any response byte arrived (its {@code ConnectionExpiredException} path: on JDK 17 for fresh connections
  * too, on later JDKs for pooled ones); that resend happens inside one attempt, on the same endpoint, and
  * the guard can neither see nor prevent it, so for that one failure an upstream may see a GET twice per
- * attempt.
+ * attempt. The client starts its request timeout again for the resend, which the guard's timer bounds: the
+ * attempt ends within its timeout and that backstop, and the call with it near its deadline.
  *
  * <p>Instances are immutable and thread-safe; share one per upstream.
  *
@@ -128,8 +130,8 @@ public final class GuardedHttpClient {
         BodyHandler<T> guardedHandler = guardedHandler(handler);
         // Bounded also while the handler reads the body: the JDK's request timeout ends with the response head.
         return guard.call(ready.upstreamRequest, JdkResponseAdapter.<T>instance(),
-                attempt -> client.send(ready.forAttempt(attempt),
-                        AttemptBoundBodySubscriber.within(guardedHandler, attempt.timeout())));
+                attempt -> SendBackstop.send(client, ready.forAttempt(attempt),
+                        AttemptBoundBodySubscriber.within(guardedHandler, attempt.timeout()), attempt.timeout()));
     }
 
     /**

@@ -124,6 +124,36 @@ class GuardedHttpClientIntegrationTests {
     }
 
     /**
+     * R45: an upstream holds a GET and then closes the connection without an answer, and the JDK client sends the
+     * GET again on its own (a resend inside the attempt, which the guard cannot prevent), with its request timeout
+     * started again: the 3 s attempt ran for 2.6 s + 3 s, past the deadline of 3 s, and the blocking send had no
+     * timer of the guard's to end it. The guard's backstop (as much again, a second at most) ends it now: a late
+     * response after 4 s.
+     */
+    @Test
+    void blockingSendEndsAnAttemptTheClientsOwnResendWouldRunPastItsTimeout() {
+        Behaviour holdThenClose = exchange -> {
+            exchange.await(Duration.ofMillis(2600));
+            exchange.closeConnection();
+        };
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(holdThenClose, Behaviour.stall()));
+        GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(1)
+                .attemptTimeout(Duration.ofSeconds(3)).deadline(Duration.ofSeconds(3)));
+
+        long start = System.nanoTime();
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders/42"), BodyHandlers.ofString()));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(upstream.requestCount()).as("the JDK client's own resend").isEqualTo(2);
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
+        assertThat(took).isLessThan(Duration.ofMillis(4800));
+        assertThat(Thread.currentThread().isInterrupted()).as("the backstop's interrupt stays inside the send")
+                .isFalse();
+        assertThat(client.guard().metrics().abortedCalls()).as("late, not interrupted by its caller").isZero();
+    }
+
+    /**
      * An endpoint that never accepts the connection (a full accept queue), and an attempt timeout shorter than the
      * client's connect timeout: the async send fails with {@code connection_timeout}, as the blocking one does, the
      * JDK client telling a connect that never completed from a late head when its request timeout passes. The
