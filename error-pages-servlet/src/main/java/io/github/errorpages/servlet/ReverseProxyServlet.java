@@ -478,8 +478,15 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body, String via)
             throws URISyntaxException {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(forwardedTarget(request))
-                .method(request.getMethod(), body);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(forwardedTarget(request));
+        String method = request.getMethod();
+        if (body == NO_BODY && method.equals("GET")) {
+            builder.GET(); // no publisher: no Content-Length: 0 made up, from JDK 19 on (JDK-8283544)
+        } else if (body == NO_BODY && method.equals("DELETE")) {
+            builder.DELETE();
+        } else {
+            builder.method(method, body);
+        }
         ProxyHeaders.towardUpstream(request, via, (name, value) -> {
             try {
                 builder.header(name, value);

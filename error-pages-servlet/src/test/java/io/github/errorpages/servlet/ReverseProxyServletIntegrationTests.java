@@ -1126,6 +1126,31 @@ abstract class ReverseProxyServletIntegrationTests {
                 .containsEntry("accept-encoding", "gzip, br");
     }
 
+    /**
+     * RFC 9110 §8.6: a user agent SHOULD NOT send Content-Length with a request that has no content and whose method
+     * anticipates none. A GET or DELETE without content reaches the upstream as received, without one: the JDK
+     * transport built every request with a body publisher, empty or not, and the JDK's client sends
+     * {@code Content-Length: 0} for any publisher, also from JDK 19 on, which leaves it out only for a request
+     * built without one (JDK-8283544). JDK 17's client sends it with every request.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "DELETE"})
+    void forwardsARequestWithoutContentWithoutContentLength(String method) {
+        orders.clearRequests();
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw(method
+                + " /orders/orders/42 HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(orders.requests()).hasSize(1);
+        Map<String, String> forwarded = orders.requests().get(0).headers();
+        if (transport == ProxyTransport.JDK && Runtime.version().feature() < 19) {
+            assertThat(forwarded).containsEntry("content-length", "0");
+        } else {
+            assertThat(forwarded).doesNotContainKey("content-length");
+        }
+    }
+
     @Test
     void passesUnauthorisedWithItsChallengeOn() {
         orders.clearRequests();
