@@ -5,6 +5,7 @@ import static io.github.errorpages.upstream.Guards.fast;
 import static io.github.errorpages.upstream.Guards.get;
 import static io.github.errorpages.upstream.Guards.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
@@ -28,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -121,6 +124,37 @@ class GuardedHttpClientIntegrationTests {
 
         assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    /**
+     * R13: with the system property {@code jdk.httpclient.enableAllMethodRetry} set (empty or true, as the JDK reads
+     * it), the JDK's client sends any request again on its own when its connection closes before the response: a
+     * POST to an upstream that read it and closed the connection reached it twice in one send, on JDK 17 and 25
+     * alike. The guard promises at most once, and could neither see nor prevent it: such a client is refused. Read
+     * when the client is wrapped, since the JDK reads it once, when its client first sends, in any JVM.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "true", "TRUE", "false"})
+    void refusesAClientSetToRepeatAnyRequestItself(String value) {
+        UpstreamGuard guard = UpstreamGuard.of(fast(URI.create("http://127.0.0.1:1")).build());
+        String before = System.getProperty("jdk.httpclient.enableAllMethodRetry");
+        System.setProperty("jdk.httpclient.enableAllMethodRetry", value);
+        try {
+            if (value.equals("false")) {
+                assertThat(GuardedHttpClient.of(HTTP, guard).guard()).isSameAs(guard);
+            } else {
+                assertThatIllegalStateException().isThrownBy(() -> GuardedHttpClient.of(HTTP, guard))
+                        .withMessageContaining("upstream orders")
+                        .withMessageContaining("jdk.httpclient.enableAllMethodRetry ('" + value + "')")
+                        .withMessageContaining("a POST too");
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("jdk.httpclient.enableAllMethodRetry");
+            } else {
+                System.setProperty("jdk.httpclient.enableAllMethodRetry", before);
+            }
+        }
     }
 
     /**

@@ -275,7 +275,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      *
      * @param config the container's servlet configuration
      * @throws ServletException naming the parameter and the value when one is unknown or invalid, when
-     *     {@code endpoints} is missing, or when a servlet made by the builder is given init-parameters
+     *     {@code endpoints} is missing, when a servlet made by the builder is given init-parameters, or when the
+     *     forwarding client cannot be made as the proxy needs it (see {@link Builder#build()})
      */
     @Override
     public void init(ServletConfig config) throws ServletException {
@@ -295,7 +296,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         try {
             proxy = fromParameters(config, parameters);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            // IllegalStateException: templates.strict and a template that does not compile, Jetty's client not started
+            // IllegalStateException: templates.strict and a template that does not compile, Jetty's client not
+            // started, the JDK's client set to repeat any request itself
             throw new ServletException(e.getMessage(), e);
         }
     }
@@ -939,7 +941,9 @@ public final class ReverseProxyServlet extends HttpServlet {
          *     init-parameters, and {@code destroy}, which stops the servlet's own clients
          * @throws IllegalArgumentException if {@link #httpClient(HttpClient)} is set and the transport is
          *     {@link ProxyTransport#JETTY}, or {@link #sslContext(SSLContext)} is set too
-         * @throws IllegalStateException if Jetty's client does not start
+         * @throws IllegalStateException if Jetty's client does not start, or, with the JDK transport, the system
+         *     property {@code jdk.httpclient.enableAllMethodRetry} is set: the JDK's client would send a POST again
+         *     on its own (see {@link GuardedHttpClient#of})
          */
         public ReverseProxyServlet build() {
             return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, sslContext, connectTimeout,

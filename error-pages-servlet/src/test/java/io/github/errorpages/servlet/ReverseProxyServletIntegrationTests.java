@@ -5,6 +5,7 @@ import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static io.github.errorpages.servlet.PageAssertions.assertOnePage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.FailureCause;
@@ -781,6 +782,28 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("max-response-header-size")
                 .hasStackTraceContaining("but was 100");
+    }
+
+    /**
+     * R13: a JVM whose system property {@code jdk.httpclient.enableAllMethodRetry} is set makes the JDK's client send
+     * a POST again on its own when the upstream closes the connection before answering; the JDK transport then does
+     * not start. Jetty's client does not read the property and never repeats a request.
+     */
+    @Test
+    void refusesToStartTheJdkTransportWhenItsClientWouldRepeatAPost() {
+        ReverseProxyServlet.Builder builder = proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("repeats")
+                .endpoints(orders.uri()).build()));
+        System.setProperty("jdk.httpclient.enableAllMethodRetry", "true");
+        try {
+            if (transport == ProxyTransport.JDK) {
+                assertThatIllegalStateException().isThrownBy(builder::build)
+                        .withMessageContaining("jdk.httpclient.enableAllMethodRetry");
+            } else {
+                builder.build().destroy();
+            }
+        } finally {
+            System.clearProperty("jdk.httpclient.enableAllMethodRetry");
+        }
     }
 
     @Test
