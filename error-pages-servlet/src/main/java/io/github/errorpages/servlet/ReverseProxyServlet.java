@@ -727,6 +727,12 @@ public final class ReverseProxyServlet extends HttpServlet {
                             + "sslContext(SSLContext) is for the servlet's own clients; the httpClient(HttpClient) "
                             + "given has its own: set it there");
                 }
+                String unfit = unfitForProxying(httpClient);
+                if (unfit != null) {
+                    throw new IllegalArgumentException("ReverseProxyServlet for upstream " + guard.name() + ": the "
+                            + "httpClient(HttpClient) given " + unfit + "; build it with followRedirects(NEVER), the "
+                            + "default, and without a cookieHandler or an authenticator");
+                }
                 GuardedHttpClient client = GuardedHttpClient.of(httpClient, guard);
                 return new Proxy(guard, responder, null, client, client, bodyHandler, null, pseudonym);
             }
@@ -740,6 +746,25 @@ public final class ReverseProxyServlet extends HttpServlet {
                     guard);
             GuardedHttpClient withBody = GuardedHttpClient.of(ownClient(connectTimeout, executor, sslContext), guard);
             return new Proxy(guard, responder, null, withoutBody, withBody, bodyHandler, executor, pseudonym);
+        }
+
+        /**
+         * What makes a JDK client unfit to forward for many clients, as the servlet's own clients and Jetty's are
+         * configured not to: it would answer for the client in the upstream's place, or mix clients up.
+         */
+        private static @Nullable String unfitForProxying(HttpClient client) {
+            if (client.followRedirects() != HttpClient.Redirect.NEVER) {
+                return "follows redirects (" + client.followRedirects() + "): it would fetch what an upstream's "
+                        + "redirect points at, on any host, and answer the client with that";
+            }
+            if (client.cookieHandler().isPresent()) {
+                return "keeps cookies: it would send one client's cookies with every other client's requests";
+            }
+            if (client.authenticator().isPresent()) {
+                return "has an authenticator: it would answer an upstream's 401 with the gateway's credentials, "
+                        + "for any client";
+            }
+            return null;
         }
 
         private static String viaElement(String pseudonym) {
@@ -814,7 +839,8 @@ public final class ReverseProxyServlet extends HttpServlet {
          * through one that runs its tasks on the threads that trigger them, so no exchange waits for a pool
          * thread; requests with a body through one whose pool of daemon threads, which {@code destroy()} ends,
          * reads the uploads. A client given here makes every attempt, on its own executor, and is the caller's
-         * to configure and to close.
+         * to configure and to close; as a proxy's client it must follow no redirects ({@code Redirect.NEVER}, the
+         * default) and have no cookie handler and no authenticator, which {@link #build()} checks.
          *
          * @param httpClient the client
          * @return this builder
@@ -940,7 +966,8 @@ public final class ReverseProxyServlet extends HttpServlet {
          * @return a configured servlet; the container still calls {@code init}, which must get no
          *     init-parameters, and {@code destroy}, which stops the servlet's own clients
          * @throws IllegalArgumentException if {@link #httpClient(HttpClient)} is set and the transport is
-         *     {@link ProxyTransport#JETTY}, or {@link #sslContext(SSLContext)} is set too
+         *     {@link ProxyTransport#JETTY}, or {@link #sslContext(SSLContext)} is set too, or that client follows
+         *     redirects, keeps cookies or has an authenticator
          * @throws IllegalStateException if Jetty's client does not start, or, with the JDK transport, the system
          *     property {@code jdk.httpclient.enableAllMethodRetry} is set: the JDK's client would send a POST again
          *     on its own (see {@link GuardedHttpClient#of})

@@ -710,6 +710,36 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThatIllegalArgumentException().isThrownBy(builder::build).withMessageContaining("sslContext(SSLContext)");
     }
 
+    /**
+     * A JDK client given to the builder is the application's to configure, and one configured for an application's
+     * own calls made a proxy that answered for the upstream: with a cookie handler, one client's session cookie
+     * ({@code Set-Cookie: session=alice}) went with every other client's requests; following redirects, an
+     * upstream's {@code 302} to another host (an internal one) was fetched and its content relayed as a 200; with an
+     * authenticator, an upstream's {@code 401} was answered with the gateway's credentials for a client that had
+     * none. The servlet's own clients, and Jetty's, are made without all three: such a client is refused.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"follows redirects (NORMAL)", "follows redirects (ALWAYS)", "keeps cookies",
+        "has an authenticator"})
+    void refusesAGivenClientThatWouldAnswerForTheUpstream(String unfit) {
+        HttpClient.Builder client = HttpClient.newBuilder();
+        if (unfit.contains("NORMAL")) {
+            client.followRedirects(HttpClient.Redirect.NORMAL);
+        } else if (unfit.contains("ALWAYS")) {
+            client.followRedirects(HttpClient.Redirect.ALWAYS);
+        } else if (unfit.contains("cookies")) {
+            client.cookieHandler(new java.net.CookieManager());
+        } else {
+            client.authenticator(new java.net.Authenticator() {
+            });
+        }
+        ReverseProxyServlet.Builder builder = ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig
+                .builder("given").endpoints(orders.uri()).build())).httpClient(client.build());
+
+        assertThatIllegalArgumentException().isThrownBy(builder::build)
+                .withMessageContaining("upstream given: the httpClient(HttpClient) given " + unfit);
+    }
+
     @Test
     void sendsNoProxyStatusUnlessConfigured() {
         HttpResponse<byte[]> page = Client.get(jetty.uri("/down/orders"), Client.BROWSER_ACCEPT);
