@@ -70,9 +70,11 @@ import org.jspecify.annotations.Nullable;
  * any response byte arrived (its {@code ConnectionExpiredException} path: on JDK 17 for fresh connections
  * too, on later JDKs for pooled ones); that resend happens inside one attempt, on the same endpoint, and
  * the guard can neither see nor prevent it, so for that one failure an upstream may see a GET twice per
- * attempt. It does so for any method, a POST too, with the system property
- * {@code jdk.httpclient.enableAllMethodRetry} set, which {@link #of} therefore refuses. The client starts its request timeout again for the resend, which the guard's timer bounds: the
- * attempt ends within its timeout and that backstop, and the call with it near its deadline.
+ * attempt. With the system property {@code jdk.httpclient.enableAllMethodRetry} set it does so for any method,
+ * a POST too, so {@link #of} refuses a client then. The client starts its request timeout again for the resend,
+ * which the guard's timer bounds: the attempt ends within its timeout and that backstop. A body that is not
+ * buffered is not sent again: the resend fails at its body, as {@code connection_terminated}, leaving the upstream
+ * an incomplete request (it would read the body's source at its end, and send the rest of the body only, or none).
  *
  * <p>Instances are immutable and thread-safe; share one per upstream.
  *

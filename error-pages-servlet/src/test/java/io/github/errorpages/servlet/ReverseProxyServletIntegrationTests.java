@@ -1298,6 +1298,38 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(orders.requests()).extracting(RecordedRequest::target).doesNotContain("/api/smuggled");
     }
 
+    /**
+     * R13, R5: a streamed body is sent at most once. The upstream reads a GET with a body of unknown length and closes
+     * the connection without an answer: the JDK's client sends a GET again on its own, and its second read of the
+     * client's body, already sent, found it at its end, so the upstream got the GET with an empty body and answered
+     * it, and the client got 200 for a request it never sent. Now the resend fails before its body and no request
+     * with another body is complete: the client gets 502 {@code connection_terminated}, as with Jetty's client, which
+     * repeats no request.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked", "length"})
+    void neverSendsAStreamedBodyTwice(String framing) throws IOException {
+        Behaviour readThenClose = exchange -> exchange.closeConnection();
+        Behaviour echo = exchange -> exchange.respond(200, "got: " + exchange.request().bodyText(),
+                "Content-Type", "text/plain");
+        try (FaultyUpstream closes = FaultyUpstream.start(Behaviour.sequence(readThenClose, echo))) {
+            // A body longer than retry.max-replay-body is streamed too, with its Content-Length.
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("closes")
+                    .endpoints(closes.uri()).maxReplayBody(4).build())).start();
+            String body = "hello";
+            String framed = framing.equals("chunked")
+                    ? "Transfer-Encoding: chunked\r\n\r\n5\r\n" + body + "\r\n0\r\n\r\n"
+                    : "Content-Length: 5\r\n\r\n" + body;
+
+            HttpTester.Response response = HttpTester.parseResponse(configured.raw("GET /search HTTP/1.1\r\n"
+                    + "Host: shop.example\r\nAccept: application/json\r\nConnection: close\r\n" + framed));
+
+            assertThat(response.getStatus()).isEqualTo(502);
+            assertThat(response.getContent()).contains("connection_terminated");
+            assertThat(closes.requests().get(0).bodyText()).isEqualTo(body);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"/connect-timeout", "/attempt-timeout"})
     void answersConnectThatNeverCompletesWithConnectionTimeout(String servlet) throws IOException {

@@ -1,9 +1,11 @@
 package io.github.errorpages.upstream.internal;
 
+import java.io.EOFException;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
@@ -15,12 +17,31 @@ import org.jspecify.annotations.Nullable;
  * body only once the connection is established, so after a connect failure the body is still untouched. A body
  * whose publisher signalled an error failed at its source (a client that went away while uploading), and one for
  * which the client asked for more than it got is waiting for its source (a client that stalled): a failure of
- * the attempt then is not the upstream's. Thread-safe.
+ * the attempt then is not the upstream's.
+ *
+ * <p>The body is read once. A second subscription, which the HTTP client makes when it sends the request again
+ * on its own (the JDK's client repeats a GET or HEAD whose connection closed before any response byte), gets an
+ * {@link EOFException} at once, a failure of the connection ({@code connection_terminated}), not of the source:
+ * a body that cannot be replayed would otherwise be read again at its end, and the upstream get the request with
+ * the rest of the body only, or none. Thread-safe.
  */
 public final class TrackingBodyPublisher implements BodyPublisher {
 
+    /** The subscription of a body that is not sent again: nothing to ask for. */
+    private static final Flow.Subscription NOTHING = new Flow.Subscription() {
+        @Override
+        public void request(long n) {
+            // ended at once by onError
+        }
+
+        @Override
+        public void cancel() {
+            // nothing to stop
+        }
+    };
+
     private final BodyPublisher delegate;
-    private volatile boolean subscribed;
+    private final AtomicBoolean subscribed = new AtomicBoolean();
     private volatile boolean failed;
     private volatile boolean completed;
     /** Items the HTTP client asked for and did not get yet; saturates at Long.MAX_VALUE (unbounded demand). */
@@ -35,7 +56,7 @@ public final class TrackingBodyPublisher implements BodyPublisher {
 
     /** @return whether no one has subscribed to the body yet */
     public boolean isUntouched() {
-        return !subscribed;
+        return !subscribed.get();
     }
 
     /** @return whether the body's publisher signalled an error: its source failed */
@@ -45,7 +66,7 @@ public final class TrackingBodyPublisher implements BodyPublisher {
 
     /** @return whether the HTTP client asked for more of the body than the source has given it so far */
     public boolean isSourceAwaited() {
-        return subscribed && !completed && !failed && outstanding.get() > 0;
+        return subscribed.get() && !completed && !failed && outstanding.get() > 0;
     }
 
     @Override
@@ -55,7 +76,12 @@ public final class TrackingBodyPublisher implements BodyPublisher {
 
     @Override
     public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
-        subscribed = true;
+        if (subscribed.getAndSet(true)) {
+            subscriber.onSubscribe(NOTHING);
+            subscriber.onError(new EOFException("connection closed before a response, after the request body was "
+                    + "sent: the body is not sent again"));
+            return;
+        }
         delegate.subscribe(new Tracker(subscriber));
     }
 
