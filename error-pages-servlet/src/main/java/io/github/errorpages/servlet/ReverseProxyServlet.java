@@ -795,6 +795,9 @@ public final class ReverseProxyServlet extends HttpServlet {
             HttpClient.Builder builder = HttpClient.newBuilder()
                     .connectTimeout(connectTimeout)
                     .followRedirects(HttpClient.Redirect.NEVER) // redirects are the client's to follow
+                    // Straight to the endpoints, as Jetty's client goes: not through a forward proxy of the JVM's
+                    // (http.proxyHost, https.proxyHost), which the default ProxySelector reads on every request.
+                    .proxy(HttpClient.Builder.NO_PROXY)
                     .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempts on plain http
                     .executor(executor);
             if (sslContext != null) {
@@ -835,7 +838,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         /**
          * Sets the JDK HTTP client that makes the attempts, which selects {@link ProxyTransport#JDK}. Default:
          * clients of the servlet's own (see {@link #transport(ProxyTransport)}); with the JDK transport two,
-         * HTTP/1.1, with {@link #connectTimeout(Duration)} and no redirects followed. Requests without a body go
+         * HTTP/1.1, with {@link #connectTimeout(Duration)}, no redirects followed and no proxy (not the JVM's
+         * {@code http.proxyHost}, as Jetty's client does not use it either). Requests without a body go
          * through one that runs its tasks on the threads that trigger them, so no exchange waits for a pool
          * thread; requests with a body through one whose pool of daemon threads, which {@code destroy()} ends,
          * reads the uploads. A client given here makes every attempt, on its own executor, and is the caller's

@@ -1204,6 +1204,47 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * A forward proxy the JVM is configured with ({@code http.proxyHost}, {@code https.proxyHost}, for the
+     * application's own calls out) is not the way to the endpoints: the JDK transport's clients took the default
+     * {@code ProxySelector}, which reads those properties on every request, and sent every forwarded request to the
+     * forward proxy instead, a plain-http one with the client's cookies and credentials on it, and relayed its
+     * answer. Jetty's client, which has no proxy configured, goes to the endpoint, here one whose name does not
+     * resolve (the default selector never proxies a loopback address).
+     */
+    @Test
+    void forwardsToTheEndpointNotThroughTheJvmsForwardProxy() throws IOException {
+        try (FaultyUpstream forwardProxy = FaultyUpstream.start(Behaviour.respond(200, "from the forward proxy"))) {
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("unresolved")
+                    .endpoints(URI.create("http://orders-internal.invalid:8080/api")).build())).start();
+            Map<String, String> properties = Map.of("http.proxyHost", "127.0.0.1",
+                    "http.proxyPort", String.valueOf(forwardProxy.port()));
+            Map<String, String> before = new java.util.HashMap<>();
+            properties.forEach((key, value) -> {
+                before.put(key, System.getProperty(key));
+                System.setProperty(key, value);
+            });
+            HttpTester.Response response;
+            try {
+                // Raw, on the server's local connector: the test's own HttpClient reads the properties too.
+                response = HttpTester.parseResponse(configured.raw("GET /orders/42 HTTP/1.1\r\n"
+                        + "Host: shop.example\r\nAccept: application/json\r\nConnection: close\r\n\r\n"));
+            } finally {
+                before.forEach((key, value) -> {
+                    if (value == null) {
+                        System.clearProperty(key);
+                    } else {
+                        System.setProperty(key, value);
+                    }
+                });
+            }
+
+            assertThat(forwardProxy.requestCount()).isZero();
+            assertThat(response.getStatus()).isEqualTo(502);
+            assertThat(response.getContent()).contains("dns_error");
+        }
+    }
+
     @Test
     void passesUnauthorisedWithItsChallengeOn() {
         orders.clearRequests();
