@@ -471,6 +471,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         response.setStatus(HttpServletResponse.SC_REQUEST_TIMEOUT);
         response.setHeader("Connection", "close");
         response.setHeader("Cache-Control", "no-store");
+        response.setHeader("X-Content-Type-Options", "nosniff"); // as on every page (R41): read as text, never sniffed
         response.setContentType("text/plain;charset=utf-8");
         byte[] body = REQUEST_TIMEOUT_BODY;
         response.setContentLength(body.length);

@@ -1072,6 +1072,7 @@ abstract class ReverseProxyServletIntegrationTests {
 
             assertThat(answer.getStatus()).isEqualTo(408);
             assertThat(answer.get("Connection")).isEqualToIgnoringCase("close");
+            assertThat(answer.get("X-Content-Type-Options")).as("R41").isEqualTo("nosniff");
             assertThat(answer.getContent()).doesNotContain("Exception", "127.0.0.1");
         }
         assertThat(orders.requests()).isEmpty();
