@@ -32,9 +32,11 @@ public final class UpstreamLocations {
 
     /**
      * What comes before the URL of a {@code Refresh}, as browsers read it (HTML's shared declarative refresh
-     * steps): a delay, a {@code ;} or {@code ,}, and optionally {@code url=}. The URL follows, optionally quoted.
+     * steps): a delay, then a {@code ;} or {@code ,} or just whitespace, and optionally {@code url=}. The URL
+     * follows, optionally quoted.
      */
-    private static final Pattern REFRESH_BEFORE_URL = Pattern.compile("(?i)\\s*[0-9.]+\\s*[;,]\\s*(?:url\\s*=\\s*)?");
+    private static final Pattern REFRESH_BEFORE_URL =
+            Pattern.compile("(?i)\\s*[0-9.]+(?:\\s*[;,]\\s*|\\s+)(?:url\\s*=\\s*)?");
 
     private final List<Base> bases;
 
@@ -141,7 +143,11 @@ public final class UpstreamLocations {
         return value.length();
     }
 
-    /** Rewrites the URL of a {@code Refresh} value: a delay, {@code ;} or {@code ,}, and {@code url=} optionally. */
+    /**
+     * Rewrites the URL of a {@code Refresh} value: a delay, {@code ;}, {@code ,} or whitespace, and {@code url=}
+     * optionally. A URL that opens with a quote ends at the next such quote, or with the value when there is none,
+     * as browsers read it.
+     */
     private String rewriteRefresh(String value, HttpServletRequest request) {
         Matcher before = REFRESH_BEFORE_URL.matcher(value);
         if (!before.lookingAt()) {
@@ -149,12 +155,15 @@ public final class UpstreamLocations {
         }
         int start = before.end();
         int end = value.length();
-        while (end > start && Character.isWhitespace(value.charAt(end - 1))) {
-            end--;
-        }
-        char first = start < end ? value.charAt(start) : ' ';
-        if (end - start >= 2 && (first == '\'' || first == '"') && value.charAt(end - 1) == first) {
+        char quote = start < end ? value.charAt(start) : ' ';
+        if (quote == '\'' || quote == '"') {
             start++;
+            int close = value.indexOf(quote, start);
+            if (close >= 0) {
+                end = close;
+            }
+        }
+        while (end > start && Character.isWhitespace(value.charAt(end - 1))) {
             end--;
         }
         String url = value.substring(start, end);

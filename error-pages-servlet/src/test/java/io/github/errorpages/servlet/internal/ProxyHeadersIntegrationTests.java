@@ -332,7 +332,12 @@ class ProxyHeadersIntegrationTests {
         "Refresh | 3, http://10.23.4.5/api/x | 3, /billing/x",
         "Refresh | 5 ;URL = \"http://10.23.4.5/api/x\" | 5 ;URL = \"/billing/x\"",
         "Refresh | 5; url=https://login.example/sso | 5; url=https://login.example/sso",
-        "Refresh | 5 | 5"})
+        "Refresh | 5 | 5",
+        // Browsers also take whitespace alone after the delay, and a quoted URL up to its closing quote or the end.
+        "Refresh | 5 url=http://10.23.4.5/api/x | 5 url=/billing/x",
+        "Refresh | 0 http://10.23.4.5/api/x | 0 /billing/x",
+        "Refresh | 5; url='http://10.23.4.5/api/x | 5; url='/billing/x",
+        "Refresh | 5; url=\"http://10.23.4.5/api/x\" ; x | 5; url=\"/billing/x\" ; x"})
     void rewritesLinkTargetsAndRefreshUrlsPointingAtAnEndpoint(String field, String received, String relayed)
             throws Exception {
         HttpTester.Response response = HttpTester.parseResponse(connector.getResponse("GET /billing/x?field=" + field
