@@ -845,7 +845,11 @@ public final class ReverseProxyServlet extends HttpServlet {
          * thread; requests with a body through one whose pool of daemon threads, which {@code destroy()} ends,
          * reads the uploads. A client given here makes every attempt, on its own executor, and is the caller's
          * to configure and to close; as a proxy's client it must follow no redirects ({@code Redirect.NEVER}, the
-         * default) and have no cookie handler and no authenticator, which {@link #build()} checks.
+         * default) and have no cookie handler and no authenticator, which {@link #build()} checks. One built
+         * without a {@code proxy(...)}, as {@link HttpClient#newHttpClient()} is, takes the JVM's default
+         * {@code ProxySelector}, which sends every forwarded request through a forward proxy the JVM is configured
+         * with ({@code http.proxyHost}, {@code https.proxyHost}): build it with
+         * {@code proxy(HttpClient.Builder.NO_PROXY)} unless that is meant.
          *
          * @param httpClient the client
          * @return this builder
