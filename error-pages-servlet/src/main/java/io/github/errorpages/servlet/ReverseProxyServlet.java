@@ -93,8 +93,9 @@ import org.slf4j.LoggerFactory;
  * {@code http://10.0.0.7:8080/api/orders/43} from an upstream that builds URLs from the {@code Host} it received,
  * becomes the gateway's path for it, {@code /billing/orders/43}, as with nginx's {@code proxy_redirect default};
  * so do the targets of a {@code Link} ({@code <http://10.0.0.7:8080/api/orders?page=2>; rel="next"}, pagination
- * links built the same way) and the URL of a {@code Refresh}. Other values (elsewhere on the endpoint's host,
- * outside its base path, which the gateway has no path for) and other fields are passed on as they are.
+ * links built the same way, and its {@code anchor}) and the URL of a {@code Refresh}. Other values (elsewhere on
+ * the endpoint's host, outside its base path, which the gateway has no path for) and other fields are passed on as
+ * they are.
  *
  * <p><b>Answered without the upstream</b> (see {@code io.github.errorpages.servlet.internal.LocalAnswers}), with
  * {@code Cache-Control: no-store} and no content, before the guard is asked, so it records nothing:

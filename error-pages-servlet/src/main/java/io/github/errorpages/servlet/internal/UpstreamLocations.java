@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Rewrites a {@code Location} or {@code Content-Location} that points at one of the proxy's endpoints into the
  * gateway's own path for it, as nginx's {@code proxy_redirect default} and Apache's {@code ProxyPassReverse} do,
- * and so the targets of a {@code Link} and the URL of a {@code Refresh} ({@link #rewriteField}).
+ * and so the targets and anchors of a {@code Link} and the URL of a {@code Refresh} ({@link #rewriteField}).
  *
  * <p>An upstream that builds absolute URLs from the {@code Host} it received (the endpoint's, which the HTTP
  * client sets) redirects to {@code http://10.0.0.7:8080/api/orders/43}: relayed as it is, that names an internal
@@ -78,8 +78,9 @@ public final class UpstreamLocations {
      * Rewrites the URI references of a field {@link #hasUris} names that point under an endpoint's base URL: a
      * {@code Location} or {@code Content-Location} ({@link #rewrite}), each target of a {@code Link}
      * ({@code <http://10.0.0.7:8080/api/orders?page=2>; rel="next"}, RFC 8288 §3, as an API that builds its
-     * pagination links from the {@code Host} it received sends them) and the URL of a {@code Refresh}
-     * ({@code 5; url=http://10.0.0.7:8080/api/login}, which nginx's {@code proxy_redirect} rewrites too).
+     * pagination links from the {@code Host} it received sends them) and the URI reference of its {@code anchor},
+     * and the URL of a {@code Refresh} ({@code 5; url=http://10.0.0.7:8080/api/login}, which nginx's
+     * {@code proxy_redirect} rewrites too).
      *
      * @param name the field's name, one {@link #hasUris} accepts
      * @param value the upstream's value
@@ -93,7 +94,10 @@ public final class UpstreamLocations {
         return name.length() == 4 ? rewriteLink(value, request) : rewriteRefresh(value, request);
     }
 
-    /** Rewrites each {@code <URI-Reference>} of a {@code Link} value, skipping quoted parameter values. */
+    /**
+     * Rewrites each {@code <URI-Reference>} of a {@code Link} value and the URI reference its {@code anchor}
+     * parameter quotes (RFC 8288 §3.2, the link's context), skipping other quoted parameter values.
+     */
     private String rewriteLink(String value, HttpServletRequest request) {
         StringBuilder rewritten = null;
         int copied = 0;
@@ -101,46 +105,76 @@ public final class UpstreamLocations {
         int at = 0;
         while (at < length) {
             char c = value.charAt(at);
+            int from = at + 1;
+            int to;
+            int next;
             if (c == '"') {
-                at = quotedStringEnd(value, at);
-                continue;
-            }
-            if (c != '<') {
+                to = closingQuote(value, at);
+                if (to < 0) {
+                    break;
+                }
+                next = to + 1;
+                if (!isAnchorValue(value, at)) {
+                    at = next;
+                    continue;
+                }
+            } else if (c == '<') {
+                to = value.indexOf('>', from);
+                if (to < 0) {
+                    break;
+                }
+                next = to + 1;
+            } else {
                 at++;
                 continue;
             }
-            int close = value.indexOf('>', at + 1);
-            if (close < 0) {
-                break;
-            }
-            String target = value.substring(at + 1, close);
-            String replaced = rewrite(target, request);
+            String target = value.substring(from, to);
+            // A quoted-pair is no part of a URI: such a value is left as it is.
+            String replaced = target.indexOf('\\') >= 0 ? target : rewrite(target, request);
             if (!replaced.equals(target)) {
                 if (rewritten == null) {
                     rewritten = new StringBuilder(length);
                 }
-                rewritten.append(value, copied, at + 1).append(replaced);
-                copied = close;
+                rewritten.append(value, copied, from).append(replaced);
+                copied = to;
             }
-            at = close + 1;
+            at = next;
         }
         return rewritten == null ? value : rewritten.append(value, copied, length).toString();
     }
 
-    /** Where the quoted-string starting at {@code open} ends (after its closing quote), quoted-pairs skipped. */
-    private static int quotedStringEnd(String value, int open) {
+    /** Where the quoted-string opening at {@code open} closes (its closing quote), quoted-pairs skipped; else -1. */
+    private static int closingQuote(String value, int open) {
         int at = open + 1;
         while (at < value.length()) {
             char c = value.charAt(at);
             if (c == '\\') {
                 at += 2;
             } else if (c == '"') {
-                return at + 1;
+                return at;
             } else {
                 at++;
             }
         }
-        return value.length();
+        return -1;
+    }
+
+    /** Whether the quoted-string opening at {@code open} is the value of an {@code anchor} parameter. */
+    private static boolean isAnchorValue(String value, int open) {
+        int at = open - 1;
+        while (at >= 0 && Character.isWhitespace(value.charAt(at))) {
+            at--;
+        }
+        if (at < 0 || value.charAt(at) != '=') {
+            return false;
+        }
+        at--;
+        while (at >= 0 && Character.isWhitespace(value.charAt(at))) {
+            at--;
+        }
+        int name = at - 5;
+        return name >= 0 && value.regionMatches(true, name, "anchor", 0, 6)
+                && (name == 0 || value.charAt(name - 1) == ';' || Character.isWhitespace(value.charAt(name - 1)));
     }
 
     /**

@@ -327,6 +327,10 @@ class ProxyHeadersIntegrationTests {
         "Link | <http://10.23.4.5/api/a>;rel=prev, <http://10.23.4.5/api/b> | </billing/a>;rel=prev, </billing/b>",
         "Link | <https://docs.example/x>;rel=help, <http://10.23.4.5/api/y> | <https://docs.example/x>;rel=help, </billing/y>",
         "Link | <http://10.23.4.5/api/a>;title=\"<http://10.23.4.5/api/q>,\" | </billing/a>;title=\"<http://10.23.4.5/api/q>,\"",
+        // The anchor parameter is a URI reference too (RFC 8288 §3.2), the link's context; a lookalike is not.
+        "Link | <http://10.23.4.5/api/a>; rel=x; anchor=\"http://10.23.4.5/api/b\" | </billing/a>; rel=x; anchor=\"/billing/b\"",
+        "Link | </a>;ANCHOR = \"http://10.23.4.5/api/b#s\" | </a>;ANCHOR = \"/billing/b#s\"",
+        "Link | </a>; xanchor=\"http://10.23.4.5/api/q\" | </a>; xanchor=\"http://10.23.4.5/api/q\"",
         "Refresh | 5; url=http://10.23.4.5/api/login?next=%2F | 5; url=/billing/login?next=%2F",
         "Refresh | 0;URL='https://billing-internal.svc.cluster.local:8443/api' | 0;URL='/billing'",
         "Refresh | 3, http://10.23.4.5/api/x | 3, /billing/x",
