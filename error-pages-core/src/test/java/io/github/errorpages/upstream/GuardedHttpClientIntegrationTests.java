@@ -181,7 +181,8 @@ class GuardedHttpClientIntegrationTests {
 
         assertThat(upstream.requestCount()).as("the JDK client's own resend").isEqualTo(2);
         assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
-        assertThat(took).isLessThan(Duration.ofMillis(4800));
+        // The backstop ends it at 4 s; without it, 5.6 s at the least: the bound leaves a busy machine room.
+        assertThat(took).isLessThan(Duration.ofMillis(5300));
         assertThat(Thread.currentThread().isInterrupted()).as("the backstop's interrupt stays inside the send")
                 .isFalse();
         assertThat(client.guard().metrics().abortedCalls()).as("late, not interrupted by its caller").isZero();
