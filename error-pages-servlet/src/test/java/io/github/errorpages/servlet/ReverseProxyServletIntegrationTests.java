@@ -148,9 +148,16 @@ abstract class ReverseProxyServletIntegrationTests {
                 exchange.respond(200, "signed in", "Content-Type", "text/plain",
                         "Set-Cookie", "session=s3cr3t; Path=/; HttpOnly", "Set-Cookie", "theme=dark; Path=/");
             } else if (target.startsWith("/api/interim/")) {
-                exchange.writeRaw("HTTP/1.1 " + target.substring("/api/interim/".length()) + " Interim\r\n"
-                        + "Link: </style.css>; rel=preload\r\n\r\n");
+                // One interim response per status listed, e.g. /api/interim/100,100, then the final one.
+                for (String interim : target.substring("/api/interim/".length()).split(",")) {
+                    exchange.writeRaw("HTTP/1.1 " + interim + " Interim\r\nLink: </style.css>; rel=preload\r\n\r\n");
+                }
                 exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nfinal");
+            } else if (target.startsWith("/api/interim-cut/")) {
+                // An interim response whose head the upstream cuts off: it closes the connection inside it.
+                exchange.writeRaw("HTTP/1.1 " + target.substring("/api/interim-cut/".length())
+                        + " Interim\r\nLink: </style.css>; rel=pre");
+                exchange.closeConnection();
             } else if (target.startsWith("/api/slow-head")) {
                 exchange.await(Duration.ofSeconds(1));
                 exchange.respond(200, "late", "Content-Type", "text/plain");
@@ -1779,13 +1786,16 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
-     * Interim (1xx) responses before the final one are the proxy's client's to consume (RFC 9110 §15.2): the
+     * Interim (1xx) responses before the final one are the proxy's client's to consume (RFC 9110 §15.2: "A
+     * client MUST be able to parse one or more 1xx responses received prior to a final response"): the
      * client gets the final response. A client that waited for the final answer forever would hold its
-     * connection and the request's async cycle, which has no timeout of its own.
+     * connection and the request's async cycle, which has no timeout of its own. Jetty's client handles only
+     * the first 100 and every 102 and 103 itself: a second 100 or a 1xx it has no handler for made it drop the
+     * final response, and the attempt waited out its timeout (a 504).
      */
     @ParameterizedTest(name = "{0} before the final response")
-    @ValueSource(ints = {100, 102, 103})
-    void passesFinalResponseOnAfterInterimOnes(int interim) throws Exception {
+    @ValueSource(strings = {"100", "102", "103", "100,100", "100,103,100", "104", "199,102,199"})
+    void passesFinalResponseOnAfterInterimOnes(String interim) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(jetty.uri("/orders/interim/" + interim))
                 .timeout(Duration.ofSeconds(5)).header("Accept", JSON).build();
         HttpResponse<String> response;
@@ -1798,6 +1808,23 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("final");
+    }
+
+    /**
+     * An interim response that the upstream cuts off (the connection closes inside its head) fails the attempt at
+     * once with a 502, as any response cut off does (R2): the proxy does not wait out the attempt timeout (a 504
+     * after 10 s) for a final response that cannot come. With Jetty's client a second 100 and a 104 are read by the proxy's own
+     * handler of interim responses, which passes such a failure on to the exchange.
+     */
+    @ParameterizedTest(name = "{0} cut off")
+    @ValueSource(ints = {104, 199})
+    void answersInterimResponseCutOffWithoutWaitingForTheAttemptTimeout(int interim) throws Exception {
+        long started = System.nanoTime();
+        HttpResponse<byte[]> response = Client.send("GET", jetty.uri("/orders/interim-cut/" + interim), JSON);
+
+        assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(502);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("not the attempt timeout")
+                .isLessThan(Duration.ofSeconds(5));
     }
 
     /**

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProtocolHandler;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.RedirectProtocolHandler;
 import org.eclipse.jetty.client.Request;
@@ -39,10 +40,12 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpConversation;
+import org.eclipse.jetty.client.transport.HttpExchange;
 import org.eclipse.jetty.client.transport.HttpRequest;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -76,7 +79,7 @@ import org.jspecify.annotations.Nullable;
  * decoding and no {@code Accept-Encoding} added, no authentication (a 401 or 407 passes through), no
  * {@code User-Agent} added, no {@code Content-Type} made up for a body that has none, and the method sent in
  * the case received ({@link ExactMethodRequest}). Interim 1xx responses are consumed by the client, which waits
- * for the final one.
+ * for the final one ({@link InterimResponses}).
  *
  * <p>Timeouts: the attempt's timeout bounds the wait for the response head, and the client's connect timeout
  * a connect (when the attempt's timeout is the shorter, a timer of the attempt's own ends it a moment before
@@ -178,11 +181,13 @@ public final class JettyForwarder {
             throw new IllegalStateException("could not start the HTTP client for upstream " + guard.name(), e);
         }
         // Bodies pass through as they are: no decoding (and no Accept-Encoding added); redirects and 401/407
-        // challenges are the client's. The handlers of interim 1xx responses stay: they wait for the final one.
+        // challenges are the client's. The handlers of interim 1xx responses stay: they wait for the final one,
+        // and after them ours takes the interim responses none of them takes.
         client.getContentDecoderFactories().clear();
         client.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
         client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
         client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
+        InterimResponses.install(client);
         JettyForwarder forwarder = new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize, via);
         forwarder.scheduleSweep();
         return forwarder;
@@ -448,6 +453,65 @@ public final class JettyForwarder {
         @Override
         public String getMethod() {
             return exactMethod;
+        }
+    }
+
+    /**
+     * Takes the interim responses (1xx but 101) that none of the client's own handlers takes, so that the client
+     * waits for the final response after them as it does after those (RFC 9110 §15.2: a client must parse one or
+     * more 1xx responses before the final one). The client handles only the first {@code 100 Continue} of a
+     * request, and every 102 and 103; any other interim response went to the exchange's own listeners, and the
+     * client then held the exchange's response for complete and dropped the final one that followed: a second
+     * {@code 100}, or a 104, kept the attempt waiting for its timeout (a 504) for an answer that had come at once.
+     * Put after the client's handlers, which it finds in the order they were put.
+     */
+    private static final class InterimResponses implements ProtocolHandler {
+        private static final String NAME = "error-pages-interim";
+
+        /**
+         * Puts the handler last. Made here, not in {@code start}: verifying a method that passes it as a
+         * {@code ProtocolHandler} loads that type, and {@code JettyForwarder} must load without Jetty's client.
+         */
+        static void install(HttpClient client) {
+            client.getProtocolHandlers().put(new InterimResponses());
+        }
+
+        @Override
+        public String getName() {
+            return NAME;
+        }
+
+        @Override
+        public boolean accept(Request request, Response response) {
+            return HttpStatus.isInterim(response.getStatus());
+        }
+
+        @Override
+        public Response.Listener getResponseListener() {
+            return new Response.Listener() {
+                @Override
+                public void onSuccess(Response interim) {
+                    // As the client's own handlers do: the exchange's listeners hear the final response, which is
+                    // read into a response made pending again.
+                    HttpConversation conversation = ((HttpRequest) interim.getRequest()).getConversation();
+                    conversation.updateResponseListeners(null);
+                    HttpExchange exchange = conversation.getExchanges().peekLast();
+                    if (exchange != null) {
+                        exchange.resetResponse();
+                    }
+                }
+
+                @Override
+                public void onFailure(Response interim, Throwable failure) {
+                    HttpConversation conversation = ((HttpRequest) interim.getRequest()).getConversation();
+                    conversation.updateResponseListeners(null);
+                    HttpExchange exchange = conversation.getExchanges().peekLast();
+                    if (exchange != null) {
+                        exchange.getResponseListeners().emitFailureComplete(new Result(exchange.getRequest(),
+                                exchange.getRequestFailure(), interim, failure));
+                    }
+                }
+            };
         }
     }
 
