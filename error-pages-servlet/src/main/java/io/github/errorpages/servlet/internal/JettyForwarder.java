@@ -483,7 +483,9 @@ public final class JettyForwarder {
 
         @Override
         public boolean accept(Request request, Response response) {
-            return HttpStatus.isInterim(response.getStatus());
+            int status = response.getStatus();
+            // A 101 is no interim response to wait past: the proxy never asks for one, and it answers it with 502.
+            return status != HttpStatus.SWITCHING_PROTOCOLS_101 && HttpStatus.isInterim(status);
         }
 
         @Override
