@@ -64,6 +64,11 @@ final class AsyncRun<T> {
         } catch (RuntimeException rejected) {
             result.completeExceptionally(rejected);
             return;
+        } catch (Error error) {
+            // A bug (the breaker's, a stack overflow): the caller's future ends with it, never left pending, and it
+            // is thrown on, for the executor's thread (a retry) or the caller (the first attempt) to see.
+            result.completeExceptionally(error);
+            throw error;
         }
         CompletableFuture<T> started;
         try {

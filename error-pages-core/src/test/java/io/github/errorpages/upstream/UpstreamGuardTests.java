@@ -15,6 +15,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
@@ -465,6 +467,40 @@ class UpstreamGuardTests {
         UpstreamGuard again = UpstreamGuard.builder(Guards.fast(FIRST, SECOND).build())
                 .circuitBreakerRegistry(registry).build();
         assertThat(again.circuitBreakers()).isEqualTo(orders.circuitBreakers());
+    }
+
+    /**
+     * An Error where a retry starts (thrown by the breaker here: a broken extension, a stack overflow, an
+     * OutOfMemoryError) ends the caller's future with it. It ended the executor's task instead, and the future
+     * stayed pending for ever. A breaker that throws an Error cannot be made real: this one is a real breaker
+     * behind a proxy that throws on the retry's permission.
+     */
+    @Test
+    void errorWhereARetryStartsEndsTheCallersFuture() {
+        CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+        CircuitBreaker real = registry.circuitBreaker("orders");
+        AtomicInteger permissions = new AtomicInteger();
+        CircuitBreaker breaking = (CircuitBreaker) Proxy.newProxyInstance(CircuitBreaker.class.getClassLoader(),
+                new Class<?>[] {CircuitBreaker.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("tryAcquirePermission") && permissions.incrementAndGet() == 2) {
+                        throw new AssertionError("broken breaker");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        registry.replace("orders", breaking);
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).build()).circuitBreakerRegistry(registry)
+                .build();
+
+        CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"),
+                attempt -> CompletableFuture.failedFuture(new ConnectException("Connection refused")));
+
+        assertThat(call).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(AssertionError.class).withMessage("broken breaker");
+        assertThat(permissions).as("the retry asked").hasValue(2);
     }
 
     @Test
