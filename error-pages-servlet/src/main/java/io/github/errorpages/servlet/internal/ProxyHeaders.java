@@ -308,12 +308,9 @@ public final class ProxyHeaders {
             if (!isRelayedTowardClient(name, dropped)) {
                 continue;
             }
-            boolean uris = UpstreamLocations.hasUris(name);
-            boolean via = isVia(name);
             boolean first = true;
             for (String received : field.getValue()) {
-                String value = uris ? locations.rewriteField(name, received, request)
-                        : via ? viaTowardClient(received) : received;
+                String value = relayedValue(name, received, locations, request);
                 if (value == null) {
                     continue;
                 }
@@ -355,14 +352,9 @@ public final class ProxyHeaders {
             if (!isRelayedTowardClient(fieldName, dropped)) {
                 continue;
             }
-            String fieldValue = value.apply(field);
-            if (UpstreamLocations.hasUris(fieldName)) {
-                fieldValue = locations.rewriteField(fieldName, fieldValue, request);
-            } else if (isVia(fieldName)) {
-                fieldValue = viaTowardClient(fieldValue);
-                if (fieldValue == null) {
-                    continue;
-                }
+            String fieldValue = relayedValue(fieldName, value.apply(field), locations, request);
+            if (fieldValue == null) {
+                continue;
             }
             if (containsIgnoringCase(set, fieldName)) {
                 response.addHeader(fieldName, fieldValue);
@@ -371,6 +363,19 @@ public final class ProxyHeaders {
                 set.add(fieldName);
             }
         }
+    }
+
+    /**
+     * A relayed field's value as the client gets it: its URI references that point at an endpoint rewritten
+     * ({@link UpstreamLocations#rewriteField}), the hosts of a {@code Via} hidden ({@link #viaTowardClient}), any
+     * other value as received; {@code null} for a {@code Via} with no element to relay.
+     */
+    private static @Nullable String relayedValue(String name, String received, UpstreamLocations locations,
+            HttpServletRequest request) {
+        if (UpstreamLocations.hasUris(name)) {
+            return locations.rewriteField(name, received, request);
+        }
+        return isVia(name) ? viaTowardClient(received) : received;
     }
 
     private static boolean isVia(String name) {
