@@ -128,9 +128,40 @@ final class GuardedCall<T> {
                 return afterFailure(FailureCause.UPSTREAM_STATUS, status, retryAfter, gatewayGaveUp, null, now);
             }
         }
-        current.breaker().onResult(now - attemptStarted, TimeUnit.NANOSECONDS, result);
+        long headNanos = now - attemptStarted;
+        if (responses == null || result == null) {
+            current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
+        } else {
+            awaitBody(current, responses, result, headNanos);
+        }
         guard.succeeded(attempts, now - started);
         return Step.done(result);
+    }
+
+    /**
+     * Offers the caller the end of the result's body ({@link ResponseAdapter#awaitBody}), and records the call in
+     * the breaker now unless the body's end will.
+     */
+    private void awaitBody(Endpoint current, ResponseAdapter<? super T> adapter, T result, long headNanos) {
+        boolean atHead = PendingBody.recordsAtHead(current);
+        if (atHead) {
+            current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
+        }
+        boolean awaited;
+        try {
+            awaited = adapter.awaitBody(result, new PendingBody(guard, current, result, headNanos, attempts, atHead));
+        } catch (RuntimeException | Error adapterBug) {
+            // As for the adapter's other methods: a bug, thrown as is, with the breaker's permission given back
+            // unless the head's success was recorded already.
+            if (!atHead) {
+                current.breaker().releasePermission();
+            }
+            abort(adapterBug);
+            throw adapterBug;
+        }
+        if (!atHead && !awaited) {
+            current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
+        }
     }
 
     /** Takes what the current attempt threw (or completed exceptionally with). */

@@ -34,4 +34,22 @@ public interface ResponseAdapter<R> {
      * @param response the failed response
      */
     void discard(R response);
+
+    /**
+     * Offers the caller the end of the body of a response the guard returns as the call's result, for a caller
+     * that reads the body after the call: returning {@code true} promises to report the body's end to
+     * {@code body} exactly once ({@link BodyOutcome#completed()} or {@link BodyOutcome#failed}), whatever
+     * happens to the response, and lets the circuit breaker judge the call by its body too. Called once per
+     * returned response, on the thread that completes the attempt, before the call returns or its future
+     * completes.
+     *
+     * <p>The default returns {@code false}: the breaker records the call when the response arrives.
+     *
+     * @param response the response the call returns
+     * @param body where to report the end of its body
+     * @return whether the end of the body will be reported to {@code body}
+     */
+    default boolean awaitBody(R response, BodyOutcome body) {
+        return false;
+    }
 }

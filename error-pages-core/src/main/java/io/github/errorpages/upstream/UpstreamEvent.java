@@ -10,8 +10,9 @@ import java.util.Objects;
 /**
  * Something an {@link UpstreamGuard} decided or saw, delivered to its {@link UpstreamEventListener}s: one
  * event per retry decision ({@link RetryScheduled} or {@link RetryRefused}), the start of each episode of an
- * exhausted retry budget, every circuit breaker transition, and the end of every call ({@link CallSucceeded},
- * {@link CallFailed} or {@link CallAborted}, exactly one per call): what metrics, alerts and log lines are made
+ * exhausted retry budget, every circuit breaker transition, the end of every call ({@link CallSucceeded},
+ * {@link CallFailed} or {@link CallAborted}, exactly one per call), and a response body broken off after a
+ * successful call ({@link BodyBrokenOff}): what metrics, alerts and log lines are made
  * of (the planned Spring Boot starter will turn them into Micrometer metrics).
  *
  * <p>Events hold no request data, and endpoints only where the event is about one. They are immutable and
@@ -140,6 +141,28 @@ public sealed interface UpstreamEvent {
             Objects.requireNonNull(upstream, "upstream");
             Objects.requireNonNull(elapsed, "elapsed");
             Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * The upstream broke off the body of a response a call returned, after the call succeeded: its connection
+     * ended, or it let the caller wait too long for the next part ({@link BodyOutcome#failed}). Delivered once per
+     * such response, after the call's {@link CallSucceeded}; the circuit breaker counted it as a failure when its
+     * cause counts against the upstream.
+     *
+     * @param failure what the caller answers its client with, if nothing was sent to it yet
+     * @param endpoint the endpoint that sent the response
+     */
+    record BodyBrokenOff(UpstreamFailure failure, URI endpoint) implements UpstreamEvent {
+        /** @throws NullPointerException if a component is null */
+        public BodyBrokenOff {
+            Objects.requireNonNull(failure, "failure");
+            Objects.requireNonNull(endpoint, "endpoint");
+        }
+
+        @Override
+        public String upstream() {
+            return failure.upstream();
         }
     }
 

@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  *       endpoints whose breaker admits them, and a retry goes to an endpoint the call has not tried yet when
  *       there is one (nginx's {@code proxy_next_upstream}). Only when no endpoint admits a call does it fail
  *       at once, without any upstream call, with 503 {@code destination_unavailable} and the time until the
- *       first breaker admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}).</li>
+ *       first breaker admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}).
+ *       A caller that streams the response body after the call can have the breaker judge the call by the
+ *       body too ({@link ResponseAdapter#awaitBody}, {@link BodyOutcome}), as the reverse proxy does.</li>
  *   <li>One Resilience4j <b>bulkhead</b> per upstream bounds the attempts in flight; a full bulkhead fails
  *       the call with 503 {@code connection_limit_reached}.</li>
  * </ol>
@@ -84,8 +86,9 @@ import org.slf4j.LoggerFactory;
  * exception; an exception that is no upstream failure (a bug) is thrown as is; neither is retried, and the
  * breaker counts neither.
  *
- * <p><b>Events.</b> Every retry decision, the exhaustion of the retry budget, every breaker transition and
- * the end of every call are delivered to the {@link UpstreamEventListener}s; {@link #metrics()} counts them.
+ * <p><b>Events.</b> Every retry decision, the exhaustion of the retry budget, every breaker transition, the
+ * end of every call and every response body broken off after it are delivered to the
+ * {@link UpstreamEventListener}s; {@link #metrics()} counts them.
  *
  * <p>Instances are thread-safe.
  *
@@ -413,7 +416,8 @@ public final class UpstreamGuard {
     public UpstreamMetrics metrics() {
         return new UpstreamMetrics(counters.calls.sum(), counters.successfulCalls.sum(), counters.failedCalls.sum(),
                 counters.rejectedCalls.sum(), counters.abortedCalls.sum(), counters.attempts.sum(),
-                counters.retries.sum(), counters.lostRetries.sum(), counters.retriesDeniedByBudget.sum());
+                counters.retries.sum(), counters.lostRetries.sum(), counters.retriesDeniedByBudget.sum(),
+                counters.brokenBodies.sum());
     }
 
     @Override
@@ -624,6 +628,11 @@ public final class UpstreamGuard {
         }
     }
 
+    void bodyBrokenOff(UpstreamFailure failure, Endpoint endpoint) {
+        counters.brokenBodies.increment();
+        emit(new UpstreamEvent.BodyBrokenOff(failure, endpoint.uri()));
+    }
+
     void aborted(int attempts, long elapsedNanos, Throwable reason) {
         counters.abortedCalls.increment();
         if (!listeners.isEmpty()) {
@@ -687,6 +696,7 @@ public final class UpstreamGuard {
         final LongAdder retries = new LongAdder();
         final LongAdder lostRetries = new LongAdder();
         final LongAdder retriesDeniedByBudget = new LongAdder();
+        final LongAdder brokenBodies = new LongAdder();
     }
 
     /**

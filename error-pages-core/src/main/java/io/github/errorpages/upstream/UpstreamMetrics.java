@@ -24,8 +24,12 @@ package io.github.errorpages.upstream;
  * @param lostRetries granted retries that were never attempted: no breaker or bulkhead permit was left when
  *     their time came, or the caller aborted during the backoff
  * @param retriesDeniedByBudget retries the retry budget refused
+ * @param brokenBodies successful calls whose response body the upstream broke off after the head (its
+ *     connection ended, or it stalled), as reported by a caller that streams the body ({@link BodyOutcome#failed});
+ *     they stay counted in {@code successfulCalls}
  * @since 0.1.0
  */
 public record UpstreamMetrics(long calls, long successfulCalls, long failedCalls, long rejectedCalls,
-        long abortedCalls, long attempts, long retries, long lostRetries, long retriesDeniedByBudget) {
+        long abortedCalls, long attempts, long retries, long lostRetries, long retriesDeniedByBudget,
+        long brokenBodies) {
 }

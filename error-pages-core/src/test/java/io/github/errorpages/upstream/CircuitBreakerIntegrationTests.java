@@ -293,7 +293,7 @@ class CircuitBreakerIntegrationTests {
         assertThat(refused.breakerRemainingOpen()).isEqualTo(Duration.ofSeconds(18));
         assertThat(refused.failingSince()).isEqualTo(clock.instant());
         assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(refused).retryAfterHeader()).isEqualTo("18");
-        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 0, 1, 1, 0, 0, 0, 0, 0));
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 0, 1, 1, 0, 0, 0, 0, 0, 0));
         assertThat(events.of(UpstreamEvent.CallFailed.class)).extracting(UpstreamEvent.CallFailed::failure)
                 .containsExactly(refused);
         assertThat(breaker.getMetrics().getNumberOfNotPermittedCalls()).isEqualTo(1);
@@ -301,7 +301,7 @@ class CircuitBreakerIntegrationTests {
         // A call refused by the breaker records the same, once more.
         UpstreamFailure called = catchThrowableOfType(UpstreamFailureException.class,
                 () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
-        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 2, 2, 0, 0, 0, 0, 0));
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 2, 2, 0, 0, 0, 0, 0, 0));
         assertThat(events.of(UpstreamEvent.CallFailed.class)).hasSize(2);
         assertThat(events.all()).as("the opening and the two refusals").hasSize(3);
         assertThat(breaker.getMetrics().getNumberOfNotPermittedCalls()).isEqualTo(2);
@@ -320,7 +320,7 @@ class CircuitBreakerIntegrationTests {
         guard.circuitBreakers().get(0).transitionToClosedState();
         assertThat(guard.refuseIfUnavailable()).isEmpty();
 
-        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0));
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         assertThat(events.of(UpstreamEvent.CallFailed.class)).isEmpty();
         assertThat(guard.circuitBreakers()).allSatisfy(b -> {
             assertThat(b.getMetrics().getNumberOfNotPermittedCalls()).isZero();

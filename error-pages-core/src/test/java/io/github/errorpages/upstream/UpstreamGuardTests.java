@@ -191,7 +191,7 @@ class UpstreamGuardTests {
                 }));
 
         assertThat(thrown.getCause()).hasCause(reset);
-        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 0, 0, 0, 1, 1, 0, 0, 0));
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 0, 0, 0, 1, 1, 0, 0, 0, 0));
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
         assertThat(guard.failingSince()).isEmpty();
         assertThat(events.of(UpstreamEvent.CallFailed.class)).isEmpty();
@@ -266,7 +266,7 @@ class UpstreamGuardTests {
         assertThat(asyncThrown).hasCause(broken);
         assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(available);
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
-        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 0, 0, 2, 2, 0, 0, 0));
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 0, 0, 2, 2, 0, 0, 0, 0));
     }
 
     @Test
@@ -513,6 +513,6 @@ class UpstreamGuardTests {
                 : CompletableFuture.completedFuture("deleted")).get();
 
         assertThat(result).isEqualTo("deleted");
-        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 1, 0, 0, 0, 2, 1, 0, 0));
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 1, 0, 0, 0, 2, 1, 0, 0, 0));
     }
 }

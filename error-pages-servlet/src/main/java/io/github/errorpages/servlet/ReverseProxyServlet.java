@@ -12,7 +12,6 @@ import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
 import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.LocalAnswers;
-import io.github.errorpages.servlet.internal.MidBodyFailures;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.ProxyStatusField;
 import io.github.errorpages.servlet.internal.RequestBodies;
@@ -21,6 +20,7 @@ import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.ResponseHeadCheck;
 import io.github.errorpages.servlet.internal.UpstreamLocations;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
+import io.github.errorpages.upstream.BodyOutcome;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
@@ -543,14 +543,15 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     private static void relay(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
             HttpResponse<IdleTimeoutBodySubscriber.Body> answer) throws IOException {
-        int status = answer.statusCode();
-        response.setStatus(status);
-        ProxyHeaders.towardClient(answer.headers().map(), response, proxy.locations, request);
-        long length = ResponseHeadCheck.contentLength(status, answer.headers().allValues("Content-Length"));
-        if (length >= 0) {
-            response.setContentLengthLong(length);
-        }
+        // Closed whatever happens: that releases the connection and reports the body's end to the guard.
         try (IdleTimeoutBodySubscriber.Body in = answer.body()) {
+            int status = answer.statusCode();
+            response.setStatus(status);
+            ProxyHeaders.towardClient(answer.headers().map(), response, proxy.locations, request);
+            long length = ResponseHeadCheck.contentLength(status, answer.headers().allValues("Content-Length"));
+            if (length >= 0) {
+                response.setContentLengthLong(length);
+            }
             if ("HEAD".equals(request.getMethod()) || status == 204 || status == 304 || status < 200) {
                 if (length < 0) {
                     ResponseHeadCheck.commitWithoutLength(response);
@@ -571,14 +572,15 @@ public final class ReverseProxyServlet extends HttpServlet {
             try {
                 part = in.readBuffer();
             } catch (IOException upstreamFailed) {
-                // The upstream failed mid-body: a page if nothing was committed yet, else an aborted response.
+                // The upstream failed mid-body: counted against it, and answered with a page if nothing was committed
+                // yet, else with an aborted response.
                 log.debug("Upstream {} failed mid-body for {} {}", proxy.guard.name(), request.getMethod(),
                         request.getRequestURI(), upstreamFailed);
                 if (upstreamFailed.getClass() == InterruptedIOException.class) {
                     throw upstreamFailed; // this thread was interrupted (a timeout is a subclass): not the upstream
                 }
-                answerFailure(proxy, request, response,
-                        MidBodyFailures.of(proxy.guard.classifier(), upstreamFailed, proxy.guard.name()), false);
+                BodyOutcome outcome = Objects.requireNonNull(in.outcome(), "the guard hands every response its outcome");
+                answerFailure(proxy, request, response, outcome.failed(upstreamFailed), false);
                 return;
             }
             if (part == null) {

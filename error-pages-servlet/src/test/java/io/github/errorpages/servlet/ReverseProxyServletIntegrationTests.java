@@ -19,6 +19,7 @@ import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamMetrics;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -950,7 +951,7 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(post.headers().firstValue("Retry-After")).hasValue("45");
         assertThat(post.body()).contains("destination_unavailable");
         assertThat(orders.requests()).isEmpty();
-        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 2, 2, 0, 0, 0, 0, 0));
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 2, 2, 0, 0, 0, 0, 0, 0));
         assertThat(events).hasOnlyElementsOfType(UpstreamEvent.CallFailed.class).hasSize(2)
                 .allSatisfy(event -> assertThat(((UpstreamEvent.CallFailed) event).failure().cause())
                         .isEqualTo(FailureCause.DESTINATION_UNAVAILABLE));
@@ -1015,6 +1016,67 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(guard.failingSince()).isEmpty();
         HttpResponse<byte[]> next = Client.get(configured.uri("/orders/42"), JSON);
         assertThat(next.statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * An upstream whose every response breaks off after its head (here 10 of 1,000 bytes, then a closed connection)
+     * fails every call, although every head arrived: the breaker (opening at half of four calls) counts each broken
+     * body as a failure, opens, and sheds the next request without calling the upstream (R47). Counted when the
+     * head arrived, the four calls were four successes and it never opened.
+     */
+    @Test
+    void bodiesBrokenOffAfterTheirHeadsOpenTheBreaker() throws Exception { // R47
+        List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
+        try (FaultyUpstream cutting = FaultyUpstream.start(Behaviour.truncatedBody())) {
+            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(cutting.uri())
+                    .circuitBreakerConfig(CircuitBreakerConfig.custom().slidingWindowSize(4).minimumNumberOfCalls(4)
+                            .failureRateThreshold(50).build())
+                    .build()).listener(events::add).build();
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<byte[]> broken = Client.get(configured.uri("/orders/42"), JSON);
+                assertErrorPage(broken, "GET", 502, "10"); // within the response buffer: the page replaces it
+                assertThat(Client.text(broken)).contains("http_response_incomplete");
+            }
+            HttpResponse<byte[]> shed = Client.get(configured.uri("/orders/42"), JSON);
+
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
+            assertThat(guard.circuitBreakers().get(0).getState()).isEqualTo(CircuitBreaker.State.OPEN);
+            assertThat(shed.statusCode()).isEqualTo(503);
+            assertThat(Client.text(shed)).contains("destination_unavailable");
+            assertThat(cutting.requests()).hasSize(4);
+            assertThat(guard.metrics().brokenBodies()).isEqualTo(4);
+            assertThat(events).filteredOn(UpstreamEvent.BodyBrokenOff.class::isInstance).hasSize(4)
+                    .allSatisfy(event -> assertThat(((UpstreamEvent.BodyBrokenOff) event).failure().cause())
+                            .isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE));
+        }
+    }
+
+    /**
+     * A client that goes away in the middle of a long body ends the upstream's exchange, which is no failure of
+     * the upstream's: the breaker records the call as the success it was, once, and no broken body.
+     */
+    @Test
+    void clientLeavingMidBodyIsNoFailureOfTheUpstreams() throws Exception {
+        try (FaultyUpstream large = FaultyUpstream.start(Behaviour.largeBody(64L * 1024 * 1024))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(large.uri()).build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+
+            try (Socket reader = new Socket("127.0.0.1", configured.port())) {
+                reader.setSoTimeout(10_000);
+                reader.getOutputStream().write("GET /large HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                reader.getOutputStream().flush();
+                assertThat(reader.getInputStream().readNBytes(256 * 1024)).hasSize(256 * 1024); // head and some body
+            }
+            CircuitBreaker breaker = guard.circuitBreakers().get(0);
+            Await.until(() -> breaker.getMetrics().getNumberOfBufferedCalls() == 1, "the body's end was recorded");
+
+            assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+            assertThat(guard.metrics().brokenBodies()).isZero();
+            assertThat(guard.failingSince()).isEmpty();
+        }
     }
 
     /**
@@ -1620,7 +1682,7 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.get("Content-Length")).isEqualTo("0");
         assertThat(response.getContent()).isEmpty();
         assertThat(orders.requests()).isEmpty();
-        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0));
+        assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfNotPermittedCalls()).isZero();
     }

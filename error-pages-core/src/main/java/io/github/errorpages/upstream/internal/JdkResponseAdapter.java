@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream.internal;
 
+import io.github.errorpages.upstream.BodyOutcome;
 import io.github.errorpages.upstream.ResponseAdapter;
 import java.net.http.HttpResponse;
 import java.util.concurrent.Flow;
@@ -10,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the JDK's {@link HttpResponse}. A discarded response's body is closed when it is closeable (an
  * {@code InputStream}, a {@code Stream} of lines) and cancelled when it is a publisher; a body that was
- * read into memory needs nothing.
+ * read into memory needs nothing. A body that reports its end ({@link AwaitedBody}) is handed the call's outcome.
  *
  * @param <T> the body type
  */
@@ -70,5 +71,14 @@ public final class JdkResponseAdapter<T> implements ResponseAdapter<HttpResponse
         } catch (Exception e) {
             log.debug("Could not release the body of a discarded upstream response", e);
         }
+    }
+
+    @Override
+    public boolean awaitBody(HttpResponse<T> response, BodyOutcome body) {
+        if (response.body() instanceof AwaitedBody awaited) {
+            awaited.reportTo(body);
+            return true;
+        }
+        return false;
     }
 }

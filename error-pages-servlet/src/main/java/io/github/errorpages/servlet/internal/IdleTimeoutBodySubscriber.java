@@ -1,5 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
+import io.github.errorpages.upstream.BodyOutcome;
+import io.github.errorpages.upstream.internal.AwaitedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -30,6 +32,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link Body#readBuffer()} hands out the client's buffers themselves, so that a proxy can write them
  * to its client without an intermediate copy or a copy buffer per response.
+ *
+ * <p>Through a guarded client the body reports its end to the guard ({@link AwaitedBody}): the reader reports
+ * a failure ({@link Body#outcome()}), and {@link Body#close()} reports a body that ended otherwise as complete.
  *
  * <p>The subscriber side is called by the client's threads and never blocks (it only queues), so the
  * client may run it on its selector thread; the stream is read by one thread.
@@ -93,11 +98,25 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
     }
 
     /** The body as the copying thread reads it. Not thread-safe: one thread reads it. */
-    public final class Body extends InputStream {
+    public final class Body extends InputStream implements AwaitedBody {
         private @Nullable Iterator<ByteBuffer> buffers;
         private @Nullable ByteBuffer current;
         private boolean demanded = true; // onSubscribe asks for the first list
         private boolean done;
+        private volatile @Nullable BodyOutcome outcome;
+
+        @Override
+        public void reportTo(BodyOutcome outcome) {
+            this.outcome = outcome;
+        }
+
+        /**
+         * @return where to report a failure of the body, or {@code null} when the body was not read through a
+         *     guard
+         */
+        public @Nullable BodyOutcome outcome() {
+            return outcome;
+        }
 
         @Override
         public int read() throws IOException {
@@ -140,8 +159,21 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
             return buffer == null ? 0 : buffer.remaining();
         }
 
+        /**
+         * Ends the body: an exchange still under way is cancelled, which closes its connection. Reports the body as
+         * complete unless a failure was reported: whether read to its end or no longer wanted, the upstream did
+         * nothing wrong.
+         */
         @Override
         public void close() {
+            end();
+            BodyOutcome reported = outcome;
+            if (reported != null) {
+                reported.completed();
+            }
+        }
+
+        private void end() {
             if (!done) {
                 done = true;
                 cancel();
@@ -186,11 +218,11 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
                 item = arrived.poll(idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                close();
+                end();
                 throw new java.io.InterruptedIOException("interrupted while waiting for the upstream's body");
             }
             if (item == null) {
-                close();
+                end(); // the timeout is reported as the failure it is, by the reader
                 throw new SocketTimeoutException("Read timed out: no bytes of the body for " + idleTimeout.toMillis()
                         + " ms");
             }

@@ -4,9 +4,11 @@ import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.Attempt;
+import io.github.errorpages.upstream.BodyOutcome;
 import io.github.errorpages.upstream.ResponseAdapter;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
+import io.github.errorpages.upstream.internal.BodyFailures;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -345,8 +347,8 @@ public final class JettyForwarder {
             // Jetty's idle timeout covers the whole exchange, and cannot tell an upstream that stalls from a client
             // that holds back the demand for the next part (it reads slowly): so it only backs the others up. The
             // guard's timer (and timeAfter) ends the wait for the head, the listener's watchdog a stalled body.
-            Request upstream = newRequest(attempt)
-                    .method(method)
+            ExactMethodRequest upstream = newRequest(attempt);
+            upstream.method(method)
                     .idleTimeout(EXCHANGE_IDLE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                     .headers(headers -> {
                         for (int i = 0; i < fields.size(); i += 2) {
@@ -387,15 +389,16 @@ public final class JettyForwarder {
          * Attempt#resolve} would parse the same text once more before Jetty parses it for sending, which was about
          * 2 % of the proxy's CPU per request (benchmarks/README.md, "(d)").
          */
-        private Request newRequest(Attempt attempt) {
+        private ExactMethodRequest newRequest(Attempt attempt) {
             URI endpoint = attempt.endpoint();
             String path = target.getRawPath();
             if (!endpoint.getRawPath().isEmpty() || target.getHost() == null || path == null || path.isEmpty()) {
                 return new ExactMethodRequest(client, attempt.resolve(target));
             }
             String scheme = endpoint.getScheme();
-            return new ExactMethodRequest(client, target).scheme(scheme).host(endpoint.getHost())
-                    .port(HttpClient.normalizePort(scheme, endpoint.getPort()));
+            ExactMethodRequest request = new ExactMethodRequest(client, target);
+            request.scheme(scheme).host(endpoint.getHost()).port(HttpClient.normalizePort(scheme, endpoint.getPort()));
+            return request;
         }
 
         Object outcomeOf(Throwable error) {
@@ -437,6 +440,8 @@ public final class JettyForwarder {
      */
     private static final class ExactMethodRequest extends HttpRequest {
         private String exactMethod;
+        /** The listener of the attempt that sends this request. */
+        private @Nullable AttemptListener listener;
 
         ExactMethodRequest(HttpClient client, URI uri) {
             super(client, new HttpConversation(), uri);
@@ -533,10 +538,15 @@ public final class JettyForwarder {
         private volatile boolean clientGone;
         private volatile @Nullable NonBlockingResponseBody writer; // read by the sweep
         private boolean fitsBuffer;
+        /** Where the guard wants the body's end reported, once it took the head as the call's result. */
+        private volatile @Nullable BodyOutcome bodyOutcome;
+        /** How the body ended: {@link #DONE}, or the upstream's failure; {@code null} while it goes on. */
+        private volatile @Nullable Object ended;
 
-        AttemptListener(Exchange exchange, Request upstream) {
+        AttemptListener(Exchange exchange, ExactMethodRequest upstream) {
             this.exchange = exchange;
             this.upstream = upstream;
+            upstream.listener = this; // for the guard's awaitBody, which only has the response
             // The guard cancels an attempt that timed out: end the exchange with it.
             head.whenComplete((response, error) -> {
                 if (head.isCancelled()) {
@@ -745,9 +755,11 @@ public final class JettyForwarder {
                 return;
             }
             Throwable failure = result.getResponseFailure();
-            // The body broke off: the page if nothing was committed yet, else an aborted response.
-            Object outcome = failure == null || clientGone ? DONE
-                    : MidBodyFailures.of(guard.classifier(), translate(failure), guard.name());
+            // A body that broke off counts against the upstream, and is answered with the page if nothing was
+            // committed yet, else with an aborted response; a client that went away is no failure of the upstream's.
+            Object end = failure == null || clientGone ? DONE : translate(failure);
+            ended = end;
+            Object outcome = report(bodyOutcome, end);
             NonBlockingResponseBody body = writer;
             if (body == null) {
                 exchange.finish(outcome);
@@ -755,6 +767,36 @@ public final class JettyForwarder {
                 // Only once the client took what was written: completing or dispatching sooner would cut it off.
                 body.end(() -> exchange.finish(clientGone ? DONE : outcome));
             }
+        }
+
+        /**
+         * Takes where the guard wants the body's end reported ({@link JettyResponses#awaitBody}): usually before the
+         * body ends, from the guard's handling of the head; if the body ended first, at once.
+         */
+        void awaitBody(BodyOutcome outcome) {
+            bodyOutcome = outcome;
+            Object end = ended;
+            if (end != null) {
+                report(outcome, end);
+            }
+        }
+
+        /**
+         * Reports the body's end to the guard, once it asked for it: whichever of {@link #awaitBody} and
+         * {@link #onComplete} comes second reports it (the first report counts).
+         *
+         * @return the exchange's outcome: {@link #DONE}, or the failure to answer
+         */
+        private Object report(@Nullable BodyOutcome outcome, Object end) {
+            if (end == DONE) {
+                if (outcome != null) {
+                    outcome.completed();
+                }
+                return DONE;
+            }
+            Throwable failure = (Throwable) end;
+            return outcome != null ? outcome.failed(failure)
+                    : UpstreamFailure.builder(BodyFailures.cause(guard.classifier(), failure)).upstream(guard.name()).build();
         }
 
         private Throwable failureOf(Throwable failure) {
@@ -836,6 +878,15 @@ public final class JettyForwarder {
         public void discard(Response response) {
             // Nothing to do: the attempt's listener reads and drops the body of a failure status, so that the
             // connection goes back to the pool instead of being closed.
+        }
+
+        @Override
+        public boolean awaitBody(Response response, BodyOutcome body) {
+            if (response.getRequest() instanceof ExactMethodRequest request && request.listener != null) {
+                request.listener.awaitBody(body);
+                return true;
+            }
+            return false;
         }
     }
 }

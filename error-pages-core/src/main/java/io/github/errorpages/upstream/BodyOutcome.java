@@ -1,0 +1,51 @@
+package io.github.errorpages.upstream;
+
+import io.github.errorpages.UpstreamFailure;
+
+/**
+ * How the body of a response ended that an {@link UpstreamGuard} returned as a call's result, for a caller that
+ * reads the body after the call (a proxy that streams it to its client). The guard hands one to
+ * {@link ResponseAdapter#awaitBody} when the response arrives; the caller reports the body's end through it
+ * exactly once. Until then the endpoint's circuit breaker has not recorded the call, so a response whose head
+ * arrives and whose body then breaks off counts as the failure it is, not as a success.
+ *
+ * <p>Only a breaker that is closed waits for the body: closed, it holds no permission for the call. A half-open
+ * breaker records the success when the head arrives, so that a trial call whose body streams for minutes (a
+ * download, server-sent events) does not keep the breaker half-open all that time; a body that then breaks off
+ * is recorded as a failure on top, which opens the breaker again. Either way the recorded duration is the
+ * time to the head, the time the slow-call threshold judges.
+ *
+ * <p>{@link UpstreamMetrics#successfulCalls()} and {@link UpstreamEvent.CallSucceeded} still count the call
+ * when its head arrives; a body that breaks off adds to {@link UpstreamMetrics#brokenBodies()} and delivers an
+ * {@link UpstreamEvent.BodyBrokenOff} event.
+ *
+ * <p>Implementations are thread-safe; only the first report counts.
+ *
+ * @since 0.1.0
+ */
+public interface BodyOutcome {
+
+    /**
+     * The body ended as the upstream meant it to: read to its end, or no longer read because the caller's own
+     * client went away (which says nothing about the upstream). The breaker records the call as a success,
+     * unless it did so when the head arrived.
+     */
+    void completed();
+
+    /**
+     * The upstream failed while the body was read: its connection ended or was reset before the body's end, the
+     * body was malformed, or the upstream let the caller wait too long for its next part. The breaker records a
+     * failure when the cause counts against the upstream, as it would for an attempt that failed this way.
+     *
+     * <p>A connection that ended is {@link io.github.errorpages.FailureCause#HTTP_RESPONSE_INCOMPLETE}, whatever
+     * the client calls it (a closed connection, an HTTP/2 stream's reset), and a wait that ended is
+     * {@link io.github.errorpages.FailureCause#CONNECTION_READ_TIMEOUT}; a failure the guard's classifier does not
+     * know is an incomplete response too.
+     *
+     * @param failure what reading the body ended with
+     * @return the failure to answer the caller's client with, if nothing was sent to it yet; a later report
+     *     is classified all the same and records nothing
+     * @throws NullPointerException if {@code failure} is null
+     */
+    UpstreamFailure failed(Throwable failure);
+}

@@ -1,0 +1,177 @@
+package io.github.errorpages.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponse;
+import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponses;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A response whose body the caller reads after the call ({@link ResponseAdapter#awaitBody}): the breaker judges
+ * the call by its body too, so that an upstream whose every response breaks off after its head opens it (no
+ * sockets needed: the guard only sees what the caller reports).
+ */
+class BodyOutcomeTests {
+
+    private static final URI ENDPOINT = URI.create("http://10.0.0.1:8080");
+    private static final FakeResponse OK = new FakeResponse(200, Map.of());
+    /** Opens at half of four calls failed; half-open, two trial calls. */
+    private static final CircuitBreakerConfig SMALL_WINDOW = CircuitBreakerConfig.custom()
+            .slidingWindow(4, 4, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .failureRateThreshold(50)
+            .permittedNumberOfCallsInHalfOpenState(2)
+            .build();
+
+    private final RecordingListener events = new RecordingListener();
+    private final UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1)
+            .circuitBreakerConfig(SMALL_WINDOW).build()).listener(events).build();
+    private final CircuitBreaker breaker = guard.circuitBreakers().get(0);
+    private final AwaitingResponses responses = new AwaitingResponses();
+
+    /** Takes the outcome of every response's body, as a proxy that streams the body does. */
+    static final class AwaitingResponses implements ResponseAdapter<FakeResponse> {
+        final List<BodyOutcome> bodies = new CopyOnWriteArrayList<>();
+        private final FakeResponses read = new FakeResponses();
+
+        @Override
+        public int status(FakeResponse response) {
+            return read.status(response);
+        }
+
+        @Override
+        public @Nullable String header(FakeResponse response, String name) {
+            return read.header(response, name);
+        }
+
+        @Override
+        public void discard(FakeResponse response) {
+            read.discard(response);
+        }
+
+        @Override
+        public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+            bodies.add(body);
+            return true;
+        }
+    }
+
+    private BodyOutcome call() throws InterruptedException {
+        int before = responses.bodies.size();
+        FakeResponse response = guard.call(UpstreamRequest.of("GET"), responses, attempt -> OK);
+        assertThat(response).isSameAs(OK);
+        assertThat(responses.bodies).hasSize(before + 1);
+        return responses.bodies.get(before);
+    }
+
+    @Test
+    void closedBreakerRecordsTheCallWhenItsBodyEnds() throws Exception {
+        BodyOutcome body = call();
+
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("not before the body's end").isZero();
+        assertThat(guard.metrics().successfulCalls()).as("the call itself succeeded with its head").isEqualTo(1);
+        body.completed();
+        body.completed();
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).as("once").isEqualTo(1);
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(guard.metrics().brokenBodies()).isZero();
+        assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).isEmpty();
+    }
+
+    @Test
+    void bodiesThatBreakOffOpenTheBreakerAsFailedAttemptsWould() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            UpstreamFailure failure = call().failed(new EOFException("the upstream closed the connection early"));
+            assertThat(failure.cause()).isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+            assertThat(failure.upstream()).isEqualTo("orders");
+            assertThat(failure.failingSince()).as("the upstream is in trouble").isNotNull();
+        }
+
+        // Recorded at the head, four successes and four failures would have kept it closed; open, it sheds the load (R47).
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
+        assertThat(guard.metrics().successfulCalls()).isEqualTo(4);
+        assertThat(guard.metrics().brokenBodies()).isEqualTo(4);
+        assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).hasSize(4).allSatisfy(broken -> {
+            assertThat(broken.endpoint()).isEqualTo(ENDPOINT);
+            assertThat(broken.upstream()).isEqualTo("orders");
+            assertThat(broken.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+        });
+    }
+
+    @Test
+    void onlyTheFirstReportCounts() throws Exception {
+        BodyOutcome body = call();
+
+        UpstreamFailure first = body.failed(new SocketTimeoutException("Read timed out"));
+        UpstreamFailure second = body.failed(new IOException("connection reset"));
+        body.completed();
+
+        assertThat(first.cause()).isEqualTo(FailureCause.CONNECTION_READ_TIMEOUT);
+        assertThat(second.cause()).as("classified all the same").isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).isEqualTo(1);
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().brokenBodies()).isEqualTo(1);
+        assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).singleElement();
+    }
+
+    @Test
+    void causesAreTheSameWhateverTheClientCallsThem() throws Exception {
+        assertThat(call().failed(new TimeoutException("no part of the body within 200 ms")).cause())
+                .as("Jetty's stalled body").isEqualTo(FailureCause.CONNECTION_READ_TIMEOUT);
+        assertThat(call().failed(new IOException("Received RST_STREAM: Stream cancelled")).cause())
+                .as("the JDK's HTTP/2 reset").isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+        assertThat(call().failed(new IllegalStateException("something no classifier knows")).cause())
+                .isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+    }
+
+    @Test
+    void halfOpenBreakerRecordsTheHeadSoThatLongBodiesDoNotHoldItsTrialCalls() throws Exception {
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+
+        BodyOutcome first = call();
+        BodyOutcome second = call();
+
+        // Both bodies still streaming, and the breaker closed already on their heads.
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        first.completed();
+        second.completed();
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("nothing recorded twice").isZero();
+    }
+
+    @Test
+    void halfOpenTrialWhoseBodyBreaksOffOpensTheBreakerAgain() throws Exception {
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+
+        BodyOutcome first = call();
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        first.failed(new EOFException("the upstream closed the connection early"));
+
+        // The success at the head and the failure fill the two trial calls: half of them failed.
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
+    @Test
+    void responseWhoseBodyNobodyAwaitsIsRecordedWithItsHead() throws Exception {
+        FakeResponses plain = new FakeResponses();
+
+        guard.call(UpstreamRequest.of("GET"), plain, attempt -> OK);
+
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+    }
+}
