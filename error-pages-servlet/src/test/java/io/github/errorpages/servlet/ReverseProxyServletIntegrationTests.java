@@ -182,7 +182,8 @@ abstract class ReverseProxyServletIntegrationTests {
                 // A cache and a proxy behind the gateway, each naming its internal host and its software.
                 exchange.respond(200, "cached", "Content-Type", "text/plain",
                         "Via", "1.1 billing-internal.svc.cluster.local:8443 (Varnish/6.0)",
-                        "Via", "HTTP/1.0 10.23.4.5 (squid/4.10), 1.1 10.23.4.6");
+                        "Via", "HTTP/1.0 10.23.4.5 (squid/4.10), 1.1 10.23.4.6",
+                        "Proxy-Status", "billing-internal.svc.cluster.local; received-status=200; next-hop=\"10.23.4.7\"");
             } else if (target.startsWith("/api/no-content")) {
                 exchange.writeRaw("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
             } else if (target.startsWith("/api/not-modified")) {
@@ -341,7 +342,8 @@ abstract class ReverseProxyServletIntegrationTests {
 
     /**
      * R37, RFC 9110 §7.6.3: the hosts behind the gateway that a response passed (a cache, a proxy) and their software
-     * do not reach the client in {@code Via}; the protocols do, each hop named {@code upstream}.
+     * do not reach the client in {@code Via}; the protocols do, each hop named {@code upstream}. Nor do they in
+     * {@code Proxy-Status} (RFC 9209 §4, R6), whose members keep their error type and received status.
      */
     @Test
     void hidesTheHostsInTheUpstreamsViaTowardTheClient() {
@@ -351,6 +353,7 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(Client.text(response)).isEqualTo("cached");
         assertThat(response.headers().allValues("Via")).containsExactly("1.1 upstream",
                 "HTTP/1.0 upstream, 1.1 upstream");
+        assertThat(response.headers().allValues("Proxy-Status")).containsExactly("upstream; received-status=200");
         assertNoLeak(response, "billing-internal", "10.23.4", "Varnish", "squid");
     }
 

@@ -20,8 +20,27 @@ public final class ProxyStatus {
         if (value == null) {
             return false;
         }
+        int length = value.length();
+        for (int i = separator(value, 0, ';', length); i < length; i = separator(value, i + 1, ';', length)) {
+            if (isErrorKey(value, i + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Where the next separator of a structured field outside a string ({@code "..."}, with its escapes) is.
+     *
+     * @param value the field value
+     * @param from where to start looking
+     * @param separator {@code ','} between members, {@code ';'} before each parameter
+     * @param end where to stop looking
+     * @return the separator's index, or {@code end} when there is none before it
+     */
+    public static int separator(String value, int from, char separator, int end) {
         boolean quoted = false;
-        for (int i = 0; i < value.length(); i++) {
+        for (int i = from; i < end; i++) {
             char c = value.charAt(i);
             if (quoted) {
                 if (c == '\\') {
@@ -31,11 +50,11 @@ public final class ProxyStatus {
                 }
             } else if (c == '"') {
                 quoted = true;
-            } else if (c == ';' && isErrorKey(value, i + 1)) {
-                return true;
+            } else if (c == separator) {
+                return i;
             }
         }
-        return false;
+        return end;
     }
 
     private static boolean isErrorKey(String value, int from) {

@@ -51,7 +51,8 @@ import org.jspecify.annotations.Nullable;
  * Toward the client, the upstream's product banners are dropped ({@link #BANNERS}), and its {@code Via} keeps
  * the protocols of the hops behind the proxy, each named {@code upstream} ({@link #viaTowardClient}): a cache or
  * proxy there (Varnish, Squid) names its host, often an internal one, and its software in it (RFC 9110 §7.6.3,
- * R37).
+ * R37); its {@code Proxy-Status} likewise names each member {@code upstream}, with its error type and received
+ * status alone ({@link ProxyStatusField#relayed}).
  * The {@code Max-Forwards} of an {@code OPTIONS} request goes one lower (RFC 9110 §7.6.2; one at 0 is not
  * forwarded: {@link LocalAnswers}); a number beyond what a {@code long} holds goes as {@code Long.MAX_VALUE}, the
  * most this proxy holds (the RFC asks for the lesser of the two); a value that is not one number goes as
@@ -367,15 +368,19 @@ public final class ProxyHeaders {
 
     /**
      * A relayed field's value as the client gets it: its URI references that point at an endpoint rewritten
-     * ({@link UpstreamLocations#rewriteField}), the hosts of a {@code Via} hidden ({@link #viaTowardClient}), any
-     * other value as received; {@code null} for a {@code Via} with no element to relay.
+     * ({@link UpstreamLocations#rewriteField}), the hosts of a {@code Via} hidden ({@link #viaTowardClient}) and
+     * those of a {@code Proxy-Status} with it ({@link ProxyStatusField#relayed}), any other value as received;
+     * {@code null} for a {@code Via} or {@code Proxy-Status} with nothing to relay.
      */
     private static @Nullable String relayedValue(String name, String received, UpstreamLocations locations,
             HttpServletRequest request) {
         if (UpstreamLocations.hasUris(name)) {
             return locations.rewriteField(name, received, request);
         }
-        return isVia(name) ? viaTowardClient(received) : received;
+        if (isVia(name)) {
+            return viaTowardClient(received);
+        }
+        return name.equalsIgnoreCase(ProxyStatusField.HEADER) ? ProxyStatusField.relayed(received) : received;
     }
 
     private static boolean isVia(String name) {

@@ -8,6 +8,7 @@ import io.github.errorpages.UpstreamFailure;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -71,5 +72,29 @@ class ProxyStatusFieldTests {
         assertThat(ProxyStatusField.name("proxy-status", "e".repeat(64))).hasSize(64);
         assertThatThrownBy(() -> ProxyStatusField.name("proxy-status", "e".repeat(65)))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * R6, R37, RFC 9209 §4: the members of the intermediaries behind the gateway reach the client named
+     * {@code upstream}, with their error type and received status alone: no host, address or configuration in a
+     * name, {@code next-hop} or {@code details} (commas and semicolons inside its strings included).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "billing-lb.internal; error=connection_timeout; next-hop=\"10.2.0.7:8080\"  | upstream; error=connection_timeout",
+        "envoy-7f9c; received-status=503                                          | upstream; received-status=503",
+        "cdn; error=http_response_timeout; details=\"origin a.b, c; d\", 10.23.4.5 | upstream; error=http_response_timeout, upstream",
+        "\"squid 4.10\"; rcode=\"SERVFAIL\"; error=dns_error; info-code=3         | upstream; error=dns_error",
+        "lb; error=Connection-Refused; received-status=5030; alert-id=42          | upstream"})
+    void relaysTheErrorTypesOfTheIntermediariesBehindWithoutTheirHosts(String received, String relayed) {
+        assertThat(ProxyStatusField.relayed(received)).isEqualTo(relayed)
+                .doesNotContain("10.", "internal", "next-hop", "details", "squid", "origin");
+    }
+
+    /** Not one member with a name: nothing to relay. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", " , ", "; error=connection_refused", " ;a=1 , ;b=2"})
+    void relaysNoProxyStatusWithoutAMember(String received) {
+        assertThat(ProxyStatusField.relayed(received)).isNull();
     }
 }
