@@ -26,6 +26,18 @@ import io.github.errorpages.UpstreamFailure;
 public interface BodyOutcome {
 
     /**
+     * Keeps the bulkhead permit of the call's last attempt until the body ends, for a caller that reads the body
+     * on a thread it holds for it (a blocking copy, as a servlet without asynchronous I/O makes): the bulkhead
+     * then bounds the threads one upstream's bodies can take, as it bounds those its attempts take, and an upstream
+     * that trickles its bodies cannot take every server thread. Without it the permit is given back when the head
+     * arrives, and a body read without holding a thread is not counted.
+     *
+     * <p>Call it from within {@link ResponseAdapter#awaitBody}, before the body can end; once the body's end was
+     * reported it does nothing.
+     */
+    void holdBulkheadPermit();
+
+    /**
      * The body ended as the upstream meant it to: read to its end, or no longer read because the caller's own
      * client went away (which says nothing about the upstream). The breaker records the call as a success,
      * unless it did so when the head arrived.

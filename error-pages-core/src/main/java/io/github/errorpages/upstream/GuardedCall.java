@@ -101,7 +101,7 @@ final class GuardedCall<T> {
      */
     Step<T> onResult(@Nullable T result) {
         long now = System.nanoTime();
-        Endpoint current = releaseBulkhead();
+        Endpoint current = current();
         if (responses != null && result != null) {
             int status;
             Duration retryAfter = null;
@@ -115,12 +115,14 @@ final class GuardedCall<T> {
                 }
             } catch (RuntimeException | Error adapterBug) {
                 // An adapter that breaks its contract: a bug, thrown as is. The breaker has recorded nothing yet
-                // and gets its permission back; the bulkhead's was released above, once.
+                // and gets its permission back, the bulkhead too.
+                releaseBulkhead();
                 current.breaker().releasePermission();
                 abort(adapterBug);
                 throw adapterBug;
             }
             if (guard.isFailureStatus(status)) {
+                releaseBulkhead();
                 UpstreamFailure reported = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream(guard.name())
                         .upstreamStatus(status).upstreamRetryAfter(retryAfter).attempts(attempts).build();
                 current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS,
@@ -130,6 +132,7 @@ final class GuardedCall<T> {
         }
         long headNanos = now - attemptStarted;
         if (responses == null || result == null) {
+            releaseBulkhead();
             current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
         } else {
             awaitBody(current, responses, result, headNanos);
@@ -139,25 +142,32 @@ final class GuardedCall<T> {
     }
 
     /**
-     * Offers the caller the end of the result's body ({@link ResponseAdapter#awaitBody}), and records the call in
-     * the breaker now unless the body's end will.
+     * Offers the caller the end of the result's body ({@link ResponseAdapter#awaitBody}), records the call in the
+     * breaker now unless the body's end will, and gives the bulkhead permit back now unless the body's end will.
      */
     private void awaitBody(Endpoint current, ResponseAdapter<? super T> adapter, T result, long headNanos) {
         boolean atHead = PendingBody.recordsAtHead(current);
         if (atHead) {
             current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
         }
+        PendingBody body = new PendingBody(guard, current, result, headNanos, attempts, atHead);
         boolean awaited;
         try {
-            awaited = adapter.awaitBody(result, new PendingBody(guard, current, result, headNanos, attempts, atHead));
+            awaited = adapter.awaitBody(result, body);
         } catch (RuntimeException | Error adapterBug) {
             // As for the adapter's other methods: a bug, thrown as is, with the breaker's permission given back
-            // unless the head's success was recorded already.
+            // unless the head's success was recorded already, and the bulkhead's, once.
+            if (!body.abandon()) {
+                releaseBulkhead();
+            }
             if (!atHead) {
                 current.breaker().releasePermission();
             }
             abort(adapterBug);
             throw adapterBug;
+        }
+        if (!awaited || !body.holdsBulkheadPermit()) {
+            releaseBulkhead();
         }
         if (!atHead && !awaited) {
             current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);

@@ -12,13 +12,17 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link BodyOutcome} of one response a guarded call returned: records the call in the endpoint's circuit
- * breaker when the body ends, unless the breaker recorded it when the head arrived. Thread-safe: the first
- * report wins.
+ * breaker when the body ends, unless the breaker recorded it when the head arrived, and gives back the bulkhead
+ * permit if it was held for the body. Thread-safe: the first report wins.
  */
 final class PendingBody implements BodyOutcome {
 
-    private static final AtomicIntegerFieldUpdater<PendingBody> ENDED =
-            AtomicIntegerFieldUpdater.newUpdater(PendingBody.class, "ended");
+    private static final AtomicIntegerFieldUpdater<PendingBody> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(PendingBody.class, "state");
+    /** The body's end was reported. */
+    private static final int ENDED = 1;
+    /** The bulkhead permit waits for the body's end. */
+    private static final int HOLDING = 2;
 
     private final UpstreamGuard guard;
     private final Endpoint endpoint;
@@ -26,7 +30,7 @@ final class PendingBody implements BodyOutcome {
     private final long headNanos;
     private final int attempts;
     private final boolean recordedAtHead;
-    private volatile int ended;
+    private volatile int state;
 
     /**
      * @param result the call's result, for the breaker's result predicate
@@ -44,8 +48,24 @@ final class PendingBody implements BodyOutcome {
     }
 
     @Override
+    public void holdBulkheadPermit() {
+        int current;
+        do {
+            current = state;
+            if ((current & ENDED) != 0) {
+                return; // ended already: the call gives the permit back now
+            }
+        } while (!STATE.compareAndSet(this, current, current | HOLDING));
+    }
+
+    /** @return whether the permit waits for the body's end, which then gives it back */
+    boolean holdsBulkheadPermit() {
+        return (state & HOLDING) != 0;
+    }
+
+    @Override
     public void completed() {
-        if (ENDED.compareAndSet(this, 0, 1) && !recordedAtHead) {
+        if ((markEnded() & ENDED) == 0 && !recordedAtHead) {
             endpoint.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
         }
     }
@@ -54,7 +74,7 @@ final class PendingBody implements BodyOutcome {
     public UpstreamFailure failed(Throwable failure) {
         Objects.requireNonNull(failure, "failure");
         FailureCause cause = BodyFailures.cause(guard.classifier(), failure);
-        boolean first = ENDED.compareAndSet(this, 0, 1);
+        boolean first = (markEnded() & ENDED) == 0;
         if (first && UpstreamGuard.countsAgainstUpstream(cause)) {
             endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, failure);
         }
@@ -68,6 +88,35 @@ final class PendingBody implements BodyOutcome {
             guard.bodyBrokenOff(broken, endpoint);
         }
         return broken;
+    }
+
+    /**
+     * Ends the body for a caller that broke its contract (its adapter threw): what it reports later counts for
+     * nothing.
+     *
+     * @return whether the body gave back the bulkhead permit (it held it), so that the call must not
+     */
+    boolean abandon() {
+        return (markEnded() & HOLDING) != 0;
+    }
+
+    /**
+     * Marks the body's end; whoever marks it first gives back a bulkhead permit held for it.
+     *
+     * @return the state before: {@link #ENDED} set when it was not the first
+     */
+    private int markEnded() {
+        int current;
+        do {
+            current = state;
+            if ((current & ENDED) != 0) {
+                return current;
+            }
+        } while (!STATE.compareAndSet(this, current, current | ENDED));
+        if ((current & HOLDING) != 0) {
+            guard.bulkhead().onComplete();
+        }
+        return current;
     }
 
     /**

@@ -69,8 +69,9 @@ import org.slf4j.LoggerFactory;
  *       first breaker admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}).
  *       A caller that streams the response body after the call can have the breaker judge the call by the
  *       body too ({@link ResponseAdapter#awaitBody}, {@link BodyOutcome}), as the reverse proxy does.</li>
- *   <li>One Resilience4j <b>bulkhead</b> per upstream bounds the attempts in flight; a full bulkhead fails
- *       the call with 503 {@code connection_limit_reached}.</li>
+ *   <li>One Resilience4j <b>bulkhead</b> per upstream bounds the attempts in flight, and the response bodies
+ *       read on a thread held for them ({@link BodyOutcome#holdBulkheadPermit()}); a full bulkhead fails the
+ *       call with 503 {@code connection_limit_reached}.</li>
  * </ol>
  * Retries are not delegated to Resilience4j's {@code Retry}: it can express neither the choice of another
  * endpoint, nor the deadline, the retry budget or {@code Retry-After}, nor the request-dependent rules of

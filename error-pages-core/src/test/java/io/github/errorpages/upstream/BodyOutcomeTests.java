@@ -1,17 +1,21 @@
 package io.github.errorpages.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponse;
 import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponses;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -42,7 +46,7 @@ class BodyOutcomeTests {
     private final AwaitingResponses responses = new AwaitingResponses();
 
     /** Takes the outcome of every response's body, as a proxy that streams the body does. */
-    static final class AwaitingResponses implements ResponseAdapter<FakeResponse> {
+    static class AwaitingResponses implements ResponseAdapter<FakeResponse> {
         final List<BodyOutcome> bodies = new CopyOnWriteArrayList<>();
         private final FakeResponses read = new FakeResponses();
 
@@ -173,5 +177,53 @@ class BodyOutcomeTests {
         guard.call(UpstreamRequest.of("GET"), plain, attempt -> OK);
 
         assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+    }
+
+    /** Holds the bulkhead permit of every response whose body it awaits, as a blocking copy does. */
+    private static final class HoldingResponses extends AwaitingResponses {
+        @Override
+        public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+            body.holdBulkheadPermit();
+            return super.awaitBody(response, body);
+        }
+    }
+
+    @Test
+    void heldBulkheadPermitIsGivenBackOnceWhenTheBodyEnds() throws Exception {
+        UpstreamGuard onePermit = UpstreamGuard.of(Guards.fast(ENDPOINT).maxAttempts(1)
+                .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(1).maxWaitDuration(Duration.ZERO).build())
+                .build());
+        HoldingResponses holding = new HoldingResponses();
+
+        onePermit.call(UpstreamRequest.of("GET"), holding, attempt -> OK);
+        UpstreamFailureException full = catchThrowableOfType(UpstreamFailureException.class,
+                () -> onePermit.call(UpstreamRequest.of("GET"), holding, attempt -> OK));
+        holding.bodies.get(0).failed(new EOFException("cut"));
+        holding.bodies.get(0).completed();
+
+        assertThat(full.failure().cause()).as("the body still held the permit").isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(onePermit.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+        onePermit.call(UpstreamRequest.of("GET"), holding, attempt -> OK);
+        assertThat(onePermit.bulkhead().getMetrics().getAvailableConcurrentCalls()).isZero();
+        holding.bodies.get(1).completed();
+        assertThat(onePermit.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+    }
+
+    @Test
+    void bulkheadPermitIsGivenBackWithTheHeadUnlessHeld() throws Exception {
+        call();
+
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+    }
+
+    @Test
+    void holdingAfterTheBodyEndedHoldsNothing() throws Exception {
+        BodyOutcome body = call();
+        body.completed();
+        body.holdBulkheadPermit();
+
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
     }
 }

@@ -19,6 +19,7 @@ import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamMetrics;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import jakarta.servlet.Filter;
@@ -1053,6 +1054,56 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(events).filteredOn(UpstreamEvent.BodyBrokenOff.class::isInstance).hasSize(4)
                     .allSatisfy(event -> assertThat(((UpstreamEvent.BodyBrokenOff) event).failure().cause())
                             .isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE));
+        }
+    }
+
+    /**
+     * A body copied by a container thread that waits for it (the JDK transport's, or a servlet without asynchronous
+     * support) keeps its call's bulkhead permit until it ends: the bulkhead (here one permit) bounds the threads an
+     * upstream that trickles its bodies can take, and the next request gets 503 {@code connection_limit_reached}
+     * at once rather than another thread (R47). Relayed without holding a thread (Jetty's transport, asynchronous),
+     * a body takes no permit once its head arrived, and the next request is forwarded.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void bodiesThatHoldAServerThreadHoldTheirBulkheadPermitUntilTheyEnd(boolean asyncSupported) throws Exception {
+        Semaphore rest = new Semaphore(0);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            if (exchange.request().target().startsWith("/slow")) {
+                // More than the response buffer, so the client has the head, then the rest when released.
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 131072\r\n\r\n");
+                exchange.writeRepeated((byte) 'x', 65536);
+                exchange.await(rest, Duration.ofSeconds(10));
+                exchange.writeRepeated((byte) 'y', 65536);
+            } else {
+                exchange.respond(200, "fast", "Content-Type", "text/plain");
+            }
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(1).maxWaitDuration(Duration.ZERO).build())
+                    .build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).build(), asyncSupported).start();
+            boolean threadPerBody = transport == ProxyTransport.JDK || !asyncSupported;
+
+            HttpResponse<InputStream> slow = Client.stream("GET", configured.uri("/slow"), "text/plain");
+            try (InputStream body = slow.body()) {
+                assertThat(body.readNBytes(1024)).hasSize(1024); // the body is under way
+                HttpResponse<byte[]> next = Client.get(configured.uri("/fast"), JSON);
+
+                if (threadPerBody) {
+                    assertThat(next.statusCode()).isEqualTo(503);
+                    assertThat(Client.text(next)).contains("connection_limit_reached");
+                } else {
+                    assertThat(next.statusCode()).isEqualTo(200);
+                }
+                rest.release();
+                assertThat(body.readAllBytes()).hasSize(131072 - 1024);
+            }
+            Await.until(() -> guard.bulkhead().getMetrics().getAvailableConcurrentCalls() == 1,
+                    "the permit was given back");
+            assertThat(Client.get(configured.uri("/fast"), JSON).statusCode()).isEqualTo(200);
+            Await.until(() -> guard.bulkhead().getMetrics().getAvailableConcurrentCalls() == 1,
+                    "the next one's permit was given back too");
         }
     }
 

@@ -105,8 +105,10 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
         private boolean done;
         private volatile @Nullable BodyOutcome outcome;
 
+        /** Also keeps the call's bulkhead permit until the end: the thread that reads the body waits for it. */
         @Override
         public void reportTo(BodyOutcome outcome) {
+            outcome.holdBulkheadPermit();
             this.outcome = outcome;
         }
 

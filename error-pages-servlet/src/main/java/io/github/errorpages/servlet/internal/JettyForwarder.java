@@ -771,9 +771,13 @@ public final class JettyForwarder {
 
         /**
          * Takes where the guard wants the body's end reported ({@link JettyResponses#awaitBody}): usually before the
-         * body ends, from the guard's handling of the head; if the body ended first, at once.
+         * body ends, from the guard's handling of the head; if the body ended first, at once. For a request that is
+         * not asynchronous the call's bulkhead permit waits for the body's end too, as the container's thread does.
          */
         void awaitBody(BodyOutcome outcome) {
+            if (!exchange.request.isAsyncSupported()) {
+                outcome.holdBulkheadPermit();
+            }
             bodyOutcome = outcome;
             Object end = ended;
             if (end != null) {
