@@ -185,6 +185,8 @@ import org.slf4j.LoggerFactory;
  *       ({@link ProxyTransport});</li>
  *   <li>{@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}: the largest upstream response head relayed, in bytes
  *       (default 7168; see {@link Builder#maxResponseHeaderSize(int)});</li>
+ *   <li>{@value #MAX_CONNECTIONS_PARAMETER}: the most connections of Jetty's client to each endpoint (default
+ *       256; see {@link Builder#maxConnections(int)});</li>
  *   <li>{@value #PROXY_STATUS_PARAMETER}: the gateway's name in a {@code Proxy-Status} field on the responses it
  *       answers for a failure (default: none, no field; see {@link Builder#proxyStatus(String)});</li>
  *   <li>the page parameters of {@link ErrorPagesFilter}: {@code robots-txt.fallback},
@@ -212,6 +214,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final String TRANSPORT_PARAMETER = "transport";
     /** Init-parameter: the largest upstream response head relayed, in bytes. */
     public static final String MAX_RESPONSE_HEADER_SIZE_PARAMETER = "max-response-header-size";
+    /** Init-parameter: the most connections of Jetty's client to each endpoint. */
+    public static final String MAX_CONNECTIONS_PARAMETER = "max-connections";
     /** Init-parameter: the gateway's name in {@code Proxy-Status}; absent or blank, the field is not sent. */
     public static final String PROXY_STATUS_PARAMETER = "proxy-status";
     /** Default for {@value #CONNECT_TIMEOUT_PARAMETER}. */
@@ -229,6 +233,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * ({@code Date}, {@code Server}, {@code Connection}, security headers).
      */
     public static final int DEFAULT_MAX_RESPONSE_HEADER_SIZE = 7 * 1024;
+    /** Default for {@value #MAX_CONNECTIONS_PARAMETER}. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 256;
 
     private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(ReverseProxyServlet.class);
@@ -608,6 +614,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
         ProxyTransport transport = ProxyTransport.AUTO;
         int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
+        int maxConnections = DEFAULT_MAX_CONNECTIONS;
         @Nullable String proxyStatus = null;
         for (Map.Entry<String, String> parameter : parameters.entrySet()) {
             String key = parameter.getKey();
@@ -620,6 +627,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                 transport = transport(key, value);
             } else if (key.equals(MAX_RESPONSE_HEADER_SIZE_PARAMETER)) {
                 maxResponseHeaderSize = headerSize(key, ConfigParameters.integer(key, value));
+            } else if (key.equals(MAX_CONNECTIONS_PARAMETER)) {
+                maxConnections = connections(key, ConfigParameters.integer(key, value));
             } else if (key.equals(PROXY_STATUS_PARAMETER)) {
                 // Blank is unset, as for the other optional parameters (an unfilled placeholder): no field.
                 proxyStatus = value.isEmpty() ? null : ProxyStatusField.name(key, value);
@@ -628,13 +637,15 @@ public final class ReverseProxyServlet extends HttpServlet {
                 throw ConfigParameters.invalid(key, value, "is no parameter of ReverseProxyServlet (known: "
                         + UPSTREAM_PARAMETER + ", " + String.join(", ", UpstreamParameters.KEYS) + ", "
                         + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER + ", " + TRANSPORT_PARAMETER + ", "
-                        + MAX_RESPONSE_HEADER_SIZE_PARAMETER + ", " + PROXY_STATUS_PARAMETER + ", "
+                        + MAX_RESPONSE_HEADER_SIZE_PARAMETER + ", " + MAX_CONNECTIONS_PARAMETER + ", "
+                        + PROXY_STATUS_PARAMETER + ", "
                         + ResponderParameters.KEYS_FOR_MESSAGES + ")");
             }
         }
         UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));
         return Proxy.create(guard, transport, null, null, connectTimeout, bodyIdleTimeout, maxResponseHeaderSize,
-                ResponderParameters.responder(parameters, config.getServletContext()).withProxyStatus(proxyStatus));
+                maxConnections, ResponderParameters.responder(parameters, config.getServletContext())
+                        .withProxyStatus(proxyStatus));
     }
 
     private static ProxyTransport transport(String key, String value) {
@@ -652,6 +663,13 @@ public final class ReverseProxyServlet extends HttpServlet {
                     + " (bytes: a status line and a few fields)");
         }
         return bytes;
+    }
+
+    private static int connections(String key, int connections) {
+        if (connections < 1) {
+            throw ConfigParameters.invalid(key, connections, "must be at least 1");
+        }
+        return connections;
     }
 
     private static Duration timeout(String key, Duration value, Duration max) {
@@ -712,7 +730,7 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         static Proxy create(UpstreamGuard guard, ProxyTransport transport, @Nullable HttpClient httpClient,
                 @Nullable SSLContext sslContext, Duration connectTimeout, Duration bodyIdleTimeout,
-                int maxResponseHeaderSize, ErrorResponder responder) {
+                int maxResponseHeaderSize, int maxConnections, ErrorResponder responder) {
             String pseudonym = ProxyHeaders.pseudonym();
             BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
@@ -742,7 +760,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
             if (useJetty(transport)) {
                 JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout,
-                        maxResponseHeaderSize, viaElement(pseudonym), sslContext);
+                        maxResponseHeaderSize, maxConnections, viaElement(pseudonym), sslContext);
                 return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, pseudonym);
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
@@ -832,6 +850,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
         private ProxyTransport transport = ProxyTransport.AUTO;
         private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private @Nullable String proxyStatus;
         private @Nullable SSLContext sslContext;
 
@@ -953,6 +972,25 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
+         * Sets the most connections Jetty's client opens to each endpoint (init-parameter
+         * {@value #MAX_CONNECTIONS_PARAMETER}). Default {@link #DEFAULT_MAX_CONNECTIONS}. A connection stays busy
+         * until its response body ends, after the guard's bulkhead let the attempt go at its response head, so long
+         * bodies in flight (downloads, event streams, slow clients) can hold them all; a further request then waits
+         * for one. One whose attempt timeout passes while it waits, or that finds Jetty's queue of waiting requests
+         * full (1024 per endpoint), is answered with 503 {@code connection_limit_reached}, and the circuit breaker
+         * does not count it: the upstream never saw the request. Ignored by {@link ProxyTransport#JDK}: the JDK's
+         * client has no limit of connections.
+         *
+         * @param connections at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code connections} is less than 1
+         */
+        public Builder maxConnections(int connections) {
+            this.maxConnections = connections(MAX_CONNECTIONS_PARAMETER, connections);
+            return this;
+        }
+
+        /**
          * Makes the servlet name itself in a {@code Proxy-Status} field (RFC 9209; init-parameter
          * {@value #PROXY_STATUS_PARAMETER}) on every response it answers for a failure, page or
          * {@code robots.txt} fallback: {@code edge; error=connection_timeout} with the error type of the failure's
@@ -986,7 +1024,7 @@ public final class ReverseProxyServlet extends HttpServlet {
          */
         public ReverseProxyServlet build() {
             return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, sslContext, connectTimeout,
-                    bodyIdleTimeout, maxResponseHeaderSize, responder().withProxyStatus(proxyStatus)));
+                    bodyIdleTimeout, maxResponseHeaderSize, maxConnections, responder().withProxyStatus(proxyStatus)));
         }
     }
 }

@@ -53,6 +53,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -1508,6 +1509,134 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(Client.text(response)).contains("connection_timeout");
         assertNoLeak(response, ":" + blackhole.port());
         assertThat(millis).as("ended by the 250 ms timeout, not by the 5 s one").isLessThan(4_000);
+    }
+
+    /**
+     * A request that waits for a connection of the Jetty transport's pool, its one connection held by a download
+     * whose body is still under way (the bulkhead let that attempt go at its head), never reaches the upstream:
+     * when its attempt times out, that is the gateway's own limit, 503 {@code connection_limit_reached} (R2, R4),
+     * and the breaker does not count it. It was a 504 {@code http_response_timeout} of the upstream's, which under
+     * a spike of long bodies opened the breaker of a healthy upstream. Either timer ends the wait so: the attempt's
+     * own when the connect timeout is the longer, else the one armed when the request is queued behind a full pool.
+     * The JDK's client has no limit of connections: there the request goes on a connection of its own.
+     */
+    @ParameterizedTest(name = "connect timeout {0} ms")
+    @ValueSource(longs = {2_000, 100})
+    void requestKeptWaitingByBusyConnectionsIsTheGatewaysLimitNotTheUpstreamsFailure(long connectTimeoutMillis)
+            throws Exception {
+        Semaphore release = new Semaphore(0);
+        FaultyUpstream downloads = downloads(release);
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("downloads").endpoints(downloads.uri())
+                .maxAttempts(1).attemptTimeout(Duration.ofMillis(300)).build());
+        try {
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).maxConnections(1)
+                    .connectTimeout(Duration.ofMillis(connectTimeoutMillis)).build()).start();
+            CompletableFuture<HttpResponse<String>> download = startDownload(downloads);
+
+            HttpResponse<byte[]> waiting = Client.get(configured.uri("/orders/42"), JSON);
+
+            if (transport == ProxyTransport.JETTY) {
+                assertErrorPage(waiting, "GET", 503, "30");
+                assertThat(Client.text(waiting)).contains("connection_limit_reached");
+                assertThat(downloads.requestCount()).as("the upstream never saw it").isEqualTo(1);
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+            } else {
+                assertThat(waiting.statusCode()).isEqualTo(200);
+                assertThat(Client.text(waiting)).isEqualTo("order 42");
+            }
+            release.release();
+            HttpResponse<String> downloaded = download.get(10, TimeUnit.SECONDS);
+            assertThat(downloaded.statusCode()).isEqualTo(200);
+            assertThat(downloaded.body()).isEqualTo("first half");
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls())
+                    .isEqualTo(transport == ProxyTransport.JETTY ? 1 : 2);
+        } finally {
+            release.release();
+            downloads.close();
+        }
+    }
+
+    /** The limit of connections configured by init-parameter, as with the builder. */
+    @Test
+    void requestKeptWaitingByBusyConnectionsOfAServletConfiguredByParameters() throws Exception {
+        Semaphore release = new Semaphore(0);
+        FaultyUpstream downloads = downloads(release);
+        try {
+            configuredByClass("endpoints", downloads.uri().toString(), "max-attempts", "1", "attempt-timeout", "300ms",
+                    "max-connections", "1").start();
+            CompletableFuture<HttpResponse<String>> download = startDownload(downloads);
+
+            HttpResponse<byte[]> waiting = Client.get(configured.uri("/orders/42"), JSON);
+
+            if (transport == ProxyTransport.JETTY) {
+                assertErrorPage(waiting, "GET", 503, "30");
+                assertThat(Client.text(waiting)).contains("connection_limit_reached");
+            } else {
+                assertThat(waiting.statusCode()).isEqualTo(200);
+            }
+            release.release();
+            assertThat(download.get(10, TimeUnit.SECONDS).body()).isEqualTo("first half");
+        } finally {
+            release.release();
+            downloads.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-1", "many"})
+    void failsStartupOnAConnectionLimitBelowOne(String value) {
+        configuredByClass("endpoints", "http://127.0.0.1:1", "max-connections", value);
+
+        assertThatThrownBy(configured::start).hasStackTraceContaining("max-connections")
+                .hasStackTraceContaining("but was " + value);
+        if (!value.equals("many")) {
+            ReverseProxyServlet.Builder builder = proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("bounds")
+                    .endpoints(URI.create("http://127.0.0.1:1")).build()));
+            assertThatIllegalArgumentException().isThrownBy(() -> builder.maxConnections(Integer.parseInt(value)))
+                    .withMessageContaining("max-connections must be at least 1, but was " + value);
+        }
+    }
+
+    /**
+     * An upstream whose {@code /download} sends its head and half its body, and the rest only once {@code release}
+     * has a permit (ten seconds at most); anything else it answers at once.
+     */
+    private static FaultyUpstream downloads(Semaphore release) {
+        return FaultyUpstream.start(exchange -> {
+            if (exchange.request().target().startsWith("/download")) {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nfirst");
+                exchange.await(release, Duration.ofSeconds(10));
+                exchange.writeRaw(" half");
+            } else {
+                exchange.respond(200, "order 42", "Content-Type", "text/plain");
+            }
+        });
+    }
+
+    /** Starts a download through {@link #configured}; returns once the upstream has its request. */
+    private CompletableFuture<HttpResponse<String>> startDownload(FaultyUpstream downloads) throws InterruptedException {
+        CompletableFuture<HttpResponse<String>> download = HttpClient.newHttpClient().sendAsync(
+                HttpRequest.newBuilder(configured.uri("/download")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(downloads.awaitRequests(1, Duration.ofSeconds(5))).as("the download holds the connection").isTrue();
+        return download;
+    }
+
+    /**
+     * A request that waits for the one connection the pool may have while that connection is being opened waits
+     * for the upstream's connect, not for the gateway's limit: a connect that never completes is still 504
+     * {@code connection_timeout}, and the breaker counts it (R2).
+     */
+    @Test
+    void connectThatNeverCompletesIntoAFullPoolStillCountsAgainstTheUpstream() throws IOException {
+        UpstreamGuard guard = UpstreamGuard.of(unanswered(Duration.ofMillis(250)));
+        configured = new JettyServer().servlet("/*", proxyBuilder(guard).maxConnections(1)
+                .connectTimeout(Duration.ofSeconds(5)).build()).start();
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/orders/42"), JSON);
+
+        assertErrorPage(response, "GET", 504, "10");
+        assertThat(Client.text(response)).contains("connection_timeout");
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
     }
 
     /**

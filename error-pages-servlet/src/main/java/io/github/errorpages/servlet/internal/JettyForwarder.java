@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
@@ -29,9 +30,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProtocolHandler;
@@ -42,6 +45,7 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpConversation;
+import org.eclipse.jetty.client.transport.HttpDestination;
 import org.eclipse.jetty.client.transport.HttpExchange;
 import org.eclipse.jetty.client.transport.HttpRequest;
 import org.eclipse.jetty.http.HttpCookieStore;
@@ -90,6 +94,15 @@ import org.jspecify.annotations.Nullable;
  * sweep per forwarder, every quarter of {@code body-idle-timeout}, looks at the bodies under way (a response
  * costs an entry in a set, not a timer of its own), so a stall ends after 1 to 1.25 times the timeout. Jetty's
  * idle timeout of the exchange, which cannot tell the upstream's stall from the client's, is only a backstop.
+ *
+ * <p>Connections: at most {@code max-connections} to each endpoint. The guard's bulkhead lets an attempt go when its
+ * response head arrives, but its connection stays busy until the body ends, so long bodies (downloads, event
+ * streams, slow clients) can hold every connection, and a further request then waits in the client's queue. An
+ * attempt whose time runs out while it waits there with every connection busy, or that the full queue refuses,
+ * fails with {@code connection_limit_reached} (503): the gateway's own limit, which the breaker does not count, and
+ * not a timeout of an upstream that never saw the request. A request that waits for a connection being opened
+ * still fails with a connect timeout when that is late. The JDK transport needs none of this: the JDK's client has
+ * no limit of connections, and opens one for each request that finds none idle.
  *
  * <p>This class is loaded only when {@code jetty-client} is on the class path ({@link #isAvailable}).
  * Thread-safe.
@@ -153,13 +166,14 @@ public final class JettyForwarder {
      * @param connectTimeout the connect timeout
      * @param bodyIdleTimeout the longest wait for the next part of a response body
      * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadCheck})
+     * @param maxConnections the most connections to each endpoint, at least 1
      * @param via the proxy's {@code Via} element: {@code 1.1} and its {@link ProxyHeaders#pseudonym()}
      * @param sslContext the TLS context for {@code https} endpoints, or {@code null} for the JVM's default
      * @return the started forwarder; {@link #stop()} it
      * @throws IllegalStateException when the client does not start
      */
     public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout,
-            int maxResponseHeaderSize, String via, @Nullable SSLContext sslContext) {
+            int maxResponseHeaderSize, int maxConnections, String via, @Nullable SSLContext sslContext) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
@@ -170,7 +184,7 @@ public final class JettyForwarder {
         client.setHttpCookieStore(new HttpCookieStore.Empty()); // never one user's cookies for another
         client.setUserAgentField(null);
         client.setDefaultRequestContentType(null);
-        client.setMaxConnectionsPerDestination(256);
+        client.setMaxConnectionsPerDestination(maxConnections);
         client.setMaxResponseHeadersSize(ResponseHeadCheck.parserLimit(maxResponseHeaderSize));
         if (sslContext != null) {
             SslContextFactory.Client tls = new SslContextFactory.Client(); // verifies host names ("HTTPS") by default
@@ -367,8 +381,9 @@ public final class JettyForwarder {
             // timeout ends it first (a connect timeout), unless the attempt's time is the shorter: then a timer of
             // the attempt's own must tell the two apart.
             boolean connectMayOutlastAttempt = attempt.timeout().toMillis() <= client.getConnectTimeout();
-            if (connectMayOutlastAttempt) {
-                upstream.onRequestBegin(listener::onConnected);
+            if (!connectMayOutlastAttempt) {
+                // Nor can the guard's timer tell a request that a full pool kept from the upstream: see onQueued.
+                upstream.onRequestQueued(queued -> listener.onQueued(attempt.timeout()));
             }
             upstream.onResponseHeaders(listener::onHeaders);
             if (request.isAsyncSupported()) {
@@ -528,7 +543,6 @@ public final class JettyForwarder {
         private final Request upstream;
         private final CompletableFuture<Response> head = new CompletableFuture<>();
         private volatile boolean relaying;
-        private volatile boolean connected;
         private volatile long lastContentNanos;
         /** Whether a blocking write to the client is under way: the body's wait is then the client's. */
         private volatile boolean writingToClient;
@@ -558,7 +572,8 @@ public final class JettyForwarder {
         /**
          * Ends the attempt when its time is up, a moment before the guard would, so that the failure says
          * what was late: the connection (a connect timeout, as the JDK's client reports it when a request's
-         * timeout passes while it connects) or the response head.
+         * timeout passes while it connects), the response head, or a connection of the client's pool
+         * ({@link #lateFailure}).
          *
          * <p>The timer is {@code orTimeout}'s, as the guard's own attempt timer is: one thread fires both, in the
          * order they are due, so this one always comes first. On Jetty's scheduler it could come late on a busy
@@ -572,17 +587,58 @@ public final class JettyForwarder {
                 if (!(error instanceof TimeoutException)) {
                     return; // the head completed in time (its failures reach the copy wrapped, never as they are)
                 }
-                Throwable late = connected
-                        ? new TimeoutException("no response head within " + millis + " ms")
-                        : new SocketTimeoutException("connect timed out after " + millis + " ms");
+                Throwable late = lateFailure(millis);
                 if (head.completeExceptionally(late)) {
                     upstream.abort(late);
                 }
             });
         }
 
-        void onConnected(Request request) {
-            connected = true;
+        /**
+         * Times the attempt itself ({@link #timeAfter}) when its request, queued for a connection, may have to wait
+         * for one that another exchange holds: the pool has no room for a connection for each request queued. The
+         * guard's timer would end that wait as a late response of the upstream's, which never saw the request. A
+         * request queued while the pool has room gets an idle connection or one opened for it, whose connect its
+         * connect timeout bounds; it costs no timer.
+         */
+        void onQueued(Duration timeout) {
+            HttpExchange queued = sent();
+            if (queued == null) {
+                return;
+            }
+            HttpDestination destination = queued.getHttpDestination();
+            if (destination.getConnectionPool() instanceof AbstractConnectionPool pool
+                    && pool.getConnectionCount() + destination.getQueuedRequestCount() > pool.getMaxConnectionCount()) {
+                timeAfter(timeout);
+            }
+        }
+
+        /**
+         * What was late when the attempt's time ran out. Jetty's client queues a request at its endpoint's
+         * destination until a connection is free for it: one that is idle, or one it opens. A request no longer
+         * queued was sent, and its response head was late. A request still queued never reached the upstream:
+         * while every connection the pool may have is open and busy with another exchange (long bodies in flight),
+         * the gateway's own limit held it back ({@code connection_limit_reached}, which the breaker does not count);
+         * otherwise it waited for a connection being opened, whose connect was late.
+         */
+        private Throwable lateFailure(long millis) {
+            HttpExchange sent = sent();
+            HttpDestination destination = sent == null ? null : sent.getHttpDestination();
+            if (destination == null || !destination.getHttpExchanges().contains(sent)) {
+                return new TimeoutException("no response head within " + millis + " ms");
+            }
+            if (destination.getConnectionPool() instanceof AbstractConnectionPool pool
+                    && pool.getActiveConnectionCount() >= pool.getMaxConnectionCount()) {
+                // In use counts only open connections: one being opened is reserved, an idle one is free.
+                return connectionLimitReached(new TimeoutException("no connection of the "
+                        + pool.getMaxConnectionCount() + " to the upstream was free within " + millis + " ms"));
+            }
+            return new SocketTimeoutException("connect timed out after " + millis + " ms");
+        }
+
+        /** The request's exchange, which knows its destination; {@code null} before the request was sent. */
+        private @Nullable HttpExchange sent() {
+            return ((HttpRequest) upstream).getConversation().getExchanges().peekLast();
         }
 
         void onHeaders(Response answer) {
@@ -809,8 +865,31 @@ public final class JettyForwarder {
                 // Not the upstream's fault: the guard ends the call without counting it.
                 return new CancellationException("the client went away while sending its body");
             }
+            if (isQueueFull(failure)) {
+                return connectionLimitReached(failure); // never sent: the gateway's own limit
+            }
             return translate(failure);
         }
+    }
+
+    /**
+     * Whether Jetty's client refused to queue the request because as many requests as it queues for one endpoint
+     * ({@code maxRequestsQueuedPerDestination}) already wait for a connection. Told from its other refusals (the
+     * client stopped, or stopping) by the message, which names the limit; should that ever change, the refusal
+     * stays what it was before, a failure the guard does not count either.
+     */
+    static boolean isQueueFull(Throwable failure) {
+        String message = failure.getMessage();
+        return failure instanceof RejectedExecutionException && message != null
+                && message.startsWith("Max requests queued per destination");
+    }
+
+    /**
+     * The failure of a request the gateway's own limit of connections held back: 503 {@code connection_limit_reached},
+     * as for a full bulkhead, which the breaker does not count.
+     */
+    static UpstreamFailureException connectionLimitReached(Throwable reported) {
+        return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), reported, false);
     }
 
     /**

@@ -59,8 +59,8 @@ class ConfigurationReferenceTests {
                 ErrorPagesFilter.ROBOTS_TXT_FALLBACK_RESOURCE_PARAMETER, ErrorPagesFilter.REQUEST_ID_HEADER_PARAMETER,
                 ReverseProxyServlet.UPSTREAM_PARAMETER, ReverseProxyServlet.CONNECT_TIMEOUT_PARAMETER,
                 ReverseProxyServlet.BODY_IDLE_TIMEOUT_PARAMETER, ReverseProxyServlet.TRANSPORT_PARAMETER,
-                ReverseProxyServlet.MAX_RESPONSE_HEADER_SIZE_PARAMETER, ReverseProxyServlet.PROXY_STATUS_PARAMETER,
-                ErrorPagesInitializer.ENABLED_PARAMETER));
+                ReverseProxyServlet.MAX_RESPONSE_HEADER_SIZE_PARAMETER, ReverseProxyServlet.MAX_CONNECTIONS_PARAMETER,
+                ReverseProxyServlet.PROXY_STATUS_PARAMETER, ErrorPagesInitializer.ENABLED_PARAMETER));
 
         assertThat(parameters).allSatisfy(parameter -> assertThat(REFERENCE).contains("`" + parameter + "`"));
         assertThat(section("## `ReverseProxyServlet` init-parameters")).as("the proxy's upstream keys, listed")
@@ -94,6 +94,7 @@ class ConfigurationReferenceTests {
         expected.put("body-idle-timeout", duration(ReverseProxyServlet.DEFAULT_BODY_IDLE_TIMEOUT));
         expected.put("transport", ProxyTransport.AUTO.name().toLowerCase(java.util.Locale.ROOT));
         expected.put("max-response-header-size", Integer.toString(ReverseProxyServlet.DEFAULT_MAX_RESPONSE_HEADER_SIZE));
+        expected.put("max-connections", Integer.toString(ReverseProxyServlet.DEFAULT_MAX_CONNECTIONS));
 
         expected.forEach((key, value) -> assertThat(defaults).as("default of %s", key).containsEntry(key, value));
         assertThat(ErrorPagesFilter.DEFAULT_INTERCEPTED_STATUSES).containsExactlyInAnyOrder(502, 503, 504);
