@@ -972,14 +972,14 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
-         * Sets the most connections Jetty's client opens to each endpoint (init-parameter
-         * {@value #MAX_CONNECTIONS_PARAMETER}). Default {@link #DEFAULT_MAX_CONNECTIONS}. A connection stays busy
-         * until its response body ends, after the guard's bulkhead let the attempt go at its response head, so long
-         * bodies in flight (downloads, event streams, slow clients) can hold them all; a further request then waits
-         * for one. One whose attempt timeout passes while it waits, or that finds Jetty's queue of waiting requests
-         * full (1024 per endpoint), is answered with 503 {@code connection_limit_reached}, and the circuit breaker
-         * does not count it: the upstream never saw the request. Ignored by {@link ProxyTransport#JDK}: the JDK's
-         * client has no limit of connections.
+         * Sets the most connections Jetty's client opens to each endpoint (init-parameter {@value
+         * #MAX_CONNECTIONS_PARAMETER}). Default {@link #DEFAULT_MAX_CONNECTIONS}. A connection stays busy until its
+         * response body ends, after the guard's bulkhead let the attempt of an asynchronous request go at its response
+         * head, so long bodies in flight (downloads, event streams, slow clients) can hold them all; a further request
+         * then waits for one. One whose attempt timeout passes while it waits, or that finds Jetty's queue of waiting
+         * requests full (1024 per endpoint), is answered with 503 {@code connection_limit_reached}, and the circuit
+         * breaker does not count it: the upstream never saw the request. Ignored by {@link ProxyTransport#JDK}: the
+         * JDK's client has no limit of connections.
          *
          * @param connections at least 1
          * @return this builder

@@ -95,14 +95,14 @@ import org.jspecify.annotations.Nullable;
  * costs an entry in a set, not a timer of its own), so a stall ends after 1 to 1.25 times the timeout. Jetty's
  * idle timeout of the exchange, which cannot tell the upstream's stall from the client's, is only a backstop.
  *
- * <p>Connections: at most {@code max-connections} to each endpoint. The guard's bulkhead lets an attempt go when its
- * response head arrives, but its connection stays busy until the body ends, so long bodies (downloads, event
- * streams, slow clients) can hold every connection, and a further request then waits in the client's queue. An
- * attempt whose time runs out while it waits there with every connection busy, or that the full queue refuses,
- * fails with {@code connection_limit_reached} (503): the gateway's own limit, which the breaker does not count, and
- * not a timeout of an upstream that never saw the request. A request that waits for a connection being opened
- * still fails with a connect timeout when that is late. The JDK transport needs none of this: the JDK's client has
- * no limit of connections, and opens one for each request that finds none idle.
+ * <p>Connections: at most {@code max-connections} to each endpoint. For an asynchronous request the guard's bulkhead
+ * lets an attempt go when its response head arrives, but its connection stays busy until the body ends, so long bodies
+ * (downloads, event streams, slow clients) can hold every connection, and a further request then waits in the client's
+ * queue. An attempt whose time runs out while it waits there with every connection busy, or that the full queue
+ * refuses, fails with {@code connection_limit_reached} (503): the gateway's own limit, which the breaker does not
+ * count, and not a timeout of an upstream that never saw the request. A request that waits for a connection being
+ * opened still fails with a connect timeout when that is late. The JDK transport needs none of this: the JDK's client
+ * has no limit of connections, and opens one for each request that finds none idle.
  *
  * <p>This class is loaded only when {@code jetty-client} is on the class path ({@link #isAvailable}).
  * Thread-safe.
