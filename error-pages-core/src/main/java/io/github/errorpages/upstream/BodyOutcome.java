@@ -47,7 +47,10 @@ public interface BodyOutcome {
     /**
      * The upstream failed while the body was read: its connection ended or was reset before the body's end, the
      * body was malformed, or the upstream let the caller wait too long for its next part. The breaker records a
-     * failure when the cause counts against the upstream, as it would for an attempt that failed this way.
+     * failure when the cause counts against the upstream, as it would for an attempt that failed this way. When
+     * the source of the request's body failed ({@link UpstreamRequest#isBodySourceFailed()}: the caller's client
+     * went away while it uploaded, and the exchange ended with it), the body's end is no failure of the
+     * upstream's: as for an attempt that failed so, the breaker forgets the call.
      *
      * <p>A connection that ended is {@link io.github.errorpages.FailureCause#HTTP_RESPONSE_INCOMPLETE}, whatever
      * the client calls it (a closed connection, an HTTP/2 stream's reset), and a wait that ended is

@@ -25,6 +25,7 @@ final class PendingBody implements BodyOutcome {
     private static final int HOLDING = 2;
 
     private final UpstreamGuard guard;
+    private final UpstreamRequest request;
     private final Endpoint endpoint;
     private final @Nullable Object result;
     private final long headNanos;
@@ -33,13 +34,15 @@ final class PendingBody implements BodyOutcome {
     private volatile int state;
 
     /**
+     * @param request the call's request, whose body's source may fail while the response's body streams
      * @param result the call's result, for the breaker's result predicate
      * @param headNanos the attempt's time to the head: the duration recorded
      * @param recordedAtHead whether the breaker recorded the call's success when the head arrived
      */
-    PendingBody(UpstreamGuard guard, Endpoint endpoint, @Nullable Object result, long headNanos, int attempts,
-            boolean recordedAtHead) {
+    PendingBody(UpstreamGuard guard, UpstreamRequest request, Endpoint endpoint, @Nullable Object result,
+            long headNanos, int attempts, boolean recordedAtHead) {
         this.guard = guard;
+        this.request = request;
         this.endpoint = endpoint;
         this.result = result;
         this.headNanos = headNanos;
@@ -75,6 +78,13 @@ final class PendingBody implements BodyOutcome {
         Objects.requireNonNull(failure, "failure");
         FailureCause cause = BodyFailures.cause(guard.classifier(), failure);
         boolean first = (markEnded() & ENDED) == 0;
+        if (first && request.isBodySourceFailed()) {
+            // The client the request's body streams from went away, and the exchange ended with it, the response's
+            // body too (an upstream that answers while it reads an upload): as for an attempt failing so, the
+            // breaker forgets the call, and the upstream broke nothing off.
+            return UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts)
+                    .failingSince(guard.failingSinceOrNull()).build();
+        }
         if (first && UpstreamGuard.countsAgainstUpstream(cause)) {
             endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, failure);
         }

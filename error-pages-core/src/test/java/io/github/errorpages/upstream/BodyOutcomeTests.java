@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -130,6 +131,29 @@ class BodyOutcomeTests {
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
         assertThat(guard.metrics().brokenBodies()).isEqualTo(1);
         assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).singleElement();
+    }
+
+    /**
+     * An upstream that answers while it reads an upload loses the response's body with the exchange when the
+     * client the upload streams from goes away: the client's failure, which the breaker forgets as it forgets an
+     * attempt that failed so, and no broken body of the upstream's.
+     */
+    @Test
+    void bodyEndedByTheRequestBodysFailedSourceIsForgotten() throws Exception {
+        AtomicBoolean sourceFailed = new AtomicBoolean();
+        UpstreamRequest upload = UpstreamRequest.of("POST").withBodySource(sourceFailed::get, () -> false);
+        guard.call(upload, responses, attempt -> OK);
+        BodyOutcome body = responses.bodies.get(0);
+
+        sourceFailed.set(true);
+        UpstreamFailure failure = body.failed(new EOFException("the upstream closed the connection early"));
+
+        assertThat(failure.cause()).isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+        assertThat(failure.failingSince()).isNull();
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(guard.metrics().brokenBodies()).isZero();
+        assertThat(guard.failingSince()).isEmpty();
+        assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).isEmpty();
     }
 
     @Test

@@ -28,9 +28,13 @@ import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestEvent;
+import jakarta.servlet.ServletRequestListener;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -1131,6 +1135,76 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
             assertThat(guard.metrics().brokenBodies()).isZero();
             assertThat(guard.failingSince()).isEmpty();
+        }
+    }
+
+    /**
+     * An upstream that answers before it has read the request's body (an event stream here, as a streaming upload
+     * or an echo does) loses the rest of the body when the client hangs up during its upload: the exchange ends,
+     * and the response's body with it, because of the client. Neither the breaker (opening at half of four calls)
+     * nor "failing since" counts such a body as broken off by the upstream. The JDK's client reads no response
+     * over HTTP/1.1 before it sent the whole request: with the JDK transport the client hangs up before the head,
+     * which the guard takes for the client's failure as it takes any other.
+     */
+    @Test
+    void responseBodiesEndedByUploadsTheirClientsAbandonedDoNotOpenTheBreaker() throws Exception {
+        AtomicInteger reached = new AtomicInteger();
+        AtomicInteger ended = new AtomicInteger();
+        try (JettyServer early = new JettyServer().servlet("/*", new HttpServlet() {
+            @Override
+            protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+                reached.incrementAndGet();
+                response.setContentType("text/event-stream");
+                response.getOutputStream().write("data: reading\n\n".getBytes(StandardCharsets.US_ASCII));
+                response.flushBuffer();
+                request.getInputStream().readAllBytes();
+                response.getOutputStream().write("data: read\n\n".getBytes(StandardCharsets.US_ASCII));
+            }
+        }).start()) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(early.uri("/api"))
+                    .circuitBreakerConfig(CircuitBreakerConfig.custom().slidingWindowSize(4).minimumNumberOfCalls(4)
+                            .failureRateThreshold(50).build())
+                    .build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).build());
+            configured.context().addEventListener(new ServletRequestListener() {
+                @Override
+                public void requestDestroyed(ServletRequestEvent event) {
+                    ended.incrementAndGet(); // once the proxy's exchange, its body's report included, is over
+                }
+            });
+            configured.start();
+
+            for (int i = 1; i <= 4; i++) {
+                int abandoned = i;
+                try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+                    uploader.setSoTimeout(10_000);
+                    uploader.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "Content-Length: 100000\r\n\r\n" + "x".repeat(1000)).getBytes(StandardCharsets.US_ASCII));
+                    uploader.getOutputStream().flush();
+                    if (transport == ProxyTransport.JETTY) {
+                        readUntil(uploader.getInputStream(), "data: reading"); // the head and the first event
+                    } else {
+                        Await.until(() -> reached.get() >= abandoned || guard.metrics().calls() >= abandoned,
+                                "the upload reached the proxy");
+                    }
+                }
+                Await.until(() -> ended.get() >= abandoned, "the proxy's exchange ended");
+            }
+
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+            assertThat(guard.metrics().brokenBodies()).isZero();
+            assertThat(guard.failingSince()).isEmpty();
+            assertThat(guard.circuitBreakers().get(0).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        }
+    }
+
+    /** Reads until the text arrived, whatever else comes with it (a head, chunk sizes). */
+    private static void readUntil(InputStream in, String text) throws IOException {
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        while (!read.toString(StandardCharsets.ISO_8859_1).contains(text)) {
+            int b = in.read();
+            assertThat(b).as("the connection ended before " + text).isNotEqualTo(-1);
+            read.write(b);
         }
     }
 
