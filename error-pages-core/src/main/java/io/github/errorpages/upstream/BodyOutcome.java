@@ -12,8 +12,10 @@ import io.github.errorpages.UpstreamFailure;
  * <p>Only a breaker that is closed waits for the body: closed, it holds no permission for the call. A half-open
  * breaker records the success when the head arrives, so that a trial call whose body streams for minutes (a
  * download, server-sent events) does not keep the breaker half-open all that time; a body that then breaks off
- * is recorded as a failure on top, which opens the breaker again. Either way the recorded duration is the
- * time to the head, the time the slow-call threshold judges.
+ * is recorded as a failure on top, which opens the breaker again. A body that outlasts the closed state (other
+ * calls opened the breaker meanwhile) records its failure in the breaker's state of the moment, but not its
+ * success ({@link #completed()}). Either way the recorded duration is the time to the head, the time the
+ * slow-call threshold judges.
  *
  * <p>{@link UpstreamMetrics#successfulCalls()} and {@link UpstreamEvent.CallSucceeded} still count the call
  * when its head arrives; a body that breaks off adds to {@link UpstreamMetrics#brokenBodies()} and delivers an
@@ -40,7 +42,8 @@ public interface BodyOutcome {
     /**
      * The body ended as the upstream meant it to: read to its end, or no longer read because the caller's own
      * client went away (which says nothing about the upstream). The breaker records the call as a success,
-     * unless it did so when the head arrived.
+     * unless it did so when the head arrived or is no longer closed: a breaker that opened while the body streamed
+     * would take the success, half-open, for a trial call's.
      */
     void completed();
 

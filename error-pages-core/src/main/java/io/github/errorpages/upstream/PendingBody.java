@@ -68,7 +68,11 @@ final class PendingBody implements BodyOutcome {
 
     @Override
     public void completed() {
-        if ((markEnded() & ENDED) == 0 && !recordedAtHead) {
+        // Only while the breaker is still closed: a body may outlast its closed state (a download, an event stream,
+        // while other calls opened it), and half-open it would take the success of a call it admitted before for a
+        // trial call's, and close on bodies that began before the outage.
+        if ((markEnded() & ENDED) == 0 && !recordedAtHead
+                && endpoint.breaker().getState() == CircuitBreaker.State.CLOSED) {
             endpoint.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
         }
     }

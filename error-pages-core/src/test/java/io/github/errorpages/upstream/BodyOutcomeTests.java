@@ -181,6 +181,25 @@ class BodyOutcomeTests {
         assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("nothing recorded twice").isZero();
     }
 
+    /**
+     * Bodies that outlast their breaker's closed state (downloads, event streams, while other calls opened it) end
+     * with the breaker half-open: their successes are no trial calls', which the breaker has not admitted yet,
+     * and do not close it.
+     */
+    @Test
+    void bodiesEndingOnceTheBreakerIsHalfOpenAreNoTrialCalls() throws Exception {
+        BodyOutcome first = call();
+        BodyOutcome second = call();
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+
+        first.completed();
+        second.completed();
+
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).isZero();
+    }
+
     @Test
     void halfOpenTrialWhoseBodyBreaksOffOpensTheBreakerAgain() throws Exception {
         breaker.transitionToOpenState();
