@@ -35,6 +35,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -1025,6 +1026,47 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(guard.failingSince()).isEmpty();
         HttpResponse<byte[]> next = Client.get(configured.uri("/orders/42"), JSON);
         assertThat(next.statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * A response wrapper of the application's that throws while the proxy copies the upstream's head (a filter's
+     * bug): the request ends with the container's 500 at once, the exchange with it, and the upstream is not
+     * blamed. With the Jetty transport Jetty's client only logged the exception, and the client waited for ever.
+     */
+    @Test
+    void responseWrapperThatThrowsOnTheHeadEndsTheRequestWithoutBlamingTheUpstream() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .build());
+        Filter throwingOnETag = (request, response, chain) -> chain.doFilter(request,
+                new HttpServletResponseWrapper((HttpServletResponse) response) {
+                    @Override
+                    public void setHeader(String name, String value) {
+                        refuse(name);
+                        super.setHeader(name, value);
+                    }
+
+                    @Override
+                    public void addHeader(String name, String value) {
+                        refuse(name);
+                        super.addHeader(name, value);
+                    }
+
+                    private void refuse(String name) {
+                        if (name.equalsIgnoreCase("ETag")) {
+                            throw new IllegalStateException("the application's wrapper refuses ETag");
+                        }
+                    }
+                });
+        configured = new JettyServer().filter(throwingOnETag).servlet("/*", proxyBuilder(guard).build()).start();
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/orders/42"), "text/plain");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(Client.text(response)).doesNotContain("order 42");
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        Await.until(() -> breaker.getMetrics().getNumberOfBufferedCalls() == 1, "the call was recorded");
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(guard.metrics().brokenBodies()).isZero();
     }
 
     /**

@@ -662,7 +662,17 @@ public final class JettyForwarder {
             // with the page) must leave no field behind in the client's response.
             if (head.complete(answer)) {
                 if (relayed) {
-                    relayHead(answer, status);
+                    try {
+                        relayHead(answer, status);
+                    } catch (RuntimeException | Error bug) {
+                        // Ours, or a filter's response wrapper that throws: Jetty's client would only log it, and
+                        // the exchange, relaying nothing, would never end. It ends with the bug, which the servlet
+                        // throws on to the container; the upstream did nothing wrong.
+                        ended = DONE;
+                        report(bodyOutcome, DONE);
+                        upstream.abort(bug);
+                        exchange.finish(bug);
+                    }
                 } else {
                     startWatchingBody(); // a failure status's body, drained and dropped: bounded all the same
                 }
