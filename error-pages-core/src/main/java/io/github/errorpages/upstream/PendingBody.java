@@ -89,7 +89,7 @@ final class PendingBody implements BodyOutcome {
             return UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts)
                     .failingSince(guard.failingSinceOrNull()).build();
         }
-        if (first && UpstreamGuard.countsAgainstUpstream(cause)) {
+        if (first && UpstreamGuard.countsAgainstUpstream(cause) && !ignoredByBreaker(failure)) {
             endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, failure);
         }
         // A cause that is not the upstream's fault leaves the breaker as an attempt failing with it would: a
@@ -102,6 +102,15 @@ final class PendingBody implements BodyOutcome {
             guard.bodyBrokenOff(broken, endpoint);
         }
         return broken;
+    }
+
+    /**
+     * Whether the breaker's configuration ignores the failure ({@code ignoreExceptions}): Resilience4j gives back the
+     * permission of a call that failed so, and this record holds none (the call's was used up when the head arrived,
+     * or a closed breaker keeps none): a half-open breaker would admit one more trial call than it is configured for.
+     */
+    private boolean ignoredByBreaker(Throwable failure) {
+        return endpoint.breaker().getCircuitBreakerConfig().getIgnoreExceptionPredicate().test(failure);
     }
 
     /**

@@ -104,7 +104,8 @@ class BodyOutcomeTests {
             assertThat(failure.failingSince()).as("the upstream is in trouble").isNotNull();
         }
 
-        // Recorded at the head, four successes and four failures would have kept it closed; open, it sheds the load (R47).
+        // Recorded at the head, four successes and four failures would have kept it closed; open, it sheds the
+        // load (R47).
         assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
         assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
@@ -244,7 +245,8 @@ class BodyOutcomeTests {
         holding.bodies.get(0).failed(new EOFException("cut"));
         holding.bodies.get(0).completed();
 
-        assertThat(full.failure().cause()).as("the body still held the permit").isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(full.failure().cause()).as("the body still held the permit")
+                .isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
         assertThat(onePermit.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
         onePermit.call(UpstreamRequest.of("GET"), holding, attempt -> OK);
         assertThat(onePermit.bulkhead().getMetrics().getAvailableConcurrentCalls()).isZero();
@@ -268,5 +270,28 @@ class BodyOutcomeTests {
 
         assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
                 .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+    }
+
+    /**
+     * A body failure that the breaker's own configuration ignores: recorded without a permission, Resilience4j would
+     * give one back that the call never held, and a half-open breaker would admit one trial call more.
+     */
+    @Test
+    void bodyFailureTheBreakerIgnoresGivesBackNoPermissionItNeverHeld() throws Exception {
+        CircuitBreakerConfig ignoringEof = CircuitBreakerConfig.from(SMALL_WINDOW)
+                .ignoreExceptions(EOFException.class).build();
+        UpstreamGuard ignoring = UpstreamGuard.of(Guards.fast(ENDPOINT).maxAttempts(1)
+                .circuitBreakerConfig(ignoringEof).build());
+        CircuitBreaker halfOpen = ignoring.circuitBreakers().get(0);
+        halfOpen.transitionToOpenState();
+        halfOpen.transitionToHalfOpenState();
+        AwaitingResponses awaiting = new AwaitingResponses();
+
+        ignoring.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK); // the first of two trial calls
+        awaiting.bodies.get(0).failed(new EOFException("the upstream closed the connection early"));
+
+        assertThat(halfOpen.tryAcquirePermission()).as("the second trial call").isTrue();
+        assertThat(halfOpen.tryAcquirePermission()).as("no third").isFalse();
+        assertThat(ignoring.metrics().brokenBodies()).as("counted all the same").isEqualTo(1);
     }
 }
