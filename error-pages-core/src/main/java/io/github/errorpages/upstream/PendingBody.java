@@ -81,24 +81,20 @@ final class PendingBody implements BodyOutcome {
     public UpstreamFailure failed(Throwable failure) {
         Objects.requireNonNull(failure, "failure");
         FailureCause cause = BodyFailures.cause(guard.classifier(), failure);
-        boolean first = (markEnded() & ENDED) == 0;
-        if (first && request.isBodySourceFailed()) {
-            // The client the request's body streams from went away, and the exchange ended with it, the response's
-            // body too (an upstream that answers while it reads an upload): as for an attempt failing so, the
-            // breaker forgets the call, and the upstream broke nothing off.
-            return UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts)
-                    .failingSince(guard.failingSinceOrNull()).build();
-        }
-        if (first && UpstreamGuard.countsAgainstUpstream(cause) && !ignoredByBreaker(failure)) {
+        // Only the first report counts. Nor does one after the client the request's body streams from went away:
+        // the exchange ended with it, the response's body too (an upstream that answers while it reads an upload),
+        // and as for an attempt failing so, the breaker forgets the call and the upstream broke nothing off.
+        boolean counted = (markEnded() & ENDED) == 0 && !request.isBodySourceFailed();
+        if (counted && UpstreamGuard.countsAgainstUpstream(cause) && !ignoredByBreaker(failure)) {
             endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, failure);
         }
         // A cause that is not the upstream's fault leaves the breaker as an attempt failing with it would: a
         // closed breaker holds no permission for the call, and records nothing.
-        Instant failingSince = first && UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing()
+        Instant failingSince = counted && UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing()
                 : guard.failingSinceOrNull();
         UpstreamFailure broken = UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts)
                 .failingSince(failingSince).build();
-        if (first) {
+        if (counted) {
             guard.bodyBrokenOff(broken, endpoint);
         }
         return broken;
