@@ -32,8 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.SSLServerSocket;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real HTTP/1.1 upstream on a loopback port that misbehaves on demand, over real sockets: it answers,
@@ -50,7 +51,9 @@ public final class FaultyUpstream implements Closeable {
     private static final List<Socket> HELD_PORTS = new CopyOnWriteArrayList<>();
 
     private final ServerSocket server;
-    private final boolean tls;
+    /** Layered on each accepted connection for an HTTPS upstream, so that a test can cut it under the TLS. */
+    private final @Nullable SSLContext tls;
+    private final boolean needClientAuth;
     private final AtomicReference<Behaviour> behaviour;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final List<Long> requestNanos = new CopyOnWriteArrayList<>();
@@ -62,9 +65,10 @@ public final class FaultyUpstream implements Closeable {
     });
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    private FaultyUpstream(ServerSocket server, boolean tls, Behaviour behaviour) {
+    private FaultyUpstream(ServerSocket server, @Nullable SSLContext tls, boolean needClientAuth, Behaviour behaviour) {
         this.server = server;
         this.tls = tls;
+        this.needClientAuth = needClientAuth;
         this.behaviour = new AtomicReference<>(behaviour);
         threads.execute(this::acceptLoop);
     }
@@ -78,7 +82,7 @@ public final class FaultyUpstream implements Closeable {
     public static FaultyUpstream start(Behaviour behaviour) {
         try {
             ServerSocket socket = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
-            return new FaultyUpstream(socket, false, behaviour);
+            return new FaultyUpstream(socket, null, false, behaviour);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -115,10 +119,8 @@ public final class FaultyUpstream implements Closeable {
             keys.init(store, "changeit".toCharArray());
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys.getKeyManagers(), null, null);
-            SSLServerSocket socket = (SSLServerSocket) context.getServerSocketFactory()
-                    .createServerSocket(0, 128, InetAddress.getLoopbackAddress());
-            socket.setNeedClientAuth(needClientAuth);
-            return new FaultyUpstream(socket, true, behaviour);
+            ServerSocket socket = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+            return new FaultyUpstream(socket, context, needClientAuth, behaviour);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (java.security.GeneralSecurityException e) {
@@ -178,7 +180,7 @@ public final class FaultyUpstream implements Closeable {
 
     /** @return {@code http://127.0.0.1:port} (or {@code https://localhost:port}), with no trailing slash */
     public URI uri() {
-        return URI.create((tls ? "https://localhost:" : "http://127.0.0.1:") + port());
+        return URI.create((tls != null ? "https://localhost:" : "http://127.0.0.1:") + port());
     }
 
     /** @return the port */
@@ -260,9 +262,9 @@ public final class FaultyUpstream implements Closeable {
         }
     }
 
-    private void serve(Socket socket) {
-        try (socket) {
-            socket.setTcpNoDelay(true);
+    private void serve(Socket raw) {
+        try (raw; Socket socket = tls != null ? layerTls(raw, tls) : raw) {
+            raw.setTcpNoDelay(true);
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
             while (true) {
@@ -275,7 +277,7 @@ public final class FaultyUpstream implements Closeable {
                     requests.add(request);
                     requests.notifyAll();
                 }
-                Exchange exchange = new Exchange(socket, out, request, closed);
+                Exchange exchange = new Exchange(socket, raw, out, request, closed);
                 behaviour.get().handle(exchange);
                 if (exchange.connectionClosed || "close".equalsIgnoreCase(request.headers().get("connection"))) {
                     return;
@@ -284,8 +286,16 @@ public final class FaultyUpstream implements Closeable {
         } catch (IOException e) {
             // the client went away, or a behaviour closed the socket: nothing to do
         } finally {
-            open.remove(socket);
+            open.remove(raw);
         }
+    }
+
+    /** The server side of TLS over an accepted connection; its handshake comes with the first read. */
+    private Socket layerTls(Socket raw, SSLContext context) throws IOException {
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(raw, null, raw.getPort(), true);
+        socket.setUseClientMode(false);
+        socket.setNeedClientAuth(needClientAuth);
+        return socket;
     }
 
     private static RecordedRequest readRequest(InputStream in) throws IOException {
@@ -526,13 +536,16 @@ public final class FaultyUpstream implements Closeable {
     /** One request being answered. Not thread-safe: it belongs to one connection's thread. */
     public static final class Exchange {
         private final Socket socket;
+        /** The TCP connection under {@link #socket}; the same socket for plain HTTP. */
+        private final Socket raw;
         private final OutputStream out;
         private final RecordedRequest request;
         private final CountDownLatch upstreamClosed;
         private boolean connectionClosed;
 
-        Exchange(Socket socket, OutputStream out, RecordedRequest request, CountDownLatch upstreamClosed) {
+        Exchange(Socket socket, Socket raw, OutputStream out, RecordedRequest request, CountDownLatch upstreamClosed) {
             this.socket = socket;
+            this.raw = raw;
             this.out = out;
             this.request = request;
             this.upstreamClosed = upstreamClosed;
@@ -590,20 +603,34 @@ public final class FaultyUpstream implements Closeable {
             out.flush();
         }
 
-        /** Resets the connection: SO_LINGER 0 and close sends a TCP RST. */
+        /**
+         * Resets the connection: SO_LINGER 0 and close sends a TCP RST. Over TLS without a closure alert before it,
+         * as from a server that crashed or aborted the connection.
+         */
         public void reset() {
             try {
-                socket.setSoLinger(true, 0);
+                raw.setSoLinger(true, 0);
             } catch (SocketException ignored) {
                 // already gone
             }
-            closeConnection();
+            connectionClosed = true;
+            closeQuietly(raw);
         }
 
-        /** Closes the connection cleanly. */
+        /** Closes the connection cleanly: over TLS with its closure alert ({@code close_notify}), then a TCP FIN. */
         public void closeConnection() {
             connectionClosed = true;
             closeQuietly(socket);
+        }
+
+        /**
+         * Closes the TCP connection without the TLS closure alert before it: over TLS a truncation, which a client
+         * must not take for the end of a body delimited by the connection's end (RFC 9112 §9.8). For plain HTTP
+         * the same as {@link #closeConnection()}.
+         */
+        public void closeWithoutClosureAlert() {
+            connectionClosed = true;
+            closeQuietly(raw);
         }
 
         /** Blocks until the upstream is closed, answering nothing. */

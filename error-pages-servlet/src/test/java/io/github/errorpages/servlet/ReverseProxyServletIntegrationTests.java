@@ -1181,6 +1181,93 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A body without a length, delimited by the end of its connection (RFC 9112 §6.3, rule 8), is complete when the
+     * upstream closes the connection, over TLS with its closure alert, and cut short when the upstream resets the
+     * connection, or over TLS closes it without the alert (RFC 9112 §9.8): the client must not get the part as the
+     * whole (R5), and the breaker counts the broken body as it counts one cut short against its length (R47).
+     * Jetty's client reads a reset as the connection's end, and by default takes a close without the alert for one
+     * with it. The JDK's client takes such a close for the body's end too, and the JDK transport cannot tell it:
+     * a limit of that transport (its README), which the last row pins.
+     */
+    @ParameterizedTest(name = "{0}, TLS: {1}")
+    @CsvSource({"reset, false", "close, false", "close, true"})
+    void bodyDelimitedByTheConnectionsEndIsIncompleteWhenTheUpstreamCutsItShort(String end, boolean tls)
+            throws Exception {
+        Semaphore release = new Semaphore(0);
+        Behaviour closeDelimited = exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
+            exchange.writeRaw("x".repeat(64 * 1024)); // more than the response buffer: the proxy has committed
+            exchange.await(release, Duration.ofSeconds(10));
+            switch (end) {
+                case "reset" -> exchange.reset();
+                case "close" -> exchange.closeConnection();
+                default -> exchange.closeWithoutClosureAlert();
+            }
+        };
+        List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
+        try (FaultyUpstream upstream = tls ? FaultyUpstream.startTlsSelfSigned(closeDelimited)
+                : FaultyUpstream.start(closeDelimited)) {
+            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .build()).listener(events::add).build();
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard)
+                    .sslContext(FaultyUpstream.trustingSelfSigned()).build()).start();
+
+            HttpResponse<InputStream> response = Client.stream("GET", configured.uri("/orders/42"), JSON);
+            assertThat(response.statusCode()).isEqualTo(200);
+            release.release(); // the upstream ends the body only now that the client has the head
+            CircuitBreaker breaker = guard.circuitBreakers().get(0);
+            boolean jdkTruncation = transport == ProxyTransport.JDK && end.equals("close without closure alert");
+            if (end.equals("close") || jdkTruncation) {
+                try (InputStream body = response.body()) {
+                    assertThat(body.readAllBytes()).hasSize(64 * 1024);
+                }
+                Await.until(() -> breaker.getMetrics().getNumberOfSuccessfulCalls() == 1, "the body's end was recorded");
+                assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
+                assertThat(guard.metrics().brokenBodies()).isZero();
+            } else {
+                assertThatThrownBy(() -> {
+                    try (InputStream body = response.body()) {
+                        body.readAllBytes();
+                    }
+                }).as("R5: the client sees the body cut short").isInstanceOf(IOException.class);
+                Await.until(() -> breaker.getMetrics().getNumberOfFailedCalls() == 1, "the broken body was recorded");
+                assertThat(guard.metrics().brokenBodies()).isEqualTo(1);
+                assertThat(events).filteredOn(UpstreamEvent.BodyBrokenOff.class::isInstance).singleElement()
+                        .satisfies(event -> assertThat(((UpstreamEvent.BodyBrokenOff) event).failure().cause())
+                                .isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE));
+            }
+        }
+    }
+
+    /**
+     * A body delimited by the connection's end that a reset cuts short before the proxy sent anything of it is
+     * answered with the page, as one cut short against its length is (R5, R47).
+     */
+    @Test
+    void bodyDelimitedByTheConnectionsEndResetBeforeAnythingWasSentIsAnsweredWithThePage() throws Exception {
+        Semaphore release = new Semaphore(0);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n0123456789");
+            exchange.await(release, Duration.ofSeconds(10));
+            exchange.reset();
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+
+            CompletableFuture<HttpResponse<byte[]>> answer =
+                    CompletableFuture.supplyAsync(() -> Client.get(configured.uri("/orders/42"), JSON));
+            Await.until(() -> guard.metrics().successfulCalls() == 1, "the proxy has the head");
+            release.release();
+            HttpResponse<byte[]> response = answer.get(20, TimeUnit.SECONDS);
+
+            assertErrorPage(response, "GET", 502, "10");
+            assertThat(Client.text(response)).contains("http_response_incomplete");
+            assertThat(guard.metrics().brokenBodies()).isEqualTo(1);
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+        }
+    }
+
+    /**
      * An upstream that answers before it has read the request's body (an event stream here, as a streaming upload
      * or an echo does) loses the rest of the body when the client hangs up during its upload: the exchange ends,
      * and the response's body with it, because of the client. Neither the breaker (opening at half of four calls)

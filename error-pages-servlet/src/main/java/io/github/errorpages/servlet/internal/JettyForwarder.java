@@ -177,7 +177,7 @@ public final class JettyForwarder {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
-        HttpClient client = new HttpClient();
+        HttpClient client = CloseDelimitedBodies.newClient(); // its connections tell a cut from a close
         client.setExecutor(threads);
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setFollowRedirects(false); // redirects are the client's to follow
@@ -552,6 +552,8 @@ public final class JettyForwarder {
         private volatile boolean clientGone;
         private volatile @Nullable NonBlockingResponseBody writer; // read by the sweep
         private boolean fitsBuffer;
+        /** Whether the body is delimited by the connection's end, neither a length nor chunks: see CloseDelimitedBodies. */
+        private boolean closeDelimited;
         /** Where the guard wants the body's end reported, once it took the head as the call's result. */
         private volatile @Nullable BodyOutcome bodyOutcome;
         /** How the body ended: {@link #DONE}, or the upstream's failure; {@code null} while it goes on. */
@@ -697,6 +699,9 @@ public final class JettyForwarder {
             String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
             eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
+            // Any Transfer-Encoding that passed ResponseHeadCheck is chunked.
+            closeDelimited = withBody && contentLength < 0
+                    && !answer.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
             relaying = true;
             if (withBody) {
                 startWatchingBody();
@@ -821,6 +826,9 @@ public final class JettyForwarder {
                 return;
             }
             Throwable failure = result.getResponseFailure();
+            if (failure == null && closeDelimited) {
+                failure = CloseDelimitedBodies.cutShort(result.getResponse()); // its end: a close, or a cut?
+            }
             // A body that broke off counts against the upstream, and is answered with the page if nothing was
             // committed yet, else with an aborted response; a client that went away is no failure of the upstream's.
             Object end = failure == null || clientGone ? DONE : translate(failure);
