@@ -1190,7 +1190,7 @@ abstract class ReverseProxyServletIntegrationTests {
      * a limit of that transport (its README), which the last row pins.
      */
     @ParameterizedTest(name = "{0}, TLS: {1}")
-    @CsvSource({"reset, false", "close, false", "close, true"})
+    @CsvSource({"reset, false", "close, false", "reset, true", "close, true", "close without closure alert, true"})
     void bodyDelimitedByTheConnectionsEndIsIncompleteWhenTheUpstreamCutsItShort(String end, boolean tls)
             throws Exception {
         Semaphore release = new Semaphore(0);

@@ -1,11 +1,13 @@
 package io.github.errorpages.servlet.internal;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
+import javax.net.ssl.SSLEngine;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
@@ -15,7 +17,9 @@ import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.io.Transport;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
 
@@ -24,13 +28,17 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A body with neither {@code Content-Length} nor chunks is delimited by the connection's end (RFC 9112 §6.3, rule
  * 8; HTTP/1.0 servers and some streaming ones send such bodies). It is complete when the upstream closes the
- * connection, and cut short when the upstream resets it: a server that crashed or aborted the response. Jetty's
- * client took both for the body's end: its endpoint reads a failed read (a reset) as the input's end, as it reads a
- * close. The proxy relayed the part as the whole (R5) and recorded a success. Bodies of known length and chunked
- * ones are incomplete either way ("Early EOF"), so nothing changes for them.
+ * connection, over TLS with its closure alert ({@code close_notify}), and cut short when the upstream resets the
+ * connection or, over TLS, closes it without the alert (RFC 9112 §9.8): a server that crashed or aborted the
+ * response. Jetty's client took all of these for the body's end: its endpoint reads a failed read (a reset) as the
+ * input's end, as it reads a close, and its TLS connection by default takes an end without the alert for one with it
+ * (many servers send none after a body of known length, where it does not matter; Jetty can require it only of every
+ * connection of a client). The proxy relayed the part as the whole (R5) and recorded a success. Bodies of known
+ * length and chunked ones are incomplete either way ("Early EOF"), so nothing changes for them.
  *
- * <p>The client's TCP connections remember a failed read ({@link #newClient}, {@link #cutShort}); everything else
- * they do is Jetty's own. Thread-safe.
+ * <p>The client's TCP connections remember a failed read, and its TLS engines an input closed before the alert
+ * ({@link #newClient}, {@link #newTlsContextFactory}, {@link #cutShort}); everything else they do is Jetty's own and
+ * the JDK's. Thread-safe.
  */
 final class CloseDelimitedBodies {
 
@@ -49,6 +57,26 @@ final class CloseDelimitedBodies {
     }
 
     /**
+     * Jetty's factory of the client's TLS engines, with the JVM's trust until given a context, whose engines remember
+     * an input closed before the upstream's closure alert ({@link AlertRecordingEngine}).
+     *
+     * @return the factory, to configure further
+     */
+    static SslContextFactory.Client newTlsContextFactory() {
+        return new SslContextFactory.Client() {
+            @Override
+            public SSLEngine newSSLEngine() {
+                return new AlertRecordingEngine(super.newSSLEngine());
+            }
+
+            @Override
+            public SSLEngine newSSLEngine(@Nullable String host, int port) {
+                return new AlertRecordingEngine(super.newSSLEngine(host, port));
+            }
+        };
+    }
+
+    /**
      * How the input of the connection a response came on was cut, if it was: a failed read (a reset), or over TLS
      * its end before the upstream's closure alert. Asked once the response completed, for a body delimited by the
      * connection's end, it tells whether the body was cut short: such a body ends only with the connection's input,
@@ -61,10 +89,15 @@ final class CloseDelimitedBodies {
         @Nullable Object endPoint = response.getRequest() instanceof HttpRequest request
                 // Where Jetty's HTTP/1 receiver keeps the connection's endpoint when a head arrives.
                 ? request.getConversation().getAttribute(EndPoint.class.getName()) : null;
-        for (int depth = 0; endPoint instanceof EndPoint.Wrapper wrapper && depth < 4; depth++) {
-            endPoint = wrapper.unwrap(); // TLS: the decrypting endpoint wraps the connection's own
+        if (endPoint instanceof SslConnection.SslEndPoint tls) {
+            // Over TLS the alert ends the body, and the engine alone knows whether it came: a reset after it cuts
+            // nothing, and one before it leaves the input closed before the alert.
+            // (Without the engine's exception as its cause: the classifier would take the cut for a TLS failure.)
+            return tls.getSslConnection().getSSLEngine() instanceof AlertRecordingEngine engine
+                    && engine.closedBeforeAlert() != null
+                    ? new EOFException("the upstream ended the connection without its TLS closure alert") : null;
         }
-        return endPoint instanceof RememberingEndPoint remembering ? remembering.cut : null;
+        return endPoint instanceof RememberingEndPoint remembering ? remembering.failure : null;
     }
 
     /** Jetty's connector, but for making TCP endpoints that remember a failed read. */
@@ -87,9 +120,9 @@ final class CloseDelimitedBodies {
         }
     }
 
-    /** Jetty's endpoint for a TCP connection, but for remembering how its input was cut. */
+    /** Jetty's endpoint for a TCP connection, but for remembering the failure of a read. */
     private static final class RememberingEndPoint extends SocketChannelEndPoint {
-        private volatile @Nullable IOException cut;
+        private volatile @Nullable IOException failure;
 
         RememberingEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler) {
             super(channel, selector, key, scheduler);
@@ -97,9 +130,7 @@ final class CloseDelimitedBodies {
 
         /**
          * What {@link SocketChannelEndPoint#fill} does, but for keeping the failure it turns into the input's end
-         * (which the rest of the client goes on seeing; that method keeps nothing of it), and, over TLS, whether the
-         * input ended before the closure alert: the TLS connection reads from here, on its own thread, and has
-         * taken in every byte read before (once it has the alert it reads no further).
+         * (which the rest of the client goes on seeing): that method keeps nothing of it.
          */
         @Override
         public int fill(ByteBuffer buffer) throws IOException {
@@ -116,7 +147,7 @@ final class CloseDelimitedBodies {
                 }
                 return filled;
             } catch (IOException failed) {
-                cut = failed;
+                failure = failed;
                 shutdownInput();
                 return -1;
             } finally {

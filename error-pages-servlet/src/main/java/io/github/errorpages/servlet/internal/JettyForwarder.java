@@ -177,7 +177,7 @@ public final class JettyForwarder {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
-        HttpClient client = CloseDelimitedBodies.newClient(); // its connections tell a cut from a close
+        HttpClient client = CloseDelimitedBodies.newClient(); // its connections tell a body's end from its cut
         client.setExecutor(threads);
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setFollowRedirects(false); // redirects are the client's to follow
@@ -186,11 +186,11 @@ public final class JettyForwarder {
         client.setDefaultRequestContentType(null);
         client.setMaxConnectionsPerDestination(maxConnections);
         client.setMaxResponseHeadersSize(ResponseHeadCheck.parserLimit(maxResponseHeaderSize));
+        SslContextFactory.Client tls = CloseDelimitedBodies.newTlsContextFactory(); // verifies host names ("HTTPS")
         if (sslContext != null) {
-            SslContextFactory.Client tls = new SslContextFactory.Client(); // verifies host names ("HTTPS") by default
             tls.setSslContext(sslContext);
-            client.setSslContextFactory(tls);
         }
+        client.setSslContextFactory(tls);
         try {
             client.start();
         } catch (Exception e) {
