@@ -4,6 +4,7 @@ import io.github.errorpages.upstream.internal.AttemptBoundBodySubscriber;
 import io.github.errorpages.upstream.internal.BodyCollector;
 import io.github.errorpages.upstream.internal.DiscardingBodySubscriber;
 import io.github.errorpages.upstream.internal.JdkResponseAdapter;
+import io.github.errorpages.upstream.internal.StreamedBodyEnd;
 import io.github.errorpages.upstream.internal.TrackingBodyPublisher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,7 +58,11 @@ import org.jspecify.annotations.Nullable;
  * caller, who must close it. The attempt's timeout bounds the attempt until the handler has made its body: a
  * handler that reads the whole body ({@code ofString()}) gets it within the attempt's timeout or the attempt
  * fails with {@code http_response_timeout}; a streamed body is not bounded once it is handed over. The guard's
- * bulkhead permit is released when the head arrives; it does not bound the time spent streaming the body.
+ * bulkhead permit is released when the head arrives; it does not bound the time spent streaming the body. The
+ * endpoint's circuit breaker, while closed, records the call when the body ends ({@link BodyOutcome}): a streamed
+ * body the upstream breaks off (its connection reset or closed early) is a failure, with an
+ * {@link UpstreamEvent.BodyBrokenOff} event, although its head arrived; one read to its end, or closed by the caller
+ * before it, a success. A streamed body neither read to its end nor closed is never recorded.
  * {@link #send} and {@link #sendAsync} time an attempt alike, by the client's own request timeout, which tells
  * what was late: a connection that was not established within the attempt's timeout fails it with
  * {@code connection_timeout} (when the client's connect timeout is not the shorter), a head that did not arrive
@@ -148,9 +153,12 @@ public final class GuardedHttpClient {
         Prepared ready = prepared;
         BodyHandler<T> guardedHandler = guardedHandler(handler);
         // Bounded also while the handler reads the body: the JDK's request timeout ends with the response head.
-        return guard.call(ready.upstreamRequest, JdkResponseAdapter.<T>instance(),
-                attempt -> SendBackstop.send(client, ready.forAttempt(attempt),
-                        AttemptBoundBodySubscriber.within(guardedHandler, attempt.timeout()), attempt.timeout()));
+        return guard.call(ready.upstreamRequest, JdkResponseAdapter.<T>instance(), attempt -> {
+            StreamedBodyEnd end = new StreamedBodyEnd();
+            return end.attachTo(SendBackstop.send(client, ready.forAttempt(attempt),
+                    AttemptBoundBodySubscriber.within(end.observing(guardedHandler), attempt.timeout()),
+                    attempt.timeout()));
+        });
     }
 
     /**
@@ -219,9 +227,11 @@ public final class GuardedHttpClient {
         // Timed as send's attempts are, by the client and the body's bound: the client's request timeout tells a
         // connect that never completed (HttpConnectTimeoutException) from a late head. The guard's own timer, due
         // at the same moment, won the race more often than not and made either a late response.
-        return guard.callAsyncTimedByAttempts(prepared.upstreamRequest, JdkResponseAdapter.<T>instance(),
-                attempt -> client.sendAsync(prepared.forAttempt(attempt),
-                        AttemptBoundBodySubscriber.within(handler, attempt.timeout())));
+        return guard.callAsyncTimedByAttempts(prepared.upstreamRequest, JdkResponseAdapter.<T>instance(), attempt -> {
+            StreamedBodyEnd end = new StreamedBodyEnd();
+            return end.attachTo(client.sendAsync(prepared.forAttempt(attempt),
+                    AttemptBoundBodySubscriber.within(end.observing(handler), attempt.timeout())));
+        });
     }
 
     private <T> BodyHandler<T> guardedHandler(BodyHandler<T> handler) {

@@ -6,6 +6,7 @@ import static io.github.errorpages.upstream.Guards.get;
 import static io.github.errorpages.upstream.Guards.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
@@ -14,8 +15,11 @@ import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
@@ -25,6 +29,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -67,6 +72,72 @@ class GuardedHttpClientIntegrationTests {
             assertThat(r.headers()).containsEntry("x-request-id", "req-17").containsEntry("accept", "text/plain");
             assertThat(r.target()).isEqualTo("/export");
         });
+    }
+
+    /**
+     * A body the caller streams after the call returned ({@code ofInputStream()}) and the upstream then breaks off
+     * counts against the upstream's breaker, although its head arrived (R47): the closed breaker records the call
+     * when the body ends, not when the head arrives, and the break as a failure, with a {@code BodyBrokenOff} event.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void streamedBodyTheUpstreamBreaksOffCountsAgainstItsBreaker(boolean async) throws Exception {
+        Semaphore release = new Semaphore(0);
+        FaultyUpstream upstream = upstreams.start(Behaviour.resetMidBodyAfter(release));
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+
+        HttpResponse<InputStream> response = async
+                ? client.sendAsync(get("/export"), BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS)
+                : client.send(get("/export"), BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("not recorded before the body ends").isZero();
+        release.release();
+
+        assertThatThrownBy(() -> {
+            try (InputStream body = response.body()) {
+                body.readAllBytes();
+            }
+        }).isInstanceOf(IOException.class);
+        Await.until(() -> breaker.getMetrics().getNumberOfFailedCalls() == 1, "the broken body to be recorded");
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
+        assertThat(client.guard().metrics().brokenBodies()).isEqualTo(1);
+        assertThat(client.guard().metrics().successfulCalls()).as("the call, counted when its head arrived")
+                .isEqualTo(1);
+        assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).singleElement()
+                .satisfies(broken -> assertThat(broken.failure().cause())
+                        .isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE));
+    }
+
+    /**
+     * A streamed body read to its end, or closed by the caller before it (who no longer wants the rest), is a
+     * success of the upstream's, recorded once the body ends.
+     */
+    @ParameterizedTest(name = "read to the end: {0}")
+    @ValueSource(booleans = {true, false})
+    void streamedBodyEndsAsASuccessWhenReadOrClosedByTheCaller(boolean toTheEnd) throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.largeBody(toTheEnd ? 256 * 1024 : 64L * 1024 * 1024));
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+
+        HttpResponse<InputStream> response = client.send(get("/export"), BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            if (toTheEnd) {
+                assertThat(body.readAllBytes()).hasSize(256 * 1024);
+            } else {
+                assertThat(body.readNBytes(1024)).hasSize(1024);
+            }
+        }
+
+        Await.until(() -> breaker.getMetrics().getNumberOfSuccessfulCalls() == 1, "the body's end to be recorded");
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(client.guard().metrics().brokenBodies()).isZero();
+        assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).isEmpty();
+        // The response as the client made it: its request, URI and version.
+        assertThat(response.uri()).isEqualTo(upstream.uri().resolve("/export"));
+        assertThat(response.request().uri()).isEqualTo(upstream.uri().resolve("/export"));
+        assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+        assertThat(response.previousResponse()).isEmpty();
     }
 
     @Test

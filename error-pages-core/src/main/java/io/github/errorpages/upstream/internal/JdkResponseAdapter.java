@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the JDK's {@link HttpResponse}. A discarded response's body is closed when it is closeable (an
  * {@code InputStream}, a {@code Stream} of lines) and cancelled when it is a publisher; a body that was
- * read into memory needs nothing. A body that reports its end ({@link AwaitedBody}) is handed the call's outcome.
+ * read into memory needs nothing. A body that reports its end ({@link AwaitedBody}), or else a response that carries
+ * the end of its body ({@link StreamedBodyEnd}), is handed the call's outcome.
  *
  * @param <T> the body type
  */
@@ -76,7 +77,11 @@ public final class JdkResponseAdapter<T> implements ResponseAdapter<HttpResponse
     @Override
     public boolean awaitBody(HttpResponse<T> response, BodyOutcome body) {
         if (response.body() instanceof AwaitedBody awaited) {
-            awaited.reportTo(body);
+            awaited.reportTo(body); // the proxy's body, which knows more: whether its own client went away
+            return true;
+        }
+        if (response instanceof StreamedBodyEnd.Response<?> observed) {
+            observed.end().reportTo(body);
             return true;
         }
         return false;

@@ -1,0 +1,218 @@
+package io.github.errorpages.upstream.internal;
+
+import io.github.errorpages.upstream.BodyOutcome;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.URI;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLSession;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The end of the body of one attempt's response of the JDK's client, as the client signals it to the body's
+ * subscriber, reported to the guard's {@link BodyOutcome} ({@link JdkResponseAdapter#awaitBody}): so that a body the
+ * caller of {@code GuardedHttpClient} streams after the call returned ({@code ofInputStream()}, {@code ofLines()},
+ * {@code ofPublisher()}) and the upstream breaks off counts against the upstream, as the proxy's bodies do. A body
+ * read whole before the call returns ({@code ofString()}) has ended by then and is reported at once.
+ *
+ * <p>The body ends complete when the client completes it, and when the caller stops reading it (closes the stream,
+ * cancels the subscription), which says nothing about the upstream; it fails when the client fails it. A body the
+ * caller never reads to its end nor closes is never reported, and its call is not recorded by a closed breaker.
+ *
+ * <p>Thread-safe: the end and the outcome may arrive in either order, on any threads; whichever comes second
+ * reports, and the outcome counts the first report only.
+ */
+public final class StreamedBodyEnd implements AwaitedBody {
+
+    private static final Object COMPLETE = new Object();
+
+    private volatile @Nullable BodyOutcome outcome;
+    /** {@link #COMPLETE}, or the failure; {@code null} while the body goes on. */
+    private final AtomicReference<@Nullable Object> end = new AtomicReference<>();
+
+    /**
+     * @param <T> the body type
+     * @param handler the caller's handler
+     * @return a handler whose bodies report their end here
+     */
+    public <T> BodyHandler<T> observing(BodyHandler<T> handler) {
+        return info -> new Subscriber<>(handler.apply(info));
+    }
+
+    /**
+     * @param <T> the body type
+     * @param response the response whose body {@link #observing} observes
+     * @return the same response, carrying this end for {@link JdkResponseAdapter#awaitBody}
+     */
+    public <T> HttpResponse<T> attachTo(HttpResponse<T> response) {
+        return new Response<>(response, this);
+    }
+
+    /**
+     * @param <T> the body type
+     * @param sent the client's future response, whose body {@link #observing} observes
+     * @return a future of the same response, carrying this end; cancelling it cancels {@code sent} (the client
+     *     aborts the exchange), and a response that arrives all the same is discarded
+     */
+    public <T> CompletableFuture<HttpResponse<T>> attachTo(CompletableFuture<HttpResponse<T>> sent) {
+        CompletableFuture<HttpResponse<T>> attached = new CompletableFuture<>() {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                sent.cancel(mayInterruptIfRunning);
+                return super.cancel(mayInterruptIfRunning);
+            }
+        };
+        sent.whenComplete((response, failure) -> {
+            if (failure != null) {
+                attached.completeExceptionally(failure);
+            } else if (!attached.complete(attachTo(response))) {
+                JdkResponseAdapter.<T>instance().discard(response); // cancelled meanwhile: release its connection
+            }
+        });
+        return attached;
+    }
+
+    @Override
+    public void reportTo(BodyOutcome outcome) {
+        this.outcome = outcome;
+        Object how = end.get();
+        if (how != null) {
+            report(outcome, how);
+        }
+    }
+
+    private void ended(Object how) {
+        if (!end.compareAndSet(null, how)) {
+            return; // a failure after the caller stopped reading, say: the first end is the body's
+        }
+        BodyOutcome awaiting = outcome;
+        if (awaiting != null) {
+            report(awaiting, how);
+        }
+    }
+
+    private static void report(BodyOutcome outcome, Object how) {
+        if (how == COMPLETE) {
+            outcome.completed();
+        } else {
+            outcome.failed((Throwable) how);
+        }
+    }
+
+    /** The caller's subscriber, whose signals and cancellation end the body here too. */
+    private final class Subscriber<T> implements BodySubscriber<T> {
+        private final BodySubscriber<T> delegate;
+
+        Subscriber(BodySubscriber<T> delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public CompletionStage<T> getBody() {
+            return delegate.getBody();
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            delegate.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                    subscription.request(n);
+                }
+
+                @Override
+                public void cancel() {
+                    ended(COMPLETE); // the caller stopped reading: no failure of the upstream's
+                    subscription.cancel();
+                }
+            });
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+            delegate.onNext(item);
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            ended(throwable);
+            delegate.onError(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            ended(COMPLETE);
+            delegate.onComplete();
+        }
+    }
+
+    /** The client's response, as it is, but for carrying the end of its body. */
+    static final class Response<T> implements HttpResponse<T> {
+        private final HttpResponse<T> response;
+        private final StreamedBodyEnd end;
+
+        Response(HttpResponse<T> response, StreamedBodyEnd end) {
+            this.response = response;
+            this.end = end;
+        }
+
+        StreamedBodyEnd end() {
+            return end;
+        }
+
+        @Override
+        public int statusCode() {
+            return response.statusCode();
+        }
+
+        @Override
+        public HttpRequest request() {
+            return response.request();
+        }
+
+        @Override
+        public Optional<HttpResponse<T>> previousResponse() {
+            return response.previousResponse();
+        }
+
+        @Override
+        public HttpHeaders headers() {
+            return response.headers();
+        }
+
+        @Override
+        public T body() {
+            return response.body();
+        }
+
+        @Override
+        public Optional<SSLSession> sslSession() {
+            return response.sslSession();
+        }
+
+        @Override
+        public URI uri() {
+            return response.uri();
+        }
+
+        @Override
+        public HttpClient.Version version() {
+            return response.version();
+        }
+
+        @Override
+        public String toString() {
+            return response.toString();
+        }
+    }
+}
