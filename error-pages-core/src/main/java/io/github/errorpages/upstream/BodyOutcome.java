@@ -19,7 +19,8 @@ import io.github.errorpages.UpstreamFailure;
  *
  * <p>{@link UpstreamMetrics#successfulCalls()} and {@link UpstreamEvent.CallSucceeded} still count the call
  * when its head arrives; a body that breaks off adds to {@link UpstreamMetrics#brokenBodies()} and delivers an
- * {@link UpstreamEvent.BodyBrokenOff} event.
+ * {@link UpstreamEvent.BodyBrokenOff} event, after the call's {@code CallSucceeded} even when reported from within
+ * {@link ResponseAdapter#awaitBody} (a body that ended before the guard handed it over).
  *
  * <p>Implementations are thread-safe; only the first report counts.
  *

@@ -131,21 +131,27 @@ final class GuardedCall<T> {
             }
         }
         long headNanos = now - attemptStarted;
+        @Nullable PendingBody body = null;
         if (responses == null || result == null) {
             releaseBulkhead();
             current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
         } else {
-            awaitBody(current, responses, result, headNanos);
+            body = awaitBody(current, responses, result, headNanos);
         }
         guard.succeeded(attempts, now - started);
+        if (body != null) {
+            body.callEnded();
+        }
         return Step.done(result);
     }
 
     /**
      * Offers the caller the end of the result's body ({@link ResponseAdapter#awaitBody}), records the call in the
      * breaker now unless the body's end will, and gives the bulkhead permit back now unless the body's end will.
+     *
+     * @return the body's outcome, to be told when the call's own end was recorded
      */
-    private void awaitBody(Endpoint current, ResponseAdapter<? super T> adapter, T result, long headNanos) {
+    private PendingBody awaitBody(Endpoint current, ResponseAdapter<? super T> adapter, T result, long headNanos) {
         boolean atHead = PendingBody.recordsAtHead(current);
         if (atHead) {
             current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
@@ -172,6 +178,7 @@ final class GuardedCall<T> {
         if (!atHead && !awaited) {
             current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
         }
+        return body;
     }
 
     /** Takes what the current attempt threw (or completed exceptionally with). */

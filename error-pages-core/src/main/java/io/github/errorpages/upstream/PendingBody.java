@@ -13,7 +13,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The {@link BodyOutcome} of one response a guarded call returned: records the call in the endpoint's circuit
  * breaker when the body ends, unless the breaker recorded it when the head arrived, and gives back the bulkhead
- * permit if it was held for the body. Thread-safe: the first report wins.
+ * permit if it was held for the body. A body that broke off is announced ("failing since", {@link
+ * UpstreamEvent.BodyBrokenOff}) after the call's own end ({@link UpstreamEvent.CallSucceeded}), even when the caller
+ * reports it while the guard still hands the body over: the body may end before the call does. Thread-safe: the
+ * first report wins.
  */
 final class PendingBody implements BodyOutcome {
 
@@ -32,6 +35,10 @@ final class PendingBody implements BodyOutcome {
     private final int attempts;
     private final boolean recordedAtHead;
     private volatile int state;
+    /** Whether the call's own end was recorded, after which a broken body is announced at once. */
+    private boolean callEnded; // guarded by this
+    /** The cause of a body that broke off before the call's end, to announce after it. */
+    private @Nullable FailureCause unannounced; // guarded by this
 
     /**
      * @param request the call's request, whose body's source may fail while the response's body streams
@@ -90,14 +97,45 @@ final class PendingBody implements BodyOutcome {
         }
         // A cause that is not the upstream's fault leaves the breaker as an attempt failing with it would: a
         // closed breaker holds no permission for the call, and records nothing.
-        Instant failingSince = counted && UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing()
-                : guard.failingSinceOrNull();
-        UpstreamFailure broken = UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts)
-                .failingSince(failingSince).build();
         if (counted) {
-            guard.bodyBrokenOff(broken, endpoint);
+            synchronized (this) {
+                if (!callEnded) {
+                    unannounced = cause;
+                    return broken(cause, guard.failingSinceOrNull());
+                }
+            }
+            return announce(cause);
         }
+        return broken(cause, guard.failingSinceOrNull());
+    }
+
+    /**
+     * The call's own end was recorded (its success, which also ends "failing since"): a body that broke off before
+     * is announced now, after it.
+     */
+    void callEnded() {
+        FailureCause cause;
+        synchronized (this) {
+            callEnded = true;
+            cause = unannounced;
+            unannounced = null;
+        }
+        if (cause != null) {
+            announce(cause);
+        }
+    }
+
+    private UpstreamFailure announce(FailureCause cause) {
+        Instant failingSince = UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing()
+                : guard.failingSinceOrNull();
+        UpstreamFailure broken = broken(cause, failingSince);
+        guard.bodyBrokenOff(broken, endpoint);
         return broken;
+    }
+
+    private UpstreamFailure broken(FailureCause cause, @Nullable Instant failingSince) {
+        return UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).failingSince(failingSince)
+                .build();
     }
 
     /**

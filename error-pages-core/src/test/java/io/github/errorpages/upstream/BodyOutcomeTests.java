@@ -294,4 +294,30 @@ class BodyOutcomeTests {
         assertThat(halfOpen.tryAcquirePermission()).as("no third").isFalse();
         assertThat(ignoring.metrics().brokenBodies()).as("counted all the same").isEqualTo(1);
     }
+
+    /**
+     * A body that ended before the guard finished handing it over (a streamed body the upstream reset at once, whose
+     * end the caller reports from within awaitBody) is announced after the call's own end: the call's success, then
+     * its broken body, and "failing since" stays set, as for a body that breaks off later.
+     */
+    @Test
+    void bodyThatBrokeOffWhileHandedOverIsAnnouncedAfterTheCallsSuccess() throws Exception {
+        AwaitingResponses failingAtOnce = new AwaitingResponses() {
+            @Override
+            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+                body.failed(new EOFException("the upstream closed the connection early"));
+                return true;
+            }
+        };
+
+        guard.call(UpstreamRequest.of("GET"), failingAtOnce, attempt -> OK);
+
+        assertThat(events.all()).filteredOn(event -> event instanceof UpstreamEvent.CallSucceeded
+                || event instanceof UpstreamEvent.BodyBrokenOff)
+                .extracting(event -> (Object) event.getClass())
+                .containsExactly(UpstreamEvent.CallSucceeded.class, UpstreamEvent.BodyBrokenOff.class);
+        assertThat(guard.failingSince()).as("the broken body came after the success").isPresent();
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().brokenBodies()).isEqualTo(1);
+    }
 }
