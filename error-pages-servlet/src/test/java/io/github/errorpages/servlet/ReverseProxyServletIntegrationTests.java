@@ -1221,7 +1221,8 @@ abstract class ReverseProxyServletIntegrationTests {
                 try (InputStream body = response.body()) {
                     assertThat(body.readAllBytes()).hasSize(64 * 1024);
                 }
-                Await.until(() -> breaker.getMetrics().getNumberOfSuccessfulCalls() == 1, "the body's end was recorded");
+                Await.until(() -> breaker.getMetrics().getNumberOfSuccessfulCalls() == 1,
+                        "the body's end was recorded");
                 assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
                 assertThat(guard.metrics().brokenBodies()).isZero();
             } else {

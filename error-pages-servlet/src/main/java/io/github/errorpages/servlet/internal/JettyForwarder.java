@@ -552,7 +552,7 @@ public final class JettyForwarder {
         private volatile boolean clientGone;
         private volatile @Nullable NonBlockingResponseBody writer; // read by the sweep
         private boolean fitsBuffer;
-        /** Whether the body is delimited by the connection's end, neither a length nor chunks: see CloseDelimitedBodies. */
+        /** Whether the body is delimited by the connection's end, with neither a length nor chunks. */
         private boolean closeDelimited;
         /** Where the guard wants the body's end reported, once it took the head as the call's result. */
         private volatile @Nullable BodyOutcome bodyOutcome;
