@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream;
 
+import io.github.errorpages.upstream.internal.AllMethodRetry;
 import io.github.errorpages.upstream.internal.AttemptBoundBodySubscriber;
 import io.github.errorpages.upstream.internal.BodyCollector;
 import io.github.errorpages.upstream.internal.DiscardingBodySubscriber;
@@ -75,8 +76,8 @@ import org.jspecify.annotations.Nullable;
  * any response byte arrived (its {@code ConnectionExpiredException} path: on JDK 17 for fresh connections
  * too, on later JDKs for pooled ones); that resend happens inside one attempt, on the same endpoint, and
  * the guard can neither see nor prevent it, so for that one failure an upstream may see a GET twice per
- * attempt. With the system property {@code jdk.httpclient.enableAllMethodRetry} set it does so for any method,
- * a POST too, so {@link #of} refuses a client then. The client starts its request timeout again for the resend,
+ * attempt. With {@code jdk.httpclient.enableAllMethodRetry} on (a system property, or the JDK's
+ * {@code conf/net.properties}) it does so for any method, a POST too, so {@link #of} refuses a client then. The client starts its request timeout again for the resend,
  * which the guard's timer bounds: the attempt ends within its timeout and that backstop. A body that is not
  * buffered is not sent again: the resend fails at its body, as {@code connection_terminated}, leaving the upstream
  * an incomplete request (it would read the body's source at its end, and send the rest of the body only, or none).
@@ -86,9 +87,6 @@ import org.jspecify.annotations.Nullable;
  * @since 0.1.0
  */
 public final class GuardedHttpClient {
-
-    /** The JDK client's switch that makes it repeat any request itself, not only a GET or HEAD. */
-    private static final String ALL_METHOD_RETRY = "jdk.httpclient.enableAllMethodRetry";
 
     private final HttpClient client;
     private final UpstreamGuard guard;
@@ -103,20 +101,19 @@ public final class GuardedHttpClient {
      *     and executor apply to every attempt
      * @param guard the upstream's guard
      * @return the guarded client
-     * @throws IllegalStateException if the system property {@code jdk.httpclient.enableAllMethodRetry} is set
-     *     (empty or {@code true}): the JDK's client then sends any request again on its own, a POST too, when
-     *     its connection closes before the response, which would break the guard's promise that a
-     *     non-idempotent request reaches the upstream at most once (R13)
+     * @throws IllegalStateException if {@code jdk.httpclient.enableAllMethodRetry} is on (empty or {@code true}),
+     *     as a system property or, without one, in the JDK's {@code conf/net.properties}: the JDK's client then
+     *     sends any request again on its own, a POST too, when its connection closes before the response, which
+     *     would break the guard's promise that a non-idempotent request reaches the upstream at most once (R13)
      */
     public static GuardedHttpClient of(HttpClient client, UpstreamGuard guard) {
         GuardedHttpClient guarded = new GuardedHttpClient(client, guard);
-        // Read as the JDK reads it (MultiExchange, once): absent is off, empty is on, else Boolean.parseBoolean.
-        String allMethodRetry = System.getProperty(ALL_METHOD_RETRY);
-        if (allMethodRetry != null && (allMethodRetry.isEmpty() || Boolean.parseBoolean(allMethodRetry))) {
-            throw new IllegalStateException("GuardedHttpClient for upstream " + guard.name() + ": the system property "
-                    + ALL_METHOD_RETRY + " ('" + allMethodRetry + "') makes the JDK's HttpClient send any request "
-                    + "again on its own, a POST too, when its connection closes before the response; remove it, "
-                    + "or a non-idempotent request may reach the upstream twice (R13)");
+        String allMethodRetry = AllMethodRetry.enabledBy(); // read as the JDK reads it, once
+        if (allMethodRetry != null) {
+            throw new IllegalStateException("GuardedHttpClient for upstream " + guard.name() + ": " + allMethodRetry
+                    + " makes the JDK's HttpClient send any request again on its own, a POST too, when its connection "
+                    + "closes before the response; remove it, or a non-idempotent request may reach the upstream "
+                    + "twice (R13)");
         }
         return guarded;
     }

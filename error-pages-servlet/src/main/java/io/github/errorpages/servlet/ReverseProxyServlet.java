@@ -1018,9 +1018,10 @@ public final class ReverseProxyServlet extends HttpServlet {
          * @throws IllegalArgumentException if {@link #httpClient(HttpClient)} is set and the transport is
          *     {@link ProxyTransport#JETTY}, or {@link #sslContext(SSLContext)} is set too, or that client follows
          *     redirects, keeps cookies or has an authenticator
-         * @throws IllegalStateException if Jetty's client does not start, or, with the JDK transport, the system
-         *     property {@code jdk.httpclient.enableAllMethodRetry} is set: the JDK's client would send a POST again
-         *     on its own (see {@link GuardedHttpClient#of})
+         * @throws IllegalStateException if Jetty's client does not start, or, with the JDK transport,
+         *     {@code jdk.httpclient.enableAllMethodRetry} is on (a system property, or the JDK's
+         *     {@code conf/net.properties}): the JDK's client would send a POST again on its own (see
+         *     {@link GuardedHttpClient#of})
          */
         public ReverseProxyServlet build() {
             return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, sslContext, connectTimeout,
