@@ -92,21 +92,21 @@ final class PendingBody implements BodyOutcome {
         // the exchange ended with it, the response's body too (an upstream that answers while it reads an upload),
         // and as for an attempt failing so, the breaker forgets the call and the upstream broke nothing off.
         boolean counted = (markEnded() & ENDED) == 0 && !request.isBodySourceFailed();
-        if (counted && UpstreamGuard.countsAgainstUpstream(cause) && !ignoredByBreaker(failure)) {
-            endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, failure);
+        if (!counted) {
+            return broken(cause, guard.failingSinceOrNull());
         }
         // A cause that is not the upstream's fault leaves the breaker as an attempt failing with it would: a
         // closed breaker holds no permission for the call, and records nothing.
-        if (counted) {
-            synchronized (this) {
-                if (!callEnded) {
-                    unannounced = cause;
-                    return broken(cause, guard.failingSinceOrNull());
-                }
-            }
-            return announce(cause);
+        if (UpstreamGuard.countsAgainstUpstream(cause) && !ignoredByBreaker(failure)) {
+            endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, failure);
         }
-        return broken(cause, guard.failingSinceOrNull());
+        synchronized (this) {
+            if (!callEnded) {
+                unannounced = cause;
+                return broken(cause, guard.failingSinceOrNull());
+            }
+        }
+        return announce(cause);
     }
 
     /**

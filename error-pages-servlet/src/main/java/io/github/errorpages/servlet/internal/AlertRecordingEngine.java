@@ -18,15 +18,15 @@ import org.jspecify.annotations.Nullable;
  */
 final class AlertRecordingEngine extends SSLEngine {
     private final SSLEngine engine;
-    private volatile @Nullable SSLException closedBeforeAlert;
+    private volatile boolean closedBeforeAlert;
 
     AlertRecordingEngine(SSLEngine engine) {
         super(engine.getPeerHost(), engine.getPeerPort());
         this.engine = engine;
     }
 
-    /** @return what closing the input before the peer's closure alert threw, or {@code null} if it never was */
-    @Nullable SSLException closedBeforeAlert() {
+    /** @return whether the input was closed before the peer's closure alert */
+    boolean closedBeforeAlert() {
         return closedBeforeAlert;
     }
 
@@ -35,7 +35,7 @@ final class AlertRecordingEngine extends SSLEngine {
         try {
             engine.closeInbound();
         } catch (SSLException beforeAlert) {
-            closedBeforeAlert = beforeAlert;
+            closedBeforeAlert = true;
             throw beforeAlert;
         }
     }

@@ -94,7 +94,7 @@ final class CloseDelimitedBodies {
             // nothing, and one before it leaves the input closed before the alert.
             // (Without the engine's exception as its cause: the classifier would take the cut for a TLS failure.)
             return tls.getSslConnection().getSSLEngine() instanceof AlertRecordingEngine engine
-                    && engine.closedBeforeAlert() != null
+                    && engine.closedBeforeAlert()
                     ? new EOFException("the upstream ended the connection without its TLS closure alert") : null;
         }
         return endPoint instanceof RememberingEndPoint remembering ? remembering.failure : null;
