@@ -1,5 +1,6 @@
 package io.github.errorpages;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -12,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * learned on the way and may be absent. None of it is ever shown to clients as is: the upstream name,
  * for example, is for logs and metric tags only.
  *
- * <p>Instances are immutable and thread-safe.
+ * <p>Instances are immutable and thread-safe, and serializable: an {@link UpstreamFailureException} keeps its
+ * failure when it crosses Java serialization (a replicated session, a remote call).
  *
  * @param upstream the configured name of the upstream (not its host), or {@code ""} when unknown
  * @param cause why the call failed
@@ -36,7 +38,7 @@ public record UpstreamFailure(
         @Nullable Duration breakerRemainingOpen,
         int attempts,
         Duration elapsed,
-        @Nullable Instant failingSince) {
+        @Nullable Instant failingSince) implements Serializable {
 
     /**
      * Validates the components.

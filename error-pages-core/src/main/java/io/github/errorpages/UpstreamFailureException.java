@@ -17,7 +17,7 @@ public class UpstreamFailureException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    private final transient UpstreamFailure failure;
+    private final UpstreamFailure failure;
 
     /**
      * @param failure what is known about the failure

@@ -52,6 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Produces each failure for real, over loopback sockets with the JDK's HttpClient and with HttpURLConnection,
@@ -176,6 +177,40 @@ class FailureClassifierIntegrationTests {
 
         assertThat(thrown).hasRootCauseInstanceOf(NumberFormatException.class);
         assertThat(classifier.classify(thrown)).isEmpty();
+    }
+
+    /**
+     * The JDK's {@code HttpClient.send} rethrows the caller's own exception from a body handler (a JSON mapping
+     * that throws Jackson's parse error, an IOException outside the JDK's packages, in an UncheckedIOException) as
+     * a new {@code java.io.IOException} with the same message. A healthy upstream answered; the words the parser
+     * quoted ("reset", "end-of-input", "protocol") are not the JDK's and make no 502 (R2, R4).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Unrecognized field \"reset\" (class Order), not marked as ignorable",
+        "Unexpected end-of-input: expected close marker for Object", "Illegal character ((CTRL-CHAR)) (protocol)"})
+    void callersBodyHandlerExceptionRethrownByTheClientIsNoUpstreamFailure(String parseError) {
+        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.respond(200, "{\"id\": 42}"));
+        resource = upstream;
+        HttpRequest request = HttpRequest.newBuilder(upstream.uri().resolve("/orders/42")).build();
+
+        Throwable thrown = catchThrowable(() -> client.send(request, info ->
+                HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8),
+                        json -> {
+                            throw new UncheckedIOException(new JsonParseError(parseError));
+                        })));
+
+        assertThat(thrown).isExactlyInstanceOf(IOException.class).hasMessageContaining(parseError)
+                .hasRootCauseInstanceOf(JsonParseError.class);
+        assertThat(classifier.classify(thrown)).isEmpty();
+    }
+
+    /** Stands in for Jackson 2's {@code JsonParseException}: an IOException of a data format library. */
+    private static final class JsonParseError extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        JsonParseError(String message) {
+            super(message);
+        }
     }
 
     /**

@@ -7,21 +7,33 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.spec.InvalidKeySpecException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import javax.crypto.AEADBadTagException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
@@ -80,6 +92,101 @@ class FailureClassifierTests {
         assertThat(cause(new IOException("Connection reset"))).contains(FailureCause.CONNECTION_TERMINATED);
         assertThat(cause(new IOException("Unexpected end-of-input: expected close marker for Object")))
                 .contains(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+    }
+
+    /**
+     * R2, R4: the JDK's {@code HttpClient.send} rethrows whatever ended the call as a new {@code java.io.IOException}
+     * with the same message, the application's own exception from a body handler too; {@code new IOException(cause)}
+     * takes the cause's {@code toString()}. Such a wrapper's words are its cause's, read only if the cause's are.
+     */
+    @Test
+    void jdkExceptionThatOnlyRepeatsItsCausesWordsIsReadAsItsCause() {
+        InputParseException parse = new InputParseException("Unrecognized field \"reset\" (class Order)");
+        UncheckedIOException fromBodyHandler = new UncheckedIOException(parse);
+
+        assertThat(cause(new IOException(fromBodyHandler.getMessage(), fromBodyHandler))).isEmpty();
+        assertThat(cause(new IOException(parse))).isEmpty();
+        IOException reset = new IOException("Connection reset");
+        assertThat(cause(new IOException(reset.getMessage(), reset))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(new IOException(new SocketException("Connection reset"))))
+                .contains(FailureCause.CONNECTION_TERMINATED);
+    }
+
+    /**
+     * R2, R4, R13: an established connection that the kernel gives up on (ETIMEDOUT after its retransmissions or
+     * keep-alive probes; EHOSTUNREACH, EHOSTDOWN, ENETUNREACH when the route goes away) is the upstream's failure,
+     * not the gateway's 500, and one after which the request may have been sent. NIO reports these as plain
+     * IOExceptions, a blocking socket as SocketExceptions, with the errno's text; loopback drops no packets, so
+     * they are built here with the JDK's messages. A connect that fails so has exception types of its own.
+     */
+    @Test
+    void establishedConnectionThatTimesOutOrLosesItsRouteIsAnUpstreamFailure() {
+        assertThat(cause(new IOException("Connection timed out"))).contains(FailureCause.CONNECTION_READ_TIMEOUT);
+        assertThat(cause(new SocketException("Connection timed out"))).contains(FailureCause.CONNECTION_READ_TIMEOUT);
+        assertThat(cause(new IOException("No route to host"))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(new SocketException("No route to host"))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(new IOException("Host is down"))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(new IOException("Network is unreachable"))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(FailureCause.CONNECTION_READ_TIMEOUT.requestNeverSent()).isFalse();
+        assertThat(FailureCause.CONNECTION_TERMINATED.requestNeverSent()).isFalse();
+
+        assertThat(cause(new ConnectException("Connection timed out"))).contains(FailureCause.CONNECTION_TIMEOUT);
+        assertThat(cause(new NoRouteToHostException("No route to host")))
+                .contains(FailureCause.DESTINATION_IP_UNROUTABLE);
+    }
+
+    /**
+     * R2, R4: the application's own cryptography failing (a session cookie that does not decrypt, a key or a
+     * forwarded client certificate it cannot parse, an algorithm it lacks) is no TLS failure of an upstream. A
+     * certificate exception counts only below an SSLException, as the JDK's failed certificate checks are.
+     */
+    @Test
+    void securityExceptionsOutsideATlsFailureAreTheApplicationsOwn() {
+        assertThat(cause(new AEADBadTagException("Tag mismatch"))).isEmpty();
+        assertThat(cause(new InvalidKeySpecException("encoded key spec not recognized"))).isEmpty();
+        assertThat(cause(new CertificateException("Could not parse certificate: X-Client-Cert"))).isEmpty();
+        assertThat(cause(new NoSuchAlgorithmException("ChaCha20-Poly1305 Cipher not available"))).isEmpty();
+        assertThat(cause(new CertificateExpiredException("NotAfter: Sun Nov 29 10:00:00 UTC 2026"))).isEmpty();
+
+        SSLHandshakeException handshake = new SSLHandshakeException("(certificate_expired) validity check failed");
+        handshake.initCause(new CertificateExpiredException("NotAfter: Sun Nov 29 10:00:00 UTC 2026"));
+        assertThat(cause(handshake)).contains(FailureCause.TLS_CERTIFICATE_ERROR);
+    }
+
+    /**
+     * R13: an SSLException that names no handshake, alert or certificate is a record the client could not read
+     * after the handshake ("Tag mismatch", a bad MAC): the connection broke mid-exchange, possibly after the
+     * request went out, so not a failed handshake, which would let a retry send a POST again.
+     */
+    @Test
+    void tlsRecordFailureAfterTheHandshakeIsATerminatedConnection() {
+        assertThat(cause(new SSLException("Tag mismatch"))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(new SSLException("Connection reset"))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(new SSLException("Unsupported or unrecognized SSL message")))
+                .contains(FailureCause.TLS_PROTOCOL_ERROR);
+        assertThat(cause(new SSLHandshakeException("Remote host terminated the handshake")))
+                .contains(FailureCause.TLS_PROTOCOL_ERROR);
+    }
+
+    /** An UpstreamFailureException that crossed Java serialization (a replicated session) keeps its failure. */
+    @Test
+    void upstreamFailureExceptionKeepsItsFailureAcrossSerialization() throws Exception {
+        UpstreamFailure known = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream("orders")
+                .upstreamStatus(503).upstreamRetryAfter(Duration.ofSeconds(30)).attempts(2)
+                .failingSince(Instant.parse("2026-12-01T11:00:00Z")).build();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(new UpstreamFailureException(known, new ConnectException("Connection refused")));
+        }
+
+        Object copy;
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            copy = in.readObject();
+        }
+
+        assertThat(copy).isInstanceOfSatisfying(UpstreamFailureException.class,
+                e -> assertThat(e.failure()).isEqualTo(known));
+        assertThat(classifier.classify((Throwable) copy)).contains(known);
     }
 
     /** An application's own IOException, as Jackson 2's {@code JsonParseException} is one. */

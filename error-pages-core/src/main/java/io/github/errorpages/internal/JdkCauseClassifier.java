@@ -1,6 +1,7 @@
 package io.github.errorpages.internal;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.spi.CauseClassifier;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
@@ -17,7 +18,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.FileSystemException;
-import java.security.GeneralSecurityException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
@@ -103,13 +103,6 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (t instanceof SSLException) {
             return tlsCause((SSLException) t, message);
         }
-        if (t instanceof CertificateException || t instanceof CertPathValidatorException
-                || t instanceof CertPathBuilderException) {
-            return FailureCause.TLS_CERTIFICATE_ERROR;
-        }
-        if (t instanceof GeneralSecurityException) {
-            return FailureCause.TLS_PROTOCOL_ERROR;
-        }
         if (t instanceof ProtocolException) {
             if (isMisusedUrlConnection(message)) {
                 return null; // the caller's bug, before anything was sent: no page, no breaker failure
@@ -130,7 +123,7 @@ public final class JdkCauseClassifier implements CauseClassifier {
             // its other 4xx "... for URL: ..."): "/password/reset" names no connection reset.
             return null;
         }
-        if (t instanceof IOException && isOfNetworkStack(t)) {
+        if (t instanceof IOException && isOfNetworkStack(t) && !restatesItsCause(t)) {
             return ioCause(message);
         }
         if (t instanceof NumberFormatException && isContentLengthOfResponse(t)) {
@@ -183,16 +176,50 @@ public final class JdkCauseClassifier implements CauseClassifier {
             return FailureCause.TLS_ALERT_RECEIVED;
         }
         if (e instanceof SSLPeerUnverifiedException || message.contains("certificate") || message.contains("pkix")
-                || message.contains("no subject alternative")) {
+                || message.contains("no subject alternative") || failedACertificateCheck(e)) {
             return FailureCause.TLS_CERTIFICATE_ERROR;
         }
         if (e instanceof SSLHandshakeException || message.contains("handshake") || message.contains("plaintext")
                 || message.contains("unrecognized ssl message")) {
             return FailureCause.TLS_PROTOCOL_ERROR;
         }
-        // An SSLException after the handshake is a connection torn down mid-stream.
-        return message.contains("closed") || message.contains("reset")
-                ? FailureCause.CONNECTION_TERMINATED : FailureCause.TLS_PROTOCOL_ERROR;
+        // Any other SSLException is a record the client could not read ("Tag mismatch", a bad MAC, a closed or
+        // reset connection): a connection torn down mid-stream, possibly after the request went out. Not a failed
+        // handshake, which would say the request was never sent and let a retry send a POST again (R13).
+        return FailureCause.CONNECTION_TERMINATED;
+    }
+
+    /**
+     * Whether the TLS failure came from a check of the upstream's certificate: a {@link CertificateException} or
+     * {@code CertPath} exception among its causes (the JDK's "validity check failed", a hostname that does not
+     * match). These exceptions are read only below an {@link SSLException}: on their own they are the application's
+     * cryptography (a session cookie that does not decrypt, a key it cannot parse, a client certificate forwarded
+     * in a header), no connection to an upstream at all.
+     */
+    private static boolean failedACertificateCheck(SSLException e) {
+        Throwable cause = e.getCause();
+        for (int depth = 0; cause != null && cause != e && depth < FailureClassifier.MAX_CHAIN; depth++) {
+            if (cause instanceof CertificateException || cause instanceof CertPathValidatorException
+                    || cause instanceof CertPathBuilderException) {
+                return true;
+            }
+            cause = cause.getCause();
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code t} only repeats its cause's words: the JDK's {@code HttpClient.send} rethrows any failure of
+     * the call as a new {@code IOException} with the failure's message, the application's own exception from a
+     * body handler included (an {@code UncheckedIOException} around Jackson's {@code Unrecognized field "reset"});
+     * {@code new IOException(cause)} takes the cause's {@code toString()}. Those words are the cause's, and are
+     * read only if the cause's class is one whose messages are read: the cause is classified on its own.
+     */
+    private static boolean restatesItsCause(Throwable t) {
+        Throwable cause = t.getCause();
+        String message = t.getMessage();
+        return cause != null && cause != t && message != null
+                && (message.equals(cause.getMessage()) || message.equals(cause.toString()));
     }
 
     private static boolean isOfNetworkStack(Throwable t) {
@@ -233,6 +260,19 @@ public final class JdkCauseClassifier implements CauseClassifier {
         }
         if (message.contains("too large") || message.contains("too long") || message.contains("too big")) {
             return FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE;
+        }
+        if (message.contains("timed out")) {
+            // ETIMEDOUT on an established connection: the kernel's retransmissions or keep-alive probes gave up on
+            // a host that vanished mid-exchange. NIO reports a plain IOException "Connection timed out", a blocking
+            // socket a SocketException; a connect that timed out is a ConnectException or a
+            // SocketTimeoutException, recognised above.
+            return FailureCause.CONNECTION_READ_TIMEOUT;
+        }
+        if (message.contains("no route to host") || message.contains("host is down")
+                || message.contains("network is unreachable")) {
+            // EHOSTUNREACH, EHOSTDOWN, ENETUNREACH on an established connection (a connect has exception types of
+            // its own, recognised above): the route went away mid-exchange, after the request may have been sent.
+            return FailureCause.CONNECTION_TERMINATED;
         }
         if (message.contains("reset") || message.contains("broken pipe") || message.contains("closed")
                 || message.contains("eof") || message.contains("no bytes") || message.contains("aborted")) {
