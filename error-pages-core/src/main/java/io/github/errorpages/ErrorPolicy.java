@@ -129,7 +129,8 @@ public final class ErrorPolicy {
 
     private Duration withJitter(Duration value) {
         double jitter = config.retryAfterJitter();
-        if (jitter == 0.0 || value.isZero()) {
+        if (jitter == 0.0 || value.isZero() || value.compareTo(config.retryAfterMax()) >= 0) {
+            // At or past the maximum the clamp decides; adding to a huge value could also overflow.
             return value;
         }
         long millis = saturatedMillis(value);

@@ -11,6 +11,7 @@ import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ErrorPolicyTests {
 
@@ -183,14 +184,38 @@ class ErrorPolicyTests {
     void jitterNeverExceedsMax() {
         ErrorPagesConfig config = ErrorPagesConfig.builder().retryAfterJitter(1.0).retryAfterMax(Duration.ofSeconds(25))
                 .build();
-        RandomGenerator alwaysHigh = () -> Long.MAX_VALUE;
         ErrorPolicy policy = ErrorPolicy.of(config, Clock.systemUTC(), new Random(7));
 
         for (int i = 0; i < 200; i++) {
             assertThat(policy.decide(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED)).retryAfterSeconds())
                     .isBetween(25L, 25L);
         }
-        assertThat(alwaysHigh.nextLong()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    /**
+     * R10, R46: an upstream's Retry-After too large to add jitter to (a long of milliseconds would overflow) is
+     * still clamped to the maximum, not wrapped around to a negative value and raised to one second.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {99_999L, 4_700_000_000_000_000L, 9_000_000_000_000_000L, 9_223_372_036_854_775L})
+    void jitterOnAHugeUpstreamRetryAfterStillGivesTheMax(long upstreamSeconds) {
+        ErrorPagesConfig config = ErrorPagesConfig.builder().retryAfterJitter(1.0).build();
+        RandomGenerator nearlyOne = new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return Long.MAX_VALUE;
+            }
+
+            @Override
+            public double nextDouble() {
+                return 0.999;
+            }
+        };
+        ErrorPolicy policy = ErrorPolicy.of(config, Clock.systemUTC(), nearlyOne);
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstreamStatus(503)
+                .upstreamRetryAfter(Duration.ofSeconds(upstreamSeconds)).build();
+
+        assertThat(policy.decide(failure).retryAfterSeconds()).isEqualTo(config.retryAfterMax().toSeconds());
     }
 
     @Test

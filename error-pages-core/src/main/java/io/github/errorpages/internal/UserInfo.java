@@ -4,6 +4,9 @@ package io.github.errorpages.internal;
  * Masks the user info of a URL written into a message: a startup log line must not carry the password of a
  * URL that was refused. Textual, not by {@link java.net.URI}, which does not find the user info of a URL it
  * cannot parse as a server authority ({@code http://ops:p@ss@host}) — and those are the URLs that get refused.
+ * A password may hold any character, a {@code /}, {@code ?} or {@code #} too ({@code http://ops:p/ss@host}), so
+ * where the authority ends cannot be told: everything up to the URL's last {@code @} is masked, which for an
+ * {@code @} in a path or query masks more than the user info, never less.
  *
  * <p>Stateless and thread-safe.
  */
@@ -14,8 +17,8 @@ public final class UserInfo {
 
     /**
      * @param url a URL as configured, valid or not
-     * @return the URL with everything between {@code //} and the authority's last {@code @} replaced by
-     *     {@code ***}, or the URL itself when it has no user info
+     * @return the URL with everything between {@code //} and its last {@code @} replaced by {@code ***}, or the
+     *     URL itself when it has no {@code @} after {@code //}
      */
     public static String masked(String url) {
         int start = url.indexOf("//");
@@ -23,14 +26,7 @@ public final class UserInfo {
             return url;
         }
         int authorityStart = start + 2;
-        int end = url.length();
-        for (char delimiter : new char[] {'/', '?', '#'}) {
-            int at = url.indexOf(delimiter, authorityStart);
-            if (at >= 0 && at < end) {
-                end = at;
-            }
-        }
-        int at = url.lastIndexOf('@', end - 1);
+        int at = url.lastIndexOf('@');
         return at < authorityStart ? url : url.substring(0, authorityStart) + "***" + url.substring(at);
     }
 }
