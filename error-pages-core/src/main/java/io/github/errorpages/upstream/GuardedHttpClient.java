@@ -77,10 +77,18 @@ import org.jspecify.annotations.Nullable;
  * too, on later JDKs for pooled ones); that resend happens inside one attempt, on the same endpoint, and
  * the guard can neither see nor prevent it, so for that one failure an upstream may see a GET twice per
  * attempt. With {@code jdk.httpclient.enableAllMethodRetry} on (a system property, or the JDK's
- * {@code conf/net.properties}) it does so for any method, a POST too, so {@link #of} refuses a client then. The client starts its request timeout again for the resend,
- * which the guard's timer bounds: the attempt ends within its timeout and that backstop. A body that is not
- * buffered is not sent again: the resend fails at its body, as {@code connection_terminated}, leaving the upstream
- * an incomplete request (it would read the body's source at its end, and send the rest of the body only, or none).
+ * {@code conf/net.properties}) it does so for any method, a POST too, so {@link #of} refuses a client then. The
+ * client starts its request timeout again for the resend, which the guard's timer bounds: the attempt ends
+ * within its timeout and that backstop. A body that is not buffered is not sent again unless it is one of the
+ * JDK's publishers of a string, a byte array or a file, which read their source afresh: any other resend fails
+ * at its body, as {@code connection_terminated}, leaving the upstream an incomplete request (it would read the
+ * body's source at its end, and send the rest of the body only, or none).
+ *
+ * <p>A client that follows redirects, or has an {@link java.net.Authenticator}, sends a request again itself to
+ * follow a 307 or 308 or to answer a 401 or 407, within the same attempt: a new request after a complete
+ * response, not a retry. Its body goes again if it is buffered or one of those JDK publishers; any other body
+ * cannot be read twice, and the call ends with an {@link UncheckedIOException} that says so, the upstream not
+ * blamed.
  *
  * <p>Instances are immutable and thread-safe; share one per upstream.
  *
@@ -97,14 +105,16 @@ public final class GuardedHttpClient {
     }
 
     /**
-     * @param client the client that makes the attempts; its connect timeout, redirect policy, TLS settings
-     *     and executor apply to every attempt
+     * @param client the client that makes the attempts; its connect timeout, redirect policy, authenticator, TLS
+     *     settings and executor apply to every attempt
      * @param guard the upstream's guard
      * @return the guarded client
      * @throws IllegalStateException if {@code jdk.httpclient.enableAllMethodRetry} is on (empty or {@code true}),
      *     as a system property or, without one, in the JDK's {@code conf/net.properties}: the JDK's client then
      *     sends any request again on its own, a POST too, when its connection closes before the response, which
-     *     would break the guard's promise that a non-idempotent request reaches the upstream at most once (R13)
+     *     would break the guard's promise that a non-idempotent request reaches the upstream at most once (R13).
+     *     The property is read as it is now; the JDK's client reads it once, before its first send, so a property
+     *     set later, by code, escapes this check: set it, if ever, at the JVM's start
      */
     public static GuardedHttpClient of(HttpClient client, UpstreamGuard guard) {
         GuardedHttpClient guarded = new GuardedHttpClient(client, guard);
@@ -194,11 +204,9 @@ public final class GuardedHttpClient {
                 return;
             }
             CompletableFuture<HttpResponse<T>> call = callAsync(prepared.buffered(bytes), guardedHandler);
-            outcome.whenComplete((r, e) -> {
-                if (e != null) {
-                    call.cancel(true); // cancelled, or timed out by the caller (orTimeout): the call is not wanted
-                }
-            });
+            // Ended by the caller in any way (cancelled, timed out with orTimeout, completed with a value of its
+            // own): the call is not wanted. Cancelling it after it completed the outcome itself does nothing.
+            outcome.whenComplete((r, e) -> call.cancel(true));
             call.whenComplete((response, failure) -> {
                 if (failure != null) {
                     outcome.completeExceptionally(failure);
@@ -254,7 +262,7 @@ public final class GuardedHttpClient {
             return new Prepared(request, upstreamRequest, null,
                     reader == null ? BodyCollector.collect(body, length) : BodyCollector.collect(body, length, reader));
         }
-        TrackingBodyPublisher tracked = new TrackingBodyPublisher(body);
+        TrackingBodyPublisher tracked = new TrackingBodyPublisher(body, request.method());
         UpstreamRequest streamed = upstreamRequest.withReplayableBody(tracked::isUntouched);
         if (body instanceof SourcedBodyPublisher sourced) {
             streamed = streamed.withBodySource(() -> tracked.isSourceFailed() || sourced.isSourceFailed(),

@@ -7,7 +7,9 @@ import static io.github.errorpages.upstream.Guards.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailureException;
@@ -16,11 +18,16 @@ import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Authenticator;
+import java.net.PasswordAuthentication;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodyHandlers;
@@ -423,6 +430,110 @@ class GuardedHttpClientIntegrationTests {
                 .isEqualTo(client.guard().bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
         assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+
+    /**
+     * Completing the returned future with a value of the caller's own (a fallback, {@code completeOnTimeout}) ends
+     * the call as cancelling it does: the attempt is aborted and no retry made, for a request without a body as for
+     * one whose body the guard buffered (R44: no retry budget and no upstream capacity spent on an answer nobody
+     * reads).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "PUT"})
+    void callerCompletingAnAsyncSendItselfAbortsTheAttemptWithoutRetry(String method) throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.stall());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        HttpRequest request = method.equals("GET") ? get("/slow") : request("PUT", "/slow", "{\"paid\":true}");
+
+        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(request, BodyHandlers.ofString());
+        assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).isTrue();
+        assertThat(sent.complete(null)).isTrue();
+
+        Await.until(() -> client.guard().metrics().abortedCalls() > 0, "the call to be counted as aborted");
+        UpstreamMetrics metrics = client.guard().metrics();
+        assertThat(metrics.abortedCalls()).isEqualTo(1);
+        assertThat(metrics.failedCalls()).isZero();
+        assertThat(metrics.retries()).isZero();
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+
+    /**
+     * A client that follows redirects sends a POST's body again for a 307 (and 308): a new request after a
+     * complete response, not a retry (R13). The JDK's publisher of a string reads it afresh, so the moved resource
+     * gets the whole body, as without the guard, and the upstream's breaker records one success.
+     */
+    @Test
+    void postBodyFollowsARedirectThatKeepsIt() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(307, "", "Location", "/orders/moved"), Behaviour.respond(200, "created")));
+        HttpClient following = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        GuardedHttpClient client = GuardedHttpClient.of(following,
+                UpstreamGuard.builder(fast(upstream.uri()).build()).listener(events).build());
+
+        HttpResponse<String> response = client.send(request("POST", "/orders", "{\"item\":7}"),
+                BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("created");
+        assertThat(upstream.requests()).extracting(FaultyUpstream.RecordedRequest::target,
+                FaultyUpstream.RecordedRequest::bodyText)
+                .containsExactly(tuple("/orders", "{\"item\":7}"), tuple("/orders/moved", "{\"item\":7}"));
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(client.guard().metrics().retries()).isZero();
+    }
+
+    /** As for a redirect: the body goes again with the credentials a 401 asked for. */
+    @Test
+    void postBodyIsSentAgainWithTheCredentialsAChallengeAskedFor() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(401, "", "WWW-Authenticate", "Basic realm=\"orders\""),
+                Behaviour.respond(200, "created")));
+        HttpClient authenticating = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .authenticator(new Authenticator() {
+                    @Override
+                    protected PasswordAuthentication getPasswordAuthentication() {
+                        return new PasswordAuthentication("gateway", "s3cret".toCharArray());
+                    }
+                }).build();
+        GuardedHttpClient client = GuardedHttpClient.of(authenticating,
+                UpstreamGuard.builder(fast(upstream.uri()).build()).listener(events).build());
+
+        HttpResponse<String> response = client.send(request("POST", "/orders", "{\"item\":7}"),
+                BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(upstream.requests()).hasSize(2).allSatisfy(r -> assertThat(r.bodyText()).isEqualTo("{\"item\":7}"));
+        assertThat(upstream.requests().get(1).headers()).containsKey("authorization");
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
+     * A body that cannot be read twice (a stream) cannot follow a 307: the call ends with an
+     * UncheckedIOException that says why, and the upstream, which answered, is not blamed: its breaker records no
+     * failure, where a {@code connection_terminated} used to count against it and could open it for every caller.
+     */
+    @Test
+    void streamedPostBodyThatCannotFollowARedirectDoesNotBlameTheUpstream() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(307, "", "Location", "/orders/moved"), Behaviour.respond(200, "created")));
+        HttpClient following = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        GuardedHttpClient client = GuardedHttpClient.of(following,
+                UpstreamGuard.builder(fast(upstream.uri()).build()).listener(events).build());
+        byte[] body = "{\"item\":7}".getBytes(StandardCharsets.UTF_8);
+        HttpRequest streamed = HttpRequest.newBuilder(URI.create("http://orders/orders"))
+                .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build();
+
+        Throwable thrown = catchThrowable(() -> client.send(streamed, BodyHandlers.ofString()));
+
+        assertThat(thrown).isInstanceOf(UncheckedIOException.class)
+                .hasStackTraceContaining("its body cannot be read twice");
+        assertThat(upstream.requests().get(0).bodyText()).isEqualTo("{\"item\":7}");
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(client.guard().metrics().failedCalls()).isZero();
+        assertThat(client.guard().metrics().retries()).isZero();
     }
 
     @Test

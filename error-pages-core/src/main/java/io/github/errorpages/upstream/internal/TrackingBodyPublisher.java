@@ -1,9 +1,11 @@
 package io.github.errorpages.upstream.internal;
 
 import java.io.EOFException;
+import java.io.IOException;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,11 +21,17 @@ import org.jspecify.annotations.Nullable;
  * which the client asked for more than it got is waiting for its source (a client that stalled): a failure of
  * the attempt then is not the upstream's.
  *
- * <p>The body is read once. A second subscription, which the HTTP client makes when it sends the request again
- * on its own (the JDK's client repeats a GET or HEAD whose connection closed before any response byte), gets an
- * {@link EOFException} at once, a failure of the connection ({@code connection_terminated}), not of the source:
- * a body that cannot be replayed would otherwise be read again at its end, and the upstream get the request with
- * the rest of the body only, or none. Thread-safe.
+ * <p>The HTTP client subscribes a second time when it sends the request again on its own: to follow a redirect
+ * that keeps the body (307, 308), to answer an authentication challenge (401, 407), or (the JDK's client, for a
+ * GET or HEAD) when the connection closed before any response byte. The JDK's own publishers of a string, a byte
+ * array or a file read their source afresh for each subscriber, and are subscribed to again. Any other body is
+ * read once: a second read would start at its source's end, and the upstream get the request with the rest of
+ * the body only, or none. For a GET or HEAD the second subscriber then gets an {@link EOFException} at once, a
+ * failure of the connection ({@code connection_terminated}) that closed before the response. For any other
+ * method the client's own redirect or authentication asked for it (the guard refuses a JDK client set to resend
+ * other methods on a closed connection, R13): the second subscriber gets an {@link IOException} that says so,
+ * and the body counts as {@linkplain #isSourceFailed() failed at its source}, so that the upstream, which
+ * answered, is not blamed. Thread-safe.
  */
 public final class TrackingBodyPublisher implements BodyPublisher {
 
@@ -40,7 +48,14 @@ public final class TrackingBodyPublisher implements BodyPublisher {
         }
     };
 
+    /** The JDK's publishers that read their source afresh for each subscriber (ofString is a ByteArrayPublisher). */
+    private static final Set<String> REPLAYABLE = Set.of("jdk.internal.net.http.RequestPublishers$ByteArrayPublisher",
+            "jdk.internal.net.http.RequestPublishers$FilePublisher",
+            "jdk.internal.net.http.RequestPublishers$EmptyPublisher");
+
     private final BodyPublisher delegate;
+    private final boolean replayable;
+    private final boolean resentOnlyByRequest;
     private final AtomicBoolean subscribed = new AtomicBoolean();
     private volatile boolean failed;
     private volatile boolean completed;
@@ -49,9 +64,13 @@ public final class TrackingBodyPublisher implements BodyPublisher {
 
     /**
      * @param delegate the body
+     * @param method the request's method: for any but GET and HEAD, only a redirect or an authentication
+     *     challenge makes the client read the body a second time
      */
-    public TrackingBodyPublisher(BodyPublisher delegate) {
+    public TrackingBodyPublisher(BodyPublisher delegate, String method) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
+        this.replayable = isReplayable(delegate);
+        this.resentOnlyByRequest = !method.equals("GET") && !method.equals("HEAD");
     }
 
     /** @return whether no one has subscribed to the body yet */
@@ -59,7 +78,10 @@ public final class TrackingBodyPublisher implements BodyPublisher {
         return !subscribed.get();
     }
 
-    /** @return whether the body's publisher signalled an error: its source failed */
+    /**
+     * @return whether the body's publisher signalled an error (its source failed), or a body that cannot be read
+     *     twice was asked for again by the client's redirect or authentication: either way not the upstream's doing
+     */
     public boolean isSourceFailed() {
         return failed;
     }
@@ -76,13 +98,33 @@ public final class TrackingBodyPublisher implements BodyPublisher {
 
     @Override
     public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
-        if (subscribed.getAndSet(true)) {
+        if (!subscribed.getAndSet(true)) {
+            delegate.subscribe(new Tracker(subscriber));
+        } else if (replayable) {
+            // The earlier exchange is over: the client asks again only once it has ended.
+            completed = false;
+            outstanding.set(0);
+            delegate.subscribe(new Tracker(subscriber));
+        } else if (resentOnlyByRequest) {
+            failed = true;
+            subscriber.onSubscribe(NOTHING);
+            subscriber.onError(new IOException("the HttpClient sends the request again, to follow a redirect (307, "
+                    + "308) or to answer an authentication challenge, but its body cannot be read twice; send it "
+                    + "with BodyPublishers.ofByteArray, ofString or ofFile, or let the client follow no redirects"));
+        } else {
             subscriber.onSubscribe(NOTHING);
             subscriber.onError(new EOFException("connection closed before a response, after the request body was "
                     + "sent: the body is not sent again"));
-            return;
         }
-        delegate.subscribe(new Tracker(subscriber));
+    }
+
+    private static boolean isReplayable(BodyPublisher body) {
+        for (Class<?> type = body.getClass(); type != null; type = type.getSuperclass()) {
+            if (REPLAYABLE.contains(type.getName())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Counts the demand and what met it, and notes how the body ended. */

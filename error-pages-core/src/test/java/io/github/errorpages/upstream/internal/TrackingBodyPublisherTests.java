@@ -2,6 +2,7 @@ package io.github.errorpages.upstream.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.ByteBuffer;
@@ -61,7 +62,7 @@ class TrackingBodyPublisherTests {
     @Test
     void awaitsItsSourceExactlyWhileTheClientAskedForMoreThanItGot() {
         Source source = new Source();
-        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(source));
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(source), "PUT");
         Reader reader = new Reader();
         assertThat(body.isUntouched()).isTrue();
         assertThat(body.isSourceAwaited()).isFalse();
@@ -88,7 +89,7 @@ class TrackingBodyPublisherTests {
     @Test
     void failsAtItsSourceWhenThePublisherSignalsAnError() {
         Source source = new Source();
-        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(source));
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(source), "PUT");
         Reader reader = new Reader();
         body.subscribe(reader);
         reader.subscription.request(1);
@@ -99,5 +100,51 @@ class TrackingBodyPublisherTests {
         assertThat(body.isSourceFailed()).isTrue();
         assertThat(body.isSourceAwaited()).isFalse();
         assertThat(reader.failure).isSameAs(gone);
+    }
+
+    /**
+     * The JDK's publishers of a string, a byte array or a file read their source afresh for each subscriber: the
+     * client's second subscription (a redirect, a challenge) gets the whole body again.
+     */
+    @Test
+    void jdkPublisherThatReadsItsSourceAfreshIsSubscribedToAgain() {
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.ofString("{\"item\":7}"), "POST");
+        Reader first = new Reader();
+        Reader second = new Reader();
+
+        body.subscribe(first);
+        first.subscription.request(Long.MAX_VALUE);
+        body.subscribe(second);
+        second.subscription.request(Long.MAX_VALUE);
+
+        assertThat(first.complete).isTrue();
+        assertThat(second.failure).isNull();
+        assertThat(second.parts).isPositive();
+        assertThat(second.complete).isTrue();
+        assertThat(body.isSourceFailed()).isFalse();
+    }
+
+    /**
+     * Any other body is read once. For a POST only the client's redirect or authentication asks again (R13: the
+     * guard refuses a client that resends other methods on a closed connection): not the upstream's doing, so the
+     * body counts as failed at its source. For a GET, the JDK's resend after a connection closed before the
+     * response: a failure of that connection.
+     */
+    @Test
+    void bodyThatCannotBeReadTwiceRefusesTheSecondSubscriber() {
+        TrackingBodyPublisher post = new TrackingBodyPublisher(BodyPublishers.fromPublisher(new Source()), "POST");
+        TrackingBodyPublisher get = new TrackingBodyPublisher(BodyPublishers.fromPublisher(new Source()), "GET");
+        Reader postAgain = new Reader();
+        Reader getAgain = new Reader();
+
+        post.subscribe(new Reader());
+        post.subscribe(postAgain);
+        get.subscribe(new Reader());
+        get.subscribe(getAgain);
+
+        assertThat(postAgain.failure).isExactlyInstanceOf(IOException.class).hasMessageContaining("cannot be read twice");
+        assertThat(post.isSourceFailed()).isTrue();
+        assertThat(getAgain.failure).isInstanceOf(EOFException.class);
+        assertThat(get.isSourceFailed()).isFalse();
     }
 }
