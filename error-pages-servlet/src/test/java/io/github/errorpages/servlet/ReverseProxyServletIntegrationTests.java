@@ -428,6 +428,37 @@ abstract class ReverseProxyServletIntegrationTests {
                 .doesNotContainKey("true-client-ip");
     }
 
+    /**
+     * A client's fields spelled with {@code _} for {@code -} reached the upstream untouched beside the ones the proxy
+     * set, and Rack/Puma, WSGI and other CGI-style upstreams read {@code X_Real_IP} and {@code X-Real-IP} as one key
+     * ({@code HTTP_X_REAL_IP}; puma's GHSA-9hf4-67fc-4vf4): the client chose the address, host and scheme they saw.
+     * Such spellings of every field the proxy drops or replaces are dropped; other fields with underscores go on.
+     */
+    @Test
+    void dropsUnderscoreSpellingsOfTheFieldsItDropsOrReplacesTowardUpstream() throws IOException {
+        orders.clearRequests();
+
+        HttpResponse<byte[]> response = Client.send("GET", jetty.uri("/billing/orders/42"), JSON,
+                "X_Real_IP", "198.51.100.66", "X-Forwarded_For", "198.51.100.66", "X_Forwarded_Host", "evil.example",
+                "X_Forwarded_Proto", "https", "True_Client_IP", "198.51.100.66", "X_Forwarded_Prefix", "/evil",
+                "CF_Connecting_IP", "198.51.100.66", "Content_Length", "5", "Transfer_Encoding", "chunked",
+                "X_Request_Id", "r-7");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        RecordedRequest forwarded = orders.requests().get(orders.requests().size() - 1);
+        assertThat(forwarded.headers())
+                .containsEntry("x-real-ip", "127.0.0.1")
+                .containsEntry("x-forwarded-for", "127.0.0.1")
+                .containsEntry("x-forwarded-host", "127.0.0.1:" + jetty.port())
+                .containsEntry("x-forwarded-proto", "http")
+                .containsEntry("x_request_id", "r-7")
+                .doesNotContainKeys("x_real_ip", "x-forwarded_for", "x_forwarded_host", "x_forwarded_proto",
+                        "true_client_ip", "x_forwarded_prefix", "cf_connecting_ip", "content_length",
+                        "transfer_encoding");
+        assertThat(forwarded.headers().values()).noneMatch(value -> value.contains("198.51.100.66")
+                || value.contains("evil.example") || value.contains("https"));
+    }
+
     @Test
     void streamsRequestBodyToUpstreamOnce() throws Exception {
         orders.clearRequests();

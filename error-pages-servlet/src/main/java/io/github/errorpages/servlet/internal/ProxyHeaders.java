@@ -59,7 +59,9 @@ import org.jspecify.annotations.Nullable;
  * received, as the field does on other methods, for which the RFC lets a recipient ignore it.
  * {@code Cookie} fields, which HTTP/2 may split into one per cookie, go as one, joined by {@code "; "} (RFC 9113
  * §8.2.3). Field names and values the JDK's client would refuse (not a token, control characters) are dropped
- * rather than failing the request.
+ * rather than failing the request. A request field spelled like one of those dropped or replaced toward the
+ * upstream but with {@code _} for {@code -} ({@code X_Real_IP}, {@code X-Forwarded_For}) is dropped as that one
+ * is: CGI-style upstreams read both spellings as one ({@link #isDroppedTowardUpstream}).
  *
  * <p>This runs for every forwarded request, so it matches names without regular expressions and without
  * lower-casing copies, and allocates only the values it builds. Thread-safe (stateless).
@@ -72,7 +74,10 @@ public final class ProxyHeaders {
 
     private static final String[] HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection",
         "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};
-    /** Hop-by-hop, or set by the client for the request it sends, or added below from what this proxy saw. */
+    /**
+     * Hop-by-hop, or set by the client for the request it sends, or added below from what this proxy saw. A name
+     * matches also with {@code _} in place of any {@code -} ({@link #isDroppedTowardUpstream}).
+     */
     private static final String[] DROPPED_TOWARD_UPSTREAM = {"connection", "keep-alive", "proxy-connection",
         "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
         "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
@@ -198,7 +203,7 @@ public final class ProxyHeaders {
         }
         for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
             String name = names.nextElement();
-            if (isOneOf(name, DROPPED_TOWARD_UPSTREAM) || (dropped != null && containsIgnoringCase(dropped, name))
+            if (isDroppedTowardUpstream(name) || (dropped != null && containsIgnoringCase(dropped, name))
                     || !isToken(name)) {
                 continue;
             }
@@ -548,6 +553,51 @@ public final class ProxyHeaders {
             out.append(c);
         }
         out.append('"');
+    }
+
+    /**
+     * Whether a request field is one of {@link #DROPPED_TOWARD_UPSTREAM}, ignoring case and taking {@code _} for
+     * {@code -}: {@code X_Real_IP}, {@code X-Forwarded_For} and {@code Content_Length} are dropped like
+     * {@code X-Real-IP}, {@code X-Forwarded-For} and {@code Content-Length}. Upstreams that read fields the CGI way
+     * (Rack and Puma, WSGI, PHP's {@code $_SERVER}) turn both spellings into one key ({@code HTTP_X_REAL_IP}), and
+     * some keep the value of the one that came last: a client's underscore spelling would stand for the field this
+     * proxy replaces, and name any address, host or scheme it liked (puma's GHSA-9hf4-67fc-4vf4).
+     *
+     * <p>nginx, by default ({@code underscores_in_headers off}), drops every field with an {@code _} in its name,
+     * and Apache 2.4 drops such fields before CGI sees them. This drops only the spellings of the fields it drops
+     * or replaces itself: those are the ones that could stand for a field it vouches for, and an application's own
+     * fields with underscores ({@code X_Request_Id}, {@code api_key}), which a container passes on, still reach it.
+     */
+    private static boolean isDroppedTowardUpstream(String name) {
+        if (isOneOf(name, DROPPED_TOWARD_UPSTREAM)) {
+            return true;
+        }
+        if (name.indexOf('_') < 0) {
+            return false; // the name of nearly every field
+        }
+        int length = name.length();
+        for (String candidate : DROPPED_TOWARD_UPSTREAM) {
+            if (candidate.length() == length && matchesWithUnderscores(name, candidate)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code name} is {@code lowerCaseName}, ignoring case and with {@code _} where it has {@code -}; of
+     * equal length.
+     */
+    private static boolean matchesWithUnderscores(String name, String lowerCaseName) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            char expected = lowerCaseName.charAt(i);
+            char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+            if (c == '_' ? expected != '-' : lower != expected) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code name} is one of {@code lowerCaseNames}, ignoring case. */
