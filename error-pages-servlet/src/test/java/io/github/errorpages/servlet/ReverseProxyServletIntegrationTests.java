@@ -150,6 +150,12 @@ abstract class ReverseProxyServletIntegrationTests {
                 exchange.respond(200, "page 1", "Content-Type", "text/plain",
                         "Link", "<" + base + "?page=2>; rel=\"next\", <" + base + "?page=9>; rel=\"last\"",
                         "Refresh", "30; url=" + base);
+            } else if (target.startsWith("/api/redirect-unencoded")) {
+                // Characters java.net.URI refuses, left unencoded as some frameworks leave them in a query.
+                String base = "http://" + exchange.request().headers().get("host") + "/api";
+                exchange.respond(302, "", "Location", base + "/search?tags=a|b&q=\"x y\"#top|1",
+                        "Link", "<" + base + "/items?sort={name}>; rel=\"next\"",
+                        "Content-Location", "https://login.example/search?tags=a|b");
             } else if (target.startsWith("/api/redirect-elsewhere")) {
                 exchange.respond(302, "", "Location", "https://login.example/sso");
             } else if (target.startsWith("/api/session")) {
@@ -516,6 +522,25 @@ abstract class ReverseProxyServletIntegrationTests {
                 .hasValue("</orders/orders?page=2>; rel=\"next\", </orders/orders?page=9>; rel=\"last\"");
         assertThat(paged.headers().firstValue("Refresh")).hasValue("30; url=/orders/orders");
         assertNoLeak(paged, String.valueOf(orders.uri().getPort()));
+    }
+
+    /**
+     * R37: a redirect or link to the endpoint with characters {@link URI} refuses ({@code |}, <code>{ }</code>,
+     * {@code "}, a space), which browsers follow as they encode them, reached the client unchanged, internal host
+     * and port included. It is rewritten as any other, those characters percent-encoded; one elsewhere is still
+     * relayed as it was, character for character.
+     */
+    @Test
+    void rewritesRedirectsToTheEndpointWithCharactersUriRefusesIntoTheGatewaysPath() {
+        HttpResponse<byte[]> redirected = Client.get(jetty.uri("/orders/redirect-unencoded"), JSON);
+
+        assertThat(redirected.statusCode()).isEqualTo(302);
+        assertThat(redirected.headers().firstValue("Location"))
+                .hasValue("/orders/search?tags=a%7Cb&q=%22x%20y%22#top%7C1");
+        assertThat(redirected.headers().firstValue("Link")).hasValue("</orders/items?sort=%7Bname%7D>; rel=\"next\"");
+        assertThat(redirected.headers().firstValue("Content-Location"))
+                .hasValue("https://login.example/search?tags=a|b");
+        assertNoLeak(redirected, String.valueOf(orders.uri().getPort()));
     }
 
     @Test

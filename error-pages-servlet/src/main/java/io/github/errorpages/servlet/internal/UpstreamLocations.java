@@ -23,7 +23,9 @@ import org.jspecify.annotations.Nullable;
  * the query and fragment kept, and relative (RFC 9110 §10.2.2 allows a URI reference), so that nothing of the
  * request's own {@code Host} is echoed. Anything else is relayed unchanged: a URL of another origin, a path
  * outside the endpoint's base path (the gateway has no path for it), a path, which the client resolves against
- * the gateway's URL already, and a value that is not a URI. A network-path reference ({@code //host/path})
+ * the gateway's URL already, and a value that is not a URI. A URL with characters RFC 3986 does not allow after
+ * its authority ({@code |}, a space, ...), which browsers follow as they encode them, is read with them
+ * percent-encoded, and rewritten so when it points at an endpoint. A network-path reference ({@code //host/path})
  * counts as a URL of the endpoint's scheme.
  *
  * <p>Immutable and thread-safe.
@@ -212,13 +214,8 @@ public final class UpstreamLocations {
      *     else the value itself
      */
     public String rewrite(String value, HttpServletRequest request) {
-        URI location;
-        try {
-            location = new URI(value.trim());
-        } catch (URISyntaxException notAUri) {
-            return value;
-        }
-        if (location.getRawAuthority() == null) {
+        URI location = parse(value.trim());
+        if (location == null || location.getRawAuthority() == null) {
             return value; // a path, resolved by the client against the gateway's URL already
         }
         String path = location.getRawPath() == null ? "" : location.getRawPath();
@@ -242,6 +239,63 @@ public final class UpstreamLocations {
             }
         }
         return value;
+    }
+
+    /**
+     * The URI a value stands for. A URL with characters {@link URI} refuses after its authority
+     * ({@code http://10.0.0.7:8080/api/search?tags=a|b}, <code>?sort={name}</code>, a space), which browsers follow
+     * as they encode them, is read with those characters percent-encoded as {@link RequestTargets#encodeDisallowed}
+     * encodes a request's target, its fragment apart: rewritten, it names the same resource, and it still names an
+     * endpoint's host otherwise.
+     *
+     * @return the URI, or {@code null} for a value that is no URI even so
+     */
+    private static @Nullable URI parse(String value) {
+        try {
+            return new URI(value);
+        } catch (URISyntaxException notAUri) {
+            int authority = authorityStart(value);
+            if (authority < 0) {
+                return null; // a path: relayed as it is in any case
+            }
+            int pathStart = authority;
+            while (pathStart < value.length() && "/?#".indexOf(value.charAt(pathStart)) < 0) {
+                pathStart++;
+            }
+            int hash = value.indexOf('#', pathStart);
+            String encoded = value.substring(0, pathStart)
+                    + RequestTargets.encodeDisallowed(value.substring(pathStart, hash < 0 ? value.length() : hash))
+                    + (hash < 0 ? "" : "#" + RequestTargets.encodeDisallowed(value.substring(hash + 1)));
+            try {
+                return new URI(encoded);
+            } catch (URISyntaxException stillNotAUri) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Where the authority of a URL ({@code scheme://authority...}) or network-path reference ({@code //authority...})
+     * starts: after its {@code //}; -1 for any other value.
+     */
+    private static int authorityStart(String value) {
+        int at = 0;
+        if (!value.startsWith("//")) {
+            while (at < value.length() && isSchemeChar(value.charAt(at), at == 0)) {
+                at++;
+            }
+            if (at == 0 || !value.startsWith("://", at)) {
+                return -1;
+            }
+            at++; // the ':'
+        }
+        return at + 2;
+    }
+
+    /** RFC 3986 §3.1: {@code scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )}. */
+    private static boolean isSchemeChar(char c, boolean first) {
+        boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        return letter || (!first && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
     }
 
     /** The gateway's path that the endpoint's base path stands for: the context and a path mapping's prefix. */
