@@ -156,6 +156,9 @@ abstract class ReverseProxyServletIntegrationTests {
                 exchange.respond(302, "", "Location", base + "/search?tags=a|b&q=\"x y\"#top|1",
                         "Link", "<" + base + "/items?sort={name}>; rel=\"next\"",
                         "Content-Location", "https://login.example/search?tags=a|b");
+            } else if (target.startsWith("/api/redirect-dots?to=")) {
+                exchange.respond(302, "", "Location", "http://" + exchange.request().headers().get("host")
+                        + target.substring("/api/redirect-dots?to=".length()));
             } else if (target.startsWith("/api/redirect-elsewhere")) {
                 exchange.respond(302, "", "Location", "https://login.example/sso");
             } else if (target.startsWith("/api/session")) {
@@ -541,6 +544,24 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(redirected.headers().firstValue("Content-Location"))
                 .hasValue("https://login.example/search?tags=a|b");
         assertNoLeak(redirected, String.valueOf(orders.uri().getPort()));
+    }
+
+    /**
+     * A redirect to the endpoint is matched by the path the client resolves it to: one whose dot segments (encoded
+     * ones too) lead out of the base path became {@code /orders/../admin/}, which the client resolved outside the
+     * servlet's mapping; it is relayed as every URL outside the base path is. One that stays under it is rewritten
+     * to the path it resolves to.
+     */
+    @ParameterizedTest
+    @CsvSource({"/api/../admin/,", "/api/%2e%2e/admin/,", "/api/orders/../../admin,", "/api/.%2E;v=1/admin,",
+        "/api/orders/./x/../43?a=1, /orders/orders/43?a=1"})
+    void rewritesARedirectToTheEndpointByThePathItResolvesTo(String path, @Nullable String rewritten) {
+        String upstream = "http://127.0.0.1:" + orders.port() + path;
+
+        HttpResponse<byte[]> redirected = Client.get(jetty.uri("/orders/redirect-dots?to=" + path), JSON);
+
+        assertThat(redirected.statusCode()).isEqualTo(302);
+        assertThat(redirected.headers().firstValue("Location")).hasValue(rewritten == null ? upstream : rewritten);
     }
 
     @Test

@@ -21,7 +21,10 @@ import org.jspecify.annotations.Nullable;
  * host to the client (R37) and sends the client where it cannot go. Under the servlet mapped to
  * {@code /billing/*} with the endpoint {@code http://10.0.0.7:8080/api}, it becomes {@code /billing/orders/43}:
  * the query and fragment kept, and relative (RFC 9110 §10.2.2 allows a URI reference), so that nothing of the
- * request's own {@code Host} is echoed. Anything else is relayed unchanged: a URL of another origin, a path
+ * request's own {@code Host} is echoed. The path is compared with its dot segments removed, encoded ones too
+ * ({@link RequestTargets#removeDotSegments}), as the client resolves it: {@code http://10.0.0.7:8080/api/../admin/}
+ * is outside the base path, and would have become {@code /billing/../admin/}, which the client resolves outside
+ * the servlet's mapping. Anything else is relayed unchanged: a URL of another origin, a path
  * outside the endpoint's base path (the gateway has no path for it), a path, which the client resolves against
  * the gateway's URL already, and a value that is not a URI. A URL with characters RFC 3986 does not allow after
  * its authority ({@code |}, a space, ...), which browsers follow as they encode them, is read with them
@@ -218,7 +221,8 @@ public final class UpstreamLocations {
         if (location == null || location.getRawAuthority() == null) {
             return value; // a path, resolved by the client against the gateway's URL already
         }
-        String path = location.getRawPath() == null ? "" : location.getRawPath();
+        // Resolved first, as the client will: "/api/../admin/" is no path under the base path "/api".
+        String path = location.getRawPath() == null ? "" : RequestTargets.removeDotSegments(location.getRawPath());
         for (Base base : bases) {
             String rest = base.pathUnder(location, path);
             if (rest != null) {
