@@ -194,6 +194,10 @@ abstract class ReverseProxyServletIntegrationTests {
                 exchange.respond(200, "bannered", "Content-Type", "text/plain", "Server", "Apache/2.4.41 (Ubuntu)",
                         "X-Powered-By", "PHP/7.4.3", "x-aspnet-version", "4.0.30319", "X-AspNetMvc-Version", "5.2",
                         "X-Served-By", "kept");
+            } else if (target.startsWith("/api/alt-svc")) {
+                exchange.respond(200, "advertised", "Content-Type", "text/plain",
+                        "Alt-Svc", "h2=\"billing-internal.svc.cluster.local:8443\"; ma=86400",
+                        "Alt-Svc", "h3=\":8443\"", "X-Served-By", "kept");
             } else if (target.startsWith("/api/via")) {
                 // A cache and a proxy behind the gateway, each naming its internal host and its software.
                 exchange.respond(200, "cached", "Content-Type", "text/plain",
@@ -354,6 +358,22 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.headers().map().keySet()).doesNotContain("x-powered-by", "x-aspnet-version",
                 "x-aspnetmvc-version");
         assertThat(response.headers().firstValue("X-Served-By")).hasValue("kept");
+    }
+
+    /**
+     * R37, RFC 7838 §3: the upstream's {@code Alt-Svc} advertises alternative services for the upstream's origin, but
+     * the client took them for the gateway's and would have sent its next requests to the gateway to the host they
+     * name, an internal one, or to another port of the gateway's host. It does not reach the client.
+     */
+    @Test
+    void dropsTheUpstreamsAltSvcTowardTheClient() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/orders/alt-svc"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("advertised");
+        assertThat(response.headers().allValues("Alt-Svc")).isEmpty();
+        assertThat(response.headers().firstValue("X-Served-By")).hasValue("kept");
+        assertNoLeak(response, "billing-internal", "8443");
     }
 
     /**

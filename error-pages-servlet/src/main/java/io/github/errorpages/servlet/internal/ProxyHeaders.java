@@ -48,7 +48,8 @@ import org.jspecify.annotations.Nullable;
  *       host name (RFC 9110 §7.6.3, R37), random per proxy ({@link #pseudonym()}), by which a proxy recognises a
  *       request that comes back to it ({@link #hasPassed}).</li>
  * </ul>
- * Toward the client, the upstream's product banners are dropped ({@link #BANNERS}), and its {@code Via} keeps
+ * Toward the client, the upstream's product banners are dropped ({@link #BANNERS}), so is its {@code Alt-Svc},
+ * which names the upstream's alternative services, not the gateway's ({@link #ALT_SVC}), and its {@code Via} keeps
  * the protocols of the hops behind the proxy, each named {@code upstream} ({@link #viaTowardClient}): a cache or
  * proxy there (Varnish, Squid) names its host, often an internal one, and its software in it (RFC 9110 §7.6.3,
  * R37); its {@code Proxy-Status} likewise names each member {@code upstream}, with its error type and received
@@ -90,6 +91,12 @@ public final class ProxyHeaders {
      * sends one, is its to configure.
      */
     private static final String[] BANNERS = {"server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"};
+    /**
+     * The upstream's alternative services (RFC 7838): they are the upstream origin's (§3: an alternative service
+     * applies to the origin of the response that advertised it), but the client would apply them to the gateway's
+     * origin, and try the host they name, often an internal one (R37), for every later request to the gateway.
+     */
+    private static final String ALT_SVC = "Alt-Svc";
     /**
      * The pseudonym of every host behind the proxy in the {@code Via} of a response toward the client, in place of
      * their names (RFC 9110 §7.6.3, R37).
@@ -463,12 +470,12 @@ public final class ProxyHeaders {
 
     /**
      * Whether an upstream response field goes to the client: not a pseudo-header, not hop-by-hop, not named in
-     * the response's {@code Connection}, not {@code Content-Length}, which the proxy sets itself, and not a
-     * product banner ({@link #BANNERS}).
+     * the response's {@code Connection}, not {@code Content-Length}, which the proxy sets itself, not a
+     * product banner ({@link #BANNERS}) and not {@code Alt-Svc} ({@link #ALT_SVC}).
      */
     private static boolean isRelayedTowardClient(String name, @Nullable List<String> droppedByConnection) {
         return !name.startsWith(":") && !isHopByHop(name) && !name.equalsIgnoreCase("Content-Length")
-                && !isOneOf(name, BANNERS)
+                && !isOneOf(name, BANNERS) && !name.equalsIgnoreCase(ALT_SVC)
                 && (droppedByConnection == null || !containsIgnoringCase(droppedByConnection, name));
     }
 
