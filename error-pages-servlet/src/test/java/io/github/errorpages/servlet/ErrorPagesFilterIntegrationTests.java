@@ -250,6 +250,10 @@ class ErrorPagesFilterIntegrationTests {
             request.getSession(true).setAttribute("cart", "3 items");
             response.sendError(502);
         }));
+        server.servlet("/new-session-then-503", servlet((request, response) -> {
+            request.getSession(true).setAttribute("cart", "3 items");
+            response.sendError(503);
+        }));
         server.servlet("/async-dispatch", servlet((request, response) -> {
             AsyncContext async = request.startAsync();
             async.start(() -> async.dispatch("/upstream-failure"));
@@ -607,6 +611,19 @@ class ErrorPagesFilterIntegrationTests {
         HttpResponse<byte[]> response = Client.get(jetty.uri("/new-session-then-502"), Client.BROWSER_ACCEPT);
 
         assertErrorPage(response, "GET", 502, "10");
+        assertThat(response.headers().allValues("Set-Cookie")).isEmpty();
+    }
+
+    /**
+     * R15: Jetty 12 puts a new session's cookie back after reset(), and with it {@code Expires} (the epoch), which it
+     * adds to any response that sets a cookie: the page of an application that started a session carried it.
+     */
+    @Test
+    void pageCarriesNoExpiresEvenForASessionTheApplicationStarted() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/new-session-then-503"), JSON);
+
+        assertErrorPage(response, "GET", 503, "\\d+");
+        assertThat(response.headers().allValues("Expires")).isEmpty();
         assertThat(response.headers().allValues("Set-Cookie")).isEmpty();
     }
 

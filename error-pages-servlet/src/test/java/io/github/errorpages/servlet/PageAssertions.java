@@ -38,6 +38,7 @@ final class PageAssertions {
         assertThat(response.headers().firstValue("X-Content-Type-Options")).as("R41").hasValue("nosniff");
         assertThat(response.headers().firstValue("Location")).as("R23").isEmpty();
         assertThat(response.headers().firstValue("Set-Cookie")).as("R17").isEmpty();
+        assertThat(response.headers().allValues("Expires")).as("R15").isEmpty();
         if (retryAfter == null) {
             assertThat(response.headers().allValues("Retry-After")).as("R4/R9").isEmpty();
         } else {

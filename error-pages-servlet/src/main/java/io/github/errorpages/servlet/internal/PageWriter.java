@@ -54,8 +54,11 @@ final class PageWriter {
         // getOutputStream() available again even if the application used getWriter().
         response.reset();
         // Jetty 12 puts a new session's cookie back after reset(): an error page sets no cookie (R17), least of
-        // all one a shared cache could hand to others.
+        // all one a shared cache could hand to others. With the cookie it puts back the Expires it adds to every
+        // response that sets one (the epoch, to keep caches from storing it): a page carries no Expires (R15), and
+        // its Cache-Control says already how caches treat it.
         response.setHeader("Set-Cookie", null);
+        response.setHeader("Expires", null);
         response.setStatus(status);
         headers.forEach(response::setHeader);
         if (cors != null) {
