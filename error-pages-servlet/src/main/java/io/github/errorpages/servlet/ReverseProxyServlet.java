@@ -539,8 +539,14 @@ public final class ReverseProxyServlet extends HttpServlet {
         String uri = RequestTargets.removeDotSegments(request.getRequestURI());
         if (uri.startsWith(prefix)) {
             String raw = uri.substring(prefix.length());
-            // Not after the parameters of the mapping's own segment ("/orders;v=1/b"): they are the gateway's.
-            if (raw.startsWith("/") && mapped.equals(RequestTargets.decodePath(raw))) {
+            // Not after the parameters of the mapping's own segment ("/orders;v=1/b"): they are the gateway's. A
+            // container that leaves an encoded "/" as it was (Tomcat's encodedSolidusHandling="passthrough") maps
+            // "/a%2Fb" as one segment: forwarded as the client wrote it, not encoded again as "/a%252Fb". Unless a
+            // dot segment hides behind it ("/..%2F..%2Fadmin"), which an upstream that decodes %2F first would
+            // resolve out of the base path: that one is encoded again below.
+            if (raw.startsWith("/") && (mapped.equals(RequestTargets.decodePath(raw))
+                    || (mapped.equals(RequestTargets.decodePath(raw, true))
+                            && !RequestTargets.hasDotSegmentBehindAnEncodedSlash(raw)))) {
                 return raw;
             }
         }

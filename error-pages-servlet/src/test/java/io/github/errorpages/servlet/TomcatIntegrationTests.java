@@ -358,6 +358,36 @@ class TomcatIntegrationTests {
         assertThat(rawGet(mapping + "/a/..;/..;" + mapping + "/b")).as("Tomcat maps it to the proxy").isEqualTo(200);
     }
 
+    /**
+     * With Tomcat's {@code encodedSolidusHandling="passthrough"}, which operators switch on for identifiers that
+     * hold a {@code /}, {@code /a%2Fb} is one segment to the application and goes to the upstream as the client
+     * wrote it, not encoded again as {@code %252F} (another resource). A dot segment behind an encoded slash
+     * ({@code /..%2F..%2Fadmin}) is encoded again: an upstream that decodes {@code %2F} before it resolves dot
+     * segments would take it out of the endpoint's base path (R37's confinement, as in the test above).
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void proxyServletForwardsAnEncodedSlashAsWrittenWhereTomcatPassesItThrough(ProxyTransport transport)
+            throws IOException {
+        try (TomcatServer passthrough = TomcatServer.inCode().encodedSolidusHandling("passthrough")
+                .servlet("/ids/*", proxy("ids", upstream.uri().resolve("/api"), transport)).start()) {
+            Map<String, String> forwarded = new LinkedHashMap<>();
+            forwarded.put("/ids/a%2Fb", "/api/a%2Fb");
+            forwarded.put("/ids/orders/a%2fb%20c?x=1", "/api/orders/a%2fb%20c?x=1");
+            forwarded.put("/ids/..%2F..%2Fadmin", "/api/..%252F..%252Fadmin");
+            forwarded.put("/ids/x%2F..%2F..%2Fadmin", "/api/x%252F..%252F..%252Fadmin");
+
+            for (Map.Entry<String, String> target : forwarded.entrySet()) {
+                upstream.clearRequests();
+                int status = raw(passthrough, "GET " + target.getKey() + " HTTP/1.1\r\nHost: shop.example\r\n"
+                        + "Connection: close\r\n\r\n").getStatus();
+                assertThat(status).as(target.getKey()).isEqualTo(200);
+                assertThat(upstream.requests()).as(target.getKey()).extracting(FaultyUpstream.RecordedRequest::target)
+                        .containsExactly(target.getValue());
+            }
+        }
+    }
+
     /** Sends a GET for a target as written: the JDK's client would resolve its dot segments first. */
     private static int rawGet(String target) throws IOException {
         return raw("GET " + target + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n").getStatus();
@@ -365,7 +395,11 @@ class TomcatIntegrationTests {
 
     /** Sends a request as written, on a connection of its own, and reads the response to the end of the connection. */
     private static HttpTester.Response raw(String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
+        return raw(tomcat, request);
+    }
+
+    private static HttpTester.Response raw(TomcatServer server, String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", server.uri("/").getPort())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             byte[] response = socket.getInputStream().readAllBytes();

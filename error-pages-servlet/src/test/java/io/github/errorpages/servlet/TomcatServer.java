@@ -90,6 +90,12 @@ final class TomcatServer implements AutoCloseable {
         return this;
     }
 
+    /** Sets the connector's {@code encodedSolidusHandling}: {@code reject} (the default), {@code decode}, {@code passthrough}. */
+    TomcatServer encodedSolidusHandling(String handling) {
+        connector.setEncodedSolidusHandling(handling);
+        return this;
+    }
+
     /** Switches on Tomcat's own response compression (the connector's {@code compression="on"}). */
     TomcatServer compression() {
         connector.setProperty("compression", "on");

@@ -131,6 +131,20 @@ public final class RequestTargets {
      * @return the decoded path, e.g. {@code /a b/c}, or {@code null} when an escape is malformed
      */
     public static @Nullable String decodePath(String rawPath) {
+        return decodePath(rawPath, false);
+    }
+
+    /**
+     * Decodes a path as {@link #decodePath(String)} does, or as Tomcat does with its connector's
+     * {@code encodedSolidusHandling="passthrough"}: every escape decoded but an encoded {@code /} ({@code %2F},
+     * {@code %2f}), which stays as it was written, so that it does not split the segment it is part of.
+     *
+     * @param rawPath a path as received, e.g. {@code /a%2Fb%20c}
+     * @param keepEncodedSlashes whether {@code %2F} stays as written
+     * @return the decoded path, e.g. {@code /a%2Fb c} with {@code keepEncodedSlashes}, or {@code null} when an
+     *     escape is malformed
+     */
+    public static @Nullable String decodePath(String rawPath, boolean keepEncodedSlashes) {
         if (rawPath.indexOf('%') < 0 && rawPath.indexOf(';') < 0) {
             return rawPath; // the path of nearly every request
         }
@@ -151,6 +165,13 @@ public final class RequestTargets {
                 if (high < 0 || low < 0) {
                     return null;
                 }
+                if (keepEncodedSlashes && (high << 4 | low) == '/') {
+                    bytes.write('%'); // as written: the two hex digits are ASCII
+                    bytes.write(rawPath.charAt(i + 1));
+                    bytes.write(rawPath.charAt(i + 2));
+                    i += 3;
+                    continue;
+                }
                 bytes.write(high << 4 | low);
                 i += 3;
                 continue;
@@ -161,6 +182,35 @@ public final class RequestTargets {
             i = end;
         }
         return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether a path has a dot segment once its encoded slashes are read as slashes: {@code /..%2F..%2Fadmin} has,
+     * and an upstream that decodes {@code %2F} before it resolves dot segments would take it out of the base path
+     * it is forwarded under.
+     *
+     * @param rawPath a path as received, its own dot segments already removed
+     * @return whether reading {@code %2F} as {@code /} makes a dot segment
+     */
+    public static boolean hasDotSegmentBehindAnEncodedSlash(String rawPath) {
+        int at = indexOfEncodedSlash(rawPath, 0);
+        if (at < 0) {
+            return false; // the path of nearly every request
+        }
+        StringBuilder decoded = new StringBuilder(rawPath.length());
+        int from = 0;
+        while (at >= 0) {
+            decoded.append(rawPath, from, at).append('/');
+            from = at + 3;
+            at = indexOfEncodedSlash(rawPath, from);
+        }
+        return hasDotSegment(decoded.append(rawPath, from, rawPath.length()).toString());
+    }
+
+    private static int indexOfEncodedSlash(String path, int from) {
+        int upper = path.indexOf("%2F", from);
+        int lower = path.indexOf("%2f", from);
+        return upper < 0 ? lower : lower < 0 ? upper : Math.min(upper, lower);
     }
 
     private static boolean hasDotSegment(String path) {
