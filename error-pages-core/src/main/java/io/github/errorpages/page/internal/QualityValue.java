@@ -13,9 +13,18 @@ import java.util.Locale;
  */
 record QualityValue(String value, double q) {
 
+    /** What {@link #weight} returns for a parameter that is not named {@code q}. */
+    private static final double NOT_A_WEIGHT = -2;
+
     /**
      * Reads a field tolerantly: an element whose weight is malformed says nothing and is skipped, and at most
      * {@code max} elements are read, so that a hostile field costs a bounded amount of work.
+     *
+     * <p>Elements are separated by the commas, and parameters by the semicolons, that are outside a quoted string
+     * (RFC 9110 §5.6.1, §5.6.4, §5.6.6): {@code text/plain;level="1,2";q=0} is one element, refused, and
+     * {@code text/html;x="a;q=0"} has no weight. A backslash in a quoted string escapes the next character. An
+     * element whose quoted string is not closed is malformed, and so is the rest of the field, which it swallows.
+     * Empty elements are skipped (RFC 9110 §5.6.1), but counted.
      *
      * @param field the field value
      * @param max how many elements to read at most, malformed ones included
@@ -23,43 +32,94 @@ record QualityValue(String value, double q) {
      */
     static List<QualityValue> elements(String field, int max) {
         List<QualityValue> elements = new ArrayList<>();
-        int read = 0;
-        for (String element : field.split(",")) {
-            if (++read > max) {
-                break;
+        int length = field.length();
+        int start = 0;
+        for (int read = 0; read < max && start <= length; read++) {
+            int end = delimiter(field, start);
+            if (end < 0) {
+                break; // an unclosed quoted string: nothing more can be read reliably
             }
-            String[] parts = element.split(";", -1);
-            double q = weight(parts);
-            if (q >= 0) {
-                elements.add(new QualityValue(parts[0].strip().toLowerCase(Locale.ROOT), q));
+            String value = field.substring(start, end).strip().toLowerCase(Locale.ROOT);
+            double q = 1;
+            boolean weighed = false;
+            while (end < length && field.charAt(end) == ';') {
+                int parameter = end + 1;
+                end = delimiter(field, parameter);
+                if (end < 0) {
+                    return elements;
+                }
+                // The first parameter named q is the weight (RFC 9110 §12.5.1: it ends a media type's own
+                // parameters); any after it are extensions.
+                double weight = weighed ? NOT_A_WEIGHT : weight(field, parameter, end);
+                if (weight != NOT_A_WEIGHT) {
+                    q = weight;
+                    weighed = true;
+                }
             }
+            if (q >= 0 && !value.isEmpty()) {
+                elements.add(new QualityValue(value, q));
+            }
+            start = end + 1;
         }
         return elements;
     }
 
     /**
-     * @param parts the element split at {@code ;}: the value, then its parameters
-     * @return the q-value in [0, 1], 1 when absent, or -1 when it is malformed
+     * Where the element or parameter that starts at {@code from} ends: the index of the next {@code ,} or
+     * {@code ;} outside a quoted string, or the field's length.
+     *
+     * @return that index, or -1 when a quoted string is not closed before the field ends
      */
-    private static double weight(String[] parts) {
-        for (int i = 1; i < parts.length; i++) {
-            String parameter = parts[i].strip();
-            if (!namesQ(parameter)) {
-                continue;
+    private static int delimiter(String field, int from) {
+        boolean quoted = false;
+        for (int i = from; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (quoted) {
+                if (c == '\\') {
+                    i++; // quoted-pair: the next character is literal, a '"' included
+                } else if (c == '"') {
+                    quoted = false;
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',' || c == ';') {
+                return i;
             }
-            // RFC 9110 §12.4.2: weight = OWS ";" OWS "q=" qvalue. No space around "=" and no empty value, so
-            // "q = 0", "q= 0", "q=" and a bare "q" are malformed, not absent.
-            if (parameter.length() < 3 || parameter.charAt(1) != '=' || parameter.charAt(2) <= ' ') {
-                return -1;
-            }
-            String qvalue = parameter.substring(2);
-            if (!isDecimal(qvalue)) {
-                return -1;
-            }
-            double q = Double.parseDouble(qvalue);
-            return q <= 1 ? q : -1;
         }
-        return 1;
+        return quoted ? -1 : field.length();
+    }
+
+    /**
+     * The weight a parameter gives, if it is one.
+     *
+     * @param field the field value
+     * @param from where the parameter starts, after its {@code ;}
+     * @param to where it ends
+     * @return the q-value in [0, 1], -1 when the parameter is a malformed weight, or {@link #NOT_A_WEIGHT}
+     */
+    private static double weight(String field, int from, int to) {
+        int start = from;
+        int end = to;
+        while (start < end && Character.isWhitespace(field.charAt(start))) {
+            start++;
+        }
+        while (end > start && Character.isWhitespace(field.charAt(end - 1))) {
+            end--;
+        }
+        if (!namesQ(field, start, end)) {
+            return NOT_A_WEIGHT;
+        }
+        // RFC 9110 §12.4.2: weight = OWS ";" OWS "q=" qvalue. No space around "=" and no empty value, so
+        // "q = 0", "q= 0", "q=" and a bare "q" are malformed, not absent.
+        if (end - start < 3 || field.charAt(start + 1) != '=' || field.charAt(start + 2) <= ' ') {
+            return -1;
+        }
+        String qvalue = field.substring(start + 2, end);
+        if (!isDecimal(qvalue)) {
+            return -1;
+        }
+        double q = Double.parseDouble(qvalue);
+        return q <= 1 ? q : -1;
     }
 
     /**
@@ -84,13 +144,19 @@ record QualityValue(String value, double q) {
         return digit;
     }
 
-    /** Whether a parameter's name, trimmed and in any case, is {@code q}: {@code q=0.5}, {@code Q =0}, {@code q}. */
-    private static boolean namesQ(String parameter) {
-        if (parameter.isEmpty() || (parameter.charAt(0) != 'q' && parameter.charAt(0) != 'Q')) {
+    /**
+     * Whether a parameter's name, in any case, is {@code q}: {@code q=0.5}, {@code Q =0}, {@code q}.
+     *
+     * @param field the field value
+     * @param start where the parameter starts, past any white space
+     * @param end where it ends, before any white space
+     */
+    private static boolean namesQ(String field, int start, int end) {
+        if (start == end || (field.charAt(start) != 'q' && field.charAt(start) != 'Q')) {
             return false;
         }
-        for (int i = 1; i < parameter.length() && parameter.charAt(i) != '='; i++) {
-            if (!Character.isWhitespace(parameter.charAt(i))) {
+        for (int i = start + 1; i < end && field.charAt(i) != '='; i++) {
+            if (!Character.isWhitespace(field.charAt(i))) {
                 return false;
             }
         }

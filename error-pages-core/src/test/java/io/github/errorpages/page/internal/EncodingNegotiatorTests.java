@@ -49,6 +49,7 @@ class EncodingNegotiatorTests {
             "gzip;q=",
             "gzip;q",
             "gzip; Q =1",
+            "gzip;x=\"1,*\";q=0", // RFC 9110 §5.6.4: the quoted comma ends nothing, so the q=0 is gzip's
             ",,;;",
     })
     void doesNotTakeGzip(String acceptEncoding) {

@@ -117,10 +117,14 @@ class FormatNegotiatorTests {
             application/xhtml+xml, text/*;q=0, application/json;q=0.1     | PROBLEM_JSON | application/problem+json
             text/*, text/html;q=0                                         | TEXT         | text/plain; charset=UTF-8
             text/*;q=0, text/html                                         | HTML         | text/html; charset=UTF-8
+            'application/json;q=0.9, text/plain;level="1,2";q=0'          | PROBLEM_JSON | application/problem+json
+            'text/html;x="a,b";q=0, application/json;q=0.5'               | PROBLEM_JSON | application/problem+json
+            'text/html;x="a;q=1;b";q=0, application/json;q=0.5'           | PROBLEM_JSON | application/problem+json
             """)
     void neverSendsAMediaTypeTheClientRefuses(String accept, PageFormat format, String contentType) { // R34
         // RFC 9110 §12.5.1: the most specific range covering the type sent decides, and q=0 is "not acceptable".
         // HTML goes as text/html only; problem details as application/problem+json, else application/json.
+        // A comma or semicolon in a quoted parameter value (§5.6.4) neither ends the range nor starts its weight.
         FormatNegotiator.Choice choice = negotiator.choose(accept);
 
         assertThat(choice.format()).isEqualTo(format);
