@@ -18,8 +18,12 @@ import org.jspecify.annotations.Nullable;
  * {@code pt-BR} Portuguese). Chinese is the exception: only {@code zh}, {@code zh-CN}, {@code zh-SG},
  * {@code zh-MY} and {@code zh-Hans} with any region ({@code zh-Hans-HK}: RFC 4647 §3.4 lookup shortens it to
  * {@code zh-Hans}) get Simplified Chinese; {@code zh-TW}, {@code zh-HK} or {@code zh-Hant} readers are
- * better served by their next range than by a script they may not read. {@code *} takes the default
- * language. When nothing matches, the default language is used: never a 406. That holds even when the client
+ * better served by their next range than by a script they may not read. {@code *} stands for the offered
+ * languages that no other range matches (RFC 9110 §12.5.4): an offered language has the q-value of the
+ * highest range that matches it, and the wildcard's only when no other range does, so
+ * {@code *;q=0.8, en;q=0.1} ranks English 0.1 and gets another language. When {@code *} is tried, it takes the
+ * default language unless another range ranks that lower or excludes it, else the first such language in the
+ * offered order. When nothing matches, the default language is used: never a 406. That holds even when the client
  * refuses it ({@code en;q=0} alone, {@code *;q=0}): a language no range accepts is no more acceptable than a
  * refused one, and RFC 9110 §12.5.4 lets a server disregard the field; {@code Content-Language} says which it is.
  *
@@ -85,10 +89,8 @@ public final class LanguageNegotiator {
         }
         ranges.sort(Comparator.comparingDouble(QualityValue::q).reversed()); // stable: ties keep client order
         for (QualityValue range : ranges) {
-            if (range.value().equals("*")) {
-                return firstNotExcluded(excluded);
-            }
-            Locale match = match(range.value());
+            Locale match = range.value().equals("*")
+                    ? matchOfWildcard(range.q(), ranges, excluded) : match(range.value());
             if (match != null && !excluded.contains(match)) {
                 return match;
             }
@@ -107,16 +109,36 @@ public final class LanguageNegotiator {
         }
     }
 
-    private Locale firstNotExcluded(Set<Locale> excluded) {
-        if (!excluded.contains(defaultLocale)) {
+    /**
+     * What {@code *} takes: an offered language that no range ranks below the wildcard and none excludes, the
+     * default language first. A language another range matches has that range's q-value, not the wildcard's
+     * (RFC 9110 §12.5.4: {@code *} matches the tags no other range matches), so one ranked lower is not
+     * taken; one ranked as high is as acceptable as the wildcard's, and left to the usual order.
+     *
+     * @param wildcard the q-value of the wildcard
+     * @param ranges the ranges with a q-value above 0, highest first
+     * @param excluded the languages a {@code q=0} range excludes
+     * @return that language, or {@code null} when there is none
+     */
+    private @Nullable Locale matchOfWildcard(double wildcard, List<QualityValue> ranges, Set<Locale> excluded) {
+        Set<Locale> notTaken = new HashSet<>(excluded);
+        Set<Locale> ranked = new HashSet<>();
+        for (QualityValue range : ranges) {
+            Locale match = range.value().equals("*") ? null : match(range.value());
+            // The first range matching a language is the highest: its q-value is the language's.
+            if (match != null && ranked.add(match) && range.q() < wildcard) {
+                notTaken.add(match);
+            }
+        }
+        if (!notTaken.contains(defaultLocale)) {
             return defaultLocale;
         }
         for (Locale locale : offered) {
-            if (!excluded.contains(locale)) {
+            if (!notTaken.contains(locale)) {
                 return locale;
             }
         }
-        return defaultLocale;
+        return null;
     }
 
     private @Nullable Locale match(String range) {

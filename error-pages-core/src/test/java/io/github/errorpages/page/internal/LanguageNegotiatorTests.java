@@ -67,6 +67,36 @@ class LanguageNegotiatorTests {
         assertThat(negotiator.negotiate(acceptLanguage).toLanguageTag()).isEqualTo(expected);
     }
 
+    @ParameterizedTest(name = "[{index}] {0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            *;q=0.8, en;q=0.1                             | de
+            en;q=0.1, *;q=0.8                             | de
+            *, en;q=0.1                                   | de
+            *, en-GB;q=0.1                                | de
+            *;q=0.5, en;q=0, de;q=0.1                     | fr
+            *;q=0.8, en;q=0.1, de;q=0.2, fr;q=0.3         | es
+            *;q=0.9, en;q=0.1, de;q=0.1, fr;q=0.1, es;q=0.1, pt;q=0.1, ja;q=0.1, zh;q=0.1, ar;q=0.2 | ar
+            *;q=0.5, fr;q=0.5, en;q=0.1                   | de
+            fr;q=0.5, *;q=0.5, en;q=0.1                   | fr
+            *;q=0.8, en;q=0.9                             | en
+            *;q=0.8, de;q=0.9                             | de
+            *;q=0.1, en;q=0.5                             | en
+            *, en                                         | en
+            *, de                                         | en
+            de, *                                         | de
+            *;q=0.8, zh-TW;q=0.1                          | en
+            *;q=0.8, fr-CA;q=0                            | en
+            """)
+    void theWildcardStandsOnlyForLanguagesNoOtherRangeMatches(String acceptLanguage, String expected) { // R35
+        // RFC 9110 §12.5.4: "*" matches every tag not matched by any other range present, so a language a range
+        // matches (by tag or primary language, en-GB for en) has that range's q-value, even below the wildcard's:
+        // the wildcard then takes the default language if no range ranks it lower, else the first offered one no
+        // range ranks lower or excludes; nothing, if there is none. Ties keep the client's order, and a language
+        // ranked as high as the wildcard is as acceptable as the ones it stands for. zh-TW matches no offered
+        // language and fr-CA;q=0 excludes none, so neither takes English from the wildcard.
+        assertThat(negotiator.negotiate(acceptLanguage).toLanguageTag()).isEqualTo(expected);
+    }
+
     @Test
     void offersOnlyTheConfiguredLanguages() {
         LanguageNegotiator germanOnly = new LanguageNegotiator(List.of(Locale.GERMAN, Locale.FRENCH), Locale.GERMAN);
