@@ -105,6 +105,40 @@ class ReplacementTemplatesTests {
     }
 
     @Test
+    void aBrokenSeriesTemplateBesideAReplacedLayoutIsReportedOnce() throws IOException {
+        // DESIGN §4: reported once. The built-in 500, dressed in the application's layout, includes 5xx: it was
+        // compiled with the application's broken 5xx and reported a second time, as 500.html.mustache.
+        writeLayoutWithAPartialAndABrokenSeriesTemplate();
+
+        String log = StandardError.capture(() -> pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("does not compile or render", -1)).as(log).hasSize(2);
+        assertThat(log).contains("template 5xx.html.mustache in " + folder.toAbsolutePath() + "/ does not compile")
+                .doesNotContain("500.html.mustache in ");
+    }
+
+    @Test
+    void builtInPagesStayInAReplacedLayoutWhenTheSeriesTemplateIsBroken() throws IOException {
+        // A built-in page the application does not replace is dressed in its layout, and a page replaced by a
+        // refused template is not replaced: the built-in 500 includes the built-in 5xx, not the application's
+        // broken one, and 505-599 get the built-in 5xx, in the layout. A partial of the application's layout is
+        // still read from the application's folder.
+        writeLayoutWithAPartialAndABrokenSeriesTemplate();
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        String log = StandardError.capture(() -> {
+            for (int status : new int[] {500, 502, 503, 505, 507, 599}) {
+                Document html = Jsoup.parse(render(pages, status, BROWSER_ACCEPT).bodyText());
+                assertThat(html.select("body.acme svg.art")).as(status + ": the built-in art in the application's layout")
+                        .hasSize(1);
+                assertThat(html.select("footer.acme-footer")).as(status + ": the layout's own partial").hasSize(1);
+                assertThat(html.select("h1")).hasSize(1);
+            }
+        });
+        assertThat(log).doesNotContain("failed to render");
+    }
+
+    @Test
     void classpathFolderWorksAndTheFileSystemWinsOverIt() throws IOException {
         ErrorPages classpathOnly = pages(PageConfig.builder().templateClasspathFolder("error-pages-test/templates"));
         assertThat(render(classpathOnly, 503, "application/json").bodyText()).contains("\"from\": \"classpath\"")
@@ -284,6 +318,14 @@ class ReplacementTemplatesTests {
             return pages(PageConfig.builder().templateClasspathFolder("acme/templates").strictTemplatesEnabled(true));
         });
         assertThat(render(fromJar, 504, "text/plain").bodyText()).isEqualTo("jar 504 template\n");
+    }
+
+    private void writeLayoutWithAPartialAndABrokenSeriesTemplate() throws IOException {
+        write("layout.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>{{documentTitle}}</title>"
+                + "<body class=\"acme\"><main>{{$art}}{{/art}}<h1>{{heading}}</h1><p>{{supportCode}}</p></main>"
+                + "{{> acme-footer.html.mustache}}</body></html>");
+        write("acme-footer.html.mustache", "<footer class=\"acme-footer\">Acme</footer>");
+        write("5xx.html.mustache", "<p>{{#hasSince}}{{sinceSentence}}{{/hasSince}}</p>{{/oops}}");
     }
 
     private void write(String name, String text) throws IOException {

@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * is {@code maintenance} in the application's folders, then the built-in {@code maintenance}, then the
  * built-in {@code 5xx}. Each name is a file {@code <name>.<format extension>.mustache}. An application that
  * replaces {@code layout.html.mustache} dresses every built-in HTML page it does not replace in its own
- * layout (each such page still falls back to the pure built-in one).
+ * layout (each such page still falls back to the pure built-in one). Of the files such a page includes, only
+ * the layout, and the files the built-in folder does not have, are read from the application's folders: the
+ * built-in {@code 500} includes the built-in {@code 5xx}, whatever the application has under that name. A
+ * page the application replaces with a template that is refused counts as not replaced.
  *
  * <p>An application template that does not compile, or that fails or renders nothing when tried at
  * startup with a sample model, is reported once and skipped; in strict mode it fails the startup instead.
@@ -72,9 +75,15 @@ public final class PageTemplates {
         for (PageFormat format : PageFormat.values()) {
             List<TemplateSource> userThenBuiltin = new ArrayList<>(userSources);
             userThenBuiltin.add(builtin);
+            List<TemplateSource> builtinOnly = List.of(builtin);
+            // A built-in page in the application's layout: the layout is the application's, and so is any file
+            // only the application has (a partial of its layout), but what the built-in folder has is built-in
+            // (500 includes 5xx), so that the application's page of the same name, broken or not, is not used.
+            TemplateFactory builtinInUserLayout = new TemplateFactory(format,
+                    name -> name.equals(LAYOUT) || !builtin.contains(name) ? userThenBuiltin : builtinOnly);
             Compiler compiler = new Compiler(format, config.isStrictTemplatesEnabled(), userSources,
-                    new TemplateFactory(format, userThenBuiltin), builtin, new TemplateFactory(format, List.of(builtin)),
-                    sampleModels);
+                    new TemplateFactory(format, userThenBuiltin), builtin, new TemplateFactory(format, builtinOnly),
+                    builtinInUserLayout, sampleModels);
             Map<String, List<Candidate>> byPage = new HashMap<>();
             for (int status = 500; status <= 599; status++) {
                 String page = Integer.toString(status);
@@ -247,6 +256,7 @@ public final class PageTemplates {
         private final TemplateFactory userFactory;
         private final TemplateSource builtin;
         private final TemplateFactory builtinFactory;
+        private final TemplateFactory builtinInUserLayoutFactory;
         private final Function<String, Map<String, Object>> sampleModels;
         /** Where the application's replacement of the built-in layout is, or null; built-in pages are dressed in it. */
         private final @Nullable String userLayout;
@@ -255,13 +265,15 @@ public final class PageTemplates {
         private final Map<String, Optional<Candidate>> builtins = new HashMap<>();
 
         Compiler(PageFormat format, boolean strict, List<TemplateSource> userSources, TemplateFactory userFactory,
-                TemplateSource builtin, TemplateFactory builtinFactory, Function<String, Map<String, Object>> sampleModels) {
+                TemplateSource builtin, TemplateFactory builtinFactory, TemplateFactory builtinInUserLayoutFactory,
+                Function<String, Map<String, Object>> sampleModels) {
             this.format = format;
             this.strict = strict;
             this.userSources = userSources;
             this.userFactory = userFactory;
             this.builtin = builtin;
             this.builtinFactory = builtinFactory;
+            this.builtinInUserLayoutFactory = builtinInUserLayoutFactory;
             this.sampleModels = sampleModels;
             this.userLayout = format == PageFormat.HTML ? userLayout() : null;
         }
@@ -289,23 +301,27 @@ public final class PageTemplates {
             String file = file(name);
             TemplateSource source = userSourceOf(file);
             return source == null ? Optional.empty()
-                    : tryCandidate(file, source.describe(), name.equals(SERIES) ? page : name);
+                    : tryCandidate(userFactory, file, source.describe(), name.equals(SERIES) ? page : name);
         }
 
-        /** A built-in page compiled through the application's folders, so that its layout is the application's. */
+        /**
+         * A built-in page with the application's layout and the built-in partials, unless the application's own
+         * page of that name is in use: one it does not have, or that was refused as broken, is dressed.
+         */
         private Optional<Candidate> builtinInUserLayout(String name, String page) {
-            String file = file(name);
-            if (userSourceOf(file) != null) {
-                return Optional.empty(); // the application's own page, tried (or refused) as such already
+            Optional<Candidate> own = user.get(name);
+            if (own != null && own.isPresent()) {
+                return Optional.empty(); // the application's own page, ahead in the chain
             }
-            return tryCandidate(file, builtin.describe() + " in " + LAYOUT + " from " + userLayout,
-                    name.equals(SERIES) ? page : name);
+            return tryCandidate(builtinInUserLayoutFactory, file(name),
+                    builtin.describe() + " in " + LAYOUT + " from " + userLayout, name.equals(SERIES) ? page : name);
         }
 
         /** Compiles an application template and renders it once with a sample model; reports it if it fails. */
-        private Optional<Candidate> tryCandidate(String file, String origin, String samplePage) {
+        private Optional<Candidate> tryCandidate(TemplateFactory factory, String file, String origin,
+                String samplePage) {
             try {
-                Candidate candidate = new Candidate(file, origin, userFactory.compile(file));
+                Candidate candidate = new Candidate(file, origin, factory.compile(file));
                 candidate.render(sampleModels.apply(samplePage));
                 log.info("error-pages: using template {} from {}", file, origin);
                 return Optional.of(candidate);

@@ -15,6 +15,7 @@ import java.io.Writer;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A mustache.java factory locked down for error pages, one per format and set of folders:
@@ -45,9 +46,21 @@ final class TemplateFactory extends DefaultMustacheFactory {
 
     private final PageFormat format;
 
+    /**
+     * @param format the format, for escaping
+     * @param sources the folders to read every template from, in order
+     */
     TemplateFactory(PageFormat format, List<TemplateSource> sources) {
+        this(format, name -> sources);
+    }
+
+    /**
+     * @param format the format, for escaping
+     * @param sourcesOf the folders to read a template, or a partial, from, in order, per file name
+     */
+    TemplateFactory(PageFormat format, Function<String, List<TemplateSource>> sourcesOf) {
         super(name -> {
-            for (TemplateSource source : sources) {
+            for (TemplateSource source : sourcesOf.apply(name)) {
                 Reader reader = source.open(name);
                 if (reader != null) {
                     return reader;
