@@ -467,10 +467,7 @@ class GuardedHttpClientIntegrationTests {
     void postBodyFollowsARedirectThatKeepsIt() throws Exception {
         FaultyUpstream upstream = upstreams.start(Behaviour.sequence(
                 Behaviour.respond(307, "", "Location", "/orders/moved"), Behaviour.respond(200, "created")));
-        HttpClient following = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
-        GuardedHttpClient client = GuardedHttpClient.of(following,
-                UpstreamGuard.builder(fast(upstream.uri()).build()).listener(events).build());
+        GuardedHttpClient client = followingRedirects(upstream);
 
         HttpResponse<String> response = client.send(request("POST", "/orders", "{\"item\":7}"),
                 BodyHandlers.ofString());
@@ -482,6 +479,14 @@ class GuardedHttpClientIntegrationTests {
                 .containsExactly(tuple("/orders", "{\"item\":7}"), tuple("/orders/moved", "{\"item\":7}"));
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
         assertThat(client.guard().metrics().retries()).isZero();
+    }
+
+    /** A guarded client for the upstream whose JDK client follows redirects, as applications often build it. */
+    private GuardedHttpClient followingRedirects(FaultyUpstream upstream) {
+        HttpClient following = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        return GuardedHttpClient.of(following,
+                UpstreamGuard.builder(fast(upstream.uri()).build()).listener(events).build());
     }
 
     /** As for a redirect: the body goes again with the credentials a 401 asked for. */
@@ -518,10 +523,7 @@ class GuardedHttpClientIntegrationTests {
     void streamedPostBodyThatCannotFollowARedirectDoesNotBlameTheUpstream() {
         FaultyUpstream upstream = upstreams.start(Behaviour.sequence(
                 Behaviour.respond(307, "", "Location", "/orders/moved"), Behaviour.respond(200, "created")));
-        HttpClient following = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
-        GuardedHttpClient client = GuardedHttpClient.of(following,
-                UpstreamGuard.builder(fast(upstream.uri()).build()).listener(events).build());
+        GuardedHttpClient client = followingRedirects(upstream);
         byte[] body = "{\"item\":7}".getBytes(StandardCharsets.UTF_8);
         HttpRequest streamed = HttpRequest.newBuilder(URI.create("http://orders/orders"))
                 .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build();

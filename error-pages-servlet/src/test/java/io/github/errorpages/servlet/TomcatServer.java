@@ -90,7 +90,10 @@ final class TomcatServer implements AutoCloseable {
         return this;
     }
 
-    /** Sets the connector's {@code encodedSolidusHandling}: {@code reject} (the default), {@code decode}, {@code passthrough}. */
+    /**
+     * Sets the connector's {@code encodedSolidusHandling}: {@code reject} (the default), {@code decode} or
+     * {@code passthrough}.
+     */
     TomcatServer encodedSolidusHandling(String handling) {
         connector.setEncodedSolidusHandling(handling);
         return this;

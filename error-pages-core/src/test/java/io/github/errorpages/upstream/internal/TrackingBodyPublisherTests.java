@@ -142,7 +142,8 @@ class TrackingBodyPublisherTests {
         get.subscribe(new Reader());
         get.subscribe(getAgain);
 
-        assertThat(postAgain.failure).isExactlyInstanceOf(IOException.class).hasMessageContaining("cannot be read twice");
+        assertThat(postAgain.failure).isExactlyInstanceOf(IOException.class)
+                .hasMessageContaining("cannot be read twice");
         assertThat(post.isSourceFailed()).isTrue();
         assertThat(getAgain.failure).isInstanceOf(EOFException.class);
         assertThat(get.isSourceFailed()).isFalse();
