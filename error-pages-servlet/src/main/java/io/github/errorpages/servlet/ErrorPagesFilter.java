@@ -286,7 +286,8 @@ public final class ErrorPagesFilter implements Filter {
             throw rethrown(exception); // answered and logged already (by the proxy servlet)
         }
         if (ClientAborts.isClientAbort(cause)) {
-            log.debug("Client went away during {} {}", request.getMethod(), request.getRequestURI(), exception);
+            log.debug("The request's own connection failed during {} {}", request.getMethod(), request.getRequestURI(),
+                    exception);
             throw rethrown(exception);
         }
         Optional<UpstreamFailure> failure = settings.classifier().classify(cause);
@@ -405,8 +406,9 @@ public final class ErrorPagesFilter implements Filter {
         public void onError(HttpServletRequest request, CapturingResponse response, Throwable error,
                 AsyncContext context) {
             Throwable cause = unwrap(error);
-            if (ClientAborts.isClientAbort(cause)) {
-                log.debug("Client went away during async {} {}", request.getMethod(), request.getRequestURI(), error);
+            if (ClientAborts.isClientAbortReportedByContainer(cause)) {
+                log.debug("The request's own connection failed during async {} {}", request.getMethod(),
+                        request.getRequestURI(), error);
                 return;
             }
             Optional<UpstreamFailure> failure = classifier().classify(cause);

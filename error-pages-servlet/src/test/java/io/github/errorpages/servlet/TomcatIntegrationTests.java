@@ -17,6 +17,7 @@ import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -140,6 +141,11 @@ class TomcatIntegrationTests {
                 .servlet("/send-error-404-with-message", servlet((request, response) ->
                         response.sendError(404, "no such order 42")))
                 .servlet("/ok", servlet((request, response) -> response.getWriter().write("fine")))
+                .servlet("/read-after-close", servlet((request, response) -> {
+                    ServletInputStream body = request.getInputStream();
+                    body.close();
+                    body.read(); // Tomcat: IOException "Stream closed", the application's own mistake
+                }))
                 .servlet("/robots.txt", servlet((request, response) ->
                         request.getRequestDispatcher("/send-error-503").forward(request, response)))
                 .servlet("/forward/*", servlet((request, response) ->
@@ -293,6 +299,19 @@ class TomcatIntegrationTests {
 
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
+    }
+
+    /**
+     * A request stream read after the application closed it fails with Tomcat's {@code IOException} "Stream
+     * closed", which the classifier would read as a closed upstream connection: it is the request's own stream, so
+     * Tomcat answers with its 500, not the filter with a 502 page blaming an upstream (R4).
+     */
+    @Test
+    void failureOfTheRequestsOwnStreamIsLeftToTomcat() throws IOException {
+        HttpResponse<byte[]> response = Client.send("POST", tomcat.uri("/read-after-close"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.headers().firstValue("X-Content-Type-Options")).as("not the filter's page").isEmpty();
     }
 
     @ParameterizedTest

@@ -3,10 +3,12 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,6 +52,15 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         // Listeners are dropped when a new cycle starts (Servlet 6.0 §2.3.3.3): add ours every time.
         context.addListener(new ErrorListener());
         return handOut(context);
+    }
+
+    /**
+     * The container's stream, its failures marked as the request connection's own ({@link RequestBodyStream}):
+     * what the application throws after a failed read is then not taken for an upstream's failure.
+     */
+    @Override
+    public ServletInputStream getInputStream() throws IOException {
+        return new RequestBodyStream(super.getInputStream());
     }
 
     @Override

@@ -34,10 +34,10 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     private boolean errorSent;
     private boolean answered;
     /**
-     * The {@link DroppingOutputStream} or the {@code PrintWriter} over a {@link DroppingWriter} handed to the
-     * application, or {@code null} before it asks. One field for both: the wrapped response hands out only
-     * one of its stream and its writer (the other throws {@code IllegalStateException}, which is what
-     * decides; after a {@code reset()} the application may switch, and the field then holds the new one).
+     * The {@link DroppingOutputStream} or the {@link DroppingPrintWriter} handed to the application, or
+     * {@code null} before it asks. One field for both: the wrapped response hands out only one of its stream
+     * and its writer (the other throws {@code IllegalStateException}, which is what decides; after a
+     * {@code reset()} the application may switch, and the field then holds the new one).
      */
     private @Nullable Object output;
 
@@ -266,7 +266,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
         if (output instanceof PrintWriter writer) {
             return writer;
         }
-        PrintWriter writer = new PrintWriter(new DroppingWriter(super.getWriter(), this), false);
+        PrintWriter writer = new DroppingPrintWriter(super.getWriter(), this);
         output = writer;
         return writer;
     }

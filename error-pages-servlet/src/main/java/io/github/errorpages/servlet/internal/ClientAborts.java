@@ -4,35 +4,104 @@ import io.github.errorpages.UpstreamFailureException;
 import java.util.Set;
 
 /**
- * Recognises a client that went away while its request was served. Containers report it with their own
- * exception types (Tomcat's {@code ClientAbortException}, Jetty's {@code EofException}), which this
- * module cannot reference, so they are matched by simple name anywhere in the cause chain, as Spring
- * Boot's {@code ErrorPageFilter} does. A client abort is never an upstream failure: no page, no WARN line.
+ * Recognises a failure of the request's own connection: a client that went away or stalled past the container's
+ * idle timeout, or a stream of the request the application used wrongly. Such a failure is never an upstream's:
+ * no page, no WARN line.
+ *
+ * <p>Two ways tell. The filter's wrappers of the container's streams of the request ({@link RequestBodyStream},
+ * {@link DroppingOutputStream}) {@linkplain #mark mark} what those streams throw, whatever its type: the class
+ * alone cannot tell, since Jetty's {@code EofException} is thrown by its HTTP client on an upstream's connection
+ * as by its server on the client's, and an {@code IOException} "Idle timeout expired" or "Stream closed" looks
+ * like an upstream's to the classifier. And the exceptions only a server's side throws, which this module
+ * cannot reference, are matched by simple name anywhere in the cause chain, as Spring Boot's
+ * {@code ErrorPageFilter} does: Tomcat's {@code ClientAbortException} and {@code CloseNowException}, Spring's
+ * {@code AsyncRequestNotUsableException}. Thread-safe (stateless).
  */
 public final class ClientAborts {
 
     private static final Set<String> CLIENT_ABORT_TYPES =
-            Set.of("ClientAbortException", "EofException", "CloseNowException", "AsyncRequestNotUsableException");
+            Set.of("ClientAbortException", "CloseNowException", "AsyncRequestNotUsableException");
+    /** What a container's own failure of a request's connection is also called, by Jetty: taken so only there. */
+    private static final String CONTAINER_EOF = "EofException";
     private static final int MAX_CHAIN = 32;
+    /**
+     * Attached as suppressed to what a container's stream of the request threw: allocated once, not per failure,
+     * and shown in the server log as what it says.
+     */
+    private static final Throwable MARK = new RequestConnectionFailure();
 
     private ClientAborts() {
     }
 
     /**
+     * Marks a failure thrown by a container's stream of the request as the request connection's own. An exception
+     * whose suppression is disabled cannot be marked, and is recognised by its name only, if at all.
+     *
+     * @param <T> the failure's type
+     * @param failure what the container's stream threw
+     * @return {@code failure}, to be thrown on
+     */
+    static <T extends Throwable> T mark(T failure) {
+        if (!isMarked(failure)) {
+            failure.addSuppressed(MARK);
+        }
+        return failure;
+    }
+
+    /**
+     * Whether something the filter chain threw is a failure of the request's own connection.
+     *
      * @param throwable what the chain threw
-     * @return whether the chain holds a container's client-abort exception and no
-     *     {@link UpstreamFailureException} above it
+     * @return whether the chain holds an exception a container's stream of the request threw, or a container's
+     *     client-abort exception, and no {@link UpstreamFailureException} above it
      */
     public static boolean isClientAbort(Throwable throwable) {
+        return find(throwable, false);
+    }
+
+    /**
+     * Whether a failure the container reported to the request's async listeners is of the request's own
+     * connection: as {@link #isClientAbort}, and Jetty's {@code EofException} too, which the container reports
+     * there for the client's connection.
+     *
+     * @param throwable what the container passed to {@code AsyncListener.onError}
+     * @return whether it is a failure of the request's own connection
+     */
+    public static boolean isClientAbortReportedByContainer(Throwable throwable) {
+        return find(throwable, true);
+    }
+
+    private static boolean find(Throwable throwable, boolean eofIsTheContainers) {
         Throwable current = throwable;
         for (int i = 0; current != null && i < MAX_CHAIN; i++, current = current.getCause()) {
             if (current instanceof UpstreamFailureException) {
                 return false;
             }
-            if (CLIENT_ABORT_TYPES.contains(current.getClass().getSimpleName())) {
+            String name = current.getClass().getSimpleName();
+            if (isMarked(current) || CLIENT_ABORT_TYPES.contains(name)
+                    || (eofIsTheContainers && name.equals(CONTAINER_EOF))) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static boolean isMarked(Throwable failure) {
+        for (Throwable suppressed : failure.getSuppressed()) {
+            if (suppressed == MARK) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The mark: no stack trace, and no suppression of its own, so that it stays as it was made. */
+    private static final class RequestConnectionFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        RequestConnectionFailure() {
+            super("thrown by the container's stream of the request's own connection, not by an upstream", null, false,
+                    false);
+        }
     }
 }

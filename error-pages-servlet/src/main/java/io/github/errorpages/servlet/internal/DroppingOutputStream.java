@@ -8,7 +8,9 @@ import java.io.IOException;
  * The application's output stream while a captured status may replace its output: bytes go to the
  * container's stream, or nowhere while the {@link CapturingResponse} that made it drops output. Flushing is
  * dropped too, because it would commit the response before the page is written. (The response itself is
- * asked, rather than a {@code BooleanSupplier}, to save a lambda per response that writes a body.)
+ * asked, rather than a {@code BooleanSupplier}, to save a lambda per response that writes a body.) What the
+ * container's stream throws, or reports to the application's {@link WriteListener}, is
+ * {@linkplain ClientAborts#mark marked} as the request connection's own failure.
  */
 final class DroppingOutputStream extends ServletOutputStream {
 
@@ -25,21 +27,33 @@ final class DroppingOutputStream extends ServletOutputStream {
     @Override
     public void write(int b) throws IOException {
         if (!owner.dropsOutput()) {
-            delegate.write(b);
+            try {
+                delegate.write(b);
+            } catch (IOException e) {
+                throw ClientAborts.mark(e);
+            }
         }
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         if (!owner.dropsOutput()) {
-            delegate.write(b, off, len);
+            try {
+                delegate.write(b, off, len);
+            } catch (IOException e) {
+                throw ClientAborts.mark(e);
+            }
         }
     }
 
     @Override
     public void flush() throws IOException {
         if (!owner.dropsOutput()) {
-            delegate.flush();
+            try {
+                delegate.flush();
+            } catch (IOException e) {
+                throw ClientAborts.mark(e);
+            }
         }
     }
 
@@ -47,7 +61,11 @@ final class DroppingOutputStream extends ServletOutputStream {
     public void close() throws IOException {
         // Closing completes the response in some containers: never before the page is written.
         if (!owner.dropsOutput()) {
-            delegate.close();
+            try {
+                delegate.close();
+            } catch (IOException e) {
+                throw ClientAborts.mark(e);
+            }
         }
     }
 
@@ -58,7 +76,17 @@ final class DroppingOutputStream extends ServletOutputStream {
 
     @Override
     public void setWriteListener(WriteListener listener) {
-        delegate.setWriteListener(listener);
+        delegate.setWriteListener(new WriteListener() {
+            @Override
+            public void onWritePossible() throws IOException {
+                listener.onWritePossible();
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                listener.onError(ClientAborts.mark(failure));
+            }
+        });
         nonBlocking = true;
     }
 

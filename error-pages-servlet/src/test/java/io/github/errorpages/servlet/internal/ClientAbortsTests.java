@@ -15,7 +15,33 @@ class ClientAbortsTests {
     @Test
     void recognisesContainerClientAbortAnywhereInChain() {
         assertThat(ClientAborts.isClientAbort(new ClientAbortException())).isTrue();
-        assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(new EofException())))).isTrue();
+        assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(new ClientAbortException()))))
+                .isTrue();
+    }
+
+    /**
+     * Jetty's EofException is thrown by its HTTP client on an upstream's connection too: from the chain it counts
+     * only when a container stream of the request threw it (marked), while the container reports it to the async
+     * listeners for the client's connection alone.
+     */
+    @Test
+    void takesJettysEofExceptionForTheClientsOnlyWhenTheRequestsStreamThrewIt() {
+        EofException fromAnUpstream = new EofException();
+        EofException fromTheRequest = ClientAborts.mark(new EofException());
+
+        assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(fromAnUpstream)))).isFalse();
+        assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(fromTheRequest)))).isTrue();
+        assertThat(ClientAborts.isClientAbortReportedByContainer(fromAnUpstream)).isTrue();
+    }
+
+    /** Any exception a container stream of the request threw is the request connection's, whatever its type. */
+    @Test
+    void marksWhatTheRequestsStreamsThrewOnce() {
+        IOException idle = new IOException(new java.util.concurrent.TimeoutException("Idle timeout expired"));
+
+        assertThat(ClientAborts.isClientAbort(idle)).isFalse();
+        assertThat(ClientAborts.isClientAbort(new ServletException(ClientAborts.mark(idle)))).isTrue();
+        assertThat(ClientAborts.mark(idle).getSuppressed()).hasSize(1);
     }
 
     @Test

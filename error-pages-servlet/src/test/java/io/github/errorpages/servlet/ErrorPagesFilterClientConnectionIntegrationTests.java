@@ -1,0 +1,201 @@
+package io.github.errorpages.servlet;
+
+import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
+import static io.github.errorpages.servlet.TestServlets.servlet;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What fails on the request's own connection (a client that went away, or stalled past the container's idle
+ * timeout) is the container's to answer, never an upstream's failure with a page; and what fails on an
+ * upstream's connection is, even when both are reported with the same exception types, as Jetty reports both with
+ * its {@code EofException}. On a real Jetty 12 with real sockets; the application's upstream is called with
+ * Jetty's own HTTP client.
+ */
+class ErrorPagesFilterClientConnectionIntegrationTests {
+
+    private static final String JSON = "application/json";
+    /** More events than a client that is gone could be sent before the writer reports it. */
+    private static final int EVENTS_AT_MOST = 1000;
+    private static final CountDownLatch clientLeft = new CountDownLatch(1);
+    private static final CompletableFuture<Integer> eventsAfterTheClientLeft = new CompletableFuture<>();
+    private static JettyServer jetty;
+    private static HttpClient upstreamClient;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstreamClient = new HttpClient();
+        upstreamClient.start();
+        jetty = new JettyServer().idleTimeout(Duration.ofMillis(500)).filter(ErrorPagesFilter.builder().build())
+                .servlet("/events", servlet((request, response) -> {
+                    response.setContentType("text/event-stream");
+                    PrintWriter events = response.getWriter();
+                    events.write("data: first\n\n");
+                    events.flush();
+                    awaitQuietly(clientLeft);
+                    int written = 0;
+                    while (written < EVENTS_AT_MOST && !events.checkError()) {
+                        events.write("data: " + "x".repeat(1000) + "\n\n");
+                        written++;
+                    }
+                    eventsAfterTheClientLeft.complete(written);
+                }))
+                .servlet("/captured-then-check-error", servlet((request, response) -> {
+                    response.setStatus(503);
+                    PrintWriter writer = response.getWriter();
+                    writer.write("the application's own 503 body, which the page replaces");
+                    response.setHeader("X-Check-Error", Boolean.toString(writer.checkError()));
+                }))
+                .servlet("/read-body", servlet((request, response) -> {
+                    byte[] body = request.getInputStream().readAllBytes();
+                    response.getWriter().write("read " + body.length);
+                }))
+                .servlet("/upload-to-upstream", servlet((request, response) -> uploadToAnUpstreamThatResets()))
+                .start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        jetty.close();
+        upstreamClient.stop();
+    }
+
+    /**
+     * A streaming servlet (server-sent events, long polling) that stops when {@code PrintWriter.checkError()} says
+     * the client is gone stops behind the filter too: the filter's writer reports the container's writer's error.
+     * It reported none, so such a loop wrote for ever to a closed connection, holding its thread.
+     */
+    @Test
+    void streamingServletSeesTheClientLeaveThroughCheckError() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", jetty.port())) {
+            client.getOutputStream().write("GET /events HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(readUntil(client.getInputStream(), "data: first")).startsWith("HTTP/1.1 200");
+            client.setSoLinger(true, 0); // a reset, as a browser tab closed mid-stream
+        }
+        clientLeft.countDown();
+
+        assertThat(eventsAfterTheClientLeft.get(10, TimeUnit.SECONDS)).isLessThan(EVENTS_AT_MOST);
+    }
+
+    /**
+     * While a captured status is held, {@code checkError()} neither commits the response (it flushes the
+     * container's writer, which would send the application's 503 without the page) nor reports an error.
+     */
+    @Test
+    void checkErrorWhileAStatusIsCapturedLeavesThePageToBeWritten() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/captured-then-check-error"), JSON);
+
+        assertErrorPage(response, "GET", 503, "30");
+        assertThat(Client.text(response)).doesNotContain("the application's own 503 body");
+    }
+
+    /**
+     * A client that stalls in the middle of its request body until the container's idle timeout: Jetty fails the
+     * servlet's read with an {@code IOException} of a {@code TimeoutException}, which the classifier would take
+     * for an upstream's late response. It is the request's own connection: left to the container, no 504 page
+     * claiming that an upstream took too long (R4).
+     */
+    @Test
+    void clientStallingInItsBodyIsNoUpstreamTimeout() throws Exception {
+        String answer;
+        try (Socket client = new Socket("127.0.0.1", jetty.port())) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(("POST /read-body HTTP/1.1\r\nHost: test\r\nAccept: " + JSON
+                    + "\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n0123456789")
+                    .getBytes(StandardCharsets.US_ASCII));
+            answer = readToTheEnd(client.getInputStream());
+        }
+
+        assertThat(answer).doesNotStartWith("HTTP/1.1 504").doesNotContain("http_response_timeout")
+                .doesNotContainIgnoringCase("X-Content-Type-Options");
+    }
+
+    /**
+     * The application uploads to an upstream with Jetty's HTTP client, and the upstream resets the connection
+     * mid-upload: Jetty's client reports it with the {@code EofException} its server uses for a client that went
+     * away, so the filter took it for one and left the application's exception to the container (Jetty's own 500
+     * page). It is the upstream's failure: the branded 502 (R2).
+     */
+    @Test
+    void upstreamResetReportedByJettysClientIsAnUpstreamFailure() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/upload-to-upstream"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(Client.text(response)).contains("connection_terminated");
+    }
+
+    private static void uploadToAnUpstreamThatResets() throws IOException {
+        try (ServerSocket upstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread resetting = new Thread(() -> {
+                try (Socket accepted = upstream.accept()) {
+                    accepted.getInputStream().readNBytes(1000);
+                    accepted.setSoLinger(true, 0);
+                } catch (IOException e) {
+                    // the test fails on what the application saw
+                }
+            }, "upstream-that-resets");
+            resetting.setDaemon(true);
+            resetting.start();
+            try {
+                upstreamClient.POST("http://127.0.0.1:" + upstream.getLocalPort() + "/uploads")
+                        .body(new BytesRequestContent(new byte[16 << 20])).timeout(10, TimeUnit.SECONDS).send();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IOException("the upload to the upstream failed", e);
+            }
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String readUntil(InputStream in, String marker) throws IOException {
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        while (!read.toString(StandardCharsets.UTF_8).contains(marker)) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            read.write(b);
+        }
+        return read.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String readToTheEnd(InputStream in) throws IOException {
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        try {
+            in.transferTo(read);
+        } catch (SocketException reset) {
+            // the container may end the connection with a reset: what came before it is the answer
+        }
+        return read.toString(StandardCharsets.UTF_8);
+    }
+}
