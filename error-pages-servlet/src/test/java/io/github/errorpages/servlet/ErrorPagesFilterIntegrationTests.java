@@ -220,6 +220,7 @@ class ErrorPagesFilterIntegrationTests {
             });
         }));
         server.servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504));
+        server.servlet("/async-restarted-timeout-listener", TestServlets.asyncRestartedTimeoutAnsweredWith(504));
         server.servlet("/non-blocking-then-503", servlet((request, response) -> {
             AsyncContext async = request.startAsync();
             HttpServletResponse asyncResponse = (HttpServletResponse) async.getResponse();
@@ -544,6 +545,20 @@ class ErrorPagesFilterIntegrationTests {
     @Test
     void rendersPageWhenTheApplicationsTimeoutListenerSendsErrorAndCompletes() {
         HttpResponse<byte[]> response = Client.get(jetty.uri("/async-timeout-listener"), JSON);
+
+        assertErrorPage(response, "GET", 504, "10");
+        assertThat(Client.text(response)).contains("upstream_status");
+        assertNoLeak(response);
+    }
+
+    /**
+     * A timeout listener that re-registers itself in onStartAsync through the event's context, as the Servlet API
+     * advises, and answers the second cycle's timeout with 504: onStartAsync must carry the filter's context of the
+     * new cycle, or the listener completes through the container's and the client gets an empty 504.
+     */
+    @Test
+    void rendersPageWhenATimeoutListenerReRegisteredInOnStartAsyncSendsErrorAndCompletes() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-restarted-timeout-listener"), JSON);
 
         assertErrorPage(response, "GET", 504, "10");
         assertThat(Client.text(response)).contains("upstream_status");

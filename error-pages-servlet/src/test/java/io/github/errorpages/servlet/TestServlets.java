@@ -6,6 +6,7 @@ import io.github.errorpages.UpstreamFailureException;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -70,6 +71,43 @@ final class TestServlets {
                 public void onStartAsync(AsyncEvent event) {
                 }
             });
+        });
+    }
+
+    /**
+     * A servlet whose {@link AsyncListener} re-registers itself in {@code onStartAsync} through the event's context,
+     * as that method's javadoc advises: the servlet starts a cycle, adds the listener and dispatches; the dispatch
+     * starts a second cycle that times out after 200 ms, and the listener then answers with
+     * {@code sendError(status)} and {@code complete()} through the event's context.
+     */
+    static HttpServlet asyncRestartedTimeoutAnsweredWith(int status) {
+        return servlet((request, response) -> {
+            if (request.getDispatcherType() != DispatcherType.ASYNC) {
+                AsyncContext async = request.startAsync();
+                async.addListener(new AsyncListener() {
+                    @Override
+                    public void onStartAsync(AsyncEvent event) {
+                        event.getAsyncContext().addListener(this);
+                    }
+
+                    @Override
+                    public void onTimeout(AsyncEvent event) throws IOException {
+                        ((HttpServletResponse) event.getSuppliedResponse()).sendError(status);
+                        event.getAsyncContext().complete();
+                    }
+
+                    @Override
+                    public void onComplete(AsyncEvent event) {
+                    }
+
+                    @Override
+                    public void onError(AsyncEvent event) {
+                    }
+                });
+                async.dispatch();
+            } else {
+                request.startAsync().setTimeout(200);
+            }
         });
     }
 

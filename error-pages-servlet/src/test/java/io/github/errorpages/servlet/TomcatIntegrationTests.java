@@ -117,6 +117,7 @@ class TomcatIntegrationTests {
                     async.start(() -> async.dispatch("/upstream-failure"));
                 }))
                 .servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504))
+                .servlet("/async-restarted-timeout-listener", TestServlets.asyncRestartedTimeoutAnsweredWith(504))
                 .servlet("/async-started-then-thrown",
                         TestServlets.asyncStartedThenThrows(FailureCause.CONNECTION_REFUSED))
                 .servlet("/included-error", servlet((request, response) -> {
@@ -213,6 +214,15 @@ class TomcatIntegrationTests {
     @Test
     void rendersPageWhenTheApplicationsTimeoutListenerSendsErrorAndCompletes() {
         HttpResponse<byte[]> response = Client.get(tomcat.uri("/async-timeout-listener"), JSON);
+
+        assertErrorPage(response, "GET", 504, "10");
+        assertNoLeak(response);
+    }
+
+    /** A timeout listener that re-registers itself in onStartAsync gets the filter's context of the new cycle. */
+    @Test
+    void rendersPageWhenATimeoutListenerReRegisteredInOnStartAsyncSendsErrorAndCompletes() {
+        HttpResponse<byte[]> response = Client.get(tomcat.uri("/async-restarted-timeout-listener"), JSON);
 
         assertErrorPage(response, "GET", 504, "10");
         assertNoLeak(response);

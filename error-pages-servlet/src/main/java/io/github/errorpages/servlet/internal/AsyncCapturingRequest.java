@@ -73,7 +73,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         CompletingAsyncContext current = handedOut;
         if (current == null || !current.wraps(context)) {
             current = new CompletingAsyncContext(context,
-                    () -> response.interception().beforeComplete(this, response));
+                    () -> response.interception().beforeComplete(this, response), this::handOut);
             handedOut = current;
         }
         return current;

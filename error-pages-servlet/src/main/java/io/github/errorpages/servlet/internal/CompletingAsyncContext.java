@@ -8,22 +8,32 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import java.io.IOException;
+import java.util.function.UnaryOperator;
 
 /**
  * The container's {@link AsyncContext}, except that {@code complete()} first runs a hook: the filter
  * writes the page for a captured status there, before the container finishes the response. The application's
  * listeners get events that carry this context, not the container's: a timeout handler that calls
  * {@code sendError(504)} and then {@code event.getAsyncContext().complete()} would otherwise complete the
- * response without the page.
+ * response without the page. {@code onStartAsync} carries the context the request hands out for the new cycle, for
+ * the same reason: a listener that re-registers itself there through {@code event.getAsyncContext()}, as
+ * {@link AsyncListener#onStartAsync} advises, would otherwise get the container's context in its later events.
  */
 final class CompletingAsyncContext implements AsyncContext {
 
     private final AsyncContext delegate;
     private final Runnable beforeComplete;
+    private final UnaryOperator<AsyncContext> handOut;
 
-    CompletingAsyncContext(AsyncContext delegate, Runnable beforeComplete) {
+    /**
+     * @param delegate the container's context
+     * @param beforeComplete what {@code complete()} runs first
+     * @param handOut the context the request hands out for a container's context (of a later cycle, too)
+     */
+    CompletingAsyncContext(AsyncContext delegate, Runnable beforeComplete, UnaryOperator<AsyncContext> handOut) {
         this.delegate = delegate;
         this.beforeComplete = beforeComplete;
+        this.handOut = handOut;
     }
 
     /**
@@ -103,7 +113,10 @@ final class CompletingAsyncContext implements AsyncContext {
         return delegate.getTimeout();
     }
 
-    /** Passes the container's events on with this context in place of the container's. */
+    /**
+     * Passes the container's events on with this context in place of the container's, and {@code onStartAsync}
+     * with the context the request hands out for the new cycle.
+     */
     private final class Rebinding implements AsyncListener {
         private final AsyncListener listener;
 
@@ -128,11 +141,16 @@ final class CompletingAsyncContext implements AsyncContext {
 
         @Override
         public void onStartAsync(AsyncEvent event) throws IOException {
-            listener.onStartAsync(event); // a new cycle, with a context of its own
+            // A new cycle, with a context of its own: the listener may add itself to it again.
+            listener.onStartAsync(rebound(event, handOut.apply(event.getAsyncContext())));
         }
 
         private AsyncEvent rebound(AsyncEvent event) {
-            return new AsyncEvent(CompletingAsyncContext.this, event.getSuppliedRequest(), event.getSuppliedResponse(),
+            return rebound(event, CompletingAsyncContext.this);
+        }
+
+        private AsyncEvent rebound(AsyncEvent event, AsyncContext context) {
+            return new AsyncEvent(context, event.getSuppliedRequest(), event.getSuppliedResponse(),
                     event.getThrowable());
         }
     }
