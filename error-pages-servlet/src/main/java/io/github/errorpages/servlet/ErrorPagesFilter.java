@@ -27,7 +27,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -444,10 +444,17 @@ public final class ErrorPagesFilter implements Filter {
             if (value.isEmpty()) {
                 return List.of();
             }
-            return Arrays.stream(value.split(","))
-                    .map(String::trim)
-                    .map(status -> ConfigParameters.integer(INTERCEPT_STATUSES_PARAMETER, status))
-                    .toList();
+            List<Integer> statuses = new ArrayList<>();
+            for (String status : value.split(",")) {
+                try {
+                    statuses.add(Integer.parseInt(status.trim()));
+                } catch (NumberFormatException e) {
+                    // The whole value: an empty element between two commas would otherwise show as nothing.
+                    throw ConfigParameters.invalid(INTERCEPT_STATUSES_PARAMETER, value,
+                            "must list statuses separated by commas");
+                }
+            }
+            return statuses;
         }
     }
 

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ErrorPagesFilterTests {
 
@@ -24,6 +26,16 @@ class ErrorPagesFilterTests {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Invalid error-pages configuration: intercept-statuses must list 5xx statuses (500-599) "
                         + "only, but was [502, 404]");
+    }
+
+    /** The whole value, not the element that does not parse: an empty one showed as nothing after "but was". */
+    @ParameterizedTest
+    @ValueSource(strings = {"502, ,503", "502,bad", "502;503"})
+    void initRejectsInterceptStatusesThatDoNotParseNamingTheWholeValue(String value) {
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of("intercept-statuses", value))))
+                .isInstanceOf(ServletException.class)
+                .hasMessage("Invalid error-pages configuration: intercept-statuses must list statuses separated by "
+                        + "commas, but was " + value);
     }
 
     @Test

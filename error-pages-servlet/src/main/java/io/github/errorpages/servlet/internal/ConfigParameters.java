@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  */
 public final class ConfigParameters {
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,18})\\s*(ms|s|m|h|d)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
     private static final Pattern STATUS_OVERRIDE = Pattern.compile("status\\.([a-z_]+)");
     private static final Pattern RETRY_AFTER_DEFAULT = Pattern.compile("retry-after\\.default\\.(\\d{3})");
 
@@ -75,14 +75,15 @@ public final class ConfigParameters {
      * @param key the key, for the message
      * @param value the value
      * @return the duration
-     * @throws IllegalArgumentException naming the key and the value when it does not parse
+     * @throws IllegalArgumentException naming the key and the value when it does not parse or is too long for a
+     *         {@link Duration}
      */
     public static Duration duration(String key, String value) {
         Matcher m = DURATION.matcher(value.toLowerCase(Locale.ROOT));
         if (m.matches()) {
-            long amount = Long.parseLong(m.group(1));
             String unit = m.group(2) == null ? "s" : m.group(2);
             try {
+                long amount = Long.parseLong(m.group(1));
                 switch (unit) {
                     case "ms": return Duration.ofMillis(amount);
                     case "m": return Duration.ofMinutes(amount);
@@ -90,13 +91,17 @@ public final class ConfigParameters {
                     case "d": return Duration.ofDays(amount);
                     default: return Duration.ofSeconds(amount);
                 }
-            } catch (ArithmeticException tooLong) {
+            } catch (ArithmeticException | NumberFormatException tooLong) {
+                // NumberFormatException: only digits matched, so more of them than a long holds
                 throw invalid(key, value, "is too long a duration");
             }
         }
         try {
             return Duration.parse(value);
         } catch (DateTimeParseException e) {
+            if (e.getCause() instanceof ArithmeticException || e.getCause() instanceof NumberFormatException) {
+                throw invalid(key, value, "is too long a duration"); // ISO-8601 whose number overflows
+            }
             throw invalid(key, value, "must be a duration such as 30s, 500ms, 5m or PT30S");
         }
     }

@@ -42,6 +42,9 @@ class ConfigParametersTests {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "retry-after.max|forever|retry-after.max must be a duration such as 30s, 500ms, 5m or PT30S, but was forever",
+            // Too long for a Duration: said so, not that it is no duration
+            "retry-after.max|99999999999999999999|retry-after.max is too long a duration, but was 99999999999999999999",
+            "retry-after.max|P9999999999999999D|retry-after.max is too long a duration, but was P9999999999999999D",
             "retry-after.on-502-504|yes|retry-after.on-502-504 must be true or false, but was yes",
             "retry-after.jitter|lots|retry-after.jitter must be a number between 0 and 1, but was lots",
             "retry-after.format|unix|retry-after.format must be delay-seconds or http-date, but was unix",
