@@ -3,6 +3,7 @@ package io.github.errorpages.upstream;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -86,8 +87,13 @@ final class AsyncRun<T> {
         attemptFuture.copy().orTimeout(timeLimit(attempt.timeout()), TimeUnit.NANOSECONDS)
                 .whenComplete((value, error) -> {
                     try {
-                        if (error instanceof TimeoutException) {
-                            abandon(attemptFuture);
+                        if (error instanceof TimeoutException && !attemptFuture.cancel(true)) {
+                            // The attempt completed as its time ran out, before it could be cancelled: its own
+                            // outcome stands, not the timeout. What it completed with may be in use already (a
+                            // response head relayed to the client); a timeout now would also retry it, or answer
+                            // with a page over it.
+                            settle(attemptFuture);
+                            return;
                         }
                         next(error == null ? guarded.onResult(value) : guarded.onError(error));
                     } catch (Throwable bug) {
@@ -150,16 +156,15 @@ final class AsyncRun<T> {
         }
     }
 
-    /** Cancels an attempt that timed out, and releases its response should it still arrive. */
-    private void abandon(CompletableFuture<T> attempt) {
-        attempt.cancel(true);
-        if (responses != null) {
-            ResponseAdapter<? super T> adapter = responses;
-            attempt.thenAccept(late -> {
-                if (late != null) {
-                    adapter.discard(late);
-                }
-            });
+    /** Goes on with the outcome of an attempt that has completed. */
+    private void settle(CompletableFuture<T> attempt) {
+        T value;
+        try {
+            value = attempt.join();
+        } catch (CompletionException | CancellationException failed) {
+            next(guarded.onError(failed));
+            return;
         }
+        next(guarded.onResult(value));
     }
 }

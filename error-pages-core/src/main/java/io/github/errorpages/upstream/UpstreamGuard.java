@@ -298,8 +298,11 @@ public final class UpstreamGuard {
 
     /**
      * Calls the upstream without blocking: attempts start on the calling thread or, after a backoff, on the
-     * guard's executor. The guard bounds each attempt by its timeout itself. Cancelling the returned future
-     * cancels the attempt in flight and any pending retry.
+     * guard's executor. The guard bounds each attempt by its timeout itself: when the timeout passes, it cancels
+     * the attempt's future, and only if that cancel takes effect is the attempt a timeout; an attempt that
+     * completed first keeps its outcome, so that whatever the attempt did with it (a response head relayed, say)
+     * is not followed by a retry or a page. Cancelling the returned future cancels the attempt in flight and any
+     * pending retry.
      *
      * @param <T> the result type
      * @param request what the guard needs to know about the request

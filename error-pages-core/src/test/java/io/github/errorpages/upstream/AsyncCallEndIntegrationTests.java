@@ -60,6 +60,37 @@ class AsyncCallEndIntegrationTests {
                 .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
     }
 
+    /**
+     * The attempt's time runs out just as its response arrives: the guard's timer fired, but the attempt completed
+     * before the guard could cancel it (made deterministic here: the cancel itself lets the response in first, as
+     * the client's thread would). The response stands. Taken for a timeout, the call would be retried or answered
+     * with a page while the proxy already relayed that response's head to the client (R5), and the upstream,
+     * which answered, blamed for it (R47).
+     */
+    @Test
+    void attemptThatCompletesAsItsTimeRunsOutKeepsItsResponse() throws Exception {
+        RecordingAdapter adapter = new RecordingAdapter();
+        UpstreamGuard guard = UpstreamGuard.of(fast(NOWHERE).attemptTimeout(Duration.ofMillis(50)).build());
+        Response arrived = new Response("the head that arrived as the time ran out");
+        CompletableFuture<Response> attempt = new CompletableFuture<>() {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                complete(arrived);
+                return super.cancel(mayInterruptIfRunning);
+            }
+        };
+
+        CompletableFuture<Response> result = guard.callAsync(UpstreamRequest.of("GET"), adapter, a -> attempt);
+
+        assertThat(result.get(5, TimeUnit.SECONDS)).isSameAs(arrived);
+        assertThat(adapter.discarded).as("the response the call returns").isEmpty();
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(metrics.attempts()).isEqualTo(1);
+        assertThat(metrics.retries()).isZero();
+        assertThat(metrics.failedCalls()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
     @Test
     void releasesAResponseThatArrivesAsTheCallerCancels() {
         RecordingAdapter adapter = new RecordingAdapter();
