@@ -52,25 +52,7 @@ final class TestServlets {
         return servlet((request, response) -> {
             AsyncContext async = request.startAsync();
             async.setTimeout(200);
-            async.addListener(new AsyncListener() {
-                @Override
-                public void onTimeout(AsyncEvent event) throws IOException {
-                    ((HttpServletResponse) event.getSuppliedResponse()).sendError(status);
-                    event.getAsyncContext().complete();
-                }
-
-                @Override
-                public void onComplete(AsyncEvent event) {
-                }
-
-                @Override
-                public void onError(AsyncEvent event) {
-                }
-
-                @Override
-                public void onStartAsync(AsyncEvent event) {
-                }
-            });
+            async.addListener(new TimeoutAnswer(status, false));
         });
     }
 
@@ -84,26 +66,7 @@ final class TestServlets {
         return servlet((request, response) -> {
             if (request.getDispatcherType() != DispatcherType.ASYNC) {
                 AsyncContext async = request.startAsync();
-                async.addListener(new AsyncListener() {
-                    @Override
-                    public void onStartAsync(AsyncEvent event) {
-                        event.getAsyncContext().addListener(this);
-                    }
-
-                    @Override
-                    public void onTimeout(AsyncEvent event) throws IOException {
-                        ((HttpServletResponse) event.getSuppliedResponse()).sendError(status);
-                        event.getAsyncContext().complete();
-                    }
-
-                    @Override
-                    public void onComplete(AsyncEvent event) {
-                    }
-
-                    @Override
-                    public void onError(AsyncEvent event) {
-                    }
-                });
+                async.addListener(new TimeoutAnswer(status, true));
                 async.dispatch();
             } else {
                 request.startAsync().setTimeout(200);
@@ -117,5 +80,40 @@ final class TestServlets {
             request.startAsync().setTimeout(60_000);
             throw new UpstreamFailureException(UpstreamFailure.of(cause), null);
         });
+    }
+
+    /**
+     * Answers its cycle's timeout with {@code sendError(status)} and {@code complete()} through the event's context,
+     * as applications do; when told to, re-registers itself in {@code onStartAsync} through the event's context.
+     */
+    private static final class TimeoutAnswer implements AsyncListener {
+        private final int status;
+        private final boolean reRegisters;
+
+        TimeoutAnswer(int status, boolean reRegisters) {
+            this.status = status;
+            this.reRegisters = reRegisters;
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) throws IOException {
+            ((HttpServletResponse) event.getSuppliedResponse()).sendError(status);
+            event.getAsyncContext().complete();
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            if (reRegisters) {
+                event.getAsyncContext().addListener(this);
+            }
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+        }
     }
 }
