@@ -20,6 +20,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The filter (and the proxy servlet) on embedded Tomcat 11: the smoke test of the issue (exception, captured status, HEAD,
@@ -142,10 +144,15 @@ class TomcatIntegrationTests {
                 .servlet("/send-error-404-with-message", servlet((request, response) ->
                         response.sendError(404, "no such order 42")))
                 .servlet("/ok", servlet((request, response) -> response.getWriter().write("fine")))
-                .servlet("/read-after-close", servlet((request, response) -> {
+                .servlet("/read-after-close/stream", servlet((request, response) -> {
                     ServletInputStream body = request.getInputStream();
                     body.close();
                     body.read(); // Tomcat: IOException "Stream closed", the application's own mistake
+                }))
+                .servlet("/read-after-close/reader", servlet((request, response) -> {
+                    BufferedReader body = request.getReader();
+                    body.close();
+                    body.readLine();
                 }))
                 .servlet("/robots.txt", servlet((request, response) ->
                         request.getRequestDispatcher("/send-error-503").forward(request, response)))
@@ -312,13 +319,14 @@ class TomcatIntegrationTests {
     }
 
     /**
-     * A request stream read after the application closed it fails with Tomcat's {@code IOException} "Stream
-     * closed", which the classifier would read as a closed upstream connection: it is the request's own stream, so
+     * A request stream or reader read after the application closed it fails with Tomcat's {@code IOException}
+     * "Stream closed", which the classifier would read as a closed upstream connection: it is the request's own stream, so
      * Tomcat answers with its 500, not the filter with a 502 page blaming an upstream (R4).
      */
-    @Test
-    void failureOfTheRequestsOwnStreamIsLeftToTomcat() throws IOException {
-        HttpResponse<byte[]> response = Client.send("POST", tomcat.uri("/read-after-close"), JSON);
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "reader"})
+    void failureOfTheRequestsOwnStreamIsLeftToTomcat(String read) throws IOException {
+        HttpResponse<byte[]> response = Client.send("POST", tomcat.uri("/read-after-close/" + read), JSON);
 
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(response.headers().firstValue("X-Content-Type-Options")).as("not the filter's page").isEmpty();

@@ -8,6 +8,7 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.io.BufferedReader;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 
@@ -61,6 +62,12 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     @Override
     public ServletInputStream getInputStream() throws IOException {
         return new RequestBodyStream(super.getInputStream());
+    }
+
+    /** The container's reader, its failures marked as the stream's are ({@link RequestBodyReader}). */
+    @Override
+    public BufferedReader getReader() throws IOException {
+        return new RequestBodyReader(super.getReader());
     }
 
     @Override
