@@ -900,6 +900,16 @@ abstract class ReverseProxyServletIntegrationTests {
                 .hasStackTraceContaining("but was 7");
     }
 
+    /** The whole value, not the one element that does not parse: "502, x" would otherwise show as "x". */
+    @ParameterizedTest
+    @ValueSource(strings = {"502, x", "502;503", "5o3"})
+    void failsStartupOnRetryStatusesThatDoNotParseNamingTheWholeValue(String statuses) {
+        configuredByClass("endpoints", "http://127.0.0.1:1", "retry.statuses", statuses);
+
+        assertThatThrownBy(configured::start)
+                .hasStackTraceContaining("retry.statuses must list statuses separated by commas, but was " + statuses);
+    }
+
     @ParameterizedTest
     @CsvSource({"connect-timeout, 9999999999999d", "connect-timeout, 61m", "body-idle-timeout, 9999999999999d",
         "body-idle-timeout, 25h", "body-idle-timeout, 0s"})

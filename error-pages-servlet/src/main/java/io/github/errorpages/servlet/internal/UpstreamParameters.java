@@ -86,7 +86,12 @@ public final class UpstreamParameters {
         Set<Integer> statuses = new LinkedHashSet<>();
         for (String status : value.split(",")) {
             if (!status.isBlank()) {
-                statuses.add(ConfigParameters.integer(key, status.trim()));
+                try {
+                    statuses.add(Integer.parseInt(status.trim()));
+                } catch (NumberFormatException e) {
+                    // The whole value, as for the filter's intercept-statuses: one element alone says little.
+                    throw ConfigParameters.invalid(key, value, "must list statuses separated by commas");
+                }
             }
         }
         return statuses;
