@@ -586,9 +586,9 @@ public final class UpstreamConfig {
 
         /**
          * Whether a non-idempotent request (POST, PATCH, …) is retried when it provably never reached the
-         * upstream and its cause is one of the {@link #retryCauses(Set) retried causes}: by default a connection refused
-         * or timed out, an unroutable address, a DNS timeout; a DNS error or failed TLS handshake only when added to
-         * them (key {@code retry.on-connect-failure-for-unsafe}, R13). Default {@code false}.
+         * upstream and its cause is one of the {@link #retryCauses(Set) retried causes}: by default a connection
+         * refused or timed out, an unroutable address, a DNS timeout; a DNS error or failed TLS handshake only when
+         * added to them (key {@code retry.on-connect-failure-for-unsafe}, R13). Default {@code false}.
          *
          * @param enabled whether to retry
          * @return this builder

@@ -9,10 +9,10 @@ import java.util.Set;
  * no page, no WARN line.
  *
  * <p>Two ways tell. The filter's wrappers of the container's streams of the request ({@link RequestBodyStream},
- * {@link RequestBodyReader}, {@link DroppingOutputStream}) {@linkplain #mark mark} what those streams throw, whatever its type: the class
- * alone cannot tell, since Jetty's {@code EofException} is thrown by its HTTP client on an upstream's connection
- * as by its server on the client's, and an {@code IOException} "Idle timeout expired" or "Stream closed" looks
- * like an upstream's to the classifier. And the exceptions only a server's side throws, which this module
+ * {@link RequestBodyReader}, {@link DroppingOutputStream}) {@linkplain #mark mark} what those streams throw,
+ * whatever its type: the class alone cannot tell, since Jetty's {@code EofException} is thrown by its HTTP client
+ * on an upstream's connection as by its server on the client's, and an {@code IOException} "Idle timeout expired"
+ * or "Stream closed" looks like an upstream's to the classifier. And the exceptions only a server's side throws, which this module
  * cannot reference, are matched by simple name anywhere in the cause chain, as Spring Boot's
  * {@code ErrorPageFilter} does: Tomcat's {@code ClientAbortException} and {@code CloseNowException}, Spring's
  * {@code AsyncRequestNotUsableException}. Thread-safe (stateless).
