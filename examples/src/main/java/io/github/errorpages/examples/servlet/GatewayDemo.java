@@ -110,6 +110,13 @@ public final class GatewayDemo implements AutoCloseable {
         GatewayDemo gateway;
         try {
             gateway = start(options);
+        } catch (IllegalArgumentException invalid) {
+            // An --upstream the library refuses (the same endpoint twice, user info): its message names the key
+            // and the value, as for an option that does not parse.
+            System.err.println(invalid.getMessage());
+            System.err.print(GatewayOptions.USAGE);
+            System.exit(2);
+            return;
         } catch (IOException e) {
             if (!(e.getCause() instanceof BindException) && !(e instanceof BindException)) {
                 throw e;

@@ -13,7 +13,9 @@ import java.util.Objects;
  * upstream's current mode, links to every page of the demo, and switches the mode with one click
  * ({@code POST ?mode=refusing}) or one curl ({@code curl -X POST 'http://127.0.0.1:8080/_demo?mode=slow'}).
  * A browser (a request accepting {@code text/html}) is sent back to the page after a switch; anything else
- * gets one line of text naming the new mode.
+ * gets one line of text naming the new mode. A switch another site's page asks a browser for (a form posted
+ * across sites, which needs no CORS preflight) is refused: {@code Sec-Fetch-Site}, or else {@code Origin}, says
+ * where it came from.
  */
 public final class DemoControlServlet extends HttpServlet {
 
@@ -50,9 +52,24 @@ public final class DemoControlServlet extends HttpServlet {
         super.service(req, resp);
     }
 
+    /** The methods {@link #service} lets through: {@code HttpServlet}'s own list would name TRACE too. */
+    @Override
+    protected void doOptions(HttpServletRequest req, HttpServletResponse resp) {
+        resp.setHeader("Allow", "GET, HEAD, POST, OPTIONS");
+    }
+
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String requested = req.getParameter("mode");
+        if (isCrossSite(req)) {
+            resp.setStatus(HttpServletResponse.SC_FORBIDDEN);
+            resp.setContentType("text/plain;charset=UTF-8");
+            resp.getWriter().println("The upstream is switched from this page or with curl, not from another site.");
+            return;
+        }
+        // The last value: a form's own (its body) comes after the query's, which a page opened as
+        // "/_demo?mode=slow" would otherwise make win over the button clicked.
+        String[] values = req.getParameterValues("mode");
+        String requested = values == null || values.length == 0 ? null : values[values.length - 1];
         DemoMode mode;
         try {
             mode = DemoMode.fromSlug(requested == null ? "" : requested);
@@ -77,11 +94,14 @@ public final class DemoControlServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        // Posted to the page without its query: "?mode=slow" in the address would otherwise go with every button.
+        String self = req.getRequestURI().matches("[A-Za-z0-9/._~-]+") ? req.getRequestURI() : "/_demo";
         StringBuilder rows = new StringBuilder();
         for (DemoMode mode : DemoMode.values()) {
             boolean current = mode == upstream.mode();
             rows.append("<li").append(current ? " class=\"current\" aria-current=\"true\"" : "").append('>')
-                    .append("<form method=\"post\"><input type=\"hidden\" name=\"mode\" value=\"").append(mode.slug())
+                    .append("<form method=\"post\" action=\"").append(self)
+                    .append("\"><input type=\"hidden\" name=\"mode\" value=\"").append(mode.slug())
                     .append("\"><button type=\"submit\">").append(mode.label()).append("</button></form>")
                     .append("<span class=\"what\">").append(mode.description())
                     .append(current ? " <strong class=\"now\">current</strong>" : "")
@@ -128,6 +148,19 @@ public final class DemoControlServlet extends HttpServlet {
         resp.setHeader("Cache-Control", "no-store");
         resp.setContentLength(bytes.length);
         resp.getOutputStream().write(bytes);
+    }
+
+    /**
+     * Whether a browser posts this for a page of another site: {@code Sec-Fetch-Site} says so where browsers send
+     * it (a typed URL is {@code none}), {@code Origin} otherwise. curl sends neither.
+     */
+    private static boolean isCrossSite(HttpServletRequest req) {
+        String site = req.getHeader("Sec-Fetch-Site");
+        if (site != null) {
+            return !site.equals("same-origin") && !site.equals("none");
+        }
+        String origin = req.getHeader("Origin");
+        return origin != null && !origin.equalsIgnoreCase(req.getScheme() + "://" + req.getHeader("Host"));
     }
 
     private static String hostOf(HttpServletRequest req) {

@@ -35,6 +35,23 @@ class GatewayDemoProcessIntegrationTests {
         }
     }
 
+    /**
+     * An --upstream the library refuses although it parses (the same endpoint twice, a URL with user info): one
+     * line naming the setting and the value, the password masked, and the usage; no stack trace.
+     */
+    @Test
+    void saysInOneLineWhyAnUpstreamIsRefused() throws Exception {
+        Process gateway = new ProcessBuilder(JAVA, "-cp", CLASSPATH, GatewayDemo.class.getName(), "--port", "0",
+                "--upstream", "http://127.0.0.1:3000", "--upstream", "http://127.0.0.1:3000/")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+
+        assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
+        String stderr = new String(gateway.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(gateway.exitValue()).isEqualTo(2);
+        assertThat(stderr).contains("endpoints", "http://127.0.0.1:3000", "--upstream")
+                .doesNotContain("Exception", "\tat ");
+    }
+
     @Test
     void stopsWhenTheProcessThatStartedItEndsIfAskedTo() throws Exception {
         // As under Maven: an IDE's stop button or a CI timeout ends Maven, and the gateway must not keep the port.

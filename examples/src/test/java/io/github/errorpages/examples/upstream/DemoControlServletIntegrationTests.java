@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.examples.Http;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -54,8 +55,8 @@ class DemoControlServletIntegrationTests {
         }
         // The current mode is a state on its row, not a filled button that looks like the thing to click.
         assertThat(page.body()).containsOnlyOnce("aria-current=\"true\"")
-                .contains("<li class=\"current\" aria-current=\"true\"><form method=\"post\"><input type=\"hidden\" "
-                        + "name=\"mode\" value=\"slow\">");
+                .contains("<li class=\"current\" aria-current=\"true\"><form method=\"post\" action=\"/_demo\"><input "
+                        + "type=\"hidden\" name=\"mode\" value=\"slow\">");
         assertThat(page.body()).as("what the gateway answers in each mode")
                 .contains("gateway: 502 connection_refused", "gateway: 504 after about 2 s");
         assertThat(page.body()).contains("curl -X POST 'http://" + control.getAuthority() + "/_demo?mode=unavailable'");
@@ -68,6 +69,55 @@ class DemoControlServletIntegrationTests {
 
         assertThat(page.body()).contains("A link does not switch the upstream");
         assertThat(upstream.mode()).isEqualTo(DemoMode.HEALTHY);
+    }
+
+    /**
+     * The page opened as {@code /_demo?mode=slow} (the address the README and the banner print): its buttons post
+     * to the page without that query, and the mode clicked wins over a query's even when both come.
+     */
+    @Test
+    void buttonOnAPageOpenedWithAModeSwitchesToTheModeClicked() {
+        HttpResponse<String> page = Http.get(URI.create(control + "?mode=slow"), Http.BROWSER);
+        HttpResponse<String> clicked = Http.send(HttpRequest.newBuilder(URI.create(control + "?mode=slow"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("mode=refusing")).build());
+
+        assertThat(page.body()).contains("<form method=\"post\" action=\"/_demo\">").doesNotContain("action=\"/_demo?");
+        assertThat(clicked.statusCode()).isEqualTo(200);
+        assertThat(upstream.mode()).isEqualTo(DemoMode.REFUSING);
+    }
+
+    /**
+     * Another site's page can post a form to the demo on the reader's machine without a CORS preflight: refused,
+     * by {@code Sec-Fetch-Site} where the browser sends it, else by {@code Origin}. The page itself, and curl,
+     * still switch.
+     */
+    @Test
+    void refusesASwitchPostedFromAnotherSite() {
+        HttpResponse<String> crossSite = post("Sec-Fetch-Site", "cross-site");
+        HttpResponse<String> otherOrigin = post("Origin", "https://evil.example");
+
+        assertThat(crossSite.statusCode()).isEqualTo(403);
+        assertThat(otherOrigin.statusCode()).isEqualTo(403);
+        assertThat(upstream.mode()).isEqualTo(DemoMode.HEALTHY);
+        assertThat(switches).hasValue(0);
+
+        assertThat(post("Sec-Fetch-Site", "same-origin").statusCode()).isEqualTo(200);
+        assertThat(post("Origin", "http://" + control.getAuthority()).statusCode()).isEqualTo(200);
+        assertThat(switches).hasValue(2);
+    }
+
+    @Test
+    void optionsNamesOnlyTheMethodsTheControlAnswers() {
+        HttpResponse<String> options = Http.send(HttpRequest.newBuilder(control)
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build());
+
+        assertThat(options.headers().firstValue("Allow")).hasValue("GET, HEAD, POST, OPTIONS");
+    }
+
+    private HttpResponse<String> post(String header, String value) {
+        return Http.send(HttpRequest.newBuilder(URI.create(control + "?mode=garbage")).header(header, value)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
     @Test
