@@ -136,6 +136,22 @@ class FailureClassifierTests {
     }
 
     /**
+     * R13: the words of Apache HttpClient's ConnectTimeoutException (an InterruptedIOException of its own package,
+     * which 5.x builds without a cause) say a connect timed out, which provably never sent the request: not the
+     * read timeout that "timed out" alone means on an established connection. The messages are read from any
+     * network stack's IOException alike, so the JDK's class carries them here (the library is no dependency).
+     */
+    @Test
+    void apacheHttpClientsConnectTimeoutIsAConnectTimeout() {
+        assertThat(cause(new IOException(
+                "Connect to http://billing:8080 [billing/10.0.0.7] failed: Connect timed out")))
+                .contains(FailureCause.CONNECTION_TIMEOUT);
+        assertThat(cause(new IOException("Connect to billing:8080 [billing/10.0.0.7] timed out")))
+                .contains(FailureCause.CONNECTION_TIMEOUT);
+        assertThat(cause(new IOException("Connection timed out"))).contains(FailureCause.CONNECTION_READ_TIMEOUT);
+    }
+
+    /**
      * R2, R4: the application's own cryptography failing (a session cookie that does not decrypt, a key or a
      * forwarded client certificate it cannot parse, an algorithm it lacks) is no TLS failure of an upstream. A
      * certificate exception counts only below an SSLException, as the JDK's failed certificate checks are.

@@ -261,10 +261,16 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (message.contains("too large") || message.contains("too long") || message.contains("too big")) {
             return FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE;
         }
+        if (message.contains("connect timed out")
+                || (message.startsWith("connect to ") && message.contains("timed out"))) {
+            // Apache HttpClient's ConnectTimeoutException (an InterruptedIOException, without a cause in 5.x):
+            // "Connect to http://host:80 [/10.0.0.7] failed: Connect timed out", 4.x's "Connect to host timed out".
+            return FailureCause.CONNECTION_TIMEOUT;
+        }
         if (message.contains("timed out")) {
             // ETIMEDOUT on an established connection: the kernel's retransmissions or keep-alive probes gave up on
             // a host that vanished mid-exchange. NIO reports a plain IOException "Connection timed out", a blocking
-            // socket a SocketException; a connect that timed out is a ConnectException or a
+            // socket a SocketException; the JDK's connect that timed out is a ConnectException or a
             // SocketTimeoutException, recognised above.
             return FailureCause.CONNECTION_READ_TIMEOUT;
         }

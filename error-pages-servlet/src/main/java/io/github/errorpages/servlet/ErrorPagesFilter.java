@@ -406,7 +406,7 @@ public final class ErrorPagesFilter implements Filter {
         public void onError(HttpServletRequest request, CapturingResponse response, Throwable error,
                 AsyncContext context) {
             Throwable cause = unwrap(error);
-            if (ClientAborts.isClientAbortReportedByContainer(cause)) {
+            if (ClientAborts.isClientAbort(cause)) {
                 log.debug("The request's own connection failed during async {} {}", request.getMethod(),
                         request.getRequestURI(), error);
                 return;

@@ -229,7 +229,11 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     public void flushBuffer() throws IOException {
         // Flushing would commit the captured status without the page.
         if (capturedStatus == 0) {
-            super.flushBuffer();
+            try {
+                super.flushBuffer();
+            } catch (IOException e) {
+                throw ClientAborts.mark(e); // the container's write to the client
+            }
         }
     }
 

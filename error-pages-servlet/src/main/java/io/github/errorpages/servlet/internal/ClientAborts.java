@@ -2,27 +2,30 @@ package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.UpstreamFailureException;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Recognises a failure of the request's own connection: a client that went away or stalled past the container's
  * idle timeout, or a stream of the request the application used wrongly. Such a failure is never an upstream's:
  * no page, no WARN line.
  *
- * <p>Two ways tell. The filter's wrappers of the container's streams of the request ({@link RequestBodyStream},
+ * <p>Three ways tell. The filter's wrappers of the container's streams of the request ({@link RequestBodyStream},
  * {@link RequestBodyReader}, {@link DroppingOutputStream}) {@linkplain #mark mark} what those streams throw,
  * whatever its type: the class alone cannot tell, since Jetty's {@code EofException} is thrown by its HTTP client
  * on an upstream's connection as by its server on the client's, and an {@code IOException} "Idle timeout expired"
- * or "Stream closed" looks like an upstream's to the classifier. And the exceptions only a server's side throws, which this module
- * cannot reference, are matched by simple name anywhere in the cause chain, as Spring Boot's
+ * or "Stream closed" looks like an upstream's to the classifier. The exceptions only a server's side throws,
+ * which this module cannot reference, are matched by simple name anywhere in the cause chain, as Spring Boot's
  * {@code ErrorPageFilter} does: Tomcat's {@code ClientAbortException} and {@code CloseNowException}, Spring's
- * {@code AsyncRequestNotUsableException}. Thread-safe (stateless).
+ * {@code AsyncRequestNotUsableException}. And Jetty's {@code EofException} is matched by name unless its stack
+ * shows that Jetty's HTTP client threw it. Thread-safe (stateless).
  */
 public final class ClientAborts {
 
     private static final Set<String> CLIENT_ABORT_TYPES =
             Set.of("ClientAbortException", "CloseNowException", "AsyncRequestNotUsableException");
-    /** What a container's own failure of a request's connection is also called, by Jetty: taken so only there. */
+    /** Jetty's failure of a connection, the server's and its HTTP client's alike. */
     private static final String CONTAINER_EOF = "EofException";
+    private static final String JETTY_CLIENT = "org.eclipse.jetty.client.";
     private static final int MAX_CHAIN = 32;
     /**
      * Attached as suppressed to what a container's stream of the request threw: allocated once, not per failure,
@@ -49,29 +52,35 @@ public final class ClientAborts {
     }
 
     /**
-     * Whether something the filter chain threw is a failure of the request's own connection.
+     * Marks a failure the container reported to the application's read or write listener, unless it is what that
+     * listener's own callback threw: the container reports that one to {@code onError} too, and it is the
+     * application's (an upstream's body it relayed from {@code onWritePossible}, say), not the connection's.
      *
-     * @param throwable what the chain threw
-     * @return whether the chain holds an exception a container's stream of the request threw, or a container's
-     *     client-abort exception, and no {@link UpstreamFailureException} above it
+     * @param <T> the failure's type
+     * @param failure what the container passed to {@code onError}
+     * @param thrownByListener what the listener's own callback threw, or {@code null}
+     * @return {@code failure}, to be passed on
      */
-    public static boolean isClientAbort(Throwable throwable) {
-        return find(throwable, false);
+    static <T extends Throwable> T markReported(T failure, @Nullable Throwable thrownByListener) {
+        Throwable current = failure;
+        for (int i = 0; current != null && i < MAX_CHAIN; i++, current = current.getCause()) {
+            if (current == thrownByListener) {
+                return failure;
+            }
+        }
+        return mark(failure);
     }
 
     /**
-     * Whether a failure the container reported to the request's async listeners is of the request's own
-     * connection: as {@link #isClientAbort}, and Jetty's {@code EofException} too, which the container reports
-     * there for the client's connection.
+     * Whether something the filter chain threw, or the container reported to the request's async listeners, is a
+     * failure of the request's own connection.
      *
-     * @param throwable what the container passed to {@code AsyncListener.onError}
-     * @return whether it is a failure of the request's own connection
+     * @param throwable what the chain threw, or what the container passed to {@code AsyncListener.onError}
+     * @return whether the chain holds an exception a container's stream of the request threw, a container's
+     *     client-abort exception, or Jetty's {@code EofException} not thrown by Jetty's HTTP client, and no
+     *     {@link UpstreamFailureException} above it
      */
-    public static boolean isClientAbortReportedByContainer(Throwable throwable) {
-        return find(throwable, true);
-    }
-
-    private static boolean find(Throwable throwable, boolean eofIsTheContainers) {
+    public static boolean isClientAbort(Throwable throwable) {
         Throwable current = throwable;
         for (int i = 0; current != null && i < MAX_CHAIN; i++, current = current.getCause()) {
             if (current instanceof UpstreamFailureException) {
@@ -79,7 +88,21 @@ public final class ClientAborts {
             }
             String name = current.getClass().getSimpleName();
             if (isMarked(current) || CLIENT_ABORT_TYPES.contains(name)
-                    || (eofIsTheContainers && name.equals(CONTAINER_EOF))) {
+                    || (name.equals(CONTAINER_EOF) && !isThrownByJettysClient(current))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether Jetty's HTTP client threw it, on an upstream's connection: its stack holds the client's frames.
+     * Jetty's server throws the same {@code EofException} for the client's connection where no wrapper of the
+     * filter's sees it (the container reading a form's parameters or a multipart body itself, say).
+     */
+    private static boolean isThrownByJettysClient(Throwable eof) {
+        for (StackTraceElement frame : eof.getStackTrace()) {
+            if (frame.getClassName().startsWith(JETTY_CLIENT)) {
                 return true;
             }
         }

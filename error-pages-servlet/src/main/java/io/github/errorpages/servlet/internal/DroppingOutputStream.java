@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The application's output stream while a captured status may replace its output: bytes go to the
@@ -77,14 +78,21 @@ final class DroppingOutputStream extends ServletOutputStream {
     @Override
     public void setWriteListener(WriteListener listener) {
         delegate.setWriteListener(new WriteListener() {
+            private volatile @Nullable Throwable thrownByListener;
+
             @Override
             public void onWritePossible() throws IOException {
-                listener.onWritePossible();
+                try {
+                    listener.onWritePossible();
+                } catch (IOException | RuntimeException | Error own) {
+                    thrownByListener = own;
+                    throw own;
+                }
             }
 
             @Override
             public void onError(Throwable failure) {
-                listener.onError(ClientAborts.mark(failure));
+                listener.onError(ClientAborts.markReported(failure, thrownByListener));
             }
         });
         nonBlocking = true;

@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The request body as the application behind the filter reads it: the container's stream, each of whose failures
@@ -115,19 +116,31 @@ final class RequestBodyStream extends ServletInputStream {
     @Override
     public void setReadListener(ReadListener listener) {
         delegate.setReadListener(new ReadListener() {
+            private volatile @Nullable Throwable thrownByListener;
+
             @Override
             public void onDataAvailable() throws IOException {
-                listener.onDataAvailable();
+                try {
+                    listener.onDataAvailable();
+                } catch (IOException | RuntimeException | Error own) {
+                    thrownByListener = own;
+                    throw own;
+                }
             }
 
             @Override
             public void onAllDataRead() throws IOException {
-                listener.onAllDataRead();
+                try {
+                    listener.onAllDataRead();
+                } catch (IOException | RuntimeException | Error own) {
+                    thrownByListener = own;
+                    throw own;
+                }
             }
 
             @Override
             public void onError(Throwable failure) {
-                listener.onError(ClientAborts.mark(failure));
+                listener.onError(ClientAborts.markReported(failure, thrownByListener));
             }
         });
     }

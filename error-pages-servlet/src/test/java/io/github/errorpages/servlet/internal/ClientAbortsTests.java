@@ -20,18 +20,35 @@ class ClientAbortsTests {
     }
 
     /**
-     * Jetty's EofException is thrown by its HTTP client on an upstream's connection too: from the chain it counts
-     * only when a container stream of the request threw it (marked), while the container reports it to the async
-     * listeners for the client's connection alone.
+     * Jetty's EofException is thrown by its HTTP client on an upstream's connection too: it counts as the client's
+     * unless its stack shows Jetty's client threw it, or a container stream of the request threw it (marked).
      */
     @Test
-    void takesJettysEofExceptionForTheClientsOnlyWhenTheRequestsStreamThrewIt() {
+    void takesJettysEofExceptionForTheClientsUnlessJettysHttpClientThrewIt() {
+        EofException fromTheServer = new EofException();
         EofException fromAnUpstream = new EofException();
-        EofException fromTheRequest = ClientAborts.mark(new EofException());
+        fromAnUpstream.setStackTrace(new StackTraceElement[] {
+            new StackTraceElement("org.eclipse.jetty.io.SocketChannelEndPoint", "flush", null, 1),
+            new StackTraceElement("org.eclipse.jetty.client.transport.internal.HttpSenderOverHTTP", "send", null, 1)});
 
+        assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(fromTheServer)))).isTrue();
         assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(fromAnUpstream)))).isFalse();
-        assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(fromTheRequest)))).isTrue();
-        assertThat(ClientAborts.isClientAbortReportedByContainer(fromAnUpstream)).isTrue();
+        assertThat(ClientAborts.isClientAbort(ClientAborts.mark(fromAnUpstream))).isTrue();
+    }
+
+    /**
+     * What the application's own read or write listener threw, the container reports to its onError too: not
+     * marked, unlike a failure of the connection the container reports there.
+     */
+    @Test
+    void leavesWhatTheApplicationsListenerThrewUnmarked() {
+        IOException relayFailed = new IOException("Connection reset");
+        IOException connectionFailed = new IOException("Broken pipe");
+
+        assertThat(ClientAborts.isClientAbort(ClientAborts.markReported(relayFailed, relayFailed))).isFalse();
+        assertThat(ClientAborts.isClientAbort(ClientAborts.markReported(new IOException(relayFailed), relayFailed)))
+                .isFalse();
+        assertThat(ClientAborts.isClientAbort(ClientAborts.markReported(connectionFailed, relayFailed))).isTrue();
     }
 
     /** Any exception a container stream of the request threw is the request connection's, whatever its type. */
