@@ -67,13 +67,13 @@ public final class PageConfig {
     private final Duration cacheMaxAge;
     private final PageFormat fallbackFormat;
 
-    private PageConfig(Builder b) {
+    private PageConfig(Builder b, Locale defaultLocale) {
         this.branding = b.branding;
         this.templateDirectory = b.templateDirectory;
         this.templateClasspathFolder = b.templateClasspathFolder;
         this.strictTemplates = b.strictTemplates;
         this.locales = List.copyOf(b.locales);
-        this.defaultLocale = b.defaultLocale;
+        this.defaultLocale = defaultLocale;
         this.autoRetry = b.autoRetry;
         this.autoRetryMax = b.autoRetryMax;
         this.noindex = b.noindex;
@@ -208,6 +208,7 @@ public final class PageConfig {
         private boolean strictTemplates;
         private List<Locale> locales = SHIPPED_LOCALES;
         private Locale defaultLocale = DEFAULT_LOCALE;
+        private boolean defaultLocaleSet;
         private boolean autoRetry;
         private Duration autoRetryMax = DEFAULT_AUTO_RETRY_MAX;
         private boolean noindex;
@@ -225,6 +226,8 @@ public final class PageConfig {
             strictTemplates = config.strictTemplates;
             locales = config.locales;
             defaultLocale = config.defaultLocale;
+            // The default (English) is taken again when the locales change to leave it out; any other was chosen.
+            defaultLocaleSet = !config.defaultLocale.equals(DEFAULT_LOCALE);
             autoRetry = config.autoRetry;
             autoRetryMax = config.autoRetryMax;
             noindex = config.noindex;
@@ -328,7 +331,9 @@ public final class PageConfig {
 
         /**
          * Sets the language used when {@code Accept-Language} is absent or names none of the offered ones
-         * (key {@code default-locale}). Default {@link #DEFAULT_LOCALE}.
+         * (key {@code default-locale}). Default {@link #DEFAULT_LOCALE}, or the first of the
+         * {@link #locales(List) offered languages} when they leave it out ({@code locales=de,fr} alone offers German
+         * by default).
          *
          * @param locale one of the {@link #locales(List) offered languages} (checked by {@link #build()})
          * @return this builder
@@ -341,6 +346,7 @@ public final class PageConfig {
                         + tags(SHIPPED_LOCALES));
             }
             this.defaultLocale = shipped;
+            this.defaultLocaleSet = true;
             return this;
         }
 
@@ -443,13 +449,15 @@ public final class PageConfig {
 
         /**
          * @return the configuration
-         * @throws IllegalArgumentException if {@code default-locale} is not one of {@code locales}
+         * @throws IllegalArgumentException if {@code default-locale} was set and is not one of {@code locales}
          */
         public PageConfig build() {
-            if (!locales.contains(defaultLocale)) {
+            if (locales.contains(defaultLocale)) {
+                return new PageConfig(this, defaultLocale);
+            } else if (defaultLocaleSet) {
                 throw invalid("default-locale", defaultLocale.toLanguageTag(), "must be one of locales " + tags(locales));
             }
-            return new PageConfig(this);
+            return new PageConfig(this, locales.get(0));
         }
 
         private static @Nullable Locale shipped(Locale locale) {

@@ -62,12 +62,27 @@ class PageConfigTests {
     @Test
     void requiresTheDefaultLanguageToBeOffered() {
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.FRENCH)).build())
+                .isThrownBy(() -> PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.FRENCH))
+                        .defaultLocale(Locale.ENGLISH).build())
                 .withMessage("Invalid error-pages configuration: default-locale must be one of locales [de, fr], but was en");
 
         PageConfig german = PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.forLanguageTag("zh-cn")))
                 .defaultLocale(Locale.GERMAN).build();
         assertThat(german.locales()).extracting(Locale::toLanguageTag).containsExactly("de", "zh-CN");
+    }
+
+    @Test
+    void defaultsToTheFirstLanguageOfferedWhenTheyLeaveOutEnglish() {
+        // locales=de,fr alone is a German site: it failed with "default-locale ... but was en", a key never set.
+        PageConfig.Builder builder = PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.FRENCH));
+        assertThat(builder.build().defaultLocale()).isEqualTo(Locale.GERMAN);
+        assertThat(PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.ENGLISH)).build().defaultLocale())
+                .as("English stays the default while offered").isEqualTo(Locale.ENGLISH);
+        assertThat(builder.locales(PageConfig.SHIPPED_LOCALES).build().defaultLocale())
+                .as("build() left the builder's default as it was").isEqualTo(Locale.ENGLISH);
+        PageConfig french = PageConfig.builder().defaultLocale(Locale.FRENCH).build();
+        assertThatIllegalArgumentException().isThrownBy(() -> french.toBuilder().locales(List.of(Locale.GERMAN)).build())
+                .as("a chosen default is kept by toBuilder()").withMessageEndingWith("but was fr");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet;
 
+import io.github.errorpages.internal.UserInfo;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
@@ -8,8 +9,10 @@ import jakarta.servlet.ServletException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -62,7 +65,8 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
      * @param classes ignored: the initializer handles no types
      * @param context the web application being started
      * @throws ServletException naming the parameter and the value when {@value #ENABLED_PARAMETER} is
-     *     neither {@code true} nor {@code false}
+     *     neither {@code true} nor {@code false}, or naming both parameters and their values when two context
+     *     parameters set the same filter parameter (their prefixes differing in case)
      */
     @Override
     public void onStartup(@Nullable Set<Class<?>> classes, ServletContext context) throws ServletException {
@@ -83,9 +87,20 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
             log.info("A filter named {} is registered already; {} leaves it as it is", FILTER_NAME, ENABLED_PARAMETER);
             return;
         }
+        Map<String, String> sources = new HashMap<>();
         for (String name : Collections.list(context.getInitParameterNames())) {
             if (name.toLowerCase(Locale.ROOT).startsWith(PARAMETER_PREFIX) && !name.equals(ENABLED_PARAMETER)) {
-                registration.setInitParameter(name.substring(PARAMETER_PREFIX.length()), context.getInitParameter(name));
+                String key = name.substring(PARAMETER_PREFIX.length());
+                String other = sources.putIfAbsent(key, name);
+                if (other != null) {
+                    // The prefix matches in any case, so Error-Pages.x and error-pages.x both set x, and the
+                    // container would keep whichever it enumerated first, without a word.
+                    throw new ServletException("Invalid error-pages configuration: context parameters " + other + " ("
+                            + UserInfo.masked(context.getInitParameter(other)) + ") and " + name + " ("
+                            + UserInfo.masked(context.getInitParameter(name))
+                            + ") both set " + key + "; keep one");
+                }
+                registration.setInitParameter(key, context.getInitParameter(name));
             }
         }
         registration.setAsyncSupported(true);

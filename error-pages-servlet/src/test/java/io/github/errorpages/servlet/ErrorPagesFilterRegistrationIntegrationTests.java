@@ -15,6 +15,7 @@ import jakarta.servlet.FilterRegistration;
 import java.net.http.HttpResponse;
 import java.util.EnumSet;
 import java.util.Map;
+import org.assertj.core.util.Throwables;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -204,5 +205,31 @@ class ErrorPagesFilterRegistrationIntegrationTests {
 
         assertThatThrownBy(server::start).hasStackTraceContaining("error-pages.auto-register")
                 .hasStackTraceContaining("but was yes");
+    }
+
+    /** The prefix matches in any case; two spellings of one parameter kept whichever Jetty enumerated first. */
+    @Test
+    void initializerFailsStartupWhenTwoContextParametersSetOneFilterParameter() {
+        JettyServer server = applicationThatSends502();
+        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
+        server.context().setInitParameter("error-pages.retry-after.default.502", "7s");
+        server.context().setInitParameter("Error-Pages.retry-after.default.502", "99s");
+        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+
+        assertThatThrownBy(server::start).hasStackTraceContaining("both set retry-after.default.502")
+                .hasStackTraceContaining("(7s)").hasStackTraceContaining("(99s)");
+    }
+
+    /** A misspelt key whose value is a URL with a password: the message put the password into the startup log. */
+    @Test
+    void failsStartupWithoutShowingThePasswordOfAMisspeltKeysUrl() {
+        JettyServer server = applicationThatSends502();
+        FilterHolder holder = new FilterHolder(ErrorPagesFilter.class);
+        holder.setInitParameter("branding.suport-url", "https://ops:s3cret@help.example/");
+        server.filter(holder);
+
+        assertThatThrownBy(server::start).hasStackTraceContaining("branding.suport-url is no parameter")
+                .hasStackTraceContaining("but was https://***@help.example/")
+                .satisfies(failure -> assertThat(Throwables.getStackTrace(failure)).doesNotContain("s3cret"));
     }
 }

@@ -65,6 +65,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
+import org.assertj.core.util.Throwables;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
@@ -898,6 +899,21 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("max-attempts")
                 .hasStackTraceContaining("but was 7");
+    }
+
+    /**
+     * A password with a character URLs do not allow, or a misspelt key: the message showed the password, and Jetty
+     * logs it.
+     */
+    @ParameterizedTest
+    @CsvSource({"endpoints, http://ops:s3cr^et@orders.internal:8080", "endpoints, http://ops:p%zz@orders.internal:8080",
+        "endpoint, http://ops:s3cret@orders.internal:8080"})
+    void failsStartupWithoutShowingTheEndpointsPassword(String key, String value) {
+        configuredByClass("endpoints", "http://127.0.0.1:1", key, value);
+
+        assertThatThrownBy(configured::start).hasStackTraceContaining("but was http://***@orders.internal:8080")
+                .hasStackTraceContaining(key + " ")
+                .satisfies(failure -> assertThat(Throwables.getStackTrace(failure)).doesNotContain("ops:"));
     }
 
     /** The whole value, not the one element that does not parse: "502, x" would otherwise show as "x". */

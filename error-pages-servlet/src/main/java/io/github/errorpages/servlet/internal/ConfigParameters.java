@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryAfterFormat;
+import io.github.errorpages.internal.UserInfo;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -156,11 +157,13 @@ public final class ConfigParameters {
 
     /**
      * @param key the key
-     * @param value the rejected value
+     * @param value the rejected value; a URL's user info is masked in the message (a URL that does not parse, or
+     *     a misspelt key, would otherwise put a password into the startup log)
      * @param rule what the value must be
      * @return the exception, worded like {@link ErrorPagesConfig.Builder}'s
      */
     public static IllegalArgumentException invalid(String key, Object value, String rule) {
-        return new IllegalArgumentException("Invalid error-pages configuration: " + key + " " + rule + ", but was " + value);
+        Object shown = value instanceof String text ? UserInfo.masked(text) : value;
+        return new IllegalArgumentException("Invalid error-pages configuration: " + key + " " + rule + ", but was " + shown);
     }
 }
