@@ -65,6 +65,14 @@ final class AsyncRun<T> {
         } catch (RuntimeException rejected) {
             result.completeExceptionally(rejected);
             return;
+        } catch (InterruptedException interrupted) {
+            // Interrupted while the bulkhead made this thread wait (the caller's, or the executor's for a retry): the
+            // call is aborted, and the thread keeps its interrupt for whoever owns it.
+            Thread.currentThread().interrupt();
+            CancellationException cancelled = new CancellationException("upstream call interrupted");
+            cancelled.initCause(interrupted);
+            result.completeExceptionally(cancelled);
+            return;
         } catch (Error error) {
             // A bug (the breaker's, a stack overflow): the caller's future ends with it, never left pending, and it
             // is thrown on, for the executor's thread (a retry) or the caller (the first attempt) to see.
@@ -86,21 +94,36 @@ final class AsyncRun<T> {
         // completing someone else's future; orTimeout also removes its timer when the copy completes in time.
         attemptFuture.copy().orTimeout(timeLimit(attempt.timeout()), TimeUnit.NANOSECONDS)
                 .whenComplete((value, error) -> {
-                    try {
-                        if (error instanceof TimeoutException && !attemptFuture.cancel(true)) {
-                            // The attempt completed as its time ran out, before it could be cancelled: its own
-                            // outcome stands, not the timeout. What it completed with may be in use already (a
-                            // response head relayed to the client); a timeout now would also retry it, or answer
-                            // with a page over it.
-                            settle(attemptFuture);
-                            return;
+                    if (error instanceof TimeoutException) {
+                        // On the JDK's one timer thread, which times every orTimeout and delayed executor of the
+                        // JVM: the cancel (the exchange's abort) and the caller's stages run on the executor, so
+                        // that they hold up no other call's timeout or retry.
+                        try {
+                            executor.execute(() -> ended(attemptFuture, null, error));
+                        } catch (RejectedExecutionException rejected) {
+                            ended(attemptFuture, null, error);
                         }
-                        next(error == null ? guarded.onResult(value) : guarded.onError(error));
-                    } catch (Throwable bug) {
-                        // Never leave the caller's future pending, whatever went wrong here.
-                        result.completeExceptionally(bug);
+                    } else {
+                        ended(attemptFuture, value, error);
                     }
                 });
+    }
+
+    /** Goes on after the attempt completed, or after the guard's timer ended it (a {@link TimeoutException}). */
+    private void ended(CompletableFuture<T> attemptFuture, @Nullable T value, @Nullable Throwable error) {
+        try {
+            if (error instanceof TimeoutException && !attemptFuture.cancel(true)) {
+                // The attempt completed as its time ran out, before it could be cancelled: its own outcome stands,
+                // not the timeout. What it completed with may be in use already (a response head relayed to the
+                // client); a timeout now would also retry it, or answer with a page over it.
+                settle(attemptFuture);
+                return;
+            }
+            next(error == null ? guarded.onResult(value) : guarded.onError(error));
+        } catch (Throwable bug) {
+            // Never leave the caller's future pending, whatever went wrong here.
+            result.completeExceptionally(bug);
+        }
     }
 
     /**

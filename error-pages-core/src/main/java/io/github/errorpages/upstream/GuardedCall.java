@@ -62,11 +62,19 @@ final class GuardedCall<T> {
      * tried by this call first) and takes a bulkhead permit.
      *
      * @return the attempt
-     * @throws UpstreamFailureException when no endpoint admits the attempt or the bulkhead is full: for the
-     *     first attempt a rejection without any upstream call, for a retry the previous attempt's failure
+     * @throws UpstreamFailureException when no endpoint admits the attempt, the bulkhead is full, or waiting for
+     *     its permit left less time than an attempt needs ({@code min-attempt-timeout}; for the first attempt at
+     *     most half the deadline): for the first attempt a rejection without any upstream call, for a retry the
+     *     previous attempt's failure
+     * @throws InterruptedException when the thread was interrupted while the bulkhead made it wait (the call is
+     *     then aborted)
      */
-    Attempt begin() {
-        if (attempts > 0 && deadline - System.nanoTime() < config.minAttemptTimeout().toNanos()) {
+    Attempt begin() throws InterruptedException {
+        // A retry needs min-attempt-timeout (R45). A first attempt is the call's only chance, and has the whole
+        // deadline unless a bulkhead made it wait; it needs no more than half of that.
+        long minAttemptNanos = config.minAttemptTimeout().toNanos();
+        long needed = attempts > 0 ? minAttemptNanos : Math.min(minAttemptNanos, config.deadline().toNanos() / 2);
+        if (attempts > 0 && deadline - System.nanoTime() < needed) {
             // The retry was granted with time to spare, but woke up late (a busy executor, a pause): an attempt
             // now could only time out, and would count against the upstream as a second failure (R45).
             throw exception(refuseStart(lastCause, RetryRefusal.DEADLINE));
@@ -77,10 +85,27 @@ final class GuardedCall<T> {
             throw refusal(refusedByBreakers(), stackTrace);
         }
         Endpoint chosen = guard.endpoint(index);
+        // Waits up to the bulkhead's maxWaitDuration, when it has one.
         if (!guard.bulkhead().tryAcquirePermission()) {
             chosen.breaker().releasePermission();
+            if (Thread.interrupted()) {
+                // The caller was interrupted while the bulkhead made it wait (Resilience4j gives up and sets the
+                // flag again): the caller's abort, as an interrupt during an attempt is, not the local limit's.
+                InterruptedException interrupted = new InterruptedException("interrupted waiting for a bulkhead permit");
+                abort(interrupted);
+                throw interrupted;
+            }
             boolean stackTrace = guard.bulkhead().getBulkheadConfig().isWritableStackTraceEnabled();
             throw refusal(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL), stackTrace);
+        }
+        if (deadline - System.nanoTime() < needed) {
+            // The bulkhead's wait (its maxWaitDuration) took the time an attempt needs: the attempt could only time
+            // out, and the upstream would be blamed (a 504, a breaker failure) for the local limit's queue.
+            guard.bulkhead().onComplete();
+            chosen.breaker().releasePermission();
+            boolean stackTrace = guard.bulkhead().getBulkheadConfig().isWritableStackTraceEnabled();
+            throw refusal(refuseStart(attempts == 0 ? FailureCause.CONNECTION_LIMIT_REACHED : lastCause,
+                    RetryRefusal.DEADLINE), stackTrace);
         }
         if (attempts == 0) {
             guard.budget.recordCall();

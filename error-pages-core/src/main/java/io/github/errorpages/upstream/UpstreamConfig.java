@@ -716,8 +716,10 @@ public final class UpstreamConfig {
         /**
          * Sets the Resilience4j bulkhead settings for this upstream (key {@code bulkhead}). Its
          * {@code maxWaitDuration} should stay zero, or short: a full bulkhead fails the call with 503
-         * {@code connection_limit_reached} rather than queueing it. Default: the registry's default
-         * configuration.
+         * {@code connection_limit_reached} rather than queueing it. A wait counts against the deadline: an attempt
+         * it leaves with less than it needs ({@code min-attempt-timeout}, for a first attempt at most half the
+         * deadline) is not started, and the call fails as the full bulkhead would have failed it (a retry: as its
+         * last attempt did). Default: the registry's default configuration.
          *
          * @param config the settings
          * @return this builder

@@ -258,7 +258,8 @@ public final class UpstreamGuard {
      * @throws UpstreamFailureException when the call failed: rejected, not retried, or out of attempts. A call
      *     rejected before its first attempt (open breakers, full bulkhead) has no stack trace when the
      *     breaker's or the bulkhead's {@code writableStackTraceEnabled} is off, as in the defaults here
-     * @throws InterruptedException when the thread was interrupted during an attempt or the backoff
+     * @throws InterruptedException when the thread was interrupted during an attempt, the backoff, or a wait for
+     *     a bulkhead permit
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
      *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
@@ -282,7 +283,8 @@ public final class UpstreamGuard {
      * @param call one attempt
      * @return the response of the attempt that succeeded: any status but a failed 5xx
      * @throws UpstreamFailureException when the call failed
-     * @throws InterruptedException when the thread was interrupted during an attempt or the backoff
+     * @throws InterruptedException when the thread was interrupted during an attempt, the backoff, or a wait for
+     *     a bulkhead permit
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
      *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
@@ -303,6 +305,11 @@ public final class UpstreamGuard {
      * completed first keeps its outcome, so that whatever the attempt did with it (a response head relayed, say)
      * is not followed by a retry or a page. Cancelling the returned future cancels the attempt in flight and any
      * pending retry.
+     *
+     * <p>The returned future completes on the thread that completed the last attempt's future, or, when the
+     * guard's timer ended the attempt, on the guard's executor: never on the JDK's one timer thread that every
+     * {@code orTimeout} and delayed executor of the JVM shares, where a slow stage of the caller's would hold up
+     * every other call's timeout.
      *
      * @param <T> the result type
      * @param request what the guard needs to know about the request
@@ -796,8 +803,9 @@ public final class UpstreamGuard {
         }
 
         /**
-         * Sets the executor on which asynchronous calls start their retries after the backoff. Retries start
-         * a non-blocking attempt and return, so a small shared pool suffices. {@link GuardedHttpClient#sendAsync}
+         * Sets the executor on which asynchronous calls start their retries after the backoff, and on which
+         * an attempt that the guard's timer ended is handled (the caller's future then completes on it). Retries
+         * start a non-blocking attempt and return, so a small shared pool suffices. {@link GuardedHttpClient#sendAsync}
          * also reads a request body to buffer on it when its HTTP client has no executor of its own. Default
          * {@link ForkJoinPool#commonPool()}.
          *

@@ -1,0 +1,142 @@
+package io.github.errorpages.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.Await;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A bulkhead that queues calls ({@code maxWaitDuration} above zero, which {@link UpstreamConfig.Builder#bulkheadConfig}
+ * allows): its wait counts against the call's deadline, and an interrupt during the wait is the caller's abort. Both
+ * were taken for the upstream's or the local limit's failure.
+ */
+class BulkheadWaitTests {
+
+    private static final URI FIRST = URI.create("http://10.0.0.1:8080");
+
+    private final RecordingListener events = new RecordingListener();
+    private final ExecutorService holder = Executors.newSingleThreadExecutor();
+    private final CountDownLatch holding = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void releaseThePermit() {
+        release.countDown();
+        holder.shutdownNow();
+    }
+
+    /**
+     * The wait outlasted the deadline: the attempt started with the 1 ms floor of a timeout, was recorded against
+     * the upstream's breaker when it timed out (a 504), and marked the upstream failing, for the local queue.
+     */
+    @Test
+    void aWaitThatTakesTheDeadlineFailsTheCallAsAFullBulkheadWithoutCallingTheUpstream() throws Exception {
+        UpstreamGuard guard = queueing(Duration.ofMillis(200));
+        Future<String> held = holdThePermit(guard);
+        Thread caller = Thread.currentThread();
+        long start = System.nanoTime();
+        CompletableFuture.runAsync(() -> {
+            // Frees the permit once the caller waits for it and its deadline has passed.
+            Await.until(() -> caller.getState() == Thread.State.TIMED_WAITING
+                    && System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(300), "the deadline passed in the wait");
+            release.countDown();
+        });
+
+        AtomicBoolean called = new AtomicBoolean();
+        UpstreamFailureException refused = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    called.set(true);
+                    return "answered after the deadline";
+                }));
+
+        UpstreamFailure failure = refused.failure();
+        assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(failure.attempts()).isZero();
+        assertThat(called).as("the upstream called after the deadline").isFalse();
+        assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo("held");
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).as("only the held call")
+                .isEqualTo(1);
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+        assertThat(guard.failingSince()).as("a local limit says nothing about the upstream").isEmpty();
+        assertThat(guard.metrics().rejectedCalls()).isEqualTo(1);
+    }
+
+    /** Interrupted in the wait: Resilience4j gives up and sets the flag again; that was a 503 page and a failed call. */
+    @Test
+    void anInterruptDuringTheWaitAbortsTheCall() throws Exception {
+        UpstreamGuard guard = queueing(Duration.ofSeconds(10));
+        holdThePermit(guard);
+        interruptOnceWaiting(Thread.currentThread());
+
+        catchThrowableOfType(InterruptedException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> "never"));
+
+        assertThat(events.of(UpstreamEvent.CallAborted.class)).singleElement()
+                .satisfies(aborted -> assertThat(aborted.reason()).isEqualTo(InterruptedException.class));
+        assertThat(events.of(UpstreamEvent.CallFailed.class)).isEmpty();
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().rejectedCalls()).isZero();
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).as("held by the other call").isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+    }
+
+    /** The same for an asynchronous call, whose first attempt waits on the caller's thread. */
+    @Test
+    void anInterruptDuringTheWaitCancelsTheAsynchronousCallAndKeepsTheThreadsFlag() throws Exception {
+        UpstreamGuard guard = queueing(Duration.ofSeconds(10));
+        holdThePermit(guard);
+        interruptOnceWaiting(Thread.currentThread());
+
+        CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"),
+                attempt -> CompletableFuture.completedFuture("never"));
+        boolean interrupted = Thread.interrupted();
+
+        assertThat(interrupted).as("the caller's interrupt, kept").isTrue();
+        assertThat(catchThrowableOfType(CancellationException.class, () -> call.get(10, TimeUnit.SECONDS)))
+                .as("ended as cancelled").cause().isInstanceOf(InterruptedException.class);
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(events.of(UpstreamEvent.CallFailed.class)).isEmpty();
+    }
+
+    private UpstreamGuard queueing(Duration deadline) {
+        BulkheadRegistry oneQueued = BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
+                .maxWaitDuration(Duration.ofSeconds(10)).build());
+        return UpstreamGuard.builder(Guards.fast(FIRST).deadline(deadline).attemptTimeout(deadline).build())
+                .bulkheadRegistry(oneQueued).listener(events).build();
+    }
+
+    /** Another call takes the bulkhead's one permit, until {@link #release}. */
+    private Future<String> holdThePermit(UpstreamGuard guard) throws InterruptedException {
+        Future<String> held = holder.submit(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+            holding.countDown();
+            release.await();
+            return "held";
+        }));
+        holding.await();
+        return held;
+    }
+
+    private static void interruptOnceWaiting(Thread caller) {
+        CompletableFuture.runAsync(() -> {
+            Await.until(() -> caller.getState() == Thread.State.TIMED_WAITING, "the caller waits for the permit");
+            caller.interrupt();
+        });
+    }
+}
