@@ -620,6 +620,39 @@ class ErrorPagesFilterIntegrationTests {
         assertThat(Client.get(jetty.uri("/ok"), JSON).statusCode()).as("the connection is free again").isEqualTo(200);
     }
 
+    /**
+     * A filter in front sets fields for every response of the site: the page replaced them with its own, and lost the
+     * site's HSTS and the correlation id the caller needs most when something failed. What described the failed
+     * body goes (R15, R17).
+     */
+    @Test
+    void pageKeepsTheSitesTransportSecurityAndRequestIdButNothingOfTheFailedResponse() {
+        try (JettyServer site = new JettyServer()) {
+            site.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> {
+                HttpServletResponse http = (HttpServletResponse) response;
+                http.setHeader("Strict-Transport-Security", "max-age=31536000");
+                http.setHeader("X-Request-Id", "abc123");
+                chain.doFilter(request, response);
+            }), "/*", EnumSet.of(DispatcherType.REQUEST));
+            site.filter(ErrorPagesFilter.builder().build());
+            site.servlet("/send-error-502", servlet((request, response) -> {
+                response.setHeader("ETag", "\"v1\"");
+                response.setHeader("X-Served-By", "orders-7");
+                response.sendError(502);
+            }));
+            site.start();
+
+            for (String accept : List.of(Client.BROWSER_ACCEPT, JSON)) {
+                HttpResponse<byte[]> response = Client.get(site.uri("/send-error-502"), accept);
+
+                assertErrorPage(response, "GET", 502, "10");
+                assertThat(response.headers().allValues("Strict-Transport-Security")).containsExactly("max-age=31536000");
+                assertThat(response.headers().allValues("X-Request-Id")).containsExactly("abc123");
+                assertThat(response.headers().map()).doesNotContainKeys("etag", "x-served-by");
+            }
+        }
+    }
+
     /** Jetty 12 puts a new session's cookie back after reset(): the page must not carry it (R17). */
     @Test
     void pageSetsNoCookieEvenForASessionTheApplicationStarted() {

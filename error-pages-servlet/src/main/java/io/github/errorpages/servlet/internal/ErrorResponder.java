@@ -193,7 +193,7 @@ public final class ErrorResponder {
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
         return PageWriter.write(response, page.status(), withProxyStatus(page.headers(), failure), page.body(), head,
-                nonBlocking);
+                nonBlocking, requestIdHeader);
     }
 
     private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
@@ -208,7 +208,7 @@ public final class ErrorResponder {
             log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",
                     decision.errorCode(), failure.upstream().isEmpty() ? "-" : failure.upstream());
             return PageWriter.write(response, 200, withProxyStatus(headers, failure), robotsTxtFallback, head,
-                    nonBlocking);
+                    nonBlocking, requestIdHeader);
         }
         // Any 5xx makes crawlers assume "disallow all" (RFC 9309 §2.3.1.4); 503 says it is temporary. Without a
         // Retry-After of the failure's own, the one the policy gives a 503: its default, jitter, clamp and format.
@@ -216,7 +216,8 @@ public final class ErrorResponder {
                 : Objects.requireNonNull(errorPages.policy().decide(SERVICE_UNAVAILABLE).retryAfterHeader()));
         log.warn("robots.txt answered with 503: upstream failure {} (upstream={})", decision.errorCode(),
                 failure.upstream().isEmpty() ? "-" : failure.upstream());
-        return PageWriter.write(response, 503, withProxyStatus(headers, failure), ROBOTS_UNAVAILABLE, head, nonBlocking);
+        return PageWriter.write(response, 503, withProxyStatus(headers, failure), ROBOTS_UNAVAILABLE, head, nonBlocking,
+                requestIdHeader);
     }
 
     private Map<String, String> withProxyStatus(Map<String, String> headers, UpstreamFailure failure) {

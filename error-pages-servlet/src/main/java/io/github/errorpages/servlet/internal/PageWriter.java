@@ -12,13 +12,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a complete response once, replacing whatever the application had set or buffered: status,
- * every header, {@code Content-Length}, then the body. Only the CORS fields already on the response are kept
- * (set by a CORS filter that ran before the failure, in front of the error pages' filter or behind it). The
- * response must not be committed yet.
+ * every header, {@code Content-Length}, then the body. Kept from the response are only fields that describe the
+ * site or the exchange rather than the body they came with, set by a filter in front of the error pages' filter
+ * or behind it: the CORS fields, {@code Strict-Transport-Security}, and the request id field (the response field
+ * named like the request header whose id the page shows). The response must not be committed yet.
  */
 final class PageWriter {
 
     private static final String ALLOW_ORIGIN = "Access-Control-Allow-Origin";
+    private static final String STRICT_TRANSPORT_SECURITY = "Strict-Transport-Security";
 
     private PageWriter() {
     }
@@ -32,13 +34,14 @@ final class PageWriter {
      *     and no byte is written (RFC 9110 §9.3.2, R12)
      * @param nonBlocking whether the application set a {@code WriteListener} on the response's stream, so that
      *     the stream writes only what {@code isReady()} allows and a write of the application's may be pending
+     * @param requestIdHeader the name of the request id field, kept like {@code Strict-Transport-Security}
      * @return {@code false}, with the response left as it was, when a non-blocking write of the application's is
      *     still pending, so that the page cannot be written; else {@code true}
      * @throws IOException when writing fails (usually: the client went away)
      * @throws IllegalStateException when the response is committed
      */
     static boolean write(HttpServletResponse response, int status, Map<String, String> headers, byte[] body,
-            boolean head, boolean nonBlocking) throws IOException {
+            boolean head, boolean nonBlocking, String requestIdHeader) throws IOException {
         // Decided before reset(), which would otherwise have replaced half of the application's response. An
         // application that wrote through a WriteListener left the stream non-blocking, and Jetty refuses a write
         // that isReady() has not allowed since the last one (it answered with its own 500, "Insufficient content
@@ -50,6 +53,10 @@ final class PageWriter {
             return false;
         }
         Map<String, String> cors = corsFields(response);
+        // Set for every response of the site (a filter's HSTS, a correlation filter's id): the page's own response
+        // without them would drop the site's transport policy, and the id the caller's logs need most right now.
+        List<String> transportSecurity = values(response, STRICT_TRANSPORT_SECURITY);
+        List<String> requestIds = values(response, requestIdHeader);
         // reset() drops the application's headers (cookies included, R17) and buffered output, and makes
         // getOutputStream() available again even if the application used getWriter().
         response.reset();
@@ -61,6 +68,8 @@ final class PageWriter {
         response.setHeader("Expires", null);
         response.setStatus(status);
         headers.forEach(response::setHeader);
+        keep(response, STRICT_TRANSPORT_SECURITY, transportSecurity, headers);
+        keep(response, requestIdHeader, requestIds, headers);
         if (cors != null) {
             // A CORS filter set these before the failure (in front of the error pages' filter, or behind it as
             // web.xml's filters are behind the auto-registered one): without them a cross-origin script could read
@@ -87,6 +96,28 @@ final class PageWriter {
         }
         out.write(body);
         return true;
+    }
+
+    /** A copy, for a container's collection may be a view that the reset empties. */
+    private static @Nullable List<String> values(HttpServletResponse response, String name) {
+        Collection<String> values = response.getHeaders(name);
+        return values == null || values.isEmpty() ? null : List.copyOf(values);
+    }
+
+    /** Adds the values a field had before the reset, unless the page sets that field itself. */
+    private static void keep(HttpServletResponse response, String name, @Nullable List<String> values,
+            Map<String, String> pageHeaders) {
+        if (values == null) {
+            return;
+        }
+        for (String pageHeader : pageHeaders.keySet()) {
+            if (pageHeader.equalsIgnoreCase(name)) {
+                return;
+            }
+        }
+        for (String value : values) {
+            response.addHeader(name, value);
+        }
     }
 
     /**
