@@ -58,6 +58,7 @@ public final class FaultyUpstream implements Closeable {
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final List<Long> requestNanos = new CopyOnWriteArrayList<>();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "faulty-upstream");
         t.setDaemon(true);
@@ -188,6 +189,11 @@ public final class FaultyUpstream implements Closeable {
         return server.getLocalPort();
     }
 
+    /** @return how many connections have been accepted so far */
+    public int connectionCount() {
+        return accepted.get();
+    }
+
     /** @return how many request heads have been received so far */
     public int requestCount() {
         return requests.size();
@@ -254,6 +260,7 @@ public final class FaultyUpstream implements Closeable {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
+                accepted.incrementAndGet();
                 open.add(socket);
                 threads.execute(() -> serve(socket));
             } catch (IOException e) {

@@ -568,11 +568,25 @@ public final class ReverseProxyServlet extends HttpServlet {
                 if (length < 0) {
                     ResponseHeadCheck.commitWithoutLength(response);
                 }
+                awaitEnd(in);
                 return;
             }
             boolean eventStream = answer.headers().firstValue("Content-Type")
                     .map(type -> type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")).orElse(false);
             copy(proxy, request, response, in, eventStream);
+        }
+    }
+
+    /**
+     * Waits for the end of a body that has no bytes (a HEAD's, a 304's), which the client reports at once. Closed
+     * before that end arrived, the body would cancel the exchange, and the client would close a connection it was
+     * about to pool. Whatever ends the wait instead, close() then cancels, as for any body not read to its end.
+     */
+    private static void awaitEnd(IdleTimeoutBodySubscriber.Body in) {
+        try {
+            in.readBuffer();
+        } catch (IOException notEnded) {
+            // An empty body cannot fail the exchange, whose answer is complete: its connection is closed, no more.
         }
     }
 

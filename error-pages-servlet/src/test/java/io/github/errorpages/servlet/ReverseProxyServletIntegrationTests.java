@@ -795,6 +795,37 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(Client.text(robots)).isEqualTo("User-agent: *\nDisallow: /checkout\n");
     }
 
+    /**
+     * A 304 or the answer to a HEAD has no body, and its upstream connection serves the next request. The JDK transport
+     * cancelled the empty body before the client had put its connection back, and the client closed it: a new
+     * connection (and TLS handshake) for about every third conditional GET or HEAD.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "HEAD"})
+    void answersWithoutABodyLeaveTheUpstreamConnectionForTheNextRequest(String method) throws IOException {
+        try (FaultyUpstream keepsAlive = FaultyUpstream.start(exchange -> {
+            if (exchange.request().method().equals("HEAD")) {
+                exchange.respond(200, "hello", "ETag", "\"v1\"");
+            } else {
+                exchange.writeRaw("HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n");
+            }
+        })) {
+            configured = new JettyServer()
+                    .servlet("/*", proxy(UpstreamConfig.builder("keeps-alive").endpoints(keepsAlive.uri()).build()))
+                    .start();
+
+            for (int i = 0; i < 12; i++) {
+                HttpResponse<byte[]> response = Client.send(method, configured.uri("/orders/" + i), JSON,
+                        "If-None-Match", "\"v1\"");
+                assertThat(response.statusCode()).isEqualTo(method.equals("HEAD") ? 200 : 304);
+            }
+
+            assertThat(keepsAlive.requestCount()).isEqualTo(12);
+            assertThat(keepsAlive.connectionCount()).as("upstream connections for 12 requests, one after the other")
+                    .isEqualTo(1);
+        }
+    }
+
     @Test
     void trustsTheUpstreamCertificateOfTheConfiguredTlsContext() throws IOException {
         // An upstream with a certificate of an internal authority: refused with the JVM's trust (R2), relayed with
