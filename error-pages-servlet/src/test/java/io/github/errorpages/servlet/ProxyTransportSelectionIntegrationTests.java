@@ -106,6 +106,22 @@ class ProxyTransportSelectionIntegrationTests {
         ReverseProxyServlet.builder(guard).httpClient(client).build().destroy();
     }
 
+    /**
+     * A servlet built but never destroyed (the context failed to start after it) must not keep the JVM alive: Jetty's
+     * client made its scheduler thread no daemon, and the demo gateway hung after a failed start.
+     */
+    @Test
+    void jettyTransportStartsOnlyDaemonThreads() {
+        ReverseProxyServlet servlet = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build();
+        try (JettyServer server = new JettyServer().servlet("/*", servlet).start()) {
+            assertThat(userAgentReceivedThrough(server)).as("forwarded with Jetty's client").isNull();
+
+            assertThat(Thread.getAllStackTraces().keySet()).filteredOn(thread -> !thread.isDaemon())
+                    .extracting(Thread::getName).noneMatch(name -> name.startsWith("error-pages-proxy-")
+                            || name.startsWith("HttpClient@"));
+        }
+    }
+
     @Test
     void builderWithJdkClientForwardsWithIt() {
         try (JettyServer server = new JettyServer()

@@ -55,6 +55,7 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
 
@@ -179,6 +180,9 @@ public final class JettyForwarder {
         threads.setDaemon(true);
         HttpClient client = CloseDelimitedBodies.newClient(); // its connections tell a body's end from its cut
         client.setExecutor(threads);
+        // Daemon, like the pool: Jetty's default scheduler thread is not, and a servlet built but never destroyed
+        // (a context that failed to start after it) would keep the JVM alive.
+        client.setScheduler(new ScheduledExecutorScheduler("error-pages-proxy-" + guard.name() + "-scheduler", true));
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setFollowRedirects(false); // redirects are the client's to follow
         client.setHttpCookieStore(new HttpCookieStore.Empty()); // never one user's cookies for another

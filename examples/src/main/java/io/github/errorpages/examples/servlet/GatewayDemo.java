@@ -18,6 +18,7 @@ import java.io.PrintStream;
 import java.net.BindException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -118,18 +119,36 @@ public final class GatewayDemo implements AutoCloseable {
             System.exit(2);
             return;
         } catch (IOException e) {
-            if (!(e.getCause() instanceof BindException) && !(e instanceof BindException)) {
+            String why = whyNotListening(e);
+            if (why == null) {
                 throw e;
             }
-            // The default port 8080 is often taken: one line that says what to do, not a stack trace.
-            System.err.println("error-pages demo: cannot listen on " + options.host() + ":" + options.port()
-                    + ", the port is in use. Start it on another one: -Ddemo.args='--port 9090' (--port 0: any free port)");
+            // The default port 8080 is often taken, a --host mistyped: one line that says what to do, no stack trace.
+            System.err.println("error-pages demo: cannot listen on " + options.host() + ":" + options.port() + ", " + why);
             System.exit(2);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-demo-shutdown"));
         gateway.printWelcome(System.out);
         gateway.server.join();
+    }
+
+    /**
+     * @return why the server could not listen, in words that say what to do, or {@code null} when the failure is
+     *     something else
+     */
+    private static @Nullable String whyNotListening(IOException e) {
+        Throwable cause = e instanceof BindException ? e : e.getCause();
+        if (cause instanceof BindException bind) {
+            String message = String.valueOf(bind.getMessage());
+            return message.contains("in use")
+                    ? "the port is in use. Start it on another one: -Ddemo.args='--port 9090' (--port 0: any free port)"
+                    : message + ": --host must be an address of this machine, and a port below 1024 needs privileges";
+        }
+        if (cause instanceof UnresolvedAddressException) {
+            return "the host name does not resolve: --host takes a name or address of this machine";
+        }
+        return null;
     }
 
     /**
@@ -141,6 +160,7 @@ public final class GatewayDemo implements AutoCloseable {
      */
     public static GatewayDemo start(GatewayOptions options) throws Exception {
         DemoUpstream demoUpstream = options.usesDemoUpstream() ? DemoUpstream.start() : null;
+        Server started = null;
         try {
             List<URI> endpoints = demoUpstream != null ? List.of(demoUpstream.uri()) : options.upstreams();
             UpstreamGuard guard = UpstreamGuard.of(upstreamConfig(endpoints));
@@ -156,9 +176,18 @@ public final class GatewayDemo implements AutoCloseable {
                 each.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setSendServerVersion(false);
             }
             server.setHandler(context(guard, errorPages, demoUpstream));
+            started = server;
             server.start();
             return new GatewayDemo(server, connector, guard, demoUpstream);
         } catch (Exception | Error e) {
+            if (started != null) {
+                // Destroys the servlets that did start, the proxy's HTTP client with them.
+                try {
+                    started.stop();
+                } catch (Exception stopFailed) {
+                    e.addSuppressed(stopFailed);
+                }
+            }
             if (demoUpstream != null) {
                 demoUpstream.close();
             }
