@@ -498,6 +498,11 @@ public final class ReverseProxyServlet extends HttpServlet {
             builder.method(method, body);
         }
         ProxyHeaders.towardUpstream(request, via, (name, value) -> {
+            if (!ProxyHeaders.isVisibleAscii(value)) {
+                // The JDK's client would send each character beyond US-ASCII as "?": a field changed, and two
+                // Idempotency-Keys made one. Not sent at all instead (without its key a request is not retried).
+                return;
+            }
             try {
                 builder.header(name, value);
             } catch (IllegalArgumentException restricted) {

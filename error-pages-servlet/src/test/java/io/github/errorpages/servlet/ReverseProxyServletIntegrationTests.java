@@ -826,6 +826,54 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * An Idempotency-Key makes a POST retryable only if it reaches the upstream. One the client's Connection field
+     * names is not forwarded (RFC 9110 §7.6.1): the Jetty transport still read it from the client's request, and
+     * sent the POST twice without anything the upstream could recognise it by.
+     */
+    @Test
+    void retriesAPostOnlyWithTheIdempotencyKeyItForwards() throws IOException {
+        try (FaultyUpstream busy = FaultyUpstream.start(exchange -> exchange.respond(503, "busy"))) {
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("keyed").endpoints(busy.uri())
+                    .maxAttempts(2).retryUnsafeWithIdempotencyKeyEnabled(true)
+                    .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).build())).start();
+            String post = "POST /payments HTTP/1.1\r\nHost: gw\r\nIdempotency-Key: k-1\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: 6\r\n";
+
+            HttpTester.Response keyed = HttpTester.parseResponse(configured.raw(post + "Connection: close\r\n\r\ncharge"));
+            assertThat(keyed.getStatus()).isEqualTo(503);
+            assertThat(busy.requests()).as("retried, with its key").hasSize(2)
+                    .allSatisfy(request -> assertThat(request.headers()).containsEntry("idempotency-key", "k-1"));
+
+            HttpTester.Response unkeyed = HttpTester.parseResponse(configured.raw(post
+                    + "Connection: close, Idempotency-Key\r\n\r\ncharge"));
+            assertThat(unkeyed.getStatus()).isEqualTo(503);
+            assertThat(busy.requests()).as("sent once more, without the key").hasSize(3).last()
+                    .satisfies(request -> assertThat(request.headers()).doesNotContainKey("idempotency-key"));
+        }
+    }
+
+    /**
+     * A field value with characters beyond US-ASCII reaches the upstream as the client sent it, or not at all: the JDK's
+     * client writes each as "?", which changed the value and made two Idempotency-Keys one.
+     */
+    @Test
+    void forwardsNoFieldValueChanged() throws IOException {
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("latin").endpoints(upstream.uri())
+                    .build())).start();
+
+            HttpTester.Response response = HttpTester.parseResponse(configured.raw("GET /orders HTTP/1.1\r\nHost: gw\r\n"
+                    + "X-User: Jos\u00c3\u00a9\r\nIdempotency-Key: k-\u00e9\r\nX-Plain: ascii\r\nConnection: close\r\n\r\n"));
+
+            assertThat(response.getStatus()).isEqualTo(200);
+            Map<String, String> received = upstream.requests().get(0).headers();
+            assertThat(received).containsEntry("x-plain", "ascii");
+            assertThat(received.get("x-user")).isIn(null, "Jos\u00c3\u00a9");
+            assertThat(received.get("idempotency-key")).isIn(null, "k-\u00e9");
+        }
+    }
+
     @Test
     void trustsTheUpstreamCertificateOfTheConfiguredTlsContext() throws IOException {
         // An upstream with a certificate of an internal authority: refused with the JVM's trust (R2), relayed with

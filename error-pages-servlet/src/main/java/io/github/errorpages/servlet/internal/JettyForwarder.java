@@ -114,6 +114,7 @@ public final class JettyForwarder {
     public static final Object DONE = new Object();
 
     private static final String CLIENT_CLASS = "org.eclipse.jetty.client.HttpClient";
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final ResponseAdapter<Response> RESPONSES = new JettyResponses();
     /** How much sooner than the guard an attempt times itself out, at most. */
     private static final long TIMEOUT_MARGIN_MILLIS = 20;
@@ -289,12 +290,22 @@ public final class JettyForwarder {
             this.response = response;
             this.target = target;
             this.method = request.getMethod();
-            this.upstreamRequest = UpstreamRequest.of(method)
-                    .withIdempotencyKey(request.getHeader("Idempotency-Key") != null);
             ProxyHeaders.towardUpstream(request, via, (name, value) -> {
                 fields.add(name);
                 fields.add(value);
             });
+            // Keyed only by a key that is forwarded: one the client's Connection field names is not, and a retry
+            // would send the request again without anything the upstream could recognise it by.
+            this.upstreamRequest = UpstreamRequest.of(method).withIdempotencyKey(forwards(IDEMPOTENCY_KEY));
+        }
+
+        private boolean forwards(String field) {
+            for (int i = 0; i < fields.size(); i += 2) {
+                if (fields.get(i).equalsIgnoreCase(field)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /**

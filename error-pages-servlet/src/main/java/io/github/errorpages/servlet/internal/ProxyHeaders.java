@@ -83,7 +83,11 @@ public final class ProxyHeaders {
         "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
         "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
         "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-ssl", "forwarded", "via", "x-real-ip",
-        "true-client-ip", "x-client-ip", "client-ip", "x-cluster-client-ip", "cf-connecting-ip", "fastly-client-ip"};
+        "true-client-ip", "x-client-ip", "client-ip", "x-cluster-client-ip", "cf-connecting-ip", "fastly-client-ip",
+        // What a front proxy says of the client's connection, read by upstreams as the scheme or TLS of it (Jetty's
+        // ForwardedRequestCustomizer takes the first three for isSecure(): a plain-http client passed HTTPS checks).
+        "x-proxied-https", "proxy-ssl-id", "proxy-auth-cert", "front-end-https", "x-forwarded-scheme",
+        "x-forwarded-protocol", "x-url-scheme", "x-forwarded-server"};
     /**
      * The upstream's product banners: they name the software, its version and often the operating system of a
      * host behind the gateway (RFC 9110 §17.12, §10.2.4; OWASP removes them), and are not passed to the client.
@@ -245,14 +249,22 @@ public final class ProxyHeaders {
             host = null;
         }
         String scheme = request.getScheme();
-        sink.accept("X-Forwarded-For", appended(joined(request, "X-Forwarded-For", ", "), client));
+        sink.accept("X-Forwarded-For", appended(received(request, "X-Forwarded-For", dropped), client));
         sink.accept("X-Real-IP", client);
         sink.accept("X-Forwarded-Proto", scheme);
         if (host != null) {
             sink.accept("X-Forwarded-Host", host);
         }
         sink.accept("Forwarded", forwardedElement(client, host, scheme));
-        sink.accept("Via", appended(joined(request, "Via", ", "), via));
+        sink.accept("Via", appended(received(request, "Via", dropped), via));
+    }
+
+    /**
+     * The values received of a field that this proxy appends to, unless the client's {@code Connection} field names
+     * it: then it is not forwarded (RFC 9110 §7.6.1), and the proxy's own element stands alone.
+     */
+    private static @Nullable String received(HttpServletRequest request, String name, @Nullable List<String> dropped) {
+        return dropped != null && containsIgnoringCase(dropped, name) ? null : joined(request, name, ", ");
     }
 
     /**
@@ -642,11 +654,28 @@ public final class ProxyHeaders {
         return true;
     }
 
-    /** HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5): what the JDK's client accepts in a field value. */
+    /**
+     * HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5). The JDK's client accepts obs-text, but writes each such
+     * character as {@code ?} ({@link #isVisibleAscii}); Jetty's forwards the bytes as received.
+     */
     private static boolean isFieldValue(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * @param value a field value as {@link #towardUpstream} gives it
+     * @return whether it is HTAB, SP and VCHAR alone: what the JDK's client sends as it is, where it would replace
+     *     each character of obs-text by {@code ?}
+     */
+    public static boolean isVisibleAscii(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) > 0x7e) {
                 return false;
             }
         }

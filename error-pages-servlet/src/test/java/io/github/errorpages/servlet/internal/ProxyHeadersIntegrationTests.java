@@ -169,6 +169,30 @@ class ProxyHeadersIntegrationTests {
                 .doesNotContainIgnoringCase("x-forwarded-ssl");
     }
 
+    /**
+     * What a front proxy says of the client's connection (Jetty's ForwardedRequestCustomizer takes X-Proxied-Https,
+     * Proxy-Ssl-Id and Proxy-Auth-Cert for isSecure()): a plain-http client passed an upstream's HTTPS checks.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"X-Proxied-Https: on", "Proxy-Ssl-Id: 1234", "Proxy-Auth-Cert: abc", "Front-End-Https: on",
+        "X-Forwarded-Scheme: https", "X-Forwarded-Protocol: https", "X-Url-Scheme: https",
+        "X-Forwarded-Server: evil.example", "X_Proxied_Https: on"})
+    void dropsWhatTheClientSaysOfItsSchemeOrTls(String field) throws Exception {
+        String sent = upstreamHeadersFor("Host: shop.example\r\n" + field + "\r\n");
+
+        assertThat(sent).contains("X-Forwarded-Proto: http\n").doesNotContainIgnoringCase(field.substring(0, field.indexOf(':')));
+    }
+
+    /** RFC 9110 §7.6.1: a field the client's Connection names is not forwarded, not even appended to. */
+    @Test
+    void appendsToNoXForwardedForOrViaThatConnectionNames() throws Exception {
+        String sent = upstreamHeadersFor("Host: shop.example\r\nConnection: X-Forwarded-For, Via\r\n"
+                + "X-Forwarded-For: 1.2.3.4\r\nVia: 1.1 spoof\r\n");
+
+        assertThat(sent).containsPattern("(?m)^X-Forwarded-For: [^,\\n]+$").contains("Via: 1.1 error-pages-k3y9x2ab\n")
+                .doesNotContain("1.2.3.4", "spoof");
+    }
+
     /** RFC 9110 §7.6.3: Via lets a proxy detect a loop; its own pseudonym, in any element, in any Via field. */
     @Test
     void recognisesARequestThatPassedThisProxyBefore() throws Exception {
