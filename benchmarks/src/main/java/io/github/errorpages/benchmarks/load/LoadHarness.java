@@ -27,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  * [--only name,name...] [--rounds 1] [--jfr directory]}. {@code --rounds N} runs every measurement N times,
  * prints each round's table, and then the budgets judged by the medians of the rounds. {@code --jfr} makes
  * every server JVM record a flight recording (JFR's {@code profile} settings) into the directory, one file per
- * measurement, to find where the server's time goes. Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
+ * measurement ({@code hello.jfr}; with rounds, per round: {@code hello-round2.jfr}), to find where the server's
+ * time goes. An unknown option or measurement, or a value that does not parse, stops the harness before it
+ * starts a server, with a message that names it (exit status 2). Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
  */
 public final class LoadHarness {
 
@@ -55,29 +57,24 @@ public final class LoadHarness {
      * @throws Exception when a server or wrk fails
      */
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i], args[i + 1]);
+        LoadOptions options;
+        try {
+            options = LoadOptions.parse(args);
+        } catch (IllegalArgumentException invalid) {
+            System.err.println("LoadHarness: " + invalid.getMessage());
+            System.err.println(LoadOptions.USAGE);
+            System.exit(2);
+            return;
         }
-        LoadHarness harness = new LoadHarness(
-                seconds(options.getOrDefault("--warmup", "20s")),
-                seconds(options.getOrDefault("--duration", "10s")),
-                Integer.parseInt(options.getOrDefault("--connections", "32")),
-                Integer.parseInt(options.getOrDefault("--threads", "2")),
-                System.out,
-                options.containsKey("--jfr") ? Path.of(options.get("--jfr")).toAbsolutePath() : null);
-        String only = options.get("--only");
-        List<Measurement> measurements = only == null ? Measurement.all() : Measurement.named(only.split(","));
-        int rounds = Integer.parseInt(options.getOrDefault("--rounds", "1"));
-        if (rounds < 1) {
-            throw new IllegalArgumentException("--rounds must be at least 1, but was " + rounds);
-        }
+        LoadHarness harness = new LoadHarness(options.warmup(), options.duration(), options.connections(),
+                options.threads(), System.out, options.jfrDirectory());
+        int rounds = options.rounds();
         List<Map<String, MeasurementResult>> results = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
             if (rounds > 1) {
                 System.out.printf(Locale.ROOT, "%nround %d of %d%n", round, rounds);
             }
-            results.add(harness.run(measurements));
+            results.add(harness.run(options.measurements(), rounds > 1 ? "-round" + round : ""));
         }
         if (rounds > 1) {
             harness.printMedians(results);
@@ -92,10 +89,18 @@ public final class LoadHarness {
      * @throws Exception when a server or wrk fails
      */
     Map<String, MeasurementResult> run(List<Measurement> measurements) throws Exception {
+        return run(measurements, "");
+    }
+
+    /**
+     * @param recordingSuffix what the names of this run's flight recordings end with, so that rounds keep theirs
+     */
+    private Map<String, MeasurementResult> run(List<Measurement> measurements, String recordingSuffix)
+            throws Exception {
         Map<String, MeasurementResult> results = new LinkedHashMap<>();
         try (ServerProcess upstream = ServerProcess.start(Scenario.UPSTREAM, null, List.of())) {
             for (Measurement measurement : measurements) {
-                measure(measurement, upstream.uri(), results);
+                measure(measurement, upstream.uri(), results, recordingSuffix);
             }
         }
         printTable(results);
@@ -109,9 +114,10 @@ public final class LoadHarness {
      * scenarios differ from run to run by more than the budget's margin (the JDK HttpClient settles in a
      * faster or a slower way), which would swamp what the budget looks for.
      */
-    private void measure(Measurement measurement, URI upstream, Map<String, MeasurementResult> results)
-            throws Exception {
-        try (ServerProcess server = ServerProcess.start(measurement.scenario(), upstream, jvmOptions(measurement))) {
+    private void measure(Measurement measurement, URI upstream, Map<String, MeasurementResult> results,
+            String recordingSuffix) throws Exception {
+        try (ServerProcess server = ServerProcess.start(measurement.scenario(), upstream,
+                jvmOptions(measurement.name() + recordingSuffix))) {
             URI target = server.uri().resolve(measurement.path());
             warmUp(target, measurement);
             Measurement.Background background = measurement.background();
@@ -150,12 +156,12 @@ public final class LoadHarness {
         return new MeasurementResult(measurement, measured, cpuMicrosPerRequest, backgroundResult);
     }
 
-    private List<String> jvmOptions(Measurement measurement) throws IOException {
+    private List<String> jvmOptions(String recordingName) throws IOException {
         if (jfrDirectory == null) {
             return List.of();
         }
         Files.createDirectories(jfrDirectory);
-        Path recording = jfrDirectory.resolve(measurement.name() + ".jfr");
+        Path recording = jfrDirectory.resolve(recordingName + ".jfr");
         return List.of("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + recording);
     }
 
@@ -220,7 +226,4 @@ public final class LoadHarness {
         }
     }
 
-    private static Duration seconds(String value) {
-        return Duration.ofSeconds(Long.parseLong(value.replaceAll("s$", "")));
-    }
 }

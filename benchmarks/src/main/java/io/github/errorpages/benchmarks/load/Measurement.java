@@ -2,6 +2,7 @@ package io.github.errorpages.benchmarks.load;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -117,11 +118,18 @@ record Measurement(String name, Scenario scenario, String path, List<String> hea
     }
 
     /**
-     * @param names measurement names
+     * @param names measurement names, spaces around them ignored
      * @return those measurements of {@link #all()}, in its order
+     * @throws IllegalArgumentException naming the names that are no measurement's, and the known ones
      */
     static List<Measurement> named(String... names) {
-        List<String> wanted = List.of(names);
+        List<String> wanted = Stream.of(names).map(String::trim).toList();
+        List<String> known = all().stream().map(Measurement::name).toList();
+        List<String> unknown = wanted.stream().filter(name -> !known.contains(name)).toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("no measurement is named " + String.join(", ", unknown) + " (known: "
+                    + String.join(", ", known) + ")");
+        }
         return all().stream().filter(m -> wanted.contains(m.name())).toList();
     }
 }

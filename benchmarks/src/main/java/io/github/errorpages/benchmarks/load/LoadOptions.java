@@ -1,0 +1,87 @@
+package io.github.errorpages.benchmarks.load;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The harness's command line, checked before any server starts: a misspelt option ({@code --warm-up}) or
+ * measurement name ran the defaults, or left a budget out of the table, with nothing said and a run of many
+ * minutes to find out.
+ *
+ * @param warmup the warm-up before each measured run
+ * @param duration the measured run
+ * @param connections wrk's connections
+ * @param threads wrk's threads
+ * @param measurements what to measure, in {@link Measurement#all()}'s order
+ * @param rounds how often to measure each
+ * @param jfrDirectory where every server JVM records a flight recording, or {@code null} for none
+ */
+record LoadOptions(Duration warmup, Duration duration, int connections, int threads, List<Measurement> measurements,
+        int rounds, @Nullable Path jfrDirectory) {
+
+    static final String USAGE = "Usage: LoadHarness [--warmup 20s] [--duration 10s] [--connections 32] [--threads 2]"
+            + " [--only name,name...] [--rounds 1] [--jfr directory]";
+    private static final Set<String> OPTIONS =
+            Set.of("--warmup", "--duration", "--connections", "--threads", "--only", "--rounds", "--jfr");
+
+    /**
+     * @param args the command line: options, each followed by its value
+     * @return the options, with the defaults for those not given
+     * @throws IllegalArgumentException naming the option and the value when an option is unknown, has no value,
+     *     or a value does not parse or is out of range, and naming the measurements that do not exist
+     */
+    static LoadOptions parse(String... args) {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            if (!OPTIONS.contains(args[i])) {
+                throw new IllegalArgumentException("unknown option " + args[i] + " (known: " + String.join(", ",
+                        OPTIONS.stream().sorted().toList()) + ")");
+            }
+            if (i + 1 == args.length) {
+                throw new IllegalArgumentException(args[i] + " needs a value");
+            }
+            given.put(args[i], args[i + 1]);
+        }
+        String only = given.get("--only");
+        String jfr = given.get("--jfr");
+        return new LoadOptions(seconds("--warmup", given.getOrDefault("--warmup", "20s"), 0),
+                seconds("--duration", given.getOrDefault("--duration", "10s"), 1),
+                number("--connections", given.getOrDefault("--connections", "32")),
+                number("--threads", given.getOrDefault("--threads", "2")),
+                only == null ? Measurement.all() : Measurement.named(only.split(",")),
+                number("--rounds", given.getOrDefault("--rounds", "1")),
+                jfr == null ? null : Path.of(jfr).toAbsolutePath());
+    }
+
+    private static Duration seconds(String option, String value, long least) {
+        long seconds;
+        try {
+            seconds = Long.parseLong(value.endsWith("s") ? value.substring(0, value.length() - 1) : value);
+        } catch (NumberFormatException e) {
+            seconds = -1;
+        }
+        if (seconds < least) {
+            throw new IllegalArgumentException(option + " must be whole seconds, at least " + least + "s, such as 20s,"
+                    + " but was " + value);
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    private static int number(String option, String value) {
+        int number;
+        try {
+            number = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            number = 0;
+        }
+        if (number < 1) {
+            throw new IllegalArgumentException(option + " must be a whole number, at least 1, but was " + value);
+        }
+        return number;
+    }
+}
