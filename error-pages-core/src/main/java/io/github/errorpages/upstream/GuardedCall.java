@@ -181,7 +181,7 @@ final class GuardedCall<T> {
         if (atHead) {
             current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
         }
-        PendingBody body = new PendingBody(guard, request, current, result, headNanos, attempts, atHead);
+        PendingBody body = new PendingBody(guard, request, current, result, headNanos, started, attempts, atHead);
         boolean awaited;
         try {
             awaited = adapter.awaitBody(result, body);

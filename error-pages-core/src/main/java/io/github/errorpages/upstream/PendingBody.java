@@ -4,6 +4,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.upstream.internal.BodyFailures;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,8 @@ final class PendingBody implements BodyOutcome {
     private final Endpoint endpoint;
     private final @Nullable Object result;
     private final long headNanos;
+    /** When the call started ({@link System#nanoTime()}): a broken body's failure took this long. */
+    private final long callStarted;
     private final int attempts;
     private final boolean recordedAtHead;
     private volatile int state;
@@ -44,15 +47,17 @@ final class PendingBody implements BodyOutcome {
      * @param request the call's request, whose body's source may fail while the response's body streams
      * @param result the call's result, for the breaker's result predicate
      * @param headNanos the attempt's time to the head: the duration recorded
+     * @param callStarted when the call started, by {@link System#nanoTime()}
      * @param recordedAtHead whether the breaker recorded the call's success when the head arrived
      */
     PendingBody(UpstreamGuard guard, UpstreamRequest request, Endpoint endpoint, @Nullable Object result,
-            long headNanos, int attempts, boolean recordedAtHead) {
+            long headNanos, long callStarted, int attempts, boolean recordedAtHead) {
         this.guard = guard;
         this.request = request;
         this.endpoint = endpoint;
         this.result = result;
         this.headNanos = headNanos;
+        this.callStarted = callStarted;
         this.attempts = attempts;
         this.recordedAtHead = recordedAtHead;
     }
@@ -135,7 +140,7 @@ final class PendingBody implements BodyOutcome {
 
     private UpstreamFailure broken(FailureCause cause, @Nullable Instant failingSince) {
         return UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).failingSince(failingSince)
-                .build();
+                .elapsed(Duration.ofNanos(System.nanoTime() - callStarted)).build();
     }
 
     /**

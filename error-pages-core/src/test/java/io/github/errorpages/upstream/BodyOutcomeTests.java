@@ -118,6 +118,20 @@ class BodyOutcomeTests {
         });
     }
 
+    /** A body's failure took the call's time so far: the page's log line said elapsed_ms=0 for every one. */
+    @Test
+    void aBodyThatBreaksOffTookTheTimeSinceTheCallStarted() throws Exception {
+        long before = System.nanoTime();
+        BodyOutcome body = call();
+
+        UpstreamFailure failure = body.failed(new EOFException("the upstream closed the connection early"));
+        Duration bound = Duration.ofNanos(System.nanoTime() - before);
+
+        assertThat(failure.elapsed()).isPositive().isLessThanOrEqualTo(bound);
+        assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).singleElement()
+                .satisfies(event -> assertThat(event.failure().elapsed()).isPositive().isLessThanOrEqualTo(bound));
+    }
+
     @Test
     void onlyTheFirstReportCounts() throws Exception {
         BodyOutcome body = call();

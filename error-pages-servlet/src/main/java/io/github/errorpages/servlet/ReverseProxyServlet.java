@@ -341,7 +341,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
             // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.
             answerFailure(current, request, response, UpstreamFailure.builder(FailureCause.PROXY_LOOP_DETECTED)
-                    .upstream(current.guard.name()).build(), false);
+                    .upstream(current.guard.name()).attempts(0).build(), false);
             return;
         }
         // An open breaker refuses the call anyway: answer before the request is read, parsed and copied.

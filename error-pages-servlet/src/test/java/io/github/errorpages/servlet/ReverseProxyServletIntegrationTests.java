@@ -15,6 +15,7 @@ import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
 import io.github.errorpages.testing.FaultyUpstream.RecordedRequest;
+import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
@@ -64,6 +65,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
 import org.assertj.core.util.Throwables;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -645,12 +647,20 @@ abstract class ReverseProxyServletIntegrationTests {
         String via = orders.requests().get(0).headers().get("via");
         orders.clearRequests();
 
-        HttpResponse<byte[]> response = Client.send("GET", jetty.uri("/orders/orders/42"), JSON,
-                "Via", "1.1 cdn, " + via);
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> {
+            try {
+                answered.set(Client.send("GET", jetty.uri("/orders/orders/42"), JSON, "Via", "1.1 cdn, " + via));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        HttpResponse<byte[]> response = answered.get();
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).contains(FailureCause.PROXY_LOOP_DETECTED.token());
         assertThat(orders.requests()).as("not forwarded again").isEmpty();
+        assertThat(log).as("no attempt was made").contains("cause=proxy_loop_detected upstream=orders attempts=0 ");
     }
 
     /** Two proxies in a row, in one application, each with its own pseudonym: no loop. */
