@@ -6,6 +6,7 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.servlet.internal.BodyWrites;
 import io.github.errorpages.servlet.internal.CapturingResponse;
+import io.github.errorpages.servlet.internal.ClientAborts;
 import io.github.errorpages.servlet.internal.ClientBodyPublisher;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
@@ -472,7 +473,7 @@ public final class ReverseProxyServlet extends HttpServlet {
      */
     private static void answerClientBodyFailure(HttpServletResponse response, IOException failure) throws IOException {
         if (response.isCommitted()) {
-            throw failure;
+            throw ClientAborts.containerException(failure);
         }
         response.reset();
         response.setStatus(HttpServletResponse.SC_REQUEST_TIMEOUT);

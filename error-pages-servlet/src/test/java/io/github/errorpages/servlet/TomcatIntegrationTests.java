@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -34,7 +35,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpTester;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,6 +176,45 @@ class TomcatIntegrationTests {
         upstream.close();
         headsUpstream.close();
         largeUpstream.close();
+    }
+
+    /**
+     * A client that resets during its upload to the JDK transport: the proxy threw Tomcat's ClientAbortException on
+     * wrapped in two IOExceptions, which Tomcat logs as a servlet's failure (SEVERE, with the stack trace) where it
+     * logs its own exception at DEBUG.
+     */
+    @Test
+    void throwsOnTomcatsOwnExceptionForAClientThatResetsDuringItsUpload() throws Exception {
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("uploads").endpoints(upstream.uri()).build());
+            CompletableFuture<@Nullable Throwable> thrown = new CompletableFuture<>();
+            try (TomcatServer tomcat = TomcatServer.inCode()
+                    .filter("recorder", (request, response, chain) -> {
+                        try {
+                            chain.doFilter(request, response);
+                            thrown.complete(null);
+                        } catch (IOException | ServletException | RuntimeException e) {
+                            thrown.complete(e);
+                            throw e;
+                        }
+                    })
+                    .filter(ErrorPagesFilter.builder().build())
+                    .servlet("/orders/*", ReverseProxyServlet.builder(guard).transport(ProxyTransport.JDK).build())
+                    .start()) {
+                URI base = tomcat.uri("/");
+                try (Socket client = new Socket(base.getHost(), base.getPort())) {
+                    client.getOutputStream().write(("POST /orders/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000"
+                            + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    client.getOutputStream().write(new byte[1000]);
+                    client.getOutputStream().flush();
+                    Await.until(() -> upstream.connectionCount() > 0, "the upload forwarded");
+                    client.setSoLinger(true, 0); // closed with a reset
+                }
+
+                assertThat(thrown.get(30, TimeUnit.SECONDS)).isNotNull()
+                        .extracting(failure -> failure.getClass().getSimpleName()).isEqualTo("ClientAbortException");
+            }
+        }
     }
 
     @Test

@@ -75,13 +75,18 @@ final class TomcatServer implements AutoCloseable {
     }
 
     TomcatServer filter(Filter filter) {
+        return filter("errorPages", filter);
+    }
+
+    /** Adds a filter behind those added before, on every dispatch. */
+    TomcatServer filter(String name, Filter filter) {
         FilterDef definition = new FilterDef();
-        definition.setFilterName("errorPages");
+        definition.setFilterName(name);
         definition.setFilter(filter);
         definition.setAsyncSupported("true");
         context.addFilterDef(definition);
         FilterMap mapping = new FilterMap();
-        mapping.setFilterName("errorPages");
+        mapping.setFilterName(name);
         mapping.addURLPattern("/*");
         mapping.setDispatcher("REQUEST");
         mapping.setDispatcher("FORWARD");

@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.UpstreamFailureException;
+import java.io.IOException;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -37,16 +38,41 @@ public final class ClientAborts {
     }
 
     /**
-     * Marks a failure thrown by a container's stream of the request as the request connection's own. An exception
-     * whose suppression is disabled cannot be marked, and is recognised by its name only, if at all.
+     * Marks a failure thrown by a container's stream of the request as the request connection's own, and each of its
+     * causes: Tomcat reports the cause to the request's async listeners ({@code SocketException: Connection reset}),
+     * not the {@code ClientAbortException} its stream threw. An exception whose suppression is disabled cannot be
+     * marked, and is recognised by its name only, if at all.
      *
      * @param <T> the failure's type
      * @param failure what the container's stream threw
      * @return {@code failure}, to be thrown on
      */
     static <T extends Throwable> T mark(T failure) {
-        if (!isMarked(failure)) {
-            failure.addSuppressed(MARK);
+        Throwable current = failure;
+        for (int i = 0; current != null && i < MAX_CHAIN && !isMarked(current); i++, current = current.getCause()) {
+            current.addSuppressed(MARK);
+        }
+        return failure;
+    }
+
+    /**
+     * The container's own exception in a failure of the request's connection that was passed on wrapped (a request
+     * body's source that failed, say): thrown on as it is, a container logs it as a client's abort (Tomcat at
+     * DEBUG), where a wrapper of it is logged as a servlet's failure, stack trace and all (SEVERE).
+     *
+     * @param failure a failure {@link #isClientAbort} recognises, or any other
+     * @return the outermost link of its cause chain that a container's stream threw, or {@code failure} itself
+     */
+    public static IOException containerException(IOException failure) {
+        Throwable current = failure;
+        for (int i = 0; current != null && i < MAX_CHAIN; i++, current = current.getCause()) {
+            if (current instanceof UpstreamFailureException) {
+                break;
+            }
+            if (current instanceof IOException io && (isMarked(io)
+                    || CLIENT_ABORT_TYPES.contains(io.getClass().getSimpleName()))) {
+                return io;
+            }
         }
         return failure;
     }

@@ -196,7 +196,7 @@ final class NonBlockingResponseBody implements WriteListener {
                     break;
                 }
             } catch (IOException e) {
-                writeFailed = e;
+                writeFailed = ClientAborts.mark(e); // a write to the client: its connection's failure, not an upstream's
             }
         }
         if (writeFailed != null) {

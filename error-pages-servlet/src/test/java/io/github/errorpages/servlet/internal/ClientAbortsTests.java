@@ -8,6 +8,8 @@ import io.github.errorpages.UpstreamFailureException;
 import jakarta.servlet.ServletException;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketException;
 import org.junit.jupiter.api.Test;
 
 class ClientAbortsTests {
@@ -61,6 +63,37 @@ class ClientAbortsTests {
         assertThat(ClientAborts.mark(idle).getSuppressed()).hasSize(1);
     }
 
+    /**
+     * Tomcat reports the cause to the request's async listeners ({@code SocketException: Connection reset}), not the
+     * ClientAbortException its stream threw: the filter answered a client that went away with a page and a WARN line
+     * (connection_terminated).
+     */
+    @Test
+    void marksTheCausesOfWhatTheRequestsStreamsThrewToo() {
+        SocketException reset = new SocketException("Connection reset");
+
+        ClientAborts.mark(new ClientAbortException(reset));
+
+        assertThat(ClientAborts.isClientAbort(reset)).isTrue();
+    }
+
+    /**
+     * Passed on wrapped (a request body's source that failed), a client's abort was logged by Tomcat as a servlet's
+     * failure, SEVERE with its stack trace: the container's own exception is thrown on instead.
+     */
+    @Test
+    void findsTheContainersOwnExceptionInAWrappedClientAbort() {
+        ClientAbortException abort = ClientAborts.mark(new ClientAbortException(new SocketException("Connection reset")));
+        IOException wrapped = new IOException("reading the request body's source failed",
+                new UncheckedIOException(new IOException(abort)));
+        IOException idle = ClientAborts.mark(new IOException("Idle timeout expired"));
+        IOException other = new IOException("no client's");
+
+        assertThat(ClientAborts.containerException(wrapped)).isSameAs(abort);
+        assertThat(ClientAborts.containerException(new IOException(idle))).isSameAs(idle);
+        assertThat(ClientAborts.containerException(other)).isSameAs(other);
+    }
+
     @Test
     void doesNotTakeUpstreamFailuresOrJdkEofForClientAbort() {
         assertThat(ClientAborts.isClientAbort(new EOFException("upstream closed"))).isFalse();
@@ -71,6 +104,13 @@ class ClientAbortsTests {
     /** Named like Tomcat's {@code org.apache.catalina.connector.ClientAbortException}. */
     static final class ClientAbortException extends IOException {
         private static final long serialVersionUID = 1L;
+
+        ClientAbortException() {
+        }
+
+        ClientAbortException(Throwable cause) {
+            super(cause);
+        }
     }
 
     /** Named like Jetty's {@code org.eclipse.jetty.io.EofException}. */
