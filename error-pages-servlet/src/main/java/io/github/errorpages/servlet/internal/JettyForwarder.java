@@ -778,7 +778,7 @@ public final class JettyForwarder {
             }
             NonBlockingResponseBody body = writer;
             if (writingToClient || (body != null && body.isHoldingForClient())) {
-                lastContentNanos = now;
+                lastContentNanos = now; // the client's wait; restarted again when the client takes the part
                 return;
             }
             if (now - lastContentNanos >= TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis)) {
@@ -802,7 +802,12 @@ public final class JettyForwarder {
                 demander.run();
                 return;
             }
-            writer().write(part, demander);
+            writer().write(part, () -> {
+                // The upstream's idle time starts when the client took the part and the next is asked for: a sweep
+                // while the client held it restarted the clock only to then, up to a quarter of the timeout before.
+                lastContentNanos = System.nanoTime();
+                demander.run();
+            });
         }
 
         /**
