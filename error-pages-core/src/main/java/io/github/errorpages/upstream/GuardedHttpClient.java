@@ -62,8 +62,10 @@ import org.jspecify.annotations.Nullable;
  * bulkhead permit is released when the head arrives; it does not bound the time spent streaming the body. The
  * endpoint's circuit breaker, while closed, records the call when the body ends ({@link BodyOutcome}): a streamed
  * body the upstream breaks off (its connection reset or closed early) is a failure, with an
- * {@link UpstreamEvent.BodyBrokenOff} event, although its head arrived; one read to its end, or closed by the caller
- * before it, a success. A streamed body neither read to its end nor closed is never recorded.
+ * {@link UpstreamEvent.BodyBrokenOff} event, although its head arrived, and the {@code IOException} its reader gets
+ * has an {@link io.github.errorpages.UpstreamFailureException} in its cause chain, so that the page and its log line
+ * name the upstream; one read to its end, or closed by the caller before it, a success. A streamed body neither read
+ * to its end nor closed is never recorded.
  * {@link #send} and {@link #sendAsync} time an attempt alike, by the client's own request timeout, which tells
  * what was late: a connection that was not established within the attempt's timeout fails it with
  * {@code connection_timeout} (when the client's connect timeout is not the shorter), a head that did not arrive

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
@@ -101,11 +102,17 @@ class GuardedHttpClientIntegrationTests {
         assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("not recorded before the body ends").isZero();
         release.release();
 
+        // What the read throws carries the guard's failure, for the page and its log line: they said "upstream=-".
         assertThatThrownBy(() -> {
             try (InputStream body = response.body()) {
                 body.readAllBytes();
             }
-        }).isInstanceOf(IOException.class);
+        }).isInstanceOf(IOException.class).satisfies(thrown -> assertThat(FailureClassifier.ofDefaults().classify(thrown))
+                .hasValueSatisfying(failure -> {
+                    assertThat(failure.upstream()).isEqualTo("orders");
+                    assertThat(failure.cause()).isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+                    assertThat(failure.elapsed()).isPositive();
+                }));
         Await.until(() -> breaker.getMetrics().getNumberOfFailedCalls() == 1, "the broken body to be recorded");
         assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
         assertThat(client.guard().metrics().brokenBodies()).isEqualTo(1);

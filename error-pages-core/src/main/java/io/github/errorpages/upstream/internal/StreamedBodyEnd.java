@@ -1,5 +1,7 @@
 package io.github.errorpages.upstream.internal;
 
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.BodyOutcome;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * read whole before the call returns ({@code ofString()}) has ended by then and is reported at once.
  *
  * <p>The body ends complete when the client completes it, and when the caller stops reading it (closes the stream,
- * cancels the subscription), which says nothing about the upstream; it fails when the client fails it. A body the
+ * cancels the subscription), which says nothing about the upstream; it fails when the client fails it, and the
+ * caller's subscriber then gets the guard's failure ({@link UpstreamFailureException}, caused by the client's). A body the
  * caller never reads to its end nor closes is never reported, and its call is not recorded by a closed breaker.
  *
  * <p>Thread-safe: the end and the outcome may arrive in either order, on any threads; whichever comes second
@@ -91,22 +94,21 @@ public final class StreamedBodyEnd implements AwaitedBody {
         }
     }
 
-    private void ended(Object how) {
+    /** @return the guard's failure when the body failed and it was reported at once, else {@code null} */
+    private @Nullable UpstreamFailure ended(Object how) {
         if (!end.compareAndSet(null, how)) {
-            return; // a failure after the caller stopped reading, say: the first end is the body's
+            return null; // a failure after the caller stopped reading, say: the first end is the body's
         }
         BodyOutcome awaiting = outcome;
-        if (awaiting != null) {
-            report(awaiting, how);
-        }
+        return awaiting != null ? report(awaiting, how) : null;
     }
 
-    private static void report(BodyOutcome outcome, Object how) {
+    private static @Nullable UpstreamFailure report(BodyOutcome outcome, Object how) {
         if (how == COMPLETE) {
             outcome.completed();
-        } else {
-            outcome.failed((Throwable) how);
+            return null;
         }
+        return outcome.failed((Throwable) how);
     }
 
     /** The caller's subscriber, whose signals and cancellation end the body here too. */
@@ -145,8 +147,10 @@ public final class StreamedBodyEnd implements AwaitedBody {
 
         @Override
         public void onError(Throwable throwable) {
-            ended(throwable);
-            delegate.onError(throwable);
+            UpstreamFailure failure = ended(throwable);
+            // A body the caller streams after the call returned: what its reads throw carries the guard's failure
+            // (the upstream's name, attempts, time), which the page and its log line take, as they would a call's.
+            delegate.onError(failure == null ? throwable : new UpstreamFailureException(failure, throwable, false));
         }
 
         @Override
