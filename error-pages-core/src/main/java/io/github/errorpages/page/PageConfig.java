@@ -60,6 +60,8 @@ public final class PageConfig {
     private final boolean strictTemplates;
     private final List<Locale> locales;
     private final Locale defaultLocale;
+    /** Whether {@link #defaultLocale} was chosen, rather than taken as the default, which toBuilder() keeps. */
+    private final boolean defaultLocaleSet;
     private final boolean autoRetry;
     private final Duration autoRetryMax;
     private final boolean noindex;
@@ -74,6 +76,7 @@ public final class PageConfig {
         this.strictTemplates = b.strictTemplates;
         this.locales = List.copyOf(b.locales);
         this.defaultLocale = defaultLocale;
+        this.defaultLocaleSet = b.defaultLocaleSet;
         this.autoRetry = b.autoRetry;
         this.autoRetryMax = b.autoRetryMax;
         this.noindex = b.noindex;
@@ -226,8 +229,7 @@ public final class PageConfig {
             strictTemplates = config.strictTemplates;
             locales = config.locales;
             defaultLocale = config.defaultLocale;
-            // The default (English) is taken again when the locales change to leave it out; any other was chosen.
-            defaultLocaleSet = !config.defaultLocale.equals(DEFAULT_LOCALE);
+            defaultLocaleSet = config.defaultLocaleSet;
             autoRetry = config.autoRetry;
             autoRetryMax = config.autoRetryMax;
             noindex = config.noindex;

@@ -94,36 +94,21 @@ final class AsyncRun<T> {
         // completing someone else's future; orTimeout also removes its timer when the copy completes in time.
         attemptFuture.copy().orTimeout(timeLimit(attempt.timeout()), TimeUnit.NANOSECONDS)
                 .whenComplete((value, error) -> {
-                    if (error instanceof TimeoutException) {
-                        // On the JDK's one timer thread, which times every orTimeout and delayed executor of the
-                        // JVM: the cancel (the exchange's abort) and the caller's stages run on the executor, so
-                        // that they hold up no other call's timeout or retry.
-                        try {
-                            executor.execute(() -> ended(attemptFuture, null, error));
-                        } catch (RejectedExecutionException rejected) {
-                            ended(attemptFuture, null, error);
+                    try {
+                        if (error instanceof TimeoutException && !attemptFuture.cancel(true)) {
+                            // The attempt completed as its time ran out, before it could be cancelled: its own
+                            // outcome stands, not the timeout. What it completed with may be in use already (a
+                            // response head relayed to the client); a timeout now would also retry it, or answer
+                            // with a page over it.
+                            settle(attemptFuture);
+                            return;
                         }
-                    } else {
-                        ended(attemptFuture, value, error);
+                        next(error == null ? guarded.onResult(value) : guarded.onError(error));
+                    } catch (Throwable bug) {
+                        // Never leave the caller's future pending, whatever went wrong here.
+                        result.completeExceptionally(bug);
                     }
                 });
-    }
-
-    /** Goes on after the attempt completed, or after the guard's timer ended it (a {@link TimeoutException}). */
-    private void ended(CompletableFuture<T> attemptFuture, @Nullable T value, @Nullable Throwable error) {
-        try {
-            if (error instanceof TimeoutException && !attemptFuture.cancel(true)) {
-                // The attempt completed as its time ran out, before it could be cancelled: its own outcome stands,
-                // not the timeout. What it completed with may be in use already (a response head relayed to the
-                // client); a timeout now would also retry it, or answer with a page over it.
-                settle(attemptFuture);
-                return;
-            }
-            next(error == null ? guarded.onResult(value) : guarded.onError(error));
-        } catch (Throwable bug) {
-            // Never leave the caller's future pending, whatever went wrong here.
-            result.completeExceptionally(bug);
-        }
     }
 
     /**

@@ -307,9 +307,11 @@ public final class UpstreamGuard {
      * pending retry.
      *
      * <p>The returned future completes on the thread that completed the last attempt's future, or, when the
-     * guard's timer ended the attempt, on the guard's executor: never on the JDK's one timer thread that every
-     * {@code orTimeout} and delayed executor of the JVM shares, where a slow stage of the caller's would hold up
-     * every other call's timeout.
+     * guard's timer ended the attempt, on the JDK's timer thread that {@code CompletableFuture.orTimeout} uses,
+     * which every {@code orTimeout} and delayed executor of the JVM shares: chain slow or blocking work with an
+     * {@code *Async} method and an executor of yours, or it holds up every other call's timeout. (Not the guard's
+     * executor: a busy one would hold up the timeout itself, and a caller blocking on its own pool would wait for
+     * ever.)
      *
      * @param <T> the result type
      * @param request what the guard needs to know about the request
@@ -803,9 +805,8 @@ public final class UpstreamGuard {
         }
 
         /**
-         * Sets the executor on which asynchronous calls start their retries after the backoff, and on which
-         * an attempt that the guard's timer ended is handled (the caller's future then completes on it). Retries
-         * start a non-blocking attempt and return, so a small shared pool suffices. {@link GuardedHttpClient#sendAsync}
+         * Sets the executor on which asynchronous calls start their retries after the backoff. Retries start
+         * a non-blocking attempt and return, so a small shared pool suffices. {@link GuardedHttpClient#sendAsync}
          * also reads a request body to buffer on it when its HTTP client has no executor of its own. Default
          * {@link ForkJoinPool#commonPool()}.
          *

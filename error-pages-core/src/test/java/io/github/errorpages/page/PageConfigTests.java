@@ -83,6 +83,12 @@ class PageConfigTests {
         PageConfig french = PageConfig.builder().defaultLocale(Locale.FRENCH).build();
         assertThatIllegalArgumentException().isThrownBy(() -> french.toBuilder().locales(List.of(Locale.GERMAN)).build())
                 .as("a chosen default is kept by toBuilder()").withMessageEndingWith("but was fr");
+        PageConfig english = PageConfig.builder().defaultLocale(Locale.ENGLISH).build();
+        assertThatIllegalArgumentException().isThrownBy(() -> english.toBuilder().locales(List.of(Locale.GERMAN)).build())
+                .as("English chosen, too").withMessageEndingWith("but was en");
+        PageConfig taken = PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.FRENCH)).build();
+        assertThat(taken.toBuilder().locales(List.of(Locale.FRENCH, Locale.forLanguageTag("es"))).build().defaultLocale())
+                .as("a default taken, not chosen, is taken again").isEqualTo(Locale.FRENCH);
     }
 
     @Test

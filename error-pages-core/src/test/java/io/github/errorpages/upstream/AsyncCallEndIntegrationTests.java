@@ -61,30 +61,6 @@ class AsyncCallEndIntegrationTests {
     }
 
     /**
-     * The guard's timer ends a stalled attempt: the caller's stages run on the guard's executor. They ran on the JDK's
-     * one delay-scheduler thread, which times every orTimeout and delayed executor of the JVM: a caller that rendered
-     * a page there for 2 s held up every other call's timeout by as much.
-     */
-    @Test
-    void callerOfATimedOutAttemptGoesOnOnTheGuardsExecutor() throws Exception {
-        Executor named = task -> {
-            Thread thread = new Thread(task, "guard-executor");
-            thread.setDaemon(true);
-            thread.start();
-        };
-        UpstreamGuard guard = UpstreamGuard.builder(fast(NOWHERE).maxAttempts(1).deadline(Duration.ofMillis(50))
-                .attemptTimeout(Duration.ofMillis(50)).build()).executor(named).build();
-
-        CompletableFuture<String> stalled = new CompletableFuture<>();
-        CompletableFuture<String> threadOfCaller = guard.callAsync(UpstreamRequest.of("GET"), attempt -> stalled)
-                .handle((value, error) -> Thread.currentThread().getName() + " " + error);
-
-        assertThat(threadOfCaller.get(10, TimeUnit.SECONDS)).startsWith("guard-executor ")
-                .contains(FailureCause.HTTP_RESPONSE_TIMEOUT.token());
-        assertThat(stalled).as("the attempt, cancelled").isCancelled();
-    }
-
-    /**
      * The attempt's time runs out just as its response arrives: the guard's timer fired, but the attempt completed
      * before the guard could cancel it (made deterministic here: the cancel itself lets the response in first, as
      * the client's thread would). The response stands. Taken for a timeout, the call would be retried or answered

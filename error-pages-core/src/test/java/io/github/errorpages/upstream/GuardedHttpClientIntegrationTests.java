@@ -32,11 +32,14 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -121,6 +124,45 @@ class GuardedHttpClientIntegrationTests {
         assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).singleElement()
                 .satisfies(broken -> assertThat(broken.failure().cause())
                         .isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE));
+    }
+
+    /**
+     * A subscriber of its own ({@code ofPublisher()}, as reactive bridges read bodies) gets an IOException as from the
+     * client itself, with the guard's failure in its cause chain: not the guard's exception, no IOException.
+     */
+    @Test
+    void subscriberOfABrokenStreamedBodyGetsAnIoExceptionCarryingTheGuardsFailure() throws Exception {
+        Semaphore release = new Semaphore(0);
+        FaultyUpstream upstream = upstreams.start(Behaviour.resetMidBodyAfter(release));
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        HttpResponse<Flow.Publisher<List<ByteBuffer>>> response =
+                client.send(get("/export"), BodyHandlers.ofPublisher());
+        CompletableFuture<Throwable> failed = new CompletableFuture<>();
+        response.body().subscribe(new Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(Flow.Subscription subscription) {
+                subscription.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(List<ByteBuffer> item) {
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                failed.complete(throwable);
+            }
+
+            @Override
+            public void onComplete() {
+                failed.complete(null);
+            }
+        });
+        release.release();
+
+        assertThat(failed.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class)
+                .satisfies(thrown -> assertThat(FailureClassifier.ofDefaults().classify(thrown))
+                        .hasValueSatisfying(failure -> assertThat(failure.upstream()).isEqualTo("orders")));
     }
 
     /**
@@ -322,7 +364,7 @@ class GuardedHttpClientIntegrationTests {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
         GuardedHttpClient client = client(fast(upstream.uri()).attemptTimeout(Duration.ofMillis(200)).deadline(Duration.ofMillis(300)));
         HttpRequest.BodyPublisher never = HttpRequest.BodyPublishers.fromPublisher(
-                subscriber -> subscriber.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+                subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
                     @Override
                     public void request(long n) {
                     }

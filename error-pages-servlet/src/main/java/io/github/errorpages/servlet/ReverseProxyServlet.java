@@ -498,10 +498,10 @@ public final class ReverseProxyServlet extends HttpServlet {
         } else {
             builder.method(method, body);
         }
-        ProxyHeaders.towardUpstream(request, via, (name, value) -> {
-            if (!ProxyHeaders.isVisibleAscii(value)) {
-                // The JDK's client would send each character beyond US-ASCII as "?": a field changed, and two
-                // Idempotency-Keys made one. Not sent at all instead (without its key a request is not retried).
+        ProxyHeaders.towardUpstream(request, via, (name, received) -> {
+            // Without what the JDK's client would change (without its key a request is not retried).
+            String value = ProxyHeaders.forJdkClient(name, received);
+            if (value == null) {
                 return;
             }
             try {
@@ -671,7 +671,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));
         return Proxy.create(guard, transport, null, null, connectTimeout, bodyIdleTimeout, maxResponseHeaderSize,
                 maxConnections, ResponderParameters.responder(parameters, config.getServletContext())
-                        .withProxyStatus(proxyStatus));
+                        .forProxy(proxyStatus));
     }
 
     private static ProxyTransport transport(String key, String value) {
@@ -1051,7 +1051,7 @@ public final class ReverseProxyServlet extends HttpServlet {
          */
         public ReverseProxyServlet build() {
             return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, sslContext, connectTimeout,
-                    bodyIdleTimeout, maxResponseHeaderSize, maxConnections, responder().withProxyStatus(proxyStatus)));
+                    bodyIdleTimeout, maxResponseHeaderSize, maxConnections, responder().forProxy(proxyStatus)));
         }
     }
 }

@@ -874,13 +874,43 @@ abstract class ReverseProxyServletIntegrationTests {
                     .build())).start();
 
             HttpTester.Response response = HttpTester.parseResponse(configured.raw("GET /orders HTTP/1.1\r\nHost: gw\r\n"
-                    + "X-User: Jos\u00c3\u00a9\r\nIdempotency-Key: k-\u00e9\r\nX-Plain: ascii\r\nConnection: close\r\n\r\n"));
+                    + "X-User: Jos\u00c3\u00a9\r\nIdempotency-Key: k-\u00e9\r\nX-Plain: ascii\r\n"
+                    + "Cookie: session=abc123; name=Jos\u00e9\r\nX-Forwarded-For: 10.9.9.9 \u00e9\r\nVia: 1.1 caf\u00e9\r\n"
+                    + "Connection: close\r\n\r\n"));
 
             assertThat(response.getStatus()).isEqualTo(200);
             Map<String, String> received = upstream.requests().get(0).headers();
             assertThat(received).containsEntry("x-plain", "ascii");
             assertThat(received.get("x-user")).isIn(null, "Jos\u00c3\u00a9");
             assertThat(received.get("idempotency-key")).isIn(null, "k-\u00e9");
+            // Of the fields the proxy joins or appends to, only the part that would change goes, not the whole field:
+            // the session's cookie, the client's address and this hop's Via stay.
+            assertThat(received.get("cookie")).isIn("session=abc123", "session=abc123; name=Jos\u00e9");
+            assertThat(received.get("x-forwarded-for")).isNotNull().doesNotContain("?").matches(".*, [0-9.]+|[0-9.]+");
+            assertThat(received.get("via")).isNotNull().doesNotContain("?").containsPattern("1\\.1 error-pages-[a-z0-9]{8}$");
+        }
+    }
+
+    /**
+     * A body that fails before anything was committed gets the page, which keeps a filter's Strict-Transport-Security
+     * and request id field; but the proxy relayed the upstream's head first, and the page kept the upstream's: its
+     * HSTS policy as the site's, its internal request id beside a support code that differs.
+     */
+    @Test
+    void pageForABrokenBodyKeepsNoFieldOfTheUpstreamsHead() throws IOException {
+        try (FaultyUpstream cutting = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nStrict-Transport-Security: max-age=0\r\n"
+                    + "X-Request-Id: upstream-internal-7f3a\r\n\r\nhello");
+            exchange.closeConnection();
+        })) {
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("cutting")
+                    .endpoints(cutting.uri()).build())).start();
+
+            HttpResponse<byte[]> page = Client.send("GET", configured.uri("/orders/42"), JSON, "X-Request-Id", "gw-123");
+
+            assertErrorPage(page, "GET", 502, "10");
+            assertThat(Client.text(page)).contains("gw-123");
+            assertThat(page.headers().map()).doesNotContainKeys("strict-transport-security", "x-request-id");
         }
     }
 

@@ -3,6 +3,7 @@ package io.github.errorpages.upstream.internal;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.BodyOutcome;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -29,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The body ends complete when the client completes it, and when the caller stops reading it (closes the stream,
  * cancels the subscription), which says nothing about the upstream; it fails when the client fails it, and the
- * caller's subscriber then gets the guard's failure ({@link UpstreamFailureException}, caused by the client's). A body the
+ * caller's subscriber then gets an {@code IOException} caused by the guard's failure ({@link UpstreamFailureException},
+ * caused by the client's). A body the
  * caller never reads to its end nor closes is never reported, and its call is not recorded by a closed breaker.
  *
  * <p>Thread-safe: the end and the outcome may arrive in either order, on any threads; whichever comes second
@@ -150,7 +152,9 @@ public final class StreamedBodyEnd implements AwaitedBody {
             UpstreamFailure failure = ended(throwable);
             // A body the caller streams after the call returned: what its reads throw carries the guard's failure
             // (the upstream's name, attempts, time), which the page and its log line take, as they would a call's.
-            delegate.onError(failure == null ? throwable : new UpstreamFailureException(failure, throwable, false));
+            // Still an IOException, as the client's own is, for subscribers that tell failures by their type.
+            delegate.onError(failure == null ? throwable : new IOException(throwable.getMessage(),
+                    new UpstreamFailureException(failure, throwable, false)));
         }
 
         @Override

@@ -41,6 +41,8 @@ public final class ErrorResponder {
     private final byte @Nullable [] robotsTxtFallback;
     private final String requestIdHeader;
     private final @Nullable String proxyStatusName;
+    /** Whether pages keep the site's fields a filter set ({@link PageWriter}); not a proxy's, which relays others. */
+    private final boolean keepsSiteFields;
 
     /**
      * @param errorPages renders the pages
@@ -50,27 +52,30 @@ public final class ErrorResponder {
      */
     public ErrorResponder(ErrorPages errorPages, @Nullable String robotsTxtFallback, String requestIdHeader) {
         this(errorPages, robotsTxtFallback == null ? null : robotsTxtFallback.getBytes(StandardCharsets.UTF_8),
-                Objects.requireNonNull(requestIdHeader, "requestIdHeader"), null);
+                Objects.requireNonNull(requestIdHeader, "requestIdHeader"), null, true);
     }
 
     private ErrorResponder(ErrorPages errorPages, byte @Nullable [] robotsTxtFallback, String requestIdHeader,
-            @Nullable String proxyStatusName) {
+            @Nullable String proxyStatusName, boolean keepsSiteFields) {
         this.errorPages = Objects.requireNonNull(errorPages, "errorPages");
         this.robotsTxtFallback = robotsTxtFallback;
         this.requestIdHeader = requestIdHeader;
         this.proxyStatusName = proxyStatusName;
+        this.keepsSiteFields = keepsSiteFields;
     }
 
     /**
-     * A responder that also says, in a {@code Proxy-Status} field, which failure it answers (RFC 9209, R6). Only a
-     * proxy may: an origin server must not send the field (RFC 9209 §2).
+     * A responder for a proxy. It says, in a {@code Proxy-Status} field, which failure it answers (RFC 9209, R6), if
+     * named: only a proxy may, an origin server must not send the field (RFC 9209 §2). And its pages keep no
+     * {@code Strict-Transport-Security} or request id field of the response: the proxy relays the upstream's fields
+     * before its body may fail, and the upstream's would pass for the site's.
      *
      * @param name the proxy's name in the field, checked by {@link ProxyStatusField#name(String, String)}, or
      *     {@code null} for no field
-     * @return a responder that answers as this one does, with or without the field
+     * @return a responder that answers as this one does, for a proxy
      */
-    public ErrorResponder withProxyStatus(@Nullable String name) {
-        return new ErrorResponder(errorPages, robotsTxtFallback, requestIdHeader, name);
+    public ErrorResponder forProxy(@Nullable String name) {
+        return new ErrorResponder(errorPages, robotsTxtFallback, requestIdHeader, name, false);
     }
 
     /**
@@ -193,7 +198,7 @@ public final class ErrorResponder {
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
         return PageWriter.write(response, page.status(), withProxyStatus(page.headers(), failure), page.body(), head,
-                nonBlocking, requestIdHeader);
+                nonBlocking, keepsSiteFields, requestIdHeader);
     }
 
     private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
@@ -208,7 +213,7 @@ public final class ErrorResponder {
             log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",
                     decision.errorCode(), failure.upstream().isEmpty() ? "-" : failure.upstream());
             return PageWriter.write(response, 200, withProxyStatus(headers, failure), robotsTxtFallback, head,
-                    nonBlocking, requestIdHeader);
+                    nonBlocking, keepsSiteFields, requestIdHeader);
         }
         // Any 5xx makes crawlers assume "disallow all" (RFC 9309 §2.3.1.4); 503 says it is temporary. Without a
         // Retry-After of the failure's own, the one the policy gives a 503: its default, jitter, clamp and format.
@@ -217,7 +222,7 @@ public final class ErrorResponder {
         log.warn("robots.txt answered with 503: upstream failure {} (upstream={})", decision.errorCode(),
                 failure.upstream().isEmpty() ? "-" : failure.upstream());
         return PageWriter.write(response, 503, withProxyStatus(headers, failure), ROBOTS_UNAVAILABLE, head, nonBlocking,
-                requestIdHeader);
+                keepsSiteFields, requestIdHeader);
     }
 
     private Map<String, String> withProxyStatus(Map<String, String> headers, UpstreamFailure failure) {

@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
  * Writes a complete response once, replacing whatever the application had set or buffered: status,
  * every header, {@code Content-Length}, then the body. Kept from the response are only fields that describe the
  * site or the exchange rather than the body they came with, set by a filter in front of the error pages' filter
- * or behind it: the CORS fields, {@code Strict-Transport-Security}, and the request id field (the response field
- * named like the request header whose id the page shows). The response must not be committed yet.
+ * or behind it: the CORS fields, and but for a proxy's pages {@code Strict-Transport-Security} and the request id
+ * field (the response field named like the request header whose id the page shows). The response must not be
+ * committed yet.
  */
 final class PageWriter {
 
@@ -34,14 +35,16 @@ final class PageWriter {
      *     and no byte is written (RFC 9110 §9.3.2, R12)
      * @param nonBlocking whether the application set a {@code WriteListener} on the response's stream, so that
      *     the stream writes only what {@code isReady()} allows and a write of the application's may be pending
-     * @param requestIdHeader the name of the request id field, kept like {@code Strict-Transport-Security}
+     * @param keepSiteFields whether to keep {@code Strict-Transport-Security} and the request id field; not for a
+     *     proxy's page, whose response may hold the upstream's (relayed before its body failed)
+     * @param requestIdHeader the name of the request id field
      * @return {@code false}, with the response left as it was, when a non-blocking write of the application's is
      *     still pending, so that the page cannot be written; else {@code true}
      * @throws IOException when writing fails (usually: the client went away)
      * @throws IllegalStateException when the response is committed
      */
     static boolean write(HttpServletResponse response, int status, Map<String, String> headers, byte[] body,
-            boolean head, boolean nonBlocking, String requestIdHeader) throws IOException {
+            boolean head, boolean nonBlocking, boolean keepSiteFields, String requestIdHeader) throws IOException {
         // Decided before reset(), which would otherwise have replaced half of the application's response. An
         // application that wrote through a WriteListener left the stream non-blocking, and Jetty refuses a write
         // that isReady() has not allowed since the last one (it answered with its own 500, "Insufficient content
@@ -55,8 +58,8 @@ final class PageWriter {
         Map<String, String> cors = corsFields(response);
         // Set for every response of the site (a filter's HSTS, a correlation filter's id): the page's own response
         // without them would drop the site's transport policy, and the id the caller's logs need most right now.
-        List<String> transportSecurity = values(response, STRICT_TRANSPORT_SECURITY);
-        List<String> requestIds = values(response, requestIdHeader);
+        List<String> transportSecurity = keepSiteFields ? values(response, STRICT_TRANSPORT_SECURITY) : null;
+        List<String> requestIds = keepSiteFields ? values(response, requestIdHeader) : null;
         // reset() drops the application's headers (cookies included, R17) and buffered output, and makes
         // getOutputStream() available again even if the application used getWriter().
         response.reset();

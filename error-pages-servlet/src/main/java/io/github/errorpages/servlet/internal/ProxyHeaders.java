@@ -656,7 +656,7 @@ public final class ProxyHeaders {
 
     /**
      * HTAB, SP, VCHAR and obs-text (RFC 9110 §5.5). The JDK's client accepts obs-text, but writes each such
-     * character as {@code ?} ({@link #isVisibleAscii}); Jetty's forwards the bytes as received.
+     * character as {@code ?} ({@link #forJdkClient}); Jetty's forwards the bytes as received.
      */
     private static boolean isFieldValue(String value) {
         for (int i = 0; i < value.length(); i++) {
@@ -669,11 +669,40 @@ public final class ProxyHeaders {
     }
 
     /**
-     * @param value a field value as {@link #towardUpstream} gives it
-     * @return whether it is HTAB, SP and VCHAR alone: what the JDK's client sends as it is, where it would replace
-     *     each character of obs-text by {@code ?}
+     * A field as {@link #towardUpstream} gives it, made fit for the JDK's client, which sends each character beyond
+     * US-ASCII (obs-text) as {@code ?}: a value changed, and two {@code Idempotency-Key}s made one. Of the fields
+     * this proxy joins or appends to, only the parts with such characters go: a cookie of {@code Cookie} (not the
+     * session's beside it), the received elements of {@code X-Forwarded-For} and {@code Via} (not this hop's); any
+     * other field goes whole.
+     *
+     * @param name the field's name
+     * @param value its value
+     * @return the value to send, or {@code null} to send no such field
      */
-    public static boolean isVisibleAscii(String value) {
+    public static @Nullable String forJdkClient(String name, String value) {
+        if (isVisibleAscii(value)) {
+            return value;
+        }
+        if (name.equalsIgnoreCase("Cookie")) {
+            StringBuilder kept = new StringBuilder(value.length());
+            for (String cookie : value.split(";")) {
+                String trimmed = cookie.trim();
+                if (!trimmed.isEmpty() && isVisibleAscii(trimmed)) {
+                    kept.append(kept.length() == 0 ? "" : "; ").append(trimmed);
+                }
+            }
+            return kept.length() == 0 ? null : kept.toString();
+        }
+        if (name.equalsIgnoreCase("X-Forwarded-For") || isVia(name)) {
+            // This hop's element, appended last by towardUpstream, is ASCII: a client's address, the pseudonym.
+            int last = value.lastIndexOf(',');
+            String own = value.substring(last + 1).trim();
+            return isVisibleAscii(own) ? own : null;
+        }
+        return null;
+    }
+
+    private static boolean isVisibleAscii(String value) {
         for (int i = 0; i < value.length(); i++) {
             if (value.charAt(i) > 0x7e) {
                 return false;
