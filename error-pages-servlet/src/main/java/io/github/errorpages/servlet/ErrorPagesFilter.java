@@ -291,12 +291,26 @@ public final class ErrorPagesFilter implements Filter {
             throw rethrown(exception);
         }
         Optional<UpstreamFailure> failure = settings.classifier().classify(cause);
+        if (failure.isEmpty() && capturing.errorSent() && capturing.markAnswered()) {
+            // The application answered with sendError(503), then threw to have the failure logged: its answer stands,
+            // as the container keeps it without the filter, not a 500 naming the exception.
+            log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
+                    request.getRequestURI(), capturing.capturedStatus(), exception);
+            settings.responder.respond(request, capturing.target(), capturedFailure(settings, request, capturing),
+                    capturing.writesWithoutBlocking());
+            completeIfAsync(request);
+            return;
+        }
         if (failure.isEmpty() || !capturing.markAnswered()) {
             throw rethrown(exception);
         }
         log.debug("Answering an upstream failure thrown by the chain for {} {}", request.getMethod(),
                 request.getRequestURI(), exception);
         settings.responder.respond(request, capturing.target(), failure.get(), capturing.writesWithoutBlocking());
+        completeIfAsync(request);
+    }
+
+    private static void completeIfAsync(HttpServletRequest request) {
         if (request.isAsyncStarted()) {
             // The servlet started an async cycle, then threw: the container never hears of the exception, so
             // the cycle would stay open until its timeout and the container's own error page replaced ours.

@@ -14,6 +14,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryAfterFormat;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.StandardError;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -107,6 +108,11 @@ class ErrorPagesFilterIntegrationTests {
             response.setHeader("Set-Cookie", "tracking=1");
             response.setHeader("Retry-After", "120");
             response.sendError(503, "billing-internal.svc.cluster.local is down");
+        }));
+        server.servlet("/send-error-503-then-throw", servlet((request, response) -> {
+            response.setHeader("Retry-After", "20");
+            response.sendError(503);
+            throw new ServletException("inventory call failed", new IllegalStateException("InventoryClientException"));
         }));
         server.servlet("/send-error-503-for-a-day", servlet((request, response) -> {
             response.setHeader("Retry-After", "999999");
@@ -303,6 +309,22 @@ class ErrorPagesFilterIntegrationTests {
         assertErrorPage(response, "GET", 503, "120");
         assertThat(Client.text(response)).contains("upstream_status").doesNotContain("is down");
         assertNoLeak(response);
+    }
+
+    /**
+     * The application answered with sendError(503), then threw to have the failure logged: Jetty keeps the 503 without
+     * the filter; with it the client got Jetty's 500, naming the exception (R36), with the 503's Retry-After.
+     */
+    @Test
+    void keepsTheStatusTheApplicationSentWhenItThrowsAfterwards() {
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> answered.set(Client.get(jetty.uri("/send-error-503-then-throw"), JSON)));
+        HttpResponse<byte[]> response = answered.get();
+
+        assertErrorPage(response, "GET", 503, "20");
+        assertNoLeak(response);
+        assertThat(Client.text(response)).doesNotContain("inventory", "Exception");
+        assertThat(log).contains("threw after sendError(503)", "inventory call failed");
     }
 
     @Test

@@ -102,6 +102,13 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     /**
+     * @return whether the captured status came from {@code sendError}, which fixes it: the application answered
+     */
+    public boolean errorSent() {
+        return errorSent && capturedStatus != 0;
+    }
+
+    /**
      * Marks the request as answered by the filter, so that no second page is written for it.
      *
      * @return {@code true} the first time, {@code false} when it was answered already
