@@ -109,6 +109,14 @@ class ErrorPagesFilterIntegrationTests {
             response.setHeader("Retry-After", "120");
             response.sendError(503, "billing-internal.svc.cluster.local is down");
         }));
+        server.servlet("/async-task-throws", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(5_000);
+            async.start(() -> {
+                throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
+                        .upstream("billing").build(), null);
+            });
+        }), true);
         server.servlet("/send-error-503-then-throw", servlet((request, response) -> {
             response.setHeader("Retry-After", "20");
             response.sendError(503);
@@ -309,6 +317,19 @@ class ErrorPagesFilterIntegrationTests {
         assertErrorPage(response, "GET", 503, "120");
         assertThat(Client.text(response)).contains("upstream_status").doesNotContain("is down");
         assertNoLeak(response);
+    }
+
+    /**
+     * The Servlet API's own async pattern, AsyncContext.start(Runnable), with a task that lets the upstream failure
+     * propagate as the quick start says: the container only logged it, and the client waited for the cycle's timeout,
+     * then got the container's 500.
+     */
+    @Test
+    void answersAnUpstreamFailureThatAnAsyncTaskThrows() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-task-throws"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(Client.text(response)).contains("connection_refused");
     }
 
     /**

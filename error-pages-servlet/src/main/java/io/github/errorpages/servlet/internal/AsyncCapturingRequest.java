@@ -80,7 +80,11 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         CompletingAsyncContext current = handedOut;
         if (current == null || !current.wraps(context)) {
             current = new CompletingAsyncContext(context,
-                    () -> response.interception().beforeComplete(this, response), this::handOut);
+                    () -> response.interception().beforeComplete(this, response), this::handOut, failure -> {
+                        boolean answeredBefore = response.isAnswered();
+                        response.interception().onError(this, response, failure, context);
+                        return !answeredBefore && response.isAnswered();
+                    });
             handedOut = current;
         }
         return current;

@@ -8,6 +8,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import java.io.IOException;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -17,23 +18,29 @@ import java.util.function.UnaryOperator;
  * {@code sendError(504)} and then {@code event.getAsyncContext().complete()} would otherwise complete the
  * response without the page. {@code onStartAsync} carries the context the request hands out for the new cycle, for
  * the same reason: a listener that re-registers itself there through {@code event.getAsyncContext()}, as
- * {@link AsyncListener#onStartAsync} advises, would otherwise get the container's context in its later events.
+ * {@link AsyncListener#onStartAsync} advises, would otherwise get the container's context in its later events. An
+ * upstream failure that a task given to {@code start(Runnable)} throws is answered with the page.
  */
 final class CompletingAsyncContext implements AsyncContext {
 
     private final AsyncContext delegate;
     private final Runnable beforeComplete;
     private final UnaryOperator<AsyncContext> handOut;
+    private final Predicate<RuntimeException> answersTaskFailure;
 
     /**
      * @param delegate the container's context
      * @param beforeComplete what {@code complete()} runs first
      * @param handOut the context the request hands out for a container's context (of a later cycle, too)
+     * @param answersTaskFailure answers what a task given to {@link #start} threw, if it is an upstream failure,
+     *     and says whether it did
      */
-    CompletingAsyncContext(AsyncContext delegate, Runnable beforeComplete, UnaryOperator<AsyncContext> handOut) {
+    CompletingAsyncContext(AsyncContext delegate, Runnable beforeComplete, UnaryOperator<AsyncContext> handOut,
+            Predicate<RuntimeException> answersTaskFailure) {
         this.delegate = delegate;
         this.beforeComplete = beforeComplete;
         this.handOut = handOut;
+        this.answersTaskFailure = answersTaskFailure;
     }
 
     /**
@@ -83,9 +90,21 @@ final class CompletingAsyncContext implements AsyncContext {
         delegate.dispatch(context, path);
     }
 
+    /**
+     * Runs the task as the container does, answering an upstream failure it throws with the page: the container only
+     * logs what a task threw, and the cycle waited for its timeout, then the container's 500.
+     */
     @Override
     public void start(Runnable run) {
-        delegate.start(run);
+        delegate.start(() -> {
+            try {
+                run.run();
+            } catch (RuntimeException failure) {
+                if (!answersTaskFailure.test(failure)) {
+                    throw failure;
+                }
+            }
+        });
     }
 
     @Override
