@@ -228,7 +228,8 @@ public final class PageConfig {
             templateClasspathFolder = config.templateClasspathFolder;
             strictTemplates = config.strictTemplates;
             locales = config.locales;
-            defaultLocale = config.defaultLocale;
+            // A default that was taken, not chosen, is taken again from the locales the copy ends up with.
+            defaultLocale = config.defaultLocaleSet ? config.defaultLocale : DEFAULT_LOCALE;
             defaultLocaleSet = config.defaultLocaleSet;
             autoRetry = config.autoRetry;
             autoRetryMax = config.autoRetryMax;

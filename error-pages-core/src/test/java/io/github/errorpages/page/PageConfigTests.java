@@ -89,6 +89,8 @@ class PageConfigTests {
         PageConfig taken = PageConfig.builder().locales(List.of(Locale.GERMAN, Locale.FRENCH)).build();
         assertThat(taken.toBuilder().locales(List.of(Locale.FRENCH, Locale.forLanguageTag("es"))).build().defaultLocale())
                 .as("a default taken, not chosen, is taken again").isEqualTo(Locale.FRENCH);
+        assertThat(taken.toBuilder().locales(List.of(Locale.ENGLISH, Locale.GERMAN)).build().defaultLocale())
+                .as("English again, once offered").isEqualTo(Locale.ENGLISH);
     }
 
     @Test

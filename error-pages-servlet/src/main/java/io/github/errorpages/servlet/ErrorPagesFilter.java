@@ -440,6 +440,38 @@ public final class ErrorPagesFilter implements Filter {
             }
         }
 
+        @Override
+        public boolean onTaskFailure(HttpServletRequest request, CapturingResponse response, RuntimeException failure,
+                AsyncContext context) {
+            if (response.target().isCommitted()) {
+                return false; // nothing to answer with: the container's timeout ends the cycle, as without the filter
+            }
+            Throwable cause = unwrap(failure);
+            if (cause instanceof ResponseAbortedException || ClientAborts.isClientAbort(cause)) {
+                return false;
+            }
+            Optional<UpstreamFailure> classified = classifier().classify(cause);
+            boolean afterSendError = classified.isEmpty() && response.errorSent();
+            if ((classified.isEmpty() && !afterSendError) || !response.markAnswered()) {
+                return false;
+            }
+            if (afterSendError) {
+                log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
+                        request.getRequestURI(), response.capturedStatus(), failure);
+            }
+            try {
+                responder.respond(request, response.target(), classified.isPresent() ? classified.get()
+                        : capturedFailure(this, request, response), response.writesWithoutBlocking());
+            } catch (ResponseAbortedException committedMeanwhile) {
+                return false;
+            } catch (IOException e) {
+                log.debug("Could not write the error page of async {} {}", request.getMethod(),
+                        request.getRequestURI(), e);
+            }
+            context.complete();
+            return true;
+        }
+
         static Settings of(Map<String, String> parameters, ServletContext context) {
             List<Integer> statuses = List.copyOf(DEFAULT_INTERCEPTED_STATUSES);
             for (Map.Entry<String, String> parameter : parameters.entrySet()) {

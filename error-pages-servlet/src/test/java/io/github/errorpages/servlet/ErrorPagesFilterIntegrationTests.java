@@ -14,6 +14,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryAfterFormat;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.StandardError;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
@@ -115,6 +116,33 @@ class ErrorPagesFilterIntegrationTests {
             async.start(() -> {
                 throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
                         .upstream("billing").build(), null);
+            });
+        }), true);
+        server.servlet("/async-task-completes-then-throws", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(5_000);
+            async.start(() -> {
+                try {
+                    async.getResponse().getWriter().write("answered");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                async.complete();
+                throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
+                        .upstream("billing").build(), null);
+            });
+            Await.until(() -> !request.isAsyncStarted(), "the task completed the cycle");
+        }), true);
+        server.servlet("/async-task-sends-error-then-throws", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(5_000);
+            async.start(() -> {
+                try {
+                    ((HttpServletResponse) async.getResponse()).sendError(503);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                throw new IllegalStateException("inventory-bug");
             });
         }), true);
         server.servlet("/send-error-503-then-throw", servlet((request, response) -> {
@@ -330,6 +358,24 @@ class ErrorPagesFilterIntegrationTests {
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).contains("connection_refused");
+    }
+
+    /** A task that completed the cycle, then threw: its answer stands; the page was written over it. */
+    @Test
+    void leavesTheAnswerOfAnAsyncTaskThatCompletedBeforeItThrew() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-task-completes-then-throws"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("answered");
+    }
+
+    /** As for the chain: a task that answered with sendError(503), then threw, keeps its status and gets the page. */
+    @Test
+    void keepsTheStatusAnAsyncTaskSentWhenItThrowsAfterwards() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-task-sends-error-then-throws"), JSON);
+
+        assertErrorPage(response, "GET", 503, "\\d+");
+        assertThat(Client.text(response)).doesNotContain("inventory");
     }
 
     /**

@@ -80,11 +80,8 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         CompletingAsyncContext current = handedOut;
         if (current == null || !current.wraps(context)) {
             current = new CompletingAsyncContext(context,
-                    () -> response.interception().beforeComplete(this, response), this::handOut, failure -> {
-                        boolean answeredBefore = response.isAnswered();
-                        response.interception().onError(this, response, failure, context);
-                        return !answeredBefore && response.isAnswered();
-                    });
+                    () -> response.interception().beforeComplete(this, response), this::handOut,
+                    failure -> response.interception().onTaskFailure(this, response, failure, context));
             handedOut = current;
         }
         return current;

@@ -108,11 +108,6 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
         return errorSent && capturedStatus != 0;
     }
 
-    /** @return whether the filter answered the request ({@link #markAnswered()}) */
-    public synchronized boolean isAnswered() {
-        return answered;
-    }
-
     /**
      * Marks the request as answered by the filter, so that no second page is written for it.
      *

@@ -27,13 +27,15 @@ final class CompletingAsyncContext implements AsyncContext {
     private final Runnable beforeComplete;
     private final UnaryOperator<AsyncContext> handOut;
     private final Predicate<RuntimeException> answersTaskFailure;
+    /** Whether this cycle was completed or dispatched: a task that throws afterwards is no longer its to answer. */
+    private volatile boolean ended;
 
     /**
      * @param delegate the container's context
      * @param beforeComplete what {@code complete()} runs first
      * @param handOut the context the request hands out for a container's context (of a later cycle, too)
-     * @param answersTaskFailure answers what a task given to {@link #start} threw, if it is an upstream failure,
-     *     and says whether it did
+     * @param answersTaskFailure answers what a task given to {@link #start} threw while the cycle was under way, if
+     *     it can ({@link Interception#onTaskFailure}), and says whether it did
      */
     CompletingAsyncContext(AsyncContext delegate, Runnable beforeComplete, UnaryOperator<AsyncContext> handOut,
             Predicate<RuntimeException> answersTaskFailure) {
@@ -53,6 +55,7 @@ final class CompletingAsyncContext implements AsyncContext {
 
     @Override
     public void complete() {
+        ended = true;
         try {
             beforeComplete.run();
         } finally {
@@ -77,16 +80,19 @@ final class CompletingAsyncContext implements AsyncContext {
 
     @Override
     public void dispatch() {
+        ended = true;
         delegate.dispatch();
     }
 
     @Override
     public void dispatch(String path) {
+        ended = true;
         delegate.dispatch(path);
     }
 
     @Override
     public void dispatch(ServletContext context, String path) {
+        ended = true;
         delegate.dispatch(context, path);
     }
 
@@ -100,7 +106,7 @@ final class CompletingAsyncContext implements AsyncContext {
             try {
                 run.run();
             } catch (RuntimeException failure) {
-                if (!answersTaskFailure.test(failure)) {
+                if (ended || !answersTaskFailure.test(failure)) {
                     throw failure;
                 }
             }

@@ -38,4 +38,19 @@ public interface Interception {
      * @param context the container's async context, to complete once answered
      */
     void onError(HttpServletRequest request, CapturingResponse response, Throwable error, AsyncContext context);
+
+    /**
+     * Called when a task the application gave to {@code AsyncContext.start(Runnable)} threw, while the cycle it ran
+     * in had neither completed nor dispatched: the container only logs what a task throws, and the cycle would wait
+     * for its timeout.
+     *
+     * @param request the request
+     * @param response the capturing response of the request
+     * @param failure what the task threw
+     * @param context the container's async context, to complete once answered
+     * @return whether the failure was answered with a page and the cycle completed; if not, the caller throws it on
+     *     to the container as before
+     */
+    boolean onTaskFailure(HttpServletRequest request, CapturingResponse response, RuntimeException failure,
+            AsyncContext context);
 }
