@@ -30,9 +30,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The body ends complete when the client completes it, and when the caller stops reading it (closes the stream,
  * cancels the subscription), which says nothing about the upstream; it fails when the client fails it, and the
- * caller's subscriber then gets an {@code IOException} caused by the guard's failure ({@link UpstreamFailureException},
- * caused by the client's). A body the
- * caller never reads to its end nor closes is never reported, and its call is not recorded by a closed breaker.
+ * caller's subscriber then gets an {@code IOException} caused by the guard's failure
+ * ({@link UpstreamFailureException}, caused by the client's). A body the caller never reads to its end nor closes is
+ * never reported, and its call is not recorded by a closed breaker.
  *
  * <p>Thread-safe: the end and the outcome may arrive in either order, on any threads; whichever comes second
  * reports, and the outcome counts the first report only.

@@ -106,7 +106,16 @@ final class CompletingAsyncContext implements AsyncContext {
             try {
                 run.run();
             } catch (RuntimeException failure) {
-                if (ended || !answersTaskFailure.test(failure)) {
+                boolean answered;
+                try {
+                    answered = !ended && answersTaskFailure.test(failure);
+                } catch (RuntimeException whileAnswering) {
+                    // The cycle ended otherwise meanwhile (the container's timeout, and the request recycled): the
+                    // task's own failure is what the container should log.
+                    failure.addSuppressed(whileAnswering);
+                    answered = false;
+                }
+                if (!answered) {
                     throw failure;
                 }
             }
