@@ -136,6 +136,22 @@ class FailureClassifierTests {
     }
 
     /**
+     * HTTP/2 words of the JDK's client (17): a GOAWAY fails every open stream, whatever its last-stream-id; a
+     * connection at the upstream's SETTINGS_MAX_CONCURRENT_STREAMS fails the request before it is sent; a header
+     * section past the client's limit has other words than over HTTP/1.1. They were all 500 proxy_internal_error or
+     * the wrong token.
+     */
+    @Test
+    void readsTheJdkClientsHttp2Words() {
+        assertThat(cause(new IOException("/10.0.0.7:8443: GOAWAY received"))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(new IOException("too many concurrent streams")))
+                .contains(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(FailureCause.CONNECTION_LIMIT_REACHED.requestNeverSent()).isTrue();
+        assertThat(cause(new java.net.ProtocolException("Size exceeds MAX_HEADERS_LIST_SIZE: 393546 > 393216")))
+                .contains(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE);
+    }
+
+    /**
      * R13: the words of Apache HttpClient's ConnectTimeoutException (an InterruptedIOException of its own package,
      * which 5.x builds without a cause) say a connect timed out, which provably never sent the request: not the
      * read timeout that "timed out" alone means on an established connection. The messages are read from any

@@ -107,8 +107,9 @@ public final class JdkCauseClassifier implements CauseClassifier {
             if (isMisusedUrlConnection(message)) {
                 return null; // the caller's bug, before anything was sent: no page, no breaker failure
             }
-            // The JDK's client stops at jdk.http.maxHeaderSize (384 KiB): "Header size too big: 393300 > 393216".
-            return message.contains("header size too big")
+            // The JDK's client stops at jdk.http.maxHeaderSize (384 KiB): "Header size too big: 393300 > 393216",
+            // over HTTP/2 "Size exceeds MAX_HEADERS_LIST_SIZE: 393546 > 393216".
+            return message.contains("header size too big") || message.contains("max_headers_list_size")
                     ? FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE : FailureCause.HTTP_PROTOCOL_ERROR;
         }
         if (t instanceof EOFException || t instanceof ClosedChannelException) {
@@ -233,6 +234,11 @@ public final class JdkCauseClassifier implements CauseClassifier {
     }
 
     private static @Nullable FailureCause ioCause(String message) {
+        if (message.contains("too many concurrent streams")) {
+            // HTTP/2: the connection is at the upstream's SETTINGS_MAX_CONCURRENT_STREAMS, and the JDK's client fails
+            // the request before sending it rather than waiting: the limit's, as a full connection pool's would be.
+            return FailureCause.CONNECTION_LIMIT_REACHED;
+        }
         if (message.startsWith("unexpected end of file from server")) {
             // HttpURLConnection: the connection ended before a status line, as the HttpClient's "received no bytes".
             return FailureCause.CONNECTION_TERMINATED;
@@ -253,9 +259,12 @@ public final class JdkCauseClassifier implements CauseClassifier {
                 || message.contains("unexpected content length")) { // a 204 with a body: "... header with 204 response"
             return FailureCause.HTTP_PROTOCOL_ERROR;
         }
-        if (message.contains("rst_stream") || message.contains("not processed by peer")) {
+        if (message.contains("rst_stream") || message.contains("not processed by peer") || message.contains("goaway")) {
             // HTTP/2: the upstream reset the stream ("Received RST_STREAM: Stream cancelled", "... Internal error"),
-            // or refused it (REFUSED_STREAM) and the client gave up; a reset for a protocol error is caught above.
+            // or refused it (REFUSED_STREAM) and the client gave up; a reset for a protocol error is caught above. Or
+            // it closed the connection with a GOAWAY (nginx after keepalive_requests, a graceful shutdown): JDK 17
+            // fails every open stream alike ("/10.0.0.7:8443: GOAWAY received"), whether the upstream processed it
+            // or not, so it is the reset it may be, retried for idempotent requests only.
             return FailureCause.CONNECTION_TERMINATED;
         }
         if (message.contains("too large") || message.contains("too long") || message.contains("too big")) {
