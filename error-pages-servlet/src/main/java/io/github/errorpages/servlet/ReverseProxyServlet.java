@@ -35,9 +35,11 @@ import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.ProtocolException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
@@ -579,7 +581,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
             boolean eventStream = answer.headers().firstValue("Content-Type")
                     .map(type -> type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")).orElse(false);
-            copy(proxy, request, response, in, eventStream);
+            copy(proxy, request, response, in, eventStream, length);
         }
     }
 
@@ -596,13 +598,24 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
     }
 
+    /**
+     * @param length the body's length as relayed ({@code Content-Length}), or -1 when it has none. The JDK's client
+     *     holds an HTTP/1.1 body to it, but not an HTTP/2 one: bytes beyond it, or fewer, made the container answer
+     *     with its own 500, naming the exception.
+     */
     private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            IdleTimeoutBodySubscriber.Body in, boolean flushEachPart) throws IOException {
+            IdleTimeoutBodySubscriber.Body in, boolean flushEachPart, long length) throws IOException {
         ServletOutputStream out = response.getOutputStream();
+        long left = length;
         while (true) {
             ByteBuffer part;
             try {
                 part = in.readBuffer();
+                if (part == null ? left > 0 : left >= 0 && part.remaining() > left) {
+                    throw part == null
+                            ? new EOFException("the upstream's body ended " + left + " bytes short of its Content-Length")
+                            : new ProtocolException("the upstream's body is longer than its Content-Length " + length);
+                }
             } catch (IOException upstreamFailed) {
                 // The upstream failed mid-body: counted against it, and answered with a page if nothing was committed
                 // yet, else with an aborted response.
@@ -618,6 +631,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             if (part == null) {
                 return;
             }
+            left -= left >= 0 ? part.remaining() : 0;
             // A failing write means the client went away: it propagates to the container as it is.
             BodyWrites.write(out, part);
             if (flushEachPart && in.available() == 0) {
