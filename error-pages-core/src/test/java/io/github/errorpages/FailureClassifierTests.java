@@ -152,6 +152,21 @@ class FailureClassifierTests {
     }
 
     /**
+     * An upstream that only speaks TLS 1.0 or 1.1, or no cipher suite the gateway offers, says so with an alert
+     * (OpenSSL: protocol_version, insufficient_security): the documented tls_protocol_error, not tls_alert_received,
+     * whose advice (client certificates, SNI) would mislead.
+     */
+    @Test
+    void aVersionOrCipherMismatchAlertIsATlsProtocolError() {
+        assertThat(cause(new javax.net.ssl.SSLHandshakeException("Received fatal alert: protocol_version")))
+                .contains(FailureCause.TLS_PROTOCOL_ERROR);
+        assertThat(cause(new javax.net.ssl.SSLHandshakeException("Received fatal alert: insufficient_security")))
+                .contains(FailureCause.TLS_PROTOCOL_ERROR);
+        assertThat(cause(new javax.net.ssl.SSLHandshakeException("Received fatal alert: certificate_required")))
+                .contains(FailureCause.TLS_ALERT_RECEIVED);
+    }
+
+    /**
      * R13: the words of Apache HttpClient's ConnectTimeoutException (an InterruptedIOException of its own package,
      * which 5.x builds without a cause) say a connect timed out, which provably never sent the request: not the
      * read timeout that "timed out" alone means on an established connection. The messages are read from any

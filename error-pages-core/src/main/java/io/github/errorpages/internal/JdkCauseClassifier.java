@@ -171,6 +171,12 @@ public final class JdkCauseClassifier implements CauseClassifier {
     }
 
     private static FailureCause tlsCause(SSLException e, String message) {
+        if (message.contains("received fatal alert: protocol_version")
+                || message.contains("received fatal alert: insufficient_security")) {
+            // The upstream speaks no version or cipher suite the gateway offers (one that only speaks TLS 1.0 or
+            // 1.1): the mismatch, whoever noticed it first.
+            return FailureCause.TLS_PROTOCOL_ERROR;
+        }
         if (message.contains("received fatal alert")) {
             // The upstream's alert, whatever it names: "bad_certificate", "certificate_required" is its verdict on
             // the gateway's client certificate (mTLS), not a failed check of the upstream's certificate.
