@@ -803,8 +803,9 @@ public final class JettyForwarder {
                 return;
             }
             writer().write(part, () -> {
-                // The upstream's idle time starts when the client took the part and the next is asked for: a sweep
-                // while the client held it restarted the clock only to then, up to a quarter of the timeout before.
+                // The upstream's idle time starts when the client took the part and the next is asked for; the sweeps
+                // while the client held it restarted the clock at their own times, up to a quarter of the timeout
+                // before this.
                 lastContentNanos = System.nanoTime();
                 demander.run();
             });
