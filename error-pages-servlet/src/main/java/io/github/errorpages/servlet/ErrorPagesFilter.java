@@ -290,23 +290,11 @@ public final class ErrorPagesFilter implements Filter {
                     exception);
             throw rethrown(exception);
         }
-        Optional<UpstreamFailure> failure = settings.classifier().classify(cause);
-        if (failure.isEmpty() && capturing.errorSent() && capturing.markAnswered()) {
-            // The application answered with sendError(503), then threw to have the failure logged: its answer stands,
-            // as the container keeps it without the filter, not a 500 naming the exception.
-            log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
-                    request.getRequestURI(), capturing.capturedStatus(), exception);
-            settings.responder.respond(request, capturing.target(), capturedFailure(settings, request, capturing),
-                    capturing.writesWithoutBlocking());
-            completeIfAsync(request);
-            return;
-        }
-        if (failure.isEmpty() || !capturing.markAnswered()) {
+        UpstreamFailure failure = settings.answerFor(request, capturing, exception, cause);
+        if (failure == null) {
             throw rethrown(exception);
         }
-        log.debug("Answering an upstream failure thrown by the chain for {} {}", request.getMethod(),
-                request.getRequestURI(), exception);
-        settings.responder.respond(request, capturing.target(), failure.get(), capturing.writesWithoutBlocking());
+        settings.responder.respond(request, capturing.target(), failure, capturing.writesWithoutBlocking());
         completeIfAsync(request);
     }
 
@@ -450,18 +438,12 @@ public final class ErrorPagesFilter implements Filter {
             if (cause instanceof ResponseAbortedException || ClientAborts.isClientAbort(cause)) {
                 return false;
             }
-            Optional<UpstreamFailure> classified = classifier().classify(cause);
-            boolean afterSendError = classified.isEmpty() && response.errorSent();
-            if ((classified.isEmpty() && !afterSendError) || !response.markAnswered()) {
+            UpstreamFailure answer = answerFor(request, response, failure, cause);
+            if (answer == null) {
                 return false;
             }
-            if (afterSendError) {
-                log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
-                        request.getRequestURI(), response.capturedStatus(), failure);
-            }
             try {
-                responder.respond(request, response.target(), classified.isPresent() ? classified.get()
-                        : capturedFailure(this, request, response), response.writesWithoutBlocking());
+                responder.respond(request, response.target(), answer, response.writesWithoutBlocking());
             } catch (ResponseAbortedException committedMeanwhile) {
                 return false;
             } catch (IOException e) {
@@ -470,6 +452,33 @@ public final class ErrorPagesFilter implements Filter {
             }
             context.complete();
             return true;
+        }
+
+        /**
+         * What to answer an exception of the application's with, once the request is marked answered: its upstream
+         * failure, or after a {@code sendError} of an intercepted status, that status's. The application answered,
+         * then threw to have the failure logged: its answer stands, as the container keeps it without the filter,
+         * rather than a 500 naming the exception.
+         *
+         * @param thrown what the application threw, for the log
+         * @param cause its cause that is classified
+         * @return the failure to answer, or {@code null} when the filter answers nothing (no upstream failure and no
+         *     status sent, or the request answered already)
+         */
+        @Nullable UpstreamFailure answerFor(HttpServletRequest request, CapturingResponse response, Throwable thrown,
+                Throwable cause) {
+            Optional<UpstreamFailure> classified = classifier().classify(cause);
+            if (classified.isEmpty() && !response.errorSent() || !response.markAnswered()) {
+                return null;
+            }
+            if (classified.isPresent()) {
+                log.debug("Answering an upstream failure thrown for {} {}", request.getMethod(), request.getRequestURI(),
+                        thrown);
+                return classified.get();
+            }
+            log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
+                    request.getRequestURI(), response.capturedStatus(), thrown);
+            return capturedFailure(this, request, response);
         }
 
         static Settings of(Map<String, String> parameters, ServletContext context) {
