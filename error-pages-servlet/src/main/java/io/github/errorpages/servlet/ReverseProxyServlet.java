@@ -960,8 +960,9 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /**
          * Sets the connect timeout of the servlet's own clients (init-parameter
-         * {@value #CONNECT_TIMEOUT_PARAMETER}). Default {@link #DEFAULT_CONNECT_TIMEOUT}. Ignored when
-         * {@link #httpClient(HttpClient)} is set.
+         * {@value #CONNECT_TIMEOUT_PARAMETER}): the longest a new connection to the upstream may take, its TLS
+         * handshake included; one that takes longer fails the attempt with {@code connection_timeout}. Default
+         * {@link #DEFAULT_CONNECT_TIMEOUT}. Ignored when {@link #httpClient(HttpClient)} is set.
          *
          * @param timeout positive, at most {@link #MAX_CONNECT_TIMEOUT}
          * @return this builder

@@ -44,6 +44,8 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -2068,6 +2070,35 @@ abstract class ReverseProxyServletIntegrationTests {
                 HttpRequest.newBuilder(configured.uri("/download")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(downloads.awaitRequests(1, Duration.ofSeconds(5))).as("the download holds the connection").isTrue();
         return download;
+    }
+
+    /**
+     * An upstream that accepts the TCP connection and never answers the TLS hello (a hung process behind the
+     * port, a TLS terminator out of workers) is late to connect, as one whose TCP connect never completes: the
+     * shorter of the connect and the attempt timeout ends the wait, with 504 {@code connection_timeout} (R2). The
+     * Jetty transport took {@code connect-timeout} for the TCP connect alone, held the attempt for its whole
+     * timeout and reported a late response, for a request never sent.
+     */
+    @ParameterizedTest(name = "connect timeout {0} ms, attempt timeout {1} ms")
+    @CsvSource({"250, 5000", "5000, 250"})
+    void answersTlsHandshakeThatNeverCompletesWithConnectionTimeout(long connectMillis, long attemptMillis)
+            throws IOException {
+        try (ServerSocket neverAccepts = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            // The kernel completes the TCP handshake; the hello waits in the queue, unread.
+            URI tls = URI.create("https://127.0.0.1:" + neverAccepts.getLocalPort());
+            configured = new JettyServer().servlet("/*", proxyBuilder(UpstreamGuard.of(UpstreamConfig
+                    .builder("hung-tls").endpoints(tls).maxAttempts(1).attemptTimeout(Duration.ofMillis(attemptMillis))
+                    .build())).connectTimeout(Duration.ofMillis(connectMillis)).build()).start();
+
+            long started = System.nanoTime();
+            HttpResponse<byte[]> response = Client.get(configured.uri("/orders/42"), JSON);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+
+            assertErrorPage(response, "GET", 504, "10");
+            assertThat(Client.text(response)).contains("connection_timeout");
+            assertNoLeak(response, ":" + neverAccepts.getLocalPort());
+            assertThat(millis).as("ended by the 250 ms timeout, not by the 5 s one").isLessThan(4_000);
+        }
     }
 
     /**

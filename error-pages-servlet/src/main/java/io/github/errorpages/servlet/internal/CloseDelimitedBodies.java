@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
@@ -12,6 +13,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.client.transport.HttpRequest;
+import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
@@ -38,7 +40,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The client's TCP connections remember a failed read, and its TLS engines an input closed before the alert
  * ({@link #newClient}, {@link #newTlsContextFactory}, {@link #cutShort}); everything else they do is Jetty's own and
- * the JDK's. Thread-safe.
+ * the JDK's, but for the connect timeout, which the connector made here also puts on the TLS handshake
+ * ({@link TlsHandshakeDeadline}). Thread-safe.
  */
 final class CloseDelimitedBodies {
 
@@ -46,7 +49,8 @@ final class CloseDelimitedBodies {
     }
 
     /**
-     * A client for HTTP/1.1 and 1.0 whose TCP connections remember a failed read, not started. Made here, not in
+     * A client for HTTP/1.1 and 1.0 whose TCP connections remember a failed read, and whose connect timeout bounds
+     * the TLS handshake too, not started. Made here, not in
      * {@link JettyForwarder}: verifying a method that passes the transport as an {@code HttpClientTransport} loads
      * that type, and {@code JettyForwarder} must load without Jetty's client.
      *
@@ -100,12 +104,29 @@ final class CloseDelimitedBodies {
         return endPoint instanceof RememberingEndPoint remembering ? remembering.failure : null;
     }
 
-    /** Jetty's connector, but for making TCP endpoints that remember a failed read. */
+    /**
+     * Jetty's connector, but for making TCP endpoints that remember a failed read, and TLS connections whose handshake
+     * the connect timeout bounds.
+     */
     private static final class Connector extends ClientConnector {
 
         /** With one selector, as Jetty's client makes its own connector. */
         Connector() {
             setSelectors(1);
+        }
+
+        @Override
+        public void connect(SocketAddress address, Map<String, Object> context) {
+            TlsHandshakeDeadline.startConnect(context);
+            super.connect(address, context);
+        }
+
+        /** As Jetty's own, but for a TLS handshake bounded by the connect timeout ({@link TlsHandshakeDeadline}). */
+        @Override
+        public ClientConnectionFactory newSslClientConnectionFactory(SslContextFactory.@Nullable Client tls,
+                ClientConnectionFactory next) {
+            return TlsHandshakeDeadline.factory(tls != null ? tls : getSslContextFactory(), getByteBufferPool(),
+                    getExecutor(), next, getScheduler(), this::getConnectTimeout);
         }
 
         @Override

@@ -51,6 +51,7 @@ import org.eclipse.jetty.client.transport.HttpRequest;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpScheme;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -400,6 +401,10 @@ public final class JettyForwarder {
                 // Nor can the guard's timer tell a request that a full pool kept from the upstream: see onQueued.
                 upstream.onRequestQueued(queued -> listener.onQueued(attempt.timeout()));
             }
+            if ("https".equalsIgnoreCase(attempt.endpoint().getScheme())) {
+                // Over TLS a request's head is written once the handshake is done: until then, the connect is late.
+                upstream.onRequestCommit(committed -> listener.headWritten = true);
+            }
             upstream.onResponseHeaders(listener::onHeaders);
             if (request.isAsyncSupported()) {
                 upstream.onResponseContentAsync(listener::onContentWithoutBlocking);
@@ -565,6 +570,8 @@ public final class JettyForwarder {
         private boolean withBody;
         private boolean eventStream;
         private volatile boolean clientGone;
+        /** Whether the request's head was written; kept over TLS only ({@link #lateFailure}). */
+        private volatile boolean headWritten;
         private volatile @Nullable NonBlockingResponseBody writer; // read by the sweep
         private boolean fitsBuffer;
         /** Whether the body is delimited by the connection's end, with neither a length nor chunks. */
@@ -633,16 +640,23 @@ public final class JettyForwarder {
         /**
          * What was late when the attempt's time ran out. Jetty's client queues a request at its endpoint's
          * destination until a connection is free for it: one that is idle, or one it opens. A request no longer
-         * queued was sent, and its response head was late. A request still queued never reached the upstream:
-         * while every connection the pool may have is open and busy with another exchange (long bodies in flight),
-         * the gateway's own limit held it back ({@code connection_limit_reached}, which the breaker does not count);
-         * otherwise it waited for a connection being opened, whose connect was late.
+         * queued was sent, and its response head was late, unless it still waited for its connection's TLS
+         * handshake, before which nothing of it is written: then the connect was late. A request still queued never
+         * reached the upstream: while every connection the pool may have is open and busy with another exchange
+         * (long bodies in flight), the gateway's own limit held it back ({@code connection_limit_reached}, which the
+         * breaker does not count); otherwise it waited for a connection being opened, whose connect was late.
          */
         private Throwable lateFailure(long millis) {
             HttpExchange sent = sent();
             HttpDestination destination = sent == null ? null : sent.getHttpDestination();
-            if (destination == null || !destination.getHttpExchanges().contains(sent)) {
+            if (destination == null) {
                 return new TimeoutException("no response head within " + millis + " ms");
+            }
+            if (!destination.getHttpExchanges().contains(sent)) {
+                // Given a connection: a TLS one writes the head only after its handshake, which may be what was late.
+                boolean handshakeLate = !headWritten && HttpScheme.HTTPS.is(destination.getOrigin().getScheme());
+                return handshakeLate ? new SocketTimeoutException("connect timed out: no TLS handshake within "
+                        + millis + " ms") : new TimeoutException("no response head within " + millis + " ms");
             }
             if (destination.getConnectionPool() instanceof AbstractConnectionPool pool
                     && pool.getActiveConnectionCount() >= pool.getMaxConnectionCount()) {

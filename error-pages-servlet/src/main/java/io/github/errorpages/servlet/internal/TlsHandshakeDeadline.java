@@ -1,0 +1,114 @@
+package io.github.errorpages.servlet.internal;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ClientConnectionFactory;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslClientConnectionFactory;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Ends, for {@link JettyForwarder}'s client, a TLS handshake with the upstream that outlasts the connect timeout,
+ * counted from the start of the TCP connect: a connect timeout, as the JDK's client reports it (and Apache's).
+ *
+ * <p>Jetty's connect timeout ends with the TCP connect. An upstream that accepts connections and never answers the
+ * client's hello (its process hung, a TLS terminator out of workers, a port that speaks no TLS and waits) held each
+ * attempt until the attempt's own timeout, {@code 10s} by default against {@code connect-timeout}'s {@code 2s}, and
+ * was reported as a late response ({@code http_response_timeout}), which the request was never sent for: retries of
+ * a POST that was never sent were refused, and the breaker was told of slow responses. One task per TLS connection,
+ * on the client's scheduler, ended when the handshake ends. Thread-safe.
+ */
+final class TlsHandshakeDeadline implements SslHandshakeListener, Runnable {
+    /** Where {@link #startConnect} keeps when the TCP connect began, in the connection's context. */
+    private static final String CONNECT_STARTED = TlsHandshakeDeadline.class.getName() + ".connectStarted";
+
+    private final EndPoint network;
+    private final long timeoutMillis;
+    private volatile boolean handshakeEnded;
+    private volatile Scheduler.@Nullable Task task;
+
+    private TlsHandshakeDeadline(EndPoint network, long timeoutMillis) {
+        this.network = network;
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    /**
+     * Notes in a connection's context that its TCP connect begins now.
+     *
+     * @param context the context the client connects with, which its connection factories get
+     */
+    static void startConnect(Map<String, Object> context) {
+        context.put(CONNECT_STARTED, System.nanoTime());
+    }
+
+    /**
+     * Jetty's factory of TLS connections, but for connections whose handshake must end within the connect timeout.
+     *
+     * @param tls the TLS context factory
+     * @param buffers the connector's buffer pool
+     * @param executor the connector's executor
+     * @param next the factory of the connection over TLS
+     * @param scheduler the connector's scheduler, which ends late handshakes
+     * @param connectTimeout the connect timeout, read when a connection is made
+     * @return the factory
+     */
+    static ClientConnectionFactory factory(SslContextFactory.Client tls, ByteBufferPool buffers,
+            Executor executor, ClientConnectionFactory next, Scheduler scheduler, Supplier<Duration> connectTimeout) {
+        return new SslClientConnectionFactory(tls, buffers, executor, next) {
+            @Override
+            public Connection newConnection(EndPoint network, Map<String, Object> context) throws IOException {
+                Connection connection = super.newConnection(network, context);
+                if (connection instanceof SslConnection secured && context.get(CONNECT_STARTED) instanceof Long started) {
+                    long timeout = connectTimeout.get().toMillis();
+                    long left = timeout - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                    TlsHandshakeDeadline deadline = new TlsHandshakeDeadline(network, timeout);
+                    secured.addHandshakeListener(deadline);
+                    deadline.task = scheduler.schedule(deadline, Math.max(0, left), TimeUnit.MILLISECONDS);
+                    if (deadline.handshakeEnded) {
+                        deadline.cancel(); // it ended before its task was kept
+                    }
+                }
+                return connection;
+            }
+        };
+    }
+
+    @Override
+    public void handshakeSucceeded(Event event) {
+        handshakeEnded = true;
+        cancel();
+    }
+
+    @Override
+    public void handshakeFailed(Event event, Throwable failure) {
+        handshakeEnded = true;
+        cancel();
+    }
+
+    private void cancel() {
+        Scheduler.Task scheduled = task;
+        if (scheduled != null) {
+            scheduled.cancel();
+        }
+    }
+
+    @Override
+    public void run() {
+        if (!handshakeEnded) {
+            // Worded as the other connect timeouts, which the classifier reads as connection_timeout.
+            network.close(new SocketTimeoutException("connect timed out: no TLS handshake within "
+                    + timeoutMillis + " ms"));
+        }
+    }
+}
