@@ -147,7 +147,7 @@ public final class ErrorPages {
         Objects.requireNonNull(request, "request");
         ErrorPagesConfig config = policy.config();
         Duration retryAfter = until == null ? null : Duration.between(clock.instant(), until);
-        if (retryAfter == null || retryAfter.compareTo(Duration.ofSeconds(1)) < 0) {
+        if (retryAfter == null || retryAfter.isNegative() || retryAfter.isZero()) {
             Duration fallback = config.retryAfterDefault(503);
             retryAfter = fallback != null ? fallback : ErrorPagesConfig.DEFAULT_RETRY_AFTER_503;
         }

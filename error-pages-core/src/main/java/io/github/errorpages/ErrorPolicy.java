@@ -3,6 +3,7 @@ package io.github.errorpages;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
 /**
@@ -41,14 +42,16 @@ public final class ErrorPolicy {
     }
 
     /**
-     * A policy on the system UTC clock, with a thread-safe random source for jitter.
+     * A policy on the system UTC clock, with the calling thread's {@link ThreadLocalRandom} for jitter.
      *
      * @param config the configuration
      * @return the policy
      * @throws NullPointerException if {@code config} is null
      */
     public static ErrorPolicy of(ErrorPagesConfig config) {
-        return new ErrorPolicy(config, Clock.systemUTC(), RandomGenerator.getDefault());
+        // Each thread's own generator: RandomGenerator.getDefault() makes one that is not thread-safe, whose state
+        // threads rendering pages at once raced on (and drew the same jitter, the herd it is there to spread).
+        return new ErrorPolicy(config, Clock.systemUTC(), () -> ThreadLocalRandom.current().nextLong());
     }
 
     /**

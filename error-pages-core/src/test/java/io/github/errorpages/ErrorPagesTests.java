@@ -79,6 +79,9 @@ class ErrorPagesTests {
 
         assertThat(PAGES.renderMaintenance(request, null).header("Retry-After")).isEqualTo("30");
         assertThat(PAGES.renderMaintenance(request, NOW.minusSeconds(5)).header("Retry-After")).isEqualTo("30");
+        assertThat(PAGES.renderMaintenance(request, NOW).header("Retry-After")).isEqualTo("30");
+        // Ending in less than a second is still an end to wait for: the least delay, not the far default.
+        assertThat(PAGES.renderMaintenance(request, NOW.plusMillis(300)).header("Retry-After")).isEqualTo("1");
         assertThat(PAGES.renderMaintenance(request, NOW.plus(Duration.ofDays(3))).header("Retry-After")).isEqualTo("3600");
         ErrorPages httpDates = ErrorPages.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC))
                 .config(ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE).build()).build();

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -227,8 +228,9 @@ final class GuardedCall<T> {
         }
         if (classified.isEmpty()) {
             current.breaker().releasePermission();
-            if (error instanceof RuntimeException || error instanceof Error) {
-                return abort(error); // a bug, ours or the caller's: thrown as is
+            Throwable bug = bugOf(error);
+            if (bug != null) {
+                return abort(bug); // a bug, ours or the caller's: thrown as is
             }
             lastCause = FailureCause.PROXY_INTERNAL_ERROR;
             lastError = error;
@@ -368,7 +370,7 @@ final class GuardedCall<T> {
         long now = System.nanoTime();
         if (attempts == 0) {
             guard.counters.rejectedCalls.increment();
-            Duration remaining = cause == FailureCause.DESTINATION_UNAVAILABLE ? guard.remainingOpen() : null;
+            Duration remaining = cause == FailureCause.DESTINATION_UNAVAILABLE ? stillOpen() : null;
             return recordFailure(cause, 0, null, remaining, now);
         }
         // A granted retry found no permit when its time came: the call fails as its last attempt did.
@@ -407,8 +409,9 @@ final class GuardedCall<T> {
     }
 
     /**
-     * @return how long every breaker stays open after this call's attempts, or {@code null} when one admits calls
-     *     (closed, or half-open: zero says nothing a default would not say better), or every open one is forced open
+     * @return how long every breaker stays open, for a call they refused or after this call's attempts, or
+     *     {@code null} when one admits calls (closed, or half-open, its trial calls perhaps under way: zero says
+     *     nothing a default would not say better), or every open one is forced open
      */
     private @Nullable Duration stillOpen() {
         Duration remaining = guard.remainingOpen();
@@ -457,6 +460,24 @@ final class GuardedCall<T> {
             t = t.getCause();
         }
         return t;
+    }
+
+    /**
+     * The bug, ours or the caller's, an attempt failed with: a {@link RuntimeException} or {@link Error}, or one that
+     * the JDK's blocking {@code HttpClient.send} restated as a plain {@link IOException} of the same message (it so
+     * wraps whatever its exchange failed with, a body handler's own exception too, which {@code sendAsync} gives as
+     * it is).
+     *
+     * @return the bug, or {@code null} when the failure is none
+     */
+    private static @Nullable Throwable bugOf(Throwable error) {
+        if (error instanceof RuntimeException || error instanceof Error) {
+            return error;
+        }
+        Throwable cause = error.getCause();
+        boolean restated = error.getClass() == IOException.class && Objects.equals(error.getMessage(),
+                cause == null ? null : cause.getMessage());
+        return restated && (cause instanceof RuntimeException || cause instanceof Error) ? cause : null;
     }
 
     static boolean isClientAbort(Throwable thrown) {

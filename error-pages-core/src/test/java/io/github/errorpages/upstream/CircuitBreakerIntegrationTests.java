@@ -144,6 +144,31 @@ class CircuitBreakerIntegrationTests {
         assertThat(policy.decide(last).retryAfterHeader()).isEqualTo("120");
     }
 
+    /**
+     * A call refused while the half-open breaker's trial calls are under way learns nothing of when it may come
+     * back: the breaker is not open, so no remaining time (its zero made {@code Retry-After: 1}, and every client
+     * came back each second while the trials, each up to an attempt timeout long, went on), and the 503's default.
+     */
+    @Test
+    void callRefusedDuringTheHalfOpenTrialsGetsTheDefaultRetryAfter() { // R8
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(breaker.tryAcquirePermission()).as("the one trial call, under way").isTrue();
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+
+        assertThat(breaker.getState()).isEqualTo(State.HALF_OPEN);
+        assertThat(upstream.requestCount()).isZero();
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(thrown.failure().breakerRemainingOpen()).isNull();
+        assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(thrown.failure()).retryAfterHeader())
+                .isEqualTo("30");
+    }
+
     @Test
     void halfOpenBreakerLetsATrialCallThroughAndClosesOnSuccess() throws Exception {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
@@ -177,11 +202,18 @@ class CircuitBreakerIntegrationTests {
         catchThrowableOfType(InterruptedException.class, () -> client.guard().call(UpstreamRequest.of("GET"), attempt -> {
             throw new InterruptedException("caller gave up");
         }));
+        // The JDK's blocking send restates what its exchange failed with as an IOException, a body handler's own
+        // bug too: thrown as is, as sendAsync throws it, not taken for an upstream failure (500, breaker).
+        IllegalStateException handlerBug = new IllegalStateException("a bug in the caller's body handler");
+        assertThat(catchThrowableOfType(IllegalStateException.class, () -> client.send(get("/orders/0"), info -> {
+            throw handlerBug;
+        }))).isSameAs(handlerBug);
 
         assertThat(breaker.getState()).isEqualTo(State.CLOSED);
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
         assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).isEqualTo(4); // the window holds the last 4 calls
-        assertThat(client.guard().metrics().abortedCalls()).isEqualTo(2);
+        assertThat(client.guard().metrics().abortedCalls()).isEqualTo(3);
+        assertThat(client.guard().metrics().failedCalls()).isZero();
     }
 
     @Test
