@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import org.eclipse.jetty.ee10.servlet.ErrorHandler;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -31,6 +30,7 @@ import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -65,6 +65,8 @@ public final class GatewayDemo implements AutoCloseable {
     public static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
     /** How long all attempts of one call may take: room for a retry after a timed-out first attempt. */
     public static final Duration DEADLINE = Duration.ofMillis(2500);
+    /** The longest wait, when stopping, for the requests in flight: the deadline and a relayed body's last part. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
     /** How long the circuit breaker stays open before it lets a trial call through. */
     public static final int BREAKER_OPEN_SECONDS = 15;
     /** What {@link #main(String[])} prints first: this, then the gateway's URL. */
@@ -175,7 +177,10 @@ public final class GatewayDemo implements AutoCloseable {
                 // No "Server: Jetty(12...)" banner: a version number helps attackers, nobody else (R40).
                 each.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setSendServerVersion(false);
             }
-            server.setHandler(context(guard, errorPages, demoUpstream));
+            // Stopping (Ctrl+C) lets the requests in flight end as they would, each within the deadline, before
+            // the connections close: the proxy's answer, not a closed connection or the container's 500.
+            server.setHandler(new GracefulHandler(context(guard, errorPages, demoUpstream)));
+            server.setStopTimeout(STOP_TIMEOUT.toMillis());
             started = server;
             server.start();
             return new GatewayDemo(server, connector, guard, demoUpstream);
@@ -318,11 +323,7 @@ public final class GatewayDemo implements AutoCloseable {
             @Nullable DemoUpstream demoUpstream) {
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
-        ErrorHandler containerErrors = new ErrorHandler();
-        containerErrors.setShowStacks(false); // set explicitly: older ee10 revisions default to true
-        containerErrors.setShowCauses(false);
-        containerErrors.setShowMessageInTitle(false);
-        context.setErrorHandler(containerErrors);
+        context.setErrorHandler(new PlainErrorHandler());
 
         FilterHolder filter = new FilterHolder(ErrorPagesFilter.builder().errorPages(errorPages).build());
         filter.setName("errorPages");

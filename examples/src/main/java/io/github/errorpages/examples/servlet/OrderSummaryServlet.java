@@ -1,6 +1,7 @@
 package io.github.errorpages.examples.servlet;
 
 import io.github.errorpages.upstream.GuardedHttpClient;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -32,6 +33,7 @@ public final class OrderSummaryServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     /** The upstream resource read; only the path and query count, the guard supplies the endpoint. */
     private static final URI ORDERS = URI.create("http://orders/api/orders");
+    private static final String ALLOWED = "GET, HEAD, OPTIONS";
     private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([A-Za-z_-]{1,32})\"");
 
     private final transient GuardedHttpClient orders;
@@ -41,6 +43,24 @@ public final class OrderSummaryServlet extends HttpServlet {
      */
     public OrderSummaryServlet(GuardedHttpClient orders) {
         this.orders = Objects.requireNonNull(orders, "orders");
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        String method = request.getMethod();
+        if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS")) {
+            response.setHeader("Allow", ALLOWED); // a 405 must say what is allowed (RFC 9110 §15.5.6)
+            response.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+            return;
+        }
+        super.service(request, response);
+    }
+
+    /** The methods {@link #service} lets through: {@code HttpServlet}'s own list would name TRACE too. */
+    @Override
+    protected void doOptions(HttpServletRequest request, HttpServletResponse response) {
+        response.setHeader("Allow", ALLOWED);
     }
 
     @Override

@@ -66,14 +66,16 @@ public final class DemoControlServlet extends HttpServlet {
             resp.getWriter().println("The upstream is switched from this page or with curl, not from another site.");
             return;
         }
-        // The last value: a form's own (its body) comes after the query's, which a page opened as
-        // "/_demo?mode=slow" would otherwise make win over the button clicked.
-        String[] values = req.getParameterValues("mode");
-        String requested = values == null || values.length == 0 ? null : values[values.length - 1];
         DemoMode mode;
         try {
+            // The last value: a form's own (its body) comes after the query's, which a page opened as
+            // "/_demo?mode=slow" would otherwise make win over the button clicked.
+            String[] values = req.getParameterValues("mode");
+            String requested = values == null || values.length == 0 ? null : values[values.length - 1];
             mode = DemoMode.fromSlug(requested == null ? "" : requested);
-        } catch (IllegalArgumentException unknown) {
+        } catch (RuntimeException unknownOrUnreadable) {
+            // Unknown, or parameters the container cannot read: Jetty throws for "%ZZ" in the query or the form
+            // (a BadMessageException, an IllegalArgumentException), which thrown on became its own page.
             resp.setStatus(400);
             resp.setContentType("text/plain;charset=UTF-8");
             resp.getWriter().println("Unknown mode. Use one of: healthy, refusing, slow, resetting, garbage, unavailable, flapping");
@@ -108,7 +110,7 @@ public final class DemoControlServlet extends HttpServlet {
                     .append("<br><span class=\"answer\">gateway: ").append(mode.gatewayAnswer()).append("</span></span>")
                     .append("</li>\n");
         }
-        String getSwitch = req.getParameter("mode") == null ? "" : "<p class=\"note\" role=\"status\">A link does not "
+        String getSwitch = !hasModeParameter(req) ? "" : "<p class=\"note\" role=\"status\">A link does not "
                 + "switch the upstream: switching takes a POST, a button below or <code>curl -X POST</code>.</p>";
         String page = """
                 <!doctype html>
@@ -148,6 +150,15 @@ public final class DemoControlServlet extends HttpServlet {
         resp.setHeader("Cache-Control", "no-store");
         resp.setContentLength(bytes.length);
         resp.getOutputStream().write(bytes);
+    }
+
+    /** Whether the query names a mode, readable or not (Jetty refuses "%ZZ" only when parameters are read). */
+    private static boolean hasModeParameter(HttpServletRequest req) {
+        try {
+            return req.getParameter("mode") != null;
+        } catch (RuntimeException unreadable) {
+            return true;
+        }
     }
 
     /**

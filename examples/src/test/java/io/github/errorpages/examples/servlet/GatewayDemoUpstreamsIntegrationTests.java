@@ -12,7 +12,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -84,6 +90,48 @@ class GatewayDemoUpstreamsIntegrationTests {
         assertThat(Http.contentType(summary)).isEqualTo("application/problem+json");
         assertThat(Http.member(summary.body(), "code")).contains("upstream_status");
         assertThat(proxied.statusCode()).as("the proxy passes a 404 through").isEqualTo(404);
+    }
+
+    /**
+     * Stopping the gateway (Ctrl+C) while a request waits for a slow upstream lets that request end as it would,
+     * with the proxy's 504 within the deadline: the filter's listener made Jetty answer it with its own 500 page,
+     * which names the exception (R36).
+     */
+    @Test
+    void stoppingLetsTheRequestInFlightEndWithTheProxysAnswer() throws Exception {
+        first.mode(DemoMode.SLOW);
+        gateway = GatewayDemo.start(GatewayOptions.parse("--port", "0", "--upstream", first.uri().toString()));
+        CompletableFuture<HttpResponse<String>> inFlight = HttpClient.newHttpClient().sendAsync(HttpRequest
+                .newBuilder(gateway.uri().resolve("/orders")).header("Accept", "application/json").build(),
+                HttpResponse.BodyHandlers.ofString());
+        long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (first.requestCount() == 0 && System.nanoTime() < waitUntil) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        assertThat(first.requestCount()).as("the upstream has the request").isPositive();
+
+        gateway.close();
+        gateway = null;
+
+        HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(Http.contentType(response)).isEqualTo("application/problem+json");
+        assertThat(response.body()).doesNotContain("Exception", "jetty");
+    }
+
+    @Test
+    void applicationEndpointSaysWhichMethodsItAnswers() throws Exception {
+        gateway = GatewayDemo.start(GatewayOptions.parse("--port", "0", "--upstream", second.uri().toString()));
+        URI summary = gateway.uri().resolve("/api/summary");
+
+        HttpResponse<String> put = Http.send(HttpRequest.newBuilder(summary).PUT(BodyPublishers.noBody()).build());
+        HttpResponse<String> options = Http.send(HttpRequest.newBuilder(summary)
+                .method("OPTIONS", BodyPublishers.noBody()).build());
+
+        assertThat(put.statusCode()).isEqualTo(405);
+        assertThat(put.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS"); // RFC 9110 §15.5.6
+        assertThat(options.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
+        assertThat(second.requestCount()).isZero();
     }
 
     @Test

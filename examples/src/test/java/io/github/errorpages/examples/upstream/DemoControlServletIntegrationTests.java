@@ -3,9 +3,12 @@ package io.github.errorpages.examples.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.examples.Http;
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -147,6 +150,33 @@ class DemoControlServletIntegrationTests {
         assertThat(switched.headers().firstValue("Location")).hasValueSatisfying(location ->
                 assertThat(location).endsWith("/_demo"));
         assertThat(upstream.mode()).isEqualTo(DemoMode.GARBAGE);
+    }
+
+    /** A mode Jetty cannot decode is one more unknown mode, not the container's page naming its exceptions. */
+    @Test
+    void undecodableModeIsABadRequestLikeAnUnknownOne() throws IOException {
+        // java.net.URI refuses "%ZZ" in a query: those requests go as raw bytes.
+        String inQuery = raw("POST /_demo?mode=%ZZ HTTP/1.1\r\nHost: demo\r\nContent-Length: 0\r\n"
+                + "Connection: close\r\n\r\n");
+        HttpResponse<String> inForm = Http.send(HttpRequest.newBuilder(control)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("mode=%ZZ")).build());
+        String page = raw("GET /_demo?mode=%ZZ HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\r\n");
+
+        assertThat(inQuery).startsWith("HTTP/1.1 400 ").contains("Unknown mode").doesNotContain("Exception", "jetty");
+        assertThat(inForm.statusCode()).isEqualTo(400);
+        assertThat(inForm.body()).contains("Unknown mode").doesNotContain("Exception", "jetty");
+        assertThat(page).startsWith("HTTP/1.1 200 ").contains("A link does not switch the upstream");
+        assertThat(upstream.mode()).isEqualTo(DemoMode.HEALTHY);
+        assertThat(switches).hasValue(0);
+    }
+
+    /** Sends a request as it is written, and reads the whole response (the request asks to close). */
+    private String raw(String request) throws IOException {
+        try (Socket socket = new Socket(control.getHost(), control.getPort())) {
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test
