@@ -466,6 +466,31 @@ class FailureClassifierIntegrationTests {
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
+    /**
+     * The JDK's exceptions for the application's own local mistakes, with no upstream involved: a base URL without
+     * its scheme, a stream reset it cannot be, a string too long for {@code writeUTF}, output to a file URL. Their
+     * messages hold "protocol", "reset", "too long": they were 502 pages, and failures of the upstream's breaker.
+     */
+    @Test
+    void localIoMistakesAreNoUpstreamFailures(@TempDir Path files) throws IOException {
+        Path file = Files.writeString(files.resolve("orders.json"), "[]");
+        List<Throwable> mistakes = List.of(
+                catchThrowable(() -> URI.create("orders.internal:8080/api").toURL()),
+                catchThrowable(() -> new java.net.URL("htps://orders.internal/api")),
+                catchThrowable(() -> InputStream.nullInputStream().reset()),
+                catchThrowable(() -> new java.io.BufferedInputStream(new FileInputStream(file.toFile())).reset()),
+                catchThrowable(() -> new java.io.DataOutputStream(java.io.OutputStream.nullOutputStream())
+                        .writeUTF("x".repeat(70_000))),
+                catchThrowable(() -> file.toUri().toURL().openConnection().getOutputStream()));
+
+        assertThat(mistakes).allSatisfy(mistake -> {
+            assertThat(mistake).isInstanceOfAny(IOException.class, IllegalArgumentException.class);
+            assertThat(classifier.classify(mistake)).as("%s", mistake).isEmpty();
+            assertThat(classifier.classify(new UncheckedIOException(new IOException("reading orders failed", mistake))))
+                    .as("wrapped %s", mistake).isEmpty();
+        });
+    }
+
     private static HttpURLConnection open(URI endpoint) throws IOException {
         return (HttpURLConnection) endpoint.resolve("/orders/42").toURL().openConnection();
     }

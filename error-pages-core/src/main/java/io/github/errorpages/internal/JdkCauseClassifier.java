@@ -3,16 +3,20 @@ package io.github.errorpages.internal;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.spi.CauseClassifier;
+import java.io.CharConversionException;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UTFDataFormatException;
 import java.net.ConnectException;
+import java.net.MalformedURLException;
 import java.net.NoRouteToHostException;
 import java.net.PortUnreachableException;
 import java.net.ProtocolException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.net.UnknownServiceException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
@@ -53,6 +57,13 @@ public final class JdkCauseClassifier implements CauseClassifier {
     private static final String[] NETWORK_STACKS = {"java.", "javax.", "jdk.", "sun.", "com.sun.",
         "org.eclipse.jetty.", "org.apache.http.", "org.apache.hc.", "okhttp3.", "okio.", "io.netty.", "reactor.netty.",
         "io.undertow.", "io.vertx.", "org.asynchttpclient.", "io.grpc."};
+
+    /**
+     * Jetty's HTTP client's exception for a response it could not parse, a {@code RuntimeException} around its parser's
+     * {@code HttpException}. Left unclassified, the filter threw it on, and Jetty's server answered with the status
+     * its parser gave the upstream's response: 400 "Bad status", 505 "Unknown Version", for an upstream's failure.
+     */
+    private static final String JETTY_RESPONSE_EXCEPTION = "org.eclipse.jetty.client.HttpResponseException";
 
     /** HttpURLConnection's message for a response status of 400 or more (other than 404 and 410). */
     private static final String STATUS_PREFIX = "Server returned HTTP response code: ";
@@ -115,6 +126,9 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (t instanceof EOFException || t instanceof ClosedChannelException) {
             return FailureCause.CONNECTION_TERMINATED;
         }
+        if (t.getClass().getName().equals(JETTY_RESPONSE_EXCEPTION)) {
+            return jettyResponseCause(t);
+        }
         if (upstreamStatus(t) != 0) {
             return FailureCause.UPSTREAM_STATUS;
         }
@@ -122,6 +136,13 @@ public final class JdkCauseClassifier implements CauseClassifier {
                 || message.startsWith("server returned http response code")) {
             // The message is a file's path or a URL (HttpURLConnection's 404 is a FileNotFoundException of the URL,
             // its other 4xx "... for URL: ..."): "/password/reset" names no connection reset.
+            return null;
+        }
+        if (t instanceof MalformedURLException || t instanceof UnknownServiceException
+                || t instanceof UTFDataFormatException || t instanceof CharConversionException) {
+            // The application's own mistakes, no upstream's: a base URL without its scheme ("unknown protocol:
+            // orders.internal"), output to a file URL ("protocol doesn't support output"), a string too long for
+            // writeUTF, bytes of another encoding. Their messages would read as a malformed or oversized response.
             return null;
         }
         if (t instanceof IOException && isOfNetworkStack(t) && !restatesItsCause(t)) {
@@ -239,6 +260,24 @@ public final class JdkCauseClassifier implements CauseClassifier {
         return false;
     }
 
+    /**
+     * What Jetty's client could not parse: a response cut short ("Early EOF", inside the head or the body), a head
+     * over its {@code maxResponseHeadersSize} ("Response Header Bytes Too Large"), or a malformed one.
+     */
+    private static FailureCause jettyResponseCause(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
+            String message = lowerMessage(t);
+            if (message.endsWith("early eof")) {
+                return FailureCause.CONNECTION_TERMINATED;
+            }
+            if (message.contains("header bytes too large")) {
+                return FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE;
+            }
+        }
+        return FailureCause.HTTP_PROTOCOL_ERROR;
+    }
+
     private static @Nullable FailureCause ioCause(String message) {
         if (message.contains("too many concurrent streams")) {
             // HTTP/2: the connection is at the upstream's SETTINGS_MAX_CONCURRENT_STREAMS, and the JDK's client fails
@@ -295,8 +334,10 @@ public final class JdkCauseClassifier implements CauseClassifier {
             // its own, recognised above): the route went away mid-exchange, after the request may have been sent.
             return FailureCause.CONNECTION_TERMINATED;
         }
-        if (message.contains("reset") || message.contains("broken pipe") || message.contains("closed")
-                || message.contains("eof") || message.contains("no bytes") || message.contains("aborted")) {
+        // Not a stream's mark: "mark/reset not supported", "Resetting to invalid mark" are a reader's own mistakes.
+        if ((message.contains("reset") && !message.contains("mark")) || message.contains("broken pipe")
+                || message.contains("closed") || message.contains("eof") || message.contains("no bytes")
+                || message.contains("aborted")) {
             return FailureCause.CONNECTION_TERMINATED;
         }
         return null;

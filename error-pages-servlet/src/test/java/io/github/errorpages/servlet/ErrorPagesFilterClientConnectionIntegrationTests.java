@@ -4,6 +4,7 @@ import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.testing.FaultyUpstream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.net.SocketException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -25,6 +27,8 @@ import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What fails on the request's own connection (a client that went away, or stalled past the container's idle
@@ -38,6 +42,9 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
     private static final String JSON = "application/json";
     /** More events than a client that is gone could be sent before the writer reports it. */
     private static final int EVENTS_AT_MOST = 1000;
+    /** Responses Jetty's client cannot parse: not HTTP, a status that is no number, a field name with a space. */
+    private static final List<String> MALFORMED = List.of("SSH-2.0-OpenSSH_9.6\r\n",
+            "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n");
     private static final CountDownLatch clientLeft = new CountDownLatch(1);
     private static final CompletableFuture<Integer> eventsAfterTheClientLeft = new CompletableFuture<>();
     private static JettyServer jetty;
@@ -72,6 +79,20 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                     response.getWriter().write("read " + body.length);
                 }))
                 .servlet("/upload-to-upstream", servlet((request, response) -> uploadToAnUpstreamThatResets()))
+                .servlet("/malformed/*", servlet((request, response) -> {
+                    String answer = MALFORMED.get(Integer.parseInt(request.getPathInfo().substring(1)));
+                    try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+                        exchange.writeRaw(answer);
+                        exchange.closeConnection();
+                    })) {
+                        upstreamClient.GET(upstream.uri().resolve("/orders/42"));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException(e);
+                    } catch (ExecutionException | TimeoutException e) {
+                        throw new IOException("the orders service failed", e);
+                    }
+                }))
                 .start();
     }
 
@@ -143,6 +164,21 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).contains("connection_terminated");
+    }
+
+    /**
+     * The application calls an upstream with Jetty's HTTP client, and the upstream answers with something its parser
+     * refuses: Jetty's client throws its {@code HttpResponseException}, which nothing classified, and Jetty's
+     * server answered the application's exception with the status the parser gave the upstream's response (505
+     * "Unknown Version", 400 "Bad status"), blaming the client. A malformed response of the upstream's: 502 (R2).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2})
+    void malformedResponseReportedByJettysClientIsAnUpstreamFailure(int malformed) {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/malformed/" + malformed), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(Client.text(response)).contains("http_protocol_error");
     }
 
     private static void uploadToAnUpstreamThatResets() throws IOException {

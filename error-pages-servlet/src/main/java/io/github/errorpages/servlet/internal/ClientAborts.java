@@ -3,6 +3,8 @@ package io.github.errorpages.servlet.internal;
 import io.github.errorpages.UpstreamFailureException;
 import java.io.IOException;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * which this module cannot reference, are matched by simple name anywhere in the cause chain, as Spring Boot's
  * {@code ErrorPageFilter} does: Tomcat's {@code ClientAbortException} and {@code CloseNowException}, Spring's
  * {@code AsyncRequestNotUsableException}. And Jetty's {@code EofException} is matched by name unless its stack
- * shows that Jetty's HTTP client threw it. Thread-safe (stateless).
+ * shows that Jetty's HTTP client threw it, or a future's failure holds it. Thread-safe (stateless).
  */
 public final class ClientAborts {
 
@@ -108,15 +110,19 @@ public final class ClientAborts {
      */
     public static boolean isClientAbort(Throwable throwable) {
         Throwable current = throwable;
+        boolean underAFuture = false;
         for (int i = 0; current != null && i < MAX_CHAIN; i++, current = current.getCause()) {
             if (current instanceof UpstreamFailureException) {
                 return false;
             }
             String name = current.getClass().getSimpleName();
             if (isMarked(current) || CLIENT_ABORT_TYPES.contains(name)
-                    || (name.equals(CONTAINER_EOF) && !isThrownByJettysClient(current))) {
+                    || (name.equals(CONTAINER_EOF) && !underAFuture && !isThrownByJettysClient(current))) {
                 return true;
             }
+            // A future's failure is that of work the application started, a call of Jetty's client (send() gets
+            // the failure of its exchange from one): never the request's own stream, which fails in the caller.
+            underAFuture |= current instanceof ExecutionException || current instanceof CompletionException;
         }
         return false;
     }
@@ -124,7 +130,9 @@ public final class ClientAborts {
     /**
      * Whether Jetty's HTTP client threw it, on an upstream's connection: its stack holds the client's frames.
      * Jetty's server throws the same {@code EofException} for the client's connection where no wrapper of the
-     * filter's sees it (the container reading a form's parameters or a multipart body itself, say).
+     * filter's sees it (the container reading a form's parameters or a multipart body itself, say). A write the
+     * client's connection finished later, on a selector's thread, fails without the client's frames: its failure
+     * reaches the application through the exchange's future ({@link #isClientAbort}).
      */
     private static boolean isThrownByJettysClient(Throwable eof) {
         for (StackTraceElement frame : eof.getStackTrace()) {

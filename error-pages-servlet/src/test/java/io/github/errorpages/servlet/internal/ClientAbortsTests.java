@@ -10,6 +10,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.SocketException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 
 class ClientAbortsTests {
@@ -36,6 +39,23 @@ class ClientAbortsTests {
         assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(fromTheServer)))).isTrue();
         assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(fromAnUpstream)))).isFalse();
         assertThat(ClientAborts.isClientAbort(ClientAborts.mark(fromAnUpstream))).isTrue();
+    }
+
+    /**
+     * A write of Jetty's client that waited for room in the socket's buffer ends on a selector's thread: the
+     * {@code EofException} of an upstream's reset then has none of the client's frames, and reaches the application
+     * through the exchange's future ({@code send()} throws an {@code ExecutionException}). Not the client's: the
+     * request's own stream fails in the caller, never through a future.
+     */
+    @Test
+    void takesJettysEofExceptionThatAFutureFailedWithForAnUpstreams() throws Exception {
+        EofException onASelectorThread = CompletableFuture.supplyAsync(() -> new EofException()).get();
+
+        assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(
+                new ExecutionException(onASelectorThread))))).isFalse();
+        assertThat(ClientAborts.isClientAbort(new CompletionException(onASelectorThread))).isFalse();
+        assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(onASelectorThread)))).isTrue();
+        assertThat(ClientAborts.isClientAbort(new ExecutionException(ClientAborts.mark(onASelectorThread)))).isTrue();
     }
 
     /**
