@@ -148,12 +148,22 @@ public final class LoadHarness {
         Duration cpuBefore = server.cpu();
         WrkResult measured = wrk.run(target, measurement.headers(), duration);
         Duration cpu = server.cpu().minus(cpuBefore);
+        Answer probe = probe(target, measurement);
         WrkResult backgroundResult = backgroundLoad == null ? null : backgroundLoad.await();
         double backgroundRequests = backgroundResult == null ? 0
                 : backgroundResult.requestsPerSecond() * duration.toMillis() / 1000.0;
         double answered = measured.requests() + backgroundRequests;
         double cpuMicrosPerRequest = answered == 0 ? Double.NaN : cpu.toNanos() / 1_000.0 / answered;
-        return new MeasurementResult(measurement, measured, cpuMicrosPerRequest, backgroundResult);
+        return new MeasurementResult(measurement, measured, cpuMicrosPerRequest, backgroundResult, probe);
+    }
+
+    /** One request as wrk's, after the measured run (outside the CPU it measured): what it got, or null. */
+    private static @Nullable Answer probe(URI target, Measurement measurement) throws InterruptedException {
+        try {
+            return Answer.take(target, measurement.headers());
+        } catch (IOException noAnswer) {
+            return null;
+        }
     }
 
     private List<String> jvmOptions(String recordingName) throws IOException {

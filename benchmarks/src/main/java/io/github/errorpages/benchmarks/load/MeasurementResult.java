@@ -12,20 +12,27 @@ import org.jspecify.annotations.Nullable;
  * @param cpuMicrosPerRequest the server's CPU time over the measured run divided by the requests it answered
  *     in that time (the background load's included), in microseconds
  * @param background what wrk reported for the background load over its whole run, or {@code null}
+ * @param probe what one request got right after the measured run, as wrk's requests did (the status and who
+ *     wrote the answer, which wrk does not tell), or {@code null} when it got none
  */
 record MeasurementResult(Measurement measurement, WrkResult wrk, double cpuMicrosPerRequest,
-        @Nullable WrkResult background) {
+        @Nullable WrkResult background, @Nullable Answer probe) {
 
     /**
-     * @return why the run does not measure what it should, empty when it does: answers of the wrong kind, or
-     *     socket errors of the measured load
+     * @return why the run does not measure what it should, empty when it does: answers of the wrong kind (by wrk's
+     *     count, or by the probe's status and writer), or socket errors of the measured load
      */
     List<String> problems() {
         List<String> problems = new ArrayList<>();
         if (wrk.requests() == 0) {
             problems.add("no request was answered");
         }
-        long expectedErrors = measurement.answers() == Measurement.Answers.ERRORS ? wrk.requests() : 0;
+        if (probe == null) {
+            problems.add("a request after the run got no answer");
+        } else if (!measurement.answers().accepts(probe)) {
+            problems.add("a request after the run got " + probe + ", expected " + measurement.answers());
+        }
+        long expectedErrors = measurement.answers().errors() ? wrk.requests() : 0;
         if (wrk.non2xx3xx() != expectedErrors) {
             problems.add(wrk.non2xx3xx() + " of " + wrk.requests() + " answers were not 2xx/3xx, expected "
                     + expectedErrors);

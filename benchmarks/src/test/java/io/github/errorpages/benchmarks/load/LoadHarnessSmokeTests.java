@@ -40,6 +40,9 @@ class LoadHarnessSmokeTests {
         assertThat(results.get("hello").cpuMicrosPerRequest()).isPositive();
         assertThat(results.values()).allSatisfy(result -> assertThat(result.problems()).isEmpty());
         assertThat(results.get("branded-502").wrk().non2xx3xx()).isEqualTo(results.get("branded-502").wrk().requests());
+        // Who wrote the error pages, which wrk cannot tell: ours carry a Content-Security-Policy, Jetty's do not.
+        assertThat(results.get("branded-502").probe()).isEqualTo(new Answer(502, true));
+        assertThat(results.get("jetty-502").probe()).isEqualTo(new Answer(502, false));
         assertThat(results.get("healthy-beside-dead").background()).isNotNull();
         assertThat(results.get("healthy-beside-dead/alone").background()).isNull();
         String table = bytes.toString(StandardCharsets.UTF_8);

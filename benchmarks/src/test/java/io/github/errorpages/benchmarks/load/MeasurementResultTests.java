@@ -10,7 +10,25 @@ class MeasurementResultTests {
     @Test
     void aRunThatGotWhatItExpectedHasNoProblems() {
         assertThat(result(Answers.SUCCESS, 1_000, 0, 0).problems()).isEmpty();
-        assertThat(result(Answers.ERRORS, 1_000, 1_000, 0).problems()).isEmpty();
+        assertThat(result(Answers.BRANDED_502, 1_000, 1_000, 0).problems()).isEmpty();
+        assertThat(result(Answers.CONTAINER_502, 1_000, 1_000, 0, new Answer(502, false)).problems()).isEmpty();
+    }
+
+    /**
+     * wrk counts the answers that are not 2xx/3xx: an error scenario answered by Jetty's 500 page (the library
+     * threw), or the branded one by Jetty's own 502 page, was counted valid. One request after the run tells.
+     */
+    @Test
+    void anErrorOfAnotherStatusOrWriterIsAProblem() {
+        assertThat(result(Answers.BRANDED_502, 1_000, 1_000, 0, new Answer(500, false)).problems())
+                .containsExactly("a request after the run got 500 (not error-pages' page), expected 502 "
+                        + "(error-pages' page)");
+        assertThat(result(Answers.BRANDED_503, 1_000, 1_000, 0, new Answer(503, false)).problems())
+                .containsExactly("a request after the run got 503 (not error-pages' page), expected 503 "
+                        + "(error-pages' page)");
+        assertThat(result(Answers.CONTAINER_502, 1_000, 1_000, 0, new Answer(502, true)).problems()).hasSize(1);
+        assertThat(result(Answers.SUCCESS, 1_000, 0, 0, null).problems())
+                .containsExactly("a request after the run got no answer");
     }
 
     @Test
@@ -21,7 +39,7 @@ class MeasurementResultTests {
 
     @Test
     void successesWhereErrorsWereExpectedAreAProblem() {
-        assertThat(result(Answers.ERRORS, 1_000, 999, 0).problems())
+        assertThat(result(Answers.BRANDED_502, 1_000, 999, 0).problems())
                 .containsExactly("999 of 1000 answers were not 2xx/3xx, expected 1000");
     }
 
@@ -31,8 +49,16 @@ class MeasurementResultTests {
         assertThat(result(Answers.SUCCESS, 0, 0, 0).problems()).containsExactly("no request was answered");
     }
 
+    /** A result whose probe got what the measurement expects. */
     private static MeasurementResult result(Answers answers, long requests, long non2xx, long socketErrors) {
+        Answer expected = answers == Answers.SUCCESS ? new Answer(200, false)
+                : new Answer(answers == Answers.BRANDED_503 ? 503 : 502, answers != Answers.CONTAINER_502);
+        return result(answers, requests, non2xx, socketErrors, expected);
+    }
+
+    private static MeasurementResult result(Answers answers, long requests, long non2xx, long socketErrors,
+            Answer probe) {
         return new MeasurementResult(new Measurement("x", Scenario.HELLO, "/hello", answers),
-                new WrkResult(requests / 10.0, 800, requests, non2xx, socketErrors), 40, null);
+                new WrkResult(requests / 10.0, 800, requests, non2xx, socketErrors), 40, null, probe);
     }
 }
