@@ -245,6 +245,9 @@ public final class GuardedHttpClient {
         if (!guard.config().isFailOn5xxEnabled()) {
             return handler;
         }
+        // Not this client: the JDK's keeps a handler reachable from a pooled connection's last exchange, and one
+        // that held this client held the JDK's client (its facade) too, which on Java 17 stops only when collected.
+        UpstreamGuard guard = this.guard;
         return info -> guard.isFailureStatus(info.statusCode()) ? new DiscardingBodySubscriber<>() : handler.apply(info);
     }
 

@@ -297,6 +297,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         if (configuredInCode) {
             if (!parameters.isEmpty()) {
+                // A container never destroys a servlet whose init failed: what build() started stops here.
+                Proxy built = proxy;
+                if (built != null) {
+                    built.stop();
+                }
                 throw new ServletException("ReverseProxyServlet '" + config.getServletName() + "' was configured by "
                         + "its builder and ignores init-parameters; remove " + parameters.keySet()
                         + " or register the servlet by class to configure it with init-parameters");
@@ -848,7 +853,25 @@ public final class ReverseProxyServlet extends HttpServlet {
                 jetty.stop();
             }
             if (ownExecutor != null) {
+                // The servlet's own JDK clients (an application's own client is the application's to stop).
+                shutDownNow(Objects.requireNonNull(withoutBody).httpClient());
+                shutDownNow(Objects.requireNonNull(withBody).httpClient());
                 ownExecutor.shutdown();
+            }
+        }
+
+        /**
+         * Stops a JDK client: its selector thread and its pooled connections to the upstream, which otherwise
+         * outlived the servlet (and kept its class loader) until the upstream closed them. {@code shutdownNow()}
+         * is Java 21's; on 17 the client stops once collected, which nothing of the proxy's holds it from.
+         */
+        private static void shutDownNow(HttpClient client) {
+            try {
+                HttpClient.class.getMethod("shutdownNow").invoke(client);
+            } catch (NoSuchMethodException beforeJava21) {
+                // collected instead
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                log.debug("Could not stop the HTTP client of a destroyed proxy", e);
             }
         }
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.servlet.internal.ConfigParameters;
@@ -1095,6 +1096,62 @@ abstract class ReverseProxyServletIntegrationTests {
             }
         } finally {
             System.clearProperty("jdk.httpclient.enableAllMethodRetry");
+        }
+    }
+
+    /**
+     * A servlet made by the builder starts its client in {@code build()}; given init-parameters, its init fails, and
+     * a container never destroys a servlet whose init failed: the client (Jetty's: a pool, a selector and a
+     * scheduler thread) ran on, for each failed deployment.
+     */
+    @Test
+    void builderMadeServletWhoseInitFailsStopsWhatItStarted() {
+        String name = "init-fails-" + transport.name().toLowerCase(Locale.ROOT);
+        configured = new JettyServer();
+        ServletHolder holder = new ServletHolder(proxy(UpstreamConfig.builder(name).endpoints(orders.uri()).build()));
+        holder.setInitParameter("deadline", "5s");
+        holder.setInitOrder(0);
+        configured.context().addServlet(holder, "/*");
+
+        assertThatThrownBy(configured::start).hasStackTraceContaining("ignores init-parameters; remove [deadline]");
+        Await.until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(thread -> thread.getName().startsWith("error-pages-proxy-" + name)),
+                "the client's threads end");
+    }
+
+    /**
+     * {@code destroy()} stops the servlet's own clients, and with them their connections to the upstream. The JDK
+     * transport's clients ran on, their idle connections open (and the webapp's class loader held) until the
+     * upstream closed them: Java 21's {@code shutdownNow()} now stops them (on 17 they stop once collected).
+     */
+    @Test
+    void destroyClosesTheConnectionsOfTheServletsOwnClients() throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY || Runtime.version().feature() >= 21,
+                "the JDK's client can be stopped from Java 21 on");
+        try (ServerSocket upstream = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Integer> afterTheResponse = CompletableFuture.supplyAsync(() -> {
+                try (Socket accepted = upstream.accept()) {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(accepted.getInputStream(),
+                            StandardCharsets.ISO_8859_1));
+                    for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                        // the request's head (a GET has no body)
+                    }
+                    accepted.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    accepted.setSoTimeout(30_000);
+                    return in.read(); // -1 once the proxy closes its connection, kept alive until then
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("destroyed")
+                    .endpoints(URI.create("http://127.0.0.1:" + upstream.getLocalPort())).build())).start();
+            assertThat(Client.get(configured.uri("/orders/42"), JSON).statusCode()).isEqualTo(200);
+
+            configured.close();
+            configured = null;
+
+            assertThat(afterTheResponse.get(20, TimeUnit.SECONDS)).as("the upstream sees the connection end").isEqualTo(-1);
         }
     }
 
