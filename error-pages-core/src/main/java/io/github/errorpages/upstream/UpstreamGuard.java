@@ -7,6 +7,7 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.internal.Backoff;
 import io.github.errorpages.upstream.internal.OpenStateTracker;
 import io.github.errorpages.upstream.internal.RetryBudget;
+import io.github.errorpages.upstream.internal.SharedTimerStart;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
@@ -137,6 +138,11 @@ public final class UpstreamGuard {
             FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, FailureCause.HTTP_RESPONSE_BODY_SIZE));
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamGuard.class);
+
+    static {
+        // Every guard's calls are timed on the JDK's shared timer: started where no application's loader sticks.
+        SharedTimerStart.ensure();
+    }
     /**
      * The upstream each breaker a guard took belongs to, so that two upstreams never share one in a registry. Weak
      * keys: a breaker is forgotten with its registry (and its guards). Guarded by itself.
