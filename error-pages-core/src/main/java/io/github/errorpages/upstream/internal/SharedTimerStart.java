@@ -48,7 +48,7 @@ public final class SharedTimerStart {
                 CompletableFuture.delayedExecutor(0, TimeUnit.MILLISECONDS));
         inThePool.completeAsync(() -> null, ForkJoinPool.commonPool());
         try {
-            timed.get(5, TimeUnit.SECONDS);
+            timed.get(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
