@@ -60,10 +60,14 @@ public final class JdkCauseClassifier implements CauseClassifier {
 
     /**
      * Jetty's HTTP client's exception for a response it could not parse, a {@code RuntimeException} around its parser's
-     * {@code HttpException}. Left unclassified, the filter threw it on, and Jetty's server answered with the status
-     * its parser gave the upstream's response: 400 "Bad status", 505 "Unknown Version", for an upstream's failure.
+     * exception ({@link #JETTY_HTTP}). Left unclassified, the filter threw it on, and Jetty's server answered with the
+     * status its parser gave the upstream's response: 400 "Bad status", 505 "Unknown Version", for an upstream's
+     * failure. The client throws it for well-formed responses too (a 401 without {@code WWW-Authenticate}), which
+     * are no upstream failures.
      */
     private static final String JETTY_RESPONSE_EXCEPTION = "org.eclipse.jetty.client.HttpResponseException";
+    /** The package of Jetty's HTTP parser and its exceptions ({@code HttpException}, {@code BadMessageException}). */
+    private static final String JETTY_HTTP = "org.eclipse.jetty.http.";
 
     /** HttpURLConnection's message for a response status of 400 or more (other than 404 and 410). */
     private static final String STATUS_PREFIX = "Server returned HTTP response code: ";
@@ -127,7 +131,7 @@ public final class JdkCauseClassifier implements CauseClassifier {
             return FailureCause.CONNECTION_TERMINATED;
         }
         if (t.getClass().getName().equals(JETTY_RESPONSE_EXCEPTION)) {
-            return jettyResponseCause(t);
+            return jettyParseFailure(t);
         }
         if (upstreamStatus(t) != 0) {
             return FailureCause.UPSTREAM_STATUS;
@@ -261,21 +265,25 @@ public final class JdkCauseClassifier implements CauseClassifier {
     }
 
     /**
-     * What Jetty's client could not parse: a response cut short ("Early EOF", inside the head or the body), a head
-     * over its {@code maxResponseHeadersSize} ("Response Header Bytes Too Large"), or a malformed one.
+     * What Jetty's client could not parse, when its parser's exception says it could not: a response cut short
+     * ("Early EOF", inside the head or the body), a head over its {@code maxResponseHeadersSize} ("Response Header
+     * Bytes Too Large"), or a malformed one.
+     *
+     * @return the cause, or {@code null} when the client refused a response it parsed (a 401 without a challenge)
      */
-    private static FailureCause jettyResponseCause(Throwable failure) {
-        Throwable t = failure;
+    private static @Nullable FailureCause jettyParseFailure(Throwable failure) {
+        Throwable t = failure.getCause();
         for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
-            String message = lowerMessage(t);
-            if (message.endsWith("early eof")) {
-                return FailureCause.CONNECTION_TERMINATED;
-            }
-            if (message.contains("header bytes too large")) {
-                return FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE;
+            if (t.getClass().getName().startsWith(JETTY_HTTP)) {
+                String message = lowerMessage(t);
+                if (message.endsWith("early eof")) {
+                    return FailureCause.CONNECTION_TERMINATED;
+                }
+                return message.contains("header bytes too large")
+                        ? FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE : FailureCause.HTTP_PROTOCOL_ERROR;
             }
         }
-        return FailureCause.HTTP_PROTOCOL_ERROR;
+        return null;
     }
 
     private static @Nullable FailureCause ioCause(String message) {

@@ -285,8 +285,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      *
      * @param config the container's servlet configuration
      * @throws ServletException naming the parameter and the value when one is unknown or invalid, when
-     *     {@code endpoints} is missing, when a servlet made by the builder is given init-parameters, or when the
-     *     forwarding client cannot be made as the proxy needs it (see {@link Builder#build()})
+     *     {@code endpoints} is missing, when a servlet made by the builder is given init-parameters or was
+     *     destroyed, or when the forwarding client cannot be made as the proxy needs it (see {@link Builder#build()})
      */
     @Override
     public void init(ServletConfig config) throws ServletException {
@@ -296,12 +296,13 @@ public final class ReverseProxyServlet extends HttpServlet {
             parameters.put(name, config.getInitParameter(name));
         }
         if (configuredInCode) {
+            if (proxy == null) {
+                throw new ServletException("ReverseProxyServlet '" + config.getServletName() + "' was destroyed, and "
+                        + "a servlet made by its builder cannot be initialised again: register a new one");
+            }
             if (!parameters.isEmpty()) {
                 // A container never destroys a servlet whose init failed: what build() started stops here.
-                Proxy built = proxy;
-                if (built != null) {
-                    built.stop();
-                }
+                destroy();
                 throw new ServletException("ReverseProxyServlet '" + config.getServletName() + "' was configured by "
                         + "its builder and ignores init-parameters; remove " + parameters.keySet()
                         + " or register the servlet by class to configure it with init-parameters");
@@ -317,9 +318,14 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
     }
 
+    /**
+     * Stops the servlet's own clients (an application's own JDK client given to the builder is the application's to
+     * stop), and lets go of them. A servlet made by the builder cannot be initialised again: build a new one.
+     */
     @Override
     public void destroy() {
         Proxy current = proxy;
+        proxy = null; // nothing of a destroyed servlet, which its registration may keep, holds the clients
         if (current != null) {
             current.stop();
         }
@@ -863,7 +869,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         /**
          * Stops a JDK client: its selector thread and its pooled connections to the upstream, which otherwise
          * outlived the servlet (and kept its class loader) until the upstream closed them. {@code shutdownNow()}
-         * is Java 21's; on 17 the client stops once collected, which nothing of the proxy's holds it from.
+         * is Java 21's; on 17 the client stops once collected, which nothing of a destroyed servlet's holds it from.
          */
         private static void shutDownNow(HttpClient client) {
             try {

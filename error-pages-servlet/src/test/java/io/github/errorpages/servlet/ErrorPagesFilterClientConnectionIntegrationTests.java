@@ -42,9 +42,13 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
     private static final String JSON = "application/json";
     /** More events than a client that is gone could be sent before the writer reports it. */
     private static final int EVENTS_AT_MOST = 1000;
-    /** Responses Jetty's client cannot parse: not HTTP, a status that is no number, a field name with a space. */
-    private static final List<String> MALFORMED = List.of("SSH-2.0-OpenSSH_9.6\r\n",
-            "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n");
+    /**
+     * What the upstream answers Jetty's client with: responses the client cannot parse (not HTTP, a status that is no
+     * number, a field name with a space), then a well-formed 401 without a challenge, which it refuses all the same.
+     */
+    private static final List<String> ANSWERS = List.of("SSH-2.0-OpenSSH_9.6\r\n",
+            "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
     private static final CountDownLatch clientLeft = new CountDownLatch(1);
     private static final CompletableFuture<Integer> eventsAfterTheClientLeft = new CompletableFuture<>();
     private static JettyServer jetty;
@@ -80,7 +84,7 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                 }))
                 .servlet("/upload-to-upstream", servlet((request, response) -> uploadToAnUpstreamThatResets()))
                 .servlet("/malformed/*", servlet((request, response) -> {
-                    String answer = MALFORMED.get(Integer.parseInt(request.getPathInfo().substring(1)));
+                    String answer = ANSWERS.get(Integer.parseInt(request.getPathInfo().substring(1)));
                     try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
                         exchange.writeRaw(answer);
                         exchange.closeConnection();
@@ -179,6 +183,19 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).contains("http_protocol_error");
+    }
+
+    /**
+     * Jetty's client refuses a well-formed 401 without {@code WWW-Authenticate} with the same exception type as a
+     * response it cannot parse, which is no upstream failure: one caller's credentials (no 502 page, no count
+     * against the upstream), the application's to answer, here left to the container.
+     */
+    @Test
+    void unchallenged401ReportedByJettysClientIsNoUpstreamFailure() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/malformed/3"), JSON);
+
+        assertThat(response.statusCode()).isNotEqualTo(502);
+        assertThat(Client.text(response)).doesNotContain("http_protocol_error");
     }
 
     private static void uploadToAnUpstreamThatResets() throws IOException {

@@ -62,6 +62,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -1100,13 +1101,16 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
-     * A servlet made by the builder starts its client in {@code build()}; given init-parameters, its init fails, and
-     * a container never destroys a servlet whose init failed: the client (Jetty's: a pool, a selector and a
-     * scheduler thread) ran on, for each failed deployment.
+     * A servlet made by the builder starts its clients in {@code build()}; given init-parameters, its init fails, and
+     * a container never destroys a servlet whose init failed: the clients (Jetty's: a pool, a selector and a
+     * scheduler thread; the JDK's: a selector thread each) ran on, for each failed deployment.
      */
     @Test
     void builderMadeServletWhoseInitFailsStopsWhatItStarted() {
+        assumeTrue(transport == ProxyTransport.JETTY || Runtime.version().feature() >= 21,
+                "the JDK's client can be stopped from Java 21 on");
         String name = "init-fails-" + transport.name().toLowerCase(Locale.ROOT);
+        Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
         configured = new JettyServer();
         ServletHolder holder = new ServletHolder(proxy(UpstreamConfig.builder(name).endpoints(orders.uri()).build()));
         holder.setInitParameter("deadline", "5s");
@@ -1114,9 +1118,26 @@ abstract class ReverseProxyServletIntegrationTests {
         configured.context().addServlet(holder, "/*");
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("ignores init-parameters; remove [deadline]");
-        Await.until(() -> Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(thread -> thread.getName().startsWith("error-pages-proxy-" + name)),
-                "the client's threads end");
+        Await.until(() -> Thread.getAllStackTraces().keySet().stream().filter(thread -> !before.contains(thread))
+                .noneMatch(thread -> thread.getName().startsWith("error-pages-proxy-" + name)
+                        || thread.getName().endsWith("-SelectorManager")), "the clients' threads end");
+    }
+
+    /**
+     * A destroyed servlet made by the builder has let go of its stopped clients: started again (a context restarted
+     * with the same registration), it fails to start saying so, rather than forwarding with stopped clients.
+     */
+    @Test
+    void destroyedBuilderMadeServletCannotBeInitialisedAgain() {
+        configured = new JettyServer();
+        ServletHolder holder = new ServletHolder(proxy(UpstreamConfig.builder("restarted").endpoints(orders.uri()).build()));
+        holder.setInitOrder(0);
+        configured.context().addServlet(holder, "/*");
+        configured.start();
+        configured.close();
+
+        assertThatThrownBy(configured::start).hasStackTraceContaining("was destroyed, and a servlet made by its "
+                + "builder cannot be initialised again");
     }
 
     /**

@@ -11,8 +11,9 @@ import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The container's own error page, for what no filter answers (a request it cannot parse, a servlet's bug): the
- * status and its reason phrase, no exception. Jetty's ee10 handler writes the class and message of each cause into
+ * The context's own error page, for what no filter answers (a servlet's bug, parameters the container cannot
+ * decode): the status and its reason phrase, no exception. (A request Jetty cannot parse at all never reaches the
+ * context: the server's handler answers it, naming no exception.) Jetty's ee10 handler writes the class and message of each cause into
  * its HTML page whatever {@link #setShowCauses} says (12.1), and an exception's {@code toString()} as the message of
  * every format, and no response may name an exception or what its message holds (R36).
  */
