@@ -296,7 +296,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             parameters.put(name, config.getInitParameter(name));
         }
         if (configuredInCode) {
-            if (proxy == null) {
+            Proxy built = proxy;
+            if (built == null || built.isStopped()) {
                 throw new ServletException("ReverseProxyServlet '" + config.getServletName() + "' was destroyed, and "
                         + "a servlet made by its builder cannot be initialised again: register a new one");
             }
@@ -320,13 +321,15 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     /**
      * Stops the servlet's own clients (an application's own JDK client given to the builder is the application's to
-     * stop), and lets go of them. A servlet made by the builder cannot be initialised again: build a new one.
+     * stop), and lets go of them; the answers of exchanges still in flight are written without them. A servlet made
+     * by the builder cannot be initialised again: build a new one.
      */
     @Override
     public void destroy() {
         Proxy current = proxy;
-        proxy = null; // nothing of a destroyed servlet, which its registration may keep, holds the clients
-        if (current != null) {
+        if (current != null && !current.isStopped()) {
+            // Nothing of a destroyed servlet, which its registration may keep, holds the clients.
+            proxy = current.withoutClients();
             current.stop();
         }
     }
@@ -338,6 +341,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             throw new IllegalStateException("ReverseProxyServlet was not initialised: the container must call init()");
         }
         if (request.getDispatcherType() == DispatcherType.ASYNC) {
+            // (Also after destroy(): the answer of an exchange that was in flight then needs no client.)
             Object outcome = request.getAttribute(OUTCOME_ATTRIBUTE);
             if (outcome != null) {
                 request.removeAttribute(OUTCOME_ATTRIBUTE);
@@ -346,6 +350,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 answerOutcome(current, request, response, outcome, nonBlocking);
                 return;
             }
+        }
+        if (current.isStopped()) {
+            throw new IllegalStateException("ReverseProxyServlet was destroyed: the container must not route to it");
         }
         // Looked up once, for the local answers and for whether there is a body: most requests have none.
         String transferEncoding = request.getHeader("Transfer-Encoding");
@@ -852,6 +859,16 @@ public final class ReverseProxyServlet extends HttpServlet {
                         + "jetty");
             }
             return transport != ProxyTransport.JDK && available;
+        }
+
+        /** The same proxy without its clients, to answer the exchanges in flight when it was stopped. */
+        Proxy withoutClients() {
+            return new Proxy(guard, responder, null, null, null, bodyHandler, null, pseudonym);
+        }
+
+        /** @return whether this proxy has no clients: it answers, but forwards nothing ({@link #withoutClients}) */
+        boolean isStopped() {
+            return jetty == null && withoutBody == null;
         }
 
         void stop() {

@@ -1141,6 +1141,31 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An exchange in flight when the servlet is destroyed (its clients stopped under it) is still answered with the
+     * page, by the servlet that let go of its clients: not with the container's 500 for a servlet it no longer has.
+     */
+    @Test
+    void exchangeInFlightWhenDestroyedIsAnsweredWithThePage() throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY || Runtime.version().feature() >= 21,
+                "the JDK's client can be stopped from Java 21 on");
+        try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
+            ReverseProxyServlet servlet = proxy(UpstreamConfig.builder("destroyed-in-flight").endpoints(stalls.uri())
+                    .maxAttempts(1).build());
+            configured = new JettyServer().servlet("/*", servlet).start();
+            CompletableFuture<HttpResponse<byte[]>> inFlight = CompletableFuture.supplyAsync(
+                    () -> Client.get(configured.uri("/orders/42"), JSON));
+            assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
+
+            servlet.destroy();
+
+            HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).isBetween(500, 504);
+            assertThat(response.headers().firstValue("Content-Security-Policy")).as("the page").isPresent();
+            assertNoLeak(response, "ReverseProxyServlet");
+        }
+    }
+
+    /**
      * {@code destroy()} stops the servlet's own clients, and with them their connections to the upstream. The JDK
      * transport's clients ran on, their idle connections open (and the webapp's class loader held) until the
      * upstream closed them: Java 21's {@code shutdownNow()} now stops them (on 17 they stop once collected).
