@@ -911,7 +911,18 @@ public final class ReverseProxyServlet extends HttpServlet {
             if (sslContext != null) {
                 builder.sslContext(sslContext);
             }
-            return builder.build();
+            // The client's selector thread starts here and keeps the context class loader it finds: a web
+            // application's, Tomcat warned at each undeploy of a thread the application started and did not stop
+            // (on Java 17, which cannot stop the client: it ends once collected). It loads nothing of the
+            // application's.
+            Thread building = Thread.currentThread();
+            ClassLoader application = building.getContextClassLoader();
+            building.setContextClassLoader(ClassLoader.getPlatformClassLoader());
+            try {
+                return builder.build();
+            } finally {
+                building.setContextClassLoader(application);
+            }
         }
 
         private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {

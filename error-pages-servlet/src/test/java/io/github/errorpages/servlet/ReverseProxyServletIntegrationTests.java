@@ -49,6 +49,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -1121,6 +1123,34 @@ abstract class ReverseProxyServletIntegrationTests {
         Await.until(() -> Thread.getAllStackTraces().keySet().stream().filter(thread -> !before.contains(thread))
                 .noneMatch(thread -> thread.getName().startsWith("error-pages-proxy-" + name)
                         || thread.getName().endsWith("-SelectorManager")), "the clients' threads end");
+    }
+
+    /**
+     * The JDK transport's clients start their selector threads when the servlet is built, on a thread of the web
+     * application's (its context class loader): they took that loader with them, and Tomcat warned at each undeploy
+     * of threads the application had started and not stopped (on Java 17 they end only once collected).
+     */
+    @Test
+    void jdkClientsThreadsKeepNoClassLoaderOfTheApplications() throws IOException {
+        assumeTrue(transport == ProxyTransport.JDK, "the JDK transport's clients");
+        Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+        Thread building = Thread.currentThread();
+        ClassLoader saved = building.getContextClassLoader();
+        ReverseProxyServlet servlet;
+        try (URLClassLoader application = new URLClassLoader("application", new URL[0], saved)) {
+            building.setContextClassLoader(application);
+            servlet = proxy(UpstreamConfig.builder("class-loader").endpoints(orders.uri()).build());
+            building.setContextClassLoader(saved);
+
+            List<Thread> started = Thread.getAllStackTraces().keySet().stream()
+                    .filter(thread -> !before.contains(thread) && thread.getName().endsWith("-SelectorManager"))
+                    .toList();
+            assertThat(started).as("the clients' selector threads").isNotEmpty()
+                    .allSatisfy(thread -> assertThat(thread.getContextClassLoader()).isNotSameAs(application));
+        } finally {
+            building.setContextClassLoader(saved);
+        }
+        servlet.destroy();
     }
 
     /**
