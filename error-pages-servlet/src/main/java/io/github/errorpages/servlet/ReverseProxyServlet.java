@@ -296,17 +296,17 @@ public final class ReverseProxyServlet extends HttpServlet {
             parameters.put(name, config.getInitParameter(name));
         }
         if (configuredInCode) {
-            Proxy built = proxy;
-            if (built == null || built.isStopped()) {
-                throw new ServletException("ReverseProxyServlet '" + config.getServletName() + "' was destroyed, and "
-                        + "a servlet made by its builder cannot be initialised again: register a new one");
-            }
             if (!parameters.isEmpty()) {
                 // A container never destroys a servlet whose init failed: what build() started stops here.
                 destroy();
                 throw new ServletException("ReverseProxyServlet '" + config.getServletName() + "' was configured by "
                         + "its builder and ignores init-parameters; remove " + parameters.keySet()
                         + " or register the servlet by class to configure it with init-parameters");
+            }
+            Proxy built = proxy;
+            if (built == null || built.isStopped()) {
+                throw new ServletException("ReverseProxyServlet '" + config.getServletName() + "' was destroyed, and "
+                        + "a servlet made by its builder cannot be initialised again: register a new one");
             }
             return;
         }
