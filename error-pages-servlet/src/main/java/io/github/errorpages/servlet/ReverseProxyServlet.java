@@ -322,13 +322,14 @@ public final class ReverseProxyServlet extends HttpServlet {
     /**
      * Stops the servlet's own clients (an application's own JDK client given to the builder is the application's to
      * stop), and lets go of them; the answers of exchanges still in flight are written without them. A servlet made
-     * by the builder cannot be initialised again: build a new one.
+     * by the builder with clients of its own cannot be initialised again: build a new one.
      */
     @Override
     public void destroy() {
         Proxy current = proxy;
-        if (current != null && !current.isStopped()) {
-            // Nothing of a destroyed servlet, which its registration may keep, holds the clients.
+        if (current != null && current.hasOwnClients()) {
+            // Nothing of a destroyed servlet, which its registration may keep, holds the clients. (An application's
+            // own client stays: it is not stopped, and the servlet may be initialised again with it.)
             proxy = current.withoutClients();
             current.stop();
         }
@@ -871,15 +872,24 @@ public final class ReverseProxyServlet extends HttpServlet {
             return jetty == null && withoutBody == null;
         }
 
+        /** @return whether this proxy's clients are its own, which it stops: Jetty's, or the JDK's it built */
+        boolean hasOwnClients() {
+            return jetty != null || ownExecutor != null;
+        }
+
         void stop() {
             if (jetty != null) {
                 jetty.stop();
             }
             if (ownExecutor != null) {
-                // The servlet's own JDK clients (an application's own client is the application's to stop).
-                shutDownNow(Objects.requireNonNull(withoutBody).httpClient());
-                shutDownNow(Objects.requireNonNull(withBody).httpClient());
-                ownExecutor.shutdown();
+                // The servlet's own JDK clients (an application's own client is the application's to stop). On Java
+                // 17, which cannot stop them, the executor stays too: an exchange in flight (collected with the
+                // client later) still needs it to hand its response back, and its idle threads end by themselves.
+                boolean stopped = shutDownNow(Objects.requireNonNull(withoutBody).httpClient())
+                        & shutDownNow(Objects.requireNonNull(withBody).httpClient());
+                if (stopped) {
+                    ownExecutor.shutdown();
+                }
             }
         }
 
@@ -887,14 +897,18 @@ public final class ReverseProxyServlet extends HttpServlet {
          * Stops a JDK client: its selector thread and its pooled connections to the upstream, which otherwise
          * outlived the servlet (and kept its class loader) until the upstream closed them. {@code shutdownNow()}
          * is Java 21's; on 17 the client stops once collected, which nothing of a destroyed servlet's holds it from.
+         *
+         * @return whether it was stopped
          */
-        private static void shutDownNow(HttpClient client) {
+        private static boolean shutDownNow(HttpClient client) {
             try {
                 HttpClient.class.getMethod("shutdownNow").invoke(client);
+                return true;
             } catch (NoSuchMethodException beforeJava21) {
-                // collected instead
+                return false; // collected instead
             } catch (ReflectiveOperationException | RuntimeException e) {
                 log.debug("Could not stop the HTTP client of a destroyed proxy", e);
+                return false;
             }
         }
 
@@ -917,7 +931,11 @@ public final class ReverseProxyServlet extends HttpServlet {
             // application's.
             Thread building = Thread.currentThread();
             ClassLoader application = building.getContextClassLoader();
-            building.setContextClassLoader(ClassLoader.getPlatformClassLoader());
+            try {
+                building.setContextClassLoader(ClassLoader.getPlatformClassLoader());
+            } catch (SecurityException notGranted) {
+                return builder.build(); // a security manager's policy without setContextClassLoader: as it is
+            }
             try {
                 return builder.build();
             } finally {

@@ -918,8 +918,10 @@ public final class JettyForwarder {
                 // Not the upstream's fault: the guard ends the call without counting it.
                 return new CancellationException("the client went away while sending its body");
             }
-            if (isQueueFull(failure)) {
-                return connectionLimitReached(failure); // never sent: the gateway's own limit
+            if (isQueueFull(failure) || (stopped && failure instanceof RejectedExecutionException)) {
+                // Never sent: the gateway's own limit, or a retry after stop() (the servlet destroyed under a call in
+                // flight), which the stopped client refuses naming the endpoint. Neither counts against the upstream.
+                return connectionLimitReached(failure);
             }
             return translate(failure);
         }
