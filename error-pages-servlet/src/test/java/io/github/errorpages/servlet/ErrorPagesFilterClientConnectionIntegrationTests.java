@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,12 +90,7 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                         exchange.writeRaw(answer);
                         exchange.closeConnection();
                     })) {
-                        upstreamClient.GET(upstream.uri().resolve("/orders/42"));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException(e);
-                    } catch (ExecutionException | TimeoutException e) {
-                        throw new IOException("the orders service failed", e);
+                        send(upstreamClient.newRequest(upstream.uri().resolve("/orders/42")), "the orders service");
                     }
                 }))
                 .start();
@@ -210,15 +206,20 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
             }, "upstream-that-resets");
             resetting.setDaemon(true);
             resetting.start();
-            try {
-                upstreamClient.POST("http://127.0.0.1:" + upstream.getLocalPort() + "/uploads")
-                        .body(new BytesRequestContent(new byte[16 << 20])).timeout(10, TimeUnit.SECONDS).send();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IOException("the upload to the upstream failed", e);
-            }
+            send(upstreamClient.POST("http://127.0.0.1:" + upstream.getLocalPort() + "/uploads")
+                    .body(new BytesRequestContent(new byte[16 << 20])).timeout(10, TimeUnit.SECONDS), "the upload");
+        }
+    }
+
+    /** Sends with Jetty's client, as an application does: its failures thrown on as an IOException of the call. */
+    private static void send(Request request, String what) throws IOException {
+        try {
+            request.send();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException(what + " failed", e);
         }
     }
 

@@ -282,6 +282,12 @@ abstract class ReverseProxyServletIntegrationTests {
                 .attemptTimeout(attemptTimeout).build();
     }
 
+    /** Jetty's client can always be stopped, the JDK's from Java 21 on ({@code HttpClient.shutdownNow()}). */
+    private void assumeClientsCanBeStopped() {
+        assumeTrue(transport == ProxyTransport.JETTY || Runtime.version().feature() >= 21,
+                "the JDK's client can be stopped from Java 21 on");
+    }
+
     private ReverseProxyServlet.Builder proxyBuilder(UpstreamGuard guard) {
         return ReverseProxyServlet.builder(guard).transport(transport);
     }
@@ -1109,8 +1115,7 @@ abstract class ReverseProxyServletIntegrationTests {
      */
     @Test
     void builderMadeServletWhoseInitFailsStopsWhatItStarted() {
-        assumeTrue(transport == ProxyTransport.JETTY || Runtime.version().feature() >= 21,
-                "the JDK's client can be stopped from Java 21 on");
+        assumeClientsCanBeStopped();
         String name = "init-fails-" + transport.name().toLowerCase(Locale.ROOT);
         Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
         configured = new JettyServer();
@@ -1177,8 +1182,7 @@ abstract class ReverseProxyServletIntegrationTests {
      */
     @Test
     void exchangeInFlightWhenDestroyedIsAnsweredWithThePage() throws Exception {
-        assumeTrue(transport == ProxyTransport.JETTY || Runtime.version().feature() >= 21,
-                "the JDK's client can be stopped from Java 21 on");
+        assumeClientsCanBeStopped();
         try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
             ReverseProxyServlet servlet = proxy(UpstreamConfig.builder("destroyed-in-flight").endpoints(stalls.uri())
                     .build());
@@ -1265,8 +1269,7 @@ abstract class ReverseProxyServletIntegrationTests {
      */
     @Test
     void destroyClosesTheConnectionsOfTheServletsOwnClients() throws Exception {
-        assumeTrue(transport == ProxyTransport.JETTY || Runtime.version().feature() >= 21,
-                "the JDK's client can be stopped from Java 21 on");
+        assumeClientsCanBeStopped();
         try (ServerSocket upstream = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Integer> afterTheResponse = CompletableFuture.supplyAsync(() -> {
                 try (Socket accepted = upstream.accept()) {

@@ -51,7 +51,6 @@ import org.eclipse.jetty.client.transport.HttpRequest;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpScheme;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -403,7 +402,8 @@ public final class JettyForwarder {
             }
             if ("https".equalsIgnoreCase(attempt.endpoint().getScheme())) {
                 // Over TLS a request's head is written once the handshake is done: until then, the connect is late.
-                upstream.onRequestCommit(committed -> listener.headWritten = true);
+                listener.awaitingHandshake = true;
+                upstream.onRequestCommit(committed -> listener.awaitingHandshake = false);
             }
             upstream.onResponseHeaders(listener::onHeaders);
             if (request.isAsyncSupported()) {
@@ -570,8 +570,8 @@ public final class JettyForwarder {
         private boolean withBody;
         private boolean eventStream;
         private volatile boolean clientGone;
-        /** Whether the request's head was written; kept over TLS only ({@link #lateFailure}). */
-        private volatile boolean headWritten;
+        /** Whether the request goes over TLS and its head is not written yet, as before the handshake ended. */
+        private volatile boolean awaitingHandshake;
         private volatile @Nullable NonBlockingResponseBody writer; // read by the sweep
         private boolean fitsBuffer;
         /** Whether the body is delimited by the connection's end, with neither a length nor chunks. */
@@ -654,9 +654,8 @@ public final class JettyForwarder {
             }
             if (!destination.getHttpExchanges().contains(sent)) {
                 // Given a connection: a TLS one writes the head only after its handshake, which may be what was late.
-                boolean handshakeLate = !headWritten && HttpScheme.HTTPS.is(destination.getOrigin().getScheme());
-                return handshakeLate ? new SocketTimeoutException("connect timed out: no TLS handshake within "
-                        + millis + " ms") : new TimeoutException("no response head within " + millis + " ms");
+                return awaitingHandshake ? TlsHandshakeDeadline.timedOut(millis)
+                        : new TimeoutException("no response head within " + millis + " ms");
             }
             if (destination.getConnectionPool() instanceof AbstractConnectionPool pool
                     && pool.getActiveConnectionCount() >= pool.getMaxConnectionCount()) {

@@ -106,9 +106,16 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Runnable {
     @Override
     public void run() {
         if (!handshakeEnded) {
-            // Worded as the other connect timeouts, which the classifier reads as connection_timeout.
-            network.close(new SocketTimeoutException("connect timed out: no TLS handshake within "
-                    + timeoutMillis + " ms"));
+            network.close(timedOut(timeoutMillis));
         }
+    }
+
+    /**
+     * @param millis the time the handshake had
+     * @return the failure of a handshake that did not end in time: worded as the other connect timeouts, which the
+     *     classifier reads as {@code connection_timeout}
+     */
+    static SocketTimeoutException timedOut(long millis) {
+        return new SocketTimeoutException("connect timed out: no TLS handshake within " + millis + " ms");
     }
 }
