@@ -13,6 +13,7 @@ import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
 import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.LocalAnswers;
+import io.github.errorpages.servlet.internal.PendingAnswers;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.ProxyStatusField;
 import io.github.errorpages.servlet.internal.RequestBodies;
@@ -253,6 +254,12 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static final String OUTCOME_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".outcome";
     /** Set with the outcome when the body was relayed with a WriteListener, which left the stream non-blocking. */
     private static final String NON_BLOCKING_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".nonBlocking";
+    /**
+     * How long {@code destroy()} waits for the answers of the exchanges it cut off: a container stops the
+     * application's class loader once it returns. Longer than a retry's default backoff (at most 1.2 s), which
+     * the stopped client then refuses.
+     */
+    private static final Duration PENDING_ANSWERS_LIMIT = Duration.ofSeconds(2);
 
     private final transient boolean configuredInCode;
     private transient volatile @Nullable Proxy proxy;
@@ -321,8 +328,10 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     /**
      * Stops the servlet's own clients (an application's own JDK client given to the builder is the application's to
-     * stop), and lets go of them; the answers of exchanges still in flight are written without them. A servlet made
-     * by the builder with clients of its own cannot be initialised again: build a new one.
+     * stop), and lets go of them; the answers of exchanges still in flight are written without them. The container
+     * has unmapped the servlet by now: the exchanges that Jetty's client forwarded asynchronously are answered with
+     * the page (a 503) on the thread that ends them, and this method waits up to 2 seconds for those answers. A
+     * servlet made by the builder with clients of its own cannot be initialised again: build a new one.
      */
     @Override
     public void destroy() {
@@ -332,6 +341,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             // own client stays: it is not stopped, and the servlet may be initialised again with it.)
             proxy = current.withoutClients();
             current.stop();
+            current.awaitPendingAnswers();
         }
     }
 
@@ -436,10 +446,16 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // the guard's timeouts bound the call, the body idle timeout the body
-        exchange.start().whenComplete((outcome, bug) -> {
+        CompletableFuture<Object> started = exchange.start();
+        proxy.pendingAnswers.add(); // before the answer, which completing runs (on this thread if it is done)
+        started.whenComplete((outcome, bug) -> {
             try {
                 if (outcome == JettyForwarder.DONE) {
                     async.complete();
+                    return;
+                }
+                if (jetty.isStopped() && outcome instanceof UpstreamFailure failure
+                        && answeredWhileDestroyed(proxy, request, response, async, failure, exchange)) {
                     return;
                 }
                 request.setAttribute(OUTCOME_ATTRIBUTE, outcome != null ? outcome : bug);
@@ -451,8 +467,35 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // The container ended the cycle first (the client went away and it completed on its own).
                 // The request object may be recycled by now: log nothing of it.
                 log.debug("A forwarded request ended before its response was complete", alreadyEnded);
+            } finally {
+                proxy.pendingAnswers.remove();
             }
         });
+    }
+
+    /**
+     * Answers the failure of an exchange that the servlet's destruction cut off (or that failed meanwhile) here,
+     * on the client's or the destroying thread: the container unmapped the servlet before destroying it, and an
+     * {@code ASYNC} dispatch found nothing to dispatch to (Tomcat and Jetty answered with their own 500). A
+     * response already under way, or one written without blocking, is left to the dispatch, whose failure
+     * makes the container abort it.
+     *
+     * @return whether the failure was answered and the cycle completed
+     */
+    private static boolean answeredWhileDestroyed(Proxy proxy, HttpServletRequest request,
+            HttpServletResponse response, AsyncContext async, UpstreamFailure failure,
+            JettyForwarder.Exchange exchange) {
+        if (exchange.writesWithoutBlocking() || response.isCommitted()) {
+            return false;
+        }
+        try {
+            answerFailure(proxy, request, response, failure, false);
+        } catch (IOException | RuntimeException unanswered) {
+            // The client went away, or the response was committed meanwhile: completing ends it as it is.
+            log.debug("Could not answer a forwarded request cut off by the proxy's destruction", unanswered);
+        }
+        async.complete();
+        return true;
     }
 
     private static Object await(CompletableFuture<Object> outcome, JettyForwarder.Exchange exchange)
@@ -770,6 +813,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         final String via;
         /** Its endpoints, for {@code Location} fields that point at one. */
         final UpstreamLocations locations;
+        /** The exchanges forwarded asynchronously that are not answered yet, which {@code destroy()} waits for. */
+        final PendingAnswers pendingAnswers = new PendingAnswers();
 
         private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
                 @Nullable GuardedHttpClient withoutBody, @Nullable GuardedHttpClient withBody,
@@ -890,6 +935,22 @@ public final class ReverseProxyServlet extends HttpServlet {
                 if (stopped) {
                     ownExecutor.shutdown();
                 }
+            }
+        }
+
+        /**
+         * Waits a little for the answers of the exchanges {@link #stop()} cut off: each is written on the thread
+         * that completes it, which must happen before the container stops the application's class loader.
+         */
+        void awaitPendingAnswers() {
+            try {
+                int unanswered = pendingAnswers.awaitNone(PENDING_ANSWERS_LIMIT);
+                if (unanswered > 0) {
+                    log.warn("ReverseProxyServlet for upstream {} destroyed with {} forwarded requests not answered "
+                            + "after {} ms", guard.name(), unanswered, PENDING_ANSWERS_LIMIT.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 

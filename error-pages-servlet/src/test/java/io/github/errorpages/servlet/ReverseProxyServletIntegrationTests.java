@@ -1201,6 +1201,42 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * The context stopped (an application undeployed, the server still running) with an exchange in flight: the
+     * container unmaps the servlet before destroying it, and the Jetty transport answered the exchange its
+     * destruction cut off by an {@code ASYNC} dispatch to nothing, which Jetty answered with its own 500 naming
+     * {@code java.lang.IllegalArgumentException: No servlet matching} (Tomcat's 500 likewise). The page comes instead:
+     * a 503, the gateway's doing, for a GET (whose retry the stopped client refuses) as for a POST, which the
+     * upstream did not cut off (it was a 502 {@code connection_terminated}, counted against the upstream).
+     */
+    @Test
+    void exchangesInFlightWhenTheContextStopsAreAnsweredWithThePage() throws Exception {
+        assumeClientsCanBeStopped();
+        try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("undeployed").endpoints(
+                    stalls.uri()).build())).start();
+            CompletableFuture<HttpResponse<byte[]>> get = CompletableFuture.supplyAsync(
+                    () -> Client.get(configured.uri("/orders/42"), JSON));
+            CompletableFuture<HttpResponse<byte[]>> post = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Client.send("POST", configured.uri("/orders"), JSON);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            assertThat(stalls.awaitRequests(2, Duration.ofSeconds(10))).as("the upstream has the requests").isTrue();
+
+            configured.context().stop();
+
+            for (HttpResponse<byte[]> response : List.of(get.get(20, TimeUnit.SECONDS), post.get(20, TimeUnit.SECONDS))) {
+                assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(503);
+                assertThat(Client.text(response)).contains("connection_limit_reached");
+                assertThat(response.headers().firstValue("Content-Security-Policy")).isPresent();
+                assertNoLeak(response, "ReverseProxyServlet", "Exception", ":" + stalls.port());
+            }
+        }
+    }
+
+    /**
      * On Java 17, which cannot stop the JDK transport's clients, a request with a body in flight when the servlet is
      * destroyed still gets the upstream's answer: stopping the clients' executor under it left the exchange unable
      * to hand its response back, and the POST the upstream had processed ended as a 504 after the attempt timeout.

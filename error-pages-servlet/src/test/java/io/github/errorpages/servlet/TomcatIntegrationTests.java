@@ -31,6 +31,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -572,6 +573,32 @@ class TomcatIntegrationTests {
         assertThat(posted.statusCode()).isEqualTo(200);
         assertThat(upstream.requests()).hasSize(1);
         assertThat(upstream.requests().get(0).bodyText()).isEqualTo(upload);
+    }
+
+    /**
+     * An application undeployed with a request forwarded by the JETTY transport still in flight: destroying the
+     * servlet stops its client and cuts the exchange off, and the failure was answered by an {@code ASYNC}
+     * dispatch into the unmapped context, which Tomcat answered with its own 500 (logging an NPE "Error during
+     * mapping"). The client gets the page, written before the servlet's destroy() returns.
+     */
+    @Test
+    void proxyServletAnswersARequestInFlightWhenTheApplicationIsUndeployed() throws Exception {
+        try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall());
+                TomcatServer undeployed = TomcatServer.inCode()
+                        .servlet("/proxy/*", proxy("undeployed", stalls.uri(), ProxyTransport.JETTY))
+                        .filter(ErrorPagesFilter.builder().build())
+                        .start()) {
+            CompletableFuture<HttpResponse<byte[]>> inFlight = CompletableFuture.supplyAsync(
+                    () -> Client.get(undeployed.uri("/proxy/orders/42"), JSON));
+            assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
+
+            undeployed.undeploy();
+
+            HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
+            assertErrorPage(response, "GET", 503, "30");
+            assertOnePage(response);
+            assertNoLeak(response);
+        }
     }
 
     @Test

@@ -233,6 +233,11 @@ public final class JettyForwarder {
         }
     }
 
+    /** @return whether {@link #stop()} was called: the servlet is being destroyed */
+    public boolean isStopped() {
+        return stopped;
+    }
+
     /** Stops the client; exchanges in flight fail. */
     public void stop() {
         stopped = true;
@@ -917,9 +922,10 @@ public final class JettyForwarder {
                 // Not the upstream's fault: the guard ends the call without counting it.
                 return new CancellationException("the client went away while sending its body");
             }
-            if (isQueueFull(failure) || (stopped && failure instanceof RejectedExecutionException)) {
-                // Never sent: the gateway's own limit, or a retry after stop() (the servlet destroyed under a call in
-                // flight), which the stopped client refuses naming the endpoint. Neither counts against the upstream.
+            if (stopped || isQueueFull(failure)) {
+                // The gateway's own doing, which does not count against the upstream: the servlet destroyed under a
+                // call in flight (stop() cut the attempt off, or the stopped client refused the retry naming the
+                // endpoint), or the gateway's limit of connections, which held the request back.
                 return connectionLimitReached(failure);
             }
             return translate(failure);
