@@ -10,6 +10,7 @@ import io.github.errorpages.servlet.internal.ClientAborts;
 import io.github.errorpages.servlet.internal.ClientBodyPublisher;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
+import io.github.errorpages.servlet.internal.ForwardedHeadTooLargeException;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
 import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.LocalAnswers;
@@ -250,6 +251,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static final BodyPublisher NO_BODY = BodyPublishers.noBody();
     /** The smallest {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER} accepted: anything less is a mistake. */
     private static final int MIN_MAX_RESPONSE_HEADER_SIZE = 256;
+    /** 431 Request Header Fields Too Large (RFC 6585 §5), which {@code HttpServletResponse} names no constant for. */
+    private static final int SC_REQUEST_HEADER_FIELDS_TOO_LARGE = 431;
     /** The request attribute that carries what the asynchronous transport left to answer on a container thread. */
     private static final String OUTCOME_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".outcome";
     /** Set with the outcome when the body was relayed with a WriteListener, which left the stream non-blocking. */
@@ -431,6 +434,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         JettyForwarder.Exchange exchange;
         try {
             exchange = jetty.prepare(request, response, forwardedTarget(request), hasBody);
+        } catch (ForwardedHeadTooLargeException tooLarge) {
+            response.sendError(SC_REQUEST_HEADER_FIELDS_TOO_LARGE);
+            return;
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return;

@@ -82,6 +82,12 @@ final class JettyServer implements AutoCloseable {
         return this;
     }
 
+    /** Sets the largest request head the plain connector accepts (Jetty's default: 8 KiB). */
+    JettyServer requestHeaderSize(int bytes) {
+        connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setRequestHeaderSize(bytes);
+        return this;
+    }
+
     /** Sets the largest response head the plain connector sends (Jetty's default: 8 KiB). */
     JettyServer responseHeaderSize(int bytes) {
         connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setResponseHeaderSize(bytes);

@@ -1942,6 +1942,35 @@ abstract class ReverseProxyServletIntegrationTests {
         assertErrorPage(Client.send("POST", jetty.uri("/sync-down/orders"), JSON), "POST", 502, "10");
     }
 
+    /**
+     * A request head the gateway accepts is forwarded with the proxy's fields added, though they make it larger than
+     * the 8 KiB Jetty's client wrote by default: a cookie just under the container's own 8 KiB, or a large one a
+     * gateway raised its limit for, got Jetty's 500 naming {@code java.lang.IllegalArgumentException: Request
+     * headers too large}. Larger than the Jetty transport forwards (63 KiB), it is the client's 431, sent nothing.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {7_900, 40_000, 70_000})
+    void forwardsLargeRequestHeadsOrAnswers431(int cookieSize) throws IOException {
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            configured = new JettyServer().requestHeaderSize(128 * 1024)
+                    .servlet("/*", proxy(UpstreamConfig.builder("large-heads").endpoints(upstream.uri()).build()))
+                    .start();
+
+            HttpResponse<byte[]> response = Client.send("GET", configured.uri("/orders/42"), JSON,
+                    "Cookie", "session=" + "c".repeat(cookieSize));
+
+            if (transport == ProxyTransport.JETTY && cookieSize > 63 * 1024) {
+                assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(431);
+                assertThat(Client.text(response)).doesNotContain("Exception"); // the container's page, of its URL
+                assertThat(upstream.requests()).isEmpty();
+            } else {
+                assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(200);
+                assertThat(upstream.requests()).singleElement().satisfies(received ->
+                        assertThat(received.headers().get("cookie")).hasSize("session=".length() + cookieSize));
+            }
+        }
+    }
+
     @Test
     void keepsNoCookiesBetweenRequests() throws IOException {
         orders.clearRequests();

@@ -125,6 +125,16 @@ public final class JettyForwarder {
      */
     private static final long EXCHANGE_IDLE_TIMEOUT_MILLIS = TimeUnit.HOURS.toMillis(25);
 
+    /**
+     * The largest request head forwarded, in bytes: the request line and the fields, the proxy's own added. Jetty's
+     * client refuses to write a larger one (by default 8 KiB, the size of a container's limit for what it accepts:
+     * a head just under that, with the forwarding fields added, was over it), and anything larger than its pooled
+     * buffers (64 KiB) would be allocated anew for each request. A larger request is answered with 431.
+     */
+    public static final int MAX_FORWARDED_HEAD = 63 * 1024;
+    /** Jetty's client's limit: room for the fields it adds itself, {@code Host} and the body's framing. */
+    private static final int CLIENT_MAX_REQUEST_HEAD = 64 * 1024;
+
     private final HttpClient client;
     private final UpstreamGuard guard;
     private final long bodyIdleTimeoutMillis;
@@ -191,6 +201,7 @@ public final class JettyForwarder {
         client.setDefaultRequestContentType(null);
         client.setMaxConnectionsPerDestination(maxConnections);
         client.setMaxResponseHeadersSize(ResponseHeadCheck.parserLimit(maxResponseHeaderSize));
+        client.setMaxRequestHeadersSize(CLIENT_MAX_REQUEST_HEAD);
         SslContextFactory.Client tls = CloseDelimitedBodies.newTlsContextFactory(); // verifies host names ("HTTPS")
         if (sslContext != null) {
             tls.setSslContext(sslContext);
@@ -265,11 +276,13 @@ public final class JettyForwarder {
      * @param hasBody whether the request has a body to forward ({@link RequestBodies#present})
      * @return the exchange, not started
      * @throws IOException when the client's body cannot be read for buffering
+     * @throws ForwardedHeadTooLargeException when the forwarded head would be larger than {@link #MAX_FORWARDED_HEAD}
      * @throws IllegalArgumentException when the method cannot be forwarded
      */
     public Exchange prepare(HttpServletRequest request, HttpServletResponse response, URI target, boolean hasBody)
             throws IOException {
         Exchange exchange = new Exchange(request, response, target);
+        exchange.checkHeadSize();
         if (hasBody) {
             exchange.prepareBody();
         }
@@ -302,6 +315,23 @@ public final class JettyForwarder {
             // Keyed only by a key that is forwarded: one the client's Connection field names is not, and a retry
             // would send the request again without anything the upstream could recognise it by.
             this.upstreamRequest = UpstreamRequest.of(method).withIdempotencyKey(forwards(IDEMPOTENCY_KEY));
+        }
+
+        /**
+         * Refuses a head Jetty's client would not write, before anything of the body is read: counted as its
+         * generator writes it, one byte a character, {@code name: value} and a line end each field.
+         */
+        void checkHeadSize() {
+            String rawPath = target.getRawPath();
+            String rawQuery = target.getRawQuery();
+            long size = method.length() + 1 + (rawPath == null ? 1 : rawPath.length())
+                    + (rawQuery == null ? 0 : rawQuery.length() + 1) + " HTTP/1.1\r\n\r\n".length();
+            for (int i = 0; i < fields.size(); i += 2) {
+                size += fields.get(i).length() + fields.get(i + 1).length() + 4;
+            }
+            if (size > MAX_FORWARDED_HEAD) {
+                throw new ForwardedHeadTooLargeException(size);
+            }
         }
 
         private boolean forwards(String field) {
