@@ -1474,6 +1474,32 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A client that asks with {@code Expect: 100-continue} before it uploads is told to go on only once the
+     * upstream asks for the body: with the upstream down it gets the page as the first response, and uploads
+     * nothing. The Jetty transport got the request's stream before the first attempt, and Jetty sent the 100 then:
+     * the client uploaded its whole body to be refused.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"POST", "PUT"})
+    void clientExpectingContinueGetsThePageBeforeItUploadsWhenTheUpstreamIsDown(String method) throws Exception {
+        configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("down-for-uploads")
+                .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build())).start();
+
+        try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+            uploader.setSoTimeout(20_000);
+            uploader.getOutputStream().write((method + " /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + JSON
+                    + "\r\nExpect: 100-continue\r\nContent-Length: 4000000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            uploader.getOutputStream().flush();
+
+            String statusLine = new BufferedReader(new InputStreamReader(uploader.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+
+            assertThat(statusLine).as("the first response (RFC 9110 §10.1.1)").isEqualTo("HTTP/1.1 502 Bad Gateway");
+        }
+    }
+
+    /**
      * Clients that hang up during their uploads fail the exchange, not the upstream: the breaker (here opening
      * at half of four calls) counts none of them, and the next client gets the upstream's answer, not 503.
      */

@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import jakarta.servlet.ServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import org.eclipse.jetty.client.InputStreamRequestContent;
@@ -17,11 +18,11 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody {
     private volatile boolean touched;
 
     /**
-     * @param in the servlet request's input stream
+     * @param request the servlet request, whose input stream is got when an attempt first reads the body
      * @param length the request's {@code Content-Length}, or -1 when it has none
      */
-    BlockingRequestBody(InputStream in, long length) {
-        this.in = new ClientInputStream(in, length);
+    BlockingRequestBody(ServletRequest request, long length) {
+        this.in = new ClientInputStream(request, length);
     }
 
     @Override

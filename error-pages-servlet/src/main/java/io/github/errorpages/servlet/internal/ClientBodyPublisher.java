@@ -2,9 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.upstream.SourcedBodyPublisher;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.ByteBuffer;
@@ -24,7 +22,6 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher {
     private final HttpServletRequest request;
     private final long length;
     private final BodyPublisher delegate;
-    private volatile boolean failed;
     private @Nullable ClientInputStream source; // guarded by this
 
     /**
@@ -41,7 +38,7 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher {
     @Override
     public boolean isSourceFailed() {
         ClientInputStream current = currentSource();
-        return failed || (current != null && current.failure() != null);
+        return current != null && current.failure() != null;
     }
 
     @Override
@@ -66,12 +63,7 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher {
 
     private synchronized InputStream source() {
         if (source == null) {
-            try {
-                source = new ClientInputStream(request.getInputStream(), length);
-            } catch (IOException e) {
-                failed = true;
-                throw new UncheckedIOException(e);
-            }
+            source = new ClientInputStream(request, length);
         }
         return source;
     }

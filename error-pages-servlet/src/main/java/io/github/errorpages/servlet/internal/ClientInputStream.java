@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import jakarta.servlet.ServletRequest;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,18 +17,21 @@ import org.jspecify.annotations.Nullable;
  */
 final class ClientInputStream extends InputStream {
 
-    private final InputStream in;
+    private final ServletRequest request;
+    private @Nullable InputStream in;
     private final long length;
     private final AtomicInteger reading = new AtomicInteger();
     private volatile @Nullable IOException failure;
     private long read;
 
     /**
-     * @param in the servlet request's input stream
+     * @param request the servlet request, whose input stream is got on the first read: the container sends the
+     *     {@code 100 Continue} a client's {@code Expect} asks for then, which must wait until the upstream asks
+     *     for the body (a client told to go on uploads it all, though the upstream is down)
      * @param length the request's {@code Content-Length}, or -1 when it has none
      */
-    ClientInputStream(InputStream in, long length) {
-        this.in = in;
+    ClientInputStream(ServletRequest request, long length) {
+        this.request = request;
         this.length = length;
     }
 
@@ -52,7 +56,12 @@ final class ClientInputStream extends InputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         reading.incrementAndGet();
         try {
-            int n = in.read(b, off, len);
+            InputStream source = in;
+            if (source == null) {
+                source = request.getInputStream();
+                in = source;
+            }
+            int n = source.read(b, off, len);
             if (n < 0 && length > 0 && read < length) {
                 throw new EOFException("the client sent " + read + " of the " + length + " bytes it announced");
             }

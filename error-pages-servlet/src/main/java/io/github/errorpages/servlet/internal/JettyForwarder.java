@@ -387,9 +387,9 @@ public final class JettyForwarder {
             }
             ForwardedBody body;
             if (request.isAsyncSupported()) {
-                body = new NonBlockingRequestBody(request.getInputStream(), length);
+                body = new NonBlockingRequestBody(request, length);
             } else {
-                body = new BlockingRequestBody(request.getInputStream(), length);
+                body = new BlockingRequestBody(request, length);
                 if (length > 0) {
                     fields.add(HttpHeader.CONTENT_LENGTH.asString()); // its content has no length to tell
                     fields.add(Long.toString(length));

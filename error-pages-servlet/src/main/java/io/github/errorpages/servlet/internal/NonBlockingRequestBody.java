@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,22 +27,22 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
 
     private static final int CHUNK = 16 * 1024;
 
-    private final ServletInputStream in;
+    private final ServletRequest request;
     private final long length;
+    /** The request's stream, got when an attempt first asks for the body ({@link #listen()}). */
+    private volatile @Nullable ServletInputStream in;
     private final AtomicReference<@Nullable Runnable> demand = new AtomicReference<>();
     private volatile boolean touched;
     private volatile @Nullable IOException failure;
     private volatile boolean ended;
     /** Jetty's client was waiting for more of the body when the attempt failed (and took its demand back). */
     private volatile boolean awaitedWhenFailed;
-    private boolean listening; // guarded by this
-
     /**
-     * @param in the request's input stream, of an asynchronous request
+     * @param request an asynchronous request, whose input stream is got when an attempt first asks for the body
      * @param length the request's {@code Content-Length}, or -1 when it has none
      */
-    NonBlockingRequestBody(ServletInputStream in, long length) {
-        this.in = in;
+    NonBlockingRequestBody(ServletRequest request, long length) {
+        this.request = request;
         this.length = length;
     }
 
@@ -90,14 +91,23 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         }
     }
 
-    private void listen() {
+    /**
+     * Gets the request's stream and listens to it, the first time. Not sooner: the container sends the
+     * {@code 100 Continue} a client's {@code Expect} asks for when the stream is got, and a client told to go on
+     * uploads its whole body, though the upstream is down and the attempt fails without asking for it.
+     */
+    private ServletInputStream listen() throws IOException {
+        ServletInputStream stream;
         synchronized (this) {
-            if (listening) {
-                return;
+            stream = in;
+            if (stream != null) {
+                return stream;
             }
-            listening = true;
+            stream = request.getInputStream();
+            in = stream;
         }
-        in.setReadListener(this);
+        stream.setReadListener(this); // not under the lock: the container may call back at once
+        return stream;
     }
 
     /** The body as one attempt's client reads it. */
@@ -120,17 +130,17 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             if (failed != null) {
                 return Content.Chunk.from(failed, true);
             }
-            listen();
             try {
-                if (in.isFinished()) {
+                ServletInputStream stream = listen();
+                if (stream.isFinished()) {
                     ended = true;
                     return Content.Chunk.EOF;
                 }
-                if (!in.isReady()) {
+                if (!stream.isReady()) {
                     return null; // onDataAvailable follows
                 }
                 byte[] bytes = new byte[CHUNK]; // Jetty may write it after read() returns: never reused
-                int n = in.read(bytes);
+                int n = stream.read(bytes);
                 if (n < 0) {
                     ended = true;
                     return Content.Chunk.EOF;
@@ -146,9 +156,16 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         public void demand(Runnable callback) {
             touched = true;
             demand.set(callback);
-            listen();
+            ServletInputStream stream;
+            try {
+                stream = listen();
+            } catch (IOException e) {
+                failure = e;
+                runDemand();
+                return;
+            }
             // isReady() true means the container calls no listener until a read empties the stream: run it here.
-            if (failure != null || in.isFinished() || in.isReady()) {
+            if (failure != null || stream.isFinished() || stream.isReady()) {
                 runDemand();
             }
         }
