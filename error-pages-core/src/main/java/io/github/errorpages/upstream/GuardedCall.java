@@ -164,7 +164,9 @@ final class GuardedCall<T> {
         } else {
             body = awaitBody(current, responses, result, headNanos);
         }
-        guard.succeeded(attempts, now - started);
+        // A body still to come ends "failing since" only if it completes: one the upstream breaks off is no success
+        // in between, and an upstream that breaks off every body would look as if its trouble began at each call.
+        guard.succeeded(attempts, now - started, body == null || !body.isAwaited());
         if (body != null) {
             body.callEnded();
         }
@@ -186,6 +188,9 @@ final class GuardedCall<T> {
         boolean awaited;
         try {
             awaited = adapter.awaitBody(result, body);
+            if (awaited) {
+                body.awaited();
+            }
         } catch (RuntimeException | Error adapterBug) {
             // As for the adapter's other methods: a bug, thrown as is, with the breaker's permission given back
             // unless the head's success was recorded already, and the bulkhead's, once.
@@ -242,7 +247,7 @@ final class GuardedCall<T> {
             // 5xx while fail-on-5xx is off): the upstream answered, so the call ends as if it had returned that
             // response, with the attempt's own exception: a success for the breaker, no retry, no page.
             current.breaker().onSuccess(now - attemptStarted, TimeUnit.NANOSECONDS);
-            guard.succeeded(attempts, now - started);
+            guard.succeeded(attempts, now - started, true);
             return Step.fail(error);
         }
         if (UpstreamGuard.countsAgainstUpstream(failure.cause())) {

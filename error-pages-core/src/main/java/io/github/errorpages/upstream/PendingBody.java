@@ -38,6 +38,8 @@ final class PendingBody implements BodyOutcome {
     private final int attempts;
     private final boolean recordedAtHead;
     private volatile int state;
+    /** Whether the caller will report the body's end ({@link ResponseAdapter#awaitBody} said so). */
+    private volatile boolean awaited;
     /** Whether the call's own end was recorded, after which a broken body is announced at once. */
     private boolean callEnded; // guarded by this
     /** The cause of a body that broke off before the call's end, to announce after it. */
@@ -73,6 +75,16 @@ final class PendingBody implements BodyOutcome {
         } while (!STATE.compareAndSet(this, current, current | HOLDING));
     }
 
+    /** The caller will report the body's end. */
+    void awaited() {
+        awaited = true;
+    }
+
+    /** @return whether the caller will report the body's end: the call's success leaves "failing since" to it */
+    boolean isAwaited() {
+        return awaited;
+    }
+
     /** @return whether the permit waits for the body's end, which then gives it back */
     boolean holdsBulkheadPermit() {
         return (state & HOLDING) != 0;
@@ -83,8 +95,11 @@ final class PendingBody implements BodyOutcome {
         // Only while the breaker is still closed: a body may outlast its closed state (a download, an event stream,
         // while other calls opened it), and half-open it would take the success of a call it admitted before for a
         // trial call's, and close on bodies that began before the outage.
-        if ((markEnded() & ENDED) == 0 && !recordedAtHead
-                && endpoint.breaker().getState() == CircuitBreaker.State.CLOSED) {
+        if ((markEnded() & ENDED) != 0) {
+            return;
+        }
+        guard.bodyCompleted();
+        if (!recordedAtHead && endpoint.breaker().getState() == CircuitBreaker.State.CLOSED) {
             endpoint.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
         }
     }
@@ -114,10 +129,7 @@ final class PendingBody implements BodyOutcome {
         return announce(cause);
     }
 
-    /**
-     * The call's own end was recorded (its success, which also ends "failing since"): a body that broke off before
-     * is announced now, after it.
-     */
+    /** The call's own end was recorded: a body that broke off before is announced now, after it. */
     void callEnded() {
         FailureCause cause;
         synchronized (this) {
@@ -138,8 +150,15 @@ final class PendingBody implements BodyOutcome {
         return broken;
     }
 
+    /**
+     * The failure of a body that broke off. When every breaker is open (this body's failure may have opened the
+     * last), it says for how long, as a failed attempt's does: a client told to come back sooner would only be
+     * refused (R8).
+     */
     private UpstreamFailure broken(FailureCause cause, @Nullable Instant failingSince) {
+        Duration remainingOpen = guard.remainingOpen();
         return UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).failingSince(failingSince)
+                .breakerRemainingOpen(remainingOpen == null || remainingOpen.isZero() ? null : remainingOpen)
                 .elapsed(Duration.ofNanos(System.nanoTime() - callStarted)).build();
     }
 

@@ -417,7 +417,7 @@ public final class UpstreamGuard {
 
     /**
      * @return since when the upstream has been failing: the end of the first failed call after the last
-     *     successful one; empty while calls succeed
+     *     successful one (whose body, when its caller streams it, came whole); empty while calls succeed
      */
     public Optional<Instant> failingSince() {
         return Optional.ofNullable(failingSince.get());
@@ -637,13 +637,25 @@ public final class UpstreamGuard {
         return failingSince.get();
     }
 
-    void succeeded(int attempts, long elapsedNanos) {
+    /**
+     * Records a call's success.
+     *
+     * @param endsFailing whether it ends "failing since": not while its body is still to come ({@link #bodyCompleted})
+     */
+    void succeeded(int attempts, long elapsedNanos, boolean endsFailing) {
         counters.successfulCalls.increment();
-        if (failingSince.get() != null) {
-            failingSince.set(null);
+        if (endsFailing) {
+            bodyCompleted();
         }
         if (!listeners.isEmpty()) {
             emit(new UpstreamEvent.CallSucceeded(config.name(), attempts, Duration.ofNanos(elapsedNanos)));
+        }
+    }
+
+    /** A response came whole from the upstream: it is not failing (any more). */
+    void bodyCompleted() {
+        if (failingSince.get() != null) {
+            failingSince.set(null);
         }
     }
 

@@ -8,6 +8,7 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponse;
 import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponses;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.upstream.internal.MutableClock;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -16,6 +17,8 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -116,6 +119,55 @@ class BodyOutcomeTests {
             assertThat(broken.upstream()).isEqualTo("orders");
             assertThat(broken.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE);
         });
+    }
+
+    /**
+     * A body that broke off opened the breaker: its page tells how long the breaker stays open, as a failed
+     * attempt's does (R8). It said nothing, and the 502's own default (10 s) sent clients back into a breaker
+     * refusing them for the whole wait.
+     */
+    @Test
+    void bodyThatOpensTheBreakerTellsHowLongItStaysOpen() throws Exception {
+        UpstreamFailure last = null;
+        for (int i = 0; i < 4; i++) {
+            last = call().failed(new EOFException("the upstream closed the connection early"));
+        }
+
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        Duration wait = Duration.ofSeconds(60); // Resilience4j's default waitDurationInOpenState
+        assertThat(last.breakerRemainingOpen()).isNotNull().isPositive().isLessThanOrEqualTo(wait);
+        assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).last()
+                .satisfies(event -> assertThat(event.failure().breakerRemainingOpen()).isPositive());
+        assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).first()
+                .satisfies(event -> assertThat(event.failure().breakerRemainingOpen()).as("closed").isNull());
+    }
+
+    /**
+     * An upstream whose every response breaks off is failing since the first one, as one refusing connections is:
+     * the success of each call's head (the body still to come) ended "failing since", and every broken body began
+     * it anew, so the page said "this started in the last few minutes" however long it had lasted. A body that
+     * completes ends it.
+     */
+    @Test
+    void failingSinceLastsWhileTheUpstreamBreaksOffEveryBody() throws Exception {
+        Instant start = Instant.parse("2026-12-01T10:00:00Z");
+        MutableClock clock = new MutableClock(start);
+        UpstreamGuard clocked = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1).build()).clock(clock).build();
+        List<Instant> since = new ArrayList<>();
+
+        for (int i = 0; i < 3; i++) {
+            clocked.call(UpstreamRequest.of("GET"), responses, attempt -> OK);
+            since.add(responses.bodies.get(i).failed(new EOFException("the upstream closed the connection early"))
+                    .failingSince());
+            clock.advance(Duration.ofMinutes(10));
+        }
+
+        assertThat(since).containsOnly(start);
+        assertThat(clocked.failingSince()).contains(start);
+        clocked.call(UpstreamRequest.of("GET"), responses, attempt -> OK);
+        assertThat(clocked.failingSince()).as("until the body completes").contains(start);
+        responses.bodies.get(3).completed();
+        assertThat(clocked.failingSince()).isEmpty();
     }
 
     /** A body's failure took the call's time so far: the page's log line said elapsed_ms=0 for every one. */
