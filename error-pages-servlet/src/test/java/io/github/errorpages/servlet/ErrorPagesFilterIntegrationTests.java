@@ -742,6 +742,54 @@ class ErrorPagesFilterIntegrationTests {
         }
     }
 
+    /**
+     * A response wrapper of the application's that keeps its writer after {@code reset()} ({@code getOutputStream()}
+     * then throws), as some containers do: the page goes through that writer, whole and as rendered. It went as
+     * text in the writer's charset (ISO-8859-1, the application set none), its {@code é} became {@code ?}, a
+     * compressed page was decoded as text, and Jetty cut the response short of its Content-Length with its own 500.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip", "identity"})
+    void pageWrittenThroughAWriterKeptAfterResetIsWholeAndAsRendered(String acceptEncoding) throws IOException {
+        try (JettyServer site = new JettyServer()) {
+            site.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> chain.doFilter(request,
+                    new HttpServletResponseWrapper((HttpServletResponse) response) {
+                        private @Nullable PrintWriter writer;
+
+                        @Override
+                        public PrintWriter getWriter() throws IOException {
+                            if (writer == null) {
+                                writer = super.getWriter();
+                            }
+                            return writer;
+                        }
+
+                        @Override
+                        public ServletOutputStream getOutputStream() throws IOException {
+                            if (writer != null) {
+                                throw new IllegalStateException("getWriter() has been called");
+                            }
+                            return super.getOutputStream();
+                        }
+                    })), "/*", EnumSet.of(DispatcherType.REQUEST));
+            site.filter(ErrorPagesFilter.builder().build());
+            site.servlet("/writer-then-failure", servlet((request, response) -> {
+                response.getWriter().write("partial");
+                throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+            }));
+            site.start();
+
+            HttpResponse<byte[]> response = Client.send("GET", site.uri("/writer-then-failure"), Client.BROWSER_ACCEPT,
+                    "Accept-Encoding", acceptEncoding, "Accept-Language", "fr");
+
+            assertErrorPage(response, "GET", 502, "10");
+            assertThat(response.headers().firstValue("Content-Encoding")).as("a writer takes text").isEmpty();
+            String page = new String(response.body(), StandardCharsets.UTF_8);
+            assertThat(page).startsWith("<!DOCTYPE html>").endsWith("</html>\n").contains("é").doesNotContain("\uFFFD");
+            assertThat(response.headers().firstValue("Content-Length")).contains(String.valueOf(response.body().length));
+        }
+    }
+
     /** Jetty 12 puts a new session's cookie back after reset(): the page must not carry it (R17). */
     @Test
     void pageSetsNoCookieEvenForASessionTheApplicationStarted() {

@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import io.github.errorpages.internal.Gzip;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -60,6 +61,8 @@ final class PageWriter {
         // without them would drop the site's transport policy, and the id the caller's logs need most right now.
         List<String> transportSecurity = keepSiteFields ? values(response, STRICT_TRANSPORT_SECURITY) : null;
         List<String> requestIds = keepSiteFields ? values(response, requestIdHeader) : null;
+        // What a writer the application got encodes with: reset() forgets it, the writer does not.
+        String writerCharset = response.getCharacterEncoding();
         // reset() drops the application's headers (cookies included, R17) and buffered output, and makes
         // getOutputStream() available again even if the application used getWriter().
         response.reset();
@@ -93,12 +96,31 @@ final class PageWriter {
         try {
             out = response.getOutputStream();
         } catch (IllegalStateException writerInUse) {
-            // A container that keeps the writer after reset(): the body is UTF-8 text in every format.
-            response.getWriter().write(new String(body, StandardCharsets.UTF_8));
+            writeWithTheApplicationsWriter(response, headers, body, writerCharset);
             return true;
         }
         out.write(body);
         return true;
+    }
+
+    /**
+     * Writes the page through the writer a container (or a response wrapper of the application's) keeps after
+     * {@code reset()}: one that takes characters, and encodes them in the charset it had when the application got it.
+     * The page goes uncompressed, and as characters that charset encodes to exactly the page's bytes: UTF-8 as
+     * text; in ISO-8859-1 (the default) and the other single-byte charsets, one character a byte. Its
+     * {@code Content-Length} stays true: written as text, the page's non-ASCII characters became {@code ?} and the
+     * compressed page text decoded as UTF-8, and the container ended the response short of it.
+     */
+    private static void writeWithTheApplicationsWriter(HttpServletResponse response, Map<String, String> headers,
+            byte[] body, String writerCharset) throws IOException {
+        byte[] page = body;
+        if (headers.keySet().stream().anyMatch("Content-Encoding"::equalsIgnoreCase)) {
+            page = Gzip.decompress(body);
+            response.setHeader("Content-Encoding", null);
+            response.setContentLength(page.length);
+        }
+        boolean utf8 = StandardCharsets.UTF_8.name().equalsIgnoreCase(writerCharset);
+        response.getWriter().write(new String(page, utf8 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1));
     }
 
     /** A copy, for a container's collection may be a view that the reset empties. */
