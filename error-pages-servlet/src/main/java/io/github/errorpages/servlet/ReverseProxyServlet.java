@@ -7,6 +7,7 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.servlet.internal.BodyWrites;
 import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
+import io.github.errorpages.servlet.internal.ClientBodyStatus;
 import io.github.errorpages.servlet.internal.ClientBodyPublisher;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
@@ -51,7 +52,6 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -120,7 +120,8 @@ import org.slf4j.LoggerFactory;
  * {@code retry.max-replay-body} (64 KiB by default); an HTTP/2 upload without {@code Content-Length} is
  * streamed with its body (see {@code io.github.errorpages.servlet.internal.RequestBodies}); a client that goes
  * away during its upload, or stalls while the upstream waits for the rest, fails the exchange but not the
- * upstream (the breaker does not count it; a client still there gets 408 and the connection is closed); a
+ * upstream (the breaker does not count it; a client still there gets 408, or 400 or the container's 413 for a
+ * body it did not send whole or sent malformed or too large, and the connection is closed); a
  * response body is read one buffer at a time, as the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
  * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
  * arrives.
@@ -245,9 +246,6 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(ReverseProxyServlet.class);
     /** Any authority will do: the guard puts each attempt's endpoint in its place. */
     private static final String TARGET_BASE = "http://upstream";
-    /** The whole of a 408's body: the request was not complete in time; nothing of the request is echoed. */
-    private static final byte[] REQUEST_TIMEOUT_BODY =
-            "408 Request Timeout: the request was not received in full.\n".getBytes(StandardCharsets.US_ASCII);
     private static final BodyPublisher NO_BODY = BodyPublishers.noBody();
     /** The smallest {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER} accepted: anything less is a mistake. */
     private static final int MIN_MAX_RESPONSE_HEADER_SIZE = 256;
@@ -537,21 +535,23 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     /**
-     * The client's side of the exchange failed, not the upstream's: its body could not be read (it went away),
-     * or it stalled while the upstream waited for the rest. A client still there gets 408 and the connection is
-     * closed (RFC 9110 §15.5.9); a response already under way is aborted.
+     * The client's side of the exchange failed, not the upstream's: its body could not be read (it went away, sent
+     * a malformed or too large one), or it stalled while the upstream waited for the rest. A client still there
+     * gets 408 for a stall (RFC 9110 §15.5.9), else the container's 4xx or 400 ({@link ClientBodyStatus}), and the
+     * connection is closed; a response already under way is aborted.
      */
     private static void answerClientBodyFailure(HttpServletResponse response, IOException failure) throws IOException {
         if (response.isCommitted()) {
             throw ClientAborts.containerException(failure);
         }
+        int status = ClientBodyStatus.of(failure);
         response.reset();
-        response.setStatus(HttpServletResponse.SC_REQUEST_TIMEOUT);
+        response.setStatus(status);
         response.setHeader("Connection", "close");
         response.setHeader("Cache-Control", "no-store");
         response.setHeader("X-Content-Type-Options", "nosniff"); // as on every page (R41): read as text, never sniffed
         response.setContentType("text/plain;charset=utf-8");
-        byte[] body = REQUEST_TIMEOUT_BODY;
+        byte[] body = ClientBodyStatus.body(status);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
         response.flushBuffer();

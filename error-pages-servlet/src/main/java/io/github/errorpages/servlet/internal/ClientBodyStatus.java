@@ -1,0 +1,78 @@
+package io.github.errorpages.servlet.internal;
+
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The answer to a request whose body the proxy could not read whole (RFC 9110 §15.5): 408 only for a client that
+ * stalled (the container's idle timeout ended a read, or the attempt's timeout came while the upstream waited for
+ * the rest); the container's own 4xx when it refused the body (Jetty's 400 for a malformed chunked framing, its 413
+ * for a body over a limit); else 400: the request did not arrive as a whole message (it ended early). Never 408 for
+ * those: clients, browsers among them, send a request answered with 408 again.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ClientBodyStatus {
+
+    /** How deep the cause chain is searched, as the failure classifier searches it. */
+    private static final int MAX_DEPTH = 16;
+    private static final String JETTY_HTTP_EXCEPTION = "org.eclipse.jetty.http.HttpException";
+
+    private ClientBodyStatus() {
+    }
+
+    /**
+     * @param failure why the body could not be read
+     * @return 408, the container's 4xx, or 400
+     */
+    public static int of(Throwable failure) {
+        int containerCode = 0;
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {
+            if (t instanceof TimeoutException || t instanceof SocketTimeoutException
+                    || t instanceof HttpTimeoutException) {
+                return 408;
+            }
+            if (containerCode == 0) {
+                containerCode = jettyCode(t);
+            }
+        }
+        return containerCode != 0 ? containerCode : 400;
+    }
+
+    /**
+     * @param status what {@link #of} returned
+     * @return the whole of the answer's body, plain text: the status and what it means, nothing of the request
+     */
+    public static byte[] body(int status) {
+        String text = switch (status) {
+            case 408 -> "408 Request Timeout: the request was not received in full.\n";
+            case 413 -> "413 Content Too Large: the request body is larger than accepted.\n";
+            case 400 -> "400 Bad Request: the request body could not be read.\n";
+            default -> status + ": the request body was not accepted.\n";
+        };
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * The 4xx code of Jetty's {@code HttpException} (an interface of {@code jetty-http}, which another container
+     * does not have: found by name), which Jetty's server throws for a body it refuses; 0 for anything else.
+     */
+    private static int jettyCode(Throwable t) {
+        for (Class<?> type = t.getClass(); type != null; type = type.getSuperclass()) {
+            for (Class<?> implemented : type.getInterfaces()) {
+                if (implemented.getName().equals(JETTY_HTTP_EXCEPTION)) {
+                    try {
+                        int code = (int) implemented.getMethod("getCode").invoke(t);
+                        return code >= 400 && code < 500 ? code : 0;
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        return 0;
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+}
