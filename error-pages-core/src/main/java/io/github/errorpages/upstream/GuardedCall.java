@@ -250,6 +250,17 @@ final class GuardedCall<T> {
             guard.succeeded(attempts, now - started, true);
             return Step.fail(error);
         }
+        if (failure.cause() == FailureCause.CONNECTION_LIMIT_REACHED && failure.attempts() == 0) {
+            // The attempt's client held the request back, never sent (its pool of connections full): no attempt of
+            // the upstream, as when the bulkhead is full, so a rejected call, or for a retry a lost one.
+            current.breaker().releasePermission();
+            attempts--;
+            guard.counters.attempts.decrement();
+            if (attempts == 0) {
+                lastError = error; // the client's refusal, for the log; a lost retry reports its last attempt's
+            }
+            return Step.fail(exception(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL)));
+        }
         if (UpstreamGuard.countsAgainstUpstream(failure.cause())) {
             current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS, error);
         } else {

@@ -33,7 +33,7 @@ public enum RetryRefusal {
     DEADLINE,
     /** Every endpoint's circuit breaker is open, or a half-open one has no permit left. */
     BREAKER_OPEN,
-    /** The bulkhead had no permit left for the retry. */
+    /** The bulkhead had no permit left for the retry, or the client's own limit held it back (a full pool). */
     BULKHEAD_FULL,
     /** The retry budget of the upstream is spent (R44). */
     BUDGET_EXHAUSTED,

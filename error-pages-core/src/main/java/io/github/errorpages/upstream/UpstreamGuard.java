@@ -86,7 +86,10 @@ import org.slf4j.LoggerFactory;
  * breaker that would refuse it). {@link io.github.errorpages.ErrorPages}
  * and the servlet filter take it as is. A call the caller aborts (interrupt, cancellation) ends with that
  * exception; an exception that is no upstream failure (a bug) is thrown as is; neither is retried, and the
- * breaker counts neither.
+ * breaker counts neither. An attempt whose request its client's own limit held back, never sent (a full pool of
+ * connections), says so by throwing an {@link UpstreamFailureException} of {@code connection_limit_reached} that
+ * reports 0 attempts: the call is then rejected as with a full bulkhead (0 attempts, {@code rejectedCalls}), or
+ * its retry lost (the call fails as its last attempt did).
  *
  * <p><b>Events.</b> Every retry decision, the exhaustion of the retry budget, every breaker transition, the
  * end of every call and every response body broken off after it are delivered to the

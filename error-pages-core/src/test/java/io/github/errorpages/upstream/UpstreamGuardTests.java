@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -313,6 +314,47 @@ class UpstreamGuardTests {
         assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
         assertThat(guard.metrics().rejectedCalls()).isEqualTo(1);
         assertThat(guard.failingSince()).as("a local limit says nothing about the upstream").isEmpty();
+    }
+
+    /**
+     * An attempt whose client's own limit held the request back (a full pool of connections) says so with 0
+     * attempts: the call is rejected as by a full bulkhead, no attempt of the upstream counted; a retry so held back
+     * is lost, and the call fails as its last attempt did. It was a failed attempt: dashboards built on
+     * rejectedCalls missed the gateway's saturation, and the log line blamed an attempt the upstream never saw.
+     */
+    @Test
+    void attemptItsClientNeverSentIsNoAttempt() throws Exception {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(2));
+        UpstreamFailureException poolFull = new UpstreamFailureException(UpstreamFailure.builder(
+                FailureCause.CONNECTION_LIMIT_REACHED).attempts(0).build(), new TimeoutException("no connection free"));
+
+        UpstreamFailure rejected = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    throw poolFull;
+                })).failure();
+
+        assertThat(rejected.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(rejected.attempts()).isZero();
+        assertThat(guard.metrics().rejectedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().attempts()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(events.of(UpstreamEvent.CallFailed.class)).singleElement()
+                .satisfies(failed -> assertThat(failed.failure().attempts()).isZero());
+
+        UpstreamFailure lostRetry = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    if (attempt.number() == 1) {
+                        throw new ConnectException("Connection refused");
+                    }
+                    throw poolFull;
+                })).failure();
+
+        assertThat(lostRetry.cause()).isEqualTo(FailureCause.CONNECTION_REFUSED);
+        assertThat(lostRetry.attempts()).isEqualTo(1);
+        assertThat(guard.metrics().lostRetries()).isEqualTo(1);
+        assertThat(guard.metrics().attempts()).isEqualTo(1);
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
     }
 
     @Test

@@ -2306,6 +2306,9 @@ abstract class ReverseProxyServletIntegrationTests {
                 assertThat(Client.text(waiting)).contains("connection_limit_reached");
                 assertThat(downloads.requestCount()).as("the upstream never saw it").isEqualTo(1);
                 assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+                // A rejected call, as with a full bulkhead: it was counted as an attempt of the upstream's.
+                assertThat(guard.metrics().rejectedCalls()).isEqualTo(1);
+                assertThat(guard.metrics().attempts()).as("the download's").isEqualTo(1);
             } else {
                 assertThat(waiting.statusCode()).isEqualTo(200);
                 assertThat(Client.text(waiting)).isEqualTo("order 42");

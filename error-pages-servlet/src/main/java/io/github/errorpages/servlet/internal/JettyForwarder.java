@@ -952,11 +952,16 @@ public final class JettyForwarder {
                 // Not the upstream's fault: the guard ends the call without counting it.
                 return new CancellationException("the client went away while sending its body");
             }
-            if (stopped || isQueueFull(failure)) {
-                // The gateway's own doing, which does not count against the upstream: the servlet destroyed under a
-                // call in flight (stop() cut the attempt off, or the stopped client refused the retry naming the
-                // endpoint), or the gateway's limit of connections, which held the request back.
+            if (isQueueFull(failure) || (stopped && failure instanceof RejectedExecutionException)) {
+                // Never sent: the gateway's own limit, or a retry after stop() (the servlet destroyed under a call in
+                // flight), which the stopped client refuses naming the endpoint. Neither counts against the upstream.
                 return connectionLimitReached(failure);
+            }
+            if (stopped) {
+                // stop() cut the attempt off, perhaps after its request went out: the gateway's doing too, the same
+                // 503, but an attempt made.
+                return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), failure,
+                        false);
             }
             return translate(failure);
         }
@@ -976,10 +981,12 @@ public final class JettyForwarder {
 
     /**
      * The failure of a request the gateway's own limit of connections held back: 503 {@code connection_limit_reached},
-     * as for a full bulkhead, which the breaker does not count.
+     * as for a full bulkhead, which the breaker does not count. It reports 0 attempts, so the guard counts no attempt
+     * of the upstream: a rejected call, or a lost retry.
      */
     static UpstreamFailureException connectionLimitReached(Throwable reported) {
-        return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), reported, false);
+        return new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED).attempts(0)
+                .build(), reported, false);
     }
 
     /**
