@@ -61,7 +61,7 @@ final class AsyncRun<T> {
         }
         Attempt attempt;
         try {
-            attempt = guarded.begin();
+            attempt = guarded.begin(result::isDone);
         } catch (RuntimeException rejected) {
             result.completeExceptionally(rejected);
             return;
@@ -153,13 +153,41 @@ final class AsyncRun<T> {
         if (!backingOff.compareAndSet(true, false)) {
             return; // the caller ended the call during the delay, which aborted it
         }
+        // An executor may also take the retry and never run it (shut down with it queued, a policy that discards):
+        // the call was left pending for ever. Once too little of its deadline is left for a retry, it fails as a
+        // retry that starts that late would. Whoever completes the start first, the executor's run or that timer
+        // (removed when the retry starts in time), owns the call's next step.
+        CompletableFuture<Void> start = new CompletableFuture<>();
+        start.orTimeout(Math.max(0, guarded.nanosToLastRetryStart()), TimeUnit.NANOSECONDS)
+                .whenComplete((started, late) -> {
+                    if (late == null) {
+                        return;
+                    }
+                    if (result.isDone()) {
+                        guarded.abortBackoff(new CancellationException("upstream call cancelled"));
+                    } else {
+                        result.completeExceptionally(guarded.retryTooLate());
+                    }
+                });
         try {
-            executor.execute(this::attempt);
-        } catch (RejectedExecutionException rejected) {
-            if (result.isDone()) {
-                guarded.abortBackoff(new CancellationException("upstream call cancelled")); // as attempt() would
-            } else {
-                result.completeExceptionally(guarded.retryRejected(rejected));
+            executor.execute(() -> {
+                if (start.complete(null)) {
+                    attempt();
+                }
+            });
+        } catch (RuntimeException | Error refused) {
+            // Refused (shut down, a full queue), or failing to make a thread (an Error): never run either way.
+            if (start.complete(null)) {
+                if (result.isDone()) {
+                    guarded.abortBackoff(new CancellationException("upstream call cancelled")); // as attempt() would
+                } else {
+                    result.completeExceptionally(guarded.retryRejected(refused instanceof RejectedExecutionException
+                            rejected ? rejected : new RejectedExecutionException("the guard's executor failed to "
+                            + "take the retry", refused)));
+                }
+            }
+            if (refused instanceof Error error) {
+                throw error;
             }
         }
     }

@@ -13,10 +13,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -71,6 +73,21 @@ final class GuardedCall<T> {
      *     then aborted)
      */
     Attempt begin() throws InterruptedException {
+        return begin(() -> false);
+    }
+
+    /**
+     * Starts the next attempt as {@link #begin()} does, unless the caller ended the call while the bulkhead made
+     * it wait: then none is made.
+     *
+     * @param abandoned whether the caller has ended the call (an asynchronous call's future completed from outside)
+     * @return the attempt
+     * @throws CancellationException when the caller ended the call while the bulkhead made the attempt wait (the
+     *     call is then aborted)
+     * @throws UpstreamFailureException as {@link #begin()}
+     * @throws InterruptedException as {@link #begin()}
+     */
+    Attempt begin(BooleanSupplier abandoned) throws InterruptedException {
         // A retry needs min-attempt-timeout (R45). A first attempt is the call's only chance, and has the whole
         // deadline unless a bulkhead made it wait; it needs no more than half of that.
         long minAttemptNanos = config.minAttemptTimeout().toNanos();
@@ -87,7 +104,19 @@ final class GuardedCall<T> {
         }
         Endpoint chosen = guard.endpoint(index);
         // Waits up to the bulkhead's maxWaitDuration, when it has one.
-        if (!guard.bulkhead().tryAcquirePermission()) {
+        boolean permitted = guard.bulkhead().tryAcquirePermission();
+        if (abandoned.getAsBoolean()) {
+            // The caller ended the call during that wait: an attempt now would call the upstream for nobody (and a
+            // refusal would record the caller's cancel as a failure).
+            if (permitted) {
+                guard.bulkhead().onComplete();
+            }
+            chosen.breaker().releasePermission();
+            CancellationException cancelled = new CancellationException("upstream call cancelled");
+            abort(cancelled);
+            throw cancelled;
+        }
+        if (!permitted) {
             chosen.breaker().releasePermission();
             if (Thread.interrupted()) {
                 // The caller was interrupted while the bulkhead made it wait (Resilience4j gives up and sets the
@@ -282,6 +311,24 @@ final class GuardedCall<T> {
 
     private static boolean isTimeout(FailureCause cause) {
         return cause == FailureCause.CONNECTION_READ_TIMEOUT || cause == FailureCause.HTTP_RESPONSE_TIMEOUT;
+    }
+
+    /**
+     * @return how long a granted retry may still start, in nanoseconds: until {@code min-attempt-timeout} before the
+     *     deadline, after which {@link #begin()} refuses it; negative once that passed
+     */
+    long nanosToLastRetryStart() {
+        return deadline - config.minAttemptTimeout().toNanos() - System.nanoTime();
+    }
+
+    /**
+     * A granted retry that did not start while an attempt still had time (its executor never ran it): the call
+     * fails as its last attempt did, as {@link #begin()} fails a retry that starts that late.
+     *
+     * @return the failure to complete the call with
+     */
+    UpstreamFailureException retryTooLate() {
+        return exception(refuseStart(lastCause, RetryRefusal.DEADLINE));
     }
 
     /** The caller aborted while the call waited for its retry. */

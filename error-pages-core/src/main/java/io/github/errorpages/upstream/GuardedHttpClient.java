@@ -190,7 +190,7 @@ public final class GuardedHttpClient {
         BodyHandler<T> guardedHandler = guardedHandler(handler);
         CompletableFuture<byte[]> pending = prepared.pending;
         if (pending == null) {
-            return callAsync(prepared, guardedHandler);
+            return callAsync(prepared, guardedHandler, new CompletableFuture<>());
         }
         CompletableFuture<HttpResponse<T>> outcome = new CompletableFuture<>();
         // As for send: a body publisher that never completes must not hold the caller longer than a whole call
@@ -205,17 +205,10 @@ public final class GuardedHttpClient {
                 outcome.completeExceptionally(bodyUnreadable(error));
                 return;
             }
-            CompletableFuture<HttpResponse<T>> call = callAsync(prepared.buffered(bytes), guardedHandler);
-            // Ended by the caller in any way (cancelled, timed out with orTimeout, completed with a value of its
-            // own): the call is not wanted. Cancelling it after it completed the outcome itself does nothing.
-            outcome.whenComplete((r, e) -> call.cancel(true));
-            call.whenComplete((response, failure) -> {
-                if (failure != null) {
-                    outcome.completeExceptionally(failure);
-                } else if (!outcome.complete(response) && response != null) {
-                    JdkResponseAdapter.<T>instance().discard(response); // ended meanwhile: release its connection
-                }
-            });
+            // The call completes the outcome itself: ended by the caller in any way (cancelled, timed out with
+            // orTimeout, completed with a value of its own), even while the first attempt waits for a bulkhead
+            // permit on this thread, the call is not made, or what is in flight is aborted.
+            callAsync(prepared.buffered(bytes), guardedHandler, outcome);
         });
         return outcome;
     }
@@ -230,7 +223,8 @@ public final class GuardedHttpClient {
         return client;
     }
 
-    private <T> CompletableFuture<HttpResponse<T>> callAsync(Prepared prepared, BodyHandler<T> handler) {
+    private <T> CompletableFuture<HttpResponse<T>> callAsync(Prepared prepared, BodyHandler<T> handler,
+            CompletableFuture<HttpResponse<T>> result) {
         // Timed as send's attempts are, by the client and the body's bound: the client's request timeout tells a
         // connect that never completed (HttpConnectTimeoutException) from a late head. The guard's own timer, due
         // at the same moment, won the race more often than not and made either a late response.
@@ -238,7 +232,7 @@ public final class GuardedHttpClient {
             StreamedBodyEnd end = new StreamedBodyEnd();
             return end.attachTo(client.sendAsync(prepared.forAttempt(attempt),
                     AttemptBoundBodySubscriber.within(end.observing(handler), attempt.timeout())));
-        });
+        }, result);
     }
 
     private <T> BodyHandler<T> guardedHandler(BodyHandler<T> handler) {

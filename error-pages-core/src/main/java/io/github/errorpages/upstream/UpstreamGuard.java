@@ -356,8 +356,8 @@ public final class UpstreamGuard {
      * report any late attempt as a late response; here it is a backstop only, should an attempt not end.
      */
     <T> CompletableFuture<T> callAsyncTimedByAttempts(UpstreamRequest request, ResponseAdapter<? super T> responses,
-            AsyncUpstreamCall<T> call) {
-        return runAsync(request, responses, call, true);
+            AsyncUpstreamCall<T> call, CompletableFuture<T> result) {
+        return runAsync(request, responses, call, true, result);
     }
 
     /**
@@ -505,9 +505,14 @@ public final class UpstreamGuard {
 
     private <T> CompletableFuture<T> runAsync(UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses,
             AsyncUpstreamCall<T> call, boolean timedByAttempts) {
+        return runAsync(request, responses, call, timedByAttempts, new CompletableFuture<>());
+    }
+
+    /** @param result the call's future, which the caller may have (and end) before the first attempt starts */
+    private <T> CompletableFuture<T> runAsync(UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses,
+            AsyncUpstreamCall<T> call, boolean timedByAttempts, CompletableFuture<T> result) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(call, "call");
-        CompletableFuture<T> result = new CompletableFuture<>();
         new AsyncRun<>(new GuardedCall<>(this, request, responses), responses, call, result, executor, timedByAttempts)
                 .attempt();
         return result;

@@ -160,6 +160,33 @@ class AsyncCallEndIntegrationTests {
     }
 
     /**
+     * An executor that takes the retry and never runs it (shut down with it queued, a policy that discards): the
+     * call fails by its deadline as its last attempt did, as a retry that starts too late does. Its future was
+     * left pending for ever, and the call never ended in the metrics.
+     */
+    @Test
+    void failsTheCallByItsDeadlineWhenTheExecutorNeverRunsTheRetry() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "down"));
+        Executor discarding = task -> {
+        };
+        UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).deadline(Duration.ofSeconds(1))
+                .attemptTimeout(Duration.ofMillis(500)).build()).executor(discarding).listener(events).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+
+        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(get("/x"), BodyHandlers.ofString());
+
+        ExecutionException failed = org.assertj.core.api.Assertions.catchThrowableOfType(ExecutionException.class,
+                () -> sent.get(10, TimeUnit.SECONDS));
+        assertThat(failed).as("the call ended (before: pending forever)").isNotNull();
+        UpstreamFailureException failure = (UpstreamFailureException) failed.getCause();
+        assertThat(failure.failure().cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(events.refusals()).as("as a retry that starts too late").containsExactly(RetryRefusal.DEADLINE);
+        assertThat(guard.metrics().failedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().lostRetries()).isEqualTo(1);
+        assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+
+    /**
      * A call cancelled while its retry waits out the upstream's Retry-After ends there and then, as a blocking call
      * interrupted in its backoff does: counted as aborted with its retry lost, not only when the wait (up to
      * {@code retry.max-honoured-retry-after}, a minute) is over, and its retry is never sent.

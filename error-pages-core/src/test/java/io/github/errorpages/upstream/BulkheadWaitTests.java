@@ -9,6 +9,7 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.Await;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
@@ -19,6 +20,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -114,6 +117,65 @@ class BulkheadWaitTests {
                 .as("ended as cancelled").hasRootCauseInstanceOf(InterruptedException.class);
         assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
         assertThat(events.of(UpstreamEvent.CallFailed.class)).isEmpty();
+    }
+
+    /**
+     * A call cancelled while its retry waits for a permit makes no retry: the retry's thread, given the permit (or
+     * not) when the wait ends, found the call ended. It called the upstream for nobody, or, when the wait ended
+     * without a permit, recorded the caller's cancel as a failed call that marked the upstream failing.
+     */
+    @Test
+    void aRetryWaitingForAPermitWhenItsCallIsCancelledIsNeverMade() throws Exception {
+        ExecutorService retries = Executors.newSingleThreadExecutor();
+        try {
+            AtomicReference<Thread> retryThread = new AtomicReference<>();
+            UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).maxAttempts(2)
+                    .deadline(Duration.ofSeconds(20)).attemptTimeout(Duration.ofSeconds(5)).build())
+                    .bulkheadRegistry(BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
+                            .maxWaitDuration(Duration.ofSeconds(10)).build()))
+                    .executor(task -> retries.execute(() -> {
+                        retryThread.set(Thread.currentThread());
+                        task.run();
+                    }))
+                    .listener(events).build();
+            CompletableFuture<String> firstAttempt = new CompletableFuture<>();
+            AtomicInteger attempts = new AtomicInteger();
+            CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"),
+                    attempt -> attempts.incrementAndGet() == 1 ? firstAttempt : new CompletableFuture<>());
+            // Another call waits for the permit the first attempt holds, and takes it when that attempt fails.
+            Future<String> held = holdThePermitOnceFree(guard);
+            firstAttempt.completeExceptionally(new ConnectException("Connection refused"));
+            holding.await();
+            Await.until(() -> retryThread.get() != null && retryThread.get().getState() == Thread.State.TIMED_WAITING,
+                    "the retry waits for the permit");
+
+            call.cancel(true);
+            release.countDown();
+
+            assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo("held");
+            Await.until(() -> guard.metrics().abortedCalls() == 1, "the cancelled call to be counted as aborted");
+            retries.shutdown();
+            assertThat(retries.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(attempts.get()).as("no retry for nobody").isEqualTo(1);
+            UpstreamMetrics metrics = guard.metrics();
+            assertThat(metrics.lostRetries()).isEqualTo(1);
+            assertThat(metrics.failedCalls()).isZero();
+            assertThat(metrics.attempts()).isEqualTo(metrics.calls() - metrics.rejectedCalls() + metrics.retries()
+                    - metrics.lostRetries());
+            assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+            assertThat(guard.failingSince()).as("the connect refused alone, no failure recorded").isEmpty();
+        } finally {
+            retries.shutdownNow();
+        }
+    }
+
+    /** Like {@link #holdThePermit}, for a permit another call holds now: the call waits for it. */
+    private Future<String> holdThePermitOnceFree(UpstreamGuard guard) {
+        return holder.submit(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+            holding.countDown();
+            release.await();
+            return "held";
+        }));
     }
 
     private UpstreamGuard queueing(Duration deadline) {
