@@ -4,6 +4,7 @@ import io.github.errorpages.ErrorPages;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.servlet.internal.AbandoningListener;
 import io.github.errorpages.servlet.internal.BodyWrites;
 import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
@@ -450,6 +451,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // the guard's timeouts bound the call, the body idle timeout the body
+        async.addListener(new AbandoningListener(exchange));
         CompletableFuture<Object> started = exchange.start();
         proxy.pendingAnswers.add(); // before the answer, which completing runs (on this thread if it is done)
         started.whenComplete((outcome, bug) -> {

@@ -1474,6 +1474,43 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An HTTP/2 client that cancels its request (a stream reset, as a browser's when its user navigates away) while
+     * the upstream is still to answer: the exchange ends at once, its bulkhead permit given back, counted as aborted
+     * and not blamed on the upstream. It held the permit and the upstream's connection until the attempt timed out,
+     * which counted against the upstream (and was retried): a client resetting its streams took every permit. With
+     * the JDK transport the container thread waits in the client and hears of no reset.
+     */
+    @Test
+    void http2ClientResettingItsStreamWhileTheUpstreamIsSilentEndsTheExchange() throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK transport's container thread waits in the client");
+        try (FaultyUpstream silent = FaultyUpstream.start(Behaviour.stall())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("reset-streams").endpoints(silent.uri())
+                    .attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(30)).build());
+            configured = new JettyServer().h2c().servlet("/*", proxyBuilder(guard).build()).start();
+            org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            h2.start();
+            try {
+                org.eclipse.jetty.client.Request request = h2.newRequest(configured.h2cUri("/orders/42"));
+                request.send(result -> {
+                });
+                assertThat(silent.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
+
+                request.abort(new IOException("the user navigated away"));
+
+                Await.until(() -> guard.metrics().abortedCalls() == 1, "the call to be counted as aborted");
+                assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                        .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+                assertThat(guard.metrics().failedCalls()).isZero();
+                assertThat(guard.metrics().retries()).isZero();
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+            } finally {
+                h2.stop();
+            }
+        }
+    }
+
+    /**
      * A client that asks with {@code Expect: 100-continue} before it uploads is told to go on only once the
      * upstream asks for the body: with the upstream down it gets the page as the first response, and uploads
      * nothing. The Jetty transport got the request's stream before the first attempt, and Jetty sent the 100 then:

@@ -302,6 +302,8 @@ public final class JettyForwarder {
         private UpstreamRequest upstreamRequest;
         private volatile @Nullable CompletableFuture<Response> call;
         private volatile boolean writesWithoutBlocking;
+        /** The client went away before the upstream answered ({@link #abandon()}). */
+        private volatile boolean abandoned;
 
         Exchange(HttpServletRequest request, HttpServletResponse response, URI target) {
             this.request = request;
@@ -359,7 +361,27 @@ public final class JettyForwarder {
                     finish(outcomeOf(error));
                 }
             });
+            if (abandoned) {
+                abandon(); // the client went away while the first attempt started
+            }
             return done;
+        }
+
+        /**
+         * Ends the exchange of a client that went away while the upstream is still to answer (an HTTP/2 stream
+         * reset, which the container tells the asynchronous cycle as an error): the attempt in flight is aborted and
+         * no retry is made, so the guard counts the call as aborted and gives its bulkhead permit back at once, and
+         * the outcome is {@link #DONE}: there is nobody to answer. Until then the exchange held its permit, and the
+         * upstream's connection, until the attempt timed out, and that timeout counted against the upstream. Once
+         * the response head arrived, the relay's failure to write ends the exchange instead.
+         */
+        public void abandon() {
+            abandoned = true;
+            CompletableFuture<Response> current = call;
+            if (current != null && !current.isDone()) {
+                finish(DONE); // first: the cancel below ends the call, which would finish with its cancellation
+                current.cancel(true);
+            }
         }
 
         /**

@@ -1,0 +1,43 @@
+package io.github.errorpages.servlet.internal;
+
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+
+/**
+ * Ends a forwarded exchange whose client went away while the upstream is still to answer: the container tells the
+ * asynchronous cycle so as an error (an HTTP/2 stream reset, a connection it saw close). Without it, each such
+ * exchange held its bulkhead permit and its upstream connection until the attempt timed out, the timeout counted
+ * against the upstream, and a client resetting its streams took every permit of the bulkhead.
+ *
+ * <p>Thread-safe: the container calls it on any of its threads.
+ */
+public final class AbandoningListener implements AsyncListener {
+
+    private final JettyForwarder.Exchange exchange;
+
+    /** @param exchange the exchange of the request whose asynchronous cycle this listens to */
+    public AbandoningListener(JettyForwarder.Exchange exchange) {
+        this.exchange = exchange;
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        exchange.abandon(); // its outcome, DONE, completes the cycle here, as the Servlet specification asks of onError
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        // Completed by the proxy, or by the container on its own: then nobody waits for the upstream either.
+        exchange.abandon();
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        // The cycle has no timeout (setTimeout(0)): the guard's timeouts bound the exchange.
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+        // Not started again: the request is the proxy's alone.
+    }
+}
