@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +51,10 @@ public final class ErrorPages {
 
     private ErrorPages(Builder builder) {
         this.classifier = builder.classifier != null ? builder.classifier : FailureClassifier.ofDefaults();
-        this.policy = builder.policy != null ? builder.policy : ErrorPolicy.of(builder.config);
+        // The builder's clock for the policy too: an HTTP-date Retry-After from another clock than the page's time
+        // and sentences (and renderMaintenance's header) would contradict them.
+        this.policy = builder.policy != null ? builder.policy
+                : ErrorPolicy.of(builder.config, builder.clock, () -> ThreadLocalRandom.current().nextLong());
         this.pageConfig = builder.pageConfig;
         this.clock = builder.clock;
         ClassLoader context = Thread.currentThread().getContextClassLoader();
@@ -224,8 +228,9 @@ public final class ErrorPages {
         }
 
         /**
-         * @param clock the clock for the time shown on pages, how long an upstream has failed and the end of a
-         *     maintenance; default {@link Clock#systemUTC()}
+         * @param clock the clock for the time shown on pages, how long an upstream has failed, the end of a
+         *     maintenance, and a {@code Retry-After} written as an HTTP-date (unless a {@link #policy} of its own is
+         *     given); default {@link Clock#systemUTC()}
          * @return this builder
          */
         public Builder clock(Clock clock) {

@@ -70,7 +70,7 @@ class ErrorPagesTests {
         assertThat(response.header("Retry-After")).isEqualTo("1200");
         assertThat(response.decision().errorCode()).isEqualTo(ErrorPages.MAINTENANCE_ERROR_CODE);
         assertThat(response.bodyText()).contains("We’re down for scheduled maintenance")
-                .contains("We expect to be back by 10:35 UTC.").contains("20 minutes");
+                .contains("We expect to be back by 10:36 UTC.").contains("20 minutes"); // 10:35:30, rounded up (R10)
     }
 
     @Test
@@ -99,6 +99,36 @@ class ErrorPagesTests {
 
         assertThat(httpDates.renderMaintenance(request, null).header("Retry-After"))
                 .isEqualTo("Tue, 24 Nov 2026 10:16:01 GMT");
+    }
+
+    /**
+     * The maintenance page's "back by" is rounded up to the minute, as its Retry-After is (R10): 10:17:29 was shown
+     * as 10:17, half a minute before the 119 seconds its header and its sentence gave.
+     */
+    @Test
+    void theMaintenancePagesEndIsNeverEarlierThanItsRetryAfter() {
+        ErrorRequest request = new ErrorRequest("GET", "/", "text/html", "en", null);
+
+        ErrorResponse response = PAGES.renderMaintenance(request, NOW.plusSeconds(119));
+
+        assertThat(response.header("Retry-After")).isEqualTo("119");
+        assertThat(response.bodyText()).contains("We expect to be back by 10:18 UTC.");
+    }
+
+    /**
+     * The builder's clock dates an HTTP-date Retry-After of a failure's page too, as it dates the page's time and
+     * the maintenance page's header: the default policy took the system clock, and one page said two times.
+     */
+    @Test
+    void theBuildersClockDatesTheRetryAfterOfEveryPage() {
+        ErrorPages httpDates = ErrorPages.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC))
+                .config(ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE).build()).build();
+
+        ErrorResponse page = httpDates.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/", "application/json", null, null));
+
+        // 10 s for a 502, with up to 20 % jitter added, after the clock's 10:15:30.
+        assertThat(page.header("Retry-After")).matches("Tue, 24 Nov 2026 10:15:4[0-2] GMT");
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -246,7 +247,9 @@ public final class PageModels {
 
     private @Nullable String sinceSentence(Locale locale, PageFacts facts) {
         if (facts.backBy() != null && facts.backBy().isAfter(facts.now())) {
-            return clockSentence(locale, "backBy", facts.backBy(), facts.now());
+            // Shown to the minute, rounded up as Retry-After is (R10): rounded down, it told users a time up to a
+            // minute before the one its own header and sentence gave. "Failing since" is rounded down: earlier.
+            return clockSentence(locale, "backBy", upToTheMinute(facts.backBy()), facts.now());
         }
         if (facts.failingSince() != null) {
             Instant since = facts.failingSince();
@@ -254,6 +257,11 @@ public final class PageModels {
                     ? messages.get(locale).get("sinceNew") : clockSentence(locale, "sinceLasting", since, facts.now());
         }
         return null;
+    }
+
+    private static Instant upToTheMinute(Instant time) {
+        Instant minute = time.truncatedTo(ChronoUnit.MINUTES);
+        return minute.equals(time) ? time : minute.plus(1, ChronoUnit.MINUTES);
     }
 
     /**

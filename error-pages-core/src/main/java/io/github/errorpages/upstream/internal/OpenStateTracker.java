@@ -3,40 +3,64 @@ package io.github.errorpages.upstream.internal;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.StateTransition;
+import java.lang.reflect.Field;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Knows how long a Resilience4j circuit breaker stays open, which Resilience4j does not expose: it notes
- * the time of each transition to OPEN (fed by the breaker's state-transition events) and how many times in
- * a row the breaker has opened, and applies the breaker's own wait-interval function to that count, as the
- * breaker does.
+ * Knows how long a Resilience4j circuit breaker stays open, which Resilience4j's API does not expose. It reads the
+ * end of the open state that Resilience4j's own state machine keeps (its {@code OpenState}'s instant, by reflection):
+ * exact for every wait-interval function, a randomized one included (each call of which draws a new wait), for an
+ * opening with an explicit time ({@code transitionToOpenStateFor}, {@code transitionToOpenStateUntil}) and for an
+ * opening this tracker did not see (a guard built again on a registry's breaker that is open).
  *
- * <p>When the breaker was already open before the tracker saw it open, the opening time is unknown and the
- * full wait interval is reported: an upper bound, so a client told to come back then does not come back too
- * early. A breaker opened for an explicit time ({@code transitionToOpenStateFor}, {@code transitionToOpenStateUntil}
- * or a {@code transitionOnResult} rule) is reported with its configured wait interval instead, since the
- * event does not carry that time.
+ * <p>Should that state not be readable (another version of Resilience4j, another implementation of
+ * {@code CircuitBreaker}, a module that does not open it to reflection), it falls back on what the breaker's events
+ * say: it notes the time of each transition to OPEN and how many times in a row the breaker has opened, and applies
+ * the breaker's wait-interval function to that count once per opening, as the breaker does. That is exact for a
+ * deterministic function and an opening it saw; for an opening it did not see it reports the interval of a first
+ * opening, and for an explicit time the configured interval.
  *
  * <p>Thread-safe.
  */
 public final class OpenStateTracker {
 
+    private static final Logger log = LoggerFactory.getLogger(OpenStateTracker.class);
+    /** Resilience4j's state machine's current state, or {@code null} when it cannot be read. */
+    private static final @Nullable Field STATE = field(
+            "io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine", "stateReference");
+    /** The end of the wait its open state keeps, or {@code null} when it cannot be read. */
+    private static final @Nullable Field OPEN_UNTIL = field(
+            "io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine$OpenState",
+            "retryAfterWaitDuration");
+
     private final CircuitBreaker breaker;
     private final Clock clock;
+    private final boolean readsKeptEnd;
     private volatile Opening opening;
 
     /**
      * @param breaker the breaker; the caller feeds its transitions to {@link #onTransition(StateTransition)}
      */
     public OpenStateTracker(CircuitBreaker breaker) {
+        this(breaker, true);
+    }
+
+    /**
+     * @param readsKeptEnd whether to read the end Resilience4j keeps; {@code false} to use the events alone (tests)
+     */
+    OpenStateTracker(CircuitBreaker breaker, boolean readsKeptEnd) {
         this.breaker = Objects.requireNonNull(breaker, "breaker");
         this.clock = breaker.getCircuitBreakerConfig().getClock();
+        this.readsKeptEnd = readsKeptEnd;
         State state = breaker.getState();
-        this.opening = new Opening(null, state == State.OPEN || state == State.HALF_OPEN ? 1 : 0);
+        this.opening = state == State.OPEN || state == State.HALF_OPEN ? opening(null, 1) : new Opening(null, 0, 0);
     }
 
     /**
@@ -50,12 +74,18 @@ public final class OpenStateTracker {
         // function; a closed, disabled or metrics-only breaker starts again at one.
         int before = startsAgain(transition.getFromState()) ? 0 : opening.count;
         if (to == State.OPEN) {
-            opening = new Opening(clock.instant(), before + 1);
+            opening = opening(clock.instant(), before + 1);
         } else if (to == State.FORCED_OPEN) {
-            opening = new Opening(null, before + 1);
+            opening = new Opening(null, before + 1, 0);
         } else if (startsAgain(to)) {
-            opening = new Opening(null, 0);
+            opening = new Opening(null, 0, 0);
         }
+    }
+
+    /** An opening whose wait is drawn once, as Resilience4j draws it: a randomized function gives another each call. */
+    private Opening opening(@Nullable Instant at, int count) {
+        return new Opening(at, count,
+                breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(Math.max(1, count)));
     }
 
     private static boolean startsAgain(State state) {
@@ -74,14 +104,43 @@ public final class OpenStateTracker {
         if (state != State.OPEN) {
             return null;
         }
-        Opening o = opening;
-        long waitMillis = breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState()
-                .apply(Math.max(1, o.count));
-        if (o.at == null) {
-            return Duration.ofMillis(waitMillis);
+        Instant until = readsKeptEnd ? keptEnd(breaker) : null;
+        if (until == null) {
+            Opening o = opening;
+            if (o.at == null) {
+                return Duration.ofMillis(o.waitMillis);
+            }
+            until = o.at.plusMillis(o.waitMillis);
         }
-        Duration remaining = Duration.between(clock.instant(), o.at.plusMillis(waitMillis));
+        Duration remaining = Duration.between(clock.instant(), until);
         return remaining.isNegative() ? Duration.ZERO : remaining;
+    }
+
+    /** @return the end of the wait Resilience4j's open state keeps, or {@code null} when it cannot be read */
+    private static @Nullable Instant keptEnd(CircuitBreaker breaker) {
+        Field state = STATE;
+        Field openUntil = OPEN_UNTIL;
+        if (state == null || openUntil == null || !state.getDeclaringClass().isInstance(breaker)) {
+            return null;
+        }
+        try {
+            Object current = ((AtomicReference<?>) state.get(breaker)).get();
+            return openUntil.getDeclaringClass().isInstance(current) ? (Instant) openUntil.get(current) : null;
+        } catch (IllegalAccessException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static @Nullable Field field(String className, String name) {
+        try {
+            Field field = Class.forName(className, false, CircuitBreaker.class.getClassLoader()).getDeclaredField(name);
+            field.setAccessible(true);
+            return field;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            log.debug("Cannot read Resilience4j's open state ({}.{}); the breaker's remaining open time is worked out "
+                    + "from its events", className, name, e);
+            return null;
+        }
     }
 
     /**
@@ -105,10 +164,13 @@ public final class OpenStateTracker {
     private static final class Opening {
         final @Nullable Instant at;
         final int count;
+        /** The wait of this opening, in milliseconds, drawn from the wait-interval function when it began. */
+        final long waitMillis;
 
-        Opening(@Nullable Instant at, int count) {
+        Opening(@Nullable Instant at, int count, long waitMillis) {
             this.at = at;
             this.count = count;
+            this.waitMillis = waitMillis;
         }
     }
 }

@@ -7,6 +7,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Standards R8: the breaker's remaining open time, which Resilience4j does not expose, tracked from its events. */
@@ -89,15 +91,95 @@ class OpenStateTrackerTests {
                 .isEqualTo(Duration.ofSeconds(10));
     }
 
+    /** An opening the tracker did not see (a guard built again on a registry's open breaker) is read as it is. */
     @Test
-    void reportsTheFullWaitWhenTheOpeningWasNotSeen() {
+    void readsTheRemainingWaitOfAnOpeningItDidNotSee() {
         CircuitBreaker breaker = breaker(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofSeconds(45)));
         breaker.transitionToOpenState();
         clock.advance(Duration.ofSeconds(40));
 
         OpenStateTracker tracker = track(breaker);
 
-        assertThat(tracker.remainingOpen()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(tracker.remainingOpen()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    /**
+     * A guard built again on a registry's breaker that has opened three times in a row with a growing wait: the
+     * tracker reported the first opening's wait (10 s) for an opening of 40 s, and counted the next ones from there.
+     */
+    @Test
+    void readsAGrowingWaitOfOpeningsItDidNotSee() {
+        CircuitBreaker breaker = waitingTenSecondsThenTwiceAsLong();
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+        breaker.transitionToOpenState();
+
+        OpenStateTracker tracker = track(breaker);
+
+        assertThat(tracker.remainingOpen()).isEqualTo(Duration.ofSeconds(40));
+        breaker.transitionToHalfOpenState();
+        breaker.transitionToOpenState();
+        assertThat(tracker.remainingOpen()).as("the next opening in a row").isEqualTo(Duration.ofSeconds(80));
+    }
+
+    /**
+     * A randomized wait ({@code IntervalFunction.ofRandomized}, here a function that gives another wait each call)
+     * is drawn once by Resilience4j when the breaker opens: the tracker drew it again on every call, and each page
+     * told its clients another time, most of them before the breaker admitted calls.
+     */
+    @Test
+    void reportsTheWaitResilience4jDrewForARandomizedFunction() {
+        AtomicLong draws = new AtomicLong();
+        AtomicLong firstDraw = new AtomicLong();
+        CircuitBreaker breaker = breaker(CircuitBreakerConfig.custom().waitIntervalFunctionInOpenState(attempt -> {
+            long seconds = 10 * draws.incrementAndGet();
+            firstDraw.compareAndSet(0, seconds); // Resilience4j's, when it opens
+            return TimeUnit.SECONDS.toMillis(seconds);
+        }));
+        OpenStateTracker tracker = track(breaker);
+
+        breaker.transitionToOpenState();
+        long drawn = firstDraw.get();
+
+        assertThat(tracker.remainingOpen()).isEqualTo(Duration.ofSeconds(drawn));
+        assertThat(tracker.remainingOpen()).as("the same on every call").isEqualTo(Duration.ofSeconds(drawn));
+        clock.advance(Duration.ofSeconds(drawn - 1));
+        assertThat(breaker.tryAcquirePermission()).as("Resilience4j's own wait").isFalse();
+        assertThat(tracker.remainingOpen()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    /** An opening for an explicit time: the event does not carry it, Resilience4j's open state does. */
+    @Test
+    void readsTheTimeOfAnOpeningForAnExplicitTime() {
+        CircuitBreaker breaker = breaker(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofSeconds(30)));
+        OpenStateTracker tracker = track(breaker);
+
+        breaker.transitionToOpenStateFor(Duration.ofSeconds(90));
+
+        assertThat(tracker.remainingOpen()).isEqualTo(Duration.ofSeconds(90));
+    }
+
+    /**
+     * Without Resilience4j's state to read (another version, a module that does not open it), the events say: an
+     * opening not seen is reported with the first opening's wait, and a randomized wait is drawn once per opening.
+     */
+    @Test
+    void withoutResilience4jsStateTheEventsSayAndEachOpeningDrawsOnce() {
+        CircuitBreaker seenLate = breaker(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofSeconds(45)));
+        seenLate.transitionToOpenState();
+        clock.advance(Duration.ofSeconds(40));
+        assertThat(new OpenStateTracker(seenLate, false).remainingOpen()).isEqualTo(Duration.ofSeconds(45));
+
+        AtomicLong draws = new AtomicLong();
+        CircuitBreaker randomized = breaker(CircuitBreakerConfig.custom()
+                .waitIntervalFunctionInOpenState(attempt -> TimeUnit.SECONDS.toMillis(10 * draws.incrementAndGet())));
+        OpenStateTracker tracker = new OpenStateTracker(randomized, false);
+        randomized.getEventPublisher().onStateTransition(e -> tracker.onTransition(e.getStateTransition()));
+        randomized.transitionToOpenState();
+        Duration first = tracker.remainingOpen();
+        assertThat(tracker.remainingOpen()).isEqualTo(first).isPositive();
     }
 
     @Test
