@@ -48,6 +48,8 @@ final class GuardedCall<T> {
     private @Nullable Duration lastRetryAfter;
     private @Nullable Throwable lastError;
     private boolean retryPending;
+    /** The retry budget's period the call was counted in, to take it back from a rejected call. */
+    private long budgetEpoch;
 
     GuardedCall(UpstreamGuard guard, UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses) {
         this.guard = guard;
@@ -138,7 +140,7 @@ final class GuardedCall<T> {
                     RetryRefusal.DEADLINE), stackTrace);
         }
         if (attempts == 0) {
-            guard.budget.recordCall();
+            budgetEpoch = guard.budget.recordCall();
         }
         retryPending = false;
         tried[attempts++] = index;
@@ -287,6 +289,7 @@ final class GuardedCall<T> {
             guard.counters.attempts.decrement();
             if (attempts == 0) {
                 lastError = error; // the client's refusal, for the log; a lost retry reports its last attempt's
+                guard.budget.unrecordCall(budgetEpoch); // a rejected call raises no retry budget
             }
             return Step.fail(exception(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL)));
         }

@@ -37,6 +37,8 @@ final class PendingBody implements BodyOutcome {
     private final long callStarted;
     private final int attempts;
     private final boolean recordedAtHead;
+    /** "Failing since" when the head arrived: the failing period this call's success may end, and no later one. */
+    private final @Nullable Instant failingAtHead;
     private volatile int state;
     /** Whether the caller will report the body's end ({@link ResponseAdapter#awaitBody} said so). */
     private volatile boolean awaited;
@@ -62,6 +64,7 @@ final class PendingBody implements BodyOutcome {
         this.callStarted = callStarted;
         this.attempts = attempts;
         this.recordedAtHead = recordedAtHead;
+        this.failingAtHead = guard.failingSinceOrNull();
     }
 
     @Override
@@ -98,7 +101,9 @@ final class PendingBody implements BodyOutcome {
         if ((markEnded() & ENDED) != 0) {
             return;
         }
-        guard.bodyCompleted();
+        // Ends the failing period its head found, as the head itself would have: a body that began before an
+        // outage (a download, an event stream, one its client stopped reading) says nothing of one that began since.
+        guard.bodyCompleted(failingAtHead);
         if (!recordedAtHead && endpoint.breaker().getState() == CircuitBreaker.State.CLOSED) {
             endpoint.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
         }

@@ -652,18 +652,22 @@ public final class UpstreamGuard {
      */
     void succeeded(int attempts, long elapsedNanos, boolean endsFailing) {
         counters.successfulCalls.increment();
-        if (endsFailing) {
-            bodyCompleted();
+        if (endsFailing && failingSince.get() != null) {
+            failingSince.set(null);
         }
         if (!listeners.isEmpty()) {
             emit(new UpstreamEvent.CallSucceeded(config.name(), attempts, Duration.ofNanos(elapsedNanos)));
         }
     }
 
-    /** A response came whole from the upstream: it is not failing (any more). */
-    void bodyCompleted() {
-        if (failingSince.get() != null) {
-            failingSince.set(null);
+    /**
+     * A response came whole from the upstream: the failing period its head found is over.
+     *
+     * @param failingAtHead "failing since" when its head arrived: {@code null}, or a period since ended, ends nothing
+     */
+    void bodyCompleted(@Nullable Instant failingAtHead) {
+        if (failingAtHead != null) {
+            failingSince.compareAndSet(failingAtHead, null);
         }
     }
 

@@ -170,6 +170,30 @@ class BodyOutcomeTests {
         assertThat(clocked.failingSince()).isEmpty();
     }
 
+    /**
+     * A body that began before an outage (a download, an event stream) and ends during it says nothing of the
+     * outage: "failing since" stays, as it did when only a head ended it. Ending it, the next failure began it anew.
+     */
+    @Test
+    void aBodyThatBeganBeforeAnOutageDoesNotEndIt() throws Exception {
+        Instant start = Instant.parse("2026-12-01T10:00:00Z");
+        MutableClock clock = new MutableClock(start);
+        UpstreamGuard clocked = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1).build()).clock(clock).build();
+        clocked.call(UpstreamRequest.of("GET"), responses, attempt -> OK);
+        BodyOutcome download = responses.bodies.get(0);
+        clock.advance(Duration.ofMinutes(5));
+        catchThrowableOfType(UpstreamFailureException.class, () -> clocked.call(UpstreamRequest.of("GET"), attempt -> {
+            throw new java.net.ConnectException("Connection refused");
+        }));
+        Instant outage = start.plus(Duration.ofMinutes(5));
+        assertThat(clocked.failingSince()).contains(outage);
+        clock.advance(Duration.ofMinutes(50));
+
+        download.completed();
+
+        assertThat(clocked.failingSince()).as("the outage goes on").contains(outage);
+    }
+
     /** A body's failure took the call's time so far: the page's log line said elapsed_ms=0 for every one. */
     @Test
     void aBodyThatBreaksOffTookTheTimeSinceTheCallStarted() throws Exception {

@@ -337,6 +337,7 @@ class UpstreamGuardTests {
         assertThat(rejected.attempts()).isZero();
         assertThat(guard.metrics().rejectedCalls()).isEqualTo(1);
         assertThat(guard.metrics().attempts()).isZero();
+        assertThat(guard.budget.calls()).as("raises no retry budget, as a full bulkhead's rejection").isZero();
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
         assertThat(events.of(UpstreamEvent.CallFailed.class)).singleElement()
                 .satisfies(failed -> assertThat(failed.failure().attempts()).isZero());

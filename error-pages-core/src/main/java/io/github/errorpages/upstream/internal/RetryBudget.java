@@ -69,10 +69,36 @@ public final class RetryBudget {
         return UNLIMITED;
     }
 
-    /** Counts one call (its first attempt; retries are counted by {@link #tryAcquireRetry()}). */
-    public void recordCall() {
-        if (this != UNLIMITED) {
-            bucket(epoch()).calls.incrementAndGet();
+    /**
+     * Counts one call (its first attempt; retries are counted by {@link #tryAcquireRetry()}).
+     *
+     * @return the period it was counted in, for {@link #unrecordCall}
+     */
+    public long recordCall() {
+        if (this == UNLIMITED) {
+            return Long.MIN_VALUE;
+        }
+        long epoch = epoch();
+        bucket(epoch).calls.incrementAndGet();
+        return epoch;
+    }
+
+    /**
+     * Takes back a call counted by {@link #recordCall()} that turned out to be rejected, never sent (its client's
+     * own limit held it back): it must not raise the retries allowed, as a call a full bulkhead rejects does not.
+     * Nothing once its period has left the window.
+     *
+     * @param epoch what {@link #recordCall()} returned
+     */
+    public void unrecordCall(long epoch) {
+        if (this == UNLIMITED) {
+            return;
+        }
+        Bucket b = buckets[(int) Math.floorMod(epoch, (long) BUCKETS)];
+        synchronized (b) {
+            if (b.epoch == epoch && b.calls.get() > 0) {
+                b.calls.decrementAndGet();
+            }
         }
     }
 
