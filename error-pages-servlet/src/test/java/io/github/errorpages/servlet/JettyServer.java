@@ -17,6 +17,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import org.eclipse.jetty.server.handler.gzip.GzipHandler;
 import org.jspecify.annotations.Nullable;
 
@@ -127,6 +128,14 @@ final class JettyServer implements AutoCloseable {
     JettyServer filter(FilterHolder holder) {
         holder.setAsyncSupported(true);
         context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC));
+        return this;
+    }
+
+    /** Puts Jetty's {@link SizeLimitHandler} in front of the servlets: request bodies over the limit get its 413. */
+    JettyServer requestSizeLimit(long bytes) {
+        SizeLimitHandler limit = new SizeLimitHandler(bytes, -1);
+        limit.setHandler(context);
+        server.setHandler(limit);
         return this;
     }
 

@@ -1948,6 +1948,33 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A body over a limit of the container's (Jetty's {@code SizeLimitHandler}) gets the container's 413, not a
+     * timeout's 408, nor (as Jetty tells the asynchronous cycle of it as an error) a 200 with no body, which told the
+     * client its upload went through. Neither is the upstream blamed.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"POST", "PUT"})
+    void bodyOverTheContainersLimitIsAnsweredWithItsStatus(String method) throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .build());
+        configured = new JettyServer().requestSizeLimit(1000).servlet("/*", proxyBuilder(guard).build()).start();
+
+        try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+            uploader.setSoTimeout(10_000);
+            uploader.getOutputStream().write((method + " /orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n7d0\r\n" + "x".repeat(2000) + "\r\n0\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            uploader.getOutputStream().flush();
+
+            HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+
+            assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(413);
+            assertThat(answer.getContent()).doesNotContain("Exception", "127.0.0.1");
+        }
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
      * A short body of an idempotent request is read whole before the first attempt, so that a retry can send it
      * again. A client that stops sending it never reaches the upstream: the container's idle timeout (1 s here)
      * ends the wait, and the client gets 408 (RFC 9110 §15.5.9), not the container's 500.

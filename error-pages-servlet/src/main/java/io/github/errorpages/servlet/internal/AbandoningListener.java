@@ -5,7 +5,8 @@ import jakarta.servlet.AsyncListener;
 
 /**
  * Ends a forwarded exchange whose client went away while the upstream is still to answer: the container tells the
- * asynchronous cycle so as an error (an HTTP/2 stream reset, a connection it saw close). Without it, each such
+ * asynchronous cycle so as an error (an HTTP/2 stream reset, a connection it saw close; or a body it refused, which
+ * is answered with the container's status). Without it, each such
  * exchange held its bulkhead permit and its upstream connection until the attempt timed out, the timeout counted
  * against the upstream, and a client resetting its streams took every permit of the bulkhead.
  *
@@ -22,13 +23,15 @@ public final class AbandoningListener implements AsyncListener {
 
     @Override
     public void onError(AsyncEvent event) {
-        exchange.abandon(); // its outcome, DONE, completes the cycle here, as the Servlet specification asks of onError
+        // Its outcome completes the cycle here, or dispatches it to answer a body the container refused, as the
+        // Servlet specification asks of onError.
+        exchange.abandon(event.getThrowable());
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
         // Completed by the proxy, or by the container on its own: then nobody waits for the upstream either.
-        exchange.abandon();
+        exchange.abandon(null);
     }
 
     @Override

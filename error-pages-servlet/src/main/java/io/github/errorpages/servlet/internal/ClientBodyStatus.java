@@ -43,6 +43,21 @@ public final class ClientBodyStatus {
     }
 
     /**
+     * @param failure an error of the request's asynchronous cycle, or of reading its body
+     * @return whether the container refused the request's body with a 4xx of its own (Jetty's 413 for a body over
+     *     a {@code SizeLimitHandler}'s limit): the client is still there, and is answered with it
+     */
+    public static boolean refusedByContainer(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {
+            if (jettyCode(t) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * @param status what {@link #of} returned
      * @return the whole of the answer's body, plain text: the status and what it means, nothing of the request
      */

@@ -72,6 +72,12 @@ final class ClientInputStream extends InputStream {
         } catch (IOException e) {
             failure = e;
             throw e;
+        } catch (RuntimeException refused) {
+            // The container's refusal of the body, unchecked (Jetty's 413 over a SizeLimitHandler's limit): the
+            // client's failure, as an IOException is.
+            IOException failed = new IOException("the container refused the request's body", refused);
+            failure = failed;
+            throw failed;
         } finally {
             reading.decrementAndGet();
         }

@@ -302,8 +302,9 @@ public final class JettyForwarder {
         private UpstreamRequest upstreamRequest;
         private volatile @Nullable CompletableFuture<Response> call;
         private volatile boolean writesWithoutBlocking;
-        /** The client went away before the upstream answered ({@link #abandon()}). */
+        /** The container told of an error before the upstream answered ({@link #abandon}). */
         private volatile boolean abandoned;
+        private volatile @Nullable Throwable abandonedFor;
 
         Exchange(HttpServletRequest request, HttpServletResponse response, URI target) {
             this.request = request;
@@ -362,24 +363,30 @@ public final class JettyForwarder {
                 }
             });
             if (abandoned) {
-                abandon(); // the client went away while the first attempt started
+                abandon(abandonedFor); // the client went away while the first attempt started
             }
             return done;
         }
 
         /**
-         * Ends the exchange of a client that went away while the upstream is still to answer (an HTTP/2 stream
-         * reset, which the container tells the asynchronous cycle as an error): the attempt in flight is aborted and
-         * no retry is made, so the guard counts the call as aborted and gives its bulkhead permit back at once, and
-         * the outcome is {@link #DONE}: there is nobody to answer. Until then the exchange held its permit, and the
-         * upstream's connection, until the attempt timed out, and that timeout counted against the upstream. Once
-         * the response head arrived, the relay's failure to write ends the exchange instead.
+         * Ends the exchange when the container tells the asynchronous cycle of an error while the upstream is still
+         * to answer: the attempt in flight is aborted and no retry is made, so the guard counts the call as aborted
+         * and gives its bulkhead permit back at once. Until then the exchange held its permit, and the upstream's
+         * connection, until the attempt timed out, and that timeout counted against the upstream. The outcome is
+         * {@link #DONE} for a client that went away (an HTTP/2 stream reset): there is nobody to answer. For a body
+         * the container refused (Jetty's {@code SizeLimitHandler}: 413) it is that failure, which the client is
+         * answered with. Once the response head arrived, the relay's failure to write ends the exchange instead.
+         *
+         * @param error what the container told, or {@code null}
          */
-        public void abandon() {
+        public void abandon(@Nullable Throwable error) {
+            abandonedFor = error;
             abandoned = true;
             CompletableFuture<Response> current = call;
             if (current != null && !current.isDone()) {
-                finish(DONE); // first: the cancel below ends the call, which would finish with its cancellation
+                // First: the cancel below ends the call, which would finish with its cancellation.
+                finish(error != null && ClientBodyStatus.refusedByContainer(error)
+                        ? new IOException("the container refused the request's body", error) : DONE);
                 current.cancel(true);
             }
         }

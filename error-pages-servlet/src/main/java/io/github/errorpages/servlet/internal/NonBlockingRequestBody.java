@@ -149,6 +149,12 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             } catch (IOException e) {
                 failure = e;
                 return Content.Chunk.from(e, true);
+            } catch (RuntimeException refused) {
+                // The container's refusal of the body, unchecked (Jetty's 413 over a SizeLimitHandler's limit): the
+                // client's failure, as an IOException would be, not the attempt's to be blamed on the upstream.
+                IOException refusal = new IOException("the container refused the request's body", refused);
+                failure = refusal;
+                return Content.Chunk.from(refusal, true);
             }
         }
 
@@ -156,16 +162,19 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         public void demand(Runnable callback) {
             touched = true;
             demand.set(callback);
-            ServletInputStream stream;
+            boolean ready;
             try {
-                stream = listen();
+                ServletInputStream stream = listen();
+                // isReady() true means the container calls no listener until a read empties the stream: run it here.
+                ready = stream.isFinished() || stream.isReady();
             } catch (IOException e) {
                 failure = e;
-                runDemand();
-                return;
+                ready = true;
+            } catch (RuntimeException refused) {
+                failure = new IOException("the container refused the request's body", refused); // as in read()
+                ready = true;
             }
-            // isReady() true means the container calls no listener until a read empties the stream: run it here.
-            if (failure != null || stream.isFinished() || stream.isReady()) {
+            if (ready || failure != null) {
                 runDemand();
             }
         }
