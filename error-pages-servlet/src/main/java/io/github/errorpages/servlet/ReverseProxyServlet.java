@@ -66,6 +66,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
@@ -455,13 +456,28 @@ public final class ReverseProxyServlet extends HttpServlet {
         CompletableFuture<Object> started = exchange.start();
         proxy.pendingAnswers.add(); // before the answer, which completing runs (on this thread if it is done)
         started.whenComplete((outcome, bug) -> {
+            boolean answeredElsewhere = false;
             try {
                 if (outcome == JettyForwarder.DONE) {
                     async.complete();
                     return;
                 }
                 if (jetty.isStopped() && outcome instanceof UpstreamFailure failure
-                        && answeredWhileDestroyed(proxy, request, response, async, failure, exchange)) {
+                        && !exchange.writesWithoutBlocking() && !response.isCommitted()) {
+                    // The servlet is being destroyed, and the container unmapped it first: an ASYNC dispatch finds
+                    // nothing to dispatch to (Tomcat and Jetty answered with their own 500). The page is written on
+                    // another thread: this one may be the destroying one (stopping the client ends the exchanges on
+                    // it), which a client that reads nothing would hold until the connection's idle timeout, where
+                    // destroy() waits 2 s at most. A response under way is left to the dispatch, whose failure
+                    // makes the container abort it.
+                    ForkJoinPool.commonPool().execute(() -> {
+                        try {
+                            answerWhileDestroyed(proxy, request, response, async, failure);
+                        } finally {
+                            proxy.pendingAnswers.remove();
+                        }
+                    });
+                    answeredElsewhere = true;
                     return;
                 }
                 request.setAttribute(OUTCOME_ATTRIBUTE, outcome != null ? outcome : bug);
@@ -474,34 +490,27 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // The request object may be recycled by now: log nothing of it.
                 log.debug("A forwarded request ended before its response was complete", alreadyEnded);
             } finally {
-                proxy.pendingAnswers.remove();
+                if (!answeredElsewhere) {
+                    proxy.pendingAnswers.remove();
+                }
             }
         });
     }
 
-    /**
-     * Answers the failure of an exchange that the servlet's destruction cut off (or that failed meanwhile) here,
-     * on the client's or the destroying thread: the container unmapped the servlet before destroying it, and an
-     * {@code ASYNC} dispatch found nothing to dispatch to (Tomcat and Jetty answered with their own 500). A
-     * response already under way, or one written without blocking, is left to the dispatch, whose failure
-     * makes the container abort it.
-     *
-     * @return whether the failure was answered and the cycle completed
-     */
-    private static boolean answeredWhileDestroyed(Proxy proxy, HttpServletRequest request,
-            HttpServletResponse response, AsyncContext async, UpstreamFailure failure,
-            JettyForwarder.Exchange exchange) {
-        if (exchange.writesWithoutBlocking() || response.isCommitted()) {
-            return false;
-        }
+    /** Answers the failure of an exchange that the servlet's destruction cut off (or that failed meanwhile). */
+    private static void answerWhileDestroyed(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
+            AsyncContext async, UpstreamFailure failure) {
         try {
             answerFailure(proxy, request, response, failure, false);
         } catch (IOException | RuntimeException unanswered) {
             // The client went away, or the response was committed meanwhile: completing ends it as it is.
             log.debug("Could not answer a forwarded request cut off by the proxy's destruction", unanswered);
         }
-        async.complete();
-        return true;
+        try {
+            async.complete();
+        } catch (IllegalStateException alreadyEnded) {
+            log.debug("A forwarded request ended before its response was complete", alreadyEnded);
+        }
     }
 
     private static Object await(CompletableFuture<Object> outcome, JettyForwarder.Exchange exchange)

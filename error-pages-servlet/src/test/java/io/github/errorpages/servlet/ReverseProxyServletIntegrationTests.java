@@ -46,6 +46,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -1232,6 +1233,39 @@ abstract class ReverseProxyServletIntegrationTests {
                 assertThat(Client.text(response)).contains("connection_limit_reached");
                 assertThat(response.headers().firstValue("Content-Security-Policy")).isPresent();
                 assertNoLeak(response, "ReverseProxyServlet", "Exception", ":" + stalls.port());
+            }
+        }
+    }
+
+    /**
+     * The answer of an exchange that stopping the client cut off is written on another thread than the one that
+     * stops the context: written on it, a client that reads nothing held the stop until the connection's idle
+     * timeout (here 30 s), though destroy() waits 2 s at most for the answers. The client reading at last gets the
+     * whole page.
+     */
+    @Test
+    void aClientThatReadsNothingDoesNotHoldTheContextsStop() throws Exception {
+        assumeClientsCanBeStopped();
+        try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
+            configured = new JettyServer().idleTimeout(Duration.ofSeconds(30)).sendBufferSize(1024)
+                    .servlet("/*", proxy(UpstreamConfig.builder("undeployed").endpoints(stalls.uri()).build())).start();
+            try (Socket reader = new Socket()) {
+                reader.setReceiveBufferSize(1024);
+                reader.setSoTimeout(20_000);
+                reader.connect(new InetSocketAddress("127.0.0.1", configured.port()));
+                reader.getOutputStream().write(("GET /orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n"
+                        + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                reader.getOutputStream().flush();
+                assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
+
+                long start = System.nanoTime();
+                configured.context().stop();
+                Duration stopping = Duration.ofNanos(System.nanoTime() - start);
+
+                assertThat(stopping).as("bounded by destroy()'s 2 s, not the idle timeout").isLessThan(Duration.ofSeconds(10));
+                HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(reader.getInputStream()));
+                assertThat(answer.getStatus()).isEqualTo(503);
+                assertThat(answer.getContent()).endsWith("</html>\n");
             }
         }
     }
