@@ -4,6 +4,7 @@ import io.github.errorpages.internal.Gzip;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -106,10 +107,12 @@ final class PageWriter {
     /**
      * Writes the page through the writer a container (or a response wrapper of the application's) keeps after
      * {@code reset()}: one that takes characters, and encodes them in the charset it had when the application got it.
-     * The page goes uncompressed, and as characters that charset encodes to exactly the page's bytes: UTF-8 as
-     * text; in ISO-8859-1 (the default) and the other single-byte charsets, one character a byte. Its
-     * {@code Content-Length} stays true: written as text, the page's non-ASCII characters became {@code ?} and the
-     * compressed page text decoded as UTF-8, and the container ended the response short of it.
+     * The page goes uncompressed, as text, and says that charset; a character the charset cannot encode becomes its
+     * replacement ({@code ?}), as the writer writes it. Its length is the page's in UTF-8, else left to the container:
+     * how many bytes a writer makes of the text (a byte order mark or none, a replacement for a pair of surrogates)
+     * is the container's. Written as UTF-8 text whatever the writer's charset, its non-ASCII characters were
+     * garbled, a gzipped page was decoded as text, and a charset of two bytes a character overran the page's
+     * Content-Length.
      */
     private static void writeWithTheApplicationsWriter(HttpServletResponse response, Map<String, String> headers,
             byte[] body, String writerCharset) throws IOException {
@@ -117,10 +120,20 @@ final class PageWriter {
         if (headers.keySet().stream().anyMatch("Content-Encoding"::equalsIgnoreCase)) {
             page = Gzip.decompress(body);
             response.setHeader("Content-Encoding", null);
-            response.setContentLength(page.length);
         }
-        boolean utf8 = StandardCharsets.UTF_8.name().equalsIgnoreCase(writerCharset);
-        response.getWriter().write(new String(page, utf8 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1));
+        Charset charset;
+        try {
+            charset = Charset.forName(writerCharset);
+        } catch (IllegalArgumentException unknown) {
+            charset = StandardCharsets.ISO_8859_1; // the Servlet API's default; a writer was made with it somehow
+        }
+        response.setCharacterEncoding(charset.name());
+        if (charset.equals(StandardCharsets.UTF_8)) {
+            response.setContentLength(page.length);
+        } else {
+            response.setContentLengthLong(-1);
+        }
+        response.getWriter().write(new String(page, StandardCharsets.UTF_8));
     }
 
     /** A copy, for a container's collection may be a view that the reset empties. */
