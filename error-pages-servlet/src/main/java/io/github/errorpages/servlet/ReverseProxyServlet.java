@@ -31,6 +31,7 @@ import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -410,7 +411,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             answerFailure(current, request, response, failed.failure(), false);
             return;
         } catch (UncheckedIOException clientBodyFailed) {
-            answerClientBodyFailure(response, clientBodyFailed.getCause());
+            answerClientBodyFailure(request, response, clientBodyFailed.getCause(), true);
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -443,7 +444,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         } catch (IOException clientBodyFailed) {
             // A short body read to be sent again, which the client did not send in full (it went away, or the
             // container's idle timeout ended the wait): nothing was sent upstream.
-            answerClientBodyFailure(response, clientBodyFailed);
+            answerClientBodyFailure(request, response, clientBodyFailed, true);
             return;
         }
         if (!request.isAsyncSupported()) {
@@ -535,7 +536,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (outcome instanceof UpstreamFailure failure) {
             answerFailure(proxy, request, response, failure, nonBlocking);
         } else if (outcome instanceof IOException clientFailed) {
-            answerClientBodyFailure(response, clientFailed);
+            answerClientBodyFailure(request, response, clientFailed, false);
         } else if (outcome instanceof RuntimeException bug) {
             throw bug;
         } else if (outcome instanceof Error error) {
@@ -550,9 +551,19 @@ public final class ReverseProxyServlet extends HttpServlet {
      * a malformed or too large one), or it stalled while the upstream waited for the rest. A client still there
      * gets 408 for a stall (RFC 9110 §15.5.9), else the container's 4xx or 400 ({@link ClientBodyStatus}), and the
      * connection is closed; a response already under way is aborted.
+     *
+     * @param nothingWritten whether nothing of the upstream's response was written yet: a response committed then
+     *     is the container's own answer to the failed read (Tomcat's error state)
      */
-    private static void answerClientBodyFailure(HttpServletResponse response, IOException failure) throws IOException {
+    private static void answerClientBodyFailure(HttpServletRequest request, HttpServletResponse response,
+            IOException failure, boolean nothingWritten) throws IOException {
         if (response.isCommitted()) {
+            if (nothingWritten) {
+                // Tomcat answers a read that failed itself (400, or 408 for its timeout), and notes the exception
+                // for its error report, which showed it with its stack trace, as it would the one thrown on.
+                request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
+                return;
+            }
             throw ClientAborts.containerException(failure);
         }
         int status = ClientBodyStatus.of(failure);

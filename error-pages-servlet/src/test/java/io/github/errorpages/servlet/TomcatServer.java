@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
@@ -102,6 +103,12 @@ final class TomcatServer implements AutoCloseable {
      */
     TomcatServer encodedSolidusHandling(String handling) {
         connector.setEncodedSolidusHandling(handling);
+        return this;
+    }
+
+    /** Sets the connector's {@code connectionTimeout}: how long a read from the client may wait. */
+    TomcatServer connectionTimeout(Duration timeout) {
+        connector.setProperty("connectionTimeout", String.valueOf(timeout.toMillis()));
         return this;
     }
 
