@@ -8,8 +8,8 @@ import io.github.errorpages.servlet.internal.AbandoningListener;
 import io.github.errorpages.servlet.internal.BodyWrites;
 import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
-import io.github.errorpages.servlet.internal.ClientBodyStatus;
 import io.github.errorpages.servlet.internal.ClientBodyPublisher;
+import io.github.errorpages.servlet.internal.ClientBodyStatus;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.ForwardedHeadTooLargeException;
@@ -334,7 +334,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * Stops the servlet's own clients (an application's own JDK client given to the builder is the application's to
      * stop), and lets go of them; the answers of exchanges still in flight are written without them. The container
      * has unmapped the servlet by now: the exchanges that Jetty's client forwarded asynchronously are answered with
-     * the page (a 503) on the thread that ends them, and this method waits up to 2 seconds for those answers. A
+     * the page (a 503), written on a thread of the common pool, and this method waits up to 2 seconds for those
+     * answers. A
      * servlet made by the builder with clients of its own cannot be initialised again: build a new one.
      */
     @Override
