@@ -405,6 +405,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         // A body is read from the client with blocking servlet I/O by the client's executor: only a request
         // without one may go through the client whose selector thread runs everything itself.
         GuardedHttpClient client = Objects.requireNonNull(body == NO_BODY ? current.withoutBody : current.withBody);
+        boolean committedBefore = response.isCommitted(); // by a filter in front that flushed, say
         HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
         try {
             answer = client.send(upstreamRequest, current.bodyHandler);
@@ -412,7 +413,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             answerFailure(current, request, response, failed.failure(), false);
             return;
         } catch (UncheckedIOException clientBodyFailed) {
-            answerClientBodyFailure(request, response, clientBodyFailed.getCause(), true);
+            answerClientBodyFailure(request, response, clientBodyFailed.getCause(), !committedBefore);
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -434,6 +435,7 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static void forwardWithJetty(Proxy proxy, JettyForwarder jetty, HttpServletRequest request,
             HttpServletResponse response, boolean hasBody) throws IOException {
         JettyForwarder.Exchange exchange;
+        boolean committedBefore = response.isCommitted(); // by a filter in front that flushed, say
         try {
             exchange = jetty.prepare(request, response, forwardedTarget(request), hasBody);
         } catch (ForwardedHeadTooLargeException tooLarge) {
@@ -445,7 +447,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         } catch (IOException clientBodyFailed) {
             // A short body read to be sent again, which the client did not send in full (it went away, or the
             // container's idle timeout ended the wait): nothing was sent upstream.
-            answerClientBodyFailure(request, response, clientBodyFailed, true);
+            answerClientBodyFailure(request, response, clientBodyFailed, !committedBefore);
             return;
         }
         if (!request.isAsyncSupported()) {
@@ -553,13 +555,14 @@ public final class ReverseProxyServlet extends HttpServlet {
      * gets 408 for a stall (RFC 9110 §15.5.9), else the container's 4xx or 400 ({@link ClientBodyStatus}), and the
      * connection is closed; a response already under way is aborted.
      *
-     * @param nothingWritten whether nothing of the upstream's response was written yet: a response committed then
-     *     is the container's own answer to the failed read (Tomcat's error state)
+     * @param committedByTheRead whether the response was not committed before the body was read, and nothing of the
+     *     upstream's response was written since: committed now with an error status, it is the container's own
+     *     answer to the failed read (Tomcat's error state)
      */
     private static void answerClientBodyFailure(HttpServletRequest request, HttpServletResponse response,
-            IOException failure, boolean nothingWritten) throws IOException {
+            IOException failure, boolean committedByTheRead) throws IOException {
         if (response.isCommitted()) {
-            if (nothingWritten) {
+            if (committedByTheRead && response.getStatus() >= 400) {
                 // Tomcat answers a read that failed itself (400, or 408 for its timeout), and notes the exception
                 // for its error report, which showed it with its stack trace, as it would the one thrown on.
                 request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);

@@ -2009,6 +2009,43 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A response a filter in front committed (it flushed early headers) before the client stopped sending its body:
+     * the response is cut off, as any committed response whose request failed, so that the client can tell. The
+     * proxy took it for the container's own answer to the failed read (Tomcat's, which commits it with an error
+     * status) and returned, and Jetty ended it as a complete, empty 200: the client took its upload for done.
+     */
+    @Test
+    void responseCommittedInFrontIsCutOffWhenTheClientStopsSendingItsBody() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .build());
+        configured = new JettyServer().idleTimeout(Duration.ofSeconds(1))
+                .filter((request, response, chain) -> {
+                    ((HttpServletResponse) response).setHeader("X-Early", "1");
+                    response.flushBuffer();
+                    chain.doFilter(request, response);
+                })
+                .servlet("/*", proxyBuilder(guard).build()).start();
+
+        try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+            uploader.setSoTimeout(10_000);
+            uploader.getOutputStream().write(("PUT /orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 20\r\n"
+                    + "\r\nfirst").getBytes(StandardCharsets.US_ASCII));
+            uploader.getOutputStream().flush();
+
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            try {
+                uploader.getInputStream().transferTo(received);
+            } catch (IOException reset) {
+                // cut off with a reset: as good as a close without the last chunk
+            }
+
+            String answer = received.toString(StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 200").contains("X-Early: 1");
+            assertThat(answer).as("no last chunk: the client sees the response cut off").doesNotEndWith("0\r\n\r\n");
+        }
+    }
+
+    /**
      * A short body of an idempotent request is read whole before the first attempt, so that a retry can send it
      * again. A client that stops sending it never reaches the upstream: the container's idle timeout (1 s here)
      * ends the wait, and the client gets 408 (RFC 9110 §15.5.9), not the container's 500.
