@@ -5,6 +5,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.Charset;
+import java.nio.charset.CharsetEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -107,19 +108,25 @@ final class PageWriter {
     /**
      * Writes the page through the writer a container (or a response wrapper of the application's) keeps after
      * {@code reset()}: one that takes characters, and encodes them in the charset it had when the application got it.
-     * The page goes uncompressed, as text, and says that charset; a character the charset cannot encode becomes its
-     * replacement ({@code ?}), as the writer writes it. Its length is the page's in UTF-8, else left to the container:
-     * how many bytes a writer makes of the text (a byte order mark or none, a replacement for a pair of surrogates)
-     * is the container's. Written as UTF-8 text whatever the writer's charset, its non-ASCII characters were
-     * garbled, a gzipped page was decoded as text, and a charset of two bytes a character overran the page's
-     * Content-Length.
+     * The page goes uncompressed (a writer takes text), and as exactly its bytes where that charset lets it: as text
+     * through a UTF-8 writer; one character a byte through an ISO-8859-1 one (the Servlet API's default), which
+     * writes each as that byte. Through a writer of any other charset the page says that charset, and a character it
+     * cannot encode goes as a reference to it (a numeric character reference in HTML, an escape in JSON's strings;
+     * {@code ?} in text), its length left to the container: how many bytes a writer makes of it (a byte order mark
+     * or none) is the container's. Written as UTF-8 text whatever the writer's charset, its non-ASCII characters were garbled, a
+     * gzipped page was decoded as text, and a charset of two bytes a character overran the Content-Length.
      */
     private static void writeWithTheApplicationsWriter(HttpServletResponse response, Map<String, String> headers,
             byte[] body, String writerCharset) throws IOException {
         byte[] page = body;
-        if (headers.keySet().stream().anyMatch("Content-Encoding"::equalsIgnoreCase)) {
-            page = Gzip.decompress(body);
-            response.setHeader("Content-Encoding", null);
+        String contentType = "";
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            if (header.getKey().equalsIgnoreCase("Content-Encoding")) {
+                page = Gzip.decompress(body);
+                response.setHeader("Content-Encoding", null);
+            } else if (header.getKey().equalsIgnoreCase("Content-Type")) {
+                contentType = header.getValue();
+            }
         }
         Charset charset;
         try {
@@ -127,13 +134,41 @@ final class PageWriter {
         } catch (IllegalArgumentException unknown) {
             charset = StandardCharsets.ISO_8859_1; // the Servlet API's default; a writer was made with it somehow
         }
-        response.setCharacterEncoding(charset.name());
-        if (charset.equals(StandardCharsets.UTF_8)) {
+        String text;
+        if (charset.equals(StandardCharsets.UTF_8) || charset.equals(StandardCharsets.ISO_8859_1)) {
+            text = new String(page, charset);
             response.setContentLength(page.length);
         } else {
+            text = encodable(new String(page, StandardCharsets.UTF_8), charset.newEncoder(), contentType);
+            response.setCharacterEncoding(charset.name());
             response.setContentLengthLong(-1);
         }
-        response.getWriter().write(new String(page, StandardCharsets.UTF_8));
+        response.getWriter().write(text);
+    }
+
+    /** The text with each character the charset cannot encode as a reference to it, as the format writes one. */
+    private static String encodable(String text, CharsetEncoder encoder, String contentType) {
+        boolean html = contentType.startsWith("text/html");
+        boolean json = contentType.contains("json");
+        if (!html && !json) {
+            return text; // plain text has no references: the writer writes its replacement
+        }
+        StringBuilder out = new StringBuilder(text.length() + 64);
+        for (int i = 0; i < text.length(); ) {
+            int codePoint = text.codePointAt(i);
+            String character = text.substring(i, i + Character.charCount(codePoint));
+            if (encoder.canEncode(character)) {
+                out.append(character);
+            } else if (html) {
+                out.append("&#x").append(Integer.toHexString(codePoint)).append(';');
+            } else {
+                for (char unit : character.toCharArray()) {
+                    out.append(String.format("\\u%04x", (int) unit)); // only in strings: the structure is ASCII
+                }
+            }
+            i += character.length();
+        }
+        return out.toString();
     }
 
     /** A copy, for a container's collection may be a view that the reset empties. */
