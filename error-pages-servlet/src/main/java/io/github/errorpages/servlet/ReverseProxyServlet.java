@@ -139,7 +139,8 @@ import org.slf4j.LoggerFactory;
  *       body is written without blocking ({@code WriteListener}): the next part is asked of the upstream once
  *       the client took the last, so a slow reader holds no thread (a body that fits the response buffer is
  *       simply written into it). A failure is answered on a container thread, after an {@code ASYNC} dispatch of the
- *       request back to this servlet (a filter mapped for {@code ASYNC} dispatches sees it). A request body
+ *       request back to this servlet (a filter mapped for {@code ASYNC} dispatches sees it), but for the exchanges
+ *       {@link #destroy()} cuts off, which the container has unmapped the servlet for. A request body
  *       that is streamed is read without blocking ({@code ReadListener}), so a slow upload holds no thread.
  *       Registered without async support, the container thread waits instead, and a streamed body is read
  *       by a client thread.</li>
@@ -410,7 +411,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         try {
             answer = client.send(upstreamRequest, current.bodyHandler);
         } catch (UpstreamFailureException failed) {
-            answerFailure(current, request, response, failed.failure(), false);
+            answerFailure(current, request, response, destroyedUnder(current, failed.failure()), false);
             return;
         } catch (UncheckedIOException clientBodyFailed) {
             answerClientBodyFailure(request, response, clientBodyFailed.getCause(), !committedBefore);
@@ -499,6 +500,20 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
             }
         });
+    }
+
+    /**
+     * The failure of a call the servlet's destruction cut off with the JDK transport: from Java 21 on, stopping the
+     * servlet's own clients fails their exchanges with an exception no classifier knows ({@code IOException:
+     * shutdownNow}), a 500 {@code proxy_internal_error}. It is the gateway's doing, as the Jetty transport answers it:
+     * 503 {@code connection_limit_reached}.
+     */
+    private static UpstreamFailure destroyedUnder(Proxy proxy, UpstreamFailure failure) {
+        if (!proxy.stopping || failure.cause() != FailureCause.PROXY_INTERNAL_ERROR) {
+            return failure;
+        }
+        return UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED).upstream(failure.upstream())
+                .attempts(failure.attempts()).elapsed(failure.elapsed()).failingSince(failure.failingSince()).build();
     }
 
     /** Answers the failure of an exchange that the servlet's destruction cut off (or that failed meanwhile). */
@@ -815,7 +830,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     /**
-     * A configured proxy: the transport and how failures are answered. Immutable.
+     * A configured proxy: the transport and how failures are answered. Immutable, but for the mark that it is
+     * being stopped.
      *
      * <p>With Jetty's client ({@link ProxyTransport#JETTY}) one {@link JettyForwarder} makes every attempt.
      * Otherwise two JDK clients do. The servlet's own client for requests with a body has a pool of its own:
@@ -847,6 +863,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         final UpstreamLocations locations;
         /** The exchanges forwarded asynchronously that are not answered yet, which {@code destroy()} waits for. */
         final PendingAnswers pendingAnswers = new PendingAnswers();
+        /** Whether {@link #stop()} was called: the servlet is being destroyed under the calls in flight. */
+        volatile boolean stopping;
 
         private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
                 @Nullable GuardedHttpClient withoutBody, @Nullable GuardedHttpClient withBody,
@@ -955,6 +973,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         void stop() {
+            stopping = true;
             if (jetty != null) {
                 jetty.stop();
             }
@@ -1187,8 +1206,9 @@ public final class ReverseProxyServlet extends HttpServlet {
          * head, so long bodies in flight (downloads, event streams, slow clients) can hold them all; a further request
          * then waits for one. One whose attempt timeout passes while it waits, or that finds Jetty's queue of waiting
          * requests full (1024 per endpoint), is answered with 503 {@code connection_limit_reached}, and the circuit
-         * breaker does not count it: the upstream never saw the request. Ignored by {@link ProxyTransport#JDK}: the
-         * JDK's client has no limit of connections.
+         * breaker does not count it: the upstream never saw the request (a rejected call, 0 attempts; a retry held
+         * back so is lost, and the call fails as its previous attempt did). Ignored by {@link ProxyTransport#JDK}:
+         * the JDK's client has no limit of connections.
          *
          * @param connections at least 1
          * @return this builder
