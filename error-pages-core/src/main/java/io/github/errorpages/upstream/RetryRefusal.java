@@ -39,7 +39,8 @@ public enum RetryRefusal {
     BUDGET_EXHAUSTED,
     /**
      * The guard's executor refused to run a granted retry when its time came ({@code RejectedExecutionException}:
-     * it is shut down, or its queue is full). Only asynchronous calls use the executor.
+     * it is shut down, or its queue is full), or failed to take it (any other exception or {@code Error} it threw).
+     * Only asynchronous calls use the executor. (One that takes the retry and never runs it: {@link #DEADLINE}.)
      */
     EXECUTOR_REJECTED
 }

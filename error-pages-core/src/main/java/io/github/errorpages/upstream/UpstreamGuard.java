@@ -420,7 +420,8 @@ public final class UpstreamGuard {
 
     /**
      * @return since when the upstream has been failing: the end of the first failed call after the last
-     *     successful one (whose body, when its caller streams it, came whole); empty while calls succeed
+     *     successful one (whose body, when its caller streams it, ended without the upstream breaking it off; a
+     *     body whose head came before the failing began ends nothing); empty while calls succeed
      */
     public Optional<Instant> failingSince() {
         return Optional.ofNullable(failingSince.get());

@@ -15,15 +15,16 @@ package io.github.errorpages.upstream;
  *     response that is no failure (HttpURLConnection's for a 5xx while {@code fail-on-5xx} is off)
  * @param failedCalls calls that threw an {@link io.github.errorpages.UpstreamFailureException}, rejected
  *     ones included
- * @param rejectedCalls failed calls that never reached the upstream: every endpoint's breaker open, or the
- *     bulkhead full
+ * @param rejectedCalls failed calls that never reached the upstream: every endpoint's breaker open, the
+ *     bulkhead full, or the attempt's client's own limit (the proxy's Jetty transport with every connection busy)
  * @param abortedCalls calls ended by the caller (interrupt, cancellation), by the failure or stall of the
  *     request body's source ({@link UpstreamRequest#withBodySource}), or by an exception that is no upstream
  *     failure (a bug), which the breaker does not count
  * @param attempts attempts started, retries included
  * @param retries retries granted
  * @param lostRetries granted retries that were never attempted: no breaker or bulkhead permit was left when
- *     their time came, or the caller aborted during the backoff
+ *     their time came (or the client's own limit held them back), too little of the deadline was left, or the
+ *     caller aborted during the backoff
  * @param retriesDeniedByBudget retries the retry budget refused
  * @param brokenBodies successful calls whose response body the upstream broke off after the head (its
  *     connection ended, or it stalled), as reported by a caller that streams the body ({@link BodyOutcome#failed});

@@ -8,7 +8,10 @@ package io.github.errorpages.servlet;
  * {@link io.github.errorpages.upstream.UpstreamGuard} and answer every failure with the same page; the fault
  * matrix runs against both. (The JDK's client adds a {@code User-Agent} of its own to a request that has none,
  * and sends a GET again by itself when a connection is reset before any response byte arrived; Jetty's does
- * neither.) They differ in cost and in threads:
+ * neither. Only Jetty's answers a request head over 63 KiB, forwarding fields included, with 431, where the JDK's
+ * forwards it; ends an exchange whose client went away, as the container tells it (an HTTP/2 stream reset), at
+ * once; and answers the exchanges {@code destroy()} cuts off with the 503 page.) They differ in cost and in
+ * threads:
  * <ul>
  *   <li>{@link #JETTY}: Jetty's non-blocking {@code HttpClient} ({@code org.eclipse.jetty:jetty-client}, an
  *       optional dependency). The servlet goes asynchronous ({@code startAsync}) while it waits for the
