@@ -95,15 +95,15 @@ final class PendingBody implements BodyOutcome {
 
     @Override
     public void completed() {
-        // Only while the breaker is still closed: a body may outlast its closed state (a download, an event stream,
-        // while other calls opened it), and half-open it would take the success of a call it admitted before for a
-        // trial call's, and close on bodies that began before the outage.
         if ((markEnded() & ENDED) != 0) {
             return;
         }
         // Ends the failing period its head found, as the head itself would have: a body that began before an
         // outage (a download, an event stream, one its client stopped reading) says nothing of one that began since.
         guard.bodyCompleted(failingAtHead);
+        // Only while the breaker is still closed: a body may outlast its closed state (a download, an event stream,
+        // while other calls opened it), and half-open it would take the success of a call it admitted before for a
+        // trial call's, and close on bodies that began before the outage.
         if (!recordedAtHead && endpoint.breaker().getState() == CircuitBreaker.State.CLOSED) {
             endpoint.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
         }

@@ -662,7 +662,7 @@ public final class UpstreamGuard {
     }
 
     /**
-     * A response came whole from the upstream: the failing period its head found is over.
+     * A streamed body ended without the upstream breaking it off: the failing period its head found is over.
      *
      * @param failingAtHead "failing since" when its head arrived: {@code null}, or a period since ended, ends nothing
      */
