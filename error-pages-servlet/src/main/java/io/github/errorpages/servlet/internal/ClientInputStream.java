@@ -74,7 +74,11 @@ final class ClientInputStream extends InputStream {
             throw e;
         } catch (RuntimeException refused) {
             // The container's refusal of the body, unchecked (Jetty's 413 over a SizeLimitHandler's limit): the
-            // client's failure, as an IOException is.
+            // client's failure, as an IOException is. Anything else (the application's filter took the body as a
+            // reader) is a bug, thrown on.
+            if (!ClientBodyStatus.refusedByContainer(refused)) {
+                throw refused;
+            }
             IOException failed = new IOException("the container refused the request's body", refused);
             failure = failed;
             throw failed;

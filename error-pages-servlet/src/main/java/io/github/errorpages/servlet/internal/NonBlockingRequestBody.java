@@ -152,6 +152,10 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             } catch (RuntimeException refused) {
                 // The container's refusal of the body, unchecked (Jetty's 413 over a SizeLimitHandler's limit): the
                 // client's failure, as an IOException would be, not the attempt's to be blamed on the upstream.
+                // Anything else (the application's filter took the body as a reader) is a bug, thrown on.
+                if (!ClientBodyStatus.refusedByContainer(refused)) {
+                    throw refused;
+                }
                 IOException refusal = new IOException("the container refused the request's body", refused);
                 failure = refusal;
                 return Content.Chunk.from(refusal, true);
@@ -171,6 +175,9 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
                 failure = e;
                 ready = true;
             } catch (RuntimeException refused) {
+                if (!ClientBodyStatus.refusedByContainer(refused)) {
+                    throw refused; // a bug, as in read()
+                }
                 failure = new IOException("the container refused the request's body", refused); // as in read()
                 ready = true;
             }
