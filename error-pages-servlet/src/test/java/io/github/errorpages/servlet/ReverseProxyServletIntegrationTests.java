@@ -2046,6 +2046,30 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An application's filter that took the request's body as a reader before the proxy (a bug of the application's:
+     * the body cannot be read twice) gets the container's 500 for its bug, as before the Jetty transport got the
+     * body's stream lazily; not a 400 blaming the client, nor a failure counted against the upstream. (The JDK's
+     * client reports what its body publisher threw as an I/O failure of the body: a 400.)
+     */
+    @Test
+    void bodyTakenAsAReaderByAFilterInFrontIsTheApplicationsBug() throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK's client makes any failure of the body an I/O one");
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .build());
+        configured = new JettyServer()
+                .filter((request, response, chain) -> {
+                    request.getReader(); // and reads nothing of it: the stream is the reader's now
+                    chain.doFilter(request, response);
+                })
+                .servlet("/*", proxyBuilder(guard).build()).start();
+
+        HttpResponse<byte[]> response = Client.send("POST", configured.uri("/orders"), JSON);
+
+        assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(500);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
      * A short body of an idempotent request is read whole before the first attempt, so that a retry can send it
      * again. A client that stops sending it never reaches the upstream: the container's idle timeout (1 s here)
      * ends the wait, and the client gets 408 (RFC 9110 §15.5.9), not the container's 500.
