@@ -467,7 +467,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                     async.complete();
                     return;
                 }
-                if (jetty.isStopped() && outcome instanceof UpstreamFailure failure
+                if (proxy.stopping && outcome instanceof UpstreamFailure failure
                         && !exchange.writesWithoutBlocking() && !response.isCommitted()) {
                     // The servlet is being destroyed, and the container unmapped it first: an ASYNC dispatch finds
                     // nothing to dispatch to (Tomcat and Jetty answered with their own 500). The page is written on

@@ -1966,18 +1966,10 @@ abstract class ReverseProxyServletIntegrationTests {
                 .build());
         configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
 
-        try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
-            uploader.setSoTimeout(10_000);
-            uploader.getOutputStream().write((method + " /orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\nbad\r\n0\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            uploader.getOutputStream().flush();
+        HttpTester.Response answer = chunkedUpload(method, "5\r\nhello\r\nZZ\r\nbad\r\n0\r\n\r\n");
 
-            HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
-
-            assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(400);
-            assertThat(answer.getContent()).doesNotContain("Exception", "127.0.0.1");
-        }
+        assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(400);
+        assertThat(answer.getContent()).doesNotContain("Exception", "127.0.0.1");
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
@@ -1993,19 +1985,22 @@ abstract class ReverseProxyServletIntegrationTests {
                 .build());
         configured = new JettyServer().requestSizeLimit(1000).servlet("/*", proxyBuilder(guard).build()).start();
 
+        HttpTester.Response answer = chunkedUpload(method, "5\r\nfirst\r\n7d0\r\n" + "x".repeat(2000) + "\r\n0\r\n\r\n");
+
+        assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(413);
+        assertThat(answer.getContent()).doesNotContain("Exception", "127.0.0.1");
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /** Sends {@code /orders/42} a chunked body as written, over a socket of its own, and reads the answer. */
+    private HttpTester.Response chunkedUpload(String method, String chunks) throws IOException {
         try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
             uploader.setSoTimeout(10_000);
             uploader.getOutputStream().write((method + " /orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n7d0\r\n" + "x".repeat(2000) + "\r\n0\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+                    + "Transfer-Encoding: chunked\r\n\r\n" + chunks).getBytes(StandardCharsets.US_ASCII));
             uploader.getOutputStream().flush();
-
-            HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
-
-            assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(413);
-            assertThat(answer.getContent()).doesNotContain("Exception", "127.0.0.1");
+            return HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
         }
-        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
     /**

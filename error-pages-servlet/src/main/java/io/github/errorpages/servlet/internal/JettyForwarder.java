@@ -244,11 +244,6 @@ public final class JettyForwarder {
         }
     }
 
-    /** @return whether {@link #stop()} was called: the servlet is being destroyed */
-    public boolean isStopped() {
-        return stopped;
-    }
-
     /** Stops the client; exchanges in flight fail. */
     public void stop() {
         stopped = true;
