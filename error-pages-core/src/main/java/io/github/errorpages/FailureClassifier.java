@@ -191,7 +191,10 @@ public final class FailureClassifier {
     private @Nullable FailureCause ask(CauseClassifier classifier, Throwable t) {
         try {
             return classifier.classify(t).orElse(null);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
+            // Any Error too, as for the guard's event listeners: an extension's AssertionError (under -ea) or the
+            // StackOverflowError of one that walks a cyclic cause chain, thrown on, would leave the guard in the
+            // middle of its bookkeeping with a half-open breaker's trial permission never given back.
             if (failedClassifiers.add(classifier.getClass())) {
                 log.warn("Cause classifier {} failed and is ignored for this exception: {}",
                         classifier.getClass().getName(), e.toString());

@@ -396,6 +396,25 @@ class FailureClassifierTests {
                 .map(UpstreamFailure::cause).contains(FailureCause.CONNECTION_REFUSED);
     }
 
+    @Test
+    void extensionThrowingAnErrorIsIgnoredToo() {
+        CauseClassifier asserting = t -> {
+            throw new AssertionError("unexpected " + t);
+        };
+        CauseClassifier recursing = new CauseClassifier() {
+            @Override
+            public Optional<FailureCause> classify(Throwable t) {
+                return classify(t); // a cause-chain walk that never ends
+            }
+        };
+
+        FailureClassifier withBrokenExtensions = FailureClassifier.of(List.of(asserting, recursing));
+
+        assertThat(withBrokenExtensions.classify(new ConnectException("Connection refused")))
+                .map(UpstreamFailure::cause).contains(FailureCause.CONNECTION_REFUSED);
+        assertThat(withBrokenExtensions.classify(new IllegalStateException("not an upstream failure"))).isEmpty();
+    }
+
     private Optional<FailureCause> cause(Throwable t) {
         return classifier.classify(t).map(UpstreamFailure::cause);
     }
