@@ -1048,6 +1048,22 @@ abstract class ReverseProxyServletIntegrationTests {
                 .satisfies(failure -> assertThat(Throwables.getStackTrace(failure)).doesNotContain("ops:"));
     }
 
+    /**
+     * A password with a comma or a space, the separators of endpoints: split first, the piece after the cut had no
+     * "//" to mask from, and the message showed it.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"http://ops:s3cr,etPart@orders.internal:8080 | etPart",
+        "http://ops:correct horse battery@orders.internal:8080 | battery",
+        "http://127.0.0.1:1, http://ops:pa ss/w0rd@orders.internal:8080 | w0rd"})
+    void failsStartupWithoutShowingAPasswordCutByTheEndpointsSeparators(String value, String secret) {
+        configuredByClass("endpoints", value);
+
+        assertThatThrownBy(configured::start).hasStackTraceContaining("endpoints")
+                .hasStackTraceContaining("***@orders.internal:8080")
+                .satisfies(failure -> assertThat(Throwables.getStackTrace(failure)).doesNotContain(secret));
+    }
+
     /** The whole value, not the one element that does not parse: "502, x" would otherwise show as "x". */
     @ParameterizedTest
     @ValueSource(strings = {"502, x", "502;503", "5o3"})

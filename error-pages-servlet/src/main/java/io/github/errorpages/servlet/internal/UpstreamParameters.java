@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import io.github.errorpages.internal.UserInfo;
 import io.github.errorpages.upstream.UpstreamConfig;
 import java.net.URI;
 import java.util.ArrayList;
@@ -69,6 +70,12 @@ public final class UpstreamParameters {
     }
 
     private static List<URI> endpoints(String key, String value) {
+        if (!UserInfo.masked(value).equals(value)) {
+            // Refused whole, before the split: a password may hold a comma or a space, and a piece of it cut off
+            // from its URL's "//" would be shown unmasked. An @ in an endpoint's path is refused with it.
+            throw ConfigParameters.invalid(key, value, "must hold base URLs without user info (an @ after // is "
+                    + "taken for one)");
+        }
         List<URI> endpoints = new ArrayList<>();
         for (String endpoint : value.split("[,\\s]+")) {
             if (!endpoint.isEmpty()) {
