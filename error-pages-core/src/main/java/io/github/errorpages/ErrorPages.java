@@ -43,6 +43,9 @@ public final class ErrorPages {
 
     private static final Logger log = LoggerFactory.getLogger(ErrorPages.class);
 
+    /** The last maintenance end a page shows: a day before the year 10000, so that no time zone's date passes it. */
+    private static final Instant LAST_SHOWN_END = Instant.parse("9999-12-30T00:00:00Z");
+
     private final FailureClassifier classifier;
     private final ErrorPolicy policy;
     private final PageConfig pageConfig;
@@ -143,7 +146,7 @@ public final class ErrorPages {
      * @param request the request being answered
      * @param until when the maintenance is expected to end, or {@code null} when unknown; the
      *     {@code Retry-After} is the time left until then, clamped to {@code [1 s, retry-after.max]}, or the
-     *     configured 503 default when unknown or past
+     *     configured 503 default when unknown or past; an end after the year 9999 is not shown on the page
      * @return the response, never {@code null}
      * @throws NullPointerException if {@code request} is null
      */
@@ -162,7 +165,9 @@ public final class ErrorPages {
         ErrorDecision decision = new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE, MAINTENANCE_ERROR_CODE,
                 retryAfter, header, failure);
         String supportCode = SupportCodes.supportCode(request.requestId());
-        ErrorResponse response = renderer.render(decision, request, supportCode, true, until);
+        // An end past any calendar's year 9999 (Instant.MAX, a "never" spelt as a time) has no time of day to show.
+        Instant shownUntil = until != null && until.isAfter(LAST_SHOWN_END) ? null : until;
+        ErrorResponse response = renderer.render(decision, request, supportCode, true, shownUntil);
         logIncident(decision, supportCode);
         return response;
     }

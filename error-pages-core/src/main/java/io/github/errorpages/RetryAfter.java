@@ -37,6 +37,10 @@ public final class RetryAfter {
     private static final Pattern DELAY_SECONDS = Pattern.compile("[0-9]+");
 
     /** {@code Sun, 06 Nov 1994 08:49:37 GMT}; the one form a sender may generate. */
+    private static final Instant FIRST_HTTP_DATE = Instant.parse("0001-01-01T00:00:00Z");
+
+    private static final Instant LAST_HTTP_DATE = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
@@ -160,8 +164,13 @@ public final class RetryAfter {
      * @param instant the instant, truncated to whole seconds
      * @return the HTTP-date
      * @throws NullPointerException if {@code instant} is null
+     * @throws IllegalArgumentException if {@code instant} is before the year 1 or after the year 9999, which an
+     *     IMF-fixdate's four-digit year cannot hold
      */
     public static String formatHttpDate(Instant instant) {
+        if (instant.isBefore(FIRST_HTTP_DATE) || instant.isAfter(LAST_HTTP_DATE)) {
+            throw new IllegalArgumentException("an HTTP-date holds the years 1 to 9999, but the instant was " + instant);
+        }
         return IMF_FIXDATE.format(instant);
     }
 
@@ -185,7 +194,8 @@ public final class RetryAfter {
      * @return {@code ceil(delay)} in seconds
      */
     static long ceilSeconds(Duration delay) {
-        return delay.getNano() == 0 ? delay.getSeconds() : delay.getSeconds() + 1;
+        // Saturated: the longest Duration (ChronoUnit.FOREVER's) rounded up would overflow to a negative value.
+        return delay.getNano() == 0 || delay.getSeconds() == Long.MAX_VALUE ? delay.getSeconds() : delay.getSeconds() + 1;
     }
 
     /**

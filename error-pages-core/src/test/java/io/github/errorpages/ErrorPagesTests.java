@@ -83,6 +83,9 @@ class ErrorPagesTests {
         // Ending in less than a second is still an end to wait for: the least delay, not the far default.
         assertThat(PAGES.renderMaintenance(request, NOW.plusMillis(300)).header("Retry-After")).isEqualTo("1");
         assertThat(PAGES.renderMaintenance(request, NOW.plus(Duration.ofDays(3))).header("Retry-After")).isEqualTo("3600");
+        // The latest instant there is: its minute has no next one to round "back by" up to, which threw.
+        ErrorRequest html = new ErrorRequest("GET", "/", "text/html", "en", null);
+        assertThat(PAGES.renderMaintenance(html, Instant.MAX).header("Retry-After")).isEqualTo("3600");
         ErrorPages httpDates = ErrorPages.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC))
                 .config(ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE).build()).build();
         assertThat(httpDates.renderMaintenance(request, NOW.plusSeconds(90)).header("Retry-After"))

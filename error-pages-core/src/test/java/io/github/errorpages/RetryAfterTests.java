@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,6 +75,9 @@ class RetryAfterTests {
         assertThat(RetryAfter.formatDelaySeconds(Duration.ofSeconds(30))).isEqualTo("30").matches(R7);
         assertThat(RetryAfter.formatDelaySeconds(Duration.ofMillis(1001))).isEqualTo("2");
         assertThat(RetryAfter.formatDelaySeconds(Duration.ZERO)).isEqualTo("0");
+        // The longest Duration, rounded up, overflowed to a negative value.
+        assertThat(RetryAfter.formatDelaySeconds(ChronoUnit.FOREVER.getDuration()))
+                .isEqualTo(Long.toString(Long.MAX_VALUE)).matches(R7);
         assertThatIllegalArgumentException().isThrownBy(() -> RetryAfter.formatDelaySeconds(Duration.ofSeconds(-1)))
                 .withMessage("delay must not be negative, but was PT-1S");
     }
@@ -83,6 +87,13 @@ class RetryAfterTests {
         assertThat(RetryAfter.formatHttpDate(RFC_EXAMPLE)).isEqualTo("Sun, 06 Nov 1994 08:49:37 GMT").matches(R7);
         assertThat(RetryAfter.formatHttpDate(Instant.parse("2026-01-05T03:04:05.999Z")))
                 .isEqualTo("Mon, 05 Jan 2026 03:04:05 GMT").matches(R7);
+        assertThat(RetryAfter.formatHttpDate(Instant.parse("9999-12-31T23:59:59Z")))
+                .isEqualTo("Fri, 31 Dec 9999 23:59:59 GMT").matches(R7);
+        // A five-digit year came out as "+10000", no IMF-fixdate.
+        assertThatIllegalArgumentException().isThrownBy(
+                () -> RetryAfter.formatHttpDate(Instant.parse("+10000-01-01T00:00:00Z")))
+                .withMessageContaining("the years 1 to 9999");
+        assertThatIllegalArgumentException().isThrownBy(() -> RetryAfter.formatHttpDate(Instant.MIN));
     }
 
     @Test
