@@ -86,7 +86,12 @@ import org.slf4j.LoggerFactory;
  * {@code http://10.0.0.7:8080/api/orders/42?full=1}, and {@code /billing} to {@code http://10.0.0.7:8080/api}.
  * The path forwarded is the one the container mapped: its dot segments are resolved first (also encoded ones,
  * and {@code ..;params}, which Tomcat resolves), so that no {@code ..} reaches the upstream to lead it out of the
- * endpoint's base path. Otherwise the path is forwarded as the client encoded it. Hop-by-hop header fields are
+ * endpoint's base path; a container that decodes an encoded {@code /} before it maps the path (Jetty under a
+ * lenient URI compliance) can leave one in the path it maps ({@code /a/..%2F..%2Fadmin}), and such a request is
+ * answered with 400. Otherwise the path is forwarded as the client encoded it, or, where the container mapped
+ * something the raw path does not say as it is (path parameters on the mapping's own segment), as the container
+ * decoded it, encoded again with a {@code ;} it decoded kept as {@code %3B}. An empty query ({@code /a?}) is
+ * forwarded as none, which is all the JDK's client can send. Hop-by-hop header fields are
  * removed in both directions, and {@code X-Forwarded-For}, {@code X-Forwarded-Proto}, {@code X-Forwarded-Host},
  * {@code X-Real-IP}, {@code Forwarded} and {@code Via} are added toward the upstream (see
  * {@code io.github.errorpages.servlet.internal.ProxyHeaders}). {@code Via} names the servlet by a random
@@ -632,7 +637,9 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static URI forwardedTarget(HttpServletRequest request) throws URISyntaxException {
         String query = request.getQueryString();
         String path = forwardedPath(request);
-        return new URI(TARGET_BASE + RequestTargets.encodeDisallowed(query == null ? path : path + "?" + query));
+        // An empty query ("/a?") as none: the JDK's client cannot send one, and both transports send the same target.
+        return new URI(TARGET_BASE + RequestTargets.encodeDisallowed(
+                query == null || query.isEmpty() ? path : path + "?" + query));
     }
 
     /**
@@ -642,6 +649,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * than the container's decoded view (Tomcat merges {@code //} before it resolves {@code ..}; a context path or
      * a mapping written with dot segments or encoded characters, path parameters on the mapping's own segment),
      * the container's view is forwarded, encoded again: never a path the container did not map to this servlet.
+     *
+     * @throws URISyntaxException if the container's decoded view still holds a dot segment
      */
     private static String forwardedPath(HttpServletRequest request) throws URISyntaxException {
         String pathInfo = request.getPathInfo();
@@ -651,6 +660,12 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         // Mapped to a path prefix: the path below it; mapped to "/" or an exact path: the whole path.
         String mapped = pathInfo != null ? pathInfo : request.getServletPath();
+        if (RequestTargets.hasDecodedDotSegment(mapped)) {
+            // A container that decodes an encoded "/" or "\" (Jetty under a lenient URI compliance) mapped
+            // "/a/..%2F..%2Fadmin" as "/a/../../admin": no spelling of it is safe, an upstream resolves it out of
+            // the base path. Refused (400), as Jetty's default compliance refuses the request itself.
+            throw new URISyntaxException(mapped, "a dot segment behind an encoded separator");
+        }
         String context = request.getServletContext().getContextPath();
         String prefix = pathInfo != null ? context + request.getServletPath() : context;
         String uri = RequestTargets.removeDotSegments(request.getRequestURI());
@@ -667,7 +682,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return raw;
             }
         }
-        return new URI(null, null, mapped, null).getRawPath();
+        return RequestTargets.encodePath(mapped);
     }
 
     private static void relay(Proxy proxy, HttpServletRequest request, HttpServletResponse response,

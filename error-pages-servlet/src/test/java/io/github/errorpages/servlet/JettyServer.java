@@ -11,6 +11,7 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.servlet.SessionHandler;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -92,6 +93,20 @@ final class JettyServer implements AutoCloseable {
     /** Sets the largest response head the plain connector sends (Jetty's default: 8 KiB). */
     JettyServer responseHeaderSize(int bytes) {
         connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setResponseHeaderSize(bytes);
+        return this;
+    }
+
+    /**
+     * Lets the plain and the local connector accept an encoded {@code /} in a path, and the context decode it, as
+     * operators configure Jetty for identifiers that hold a {@code /}: the path the context maps is then fully
+     * decoded, {@code %2F} included (Jetty's default refuses such a request with 400).
+     */
+    JettyServer ambiguousPathSeparators() {
+        for (var connectorOfServer : server.getConnectors()) {
+            connectorOfServer.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setUriCompliance(
+                    UriCompliance.DEFAULT.with("allow-%2F", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
+        }
+        context.getServletHandler().setDecodeAmbiguousURIs(true);
         return this;
     }
 

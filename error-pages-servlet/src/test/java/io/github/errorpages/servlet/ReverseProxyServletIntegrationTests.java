@@ -2924,7 +2924,9 @@ abstract class ReverseProxyServletIntegrationTests {
         "/orders?x=1,                           /api?x=1",
         "/orders/,                              /api/",
         "/orders/a;v=1/b,                       /api/a;v=1/b",
-        "/orders;v=1/b,                         /api/b"})
+        "/orders;v=1/b,                         /api/b",
+        "/orders/x?,                            /api/x",
+        "/orders?,                              /api"})
     void forwardsThePathTheContainerMappedUnderTheEndpointsBasePath(String target, String forwarded) {
         orders.clearRequests();
 
@@ -2933,6 +2935,61 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertThat(response.getStatus()).isEqualTo(200);
         assertThat(orders.requests()).singleElement().extracting(RecordedRequest::target).isEqualTo(forwarded);
+    }
+
+    /**
+     * Parameters on the mapping's own segment make the container's decoded view the path forwarded, encoded again:
+     * with {@link java.net.URI}'s constructor, which leaves a {@code ;} as it is, the {@code %3B} of a segment the
+     * gateway mapped as {@code admin;} (not {@code /orders/admin/*}, which a rule of the gateway may guard) reached
+     * the upstream as {@code /api/admin;/secret}, which it serves as {@code /api/admin/secret}.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "/orders;v=1/admin%3B/secret,           /api/admin%3B/secret",
+        "/orders;v=1/file%3bname.txt,           /api/file%3Bname.txt",
+        "/orders;v=1/a%3Fb%23c%20d+e%7B,         /api/a%3Fb%23c%20d+e%7B",
+        "/orders;v=1/caf%C3%A9/x:y@z,           /api/caf%C3%A9/x:y@z"})
+    void keepsAnEncodedSemicolonEncodedWhenItForwardsTheContainersView(String target, String forwarded) {
+        orders.clearRequests();
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw(
+                "GET " + target + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(orders.requests()).singleElement().extracting(RecordedRequest::target).isEqualTo(forwarded);
+    }
+
+    /**
+     * Jetty under a lenient URI compliance (an encoded {@code /} allowed and decoded) resolves a path's dot
+     * segments before it decodes {@code %2F}, so {@code /orders/x/..%2F..%2Fadmin} is mapped as
+     * {@code /x/../../admin}: forwarded as the client wrote it, or as that decoded view with literal dots, an
+     * upstream resolved it to {@code /admin}, out of the endpoint's base path. Refused with 400, as Jetty's default
+     * compliance refuses the request. An encoded {@code /} without dot segments is forwarded as written.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "/orders/x/..%2F..%2Fadmin/secret,      ",
+        "/orders;v=1/a%2F..%2F..%2Fadmin,       ",
+        "/orders/x/%2E%2E%2F%2E%2E%2Fadmin,     ",
+        "/orders/ids/a%2Fb,                     /api/ids/a%2Fb"})
+    void refusesADotSegmentBehindAnEncodedSlashTheContainerDecoded(String target, @Nullable String forwarded) {
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            configured = new JettyServer().ambiguousPathSeparators()
+                    .servlet("/orders/*", proxy(UpstreamConfig.builder("lenient")
+                            .endpoints(upstream.uri().resolve("/api")).build()))
+                    .start();
+
+            HttpTester.Response response = HttpTester.parseResponse(configured.raw(
+                    "GET " + target + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+            if (forwarded == null) {
+                assertThat(response.getStatus()).isEqualTo(400);
+                assertThat(upstream.requests()).isEmpty();
+            } else {
+                assertThat(response.getStatus()).isEqualTo(200);
+                assertThat(upstream.requests()).singleElement().extracting(RecordedRequest::target).isEqualTo(forwarded);
+            }
+        }
     }
 
     /**

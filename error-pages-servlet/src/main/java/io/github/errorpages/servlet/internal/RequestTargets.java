@@ -207,6 +207,52 @@ public final class RequestTargets {
         return hasDotSegment(decoded.append(rawPath, from, rawPath.length()).toString());
     }
 
+    /**
+     * Whether a decoded path, as the container mapped it, holds a dot segment, reading a backslash as a separator
+     * too (some servers do). A container resolves the dot segments of the path it received before it decodes it,
+     * so only one that decodes an encoded {@code /} or {@code \} too ({@code /a/..%2F..%2Fadmin} under Jetty's
+     * lenient URI compliance, whose decoded path is {@code /a/../../admin}) maps a path that still has them.
+     *
+     * @param decodedPath a decoded path, e.g. {@code HttpServletRequest.getPathInfo()}
+     * @return whether a segment of it is {@code .} or {@code ..}
+     */
+    public static boolean hasDecodedDotSegment(String decodedPath) {
+        if (decodedPath.indexOf('.') < 0) {
+            return false; // the path of nearly every request
+        }
+        return hasDotSegment(decodedPath.indexOf('\\') < 0 ? decodedPath : decodedPath.replace('\\', '/'));
+    }
+
+    /**
+     * Encodes a decoded path for a request target: every character but RFC 3986's unreserved ones, its sub-delims
+     * other than {@code ;}, {@code :}, {@code @} and {@code /} is percent-encoded as UTF-8. Unlike
+     * {@link java.net.URI}'s constructors, which leave a {@code ;} as it is, a {@code ;} the client encoded as
+     * {@code %3B} stays data, not the start of path parameters an upstream would strip ({@code /admin%3B/secret}
+     * must not reach it as {@code /admin;/secret}, which it serves as {@code /admin/secret}).
+     *
+     * @param decodedPath a decoded path, e.g. {@code /café;x}
+     * @return the path encoded, e.g. {@code /caf%C3%A9%3Bx}
+     */
+    public static String encodePath(String decodedPath) {
+        StringBuilder encoded = new StringBuilder(decodedPath.length() + 16);
+        int length = decodedPath.length();
+        int i = 0;
+        while (i < length) {
+            char c = decodedPath.charAt(i);
+            if (c < 128 && c != ';' && c != '?' && c != '%' && ALLOWED[c]) {
+                encoded.append(c);
+                i++;
+                continue;
+            }
+            int end = i + (Character.isHighSurrogate(c) && i + 1 < length ? 2 : 1);
+            for (byte b : decodedPath.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
+                encoded.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
+            }
+            i = end;
+        }
+        return encoded.toString();
+    }
+
     private static int indexOfEncodedSlash(String path, int from) {
         int upper = path.indexOf("%2F", from);
         int lower = path.indexOf("%2f", from);

@@ -107,4 +107,25 @@ class RequestTargetsTests {
         assertThat(RequestTargets.decodePath("/a%zz")).isNull();
         assertThat(RequestTargets.decodePath("/plain")).isEqualTo("/plain");
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "/orders/42                 | /orders/42",
+        "/admin;/secret             | /admin%3B/secret",
+        "/a?b#c%d e                 | /a%3Fb%23c%25d%20e",
+        "/caf\u00e9/x:y@z/a+b=c,d   | /caf%C3%A9/x:y@z/a+b=c,d",
+        "//a/b                      | //a/b",
+        "/a\\b^c                    | /a%5Cb%5Ec",
+        "/\uD83D\uDE00              | /%F0%9F%98%80"})
+    void encodesADecodedPathKeepingNoSemicolonAsADelimiter(String decoded, String encoded) {
+        assertThat(RequestTargets.encodePath(decoded)).isEqualTo(encoded);
+        assertThat(RequestTargets.decodePath(encoded)).isEqualTo(decoded);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"/a/../../admin, true", "/a/./b, true", "/..\\admin, true", "/a/..., false", "/a..b/c, false",
+        "/a/%2e%2e/b, false", "/a/b, false"})
+    void findsTheDotSegmentsOfADecodedPath(String decoded, boolean hasDotSegment) {
+        assertThat(RequestTargets.hasDecodedDotSegment(decoded)).isEqualTo(hasDotSegment);
+    }
 }
