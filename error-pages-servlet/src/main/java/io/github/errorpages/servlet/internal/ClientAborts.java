@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * or "Stream closed" looks like an upstream's to the classifier. The exceptions only a server's side throws,
  * which this module cannot reference, are matched by simple name anywhere in the cause chain, as Spring Boot's
  * {@code ErrorPageFilter} does: Tomcat's {@code ClientAbortException} and {@code CloseNowException}, Spring's
- * {@code AsyncRequestNotUsableException}. And Jetty's {@code EofException} is matched by name unless its stack
- * shows that Jetty's HTTP client threw it, or a future's failure holds it. Thread-safe (stateless).
+ * {@code AsyncRequestNotUsableException}. And Jetty's {@code EofException} and {@code BadMessageException} are
+ * matched by name unless the stack shows that Jetty's HTTP client threw them, or a future's failure holds them.
+ * Thread-safe (stateless).
  */
 public final class ClientAborts {
 
@@ -28,6 +29,12 @@ public final class ClientAborts {
             Set.of("ClientAbortException", "CloseNowException", "AsyncRequestNotUsableException");
     /** Jetty's failure of a connection, the server's and its HTTP client's alike. */
     private static final String CONTAINER_EOF = "EofException";
+    /**
+     * Jetty's 4xx for a request it could not read, thrown by its server as it parses a form or a multipart body
+     * itself (through no stream the filter wraps), the idle timeout of a client that stalled in it among the
+     * causes; and by its HTTP client for an upstream's malformed response, told apart as {@link #CONTAINER_EOF} is.
+     */
+    private static final String CONTAINER_BAD_MESSAGE = "BadMessageException";
     private static final String JETTY_CLIENT = "org.eclipse.jetty.client.";
     private static final int MAX_CHAIN = 32;
     /**
@@ -105,8 +112,8 @@ public final class ClientAborts {
      *
      * @param throwable what the chain threw, or what the container passed to {@code AsyncListener.onError}
      * @return whether the chain holds an exception a container's stream of the request threw, a container's
-     *     client-abort exception, or Jetty's {@code EofException} not thrown by Jetty's HTTP client, and no
-     *     {@link UpstreamFailureException} above it
+     *     client-abort exception, or Jetty's {@code EofException} or {@code BadMessageException} not thrown by
+     *     Jetty's HTTP client, and no {@link UpstreamFailureException} above it
      */
     public static boolean isClientAbort(Throwable throwable) {
         Throwable current = throwable;
@@ -117,7 +124,8 @@ public final class ClientAborts {
             }
             String name = current.getClass().getSimpleName();
             if (isMarked(current) || CLIENT_ABORT_TYPES.contains(name)
-                    || (name.equals(CONTAINER_EOF) && !underAFuture && !isThrownByJettysClient(current))) {
+                    || ((name.equals(CONTAINER_EOF) || name.equals(CONTAINER_BAD_MESSAGE)) && !underAFuture
+                            && !isThrownByJettysClient(current))) {
                 return true;
             }
             // A future's failure is that of work the application started, a call of Jetty's client (send() gets
