@@ -467,6 +467,13 @@ public final class ErrorPagesFilter implements Filter {
          */
         @Nullable UpstreamFailure answerFor(HttpServletRequest request, CapturingResponse response, Throwable thrown,
                 Throwable cause) {
+            if (response.answeredByContainer() && response.target().isCommitted()) {
+                // The application answered with a status of its own and then threw (Jersey's sendError(500) for
+                // an exception no mapper took, then the exception): the container ends that answer and logs what
+                // was thrown, as without this filter. Nothing to abort, no page: the response is complete. (Within
+                // an include the container ignored the sendError, and left the response uncommitted.)
+                return null;
+            }
             Optional<UpstreamFailure> classified = classifier().classify(cause);
             if (classified.isEmpty() && !response.errorSent() || !response.markAnswered()) {
                 return null;

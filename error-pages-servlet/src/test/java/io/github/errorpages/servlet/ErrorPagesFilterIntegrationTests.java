@@ -152,6 +152,15 @@ class ErrorPagesFilterIntegrationTests {
             response.sendError(503);
             throw new ServletException("inventory call failed", new IllegalStateException("InventoryClientException"));
         }));
+        server.servlet("/send-error-500-then-throw-upstream-failure", servlet((request, response) -> {
+            // As Jersey's ServletContainer does with an exception no mapper takes: its own 500, then the exception.
+            response.sendError(500, "Request failed.");
+            throw new ServletException(new ConnectException("Connection refused: orders-1.internal/10.0.0.7:8080"));
+        }));
+        server.servlet("/redirect-then-throw-upstream-failure", servlet((request, response) -> {
+            response.sendRedirect("/elsewhere");
+            throw new ServletException(new ConnectException("Connection refused: orders-1.internal/10.0.0.7:8080"));
+        }));
         server.servlet("/send-error-503-for-a-day", servlet((request, response) -> {
             response.setHeader("Retry-After", "999999");
             response.sendError(503);
@@ -394,6 +403,24 @@ class ErrorPagesFilterIntegrationTests {
         assertNoLeak(response);
         assertThat(Client.text(response)).doesNotContain("inventory", "Exception");
         assertThat(log).contains("threw after sendError(503)", "inventory call failed");
+    }
+
+    /**
+     * The application answered with a status the filter leaves to the container (a 500, a redirect), then threw an
+     * upstream failure: the filter took the committed response for a relay cut short, logged "aborted after the
+     * response was committed" for a response that was complete, and handed the container its own exception instead
+     * of the application's, whose message and stack trace were lost. The answer and the log are the container's,
+     * as without the filter.
+     */
+    @ParameterizedTest
+    @CsvSource({"/send-error-500-then-throw-upstream-failure, 500", "/redirect-then-throw-upstream-failure, 302"})
+    void leavesAnAnswerTheApplicationGaveThroughTheContainerWhenItThrowsAfterwards(String path, int status) {
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> answered.set(Client.get(jetty.uri(path), JSON)));
+
+        assertThat(answered.get().statusCode()).isEqualTo(status);
+        assertThat(log).doesNotContain("aborted", "ResponseAbortedException")
+                .contains("java.net.ConnectException: Connection refused");
     }
 
     @Test

@@ -33,6 +33,8 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     private int capturedStatus;
     private boolean errorSent;
     private boolean answered;
+    /** Whether the application answered through the container: a {@code sendError} not captured, a redirect. */
+    private boolean answeredByContainer;
     /**
      * The {@link DroppingOutputStream} or the {@link DroppingPrintWriter} handed to the application, or
      * {@code null} before it asks. One field for both: the wrapped response hands out only one of its stream
@@ -109,6 +111,15 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     /**
+     * @return whether the application answered through the container, with a {@code sendError} of a status this
+     *     response does not capture or a redirect: the response is the container's to end, whatever the
+     *     application throws after it
+     */
+    public boolean answeredByContainer() {
+        return answeredByContainer;
+    }
+
+    /**
      * Marks the request as answered by the filter, so that no second page is written for it.
      *
      * @return {@code true} the first time, {@code false} when it was answered already
@@ -139,7 +150,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     public void sendError(int sc, String msg) throws IOException {
         if (!errorCaptured(sc)) {
             super.sendError(sc, msg);
-            superseded();
+            passedToContainer();
         }
     }
 
@@ -147,7 +158,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     public void sendError(int sc) throws IOException {
         if (!errorCaptured(sc)) {
             super.sendError(sc);
-            superseded();
+            passedToContainer();
         }
     }
 
@@ -171,7 +182,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     public void sendRedirect(String location) throws IOException {
         requireNoErrorSent();
         super.sendRedirect(location);
-        superseded();
+        passedToContainer();
     }
 
     // Servlet 6.1 (Tomcat 11): HttpServletResponseWrapper passes these straight to the wrapped response, past
@@ -182,21 +193,21 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     public void sendRedirect(String location, int sc) throws IOException {
         requireNoErrorSent();
         super.sendRedirect(location, sc);
-        superseded();
+        passedToContainer();
     }
 
     @Override
     public void sendRedirect(String location, boolean clearBuffer) throws IOException {
         requireNoErrorSent();
         super.sendRedirect(location, clearBuffer);
-        superseded();
+        passedToContainer();
     }
 
     @Override
     public void sendRedirect(String location, int sc, boolean clearBuffer) throws IOException {
         requireNoErrorSent();
         super.sendRedirect(location, sc, clearBuffer);
-        superseded();
+        passedToContainer();
     }
 
     @Override
@@ -319,6 +330,12 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
      * Forgets a captured status once the container holds another one: a later status, error or redirect of the
      * application's supersedes it. One the container ignored (within an include) does not.
      */
+    /** After a {@code sendError} or a redirect the container answers: a status captured before is superseded. */
+    private void passedToContainer() {
+        answeredByContainer = true;
+        superseded();
+    }
+
     private void superseded() {
         if (capturedStatus != 0 && super.getStatus() != capturedStatus) {
             capturedStatus = 0;
