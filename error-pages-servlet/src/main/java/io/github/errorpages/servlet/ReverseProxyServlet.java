@@ -142,8 +142,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Jetty's client: the request goes asynchronous ({@code startAsync}) while the upstream answers, so no
  *       container thread waits; the client's threads copy the response as it arrives and complete it. The
  *       body is written without blocking ({@code WriteListener}): the next part is asked of the upstream once
- *       the client took the last, so a slow reader holds no thread (a body that fits the response buffer is
- *       simply written into it). A failure is answered on a container thread, after an {@code ASYNC} dispatch of the
+ *       the client took the last, so a slow reader holds no thread (over HTTP/1, a body that fits the response
+ *       buffer is simply written into it, which at worst holds a thread while the client leaves an earlier
+ *       response of its connection unread). A failure is answered on a container thread, after an {@code ASYNC} dispatch of the
  *       request back to this servlet (a filter mapped for {@code ASYNC} dispatches sees it), but for the exchanges
  *       {@link #destroy()} cuts off, which the container has unmapped the servlet for. A request body
  *       that is streamed is read without blocking ({@code ReadListener}), so a slow upload holds no thread.

@@ -10,6 +10,7 @@ import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -19,6 +20,14 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -147,6 +156,57 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
             }
             assertThat(head).startsWith("HTTP/1.1 200 ").containsIgnoringCase("\r\nX-Padding: " + "p".repeat(padding) + "\r\n")
                     .doesNotContainIgnoringCase("Content-Length");
+        }
+    }
+
+    /**
+     * An HTTP/2 client that reads nothing on several streams of one connection, each answered with a body that fits
+     * the response buffer: the JETTY transport wrote such a body with a blocking write, which over HTTP/2 waits for
+     * the stream's flow-control window, so each stream held a thread of the proxy's client, every other exchange's
+     * too (a hundred streams of one connection took the proxy down for everyone). Here each stream's window is a
+     * KiB, and the bodies are 16 KB.
+     */
+    @Test
+    void http2ClientThatReadsNothingOnItsStreamsHoldsNoClientThread() throws Exception {
+        int streams = 4;
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> exchange.respond(200, "x".repeat(16_000),
+                        "Content-Type", "application/octet-stream"));
+                JettyServer jetty = new JettyServer().h2c()
+                        .servlet("/*", ReverseProxyServlet.builder(UpstreamGuard.of(
+                                UpstreamConfig.builder("h2-readers").endpoints(upstream.uri()).build()))
+                                .transport(transport).build())
+                        .start()) {
+            HTTP2Client h2 = new HTTP2Client();
+            h2.setInitialStreamRecvWindow(1024);
+            h2.start();
+            try {
+                URI gateway = jetty.h2cUri("/");
+                Session session = h2.connect(new InetSocketAddress("127.0.0.1", gateway.getPort()),
+                        new Session.Listener() { }).get(10, TimeUnit.SECONDS);
+                for (int i = 0; i < streams; i++) {
+                    MetaData.Request request = new MetaData.Request("GET",
+                            HttpURI.from(gateway.resolve("/orders/" + i).toString()), HttpVersion.HTTP_2, HttpFields.EMPTY);
+                    session.newStream(new HeadersFrame(request, null, true), new Stream.Listener() {
+                        @Override
+                        public void onHeaders(Stream stream, HeadersFrame frame) {
+                            // demands no data: the client reads nothing, and grants no more window
+                        }
+                    });
+                }
+                assertThat(upstream.awaitRequests(streams, Duration.ofSeconds(10))).as("the upstream has them").isTrue();
+                String blocked = null;
+                for (long deadline = System.nanoTime() + 1_000_000_000L; blocked == null && System.nanoTime() < deadline; ) {
+                    blocked = clientThreadBlockedInAServletWrite("error-pages-proxy-h2-readers", false);
+                    LockSupport.parkNanos(10_000_000L); // sampled while the client reads nothing
+                }
+
+                if (transport == ProxyTransport.JETTY) {
+                    assertThat(blocked).as("a client thread blocked writing to an HTTP/2 client that read nothing")
+                            .isNull();
+                }
+            } finally {
+                h2.stop();
+            }
         }
     }
 

@@ -781,8 +781,11 @@ public final class JettyForwarder {
             // A body that fits the response buffer is written into the buffer, and its last byte sends it, which
             // the socket's send buffer takes at once unless the client left earlier responses of its connection
             // unread. Written so, it needs no write listener and no thread hand-off for the listener's first call,
-            // which would cost more than the whole copy.
-            fitsBuffer = contentLength >= 0 && contentLength <= response.getBufferSize();
+            // which would cost more than the whole copy. Over HTTP/1 only: an HTTP/2 stream's write waits for the
+            // flow-control window its client grants, and one client that reads nothing on a hundred streams of one
+            // connection held a hundred of this client's threads, which every other exchange needs.
+            fitsBuffer = contentLength >= 0 && contentLength <= response.getBufferSize()
+                    && exchange.request.getProtocol().startsWith("HTTP/1.");
             String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
             eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
