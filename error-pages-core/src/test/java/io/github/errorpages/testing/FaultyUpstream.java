@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
@@ -638,6 +639,33 @@ public final class FaultyUpstream implements Closeable {
         public void closeWithoutClosureAlert() {
             connectionClosed = true;
             closeQuietly(raw);
+        }
+
+        /**
+         * Waits until the client closes (or resets) the connection, dropping whatever it sends meanwhile.
+         *
+         * @param timeout the longest wait
+         * @return whether the client closed it within the timeout
+         */
+        public boolean awaitClosedByClient(Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                InputStream in = socket.getInputStream();
+                while (true) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    socket.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    if (in.read() < 0) {
+                        return true;
+                    }
+                }
+            } catch (SocketTimeoutException stillOpen) {
+                return false;
+            } catch (IOException reset) {
+                return true;
+            }
         }
 
         /** Blocks until the upstream is closed, answering nothing. */

@@ -706,6 +706,12 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
             boolean eventStream = answer.headers().firstValue("Content-Type")
                     .map(type -> type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")).orElse(false);
+            if (eventStream) {
+                // The head at once, not with the first event, which may be minutes away: a browser's EventSource
+                // opens on it, and a load balancer in front that times the first byte would cut the stream. A
+                // failing flush means the client went away, as for the body's writes.
+                response.flushBuffer();
+            }
             copy(proxy, request, response, in, eventStream, length);
         }
     }

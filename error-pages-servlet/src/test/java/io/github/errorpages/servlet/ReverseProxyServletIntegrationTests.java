@@ -798,6 +798,45 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * An event stream's head reaches the client as soon as the upstream sent it, before any event: a browser's
+     * EventSource opens on it, and a load balancer in front that times the first byte cuts a stream whose first
+     * event is slow. Both transports held the head until the first event.
+     */
+    @Test
+    void sendsAnEventStreamsHeadBeforeItsFirstEvent() throws Exception {
+        Semaphore firstEvent = new Semaphore(0);
+        try (FaultyUpstream quiet = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
+            exchange.await(firstEvent, Duration.ofSeconds(30));
+            exchange.writeRaw("data: first\n\n");
+            exchange.closeConnection();
+        })) {
+            configured = new JettyServer()
+                    .servlet("/*", proxy(UpstreamConfig.builder("quiet-events").endpoints(quiet.uri()).build())).start();
+            CompletableFuture<HttpResponse<InputStream>> opened = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Client.stream("GET", configured.uri("/feed"), "text/event-stream");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            try {
+                HttpResponse<InputStream> response = opened.get(10, TimeUnit.SECONDS); // no event sent yet
+
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+                firstEvent.release();
+                try (BufferedReader lines = new BufferedReader(
+                        new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                    assertThat(lines.readLine()).isEqualTo("data: first");
+                }
+            } finally {
+                firstEvent.release();
+            }
+        }
+    }
+
     @Test
     void answersRobotsTxtWithPlainText503WhenUpstreamIsDown() {
         HttpResponse<byte[]> response = Client.get(jetty.uri("/down/robots.txt"), Client.BROWSER_ACCEPT);
@@ -1554,6 +1593,47 @@ abstract class ReverseProxyServletIntegrationTests {
                 assertThat(guard.metrics().failedCalls()).isZero();
                 assertThat(guard.metrics().retries()).isZero();
                 assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+            } finally {
+                h2.stop();
+            }
+        }
+    }
+
+    /**
+     * An HTTP/2 client that resets its stream while the upstream's event stream is quiet: the container reports it,
+     * and the upstream's connection is closed at once, the call not blamed on the upstream. The relay waited for a
+     * write of its own to fail, which a quiet stream never makes: the connection stayed open, and counted against
+     * the servlet's connections, until the upstream's next event or the body idle timeout (hours for event streams).
+     */
+    @Test
+    void http2ClientResettingAQuietEventStreamClosesTheUpstreamsConnection() throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK transport's container thread waits in the client");
+        CompletableFuture<Boolean> closedByTheProxy = new CompletableFuture<>();
+        try (FaultyUpstream quiet = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                    + "data: first\n\n");
+            closedByTheProxy.complete(exchange.awaitClosedByClient(Duration.ofSeconds(10)));
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("reset-events").endpoints(quiet.uri()).build());
+            configured = new JettyServer().h2c()
+                    .servlet("/*", proxyBuilder(guard).bodyIdleTimeout(Duration.ofMinutes(10)).build()).start();
+            org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            h2.start();
+            try {
+                CompletableFuture<Void> firstEvent = new CompletableFuture<>();
+                org.eclipse.jetty.client.Request request = h2.newRequest(configured.h2cUri("/feed"))
+                        .onResponseContent((response, content) -> firstEvent.complete(null));
+                request.send(result -> {
+                });
+                firstEvent.get(10, TimeUnit.SECONDS);
+
+                request.abort(new IOException("the user closed the tab"));
+
+                assertThat(closedByTheProxy.get(20, TimeUnit.SECONDS)).as("the upstream's connection closed").isTrue();
+                Await.until(() -> guard.metrics().calls() == guard.metrics().successfulCalls()
+                        + guard.metrics().abortedCalls(), "the call to end");
+                assertThat(guard.metrics().failedCalls()).isZero();
             } finally {
                 h2.stop();
             }

@@ -300,6 +300,8 @@ public final class JettyForwarder {
         /** The container told of an error before the upstream answered ({@link #abandon}). */
         private volatile boolean abandoned;
         private volatile @Nullable Throwable abandonedFor;
+        /** The attempt whose response is relayed, once its head arrived. */
+        private volatile @Nullable AttemptListener relay;
 
         Exchange(HttpServletRequest request, HttpServletResponse response, URI target) {
             this.request = request;
@@ -370,7 +372,9 @@ public final class JettyForwarder {
          * connection, until the attempt timed out, and that timeout counted against the upstream. The outcome is
          * {@link #DONE} for a client that went away (an HTTP/2 stream reset): there is nobody to answer. For a body
          * the container refused (Jetty's {@code SizeLimitHandler}: 413) it is that failure, which the client is
-         * answered with. Once the response head arrived, the relay's failure to write ends the exchange instead.
+         * answered with. Once the response head arrived, the relay ends: its upstream exchange is aborted (a quiet
+         * event stream or long poll, with no write of the relay's to fail, held its upstream connection until the
+         * upstream's next part or the body idle timeout) and the outcome is {@link #DONE}.
          *
          * @param error what the container told, or {@code null}
          */
@@ -383,6 +387,11 @@ public final class JettyForwarder {
                 finish(error != null && ClientBodyStatus.refusedByContainer(error)
                         ? new IOException("the container refused the request's body", error) : DONE);
                 current.cancel(true);
+                return;
+            }
+            AttemptListener relaying = relay;
+            if (relaying != null) {
+                relaying.clientLeft(error);
             }
         }
 
@@ -793,20 +802,26 @@ public final class JettyForwarder {
             closeDelimited = withBody && contentLength < 0
                     && !answer.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
             relaying = true;
+            exchange.relay = this;
             if (withBody) {
                 startWatchingBody();
+                if (eventStream) {
+                    // The head at once, not with the first event, which may be minutes away: a browser's EventSource
+                    // opens on it, and a load balancer in front that times the first byte would cut the stream.
+                    sendHead(response);
+                }
             } else if (contentLength < 0) {
-                commitWithoutLength(response);
+                sendHead(response);
             }
         }
 
         /**
-         * Sends the head of a response without a body whose length is not known ({@link
-         * ResponseHeadCheck#commitWithoutLength}): for an asynchronous request without blocking, as a body is
-         * written. A blocking flush held this client thread for as long as the client took nothing (earlier
-         * responses of its connection unread), up to the container's idle timeout.
+         * Sends the response head before any of the body: of a response without a body whose length is not known
+         * ({@link ResponseHeadCheck#commitWithoutLength}), or of an event stream. For an asynchronous request without
+         * blocking, as a body is written: a blocking flush held this client thread for as long as the client took
+         * nothing (earlier responses of its connection unread), up to the container's idle timeout.
          */
-        private void commitWithoutLength(HttpServletResponse response) {
+        private void sendHead(HttpServletResponse response) {
             try {
                 if (exchange.request.isAsyncSupported()) {
                     writer().commit();
@@ -817,6 +832,18 @@ public final class JettyForwarder {
                 clientGone = true; // the client went away: end the upstream exchange with it
                 upstream.abort(clientFailed);
             }
+        }
+
+        /**
+         * Ends the relay for a client the container reported gone, or whose cycle ended: the upstream exchange is
+         * aborted, and the body's end is no failure of the upstream's.
+         */
+        void clientLeft(@Nullable Throwable error) {
+            if (completed) {
+                return; // the usual case: the cycle completes after the body ended
+            }
+            clientGone = true;
+            upstream.abort(error != null ? error : new CancellationException("the client's request ended"));
         }
 
         /** The writer of an asynchronous request's response, made on first use: the stream goes non-blocking. */
