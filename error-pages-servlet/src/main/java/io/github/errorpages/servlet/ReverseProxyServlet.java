@@ -132,7 +132,7 @@ import org.slf4j.LoggerFactory;
  * body it did not send whole or sent malformed or too large, and the connection is closed); a
  * response body is read one buffer at a time, as the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
  * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
- * arrives.
+ * arrives, its head at once, before the first event (a failure after it aborts the response).
  *
  * <p><b>Transports and threads</b> ({@link ProxyTransport}, init-parameter {@value #TRANSPORT_PARAMETER}).
  * By default the servlet forwards with Jetty's non-blocking {@code HttpClient} when
