@@ -68,6 +68,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
@@ -154,7 +157,9 @@ import org.slf4j.LoggerFactory;
  *       answer and copies the body. A request without a body costs no further thread: its client runs its
  *       tasks on the thread that triggers them (the container thread, or the client's selector thread, where
  *       nothing blocks). A request body is read from the client by a thread of the servlet's own pool, so a
- *       slow upload holds that one thread and delays no other exchange.</li>
+ *       slow upload holds that one thread and delays no other exchange; each part goes upstream as it is read.
+ *       The JDK's client hands the response on only once it sent the whole request body: a client that waits for
+ *       the upstream's answer before it finishes its upload (a duplex exchange) needs the Jetty transport.</li>
  * </ul>
  * Register the servlet with async support ({@code <async-supported>true</async-supported>},
  * {@code setAsyncSupported(true)}), and any filter in front of it too.
@@ -401,7 +406,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             return;
         }
         // The guard buffers a short body it may send again; anything else streams from the client.
-        BodyPublisher body = hasBody ? new ClientBodyPublisher(request, request.getContentLengthLong()) : NO_BODY;
+        BodyPublisher body = hasBody ? new ClientBodyPublisher(request, request.getContentLengthLong(),
+                Objects.requireNonNull(current.bodyReads, "JDK clients read bodies")) : NO_BODY;
         HttpRequest upstreamRequest;
         try {
             upstreamRequest = upstreamRequest(request, body, current.via);
@@ -877,6 +883,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         final @Nullable GuardedHttpClient withBody;
         final BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler;
         final @Nullable ExecutorService ownExecutor;
+        /**
+         * Where the JDK transport's blocking reads of request bodies run: the executor of the servlet's own client
+         * for requests with a body, or, with a client given, threads of their own; {@code null} without JDK clients.
+         */
+        final @Nullable ExecutorService bodyReads;
         /** This proxy's name in {@code Via}, by which it recognises a request that came back to it. */
         final String pseudonym;
         /** Its {@code Via} element. */
@@ -891,7 +902,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
                 @Nullable GuardedHttpClient withoutBody, @Nullable GuardedHttpClient withBody,
                 BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, @Nullable ExecutorService ownExecutor,
-                String pseudonym) {
+                @Nullable ExecutorService bodyReads, String pseudonym) {
             this.pseudonym = pseudonym;
             this.via = viaElement(pseudonym);
             this.locations = UpstreamLocations.of(guard.config().endpoints());
@@ -902,6 +913,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             this.withBody = withBody;
             this.bodyHandler = bodyHandler;
             this.ownExecutor = ownExecutor;
+            this.bodyReads = bodyReads;
         }
 
         static Proxy create(UpstreamGuard guard, ProxyTransport transport, @Nullable HttpClient httpClient,
@@ -932,18 +944,22 @@ public final class ReverseProxyServlet extends HttpServlet {
                             + "default, and without a cookieHandler or an authenticator");
                 }
                 GuardedHttpClient client = GuardedHttpClient.of(httpClient, guard);
-                return new Proxy(guard, responder, null, client, client, bodyHandler, null, pseudonym);
+                // Threads of its own for the body reads, which must not run in the client's write loop: never
+                // stopped, since the servlet may be initialised again with the client, so they end soon when idle.
+                ExecutorService bodyReads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
+                        new SynchronousQueue<>(), daemonThreads("error-pages-proxy-" + guard.name() + "-body"));
+                return new Proxy(guard, responder, null, client, client, bodyHandler, null, bodyReads, pseudonym);
             }
             if (useJetty(transport)) {
                 JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout,
                         maxResponseHeaderSize, maxConnections, viaElement(pseudonym), sslContext);
-                return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, pseudonym);
+                return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, null, pseudonym);
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
             GuardedHttpClient withoutBody = GuardedHttpClient.of(ownClient(connectTimeout, Runnable::run, sslContext),
                     guard);
             GuardedHttpClient withBody = GuardedHttpClient.of(ownClient(connectTimeout, executor, sslContext), guard);
-            return new Proxy(guard, responder, null, withoutBody, withBody, bodyHandler, executor, pseudonym);
+            return new Proxy(guard, responder, null, withoutBody, withBody, bodyHandler, executor, executor, pseudonym);
         }
 
         /**
@@ -981,7 +997,7 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /** The same proxy without its clients, to answer the exchanges in flight when it was stopped. */
         Proxy withoutClients() {
-            return new Proxy(guard, responder, null, null, null, bodyHandler, null, pseudonym);
+            return new Proxy(guard, responder, null, null, null, bodyHandler, null, null, pseudonym);
         }
 
         /** @return whether this proxy has no clients: it answers, but forwards nothing ({@link #withoutClients}) */

@@ -40,6 +40,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -2222,6 +2223,63 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(uploaded.getStatus()).as(uploaded.getContent()).isEqualTo(200);
             assertThat(uploaded.getContent()).isEqualTo("order 42: first, then");
         }
+    }
+
+    /**
+     * An upload the client sends slowly reaches the upstream as it comes: the request's head before any of the body,
+     * each part before the client sends the next. The JDK transport read the client's body inside the JDK client's
+     * write loop, which wrote the head and each part it had only once its next read returned: the upstream got each
+     * part one part late and the head with the first one, and a client waiting for the upstream's answer before it
+     * sent more got a 408 for the stall the proxy made.
+     */
+    @Test
+    void streamsAnUploadToTheUpstreamAsItsClientSendsIt() throws Exception {
+        try (ServerSocket upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            upstream.setSoTimeout(10_000);
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("slow-uploads")
+                    .endpoints(URI.create("http://127.0.0.1:" + upstream.getLocalPort())).build())).start();
+            try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+                uploader.setSoTimeout(20_000);
+                OutputStream upload = uploader.getOutputStream();
+                upload.write(("POST /uploads HTTP/1.1\r\nHost: shop.example\r\nContent-Type: text/plain\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                upload.flush();
+                try (Socket forwarded = upstream.accept()) {
+                    forwarded.setSoTimeout(10_000);
+                    InputStream received = forwarded.getInputStream();
+                    assertThat(receivedUntil(received, "\r\n\r\n")).as("the head, before any of the body")
+                            .startsWith("POST /uploads HTTP/1.1\r\n");
+                    for (String part : List.of("first part;", "second part;")) {
+                        upload.write((Integer.toHexString(part.length()) + "\r\n" + part + "\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        upload.flush();
+                        assertThat(receivedUntil(received, part)).as("before the client sends more").endsWith(part);
+                    }
+                    upload.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    upload.flush();
+                    receivedUntil(received, "0\r\n\r\n");
+                    forwarded.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nuploaded"
+                            .getBytes(StandardCharsets.US_ASCII));
+
+                    HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+                    assertThat(answer.getStatus()).isEqualTo(200);
+                    assertThat(answer.getContent()).isEqualTo("uploaded");
+                }
+            }
+        }
+    }
+
+    /** What a raw upstream received, up to and including {@code end}; a socket timeout if that never comes. */
+    private static String receivedUntil(InputStream in, String end) throws IOException {
+        StringBuilder received = new StringBuilder();
+        while (received.length() < end.length() || !received.substring(received.length() - end.length()).equals(end)) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("the connection ended after " + received);
+            }
+            received.append((char) b);
+        }
+        return received.toString();
     }
 
     @Test

@@ -6,14 +6,15 @@ import java.io.InputStream;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A client's request body for the JDK's HTTP client, read with blocking servlet I/O, that tells the guard when a
  * failed attempt was the client's doing: reading its body failed or ended early (it went away), or a read was
- * waiting for it when the attempt timed out (it stalled). The JDK's {@code ofInputStream} reads ahead of
- * demand, so only the stream itself knows when it waits for the client.
+ * waiting for it when the attempt timed out (it stalled). Each read runs on the executor given, not in the JDK
+ * client's write loop ({@link ExecutorStreamPublisher}); only the stream itself knows when it waits for the client.
  *
  * <p>One per forwarded request; thread-safe (the client's executor reads, the guard asks from any thread).
  */
@@ -27,12 +28,13 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher {
     /**
      * @param request the client's request, whose body is read when an attempt first asks for it
      * @param length its {@code Content-Length}, or -1 when it has none
+     * @param reads where the blocking reads of the body run
      */
-    public ClientBodyPublisher(HttpServletRequest request, long length) {
+    public ClientBodyPublisher(HttpServletRequest request, long length, Executor reads) {
         this.request = request;
         this.length = length;
-        BodyPublisher streamed = BodyPublishers.ofInputStream(this::source);
-        this.delegate = length > 0 ? BodyPublishers.fromPublisher(streamed, length) : streamed;
+        ExecutorStreamPublisher streamed = new ExecutorStreamPublisher(this::source, reads);
+        this.delegate = length > 0 ? BodyPublishers.fromPublisher(streamed, length) : BodyPublishers.fromPublisher(streamed);
     }
 
     @Override

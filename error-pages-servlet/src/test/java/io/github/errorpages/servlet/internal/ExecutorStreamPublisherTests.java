@@ -1,0 +1,113 @@
+package io.github.errorpages.servlet.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ExecutorStreamPublisherTests {
+
+    private final ExecutorService reads = Executors.newSingleThreadExecutor(task -> new Thread(task, "body-reader"));
+
+    @AfterEach
+    void stop() {
+        reads.shutdownNow();
+    }
+
+    /** The reads run on the executor, never on the thread that asks, which is the JDK client's write loop. */
+    @Test
+    void readsOnTheExecutorWhatIsAskedForAndCompletes() throws Exception {
+        List<String> readOn = new CopyOnWriteArrayList<>();
+        InputStream source = new ByteArrayInputStream("an upload".getBytes(StandardCharsets.US_ASCII)) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                readOn.add(Thread.currentThread().getName());
+                return super.read(b, off, Math.min(len, 3));
+            }
+        };
+        Recorder recorder = new Recorder(1);
+
+        new ExecutorStreamPublisher(() -> source, reads).subscribe(recorder);
+
+        assertThat(recorder.ended.get(10, TimeUnit.SECONDS)).isEqualTo("complete");
+        assertThat(String.join("", recorder.items)).isEqualTo("an upload");
+        assertThat(readOn).isNotEmpty().containsOnly("body-reader");
+    }
+
+    @Test
+    void signalsAFailedReadAsTheJdksPublisherDoes() throws Exception {
+        InputStream failing = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("the client went away");
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return read();
+            }
+        };
+        Recorder recorder = new Recorder(1);
+
+        new ExecutorStreamPublisher(() -> failing, reads).subscribe(recorder);
+
+        assertThat(recorder.ended.get(10, TimeUnit.SECONDS)).isEqualTo("error " + UncheckedIOException.class.getName());
+    }
+
+    /** Reactive Streams §3.9: a request of no item is signalled as an error. */
+    @Test
+    void signalsARequestOfNoItem() throws Exception {
+        Recorder recorder = new Recorder(0);
+
+        new ExecutorStreamPublisher(() -> new ByteArrayInputStream(new byte[1]), reads).subscribe(recorder);
+
+        assertThat(recorder.ended.get(10, TimeUnit.SECONDS)).isEqualTo("error " + IllegalArgumentException.class.getName());
+    }
+
+    /** Asks for {@code each} items at a time (0: once, for none); records what it gets. */
+    private static final class Recorder implements Flow.Subscriber<ByteBuffer> {
+        final List<String> items = new CopyOnWriteArrayList<>();
+        final CompletableFuture<String> ended = new CompletableFuture<>();
+        private final int each;
+        private Flow.Subscription subscription;
+
+        Recorder(int each) {
+            this.each = each;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(each);
+        }
+
+        @Override
+        public void onNext(ByteBuffer item) {
+            items.add(StandardCharsets.US_ASCII.decode(item).toString());
+            subscription.request(each);
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            ended.complete("error " + failure.getClass().getName());
+        }
+
+        @Override
+        public void onComplete() {
+            ended.complete("complete");
+        }
+    }
+}
