@@ -36,11 +36,11 @@ public final class RetryAfter {
 
     private static final Pattern DELAY_SECONDS = Pattern.compile("[0-9]+");
 
-    /** {@code Sun, 06 Nov 1994 08:49:37 GMT}; the one form a sender may generate. */
+    /** The first and the last instant an HTTP-date's four-digit year can hold. */
     private static final Instant FIRST_HTTP_DATE = Instant.parse("0001-01-01T00:00:00Z");
-
     private static final Instant LAST_HTTP_DATE = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
+    /** {@code Sun, 06 Nov 1994 08:49:37 GMT}; the one form a sender may generate. */
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 

@@ -326,16 +326,16 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
         return true;
     }
 
-    /**
-     * Forgets a captured status once the container holds another one: a later status, error or redirect of the
-     * application's supersedes it. One the container ignored (within an include) does not.
-     */
     /** After a {@code sendError} or a redirect the container answers: a status captured before is superseded. */
     private void passedToContainer() {
         answeredByContainer = true;
         superseded();
     }
 
+    /**
+     * Forgets a captured status once the container holds another one: a later status, error or redirect of the
+     * application's supersedes it. One the container ignored (within an include) does not.
+     */
     private void superseded() {
         if (capturedStatus != 0 && super.getStatus() != capturedStatus) {
             capturedStatus = 0;
