@@ -44,6 +44,7 @@ final class ExecutorStreamPublisher implements Flow.Publisher<ByteBuffer> {
     public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
         ReadSubscription subscription = new ReadSubscription(subscriber, source.get(), reads);
         subscriber.onSubscribe(subscription);
+        subscription.start();
     }
 
     private static final class ReadSubscription implements Flow.Subscription, Runnable {
@@ -55,6 +56,11 @@ final class ExecutorStreamPublisher implements Flow.Publisher<ByteBuffer> {
         private final AtomicBoolean scheduled = new AtomicBoolean();
         /** Set once the subscription ended: cancelled, or its terminal signal sent. */
         private volatile boolean ended;
+        /**
+         * Set once {@code onSubscribe} returned: a read asked for within it starts only then, so that no signal of
+         * the reading thread overlaps it (Reactive Streams §1.3).
+         */
+        private volatile boolean started;
 
         ReadSubscription(Flow.Subscriber<? super ByteBuffer> subscriber, InputStream in, Executor reads) {
             this.subscriber = subscriber;
@@ -74,7 +80,16 @@ final class ExecutorStreamPublisher implements Flow.Publisher<ByteBuffer> {
                 demand.getAndUpdate(current -> current < 0 ? current : Long.MAX_VALUE - current < n ? Long.MAX_VALUE
                         : current + n);
             }
-            schedule();
+            if (started) {
+                schedule();
+            }
+        }
+
+        void start() {
+            started = true;
+            if (demand.get() != 0) {
+                schedule(); // asked for within onSubscribe (or meanwhile, on another thread)
+            }
         }
 
         @Override
