@@ -793,10 +793,12 @@ public final class JettyForwarder {
             // which would cost more than the whole copy. Over HTTP/1 only: an HTTP/2 stream's write waits for the
             // flow-control window its client grants, and one client that reads nothing on a hundred streams of one
             // connection held a hundred of this client's threads, which every other exchange needs.
-            fitsBuffer = contentLength >= 0 && contentLength <= response.getBufferSize()
-                    && exchange.request.getProtocol().startsWith("HTTP/1.");
+            // Not an event stream either, whose head is sent at once, without blocking (the stream is then
+            // non-blocking, and a blocking write to it throws).
             String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
             eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+            fitsBuffer = contentLength >= 0 && contentLength <= response.getBufferSize()
+                    && exchange.request.getProtocol().startsWith("HTTP/1.") && !eventStream;
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
             // Any Transfer-Encoding that passed ResponseHeadCheck is chunked.
             closeDelimited = withBody && contentLength < 0
