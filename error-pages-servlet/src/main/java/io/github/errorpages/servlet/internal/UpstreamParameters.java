@@ -1,6 +1,5 @@
 package io.github.errorpages.servlet.internal;
 
-import io.github.errorpages.internal.UserInfo;
 import io.github.errorpages.upstream.UpstreamConfig;
 import java.net.URI;
 import java.util.ArrayList;
@@ -40,7 +39,7 @@ public final class UpstreamParameters {
             String value = raw.trim();
             String fullKey = "upstreams." + name + "." + key;
             switch (key) {
-                case "endpoints" -> builder.endpoints(endpoints(fullKey, value));
+                case "endpoints" -> endpoints(builder, fullKey, value);
                 case "max-attempts" -> builder.maxAttempts(ConfigParameters.integer(fullKey, value));
                 case "deadline" -> builder.deadline(ConfigParameters.duration(fullKey, value));
                 case "attempt-timeout" -> builder.attemptTimeout(ConfigParameters.duration(fullKey, value));
@@ -69,24 +68,28 @@ public final class UpstreamParameters {
         return builder.build();
     }
 
-    private static List<URI> endpoints(String key, String value) {
-        if (!UserInfo.masked(value).equals(value)) {
-            // Refused whole, before the split: a password may hold a comma or a space, and a piece of it cut off
-            // from its URL's "//" would be shown unmasked. An @ in an endpoint's path is refused with it.
-            throw ConfigParameters.invalid(key, value, "must hold base URLs without user info (an @ after // is "
-                    + "taken for one)");
-        }
-        List<URI> endpoints = new ArrayList<>();
-        for (String endpoint : value.split("[,\\s]+")) {
-            if (!endpoint.isEmpty()) {
-                try {
-                    endpoints.add(URI.create(endpoint));
-                } catch (IllegalArgumentException e) {
-                    throw ConfigParameters.invalid(key, endpoint, "must hold URLs");
+    private static void endpoints(UpstreamConfig.Builder builder, String key, String value) {
+        try {
+            List<URI> endpoints = new ArrayList<>();
+            for (String endpoint : value.split("[,\\s]+")) {
+                if (!endpoint.isEmpty()) {
+                    try {
+                        endpoints.add(URI.create(endpoint));
+                    } catch (IllegalArgumentException e) {
+                        throw ConfigParameters.invalid(key, endpoint, "must hold URLs");
+                    }
                 }
             }
+            builder.endpoints(endpoints);
+        } catch (IllegalArgumentException invalid) {
+            if (value.indexOf('@') < 0) {
+                throw invalid;
+            }
+            // The whole value, masked: a password may hold a comma or a space, and the element refused would then
+            // be a piece of it cut off from its URL's "//", which masking cannot tell.
+            throw ConfigParameters.invalid(key, value, "must hold absolute http or https URLs separated by commas "
+                    + "or spaces, with a host and no query, fragment or user info, no server twice");
         }
-        return endpoints;
     }
 
     private static Set<Integer> statuses(String key, String value) {
