@@ -159,7 +159,12 @@ import org.slf4j.LoggerFactory;
  *       nothing blocks). A request body is read from the client by a thread of the servlet's own pool, so a
  *       slow upload holds that one thread and delays no other exchange; each part goes upstream as it is read.
  *       The JDK's client hands the response on only once it sent the whole request body: a client that waits for
- *       the upstream's answer before it finishes its upload (a duplex exchange) needs the Jetty transport.</li>
+ *       the upstream's answer before it finishes its upload (a duplex exchange) needs the Jetty transport. And it
+ *       parses a response head more leniently than Jetty's, past what the servlet can check: it unfolds folded
+ *       field lines (Jetty's refuses them, 502), and it reads a bare CR inside a field value as the end of the line,
+ *       so the rest of the value reaches the client as a field of its own (a {@code Set-Cookie}, say: header
+ *       injection through an upstream that copies user input into a response header). In front of upstreams not
+ *       trusted to keep CRs out of their header values, use the Jetty transport.</li>
  * </ul>
  * Register the servlet with async support ({@code <async-supported>true</async-supported>},
  * {@code setAsyncSupported(true)}), and any filter in front of it too.

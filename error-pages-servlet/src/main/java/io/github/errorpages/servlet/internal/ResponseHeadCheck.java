@@ -22,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  * size against {@code max-response-header-size}, and that its status and framing are those of a valid HTTP
  * response. Both transports check the same head the same way, inside the attempt, so that a head that fails a
  * check is an upstream failure like any other: counted by the guard, answered with the 502 page, and nothing of
- * it relayed.
+ * it relayed. What the checks see is the head as each client parsed it: the JDK's client unfolds folded lines
+ * and reads a bare CR in a field value as a line end, both of which Jetty's parser refuses, and neither of which
+ * its parsed fields show.
  *
  * <p><b>Size</b> ({@code http_response_header_section_size}, RFC 9209 §2.3.19; a local limit, which the circuit
  * breaker does not count). A container refuses to send a response head larger than its own limit (Tomcat's
