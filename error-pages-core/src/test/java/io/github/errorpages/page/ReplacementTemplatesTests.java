@@ -17,6 +17,7 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
@@ -318,6 +319,31 @@ class ReplacementTemplatesTests {
             return pages(PageConfig.builder().templateClasspathFolder("acme/templates").strictTemplatesEnabled(true));
         });
         assertThat(render(fromJar, 504, "text/plain").bodyText()).isEqualTo("jar 504 template\n");
+    }
+
+    /**
+     * A redeploy that replaced the application's jar is served the new jar's templates: read through
+     * {@code getResource(...).openStream()}, the jar went into the JVM's cache of jar files, which closing the old
+     * class loader does not close, and the next class loader of the same path read the old template from it (the
+     * jar stayed open too, locked on Windows).
+     */
+    @Test
+    void aRedeployWithItsJarReplacedGetsTheNewTemplates() throws IOException {
+        Path jar = folder.resolve("application.jar");
+        for (String version : List.of("first", "second")) {
+            Path next = folder.resolve("next.jar");
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(next))) {
+                out.putNextEntry(new JarEntry("acme/templates/503.txt.mustache"));
+                out.write((version + " deploy's 503\n").getBytes(StandardCharsets.UTF_8));
+                out.closeEntry();
+            }
+            Files.move(next, jar, StandardCopyOption.REPLACE_EXISTING);
+
+            ErrorPages deployed = withClasspath(jar,
+                    () -> pages(PageConfig.builder().templateClasspathFolder("acme/templates")));
+
+            assertThat(render(deployed, 503, "text/plain").bodyText()).isEqualTo(version + " deploy's 503\n");
+        }
     }
 
     private void writeLayoutWithAPartialAndABrokenSeriesTemplate() throws IOException {

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
-import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -125,12 +124,11 @@ public abstract sealed class TemplateSource {
 
         @Override
         byte @Nullable [] bytes(String name) throws IOException {
-            URL url = loader.getResource(folder + name);
-            if (url == null) {
-                return null;
-            }
-            try (InputStream in = url.openStream()) {
-                return in.readAllBytes();
+            // Through the loader, not getResource(...).openStream(): a jar: URL opened on its own goes into the
+            // JVM's cache of jar files, which closing the loader at an undeploy does not close. The jar then stayed
+            // open (locked on Windows), and a redeploy that replaced it was served the old template from the cache.
+            try (InputStream in = loader.getResourceAsStream(folder + name)) {
+                return in == null ? null : in.readAllBytes();
             }
         }
 
