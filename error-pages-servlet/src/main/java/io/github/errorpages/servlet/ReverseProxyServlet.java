@@ -181,8 +181,9 @@ import org.slf4j.LoggerFactory;
  * whose status is kept and whose {@code Retry-After} is kept and clamped, R3) is answered with the page, as
  * {@link ErrorPagesFilter} would: status, headers and {@code Content-Length}, HEAD without body,
  * {@code /robots.txt} never with the page. A failure after the response was committed (a body cut off
- * half-way) appends nothing: the connection is aborted so the client sees an incomplete response (R5). A
- * non-idempotent request reaches the upstream at most once unless the guard's configuration allows more
+ * half-way) appends nothing: the connection is aborted (an HTTP/2 stream reset) so the client sees an
+ * incomplete response (R5); the abort is thrown from an {@code ASYNC} dispatch, since Tomcat resets an HTTP/2
+ * stream only for that, and ends it cleanly for a servlet registered without async support. A non-idempotent request reaches the upstream at most once unless the guard's configuration allows more
  * (R13). With {@value #PROXY_STATUS_PARAMETER} set, such an answer also says in a {@code Proxy-Status} field
  * (RFC 9209) which error the gateway met, {@code edge; error=connection_refused}, or, for an upstream's 5xx,
  * the status received, {@code edge; received-status=503}; never hosts or details (R6). Off by default: the
@@ -767,7 +768,17 @@ public final class ReverseProxyServlet extends HttpServlet {
                     throw upstreamFailed; // this thread was interrupted (a timeout is a subclass): not the upstream
                 }
                 BodyOutcome outcome = Objects.requireNonNull(in.outcome(), "the guard hands every response its outcome");
-                answerFailure(proxy, request, response, outcome.failed(upstreamFailed), false);
+                UpstreamFailure failure = outcome.failed(upstreamFailed);
+                if (response.isCommitted() && request.isAsyncSupported() && !request.isAsyncStarted()) {
+                    // Aborted from an ASYNC dispatch, as the Jetty transport's relays are: Tomcat ends an HTTP/2
+                    // stream cleanly for an exception of the REQUEST dispatch, so a body cut short looked whole (or,
+                    // with a Content-Length, the client waited for the rest for ever), and resets it for one of an
+                    // ASYNC dispatch.
+                    request.setAttribute(OUTCOME_ATTRIBUTE, failure);
+                    request.startAsync().dispatch();
+                    return;
+                }
+                answerFailure(proxy, request, response, failure, false);
                 return;
             }
             if (part == null) {

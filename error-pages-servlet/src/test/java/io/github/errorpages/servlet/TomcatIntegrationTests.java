@@ -37,8 +37,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpTester;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -164,6 +167,36 @@ class TomcatIntegrationTests {
                 .servlet("/forward/*", servlet((request, response) ->
                         request.getRequestDispatcher(request.getPathInfo()).forward(request, response)))
                 .start();
+    }
+
+    /**
+     * An upstream body that breaks off after the response was committed reaches an HTTP/2 client as a reset
+     * stream, on either transport. Tomcat ends an HTTP/2 stream cleanly when the REQUEST dispatch throws, and
+     * resets it only for an exception of an ASYNC dispatch: with the JDK transport, which answered on the REQUEST
+     * dispatch, the client got a body cut short that looked whole (with a Content-Length, it waited for ever).
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void upstreamBodyCutShortResetsTheHttp2Stream(ProxyTransport transport) throws Exception {
+        try (FaultyUpstream cutting = FaultyUpstream.start(exchange -> {
+                    exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                            + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(50_000) + "\r\n"
+                            + "x".repeat(50_000) + "\r\n");
+                    exchange.closeConnection();
+                });
+                TomcatServer h2 = TomcatServer.inCode().h2c()
+                        .servlet("/*", proxy("cut-short", cutting.uri(), transport)).start()) {
+            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient(
+                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            client.start();
+            try {
+                assertThatThrownBy(() -> client.newRequest(h2.uri("/archive.bin")).timeout(20, TimeUnit.SECONDS).send())
+                        .as("the stream reset, not ended as if the body were whole")
+                        .isInstanceOf(ExecutionException.class);
+            } finally {
+                client.stop();
+            }
+        }
     }
 
     private static ReverseProxyServlet proxy(String name, URI endpoint, ProxyTransport transport) {

@@ -15,6 +15,7 @@ import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Constants;
 import org.apache.catalina.startup.ContextConfig;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http2.Http2Protocol;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.apache.tomcat.util.scan.StandardJarScanner;
@@ -109,6 +110,12 @@ final class TomcatServer implements AutoCloseable {
     /** Sets the connector's {@code connectionTimeout}: how long a read from the client may wait. */
     TomcatServer connectionTimeout(Duration timeout) {
         connector.setProperty("connectionTimeout", String.valueOf(timeout.toMillis()));
+        return this;
+    }
+
+    /** Lets the connector speak HTTP/2 without TLS too: upgraded, or with prior knowledge (h2c). */
+    TomcatServer h2c() {
+        connector.addUpgradeProtocol(new Http2Protocol());
         return this;
     }
 
