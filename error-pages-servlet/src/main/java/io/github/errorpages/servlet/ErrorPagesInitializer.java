@@ -13,7 +13,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.WeakHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +32,12 @@ import org.slf4j.LoggerFactory;
  * the filters of {@code web.xml}, for the {@code REQUEST}, {@code FORWARD} and {@code ASYNC} dispatcher types, with async
  * support. Its init-parameters are the context parameters that start with {@value #PARAMETER_PREFIX},
  * without the prefix: {@code error-pages.retry-after.max=60s} becomes {@code retry-after.max=60s}. An
- * application that registers a filter named {@value #FILTER_NAME} itself keeps its own. Context parameters
+ * application that declares a filter named {@value #FILTER_NAME} in {@code web.xml} keeps its own; a
+ * {@code ServletContextListener} runs after this initializer, so its {@code addFilter("errorPagesFilter", …)}
+ * returns {@code null}: a listener registers under another name, or the switch stays off. A context that is
+ * stopped and started again keeps what this initializer registered at its first start (Jetty keeps such
+ * filters): started again with other {@code error-pages.} parameters, it fails to start, naming them, rather than
+ * run with the old ones. Context parameters
  * with the prefix but no {@value #ENABLED_PARAMETER} (a misspelt switch, most likely) register nothing and are
  * named in one WARN line at startup.
  *
@@ -54,6 +62,12 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
     public static final String FILTER_NAME = "errorPagesFilter";
 
     private static final Logger log = LoggerFactory.getLogger(ErrorPagesInitializer.class);
+    /**
+     * The contexts this initializer registered the filter in, which a container may start again with the
+     * registration kept; weakly held, so a context undeployed is not.
+     */
+    private static final Set<ServletContext> REGISTERED = Collections.synchronizedSet(
+            Collections.newSetFromMap(new WeakHashMap<>()));
 
     /** Creates the initializer; containers call this. */
     public ErrorPagesInitializer() {
@@ -71,22 +85,42 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
     @Override
     public void onStartup(@Nullable Set<Class<?>> classes, ServletContext context) throws ServletException {
         String enabled = context.getInitParameter(ENABLED_PARAMETER);
-        if (enabled == null) {
-            warnOfUnusedParameters(context);
-            return;
-        }
-        if (enabled.trim().equalsIgnoreCase("false")) {
+        if (enabled == null || enabled.trim().equalsIgnoreCase("false")) {
+            if (REGISTERED.contains(context) && context.getFilterRegistration(FILTER_NAME) != null) {
+                log.warn("{} is no longer true, but the {} registered at an earlier start of this context stays "
+                        + "registered until the application is deployed again", ENABLED_PARAMETER, FILTER_NAME);
+            } else if (enabled == null) {
+                warnOfUnusedParameters(context);
+            }
             return;
         }
         if (!enabled.trim().equalsIgnoreCase("true")) {
             throw new ServletException("Invalid error-pages configuration: " + ENABLED_PARAMETER
                     + " must be true or false, but was " + enabled);
         }
+        Map<String, String> parameters = filterParameters(context);
         FilterRegistration.Dynamic registration = context.addFilter(FILTER_NAME, ErrorPagesFilter.class);
         if (registration == null) {
+            if (REGISTERED.contains(context)) {
+                requireUnchanged(context, parameters);
+                return;
+            }
             log.info("A filter named {} is registered already; {} leaves it as it is", FILTER_NAME, ENABLED_PARAMETER);
             return;
         }
+        REGISTERED.add(context);
+        registration.setInitParameters(parameters);
+        registration.setAsyncSupported(true);
+        registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
+    }
+
+    /**
+     * The filter's init-parameters: the context parameters with the prefix, without it.
+     *
+     * @throws ServletException naming both when two context parameters set the same one
+     */
+    private static Map<String, String> filterParameters(ServletContext context) throws ServletException {
+        Map<String, String> parameters = new HashMap<>();
         Map<String, String> sources = new HashMap<>();
         for (String name : Collections.list(context.getInitParameterNames())) {
             if (name.toLowerCase(Locale.ROOT).startsWith(PARAMETER_PREFIX) && !name.equals(ENABLED_PARAMETER)) {
@@ -100,11 +134,38 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
                             + UserInfo.masked(context.getInitParameter(name))
                             + ") both set " + key + "; keep one");
                 }
-                registration.setInitParameter(key, context.getInitParameter(name));
+                parameters.put(key, context.getInitParameter(name));
             }
         }
-        registration.setAsyncSupported(true);
-        registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
+        return parameters;
+    }
+
+    /**
+     * A context started again, whose container kept the filter registered at its first start (Jetty does): its
+     * init-parameters cannot be changed, so different ones fail the start rather than be ignored.
+     */
+    private static void requireUnchanged(ServletContext context, Map<String, String> parameters)
+            throws ServletException {
+        FilterRegistration kept = context.getFilterRegistration(FILTER_NAME);
+        Map<String, String> before = kept == null ? Map.of() : kept.getInitParameters();
+        if (before.equals(parameters)) {
+            return;
+        }
+        Set<String> changed = new TreeSet<>(before.keySet());
+        changed.addAll(parameters.keySet());
+        changed.removeIf(key -> Objects.equals(before.get(key), parameters.get(key)));
+        List<String> shown = new ArrayList<>();
+        for (String key : changed) {
+            shown.add(PARAMETER_PREFIX + key + " (" + masked(before.get(key)) + ", now " + masked(parameters.get(key))
+                    + ")");
+        }
+        throw new ServletException("Invalid error-pages configuration: this context was started before, and the "
+                + FILTER_NAME + " registered then keeps its parameters; changed since: " + String.join(", ", shown)
+                + ". Deploy the application again to apply them");
+    }
+
+    private static String masked(@Nullable String value) {
+        return value == null ? "unset" : UserInfo.masked(value);
     }
 
     /**

@@ -142,6 +142,30 @@ class ErrorPagesFilterRegistrationIntegrationTests {
     }
 
     /**
+     * A context stopped and started again: Jetty keeps the filter the initializer registered at its first start, with
+     * the init-parameters of then, which cannot be changed. Started again unchanged, it answers as before; with other
+     * parameters it fails to start, naming them, where it ran on with the old ones without a word.
+     */
+    @Test
+    void contextStartedAgainWithOtherParametersFailsNamingThem() throws Exception {
+        JettyServer server = applicationThatSends502();
+        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
+        server.context().setInitParameter("error-pages.retry-after.default.502", "8");
+        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        server.start();
+        assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
+
+        server.context().stop();
+        server.context().start();
+        assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
+
+        server.context().stop();
+        server.context().setInitParameter("error-pages.retry-after.default.502", "22");
+        assertThatThrownBy(() -> server.context().start()).hasStackTraceContaining(
+                "error-pages.retry-after.default.502 (8, now 22)");
+    }
+
+    /**
      * Registered twice (by the initializer and by the application, say): the instance in front answers every request,
      * the async dispatch of one included, and the other says once that it does nothing. The second instance answered
      * an exception of an async dispatch with its own settings, the Retry-After of 77 s here.
