@@ -1152,7 +1152,13 @@ public final class ReverseProxyServlet extends HttpServlet {
          * without a {@code proxy(...)}, as {@link HttpClient#newHttpClient()} is, takes the JVM's default
          * {@code ProxySelector}, which sends every forwarded request through a forward proxy the JVM is configured
          * with ({@code http.proxyHost}, {@code https.proxyHost}): build it with
-         * {@code proxy(HttpClient.Builder.NO_PROXY)} unless that is meant.
+         * {@code proxy(HttpClient.Builder.NO_PROXY)} unless that is meant. One that speaks HTTP/2 to an upstream
+         * (its default {@code version()}, over TLS with ALPN) sends every request to it over one connection, and
+         * holds up to the stream window ({@code jdk.httpclient.windowsize}, 16 MiB) of each response its client has
+         * not taken: a few clients that read slowly fill the connection's window
+         * ({@code jdk.httpclient.connectionWindowSize}, 32 MiB) and stall every other response on it, which then
+         * ends at {@code body-idle-timeout} as the upstream's 504. In front of downloads or slow clients, build it
+         * with {@code version(HttpClient.Version.HTTP_1_1)}, as the servlet's own clients are.
          *
          * @param httpClient the client
          * @return this builder
