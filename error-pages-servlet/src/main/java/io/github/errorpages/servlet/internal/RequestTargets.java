@@ -62,13 +62,22 @@ public final class RequestTargets {
                 i++;
                 continue;
             }
-            int end = i + (Character.isHighSurrogate(c) && i + 1 < length ? 2 : 1);
-            for (byte b : target.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
-                encoded.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
-            }
-            i = end;
+            i = appendEscaped(encoded, target, i);
         }
         return encoded.toString();
+    }
+
+    /**
+     * Appends the character at {@code i} (both halves of a surrogate pair) percent-encoded as UTF-8.
+     *
+     * @return the index after it
+     */
+    private static int appendEscaped(StringBuilder encoded, String text, int i) {
+        int end = i + (Character.isHighSurrogate(text.charAt(i)) && i + 1 < text.length() ? 2 : 1);
+        for (byte b : text.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
+            encoded.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
+        }
+        return end;
     }
 
     /**
@@ -244,11 +253,7 @@ public final class RequestTargets {
                 i++;
                 continue;
             }
-            int end = i + (Character.isHighSurrogate(c) && i + 1 < length ? 2 : 1);
-            for (byte b : decodedPath.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
-                encoded.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
-            }
-            i = end;
+            i = appendEscaped(encoded, decodedPath, i);
         }
         return encoded.toString();
     }
