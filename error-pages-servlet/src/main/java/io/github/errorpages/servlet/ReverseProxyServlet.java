@@ -5,6 +5,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.servlet.internal.AbandoningListener;
+import io.github.errorpages.servlet.internal.AsyncAnswers;
 import io.github.errorpages.servlet.internal.BodyWrites;
 import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
@@ -151,8 +152,9 @@ import org.slf4j.LoggerFactory;
  *       request back to this servlet (a filter mapped for {@code ASYNC} dispatches sees it), but for the exchanges
  *       {@link #destroy()} cuts off, which the container has unmapped the servlet for. A request body
  *       that is streamed is read without blocking ({@code ReadListener}), so a slow upload holds no thread.
- *       Registered without async support, the container thread waits instead, and a streamed body is read
- *       by a client thread.</li>
+ *       Registered without async support, or reached through a {@code forward} or an {@code include} (whose
+ *       asynchronous answer would be dispatched to the servlet that forwarded or included), the container thread
+ *       waits instead, and a streamed body is read by a client thread.</li>
  *   <li>The JDK's client: each request is served on its container thread, which waits for the upstream's
  *       answer and copies the body. A request without a body costs no further thread: its client runs its
  *       tasks on the thread that triggers them (the container thread, or the client's selector thread, where
@@ -469,7 +471,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             answerClientBodyFailure(request, response, clientBodyFailed, !committedBefore);
             return;
         }
-        if (!request.isAsyncSupported()) {
+        if (!exchange.isAsynchronous()) {
             answerOutcome(proxy, request, response, await(exchange.start(), exchange), exchange.writesWithoutBlocking());
             return;
         }
@@ -769,7 +771,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
                 BodyOutcome outcome = Objects.requireNonNull(in.outcome(), "the guard hands every response its outcome");
                 UpstreamFailure failure = outcome.failed(upstreamFailed);
-                if (response.isCommitted() && request.isAsyncSupported() && !request.isAsyncStarted()) {
+                if (response.isCommitted() && AsyncAnswers.allowed(request) && !request.isAsyncStarted()) {
                     // Aborted from an ASYNC dispatch, as the Jetty transport's relays are: Tomcat ends an HTTP/2
                     // stream cleanly for an exception of the REQUEST dispatch, so a body cut short looked whole (or,
                     // with a Content-Length, the client waited for the rest for ever), and resets it for one of an

@@ -2316,6 +2316,56 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * The proxy servlet included by a page, or forwarded to, its upstream's body cut off after the response was
+     * committed: the response is aborted, after one upstream call and one run of the page. An answer from an
+     * asynchronous cycle goes through an argumentless {@code dispatch()}, to the page's own URI: the page ran again,
+     * and the include called the upstream again (the JDK transport in a loop, the client getting the page many
+     * times in a response that ended as if whole).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void includedOrForwardedProxyAbortsARelayCutShortWithoutRunningThePageAgain(boolean include) throws IOException {
+        AtomicInteger pageRuns = new AtomicInteger();
+        try (FaultyUpstream cutsOnce = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(20_000) + "\r\n" + "x".repeat(20_000) + "\r\n");
+            exchange.closeConnection();
+        })) {
+            configured = new JettyServer()
+                    .servlet("/proxy/*", proxy(UpstreamConfig.builder("included").endpoints(cutsOnce.uri())
+                            .circuitBreakerConfig(NEVER_OPENS).build()))
+                    .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                        pageRuns.incrementAndGet();
+                        if (!include) {
+                            request.getRequestDispatcher("/proxy/file").forward(request, response);
+                            return;
+                        }
+                        response.getOutputStream().write("<header>".getBytes(StandardCharsets.US_ASCII));
+                        request.getRequestDispatcher("/proxy/file").include(request, response);
+                        response.getOutputStream().write("<footer>".getBytes(StandardCharsets.US_ASCII));
+                    }))
+                    .start();
+            String answer;
+            try (Socket client = new Socket("127.0.0.1", configured.port())) {
+                client.setSoTimeout(20_000);
+                client.getOutputStream().write("GET /page/x HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                ByteArrayOutputStream received = new ByteArrayOutputStream();
+                try {
+                    client.getInputStream().transferTo(received);
+                } catch (IOException reset) {
+                    // an abort may reach the client as a reset
+                }
+                answer = received.toString(StandardCharsets.ISO_8859_1);
+            }
+
+            assertThat(pageRuns).hasValue(1);
+            assertThat(cutsOnce.requestCount()).isEqualTo(1);
+            assertThat(answer).startsWith("HTTP/1.1 200 ").doesNotEndWith("0\r\n\r\n").doesNotContain("<footer>");
+        }
+    }
+
     /** What a raw upstream received, up to and including {@code end}; a socket timeout if that never comes. */
     private static String receivedUntil(InputStream in, String end) throws IOException {
         StringBuilder received = new StringBuilder();

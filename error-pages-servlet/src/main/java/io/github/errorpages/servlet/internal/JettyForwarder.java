@@ -261,7 +261,7 @@ public final class JettyForwarder {
     /**
      * Prepares forwarding a request: its header fields, and its body when it is buffered for retries, which
      * is read here, on the calling thread. Nothing is sent before {@link Exchange#start()}, which an
-     * asynchronous request ({@code isAsyncSupported()}) must call after {@code startAsync()}: its streamed body
+     * asynchronous request ({@link Exchange#isAsynchronous()}) must call after {@code startAsync()}: its streamed body
      * is then read without blocking.
      *
      * @param request the client's request
@@ -302,9 +302,12 @@ public final class JettyForwarder {
         private volatile @Nullable Throwable abandonedFor;
         /** The attempt whose response is relayed, once its head arrived. */
         private volatile @Nullable AttemptListener relay;
+        /** Whether the request is forwarded in an asynchronous cycle ({@link AsyncAnswers#allowed}). */
+        private final boolean asynchronous;
 
         Exchange(HttpServletRequest request, HttpServletResponse response, URI target) {
             this.request = request;
+            this.asynchronous = AsyncAnswers.allowed(request);
             this.response = response;
             this.target = target;
             this.method = request.getMethod();
@@ -419,7 +422,7 @@ public final class JettyForwarder {
                 return;
             }
             ForwardedBody body;
-            if (request.isAsyncSupported()) {
+            if (asynchronous) {
                 body = new NonBlockingRequestBody(request, length);
             } else {
                 body = new BlockingRequestBody(request, length);
@@ -474,7 +477,7 @@ public final class JettyForwarder {
                 upstream.onRequestCommit(committed -> listener.awaitingHandshake = false);
             }
             upstream.onResponseHeaders(listener::onHeaders);
-            if (request.isAsyncSupported()) {
+            if (asynchronous) {
                 upstream.onResponseContentAsync(listener::onContentWithoutBlocking);
             } else {
                 upstream.onResponseContent(listener::onContent);
@@ -523,6 +526,14 @@ public final class JettyForwarder {
 
         void finish(Object outcome) {
             done.complete(outcome);
+        }
+
+        /**
+         * @return whether the request is to be forwarded in an asynchronous cycle, which the caller starts before
+         *     {@link #start()}; otherwise the caller waits for the outcome ({@link AsyncAnswers#allowed})
+         */
+        public boolean isAsynchronous() {
+            return asynchronous;
         }
 
         /**
@@ -825,7 +836,7 @@ public final class JettyForwarder {
          */
         private void sendHead(HttpServletResponse response) {
             try {
-                if (exchange.request.isAsyncSupported()) {
+                if (exchange.asynchronous) {
                     writer().commit();
                 } else {
                     ResponseHeadCheck.commitWithoutLength(response);
@@ -974,7 +985,7 @@ public final class JettyForwarder {
          * not asynchronous the call's bulkhead permit waits for the body's end too, as the container's thread does.
          */
         void awaitBody(BodyOutcome outcome) {
-            if (!exchange.request.isAsyncSupported()) {
+            if (!exchange.asynchronous) {
                 outcome.holdBulkheadPermit();
             }
             bodyOutcome = outcome;
