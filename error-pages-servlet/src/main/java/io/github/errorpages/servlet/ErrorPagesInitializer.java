@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * application that declares a filter named {@value #FILTER_NAME} in {@code web.xml} keeps its own; a
  * {@code ServletContextListener} runs after this initializer, so its {@code addFilter("errorPagesFilter", …)}
  * returns {@code null}: a listener registers under another name, or the switch stays off. A context that is
- * stopped and started again keeps what this initializer registered at its first start (Jetty keeps such
- * filters): started again with other {@code error-pages.} parameters, it fails to start, naming them, rather than
+ * stopped and started again keeps what this initializer registered at its first start (Jetty, and Tomcat for a
+ * context added in code, keep such filters): started again with other {@code error-pages.} parameters, it fails to start, naming them, rather than
  * run with the old ones. Context parameters
  * with the prefix but no {@value #ENABLED_PARAMETER} (a misspelt switch, most likely) register nothing and are
  * named in one WARN line at startup.
@@ -63,11 +63,11 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
 
     private static final Logger log = LoggerFactory.getLogger(ErrorPagesInitializer.class);
     /**
-     * The contexts this initializer registered the filter in, which a container may start again with the
-     * registration kept; weakly held, so a context undeployed is not.
+     * The contexts this initializer registered the filter in (virtual server and context path), which a container
+     * may start again with the registration kept: Jetty's does, and so does an embedded Tomcat context, each start
+     * with a new {@code ServletContext} object.
      */
-    private static final Set<ServletContext> REGISTERED = Collections.synchronizedSet(
-            Collections.newSetFromMap(new WeakHashMap<>()));
+    private static final Set<String> REGISTERED = ConcurrentHashMap.newKeySet();
 
     /** Creates the initializer; containers call this. */
     public ErrorPagesInitializer() {
@@ -86,7 +86,7 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
     public void onStartup(@Nullable Set<Class<?>> classes, ServletContext context) throws ServletException {
         String enabled = context.getInitParameter(ENABLED_PARAMETER);
         if (enabled == null || enabled.trim().equalsIgnoreCase("false")) {
-            if (REGISTERED.contains(context) && context.getFilterRegistration(FILTER_NAME) != null) {
+            if (REGISTERED.contains(key(context)) && context.getFilterRegistration(FILTER_NAME) != null) {
                 log.warn("{} is no longer true, but the {} registered at an earlier start of this context stays "
                         + "registered until the application is deployed again", ENABLED_PARAMETER, FILTER_NAME);
             } else if (enabled == null) {
@@ -101,14 +101,14 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
         Map<String, String> parameters = filterParameters(context);
         FilterRegistration.Dynamic registration = context.addFilter(FILTER_NAME, ErrorPagesFilter.class);
         if (registration == null) {
-            if (REGISTERED.contains(context)) {
+            if (REGISTERED.contains(key(context))) {
                 requireUnchanged(context, parameters);
                 return;
             }
             log.info("A filter named {} is registered already; {} leaves it as it is", FILTER_NAME, ENABLED_PARAMETER);
             return;
         }
-        REGISTERED.add(context);
+        REGISTERED.add(key(context));
         registration.setInitParameters(parameters);
         registration.setAsyncSupported(true);
         registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
@@ -162,6 +162,10 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
         throw new ServletException("Invalid error-pages configuration: this context was started before, and the "
                 + FILTER_NAME + " registered then keeps its parameters; changed since: " + String.join(", ", shown)
                 + ". Deploy the application again to apply them");
+    }
+
+    private static String key(ServletContext context) {
+        return context.getVirtualServerName() + context.getContextPath();
     }
 
     private static String masked(@Nullable String value) {
