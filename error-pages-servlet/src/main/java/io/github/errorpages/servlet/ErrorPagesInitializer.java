@@ -63,11 +63,12 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
 
     private static final Logger log = LoggerFactory.getLogger(ErrorPagesInitializer.class);
     /**
-     * The contexts this initializer registered the filter in (virtual server and context path), which a container
-     * may start again with the registration kept: Jetty's does, and so does an embedded Tomcat context, each start
-     * with a new {@code ServletContext} object.
+     * The init-parameters this initializer registered the filter with, by context (virtual server and context
+     * path), which a container may start again with the registration kept: Jetty's does, and so does an embedded
+     * Tomcat context, each start with a new {@code ServletContext} object. A filter of that name found there with
+     * other parameters is taken for the application's own (a later application at the same path, say).
      */
-    private static final Set<String> REGISTERED = ConcurrentHashMap.newKeySet();
+    private static final Map<String, Map<String, String>> REGISTERED = new ConcurrentHashMap<>();
 
     /** Creates the initializer; containers call this. */
     public ErrorPagesInitializer() {
@@ -86,7 +87,7 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
     public void onStartup(@Nullable Set<Class<?>> classes, ServletContext context) throws ServletException {
         String enabled = context.getInitParameter(ENABLED_PARAMETER);
         if (enabled == null || enabled.trim().equalsIgnoreCase("false")) {
-            if (REGISTERED.contains(key(context)) && context.getFilterRegistration(FILTER_NAME) != null) {
+            if (keptFromAnEarlierStart(context)) {
                 log.warn("{} is no longer true, but the {} registered at an earlier start of this context stays "
                         + "registered until the application is deployed again", ENABLED_PARAMETER, FILTER_NAME);
             } else if (enabled == null) {
@@ -101,14 +102,14 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
         Map<String, String> parameters = filterParameters(context);
         FilterRegistration.Dynamic registration = context.addFilter(FILTER_NAME, ErrorPagesFilter.class);
         if (registration == null) {
-            if (REGISTERED.contains(key(context))) {
+            if (keptFromAnEarlierStart(context)) {
                 requireUnchanged(context, parameters);
                 return;
             }
             log.info("A filter named {} is registered already; {} leaves it as it is", FILTER_NAME, ENABLED_PARAMETER);
             return;
         }
-        REGISTERED.add(key(context));
+        REGISTERED.put(key(context), Map.copyOf(parameters));
         registration.setInitParameters(parameters);
         registration.setAsyncSupported(true);
         registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
@@ -162,6 +163,14 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
         throw new ServletException("Invalid error-pages configuration: this context was started before, and the "
                 + FILTER_NAME + " registered then keeps its parameters; changed since: " + String.join(", ", shown)
                 + ". Deploy the application again to apply them");
+    }
+
+    /** Whether the filter of this name in the context is the one this initializer registered at an earlier start. */
+    private static boolean keptFromAnEarlierStart(ServletContext context) {
+        Map<String, String> registered = REGISTERED.get(key(context));
+        FilterRegistration kept = context.getFilterRegistration(FILTER_NAME);
+        return registered != null && kept != null && ErrorPagesFilter.class.getName().equals(kept.getClassName())
+                && registered.equals(kept.getInitParameters());
     }
 
     private static String key(ServletContext context) {

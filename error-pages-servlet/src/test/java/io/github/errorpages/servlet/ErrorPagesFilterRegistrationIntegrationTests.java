@@ -166,6 +166,34 @@ class ErrorPagesFilterRegistrationIntegrationTests {
     }
 
     /**
+     * An application of its own at a path where another one had the filter registered by the initializer (in the same
+     * JVM, the library in a shared class loader) declares its own filter of that name: it keeps it, and starts. Taken
+     * for the registration of the earlier start, it failed to start for parameters that were never its.
+     */
+    @Test
+    void applicationsOwnFilterAtAPathAnotherOneAutoRegisteredAtIsKept() {
+        JettyServer first = applicationThatSends502();
+        first.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
+        first.context().setInitParameter("error-pages.retry-after.default.502", "8");
+        first.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        first.start();
+        first.close();
+
+        JettyServer second = applicationThatSends502();
+        FilterHolder own = new FilterHolder(ErrorPagesFilter.class);
+        own.setName(ErrorPagesInitializer.FILTER_NAME);
+        own.setInitParameter("retry-after.default.502", "77");
+        own.setAsyncSupported(true);
+        second.context().addFilter(own, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        second.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
+        second.context().setInitParameter("error-pages.retry-after.default.502", "8");
+        second.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        second.start();
+
+        assertErrorPage(Client.get(second.uri("/orders"), "application/json"), "GET", 502, "77");
+    }
+
+    /**
      * Registered twice (by the initializer and by the application, say): the instance in front answers every request,
      * the async dispatch of one included, and the other says once that it does nothing. The second instance answered
      * an exception of an async dispatch with its own settings, the Retry-After of 77 s here.
