@@ -185,7 +185,8 @@ import org.slf4j.LoggerFactory;
  * {@code /robots.txt} never with the page. A failure after the response was committed (a body cut off
  * half-way) appends nothing: the connection is aborted (an HTTP/2 stream reset) so the client sees an
  * incomplete response (R5); the abort is thrown from an {@code ASYNC} dispatch, since Tomcat resets an HTTP/2
- * stream only for that, and ends it cleanly for a servlet registered without async support. A non-idempotent request reaches the upstream at most once unless the guard's configuration allows more
+ * stream only for that, and ends it cleanly for a servlet registered without async support or reached through a
+ * {@code forward} or an {@code include}. A non-idempotent request reaches the upstream at most once unless the guard's configuration allows more
  * (R13). With {@value #PROXY_STATUS_PARAMETER} set, such an answer also says in a {@code Proxy-Status} field
  * (RFC 9209) which error the gateway met, {@code edge; error=connection_refused}, or, for an upstream's 5xx,
  * the status received, {@code edge; received-status=503}; never hosts or details (R6). Off by default: the
