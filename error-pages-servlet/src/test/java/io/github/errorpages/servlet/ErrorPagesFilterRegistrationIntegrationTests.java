@@ -36,6 +36,13 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         }
     }
 
+    /** Switches the initializer on for the server's context, with {@code error-pages.retry-after.default.502=8}. */
+    private static void autoRegistering(JettyServer server) {
+        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
+        server.context().setInitParameter("error-pages.retry-after.default.502", "8");
+        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+    }
+
     private JettyServer applicationThatSends502() {
         jetty = new JettyServer();
         jetty.servlet("/orders", servlet((request, response) -> response.sendError(502)));
@@ -127,9 +134,7 @@ class ErrorPagesFilterRegistrationIntegrationTests {
     @Test
     void initializerRegistersFilterWithPrefixedContextParametersWhenEnabled() {
         JettyServer server = applicationThatSends502();
-        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
-        server.context().setInitParameter("error-pages.retry-after.default.502", "8");
-        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        autoRegistering(server); // with error-pages.retry-after.default.502=8
         server.start();
 
         assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
@@ -149,9 +154,7 @@ class ErrorPagesFilterRegistrationIntegrationTests {
     @Test
     void contextStartedAgainWithOtherParametersFailsNamingThem() throws Exception {
         JettyServer server = applicationThatSends502();
-        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
-        server.context().setInitParameter("error-pages.retry-after.default.502", "8");
-        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        autoRegistering(server); // with error-pages.retry-after.default.502=8
         server.start();
         assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
 
@@ -173,9 +176,7 @@ class ErrorPagesFilterRegistrationIntegrationTests {
     @Test
     void applicationsOwnFilterAtAPathAnotherOneAutoRegisteredAtIsKept() {
         JettyServer first = applicationThatSends502();
-        first.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
-        first.context().setInitParameter("error-pages.retry-after.default.502", "8");
-        first.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        autoRegistering(first); // with error-pages.retry-after.default.502=8
         first.start();
         first.close();
 
@@ -185,9 +186,7 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         own.setInitParameter("retry-after.default.502", "77");
         own.setAsyncSupported(true);
         second.context().addFilter(own, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-        second.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
-        second.context().setInitParameter("error-pages.retry-after.default.502", "8");
-        second.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        autoRegistering(second); // with error-pages.retry-after.default.502=8
         second.start();
 
         assertErrorPage(Client.get(second.uri("/orders"), "application/json"), "GET", 502, "77");
@@ -208,9 +207,7 @@ class ErrorPagesFilterRegistrationIntegrationTests {
             AsyncContext async = request.startAsync();
             async.start(() -> async.dispatch("/refused"));
         }));
-        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
-        server.context().setInitParameter("error-pages.retry-after.default.502", "8");
-        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+        autoRegistering(server); // with error-pages.retry-after.default.502=8
         FilterHolder second = new FilterHolder(ErrorPagesFilter.class);
         second.setInitParameter("retry-after.default.502", "77");
         server.filter(second).start();
