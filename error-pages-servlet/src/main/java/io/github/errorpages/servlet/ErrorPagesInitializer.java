@@ -36,10 +36,10 @@ import org.slf4j.LoggerFactory;
  * {@code ServletContextListener} runs after this initializer, so its {@code addFilter("errorPagesFilter", …)}
  * returns {@code null}: a listener registers under another name, or the switch stays off. A context that is
  * stopped and started again keeps what this initializer registered at its first start (Jetty, and Tomcat for a
- * context added in code, keep such filters): started again with other {@code error-pages.} parameters, it fails to start, naming them, rather than
- * run with the old ones. Context parameters
- * with the prefix but no {@value #ENABLED_PARAMETER} (a misspelt switch, most likely) register nothing and are
- * named in one WARN line at startup.
+ * context added in code, keep such filters): started again with other {@code error-pages.} parameters, it fails
+ * to start, naming them, rather than run with the old ones. Context parameters with the prefix but no
+ * {@value #ENABLED_PARAMETER} (a misspelt switch, most likely) register nothing and are named in one WARN line at
+ * startup.
  *
  * <pre>{@code
  * <context-param>
@@ -142,7 +142,7 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
     }
 
     /**
-     * A context started again, whose container kept the filter registered at its first start (Jetty does): its
+     * A context started again, whose container kept the filter registered at its first start: its
      * init-parameters cannot be changed, so different ones fail the start rather than be ignored.
      */
     private static void requireUnchanged(ServletContext context, Map<String, String> parameters)
