@@ -143,14 +143,9 @@ class AsyncCallEndIntegrationTests {
         };
         UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).deadline(Duration.ofSeconds(2))
                 .attemptTimeout(Duration.ofSeconds(1)).build()).executor(shutDown).listener(events).build();
-        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
 
-        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(get("/x"), BodyHandlers.ofString());
+        UpstreamFailureException failure = asyncCallFailure(guard);
 
-        ExecutionException failed = org.assertj.core.api.Assertions.catchThrowableOfType(ExecutionException.class,
-                () -> sent.get(5, TimeUnit.SECONDS));
-        assertThat(failed).as("the call ended (before: pending forever)").isNotNull();
-        UpstreamFailureException failure = (UpstreamFailureException) failed.getCause();
         assertThat(failure.failure().cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
         assertThat(failure.failure().upstreamStatus()).isEqualTo(503);
         assertThat(failure.getSuppressed()).hasAtLeastOneElementOfType(RejectedExecutionException.class);
@@ -171,19 +166,25 @@ class AsyncCallEndIntegrationTests {
         };
         UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).deadline(Duration.ofSeconds(1))
                 .attemptTimeout(Duration.ofMillis(500)).build()).executor(discarding).listener(events).build();
-        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
 
-        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(get("/x"), BodyHandlers.ofString());
+        UpstreamFailureException failure = asyncCallFailure(guard);
 
-        ExecutionException failed = org.assertj.core.api.Assertions.catchThrowableOfType(ExecutionException.class,
-                () -> sent.get(10, TimeUnit.SECONDS));
-        assertThat(failed).as("the call ended (before: pending forever)").isNotNull();
-        UpstreamFailureException failure = (UpstreamFailureException) failed.getCause();
         assertThat(failure.failure().cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
         assertThat(events.refusals()).as("as a retry that starts too late").containsExactly(RetryRefusal.DEADLINE);
         assertThat(guard.metrics().failedCalls()).isEqualTo(1);
         assertThat(guard.metrics().lostRetries()).isEqualTo(1);
         assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+
+    /** A GET sent asynchronously through the guard: what it failed with, once it ended (it must, within 10 s). */
+    private static UpstreamFailureException asyncCallFailure(UpstreamGuard guard) {
+        CompletableFuture<HttpResponse<String>> sent = GuardedHttpClient.of(HTTP, guard)
+                .sendAsync(get("/x"), BodyHandlers.ofString());
+
+        ExecutionException failed = org.assertj.core.api.Assertions.catchThrowableOfType(ExecutionException.class,
+                () -> sent.get(10, TimeUnit.SECONDS));
+        assertThat(failed).as("the call ended (before: pending forever)").isNotNull();
+        return (UpstreamFailureException) failed.getCause();
     }
 
     /**
