@@ -64,6 +64,15 @@ class PageBrowserIntegrationTests {
             .branding(Branding.builder().siteName("Acme Travel").statusPageUrl("https://status.acme.example")
                     .supportEmail("help@acme.example").build())
             .autoRetryEnabled(true).build()).build();
+    /** A site name with no place to break a line: a real one, a German ministry's. */
+    private static final ErrorPages LONG_NAME_PAGES = ErrorPages.builder().pageConfig(PageConfig.builder()
+            .branding(Branding.builder().siteName("Bundesgesundheitsministeriumsinformationsdienst").build()).build()).build();
+    /** A wordmark ten times as wide as high, sized and unsized (only a viewBox). */
+    private static final Map<String, ErrorPages> WIDE_LOGO_PAGES = Map.of(
+            "wide-logo", logoPages("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"40\" viewBox=\"0 0 400 40\">"
+                    + "<rect width=\"400\" height=\"40\" fill=\"#1f5fbf\"/></svg>"),
+            "wide-unsized-logo", logoPages("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 400 40\">"
+                    + "<rect width=\"400\" height=\"40\" fill=\"#1f5fbf\"/></svg>"));
 
     private static HttpServer server;
     private static ChromeDriver browser;
@@ -165,6 +174,38 @@ class PageBrowserIntegrationTests {
         return Stream.of(502, 503, 504);
     }
 
+    /** A long one-word site name wraps and a wide logo shrinks: neither scrolls the page sideways. */
+    @ParameterizedTest(name = "[{index}] {0} {1}")
+    @MethodSource("longBrandsAndLanguages")
+    void aLongSiteNameOrAWideLogoFitsInto320Pixels(String variant, String lang) throws IOException { // R53
+        open(variant, 502, lang);
+        narrow(320);
+        try {
+            assertThat(script("return document.documentElement.scrollWidth")).as("no horizontal scrolling at 320 px")
+                    .isEqualTo(320L);
+            WebElement brand = browser.findElement(By.cssSelector(".brand"));
+            assertThat(((Number) script("const r = arguments[0].getBoundingClientRect(); return r.left;", brand))
+                    .doubleValue()).as("the brand's left edge").isGreaterThanOrEqualTo(0);
+            assertThat(((Number) script("const r = arguments[0].getBoundingClientRect(); return r.right;", brand))
+                    .doubleValue()).as("the brand's right edge").isLessThanOrEqualTo(320);
+            if (!variant.equals("long-name")) {
+                Object shape = script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height];",
+                        browser.findElement(By.cssSelector(".brand img")));
+                List<?> size = (List<?>) shape;
+                assertThat(((Number) size.get(1)).doubleValue()).as("the logo's height").isBetween(1.0, 32.0);
+            }
+            assertThat(axeViolations()).as("axe-core, %s %s at 320 px", variant, lang).isEmpty();
+            screenshot(variant + "-" + lang + "-320px");
+        } finally {
+            narrow(0);
+        }
+    }
+
+    static Stream<Arguments> longBrandsAndLanguages() {
+        return Stream.of("long-name", "wide-logo", "wide-unsized-logo")
+                .flatMap(variant -> Stream.of("de", "ar").map(lang -> Arguments.of(variant, lang)));
+    }
+
     @Test
     void theCountdownIsAnnouncedAndCanBePaused() { // R52
         open("branded", 503, "en");
@@ -227,7 +268,12 @@ class PageBrowserIntegrationTests {
         }
         // /<variant>/<status>/<language>
         String[] parts = exchange.getRequestURI().getPath().split("/");
-        ErrorPages pages = parts[1].equals("branded") ? BRANDED_PAGES : DEFAULT_PAGES;
+        ErrorPages pages = switch (parts[1]) {
+            case "branded" -> BRANDED_PAGES;
+            case "long-name" -> LONG_NAME_PAGES;
+            case "default" -> DEFAULT_PAGES;
+            default -> WIDE_LOGO_PAGES.get(parts[1]);
+        };
         int status = Integer.parseInt(parts[2]);
         // Chromium sends Accept-Encoding: gzip, so the pages it checks are the compressed ones.
         ErrorRequest request = new ErrorRequest(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
@@ -240,6 +286,11 @@ class PageBrowserIntegrationTests {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(response.body());
         }
+    }
+
+    private static ErrorPages logoPages(String svg) {
+        return ErrorPages.builder().pageConfig(PageConfig.builder()
+                .branding(Branding.builder().siteName("Acme Travel").logo(svg).build()).build()).build();
     }
 
     private static UpstreamFailure failure(int status) {
@@ -298,8 +349,8 @@ class PageBrowserIntegrationTests {
         }
     }
 
-    private static Object script(String source) {
-        return ((JavascriptExecutor) browser).executeScript(source);
+    private static Object script(String source, Object... arguments) {
+        return ((JavascriptExecutor) browser).executeScript(source, arguments);
     }
 
     private static void screenshot(String name) throws IOException {
