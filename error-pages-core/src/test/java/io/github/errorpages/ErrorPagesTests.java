@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.MDC;
 
 class ErrorPagesTests {
@@ -71,6 +73,30 @@ class ErrorPagesTests {
         assertThat(response.decision().errorCode()).isEqualTo(ErrorPages.MAINTENANCE_ERROR_CODE);
         assertThat(response.bodyText()).contains("We’re down for scheduled maintenance")
                 .contains("We expect to be back by 10:36 UTC.").contains("20 minutes"); // 10:35:30, rounded up (R10)
+    }
+
+    /**
+     * An end on another day is said with its date, in words each language has for a date: the date was put where
+     * the sentence expects a time of day ("a las 2026-11-25 10:16", "um 2026-11-25 10:16").
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            en    | We expect to be back by 10:16 UTC on November 25, 2026.
+            de    | Wir sind voraussichtlich am 25. November 2026 um 10:16 UTC wieder da.
+            es    | Esperamos volver el 25 de noviembre de 2026 a las 10:16 UTC.
+            fr    | Nous prévoyons d’être de retour le 25 novembre 2026 à 10:16 UTC.
+            pt    | Devemos voltar em 25 de novembro de 2026 às 10:16 UTC.
+            ja    | 2026年11月25日 10:16（UTC）に再開する予定です。
+            zh-CN | 预计将于 2026年11月25日 10:16（UTC）恢复。
+            ar    | نتوقع العودة في 25 نوفمبر 2026 بحلول الساعة 10:16 بالتوقيت العالمي المنسق (UTC).
+            """)
+    void anEndOnAnotherDayIsSaidWithItsDateInTheWordsOfTheLanguage(String language, String sentence) {
+        ErrorRequest request = new ErrorRequest("GET", "/", "text/plain", language, null);
+
+        ErrorResponse response = PAGES.renderMaintenance(request, NOW.plus(Duration.ofDays(1)));
+
+        assertThat(response.header("Content-Language")).isEqualTo(language);
+        assertThat(response.bodyText()).contains(sentence);
     }
 
     @Test

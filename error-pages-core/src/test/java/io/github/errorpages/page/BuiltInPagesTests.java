@@ -211,7 +211,7 @@ class BuiltInPagesTests {
 
         assertThat(fresh).contains("This started in the last few minutes");
         assertThat(lasting).contains("This has been going on since 09:28 UTC.");
-        assertThat(yesterday).contains("This has been going on since 2026-11-23 14:15 UTC.");
+        assertThat(yesterday).contains("This has been going on since 14:15 UTC on November 23, 2026.");
         assertThat(unknown).doesNotContain("This started", "going on since");
     }
 

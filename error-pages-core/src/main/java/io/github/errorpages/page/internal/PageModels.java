@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DecimalStyle;
+import java.time.format.FormatStyle;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
@@ -42,8 +44,6 @@ public final class PageModels {
     private static final DateTimeFormatter READABLE_SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
             .withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter DATE_AND_CLOCK = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
-            .withZone(ZoneOffset.UTC);
 
     /**
      * The model keys whose values change from one response to the next (or may: the error code), in the
@@ -76,6 +76,8 @@ public final class PageModels {
     private final Map<Locale, Messages> messages = new HashMap<>();
     private final Map<Locale, Map<Long, RetryWords>> retryWords = new HashMap<>();
     private final Map<Locale, Map<String, String>> clockSentences = new HashMap<>();
+    /** Dates in each language's long style ("2. Dezember 2026"), with Latin digits as every number on the page. */
+    private final Map<Locale, DateTimeFormatter> dates = new HashMap<>();
     /** The time texts of the last second a page was rendered in. */
     private volatile TimeTexts lastTime = new TimeTexts(Long.MIN_VALUE, "", "");
     private final Map<String, Map<String, Object>> staticParts = new HashMap<>();
@@ -96,6 +98,8 @@ public final class PageModels {
             messages.put(locale, bundle);
             retryWords.put(locale, new ConcurrentHashMap<>());
             clockSentences.put(locale, new ConcurrentHashMap<>());
+            dates.put(locale, DateTimeFormatter.ofLocalizedDate(FormatStyle.LONG).withLocale(locale)
+                    .withDecimalStyle(DecimalStyle.STANDARD).withZone(ZoneOffset.UTC));
             for (String page : MESSAGE_PAGES) {
                 Map<String, Object> part = new HashMap<>(branding);
                 bundle.all().forEach((key, value) -> {
@@ -265,8 +269,10 @@ public final class PageModels {
     }
 
     /**
-     * A sentence around a time of day ({@link #clock}), formatted once per language, message, minute and
-     * whether it is today: during an outage every page shows the same one.
+     * A sentence around a time of day, formatted once per language, message, minute and whether it is today:
+     * during an outage every page shows the same one. On another day than the page's, the message's
+     * {@code <key>Date} variant says the date too, in words made for a date ("am 2. Dezember 2026 um 01:30"):
+     * a date put where the language expects only a time of day ("um 2026-12-02 01:30") was ungrammatical.
      */
     private String clockSentence(Locale locale, String key, Instant time, Instant now) {
         boolean sameDay = sameDay(time, now);
@@ -275,7 +281,8 @@ public final class PageModels {
         Map<String, String> cache = clockSentences.get(locale);
         String sentence = cache.get(cacheKey);
         if (sentence == null) {
-            sentence = messages.get(locale).format(key, (sameDay ? CLOCK : DATE_AND_CLOCK).format(time));
+            sentence = sameDay ? messages.get(locale).format(key, CLOCK.format(time))
+                    : messages.get(locale).format(key + "Date", dates.get(locale).format(time), CLOCK.format(time));
             if (cache.size() < MAX_CACHED_SENTENCES) {
                 cache.put(cacheKey, sentence);
             }
