@@ -146,7 +146,9 @@ public final class ErrorPages {
      * @param request the request being answered
      * @param until when the maintenance is expected to end, or {@code null} when unknown; the
      *     {@code Retry-After} is the time left until then, clamped to {@code [1 s, retry-after.max]}, or the
-     *     configured 503 default when unknown or past; an end after the year 9999 is not shown on the page
+     *     configured 503 default when unknown or past; the page says the end and, past the clamp, counts its
+     *     "try again in" words to the end rather than to the header's delay; an end after the year 9999 is not
+     *     shown on the page
      * @return the response, never {@code null}
      * @throws NullPointerException if {@code request} is null
      */

@@ -99,6 +99,44 @@ class ErrorPagesTests {
         assertThat(response.bodyText()).contains(sentence);
     }
 
+    /**
+     * Past retry-after.max only the header is capped: the page's words count to the announced end. They said
+     * "Please try again in 60 minutes" next to "We expect to be back by 11:56 UTC", a hundred minutes away.
+     */
+    @Test
+    void aMaintenanceLongerThanTheRetryAfterCapIsCountedToItsEndInWords() { // R10
+        ErrorRequest html = new ErrorRequest("GET", "/", "text/html", "en", null);
+        ErrorRequest json = new ErrorRequest("GET", "/", "application/json", null, null);
+        Instant end = NOW.plus(Duration.ofMinutes(100));
+
+        ErrorResponse page = PAGES.renderMaintenance(html, end);
+
+        assertThat(page.header("Retry-After")).isEqualTo("3600");
+        assertThat(page.bodyText()).contains("Please try again in <time datetime=\"PT6000S\">100 minutes</time>.")
+                .contains("We expect to be back by 11:56 UTC.").doesNotContain("60 minutes");
+        assertThat(PAGES.renderMaintenance(json, end).bodyText()).as("the header's delay, for machines")
+                .contains("\"retry_after\": 3600");
+        assertThat(PAGES.renderMaintenance(new ErrorRequest("GET", "/", "text/plain", "en", null), NOW.plus(Duration.ofDays(3)))
+                .bodyText()).contains("Please try again in 72 hours.");
+    }
+
+    /** A countdown would reload the page at the capped header's delay, before the time its words give. */
+    @Test
+    void aMaintenanceLongerThanTheRetryAfterCapHasNoCountdown() { // R10, R52
+        ErrorPages counting = ErrorPages.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC))
+                .config(ErrorPagesConfig.builder().retryAfterMax(Duration.ofSeconds(30)).build())
+                .pageConfig(PageConfig.builder().autoRetryEnabled(true).build()).build();
+        ErrorRequest html = new ErrorRequest("GET", "/", "text/html", "en", null);
+
+        ErrorResponse capped = counting.renderMaintenance(html, NOW.plusSeconds(100));
+        ErrorResponse within = counting.renderMaintenance(html, NOW.plusSeconds(20));
+
+        assertThat(capped.header("Retry-After")).isEqualTo("30");
+        assertThat(capped.bodyText()).contains("100 seconds").doesNotContain("id=\"auto-retry\"");
+        assertThat(within.header("Retry-After")).isEqualTo("20");
+        assertThat(within.bodyText()).contains("20 seconds").contains("id=\"auto-retry\"");
+    }
+
     @Test
     void maintenanceWithoutAnEndUsesThe503DefaultAndAFarEndIsClamped() { // R10
         ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);

@@ -51,7 +51,7 @@ enum BuiltInPage {
 
     ErrorResponse render(ErrorPages pages, ErrorRequest request) {
         if (this == MAINTENANCE) {
-            return pages.renderMaintenance(request, NOW.plus(Duration.ofMinutes(90)));
+            return pages.renderMaintenance(request, NOW.plus(Duration.ofMinutes(45)));
         }
         return pages.render(failure(null), request);
     }

@@ -185,7 +185,7 @@ public final class PageModels {
         long seconds = facts.retryAfterSeconds();
         values[RETRY_AFTER_SECONDS] = Long.toString(seconds);
         if (hasRetry(facts)) {
-            RetryWords words = retryWords(locale, seconds);
+            RetryWords words = retryWords(locale, wordsSeconds(facts));
             values[RETRY_ISO] = words.iso();
             values[RETRY_TEXT] = words.duration();
             values[RETRY_SENTENCE] = words.sentence();
@@ -223,7 +223,30 @@ public final class PageModels {
     }
 
     private boolean autoRetry(PageFacts facts) {
-        return hasRetry(facts) && facts.autoRetry() && facts.retryAfterSeconds() <= autoRetryMaxSeconds;
+        // Not when the words give a later time than the header: the page would reload before the time it told.
+        return hasRetry(facts) && facts.autoRetry() && facts.retryAfterSeconds() <= autoRetryMaxSeconds
+                && wordsSeconds(facts) == facts.retryAfterSeconds();
+    }
+
+    /**
+     * The delay the page's words give: the {@code Retry-After}'s, or the time to a maintenance's announced end
+     * when that is later, because {@code retry-after.max} capped the header. "Please try again in 60 minutes"
+     * next to "We expect to be back by 01:30 UTC", a hundred minutes away, told users two times. Rounded up to
+     * the unit of its words (those of a minute or an hour are the same), which keeps their cache small.
+     */
+    private static long wordsSeconds(PageFacts facts) {
+        long seconds = facts.retryAfterSeconds();
+        Instant backBy = facts.backBy();
+        if (seconds <= 0 || backBy == null) {
+            return seconds;
+        }
+        Duration toEnd = Duration.between(facts.now(), backBy);
+        long toEndSeconds = toEnd.getSeconds() + (toEnd.getNano() > 0 ? 1 : 0);
+        if (toEndSeconds <= seconds) {
+            return seconds;
+        }
+        long unit = toEndSeconds < 120 ? 1 : toEndSeconds < 7200 ? 60 : 3600;
+        return (toEndSeconds + unit - 1) / unit * unit;
     }
 
     private TimeTexts timeTexts(Instant now) {
