@@ -204,6 +204,15 @@ public final class ErrorPagesFilter implements Filter {
             chain.doFilter(servletRequest, servletResponse);
             return;
         }
+        try {
+            filter(current, request, response, chain);
+        } catch (ResponseAbortedException aborted) {
+            throw aborted.forContainer(request); // logged already
+        }
+    }
+
+    private void filter(Settings current, HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
         CapturingResponse dispatched =
                 request.getDispatcherType() == DispatcherType.ASYNC ? CapturingResponse.find(response) : null;
         if (dispatched != null) {
@@ -313,6 +322,15 @@ public final class ErrorPagesFilter implements Filter {
     private static void finish(Settings settings, HttpServletRequest request, CapturingResponse capturing)
             throws IOException {
         if (capturing.capturedStatus() == 0 || !capturing.markAnswered()) {
+            return;
+        }
+        if (capturing.target().isCommitted()) {
+            // Nothing went out since the status was captured (output and flushes are dropped): Tomcat suspends the
+            // response at the end of a forward, and calls that committed. Its status goes out, without a body. An
+            // abort would have been answered with Tomcat's 500 report, naming this library's exception.
+            log.warn("The error page for the {} of {} {} could not be written: the response was committed without "
+                    + "it (on Tomcat, by the end of a forward: register ErrorPagesFilter for the FORWARD dispatcher "
+                    + "type too)", capturing.capturedStatus(), request.getMethod(), request.getRequestURI());
             return;
         }
         settings.responder.respond(request, capturing.target(), capturedFailure(settings, request, capturing),

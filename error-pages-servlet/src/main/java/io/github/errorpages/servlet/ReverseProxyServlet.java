@@ -23,6 +23,7 @@ import io.github.errorpages.servlet.internal.ProxyStatusField;
 import io.github.errorpages.servlet.internal.RequestBodies;
 import io.github.errorpages.servlet.internal.RequestTargets;
 import io.github.errorpages.servlet.internal.ResponderParameters;
+import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import io.github.errorpages.servlet.internal.ResponseHeadCheck;
 import io.github.errorpages.servlet.internal.UpstreamLocations;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
@@ -377,6 +378,15 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (current == null) {
             throw new IllegalStateException("ReverseProxyServlet was not initialised: the container must call init()");
         }
+        try {
+            serve(current, request, response);
+        } catch (ResponseAbortedException aborted) {
+            throw aborted.forContainer(request); // logged already
+        }
+    }
+
+    private static void serve(Proxy current, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
         if (request.getDispatcherType() == DispatcherType.ASYNC) {
             // (Also after destroy(): the answer of an exchange that was in flight then needs no client.)
             Object outcome = request.getAttribute(OUTCOME_ATTRIBUTE);

@@ -16,9 +16,11 @@ import org.apache.catalina.startup.Constants;
 import org.apache.catalina.startup.ContextConfig;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.coyote.http2.Http2Protocol;
+import org.apache.tomcat.util.descriptor.web.ErrorPage;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.apache.tomcat.util.scan.StandardJarScanner;
+import org.jspecify.annotations.Nullable;
 
 /** A real embedded Tomcat 11 (tomcat-embed-core from Maven Central) on an ephemeral 127.0.0.1 port. */
 final class TomcatServer implements AutoCloseable {
@@ -83,6 +85,11 @@ final class TomcatServer implements AutoCloseable {
 
     /** Adds a filter behind those added before, on every dispatch. */
     TomcatServer filter(String name, Filter filter) {
+        return filter(name, filter, "REQUEST", "FORWARD", "ASYNC");
+    }
+
+    /** Adds a filter behind those added before, for the dispatcher types given ({@code REQUEST}, ...). */
+    TomcatServer filter(String name, Filter filter, String... dispatcherTypes) {
         FilterDef definition = new FilterDef();
         definition.setFilterName(name);
         definition.setFilter(filter);
@@ -91,10 +98,24 @@ final class TomcatServer implements AutoCloseable {
         FilterMap mapping = new FilterMap();
         mapping.setFilterName(name);
         mapping.addURLPattern("/*");
-        mapping.setDispatcher("REQUEST");
-        mapping.setDispatcher("FORWARD");
-        mapping.setDispatcher("ASYNC");
+        for (String type : dispatcherTypes) {
+            mapping.setDispatcher(type);
+        }
         context.addFilterMap(mapping);
+        return this;
+    }
+
+    /**
+     * Adds an application error page ({@code <error-page>}): for an exception type, or with {@code null} the default
+     * one, which has a location only (Spring Boot registers one at {@code /error}).
+     */
+    TomcatServer errorPage(@Nullable Class<? extends Throwable> exceptionType, String location) {
+        ErrorPage page = new ErrorPage();
+        if (exceptionType != null) {
+            page.setExceptionType(exceptionType.getName());
+        }
+        page.setLocation(location);
+        context.addErrorPage(page);
         return this;
     }
 

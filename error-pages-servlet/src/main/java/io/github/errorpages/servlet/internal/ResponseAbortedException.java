@@ -1,5 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
 import java.io.IOException;
 
 /**
@@ -7,11 +9,20 @@ import java.io.IOException;
  * and part of the body are on the wire, nothing can be appended (R5), and a container that gets an
  * exception for a committed response aborts the connection, so the client sees an incomplete response
  * instead of a truncated one that looks whole. An {@link IOException} so that containers log it as one
- * line; without a stack trace, because it always comes from the same place.
+ * line; without a stack trace, because it always comes from the same place. What leaves for the container
+ * is {@link #forContainer}.
  */
 public final class ResponseAbortedException extends IOException {
 
     private static final long serialVersionUID = 1L;
+    /**
+     * The one exception Tomcat (10.1, 11) aborts a committed response for without an error page of the
+     * application's first: its {@code StandardHostValve} includes a page that matches any other exception (an
+     * {@code <error-page>} for {@code Throwable}, {@code Exception} or {@code IOException}, or a default one as
+     * Spring Boot registers) into the committed response and ends it as if it were whole.
+     */
+    private static final String TOMCAT_CLIENT_ABORT = "org.apache.catalina.connector.ClientAbortException";
+    private static final String TOMCAT_PACKAGE = "org.apache.catalina.";
 
     /**
      * @param message what happened, naming the cause token; no host, no address
@@ -23,5 +34,32 @@ public final class ResponseAbortedException extends IOException {
     @Override
     public synchronized Throwable fillInStackTrace() {
         return this;
+    }
+
+    /**
+     * The exception to throw to the container for this abort: on Tomcat its own {@code ClientAbortException}, with
+     * this as the cause, which aborts the connection whatever error pages the application has; elsewhere this.
+     * Reflection, because this module does not depend on Tomcat; an abort is rare, so nothing is cached (and no
+     * class of the container's is held).
+     *
+     * @param request the request being answered, wrapped or not
+     * @return the exception to throw
+     */
+    public IOException forContainer(ServletRequest request) {
+        ServletRequest inner = request;
+        while (inner instanceof ServletRequestWrapper wrapper) {
+            inner = wrapper.getRequest();
+        }
+        Class<?> containers = inner.getClass();
+        if (!containers.getName().startsWith(TOMCAT_PACKAGE)) {
+            return this;
+        }
+        try {
+            Class<? extends IOException> clientAbort = Class.forName(TOMCAT_CLIENT_ABORT, false,
+                    containers.getClassLoader()).asSubclass(IOException.class);
+            return clientAbort.getConstructor(String.class, Throwable.class).newInstance(getMessage(), this);
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError notThere) {
+            return this; // a Tomcat without it: the exception as it is aborts, unless an error page matches
+        }
     }
 }
