@@ -10,8 +10,11 @@ import java.util.function.Function;
  * splits and q-values, costs about ten times the lookup; under an outage every request is negotiated.
  *
  * <p>Bounded twice, so that a client sending a new value with every request cannot grow it: values longer
- * than {@value #MAX_VALUE_LENGTH} characters are never kept, and after {@value #MAX_ENTRIES} values nothing
- * more is. Past either bound a value is simply negotiated each time. Thread-safe.
+ * than {@value #MAX_VALUE_LENGTH} characters are never kept (they are negotiated each time), and a new value
+ * that finds {@value #MAX_ENTRIES} kept starts the memo afresh. Starting afresh, not keeping no more: a memo
+ * that stopped at its bound was fixed for the life of the JVM by whoever sent the first values, and a
+ * client with a thousand made-up ones took it from every browser for good. A value in use is negotiated again
+ * once after each fresh start. Thread-safe.
  *
  * @param <T> what a value negotiates to
  */
@@ -38,7 +41,10 @@ final class HeaderMemo<T> {
         T result = known.get(value);
         if (result == null) {
             result = negotiation.apply(value);
-            if (value.length() <= MAX_VALUE_LENGTH && known.size() < MAX_ENTRIES) {
+            if (value.length() <= MAX_VALUE_LENGTH) {
+                if (known.size() >= MAX_ENTRIES) {
+                    known.clear(); // racing threads may each put one more first: still bounded
+                }
                 known.put(value, result);
             }
         }

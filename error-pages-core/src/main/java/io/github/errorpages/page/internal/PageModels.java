@@ -68,7 +68,7 @@ public final class PageModels {
     /** Two bits per value in {@link #shapeFlags}. */
     private static final int PRESENT = 1;
     private static final int NOT_EMPTY = 2;
-    /** Bounds of the caches of formatted words, per language: beyond them, words are formatted per response. */
+    /** Bounds of the caches of formatted words, per language: each starts afresh when it would pass its bound. */
     private static final int MAX_CACHED_RETRY_WORDS = 4096;
     private static final int MAX_CACHED_SENTENCES = 1024;
     private static final long SECONDS_PER_DAY = 86_400;
@@ -265,9 +265,7 @@ public final class PageModels {
         RetryWords words = cache.get(seconds);
         if (words == null) {
             words = RetryWords.of(messages.get(locale), seconds);
-            if (cache.size() < MAX_CACHED_RETRY_WORDS) {
-                cache.put(seconds, words);
-            }
+            remember(cache, seconds, words, MAX_CACHED_RETRY_WORDS);
         }
         return words;
     }
@@ -306,11 +304,20 @@ public final class PageModels {
         if (sentence == null) {
             sentence = sameDay ? messages.get(locale).format(key, CLOCK.format(time))
                     : messages.get(locale).format(key + "Date", dates.get(locale).format(time), CLOCK.format(time));
-            if (cache.size() < MAX_CACHED_SENTENCES) {
-                cache.put(cacheKey, sentence);
-            }
+            remember(cache, cacheKey, sentence, MAX_CACHED_SENTENCES);
         }
         return sentence;
+    }
+
+    /**
+     * Puts into a cache that starts afresh when full: one that kept no more was fixed by its first entries for the
+     * life of the JVM (a long-running gateway's old outages), and formatted every later value per response.
+     */
+    private static <K, V> void remember(Map<K, V> cache, K key, V value, int bound) {
+        if (cache.size() >= bound) {
+            cache.clear();
+        }
+        cache.put(key, value);
     }
 
     /** Whether two instants fall on the same day in UTC, where a time of day alone is clear. */
