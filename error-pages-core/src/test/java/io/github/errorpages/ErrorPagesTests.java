@@ -117,7 +117,34 @@ class ErrorPagesTests {
         assertThat(PAGES.renderMaintenance(json, end).bodyText()).as("the header's delay, for machines")
                 .contains("\"retry_after\": 3600");
         assertThat(PAGES.renderMaintenance(new ErrorRequest("GET", "/", "text/plain", "en", null), NOW.plus(Duration.ofDays(3)))
-                .bodyText()).contains("Please try again in 72 hours.");
+                .bodyText()).contains("Please try again in 3 days.");
+    }
+
+    /**
+     * Past two days the words count days, with no separator in the number: a year-long end was "8,784 Stunden",
+     * which a German reader takes for 8.8 hours.
+     */
+    @Test
+    void aMaintenanceDaysAwayIsCountedInDaysWithoutAThousandsSeparator() { // R10
+        ErrorRequest german = new ErrorRequest("GET", "/", "text/plain", "de", null);
+
+        assertThat(PAGES.renderMaintenance(german, NOW.plus(Duration.ofDays(2))).bodyText())
+                .contains("Bitte versuchen Sie es in 2 Tagen erneut.");
+        assertThat(PAGES.renderMaintenance(german, NOW.plus(Duration.ofDays(1365))).bodyText())
+                .contains("Bitte versuchen Sie es in 1365 Tagen erneut.");
+        assertThat(PAGES.renderMaintenance(new ErrorRequest("GET", "/", "text/plain", "en", null),
+                NOW.plus(Duration.ofHours(47))).bodyText()).contains("Please try again in 47 hours.");
+    }
+
+    /** French writes the first of a month as an ordinal, which the long style of CLDR does not. */
+    @Test
+    void aFrenchEndOnTheFirstOfAMonthIsLePremier() {
+        ErrorRequest french = new ErrorRequest("GET", "/", "text/plain", "fr", null);
+
+        assertThat(PAGES.renderMaintenance(french, NOW.plus(Duration.ofDays(7))).bodyText())
+                .contains("Nous prévoyons d’être de retour le 1er décembre 2026 à 10:16 UTC.");
+        assertThat(PAGES.renderMaintenance(french, NOW.plus(Duration.ofDays(8))).bodyText())
+                .contains("le 2 décembre 2026 à 10:16 UTC.");
     }
 
     /** A countdown would reload the page at the capped header's delay, before the time its words give. */

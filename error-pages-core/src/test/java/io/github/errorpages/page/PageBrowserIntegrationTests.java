@@ -188,7 +188,12 @@ class PageBrowserIntegrationTests {
                     .doubleValue()).as("the brand's left edge").isGreaterThanOrEqualTo(0);
             assertThat(((Number) script("const r = arguments[0].getBoundingClientRect(); return r.right;", brand))
                     .doubleValue()).as("the brand's right edge").isLessThanOrEqualTo(320);
-            if (!variant.equals("long-name")) {
+            if (variant.equals("long-name")) {
+                Object mark = script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height];",
+                        browser.findElement(By.cssSelector(".brand .mark")));
+                assertThat(((List<?>) mark).stream().map(side -> ((Number) side).doubleValue()))
+                        .as("the initial's badge stays square").containsExactly(32.0, 32.0);
+            } else {
                 Object shape = script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height];",
                         browser.findElement(By.cssSelector(".brand img")));
                 List<?> size = (List<?>) shape;

@@ -44,6 +44,9 @@ public final class PageModels {
     private static final DateTimeFormatter READABLE_SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
             .withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
+    /** French writes the first of a month as an ordinal ("le 1er janvier"), which CLDR's long style does not. */
+    private static final DateTimeFormatter FRENCH_FIRST_OF_MONTH = DateTimeFormatter.ofPattern("d'er' MMMM y",
+            Locale.FRENCH).withZone(ZoneOffset.UTC);
 
     /**
      * The model keys whose values change from one response to the next (or may: the error code), in the
@@ -245,7 +248,8 @@ public final class PageModels {
         if (toEndSeconds <= seconds) {
             return seconds;
         }
-        long unit = toEndSeconds < 120 ? 1 : toEndSeconds < 7200 ? 60 : 3600;
+        long unit = toEndSeconds < 120 ? 1 : toEndSeconds < 7200 ? 60 : toEndSeconds < 2 * SECONDS_PER_DAY ? 3600
+                : SECONDS_PER_DAY;
         return (toEndSeconds + unit - 1) / unit * unit;
     }
 
@@ -303,10 +307,15 @@ public final class PageModels {
         String sentence = cache.get(cacheKey);
         if (sentence == null) {
             sentence = sameDay ? messages.get(locale).format(key, CLOCK.format(time))
-                    : messages.get(locale).format(key + "Date", dates.get(locale).format(time), CLOCK.format(time));
+                    : messages.get(locale).format(key + "Date", date(locale, time), CLOCK.format(time));
             remember(cache, cacheKey, sentence, MAX_CACHED_SENTENCES);
         }
         return sentence;
+    }
+
+    private String date(Locale locale, Instant time) {
+        boolean frenchFirst = locale.getLanguage().equals("fr") && time.atOffset(ZoneOffset.UTC).getDayOfMonth() == 1;
+        return (frenchFirst ? FRENCH_FIRST_OF_MONTH : dates.get(locale)).format(time);
     }
 
     /**
@@ -327,7 +336,8 @@ public final class PageModels {
 
     /**
      * Words for a delay, in the unit a person would use, rounded up so nobody is told to come back early:
-     * seconds below two minutes, minutes below two hours, hours above.
+     * seconds below two minutes, minutes below two hours, hours below two days, days above (only a maintenance's
+     * end is that far: a {@code Retry-After} is at most a day).
      */
     static String duration(Messages bundle, long seconds) {
         if (seconds < 120) {
@@ -336,7 +346,10 @@ public final class PageModels {
         if (seconds < 7200) {
             return bundle.format("minutes", (seconds + 59) / 60);
         }
-        return bundle.format("hours", (seconds + 3599) / 3600);
+        if (seconds < 2 * SECONDS_PER_DAY) {
+            return bundle.format("hours", (seconds + 3599) / 3600);
+        }
+        return bundle.format("days", (seconds + SECONDS_PER_DAY - 1) / SECONDS_PER_DAY);
     }
 
     /** The time of a response, in the two ways pages show it, for one whole second. */
