@@ -148,8 +148,9 @@ import org.slf4j.LoggerFactory;
  *       container thread waits; the client's threads copy the response as it arrives and complete it. The
  *       body is written without blocking ({@code WriteListener}): the next part is asked of the upstream once
  *       the client took the last, so a slow reader holds no thread (over HTTP/1, a body that fits the response
- *       buffer is simply written into it, which at worst holds a thread while the client leaves an earlier
- *       response of its connection unread). A failure is answered on a container thread, after an {@code ASYNC} dispatch of the
+ *       buffer is simply written into it, which holds a thread for as long as its client reads nothing; so at
+ *       most a quarter of the client's threads are written with at once, the rest through the listener). A
+ *       failure is answered on a container thread, after an {@code ASYNC} dispatch of the
  *       request back to this servlet (a filter mapped for {@code ASYNC} dispatches sees it), but for the exchanges
  *       {@link #destroy()} cuts off, which the container has unmapped the servlet for. A request body
  *       that is streamed is read without blocking ({@code ReadListener}), so a slow upload holds no thread.

@@ -16,6 +16,8 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,7 @@ import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -210,6 +213,54 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
         }
     }
 
+    /**
+     * HTTP/1 clients that read nothing hold at most a quarter of the JETTY transport's client threads: a body that
+     * fits the response buffer is written with a blocking write only while fewer than that are, and through the write
+     * listener otherwise. Every such write held a thread until the client read: two hundred clients pipelining
+     * requests they never read took every thread, other clients' exchanges waited for one until their attempt timed
+     * out, and the breaker of the healthy upstream opened. (Buffers of 4 KiB on both sides of each connection, so
+     * that one unread 30 KB body is enough; the client's pool has Jetty's default 200 threads.)
+     */
+    @Test
+    void http1ClientsThatReadNothingHoldAtMostAQuarterOfTheClientsThreads() throws Exception {
+        Assumptions.assumeTrue(transport == ProxyTransport.JETTY, "the JETTY transport's client threads");
+        int quarter = 200 / 4;
+        int clients = quarter + 10;
+        List<Socket> sockets = new ArrayList<>();
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> exchange.respond(200, "x".repeat(30_000),
+                        "Content-Type", "application/octet-stream"));
+                JettyServer jetty = new JettyServer().sendBufferSize(4096)
+                        .servlet("/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("unread")
+                                .endpoints(upstream.uri()).build())).transport(transport).build())
+                        .start()) {
+            for (int i = 0; i < clients; i++) {
+                Socket socket = new Socket();
+                sockets.add(socket);
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new InetSocketAddress("127.0.0.1", jetty.port()));
+                socket.getOutputStream().write(("GET /orders/" + i + " HTTP/1.1\r\nHost: gateway\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                // One after the other, within the bulkhead (50 calls), whose permit the head of each gives back.
+                assertThat(upstream.awaitRequests(i + 1, Duration.ofSeconds(10))).as("the upstream has %s", i).isTrue();
+            }
+            int most = 0;
+            // Sampled while the clients read nothing: the bodies reach the writes a moment after the upstream sent them.
+            for (long deadline = System.nanoTime() + 3_000_000_000L; System.nanoTime() < deadline && most <= quarter; ) {
+                most = Math.max(most, clientThreadsBlockedInAServletWrite("error-pages-proxy-unread"));
+                LockSupport.parkNanos(20_000_000L);
+            }
+
+            assertThat(most).as("client threads blocked writing to clients that read nothing").isBetween(1, quarter);
+            HttpResponse<byte[]> reader = Client.get(jetty.uri("/orders/reader"), "*/*");
+            assertThat(reader.statusCode()).as("a client that reads").isEqualTo(200);
+            assertThat(reader.body()).hasSize(30_000);
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
     /** The response head, up to the empty line that ends it. */
     private static String readHead(InputStream socket) throws java.io.IOException {
         InputStream in = new BufferedInputStream(socket);
@@ -257,29 +308,44 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
      * client (CI twice took a moment's wait for the output's lock for one), or null. Other threads of
      * this JVM (servers of other tests, the JDK transport's container threads) are not looked at.
      */
+    private static int clientThreadsBlockedInAServletWrite(String threadNamePrefix) {
+        int blocked = 0;
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (isBlockedInAServletWrite(thread, thread.getStackTrace(), threadNamePrefix, false)) {
+                blocked++;
+            }
+        }
+        return blocked;
+    }
+
     private static @Nullable String clientThreadBlockedInAServletWrite(String threadNamePrefix, boolean flushToo) {
         for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet()) {
-            Thread.State state = thread.getKey().getState();
-            if (!thread.getKey().getName().startsWith(threadNamePrefix)
-                    || (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING)) {
-                continue;
-            }
-            boolean inServletOutput = false;
-            boolean blocked = false;
-            for (StackTraceElement frame : thread.getValue()) {
-                inServletOutput |= frame.getClassName().equals("org.eclipse.jetty.ee10.servlet.HttpOutput")
-                        && (frame.getMethodName().startsWith("write")
-                                || (flushToo && frame.getMethodName().equals("flush")));
-                // Where a blocking write or flush waits for the client (Blocker's callback, or its turn at the
-                // shared one); a wait for the output's lock, which a non-blocking write may take for a moment
-                // while the container's thread holds it, is no blocking write.
-                blocked |= frame.getClassName().startsWith("org.eclipse.jetty.util.Blocker");
-            }
-            if (inServletOutput && blocked) {
+            if (isBlockedInAServletWrite(thread.getKey(), thread.getValue(), threadNamePrefix, flushToo)) {
                 return thread.getKey().getName();
             }
         }
         return null;
+    }
+
+    private static boolean isBlockedInAServletWrite(Thread thread, StackTraceElement[] stack, String threadNamePrefix,
+            boolean flushToo) {
+        Thread.State state = thread.getState();
+        if (!thread.getName().startsWith(threadNamePrefix)
+                || (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING)) {
+            return false;
+        }
+        boolean inServletOutput = false;
+        boolean blocked = false;
+        for (StackTraceElement frame : stack) {
+            inServletOutput |= frame.getClassName().equals("org.eclipse.jetty.ee10.servlet.HttpOutput")
+                    && (frame.getMethodName().startsWith("write")
+                            || (flushToo && frame.getMethodName().equals("flush")));
+            // Where a blocking write or flush waits for the client (Blocker's callback, or its turn at the
+            // shared one); a wait for the output's lock, which a non-blocking write may take for a moment
+            // while the container's thread holds it, is no blocking write.
+            blocked |= frame.getClassName().startsWith("org.eclipse.jetty.util.Blocker");
+        }
+        return inServletOutput && blocked;
     }
 
     private static long skip(InputStream in, byte[] buffer, long limit) throws java.io.IOException {

@@ -31,8 +31,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.BytesRequestContent;
@@ -147,9 +149,18 @@ public final class JettyForwarder {
     private final String via;
     /** The proxy's endpoints, for {@code Location} fields that point at one. */
     private final UpstreamLocations locations;
+    /**
+     * Permits for a blocking write of a body that fits the response buffer ({@code fitsBuffer}), a quarter of the
+     * client's threads. Such a write takes a thread of the client's for as long as the client reads nothing: an
+     * HTTP/1 client that pipelines requests and never reads holds one per connection. Two hundred such connections
+     * held every thread, other clients' exchanges waited for one until their attempt timed out, and the breaker of
+     * a healthy upstream opened. Without a permit, the body goes through the write listener, which holds none.
+     */
+    private final Semaphore blockingWrites;
 
     private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout,
-            int maxResponseHeaderSize, String via) {
+            int maxResponseHeaderSize, String via, int maxBlockingWrites) {
+        this.blockingWrites = new Semaphore(maxBlockingWrites);
         this.via = via;
         this.client = client;
         this.guard = guard;
@@ -220,7 +231,8 @@ public final class JettyForwarder {
         client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
         client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
         InterimResponses.install(client);
-        JettyForwarder forwarder = new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize, via);
+        JettyForwarder forwarder = new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize, via,
+                Math.max(1, threads.getMaxThreads() / 4));
         forwarder.scheduleSweep();
         return forwarder;
     }
@@ -653,6 +665,8 @@ public final class JettyForwarder {
         private volatile boolean awaitingHandshake;
         private volatile @Nullable NonBlockingResponseBody writer; // read by the sweep
         private boolean fitsBuffer;
+        /** Whether this exchange holds one of {@link #blockingWrites}: given back once, when it ends. */
+        private final AtomicBoolean blockingWrite = new AtomicBoolean();
         /** Whether the body is delimited by the connection's end, with neither a length nor chunks. */
         private boolean closeDelimited;
         /** Where the guard wants the body's end reported, once it took the head as the call's result. */
@@ -805,11 +819,12 @@ public final class JettyForwarder {
             // flow-control window its client grants, and one client that reads nothing on a hundred streams of one
             // connection held a hundred of this client's threads, which every other exchange needs.
             // Not an event stream either, whose head is sent at once, without blocking (the stream is then
-            // non-blocking, and a blocking write to it throws).
+            // non-blocking, and a blocking write to it throws). And only with a permit of blockingWrites: over
+            // HTTP/1 too the write holds the thread while the client leaves an earlier response unread.
             String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
             eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
             fitsBuffer = contentLength >= 0 && contentLength <= response.getBufferSize()
-                    && exchange.request.getProtocol().startsWith("HTTP/1.") && !eventStream;
+                    && exchange.request.getProtocol().startsWith("HTTP/1.") && !eventStream && takeBlockingWrite();
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
             // Any Transfer-Encoding that passed ResponseHeadCheck is chunked.
             closeDelimited = withBody && contentLength < 0
@@ -948,11 +963,31 @@ public final class JettyForwarder {
             } finally {
                 writingToClient = false;
                 lastContentNanos = System.nanoTime(); // the upstream's idle time starts when the client took it
+                if (completed) {
+                    giveBackBlockingWrite(); // the exchange ended (aborted) while this write held the thread
+                }
+            }
+        }
+
+        private boolean takeBlockingWrite() {
+            if (!blockingWrites.tryAcquire()) {
+                return false;
+            }
+            blockingWrite.set(true);
+            return true;
+        }
+
+        private void giveBackBlockingWrite() {
+            if (blockingWrite.compareAndSet(true, false)) {
+                blockingWrites.release();
             }
         }
 
         void onComplete(Result result) {
             completed = true;
+            if (!writingToClient) {
+                giveBackBlockingWrite(); // else the write gives it back when it returns
+            }
             bodies.remove(this);
             if (!relaying) {
                 // Failed before the head, or a failure status the guard discards, or timed out.
