@@ -121,19 +121,37 @@ class ErrorPagesTests {
     }
 
     /**
-     * Past two days the words count days, with no separator in the number: a year-long end was "8,784 Stunden",
-     * which a German reader takes for 8.8 hours.
+     * From three days the words count days, with no separator in the number: a year-long end was "8,784 Stunden",
+     * which a German reader takes for 8.8 hours. Below, hours: days rounded up told "3 days" for an end 48 hours away.
      */
     @Test
     void aMaintenanceDaysAwayIsCountedInDaysWithoutAThousandsSeparator() { // R10
         ErrorRequest german = new ErrorRequest("GET", "/", "text/plain", "de", null);
 
-        assertThat(PAGES.renderMaintenance(german, NOW.plus(Duration.ofDays(2))).bodyText())
-                .contains("Bitte versuchen Sie es in 2 Tagen erneut.");
+        assertThat(PAGES.renderMaintenance(german, NOW.plus(Duration.ofDays(3))).bodyText())
+                .contains("Bitte versuchen Sie es in 3 Tagen erneut.");
         assertThat(PAGES.renderMaintenance(german, NOW.plus(Duration.ofDays(1365))).bodyText())
                 .contains("Bitte versuchen Sie es in 1365 Tagen erneut.");
         assertThat(PAGES.renderMaintenance(new ErrorRequest("GET", "/", "text/plain", "en", null),
-                NOW.plus(Duration.ofHours(47))).bodyText()).contains("Please try again in 47 hours.");
+                NOW.plus(Duration.ofHours(48).plusMinutes(1))).bodyText()).contains("Please try again in 49 hours.");
+    }
+
+    /** Arabic's plural of a count depends on the count modulo 100, which a ChoiceFormat alone cannot tell. */
+    @ParameterizedTest(name = "{0} days")
+    @CsvSource(delimiter = '|', textBlock = """
+            3    | 3 أيام
+            11   | 11 يومًا
+            100  | 100 يوم
+            102  | 102 يوم
+            203  | 203 أيام
+            366  | 366 يومًا
+            1000 | 1000 يوم
+            """)
+    void arabicDaysTakeThePluralOfTheirCountModulo100(int days, String words) {
+        ErrorRequest arabic = new ErrorRequest("GET", "/", "text/plain", "ar", null);
+
+        assertThat(PAGES.renderMaintenance(arabic, NOW.plus(Duration.ofDays(days))).bodyText())
+                .contains("يُرجى المحاولة مرة أخرى بعد " + words + ".");
     }
 
     /** French writes the first of a month as an ordinal, which the long style of CLDR does not. */

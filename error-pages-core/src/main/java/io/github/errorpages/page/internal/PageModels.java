@@ -248,7 +248,7 @@ public final class PageModels {
         if (toEndSeconds <= seconds) {
             return seconds;
         }
-        long unit = toEndSeconds < 120 ? 1 : toEndSeconds < 7200 ? 60 : toEndSeconds < 2 * SECONDS_PER_DAY ? 3600
+        long unit = toEndSeconds < 120 ? 1 : toEndSeconds < 7200 ? 60 : toEndSeconds < 3 * SECONDS_PER_DAY ? 3600
                 : SECONDS_PER_DAY;
         return (toEndSeconds + unit - 1) / unit * unit;
     }
@@ -336,8 +336,9 @@ public final class PageModels {
 
     /**
      * Words for a delay, in the unit a person would use, rounded up so nobody is told to come back early:
-     * seconds below two minutes, minutes below two hours, hours below two days, days above (only a maintenance's
-     * end is that far: a {@code Retry-After} is at most a day).
+     * seconds below two minutes, minutes below two hours, hours below three days, days above (only a maintenance's
+     * end is that far: a {@code Retry-After} is at most a day). Days take a second argument for the languages whose
+     * plural depends on the number modulo 100, which a {@code ChoiceFormat} cannot tell ({@link #arabicPlural}).
      */
     static String duration(Messages bundle, long seconds) {
         if (seconds < 120) {
@@ -346,10 +347,23 @@ public final class PageModels {
         if (seconds < 7200) {
             return bundle.format("minutes", (seconds + 59) / 60);
         }
-        if (seconds < 2 * SECONDS_PER_DAY) {
+        if (seconds < 3 * SECONDS_PER_DAY) {
             return bundle.format("hours", (seconds + 3599) / 3600);
         }
-        return bundle.format("days", (seconds + SECONDS_PER_DAY - 1) / SECONDS_PER_DAY);
+        long days = (seconds + SECONDS_PER_DAY - 1) / SECONDS_PER_DAY;
+        return bundle.format("days", days, arabicPlural(days));
+    }
+
+    /**
+     * The CLDR plural category of a count in Arabic, as a number for a {@code ChoiceFormat}: 1 one, 2 two, 3 few
+     * (3 to 10 modulo 100), 4 many (11 to 99 modulo 100), 5 other (0, and 0 to 2 modulo 100 from 100 up).
+     */
+    static int arabicPlural(long count) {
+        long mod100 = count % 100;
+        if (count == 1 || count == 2) {
+            return (int) count;
+        }
+        return mod100 >= 3 && mod100 <= 10 ? 3 : mod100 >= 11 ? 4 : 5;
     }
 
     /** The time of a response, in the two ways pages show it, for one whole second. */
