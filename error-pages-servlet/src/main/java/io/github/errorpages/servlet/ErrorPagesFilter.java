@@ -291,7 +291,7 @@ public final class ErrorPagesFilter implements Filter {
     private static void failed(Settings settings, HttpServletRequest request, CapturingResponse capturing,
             Exception exception) throws IOException, ServletException {
         Throwable cause = unwrap(exception);
-        if (cause instanceof ResponseAbortedException) {
+        if (ResponseAbortedException.isAbort(cause)) {
             throw rethrown(exception); // answered and logged already (by the proxy servlet)
         }
         if (ClientAborts.isClientAbort(cause)) {
@@ -453,7 +453,7 @@ public final class ErrorPagesFilter implements Filter {
                 return false; // nothing to answer with: the container's timeout ends the cycle, as without the filter
             }
             Throwable cause = unwrap(failure);
-            if (cause instanceof ResponseAbortedException || ClientAborts.isClientAbort(cause)) {
+            if (ResponseAbortedException.isAbort(cause) || ClientAborts.isClientAbort(cause)) {
                 return false;
             }
             UpstreamFailure answer = answerFor(request, response, failure, cause);

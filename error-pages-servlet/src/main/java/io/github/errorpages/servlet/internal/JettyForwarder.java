@@ -823,9 +823,11 @@ public final class JettyForwarder {
             // HTTP/1 too the write holds the thread while the client leaves an earlier response unread.
             String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
             eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-            fitsBuffer = contentLength >= 0 && contentLength <= response.getBufferSize()
-                    && exchange.request.getProtocol().startsWith("HTTP/1.") && !eventStream && takeBlockingWrite();
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
+            // (A request that is not asynchronous writes with blocking writes anyway, and takes no permit.)
+            fitsBuffer = withBody && exchange.asynchronous && contentLength >= 0
+                    && contentLength <= response.getBufferSize() && exchange.request.getProtocol().startsWith("HTTP/1.")
+                    && !eventStream && takeBlockingWrite();
             // Any Transfer-Encoding that passed ResponseHeadCheck is chunked.
             closeDelimited = withBody && contentLength < 0
                     && !answer.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);

@@ -37,6 +37,14 @@ public final class ResponseAbortedException extends IOException {
     }
 
     /**
+     * @param thrown an exception that reached a filter or a listener, unwrapped from {@code ServletException}s
+     * @return whether it is an abort already logged: this exception, or what {@link #forContainer} made of it
+     */
+    public static boolean isAbort(Throwable thrown) {
+        return thrown instanceof ResponseAbortedException || thrown.getCause() instanceof ResponseAbortedException;
+    }
+
+    /**
      * The exception to throw to the container for this abort: on Tomcat its own {@code ClientAbortException}, with
      * this as the cause, which aborts the connection whatever error pages the application has; elsewhere this.
      * Reflection, because this module does not depend on Tomcat; an abort is rare, so nothing is cached (and no
