@@ -267,6 +267,12 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final int DEFAULT_MAX_RESPONSE_HEADER_SIZE = 7 * 1024;
     /** Default for {@value #MAX_CONNECTIONS_PARAMETER}. */
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
+    /**
+     * How long the JDK transport waits, after its answer, for a read of the client's body under way to return: the
+     * container's read timeout (Jetty's 30 s idle timeout, Tomcat's 20 s {@code connectionTimeout} by default) ends
+     * it first.
+     */
+    private static final Duration BODY_READ_PATIENCE = Duration.ofSeconds(60);
 
     private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(ReverseProxyServlet.class);
@@ -439,20 +445,54 @@ public final class ReverseProxyServlet extends HttpServlet {
         // without one may go through the client whose selector thread runs everything itself.
         GuardedHttpClient client = Objects.requireNonNull(body == NO_BODY ? current.withoutBody : current.withBody);
         boolean committedBefore = response.isCommitted(); // by a filter in front that flushed, say
-        HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
         try {
-            answer = client.send(upstreamRequest, current.bodyHandler);
-        } catch (UpstreamFailureException failed) {
-            answerFailure(current, request, response, destroyedUnder(current, failed.failure()), false);
-            return;
-        } catch (UncheckedIOException clientBodyFailed) {
-            answerClientBodyFailure(request, response, clientBodyFailed.getCause(), !committedBefore);
-            return;
+            HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
+            try {
+                answer = client.send(upstreamRequest, current.bodyHandler);
+            } catch (UpstreamFailureException failed) {
+                answerFailure(current, request, response, destroyedUnder(current, failed.failure()), false);
+                return;
+            } catch (UncheckedIOException clientBodyFailed) {
+                answerClientBodyFailure(request, response, clientBodyFailed.getCause(), !committedBefore);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the upstream");
+            }
+            relay(current, request, response, answer);
+        } finally {
+            if (body instanceof ClientBodyPublisher clientBody) {
+                stopReading(request, response, clientBody);
+            }
+        }
+    }
+
+    /**
+     * Returns only once no thread of the proxy's reads the client's body any more: a read left blocked in the
+     * container's stream after the servlet returned read into the objects the container reuses for the next request.
+     * On Tomcat the client's next bytes were then parsed as a request of NULs and answered with a 400 nobody asked
+     * for, out of step with the connection's requests. The answer goes out first; then the read ends with the
+     * client's next bytes, its close, or the container's read timeout.
+     */
+    private static void stopReading(HttpServletRequest request, HttpServletResponse response,
+            ClientBodyPublisher body) throws InterruptedIOException {
+        if (body.isSourceAwaited()) {
+            try {
+                CapturingResponse capturing = CapturingResponse.find(response);
+                (capturing != null ? capturing.target() : response).flushBuffer();
+            } catch (IOException | RuntimeException clientGone) {
+                // nothing to send it to: the read ends with the connection
+            }
+        }
+        try {
+            if (!body.stopReading(BODY_READ_PATIENCE)) {
+                log.warn("A read of the body of {} {} was still waiting for the client {} s after the answer",
+                        request.getMethod(), request.getRequestURI(), BODY_READ_PATIENCE.toSeconds());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the upstream");
+            throw new InterruptedIOException("interrupted while the client's body was still being read");
         }
-        relay(current, request, response, answer);
     }
 
     @Override

@@ -24,7 +24,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -248,6 +251,55 @@ class TomcatIntegrationTests {
 
                 assertThat(thrown.get(30, TimeUnit.SECONDS)).isNull();
             }
+        }
+    }
+
+    /**
+     * An upstream that resets while the JDK transport still waits for the rest of the client's upload: the page says
+     * {@code Connection: close}, and the servlet returns only once its read of the body returned. The read was left
+     * blocked in Tomcat's stream after the servlet returned, and read into the buffer Tomcat had cleared for the
+     * connection's next request: Tomcat parsed the client's next bytes as a request of NULs and sent a 400 nobody
+     * asked for, which a keep-alive client would take for the answer to its next request.
+     */
+    @Test
+    void anUploadCutShortByTheUpstreamLeavesNoReadBehindOnTomcat() throws Exception {
+        try (ServerSocket resetting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread upstream = new Thread(() -> {
+                try (Socket exchange = resetting.accept()) {
+                    InputStream in = exchange.getInputStream();
+                    for (int matched = 0; matched < 4; ) { // the request head, up to its empty line
+                        int b = in.read();
+                        if (b < 0) {
+                            return;
+                        }
+                        matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+                    }
+                    exchange.setSoLinger(true, 0); // a reset, before the rest of the body
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            }, "resetting-upstream");
+            upstream.start();
+            URI endpoint = URI.create("http://127.0.0.1:" + resetting.getLocalPort());
+            try (TomcatServer tomcat = TomcatServer.inCode().servlet("/orders/*", ReverseProxyServlet.builder(
+                            UpstreamGuard.of(UpstreamConfig.builder("uploads").endpoints(endpoint).maxAttempts(1).build()))
+                            .transport(ProxyTransport.JDK).build()).start();
+                    Socket client = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
+                client.setSoTimeout(20_000);
+                OutputStream out = client.getOutputStream();
+                out.write(("POST /orders/upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 20"
+                        + "\r\n\r\nAAAAAAAAAA").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                HttpTester.Response page = HttpTester.parseResponse(HttpTester.from(client.getInputStream()));
+
+                assertThat(page.getStatus()).isEqualTo(502);
+                assertThat(page.get("Connection")).isEqualTo("close");
+                out.write(("BBBBBBBBBBGET /orders/next HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String rest = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertThat(rest).as("nothing after the page but the connection's close").isEmpty();
+            }
+            upstream.join(10_000);
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import org.jspecify.annotations.Nullable;
@@ -47,6 +48,30 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher {
     public boolean isSourceAwaited() {
         ClientInputStream current = currentSource();
         return current != null && current.isReading();
+    }
+
+    /** @return whether the client's whole body was read (none is, until an attempt asks for it) */
+    public boolean isSourceFinished() {
+        ClientInputStream current = currentSource();
+        return current != null && current.isFinished();
+    }
+
+    /**
+     * Stops reading the client's body, and waits for a read under way to return: call it before the servlet returns.
+     *
+     * @param patience the longest wait
+     * @return whether no read is under way any more
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public boolean stopReading(Duration patience) throws InterruptedException {
+        ClientInputStream current;
+        synchronized (this) {
+            if (source == null) {
+                source = new ClientInputStream(request, length); // an attempt that starts late reads nothing
+            }
+            current = source;
+        }
+        return current.stop(patience);
     }
 
     @Override

@@ -4,6 +4,8 @@ import jakarta.servlet.ServletRequest;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +24,9 @@ final class ClientInputStream extends InputStream {
     private final long length;
     private final AtomicInteger reading = new AtomicInteger();
     private volatile @Nullable IOException failure;
+    /** Set once the request is over: no read may touch the container's stream after that. */
+    private volatile boolean stopped;
+    private volatile boolean finished;
     private long read;
 
     /**
@@ -45,6 +50,36 @@ final class ClientInputStream extends InputStream {
         return failure;
     }
 
+    /** @return whether the whole body was read */
+    boolean isFinished() {
+        return finished;
+    }
+
+    /**
+     * Stops reading, and waits for a read under way to return: the container's stream is the request's, whose
+     * objects the container reuses for the connection's next request, or another connection's, once the servlet
+     * returned. A read left blocked in it then read into them: Tomcat parsed the client's next bytes (NULs, for
+     * the buffer it had cleared) as a request of their own and answered it with a 400 nobody asked for.
+     *
+     * @param patience the longest wait; the container's read timeout ends a read first
+     * @return whether no read is under way any more
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    boolean stop(Duration patience) throws InterruptedException {
+        stopped = true;
+        long deadline = System.nanoTime() + patience.toNanos();
+        synchronized (this) {
+            while (reading.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+        return true;
+    }
+
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];
@@ -56,6 +91,9 @@ final class ClientInputStream extends InputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         reading.incrementAndGet();
         try {
+            if (stopped) {
+                throw new IOException("the request is over");
+            }
             InputStream source = in;
             if (source == null) {
                 source = request.getInputStream();
@@ -68,6 +106,7 @@ final class ClientInputStream extends InputStream {
             if (n > 0) {
                 read += n;
             }
+            finished = n < 0 || read == length;
             return n;
         } catch (IOException e) {
             failure = e;
@@ -83,7 +122,11 @@ final class ClientInputStream extends InputStream {
             failure = failed;
             throw failed;
         } finally {
-            reading.decrementAndGet();
+            if (reading.decrementAndGet() == 0) {
+                synchronized (this) {
+                    notifyAll(); // a stop() waiting for this read
+                }
+            }
         }
     }
 

@@ -197,7 +197,7 @@ public final class ErrorResponder {
         boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
-        return PageWriter.write(response, page.status(), withProxyStatus(page.headers(), failure), page.body(), head,
+        return PageWriter.write(response, page.status(), pageHeaders(request, page.headers(), failure), page.body(), head,
                 nonBlocking, keepsSiteFields, requestIdHeader);
     }
 
@@ -212,7 +212,7 @@ public final class ErrorResponder {
         if (robotsTxtFallback != null) {
             log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",
                     decision.errorCode(), failure.upstream().isEmpty() ? "-" : failure.upstream());
-            return PageWriter.write(response, 200, withProxyStatus(headers, failure), robotsTxtFallback, head,
+            return PageWriter.write(response, 200, pageHeaders(request, headers, failure), robotsTxtFallback, head,
                     nonBlocking, keepsSiteFields, requestIdHeader);
         }
         // Any 5xx makes crawlers assume "disallow all" (RFC 9309 §2.3.1.4); 503 says it is temporary. Without a
@@ -221,16 +221,48 @@ public final class ErrorResponder {
                 : Objects.requireNonNull(errorPages.policy().decide(SERVICE_UNAVAILABLE).retryAfterHeader()));
         log.warn("robots.txt answered with 503: upstream failure {} (upstream={})", decision.errorCode(),
                 failure.upstream().isEmpty() ? "-" : failure.upstream());
-        return PageWriter.write(response, 503, withProxyStatus(headers, failure), ROBOTS_UNAVAILABLE, head, nonBlocking,
+        return PageWriter.write(response, 503, pageHeaders(request, headers, failure), ROBOTS_UNAVAILABLE, head, nonBlocking,
                 keepsSiteFields, requestIdHeader);
     }
 
-    private Map<String, String> withProxyStatus(Map<String, String> headers, UpstreamFailure failure) {
-        if (proxyStatusName == null) {
+    /**
+     * The page's fields, with {@code Proxy-Status} when the proxy is configured to send it, and {@code Connection:
+     * close} when the request's body was not read to its end: the container then cannot find where the next request
+     * of the connection starts, and closes it (Jetty without saying so, which left a client that pipelined or reused
+     * the connection with an EOF for a request it may not safely send again).
+     */
+    private Map<String, String> pageHeaders(HttpServletRequest request, Map<String, String> headers,
+            UpstreamFailure failure) {
+        boolean close = bodyLeftUnread(request);
+        if (proxyStatusName == null && !close) {
             return headers;
         }
         Map<String, String> all = new LinkedHashMap<>(headers);
-        all.put(ProxyStatusField.HEADER, ProxyStatusField.value(proxyStatusName, failure));
+        if (proxyStatusName != null) {
+            all.put(ProxyStatusField.HEADER, ProxyStatusField.value(proxyStatusName, failure));
+        }
+        if (close) {
+            all.put("Connection", "close");
+        }
         return all;
+    }
+
+    /** Whether an HTTP/1 request has a body that was not read to its end (by the application or the proxy). */
+    private static boolean bodyLeftUnread(HttpServletRequest request) {
+        String protocol = request.getProtocol();
+        if (protocol == null || !protocol.startsWith("HTTP/1.")
+                || !RequestBodies.present(request, request.getHeader("Transfer-Encoding") != null)) {
+            return false;
+        }
+        if (request.getHeader("Expect") != null) {
+            // Asking for the stream sends the 100 Continue the client waits for, and it uploads what the page
+            // refuses; a client told nothing sends no body, and the container ends the exchange as it sees fit.
+            return false;
+        }
+        try {
+            return !request.getInputStream().isFinished();
+        } catch (IllegalStateException | IOException readerTaken) {
+            return false; // the application took the body as a reader: the container decides, as without the page
+        }
     }
 }
