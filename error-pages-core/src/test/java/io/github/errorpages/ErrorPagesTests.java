@@ -116,8 +116,9 @@ class ErrorPagesTests {
                 .contains("We expect to be back by 11:56 UTC.").doesNotContain("60 minutes");
         assertThat(PAGES.renderMaintenance(json, end).bodyText()).as("the header's delay, for machines")
                 .contains("\"retry_after\": 3600");
-        assertThat(PAGES.renderMaintenance(new ErrorRequest("GET", "/", "text/plain", "en", null), NOW.plus(Duration.ofDays(3)))
-                .bodyText()).contains("Please try again in 3 days.");
+        ErrorRequest text = new ErrorRequest("GET", "/", "text/plain", "en", null);
+        assertThat(PAGES.renderMaintenance(text, NOW.plus(Duration.ofDays(3))).bodyText())
+                .contains("Please try again in 3 days.");
     }
 
     /**

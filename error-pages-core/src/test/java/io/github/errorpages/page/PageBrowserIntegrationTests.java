@@ -66,11 +66,12 @@ class PageBrowserIntegrationTests {
             .autoRetryEnabled(true).build()).build();
     /** A site name with no place to break a line: a real one, a German ministry's. */
     private static final ErrorPages LONG_NAME_PAGES = ErrorPages.builder().pageConfig(PageConfig.builder()
-            .branding(Branding.builder().siteName("Bundesgesundheitsministeriumsinformationsdienst").build()).build()).build();
+            .branding(Branding.builder().siteName("Bundesgesundheitsministeriumsinformationsdienst").build()).build())
+            .build();
     /** A wordmark ten times as wide as high, sized and unsized (only a viewBox). */
     private static final Map<String, ErrorPages> WIDE_LOGO_PAGES = Map.of(
-            "wide-logo", logoPages("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"40\" viewBox=\"0 0 400 40\">"
-                    + "<rect width=\"400\" height=\"40\" fill=\"#1f5fbf\"/></svg>"),
+            "wide-logo", logoPages("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"40\""
+                    + " viewBox=\"0 0 400 40\"><rect width=\"400\" height=\"40\" fill=\"#1f5fbf\"/></svg>"),
             "wide-unsized-logo", logoPages("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 400 40\">"
                     + "<rect width=\"400\" height=\"40\" fill=\"#1f5fbf\"/></svg>"));
 

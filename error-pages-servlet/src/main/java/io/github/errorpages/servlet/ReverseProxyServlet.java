@@ -150,8 +150,8 @@ import org.slf4j.LoggerFactory;
  *       the client took the last, so a slow reader holds no thread (over HTTP/1, a body that fits the response
  *       buffer is simply written into it, which holds a thread for as long as its client reads nothing; so at
  *       most a quarter of the client's threads are written with at once, the rest through the listener). A
- *       failure is answered on a container thread, after an {@code ASYNC} dispatch of the
- *       request back to this servlet (a filter mapped for {@code ASYNC} dispatches sees it), but for the exchanges
+ *       failure is answered on a container thread, after an {@code ASYNC} dispatch of the request back to this
+ *       servlet (a filter mapped for {@code ASYNC} dispatches sees it), but for the exchanges
  *       {@link #destroy()} cuts off, which the container has unmapped the servlet for. A request body
  *       that is streamed is read without blocking ({@code ReadListener}), so a slow upload holds no thread.
  *       Registered without async support, or reached through a {@code forward} or an {@code include} (whose

@@ -244,8 +244,10 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
                 assertThat(upstream.awaitRequests(i + 1, Duration.ofSeconds(10))).as("the upstream has %s", i).isTrue();
             }
             int most = 0;
-            // Sampled while the clients read nothing: the bodies reach the writes a moment after the upstream sent them.
-            for (long deadline = System.nanoTime() + 3_000_000_000L; System.nanoTime() < deadline && most <= quarter; ) {
+            // Sampled while the clients read nothing: the bodies reach the writes a moment after the upstream sent
+            // them.
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < deadline && most <= quarter) {
                 most = Math.max(most, clientThreadsBlockedInAServletWrite("error-pages-proxy-unread"));
                 LockSupport.parkNanos(20_000_000L);
             }

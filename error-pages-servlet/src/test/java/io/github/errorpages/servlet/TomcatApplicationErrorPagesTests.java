@@ -39,8 +39,9 @@ class TomcatApplicationErrorPagesTests {
     private static final String APPLICATION_PAGE = "[the application's error page]";
     private static final int CUT_AFTER = 50_000;
     private static FaultyUpstream cutting;
-    /** Error pages for {@code Throwable} and a default one (location only, as Spring Boot registers), by name. */
+    /** With an application error page for {@code Throwable}. */
     private static TomcatServer throwablePage;
+    /** With a default application error page (a location only, as Spring Boot registers one). */
     private static TomcatServer defaultPage;
     /** The filter for REQUEST only, no error page. */
     private static TomcatServer requestOnly;
@@ -49,8 +50,9 @@ class TomcatApplicationErrorPagesTests {
     static void start() {
         // A chunked body that breaks off after its first chunk.
         cutting = FaultyUpstream.start(exchange -> {
-            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + Integer.toHexString(CUT_AFTER) + "\r\n" + "x".repeat(CUT_AFTER) + "\r\n");
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(CUT_AFTER) + "\r\n"
+                    + "x".repeat(CUT_AFTER) + "\r\n");
             exchange.closeConnection();
         });
         throwablePage = withApplication(TomcatServer.inCode().errorPage(Throwable.class, "/app-error")).start();

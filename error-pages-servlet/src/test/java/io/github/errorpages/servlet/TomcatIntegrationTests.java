@@ -281,8 +281,9 @@ class TomcatIntegrationTests {
             }, "resetting-upstream");
             upstream.start();
             URI endpoint = URI.create("http://127.0.0.1:" + resetting.getLocalPort());
-            try (TomcatServer tomcat = TomcatServer.inCode().servlet("/orders/*", ReverseProxyServlet.builder(
-                            UpstreamGuard.of(UpstreamConfig.builder("uploads").endpoints(endpoint).maxAttempts(1).build()))
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("uploads").endpoints(endpoint).maxAttempts(1)
+                    .build());
+            try (TomcatServer tomcat = TomcatServer.inCode().servlet("/orders/*", ReverseProxyServlet.builder(guard)
                             .transport(ProxyTransport.JDK).build()).start();
                     Socket client = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
                 client.setSoTimeout(20_000);
@@ -294,7 +295,7 @@ class TomcatIntegrationTests {
 
                 assertThat(page.getStatus()).isEqualTo(502);
                 assertThat(page.get("Connection")).isEqualTo("close");
-                out.write(("BBBBBBBBBBGET /orders/next HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write("BBBBBBBBBBGET /orders/next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 String rest = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
                 assertThat(rest).as("nothing after the page but the connection's close").isEmpty();

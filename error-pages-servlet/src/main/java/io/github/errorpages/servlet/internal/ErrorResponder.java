@@ -197,8 +197,8 @@ public final class ErrorResponder {
         boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
-        return PageWriter.write(response, page.status(), pageHeaders(request, page.headers(), failure), page.body(), head,
-                nonBlocking, keepsSiteFields, requestIdHeader);
+        return PageWriter.write(response, page.status(), pageHeaders(request, page.headers(), failure), page.body(),
+                head, nonBlocking, keepsSiteFields, requestIdHeader);
     }
 
     private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
@@ -221,8 +221,8 @@ public final class ErrorResponder {
                 : Objects.requireNonNull(errorPages.policy().decide(SERVICE_UNAVAILABLE).retryAfterHeader()));
         log.warn("robots.txt answered with 503: upstream failure {} (upstream={})", decision.errorCode(),
                 failure.upstream().isEmpty() ? "-" : failure.upstream());
-        return PageWriter.write(response, 503, pageHeaders(request, headers, failure), ROBOTS_UNAVAILABLE, head, nonBlocking,
-                keepsSiteFields, requestIdHeader);
+        return PageWriter.write(response, 503, pageHeaders(request, headers, failure), ROBOTS_UNAVAILABLE, head,
+                nonBlocking, keepsSiteFields, requestIdHeader);
     }
 
     /**
