@@ -450,6 +450,10 @@ public final class ReverseProxyServlet extends HttpServlet {
             try {
                 answer = client.send(upstreamRequest, current.bodyHandler);
             } catch (UpstreamFailureException failed) {
+                if (body instanceof ClientBodyPublisher clientBody && clientBody.isSourceAwaited()) {
+                    // Answered mid-upload: the rest of the body goes nowhere, and the connection with it.
+                    request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
+                }
                 answerFailure(current, request, response, destroyedUnder(current, failed.failure()), false);
                 return;
             } catch (UncheckedIOException clientBodyFailed) {

@@ -4,9 +4,6 @@ import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.errorpages.FailureCause;
-import io.github.errorpages.UpstreamFailure;
-import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import jakarta.servlet.MultipartConfigElement;
 import java.io.ByteArrayOutputStream;
@@ -30,7 +27,6 @@ import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,39 +118,6 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
      * the client is gone stops behind the filter too: the filter's writer reports the container's writer's error.
      * It reported none, so such a loop wrote for ever to a closed connection, holding its thread.
      */
-    /**
-     * A page answered before the request's body was read to its end says {@code Connection: close}: Jetty closes such
-     * a connection after the response, and closed it without saying so, which left a client that reused it with an
-     * EOF for a request it may not safely send again. A body read to its end keeps the connection.
-     */
-    @Test
-    void aPageAnsweredBeforeTheBodyWasReadSaysTheConnectionCloses() throws Exception {
-        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())
-                .servlet("/unread", servlet((request, response) -> {
-                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
-                }))
-                .servlet("/read", servlet((request, response) -> {
-                    request.getInputStream().readAllBytes();
-                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
-                }))
-                .start();
-                Socket client = new Socket("127.0.0.1", server.port())) {
-            client.setSoTimeout(10_000);
-            client.getOutputStream().write(("POST /read HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n"
-                    + "Content-Length: 10\r\n\r\n0123456789").getBytes(StandardCharsets.US_ASCII));
-            HttpTester.Input in = HttpTester.from(client.getInputStream());
-            HttpTester.Response read = HttpTester.parseResponse(in);
-            client.getOutputStream().write(("POST /unread HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n"
-                    + "Content-Length: 100000\r\n\r\n0123456789").getBytes(StandardCharsets.US_ASCII));
-            HttpTester.Response unread = HttpTester.parseResponse(in);
-
-            assertThat(read.getStatus()).isEqualTo(502);
-            assertThat(read.get("Connection")).as("the body read to its end: the connection carries the next").isNull();
-            assertThat(unread.getStatus()).isEqualTo(502);
-            assertThat(unread.get("Connection")).isEqualTo("close");
-        }
-    }
-
     @Test
     void streamingServletSeesTheClientLeaveThroughCheckError() throws Exception {
         try (Socket client = new Socket("127.0.0.1", jetty.port())) {

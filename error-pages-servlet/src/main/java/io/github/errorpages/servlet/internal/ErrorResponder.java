@@ -28,6 +28,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ErrorResponder {
 
+    /**
+     * Set on a request whose page must close the connection (HTTP/1): the proxy answers while it still reads the
+     * client's body, whose rest then reaches nobody.
+     */
+    public static final String CLOSE_CONNECTION_ATTRIBUTE = ErrorResponder.class.getName() + ".closeConnection";
+
     /** The path of the robots exclusion file (RFC 9309 §2.3). */
     public static final String ROBOTS_TXT = "/robots.txt";
 
@@ -227,13 +233,12 @@ public final class ErrorResponder {
 
     /**
      * The page's fields, with {@code Proxy-Status} when the proxy is configured to send it, and {@code Connection:
-     * close} when the request's body was not read to its end: the container then cannot find where the next request
-     * of the connection starts, and closes it (Jetty without saying so, which left a client that pipelined or reused
-     * the connection with an EOF for a request it may not safely send again).
+     * close} when the proxy was still reading the request's body from the client ({@link #CLOSE_CONNECTION_ATTRIBUTE}).
      */
     private Map<String, String> pageHeaders(HttpServletRequest request, Map<String, String> headers,
             UpstreamFailure failure) {
-        boolean close = bodyLeftUnread(request);
+        boolean close = request.getAttribute(CLOSE_CONNECTION_ATTRIBUTE) != null
+                && request.getProtocol() != null && request.getProtocol().startsWith("HTTP/1.");
         if (proxyStatusName == null && !close) {
             return headers;
         }
@@ -245,24 +250,5 @@ public final class ErrorResponder {
             all.put("Connection", "close");
         }
         return all;
-    }
-
-    /** Whether an HTTP/1 request has a body that was not read to its end (by the application or the proxy). */
-    private static boolean bodyLeftUnread(HttpServletRequest request) {
-        String protocol = request.getProtocol();
-        if (protocol == null || !protocol.startsWith("HTTP/1.")
-                || !RequestBodies.present(request, request.getHeader("Transfer-Encoding") != null)) {
-            return false;
-        }
-        if (request.getHeader("Expect") != null) {
-            // Asking for the stream sends the 100 Continue the client waits for, and it uploads what the page
-            // refuses; a client told nothing sends no body, and the container ends the exchange as it sees fit.
-            return false;
-        }
-        try {
-            return !request.getInputStream().isFinished();
-        } catch (IllegalStateException | IOException readerTaken) {
-            return false; // the application took the body as a reader: the container decides, as without the page
-        }
     }
 }
