@@ -450,8 +450,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             try {
                 answer = client.send(upstreamRequest, current.bodyHandler);
             } catch (UpstreamFailureException failed) {
-                if (body instanceof ClientBodyPublisher clientBody && clientBody.isSourceAwaited()) {
-                    // Answered mid-upload: the rest of the body goes nowhere, and the connection with it.
+                if (body instanceof ClientBodyPublisher clientBody && !clientBody.isSourceFinished()) {
+                    // Answered before the whole upload was read: its rest goes nowhere, and the connection with it.
                     request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
                 }
                 answerFailure(current, request, response, destroyedUnder(current, failed.failure()), false);
@@ -471,15 +471,30 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
     }
 
+    private static boolean isHttp1(HttpServletRequest request) {
+        String protocol = request.getProtocol();
+        return protocol != null && protocol.startsWith("HTTP/1.");
+    }
+
     /**
-     * Returns only once no thread of the proxy's reads the client's body any more: a read left blocked in the
-     * container's stream after the servlet returned read into the objects the container reuses for the next request.
-     * On Tomcat the client's next bytes were then parsed as a request of NULs and answered with a 400 nobody asked
-     * for, out of step with the connection's requests. The answer goes out first; then the read ends with the
-     * client's next bytes, its close, or the container's read timeout.
+     * Stops the proxy's reads of the client's body, and over HTTP/1 returns only once none is under way: a read left
+     * blocked in the container's stream after the servlet returned read into the objects the container reuses for the
+     * connection's next request. On Tomcat the client's next bytes were then parsed as a request of NULs and answered
+     * with a 400 nobody asked for, out of step with the connection's requests. The answer goes out first; then the
+     * read ends with the client's next bytes, its close, or the container's read timeout. Not over HTTP/2, whose
+     * stream's buffers are its own and whose reset ends the read: on Tomcat a read waits for a container thread to
+     * unpack the connection's frames, and servlet threads waiting for reads starved them.
      */
     private static void stopReading(HttpServletRequest request, HttpServletResponse response,
             ClientBodyPublisher body) throws InterruptedIOException {
+        if (!isHttp1(request)) {
+            try {
+                body.stopReading(Duration.ZERO); // no more reads; the one under way ends with the stream
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
         if (body.isSourceAwaited()) {
             try {
                 CapturingResponse capturing = CapturingResponse.find(response);
@@ -664,7 +679,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         int status = ClientBodyStatus.of(failure);
         response.reset();
         response.setStatus(status);
-        response.setHeader("Connection", "close");
+        if (isHttp1(request)) {
+            response.setHeader("Connection", "close"); // a field HTTP/2 forbids (RFC 9113 §8.2.2)
+        }
         response.setHeader("Cache-Control", "no-store");
         response.setHeader("X-Content-Type-Options", "nosniff"); // as on every page (R41): read as text, never sniffed
         response.setContentType("text/plain;charset=utf-8");

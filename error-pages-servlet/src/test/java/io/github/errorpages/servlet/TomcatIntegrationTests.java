@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
@@ -301,6 +302,40 @@ class TomcatIntegrationTests {
                 assertThat(rest).as("nothing after the page but the connection's close").isEmpty();
             }
             upstream.join(10_000);
+        }
+    }
+
+    /**
+     * An HTTP/2 client that stalls in its upload to the JDK transport gets the 408 without a {@code Connection} field,
+     * which HTTP/2 forbids (RFC 9113 §8.2.2): Jetty's client refused the response ("Connection specific field").
+     */
+    @Test
+    void anHttp2ClientThatStallsInItsUploadGets408WithoutConnectionField() throws Exception {
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok());
+                TomcatServer h2 = TomcatServer.inCode().h2c().servlet("/*", ReverseProxyServlet.builder(
+                        UpstreamGuard.of(UpstreamConfig.builder("stalled-uploads").endpoints(upstream.uri())
+                                .attemptTimeout(Duration.ofSeconds(1)).maxAttempts(1).build()))
+                        .transport(ProxyTransport.JDK).build()).start()) {
+            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient(
+                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            client.start();
+            AsyncRequestContent body = new AsyncRequestContent("text/plain");
+            try {
+                body.write(java.nio.ByteBuffer.wrap("first part".getBytes(StandardCharsets.US_ASCII)),
+                        org.eclipse.jetty.util.Callback.NOOP); // and no more, nor the end
+                CompletableFuture<org.eclipse.jetty.client.Result> exchange = new CompletableFuture<>();
+                client.newRequest(h2.uri("/orders")).method("POST")
+                        .headers(fields -> fields.put("Content-Length", "100")).body(body)
+                        .timeout(20, TimeUnit.SECONDS).send(exchange::complete);
+                // The upload itself ends failed: Tomcat resets the stream (NO_ERROR) once it answered.
+                org.eclipse.jetty.client.Response answer = exchange.get(30, TimeUnit.SECONDS).getResponse();
+
+                assertThat(answer.getStatus()).isEqualTo(408);
+                assertThat(answer.getHeaders().get("Connection")).isNull();
+            } finally {
+                body.close();
+                client.stop();
+            }
         }
     }
 
