@@ -450,8 +450,9 @@ public final class ReverseProxyServlet extends HttpServlet {
             try {
                 answer = client.send(upstreamRequest, current.bodyHandler);
             } catch (UpstreamFailureException failed) {
-                if (body instanceof ClientBodyPublisher clientBody && !clientBody.isSourceFinished()) {
-                    // Answered before the whole upload was read: its rest goes nowhere, and the connection with it.
+                if (body instanceof ClientBodyPublisher clientBody && clientBody.isSourceCutShort()) {
+                    // Answered in the middle of the upload: its rest goes nowhere, and the connection with it. (One
+                    // never asked for is the container's to discard, as without the proxy.)
                     request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
                 }
                 answerFailure(current, request, response, destroyedUnder(current, failed.failure()), false);

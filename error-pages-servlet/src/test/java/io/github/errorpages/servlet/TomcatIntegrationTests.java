@@ -275,6 +275,7 @@ class TomcatIntegrationTests {
                         }
                         matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
                     }
+                    in.read(); // the first of the body: the proxy reads it from the client
                     exchange.setSoLinger(true, 0); // a reset, before the rest of the body
                 } catch (IOException closed) {
                     // the test is over
@@ -302,6 +303,31 @@ class TomcatIntegrationTests {
                 assertThat(rest).as("nothing after the page but the connection's close").isEmpty();
             }
             upstream.join(10_000);
+        }
+    }
+
+    /**
+     * A page answered before the JDK transport asked for the client's body keeps the connection, whose container
+     * discards the body as without the proxy: the next request on it is answered.
+     */
+    @Test
+    void aPageAnsweredBeforeTheBodyWasAskedForKeepsTheConnection() throws Exception {
+        URI endpoint = URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort());
+        try (TomcatServer tomcat = TomcatServer.inCode().servlet("/orders/*", ReverseProxyServlet.builder(
+                        UpstreamGuard.of(UpstreamConfig.builder("down").endpoints(endpoint).maxAttempts(1).build()))
+                        .transport(ProxyTransport.JDK).build()).start();
+                Socket client = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
+            client.setSoTimeout(20_000);
+            client.getOutputStream().write(("POST /orders/first HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+                    + "GET /orders/second HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            HttpTester.Input in = HttpTester.from(client.getInputStream());
+            HttpTester.Response first = HttpTester.parseResponse(in);
+            HttpTester.Response second = HttpTester.parseResponse(in);
+
+            assertThat(first.getStatus()).isEqualTo(502);
+            assertThat(first.get("Connection")).isNull();
+            assertThat(second).as("the pipelined request answered on the same connection").isNotNull();
+            assertThat(second.getStatus()).isEqualTo(502);
         }
     }
 

@@ -50,10 +50,13 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher {
         return current != null && current.isReading();
     }
 
-    /** @return whether the client's whole body was read (none is, until an attempt asks for it) */
-    public boolean isSourceFinished() {
+    /**
+     * @return whether reading the client's body started and has not reached its end: the rest of it is in flight, and
+     *     the connection cannot carry another request once the answer went out
+     */
+    public boolean isSourceCutShort() {
         ClientInputStream current = currentSource();
-        return current != null && current.isFinished();
+        return current != null && current.isStarted() && !current.isFinished();
     }
 
     /**

@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
 final class ClientInputStream extends InputStream {
 
     private final ServletRequest request;
-    private @Nullable InputStream in;
+    private volatile @Nullable InputStream in;
     private final long length;
     private final AtomicInteger reading = new AtomicInteger();
     private volatile @Nullable IOException failure;
@@ -48,6 +48,11 @@ final class ClientInputStream extends InputStream {
     /** @return how reading failed, or {@code null} */
     @Nullable IOException failure() {
         return failure;
+    }
+
+    /** @return whether a read asked the container for the body (a 100 Continue went out, if one was expected) */
+    boolean isStarted() {
+        return in != null;
     }
 
     /** @return whether the whole body was read */

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 public final class ErrorResponder {
 
     /**
-     * Set on a request whose page must close the connection (HTTP/1): the proxy answers before it read the whole of
-     * the client's body, whose rest then reaches nobody.
+     * Set on a request whose page must close the connection (HTTP/1): the proxy answers in the middle of reading the
+     * client's body, whose rest then reaches nobody.
      */
     public static final String CLOSE_CONNECTION_ATTRIBUTE = ErrorResponder.class.getName() + ".closeConnection";
 
@@ -233,7 +233,7 @@ public final class ErrorResponder {
 
     /**
      * The page's fields, with {@code Proxy-Status} when the proxy is configured to send it, and {@code Connection:
-     * close} when the proxy had not read the whole of the request's body ({@link #CLOSE_CONNECTION_ATTRIBUTE}).
+     * close} when the proxy stopped reading the request's body part-way ({@link #CLOSE_CONNECTION_ATTRIBUTE}).
      */
     private Map<String, String> pageHeaders(HttpServletRequest request, Map<String, String> headers,
             UpstreamFailure failure) {
