@@ -450,7 +450,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             try {
                 answer = client.send(upstreamRequest, current.bodyHandler);
             } catch (UpstreamFailureException failed) {
-                if (body instanceof ClientBodyPublisher clientBody && clientBody.isSourceCutShort()) {
+                if (body instanceof ClientBodyPublisher clientBody && clientBody.isSourceCutShort()
+                        && isHttp1(request)) {
                     // Answered in the middle of the upload: its rest goes nowhere, and the connection with it. (One
                     // never asked for is the container's to discard, as without the proxy.)
                     request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class ErrorResponder {
 
     /**
-     * Set on a request whose page must close the connection (HTTP/1): the proxy answers in the middle of reading the
+     * Set on an HTTP/1 request (HTTP/2 forbids the field) whose page must close the connection: the proxy answers in the middle of reading the
      * client's body, whose rest then reaches nobody.
      */
     public static final String CLOSE_CONNECTION_ATTRIBUTE = ErrorResponder.class.getName() + ".closeConnection";
@@ -237,8 +237,7 @@ public final class ErrorResponder {
      */
     private Map<String, String> pageHeaders(HttpServletRequest request, Map<String, String> headers,
             UpstreamFailure failure) {
-        boolean close = request.getAttribute(CLOSE_CONNECTION_ATTRIBUTE) != null
-                && request.getProtocol() != null && request.getProtocol().startsWith("HTTP/1.");
+        boolean close = request.getAttribute(CLOSE_CONNECTION_ATTRIBUTE) != null;
         if (proxyStatusName == null && !close) {
             return headers;
         }
