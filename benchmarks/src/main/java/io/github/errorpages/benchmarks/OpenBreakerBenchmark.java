@@ -50,7 +50,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "-Dorg.slf4j.simpleLogger.defaultLogLevel=error")
+@Fork(value = 1, jvmArgsPrepend = {"-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"},
+        jvmArgsAppend = "-Dorg.slf4j.simpleLogger.defaultLogLevel=error")
 public class OpenBreakerBenchmark {
 
     private static final UpstreamRequest GET = UpstreamRequest.of("GET");

@@ -121,8 +121,9 @@ record Measurement(String name, Scenario scenario, String path, List<String> hea
         // the ratio: the budget is about threads and connections the dead upstream could take, not about CPU.
         Background deadRoute = new Background("16 connections to the dead route, one request per 50 ms each",
                 "/dead/orders", 16, Duration.ofMillis(50));
-        // More connections than the dead upstream's bulkhead admits (50): 50 wait out their connect timeouts in
-        // server threads, the others are refused at once and come back 50 ms later.
+        // More connections than the dead upstream's bulkhead admits (50): 50 wait out their connect timeouts (with
+        // the Jetty transport as pending exchanges, which hold no server thread), the others are refused at once
+        // and come back 50 ms later.
         Background deadRouteBeyondBulkhead = new Background("64 connections to the dead route, one request per "
                 + "50 ms each", "/dead/orders", 64, Duration.ofMillis(50));
         return List.of(

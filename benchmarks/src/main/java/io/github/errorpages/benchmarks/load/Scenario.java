@@ -103,8 +103,9 @@ public enum Scenario {
 
     /**
      * The same two routes, but the dead route's circuit breaker counts no failure, so it never opens: every
-     * request to it waits for its connect timeouts (two attempts of 2 s) in a server thread, and only the
-     * upstream's bulkhead (50 calls in flight) bounds how many threads it holds (budget e, the hard case).
+     * request to it waits for its connect timeouts (two attempts of 2 s), and only the upstream's bulkhead (50
+     * calls in flight) bounds how many such calls there are (budget e, the hard case). With the Jetty transport
+     * a waiting call is a pending exchange, not a server thread.
      */
     HEALTHY_AND_DEAD_NEVER_OPEN(
             "ReverseProxyServlet, healthy route beside a blackholed one whose breaker never opens", (context, upstream) -> {
