@@ -6,6 +6,7 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.servlet.internal.AbandoningListener;
 import io.github.errorpages.servlet.internal.AsyncAnswers;
+import io.github.errorpages.servlet.internal.BlockingBodyReads;
 import io.github.errorpages.servlet.internal.BodyWrites;
 import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
@@ -401,7 +402,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 request.removeAttribute(OUTCOME_ATTRIBUTE);
                 boolean nonBlocking = request.getAttribute(NON_BLOCKING_ATTRIBUTE) != null;
                 request.removeAttribute(NON_BLOCKING_ATTRIBUTE);
-                answerOutcome(current, request, response, outcome, nonBlocking);
+                answerOutcome(current, request, response, outcome, nonBlocking, false);
                 return;
             }
         }
@@ -488,7 +489,7 @@ public final class ReverseProxyServlet extends HttpServlet {
      * unpack the connection's frames, and servlet threads waiting for reads starved them.
      */
     private static void stopReading(HttpServletRequest request, HttpServletResponse response,
-            ClientBodyPublisher body) throws InterruptedIOException {
+            BlockingBodyReads body) throws InterruptedIOException {
         if (!isHttp1(request)) {
             try {
                 body.stopReading(Duration.ZERO); // no more reads; the one under way ends with the stream
@@ -545,7 +546,20 @@ public final class ReverseProxyServlet extends HttpServlet {
             return;
         }
         if (!exchange.isAsynchronous()) {
-            answerOutcome(proxy, request, response, await(exchange.start(), exchange), exchange.writesWithoutBlocking());
+            Object outcome = await(exchange.start(), exchange);
+            BlockingBodyReads reads = exchange.blockingBodyReads();
+            try {
+                if (outcome instanceof UpstreamFailure && reads != null && reads.isSourceCutShort() && isHttp1(request)) {
+                    // Answered in the middle of the upload: its rest goes nowhere, and the connection with it.
+                    request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
+                }
+                answerOutcome(proxy, request, response, outcome, exchange.writesWithoutBlocking(),
+                        !committedBefore && !exchange.relaysResponse());
+            } finally {
+                if (reads != null) {
+                    stopReading(request, response, reads); // the client's thread may be reading it still
+                }
+            }
             return;
         }
         AsyncContext async = request.startAsync();
@@ -638,16 +652,20 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
     }
 
-    /** Answers what the Jetty transport handed back: a failure with the page, an exception by throwing it. */
+    /**
+     * Answers what the Jetty transport handed back: a failure with the page, an exception by throwing it.
+     *
+     * @param committedByTheRead as for {@link #answerClientBodyFailure}
+     */
     private static void answerOutcome(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            Object outcome, boolean nonBlocking) throws IOException {
+            Object outcome, boolean nonBlocking, boolean committedByTheRead) throws IOException {
         if (outcome == JettyForwarder.DONE) {
             return;
         }
         if (outcome instanceof UpstreamFailure failure) {
             answerFailure(proxy, request, response, failure, nonBlocking);
         } else if (outcome instanceof IOException clientFailed) {
-            answerClientBodyFailure(request, response, clientFailed, false);
+            answerClientBodyFailure(request, response, clientFailed, committedByTheRead);
         } else if (outcome instanceof RuntimeException bug) {
             throw bug;
         } else if (outcome instanceof Error error) {

@@ -307,6 +307,60 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * An upstream that fails the request before it read the client's upload, to the Jetty transport in a servlet
+     * without async support (whose client's thread reads the body blocking): the page says {@code Connection: close},
+     * and the servlet returns only once its read of the body returned. The page kept the connection, and the read
+     * left behind took part of the body Tomcat was to skip after the servlet returned: the next request on the
+     * connection went unanswered until Tomcat's read timeout closed it.
+     */
+    @Test
+    void anUploadAnsweredEarlyLeavesNoReadBehindInAServletWithoutAsyncSupport() throws Exception {
+        try (ServerSocket early = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread upstream = new Thread(() -> {
+                try (Socket exchange = early.accept()) {
+                    InputStream in = exchange.getInputStream();
+                    for (int matched = 0; matched < 4; ) { // the request head, up to its empty line
+                        int b = in.read();
+                        if (b < 0) {
+                            return;
+                        }
+                        matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+                    }
+                    // 502, not 503: Tomcat closes the connection after a 503 (or 500) of its own accord
+                    exchange.getOutputStream().write("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    exchange.getOutputStream().flush();
+                    in.transferTo(OutputStream.nullOutputStream()); // whatever of the body comes, until the close
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            }, "early-upstream");
+            upstream.start();
+            URI endpoint = URI.create("http://127.0.0.1:" + early.getLocalPort());
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(endpoint).maxAttempts(1)
+                    .build());
+            try (TomcatServer tomcat = TomcatServer.inCode().servlet("/orders/*", ReverseProxyServlet.builder(guard)
+                            .transport(ProxyTransport.JETTY).build(), false).start();
+                    Socket client = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
+                client.setSoTimeout(20_000);
+                OutputStream out = client.getOutputStream();
+                out.write(("POST /orders/upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 20"
+                        + "\r\n\r\nAAAAAAAAAA").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                HttpTester.Response page = HttpTester.parseResponse(HttpTester.from(client.getInputStream()));
+
+                assertThat(page.getStatus()).isEqualTo(502);
+                assertThat(page.get("Connection")).isEqualTo("close");
+                out.write("BBBBBBBBBBGET /orders/next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String rest = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertThat(rest).as("nothing after the page but the connection's close").isEmpty();
+            }
+            upstream.join(10_000);
+        }
+    }
+
+    /**
      * A page answered before the JDK transport asked for the client's body keeps the connection, whose container
      * discards the body as without the proxy: the next request on it is answered.
      */
@@ -386,6 +440,31 @@ class TomcatIntegrationTests {
 
             assertThat(answer).startsWith("HTTP/1.1 4").doesNotContain("Exception", "errorpages", "at org.");
             assertThat(upstream.requests()).isEmpty();
+        }
+    }
+
+    /**
+     * A client that ends its connection part-way through a streamed upload, to a servlet without async support: Tomcat
+     * answers the failed read itself, and its error report showed no exception. With the Jetty transport the proxy
+     * threw the failure on, and Tomcat's error report showed it with its stack trace, the proxy's classes among the
+     * frames.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void clientThatCutsItsStreamedUploadShortGetsNoStackTrace(ProxyTransport transport) throws Exception {
+        try (FaultyUpstream slow = FaultyUpstream.start(Behaviour.ok());
+                TomcatServer blocking = TomcatServer.inCode()
+                        .servlet("/*", proxy("uploads", slow.uri(), transport), false).start();
+                Socket client = new Socket("127.0.0.1", blocking.uri("/").getPort())) {
+            client.setSoTimeout(20_000);
+            client.getOutputStream().write(("POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9000\r\n\r\n"
+                    + "first").getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().flush();
+            client.shutdownOutput();
+
+            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+            assertThat(answer).startsWith("HTTP/1.1 4").doesNotContain("Exception", "errorpages", "at org.");
         }
     }
 

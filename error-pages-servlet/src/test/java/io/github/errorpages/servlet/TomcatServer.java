@@ -72,9 +72,18 @@ final class TomcatServer implements AutoCloseable {
         }
     }
 
+    /** Adds a servlet with async support, as the documentation asks of the proxy servlet. */
     TomcatServer servlet(String pattern, HttpServlet servlet) {
+        return servlet(pattern, servlet, true);
+    }
+
+    /**
+     * @param asyncSupported {@code false} to register the servlet as a {@code web.xml} without
+     *     {@code <async-supported>} does: {@code request.isAsyncSupported()} is then false
+     */
+    TomcatServer servlet(String pattern, HttpServlet servlet, boolean asyncSupported) {
         String name = "servlet" + pattern.replaceAll("[^A-Za-z0-9]", "_");
-        Tomcat.addServlet(context, name, servlet).setAsyncSupported(true);
+        Tomcat.addServlet(context, name, servlet).setAsyncSupported(asyncSupported);
         context.addServletMappingDecoded(pattern, name);
         return this;
     }

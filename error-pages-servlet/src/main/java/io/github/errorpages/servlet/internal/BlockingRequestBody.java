@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import org.eclipse.jetty.client.InputStreamRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.jspecify.annotations.Nullable;
@@ -12,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * cannot go asynchronous (a servlet or filter without async support): a slow uploader holds that one thread.
  * Never closed by the upstream client (a retry may read it again when the first attempt read nothing).
  */
-final class BlockingRequestBody extends InputStream implements ForwardedBody {
+final class BlockingRequestBody extends InputStream implements ForwardedBody, BlockingBodyReads {
 
     private final ClientInputStream in;
     private volatile boolean touched;
@@ -43,6 +44,21 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody {
     @Override
     public boolean isAwaitingClient() {
         return in.isReading();
+    }
+
+    @Override
+    public boolean isSourceAwaited() {
+        return in.isReading();
+    }
+
+    @Override
+    public boolean isSourceCutShort() {
+        return in.isStarted() && !in.isFinished();
+    }
+
+    @Override
+    public boolean stopReading(Duration patience) throws InterruptedException {
+        return in.stop(patience);
     }
 
     @Override

@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>One per forwarded request; thread-safe (the client's executor reads, the guard asks from any thread).
  */
-public final class ClientBodyPublisher implements SourcedBodyPublisher {
+public final class ClientBodyPublisher implements SourcedBodyPublisher, BlockingBodyReads {
 
     private final HttpServletRequest request;
     private final long length;
@@ -50,22 +50,13 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher {
         return current != null && current.isReading();
     }
 
-    /**
-     * @return whether reading the client's body started and has not reached its end: the rest of it is in flight, and
-     *     the connection cannot carry another request once the answer went out
-     */
+    @Override
     public boolean isSourceCutShort() {
         ClientInputStream current = currentSource();
         return current != null && current.isStarted() && !current.isFinished();
     }
 
-    /**
-     * Stops reading the client's body, and waits for a read under way to return: call it before the servlet returns.
-     *
-     * @param patience the longest wait
-     * @return whether no read is under way any more
-     * @throws InterruptedException when the waiting thread is interrupted
-     */
+    @Override
     public boolean stopReading(Duration patience) throws InterruptedException {
         ClientInputStream current;
         synchronized (this) {

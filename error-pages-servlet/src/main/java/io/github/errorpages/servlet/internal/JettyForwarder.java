@@ -540,6 +540,20 @@ public final class JettyForwarder {
             done.complete(outcome);
         }
 
+        /** @return whether the upstream's response head arrived and is relayed: the client's response is its now */
+        public boolean relaysResponse() {
+            return relay != null;
+        }
+
+        /**
+         * @return the reads of the client's body that a thread of the client's makes with blocking servlet I/O, which
+         *     must end before the servlet returns; {@code null} when there are none (no body, one read before the
+         *     first attempt, or one read without blocking)
+         */
+        public @Nullable BlockingBodyReads blockingBodyReads() {
+            return streamedBody instanceof BlockingRequestBody blocking ? blocking : null;
+        }
+
         /**
          * @return whether the request is to be forwarded in an asynchronous cycle, which the caller starts before
          *     {@link #start()}; otherwise the caller waits for the outcome ({@link AsyncAnswers#allowed})

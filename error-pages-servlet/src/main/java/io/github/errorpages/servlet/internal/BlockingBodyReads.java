@@ -1,0 +1,30 @@
+package io.github.errorpages.servlet.internal;
+
+import java.time.Duration;
+
+/**
+ * The proxy's reads of a client's request body with blocking servlet I/O, on a thread of the upstream client's:
+ * they must end before the servlet returns. A read left blocked in the container's stream after that reads into
+ * the objects the container reuses for the connection's next request, or takes part of the body the container
+ * is to skip. Implementations are thread-safe.
+ */
+public interface BlockingBodyReads {
+
+    /** @return whether a read is waiting for the client right now */
+    boolean isSourceAwaited();
+
+    /**
+     * @return whether reading the client's body started and has not reached its end: the rest of it is in flight, and
+     *     the connection cannot carry another request once the answer went out
+     */
+    boolean isSourceCutShort();
+
+    /**
+     * Stops reading the client's body, and waits for a read under way to return: call it before the servlet returns.
+     *
+     * @param patience the longest wait
+     * @return whether no read is under way any more
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    boolean stopReading(Duration patience) throws InterruptedException;
+}
