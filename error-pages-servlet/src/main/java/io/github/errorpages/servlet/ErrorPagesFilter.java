@@ -179,6 +179,7 @@ public final class ErrorPagesFilter implements Filter {
         for (String name : Collections.list(filterConfig.getInitParameterNames())) {
             parameters.put(name, filterConfig.getInitParameter(name));
         }
+        parameters.remove(ErrorPagesInitializer.MARK_PARAMETER); // the initializer's mark on its registration
         if (configuredInCode) {
             if (!parameters.isEmpty()) {
                 throw new ServletException("ErrorPagesFilter '" + filterConfig.getFilterName() + "' was configured by "

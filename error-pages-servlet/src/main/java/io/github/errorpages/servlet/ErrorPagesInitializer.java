@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,14 +60,15 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
     /** The name the filter is registered under. */
     public static final String FILTER_NAME = "errorPagesFilter";
 
-    private static final Logger log = LoggerFactory.getLogger(ErrorPagesInitializer.class);
     /**
-     * The init-parameters this initializer registered the filter with, by context (virtual server and context
-     * path), which a container may start again with the registration kept: Jetty's does, and so does an embedded
-     * Tomcat context, each start with a new {@code ServletContext} object. A filter of that name found there with
-     * other parameters is taken for the application's own (a later application at the same path, say).
+     * The init-parameter that marks the filter this initializer registered, which the filter ignores. A container
+     * may start a context again with the registration kept (Jetty's does, and so does an embedded Tomcat context,
+     * each start with a new {@code ServletContext} object): the mark tells that filter from the application's own of
+     * the same name. Kept on the registration itself, not by context path, which two servers in one JVM share.
      */
-    private static final Map<String, Map<String, String>> REGISTERED = new ConcurrentHashMap<>();
+    static final String MARK_PARAMETER = "auto-registered";
+
+    private static final Logger log = LoggerFactory.getLogger(ErrorPagesInitializer.class);
 
     /** Creates the initializer; containers call this. */
     public ErrorPagesInitializer() {
@@ -109,8 +109,9 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
             log.info("A filter named {} is registered already; {} leaves it as it is", FILTER_NAME, ENABLED_PARAMETER);
             return;
         }
-        REGISTERED.put(key(context), Map.copyOf(parameters));
-        registration.setInitParameters(parameters);
+        Map<String, String> marked = new HashMap<>(parameters);
+        marked.put(MARK_PARAMETER, "true");
+        registration.setInitParameters(marked);
         registration.setAsyncSupported(true);
         registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
     }
@@ -126,6 +127,11 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
         for (String name : Collections.list(context.getInitParameterNames())) {
             if (name.toLowerCase(Locale.ROOT).startsWith(PARAMETER_PREFIX) && !name.equals(ENABLED_PARAMETER)) {
                 String key = name.substring(PARAMETER_PREFIX.length());
+                if (key.equalsIgnoreCase(MARK_PARAMETER)) {
+                    throw new ServletException("Invalid error-pages configuration: " + name + " ("
+                            + UserInfo.masked(context.getInitParameter(name)) + ") is no parameter; the switch is "
+                            + ENABLED_PARAMETER);
+                }
                 String other = sources.putIfAbsent(key, name);
                 if (other != null) {
                     // The prefix matches in any case, so Error-Pages.x and error-pages.x both set x, and the
@@ -148,7 +154,8 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
     private static void requireUnchanged(ServletContext context, Map<String, String> parameters)
             throws ServletException {
         FilterRegistration kept = context.getFilterRegistration(FILTER_NAME);
-        Map<String, String> before = kept == null ? Map.of() : kept.getInitParameters();
+        Map<String, String> before = kept == null ? new HashMap<>() : new HashMap<>(kept.getInitParameters());
+        before.remove(MARK_PARAMETER);
         if (before.equals(parameters)) {
             return;
         }
@@ -167,14 +174,9 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
 
     /** Whether the filter of this name in the context is the one this initializer registered at an earlier start. */
     private static boolean keptFromAnEarlierStart(ServletContext context) {
-        Map<String, String> registered = REGISTERED.get(key(context));
         FilterRegistration kept = context.getFilterRegistration(FILTER_NAME);
-        return registered != null && kept != null && ErrorPagesFilter.class.getName().equals(kept.getClassName())
-                && registered.equals(kept.getInitParameters());
-    }
-
-    private static String key(ServletContext context) {
-        return context.getVirtualServerName() + context.getContextPath();
+        return kept != null && ErrorPagesFilter.class.getName().equals(kept.getClassName())
+                && kept.getInitParameter(MARK_PARAMETER) != null;
     }
 
     private static String masked(@Nullable String value) {

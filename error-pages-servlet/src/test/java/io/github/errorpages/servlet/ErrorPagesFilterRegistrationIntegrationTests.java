@@ -169,6 +169,34 @@ class ErrorPagesFilterRegistrationIntegrationTests {
     }
 
     /**
+     * Two servers in one JVM (an application's own and its admin server, say, the library in their shared class
+     * loader), each with a context at the same path whose filter the initializer registered: the first one started
+     * again with other parameters still fails, naming them. The initializer knew its registrations by virtual server
+     * and context path, the same for both (Jetty names no virtual server): the second server's replaced the first's,
+     * and the first context started again with its old filter, without a word.
+     */
+    @Test
+    void contextStartedAgainWithOtherParametersFailsThoughAnotherServerHasOneAtItsPath() throws Exception {
+        JettyServer first = applicationThatSends502();
+        try {
+            autoRegistering(first); // with error-pages.retry-after.default.502=8
+            first.start();
+            JettyServer second = applicationThatSends502(); // closed after the test
+            autoRegistering(second);
+            second.context().setInitParameter("error-pages.retry-after.default.502", "9");
+            second.start();
+            assertErrorPage(Client.get(second.uri("/orders"), "application/json"), "GET", 502, "9");
+
+            first.context().stop();
+            first.context().setInitParameter("error-pages.retry-after.default.502", "22");
+            assertThatThrownBy(() -> first.context().start()).hasStackTraceContaining(
+                    "error-pages.retry-after.default.502 (8, now 22)");
+        } finally {
+            first.close();
+        }
+    }
+
+    /**
      * An application of its own at a path where another one had the filter registered by the initializer (in the same
      * JVM, the library in a shared class loader) declares its own filter of that name: it keeps it, and starts. Taken
      * for the registration of the earlier start, it failed to start for parameters that were never its.
@@ -234,6 +262,17 @@ class ErrorPagesFilterRegistrationIntegrationTests {
                 .contains("error-pages.auto-register is not set");
         assertThat(Client.get(server.uri("/orders"), "application/json").headers().firstValue("X-Content-Type-Options"))
                 .as("the container's page: nothing registered").isEmpty();
+    }
+
+    /** The parameter that marks the initializer's own registration is none of the application's to set. */
+    @Test
+    void initializerRefusesTheParameterThatMarksItsRegistration() {
+        JettyServer server = applicationThatSends502();
+        autoRegistering(server);
+        server.context().setInitParameter("error-pages.auto-registered", "true");
+
+        assertThatThrownBy(server::start).hasStackTraceContaining("error-pages.auto-registered (true) is no parameter")
+                .hasStackTraceContaining("the switch is error-pages.auto-register");
     }
 
     @Test
