@@ -196,8 +196,49 @@ public final class PageRenderer {
         return new long[] {shapes.size(), shapes.values().stream().filter(Optional::isEmpty).count()};
     }
 
-    /** What decides a page apart from its per-response values ({@link PageModels#shapeFlags}). */
-    private record ShapeKey(PageFormat format, boolean maintenance, int status, Locale locale, int flags) {
+    /**
+     * What decides a page apart from its per-response values ({@link PageModels#shapeFlags}). Not a record: the JDK
+     * makes a record's {@code equals} with a method handle of its own ({@code ObjectMethods}), which on JDK 17 kept
+     * the last type it was adapted to, this class with it, and so an undeployed application's class loader.
+     */
+    private static final class ShapeKey {
+        private final PageFormat format;
+        private final boolean maintenance;
+        private final int status;
+        private final Locale locale;
+        private final int flags;
+
+        ShapeKey(PageFormat format, boolean maintenance, int status, Locale locale, int flags) {
+            this.format = format;
+            this.maintenance = maintenance;
+            this.status = status;
+            this.locale = locale;
+            this.flags = flags;
+        }
+
+        PageFormat format() {
+            return format;
+        }
+
+        int status() {
+            return status;
+        }
+
+        Locale locale() {
+            return locale;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ShapeKey key && key.format == format && key.maintenance == maintenance
+                    && key.status == status && key.flags == flags && key.locale.equals(locale);
+        }
+
+        @Override
+        public int hashCode() {
+            return (((format.hashCode() * 31 + Boolean.hashCode(maintenance)) * 31 + status) * 31 + flags) * 31
+                    + locale.hashCode();
+        }
     }
 
     /** A complete model for trying an application's template once at startup. */

@@ -1,0 +1,99 @@
+package io.github.errorpages.page;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.ErrorPages;
+import java.io.IOException;
+import java.lang.ref.WeakReference;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.Collections;
+import java.util.Enumeration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The library in a web application's own class loader ({@code WEB-INF/lib}): once the application is undeployed and
+ * nothing of it is referenced any more, rendering pages left nothing in the JVM that keeps its class loader, and with
+ * it every class and template of the application, from being collected.
+ */
+class ApplicationClassLoaderTests {
+
+    /**
+     * The page renderer's cache key was a record: the first {@code equals} of a record's class (a page of the same
+     * shape rendered again) is made by the JDK's {@code ObjectMethods}, whose static method handle kept the last
+     * type it was adapted to, with the record's class in it, until another record's {@code equals} was made
+     * anywhere in the JVM (JDK 17; later JDKs no longer hold on to it).
+     */
+    @Test
+    void aPageRenderedTwiceKeepsNoApplicationClassLoaderAlive() throws Exception {
+        WeakReference<ClassLoader> application = renderTwiceInAnApplication();
+
+        for (int i = 0; i < 50 && application.get() != null; i++) {
+            System.gc();
+        }
+
+        assertThat(application.get()).as("the application's class loader, collected").isNull();
+    }
+
+    private static WeakReference<ClassLoader> renderTwiceInAnApplication() throws Exception {
+        ClassLoader caller = Thread.currentThread().getContextClassLoader();
+        ApplicationLoader loader = new ApplicationLoader(
+                ErrorPages.class.getProtectionDomain().getCodeSource().getLocation(), caller);
+        Thread.currentThread().setContextClassLoader(loader); // as a container does for the application's threads
+        try {
+            Class<?> pages = loader.loadClass("io.github.errorpages.ErrorPages");
+            assertThat(pages.getClassLoader()).isSameAs(loader);
+            Object errorPages = pages.getMethod("ofDefaults").invoke(null);
+            Class<?> causes = loader.loadClass("io.github.errorpages.FailureCause");
+            Class<?> failures = loader.loadClass("io.github.errorpages.UpstreamFailure");
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Object refused = Enum.valueOf((Class) causes, "CONNECTION_REFUSED");
+            Object failure = failures.getMethod("of", causes).invoke(null, refused);
+            Class<?> requests = loader.loadClass("io.github.errorpages.ErrorRequest");
+            Object browser = requests.getConstructor(String.class, String.class, String.class, String.class,
+                    String.class).newInstance("GET", "/orders", "text/html", null, null);
+            for (int i = 0; i < 2; i++) {
+                Object page = pages.getMethod("render", failures, requests).invoke(errorPages, failure, browser);
+                assertThat(page.toString()).contains("502");
+            }
+        } finally {
+            Thread.currentThread().setContextClassLoader(caller);
+        }
+        return new WeakReference<>(loader);
+    }
+
+    /**
+     * Loads the library's classes itself, child first, as a web application's loader does with {@code WEB-INF/lib},
+     * and everything else from its parent. Service files are its own only: the tests' own would name test classes
+     * it does not have.
+     */
+    private static final class ApplicationLoader extends URLClassLoader {
+
+        ApplicationLoader(URL library, ClassLoader parent) {
+            super("application", new URL[] {library}, parent);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (!name.startsWith("io.github.errorpages.")) {
+                return super.loadClass(name, resolve);
+            }
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> loaded = findLoadedClass(name);
+                return loaded != null ? loaded : findClass(name);
+            }
+        }
+
+        @Override
+        public Enumeration<URL> getResources(String name) throws IOException {
+            return name.startsWith("META-INF/services/io.github.errorpages.") ? findResources(name)
+                    : super.getResources(name);
+        }
+
+        @Override
+        public URL getResource(String name) {
+            URL own = findResource(name);
+            return own != null ? own : super.getResource(name);
+        }
+    }
+}
