@@ -755,8 +755,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * mapped and authorised, as the client encoded it. Its dot segments are resolved first, so that none is left
      * for the upstream to resolve against the endpoint's base path. Where the raw path still says something other
      * than the container's decoded view (Tomcat merges {@code //} before it resolves {@code ..}; a context path or
-     * a mapping written with dot segments or encoded characters, path parameters on the mapping's own segment),
-     * the container's view is forwarded, encoded again: never a path the container did not map to this servlet.
+     * a mapping written with dot segments), the container's view is forwarded, encoded again: never a path the
+     * container did not map to this servlet.
      *
      * @throws URISyntaxException if the container's decoded view still holds a dot segment
      */
@@ -777,20 +777,34 @@ public final class ReverseProxyServlet extends HttpServlet {
         String context = request.getServletContext().getContextPath();
         String prefix = pathInfo != null ? context + request.getServletPath() : context;
         String uri = RequestTargets.removeDotSegments(request.getRequestURI());
-        if (uri.startsWith(prefix)) {
-            String raw = uri.substring(prefix.length());
-            // Not after the parameters of the mapping's own segment ("/orders;v=1/b"): they are the gateway's. A
-            // container that leaves an encoded "/" as it was (Tomcat's encodedSolidusHandling="passthrough") maps
-            // "/a%2Fb" as one segment: forwarded as the client wrote it, not encoded again as "/a%252Fb". Unless a
-            // dot segment hides behind it ("/..%2F..%2Fadmin"), which an upstream that decodes %2F first would
-            // resolve out of the base path: that one is encoded again below.
-            if (raw.startsWith("/") && (mapped.equals(RequestTargets.decodePath(raw))
-                    || (mapped.equals(RequestTargets.decodePath(raw, true))
-                            && !RequestTargets.hasDotSegmentBehindAnEncodedSlash(raw)))) {
+        // The client's own spelling of the path below the mapping, so that an upstream gets the resource the
+        // client named (an encoded "+" or "=" of a signed URL decoded is another): without the parameters of the
+        // mapping's own segments ("/orders;v=1/b"), which are the gateway's, and, where the container mapped the
+        // path with its empty segments merged ("/orders//b", as Tomcat does), merged as well.
+        String raw = RequestTargets.rawPathBelow(uri, prefix);
+        if (raw != null && isSpellingOf(raw, mapped)) {
+            return raw;
+        }
+        String merged = RequestTargets.mergeEmptySegments(uri);
+        if (merged != uri) {
+            raw = RequestTargets.rawPathBelow(merged, prefix);
+            if (raw != null && isSpellingOf(raw, mapped)) {
                 return raw;
             }
         }
         return RequestTargets.encodePath(mapped);
+    }
+
+    /**
+     * Whether a raw path decodes to the path the container mapped. A container that leaves an encoded "/" as it was
+     * (Tomcat's encodedSolidusHandling="passthrough") maps "/a%2Fb" as one segment: forwarded as the client wrote it,
+     * not encoded again as "/a%252Fb". Unless a dot segment hides behind it ("/..%2F..%2Fadmin"), which an upstream
+     * that decodes %2F first would resolve out of the base path: that one is encoded again.
+     */
+    private static boolean isSpellingOf(String raw, String mapped) {
+        return raw.startsWith("/") && (mapped.equals(RequestTargets.decodePath(raw))
+                || (mapped.equals(RequestTargets.decodePath(raw, true))
+                        && !RequestTargets.hasDotSegmentBehindAnEncodedSlash(raw)));
     }
 
     private static void relay(Proxy proxy, HttpServletRequest request, HttpServletResponse response,

@@ -3147,8 +3147,8 @@ abstract class ReverseProxyServletIntegrationTests {
      * would be {@code /orders/b} to the upstream: out of the endpoint's base path. The mapping's own root,
      * {@code /orders} for {@code /orders/*}, is the base path itself. Path parameters below the mapping are
      * forwarded; those of the mapping's own segment ({@code /orders;v=1/b}) belong to the gateway's path, which
-     * the endpoint's base path replaces (the JDK transport answered such a request with 400). They make the
-     * container's decoded view the path forwarded, encoded again: with {@link java.net.URI}'s constructor, which
+     * the endpoint's base path replaces (the JDK transport answered such a request with 400). The rest goes as the
+     * client wrote it; when the container's decoded view was forwarded then, encoded again with {@link java.net.URI}'s constructor, which
      * leaves a {@code ;} as it is, the {@code %3B} of a segment the gateway mapped as {@code admin;} (not
      * {@code /orders/admin/*}, which a rule of the gateway may guard) reached the upstream as
      * {@code /api/admin;/secret}, which it serves as {@code /api/admin/secret}. An empty query is none.
@@ -3167,7 +3167,7 @@ abstract class ReverseProxyServletIntegrationTests {
         "/orders/x?,                            /api/x",
         "/orders?,                              /api",
         "/orders;v=1/admin%3B/secret,           /api/admin%3B/secret",
-        "/orders;v=1/file%3bname.txt,           /api/file%3Bname.txt",
+        "/orders;v=1/file%3bname.txt,           /api/file%3bname.txt",
         "/orders;v=1/a%3Fb%23c%20d+e%7B,        /api/a%3Fb%23c%20d+e%7B",
         "/orders;v=1/caf%C3%A9/x:y@z,           /api/caf%C3%A9/x:y@z"})
     void forwardsThePathTheContainerMappedUnderTheEndpointsBasePath(String target, String forwarded) {
@@ -3185,14 +3185,16 @@ abstract class ReverseProxyServletIntegrationTests {
      * segments before it decodes {@code %2F}, so {@code /orders/x/..%2F..%2Fadmin} is mapped as
      * {@code /x/../../admin}: forwarded as the client wrote it, or as that decoded view with literal dots, an
      * upstream resolved it to {@code /admin}, out of the endpoint's base path. Refused with 400, as Jetty's default
-     * compliance refuses the request. An encoded {@code /} without dot segments is forwarded as written.
+     * compliance refuses the request. An encoded {@code /} without dot segments is forwarded as written, behind
+     * the parameters of the mapping's own segment too (the decoded view was forwarded then, {@code /a/b}).
      */
     @ParameterizedTest
     @CsvSource({
         "/orders/x/..%2F..%2Fadmin/secret,      ",
         "/orders;v=1/a%2F..%2F..%2Fadmin,       ",
         "/orders/x/%2E%2E%2F%2E%2E%2Fadmin,     ",
-        "/orders/ids/a%2Fb,                     /api/ids/a%2Fb"})
+        "/orders/ids/a%2Fb,                     /api/ids/a%2Fb",
+        "/orders;v=1/ids/a%2Fb,                 /api/ids/a%2Fb"})
     void refusesADotSegmentBehindAnEncodedSlashTheContainerDecoded(String target, @Nullable String forwarded) {
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
             configured = new JettyServer().ambiguousPathSeparators()

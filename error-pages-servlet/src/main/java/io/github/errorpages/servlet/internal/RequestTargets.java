@@ -194,6 +194,58 @@ public final class RequestTargets {
     }
 
     /**
+     * The part of a raw request path below a prefix the container mapped it with: each of the prefix's segments
+     * must be one of the path's, as written or decoded, without its path parameters ({@code ;v=1}), which are the
+     * gateway's and not forwarded.
+     *
+     * @param rawPath the path as received, e.g. {@code /orders;v=1/a%2Fb}
+     * @param prefix the context path and servlet path the container matched, e.g. {@code /orders}; may be empty
+     * @return the raw path below it, e.g. {@code /a%2Fb}, possibly empty; or {@code null} when the segments do not
+     *     line up
+     */
+    public static @Nullable String rawPathBelow(String rawPath, String prefix) {
+        int at = 0;
+        int from = 0;
+        while (from < prefix.length()) {
+            if (prefix.charAt(from) != '/' || at >= rawPath.length() || rawPath.charAt(at) != '/') {
+                return null;
+            }
+            int prefixEnd = prefix.indexOf('/', from + 1);
+            prefixEnd = prefixEnd < 0 ? prefix.length() : prefixEnd;
+            int segmentEnd = rawPath.indexOf('/', at + 1);
+            segmentEnd = segmentEnd < 0 ? rawPath.length() : segmentEnd;
+            int parameters = rawPath.indexOf(';', at + 1);
+            String segment = rawPath.substring(at + 1, parameters >= 0 && parameters < segmentEnd ? parameters : segmentEnd);
+            String expected = prefix.substring(from + 1, prefixEnd);
+            if (!segment.equals(expected) && !expected.equals(decodePath(segment))) {
+                return null;
+            }
+            from = prefixEnd;
+            at = segmentEnd;
+        }
+        return rawPath.substring(at);
+    }
+
+    /**
+     * @param rawPath a path
+     * @return the path with each run of slashes made one, as Tomcat maps {@code /a//b} (an empty segment, the
+     *     trace of a careless join of URLs) as {@code /a/b}
+     */
+    public static String mergeEmptySegments(String rawPath) {
+        if (!rawPath.contains("//")) {
+            return rawPath;
+        }
+        StringBuilder merged = new StringBuilder(rawPath.length());
+        for (int i = 0; i < rawPath.length(); i++) {
+            char c = rawPath.charAt(i);
+            if (c != '/' || merged.length() == 0 || merged.charAt(merged.length() - 1) != '/') {
+                merged.append(c);
+            }
+        }
+        return merged.toString();
+    }
+
+    /**
      * Whether a path has a dot segment once its encoded slashes are read as slashes: {@code /..%2F..%2Fadmin} has,
      * and an upstream that decodes {@code %2F} before it resolves dot segments would take it out of the base path
      * it is forwarded under.

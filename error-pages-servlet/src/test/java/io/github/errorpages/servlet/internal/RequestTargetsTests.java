@@ -18,6 +18,28 @@ class RequestTargetsTests {
         assertThat(RequestTargets.encodeDisallowed(target)).isSameAs(target);
     }
 
+    @ParameterizedTest
+    @CsvSource(nullValues = "null", value = {
+        "/orders/a%2Fb,          /orders,        /a%2Fb",
+        "/orders;v=1/a%2Fb,      /orders,        /a%2Fb",
+        "/shop/orders;v=1,       /shop/orders,   ''",
+        "/sh%6Fp;x/orders/b,     /shop/orders,   /b",
+        "/a%2Fb,                 '',             /a%2Fb",
+        "/ordersx/b,             /orders,        null",
+        "/other/b,               /orders,        null",
+        "/orders,                /orders/b,      null"})
+    void findsTheRawPathBelowTheMappedPrefixSegmentBySegment(String raw, String prefix, String below) {
+        assertThat(RequestTargets.rawPathBelow(raw, prefix)).isEqualTo(below);
+    }
+
+    @Test
+    void mergesRunsOfSlashesAsTomcatMapsThem() {
+        String unchanged = "/a/b%2F/c";
+
+        assertThat(RequestTargets.mergeEmptySegments("//a///b/%2F//c//")).isEqualTo("/a/b/%2F/c/");
+        assertThat(RequestTargets.mergeEmptySegments(unchanged)).isSameAs(unchanged);
+    }
+
     @Test
     void encodesWhatBrowsersLeaveUnencodedKeepingWhatTheClientEncoded() {
         assertThat(RequestTargets.encodeDisallowed("/search?q={a}|b^c`d\"e<f>g\\h%7Bi"))
