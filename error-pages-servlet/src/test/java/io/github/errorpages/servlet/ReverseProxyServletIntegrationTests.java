@@ -165,7 +165,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 // Characters java.net.URI refuses, left unencoded as some frameworks leave them in a query.
                 String base = "http://" + exchange.request().headers().get("host") + "/api";
                 exchange.respond(302, "", "Location", base + "/search?tags=a|b&q=\"x y\"#top|1",
-                        "Link", "<" + base + "/items?sort={name}>; rel=\"next\"",
+                        "Link", "<" + base + "/items\\2024?sort={name}>; rel=\"next\"",
                         "Content-Location", "https://login.example/search?tags=a|b");
             } else if (target.startsWith("/api/redirect-dots?to=")) {
                 exchange.respond(302, "", "Location", "http://" + exchange.request().headers().get("host")
@@ -566,8 +566,8 @@ abstract class ReverseProxyServletIntegrationTests {
 
     /**
      * R37: a redirect or link to the endpoint with characters {@link URI} refuses ({@code |}, <code>{ }</code>,
-     * {@code "}, a space), which browsers follow as they encode them, reached the client unchanged, internal host
-     * and port included. It is rewritten as any other, those characters percent-encoded; one elsewhere is still
+     * {@code "}, a space, a backslash), which browsers follow as they encode them, reached the client unchanged,
+     * internal host and port included (a link's backslash, taken for a quoted-pair, until this test). It is rewritten as any other, those characters percent-encoded; one elsewhere is still
      * relayed as it was, character for character.
      */
     @Test
@@ -577,7 +577,8 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(redirected.statusCode()).isEqualTo(302);
         assertThat(redirected.headers().firstValue("Location"))
                 .hasValue("/orders/search?tags=a%7Cb&q=%22x%20y%22#top%7C1");
-        assertThat(redirected.headers().firstValue("Link")).hasValue("</orders/items?sort=%7Bname%7D>; rel=\"next\"");
+        assertThat(redirected.headers().firstValue("Link"))
+                .hasValue("</orders/items%5C2024?sort=%7Bname%7D>; rel=\"next\"");
         assertThat(redirected.headers().firstValue("Content-Location"))
                 .hasValue("https://login.example/search?tags=a|b");
         assertNoLeak(redirected, String.valueOf(orders.uri().getPort()));

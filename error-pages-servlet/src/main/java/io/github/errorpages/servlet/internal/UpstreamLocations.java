@@ -134,8 +134,10 @@ public final class UpstreamLocations {
                 continue;
             }
             String target = value.substring(from, to);
-            // A quoted-pair is no part of a URI: such a value is left as it is.
-            String replaced = target.indexOf('\\') >= 0 ? target : rewrite(target, request);
+            // A quoted anchor with a quoted-pair is left as it is: the pair is no part of a URI, and unquoting it is
+            // not worth its risk. A <target> has no quoted-pairs: a backslash there is a character of the URI, which
+            // rewrite() encodes as it does in Location.
+            String replaced = c == '"' && target.indexOf('\\') >= 0 ? target : rewrite(target, request);
             if (!replaced.equals(target)) {
                 if (rewritten == null) {
                     rewritten = new StringBuilder(length);
