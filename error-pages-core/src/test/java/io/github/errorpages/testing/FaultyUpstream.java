@@ -57,6 +57,8 @@ public final class FaultyUpstream implements Closeable {
     private final boolean needClientAuth;
     private final AtomicReference<Behaviour> behaviour;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    /** The host names clients asked for in their TLS handshakes (SNI), one entry a connection. */
+    private final List<String> serverNames = new CopyOnWriteArrayList<>();
     private final List<Long> requestNanos = new CopyOnWriteArrayList<>();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
@@ -113,14 +115,29 @@ public final class FaultyUpstream implements Closeable {
         return startTls(behaviour, true);
     }
 
+    /**
+     * Starts an HTTPS upstream like {@link #startTlsSelfSigned(Behaviour)} that requires a client certificate and
+     * trusts its own: a client with {@link #presentingTheUpstreamsCertificate()} passes (mutual TLS).
+     *
+     * @param behaviour what it does with each request (after a successful handshake)
+     * @return the running upstream
+     */
+    public static FaultyUpstream startMutualTls(Behaviour behaviour) {
+        return startTls(behaviour, true, true);
+    }
+
     private static FaultyUpstream startTls(Behaviour behaviour, boolean needClientAuth) {
+        return startTls(behaviour, needClientAuth, false);
+    }
+
+    private static FaultyUpstream startTls(Behaviour behaviour, boolean needClientAuth, boolean trustingItself) {
         try (InputStream in = FaultyUpstream.class.getResourceAsStream(KEYSTORE)) {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(in, "changeit".toCharArray());
             KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             keys.init(store, "changeit".toCharArray());
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), null, null);
+            context.init(keys.getKeyManagers(), trustingItself ? trustManagers(store) : null, null);
             ServerSocket socket = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
             return new FaultyUpstream(socket, context, needClientAuth, behaviour);
         } catch (IOException e) {
@@ -138,22 +155,49 @@ public final class FaultyUpstream implements Closeable {
      * @return an initialised context
      */
     public static SSLContext trustingSelfSigned() {
+        return clientContext(false);
+    }
+
+    /**
+     * A client's TLS context like {@link #trustingSelfSigned()} that presents the upstream's own certificate as its
+     * client certificate, which {@link #startMutualTls(Behaviour)} trusts.
+     *
+     * @return an initialised context
+     */
+    public static SSLContext presentingTheUpstreamsCertificate() {
+        return clientContext(true);
+    }
+
+    private static SSLContext clientContext(boolean presenting) {
         try (InputStream in = FaultyUpstream.class.getResourceAsStream(KEYSTORE)) {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(in, "changeit".toCharArray());
-            KeyStore trusted = KeyStore.getInstance("PKCS12");
-            trusted.load(null, null);
-            trusted.setCertificateEntry("upstream", store.getCertificate("upstream"));
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(trusted);
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, "changeit".toCharArray());
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
+            context.init(presenting ? keys.getKeyManagers() : null, trustManagers(store), null);
             return context;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Trust in the upstream's own certificate only. */
+    private static javax.net.ssl.TrustManager[] trustManagers(KeyStore store)
+            throws IOException, java.security.GeneralSecurityException {
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("upstream", store.getCertificate("upstream"));
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        return trust.getTrustManagers();
+    }
+
+    /** @return the host names clients sent in their TLS handshakes (SNI), one a connection that sent one */
+    public List<String> serverNames() {
+        return List.copyOf(serverNames);
     }
 
     /**
@@ -275,11 +319,21 @@ public final class FaultyUpstream implements Closeable {
             raw.setTcpNoDelay(true);
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
+            boolean first = true;
             while (true) {
                 RecordedRequest request = readRequest(in);
                 if (request == null) {
                     return;
                 }
+                if (first && socket instanceof SSLSocket secured
+                        && secured.getSession() instanceof javax.net.ssl.ExtendedSSLSession session) {
+                    for (javax.net.ssl.SNIServerName name : session.getRequestedServerNames()) {
+                        if (name instanceof javax.net.ssl.SNIHostName host) {
+                            serverNames.add(host.getAsciiName());
+                        }
+                    }
+                }
+                first = false;
                 requestNanos.add(System.nanoTime());
                 synchronized (requests) {
                     requests.add(request);

@@ -1018,6 +1018,32 @@ abstract class ReverseProxyServletIntegrationTests {
             assertErrorPage(untrusted, "GET", 502, "10");
             assertThat(Client.text(untrusted)).contains("tls_certificate_error");
             assertThat(trusted.statusCode()).isEqualTo(200);
+            // The endpoint's host name as SNI, though it has no dot ("localhost", "orders", a Kubernetes service):
+            // Jetty's client left it to the JDK's engine, which sends none for such a name, and an upstream that
+            // picks its certificate by SNI answered with another, a certificate error.
+            assertThat(internal.serverNames()).isNotEmpty().containsOnly("localhost");
+        }
+    }
+
+    /**
+     * Without a TLS context of its own, the servlet's clients present the client certificate of the JVM's default
+     * context ({@code javax.net.ssl.keyStore}, the only way to mutual TLS for a servlet configured by
+     * init-parameters). Jetty's client made a context of its own with the JVM's trust but no key, and an upstream
+     * that asks for a client certificate refused the handshake.
+     */
+    @Test
+    void presentsTheClientCertificateOfTheJvmsDefaultTlsContext() throws Exception {
+        javax.net.ssl.SSLContext jvmDefault = javax.net.ssl.SSLContext.getDefault();
+        javax.net.ssl.SSLContext.setDefault(FaultyUpstream.presentingTheUpstreamsCertificate());
+        try (FaultyUpstream mutual = FaultyUpstream.startMutualTls(Behaviour.ok())) {
+            configured = new JettyServer()
+                    .servlet("/*", proxy(UpstreamConfig.builder("mutual").endpoints(mutual.uri()).build())).start();
+
+            HttpResponse<byte[]> response = Client.get(configured.uri("/orders"), JSON);
+
+            assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(200);
+        } finally {
+            javax.net.ssl.SSLContext.setDefault(jvmDefault);
         }
     }
 

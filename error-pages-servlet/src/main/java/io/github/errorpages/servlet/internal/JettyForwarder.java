@@ -20,6 +20,7 @@ import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -214,9 +215,19 @@ public final class JettyForwarder {
         client.setMaxResponseHeadersSize(ResponseHeadCheck.parserLimit(maxResponseHeaderSize));
         client.setMaxRequestHeadersSize(CLIENT_MAX_REQUEST_HEAD);
         SslContextFactory.Client tls = CloseDelimitedBodies.newTlsContextFactory(); // verifies host names ("HTTPS")
-        if (sslContext != null) {
-            tls.setSslContext(sslContext);
+        try {
+            // The JVM's default context, as the JDK's client takes it: with the key of javax.net.ssl.keyStore, the
+            // only way to mutual TLS for a servlet configured by init-parameters, which the context Jetty would
+            // make itself (the JVM's trust, no key) left out.
+            tls.setSslContext(sslContext != null ? sslContext : SSLContext.getDefault());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("could not make the JVM's default TLS context for upstream " + guard.name()
+                    + " (see the javax.net.ssl.* system properties)", e);
         }
+        // SNI for every host name, as the JDK's client sends it: the JDK's engine sends none for a name without a
+        // dot ("orders", a Kubernetes service), and an upstream that picks its certificate by SNI sent another.
+        // (Still none for an IP address, which SNI does not carry.)
+        tls.setSNIProvider(SslContextFactory.Client.SniProvider.NON_DOMAIN_SNI_PROVIDER);
         client.setSslContextFactory(tls);
         try {
             client.start();
