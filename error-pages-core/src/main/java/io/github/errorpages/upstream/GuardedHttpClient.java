@@ -9,6 +9,7 @@ import io.github.errorpages.upstream.internal.StreamedBodyEnd;
 import io.github.errorpages.upstream.internal.TrackingBodyPublisher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublisher;
@@ -111,6 +112,8 @@ public final class GuardedHttpClient {
      *     settings and executor apply to every attempt
      * @param guard the upstream's guard
      * @return the guarded client
+     * @throws IllegalArgumentException if an {@code https} endpoint's host name ends in a dot
+     *     ({@code orders.example.}): the JDK's client refuses such a name as a TLS server name (SNI), on every send
      * @throws IllegalStateException if {@code jdk.httpclient.enableAllMethodRetry} is on (empty or {@code true}),
      *     as a system property or, without one, in the JDK's {@code conf/net.properties}: the JDK's client then
      *     sends any request again on its own, a POST too, when its connection closes before the response, which
@@ -120,6 +123,14 @@ public final class GuardedHttpClient {
      */
     public static GuardedHttpClient of(HttpClient client, UpstreamGuard guard) {
         GuardedHttpClient guarded = new GuardedHttpClient(client, guard);
+        for (URI endpoint : guard.config().endpoints()) {
+            String host = endpoint.getHost();
+            if ("https".equalsIgnoreCase(endpoint.getScheme()) && host != null && host.endsWith(".")) {
+                throw new IllegalArgumentException("Invalid error-pages configuration: upstreams." + guard.name()
+                        + ".endpoints holds " + endpoint + ", whose host name ends in a dot: the JDK's HttpClient "
+                        + "refuses it as a TLS server name (SNI) on every call; write the host name without the dot");
+            }
+        }
         String allMethodRetry = AllMethodRetry.enabledBy(); // read as the JDK reads it, once
         if (allMethodRetry != null) {
             throw new IllegalStateException("GuardedHttpClient for upstream " + guard.name() + ": " + allMethodRetry

@@ -5,6 +5,7 @@ import static io.github.errorpages.upstream.Guards.fast;
 import static io.github.errorpages.upstream.Guards.get;
 import static io.github.errorpages.upstream.Guards.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -282,6 +283,24 @@ class GuardedHttpClientIntegrationTests {
                 System.setProperty("jdk.httpclient.enableAllMethodRetry", before);
             }
         }
+    }
+
+    /**
+     * An https endpoint whose host name ends in a dot (a fully qualified name, as Kubernetes users write it to skip
+     * the search domains): the JDK's client refuses it as a TLS server name with an IllegalArgumentException on every
+     * send, which no classifier knows, so every call failed with it and the circuit breaker never heard of it. Refused
+     * when the client is wrapped, naming the endpoint; over plain HTTP, which sends no server name, it is taken.
+     */
+    @Test
+    void refusesAnHttpsEndpointWhoseHostNameEndsInADot() {
+        UpstreamGuard dotted = UpstreamGuard.of(fast(URI.create("https://orders.internal.example.:8443")).build());
+        UpstreamGuard plain = UpstreamGuard.of(fast(URI.create("http://orders.internal.example.:8080")).build());
+
+        assertThatIllegalArgumentException().isThrownBy(() -> GuardedHttpClient.of(HTTP, dotted))
+                .withMessageContaining("upstreams.orders.endpoints")
+                .withMessageContaining("https://orders.internal.example.:8443")
+                .withMessageContaining("without the dot");
+        assertThat(GuardedHttpClient.of(HTTP, plain).guard()).isSameAs(plain);
     }
 
     /**
