@@ -1026,6 +1026,27 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * No server name (SNI) for an IP address (RFC 6066 §3): Jetty's client, told to name hosts without a dot, sent
+     * {@code 127.0.0.1}, and failed every request to {@code ::1} or {@code localhost.} with an exception no classifier
+     * knows (a 500; {@code HostNameSniTests} has those, which this machine cannot resolve or reach).
+     */
+    @Test
+    void namesTheEndpointsHostInTheHandshakeButNoIpAddress() throws IOException {
+        try (FaultyUpstream internal = FaultyUpstream.startTlsSelfSigned(Behaviour.ok())) {
+            configured = new JettyServer()
+                    .servlet("/address/*", proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("by-address")
+                            .endpoints(URI.create("https://127.0.0.1:" + internal.port())).build()))
+                            .sslContext(FaultyUpstream.trustingSelfSigned()).build())
+                    .start();
+
+            HttpResponse<byte[]> byAddress = Client.get(configured.uri("/address/orders"), JSON);
+
+            assertThat(byAddress.statusCode()).as(Client.text(byAddress)).isEqualTo(200);
+            assertThat(internal.serverNames()).isEmpty();
+        }
+    }
+
+    /**
      * Without a TLS context of its own, the servlet's clients present the client certificate of the JVM's default
      * context ({@code javax.net.ssl.keyStore}, the only way to mutual TLS for a servlet configured by
      * init-parameters). Jetty's client made a context of its own with the JVM's trust but no key, and an upstream
@@ -1033,6 +1054,7 @@ abstract class ReverseProxyServletIntegrationTests {
      */
     @Test
     void presentsTheClientCertificateOfTheJvmsDefaultTlsContext() throws Exception {
+        Client.text(Client.get(jetty.uri("/orders/42"), JSON)); // Client's own JDK client made before, with the JVM's
         javax.net.ssl.SSLContext jvmDefault = javax.net.ssl.SSLContext.getDefault();
         javax.net.ssl.SSLContext.setDefault(FaultyUpstream.presentingTheUpstreamsCertificate());
         try (FaultyUpstream mutual = FaultyUpstream.startMutualTls(Behaviour.ok())) {

@@ -62,12 +62,13 @@ final class CloseDelimitedBodies {
 
     /**
      * Jetty's factory of the client's TLS engines, with the JVM's trust until given a context, whose engines remember
-     * an input closed before the upstream's closure alert ({@link AlertRecordingEngine}).
+     * an input closed before the upstream's closure alert ({@link AlertRecordingEngine}), and which name the
+     * endpoint's host in their handshakes as the JDK's client does ({@link HostNameSni}).
      *
      * @return the factory, to configure further
      */
     static SslContextFactory.Client newTlsContextFactory() {
-        return new SslContextFactory.Client() {
+        SslContextFactory.Client factory = new SslContextFactory.Client() {
             @Override
             public SSLEngine newSSLEngine() {
                 return new AlertRecordingEngine(super.newSSLEngine());
@@ -78,6 +79,8 @@ final class CloseDelimitedBodies {
                 return new AlertRecordingEngine(super.newSSLEngine(host, port));
             }
         };
+        factory.setSNIProvider(new HostNameSni());
+        return factory;
     }
 
     /**

@@ -224,10 +224,6 @@ public final class JettyForwarder {
             throw new IllegalStateException("could not make the JVM's default TLS context for upstream " + guard.name()
                     + " (see the javax.net.ssl.* system properties)", e);
         }
-        // SNI for every host name, as the JDK's client sends it: the JDK's engine sends none for a name without a
-        // dot ("orders", a Kubernetes service), and an upstream that picks its certificate by SNI sent another.
-        // (Still none for an IP address, which SNI does not carry.)
-        tls.setSNIProvider(SslContextFactory.Client.SniProvider.NON_DOMAIN_SNI_PROVIDER);
         client.setSslContextFactory(tls);
         try {
             client.start();
