@@ -264,46 +264,10 @@ class TomcatIntegrationTests {
      */
     @Test
     void anUploadCutShortByTheUpstreamLeavesNoReadBehindOnTomcat() throws Exception {
-        try (ServerSocket resetting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread upstream = new Thread(() -> {
-                try (Socket exchange = resetting.accept()) {
-                    InputStream in = exchange.getInputStream();
-                    for (int matched = 0; matched < 4; ) { // the request head, up to its empty line
-                        int b = in.read();
-                        if (b < 0) {
-                            return;
-                        }
-                        matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
-                    }
-                    in.read(); // the first of the body: the proxy reads it from the client
-                    exchange.setSoLinger(true, 0); // a reset, before the rest of the body
-                } catch (IOException closed) {
-                    // the test is over
-                }
-            }, "resetting-upstream");
-            upstream.start();
-            URI endpoint = URI.create("http://127.0.0.1:" + resetting.getLocalPort());
-            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("uploads").endpoints(endpoint).maxAttempts(1)
-                    .build());
-            try (TomcatServer tomcat = TomcatServer.inCode().servlet("/orders/*", ReverseProxyServlet.builder(guard)
-                            .transport(ProxyTransport.JDK).build()).start();
-                    Socket client = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
-                client.setSoTimeout(20_000);
-                OutputStream out = client.getOutputStream();
-                out.write(("POST /orders/upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 20"
-                        + "\r\n\r\nAAAAAAAAAA").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                HttpTester.Response page = HttpTester.parseResponse(HttpTester.from(client.getInputStream()));
-
-                assertThat(page.getStatus()).isEqualTo(502);
-                assertThat(page.get("Connection")).isEqualTo("close");
-                out.write("BBBBBBBBBBGET /orders/next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                String rest = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-                assertThat(rest).as("nothing after the page but the connection's close").isEmpty();
-            }
-            upstream.join(10_000);
-        }
+        assertAPageForACutUploadLeavesNoReadBehind(ProxyTransport.JDK, true, (exchange, in) -> {
+            in.read(); // the first of the body: the proxy reads it from the client
+            exchange.setSoLinger(true, 0); // a reset, before the rest of the body
+        });
     }
 
     /**
@@ -315,9 +279,30 @@ class TomcatIntegrationTests {
      */
     @Test
     void anUploadAnsweredEarlyLeavesNoReadBehindInAServletWithoutAsyncSupport() throws Exception {
-        try (ServerSocket early = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+        assertAPageForACutUploadLeavesNoReadBehind(ProxyTransport.JETTY, false, (exchange, in) -> {
+            // 502, not 503: Tomcat closes the connection after a 503 (or 500) of its own accord
+            exchange.getOutputStream().write("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            exchange.getOutputStream().flush();
+            in.transferTo(OutputStream.nullOutputStream()); // whatever of the body comes, until the close
+        });
+    }
+
+    /** What an upstream of one exchange does once it has read the request's head. */
+    @FunctionalInterface
+    private interface AfterTheHead {
+        void handle(Socket exchange, InputStream in) throws IOException;
+    }
+
+    /**
+     * Sends 10 of a 20-byte upload through the proxy, on Tomcat, to an upstream of one exchange: the page is a 502
+     * that closes the connection, and the rest of the upload with a next request behind it get nothing but the close.
+     */
+    private static void assertAPageForACutUploadLeavesNoReadBehind(ProxyTransport transport, boolean asyncSupported,
+            AfterTheHead afterTheHead) throws Exception {
+        try (ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread upstream = new Thread(() -> {
-                try (Socket exchange = early.accept()) {
+                try (Socket exchange = listening.accept()) {
                     InputStream in = exchange.getInputStream();
                     for (int matched = 0; matched < 4; ) { // the request head, up to its empty line
                         int b = in.read();
@@ -326,21 +311,17 @@ class TomcatIntegrationTests {
                         }
                         matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
                     }
-                    // 502, not 503: Tomcat closes the connection after a 503 (or 500) of its own accord
-                    exchange.getOutputStream().write("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
-                            .getBytes(StandardCharsets.US_ASCII));
-                    exchange.getOutputStream().flush();
-                    in.transferTo(OutputStream.nullOutputStream()); // whatever of the body comes, until the close
+                    afterTheHead.handle(exchange, in);
                 } catch (IOException closed) {
                     // the test is over
                 }
-            }, "early-upstream");
+            }, "one-exchange-upstream");
             upstream.start();
-            URI endpoint = URI.create("http://127.0.0.1:" + early.getLocalPort());
-            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(endpoint).maxAttempts(1)
+            URI endpoint = URI.create("http://127.0.0.1:" + listening.getLocalPort());
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("uploads").endpoints(endpoint).maxAttempts(1)
                     .build());
             try (TomcatServer tomcat = TomcatServer.inCode().servlet("/orders/*", ReverseProxyServlet.builder(guard)
-                            .transport(ProxyTransport.JETTY).build(), false).start();
+                            .transport(transport).build(), asyncSupported).start();
                     Socket client = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
                 client.setSoTimeout(20_000);
                 OutputStream out = client.getOutputStream();
