@@ -179,7 +179,9 @@ public final class ErrorPagesFilter implements Filter {
         for (String name : Collections.list(filterConfig.getInitParameterNames())) {
             parameters.put(name, filterConfig.getInitParameter(name));
         }
-        parameters.remove(ErrorPagesInitializer.MARK_PARAMETER); // the initializer's mark on its registration
+        if (ErrorPagesInitializer.FILTER_NAME.equals(filterConfig.getFilterName())) {
+            parameters.remove(ErrorPagesInitializer.MARK_PARAMETER); // the initializer's mark on its registration
+        }
         if (configuredInCode) {
             if (!parameters.isEmpty()) {
                 throw new ServletException("ErrorPagesFilter '" + filterConfig.getFilterName() + "' was configured by "
