@@ -100,6 +100,30 @@ class ErrorPagesFilterIntegrationTests {
         withFallback.start();
     }
 
+    /**
+     * After {@code reset()} the application asks for the writer again: it is the container's again, which then
+     * refuses the stream as without the filter. The filter handed out the writer it had made before the reset, past
+     * the container, which took the writer for unused: the stream was given too, and mixing the two broke the
+     * response (Jetty: a 500; Tomcat: a cut body), and a charset set after the reset was dropped.
+     */
+    @Test
+    void writerAskedForAgainAfterResetIsTheContainersAgain() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/reset-writer-then-stream"), "text/plain");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("writer in use");
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type ->
+                assertThat(type.toLowerCase(java.util.Locale.ROOT)).contains("charset=utf-8"));
+    }
+
+    /** {@code printf} on the writer formats as the container's writer does: Jetty's with the response's locale. */
+    @Test
+    void printfFormatsAsTheContainersWriterDoes() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/printf-in-german"), "text/plain");
+
+        assertThat(Client.text(response)).isEqualTo("1,50 1.234.567");
+    }
+
     @AfterAll
     static void stop() throws Exception {
         jetty.close();
@@ -107,6 +131,23 @@ class ErrorPagesFilterIntegrationTests {
     }
 
     private static void mountServlets(JettyServer server) {
+        server.servlet("/reset-writer-then-stream", servlet((request, response) -> {
+            response.getWriter().write("first");
+            response.reset();
+            response.setContentType("text/plain;charset=UTF-8");
+            PrintWriter writer = response.getWriter();
+            try {
+                response.getOutputStream();
+                writer.write("stream too");
+            } catch (IllegalStateException writerInUse) {
+                writer.write("writer in use");
+            }
+        }));
+        server.servlet("/printf-in-german", servlet((request, response) -> {
+            response.setLocale(java.util.Locale.GERMANY);
+            response.setContentType("text/plain;charset=UTF-8");
+            response.getWriter().printf("%.2f %,d", 1.5, 1234567);
+        }));
         server.servlet("/ok", servlet((request, response) -> {
             response.setContentType("text/plain");
             response.setHeader("Set-Cookie", "session=1");

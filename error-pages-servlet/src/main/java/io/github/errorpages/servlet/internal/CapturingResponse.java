@@ -38,8 +38,9 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     /**
      * The {@link DroppingOutputStream} or the {@link DroppingPrintWriter} handed to the application, or
      * {@code null} before it asks. One field for both: the wrapped response hands out only one of its stream
-     * and its writer (the other throws {@code IllegalStateException}, which is what decides; after a
-     * {@code reset()} the application may switch, and the field then holds the new one).
+     * and its writer (the other throws {@code IllegalStateException}, which is what decides). Forgotten on
+     * {@code reset()}, after which the container hands out either again, and notes which one it gave (and, for its
+     * writer, the charset set since): handed the old one, it took the writer for unused.
      */
     private @Nullable Object output;
 
@@ -261,6 +262,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
             throw new IllegalStateException("Committed"); // as containers do after sendError
         }
         super.reset();
+        output = null;
         superseded(); // the status is 200 again, unless the container ignored the reset (within an include)
     }
 

@@ -23,6 +23,19 @@ final class DroppingPrintWriter extends PrintWriter {
         this.owner = owner;
     }
 
+    /**
+     * Formatted by the container's writer while output is not dropped: Jetty's formats with the response's locale
+     * ({@code setLocale}), {@code PrintWriter}'s own with the JVM's. Nothing of it is held here (this writer does not
+     * buffer), so the order of what is written stays as it was. ({@code printf} calls this.)
+     */
+    @Override
+    public PrintWriter format(String format, Object... args) {
+        if (!owner.dropsOutput()) {
+            container.format(format, args);
+        }
+        return this;
+    }
+
     @Override
     public boolean checkError() {
         // While output is dropped the container's writer is not asked: its checkError() flushes, which would commit
