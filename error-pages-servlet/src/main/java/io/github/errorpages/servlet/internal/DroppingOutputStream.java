@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,6 +45,23 @@ final class DroppingOutputStream extends ServletOutputStream {
             } catch (IOException e) {
                 throw ClientAborts.mark(e);
             }
+        }
+    }
+
+    /**
+     * The container's own (Servlet 6.1), which may write a direct buffer without copying it; while output is dropped,
+     * the buffer is taken whole, to nowhere.
+     */
+    @Override
+    public void write(ByteBuffer buffer) throws IOException {
+        if (owner.dropsOutput()) {
+            buffer.position(buffer.limit());
+            return;
+        }
+        try {
+            delegate.write(buffer);
+        } catch (IOException e) {
+            throw ClientAborts.mark(e);
         }
     }
 

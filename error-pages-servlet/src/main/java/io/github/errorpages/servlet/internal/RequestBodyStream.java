@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,6 +36,16 @@ final class RequestBodyStream extends ServletInputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         try {
             return delegate.read(b, off, len);
+        } catch (IOException e) {
+            throw ClientAborts.mark(e);
+        }
+    }
+
+    /** The container's own (Servlet 6.1): Jetty's advances the buffer's position, as a channel's read does. */
+    @Override
+    public int read(ByteBuffer buffer) throws IOException {
+        try {
+            return delegate.read(buffer);
         } catch (IOException e) {
             throw ClientAborts.mark(e);
         }
