@@ -379,6 +379,27 @@ class ErrorPagesFilterIntegrationTests {
                 }
             });
         }));
+        server.servlet("/non-blocking-reset-then-503", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            HttpServletResponse asyncResponse = (HttpServletResponse) async.getResponse();
+            ServletOutputStream out = asyncResponse.getOutputStream();
+            out.setWriteListener(new WriteListener() {
+                @Override
+                public void onWritePossible() throws IOException {
+                    if (asyncResponse.getStatus() == 200) { // called again once the write is done
+                        out.write("first part of the order list".getBytes(StandardCharsets.US_ASCII));
+                        asyncResponse.reset(); // the stream stays non-blocking
+                        asyncResponse.getOutputStream(); // asked for again: the same container stream
+                        asyncResponse.setStatus(503);
+                        async.complete();
+                    }
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                }
+            });
+        }));
         server.servlet("/blocking-stream-not-ready", servlet((request, response) -> {
             response.setHeader("X-Order", "42");
             response.sendError(502);
@@ -776,12 +797,15 @@ class ErrorPagesFilterIntegrationTests {
     /**
      * An application that writes through a WriteListener, then sets 503: the page is written through the stream
      * the application left non-blocking. Jetty refused that write, which isReady() had not allowed, and answered
-     * with its own 500 ("Insufficient content written") carrying the page's headers.
+     * with its own 500 ("Insufficient content written") carrying the page's headers. The same after a
+     * {@code reset()}, which keeps the container's stream non-blocking: the filter, which took it for blocking once it
+     * forgot the stream it had handed out, wrote the page blocking, and Jetty refused it.
      */
-    @Test
-    void rendersPageAfterTheApplicationWroteWithoutBlocking() {
+    @ParameterizedTest
+    @ValueSource(strings = {"/non-blocking-then-503", "/non-blocking-reset-then-503"})
+    void rendersPageAfterTheApplicationWroteWithoutBlocking(String path) {
         for (String accept : List.of(JSON, Client.BROWSER_ACCEPT)) {
-            HttpResponse<byte[]> response = Client.get(jetty.uri("/non-blocking-then-503"), accept);
+            HttpResponse<byte[]> response = Client.get(jetty.uri(path), accept);
 
             assertErrorPage(response, "GET", 503, "30");
             assertThat(Client.text(response)).doesNotContain("order list");

@@ -43,6 +43,11 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
      * writer, the charset set since): handed the old one, it took the writer for unused.
      */
     private @Nullable Object output;
+    /**
+     * Whether the application set a {@code WriteListener} on the stream: kept on the response, not the stream, for the
+     * container keeps the stream non-blocking across {@code reset()}, after which {@link #output} is forgotten.
+     */
+    private volatile boolean writesWithoutBlocking;
 
     /**
      * @param response the response to wrap
@@ -300,7 +305,12 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
      *     non-blocking, and one of its writes may still be pending
      */
     public boolean writesWithoutBlocking() {
-        return output instanceof DroppingOutputStream stream && stream.nonBlocking();
+        return writesWithoutBlocking;
+    }
+
+    /** The application set a {@code WriteListener} on a stream of this response ({@link DroppingOutputStream}). */
+    void startedWritingWithoutBlocking() {
+        writesWithoutBlocking = true;
     }
 
     /** Whether output is dropped now: a captured status's page will replace it. */

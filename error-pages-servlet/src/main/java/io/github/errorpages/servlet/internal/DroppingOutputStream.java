@@ -18,8 +18,6 @@ final class DroppingOutputStream extends ServletOutputStream {
 
     private final ServletOutputStream delegate;
     private final CapturingResponse owner;
-    /** Whether the application set a WriteListener: the stream then writes only what isReady() allows. */
-    private volatile boolean nonBlocking;
 
     DroppingOutputStream(ServletOutputStream delegate, CapturingResponse owner) {
         this.delegate = delegate;
@@ -113,11 +111,6 @@ final class DroppingOutputStream extends ServletOutputStream {
                 listener.onError(ClientAborts.markReported(failure, thrownByListener));
             }
         });
-        nonBlocking = true;
-    }
-
-    /** @return whether the application set a WriteListener, which makes the container's stream non-blocking */
-    boolean nonBlocking() {
-        return nonBlocking;
+        owner.startedWritingWithoutBlocking();
     }
 }
