@@ -22,6 +22,7 @@ import jakarta.servlet.Filter;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
@@ -140,6 +141,36 @@ class ErrorPagesFilterIntegrationTests {
         HttpResponse<byte[]> response = Client.get(jetty.uri("/printf-in-german"), "text/plain");
 
         assertThat(Client.text(response)).isEqualTo("1,50 1.234.567");
+    }
+
+    /**
+     * Writes the first part of a list through a {@code WriteListener}, then sets 503 and completes; with
+     * {@code reset}, resets the response first (which keeps the stream non-blocking) and asks for the stream again.
+     */
+    private static HttpServlet nonBlockingThen503(boolean reset) {
+        return servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            HttpServletResponse asyncResponse = (HttpServletResponse) async.getResponse();
+            ServletOutputStream out = asyncResponse.getOutputStream();
+            out.setWriteListener(new WriteListener() {
+                @Override
+                public void onWritePossible() throws IOException {
+                    if (asyncResponse.getStatus() == 200) { // called again once the write is done
+                        out.write("first part of the order list".getBytes(StandardCharsets.US_ASCII));
+                        if (reset) {
+                            asyncResponse.reset();
+                            asyncResponse.getOutputStream(); // the same container stream, still non-blocking
+                        }
+                        asyncResponse.setStatus(503);
+                        async.complete();
+                    }
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                }
+            });
+        });
     }
 
     @AfterAll
@@ -360,46 +391,8 @@ class ErrorPagesFilterIntegrationTests {
         }));
         server.servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504));
         server.servlet("/async-restarted-timeout-listener", TestServlets.asyncRestartedTimeoutAnsweredWith(504));
-        server.servlet("/non-blocking-then-503", servlet((request, response) -> {
-            AsyncContext async = request.startAsync();
-            HttpServletResponse asyncResponse = (HttpServletResponse) async.getResponse();
-            ServletOutputStream out = asyncResponse.getOutputStream();
-            out.setWriteListener(new WriteListener() {
-                @Override
-                public void onWritePossible() throws IOException {
-                    if (asyncResponse.getStatus() == 200) { // called again once the write is done
-                        out.write("first part of the order list".getBytes(StandardCharsets.US_ASCII));
-                        asyncResponse.setStatus(503);
-                        async.complete();
-                    }
-                }
-
-                @Override
-                public void onError(Throwable failure) {
-                }
-            });
-        }));
-        server.servlet("/non-blocking-reset-then-503", servlet((request, response) -> {
-            AsyncContext async = request.startAsync();
-            HttpServletResponse asyncResponse = (HttpServletResponse) async.getResponse();
-            ServletOutputStream out = asyncResponse.getOutputStream();
-            out.setWriteListener(new WriteListener() {
-                @Override
-                public void onWritePossible() throws IOException {
-                    if (asyncResponse.getStatus() == 200) { // called again once the write is done
-                        out.write("first part of the order list".getBytes(StandardCharsets.US_ASCII));
-                        asyncResponse.reset(); // the stream stays non-blocking
-                        asyncResponse.getOutputStream(); // asked for again: the same container stream
-                        asyncResponse.setStatus(503);
-                        async.complete();
-                    }
-                }
-
-                @Override
-                public void onError(Throwable failure) {
-                }
-            });
-        }));
+        server.servlet("/non-blocking-then-503", nonBlockingThen503(false));
+        server.servlet("/non-blocking-reset-then-503", nonBlockingThen503(true));
         server.servlet("/blocking-stream-not-ready", servlet((request, response) -> {
             response.setHeader("X-Order", "42");
             response.sendError(502);
