@@ -451,11 +451,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             try {
                 answer = client.send(upstreamRequest, current.bodyHandler);
             } catch (UpstreamFailureException failed) {
-                if (body instanceof ClientBodyPublisher clientBody && clientBody.isSourceCutShort()
-                        && isHttp1(request)) {
-                    // Answered in the middle of the upload: its rest goes nowhere, and the connection with it. (One
-                    // never asked for is the container's to discard, as without the proxy.)
-                    request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
+                if (body instanceof ClientBodyPublisher clientBody) {
+                    closeIfUploadCutShort(request, clientBody);
                 }
                 answerFailure(current, request, response, destroyedUnder(current, failed.failure()), false);
                 return;
@@ -471,6 +468,16 @@ public final class ReverseProxyServlet extends HttpServlet {
             if (body instanceof ClientBodyPublisher clientBody) {
                 stopReading(request, response, clientBody);
             }
+        }
+    }
+
+    /**
+     * A page answered in the middle of the upload closes an HTTP/1 connection: the upload's rest goes nowhere, and
+     * the connection with it. (A body never asked for is the container's to discard, as without the proxy.)
+     */
+    private static void closeIfUploadCutShort(HttpServletRequest request, BlockingBodyReads body) {
+        if (body.isSourceCutShort() && isHttp1(request)) {
+            request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
         }
     }
 
@@ -549,9 +556,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             Object outcome = await(exchange.start(), exchange);
             BlockingBodyReads reads = exchange.blockingBodyReads();
             try {
-                if (outcome instanceof UpstreamFailure && reads != null && reads.isSourceCutShort() && isHttp1(request)) {
-                    // Answered in the middle of the upload: its rest goes nowhere, and the connection with it.
-                    request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
+                if (outcome instanceof UpstreamFailure && reads != null) {
+                    closeIfUploadCutShort(request, reads);
                 }
                 answerOutcome(proxy, request, response, outcome, exchange.writesWithoutBlocking(),
                         !committedBefore && !exchange.relaysResponse());
@@ -781,18 +787,18 @@ public final class ReverseProxyServlet extends HttpServlet {
         // client named (an encoded "+" or "=" of a signed URL decoded is another): without the parameters of the
         // mapping's own segments ("/orders;v=1/b"), which are the gateway's, and, where the container mapped the
         // path with its empty segments merged ("/orders//b", as Tomcat does), merged as well.
+        String raw = spellingBelow(uri, prefix, mapped);
+        if (raw == null) {
+            String merged = RequestTargets.mergeEmptySegments(uri);
+            raw = merged == uri ? null : spellingBelow(merged, prefix, mapped);
+        }
+        return raw != null ? raw : RequestTargets.encodePath(mapped);
+    }
+
+    /** The raw path below the prefix if it is a spelling of the path the container mapped, else {@code null}. */
+    private static @Nullable String spellingBelow(String uri, String prefix, String mapped) {
         String raw = RequestTargets.rawPathBelow(uri, prefix);
-        if (raw != null && isSpellingOf(raw, mapped)) {
-            return raw;
-        }
-        String merged = RequestTargets.mergeEmptySegments(uri);
-        if (merged != uri) {
-            raw = RequestTargets.rawPathBelow(merged, prefix);
-            if (raw != null && isSpellingOf(raw, mapped)) {
-                return raw;
-            }
-        }
-        return RequestTargets.encodePath(mapped);
+        return raw != null && isSpellingOf(raw, mapped) ? raw : null;
     }
 
     /**
