@@ -17,6 +17,7 @@ import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
@@ -129,6 +130,25 @@ class TomcatIntegrationTests {
                 .servlet("/async-dispatch", servlet((request, response) -> {
                     AsyncContext async = request.startAsync();
                     async.start(() -> async.dispatch("/upstream-failure"));
+                }))
+                .servlet("/forwarding-to-async", servlet((request, response) -> {
+                    if (request.getDispatcherType() == DispatcherType.ASYNC) {
+                        response.getWriter().write("ASYNC " + request.getRequestURI() + "?" + request.getQueryString());
+                    } else {
+                        request.getRequestDispatcher("/async-started-without-arguments").forward(request, response);
+                    }
+                }))
+                .servlet("/async-started-without-arguments", servlet((request, response) -> {
+                    if (request.getDispatcherType() == DispatcherType.ASYNC) {
+                        response.getWriter().write("ASYNC to the forward's target");
+                        return;
+                    }
+                    AsyncContext async = request.startAsync();
+                    if ("later".equals(request.getParameter("dispatch"))) {
+                        async.start(async::dispatch);
+                    } else {
+                        async.dispatch();
+                    }
                 }))
                 .servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504))
                 .servlet("/async-restarted-timeout-listener", TestServlets.asyncRestartedTimeoutAnsweredWith(504))
@@ -517,6 +537,21 @@ class TomcatIntegrationTests {
             assertErrorPage(Client.get(tomcat.uri("/async-started-then-thrown"), JSON), "GET", 502, "10");
         }
         assertThat(Client.get(tomcat.uri("/ok"), JSON).statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * Servlet 6.0 {@code AsyncContext.dispatch()}: after a forward, a cycle started with {@code startAsync()} (no
+     * arguments) is dispatched to the original request's URI. The filter starts the cycle with its own wrappers, and
+     * Tomcat dispatches to the URI of the request a cycle started with, which within the forward is the target's:
+     * the ASYNC dispatch went to the forward's target (again, for ever, had it started async again).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"now", "later"})
+    void dispatchesACycleStartedWithoutArgumentsAfterAForwardToTheOriginalUri(String when) {
+        HttpResponse<byte[]> response = Client.get(tomcat.uri("/forwarding-to-async;v=1?dispatch=" + when), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("ASYNC /forwarding-to-async;v=1?dispatch=" + when);
     }
 
     @Test

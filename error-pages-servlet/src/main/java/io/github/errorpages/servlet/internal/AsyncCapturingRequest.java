@@ -5,6 +5,7 @@ import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
@@ -44,15 +45,49 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
 
     @Override
     public AsyncContext startAsync() {
-        return startAsync(this, response);
+        return start(this, response, true);
     }
 
     @Override
     public AsyncContext startAsync(ServletRequest servletRequest, ServletResponse servletResponse) {
+        return start(servletRequest, servletResponse, false);
+    }
+
+    private AsyncContext start(ServletRequest servletRequest, ServletResponse servletResponse,
+            boolean withoutArguments) {
         AsyncContext context = super.startAsync(servletRequest, servletResponse);
         // Listeners are dropped when a new cycle starts (Servlet 6.0 §2.3.3.3): add ours every time.
         context.addListener(new ErrorListener());
-        return handOut(context);
+        CompletingAsyncContext handed = handOut(context);
+        handed.startedWithoutArguments(withoutArguments);
+        return handed;
+    }
+
+    /**
+     * Where the container's {@code dispatch()} would have gone had the application's {@code startAsync()} reached it
+     * without arguments: the original request's URI, within the context (Servlet 6.0 {@code AsyncContext.dispatch()}:
+     * "REQUEST to /url/A, FORWARD to /url/B, startAsync(), dispatch(): ASYNC dispatch to /url/A"), when that is not
+     * where the container's {@code dispatch()} goes with this request as the one the cycle started with. Tomcat
+     * dispatches to the URI of that request, which within a forward is the forward's target: Tomcat puts its
+     * forwarding request below this one.
+     *
+     * @return the path to dispatch to, still encoded as the container's own {@code dispatch()} passes it on, or
+     *     {@code null} to let the container's {@code dispatch()} decide
+     */
+    private @Nullable String originalPathIfElsewhere() {
+        ServletRequest original = getRequest();
+        while (original instanceof ServletRequestWrapper wrapper) {
+            original = wrapper.getRequest();
+        }
+        if (!(original instanceof HttpServletRequest originalRequest)) {
+            return null;
+        }
+        String uri = originalRequest.getRequestURI();
+        String contextPath = originalRequest.getContextPath();
+        if (uri == null || uri.equals(getRequestURI()) || contextPath == null || !uri.startsWith(contextPath)) {
+            return null;
+        }
+        return uri.substring(contextPath.length());
     }
 
     /**
@@ -76,12 +111,13 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     }
 
     /** The same context for every call within one cycle, a new one for a new cycle. */
-    private synchronized AsyncContext handOut(AsyncContext context) {
+    private synchronized CompletingAsyncContext handOut(AsyncContext context) {
         CompletingAsyncContext current = handedOut;
         if (current == null || !current.wraps(context)) {
             current = new CompletingAsyncContext(context,
                     () -> response.interception().beforeComplete(this, response), this::handOut,
-                    failure -> response.interception().onTaskFailure(this, response, failure, context));
+                    failure -> response.interception().onTaskFailure(this, response, failure, context),
+                    this::originalPathIfElsewhere);
             handedOut = current;
         }
         return current;

@@ -9,7 +9,9 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import java.io.IOException;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The container's {@link AsyncContext}, except that {@code complete()} first runs a hook: the filter
@@ -19,7 +21,10 @@ import java.util.function.UnaryOperator;
  * response without the page. {@code onStartAsync} carries the context the request hands out for the new cycle, for
  * the same reason: a listener that re-registers itself there through {@code event.getAsyncContext()}, as
  * {@link AsyncListener#onStartAsync} advises, would otherwise get the container's context in its later events. An
- * upstream failure that a task given to {@code start(Runnable)} throws is answered with the page.
+ * upstream failure that a task given to {@code start(Runnable)} throws is answered with the page. A cycle the
+ * application started without arguments is dispatched by {@code dispatch()} to the original request's URI, as the
+ * container would have: the request started it with the filter's wrappers, which the container would otherwise
+ * read the path from.
  */
 final class CompletingAsyncContext implements AsyncContext {
 
@@ -27,6 +32,9 @@ final class CompletingAsyncContext implements AsyncContext {
     private final Runnable beforeComplete;
     private final UnaryOperator<AsyncContext> handOut;
     private final Predicate<RuntimeException> answersTaskFailure;
+    private final Supplier<@Nullable String> originalPathIfElsewhere;
+    /** Whether the application called {@code startAsync()} without arguments for this cycle. */
+    private volatile boolean startedWithoutArguments;
     /** Whether this cycle was completed or dispatched: a task that throws afterwards is no longer its to answer. */
     private volatile boolean ended;
 
@@ -36,13 +44,24 @@ final class CompletingAsyncContext implements AsyncContext {
      * @param handOut the context the request hands out for a container's context (of a later cycle, too)
      * @param answersTaskFailure answers what a task given to {@link #start} threw while the cycle was under way, if
      *     it can ({@link Interception#onTaskFailure}), and says whether it did
+     * @param originalPathIfElsewhere where {@code dispatch()} goes for a cycle started without arguments, when not
+     *     where the container's {@code dispatch()} would go ({@code null})
      */
     CompletingAsyncContext(AsyncContext delegate, Runnable beforeComplete, UnaryOperator<AsyncContext> handOut,
-            Predicate<RuntimeException> answersTaskFailure) {
+            Predicate<RuntimeException> answersTaskFailure, Supplier<@Nullable String> originalPathIfElsewhere) {
         this.delegate = delegate;
         this.beforeComplete = beforeComplete;
         this.handOut = handOut;
         this.answersTaskFailure = answersTaskFailure;
+        this.originalPathIfElsewhere = originalPathIfElsewhere;
+    }
+
+    /**
+     * @param withoutArguments whether the application started this cycle with {@code startAsync()} (its no-argument
+     *     form) rather than with a request and response of its own
+     */
+    void startedWithoutArguments(boolean withoutArguments) {
+        startedWithoutArguments = withoutArguments;
     }
 
     /**
@@ -80,8 +99,13 @@ final class CompletingAsyncContext implements AsyncContext {
 
     @Override
     public void dispatch() {
+        String original = startedWithoutArguments ? originalPathIfElsewhere.get() : null;
         ended = true;
-        delegate.dispatch();
+        if (original == null) {
+            delegate.dispatch();
+        } else {
+            delegate.dispatch(original);
+        }
     }
 
     @Override
