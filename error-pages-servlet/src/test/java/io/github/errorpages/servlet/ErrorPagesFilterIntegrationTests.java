@@ -15,6 +15,7 @@ import io.github.errorpages.RetryAfterFormat;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.Await;
+import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import io.github.errorpages.testing.StandardError;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
@@ -47,6 +48,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.http.HttpTester;
+import org.eclipse.jetty.io.EofException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.jspecify.annotations.Nullable;
@@ -86,7 +88,8 @@ class ErrorPagesFilterIntegrationTests {
                 throw thrown;
             }
         });
-        for (String path : List.of("/send-error-500-then-throw-upstream-failure", "/redirect-then-throw-upstream-failure")) {
+        for (String path : List.of("/send-error-500-then-throw-upstream-failure", "/redirect-then-throw-upstream-failure",
+                "/committed-then-upstream-failure")) {
             jetty.context().addFilter(recording, path, EnumSet.of(DispatcherType.REQUEST));
         }
         FilterHolder everyDispatch = new FilterHolder(ErrorPagesFilter.builder().build());
@@ -676,6 +679,24 @@ class ErrorPagesFilterIntegrationTests {
         String raw = jetty.raw("GET /chunked-then-upstream-failure HTTP/1.1\r\nHost: test\r\n\r\n");
         assertThat(raw).startsWith("HTTP/1.1 200").doesNotContain("502", "problem+json", "upstream")
                 .doesNotEndWith("0\r\n\r\n"); // no terminating chunk: the response does not look whole
+    }
+
+    /**
+     * One incident, one WARN line: the filter's ("response to GET /… aborted: …"). The abort reaches Jetty as its own
+     * {@code EofException} (a {@code QuietException}), which it aborts the connection for and logs at DEBUG only; it
+     * logged the filter's own exception again at WARN ({@code handleException /… ResponseAbortedException: …}).
+     */
+    @Test
+    void abortsACommittedResponseWithAnExceptionJettyDoesNotLogAgain() throws InterruptedException {
+        thrownPastTheFilter.clear();
+        String log = StandardError.capture(() -> assertThatThrownBy(
+                () -> Client.send("GET", jetty.uri("/committed-then-upstream-failure"), JSON))
+                .isInstanceOf(IOException.class));
+
+        assertThat(log.lines().filter(line -> line.contains("WARN"))).singleElement().asString()
+                .contains("response to GET /committed-then-upstream-failure aborted: upstream failure");
+        Throwable thrown = thrownPastTheFilter.poll(10, TimeUnit.SECONDS);
+        assertThat(thrown).isInstanceOf(EofException.class).hasCauseInstanceOf(ResponseAbortedException.class);
     }
 
     @Test

@@ -23,6 +23,13 @@ public final class ResponseAbortedException extends IOException {
      */
     private static final String TOMCAT_CLIENT_ABORT = "org.apache.catalina.connector.ClientAbortException";
     private static final String TOMCAT_PACKAGE = "org.apache.catalina.";
+    /**
+     * Jetty 12's {@code EofException}, a {@code QuietException}: Jetty aborts a committed response for it as for any
+     * exception, and logs it at DEBUG only, where it logs any other at WARN, a second line for an abort already
+     * logged with its support code.
+     */
+    private static final String JETTY_EOF = "org.eclipse.jetty.io.EofException";
+    private static final String JETTY_PACKAGE = "org.eclipse.jetty.";
 
     /**
      * @param message what happened, naming the cause token; no host, no address
@@ -46,9 +53,10 @@ public final class ResponseAbortedException extends IOException {
 
     /**
      * The exception to throw to the container for this abort: on Tomcat its own {@code ClientAbortException}, with
-     * this as the cause, which aborts the connection whatever error pages the application has; elsewhere this.
-     * Reflection, because this module does not depend on Tomcat; an abort is rare, so nothing is cached (and no
-     * class of the container's is held).
+     * this as the cause, which aborts the connection whatever error pages the application has; on Jetty its
+     * {@code EofException}, with this as the cause, which it aborts the connection for without logging it again;
+     * elsewhere this. Reflection, because this module depends on neither container; an abort is rare, so nothing is
+     * cached (and no class of the container's is held).
      *
      * @param request the request being answered, wrapped or not
      * @return the exception to throw
@@ -59,15 +67,23 @@ public final class ResponseAbortedException extends IOException {
             inner = wrapper.getRequest();
         }
         Class<?> containers = inner.getClass();
-        if (!containers.getName().startsWith(TOMCAT_PACKAGE)) {
-            return this;
-        }
+        String container = containers.getName();
         try {
-            Class<? extends IOException> clientAbort = Class.forName(TOMCAT_CLIENT_ABORT, false,
-                    containers.getClassLoader()).asSubclass(IOException.class);
-            return clientAbort.getConstructor(String.class, Throwable.class).newInstance(getMessage(), this);
-        } catch (ReflectiveOperationException | ClassCastException | LinkageError notThere) {
-            return this; // a Tomcat without it: the exception as it is aborts, unless an error page matches
+            if (container.startsWith(TOMCAT_PACKAGE)) {
+                return Class.forName(TOMCAT_CLIENT_ABORT, false, containers.getClassLoader())
+                        .asSubclass(IOException.class)
+                        .getConstructor(String.class, Throwable.class).newInstance(getMessage(), this);
+            }
+            if (container.startsWith(JETTY_PACKAGE)) {
+                IOException eof = Class.forName(JETTY_EOF, false, containers.getClassLoader())
+                        .asSubclass(IOException.class)
+                        .getConstructor(String.class).newInstance(getMessage());
+                eof.initCause(this);
+                return eof;
+            }
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError | IllegalStateException notThere) {
+            // A container without it: the exception as it is aborts (on Tomcat, unless an error page matches).
         }
+        return this;
     }
 }
