@@ -21,14 +21,17 @@ package io.github.errorpages.servlet;
  *       as Jetty's own {@code ProxyServlet} (see {@code benchmarks/README.md}). Works in any Servlet 6
  *       container, not only Jetty.</li>
  *   <li>{@link #JDK}: the JDK's {@code java.net.http.HttpClient}. The container thread waits for the upstream
- *       and copies the body. No dependency.</li>
+ *       and copies the body. No dependency: it runs where no Jetty jar is on the class path at all.</li>
  * </ul>
  *
  * @since 0.1.0
  */
 public enum ProxyTransport {
 
-    /** {@link #JETTY} when {@code jetty-client} is on the class path, else {@link #JDK}: the default. */
+    /**
+     * {@link #JETTY} when {@code jetty-client} 12.1 is on the class path, else {@link #JDK}: the default. (Another
+     * version of {@code jetty-client}, as Jetty 11 or 12.0, is passed over with a WARN line that names it.)
+     */
     AUTO,
 
     /** Jetty's non-blocking {@code HttpClient}; needs {@code org.eclipse.jetty:jetty-client} 12.1. */

@@ -14,8 +14,10 @@ import io.github.errorpages.servlet.internal.ClientBodyPublisher;
 import io.github.errorpages.servlet.internal.ClientBodyStatus;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
+import io.github.errorpages.servlet.internal.ExchangeOutcome;
 import io.github.errorpages.servlet.internal.ForwardedHeadTooLargeException;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
+import io.github.errorpages.servlet.internal.JettyClientPresence;
 import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.LocalAnswers;
 import io.github.errorpages.servlet.internal.PendingAnswers;
@@ -142,7 +144,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Transports and threads</b> ({@link ProxyTransport}, init-parameter {@value #TRANSPORT_PARAMETER}).
  * By default the servlet forwards with Jetty's non-blocking {@code HttpClient} when
- * {@code org.eclipse.jetty:jetty-client} is on the class path, in any container, and with the JDK's
+ * {@code org.eclipse.jetty:jetty-client} 12.1 is on the class path, in any container, and with the JDK's
  * {@link HttpClient} otherwise:
  * <ul>
  *   <li>Jetty's client: the request goes asynchronous ({@code startAsync}) while the upstream answers, so no
@@ -576,7 +578,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         started.whenComplete((outcome, bug) -> {
             boolean answeredElsewhere = false;
             try {
-                if (outcome == JettyForwarder.DONE) {
+                if (outcome == ExchangeOutcome.DONE) {
                     async.complete();
                     return;
                 }
@@ -665,7 +667,7 @@ public final class ReverseProxyServlet extends HttpServlet {
      */
     private static void answerOutcome(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
             Object outcome, boolean nonBlocking, boolean committedByTheRead) throws IOException {
-        if (outcome == JettyForwarder.DONE) {
+        if (outcome == ExchangeOutcome.DONE) {
             return;
         }
         if (outcome instanceof UpstreamFailure failure) {
@@ -1004,7 +1006,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * is used for both.
      *
      * <p>A class, not a record: a record's generated methods would link {@link JettyForwarder}, which must
-     * stay unloaded when {@code jetty-client} is absent.
+     * stay unloaded when {@code jetty-client} is absent (and which cannot even be verified without Jetty's jars: on
+     * Tomcat, only {@link JettyClientPresence} may be asked).
      */
     private static final class Proxy {
         final UpstreamGuard guard;
@@ -1081,7 +1084,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                         new SynchronousQueue<>(), daemonThreads("error-pages-proxy-" + guard.name() + "-body"));
                 return new Proxy(guard, responder, null, client, client, bodyHandler, null, bodyReads, pseudonym);
             }
-            if (useJetty(transport)) {
+            if (useJetty(transport, guard.name())) {
                 JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout,
                         maxResponseHeaderSize, maxConnections, viaElement(pseudonym), sslContext);
                 return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, null, pseudonym);
@@ -1116,14 +1119,23 @@ public final class ReverseProxyServlet extends HttpServlet {
             return "1.1 " + pseudonym;
         }
 
-        private static boolean useJetty(ProxyTransport transport) {
-            boolean available = JettyForwarder.isAvailable(ReverseProxyServlet.class.getClassLoader());
-            if (transport == ProxyTransport.JETTY && !available) {
-                throw new IllegalArgumentException("Invalid error-pages configuration: " + TRANSPORT_PARAMETER
-                        + " must be auto or jdk when org.eclipse.jetty:jetty-client is not on the class path, but was "
-                        + "jetty");
+        private static boolean useJetty(ProxyTransport transport, String upstream) {
+            if (transport == ProxyTransport.JDK) {
+                return false; // nothing of Jetty's is looked at, nor needed
             }
-            return transport != ProxyTransport.JDK && available;
+            String unusable = JettyClientPresence.unusableBecause(ReverseProxyServlet.class.getClassLoader());
+            if (unusable == null) {
+                return true;
+            }
+            if (transport == ProxyTransport.JETTY) {
+                throw new IllegalArgumentException("Invalid error-pages configuration: " + TRANSPORT_PARAMETER
+                        + " must be auto or jdk when " + unusable + ", but was jetty");
+            }
+            if (!unusable.equals(JettyClientPresence.ABSENT)) {
+                log.warn("ReverseProxyServlet for upstream {} forwards with the JDK's HttpClient: {}", upstream,
+                        unusable);
+            }
+            return false;
         }
 
         /** The same proxy without its clients, to answer the exchanges in flight when it was stopped. */
@@ -1302,19 +1314,22 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /**
          * Sets the HTTP client library that forwards (init-parameter {@value #TRANSPORT_PARAMETER}). Default
-         * {@link ProxyTransport#AUTO}: Jetty's client when {@code org.eclipse.jetty:jetty-client} is on the
+         * {@link ProxyTransport#AUTO}: Jetty's client when {@code org.eclipse.jetty:jetty-client} 12.1 is on the
          * class path, else the JDK's. {@link #httpClient(HttpClient)} implies {@link ProxyTransport#JDK}.
          *
          * @param transport the transport
          * @return this builder
          * @throws IllegalArgumentException if {@code transport} is {@link ProxyTransport#JETTY} and
-         *     {@code jetty-client} is not on the class path
+         *     {@code jetty-client} 12.1 is not on the class path (absent, another version, or without a Jetty jar it
+         *     needs)
          */
         public Builder transport(ProxyTransport transport) {
             Objects.requireNonNull(transport, "transport");
-            if (transport == ProxyTransport.JETTY && !JettyForwarder.isAvailable(ReverseProxyServlet.class.getClassLoader())) {
-                throw new IllegalArgumentException("ProxyTransport.JETTY needs org.eclipse.jetty:jetty-client on the "
-                        + "class path");
+            String unusable = transport == ProxyTransport.JETTY
+                    ? JettyClientPresence.unusableBecause(ReverseProxyServlet.class.getClassLoader()) : null;
+            if (unusable != null) {
+                throw new IllegalArgumentException("ProxyTransport.JETTY needs org.eclipse.jetty:jetty-client 12.1 on "
+                        + "the class path: " + unusable);
             }
             this.transport = transport;
             return this;

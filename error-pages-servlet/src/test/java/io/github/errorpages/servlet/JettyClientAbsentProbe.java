@@ -1,6 +1,6 @@
 package io.github.errorpages.servlet;
 
-import io.github.errorpages.servlet.internal.JettyForwarder;
+import io.github.errorpages.servlet.internal.JettyClientPresence;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -32,7 +32,7 @@ public final class JettyClientAbsentProbe implements Callable<Map<String, String
             Class.forName("org.eclipse.jetty.client.HttpClient", false, getClass().getClassLoader());
             return "yes";
         }));
-        found.put("JettyForwarder.isAvailable", step(() -> String.valueOf(JettyForwarder.isAvailable(null))));
+        found.put("JettyClientPresence", step(() -> String.valueOf(JettyClientPresence.unusableBecause(null))));
         UpstreamGuard unreachable = UpstreamGuard.of(UpstreamConfig.builder("x")
                 .endpoints(URI.create("http://127.0.0.1:1")).build());
         found.put("builder, AUTO", step(() -> {

@@ -3,7 +3,7 @@ package io.github.errorpages.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.errorpages.servlet.internal.JettyForwarder;
+import io.github.errorpages.servlet.internal.JettyClientPresence;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -133,7 +133,7 @@ class ProxyTransportSelectionIntegrationTests {
 
     @Test
     void autoIsJettyWhenJettyClientIsOnTheClassPath() {
-        assertThat(JettyForwarder.isAvailable(null)).isTrue();
+        assertThat(JettyClientPresence.unusableBecause(null)).isNull();
         try (JettyServer server = new JettyServer()
                 .servlet("/*", ReverseProxyServlet.builder(guard).build())
                 .start()) {
@@ -162,17 +162,17 @@ class ProxyTransportSelectionIntegrationTests {
         // The parent sees only the JDK, so io.github.errorpages.* and org.eclipse.jetty.* come from the path.
         try (URLClassLoader withoutJettyClient = new URLClassLoader("without-jetty-client", path.toArray(URL[]::new),
                 ClassLoader.getPlatformClassLoader())) {
-            Class<?> forwarder = Class.forName(JettyForwarder.class.getName(), true, withoutJettyClient);
-            assertThat(forwarder).isNotSameAs(JettyForwarder.class);
-            assertThat(forwarder.getMethod("isAvailable", ClassLoader.class).invoke(null, (Object) null))
-                    .as("isAvailable(null) there").isEqualTo(false);
-            assertThat(JettyForwarder.isAvailable(null)).as("isAvailable(null) here").isTrue();
+            Class<?> presence = Class.forName(JettyClientPresence.class.getName(), true, withoutJettyClient);
+            assertThat(presence).isNotSameAs(JettyClientPresence.class);
+            assertThat(presence.getMethod("unusableBecause", ClassLoader.class).invoke(null, (Object) null))
+                    .as("unusableBecause(null) there").isEqualTo(JettyClientPresence.ABSENT);
+            assertThat(JettyClientPresence.unusableBecause(null)).as("unusableBecause(null) here").isNull();
 
             Map<String, String> found = probe(withoutJettyClient);
 
             assertThat(found).containsEntry("jetty-client loadable", "threw java.lang.ClassNotFoundException: "
                     + "org.eclipse.jetty.client.HttpClient");
-            assertThat(found).containsEntry("JettyForwarder.isAvailable", "false");
+            assertThat(found).containsEntry("JettyClientPresence", JettyClientPresence.ABSENT);
             assertThat(found).as("no NoClassDefFoundError: the servlet links without Jetty's client")
                     .containsEntry("builder, AUTO", "built");
             assertThat(found.get("builder, JETTY")).startsWith("threw java.lang.IllegalArgumentException")
@@ -186,10 +186,54 @@ class ProxyTransportSelectionIntegrationTests {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * Tomcat with no Jetty jar at all: the JDK transport, chosen or the default, forwards, and so does an answer from
+     * an ASYNC dispatch (a body cut short over HTTP/2). Asking {@code JettyForwarder} whether Jetty's client was there
+     * made the JVM verify it, which needs Jetty's types: every proxy servlet failed to start with a
+     * {@code NoClassDefFoundError} ({@code org/eclipse/jetty/util/thread/Scheduler}), whatever its transport.
+     */
+    @Test
+    void forwardsOnTomcatWithNoJettyJarAtAll() throws Exception {
+        List<URL> path = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        for (String entry : testClassPath()) {
+            if (Path.of(entry).getFileName().toString().startsWith("jetty-")) {
+                removed.add(entry);
+            } else {
+                path.add(Path.of(entry).toUri().toURL());
+            }
+        }
+        assertThat(removed).as("the Jetty jars, left out").anyMatch(jar -> jar.contains("jetty-util-"));
+
+        try (URLClassLoader withoutJetty = new URLClassLoader("without-jetty", path.toArray(URL[]::new),
+                ClassLoader.getPlatformClassLoader())) {
+            Map<String, String> found = probe(withoutJetty, TomcatWithoutJettyProbe.class);
+
+            assertThat(found).containsEntry("jetty-util loadable", "threw java.lang.ClassNotFoundException: "
+                    + "org.eclipse.jetty.util.thread.Scheduler");
+            assertThat(found).containsEntry("JettyClientPresence", JettyClientPresence.ABSENT);
+            assertThat(found.get("builder, JETTY")).startsWith("threw java.lang.IllegalArgumentException")
+                    .contains(JettyClientPresence.ABSENT).doesNotContain("NoClassDefFoundError");
+            assertThat(found.get("init, transport=jetty")).startsWith("threw")
+                    .contains("transport must be auto or jdk when " + JettyClientPresence.ABSENT + ", but was jetty")
+                    .doesNotContain("NoClassDefFoundError");
+            assertThat(found.get("forwarded /auto/orders")).startsWith("200 " + JDK_USER_AGENT);
+            assertThat(found.get("forwarded /jdk/orders")).startsWith("200 " + JDK_USER_AGENT);
+            assertThat(found.get("forwarded /by-class/orders")).startsWith("200 " + JDK_USER_AGENT);
+            assertThat(found.get("cut short over HTTP/2")).as("the stream reset").startsWith("threw java.io.IOException");
+            assertThat(found.get("thrown through the filter")).as("the abort, nothing else")
+                    .contains("ResponseAbortedException").doesNotContain("Error");
+        }
+    }
+
     private static Map<String, String> probe(ClassLoader loader) throws Exception {
-        Class<?> type = Class.forName(JettyClientAbsentProbe.class.getName(), true, loader);
-        assertThat(type).isNotSameAs(JettyClientAbsentProbe.class);
+        return probe(loader, JettyClientAbsentProbe.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> probe(ClassLoader loader, Class<?> probeClass) throws Exception {
+        Class<?> type = Class.forName(probeClass.getName(), true, loader);
+        assertThat(type).isNotSameAs(probeClass);
         Callable<Map<String, String>> probe = (Callable<Map<String, String>>) type.getConstructor().newInstance();
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();

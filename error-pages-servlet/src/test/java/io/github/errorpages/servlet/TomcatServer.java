@@ -8,8 +8,10 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
+import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Constants;
@@ -32,6 +34,9 @@ final class TomcatServer implements AutoCloseable {
     private TomcatServer(Path webApp) throws IOException {
         Path baseDir = Files.createTempDirectory("error-pages-tomcat");
         tomcat.setBaseDir(baseDir.toString());
+        // The application's classes (and the thread context class loader of its requests) come from where Tomcat's
+        // do: by default from the system class loader, which is not where a test's isolating class loader has them.
+        tomcat.getServer().setParentClassLoader(TomcatServer.class.getClassLoader());
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
         tomcat.setConnector(connector);
@@ -82,10 +87,23 @@ final class TomcatServer implements AutoCloseable {
      *     {@code <async-supported>} does: {@code request.isAsyncSupported()} is then false
      */
     TomcatServer servlet(String pattern, HttpServlet servlet, boolean asyncSupported) {
-        String name = "servlet" + pattern.replaceAll("[^A-Za-z0-9]", "_");
-        Tomcat.addServlet(context, name, servlet).setAsyncSupported(asyncSupported);
-        context.addServletMappingDecoded(pattern, name);
+        add(pattern, servlet).setAsyncSupported(asyncSupported);
         return this;
+    }
+
+    /** Adds a servlet with async support and the init-parameters given, as {@code web.xml} would. */
+    TomcatServer servlet(String pattern, HttpServlet servlet, Map<String, String> initParameters) {
+        Wrapper wrapper = add(pattern, servlet);
+        wrapper.setAsyncSupported(true);
+        initParameters.forEach(wrapper::addInitParameter);
+        return this;
+    }
+
+    private Wrapper add(String pattern, HttpServlet servlet) {
+        String name = "servlet" + pattern.replaceAll("[^A-Za-z0-9]", "_");
+        Wrapper wrapper = Tomcat.addServlet(context, name, servlet);
+        context.addServletMappingDecoded(pattern, name);
+        return wrapper;
     }
 
     TomcatServer filter(Filter filter) {

@@ -108,15 +108,14 @@ import org.jspecify.annotations.Nullable;
  * opened still fails with a connect timeout when that is late. The JDK transport needs none of this: the JDK's client
  * has no limit of connections, and opens one for each request that finds none idle.
  *
- * <p>This class is loaded only when {@code jetty-client} is on the class path ({@link #isAvailable}).
+ * <p>This class is used only when {@code jetty-client} 12.1 is on the class path ({@link JettyClientPresence}).
  * Thread-safe.
  */
 public final class JettyForwarder {
 
     /** The outcome of an exchange whose response is complete, or whose client went away. */
-    public static final Object DONE = new Object();
+    private static final Object DONE = ExchangeOutcome.DONE;
 
-    private static final String CLIENT_CLASS = "org.eclipse.jetty.client.HttpClient";
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final ResponseAdapter<Response> RESPONSES = new JettyResponses();
     /** How much sooner than the guard an attempt times itself out, at most. */
@@ -168,19 +167,6 @@ public final class JettyForwarder {
         this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
         this.maxResponseHeaderSize = maxResponseHeaderSize;
         this.locations = UpstreamLocations.of(guard.config().endpoints());
-    }
-
-    /**
-     * @param loader the class loader to look in, or {@code null} for this class's own
-     * @return whether Jetty's HTTP client can be loaded
-     */
-    public static boolean isAvailable(@Nullable ClassLoader loader) {
-        try {
-            Class.forName(CLIENT_CLASS, false, loader != null ? loader : JettyForwarder.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError absent) {
-            return false;
-        }
     }
 
     /**
@@ -369,7 +355,7 @@ public final class JettyForwarder {
          * Sends the request through the guard. The client's threads relay the response; the future completes
          * on a client or guard thread.
          *
-         * @return completed with {@link #DONE} when the response is complete or the client went away, an
+         * @return completed with {@link ExchangeOutcome#DONE} when the response is complete or the client went away, an
          *     {@link UpstreamFailure} to answer (the page, or an abort once committed), or an exception to throw
          *     on to the container (an {@link IOException} of the client's connection, or a bug)
          */
@@ -392,11 +378,11 @@ public final class JettyForwarder {
          * to answer: the attempt in flight is aborted and no retry is made, so the guard counts the call as aborted
          * and gives its bulkhead permit back at once. Until then the exchange held its permit, and the upstream's
          * connection, until the attempt timed out, and that timeout counted against the upstream. The outcome is
-         * {@link #DONE} for a client that went away (an HTTP/2 stream reset): there is nobody to answer. For a body
+         * {@link ExchangeOutcome#DONE} for a client that went away (an HTTP/2 stream reset): there is nobody to answer. For a body
          * the container refused (Jetty's {@code SizeLimitHandler}: 413) it is that failure, which the client is
          * answered with. Once the response head arrived, the relay ends: its upstream exchange is aborted (a quiet
          * event stream or long poll, with no write of the relay's to fail, held its upstream connection until the
-         * upstream's next part or the body idle timeout) and the outcome is {@link #DONE}.
+         * upstream's next part or the body idle timeout) and the outcome is {@link ExchangeOutcome#DONE}.
          *
          * @param error what the container told, or {@code null}
          */
@@ -692,7 +678,7 @@ public final class JettyForwarder {
         private boolean closeDelimited;
         /** Where the guard wants the body's end reported, once it took the head as the call's result. */
         private volatile @Nullable BodyOutcome bodyOutcome;
-        /** How the body ended: {@link #DONE}, or the upstream's failure; {@code null} while it goes on. */
+        /** How the body ended: {@link ExchangeOutcome#DONE}, or the upstream's failure; {@code null} while it goes on. */
         private volatile @Nullable Object ended;
 
         AttemptListener(Exchange exchange, ExactMethodRequest upstream) {
@@ -1057,7 +1043,7 @@ public final class JettyForwarder {
          * Reports the body's end to the guard, once it asked for it: whichever of {@link #awaitBody} and
          * {@link #onComplete} comes second reports it (the first report counts).
          *
-         * @return the exchange's outcome: {@link #DONE}, or the failure to answer
+         * @return the exchange's outcome: {@link ExchangeOutcome#DONE}, or the failure to answer
          */
         private Object report(@Nullable BodyOutcome outcome, Object end) {
             if (end == DONE) {
