@@ -240,6 +240,18 @@ class ErrorPagesFilterIntegrationTests {
                         .upstream("billing").build(), null);
             });
         }), true);
+        server.servlet("/async-task-throws-in-second-cycle", servlet((request, response) -> {
+            if (request.getDispatcherType() != DispatcherType.ASYNC) {
+                request.startAsync().dispatch();
+                return;
+            }
+            AsyncContext async = request.startAsync();
+            async.setTimeout(5_000);
+            async.start(() -> {
+                throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
+                        .upstream("billing").build(), null);
+            });
+        }), true);
         server.servlet("/async-task-completes-then-throws", servlet((request, response) -> {
             AsyncContext async = request.startAsync();
             async.setTimeout(5_000);
@@ -469,6 +481,19 @@ class ErrorPagesFilterIntegrationTests {
     @Test
     void answersAnUpstreamFailureThatAnAsyncTaskThrows() {
         HttpResponse<byte[]> response = Client.get(jetty.uri("/async-task-throws"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(Client.text(response)).contains("connection_refused");
+    }
+
+    /**
+     * The same in a second cycle of the request: Jetty and Tomcat hand out the same {@code AsyncContext} for every
+     * cycle, and the filter's, still marked as dispatched by the first cycle, left the task's failure to the
+     * container (Jetty: its 500 after the cycle's timeout).
+     */
+    @Test
+    void answersAnUpstreamFailureAnAsyncTaskThrowsInASecondCycle() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-task-throws-in-second-cycle"), JSON);
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).contains("connection_refused");

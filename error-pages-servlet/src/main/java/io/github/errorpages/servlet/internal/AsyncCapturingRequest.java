@@ -59,7 +59,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         // Listeners are dropped when a new cycle starts (Servlet 6.0 §2.3.3.3): add ours every time.
         context.addListener(new ErrorListener());
         CompletingAsyncContext handed = handOut(context);
-        handed.startedWithoutArguments(withoutArguments);
+        handed.newCycle(withoutArguments);
         return handed;
     }
 
@@ -110,7 +110,10 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         return handOut(super.getAsyncContext());
     }
 
-    /** The same context for every call within one cycle, a new one for a new cycle. */
+    /**
+     * One context for each of the container's: Jetty and Tomcat hand out the same one for every cycle of a request,
+     * so a cycle's start is told to it ({@link CompletingAsyncContext#newCycle}).
+     */
     private synchronized CompletingAsyncContext handOut(AsyncContext context) {
         CompletingAsyncContext current = handedOut;
         if (current == null || !current.wraps(context)) {

@@ -35,6 +35,11 @@ final class CompletingAsyncContext implements AsyncContext {
     private final Supplier<@Nullable String> originalPathIfElsewhere;
     /** Whether the application called {@code startAsync()} without arguments for this cycle. */
     private volatile boolean startedWithoutArguments;
+    /**
+     * Which cycle of the request this is: the containers hand out the same context for each, and so does the
+     * request, this one. A task's failure is answered only in the cycle the task was started in.
+     */
+    private volatile int cycle;
     /** Whether this cycle was completed or dispatched: a task that throws afterwards is no longer its to answer. */
     private volatile boolean ended;
 
@@ -57,11 +62,15 @@ final class CompletingAsyncContext implements AsyncContext {
     }
 
     /**
-     * @param withoutArguments whether the application started this cycle with {@code startAsync()} (its no-argument
-     *     form) rather than with a request and response of its own
+     * Called when the application starts a cycle through the request, the first or a later one (after a dispatch).
+     *
+     * @param withoutArguments whether the application started it with {@code startAsync()} (its no-argument form)
+     *     rather than with a request and response of its own
      */
-    void startedWithoutArguments(boolean withoutArguments) {
+    void newCycle(boolean withoutArguments) {
         startedWithoutArguments = withoutArguments;
+        cycle++; // on the container thread that starts the cycle, after the last one was dispatched
+        ended = false;
     }
 
     /**
@@ -126,13 +135,14 @@ final class CompletingAsyncContext implements AsyncContext {
      */
     @Override
     public void start(Runnable run) {
+        int startedIn = cycle;
         delegate.start(() -> {
             try {
                 run.run();
             } catch (RuntimeException failure) {
                 boolean answered;
                 try {
-                    answered = !ended && answersTaskFailure.test(failure);
+                    answered = !ended && cycle == startedIn && answersTaskFailure.test(failure);
                 } catch (RuntimeException whileAnswering) {
                     // The cycle ended otherwise meanwhile (the container's timeout, and the request recycled): the
                     // task's own failure is what the container should log.
