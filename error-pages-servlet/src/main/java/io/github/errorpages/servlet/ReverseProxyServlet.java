@@ -631,6 +631,14 @@ public final class ReverseProxyServlet extends HttpServlet {
                 .attempts(failure.attempts()).elapsed(failure.elapsed()).failingSince(failure.failingSince()).build();
     }
 
+    /**
+     * A body the servlet's destruction cut off, stopping its own client: the gateway's doing, as for an attempt it
+     * cuts off ({@link #destroyedUnder}), which counts nothing against the upstream.
+     */
+    private static UpstreamFailureException cutByDestruction(IOException failure) {
+        return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), failure, false);
+    }
+
     /** Answers the failure of an exchange that the servlet's destruction cut off (or that failed meanwhile). */
     private static void answerWhileDestroyed(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
             AsyncContext async, UpstreamFailure failure) {
@@ -885,7 +893,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                     throw upstreamFailed; // this thread was interrupted (a timeout is a subclass): not the upstream
                 }
                 BodyOutcome outcome = Objects.requireNonNull(in.outcome(), "the guard hands every response its outcome");
-                UpstreamFailure failure = outcome.failed(upstreamFailed);
+                UpstreamFailure failure = outcome.failed(proxy.stopping && proxy.hasOwnClients()
+                        ? cutByDestruction(upstreamFailed) : upstreamFailed);
                 if (response.isCommitted() && AsyncAnswers.allowed(request) && !request.isAsyncStarted()) {
                     // Aborted from an ASYNC dispatch, as the Jetty transport's relays are: Tomcat ends an HTTP/2
                     // stream cleanly for an exception of the REQUEST dispatch, so a body cut short looked whole (or,

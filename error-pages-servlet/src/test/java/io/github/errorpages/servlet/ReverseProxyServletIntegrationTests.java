@@ -1390,6 +1390,41 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A body being relayed when the context stops is cut off by the gateway, not by the upstream: the response is
+     * aborted, and the upstream's breaker, its "failing since" and its events say nothing against it. (The Jetty
+     * transport counted a failure in the breaker, started "failing since" and announced the body as broken off by
+     * the upstream, {@code http_response_incomplete}, in the guard the application keeps past a redeployment.)
+     */
+    @Test
+    void aBodyRelayedWhenTheContextStopsCountsNothingAgainstTheUpstream() throws Exception {
+        assumeClientsCanBeStopped();
+        List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
+        try (FaultyUpstream stallsMidBody = FaultyUpstream.start(exchange -> {
+                    // More than the gateway's response buffer, so that the head is relayed; then nothing.
+                    exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 300000\r\n\r\n");
+                    exchange.writeRaw("x".repeat(64 * 1024));
+                    exchange.stall();
+                })) {
+            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("redeployed")
+                    .endpoints(stallsMidBody.uri()).build()).listener(events::add).build();
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+            HttpResponse<InputStream> relaying = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    configured.uri("/download")).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(relaying.statusCode()).isEqualTo(200);
+
+            configured.context().stop();
+
+            try (InputStream body = relaying.body()) {
+                assertThatThrownBy(body::readAllBytes).as("aborted: 64 KiB of 300000 bytes").isInstanceOf(IOException.class);
+            }
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+            assertThat(guard.failingSince()).isEmpty();
+            assertThat(events).noneMatch(event -> event instanceof UpstreamEvent.BodyBrokenOff broken
+                    && broken.failure().cause() != FailureCause.CONNECTION_LIMIT_REACHED);
+        }
+    }
+
+    /**
      * The answer of an exchange that stopping the client cut off is written on another thread than the one that
      * stops the context: written on it, a client that reads nothing held the stop until the connection's idle
      * timeout (here 30 s), though destroy() waits 2 s at most for the answers. The client reading at last gets the

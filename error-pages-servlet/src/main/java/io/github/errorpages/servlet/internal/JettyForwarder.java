@@ -1010,8 +1010,9 @@ public final class JettyForwarder {
                 failure = CloseDelimitedBodies.cutShort(result.getResponse()); // its end: a close, or a cut?
             }
             // A body that broke off counts against the upstream, and is answered with the page if nothing was
-            // committed yet, else with an aborted response; a client that went away is no failure of the upstream's.
-            Object end = failure == null || clientGone ? DONE : translate(failure);
+            // committed yet, else with an aborted response; a client that went away is no failure of the upstream's,
+            // nor is a body stop() cut off (the servlet destroyed): the gateway's doing, as for an attempt.
+            Object end = failure == null || clientGone ? DONE : stopped ? cutByStop(failure) : translate(failure);
             ended = end;
             Object outcome = report(bodyOutcome, end);
             NonBlockingResponseBody body = writer;
@@ -1071,10 +1072,15 @@ public final class JettyForwarder {
             if (stopped) {
                 // stop() cut the attempt off, perhaps after its request went out: the gateway's doing too, the same
                 // 503, but an attempt made.
-                return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), failure,
-                        false);
+                return cutByStop(failure);
             }
             return translate(failure);
+        }
+
+        /** What stop() cut off: {@code connection_limit_reached}, which the guard does not count against the upstream. */
+        private Throwable cutByStop(Throwable failure) {
+            return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), failure,
+                    false);
         }
     }
 
