@@ -200,7 +200,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Timeouts.</b> {@value #CONNECT_TIMEOUT_PARAMETER} bounds a connect, the guard's
  * {@code attempt-timeout} the wait for the response headers of one attempt, its {@code deadline} all
  * attempts together, and {@value #BODY_IDLE_TIMEOUT_PARAMETER} the wait for each next part of a
- * response body.
+ * response body; with the Jetty transport {@value #CLIENT_IDLE_TIMEOUT_PARAMETER} bounds how long the client may take
+ * nothing of one.
  *
  * <p><b>Configuration</b>, by {@link #builder(UpstreamGuard)} in code, or by init-parameters for a servlet
  * created by its public constructor ({@code web.xml}, {@code ServletContext.addServlet(name, Class)}):
@@ -214,8 +215,9 @@ import org.slf4j.LoggerFactory;
  *       {@code retry.with-idempotency-key}, {@code retry.on-proxy-status-error},
  *       {@code retry.max-replay-body}, {@code retry-budget.enabled}, {@code fail-on-5xx}
  *       (see {@link UpstreamConfig});</li>
- *   <li>{@value #CONNECT_TIMEOUT_PARAMETER} (default 2 s) and {@value #BODY_IDLE_TIMEOUT_PARAMETER}
- *       (default 30 s);</li>
+ *   <li>{@value #CONNECT_TIMEOUT_PARAMETER} (default 2 s), {@value #BODY_IDLE_TIMEOUT_PARAMETER}
+ *       (default 30 s) and {@value #CLIENT_IDLE_TIMEOUT_PARAMETER} (default 60 s; see
+ *       {@link Builder#clientIdleTimeout(Duration)});</li>
  *   <li>{@value #TRANSPORT_PARAMETER}: {@code auto} (default), {@code jetty} or {@code jdk}
  *       ({@link ProxyTransport});</li>
  *   <li>{@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}: the largest upstream response head relayed, in bytes
@@ -245,6 +247,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final String CONNECT_TIMEOUT_PARAMETER = "connect-timeout";
     /** Init-parameter: the longest wait for the next part of a response body. */
     public static final String BODY_IDLE_TIMEOUT_PARAMETER = "body-idle-timeout";
+    /** Init-parameter: the longest the client may take nothing of a response body (the Jetty transport). */
+    public static final String CLIENT_IDLE_TIMEOUT_PARAMETER = "client-idle-timeout";
     /** Init-parameter: the HTTP client that forwards, {@code auto}, {@code jetty} or {@code jdk}. */
     public static final String TRANSPORT_PARAMETER = "transport";
     /** Init-parameter: the largest upstream response head relayed, in bytes. */
@@ -257,6 +261,10 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Default for {@value #BODY_IDLE_TIMEOUT_PARAMETER}. */
     public static final Duration DEFAULT_BODY_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** Default for {@value #CLIENT_IDLE_TIMEOUT_PARAMETER}: Tomcat's default connection timeout. */
+    public static final Duration DEFAULT_CLIENT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /** The longest {@value #CLIENT_IDLE_TIMEOUT_PARAMETER}, as for {@value #BODY_IDLE_TIMEOUT_PARAMETER}. */
+    public static final Duration MAX_CLIENT_IDLE_TIMEOUT = Duration.ofHours(24);
     /** The longest {@value #CONNECT_TIMEOUT_PARAMETER}: the guard's {@code deadline} can be no longer either. */
     public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofHours(1);
     /** The longest {@value #BODY_IDLE_TIMEOUT_PARAMETER}: room for an event stream's sparsest heartbeat. */
@@ -931,6 +939,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         String name = parameters.getOrDefault(UPSTREAM_PARAMETER, config.getServletName()).trim();
         Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
+        Duration clientIdleTimeout = DEFAULT_CLIENT_IDLE_TIMEOUT;
         ProxyTransport transport = ProxyTransport.AUTO;
         int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
         int maxConnections = DEFAULT_MAX_CONNECTIONS;
@@ -942,6 +951,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                 connectTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_CONNECT_TIMEOUT);
             } else if (key.equals(BODY_IDLE_TIMEOUT_PARAMETER)) {
                 bodyIdleTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_BODY_IDLE_TIMEOUT);
+            } else if (key.equals(CLIENT_IDLE_TIMEOUT_PARAMETER)) {
+                clientIdleTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_CLIENT_IDLE_TIMEOUT);
             } else if (key.equals(TRANSPORT_PARAMETER)) {
                 transport = transport(key, value);
             } else if (key.equals(MAX_RESPONSE_HEADER_SIZE_PARAMETER)) {
@@ -955,15 +966,16 @@ public final class ReverseProxyServlet extends HttpServlet {
                     && !ResponderParameters.isKey(key)) {
                 throw ConfigParameters.invalid(key, value, "is no parameter of ReverseProxyServlet (known: "
                         + UPSTREAM_PARAMETER + ", " + String.join(", ", UpstreamParameters.KEYS) + ", "
-                        + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER + ", " + TRANSPORT_PARAMETER + ", "
+                        + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER + ", "
+                        + CLIENT_IDLE_TIMEOUT_PARAMETER + ", " + TRANSPORT_PARAMETER + ", "
                         + MAX_RESPONSE_HEADER_SIZE_PARAMETER + ", " + MAX_CONNECTIONS_PARAMETER + ", "
                         + PROXY_STATUS_PARAMETER + ", "
                         + ResponderParameters.KEYS_FOR_MESSAGES + ")");
             }
         }
         UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));
-        return Proxy.create(guard, transport, null, null, connectTimeout, bodyIdleTimeout, maxResponseHeaderSize,
-                maxConnections, ResponderParameters.responder(parameters, config.getServletContext())
+        return Proxy.create(guard, transport, null, null, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
+                maxResponseHeaderSize, maxConnections, ResponderParameters.responder(parameters, config.getServletContext())
                         .forProxy(proxyStatus));
     }
 
@@ -1061,7 +1073,7 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         static Proxy create(UpstreamGuard guard, ProxyTransport transport, @Nullable HttpClient httpClient,
                 @Nullable SSLContext sslContext, Duration connectTimeout, Duration bodyIdleTimeout,
-                int maxResponseHeaderSize, int maxConnections, ErrorResponder responder) {
+                Duration clientIdleTimeout, int maxResponseHeaderSize, int maxConnections, ErrorResponder responder) {
             String pseudonym = ProxyHeaders.pseudonym();
             BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
@@ -1094,7 +1106,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return new Proxy(guard, responder, null, client, client, bodyHandler, null, bodyReads, pseudonym);
             }
             if (useJetty(transport, guard.name())) {
-                JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout,
+                JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
                         maxResponseHeaderSize, maxConnections, viaElement(pseudonym), sslContext);
                 return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, null, pseudonym);
             }
@@ -1265,6 +1277,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         private @Nullable HttpClient httpClient;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
+        private Duration clientIdleTimeout = DEFAULT_CLIENT_IDLE_TIMEOUT;
         private ProxyTransport transport = ProxyTransport.AUTO;
         private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
@@ -1363,8 +1376,9 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /**
          * Sets the longest wait for the next part of a response body (init-parameter
-         * {@value #BODY_IDLE_TIMEOUT_PARAMETER}); a stalled body then counts as a read timeout. Default
-         * {@link #DEFAULT_BODY_IDLE_TIMEOUT}.
+         * {@value #BODY_IDLE_TIMEOUT_PARAMETER}); a stalled body then counts as a read timeout. With the Jetty
+         * transport it is also the longest a client may take nothing of the body: its response is then aborted, and
+         * the upstream's connection closed. Default {@link #DEFAULT_BODY_IDLE_TIMEOUT}.
          *
          * @param timeout positive, at most {@link #MAX_BODY_IDLE_TIMEOUT}
          * @return this builder
@@ -1374,6 +1388,26 @@ public final class ReverseProxyServlet extends HttpServlet {
         public Builder bodyIdleTimeout(Duration timeout) {
             this.bodyIdleTimeout = timeout(BODY_IDLE_TIMEOUT_PARAMETER, Objects.requireNonNull(timeout, "timeout"),
                     MAX_BODY_IDLE_TIMEOUT);
+            return this;
+        }
+
+        /**
+         * Sets the longest the client may take nothing of a response body the Jetty transport relays (init-parameter
+         * {@value #CLIENT_IDLE_TIMEOUT_PARAMETER}): a part waits for it meanwhile, and the next is not asked of the
+         * upstream. The client's response is then aborted (an HTTP/2 stream reset), and the upstream's connection
+         * closed, one of {@code max-connections}; nothing counts against the upstream. The container's own idle
+         * timeout may end the wait sooner; Tomcat bounds no such wait over HTTP/2. (With the JDK transport the body
+         * is written blocking, which the container's write timeout bounds.) Default
+         * {@link #DEFAULT_CLIENT_IDLE_TIMEOUT}.
+         *
+         * @param timeout positive, at most {@link #MAX_CLIENT_IDLE_TIMEOUT}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is not positive or longer than
+         *     {@link #MAX_CLIENT_IDLE_TIMEOUT}
+         */
+        public Builder clientIdleTimeout(Duration timeout) {
+            this.clientIdleTimeout = timeout(CLIENT_IDLE_TIMEOUT_PARAMETER, Objects.requireNonNull(timeout, "timeout"),
+                    MAX_CLIENT_IDLE_TIMEOUT);
             return this;
         }
 
@@ -1453,7 +1487,7 @@ public final class ReverseProxyServlet extends HttpServlet {
          */
         public ReverseProxyServlet build() {
             return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, sslContext, connectTimeout,
-                    bodyIdleTimeout, maxResponseHeaderSize, maxConnections, responder().forProxy(proxyStatus)));
+                    bodyIdleTimeout, clientIdleTimeout, maxResponseHeaderSize, maxConnections, responder().forProxy(proxyStatus)));
         }
     }
 }

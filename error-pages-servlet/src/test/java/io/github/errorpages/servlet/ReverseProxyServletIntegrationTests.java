@@ -1212,7 +1212,7 @@ abstract class ReverseProxyServletIntegrationTests {
 
     @ParameterizedTest
     @CsvSource({"connect-timeout, 9999999999999d", "connect-timeout, 61m", "body-idle-timeout, 9999999999999d",
-        "body-idle-timeout, 25h", "body-idle-timeout, 0s"})
+        "body-idle-timeout, 25h", "body-idle-timeout, 0s", "client-idle-timeout, 25h", "client-idle-timeout, 0s"})
     void failsStartupOnATimeoutOutOfRange(String key, String value) {
         // Centuries overflowed the clients' millisecond and nanosecond deadlines: every connect or body read failed.
         configuredByClass("endpoints", "http://127.0.0.1:1", key, value);
@@ -1223,10 +1223,10 @@ abstract class ReverseProxyServletIntegrationTests {
             ReverseProxyServlet.Builder builder = proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("bounds")
                     .endpoints(URI.create("http://127.0.0.1:1")).build()));
             Duration timeout = ConfigParameters.duration(key, value);
-            if (key.equals("connect-timeout")) {
-                builder.connectTimeout(timeout);
-            } else {
-                builder.bodyIdleTimeout(timeout);
+            switch (key) {
+                case "connect-timeout" -> builder.connectTimeout(timeout);
+                case "client-idle-timeout" -> builder.clientIdleTimeout(timeout);
+                default -> builder.bodyIdleTimeout(timeout);
             }
         }).withMessageContaining(key);
     }

@@ -44,6 +44,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
@@ -217,6 +218,46 @@ class TomcatIntegrationTests {
                 assertThatThrownBy(() -> client.newRequest(h2.uri("/archive.bin")).timeout(20, TimeUnit.SECONDS).send())
                         .as("the stream reset, not ended as if the body were whole")
                         .isInstanceOf(ExecutionException.class);
+            } finally {
+                client.stop();
+            }
+        }
+    }
+
+    /**
+     * A client that stops reading an HTTP/2 download (its stream's window stays shut) is given up on once it took
+     * nothing for {@code client-idle-timeout}: its stream is reset, and the upstream's connection closed. Tomcat bounds
+     * no wait of a non-blocking write over HTTP/2: the Jetty transport held the upstream's connection, one of
+     * {@code max-connections}, for as long as the client kept its stream open, and a few such streams took every one.
+     */
+    @Test
+    void aClientThatStopsReadingAnHttp2DownloadIsGivenUpOn() throws Exception {
+        CompletableFuture<String> upstreamEnd = new CompletableFuture<>();
+        try (FaultyUpstream large = FaultyUpstream.start(exchange -> {
+                    long length = 64L << 20;
+                    exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                            + "Content-Length: " + length + "\r\n\r\n");
+                    try {
+                        exchange.writeRepeated((byte) 'x', length);
+                        upstreamEnd.complete("written whole");
+                    } catch (IOException closed) {
+                        upstreamEnd.complete("closed by the gateway");
+                    }
+                });
+                TomcatServer h2 = TomcatServer.inCode().h2c().servlet("/*", ReverseProxyServlet.builder(
+                        UpstreamGuard.of(UpstreamConfig.builder("download").endpoints(large.uri()).build()))
+                        .transport(ProxyTransport.JETTY).clientIdleTimeout(Duration.ofSeconds(1)).build()).start()) {
+            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient(
+                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            client.start();
+            try {
+                CompletableFuture<Result> result = new CompletableFuture<>();
+                client.newRequest(h2.uri("/download.bin"))
+                        .onResponseContentSource((response, source) -> { }) // reads nothing: the window stays shut
+                        .send(result::complete);
+
+                assertThat(result.get(20, TimeUnit.SECONDS).getResponseFailure()).as("the stream reset").isNotNull();
+                assertThat(upstreamEnd.get(20, TimeUnit.SECONDS)).isEqualTo("closed by the gateway");
             } finally {
                 client.stop();
             }

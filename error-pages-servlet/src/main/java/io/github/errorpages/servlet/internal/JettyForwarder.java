@@ -140,6 +140,7 @@ public final class JettyForwarder {
     private final HttpClient client;
     private final UpstreamGuard guard;
     private final long bodyIdleTimeoutMillis;
+    private final long clientIdleTimeoutMillis;
     /** The bodies under way, which {@link #sweep()} looks at. */
     private final Set<AttemptListener> bodies = ConcurrentHashMap.newKeySet();
     private volatile Scheduler.@Nullable Task sweeper;
@@ -158,13 +159,14 @@ public final class JettyForwarder {
      */
     private final Semaphore blockingWrites;
 
-    private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout,
+    private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout, Duration clientIdleTimeout,
             int maxResponseHeaderSize, String via, int maxBlockingWrites) {
         this.blockingWrites = new Semaphore(maxBlockingWrites);
         this.via = via;
         this.client = client;
         this.guard = guard;
         this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
+        this.clientIdleTimeoutMillis = Math.max(1, clientIdleTimeout.toMillis());
         this.maxResponseHeaderSize = maxResponseHeaderSize;
         this.locations = UpstreamLocations.of(guard.config().endpoints());
     }
@@ -175,6 +177,7 @@ public final class JettyForwarder {
      * @param guard the upstream's guard
      * @param connectTimeout the connect timeout
      * @param bodyIdleTimeout the longest wait for the next part of a response body
+     * @param clientIdleTimeout the longest the client may take nothing of a response body
      * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadCheck})
      * @param maxConnections the most connections to each endpoint, at least 1
      * @param via the proxy's {@code Via} element: {@code 1.1} and its {@link ProxyHeaders#pseudonym()}
@@ -183,7 +186,7 @@ public final class JettyForwarder {
      * @throws IllegalStateException when the client does not start
      */
     public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout,
-            int maxResponseHeaderSize, int maxConnections, String via, @Nullable SSLContext sslContext) {
+            Duration clientIdleTimeout, int maxResponseHeaderSize, int maxConnections, String via, @Nullable SSLContext sslContext) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
@@ -224,20 +227,24 @@ public final class JettyForwarder {
         client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
         client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
         InterimResponses.install(client);
-        JettyForwarder forwarder = new JettyForwarder(client, guard, bodyIdleTimeout, maxResponseHeaderSize, via,
-                Math.max(1, threads.getMaxThreads() / 4));
+        JettyForwarder forwarder = new JettyForwarder(client, guard, bodyIdleTimeout, clientIdleTimeout,
+                maxResponseHeaderSize, via, Math.max(1, threads.getMaxThreads() / 4));
         forwarder.scheduleSweep();
         return forwarder;
     }
 
     private void scheduleSweep() {
         if (!stopped) {
-            sweeper = client.getScheduler().schedule(this::sweep, Math.max(1, bodyIdleTimeoutMillis / 4),
+            sweeper = client.getScheduler().schedule(this::sweep,
+                    Math.max(1, Math.min(bodyIdleTimeoutMillis, clientIdleTimeoutMillis) / 4),
                     TimeUnit.MILLISECONDS);
         }
     }
 
-    /** Ends each body the upstream has let wait longer than {@code body-idle-timeout}; then comes again. */
+    /**
+     * Ends each body the upstream has let wait longer than {@code body-idle-timeout}, or the client longer than
+     * {@code client-idle-timeout}; then comes again.
+     */
     private void sweep() {
         try {
             long now = System.nanoTime();
@@ -668,6 +675,8 @@ public final class JettyForwarder {
         private boolean withBody;
         private boolean eventStream;
         private volatile boolean clientGone;
+        /** Why the client was given up on, having taken nothing for {@code client-idle-timeout}; else {@code null}. */
+        private volatile @Nullable IOException clientStalled;
         /** Whether the request goes over TLS and its head is not written yet, as before the handshake ended. */
         private volatile boolean awaitingHandshake;
         private volatile @Nullable NonBlockingResponseBody writer; // read by the sweep
@@ -908,7 +917,10 @@ public final class JettyForwarder {
         /**
          * Ends the exchange when no part of the body arrived for {@code body-idle-timeout} while one was asked
          * for. While the client has not taken the last part, the next is not asked for: that wait is the client's,
-         * and the upstream's idle time starts again once the client took it.
+         * and the upstream's idle time starts again once the client took it. A client that takes nothing for
+         * {@code client-idle-timeout} is given up on, its response aborted: Tomcat bounds no wait of a non-blocking
+         * write over HTTP/2 (a stream whose window stays shut), which held the upstream's connection, one of
+         * {@code max-connections}, for as long as the client kept its stream open.
          */
         void checkIdle(long now) {
             if (completed) {
@@ -916,7 +928,16 @@ public final class JettyForwarder {
                 return;
             }
             NonBlockingResponseBody body = writer;
-            if (writingToClient || (body != null && body.isHoldingForClient())) {
+            long clientWait = body == null ? 0 : body.clientWaitNanos(now);
+            if (clientWait >= TimeUnit.MILLISECONDS.toNanos(clientIdleTimeoutMillis)) {
+                bodies.remove(this);
+                IOException stalled = new ResponseAbortedException("response aborted: the client took nothing of "
+                        + "the body for " + TimeUnit.NANOSECONDS.toMillis(clientWait) + " ms");
+                clientStalled = stalled;
+                body.onError(stalled); // releases what it holds; the upstream exchange is aborted as for a client gone
+                return;
+            }
+            if (writingToClient || clientWait > 0) {
                 lastContentNanos = now; // the client's wait; restarted again when the client takes the part
                 return;
             }
@@ -1020,7 +1041,9 @@ public final class JettyForwarder {
                 exchange.finish(outcome);
             } else {
                 // Only once the client took what was written: completing or dispatching sooner would cut it off.
-                body.end(() -> exchange.finish(clientGone ? DONE : outcome));
+                // A client given up on is still there: its response is aborted, not completed as if it were whole.
+                IOException stalled = clientStalled;
+                body.end(() -> exchange.finish(stalled != null ? stalled : clientGone ? DONE : outcome));
             }
         }
 

@@ -30,6 +30,8 @@ final class NonBlockingResponseBody implements WriteListener {
     private int queuedLength;
     private Content.@Nullable Chunk queuedChunk;
     private @Nullable Runnable demand;
+    /** When the part {@link #demand} waits for the client to take was handed over ({@link System#nanoTime()}). */
+    private long heldSinceNanos;
     private boolean flush;
     private @Nullable Runnable whenDrained;
     private boolean failed;
@@ -72,6 +74,7 @@ final class NonBlockingResponseBody implements WriteListener {
                 queuedLength = copy.length;
             }
             demand = demander;
+            heldSinceNanos = System.nanoTime();
             start = firstToListen();
         }
         listenAndDrain(start);
@@ -132,11 +135,12 @@ final class NonBlockingResponseBody implements WriteListener {
     }
 
     /**
-     * @return whether a part waits for the client to take it, so that the next is not asked for yet: a wait
-     *     that is the client's, not the upstream's
+     * @param now {@link System#nanoTime()}
+     * @return for how long a part has waited for the client to take it, in nanoseconds, the next not asked for
+     *     meanwhile (a wait that is the client's, not the upstream's); 0 when none waits
      */
-    synchronized boolean isHoldingForClient() {
-        return demand != null && !failed;
+    synchronized long clientWaitNanos(long now) {
+        return demand != null && !failed ? Math.max(1, now - heldSinceNanos) : 0;
     }
 
     @Override

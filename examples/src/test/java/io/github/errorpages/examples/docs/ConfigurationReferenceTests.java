@@ -92,6 +92,7 @@ class ConfigurationReferenceTests {
         expected.put("request-id-header", ErrorPagesFilter.DEFAULT_REQUEST_ID_HEADER);
         expected.put("connect-timeout", duration(ReverseProxyServlet.DEFAULT_CONNECT_TIMEOUT));
         expected.put("body-idle-timeout", duration(ReverseProxyServlet.DEFAULT_BODY_IDLE_TIMEOUT));
+        expected.put("client-idle-timeout", duration(ReverseProxyServlet.DEFAULT_CLIENT_IDLE_TIMEOUT));
         expected.put("transport", ProxyTransport.AUTO.name().toLowerCase(java.util.Locale.ROOT));
         expected.put("max-response-header-size", Integer.toString(ReverseProxyServlet.DEFAULT_MAX_RESPONSE_HEADER_SIZE));
         expected.put("max-connections", Integer.toString(ReverseProxyServlet.DEFAULT_MAX_CONNECTIONS));
