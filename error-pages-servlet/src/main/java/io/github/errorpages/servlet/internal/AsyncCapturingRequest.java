@@ -120,7 +120,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
             current = new CompletingAsyncContext(context,
                     () -> response.interception().beforeComplete(this, response), this::handOut,
                     failure -> response.interception().onTaskFailure(this, response, failure, context),
-                    this::originalPathIfElsewhere);
+                    this::originalPathIfElsewhere, response::release);
             handedOut = current;
         }
         return current;

@@ -29,10 +29,16 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CapturingResponse extends HttpServletResponseWrapper {
 
+    /** The request was answered by the filter ({@link #markAnswered}). */
+    private static final byte ANSWERED = 1;
+    /** The response is the container's from now on ({@link #release}). */
+    private static final byte RELEASED = 2;
+
     private final Interception interception;
     private int capturedStatus;
     private boolean errorSent;
-    private boolean answered;
+    /** {@link #ANSWERED} and {@link #RELEASED}, in one field: the object stays within 32 bytes. */
+    private byte marks;
     /** Whether the application answered through the container: a {@code sendError} not captured, a redirect. */
     private boolean answeredByContainer;
     /**
@@ -131,11 +137,20 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
      * @return {@code true} the first time, {@code false} when it was answered already
      */
     public synchronized boolean markAnswered() {
-        if (answered) {
+        if ((marks & ANSWERED) != 0) {
             return false;
         }
-        answered = true;
+        marks |= ANSWERED;
         return true;
+    }
+
+    /**
+     * Captures no status from now on: the response goes where no filter of this one's answers it, an async dispatch
+     * to another web application ({@code AsyncContext.dispatch(ServletContext, String)}), whose container then
+     * answers its statuses as it would without the filter. A status captured meanwhile would have had no page.
+     */
+    public synchronized void release() {
+        marks |= RELEASED;
     }
 
     /**
@@ -319,7 +334,12 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     private boolean captures(int sc) {
-        return interception.intercepts(sc) && !super.isCommitted();
+        return interception.intercepts(sc) && !super.isCommitted() && !released();
+    }
+
+    /** Read without the lock: the release happens before the dispatch that brings the response to a new thread. */
+    private boolean released() {
+        return (marks & RELEASED) != 0;
     }
 
     /**
