@@ -137,7 +137,8 @@ import org.slf4j.LoggerFactory;
  * streamed with its body (see {@code io.github.errorpages.servlet.internal.RequestBodies}); a client that goes
  * away during its upload, or stalls while the upstream waits for the rest, fails the exchange but not the
  * upstream (the breaker does not count it; a client still there gets 408, or 400 or the container's 413 for a
- * body it did not send whole or sent malformed or too large, and the connection is closed); a
+ * body it did not send whole or sent malformed or too large, and the connection is closed; Tomcat closes it
+ * without an answer when its own read timeout ends a stall the Jetty transport waits on without blocking); a
  * response body is read one buffer at a time, as the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
  * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
  * arrives, its head at once, before the first event (a failure after it aborts the response).
