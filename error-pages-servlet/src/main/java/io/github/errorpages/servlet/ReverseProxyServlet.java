@@ -976,8 +976,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));
         return Proxy.create(guard, transport, null, null, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
-                maxResponseHeaderSize, maxConnections, ResponderParameters.responder(parameters, config.getServletContext())
-                        .forProxy(proxyStatus));
+                maxResponseHeaderSize, maxConnections,
+                ResponderParameters.responder(parameters, config.getServletContext()).forProxy(proxyStatus));
     }
 
     private static ProxyTransport transport(String key, String value) {
@@ -1377,9 +1377,9 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /**
          * Sets the longest wait for the next part of a response body (init-parameter
-         * {@value #BODY_IDLE_TIMEOUT_PARAMETER}); a stalled body then counts as a read timeout. With the Jetty
-         * transport it is also the longest a client may take nothing of the body: its response is then aborted, and
-         * the upstream's connection closed. Default {@link #DEFAULT_BODY_IDLE_TIMEOUT}.
+         * {@value #BODY_IDLE_TIMEOUT_PARAMETER}); a stalled body then counts as a read timeout. Only the upstream's
+         * time counts: how long the client may take nothing of the body is {@link #clientIdleTimeout(Duration)}.
+         * Default {@link #DEFAULT_BODY_IDLE_TIMEOUT}.
          *
          * @param timeout positive, at most {@link #MAX_BODY_IDLE_TIMEOUT}
          * @return this builder
@@ -1488,7 +1488,8 @@ public final class ReverseProxyServlet extends HttpServlet {
          */
         public ReverseProxyServlet build() {
             return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, sslContext, connectTimeout,
-                    bodyIdleTimeout, clientIdleTimeout, maxResponseHeaderSize, maxConnections, responder().forProxy(proxyStatus)));
+                    bodyIdleTimeout, clientIdleTimeout, maxResponseHeaderSize, maxConnections,
+                    responder().forProxy(proxyStatus)));
         }
     }
 }

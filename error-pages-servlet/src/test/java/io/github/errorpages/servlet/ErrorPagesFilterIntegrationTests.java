@@ -94,8 +94,8 @@ class ErrorPagesFilterIntegrationTests {
                 throw thrown;
             }
         });
-        for (String path : List.of("/send-error-500-then-throw-upstream-failure", "/redirect-then-throw-upstream-failure",
-                "/committed-then-upstream-failure")) {
+        for (String path : List.of("/send-error-500-then-throw-upstream-failure",
+                "/redirect-then-throw-upstream-failure", "/committed-then-upstream-failure")) {
             jetty.context().addFilter(recording, path, EnumSet.of(DispatcherType.REQUEST));
         }
         FilterHolder everyDispatch = new FilterHolder(ErrorPagesFilter.builder().build());
@@ -755,9 +755,9 @@ class ErrorPagesFilterIntegrationTests {
     }
 
     /**
-     * One incident, one WARN line: the filter's ("response to GET /… aborted: …"). The abort reaches Jetty as its own
-     * {@code EofException} (a {@code QuietException}), which it aborts the connection for and logs at DEBUG only; it
-     * logged the filter's own exception again at WARN ({@code handleException /… ResponseAbortedException: …}).
+     * One incident, one WARN line: the filter's ("response to GET /… aborted: …"). The abort reaches Jetty as its
+     * own {@code EofException} (a {@code QuietException}), which it aborts the connection for and logs at DEBUG
+     * only; it logged the filter's own exception again at WARN ({@code handleException /… ResponseAbortedException}).
      */
     @Test
     void abortsACommittedResponseWithAnExceptionJettyDoesNotLogAgain() throws InterruptedException {

@@ -220,7 +220,8 @@ class ProxyTransportSelectionIntegrationTests {
             assertThat(found.get("forwarded /auto/orders")).startsWith("200 " + JDK_USER_AGENT);
             assertThat(found.get("forwarded /jdk/orders")).startsWith("200 " + JDK_USER_AGENT);
             assertThat(found.get("forwarded /by-class/orders")).startsWith("200 " + JDK_USER_AGENT);
-            assertThat(found.get("cut short over HTTP/2")).as("the stream reset").startsWith("threw java.io.IOException");
+            assertThat(found.get("cut short over HTTP/2")).as("the stream reset")
+                    .startsWith("threw java.io.IOException");
             assertThat(found.get("thrown through the filter")).as("the abort, nothing else")
                     .contains("ResponseAbortedException").doesNotContain("Error");
         }

@@ -1415,7 +1415,8 @@ abstract class ReverseProxyServletIntegrationTests {
             configured.context().stop();
 
             try (InputStream body = relaying.body()) {
-                assertThatThrownBy(body::readAllBytes).as("aborted: 64 KiB of 300000 bytes").isInstanceOf(IOException.class);
+                assertThatThrownBy(body::readAllBytes).as("aborted: 64 KiB of 300000 bytes")
+                        .isInstanceOf(IOException.class);
             }
             assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
             assertThat(guard.failingSince()).isEmpty();

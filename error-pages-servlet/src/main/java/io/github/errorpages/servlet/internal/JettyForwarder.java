@@ -186,7 +186,8 @@ public final class JettyForwarder {
      * @throws IllegalStateException when the client does not start
      */
     public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout,
-            Duration clientIdleTimeout, int maxResponseHeaderSize, int maxConnections, String via, @Nullable SSLContext sslContext) {
+            Duration clientIdleTimeout, int maxResponseHeaderSize, int maxConnections, String via,
+            @Nullable SSLContext sslContext) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
@@ -385,11 +386,12 @@ public final class JettyForwarder {
          * to answer: the attempt in flight is aborted and no retry is made, so the guard counts the call as aborted
          * and gives its bulkhead permit back at once. Until then the exchange held its permit, and the upstream's
          * connection, until the attempt timed out, and that timeout counted against the upstream. The outcome is
-         * {@link ExchangeOutcome#DONE} for a client that went away (an HTTP/2 stream reset): there is nobody to answer. For a body
-         * the container refused (Jetty's {@code SizeLimitHandler}: 413) it is that failure, which the client is
-         * answered with. Once the response head arrived, the relay ends: its upstream exchange is aborted (a quiet
-         * event stream or long poll, with no write of the relay's to fail, held its upstream connection until the
-         * upstream's next part or the body idle timeout) and the outcome is {@link ExchangeOutcome#DONE}.
+         * {@link ExchangeOutcome#DONE} for a client that went away (an HTTP/2 stream reset): there is nobody to
+         * answer. For a body the container refused (Jetty's {@code SizeLimitHandler}: 413) it is that failure, which
+         * the client is answered with. Once the response head arrived, the relay ends: its upstream exchange is
+         * aborted (a quiet event stream or long poll, with no write of the relay's to fail, held its upstream
+         * connection until the upstream's next part or the body idle timeout) and the outcome is
+         * {@link ExchangeOutcome#DONE}.
          *
          * @param error what the container told, or {@code null}
          */
@@ -687,7 +689,7 @@ public final class JettyForwarder {
         private boolean closeDelimited;
         /** Where the guard wants the body's end reported, once it took the head as the call's result. */
         private volatile @Nullable BodyOutcome bodyOutcome;
-        /** How the body ended: {@link ExchangeOutcome#DONE}, or the upstream's failure; {@code null} while it goes on. */
+        /** How the body ended: {@link ExchangeOutcome#DONE}, or the upstream's failure; {@code null} until then. */
         private volatile @Nullable Object ended;
 
         AttemptListener(Exchange exchange, ExactMethodRequest upstream) {
@@ -1100,7 +1102,7 @@ public final class JettyForwarder {
             return translate(failure);
         }
 
-        /** What stop() cut off: {@code connection_limit_reached}, which the guard does not count against the upstream. */
+        /** What stop() cut off: {@code connection_limit_reached}, which the guard does not count against it. */
         private Throwable cutByStop(Throwable failure) {
             return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), failure,
                     false);
