@@ -288,6 +288,8 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(ReverseProxyServlet.class);
+    /** Whether the JDK's {@code HttpClient} can be stopped ({@code shutdownNow()}, Java 21 on). */
+    private static final boolean JDK_CLIENTS_STOP = hasShutdownNow();
     /** Any authority will do: the guard puts each attempt's endpoint in its place. */
     private static final String TARGET_BASE = "http://upstream";
     private static final BodyPublisher NO_BODY = BodyPublishers.noBody();
@@ -640,6 +642,15 @@ public final class ReverseProxyServlet extends HttpServlet {
                 .attempts(failure.attempts()).elapsed(failure.elapsed()).failingSince(failure.failingSince()).build();
     }
 
+    private static boolean hasShutdownNow() {
+        try {
+            HttpClient.class.getMethod("shutdownNow");
+            return true;
+        } catch (NoSuchMethodException beforeJava21) {
+            return false;
+        }
+    }
+
     /**
      * A body the servlet's destruction cut off, stopping its own client: the gateway's doing, as for an attempt it
      * cuts off ({@link #destroyedUnder}), which counts nothing against the upstream.
@@ -902,7 +913,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                     throw upstreamFailed; // this thread was interrupted (a timeout is a subclass): not the upstream
                 }
                 BodyOutcome outcome = Objects.requireNonNull(in.outcome(), "the guard hands every response its outcome");
-                UpstreamFailure failure = outcome.failed(proxy.stopping && proxy.hasOwnClients()
+                UpstreamFailure failure = outcome.failed(proxy.stoppingClients
                         ? cutByDestruction(upstreamFailed) : upstreamFailed);
                 if (response.isCommitted() && AsyncAnswers.allowed(request) && !request.isAsyncStarted()) {
                     // Aborted from an ASYNC dispatch, as the Jetty transport's relays are: Tomcat ends an HTTP/2
@@ -1054,6 +1065,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         final PendingAnswers pendingAnswers = new PendingAnswers();
         /** Whether {@link #stop()} was called: the servlet is being destroyed under the calls in flight. */
         volatile boolean stopping;
+        /**
+         * Whether {@link #stop()} stops the proxy's own clients, so that what fails in flight from then on is its
+         * doing: Jetty's client, or the JDK's from Java 21 on. On Java 17 the JDK's go on, and so do their relays.
+         */
+        volatile boolean stoppingClients;
 
         private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
                 @Nullable GuardedHttpClient withoutBody, @Nullable GuardedHttpClient withBody,
@@ -1176,6 +1192,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         void stop() {
+            stoppingClients = jetty != null || ownExecutor != null && JDK_CLIENTS_STOP;
             stopping = true;
             if (jetty != null) {
                 jetty.stop();
@@ -1216,11 +1233,12 @@ public final class ReverseProxyServlet extends HttpServlet {
          * @return whether it was stopped
          */
         private static boolean shutDownNow(HttpClient client) {
+            if (!JDK_CLIENTS_STOP) {
+                return false; // collected instead
+            }
             try {
                 HttpClient.class.getMethod("shutdownNow").invoke(client);
                 return true;
-            } catch (NoSuchMethodException beforeJava21) {
-                return false; // collected instead
             } catch (ReflectiveOperationException | RuntimeException e) {
                 log.debug("Could not stop the HTTP client of a destroyed proxy", e);
                 return false;

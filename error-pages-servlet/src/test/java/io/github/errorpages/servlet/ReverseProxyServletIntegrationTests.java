@@ -1426,6 +1426,36 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * Where destroy() cannot stop the servlet's own clients (the JDK's, on Java 17), a relay goes on after it, and what
+     * the upstream then breaks off is the upstream's failure, counted as such: it was taken for the gateway's own
+     * doing ({@code connection_limit_reached}), uncounted, in a guard that other servlets may share.
+     */
+    @Test
+    void anUpstreamFailureAfterDestroyIsCountedWhereTheClientsGoOn() throws Exception {
+        assumeTrue(transport == ProxyTransport.JDK && Runtime.version().feature() < 21,
+                "the JDK's client, which Java 17 cannot stop");
+        Semaphore reset = new Semaphore(0);
+        try (FaultyUpstream resets = FaultyUpstream.start(Behaviour.resetMidBodyAfter(reset))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("shared").endpoints(resets.uri()).build());
+            ReverseProxyServlet servlet = proxyBuilder(guard).build();
+            configured = new JettyServer().servlet("/*", servlet).start();
+            HttpResponse<InputStream> relaying = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    configured.uri("/download")).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(relaying.statusCode()).isEqualTo(200);
+
+            servlet.destroy();
+            reset.release();
+
+            try (InputStream body = relaying.body()) {
+                assertThatThrownBy(body::readAllBytes).isInstanceOf(IOException.class);
+            }
+            Await.until(() -> guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls() == 1,
+                    "the upstream's reset counted by its breaker");
+            assertThat(guard.failingSince()).isPresent();
+        }
+    }
+
+    /**
      * The answer of an exchange that stopping the client cut off is written on another thread than the one that
      * stops the context: written on it, a client that reads nothing held the stop until the connection's idle
      * timeout (here 30 s), though destroy() waits 2 s at most for the answers. The client reading at last gets the
