@@ -31,6 +31,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
 
+    /** Where Tomcat's request classes are ({@link #originalPathIfElsewhere}). */
+    private static final String TOMCAT_PACKAGE = "org.apache.catalina.";
+
     private final CapturingResponse response;
     private @Nullable CompletingAsyncContext handedOut;
 
@@ -64,14 +67,16 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     }
 
     /**
-     * Where the container's {@code dispatch()} would have gone had the application's {@code startAsync()} reached it
-     * without arguments: the original request's URI, within the context (Servlet 6.0 {@code AsyncContext.dispatch()}:
+     * Where Tomcat's {@code dispatch()} would have gone had the application's {@code startAsync()} reached it without
+     * arguments: the original request's URI, within the context (Servlet 6.0 {@code AsyncContext.dispatch()}:
      * "REQUEST to /url/A, FORWARD to /url/B, startAsync(), dispatch(): ASYNC dispatch to /url/A"), when that is not
-     * where the container's {@code dispatch()} goes with this request as the one the cycle started with. Tomcat
-     * dispatches to the URI of that request, which within a forward is the forward's target: Tomcat puts its
-     * forwarding request below this one.
+     * where its {@code dispatch()} goes with this request as the one the cycle started with. Tomcat dispatches to
+     * the URI of that request, which within a forward is the forward's target: it puts its forwarding request below
+     * this one. Tomcat's own {@code dispatch()} is a {@code dispatch(path)} of that URI, so the one made here is
+     * what it would make. Not on Jetty, whose {@code dispatch(path)} gives the dispatched request a decoded,
+     * normalised URI where its {@code dispatch()} keeps the one the client sent.
      *
-     * @return the path to dispatch to, still encoded as the container's own {@code dispatch()} passes it on, or
+     * @return the path to dispatch to, still encoded as Tomcat's own {@code dispatch()} passes it on, or
      *     {@code null} to let the container's {@code dispatch()} decide
      */
     private @Nullable String originalPathIfElsewhere() {
@@ -79,7 +84,8 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         while (original instanceof ServletRequestWrapper wrapper) {
             original = wrapper.getRequest();
         }
-        if (!(original instanceof HttpServletRequest originalRequest)) {
+        if (!(original instanceof HttpServletRequest originalRequest)
+                || !original.getClass().getName().startsWith(TOMCAT_PACKAGE)) {
             return null;
         }
         String uri = originalRequest.getRequestURI();

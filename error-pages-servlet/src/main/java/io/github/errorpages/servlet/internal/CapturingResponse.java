@@ -334,11 +334,15 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     private boolean captures(int sc) {
-        return interception.intercepts(sc) && !super.isCommitted() && !released();
+        return interception.intercepts(sc) && !super.isCommitted() && !isReleased();
     }
 
-    /** Read without the lock: the release happens before the dispatch that brings the response to a new thread. */
-    private boolean released() {
+    /**
+     * Read without the lock: the release happens before the dispatch that brings the response to a new thread.
+     *
+     * @return whether the response went to another web application ({@link #release})
+     */
+    public boolean isReleased() {
         return (marks & RELEASED) != 0;
     }
 

@@ -22,10 +22,10 @@ import org.jspecify.annotations.Nullable;
  * response without the page. {@code onStartAsync} carries the context the request hands out for the new cycle, for
  * the same reason: a listener that re-registers itself there through {@code event.getAsyncContext()}, as
  * {@link AsyncListener#onStartAsync} advises, would otherwise get the container's context in its later events. An
- * upstream failure that a task given to {@code start(Runnable)} throws is answered with the page. A cycle the
- * application started without arguments is dispatched by {@code dispatch()} to the original request's URI, as the
- * container would have: the request started it with the filter's wrappers, which the container would otherwise
- * read the path from.
+ * upstream failure that a task given to {@code start(Runnable)} throws is answered with the page. On Tomcat, a
+ * cycle the application started without arguments is dispatched by {@code dispatch()} to the original request's
+ * URI, as Tomcat would have: the request started it with the filter's wrappers, which Tomcat would otherwise read
+ * the path from.
  */
 final class CompletingAsyncContext implements AsyncContext {
 
