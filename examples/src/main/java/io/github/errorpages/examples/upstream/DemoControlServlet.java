@@ -116,6 +116,7 @@ public final class DemoControlServlet extends HttpServlet {
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
                 <title>error-pages demo: upstream control</title>
+                <link rel="icon" href="data:,">
                 <style>
                 body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
                 ul{list-style:none;padding:0} li{margin:.4rem 0} button{min-width:11rem;padding:.4rem .8rem;font:inherit;cursor:pointer}
