@@ -16,6 +16,7 @@ import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.channels.UnresolvedAddressException;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -126,11 +128,12 @@ public final class GatewayDemo implements AutoCloseable {
                 throw e;
             }
             // The default port 8080 is often taken, a --host mistyped: one line that says what to do, no stack trace.
-            System.err.println("error-pages demo: cannot listen on " + options.host() + ":" + options.port() + ", " + why);
+            String host = options.host().indexOf(':') >= 0 ? "[" + options.host() + "]" : options.host(); // IPv6
+            System.err.println("error-pages demo: cannot listen on " + host + ":" + options.port() + ", " + why);
             System.exit(2);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-demo-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::closeOnShutdown, "gateway-demo-shutdown"));
         gateway.printWelcome(System.out);
         gateway.server.join();
     }
@@ -149,6 +152,10 @@ public final class GatewayDemo implements AutoCloseable {
         }
         if (cause instanceof UnresolvedAddressException) {
             return "the host name does not resolve: --host takes a name or address of this machine";
+        }
+        if (cause instanceof SocketException socket) {
+            // An address the system will not bind at all (an IPv6 link-local or multicast one): "Invalid argument".
+            return socket.getMessage() + ": --host must be an address of this machine";
         }
         return null;
     }
@@ -228,6 +235,20 @@ public final class GatewayDemo implements AutoCloseable {
      */
     public UpstreamGuard guard() {
         return guard;
+    }
+
+    /**
+     * Stops as the JVM shuts down (Ctrl+C, SIGTERM): a request still in flight after the stop timeout (a download,
+     * an event stream) is cut off, which is said in one line, not with a stack trace from the hook's thread.
+     */
+    private void closeOnShutdown() {
+        try {
+            close();
+        } catch (IllegalStateException notStopped) {
+            System.err.println("error-pages demo: stopped; " + (notStopped.getCause() instanceof TimeoutException
+                    ? "what was still in flight after " + STOP_TIMEOUT.toSeconds() + " s was cut off"
+                    : "Jetty did not stop cleanly: " + notStopped.getCause()));
+        }
     }
 
     /** Stops the server and the demo upstream. */

@@ -38,12 +38,13 @@ class GatewayDemoProcessIntegrationTests {
     /**
      * A --host that is no address of this machine, or no name at all: every bind failure said "the port is in use"
      * (with --port 0 too), and an unresolvable name gave a stack trace and a process that never ended (the proxy's
-     * HTTP client kept a thread that was no daemon).
+     * HTTP client kept a thread that was no daemon); an IPv6 address the system binds nothing to, a stack trace.
      */
     @Test
     void saysInOneLineWhyItCannotListenOnTheHost() throws Exception {
         for (String[] hostAndWords : new String[][] {
             {"192.0.2.1", "--host must be an address of this machine"},
+            {"ff02::1", "--host must be an address of this machine"}, // multicast: "Invalid argument", no BindException
             {"no-such-host.invalid", "the host name does not resolve"}}) {
             Process gateway = new ProcessBuilder(JAVA, "-cp", CLASSPATH, GatewayDemo.class.getName(), "--port", "0",
                     "--host", hostAndWords[0]).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -51,7 +52,8 @@ class GatewayDemoProcessIntegrationTests {
             assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).as("exited, --host " + hostAndWords[0]).isTrue();
             String stderr = new String(gateway.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(gateway.exitValue()).isEqualTo(2);
-            assertThat(stderr).contains("cannot listen on " + hostAndWords[0] + ":0, ", hostAndWords[1])
+            String shown = hostAndWords[0].contains(":") ? "[" + hostAndWords[0] + "]" : hostAndWords[0];
+            assertThat(stderr).contains("cannot listen on " + shown + ":0, ", hostAndWords[1])
                     .doesNotContain("in use", "Exception", "\tat ");
         }
     }
