@@ -201,8 +201,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Timeouts.</b> {@value #CONNECT_TIMEOUT_PARAMETER} bounds a connect, the guard's
  * {@code attempt-timeout} the wait for the response headers of one attempt, its {@code deadline} all
  * attempts together, and {@value #BODY_IDLE_TIMEOUT_PARAMETER} the wait for each next part of a
- * response body; with the Jetty transport {@value #CLIENT_IDLE_TIMEOUT_PARAMETER} bounds how long the client may take
- * nothing of one.
+ * response body; with the Jetty transport {@value #CLIENT_IDLE_TIMEOUT_PARAMETER} bounds how long a part of one may
+ * wait for the client to take it.
  *
  * <p><b>Configuration</b>, by {@link #builder(UpstreamGuard)} in code, or by init-parameters for a servlet
  * created by its public constructor ({@code web.xml}, {@code ServletContext.addServlet(name, Class)}):
@@ -248,7 +248,7 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final String CONNECT_TIMEOUT_PARAMETER = "connect-timeout";
     /** Init-parameter: the longest wait for the next part of a response body. */
     public static final String BODY_IDLE_TIMEOUT_PARAMETER = "body-idle-timeout";
-    /** Init-parameter: the longest the client may take nothing of a response body (the Jetty transport). */
+    /** Init-parameter: the longest a part of a response body may wait for the client to take it (Jetty transport). */
     public static final String CLIENT_IDLE_TIMEOUT_PARAMETER = "client-idle-timeout";
     /** Init-parameter: the HTTP client that forwards, {@code auto}, {@code jetty} or {@code jdk}. */
     public static final String TRANSPORT_PARAMETER = "transport";
@@ -1123,9 +1123,11 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return new Proxy(guard, responder, null, client, client, bodyHandler, null, bodyReads, pseudonym);
             }
             if (useJetty(transport, guard.name())) {
-                JettyForwarder jetty = JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
+                JettyForwarder jetty = startJetty(guard, transport, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
                         maxResponseHeaderSize, maxConnections, viaElement(pseudonym), sslContext);
-                return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, null, pseudonym);
+                if (jetty != null) {
+                    return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, null, pseudonym);
+                }
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
             GuardedHttpClient withoutBody = GuardedHttpClient.of(ownClient(connectTimeout, Runnable::run, sslContext),
@@ -1155,6 +1157,30 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         private static String viaElement(String pseudonym) {
             return "1.1 " + pseudonym;
+        }
+
+        /**
+         * Starts Jetty's client, or says why it cannot run where the versions of Jetty's jars checked out but their
+         * classes still do not fit together ({@link JettyClientPresence} reads the versions jars declare).
+         *
+         * @return the started forwarder, or {@code null} for the JDK transport instead ({@code auto})
+         */
+        private static @Nullable JettyForwarder startJetty(UpstreamGuard guard, ProxyTransport transport,
+                Duration connectTimeout, Duration bodyIdleTimeout, Duration clientIdleTimeout,
+                int maxResponseHeaderSize, int maxConnections, String via, @Nullable SSLContext sslContext) {
+            try {
+                return JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
+                        maxResponseHeaderSize, maxConnections, via, sslContext);
+            } catch (LinkageError unfit) {
+                String why = "the Jetty classes on the class path do not fit together (" + unfit + ")";
+                if (transport == ProxyTransport.JETTY) {
+                    throw new IllegalArgumentException("Invalid error-pages configuration: " + TRANSPORT_PARAMETER
+                            + " must be auto or jdk when " + why + ", but was jetty", unfit);
+                }
+                log.warn("ReverseProxyServlet for upstream {} forwards with the JDK's HttpClient: {}", guard.name(),
+                        why);
+                return null;
+            }
         }
 
         private static boolean useJetty(ProxyTransport transport, String upstream) {
@@ -1411,12 +1437,15 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
-         * Sets the longest the client may take nothing of a response body the Jetty transport relays (init-parameter
-         * {@value #CLIENT_IDLE_TIMEOUT_PARAMETER}): a part waits for it meanwhile, and the next is not asked of the
-         * upstream. The client's response is then aborted (an HTTP/2 stream reset), and the upstream's connection
+         * Sets the longest a part of a response body the Jetty transport relays may wait for the client to take it
+         * (init-parameter {@value #CLIENT_IDLE_TIMEOUT_PARAMETER}); the next part is not asked of the upstream
+         * meanwhile. The container tells when a write was taken whole, not how much of it, so a part counts as
+         * waiting until the client took all of it, and what the container buffers with it (up to its response
+         * buffer, 32 KiB on Jetty by default): with the default a client slower than about 0.5 KB/s throughout is
+         * cut off too. The client's response is then aborted (an HTTP/2 stream reset), and the upstream's connection
          * closed, one of {@code max-connections}; nothing counts against the upstream. The container's own idle
-         * timeout may end the wait sooner; Tomcat bounds no such wait over HTTP/2. (With the JDK transport the body
-         * is written blocking, which the container's write timeout bounds.) Default
+         * timeout may end the wait sooner; Tomcat bounds no such wait over HTTP/2 (a stream whose window stays shut).
+         * (With the JDK transport the body is written blocking, which the container's write timeout bounds.) Default
          * {@link #DEFAULT_CLIENT_IDLE_TIMEOUT}.
          *
          * @param timeout positive, at most {@link #MAX_CLIENT_IDLE_TIMEOUT}

@@ -1,5 +1,8 @@
 package io.github.errorpages.servlet.internal;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,7 +18,10 @@ public final class JettyClientPresence {
     /** Why the Jetty transport cannot run when {@code jetty-client} is absent, as the messages say it. */
     public static final String ABSENT = "org.eclipse.jetty:jetty-client is not on the class path";
 
-    private static final String CLIENT_CLASS = "org.eclipse.jetty.client.HttpClient";
+    static final String CLIENT_CLASS = "org.eclipse.jetty.client.HttpClient";
+    /** A class of {@code jetty-client} and of each Jetty jar it needs, whose versions must all be 12.1. */
+    private static final List<String> JAR_CLASSES = List.of(CLIENT_CLASS, "org.eclipse.jetty.http.HttpField",
+            "org.eclipse.jetty.io.Content", "org.eclipse.jetty.util.BufferUtil");
     private static final String FORWARDER_CLASS = "io.github.errorpages.servlet.internal.JettyForwarder";
     private static final int MAJOR = 12;
     private static final int MINOR = 1;
@@ -29,17 +35,19 @@ public final class JettyClientPresence {
      *     version of {@code jetty-client} is there instead of 12.1, or which Jetty class is missing
      */
     public static @Nullable String unusableBecause(@Nullable ClassLoader loader) {
-        Class<?> client;
-        try {
-            client = Class.forName(CLIENT_CLASS, false, loader != null ? loader : ownLoader());
-        } catch (ClassNotFoundException | LinkageError absent) {
-            return ABSENT;
+        ClassLoader in = loader != null ? loader : ownLoader();
+        Map<String, @Nullable String> versions = new LinkedHashMap<>();
+        for (String jar : JAR_CLASSES) {
+            try {
+                versions.put(jar, versionOf(Class.forName(jar, false, in)));
+            } catch (ClassNotFoundException | LinkageError absent) {
+                return jar.equals(CLIENT_CLASS) ? ABSENT : "the Jetty classes org.eclipse.jetty:jetty-client " + MAJOR
+                        + "." + MINOR + " needs are not all on the class path (" + jar + " is missing)";
+            }
         }
-        Package clientPackage = client.getPackage();
-        String version = clientPackage == null ? null : clientPackage.getImplementationVersion();
-        if (version != null && !isSupported(version)) {
-            // Jetty 11 and 12.0 have a client of that name too, without what the forwarder calls.
-            return "org.eclipse.jetty:jetty-client on the class path is " + version + ", not " + MAJOR + "." + MINOR;
+        String unfit = unfitVersion(versions);
+        if (unfit != null) {
+            return unfit;
         }
         try {
             Class.forName(FORWARDER_CLASS, true, ownLoader());
@@ -48,6 +56,34 @@ public final class JettyClientPresence {
                     + " needs are not all on the class path (" + unlinkable + ")";
         }
         return null;
+    }
+
+    /**
+     * Jetty 11 and 12.0 have a client of the same class name, without what the forwarder calls; and a build may mix
+     * versions (an application's {@code jetty-client} 12.1 with a framework's Jetty 12.0 BOM), which fails the
+     * client's first use.
+     *
+     * @param versions the version each jar declares, by a class of it, {@code jetty-client}'s first; {@code null}
+     *     for a jar that declares none
+     * @return why the versions do not do, or {@code null} when they do
+     */
+    static @Nullable String unfitVersion(Map<String, @Nullable String> versions) {
+        for (Map.Entry<String, @Nullable String> jar : versions.entrySet()) {
+            String version = jar.getValue();
+            if (version != null && !isSupported(version)) {
+                return jar.getKey().equals(CLIENT_CLASS)
+                        ? "org.eclipse.jetty:jetty-client on the class path is " + version + ", not " + MAJOR + "."
+                                + MINOR
+                        : "org.eclipse.jetty:jetty-client is on the class path with the Jetty classes of " + version
+                                + " (" + jar.getKey() + "), not " + MAJOR + "." + MINOR;
+            }
+        }
+        return null;
+    }
+
+    private static @Nullable String versionOf(Class<?> type) {
+        Package of = type.getPackage();
+        return of == null ? null : of.getImplementationVersion();
     }
 
     /** 12.1 or a later 12.x; a version that does not start with two numbers is left to the linking to tell. */

@@ -61,6 +61,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Forwards requests to one upstream with Jetty's non-blocking {@link HttpClient}, through the upstream's
@@ -112,6 +114,8 @@ import org.jspecify.annotations.Nullable;
  * Thread-safe.
  */
 public final class JettyForwarder {
+
+    private static final Logger log = LoggerFactory.getLogger(JettyForwarder.class);
 
     /** The outcome of an exchange whose response is complete, or whose client went away. */
     private static final Object DONE = ExchangeOutcome.DONE;
@@ -931,13 +935,18 @@ public final class JettyForwarder {
             }
             NonBlockingResponseBody body = writer;
             long clientWait = body == null ? 0 : body.clientWaitNanos(now);
-            if (clientWait >= TimeUnit.MILLISECONDS.toNanos(clientIdleTimeoutMillis)) {
-                bodies.remove(this);
-                IOException stalled = new ResponseAbortedException("response aborted: the client took nothing of "
-                        + "the body for " + TimeUnit.NANOSECONDS.toMillis(clientWait) + " ms");
-                clientStalled = stalled;
-                body.onError(stalled); // releases what it holds; the upstream exchange is aborted as for a client gone
-                return;
+            long clientLimit = TimeUnit.MILLISECONDS.toNanos(clientIdleTimeoutMillis);
+            if (clientWait >= clientLimit) {
+                String why = "the client took no part of the body for " + TimeUnit.NANOSECONDS.toMillis(clientWait)
+                        + " ms";
+                IOException stalled = new ResponseAbortedException("response aborted: " + why);
+                // The body ends as for a client gone, which aborts the upstream exchange; the response is aborted.
+                if (body.giveUp(now, clientLimit, stalled, () -> clientStalled = stalled)) {
+                    bodies.remove(this);
+                    // (Not the request's method or path: the cycle may end on another thread meanwhile.)
+                    log.debug("Gave up on a client of upstream {}: {}", guard.name(), why);
+                    return;
+                }
             }
             if (writingToClient || clientWait > 0) {
                 lastContentNanos = now; // the client's wait; restarted again when the client takes the part

@@ -137,7 +137,9 @@ final class NonBlockingResponseBody implements WriteListener {
     /**
      * @param now {@link System#nanoTime()}
      * @return for how long a part has waited for the client to take it, in nanoseconds, the next not asked for
-     *     meanwhile (a wait that is the client's, not the upstream's); 0 when none waits
+     *     meanwhile (a wait that is the client's, not the upstream's); 0 when none waits. The container tells when a
+     *     write is taken whole, not how much of it: a part (and what the container buffers with it, up to its
+     *     response buffer) counts as waiting until the client took all of it.
      */
     synchronized long clientWaitNanos(long now) {
         return demand != null && !failed ? Math.max(1, now - heldSinceNanos) : 0;
@@ -155,12 +157,46 @@ final class NonBlockingResponseBody implements WriteListener {
             if (failed) {
                 return;
             }
-            failed = true;
-            releaseAll();
-            drained = whenDrained;
-            whenDrained = null;
-            demand = null;
+            drained = fail();
         }
+        ended(t, drained);
+    }
+
+    /**
+     * Gives up on a client that has not taken the part it holds for {@code limitNanos}: what is held is released,
+     * and the body ends as for a client that went away. Checked and done under the lock, so that a client that took
+     * the part meanwhile is not given up on.
+     *
+     * @param now {@link System#nanoTime()}
+     * @param limitNanos how long the part may wait
+     * @param reason what the body ends with, told to the one that listens for the client's failure
+     * @param first run before that, once it is sure the client is given up on
+     * @return whether the client was given up on
+     */
+    boolean giveUp(long now, long limitNanos, IOException reason, Runnable first) {
+        Runnable drained;
+        synchronized (this) {
+            if (failed || demand == null || now - heldSinceNanos < limitNanos) {
+                return false;
+            }
+            drained = fail();
+        }
+        first.run();
+        ended(reason, drained);
+        return true;
+    }
+
+    /** Holding the lock: marks the body failed, lets go of what it holds, and returns what waited for its end. */
+    private @Nullable Runnable fail() {
+        failed = true;
+        releaseAll();
+        Runnable drained = whenDrained;
+        whenDrained = null;
+        demand = null;
+        return drained;
+    }
+
+    private void ended(Throwable t, @Nullable Runnable drained) {
         clientFailed.accept(t);
         if (drained != null) {
             drained.run();

@@ -2,6 +2,9 @@ package io.github.errorpages.servlet.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -17,5 +20,26 @@ class JettyClientPresenceTests {
             "11.0.20, false", "10.0.24, false", "13.0.0, false", "unknown, true", "'', true", "12, true"})
     void supportsJettyClient121AndLater12(String version, boolean supported) {
         assertThat(JettyClientPresence.isSupported(version)).isEqualTo(supported);
+    }
+
+    /**
+     * jetty-client 12.1 with jetty-http, -io and -util of 12.0 (an application's client under a framework's Jetty
+     * 12.0 BOM) passed the check, and the client's constructor failed with NoSuchFieldError: RFC9110.
+     */
+    @Test
+    void refusesJettyClient121WithTheJettyJarsOfAnotherVersion() {
+        Map<String, String> versions = new LinkedHashMap<>();
+        versions.put(JettyClientPresence.CLIENT_CLASS, "12.1.14");
+        versions.put("org.eclipse.jetty.http.HttpField", "12.0.20");
+        versions.put("org.eclipse.jetty.io.Content", null); // declares none: left to the linking
+
+        assertThat(JettyClientPresence.unfitVersion(versions))
+                .isEqualTo("org.eclipse.jetty:jetty-client is on the class path with the Jetty classes of 12.0.20 "
+                        + "(org.eclipse.jetty.http.HttpField), not 12.1");
+        versions.put("org.eclipse.jetty.http.HttpField", "12.1.14");
+        assertThat(JettyClientPresence.unfitVersion(versions)).isNull();
+        versions.put(JettyClientPresence.CLIENT_CLASS, "11.0.20");
+        assertThat(JettyClientPresence.unfitVersion(versions))
+                .isEqualTo("org.eclipse.jetty:jetty-client on the class path is 11.0.20, not 12.1");
     }
 }
