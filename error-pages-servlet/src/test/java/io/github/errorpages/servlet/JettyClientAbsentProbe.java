@@ -1,5 +1,7 @@
 package io.github.errorpages.servlet;
 
+import static io.github.errorpages.servlet.ProbeSteps.step;
+
 import io.github.errorpages.servlet.internal.JettyClientPresence;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
@@ -84,18 +86,6 @@ public final class JettyClientAbsentProbe implements Callable<Map<String, String
             String userAgent = upstream.requests().isEmpty() ? "(no request)"
                     : upstream.requests().get(0).headers().getOrDefault("user-agent", "(none)");
             return response.getStatus() + " " + userAgent;
-        }
-    }
-
-    private static String step(Callable<String> step) {
-        try {
-            return step.call();
-        } catch (Throwable failed) {
-            StringBuilder messages = new StringBuilder("threw");
-            for (Throwable t = failed; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                messages.append(' ').append(t);
-            }
-            return messages.toString();
         }
     }
 }

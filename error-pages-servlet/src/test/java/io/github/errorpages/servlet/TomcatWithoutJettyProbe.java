@@ -1,5 +1,7 @@
 package io.github.errorpages.servlet;
 
+import static io.github.errorpages.servlet.ProbeSteps.step;
+
 import io.github.errorpages.servlet.internal.JettyClientPresence;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
@@ -147,17 +149,5 @@ public final class TomcatWithoutJettyProbe implements Callable<Map<String, Strin
                 return Collections.enumeration(initParameters.keySet());
             }
         };
-    }
-
-    private static String step(Callable<String> step) {
-        try {
-            return step.call();
-        } catch (Throwable failed) {
-            StringBuilder messages = new StringBuilder("threw");
-            for (Throwable t = failed; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                messages.append(' ').append(t);
-            }
-            return messages.toString();
-        }
     }
 }
