@@ -222,9 +222,6 @@ public final class ErrorPagesFilter implements Filter {
             // An async dispatch of a request a filter wrapped: the objects are already ours, if this one wrapped them.
             if (dispatched.madeFor(current)) {
                 run(current, request, dispatched, chain, request, response);
-            } else if (dispatched.isReleased()) {
-                // Dispatched here from another web application, whose filter let the response go: this one answers.
-                filterAsNew(current, request, response, chain);
             } else {
                 chain.doFilter(request, response);
             }
@@ -233,10 +230,6 @@ public final class ErrorPagesFilter implements Filter {
         Object filteredBy = request.getAttribute(FILTERED_ATTRIBUTE);
         if (filteredBy != null) {
             if (filteredBy != current) {
-                if (dispatchedFromAnotherApplication(request, response, filteredBy)) {
-                    filterAsNew(current, request, response, chain);
-                    return;
-                }
                 warnOfAnotherInstance(request);
                 chain.doFilter(request, response);
                 return;
@@ -251,11 +244,6 @@ public final class ErrorPagesFilter implements Filter {
             }
             return;
         }
-        filterAsNew(current, request, response, chain);
-    }
-
-    private static void filterAsNew(Settings current, HttpServletRequest request, HttpServletResponse response,
-            FilterChain chain) throws IOException, ServletException {
         request.setAttribute(FILTERED_ATTRIBUTE, current);
         // Both wrappers are made for every request (issue 7 budgets them): the request wrapper cannot be
         // saved, because startAsync() would otherwise start the cycle with the container's own response
@@ -263,27 +251,6 @@ public final class ErrorPagesFilter implements Filter {
         CapturingResponse capturing = new CapturingResponse(response, current);
         AsyncCapturingRequest wrapped = new AsyncCapturingRequest(request, capturing);
         run(current, wrapped, capturing, chain, wrapped, capturing);
-    }
-
-    /**
-     * Whether another web application's filter wrapped the request and dispatched it here asynchronously
-     * ({@code AsyncContext.dispatch(ServletContext, String)}), letting the response go: this one answers it. A filter
-     * whose settings are of another class is another class loader's, so another application's. One of this class is
-     * either that or another instance in front of this one within the application, which wrapped the response: Tomcat
-     * dispatches with that filter's response, let go ({@link CapturingResponse#isReleased}), and Jetty makes the
-     * dispatch a REQUEST of this application with a response of its own, which no filter wrapped.
-     */
-    private static boolean dispatchedFromAnotherApplication(HttpServletRequest request, HttpServletResponse response,
-            Object filteredBy) {
-        DispatcherType type = request.getDispatcherType();
-        if (type != DispatcherType.ASYNC && type != DispatcherType.REQUEST) {
-            return false;
-        }
-        if (!(filteredBy instanceof Settings)) {
-            return true;
-        }
-        CapturingResponse wrapped = CapturingResponse.find(response);
-        return wrapped == null ? type == DispatcherType.REQUEST : wrapped.isReleased();
     }
 
     /**

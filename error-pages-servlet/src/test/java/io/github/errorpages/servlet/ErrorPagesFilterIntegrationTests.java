@@ -29,7 +29,6 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
-import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpResponse;
 import java.nio.charset.Charset;
@@ -48,13 +47,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.io.EofException;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.jspecify.annotations.Nullable;
@@ -503,53 +497,6 @@ class ErrorPagesFilterIntegrationTests {
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).contains("connection_refused");
-    }
-
-    /**
-     * An async dispatch to another web application ({@code dispatch(otherContext, path)}), whose target sends a 502:
-     * the response goes there with the filter's wrappers, which captured the status, and no filter of this one's
-     * answered it: the client got a 502 with nothing, where without the filter it gets that container's page, or the
-     * other application's ErrorPagesFilter's. The filter now lets such a response go: the other application answers,
-     * as without the filter in front.
-     */
-    @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void leavesAResponseDispatchedToAnotherWebApplicationToItsContainer(boolean filterThereToo) throws Exception {
-        Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        ServletContextHandler front = new ServletContextHandler("/");
-        ServletContextHandler other = new ServletContextHandler("/other");
-        front.setCrossContextDispatchSupported(true);
-        other.setCrossContextDispatchSupported(true);
-        ServletHolder dispatching = new ServletHolder(servlet((request, response) -> request.startAsync().dispatch(
-                request.getServletContext().getContext("/other"), "/send-error-502")));
-        dispatching.setAsyncSupported(true);
-        front.addServlet(dispatching, "/*");
-        ServletHolder sendingError = new ServletHolder(servlet((request, response) -> response.sendError(502)));
-        sendingError.setAsyncSupported(true);
-        other.addServlet(sendingError, "/send-error-502");
-        for (ServletContextHandler context : filterThereToo ? List.of(front, other) : List.of(front)) {
-            FilterHolder filter = new FilterHolder(ErrorPagesFilter.builder().build());
-            filter.setAsyncSupported(true);
-            context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-        }
-        server.setHandler(new ContextHandlerCollection(other, front));
-        server.start();
-        try {
-            HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + connector.getLocalPort()
-                    + "/orders"), Client.BROWSER_ACCEPT);
-
-            if (filterThereToo) {
-                assertErrorPage(response, "GET", 502, "10");
-            } else {
-                assertThat(response.statusCode()).isEqualTo(502);
-                assertThat(Client.text(response)).as("the container's page").contains("502");
-            }
-        } finally {
-            server.stop();
-        }
     }
 
     /** A task that completed the cycle, then threw: its answer stands; the page was written over it. */

@@ -126,7 +126,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
             current = new CompletingAsyncContext(context,
                     () -> response.interception().beforeComplete(this, response), this::handOut,
                     failure -> response.interception().onTaskFailure(this, response, failure, context),
-                    this::originalPathIfElsewhere, response::release);
+                    this::originalPathIfElsewhere);
             handedOut = current;
         }
         return current;

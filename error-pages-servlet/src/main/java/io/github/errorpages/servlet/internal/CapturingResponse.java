@@ -29,16 +29,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CapturingResponse extends HttpServletResponseWrapper {
 
-    /** The request was answered by the filter ({@link #markAnswered}). */
-    private static final byte ANSWERED = 1;
-    /** The response is the container's from now on ({@link #release}). */
-    private static final byte RELEASED = 2;
-
     private final Interception interception;
     private int capturedStatus;
     private boolean errorSent;
-    /** {@link #ANSWERED} and {@link #RELEASED}, in one field: the object stays within 32 bytes. */
-    private byte marks;
+    private boolean answered;
     /** Whether the application answered through the container: a {@code sendError} not captured, a redirect. */
     private boolean answeredByContainer;
     /**
@@ -137,20 +131,11 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
      * @return {@code true} the first time, {@code false} when it was answered already
      */
     public synchronized boolean markAnswered() {
-        if ((marks & ANSWERED) != 0) {
+        if (answered) {
             return false;
         }
-        marks |= ANSWERED;
+        answered = true;
         return true;
-    }
-
-    /**
-     * Captures no status from now on: the response goes where no filter of this one's answers it, an async dispatch
-     * to another web application ({@code AsyncContext.dispatch(ServletContext, String)}), whose container then
-     * answers its statuses as it would without the filter. A status captured meanwhile would have had no page.
-     */
-    public synchronized void release() {
-        marks |= RELEASED;
     }
 
     /**
@@ -334,16 +319,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     private boolean captures(int sc) {
-        return interception.intercepts(sc) && !super.isCommitted() && !isReleased();
-    }
-
-    /**
-     * Read without the lock: the release happens before the dispatch that brings the response to a new thread.
-     *
-     * @return whether the response went to another web application ({@link #release})
-     */
-    public boolean isReleased() {
-        return (marks & RELEASED) != 0;
+        return interception.intercepts(sc) && !super.isCommitted();
     }
 
     /**

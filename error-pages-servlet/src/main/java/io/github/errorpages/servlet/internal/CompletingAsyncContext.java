@@ -8,7 +8,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import java.io.IOException;
-import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -34,7 +33,6 @@ final class CompletingAsyncContext implements AsyncContext {
     private final UnaryOperator<AsyncContext> handOut;
     private final Predicate<RuntimeException> answersTaskFailure;
     private final Supplier<@Nullable String> originalPathIfElsewhere;
-    private final Runnable releaseResponse;
     /** Whether the application called {@code startAsync()} without arguments for this cycle. */
     private volatile boolean startedWithoutArguments;
     /**
@@ -53,18 +51,14 @@ final class CompletingAsyncContext implements AsyncContext {
      *     it can ({@link Interception#onTaskFailure}), and says whether it did
      * @param originalPathIfElsewhere where {@code dispatch()} goes for a cycle started without arguments, when not
      *     where the container's {@code dispatch()} would go ({@code null})
-     * @param releaseResponse lets the response go to the container, for a dispatch to another web application
-     *     ({@link CapturingResponse#release})
      */
     CompletingAsyncContext(AsyncContext delegate, Runnable beforeComplete, UnaryOperator<AsyncContext> handOut,
-            Predicate<RuntimeException> answersTaskFailure, Supplier<@Nullable String> originalPathIfElsewhere,
-            Runnable releaseResponse) {
+            Predicate<RuntimeException> answersTaskFailure, Supplier<@Nullable String> originalPathIfElsewhere) {
         this.delegate = delegate;
         this.beforeComplete = beforeComplete;
         this.handOut = handOut;
         this.answersTaskFailure = answersTaskFailure;
         this.originalPathIfElsewhere = originalPathIfElsewhere;
-        this.releaseResponse = releaseResponse;
     }
 
     /**
@@ -132,16 +126,7 @@ final class CompletingAsyncContext implements AsyncContext {
     @Override
     public void dispatch(ServletContext context, String path) {
         ended = true;
-        if (isAnotherApplication(context)) {
-            // No filter of this one's answers there: its container answers the statuses, as without the filter.
-            releaseResponse.run();
-        }
         delegate.dispatch(context, path);
-    }
-
-    private boolean isAnotherApplication(ServletContext context) {
-        ServletContext own = delegate.getRequest().getServletContext();
-        return context != own && !Objects.equals(context.getContextPath(), own.getContextPath());
     }
 
     /**

@@ -128,7 +128,8 @@ public final class GatewayDemo implements AutoCloseable {
                 throw e;
             }
             // The default port 8080 is often taken, a --host mistyped: one line that says what to do, no stack trace.
-            String host = options.host().indexOf(':') >= 0 ? "[" + options.host() + "]" : options.host(); // IPv6
+            String host = options.host();
+            host = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host; // IPv6, as in a URL
             System.err.println("error-pages demo: cannot listen on " + host + ":" + options.port() + ", " + why);
             System.exit(2);
             return;

@@ -45,6 +45,7 @@ class GatewayDemoProcessIntegrationTests {
         for (String[] hostAndWords : new String[][] {
             {"192.0.2.1", "--host must be an address of this machine"},
             {"ff02::1", "--host must be an address of this machine"}, // multicast: "Invalid argument", no BindException
+            {"[ff02::1]", "--host must be an address of this machine"},
             {"no-such-host.invalid", "the host name does not resolve"}}) {
             Process gateway = new ProcessBuilder(JAVA, "-cp", CLASSPATH, GatewayDemo.class.getName(), "--port", "0",
                     "--host", hostAndWords[0]).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -52,7 +53,8 @@ class GatewayDemoProcessIntegrationTests {
             assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).as("exited, --host " + hostAndWords[0]).isTrue();
             String stderr = new String(gateway.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(gateway.exitValue()).isEqualTo(2);
-            String shown = hostAndWords[0].contains(":") ? "[" + hostAndWords[0] + "]" : hostAndWords[0];
+            String shown = hostAndWords[0].contains(":") && !hostAndWords[0].startsWith("[") ? "[" + hostAndWords[0] + "]"
+                    : hostAndWords[0];
             assertThat(stderr).contains("cannot listen on " + shown + ":0, ", hostAndWords[1])
                     .doesNotContain("in use", "Exception", "\tat ");
         }
