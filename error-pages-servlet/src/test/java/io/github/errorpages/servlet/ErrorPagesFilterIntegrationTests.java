@@ -22,6 +22,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletResponse;
@@ -182,6 +183,16 @@ class ErrorPagesFilterIntegrationTests {
         withFallback.close();
     }
 
+    /** Starts an async cycle whose task throws an upstream failure, {@code connection_refused}. */
+    private static void startTaskThatThrows(ServletRequest request) {
+        AsyncContext async = request.startAsync();
+        async.setTimeout(5_000);
+        async.start(() -> {
+            throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
+                    .upstream("billing").build(), null);
+        });
+    }
+
     private static void mountServlets(JettyServer server) {
         server.servlet("/reset-writer-then-stream", servlet((request, response) -> {
             response.getWriter().write("first");
@@ -232,25 +243,13 @@ class ErrorPagesFilterIntegrationTests {
             response.setHeader("Retry-After", "120");
             response.sendError(503, "billing-internal.svc.cluster.local is down");
         }));
-        server.servlet("/async-task-throws", servlet((request, response) -> {
-            AsyncContext async = request.startAsync();
-            async.setTimeout(5_000);
-            async.start(() -> {
-                throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
-                        .upstream("billing").build(), null);
-            });
-        }), true);
+        server.servlet("/async-task-throws", servlet((request, response) -> startTaskThatThrows(request)), true);
         server.servlet("/async-task-throws-in-second-cycle", servlet((request, response) -> {
             if (request.getDispatcherType() != DispatcherType.ASYNC) {
                 request.startAsync().dispatch();
                 return;
             }
-            AsyncContext async = request.startAsync();
-            async.setTimeout(5_000);
-            async.start(() -> {
-                throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
-                        .upstream("billing").build(), null);
-            });
+            startTaskThatThrows(request);
         }), true);
         server.servlet("/async-task-completes-then-throws", servlet((request, response) -> {
             AsyncContext async = request.startAsync();
