@@ -9,6 +9,7 @@ import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import java.io.File;
+import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -148,19 +149,12 @@ class ProxyTransportSelectionIntegrationTests {
      */
     @Test
     void autoFallsBackToJdkWithoutJettyClient() throws Exception {
-        List<URL> path = new ArrayList<>();
         List<String> removed = new ArrayList<>();
-        for (String entry : testClassPath()) {
-            if (Path.of(entry).getFileName().toString().startsWith("jetty-client-")) {
-                removed.add(entry);
-            } else {
-                path.add(Path.of(entry).toUri().toURL());
-            }
-        }
+        URL[] path = testClassPathWithout("jetty-client-", removed);
         assertThat(removed).as("the jetty-client jar, left out").hasSize(1);
 
         // The parent sees only the JDK, so io.github.errorpages.* and org.eclipse.jetty.* come from the path.
-        try (URLClassLoader withoutJettyClient = new URLClassLoader("without-jetty-client", path.toArray(URL[]::new),
+        try (URLClassLoader withoutJettyClient = new URLClassLoader("without-jetty-client", path,
                 ClassLoader.getPlatformClassLoader())) {
             Class<?> presence = Class.forName(JettyClientPresence.class.getName(), true, withoutJettyClient);
             assertThat(presence).isNotSameAs(JettyClientPresence.class);
@@ -168,7 +162,7 @@ class ProxyTransportSelectionIntegrationTests {
                     .as("unusableBecause(null) there").isEqualTo(JettyClientPresence.ABSENT);
             assertThat(JettyClientPresence.unusableBecause(null)).as("unusableBecause(null) here").isNull();
 
-            Map<String, String> found = probe(withoutJettyClient);
+            Map<String, String> found = probe(withoutJettyClient, JettyClientAbsentProbe.class);
 
             assertThat(found).containsEntry("jetty-client loadable", "threw java.lang.ClassNotFoundException: "
                     + "org.eclipse.jetty.client.HttpClient");
@@ -194,18 +188,11 @@ class ProxyTransportSelectionIntegrationTests {
      */
     @Test
     void forwardsOnTomcatWithNoJettyJarAtAll() throws Exception {
-        List<URL> path = new ArrayList<>();
         List<String> removed = new ArrayList<>();
-        for (String entry : testClassPath()) {
-            if (Path.of(entry).getFileName().toString().startsWith("jetty-")) {
-                removed.add(entry);
-            } else {
-                path.add(Path.of(entry).toUri().toURL());
-            }
-        }
+        URL[] path = testClassPathWithout("jetty-", removed);
         assertThat(removed).as("the Jetty jars, left out").anyMatch(jar -> jar.contains("jetty-util-"));
 
-        try (URLClassLoader withoutJetty = new URLClassLoader("without-jetty", path.toArray(URL[]::new),
+        try (URLClassLoader withoutJetty = new URLClassLoader("without-jetty", path,
                 ClassLoader.getPlatformClassLoader())) {
             Map<String, String> found = probe(withoutJetty, TomcatWithoutJettyProbe.class);
 
@@ -227,10 +214,6 @@ class ProxyTransportSelectionIntegrationTests {
         }
     }
 
-    private static Map<String, String> probe(ClassLoader loader) throws Exception {
-        return probe(loader, JettyClientAbsentProbe.class);
-    }
-
     @SuppressWarnings("unchecked")
     private static Map<String, String> probe(ClassLoader loader, Class<?> probeClass) throws Exception {
         Class<?> type = Class.forName(probeClass.getName(), true, loader);
@@ -244,6 +227,23 @@ class ProxyTransportSelectionIntegrationTests {
         } finally {
             thread.setContextClassLoader(previous);
         }
+    }
+
+    /**
+     * @param prefix how the file names of the jars to leave out begin
+     * @param leftOut where the entries left out are added
+     * @return the test class path without those jars
+     */
+    private static URL[] testClassPathWithout(String prefix, List<String> leftOut) throws MalformedURLException {
+        List<URL> path = new ArrayList<>();
+        for (String entry : testClassPath()) {
+            if (Path.of(entry).getFileName().toString().startsWith(prefix)) {
+                leftOut.add(entry);
+            } else {
+                path.add(Path.of(entry).toUri().toURL());
+            }
+        }
+        return path.toArray(URL[]::new);
     }
 
     /** The test class path: Surefire's, else this JVM's. */

@@ -681,7 +681,7 @@ public final class JettyForwarder {
         private boolean withBody;
         private boolean eventStream;
         private volatile boolean clientGone;
-        /** Why the client was given up on, having taken nothing for {@code client-idle-timeout}; else {@code null}. */
+        /** Why the client was given up on, a part having waited for it longer than {@code client-idle-timeout}. */
         private volatile @Nullable IOException clientStalled;
         /** Whether the request goes over TLS and its head is not written yet, as before the handshake ended. */
         private volatile boolean awaitingHandshake;
@@ -923,8 +923,8 @@ public final class JettyForwarder {
         /**
          * Ends the exchange when no part of the body arrived for {@code body-idle-timeout} while one was asked
          * for. While the client has not taken the last part, the next is not asked for: that wait is the client's,
-         * and the upstream's idle time starts again once the client took it. A client that takes nothing for
-         * {@code client-idle-timeout} is given up on, its response aborted: Tomcat bounds no wait of a non-blocking
+         * and the upstream's idle time starts again once the client took it. A client that leaves a part waiting
+         * longer than {@code client-idle-timeout} is given up on, its response aborted: Tomcat bounds no wait of a non-blocking
          * write over HTTP/2 (a stream whose window stays shut), which held the upstream's connection, one of
          * {@code max-connections}, for as long as the client kept its stream open.
          */
@@ -963,7 +963,8 @@ public final class JettyForwarder {
          * blocking, asking for the next part once the client took this one.
          */
         void onContentWithoutBlocking(Response answer, Content.Chunk part, Runnable demander) throws IOException {
-            lastContentNanos = System.nanoTime();
+            long arrived = System.nanoTime();
+            lastContentNanos = arrived;
             if (!relaying || !withBody) {
                 demander.run();
                 return;
@@ -973,7 +974,7 @@ public final class JettyForwarder {
                 demander.run();
                 return;
             }
-            writer().write(part, () -> {
+            writer().write(part, arrived, () -> {
                 // The upstream's idle time starts when the client took the part and the next is asked for; the sweeps
                 // while the client held it restarted the clock at their own times, up to a quarter of the timeout
                 // before this.

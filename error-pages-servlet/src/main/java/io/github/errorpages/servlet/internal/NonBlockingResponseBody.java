@@ -51,9 +51,10 @@ final class NonBlockingResponseBody implements WriteListener {
      * Queues one part of the body; {@code demander} runs once the client took it.
      *
      * @param chunk the part, released by the caller when this returns
+     * @param arrivedNanos when it arrived ({@link System#nanoTime()}): its wait for the client starts then
      * @param demander asks the upstream client for the next part
      */
-    void write(Content.Chunk chunk, Runnable demander) {
+    void write(Content.Chunk chunk, long arrivedNanos, Runnable demander) {
         ByteBuffer bytes = chunk.getByteBuffer();
         boolean start;
         synchronized (this) {
@@ -74,7 +75,7 @@ final class NonBlockingResponseBody implements WriteListener {
                 queuedLength = copy.length;
             }
             demand = demander;
-            heldSinceNanos = System.nanoTime();
+            heldSinceNanos = arrivedNanos;
             start = firstToListen();
         }
         listenAndDrain(start);
