@@ -7,6 +7,7 @@ import java.io.CharConversionException;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UTFDataFormatException;
 import java.net.ConnectException;
 import java.net.MalformedURLException;
@@ -69,6 +70,9 @@ public final class JdkCauseClassifier implements CauseClassifier {
     /** The package of Jetty's HTTP parser and its exceptions ({@code HttpException}, {@code BadMessageException}). */
     private static final String JETTY_HTTP = "org.eclipse.jetty.http.";
 
+    /** The JDK HttpClient's {@code InputStream} of a response body. */
+    private static final String JDK_BODY_STREAM = "jdk.internal.net.http.ResponseSubscribers$HttpResponseInputStream";
+
     /** HttpURLConnection's message for a response status of 400 or more (other than 404 and 410). */
     private static final String STATUS_PREFIX = "Server returned HTTP response code: ";
 
@@ -98,7 +102,9 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (t instanceof SocketTimeoutException) {
             return message.contains("connect") ? FailureCause.CONNECTION_TIMEOUT : FailureCause.CONNECTION_READ_TIMEOUT;
         }
-        if (t instanceof TimeoutException) {
+        if (t instanceof TimeoutException
+                || (t.getClass() == InterruptedIOException.class && CallerAborts.isTimeout(t.getMessage()))) {
+            // OkHttp's call timeout ("timeout", Okio's "deadline reached"): the whole exchange took too long.
             return FailureCause.HTTP_RESPONSE_TIMEOUT;
         }
         if (t instanceof NoRouteToHostException || t instanceof PortUnreachableException
@@ -149,6 +155,12 @@ public final class JdkCauseClassifier implements CauseClassifier {
             // writeUTF, bytes of another encoding. Their messages would read as a malformed or oversized response.
             return null;
         }
+        if (isResponseBodyClosedHere(t, message)) {
+            // Closed on this side while it was being read: Spring's JdkClientHttpRequestFactory closes the body when
+            // its read timeout passes (the reading thread sees no timeout of its own), as other callers' watchdogs do.
+            // The upstream closed nothing: it was too slow.
+            return FailureCause.CONNECTION_READ_TIMEOUT;
+        }
         if (t instanceof IOException && isOfNetworkStack(t) && !restatesItsCause(t)) {
             return ioCause(message);
         }
@@ -178,6 +190,19 @@ public final class JdkCauseClassifier implements CauseClassifier {
         boolean fiveHundreds = digits.charAt(0) == '5' && Character.isDigit(digits.charAt(1))
                 && Character.isDigit(digits.charAt(2));
         return fiveHundreds ? Integer.parseInt(digits) : 0;
+    }
+
+    /**
+     * Whether it is the JDK HttpClient's {@code IOException("closed")} of a response body stream ({@code
+     * BodyHandlers.ofInputStream()}) closed on this side: thrown by the stream itself, never for the upstream's close
+     * (which ends the stream, or fails it with the connection's own exception).
+     */
+    private static boolean isResponseBodyClosedHere(Throwable t, String message) {
+        if (t.getClass() != IOException.class || !message.equals("closed")) {
+            return false;
+        }
+        StackTraceElement[] stack = t.getStackTrace();
+        return stack.length > 0 && stack[0].getClassName().equals(JDK_BODY_STREAM);
     }
 
     /**

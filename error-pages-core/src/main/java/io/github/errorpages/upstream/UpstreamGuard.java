@@ -496,10 +496,17 @@ public final class UpstreamGuard {
             // The client's exception for a response that is no failure (fail-on-5xx off), which call cannot throw.
             throw new UncheckedIOException(io);
         }
-        // An InterruptedIOException: the caller was interrupted inside the client.
-        Thread.currentThread().interrupt();
+        if (failure instanceof IOException) {
+            // I/O that an interrupt ended (an InterruptedIOException, a ClosedByInterruptException, a virtual
+            // thread's "Closed by interrupt"): the InterruptedException documented, its flag consumed as by any
+            // method that throws one.
+            Thread.interrupted();
+            InterruptedException interrupted = new InterruptedException("upstream call interrupted");
+            interrupted.initCause(failure);
+            throw interrupted;
+        }
         java.util.concurrent.CancellationException cancelled =
-                new java.util.concurrent.CancellationException("upstream call interrupted");
+                new java.util.concurrent.CancellationException("upstream call cancelled");
         cancelled.initCause(failure);
         throw cancelled;
     }

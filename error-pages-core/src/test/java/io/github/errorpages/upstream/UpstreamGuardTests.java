@@ -2,6 +2,7 @@ package io.github.errorpages.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
@@ -14,6 +15,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -111,6 +113,46 @@ class UpstreamGuardTests {
         assertThat(failure.attempts()).isEqualTo(2);
         assertThat(failure.elapsed()).isPositive();
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
+    }
+
+    /**
+     * OkHttp's call timeout (and Okio's) is a plain {@code InterruptedIOException("timeout")} on a thread nobody
+     * interrupted: a timeout the upstream took too long for (R2: 504; R43: retried for a GET), not the caller's
+     * interrupt. Taken for one, the guard counted nothing, retried nothing, and set the thread's interrupt flag, which
+     * failed the thread's next call at its bulkhead. Built as OkHttp builds it: OkHttp is not on the class path.
+     */
+    @Test
+    void okHttpCallTimeoutIsAResponseTimeoutNotAnInterrupt() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(2));
+        AtomicInteger calls = new AtomicInteger();
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    calls.incrementAndGet();
+                    throw new InterruptedIOException(calls.get() == 1 ? "timeout" : "deadline reached");
+                }));
+        boolean interrupted = Thread.interrupted(); // and cleared for the next test
+
+        assertThat(interrupted).as("nobody interrupted the thread").isFalse();
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
+        assertThat(calls).hasValue(2);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
+        assertThat(guard.metrics().abortedCalls()).isZero();
+    }
+
+    /** OkHttp's interrupt, by contrast, is the caller's: no failure, no retry, the documented InterruptedException. */
+    @Test
+    void okHttpInterruptIsTheCallersAbort() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(2));
+
+        Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+            throw new InterruptedIOException("interrupted");
+        }));
+
+        assertThat(thrown).isInstanceOf(InterruptedException.class).hasCauseInstanceOf(InterruptedIOException.class);
+        assertThat(guard.metrics().attempts()).isEqualTo(1);
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
     @Test
