@@ -3,7 +3,9 @@ package io.github.errorpages;
 import io.github.errorpages.internal.CallerAborts;
 import io.github.errorpages.internal.JdkCauseClassifier;
 import io.github.errorpages.internal.Resilience4jCauseClassifier;
+import io.github.errorpages.internal.ResponseExceptionClassifier;
 import io.github.errorpages.spi.CauseClassifier;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,8 +34,10 @@ import org.slf4j.LoggerFactory;
  *       beats the connect failure that wraps it, and a connect failure beats a generic "connection
  *       closed". HttpURLConnection's exception for a 5xx response ("Server returned HTTP response code: 503
  *       for URL: ...") is the upstream's well-formed 5xx: {@link FailureCause#UPSTREAM_STATUS} with that
- *       status (R3), which the upstream guard treats as a 5xx response it read: no failure of an upstream
- *       whose {@code fail-on-5xx} is off.</li>
+ *       status (R3), as are Spring's {@code HttpServerErrorException} (RestTemplate, RestClient),
+ *       {@code WebClientResponseException} and the JAX-RS client's {@code ServerErrorException} for a 5xx, which
+ *       keep its {@code Retry-After} too. The upstream guard treats each as a 5xx response it read: no
+ *       failure of an upstream whose {@code fail-on-5xx} is off.</li>
  *   <li>Only when the cause chain holds nothing recognised are suppressed exceptions looked at too, by the
  *       same rules. A client attaches there what it recovered from before the failure it throws: the refused
  *       IPv6 connect before an IPv4 connect whose read then timed out must not make the read timeout a
@@ -83,7 +87,7 @@ public final class FailureClassifier {
     private static final int[] RANK = rankByOrdinal();
 
     private static final List<CauseClassifier> BUILT_IN =
-            List.of(new Resilience4jCauseClassifier(), new JdkCauseClassifier());
+            List.of(new Resilience4jCauseClassifier(), new ResponseExceptionClassifier(), new JdkCauseClassifier());
 
     private final List<CauseClassifier> classifiers;
     private final Set<Class<?>> failedClassifiers = ConcurrentHashMap.newKeySet();
@@ -165,6 +169,12 @@ public final class FailureClassifier {
         }
         if (best == FailureCause.UPSTREAM_STATUS && JdkCauseClassifier.upstreamStatus(bestOf) != 0) {
             return Optional.of(UpstreamFailure.ofUpstreamStatus(JdkCauseClassifier.upstreamStatus(bestOf), null));
+        }
+        if (best == FailureCause.UPSTREAM_STATUS) {
+            UpstreamFailure read = ResponseExceptionClassifier.failureOf(bestOf, Clock.systemUTC());
+            if (read != null) {
+                return Optional.of(read);
+            }
         }
         return best == null ? Optional.empty() : Optional.of(UpstreamFailure.of(best));
     }

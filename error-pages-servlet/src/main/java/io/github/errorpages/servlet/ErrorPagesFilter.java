@@ -140,6 +140,9 @@ public final class ErrorPagesFilter implements Filter {
 
     private static final String FILTERED_ATTRIBUTE = ErrorPagesFilter.class.getName() + ".FILTERED";
     private static final int MAX_UNWRAP = 32;
+    /** Where Spring MVC's {@code DispatcherServlet} keeps an exception a resolver answered with nothing. */
+    private static final String SPRING_MVC_EXCEPTION_ATTRIBUTE =
+            "org.springframework.web.servlet.DispatcherServlet.EXCEPTION";
     private static final Logger log = LoggerFactory.getLogger(ErrorPagesFilter.class);
 
     private final boolean configuredInCode;
@@ -324,7 +327,11 @@ public final class ErrorPagesFilter implements Filter {
 
     private static void finish(Settings settings, HttpServletRequest request, CapturingResponse capturing)
             throws IOException {
-        if (capturing.capturedStatus() == 0 || !capturing.markAnswered()) {
+        if (capturing.capturedStatus() == 0) {
+            answerSwallowedFailure(settings, request, capturing);
+            return;
+        }
+        if (!capturing.markAnswered()) {
             return;
         }
         if (capturing.target().isCommitted()) {
@@ -338,6 +345,29 @@ public final class ErrorPagesFilter implements Filter {
         }
         settings.responder.respond(request, capturing.target(), capturedFailure(settings, request, capturing),
                 capturing.writesWithoutBlocking());
+    }
+
+    /**
+     * Answers an upstream failure Spring MVC took for the client's disconnect. Its {@code DispatcherServlet} answers
+     * nothing for an exception with an {@code EOFException} in its cause chain, or "Broken pipe" or "Connection reset
+     * by peer" in its deepest message ({@code DisconnectedClientHelper}): an upstream's body cut short is such an
+     * exception, which the chain never threw here, and the client got an empty 200. Spring keeps the exception it
+     * resolved so in a request attribute. Answered only when the application left the response untouched (status
+     * 200, no output, nothing sent): an exception handler's own answer, a fallback body say, stands.
+     */
+    private static void answerSwallowedFailure(Settings settings, HttpServletRequest request,
+            CapturingResponse capturing) throws IOException {
+        if (!(request.getAttribute(SPRING_MVC_EXCEPTION_ATTRIBUTE) instanceof Throwable resolved)
+                || !capturing.untouched() || ClientAborts.isClientAbort(resolved)) {
+            return;
+        }
+        Optional<UpstreamFailure> failure = settings.classifier().classify(unwrap(resolved));
+        if (failure.isEmpty() || !capturing.markAnswered()) {
+            return;
+        }
+        log.debug("Answering an upstream failure Spring MVC resolved to nothing for {} {}", request.getMethod(),
+                request.getRequestURI(), resolved);
+        settings.responder.respond(request, capturing.target(), failure.get(), capturing.writesWithoutBlocking());
     }
 
     private static Set<Integer> checkedStatuses(Collection<Integer> statuses) {

@@ -126,6 +126,15 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     /**
+     * @return whether the application left the response as the container made it: status 200, neither its stream
+     *     nor its writer asked for, nothing sent, nothing committed
+     */
+    public boolean untouched() {
+        return output == null && capturedStatus == 0 && !answeredByContainer && !errorSent
+                && super.getStatus() == SC_OK && !super.isCommitted();
+    }
+
+    /**
      * Marks the request as answered by the filter, so that no second page is written for it.
      *
      * @return {@code true} the first time, {@code false} when it was answered already

@@ -1,0 +1,134 @@
+package io.github.errorpages.internal;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.RetryAfter;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.spi.CauseClassifier;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Recognises the exceptions HTTP client libraries throw for a well-formed 5xx response they read: Spring's
+ * {@code RestClientResponseException} (RestTemplate, RestClient, HTTP interface clients: its
+ * {@code HttpServerErrorException}) and {@code WebClientResponseException} (WebClient), and the JAX-RS client's
+ * {@code ServerErrorException} (Jersey, RESTEasy). Each holds the upstream's status and headers: the failure
+ * keeps that status and its {@code Retry-After} (R3), as for HttpURLConnection's "Server returned HTTP response
+ * code: 503" ({@link JdkCauseClassifier#upstreamStatus}). Left unrecognised, a Spring application's
+ * {@code HttpServerErrorException} reached the container, whose 500 page quotes the upstream's URL and body.
+ *
+ * <p>Matched by class name and read by reflection, since none of these libraries is a dependency: an exception
+ * for a 4xx, or one whose status cannot be read, is not recognised. Thread-safe (stateless).
+ */
+public final class ResponseExceptionClassifier implements CauseClassifier {
+
+    /** The exception classes, superclasses of those thrown, with the methods that give the status and headers. */
+    private static final String[][] RESPONSE_EXCEPTIONS = {
+        {"org.springframework.web.client.RestClientResponseException", "getStatusCode", "getResponseHeaders"},
+        {"org.springframework.web.reactive.function.client.WebClientResponseException", "getStatusCode", "getHeaders"},
+        {"jakarta.ws.rs.ServerErrorException", "getResponse", "getResponse"},
+    };
+    private static final int JAX_RS = 2;
+
+    @Override
+    public Optional<FailureCause> classify(Throwable throwable) {
+        return kindOf(throwable) >= 0 && status(throwable, kindOf(throwable)) != 0
+                ? Optional.of(FailureCause.UPSTREAM_STATUS) : Optional.empty();
+    }
+
+    /**
+     * The failure for a response exception this classifier recognises: the upstream's 5xx status and the delay of
+     * its {@code Retry-After}, if it sent a valid one.
+     *
+     * @param throwable a throwable of a cause chain
+     * @param clock what "now" is for a {@code Retry-After} date
+     * @return the failure, or {@code null} when {@code throwable} is no such exception or its status no 5xx
+     */
+    public static @Nullable UpstreamFailure failureOf(Throwable throwable, Clock clock) {
+        int kind = kindOf(throwable);
+        int status = kind < 0 ? 0 : status(throwable, kind);
+        if (status == 0) {
+            return null;
+        }
+        Duration retryAfter = RetryAfter.parse(retryAfter(throwable, kind), clock).orElse(null);
+        return UpstreamFailure.ofUpstreamStatus(status, retryAfter);
+    }
+
+    private static int kindOf(Throwable throwable) {
+        for (Class<?> type = throwable.getClass(); type != null && type != Throwable.class; type = type.getSuperclass()) {
+            for (int kind = 0; kind < RESPONSE_EXCEPTIONS.length; kind++) {
+                if (type.getName().equals(RESPONSE_EXCEPTIONS[kind][0])) {
+                    return kind;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** The 5xx status, or 0. */
+    private static int status(Throwable throwable, int kind) {
+        Object status = call(throwable, RESPONSE_EXCEPTIONS[kind][1]);
+        if (kind == JAX_RS) {
+            status = status == null ? null : call(status, "getStatus");
+        } else if (status != null) {
+            status = call(status, "value"); // Spring's HttpStatusCode
+        }
+        return status instanceof Integer code && code >= 500 && code <= 599 ? code : 0;
+    }
+
+    private static @Nullable String retryAfter(Throwable throwable, int kind) {
+        Object headers = call(throwable, RESPONSE_EXCEPTIONS[kind][2]);
+        if (headers == null) {
+            return null;
+        }
+        Object value = kind == JAX_RS ? call(headers, "getHeaderString", "Retry-After")
+                : call(headers, "getFirst", "Retry-After"); // Spring's HttpHeaders
+        return value instanceof String string ? string : null;
+    }
+
+    /**
+     * Calls a public method through the public class or interface that declares it: the runtime class of what a
+     * library returns may be package-private (Spring's {@code DefaultHttpStatusCode}, Jersey's response).
+     */
+    private static @Nullable Object call(Object target, String name, String... arguments) {
+        Class<?>[] types = new Class<?>[arguments.length];
+        Arrays.fill(types, String.class);
+        try {
+            Method method = target.getClass().getMethod(name, types);
+            Method accessible = publiclyDeclared(method);
+            return accessible == null ? null : accessible.invoke(target, (Object[]) arguments);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError unreadable) {
+            return null;
+        }
+    }
+
+    private static @Nullable Method publiclyDeclared(Method method) {
+        if (Modifier.isPublic(method.getDeclaringClass().getModifiers())) {
+            return method;
+        }
+        for (Class<?> type = method.getDeclaringClass(); type != null; type = type.getSuperclass()) {
+            for (Class<?> candidate : withInterfaces(type)) {
+                if (Modifier.isPublic(candidate.getModifiers())) {
+                    try {
+                        return candidate.getMethod(method.getName(), method.getParameterTypes());
+                    } catch (NoSuchMethodException notHere) {
+                        // look further up
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Class<?>[] withInterfaces(Class<?> type) {
+        Class<?>[] interfaces = type.getInterfaces();
+        Class<?>[] all = new Class<?>[interfaces.length + 1];
+        all[0] = type;
+        System.arraycopy(interfaces, 0, all, 1, interfaces.length);
+        return all;
+    }
+}

@@ -1,0 +1,214 @@
+package io.github.errorpages.servlet;
+
+import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
+import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.upstream.GuardedHttpClient;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import jakarta.ws.rs.ServiceUnavailableException;
+import jakarta.ws.rs.client.ClientBuilder;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.http.client.SimpleClientHttpRequestFactory;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
+import org.springframework.web.servlet.DispatcherServlet;
+import org.springframework.web.servlet.config.annotation.EnableWebMvc;
+
+/**
+ * A Spring MVC application (a {@link DispatcherServlet} without Spring Boot) behind the filter, on Jetty and Tomcat,
+ * whose controllers call upstreams with the guarded client and with Spring's own {@link RestClient}; and a JAX-RS
+ * client's exception for an upstream 5xx.
+ */
+class SpringMvcIntegrationTests {
+
+    private static FaultyUpstream cutShort;
+    private static FaultyUpstream busy;
+    private static FaultyUpstream stalling;
+    private static JettyServer jetty;
+    private static TomcatServer tomcat;
+
+    @BeforeAll
+    static void start() {
+        cutShort = FaultyUpstream.start(Behaviour.truncatedBody());
+        busy = FaultyUpstream.start(Behaviour.respond(503, "billing-db-7.internal: pool exhausted",
+                "Retry-After", "30"));
+        stalling = FaultyUpstream.start(Behaviour.stallMidBody());
+        jetty = new JettyServer().filter(new ErrorPagesFilter()).servlet("/*", dispatcher()).start();
+        tomcat = TomcatServer.inCode().filter(new ErrorPagesFilter()).servlet("/*", dispatcher()).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable closeable : List.<AutoCloseable>of(jetty, tomcat, cutShort, busy, stalling)) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static DispatcherServlet dispatcher() {
+        AnnotationConfigWebApplicationContext context = new AnnotationConfigWebApplicationContext();
+        context.register(WebConfig.class, Gateway.class, GatewayWithFallback.class);
+        return new DispatcherServlet(context);
+    }
+
+    private static Supplier<URI> server(String container) {
+        return () -> container.equals("tomcat") ? tomcat.uri("") : jetty.uri("");
+    }
+
+    /**
+     * An upstream's body cut short: the guarded client's UpstreamFailureException has an EOFException among its
+     * causes, which Spring MVC takes for the client's disconnect and answers with nothing. The client got an empty
+     * 200 for an upstream failure (R1).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty", "tomcat"})
+    void bodyCutShortIsThePageNotAnEmpty200(String container) {
+        HttpResponse<byte[]> response = Client.get(server(container).get().resolve("/inventory"), "text/html");
+
+        assertErrorPage(response, "GET", 502, "\\d+");
+        assertThat(Client.text(response)).contains("<html");
+        assertNoLeak(response, cutShort.uri().getAuthority(), "EOFException", "UpstreamFailureException");
+    }
+
+    /** An exception handler of the application's own answers the same failure: its answer stands. */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty", "tomcat"})
+    void applicationsOwnHandlerKeepsItsAnswer(String container) {
+        HttpResponse<byte[]> response = Client.get(server(container).get().resolve("/inventory-or-cached"), "text/html");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("cached stock");
+    }
+
+    /**
+     * Spring's RestClient throws HttpServerErrorException for the upstream's 503: a well-formed upstream 5xx, passed
+     * through with its status (R3) and its Retry-After (R46), where the container's 500 page quoted the upstream's
+     * URL and body.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty", "tomcat"})
+    void restClientsUpstream503KeepsItsStatusAndRetryAfter(String container) {
+        HttpResponse<byte[]> response = Client.get(server(container).get().resolve("/billing"), "text/html");
+
+        assertErrorPage(response, "GET", 503, "30");
+        assertThat(Client.text(response)).doesNotContain("pool exhausted");
+        assertNoLeak(response, busy.uri().getAuthority(), "HttpServerErrorException");
+    }
+
+    /**
+     * RestClient on the JDK client with a read timeout, and a body that stalls: Spring closes the body stream when
+     * the timeout passes. A 504 (R2), not a 502 for a connection the upstream never closed.
+     */
+    @Test
+    void restClientsReadTimeoutIsA504() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/slow-billing"), "text/html");
+
+        assertErrorPage(response, "GET", 504, "\\d+");
+    }
+
+    /** The JAX-RS client's exception for an upstream 5xx keeps the upstream's status and Retry-After (R3, R46). */
+    @Test
+    void jaxRsClientsUpstream503KeepsItsStatusAndRetryAfter() {
+        jakarta.ws.rs.client.Client jaxRs = ClientBuilder.newClient();
+        try {
+            ServiceUnavailableException thrown = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    ServiceUnavailableException.class, () -> jaxRs.target(busy.uri()).request().get(String.class));
+
+            var failure = io.github.errorpages.FailureClassifier.ofDefaults().classify(thrown).orElseThrow();
+            assertThat(failure.upstreamStatus()).isEqualTo(503);
+            assertThat(failure.upstreamRetryAfter()).isEqualTo(Duration.ofSeconds(30));
+        } finally {
+            jaxRs.close();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableWebMvc
+    static class WebConfig {
+    }
+
+    /** What a BFF's controllers do: call an upstream, let its failure propagate. */
+    @RestController
+    static class Gateway {
+
+        private final GuardedHttpClient inventory = GuardedHttpClient.of(HttpClient.newHttpClient(),
+                UpstreamGuard.of(UpstreamConfig.builder("inventory").endpoints(cutShort.uri()).build()));
+        private final RestClient billing = RestClient.builder()
+                .requestFactory(new SimpleClientHttpRequestFactory()).build();
+        private final RestClient slowBilling = RestClient.builder().requestFactory(readTimeout()).build();
+
+        private static JdkClientHttpRequestFactory readTimeout() {
+            JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory();
+            factory.setReadTimeout(Duration.ofMillis(300));
+            return factory;
+        }
+
+        @GetMapping("/inventory")
+        String inventory() throws InterruptedIOException {
+            return stock(inventory);
+        }
+
+        @GetMapping("/billing")
+        String billing() {
+            return billing.get().uri(busy.uri().resolve("/invoices")).retrieve().body(String.class);
+        }
+
+        @GetMapping("/slow-billing")
+        String slowBilling() {
+            return slowBilling.get().uri(stalling.uri().resolve("/invoices")).retrieve().body(String.class);
+        }
+    }
+
+    /** A controller that answers an upstream failure itself, with a fallback. */
+    @RestController
+    static class GatewayWithFallback {
+
+        private final GuardedHttpClient inventory = GuardedHttpClient.of(HttpClient.newHttpClient(),
+                UpstreamGuard.of(UpstreamConfig.builder("inventory-cached").endpoints(cutShort.uri()).build()));
+
+        @GetMapping("/inventory-or-cached")
+        String inventory() throws InterruptedIOException {
+            return stock(inventory);
+        }
+
+        @ExceptionHandler(UpstreamFailureException.class)
+        String cached() {
+            return "cached stock";
+        }
+    }
+
+    private static String stock(GuardedHttpClient inventory) throws InterruptedIOException {
+        try {
+            return inventory.send(HttpRequest.newBuilder(URI.create("http://inventory/stock")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException();
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.github.errorpages.examples.snippets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.examples.Http;
+import io.github.errorpages.servlet.ErrorPagesFilter;
+import jakarta.servlet.DispatcherType;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.util.EnumSet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.servlet.ServletContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JAX-RS snippet ({@link UpstreamFailureMapper}) in a real Jersey application behind the filter on Jetty: without
+ * the mapper, Jersey answers every exception with its own 500 before the filter sees it.
+ */
+class JaxRsMapperIntegrationTests {
+
+    private static Server server;
+    private static ServerConnector connector;
+
+    /** Resources that fail as a BFF's do when an upstream fails, and one that fails for the client's mistake. */
+    @Path("/")
+    public static class Orders {
+
+        @GET
+        @Path("refused")
+        public String refused() throws ConnectException {
+            throw new ConnectException("Connection refused");
+        }
+
+        @GET
+        @Path("async-timeout")
+        public void asyncTimeout(@Suspended AsyncResponse response) {
+            new Thread(() -> response.resume(new SocketTimeoutException("Read timed out"))).start();
+        }
+
+        @GET
+        @Path("missing")
+        public String missing() {
+            throw new NotFoundException();
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new Server();
+        connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        FilterHolder filter = new FilterHolder(new ErrorPagesFilter());
+        filter.setAsyncSupported(true);
+        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC));
+        ServletHolder jersey = new ServletHolder(new ServletContainer(
+                new ResourceConfig(Orders.class, UpstreamFailureMapper.class)));
+        jersey.setAsyncSupported(true);
+        context.addServlet(jersey, "/*");
+        server.setHandler(context);
+        server.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.stop();
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + path);
+    }
+
+    @Test
+    void upstreamFailureOfAResourceIsThePageForItsCause() throws Exception {
+        HttpResponse<String> page = Http.get(uri("/refused"), "application/json");
+
+        assertThat(page.statusCode()).isEqualTo(502);
+        assertThat(Http.member(page.body(), "code")).contains("connection_refused");
+    }
+
+    @Test
+    void asyncResourceResumedWithAFailureIsThePageForItsCause() throws Exception {
+        HttpResponse<String> page = Http.get(uri("/async-timeout"), "application/json");
+
+        assertThat(page.statusCode()).isEqualTo(504);
+        assertThat(Http.member(page.body(), "code")).contains("connection_read_timeout");
+    }
+
+    @Test
+    void jerseysOwnAnswersStand() throws Exception {
+        HttpResponse<String> notFound = Http.get(uri("/missing"), "application/json");
+
+        assertThat(notFound.statusCode()).isEqualTo(404);
+        assertThat(notFound.body()).doesNotContain("connection_");
+    }
+}
