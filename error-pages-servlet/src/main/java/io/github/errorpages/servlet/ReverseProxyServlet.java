@@ -76,6 +76,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
@@ -583,12 +584,17 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // the guard's timeouts bound the call, the body idle timeout the body
-        async.addListener(new AbandoningListener(exchange));
+        AtomicBoolean answering = new AtomicBoolean(); // by the outcome, or by the container's end of the cycle
+        async.addListener(new AbandoningListener(exchange,
+                () -> answerCycleEndedByContainer(proxy, request, response, exchange, async, answering)));
         CompletableFuture<Object> started = exchange.start();
         proxy.pendingAnswers.add(); // before the answer, which completing runs (on this thread if it is done)
         started.whenComplete((outcome, bug) -> {
             boolean answeredElsewhere = false;
             try {
+                if (!answering.compareAndSet(false, true)) {
+                    return; // answered already, as the container ended the cycle
+                }
                 if (outcome == ExchangeOutcome.DONE) {
                     async.complete();
                     return;
@@ -626,6 +632,29 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
             }
         });
+    }
+
+    /**
+     * Answers a forwarded request whose asynchronous cycle the container ends while the upstream is still to answer:
+     * the cycle has no timeout of its own, but Tomcat times out the cycles of a context it stops (an undeploy), often
+     * before it destroys the servlet, and answers them with its own 500 unless a listener completes them. The
+     * exchange is ended, counting nothing against the upstream, and the page written on the container's thread: 503
+     * {@code connection_limit_reached}, the gateway's doing, as for the exchanges {@link #destroy()} cuts off. A
+     * response under way is left to the container, which ends the connection.
+     */
+    private static void answerCycleEndedByContainer(Proxy proxy, HttpServletRequest request,
+            HttpServletResponse response, JettyForwarder.Exchange exchange, AsyncContext async, AtomicBoolean answering) {
+        if (response.isCommitted() || exchange.writesWithoutBlocking() || !answering.compareAndSet(false, true)) {
+            return;
+        }
+        exchange.abandon(null);
+        try {
+            answerFailure(proxy, request, response, UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED)
+                    .upstream(proxy.guard.name()).attempts(1).build(), false);
+        } catch (IOException | RuntimeException unanswered) {
+            log.debug("Could not answer a forwarded request whose cycle the container ended", unanswered);
+        }
+        async.complete();
     }
 
     /**

@@ -18,9 +18,13 @@ import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -42,6 +46,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.Result;
@@ -912,6 +917,69 @@ class TomcatIntegrationTests {
             assertOnePage(response);
             assertNoLeak(response);
         }
+    }
+
+    /**
+     * The same, when Tomcat ends the request's asynchronous cycle before it destroys the servlet: it times out the
+     * cycles of a context it stops, although the proxy's has no timeout, and answered with its own 500 page (the
+     * exception report) unless a listener completed the cycle. Here the servlet's destruction waits for the client's
+     * answer, so that Tomcat's timeout surely comes first.
+     */
+    @Test
+    void proxyServletAnswersARequestInFlightWhoseCycleTomcatEndsAtUndeploy() throws Exception {
+        CompletableFuture<HttpResponse<byte[]>> inFlight = new CompletableFuture<>();
+        try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall());
+                TomcatServer undeployed = TomcatServer.inCode()
+                        .servlet("/proxy/*", destroyedAfterAnswering(
+                                proxy("undeployed", stalls.uri(), ProxyTransport.JETTY), inFlight))
+                        .filter(ErrorPagesFilter.builder().build())
+                        .start()) {
+            CompletableFuture.supplyAsync(() -> Client.get(undeployed.uri("/proxy/orders/42"), JSON))
+                    .whenComplete((response, failure) -> {
+                        if (failure != null) {
+                            inFlight.completeExceptionally(failure);
+                        } else {
+                            inFlight.complete(response);
+                        }
+                    });
+            assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
+
+            undeployed.undeploy();
+
+            HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
+            assertErrorPage(response, "GET", 503, "30");
+            assertOnePage(response);
+            assertNoLeak(response);
+        }
+    }
+
+    /** The servlet, whose destruction waits (10 s at most) until the client has its answer. */
+    private static HttpServlet destroyedAfterAnswering(ReverseProxyServlet proxy, Future<?> answered) {
+        return new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public void init(ServletConfig config) throws ServletException {
+                proxy.init(config);
+            }
+
+            @Override
+            public void service(ServletRequest request, ServletResponse response) throws ServletException, IOException {
+                proxy.service(request, response);
+            }
+
+            @Override
+            public void destroy() {
+                try {
+                    answered.get(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // destroyed anyway: the test fails on the answer
+                }
+                proxy.destroy();
+            }
+        };
     }
 
     @Test

@@ -15,10 +15,16 @@ import jakarta.servlet.AsyncListener;
 public final class AbandoningListener implements AsyncListener {
 
     private final JettyForwarder.Exchange exchange;
+    private final Runnable endedByContainer;
 
-    /** @param exchange the exchange of the request whose asynchronous cycle this listens to */
-    public AbandoningListener(JettyForwarder.Exchange exchange) {
+    /**
+     * @param exchange the exchange of the request whose asynchronous cycle this listens to
+     * @param endedByContainer answers the request when the container times its cycle out, which it does although
+     *     the cycle has no timeout of its own (Tomcat, for the cycles of a context it stops)
+     */
+    public AbandoningListener(JettyForwarder.Exchange exchange, Runnable endedByContainer) {
         this.exchange = exchange;
+        this.endedByContainer = endedByContainer;
     }
 
     @Override
@@ -36,7 +42,9 @@ public final class AbandoningListener implements AsyncListener {
 
     @Override
     public void onTimeout(AsyncEvent event) {
-        // The cycle has no timeout (setTimeout(0)): the guard's timeouts bound the exchange.
+        // The cycle has no timeout (setTimeout(0)), the guard's timeouts bound the exchange: the container is ending
+        // the cycle, and answers with its own 500 unless it is completed here.
+        endedByContainer.run();
     }
 
     @Override
