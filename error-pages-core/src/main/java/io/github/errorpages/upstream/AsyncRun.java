@@ -5,6 +5,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * @param <T> the call's result
  */
 final class AsyncRun<T> {
+
+    /** How often a retry queued on an ExecutorService is checked for having been dropped by its shutdown. */
+    private static final long DROPPED_RETRY_CHECK_MILLIS = 100;
 
     private final GuardedCall<T> guarded;
     private final @Nullable ResponseAdapter<? super T> responses;
@@ -177,18 +181,46 @@ final class AsyncRun<T> {
             });
         } catch (RuntimeException | Error refused) {
             // Refused (shut down, a full queue), or failing to make a thread (an Error): never run either way.
-            if (start.complete(null)) {
-                if (result.isDone()) {
-                    guarded.abortBackoff(new CancellationException("upstream call cancelled")); // as attempt() would
-                } else {
-                    result.completeExceptionally(guarded.retryRejected(refused instanceof RejectedExecutionException
-                            rejected ? rejected : new RejectedExecutionException("the guard's executor failed to "
-                            + "take the retry", refused)));
-                }
-            }
+            refuseRetry(start, refused instanceof RejectedExecutionException rejected ? rejected
+                    : new RejectedExecutionException("the guard's executor failed to take the retry", refused));
             if (refused instanceof Error error) {
                 throw error;
             }
+            return;
+        }
+        if (executor instanceof ExecutorService service) {
+            watchForDroppedRetry(service, start);
+        }
+    }
+
+    /**
+     * Watches a retry queued on an {@link ExecutorService} that {@code shutdownNow()} may drop, at an application's
+     * stop: the call then waited until too little of its deadline was left (seconds), and its refusal blamed the
+     * deadline. A service that has terminated with the retry never started dropped it. Checked every
+     * {@value #DROPPED_RETRY_CHECK_MILLIS} ms while the retry waits, on the JDK's delayed executor.
+     */
+    private void watchForDroppedRetry(ExecutorService service, CompletableFuture<Void> start) {
+        CompletableFuture.delayedExecutor(DROPPED_RETRY_CHECK_MILLIS, TimeUnit.MILLISECONDS).execute(() -> {
+            if (start.isDone()) {
+                return;
+            }
+            if (service.isTerminated()) {
+                refuseRetry(start, new RejectedExecutionException("the guard's executor stopped with the retry queued"));
+            } else {
+                watchForDroppedRetry(service, start);
+            }
+        });
+    }
+
+    /** Fails the call as its executor's refusal of the retry, unless the retry started or was refused already. */
+    private void refuseRetry(CompletableFuture<Void> start, RejectedExecutionException refused) {
+        if (!start.complete(null)) {
+            return;
+        }
+        if (result.isDone()) {
+            guarded.abortBackoff(new CancellationException("upstream call cancelled")); // as attempt() would
+        } else {
+            result.completeExceptionally(guarded.retryRejected(refused));
         }
     }
 

@@ -4,6 +4,7 @@ import static io.github.errorpages.upstream.Guards.HTTP;
 import static io.github.errorpages.upstream.Guards.fast;
 import static io.github.errorpages.upstream.Guards.get;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailureException;
@@ -23,9 +24,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -177,6 +180,38 @@ class AsyncCallEndIntegrationTests {
     }
 
     /** A GET sent asynchronously through the guard: what it failed with, once it ended (it must, within 10 s). */
+    /**
+     * The guard's executor stopped with {@code shutdownNow()} while a retry waits in its queue (an application's
+     * stop): the retry is dropped, and the call fails at once as a retry the executor refused. It waited until too
+     * little of its deadline was left, and blamed the deadline.
+     */
+    @Test
+    void failsTheCallPromptlyWhenTheExecutorIsStoppedWithTheRetryQueued() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "down"));
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        CountDownLatch busy = new CountDownLatch(1);
+        pool.execute(() -> {
+            try {
+                busy.await(); // the executor's one thread, taken until shutdownNow() interrupts it
+            } catch (InterruptedException stopped) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).deadline(Duration.ofSeconds(30))
+                .attemptTimeout(Duration.ofSeconds(1)).build()).executor(pool).listener(events).build();
+
+        CompletableFuture<?> sent = GuardedHttpClient.of(HTTP, guard).sendAsync(get("/x"), BodyHandlers.ofString());
+        Await.until(() -> pool.getQueue().size() == 1, "the retry queued behind the busy thread");
+        pool.shutdownNow();
+
+        ExecutionException failed = catchThrowableOfType(ExecutionException.class, () -> sent.get(10, TimeUnit.SECONDS));
+        UpstreamFailureException thrown = (UpstreamFailureException) failed.getCause();
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
+        assertThat(events.refusals()).containsExactly(RetryRefusal.EXECUTOR_REJECTED);
+        assertThat(upstream.requestCount()).isEqualTo(1);
+        assertThat(guard.metrics().lostRetries()).isEqualTo(1);
+    }
+
     private static UpstreamFailureException asyncCallFailure(UpstreamGuard guard) {
         CompletableFuture<HttpResponse<String>> sent = GuardedHttpClient.of(HTTP, guard)
                 .sendAsync(get("/x"), BodyHandlers.ofString());
