@@ -48,6 +48,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpTester;
@@ -901,22 +902,7 @@ class TomcatIntegrationTests {
      */
     @Test
     void proxyServletAnswersARequestInFlightWhenTheApplicationIsUndeployed() throws Exception {
-        try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall());
-                TomcatServer undeployed = TomcatServer.inCode()
-                        .servlet("/proxy/*", proxy("undeployed", stalls.uri(), ProxyTransport.JETTY))
-                        .filter(ErrorPagesFilter.builder().build())
-                        .start()) {
-            CompletableFuture<HttpResponse<byte[]>> inFlight = CompletableFuture.supplyAsync(
-                    () -> Client.get(undeployed.uri("/proxy/orders/42"), JSON));
-            assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
-
-            undeployed.undeploy();
-
-            HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
-            assertErrorPage(response, "GET", 503, "30");
-            assertOnePage(response);
-            assertNoLeak(response);
-        }
+        assertRequestInFlightAnsweredAtUndeploy((proxy, answered) -> proxy);
     }
 
     /**
@@ -927,20 +913,27 @@ class TomcatIntegrationTests {
      */
     @Test
     void proxyServletAnswersARequestInFlightWhoseCycleTomcatEndsAtUndeploy() throws Exception {
+        assertRequestInFlightAnsweredAtUndeploy(TomcatIntegrationTests::destroyedAfterAnswering);
+    }
+
+    /**
+     * Undeploys an application while the JETTY transport's request waits for a stalling upstream.
+     *
+     * @param mounted the servlet mounted for the proxy, given the future of the client's answer
+     */
+    private static void assertRequestInFlightAnsweredAtUndeploy(
+            BiFunction<ReverseProxyServlet, Future<?>, HttpServlet> mounted) throws Exception {
         CompletableFuture<HttpResponse<byte[]>> inFlight = new CompletableFuture<>();
         try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall());
                 TomcatServer undeployed = TomcatServer.inCode()
-                        .servlet("/proxy/*", destroyedAfterAnswering(
-                                proxy("undeployed", stalls.uri(), ProxyTransport.JETTY), inFlight))
+                        .servlet("/proxy/*", mounted.apply(proxy("undeployed", stalls.uri(), ProxyTransport.JETTY),
+                                inFlight))
                         .filter(ErrorPagesFilter.builder().build())
                         .start()) {
-            CompletableFuture.supplyAsync(() -> Client.get(undeployed.uri("/proxy/orders/42"), JSON))
-                    .whenComplete((response, failure) -> {
-                        if (failure != null) {
-                            inFlight.completeExceptionally(failure);
-                        } else {
-                            inFlight.complete(response);
-                        }
+            CompletableFuture.runAsync(() -> inFlight.complete(Client.get(undeployed.uri("/proxy/orders/42"), JSON)))
+                    .exceptionally(failed -> {
+                        inFlight.completeExceptionally(failed);
+                        return null;
                     });
             assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
 
