@@ -257,6 +257,24 @@ class FailureClassifierIntegrationTests {
     }
 
     /**
+     * The same stream failed by the upstream, which closed the connection mid-body: its "closed" has the upstream's
+     * failure for a cause, which decides (R2: 502). Not a read timeout.
+     */
+    @Test
+    void jdkBodyStreamFailedByTheUpstreamIsNoReadTimeout() throws Exception {
+        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.truncatedBody());
+        resource = upstream;
+        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(upstream.uri()).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+
+        Throwable thrown = catchThrowable(response.body()::readAllBytes);
+
+        assertThat(thrown).isNotNull();
+        assertThat(classifier.classify(thrown)).map(UpstreamFailure::cause)
+                .contains(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+    }
+
+    /**
      * A thread interrupted while it blocks on a {@link SocketChannel} gets a ClosedByInterruptException, which is a
      * ClosedChannelException: the caller gave up, as with an InterruptedIOException, and the upstream closed
      * nothing. Neither a page nor a failure for the breaker, nor a retry.

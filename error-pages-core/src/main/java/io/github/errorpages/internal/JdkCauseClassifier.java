@@ -29,6 +29,7 @@ import java.security.cert.CertificateException;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -70,6 +71,8 @@ public final class JdkCauseClassifier implements CauseClassifier {
     /** The package of Jetty's HTTP parser and its exceptions ({@code HttpException}, {@code BadMessageException}). */
     private static final String JETTY_HTTP = "org.eclipse.jetty.http.";
 
+    /** The JDK HttpClient's message when this side cancels an HTTP/2 stream (its body stream closed, say). */
+    private static final Pattern STREAM_CANCELLED = Pattern.compile("Stream [0-9]+ cancelled");
     /** The JDK HttpClient's {@code InputStream} of a response body. */
     private static final String JDK_BODY_STREAM = "jdk.internal.net.http.ResponseSubscribers$HttpResponseInputStream";
 
@@ -194,15 +197,24 @@ public final class JdkCauseClassifier implements CauseClassifier {
 
     /**
      * Whether it is the JDK HttpClient's {@code IOException("closed")} of a response body stream ({@code
-     * BodyHandlers.ofInputStream()}) closed on this side: thrown by the stream itself, never for the upstream's close
-     * (which ends the stream, or fails it with the connection's own exception).
+     * BodyHandlers.ofInputStream()}) closed on this side. (Java 25 over HTTP/1.1 reports a close while another thread
+     * reads as the body cut short its cancel caused, "fixed content-length: ..., bytes received: ...": that is read
+     * as {@link FailureCause#HTTP_RESPONSE_INCOMPLETE}, as before.)
      */
     private static boolean isResponseBodyClosedHere(Throwable t, String message) {
         if (t.getClass() != IOException.class || !message.equals("closed")) {
             return false;
         }
         StackTraceElement[] stack = t.getStackTrace();
-        return stack.length > 0 && stack[0].getClassName().equals(JDK_BODY_STREAM);
+        if (stack.length == 0 || !stack[0].getClassName().equals(JDK_BODY_STREAM)) {
+            return false;
+        }
+        // The stream fails with "closed" for the upstream's failure too, then its cause (an HTTP/2 stream reset, the
+        // connection's end), which is classified on its own. Closed here, it has none (Java 17), or the cancel the
+        // close made ("Stream 3 cancelled" over HTTP/2).
+        Throwable cause = t.getCause();
+        return cause == null || cause.getClass() == IOException.class && cause.getCause() == null
+                && STREAM_CANCELLED.matcher(String.valueOf(cause.getMessage())).matches();
     }
 
     /**

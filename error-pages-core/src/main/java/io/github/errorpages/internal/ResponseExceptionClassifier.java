@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * Recognises the exceptions HTTP client libraries throw for a well-formed 5xx response they read: Spring's
  * {@code RestClientResponseException} (RestTemplate, RestClient, HTTP interface clients: its
  * {@code HttpServerErrorException}) and {@code WebClientResponseException} (WebClient), and the JAX-RS client's
- * {@code ServerErrorException} (Jersey, RESTEasy). Each holds the upstream's status and headers: the failure
+ * {@code ServerErrorException} (Jersey, RESTEasy; not one a resource or the server's runtime throws). Each holds the upstream's status and headers: the failure
  * keeps that status and its {@code Retry-After} (R3), as for HttpURLConnection's "Server returned HTTP response
  * code: 503" ({@link JdkCauseClassifier#upstreamStatus}). Left unrecognised, a Spring application's
  * {@code HttpServerErrorException} reached the container, whose 500 page quotes the upstream's URL and body.
@@ -33,6 +33,7 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         {"jakarta.ws.rs.ServerErrorException", "getResponse", "getResponse"},
     };
     private static final int JAX_RS = 2;
+    private static final int MAX_CHAIN = 32;
 
     @Override
     public Optional<FailureCause> classify(Throwable throwable) {
@@ -54,8 +55,28 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         if (status == 0) {
             return null;
         }
-        Duration retryAfter = RetryAfter.parse(retryAfter(throwable, kind), clock).orElse(null);
+        Duration retryAfter = RetryAfter.parse(header(throwable, kind, "Retry-After"), clock).orElse(null);
         return UpstreamFailure.ofUpstreamStatus(status, retryAfter);
+    }
+
+    /**
+     * A field of the response a response exception in a cause chain holds: its {@code Proxy-Status}, say, which the
+     * guard reads as it reads a response's.
+     *
+     * @param throwable what an attempt threw
+     * @param name the field's name
+     * @return the field's first value, or {@code null} when the chain holds no recognised 5xx response exception or
+     *     the response has no such field
+     */
+    public static @Nullable String header(Throwable throwable, String name) {
+        Throwable current = throwable;
+        for (int i = 0; current != null && i < MAX_CHAIN; i++, current = current.getCause()) {
+            int kind = kindOf(current);
+            if (kind >= 0 && status(current, kind) != 0) {
+                return header(current, kind, name);
+            }
+        }
+        return null;
     }
 
     private static int kindOf(Throwable throwable) {
@@ -73,20 +94,25 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
     private static int status(Throwable throwable, int kind) {
         Object status = call(throwable, RESPONSE_EXCEPTIONS[kind][1]);
         if (kind == JAX_RS) {
-            status = status == null ? null : call(status, "getStatus");
+            // Resources and the JAX-RS runtime throw ServerErrorException too (a resource's own
+            // InternalServerErrorException, Jersey's 500 for an entity it cannot write): their response is an
+            // outbound one, a client's the response it received (Jersey's client.InboundJaxrsResponse, RESTEasy's
+            // client.jaxrs.internal.ClientResponse).
+            status = status == null || !status.getClass().getName().contains(".client.") ? null
+                    : call(status, "getStatus");
         } else if (status != null) {
             status = call(status, "value"); // Spring's HttpStatusCode
         }
         return status instanceof Integer code && code >= 500 && code <= 599 ? code : 0;
     }
 
-    private static @Nullable String retryAfter(Throwable throwable, int kind) {
+    private static @Nullable String header(Throwable throwable, int kind, String name) {
         Object headers = call(throwable, RESPONSE_EXCEPTIONS[kind][2]);
         if (headers == null) {
             return null;
         }
-        Object value = kind == JAX_RS ? call(headers, "getHeaderString", "Retry-After")
-                : call(headers, "getFirst", "Retry-After"); // Spring's HttpHeaders
+        Object value = kind == JAX_RS ? call(headers, "getHeaderString", name)
+                : call(headers, "getFirst", name); // Spring's HttpHeaders
         return value instanceof String string ? string : null;
     }
 

@@ -6,6 +6,7 @@ import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.internal.CallerAborts;
+import io.github.errorpages.internal.ResponseExceptionClassifier;
 import io.github.errorpages.upstream.internal.ProxyStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -298,7 +299,11 @@ final class GuardedCall<T> {
         } else {
             current.breaker().releasePermission();
         }
-        return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(), false, error, now);
+        // A client's exception for a 5xx response (Spring's, the JAX-RS client's) holds its Proxy-Status as well.
+        boolean gatewayGaveUp = failure.cause() == FailureCause.UPSTREAM_STATUS
+                && ProxyStatus.hasError(ResponseExceptionClassifier.header(error, "Proxy-Status"));
+        return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(), gatewayGaveUp,
+                error, now);
     }
 
     /** Whether a failure is an upstream response whose status is no failure for this upstream, as read by a client. */

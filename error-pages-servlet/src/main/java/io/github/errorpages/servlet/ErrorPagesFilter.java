@@ -32,7 +32,9 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -358,16 +360,56 @@ public final class ErrorPagesFilter implements Filter {
     private static void answerSwallowedFailure(Settings settings, HttpServletRequest request,
             CapturingResponse capturing) throws IOException {
         if (!(request.getAttribute(SPRING_MVC_EXCEPTION_ATTRIBUTE) instanceof Throwable resolved)
-                || !capturing.untouched() || ClientAborts.isClientAbort(resolved)) {
+                || !capturing.untouched() || !takenForADisconnect(resolved)) {
             return;
         }
-        Optional<UpstreamFailure> failure = settings.classifier().classify(unwrap(resolved));
+        Optional<UpstreamFailure> failure = upstreamFailureOf(resolved, settings.classifier());
         if (failure.isEmpty() || !capturing.markAnswered()) {
             return;
         }
         log.debug("Answering an upstream failure Spring MVC resolved to nothing for {} {}", request.getMethod(),
                 request.getRequestURI(), resolved);
         settings.responder.respond(request, capturing.target(), failure.get(), capturing.writesWithoutBlocking());
+    }
+
+    /**
+     * Whether Spring MVC's {@code DisconnectedClientHelper} (6.1 on) takes the exception for the client's disconnect:
+     * an {@code EOFException} or an {@code EofException} in its cause chain, or "Broken pipe" or "Connection reset by
+     * peer" in the message of its deepest cause.
+     */
+    private static boolean takenForADisconnect(Throwable resolved) {
+        Throwable current = resolved;
+        Throwable deepest = resolved;
+        for (int i = 0; current != null && i < MAX_UNWRAP; i++, current = current.getCause()) {
+            String name = current.getClass().getSimpleName();
+            if (name.equals("EOFException") || name.equals("EofException")) {
+                return true;
+            }
+            deepest = current;
+        }
+        String message = deepest.getMessage() == null ? "" : deepest.getMessage().toLowerCase(Locale.ROOT);
+        return message.contains("broken pipe") || message.contains("connection reset by peer");
+    }
+
+    /**
+     * Reads an exception as the filter reads one the chain throws, for application code that answers it itself and
+     * names the failure with {@link #FAILURE_ATTRIBUTE} (a JAX-RS {@code ExceptionMapper}, see the quick start): the
+     * upstream failure it stands for, also when wrapped in a {@link ServletException}. Empty when it stands for none,
+     * and when it is a failure of the request's own connection (the client went away, or its upload stalled past the
+     * container's timeout): the classifier alone would read those as an upstream's. Thread-safe.
+     *
+     * @param thrown what the application caught
+     * @param classifier the classifier to read it with, such as {@link FailureClassifier#ofDefaults()}
+     * @return the upstream failure, or empty
+     * @throws NullPointerException if {@code thrown} or {@code classifier} is null
+     */
+    public static Optional<UpstreamFailure> upstreamFailureOf(Throwable thrown, FailureClassifier classifier) {
+        Objects.requireNonNull(classifier, "classifier");
+        Throwable cause = unwrap(Objects.requireNonNull(thrown, "thrown"));
+        if (ResponseAbortedException.isAbort(cause) || ClientAborts.isClientAbort(cause)) {
+            return Optional.empty();
+        }
+        return classifier.classify(cause);
     }
 
     private static Set<Integer> checkedStatuses(Collection<Integer> statuses) {

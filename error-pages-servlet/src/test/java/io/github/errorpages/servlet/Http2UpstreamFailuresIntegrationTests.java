@@ -15,6 +15,7 @@ import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -115,6 +116,24 @@ class Http2UpstreamFailuresIntegrationTests {
         assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_TERMINATED);
         assertThat(failure.attempts()).isEqualTo(2);
         assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(failure).status()).isEqualTo(502);
+    }
+
+    /**
+     * The same reset read from the JDK's body stream ({@code ofInputStream()}, as Spring's JdkClientHttpRequestFactory
+     * reads): the stream fails with "closed" whose cause is the reset, a connection the upstream ended (R2: 502). The
+     * stream's "closed" for a close on this side (Spring's read timeout) is a read timeout; for the upstream's it is
+     * not.
+     */
+    @Test
+    void streamResetReadFromTheBodyStreamIsNoReadTimeout() throws Exception {
+        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(base.resolve("/orders/42")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+
+        Throwable thrown = catchThrowable(response.body()::readAllBytes);
+
+        assertThat(thrown).hasMessage("closed").hasRootCauseMessage("Received RST_STREAM: Stream cancelled");
+        assertThat(FailureClassifier.ofDefaults().classify(thrown)).map(UpstreamFailure::cause)
+                .contains(FailureCause.CONNECTION_TERMINATED);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.errorpages.servlet;
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
@@ -10,6 +11,7 @@ import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.errorpages.upstream.UpstreamRequest;
 import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.client.ClientBuilder;
 import java.io.InterruptedIOException;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.ResponseEntity;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.client.SimpleClientHttpRequestFactory;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -72,7 +75,7 @@ class SpringMvcIntegrationTests {
 
     private static DispatcherServlet dispatcher() {
         AnnotationConfigWebApplicationContext context = new AnnotationConfigWebApplicationContext();
-        context.register(WebConfig.class, Gateway.class, GatewayWithFallback.class);
+        context.register(WebConfig.class, Gateway.class, GatewayWithFallback.class, GatewayWithEmptyAnswer.class);
         return new DispatcherServlet(context);
     }
 
@@ -103,6 +106,40 @@ class SpringMvcIntegrationTests {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(Client.text(response)).isEqualTo("cached stock");
+    }
+
+    /** A handler that answers it with an empty 200 of its own, a header set: its answer stands too. */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty", "tomcat"})
+    void applicationsOwnEmptyAnswerStands(String container) {
+        HttpResponse<byte[]> response = Client.get(server(container).get().resolve("/inventory-or-nothing"), "text/html");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Audit")).contains("deferred");
+        assertThat(response.body()).isEmpty();
+    }
+
+    /**
+     * Spring's RestClient in a guarded call, and an upstream gateway that gave up (a 502 with a Proxy-Status error):
+     * not retried (R47: retry at one layer only), as for the response the guarded client reads. It was retried up
+     * to max-attempts.
+     */
+    @Test
+    void restClientsUpstreamGatewayThatGaveUpIsNotRetried() {
+        try (FaultyUpstream gaveUp = FaultyUpstream.start(Behaviour.respond(502, "edge gave up",
+                "Proxy-Status", "edge; error=connection_timeout"))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(gaveUp.uri())
+                    .maxAttempts(3).build());
+            RestClient client = RestClient.builder().requestFactory(new SimpleClientHttpRequestFactory()).build();
+
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> guard.call(UpstreamRequest.of("GET"),
+                            attempt -> client.get().uri(attempt.endpoint().resolve("/invoices")).retrieve()
+                                    .body(String.class)));
+
+            assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
+            assertThat(gaveUp.requestCount()).isEqualTo(1);
+        }
     }
 
     /**
@@ -136,7 +173,7 @@ class SpringMvcIntegrationTests {
     void jaxRsClientsUpstream503KeepsItsStatusAndRetryAfter() {
         jakarta.ws.rs.client.Client jaxRs = ClientBuilder.newClient();
         try {
-            ServiceUnavailableException thrown = org.assertj.core.api.Assertions.catchThrowableOfType(
+            ServiceUnavailableException thrown = catchThrowableOfType(
                     ServiceUnavailableException.class, () -> jaxRs.target(busy.uri()).request().get(String.class));
 
             var failure = io.github.errorpages.FailureClassifier.ofDefaults().classify(thrown).orElseThrow();
@@ -199,6 +236,24 @@ class SpringMvcIntegrationTests {
         @ExceptionHandler(UpstreamFailureException.class)
         String cached() {
             return "cached stock";
+        }
+    }
+
+    /** A controller that answers an upstream failure with an empty 200 of its own. */
+    @RestController
+    static class GatewayWithEmptyAnswer {
+
+        private final GuardedHttpClient inventory = GuardedHttpClient.of(HttpClient.newHttpClient(),
+                UpstreamGuard.of(UpstreamConfig.builder("inventory-audited").endpoints(cutShort.uri()).build()));
+
+        @GetMapping("/inventory-or-nothing")
+        String inventory() throws InterruptedIOException {
+            return stock(inventory);
+        }
+
+        @ExceptionHandler(UpstreamFailureException.class)
+        ResponseEntity<Void> deferred() {
+            return ResponseEntity.ok().header("X-Audit", "deferred").build();
         }
     }
 

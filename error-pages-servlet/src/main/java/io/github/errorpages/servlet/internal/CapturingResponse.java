@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletResponseWrapper;
+import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
@@ -48,6 +49,8 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
      * container keeps the stream non-blocking across {@code reset()}, after which {@link #output} is forgotten.
      */
     private volatile boolean writesWithoutBlocking;
+    /** Whether the application set a status, a header, the content type or a cookie: it answered, if only that. */
+    private boolean touched;
 
     /**
      * @param response the response to wrap
@@ -126,11 +129,12 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     /**
-     * @return whether the application left the response as the container made it: status 200, neither its stream
-     *     nor its writer asked for, nothing sent, nothing committed
+     * @return whether the application left the response as the container made it: no status, header, content type
+     *     or cookie set (not even a 200), neither its stream nor its writer asked for, nothing sent, nothing
+     *     committed
      */
     public boolean untouched() {
-        return output == null && capturedStatus == 0 && !answeredByContainer && !errorSent
+        return !touched && output == null && capturedStatus == 0 && !answeredByContainer && !errorSent
                 && super.getStatus() == SC_OK && !super.isCommitted();
     }
 
@@ -227,6 +231,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void setStatus(int sc) {
+        touched = true;
         if (errorSent) {
             return; // after sendError the status is fixed, as in every container
         }
@@ -256,6 +261,56 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     @Override
     public boolean isCommitted() {
         return errorSent || super.isCommitted();
+    }
+
+    @Override
+    public void setHeader(String name, @Nullable String value) {
+        // A null value removes the field: Spring MVC's DispatcherServlet clears Content-Type and Content-Disposition
+        // before it resolves any exception, which answers nothing yet.
+        touched |= value != null;
+        super.setHeader(name, value);
+    }
+
+    @Override
+    public void addHeader(String name, @Nullable String value) {
+        touched = true;
+        super.addHeader(name, value);
+    }
+
+    @Override
+    public void setIntHeader(String name, int value) {
+        touched = true;
+        super.setIntHeader(name, value);
+    }
+
+    @Override
+    public void addIntHeader(String name, int value) {
+        touched = true;
+        super.addIntHeader(name, value);
+    }
+
+    @Override
+    public void setDateHeader(String name, long date) {
+        touched = true;
+        super.setDateHeader(name, date);
+    }
+
+    @Override
+    public void addDateHeader(String name, long date) {
+        touched = true;
+        super.addDateHeader(name, date);
+    }
+
+    @Override
+    public void setContentType(@Nullable String type) {
+        touched = true;
+        super.setContentType(type);
+    }
+
+    @Override
+    public void addCookie(Cookie cookie) {
+        touched = true;
+        super.addCookie(cookie);
     }
 
     @Override

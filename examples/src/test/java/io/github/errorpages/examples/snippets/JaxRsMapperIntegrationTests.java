@@ -6,14 +6,18 @@ import io.github.errorpages.examples.Http;
 import io.github.errorpages.servlet.ErrorPagesFilter;
 import jakarta.servlet.DispatcherType;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.InternalServerErrorException;
 import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.container.AsyncResponse;
 import jakarta.ws.rs.container.Suspended;
 import java.net.ConnectException;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -56,6 +60,18 @@ class JaxRsMapperIntegrationTests {
         public String missing() {
             throw new NotFoundException();
         }
+
+        @GET
+        @Path("bug")
+        public String bug() {
+            throw new InternalServerErrorException("the resource's own failure");
+        }
+
+        @POST
+        @Path("orders")
+        public String order(String body) {
+            return "ordered " + body.length();
+        }
     }
 
     @BeforeAll
@@ -64,6 +80,7 @@ class JaxRsMapperIntegrationTests {
         connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
+        connector.setIdleTimeout(1_000); // a stalled upload ends soon
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         FilterHolder filter = new FilterHolder(new ErrorPagesFilter());
@@ -100,6 +117,33 @@ class JaxRsMapperIntegrationTests {
 
         assertThat(page.statusCode()).isEqualTo(504);
         assertThat(Http.member(page.body(), "code")).contains("connection_read_timeout");
+    }
+
+    /** A ServerErrorException the resource throws itself is no upstream's status: Jersey's own 500. */
+    @Test
+    void resourcesOwnServerErrorIsNoUpstreamFailure() throws Exception {
+        HttpResponse<String> bug = Http.get(uri("/bug"), "application/json");
+
+        assertThat(bug.statusCode()).isEqualTo(500);
+        assertThat(bug.body()).doesNotContain("upstream_status");
+    }
+
+    /**
+     * A client whose upload stalls until Jetty's idle timeout: a failure of the request's own connection, which the
+     * mapper must not name as an upstream's (it was a 504 page "http_response_timeout", and a WARN line).
+     */
+    @Test
+    void stalledUploadIsNoUpstreamFailure() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", connector.getLocalPort())) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(("POST /orders HTTP/1.1\r\nHost: shop\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: 100\r\n\r\nten bytes.").getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().flush();
+
+            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+            assertThat(answer).doesNotContain("http_response_timeout").doesNotStartWith("HTTP/1.1 504");
+        }
     }
 
     @Test
