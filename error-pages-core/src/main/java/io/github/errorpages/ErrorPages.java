@@ -26,7 +26,9 @@ import org.slf4j.MDC;
  * {@code Retry-After}, {@code Vary}, {@code Content-Security-Policy} and the other security headers. A long
  * page (the HTML ones) goes gzip-compressed to a client whose {@code Accept-Encoding} takes gzip
  * ({@code Content-Encoding: gzip}; {@code compression.enabled}). A HEAD request gets the same status and
- * headers and an empty body. Nothing request-derived reaches the body or
+ * headers and an empty body. {@code Content-Length} is not among the headers: a server sets it from the body's
+ * length, and for a HEAD sends none, or renders the request as a GET to send that length without the body (R12;
+ * never a 0 the GET would not have). Nothing request-derived reaches the body or
  * the headers but the language chosen among fixed tags and a request id that is safe to echo.
  *
  * <p>Instances are immutable and thread-safe; build one per application and share it (building compiles

@@ -719,7 +719,10 @@ public final class UpstreamConfig {
          * {@code connection_limit_reached} rather than queueing it. A wait counts against the deadline: an attempt
          * it leaves with less than it needs ({@code min-attempt-timeout}, for a first attempt at most half the
          * deadline) is not started, and the call fails as the full bulkhead would have failed it (a retry: as its
-         * last attempt did). Default: the registry's default configuration.
+         * last attempt did). A wait blocks the thread that starts the attempt, also for an asynchronous call (the
+         * caller's for a first attempt, the guard's executor's for a retry): with one, give the guard an executor
+         * whose threads may block ({@link UpstreamGuard.Builder#executor}). Default: the registry's default
+         * configuration (no wait).
          *
          * @param config the settings
          * @return this builder

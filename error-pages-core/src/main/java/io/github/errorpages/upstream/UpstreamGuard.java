@@ -309,7 +309,8 @@ public final class UpstreamGuard {
 
     /**
      * Calls the upstream without blocking: attempts start on the calling thread or, after a backoff, on the
-     * guard's executor. The guard bounds each attempt by its timeout itself: when the timeout passes, it cancels
+     * guard's executor (a bulkhead with a {@code maxWaitDuration} makes that thread wait for a permit: see {@link
+     * Builder#executor}). The guard bounds each attempt by its timeout itself: when the timeout passes, it cancels
      * the attempt's future, and only if that cancel takes effect is the attempt a timeout; an attempt that
      * completed first keeps its outcome, so that whatever the attempt did with it (a response head relayed, say)
      * is not followed by a retry or a page. Cancelling the returned future cancels the attempt in flight and any
@@ -844,9 +845,13 @@ public final class UpstreamGuard {
 
         /**
          * Sets the executor on which asynchronous calls start their retries after the backoff. Retries start
-         * a non-blocking attempt and return, so a small shared pool suffices. {@link GuardedHttpClient#sendAsync}
-         * also reads a request body to buffer on it when its HTTP client has no executor of its own. Default
-         * {@link ForkJoinPool#commonPool()}.
+         * a non-blocking attempt and return, so a small shared pool suffices, unless the bulkhead has a
+         * {@code maxWaitDuration} ({@link UpstreamConfig.Builder#bulkheadConfig}): a retry then waits for its permit
+         * on the executor's thread, and the common pool's few threads (one less than the cores) would all wait,
+         * every other task of the JVM's common pool behind them. Give such a guard an executor whose threads may
+         * block, such as {@code Executors.newVirtualThreadPerTaskExecutor()} (Java 21). {@link
+         * GuardedHttpClient#sendAsync} also reads a request body to buffer on it when its HTTP client has no
+         * executor of its own. Default {@link ForkJoinPool#commonPool()}.
          *
          * @param executor the executor
          * @return this builder

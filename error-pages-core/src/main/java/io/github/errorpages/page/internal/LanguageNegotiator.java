@@ -38,7 +38,13 @@ import org.jspecify.annotations.Nullable;
 public final class LanguageNegotiator {
 
     static final int MAX_RANGES = 64;
-    private static final Pattern RANGE = Pattern.compile("\\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*");
+    /**
+     * The longest range read: no offered tag is near it. Longer ones are skipped unread; and the subtag group is
+     * possessive, as Java's regex engine recurses once per repetition of a group that can backtrack (a 4 KB range
+     * overflowed the stack).
+     */
+    static final int MAX_RANGE_LENGTH = 64;
+    static final Pattern RANGE = Pattern.compile("\\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*+");
     /** Chinese ranges without a script that mean Simplified Chinese; any {@code zh-hans[-…]} does too. */
     private static final Set<String> SIMPLIFIED_CHINESE = Set.of("zh", "zh-cn", "zh-sg", "zh-my");
 
@@ -78,7 +84,7 @@ public final class LanguageNegotiator {
         List<QualityValue> ranges = new ArrayList<>();
         Set<Locale> excluded = new HashSet<>();
         for (QualityValue range : QualityValue.elements(acceptLanguage, MAX_RANGES)) {
-            if (!RANGE.matcher(range.value()).matches()) {
+            if (range.value().length() > MAX_RANGE_LENGTH || !RANGE.matcher(range.value()).matches()) {
                 continue;
             }
             if (range.q() == 0) {
