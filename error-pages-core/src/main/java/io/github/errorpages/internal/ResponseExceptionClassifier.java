@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * Recognises the exceptions HTTP client libraries throw for a well-formed 5xx response they read: Spring's
  * {@code RestClientResponseException} (RestTemplate, RestClient, HTTP interface clients: its
  * {@code HttpServerErrorException}) and {@code WebClientResponseException} (WebClient), and the JAX-RS client's
- * {@code ServerErrorException} (Jersey, RESTEasy; not one a resource or the server's runtime throws). Each holds the upstream's status and headers: the failure
+ * {@code ServerErrorException} (Jersey's, RESTEasy's, CXF's client; not one a resource or the server's runtime throws). Each holds the upstream's status and headers: the failure
  * keeps that status and its {@code Retry-After} (R3), as for HttpURLConnection's "Server returned HTTP response
  * code: 503" ({@link JdkCauseClassifier#upstreamStatus}). Left unrecognised, a Spring application's
  * {@code HttpServerErrorException} reached the container, whose 500 page quotes the upstream's URL and body.
@@ -34,6 +34,9 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
     };
     private static final int JAX_RS = 2;
     private static final int MAX_CHAIN = 32;
+    /** The packages of the JAX-RS clients (Jersey's, RESTEasy's and its MicroProfile one, CXF's). */
+    private static final String[] JAX_RS_CLIENTS = {"org.glassfish.jersey.client.", "org.jboss.resteasy.client.",
+        "org.jboss.resteasy.microprofile.client.", "org.apache.cxf.jaxrs.client."};
 
     @Override
     public Optional<FailureCause> classify(Throwable throwable) {
@@ -95,15 +98,25 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         Object status = call(throwable, RESPONSE_EXCEPTIONS[kind][1]);
         if (kind == JAX_RS) {
             // Resources and the JAX-RS runtime throw ServerErrorException too (a resource's own
-            // InternalServerErrorException, Jersey's 500 for an entity it cannot write): their response is an
-            // outbound one, a client's the response it received (Jersey's client.InboundJaxrsResponse, RESTEasy's
-            // client.jaxrs.internal.ClientResponse).
-            status = status == null || !status.getClass().getName().contains(".client.") ? null
-                    : call(status, "getStatus");
+            // InternalServerErrorException, Jersey's 500 for an entity it cannot write): only a client's counts, made
+            // in its code (CXF's client and server share one response class, so that cannot tell).
+            status = status == null || !thrownByJaxRsClient(throwable) ? null : call(status, "getStatus");
         } else if (status != null) {
             status = call(status, "value"); // Spring's HttpStatusCode
         }
         return status instanceof Integer code && code >= 500 && code <= 599 ? code : 0;
+    }
+
+    private static boolean thrownByJaxRsClient(Throwable throwable) {
+        for (StackTraceElement frame : throwable.getStackTrace()) {
+            String type = frame.getClassName();
+            for (String client : JAX_RS_CLIENTS) {
+                if (type.startsWith(client)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static @Nullable String header(Throwable throwable, int kind, String name) {

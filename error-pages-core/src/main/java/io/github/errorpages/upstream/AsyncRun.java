@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -188,8 +189,8 @@ final class AsyncRun<T> {
             }
             return;
         }
-        if (executor instanceof ExecutorService service) {
-            watchForDroppedRetry(service, start);
+        if (executor instanceof ExecutorService service && executor != ForkJoinPool.commonPool()) {
+            watchForDroppedRetry(service, start); // the common pool never terminates
         }
     }
 
@@ -197,10 +198,11 @@ final class AsyncRun<T> {
      * Watches a retry queued on an {@link ExecutorService} that {@code shutdownNow()} may drop, at an application's
      * stop: the call then waited until too little of its deadline was left (seconds), and its refusal blamed the
      * deadline. A service that has terminated with the retry never started dropped it. Checked every
-     * {@value #DROPPED_RETRY_CHECK_MILLIS} ms while the retry waits, on the JDK's delayed executor.
+     * {@value #DROPPED_RETRY_CHECK_MILLIS} ms while the retry waits, on the JDK's timer thread itself (a few
+     * reads): handed to the JDK's async pool, each check started a thread of its own on a machine of two cores.
      */
     private void watchForDroppedRetry(ExecutorService service, CompletableFuture<Void> start) {
-        CompletableFuture.delayedExecutor(DROPPED_RETRY_CHECK_MILLIS, TimeUnit.MILLISECONDS).execute(() -> {
+        CompletableFuture.delayedExecutor(DROPPED_RETRY_CHECK_MILLIS, TimeUnit.MILLISECONDS, Runnable::run).execute(() -> {
             if (start.isDone()) {
                 return;
             }

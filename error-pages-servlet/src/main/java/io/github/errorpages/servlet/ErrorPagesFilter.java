@@ -142,9 +142,6 @@ public final class ErrorPagesFilter implements Filter {
 
     private static final String FILTERED_ATTRIBUTE = ErrorPagesFilter.class.getName() + ".FILTERED";
     private static final int MAX_UNWRAP = 32;
-    /** Where Spring MVC's {@code DispatcherServlet} keeps an exception a resolver answered with nothing. */
-    private static final String SPRING_MVC_EXCEPTION_ATTRIBUTE =
-            "org.springframework.web.servlet.DispatcherServlet.EXCEPTION";
     private static final Logger log = LoggerFactory.getLogger(ErrorPagesFilter.class);
 
     private final boolean configuredInCode;
@@ -354,13 +351,14 @@ public final class ErrorPagesFilter implements Filter {
      * nothing for an exception with an {@code EOFException} in its cause chain, or "Broken pipe" or "Connection reset
      * by peer" in its deepest message ({@code DisconnectedClientHelper}): an upstream's body cut short is such an
      * exception, which the chain never threw here, and the client got an empty 200. Spring keeps the exception it
-     * resolved so in a request attribute. Answered only when the application left the response untouched (status
-     * 200, no output, nothing sent): an exception handler's own answer, a fallback body say, stands.
+     * resolved so in a request attribute. Answered only when the resolution left the response untouched (no status,
+     * header, content type, cookie or output set, nothing sent): an exception handler's own answer, an empty 200
+     * with a header say, stands; headers set before the resolution (a CORS Vary) or after it (an ETag) do not count.
      */
     private static void answerSwallowedFailure(Settings settings, HttpServletRequest request,
             CapturingResponse capturing) throws IOException {
-        if (!(request.getAttribute(SPRING_MVC_EXCEPTION_ATTRIBUTE) instanceof Throwable resolved)
-                || !capturing.untouched() || !takenForADisconnect(resolved)) {
+        if (!(request.getAttribute(CapturingResponse.SPRING_MVC_EXCEPTION_ATTRIBUTE) instanceof Throwable resolved)
+                || !capturing.untouchedByResolution() || !takenForADisconnect(resolved)) {
             return;
         }
         Optional<UpstreamFailure> failure = upstreamFailureOf(resolved, settings.classifier());

@@ -12,8 +12,15 @@ import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.client.ClientBuilder;
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,11 +38,13 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.client.SimpleClientHttpRequestFactory;
+import org.springframework.web.bind.annotation.CrossOrigin;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
+import org.springframework.web.filter.ShallowEtagHeaderFilter;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.EnableWebMvc;
 
@@ -58,7 +67,10 @@ class SpringMvcIntegrationTests {
         busy = FaultyUpstream.start(Behaviour.respond(503, "billing-db-7.internal: pool exhausted",
                 "Retry-After", "30"));
         stalling = FaultyUpstream.start(Behaviour.stallMidBody());
-        jetty = new JettyServer().filter(new ErrorPagesFilter()).servlet("/*", dispatcher()).start();
+        // On Jetty, with what applications put between the filter and Spring MVC: a filter that sets a header before
+        // the chain, and one that sets one after it (ShallowEtagHeaderFilter's ETag).
+        jetty = new JettyServer().filter(new ErrorPagesFilter()).filter(new RequestIdFilter())
+                .filter(new ShallowEtagHeaderFilter()).servlet("/*", dispatcher()).start();
         tomcat = TomcatServer.inCode().filter(new ErrorPagesFilter()).servlet("/*", dispatcher()).start();
     }
 
@@ -96,6 +108,21 @@ class SpringMvcIntegrationTests {
         assertErrorPage(response, "GET", 502, "\\d+");
         assertThat(Client.text(response)).contains("<html");
         assertNoLeak(response, cutShort.uri().getAuthority(), "EOFException", "UpstreamFailureException");
+    }
+
+    /**
+     * The same with headers that are no answer to the failure: CORS's Vary and Access-Control-Allow-Origin, set before
+     * the handler ran; on Jetty a filter's X-Request-Id before the chain and an ETag after it. The filter read any of
+     * them as the application's own empty answer, and the client got the empty 200 again.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty", "tomcat"})
+    void bodyCutShortIsThePageWhateverHeadersOthersSet(String container) throws Exception {
+        HttpResponse<byte[]> response = Client.send("GET", server(container).get().resolve("/inventory"), "text/html",
+                "Origin", "https://shop.example");
+
+        assertErrorPage(response, "GET", 502, "\\d+");
+        assertThat(response.headers().firstValue("ETag")).isEmpty();
     }
 
     /** An exception handler of the application's own answers the same failure: its answer stands. */
@@ -206,6 +233,7 @@ class SpringMvcIntegrationTests {
         }
 
         @GetMapping("/inventory")
+        @CrossOrigin("https://shop.example")
         String inventory() throws InterruptedIOException {
             return stock(inventory);
         }
@@ -254,6 +282,16 @@ class SpringMvcIntegrationTests {
         @ExceptionHandler(UpstreamFailureException.class)
         ResponseEntity<Void> deferred() {
             return ResponseEntity.ok().header("X-Audit", "deferred").build();
+        }
+    }
+
+    /** Sets a header on every response before the chain, as correlation-id filters do. */
+    static final class RequestIdFilter implements Filter {
+        @Override
+        public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+                throws IOException, ServletException {
+            ((HttpServletResponse) response).setHeader("X-Request-Id", "abc123");
+            chain.doFilter(request, response);
         }
     }
 

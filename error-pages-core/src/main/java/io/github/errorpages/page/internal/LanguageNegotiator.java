@@ -39,9 +39,9 @@ public final class LanguageNegotiator {
 
     static final int MAX_RANGES = 64;
     /**
-     * The longest range read: no offered tag is near it. Longer ones are skipped unread; and the subtag group is
-     * possessive, as Java's regex engine recurses once per repetition of a group that can backtrack (a 4 KB range
-     * overflowed the stack).
+     * The longest range read: no offered tag is near it. A longer one is cut to its subtags that fit (RFC 4647 §3.4
+     * lookup shortens a range so too); and the subtag group is possessive, as Java's regex engine recurses once per
+     * repetition of a group that can backtrack (a 4 KB range overflowed the stack).
      */
     static final int MAX_RANGE_LENGTH = 64;
     static final Pattern RANGE = Pattern.compile("\\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*+");
@@ -80,11 +80,22 @@ public final class LanguageNegotiator {
         return known.get(acceptLanguage);
     }
 
+    /** A range over {@link #MAX_RANGE_LENGTH} cut at its last {@code -} within it, else left to fail the pattern. */
+    private static QualityValue truncated(QualityValue range) {
+        String value = range.value();
+        if (value.length() <= MAX_RANGE_LENGTH) {
+            return range;
+        }
+        int cut = value.lastIndexOf('-', MAX_RANGE_LENGTH);
+        return cut > 0 ? new QualityValue(value.substring(0, cut), range.q()) : range;
+    }
+
     private Locale parse(String acceptLanguage) {
         List<QualityValue> ranges = new ArrayList<>();
         Set<Locale> excluded = new HashSet<>();
-        for (QualityValue range : QualityValue.elements(acceptLanguage, MAX_RANGES)) {
-            if (range.value().length() > MAX_RANGE_LENGTH || !RANGE.matcher(range.value()).matches()) {
+        for (QualityValue read : QualityValue.elements(acceptLanguage, MAX_RANGES)) {
+            QualityValue range = truncated(read);
+            if (!RANGE.matcher(range.value()).matches()) {
                 continue;
             }
             if (range.q() == 0) {

@@ -47,6 +47,14 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     }
 
     @Override
+    public void setAttribute(String name, Object value) {
+        if (CapturingResponse.SPRING_MVC_EXCEPTION_ATTRIBUTE.equals(name)) {
+            response.resolvedToNothing();
+        }
+        super.setAttribute(name, value);
+    }
+
+    @Override
     public AsyncContext startAsync() {
         return start(this, response, true);
     }

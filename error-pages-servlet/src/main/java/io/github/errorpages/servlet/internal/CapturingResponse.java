@@ -30,6 +30,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CapturingResponse extends HttpServletResponseWrapper {
 
+    /** Where Spring MVC's {@code DispatcherServlet} keeps an exception a resolver answered with nothing. */
+    public static final String SPRING_MVC_EXCEPTION_ATTRIBUTE =
+            "org.springframework.web.servlet.DispatcherServlet.EXCEPTION";
+
     private final Interception interception;
     private int capturedStatus;
     private boolean errorSent;
@@ -49,8 +53,13 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
      * container keeps the stream non-blocking across {@code reset()}, after which {@link #output} is forgotten.
      */
     private volatile boolean writesWithoutBlocking;
-    /** Whether the application set a status, a header, the content type or a cookie: it answered, if only that. */
+    /**
+     * Whether the application set a status, a header, the content type or a cookie (since Content-Type was last
+     * cleared): it answered, if only that.
+     */
     private boolean touched;
+    /** {@link #untouched()} when Spring MVC recorded an exception it resolved to nothing; {@code null} before. */
+    private volatile @Nullable Boolean untouchedWhenResolved;
 
     /**
      * @param response the response to wrap
@@ -129,11 +138,30 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     /**
-     * @return whether the application left the response as the container made it: no status, header, content type
-     *     or cookie set (not even a 200), neither its stream nor its writer asked for, nothing sent, nothing
-     *     committed
+     * Notes, as Spring MVC records an exception it resolved to nothing, whether its resolution left the response
+     * untouched: what is set later (an ETag filter's, Spring Security's headers after the chain) is no answer to it.
      */
-    public boolean untouched() {
+    void resolvedToNothing() {
+        untouchedWhenResolved = untouched();
+    }
+
+    /**
+     * @return whether the response is still open to the page for an exception Spring MVC resolved to nothing: left
+     *     untouched by the resolution ({@link #resolvedToNothing}; untouched now, when that was not seen), nothing
+     *     captured or sent since, nothing committed
+     */
+    public boolean untouchedByResolution() {
+        Boolean atResolution = untouchedWhenResolved;
+        return (atResolution != null ? atResolution : untouched()) && capturedStatus == 0 && !answeredByContainer
+                && !errorSent && !super.isCommitted();
+    }
+
+    /**
+     * Whether the application left the response as the container made it: no status, header, content type or cookie
+     * set (not even a 200) since Content-Type was last cleared, neither its stream nor its writer asked for,
+     * nothing sent, nothing committed.
+     */
+    private boolean untouched() {
         return !touched && output == null && capturedStatus == 0 && !answeredByContainer && !errorSent
                 && super.getStatus() == SC_OK && !super.isCommitted();
     }
@@ -265,9 +293,13 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void setHeader(String name, @Nullable String value) {
-        // A null value removes the field: Spring MVC's DispatcherServlet clears Content-Type and Content-Disposition
-        // before it resolves any exception, which answers nothing yet.
-        touched |= value != null;
+        if (value != null) {
+            touched = true;
+        } else if (name.equalsIgnoreCase("Content-Type")) {
+            // Spring MVC's DispatcherServlet clears Content-Type as it starts to resolve an exception: what was set
+            // before (a CORS Vary, a filter's X-Request-Id) is no answer to the exception.
+            touched = false;
+        }
         super.setHeader(name, value);
     }
 
