@@ -1159,10 +1159,12 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
-            GuardedHttpClient withoutBody = GuardedHttpClient.of(ownClient(connectTimeout, Runnable::run, sslContext),
-                    guard);
-            GuardedHttpClient withBody = GuardedHttpClient.of(ownClient(connectTimeout, executor, sslContext), guard);
-            return new Proxy(guard, responder, null, withoutBody, withBody, bodyHandler, executor, executor, pseudonym);
+            // One client, whose responses are parsed on the executor's threads, never on its only selector thread:
+            // the JDK's chunked-body parser loops for ever on a chunk size of 2^31 or more (JDK 17 to 25), which on
+            // the selector thread stopped every later exchange of the client; on an executor's thread it costs that
+            // thread.
+            GuardedHttpClient client = GuardedHttpClient.of(ownClient(connectTimeout, executor, sslContext), guard);
+            return new Proxy(guard, responder, null, client, client, bodyHandler, executor, executor, pseudonym);
         }
 
         /**

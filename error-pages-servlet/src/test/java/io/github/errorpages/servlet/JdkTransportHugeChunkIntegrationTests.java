@@ -1,0 +1,36 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An upstream response that the JDK's client cannot survive, through the {@code jdk} transport: a chunk size of 2^31
+ * or more, on which the JDK's chunked-body parser (JDK 17 to 25) loops for ever. The servlet's client parsed
+ * responses without a request body on its only selector thread, so that one response stopped every later exchange of
+ * the servlet (each a 504 after its timeout) until a restart. Run in a JVM of its own ({@link HugeChunkProbe}): the
+ * looping thread burns a core until its JVM ends.
+ */
+class JdkTransportHugeChunkIntegrationTests {
+
+    @Test
+    void oneResponseTheJdkClientLoopsOnDoesNotStopTheNextExchanges(@TempDir Path folder) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path output = folder.resolve("probe.log"); // a file, not a pipe, which a chatty probe would fill and block on
+        Process probe = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+                HugeChunkProbe.class.getName())).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            assertThat(probe.waitFor(60, TimeUnit.SECONDS)).as("the probe ended").isTrue();
+            String printed = Files.readString(output, StandardCharsets.UTF_8);
+            assertThat(printed).as(printed).contains("next: 200 ok");
+        } finally {
+            probe.destroyForcibly();
+        }
+    }
+}
