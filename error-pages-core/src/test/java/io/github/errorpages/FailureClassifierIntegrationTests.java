@@ -253,7 +253,8 @@ class FailureClassifierIntegrationTests {
         Throwable thrown = catchThrowable(body::readAllBytes); // what was buffered, then the stream's own failure
 
         assertThat(thrown).isExactlyInstanceOf(IOException.class).hasMessage("closed");
-        assertThat(classifier.classify(thrown)).map(UpstreamFailure::cause).contains(FailureCause.CONNECTION_READ_TIMEOUT);
+        assertThat(classifier.classify(thrown)).map(UpstreamFailure::cause)
+                .contains(FailureCause.CONNECTION_READ_TIMEOUT);
     }
 
     /**

@@ -16,8 +16,9 @@ import org.jspecify.annotations.Nullable;
  * Recognises the exceptions HTTP client libraries throw for a well-formed 5xx response they read: Spring's
  * {@code RestClientResponseException} (RestTemplate, RestClient, HTTP interface clients: its
  * {@code HttpServerErrorException}) and {@code WebClientResponseException} (WebClient), and the JAX-RS client's
- * {@code ServerErrorException} (Jersey's, RESTEasy's, CXF's client; not one a resource or the server's runtime throws). Each holds the upstream's status and headers: the failure
- * keeps that status and its {@code Retry-After} (R3), as for HttpURLConnection's "Server returned HTTP response
+ * {@code ServerErrorException} (Jersey's, RESTEasy's, CXF's client; not one a resource or the server's runtime
+ * throws). Each holds the upstream's status and headers: the failure keeps that status and its {@code Retry-After}
+ * (R3), as for HttpURLConnection's "Server returned HTTP response
  * code: 503" ({@link JdkCauseClassifier#upstreamStatus}). Left unrecognised, a Spring application's
  * {@code HttpServerErrorException} reached the container, whose 500 page quotes the upstream's URL and body.
  *
@@ -83,7 +84,8 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
     }
 
     private static int kindOf(Throwable throwable) {
-        for (Class<?> type = throwable.getClass(); type != null && type != Throwable.class; type = type.getSuperclass()) {
+        for (Class<?> type = throwable.getClass(); type != null && type != Throwable.class;
+                type = type.getSuperclass()) {
             for (int kind = 0; kind < RESPONSE_EXCEPTIONS.length; kind++) {
                 if (type.getName().equals(RESPONSE_EXCEPTIONS[kind][0])) {
                     return kind;

@@ -202,12 +202,15 @@ final class AsyncRun<T> {
      * reads): handed to the JDK's async pool, each check started a thread of its own on a machine of two cores.
      */
     private void watchForDroppedRetry(ExecutorService service, CompletableFuture<Void> start) {
-        CompletableFuture.delayedExecutor(DROPPED_RETRY_CHECK_MILLIS, TimeUnit.MILLISECONDS, Runnable::run).execute(() -> {
+        Executor timer = CompletableFuture.delayedExecutor(DROPPED_RETRY_CHECK_MILLIS, TimeUnit.MILLISECONDS,
+                Runnable::run);
+        timer.execute(() -> {
             if (start.isDone()) {
                 return;
             }
             if (service.isTerminated()) {
-                refuseRetry(start, new RejectedExecutionException("the guard's executor stopped with the retry queued"));
+                refuseRetry(start,
+                        new RejectedExecutionException("the guard's executor stopped with the retry queued"));
             } else {
                 watchForDroppedRetry(service, start);
             }

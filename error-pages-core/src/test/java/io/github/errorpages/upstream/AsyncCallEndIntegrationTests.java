@@ -204,7 +204,8 @@ class AsyncCallEndIntegrationTests {
         Await.until(() -> pool.getQueue().size() == 1, "the retry queued behind the busy thread");
         pool.shutdownNow();
 
-        ExecutionException failed = catchThrowableOfType(ExecutionException.class, () -> sent.get(10, TimeUnit.SECONDS));
+        ExecutionException failed =
+                catchThrowableOfType(ExecutionException.class, () -> sent.get(10, TimeUnit.SECONDS));
         UpstreamFailureException thrown = (UpstreamFailureException) failed.getCause();
         assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
         assertThat(events.refusals()).containsExactly(RetryRefusal.EXECUTOR_REJECTED);

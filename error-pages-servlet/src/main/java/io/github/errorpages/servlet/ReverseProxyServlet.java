@@ -643,7 +643,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * response under way is left to the container, which ends the connection.
      */
     private static void answerCycleEndedByContainer(Proxy proxy, HttpServletRequest request,
-            HttpServletResponse response, JettyForwarder.Exchange exchange, AsyncContext async, AtomicBoolean answering) {
+            HttpServletResponse response, JettyForwarder.Exchange exchange, AsyncContext async,
+            AtomicBoolean answering) {
         if (response.isCommitted() || exchange.writesWithoutBlocking() || !answering.compareAndSet(false, true)) {
             return;
         }

@@ -129,7 +129,8 @@ class SpringMvcIntegrationTests {
     @ParameterizedTest
     @ValueSource(strings = {"jetty", "tomcat"})
     void applicationsOwnHandlerKeepsItsAnswer(String container) {
-        HttpResponse<byte[]> response = Client.get(server(container).get().resolve("/inventory-or-cached"), "text/html");
+        HttpResponse<byte[]> response =
+                Client.get(server(container).get().resolve("/inventory-or-cached"), "text/html");
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(Client.text(response)).isEqualTo("cached stock");
@@ -139,7 +140,8 @@ class SpringMvcIntegrationTests {
     @ParameterizedTest
     @ValueSource(strings = {"jetty", "tomcat"})
     void applicationsOwnEmptyAnswerStands(String container) {
-        HttpResponse<byte[]> response = Client.get(server(container).get().resolve("/inventory-or-nothing"), "text/html");
+        HttpResponse<byte[]> response =
+                Client.get(server(container).get().resolve("/inventory-or-nothing"), "text/html");
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("X-Audit")).contains("deferred");

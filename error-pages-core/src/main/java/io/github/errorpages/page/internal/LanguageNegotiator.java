@@ -80,7 +80,7 @@ public final class LanguageNegotiator {
         return known.get(acceptLanguage);
     }
 
-    /** A range over {@link #MAX_RANGE_LENGTH} cut at its last {@code -} within it, else left to fail the pattern. */
+    /** A range over {@link #MAX_RANGE_LENGTH} cut at its last {@code -} within it; else left to the pattern. */
     private static QualityValue truncated(QualityValue range) {
         String value = range.value();
         if (value.length() <= MAX_RANGE_LENGTH) {

@@ -85,7 +85,8 @@ class JaxRsMapperIntegrationTests {
         ServletContextHandler context = new ServletContextHandler();
         FilterHolder filter = new FilterHolder(new ErrorPagesFilter());
         filter.setAsyncSupported(true);
-        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC));
+        context.addFilter(filter, "/*",
+                EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC));
         ServletHolder jersey = new ServletHolder(new ServletContainer(
                 new ResourceConfig(Orders.class, UpstreamFailureMapper.class)));
         jersey.setAsyncSupported(true);
