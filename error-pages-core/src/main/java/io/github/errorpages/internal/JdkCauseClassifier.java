@@ -73,6 +73,8 @@ public final class JdkCauseClassifier implements CauseClassifier {
 
     /** The JDK HttpClient's message when this side cancels an HTTP/2 stream (its body stream closed, say). */
     private static final Pattern STREAM_CANCELLED = Pattern.compile("Stream [0-9]+ cancelled");
+    /** The JDK HttpClient's implementation. */
+    private static final String JDK_CLIENT = "jdk.internal.net.http.";
     /** The JDK HttpClient's {@code InputStream} of a response body. */
     private static final String JDK_BODY_STREAM = "jdk.internal.net.http.ResponseSubscribers$HttpResponseInputStream";
 
@@ -164,6 +166,11 @@ public final class JdkCauseClassifier implements CauseClassifier {
             // The upstream closed nothing: it was too slow.
             return FailureCause.CONNECTION_READ_TIMEOUT;
         }
+        if (t.getClass() == IOException.class && t.getCause() != null && isCancelledHere(rootOf(t))) {
+            // Java 25 reports this side's cancel of an HTTP/1.1 body as the body cut short ("fixed content-length:
+            // 100000, bytes received: 10", caused by "subscription cancelled"): the upstream cut nothing short.
+            return null;
+        }
         if (t instanceof IOException && isOfNetworkStack(t) && !restatesItsCause(t)) {
             return ioCause(message);
         }
@@ -197,9 +204,7 @@ public final class JdkCauseClassifier implements CauseClassifier {
 
     /**
      * Whether it is the JDK HttpClient's {@code IOException("closed")} of a response body stream ({@code
-     * BodyHandlers.ofInputStream()}) closed on this side. (Java 25 over HTTP/1.1 reports a close while another thread
-     * reads as the body cut short its cancel caused, "fixed content-length: ..., bytes received: ...": that is read
-     * as {@link FailureCause#HTTP_RESPONSE_INCOMPLETE}, as before.)
+     * BodyHandlers.ofInputStream()}) closed on this side.
      */
     private static boolean isResponseBodyClosedHere(Throwable t, String message) {
         if (t.getClass() != IOException.class || !message.equals("closed")) {
@@ -213,8 +218,30 @@ public final class JdkCauseClassifier implements CauseClassifier {
         // connection's end), which is classified on its own. Closed here, it has none (Java 17), or the cancel the
         // close made ("Stream 3 cancelled" over HTTP/2).
         Throwable cause = t.getCause();
-        return cause == null || cause.getClass() == IOException.class && cause.getCause() == null
-                && STREAM_CANCELLED.matcher(String.valueOf(cause.getMessage())).matches();
+        return cause == null || isCancelledHere(rootOf(cause));
+    }
+
+    /**
+     * Whether it is the JDK HttpClient's own failure for a body this side cancelled: "Stream 3 cancelled" over
+     * HTTP/2, "subscription cancelled" over HTTP/1.1 (Java 25, under the body's "fixed content-length: ..." or
+     * "chunked transfer encoding" failure).
+     */
+    private static boolean isCancelledHere(Throwable root) {
+        if (root.getClass() != IOException.class) {
+            return false;
+        }
+        String message = String.valueOf(root.getMessage());
+        StackTraceElement[] stack = root.getStackTrace();
+        return (message.equals("subscription cancelled") || STREAM_CANCELLED.matcher(message).matches())
+                && stack.length > 0 && stack[0].getClassName().startsWith(JDK_CLIENT);
+    }
+
+    private static Throwable rootOf(Throwable t) {
+        Throwable root = t;
+        for (int i = 0; root.getCause() != null && root.getCause() != root && i < FailureClassifier.MAX_CHAIN; i++) {
+            root = root.getCause();
+        }
+        return root;
     }
 
     /**

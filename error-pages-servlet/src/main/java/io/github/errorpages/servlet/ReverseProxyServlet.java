@@ -456,9 +456,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return;
         }
-        // A body is read from the client with blocking servlet I/O by the client's executor: only a request
-        // without one may go through the client whose selector thread runs everything itself.
-        GuardedHttpClient client = Objects.requireNonNull(body == NO_BODY ? current.withoutBody : current.withBody);
+        GuardedHttpClient client = Objects.requireNonNull(current.jdk);
         boolean committedBefore = response.isCommitted(); // by a filter in front that flushed, say
         try {
             HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
@@ -1058,15 +1056,11 @@ public final class ReverseProxyServlet extends HttpServlet {
      * being stopped.
      *
      * <p>With Jetty's client ({@link ProxyTransport#JETTY}) one {@link JettyForwarder} makes every attempt.
-     * Otherwise two JDK clients do. The servlet's own client for requests with a body has a pool of its own:
-     * the JDK client's executor runs the request body publisher, which reads the upload with blocking servlet
-     * I/O, so a slow uploader holds one pool thread and nothing else. A request without a body needs no such
-     * thread, and each hand-off to one costs a thread wake-up on both sides: its client runs every task on the
-     * thread that triggers it (the selector thread, or the servlet thread that sends or reads). That is safe
-     * because nothing the client runs then can block: the response body subscriber
-     * ({@link IdleTimeoutBodySubscriber}) only queues what arrives and the servlet thread reads it, and the
-     * discarded body of a failed 5xx response is drained without blocking. A JDK client given to the builder
-     * is used for both.
+     * Otherwise one JDK client does, the servlet's own or one given to the builder. The servlet's own has a pool
+     * of its own: the JDK client's executor runs the request body publisher, which reads the upload with blocking
+     * servlet I/O, so a slow uploader holds one pool thread and nothing else; and it parses responses there, never
+     * on the client's only selector thread, which one response the JDK's parser loops on (a chunk size of 2^31 or
+     * more) would stop for every later exchange.
      *
      * <p>A class, not a record: a record's generated methods would link {@link JettyForwarder}, which must
      * stay unloaded when {@code jetty-client} is absent (and which cannot even be verified without Jetty's jars: on
@@ -1076,8 +1070,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         final UpstreamGuard guard;
         final ErrorResponder responder;
         final @Nullable JettyForwarder jetty;
-        final @Nullable GuardedHttpClient withoutBody;
-        final @Nullable GuardedHttpClient withBody;
+        /** The JDK transport's client, for requests with and without a body; {@code null} with Jetty's. */
+        final @Nullable GuardedHttpClient jdk;
         final BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler;
         final @Nullable ExecutorService ownExecutor;
         /**
@@ -1102,7 +1096,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         volatile boolean stoppingClients;
 
         private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
-                @Nullable GuardedHttpClient withoutBody, @Nullable GuardedHttpClient withBody,
+                @Nullable GuardedHttpClient jdk,
                 BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, @Nullable ExecutorService ownExecutor,
                 @Nullable ExecutorService bodyReads, String pseudonym) {
             this.pseudonym = pseudonym;
@@ -1111,8 +1105,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             this.guard = guard;
             this.responder = responder;
             this.jetty = jetty;
-            this.withoutBody = withoutBody;
-            this.withBody = withBody;
+            this.jdk = jdk;
             this.bodyHandler = bodyHandler;
             this.ownExecutor = ownExecutor;
             this.bodyReads = bodyReads;
@@ -1150,13 +1143,13 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // stopped, since the servlet may be initialised again with the client, so they end soon when idle.
                 ExecutorService bodyReads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
                         new SynchronousQueue<>(), daemonThreads("error-pages-proxy-" + guard.name() + "-body"));
-                return new Proxy(guard, responder, null, client, client, bodyHandler, null, bodyReads, pseudonym);
+                return new Proxy(guard, responder, null, client, bodyHandler, null, bodyReads, pseudonym);
             }
             if (useJetty(transport, guard.name())) {
                 JettyForwarder jetty = startJetty(guard, transport, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
                         maxResponseHeaderSize, maxConnections, viaElement(pseudonym), sslContext);
                 if (jetty != null) {
-                    return new Proxy(guard, responder, jetty, null, null, bodyHandler, null, null, pseudonym);
+                    return new Proxy(guard, responder, jetty, null, bodyHandler, null, null, pseudonym);
                 }
             }
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
@@ -1165,7 +1158,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             // the selector thread stopped every later exchange of the client; on an executor's thread it costs that
             // thread.
             GuardedHttpClient client = GuardedHttpClient.of(ownClient(connectTimeout, executor, sslContext), guard);
-            return new Proxy(guard, responder, null, client, client, bodyHandler, executor, executor, pseudonym);
+            return new Proxy(guard, responder, null, client, bodyHandler, executor, executor, pseudonym);
         }
 
         /**
@@ -1236,12 +1229,12 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /** The same proxy without its clients, to answer the exchanges in flight when it was stopped. */
         Proxy withoutClients() {
-            return new Proxy(guard, responder, null, null, null, bodyHandler, null, null, pseudonym);
+            return new Proxy(guard, responder, null, null, bodyHandler, null, null, pseudonym);
         }
 
         /** @return whether this proxy has no clients: it answers, but forwards nothing ({@link #withoutClients}) */
         boolean isStopped() {
-            return jetty == null && withoutBody == null;
+            return jetty == null && jdk == null;
         }
 
         /** @return whether this proxy's clients are its own, which it stops: Jetty's, or the JDK's it built */
@@ -1259,8 +1252,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // The servlet's own JDK clients (an application's own client is the application's to stop). On Java
                 // 17, which cannot stop them, the executor stays too: an exchange in flight (collected with the
                 // client later) still needs it to hand its response back, and its idle threads end by themselves.
-                boolean stopped = shutDownNow(Objects.requireNonNull(withoutBody).httpClient())
-                        & shutDownNow(Objects.requireNonNull(withBody).httpClient());
+                boolean stopped = shutDownNow(Objects.requireNonNull(jdk).httpClient());
                 if (stopped) {
                     ownExecutor.shutdown();
                 }

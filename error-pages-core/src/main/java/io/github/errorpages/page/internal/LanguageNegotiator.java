@@ -80,24 +80,24 @@ public final class LanguageNegotiator {
         return known.get(acceptLanguage);
     }
 
-    /** A range over {@link #MAX_RANGE_LENGTH} cut at its last {@code -} within it; else left to the pattern. */
+    /** A well-formed range over {@link #MAX_RANGE_LENGTH} cut at its last {@code -} within it. */
     private static QualityValue truncated(QualityValue range) {
         String value = range.value();
         if (value.length() <= MAX_RANGE_LENGTH) {
             return range;
         }
-        int cut = value.lastIndexOf('-', MAX_RANGE_LENGTH);
-        return cut > 0 ? new QualityValue(value.substring(0, cut), range.q()) : range;
+        // Well-formed, it has a '-' within its first nine characters.
+        return new QualityValue(value.substring(0, value.lastIndexOf('-', MAX_RANGE_LENGTH)), range.q());
     }
 
     private Locale parse(String acceptLanguage) {
         List<QualityValue> ranges = new ArrayList<>();
         Set<Locale> excluded = new HashSet<>();
         for (QualityValue read : QualityValue.elements(acceptLanguage, MAX_RANGES)) {
-            QualityValue range = truncated(read);
-            if (!RANGE.matcher(range.value()).matches()) {
-                continue;
+            if (!RANGE.matcher(read.value()).matches()) {
+                continue; // malformed, whatever its length: cut, its bad subtag could go and leave a language
             }
+            QualityValue range = truncated(read);
             if (range.q() == 0) {
                 exclude(range.value(), excluded);
             } else {

@@ -119,6 +119,15 @@ class LanguageNegotiatorTests {
         assertThat(LanguageNegotiator.RANGE.matcher("de" + "-a".repeat(200_000)).matches()).isTrue();
     }
 
+    /** A malformed range (a subtag of 70 characters) is skipped at any length, not cut to the language before it. */
+    @Test
+    void skipsAMalformedRangeWhateverItsLength() {
+        String malformed = "de-" + "x".repeat(70);
+
+        assertThat(negotiator.negotiate(malformed + ", fr;q=0.5").toLanguageTag()).isEqualTo("fr");
+        assertThat(negotiator.negotiate(malformed + ";q=0, de;q=0.9, fr;q=0.5").toLanguageTag()).isEqualTo("de");
+    }
+
     /** A long but real tag, Unicode extensions and all, is German, not skipped for its length. */
     @Test
     void readsALongTagAsItsLanguage() {
