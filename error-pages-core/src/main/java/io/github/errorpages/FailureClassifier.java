@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *       for URL: ...") is the upstream's well-formed 5xx: {@link FailureCause#UPSTREAM_STATUS} with that
  *       status (R3), as are Spring's {@code HttpServerErrorException} (RestTemplate, RestClient),
  *       {@code WebClientResponseException} and the JAX-RS client's {@code ServerErrorException} for a 5xx, which
- *       keep its {@code Retry-After} too. The upstream guard treats each as a 5xx response it read: no
+ *       keep its {@code Retry-After} too, and those an extension knows the status of
+ *       ({@link CauseClassifier#statusFailure}). The upstream guard treats each as a 5xx response it read: no
  *       failure of an upstream whose {@code fail-on-5xx} is off.</li>
  *   <li>Only when the cause chain holds nothing recognised are suppressed exceptions looked at too, by the
  *       same rules. A client attaches there what it recovered from before the failure it throws: the refused
@@ -158,13 +159,21 @@ public final class FailureClassifier {
     private Optional<UpstreamFailure> mostSpecific(List<Throwable> chain) {
         FailureCause best = null;
         Throwable bestOf = null;
+        CauseClassifier bestBy = null;
         for (Throwable t : chain) {
             for (CauseClassifier classifier : classifiers) {
                 FailureCause found = ask(classifier, t);
                 if (found != null && (best == null || RANK[found.ordinal()] < RANK[best.ordinal()])) {
                     best = found;
                     bestOf = t;
+                    bestBy = classifier;
                 }
+            }
+        }
+        if (best == FailureCause.UPSTREAM_STATUS && !BUILT_IN.contains(bestBy)) {
+            UpstreamFailure told = askStatus(bestBy, bestOf);
+            if (told != null) {
+                return Optional.of(told);
             }
         }
         if (best == FailureCause.UPSTREAM_STATUS && JdkCauseClassifier.upstreamStatus(bestOf) != 0) {
@@ -196,6 +205,24 @@ public final class FailureClassifier {
             rank[SPECIFICITY.get(i).ordinal()] = i;
         }
         return rank;
+    }
+
+    /** An extension's upstream status, checked: a failure of another cause or status is not taken. */
+    private @Nullable UpstreamFailure askStatus(CauseClassifier classifier, Throwable t) {
+        try {
+            UpstreamFailure told = classifier.statusFailure(t);
+            if (told == null || told.cause() != FailureCause.UPSTREAM_STATUS || told.upstreamStatus() < 500
+                    || told.upstreamStatus() > 599) {
+                return null;
+            }
+            return told;
+        } catch (Throwable e) {
+            if (failedClassifiers.add(classifier.getClass())) {
+                log.warn("Cause classifier {} failed and is ignored for this exception: {}",
+                        classifier.getClass().getName(), e.toString());
+            }
+            return null;
+        }
     }
 
     private @Nullable FailureCause ask(CauseClassifier classifier, Throwable t) {

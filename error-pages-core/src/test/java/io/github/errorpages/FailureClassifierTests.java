@@ -36,6 +36,7 @@ import java.util.concurrent.TimeoutException;
 import javax.crypto.AEADBadTagException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 class FailureClassifierTests {
@@ -377,6 +378,50 @@ class FailureClassifierTests {
         assertThat(FailureClassifier.of(List.of(other)).classify(new OtherClientTimeout()))
                 .map(UpstreamFailure::cause).contains(FailureCause.CONNECTION_READ_TIMEOUT);
         assertThat(classifier.classify(new OtherClientTimeout())).isEmpty();
+    }
+
+    /** Another client's exception for a 5xx response it read, as Feign's FeignException holds its status. */
+    static final class OtherClientStatus extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        OtherClientStatus(int status) {
+            this.status = status;
+        }
+    }
+
+    /** Knows OtherClientStatus, and its status (R3) and Retry-After, as an extension for such a client would. */
+    static final class OtherClientStatuses implements CauseClassifier {
+        @Override
+        public Optional<FailureCause> classify(Throwable t) {
+            return t instanceof OtherClientStatus ? Optional.of(FailureCause.UPSTREAM_STATUS) : Optional.empty();
+        }
+
+        @Override
+        public @Nullable UpstreamFailure statusFailure(Throwable t) {
+            int status = ((OtherClientStatus) t).status;
+            return status >= 500 ? UpstreamFailure.ofUpstreamStatus(status, Duration.ofSeconds(30))
+                    : UpstreamFailure.of(FailureCause.CONNECTION_REFUSED); // a broken extension's answer
+        }
+    }
+
+    /**
+     * An extension that recognises another client's exception for an upstream 5xx keeps the upstream's status and
+     * Retry-After (R3, R46): it could name the cause only, and the page was a 502 without Retry-After. What is no
+     * upstream status is not taken from it.
+     */
+    @Test
+    void extensionKeepsTheUpstreamsStatusOfOtherClientsExceptions() {
+        FailureClassifier withExtension = FailureClassifier.of(List.of(new OtherClientStatuses()));
+
+        UpstreamFailure busy = withExtension.classify(new RuntimeException(new OtherClientStatus(503))).orElseThrow();
+        UpstreamFailure wrong = withExtension.classify(new OtherClientStatus(200)).orElseThrow();
+
+        assertThat(busy.cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(busy.upstreamStatus()).isEqualTo(503);
+        assertThat(busy.upstreamRetryAfter()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(wrong.cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(wrong.upstreamStatus()).as("none known: the page's own 502").isZero();
     }
 
     @Test

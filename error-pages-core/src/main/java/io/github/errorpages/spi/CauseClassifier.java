@@ -1,11 +1,14 @@
 package io.github.errorpages.spi;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Recognises one kind of exception thrown by an HTTP client library, so that failures of clients the
- * library does not know (OkHttp, Apache HttpClient, Netty, …) get the right {@link FailureCause}.
+ * library does not know (OkHttp, Apache HttpClient, Netty, …) get the right {@link FailureCause}; an exception for a
+ * 5xx response also its status ({@link #statusFailure(Throwable)}).
  *
  * <p>Implementations are found with {@link java.util.ServiceLoader} (list them in
  * {@code META-INF/services/io.github.errorpages.spi.CauseClassifier}) or handed to
@@ -31,4 +34,19 @@ public interface CauseClassifier {
      * @return the cause, or empty when this classifier does not recognise the throwable
      */
     Optional<FailureCause> classify(Throwable throwable);
+
+    /**
+     * What the upstream answered, for a throwable {@link #classify(Throwable)} recognised as
+     * {@link FailureCause#UPSTREAM_STATUS}: a client's exception for a 5xx response it read (Feign's, a
+     * generated client's), whose status the page keeps (R3) and whose {@code Retry-After} is honoured. Asked only for
+     * the throwable whose cause won. The default knows neither: the failure is a 502 without either.
+     *
+     * @param throwable the throwable this classifier recognised as an upstream status, never {@code null}
+     * @return the upstream's status, in [500, 599], and the delay of its {@code Retry-After} if it sent one; or
+     *     {@code null} when not known
+     * @since 0.1.0
+     */
+    default @Nullable UpstreamFailure statusFailure(Throwable throwable) {
+        return null;
+    }
 }
