@@ -242,11 +242,7 @@ class FailureClassifierIntegrationTests {
      */
     @Test
     void jdkBodyStreamClosedHereIsAReadTimeoutNotATerminatedConnection() throws Exception {
-        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.stallMidBody());
-        resource = upstream;
-        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(upstream.uri()).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-        InputStream body = response.body();
+        InputStream body = bodyStreamFrom(Behaviour.stallMidBody());
         assertThat(body.read()).as("the body's first byte").isNotNegative();
         body.close(); // as Spring's read timeout does, from its timer thread
 
@@ -263,16 +259,21 @@ class FailureClassifierIntegrationTests {
      */
     @Test
     void jdkBodyStreamFailedByTheUpstreamIsNoReadTimeout() throws Exception {
-        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.truncatedBody());
-        resource = upstream;
-        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(upstream.uri()).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        InputStream body = bodyStreamFrom(Behaviour.truncatedBody());
 
-        Throwable thrown = catchThrowable(response.body()::readAllBytes);
+        Throwable thrown = catchThrowable(body::readAllBytes);
 
         assertThat(thrown).isNotNull();
         assertThat(classifier.classify(thrown)).map(UpstreamFailure::cause)
                 .contains(FailureCause.HTTP_RESPONSE_INCOMPLETE);
+    }
+
+    /** The JDK HttpClient's body stream ({@code ofInputStream()}) of an upstream that behaves so. */
+    private InputStream bodyStreamFrom(Behaviour behaviour) throws IOException, InterruptedException {
+        FaultyUpstream upstream = FaultyUpstream.start(behaviour);
+        resource = upstream;
+        return client.send(HttpRequest.newBuilder(upstream.uri()).build(), HttpResponse.BodyHandlers.ofInputStream())
+                .body();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.errorpages.internal;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.spi.CauseClassifier;
@@ -34,15 +35,14 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         {"jakarta.ws.rs.ServerErrorException", "getResponse", "getResponse"},
     };
     private static final int JAX_RS = 2;
-    private static final int MAX_CHAIN = 32;
     /** The packages of the JAX-RS clients (Jersey's, RESTEasy's and its MicroProfile one, CXF's). */
     private static final String[] JAX_RS_CLIENTS = {"org.glassfish.jersey.client.", "org.jboss.resteasy.client.",
         "org.jboss.resteasy.microprofile.client.", "org.apache.cxf.jaxrs.client."};
 
     @Override
     public Optional<FailureCause> classify(Throwable throwable) {
-        return kindOf(throwable) >= 0 && status(throwable, kindOf(throwable)) != 0
-                ? Optional.of(FailureCause.UPSTREAM_STATUS) : Optional.empty();
+        int kind = kindOf(throwable);
+        return kind >= 0 && status(throwable, kind) != 0 ? Optional.of(FailureCause.UPSTREAM_STATUS) : Optional.empty();
     }
 
     /**
@@ -74,7 +74,7 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
      */
     public static @Nullable String header(Throwable throwable, String name) {
         Throwable current = throwable;
-        for (int i = 0; current != null && i < MAX_CHAIN; i++, current = current.getCause()) {
+        for (int i = 0; current != null && i < FailureClassifier.MAX_CHAIN; i++, current = current.getCause()) {
             int kind = kindOf(current);
             if (kind >= 0 && status(current, kind) != 0) {
                 return header(current, kind, name);
