@@ -1,6 +1,7 @@
 package io.github.errorpages;
 
 import io.github.errorpages.internal.CallerAborts;
+import io.github.errorpages.internal.ClientLibraryCauseClassifier;
 import io.github.errorpages.internal.JdkCauseClassifier;
 import io.github.errorpages.internal.Resilience4jCauseClassifier;
 import io.github.errorpages.internal.ResponseExceptionClassifier;
@@ -29,8 +30,8 @@ import org.slf4j.LoggerFactory;
  *   <li>An {@link UpstreamFailureException} anywhere in the cause chain wins: its {@link UpstreamFailure} is
  *       returned as is (the nearest one to the top if there are several).</li>
  *   <li>Otherwise every throwable of the cause chain (at most {@value #MAX_CHAIN} of them, cycles cut) is
- *       shown to every {@link CauseClassifier}: the extensions first, then the built-in ones for the JDK
- *       and Resilience4j. Of all causes found, the most specific wins: a DNS error or a certificate error
+ *       shown to every {@link CauseClassifier}: the extensions first, then the built-in ones for the JDK,
+ *       Resilience4j and the HTTP client libraries it knows. Of all causes found, the most specific wins: a DNS error or a certificate error
  *       beats the connect failure that wraps it, and a connect failure beats a generic "connection
  *       closed". HttpURLConnection's exception for a 5xx response ("Server returned HTTP response code: 503
  *       for URL: ...") is the upstream's well-formed 5xx: {@link FailureCause#UPSTREAM_STATUS} with that
@@ -87,8 +88,8 @@ public final class FailureClassifier {
     /** {@link #SPECIFICITY} by ordinal, so the error path compares two ints instead of searching a list. */
     private static final int[] RANK = rankByOrdinal();
 
-    private static final List<CauseClassifier> BUILT_IN =
-            List.of(new Resilience4jCauseClassifier(), new ResponseExceptionClassifier(), new JdkCauseClassifier());
+    private static final List<CauseClassifier> BUILT_IN = List.of(new Resilience4jCauseClassifier(),
+            new ResponseExceptionClassifier(), new ClientLibraryCauseClassifier(), new JdkCauseClassifier());
 
     private final List<CauseClassifier> classifiers;
     private final Set<Class<?>> failedClassifiers = ConcurrentHashMap.newKeySet();

@@ -133,6 +133,9 @@ public final class JdkCauseClassifier implements CauseClassifier {
             if (isMisusedUrlConnection(message)) {
                 return null; // the caller's bug, before anything was sent: no page, no breaker failure
             }
+            if (message.equals("unexpected end of stream")) {
+                return FailureCause.HTTP_RESPONSE_INCOMPLETE; // OkHttp: a body short of its Content-Length
+            }
             // The JDK's client stops at jdk.http.maxHeaderSize (384 KiB): "Header size too big: 393300 > 393216",
             // over HTTP/2 "Size exceeds MAX_HEADERS_LIST_SIZE: 393546 > 393216".
             return message.contains("header size too big") || message.contains("max_headers_list_size")
@@ -176,6 +179,13 @@ public final class JdkCauseClassifier implements CauseClassifier {
         }
         if (t instanceof NumberFormatException && isContentLengthOfResponse(t)) {
             // The JDK's client parses a response's Content-Length with Long.parseLong: "abc", "5, 5".
+            return FailureCause.HTTP_PROTOCOL_ERROR;
+        }
+        if (t instanceof IllegalArgumentException && isStatusOfUrlConnectionResponse(t)) {
+            // HttpURLConnection takes a reply that is no HTTP (a port that answers SSH, Redis, bytes) for HTTP/0.9 and
+            // reports its status as -1 rather than failing; Spring's SimpleClientHttpResponse (RestTemplate's default,
+            // RestClient's with SimpleClientHttpRequestFactory) hands that to HttpStatusCode.valueOf, whose assertion
+            // fails. Unclassified, the container's 500 page named the exception.
             return FailureCause.HTTP_PROTOCOL_ERROR;
         }
         return null;
@@ -254,6 +264,22 @@ public final class JdkCauseClassifier implements CauseClassifier {
             String type = frame.getClassName();
             if (!type.startsWith("java.lang.") && !type.startsWith("java.util.")) {
                 return type.equals("java.net.http.HttpHeaders") && frame.getMethodName().equals("firstValueAsLong");
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether Spring's {@code HttpStatusCode.valueOf} threw it for the status {@code SimpleClientHttpResponse} read from
+     * HttpURLConnection: the first frame outside Spring's assertions and {@code HttpStatusCode} is that response's
+     * {@code getStatusCode}, so an application's own {@code HttpStatusCode.valueOf} is not taken for an upstream's.
+     */
+    private static boolean isStatusOfUrlConnectionResponse(Throwable t) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+            String type = frame.getClassName();
+            if (!type.startsWith("org.springframework.util.") && !type.equals("org.springframework.http.HttpStatusCode")) {
+                return type.equals("org.springframework.http.client.SimpleClientHttpResponse")
+                        && frame.getMethodName().equals("getStatusCode");
             }
         }
         return false;
@@ -358,6 +384,13 @@ public final class JdkCauseClassifier implements CauseClassifier {
         }
         if (message.startsWith("unexpected end of file from server")) {
             // HttpURLConnection: the connection ended before a status line, as the HttpClient's "received no bytes".
+            return FailureCause.CONNECTION_TERMINATED;
+        }
+        if (message.startsWith("unexpected end of stream on ")
+                || message.startsWith("connection prematurely closed before response")) {
+            // The connection ended before a response head: OkHttp's "unexpected end of stream on
+            // http://host/...", Reactor Netty's "Connection prematurely closed BEFORE response" (its "DURING
+            // response" is a body cut short, below). A stale keep-alive connection, as the JDK's "received no bytes".
             return FailureCause.CONNECTION_TERMINATED;
         }
         if (message.contains("fixed content-length: -")) {

@@ -7,8 +7,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Recognises one kind of exception thrown by an HTTP client library, so that failures of clients the
- * library does not know (OkHttp, Apache HttpClient, Netty, …) get the right {@link FailureCause}; an exception for a
- * 5xx response also its status ({@link #statusFailure(Throwable)}).
+ * library does not know (Feign's, gRPC's, a client of the application's own, …) get the right {@link FailureCause};
+ * an exception for a 5xx response also its status ({@link #statusFailure(Throwable)}). The JDK's clients, Jetty's,
+ * OkHttp, Apache HttpClient 4 and 5, Netty and Reactor Netty (Spring's WebClient), and Spring's and the JAX-RS
+ * clients' exceptions for a 5xx are known already.
  *
  * <p>Implementations are found with {@link java.util.ServiceLoader} (list them in
  * {@code META-INF/services/io.github.errorpages.spi.CauseClassifier}) or handed to

@@ -3,6 +3,7 @@ package io.github.errorpages.servlet;
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.UpstreamFailureException;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.client.SimpleClientHttpRequestFactory;
@@ -43,6 +45,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestTemplate;
 import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
 import org.springframework.web.filter.ShallowEtagHeaderFilter;
 import org.springframework.web.servlet.DispatcherServlet;
@@ -58,6 +61,7 @@ class SpringMvcIntegrationTests {
     private static FaultyUpstream cutShort;
     private static FaultyUpstream busy;
     private static FaultyUpstream stalling;
+    private static FaultyUpstream garbage;
     private static JettyServer jetty;
     private static TomcatServer tomcat;
 
@@ -67,6 +71,7 @@ class SpringMvcIntegrationTests {
         busy = FaultyUpstream.start(Behaviour.respond(503, "billing-db-7.internal: pool exhausted",
                 "Retry-After", "30"));
         stalling = FaultyUpstream.start(Behaviour.stallMidBody());
+        garbage = FaultyUpstream.start(Behaviour.garbage());
         // On Jetty, with what applications put between the filter and Spring MVC: a filter that sets a header before
         // the chain, and one that sets one after it (ShallowEtagHeaderFilter's ETag).
         jetty = new JettyServer().filter(new ErrorPagesFilter()).filter(new RequestIdFilter())
@@ -76,7 +81,7 @@ class SpringMvcIntegrationTests {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable closeable : List.<AutoCloseable>of(jetty, tomcat, cutShort, busy, stalling)) {
+        for (AutoCloseable closeable : List.<AutoCloseable>of(jetty, tomcat, cutShort, busy, stalling, garbage)) {
             try {
                 closeable.close();
             } catch (Exception e) {
@@ -197,6 +202,31 @@ class SpringMvcIntegrationTests {
         assertErrorPage(response, "GET", 504, "\\d+");
     }
 
+    /**
+     * RestTemplate on its default factory (HttpURLConnection) and an upstream that answers no HTTP: HttpURLConnection
+     * reports status -1, and Spring's HttpStatusCode.valueOf throws an IllegalArgumentException for it. A malformed
+     * response, the page's 502 (R1), where the container's 500 page named ServletException and the exception.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty", "tomcat"})
+    void restTemplatesReplyThatIsNoHttpIsA502(String container) {
+        HttpResponse<byte[]> response = Client.get(server(container).get().resolve("/legacy-billing"),
+                "application/problem+json");
+
+        assertErrorPage(response, "GET", 502, "\\d+");
+        assertThat(Client.text(response)).contains("http_protocol_error");
+        assertNoLeak(response, garbage.uri().getAuthority(), "IllegalArgumentException", "Status code");
+    }
+
+    /** The same exception from the application's own HttpStatusCode.valueOf is its bug, no upstream's failure. */
+    @Test
+    void applicationsOwnInvalidStatusIsNoUpstreamFailure() {
+        Throwable thrown = catchThrowable(() -> HttpStatusCode.valueOf(-1));
+
+        assertThat(thrown).isInstanceOf(IllegalArgumentException.class);
+        assertThat(io.github.errorpages.FailureClassifier.ofDefaults().classify(thrown)).isEmpty();
+    }
+
     /** The JAX-RS client's exception for an upstream 5xx keeps the upstream's status and Retry-After (R3, R46). */
     @Test
     void jaxRsClientsUpstream503KeepsItsStatusAndRetryAfter() {
@@ -227,6 +257,7 @@ class SpringMvcIntegrationTests {
         private final RestClient billing = RestClient.builder()
                 .requestFactory(new SimpleClientHttpRequestFactory()).build();
         private final RestClient slowBilling = RestClient.builder().requestFactory(readTimeout()).build();
+        private final RestTemplate legacyBilling = new RestTemplate();
 
         private static JdkClientHttpRequestFactory readTimeout() {
             JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory();
@@ -243,6 +274,11 @@ class SpringMvcIntegrationTests {
         @GetMapping("/billing")
         String billing() {
             return billing.get().uri(busy.uri().resolve("/invoices")).retrieve().body(String.class);
+        }
+
+        @GetMapping("/legacy-billing")
+        String legacyBilling() {
+            return legacyBilling.getForObject(garbage.uri().resolve("/invoices"), String.class);
         }
 
         @GetMapping("/slow-billing")

@@ -1,0 +1,253 @@
+package io.github.errorpages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.errorpages.upstream.UpstreamRequest;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.io.CloseMode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import reactor.netty.http.HttpResources;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * The failures of HTTP clients other than the JDK's and Jetty's, which applications call their upstreams with, made
+ * for real over loopback sockets: OkHttp, Apache HttpClient 5 (classic and async) and 4, Reactor Netty (Spring's
+ * WebClient). Each must be the upstream's failure of the right cause (R2), so that the page, its status and the
+ * guard's retry follow from it as for the JDK's client. Unclassified, they reached the container (a 500 naming the
+ * exception); a connection closed before the response read as a body cut short, which the guard does not retry.
+ */
+class ClientLibrariesClassificationTests {
+
+    private static final String BAD_HEADER = "HTTP/1.1 200 OK\r\nbad header line\r\nContent-Length: 0\r\n\r\n";
+
+    private static final OkHttpClient OKHTTP = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+    private static final CloseableHttpClient APACHE = HttpClients.custom().disableAutomaticRetries().build();
+    private static final org.apache.http.impl.client.CloseableHttpClient APACHE_4 =
+            org.apache.http.impl.client.HttpClients.custom().disableAutomaticRetries().build();
+    private static final CloseableHttpAsyncClient APACHE_ASYNC = started(HttpAsyncClients.createDefault());
+    private static final HttpClient REACTOR_NETTY = HttpClient.create(ConnectionProvider.newConnection())
+            .responseTimeout(Duration.ofMillis(300));
+
+    private final FailureClassifier classifier = FailureClassifier.ofDefaults();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable resource : resources) {
+            resource.close();
+        }
+    }
+
+    @AfterAll
+    static void closeClients() throws IOException {
+        OKHTTP.dispatcher().executorService().shutdown();
+        OKHTTP.connectionPool().evictAll();
+        APACHE.close(CloseMode.IMMEDIATE);
+        APACHE_4.close();
+        APACHE_ASYNC.close(CloseMode.IMMEDIATE);
+        HttpResources.disposeLoopsAndConnections();
+    }
+
+    /** One client's call: a GET of the URI, its body read to the end. */
+    @FunctionalInterface
+    interface Get {
+        String get(URI uri) throws Exception;
+    }
+
+    static Stream<Arguments> failures() {
+        return Stream.of(
+                // A connection closed before any response: a stale keep-alive connection, retried (R47).
+                failure("OkHttp", ClientLibrariesClassificationTests::okHttp, Behaviour.closeBeforeResponse(),
+                        FailureCause.CONNECTION_TERMINATED),
+                failure("Apache 5", ClientLibrariesClassificationTests::apache, Behaviour.closeBeforeResponse(),
+                        FailureCause.CONNECTION_TERMINATED),
+                failure("Apache 5 async", ClientLibrariesClassificationTests::apacheAsync,
+                        Behaviour.closeBeforeResponse(), FailureCause.CONNECTION_TERMINATED),
+                failure("Apache 4", ClientLibrariesClassificationTests::apache4, Behaviour.closeBeforeResponse(),
+                        FailureCause.CONNECTION_TERMINATED),
+                failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty,
+                        Behaviour.closeBeforeResponse(), FailureCause.CONNECTION_TERMINATED),
+                // A body short of its Content-Length.
+                failure("OkHttp", ClientLibrariesClassificationTests::okHttp, Behaviour.truncatedBody(),
+                        FailureCause.HTTP_RESPONSE_INCOMPLETE),
+                // A head the client cannot parse.
+                failure("Apache 5", ClientLibrariesClassificationTests::apache, raw(BAD_HEADER),
+                        FailureCause.HTTP_PROTOCOL_ERROR),
+                failure("Apache 5 async", ClientLibrariesClassificationTests::apacheAsync, Behaviour.garbage(),
+                        FailureCause.HTTP_PROTOCOL_ERROR),
+                failure("Apache 5 async", ClientLibrariesClassificationTests::apacheAsync, raw(BAD_HEADER),
+                        FailureCause.HTTP_PROTOCOL_ERROR),
+                failure("Apache 4", ClientLibrariesClassificationTests::apache4, raw(BAD_HEADER),
+                        FailureCause.HTTP_PROTOCOL_ERROR),
+                failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty, Behaviour.garbage(),
+                        FailureCause.HTTP_PROTOCOL_ERROR),
+                failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty,
+                        Behaviour.chunked("zz\r\nhello\r\n0\r\n\r\n"), FailureCause.HTTP_PROTOCOL_ERROR),
+                // No response head within the client's response timeout (504, R2).
+                failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty, Behaviour.stall(),
+                        FailureCause.CONNECTION_READ_TIMEOUT));
+    }
+
+    @ParameterizedTest(name = "{0}: {2}")
+    @MethodSource("failures")
+    void failureIsTheUpstreamsOfItsCause(String client, Get get, Behaviour behaviour, FailureCause cause) {
+        FaultyUpstream upstream = upstream(behaviour);
+
+        Throwable thrown = catchThrowable(() -> get.get(upstream.uri().resolve("/orders")));
+
+        assertThat(thrown).as(client).isNotNull();
+        assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(client + ": " + thrown).hasValue(cause);
+    }
+
+    /**
+     * The client's own connection pool, full, had no connection for the request in time: no request was sent, so it
+     * is the limit's (503), as the reverse proxy's full pool is, not the upstream's late response (504) that Reactor
+     * Netty's TimeoutException read as. (Apache's async pool fails a waiting lease only when it next serves its queue,
+     * at no time a test can wait for; its DeadlineTimeoutException is recognised by the same rule.)
+     */
+    @Test
+    void fullConnectionPoolIsTheLimitsNotALateResponse() throws Exception {
+        RequestConfig leaseWithin = RequestConfig.custom()
+                .setConnectionRequestTimeout(200, TimeUnit.MILLISECONDS).build();
+        CloseableHttpClient apache = HttpClients.custom().setDefaultRequestConfig(leaseWithin)
+                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setMaxConnTotal(1).setMaxConnPerRoute(1).build()).build();
+        ConnectionProvider oneConnection = ConnectionProvider.builder("one").maxConnections(1)
+                .pendingAcquireTimeout(Duration.ofMillis(200)).build();
+        HttpClient reactorNetty = HttpClient.create(oneConnection);
+        resources.add(() -> apache.close(CloseMode.IMMEDIATE));
+        resources.add(oneConnection::dispose);
+        // Each pool's one connection taken by a request its upstream never answers.
+        URI apacheUpstream = stalled(uri -> CompletableFuture.runAsync(
+                () -> catchThrowable(() -> apache.execute(new HttpGet(uri), response -> ""))));
+        URI reactorNettyUpstream = stalled(uri -> reactorNetty.get().uri(uri).responseContent().aggregate().asString()
+                .subscribe(body -> { }, failed -> { }));
+
+        List<Throwable> thrown = List.of(
+                catchThrowable(() -> apache.execute(new HttpGet(apacheUpstream), response -> "")),
+                catchThrowable(() -> reactorNetty.get().uri(reactorNettyUpstream).responseContent().aggregate()
+                        .asString().block(Duration.ofSeconds(10))));
+
+        assertThat(thrown).allSatisfy(failure -> assertThat(classifier.classify(failure).map(UpstreamFailure::cause))
+                .as(String.valueOf(failure)).hasValue(FailureCause.CONNECTION_LIMIT_REACHED));
+    }
+
+    /** Starts an upstream that never answers, makes the call and waits until its request arrived. */
+    private URI stalled(java.util.function.Consumer<URI> call) throws InterruptedException {
+        FaultyUpstream upstream = upstream(Behaviour.stall());
+        URI uri = upstream.uri().resolve("/orders");
+        call.accept(uri);
+        assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).as("the pool's one connection taken").isTrue();
+        return uri;
+    }
+
+    /**
+     * A connection closed before the response, the commonest failure worth a retry (a keep-alive connection the
+     * upstream closed while idle): the guard retries the GET and the caller gets the second attempt's answer. OkHttp's
+     * and Reactor Netty's failure read as a body cut short, which is not retried.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("retriedClients")
+    void connectionClosedBeforeTheResponseIsRetried(String client, Get get) throws Exception {
+        FaultyUpstream upstream = upstream(Behaviour.sequence(Behaviour.closeBeforeResponse(), Behaviour.ok()));
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+
+        String body = guard.call(UpstreamRequest.of("GET"), attempt -> get.get(attempt.endpoint().resolve("/orders")));
+
+        assertThat(body).isEqualTo("ok");
+        assertThat(upstream.requestCount()).isEqualTo(2);
+    }
+
+    static Stream<Arguments> retriedClients() {
+        return Stream.of(Arguments.of("OkHttp", (Get) ClientLibrariesClassificationTests::okHttp),
+                Arguments.of("Reactor Netty", (Get) ClientLibrariesClassificationTests::reactorNetty),
+                Arguments.of("Apache 5", (Get) ClientLibrariesClassificationTests::apache));
+    }
+
+    /**
+     * Netty's HTTP codec throws the IllegalArgumentException its decoder throws for an upstream's bad status line when
+     * the application parses a version itself: the application's bug, no upstream's failure.
+     */
+    @Test
+    void applicationsOwnUseOfNettysCodecIsNoUpstreamFailure() {
+        Throwable thrown = catchThrowable(() -> io.netty.handler.codec.http.HttpVersion.valueOf("SSH-2.0-OpenSSH_9.2"));
+
+        assertThat(thrown).isInstanceOf(IllegalArgumentException.class);
+        assertThat(classifier.classify(thrown)).isEmpty();
+    }
+
+    private static Arguments failure(String client, Get get, Behaviour behaviour, FailureCause cause) {
+        return Arguments.of(client, get, behaviour, cause);
+    }
+
+    private static Behaviour raw(String response) {
+        return exchange -> {
+            exchange.writeRaw(response);
+            exchange.closeConnection();
+        };
+    }
+
+    private FaultyUpstream upstream(Behaviour behaviour) {
+        FaultyUpstream upstream = FaultyUpstream.start(behaviour);
+        resources.add(upstream);
+        return upstream;
+    }
+
+    private static CloseableHttpAsyncClient started(CloseableHttpAsyncClient client) {
+        client.start();
+        return client;
+    }
+
+    private static String okHttp(URI uri) throws IOException {
+        try (okhttp3.Response response = OKHTTP.newCall(new Request.Builder().url(uri.toString()).build()).execute()) {
+            return response.body().string();
+        }
+    }
+
+    private static String apache(URI uri) throws IOException {
+        return APACHE.execute(new HttpGet(uri), response -> EntityUtils.toString(response.getEntity()));
+    }
+
+    private static String apacheAsync(URI uri) throws Exception {
+        return APACHE_ASYNC.execute(SimpleRequestBuilder.get(uri).build(), null).get(10, TimeUnit.SECONDS)
+                .getBodyText();
+    }
+
+    private static String apache4(URI uri) throws IOException {
+        return APACHE_4.execute(new org.apache.http.client.methods.HttpGet(uri),
+                response -> org.apache.http.util.EntityUtils.toString(response.getEntity()));
+    }
+
+    private static String reactorNetty(URI uri) {
+        return REACTOR_NETTY.get().uri(uri).responseContent().aggregate().asString().block(Duration.ofSeconds(10));
+    }
+}
