@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -340,7 +341,7 @@ public final class ProxyHeaders {
                     continue;
                 }
                 if (first) {
-                    response.setHeader(name, value); // replaces a default the container may have set (Date)
+                    set(response, name, value); // replaces a default the container may have set (Date)
                     first = false;
                 } else {
                     response.addHeader(name, value);
@@ -384,9 +385,23 @@ public final class ProxyHeaders {
             if (containsIgnoringCase(set, fieldName)) {
                 response.addHeader(fieldName, fieldValue);
             } else {
-                response.setHeader(fieldName, fieldValue); // replaces a default the container may have set
+                set(response, fieldName, fieldValue); // replaces a default the container may have set
                 set.add(fieldName);
             }
+        }
+    }
+
+    /**
+     * Sets a relayed field, a {@code Content-Type} exactly as the upstream sent it: Jetty 12.1's ee11 environment takes
+     * the field for {@code setContentType} and, for a type without a charset, adds the one it infers for the type
+     * when it commits ({@code text/html;charset=utf-8}, {@code text/plain;charset=iso-8859-1}), which overrides the
+     * charset a page names itself ({@code <meta charset>}) and garbles its text. Clearing the response's character
+     * encoding keeps the field as set.
+     */
+    private static void set(HttpServletResponse response, String name, String value) {
+        response.setHeader(name, value);
+        if (name.equalsIgnoreCase("Content-Type") && !value.toLowerCase(Locale.ROOT).contains("charset=")) {
+            response.setCharacterEncoding((String) null);
         }
     }
 
