@@ -98,7 +98,8 @@ public final class ErrorResponder {
      * @param response the container's response (not a capturing wrapper)
      * @param failure what failed
      * @param nonBlocking whether a {@code WriteListener} was set on the response's stream (by the application, or
-     *     by the proxy relaying a body): the page is then written only if {@code isReady()} allows it, since a
+     *     by the proxy relaying a body): {@code isReady()} is then asked before the page is written, as the
+     *     container may require, and the page is not written when it answers false for a committed response, whose
      *     write of the application's may still be pending. Without one, {@code isReady()} is not asked
      * @throws ResponseAbortedException when the response is already committed, or a non-blocking write of the
      *     application's is still pending: throw it on to the container, which then aborts the connection; the

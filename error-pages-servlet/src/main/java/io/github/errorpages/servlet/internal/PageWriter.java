@@ -42,7 +42,7 @@ final class PageWriter {
      *     proxy's page, whose response may hold the upstream's (relayed before its body failed)
      * @param requestIdHeader the name of the request id field
      * @return {@code false}, with the response left as it was, when a non-blocking write of the application's is
-     *     still pending, so that the page cannot be written; else {@code true}
+     *     still pending (the response committed meanwhile), so that the page cannot be written; else {@code true}
      * @throws IOException when writing fails (usually: the client went away)
      * @throws IllegalStateException when the response is committed
      */
@@ -55,7 +55,12 @@ final class PageWriter {
         // Without a WriteListener the stream blocks, and isReady() is not asked: what it answers then is the
         // container's choice, not the Servlet API's (some Tomcat versions answered false, which would have aborted
         // every page), and a wrapper's stream in front may answer anything.
-        if (nonBlocking && !response.getOutputStream().isReady()) {
+        // A pending write has gone to the connection, so the response is committed then; one not committed has
+        // nothing pending. Tomcat 10.1 answers false in an ASYNC dispatch whatever was written before, and takes the
+        // write: refused for it, the page gave way to an abort that Tomcat sent as a 400 with the application's or
+        // upstream's buffered bytes, under a length that made a body cut short look whole. A container that refuses
+        // the write anyway throws IllegalStateException, which ends the response as a committed one.
+        if (nonBlocking && !response.getOutputStream().isReady() && response.isCommitted()) {
             return false;
         }
         Map<String, String> cors = corsFields(response);
