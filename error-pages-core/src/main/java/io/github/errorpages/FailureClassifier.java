@@ -186,6 +186,11 @@ public final class FailureClassifier {
                 return Optional.of(read);
             }
         }
+        if (best == FailureCause.CONNECTION_LIMIT_REACHED) {
+            // A client's own limit (its pool had no connection free, HTTP/2's concurrent streams): the request was
+            // never sent, no attempt of the upstream, so that the guard takes it for a rejected call, as its bulkhead's.
+            return Optional.of(UpstreamFailure.builder(best).attempts(0).build());
+        }
         return best == null ? Optional.empty() : Optional.of(UpstreamFailure.of(best));
     }
 

@@ -2,6 +2,7 @@ package io.github.errorpages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
@@ -9,6 +10,9 @@ import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,10 +20,15 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
+import okhttp3.RequestBody;
+import okio.BufferedSink;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
@@ -27,6 +36,7 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.io.CloseMode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -161,6 +171,29 @@ class ClientLibrariesClassificationTests {
                 .as(String.valueOf(failure)).hasValue(FailureCause.CONNECTION_LIMIT_REACHED));
     }
 
+    /**
+     * The guard takes the pool's refusal for what it is, a request never sent: a rejected call (no attempt of the
+     * upstream, as when its bulkhead is full), where it counted an attempt that "may have reached the upstream".
+     */
+    @Test
+    void fullConnectionPoolInTheGuardIsARejectedCall() throws Exception {
+        CloseableHttpClient apache = HttpClients.custom()
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setConnectionRequestTimeout(200, TimeUnit.MILLISECONDS).build())
+                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setMaxConnTotal(1).setMaxConnPerRoute(1).build()).build();
+        resources.add(() -> apache.close(CloseMode.IMMEDIATE));
+        URI uri = stalled(held -> CompletableFuture.runAsync(
+                () -> catchThrowable(() -> apache.execute(new HttpGet(held), response -> ""))));
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(uri).build());
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> apache.execute(new HttpGet(uri), r -> "")));
+
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(thrown.failure().attempts()).isZero();
+    }
+
     /** Starts an upstream that never answers, makes the call and waits until its request arrived. */
     private URI stalled(java.util.function.Consumer<URI> call) throws InterruptedException {
         FaultyUpstream upstream = upstream(Behaviour.stall());
@@ -191,6 +224,93 @@ class ClientLibrariesClassificationTests {
         return Stream.of(Arguments.of("OkHttp", (Get) ClientLibrariesClassificationTests::okHttp),
                 Arguments.of("Reactor Netty", (Get) ClientLibrariesClassificationTests::reactorNetty),
                 Arguments.of("Apache 5", (Get) ClientLibrariesClassificationTests::apache));
+    }
+
+    /**
+     * OkHttp over HTTP/2 (prior knowledge), and an upstream that shuts the connection down before it took the stream
+     * (a GOAWAY at once, as at an idle connection's end): OkHttp's ConnectionShutdownException (or, as the frames
+     * race, the stream refused) is the connection's end, as over HTTP/1.1, not an exception the container answers.
+     */
+    @Test
+    void okHttpsHttp2ConnectionShutDownBeforeTheResponseIsConnectionTerminated() throws Exception {
+        ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        resources.add(server);
+        CompletableFuture.runAsync(() -> {
+            try (Socket connection = server.accept()) {
+                goAwayAtOnce(connection);
+            } catch (IOException closed) {
+                // the test ended
+            }
+        });
+        OkHttpClient http2 = OKHTTP.newBuilder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).build();
+
+        Throwable thrown = catchThrowable(() -> http2.newCall(new Request.Builder()
+                .url("http://127.0.0.1:" + server.getLocalPort() + "/orders").build()).execute().close());
+
+        assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(String.valueOf(thrown))
+                .hasValue(FailureCause.CONNECTION_TERMINATED);
+    }
+
+    /**
+     * An HTTP/2 upstream's side of a connection it shuts down at once: its preface (an empty SETTINGS frame) and a
+     * GOAWAY that accepts no stream, then it reads until the client closes.
+     */
+    private static void goAwayAtOnce(Socket connection) throws IOException {
+        connection.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0, // SETTINGS
+            0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}); // GOAWAY: last stream 0, NO_ERROR
+        connection.getOutputStream().flush();
+        connection.getInputStream().readAllBytes();
+    }
+
+    /**
+     * The same types the clients throw for a response, thrown for the application's own mistakes, before anything was
+     * sent or with nothing of a response: its bug, no upstream's failure (no page, no breaker failure).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("applicationsOwnMistakes")
+    void applicationsOwnMistakeIsNoUpstreamFailure(String mistake, Get get) {
+        FaultyUpstream upstream = upstream(Behaviour.ok());
+
+        Throwable thrown = catchThrowable(() -> get.get(upstream.uri().resolve("/orders")));
+
+        assertThat(thrown).as(mistake).isNotNull();
+        assertThat(classifier.classify(thrown)).as(mistake + ": " + thrown).isEmpty();
+    }
+
+    static Stream<Arguments> applicationsOwnMistakes() {
+        return Stream.of(
+                Arguments.of("Apache 5: a Content-Length copied onto a request with an entity", (Get) uri -> {
+                    HttpPost post = new HttpPost(uri);
+                    post.setHeader("Content-Length", "2");
+                    post.setEntity(new StringEntity("{}"));
+                    return APACHE.execute(post, response -> "");
+                }),
+                Arguments.of("Apache 4: a client's Content-Type parsed", (Get) uri ->
+                        org.apache.http.entity.ContentType.parse(";").toString()),
+                Arguments.of("Netty: a client's query string decoded", (Get) uri ->
+                        io.netty.handler.codec.http.QueryStringDecoder.decodeComponent("100%zz")),
+                Arguments.of("OkHttp: a RequestBody shorter than its contentLength()", (Get) uri -> {
+                    RequestBody promisesTen = new RequestBody() {
+                        @Override
+                        public MediaType contentType() {
+                            return null;
+                        }
+
+                        @Override
+                        public long contentLength() {
+                            return 10;
+                        }
+
+                        @Override
+                        public void writeTo(BufferedSink sink) throws IOException {
+                            sink.writeUtf8("{}");
+                        }
+                    };
+                    try (okhttp3.Response response = OKHTTP.newCall(new Request.Builder().url(uri.toString())
+                            .post(promisesTen).build()).execute()) {
+                        return response.body().string();
+                    }
+                }));
     }
 
     /**

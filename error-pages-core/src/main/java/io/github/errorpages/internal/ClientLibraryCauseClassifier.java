@@ -4,16 +4,21 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.spi.CauseClassifier;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Recognises the exceptions that HTTP client libraries throw, of types of their own, for failures the JDK would
  * report with its own types: Apache HttpClient 5 and 4 (Spring's HttpComponents request factory, RESTEasy's client),
- * Netty and Reactor Netty (Spring's WebClient). Left unrecognised, their commonest failures (a connection closed
+ * Netty and Reactor Netty (Spring's WebClient), OkHttp's HTTP/2. Left unrecognised, their commonest failures (a connection closed
  * before the response, a response head they cannot parse, a read timeout) reached the container, whose 500 page named
  * the exception, and their connection pools' timeouts read as the upstream's late response.
  *
  * <p>Matched by exact class name, since none of these libraries is a dependency, so that a library's subclass with
  * another meaning (Apache's {@code RedirectException} is a {@code ProtocolException}) is not taken for its parent.
+ * Types a library throws for the application's own mistakes too are read only when its stack says that it was thrown
+ * reading a response: Apache's {@code ProtocolException} is also its refusal of a request it was given ("Content-Length
+ * header already present", "Target host is not specified"), its {@code ParseException} that of any text its public
+ * parsers were given; Netty's HTTP codec also decodes what the application hands its {@code QueryStringDecoder}.
  * The message of these libraries' {@code IOException}s is read by {@link JdkCauseClassifier}. Thread-safe
  * (stateless).
  */
@@ -24,18 +29,10 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
             // "host:port failed to respond" (4.x). A stale keep-alive connection, retried for idempotent requests.
             Map.entry("org.apache.hc.core5.http.NoHttpResponseException", FailureCause.CONNECTION_TERMINATED),
             Map.entry("org.apache.http.NoHttpResponseException", FailureCause.CONNECTION_TERMINATED),
-            // A head Apache could not parse ("Invalid protocol version", "Invalid header", "Multiple Content-Length
-            // headers"), thrown on by the async client and in a ClientProtocolException by the classic one.
-            Map.entry("org.apache.hc.core5.http.ProtocolException", FailureCause.HTTP_PROTOCOL_ERROR),
-            Map.entry("org.apache.hc.core5.http.ParseException", FailureCause.HTTP_PROTOCOL_ERROR),
-            Map.entry("org.apache.hc.core5.http.UnsupportedHttpVersionException", FailureCause.HTTP_PROTOCOL_ERROR),
             Map.entry("org.apache.hc.core5.http.MalformedChunkCodingException", FailureCause.HTTP_PROTOCOL_ERROR),
             Map.entry("org.apache.hc.core5.http.TruncatedChunkException", FailureCause.HTTP_RESPONSE_INCOMPLETE),
             Map.entry("org.apache.hc.core5.http.MessageConstraintException",
                     FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
-            Map.entry("org.apache.http.ProtocolException", FailureCause.HTTP_PROTOCOL_ERROR),
-            Map.entry("org.apache.http.ParseException", FailureCause.HTTP_PROTOCOL_ERROR),
-            Map.entry("org.apache.http.UnsupportedHttpVersionException", FailureCause.HTTP_PROTOCOL_ERROR),
             Map.entry("org.apache.http.MalformedChunkCodingException", FailureCause.HTTP_PROTOCOL_ERROR),
             Map.entry("org.apache.http.TruncatedChunkException", FailureCause.HTTP_RESPONSE_INCOMPLETE),
             Map.entry("org.apache.http.MessageConstraintException", FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
@@ -60,16 +57,36 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
             Map.entry("io.netty.handler.codec.http.TooLongHttpLineException",
                     FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
             Map.entry("io.netty.handler.codec.http.TooLongHttpContentException", FailureCause.HTTP_RESPONSE_BODY_SIZE),
-            Map.entry("io.netty.handler.codec.PrematureChannelClosureException", FailureCause.CONNECTION_TERMINATED));
+            Map.entry("io.netty.handler.codec.PrematureChannelClosureException", FailureCause.CONNECTION_TERMINATED),
+            // OkHttp over HTTP/2: the upstream closed the connection (a GOAWAY, an idle connection's end) before the
+            // stream was answered.
+            Map.entry("okhttp3.internal.http2.ConnectionShutdownException", FailureCause.CONNECTION_TERMINATED));
 
-    /** Netty's HTTP codec, whose decoder fails on a response it cannot parse with plain runtime exceptions. */
-    private static final String NETTY_HTTP_CODEC = "io.netty.handler.codec.http.";
+    /**
+     * A head Apache could not parse ("Invalid protocol version", "Invalid header", "Multiple Content-Length headers"),
+     * thrown on by the async client and in a {@code ClientProtocolException} by the classic one: only when thrown
+     * reading a response ({@link #isThrownReadingResponse}).
+     */
+    private static final Set<String> APACHE_PARSE_FAILURES = Set.of(
+            "org.apache.hc.core5.http.ProtocolException", "org.apache.hc.core5.http.ParseException",
+            "org.apache.hc.core5.http.UnsupportedHttpVersionException", "org.apache.http.ProtocolException",
+            "org.apache.http.ParseException", "org.apache.http.UnsupportedHttpVersionException");
+
+    /** The decoders of Netty's HTTP client pipeline, whose failures are a response's. */
+    private static final Set<String> NETTY_RESPONSE_DECODERS = Set.of(
+            "io.netty.handler.codec.http.HttpObjectDecoder", "io.netty.handler.codec.http.HttpResponseDecoder",
+            "io.netty.handler.codec.http.HttpClientCodec$Decoder", "io.netty.handler.codec.http.HttpContentDecoder",
+            "io.netty.handler.codec.http.HttpContentDecompressor");
 
     @Override
     public Optional<FailureCause> classify(Throwable throwable) {
-        FailureCause byClass = BY_CLASS.get(throwable.getClass().getName());
+        String type = throwable.getClass().getName();
+        FailureCause byClass = BY_CLASS.get(type);
         if (byClass != null) {
             return Optional.of(byClass);
+        }
+        if (APACHE_PARSE_FAILURES.contains(type) && isThrownReadingResponse(throwable)) {
+            return Optional.of(FailureCause.HTTP_PROTOCOL_ERROR);
         }
         if (throwable instanceof RuntimeException && isThrownDecodingResponse(throwable)) {
             // "invalid version format: SSH-2.0-OpenSSH_9.6" (an IllegalArgumentException of HttpVersion), "Invalid
@@ -80,17 +97,36 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
     }
 
     /**
-     * Whether Netty's HTTP decoder threw it: a frame of a decoder class of its HTTP codec comes before the first
-     * frame outside the JDK and Netty. The codec's other classes throw for the application's own mistakes too (a
-     * header value with a line break), which are no upstream's.
+     * Whether Netty's HTTP client pipeline threw it decoding a response: a frame of one of its response decoders comes
+     * before the first frame outside the JDK and Netty.
      */
     private static boolean isThrownDecodingResponse(Throwable throwable) {
         for (StackTraceElement frame : throwable.getStackTrace()) {
             String type = frame.getClassName();
-            if (type.startsWith(NETTY_HTTP_CODEC) && type.contains("Decoder")) {
+            if (NETTY_RESPONSE_DECODERS.contains(type)) {
                 return true;
             }
             if (!type.startsWith("java.") && !type.startsWith("io.netty.")) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether Apache HttpClient threw it reading a response: a frame of its response parsers, of a connection's
+     * {@code receiveResponse…} (the head, then the entity's framing) or of the async client's HTTP/1.1 input comes
+     * before the first frame outside the JDK and Apache's packages.
+     */
+    private static boolean isThrownReadingResponse(Throwable throwable) {
+        for (StackTraceElement frame : throwable.getStackTrace()) {
+            String type = frame.getClassName();
+            if (type.startsWith("org.apache.hc.") || type.startsWith("org.apache.http.")) {
+                if (type.endsWith("ResponseParser") || type.contains(".ClientHttp1")
+                        || frame.getMethodName().startsWith("receiveResponse")) {
+                    return true;
+                }
+            } else if (!type.startsWith("java.")) {
                 return false;
             }
         }

@@ -134,7 +134,9 @@ public final class JdkCauseClassifier implements CauseClassifier {
                 return null; // the caller's bug, before anything was sent: no page, no breaker failure
             }
             if (message.equals("unexpected end of stream")) {
-                return FailureCause.HTTP_RESPONSE_INCOMPLETE; // OkHttp: a body short of its Content-Length
+                // OkHttp: a response body short of its length; or the application's own RequestBody, which wrote
+                // less than its contentLength() promised: its bug, no upstream's.
+                return isOkHttpRequestBody(t) ? null : FailureCause.HTTP_RESPONSE_INCOMPLETE;
             }
             // The JDK's client stops at jdk.http.maxHeaderSize (384 KiB): "Header size too big: 393300 > 393216",
             // over HTTP/2 "Size exceeds MAX_HEADERS_LIST_SIZE: 393546 > 393216".
@@ -267,6 +269,13 @@ public final class JdkCauseClassifier implements CauseClassifier {
             }
         }
         return false;
+    }
+
+    /** Whether OkHttp threw it writing a request body (its exchange's sink), not reading a response. */
+    private static boolean isOkHttpRequestBody(Throwable t) {
+        StackTraceElement[] stack = t.getStackTrace();
+        return stack.length > 0 && stack[0].getClassName().startsWith("okhttp3.")
+                && stack[0].getClassName().contains("RequestBodySink");
     }
 
     /**

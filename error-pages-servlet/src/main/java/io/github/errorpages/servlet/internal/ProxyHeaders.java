@@ -344,7 +344,7 @@ public final class ProxyHeaders {
                     set(response, name, value); // replaces a default the container may have set (Date)
                     first = false;
                 } else {
-                    response.addHeader(name, value);
+                    add(response, name, value);
                 }
             }
         }
@@ -383,7 +383,7 @@ public final class ProxyHeaders {
                 continue;
             }
             if (containsIgnoringCase(set, fieldName)) {
-                response.addHeader(fieldName, fieldValue);
+                add(response, fieldName, fieldValue);
             } else {
                 set(response, fieldName, fieldValue); // replaces a default the container may have set
                 set.add(fieldName);
@@ -400,6 +400,16 @@ public final class ProxyHeaders {
      */
     private static void set(HttpServletResponse response, String name, String value) {
         response.setHeader(name, value);
+        keepContentTypeAsSet(response, name, value);
+    }
+
+    /** Adds a relayed field's second or later value: a repeated {@code Content-Type} as sent too ({@link #set}). */
+    private static void add(HttpServletResponse response, String name, String value) {
+        response.addHeader(name, value);
+        keepContentTypeAsSet(response, name, value);
+    }
+
+    private static void keepContentTypeAsSet(HttpServletResponse response, String name, String value) {
         if (name.equalsIgnoreCase("Content-Type") && !value.toLowerCase(Locale.ROOT).contains("charset=")) {
             response.setCharacterEncoding((String) null);
         }
