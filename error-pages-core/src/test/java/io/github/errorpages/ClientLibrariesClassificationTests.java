@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import okhttp3.MediaType;
@@ -69,12 +71,15 @@ class ClientLibrariesClassificationTests {
 
     private final FailureClassifier classifier = FailureClassifier.ofDefaults();
     private final List<AutoCloseable> resources = new ArrayList<>();
+    /** Runs what a test does beside its call: not the common pool, whose one thread a blocked task would hold. */
+    private final ExecutorService background = Executors.newCachedThreadPool();
 
     @AfterEach
     void close() throws Exception {
         for (AutoCloseable resource : resources) {
             resource.close();
         }
+        background.shutdownNow();
     }
 
     @AfterAll
@@ -158,7 +163,7 @@ class ClientLibrariesClassificationTests {
         resources.add(oneConnection::dispose);
         // Each pool's one connection taken by a request its upstream never answers.
         URI apacheUpstream = stalled(uri -> CompletableFuture.runAsync(
-                () -> catchThrowable(() -> apache.execute(new HttpGet(uri), response -> ""))));
+                () -> catchThrowable(() -> apache.execute(new HttpGet(uri), response -> "")), background));
         URI reactorNettyUpstream = stalled(uri -> reactorNetty.get().uri(uri).responseContent().aggregate().asString()
                 .subscribe(body -> { }, failed -> { }));
 
@@ -184,7 +189,7 @@ class ClientLibrariesClassificationTests {
                         .setMaxConnTotal(1).setMaxConnPerRoute(1).build()).build();
         resources.add(() -> apache.close(CloseMode.IMMEDIATE));
         URI uri = stalled(held -> CompletableFuture.runAsync(
-                () -> catchThrowable(() -> apache.execute(new HttpGet(held), response -> ""))));
+                () -> catchThrowable(() -> apache.execute(new HttpGet(held), response -> "")), background));
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(uri).build());
 
         UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
@@ -241,7 +246,7 @@ class ClientLibrariesClassificationTests {
             } catch (IOException closed) {
                 // the test ended
             }
-        });
+        }, background);
         OkHttpClient http2 = OKHTTP.newBuilder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).build();
 
         Throwable thrown = catchThrowable(() -> http2.newCall(new Request.Builder()
@@ -259,6 +264,7 @@ class ClientLibrariesClassificationTests {
         connection.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0, // SETTINGS
             0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}); // GOAWAY: last stream 0, NO_ERROR
         connection.getOutputStream().flush();
+        connection.setSoTimeout(10_000);
         connection.getInputStream().readAllBytes();
     }
 

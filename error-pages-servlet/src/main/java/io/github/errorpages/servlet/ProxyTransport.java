@@ -19,7 +19,8 @@ package io.github.errorpages.servlet;
  *       arrives, written without blocking, and a streamed request body is read without blocking: a slow
  *       client holds no thread. About two thirds of the CPU per forwarded request of {@link #JDK}, as much
  *       as Jetty's own {@code ProxyServlet} (see {@code benchmarks/README.md}). Works in any Servlet 6
- *       container, not only Jetty.</li>
+ *       container, not only Jetty; not on Undertow, which cannot replace a response written without blocking with
+ *       the page for a body cut before commit (use {@link #JDK} there).</li>
  *   <li>{@link #JDK}: the JDK's {@code java.net.http.HttpClient}. The container thread waits for the upstream
  *       and copies the body. No dependency: it runs where no Jetty jar is on the class path at all.</li>
  * </ul>

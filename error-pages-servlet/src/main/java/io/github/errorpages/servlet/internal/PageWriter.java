@@ -2,6 +2,8 @@ package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.internal.Gzip;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.Charset;
@@ -79,6 +81,7 @@ final class PageWriter {
         // its Cache-Control says already how caches treat it.
         response.setHeader("Set-Cookie", null);
         response.setHeader("Expires", null);
+        forgetUndertowsCookies(response);
         response.setStatus(status);
         headers.forEach(response::setHeader);
         keep(response, STRICT_TRANSPORT_SECURITY, transportSecurity, headers);
@@ -108,6 +111,30 @@ final class PageWriter {
         }
         out.write(body);
         return true;
+    }
+
+    /**
+     * Undertow keeps the cookies a response set (the session's among them) in its exchange, not among the header
+     * fields, and its {@code reset()} keeps them: they went out with the page (R17), which a shared cache may store.
+     * Reflection, because this module does not depend on Undertow.
+     */
+    private static void forgetUndertowsCookies(HttpServletResponse response) {
+        ServletResponse inner = response;
+        while (inner instanceof ServletResponseWrapper wrapper) {
+            inner = wrapper.getResponse();
+        }
+        if (!inner.getClass().getName().startsWith("io.undertow.")) {
+            return;
+        }
+        try {
+            Object exchange = inner.getClass().getMethod("getExchange").invoke(inner);
+            Object cookies = exchange.getClass().getMethod("getResponseCookies").invoke(exchange);
+            if (cookies instanceof Map<?, ?> set) {
+                set.clear();
+            }
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
+            // Another Undertow: its cookies are its own.
+        }
     }
 
     /**

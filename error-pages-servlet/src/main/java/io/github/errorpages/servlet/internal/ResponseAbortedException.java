@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
+import java.io.Closeable;
 import java.io.IOException;
 
 /**
@@ -30,6 +31,11 @@ public final class ResponseAbortedException extends IOException {
      */
     private static final String JETTY_EOF = "org.eclipse.jetty.io.EofException";
     private static final String JETTY_PACKAGE = "org.eclipse.jetty.";
+    /**
+     * Undertow ends an exchange that a servlet threw for after commit as a whole one (a chunked body's last chunk, the
+     * connection kept), whatever the exception: the abort closes the exchange's connection itself.
+     */
+    private static final String UNDERTOW_PACKAGE = "io.undertow.";
 
     /**
      * @param message what happened, naming the cause token; no host, no address
@@ -55,7 +61,7 @@ public final class ResponseAbortedException extends IOException {
      * The exception to throw to the container for this abort: on Tomcat its own {@code ClientAbortException}, with
      * this as the cause, which aborts the connection whatever error pages the application has; on Jetty its
      * {@code EofException}, with this as the cause, which it aborts the connection for without logging it again;
-     * elsewhere this. Reflection, because this module depends on neither container; an abort is rare, so nothing is
+     * on Undertow this, with the exchange's connection closed first; elsewhere this. Reflection, because this module depends on neither container; an abort is rare, so nothing is
      * cached (and no class of the container's is held).
      *
      * @param request the request being answered, wrapped or not
@@ -81,7 +87,14 @@ public final class ResponseAbortedException extends IOException {
                 eof.initCause(this);
                 return eof;
             }
-        } catch (ReflectiveOperationException | ClassCastException | LinkageError | IllegalStateException notThere) {
+            if (container.startsWith(UNDERTOW_PACKAGE)) {
+                Object exchange = containers.getMethod("getExchange").invoke(inner);
+                if (exchange.getClass().getMethod("getConnection").invoke(exchange) instanceof Closeable connection) {
+                    connection.close(); // an XNIO channel: for HTTP/2 the stream's, which closing resets
+                }
+            }
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError | IllegalStateException
+                | IOException notThere) {
             // A container without it: the exception as it is aborts (on Tomcat, unless an error page matches).
         }
         return this;

@@ -1,0 +1,137 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import io.undertow.Undertow;
+import io.undertow.servlet.Servlets;
+import io.undertow.servlet.api.DeploymentInfo;
+import io.undertow.servlet.api.DeploymentManager;
+import io.undertow.servlet.util.ImmediateInstanceFactory;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServlet;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The filter in Undertow 2.3 (Servlet 6.0), whose responses keep state where Jetty's and Tomcat's do not: its cookies
+ * outside the header fields, and an exchange it ends as a whole one whatever a servlet threw after commit.
+ */
+class UndertowIntegrationTests {
+
+    private static Undertow server;
+    private static DeploymentManager deployment;
+    private static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        DeploymentInfo info = Servlets.deployment().setClassLoader(UndertowIntegrationTests.class.getClassLoader())
+                .setContextPath("/").setDeploymentName("gateway")
+                .addFilter(Servlets.filter("errorPagesFilter", Filter.class,
+                        new ImmediateInstanceFactory<Filter>(new ErrorPagesFilter())).setAsyncSupported(true))
+                .addFilterUrlMapping("errorPagesFilter", "/*", DispatcherType.REQUEST)
+                .addFilterUrlMapping("errorPagesFilter", "/*", DispatcherType.FORWARD)
+                .addFilterUrlMapping("errorPagesFilter", "/*", DispatcherType.ASYNC)
+                .addServlet(servlet("session", "/session", TestServlets.servlet((request, response) -> {
+                    request.getSession(true);
+                    response.addCookie(new Cookie("cart", "42"));
+                    throw new ConnectException("Connection refused");
+                })))
+                .addServlet(servlet("committed", "/committed", TestServlets.servlet((request, response) -> {
+                    OutputStream out = response.getOutputStream();
+                    out.write("x".repeat(70_000).getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    throw new ConnectException("Connection reset");
+                })));
+        info.addServlet(Servlets.servlet("proxy", HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
+                ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("orders")
+                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
+                        .transport(ProxyTransport.JDK).build())).addMapping("/orders/*").setAsyncSupported(true));
+        deployment = Servlets.defaultContainer().addDeployment(info);
+        deployment.deploy();
+        server = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(deployment.start()).build();
+        server.start();
+        port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.stop();
+        deployment.stop();
+        deployment.undeploy();
+    }
+
+    private static io.undertow.servlet.api.ServletInfo servlet(String name, String path, HttpServlet servlet) {
+        return Servlets.servlet(name, HttpServlet.class, new ImmediateInstanceFactory<>(servlet)).addMapping(path);
+    }
+
+    /**
+     * The application's cookies set before the failure, the session's among them: none on the page (R17), which
+     * Undertow kept in its exchange through reset() and sent, so that a cache could hand one user's session to others.
+     */
+    @Test
+    void pageCarriesNoCookieOfTheApplications() {
+        HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + port + "/session"), "text/html");
+
+        PageAssertions.assertErrorPage(response, "GET", 502, "\\d+");
+        assertThat(response.headers().allValues("Set-Cookie")).isEmpty();
+    }
+
+    /** The reverse proxy with the transport the docs advise on Undertow: the page for an upstream that refuses. */
+    @Test
+    void proxysPageForARefusingUpstream() {
+        HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + port + "/orders/42"),
+                "application/problem+json");
+
+        PageAssertions.assertErrorPage(response, "GET", 502, "\\d+");
+        assertThat(Client.text(response)).contains("connection_refused");
+    }
+
+    /**
+     * A failure after the response was committed (R5): the connection is aborted, where Undertow ended the chunked body
+     * with its last chunk and kept the connection, a truncated body that looked whole.
+     */
+    @Test
+    void failureAfterCommitAbortsTheConnection() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /committed HTTP/1.1\r\nHost: gateway\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            boolean ended = false;
+            try {
+                for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+                    received.write(buffer, 0, read);
+                }
+                ended = true;
+            } catch (SocketTimeoutException keptOpen) {
+                // the connection kept for the next request: the body looked whole
+            } catch (IOException reset) {
+                ended = true;
+            }
+            String text = received.toString(StandardCharsets.US_ASCII);
+
+            assertThat(text).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked");
+            assertThat(ended).as("the connection aborted").isTrue();
+            assertThat(text).as("no last chunk").doesNotEndWith("\r\n0\r\n\r\n");
+        }
+    }
+}
