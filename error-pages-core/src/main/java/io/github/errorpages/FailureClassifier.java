@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *       returned as is (the nearest one to the top if there are several).</li>
  *   <li>Otherwise every throwable of the cause chain (at most {@value #MAX_CHAIN} of them, cycles cut) is
  *       shown to every {@link CauseClassifier}: the extensions first, then the built-in ones for the JDK,
- *       Resilience4j and the HTTP client libraries it knows. Of all causes found, the most specific wins: a DNS error or a certificate error
- *       beats the connect failure that wraps it, and a connect failure beats a generic "connection
+ *       Resilience4j and the HTTP client libraries it knows. Of all causes found, the most specific wins: a DNS
+ *       error or a certificate error beats the connect failure that wraps it, and a connect failure beats a generic "connection
  *       closed". HttpURLConnection's exception for a 5xx response ("Server returned HTTP response code: 503
  *       for URL: ...") is the upstream's well-formed 5xx: {@link FailureCause#UPSTREAM_STATUS} with that
  *       status (R3), as are Spring's {@code HttpServerErrorException} (RestTemplate, RestClient),
@@ -188,7 +188,8 @@ public final class FailureClassifier {
         }
         if (best == FailureCause.CONNECTION_LIMIT_REACHED) {
             // A client's own limit (its pool had no connection free, HTTP/2's concurrent streams): the request was
-            // never sent, no attempt of the upstream, so that the guard takes it for a rejected call, as its bulkhead's.
+            // never sent, no attempt of the upstream, so that the guard takes it for a rejected call, as its
+            // bulkhead's.
             return Optional.of(UpstreamFailure.builder(best).attempts(0).build());
         }
         return best == null ? Optional.empty() : Optional.of(UpstreamFailure.of(best));

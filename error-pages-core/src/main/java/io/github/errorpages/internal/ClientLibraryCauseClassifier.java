@@ -9,9 +9,9 @@ import java.util.Set;
 /**
  * Recognises the exceptions that HTTP client libraries throw, of types of their own, for failures the JDK would
  * report with its own types: Apache HttpClient 5 and 4 (Spring's HttpComponents request factory, RESTEasy's client),
- * Netty and Reactor Netty (Spring's WebClient), OkHttp's HTTP/2. Left unrecognised, their commonest failures (a connection closed
- * before the response, a response head they cannot parse, a read timeout) reached the container, whose 500 page named
- * the exception, and their connection pools' timeouts read as the upstream's late response.
+ * Netty and Reactor Netty (Spring's WebClient), OkHttp's HTTP/2. Left unrecognised, their commonest failures (a
+ * connection closed before the response, a response head they cannot parse, a read timeout) reached the container,
+ * whose 500 page named the exception, and their connection pools' timeouts read as the upstream's late response.
  *
  * <p>Matched by exact class name, since none of these libraries is a dependency, so that a library's subclass with
  * another meaning (Apache's {@code RedirectException} is a {@code ProtocolException}) is not taken for its parent.

@@ -279,14 +279,15 @@ public final class JdkCauseClassifier implements CauseClassifier {
     }
 
     /**
-     * Whether Spring's {@code HttpStatusCode.valueOf} threw it for the status {@code SimpleClientHttpResponse} read from
-     * HttpURLConnection: the first frame outside Spring's assertions and {@code HttpStatusCode} is that response's
+     * Whether Spring's {@code HttpStatusCode.valueOf} threw it for the status {@code SimpleClientHttpResponse} read
+     * from HttpURLConnection: the first frame outside Spring's assertions and {@code HttpStatusCode} is that response's
      * {@code getStatusCode}, so an application's own {@code HttpStatusCode.valueOf} is not taken for an upstream's.
      */
     private static boolean isStatusOfUrlConnectionResponse(Throwable t) {
         for (StackTraceElement frame : t.getStackTrace()) {
             String type = frame.getClassName();
-            if (!type.startsWith("org.springframework.util.") && !type.equals("org.springframework.http.HttpStatusCode")) {
+            if (!type.startsWith("org.springframework.util.")
+                    && !type.equals("org.springframework.http.HttpStatusCode")) {
                 return type.equals("org.springframework.http.client.SimpleClientHttpResponse")
                         && frame.getMethodName().equals("getStatusCode");
             }

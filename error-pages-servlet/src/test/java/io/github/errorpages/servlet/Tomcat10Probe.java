@@ -23,7 +23,8 @@ final class Tomcat10Probe {
     }
 
     public static void main(String[] args) throws Exception {
-        System.out.println("servlet API of " + ServletContext.class.getProtectionDomain().getCodeSource().getLocation());
+        System.out.println("servlet API of "
+                + ServletContext.class.getProtectionDomain().getCodeSource().getLocation());
         // Less of a body than Tomcat's response buffer (8 KiB), so nothing is committed when the upstream resets.
         FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
             exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -14,6 +14,8 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +45,14 @@ class UndertowIntegrationTests {
     static void start() throws Exception {
         DeploymentInfo info = Servlets.deployment().setClassLoader(UndertowIntegrationTests.class.getClassLoader())
                 .setContextPath("/").setDeploymentName("gateway")
+                // In front of the filter, on its way out: a session created late, a cookie added after the chain.
+                .addFilter(Servlets.filter("front", Filter.class, new ImmediateInstanceFactory<Filter>(
+                        (request, response, chain) -> {
+                            chain.doFilter(request, response);
+                            ((HttpServletRequest) request).getSession(true);
+                            ((HttpServletResponse) response).addCookie(new Cookie("visited", "1"));
+                        })))
+                .addFilterUrlMapping("front", "/later", DispatcherType.REQUEST)
                 .addFilter(Servlets.filter("errorPagesFilter", Filter.class,
                         new ImmediateInstanceFactory<Filter>(new ErrorPagesFilter())).setAsyncSupported(true))
                 .addFilterUrlMapping("errorPagesFilter", "/*", DispatcherType.REQUEST)
@@ -51,6 +61,9 @@ class UndertowIntegrationTests {
                 .addServlet(servlet("session", "/session", TestServlets.servlet((request, response) -> {
                     request.getSession(true);
                     response.addCookie(new Cookie("cart", "42"));
+                    throw new ConnectException("Connection refused");
+                })))
+                .addServlet(servlet("later", "/later", TestServlets.servlet((request, response) -> {
                     throw new ConnectException("Connection refused");
                 })))
                 .addServlet(servlet("committed", "/committed", TestServlets.servlet((request, response) -> {
@@ -101,6 +114,15 @@ class UndertowIntegrationTests {
 
         PageAssertions.assertErrorPage(response, "GET", 502, "\\d+");
         assertThat(Client.text(response)).contains("connection_refused");
+    }
+
+    /** Nor one a filter in front adds after the chain: the page went out before (R17). */
+    @Test
+    void pageCarriesNoCookieAFilterInFrontAddsLater() {
+        HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + port + "/later"), "text/html");
+
+        PageAssertions.assertErrorPage(response, "GET", 502, "\\d+");
+        assertThat(response.headers().allValues("Set-Cookie")).isEmpty();
     }
 
     /**

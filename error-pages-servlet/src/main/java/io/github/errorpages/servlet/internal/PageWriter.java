@@ -81,7 +81,7 @@ final class PageWriter {
         // its Cache-Control says already how caches treat it.
         response.setHeader("Set-Cookie", null);
         response.setHeader("Expires", null);
-        forgetUndertowsCookies(response);
+        boolean undertow = forgetUndertowsCookies(response);
         response.setStatus(status);
         headers.forEach(response::setHeader);
         keep(response, STRICT_TRANSPORT_SECURITY, transportSecurity, headers);
@@ -99,32 +99,44 @@ final class PageWriter {
             }
         }
         response.setContentLength(body.length);
-        if (head || body.length == 0) {
-            return true;
+        if (!head && body.length > 0) {
+            writeBody(response, headers, body, writerCharset);
         }
+        if (undertow && !nonBlocking) {
+            // Undertow commits no response whose declared length was written, and keeps taking cookies until it
+            // does: a session or a cookie a filter in front adds after the chain went out with the page. Jetty and
+            // Tomcat have committed by now. (A non-blocking stream is left to the container.)
+            response.flushBuffer();
+        }
+        return true;
+    }
+
+    private static void writeBody(HttpServletResponse response, Map<String, String> headers, byte[] body,
+            String writerCharset) throws IOException {
         ServletOutputStream out;
         try {
             out = response.getOutputStream();
         } catch (IllegalStateException writerInUse) {
             writeWithTheApplicationsWriter(response, headers, body, writerCharset);
-            return true;
+            return;
         }
         out.write(body);
-        return true;
     }
 
     /**
      * Undertow keeps the cookies a response set (the session's among them) in its exchange, not among the header
      * fields, and its {@code reset()} keeps them: they went out with the page (R17), which a shared cache may store.
      * Reflection, because this module does not depend on Undertow.
+     *
+     * @return whether the response is Undertow's
      */
-    private static void forgetUndertowsCookies(HttpServletResponse response) {
+    private static boolean forgetUndertowsCookies(HttpServletResponse response) {
         ServletResponse inner = response;
         while (inner instanceof ServletResponseWrapper wrapper) {
             inner = wrapper.getResponse();
         }
         if (!inner.getClass().getName().startsWith("io.undertow.")) {
-            return;
+            return false;
         }
         try {
             Object exchange = inner.getClass().getMethod("getExchange").invoke(inner);
@@ -135,6 +147,7 @@ final class PageWriter {
         } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
             // Another Undertow: its cookies are its own.
         }
+        return true;
     }
 
     /**
