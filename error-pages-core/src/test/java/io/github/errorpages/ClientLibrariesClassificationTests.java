@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +38,7 @@ import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.io.CloseMode;
@@ -123,6 +125,15 @@ class ClientLibrariesClassificationTests {
                         FailureCause.HTTP_PROTOCOL_ERROR),
                 failure("Apache 4", ClientLibrariesClassificationTests::apache4, raw(BAD_HEADER),
                         FailureCause.HTTP_PROTOCOL_ERROR),
+                // A status below 100, which Apache 4's executor refuses (no parser's frame on its stack).
+                failure("Apache 4", ClientLibrariesClassificationTests::apache4,
+                        raw("HTTP/1.1 99 Weird\r\nContent-Length: 0\r\n\r\n"), FailureCause.HTTP_PROTOCOL_ERROR),
+                // A switch to a protocol the request asked for in no Upgrade (RFC 9110 §15.2.2).
+                failure("Apache 5", ClientLibrariesClassificationTests::apache,
+                        raw("HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: upgrade\r\n\r\n"),
+                        FailureCause.HTTP_PROTOCOL_ERROR),
+                failure("Apache 5", ClientLibrariesClassificationTests::apache,
+                        raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nok"), FailureCause.HTTP_PROTOCOL_ERROR),
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty, Behaviour.garbage(),
                         FailureCause.HTTP_PROTOCOL_ERROR),
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty,
@@ -257,6 +268,66 @@ class ClientLibrariesClassificationTests {
     }
 
     /**
+     * Apache's async client over HTTP/2, and a response head with a status that is no number: the upstream's protocol
+     * error, read in its HTTP/2 stream's handler rather than a parser of HTTP/1.1's.
+     */
+    @Test
+    void apachesHttp2ResponseItCannotTakeIsAProtocolError() throws Exception {
+        ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        resources.add(server);
+        CompletableFuture.runAsync(() -> {
+            try (Socket connection = server.accept()) {
+                answerWithStatus(connection, "abc");
+            } catch (IOException closed) {
+                // the test ended
+            }
+        }, background);
+        CloseableHttpAsyncClient http2 = started(HttpAsyncClients.createHttp2Default());
+        resources.add(() -> http2.close(CloseMode.IMMEDIATE));
+
+        Throwable thrown = catchThrowable(() -> http2.execute(SimpleRequestBuilder
+                .get("http://127.0.0.1:" + server.getLocalPort() + "/orders").build(), null)
+                .get(10, TimeUnit.SECONDS));
+
+        assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(String.valueOf(thrown))
+                .hasValue(FailureCause.HTTP_PROTOCOL_ERROR);
+    }
+
+    /**
+     * An HTTP/2 upstream's side of a connection that answers the first stream with only a {@code :status} field of the
+     * given value (HPACK, a literal without indexing), after the prefaces, once the client's HEADERS frame arrived.
+     */
+    private static void answerWithStatus(Socket connection, String status) throws IOException {
+        connection.setSoTimeout(10_000);
+        java.io.DataInputStream in = new java.io.DataInputStream(connection.getInputStream());
+        in.readFully(new byte[24]); // "PRI * HTTP/2.0..."
+        java.io.OutputStream out = connection.getOutputStream();
+        out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0}); // SETTINGS, its ACK
+        out.flush();
+        byte[] header = new byte[9];
+        do {
+            in.readFully(header);
+            int length = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff;
+            in.readFully(new byte[length]);
+        } while (header[3] != 1); // HEADERS
+        byte[] name = ":status".getBytes(StandardCharsets.US_ASCII);
+        byte[] value = status.getBytes(StandardCharsets.US_ASCII);
+        int length = 1 + 1 + name.length + 1 + value.length;
+        out.write(new byte[] {0, 0, (byte) length, 1, 5, 0, 0, 0, 1}); // HEADERS, END_STREAM | END_HEADERS, stream 1
+        out.write(0);
+        out.write(name.length);
+        out.write(name);
+        out.write(value.length);
+        out.write(value);
+        out.flush();
+        try {
+            in.readAllBytes();
+        } catch (IOException timedOutOrReset) {
+            // the client is done with the connection
+        }
+    }
+
+    /**
      * An HTTP/2 upstream's side of a connection it shuts down at once: its preface (an empty SETTINGS frame) and a
      * GOAWAY that accepts no stream, then it reads until the client closes.
      */
@@ -291,6 +362,10 @@ class ClientLibrariesClassificationTests {
                     post.setEntity(new StringEntity("{}"));
                     return APACHE.execute(post, response -> "");
                 }),
+                Arguments.of("Apache 5 async: a Content-Length copied onto a request with an entity", (Get) uri ->
+                        APACHE_ASYNC.execute(SimpleRequestBuilder.post(uri).setHeader("Content-Length", "2")
+                                .setBody("{}", ContentType.APPLICATION_JSON).build(), null)
+                                .get(10, TimeUnit.SECONDS).getBodyText()),
                 Arguments.of("Apache 4: a client's Content-Type parsed", (Get) uri ->
                         org.apache.http.entity.ContentType.parse(";").toString()),
                 Arguments.of("Netty: a client's query string decoded", (Get) uri ->

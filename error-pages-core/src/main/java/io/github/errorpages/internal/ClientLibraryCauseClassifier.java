@@ -16,7 +16,7 @@ import java.util.Set;
  * <p>Matched by exact class name, since none of these libraries is a dependency, so that a library's subclass with
  * another meaning (Apache's {@code RedirectException} is a {@code ProtocolException}) is not taken for its parent.
  * Types a library throws for the application's own mistakes too are read only when its stack says that it was thrown
- * reading a response: Apache's {@code ProtocolException} is also its refusal of a request it was given ("Content-Length
+ * in an exchange with the upstream, or reading a response: Apache's {@code ProtocolException} is also its refusal of a request it was given ("Content-Length
  * header already present", "Target host is not specified"), its {@code ParseException} that of any text its public
  * parsers were given; Netty's HTTP codec also decodes what the application hands its {@code QueryStringDecoder}.
  * The message of these libraries' {@code IOException}s is read by {@link JdkCauseClassifier}. Thread-safe
@@ -63,14 +63,20 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
             Map.entry("okhttp3.internal.http2.ConnectionShutdownException", FailureCause.CONNECTION_TERMINATED));
 
     /**
-     * A head Apache could not parse ("Invalid protocol version", "Invalid header", "Multiple Content-Length headers"),
-     * thrown on by the async client and in a {@code ClientProtocolException} by the classic one: only when thrown
-     * reading a response ({@link #isThrownReadingResponse}).
+     * A response Apache could not take ("Invalid protocol version", "Invalid header", "Multiple Content-Length
+     * headers", a status below 100, a 101 to no upgrade asked for, an HTTP/2 head with an invalid field, "Unsupported
+     * transfer encoding"), thrown on by the async client and in a {@code ClientProtocolException} by the classic one:
+     * only when thrown in an exchange, and not preparing its request ({@link #isThrownInExchange}).
      */
-    private static final Set<String> APACHE_PARSE_FAILURES = Set.of(
+    private static final Set<String> APACHE_PROTOCOL_FAILURES = Set.of(
             "org.apache.hc.core5.http.ProtocolException", "org.apache.hc.core5.http.ParseException",
-            "org.apache.hc.core5.http.UnsupportedHttpVersionException", "org.apache.http.ProtocolException",
-            "org.apache.http.ParseException", "org.apache.http.UnsupportedHttpVersionException");
+            "org.apache.hc.core5.http.UnsupportedHttpVersionException",
+            "org.apache.hc.core5.http.NotImplementedException", "org.apache.http.ProtocolException", "org.apache.http.ParseException",
+            "org.apache.http.UnsupportedHttpVersionException");
+    /** Where Apache's request interceptors live ({@code RequestContent}, {@code RequestTargetHost}, …). */
+    private static final String[] APACHE_REQUEST_INTERCEPTORS = {
+        "org.apache.hc.core5.http.protocol.Request", "org.apache.hc.client5.http.protocol.Request",
+        "org.apache.http.protocol.Request", "org.apache.http.client.protocol.Request"};
 
     /** The decoders of Netty's HTTP client pipeline, whose failures are a response's. */
     private static final Set<String> NETTY_RESPONSE_DECODERS = Set.of(
@@ -85,7 +91,7 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
         if (byClass != null) {
             return Optional.of(byClass);
         }
-        if (APACHE_PARSE_FAILURES.contains(type) && isThrownReadingResponse(throwable)) {
+        if (APACHE_PROTOCOL_FAILURES.contains(type) && isThrownInExchange(throwable)) {
             return Optional.of(FailureCause.HTTP_PROTOCOL_ERROR);
         }
         if (throwable instanceof RuntimeException && isThrownDecodingResponse(throwable)) {
@@ -114,22 +120,38 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
     }
 
     /**
-     * Whether Apache HttpClient threw it reading a response: a frame of its response parsers, of a connection's
-     * {@code receiveResponse…} (the head, then the entity's framing) or of the async client's HTTP/1.1 input comes
-     * before the first frame outside the JDK and Apache's packages.
+     * Whether Apache HttpClient threw it in an exchange with the upstream rather than preparing the request: among
+     * the frames down to the first outside the JDK and Apache's packages is one of an exchange (an executor, a
+     * connection, an HTTP/1.1 or HTTP/2 stream's handler), and none of a request interceptor, of the routing, or of
+     * the async client producing its request before. Apache reads responses in many places that change between
+     * versions (parsers, a status check in its executor, its protocol switch, HTTP/2's converter); what prepares a
+     * request is few. A parser the application called itself is in no exchange.
      */
-    private static boolean isThrownReadingResponse(Throwable throwable) {
+    private static boolean isThrownInExchange(Throwable throwable) {
+        boolean inExchange = false;
         for (StackTraceElement frame : throwable.getStackTrace()) {
             String type = frame.getClassName();
-            if (type.startsWith("org.apache.hc.") || type.startsWith("org.apache.http.")) {
-                if (type.endsWith("ResponseParser") || type.contains(".ClientHttp1")
-                        || frame.getMethodName().startsWith("receiveResponse")) {
-                    return true;
+            if (!type.startsWith("org.apache.hc.") && !type.startsWith("org.apache.http.")) {
+                if (type.startsWith("java.")) {
+                    continue;
                 }
-            } else if (!type.startsWith("java.")) {
+                break;
+            }
+            if (isPreparingRequest(type, frame.getMethodName())) {
                 return false;
             }
+            inExchange = inExchange || type.contains("Exec") || type.contains("Connection")
+                    || type.contains("Stream") || type.contains("Multiplexer");
         }
-        return false;
+        return inExchange;
+    }
+
+    private static boolean isPreparingRequest(String type, String method) {
+        for (String interceptors : APACHE_REQUEST_INTERCEPTORS) {
+            if (type.startsWith(interceptors)) {
+                return true;
+            }
+        }
+        return method.equals("produceOutput") || type.endsWith("RoutePlanner") || type.endsWith("RoutingSupport");
     }
 }
