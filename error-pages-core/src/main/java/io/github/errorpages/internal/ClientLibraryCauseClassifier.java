@@ -94,7 +94,10 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
         if (APACHE_PROTOCOL_FAILURES.contains(type) && isThrownInExchange(throwable)) {
             return Optional.of(FailureCause.HTTP_PROTOCOL_ERROR);
         }
-        if (throwable instanceof RuntimeException && isThrownDecodingResponse(throwable)) {
+        // The stack is looked at only for the types the decoder throws, not for their subclasses of the JDK's
+        // (UnresolvedAddressException is an IllegalArgumentException): reading it is the error path's dearest step.
+        if ((type.equals("java.lang.IllegalArgumentException") || type.equals("java.lang.NumberFormatException")
+                || type.startsWith("io.netty.")) && isThrownDecodingResponse(throwable)) {
             // "invalid version format: SSH-2.0-OpenSSH_9.6" (an IllegalArgumentException of HttpVersion), "Invalid
             // character in chunk size" (a NumberFormatException), which Reactor Netty hands on as they are.
             return Optional.of(FailureCause.HTTP_PROTOCOL_ERROR);
