@@ -366,6 +366,14 @@ class ClientLibrariesClassificationTests {
                         APACHE_ASYNC.execute(SimpleRequestBuilder.post(uri).setHeader("Content-Length", "2")
                                 .setBody("{}", ContentType.APPLICATION_JSON).build(), null)
                                 .get(10, TimeUnit.SECONDS).getBodyText()),
+                Arguments.of("Apache 5: a URI with userinfo", (Get) uri -> APACHE.execute(
+                        new HttpGet("http://user:secret@" + uri.getAuthority() + uri.getPath()), response -> "")),
+                Arguments.of("Apache 5 async: a URI with userinfo", (Get) uri -> APACHE_ASYNC.execute(
+                        SimpleRequestBuilder.get("http://user:secret@" + uri.getAuthority() + uri.getPath()).build(),
+                        null).get(10, TimeUnit.SECONDS).getBodyText()),
+                Arguments.of("Apache 5: CONNECT executed directly", (Get) uri -> APACHE.execute(
+                        new org.apache.hc.client5.http.classic.methods.HttpUriRequestBase("CONNECT", uri),
+                        response -> "")),
                 Arguments.of("Apache 4: a client's Content-Type parsed", (Get) uri ->
                         org.apache.http.entity.ContentType.parse(";").toString()),
                 Arguments.of("Netty: a client's query string decoded", (Get) uri ->

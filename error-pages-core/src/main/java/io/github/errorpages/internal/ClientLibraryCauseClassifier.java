@@ -126,7 +126,8 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
      * Whether Apache HttpClient threw it in an exchange with the upstream rather than preparing the request: among
      * the frames down to the first outside the JDK and Apache's packages is one of an exchange (an executor, a
      * connection, an HTTP/1.1 or HTTP/2 stream's handler), and none of a request interceptor, of the routing, or of
-     * the async client producing its request before. Apache reads responses in many places that change between
+     * the async client producing its request before, nor its protocol executor's own checks of the request (it calls
+     * the exchange, so it counts as preparing only above every frame of one). Apache reads responses in many places that change between
      * versions (parsers, a status check in its executor, its protocol switch, HTTP/2's converter); what prepares a
      * request is few. A parser the application called itself is in no exchange.
      */
@@ -140,8 +141,9 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
                 }
                 break;
             }
-            if (isPreparingRequest(type, frame.getMethodName())) {
-                return false;
+            if (isPreparingRequest(type, frame.getMethodName())
+                    || !inExchange && (type.endsWith("ProtocolExec") || type.endsWith("MinimalClientExec"))) {
+                return false; // its protocol executor checks the request before any connection: "userinfo", CONNECT
             }
             inExchange = inExchange || type.contains("Exec") || type.contains("Connection")
                     || type.contains("Stream") || type.contains("Multiplexer");
