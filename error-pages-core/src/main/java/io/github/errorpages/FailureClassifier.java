@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Otherwise every throwable of the cause chain (at most {@value #MAX_CHAIN} of them, cycles cut) is
  *       shown to every {@link CauseClassifier}: the extensions first, then the built-in ones for the JDK,
  *       Resilience4j and the HTTP client libraries it knows. Of all causes found, the most specific wins: a DNS
- *       error or a certificate error beats the connect failure that wraps it, and a connect failure beats a generic "connection
- *       closed". HttpURLConnection's exception for a 5xx response ("Server returned HTTP response code: 503
+ *       error or a certificate error beats the connect failure that wraps it, and a connect failure beats a generic
+ *       "connection closed". HttpURLConnection's exception for a 5xx response ("Server returned HTTP response code: 503
  *       for URL: ...") is the upstream's well-formed 5xx: {@link FailureCause#UPSTREAM_STATUS} with that
  *       status (R3), as are Spring's {@code HttpServerErrorException} (RestTemplate, RestClient),
  *       {@code WebClientResponseException} and the JAX-RS client's {@code ServerErrorException} for a 5xx, which

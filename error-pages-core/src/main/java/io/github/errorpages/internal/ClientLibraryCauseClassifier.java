@@ -16,9 +16,10 @@ import java.util.Set;
  * <p>Matched by exact class name, since none of these libraries is a dependency, so that a library's subclass with
  * another meaning (Apache's {@code RedirectException} is a {@code ProtocolException}) is not taken for its parent.
  * Types a library throws for the application's own mistakes too are read only when its stack says that it was thrown
- * in an exchange with the upstream, or reading a response: Apache's {@code ProtocolException} is also its refusal of a request it was given ("Content-Length
- * header already present", "Target host is not specified"), its {@code ParseException} that of any text its public
- * parsers were given; Netty's HTTP codec also decodes what the application hands its {@code QueryStringDecoder}.
+ * in an exchange with the upstream, or reading a response: Apache's {@code ProtocolException} is also its refusal of
+ * a request it was given ("Content-Length header already present", "Target host is not specified"), its
+ * {@code ParseException} that of any text its public parsers were given; Netty's HTTP codec also decodes what the
+ * application hands its {@code QueryStringDecoder}.
  * The message of these libraries' {@code IOException}s is read by {@link JdkCauseClassifier}. Thread-safe
  * (stateless).
  */
@@ -71,8 +72,8 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
     private static final Set<String> APACHE_PROTOCOL_FAILURES = Set.of(
             "org.apache.hc.core5.http.ProtocolException", "org.apache.hc.core5.http.ParseException",
             "org.apache.hc.core5.http.UnsupportedHttpVersionException",
-            "org.apache.hc.core5.http.NotImplementedException", "org.apache.http.ProtocolException", "org.apache.http.ParseException",
-            "org.apache.http.UnsupportedHttpVersionException");
+            "org.apache.hc.core5.http.NotImplementedException", "org.apache.http.ProtocolException",
+            "org.apache.http.ParseException", "org.apache.http.UnsupportedHttpVersionException");
     /** Where Apache's request interceptors live ({@code RequestContent}, {@code RequestTargetHost}, …). */
     private static final String[] APACHE_REQUEST_INTERCEPTORS = {
         "org.apache.hc.core5.http.protocol.Request", "org.apache.hc.client5.http.protocol.Request",
@@ -127,9 +128,9 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
      * the frames down to the first outside the JDK and Apache's packages is one of an exchange (an executor, a
      * connection, an HTTP/1.1 or HTTP/2 stream's handler), and none of a request interceptor, of the routing, or of
      * the async client producing its request before, nor its protocol executor's own checks of the request (it calls
-     * the exchange, so it counts as preparing only above every frame of one). Apache reads responses in many places that change between
-     * versions (parsers, a status check in its executor, its protocol switch, HTTP/2's converter); what prepares a
-     * request is few. A parser the application called itself is in no exchange.
+     * the exchange, so it counts as preparing only above every frame of one). Apache reads responses in many places
+     * that change between versions (parsers, a status check in its executor, its protocol switch, HTTP/2's
+     * converter); what prepares a request is few. A parser the application called itself is in no exchange.
      */
     private static boolean isThrownInExchange(Throwable throwable) {
         boolean inExchange = false;
