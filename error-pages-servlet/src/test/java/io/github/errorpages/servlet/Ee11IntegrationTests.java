@@ -3,7 +3,6 @@ package io.github.errorpages.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.testing.FaultyUpstream;
-import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.DispatcherType;
