@@ -65,7 +65,7 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
 
     /**
      * A response Apache could not take ("Invalid protocol version", "Invalid header", "Multiple Content-Length
-     * headers", a status below 100, a 101 to no upgrade asked for, an HTTP/2 head with an invalid field, "Unsupported
+     * headers", a status below 100, an HTTP/2 head with an invalid field, "Unsupported
      * transfer encoding"), thrown on by the async client and in a {@code ClientProtocolException} by the classic one:
      * only when thrown in an exchange, and not preparing its request ({@link #isThrownInExchange}).
      */
@@ -129,7 +129,7 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
      * connection, an HTTP/1.1 or HTTP/2 stream's handler), and none of a request interceptor, of the routing, or of
      * the async client producing its request before, nor its protocol executor's own checks of the request (it calls
      * the exchange, so it counts as preparing only above every frame of one). Apache reads responses in many places
-     * that change between versions (parsers, a status check in its executor, its protocol switch, HTTP/2's
+     * that change between versions (parsers, a status check in its executor, HTTP/2's
      * converter); what prepares a request is few. A parser the application called itself is in no exchange.
      */
     private static boolean isThrownInExchange(Throwable throwable) {
@@ -158,6 +158,9 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
                 return true;
             }
         }
-        return method.equals("produceOutput") || type.endsWith("RoutePlanner") || type.endsWith("RoutingSupport");
+        // A 101 Apache cannot switch to: to an Upgrade the application asked for (a WebSocket), the upstream did right,
+        // and the throwable cannot tell that from an unasked one.
+        return method.equals("produceOutput") || type.endsWith("RoutePlanner") || type.endsWith("RoutingSupport")
+                || type.endsWith("ProtocolSwitchStrategy");
     }
 }
