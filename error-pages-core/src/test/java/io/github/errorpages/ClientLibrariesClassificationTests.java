@@ -245,19 +245,11 @@ class ClientLibrariesClassificationTests {
      */
     @Test
     void okHttpsHttp2ConnectionShutDownBeforeTheResponseIsConnectionTerminated() throws Exception {
-        ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        resources.add(server);
-        CompletableFuture.runAsync(() -> {
-            try (Socket connection = server.accept()) {
-                goAwayAtOnce(connection);
-            } catch (IOException closed) {
-                // the test ended
-            }
-        }, background);
+        int port = serveOneConnection(ClientLibrariesClassificationTests::goAwayAtOnce);
         OkHttpClient http2 = OKHTTP.newBuilder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).build();
 
         Throwable thrown = catchThrowable(() -> http2.newCall(new Request.Builder()
-                .url("http://127.0.0.1:" + server.getLocalPort() + "/orders").build()).execute().close());
+                .url("http://127.0.0.1:" + port + "/orders").build()).execute().close());
 
         assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(String.valueOf(thrown))
                 .hasValue(FailureCause.CONNECTION_TERMINATED);
@@ -288,24 +280,36 @@ class ClientLibrariesClassificationTests {
      */
     @Test
     void apachesHttp2ResponseItCannotTakeIsAProtocolError() throws Exception {
-        ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        resources.add(server);
-        CompletableFuture.runAsync(() -> {
-            try (Socket connection = server.accept()) {
-                answerWithStatus(connection, "abc");
-            } catch (IOException closed) {
-                // the test ended
-            }
-        }, background);
+        int port = serveOneConnection(connection -> answerWithStatus(connection, "abc"));
         CloseableHttpAsyncClient http2 = started(HttpAsyncClients.createHttp2Default());
         resources.add(() -> http2.close(CloseMode.IMMEDIATE));
 
         Throwable thrown = catchThrowable(() -> http2.execute(SimpleRequestBuilder
-                .get("http://127.0.0.1:" + server.getLocalPort() + "/orders").build(), null)
+                .get("http://127.0.0.1:" + port + "/orders").build(), null)
                 .get(10, TimeUnit.SECONDS));
 
         assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(String.valueOf(thrown))
                 .hasValue(FailureCause.HTTP_PROTOCOL_ERROR);
+    }
+
+    /** One raw connection's side of an upstream, for what FaultyUpstream does not speak (HTTP/2's frames). */
+    @FunctionalInterface
+    interface ConnectionHandler {
+        void handle(Socket connection) throws IOException;
+    }
+
+    /** Accepts one connection on a loopback port, in the background, and hands it over; returns the port. */
+    private int serveOneConnection(ConnectionHandler handler) throws IOException {
+        ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        resources.add(server);
+        CompletableFuture.runAsync(() -> {
+            try (Socket connection = server.accept()) {
+                handler.handle(connection);
+            } catch (IOException closed) {
+                // the test ended
+            }
+        }, background);
+        return server.getLocalPort();
     }
 
     /**
