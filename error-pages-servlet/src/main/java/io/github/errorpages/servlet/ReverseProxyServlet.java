@@ -12,6 +12,7 @@ import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
 import io.github.errorpages.servlet.internal.ClientBodyPublisher;
 import io.github.errorpages.servlet.internal.ClientBodyStatus;
+import io.github.errorpages.servlet.internal.ClientTaskExecutor;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.ExchangeOutcome;
@@ -163,10 +164,11 @@ import org.slf4j.LoggerFactory;
  *       asynchronous answer would be dispatched to the servlet that forwarded or included), the container thread
  *       waits instead, and a streamed body is read by a client thread.</li>
  *   <li>The JDK's client: each request is served on its container thread, which waits for the upstream's
- *       answer and copies the body. A request without a body costs no further thread: its client runs its
- *       tasks on the thread that triggers them (the container thread, or the client's selector thread, where
- *       nothing blocks). A request body is read from the client by a thread of the servlet's own pool, so a
- *       slow upload holds that one thread and delays no other exchange; each part goes upstream as it is read.
+ *       answer and copies the body. The client parses responses on two threads of the servlet's own, never on
+ *       its only selector thread: a response whose chunk size the JDK's parser loops on (2^31 or more) holds the
+ *       thread it is parsed on for good, and the servlet adds a thread for each one held so. A request body is
+ *       read from the client by a thread of another pool of the servlet's, so a slow upload holds that one
+ *       thread and delays no other exchange; each part goes upstream as it is read.
  *       The JDK's client hands the response on only once it sent the whole request body: a client that waits for
  *       the upstream's answer before it finishes its upload (a duplex exchange) needs the Jetty transport. And it
  *       parses a response head more leniently than Jetty's, past what the servlet can check: it unfolds folded
@@ -291,6 +293,13 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(ReverseProxyServlet.class);
     /** Whether the JDK's {@code HttpClient} can be stopped ({@code shutdownNow()}, Java 21 on). */
     private static final boolean JDK_CLIENTS_STOP = hasShutdownNow();
+    /** The JDK transport's threads for what its client hands off its selector thread, when none is stuck. */
+    private static final int CLIENT_TASK_THREADS = 2;
+    /**
+     * How long one task of the JDK transport's client may run before its thread counts as stuck and another takes
+     * the tasks queued: the client's tasks parse what has arrived and never wait, so a second is one looping.
+     */
+    private static final Duration CLIENT_TASK_STUCK_AFTER = Duration.ofSeconds(1);
     /** Any authority will do: the guard puts each attempt's endpoint in its place. */
     private static final String TARGET_BASE = "http://upstream";
     private static final BodyPublisher NO_BODY = BodyPublishers.noBody();
@@ -1056,11 +1065,11 @@ public final class ReverseProxyServlet extends HttpServlet {
      * being stopped.
      *
      * <p>With Jetty's client ({@link ProxyTransport#JETTY}) one {@link JettyForwarder} makes every attempt.
-     * Otherwise one JDK client does, the servlet's own or one given to the builder. The servlet's own has a pool
-     * of its own: the JDK client's executor runs the request body publisher, which reads the upload with blocking
-     * servlet I/O, so a slow uploader holds one pool thread and nothing else; and it parses responses there, never
-     * on the client's only selector thread, which one response the JDK's parser loops on (a chunk size of 2^31 or
-     * more) would stop for every later exchange.
+     * Otherwise one JDK client does, the servlet's own or one given to the builder. Request bodies are read with
+     * blocking servlet I/O on threads of the proxy's own ({@link #bodyReads}), so a slow uploader holds one of
+     * them and nothing else. The servlet's own client parses responses on its {@link ClientTaskExecutor}, never on
+     * its only selector thread, which one response the JDK's parser loops on (a chunk size of 2^31 or more) would
+     * stop for every later exchange.
      *
      * <p>A class, not a record: a record's generated methods would link {@link JettyForwarder}, which must
      * stay unloaded when {@code jetty-client} is absent (and which cannot even be verified without Jetty's jars: on
@@ -1073,10 +1082,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         /** The JDK transport's client, for requests with and without a body; {@code null} with Jetty's. */
         final @Nullable GuardedHttpClient jdk;
         final BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler;
+        /** The executor of the JDK transport's own client; {@code null} with Jetty's or a client given. */
         final @Nullable ExecutorService ownExecutor;
         /**
-         * Where the JDK transport's blocking reads of request bodies run: the executor of the servlet's own client
-         * for requests with a body, or, with a client given, threads of their own; {@code null} without JDK clients.
+         * Where the JDK transport's blocking reads of request bodies run: threads of their own, made with the
+         * servlet's own client or for a client given; {@code null} without JDK clients.
          */
         final @Nullable ExecutorService bodyReads;
         /** This proxy's name in {@code Via}, by which it recognises a request that came back to it. */
@@ -1152,13 +1162,17 @@ public final class ReverseProxyServlet extends HttpServlet {
                     return new Proxy(guard, responder, jetty, null, bodyHandler, null, null, pseudonym);
                 }
             }
-            ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-" + guard.name()));
-            // One client, whose responses are parsed on the executor's threads, never on its only selector thread:
+            // One client, whose responses are parsed on its executor's threads, never on its only selector thread:
             // the JDK's chunked-body parser loops for ever on a chunk size of 2^31 or more (JDK 17 to 25), which on
             // the selector thread stopped every later exchange of the client; on an executor's thread it costs that
-            // thread.
-            GuardedHttpClient client = GuardedHttpClient.of(ownClient(connectTimeout, executor, sslContext), guard);
-            return new Proxy(guard, responder, null, client, bodyHandler, executor, executor, pseudonym);
+            // thread, and the executor replaces it (ClientTaskExecutor).
+            ExecutorService clientTasks = new ClientTaskExecutor(CLIENT_TASK_THREADS, CLIENT_TASK_STUCK_AFTER,
+                    daemonThreads("error-pages-proxy-" + guard.name() + "-client"));
+            // The blocking reads of request bodies, which must not run in the client's write loop.
+            ExecutorService bodyReads = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-"
+                    + guard.name() + "-body"));
+            GuardedHttpClient client = GuardedHttpClient.of(ownClient(connectTimeout, clientTasks, sslContext), guard);
+            return new Proxy(guard, responder, null, client, bodyHandler, clientTasks, bodyReads, pseudonym);
         }
 
         /**
@@ -1255,6 +1269,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 boolean stopped = shutDownNow(Objects.requireNonNull(jdk).httpClient());
                 if (stopped) {
                     ownExecutor.shutdown();
+                    Objects.requireNonNull(bodyReads).shutdown(); // made with the client, for it
                 }
             }
         }

@@ -12,8 +12,8 @@ import java.time.Duration;
 
 /**
  * Run in a JVM of its own ({@link JdkTransportHugeChunkIntegrationTests}): the JDK client's parser loops for ever on
- * the chunk size it sends first, burning the thread it runs on until the JVM ends. Prints the status and body of the
- * request after it, through the same proxy.
+ * the chunk size of the first three responses, burning each thread it runs on until the JVM ends. Prints the status
+ * and body of the request after them, through the same proxy.
  */
 final class HugeChunkProbe {
 
@@ -26,17 +26,21 @@ final class HugeChunkProbe {
                     + "80000000\r\nok\r\n");
             exchange.closeConnection();
         };
-        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.sequence(hugeChunk, Behaviour.ok()));
+        // One more than the client's threads for its tasks (2): the last is parsed on a thread added for it.
+        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.sequence(hugeChunk, hugeChunk, hugeChunk,
+                Behaviour.ok()));
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
                 .maxAttempts(1).attemptTimeout(Duration.ofSeconds(3)).deadline(Duration.ofSeconds(3)).build());
         JettyServer gateway = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard)
                 .transport(ProxyTransport.JDK).bodyIdleTimeout(Duration.ofMillis(500)).build()).start();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        try {
-            client.send(HttpRequest.newBuilder(gateway.uri("/huge")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (Exception cutOff) {
-            // the huge chunk's response is cut off: what matters is the next one
+        for (int i = 0; i < 3; i++) {
+            try {
+                client.send(HttpRequest.newBuilder(gateway.uri("/huge")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (Exception cutOff) {
+                // the huge chunk's response is cut off: what matters is the next one
+            }
         }
         HttpResponse<String> next = client.send(HttpRequest.newBuilder(gateway.uri("/orders/42"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());

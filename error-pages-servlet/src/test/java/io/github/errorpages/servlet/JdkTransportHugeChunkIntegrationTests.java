@@ -14,13 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
  * An upstream response that the JDK's client cannot survive, through the {@code jdk} transport: a chunk size of 2^31
  * or more, on which the JDK's chunked-body parser (JDK 17 to 25) loops for ever. The servlet's client parsed
  * responses without a request body on its only selector thread, so that one response stopped every later exchange of
- * the servlet (each a 504 after its timeout) until a restart. Run in a JVM of its own ({@link HugeChunkProbe}): the
- * looping thread burns a core until its JVM ends.
+ * the servlet (each a 504 after its timeout) until a restart; a fixed number of threads would stop it after as many
+ * such responses. Run in a JVM of its own ({@link HugeChunkProbe}): the looping threads burn cores until its JVM ends.
  */
 class JdkTransportHugeChunkIntegrationTests {
 
     @Test
-    void oneResponseTheJdkClientLoopsOnDoesNotStopTheNextExchanges(@TempDir Path folder) throws Exception {
+    void responsesTheJdkClientLoopsOnDoNotStopTheNextExchanges(@TempDir Path folder) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         Path output = folder.resolve("probe.log"); // a file, not a pipe, which a chatty probe would fill and block on
         Process probe = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
