@@ -249,7 +249,7 @@ public final class ProxyHeaders {
         if (host != null && !isFieldValue(host)) {
             host = null;
         }
-        String scheme = request.getScheme();
+        String scheme = scheme(request);
         sink.accept("X-Forwarded-For", appended(received(request, "X-Forwarded-For", dropped), client));
         sink.accept("X-Real-IP", client);
         sink.accept("X-Forwarded-Proto", scheme);
@@ -258,6 +258,18 @@ public final class ProxyHeaders {
         }
         sink.accept("Forwarded", forwardedElement(client, host, scheme));
         sink.accept("Via", appended(received(request, "Via", dropped), via));
+    }
+
+    /**
+     * The request's scheme; by whether it came over TLS when the container gives none, or none fit for a field: a
+     * request of Jetty 12's cross-context include has no scheme.
+     */
+    private static String scheme(HttpServletRequest request) {
+        String scheme = request.getScheme();
+        if (scheme != null && isToken(scheme)) {
+            return scheme;
+        }
+        return request.isSecure() ? "https" : "http";
     }
 
     /**
@@ -575,9 +587,13 @@ public final class ProxyHeaders {
 
     /**
      * The client's address as {@code X-Forwarded-For} lists it: an IPv6 address without brackets. Jetty 12 gives
-     * {@code getRemoteAddr()} as {@code [2001:db8::1]}, Tomcat as {@code 2001:db8::1}.
+     * {@code getRemoteAddr()} as {@code [2001:db8::1]}, Tomcat as {@code 2001:db8::1}; {@code unknown} (RFC 7239
+     * §6.3) when the container gives none.
      */
-    private static String address(String remoteAddr) {
+    private static String address(@Nullable String remoteAddr) {
+        if (remoteAddr == null || remoteAddr.isEmpty()) {
+            return "unknown";
+        }
         int last = remoteAddr.length() - 1;
         return last > 1 && remoteAddr.charAt(0) == '[' && remoteAddr.charAt(last) == ']'
                 ? remoteAddr.substring(1, last) : remoteAddr;
