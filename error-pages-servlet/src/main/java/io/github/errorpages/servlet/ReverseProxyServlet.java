@@ -14,6 +14,7 @@ import io.github.errorpages.servlet.internal.ClientBodyPublisher;
 import io.github.errorpages.servlet.internal.ClientBodyStatus;
 import io.github.errorpages.servlet.internal.ClientTaskExecutor;
 import io.github.errorpages.servlet.internal.ConfigParameters;
+import io.github.errorpages.servlet.internal.DaemonThreads;
 import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.ExchangeOutcome;
 import io.github.errorpages.servlet.internal.ForwardedHeadTooLargeException;
@@ -78,7 +79,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -166,7 +166,10 @@ import org.slf4j.LoggerFactory;
  *   <li>The JDK's client: each request is served on its container thread, which waits for the upstream's
  *       answer and copies the body. The client parses responses on two threads of the servlet's own, never on
  *       its only selector thread: a response whose chunk size the JDK's parser loops on (2^31 or more) holds the
- *       thread it is parsed on for good, and the servlet adds a thread for each one held so. A request body is
+ *       thread it is parsed on for good, and the servlet adds a thread for each one held so. (The client also
+ *       parses on the container thread that asks for the next part of a body whose bytes have arrived already, and
+ *       at times within its {@code send}: a loop there holds that container thread, and its client waits for
+ *       ever; use the Jetty transport in front of upstreams not trusted.) A request body is
  *       read from the client by a thread of another pool of the servlet's, so a slow upload holds that one
  *       thread and delays no other exchange; each part goes upstream as it is read.
  *       The JDK's client hands the response on only once it sent the whole request body: a client that waits for
@@ -1152,7 +1155,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // Threads of its own for the body reads, which must not run in the client's write loop: never
                 // stopped, since the servlet may be initialised again with the client, so they end soon when idle.
                 ExecutorService bodyReads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
-                        new SynchronousQueue<>(), daemonThreads("error-pages-proxy-" + guard.name() + "-body"));
+                        new SynchronousQueue<>(), DaemonThreads.named("error-pages-proxy-" + guard.name() + "-body"));
                 return new Proxy(guard, responder, null, client, bodyHandler, null, bodyReads, pseudonym);
             }
             if (useJetty(transport, guard.name())) {
@@ -1167,9 +1170,9 @@ public final class ReverseProxyServlet extends HttpServlet {
             // the selector thread stopped every later exchange of the client; on an executor's thread it costs that
             // thread, and the executor replaces it (ClientTaskExecutor).
             ExecutorService clientTasks = new ClientTaskExecutor(CLIENT_TASK_THREADS, CLIENT_TASK_STUCK_AFTER,
-                    daemonThreads("error-pages-proxy-" + guard.name() + "-client"));
+                    DaemonThreads.named("error-pages-proxy-" + guard.name() + "-client"));
             // The blocking reads of request bodies, which must not run in the client's write loop.
-            ExecutorService bodyReads = Executors.newCachedThreadPool(daemonThreads("error-pages-proxy-"
+            ExecutorService bodyReads = Executors.newCachedThreadPool(DaemonThreads.named("error-pages-proxy-"
                     + guard.name() + "-body"));
             GuardedHttpClient client = GuardedHttpClient.of(ownClient(connectTimeout, clientTasks, sslContext), guard);
             return new Proxy(guard, responder, null, client, bodyHandler, clientTasks, bodyReads, pseudonym);
@@ -1341,14 +1344,6 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
         }
 
-        private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
-            AtomicInteger count = new AtomicInteger();
-            return runnable -> {
-                Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-                thread.setDaemon(true);
-                return thread;
-            };
-        }
     }
 
     /**

@@ -48,13 +48,14 @@ public final class ClientTaskExecutor extends ThreadPoolExecutor {
     /**
      * @param baseThreads the threads it keeps when no task is stuck; positive
      * @param stuckAfter how long one task may run before its thread counts as stuck; positive
-     * @param threads makes its threads
+     * @param threads makes its threads, on whatever thread needs one: the client's selector thread, the shared
+     *     delay thread ({@link DaemonThreads} makes them fit for that)
      * @throws IllegalArgumentException if {@code baseThreads} or {@code stuckAfter} is not positive
      * @throws NullPointerException if {@code stuckAfter} or {@code threads} is {@code null}
      */
     public ClientTaskExecutor(int baseThreads, Duration stuckAfter, ThreadFactory threads) {
         super(baseThreads, baseThreads, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                withPlatformLoader(Objects.requireNonNull(threads, "threads")));
+                Objects.requireNonNull(threads, "threads"));
         Objects.requireNonNull(stuckAfter, "stuckAfter");
         if (stuckAfter.isNegative() || stuckAfter.isZero()) {
             throw new IllegalArgumentException("stuckAfter must be positive, but was " + stuckAfter);
@@ -63,23 +64,6 @@ public final class ClientTaskExecutor extends ThreadPoolExecutor {
         this.stuckNanos = stuckAfter.toNanos();
         this.checkTimer = CompletableFuture.delayedExecutor(stuckNanos, TimeUnit.NANOSECONDS, Runnable::run);
         allowCoreThreadTimeOut(true);
-    }
-
-    /**
-     * Its threads run the JDK client's code and are made on whatever thread needs one (the client's selector thread,
-     * the shared delay thread): they take no web application's class loader along, which would keep it after an
-     * undeploy and make Tomcat warn of a thread the application did not stop.
-     */
-    private static ThreadFactory withPlatformLoader(ThreadFactory threads) {
-        return task -> {
-            Thread thread = threads.newThread(task);
-            try {
-                thread.setContextClassLoader(ClassLoader.getPlatformClassLoader());
-            } catch (SecurityException notGranted) {
-                // a security manager's policy without setContextClassLoader: as it is
-            }
-            return thread;
-        };
     }
 
     @Override

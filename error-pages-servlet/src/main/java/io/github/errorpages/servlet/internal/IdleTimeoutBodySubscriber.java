@@ -36,8 +36,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Through a guarded client the body reports its end to the guard ({@link AwaitedBody}): the reader reports
  * a failure ({@link Body#outcome()}), and {@link Body#close()} reports a body that ended otherwise as complete.
  *
- * <p>The subscriber side is called by the client's threads and never blocks (it only queues), so the
- * client may run it on its selector thread; the stream is read by one thread.
+ * <p>The subscriber side is called by the client's threads, or by the reading thread within its
+ * {@code request(1)} when bytes have arrived already, and never blocks (it only queues), so the client may run it on
+ * its selector thread; the stream is read by one thread.
  */
 public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeoutBodySubscriber.Body> {
 

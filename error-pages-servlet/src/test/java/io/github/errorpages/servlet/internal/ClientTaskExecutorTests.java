@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.testing.Await;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -89,23 +86,6 @@ class ClientTaskExecutorTests {
         assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(executor.getLargestPoolSize()).isLessThanOrEqualTo(2);
         assertThat(executor.getMaximumPoolSize()).isEqualTo(2);
-    }
-
-    @Test
-    void itsThreadsTakeNoClassLoaderOfTheThreadThatMadeThem() throws Exception {
-        executor = new ClientTaskExecutor(1, Duration.ofMinutes(1), THREADS);
-        Thread making = Thread.currentThread();
-        ClassLoader saved = making.getContextClassLoader();
-        CompletableFuture<ClassLoader> seen = new CompletableFuture<>();
-        try (URLClassLoader application = new URLClassLoader("application", new URL[0], saved)) {
-            making.setContextClassLoader(application);
-            executor.execute(() -> seen.complete(Thread.currentThread().getContextClassLoader()));
-            making.setContextClassLoader(saved);
-
-            assertThat(seen.get(10, TimeUnit.SECONDS)).isSameAs(ClassLoader.getPlatformClassLoader());
-        } finally {
-            making.setContextClassLoader(saved);
-        }
     }
 
     @Test
