@@ -169,9 +169,9 @@ import org.slf4j.LoggerFactory;
  *       thread it is parsed on for good, and the servlet adds a thread for each one held so. (The client also
  *       parses on the container thread that asks for the next part of a body whose bytes have arrived already, and
  *       at times within its {@code send}: a loop there holds that container thread, and its client waits for
- *       ever; use the Jetty transport in front of upstreams not trusted.) A request body is
- *       read from the client by a thread of another pool of the servlet's, so a slow upload holds that one
- *       thread and delays no other exchange; each part goes upstream as it is read.
+ *       ever; use the Jetty transport in front of upstreams not trusted.) A request body is read from the client
+ *       by a thread of another pool of the servlet's, so a slow upload holds that one thread and delays no other
+ *       exchange; each part goes upstream as it is read.
  *       The JDK's client hands the response on only once it sent the whole request body: a client that waits for
  *       the upstream's answer before it finishes its upload (a duplex exchange) needs the Jetty transport. And it
  *       parses a response head more leniently than Jetty's, past what the servlet can check: it unfolds folded
@@ -1343,7 +1343,6 @@ public final class ReverseProxyServlet extends HttpServlet {
                 building.setContextClassLoader(application);
             }
         }
-
     }
 
     /**

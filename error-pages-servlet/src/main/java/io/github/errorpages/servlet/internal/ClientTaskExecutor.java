@@ -19,8 +19,8 @@ import org.jspecify.annotations.Nullable;
  * each that has been running one task for longer than {@code stuckAfter}.
  *
  * <p>Why not the client's default, a cached thread pool: each hand-off there wakes a parked thread (a new one when
- * none is idle), and with every exchange's response handed off that way a proxied request cost some three times the
- * CPU it costs with the responses parsed on the selector thread itself. A thread that drains a queue takes the next
+ * none is idle), and with every exchange's response handed off that way a proxied request cost 1.5 to 3 times the
+ * CPU it costs with the responses parsed on the selector thread itself (benchmarks/README.md). A thread that drains a queue takes the next
  * task without being woken. Why not the selector thread itself, or a fixed number of threads: the JDK's
  * chunked-body parser (JDK 17 to 25) loops for ever on a chunk size of 2^31 or more, and whatever thread it runs on is
  * lost; on the selector thread, or on every thread of a fixed pool, one such response per thread stopped every later
