@@ -166,12 +166,13 @@ import org.slf4j.LoggerFactory;
  *   <li>The JDK's client: each request is served on its container thread, which waits for the upstream's
  *       answer and copies the body. The client parses responses on two threads of the servlet's own, never on
  *       its only selector thread: a response whose chunk size the JDK's parser loops on (2^31 or more) holds the
- *       thread it is parsed on for good, and the servlet adds a thread for each one held so. (The client also
- *       parses on the container thread that asks for the next part of a body whose bytes have arrived already, and
- *       at times within its {@code send}: a loop there holds that container thread, and its client waits for
- *       ever; use the Jetty transport in front of upstreams not trusted.) A request body is read from the client
- *       by a thread of another pool of the servlet's, so a slow upload holds that one thread and delays no other
- *       exchange; each part goes upstream as it is read.
+ *       thread it is parsed on for good, and the servlet adds a thread for each one held so. The container
+ *       thread asks for a body's next bytes through those threads too, since the client parses what has arrived
+ *       within the request. (Rarely, when a whole response arrived before the client set its exchange up, the
+ *       client parses within its {@code send}, on the container thread, which such a loop then holds for good, its
+ *       client waiting for ever: use the Jetty transport in front of upstreams not trusted.) A request body is
+ *       read from the client by a thread of another pool of the servlet's, so a slow upload holds that one thread
+ *       and delays no other exchange; each part goes upstream as it is read.
  *       The JDK's client hands the response on only once it sent the whole request body: a client that waits for
  *       the upstream's answer before it finishes its upload (a duplex exchange) needs the Jetty transport. And it
  *       parses a response head more leniently than Jetty's, past what the servlet can check: it unfolds folded
@@ -1128,12 +1129,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                 @Nullable SSLContext sslContext, Duration connectTimeout, Duration bodyIdleTimeout,
                 Duration clientIdleTimeout, int maxResponseHeaderSize, int maxConnections, ErrorResponder responder) {
             String pseudonym = ProxyHeaders.pseudonym();
-            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler = info -> {
-                UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
-                        maxResponseHeaderSize);
-                return problem != null ? ResponseHeadCheck.refusal(problem)
-                        : new IdleTimeoutBodySubscriber(bodyIdleTimeout);
-            };
+            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler =
+                    bodyHandler(maxResponseHeaderSize, bodyIdleTimeout, null);
             if (httpClient != null) {
                 if (transport == ProxyTransport.JETTY) {
                     throw new IllegalArgumentException("ReverseProxyServlet for upstream " + guard.name() + ": an "
@@ -1175,7 +1172,26 @@ public final class ReverseProxyServlet extends HttpServlet {
             ExecutorService bodyReads = Executors.newCachedThreadPool(DaemonThreads.named("error-pages-proxy-"
                     + guard.name() + "-body"));
             GuardedHttpClient client = GuardedHttpClient.of(ownClient(connectTimeout, clientTasks, sslContext), guard);
-            return new Proxy(guard, responder, null, client, bodyHandler, clientTasks, bodyReads, pseudonym);
+            // The copying container thread asks for the body's next bytes through the executor too: the client
+            // parses what has arrived within the request, and a loop there would hold the container thread for good.
+            return new Proxy(guard, responder, null, client,
+                    bodyHandler(maxResponseHeaderSize, bodyIdleTimeout, clientTasks), clientTasks, bodyReads,
+                    pseudonym);
+        }
+
+        /**
+         * Checks a response head, then makes its body's subscriber.
+         *
+         * @param demands where the body's reader asks for more, or {@code null} for on its own thread
+         */
+        private static BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler(int maxResponseHeaderSize,
+                Duration bodyIdleTimeout, @Nullable Executor demands) {
+            return info -> {
+                UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
+                        maxResponseHeaderSize);
+                return problem != null ? ResponseHeadCheck.refusal(problem)
+                        : new IdleTimeoutBodySubscriber(bodyIdleTimeout, demands);
+            };
         }
 
         /**

@@ -21,14 +21,31 @@ class JdkTransportHugeChunkIntegrationTests {
 
     @Test
     void responsesTheJdkClientLoopsOnDoNotStopTheNextExchanges(@TempDir Path folder) throws Exception {
+        String printed = run(HugeChunkProbe.class, folder);
+
+        assertThat(printed).as(printed).contains("next: 200 ok");
+    }
+
+    /**
+     * The JDK's client parses bytes that have arrived already within the reader's request for more: the servlet's
+     * thread that copied the body looped there for good, its client's response neither ended nor aborted.
+     */
+    @Test
+    void theServletsThreadNeverLoopsInTheParser(@TempDir Path folder) throws Exception {
+        String printed = run(LateReaderLoopProbe.class, folder);
+
+        assertThat(printed).as(printed).contains("response: ended")
+                .contains("looping: error-pages-proxy-orders-client-").doesNotContain("looping: qtp");
+    }
+
+    private static String run(Class<?> probeClass, Path folder) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         Path output = folder.resolve("probe.log"); // a file, not a pipe, which a chatty probe would fill and block on
         Process probe = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                HugeChunkProbe.class.getName())).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+                probeClass.getName())).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         try {
             assertThat(probe.waitFor(60, TimeUnit.SECONDS)).as("the probe ended").isTrue();
-            String printed = Files.readString(output, StandardCharsets.UTF_8);
-            assertThat(printed).as(printed).contains("next: 200 ok");
+            return Files.readString(output, StandardCharsets.UTF_8);
         } finally {
             probe.destroyForcibly();
         }

@@ -14,8 +14,10 @@ import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -36,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Through a guarded client the body reports its end to the guard ({@link AwaitedBody}): the reader reports
  * a failure ({@link Body#outcome()}), and {@link Body#close()} reports a body that ended otherwise as complete.
  *
- * <p>The subscriber side is called by the client's threads, or by the reading thread within its
+ * <p>The subscriber side is called by the client's threads, or by the thread that asks for more within its
  * {@code request(1)} when bytes have arrived already, and never blocks (it only queues), so the client may run it on
  * its selector thread; the stream is read by one thread.
  */
@@ -46,6 +48,7 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
 
     private final BlockingQueue<Object> arrived = new LinkedBlockingQueue<>();
     private final Duration idleTimeout;
+    private final @Nullable Executor demands;
     private final Body body = new Body();
     private volatile Flow.@Nullable Subscription subscription;
     private volatile boolean cancelled;
@@ -54,6 +57,19 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
      * @param idleTimeout the longest wait for the next bytes of the body; positive
      */
     public IdleTimeoutBodySubscriber(Duration idleTimeout) {
+        this(idleTimeout, null);
+    }
+
+    /**
+     * @param idleTimeout the longest wait for the next bytes of the body; positive
+     * @param demands where the reader's requests for the next bytes are made, or {@code null} for on the reader's
+     *     own thread. The JDK's client parses bytes that have arrived already within the request: given its own
+     *     executor, the reader's thread never parses, so a response the parser loops on holds a thread of the
+     *     executor's, and the reader's wait ends with the idle timeout
+     * @throws IllegalArgumentException if {@code idleTimeout} is not positive
+     */
+    public IdleTimeoutBodySubscriber(Duration idleTimeout, @Nullable Executor demands) {
+        this.demands = demands;
         this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("idleTimeout must be positive, but was " + idleTimeout);
@@ -195,7 +211,7 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
                 Flow.Subscription s = subscription;
                 if (!demanded && s != null) {
                     demanded = true;
-                    s.request(1);
+                    demandNext(s);
                 }
                 Object item = poll();
                 demanded = false;
@@ -213,6 +229,19 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
                 buffers = list.iterator();
             }
             return current;
+        }
+
+        private void demandNext(Flow.Subscription s) {
+            Executor executor = demands;
+            if (executor != null) {
+                try {
+                    executor.execute(() -> s.request(1));
+                    return;
+                } catch (RejectedExecutionException stopped) {
+                    // the proxy is being stopped: asked here, as without an executor
+                }
+            }
+            s.request(1);
         }
 
         private Object poll() throws IOException {
