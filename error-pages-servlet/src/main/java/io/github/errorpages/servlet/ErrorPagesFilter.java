@@ -58,15 +58,15 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Any other exception is thrown on untouched, to the application's or the container's own error handling.
  *
- * <p>The order of work for each request: call the chain exactly once (a request attribute guards against
- * re-entry through forwards, includes and error dispatches, and a second instance of the filter in the same
- * chain does nothing but log one WARN line); if the response is already committed, append nothing, log the
- * incident once (a client that went away only at DEBUG) and throw an {@link IOException} on, which makes
- * the container abort the connection so the client sees an incomplete response rather than a truncated one
- * that looks whole (R5); {@code /robots.txt} gets the static fallback or a plain-text 503, never the page
- * (R27); everything else gets the page, written by the filter itself with {@code setStatus}, every header
- * and {@code Content-Length}, never through the container's error handling. A HEAD request gets the status
- * and headers a GET would get, and no body (R12).
+ * <p>The order of work for each request: call the chain exactly once (a request attribute guards against re-entry
+ * through forwards, includes and error dispatches, and a second instance of the filter in the same chain does nothing
+ * but log one WARN line; a request another web application's filter wrapped and dispatched here, without its wrappers,
+ * is answered by this one, whose page the other lets through); if the response is already committed, append nothing,
+ * log the incident once (a client that went away only at DEBUG) and throw an {@link IOException} on, which makes the
+ * container abort the connection so the client sees an incomplete response rather than a truncated one that looks whole
+ * (R5); {@code /robots.txt} gets the static fallback or a plain-text 503, never the page (R27); everything else gets
+ * the page, written by the filter itself with {@code setStatus}, every header and {@code Content-Length}, never through
+ * the container's error handling. A HEAD request gets the status and headers a GET would get, and no body (R12).
  *
  * <p>Asynchronous requests ({@code startAsync}) are handled too: a captured status is answered when the
  * application calls {@code AsyncContext.complete()}, an exception thrown by an async dispatch when the
@@ -140,7 +140,6 @@ public final class ErrorPagesFilter implements Filter {
      */
     public static final String FAILURE_ATTRIBUTE = "io.github.errorpages.failure";
 
-    private static final String FILTERED_ATTRIBUTE = ErrorPagesFilter.class.getName() + ".FILTERED";
     private static final int MAX_UNWRAP = 32;
     private static final Logger log = LoggerFactory.getLogger(ErrorPagesFilter.class);
 
@@ -229,30 +228,49 @@ public final class ErrorPagesFilter implements Filter {
             }
             return;
         }
-        Object filteredBy = request.getAttribute(FILTERED_ATTRIBUTE);
-        if (filteredBy != null) {
-            if (filteredBy != current) {
+        Object outermost = request.getAttribute(CapturingResponse.OUTERMOST_ATTRIBUTE);
+        if (outermost != null) {
+            CapturingResponse inChain = CapturingResponse.find(response);
+            if (outermost instanceof CapturingResponse capturing && capturing.madeFor(current)
+                    || inChain != null && inChain.madeFor(current)) {
+                reentered(current, request, response, chain, inChain);
+                return;
+            }
+            if (inChain != null) {
                 warnOfAnotherInstance(request);
                 chain.doFilter(request, response);
                 return;
             }
-            CapturingResponse forwarded =
-                    request.getDispatcherType() == DispatcherType.FORWARD ? CapturingResponse.find(response) : null;
-            chain.doFilter(request, response);
-            if (forwarded != null && !request.isAsyncStarted()) {
-                // The end of a forward: Tomcat 11 suspends the response when the forward returns, so a status the
-                // forward's target set must be answered now, not when the chain of the request returns.
-                finish(current, request, forwarded);
-            }
-            return;
+            // Another web application's filter wrapped the request, and a cross-context dispatch brought it here
+            // without its wrappers (Jetty 12 gives the dispatch a request and a response of this context's own), or
+            // with wrappers of another copy of this class: that filter sees nothing thrown or set here. This one
+            // answers, and lets its page through the other's.
         }
-        request.setAttribute(FILTERED_ATTRIBUTE, current);
         // Both wrappers are made for every request (issue 7 budgets them): the request wrapper cannot be
         // saved, because startAsync() would otherwise start the cycle with the container's own response
         // (see AsyncCapturingRequest).
         CapturingResponse capturing = new CapturingResponse(response, current);
+        if (outermost == null) {
+            request.setAttribute(CapturingResponse.OUTERMOST_ATTRIBUTE, capturing);
+        }
         AsyncCapturingRequest wrapped = new AsyncCapturingRequest(request, capturing);
         run(current, wrapped, capturing, chain, wrapped, capturing);
+    }
+
+    /**
+     * The request passes this filter again, in a forward, an include or an error dispatch: the chain is called once,
+     * by the pass that wrapped it.
+     *
+     * @param inChain the capturing response in the chain of {@code response}, if any
+     */
+    private static void reentered(Settings current, HttpServletRequest request, HttpServletResponse response,
+            FilterChain chain, @Nullable CapturingResponse inChain) throws IOException, ServletException {
+        chain.doFilter(request, response);
+        if (request.getDispatcherType() == DispatcherType.FORWARD && inChain != null && !request.isAsyncStarted()) {
+            // The end of a forward: Tomcat 11 suspends the response when the forward returns, so a status the
+            // forward's target set must be answered now, not when the chain of the request returns.
+            finish(current, request, inChain);
+        }
     }
 
     /**
@@ -308,7 +326,8 @@ public final class ErrorPagesFilter implements Filter {
         if (failure == null) {
             throw rethrown(exception);
         }
-        settings.responder.respond(request, capturing.target(), failure, capturing.writesWithoutBlocking());
+        settings.responder.respond(request, capturing.answerTarget(request), failure,
+                capturing.writesWithoutBlocking());
         completeIfAsync(request);
     }
 
@@ -342,7 +361,8 @@ public final class ErrorPagesFilter implements Filter {
                     + "type too)", capturing.capturedStatus(), request.getMethod(), request.getRequestURI());
             return;
         }
-        settings.responder.respond(request, capturing.target(), capturedFailure(settings, request, capturing),
+        settings.responder.respond(request, capturing.answerTarget(request),
+                capturedFailure(settings, request, capturing),
                 capturing.writesWithoutBlocking());
     }
 
@@ -367,7 +387,8 @@ public final class ErrorPagesFilter implements Filter {
         }
         log.debug("Answering an upstream failure Spring MVC resolved to nothing for {} {}", request.getMethod(),
                 request.getRequestURI(), resolved);
-        settings.responder.respond(request, capturing.target(), failure.get(), capturing.writesWithoutBlocking());
+        settings.responder.respond(request, capturing.answerTarget(request), failure.get(),
+                capturing.writesWithoutBlocking());
     }
 
     /**
@@ -509,7 +530,8 @@ public final class ErrorPagesFilter implements Filter {
                 return; // the container's error handling answers
             }
             try {
-                responder.respond(request, response.target(), failure.get(), response.writesWithoutBlocking());
+                responder.respond(request, response.answerTarget(request), failure.get(),
+                        response.writesWithoutBlocking());
                 context.complete();
             } catch (ResponseAbortedException logged) {
                 // Committed: left to the container, which aborts the connection of a failed async cycle.
@@ -534,7 +556,7 @@ public final class ErrorPagesFilter implements Filter {
                 return false;
             }
             try {
-                responder.respond(request, response.target(), answer, response.writesWithoutBlocking());
+                responder.respond(request, response.answerTarget(request), answer, response.writesWithoutBlocking());
             } catch (ResponseAbortedException committedMeanwhile) {
                 return false;
             } catch (IOException e) {

@@ -985,7 +985,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         // Behind ErrorPagesFilter, write past its capturing wrapper and tell it the request is answered.
         CapturingResponse capturing = CapturingResponse.find(response);
         boolean writePending = nonBlocking || capturing != null && capturing.writesWithoutBlocking();
-        proxy.responder.respond(request, CapturingResponse.answeredPast(response), failure, writePending);
+        proxy.responder.respond(request, CapturingResponse.answeredPast(request, response), failure, writePending);
     }
 
     private static Proxy fromParameters(ServletConfig config, Map<String, String> parameters) {

@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.http.Cookie;
@@ -28,16 +29,31 @@ import org.jspecify.annotations.Nullable;
  * filter's allocation per request): the filter's {@link Interception} is the one reference to the
  * filter, and the stream and the writer share a field.
  */
-public final class CapturingResponse extends HttpServletResponseWrapper {
+public final class CapturingResponse extends HttpServletResponseWrapper implements Runnable {
 
     /** Where Spring MVC's {@code DispatcherServlet} keeps an exception a resolver answered with nothing. */
     public static final String SPRING_MVC_EXCEPTION_ATTRIBUTE =
             "org.springframework.web.servlet.DispatcherServlet.EXCEPTION";
+    /**
+     * The request attribute holding the capturing response of the filter that wrapped the request first: it marks
+     * the request as filtered, and it is how an answer written where that response is out of reach gets through it
+     * ({@link #answerTarget}). Request attributes are shared by every dispatch of a request, also into another web
+     * application of the container (a cross-context dispatch), where the filter's wrappers are not; and there this
+     * class may be another copy, loaded by the other application's class loader. So the value is told to let an
+     * answer through as a {@link Runnable}, a type both copies share.
+     */
+    public static final String OUTERMOST_ATTRIBUTE = CapturingResponse.class.getName() + ".OUTERMOST";
 
     private final Interception interception;
     private int capturedStatus;
     private boolean errorSent;
     private boolean answered;
+    /**
+     * Whether an answer written past this response's filter, by another web application's filter or proxy reached by
+     * a cross-context dispatch, goes through this wrapper: its writes reach it through the container, as the
+     * application's would, and must be neither captured nor dropped.
+     */
+    private boolean answeredWithin;
     /** Whether the application answered through the container: a {@code sendError} not captured, a redirect. */
     private boolean answeredByContainer;
     /**
@@ -92,18 +108,56 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     /**
      * The response to write an answer of the proxy's own to: behind the filter, past its capturing wrapper, the
      * request marked answered, so that the filter neither turns the answer's status into a page nor writes a
-     * second one; otherwise the response itself.
+     * second one; otherwise the response itself. Reached by a cross-context dispatch from a filtered web
+     * application, whose capturing response the writes reach through the container, that one lets them through.
      *
+     * @param request the request being answered
      * @param response the response handed to the servlet
      * @return where to write the answer
      */
-    public static HttpServletResponse answeredPast(HttpServletResponse response) {
+    public static HttpServletResponse answeredPast(ServletRequest request, HttpServletResponse response) {
         CapturingResponse capturing = find(response);
+        letThroughOutermost(request, capturing);
         if (capturing == null) {
             return response;
         }
         capturing.markAnswered();
         return capturing.target();
+    }
+
+    /**
+     * The response to write the page of this response's filter to: {@link #target()}. When the filter answers within
+     * a cross-context dispatch from a web application filtered too, the writes reach that application's capturing
+     * response through the container: it is told to let them through, and not to answer a second time.
+     *
+     * @param request the request being answered
+     * @return where to write the page
+     */
+    public HttpServletResponse answerTarget(ServletRequest request) {
+        letThroughOutermost(request, this);
+        return target();
+    }
+
+    /**
+     * Lets an answer through the request's outermost capturing response when it is not the one answering, nor in the
+     * chain of the response answered: the request came to this web application by a cross-context dispatch.
+     */
+    private static void letThroughOutermost(ServletRequest request, @Nullable CapturingResponse answering) {
+        if (request.getAttribute(OUTERMOST_ATTRIBUTE) instanceof Runnable outermost && outermost != answering) {
+            outermost.run();
+        }
+    }
+
+    /**
+     * Lets an answer written past this response's filter through (see {@link #answeredWithin}): a captured status is
+     * forgotten, and the filter answers nothing. {@link Runnable} so that another copy of this library, in another
+     * web application, can call it ({@link #OUTERMOST_ATTRIBUTE}).
+     */
+    @Override
+    public synchronized void run() {
+        answered = true;
+        answeredWithin = true;
+        capturedStatus = 0;
     }
 
     /**
@@ -415,7 +469,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     private boolean captures(int sc) {
-        return interception.intercepts(sc) && !super.isCommitted();
+        return !answeredWithin && interception.intercepts(sc) && !super.isCommitted();
     }
 
     /**

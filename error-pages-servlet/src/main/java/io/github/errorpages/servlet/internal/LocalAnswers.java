@@ -62,18 +62,18 @@ public final class LocalAnswers {
         String method = request.getMethod();
         // In any case: a method is case-sensitive (RFC 9110 §9.1), but an upstream may read it ignoring case.
         if (method.equalsIgnoreCase("TRACE") || method.equalsIgnoreCase("CONNECT")) {
-            return answer(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Allow", ALLOW);
+            return answer(request, response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Allow", ALLOW);
         }
         if (!method.equals("HEAD") && method.equalsIgnoreCase("HEAD")) {
-            return answer(response, HttpServletResponse.SC_NOT_IMPLEMENTED, "Allow", ALLOW);
+            return answer(request, response, HttpServletResponse.SC_NOT_IMPLEMENTED, "Allow", ALLOW);
         }
         if (method.equalsIgnoreCase("OPTIONS") && ProxyHeaders.maxForwards(request) == 0) {
-            return answer(response, HttpServletResponse.SC_OK, "Allow", ALLOW);
+            return answer(request, response, HttpServletResponse.SC_OK, "Allow", ALLOW);
         }
         // Most requests have no Transfer-Encoding: asking for one field costs less than enumerating its fields.
         if (transferEncoding != null && !isChunkedOnly(request.getHeaders("Transfer-Encoding"))) {
             // The body is left unread, in a coding the proxy does not know: not worth reading to keep the connection.
-            return answer(response, HttpServletResponse.SC_NOT_IMPLEMENTED, "Connection", "close");
+            return answer(request, response, HttpServletResponse.SC_NOT_IMPLEMENTED, "Connection", "close");
         }
         return false;
     }
@@ -91,9 +91,10 @@ public final class LocalAnswers {
         return true;
     }
 
-    private static boolean answer(HttpServletResponse client, int status, String field, String value) {
+    private static boolean answer(HttpServletRequest request, HttpServletResponse client, int status, String field,
+            String value) {
         // Past ErrorPagesFilter's wrapper: the proxy's own 501 is no upstream failure to make a page of.
-        HttpServletResponse response = CapturingResponse.answeredPast(client);
+        HttpServletResponse response = CapturingResponse.answeredPast(request, client);
         response.setStatus(status);
         response.setHeader(field, value);
         response.setHeader("Cache-Control", "no-store");
