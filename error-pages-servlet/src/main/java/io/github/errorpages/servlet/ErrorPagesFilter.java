@@ -189,6 +189,7 @@ public final class ErrorPagesFilter implements Filter {
                         + "its builder and ignores init-parameters; remove " + parameters.keySet()
                         + " or register the filter by class to configure it with init-parameters");
             }
+            settings = Objects.requireNonNull(settings).in(filterConfig.getServletContext());
             return;
         }
         try {
@@ -220,8 +221,8 @@ public final class ErrorPagesFilter implements Filter {
         CapturingResponse dispatched =
                 request.getDispatcherType() == DispatcherType.ASYNC ? CapturingResponse.find(response) : null;
         if (dispatched != null) {
-            // An async dispatch of a request a filter wrapped: the objects are already ours, if this one wrapped them.
-            if (dispatched.madeFor(current)) {
+            // An async dispatch of a request a filter wrapped: the objects are already a filter's.
+            if (current.answersOn(dispatched)) {
                 run(current, request, dispatched, chain, request, response);
             } else {
                 chain.doFilter(request, response);
@@ -231,13 +232,16 @@ public final class ErrorPagesFilter implements Filter {
         Object outermost = request.getAttribute(CapturingResponse.OUTERMOST_ATTRIBUTE);
         if (outermost != null) {
             CapturingResponse inChain = CapturingResponse.find(response);
-            if (outermost instanceof CapturingResponse capturing && capturing.madeFor(current)
-                    || inChain != null && inChain.madeFor(current)) {
+            if (inChain != null && current.answersOn(inChain)) {
                 reentered(current, request, response, chain, inChain);
                 return;
             }
-            if (inChain != null) {
-                warnOfAnotherInstance(request);
+            if (inChain != null || current.sameApplication(outermost)) {
+                // Another instance in this application's chain, or this application's request without its wrappers
+                // (an error dispatch): the chain runs once, for the pass that wrapped the request.
+                if (inChain != null) {
+                    warnOfAnotherInstance(request);
+                }
                 chain.doFilter(request, response);
                 return;
             }
@@ -491,10 +495,33 @@ public final class ErrorPagesFilter implements Filter {
      * What a configured filter needs, and what it answers its wrappers: which statuses they capture, and
      * what happens at the end of an async cycle, which the chain does not return through. Immutable.
      */
-    private record Settings(ErrorResponder responder, Set<Integer> interceptedStatuses) implements Interception {
+    private record Settings(ErrorResponder responder, Set<Integer> interceptedStatuses,
+            @Nullable ServletContext context) implements Interception {
+
+        /** The settings of a filter made by the builder, once the container says which application it serves. */
+        Settings in(ServletContext servletContext) {
+            return new Settings(responder, interceptedStatuses, servletContext);
+        }
 
         FailureClassifier classifier() {
             return responder.errorPages().classifier();
+        }
+
+        /**
+         * Whether a filter with these settings answers on a capturing response it finds in a request's chain: one it
+         * made, or one another web application's filter made (Tomcat's cross-context dispatch wraps the caller's
+         * response, and the caller's filter sees nothing thrown or set in this application); not one of another
+         * instance in this application, which answers itself.
+         */
+        boolean answersOn(CapturingResponse capturing) {
+            return capturing.madeFor(this) || !sameApplication(capturing);
+        }
+
+        /** Whether a request's outermost capturing response was made by a filter of this filter's application. */
+        boolean sameApplication(Object outermost) {
+            // Identity: a record's equals would compare the settings.
+            return outermost instanceof CapturingResponse capturing
+                    && capturing.interception() instanceof Settings other && other.context == context;
         }
 
         @Override
@@ -612,7 +639,8 @@ public final class ErrorPagesFilter implements Filter {
                             + "(known: " + INTERCEPT_STATUSES_PARAMETER + ", " + ResponderParameters.KEYS_FOR_MESSAGES + ")");
                 }
             }
-            return new Settings(ResponderParameters.responder(parameters, context), checkedStatuses(statuses));
+            return new Settings(ResponderParameters.responder(parameters, context), checkedStatuses(statuses),
+                    context);
         }
 
         private static List<Integer> statuses(String value) {
@@ -666,7 +694,7 @@ public final class ErrorPagesFilter implements Filter {
         }
 
         private Settings settings() {
-            return new Settings(responder(), interceptedStatuses);
+            return new Settings(responder(), interceptedStatuses, null);
         }
     }
 }

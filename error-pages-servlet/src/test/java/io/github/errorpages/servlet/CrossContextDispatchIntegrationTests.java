@@ -21,72 +21,95 @@ import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.apache.catalina.Context;
+import org.apache.catalina.Wrapper;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A request of one web application (the portal, filtered) forwarded, included or async-dispatched into another (the
- * gateway) of the same Jetty 12 server. Jetty gives a cross-context dispatch a request and a response of the target
- * context's own, which do not wrap the portal's; request attributes are shared, and what the gateway writes reaches the
- * portal's wrappers through the container. Before, the gateway's filter saw the portal's mark and stood aside, so an
- * exception there became Jetty's 500 naming it; the gateway's proxy wrote its page and the portal's filter captured its
- * status and wrote a second one (two log lines, the proxy's cause lost); an async dispatch ended with an empty 502 or
- * 503, or Jetty's "Insufficient content written". Each web application may hold its own copy of the library, as web
- * applications do (their own class loaders): both ways are tested.
+ * gateway) of the same Jetty 12 or Tomcat 11 server. Jetty gives a cross-context dispatch a request and a response
+ * of the target context's own, which do not wrap the portal's; request attributes are shared, and what the gateway
+ * writes reaches the portal's wrappers through the container. Before, the gateway's filter saw the portal's mark and
+ * stood aside, so an exception there became Jetty's 500 naming it; the gateway's proxy wrote its page and the
+ * portal's filter captured its status and wrote a second one (two log lines, the proxy's cause lost); an async
+ * dispatch ended with an empty 502 or 503, or Jetty's "Insufficient content written". Tomcat wraps the caller's
+ * response, so there the gateway's filter found the portal's wrapper and stood aside as if it were a second instance
+ * of its own application: an async dispatch's exception became Tomcat's 500, a status set in a forward went out with
+ * no body. Each web application may hold its own copy of the library, as web applications do (their own class
+ * loaders): both ways are tested.
  */
 class CrossContextDispatchIntegrationTests {
 
     private static final String JSON = "application/json";
 
-    private final Server server = new Server();
-    private final ServerConnector connector = new ServerConnector(server);
-    private final ServletContextHandler portal = context("/portal");
-    private final ServletContextHandler gateway = context("/gateway");
+    private final Application portal = new Application("/portal");
+    private final Application gateway = new Application("/gateway");
     private final AtomicReference<URLClassLoader> ownCopy = new AtomicReference<>();
+    private final AtomicReference<AutoCloseable> running = new AtomicReference<>();
+    private int port;
 
     @AfterEach
     void stop() throws Exception {
-        server.stop();
+        if (running.get() != null) {
+            running.get().close();
+        }
         if (ownCopy.get() != null) {
             ownCopy.get().close();
         }
     }
 
-    @ParameterizedTest(name = "gateway has its own copy of the library: {0}")
-    @ValueSource(booleans = {false, true})
-    void theGatewaysFilterAnswersWhatHappensThereAndThePortalsLetsItsPageThrough(boolean ownLibrary)
-            throws Exception {
-        ClassLoader library = start(ownLibrary, true);
+    /** The containers, with the gateway's library shared with the portal or a copy of its own. */
+    static Stream<Arguments> deployments() {
+        return Stream.of(Arguments.of(Container.JETTY, false), Arguments.of(Container.JETTY, true),
+                Arguments.of(Container.TOMCAT, false), Arguments.of(Container.TOMCAT, true));
+    }
+
+    @ParameterizedTest(name = "{0}, gateway has its own copy of the library: {1}")
+    @MethodSource("deployments")
+    void theGatewaysFilterAnswersWhatHappensThereAndThePortalsLetsItsPageThrough(Container container,
+            boolean ownLibrary) throws Exception {
+        start(container, ownLibrary, true);
 
         for (String dispatch : new String[] {"forward", "async"}) {
             assertOnePage("/portal/" + dispatch + "/refused", 502, "connection_refused", "upstream=-");
-            assertOnePage("/portal/" + dispatch + "/orders/1", 502, "connection_refused",
-                    "upstream=" + library.loadClass(ReverseProxyServlet.class.getName()).getName());
+            assertOnePage("/portal/" + dispatch + "/orders/1", 502, "connection_refused", "upstream=orders");
             assertOnePage("/portal/" + dispatch + "/unavailable", 503, "upstream_status", "upstream=-");
         }
     }
 
-    @ParameterizedTest(name = "gateway has its own copy of the library: {0}")
-    @ValueSource(booleans = {false, true})
-    void theGatewaysProxyUnfilteredWritesTheOnePage(boolean ownLibrary) throws Exception {
-        start(ownLibrary, false);
+    @ParameterizedTest(name = "{0}, gateway has its own copy of the library: {1}")
+    @MethodSource("deployments")
+    void theGatewaysProxyUnfilteredWritesTheOnePage(Container container, boolean ownLibrary) throws Exception {
+        start(container, ownLibrary, false);
 
         for (String dispatch : new String[] {"forward", "async"}) {
-            assertOnePage("/portal/" + dispatch + "/orders/1", 502, "connection_refused",
-                    "upstream=" + ReverseProxyServlet.class.getName());
+            assertOnePage("/portal/" + dispatch + "/orders/1", 502, "connection_refused", "upstream=orders");
         }
     }
 
@@ -100,18 +123,15 @@ class CrossContextDispatchIntegrationTests {
     void aProxyIncludedFromAnotherContextForwardsWithTheSchemeItCameBy(ProxyTransport transport) throws Exception {
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.respond(200, "from the upstream",
                 "Content-Type", "text/plain"))) {
-            portal.addServlet(new ServletHolder(servlet((request, response) -> {
+            portal.servlet("/page", servlet((request, response) -> {
                 response.setContentType("text/plain");
                 response.getWriter().write("before|");
                 gatewayOf(request).getRequestDispatcher("/orders/42").include(request, response);
                 response.getWriter().write("|after");
-            })), "/page");
-            ServletHolder proxy = new ServletHolder(ReverseProxyServlet.class);
-            proxy.setInitParameter("endpoints", upstream.uri().toString());
-            proxy.setInitParameter("transport", transport.name().toLowerCase(Locale.ROOT));
-            proxy.setAsyncSupported(true);
-            gateway.addServlet(proxy, "/orders/*");
-            startServer();
+            }));
+            gateway.servlet("/orders/*", new ReverseProxyServlet(), "endpoints", upstream.uri().toString(),
+                    "transport", transport.name().toLowerCase(Locale.ROOT));
+            startJetty();
 
             HttpResponse<byte[]> response = Client.get(uri("/portal/page"), null);
 
@@ -146,54 +166,117 @@ class CrossContextDispatchIntegrationTests {
      * Starts the portal (filtered) and the gateway: {@code /refused} throws as an upstream call refused,
      * {@code /orders/*} proxies to a closed port, {@code /unavailable} sends 503. The portal reaches them by
      * {@code /portal/forward/...} and {@code /portal/async/...}.
-     *
-     * @return the class loader of the gateway's library
      */
-    private ClassLoader start(boolean ownLibrary, boolean gatewayFiltered) throws Exception {
+    private void start(Container container, boolean ownLibrary, boolean gatewayFiltered) throws Exception {
         ClassLoader library = ownLibrary ? ownCopy() : getClass().getClassLoader();
-        if (ownLibrary) {
-            gateway.setClassLoader(library); // its thread context class loader, which finds the library's services
-        }
-        gateway.addServlet(new ServletHolder(servlet((request, response) -> {
+        gateway.loader = library;
+        gateway.servlet("/refused", servlet((request, response) -> {
             throw new ConnectException("Connection refused");
-        })), "/refused");
-        ServletHolder proxy = new ServletHolder(library.loadClass(ReverseProxyServlet.class.getName())
-                .asSubclass(Servlet.class));
-        proxy.setInitParameter("endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort());
-        proxy.setAsyncSupported(true);
-        gateway.addServlet(proxy, "/orders/*");
-        gateway.addServlet(new ServletHolder(servlet((request, response) -> response.sendError(503))),
-                "/unavailable");
-        portal.addServlet(new ServletHolder(servlet((request, response) -> gatewayOf(request)
-                .getRequestDispatcher(request.getPathInfo()).forward(request, response))), "/forward/*");
-        ServletHolder dispatching = new ServletHolder(servlet((request, response) -> {
+        }));
+        gateway.servlet("/orders/*", library.loadClass(ReverseProxyServlet.class.getName()).asSubclass(Servlet.class)
+                .getConstructor().newInstance(), "upstream", "orders",
+                "endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort());
+        gateway.servlet("/unavailable", servlet((request, response) -> response.sendError(503)));
+        portal.servlet("/forward/*", servlet((request, response) -> gatewayOf(request)
+                .getRequestDispatcher(request.getPathInfo()).forward(request, response)));
+        portal.servlet("/async/*", servlet((request, response) -> {
             AsyncContext async = request.startAsync();
             async.dispatch(gatewayOf(request), request.getPathInfo());
         }));
-        dispatching.setAsyncSupported(true);
-        portal.addServlet(dispatching, "/async/*");
-        filter(portal, ErrorPagesFilter.class);
+        portal.filter = new ErrorPagesFilter();
         if (gatewayFiltered) {
-            filter(gateway, library.loadClass(ErrorPagesFilter.class.getName()).asSubclass(Filter.class));
+            gateway.filter = library.loadClass(ErrorPagesFilter.class.getName()).asSubclass(Filter.class)
+                    .getConstructor().newInstance();
         }
-        startServer();
-        return library;
+        if (container == Container.JETTY) {
+            startJetty();
+        } else {
+            startTomcat();
+        }
     }
 
-    private void startServer() throws Exception {
+    private void startJetty() throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
         ContextHandlerCollection contexts = new ContextHandlerCollection();
-        contexts.addHandler(portal);
-        contexts.addHandler(gateway);
+        for (Application application : List.of(portal, gateway)) {
+            ServletContextHandler context = new ServletContextHandler();
+            context.setContextPath(application.path);
+            context.setCrossContextDispatchSupported(true);
+            if (application.loader != null) {
+                context.setClassLoader(application.loader); // its requests' context class loader, for its services
+            }
+            application.servlets.forEach((pattern, servlet) -> {
+                ServletHolder holder = new ServletHolder(servlet);
+                holder.setAsyncSupported(true);
+                holder.setInitParameters(application.initParameters.get(pattern));
+                context.addServlet(holder, pattern);
+            });
+            if (application.filter != null) {
+                FilterHolder holder = new FilterHolder(application.filter);
+                holder.setAsyncSupported(true);
+                context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD,
+                        DispatcherType.ASYNC));
+            }
+            contexts.addHandler(context);
+        }
         server.setHandler(contexts);
+        running.set(server::stop);
         server.start();
+        port = connector.getLocalPort();
+    }
+
+    private void startTomcat() throws Exception {
+        Tomcat tomcat = new Tomcat();
+        Path baseDir = Files.createTempDirectory("error-pages-cross-context");
+        tomcat.setBaseDir(baseDir.toString());
+        tomcat.getServer().setParentClassLoader(getClass().getClassLoader());
+        Connector connector = new Connector("HTTP/1.1");
+        connector.setPort(0);
+        connector.setProperty("address", "127.0.0.1");
+        tomcat.setConnector(connector);
+        for (Application application : List.of(portal, gateway)) {
+            Context context = tomcat.addContext(application.path, baseDir.toString());
+            context.setCrossContext(true);
+            if (application.loader != null) {
+                context.setParentClassLoader(application.loader);
+            }
+            application.servlets.forEach((pattern, servlet) -> {
+                String name = "servlet" + pattern.replaceAll("[^A-Za-z]", "_");
+                Wrapper wrapper = Tomcat.addServlet(context, name, servlet);
+                wrapper.setAsyncSupported(true);
+                application.initParameters.get(pattern).forEach(wrapper::addInitParameter);
+                context.addServletMappingDecoded(pattern, name);
+            });
+            if (application.filter != null) {
+                FilterDef definition = new FilterDef();
+                definition.setFilterName("errorPages");
+                definition.setFilter(application.filter);
+                definition.setAsyncSupported("true");
+                context.addFilterDef(definition);
+                FilterMap mapping = new FilterMap();
+                mapping.setFilterName("errorPages");
+                mapping.addURLPattern("/*");
+                for (String type : new String[] {"REQUEST", "FORWARD", "ASYNC"}) {
+                    mapping.setDispatcher(type);
+                }
+                context.addFilterMap(mapping);
+            }
+        }
+        running.set(() -> {
+            tomcat.stop();
+            tomcat.destroy();
+        });
+        tomcat.start();
+        port = connector.getLocalPort();
     }
 
     /**
      * A class loader with its own copy of the library (child first, as a web application's), its services included;
-     * everything else (the Servlet API, Jetty, Resilience4j) from the tests' class loader.
+     * everything else (the Servlet API, the containers, Resilience4j) from the tests' class loader.
      */
     private ClassLoader ownCopy() {
         URL[] library = {location(ReverseProxyServlet.class), location(ErrorPages.class)};
@@ -237,21 +320,31 @@ class CrossContextDispatchIntegrationTests {
         return Objects.requireNonNull(request.getServletContext().getContext("/gateway"), "gateway");
     }
 
-    private static void filter(ServletContextHandler context, Class<? extends Filter> type) {
-        FilterHolder holder = new FilterHolder(type);
-        holder.setAsyncSupported(true);
-        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD,
-                DispatcherType.ASYNC));
-    }
-
     private URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + path);
+        return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    private static ServletContextHandler context(String path) {
-        ServletContextHandler context = new ServletContextHandler();
-        context.setContextPath(path);
-        context.setCrossContextDispatchSupported(true);
-        return context;
+    enum Container { JETTY, TOMCAT }
+
+    /** What one web application holds, for either container. */
+    private static final class Application {
+        final String path;
+        final Map<String, Servlet> servlets = new LinkedHashMap<>();
+        final Map<String, Map<String, String>> initParameters = new LinkedHashMap<>();
+        @Nullable Filter filter;
+        @Nullable ClassLoader loader;
+
+        Application(String path) {
+            this.path = path;
+        }
+
+        void servlet(String pattern, Servlet servlet, String... initParameterPairs) {
+            servlets.put(pattern, servlet);
+            Map<String, String> parameters = new LinkedHashMap<>();
+            for (int i = 0; i < initParameterPairs.length; i += 2) {
+                parameters.put(initParameterPairs[i], initParameterPairs[i + 1]);
+            }
+            initParameters.put(pattern, parameters);
+        }
     }
 }

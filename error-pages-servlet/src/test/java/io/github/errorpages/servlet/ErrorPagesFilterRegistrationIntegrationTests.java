@@ -14,8 +14,11 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import java.net.http.HttpResponse;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.util.Throwables;
+import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -247,6 +250,44 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         assertErrorPage(Client.get(server.uri("/async-refused"), "application/json"), "GET", 502, "8");
 
         assertThat(log).containsOnlyOnce("Two ErrorPagesFilter instances are registered for /orders");
+    }
+
+    /**
+     * Registered twice, also for ERROR dispatches: the application's own error page, dispatched to for a bug, is the
+     * application's answer, and a 503 it sets is no upstream failure of either instance's. The second instance took
+     * the error dispatch (the container's own request and response, no wrapper of the first in its chain) for a
+     * request another web application had dispatched to, and answered it with the page and an upstream-failure log
+     * line.
+     */
+    @Test
+    void secondInstanceLeavesTheApplicationsErrorPageAlone() {
+        JettyServer server = applicationThatSends502();
+        server.servlet("/boom", servlet((request, response) -> {
+            throw new IllegalStateException("a bug");
+        }));
+        server.servlet("/maintenance", servlet((request, response) -> {
+            response.setStatus(503);
+            response.setContentType("text/plain");
+            response.getWriter().write("app maintenance page");
+        }));
+        ErrorPageErrorHandler errorPages = new ErrorPageErrorHandler();
+        errorPages.addErrorPage(IllegalStateException.class, "/maintenance");
+        server.context().setErrorHandler(errorPages);
+        for (String name : List.of("first", "second")) {
+            FilterHolder holder = new FilterHolder(ErrorPagesFilter.class);
+            holder.setName(name);
+            holder.setAsyncSupported(true);
+            server.context().addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD,
+                    DispatcherType.ASYNC, DispatcherType.ERROR));
+        }
+        server.start();
+
+        AtomicReference<HttpResponse<byte[]>> response = new AtomicReference<>();
+        String log = StandardError.capture(() -> response.set(Client.get(server.uri("/boom"), "application/json")));
+
+        assertThat(response.get().statusCode()).isEqualTo(503);
+        assertThat(Client.text(response.get())).isEqualTo("app maintenance page");
+        assertThat(log).doesNotContain("error page status=");
     }
 
     @Test

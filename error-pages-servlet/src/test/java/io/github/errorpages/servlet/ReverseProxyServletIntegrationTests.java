@@ -46,6 +46,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -1594,6 +1595,48 @@ abstract class ReverseProxyServletIntegrationTests {
         configured.context().addServlet(holder, "/*");
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("upstreams.inventory.endpoints");
+    }
+
+    /**
+     * An included proxy's answer is a fragment of the including page, as the Servlet specification has it: the
+     * container ignores its status and headers, the includer decides. Its failure page is written inside the
+     * includer's response, and a failure of the includer's own after it still gets the page. On Jetty the proxy wrote
+     * past the include, replacing the includer's response with its own 502, and marked the request answered, so the
+     * includer's own 503 was lost (on Tomcat, whose include wrapper sits under the filter's, the 503 went out with
+     * no body and a refused connection of the includer's became the container's 500).
+     */
+    @ParameterizedTest(name = "then the includer {0}")
+    @ValueSource(strings = {"ends", "sends 503", "throws"})
+    void anIncludedProxysPageIsAFragmentOfTheIncludersAnswer(String then) {
+        configured = new JettyServer()
+                .filter(ErrorPagesFilter.builder().build())
+                .servlet("/down/*", proxy(UpstreamConfig.builder("down")
+                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
+                .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                    response.setContentType("text/plain");
+                    response.getWriter().write("before|");
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                    if (then.equals("throws")) {
+                        throw new ConnectException("Connection refused");
+                    } else if (then.equals("sends 503")) {
+                        response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                    } else {
+                        response.getWriter().write("|after");
+                    }
+                }));
+        configured.start();
+
+        HttpResponse<byte[]> page = Client.get(configured.uri("/page/x"), JSON);
+
+        if (then.equals("ends")) {
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(Client.text(page)).startsWith("before|{").endsWith("}\n|after").contains("connection_refused");
+            return;
+        }
+        assertErrorPage(page, "GET", then.equals("throws") ? 502 : 503, "\\d+");
+        assertOnePage(page);
+        assertThat(Client.text(page)).contains("\"code\": \"" + (then.equals("throws") ? "connection_refused"
+                : "upstream_status"));
     }
 
     @Test

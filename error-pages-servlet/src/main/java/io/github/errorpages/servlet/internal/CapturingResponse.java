@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -119,7 +120,9 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     public static HttpServletResponse answeredPast(ServletRequest request, HttpServletResponse response) {
         CapturingResponse capturing = find(response);
         letThroughOutermost(request, capturing);
-        if (capturing == null) {
+        if (capturing == null || request.getDispatcherType() == DispatcherType.INCLUDE) {
+            // Included, the answer is a fragment of the including page: the container ignores its status (so the
+            // capturing response does not capture it), and a failure of the includer's after it still gets the page.
             return response;
         }
         capturing.markAnswered();
@@ -144,6 +147,9 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      * chain of the response answered: the request came to this web application by a cross-context dispatch.
      */
     private static void letThroughOutermost(ServletRequest request, @Nullable CapturingResponse answering) {
+        if (request.getDispatcherType() == DispatcherType.INCLUDE) {
+            return; // a fragment of the including page, not the request's answer: the container ignores its status
+        }
         if (request.getAttribute(OUTERMOST_ATTRIBUTE) instanceof Runnable outermost && outermost != answering) {
             outermost.run();
         }
@@ -237,7 +243,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     /**
      * @return what the filter that made this response captures, and does at the end of an async cycle
      */
-    Interception interception() {
+    public Interception interception() {
         return interception;
     }
 
