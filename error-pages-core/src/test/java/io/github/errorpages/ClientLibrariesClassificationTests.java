@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import feign.Feign;
+import feign.RequestLine;
+import feign.Retryer;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -55,9 +61,10 @@ import reactor.netty.resources.ConnectionProvider;
 /**
  * The failures of HTTP clients other than the JDK's and Jetty's, which applications call their upstreams with, made
  * for real over loopback sockets: OkHttp, Apache HttpClient 5 (classic and async) and 4, Reactor Netty (Spring's
- * WebClient). Each must be the upstream's failure of the right cause (R2), so that the page, its status and the
- * guard's retry follow from it as for the JDK's client. Unclassified, they reached the container (a 500 naming the
- * exception); a connection closed before the response read as a body cut short, which the guard does not retry.
+ * WebClient), the Vert.x web client and Feign's default client. Each must be the upstream's failure of the right
+ * cause (R2), so that the page, its status and the guard's retry follow from it as for the JDK's client.
+ * Unclassified, they reached the container (a 500 naming the exception); a connection closed before the response
+ * read as a body cut short, which the guard does not retry.
  */
 class ClientLibrariesClassificationTests {
 
@@ -70,6 +77,8 @@ class ClientLibrariesClassificationTests {
     private static final CloseableHttpAsyncClient APACHE_ASYNC = started(HttpAsyncClients.createDefault());
     private static final HttpClient REACTOR_NETTY = HttpClient.create(ConnectionProvider.newConnection())
             .responseTimeout(Duration.ofMillis(300));
+    private static final Vertx VERTX = Vertx.vertx();
+    private static final WebClient VERTX_CLIENT = WebClient.create(VERTX, new WebClientOptions().setKeepAlive(false));
 
     private final FailureClassifier classifier = FailureClassifier.ofDefaults();
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -92,6 +101,8 @@ class ClientLibrariesClassificationTests {
         APACHE_4.close();
         APACHE_ASYNC.close(CloseMode.IMMEDIATE);
         HttpResources.disposeLoopsAndConnections();
+        VERTX_CLIENT.close();
+        VERTX.close().await();
     }
 
     /** One client's call: a GET of the URI, its body read to the end. */
@@ -113,6 +124,12 @@ class ClientLibrariesClassificationTests {
                         FailureCause.CONNECTION_TERMINATED),
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty,
                         Behaviour.closeBeforeResponse(), FailureCause.CONNECTION_TERMINATED),
+                // Vert.x's HttpClosedException is no IOException: unclassified, the container's 500 named it.
+                failure("Vert.x", ClientLibrariesClassificationTests::vertx, Behaviour.closeBeforeResponse(),
+                        FailureCause.CONNECTION_TERMINATED),
+                // Vert.x says the same of a body cut short ("Connection was closed"): still the upstream's 502.
+                failure("Vert.x", ClientLibrariesClassificationTests::vertx, Behaviour.truncatedBody(),
+                        FailureCause.CONNECTION_TERMINATED),
                 // A body short of its Content-Length.
                 failure("OkHttp", ClientLibrariesClassificationTests::okHttp, Behaviour.truncatedBody(),
                         FailureCause.HTTP_RESPONSE_INCOMPLETE),
@@ -131,6 +148,10 @@ class ClientLibrariesClassificationTests {
                 failure("Apache 5", ClientLibrariesClassificationTests::apache,
                         raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nok"), FailureCause.HTTP_PROTOCOL_ERROR),
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty, Behaviour.garbage(),
+                        FailureCause.HTTP_PROTOCOL_ERROR),
+                // Feign's default client (HttpURLConnection reads a reply that is no HTTP as HTTP/0.9, status -1)
+                // throws "Invalid status(-1) executing GET http://...": unclassified, the 500 named the upstream.
+                failure("Feign", ClientLibrariesClassificationTests::feign, Behaviour.garbage(),
                         FailureCause.HTTP_PROTOCOL_ERROR),
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty,
                         Behaviour.chunked("zz\r\nhello\r\n0\r\n\r\n"), FailureCause.HTTP_PROTOCOL_ERROR),
@@ -477,5 +498,21 @@ class ClientLibrariesClassificationTests {
 
     private static String reactorNetty(URI uri) {
         return REACTOR_NETTY.get().uri(uri).responseContent().aggregate().asString().block(Duration.ofSeconds(10));
+    }
+
+    /** As an application calls the Vert.x web client from a blocking thread: the failure in an ExecutionException. */
+    private static String vertx(URI uri) throws Exception {
+        return VERTX_CLIENT.getAbs(uri.toString()).send().toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS).bodyAsString();
+    }
+
+    private static String feign(URI uri) {
+        return Feign.builder().retryer(Retryer.NEVER_RETRY).target(Orders.class, uri.resolve("/").toString()).get();
+    }
+
+    /** The upstream's API, as a Feign application declares it. */
+    interface Orders {
+        @RequestLine("GET /orders")
+        String get();
     }
 }

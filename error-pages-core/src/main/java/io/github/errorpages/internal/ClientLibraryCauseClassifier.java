@@ -61,7 +61,10 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
             Map.entry("io.netty.handler.codec.PrematureChannelClosureException", FailureCause.CONNECTION_TERMINATED),
             // OkHttp over HTTP/2: the upstream closed the connection (a GOAWAY, an idle connection's end) before the
             // stream was answered.
-            Map.entry("okhttp3.internal.http2.ConnectionShutdownException", FailureCause.CONNECTION_TERMINATED));
+            Map.entry("okhttp3.internal.http2.ConnectionShutdownException", FailureCause.CONNECTION_TERMINATED),
+            // Vert.x's HTTP client (4 and 5): the connection closed before the response ended, its head or its body
+            // ("Connection was closed" either way). A RuntimeException, so no message of it is read.
+            Map.entry("io.vertx.core.http.HttpClosedException", FailureCause.CONNECTION_TERMINATED));
 
     /**
      * A response Apache could not take ("Invalid protocol version", "Invalid header", "Multiple Content-Length

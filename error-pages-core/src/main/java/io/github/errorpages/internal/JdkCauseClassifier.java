@@ -61,6 +61,14 @@ public final class JdkCauseClassifier implements CauseClassifier {
         "io.undertow.", "io.vertx.", "org.asynchttpclient.", "io.grpc."};
 
     /**
+     * Whether the boot layer holds {@code java.net.http}: on the module path only when a module requires it, which
+     * this library's automatic modules cannot. Without it no HttpClient exception is ever thrown, and an
+     * {@code instanceof} of one would fail with {@code NoClassDefFoundError}, taking this classifier out for every
+     * exception.
+     */
+    private static final boolean JAVA_NET_HTTP = ModuleLayer.boot().findModule("java.net.http").isPresent();
+
+    /**
      * Jetty's HTTP client's exception for a response it could not parse, a {@code RuntimeException} around its parser's
      * exception ({@link #JETTY_HTTP}). Left unclassified, the filter threw it on, and Jetty's server answered with the
      * status its parser gave the upstream's response: 400 "Bad status", 505 "Unknown Version", for an upstream's
@@ -97,10 +105,10 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (t instanceof UnresolvedAddressException) {
             return FailureCause.DNS_ERROR;
         }
-        if (t instanceof HttpConnectTimeoutException) {
+        if (JAVA_NET_HTTP && t instanceof HttpConnectTimeoutException) {
             return FailureCause.CONNECTION_TIMEOUT;
         }
-        if (t instanceof HttpTimeoutException) {
+        if (JAVA_NET_HTTP && t instanceof HttpTimeoutException) {
             // HttpRequest.timeout() bounds the wait for the response headers, not a single read.
             return FailureCause.HTTP_RESPONSE_TIMEOUT;
         }
@@ -412,8 +420,10 @@ public final class JdkCauseClassifier implements CauseClassifier {
             return FailureCause.HTTP_RESPONSE_INCOMPLETE;
         }
         // "invalid content": the HttpClient (JDK 25) on a transfer coding other than chunked; "invalid http
-        // response": HttpURLConnection on a status line it cannot parse.
+        // response": HttpURLConnection on a status line it cannot parse; "invalid status(-1) executing GET ...":
+        // Feign's default client on HttpURLConnection's status of a reply that is no HTTP (read as HTTP/0.9).
         if (isBadChunkedCoding(message) || message.equals("invalid content") || message.equals("invalid http response")
+                || message.startsWith("invalid status(")
                 || message.contains("invalid status line") || message.contains("bad header") || message.contains("malformed")
                 || message.contains("invalid header") || message.contains("protocol")
                 || message.contains("unexpected content length")) { // a 204 with a body: "... header with 204 response"

@@ -9,12 +9,13 @@ import org.jspecify.annotations.Nullable;
  * Recognises one kind of exception thrown by an HTTP client library, so that failures of clients the
  * library does not know (Feign's, gRPC's, a client of the application's own, …) get the right {@link FailureCause};
  * an exception for a 5xx response also its status ({@link #statusFailure(Throwable)}). The JDK's clients, Jetty's,
- * OkHttp, Apache HttpClient 4 and 5, Netty and Reactor Netty (Spring's WebClient), and Spring's and the JAX-RS
- * clients' exceptions for a 5xx are known already.
+ * OkHttp, Apache HttpClient 4 and 5, Netty and Reactor Netty (Spring's WebClient), the Vert.x web client's connection
+ * failures, and Spring's and the JAX-RS clients' exceptions for a 5xx are known already.
  *
  * <p>Implementations are found with {@link java.util.ServiceLoader} (list them in
- * {@code META-INF/services/io.github.errorpages.spi.CauseClassifier}) or handed to
- * {@link io.github.errorpages.FailureClassifier#of(java.util.List)} directly.
+ * {@code META-INF/services/io.github.errorpages.spi.CauseClassifier}; an application that is a named module declares
+ * {@code provides io.github.errorpages.spi.CauseClassifier with ...} instead, since the services files of named
+ * modules are not read) or handed to {@link io.github.errorpages.FailureClassifier#of(java.util.List)} directly.
  *
  * <p>{@link io.github.errorpages.FailureClassifier} calls {@link #classify(Throwable)} once for each
  * throwable in a cause chain, so an implementation looks at the one throwable it is given, not at its

@@ -176,7 +176,7 @@ class ProxyTransportSelectionIntegrationTests {
             assertThat(found.get("forwarded, by class without transport")).startsWith("200 " + JDK_USER_AGENT);
             assertThat(found.get("startup, transport=jetty")).startsWith("threw")
                     .contains("transport must be auto or jdk when org.eclipse.jetty:jetty-client is not on the class "
-                            + "path, but was jetty");
+                            + "path (on the module path: no module requires org.eclipse.jetty.client), but was jetty");
         }
     }
 

@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
 public final class JettyClientPresence {
 
     /** Why the Jetty transport cannot run when {@code jetty-client} is absent, as the messages say it. */
-    public static final String ABSENT = "org.eclipse.jetty:jetty-client is not on the class path";
+    public static final String ABSENT = "org.eclipse.jetty:jetty-client is not on the class path (on the module "
+            + "path: no module requires org.eclipse.jetty.client)";
 
     static final String CLIENT_CLASS = "org.eclipse.jetty.client.HttpClient";
     /** A class of {@code jetty-client} and of each Jetty jar it needs, whose versions must all be 12.1. */
