@@ -172,7 +172,8 @@ public final class ErrorPagesFilter implements Filter {
      *
      * @param filterConfig the container's filter configuration
      * @throws ServletException naming the parameter and the value when a parameter is unknown or invalid,
-     *     or when a filter made by the builder is given init-parameters
+     *     or when a filter made by the builder is given init-parameters, or is initialised for a second web
+     *     application before it was destroyed in the first
      */
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
@@ -189,7 +190,17 @@ public final class ErrorPagesFilter implements Filter {
                         + "its builder and ignores init-parameters; remove " + parameters.keySet()
                         + " or register the filter by class to configure it with init-parameters");
             }
-            settings = Objects.requireNonNull(settings).in(filterConfig.getServletContext());
+            Settings built = Objects.requireNonNull(settings);
+            ServletContext application = filterConfig.getServletContext();
+            ServletContext other = built.context();
+            if (other != null && other != application) {
+                // Which application a request it wrapped came from would be unknown, and a request one application
+                // dispatches to the other would be taken for one of its own: answered by neither filter.
+                throw new ServletException("ErrorPagesFilter '" + filterConfig.getFilterName() + "' is one instance "
+                        + "registered in two web applications (" + other.getContextPath() + " and "
+                        + application.getContextPath() + "): build an instance for each application");
+            }
+            settings = built.in(application);
             return;
         }
         try {
@@ -220,9 +231,10 @@ public final class ErrorPagesFilter implements Filter {
             throws IOException, ServletException {
         CapturingResponse dispatched =
                 request.getDispatcherType() == DispatcherType.ASYNC ? CapturingResponse.find(response) : null;
-        if (dispatched != null) {
-            // An async dispatch of a request a filter wrapped: the objects are already a filter's.
-            if (current.answersOn(dispatched)) {
+        if (dispatched != null && current.sameApplication(dispatched)) {
+            // An async dispatch of a request this application's filter wrapped: the objects are already ours, if
+            // this instance wrapped them.
+            if (dispatched.madeFor(current)) {
                 run(current, request, dispatched, chain, request, response);
             } else {
                 chain.doFilter(request, response);
@@ -232,11 +244,11 @@ public final class ErrorPagesFilter implements Filter {
         Object outermost = request.getAttribute(CapturingResponse.OUTERMOST_ATTRIBUTE);
         if (outermost != null) {
             CapturingResponse inChain = CapturingResponse.find(response);
-            if (inChain != null && current.answersOn(inChain)) {
+            if (inChain != null && inChain.madeFor(current)) {
                 reentered(current, request, response, chain, inChain);
                 return;
             }
-            if (inChain != null || current.sameApplication(outermost)) {
+            if (current.sameApplication(inChain != null ? inChain : outermost)) {
                 // Another instance in this application's chain, or this application's request without its wrappers
                 // (an error dispatch): the chain runs once, for the pass that wrapped the request.
                 if (inChain != null) {
@@ -245,10 +257,12 @@ public final class ErrorPagesFilter implements Filter {
                 chain.doFilter(request, response);
                 return;
             }
-            // Another web application's filter wrapped the request, and a cross-context dispatch brought it here
-            // without its wrappers (Jetty 12 gives the dispatch a request and a response of this context's own), or
-            // with wrappers of another copy of this class: that filter sees nothing thrown or set here. This one
-            // answers, and lets its page through the other's.
+            // Another web application's filter wrapped the request and dispatched it here: with its wrappers out of
+            // reach (Jetty 12 gives a cross-context dispatch a request and a response of this context's own; another
+            // copy of this class), it sees nothing thrown or set here; with them in the chain (Tomcat wraps the
+            // caller's response), it would answer with its own settings, or not at all where the container ends a
+            // forward's response first. This one answers what fails in its application, with its settings, and lets
+            // its page through the other's.
         }
         // Both wrappers are made for every request (issue 7 budgets them): the request wrapper cannot be
         // saved, because startAsync() would otherwise start the cycle with the container's own response
@@ -291,7 +305,12 @@ public final class ErrorPagesFilter implements Filter {
 
     @Override
     public void destroy() {
-        // Nothing to release: the filter holds no threads or connections.
+        // Nothing to release (the filter holds no threads or connections); a filter made by the builder may be
+        // initialised again, for another application too.
+        Settings current = settings;
+        if (configuredInCode && current != null) {
+            settings = current.in(null);
+        }
     }
 
     @Override
@@ -498,8 +517,8 @@ public final class ErrorPagesFilter implements Filter {
     private record Settings(ErrorResponder responder, Set<Integer> interceptedStatuses,
             @Nullable ServletContext context) implements Interception {
 
-        /** The settings of a filter made by the builder, once the container says which application it serves. */
-        Settings in(ServletContext servletContext) {
+        /** The settings of a filter made by the builder, for the application the container says it serves. */
+        Settings in(@Nullable ServletContext servletContext) {
             return new Settings(responder, interceptedStatuses, servletContext);
         }
 
@@ -507,17 +526,7 @@ public final class ErrorPagesFilter implements Filter {
             return responder.errorPages().classifier();
         }
 
-        /**
-         * Whether a filter with these settings answers on a capturing response it finds in a request's chain: one it
-         * made, or one another web application's filter made (Tomcat's cross-context dispatch wraps the caller's
-         * response, and the caller's filter sees nothing thrown or set in this application); not one of another
-         * instance in this application, which answers itself.
-         */
-        boolean answersOn(CapturingResponse capturing) {
-            return capturing.madeFor(this) || !sameApplication(capturing);
-        }
-
-        /** Whether a request's outermost capturing response was made by a filter of this filter's application. */
+        /** Whether a capturing response (a request's outermost, say) was made by a filter of this one's application. */
         boolean sameApplication(Object outermost) {
             // Identity: a record's equals would compare the settings.
             return outermost instanceof CapturingResponse capturing

@@ -984,6 +984,12 @@ public final class ReverseProxyServlet extends HttpServlet {
             UpstreamFailure failure, boolean nonBlocking) throws IOException {
         // Behind ErrorPagesFilter, write past its capturing wrapper and tell it the request is answered.
         CapturingResponse capturing = CapturingResponse.find(response);
+        if (capturing != null && request.getDispatcherType() == DispatcherType.INCLUDE) {
+            // Included, a page would be a fragment of the includer's answer: its status and headers ignored, after
+            // whatever of the upstream's body was relayed. The failure is the includer's to answer, as any exception
+            // of an included servlet is: it may catch it and write something else, or let the filter answer it.
+            throw new UpstreamFailureException(failure, null, false);
+        }
         boolean writePending = nonBlocking || capturing != null && capturing.writesWithoutBlocking();
         proxy.responder.respond(request, CapturingResponse.answeredPast(request, response), failure, writePending);
     }

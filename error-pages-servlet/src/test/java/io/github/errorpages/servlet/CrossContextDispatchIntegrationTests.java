@@ -5,6 +5,7 @@ import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.RecordedRequest;
@@ -23,6 +24,7 @@ import java.net.URLClassLoader;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
@@ -46,6 +48,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -114,6 +117,51 @@ class CrossContextDispatchIntegrationTests {
     }
 
     /**
+     * What fails in the gateway is answered with the gateway's settings, on both containers: on Tomcat, whose
+     * dispatch wraps the portal's response, the portal's wrapper captured a status by the portal's list and the
+     * gateway's filter wrote the page with its own settings, while an exception went on to the portal's filter.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Container.class)
+    void whatFailsInTheGatewayIsAnsweredWithTheGatewaysSettings(Container container) throws Exception {
+        deploy(false, true);
+        gateway.filter = ErrorPagesFilter.builder().errorPages(ErrorPages.builder().config(ErrorPagesConfig.builder()
+                .retryAfterDefault(502, Duration.ofSeconds(77)).retryAfterDefault(503, Duration.ofSeconds(66)).build())
+                .build()).build();
+        startIn(container);
+
+        for (String dispatch : new String[] {"forward", "async"}) {
+            assertErrorPage(Client.get(uri("/portal/" + dispatch + "/refused"), JSON), "GET", 502, "77");
+            assertErrorPage(Client.get(uri("/portal/" + dispatch + "/unavailable"), JSON), "GET", 503, "66");
+        }
+    }
+
+    /**
+     * One instance built once and registered in both applications cannot tell which application a request it wrapped
+     * came from: on Jetty a request the portal dispatched to the gateway was taken for the gateway's own, and answered
+     * by neither (Jetty's 500 naming the exception, an empty 502). It fails to start instead, saying why.
+     */
+    @Test
+    void oneFilterInstanceInTwoApplicationsFailsToStart() {
+        ErrorPagesFilter shared = ErrorPagesFilter.builder().build();
+        portal.filter = shared;
+        gateway.filter = shared;
+        portal.servlet("/page", servlet((request, response) -> response.getWriter().write("ok")));
+
+        String log = StandardError.capture(() -> {
+            try {
+                startJetty();
+            } catch (Exception expected) {
+                expected.printStackTrace();
+            }
+        });
+
+        assertThat(log).containsPattern("ErrorPagesFilter 'errorPages' is one instance registered in two web "
+                + "applications \\((/portal and /gateway|/gateway and /portal)\\): build an instance for each "
+                + "application");
+    }
+
+    /**
      * Jetty gives a request included from another context no scheme: the proxy threw a {@code NullPointerException}
      * making its {@code X-Forwarded-Proto} and {@code Forwarded} fields, so the includer's page showed Jetty's error
      * page where the upstream's answer belonged, and the upstream was never called.
@@ -168,6 +216,11 @@ class CrossContextDispatchIntegrationTests {
      * {@code /portal/forward/...} and {@code /portal/async/...}.
      */
     private void start(Container container, boolean ownLibrary, boolean gatewayFiltered) throws Exception {
+        deploy(ownLibrary, gatewayFiltered);
+        startIn(container);
+    }
+
+    private void deploy(boolean ownLibrary, boolean gatewayFiltered) throws Exception {
         ClassLoader library = ownLibrary ? ownCopy() : getClass().getClassLoader();
         gateway.loader = library;
         gateway.servlet("/refused", servlet((request, response) -> {
@@ -188,6 +241,9 @@ class CrossContextDispatchIntegrationTests {
             gateway.filter = library.loadClass(ErrorPagesFilter.class.getName()).asSubclass(Filter.class)
                     .getConstructor().newInstance();
         }
+    }
+
+    private void startIn(Container container) throws Exception {
         if (container == Container.JETTY) {
             startJetty();
         } else {
@@ -217,6 +273,7 @@ class CrossContextDispatchIntegrationTests {
             });
             if (application.filter != null) {
                 FilterHolder holder = new FilterHolder(application.filter);
+                holder.setName("errorPages");
                 holder.setAsyncSupported(true);
                 context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD,
                         DispatcherType.ASYNC));

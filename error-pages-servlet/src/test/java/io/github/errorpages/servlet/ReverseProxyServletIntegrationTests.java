@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
@@ -46,7 +47,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -1598,16 +1598,16 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
-     * An included proxy's answer is a fragment of the including page, as the Servlet specification has it: the
-     * container ignores its status and headers, the includer decides. Its failure page is written inside the
-     * includer's response, and a failure of the includer's own after it still gets the page. On Jetty the proxy wrote
-     * past the include, replacing the includer's response with its own 502, and marked the request answered, so the
-     * includer's own 503 was lost (on Tomcat, whose include wrapper sits under the filter's, the 503 went out with
-     * no body and a refused connection of the includer's became the container's 500).
+     * An included proxy's failure is its includer's to answer, as any exception of an included servlet is: the
+     * includer may catch it and write something else in its place, or let the filter answer it with the page. On
+     * Jetty the proxy wrote its page past the include, replacing the includer's response, and marked the request
+     * answered, so the includer's own 503 after it was lost; written as a part of the includer's answer instead, the
+     * page had its headers dropped (a browser got gzip bytes inside a plain 200) and came after whatever of the
+     * upstream's body was relayed (a body cut short, then the page: a 200 that looked whole).
      */
     @ParameterizedTest(name = "then the includer {0}")
-    @ValueSource(strings = {"ends", "sends 503", "throws"})
-    void anIncludedProxysPageIsAFragmentOfTheIncludersAnswer(String then) {
+    @ValueSource(strings = {"lets it through", "catches it", "catches it and sends 503"})
+    void anIncludedProxysFailureIsTheIncludersToAnswer(String then) throws IOException {
         configured = new JettyServer()
                 .filter(ErrorPagesFilter.builder().build())
                 .servlet("/down/*", proxy(UpstreamConfig.builder("down")
@@ -1615,28 +1615,59 @@ abstract class ReverseProxyServletIntegrationTests {
                 .servlet("/page/*", TestServlets.servlet((request, response) -> {
                     response.setContentType("text/plain");
                     response.getWriter().write("before|");
-                    request.getRequestDispatcher("/down/orders").include(request, response);
-                    if (then.equals("throws")) {
-                        throw new ConnectException("Connection refused");
-                    } else if (then.equals("sends 503")) {
-                        response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-                    } else {
-                        response.getWriter().write("|after");
+                    try {
+                        request.getRequestDispatcher("/down/orders").include(request, response);
+                    } catch (UpstreamFailureException failure) {
+                        if (then.equals("lets it through")) {
+                            throw failure;
+                        }
+                        response.getWriter().write(failure.failure().cause().token());
                     }
+                    if (then.endsWith("sends 503")) {
+                        response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                    }
+                    response.getWriter().write("|after");
                 }));
         configured.start();
 
-        HttpResponse<byte[]> page = Client.get(configured.uri("/page/x"), JSON);
+        HttpResponse<byte[]> page = Client.send("GET", configured.uri("/page/x"), JSON,
+                "Accept-Encoding", "gzip, deflate, br");
 
-        if (then.equals("ends")) {
+        if (then.equals("catches it")) {
             assertThat(page.statusCode()).isEqualTo(200);
-            assertThat(Client.text(page)).startsWith("before|{").endsWith("}\n|after").contains("connection_refused");
+            assertThat(Client.text(page)).isEqualTo("before|connection_refused|after");
             return;
         }
-        assertErrorPage(page, "GET", then.equals("throws") ? 502 : 503, "\\d+");
+        assertErrorPage(page, "GET", then.equals("lets it through") ? 502 : 503, "\\d+");
         assertOnePage(page);
-        assertThat(Client.text(page)).contains("\"code\": \"" + (then.equals("throws") ? "connection_refused"
+        assertThat(Client.text(page)).contains("\"code\": \"" + (then.equals("lets it through") ? "connection_refused"
                 : "upstream_status"));
+    }
+
+    /**
+     * Included by a page the filter is not in front of, the proxy writes its page as a part of the includer's answer,
+     * which keeps its own status and headers: not compressed, whatever the client accepts, since the page cannot say
+     * so in a {@code Content-Encoding}. A browser got gzip bytes inside a plain-text 200.
+     */
+    @Test
+    void anIncludedProxysPageInAnUnfilteredPageIsNotCompressed() throws IOException {
+        configured = new JettyServer()
+                .servlet("/down/*", proxy(UpstreamConfig.builder("down")
+                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
+                .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                    response.setContentType("text/plain");
+                    response.getWriter().write("before|");
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                    response.getWriter().write("|after");
+                }));
+        configured.start();
+
+        HttpResponse<byte[]> page = Client.send("GET", configured.uri("/page/x"), Client.BROWSER_ACCEPT,
+                "Accept-Encoding", "gzip, deflate, br");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Encoding")).isEmpty();
+        assertThat(Client.text(page)).startsWithIgnoringCase("before|<!doctype html>").endsWith("|after");
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.UpstreamFailure;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -171,9 +172,11 @@ public final class ErrorResponder {
     public ErrorRequest errorRequest(HttpServletRequest request, String method) {
         String uri = request.getRequestURI();
         String path = uri == null ? "/" : uri.substring(Math.min(request.getContextPath().length(), uri.length()));
+        // Included, the page is a part of the includer's answer, whose Content-Encoding it cannot set: not compressed.
+        String acceptEncoding = request.getDispatcherType() == DispatcherType.INCLUDE ? null
+                : listField(request, "Accept-Encoding");
         return new ErrorRequest(method, path.isEmpty() ? "/" : path, listField(request, "Accept"),
-                listField(request, "Accept-Language"), request.getHeader(requestIdHeader),
-                listField(request, "Accept-Encoding"));
+                listField(request, "Accept-Language"), request.getHeader(requestIdHeader), acceptEncoding);
     }
 
     /**
