@@ -60,13 +60,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The order of work for each request: call the chain exactly once (a request attribute guards against re-entry
  * through forwards, includes and error dispatches, and a second instance of the filter in the same chain does nothing
- * but log one WARN line; a request another web application's filter wrapped and dispatched here, without its wrappers,
- * is answered by this one, whose page the other lets through); if the response is already committed, append nothing,
- * log the incident once (a client that went away only at DEBUG) and throw an {@link IOException} on, which makes the
- * container abort the connection so the client sees an incomplete response rather than a truncated one that looks whole
- * (R5); {@code /robots.txt} gets the static fallback or a plain-text 503, never the page (R27); everything else gets
- * the page, written by the filter itself with {@code setStatus}, every header and {@code Content-Length}, never through
- * the container's error handling. A HEAD request gets the status and headers a GET would get, and no body (R12).
+ * but log one WARN line; what fails in a request another web application's filter wrapped and dispatched here is
+ * answered by this one, with its settings, and the other lets its page through); if the response is already committed,
+ * append nothing, log the incident once (a client that went away only at DEBUG) and throw an {@link IOException} on,
+ * which makes the container abort the connection so the client sees an incomplete response rather than a truncated one
+ * that looks whole (R5); {@code /robots.txt} gets the static fallback or a plain-text 503, never the page (R27);
+ * everything else gets the page, written by the filter itself with {@code setStatus}, every header and
+ * {@code Content-Length}, never through the container's error handling. A HEAD request gets the status and headers a
+ * GET would get, and no body (R12).
  *
  * <p>Asynchronous requests ({@code startAsync}) are handled too: a captured status is answered when the
  * application calls {@code AsyncContext.complete()}, an exception thrown by an async dispatch when the

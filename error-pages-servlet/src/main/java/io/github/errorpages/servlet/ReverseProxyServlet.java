@@ -189,21 +189,25 @@ import org.slf4j.LoggerFactory;
  * anything of it is read or copied ({@link UpstreamGuard#refuseIfUnavailable()}): no upstream call, and the
  * guard records the refused call as it records any other.
  *
- * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, a malformed response: also a status
- * outside 100–599 or an unasked-for 101, a {@code Content-Length} that is not one number or comes with
+ * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, a malformed response: also a status outside
+ * 100–599 or an unasked-for 101, a {@code Content-Length} that is not one number or comes with
  * {@code Transfer-Encoding}, a transfer coding other than {@code chunked}, a 204 that announces a body; an open
- * breaker, a response head larger than {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}, and an upstream 5xx,
- * whose status is kept and whose {@code Retry-After} is kept and clamped, R3) is answered with the page, as
- * {@link ErrorPagesFilter} would: status, headers and {@code Content-Length}, HEAD without body,
- * {@code /robots.txt} never with the page. A failure after the response was committed (a body cut off
- * half-way) appends nothing: the connection is aborted (an HTTP/2 stream reset) so the client sees an
- * incomplete response (R5); the abort is thrown from an {@code ASYNC} dispatch, since Tomcat resets an HTTP/2
- * stream only for that, and ends it cleanly for a servlet registered without async support or reached through a
- * {@code forward} or an {@code include}. A non-idempotent request reaches the upstream at most once unless the guard's configuration allows more
- * (R13). With {@value #PROXY_STATUS_PARAMETER} set, such an answer also says in a {@code Proxy-Status} field
- * (RFC 9209) which error the gateway met, {@code edge; error=connection_refused}, or, for an upstream's 5xx,
- * the status received, {@code edge; received-status=503}; never hosts or details (R6). Off by default: the
- * field is for operators, and the page's support code and the log line already tie a response to its cause.
+ * breaker, a response head larger than {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}, and an upstream 5xx, whose
+ * status is kept and whose {@code Retry-After} is kept and clamped, R3) is answered with the page, as
+ * {@link ErrorPagesFilter} would: status, headers and {@code Content-Length}, HEAD without body, {@code /robots.txt}
+ * never with the page. A failure after the response was committed (a body cut off half-way) appends nothing: the
+ * connection is aborted (an HTTP/2 stream reset) so the client sees an incomplete response (R5); the abort is thrown
+ * from an {@code ASYNC} dispatch, since Tomcat resets an HTTP/2 stream only for that, and ends it cleanly for a
+ * servlet registered without async support or reached through a {@code forward} or an {@code include}. Reached by an
+ * {@code include} behind the filter, a failure is thrown to the includer as an
+ * {@link io.github.errorpages.UpstreamFailureException}, as any exception of an included servlet is (it may catch it
+ * and write a fallback, or let the filter answer with the page); included elsewhere, the page is written,
+ * uncompressed, as a part of the includer's answer. A non-idempotent request reaches the upstream at most once
+ * unless the guard's configuration allows more (R13). With {@value #PROXY_STATUS_PARAMETER} set, such an answer also
+ * says in a {@code Proxy-Status} field (RFC 9209) which error the gateway met,
+ * {@code edge; error=connection_refused}, or, for an upstream's 5xx, the status received,
+ * {@code edge; received-status=503}; never hosts or details (R6). Off by default: the field is for operators, and
+ * the page's support code and the log line already tie a response to its cause.
  *
  * <p><b>Timeouts.</b> {@value #CONNECT_TIMEOUT_PARAMETER} bounds a connect, the guard's
  * {@code attempt-timeout} the wait for the response headers of one attempt, its {@code deadline} all

@@ -143,12 +143,13 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     }
 
     /**
-     * Lets an answer through the request's outermost capturing response when it is not the one answering, nor in the
-     * chain of the response answered: the request came to this web application by a cross-context dispatch.
+     * Lets an answer through the request's outermost capturing response when another one answers, or none: the
+     * request came to this web application by a cross-context dispatch, and the outermost one belongs to the other.
+     * Not within an include, whose answer is a part of the includer's.
      */
     private static void letThroughOutermost(ServletRequest request, @Nullable CapturingResponse answering) {
         if (request.getDispatcherType() == DispatcherType.INCLUDE) {
-            return; // a fragment of the including page, not the request's answer: the container ignores its status
+            return;
         }
         if (request.getAttribute(OUTERMOST_ATTRIBUTE) instanceof Runnable outermost && outermost != answering) {
             outermost.run();
