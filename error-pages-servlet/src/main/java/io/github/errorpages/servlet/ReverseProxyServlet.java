@@ -201,11 +201,12 @@ import org.slf4j.LoggerFactory;
  * servlet registered without async support or reached through a {@code forward} or an {@code include}. Reached by an
  * {@code include} behind the filter, a failure is thrown to the includer as an
  * {@link io.github.errorpages.UpstreamFailureException}, as any exception of an included servlet is (it may catch it
- * and write a fallback, or let the filter answer with the page); included elsewhere, the page is written,
- * uncompressed, as a part of the includer's answer. A non-idempotent request reaches the upstream at most once
- * unless the guard's configuration allows more (R13). With {@value #PROXY_STATUS_PARAMETER} set, such an answer also
- * says in a {@code Proxy-Status} field (RFC 9209) which error the gateway met,
- * {@code edge; error=connection_refused}, or, for an upstream's 5xx, the status received,
+ * and write a fallback, or let the filter answer with the page), or, once part of the body was written, as an
+ * {@code IOException} with that cause, which the filter answers; included elsewhere, the page is written,
+ * uncompressed, as a part of the includer's answer, or the response aborted after part of a body. A non-idempotent
+ * request reaches the upstream at most once unless the guard's configuration allows more (R13). With
+ * {@value #PROXY_STATUS_PARAMETER} set, such an answer also says in a {@code Proxy-Status} field (RFC 9209) which
+ * error the gateway met, {@code edge; error=connection_refused}, or, for an upstream's 5xx, the status received,
  * {@code edge; received-status=503}; never hosts or details (R6). Off by default: the field is for operators, and
  * the page's support code and the log line already tie a response to its cause.
  *
@@ -433,7 +434,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 request.removeAttribute(OUTCOME_ATTRIBUTE);
                 boolean nonBlocking = request.getAttribute(NON_BLOCKING_ATTRIBUTE) != null;
                 request.removeAttribute(NON_BLOCKING_ATTRIBUTE);
-                answerOutcome(current, request, response, outcome, nonBlocking, false);
+                answerOutcome(current, request, response, outcome, nonBlocking, false, false);
                 return;
             }
         }
@@ -589,7 +590,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                     closeIfUploadCutShort(request, reads);
                 }
                 answerOutcome(proxy, request, response, outcome, exchange.writesWithoutBlocking(),
-                        !committedBefore && !exchange.relaysResponse());
+                        !committedBefore && !exchange.relaysResponse(), exchange.relaysResponse());
             } finally {
                 if (reads != null) {
                     stopReading(request, response, reads); // the client's thread may be reading it still
@@ -737,14 +738,15 @@ public final class ReverseProxyServlet extends HttpServlet {
      * Answers what the Jetty transport handed back: a failure with the page, an exception by throwing it.
      *
      * @param committedByTheRead as for {@link #answerClientBodyFailure}
+     * @param relayed whether the upstream's response was being relayed when it failed
      */
     private static void answerOutcome(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            Object outcome, boolean nonBlocking, boolean committedByTheRead) throws IOException {
+            Object outcome, boolean nonBlocking, boolean committedByTheRead, boolean relayed) throws IOException {
         if (outcome == ExchangeOutcome.DONE) {
             return;
         }
         if (outcome instanceof UpstreamFailure failure) {
-            answerFailure(proxy, request, response, failure, nonBlocking);
+            answerFailure(proxy, request, response, failure, nonBlocking, relayed);
         } else if (outcome instanceof IOException clientFailed) {
             answerClientBodyFailure(request, response, clientFailed, committedByTheRead);
         } else if (outcome instanceof RuntimeException bug) {
@@ -969,7 +971,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                     request.startAsync().dispatch();
                     return;
                 }
-                answerFailure(proxy, request, response, failure, false);
+                answerFailure(proxy, request, response, failure, false, true);
                 return;
             }
             if (part == null) {
@@ -986,16 +988,44 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     private static void answerFailure(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
             UpstreamFailure failure, boolean nonBlocking) throws IOException {
+        answerFailure(proxy, request, response, failure, nonBlocking, false);
+    }
+
+    /**
+     * @param relayed whether the upstream's response was being relayed, part of its body perhaps written already
+     */
+    private static void answerFailure(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
+            UpstreamFailure failure, boolean nonBlocking, boolean relayed) throws IOException {
         // Behind ErrorPagesFilter, write past its capturing wrapper and tell it the request is answered.
         CapturingResponse capturing = CapturingResponse.find(response);
-        if (capturing != null && request.getDispatcherType() == DispatcherType.INCLUDE) {
-            // Included, a page would be a fragment of the includer's answer: its status and headers ignored, after
-            // whatever of the upstream's body was relayed. The failure is the includer's to answer, as any exception
-            // of an included servlet is: it may catch it and write something else, or let the filter answer it.
-            throw new UpstreamFailureException(failure, null, false);
+        if (request.getDispatcherType() == DispatcherType.INCLUDE) {
+            answerIncludedFailure(request, capturing != null, failure, relayed);
         }
         boolean writePending = nonBlocking || capturing != null && capturing.writesWithoutBlocking();
         proxy.responder.respond(request, CapturingResponse.answeredPast(request, response), failure, writePending);
+    }
+
+    /**
+     * Included, a page would be a part of the includer's answer: its status and headers ignored, after whatever of the
+     * upstream's body was relayed. Behind the filter the failure is the includer's, as any exception of an included
+     * servlet is: an {@link UpstreamFailureException} it may catch to write something else in its place, or let the
+     * filter answer. Once part of the body may be in the includer's answer nothing can take its place: the exception
+     * is then one no catch of UpstreamFailureException takes, with the failure as its cause for the filter (its page,
+     * or once committed an aborted response); without the filter, the response is aborted rather than end with the
+     * page after a body cut short, which would look whole. Returns only when the page is to be written as a part.
+     */
+    private static void answerIncludedFailure(HttpServletRequest request, boolean filtered, UpstreamFailure failure,
+            boolean relayed) throws IOException {
+        if (filtered && !relayed) {
+            throw new UpstreamFailureException(failure, null, false);
+        }
+        if (filtered) {
+            throw new IOException("the upstream failed after part of its body was written into the including page",
+                    new UpstreamFailureException(failure, null, false));
+        }
+        if (relayed) {
+            throw ErrorResponder.abort(request, failure, "after part of its body was written into the including page");
+        }
     }
 
     private static Proxy fromParameters(ServletConfig config, Map<String, String> parameters) {

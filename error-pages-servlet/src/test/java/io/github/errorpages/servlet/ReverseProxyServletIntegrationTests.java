@@ -1645,6 +1645,52 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An included proxy whose upstream's body broke off after part of it was relayed into the includer's answer:
+     * nothing can take its place, so the failure is no UpstreamFailureException an includer would catch to write a
+     * fallback after the part (a 200 that looked whole, and no log line); the filter answers it (its page, the part
+     * reset away), and without the filter the response is not ended as if whole either.
+     */
+    @ParameterizedTest(name = "filtered: {0}")
+    @ValueSource(booleans = {true, false})
+    void anIncludedProxysBodyCutShortGetsNoFallbackAfterIt(boolean filtered) throws IOException {
+        try (FaultyUpstream cut = FaultyUpstream.start(Behaviour.truncatedBody())) {
+            configured = new JettyServer()
+                    .servlet("/cut/*", proxy(UpstreamConfig.builder("cut").endpoints(cut.uri())
+                            .circuitBreakerConfig(NEVER_OPENS).build()))
+                    .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                        response.setContentType("text/plain");
+                        response.getWriter().write("before|");
+                        try {
+                            request.getRequestDispatcher("/cut/orders").include(request, response);
+                        } catch (UpstreamFailureException failure) {
+                            response.getWriter().write("fallback");
+                        }
+                        response.getWriter().write("|after");
+                    }));
+            if (filtered) {
+                configured.filter(ErrorPagesFilter.builder().build());
+            }
+            configured.start();
+
+            HttpResponse<byte[]> page;
+            try {
+                page = Client.get(configured.uri("/page/x"), JSON);
+            } catch (UncheckedIOException aborted) {
+                assertThat(filtered).as("only without the filter may the response be aborted").isFalse();
+                return;
+            }
+
+            assertThat(Client.text(page)).doesNotContain("fallback");
+            if (filtered) {
+                assertErrorPage(page, "GET", 502, "\\d+");
+                assertThat(Client.text(page)).contains("\"code\": \"http_response_incomplete\"");
+            } else {
+                assertThat(page.statusCode()).isNotEqualTo(200);
+            }
+        }
+    }
+
+    /**
      * Included by a page the filter is not in front of, the proxy writes its page as a part of the includer's answer,
      * which keeps its own status and headers: not compressed, whatever the client accepts, since the page cannot say
      * so in a {@code Content-Encoding}. A browser got gzip bytes inside a plain-text 200.

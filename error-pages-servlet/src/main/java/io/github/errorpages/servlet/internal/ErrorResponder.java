@@ -138,7 +138,16 @@ public final class ErrorResponder {
         return abort(request, failure, "after the response was committed");
     }
 
-    private static ResponseAbortedException abort(HttpServletRequest request, UpstreamFailure failure, String when) {
+    /**
+     * Logs the failure of a response that cannot be answered with the page once, at WARN, and returns the exception
+     * that makes the container abort the connection.
+     *
+     * @param request the request
+     * @param failure what failed
+     * @param when why no page, for the log line and the exception: "after ..."
+     * @return the exception to throw to the container
+     */
+    public static ResponseAbortedException abort(HttpServletRequest request, UpstreamFailure failure, String when) {
         String message = "response to " + request.getMethod() + " " + request.getRequestURI()
                 + " aborted: upstream failure " + failure.cause().token() + " " + when;
         log.warn("{} (upstream={}, attempts={}, elapsed_ms={})", message,
