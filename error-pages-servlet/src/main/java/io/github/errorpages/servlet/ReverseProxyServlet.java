@@ -940,7 +940,7 @@ public final class ReverseProxyServlet extends HttpServlet {
      */
     private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
             IdleTimeoutBodySubscriber.Body in, boolean flushEachPart, long length) throws IOException {
-        ServletOutputStream out = response.getOutputStream();
+        ServletOutputStream out = BodyWrites.outputStream(response);
         long left = length;
         while (true) {
             ByteBuffer part;

@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -13,6 +14,27 @@ public final class BodyWrites {
     private static final int COPY_BUFFER = 16 * 1024;
 
     private BodyWrites() {
+    }
+
+    /**
+     * The client's output stream, for a relayed body. Within an include whose includer took the response's writer,
+     * Tomcat refuses the stream (Jetty allows both): the body's bytes cannot go through a writer, which would decode
+     * them, and the refusal was taken for a client that went away (the body dropped without a word) or ended in the
+     * container's 500 naming Tomcat's words. It now says what to do.
+     *
+     * @param response the client's response
+     * @return its output stream
+     * @throws IllegalStateException saying why, when the container refuses the stream
+     * @throws IOException when the container fails to hand it out
+     */
+    public static ServletOutputStream outputStream(HttpServletResponse response) throws IOException {
+        try {
+            return response.getOutputStream();
+        } catch (IllegalStateException writerInUse) {
+            throw new IllegalStateException("ReverseProxyServlet relays the upstream's body as bytes, but the "
+                    + "response's writer is in use (a page that includes the proxy wrote with getWriter()): write that "
+                    + "page with getOutputStream()", writerInUse);
+        }
     }
 
     /**

@@ -681,6 +681,8 @@ public final class JettyForwarder {
         private boolean withBody;
         private boolean eventStream;
         private volatile boolean clientGone;
+        /** Why the container refused the client's stream ({@link BodyWrites#outputStream}), ending the relay. */
+        private volatile @Nullable IllegalStateException refused;
         /** Why the client was given up on, a part having waited for it longer than {@code client-idle-timeout}. */
         private volatile @Nullable IOException clientStalled;
         /** Whether the request goes over TLS and its head is not written yet, as before the handshake ended. */
@@ -994,7 +996,13 @@ public final class JettyForwarder {
             }
             writingToClient = true;
             try {
-                ServletOutputStream out = exchange.response.getOutputStream();
+                ServletOutputStream out;
+                try {
+                    out = BodyWrites.outputStream(exchange.response);
+                } catch (IllegalStateException writerInUse) {
+                    refused = writerInUse; // no failure of the client's or the upstream's: thrown to the servlet
+                    throw writerInUse;
+                }
                 BodyWrites.write(out, part);
                 if (eventStream) {
                     out.flush();
@@ -1049,7 +1057,10 @@ public final class JettyForwarder {
             ended = end;
             Object outcome = report(bodyOutcome, end);
             NonBlockingResponseBody body = writer;
-            if (body == null) {
+            IllegalStateException streamRefused = refused;
+            if (streamRefused != null) {
+                exchange.finish(streamRefused); // (with a body relayed by the stream's blocking writes: no writer)
+            } else if (body == null) {
                 exchange.finish(outcome);
             } else {
                 // Only once the client took what was written: completing or dispatching sooner would cut it off.
