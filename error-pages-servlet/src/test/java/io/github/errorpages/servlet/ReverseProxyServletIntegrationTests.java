@@ -299,6 +299,12 @@ abstract class ReverseProxyServletIntegrationTests {
         return proxyBuilder(UpstreamGuard.of(config)).build();
     }
 
+    /** A proxy to upstream "down", whose endpoint refuses connections. */
+    private ReverseProxyServlet refusedProxy() {
+        return proxy(UpstreamConfig.builder("down")
+                .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build());
+    }
+
     /** A servlet registered by class, configured by init-parameters, the transport among them. */
     private ServletHolder byClass() {
         ServletHolder holder = new ServletHolder(ReverseProxyServlet.class);
@@ -1610,8 +1616,7 @@ abstract class ReverseProxyServletIntegrationTests {
     void anIncludedProxysFailureIsTheIncludersToAnswer(String then) throws IOException {
         configured = new JettyServer()
                 .filter(ErrorPagesFilter.builder().build())
-                .servlet("/down/*", proxy(UpstreamConfig.builder("down")
-                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
+                .servlet("/down/*", refusedProxy())
                 .servlet("/page/*", TestServlets.servlet((request, response) -> {
                     response.setContentType("text/plain");
                     response.getWriter().write("before|");
@@ -1698,8 +1703,7 @@ abstract class ReverseProxyServletIntegrationTests {
     @Test
     void anIncludedProxysPageInAnUnfilteredPageIsNotCompressed() throws IOException {
         configured = new JettyServer()
-                .servlet("/down/*", proxy(UpstreamConfig.builder("down")
-                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
+                .servlet("/down/*", refusedProxy())
                 .servlet("/page/*", TestServlets.servlet((request, response) -> {
                     response.setContentType("text/plain");
                     response.getWriter().write("before|");
@@ -1722,8 +1726,7 @@ abstract class ReverseProxyServletIntegrationTests {
         // on the ASYNC dispatch back to the servlet, which the filter sees too.
         configured = new JettyServer()
                 .filter(ErrorPagesFilter.builder().build())
-                .servlet("/down/*", proxy(UpstreamConfig.builder("down")
-                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
+                .servlet("/down/*", refusedProxy())
                 .servlet("/orders/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
                         .build()));
         configured.start();

@@ -18,9 +18,8 @@ public final class BodyWrites {
 
     /**
      * The client's output stream, for a relayed body. Within an include whose includer took the response's writer,
-     * Tomcat refuses the stream (Jetty allows both): the body's bytes cannot go through a writer, which would decode
-     * them, and the refusal was taken for a client that went away (the body dropped without a word) or ended in the
-     * container's 500 naming Tomcat's words. It now says what to do.
+     * Tomcat refuses the stream (Jetty allows both), and the body's bytes cannot go through a writer, which would
+     * decode them: the refusal says what to do, and is not to be taken for a client that went away.
      *
      * @param response the client's response
      * @return its output stream
