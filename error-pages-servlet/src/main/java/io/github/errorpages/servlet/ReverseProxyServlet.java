@@ -1016,12 +1016,13 @@ public final class ReverseProxyServlet extends HttpServlet {
      */
     private static void answerIncludedFailure(HttpServletRequest request, boolean filtered, UpstreamFailure failure,
             boolean relayed) throws IOException {
-        if (filtered && !relayed) {
-            throw new UpstreamFailureException(failure, null, false);
-        }
         if (filtered) {
-            throw new IOException("the upstream failed after part of its body was written into the including page",
-                    new UpstreamFailureException(failure, null, false));
+            UpstreamFailureException thrown = new UpstreamFailureException(failure, null, false);
+            if (relayed) {
+                throw new IOException("the upstream failed after part of its body was written into the including "
+                        + "page", thrown);
+            }
+            throw thrown;
         }
         if (relayed) {
             throw ErrorResponder.abort(request, failure, "after part of its body was written into the including page");

@@ -1059,7 +1059,8 @@ public final class JettyForwarder {
             NonBlockingResponseBody body = writer;
             IllegalStateException streamRefused = refused;
             if (streamRefused != null) {
-                exchange.finish(streamRefused); // (with a body relayed by the stream's blocking writes: no writer)
+                // Only the blocking writes of onContent ask for the stream so: there is no non-blocking writer to end.
+                exchange.finish(streamRefused);
             } else if (body == null) {
                 exchange.finish(outcome);
             } else {
