@@ -22,7 +22,6 @@ import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -287,10 +286,8 @@ class CrossContextDispatchIntegrationTests {
     }
 
     private void startTomcat() throws Exception {
-        Tomcat tomcat = new Tomcat();
-        Path baseDir = Files.createTempDirectory("error-pages-cross-context");
-        tomcat.setBaseDir(baseDir.toString());
-        tomcat.getServer().setParentClassLoader(getClass().getClassLoader());
+        Path baseDir = TemporaryDirectory.create("error-pages-cross-context");
+        Tomcat tomcat = TomcatServer.embedded(baseDir);
         Connector connector = new Connector("HTTP/1.1");
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
@@ -324,8 +321,12 @@ class CrossContextDispatchIntegrationTests {
             }
         }
         running.set(() -> {
-            tomcat.stop();
-            tomcat.destroy();
+            try {
+                tomcat.stop();
+                tomcat.destroy();
+            } finally {
+                TemporaryDirectory.delete(baseDir);
+            }
         });
         tomcat.start();
         port = connector.getLocalPort();

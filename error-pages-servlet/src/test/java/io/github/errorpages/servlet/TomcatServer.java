@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.catalina.Context;
+import org.apache.catalina.Globals;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
@@ -27,16 +28,14 @@ import org.jspecify.annotations.Nullable;
 /** A real embedded Tomcat 11 (tomcat-embed-core from Maven Central) on an ephemeral 127.0.0.1 port. */
 final class TomcatServer implements AutoCloseable {
 
-    private final Tomcat tomcat = new Tomcat();
+    private final Path baseDir = TemporaryDirectory.create("error-pages-tomcat");
+    private final Tomcat tomcat = embedded(baseDir);
     private final Connector connector = new Connector("HTTP/1.1");
     private final Context context;
+    private final @Nullable Path webApp;
 
-    private TomcatServer(Path webApp) throws IOException {
-        Path baseDir = Files.createTempDirectory("error-pages-tomcat");
-        tomcat.setBaseDir(baseDir.toString());
-        // The application's classes (and the thread context class loader of its requests) come from where Tomcat's
-        // do: by default from the system class loader, which is not where a test's isolating class loader has them.
-        tomcat.getServer().setParentClassLoader(TomcatServer.class.getClassLoader());
+    private TomcatServer(@Nullable Path webApp) {
+        this.webApp = webApp;
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
         tomcat.setConnector(connector);
@@ -53,13 +52,24 @@ final class TomcatServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A Tomcat whose base directory, and home, is {@code baseDir}. Tomcat keeps the first instance's base directory
+     * as {@code catalina.home} for the rest of the JVM and creates it again for every later instance: cleared here,
+     * so that a directory deleted with its instance stays deleted.
+     */
+    static Tomcat embedded(Path baseDir) {
+        System.clearProperty(Globals.CATALINA_HOME_PROP);
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(baseDir.toString());
+        // The application's classes (and the thread context class loader of its requests) come from where Tomcat's
+        // do: by default from the system class loader, which is not where a test's isolating class loader has them.
+        tomcat.getServer().setParentClassLoader(TomcatServer.class.getClassLoader());
+        return tomcat;
+    }
+
     /** A context configured in code: add servlets and filters, then start. */
     static TomcatServer inCode() {
-        try {
-            return new TomcatServer(null);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new TomcatServer(null);
     }
 
     /**
@@ -67,14 +77,15 @@ final class TomcatServer implements AutoCloseable {
      * through {@code META-INF/services}, as in any deployment.
      */
     static TomcatServer webApp(String webXml) {
+        Path webApp = TemporaryDirectory.create("error-pages-webapp");
         try {
-            Path webApp = Files.createTempDirectory("error-pages-webapp");
             Files.createDirectories(webApp.resolve("WEB-INF"));
             Files.writeString(webApp.resolve("WEB-INF/web.xml"), webXml);
-            return new TomcatServer(webApp);
         } catch (IOException e) {
+            TemporaryDirectory.delete(webApp);
             throw new UncheckedIOException(e);
         }
+        return new TomcatServer(webApp);
     }
 
     /** Adds a servlet with async support, as the documentation asks of the proxy servlet. */
@@ -195,6 +206,7 @@ final class TomcatServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + connector.getLocalPort() + path);
     }
 
+    /** Stops Tomcat and deletes the directories it wrote to. */
     @Override
     public void close() {
         try {
@@ -202,6 +214,11 @@ final class TomcatServer implements AutoCloseable {
             tomcat.destroy();
         } catch (LifecycleException e) {
             throw new IllegalStateException("Tomcat did not stop", e);
+        } finally {
+            TemporaryDirectory.delete(baseDir);
+            if (webApp != null) {
+                TemporaryDirectory.delete(webApp);
+            }
         }
     }
 }

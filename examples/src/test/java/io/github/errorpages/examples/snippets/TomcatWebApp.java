@@ -6,7 +6,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.apache.catalina.Context;
+import org.apache.catalina.Globals;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Constants;
@@ -23,12 +26,20 @@ final class TomcatWebApp implements AutoCloseable {
     private final Tomcat tomcat = new Tomcat();
     private final Connector connector = new Connector("HTTP/1.1");
     private final Context context;
+    private final Path baseDir;
+    private final Path webApp;
 
     /**
-     * @param webApp the application's folder, holding {@code WEB-INF/web.xml}
+     * @param webApp the application's folder, holding {@code WEB-INF/web.xml}; deleted with Tomcat's own folder on
+     *     {@link #close()}, so that test runs leave nothing behind in the system's temporary directory
      */
     TomcatWebApp(Path webApp) throws IOException {
-        tomcat.setBaseDir(Files.createTempDirectory("examples-tomcat").toString());
+        this.webApp = webApp;
+        baseDir = Files.createTempDirectory("examples-tomcat");
+        // Tomcat keeps the first instance's base directory as catalina.home for the rest of the JVM and creates it
+        // again for every later instance: cleared, so that a directory deleted with its instance stays deleted.
+        System.clearProperty(Globals.CATALINA_HOME_PROP);
+        tomcat.setBaseDir(baseDir.toString());
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
         tomcat.setConnector(connector);
@@ -69,8 +80,21 @@ final class TomcatWebApp implements AutoCloseable {
     }
 
     @Override
-    public void close() throws LifecycleException {
-        tomcat.stop();
-        tomcat.destroy();
+    public void close() throws LifecycleException, IOException {
+        try {
+            tomcat.stop();
+            tomcat.destroy();
+        } finally {
+            delete(baseDir);
+            delete(webApp);
+        }
+    }
+
+    private static void delete(Path directory) throws IOException {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
     }
 }
