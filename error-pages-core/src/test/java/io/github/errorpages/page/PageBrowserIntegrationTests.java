@@ -58,6 +58,7 @@ import tools.jackson.databind.json.JsonMapper;
 class PageBrowserIntegrationTests {
 
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private static final Path BROWSER_TEMP = Path.of("target", "browser-temp");
     private static final Duration PATIENCE = Duration.ofSeconds(15);
     private static final ErrorPages DEFAULT_PAGES = ErrorPages.builder().build();
     private static final ErrorPages BRANDED_PAGES = ErrorPages.builder().pageConfig(PageConfig.builder()
@@ -109,8 +110,11 @@ class PageBrowserIntegrationTests {
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
                 "--disable-quic", "--hide-scrollbars", "--force-device-scale-factor=1", "--window-size=1200,1000",
                 "--lang=en-US");
+        // Chromium leaves its singleton socket's folder behind in TMPDIR when it quits: kept under target/.
+        Files.createDirectories(BROWSER_TEMP);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile())
-                .usingAnyFreePort().build();
+                .usingAnyFreePort().withEnvironment(Map.of("TMPDIR", BROWSER_TEMP.toAbsolutePath().toString()))
+                .build();
         browser = new ChromeDriver(service, options);
         browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
         browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
