@@ -3,6 +3,9 @@ package io.github.errorpages.examples.snippets;
 import static io.github.errorpages.examples.Http.BROWSER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import feign.Feign;
+import feign.RequestLine;
+import feign.Retryer;
 import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
@@ -249,6 +252,47 @@ class SnippetsIntegrationTests {
 
     private static String snippet(String file) {
         return RepositoryFiles.read("examples/src/test/resources/snippets/" + file);
+    }
+
+    /**
+     * The Feign classifier of the docs, found through the examples' {@code META-INF/services}: an upstream's 503 that
+     * Feign threw as its exception is the page's 503 with the upstream's {@code Retry-After} (R3, R46), not a 500.
+     */
+    @Test
+    void feignsExceptionForAnUpstreams503IsItsPage() throws Exception {
+        upstream.mode(DemoMode.UNAVAILABLE);
+        try (JettyApp app = new JettyApp().listener(new FilterByClassListener())
+                .servlet("/orders", new FeignOrdersServlet(upstream.uri()), Map.of()).start()) {
+
+            HttpResponse<String> page = Http.get(app.uri("/orders"), "application/json");
+
+            assertThat(page.statusCode()).isEqualTo(503);
+            assertThat(page.headers().firstValue("Retry-After")).contains("30");
+            assertThat(Http.member(page.body(), "code")).contains("upstream_status");
+            assertThat(page.body()).doesNotContain("feign", "Feign", "127.0.0.1");
+        }
+    }
+
+    /** The upstream's API, as a Feign application declares it. */
+    interface Orders {
+        @RequestLine("GET /api/orders")
+        String orders();
+    }
+
+    /** An application servlet that calls its upstream with Feign and lets Feign's exceptions through. */
+    static final class FeignOrdersServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+        private final transient Orders orders;
+
+        FeignOrdersServlet(URI upstream) {
+            orders = Feign.builder().retryer(Retryer.NEVER_RETRY).target(Orders.class, upstream.toString());
+        }
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            response.setContentType("application/json");
+            response.getWriter().write(orders.orders());
+        }
     }
 
     /** An application servlet that reports its own overload: 503 with {@code Retry-After: 3600}. */
