@@ -999,7 +999,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         // Behind ErrorPagesFilter, write past its capturing wrapper and tell it the request is answered.
         CapturingResponse capturing = CapturingResponse.find(response);
         if (request.getDispatcherType() == DispatcherType.INCLUDE) {
-            answerIncludedFailure(request, capturing != null, failure, relayed);
+            answerIncludedFailure(request, response, capturing != null, failure, relayed);
         }
         boolean writePending = nonBlocking || capturing != null && capturing.writesWithoutBlocking();
         proxy.responder.respond(request, CapturingResponse.answeredPast(request, response), failure, writePending);
@@ -1014,8 +1014,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * or once committed an aborted response); without the filter, the response is aborted rather than end with the
      * page after a body cut short, which would look whole. Returns only when the page is to be written as a part.
      */
-    private static void answerIncludedFailure(HttpServletRequest request, boolean filtered, UpstreamFailure failure,
-            boolean relayed) throws IOException {
+    private static void answerIncludedFailure(HttpServletRequest request, HttpServletResponse response,
+            boolean filtered, UpstreamFailure failure, boolean relayed) throws IOException {
         if (filtered) {
             UpstreamFailureException thrown = new UpstreamFailureException(failure, null, false);
             if (relayed) {
@@ -1025,7 +1025,16 @@ public final class ReverseProxyServlet extends HttpServlet {
             throw thrown;
         }
         if (relayed) {
-            throw ErrorResponder.abort(request, failure, "after part of its body was written into the including page");
+            ResponseAbortedException abort = ErrorResponder.abort(request, failure,
+                    "after part of its body was written into the including page");
+            try {
+                // Committed first: what was relayed may still be in the includer's buffer, and a container answers an
+                // exception for a response not committed with its error page (Jetty's 500 quoted the abort).
+                response.flushBuffer();
+            } catch (IOException clientGone) {
+                // Aborted already.
+            }
+            throw abort;
         }
     }
 

@@ -2,9 +2,11 @@ package io.github.errorpages.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.servlet.Servlets;
 import io.undertow.servlet.api.DeploymentInfo;
@@ -39,6 +41,7 @@ class UndertowIntegrationTests {
 
     private static Undertow server;
     private static DeploymentManager deployment;
+    private static DeploymentManager plain;
     private static int port;
 
     @BeforeAll
@@ -72,13 +75,38 @@ class UndertowIntegrationTests {
                     out.flush();
                     throw new ConnectException("Connection reset");
                 })));
-        info.addServlet(Servlets.servlet("proxy", HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
-                ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("orders")
-                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
-                        .transport(ProxyTransport.JDK).build())).addMapping("/orders/*").setAsyncSupported(true));
+        info.addServlet(refusedProxy());
+        info.addServlet(servlet("widget", "/widget", TestServlets.servlet((request, response) -> {
+            response.setContentType("text/plain");
+            response.getWriter().write("before|");
+            try {
+                request.getRequestDispatcher("/orders/42").include(request, response);
+            } catch (RuntimeException wrapped) {
+                // Undertow wraps what an included servlet throws unchecked.
+                if (!(wrapped.getCause() instanceof UpstreamFailureException failure)) {
+                    throw wrapped;
+                }
+                response.getWriter().write("fallback:" + failure.failure().cause().token());
+            }
+            response.getWriter().write("|after");
+        })));
         deployment = Servlets.defaultContainer().addDeployment(info);
         deployment.deploy();
-        server = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(deployment.start()).build();
+        // An application without the filter: an included proxy's page is a part of the includer's answer.
+        DeploymentInfo plainInfo = Servlets.deployment().setClassLoader(UndertowIntegrationTests.class.getClassLoader())
+                .setContextPath("/plain").setDeploymentName("plain")
+                .addServlet(refusedProxy())
+                .addServlet(servlet("page", "/page", TestServlets.servlet((request, response) -> {
+                    response.setContentType("text/plain");
+                    response.setHeader("X-Includer", "kept");
+                    response.getWriter().write("before|");
+                    request.getRequestDispatcher("/orders/42").include(request, response);
+                    response.getWriter().write("|after");
+                })));
+        plain = Servlets.defaultContainer().addDeployment(plainInfo);
+        plain.deploy();
+        server = Undertow.builder().addHttpListener(0, "127.0.0.1")
+                .setHandler(Handlers.path(deployment.start()).addPrefixPath("/plain", plain.start())).build();
         server.start();
         port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
     }
@@ -86,12 +114,54 @@ class UndertowIntegrationTests {
     @AfterAll
     static void stop() throws Exception {
         server.stop();
-        deployment.stop();
-        deployment.undeploy();
+        for (DeploymentManager manager : new DeploymentManager[] {deployment, plain}) {
+            manager.stop();
+            manager.undeploy();
+        }
     }
 
     private static io.undertow.servlet.api.ServletInfo servlet(String name, String path, HttpServlet servlet) {
         return Servlets.servlet(name, HttpServlet.class, new ImmediateInstanceFactory<>(servlet)).addMapping(path);
+    }
+
+    /** The reverse proxy with the transport the docs advise on Undertow, at /orders/*, to an upstream that refuses. */
+    private static io.undertow.servlet.api.ServletInfo refusedProxy() {
+        return Servlets.servlet("proxy", HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
+                ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("orders")
+                        .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
+                        .transport(ProxyTransport.JDK).build())).addMapping("/orders/*").setAsyncSupported(true);
+    }
+
+    /**
+     * Included where the filter is not in front, the proxy's page is a part of the includer's answer, which keeps its
+     * status, fields and what it wrote before and after, through its writer. Undertow, unlike Jetty and Tomcat, does
+     * not ignore an included servlet's reset(): the includer's output and fields were gone, and its next write failed
+     * (Undertow's 500 page, with a stack trace).
+     */
+    @Test
+    void includedProxysPageIsAPartOfTheIncludersAnswer() {
+        HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + port + "/plain/page"),
+                "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type ->
+                assertThat(type).startsWith("text/plain"));
+        assertThat(response.headers().firstValue("X-Includer")).contains("kept");
+        String body = Client.text(response);
+        assertThat(body).startsWith("before|{").endsWith("}\n|after").contains("\"code\": \"connection_refused\"");
+    }
+
+    /**
+     * Behind the filter, an included proxy's failure is the includer's to catch (a widget's fallback): Undertow wraps
+     * it in a RuntimeException, as the docs say.
+     */
+    @Test
+    void includerCatchesTheIncludedProxysFailure() {
+        HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + port + "/widget"),
+                "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("before|fallback:connection_refused|after");
     }
 
     /**

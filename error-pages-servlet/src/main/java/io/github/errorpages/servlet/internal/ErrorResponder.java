@@ -216,6 +216,10 @@ public final class ErrorResponder {
         boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
+        if (request.getDispatcherType() == DispatcherType.INCLUDE) {
+            PageWriter.writeFragment(response, page.contentType(), page.body(), head);
+            return true;
+        }
         return PageWriter.write(response, page.status(), pageHeaders(request, page.headers(), failure), page.body(),
                 head, nonBlocking, keepsSiteFields, requestIdHeader);
     }

@@ -111,6 +111,38 @@ final class PageWriter {
         return true;
     }
 
+    /**
+     * Writes the page as a part of an including servlet's response, within an include dispatch: its body after
+     * whatever the includer wrote, through the stream or the writer the includer took, and nothing else. The
+     * container ignores the status and the header fields an included servlet sets, but Undertow does not ignore its
+     * {@code reset()}: that dropped the includer's output and fields, and the includer's next {@code getWriter()}
+     * failed (a 500). The page is not compressed ({@link ErrorResponder#errorRequest}). Through a writer, in its
+     * charset: a character it cannot encode goes as a reference to it.
+     *
+     * @param response the response the included servlet got
+     * @param contentType the page's {@code Content-Type}
+     * @param body the page's body
+     * @param head whether the request is a HEAD: then nothing is written
+     * @throws IOException when writing fails (usually: the client went away)
+     */
+    static void writeFragment(HttpServletResponse response, String contentType, byte[] body, boolean head)
+            throws IOException {
+        if (head || body.length == 0) {
+            return;
+        }
+        ServletOutputStream out;
+        try {
+            out = response.getOutputStream();
+        } catch (IllegalStateException writerInUse) {
+            Charset charset = charsetOf(response.getCharacterEncoding());
+            String text = new String(body, StandardCharsets.UTF_8);
+            response.getWriter().write(charset.equals(StandardCharsets.UTF_8) ? text
+                    : encodable(text, charset.newEncoder(), contentType));
+            return;
+        }
+        out.write(body);
+    }
+
     private static void writeBody(HttpServletResponse response, Map<String, String> headers, byte[] body,
             String writerCharset) throws IOException {
         ServletOutputStream out;
@@ -173,12 +205,7 @@ final class PageWriter {
                 contentType = header.getValue();
             }
         }
-        Charset charset;
-        try {
-            charset = Charset.forName(writerCharset);
-        } catch (IllegalArgumentException unknown) {
-            charset = StandardCharsets.ISO_8859_1; // the Servlet API's default; a writer was made with it somehow
-        }
+        Charset charset = charsetOf(writerCharset);
         String text;
         if (charset.equals(StandardCharsets.UTF_8) || charset.equals(StandardCharsets.ISO_8859_1)) {
             text = new String(page, charset);
@@ -189,6 +216,15 @@ final class PageWriter {
             response.setContentLengthLong(-1);
         }
         response.getWriter().write(text);
+    }
+
+    /** The charset a writer was made with, named by {@code getCharacterEncoding()}. */
+    private static Charset charsetOf(String name) {
+        try {
+            return Charset.forName(name);
+        } catch (IllegalArgumentException unknown) {
+            return StandardCharsets.ISO_8859_1; // the Servlet API's default; a writer was made with it somehow
+        }
     }
 
     /** The text with each character the charset cannot encode as a reference to it, as the format writes one. */
