@@ -61,13 +61,14 @@ import org.slf4j.LoggerFactory;
  * <p>The order of work for each request: call the chain exactly once (a request attribute guards against re-entry
  * through forwards, includes and error dispatches, and a second instance of the filter in the same chain does nothing
  * but log one WARN line; what fails in a request another web application's filter wrapped and dispatched here is
- * answered by this one, with its settings, and the other lets its page through); if the response is already committed,
- * append nothing, log the incident once (a client that went away only at DEBUG) and throw an {@link IOException} on,
- * which makes the container abort the connection so the client sees an incomplete response rather than a truncated one
- * that looks whole (R5); {@code /robots.txt} gets the static fallback or a plain-text 503, never the page (R27);
- * everything else gets the page, written by the filter itself with {@code setStatus}, every header and
- * {@code Content-Length}, never through the container's error handling. A HEAD request gets the status and headers a
- * GET would get, and no body (R12).
+ * answered by this one, with its settings, and the other lets its page through; an include it is not in front of,
+ * mapped for {@code INCLUDE} too, it passes through: an included servlet's failure is its includer's); if the response
+ * is already committed, append nothing, log the incident once (a client that went away only at DEBUG) and throw an
+ * {@link IOException} on, which makes the container abort the connection so the client sees an incomplete response
+ * rather than a truncated one that looks whole (R5); {@code /robots.txt} gets the static fallback or a plain-text 503,
+ * never the page (R27); everything else gets the page, written by the filter itself with {@code setStatus}, every
+ * header and {@code Content-Length}, never through the container's error handling. A HEAD request gets the status and
+ * headers a GET would get, and no body (R12).
  *
  * <p>Asynchronous requests ({@code startAsync}) are handled too: a captured status is answered when the
  * application calls {@code AsyncContext.complete()}, an exception thrown by an async dispatch when the
@@ -264,6 +265,14 @@ public final class ErrorPagesFilter implements Filter {
             // caller's response), it would answer with its own settings, or not at all where the container ends a
             // forward's response first. This one answers what fails in its application, with its settings, and lets
             // its page through the other's.
+        }
+        if (request.getDispatcherType() == DispatcherType.INCLUDE) {
+            // Mapped for includes too, and reached first by one (mapped to the included servlets only, or included
+            // from another web application): an included servlet's failure is its includer's, to catch (a widget's
+            // fallback) or to let through to its own handling. Answered here, the page was a part of the includer's
+            // answer, which never saw the exception.
+            chain.doFilter(request, response);
+            return;
         }
         // Both wrappers are made for every request (issue 7 budgets them): the request wrapper cannot be
         // saved, because startAsync() would otherwise start the cycle with the container's own response

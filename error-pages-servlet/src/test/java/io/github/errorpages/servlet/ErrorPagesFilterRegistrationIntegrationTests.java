@@ -290,6 +290,40 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         assertThat(log).doesNotContain("error page status=");
     }
 
+    /**
+     * Mapped to the servlets that call upstreams only, for every dispatcher type: an include of one from a page the
+     * filter is not in front of leaves the failure to the includer, which catches it to write its fallback. The
+     * filter answered it, writing a whole page into the includer's plain-text 200, and the includer's catch never ran.
+     */
+    @Test
+    void includeTheFilterIsNotInFrontOfLeavesTheFailureToTheIncluder() {
+        jetty = new JettyServer();
+        jetty.servlet("/upstream/*", servlet((request, response) -> {
+            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+        }));
+        jetty.servlet("/page", servlet((request, response) -> {
+            response.setContentType("text/plain");
+            response.getWriter().write("before|");
+            try {
+                request.getRequestDispatcher("/upstream/stock").include(request, response);
+            } catch (UpstreamFailureException failure) {
+                response.getWriter().write("fallback:" + failure.failure().cause().token());
+            }
+            response.getWriter().write("|after");
+        }));
+        FilterHolder holder = new FilterHolder(ErrorPagesFilter.class);
+        holder.setAsyncSupported(true);
+        jetty.context().addFilter(holder, "/upstream/*", EnumSet.allOf(DispatcherType.class));
+        jetty.start();
+
+        HttpResponse<byte[]> page = Client.get(jetty.uri("/page"), "application/json");
+        HttpResponse<byte[]> direct = Client.get(jetty.uri("/upstream/stock"), "application/json");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(Client.text(page)).isEqualTo("before|fallback:connection_refused|after");
+        assertErrorPage(direct, "GET", 502, "\\d+");
+    }
+
     @Test
     void initializerNamesContextParametersItLeavesUnusedForWantOfTheSwitch() {
         JettyServer server = applicationThatSends502();
