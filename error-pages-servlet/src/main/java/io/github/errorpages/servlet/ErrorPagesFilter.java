@@ -147,6 +147,7 @@ public final class ErrorPagesFilter implements Filter {
 
     private final boolean configuredInCode;
     private final AtomicBoolean warnedOfAnotherInstance = new AtomicBoolean();
+    private volatile @Nullable String filterName;
     private volatile @Nullable Settings settings;
 
     /**
@@ -183,9 +184,9 @@ public final class ErrorPagesFilter implements Filter {
         for (String name : Collections.list(filterConfig.getInitParameterNames())) {
             parameters.put(name, filterConfig.getInitParameter(name));
         }
-        if (ErrorPagesInitializer.FILTER_NAME.equals(filterConfig.getFilterName())) {
-            parameters.remove(ErrorPagesInitializer.MARK_PARAMETER); // the initializer's mark on its registration
-        }
+        filterName = filterConfig.getFilterName();
+        boolean autoRegistered = ErrorPagesInitializer.FILTER_NAME.equals(filterConfig.getFilterName())
+                && parameters.remove(ErrorPagesInitializer.MARK_PARAMETER) != null; // the initializer's mark
         if (configuredInCode) {
             if (!parameters.isEmpty()) {
                 throw new ServletException("ErrorPagesFilter '" + filterConfig.getFilterName() + "' was configured by "
@@ -208,9 +209,20 @@ public final class ErrorPagesFilter implements Filter {
         try {
             settings = Settings.of(parameters, filterConfig.getServletContext());
         } catch (IllegalArgumentException | IllegalStateException e) {
-            // IllegalStateException: templates.strict and a template that does not compile
-            throw new ServletException(e.getMessage(), e);
+            // IllegalStateException: templates.strict and a template that does not compile.
+            throw new ServletException(autoRegistered ? asContextParameter(e.getMessage()) : e.getMessage(), e);
         }
+    }
+
+    /**
+     * Registered by the initializer, the parameters are the context's, and the message names the one the application
+     * wrote: {@code error-pages.retry-after.max}, not {@code retry-after.max}, which a search of its {@code web.xml}
+     * would not find, and which as a context parameter would configure nothing.
+     */
+    private static @Nullable String asContextParameter(@Nullable String message) {
+        String invalid = "Invalid error-pages configuration: ";
+        return message != null && message.startsWith(invalid) ? invalid + "context parameter " + ErrorPagesInitializer.PARAMETER_PREFIX
+                + message.substring(invalid.length()) : message;
     }
 
     @Override
@@ -308,8 +320,8 @@ public final class ErrorPagesFilter implements Filter {
     private void warnOfAnotherInstance(HttpServletRequest request) {
         if (request.getDispatcherType() == DispatcherType.REQUEST && !warnedOfAnotherInstance.getAndSet(true)) {
             log.warn("Two ErrorPagesFilter instances are registered for {}: the one in front answers with its "
-                    + "settings, and this one ({}) does nothing. Register the filter once", request.getRequestURI(),
-                    this);
+                    + "settings, and this one, registered as '{}' ({}), does nothing. Register the filter once",
+                    request.getRequestURI(), filterName, this);
         }
     }
 

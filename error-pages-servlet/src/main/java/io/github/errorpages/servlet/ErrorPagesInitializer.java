@@ -106,7 +106,21 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
                 requireUnchanged(context, parameters);
                 return;
             }
-            log.info("A filter named {} is registered already; {} leaves it as it is", FILTER_NAME, ENABLED_PARAMETER);
+            if (parameters.isEmpty()) {
+                log.info("A filter named {} is registered already; {} leaves it as it is", FILTER_NAME,
+                        ENABLED_PARAMETER);
+            } else {
+                // The application's own filter keeps its own init-parameters: these would be silently unused.
+                List<String> unused = new ArrayList<>();
+                for (String name : Collections.list(context.getInitParameterNames())) {
+                    if (name.toLowerCase(Locale.ROOT).startsWith(PARAMETER_PREFIX) && !name.equals(ENABLED_PARAMETER)) {
+                        unused.add(name);
+                    }
+                }
+                log.warn("A filter named {} is registered already; {} leaves it as it is, with its own init-parameters, "
+                        + "and context parameters {} configure nothing. Set them as that filter's init-parameters, or "
+                        + "remove the application's registration", FILTER_NAME, ENABLED_PARAMETER, unused);
+            }
             return;
         }
         Map<String, String> marked = new HashMap<>(parameters);

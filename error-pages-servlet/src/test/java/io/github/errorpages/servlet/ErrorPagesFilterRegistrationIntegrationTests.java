@@ -240,6 +240,7 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         }));
         autoRegistering(server); // with error-pages.retry-after.default.502=8
         FilterHolder second = new FilterHolder(ErrorPagesFilter.class);
+        second.setName("secondErrorPages");
         second.setInitParameter("retry-after.default.502", "77");
         server.filter(second).start();
 
@@ -249,7 +250,8 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         });
         assertErrorPage(Client.get(server.uri("/async-refused"), "application/json"), "GET", 502, "8");
 
-        assertThat(log).containsOnlyOnce("Two ErrorPagesFilter instances are registered for /orders");
+        assertThat(log).containsOnlyOnce("Two ErrorPagesFilter instances are registered for /orders")
+                .as("which registration does nothing").contains("registered as 'secondErrorPages'");
     }
 
     /**
@@ -322,6 +324,38 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(Client.text(page)).isEqualTo("before|fallback:connection_refused|after");
         assertErrorPage(direct, "GET", 502, "\\d+");
+    }
+
+    /**
+     * The switch on, and a filter of the application's own under the initializer's name: that filter stays, with its
+     * init-parameters, and the context parameters that would have configured the initializer's are named as unused.
+     * They were dropped with an INFO line that named none of them, unchecked, however wrong.
+     */
+    @Test
+    void initializerNamesContextParametersTheApplicationsOwnFilterLeavesUnused() {
+        JettyServer server = applicationThatSends502();
+        FilterHolder own = new FilterHolder(ErrorPagesFilter.class);
+        own.setName(ErrorPagesInitializer.FILTER_NAME);
+        own.setInitParameter("retry-after.default.502", "77");
+        own.setAsyncSupported(true);
+        server.context().addFilter(own, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        autoRegistering(server); // with error-pages.retry-after.default.502=8
+
+        String log = StandardError.capture(server::start);
+
+        assertThat(log).contains("WARN").contains("[error-pages.retry-after.default.502] configure nothing");
+        assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "77");
+    }
+
+    /** An invalid context parameter of the initializer's is named as the application wrote it, with its prefix. */
+    @Test
+    void initializerFailsStartupNamingTheContextParameter() {
+        JettyServer server = applicationThatSends502();
+        autoRegistering(server);
+        server.context().setInitParameter("error-pages.retry-after.max", "forever");
+
+        assertThatThrownBy(server::start).hasStackTraceContaining("context parameter error-pages.retry-after.max")
+                .hasStackTraceContaining("but was forever");
     }
 
     @Test
