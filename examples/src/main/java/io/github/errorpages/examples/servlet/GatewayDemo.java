@@ -123,7 +123,7 @@ public final class GatewayDemo implements AutoCloseable {
             System.exit(2);
             return;
         } catch (IOException e) {
-            String why = whyNotListening(e);
+            String why = whyNotListening(e, options.port());
             if (why == null) {
                 throw e;
             }
@@ -143,13 +143,15 @@ public final class GatewayDemo implements AutoCloseable {
      * @return why the server could not listen, in words that say what to do, or {@code null} when the failure is
      *     something else
      */
-    private static @Nullable String whyNotListening(IOException e) {
+    private static @Nullable String whyNotListening(IOException e, int port) {
         Throwable cause = e instanceof BindException ? e : e.getCause();
         if (cause instanceof BindException bind) {
             String message = String.valueOf(bind.getMessage());
-            return message.contains("in use")
-                    ? "the port is in use. Start it on another one: -Ddemo.args='--port 9090' (--port 0: any free port)"
-                    : message + ": --host must be an address of this machine, and a port below 1024 needs privileges";
+            if (message.contains("in use")) {
+                return "the port is in use. Start it on another one: -Ddemo.args='--port 9090' (--port 0: any free port)";
+            }
+            return message + ": --host must be an address of this machine"
+                    + (port > 0 && port < 1024 ? ", and a port below 1024 needs privileges" : "");
         }
         if (cause instanceof UnresolvedAddressException) {
             return "the host name does not resolve: --host takes a name or address of this machine";
