@@ -13,6 +13,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.client.transport.HttpRequest;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.EndPoint;
@@ -50,14 +51,20 @@ final class CloseDelimitedBodies {
 
     /**
      * A client for HTTP/1.1 and 1.0 whose TCP connections remember a failed read, and whose connect timeout bounds
-     * the TLS handshake too, not started. Made here, not in
-     * {@link JettyForwarder}: verifying a method that passes the transport as an {@code HttpClientTransport} loads
-     * that type, and {@code JettyForwarder} must load without Jetty's client.
+     * the TLS handshake too, not started; the buffers it reads responses into are new each time
+     * ({@link FreshReceiveBuffers}). Made here, not in {@link JettyForwarder}: verifying a method that passes the
+     * transport as an {@code HttpClientTransport} loads that type, and {@code JettyForwarder} must load without
+     * Jetty's client.
      *
+     * @param maxBucketSize how many buffers of a size the pool keeps: Jetty's default is half the client's threads
      * @return the client
      */
-    static HttpClient newClient() {
-        return new HttpClient(new HttpClientTransportOverHTTP(new Connector()));
+    static HttpClient newClient(int maxBucketSize) {
+        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(new Connector()));
+        // Jetty's default pool but for the receivers' buffers.
+        client.setByteBufferPool(new FreshReceiveBuffers(new ArrayByteBufferPool(0, 2048, 65536, maxBucketSize),
+                client::getResponseBufferSize));
+        return client;
     }
 
     /**

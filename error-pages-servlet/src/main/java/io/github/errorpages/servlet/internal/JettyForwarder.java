@@ -195,7 +195,8 @@ public final class JettyForwarder {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
-        HttpClient client = CloseDelimitedBodies.newClient(); // its connections tell a body's end from its cut
+        // Its connections tell a body's end from its cut.
+        HttpClient client = CloseDelimitedBodies.newClient(threads.getMaxThreads() / 2);
         client.setExecutor(threads);
         // Daemon, like the pool: Jetty's default scheduler thread is not, and a servlet built but never destroyed
         // (a context that failed to start after it) would keep the JVM alive.
