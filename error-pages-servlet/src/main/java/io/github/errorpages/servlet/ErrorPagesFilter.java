@@ -210,7 +210,8 @@ public final class ErrorPagesFilter implements Filter {
             settings = Settings.of(parameters, filterConfig.getServletContext());
         } catch (IllegalArgumentException | IllegalStateException e) {
             // IllegalStateException: templates.strict and a template that does not compile.
-            throw new ServletException(autoRegistered ? asContextParameter(e.getMessage()) : e.getMessage(), e);
+            throw new ServletException(autoRegistered ? asContextParameter(e.getMessage(), parameters.keySet())
+                    : e.getMessage(), e);
         }
     }
 
@@ -219,10 +220,16 @@ public final class ErrorPagesFilter implements Filter {
      * wrote: {@code error-pages.retry-after.max}, not {@code retry-after.max}, which a search of its {@code web.xml}
      * would not find, and which as a context parameter would configure nothing.
      */
-    private static @Nullable String asContextParameter(@Nullable String message) {
+    private static @Nullable String asContextParameter(@Nullable String message, Set<String> keys) {
         String invalid = "Invalid error-pages configuration: ";
-        return message != null && message.startsWith(invalid) ? invalid + "context parameter " + ErrorPagesInitializer.PARAMETER_PREFIX
-                + message.substring(invalid.length()) : message;
+        if (message == null || !message.startsWith(invalid)) {
+            return message;
+        }
+        String named = message.substring(invalid.length());
+        int end = named.indexOf(' ');
+        // A message that names a parameter names it first; one about a template, say, names none.
+        return keys.contains(end < 0 ? named : named.substring(0, end))
+                ? invalid + "context parameter " + ErrorPagesInitializer.PARAMETER_PREFIX + named : message;
     }
 
     @Override

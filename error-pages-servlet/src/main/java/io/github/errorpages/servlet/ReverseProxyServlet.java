@@ -1027,13 +1027,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (relayed) {
             ResponseAbortedException abort = ErrorResponder.abort(request, failure,
                     "after part of its body was written into the including page");
-            try {
-                // Committed first: what was relayed may still be in the includer's buffer, and a container answers an
-                // exception for a response not committed with its error page (Jetty's 500 quoted the abort).
-                response.flushBuffer();
-            } catch (IOException clientGone) {
-                // Aborted already.
-            }
+            ErrorResponder.commitIfAllowed(response); // what was relayed may still be in the includer's buffer
             throw abort;
         }
     }

@@ -71,12 +71,37 @@ class ErrorPagesFilterTests {
                 .hasMessageContaining("5xx.json.mustache");
     }
 
+    /**
+     * The filter the initializer registered from context parameters: a startup failure names the parameter with the
+     * prefix the application wrote; one that names no parameter (a template's) is left as it is. The prefix was put
+     * in front of any message: "context parameter error-pages.template layout.html.mustache ... does not compile".
+     */
+    @Test
+    void autoRegisteredFilterNamesTheContextParameterOnlyWhereTheMessageNamesOne(@TempDir Path templates)
+            throws IOException {
+        Files.writeString(templates.resolve("5xx.json.mustache"), "{\"code\": \"{{#unclosed}}\"}");
+        FilterConfig invalid = filterConfig(ErrorPagesInitializer.FILTER_NAME,
+                Map.of(ErrorPagesInitializer.MARK_PARAMETER, "true", "retry-after.max", "forever"));
+        FilterConfig broken = filterConfig(ErrorPagesInitializer.FILTER_NAME, Map.of(ErrorPagesInitializer.MARK_PARAMETER,
+                "true", "templates.directory", templates.toString(), "templates.strict", "true"));
+
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(invalid)).isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Invalid error-pages configuration: context parameter error-pages.retry-after.max ")
+                .hasMessageContaining("but was forever");
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(broken)).isInstanceOf(ServletException.class)
+                .hasMessageContaining("5xx.json.mustache").hasMessageNotContaining("context parameter");
+    }
+
     /** The container's part of a filter's configuration: its name and init-parameters. */
     private static FilterConfig filterConfig(Map<String, String> parameters) {
+        return filterConfig("errorPages", parameters);
+    }
+
+    private static FilterConfig filterConfig(String name, Map<String, String> parameters) {
         return new FilterConfig() {
             @Override
             public String getFilterName() {
-                return "errorPages";
+                return name;
             }
 
             @Override

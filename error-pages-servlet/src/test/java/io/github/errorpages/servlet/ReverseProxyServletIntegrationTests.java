@@ -1718,6 +1718,81 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(Client.text(page)).startsWithIgnoringCase("before|<!doctype html>").endsWith("|after");
     }
 
+    /**
+     * The includer's response committed before the include (it flushed, or wrote more than its buffer holds): the
+     * part is written after it all the same, since it replaces nothing. The response was aborted, the includer's
+     * "|after" lost with the page.
+     */
+    @Test
+    void anIncludedProxysPageIsAPartOfAnAnswerCommittedBefore() throws IOException {
+        configured = new JettyServer()
+                .servlet("/down/*", refusedProxy())
+                .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                    response.setContentType("text/plain");
+                    response.getWriter().write("before|");
+                    response.flushBuffer();
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                    response.getWriter().write("|after");
+                }));
+        configured.start();
+
+        HttpResponse<byte[]> page = Client.get(configured.uri("/page/x"), JSON);
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(Client.text(page)).startsWith("before|{").endsWith("}\n|after").contains("connection_refused");
+    }
+
+    /**
+     * The part is in the includer's charset, whether it writes with its stream or its writer: a character that
+     * charset cannot encode as a reference to it (JSON's escape here). The page's UTF-8 bytes went through either
+     * (Jetty hands an includer with a writer a stream that decodes bytes in its charset), garbled.
+     */
+    @ParameterizedTest(name = "with its writer: {0}")
+    @ValueSource(booleans = {true, false})
+    void anIncludedProxysPageIsInTheIncludersCharset(boolean writer) throws IOException {
+        configured = new JettyServer()
+                .servlet("/down/*", refusedProxy())
+                .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                    response.setContentType("application/json;charset=ISO-8859-1");
+                    if (writer) {
+                        response.getWriter().write("[");
+                    } else {
+                        response.getOutputStream().write('[');
+                    }
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                    if (writer) {
+                        response.getWriter().write("]");
+                    } else {
+                        response.getOutputStream().write(']');
+                    }
+                }));
+        configured.start();
+
+        HttpResponse<byte[]> page = Client.send("GET", configured.uri("/page/x"), JSON, "Accept-Language", "ar");
+
+        String text = new String(page.body(), StandardCharsets.ISO_8859_1);
+        assertThat(text).startsWith("[{").endsWith("}\n]").contains("\\u06").doesNotContain("\u00d8", "\u00d9");
+    }
+
+    /**
+     * The includer set a Content-Length the part does not fit in, which Jetty refuses: its response is aborted. It
+     * was Jetty's 500 page quoting the abort ("EofException: response to GET ... aborted").
+     */
+    @Test
+    void anIncludedProxysPageThatDoesNotFitTheIncludersLengthAbortsItsResponse() {
+        configured = new JettyServer()
+                .servlet("/down/*", refusedProxy())
+                .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                    response.setContentType("text/plain");
+                    response.setContentLength(40);
+                    response.getWriter().write("before|");
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                }));
+        configured.start();
+
+        assertThatThrownBy(() -> Client.get(configured.uri("/page/x"), JSON)).isInstanceOf(UncheckedIOException.class);
+    }
+
     @Test
     void answersOnceBehindTheFilter() throws IOException {
         // The filter mapped for REQUEST and ASYNC, as documented: with the JETTY transport the failure is answered

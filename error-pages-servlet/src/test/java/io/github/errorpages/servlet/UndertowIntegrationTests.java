@@ -102,6 +102,12 @@ class UndertowIntegrationTests {
                     response.getWriter().write("before|");
                     request.getRequestDispatcher("/orders/42").include(request, response);
                     response.getWriter().write("|after");
+                })))
+                .addServlet(servlet("robots", "/robots.txt", TestServlets.servlet((request, response) -> {
+                    response.setContentType("text/plain");
+                    response.getWriter().write("before|");
+                    request.getRequestDispatcher("/orders/robots.txt").include(request, response);
+                    response.getWriter().write("|after");
                 })));
         plain = Servlets.defaultContainer().addDeployment(plainInfo);
         plain.deploy();
@@ -149,6 +155,16 @@ class UndertowIntegrationTests {
         assertThat(response.headers().firstValue("X-Includer")).contains("kept");
         String body = Client.text(response);
         assertThat(body).startsWith("before|{").endsWith("}\n|after").contains("\"code\": \"connection_refused\"");
+    }
+
+    /** The same for an includer at /robots.txt, whose part is robots.txt's text; it was Undertow's 500 too. */
+    @Test
+    void includedProxysRobotsTxtIsAPartOfTheIncludersAnswer() {
+        HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + port + "/plain/robots.txt"),
+                "text/plain");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).startsWith("before|# robots.txt is temporarily unavailable").endsWith("|after");
     }
 
     /**

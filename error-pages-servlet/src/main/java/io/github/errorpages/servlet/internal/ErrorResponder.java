@@ -109,14 +109,24 @@ public final class ErrorResponder {
      */
     public void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
             boolean nonBlocking) throws IOException {
-        if (response.isCommitted()) {
+        // Included, the answer is a part written after the includer's, committed or not: it replaces nothing.
+        boolean included = request.getDispatcherType() == DispatcherType.INCLUDE;
+        if (response.isCommitted() && !included) {
             throw abort(request, failure);
         }
         boolean written;
         try {
             written = isRobotsTxt(request) ? writeRobotsTxt(request, response, failure, nonBlocking)
                     : writePage(request, response, failure, nonBlocking);
-        } catch (IllegalStateException committedMeanwhile) {
+        } catch (IllegalStateException refused) {
+            if (included) {
+                // The container refused the part: past the Content-Length the includer set (Jetty). Committed
+                // first, for an exception for a response not committed is one its error page quotes.
+                ResponseAbortedException abort = abort(request, failure, "as its part did not fit the including "
+                        + "page");
+                commitIfAllowed(response);
+                throw abort;
+            }
             // reset() refused: another thread (an async writer) committed the response after our check.
             throw abort(request, failure);
         }
@@ -153,6 +163,20 @@ public final class ErrorResponder {
         log.warn("{} (upstream={}, attempts={}, elapsed_ms={})", message,
                 failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(), failure.elapsed().toMillis());
         return new ResponseAbortedException(message);
+    }
+
+    /**
+     * Commits the response before it is aborted: a container answers an exception for a response not committed with
+     * its own error page, which quotes the abort (Jetty's 500), where it aborts a committed one.
+     *
+     * @param response the response to abort
+     */
+    public static void commitIfAllowed(HttpServletResponse response) {
+        try {
+            response.flushBuffer();
+        } catch (IOException | IllegalStateException clientGoneOrRefused) {
+            // Aborted already, or the container's to end.
+        }
     }
 
     /**
@@ -216,17 +240,32 @@ public final class ErrorResponder {
         boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
+        return write(request, response, failure, page.status(), page.headers(), page.body(), nonBlocking);
+    }
+
+    /**
+     * Writes the answer: the whole response, or within an include a part of the includer's
+     * ({@link PageWriter#writeFragment}).
+     */
+    private boolean write(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+            int status, Map<String, String> headers, byte[] body, boolean nonBlocking) throws IOException {
+        boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         if (request.getDispatcherType() == DispatcherType.INCLUDE) {
-            PageWriter.writeFragment(response, page.contentType(), page.body(), head);
+            String contentType = "text/plain";
+            for (Map.Entry<String, String> header : headers.entrySet()) {
+                if (header.getKey().equalsIgnoreCase("Content-Type")) {
+                    contentType = header.getValue();
+                }
+            }
+            PageWriter.writeFragment(response, contentType, body, head);
             return true;
         }
-        return PageWriter.write(response, page.status(), pageHeaders(request, page.headers(), failure), page.body(),
-                head, nonBlocking, keepsSiteFields, requestIdHeader);
+        return PageWriter.write(response, status, pageHeaders(request, headers, failure), body, head, nonBlocking,
+                keepsSiteFields, requestIdHeader);
     }
 
     private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
             boolean nonBlocking) throws IOException {
-        boolean head = "HEAD".equals(request.getMethod());
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "text/plain; charset=UTF-8");
         headers.put("Cache-Control", "no-store");
@@ -235,8 +274,7 @@ public final class ErrorResponder {
         if (robotsTxtFallback != null) {
             log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",
                     decision.errorCode(), failure.upstream().isEmpty() ? "-" : failure.upstream());
-            return PageWriter.write(response, 200, pageHeaders(request, headers, failure), robotsTxtFallback, head,
-                    nonBlocking, keepsSiteFields, requestIdHeader);
+            return write(request, response, failure, 200, headers, robotsTxtFallback, nonBlocking);
         }
         // Any 5xx makes crawlers assume "disallow all" (RFC 9309 §2.3.1.4); 503 says it is temporary. Without a
         // Retry-After of the failure's own, the one the policy gives a 503: its default, jitter, clamp and format.
@@ -244,8 +282,7 @@ public final class ErrorResponder {
                 : Objects.requireNonNull(errorPages.policy().decide(SERVICE_UNAVAILABLE).retryAfterHeader()));
         log.warn("robots.txt answered with 503: upstream failure {} (upstream={})", decision.errorCode(),
                 failure.upstream().isEmpty() ? "-" : failure.upstream());
-        return PageWriter.write(response, 503, pageHeaders(request, headers, failure), ROBOTS_UNAVAILABLE, head,
-                nonBlocking, keepsSiteFields, requestIdHeader);
+        return write(request, response, failure, 503, headers, ROBOTS_UNAVAILABLE, nonBlocking);
     }
 
     /**

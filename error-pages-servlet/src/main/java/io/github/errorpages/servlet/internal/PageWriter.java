@@ -116,8 +116,9 @@ final class PageWriter {
      * whatever the includer wrote, through the stream or the writer the includer took, and nothing else. The
      * container ignores the status and the header fields an included servlet sets, but Undertow does not ignore its
      * {@code reset()}: that dropped the includer's output and fields, and the includer's next {@code getWriter()}
-     * failed (a 500). The page is not compressed ({@link ErrorResponder#errorRequest}). Through a writer, in its
-     * charset: a character it cannot encode goes as a reference to it.
+     * failed (a 500). The page is not compressed ({@link ErrorResponder#errorRequest}); it is in the includer's
+     * charset ({@code getCharacterEncoding()}), through its stream or its writer: a character the charset cannot encode
+     * goes as a reference to it.
      *
      * @param response the response the included servlet got
      * @param contentType the page's {@code Content-Type}
@@ -130,17 +131,23 @@ final class PageWriter {
         if (head || body.length == 0) {
             return;
         }
+        // In the includer's charset, whichever way it writes: Jetty hands an includer that took the writer a stream
+        // that encodes bytes as characters of that charset.
+        Charset charset = charsetOf(response.getCharacterEncoding());
+        String text = null;
+        byte[] part = body;
+        if (!charset.equals(StandardCharsets.UTF_8)) {
+            text = encodable(new String(body, StandardCharsets.UTF_8), charset.newEncoder(), contentType);
+            part = text.getBytes(charset);
+        }
         ServletOutputStream out;
         try {
             out = response.getOutputStream();
         } catch (IllegalStateException writerInUse) {
-            Charset charset = charsetOf(response.getCharacterEncoding());
-            String text = new String(body, StandardCharsets.UTF_8);
-            response.getWriter().write(charset.equals(StandardCharsets.UTF_8) ? text
-                    : encodable(text, charset.newEncoder(), contentType));
+            response.getWriter().write(text != null ? text : new String(body, StandardCharsets.UTF_8));
             return;
         }
-        out.write(body);
+        out.write(part);
     }
 
     private static void writeBody(HttpServletResponse response, Map<String, String> headers, byte[] body,
