@@ -93,7 +93,8 @@ public final class ErrorResponder {
     }
 
     /**
-     * Answers the request for the failure.
+     * Answers the request for the failure: within an include dispatch, with a part of the includer's answer
+     * ({@link PageWriter#writeFragment}), committed or not.
      *
      * @param request the request
      * @param response the container's response (not a capturing wrapper)
@@ -102,9 +103,9 @@ public final class ErrorResponder {
      *     by the proxy relaying a body): {@code isReady()} is then asked before the page is written, as the
      *     container may require, and the page is not written when it answers false for a committed response, whose
      *     write of the application's may still be pending. Without one, {@code isReady()} is not asked
-     * @throws ResponseAbortedException when the response is already committed, or a non-blocking write of the
-     *     application's is still pending: throw it on to the container, which then aborts the connection; the
-     *     incident is logged already
+     * @throws ResponseAbortedException when the response is already committed (not included), a non-blocking write
+     *     of the application's is still pending, or an includer's response refused the part: throw it on to the
+     *     container, which then aborts the connection; the incident is logged already
      * @throws IOException when writing fails
      */
     public void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
@@ -122,8 +123,7 @@ public final class ErrorResponder {
             if (included) {
                 // The container refused the part: past the Content-Length the includer set (Jetty). Committed
                 // first, for an exception for a response not committed is one its error page quotes.
-                ResponseAbortedException abort = abort(request, failure, "as its part did not fit the including "
-                        + "page");
+                ResponseAbortedException abort = abort(request, failure, "as the including page refused its part");
                 commitIfAllowed(response);
                 throw abort;
             }
