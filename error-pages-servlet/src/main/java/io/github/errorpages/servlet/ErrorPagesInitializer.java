@@ -117,9 +117,10 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
                         unused.add(name);
                     }
                 }
-                log.warn("A filter named {} is registered already; {} leaves it as it is, with its own init-parameters, "
-                        + "and context parameters {} configure nothing. Set them as that filter's init-parameters, or "
-                        + "remove the application's registration", FILTER_NAME, ENABLED_PARAMETER, unused);
+                log.warn("A filter named {} is registered already; {} leaves it as it is, with its own "
+                        + "init-parameters, and context parameters {} configure nothing. Set them as that filter's "
+                        + "init-parameters, or remove the application's registration", FILTER_NAME, ENABLED_PARAMETER,
+                        unused);
             }
             return;
         }

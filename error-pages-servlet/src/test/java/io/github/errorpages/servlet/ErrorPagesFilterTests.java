@@ -82,11 +82,13 @@ class ErrorPagesFilterTests {
         Files.writeString(templates.resolve("5xx.json.mustache"), "{\"code\": \"{{#unclosed}}\"}");
         FilterConfig invalid = filterConfig(ErrorPagesInitializer.FILTER_NAME,
                 Map.of(ErrorPagesInitializer.MARK_PARAMETER, "true", "retry-after.max", "forever"));
-        FilterConfig broken = filterConfig(ErrorPagesInitializer.FILTER_NAME, Map.of(ErrorPagesInitializer.MARK_PARAMETER,
-                "true", "templates.directory", templates.toString(), "templates.strict", "true"));
+        FilterConfig broken = filterConfig(ErrorPagesInitializer.FILTER_NAME,
+                Map.of(ErrorPagesInitializer.MARK_PARAMETER, "true", "templates.directory", templates.toString(),
+                        "templates.strict", "true"));
 
         assertThatThrownBy(() -> new ErrorPagesFilter().init(invalid)).isInstanceOf(ServletException.class)
-                .hasMessageStartingWith("Invalid error-pages configuration: context parameter error-pages.retry-after.max ")
+                .hasMessageStartingWith(
+                        "Invalid error-pages configuration: context parameter error-pages.retry-after.max ")
                 .hasMessageContaining("but was forever");
         assertThatThrownBy(() -> new ErrorPagesFilter().init(broken)).isInstanceOf(ServletException.class)
                 .hasMessageContaining("5xx.json.mustache").hasMessageNotContaining("context parameter");

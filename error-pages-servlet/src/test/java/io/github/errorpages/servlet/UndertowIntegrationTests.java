@@ -164,7 +164,8 @@ class UndertowIntegrationTests {
                 "text/plain");
 
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(Client.text(response)).startsWith("before|# robots.txt is temporarily unavailable").endsWith("|after");
+        assertThat(Client.text(response)).startsWith("before|# robots.txt is temporarily unavailable")
+                .endsWith("|after");
     }
 
     /**

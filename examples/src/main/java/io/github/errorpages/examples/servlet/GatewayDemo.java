@@ -148,7 +148,8 @@ public final class GatewayDemo implements AutoCloseable {
         if (cause instanceof BindException bind) {
             String message = String.valueOf(bind.getMessage());
             if (message.contains("in use")) {
-                return "the port is in use. Start it on another one: -Ddemo.args='--port 9090' (--port 0: any free port)";
+                return "the port is in use. Start it on another one: -Ddemo.args='--port 9090' "
+                        + "(--port 0: any free port)";
             }
             return message + ": --host must be an address of this machine"
                     + (port > 0 && port < 1024 ? ", and a port below 1024 needs privileges" : "");
