@@ -1775,6 +1775,28 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An includer that declared no charset and writes with its stream gets the page's own UTF-8, which the page's HTML
+     * says it is in: the ISO-8859-1 that getCharacterEncoding() names then is the Servlet API's default, no choice of
+     * the includer's. Converted to it, every accented letter of a French page was garbled.
+     */
+    @Test
+    void anIncludedProxysPageThroughAStreamWithoutACharsetIsInItsOwnUtf8() throws IOException {
+        configured = new JettyServer()
+                .servlet("/down/*", refusedProxy())
+                .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                    response.getOutputStream().write("<p>".getBytes(StandardCharsets.US_ASCII));
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                }));
+        configured.start();
+
+        HttpResponse<byte[]> page = Client.send("GET", configured.uri("/page/x"), Client.BROWSER_ACCEPT,
+                "Accept-Language", "fr");
+
+        String text = new String(page.body(), StandardCharsets.UTF_8);
+        assertThat(text).contains("<meta charset=\"utf-8\">", "dépend").doesNotContain("\ufffd", "&#x");
+    }
+
+    /**
      * The includer set a Content-Length the part does not fit in, which Jetty refuses: its response is aborted. It
      * was Jetty's 500 page quoting the abort ("EofException: response to GET ... aborted").
      */

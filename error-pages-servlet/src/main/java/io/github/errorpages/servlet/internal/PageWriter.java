@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -117,8 +118,8 @@ final class PageWriter {
      * container ignores the status and the header fields an included servlet sets, but Undertow does not ignore its
      * {@code reset()}: that dropped the includer's output and fields, and the includer's next {@code getWriter()}
      * failed (a 500). The page is not compressed ({@link ErrorResponder#errorRequest}); it is in the includer's
-     * charset ({@code getCharacterEncoding()}), through its stream or its writer: a character the charset cannot encode
-     * goes as a reference to it.
+     * charset: its writer's, or the one its {@code Content-Type} declares for its stream (without one, UTF-8, as the
+     * page says). A character the charset cannot encode goes as a reference to it.
      *
      * @param response the response the included servlet got
      * @param contentType the page's {@code Content-Type}
@@ -131,23 +132,24 @@ final class PageWriter {
         if (head || body.length == 0) {
             return;
         }
-        // In the includer's charset, whichever way it writes: Jetty hands an includer that took the writer a stream
-        // that encodes bytes as characters of that charset.
         Charset charset = charsetOf(response.getCharacterEncoding());
-        String text = null;
-        byte[] part = body;
+        String text = new String(body, StandardCharsets.UTF_8);
         if (!charset.equals(StandardCharsets.UTF_8)) {
-            text = encodable(new String(body, StandardCharsets.UTF_8), charset.newEncoder(), contentType);
-            part = text.getBytes(charset);
+            text = encodable(text, charset.newEncoder(), contentType);
         }
         ServletOutputStream out;
         try {
             out = response.getOutputStream();
         } catch (IllegalStateException writerInUse) {
-            response.getWriter().write(text != null ? text : new String(body, StandardCharsets.UTF_8));
+            response.getWriter().write(text); // which encodes it in its charset
             return;
         }
-        out.write(part);
+        // Through the stream in the charset the includer declared: Jetty hands an includer that took the writer a
+        // stream that decodes bytes in it. Declared none, the page's own UTF-8, which its HTML says it is in; the
+        // Servlet API's ISO-8859-1 that getCharacterEncoding() names then is no choice of the includer's.
+        String declared = response.getContentType();
+        boolean charsetDeclared = declared != null && declared.toLowerCase(Locale.ROOT).contains("charset=");
+        out.write(charsetDeclared && !charset.equals(StandardCharsets.UTF_8) ? text.getBytes(charset) : body);
     }
 
     private static void writeBody(HttpServletResponse response, Map<String, String> headers, byte[] body,
