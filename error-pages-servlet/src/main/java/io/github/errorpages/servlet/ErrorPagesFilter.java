@@ -62,13 +62,13 @@ import org.slf4j.LoggerFactory;
  * through forwards, includes and error dispatches, and a second instance of the filter in the same chain does nothing
  * but log one WARN line; what fails in a request another web application's filter wrapped and dispatched here is
  * answered by this one, with its settings, and the other lets its page through; an include it is not in front of,
- * mapped for {@code INCLUDE} too, it passes through: an included servlet's failure is its includer's); if the response
- * is already committed, append nothing, log the incident once (a client that went away only at DEBUG) and throw an
- * {@link IOException} on, which makes the container abort the connection so the client sees an incomplete response
- * rather than a truncated one that looks whole (R5); {@code /robots.txt} gets the static fallback or a plain-text 503,
- * never the page (R27); everything else gets the page, written by the filter itself with {@code setStatus}, every
- * header and {@code Content-Length}, never through the container's error handling. A HEAD request gets the status and
- * headers a GET would get, and no body (R12).
+ * mapped for {@code INCLUDE} too, it passes through where the includer gets what is thrown: an included servlet's
+ * failure is its includer's); if the response is already committed, append nothing, log the incident once (a client
+ * that went away only at DEBUG) and throw an {@link IOException} on, which makes the container abort the connection so
+ * the client sees an incomplete response rather than a truncated one that looks whole (R5); {@code /robots.txt} gets
+ * the static fallback or a plain-text 503, never the page (R27); everything else gets the page, written by the filter
+ * itself with {@code setStatus}, every header and {@code Content-Length}, never through the container's error handling.
+ * A HEAD request gets the status and headers a GET would get, and no body (R12).
  *
  * <p>Asynchronous requests ({@code startAsync}) are handled too: a captured status is answered when the
  * application calls {@code AsyncContext.complete()}, an exception thrown by an async dispatch when the
@@ -263,8 +263,8 @@ public final class ErrorPagesFilter implements Filter {
             return;
         }
         Object outermost = request.getAttribute(CapturingResponse.OUTERMOST_ATTRIBUTE);
+        CapturingResponse inChain = outermost != null ? CapturingResponse.find(response) : null;
         if (outermost != null) {
-            CapturingResponse inChain = CapturingResponse.find(response);
             if (inChain != null && inChain.madeFor(current)) {
                 reentered(current, request, response, chain, inChain);
                 return;
@@ -285,11 +285,12 @@ public final class ErrorPagesFilter implements Filter {
             // forward's response first. This one answers what fails in its application, with its settings, and lets
             // its page through the other's.
         }
-        if (request.getDispatcherType() == DispatcherType.INCLUDE) {
+        if (request.getDispatcherType() == DispatcherType.INCLUDE && (outermost == null || inChain != null)) {
             // Mapped for includes too, and reached first by one (mapped to the included servlets only, or included
-            // from another web application): an included servlet's failure is its includer's, to catch (a widget's
-            // fallback) or to let through to its own handling. Answered here, the page was a part of the includer's
-            // answer, which never saw the exception.
+            // from another web application whose wrappers are in the chain, as on Tomcat): an included servlet's
+            // failure is its includer's, to catch (a widget's fallback) or to let through to its own handling.
+            // Answered here, the page was a part of the includer's answer, which never saw the exception. (Jetty's
+            // cross-context include hands the includer nothing thrown here: it is answered here, with a part.)
             chain.doFilter(request, response);
             return;
         }

@@ -15,6 +15,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -192,6 +193,41 @@ class CrossContextDispatchIntegrationTests {
     }
 
     /**
+     * The gateway's filter mapped for includes too, and a portal page that includes a gateway servlet that fails:
+     * where the includer gets what is thrown there (Tomcat, which wraps the portal's response), the failure is the
+     * includer's to catch, as any included servlet's is; where it does not (Jetty's cross-context include), the
+     * gateway's filter answers it with a part of the includer's answer, never the container's error text.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Container.class)
+    void anIncludedServletsFailureInTheGatewayIsTheIncludersOrAPartOfItsAnswer(Container container) throws Exception {
+        deploy(false, true);
+        gateway.filterIncludes = true;
+        portal.servlet("/widget", servlet((request, response) -> {
+            response.setContentType("text/plain");
+            response.getWriter().write("before|");
+            try {
+                gatewayOf(request).getRequestDispatcher("/refused").include(request, response);
+            } catch (IOException | ServletException failure) {
+                response.getWriter().write("fallback");
+            }
+            response.getWriter().write("|after");
+        }));
+        startIn(container);
+
+        HttpResponse<byte[]> page = Client.get(uri("/portal/widget"), JSON);
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        String text = Client.text(page);
+        assertThat(text).startsWith("before|").endsWith("|after").doesNotContain("Exception", "Connection refused");
+        if (container == Container.TOMCAT) {
+            assertThat(text).isEqualTo("before|fallback|after");
+        } else {
+            assertThat(text).contains("\"code\": \"connection_refused\"");
+        }
+    }
+
+    /**
      * R1, R36: the page of the failure's own cause, complete (its Content-Length), one log line (the page's support
      * code matches it), and no false warning of a second filter registered in the same chain.
      */
@@ -274,8 +310,12 @@ class CrossContextDispatchIntegrationTests {
                 FilterHolder holder = new FilterHolder(application.filter);
                 holder.setName("errorPages");
                 holder.setAsyncSupported(true);
-                context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD,
-                        DispatcherType.ASYNC));
+                EnumSet<DispatcherType> types = EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD,
+                        DispatcherType.ASYNC);
+                if (application.filterIncludes) {
+                    types.add(DispatcherType.INCLUDE);
+                }
+                context.addFilter(holder, "/*", types);
             }
             contexts.addHandler(context);
         }
@@ -316,6 +356,9 @@ class CrossContextDispatchIntegrationTests {
                 mapping.addURLPattern("/*");
                 for (String type : new String[] {"REQUEST", "FORWARD", "ASYNC"}) {
                     mapping.setDispatcher(type);
+                }
+                if (application.filterIncludes) {
+                    mapping.setDispatcher("INCLUDE");
                 }
                 context.addFilterMap(mapping);
             }
@@ -390,6 +433,8 @@ class CrossContextDispatchIntegrationTests {
         final Map<String, Servlet> servlets = new LinkedHashMap<>();
         final Map<String, Map<String, String>> initParameters = new LinkedHashMap<>();
         @Nullable Filter filter;
+        /** Whether the filter is mapped for INCLUDE dispatches too. */
+        boolean filterIncludes;
         @Nullable ClassLoader loader;
 
         Application(String path) {

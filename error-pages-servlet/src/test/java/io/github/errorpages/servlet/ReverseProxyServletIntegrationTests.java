@@ -2140,14 +2140,18 @@ abstract class ReverseProxyServletIntegrationTests {
 
             for (int i = 0; i < 4; i++) {
                 HttpResponse<byte[]> broken = Client.get(configured.uri("/orders/42"), JSON);
-                // Within the response buffer: the page replaces it. The fourth opened the breaker, for 60 s (R8).
-                assertErrorPage(broken, "GET", 502, i < 3 ? "10" : "60");
+                // Within the response buffer: the page replaces it. The fourth opened the breaker, for 60 s (R8),
+                // when the guard counted its body's end before the page was made. With the Jetty transport a body
+                // that broke off before the guard's thread took its head is answered at once and counted just after:
+                // that page has the 10 s of a 502 (seen under load, about 1 in 40).
+                assertErrorPage(broken, "GET", 502, i < 3 ? "10" : "60|10");
                 assertThat(Client.text(broken)).contains("http_response_incomplete");
             }
+            CircuitBreaker breaker = guard.circuitBreakers().get(0);
+            Await.until(() -> breaker.getState() == CircuitBreaker.State.OPEN, "the fourth broken body counted");
             HttpResponse<byte[]> shed = Client.get(configured.uri("/orders/42"), JSON);
 
-            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
-            assertThat(guard.circuitBreakers().get(0).getState()).isEqualTo(CircuitBreaker.State.OPEN);
+            assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
             assertThat(shed.statusCode()).isEqualTo(503);
             assertThat(Client.text(shed)).contains("destination_unavailable");
             assertThat(cutting.requests()).hasSize(4);
