@@ -216,9 +216,9 @@ public final class ErrorPagesFilter implements Filter {
     }
 
     /**
-     * Registered by the initializer, the parameters are the context's, and the message names the one the application
-     * wrote: {@code error-pages.retry-after.max}, not {@code retry-after.max}, which a search of its {@code web.xml}
-     * would not find, and which as a context parameter would configure nothing.
+     * Registered by the initializer, the parameters are the context's, and the message names the context parameter
+     * (its prefix in lower case): {@code error-pages.retry-after.max}, not {@code retry-after.max}, which as a context
+     * parameter would configure nothing.
      */
     private static @Nullable String asContextParameter(@Nullable String message, Set<String> keys) {
         String invalid = "Invalid error-pages configuration: ";

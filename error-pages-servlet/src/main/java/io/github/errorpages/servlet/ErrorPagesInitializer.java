@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * the filters of {@code web.xml}, for the {@code REQUEST}, {@code FORWARD} and {@code ASYNC} dispatcher types, with async
  * support. Its init-parameters are the context parameters that start with {@value #PARAMETER_PREFIX},
  * without the prefix: {@code error-pages.retry-after.max=60s} becomes {@code retry-after.max=60s}. An
- * application that declares a filter named {@value #FILTER_NAME} in {@code web.xml} keeps its own; a
+ * application that declares a filter named {@value #FILTER_NAME} in {@code web.xml} keeps its own, with its own
+ * init-parameters (the prefixed context parameters then configure nothing, and one WARN line names them); a
  * {@code ServletContextListener} runs after this initializer, so its {@code addFilter("errorPagesFilter", …)}
  * returns {@code null}: a listener registers under another name, or the switch stays off. A context that is
  * stopped and started again keeps what this initializer registered at its first start (Jetty, and Tomcat for a
@@ -111,12 +112,7 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
                         ENABLED_PARAMETER);
             } else {
                 // The application's own filter keeps its own init-parameters: these would be silently unused.
-                List<String> unused = new ArrayList<>();
-                for (String name : Collections.list(context.getInitParameterNames())) {
-                    if (name.toLowerCase(Locale.ROOT).startsWith(PARAMETER_PREFIX) && !name.equals(ENABLED_PARAMETER)) {
-                        unused.add(name);
-                    }
-                }
+                List<String> unused = prefixedNames(context);
                 log.warn("A filter named {} is registered already; {} leaves it as it is, with its own "
                         + "init-parameters, and context parameters {} configure nothing. Set them as that filter's "
                         + "init-parameters, or remove the application's registration", FILTER_NAME, ENABLED_PARAMETER,
@@ -198,17 +194,23 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
         return value == null ? "unset" : UserInfo.masked(value);
     }
 
+    /** The context parameters with the prefix (in any case) but the switch, named as the application wrote them. */
+    private static List<String> prefixedNames(ServletContext context) {
+        List<String> names = new ArrayList<>();
+        for (String name : Collections.list(context.getInitParameterNames())) {
+            if (name.toLowerCase(Locale.ROOT).startsWith(PARAMETER_PREFIX) && !name.equals(ENABLED_PARAMETER)) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
     /**
      * Context parameters of the filter without the switch: most likely the switch is misspelt
      * ({@code error-pages.auto-regster}), and the application runs without the pages it was configured for.
      */
     private static void warnOfUnusedParameters(ServletContext context) {
-        List<String> unused = new ArrayList<>();
-        for (String name : Collections.list(context.getInitParameterNames())) {
-            if (name.toLowerCase(Locale.ROOT).startsWith(PARAMETER_PREFIX)) {
-                unused.add(name);
-            }
-        }
+        List<String> unused = prefixedNames(context);
         if (!unused.isEmpty()) {
             log.warn("Context parameters {} configure error-pages, but {} is not set: no ErrorPagesFilter is registered "
                     + "from them. Set {} to true, or to false to keep them unused without this warning",

@@ -1011,8 +1011,9 @@ public final class ReverseProxyServlet extends HttpServlet {
      * servlet is: an {@link UpstreamFailureException} it may catch to write something else in its place, or let the
      * filter answer. Once part of the body may be in the includer's answer nothing can take its place: the exception
      * is then one no catch of UpstreamFailureException takes, with the failure as its cause for the filter (its page,
-     * or once committed an aborted response); without the filter, the response is aborted rather than end with the
-     * page after a body cut short, which would look whole. Returns only when the page is to be written as a part.
+     * or once committed an aborted response); without the filter, the response is committed (what was relayed may
+     * still be in the includer's buffer) and aborted rather than end with the page after a body cut short, which would
+     * look whole. Returns only when the page is to be written as a part.
      */
     private static void answerIncludedFailure(HttpServletRequest request, HttpServletResponse response,
             boolean filtered, UpstreamFailure failure, boolean relayed) throws IOException {
@@ -1025,10 +1026,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             throw thrown;
         }
         if (relayed) {
-            ResponseAbortedException abort = ErrorResponder.abort(request, failure,
+            throw ErrorResponder.abortCommitted(request, response, failure,
                     "after part of its body was written into the including page");
-            ErrorResponder.commitIfAllowed(response); // what was relayed may still be in the includer's buffer
-            throw abort;
         }
     }
 

@@ -1812,7 +1812,10 @@ abstract class ReverseProxyServletIntegrationTests {
                 }));
         configured.start();
 
-        assertThatThrownBy(() -> Client.get(configured.uri("/page/x"), JSON)).isInstanceOf(UncheckedIOException.class);
+        String log = StandardError.capture(() -> assertThatThrownBy(() -> Client.get(configured.uri("/page/x"), JSON))
+                .isInstanceOf(UncheckedIOException.class));
+
+        assertThat(log).contains("as the including page refused its part");
     }
 
     @Test

@@ -193,11 +193,18 @@ final class TomcatServer implements AutoCloseable {
         tomcat.getHost().removeChild(context);
     }
 
+    /** Starts Tomcat; one that does not start is stopped and its folders deleted, for no caller holds it yet. */
     TomcatServer start() {
         try {
             tomcat.start();
-        } catch (LifecycleException e) {
-            throw new IllegalStateException("Tomcat did not start", e);
+        } catch (LifecycleException | RuntimeException e) {
+            IllegalStateException failed = new IllegalStateException("Tomcat did not start", e);
+            try {
+                close();
+            } catch (RuntimeException alsoFailed) {
+                failed.addSuppressed(alsoFailed);
+            }
+            throw failed;
         }
         return this;
     }
@@ -215,9 +222,12 @@ final class TomcatServer implements AutoCloseable {
         } catch (LifecycleException e) {
             throw new IllegalStateException("Tomcat did not stop", e);
         } finally {
-            TemporaryDirectory.delete(baseDir);
-            if (webApp != null) {
-                TemporaryDirectory.delete(webApp);
+            try {
+                TemporaryDirectory.delete(baseDir);
+            } finally {
+                if (webApp != null) {
+                    TemporaryDirectory.delete(webApp);
+                }
             }
         }
     }

@@ -102,7 +102,8 @@ public final class ErrorResponder {
      * @param nonBlocking whether a {@code WriteListener} was set on the response's stream (by the application, or
      *     by the proxy relaying a body): {@code isReady()} is then asked before the page is written, as the
      *     container may require, and the page is not written when it answers false for a committed response, whose
-     *     write of the application's may still be pending. Without one, {@code isReady()} is not asked
+     *     write of the application's may still be pending. Without one, {@code isReady()} is not asked; nor for a
+     *     part of an includer's answer, which is written as the includer writes
      * @throws ResponseAbortedException when the response is already committed (not included), a non-blocking write
      *     of the application's is still pending, or an includer's response refused the part: throw it on to the
      *     container, which then aborts the connection; the incident is logged already
@@ -121,11 +122,8 @@ public final class ErrorResponder {
                     : writePage(request, response, failure, nonBlocking);
         } catch (IllegalStateException refused) {
             if (included) {
-                // The container refused the part: past the Content-Length the includer set (Jetty). Committed
-                // first, for an exception for a response not committed is one its error page quotes.
-                ResponseAbortedException abort = abort(request, failure, "as the including page refused its part");
-                commitIfAllowed(response);
-                throw abort;
+                // The container refused the part: past the Content-Length the includer set (Jetty).
+                throw abortCommitted(request, response, failure, "as the including page refused its part");
             }
             // reset() refused: another thread (an async writer) committed the response after our check.
             throw abort(request, failure);
@@ -166,17 +164,26 @@ public final class ErrorResponder {
     }
 
     /**
-     * Commits the response before it is aborted: a container answers an exception for a response not committed with
-     * its own error page, which quotes the abort (Jetty's 500), where it aborts a committed one.
+     * {@link #abort(HttpServletRequest, UpstreamFailure, String)} for a response perhaps not committed yet (an
+     * includer's, whose output may still be in its buffer): committed first, since a container answers an exception
+     * for a response not committed with its own error page, which quotes the abort (Jetty's 500), where it aborts a
+     * committed one.
      *
+     * @param request the request
      * @param response the response to abort
+     * @param failure what failed
+     * @param when when it failed, for the log line
+     * @return the exception to throw to the container
      */
-    public static void commitIfAllowed(HttpServletResponse response) {
+    public static ResponseAbortedException abortCommitted(HttpServletRequest request, HttpServletResponse response,
+            UpstreamFailure failure, String when) {
+        ResponseAbortedException abort = abort(request, failure, when);
         try {
             response.flushBuffer();
         } catch (IOException | IllegalStateException clientGoneOrRefused) {
             // Aborted already, or the container's to end.
         }
+        return abort;
     }
 
     /**
@@ -251,13 +258,7 @@ public final class ErrorResponder {
             int status, Map<String, String> headers, byte[] body, boolean nonBlocking) throws IOException {
         boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         if (request.getDispatcherType() == DispatcherType.INCLUDE) {
-            String contentType = "text/plain";
-            for (Map.Entry<String, String> header : headers.entrySet()) {
-                if (header.getKey().equalsIgnoreCase("Content-Type")) {
-                    contentType = header.getValue();
-                }
-            }
-            PageWriter.writeFragment(response, contentType, body, head);
+            PageWriter.writeFragment(response, PageWriter.contentType(headers), body, head);
             return true;
         }
         return PageWriter.write(response, status, pageHeaders(request, headers, failure), body, head, nonBlocking,

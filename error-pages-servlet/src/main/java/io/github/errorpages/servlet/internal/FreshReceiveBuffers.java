@@ -6,7 +6,8 @@ import org.eclipse.jetty.io.RetainableByteBuffer;
 
 /**
  * The pool of {@link JettyForwarder}'s client: Jetty's, but for the buffers its HTTP/1.1 receivers read the network
- * into, which are new each time and never go back to a pool.
+ * into, which are new each time and never go back to a pool (told by their size, the client's response buffer size,
+ * which nothing else of Jetty 12.1's client asks for: its TLS buffers are larger, its request buffers smaller).
  *
  * <p>Jetty 12.1's receiver ({@code HttpReceiverOverHTTP.parse}) keeps its connection's network buffer in a local
  * variable while the response's listeners run, and afterwards, when the exchange was aborted meanwhile, clears it.
@@ -16,7 +17,8 @@ import org.eclipse.jetty.io.RetainableByteBuffer;
  * already. An upload its client abandons aborts an exchange just so, while another one starts
  * (jetty/jetty.project#12934 is about this buffer's management). Views of pooled memory do not help: the stale
  * receiver's work reaches the memory. A buffer never reused harms nobody when it is cleared late. The cost: one heap
- * buffer of the client's response buffer size (16 KiB) for each time a connection starts to read, garbage once read.
+ * buffer of the client's response buffer size (16 KiB) for each time a connection starts to read, garbage once read
+ * (an event stream whose events come one by one takes one for each).
  * Thread-safe, as the pool it wraps.
  */
 final class FreshReceiveBuffers extends ByteBufferPool.Wrapper {

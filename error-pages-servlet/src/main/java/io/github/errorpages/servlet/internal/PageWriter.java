@@ -114,12 +114,14 @@ final class PageWriter {
 
     /**
      * Writes the page as a part of an including servlet's response, within an include dispatch: its body after
-     * whatever the includer wrote, through the stream or the writer the includer took, and nothing else. The
+     * whatever the includer wrote, through the writer the includer took, else the stream (then its writer is no longer
+     * available to it), and nothing else. The
      * container ignores the status and the header fields an included servlet sets, but Undertow does not ignore its
      * {@code reset()}: that dropped the includer's output and fields, and the includer's next {@code getWriter()}
      * failed (a 500). The page is not compressed ({@link ErrorResponder#errorRequest}); it is in the includer's
      * charset: its writer's, or the one its {@code Content-Type} declares for its stream (without one, UTF-8, as the
-     * page says). A character the charset cannot encode goes as a reference to it.
+     * page says). A character the charset cannot encode goes as a reference to it in HTML and JSON, as {@code ?} in
+     * plain text.
      *
      * @param response the response the included servlet got
      * @param contentType the page's {@code Content-Type}
@@ -133,23 +135,39 @@ final class PageWriter {
             return;
         }
         Charset charset = charsetOf(response.getCharacterEncoding());
-        String text = new String(body, StandardCharsets.UTF_8);
-        if (!charset.equals(StandardCharsets.UTF_8)) {
-            text = encodable(text, charset.newEncoder(), contentType);
-        }
+        boolean utf8 = charset.equals(StandardCharsets.UTF_8);
         ServletOutputStream out;
         try {
             out = response.getOutputStream();
         } catch (IllegalStateException writerInUse) {
-            response.getWriter().write(text); // which encodes it in its charset
+            // The writer encodes in its charset what it cannot take as a reference.
+            String text = new String(body, StandardCharsets.UTF_8);
+            response.getWriter().write(utf8 ? text : encodable(text, charset.newEncoder(), contentType));
             return;
         }
         // Through the stream in the charset the includer declared: Jetty hands an includer that took the writer a
         // stream that decodes bytes in it. Declared none, the page's own UTF-8, which its HTML says it is in; the
         // Servlet API's ISO-8859-1 that getCharacterEncoding() names then is no choice of the includer's.
         String declared = response.getContentType();
-        boolean charsetDeclared = declared != null && declared.toLowerCase(Locale.ROOT).contains("charset=");
-        out.write(charsetDeclared && !charset.equals(StandardCharsets.UTF_8) ? text.getBytes(charset) : body);
+        if (utf8 || declared == null || !declared.toLowerCase(Locale.ROOT).contains("charset=")) {
+            out.write(body);
+            return;
+        }
+        out.write(encodable(new String(body, StandardCharsets.UTF_8), charset.newEncoder(), contentType)
+                .getBytes(charset));
+    }
+
+    /**
+     * @param headers a page's header fields
+     * @return its {@code Content-Type}, or {@code text/plain} when it has none
+     */
+    static String contentType(Map<String, String> headers) {
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            if (header.getKey().equalsIgnoreCase("Content-Type")) {
+                return header.getValue();
+            }
+        }
+        return "text/plain";
     }
 
     private static void writeBody(HttpServletResponse response, Map<String, String> headers, byte[] body,

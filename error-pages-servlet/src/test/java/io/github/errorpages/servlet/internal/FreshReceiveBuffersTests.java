@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * listeners ran, the buffer it had released meanwhile (Jetty 12.1's {@code HttpReceiverOverHTTP.parse}, for an
  * exchange aborted then) empties no other connection's. From Jetty's pool the next connection got that very buffer,
  * and what it had read of its response was lost: an event-stream relay stalled after its head (seen once in CI,
- * reproduced with Jetty's client alone). Every other buffer is pooled as before.
+ * reproduced with Jetty's client alone). Buffers of other sizes are pooled as before.
  */
 class FreshReceiveBuffersTests {
 

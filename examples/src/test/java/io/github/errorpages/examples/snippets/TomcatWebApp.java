@@ -70,8 +70,18 @@ final class TomcatWebApp implements AutoCloseable {
         return this;
     }
 
-    TomcatWebApp start() throws LifecycleException {
-        tomcat.start();
+    /** Starts Tomcat; one that does not start is stopped and its folders deleted, for no caller holds it yet. */
+    TomcatWebApp start() throws LifecycleException, IOException {
+        try {
+            tomcat.start();
+        } catch (LifecycleException | RuntimeException e) {
+            try {
+                close();
+            } catch (LifecycleException | IOException | RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
+        }
         return this;
     }
 
@@ -85,12 +95,18 @@ final class TomcatWebApp implements AutoCloseable {
             tomcat.stop();
             tomcat.destroy();
         } finally {
-            delete(baseDir);
-            delete(webApp);
+            try {
+                delete(baseDir);
+            } finally {
+                delete(webApp);
+            }
         }
     }
 
     private static void delete(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
         try (Stream<Path> paths = Files.walk(directory)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);
