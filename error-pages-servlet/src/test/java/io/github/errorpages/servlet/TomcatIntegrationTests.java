@@ -47,6 +47,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -59,6 +60,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -264,6 +266,48 @@ class TomcatIntegrationTests {
 
                 assertThat(result.get(20, TimeUnit.SECONDS).getResponseFailure()).as("the stream reset").isNotNull();
                 assertThat(upstreamEnd.get(20, TimeUnit.SECONDS)).isEqualTo("closed by the gateway");
+            } finally {
+                client.stop();
+            }
+        }
+    }
+
+    /**
+     * R5 over HTTP/2: a chunked body the upstream resets after the response was committed is a reset stream also
+     * where the proxy is reached by a forward, or is not async-supported (a REQUEST or FORWARD dispatch). Tomcat ended
+     * such a stream with END_STREAM before its reset, which clients ignore: the body cut short looked whole.
+     */
+    @ParameterizedTest(name = "{0}, transport={1}")
+    @CsvSource({"forward, JETTY", "forward, JDK", "not async-supported, JETTY", "not async-supported, JDK"})
+    void anHttp2BodyCutShortAfterCommitIsAResetStream(String reachedBy, ProxyTransport transport) throws Exception {
+        Semaphore received = new Semaphore(0);
+        boolean forward = reachedBy.equals("forward");
+        try (FaultyUpstream cut = FaultyUpstream.start(exchange -> {
+                    exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                            + "Transfer-Encoding: chunked\r\n\r\n");
+                    for (int i = 0; i < 4; i++) {
+                        exchange.writeRaw("8000\r\n" + "x".repeat(0x8000) + "\r\n");
+                    }
+                    exchange.await(received, Duration.ofSeconds(10)); // the client has some of it: committed
+                    exchange.reset();
+                });
+                TomcatServer h2 = TomcatServer.inCode().h2c()
+                        .servlet("/orders/*", proxy("orders", cut.uri(), transport), forward)
+                        .servlet("/fwd/*", servlet((request, response) -> request.getRequestDispatcher(
+                                request.getPathInfo()).forward(request, response)))
+                        .start()) {
+            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient(
+                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            client.start();
+            try {
+                CompletableFuture<Result> result = new CompletableFuture<>();
+                client.newRequest(h2.uri(forward ? "/fwd/orders/1" : "/orders/1"))
+                        .onResponseContent((response, content) -> received.release())
+                        .send(result::complete);
+
+                Result ended = result.get(20, TimeUnit.SECONDS);
+                assertThat(ended.getResponse().getStatus()).isEqualTo(200);
+                assertThat(ended.getResponseFailure()).as("the stream reset, not ended as if whole").isNotNull();
             } finally {
                 client.stop();
             }

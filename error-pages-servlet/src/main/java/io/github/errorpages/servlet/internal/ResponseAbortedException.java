@@ -1,9 +1,13 @@
 package io.github.errorpages.servlet.internal;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 
 /**
  * Thrown to the container when an upstream failure comes after the response was committed: the status
@@ -24,6 +28,8 @@ public final class ResponseAbortedException extends IOException {
      */
     private static final String TOMCAT_CLIENT_ABORT = "org.apache.catalina.connector.ClientAbortException";
     private static final String TOMCAT_PACKAGE = "org.apache.catalina.";
+    private static final String TOMCAT_HTTP2_STREAM = "org.apache.coyote.http2.Stream";
+    private static final String TOMCAT_HTTP2_ERROR = "org.apache.coyote.http2.Http2Error";
     /**
      * Jetty 12's {@code EofException}, a {@code QuietException}: Jetty aborts a committed response for it as for any
      * exception, and logs it at DEBUG only, where it logs any other at WARN, a second line for an abort already
@@ -59,10 +65,12 @@ public final class ResponseAbortedException extends IOException {
 
     /**
      * The exception to throw to the container for this abort: on Tomcat its own {@code ClientAbortException}, with
-     * this as the cause, which aborts the connection whatever error pages the application has; on Jetty its
-     * {@code EofException}, with this as the cause, which it aborts the connection for without logging it again;
-     * on Undertow this, with the exchange's connection closed first; elsewhere this. Reflection, because this module depends on neither container; an abort is rare, so nothing is
-     * cached (and no class of the container's is held).
+     * this as the cause, which aborts the connection whatever error pages the application has (and from a REQUEST or
+     * FORWARD dispatch over HTTP/2 the stream marked reset first, {@link #cancelTomcatStream}); on Jetty its
+     * {@code EofException}, with this as the cause, which it aborts the connection for without logging it again; on
+     * Undertow this, with the exchange's connection closed first; elsewhere this. Reflection, because this module
+     * depends on neither container; an abort is rare, so nothing is cached (and no class of the container's is
+     * held).
      *
      * @param request the request being answered, wrapped or not
      * @return the exception to throw
@@ -76,6 +84,12 @@ public final class ResponseAbortedException extends IOException {
         String container = containers.getName();
         try {
             if (container.startsWith(TOMCAT_PACKAGE)) {
+                DispatcherType dispatch = request.getDispatcherType();
+                if (dispatch == DispatcherType.REQUEST || dispatch == DispatcherType.FORWARD) {
+                    // Not an INCLUDE's, which its includer may catch to go on writing; not an ASYNC's, which Tomcat
+                    // resets already (and whose stream, once cancelled, a later flush would end cleanly).
+                    cancelTomcatStream(inner, getMessage());
+                }
                 return Class.forName(TOMCAT_CLIENT_ABORT, false, containers.getClassLoader())
                         .asSubclass(IOException.class)
                         .getConstructor(String.class, Throwable.class).newInstance(getMessage(), this);
@@ -98,5 +112,51 @@ public final class ResponseAbortedException extends IOException {
             // A container without it: the exception as it is aborts (on Tomcat, unless an error page matches).
         }
         return this;
+    }
+
+    /**
+     * Over HTTP/2, Tomcat 11 (checked with 11.0.22) ends the stream of a response whose servlet threw from a REQUEST or
+     * FORWARD dispatch with END_STREAM (its {@code StreamProcessor} ends the output unconditionally) and only then
+     * resets it, too late: a chunked body cut short looked whole. Its own {@code Stream.doStreamCancel}, what it does
+     * to a stream whose write timed out, marks the stream's output closed and reset, so that ending it sends nothing
+     * and throws {@code CloseNowException}, and Tomcat resets the stream with RST_STREAM(INTERNAL_ERROR). Not over
+     * HTTP/1.1, whose request's input buffer is no HTTP/2 stream's. Reflection on Tomcat's internals (the facade's
+     * {@code request}, the stream's input buffer's enclosing stream): anything missing leaves the response as it was.
+     */
+    private static void cancelTomcatStream(ServletRequest facade, String message) {
+        try {
+            Object request = declaredField(facade, "request");
+            Object coyoteRequest = request.getClass().getMethod("getCoyoteRequest").invoke(request);
+            Object input = coyoteRequest.getClass().getMethod("getInputBuffer").invoke(coyoteRequest);
+            if (input == null || !input.getClass().getName().startsWith(TOMCAT_HTTP2_STREAM + "$")) {
+                return; // HTTP/1.1 (or AJP): the abort closes the connection before the chunked body's end
+            }
+            Object stream = declaredField(input, "this$0");
+            ClassLoader loader = stream.getClass().getClassLoader();
+            Class<? extends Enum> errors = Class.forName(TOMCAT_HTTP2_ERROR, false, loader).asSubclass(Enum.class);
+            @SuppressWarnings("unchecked")
+            Object internalError = Enum.valueOf(errors, "INTERNAL_ERROR");
+            Method cancel = Class.forName(TOMCAT_HTTP2_STREAM, false, loader)
+                    .getDeclaredMethod("doStreamCancel", String.class, errors);
+            cancel.setAccessible(true);
+            cancel.invoke(stream, message, internalError);
+        } catch (InvocationTargetException cancelled) {
+            // The CloseNowException it always throws: the stream is marked reset.
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
+            // Another version, or no HTTP/2: ended as before.
+        }
+    }
+
+    private static Object declaredField(Object owner, String name) throws ReflectiveOperationException {
+        for (Class<?> type = owner.getClass(); type != null; type = type.getSuperclass()) {
+            try {
+                Field field = type.getDeclaredField(name);
+                field.setAccessible(true);
+                return field.get(owner);
+            } catch (NoSuchFieldException inSuperclass) {
+                // look further up
+            }
+        }
+        throw new NoSuchFieldException(name);
     }
 }
