@@ -113,15 +113,14 @@ final class PageWriter {
     }
 
     /**
-     * Writes the page as a part of an including servlet's response, within an include dispatch: its body after
-     * whatever the includer wrote, through the writer the includer took, else the stream (then its writer is no longer
-     * available to it), and nothing else. The
-     * container ignores the status and the header fields an included servlet sets, but Undertow does not ignore its
-     * {@code reset()}: that dropped the includer's output and fields, and the includer's next {@code getWriter()}
-     * failed (a 500). The page is not compressed ({@link ErrorResponder#errorRequest}); it is in the includer's
-     * charset: its writer's, or the one its {@code Content-Type} declares for its stream (without one, UTF-8, as the
-     * page says). A character the charset cannot encode goes as a reference to it in HTML and JSON, as {@code ?} in
-     * plain text.
+     * Writes the page as a part of an including servlet's response, within an include dispatch: its body after whatever
+     * the includer wrote, through the writer the includer took, else the stream (then its writer is no longer available
+     * to it), and nothing else. The container ignores the status and the header fields an included servlet sets, but
+     * Undertow does not ignore its {@code reset()}: that dropped the includer's output and fields, and the includer's
+     * next {@code getWriter()} failed (a 500). The page is not compressed ({@link ErrorResponder#errorRequest}); it is
+     * in the includer's charset: its writer's, or the one its {@code Content-Type} declares for its stream (without
+     * one, UTF-8, as the page says). A character the charset cannot encode goes as a reference to it in HTML and JSON,
+     * as {@code ?} in plain text.
      *
      * @param response the response the included servlet got
      * @param contentType the page's {@code Content-Type}
@@ -140,7 +139,7 @@ final class PageWriter {
         try {
             out = response.getOutputStream();
         } catch (IllegalStateException writerInUse) {
-            // The writer encodes in its charset what it cannot take as a reference.
+            // What the writer's charset cannot encode goes as a reference, made here.
             String text = new String(body, StandardCharsets.UTF_8);
             response.getWriter().write(utf8 ? text : encodable(text, charset.newEncoder(), contentType));
             return;
