@@ -18,6 +18,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
@@ -285,12 +286,14 @@ public final class ErrorPagesFilter implements Filter {
             // forward's response first. This one answers what fails in its application, with its settings, and lets
             // its page through the other's.
         }
-        if (request.getDispatcherType() == DispatcherType.INCLUDE && (outermost == null || inChain != null)) {
+        if (request.getDispatcherType() == DispatcherType.INCLUDE
+                && (outermost == null || inChain != null || !includedFromAnotherApplication(request))) {
             // Mapped for includes too, and reached first by one (mapped to the included servlets only, or included
             // from another web application whose wrappers are in the chain, as on Tomcat): an included servlet's
             // failure is its includer's, to catch (a widget's fallback) or to let through to its own handling.
             // Answered here, the page was a part of the includer's answer, which never saw the exception. (Jetty's
-            // cross-context include hands the includer nothing thrown here: it is answered here, with a part.)
+            // cross-context include from a filtered application hands the includer nothing thrown here: it is
+            // answered here, with a part.)
             chain.doFilter(request, response);
             return;
         }
@@ -303,6 +306,14 @@ public final class ErrorPagesFilter implements Filter {
         }
         AsyncCapturingRequest wrapped = new AsyncCapturingRequest(request, capturing);
         run(current, wrapped, capturing, chain, wrapped, capturing);
+    }
+
+    /**
+     * Whether an include dispatch crosses into this application from another one: within an include, the request's
+     * path is the includer's, and the include attributes name the included servlet's (Servlet 6, 9.3.1).
+     */
+    private static boolean includedFromAnotherApplication(HttpServletRequest request) {
+        return !Objects.equals(request.getContextPath(), request.getAttribute(RequestDispatcher.INCLUDE_CONTEXT_PATH));
     }
 
     /**

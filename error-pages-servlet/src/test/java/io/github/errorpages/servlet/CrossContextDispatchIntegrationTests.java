@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
@@ -202,7 +203,7 @@ class CrossContextDispatchIntegrationTests {
     @EnumSource(Container.class)
     void anIncludedServletsFailureInTheGatewayIsTheIncludersOrAPartOfItsAnswer(Container container) throws Exception {
         deploy(false, true);
-        gateway.filterIncludes = true;
+        gateway.filterTypes.add(DispatcherType.INCLUDE);
         portal.servlet("/widget", servlet((request, response) -> {
             response.setContentType("text/plain");
             response.getWriter().write("before|");
@@ -225,6 +226,36 @@ class CrossContextDispatchIntegrationTests {
         } else {
             assertThat(text).contains("\"code\": \"connection_refused\"");
         }
+    }
+
+    /**
+     * A gateway page reached by a forward from the (filtered) portal includes a widget of its own application, which
+     * fails; the gateway's filter is mapped for includes only: the failure is the includer's to catch, as in any
+     * same-application include. On Jetty the portal's mark, seen through the shared attributes, made the gateway's
+     * filter take it for a cross-context include and write a 502 part into the page instead.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Container.class)
+    void anIncludeWithinTheGatewayReachedByAForwardIsTheIncludersToCatch(Container container) throws Exception {
+        deploy(false, true);
+        gateway.filterTypes.clear();
+        gateway.filterTypes.add(DispatcherType.INCLUDE);
+        gateway.servlet("/page", servlet((request, response) -> {
+            response.setContentType("text/plain");
+            response.getWriter().write("before|");
+            try {
+                request.getRequestDispatcher("/refused").include(request, response);
+            } catch (IOException | ServletException failure) {
+                response.getWriter().write("fallback");
+            }
+            response.getWriter().write("|after");
+        }));
+        startIn(container);
+
+        HttpResponse<byte[]> page = Client.get(uri("/portal/forward/page"), JSON);
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(Client.text(page)).isEqualTo("before|fallback|after");
     }
 
     /**
@@ -310,12 +341,7 @@ class CrossContextDispatchIntegrationTests {
                 FilterHolder holder = new FilterHolder(application.filter);
                 holder.setName("errorPages");
                 holder.setAsyncSupported(true);
-                EnumSet<DispatcherType> types = EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD,
-                        DispatcherType.ASYNC);
-                if (application.filterIncludes) {
-                    types.add(DispatcherType.INCLUDE);
-                }
-                context.addFilter(holder, "/*", types);
+                context.addFilter(holder, "/*", EnumSet.copyOf(application.filterTypes));
             }
             contexts.addHandler(context);
         }
@@ -354,11 +380,8 @@ class CrossContextDispatchIntegrationTests {
                 FilterMap mapping = new FilterMap();
                 mapping.setFilterName("errorPages");
                 mapping.addURLPattern("/*");
-                for (String type : new String[] {"REQUEST", "FORWARD", "ASYNC"}) {
-                    mapping.setDispatcher(type);
-                }
-                if (application.filterIncludes) {
-                    mapping.setDispatcher("INCLUDE");
+                for (DispatcherType type : application.filterTypes) {
+                    mapping.setDispatcher(type.name());
                 }
                 context.addFilterMap(mapping);
             }
@@ -433,8 +456,9 @@ class CrossContextDispatchIntegrationTests {
         final Map<String, Servlet> servlets = new LinkedHashMap<>();
         final Map<String, Map<String, String>> initParameters = new LinkedHashMap<>();
         @Nullable Filter filter;
-        /** Whether the filter is mapped for INCLUDE dispatches too. */
-        boolean filterIncludes;
+        /** The dispatcher types the filter is mapped for. */
+        final Set<DispatcherType> filterTypes = EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD,
+                DispatcherType.ASYNC);
         @Nullable ClassLoader loader;
 
         Application(String path) {
