@@ -13,6 +13,7 @@ import io.github.errorpages.testing.StandardError;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
@@ -204,16 +206,7 @@ class CrossContextDispatchIntegrationTests {
     void anIncludedServletsFailureInTheGatewayIsTheIncludersOrAPartOfItsAnswer(Container container) throws Exception {
         deploy(false, true);
         gateway.filterTypes.add(DispatcherType.INCLUDE);
-        portal.servlet("/widget", servlet((request, response) -> {
-            response.setContentType("text/plain");
-            response.getWriter().write("before|");
-            try {
-                gatewayOf(request).getRequestDispatcher("/refused").include(request, response);
-            } catch (IOException | ServletException failure) {
-                response.getWriter().write("fallback");
-            }
-            response.getWriter().write("|after");
-        }));
+        portal.servlet("/widget", widgetPage(request -> gatewayOf(request).getRequestDispatcher("/refused")));
         startIn(container);
 
         HttpResponse<byte[]> page = Client.get(uri("/portal/widget"), JSON);
@@ -240,22 +233,30 @@ class CrossContextDispatchIntegrationTests {
         deploy(false, true);
         gateway.filterTypes.clear();
         gateway.filterTypes.add(DispatcherType.INCLUDE);
-        gateway.servlet("/page", servlet((request, response) -> {
-            response.setContentType("text/plain");
-            response.getWriter().write("before|");
-            try {
-                request.getRequestDispatcher("/refused").include(request, response);
-            } catch (IOException | ServletException failure) {
-                response.getWriter().write("fallback");
-            }
-            response.getWriter().write("|after");
-        }));
+        gateway.servlet("/page", widgetPage(request -> request.getRequestDispatcher("/refused")));
         startIn(container);
 
         HttpResponse<byte[]> page = Client.get(uri("/portal/forward/page"), JSON);
 
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(Client.text(page)).isEqualTo("before|fallback|after");
+    }
+
+    /**
+     * A page that includes a widget between {@code before|} and {@code |after}, and writes {@code fallback} in its
+     * place when the include throws.
+     */
+    private static Servlet widgetPage(Function<HttpServletRequest, RequestDispatcher> widget) {
+        return servlet((request, response) -> {
+            response.setContentType("text/plain");
+            response.getWriter().write("before|");
+            try {
+                widget.apply(request).include(request, response);
+            } catch (IOException | ServletException failure) {
+                response.getWriter().write("fallback");
+            }
+            response.getWriter().write("|after");
+        });
     }
 
     /**

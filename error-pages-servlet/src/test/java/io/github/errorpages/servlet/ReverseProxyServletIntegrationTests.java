@@ -1702,12 +1702,7 @@ abstract class ReverseProxyServletIntegrationTests {
     void anIncludedProxysPageInAnUnfilteredPageIsNotCompressed() throws IOException {
         configured = new JettyServer()
                 .servlet("/down/*", refusedProxy())
-                .servlet("/page/*", TestServlets.servlet((request, response) -> {
-                    response.setContentType("text/plain");
-                    response.getWriter().write("before|");
-                    request.getRequestDispatcher("/down/orders").include(request, response);
-                    response.getWriter().write("|after");
-                }));
+                .servlet("/page/*", pageIncludingTheRefusedProxy(false));
         configured.start();
 
         HttpResponse<byte[]> page = Client.send("GET", configured.uri("/page/x"), Client.BROWSER_ACCEPT,
@@ -1727,19 +1722,29 @@ abstract class ReverseProxyServletIntegrationTests {
     void anIncludedProxysPageIsAPartOfAnAnswerCommittedBefore() throws IOException {
         configured = new JettyServer()
                 .servlet("/down/*", refusedProxy())
-                .servlet("/page/*", TestServlets.servlet((request, response) -> {
-                    response.setContentType("text/plain");
-                    response.getWriter().write("before|");
-                    response.flushBuffer();
-                    request.getRequestDispatcher("/down/orders").include(request, response);
-                    response.getWriter().write("|after");
-                }));
+                .servlet("/page/*", pageIncludingTheRefusedProxy(true));
         configured.start();
 
         HttpResponse<byte[]> page = Client.get(configured.uri("/page/x"), JSON);
 
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(Client.text(page)).startsWith("before|{").endsWith("}\n|after").contains("connection_refused");
+    }
+
+    /**
+     * A plain-text page that includes the {@link #refusedProxy()} at {@code /down/} between {@code before|} and
+     * {@code |after}, with what it wrote before committed first or not.
+     */
+    private static HttpServlet pageIncludingTheRefusedProxy(boolean committedBefore) {
+        return TestServlets.servlet((request, response) -> {
+            response.setContentType("text/plain");
+            response.getWriter().write("before|");
+            if (committedBefore) {
+                response.flushBuffer();
+            }
+            request.getRequestDispatcher("/down/orders").include(request, response);
+            response.getWriter().write("|after");
+        });
     }
 
     /**
