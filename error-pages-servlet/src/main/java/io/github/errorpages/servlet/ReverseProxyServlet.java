@@ -21,6 +21,7 @@ import io.github.errorpages.servlet.internal.ForwardedHeadTooLargeException;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
 import io.github.errorpages.servlet.internal.JettyClientPresence;
 import io.github.errorpages.servlet.internal.JettyForwarder;
+import io.github.errorpages.servlet.internal.JettyStreamFailures;
 import io.github.errorpages.servlet.internal.LocalAnswers;
 import io.github.errorpages.servlet.internal.PendingAnswers;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
@@ -603,6 +604,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         AtomicBoolean answering = new AtomicBoolean(); // by the outcome, or by the container's end of the cycle
         async.addListener(new AbandoningListener(exchange,
                 () -> answerCycleEndedByContainer(proxy, request, response, exchange, async, answering)));
+        // After startAsync, which adds Jetty's own listener first: a failure once this dispatch returned reaches
+        // the AbandoningListener as before, one that comes until then only this (an idempotent second abandon).
+        JettyStreamFailures.listen(request, exchange::abandon);
         CompletableFuture<Object> started = exchange.start();
         proxy.pendingAnswers.add(); // before the answer, which completing runs (on this thread if it is done)
         started.whenComplete((outcome, bug) -> {

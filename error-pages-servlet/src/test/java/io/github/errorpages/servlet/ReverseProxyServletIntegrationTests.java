@@ -25,6 +25,7 @@ import io.github.errorpages.upstream.UpstreamMetrics;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -78,6 +79,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
 import org.assertj.core.util.Throwables;
 import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.http2.client.HTTP2Client;
@@ -1981,6 +1983,60 @@ abstract class ReverseProxyServletIntegrationTests {
                         .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
                 assertThat(guard.metrics().failedCalls()).isZero();
                 assertThat(guard.metrics().retries()).isZero();
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+            } finally {
+                h2.stop();
+            }
+        }
+    }
+
+    /**
+     * A reset that comes while the dispatch that started the proxy's cycle is still under way (a filter behind the
+     * proxy slow to return, the container's thread descheduled before it returned): Jetty tells the cycle's
+     * listeners nothing of it, then or later (its {@code asyncError} drops a failure outside the cycle's wait). The
+     * exchange held its bulkhead permit and the upstream's connection until the attempt timed out, and that timeout
+     * counted against the upstream. Here a filter holds the dispatch until the server has the reset.
+     */
+    @Test
+    void http2ResetComingBeforeTheProxysDispatchReturnedEndsTheExchange() throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK transport's container thread waits in the client");
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch reset = new CountDownLatch(1);
+        Filter holdsTheDispatch = (request, response, chain) -> {
+            chain.doFilter(request, response);
+            if (request.getDispatcherType() == DispatcherType.REQUEST) {
+                // Added after Jetty's own listener and the proxy's, so it is told last.
+                ServletContextRequest.getServletContextRequest(request).addFailureListener(failure -> reset.countDown());
+                holding.countDown();
+                try {
+                    reset.await(10, TimeUnit.SECONDS); // the test fails on its own if it never comes
+                } catch (InterruptedException stopped) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (FaultyUpstream silent = FaultyUpstream.start(Behaviour.stall())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early-resets").endpoints(silent.uri())
+                    .attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(30)).build());
+            configured = new JettyServer().h2c().filter(holdsTheDispatch)
+                    .servlet("/*", proxyBuilder(guard).build()).start();
+            org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            h2.start();
+            try {
+                org.eclipse.jetty.client.Request request = h2.newRequest(configured.h2cUri("/orders/42"));
+                request.send(result -> {
+                });
+                assertThat(silent.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
+                assertThat(holding.await(10, TimeUnit.SECONDS)).as("the filter holds the dispatch").isTrue();
+
+                request.abort(new IOException("the user navigated away"));
+
+                assertThat(reset.await(10, TimeUnit.SECONDS)).as("the server has the reset").isTrue();
+                Await.until(() -> guard.metrics().abortedCalls() == 1, "the call to be counted as aborted");
+                assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                        .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+                assertThat(guard.metrics().failedCalls()).isZero();
                 assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
             } finally {
                 h2.stop();
