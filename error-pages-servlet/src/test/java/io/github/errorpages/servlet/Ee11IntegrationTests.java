@@ -2,10 +2,12 @@ package io.github.errorpages.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.servlet.internal.JettyStreamFailures;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -19,6 +21,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -67,6 +70,9 @@ class Ee11IntegrationTests {
         context.addServlet(new ServletHolder(TestServlets.servlet((request, response) -> {
             throw new ConnectException("Connection refused");
         })), "/app/refused");
+        context.addServlet(new ServletHolder(TestServlets.servlet((request, response) -> response.getWriter()
+                .print(JettyStreamFailures.listen(new HttpServletRequestWrapper(request), failure -> {
+                })))), "/listen");
         server.setHandler(context);
         server.start();
     }
@@ -88,6 +94,18 @@ class Ee11IntegrationTests {
         // JSON has no charset parameter (RFC 8259 §11); text goes in UTF-8, and says so.
         assertThat(PageAssertions.contentType(response))
                 .isEqualTo(accept.endsWith("json") ? accept : accept + ";charset=utf-8");
+    }
+
+    /**
+     * The proxy hears of a client's stream reset on ee11 as on ee10 (where the h2c tests show what it does with it):
+     * Jetty's failure listener is reached through ee11's own {@code ServletContextRequest}, from a wrapped request.
+     */
+    @Test
+    void streamFailuresAreListenedTo() {
+        HttpResponse<byte[]> response = Client.get(
+                URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/listen"), "text/plain");
+
+        assertThat(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo("true");
     }
 
     /**

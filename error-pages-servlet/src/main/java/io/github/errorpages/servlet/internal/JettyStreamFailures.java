@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JettyStreamFailures {
 
-    private static final String JETTY_SERVLET_PACKAGE = "org.eclipse.jetty.ee1\\d\\.servlet";
+    private static final String JETTY_SERVLET_PACKAGE = "org\\.eclipse\\.jetty\\.ee1\\d\\.servlet";
     private static final String CORE_REQUEST = "org.eclipse.jetty.server.Request";
 
     private static volatile @Nullable Hook hook;
