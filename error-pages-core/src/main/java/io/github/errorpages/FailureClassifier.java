@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -127,25 +128,41 @@ public final class FailureClassifier {
     }
 
     /**
-     * Classifies a throwable and its cause chain.
+     * Classifies a throwable and its cause chain, reading a {@code Retry-After} date against the system clock.
      *
      * @param throwable the exception an upstream call ended with; {@code null} gives empty
      * @return the failure, or empty when the chain holds no recognised upstream failure
      */
     public Optional<UpstreamFailure> classify(@Nullable Throwable throwable) {
+        return classify(throwable, Clock.systemUTC());
+    }
+
+    /**
+     * Classifies a throwable and its cause chain, as {@link #classify(Throwable)} does, with {@code clock} for "now":
+     * the delay of an HTTP-date {@code Retry-After} that a client library's exception for an upstream 5xx holds
+     * (Spring's, JAX-RS's) is measured from it, as an {@code UpstreamGuard} measures the one of a response it reads
+     * with its own clock.
+     *
+     * @param throwable the exception an upstream call ended with; {@code null} gives empty
+     * @param clock what "now" is
+     * @return the failure, or empty when the chain holds no recognised upstream failure
+     * @throws NullPointerException if {@code clock} is {@code null}
+     */
+    public Optional<UpstreamFailure> classify(@Nullable Throwable throwable, Clock clock) {
+        Objects.requireNonNull(clock, "clock");
         if (throwable == null) {
             return Optional.empty();
         }
         List<Throwable> causes = chainOf(throwable, false);
-        Optional<UpstreamFailure> byCauses = classifyChain(causes);
+        Optional<UpstreamFailure> byCauses = classifyChain(causes, clock);
         if (byCauses.isPresent() || causes.stream().anyMatch(FailureClassifier::isClientAbort)) {
             return byCauses;
         }
-        return classifyChain(chainOf(throwable, true));
+        return classifyChain(chainOf(throwable, true), clock);
     }
 
     /** The nearest UpstreamFailureException, nothing after a client abort, else the most specific cause. */
-    private Optional<UpstreamFailure> classifyChain(List<Throwable> chain) {
+    private Optional<UpstreamFailure> classifyChain(List<Throwable> chain, Clock clock) {
         for (Throwable t : chain) {
             if (t instanceof UpstreamFailureException) {
                 return Optional.of(((UpstreamFailureException) t).failure());
@@ -154,10 +171,10 @@ public final class FailureClassifier {
                 return Optional.empty();
             }
         }
-        return mostSpecific(chain);
+        return mostSpecific(chain, clock);
     }
 
-    private Optional<UpstreamFailure> mostSpecific(List<Throwable> chain) {
+    private Optional<UpstreamFailure> mostSpecific(List<Throwable> chain, Clock clock) {
         FailureCause best = null;
         Throwable bestOf = null;
         CauseClassifier bestBy = null;
@@ -181,7 +198,7 @@ public final class FailureClassifier {
             return Optional.of(UpstreamFailure.ofUpstreamStatus(JdkCauseClassifier.upstreamStatus(bestOf), null));
         }
         if (best == FailureCause.UPSTREAM_STATUS) {
-            UpstreamFailure read = ResponseExceptionClassifier.failureOf(bestOf, Clock.systemUTC());
+            UpstreamFailure read = ResponseExceptionClassifier.failureOf(bestOf, clock);
             if (read != null) {
                 return Optional.of(read);
             }

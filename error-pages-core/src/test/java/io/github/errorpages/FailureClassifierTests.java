@@ -1,6 +1,7 @@
 package io.github.errorpages;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 import io.github.errorpages.spi.CauseClassifier;
 import io.github.resilience4j.bulkhead.Bulkhead;
@@ -42,6 +43,15 @@ import org.junit.jupiter.api.Test;
 class FailureClassifierTests {
 
     private final FailureClassifier classifier = FailureClassifier.of(List.of());
+
+    /** The clock is checked, a null one named, even for a throwable that would need none. */
+    @Test
+    void classifyingWithANullClockIsRefused() {
+        FailureClassifier classifier = FailureClassifier.ofDefaults();
+
+        assertThatNullPointerException().isThrownBy(() -> classifier.classify(new ConnectException(), null))
+                .withMessage("clock");
+    }
 
     @Test
     void deeperDnsErrorBeatsTheConnectExceptionThatWrapsIt() {

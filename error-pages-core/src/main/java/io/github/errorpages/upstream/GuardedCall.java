@@ -258,7 +258,7 @@ final class GuardedCall<T> {
             // The client the body streams from went away: the breaker forgets the call too.
             return abortForBodySource(current, error, "reading the request body's source failed");
         }
-        Optional<UpstreamFailure> classified = guard.classifier().classify(error);
+        Optional<UpstreamFailure> classified = guard.classifier().classify(error, guard.clock());
         if (classified.isPresent() && isTimeout(classified.get().cause()) && request.isBodySourceAwaited()) {
             // The upstream waited for the rest of a body the client did not send: the client stalled.
             return abortForBodySource(current, error, "the attempt timed out waiting for the request body's source");

@@ -27,7 +27,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
@@ -173,6 +176,31 @@ class SpringMvcIntegrationTests {
 
             assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
             assertThat(gaveUp.requestCount()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * RestClient's HttpServerErrorException in a guarded call whose guard has a clock of its own: the HTTP-date
+     * Retry-After it holds is measured from that clock (R46), as the one of a response the guard reads itself. It
+     * was measured from the system clock: "now" by the guard's clock read as years away, refused as too long, not
+     * retried, and passed on to the page.
+     */
+    @Test
+    void restClientsRetryAfterDateIsMeasuredFromTheGuardsClock() {
+        Instant now = Instant.parse("2030-01-01T00:00:00Z");
+        try (FaultyUpstream unavailable = FaultyUpstream.start(Behaviour.respond(503, "busy",
+                "Retry-After", "Tue, 01 Jan 2030 00:00:00 GMT"))) {
+            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("clocked").endpoints(unavailable.uri())
+                    .maxAttempts(2).retryBudgetEnabled(false).build()).clock(Clock.fixed(now, ZoneOffset.UTC)).build();
+            RestClient client = RestClient.builder().requestFactory(new SimpleClientHttpRequestFactory()).build();
+
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> guard.call(UpstreamRequest.of("GET"),
+                            attempt -> client.get().uri(attempt.endpoint().resolve("/invoices")).retrieve()
+                                    .body(String.class)));
+
+            assertThat(unavailable.requestCount()).as("retried at once").isEqualTo(2);
+            assertThat(thrown.failure().upstreamRetryAfter()).isEqualTo(Duration.ZERO);
         }
     }
 
