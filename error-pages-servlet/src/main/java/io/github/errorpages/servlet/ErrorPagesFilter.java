@@ -211,26 +211,38 @@ public final class ErrorPagesFilter implements Filter {
             settings = Settings.of(parameters, filterConfig.getServletContext());
         } catch (IllegalArgumentException | IllegalStateException e) {
             // IllegalStateException: templates.strict and a template that does not compile.
-            throw new ServletException(autoRegistered ? asContextParameter(e.getMessage(), parameters.keySet())
-                    : e.getMessage(), e);
+            throw new ServletException(autoRegistered ? asContextParameter(e.getMessage(), parameters.keySet(),
+                    filterConfig.getServletContext()) : e.getMessage(), e);
         }
     }
 
     /**
      * Registered by the initializer, the parameters are the context's, and the message names the context parameter
-     * (its prefix in lower case): {@code error-pages.retry-after.max}, not {@code retry-after.max}, which as a context
-     * parameter would configure nothing.
+     * as the application wrote it: {@code error-pages.retry-after.max} (or {@code Error-Pages.retry-after.max}, the
+     * prefix matching in any case), not {@code retry-after.max}, which as a context parameter would configure nothing.
      */
-    private static @Nullable String asContextParameter(@Nullable String message, Set<String> keys) {
+    private static @Nullable String asContextParameter(@Nullable String message, Set<String> keys,
+            @Nullable ServletContext context) {
         String invalid = "Invalid error-pages configuration: ";
         if (message == null || !message.startsWith(invalid)) {
             return message;
         }
         String named = message.substring(invalid.length());
         int end = named.indexOf(' ');
+        String key = end < 0 ? named : named.substring(0, end);
         // A message that names a parameter names it first; one about a template, say, names none.
-        return keys.contains(end < 0 ? named : named.substring(0, end))
-                ? invalid + "context parameter " + ErrorPagesInitializer.PARAMETER_PREFIX + named : message;
+        if (!keys.contains(key)) {
+            return message;
+        }
+        String written = ErrorPagesInitializer.PARAMETER_PREFIX + key;
+        List<String> names = context != null ? Collections.list(context.getInitParameterNames()) : List.of();
+        for (String name : names) {
+            if (name.equalsIgnoreCase(written) && name.endsWith(key)) {
+                written = name;
+                break;
+            }
+        }
+        return invalid + "context parameter " + written + named.substring(key.length());
     }
 
     @Override
@@ -698,7 +710,8 @@ public final class ErrorPagesFilter implements Filter {
                 return List.of();
             }
             List<Integer> statuses = new ArrayList<>();
-            for (String status : value.split(",")) {
+            // -1: "502," and "," are refused as ",502" is; dropped, the empty elements made "," intercept nothing.
+            for (String status : value.split(",", -1)) {
                 try {
                     statuses.add(Integer.parseInt(status.trim()));
                 } catch (NumberFormatException e) {

@@ -358,6 +358,17 @@ class ErrorPagesFilterRegistrationIntegrationTests {
                 .hasStackTraceContaining("but was forever");
     }
 
+    /** Its prefix in the case the application wrote it in, which the initializer takes in any: searchable in web.xml. */
+    @Test
+    void initializerFailsStartupNamingTheContextParameterInItsOwnCase() {
+        JettyServer server = applicationThatSends502();
+        autoRegistering(server);
+        server.context().setInitParameter("Error-Pages.retry-after.max", "forever");
+
+        assertThatThrownBy(server::start).hasStackTraceContaining("context parameter Error-Pages.retry-after.max must")
+                .hasStackTraceContaining("but was forever");
+    }
+
     @Test
     void initializerNamesContextParametersItLeavesUnusedForWantOfTheSwitch() {
         JettyServer server = applicationThatSends502();

@@ -28,9 +28,13 @@ class ErrorPagesFilterTests {
                         + "only, but was [502, 404]");
     }
 
-    /** The whole value, not the element that does not parse: an empty one showed as nothing after "but was". */
+    /**
+     * The whole value, not the element that does not parse: an empty one showed as nothing after "but was". An empty
+     * element at the end too: "," intercepted no status at all (the filter answered exceptions only), "502," one
+     * fewer than the list was cut short of.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"502, ,503", "502,bad", "502;503"})
+    @ValueSource(strings = {"502, ,503", "502,bad", "502;503", ",", "502,", "502,,504"})
     void initRejectsInterceptStatusesThatDoNotParseNamingTheWholeValue(String value) {
         assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of("intercept-statuses", value))))
                 .isInstanceOf(ServletException.class)

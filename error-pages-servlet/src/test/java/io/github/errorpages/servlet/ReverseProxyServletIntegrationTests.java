@@ -1209,9 +1209,12 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
-    /** The whole value, not the one element that does not parse: "502, x" would otherwise show as "x". */
+    /**
+     * The whole value, not the one element that does not parse: "502, x" would otherwise show as "x". An empty
+     * element too: "," retried no status at all, "502," one fewer than the list was cut short of.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"502, x", "502;503", "5o3"})
+    @ValueSource(strings = {"502, x", "502;503", "5o3", ",", "502,", "502,,504"})
     void failsStartupOnRetryStatusesThatDoNotParseNamingTheWholeValue(String statuses) {
         configuredByClass("endpoints", "http://127.0.0.1:1", "retry.statuses", statuses);
 

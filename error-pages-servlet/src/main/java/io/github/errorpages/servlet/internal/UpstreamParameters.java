@@ -94,14 +94,16 @@ public final class UpstreamParameters {
 
     private static Set<Integer> statuses(String key, String value) {
         Set<Integer> statuses = new LinkedHashSet<>();
-        for (String status : value.split(",")) {
-            if (!status.isBlank()) {
-                try {
-                    statuses.add(Integer.parseInt(status.trim()));
-                } catch (NumberFormatException e) {
-                    // The whole value, as for the filter's intercept-statuses: one element alone says little.
-                    throw ConfigParameters.invalid(key, value, "must list statuses separated by commas");
-                }
+        if (value.isBlank()) {
+            return statuses; // none: no status is retried
+        }
+        // -1, and an empty element refused: "," or "502," is a list cut short, and "," retried no status at all.
+        for (String status : value.split(",", -1)) {
+            try {
+                statuses.add(Integer.parseInt(status.trim()));
+            } catch (NumberFormatException e) {
+                // The whole value, as for the filter's intercept-statuses: one element alone says little.
+                throw ConfigParameters.invalid(key, value, "must list statuses separated by commas");
             }
         }
         return statuses;
