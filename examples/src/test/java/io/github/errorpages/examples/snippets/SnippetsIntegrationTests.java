@@ -159,6 +159,23 @@ class SnippetsIntegrationTests {
         }
     }
 
+    /**
+     * The proxy servlet of the docs' web.xml starts with the application (load-on-startup): an invalid value stops
+     * the deployment where the container fails an application whose servlet fails to start. Without it the servlet
+     * started with its first request, which got Tomcat's 500, as every later one did.
+     */
+    @Test
+    void webXmlOfTheDocsWithAnInvalidValueStopsTheApplication() throws Exception {
+        String webXml = snippet("web.xml").replace("<param-value>12s</param-value>",
+                "<param-value>12 seconds</param-value>");
+        Path webApp = TomcatWebApp.webApp(webXml);
+        Files.writeString(webApp.resolve("WEB-INF/robots-fallback.txt"), "User-agent: *\nAllow: /\n");
+        try (TomcatWebApp app = new TomcatWebApp(webApp).failingIfAServletFailsToStart().start()) {
+
+            assertThat(app.available()).isFalse();
+        }
+    }
+
     @Test
     void autoRegisteringWebXmlOfTheDocsRunsOnTomcat() throws Exception {
         Path webApp = TomcatWebApp.webApp(snippet("web-auto-register.xml"));

@@ -12,6 +12,7 @@ import org.apache.catalina.Context;
 import org.apache.catalina.Globals;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Constants;
 import org.apache.catalina.startup.ContextConfig;
 import org.apache.catalina.startup.Tomcat;
@@ -61,6 +62,17 @@ final class TomcatWebApp implements AutoCloseable {
         Files.createDirectories(webApp.resolve("WEB-INF"));
         Files.writeString(webApp.resolve("WEB-INF/web.xml"), webXml, StandardCharsets.UTF_8);
         return webApp;
+    }
+
+    /** As {@code <Context failCtxIfServletStartFails="true">}: a servlet that fails to start fails the application. */
+    TomcatWebApp failingIfAServletFailsToStart() {
+        ((StandardContext) context).setFailCtxIfServletStartFails(true);
+        return this;
+    }
+
+    /** @return whether the application started and serves, not failed */
+    boolean available() {
+        return context.getState().isAvailable();
     }
 
     TomcatWebApp servlet(String pattern, HttpServlet servlet) {
