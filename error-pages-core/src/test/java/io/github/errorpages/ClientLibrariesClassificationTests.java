@@ -313,6 +313,25 @@ class ClientLibrariesClassificationTests {
                 .hasValue(FailureCause.HTTP_PROTOCOL_ERROR);
     }
 
+    /**
+     * Plain HTTP answered to a TLS handshake (an {@code https://} URL on a plain port): Netty's
+     * {@code NotSslRecordException}, a handshake that failed, before anything was sent, as the JDK's "Unrecognized SSL
+     * message, plaintext connection?" is (R13). It was a connection torn down, which says the request may have left.
+     */
+    @Test
+    void reactorNettysHttpsUrlOnAPlainPortIsATlsProtocolError() throws Exception {
+        int port = serveOneConnection(connection -> {
+            connection.getInputStream().read(new byte[512]); // the ClientHello, or its start
+            connection.getOutputStream().write(
+                    "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        });
+
+        Throwable thrown = catchThrowable(() -> reactorNetty(URI.create("https://127.0.0.1:" + port + "/orders")));
+
+        assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(String.valueOf(thrown))
+                .hasValue(FailureCause.TLS_PROTOCOL_ERROR);
+    }
+
     /** One raw connection's side of an upstream, for what FaultyUpstream does not speak (HTTP/2's frames). */
     @FunctionalInterface
     interface ConnectionHandler {

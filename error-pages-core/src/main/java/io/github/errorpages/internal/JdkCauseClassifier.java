@@ -319,8 +319,10 @@ public final class JdkCauseClassifier implements CauseClassifier {
                 || message.contains("no subject alternative") || failedACertificateCheck(e)) {
             return FailureCause.TLS_CERTIFICATE_ERROR;
         }
+        // "not an SSL/TLS record": Netty's NotSslRecordException (Reactor Netty), plain HTTP on an https:// URL, as
+        // the JDK's "Unrecognized SSL message, plaintext connection?".
         if (e instanceof SSLHandshakeException || message.contains("handshake") || message.contains("plaintext")
-                || message.contains("unrecognized ssl message")) {
+                || message.contains("unrecognized ssl message") || message.contains("not an ssl/tls record")) {
             return FailureCause.TLS_PROTOCOL_ERROR;
         }
         // Any other SSLException is a record the client could not read ("Tag mismatch", a bad MAC, a closed or
