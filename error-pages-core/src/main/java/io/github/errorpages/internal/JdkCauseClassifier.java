@@ -152,7 +152,10 @@ public final class JdkCauseClassifier implements CauseClassifier {
                     ? FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE : FailureCause.HTTP_PROTOCOL_ERROR;
         }
         if (t instanceof EOFException || t instanceof ClosedChannelException) {
-            return FailureCause.CONNECTION_TERMINATED;
+            // Jetty's client names its receiver's state in the message: "rsp=CONTENT", the connection ended while
+            // the body came (short of its length, reset mid-body, a chunk cut), after the head.
+            return message.contains("httpreceiveroverhttp") && message.contains("rsp=content")
+                    ? FailureCause.HTTP_RESPONSE_INCOMPLETE : FailureCause.CONNECTION_TERMINATED;
         }
         if (t.getClass().getName().equals(JETTY_RESPONSE_EXCEPTION)) {
             return jettyParseFailure(t);
