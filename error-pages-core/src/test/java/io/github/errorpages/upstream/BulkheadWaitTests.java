@@ -38,6 +38,7 @@ class BulkheadWaitTests {
     private final ExecutorService holder = Executors.newSingleThreadExecutor();
     private final CountDownLatch holding = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicReference<Thread> holderThread = new AtomicReference<>();
 
     @AfterEach
     void releaseThePermit() {
@@ -142,8 +143,11 @@ class BulkheadWaitTests {
             AtomicInteger attempts = new AtomicInteger();
             CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"),
                     attempt -> attempts.incrementAndGet() == 1 ? firstAttempt : new CompletableFuture<>());
-            // Another call waits for the permit the first attempt holds, and takes it when that attempt fails.
+            // Another call waits for the permit the first attempt holds, and takes it when that attempt fails (the
+            // bulkhead's semaphore is fair): it must be waiting before then, or the retry could take the permit first.
             Future<String> held = holdThePermitOnceFree(guard);
+            Await.until(() -> holderThread.get() != null && holderThread.get().getState() == Thread.State.TIMED_WAITING,
+                    "the other call waits for the permit");
             firstAttempt.completeExceptionally(new ConnectException("Connection refused"));
             holding.await();
             Await.until(() -> retryThread.get() != null && retryThread.get().getState() == Thread.State.TIMED_WAITING,
@@ -171,11 +175,14 @@ class BulkheadWaitTests {
 
     /** Like {@link #holdThePermit}, for a permit another call holds now: the call waits for it. */
     private Future<String> holdThePermitOnceFree(UpstreamGuard guard) {
-        return holder.submit(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
-            holding.countDown();
-            release.await();
-            return "held";
-        }));
+        return holder.submit(() -> {
+            holderThread.set(Thread.currentThread());
+            return guard.call(UpstreamRequest.of("GET"), attempt -> {
+                holding.countDown();
+                release.await();
+                return "held";
+            });
+        });
     }
 
     private UpstreamGuard queueing(Duration deadline) {
