@@ -95,6 +95,14 @@ public final class ErrorPages {
     }
 
     /**
+     * @return the clock in use: "now" for the pages, and for the {@code Retry-After} date of an exception
+     *     {@link #handle} reads (see {@link Builder#clock})
+     */
+    public Clock clock() {
+        return clock;
+    }
+
+    /**
      * @return the page configuration in use
      */
     public PageConfig pageConfig() {
@@ -110,7 +118,7 @@ public final class ErrorPages {
      *     error handling deal with it)
      */
     public Optional<ErrorResponse> handle(Throwable throwable, ErrorRequest request) {
-        return classifier.classify(throwable).map(failure -> render(failure, request));
+        return classifier.classify(throwable, clock).map(failure -> render(failure, request));
     }
 
     /**
@@ -238,8 +246,9 @@ public final class ErrorPages {
 
         /**
          * @param clock the clock for the time shown on pages, how long an upstream has failed, the end of a
-         *     maintenance, and a {@code Retry-After} written as an HTTP-date (unless a {@link #policy} of its own is
-         *     given); default {@link Clock#systemUTC()}
+         *     maintenance, a {@code Retry-After} written as an HTTP-date (unless a {@link #policy} of its own is
+         *     given), and the delay of an HTTP-date {@code Retry-After} an exception holds
+         *     ({@link FailureClassifier#classify(Throwable, Clock)}); default {@link Clock#systemUTC()}
          * @return this builder
          */
         public Builder clock(Clock clock) {

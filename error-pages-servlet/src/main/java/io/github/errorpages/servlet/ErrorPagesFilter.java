@@ -536,12 +536,12 @@ public final class ErrorPagesFilter implements Filter {
             return failure;
         }
         if (named instanceof Throwable throwable) {
-            Optional<UpstreamFailure> classified = settings.classifier().classify(unwrap(throwable));
+            Optional<UpstreamFailure> classified = settings.classifier().classify(unwrap(throwable), settings.clock());
             if (classified.isPresent()) {
                 return classified.get();
             }
         }
-        Duration retryAfter = RetryAfter.parse(capturing.target().getHeader("Retry-After"), Clock.systemUTC())
+        Duration retryAfter = RetryAfter.parse(capturing.target().getHeader("Retry-After"), settings.clock())
                 .orElse(null);
         return UpstreamFailure.ofUpstreamStatus(capturing.capturedStatus(), retryAfter);
     }
@@ -579,6 +579,11 @@ public final class ErrorPagesFilter implements Filter {
             return responder.errorPages().classifier();
         }
 
+        /** The pages' clock: "now" for a {@code Retry-After} date, as the pages' own dates are. */
+        Clock clock() {
+            return responder.errorPages().clock();
+        }
+
         /** Whether a capturing response (a request's outermost, say) was made by a filter of this one's application. */
         boolean sameApplication(Object outermost) {
             // Identity: a record's equals would compare the settings.
@@ -614,7 +619,7 @@ public final class ErrorPagesFilter implements Filter {
                         request.getRequestURI(), error);
                 return;
             }
-            Optional<UpstreamFailure> failure = classifier().classify(cause);
+            Optional<UpstreamFailure> failure = classifier().classify(cause, clock());
             if (failure.isEmpty() || !response.markAnswered()) {
                 return; // the container's error handling answers
             }
@@ -676,7 +681,7 @@ public final class ErrorPagesFilter implements Filter {
                 // an include the container ignored the sendError, and left the response uncommitted.)
                 return null;
             }
-            Optional<UpstreamFailure> classified = classifier().classify(cause);
+            Optional<UpstreamFailure> classified = classifier().classify(cause, clock());
             if (classified.isEmpty() && !response.errorSent() || !response.markAnswered()) {
                 return null;
             }

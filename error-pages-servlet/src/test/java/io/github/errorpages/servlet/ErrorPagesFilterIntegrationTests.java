@@ -778,6 +778,25 @@ class ErrorPagesFilterIntegrationTests {
         }
     }
 
+    /**
+     * An application's 503 with an HTTP-date Retry-After: its delay is measured from the pages' clock (R46), as the
+     * pages' own dates are. It was the system clock, so a date 20 s after the pages' "now" was years away.
+     */
+    @Test
+    void anApplicationsRetryAfterDateIsMeasuredFromThePagesClock() {
+        ErrorPages pages = ErrorPages.builder().clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC))
+                .build();
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().errorPages(pages).build())) {
+            server.servlet("/busy", servlet((request, response) -> {
+                response.setHeader("Retry-After", "Tue, 01 Jan 2030 00:00:20 GMT");
+                response.sendError(503);
+            }));
+            server.start();
+
+            assertErrorPage(Client.get(server.uri("/busy"), JSON), "GET", 503, "20");
+        }
+    }
+
     @Test
     void answersRobotsTxtWithConfiguredFallback() {
         HttpResponse<byte[]> response = Client.get(withFallback.uri("/robots.txt"), Client.BROWSER_ACCEPT);

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
@@ -39,6 +41,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
@@ -47,6 +51,7 @@ import org.springframework.web.bind.annotation.CrossOrigin;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.client.HttpServerErrorException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
 import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
@@ -201,6 +206,30 @@ class SpringMvcIntegrationTests {
 
             assertThat(unavailable.requestCount()).as("retried at once").isEqualTo(2);
             assertThat(thrown.failure().upstreamRetryAfter()).isEqualTo(Duration.ZERO);
+        }
+    }
+
+    /**
+     * The pages' clock is "now" for the HTTP-date Retry-After of a RestClient exception that {@link ErrorPages#handle}
+     * or the filter answers (R46), as it is for the pages' own dates: it was the system clock, so a date 30 s after
+     * the pages' "now" was years away, and the page said so.
+     */
+    @Test
+    void aRestClientExceptionsRetryAfterDateIsMeasuredFromThePagesClock() {
+        ErrorPages pages = ErrorPages.builder().clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC))
+                .build();
+        HttpHeaders headers = new HttpHeaders();
+        headers.set("Retry-After", "Tue, 01 Jan 2030 00:00:30 GMT");
+        HttpServerErrorException busyForHalfAMinute = HttpServerErrorException.create(HttpStatus.SERVICE_UNAVAILABLE,
+                "busy", headers, null, null);
+
+        assertThat(pages.handle(busyForHalfAMinute, new ErrorRequest("GET", "/", "application/json", null, null)))
+                .hasValueSatisfying(answer -> assertThat(answer.header("Retry-After")).isEqualTo("30"));
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().errorPages(pages).build())
+                .servlet("/billing", TestServlets.servlet((request, response) -> {
+                    throw busyForHalfAMinute;
+                })).start()) {
+            assertErrorPage(Client.get(server.uri("/billing"), "text/html"), "GET", 503, "30");
         }
     }
 
