@@ -96,12 +96,15 @@ public final class PageParameters {
     }
 
     private static List<Locale> locales(String key, String value) {
+        String rule = "must be language tags (BCP 47) separated by commas, such as en,de,zh-CN";
         List<Locale> locales = new ArrayList<>();
-        for (String tag : value.split(",")) {
-            if (!tag.isBlank()) {
-                locales.add(locale(key, tag.trim(), value, "must be language tags (BCP 47) separated by commas, such "
-                        + "as en,de,zh-CN"));
+        // -1 and no blank element: "de," and "," are refused as ",de" is (dropped, "," offered no language and was
+        // refused as "[]", a value nobody wrote), and as intercept-statuses refuses them.
+        for (String tag : value.split(",", -1)) {
+            if (tag.isBlank()) {
+                throw ConfigParameters.invalid(key, value.isEmpty() ? "an empty value" : value, rule);
             }
+            locales.add(locale(key, tag.trim(), value, rule));
         }
         return locales;
     }

@@ -76,6 +76,14 @@ class PageParametersTests {
                 .withMessageContaining("locales must be language tags").withMessageEndingWith("but was de-@@");
         assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", "en-US,de")))
                 .as("a well-formed tag without built-in messages").withMessageEndingWith("but was [en-US, de]");
+        for (String withAnEmptyElement : List.of("de,", ",", "en, ,de")) {
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> PageParameters.config(Map.of("locales", withAnEmptyElement)))
+                    .withMessageContaining("locales must be language tags")
+                    .withMessageEndingWith("but was " + withAnEmptyElement);
+        }
+        assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", " ")))
+                .withMessageEndingWith("but was an empty value");
         assertThat(PageParameters.config(Map.of("locales", "DE, zh-cn", "default-locale", "ZH-CN")).locales())
                 .containsExactly(Locale.GERMAN, Locale.forLanguageTag("zh-CN"));
     }
