@@ -147,6 +147,22 @@ class FailureClassifierTests {
     }
 
     /**
+     * Jetty's HTTP/2 client names a stream the upstream reset by its error code alone, from its receiver (as
+     * {@code JettyClientClassificationIntegrationTests} sees over a socket); the same words from elsewhere, an
+     * application's own "internal_error", say nothing of an upstream.
+     */
+    @Test
+    void readsJettysHttp2ResetOnlyFromItsReceiver() {
+        IOException reset = new IOException("internal_error");
+        reset.setStackTrace(new StackTraceElement[] {new StackTraceElement(
+                "org.eclipse.jetty.http2.client.transport.internal.HttpReceiverOverHTTP2", "onReset", null, 262)});
+
+        assertThat(cause(reset)).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(new IOException("internal_error"))).isEmpty();
+        assertThat(cause(new IOException("cancel_stream_error"))).isEmpty();
+    }
+
+    /**
      * HTTP/2 words of the JDK's client (17): a GOAWAY fails every open stream, whatever its last-stream-id; a
      * connection at the upstream's SETTINGS_MAX_CONCURRENT_STREAMS fails the request before it is sent; a header
      * section past the client's limit has other words than over HTTP/1.1. They were all 500 proxy_internal_error or

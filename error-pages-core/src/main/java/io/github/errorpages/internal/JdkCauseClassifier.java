@@ -28,6 +28,7 @@ import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
@@ -78,6 +79,19 @@ public final class JdkCauseClassifier implements CauseClassifier {
     private static final String JETTY_RESPONSE_EXCEPTION = "org.eclipse.jetty.client.HttpResponseException";
     /** The package of Jetty's HTTP parser and its exceptions ({@code HttpException}, {@code BadMessageException}). */
     private static final String JETTY_HTTP = "org.eclipse.jetty.http.";
+
+    /**
+     * Jetty's HTTP/2 client's receiver, which fails a request whose stream the upstream reset with
+     * a bare {@code IOException} named by the reset's error code (RFC 9113 §7): "internal_error",
+     * "cancel_stream_error", "reset_code_153" for a code it does not know.
+     */
+    private static final Pattern JETTY_HTTP2_RECEIVER =
+            Pattern.compile("org\\.eclipse\\.jetty\\.http2\\..*\\.HttpReceiverOverHTTP2");
+    private static final Pattern JETTY_HTTP2_ERROR_CODE = Pattern.compile("[a-z0-9_]+");
+    /** The error codes of a reset that say a peer broke HTTP/2's rules (or its transport's), not that it gave up. */
+    private static final Set<String> HTTP2_PROTOCOL_ERROR_CODES = Set.of("protocol_error", "flow_control_error",
+            "settings_timeout_error", "frame_size_error", "compression_error", "inadequate_security_error",
+            "http_1_1_required_error");
 
     /** The JDK HttpClient's message when this side cancels an HTTP/2 stream (its body stream closed, say). */
     private static final Pattern STREAM_CANCELLED = Pattern.compile("Stream [0-9]+ cancelled");
@@ -186,6 +200,12 @@ public final class JdkCauseClassifier implements CauseClassifier {
             // Java 25 reports this side's cancel of an HTTP/1.1 body as the body cut short ("fixed content-length:
             // 100000, bytes received: 10", caused by "subscription cancelled"): the upstream cut nothing short.
             return null;
+        }
+        if (isJettyHttp2Reset(t)) {
+            // Left to the messages below, "internal_error" or "cancel_stream_error" was no upstream failure: the
+            // container's bare 500. Whether the head had arrived the exception does not say.
+            return HTTP2_PROTOCOL_ERROR_CODES.contains(message) ? FailureCause.HTTP_PROTOCOL_ERROR
+                    : FailureCause.CONNECTION_TERMINATED;
         }
         if (t instanceof IOException && isOfNetworkStack(t) && !restatesItsCause(t)) {
             return ioCause(message);
@@ -365,6 +385,13 @@ public final class JdkCauseClassifier implements CauseClassifier {
         String message = t.getMessage();
         return cause != null && cause != t && message != null
                 && (message.equals(cause.getMessage()) || message.equals(cause.toString()));
+    }
+
+    private static boolean isJettyHttp2Reset(Throwable t) {
+        StackTraceElement[] frames = t.getStackTrace();
+        return t.getClass() == IOException.class && t.getMessage() != null
+                && JETTY_HTTP2_ERROR_CODE.matcher(t.getMessage()).matches() && frames.length > 0
+                && JETTY_HTTP2_RECEIVER.matcher(frames[0].getClassName()).matches();
     }
 
     private static boolean isOfNetworkStack(Throwable t) {

@@ -8,9 +8,19 @@ import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,6 +71,71 @@ class JettyClientClassificationIntegrationTests {
             assertThat(thrown).as(fault).isNotNull();
             assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(fault + ": " + thrown)
                     .hasValue(cause);
+        }
+    }
+
+    static Stream<Arguments> resets() {
+        return Stream.of(Arguments.of(0x2, "INTERNAL_ERROR", FailureCause.CONNECTION_TERMINATED),
+                Arguments.of(0x8, "CANCEL", FailureCause.CONNECTION_TERMINATED),
+                Arguments.of(0x7, "REFUSED_STREAM", FailureCause.CONNECTION_TERMINATED),
+                Arguments.of(0x99, "a code Jetty does not know", FailureCause.CONNECTION_TERMINATED),
+                Arguments.of(0x1, "PROTOCOL_ERROR", FailureCause.HTTP_PROTOCOL_ERROR),
+                Arguments.of(0xd, "HTTP_1_1_REQUIRED", FailureCause.HTTP_PROTOCOL_ERROR));
+    }
+
+    /**
+     * Jetty's client over HTTP/2, and an upstream that resets the request's stream (RST_STREAM, RFC 9113 §6.4):
+     * Jetty throws a bare IOException named by the error code ("internal_error"), which was no upstream failure
+     * (the filter let the container answer with its bare 500; a guard counted it as the caller's own error). A
+     * reset that gives up is a connection torn down (R1: 502, retried for idempotent requests only, R13), one for a
+     * broken rule a protocol error.
+     */
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("resets")
+    void http2StreamResetByTheUpstreamIsNamedByItsErrorCode(int errorCode, String name, FailureCause cause)
+            throws Exception {
+        HttpClient http2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        http2.start();
+        try (ServerSocket upstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> served = CompletableFuture.runAsync(() -> resetTheFirstStream(upstream, errorCode),
+                    task -> new Thread(task, "h2-upstream").start());
+            Throwable thrown;
+            try {
+                thrown = catchThrowable(() -> http2.newRequest("http://127.0.0.1:" + upstream.getLocalPort()
+                        + "/orders").timeout(10, TimeUnit.SECONDS).send());
+            } finally {
+                http2.stop(); // closes the connection, which the upstream's side reads to its end
+            }
+
+            assertThat(thrown).as(name).isNotNull();
+            assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(name + ": " + thrown)
+                    .hasValue(cause);
+            served.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * An HTTP/2 upstream's side of one connection (prior knowledge): the prefaces, then, once the client's HEADERS
+     * frame arrived, an RST_STREAM of {@code errorCode} for it.
+     */
+    private static void resetTheFirstStream(ServerSocket upstream, int errorCode) {
+        try (Socket connection = upstream.accept()) {
+            connection.setSoTimeout(10_000);
+            DataInputStream in = new DataInputStream(connection.getInputStream());
+            in.readFully(new byte[24]); // "PRI * HTTP/2.0..."
+            OutputStream out = connection.getOutputStream();
+            out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0}); // SETTINGS, its ACK
+            byte[] header = new byte[9];
+            do {
+                in.readFully(header);
+                in.readFully(new byte[(header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff]);
+            } while (header[3] != 1); // HEADERS
+            out.write(new byte[] {0, 0, 4, 3, 0, header[5], header[6], header[7], header[8], // RST_STREAM, its stream
+                0, 0, 0, (byte) errorCode});
+            out.flush();
+            in.readAllBytes(); // until the client closes
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
