@@ -239,8 +239,10 @@ class AsyncCallEndIntegrationTests {
         Await.until(() -> !events.of(UpstreamEvent.RetryScheduled.class).isEmpty(), "the retry to be scheduled");
         sent.cancel(true);
 
-        // Before: the abort was counted only when the 30 s wait ended.
-        Await.until(() -> guard.metrics().abortedCalls() == 1, "the cancelled call to be counted as aborted");
+        // Before: the abort was counted only when the 30 s wait ended. The event comes after the count, on whichever
+        // thread ended the call (the client's, when the cancel came before the retry's wait began): wait for both.
+        Await.until(() -> guard.metrics().abortedCalls() == 1 && !events.of(UpstreamEvent.CallAborted.class).isEmpty(),
+                "the cancelled call to be counted and told as aborted");
         UpstreamMetrics metrics = guard.metrics();
         assertThat(metrics.calls()).isEqualTo(1);
         assertThat(metrics.lostRetries()).isEqualTo(1);
