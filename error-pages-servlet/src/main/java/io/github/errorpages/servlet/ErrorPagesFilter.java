@@ -457,7 +457,7 @@ public final class ErrorPagesFilter implements Filter {
                 || !capturing.untouchedByResolution() || !takenForADisconnect(resolved)) {
             return;
         }
-        Optional<UpstreamFailure> failure = upstreamFailureOf(resolved, settings.classifier());
+        Optional<UpstreamFailure> failure = upstreamFailureOf(resolved, settings.classifier(), settings.clock());
         if (failure.isEmpty() || !capturing.markAnswered()) {
             return;
         }
@@ -493,18 +493,38 @@ public final class ErrorPagesFilter implements Filter {
      * and when it is a failure of the request's own connection (the client went away, or its upload stalled past the
      * container's timeout): the classifier alone would read those as an upstream's. Thread-safe.
      *
+     * A {@code Retry-After} date the exception holds is measured from the system clock; see
+     * {@link #upstreamFailureOf(Throwable, FailureClassifier, Clock)} for pages with a clock of their own.
+     *
      * @param thrown what the application caught
      * @param classifier the classifier to read it with, such as {@link FailureClassifier#ofDefaults()}
      * @return the upstream failure, or empty
      * @throws NullPointerException if {@code thrown} or {@code classifier} is null
      */
     public static Optional<UpstreamFailure> upstreamFailureOf(Throwable thrown, FailureClassifier classifier) {
+        return upstreamFailureOf(thrown, classifier, Clock.systemUTC());
+    }
+
+    /**
+     * Reads an exception as {@link #upstreamFailureOf(Throwable, FailureClassifier)} does, with {@code clock} for
+     * "now": the delay of a {@code Retry-After} date the exception holds is measured from it, as the filter measures
+     * one with its pages' clock ({@link ErrorPages#clock()}). Thread-safe.
+     *
+     * @param thrown what the application caught
+     * @param classifier the classifier to read it with, such as {@link FailureClassifier#ofDefaults()}
+     * @param clock what "now" is, such as the pages' clock
+     * @return the upstream failure, or empty
+     * @throws NullPointerException if {@code thrown}, {@code classifier} or {@code clock} is null
+     */
+    public static Optional<UpstreamFailure> upstreamFailureOf(Throwable thrown, FailureClassifier classifier,
+            Clock clock) {
         Objects.requireNonNull(classifier, "classifier");
+        Objects.requireNonNull(clock, "clock");
         Throwable cause = unwrap(Objects.requireNonNull(thrown, "thrown"));
         if (ResponseAbortedException.isAbort(cause) || ClientAborts.isClientAbort(cause)) {
             return Optional.empty();
         }
-        return classifier.classify(cause);
+        return classifier.classify(cause, clock);
     }
 
     private static Set<Integer> checkedStatuses(Collection<Integer> statuses) {

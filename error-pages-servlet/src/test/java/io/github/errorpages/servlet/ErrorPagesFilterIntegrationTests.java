@@ -784,8 +784,8 @@ class ErrorPagesFilterIntegrationTests {
      */
     @Test
     void anApplicationsRetryAfterDateIsMeasuredFromThePagesClock() {
-        ErrorPages pages = ErrorPages.builder().clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC))
-                .build();
+        Clock clock = Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC);
+        ErrorPages pages = ErrorPages.builder().clock(clock).build();
         try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().errorPages(pages).build())) {
             server.servlet("/busy", servlet((request, response) -> {
                 response.setHeader("Retry-After", "Tue, 01 Jan 2030 00:00:20 GMT");

@@ -3,6 +3,7 @@ package io.github.errorpages.servlet;
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -216,8 +217,8 @@ class SpringMvcIntegrationTests {
      */
     @Test
     void aRestClientExceptionsRetryAfterDateIsMeasuredFromThePagesClock() {
-        ErrorPages pages = ErrorPages.builder().clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC))
-                .build();
+        Clock clock = Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC);
+        ErrorPages pages = ErrorPages.builder().clock(clock).build();
         HttpHeaders headers = new HttpHeaders();
         headers.set("Retry-After", "Tue, 01 Jan 2030 00:00:30 GMT");
         HttpServerErrorException busyForHalfAMinute = HttpServerErrorException.create(HttpStatus.SERVICE_UNAVAILABLE,
@@ -231,6 +232,11 @@ class SpringMvcIntegrationTests {
                 })).start()) {
             assertErrorPage(Client.get(server.uri("/billing"), "text/html"), "GET", 503, "30");
         }
+        // What an application's JAX-RS mapper reads for the filter (FAILURE_ATTRIBUTE), with the pages' clock.
+        assertThat(ErrorPagesFilter.upstreamFailureOf(busyForHalfAMinute, pages.classifier(), pages.clock()))
+                .hasValueSatisfying(failure -> assertThat(failure.upstreamRetryAfter()).hasSeconds(30));
+        assertThatNullPointerException().isThrownBy(() -> ErrorPagesFilter.upstreamFailureOf(busyForHalfAMinute,
+                pages.classifier(), null)).withMessage("clock");
     }
 
     /**
