@@ -77,6 +77,13 @@ public final class JdkCauseClassifier implements CauseClassifier {
      * are no upstream failures.
      */
     private static final String JETTY_RESPONSE_EXCEPTION = "org.eclipse.jetty.client.HttpResponseException";
+    /**
+     * Jetty's client's exceptions (runtime ones) for a request the upstream did not process: over HTTP/2, a stream
+     * after the last one a GOAWAY accepted (RFC 9113 §6.8). Retried for idempotent requests only, as the JDK's
+     * client's "GOAWAY received" is, which does not say whether the stream was processed.
+     */
+    private static final Set<String> JETTY_UNPROCESSED = Set.of("org.eclipse.jetty.client.RetryableRequestException",
+            "org.eclipse.jetty.http2.RetryableStreamException");
     /** The package of Jetty's HTTP parser and its exceptions ({@code HttpException}, {@code BadMessageException}). */
     private static final String JETTY_HTTP = "org.eclipse.jetty.http.";
 
@@ -170,6 +177,9 @@ public final class JdkCauseClassifier implements CauseClassifier {
             // the body came (short of its length, reset mid-body, a chunk cut), after the head.
             return message.contains("httpreceiveroverhttp") && message.contains("rsp=content")
                     ? FailureCause.HTTP_RESPONSE_INCOMPLETE : FailureCause.CONNECTION_TERMINATED;
+        }
+        if (JETTY_UNPROCESSED.contains(t.getClass().getName())) {
+            return FailureCause.CONNECTION_TERMINATED;
         }
         if (t.getClass().getName().equals(JETTY_RESPONSE_EXCEPTION)) {
             return jettyParseFailure(t);

@@ -74,30 +74,34 @@ class JettyClientClassificationIntegrationTests {
         }
     }
 
-    static Stream<Arguments> resets() {
-        return Stream.of(Arguments.of(0x2, "INTERNAL_ERROR", FailureCause.CONNECTION_TERMINATED),
-                Arguments.of(0x8, "CANCEL", FailureCause.CONNECTION_TERMINATED),
-                Arguments.of(0x7, "REFUSED_STREAM", FailureCause.CONNECTION_TERMINATED),
-                Arguments.of(0x99, "a code Jetty does not know", FailureCause.CONNECTION_TERMINATED),
-                Arguments.of(0x1, "PROTOCOL_ERROR", FailureCause.HTTP_PROTOCOL_ERROR),
-                Arguments.of(0xd, "HTTP_1_1_REQUIRED", FailureCause.HTTP_PROTOCOL_ERROR));
+    static Stream<Arguments> streamsEndedByTheUpstream() {
+        return Stream.of(Arguments.of("RST_STREAM INTERNAL_ERROR", reset(0x2), FailureCause.CONNECTION_TERMINATED),
+                Arguments.of("RST_STREAM CANCEL", reset(0x8), FailureCause.CONNECTION_TERMINATED),
+                Arguments.of("RST_STREAM REFUSED_STREAM", reset(0x7), FailureCause.CONNECTION_TERMINATED),
+                Arguments.of("RST_STREAM of a code Jetty does not know", reset(0x99), FailureCause.CONNECTION_TERMINATED),
+                Arguments.of("RST_STREAM PROTOCOL_ERROR", reset(0x1), FailureCause.HTTP_PROTOCOL_ERROR),
+                Arguments.of("RST_STREAM HTTP_1_1_REQUIRED", reset(0xd), FailureCause.HTTP_PROTOCOL_ERROR),
+                Arguments.of("GOAWAY NO_ERROR before the stream", goAway(0x0), FailureCause.CONNECTION_TERMINATED),
+                Arguments.of("GOAWAY INTERNAL_ERROR before the stream", goAway(0x2),
+                        FailureCause.CONNECTION_TERMINATED));
     }
 
     /**
-     * Jetty's client over HTTP/2, and an upstream that resets the request's stream (RST_STREAM, RFC 9113 §6.4):
-     * Jetty throws a bare IOException named by the error code ("internal_error"), which was no upstream failure
-     * (the filter let the container answer with its bare 500; a guard counted it as the caller's own error). A
-     * reset that gives up is a connection torn down (R1: 502, retried for idempotent requests only, R13), one for a
-     * broken rule a protocol error.
+     * Jetty's client over HTTP/2, and an upstream that ends the request's stream. A reset (RST_STREAM, RFC 9113
+     * §6.4): Jetty throws a bare IOException named by the error code ("internal_error"); a GOAWAY whose last stream
+     * is before the request's (§6.8, the request never processed): its RetryableRequestException. Neither was an
+     * upstream failure (the filter let the container answer with its 500; a guard took it for the caller's own
+     * error, not retried). One that gives up is a connection torn down (R1: 502, retried for idempotent requests
+     * only, R13), a reset for a broken rule a protocol error.
      */
-    @ParameterizedTest(name = "{1}")
-    @MethodSource("resets")
-    void http2StreamResetByTheUpstreamIsNamedByItsErrorCode(int errorCode, String name, FailureCause cause)
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("streamsEndedByTheUpstream")
+    void http2StreamEndedByTheUpstreamIsNamedByItsFrame(String fault, byte[] frame, FailureCause cause)
             throws Exception {
         HttpClient http2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
         http2.start();
         try (ServerSocket upstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Void> served = CompletableFuture.runAsync(() -> resetTheFirstStream(upstream, errorCode),
+            CompletableFuture<Void> served = CompletableFuture.runAsync(() -> answerTheFirstStream(upstream, frame),
                     task -> new Thread(task, "h2-upstream").start());
             Throwable thrown;
             try {
@@ -107,18 +111,28 @@ class JettyClientClassificationIntegrationTests {
                 http2.stop(); // closes the connection, which the upstream's side reads to its end
             }
 
-            assertThat(thrown).as(name).isNotNull();
-            assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(name + ": " + thrown)
+            assertThat(thrown).as(fault).isNotNull();
+            assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(fault + ": " + thrown)
                     .hasValue(cause);
             served.get(10, TimeUnit.SECONDS);
         }
     }
 
+    /** An RST_STREAM frame of {@code errorCode} for stream 1, a client's first. */
+    private static byte[] reset(int errorCode) {
+        return new byte[] {0, 0, 4, 3, 0, 0, 0, 0, 1, 0, 0, 0, (byte) errorCode};
+    }
+
+    /** A GOAWAY frame of {@code errorCode} whose last stream is 0: no stream of the client's was processed. */
+    private static byte[] goAway(int errorCode) {
+        return new byte[] {0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) errorCode};
+    }
+
     /**
      * An HTTP/2 upstream's side of one connection (prior knowledge): the prefaces, then, once the client's HEADERS
-     * frame arrived, an RST_STREAM of {@code errorCode} for it.
+     * frame arrived, {@code frame}.
      */
-    private static void resetTheFirstStream(ServerSocket upstream, int errorCode) {
+    private static void answerTheFirstStream(ServerSocket upstream, byte[] frame) {
         try (Socket connection = upstream.accept()) {
             connection.setSoTimeout(10_000);
             DataInputStream in = new DataInputStream(connection.getInputStream());
@@ -130,8 +144,7 @@ class JettyClientClassificationIntegrationTests {
                 in.readFully(header);
                 in.readFully(new byte[(header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff]);
             } while (header[3] != 1); // HEADERS
-            out.write(new byte[] {0, 0, 4, 3, 0, header[5], header[6], header[7], header[8], // RST_STREAM, its stream
-                0, 0, 0, (byte) errorCode});
+            out.write(frame);
             out.flush();
             in.readAllBytes(); // until the client closes
         } catch (IOException e) {
