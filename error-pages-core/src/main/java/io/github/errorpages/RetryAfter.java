@@ -9,12 +9,14 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
 import java.time.format.SignStyle;
 import java.time.format.TextStyle;
 import java.time.temporal.ChronoField;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -42,7 +44,8 @@ public final class RetryAfter {
 
     /** {@code Sun, 06 Nov 1994 08:49:37 GMT}; the one form a sender may generate. */
     private static final DateTimeFormatter IMF_FIXDATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+            DateTimeFormatter.ofPattern("EEE, dd MMM uuuu HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC)
+                    .withResolverStyle(ResolverStyle.STRICT);
 
     /**
      * {@code 06-Nov-94 08:49:37 GMT}: the RFC 850 form after its full day name, which is checked separately
@@ -57,7 +60,8 @@ public final class RetryAfter {
             .appendLiteral(' ')
             .appendPattern("HH:mm:ss")
             .appendLiteral(" GMT")
-            .toFormatter(Locale.US);
+            .toFormatter(Locale.US)
+            .withResolverStyle(ResolverStyle.STRICT);
 
     /** {@code Sun Nov  6 08:49:37 1994}; the day is space-padded. */
     private static final DateTimeFormatter ASCTIME = new DateTimeFormatterBuilder()
@@ -71,7 +75,14 @@ public final class RetryAfter {
             .appendPattern("HH:mm:ss")
             .appendLiteral(' ')
             .appendValue(ChronoField.YEAR, 4)
-            .toFormatter(Locale.US);
+            .toFormatter(Locale.US)
+            .withResolverStyle(ResolverStyle.STRICT);
+
+    /**
+     * A leap second's time of day ({@code 23:59:60}), which the grammar allows (RFC 9110 §5.6.7: seconds 00-60) and
+     * java.time's formatters refuse.
+     */
+    private static final Pattern LEAP_SECOND = Pattern.compile("(?<= [0-9]{2}:[0-9]{2}):60(?= |$)");
 
     private RetryAfter() {
     }
@@ -120,6 +131,19 @@ public final class RetryAfter {
 
     private static Optional<Instant> parseHttpDate(String value, Clock clock) {
         String v = value.trim();
+        Matcher leapSecond = LEAP_SECOND.matcher(v);
+        if (leapSecond.find()) {
+            // The second before it, and one more: 23:59:60 is read as the next day's 00:00:00.
+            return parseHttpDateForms(leapSecond.replaceFirst(":59"), clock).map(instant -> instant.plusSeconds(1));
+        }
+        return parseHttpDateForms(v, clock);
+    }
+
+    /**
+     * The three forms, resolved strictly: {@code 24:00:00} and {@code 31 Feb} are no dates (a smart resolver took
+     * them for the next day and the 28th, and checked the day's name against neither).
+     */
+    private static Optional<Instant> parseHttpDateForms(String v, Clock clock) {
         try {
             return Optional.of(ZonedDateTime.parse(v, IMF_FIXDATE).toInstant());
         } catch (DateTimeException notImf) {

@@ -36,6 +36,28 @@ class RetryAfterTests {
         assertThat(RetryAfter.parse("Sun Nov  6 08:49:37 1994", TWO_MINUTES_BEFORE)).contains(Duration.ofSeconds(120));
     }
 
+    /**
+     * Times and days that do not exist are no dates, in each form: {@code 24:00:00} was taken for the next day's
+     * midnight (its day's name unchecked) and 31 February for the 28th, and honoured as an upstream's Retry-After.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Thu, 03 Dec 2026 24:00:00 GMT", "Thursday, 03-Dec-26 24:00:00 GMT",
+        "Thu Dec  3 24:00:00 2026", "Sat, 31 Feb 2026 10:00:00 GMT", "Thu, 03 Dec 2026 10:60:00 GMT",
+        "Thu, 03 Dec 2026 10:00:61 GMT"})
+    void aTimeOrDayThatDoesNotExistIsNoDate(String value) { // R11
+        assertThat(RetryAfter.parseHttpDate(value)).isEmpty();
+    }
+
+    /** A leap second is a valid second (RFC 9110 §5.6.7: 00-60), in each form: the one before it, and one more. */
+    @Test
+    void aLeapSecondIsTheNextDaysMidnight() { // R11
+        Instant midnight = Instant.parse("2017-01-01T00:00:00Z");
+
+        assertThat(RetryAfter.parseHttpDate("Sat, 31 Dec 2016 23:59:60 GMT")).contains(midnight);
+        assertThat(RetryAfter.parseHttpDate("Saturday, 31-Dec-16 23:59:60 GMT")).contains(midnight);
+        assertThat(RetryAfter.parseHttpDate("Sat Dec 31 23:59:60 2016")).contains(midnight);
+    }
+
     @Test
     void rfc850TwoDigitYearTooFarAheadIsTheLastCentury() {
         Clock in2026 = Clock.fixed(Instant.parse("2026-11-24T00:00:00Z"), ZoneOffset.UTC);
