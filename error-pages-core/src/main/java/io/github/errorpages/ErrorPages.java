@@ -142,7 +142,7 @@ public final class ErrorPages {
     public ErrorResponse render(ErrorDecision decision, ErrorRequest request) {
         Objects.requireNonNull(decision, "decision");
         Objects.requireNonNull(request, "request");
-        String supportCode = SupportCodes.supportCode(request.requestId());
+        String supportCode = supportCode(decision, request);
         ErrorResponse response = renderer.render(decision, request, supportCode, false, null);
         logIncident(decision, supportCode);
         return response;
@@ -176,12 +176,21 @@ public final class ErrorPages {
         UpstreamFailure failure = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE).attempts(0).build();
         ErrorDecision decision = new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE, MAINTENANCE_ERROR_CODE,
                 retryAfter, header, failure);
-        String supportCode = SupportCodes.supportCode(request.requestId());
+        String supportCode = supportCode(decision, request);
         // An end past any calendar's year 9999 (Instant.MAX, a "never" spelt as a time) has no time of day to show.
         Instant shownUntil = until != null && until.isAfter(LAST_SHOWN_END) ? null : until;
         ErrorResponse response = renderer.render(decision, request, supportCode, true, shownUntil);
         logIncident(decision, supportCode);
         return response;
+    }
+
+    /**
+     * The request's own id, unless shared caches may keep the page: the id is the caller's to choose, and shown to
+     * everyone the cache serves it would be a text any caller could put on the site ("CALL.1-800-..."), so such a
+     * page gets a code of its own, which its log line has too.
+     */
+    private String supportCode(ErrorDecision decision, ErrorRequest request) {
+        return renderer.isShared(decision) ? SupportCodes.newCode() : SupportCodes.supportCode(request.requestId());
     }
 
     private static void logIncident(ErrorDecision decision, String supportCode) {

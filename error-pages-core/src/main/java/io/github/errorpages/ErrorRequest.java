@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * @param accept the {@code Accept} field value, or {@code null} when absent
  * @param acceptLanguage the {@code Accept-Language} field value, or {@code null} when absent
  * @param requestId the caller's request id (e.g. from {@code X-Request-Id}), or {@code null}; it is used as
- *     the support code only if it matches {@code [A-Za-z0-9._-]{1,64}} (R39)
+ *     the support code only if it matches {@code [A-Za-z0-9._-]{1,64}} (R39) and the page is not one shared
+ *     caches may keep ({@code cache.max-age})
  * @param acceptEncoding the {@code Accept-Encoding} field value, or {@code null} when absent (the response is
  *     then never compressed)
  * @since 0.1.0

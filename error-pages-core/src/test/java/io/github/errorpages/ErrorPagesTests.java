@@ -62,6 +62,34 @@ class ErrorPagesTests {
         assertThat(unsafe.supportCode()).doesNotContain("Set-Cookie").hasSize(9);
     }
 
+    /**
+     * A page that shared caches may keep ({@code cache.max-age}) shows a code of the library's, also in its log
+     * line, not the caller's request id: any caller could choose that text ("CALL.1-800-...") for everyone the cache
+     * serves. A page no cache keeps (no-store, the default) still shows the request's id.
+     */
+    @Test
+    void aPageSharedCachesMayKeepNeverShowsTheCallersRequestId() { // R39, R17
+        ErrorPages cached = ErrorPages.builder().pageConfig(PageConfig.builder().cacheMaxAge(Duration.ofSeconds(10))
+                .build()).build();
+        ErrorRequest chosen = new ErrorRequest("GET", "/", "text/html", "en", "CALL.1-800-555-0199.TO.UNLOCK");
+        ErrorResponse[] rendered = new ErrorResponse[2];
+
+        String log = StandardError.capture(() -> {
+            rendered[0] = cached.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), chosen);
+            rendered[1] = cached.renderMaintenance(chosen, null);
+        });
+
+        for (ErrorResponse shared : rendered) {
+            assertThat(shared.header("Cache-Control")).startsWith("public, max-age=");
+            assertThat(shared.supportCode()).matches("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}");
+            assertThat(shared.bodyText()).doesNotContain("CALL.1-800").contains(shared.supportCode());
+            assertThat(log).contains("support_code=" + shared.supportCode());
+        }
+        assertThat(log).doesNotContain("CALL.1-800");
+        assertThat(PAGES.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), chosen).supportCode())
+                .as("no-store: the caller's own id").isEqualTo("CALL.1-800-555-0199.TO.UNLOCK");
+    }
+
     @Test
     void theMaintenancePageCountsToTheEndOfTheMaintenance() {
         ErrorRequest request = new ErrorRequest("GET", "/", "text/html", "en", null);

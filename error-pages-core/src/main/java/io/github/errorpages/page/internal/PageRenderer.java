@@ -182,11 +182,22 @@ public final class PageRenderer {
     }
 
     private String cacheControl(ErrorDecision decision) {
-        long maxAge = config.cacheMaxAge().getSeconds();
-        if (decision.retryAfter() != null) {
-            maxAge = Math.min(maxAge, decision.retryAfterSeconds());
-        }
+        long maxAge = maxAgeSeconds(decision);
         return maxAge > 0 ? "public, max-age=" + maxAge : "no-store";
+    }
+
+    /**
+     * @param decision the decision a response is rendered for
+     * @return whether shared caches may keep that response ({@code cache.max-age}, never above its
+     *     {@code Retry-After}) and serve it to other clients
+     */
+    public boolean isShared(ErrorDecision decision) {
+        return maxAgeSeconds(decision) > 0;
+    }
+
+    private long maxAgeSeconds(ErrorDecision decision) {
+        long maxAge = config.cacheMaxAge().getSeconds();
+        return decision.retryAfter() != null ? Math.min(maxAge, decision.retryAfterSeconds()) : maxAge;
     }
 
     /**
