@@ -43,6 +43,9 @@ public final class UpstreamLocations {
     private static final Pattern REFRESH_BEFORE_URL =
             Pattern.compile("(?i)\\s*[0-9.]+(?:\\s*[;,]\\s*|\\s+)(?:url\\s*=\\s*)?");
 
+    /** A URL's scheme, if it has one, and the run of slashes (backslashes taken for slashes) that follows it. */
+    private static final Pattern SCHEME_AND_SLASHES = Pattern.compile("(?:([A-Za-z][A-Za-z0-9+.-]*):)?/+");
+
     private final List<Base> bases;
 
     private UpstreamLocations(List<Base> bases) {
@@ -219,7 +222,7 @@ public final class UpstreamLocations {
      *     else the value itself
      */
     public String rewrite(String value, HttpServletRequest request) {
-        URI location = parse(value.trim());
+        URI location = parse(asBrowsersRead(value.trim()));
         if (location == null || location.getRawAuthority() == null) {
             return value; // a path, resolved by the client against the gateway's URL already
         }
@@ -245,6 +248,29 @@ public final class UpstreamLocations {
             }
         }
         return value;
+    }
+
+    /**
+     * A value as browsers read it against an {@code http(s)} URL (WHATWG URL): tabs and line breaks dropped, a
+     * {@code \} before the query taken for a {@code /}, and any run of slashes after the scheme, or two or more
+     * without one, for the {@code //} before an authority. So {@code http://10.0.0.7:8080\api\x},
+     * {@code http:\\10.0.0.7:8080/api/x}, {@code \\10.0.0.7:8080/api/x} and {@code ///10.0.0.7:8080/api/x} name the
+     * endpoint they lead a browser to; relayed as they came, they named it to the client.
+     */
+    private static String asBrowsersRead(String value) {
+        String v = value.indexOf('\t') < 0 && value.indexOf('\n') < 0 && value.indexOf('\r') < 0 ? value
+                : value.replaceAll("[\t\n\r]", "");
+        int query = 0;
+        while (query < v.length() && v.charAt(query) != '?' && v.charAt(query) != '#') {
+            query++;
+        }
+        String beforeQuery = v.substring(0, query).replace('\\', '/');
+        Matcher leading = SCHEME_AND_SLASHES.matcher(beforeQuery);
+        if (!leading.lookingAt() || (leading.group(1) == null && leading.end() < 2)) {
+            return v; // a path, or a URL without slashes after its scheme ("mailto:"): nothing browsers read otherwise
+        }
+        String scheme = leading.group(1) == null ? "" : leading.group(1) + ":";
+        return scheme + "//" + beforeQuery.substring(leading.end()) + v.substring(query);
     }
 
     /**

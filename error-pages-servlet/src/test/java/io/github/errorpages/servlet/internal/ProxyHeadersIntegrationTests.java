@@ -284,7 +284,9 @@ class ProxyHeadersIntegrationTests {
      * A Location that points at an endpoint becomes the gateway's path for it (R37: no internal host reaches the
      * client), as nginx's {@code proxy_redirect default} does: relative, with the query and fragment kept; the
      * scheme, host and port compared as URIs do (case, default ports). Never with two leading slashes, which would
-     * make it a URL of another host ({@code //evil.example/x}).
+     * make it a URL of another host ({@code //evil.example/x}). Also in the forms browsers read as that URL (WHATWG
+     * URL): backslashes for slashes, more or fewer slashes after the scheme, a tab inside; relayed as they came,
+     * they led the browser to the endpoint.
      */
     @ParameterizedTest
     @CsvSource({
@@ -296,7 +298,13 @@ class ProxyHeadersIntegrationTests {
         "/orders/42,  http://10.23.4.5/api/orders/43,                                            /orders/43",
         "/,           http://10.23.4.5/api,                                                      /",
         "/billing/x,  //10.23.4.5/api/x,                                                         /billing/x",
-        "/,           http://10.23.4.5/api//evil.example/x,                                      /evil.example/x"})
+        "/,           http://10.23.4.5/api//evil.example/x,                                      /evil.example/x",
+        "/billing/x,  http://10.23.4.5\\api\\orders\\43?a=\\b,                                    /billing/orders/43?a=%5Cb",
+        "/billing/x,  http:\\\\10.23.4.5/api/x,                                                     /billing/x",
+        "/billing/x,  http:/10.23.4.5/api/x,                                                     /billing/x",
+        "/billing/x,  \\\\10.23.4.5/api/x,                                                          /billing/x",
+        "/billing/x,  ///10.23.4.5/api/x,                                                        /billing/x",
+        "/billing/x,  '\thttp://10.23.4.5/a\tpi/x',                                               /billing/x"})
     void rewritesLocationPointingAtAnEndpointToTheGatewaysPath(String requested, String location, String rewritten)
             throws Exception {
         HttpTester.Response response = locationsFor(requested, location);
