@@ -750,7 +750,17 @@ class ErrorPagesFilterIntegrationTests {
             assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
             assertThat(response.headers().firstValue("Retry-After")).hasValue("10");
             assertThat(Client.text(response)).doesNotContain("<", "connection_refused");
+            assertRobotsTxtSecurityFields(response);
         }
+    }
+
+    /** R41: the security fields every other answer has, those of a format other than HTML; they were missing. */
+    private static void assertRobotsTxtSecurityFields(HttpResponse<byte[]> response) {
+        assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(response.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+        assertThat(response.headers().firstValue("Content-Security-Policy"))
+                .hasValue("default-src 'none'; frame-ancestors 'none'");
+        assertThat(response.headers().firstValue("Referrer-Policy")).hasValue("strict-origin-when-cross-origin");
     }
 
     /**
@@ -804,6 +814,7 @@ class ErrorPagesFilterIntegrationTests {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
         assertThat(Client.text(response)).isEqualTo("User-agent: *\nDisallow:\n");
+        assertRobotsTxtSecurityFields(response);
     }
 
     @Test

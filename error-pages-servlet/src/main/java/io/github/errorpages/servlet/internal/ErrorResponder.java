@@ -270,7 +270,11 @@ public final class ErrorResponder {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "text/plain; charset=UTF-8");
         headers.put("Cache-Control", "no-store");
+        // The security fields of every other answer (R41), those of a format other than HTML.
         headers.put("X-Content-Type-Options", "nosniff");
+        headers.put("X-Frame-Options", "DENY");
+        headers.put("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+        headers.put("Referrer-Policy", "strict-origin-when-cross-origin");
         ErrorDecision decision = errorPages.policy().decide(failure);
         if (robotsTxtFallback != null) {
             log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",
