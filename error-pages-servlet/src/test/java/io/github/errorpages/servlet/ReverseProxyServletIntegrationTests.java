@@ -576,8 +576,9 @@ abstract class ReverseProxyServletIntegrationTests {
     /**
      * R37: a redirect or link to the endpoint with characters {@link URI} refuses ({@code |}, <code>{ }</code>,
      * {@code "}, a space, a backslash), which browsers follow as they encode them, reached the client unchanged,
-     * internal host and port included (a link's backslash, taken for a quoted-pair, until this test). It is rewritten as any other, those characters percent-encoded; one elsewhere is still
-     * relayed as it was, character for character.
+     * internal host and port included (a link's backslash, taken for a quoted-pair, until this test). It is
+     * rewritten as any other, those characters percent-encoded, a backslash before the query read as the slash
+     * browsers take it for; one elsewhere is still relayed as it was, character for character.
      */
     @Test
     void rewritesRedirectsToTheEndpointWithCharactersUriRefusesIntoTheGatewaysPath() {
@@ -587,7 +588,7 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(redirected.headers().firstValue("Location"))
                 .hasValue("/orders/search?tags=a%7Cb&q=%22x%20y%22#top%7C1");
         assertThat(redirected.headers().firstValue("Link"))
-                .hasValue("</orders/items%5C2024?sort=%7Bname%7D>; rel=\"next\"");
+                .hasValue("</orders/items/2024?sort=%7Bname%7D>; rel=\"next\"");
         assertThat(redirected.headers().firstValue("Content-Location"))
                 .hasValue("https://login.example/search?tags=a|b");
         assertNoLeak(redirected, String.valueOf(orders.uri().getPort()));
