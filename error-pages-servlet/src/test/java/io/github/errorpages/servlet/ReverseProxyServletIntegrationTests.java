@@ -3096,6 +3096,22 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A connect timeout under a millisecond, which the builder takes (any positive one), still bounds the connect:
+     * Jetty's client counts whole milliseconds, and 0 was none, so on the Jetty transport the connect waited for the
+     * 5 s attempt timeout and was answered as a response that never came ({@code http_response_timeout}).
+     */
+    @Test
+    void aConnectTimeoutUnderAMillisecondStillEndsTheConnect() {
+        configured = new JettyServer().servlet("/*", proxyBuilder(UpstreamGuard.of(unanswered(Duration.ofSeconds(5))))
+                .connectTimeout(Duration.ofNanos(999_999)).build()).start();
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/orders/42"), JSON);
+
+        assertErrorPage(response, "GET", 504, "10");
+        assertThat(Client.text(response)).contains("connection_timeout");
+    }
+
+    /**
      * A request that waits for a connection of the Jetty transport's pool, its one connection held by a download
      * whose body is still under way (the bulkhead let that attempt go at its head), never reaches the upstream:
      * when its attempt times out, that is the gateway's own limit, 503 {@code connection_limit_reached} (R2, R4),

@@ -201,7 +201,7 @@ public final class JettyForwarder {
         // Daemon, like the pool: Jetty's default scheduler thread is not, and a servlet built but never destroyed
         // (a context that failed to start after it) would keep the JVM alive.
         client.setScheduler(new ScheduledExecutorScheduler("error-pages-proxy-" + guard.name() + "-scheduler", true));
-        client.setConnectTimeout(connectTimeout.toMillis());
+        client.setConnectTimeout(Math.max(1, connectTimeout.toMillis())); // 0, from under a millisecond, is none
         client.setFollowRedirects(false); // redirects are the client's to follow
         client.setHttpCookieStore(new HttpCookieStore.Empty()); // never one user's cookies for another
         client.setUserAgentField(null);
