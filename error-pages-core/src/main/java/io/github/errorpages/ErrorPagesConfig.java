@@ -83,9 +83,10 @@ public final class ErrorPagesConfig {
      *
      * @param cause the cause
      * @return a status in [500, 599]
+     * @throws NullPointerException if {@code cause} is null
      */
     public int statusFor(FailureCause cause) {
-        Integer override = statusOverrides.get(cause);
+        Integer override = statusOverrides.get(Objects.requireNonNull(cause, "cause"));
         return override != null ? override : cause.defaultStatus();
     }
 

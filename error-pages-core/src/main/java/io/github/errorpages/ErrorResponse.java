@@ -14,7 +14,9 @@ import org.jspecify.annotations.Nullable;
  * the body bytes (empty for HEAD). Rendering happens before anything is written, so a failing template
  * never leaves half a page on the wire.
  *
- * <p>Instances are immutable and thread-safe (the body array is not copied on access: do not modify it).
+ * <p>Instances are thread-safe, and immutable but for the body array, which is neither copied when given nor when
+ * returned (a page's bytes are made for its one response; a copy would double what a page allocates): do not
+ * modify the array after passing it in or taking it out.
  *
  * @param status the HTTP status, in [500, 599]
  * @param headers header fields in the order they should be written; names as they should be written,
@@ -35,8 +37,8 @@ public record ErrorResponse(
     /**
      * Copies the headers into an unmodifiable, ordered map.
      *
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code status} is not 5xx or a header value contains CR or LF
+     * @throws NullPointerException if an argument, a header's name or a header's value is null
+     * @throws IllegalArgumentException if {@code status} is not 5xx or a header's name or value contains CR or LF
      */
     public ErrorResponse {
         Objects.requireNonNull(headers, "headers");
@@ -48,6 +50,8 @@ public record ErrorResponse(
         }
         Map<String, String> copy = new LinkedHashMap<>();
         headers.forEach((name, value) -> {
+            Objects.requireNonNull(name, "header name");
+            Objects.requireNonNull(value, () -> "value of header " + name);
             if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || name.indexOf('\r') >= 0 || name.indexOf('\n') >= 0) {
                 throw new IllegalArgumentException("header " + name + " must not contain CR or LF"); // R39
             }

@@ -173,10 +173,11 @@ public final class RetryAfter {
      *
      * @param delay the delay; must not be negative
      * @return a non-negative decimal integer, e.g. {@code 30}
+     * @throws NullPointerException if {@code delay} is null
      * @throws IllegalArgumentException if {@code delay} is negative
      */
     public static String formatDelaySeconds(Duration delay) {
-        if (delay.isNegative()) {
+        if (Objects.requireNonNull(delay, "delay").isNegative()) {
             throw new IllegalArgumentException("delay must not be negative, but was " + delay);
         }
         return Long.toString(ceilSeconds(delay));

@@ -3,6 +3,8 @@ package io.github.errorpages;
 /**
  * How the {@code Retry-After} header is written (RFC 9110 §10.2.3).
  *
+ * <p>Constants are immutable and thread-safe.
+ *
  * @since 0.1.0
  */
 public enum RetryAfterFormat {

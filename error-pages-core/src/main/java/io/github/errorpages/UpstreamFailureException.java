@@ -11,6 +11,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The message names the upstream by its configured name and the cause by its token; it never holds
  * a host, an address or a response body, though it is meant for logs only.
  *
+ * <p>The failure it carries is immutable; the exception is as thread-safe as any {@link Throwable} (its stack
+ * trace and suppressed exceptions are set as for others).
+ *
  * @since 0.1.0
  */
 public class UpstreamFailureException extends RuntimeException {

@@ -4,6 +4,8 @@ package io.github.errorpages.page;
  * The formats an error response is rendered in, chosen per request from its {@code Accept} field
  * (standards R34): browsers get HTML, API clients get problem details, and nothing ever gets a 406.
  *
+ * <p>Constants are immutable and thread-safe.
+ *
  * @since 0.1.0
  */
 public enum PageFormat {

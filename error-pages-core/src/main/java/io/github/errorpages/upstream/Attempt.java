@@ -45,9 +45,11 @@ public record Attempt(URI endpoint, int number, Duration timeout) {
      * @param target a URI such as {@code /orders/42?full=true} or {@code http://billing/orders/42}
      * @return e.g. {@code http://10.0.0.7:8080/api/orders/42?full=true} for the endpoint
      *     {@code http://10.0.0.7:8080/api}
+     * @throws NullPointerException if {@code target} is null
      * @throws IllegalArgumentException if the target's path is not empty and does not start with {@code /}
      */
     public URI resolve(URI target) {
+        Objects.requireNonNull(target, "target");
         String path = target.getRawPath() == null ? "" : target.getRawPath();
         if (!path.isEmpty() && !path.startsWith("/")) {
             throw new IllegalArgumentException("target path must start with '/', but was '" + path + "'");

@@ -4,6 +4,8 @@ package io.github.errorpages.upstream;
  * Why a failed attempt was not retried: the reason in {@link UpstreamEvent.RetryRefused}, in the order in
  * which the guard checks them (the first that applies is reported).
  *
+ * <p>Constants are immutable and thread-safe.
+ *
  * @since 0.1.0
  */
 public enum RetryRefusal {

@@ -420,10 +420,11 @@ public final class UpstreamConfig {
          *
          * @param endpoints at least one base URL
          * @return this builder
+         * @throws NullPointerException if {@code endpoints} or an element is null
          * @throws IllegalArgumentException as {@link #endpoints(List)} does
          */
         public Builder endpoints(URI... endpoints) {
-            return endpoints(List.of(endpoints));
+            return endpoints(List.of(Objects.requireNonNull(endpoints, "endpoints")));
         }
 
         /**

@@ -614,8 +614,10 @@ public final class UpstreamGuard {
      *
      * @param request the request
      * @return whether a retry after the request was sent is possible
+     * @throws NullPointerException if {@code request} is null
      */
     public boolean mayRetryAfterSending(UpstreamRequest request) {
+        Objects.requireNonNull(request, "request");
         return config.maxAttempts() > 1 && (request.isIdempotent()
                 || (request.hasIdempotencyKey() && config.isRetryUnsafeWithIdempotencyKeyEnabled()));
     }

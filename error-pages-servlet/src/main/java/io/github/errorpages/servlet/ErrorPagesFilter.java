@@ -766,10 +766,11 @@ public final class ErrorPagesFilter implements Filter {
          *
          * @param statuses 5xx statuses; empty to answer exceptions only
          * @return this builder
-         * @throws IllegalArgumentException if a status is not in [500, 599]
+         * @throws NullPointerException if {@code statuses} is null
+         * @throws IllegalArgumentException if a status is null or not in [500, 599]
          */
         public Builder interceptedStatuses(Collection<Integer> statuses) {
-            this.interceptedStatuses = checkedStatuses(statuses);
+            this.interceptedStatuses = checkedStatuses(Objects.requireNonNull(statuses, "statuses"));
             return this;
         }
 

@@ -1,0 +1,78 @@
+package io.github.errorpages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
+
+import io.github.errorpages.testing.StandardError;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The values a decision and a response take, checked where they are made: a decision built by hand (for
+ * {@link ErrorPages#render(ErrorDecision, ErrorRequest)}) with a CR in its {@code Retry-After} failed the page and its
+ * plain fallback alike, with an exception {@code render} does not name; one with a CR in its code split the incident's
+ * log line in two (R39).
+ */
+class ErrorDecisionTests {
+
+    private static final UpstreamFailure REFUSED = UpstreamFailure.of(FailureCause.CONNECTION_REFUSED);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "x\"}\r\n<b>", "two words", "_leading", "naïve", "1st"})
+    void anErrorCodeThatIsNoTokenIsRefused(String code) {
+        assertThatIllegalArgumentException().isThrownBy(() -> new ErrorDecision(502, FailureCause.CONNECTION_REFUSED,
+                code, null, null, REFUSED)).withMessageStartingWith("errorCode must be a token")
+                .withMessageNotContaining("\r").withMessageNotContaining("\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"connection_refused", "maintenance", "Upstream-Down", "*x", "a:b/c.d"})
+    void anErrorCodeThatIsATokenIsTaken(String code) { // RFC 8941 §3.3.4
+        assertThat(new ErrorDecision(502, FailureCause.CONNECTION_REFUSED, code, null, null, REFUSED).errorCode())
+                .isEqualTo(code);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "30\r\nSet-Cookie: x=1", "30\n", "\u000030", "30\u007f"})
+    void aRetryAfterHeaderWithAControlCharacterIsRefused(String header) {
+        assertThatIllegalArgumentException().isThrownBy(() -> new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE,
+                "destination_unavailable", Duration.ofSeconds(30), header, REFUSED))
+                .withMessageStartingWith("retryAfterHeader must be a field value")
+                .withMessageNotContaining("\r").withMessageNotContaining("\n");
+    }
+
+    /** What a decision made by hand gives now: the page, its header and its one log line. */
+    @Test
+    void aDecisionMadeByHandIsRendered() {
+        ErrorDecision decision = new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE, "upstream:down",
+                Duration.ofSeconds(30), "Tue, 24 Nov 2026 10:16:00 GMT", REFUSED);
+        ErrorResponse[] rendered = new ErrorResponse[1];
+
+        String log = StandardError.capture(() -> rendered[0] = ErrorPages.ofDefaults().render(decision,
+                new ErrorRequest("GET", "/", "application/json", null, null)));
+
+        assertThat(rendered[0].header("Retry-After")).isEqualTo("Tue, 24 Nov 2026 10:16:00 GMT");
+        assertThat(rendered[0].bodyText()).contains("upstream:down");
+        assertThat(log.lines().filter(line -> line.contains("error page status=503"))).singleElement()
+                .asString().contains("cause=upstream:down");
+    }
+
+    @Test
+    void aResponsesHeaderWithoutANameOrValueIsNamed() {
+        ErrorDecision decision = ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(REFUSED);
+        Map<String, String> noValue = new HashMap<>();
+        noValue.put("Retry-After", null);
+        Map<String, String> noName = new HashMap<>();
+        noName.put(null, "30");
+
+        assertThatNullPointerException().isThrownBy(() -> new ErrorResponse(502, noValue, new byte[0], "7KQ2-MF4X",
+                decision)).withMessage("value of header Retry-After");
+        assertThatNullPointerException().isThrownBy(() -> new ErrorResponse(502, noName, new byte[0], "7KQ2-MF4X",
+                decision)).withMessage("header name");
+    }
+}
