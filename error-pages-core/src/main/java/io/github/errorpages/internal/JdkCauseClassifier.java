@@ -398,10 +398,12 @@ public final class JdkCauseClassifier implements CauseClassifier {
     }
 
     private static boolean isJettyHttp2Reset(Throwable t) {
-        StackTraceElement[] frames = t.getStackTrace();
-        return t.getClass() == IOException.class && t.getMessage() != null
-                && JETTY_HTTP2_ERROR_CODE.matcher(t.getMessage()).matches() && frames.length > 0
-                && JETTY_HTTP2_RECEIVER.matcher(frames[0].getClassName()).matches();
+        if (t.getClass() != IOException.class || t.getMessage() == null
+                || !JETTY_HTTP2_ERROR_CODE.matcher(t.getMessage()).matches()) {
+            return false;
+        }
+        StackTraceElement[] frames = t.getStackTrace(); // a copy: only for the few that got this far
+        return frames.length > 0 && JETTY_HTTP2_RECEIVER.matcher(frames[0].getClassName()).matches();
     }
 
     private static boolean isOfNetworkStack(Throwable t) {
