@@ -493,7 +493,7 @@ public final class ErrorPagesFilter implements Filter {
      * and when it is a failure of the request's own connection (the client went away, or its upload stalled past the
      * container's timeout): the classifier alone would read those as an upstream's. Thread-safe.
      *
-     * A {@code Retry-After} date the exception holds is measured from the system clock; see
+     * <p>A {@code Retry-After} date the exception holds is measured from the system clock; see
      * {@link #upstreamFailureOf(Throwable, FailureClassifier, Clock)} for pages with a clock of their own.
      *
      * @param thrown what the application caught
