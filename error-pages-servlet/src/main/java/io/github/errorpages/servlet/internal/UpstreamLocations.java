@@ -44,7 +44,7 @@ public final class UpstreamLocations {
             Pattern.compile("(?i)\\s*[0-9.]+(?:\\s*[;,]\\s*|\\s+)(?:url\\s*=\\s*)?");
 
     /** A URL's scheme, if it has one, and the run of slashes (backslashes taken for slashes) that follows it. */
-    private static final Pattern SCHEME_AND_SLASHES = Pattern.compile("(?:([A-Za-z][A-Za-z0-9+.-]*):)?/+");
+    private static final Pattern SCHEME_AND_SLASHES = Pattern.compile("(?:([A-Za-z][A-Za-z0-9+.-]*):)?/*");
 
     private final List<Base> bases;
 
@@ -266,8 +266,13 @@ public final class UpstreamLocations {
         }
         String beforeQuery = v.substring(0, query).replace('\\', '/');
         Matcher leading = SCHEME_AND_SLASHES.matcher(beforeQuery);
-        if (!leading.lookingAt() || (leading.group(1) == null && leading.end() < 2)) {
-            return v; // a path, or a URL without slashes after its scheme ("mailto:"): nothing browsers read otherwise
+        boolean http = leading.lookingAt() && leading.group(1) != null
+                && leading.group(1).toLowerCase(Locale.ROOT).matches("https?");
+        if (!leading.lookingAt() || (leading.group(1) == null ? leading.end() < 2
+                : !http && leading.end() == leading.group(1).length() + 1)) {
+            // A path, or a URL of another scheme without slashes ("mailto:"). An http(s) one without them
+            // ("http:10.0.0.7:8080/api/x") is its authority to a browser on a page of the other scheme.
+            return v;
         }
         String scheme = leading.group(1) == null ? "" : leading.group(1) + ":";
         return scheme + "//" + beforeQuery.substring(leading.end()) + v.substring(query);

@@ -302,6 +302,7 @@ class ProxyHeadersIntegrationTests {
         "/billing/x,  http://10.23.4.5\\api\\orders\\43?a=\\b,                                    /billing/orders/43?a=%5Cb",
         "/billing/x,  http:\\\\10.23.4.5/api/x,                                                     /billing/x",
         "/billing/x,  http:/10.23.4.5/api/x,                                                     /billing/x",
+        "/billing/x,  HTTP:10.23.4.5\\api\\x,                                                       /billing/x",
         "/billing/x,  \\\\10.23.4.5/api/x,                                                          /billing/x",
         "/billing/x,  ///10.23.4.5/api/x,                                                        /billing/x",
         "/billing/x,  '\thttp://10.23.4.5/a\tpi/x',                                               /billing/x"})
