@@ -266,16 +266,16 @@ public final class UpstreamLocations {
         }
         String beforeQuery = v.substring(0, query).replace('\\', '/');
         Matcher leading = SCHEME_AND_SLASHES.matcher(beforeQuery);
-        boolean http = leading.lookingAt() && leading.group(1) != null
-                && leading.group(1).toLowerCase(Locale.ROOT).matches("https?");
-        if (!leading.lookingAt() || (leading.group(1) == null ? leading.end() < 2
-                : !http && leading.end() == leading.group(1).length() + 1)) {
+        leading.lookingAt(); // true: the pattern matches the empty string too
+        String scheme = leading.group(1);
+        int slashes = leading.end() - (scheme == null ? 0 : scheme.length() + 1);
+        boolean http = scheme != null && (scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"));
+        if (scheme == null ? slashes < 2 : slashes == 0 && !http) {
             // A path, or a URL of another scheme without slashes ("mailto:"). An http(s) one without them
             // ("http:10.0.0.7:8080/api/x") is its authority to a browser on a page of the other scheme.
             return v;
         }
-        String scheme = leading.group(1) == null ? "" : leading.group(1) + ":";
-        return scheme + "//" + beforeQuery.substring(leading.end()) + v.substring(query);
+        return (scheme == null ? "" : scheme + ":") + "//" + beforeQuery.substring(leading.end()) + v.substring(query);
     }
 
     /**
