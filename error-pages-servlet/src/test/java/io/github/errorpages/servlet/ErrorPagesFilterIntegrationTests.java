@@ -14,6 +14,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryAfterFormat;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import io.github.errorpages.testing.StandardError;
@@ -955,6 +956,37 @@ class ErrorPagesFilterIntegrationTests {
                 assertThat(response.headers().allValues("Strict-Transport-Security")).containsExactly("max-age=31536000");
                 assertThat(response.headers().allValues("X-Request-Id")).containsExactly("abc123");
                 assertThat(response.headers().map()).doesNotContainKeys("etag", "x-served-by");
+            }
+        }
+    }
+
+    /**
+     * A page shared caches may keep ({@code cache.max-age}) keeps the site's HSTS but not the correlation filter's
+     * request id: a cache would hand one caller's id to everyone it serves the page to, next to a support code that
+     * is not that id (R17, R39). It was kept.
+     */
+    @Test
+    void pageSharedByCachesKeepsNoRequestIdField() throws IOException {
+        ErrorPages cached = ErrorPages.builder().pageConfig(PageConfig.builder().cacheMaxAge(Duration.ofSeconds(5))
+                .build()).build();
+        try (JettyServer site = new JettyServer()) {
+            site.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> {
+                HttpServletResponse http = (HttpServletResponse) response;
+                http.setHeader("Strict-Transport-Security", "max-age=31536000");
+                http.setHeader("X-Request-Id", "abc123");
+                chain.doFilter(request, response);
+            }), "/*", EnumSet.of(DispatcherType.REQUEST));
+            site.filter(ErrorPagesFilter.builder().errorPages(cached).build());
+            site.servlet("/send-error-502", servlet((request, response) -> response.sendError(502)));
+            site.start();
+
+            for (String method : List.of("GET", "HEAD")) {
+                HttpResponse<byte[]> response = Client.send(method, site.uri("/send-error-502"), JSON);
+
+                assertThat(response.statusCode()).isEqualTo(502);
+                assertThat(response.headers().firstValue("Cache-Control")).hasValue("public, max-age=5");
+                assertThat(response.headers().allValues("Strict-Transport-Security")).containsExactly("max-age=31536000");
+                assertThat(response.headers().map()).doesNotContainKey("x-request-id");
             }
         }
     }

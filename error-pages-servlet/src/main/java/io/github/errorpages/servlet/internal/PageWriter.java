@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
  * every header, {@code Content-Length}, then the body. Kept from the response are only fields that describe the
  * site or the exchange rather than the body they came with, set by a filter in front of the error pages' filter
  * or behind it: the CORS fields, and but for a proxy's pages {@code Strict-Transport-Security} and the request id
- * field (the response field named like the request header whose id the page shows). The response must not be
- * committed yet.
+ * field (the response field named like the request header whose id the page shows; not on a page shared caches
+ * may keep). The response must not be committed yet.
  */
 final class PageWriter {
 
@@ -41,8 +41,9 @@ final class PageWriter {
      *     and no byte is written (RFC 9110 §9.3.2, R12)
      * @param nonBlocking whether the application set a {@code WriteListener} on the response's stream, so that
      *     the stream writes only what {@code isReady()} allows and a write of the application's may be pending
-     * @param keepSiteFields whether to keep {@code Strict-Transport-Security} and the request id field; not for a
-     *     proxy's page, whose response may hold the upstream's (relayed before its body failed)
+     * @param keepSiteFields whether to keep {@code Strict-Transport-Security} and the request id field (that one not
+     *     when {@code Cache-Control} lets shared caches keep the page); not for a proxy's page, whose response may
+     *     hold the upstream's (relayed before its body failed)
      * @param requestIdHeader the name of the request id field
      * @return {@code false}, with the response left as it was, when a non-blocking write of the application's is
      *     still pending (the response committed meanwhile), so that the page cannot be written; else {@code true}
@@ -70,7 +71,10 @@ final class PageWriter {
         // Set for every response of the site (a filter's HSTS, a correlation filter's id): the page's own response
         // without them would drop the site's transport policy, and the id the caller's logs need most right now.
         List<String> transportSecurity = keepSiteFields ? values(response, STRICT_TRANSPORT_SECURITY) : null;
-        List<String> requestIds = keepSiteFields ? values(response, requestIdHeader) : null;
+        // Not on a page that shared caches may keep (cache.max-age): they would hand one caller's id to every other,
+        // and that page shows a support code of its own, not the caller's.
+        List<String> requestIds = keepSiteFields && !sharedByCaches(headers) ? values(response, requestIdHeader)
+                : null;
         // What a writer the application got encodes with: reset() forgets it, the writer does not.
         String writerCharset = response.getCharacterEncoding();
         // reset() drops the application's headers (cookies included, R17) and buffered output, and makes
@@ -110,6 +114,11 @@ final class PageWriter {
             response.flushBuffer();
         }
         return true;
+    }
+
+    private static boolean sharedByCaches(Map<String, String> headers) {
+        String cacheControl = headers.get("Cache-Control");
+        return cacheControl != null && cacheControl.startsWith("public");
     }
 
     /**
