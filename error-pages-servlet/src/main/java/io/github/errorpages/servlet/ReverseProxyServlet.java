@@ -1104,9 +1104,11 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     private static Duration timeout(String key, Duration value, Duration max) {
-        if (value.isNegative() || value.isZero() || value.compareTo(max) > 0) {
-            // Bounded: the clients compute deadlines in milliseconds and nanoseconds, which centuries overflow.
-            throw ConfigParameters.invalid(key, value, "must be positive and at most " + max);
+        if (value.compareTo(Duration.ofMillis(1)) < 0 || value.compareTo(max) > 0) {
+            // Bounded: the clients compute deadlines in milliseconds and nanoseconds, which centuries overflow. And
+            // they count whole milliseconds: the JDK's client failed every connect under a 0.5 ms timeout, and
+            // Jetty's took 0 ms for none at all.
+            throw ConfigParameters.invalid(key, value, "must be at least 1ms and at most " + max);
         }
         return value;
     }
@@ -1504,9 +1506,9 @@ public final class ReverseProxyServlet extends HttpServlet {
          * handshake included; one that takes longer fails the attempt with {@code connection_timeout}. Default
          * {@link #DEFAULT_CONNECT_TIMEOUT}. Ignored when {@link #httpClient(HttpClient)} is set.
          *
-         * @param timeout positive, at most {@link #MAX_CONNECT_TIMEOUT}
+         * @param timeout at least a millisecond, at most {@link #MAX_CONNECT_TIMEOUT}
          * @return this builder
-         * @throws IllegalArgumentException if {@code timeout} is not positive or longer than
+         * @throws IllegalArgumentException if {@code timeout} is shorter than a millisecond or longer than
          *     {@link #MAX_CONNECT_TIMEOUT}
          */
         public Builder connectTimeout(Duration timeout) {
@@ -1521,9 +1523,9 @@ public final class ReverseProxyServlet extends HttpServlet {
          * time counts: how long the client may take nothing of the body is {@link #clientIdleTimeout(Duration)}.
          * Default {@link #DEFAULT_BODY_IDLE_TIMEOUT}.
          *
-         * @param timeout positive, at most {@link #MAX_BODY_IDLE_TIMEOUT}
+         * @param timeout at least a millisecond, at most {@link #MAX_BODY_IDLE_TIMEOUT}
          * @return this builder
-         * @throws IllegalArgumentException if {@code timeout} is not positive or longer than
+         * @throws IllegalArgumentException if {@code timeout} is shorter than a millisecond or longer than
          *     {@link #MAX_BODY_IDLE_TIMEOUT}
          */
         public Builder bodyIdleTimeout(Duration timeout) {
@@ -1544,9 +1546,9 @@ public final class ReverseProxyServlet extends HttpServlet {
          * (With the JDK transport the body is written blocking, which the container's write timeout bounds.) Default
          * {@link #DEFAULT_CLIENT_IDLE_TIMEOUT}.
          *
-         * @param timeout positive, at most {@link #MAX_CLIENT_IDLE_TIMEOUT}
+         * @param timeout at least a millisecond, at most {@link #MAX_CLIENT_IDLE_TIMEOUT}
          * @return this builder
-         * @throws IllegalArgumentException if {@code timeout} is not positive or longer than
+         * @throws IllegalArgumentException if {@code timeout} is shorter than a millisecond or longer than
          *     {@link #MAX_CLIENT_IDLE_TIMEOUT}
          */
         public Builder clientIdleTimeout(Duration timeout) {

@@ -1224,14 +1224,16 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     @ParameterizedTest
-    @CsvSource({"connect-timeout, 9999999999999d", "connect-timeout, 61m", "body-idle-timeout, 9999999999999d",
-        "body-idle-timeout, 25h", "body-idle-timeout, 0s", "client-idle-timeout, 25h", "client-idle-timeout, 0s"})
+    @CsvSource({"connect-timeout, 9999999999999d", "connect-timeout, 61m", "connect-timeout, PT0.0005S",
+        "body-idle-timeout, 9999999999999d", "body-idle-timeout, 25h", "body-idle-timeout, 0s",
+        "body-idle-timeout, PT0.000999S", "client-idle-timeout, 25h", "client-idle-timeout, 0s"})
     void failsStartupOnATimeoutOutOfRange(String key, String value) {
         // Centuries overflowed the clients' millisecond and nanosecond deadlines: every connect or body read failed.
+        // Under a millisecond, which the clients count in, the JDK's client failed every connect.
         configuredByClass("endpoints", "http://127.0.0.1:1", key, value);
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("Invalid error-pages configuration: " + key
-                + " must be positive and at most ");
+                + " must be at least 1ms and at most ");
         assertThatIllegalArgumentException().isThrownBy(() -> {
             ReverseProxyServlet.Builder builder = proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("bounds")
                     .endpoints(URI.create("http://127.0.0.1:1")).build()));
