@@ -106,6 +106,9 @@ public final class FailureClassifier {
      * {@link ServiceLoader} finds through the thread context class loader (or this class's loader).
      *
      * @return a new classifier
+     * @throws java.util.ServiceConfigurationError if a {@code META-INF/services} file that lists
+     *     {@link CauseClassifier} implementations cannot be read, names a class that is missing or no
+     *     {@code CauseClassifier}, or one that cannot be created (no public no-argument constructor, or it threw)
      */
     public static FailureClassifier ofDefaults() {
         List<CauseClassifier> found = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.github.errorpages;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 import io.github.errorpages.spi.CauseClassifier;
@@ -18,8 +19,12 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.channels.UnresolvedAddressException;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertPathValidatorException;
@@ -30,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -39,6 +45,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class FailureClassifierTests {
 
@@ -455,6 +462,22 @@ class FailureClassifierTests {
         // src/test/resources/META-INF/services registers TestCauseClassifier.
         assertThat(FailureClassifier.ofDefaults().classify(new TestCauseClassifier.Marker()))
                 .map(UpstreamFailure::cause).contains(FailureCause.PROXY_LOOP_DETECTED);
+    }
+
+    /** A service file naming a class that is not there fails at startup, as ofDefaults' javadoc says. */
+    @Test
+    void serviceFileNamingAMissingClassFailsWithServiceConfigurationError(@TempDir Path classes) throws IOException {
+        Path services = Files.createDirectories(classes.resolve("META-INF/services"));
+        Files.writeString(services.resolve(CauseClassifier.class.getName()), "com.example.MissingClassifier\n");
+        Thread thread = Thread.currentThread();
+        ClassLoader caller = thread.getContextClassLoader();
+        try (URLClassLoader application = new URLClassLoader(new URL[] {classes.toUri().toURL()}, caller)) {
+            thread.setContextClassLoader(application); // as a container does for the application's threads
+            assertThatExceptionOfType(ServiceConfigurationError.class).isThrownBy(FailureClassifier::ofDefaults)
+                    .withMessageContaining("com.example.MissingClassifier");
+        } finally {
+            thread.setContextClassLoader(caller);
+        }
     }
 
     @Test

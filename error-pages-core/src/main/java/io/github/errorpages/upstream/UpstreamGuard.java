@@ -243,6 +243,8 @@ public final class UpstreamGuard {
      *
      * @param config the upstream's configuration
      * @return the guard
+     * @throws IllegalArgumentException as {@link Builder#build()} does
+     * @throws java.util.ServiceConfigurationError as {@link Builder#build()} does
      */
     public static UpstreamGuard of(UpstreamConfig config) {
         return builder(config).build();
@@ -874,6 +876,8 @@ public final class UpstreamGuard {
          *     upstream's, a guard of which took it before: an upstream {@code orders} with two endpoints names its
          *     breakers {@code orders-1} and {@code orders-2}, so upstream {@code orders-1} with one endpoint would
          *     share a breaker with it, their failures and state merged. The message names both upstreams
+         * @throws java.util.ServiceConfigurationError without a classifier set, when a listed
+         *     {@link io.github.errorpages.spi.CauseClassifier} cannot be loaded ({@link FailureClassifier#ofDefaults()})
          */
         public UpstreamGuard build() {
             return new UpstreamGuard(this);
