@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * the gateway's URL already, and a value that is not a URI. A URL with characters RFC 3986 does not allow after
  * its authority ({@code |}, a space, ...), which browsers follow as they encode them, is read with them
  * percent-encoded, and rewritten so when it points at an endpoint. A network-path reference ({@code //host/path})
- * counts as a URL of the endpoint's scheme.
+ * counts as a URL of the endpoint's scheme. Hosts are compared as browsers read them ({@link UrlHosts}):
+ * {@code http://0xa.23.1029/} is {@code http://10.23.4.5/}.
  *
  * <p>Immutable and thread-safe.
  */
@@ -283,7 +284,8 @@ public final class UpstreamLocations {
      * ({@code http://10.0.0.7:8080/api/search?tags=a|b}, <code>?sort={name}</code>, a space), which browsers follow
      * as they encode them, is read with those characters percent-encoded as {@link RequestTargets#encodeDisallowed}
      * encodes a request's target, its fragment apart: rewritten, it names the same resource, and it still names an
-     * endpoint's host otherwise.
+     * endpoint's host otherwise. In its authority, the characters a field value's non-ASCII bytes came as
+     * ({@link UrlHosts#byteEscaped}).
      *
      * @return the URI, or {@code null} for a value that is no URI even so
      */
@@ -300,7 +302,7 @@ public final class UpstreamLocations {
                 pathStart++;
             }
             int hash = value.indexOf('#', pathStart);
-            String encoded = value.substring(0, pathStart)
+            String encoded = value.substring(0, authority) + UrlHosts.byteEscaped(value.substring(authority, pathStart))
                     + RequestTargets.encodeDisallowed(value.substring(pathStart, hash < 0 ? value.length() : hash))
                     + (hash < 0 ? "" : "#" + RequestTargets.encodeDisallowed(value.substring(hash + 1)));
             try {
@@ -345,7 +347,7 @@ public final class UpstreamLocations {
     }
 
     /** One endpoint's origin and base path (without a trailing '/'). */
-    private record Base(String scheme, String host, int port, String path) {
+    private record Base(String scheme, Authority authority, String path) {
 
         static Base of(URI endpoint) {
             String scheme = endpoint.getScheme().toLowerCase(Locale.ROOT);
@@ -353,7 +355,11 @@ public final class UpstreamLocations {
             if (path.endsWith("/")) {
                 path = path.substring(0, path.length() - 1);
             }
-            return new Base(scheme, endpoint.getHost().toLowerCase(Locale.ROOT), port(scheme, endpoint.getPort()), path);
+            String host = endpoint.getHost();
+            String canonical = UrlHosts.canonical(host);
+            int port = endpoint.getPort() >= 0 ? endpoint.getPort() : Authority.defaultPort(scheme);
+            return new Base(scheme, new Authority(canonical != null ? canonical : host.toLowerCase(Locale.ROOT), port),
+                    path);
         }
 
         /** @return the part of the location's path after this base path, when it has this origin and is under it */
@@ -361,9 +367,8 @@ public final class UpstreamLocations {
             // A network-path reference ("//host/path") has the scheme of the response's own URL.
             String locationScheme = location.getScheme() == null
                     ? scheme : location.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals(locationScheme) || location.getHost() == null
-                    || !host.equalsIgnoreCase(location.getHost())
-                    || port != port(locationScheme, location.getPort())) {
+            if (!scheme.equals(locationScheme)
+                    || !authority.equals(Authority.of(location.getRawAuthority(), locationScheme))) {
                 return null;
             }
             if (!locationPath.startsWith(path)) {
@@ -372,11 +377,51 @@ public final class UpstreamLocations {
             String rest = locationPath.substring(path.length());
             return rest.isEmpty() || rest.startsWith("/") ? rest : null;
         }
+    }
 
-        private static int port(String scheme, int port) {
-            if (port >= 0) {
-                return port;
+    /**
+     * Where a URL leads a browser: its host in one spelling ({@link UrlHosts}) and its port. Read from the raw
+     * authority, not from {@link URI#getHost()}, which has none for a host RFC 2396 does not allow but browsers
+     * read, {@code 127.1} or {@code 0x7f.0.0.1} among them.
+     */
+    private record Authority(String host, int port) {
+
+        /** @return the authority, or {@code null} for one browsers refuse (a bad host, a port above 65535) */
+        static @Nullable Authority of(String rawAuthority, String scheme) {
+            String hostAndPort = rawAuthority.substring(rawAuthority.lastIndexOf('@') + 1);
+            int length = hostAndPort.length();
+            int hostEnd;
+            if (hostAndPort.startsWith("[")) {
+                hostEnd = hostAndPort.indexOf(']') + 1; // 0 when it is not closed
+                if (hostEnd == 0 || (hostEnd < length && hostAndPort.charAt(hostEnd) != ':')) {
+                    return null;
+                }
+            } else {
+                int colon = hostAndPort.indexOf(':');
+                hostEnd = colon < 0 ? length : colon;
             }
+            String host = UrlHosts.canonical(hostAndPort.substring(0, hostEnd));
+            if (host == null) {
+                return null;
+            }
+            if (hostEnd >= length - 1) {
+                return new Authority(host, defaultPort(scheme)); // no port, or an empty one
+            }
+            long port = 0;
+            for (int at = hostEnd + 1; at < length; at++) {
+                char c = hostAndPort.charAt(at);
+                if (c < '0' || c > '9') {
+                    return null;
+                }
+                port = port * 10 + (c - '0');
+                if (port > 65535) {
+                    return null;
+                }
+            }
+            return new Authority(host, (int) port);
+        }
+
+        static int defaultPort(String scheme) {
             return "https".equals(scheme) ? 443 : 80;
         }
     }

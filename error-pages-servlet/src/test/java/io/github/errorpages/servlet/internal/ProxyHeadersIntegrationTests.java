@@ -314,11 +314,43 @@ class ProxyHeadersIntegrationTests {
         assertThat(response.get("Content-Location")).isEqualTo(rewritten);
     }
 
+    /**
+     * R37: every spelling of an endpoint's host that browsers connect to it for (WHATWG URL's host parser, as
+     * Node's {@code new URL()} read each of these): an IPv4 address in one to four parts, octal, hexadecimal, a
+     * trailing dot, percent-encoded, full-width, IPv4-mapped IPv6, a port with leading zeros. Relayed as they came,
+     * they named the internal host (URI has no host for most of them).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"http://10.23.1029/api/x", "http://0xa.23.4.5/api/x", "http://012.23.4.5/api/x",
+        "http://169280517/api/x", "http://0xa170405/api/x", "http://10.23.4.05/api/x", "http://10.23.4.5./api/x",
+        "http://%31%30.23.4.5/api/x", "http://[::ffff:10.23.4.5]/api/x", "http://[::ffff:a17:405]:80/api/x",
+        "http://１０.２３.４.５/api/x", "http://10。23。4。5/api/x", "http://u:p@0xa.23.4.5/api/x",
+        "http://10.23.4.5:0080/api/x", "http://10.23.4.5:/api/x", "//0xa.23.4.5/api/x",
+        "https://billing-internal.svc.cluster.local.:8443/api/x", "https://billing%2Dinternal.svc.cluster.local:8443/api/x",
+        "https://ＢＩＬＬＩＮＧ-internal.svc.cluster.local:8443/api/x"})
+    void rewritesEverySpellingOfAnEndpointsHost(String location) throws Exception {
+        assertThat(locationsFor("/billing/y", location).get("Location")).isEqualTo("/billing/x");
+    }
+
+    /**
+     * A non-ASCII host as it reaches the proxy from an upstream: its UTF-8 bytes, a character each (ISO-8859-1),
+     * which a browser reads back as UTF-8.
+     */
+    @Test
+    void rewritesAFullWidthHostReceivedAsItsBytes() throws Exception {
+        String received = new String("http://１０.23.4.5/api/x".getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.ISO_8859_1);
+
+        assertThat(locationsFor("/billing/y", received).get("Location")).isEqualTo("/billing/x");
+    }
+
     /** Elsewhere, outside the base path, another port or scheme, relative, or not a URI: relayed unchanged. */
     @ParameterizedTest
     @ValueSource(strings = {"https://login.example/sso?back=1", "http://10.23.4.5/apiary/x", "http://10.23.4.5/other",
         "http://10.23.4.5:8080/api/x", "https://10.23.4.5/api/x", "/api/orders/43", "orders/43", "?page=2",
-        "//10.23.4.5:8443/api/x", "http://[bad/x"})
+        "//10.23.4.5:8443/api/x", "http://[bad/x", "http://10.23.4.5.5/api/x", "http://10.23.4.256/api/x",
+        "http://10.23.4.5:65616/api/x", "http://0x10.23.4.5/api/x", "http://10.23.4.6/api/x", "http://10.23.4.5..//api/x",
+        "http://[::1%25eth0]/api/x", "http://10.23.4.5:8o/api/x"})
     void relaysOtherLocationsUnchanged(String location) throws Exception {
         HttpTester.Response response = locationsFor("/billing/x", location);
 
