@@ -231,9 +231,9 @@ public final class Branding {
          * Sets the site's name (key {@code branding.site-name}): shown in the header, in every page title
          * ("Service temporarily unavailable – Acme", R49) and as the logo's text alternative. Default: none.
          *
-         * @param name at most 100 characters, no control characters; blank clears it
+         * @param name at most 100 characters, no control characters (C0, DEL, C1) nor noncharacters; blank clears it
          * @return this builder
-         * @throws IllegalArgumentException if {@code name} is longer or has control characters
+         * @throws IllegalArgumentException if {@code name} is longer or has control characters or noncharacters
          */
         public Builder siteName(String name) {
             Objects.requireNonNull(name, "name");
@@ -483,8 +483,20 @@ public final class Branding {
                     "must be an absolute http(s) URL or a path starting with /");
         }
 
+        /**
+         * Whether the value holds a character no HTML page may carry (HTML's "forbidden code points", which the Nu
+         * checker reports): a C0 or C1 control, DEL, a noncharacter ({@code U+FDD0} to {@code U+FDEF}, {@code U+FFFE},
+         * {@code U+FFFF} and their like in every plane) or half of a surrogate pair.
+         */
         private static boolean hasControlCharacters(String value) {
-            return value.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
+            for (int i = 0; i < value.length(); i = value.offsetByCodePoints(i, 1)) {
+                int c = value.codePointAt(i);
+                if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe
+                        || (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static String abbreviate(String value) {

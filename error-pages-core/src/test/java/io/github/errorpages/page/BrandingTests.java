@@ -143,4 +143,25 @@ class BrandingTests {
                 .withMessageContaining("at most 100 characters");
         assertThat(Branding.builder().siteName("  Acme & Co <Ltd>  ").build().siteName()).isEqualTo("Acme & Co <Ltd>");
     }
+
+    /**
+     * A C1 control, a noncharacter or half a surrogate pair is a code point the HTML standard forbids in a
+     * document: accepted, it went into the page's title, header and {@code href}, which the Nu checker then refused.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Acme\u0085Shop", "Acme\u009b", "Acme\u007f", "Acme\ufffe", "Acme\ufdd0",
+        "Acme\ud83f\udffe", "Acme\ud800"})
+    void rejectsCharactersNoPageMayCarryInTheSiteNameAndUrls(String value) {
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().siteName(value))
+                .withMessageContaining("branding.site-name");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().homeUrl("/" + value))
+                .withMessageContaining("branding.home-url");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().supportUrl("https://x.example/" + value))
+                .withMessageContaining("branding.support-url");
+    }
+
+    @Test
+    void acceptsCharactersBeyondTheBasicPlane() {
+        assertThat(Branding.builder().siteName("Acme \ud83d\ude80 \u00e9").build().siteName()).isEqualTo("Acme 🚀 é");
+    }
 }
