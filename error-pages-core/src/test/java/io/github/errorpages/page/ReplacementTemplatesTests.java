@@ -215,6 +215,70 @@ class ReplacementTemplatesTests {
         assertThat(log).contains("failed to render").contains("Reported once");
     }
 
+    /**
+     * Sections nested deeper than any stack holds: mustache compiles and renders them recursively, and the
+     * StackOverflowError went past every fallback, out of the build (the application did not start, no line named
+     * the file). It is a broken template like another: reported once, the built-in page used; strict mode names it.
+     */
+    @Test
+    void aTemplateNestedDeeperThanTheStackIsABrokenTemplate() throws IOException {
+        write("5xx.html.mustache", nestedSections(50_000));
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("5xx.html.mustache in ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("StackOverflowError").contains("using the built-in template instead");
+        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo(BUILT_IN_502_HEADING);
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 5xx.html.mustache in " + folder.toAbsolutePath())
+                .withMessageContaining("StackOverflowError");
+    }
+
+    /**
+     * Nested deep enough to overflow a small request thread's stack but not the one that built the pages: the
+     * request still gets the built-in page. The StackOverflowError went to the container instead (no page at all).
+     */
+    @Test
+    void aTemplateThatOverflowsARequestThreadsStackFallsBackToTheBuiltInPage() throws Exception {
+        write("5xx.html.mustache", nestedSections(3_000));
+        ErrorPages[] built = new ErrorPages[1];
+        onThreadWithStack(256L << 20, () -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+        String[] heading = new String[1];
+
+        String log = StandardError.capture(() -> onThreadWithStack(256L << 10,
+                () -> heading[0] = Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text()));
+
+        assertThat(heading[0]).as(log).isEqualTo(BUILT_IN_502_HEADING);
+        assertThat(log).contains("template 5xx.html.mustache from ").contains("StackOverflowError");
+    }
+
+    private static String nestedSections(int depth) {
+        return "{{#status}}".repeat(depth) + "<h1>{{heading}}</h1>" + "{{/status}}".repeat(depth);
+    }
+
+    /** Runs the task on a new thread with that stack size, and waits for it; its failure is rethrown. */
+    private static void onThreadWithStack(long stackSize, Runnable task) {
+        Throwable[] failure = new Throwable[1];
+        Thread thread = new Thread(null, () -> {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        }, "stack-" + stackSize, stackSize);
+        thread.start();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        assertThat(failure[0]).as("the task's failure").isNull();
+    }
+
     @Test
     void strictModeStopsStartupForABrokenTemplateOrAMissingFolder() throws IOException {
         Path missing = folder.resolve("missing");

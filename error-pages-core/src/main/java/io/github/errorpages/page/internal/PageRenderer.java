@@ -108,7 +108,7 @@ public final class PageRenderer {
             }
             String text = templates.render(format, facts.page(), models.model(facts, locale, values));
             return response(decision, request, choice, locale, text, supportCode);
-        } catch (RuntimeException bug) {
+        } catch (RuntimeException | StackOverflowError bug) {
             // Even the built-in template failed: still never a blank page.
             log.error("error-pages: cannot render the {} page for status {}; sending a plain one", format,
                     decision.status(), bug);

@@ -105,11 +105,11 @@ public final class PageTemplates {
      * @throws IllegalStateException if even the built-in template fails (a bug)
      */
     public String render(PageFormat format, String page, Map<String, Object> model) {
-        RuntimeException last = null;
+        Throwable last = null;
         for (Candidate candidate : chain(format, page)) {
             try {
                 return candidate.render(model);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | StackOverflowError e) { // see Candidate
                 last = e;
                 candidate.reportOnce(e);
             }
@@ -132,19 +132,19 @@ public final class PageTemplates {
     public Rendering renderForShape(PageFormat format, String page, Map<String, Object> model,
             Map<String, Object> withSentinels) {
         List<Candidate> chain = chain(format, page);
-        RuntimeException last = null;
+        Throwable last = null;
         for (Candidate candidate : chain) {
             String real;
             try {
                 real = candidate.render(model);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | StackOverflowError e) { // see Candidate
                 last = e;
                 candidate.reportOnce(e);
                 continue;
             }
             try {
                 return new Rendering(real, candidate.render(withSentinels));
-            } catch (RuntimeException sentinelsRefused) {
+            } catch (RuntimeException | StackOverflowError sentinelsRefused) {
                 return new Rendering(real, null);
             }
         }
@@ -211,6 +211,12 @@ public final class PageTemplates {
         return name + "." + format.extension() + ".mustache";
     }
 
+    /**
+     * One template of a chain. Its failures are {@link RuntimeException}s, and a {@link StackOverflowError}: mustache
+     * compiles and renders nested sections recursively, so an application template nested some thousand deep
+     * overflows the stack, at startup or only on a request thread with a smaller stack than the one that built the
+     * pages. That is a broken template like any other, and the next in the chain renders once the stack has unwound.
+     */
     private static final class Candidate {
         final String file;
         final String origin;
@@ -229,7 +235,7 @@ public final class PageTemplates {
             this.mustache = mustache;
         }
 
-        void reportOnce(RuntimeException failure) {
+        void reportOnce(Throwable failure) {
             if (reported.compareAndSet(false, true)) {
                 log.warn("error-pages: template {} from {} failed to render ({}); using the next template "
                         + "instead. Reported once.", file, origin, failure.toString());
@@ -325,7 +331,7 @@ public final class PageTemplates {
                 candidate.render(sampleModels.apply(samplePage));
                 log.info("error-pages: using template {} from {}", file, origin);
                 return Optional.of(candidate);
-            } catch (RuntimeException broken) {
+            } catch (RuntimeException | StackOverflowError broken) {
                 reportBroken(file, origin, broken);
                 return Optional.empty();
             }
@@ -339,13 +345,13 @@ public final class PageTemplates {
             try {
                 userFactory.compile(LAYOUT);
                 return source.describe();
-            } catch (RuntimeException broken) {
+            } catch (RuntimeException | StackOverflowError broken) {
                 reportBroken(LAYOUT, source.describe(), broken);
                 return null;
             }
         }
 
-        private void reportBroken(String file, String origin, RuntimeException broken) {
+        private void reportBroken(String file, String origin, Throwable broken) {
             if (strict) {
                 throw new IllegalStateException("Invalid error-pages configuration: template " + file + " in " + origin
                         + " does not compile or render (templates.strict is on): " + broken, broken);
