@@ -105,6 +105,24 @@ class ReplacementTemplatesTests {
                 .isEqualTo(BUILT_IN_502_HEADING);
     }
 
+    /**
+     * A layout that compiles but renders nothing fails every built-in page dressed in it (500, 5xx, 502, 503, 504,
+     * maintenance): one line says so. It was one a page, six lines for one mistake.
+     */
+    @Test
+    void aLayoutThatRendersNothingIsReportedOnce() throws IOException {
+        write("layout.html.mustache", "  {{#nothing}}x{{/nothing}}\n");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("does not compile or render", -1)).as(log).hasSize(2);
+        assertThat(log).contains("in layout.html.mustache from " + folder.toAbsolutePath());
+        for (int status : new int[] {500, 502, 503, 504, 507}) {
+            assertThat(Jsoup.parse(render(built[0], status, BROWSER_ACCEPT).bodyText()).select("main h1")).hasSize(1);
+        }
+    }
+
     @Test
     void aBrokenSeriesTemplateBesideAReplacedLayoutIsReportedOnce() throws IOException {
         // DESIGN §4: reported once. The built-in 500, dressed in the application's layout, includes 5xx: it was

@@ -269,6 +269,8 @@ public final class PageTemplates {
         private final Map<String, Optional<Candidate>> user = new HashMap<>();
         private final Map<String, Optional<Candidate>> builtinsInUserLayout = new HashMap<>();
         private final Map<String, Optional<Candidate>> builtins = new HashMap<>();
+        /** Whether a built-in page in the application's layout was reported as broken. */
+        private boolean dressedPageReported;
 
         Compiler(PageFormat format, boolean strict, List<TemplateSource> userSources, TemplateFactory userFactory,
                 TemplateSource builtin, TemplateFactory builtinFactory, TemplateFactory builtinInUserLayoutFactory,
@@ -332,7 +334,12 @@ public final class PageTemplates {
                 log.info("error-pages: using template {} from {}", file, origin);
                 return Optional.of(candidate);
             } catch (RuntimeException | StackOverflowError broken) {
-                reportBroken(file, origin, broken);
+                // A layout that fails fails every built-in page dressed in it: one line says so, not one a page.
+                boolean dressed = factory == builtinInUserLayoutFactory;
+                if (!dressed || !dressedPageReported) {
+                    reportBroken(file, origin, broken);
+                }
+                dressedPageReported |= dressed;
                 return Optional.empty();
             }
         }
