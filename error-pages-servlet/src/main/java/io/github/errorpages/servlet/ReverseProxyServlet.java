@@ -470,7 +470,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 Objects.requireNonNull(current.bodyReads, "JDK clients read bodies")) : NO_BODY;
         HttpRequest upstreamRequest;
         try {
-            upstreamRequest = upstreamRequest(request, body, current.via);
+            upstreamRequest = upstreamRequest(request, body, current.pseudonym);
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return;
@@ -798,7 +798,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         response.flushBuffer();
     }
 
-    private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body, String via)
+    private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body, String pseudonym)
             throws URISyntaxException {
         HttpRequest.Builder builder = HttpRequest.newBuilder(forwardedTarget(request));
         String method = request.getMethod();
@@ -809,7 +809,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         } else {
             builder.method(method, body);
         }
-        ProxyHeaders.towardUpstream(request, via, (name, received) -> {
+        ProxyHeaders.towardUpstream(request, pseudonym, (name, received) -> {
             // Without what the JDK's client would change (without its key a request is not retried).
             String value = ProxyHeaders.forJdkClient(name, received);
             if (value == null) {
@@ -1144,8 +1144,6 @@ public final class ReverseProxyServlet extends HttpServlet {
         final @Nullable ExecutorService bodyReads;
         /** This proxy's name in {@code Via}, by which it recognises a request that came back to it. */
         final String pseudonym;
-        /** Its {@code Via} element. */
-        final String via;
         /** Its endpoints, for {@code Location} fields that point at one. */
         final UpstreamLocations locations;
         /** The exchanges forwarded asynchronously that are not answered yet, which {@code destroy()} waits for. */
@@ -1163,7 +1161,6 @@ public final class ReverseProxyServlet extends HttpServlet {
                 BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, @Nullable ExecutorService ownExecutor,
                 @Nullable ExecutorService bodyReads, String pseudonym) {
             this.pseudonym = pseudonym;
-            this.via = viaElement(pseudonym);
             this.locations = UpstreamLocations.of(guard.config().endpoints());
             this.guard = guard;
             this.responder = responder;
@@ -1206,7 +1203,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
             if (useJetty(transport, guard.name())) {
                 JettyForwarder jetty = startJetty(guard, transport, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
-                        maxResponseHeaderSize, maxConnections, viaElement(pseudonym), sslContext);
+                        maxResponseHeaderSize, maxConnections, pseudonym, sslContext);
                 if (jetty != null) {
                     return new Proxy(guard, responder, jetty, null, bodyHandler, null, null, pseudonym);
                 }
@@ -1262,10 +1259,6 @@ public final class ReverseProxyServlet extends HttpServlet {
             return null;
         }
 
-        private static String viaElement(String pseudonym) {
-            return "1.1 " + pseudonym;
-        }
-
         /**
          * Starts Jetty's client, or says why it cannot run where the versions of Jetty's jars checked out but their
          * classes still do not fit together ({@link JettyClientPresence} reads the versions jars declare).
@@ -1274,10 +1267,10 @@ public final class ReverseProxyServlet extends HttpServlet {
          */
         private static @Nullable JettyForwarder startJetty(UpstreamGuard guard, ProxyTransport transport,
                 Duration connectTimeout, Duration bodyIdleTimeout, Duration clientIdleTimeout,
-                int maxResponseHeaderSize, int maxConnections, String via, @Nullable SSLContext sslContext) {
+                int maxResponseHeaderSize, int maxConnections, String pseudonym, @Nullable SSLContext sslContext) {
             try {
                 return JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
-                        maxResponseHeaderSize, maxConnections, via, sslContext);
+                        maxResponseHeaderSize, maxConnections, pseudonym, sslContext);
             } catch (LinkageError unfit) {
                 String why = "the Jetty classes on the class path do not fit together (" + unfit + ")";
                 if (transport == ProxyTransport.JETTY) {

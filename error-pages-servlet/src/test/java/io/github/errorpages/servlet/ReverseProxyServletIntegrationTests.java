@@ -3517,7 +3517,8 @@ abstract class ReverseProxyServletIntegrationTests {
      * reports none: {@code X-Forwarded-Host} and {@code Forwarded}'s {@code host} were left out, so an upstream
      * that builds its URLs from them fell back to its own, internal host. They name the authority (RFC 9113
      * §8.3.1). Cookies that HTTP/2 split into one field each go on in one field (RFC 9113 §8.2.3): the Jetty
-     * transport sent each in a field of its own, which an HTTP/1.1 server may read only the first of.
+     * transport sent each in a field of its own, which an HTTP/1.1 server may read only the first of. {@code Via}
+     * says the request came in over HTTP/2.
      */
     @Test
     void forwardsHttp2RequestsWithTheirBodyTheirAuthorityAsHostAndOneCookieField() throws Exception {
@@ -3548,6 +3549,8 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(forwarded.get(2).headers()).containsEntry("cookie", "session=1; theme=dark")
                     .containsEntry("x-forwarded-host", authority)
                     .containsEntry("forwarded", "for=127.0.0.1;host=\"" + authority + "\";proto=http");
+            assertThat(forwarded.get(2).headers().get("via")).as("the version received (RFC 9110 §7.6.3): it was 1.1")
+                    .startsWith("2 error-pages-");
         } finally {
             h2.stop();
         }

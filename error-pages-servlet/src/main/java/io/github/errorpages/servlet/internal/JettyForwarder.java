@@ -150,8 +150,8 @@ public final class JettyForwarder {
     private volatile Scheduler.@Nullable Task sweeper;
     private volatile boolean stopped;
     private final int maxResponseHeaderSize;
-    /** The proxy's {@code Via} element. */
-    private final String via;
+    /** The proxy's name in {@code Via} ({@link ProxyHeaders#pseudonym()}). */
+    private final String pseudonym;
     /** The proxy's endpoints, for {@code Location} fields that point at one. */
     private final UpstreamLocations locations;
     /**
@@ -164,9 +164,9 @@ public final class JettyForwarder {
     private final Semaphore blockingWrites;
 
     private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout, Duration clientIdleTimeout,
-            int maxResponseHeaderSize, String via, int maxBlockingWrites) {
+            int maxResponseHeaderSize, String pseudonym, int maxBlockingWrites) {
         this.blockingWrites = new Semaphore(maxBlockingWrites);
-        this.via = via;
+        this.pseudonym = pseudonym;
         this.client = client;
         this.guard = guard;
         this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
@@ -184,13 +184,13 @@ public final class JettyForwarder {
      * @param clientIdleTimeout the longest the client may take nothing of a response body
      * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadCheck})
      * @param maxConnections the most connections to each endpoint, at least 1
-     * @param via the proxy's {@code Via} element: {@code 1.1} and its {@link ProxyHeaders#pseudonym()}
+     * @param pseudonym the proxy's name in {@code Via} ({@link ProxyHeaders#pseudonym()})
      * @param sslContext the TLS context for {@code https} endpoints, or {@code null} for the JVM's default
      * @return the started forwarder; {@link #stop()} it
      * @throws IllegalStateException when the client does not start
      */
     public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout,
-            Duration clientIdleTimeout, int maxResponseHeaderSize, int maxConnections, String via,
+            Duration clientIdleTimeout, int maxResponseHeaderSize, int maxConnections, String pseudonym,
             @Nullable SSLContext sslContext) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
@@ -234,7 +234,7 @@ public final class JettyForwarder {
         client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
         InterimResponses.install(client);
         JettyForwarder forwarder = new JettyForwarder(client, guard, bodyIdleTimeout, clientIdleTimeout,
-                maxResponseHeaderSize, via, Math.max(1, threads.getMaxThreads() / 4));
+                maxResponseHeaderSize, pseudonym, Math.max(1, threads.getMaxThreads() / 4));
         forwarder.scheduleSweep();
         return forwarder;
     }
@@ -329,7 +329,7 @@ public final class JettyForwarder {
             this.response = response;
             this.target = target;
             this.method = request.getMethod();
-            ProxyHeaders.towardUpstream(request, via, (name, value) -> {
+            ProxyHeaders.towardUpstream(request, pseudonym, (name, value) -> {
                 fields.add(name);
                 fields.add(value);
             });

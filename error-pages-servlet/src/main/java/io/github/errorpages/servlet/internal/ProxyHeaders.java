@@ -45,7 +45,8 @@ import org.jspecify.annotations.Nullable;
  *       ones: Spring's {@code ForwardedHeaderUtils} and others read the first {@code host} and {@code proto} of
  *       {@code Forwarded} and ignore {@code X-Forwarded-*} beside it, so a client's {@code Forwarded} would
  *       choose the host of the upstream's absolute URLs (reset links);</li>
- *   <li>{@code Via}: the received value with {@code 1.1 error-pages-<id>} appended: a pseudonym rather than a
+ *   <li>{@code Via}: the received value with {@code 1.1 error-pages-<id>} appended, its version that of the
+ *       request the proxy received ({@code 1.0}, {@code 1.1}, {@code 2}, {@code 3}), and a pseudonym rather than a
  *       host name (RFC 9110 §7.6.3, R37), random per proxy ({@link #pseudonym()}), by which a proxy recognises a
  *       request that comes back to it ({@link #hasPassed}).</li>
  * </ul>
@@ -205,10 +206,10 @@ public final class ProxyHeaders {
      * Gives the header fields to send to the upstream for a client request, in order.
      *
      * @param request the client's request
-     * @param via this proxy's {@code Via} element: {@code 1.1} and its {@link #pseudonym()}
+     * @param pseudonym this proxy's name in {@code Via} ({@link #pseudonym()})
      * @param sink takes each name/value pair; a name repeats for each of its values
      */
-    public static void towardUpstream(HttpServletRequest request, String via, BiConsumer<String, String> sink) {
+    public static void towardUpstream(HttpServletRequest request, String pseudonym, BiConsumer<String, String> sink) {
         List<String> dropped = null;
         for (Enumeration<String> connection = request.getHeaders("Connection"); connection.hasMoreElements(); ) {
             dropped = listedIn(connection.nextElement(), dropped);
@@ -257,7 +258,26 @@ public final class ProxyHeaders {
             sink.accept("X-Forwarded-Host", host);
         }
         sink.accept("Forwarded", forwardedElement(client, host, scheme));
-        sink.accept("Via", appended(received(request, "Via", dropped), via));
+        sink.accept("Via", appended(received(request, "Via", dropped), receivedProtocol(request) + " " + pseudonym));
+    }
+
+    /**
+     * The {@code received-protocol} of this hop's {@code Via} element: the version of the request the proxy received,
+     * without the protocol name, which is left out for HTTP (RFC 9110 §7.6.3: a client's HTTP/1.0 request is
+     * forwarded with {@code Via: 1.0 ...}, an HTTP/2 one with {@code Via: 2 ...}). An upstream reads what the hops
+     * before it speak from it. A container's other spellings of a protocol go as {@code 1.1}.
+     */
+    private static String receivedProtocol(HttpServletRequest request) {
+        String protocol = request.getProtocol();
+        if (protocol == null) {
+            return "1.1";
+        }
+        switch (protocol) {
+            case "HTTP/1.0": return "1.0";
+            case "HTTP/2.0": case "HTTP/2": return "2";
+            case "HTTP/3.0": case "HTTP/3": return "3";
+            default: return "1.1";
+        }
     }
 
     /**

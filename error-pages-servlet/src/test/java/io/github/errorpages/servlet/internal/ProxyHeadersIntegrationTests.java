@@ -57,7 +57,7 @@ class ProxyHeadersIntegrationTests {
             @Override
             protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
                 StringBuilder out = new StringBuilder();
-                ProxyHeaders.towardUpstream(request, "1.1 " + PSEUDONYM, (name, value) -> out.append(name).append(": ")
+                ProxyHeaders.towardUpstream(request, PSEUDONYM, (name, value) -> out.append(name).append(": ")
                         .append(value).append('\n'));
                 out.append("passed: ").append(ProxyHeaders.hasPassed(request, PSEUDONYM)).append('\n');
                 response.getWriter().write(out.toString());
@@ -141,6 +141,18 @@ class ProxyHeadersIntegrationTests {
                 .contains("X-Forwarded-Proto: http\n", "X-Forwarded-Host: shop.example:8443\n",
                         ";host=\"shop.example:8443\";proto=http\n", "Via: 1.1 error-pages-k3y9x2ab\n",
                         "passed: false\n");
+    }
+
+    /**
+     * RFC 9110 §7.6.3: this hop's {@code Via} element names the version of the request the proxy received, as the
+     * RFC's own example does for an HTTP/1.0 client ({@code Via: 1.0 fred}). It was always {@code 1.1}.
+     */
+    @Test
+    void namesTheReceivedProtocolVersionInVia() throws Exception {
+        HttpTester.Response response = HttpTester.parseResponse(connector.getResponse(
+                "GET /upstream HTTP/1.0\r\nHost: shop.example\r\nVia: 1.1 cdn\r\n\r\n"));
+
+        assertThat(response.getContent()).contains("Via: 1.1 cdn, 1.0 error-pages-k3y9x2ab\n");
     }
 
     /**
