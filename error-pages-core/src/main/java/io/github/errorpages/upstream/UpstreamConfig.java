@@ -725,11 +725,18 @@ public final class UpstreamConfig {
          * whose threads may block ({@link UpstreamGuard.Builder#executor}). Default: the registry's default
          * configuration (no wait).
          *
-         * @param config the settings
+         * @param config the settings, with at least one call in flight
          * @return this builder
+         * @throws IllegalArgumentException if its {@code maxConcurrentCalls} is 0, which would refuse every call
+         *     as {@code connection_limit_reached}
          */
         public Builder bulkheadConfig(BulkheadConfig config) {
-            this.bulkheadConfig = Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(config, "config");
+            if (config.getMaxConcurrentCalls() < 1) {
+                throw invalid(key("bulkhead") + ".maxConcurrentCalls", config.getMaxConcurrentCalls(),
+                        "must be at least 1 (a bulkhead of 0 refuses every call)");
+            }
+            this.bulkheadConfig = config;
             return this;
         }
 

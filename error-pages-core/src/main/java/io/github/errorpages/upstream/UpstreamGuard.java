@@ -208,6 +208,12 @@ public final class UpstreamGuard {
         this.bulkhead = config.bulkheadConfig()
                 .map(c -> bulkheads.bulkhead(config.name(), c))
                 .orElseGet(() -> bulkheads.bulkhead(config.name()));
+        int maxCalls = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();
+        if (maxCalls < 1) { // the registry's default, or its bulkhead of that name: UpstreamConfig refuses its own
+            throw new IllegalArgumentException("Invalid error-pages configuration: upstreams." + config.name()
+                    + ".bulkhead.maxConcurrentCalls (the bulkhead registry's) must be at least 1 (a bulkhead of 0 "
+                    + "refuses every call), but was " + maxCalls);
+        }
         List<Endpoint> list = new ArrayList<>();
         for (int i = 0; i < uris.size(); i++) {
             Endpoint endpoint = new Endpoint(i, uris.get(i), new OpenStateTracker(own.get(i)));
@@ -875,7 +881,8 @@ public final class UpstreamGuard {
          * @throws IllegalArgumentException when a breaker the guard would take from the registry is another
          *     upstream's, a guard of which took it before: an upstream {@code orders} with two endpoints names its
          *     breakers {@code orders-1} and {@code orders-2}, so upstream {@code orders-1} with one endpoint would
-         *     share a breaker with it, their failures and state merged. The message names both upstreams
+         *     share a breaker with it, their failures and state merged. The message names both upstreams. Also
+         *     when the bulkhead the guard takes from the registry admits no call ({@code maxConcurrentCalls} 0)
          * @throws java.util.ServiceConfigurationError without a classifier set, when a listed
          *     {@link io.github.errorpages.spi.CauseClassifier} cannot be loaded ({@link FailureClassifier#ofDefaults()})
          */

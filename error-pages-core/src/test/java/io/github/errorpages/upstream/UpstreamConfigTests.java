@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import io.github.errorpages.FailureCause;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -219,5 +221,21 @@ class UpstreamConfigTests {
         assertThat(copy.maxAttempts()).isEqualTo(3);
         assertThat(copy.isRetryBudgetEnabled()).isFalse();
         assertThat(first.isRetryBudgetEnabled()).isTrue();
+    }
+
+    /** A bulkhead that admits no call failed every call as connection_limit_reached (a 503), with no word at startup. */
+    @Test
+    void refusesABulkheadThatAdmitsNoCall() {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamConfig.builder("orders")
+                .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(0).build()))
+                .withMessage("Invalid error-pages configuration: upstreams.orders.bulkhead.maxConcurrentCalls must be "
+                        + "at least 1 (a bulkhead of 0 refuses every call), but was 0");
+        UpstreamConfig config = UpstreamConfig.builder("orders").endpoints(URI.create("http://127.0.0.1:1")).build();
+        BulkheadRegistry none = BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(0).build());
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamGuard.builder(config).bulkheadRegistry(none).build())
+                .withMessageContaining("upstreams.orders.bulkhead.maxConcurrentCalls (the bulkhead registry's)")
+                .withMessageEndingWith("but was 0");
+        assertThat(UpstreamGuard.builder(config).bulkheadRegistry(BulkheadRegistry.of(BulkheadConfig.custom()
+                .maxConcurrentCalls(1).build())).build()).isNotNull();
     }
 }
