@@ -107,6 +107,7 @@ final class GuardedCall<T> {
         }
         Endpoint chosen = guard.endpoint(index);
         // Waits up to the bulkhead's maxWaitDuration, when it has one.
+        long beforeWait = System.nanoTime();
         boolean permitted = guard.bulkhead().tryAcquirePermission();
         if (abandoned.getAsBoolean()) {
             // The caller ended the call during that wait: an attempt now would call the upstream for nobody (and a
@@ -131,9 +132,11 @@ final class GuardedCall<T> {
             boolean stackTrace = guard.bulkhead().getBulkheadConfig().isWritableStackTraceEnabled();
             throw refusal(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL), stackTrace);
         }
-        if (deadline - System.nanoTime() < needed) {
+        if (deadline - System.nanoTime() < needed && deadline - beforeWait >= needed) {
             // The bulkhead's wait (its maxWaitDuration) took the time an attempt needs: the attempt could only time
-            // out, and the upstream would be blamed (a 504, a breaker failure) for the local limit's queue.
+            // out, and the upstream would be blamed (a 504, a breaker failure) for the local limit's queue. Time
+            // short before the wait (a first attempt under a deadline of a few milliseconds, on a cold path) is no
+            // queue's doing: that attempt is made, and fails as what it meets, not as connection_limit_reached.
             guard.bulkhead().onComplete();
             chosen.breaker().releasePermission();
             boolean stackTrace = guard.bulkhead().getBulkheadConfig().isWritableStackTraceEnabled();

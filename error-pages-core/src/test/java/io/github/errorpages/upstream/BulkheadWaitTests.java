@@ -47,6 +47,21 @@ class BulkheadWaitTests {
     }
 
     /**
+     * A deadline already short before the bulkhead was asked (here 1 ns, gone by then on any machine; in practice
+     * a few milliseconds on a cold path) is no queue's doing: the first attempt is made, the call's only chance. It
+     * was refused as connection_limit_reached, a 503 blaming a bulkhead that made nobody wait.
+     */
+    @Test
+    void aFirstAttemptShortOfTimeWithoutWaitingIsMadeNotBlamedOnTheBulkhead() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(Guards.fast(FIRST).deadline(Duration.ofNanos(1))
+                .attemptTimeout(Duration.ofNanos(1)).minAttemptTimeout(Duration.ofNanos(1)).build());
+
+        String answer = guard.call(UpstreamRequest.of("GET"), attempt -> "answered");
+
+        assertThat(answer).isEqualTo("answered");
+    }
+
+    /**
      * The wait outlasted the deadline: the attempt started with the 1 ms floor of a timeout, was recorded against
      * the upstream's breaker when it timed out (a 504), and marked the upstream failing, for the local queue.
      */
