@@ -902,6 +902,21 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A blank {@code robots-txt.fallback} (an unfilled placeholder) is unset, as other optional parameters are: the
+     * 503 that tells crawlers to come back. It served an empty 200, which RFC 9309 reads as "allow everything".
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"robots-txt.fallback", "robots-txt.fallback-resource"})
+    void aBlankRobotsTxtFallbackIsUnset(String key) {
+        configuredByClass("upstream", "billing", "endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort(),
+                "max-attempts", "1", key, "  ").start();
+
+        HttpResponse<byte[]> robots = Client.get(configured.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+        assertThat(robots.statusCode()).isEqualTo(503);
+        assertThat(robots.headers().firstValue("Retry-After")).isPresent();
+    }
+
+    /**
      * A 304 or the answer to a HEAD has no body, and its upstream connection serves the next request. The JDK transport
      * cancelled the empty body before the client had put its connection back, and the client closed it: a new
      * connection (and TLS handshake) for about every third conditional GET or HEAD.

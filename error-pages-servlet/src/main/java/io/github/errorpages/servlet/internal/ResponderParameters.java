@@ -60,8 +60,11 @@ public final class ResponderParameters {
                 config.put(key, value.trim());
             }
         });
-        String fallback = parameters.get(ROBOTS_TXT_FALLBACK);
-        String resource = parameters.get(ROBOTS_TXT_FALLBACK_RESOURCE);
+        // Blank is unset, as for the other optional parameters (an unfilled placeholder): the 503, not an empty 200
+        // that tells crawlers everything is allowed (RFC 9309 §2.2.2) while the site is down. A robots.txt that
+        // allows all is written "User-agent: *" and "Disallow:".
+        String fallback = unlessBlank(parameters.get(ROBOTS_TXT_FALLBACK));
+        String resource = unlessBlank(parameters.get(ROBOTS_TXT_FALLBACK_RESOURCE));
         if (fallback != null && resource != null) {
             throw ConfigParameters.invalid(ROBOTS_TXT_FALLBACK_RESOURCE, resource,
                     "cannot be combined with " + ROBOTS_TXT_FALLBACK);
@@ -75,6 +78,10 @@ public final class ResponderParameters {
                 .pageConfig(PageParameters.config(parameters))
                 .build();
         return new ErrorResponder(pages, fallback, requestIdHeader(header == null ? DEFAULT_REQUEST_ID_HEADER : header.trim()));
+    }
+
+    private static @Nullable String unlessBlank(@Nullable String value) {
+        return value == null || value.isBlank() ? null : value;
     }
 
     /**
