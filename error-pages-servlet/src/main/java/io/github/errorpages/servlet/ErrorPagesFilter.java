@@ -528,12 +528,24 @@ public final class ErrorPagesFilter implements Filter {
     }
 
     private static Set<Integer> checkedStatuses(Collection<Integer> statuses) {
+        return checkedStatuses(statuses, statuses);
+    }
+
+    /**
+     * @param statuses the statuses
+     * @param asWritten what the message shows as the value: the init-parameter as written, or the collection given
+     */
+    private static Set<Integer> checkedStatuses(Collection<Integer> statuses, Object asWritten) {
         Set<Integer> checked = new TreeSet<>();
         for (Integer status : statuses) {
             if (status == null || status < 500 || status > 599) {
-                throw ConfigParameters.invalid(INTERCEPT_STATUSES_PARAMETER, statuses, "must list 5xx statuses (500-599) only");
+                throw ConfigParameters.invalid(INTERCEPT_STATUSES_PARAMETER, asWritten,
+                        "must list 5xx statuses (500-599) only");
             }
-            checked.add(status);
+            if (!checked.add(status)) {
+                // As locales and endpoints are: a repeat is a slip (a status meant, another typed), not a wish.
+                throw ConfigParameters.invalid(INTERCEPT_STATUSES_PARAMETER, asWritten, "must not name a status twice");
+            }
         }
         return Set.copyOf(checked);
     }
@@ -716,18 +728,18 @@ public final class ErrorPagesFilter implements Filter {
         }
 
         static Settings of(Map<String, String> parameters, ServletContext context) {
-            List<Integer> statuses = List.copyOf(DEFAULT_INTERCEPTED_STATUSES);
+            Set<Integer> statuses = DEFAULT_INTERCEPTED_STATUSES;
             for (Map.Entry<String, String> parameter : parameters.entrySet()) {
                 String key = parameter.getKey();
                 if (key.equals(INTERCEPT_STATUSES_PARAMETER)) {
-                    statuses = statuses(parameter.getValue().trim());
+                    String value = parameter.getValue().trim();
+                    statuses = checkedStatuses(statuses(value), value);
                 } else if (!ResponderParameters.isKey(key)) {
                     throw ConfigParameters.invalid(key, parameter.getValue(), "is no parameter of ErrorPagesFilter "
                             + "(known: " + INTERCEPT_STATUSES_PARAMETER + ", " + ResponderParameters.KEYS_FOR_MESSAGES + ")");
                 }
             }
-            return new Settings(ResponderParameters.responder(parameters, context), checkedStatuses(statuses),
-                    context);
+            return new Settings(ResponderParameters.responder(parameters, context), statuses, context);
         }
 
         private static List<Integer> statuses(String value) {
@@ -767,7 +779,7 @@ public final class ErrorPagesFilter implements Filter {
          * @param statuses 5xx statuses; empty to answer exceptions only
          * @return this builder
          * @throws NullPointerException if {@code statuses} is null
-         * @throws IllegalArgumentException if a status is null or not in [500, 599]
+         * @throws IllegalArgumentException if a status is null, not in [500, 599], or there twice
          */
         public Builder interceptedStatuses(Collection<Integer> statuses) {
             this.interceptedStatuses = checkedStatuses(Objects.requireNonNull(statuses, "statuses"));

@@ -42,6 +42,22 @@ class ErrorPagesFilterTests {
                         + "commas, but was " + value);
     }
 
+    /**
+     * A repeated status is refused, as a repeated language or endpoint is (a slip: another status meant); a status
+     * outside 5xx is named with the value as written, not as a parsed list. Both were accepted or reprinted.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"502,502", "502, 503, 502", "503,600", "502, 404"})
+    void initRejectsRepeatedOrNon5xxInterceptStatusesNamingTheValueAsWritten(String value) {
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of("intercept-statuses", value))))
+                .isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Invalid error-pages configuration: intercept-statuses must ")
+                .hasMessageEndingWith(", but was " + value);
+        assertThatThrownBy(() -> ErrorPagesFilter.builder().interceptedStatuses(List.of(502, 502)))
+                .hasMessage("Invalid error-pages configuration: intercept-statuses must not name a status twice, but "
+                        + "was [502, 502]");
+    }
+
     @Test
     void builderRejectsInvalidRequestIdHeaderName() {
         assertThatThrownBy(() -> ErrorPagesFilter.builder().requestIdHeader("X-Request Id"))

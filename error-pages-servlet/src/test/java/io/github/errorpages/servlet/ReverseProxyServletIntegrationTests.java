@@ -1225,6 +1225,15 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /** A repeated status is refused, as a repeated endpoint is (a slip: another status meant). It was accepted. */
+    @Test
+    void failsStartupOnARepeatedRetryStatus() {
+        configuredByClass("endpoints", "http://127.0.0.1:1", "retry.statuses", "502, 503,502");
+
+        assertThatThrownBy(configured::start)
+                .hasStackTraceContaining("retry.statuses must not name a status twice, but was 502, 503,502");
+    }
+
     /**
      * The whole value, not the one element that does not parse: "502, x" would otherwise show as "x". An empty
      * element too: "," retried no status at all, "502," one fewer than the list was cut short of.

@@ -99,11 +99,15 @@ public final class UpstreamParameters {
         }
         // -1, and an empty element refused: "," or "502," is a list cut short, and "," retried no status at all.
         for (String status : value.split(",", -1)) {
+            boolean added;
             try {
-                statuses.add(Integer.parseInt(status.trim()));
+                added = statuses.add(Integer.parseInt(status.trim()));
             } catch (NumberFormatException e) {
                 // The whole value, as for the filter's intercept-statuses: one element alone says little.
                 throw ConfigParameters.invalid(key, value, "must list statuses separated by commas");
+            }
+            if (!added) {
+                throw ConfigParameters.invalid(key, value, "must not name a status twice");
             }
         }
         return statuses;
