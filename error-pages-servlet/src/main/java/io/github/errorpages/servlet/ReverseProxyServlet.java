@@ -1036,7 +1036,17 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     private static Proxy fromParameters(ServletConfig config, Map<String, String> parameters) {
-        String name = parameters.getOrDefault(UPSTREAM_PARAMETER, config.getServletName()).trim();
+        String given = parameters.get(UPSTREAM_PARAMETER);
+        String name = (given != null ? given : config.getServletName()).trim();
+        try {
+            UpstreamConfig.builder(name);
+        } catch (IllegalArgumentException invalid) {
+            // Named by the parameter the operator set, or said to be the servlet's name: "upstreams.<name>" is
+            // no key of the servlet's.
+            throw ConfigParameters.invalid(given != null ? UPSTREAM_PARAMETER : UPSTREAM_PARAMETER
+                    + " (not set, so the servlet's name)", "'" + name + "'", "must be 1 to 64 of A-Z a-z 0-9 . _ - "
+                    + "starting with a letter or digit");
+        }
         Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
         Duration clientIdleTimeout = DEFAULT_CLIENT_IDLE_TIMEOUT;

@@ -1225,6 +1225,27 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * An upstream name that is none is named as the parameter the operator set, {@code upstream}, or said to be the
+     * servlet's name: it was named {@code upstreams.<name>}, a key the servlet does not have.
+     */
+    @Test
+    void failsStartupOnAnUpstreamNameThatIsNoneNamingWhereItCameFrom() {
+        configuredByClass("upstream", "bad name", "endpoints", "http://127.0.0.1:1");
+        assertThatThrownBy(configured::start).hasStackTraceContaining("Invalid error-pages configuration: upstream must "
+                + "be 1 to 64 of A-Z a-z 0-9 . _ - starting with a letter or digit, but was 'bad name'");
+        configured.close();
+
+        configured = new JettyServer();
+        ServletHolder holder = byClass();
+        holder.setName("Orders Proxy");
+        holder.setInitParameter("endpoints", "http://127.0.0.1:1");
+        holder.setInitOrder(0);
+        configured.context().addServlet(holder, "/*");
+        assertThatThrownBy(configured::start).hasStackTraceContaining("upstream (not set, so the servlet's name) must "
+                + "be 1 to 64 of A-Z a-z 0-9 . _ - starting with a letter or digit, but was 'Orders Proxy'");
+    }
+
     /** A repeated status is refused, as a repeated endpoint is (a slip: another status meant). It was accepted. */
     @Test
     void failsStartupOnARepeatedRetryStatus() {
