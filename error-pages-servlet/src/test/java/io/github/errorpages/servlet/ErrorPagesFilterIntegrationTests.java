@@ -934,14 +934,7 @@ class ErrorPagesFilterIntegrationTests {
      */
     @Test
     void pageKeepsTheSitesTransportSecurityAndRequestIdButNothingOfTheFailedResponse() {
-        try (JettyServer site = new JettyServer()) {
-            site.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> {
-                HttpServletResponse http = (HttpServletResponse) response;
-                http.setHeader("Strict-Transport-Security", "max-age=31536000");
-                http.setHeader("X-Request-Id", "abc123");
-                chain.doFilter(request, response);
-            }), "/*", EnumSet.of(DispatcherType.REQUEST));
-            site.filter(ErrorPagesFilter.builder().build());
+        try (JettyServer site = siteSettingHstsAndRequestId(ErrorPagesFilter.builder().build())) {
             site.servlet("/send-error-502", servlet((request, response) -> {
                 response.setHeader("ETag", "\"v1\"");
                 response.setHeader("X-Served-By", "orders-7");
@@ -969,14 +962,7 @@ class ErrorPagesFilterIntegrationTests {
     void pageSharedByCachesKeepsNoRequestIdField() throws IOException {
         ErrorPages cached = ErrorPages.builder().pageConfig(PageConfig.builder().cacheMaxAge(Duration.ofSeconds(5))
                 .build()).build();
-        try (JettyServer site = new JettyServer()) {
-            site.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> {
-                HttpServletResponse http = (HttpServletResponse) response;
-                http.setHeader("Strict-Transport-Security", "max-age=31536000");
-                http.setHeader("X-Request-Id", "abc123");
-                chain.doFilter(request, response);
-            }), "/*", EnumSet.of(DispatcherType.REQUEST));
-            site.filter(ErrorPagesFilter.builder().errorPages(cached).build());
+        try (JettyServer site = siteSettingHstsAndRequestId(ErrorPagesFilter.builder().errorPages(cached).build())) {
             site.servlet("/send-error-502", servlet((request, response) -> response.sendError(502)));
             site.start();
 
@@ -989,6 +975,18 @@ class ErrorPagesFilterIntegrationTests {
                 assertThat(response.headers().map()).doesNotContainKey("x-request-id");
             }
         }
+    }
+
+    /** A site whose filter in front of the given one sets HSTS and a request id on every response, as sites do. */
+    private static JettyServer siteSettingHstsAndRequestId(ErrorPagesFilter errorPages) {
+        JettyServer site = new JettyServer();
+        site.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> {
+            HttpServletResponse http = (HttpServletResponse) response;
+            http.setHeader("Strict-Transport-Security", "max-age=31536000");
+            http.setHeader("X-Request-Id", "abc123");
+            chain.doFilter(request, response);
+        }), "/*", EnumSet.of(DispatcherType.REQUEST));
+        return site.filter(errorPages);
     }
 
     /**
