@@ -69,6 +69,11 @@ class UndertowIntegrationTests {
                 .addServlet(servlet("later", "/later", TestServlets.servlet((request, response) -> {
                     throw new ConnectException("Connection refused");
                 })))
+                .addServlet(servlet("writer", "/writer", TestServlets.servlet((request, response) -> {
+                    response.setContentType("text/plain"); // the writer's charset: the Servlet API's ISO-8859-1
+                    response.getWriter().write("partial ");
+                    throw new ConnectException("Connection refused");
+                })))
                 .addServlet(servlet("committed", "/committed", TestServlets.servlet((request, response) -> {
                     OutputStream out = response.getOutputStream();
                     out.write("x".repeat(70_000).getBytes(StandardCharsets.US_ASCII));
@@ -198,6 +203,24 @@ class UndertowIntegrationTests {
 
         PageAssertions.assertErrorPage(response, "GET", 502, "\\d+");
         assertThat(Client.text(response)).contains("connection_refused");
+    }
+
+    /**
+     * The application took the writer (ISO-8859-1) and failed: Undertow keeps that writer through reset(), and the
+     * page goes through it a byte a character, its UTF-8 bytes exactly. Undertow's writer added its charset to a
+     * Content-Type without one: the problem+json page said ISO-8859-1 over UTF-8 bytes, and a client decoding by it
+     * garbled every accented letter ("rÃ©pondu").
+     */
+    @Test
+    void pageWrittenThroughTheApplicationsLatin1WriterSaysItsUtf8() throws IOException {
+        HttpResponse<byte[]> response = Client.send("GET", URI.create("http://127.0.0.1:" + port + "/writer"),
+                "application/problem+json", "Accept-Language", "fr");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type ->
+                assertThat(type.toLowerCase(java.util.Locale.ROOT)).startsWith("application/problem+json")
+                        .doesNotContain("iso-8859-1"));
+        assertThat(Client.text(response)).contains("répondu").doesNotContain("partial");
     }
 
     /** Nor one a filter in front adds after the chain: the page went out before (R17). */

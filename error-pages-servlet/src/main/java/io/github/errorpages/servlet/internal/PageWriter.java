@@ -89,6 +89,7 @@ final class PageWriter {
         boolean undertow = forgetUndertowsCookies(response);
         response.setStatus(status);
         headers.forEach(response::setHeader);
+        sayUtf8WhereTheContainerAddedAnotherCharset(response, headers);
         keep(response, STRICT_TRANSPORT_SECURITY, transportSecurity, headers);
         keep(response, requestIdHeader, requestIds, headers);
         if (cors != null) {
@@ -114,6 +115,24 @@ final class PageWriter {
             response.flushBuffer();
         }
         return true;
+    }
+
+    /**
+     * Undertow's {@code reset()} keeps the charset the application's {@code getWriter()} or
+     * {@code setCharacterEncoding} set, and adds it to every {@code Content-Type} set later without one: the
+     * problem+json page (whose type has none, RFC 8259 §11) said {@code charset=ISO-8859-1} over its UTF-8 bytes,
+     * and a client decoding by it garbled every non-ASCII letter. There it says the page's own charset instead.
+     */
+    private static void sayUtf8WhereTheContainerAddedAnotherCharset(HttpServletResponse response,
+            Map<String, String> headers) {
+        String declared = contentType(headers);
+        if (declared.toLowerCase(Locale.ROOT).contains("charset=")) {
+            return;
+        }
+        String sent = response.getHeader("Content-Type");
+        if (sent != null && !sent.equals(declared)) {
+            response.setHeader("Content-Type", declared + "; charset=utf-8");
+        }
     }
 
     private static boolean sharedByCaches(Map<String, String> headers) {
