@@ -1058,11 +1058,11 @@ public final class ReverseProxyServlet extends HttpServlet {
             String key = parameter.getKey();
             String value = parameter.getValue().trim();
             if (key.equals(CONNECT_TIMEOUT_PARAMETER)) {
-                connectTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_CONNECT_TIMEOUT);
+                connectTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_CONNECT_TIMEOUT, value);
             } else if (key.equals(BODY_IDLE_TIMEOUT_PARAMETER)) {
-                bodyIdleTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_BODY_IDLE_TIMEOUT);
+                bodyIdleTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_BODY_IDLE_TIMEOUT, value);
             } else if (key.equals(CLIENT_IDLE_TIMEOUT_PARAMETER)) {
-                clientIdleTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_CLIENT_IDLE_TIMEOUT);
+                clientIdleTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_CLIENT_IDLE_TIMEOUT, value);
             } else if (key.equals(TRANSPORT_PARAMETER)) {
                 transport = transport(key, value);
             } else if (key.equals(MAX_RESPONSE_HEADER_SIZE_PARAMETER)) {
@@ -1114,11 +1114,16 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     private static Duration timeout(String key, Duration value, Duration max) {
+        return timeout(key, value, max, value);
+    }
+
+    /** @param asWritten the value as the message shows it: an init-parameter as written, else the duration */
+    private static Duration timeout(String key, Duration value, Duration max, Object asWritten) {
         if (value.compareTo(Duration.ofMillis(1)) < 0 || value.compareTo(max) > 0) {
             // Bounded: the clients compute deadlines in milliseconds and nanoseconds, which centuries overflow. And
             // they count whole milliseconds: the JDK's client failed every connect under a 0.5 ms timeout, and
             // Jetty's took 0 ms for none at all.
-            throw ConfigParameters.invalid(key, value, "must be at least 1ms and at most " + max);
+            throw ConfigParameters.invalid(key, asWritten, "must be at least 1ms and at most " + max);
         }
         return value;
     }

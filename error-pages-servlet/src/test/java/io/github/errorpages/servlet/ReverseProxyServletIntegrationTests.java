@@ -1278,7 +1278,7 @@ abstract class ReverseProxyServletIntegrationTests {
         configuredByClass("endpoints", "http://127.0.0.1:1", key, value);
 
         assertThatThrownBy(configured::start).hasStackTraceContaining("Invalid error-pages configuration: " + key
-                + " must be at least 1ms and at most ");
+                + " must be at least 1ms and at most ").hasStackTraceContaining(", but was " + value + "\n");
         assertThatIllegalArgumentException().isThrownBy(() -> {
             ReverseProxyServlet.Builder builder = proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("bounds")
                     .endpoints(URI.create("http://127.0.0.1:1")).build()));

@@ -35,7 +35,7 @@ public final class ConfigParameters {
      */
     public static ErrorPagesConfig config(Map<String, String> parameters) {
         ErrorPagesConfig.Builder builder = ErrorPagesConfig.builder();
-        parameters.forEach((key, value) -> apply(builder, key, value.trim()));
+        parameters.forEach((key, value) -> asWritten(key, value.trim(), () -> apply(builder, key, value.trim())));
         return builder.build();
     }
 
@@ -153,6 +153,32 @@ public final class ConfigParameters {
             }
         }
         throw invalid(key, value, "must be delay-seconds or http-date");
+    }
+
+    /**
+     * Applies one parameter to a builder, and words the builder's refusal with the value as the operator wrote it. A
+     * builder names what it was given: {@code PT2H} for {@code 2h}, {@code [502, 600]} for {@code 502, 600}, a path
+     * made absolute, which the operator then searches the configuration for in vain.
+     *
+     * @param key the key the builder's message names
+     * @param value the value as written (trimmed); a URL's user info is masked, as {@link #invalid} does
+     * @param apply what hands the parsed value to the builder
+     * @throws IllegalArgumentException the builder's, so worded
+     */
+    public static void asWritten(String key, String value, Runnable apply) {
+        try {
+            apply.run();
+        } catch (IllegalArgumentException refused) {
+            String message = refused.getMessage();
+            int was = message == null ? -1 : message.lastIndexOf(", but was ");
+            if (value.isEmpty() || was < 0 || !message.startsWith("Invalid error-pages configuration: " + key + " ")) {
+                throw refused; // nothing written (its message says so in words), another key's, or no value named
+            }
+            IllegalArgumentException worded = invalid(key, value, message.substring(
+                    "Invalid error-pages configuration: ".length() + key.length() + 1, was));
+            worded.setStackTrace(refused.getStackTrace());
+            throw worded;
+        }
     }
 
     /**

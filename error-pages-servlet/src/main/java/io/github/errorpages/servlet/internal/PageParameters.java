@@ -66,25 +66,29 @@ public final class PageParameters {
                 brandingSetter.accept(branding, value);
                 return;
             }
-            switch (key) {
-                case "templates.directory" -> page.templateDirectory(path(key, value));
-                case "templates.classpath" -> page.templateClasspathFolder(value);
-                case "templates.strict" -> page.strictTemplatesEnabled(ConfigParameters.bool(key, value));
-                case "locales" -> page.locales(locales(key, value));
-                case "default-locale" -> page.defaultLocale(locale(key, value, value, "must be a language tag (BCP 47) "
-                        + "such as en or zh-CN"));
-                case "auto-retry.enabled" -> page.autoRetryEnabled(ConfigParameters.bool(key, value));
-                case "auto-retry.max" -> page.autoRetryMax(ConfigParameters.duration(key, value));
-                case "seo.noindex" -> page.noindexEnabled(ConfigParameters.bool(key, value));
-                case "compression.enabled" -> page.compressionEnabled(ConfigParameters.bool(key, value));
-                case "cache.max-age" -> page.cacheMaxAge(ConfigParameters.duration(key, value));
-                case "negotiation.fallback" -> page.fallbackFormat(format(key, value));
-                default -> {
-                    // not a page key
-                }
-            }
+            ConfigParameters.asWritten(key, value, () -> apply(page, key, value));
         });
         return page.branding(branding.build()).build();
+    }
+
+    private static void apply(PageConfig.Builder page, String key, String value) {
+        switch (key) {
+            case "templates.directory" -> page.templateDirectory(path(key, value));
+            case "templates.classpath" -> page.templateClasspathFolder(value);
+            case "templates.strict" -> page.strictTemplatesEnabled(ConfigParameters.bool(key, value));
+            case "locales" -> page.locales(locales(key, value));
+            case "default-locale" -> page.defaultLocale(locale(key, value, value, "must be a language tag (BCP 47) "
+                    + "such as en or zh-CN"));
+            case "auto-retry.enabled" -> page.autoRetryEnabled(ConfigParameters.bool(key, value));
+            case "auto-retry.max" -> page.autoRetryMax(ConfigParameters.duration(key, value));
+            case "seo.noindex" -> page.noindexEnabled(ConfigParameters.bool(key, value));
+            case "compression.enabled" -> page.compressionEnabled(ConfigParameters.bool(key, value));
+            case "cache.max-age" -> page.cacheMaxAge(ConfigParameters.duration(key, value));
+            case "negotiation.fallback" -> page.fallbackFormat(format(key, value));
+            default -> {
+                // not a page key
+            }
+        }
     }
 
     private static Path path(String key, String value) {

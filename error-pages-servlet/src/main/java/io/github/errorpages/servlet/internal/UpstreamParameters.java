@@ -38,27 +38,10 @@ public final class UpstreamParameters {
         parameters.forEach((key, raw) -> {
             String value = raw.trim();
             String fullKey = "upstreams." + name + "." + key;
-            switch (key) {
-                case "endpoints" -> endpoints(builder, fullKey, value);
-                case "max-attempts" -> builder.maxAttempts(ConfigParameters.integer(fullKey, value));
-                case "deadline" -> builder.deadline(ConfigParameters.duration(fullKey, value));
-                case "attempt-timeout" -> builder.attemptTimeout(ConfigParameters.duration(fullKey, value));
-                case "min-attempt-timeout" -> builder.minAttemptTimeout(ConfigParameters.duration(fullKey, value));
-                case "retry.statuses" -> builder.retryStatuses(statuses(fullKey, value));
-                case "retry.max-honoured-retry-after" ->
-                        builder.maxHonouredRetryAfter(ConfigParameters.duration(fullKey, value));
-                case "retry.on-connect-failure-for-unsafe" ->
-                        builder.retryUnsafeNeverSentEnabled(ConfigParameters.bool(fullKey, value));
-                case "retry.with-idempotency-key" ->
-                        builder.retryUnsafeWithIdempotencyKeyEnabled(ConfigParameters.bool(fullKey, value));
-                case "retry.on-proxy-status-error" ->
-                        builder.retryOnProxyStatusErrorEnabled(ConfigParameters.bool(fullKey, value));
-                case "retry.max-replay-body" -> builder.maxReplayBody(ConfigParameters.integer(fullKey, value));
-                case "retry-budget.enabled" -> builder.retryBudgetEnabled(ConfigParameters.bool(fullKey, value));
-                case "fail-on-5xx" -> builder.failOn5xxEnabled(ConfigParameters.bool(fullKey, value));
-                default -> {
-                    // not an upstream key
-                }
+            if (key.equals("endpoints")) {
+                endpoints(builder, fullKey, value); // its messages mask user info in the whole value already
+            } else {
+                ConfigParameters.asWritten(fullKey, value, () -> apply(builder, key, fullKey, value));
             }
         });
         if (!parameters.containsKey("endpoints")) {
@@ -66,6 +49,30 @@ public final class UpstreamParameters {
                     "must name at least one base URL (init-parameter endpoints)");
         }
         return builder.build();
+    }
+
+    private static void apply(UpstreamConfig.Builder builder, String key, String fullKey, String value) {
+        switch (key) {
+            case "max-attempts" -> builder.maxAttempts(ConfigParameters.integer(fullKey, value));
+            case "deadline" -> builder.deadline(ConfigParameters.duration(fullKey, value));
+            case "attempt-timeout" -> builder.attemptTimeout(ConfigParameters.duration(fullKey, value));
+            case "min-attempt-timeout" -> builder.minAttemptTimeout(ConfigParameters.duration(fullKey, value));
+            case "retry.statuses" -> builder.retryStatuses(statuses(fullKey, value));
+            case "retry.max-honoured-retry-after" ->
+                    builder.maxHonouredRetryAfter(ConfigParameters.duration(fullKey, value));
+            case "retry.on-connect-failure-for-unsafe" ->
+                    builder.retryUnsafeNeverSentEnabled(ConfigParameters.bool(fullKey, value));
+            case "retry.with-idempotency-key" ->
+                    builder.retryUnsafeWithIdempotencyKeyEnabled(ConfigParameters.bool(fullKey, value));
+            case "retry.on-proxy-status-error" ->
+                    builder.retryOnProxyStatusErrorEnabled(ConfigParameters.bool(fullKey, value));
+            case "retry.max-replay-body" -> builder.maxReplayBody(ConfigParameters.integer(fullKey, value));
+            case "retry-budget.enabled" -> builder.retryBudgetEnabled(ConfigParameters.bool(fullKey, value));
+            case "fail-on-5xx" -> builder.failOn5xxEnabled(ConfigParameters.bool(fullKey, value));
+            default -> {
+                // not an upstream key
+            }
+        }
     }
 
     private static void endpoints(UpstreamConfig.Builder builder, String key, String value) {

@@ -51,7 +51,11 @@ class ConfigParametersTests {
             "status.connection_refused|bad|status.connection_refused must be an integer, but was bad",
             "status.no_such_cause|503|status.no_such_cause names no failure cause",
             "status.connection_refused|404|status.connection_refused must be a 5xx status",
-            "retry-after.max|0s|retry-after.max must be whole seconds between 1s and 86400s, but was PT0S"})
+            // As written, not as parsed (PT0.5S, PT48H): the operator searches the configuration for it
+            "retry-after.max|0s|retry-after.max must be whole seconds between 1s and 86400s, but was 0s",
+            "retry-after.max|500ms|retry-after.max must be whole seconds between 1s and 86400s, but was 500ms",
+            "retry-after.max|2d|retry-after.max must be whole seconds between 1s and 86400s, but was 2d",
+            "retry-after.default.503|PT0.5S|but was PT0.5S"})
     void rejectsInvalidValueNamingKeyAndValue(String key, String value, String message) {
         assertThatThrownBy(() -> ConfigParameters.config(Map.of(key, value)))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -75,7 +75,7 @@ class PageParametersTests {
         assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", "de-@@")))
                 .withMessageContaining("locales must be language tags").withMessageEndingWith("but was de-@@");
         assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", "en-US,de")))
-                .as("a well-formed tag without built-in messages").withMessageEndingWith("but was [en-US, de]");
+                .as("a well-formed tag without built-in messages, as written").withMessageEndingWith("but was en-US,de");
         for (String withAnEmptyElement : List.of("de,", ",", "en, ,de")) {
             assertThatIllegalArgumentException()
                     .isThrownBy(() -> PageParameters.config(Map.of("locales", withAnEmptyElement)))
@@ -103,5 +103,28 @@ class PageParametersTests {
         assertThat(List.of("branding.site-name", "branding.dark.primary-color", "templates.strict", "locales"))
                 .allMatch(PageParameters::isKey);
         assertThat(PageParameters.isKey("branding.font")).isFalse();
+    }
+
+    /** A builder's refusal names the value as written: "11s", not "PT11S"; "en,en", not "[en, en]". */
+    @Test
+    void refusalsNameTheValueAsWritten() {
+        assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("cache.max-age", "11s")))
+                .withMessageStartingWith("Invalid error-pages configuration: cache.max-age ")
+                .withMessageEndingWith(", but was 11s");
+        assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", "en, EN")))
+                .withMessageEndingWith("must not name a language twice, but was en, EN");
+    }
+
+    /** The upstream's keys too, named as the builder names them (upstreams.<name>.<key>). */
+    @Test
+    void upstreamRefusalsNameTheValueAsWritten() {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://127.0.0.1:1", "deadline", "2h")))
+                .withMessage("Invalid error-pages configuration: upstreams.orders.deadline must be positive and at "
+                        + "most PT1H, but was 2h");
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://127.0.0.1:1", "retry.statuses", "404, 502")))
+                .withMessageStartingWith("Invalid error-pages configuration: upstreams.orders.retry.statuses ")
+                .withMessageEndingWith(", but was 404, 502");
     }
 }
