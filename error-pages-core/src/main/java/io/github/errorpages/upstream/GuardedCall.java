@@ -106,8 +106,9 @@ final class GuardedCall<T> {
             throw refusal(refusedByBreakers(), stackTrace);
         }
         Endpoint chosen = guard.endpoint(index);
-        // Waits up to the bulkhead's maxWaitDuration, when it has one.
-        long beforeWait = System.nanoTime();
+        // Waits up to the bulkhead's maxWaitDuration, when it has one and no permit is free. Whether one was free
+        // before tells a queue's wait from the time the call lost elsewhere (a pause, a cold first call).
+        boolean queued = guard.bulkhead().getMetrics().getAvailableConcurrentCalls() <= 0;
         boolean permitted = guard.bulkhead().tryAcquirePermission();
         if (abandoned.getAsBoolean()) {
             // The caller ended the call during that wait: an attempt now would call the upstream for nobody (and a
@@ -132,11 +133,13 @@ final class GuardedCall<T> {
             boolean stackTrace = guard.bulkhead().getBulkheadConfig().isWritableStackTraceEnabled();
             throw refusal(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL), stackTrace);
         }
-        if (deadline - System.nanoTime() < needed && deadline - beforeWait >= needed) {
-            // The bulkhead's wait (its maxWaitDuration) took the time an attempt needs: the attempt could only time
-            // out, and the upstream would be blamed (a 504, a breaker failure) for the local limit's queue. Time
-            // short before the wait (a first attempt under a deadline of a few milliseconds, on a cold path) is no
-            // queue's doing: that attempt is made, and fails as what it meets, not as connection_limit_reached.
+        if (deadline - System.nanoTime() < needed && (attempts > 0 || queued)) {
+            // The bulkhead's queue (its maxWaitDuration) took the time an attempt needs: the attempt could only time
+            // out, and the upstream would be blamed (a 504, a breaker failure) for the local limit. A retry short of
+            // time is not made either, as above. But a first attempt that found a permit free lost its time
+            // elsewhere (a deadline of a few milliseconds, a cold first call): it is the call's only chance, made,
+            // and fails as what it meets, not as connection_limit_reached. (A permit taken by another call between
+            // the look and the acquire can still make it wait: then it is made late, its timeout the 1 ms floor.)
             guard.bulkhead().onComplete();
             chosen.breaker().releasePermission();
             boolean stackTrace = guard.bulkhead().getBulkheadConfig().isWritableStackTraceEnabled();

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 
 /**
  * A bulkhead that queues calls ({@code maxWaitDuration} above zero, which {@link UpstreamConfig.Builder#bulkheadConfig}
@@ -65,16 +67,20 @@ class BulkheadWaitTests {
      * The wait outlasted the deadline: the attempt started with the 1 ms floor of a timeout, was recorded against
      * the upstream's breaker when it timed out (a 504), and marked the upstream failing, for the local queue.
      */
-    @Test
-    void aWaitThatTakesTheDeadlineFailsTheCallAsAFullBulkheadWithoutCallingTheUpstream() throws Exception {
-        UpstreamGuard guard = queueing(Duration.ofMillis(200));
+    @ParameterizedTest(name = "deadline {0} ns")
+    @ValueSource(longs = {200_000_000, 1})
+    void aWaitThatTakesTheDeadlineFailsTheCallAsAFullBulkheadWithoutCallingTheUpstream(long deadlineNanos)
+            throws Exception {
+        // 1 ns: the time was gone before the wait too (a pause); the queue still made the attempt late, and the
+        // attempt, made then, was blamed on the upstream.
+        UpstreamGuard guard = queueing(Duration.ofNanos(deadlineNanos));
         Future<String> held = holdThePermit(guard);
         Thread caller = Thread.currentThread();
         long start = System.nanoTime();
         CompletableFuture.runAsync(() -> {
             // Frees the permit once the caller waits for it and its deadline has passed.
             Await.until(() -> caller.getState() == Thread.State.TIMED_WAITING
-                    && System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(300), "the deadline passed in the wait");
+                    && System.nanoTime() - start > deadlineNanos + 100_000_000, "the deadline passed in the wait");
             release.countDown();
         });
 
