@@ -2,19 +2,22 @@ package io.github.errorpages.servlet.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
-import java.net.IDN;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The host an {@code http(s)} URL leads a browser to, whichever way it is spelled, as the WHATWG URL standard's
- * host parser reads it: percent-decoded, mapped to ASCII (IDNA: {@code ＯＲＤＥＲＳ} is {@code orders}, {@code 。}
- * a dot), an IPv4 address in any of its forms ({@code 127.1}, {@code 0x7f.0.0.1}, {@code 017700000001},
- * {@code 2130706433}, {@code 127.0.0.1.}) as its four decimal parts, an IPv6 address in one form. A domain's one
+ * host parser reads it: percent-decoded, mapped to ASCII as UTS #46 maps it ({@code ＯＲＤＥＲＳ} is
+ * {@code orders}, {@code 。} a dot, {@code straße} is {@code xn--strae-oqa}; {@link #ascii}), an IPv4 address in
+ * any of its forms ({@code 127.1}, {@code 0x7f.0.0.1}, {@code 017700000001}, {@code 2130706433},
+ * {@code 127.0.0.1.}) as its four decimal parts, an IPv6 address in one form. A domain's one
  * trailing dot is dropped too: the standard keeps it, but DNS resolves {@code orders.internal.} to the host
  * {@code orders.internal} names. So {@link UpstreamLocations} recognises every spelling of an endpoint's host,
  * which would otherwise have named it to the client. Nothing is looked up.
@@ -38,14 +41,8 @@ final class UrlHosts {
         if (host.startsWith("[")) {
             return host.endsWith("]") ? ipv6(host.substring(1, host.length() - 1)) : null;
         }
-        String decoded = decoded(host);
-        String ascii;
-        try {
-            ascii = IDN.toASCII(decoded, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-        } catch (IllegalArgumentException notADomain) {
-            return null;
-        }
-        if (ascii.isEmpty()) {
+        String ascii = ascii(decoded(host));
+        if (ascii == null || ascii.isEmpty()) {
             return null;
         }
         if (endsInANumber(ascii)) {
@@ -55,18 +52,74 @@ final class UrlHosts {
     }
 
     /**
+     * The host in ASCII, as UTS #46 (which browsers follow) maps it, closely: compatibility forms to their letters and
+     * digits (NFKC: {@code Ｏ}, {@code ᴼ}, {@code ⓞ} are {@code o}, {@code ſ} is {@code s}), {@code ẞ} to {@code ss},
+     * lower case, the ideographic full stop a dot, the characters it ignores (a soft hyphen) dropped, and each label
+     * still not ASCII in Punycode ({@code straße} is {@code xn--strae-oqa}: {@code ß} is kept, as browsers keep it).
+     *
+     * @return the host, or {@code null} when a label cannot be encoded
+     */
+    private static @Nullable String ascii(String host) {
+        if (host.chars().allMatch(c -> c < 0x80)) {
+            return host.toLowerCase(Locale.ROOT);
+        }
+        StringBuilder kept = new StringBuilder(host.length());
+        host.codePoints().filter(c -> !isIgnored(c)).forEach(c -> {
+            if (c == 0x1E9E) {
+                kept.append("ss"); // capital sharp s: UTS #46 maps it to ss, lower case to ß
+            } else {
+                kept.appendCodePoint(c);
+            }
+        });
+        String mapped = Normalizer.normalize(kept, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT).replace('\u3002', '.');
+        StringBuilder ascii = new StringBuilder(mapped.length() + 16);
+        String[] labels = mapped.split("\\.", -1);
+        for (int i = 0; i < labels.length; i++) {
+            String label = labels[i];
+            if (i > 0) {
+                ascii.append('.');
+            }
+            if (label.chars().allMatch(c -> c < 0x80)) {
+                ascii.append(label);
+                continue;
+            }
+            String encoded = Punycode.encode(label);
+            if (encoded == null) {
+                return null;
+            }
+            ascii.append("xn--").append(encoded);
+        }
+        return ascii.toString();
+    }
+
+    /** Code points UTS #46 maps to nothing: soft hyphen, zero-width space, word joiner, byte order mark, selectors. */
+    private static boolean isIgnored(int c) {
+        return c == 0x00AD || c == 0x034F || (c >= 0x180B && c <= 0x180F) || c == 0x200B || c == 0x2060
+                || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || (c >= 0xE0100 && c <= 0xE01EF);
+    }
+
+    /**
      * @param authority an authority as a field value holds it
-     * @return the authority with each control character and each character of {@code U+007F} to {@code U+00FF}
-     *     percent-encoded as the one byte it came as (ISO-8859-1), which {@link java.net.URI} then accepts and
-     *     {@link #canonical} decodes as a browser does: as UTF-8
+     * @return the authority as {@link java.net.URI} accepts it, naming the same host: each control character and each
+     *     character of {@code U+007F} to {@code U+00FF} percent-encoded as the one byte it came as (ISO-8859-1),
+     *     which {@link #canonical} decodes as a browser does, as UTF-8; in the user info (before the last {@code @}),
+     *     which says nothing of the host, also whatever else RFC 3986 does not allow there ({@code |}, {@code [},
+     *     a {@code %} without two hex digits), so that {@code http://a|b@10.0.0.7/} is read as its host
      */
     static String byteEscaped(String authority) {
+        int hostStart = authority.lastIndexOf('@') + 1;
         StringBuilder escaped = null;
         for (int i = 0; i < authority.length(); i++) {
             char c = authority.charAt(i);
-            if (c <= 0x20 || (c >= 0x7f && c <= 0xff)) {
+            boolean escape = c <= 0x20 || (c >= 0x7f && c <= 0xff)
+                    || (i < hostStart - 1 && !isUserInfoChar(authority, i));
+            if (escape) {
                 if (escaped == null) {
                     escaped = new StringBuilder(authority.length() + 16).append(authority, 0, i);
+                }
+                if (c > 0xff) {
+                    escaped.append("%3F"); // in the user info, whose content does not matter here
+                    continue;
                 }
                 escaped.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
@@ -75,6 +128,24 @@ final class UrlHosts {
             }
         }
         return escaped == null ? authority : escaped.toString();
+    }
+
+    /** RFC 3986 §3.2.1: {@code userinfo = *( unreserved / pct-encoded / sub-delims / ":" )}. */
+    private static boolean isUserInfoChar(String authority, int i) {
+        char c = authority.charAt(i);
+        if (isAsciiLetterOrDigit(c) || "-._~!$&'()*+,;=:".indexOf(c) >= 0) {
+            return true;
+        }
+        return c == '%' && i + 2 < authority.length() && isHexDigit(authority.charAt(i + 1))
+                && isHexDigit(authority.charAt(i + 2));
+    }
+
+    private static boolean isAsciiLetterOrDigit(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+
+    private static boolean isHexDigit(int c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     private static @Nullable String ipv6(String literal) {
@@ -155,16 +226,27 @@ final class UrlHosts {
     /**
      * The host with its {@code %XX} escapes decoded as UTF-8. A field value reaches the proxy as ISO-8859-1, a
      * character per byte, and goes to the client so: a browser decodes its non-ASCII bytes as UTF-8 (a full-width
-     * {@code １} arrives as three such characters), and so does this, but for a value already holding characters
-     * above {@code U+00FF}.
+     * {@code １} arrives as three such characters), and so does this, when they are UTF-8. Characters that are not
+     * (a value already decoded: {@code straße} as text) are taken as they are.
      */
     private static String decoded(String host) {
         boolean ascii = host.chars().allMatch(c -> c < 0x80);
         if (ascii && host.indexOf('%') < 0) {
             return host;
         }
-        boolean latin1 = host.chars().allMatch(c -> c <= 0xff);
-        byte[] raw = host.getBytes(latin1 ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        if (host.chars().allMatch(c -> c <= 0xff)) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder()
+                        .decode(ByteBuffer.wrap(percentDecoded(host.getBytes(StandardCharsets.ISO_8859_1)))).toString();
+            } catch (CharacterCodingException notUtf8) {
+                // text, not bytes: as below
+            }
+        }
+        return new String(percentDecoded(host.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+    }
+
+    /** The bytes with their {@code %XX} escapes decoded; a {@code %} without two hex digits stays. */
+    private static byte[] percentDecoded(byte[] raw) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length);
         for (int i = 0; i < raw.length; i++) {
             int high = i + 2 < raw.length ? Character.digit(raw[i + 1], 16) : -1;
@@ -176,6 +258,6 @@ final class UrlHosts {
                 bytes.write(raw[i]);
             }
         }
-        return new String(bytes.toByteArray(), StandardCharsets.UTF_8);
+        return bytes.toByteArray();
     }
 }

@@ -339,7 +339,9 @@ class ProxyHeadersIntegrationTests {
         "http://１０.２３.４.５/api/x", "http://10。23。4。5/api/x", "http://u:p@0xa.23.4.5/api/x",
         "http://10.23.4.5:0080/api/x", "http://10.23.4.5:/api/x", "//0xa.23.4.5/api/x",
         "https://billing-internal.svc.cluster.local.:8443/api/x", "https://billing%2Dinternal.svc.cluster.local:8443/api/x",
-        "https://ＢＩＬＬＩＮＧ-internal.svc.cluster.local:8443/api/x"})
+        "https://ＢＩＬＬＩＮＧ-internal.svc.cluster.local:8443/api/x",
+        "https://ᴮill\u00ADing-internal.svc.cluster.local:8443/api/x", "http://a|b@10.23.4.5/api/x",
+        "http://%zz@0xa.23.4.5/api/x", "http://0x000000000000000000000000000000000000000000000000000000000000000000a.23.4.5/api/x"})
     void rewritesEverySpellingOfAnEndpointsHost(String location) throws Exception {
         assertThat(locationsFor("/billing/y", location).get("Location")).isEqualTo("/billing/x");
     }
