@@ -273,7 +273,8 @@ public final class ErrorPages {
          * @throws IllegalStateException if {@code templates.strict} is on and an application template folder
          *     does not exist or an application template does not compile or render
          * @throws java.util.ServiceConfigurationError without a classifier set, when a listed
-         *     {@link io.github.errorpages.spi.CauseClassifier} cannot be loaded ({@link FailureClassifier#ofDefaults()})
+         *     {@link io.github.errorpages.spi.CauseClassifier} cannot be loaded
+         *     ({@link FailureClassifier#ofDefaults()})
          */
         public ErrorPages build() {
             return new ErrorPages(this);

@@ -884,7 +884,8 @@ public final class UpstreamGuard {
          *     share a breaker with it, their failures and state merged. The message names both upstreams. Also
          *     when the bulkhead the guard takes from the registry admits no call ({@code maxConcurrentCalls} 0)
          * @throws java.util.ServiceConfigurationError without a classifier set, when a listed
-         *     {@link io.github.errorpages.spi.CauseClassifier} cannot be loaded ({@link FailureClassifier#ofDefaults()})
+         *     {@link io.github.errorpages.spi.CauseClassifier} cannot be loaded
+         *     ({@link FailureClassifier#ofDefaults()})
          */
         public UpstreamGuard build() {
             return new UpstreamGuard(this);

@@ -156,7 +156,8 @@ class BrandingTests {
                 .withMessageContaining("branding.site-name");
         assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().homeUrl("/" + value))
                 .withMessageContaining("branding.home-url");
-        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().supportUrl("https://x.example/" + value))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Branding.builder().supportUrl("https://x.example/" + value))
                 .withMessageContaining("branding.support-url");
     }
 

@@ -223,7 +223,7 @@ class UpstreamConfigTests {
         assertThat(first.isRetryBudgetEnabled()).isTrue();
     }
 
-    /** A bulkhead that admits no call failed every call as connection_limit_reached (a 503), with no word at startup. */
+    /** A bulkhead that admits no call failed every call as connection_limit_reached (503), with no word at startup. */
     @Test
     void refusesABulkheadThatAdmitsNoCall() {
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamConfig.builder("orders")
@@ -232,7 +232,8 @@ class UpstreamConfigTests {
                         + "at least 1 (a bulkhead of 0 refuses every call), but was 0");
         UpstreamConfig config = UpstreamConfig.builder("orders").endpoints(URI.create("http://127.0.0.1:1")).build();
         BulkheadRegistry none = BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(0).build());
-        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamGuard.builder(config).bulkheadRegistry(none).build())
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamGuard.builder(config).bulkheadRegistry(none).build())
                 .withMessageContaining("upstreams.orders.bulkhead.maxConcurrentCalls (the bulkhead registry's)")
                 .withMessageEndingWith("but was 0");
         assertThat(UpstreamGuard.builder(config).bulkheadRegistry(BulkheadRegistry.of(BulkheadConfig.custom()

@@ -971,7 +971,8 @@ class ErrorPagesFilterIntegrationTests {
 
                 assertThat(response.statusCode()).isEqualTo(502);
                 assertThat(response.headers().firstValue("Cache-Control")).hasValue("public, max-age=5");
-                assertThat(response.headers().allValues("Strict-Transport-Security")).containsExactly("max-age=31536000");
+                assertThat(response.headers().allValues("Strict-Transport-Security"))
+                        .containsExactly("max-age=31536000");
                 assertThat(response.headers().map()).doesNotContainKey("x-request-id");
             }
         }

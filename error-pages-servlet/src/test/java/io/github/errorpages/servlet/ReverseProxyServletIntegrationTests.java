@@ -1232,8 +1232,8 @@ abstract class ReverseProxyServletIntegrationTests {
     @Test
     void failsStartupOnAnUpstreamNameThatIsNoneNamingWhereItCameFrom() {
         configuredByClass("upstream", "bad name", "endpoints", "http://127.0.0.1:1");
-        assertThatThrownBy(configured::start).hasStackTraceContaining("Invalid error-pages configuration: upstream must "
-                + "be 1 to 64 of A-Z a-z 0-9 . _ - starting with a letter or digit, but was 'bad name'");
+        assertThatThrownBy(configured::start).hasStackTraceContaining("Invalid error-pages configuration: upstream "
+                + "must be 1 to 64 of A-Z a-z 0-9 . _ - starting with a letter or digit, but was 'bad name'");
         configured.close();
 
         configured = new JettyServer();

@@ -71,7 +71,8 @@ final class UrlHosts {
                 kept.appendCodePoint(c);
             }
         });
-        String mapped = Normalizer.normalize(kept, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT).replace('\u3002', '.');
+        String mapped = Normalizer.normalize(kept, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT)
+                .replace('\u3002', '.');
         StringBuilder ascii = new StringBuilder(mapped.length() + 16);
         String[] labels = mapped.split("\\.", -1);
         for (int i = 0; i < labels.length; i++) {

@@ -75,7 +75,8 @@ class PageParametersTests {
         assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", "de-@@")))
                 .withMessageContaining("locales must be language tags").withMessageEndingWith("but was de-@@");
         assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", "en-US,de")))
-                .as("a well-formed tag without built-in messages, as written").withMessageEndingWith("but was en-US,de");
+                .as("a well-formed tag without built-in messages, as written")
+                .withMessageEndingWith("but was en-US,de");
         for (String withAnEmptyElement : List.of("de,", ",", "en, ,de")) {
             assertThatIllegalArgumentException()
                     .isThrownBy(() -> PageParameters.config(Map.of("locales", withAnEmptyElement)))

@@ -338,10 +338,12 @@ class ProxyHeadersIntegrationTests {
         "http://%31%30.23.4.5/api/x", "http://[::ffff:10.23.4.5]/api/x", "http://[::ffff:a17:405]:80/api/x",
         "http://１０.２３.４.５/api/x", "http://10。23。4。5/api/x", "http://u:p@0xa.23.4.5/api/x",
         "http://10.23.4.5:0080/api/x", "http://10.23.4.5:/api/x", "//0xa.23.4.5/api/x",
-        "https://billing-internal.svc.cluster.local.:8443/api/x", "https://billing%2Dinternal.svc.cluster.local:8443/api/x",
+        "https://billing-internal.svc.cluster.local.:8443/api/x",
+        "https://billing%2Dinternal.svc.cluster.local:8443/api/x",
         "https://ＢＩＬＬＩＮＧ-internal.svc.cluster.local:8443/api/x",
         "https://ᴮill\u00ADing-internal.svc.cluster.local:8443/api/x", "http://a|b@10.23.4.5/api/x",
-        "http://%zz@0xa.23.4.5/api/x", "http://0x000000000000000000000000000000000000000000000000000000000000000000a.23.4.5/api/x"})
+        "http://%zz@0xa.23.4.5/api/x",
+        "http://0x000000000000000000000000000000000000000000000000000000000000000000a.23.4.5/api/x"})
     void rewritesEverySpellingOfAnEndpointsHost(String location) throws Exception {
         assertThat(locationsFor("/billing/y", location).get("Location")).isEqualTo("/billing/x");
     }
@@ -363,7 +365,8 @@ class ProxyHeadersIntegrationTests {
     @ValueSource(strings = {"https://login.example/sso?back=1", "http://10.23.4.5/apiary/x", "http://10.23.4.5/other",
         "http://10.23.4.5:8080/api/x", "https://10.23.4.5/api/x", "/api/orders/43", "orders/43", "?page=2",
         "//10.23.4.5:8443/api/x", "http://[bad/x", "http://10.23.4.5.5/api/x", "http://10.23.4.256/api/x",
-        "http://10.23.4.5:65616/api/x", "http://0x10.23.4.5/api/x", "http://10.23.4.6/api/x", "http://10.23.4.5..//api/x",
+        "http://10.23.4.5:65616/api/x", "http://0x10.23.4.5/api/x", "http://10.23.4.6/api/x",
+        "http://10.23.4.5..//api/x",
         "http://[::1%25eth0]/api/x", "http://10.23.4.5:8o/api/x"})
     void relaysOtherLocationsUnchanged(String location) throws Exception {
         HttpTester.Response response = locationsFor("/billing/x", location);
