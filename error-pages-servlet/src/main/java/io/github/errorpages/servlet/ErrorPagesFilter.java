@@ -670,11 +670,20 @@ public final class ErrorPagesFilter implements Filter {
         @Override
         public boolean onTaskFailure(HttpServletRequest request, CapturingResponse response, RuntimeException failure,
                 AsyncContext context) {
-            if (response.target().isCommitted()) {
-                return false; // nothing to answer with: the container's timeout ends the cycle, as without the filter
-            }
             Throwable cause = unwrap(failure);
             if (ResponseAbortedException.isAbort(cause) || ClientAborts.isClientAbort(cause)) {
+                return false;
+            }
+            if (response.target().isCommitted()) {
+                // Nothing to answer with, and no thread of the container's to abort the connection from: its async
+                // timeout ends the cycle, as without the filter (Tomcat aborts the connection then; Jetty ends the
+                // response as it is). Logged as every failure after commit is, which it was not.
+                classifier().classify(cause, clock()).ifPresent(upstream -> log.warn("response to {} {} cut short: "
+                        + "upstream failure {} after the response was committed, in a task of its async cycle, which "
+                        + "the container ends at its async timeout (upstream={}, attempts={}, elapsed_ms={})",
+                        request.getMethod(), request.getRequestURI(), upstream.cause().token(),
+                        upstream.upstream().isEmpty() ? "-" : upstream.upstream(), upstream.attempts(),
+                        upstream.elapsed().toMillis()));
                 return false;
             }
             UpstreamFailure answer = answerFor(request, response, failure, cause);

@@ -273,6 +273,16 @@ class ErrorPagesFilterIntegrationTests {
             });
             Await.until(thrown::get, "the task to complete the cycle and throw");
         }), true);
+        server.servlet("/async-task-throws-after-commit", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(300);
+            response.getOutputStream().write("partial".getBytes(StandardCharsets.US_ASCII));
+            response.flushBuffer();
+            async.start(() -> {
+                throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
+                        .upstream("billing").build(), null);
+            });
+        }), true);
         server.servlet("/async-task-sends-error-then-throws", servlet((request, response) -> {
             AsyncContext async = request.startAsync();
             async.setTimeout(5_000);
@@ -951,6 +961,24 @@ class ErrorPagesFilterIntegrationTests {
                 assertThat(response.headers().map()).doesNotContainKeys("etag", "x-served-by");
             }
         }
+    }
+
+    /**
+     * A task given to {@code AsyncContext.start} fails after the response was committed: no page can be written, and
+     * no thread of the container's is there to abort the connection from; the container's async timeout ends the
+     * cycle. The failure is logged as every one after commit is (operations.md). It was not logged at all.
+     */
+    @Test
+    void anAsyncTasksFailureAfterCommitIsLogged() {
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+        String log = StandardError.capture(() -> answered.set(Client.get(jetty.uri("/async-task-throws-after-commit"),
+                JSON)));
+
+        assertThat(answered.get().statusCode()).isEqualTo(200);
+        assertThat(log).contains("response to GET /async-task-throws-after-commit cut short: upstream failure "
+                + "connection_refused after the response was committed, in a task of its async cycle")
+                .contains("upstream=billing");
     }
 
     /**
