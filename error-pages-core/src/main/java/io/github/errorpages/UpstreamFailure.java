@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Instances are immutable and thread-safe, and serializable: an {@link UpstreamFailureException} keeps its
  * failure when it crosses Java serialization (a replicated session, a remote call).
  *
- * @param upstream the configured name of the upstream (not its host), or {@code ""} when unknown
+ * @param upstream the configured name of the upstream (not its host), or {@code ""} when unknown; no control
+ *     characters (it goes into log lines)
  * @param cause why the call failed
  * @param upstreamStatus the status the upstream answered with, or {@code 0} when it gave none;
  *     when non-zero, between 100 and 599
@@ -44,13 +45,21 @@ public record UpstreamFailure(
      * Validates the components.
      *
      * @throws NullPointerException if {@code upstream}, {@code cause} or {@code elapsed} is null
-     * @throws IllegalArgumentException if {@code upstreamStatus} is neither 0 nor in [100, 599],
-     *     {@code attempts} is negative, or a duration is negative
+     * @throws IllegalArgumentException if {@code upstream} holds a control character, {@code upstreamStatus} is
+     *     neither 0 nor in [100, 599], {@code attempts} is negative, or a duration is negative
      */
     public UpstreamFailure {
         Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(cause, "cause");
         Objects.requireNonNull(elapsed, "elapsed");
+        for (int i = 0; i < upstream.length(); i++) {
+            char c = upstream.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                // It goes into the incident's log line, which a CR or LF would split in two, the second forged.
+                throw new IllegalArgumentException("upstream must hold no control character, but held U+"
+                        + String.format(java.util.Locale.ROOT, "%04X", (int) c) + " at index " + i);
+            }
+        }
         if (upstreamStatus != 0 && (upstreamStatus < 100 || upstreamStatus > 599)) {
             throw new IllegalArgumentException("upstreamStatus must be 0 or in [100, 599], but was " + upstreamStatus);
         }
