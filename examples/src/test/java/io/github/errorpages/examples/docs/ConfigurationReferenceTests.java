@@ -10,6 +10,7 @@ import io.github.errorpages.servlet.ErrorPagesFilter;
 import io.github.errorpages.servlet.ErrorPagesInitializer;
 import io.github.errorpages.servlet.ProxyTransport;
 import io.github.errorpages.servlet.ReverseProxyServlet;
+import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.upstream.UpstreamConfig;
 import java.time.Duration;
@@ -109,10 +110,14 @@ class ConfigurationReferenceTests {
 
     @Test
     void exampleOfAValidationMessageIsWordedAsTheCodeWordsIt() {
-        String message = org.assertj.core.api.Assertions.catchThrowable(() ->
+        String asWritten = org.assertj.core.api.Assertions.catchThrowable(() ->
+                ConfigParameters.config(Map.of("retry-after.max", "500ms"))).getMessage();
+        String builders = org.assertj.core.api.Assertions.catchThrowable(() ->
                 ErrorPagesConfig.builder().retryAfterMax(Duration.ofMillis(500))).getMessage();
 
-        assertThat(REFERENCE.replaceAll("\\s+", " ")).contains("`" + message + "`");
+        assertThat(REFERENCE.replaceAll("\\s+", " ")).contains("`" + asWritten + "`");
+        assertThat(builders).endsWith(", but was PT0.5S");
+        assertThat(REFERENCE).contains("a builder's message shows what it was given, `PT0.5S`");
     }
 
     static Set<String> keysNamedIn(String javaSource) {
