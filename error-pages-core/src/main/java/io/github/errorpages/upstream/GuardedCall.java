@@ -106,9 +106,7 @@ final class GuardedCall<T> {
             throw refusal(refusedByBreakers(), stackTrace);
         }
         Endpoint chosen = guard.endpoint(index);
-        // Waits up to the bulkhead's maxWaitDuration, when it has one and no permit is free. Whether one was free
-        // before tells a queue's wait from the time the call lost elsewhere (a pause, a cold first call).
-        boolean queued = guard.bulkhead().getMetrics().getAvailableConcurrentCalls() <= 0;
+        // Waits up to the bulkhead's maxWaitDuration, when it has one and no permit is free.
         boolean permitted = guard.bulkhead().tryAcquirePermission();
         if (abandoned.getAsBoolean()) {
             // The caller ended the call during that wait: an attempt now would call the upstream for nobody (and a
@@ -133,13 +131,13 @@ final class GuardedCall<T> {
             boolean stackTrace = guard.bulkhead().getBulkheadConfig().isWritableStackTraceEnabled();
             throw refusal(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL), stackTrace);
         }
-        if (deadline - System.nanoTime() < needed && (attempts > 0 || queued)) {
-            // The bulkhead's queue (its maxWaitDuration) took the time an attempt needs: the attempt could only time
-            // out, and the upstream would be blamed (a 504, a breaker failure) for the local limit. A retry short of
-            // time is not made either, as above. But a first attempt that found a permit free lost its time
+        if (deadline - System.nanoTime() < needed && (attempts > 0 || mayQueue())) {
+            // A bulkhead that queues (its maxWaitDuration) may have taken the time an attempt needs: the attempt
+            // could only time out, and the upstream would be blamed (a 504, a breaker failure) for the local limit.
+            // A retry short of time is not made either, as above. But without a queue, a first attempt lost its time
             // elsewhere (a deadline of a few milliseconds, a cold first call): it is the call's only chance, made,
-            // and fails as what it meets, not as connection_limit_reached. (A permit taken by another call between
-            // the look and the acquire can still make it wait: then it is made late, its timeout the 1 ms floor.)
+            // and fails as what it meets, not as connection_limit_reached. (Whether a permit looked free before
+            // the acquire tells nothing: one just returned shows free while a queued call is being woken for it.)
             guard.bulkhead().onComplete();
             chosen.breaker().releasePermission();
             boolean stackTrace = guard.bulkhead().getBulkheadConfig().isWritableStackTraceEnabled();
@@ -157,6 +155,11 @@ final class GuardedCall<T> {
         long timeout = Math.min(config.attemptTimeout().toNanos(), deadline - attemptStarted);
         // A retry starts with at least min-attempt-timeout left (checked above); the floor is for the clock's jitter.
         return new Attempt(chosen.uri(), attempts, Duration.ofNanos(Math.max(timeout, TimeUnit.MILLISECONDS.toNanos(1))));
+    }
+
+    /** Whether the bulkhead makes a call wait for a permit rather than refusing it at once. */
+    private boolean mayQueue() {
+        return !guard.bulkhead().getBulkheadConfig().getMaxWaitDuration().isZero();
     }
 
     /**
