@@ -170,9 +170,13 @@ public final class ConfigParameters {
             apply.run();
         } catch (IllegalArgumentException refused) {
             String message = refused.getMessage();
-            int was = message == null ? -1 : message.lastIndexOf(", but was ");
-            if (value.isEmpty() || was < 0 || !message.startsWith("Invalid error-pages configuration: " + key + " ")) {
-                throw refused; // nothing written (its message says so in words), another key's, or no value named
+            // The first: the value shown after it may itself hold one.
+            int was = message == null ? -1 : message.indexOf(", but was ");
+            if (value.isEmpty() || was < 0 || !message.startsWith("Invalid error-pages configuration: " + key + " ")
+                    || key.endsWith("." + message.substring(was + ", but was ".length()))) {
+                // Nothing written (its message says so in words), another key's, no value named, or what is named is
+                // a part of the key (retry-after.default.200 "names no status ..., but was 200").
+                throw refused;
             }
             IllegalArgumentException worded = invalid(key, value, message.substring(
                     "Invalid error-pages configuration: ".length() + key.length() + 1, was));

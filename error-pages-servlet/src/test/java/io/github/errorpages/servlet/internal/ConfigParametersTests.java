@@ -55,7 +55,10 @@ class ConfigParametersTests {
             "retry-after.max|0s|retry-after.max must be whole seconds between 1s and 86400s, but was 0s",
             "retry-after.max|500ms|retry-after.max must be whole seconds between 1s and 86400s, but was 500ms",
             "retry-after.max|2d|retry-after.max must be whole seconds between 1s and 86400s, but was 2d",
-            "retry-after.default.503|PT0.5S|but was PT0.5S"})
+            "retry-after.default.503|PT0.5S|but was PT0.5S",
+            // What the key names is refused, not the value: shown as the builder shows it
+            "retry-after.default.200|30s|retry-after.default.200 names no status that may carry a default Retry-After "
+                    + "(501-599), but was 200"})
     void rejectsInvalidValueNamingKeyAndValue(String key, String value, String message) {
         assertThatThrownBy(() -> ConfigParameters.config(Map.of(key, value)))
                 .isInstanceOf(IllegalArgumentException.class)

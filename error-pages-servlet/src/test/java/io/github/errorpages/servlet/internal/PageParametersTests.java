@@ -114,6 +114,10 @@ class PageParametersTests {
                 .withMessageEndingWith(", but was 11s");
         assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("locales", "en, EN")))
                 .withMessageEndingWith("must not name a language twice, but was en, EN");
+        String odd = "a/../b, but was c";
+        assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("templates.classpath", odd)))
+                .withMessageStartingWith("Invalid error-pages configuration: templates.classpath ")
+                .withMessageEndingWith("such as error-pages/templates, but was " + odd);
     }
 
     /** The upstream's keys too, named as the builder names them (upstreams.<name>.<key>). */
