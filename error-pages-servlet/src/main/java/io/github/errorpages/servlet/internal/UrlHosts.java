@@ -64,13 +64,23 @@ final class UrlHosts {
             return host.toLowerCase(Locale.ROOT);
         }
         StringBuilder kept = new StringBuilder(host.length());
-        host.codePoints().filter(c -> !isIgnored(c)).forEach(c -> {
+        for (int at = 0; at < host.length(); at += Character.charCount(host.codePointAt(at))) {
+            int c = host.codePointAt(at);
             if (c == 0x1E9E) {
                 kept.append("ss"); // capital sharp s: UTS #46 maps it to ss, lower case to ß
-            } else {
+            } else if (c >= 0x80 && !isIgnored(c)) {
+                String compatible = Normalizer.normalize(new String(Character.toChars(c)), Normalizer.Form.NFKC);
+                if ((compatible.indexOf('.') >= 0 || compatible.indexOf('\u3002') >= 0) && c != 0xFF0E && c != 0xFF61
+                        && c != 0x3002) {
+                    // A dot of its own (one dot leader, small or vertical full stop, "⒈"): UTS #46 disallows it, and
+                    // browsers refuse the URL, where NFKC would make new labels of it.
+                    return null;
+                }
+                kept.appendCodePoint(c);
+            } else if (c < 0x80) {
                 kept.appendCodePoint(c);
             }
-        });
+        }
         String mapped = Normalizer.normalize(kept, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT)
                 .replace('\u3002', '.');
         StringBuilder ascii = new StringBuilder(mapped.length() + 16);
@@ -93,10 +103,15 @@ final class UrlHosts {
         return ascii.toString();
     }
 
-    /** Code points UTS #46 maps to nothing: soft hyphen, zero-width space, word joiner, byte order mark, selectors. */
+    /**
+     * Code points UTS #46 maps to nothing: soft hyphen, combining grapheme joiner, Mongolian free variation selectors
+     * (not the vowel separator U+180E, which it disallows), zero-width space, word joiner, invisible plus, byte order
+     * mark, shorthand format controls, variation selectors.
+     */
     private static boolean isIgnored(int c) {
-        return c == 0x00AD || c == 0x034F || (c >= 0x180B && c <= 0x180F) || c == 0x200B || c == 0x2060
-                || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || (c >= 0xE0100 && c <= 0xE01EF);
+        return c == 0x00AD || c == 0x034F || (c >= 0x180B && c <= 0x180D) || c == 0x180F || c == 0x200B
+                || c == 0x2060 || c == 0x2064 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF
+                || (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0xE0100 && c <= 0xE01EF);
     }
 
     /**

@@ -32,7 +32,12 @@ class UrlHostsTests {
         "münchen.de.|xn--mnchen-3ya.de",
         "10｡0｡0｡7|10.0.0.7",
         "0x0000000000000000000000000000000000000000000000000000000000000000000000a.0.0.7|10.0.0.7",
-        "127.1|127.0.0.1"})
+        "127.1|127.0.0.1",
+        "10.0.0\u2064.7|10.0.0.7",
+        "10.0.0.7\uD82F\uDCA0|10.0.0.7",
+        "orders\uFF61internal|orders.internal",
+        "orders\uFF0Einternal|orders.internal",
+        "orders\u180Finternal|ordersinternal"})
     void readsAHostAsBrowsersDo(String host, String canonical) {
         assertThat(UrlHosts.canonical(host)).isEqualTo(canonical);
     }
@@ -54,7 +59,8 @@ class UrlHostsTests {
 
     /** Hosts browsers refuse: nothing to compare. */
     @ParameterizedTest
-    @ValueSource(strings = {"", "1.2.3.4.5", "127.0.0.256", "09.0.0.1", "[::1%25eth0]", "[v1.x]", "[::1"})
+    @ValueSource(strings = {"", "1.2.3.4.5", "127.0.0.256", "09.0.0.1", "[::1%25eth0]", "[v1.x]", "[::1",
+        "10.0.0\u248E", "orders\u2024internal", "orders\uFE52internal", "orders\uFE12internal"})
     void refusesWhatBrowsersRefuse(String host) {
         assertThat(UrlHosts.canonical(host)).isNull();
     }
