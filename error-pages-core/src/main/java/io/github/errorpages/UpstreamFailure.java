@@ -3,6 +3,7 @@ package io.github.errorpages;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -57,7 +58,7 @@ public record UpstreamFailure(
             if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
                 // It goes into the incident's log line, which a CR or LF would split in two, the second forged.
                 throw new IllegalArgumentException("upstream must hold no control character, but held U+"
-                        + String.format(java.util.Locale.ROOT, "%04X", (int) c) + " at index " + i);
+                        + String.format(Locale.ROOT, "%04X", (int) c) + " at index " + i);
             }
         }
         if (upstreamStatus != 0 && (upstreamStatus < 100 || upstreamStatus > 599)) {
