@@ -57,7 +57,8 @@ final class UrlHosts {
      * lower case, the ideographic full stop a dot, the characters it ignores (a soft hyphen) dropped, and each label
      * still not ASCII in Punycode ({@code straße} is {@code xn--strae-oqa}: {@code ß} is kept, as browsers keep it).
      *
-     * @return the host, or {@code null} when a label cannot be encoded
+     * @return the host, or {@code null} when browsers refuse it (a code point whose compatibility form is a dot) or
+     *     a label cannot be encoded
      */
     private static @Nullable String ascii(String host) {
         if (host.chars().allMatch(c -> c < 0x80)) {
@@ -66,9 +67,11 @@ final class UrlHosts {
         StringBuilder kept = new StringBuilder(host.length());
         for (int at = 0; at < host.length(); at += Character.charCount(host.codePointAt(at))) {
             int c = host.codePointAt(at);
-            if (c == 0x1E9E) {
+            if (c < 0x80) {
+                kept.append((char) c);
+            } else if (c == 0x1E9E) {
                 kept.append("ss"); // capital sharp s: UTS #46 maps it to ss, lower case to ß
-            } else if (c >= 0x80 && !isIgnored(c)) {
+            } else if (!isIgnored(c)) {
                 String compatible = Normalizer.normalize(new String(Character.toChars(c)), Normalizer.Form.NFKC);
                 if ((compatible.indexOf('.') >= 0 || compatible.indexOf('\u3002') >= 0) && c != 0xFF0E && c != 0xFF61
                         && c != 0x3002) {
@@ -76,8 +79,6 @@ final class UrlHosts {
                     // browsers refuse the URL, where NFKC would make new labels of it.
                     return null;
                 }
-                kept.appendCodePoint(c);
-            } else if (c < 0x80) {
                 kept.appendCodePoint(c);
             }
         }
