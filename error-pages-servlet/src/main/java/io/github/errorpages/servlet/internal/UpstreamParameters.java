@@ -48,7 +48,45 @@ public final class UpstreamParameters {
             throw ConfigParameters.invalid("upstreams." + name + ".endpoints", "(none)",
                     "must name at least one base URL (init-parameter endpoints)");
         }
-        return builder.build();
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException refused) {
+            throw timeoutsAsWritten(refused, name, parameters);
+        }
+    }
+
+    /**
+     * A refusal of the timeouts against each other ({@code attempt-timeout} longer than {@code deadline}, ...), which
+     * names two values as the builder was given them ({@code PT10S}), with those the operator set as written.
+     */
+    private static IllegalArgumentException timeoutsAsWritten(IllegalArgumentException refused, String name,
+            Map<String, String> parameters) {
+        String message = refused.getMessage();
+        if (message == null) {
+            return refused;
+        }
+        String worded = message;
+        for (String key : List.of("deadline", "attempt-timeout", "min-attempt-timeout")) {
+            String raw = parameters.get(key);
+            if (raw == null) {
+                continue;
+            }
+            String value = raw.trim();
+            String parsed = ConfigParameters.duration(key, value).toString();
+            String fullKey = "upstreams." + name + "." + key;
+            if (worded.startsWith("Invalid error-pages configuration: " + fullKey + " ")
+                    && worded.endsWith(", but was " + parsed)) {
+                worded = worded.substring(0, worded.length() - parsed.length()) + value;
+            } else {
+                worded = worded.replace(fullKey + " (" + parsed, fullKey + " (" + value);
+            }
+        }
+        if (worded.equals(message)) {
+            return refused;
+        }
+        IllegalArgumentException rewritten = new IllegalArgumentException(worded);
+        rewritten.setStackTrace(refused.getStackTrace());
+        return rewritten;
     }
 
     private static void apply(UpstreamConfig.Builder builder, String key, String fullKey, String value) {

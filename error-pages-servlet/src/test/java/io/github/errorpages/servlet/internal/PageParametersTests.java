@@ -119,17 +119,4 @@ class PageParametersTests {
                 .withMessageStartingWith("Invalid error-pages configuration: templates.classpath ")
                 .withMessageEndingWith("such as error-pages/templates, but was " + odd);
     }
-
-    /** The upstream's keys too, named as the builder names them (upstreams.<name>.<key>). */
-    @Test
-    void upstreamRefusalsNameTheValueAsWritten() {
-        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
-                Map.of("endpoints", "http://127.0.0.1:1", "deadline", "2h")))
-                .withMessage("Invalid error-pages configuration: upstreams.orders.deadline must be positive and at "
-                        + "most PT1H, but was 2h");
-        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
-                Map.of("endpoints", "http://127.0.0.1:1", "retry.statuses", "404, 502")))
-                .withMessageStartingWith("Invalid error-pages configuration: upstreams.orders.retry.statuses ")
-                .withMessageEndingWith(", but was 404, 502");
-    }
 }

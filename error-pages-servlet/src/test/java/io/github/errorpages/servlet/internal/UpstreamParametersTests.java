@@ -1,0 +1,53 @@
+package io.github.errorpages.servlet.internal;
+
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class UpstreamParametersTests {
+
+    /** The upstream's keys too, named as the builder names them (upstreams.<name>.<key>). */
+    @Test
+    void upstreamRefusalsNameTheValueAsWritten() {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://127.0.0.1:1", "deadline", "2h")))
+                .withMessage("Invalid error-pages configuration: upstreams.orders.deadline must be positive and at "
+                        + "most PT1H, but was 2h");
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://127.0.0.1:1", "retry.statuses", "404, 502")))
+                .withMessageStartingWith("Invalid error-pages configuration: upstreams.orders.retry.statuses ")
+                .withMessageEndingWith(", but was 404, 502");
+    }
+
+    /**
+     * The timeouts refused against each other name both values as written where they were set: it was "must not
+     * exceed upstreams.orders.deadline (PT2S), but was PT10S" for deadline=2s and attempt-timeout=10s.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "2s|10s||upstreams.orders.attempt-timeout must not exceed upstreams.orders.deadline (2s), but was 10s",
+        "1s|||upstreams.orders.deadline must not be shorter than upstreams.orders.attempt-timeout (PT10S, the default; "
+                + "set it shorter too), but was 1s",
+        "|2s|5000ms|upstreams.orders.min-attempt-timeout must not exceed upstreams.orders.attempt-timeout (2s), but "
+                + "was 5000ms"})
+    void timeoutsRefusedAgainstEachOtherAreNamedAsWritten(String deadline, String attempt, String min,
+            String message) {
+        Map<String, String> parameters = new HashMap<>(Map.of("endpoints", "http://127.0.0.1:1"));
+        if (deadline != null) {
+            parameters.put("deadline", deadline);
+        }
+        if (attempt != null) {
+            parameters.put("attempt-timeout", attempt);
+        }
+        if (min != null) {
+            parameters.put("min-attempt-timeout", min);
+        }
+
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders", parameters))
+                .withMessage("Invalid error-pages configuration: " + message);
+    }
+}
