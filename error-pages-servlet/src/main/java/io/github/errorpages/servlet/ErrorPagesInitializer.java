@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * returns {@code null}: a listener registers under another name, or the switch stays off. A context that is
  * stopped and started again keeps what this initializer registered at its first start (Jetty, and Tomcat for a
  * context added in code, keep such filters): started again with other {@code error-pages.} parameters, it fails
- * to start, naming them, rather than run with the old ones. Context parameters with the prefix but no
+ * to start, naming them, rather than run with the old ones. (Tomcat forgets at stop an initializer added in code
+ * with {@code addServletContainerInitializer}: add it again before each start, or the check does not run and the
+ * kept filter answers with the old parameters.) Context parameters with the prefix but no
  * {@value #ENABLED_PARAMETER} (a misspelt switch, most likely) register nothing and are named in one WARN line at
  * startup.
  *
@@ -98,7 +100,7 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
         }
         if (!enabled.trim().equalsIgnoreCase("true")) {
             throw new ServletException("Invalid error-pages configuration: " + ENABLED_PARAMETER
-                    + " must be true or false, but was " + enabled);
+                    + " must be true or false, but was " + (enabled.isBlank() ? "an empty value" : enabled));
         }
         Map<String, String> parameters = filterParameters(context);
         FilterRegistration.Dynamic registration = context.addFilter(FILTER_NAME, ErrorPagesFilter.class);

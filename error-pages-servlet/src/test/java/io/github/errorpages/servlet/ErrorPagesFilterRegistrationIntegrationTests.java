@@ -22,6 +22,8 @@ import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Every way a servlet application registers {@link ErrorPagesFilter}, on a real Jetty server:
@@ -405,14 +407,16 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         assertThat(StandardError.capture(server::start)).doesNotContain("error-pages.retry-after.default.502");
     }
 
-    @Test
-    void initializerFailsStartupOnInvalidSwitch() {
+    /** A blank switch is named as such: the message ended in "but was " and nothing a reader could see. */
+    @ParameterizedTest
+    @CsvSource({"yes,yes", "' ',an empty value"})
+    void initializerFailsStartupOnInvalidSwitch(String value, String shown) {
         JettyServer server = applicationThatSends502();
-        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "yes");
+        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, value);
         server.context().addServletContainerInitializer(new ErrorPagesInitializer());
 
         assertThatThrownBy(server::start).hasStackTraceContaining("error-pages.auto-register")
-                .hasStackTraceContaining("but was yes");
+                .hasStackTraceContaining("but was " + shown);
     }
 
     /** The prefix matches in any case; two spellings of one parameter kept whichever Jetty enumerated first. */
