@@ -178,11 +178,20 @@ public final class ConfigParameters {
                 // a part of the key (retry-after.default.200 "names no status ..., but was 200").
                 throw refused;
             }
-            IllegalArgumentException worded = invalid(key, value, message.substring(
-                    "Invalid error-pages configuration: ".length() + key.length() + 1, was));
-            worded.setStackTrace(refused.getStackTrace());
-            throw worded;
+            throw reworded(refused, invalid(key, value, message.substring(
+                    "Invalid error-pages configuration: ".length() + key.length() + 1, was)).getMessage());
         }
+    }
+
+    /**
+     * @param refused a builder's refusal
+     * @param message its message worded with the values as written
+     * @return the refusal with that message, thrown where the builder threw it (its stack trace)
+     */
+    static IllegalArgumentException reworded(IllegalArgumentException refused, String message) {
+        IllegalArgumentException worded = new IllegalArgumentException(message);
+        worded.setStackTrace(refused.getStackTrace());
+        return worded;
     }
 
     /**

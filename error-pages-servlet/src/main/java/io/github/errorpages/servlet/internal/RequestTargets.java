@@ -367,7 +367,15 @@ public final class RequestTargets {
         if (c != '%') {
             return c < 128 && ALLOWED[c];
         }
-        return i + 2 < target.length() && isHexDigit(target.charAt(i + 1)) && isHexDigit(target.charAt(i + 2));
+        return isPercentEscape(target, i);
+    }
+
+    /**
+     * @return whether a percent-escape starts at {@code i}: a {@code %} and two ASCII hex digits
+     */
+    static boolean isPercentEscape(String text, int i) {
+        return text.charAt(i) == '%' && i + 2 < text.length() && isHexDigit(text.charAt(i + 1))
+                && isHexDigit(text.charAt(i + 2));
     }
 
     /** An ASCII hex digit only: {@link Character#digit} also takes the digits of other scripts. */

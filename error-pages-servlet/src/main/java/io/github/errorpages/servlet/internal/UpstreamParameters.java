@@ -81,12 +81,7 @@ public final class UpstreamParameters {
                 worded = worded.replace(fullKey + " (" + parsed, fullKey + " (" + value);
             }
         }
-        if (worded.equals(message)) {
-            return refused;
-        }
-        IllegalArgumentException rewritten = new IllegalArgumentException(worded);
-        rewritten.setStackTrace(refused.getStackTrace());
-        return rewritten;
+        return worded.equals(message) ? refused : ConfigParameters.reworded(refused, worded);
     }
 
     private static void apply(UpstreamConfig.Builder builder, String key, String fullKey, String value) {

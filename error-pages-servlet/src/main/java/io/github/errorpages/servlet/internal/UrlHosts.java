@@ -153,16 +153,11 @@ final class UrlHosts {
         if (isAsciiLetterOrDigit(c) || "-._~!$&'()*+,;=:".indexOf(c) >= 0) {
             return true;
         }
-        return c == '%' && i + 2 < authority.length() && isHexDigit(authority.charAt(i + 1))
-                && isHexDigit(authority.charAt(i + 2));
+        return RequestTargets.isPercentEscape(authority, i);
     }
 
     private static boolean isAsciiLetterOrDigit(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    }
-
-    private static boolean isHexDigit(int c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     private static @Nullable String ipv6(String literal) {
