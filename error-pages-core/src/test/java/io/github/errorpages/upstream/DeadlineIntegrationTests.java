@@ -52,7 +52,9 @@ class DeadlineIntegrationTests {
         assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
         assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(thrown.failure()).status()).isEqualTo(504);
         assertThat(events.refusals()).containsExactly(RetryRefusal.DEADLINE);
-        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(1500)).isLessThan(Duration.ofMillis(2200));
+        // Ended by the attempt timeout, not by the upstream's 5 s answer; the upper bound leaves a loaded CI machine
+        // room (the number of requests and the refusal above already show no second attempt was made).
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(1500)).isLessThan(Duration.ofSeconds(4));
     }
 
     @Test
