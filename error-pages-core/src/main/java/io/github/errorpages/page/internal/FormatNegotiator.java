@@ -12,8 +12,9 @@ import org.jspecify.annotations.Nullable;
  * the highest q-value wins (ties: HTML, problem details, text). So a browser, which names
  * {@code text/html} before its {@code *}{@code /*;q=0.8}, gets HTML, while {@code *}{@code /*} alone, an
  * absent field or a field naming none of ours ({@code image/png}) gets the configured fallback: never a
- * 406. A bare {@code text/*} counts as plain text. When wildcards decide, a format a range accepts comes
- * before one no range mentions, so {@code application/*} gets problem details even with an HTML fallback.
+ * 406. When only wildcards decide, a format weighs what the narrowest wildcard covering it says, and the
+ * heaviest wins; the fallback breaks a tie, but a bare {@code text/*} counts as plain text. So {@code application/*},
+ * or {@code *}{@code /*;q=0.1, application/*}, gets problem details even with an HTML fallback.
  * A format the client excludes with {@code q=0} is skipped: on a range naming it, or on the narrowest wildcard
  * covering it when none names it ({@code text/*;q=0} excludes HTML and text even beside {@code *}{@code /*});
  * unless every format is excluded, in which case the fallback is sent anyway.
@@ -156,14 +157,11 @@ public final class FormatNegotiator {
         if (best != null) {
             return best;
         }
-        if (textStar > 0 && textStar > Math.max(applicationStar, anyStar) && named[PageFormat.TEXT.ordinal()] != 0) {
-            return PageFormat.TEXT; // a client that prefers any text over anything else reads text
-        }
         // Per format: the q-value of the narrowest wildcard covering it (RFC 9110 §12.5.1: the most specific
         // range decides), so text/*;q=0 excludes HTML and text even beside */*.
         double text = textStar >= 0 ? textStar : anyStar;
         double[] covering = {text, applicationStar >= 0 ? applicationStar : anyStar, text};
-        PageFormat accepted = firstAcceptable(named, covering, true);
+        PageFormat accepted = mostAccepted(named, covering, textStar >= 0);
         if (accepted != null) {
             return accepted;
         }
@@ -171,7 +169,39 @@ public final class FormatNegotiator {
         return notExcluded != null ? notExcluded : fallback;
     }
 
-    /** The fallback if acceptable, else the first acceptable format in tie order, else {@code null}. */
+    /**
+     * Of the formats a wildcard accepts (q > 0) and no range naming them excludes, the one whose narrowest covering
+     * wildcard weighs most; among equals: plain text where {@code text/*} decides and weighs more than what covers
+     * problem details (a bare {@code text/*} counts as plain text), else the fallback, else the first in tie order.
+     * {@code null} when no wildcard accepts a format.
+     */
+    private @Nullable PageFormat mostAccepted(double[] named, double[] covering, boolean textStarGiven) {
+        double bestQ = 0;
+        for (PageFormat format : TIE_ORDER) {
+            if (acceptable(format, named, covering, true)) {
+                bestQ = Math.max(bestQ, covering[format.ordinal()]);
+            }
+        }
+        if (bestQ == 0) {
+            return null;
+        }
+        double textQ = covering[PageFormat.TEXT.ordinal()];
+        if (textStarGiven && textQ == bestQ && covering[PageFormat.PROBLEM_JSON.ordinal()] < bestQ
+                && acceptable(PageFormat.TEXT, named, covering, true)) {
+            return PageFormat.TEXT;
+        }
+        if (acceptable(fallback, named, covering, true) && covering[fallback.ordinal()] == bestQ) {
+            return fallback;
+        }
+        for (PageFormat format : TIE_ORDER) {
+            if (acceptable(format, named, covering, true) && covering[format.ordinal()] == bestQ) {
+                return format;
+            }
+        }
+        throw new AssertionError(); // bestQ is the weight of an acceptable format
+    }
+
+    /** The fallback if the client does not exclude it, else the first format it does not exclude, else null. */
     private @Nullable PageFormat firstAcceptable(double[] named, double[] covering, boolean asked) {
         if (acceptable(fallback, named, covering, asked)) {
             return fallback;

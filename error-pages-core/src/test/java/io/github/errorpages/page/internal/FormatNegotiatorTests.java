@@ -103,6 +103,32 @@ class FormatNegotiatorTests {
         assertThat(negotiator.negotiate("application/*;q=0, text/plain;q=0.5, */*")).isEqualTo(PageFormat.TEXT);
     }
 
+    @ParameterizedTest(name = "[{index}] fallback {0}: {1} -> {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            HTML         | '*/*;q=0.1, application/*'             | PROBLEM_JSON
+            HTML         | 'application/*, text/*;q=0.1'          | PROBLEM_JSON
+            HTML         | 'text/*;q=0.1, application/*'          | PROBLEM_JSON
+            HTML         | 'text/*;q=0.5, */*'                    | PROBLEM_JSON
+            HTML         | 'text/*, application/*;q=0.1'          | TEXT
+            HTML         | 'text/*, */*'                          | HTML
+            HTML         | '*/*, application/*;q=0.5'             | HTML
+            TEXT         | 'application/*, text/*;q=0.1'          | PROBLEM_JSON
+            TEXT         | '*/*;q=0.1, application/*'             | PROBLEM_JSON
+            TEXT         | '*/*, application/*;q=0.5'             | TEXT
+            TEXT         | 'text/*, */*'                          | TEXT
+            PROBLEM_JSON | 'text/*, application/*;q=0.1'          | TEXT
+            PROBLEM_JSON | 'application/*, text/*;q=0.1'          | PROBLEM_JSON
+            PROBLEM_JSON | '*/*, application/*;q=0.5'             | HTML
+            PROBLEM_JSON | '*/*;q=0.5, text/*;q=0.1'              | PROBLEM_JSON
+            PROBLEM_JSON | 'application/*;q=0.5, */*'             | HTML
+            """)
+    void weighsWildcardsWhateverTheFallback(PageFormat fallback, String accept, PageFormat expected) {
+        // R34, RFC 9110 §12.5.1: when only wildcards decide, a format's weight is that of the narrowest one
+        // covering it, and the highest weight wins; the fallback only breaks a tie. So a client that rates
+        // application/* ten times above everything else gets problem details even with an HTML fallback.
+        assertThat(new FormatNegotiator(fallback).negotiate(accept)).isEqualTo(expected);
+    }
+
     @ParameterizedTest(name = "[{index}] {0} -> {1}, {2}")
     @CsvSource(delimiter = '|', textBlock = """
             application/json, application/problem+json;q=0                | PROBLEM_JSON | application/json
