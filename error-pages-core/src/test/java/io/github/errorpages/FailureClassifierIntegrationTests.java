@@ -429,6 +429,48 @@ class FailureClassifierIntegrationTests {
     }
 
     /**
+     * HttpURLConnection's exception for an upstream 4xx (a FileNotFoundException of the URL for a 404, "Server returned
+     * HTTP response code: 400" for the others) is that response too, never a failure: the caller gets its own
+     * exception back, one attempt, a success for the breaker and the metrics. It was a proxy_internal_error, which
+     * ErrorPages answered with the 500 page, while the troubleshooting guide promises that a 404 passes through.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {404, 400, 410, 429})
+    void httpUrlConnectionsExceptionForA4xxIsTheResponseNotAFailure(int status) {
+        FaultyUpstream upstream = FaultyUpstream.start(exchange -> exchange.respond(status, "client error"));
+        resource = upstream;
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).maxAttempts(2).build());
+        UpstreamCall<byte[]> call = attempt -> {
+            try (InputStream body = attempt.endpoint().resolve("/orders/42").toURL().openStream()) {
+                return body.readAllBytes();
+            }
+        };
+        AsyncUpstreamCall<byte[]> asyncCall = attempt -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call(attempt);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+
+        Throwable returned = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), call));
+        Throwable returnedAsync = catchThrowable(() -> guard.callAsync(UpstreamRequest.of("GET"), asyncCall).join());
+
+        Class<? extends IOException> thrownForIt = status == 404 || status == 410 ? FileNotFoundException.class
+                : IOException.class;
+        assertThat(returned).isExactlyInstanceOf(UncheckedIOException.class).cause().isExactlyInstanceOf(thrownForIt);
+        assertThat(returnedAsync).isExactlyInstanceOf(CompletionException.class).cause()
+                .isExactlyInstanceOf(thrownForIt);
+        assertThat(ErrorPages.ofDefaults().handle(returned, ErrorRequest.of("GET", "/orders/42"))).isEmpty();
+        assertThat(guard.metrics().successfulCalls()).isEqualTo(2);
+        assertThat(guard.metrics().failedCalls()).isZero();
+        assertThat(guard.metrics().abortedCalls()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(2);
+        assertThat(upstream.requestCount()).isEqualTo(2); // one per call: no retry
+    }
+
+    /**
      * HttpURLConnection's exception for an upstream 5xx is that response, and the guard treats it as one it read
      * itself: with fail-on-5xx on a failure, counted by the breaker and retried (R3); with fail-on-5xx off no
      * failure at all, like any response (docs/configuration.md): one attempt, nothing counted against the upstream,

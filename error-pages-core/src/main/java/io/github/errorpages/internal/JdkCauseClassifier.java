@@ -109,6 +109,8 @@ public final class JdkCauseClassifier implements CauseClassifier {
 
     /** HttpURLConnection's message for a response status of 400 or more (other than 404 and 410). */
     private static final String STATUS_PREFIX = "Server returned HTTP response code: ";
+    /** The JDK's HttpURLConnection (its HTTPS one delegates to it). */
+    private static final String URL_CONNECTION = "sun.net.www.protocol.http.HttpURLConnection";
 
     @Override
     public Optional<FailureCause> classify(Throwable t) {
@@ -244,15 +246,56 @@ public final class JdkCauseClassifier implements CauseClassifier {
      * @return the status, in [500, 599], or 0 when {@code t} is no such exception or its status no 5xx
      */
     public static int upstreamStatus(Throwable t) {
+        int status = statusInMessage(t);
+        return status >= 500 ? status : 0;
+    }
+
+    /**
+     * Reads the status of any response HttpURLConnection reports as an exception: "Server returned HTTP response
+     * code: 429 for URL: ..." for a status of 400 or more, and a {@code FileNotFoundException} of the URL, which it
+     * throws for a 404 or a 410 (read as 404: the exception does not tell them apart). Either is the upstream's
+     * answer, no failure of the exchange.
+     *
+     * @param t a throwable
+     * @return the status, in [400, 599], or 0 when {@code t} is no such exception
+     */
+    public static int urlConnectionStatus(Throwable t) {
+        if (t.getClass() == FileNotFoundException.class && t.getMessage() != null
+                && (t.getMessage().startsWith("http://") || t.getMessage().startsWith("https://"))
+                && isMadeByUrlConnection(t)) {
+            return 404;
+        }
+        return statusInMessage(t);
+    }
+
+    /** The status of HttpURLConnection's "Server returned HTTP response code: 503 ...", in [400, 599], or 0. */
+    private static int statusInMessage(Throwable t) {
         String message = t.getMessage();
         if (!(t instanceof IOException) || !isOfNetworkStack(t) || message == null || !message.startsWith(STATUS_PREFIX)
                 || message.length() < STATUS_PREFIX.length() + 3) {
             return 0;
         }
         String digits = message.substring(STATUS_PREFIX.length(), STATUS_PREFIX.length() + 3);
-        boolean fiveHundreds = digits.charAt(0) == '5' && Character.isDigit(digits.charAt(1))
+        boolean status = (digits.charAt(0) == '4' || digits.charAt(0) == '5') && Character.isDigit(digits.charAt(1))
                 && Character.isDigit(digits.charAt(2));
-        return fiveHundreds ? Integer.parseInt(digits) : 0;
+        return status ? Integer.parseInt(digits) : 0;
+    }
+
+    /**
+     * Whether HttpURLConnection made the exception: it is among the frames where it was made, before the first one
+     * of the application (an application's own FileNotFoundException naming a URL is none of its responses).
+     */
+    private static boolean isMadeByUrlConnection(Throwable t) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+            String type = frame.getClassName();
+            if (type.startsWith(URL_CONNECTION)) {
+                return true;
+            }
+            if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /**

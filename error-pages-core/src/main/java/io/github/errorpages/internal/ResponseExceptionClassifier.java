@@ -35,6 +35,8 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         {"jakarta.ws.rs.ServerErrorException", "getResponse", "getResponse"},
     };
     private static final int JAX_RS = 2;
+    /** The superclass of every JAX-RS exception that holds a response. */
+    private static final String JAX_RS_RESPONSE = "jakarta.ws.rs.WebApplicationException";
     /** The packages of the JAX-RS clients (Jersey's, RESTEasy's and its MicroProfile one, CXF's). */
     private static final String[] JAX_RS_CLIENTS = {"org.glassfish.jersey.client.", "org.jboss.resteasy.client.",
         "org.jboss.resteasy.microprofile.client.", "org.apache.cxf.jaxrs.client."};
@@ -95,8 +97,40 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         return -1;
     }
 
+    /**
+     * The status of the response a recognised client library's exception holds, whatever it is: the 4xx of Spring's
+     * {@code HttpClientErrorException} or the JAX-RS client's {@code NotFoundException} as well. Such an exception is
+     * the upstream's answer, no failure of the exchange.
+     *
+     * @param throwable a throwable
+     * @return the status, in [100, 599], or 0 when {@code throwable} is no such exception or its status unreadable
+     */
+    public static int responseStatus(Throwable throwable) {
+        int kind = kindOf(throwable);
+        if (kind < 0 && isA(throwable, JAX_RS_RESPONSE)) {
+            kind = JAX_RS; // its client's 4xx (ClientErrorException) and 3xx (RedirectionException)
+        }
+        int status = kind < 0 ? 0 : anyStatus(throwable, kind);
+        return status >= 100 && status <= 599 ? status : 0;
+    }
+
+    private static boolean isA(Throwable throwable, String className) {
+        for (Class<?> type = throwable.getClass(); type != null; type = type.getSuperclass()) {
+            if (type.getName().equals(className)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The 5xx status, or 0. */
     private static int status(Throwable throwable, int kind) {
+        int status = anyStatus(throwable, kind);
+        return status >= 500 && status <= 599 ? status : 0;
+    }
+
+    /** The status, or 0 when it cannot be read (or, for JAX-RS, the exception is no client's). */
+    private static int anyStatus(Throwable throwable, int kind) {
         Object status = call(throwable, RESPONSE_EXCEPTIONS[kind][1]);
         if (kind == JAX_RS) {
             // Resources and the JAX-RS runtime throw ServerErrorException too (a resource's own
@@ -106,7 +140,7 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         } else if (status != null) {
             status = call(status, "value"); // Spring's HttpStatusCode
         }
-        return status instanceof Integer code && code >= 500 && code <= 599 ? code : 0;
+        return status instanceof Integer code ? code : 0;
     }
 
     private static boolean thrownByJaxRsClient(Throwable throwable) {

@@ -6,6 +6,7 @@ import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.internal.CallerAborts;
+import io.github.errorpages.internal.JdkCauseClassifier;
 import io.github.errorpages.internal.ResponseExceptionClassifier;
 import io.github.errorpages.upstream.internal.ProxyStatus;
 import java.io.IOException;
@@ -273,6 +274,12 @@ final class GuardedCall<T> {
             return abortForBodySource(current, error, "the attempt timed out waiting for the request body's source");
         }
         if (classified.isEmpty()) {
+            int status = thrownResponseStatus(error);
+            if (status != 0 && !guard.isFailureStatus(status)) {
+                // A client library's exception for a response (HttpURLConnection's for a 404, Spring's
+                // HttpClientErrorException): the upstream answered, and the status is no failure.
+                return returned(current, error, now);
+            }
             current.breaker().releasePermission();
             Throwable bug = bugOf(error);
             if (bug != null) {
@@ -284,12 +291,8 @@ final class GuardedCall<T> {
         }
         UpstreamFailure failure = classified.get();
         if (isReturnedStatus(failure)) {
-            // The client threw for a response the guard would have returned (HttpURLConnection's IOException for a
-            // 5xx while fail-on-5xx is off): the upstream answered, so the call ends as if it had returned that
-            // response, with the attempt's own exception: a success for the breaker, no retry, no page.
-            current.breaker().onSuccess(now - attemptStarted, TimeUnit.NANOSECONDS);
-            guard.succeeded(attempts, now - started, true);
-            return Step.fail(error);
+            // HttpURLConnection's IOException for a 5xx while fail-on-5xx is off.
+            return returned(current, error, now);
         }
         if (failure.cause() == FailureCause.CONNECTION_LIMIT_REACHED && failure.attempts() == 0) {
             // The attempt's client held the request back, never sent (its pool of connections full): no attempt of
@@ -313,6 +316,25 @@ final class GuardedCall<T> {
                 && ProxyStatus.hasError(ResponseExceptionClassifier.header(error, "Proxy-Status"));
         return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(), gatewayGaveUp,
                 error, now);
+    }
+
+    /**
+     * The client threw for a response the guard would have returned: the upstream answered, so the call ends as if it
+     * had returned that response, with the attempt's own exception: a success for the breaker, no retry, no page.
+     */
+    private Step<T> returned(Endpoint current, Throwable error, long now) {
+        current.breaker().onSuccess(now - attemptStarted, TimeUnit.NANOSECONDS);
+        guard.succeeded(attempts, now - started, true);
+        return Step.fail(error);
+    }
+
+    /**
+     * The status of the upstream response a client library threw an exception for, whatever it is:
+     * HttpURLConnection's, Spring's and the JAX-RS client's; 0 when {@code error} is no such exception.
+     */
+    private static int thrownResponseStatus(Throwable error) {
+        int status = JdkCauseClassifier.urlConnectionStatus(error);
+        return status != 0 ? status : ResponseExceptionClassifier.responseStatus(error);
     }
 
     /** Whether a failure is an upstream response whose status is no failure for this upstream, as read by a client. */

@@ -86,10 +86,13 @@ import org.slf4j.LoggerFactory;
  * breaker that would refuse it). {@link io.github.errorpages.ErrorPages}
  * and the servlet filter take it as is. A call the caller aborts (interrupt, cancellation) ends with that
  * exception; an exception that is no upstream failure (a bug) is thrown as is; neither is retried, and the
- * breaker counts neither. An attempt whose request its client's own limit held back, never sent (a full pool of
- * connections), says so by throwing an {@link UpstreamFailureException} of {@code connection_limit_reached} that
- * reports 0 attempts: the call is then rejected as with a full bulkhead (0 attempts, {@code rejectedCalls}), or
- * its retry lost (the call fails as its last attempt did).
+ * breaker counts neither. A client library's exception for an upstream response whose status is no failure
+ * (HttpURLConnection's, Spring's {@code HttpClientErrorException} or the JAX-RS client's {@code NotFoundException}
+ * for a 404) is that response: thrown as is too, not retried, and a successful call. An attempt whose request
+ * its client's own limit held back, never sent (a full pool of connections), says so by throwing an
+ * {@link UpstreamFailureException} of {@code connection_limit_reached} that reports 0 attempts: the call is then
+ * rejected as with a full bulkhead (0 attempts, {@code rejectedCalls}), or its retry lost (the call fails as its
+ * last attempt did).
  *
  * <p><b>Events.</b> Every retry decision, the exhaustion of the retry budget, every breaker transition, the
  * end of every call and every response body broken off after it are delivered to the
@@ -281,9 +284,11 @@ public final class UpstreamGuard {
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
      *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
      *     attempt threw an {@link java.io.IOException} for an upstream response whose status is no failure
-     *     (HttpURLConnection's for a 5xx while {@code fail-on-5xx} is off): the cause is that exception, and
+     *     (HttpURLConnection's for a 4xx, or a 5xx while {@code fail-on-5xx} is off): the cause is that exception, and
      *     the call counts as a success, like the response itself would
-     * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug), as is
+     * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug, or a client library's
+     *     exception for a response whose status is no failure, such as Spring's {@code HttpClientErrorException}),
+     *     as is
      */
     public <T> T call(UpstreamRequest request, UpstreamCall<T> call) throws InterruptedException {
         return run(request, null, call);
@@ -306,9 +311,11 @@ public final class UpstreamGuard {
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
      *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
      *     attempt threw an {@link java.io.IOException} for an upstream response whose status is no failure
-     *     (HttpURLConnection's for a 5xx while {@code fail-on-5xx} is off): the cause is that exception, and
+     *     (HttpURLConnection's for a 4xx, or a 5xx while {@code fail-on-5xx} is off): the cause is that exception, and
      *     the call counts as a success, like the response itself would
-     * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug), as is
+     * @throws RuntimeException what an attempt threw when it is no upstream failure (a bug, or a client library's
+     *     exception for a response whose status is no failure, such as Spring's {@code HttpClientErrorException}),
+     *     as is
      */
     public <T> T call(UpstreamRequest request, ResponseAdapter<? super T> responses, UpstreamCall<T> call)
             throws InterruptedException {

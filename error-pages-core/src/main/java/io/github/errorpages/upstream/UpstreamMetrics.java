@@ -12,7 +12,8 @@ package io.github.errorpages.upstream;
  *
  * @param calls calls started
  * @param successfulCalls calls that returned a result, or that threw the client's own exception for an upstream
- *     response that is no failure (HttpURLConnection's for a 5xx while {@code fail-on-5xx} is off)
+ *     response that is no failure (HttpURLConnection's or Spring's for a 404, HttpURLConnection's for a 5xx
+ *     while {@code fail-on-5xx} is off)
  * @param failedCalls calls that threw an {@link io.github.errorpages.UpstreamFailureException}, rejected
  *     ones included
  * @param rejectedCalls failed calls that never reached the upstream: every endpoint's breaker open, the

@@ -52,6 +52,7 @@ import org.springframework.web.bind.annotation.CrossOrigin;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.HttpServerErrorException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
@@ -186,6 +187,30 @@ class SpringMvcIntegrationTests {
     }
 
     /**
+     * Spring's RestClient in a guarded call, and an upstream 404: the HttpClientErrorException is that response, no
+     * failure and no bug: thrown back as it is, a success for the breaker and the metrics, as the 404 the guarded
+     * client reads. It was counted as an aborted call (a bug's metric) that the breaker never saw.
+     */
+    @Test
+    void restClientsUpstream404IsASuccessfulCall() {
+        try (FaultyUpstream missing = FaultyUpstream.start(Behaviour.respond(404, "no such invoice"))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(missing.uri())
+                    .maxAttempts(3).build());
+            RestClient client = RestClient.builder().requestFactory(new SimpleClientHttpRequestFactory()).build();
+
+            Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
+                    attempt -> client.get().uri(attempt.endpoint().resolve("/invoices/7")).retrieve()
+                            .body(String.class)));
+
+            assertThat(thrown).isInstanceOf(HttpClientErrorException.NotFound.class);
+            assertThat(guard.metrics().successfulCalls()).isEqualTo(1);
+            assertThat(guard.metrics().abortedCalls()).isZero();
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+            assertThat(missing.requestCount()).isEqualTo(1);
+        }
+    }
+
+    /**
      * RestClient's HttpServerErrorException in a guarded call whose guard has a clock of its own: the HTTP-date
      * Retry-After it holds is measured from that clock (R46), as the one of a response the guard reads itself. It
      * was measured from the system clock: "now" by the guard's clock read as years away, refused as too long, not
@@ -301,6 +326,27 @@ class SpringMvcIntegrationTests {
             var failure = io.github.errorpages.FailureClassifier.ofDefaults().classify(thrown).orElseThrow();
             assertThat(failure.upstreamStatus()).isEqualTo(503);
             assertThat(failure.upstreamRetryAfter()).isEqualTo(Duration.ofSeconds(30));
+        } finally {
+            jaxRs.close();
+        }
+    }
+
+    /** The JAX-RS client's exception for an upstream 404 in a guarded call is that response, as RestClient's is. */
+    @Test
+    void jaxRsClientsUpstream404IsASuccessfulCall() {
+        jakarta.ws.rs.client.Client jaxRs = ClientBuilder.newClient();
+        try (FaultyUpstream missing = FaultyUpstream.start(Behaviour.respond(404, "no such invoice"))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(missing.uri())
+                    .maxAttempts(3).build());
+
+            Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
+                    attempt -> jaxRs.target(attempt.endpoint().resolve("/invoices/7")).request().get(String.class)));
+
+            assertThat(thrown).isInstanceOf(jakarta.ws.rs.NotFoundException.class);
+            assertThat(guard.metrics().successfulCalls()).isEqualTo(1);
+            assertThat(guard.metrics().abortedCalls()).isZero();
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+            assertThat(missing.requestCount()).isEqualTo(1);
         } finally {
             jaxRs.close();
         }
