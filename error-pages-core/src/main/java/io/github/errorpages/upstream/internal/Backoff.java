@@ -59,6 +59,12 @@ public final class Backoff {
     public Duration delay(int retry) {
         long base = base(retry).toNanos();
         double factor = 1.0 - jitter + 2.0 * jitter * random.nextDouble();
-        return Duration.ofNanos((long) (base * factor));
+        long nanos = (long) (base * factor);
+        double excluded = base * (1.0 + jitter);
+        if (jitter > 0 && nanos >= excluded) {
+            // Rounding carried the largest factors up to the excluded bound itself: the nanosecond below it.
+            nanos = (long) Math.ceil(excluded) - 1;
+        }
+        return Duration.ofNanos(nanos);
     }
 }

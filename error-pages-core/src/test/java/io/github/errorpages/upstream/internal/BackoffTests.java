@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,6 +41,19 @@ class BackoffTests {
         // The jitter is really applied: the samples spread over nearly the whole range.
         assertThat(lowest).isLessThan((long) (0.82 * base));
         assertThat(highest).isGreaterThan((long) (1.18 * base));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {100, 150, 333, 1000})
+    void theLargestRandomNumberStaysBelowTheExcludedBound(long millis) {
+        // R43: f is in [1 - jitter, 1 + jitter). With the largest double below 1, rounding carried the product to
+        // base * 1.2 itself (120 ms for 100 ms).
+        RandomGenerator largest = () -> -1L; // nextDouble() of all ones: the largest double below 1
+        Backoff atTheTop = new Backoff(Duration.ofMillis(millis), 2.0, Duration.ofSeconds(10), 0.2, largest);
+        long base = Duration.ofMillis(millis).toNanos();
+
+        assertThat(largest.nextDouble()).isEqualTo(Math.nextDown(1.0));
+        assertThat(atTheTop.delay(1).toNanos()).isLessThan(base * 6 / 5).isGreaterThan(base * 6 / 5 - 1_000);
     }
 
     @Test
