@@ -9,6 +9,7 @@ import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.http.HttpClient;
@@ -16,6 +17,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +38,29 @@ class DemoUpstreamTests {
         HttpResponse<String> api = get("/api/orders");
         assertThat(api.headers().firstValue("Content-Type")).contains("application/json");
         assertThat(api.body()).contains("\"orders\"");
+    }
+
+    @Test
+    void aResponseGoesInOneWrite() throws Exception {
+        // Head and body written apart, Nagle's algorithm held the body back for the gateway's delayed ACK: every
+        // healthy page through the demo took about 40 ms (354 requests/s under wrk where failures made 10,000).
+        List<String> writes = new ArrayList<>();
+        OutputStream recording = new OutputStream() {
+            @Override
+            public void write(int b) {
+                writes.add(String.valueOf((char) b));
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) {
+                writes.add(new String(bytes, offset, length, StandardCharsets.UTF_8));
+            }
+        };
+
+        DemoUpstream.respond(recording, new DemoUpstream.Received("GET", "/orders"), 200, "");
+
+        assertThat(writes).singleElement().asString().startsWith("HTTP/1.1 200 OK\r\n")
+                .contains("\r\n\r\n<!doctype html>").endsWith("</html>\n");
     }
 
     @Test
