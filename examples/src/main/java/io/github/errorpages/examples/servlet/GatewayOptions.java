@@ -60,12 +60,19 @@ public record GatewayOptions(String host, int port, List<URI> upstreams, boolean
             }
             int equals = arg.indexOf('=');
             String name = equals > 0 ? arg.substring(0, equals) : arg;
+            if (name.equals("--help")) {
+                throw new IllegalArgumentException("--help takes no value, but was given " + arg.substring(equals + 1));
+            }
             if (!name.equals("--port") && !name.equals("--host") && !name.equals("--upstream")) {
-                throw new IllegalArgumentException("Unknown option " + name + " (known: --port, --host, --upstream, --help)");
+                throw new IllegalArgumentException(
+                        "Unknown option " + name + " (known: --port, --host, --upstream, --help)");
             }
             String value;
             if (equals > 0) {
                 value = arg.substring(equals + 1);
+            } else if (i + 1 < args.length && args[i + 1].startsWith("--")) {
+                // No host, port or URL starts so: the next option, the value forgotten.
+                throw new IllegalArgumentException(name + " needs a value, but was followed by " + args[i + 1]);
             } else if (i + 1 < args.length) {
                 value = args[++i];
             } else {

@@ -56,4 +56,24 @@ class GatewayOptionsTests {
         assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port"))
                 .withMessage("--port needs a value");
     }
+
+    @Test
+    void anOptionWithoutItsValueIsNamedNotTheOptionAfterIt() {
+        // "--host --port 9090" took "--port" as the host name, then called 9090 an unknown option.
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--host", "--port", "9090"))
+                .withMessage("--host needs a value, but was followed by --port");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> GatewayOptions.parse("--upstream", "--host=127.0.0.1"))
+                .withMessage("--upstream needs a value, but was followed by --host=127.0.0.1");
+        assertThatIllegalArgumentException().as("one dash: a value")
+                .isThrownBy(() -> GatewayOptions.parse("--port", "-1"))
+                .withMessage("--port must be a number between 0 and 65535, but was -1");
+    }
+
+    @Test
+    void helpTakesNoValue() {
+        // "--help=yes" was answered "Unknown option --help".
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--help=yes"))
+                .withMessage("--help takes no value, but was given yes");
+    }
 }
