@@ -26,8 +26,9 @@
  *   <tr><td>{@code title}, {@code documentTitle}, {@code heading}, {@code lead}, {@code detail}</td>
  *       <td>the page's messages: title, title with the site name, the {@code <h1>}, what happened, and the
  *       problem details text for API clients</td></tr>
- *   <tr><td>{@code lang}, {@code dir}</td><td>the language tag (also sent as {@code Content-Language}) and
- *       {@code ltr} or {@code rtl}</td></tr>
+ *   <tr><td>{@code lang}, {@code dir}, {@code ltrStart}, {@code ltrEnd}</td><td>the language tag (also sent as
+ *       {@code Content-Language}), {@code ltr} or {@code rtl}, and on right-to-left pages the characters that
+ *       isolate a left-to-right value in plain text (U+2066, U+2069; empty elsewhere)</td></tr>
  *   <tr><td>{@code hasRetryAfter}, {@code retryAfterSeconds}, {@code retryIso}, {@code retryText},
  *       {@code retryPrefix}, {@code retrySuffix}, {@code retrySentence}</td>
  *       <td>when to try again: the {@code Retry-After} seconds, as an ISO duration ({@code PT30S}), in words

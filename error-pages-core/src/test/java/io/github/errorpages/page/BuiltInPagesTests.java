@@ -362,6 +362,32 @@ class BuiltInPagesTests {
         }
     }
 
+    /**
+     * Left-to-right values among right-to-left words are isolated, so that the bidirectional algorithm does not
+     * reorder them: in plain text the code and the time (U+2066 … U+2069; a code starting with digits, "0763-J8N1",
+     * read "J8N1-0763" after an Arabic label), in HTML the site name ({@code <bdi>}, "Acme Inc." read ".Acme Inc") and
+     * in the title the site name (U+2068 … U+2069, as the title is no markup). Pages all in one direction get none of
+     * these invisible characters: a code copied from them is the code as logged.
+     */
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void isolatesLeftToRightValuesAmongRightToLeftWords(BuiltInPage page) {
+        ErrorPages incorporated = BuiltInPage.pages(PageConfig.builder()
+                .branding(Branding.builder().siteName("Acme Inc.").build()).build());
+
+        ErrorResponse arabicText = page.render(incorporated, "text/plain", "ar");
+        ErrorResponse englishText = page.render(incorporated, "text/plain", "en");
+        Document arabic = Jsoup.parse(page.render(incorporated, BROWSER_ACCEPT, "ar").bodyText());
+        Document english = Jsoup.parse(page.render(incorporated, BROWSER_ACCEPT, "en").bodyText());
+
+        assertThat(arabicText.bodyText().lines()).contains("رمز الدعم: \u2066" + arabicText.supportCode() + "\u2069",
+                "الوقت (UTC): \u20662026-11-24 10:15:30 UTC\u2069");
+        assertThat(englishText.bodyText()).doesNotContain("\u2066", "\u2068", "\u2069");
+        assertThat(arabic.selectFirst("header .brand bdi").text()).isEqualTo("Acme Inc.");
+        assertThat(arabic.title()).endsWith(" \u2013 \u2068Acme Inc.\u2069");
+        assertThat(english.title()).endsWith(" \u2013 Acme Inc.");
+    }
+
     @ParameterizedTest
     @EnumSource(BuiltInPage.class)
     void neverShowsTheUpstreamOrTheRequestPath(BuiltInPage page) { // R33, R36, R37

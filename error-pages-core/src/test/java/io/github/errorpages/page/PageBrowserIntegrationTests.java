@@ -239,9 +239,9 @@ class PageBrowserIntegrationTests {
 
     @Test
     void copyDetailsPutsCodeTimeAndAddressOnTheClipboard() {
+        open("default", 502, "en"); // first: a permission cannot be granted to about:blank, an opaque origin
         browser.setPermission("clipboard-read", "granted");
         browser.setPermission("clipboard-write", "granted");
-        open("default", 502, "en");
         String supportCode = browser.findElement(By.cssSelector("dd code")).getText();
 
         browser.findElement(By.id("copy-details")).click();
@@ -254,6 +254,27 @@ class PageBrowserIntegrationTests {
         assertThat((String) clipboard).contains("Support code: " + supportCode).containsPattern(
                 "Time \\(UTC\\): \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC")
                 .contains("Page: " + browser.getCurrentUrl());
+    }
+
+    /**
+     * On a right-to-left page the copied code, time and address are each isolated left to right (U+2066 … U+2069):
+     * pasted into a right-to-left message, "0763-J8N1" showed as "J8N1-0763", the digits read as an Arabic number.
+     */
+    @Test
+    void copyDetailsIsolatesTheValuesOnARightToLeftPage() {
+        open("default", 502, "ar"); // first: a permission cannot be granted to about:blank, an opaque origin
+        browser.setPermission("clipboard-read", "granted");
+        browser.setPermission("clipboard-write", "granted");
+        String supportCode = browser.findElement(By.cssSelector("dd code")).getText();
+
+        browser.findElement(By.id("copy-details")).click();
+        await(() -> !browser.findElement(By.id("copy-status")).getText().isEmpty(), "the copy to be confirmed");
+
+        Object clipboard = browser.executeAsyncScript(
+                "const done = arguments[arguments.length - 1]; navigator.clipboard.readText().then(done, e => done('' + e));");
+        assertThat((String) clipboard).contains(": \u2066" + supportCode + "\u2069\n")
+                .containsPattern(": \u2066\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\u2069\n")
+                .endsWith(": \u2066" + browser.getCurrentUrl() + "\u2069");
     }
 
     @Test

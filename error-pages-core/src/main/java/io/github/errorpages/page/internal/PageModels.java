@@ -2,6 +2,7 @@ package io.github.errorpages.page.internal;
 
 import io.github.errorpages.page.Branding;
 import io.github.errorpages.page.PageConfig;
+import java.text.Bidi;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -75,6 +76,10 @@ public final class PageModels {
     private static final int MAX_CACHED_RETRY_WORDS = 4096;
     private static final int MAX_CACHED_SENTENCES = 1024;
     private static final long SECONDS_PER_DAY = 86_400;
+    /** Unicode's bidirectional isolates (UAX #9): left to right, by the first strong character, and their end. */
+    private static final String LEFT_TO_RIGHT_ISOLATE = "\u2066";
+    private static final String FIRST_STRONG_ISOLATE = "\u2068";
+    private static final String POP_DIRECTIONAL_ISOLATE = "\u2069";
 
     private final Map<Locale, Messages> messages = new HashMap<>();
     private final Map<Locale, Map<Long, RetryWords>> retryWords = new HashMap<>();
@@ -113,16 +118,33 @@ public final class PageModels {
                 String title = bundle.get(page + ".title");
                 String siteName = config.branding().siteName();
                 part.put("title", title);
-                part.put("documentTitle", siteName.isEmpty() ? title : title + " \u2013 " + siteName);
+                part.put("documentTitle", documentTitle(title, siteName));
                 part.put("heading", bundle.get(page + ".heading"));
                 part.put("lead", bundle.get(page + ".lead"));
                 part.put("detail", bundle.get(page + ".detail"));
                 part.put("lang", locale.toLanguageTag());
-                part.put("dir", locale.getLanguage().equals("ar") ? "rtl" : "ltr");
+                boolean rightToLeft = locale.getLanguage().equals("ar");
+                part.put("dir", rightToLeft ? "rtl" : "ltr");
+                // Plain text has no dir="ltr": a code or a time among right-to-left words is isolated by characters.
+                part.put("ltrStart", rightToLeft ? LEFT_TO_RIGHT_ISOLATE : "");
+                part.put("ltrEnd", rightToLeft ? POP_DIRECTIONAL_ISOLATE : "");
                 part.put("noindex", noindex);
                 staticParts.put(key(locale, page), Map.copyOf(part));
             }
         }
+    }
+
+    /**
+     * The title with the site name. A name of the other direction than the title's words ("Acme Inc." after Arabic
+     * ones) is isolated by characters, as a title is no markup: its final full stop stayed on the wrong side.
+     */
+    private static String documentTitle(String title, String siteName) {
+        if (siteName.isEmpty()) {
+            return title;
+        }
+        String joined = title + " \u2013 " + siteName;
+        return Bidi.requiresBidi(joined.toCharArray(), 0, joined.length())
+                ? title + " \u2013 " + FIRST_STRONG_ISOLATE + siteName + POP_DIRECTIONAL_ISOLATE : joined;
     }
 
     /**
