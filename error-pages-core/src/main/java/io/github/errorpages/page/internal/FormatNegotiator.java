@@ -15,16 +15,14 @@ import org.jspecify.annotations.Nullable;
  * 406. When only wildcards decide, a format weighs what the narrowest wildcard covering it says, and the
  * heaviest wins; the fallback breaks a tie, but a bare {@code text/*} counts as plain text. So {@code application/*},
  * or {@code *}{@code /*;q=0.1, application/*}, gets problem details even with an HTML fallback.
- * A format the client excludes with {@code q=0} is skipped: on a range naming it, or on the narrowest wildcard
- * covering it when none names it ({@code text/*;q=0} excludes HTML and text even beside {@code *}{@code /*});
- * unless every format is excluded, in which case the fallback is sent anyway.
  *
  * <p>The media type sent is never one the client refuses, by name or by the most specific range covering it
- * (RFC 9110 §12.5.1; {@code q=0} means "not acceptable"), unless every format is excluded. HTML goes as
- * {@code text/html} only, so {@code text/html;q=0} or {@code text/*;q=0} excludes it even beside
- * {@code application/xhtml+xml}. Problem details go as {@code application/problem+json}, or, when the client
- * refuses that type ({@code application/json, application/problem+json;q=0}), as {@code application/json},
- * unless it refuses that too.
+ * (RFC 9110 §12.5.1; {@code q=0} means "not acceptable"), unless every format is refused, in which case the
+ * fallback is sent anyway. HTML goes as {@code text/html} only, so {@code text/html;q=0} or {@code text/*;q=0}
+ * refuses it even beside {@code application/xhtml+xml}, and {@code application/xhtml+xml;q=0} refuses nothing.
+ * Problem details go as {@code application/problem+json}, or, when the client refuses that type
+ * ({@code application/json, application/problem+json;q=0}), as {@code application/json}: refusing
+ * {@code application/json} alone (or another {@code +json} type) leaves problem details acceptable.
  *
  * <p>Parsing is tolerant and bounded: malformed ranges are skipped and at most {@value #MAX_RANGES} are
  * read. Instances are thread-safe; they remember what they made of the values they saw ({@link HeaderMemo}).
@@ -88,7 +86,7 @@ public final class FormatNegotiator {
     }
 
     private Choice parse(String accept) {
-        // Per format: the q-value of the ranges that name it (-1: none does). Wildcards are kept apart.
+        // Per format: the highest q-value above 0 of the ranges that name it, a preference (-1: none does).
         double[] named = {-1, -1, -1};
         double textStar = -1;
         double applicationStar = -1;
@@ -97,46 +95,55 @@ public final class FormatNegotiator {
         double textHtml = -1;
         double problemJson = -1;
         double plainJson = -1;
+        double textPlain = -1;
         for (QualityValue range : QualityValue.elements(accept, MAX_RANGES)) {
             String type = range.value();
             double q = range.q();
             switch (type) {
                 case "text/html" -> {
-                    named[0] = Math.max(named[0], q);
+                    prefer(named, PageFormat.HTML, q);
                     textHtml = Math.max(textHtml, q);
                 }
-                case "application/xhtml+xml" -> named[0] = Math.max(named[0], q);
-                case "application/problem+json" -> problemJson = Math.max(problemJson, q);
+                case "application/xhtml+xml" -> prefer(named, PageFormat.HTML, q);
+                case "application/problem+json" -> {
+                    prefer(named, PageFormat.PROBLEM_JSON, q);
+                    problemJson = Math.max(problemJson, q);
+                }
                 case "application/json" -> {
-                    named[1] = Math.max(named[1], q);
+                    prefer(named, PageFormat.PROBLEM_JSON, q);
                     plainJson = Math.max(plainJson, q);
                 }
-                case "text/plain" -> named[2] = Math.max(named[2], q);
+                case "text/plain" -> {
+                    prefer(named, PageFormat.TEXT, q);
+                    textPlain = Math.max(textPlain, q);
+                }
                 case "text/*" -> textStar = Math.max(textStar, q);
                 case "application/*" -> applicationStar = Math.max(applicationStar, q);
                 case "*/*" -> anyStar = Math.max(anyStar, q);
                 default -> {
                     if (type.startsWith("application/") && type.endsWith("+json")) {
-                        named[1] = Math.max(named[1], q);
+                        prefer(named, PageFormat.PROBLEM_JSON, q);
                     }
                 }
             }
         }
-        // The media type sent must not be one the client refuses (RFC 9110 §12.5.1: the most specific range
-        // decides), whatever other ranges naming the format say.
-        if (mostSpecific(textHtml, textStar, anyStar) == 0) {
-            named[0] = 0; // HTML goes as text/html only: application/xhtml+xml does not make text/html acceptable
+        // A format is refused when the media type it goes as is (RFC 9110 §12.5.1: the most specific range
+        // decides), whatever other ranges naming the format say: HTML goes as text/html only, so
+        // application/xhtml+xml;q=0 refuses nothing sent; problem details go as application/json when the client
+        // refuses application/problem+json, so only refusing both refuses them.
+        double asProblemJson = mostSpecific(problemJson, applicationStar, anyStar);
+        double asPlainJson = mostSpecific(plainJson, applicationStar, anyStar);
+        boolean[] refused = {mostSpecific(textHtml, textStar, anyStar) == 0, asProblemJson == 0 && asPlainJson == 0,
+            mostSpecific(textPlain, textStar, anyStar) == 0};
+        PageFormat format = choose(named, refused, textStar, applicationStar, anyStar);
+        return format == PageFormat.PROBLEM_JSON && asProblemJson == 0 ? Choice.JSON_AS_PLAIN_JSON : Choice.of(format);
+    }
+
+    /** Records a range naming a format as a preference for it, unless its q-value of 0 refuses that type. */
+    private static void prefer(double[] named, PageFormat format, double q) {
+        if (q > 0) {
+            named[format.ordinal()] = Math.max(named[format.ordinal()], q);
         }
-        boolean asPlainJson = false;
-        if (mostSpecific(problemJson, applicationStar, anyStar) != 0) {
-            named[1] = Math.max(named[1], problemJson);
-        } else if (mostSpecific(plainJson, applicationStar, anyStar) != 0) {
-            asPlainJson = true; // problem details as application/json, which the client did not refuse
-        } else {
-            named[1] = 0;
-        }
-        PageFormat format = choose(named, textStar, applicationStar, anyStar);
-        return format == PageFormat.PROBLEM_JSON && asPlainJson ? Choice.JSON_AS_PLAIN_JSON : Choice.of(format);
     }
 
     /** The q-value the most specific range gives a type: the one naming it, else its type's wildcard, else any. */
@@ -144,12 +151,13 @@ public final class FormatNegotiator {
         return exact >= 0 ? exact : typeStar >= 0 ? typeStar : anyStar;
     }
 
-    private PageFormat choose(double[] named, double textStar, double applicationStar, double anyStar) {
+    private PageFormat choose(double[] named, boolean[] refused, double textStar, double applicationStar,
+            double anyStar) {
         PageFormat best = null;
         double bestQ = 0;
         for (PageFormat format : TIE_ORDER) {
             double q = named[format.ordinal()];
-            if (q > bestQ) {
+            if (q > bestQ && !refused[format.ordinal()]) {
                 best = format;
                 bestQ = q;
             }
@@ -158,70 +166,53 @@ public final class FormatNegotiator {
             return best;
         }
         // Per format: the q-value of the narrowest wildcard covering it (RFC 9110 §12.5.1: the most specific
-        // range decides), so text/*;q=0 excludes HTML and text even beside */*.
+        // range decides).
         double text = textStar >= 0 ? textStar : anyStar;
         double[] covering = {text, applicationStar >= 0 ? applicationStar : anyStar, text};
-        PageFormat accepted = mostAccepted(named, covering, textStar >= 0);
+        PageFormat accepted = mostAccepted(covering, refused, textStar >= 0);
         if (accepted != null) {
             return accepted;
         }
-        PageFormat notExcluded = firstAcceptable(named, covering, false);
-        return notExcluded != null ? notExcluded : fallback;
+        if (!refused[fallback.ordinal()]) {
+            return fallback;
+        }
+        for (PageFormat format : TIE_ORDER) {
+            if (!refused[format.ordinal()]) {
+                return format;
+            }
+        }
+        return fallback; // every format refused: the fallback anyway, never a 406
     }
 
     /**
-     * Of the formats a wildcard accepts (q > 0) and no range naming them excludes, the one whose narrowest covering
+     * Of the formats a wildcard accepts (q > 0) and the client does not refuse, the one whose narrowest covering
      * wildcard weighs most; among equals: plain text where {@code text/*} decides and weighs more than what covers
      * problem details (a bare {@code text/*} counts as plain text), else the fallback, else the first in tie order.
      * {@code null} when no wildcard accepts a format.
      */
-    private @Nullable PageFormat mostAccepted(double[] named, double[] covering, boolean textStarGiven) {
+    private @Nullable PageFormat mostAccepted(double[] covering, boolean[] refused, boolean textStarGiven) {
         double bestQ = 0;
         for (PageFormat format : TIE_ORDER) {
-            if (acceptable(format, named, covering, true)) {
+            if (!refused[format.ordinal()]) {
                 bestQ = Math.max(bestQ, covering[format.ordinal()]);
             }
         }
         if (bestQ == 0) {
             return null;
         }
-        double textQ = covering[PageFormat.TEXT.ordinal()];
-        if (textStarGiven && textQ == bestQ && covering[PageFormat.PROBLEM_JSON.ordinal()] < bestQ
-                && acceptable(PageFormat.TEXT, named, covering, true)) {
+        int text = PageFormat.TEXT.ordinal();
+        if (textStarGiven && covering[text] == bestQ && !refused[text]
+                && covering[PageFormat.PROBLEM_JSON.ordinal()] < bestQ) {
             return PageFormat.TEXT;
         }
-        if (acceptable(fallback, named, covering, true) && covering[fallback.ordinal()] == bestQ) {
+        if (!refused[fallback.ordinal()] && covering[fallback.ordinal()] == bestQ) {
             return fallback;
         }
         for (PageFormat format : TIE_ORDER) {
-            if (acceptable(format, named, covering, true) && covering[format.ordinal()] == bestQ) {
+            if (!refused[format.ordinal()] && covering[format.ordinal()] == bestQ) {
                 return format;
             }
         }
-        throw new AssertionError(); // bestQ is the weight of an acceptable format
-    }
-
-    /** The fallback if the client does not exclude it, else the first format it does not exclude, else null. */
-    private @Nullable PageFormat firstAcceptable(double[] named, double[] covering, boolean asked) {
-        if (acceptable(fallback, named, covering, asked)) {
-            return fallback;
-        }
-        for (PageFormat format : TIE_ORDER) {
-            if (acceptable(format, named, covering, asked)) {
-                return format;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Whether the client did not exclude the format: a q=0 on a range naming it, or on the narrowest wildcard
-     * covering it; and, when {@code asked}, whether a range accepts it: one naming it or a wildcard covering it,
-     * q > 0.
-     */
-    private static boolean acceptable(PageFormat format, double[] named, double[] covering, boolean asked) {
-        int i = format.ordinal();
-        // The most specific range decides (RFC 9110 §12.5.1): a named q=0 excludes even under a wildcard.
-        return named[i] != 0 && (named[i] > 0 || (asked ? covering[i] > 0 : covering[i] != 0));
+        throw new AssertionError(); // bestQ is the weight of a format not refused
     }
 }

@@ -41,7 +41,7 @@ class FormatNegotiatorTests {
             application/json;q=0.5, text/plain            | TEXT
             text/html;q=0, */*                            | PROBLEM_JSON
             application/json;q=0, text/html;q=0.2         | HTML
-            application/json;q=0, */*                     | HTML
+            application/json;q=0, */*                     | PROBLEM_JSON
             '*/*;q=0'                                     | PROBLEM_JSON
             text/html;level=1;q=0.7, application/json;q=0.5 | HTML
             text/html;q=abc, application/json;q=0.1       | PROBLEM_JSON
@@ -127,6 +127,29 @@ class FormatNegotiatorTests {
         // covering it, and the highest weight wins; the fallback only breaks a tie. So a client that rates
         // application/* ten times above everything else gets problem details even with an HTML fallback.
         assertThat(new FormatNegotiator(fallback).negotiate(accept)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "[{index}] fallback {0}: {1} -> {2}, {3}")
+    @CsvSource(delimiter = '|', textBlock = """
+            HTML         | 'application/json;q=0, text/*;q=0, */*'             | PROBLEM_JSON | application/problem+json
+            PROBLEM_JSON | 'application/json;q=0, application/*'              | PROBLEM_JSON | application/problem+json
+            PROBLEM_JSON | 'application/json;q=0, text/*;q=0.5, */*'          | PROBLEM_JSON | application/problem+json
+            PROBLEM_JSON | 'application/vnd.api+json;q=0, */*'                | PROBLEM_JSON | application/problem+json
+            HTML         | 'application/xhtml+xml;q=0, */*'                   | HTML         | text/html; charset=UTF-8
+            PROBLEM_JSON | 'application/xhtml+xml;q=0, text/plain;q=0, text/*, application/*;q=0' | HTML | text/html
+            PROBLEM_JSON | 'application/problem+json;q=0, application/json;q=0, application/*'    | HTML | text/html
+            """)
+    void refusesOnlyTheMediaTypesNamedWithQZero(PageFormat fallback, String accept, PageFormat format,
+            String contentType) {
+        // R34, RFC 9110 §12.5.1: q=0 on application/json refuses that type, not application/problem+json, which
+        // problem details go as; q=0 on application/xhtml+xml refuses nothing, as HTML goes as text/html. They
+        // refused the whole format: HTML was sent to a client that accepted only application/* (and problem
+        // details through it), or against its text/*;q=0. The last row: problem details refused both ways, so
+        // HTML, which no range refuses (nor accepts), rather than the fallback.
+        FormatNegotiator.Choice choice = new FormatNegotiator(fallback).choose(accept);
+
+        assertThat(choice.format()).isEqualTo(format);
+        assertThat(choice.contentType()).startsWith(contentType);
     }
 
     @ParameterizedTest(name = "[{index}] {0} -> {1}, {2}")
