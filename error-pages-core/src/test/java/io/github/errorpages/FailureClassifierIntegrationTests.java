@@ -454,20 +454,34 @@ class FailureClassifierIntegrationTests {
             }
         });
 
+        AsyncUpstreamCall<byte[]> uncheckedAsyncCall = attempt -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call(attempt);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // the usual way out of a Supplier
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+
         Throwable returned = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), call));
         Throwable returnedAsync = catchThrowable(() -> guard.callAsync(UpstreamRequest.of("GET"), asyncCall).join());
+        Throwable returnedUnchecked = catchThrowable(
+                () -> guard.callAsync(UpstreamRequest.of("GET"), uncheckedAsyncCall).join());
 
         Class<? extends IOException> thrownForIt = status == 404 || status == 410 ? FileNotFoundException.class
                 : IOException.class;
         assertThat(returned).isExactlyInstanceOf(UncheckedIOException.class).cause().isExactlyInstanceOf(thrownForIt);
         assertThat(returnedAsync).isExactlyInstanceOf(CompletionException.class).cause()
                 .isExactlyInstanceOf(thrownForIt);
+        assertThat(returnedUnchecked).isExactlyInstanceOf(CompletionException.class).cause()
+                .isExactlyInstanceOf(UncheckedIOException.class).cause().isExactlyInstanceOf(thrownForIt);
         assertThat(ErrorPages.ofDefaults().handle(returned, ErrorRequest.of("GET", "/orders/42"))).isEmpty();
-        assertThat(guard.metrics().successfulCalls()).isEqualTo(2);
+        assertThat(guard.metrics().successfulCalls()).isEqualTo(3);
         assertThat(guard.metrics().failedCalls()).isZero();
         assertThat(guard.metrics().abortedCalls()).isZero();
-        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(2);
-        assertThat(upstream.requestCount()).isEqualTo(2); // one per call: no retry
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(3);
+        assertThat(upstream.requestCount()).isEqualTo(3); // one per call: no retry
     }
 
     /**

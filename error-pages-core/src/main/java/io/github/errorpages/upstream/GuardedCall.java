@@ -330,11 +330,22 @@ final class GuardedCall<T> {
 
     /**
      * The status of the upstream response a client library threw an exception for, whatever it is:
-     * HttpURLConnection's, Spring's and the JAX-RS client's; 0 when {@code error} is no such exception.
+     * HttpURLConnection's, Spring's and the JAX-RS client's, in {@code error}'s cause chain as the classifier reads
+     * it (an {@code UncheckedIOException} around HttpURLConnection's, the usual way out of a {@code Supplier});
+     * 0 when the chain holds no such exception.
      */
     private static int thrownResponseStatus(Throwable error) {
-        int status = JdkCauseClassifier.urlConnectionStatus(error);
-        return status != 0 ? status : ResponseExceptionClassifier.responseStatus(error);
+        Throwable t = error;
+        for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = t.getCause()) {
+            int status = JdkCauseClassifier.urlConnectionStatus(t);
+            if (status == 0) {
+                status = ResponseExceptionClassifier.responseStatus(t);
+            }
+            if (status != 0) {
+                return status;
+            }
+        }
+        return 0;
     }
 
     /** Whether a failure is an upstream response whose status is no failure for this upstream, as read by a client. */
