@@ -1,5 +1,7 @@
 package io.github.errorpages.upstream.internal;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
@@ -17,6 +19,8 @@ public final class Backoff {
     private final double multiplier;
     private final long maxNanos;
     private final double jitter;
+    /** The jitter as the decimal it was written as: {@code Double.toString} gives the shortest that reads back. */
+    private final BigDecimal writtenJitter;
     private final RandomGenerator random;
 
     /**
@@ -36,6 +40,7 @@ public final class Backoff {
             throw new IllegalArgumentException("initial " + initial + ", multiplier " + multiplier + ", max " + max
                     + ", jitter " + jitter);
         }
+        this.writtenJitter = BigDecimal.valueOf(jitter);
     }
 
     /**
@@ -53,18 +58,24 @@ public final class Backoff {
 
     /**
      * @param retry the retry's number, 1 for the first retry
-     * @return the jittered delay, in {@code [base * (1 - jitter), base * (1 + jitter))}
+     * @return the jittered delay, in {@code [base * (1 - jitter), base * (1 + jitter))}, a whole number of
+     *     nanoseconds, with {@code jitter} the decimal it was written as ({@code 0.1}, not the double nearest it)
      * @throws IllegalArgumentException if {@code retry} is below 1
      */
     public Duration delay(int retry) {
         long base = base(retry).toNanos();
-        double factor = 1.0 - jitter + 2.0 * jitter * random.nextDouble();
-        long nanos = (long) (base * factor);
-        double excluded = base * (1.0 + jitter);
-        if (jitter > 0 && nanos >= excluded) {
-            // Rounding carried the largest factors up to the excluded bound itself: the nanosecond below it.
-            nanos = (long) Math.ceil(excluded) - 1;
+        if (jitter == 0) {
+            return Duration.ofNanos(base);
         }
-        return Duration.ofNanos(nanos);
+        // The whole nanoseconds in the range, computed in decimal: in double arithmetic rounding carried a delay to
+        // the excluded bound (110 ms for 100 ms and 0.1) and truncation took one below the lower (32899999 ns for
+        // 35 ms and 0.06).
+        BigDecimal nanos = BigDecimal.valueOf(base);
+        long lowest = nanos.multiply(BigDecimal.ONE.subtract(writtenJitter)).setScale(0, RoundingMode.CEILING)
+                .longValueExact();
+        long highest = nanos.multiply(BigDecimal.ONE.add(writtenJitter)).setScale(0, RoundingMode.CEILING)
+                .longValueExact() - 1;
+        long span = highest - lowest + 1;
+        return Duration.ofNanos(lowest + Math.min(span - 1, (long) (random.nextDouble() * span)));
     }
 }

@@ -3,7 +3,9 @@ package io.github.errorpages.upstream.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
@@ -54,6 +56,29 @@ class BackoffTests {
 
         assertThat(largest.nextDouble()).isEqualTo(Math.nextDown(1.0));
         assertThat(atTheTop.delay(1).toNanos()).isLessThan(base * 6 / 5).isGreaterThan(base * 6 / 5 - 1_000);
+    }
+
+    @Test
+    void everyDelayLiesWithinTheBoundsAsWritten() {
+        // R43: f in [1 - jitter, 1 + jitter), with the jitter the decimal written in the configuration. Rounding and
+        // truncation in double arithmetic gave 110 ms for 100 ms and jitter 0.1, and 32899999 ns for 35 ms and
+        // jitter 0.06 (below 32.9 ms).
+        for (RandomGenerator extreme : List.<RandomGenerator>of(() -> -1L, () -> 0L)) {
+            for (int percent = 1; percent < 100; percent++) {
+                double jitter = percent / 100.0;
+                BigDecimal written = new BigDecimal(Double.toString(jitter));
+                for (long millis = 1; millis <= 3000; millis += 7) {
+                    Backoff backoff = new Backoff(Duration.ofMillis(millis), 1.0, Duration.ofMillis(millis), jitter,
+                            extreme);
+                    BigDecimal base = BigDecimal.valueOf(Duration.ofMillis(millis).toNanos());
+                    BigDecimal delay = BigDecimal.valueOf(backoff.delay(1).toNanos());
+
+                    assertThat(delay).as("%d ms, jitter %s", millis, written)
+                            .isGreaterThanOrEqualTo(base.multiply(BigDecimal.ONE.subtract(written)))
+                            .isLessThan(base.multiply(BigDecimal.ONE.add(written)));
+                }
+            }
+        }
     }
 
     @Test
