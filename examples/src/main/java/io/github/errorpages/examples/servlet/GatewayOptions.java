@@ -61,7 +61,7 @@ public record GatewayOptions(String host, int port, List<URI> upstreams, boolean
             int equals = arg.indexOf('=');
             String name = equals > 0 ? arg.substring(0, equals) : arg;
             if (name.equals("--help")) {
-                throw new IllegalArgumentException("--help takes no value, but was given " + arg.substring(equals + 1));
+                throw new IllegalArgumentException("--help takes no value, but was " + arg);
             }
             if (!name.equals("--port") && !name.equals("--host") && !name.equals("--upstream")) {
                 throw new IllegalArgumentException(
@@ -108,7 +108,8 @@ public record GatewayOptions(String host, int port, List<URI> upstreams, boolean
 
     private static String host(String value) {
         String host = value.trim();
-        if (host.isEmpty() || !host.matches("[A-Za-z0-9.:\\[\\]-]+")) {
+        // No host name starts with "-" (RFC 1123): one that does is an option where the host was forgotten.
+        if (host.isEmpty() || host.startsWith("-") || !host.matches("[A-Za-z0-9.:\\[\\]-]+")) {
             throw new IllegalArgumentException("--host must be a host name or an IP address, but was " + value);
         }
         return host;

@@ -65,6 +65,11 @@ class GatewayOptionsTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> GatewayOptions.parse("--upstream", "--host=127.0.0.1"))
                 .withMessage("--upstream needs a value, but was followed by --host=127.0.0.1");
+        // A short option where the host belongs: no host name starts with a dash.
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--host", "-p", "9090"))
+                .withMessage("--host must be a host name or an IP address, but was -p");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--host", "-h"))
+                .withMessage("--host must be a host name or an IP address, but was -h");
         assertThatIllegalArgumentException().as("one dash: a value")
                 .isThrownBy(() -> GatewayOptions.parse("--port", "-1"))
                 .withMessage("--port must be a number between 0 and 65535, but was -1");
@@ -74,6 +79,8 @@ class GatewayOptionsTests {
     void helpTakesNoValue() {
         // "--help=yes" was answered "Unknown option --help".
         assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--help=yes"))
-                .withMessage("--help takes no value, but was given yes");
+                .withMessage("--help takes no value, but was --help=yes");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--help="))
+                .withMessage("--help takes no value, but was --help=");
     }
 }
