@@ -294,8 +294,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
     /**
      * How long the JDK transport waits, after its answer, for a read of the client's body under way to return: the
-     * container's read timeout (Jetty's 30 s idle timeout, Tomcat's 20 s {@code connectionTimeout} by default) ends
-     * it first.
+     * container's read timeout (Jetty's 30 s idle timeout, Tomcat's {@code connectionTimeout}: 60 s by default, 20 s
+     * in the {@code server.xml} Tomcat ships) ends it first; Undertow has none by default.
      */
     private static final Duration BODY_READ_PATIENCE = Duration.ofSeconds(60);
 
@@ -1545,13 +1545,14 @@ public final class ReverseProxyServlet extends HttpServlet {
         /**
          * Sets the longest a part of a response body the Jetty transport relays may wait for the client to take it
          * (init-parameter {@value #CLIENT_IDLE_TIMEOUT_PARAMETER}); the next part is not asked of the upstream
-         * meanwhile. The container tells when a write was taken whole, not how much of it, so a part counts as
-         * waiting until the client took all of it, and what the container buffers with it (up to its response
-         * buffer, 32 KiB on Jetty by default): with the default a client slower than about 0.5 KB/s throughout is
-         * cut off too. The client's response is then aborted (an HTTP/2 stream reset), and the upstream's connection
-         * closed, one of {@code max-connections}; nothing counts against the upstream. The container's own idle
-         * timeout may end the wait sooner; Tomcat bounds no such wait over HTTP/2 (a stream whose window stays shut).
-         * (With the JDK transport the body is written blocking, which the container's write timeout bounds.) Default
+         * meanwhile. The container tells when a write was taken whole, not how much of it, and it is taken only
+         * when the socket can take more, which Linux says once the client has read a good part of the socket's send
+         * buffer (grown up to 4 MiB by default): a steady but slow client can be cut off too (measured with the
+         * default: one reading 8 KB/s, on Undertow; see docs/configuration.md). The client's response is then
+         * aborted (an HTTP/2 stream reset), and the upstream's connection closed, one of {@code max-connections};
+         * nothing counts against the upstream. The container's own idle timeout may end the wait sooner; Tomcat
+         * bounds no such wait over HTTP/2 (a stream whose window stays shut). (With the JDK transport the body is
+         * written blocking, which the container's write timeout bounds: Undertow has none by default.) Default
          * {@link #DEFAULT_CLIENT_IDLE_TIMEOUT}.
          *
          * @param timeout at least a millisecond, at most {@link #MAX_CLIENT_IDLE_TIMEOUT}
