@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  * {@code HttpServerErrorException} reached the container, whose 500 page quotes the upstream's URL and body.
  *
  * <p>Matched by class name and read by reflection, since none of these libraries is a dependency: an exception
- * for a 4xx, or one whose status cannot be read, is not recognised. Thread-safe (stateless).
+ * for a 4xx, or one whose status cannot be read, is no failure ({@link #responseStatus} reads any status, so that
+ * the guard takes such an exception for the response it is). Thread-safe (stateless).
  */
 public final class ResponseExceptionClassifier implements CauseClassifier {
 
