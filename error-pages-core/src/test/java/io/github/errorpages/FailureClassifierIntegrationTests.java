@@ -485,6 +485,30 @@ class FailureClassifierIntegrationTests {
     }
 
     /**
+     * An application's own checked exception around HttpURLConnection's 404 cannot reach the synchronous caller as it
+     * is: the call fails as with any exception that is no upstream failure (proxy_internal_error), rather than
+     * throwing the CancellationException the guard keeps for a cancelled attempt.
+     */
+    @Test
+    void anApplicationsCheckedExceptionAroundA4xxFailsTheCall() {
+        FaultyUpstream upstream = FaultyUpstream.start(exchange -> exchange.respond(404, "no such order"));
+        resource = upstream;
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    try (InputStream body = attempt.endpoint().resolve("/orders/42").toURL().openStream()) {
+                        return body.readAllBytes();
+                    } catch (FileNotFoundException notFound) {
+                        throw new Exception("order 42 not found upstream", notFound); // an application's own
+                    }
+                }));
+
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+        assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+
+    /**
      * HttpURLConnection's exception for an upstream 5xx is that response, and the guard treats it as one it read
      * itself: with fail-on-5xx on a failure, counted by the breaker and retried (R3); with fail-on-5xx off no
      * failure at all, like any response (docs/configuration.md): one attempt, nothing counted against the upstream,

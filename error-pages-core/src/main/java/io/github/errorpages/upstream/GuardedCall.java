@@ -35,6 +35,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class GuardedCall<T> {
 
+    /** The {@code Proxy-Status} error type of a gateway that found the request had passed it before. */
+    private static final String LOOP = FailureCause.PROXY_LOOP_DETECTED.token();
+
     private final UpstreamGuard guard;
     private final UpstreamConfig config;
     private final UpstreamRequest request;
@@ -173,12 +176,12 @@ final class GuardedCall<T> {
         if (responses != null && result != null) {
             int status;
             Duration retryAfter = null;
-            boolean gatewayGaveUp = false;
+            @Nullable String proxyStatus = null;
             try {
                 status = responses.status(result);
                 if (guard.isFailureStatus(status)) {
                     retryAfter = RetryAfter.parse(responses.header(result, "Retry-After"), guard.clock()).orElse(null);
-                    gatewayGaveUp = ProxyStatus.hasError(responses.header(result, "Proxy-Status"));
+                    proxyStatus = responses.header(result, "Proxy-Status");
                     responses.discard(result);
                 }
             } catch (RuntimeException | Error adapterBug) {
@@ -191,11 +194,15 @@ final class GuardedCall<T> {
             }
             if (guard.isFailureStatus(status)) {
                 releaseBulkhead();
+                if (ProxyStatus.hasError(proxyStatus, LOOP)) {
+                    return loopReported(current, status, null, now);
+                }
                 UpstreamFailure reported = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream(guard.name())
                         .upstreamStatus(status).upstreamRetryAfter(retryAfter).attempts(attempts).build();
                 current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS,
                         new UpstreamFailureException(reported, null));
-                return afterFailure(FailureCause.UPSTREAM_STATUS, status, retryAfter, gatewayGaveUp, null, now);
+                return afterFailure(FailureCause.UPSTREAM_STATUS, status, retryAfter, ProxyStatus.hasError(proxyStatus),
+                        null, now);
             }
         }
         long headNanos = now - attemptStarted;
@@ -275,7 +282,7 @@ final class GuardedCall<T> {
         }
         if (classified.isEmpty()) {
             int status = thrownResponseStatus(error);
-            if (status != 0 && !guard.isFailureStatus(status)) {
+            if (status != 0 && !guard.isFailureStatus(status) && isRethrowable(error)) {
                 // A client library's exception for a response (HttpURLConnection's for a 404, Spring's
                 // HttpClientErrorException): the upstream answered, and the status is no failure.
                 return returned(current, error, now);
@@ -306,16 +313,30 @@ final class GuardedCall<T> {
             }
             return Step.fail(exception(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL)));
         }
+        // A client's exception for a 5xx response (Spring's, the JAX-RS client's) holds its Proxy-Status as well.
+        String proxyStatus = failure.cause() == FailureCause.UPSTREAM_STATUS
+                ? ResponseExceptionClassifier.header(error, "Proxy-Status") : null;
+        if (ProxyStatus.hasError(proxyStatus, LOOP)) {
+            return loopReported(current, failure.upstreamStatus(), error, now);
+        }
         if (UpstreamGuard.countsAgainstUpstream(failure.cause())) {
             current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS, error);
         } else {
             current.breaker().releasePermission();
         }
-        // A client's exception for a 5xx response (Spring's, the JAX-RS client's) holds its Proxy-Status as well.
-        boolean gatewayGaveUp = failure.cause() == FailureCause.UPSTREAM_STATUS
-                && ProxyStatus.hasError(ResponseExceptionClassifier.header(error, "Proxy-Status"));
-        return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(), gatewayGaveUp,
-                error, now);
+        return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(),
+                ProxyStatus.hasError(proxyStatus), error, now);
+    }
+
+    /**
+     * A gateway past the upstream, this one perhaps, answered that the request had passed it before: a forwarding
+     * loop (RFC 9209 {@code proxy_loop_detected}), a mistake of the routing rather than a sign of the upstream's
+     * health. The failure says so, so that the page, the log line and the support code the client gets name the
+     * loop; the breaker does not count it, and it is not retried: it would come round again.
+     */
+    private Step<T> loopReported(Endpoint current, int status, @Nullable Throwable error, long now) {
+        current.breaker().releasePermission();
+        return afterFailure(FailureCause.PROXY_LOOP_DETECTED, status, null, true, error, now);
     }
 
     /**
@@ -326,6 +347,16 @@ final class GuardedCall<T> {
         current.breaker().onSuccess(now - attemptStarted, TimeUnit.NANOSECONDS);
         guard.succeeded(attempts, now - started, true);
         return Step.fail(error);
+    }
+
+    /**
+     * Whether {@code call} can throw the attempt's exception as the documented one: as it is, or an {@link IOException}
+     * in an {@link UncheckedIOException}. Another checked exception around a response (an application's own)
+     * could only reach the caller as something it means another thing by, so the call fails instead, as with any
+     * exception that is no upstream failure.
+     */
+    private static boolean isRethrowable(Throwable error) {
+        return error instanceof RuntimeException || error instanceof IOException;
     }
 
     /**

@@ -12,6 +12,7 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -202,6 +203,31 @@ class SafeRetryIntegrationTests {
         assertThat(upstream.requestCount()).isEqualTo(1);
         assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
         assertThat(events.refusals()).containsExactly(RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP);
+    }
+
+    /**
+     * A gateway past the upstream (this one, the request come round) answered that the request had passed it before:
+     * the failure is the loop (RFC 9209), neither retried nor counted by the breaker, so that the page, the log line
+     * and the support code name the loop. It was an upstream 502 that the breaker counted until it opened.
+     */
+    @Test
+    void aForwardingLoopReportedPastTheUpstreamIsTheLoop() {
+        FaultyUpstream upstream = upstreams.start(
+                Behaviour.respond(502, "", "Proxy-Status", "edge; error=proxy_loop_detected"));
+        UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).maxAttempts(3).build()).listener(events)
+                .build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+
+        for (int call = 0; call < 12; call++) {
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> client.send(get("/orders"), BodyHandlers.ofString()));
+
+            assertThat(thrown.failure().cause()).as("call %d", call).isEqualTo(FailureCause.PROXY_LOOP_DETECTED);
+            assertThat(thrown.failure().attempts()).isEqualTo(1);
+        }
+        assertThat(upstream.requestCount()).isEqualTo(12);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
     }
 
     @ParameterizedTest

@@ -30,6 +30,32 @@ public final class ProxyStatus {
     }
 
     /**
+     * @param value the header value, or {@code null} when absent
+     * @param type an error type of RFC 9209 §2.3, such as {@code proxy_loop_detected}
+     * @return whether any member carries {@code error=} that type
+     */
+    public static boolean hasError(@Nullable String value, String type) {
+        if (value == null) {
+            return false;
+        }
+        int length = value.length();
+        for (int i = separator(value, 0, ';', length); i < length; i = separator(value, i + 1, ';', length)) {
+            if (isErrorKey(value, i + 1)) {
+                int start = value.indexOf('=', i + 1) + 1;
+                int end = start;
+                while (end < length && value.charAt(end) != ';' && value.charAt(end) != ','
+                        && value.charAt(end) != ' ') {
+                    end++;
+                }
+                if (end - start == type.length() && value.startsWith(type, start)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * Where the next separator of a structured field outside a string ({@code "..."}, with its escapes) is.
      *
      * @param value the field value

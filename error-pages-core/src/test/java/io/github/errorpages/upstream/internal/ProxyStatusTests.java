@@ -23,8 +23,22 @@ class ProxyStatusTests {
         assertThat(ProxyStatus.hasError(value)).isEqualTo(error);
     }
 
+    @ParameterizedTest(name = "[{0}] -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "gateway; error=proxy_loop_detected                                     | true",
+        "upstream; error=proxy_loop_detected; received-status=502, edge; received-status=502 | true",
+        "edge; received-status=502, upstream;error=proxy_loop_detected          | true",
+        "edge; error=proxy_loop_detected_not                                    | false",
+        "edge; error=connection_timeout                                         | false",
+        "edge; details=\"error=proxy_loop_detected\"                            | false",
+        "edge; next-hop=proxy_loop_detected                                     | false"})
+    void findsAnErrorParameterOfAType(String value, boolean loop) {
+        assertThat(ProxyStatus.hasError(value, "proxy_loop_detected")).isEqualTo(loop);
+    }
+
     @Test
     void absentHeaderIsNoError() {
         assertThat(ProxyStatus.hasError(null)).isFalse();
+        assertThat(ProxyStatus.hasError(null, "proxy_loop_detected")).isFalse();
     }
 }
