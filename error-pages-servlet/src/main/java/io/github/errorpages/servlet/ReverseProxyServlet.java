@@ -209,7 +209,10 @@ import org.slf4j.LoggerFactory;
  * {@value #PROXY_STATUS_PARAMETER} set, such an answer also says in a {@code Proxy-Status} field (RFC 9209) which
  * error the gateway met, {@code edge; error=connection_refused}, or, for an upstream's 5xx, the status received,
  * {@code edge; received-status=503}; never hosts or details (R6). Off by default: the field is for operators, and
- * the page's support code and the log line already tie a response to its cause.
+ * the page's support code and the log line already tie a response to its cause. A request that came back to the
+ * proxy (its {@code Via} pseudonym in the request) is answered {@code proxy_loop_detected} with the field even so,
+ * named by that pseudonym, and the pass it came round from, which reads that error in its upstream's answer, answers
+ * {@code proxy_loop_detected} too, counted by no breaker.
  *
  * <p><b>Timeouts.</b> {@value #CONNECT_TIMEOUT_PARAMETER} bounds a connect, the guard's
  * {@code attempt-timeout} the wait for the response headers of one attempt, its {@code deadline} all
@@ -449,6 +452,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
             // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.
+            request.setAttribute(ErrorResponder.LOOP_NAME_ATTRIBUTE, current.pseudonym);
             answerFailure(current, request, response, UpstreamFailure.builder(FailureCause.PROXY_LOOP_DETECTED)
                     .upstream(current.guard.name()).attempts(0).build(), false);
             return;

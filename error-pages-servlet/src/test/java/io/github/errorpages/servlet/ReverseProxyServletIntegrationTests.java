@@ -654,14 +654,25 @@ abstract class ReverseProxyServletIntegrationTests {
         holder.setAsyncSupported(true);
         configured.context().addServlet(holder, "/self/*");
 
-        HttpResponse<byte[]> response = Client.get(configured.uri("/self/orders/42"), JSON);
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> {
+            for (int round = 0; round < 12; round++) {
+                answered.set(Client.get(configured.uri("/self/orders/42"), JSON));
+            }
+        });
+        HttpResponse<byte[]> response = answered.get();
 
-        // The outer round gets the inner round's 502 page as the upstream's 502; its Retry-After (10 s) is longer
-        // than the guard waits for a retry (2 s), so that is all.
+        // The inner round's answer says the loop in a Proxy-Status named by the proxy's pseudonym, so the outer
+        // round answers the loop too: the client's support code leads to a proxy_loop_detected line, and the
+        // breaker counts no loop. It was the upstream's 502, counted until the breaker opened (a 503 after ten).
         assertErrorPage(response, "GET", 502, "10");
-        assertThat(guard.metrics().attempts()).as("forwarded rounds").isEqualTo(1);
+        assertThat(Client.text(response)).contains(FailureCause.PROXY_LOOP_DETECTED.token());
+        assertThat(log).contains("cause=proxy_loop_detected upstream=self attempts=1 ")
+                .doesNotContain("cause=upstream_status");
+        assertThat(guard.metrics().attempts()).as("forwarded rounds").isEqualTo(12);
         assertThat(guard.metrics().calls()).as("calls through the guard: the rounds that came back made none")
-                .isEqualTo(1);
+                .isEqualTo(12);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
     /** The round that comes back, as the client of that round sees it. */

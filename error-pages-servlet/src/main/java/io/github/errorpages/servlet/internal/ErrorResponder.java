@@ -4,6 +4,7 @@ import io.github.errorpages.ErrorDecision;
 import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
+import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
@@ -34,6 +35,12 @@ public final class ErrorResponder {
      * client's body, whose rest then reaches nobody.
      */
     public static final String CLOSE_CONNECTION_ATTRIBUTE = ErrorResponder.class.getName() + ".closeConnection";
+    /**
+     * Set on a request that came back to the proxy, to the proxy's pseudonym in {@code Via}: with no name of its own
+     * configured, the proxy still says the loop in a {@code Proxy-Status} field named by it, so that the pass the
+     * request came round from reads a loop (RFC 9209 {@code proxy_loop_detected}) rather than an upstream's 502.
+     */
+    public static final String LOOP_NAME_ATTRIBUTE = ErrorResponder.class.getName() + ".loopName";
 
     /** The path of the robots exclusion file (RFC 9309 §2.3). */
     public static final String ROBOTS_TXT = "/robots.txt";
@@ -291,18 +298,21 @@ public final class ErrorResponder {
     }
 
     /**
-     * The page's fields, with {@code Proxy-Status} when the proxy is configured to send it, and {@code Connection:
-     * close} when the proxy stopped reading the request's body part-way ({@link #CLOSE_CONNECTION_ATTRIBUTE}).
+     * The page's fields, with {@code Proxy-Status} when the proxy is configured to send it or answers a loop
+     * ({@link #LOOP_NAME_ATTRIBUTE}), and {@code Connection: close} when the proxy stopped reading the request's
+     * body part-way ({@link #CLOSE_CONNECTION_ATTRIBUTE}).
      */
     private Map<String, String> pageHeaders(HttpServletRequest request, Map<String, String> headers,
             UpstreamFailure failure) {
         boolean close = request.getAttribute(CLOSE_CONNECTION_ATTRIBUTE) != null;
-        if (proxyStatusName == null && !close) {
+        String name = proxyStatusName != null || failure.cause() != FailureCause.PROXY_LOOP_DETECTED
+                ? proxyStatusName : (String) request.getAttribute(LOOP_NAME_ATTRIBUTE);
+        if (name == null && !close) {
             return headers;
         }
         Map<String, String> all = new LinkedHashMap<>(headers);
-        if (proxyStatusName != null) {
-            all.put(ProxyStatusField.HEADER, ProxyStatusField.value(proxyStatusName, failure));
+        if (name != null) {
+            all.put(ProxyStatusField.HEADER, ProxyStatusField.value(name, failure));
         }
         if (close) {
             all.put("Connection", "close");
