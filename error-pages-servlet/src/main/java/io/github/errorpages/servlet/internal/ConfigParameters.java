@@ -22,6 +22,7 @@ public final class ConfigParameters {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
     private static final Pattern STATUS_OVERRIDE = Pattern.compile("status\\.([a-z_]+)");
     private static final Pattern RETRY_AFTER_DEFAULT = Pattern.compile("retry-after\\.default\\.(\\d{3})");
+    private static final Pattern DECIMAL = Pattern.compile("\\d+(\\.\\d*)?|\\.\\d+");
 
     private ConfigParameters() {
     }
@@ -138,11 +139,11 @@ public final class ConfigParameters {
     }
 
     private static double decimal(String key, String value) {
-        try {
-            return Double.parseDouble(value);
-        } catch (NumberFormatException e) {
+        // Digits with at most one point: Double.parseDouble also reads Java's spellings (1d, 0x1p-1, 1e-1).
+        if (!DECIMAL.matcher(value).matches()) {
             throw invalid(key, value, "must be a number between 0 and 1");
         }
+        return Double.parseDouble(value);
     }
 
     private static RetryAfterFormat format(String key, String value) {
@@ -197,12 +198,13 @@ public final class ConfigParameters {
     /**
      * @param key the key
      * @param value the rejected value; a URL's user info is masked in the message (a URL that does not parse, or
-     *     a misspelt key, would otherwise put a password into the startup log)
+     *     a misspelt key, would otherwise put a password into the startup log), and a blank one is named so
      * @param rule what the value must be
      * @return the exception, worded like {@link ErrorPagesConfig.Builder}'s
      */
     public static IllegalArgumentException invalid(String key, Object value, String rule) {
-        Object shown = value instanceof String text ? UserInfo.masked(text) : value;
+        Object shown = value instanceof String text ? (text.isBlank() ? "an empty value" : UserInfo.masked(text))
+                : value;
         return new IllegalArgumentException("Invalid error-pages configuration: " + key + " " + rule + ", but was " + shown);
     }
 }

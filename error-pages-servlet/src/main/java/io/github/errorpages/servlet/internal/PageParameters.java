@@ -106,7 +106,7 @@ public final class PageParameters {
         // refused as "[]", a value nobody wrote), and as intercept-statuses refuses them.
         for (String tag : value.split(",", -1)) {
             if (tag.isBlank()) {
-                throw ConfigParameters.invalid(key, value.isEmpty() ? "an empty value" : value, rule);
+                throw ConfigParameters.invalid(key, value, rule);
             }
             locales.add(locale(key, tag.trim(), value, rule));
         }

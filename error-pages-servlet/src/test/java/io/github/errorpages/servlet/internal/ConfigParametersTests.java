@@ -47,6 +47,14 @@ class ConfigParametersTests {
             "retry-after.max|P9999999999999999D|retry-after.max is too long a duration, but was P9999999999999999D",
             "retry-after.on-502-504|yes|retry-after.on-502-504 must be true or false, but was yes",
             "retry-after.jitter|lots|retry-after.jitter must be a number between 0 and 1, but was lots",
+            // Java's other spellings of a number are no decimal an operator writes: 1d was read as 1.0
+            "retry-after.jitter|1d|retry-after.jitter must be a number between 0 and 1, but was 1d",
+            "retry-after.jitter|0x1p-1|retry-after.jitter must be a number between 0 and 1, but was 0x1p-1",
+            "retry-after.jitter|1e-1|retry-after.jitter must be a number between 0 and 1, but was 1e-1",
+            // A blank value is named, not left as nothing after "but was"
+            "retry-after.max|' '|retry-after.max must be a duration such as 30s, 500ms, 5m or PT30S, but was an empty value",
+            "retry-after.on-502-504|''|retry-after.on-502-504 must be true or false, but was an empty value",
+            "retry-after.format|''|retry-after.format must be delay-seconds or http-date, but was an empty value",
             "retry-after.format|unix|retry-after.format must be delay-seconds or http-date, but was unix",
             "status.connection_refused|bad|status.connection_refused must be an integer, but was bad",
             "status.no_such_cause|503|status.no_such_cause names no failure cause",
