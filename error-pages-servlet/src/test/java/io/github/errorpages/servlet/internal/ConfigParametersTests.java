@@ -52,7 +52,8 @@ class ConfigParametersTests {
             "retry-after.jitter|0x1p-1|retry-after.jitter must be a number between 0 and 1, but was 0x1p-1",
             "retry-after.jitter|1e-1|retry-after.jitter must be a number between 0 and 1, but was 1e-1",
             // A blank value is named, not left as nothing after "but was"
-            "retry-after.max|' '|retry-after.max must be a duration such as 30s, 500ms, 5m or PT30S, but was an empty value",
+            "retry-after.max|' '|retry-after.max must be a duration such as 30s, 500ms, 5m or PT30S, "
+                    + "but was an empty value",
             "retry-after.on-502-504|''|retry-after.on-502-504 must be true or false, but was an empty value",
             "retry-after.format|''|retry-after.format must be delay-seconds or http-date, but was an empty value",
             "retry-after.format|unix|retry-after.format must be delay-seconds or http-date, but was unix",
