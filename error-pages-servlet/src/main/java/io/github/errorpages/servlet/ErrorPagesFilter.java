@@ -145,6 +145,8 @@ public final class ErrorPagesFilter implements Filter {
 
     private static final int MAX_UNWRAP = 32;
     private static final Logger log = LoggerFactory.getLogger(ErrorPagesFilter.class);
+    /** The context attribute holding what {@link #checkAhead} built until {@link #init} takes it. */
+    private static final String CHECKED_AHEAD_ATTRIBUTE = ErrorPagesFilter.class.getName() + ".checkedAhead";
 
     private final boolean configuredInCode;
     private final AtomicBoolean warnedOfAnotherInstance = new AtomicBoolean();
@@ -207,13 +209,42 @@ public final class ErrorPagesFilter implements Filter {
             settings = built.in(application);
             return;
         }
+        ServletContext application = filterConfig.getServletContext();
+        if (autoRegistered && application.getAttribute(CHECKED_AHEAD_ATTRIBUTE) instanceof CheckedAhead ahead
+                && ahead.parameters().equals(parameters)) {
+            application.removeAttribute(CHECKED_AHEAD_ATTRIBUTE);
+            settings = ahead.settings(); // built by checkAhead: the pages are built, and broken templates logged, once
+            return;
+        }
         try {
-            settings = Settings.of(parameters, filterConfig.getServletContext());
+            settings = Settings.of(parameters, application);
         } catch (IllegalArgumentException | IllegalStateException e) {
             // IllegalStateException: templates.strict and a template that does not compile.
             throw new ServletException(autoRegistered ? asContextParameter(e.getMessage(), parameters.keySet(),
                     filterConfig.getServletContext()) : e.getMessage(), e);
         }
+    }
+
+    /**
+     * Checks the parameters the initializer registers the filter with as {@link #init} would, when the application
+     * starts: Undertow starts a filter only at its first request, so an invalid value started the application and then
+     * failed every request with the container's 500. The settings built are kept for {@link #init} to take.
+     *
+     * @param parameters the filter's init-parameters, without the initializer's mark
+     * @param context the application being started
+     * @throws ServletException as {@link #init} throws it, naming the context parameter and its value
+     */
+    static void checkAhead(Map<String, String> parameters, ServletContext context) throws ServletException {
+        try {
+            context.setAttribute(CHECKED_AHEAD_ATTRIBUTE,
+                    new CheckedAhead(Map.copyOf(parameters), Settings.of(parameters, context)));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ServletException(asContextParameter(e.getMessage(), parameters.keySet(), context), e);
+        }
+    }
+
+    /** What {@link #checkAhead} built, for the parameters it was given. */
+    private record CheckedAhead(Map<String, String> parameters, Settings settings) {
     }
 
     /**

@@ -83,8 +83,10 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
      * @param classes ignored: the initializer handles no types
      * @param context the web application being started
      * @throws ServletException naming the parameter and the value when {@value #ENABLED_PARAMETER} is
-     *     neither {@code true} nor {@code false}, or naming both parameters and their values when two context
-     *     parameters set the same filter parameter (their prefixes differing in case)
+     *     neither {@code true} nor {@code false} or a context parameter is invalid (checked here, as the filter's
+     *     {@code init} would: Undertow starts a filter only at its first request), or naming both parameters and
+     *     their values when two context parameters set the same filter parameter (their prefixes differing in case)
+     *     or a context parameter sets one the application's declaration of the filter without its class sets
      */
     @Override
     public void onStartup(@Nullable Set<Class<?>> classes, ServletContext context) throws ServletException {
@@ -117,14 +119,24 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
                 List<String> unused = prefixedNames(context);
                 log.warn("A filter named {} is registered already; {} leaves it as it is, with its own "
                         + "init-parameters, and context parameters {} configure nothing. Set them as that filter's "
-                        + "init-parameters, or remove the application's registration", FILTER_NAME, ENABLED_PARAMETER,
-                        unused);
+                        + "init-parameters (or in its builder, if it was built in code), or remove the application's "
+                        + "registration", FILTER_NAME, ENABLED_PARAMETER, unused);
             }
             return;
         }
         Map<String, String> marked = new HashMap<>(parameters);
         marked.put(MARK_PARAMETER, "true");
-        registration.setInitParameters(marked);
+        Set<String> declared = registration.setInitParameters(marked);
+        if (!declared.isEmpty()) {
+            // web.xml declared the filter without its class, with init-parameters of its own: the container keeps
+            // those and would silently drop the context parameters that set the same ones.
+            String name = declared.iterator().next();
+            throw new ServletException("Invalid error-pages configuration: context parameter " + PARAMETER_PREFIX
+                    + name + " (" + UserInfo.masked(parameters.get(name)) + ") and the init-parameter " + name + " ("
+                    + UserInfo.masked(registration.getInitParameter(name)) + ") of the filter " + FILTER_NAME
+                    + " the application declares both set " + name + "; keep one");
+        }
+        ErrorPagesFilter.checkAhead(parameters, context);
         registration.setAsyncSupported(true);
         registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
     }

@@ -30,6 +30,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -50,6 +52,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpTester;
@@ -1081,6 +1085,57 @@ class TomcatIntegrationTests {
             assertThat(notIntercepted.statusCode()).isEqualTo(504);
             assertThat(notIntercepted.headers().firstValue("X-Content-Type-Options")).isEmpty();
         }
+    }
+
+    /**
+     * A web.xml that declares the filter without its class (a preliminary declaration, which the initializer's
+     * registration completes) with an init-parameter a context parameter sets too: the container kept the
+     * init-parameter and dropped the context parameter without a word. The start fails naming both.
+     */
+    @Test
+    void initializerFailsStartupWhenAPreliminaryDeclarationSetsAParameterAContextParameterSets() {
+        StringWriter log = new StringWriter();
+        Handler recording = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getThrown() != null) {
+                    record.getThrown().printStackTrace(new PrintWriter(log));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger catalina = java.util.logging.Logger.getLogger("org.apache.catalina");
+        catalina.addHandler(recording); // Tomcat logs through java.util.logging, to the standard error it first saw
+        try (TomcatServer webApp = TomcatServer.webApp(webXml("""
+                  <context-param>
+                    <param-name>error-pages.auto-register</param-name><param-value>true</param-value>
+                  </context-param>
+                  <context-param>
+                    <param-name>error-pages.retry-after.default.503</param-name><param-value>8s</param-value>
+                  </context-param>
+                  <filter>
+                    <filter-name>errorPagesFilter</filter-name>
+                    <init-param>
+                      <param-name>retry-after.default.503</param-name><param-value>77s</param-value>
+                    </init-param>
+                  </filter>
+                """)).start()) {
+            assertThat(Client.get(webApp.uri("/503"), JSON).statusCode()).as("the application did not start")
+                    .isEqualTo(404);
+        } finally {
+            catalina.removeHandler(recording);
+        }
+
+        assertThat(log.toString()).contains("context parameter error-pages.retry-after.default.503 (8s) and the "
+                + "init-parameter retry-after.default.503 (77s) of the filter errorPagesFilter the application "
+                + "declares both set retry-after.default.503; keep one");
     }
 
     @Test

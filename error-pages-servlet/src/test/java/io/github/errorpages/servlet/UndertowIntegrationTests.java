@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
@@ -11,6 +12,7 @@ import io.undertow.Undertow;
 import io.undertow.servlet.Servlets;
 import io.undertow.servlet.api.DeploymentInfo;
 import io.undertow.servlet.api.DeploymentManager;
+import io.undertow.servlet.api.ServletContainerInitializerInfo;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -29,6 +31,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -149,6 +152,31 @@ class UndertowIntegrationTests {
      * not ignore an included servlet's reset(): the includer's output and fields were gone, and its next write failed
      * (Undertow's 500 page, with a stack trace).
      */
+    /**
+     * Undertow starts a filter at its first request, not with the application: an invalid context parameter of the
+     * initializer's registration started the application, and then every request, those of healthy pages too, got
+     * Undertow's 500. The initializer checks the parameters itself, so the deployment fails naming it.
+     */
+    @Test
+    void initializerFailsTheDeploymentOnAnInvalidContextParameter() {
+        DeploymentInfo info = Servlets.deployment().setClassLoader(UndertowIntegrationTests.class.getClassLoader())
+                .setContextPath("/invalid").setDeploymentName("invalid")
+                .addServletContainerInitializer(new ServletContainerInitializerInfo(ErrorPagesInitializer.class,
+                        new ImmediateInstanceFactory<>(new ErrorPagesInitializer()), Set.of()))
+                .addInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true")
+                .addInitParameter("error-pages.retry-after.max", "forever")
+                .addServlet(servlet("healthy", "/healthy", TestServlets.servlet((request, response) -> {
+                    response.getWriter().write("fine");
+                })));
+        DeploymentManager invalid = Servlets.newContainer().addDeployment(info);
+
+        assertThatThrownBy(() -> {
+            invalid.deploy();
+            invalid.start();
+        }).hasStackTraceContaining("context parameter error-pages.retry-after.max")
+                .hasStackTraceContaining("but was forever");
+    }
+
     @Test
     void includedProxysPageIsAPartOfTheIncludersAnswer() {
         HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + port + "/plain/page"),
