@@ -60,8 +60,8 @@ public record GatewayOptions(String host, int port, List<URI> upstreams, boolean
             }
             int equals = arg.indexOf('=');
             String name = equals > 0 ? arg.substring(0, equals) : arg;
-            if (name.equals("--help")) {
-                throw new IllegalArgumentException("--help takes no value, but was " + arg);
+            if (name.equals("--help") || name.equals("-h")) {
+                throw new IllegalArgumentException(name + " takes no value, but was " + arg);
             }
             if (!name.equals("--port") && !name.equals("--host") && !name.equals("--upstream")) {
                 throw new IllegalArgumentException(
@@ -126,7 +126,7 @@ public record GatewayOptions(String host, int port, List<URI> upstreams, boolean
         } catch (URISyntaxException malformed) {
             // reported below
         }
-        throw new IllegalArgumentException("--upstream must be an absolute http or https URL such as "
-                + "http://127.0.0.1:3000, but was " + value);
+        throw new IllegalArgumentException("--upstream must be an absolute http or https URL with a host and no "
+                + "query or fragment, such as http://127.0.0.1:3000, but was " + value);
     }
 }

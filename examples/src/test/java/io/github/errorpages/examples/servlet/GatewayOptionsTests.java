@@ -49,6 +49,10 @@ class GatewayOptionsTests {
                 .withMessageEndingWith("but was ftp://x");
         assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--upstream", "/orders"))
                 .withMessageEndingWith("but was /orders");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> GatewayOptions.parse("--upstream=http://127.0.0.1:3000/?a=1"))
+                .withMessage("--upstream must be an absolute http or https URL with a host and no query or fragment, "
+                        + "such as http://127.0.0.1:3000, but was http://127.0.0.1:3000/?a=1");
         assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--host", "a b"))
                 .withMessage("--host must be a host name or an IP address, but was a b");
         assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--verbose"))
@@ -82,5 +86,7 @@ class GatewayOptionsTests {
                 .withMessage("--help takes no value, but was --help=yes");
         assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--help="))
                 .withMessage("--help takes no value, but was --help=");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("-h=yes"))
+                .withMessage("-h takes no value, but was -h=yes");
     }
 }
