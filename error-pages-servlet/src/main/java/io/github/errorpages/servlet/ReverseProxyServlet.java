@@ -484,7 +484,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         try {
             HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
             try {
-                answer = client.send(upstreamRequest, current.bodyHandler);
+                answer = client.send(upstreamRequest, current.bodyHandler(request));
             } catch (UpstreamFailureException failed) {
                 if (body instanceof ClientBodyPublisher clientBody) {
                     closeIfUploadCutShort(request, clientBody);
@@ -1153,7 +1153,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         final @Nullable JettyForwarder jetty;
         /** The JDK transport's client, for requests with and without a body; {@code null} with Jetty's. */
         final @Nullable GuardedHttpClient jdk;
-        final BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler;
+        /** {@code max-response-header-size}, which the JDK transport's body handlers check heads against. */
+        private final int maxResponseHeaderSize;
+        private final Duration bodyIdleTimeout;
+        /** Where a JDK body's reader asks for more, or {@code null} for on its own thread. */
+        private final @Nullable Executor demands;
         /** The executor of the JDK transport's own client; {@code null} with Jetty's or a client given. */
         final @Nullable ExecutorService ownExecutor;
         /**
@@ -1176,8 +1180,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         volatile boolean stoppingClients;
 
         private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
-                @Nullable GuardedHttpClient jdk,
-                BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler, @Nullable ExecutorService ownExecutor,
+                @Nullable GuardedHttpClient jdk, int maxResponseHeaderSize, Duration bodyIdleTimeout,
+                @Nullable Executor demands, @Nullable ExecutorService ownExecutor,
                 @Nullable ExecutorService bodyReads, String pseudonym) {
             this.pseudonym = pseudonym;
             this.locations = UpstreamLocations.of(guard.config().endpoints());
@@ -1185,7 +1189,9 @@ public final class ReverseProxyServlet extends HttpServlet {
             this.responder = responder;
             this.jetty = jetty;
             this.jdk = jdk;
-            this.bodyHandler = bodyHandler;
+            this.maxResponseHeaderSize = maxResponseHeaderSize;
+            this.bodyIdleTimeout = bodyIdleTimeout;
+            this.demands = demands;
             this.ownExecutor = ownExecutor;
             this.bodyReads = bodyReads;
         }
@@ -1194,8 +1200,6 @@ public final class ReverseProxyServlet extends HttpServlet {
                 @Nullable SSLContext sslContext, Duration connectTimeout, Duration bodyIdleTimeout,
                 Duration clientIdleTimeout, int maxResponseHeaderSize, int maxConnections, ErrorResponder responder) {
             String pseudonym = ProxyHeaders.pseudonym();
-            BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler =
-                    bodyHandler(maxResponseHeaderSize, bodyIdleTimeout, null);
             if (httpClient != null) {
                 if (transport == ProxyTransport.JETTY) {
                     throw new IllegalArgumentException("ReverseProxyServlet for upstream " + guard.name() + ": an "
@@ -1218,13 +1222,15 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // stopped, since the servlet may be initialised again with the client, so they end soon when idle.
                 ExecutorService bodyReads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
                         new SynchronousQueue<>(), DaemonThreads.named("error-pages-proxy-" + guard.name() + "-body"));
-                return new Proxy(guard, responder, null, client, bodyHandler, null, bodyReads, pseudonym);
+                return new Proxy(guard, responder, null, client, maxResponseHeaderSize, bodyIdleTimeout, null, null,
+                        bodyReads, pseudonym);
             }
             if (useJetty(transport, guard.name())) {
                 JettyForwarder jetty = startJetty(guard, transport, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
                         maxResponseHeaderSize, maxConnections, pseudonym, sslContext);
                 if (jetty != null) {
-                    return new Proxy(guard, responder, jetty, null, bodyHandler, null, null, pseudonym);
+                    return new Proxy(guard, responder, jetty, null, maxResponseHeaderSize, bodyIdleTimeout, null,
+                            null, null, pseudonym);
                 }
             }
             // One client, whose responses are parsed on its executor's threads, never on its only selector thread:
@@ -1239,21 +1245,19 @@ public final class ReverseProxyServlet extends HttpServlet {
             GuardedHttpClient client = GuardedHttpClient.of(ownClient(connectTimeout, clientTasks, sslContext), guard);
             // The copying container thread asks for the body's next bytes through the executor too: the client
             // parses what has arrived within the request, and a loop there would hold the container thread for good.
-            return new Proxy(guard, responder, null, client,
-                    bodyHandler(maxResponseHeaderSize, bodyIdleTimeout, clientTasks), clientTasks, bodyReads,
-                    pseudonym);
+            return new Proxy(guard, responder, null, client, maxResponseHeaderSize, bodyIdleTimeout, clientTasks,
+                    clientTasks, bodyReads, pseudonym);
         }
 
         /**
-         * Checks a response head, then makes its body's subscriber.
-         *
-         * @param demands where the body's reader asks for more, or {@code null} for on its own thread
+         * Checks a response head, as it will be relayed to the client of {@code request}, then makes its body's
+         * subscriber.
          */
-        private static BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler(int maxResponseHeaderSize,
-                Duration bodyIdleTimeout, @Nullable Executor demands) {
+        BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler(HttpServletRequest request) {
             return info -> {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
-                        maxResponseHeaderSize);
+                        maxResponseHeaderSize,
+                        (name, value) -> ProxyHeaders.growthTowardClient(name, value, locations, request));
                 return problem != null ? ResponseHeadCheck.refusal(problem)
                         : new IdleTimeoutBodySubscriber(bodyIdleTimeout, demands);
             };
@@ -1323,7 +1327,8 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /** The same proxy without its clients, to answer the exchanges in flight when it was stopped. */
         Proxy withoutClients() {
-            return new Proxy(guard, responder, null, null, bodyHandler, null, null, pseudonym);
+            return new Proxy(guard, responder, null, null, maxResponseHeaderSize, bodyIdleTimeout, null, null, null,
+                    pseudonym);
         }
 
         /** @return whether this proxy has no clients: it answers, but forwards nothing ({@link #withoutClients}) */
@@ -1573,7 +1578,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         /**
          * Sets the largest upstream response head the servlet relays, in bytes (init-parameter
          * {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}): the status line and the header fields, each with its
-         * line end. Default {@link #DEFAULT_MAX_RESPONSE_HEADER_SIZE}. A larger head fails the attempt with
+         * line end, as relayed (the URIs of a {@code Location} rewritten, the hosts of a {@code Via} hidden, which
+         * can make a field longer than received). Default {@link #DEFAULT_MAX_RESPONSE_HEADER_SIZE}. A larger head fails the attempt with
          * {@code http_response_header_section_size} and is answered with the 502 page; none of it is relayed,
          * and the circuit breaker does not count it (a local limit). The HTTP client stops reading a head at a
          * limit of its own (Jetty's: 384 KiB, or twice this one if that is more; the JDK's:

@@ -90,9 +90,20 @@ class TomcatIntegrationTests {
         // A 200 whose head is about as large as the path says (/head/10000), or exactly as the proxy counts it
         // (/exact/7168: the status line as 15 bytes, each field with 4, the final line end; 75 bytes without the
         // padding's value).
+        // /via/6900: that large as received, with a Via of 400 elements that alternate protocols, each of whose
+        // hosts the proxy hides as "upstream": about 10 KB as relayed.
         headsUpstream = FaultyUpstream.start(exchange -> {
             String target = exchange.request().target();
             int size = Integer.parseInt(target.substring(target.lastIndexOf('/') + 1));
+            if (target.startsWith("/via/")) {
+                StringBuilder via = new StringBuilder();
+                for (int i = 0; i < 400; i++) {
+                    via.append(i == 0 ? "" : ",").append(i % 2 == 0 ? "1.0 a" : "1.1 b");
+                }
+                exchange.respond(200, "ok", "Content-Type", "text/plain", "Via", via.toString(), "X-Padding",
+                        "p".repeat(size - 82 - via.length()));
+                return;
+            }
             int padding = target.startsWith("/exact/") ? size - 75 : size - 100;
             exchange.respond(200, "ok", "Content-Type", "text/plain", "X-Padding", "p".repeat(padding));
         });
@@ -944,6 +955,12 @@ class TomcatIntegrationTests {
         assertThat(atTheLimit.headers().firstValue("X-Padding").orElse("")).hasSize(limit - 75);
         assertThat(overIt.statusCode()).isEqualTo(502);
         assertThat(Client.text(overIt)).contains("http_response_header_section_size");
+
+        // Within the limit as received, over Tomcat's as relayed, the hosts of its Via hidden: counted as relayed.
+        // It was relayed, and Tomcat answered its bare 500 (the JDK transport) or closed the connection (Jetty's).
+        HttpResponse<byte[]> grown = Client.get(tomcat.uri("/heads" + suffix + "/via/6900"), JSON);
+        assertErrorPage(grown, "GET", 502, "10");
+        assertThat(Client.text(grown)).contains("http_response_header_section_size");
     }
 
     /**

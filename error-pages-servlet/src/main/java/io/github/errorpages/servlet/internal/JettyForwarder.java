@@ -797,7 +797,8 @@ public final class JettyForwarder {
             boolean relayed = !guard.isFailureStatus(status);
             if (relayed) {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(status, answer.getHeaders(),
-                        HttpField::getName, HttpField::getValue, maxResponseHeaderSize);
+                        HttpField::getName, HttpField::getValue, maxResponseHeaderSize,
+                        (name, value) -> ProxyHeaders.growthTowardClient(name, value, locations, exchange.request));
                 if (problem != null) {
                     if (head.completeExceptionally(problem)) {
                         upstream.abort(problem); // nothing of it is relayed: the connection closes

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.function.Function;
+import java.util.function.ToLongBiFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,9 +31,11 @@ import org.jspecify.annotations.Nullable;
  * breaker does not count). A container refuses to send a response head larger than its own limit (Tomcat's
  * {@code maxHttpResponseHeaderSize} and Jetty's {@code responseHeaderSize} are 8 KiB by default) and answers
  * with its own 500 instead, whose body may name an exception; and an upstream that sends header fields without
- * end must not fill the gateway's memory. Size is counted on the parsed head: the status line (as 15 bytes: the
- * reason phrase, which the JDK's client does not keep, not counted), every header field with its line end, and
- * the empty line that ends the head. Neither HTTP client holds a head without end: Jetty's is given a parser
+ * end must not fill the gateway's memory. Size is counted on the parsed head as it will be relayed: the status line
+ * (as 15 bytes: the reason phrase, which the JDK's client does not keep, not counted), every header field with its
+ * line end, each value as long as it gets once rewritten ({@code Location} and the other fields with URIs, the hosts
+ * of a {@code Via}, which can grow it: {@code 1.0 a,1.1 b} becomes {@code 1.0 upstream, 1.1 upstream}), and the
+ * empty line that ends the head. Neither HTTP client holds a head without end: Jetty's is given a parser
  * limit well above this one ({@link #parserLimit(int)}), which also counts a chunked body's extensions and
  * trailers; the JDK's has its own ({@code jdk.http.maxHeaderSize}, 384 KiB by default since JDK 17.0.12 and
  * 21.0.4). A head over those fails while it is parsed, with the same cause.
@@ -85,11 +88,12 @@ public final class ResponseHeadCheck {
      * @param status the status
      * @param fields the header fields, by name, as {@code HttpHeaders.map()} gives them
      * @param maxSize {@code max-response-header-size}
+     * @param growth how much longer a field's value gets as relayed ({@link ProxyHeaders#growthTowardClient})
      * @return the failure of the attempt, or {@code null} when the head may be relayed
      */
     public static @Nullable UpstreamFailureException problem(int status, Map<String, List<String>> fields,
-            int maxSize) {
-        Tally head = new Tally();
+            int maxSize, ToLongBiFunction<String, String> growth) {
+        Tally head = new Tally(growth);
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
             for (String value : field.getValue()) {
                 head.add(field.getKey(), value);
@@ -107,11 +111,12 @@ public final class ResponseHeadCheck {
      * @param name a field's name
      * @param value a field's value
      * @param maxSize {@code max-response-header-size}
+     * @param growth how much longer a field's value gets as relayed ({@link ProxyHeaders#growthTowardClient})
      * @return the failure of the attempt, or {@code null} when the head may be relayed
      */
     public static <F> @Nullable UpstreamFailureException problem(int status, Iterable<F> fields,
-            Function<F, String> name, Function<F, String> value, int maxSize) {
-        Tally head = new Tally();
+            Function<F, String> name, Function<F, String> value, int maxSize, ToLongBiFunction<String, String> growth) {
+        Tally head = new Tally(growth);
         for (F field : fields) {
             head.add(name.apply(field), value.apply(field));
         }
@@ -149,12 +154,17 @@ public final class ResponseHeadCheck {
 
     /** What the checks need of a head, gathered one field at a time, whichever client parsed it. */
     private static final class Tally {
+        private final ToLongBiFunction<String, String> growth;
         private long size = STATUS_LINE + 2;
         private long length = UNKNOWN_LENGTH;
         private int codings = NO_CODING;
 
+        Tally(ToLongBiFunction<String, String> growth) {
+            this.growth = growth;
+        }
+
         void add(String name, String value) {
-            size += name.length() + FIELD_OVERHEAD + value.length();
+            size += name.length() + FIELD_OVERHEAD + value.length() + growth.applyAsLong(name, value);
             if (name.equalsIgnoreCase("Content-Length")) {
                 length = merged(length, value);
             } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
