@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * {@code Keep-Alive}, {@code Proxy-Connection}, {@code Proxy-Authenticate}, {@code Proxy-Authorization},
  * {@code TE}, {@code Trailer}, {@code Transfer-Encoding} and {@code Upgrade}. Toward the upstream,
  * {@code Host}, {@code Content-Length} and {@code Expect} are left to the HTTP client, which sets them for
- * the request it really sends, and the proxy adds:
+ * the request it really sends, a {@code Proxy} field is dropped (httpoxy: a CGI upstream's program reads it as
+ * {@code HTTP_PROXY}, its own outgoing proxy), and the proxy adds:
  * <ul>
  *   <li>{@code X-Forwarded-For}: the received value with the client's address appended;</li>
  *   <li>{@code X-Real-IP}: the client's address alone, replacing a received one, as nginx's
@@ -89,7 +90,10 @@ public final class ProxyHeaders {
         // What a front proxy says of the client's connection, read by upstreams as the scheme or TLS of it (Jetty's
         // ForwardedRequestCustomizer takes the first three for isSecure(): a plain-http client passed HTTPS checks).
         "x-proxied-https", "proxy-ssl-id", "proxy-auth-cert", "front-end-https", "x-forwarded-scheme",
-        "x-forwarded-protocol", "x-url-scheme", "x-forwarded-server"};
+        "x-forwarded-protocol", "x-url-scheme", "x-forwarded-server",
+        // No field of HTTP's: CGI hands it to the upstream's program as HTTP_PROXY, which HTTP clients take for
+        // their outgoing proxy (httpoxy, CVE-2016-5385): a client's value would route the upstream's own calls.
+        "proxy"};
     /**
      * The upstream's product banners: they name the software, its version and often the operating system of a
      * host behind the gateway (RFC 9110 §17.12, §10.2.4; OWASP removes them), and are not passed to the client.

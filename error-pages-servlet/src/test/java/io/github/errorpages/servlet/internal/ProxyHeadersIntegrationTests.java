@@ -195,6 +195,18 @@ class ProxyHeadersIntegrationTests {
         assertThat(sent).contains("X-Forwarded-Proto: http\n").doesNotContainIgnoringCase(field.substring(0, field.indexOf(':')));
     }
 
+    /**
+     * httpoxy (CVE-2016-5385): a client's Proxy field reached the upstream, whose CGI program reads it as HTTP_PROXY,
+     * the outgoing proxy of its HTTP clients: the client chose where the upstream's own calls go.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Proxy: http://evil.example:8080", "proxy: http://evil.example:8080"})
+    void dropsAProxyFieldThatCgiWouldTakeForTheOutgoingProxy(String field) throws Exception {
+        String sent = upstreamHeadersFor("Host: shop.example\r\n" + field + "\r\n");
+
+        assertThat(sent).doesNotContain("evil.example").contains("X-Forwarded-Proto: http\n");
+    }
+
     /** RFC 9110 §7.6.1: a field the client's Connection names is not forwarded, not even appended to. */
     @Test
     void appendsToNoXForwardedForOrViaThatConnectionNames() throws Exception {
