@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * {@code Retry-After = HTTP-date / delay-seconds}.
  *
  * <p>Parsing follows the recipient rules (R11): all three HTTP-date forms are accepted (IMF-fixdate,
- * the obsolete RFC 850 form and asctime, RFC 9110 §5.6.7), a date in the past means "now" (zero), and
+ * the obsolete RFC 850 form and asctime, RFC 9110 §5.6.7), and IMF-fixdate with a one-digit day, as Java's
+ * {@code DateTimeFormatter.RFC_1123_DATE_TIME} writes it; a date in the past means "now" (zero), and
  * anything else (a negative or decimal number, an ISO-8601 date, junk, an empty value) is ignored, as if
  * the header were absent. Formatting follows the sender rules (R7): delay-seconds as a non-negative
  * integer, dates only in IMF-fixdate.
@@ -45,6 +46,15 @@ public final class RetryAfter {
     /** {@code Sun, 06 Nov 1994 08:49:37 GMT}; the one form a sender may generate. */
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM uuuu HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC)
+                    .withResolverStyle(ResolverStyle.STRICT);
+
+    /**
+     * {@code Thu, 3 Dec 2026 10:00:00 GMT}: IMF-fixdate with a one-digit day, no HTTP-date, but what Java's
+     * {@code DateTimeFormatter.RFC_1123_DATE_TIME} writes in a month's first nine days, so what many Java upstreams
+     * send; ignored, their {@code Retry-After} counted for nothing on those days.
+     */
+    private static final DateTimeFormatter IMF_FIXDATE_ONE_DIGIT_DAY =
+            DateTimeFormatter.ofPattern("EEE, d MMM uuuu HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC)
                     .withResolverStyle(ResolverStyle.STRICT);
 
     /**
@@ -148,6 +158,13 @@ public final class RetryAfter {
             return Optional.of(ZonedDateTime.parse(v, IMF_FIXDATE).toInstant());
         } catch (DateTimeException notImf) {
             // fall through to the obsolete forms
+        }
+        if (v.length() == 28) {
+            try {
+                return Optional.of(ZonedDateTime.parse(v, IMF_FIXDATE_ONE_DIGIT_DAY).toInstant());
+            } catch (DateTimeException notImfOfOneDigit) {
+                // fall through
+            }
         }
         int comma = v.indexOf(", ");
         if (comma > 0) {

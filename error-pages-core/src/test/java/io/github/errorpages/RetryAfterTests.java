@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,22 @@ class RetryAfterTests {
         assertThat(RetryAfter.parse("Sun, 06 Nov 1994 08:49:37 GMT", TWO_MINUTES_BEFORE)).contains(Duration.ofSeconds(120));
         assertThat(RetryAfter.parse("Sunday, 06-Nov-94 08:49:37 GMT", TWO_MINUTES_BEFORE)).contains(Duration.ofSeconds(120));
         assertThat(RetryAfter.parse("Sun Nov  6 08:49:37 1994", TWO_MINUTES_BEFORE)).contains(Duration.ofSeconds(120));
+    }
+
+    /**
+     * Java's DateTimeFormatter.RFC_1123_DATE_TIME writes a one-digit day ("Sun, 6 Nov 1994"), no HTTP-date: a Java
+     * upstream's Retry-After was ignored in a month's first nine days. Read as the IMF-fixdate it means to be; a
+     * wrong day's name or a one-digit day in another form stays no date.
+     */
+    @Test
+    void readsTheOneDigitDayJavasRfc1123FormatterWrites() { // R11
+        String written = DateTimeFormatter.RFC_1123_DATE_TIME.format(RFC_EXAMPLE.atZone(ZoneOffset.UTC));
+
+        assertThat(written).isEqualTo("Sun, 6 Nov 1994 08:49:37 GMT");
+        assertThat(RetryAfter.parse(written, TWO_MINUTES_BEFORE)).contains(Duration.ofSeconds(120));
+        assertThat(RetryAfter.parseHttpDate("Mon, 6 Nov 1994 08:49:37 GMT")).isEmpty();
+        assertThat(RetryAfter.parseHttpDate("Sun, 6 Nov 1994 8:49:37 GMT")).isEmpty();
+        assertThat(RetryAfter.parseHttpDate("Sunday, 6-Nov-94 08:49:37 GMT")).isEmpty();
     }
 
     /**
