@@ -213,7 +213,9 @@ public final class ErrorPagesFilter implements Filter {
         if (autoRegistered && application.getAttribute(CHECKED_AHEAD_ATTRIBUTE) instanceof CheckedAhead ahead
                 && ahead.parameters().equals(parameters)) {
             application.removeAttribute(CHECKED_AHEAD_ATTRIBUTE);
-            settings = ahead.settings(); // built by checkAhead: the pages are built, and broken templates logged, once
+            // Built by checkAhead: the pages are built, and broken templates logged, once. For the context object
+            // the filter is given, which requests are told apart by (a container may hand initializers another).
+            settings = ahead.settings().in(application);
             return;
         }
         try {
