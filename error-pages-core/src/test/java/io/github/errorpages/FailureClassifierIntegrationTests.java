@@ -428,6 +428,26 @@ class FailureClassifierIntegrationTests {
         assertThat(guarded.attempts()).isEqualTo(2);
     }
 
+    /** One attempt as an application writes it with HttpURLConnection: a GET whose body is read whole. */
+    private static UpstreamCall<byte[]> urlConnectionGet(String path) {
+        return attempt -> {
+            try (InputStream body = attempt.endpoint().resolve(path).toURL().openStream()) {
+                return body.readAllBytes();
+            }
+        };
+    }
+
+    /** The attempt run on another thread, its exception completing the future. */
+    private static AsyncUpstreamCall<byte[]> onAnotherThread(UpstreamCall<byte[]> call) {
+        return attempt -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call(attempt);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
     /**
      * HttpURLConnection's exception for an upstream 4xx (a FileNotFoundException of the URL for a 404, "Server returned
      * HTTP response code: 400" for the others) is that response too, never a failure: the caller gets its own
@@ -441,18 +461,8 @@ class FailureClassifierIntegrationTests {
         resource = upstream;
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
                 .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).maxAttempts(2).build());
-        UpstreamCall<byte[]> call = attempt -> {
-            try (InputStream body = attempt.endpoint().resolve("/orders/42").toURL().openStream()) {
-                return body.readAllBytes();
-            }
-        };
-        AsyncUpstreamCall<byte[]> asyncCall = attempt -> CompletableFuture.supplyAsync(() -> {
-            try {
-                return call.call(attempt);
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        });
+        UpstreamCall<byte[]> call = urlConnectionGet("/orders/42");
+        AsyncUpstreamCall<byte[]> asyncCall = onAnotherThread(call);
 
         AsyncUpstreamCall<byte[]> uncheckedAsyncCall = attempt -> CompletableFuture.supplyAsync(() -> {
             try {
@@ -524,18 +534,8 @@ class FailureClassifierIntegrationTests {
         UpstreamGuard returning = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
                 .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).maxAttempts(2)
                 .failOn5xxEnabled(false).build());
-        UpstreamCall<byte[]> call = attempt -> {
-            try (InputStream body = attempt.endpoint().resolve("/orders/42").toURL().openStream()) {
-                return body.readAllBytes();
-            }
-        };
-        AsyncUpstreamCall<byte[]> asyncCall = attempt -> CompletableFuture.supplyAsync(() -> {
-            try {
-                return call.call(attempt);
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        });
+        UpstreamCall<byte[]> call = urlConnectionGet("/orders/42");
+        AsyncUpstreamCall<byte[]> asyncCall = onAnotherThread(call);
 
         UpstreamFailure failed = catchThrowableOfType(UpstreamFailureException.class,
                 () -> failing.call(UpstreamRequest.of("GET"), call)).failure();

@@ -239,19 +239,12 @@ class PageBrowserIntegrationTests {
 
     @Test
     void copyDetailsPutsCodeTimeAndAddressOnTheClipboard() {
-        open("default", 502, "en"); // first: a permission cannot be granted to about:blank, an opaque origin
-        browser.setPermission("clipboard-read", "granted");
-        browser.setPermission("clipboard-write", "granted");
+        String clipboard = copyDetails("en");
         String supportCode = browser.findElement(By.cssSelector("dd code")).getText();
-
-        browser.findElement(By.id("copy-details")).click();
-        await(() -> !browser.findElement(By.id("copy-status")).getText().isEmpty(), "the copy to be confirmed");
 
         assertThat(browser.findElement(By.id("copy-status")).getText())
                 .isEqualTo("Details copied. Paste them into your message to support.");
-        Object clipboard = browser.executeAsyncScript(
-                "const done = arguments[arguments.length - 1]; navigator.clipboard.readText().then(done, e => done('' + e));");
-        assertThat((String) clipboard).contains("Support code: " + supportCode).containsPattern(
+        assertThat(clipboard).contains("Support code: " + supportCode).containsPattern(
                 "Time \\(UTC\\): \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC")
                 .contains("Page: " + browser.getCurrentUrl());
     }
@@ -262,19 +255,23 @@ class PageBrowserIntegrationTests {
      */
     @Test
     void copyDetailsIsolatesTheValuesOnARightToLeftPage() {
-        open("default", 502, "ar"); // first: a permission cannot be granted to about:blank, an opaque origin
-        browser.setPermission("clipboard-read", "granted");
-        browser.setPermission("clipboard-write", "granted");
+        String clipboard = copyDetails("ar");
         String supportCode = browser.findElement(By.cssSelector("dd code")).getText();
 
-        browser.findElement(By.id("copy-details")).click();
-        await(() -> !browser.findElement(By.id("copy-status")).getText().isEmpty(), "the copy to be confirmed");
-
-        Object clipboard = browser.executeAsyncScript(
-                "const done = arguments[arguments.length - 1]; navigator.clipboard.readText().then(done, e => done('' + e));");
-        assertThat((String) clipboard).contains(": \u2066" + supportCode + "\u2069\n")
+        assertThat(clipboard).contains(": \u2066" + supportCode + "\u2069\n")
                 .containsPattern(": \u2066\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\u2069\n")
                 .endsWith(": \u2066" + browser.getCurrentUrl() + "\u2069");
+    }
+
+    /** Opens the default 502 page in a language, presses "Copy details for support" and reads the clipboard. */
+    private static String copyDetails(String lang) {
+        open("default", 502, lang); // first: a permission cannot be granted to about:blank, an opaque origin
+        browser.setPermission("clipboard-read", "granted");
+        browser.setPermission("clipboard-write", "granted");
+        browser.findElement(By.id("copy-details")).click();
+        await(() -> !browser.findElement(By.id("copy-status")).getText().isEmpty(), "the copy to be confirmed");
+        return (String) browser.executeAsyncScript("const done = arguments[arguments.length - 1]; "
+                + "navigator.clipboard.readText().then(done, e => done('' + e));");
     }
 
     @Test
