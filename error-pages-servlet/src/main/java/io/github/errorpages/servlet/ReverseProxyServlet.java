@@ -1581,8 +1581,8 @@ public final class ReverseProxyServlet extends HttpServlet {
          * line end, as relayed (the URIs of a {@code Location} rewritten, the hosts of a {@code Via} hidden, which
          * can make a field longer than received). Default {@link #DEFAULT_MAX_RESPONSE_HEADER_SIZE}. A larger head
          * fails the attempt with {@code http_response_header_section_size} and is answered with the 502 page; none
-         * of it is relayed, and the circuit breaker does not count it (a local limit). The HTTP client stops reading a head at a
-         * limit of its own (Jetty's: 384 KiB, or twice this one if that is more; the JDK's:
+         * of it is relayed, and the circuit breaker does not count it (a local limit). The HTTP client stops
+         * reading a head at a limit of its own (Jetty's: 384 KiB, or twice this one if that is more; the JDK's:
          * {@code jdk.http.maxHeaderSize}, 384 KiB by default since JDK 17.0.12 and 21.0.4, none before), so an
          * upstream that sends fields without end cannot fill the memory. Keep it about 1 KiB below the
          * container's own response-header limit, for the fields the container and the application's filters
