@@ -86,11 +86,11 @@ public record ErrorDecision(
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
-    /** Not empty, and no control character (CR, LF, NUL, DEL). */
+    /** Not empty, and no control character (CR, LF, NUL, DEL, and the C1 controls, as for an upstream's name). */
     private static boolean isFieldValue(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
+            if (Character.isISOControl(c)) {
                 return false;
             }
         }

@@ -1,6 +1,7 @@
 package io.github.errorpages;
 
 import io.github.errorpages.internal.CallerAborts;
+import io.github.errorpages.internal.Causes;
 import io.github.errorpages.internal.ClientLibraryCauseClassifier;
 import io.github.errorpages.internal.JdkCauseClassifier;
 import io.github.errorpages.internal.Resilience4jCauseClassifier;
@@ -127,6 +128,9 @@ public final class FailureClassifier {
      * @throws NullPointerException if {@code extensions} or an element is null
      */
     public static FailureClassifier of(List<? extends CauseClassifier> extensions) {
+        for (CauseClassifier extension : Objects.requireNonNull(extensions, "extensions")) {
+            Objects.requireNonNull(extension, "extension");
+        }
         return new FailureClassifier(List.copyOf(extensions));
     }
 
@@ -283,8 +287,9 @@ public final class FailureClassifier {
                 continue;
             }
             chain.add(t);
-            if (t.getCause() != null) {
-                todo.add(t.getCause());
+            Throwable cause = Causes.of(t);
+            if (cause != null) {
+                todo.add(cause);
             }
             if (withSuppressed) {
                 Collections.addAll(todo, t.getSuppressed());

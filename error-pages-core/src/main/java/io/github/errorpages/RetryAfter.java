@@ -136,7 +136,7 @@ public final class RetryAfter {
      * @throws NullPointerException if {@code value} is null
      */
     public static Optional<Instant> parseHttpDate(String value) {
-        return parseHttpDate(value, Clock.systemUTC());
+        return parseHttpDate(Objects.requireNonNull(value, "value"), Clock.systemUTC());
     }
 
     private static Optional<Instant> parseHttpDate(String value, Clock clock) {
@@ -210,7 +210,7 @@ public final class RetryAfter {
      *     IMF-fixdate's four-digit year cannot hold
      */
     public static String formatHttpDate(Instant instant) {
-        if (instant.isBefore(FIRST_HTTP_DATE) || instant.isAfter(LAST_HTTP_DATE)) {
+        if (Objects.requireNonNull(instant, "instant").isBefore(FIRST_HTTP_DATE) || instant.isAfter(LAST_HTTP_DATE)) {
             throw new IllegalArgumentException("an HTTP-date holds the years 1 to 9999, but the instant was " + instant);
         }
         return IMF_FIXDATE.format(instant);

@@ -38,7 +38,7 @@ class ErrorDecisionTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "30\r\nSet-Cookie: x=1", "30\n", "\u000030", "30\u007f"})
+    @ValueSource(strings = {"", "30\r\nSet-Cookie: x=1", "30\n", "\u000030", "30\u007f", "1\u0085", "30\u009f"})
     void aRetryAfterHeaderWithAControlCharacterIsRefused(String header) {
         assertThatIllegalArgumentException().isThrownBy(() -> new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE,
                 "destination_unavailable", Duration.ofSeconds(30), header, REFUSED))

@@ -512,4 +512,11 @@ class FailureClassifierTests {
     private Optional<FailureCause> cause(Throwable t) {
         return classifier.classify(t).map(UpstreamFailure::cause);
     }
+
+    @Test
+    void aNullExtensionIsNamed() {
+        assertThatNullPointerException().isThrownBy(() -> FailureClassifier.of(null)).withMessage("extensions");
+        assertThatNullPointerException().isThrownBy(() -> FailureClassifier.of(java.util.Arrays.asList(
+                (CauseClassifier) null))).withMessage("extension");
+    }
 }

@@ -2,6 +2,7 @@ package io.github.errorpages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +43,12 @@ class RetryAfterTests {
      * upstream's Retry-After was ignored in a month's first nine days. Read as the IMF-fixdate it means to be; a
      * wrong day's name or a one-digit day in another form stays no date.
      */
+    @Test
+    void aNullArgumentIsNamed() {
+        assertThatNullPointerException().isThrownBy(() -> RetryAfter.parseHttpDate(null)).withMessage("value");
+        assertThatNullPointerException().isThrownBy(() -> RetryAfter.formatHttpDate(null)).withMessage("instant");
+    }
+
     @Test
     void readsTheOneDigitDayJavasRfc1123FormatterWrites() { // R11
         String written = DateTimeFormatter.RFC_1123_DATE_TIME.format(RFC_EXAMPLE.atZone(ZoneOffset.UTC));

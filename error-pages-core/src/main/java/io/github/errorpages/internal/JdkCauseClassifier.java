@@ -270,9 +270,11 @@ public final class JdkCauseClassifier implements CauseClassifier {
 
     /** The status of HttpURLConnection's "Server returned HTTP response code: 503 ...", in [400, 599], or 0. */
     private static int statusInMessage(Throwable t) {
+        if (!(t instanceof IOException) || !isOfNetworkStack(t)) {
+            return 0; // and no message asked of an exception of anyone's, whose getMessage() may throw
+        }
         String message = t.getMessage();
-        if (!(t instanceof IOException) || !isOfNetworkStack(t) || message == null || !message.startsWith(STATUS_PREFIX)
-                || message.length() < STATUS_PREFIX.length() + 3) {
+        if (message == null || !message.startsWith(STATUS_PREFIX) || message.length() < STATUS_PREFIX.length() + 3) {
             return 0;
         }
         String digits = message.substring(STATUS_PREFIX.length(), STATUS_PREFIX.length() + 3);

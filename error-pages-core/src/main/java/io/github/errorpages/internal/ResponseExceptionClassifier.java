@@ -77,7 +77,7 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
      */
     public static @Nullable String header(Throwable throwable, String name) {
         Throwable current = throwable;
-        for (int i = 0; current != null && i < FailureClassifier.MAX_CHAIN; i++, current = current.getCause()) {
+        for (int i = 0; current != null && i < FailureClassifier.MAX_CHAIN; i++, current = Causes.of(current)) {
             int kind = kindOf(current);
             if (kind >= 0 && status(current, kind) != 0) {
                 return header(current, kind, name);

@@ -6,6 +6,7 @@ import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.internal.CallerAborts;
+import io.github.errorpages.internal.Causes;
 import io.github.errorpages.internal.JdkCauseClassifier;
 import io.github.errorpages.internal.ResponseExceptionClassifier;
 import io.github.errorpages.upstream.internal.ProxyStatus;
@@ -367,7 +368,7 @@ final class GuardedCall<T> {
      */
     private static int thrownResponseStatus(Throwable error) {
         Throwable t = error;
-        for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = t.getCause()) {
+        for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = Causes.of(t)) {
             int status = JdkCauseClassifier.urlConnectionStatus(t);
             if (status == 0) {
                 status = ResponseExceptionClassifier.responseStatus(t);
@@ -600,8 +601,8 @@ final class GuardedCall<T> {
 
     static Throwable unwrap(Throwable thrown) {
         Throwable t = thrown;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && Causes.of(t) != null) {
+            t = Causes.of(t);
         }
         return t;
     }
@@ -618,7 +619,7 @@ final class GuardedCall<T> {
         if (error instanceof RuntimeException || error instanceof Error) {
             return error;
         }
-        Throwable cause = error.getCause();
+        Throwable cause = Causes.of(error);
         boolean restated = error.getClass() == IOException.class && Objects.equals(error.getMessage(),
                 cause == null ? null : cause.getMessage());
         return restated && (cause instanceof RuntimeException || cause instanceof Error) ? cause : null;
@@ -626,7 +627,7 @@ final class GuardedCall<T> {
 
     static boolean isClientAbort(Throwable thrown) {
         Throwable t = thrown;
-        for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = t.getCause()) {
+        for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = Causes.of(t)) {
             if (CallerAborts.isCallerAbort(t)) {
                 return true;
             }

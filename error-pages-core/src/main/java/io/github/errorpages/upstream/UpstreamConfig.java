@@ -7,6 +7,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -424,7 +425,7 @@ public final class UpstreamConfig {
          * @throws IllegalArgumentException as {@link #endpoints(List)} does
          */
         public Builder endpoints(URI... endpoints) {
-            return endpoints(List.of(Objects.requireNonNull(endpoints, "endpoints")));
+            return endpoints(Arrays.asList(Objects.requireNonNull(endpoints, "endpoints")));
         }
 
         /**

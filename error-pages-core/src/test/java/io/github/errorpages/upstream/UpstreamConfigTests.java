@@ -2,6 +2,7 @@ package io.github.errorpages.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 import io.github.errorpages.FailureCause;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
@@ -238,5 +239,11 @@ class UpstreamConfigTests {
                 .withMessageEndingWith("but was 0");
         assertThat(UpstreamGuard.builder(config).bulkheadRegistry(BulkheadRegistry.of(BulkheadConfig.custom()
                 .maxConcurrentCalls(1).build())).build()).isNotNull();
+    }
+
+    @Test
+    void aNullEndpointIsNamed() {
+        assertThatNullPointerException().isThrownBy(() -> UpstreamConfig.builder("orders")
+                .endpoints(URI.create("http://10.0.0.1:8080"), null)).withMessage("endpoint");
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.StandardError;
@@ -174,6 +175,38 @@ class UpstreamGuardTests {
                 });
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
         assertThat(guard.failingSince()).isEmpty();
+    }
+
+    /**
+     * An exception whose getCause() throws (a broken override) ends its chain there: the attempt's exception is a bug,
+     * thrown as is, and every permit is given back. It escaped the guard's reading of the chain: a half-open breaker
+     * kept the permit and refused every later call, and the call was counted as neither failed nor aborted.
+     */
+    @Test
+    void anExceptionWhoseCauseCannotBeReadGivesEveryPermitBack() throws Exception {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+        IllegalStateException broken = new IllegalStateException("order lookup failed") {
+            @Override
+            public synchronized Throwable getCause() {
+                throw new IllegalStateException("getCause failed");
+            }
+        };
+
+        for (int call = 0; call < 5; call++) {
+            assertThat(catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                throw broken;
+            }))).as("call %d", call).isSameAs(broken);
+        }
+
+        String answered = guard.call(UpstreamRequest.of("GET"), attempt -> "fine");
+        assertThat(answered).as("the half-open breaker's permits were all given back").isEqualTo("fine");
+        assertThat(FailureClassifier.ofDefaults().classify(broken)).isEmpty();
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(metrics.abortedCalls()).isEqualTo(5);
+        assertThat(metrics.calls()).isEqualTo(metrics.successfulCalls() + metrics.failedCalls() + metrics.abortedCalls());
     }
 
     @Test
