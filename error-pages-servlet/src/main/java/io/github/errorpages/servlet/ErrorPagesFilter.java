@@ -210,7 +210,8 @@ public final class ErrorPagesFilter implements Filter {
             return;
         }
         ServletContext application = filterConfig.getServletContext();
-        if (autoRegistered && application.getAttribute(CHECKED_AHEAD_ATTRIBUTE) instanceof CheckedAhead ahead
+        if (autoRegistered && application != null
+                && application.getAttribute(CHECKED_AHEAD_ATTRIBUTE) instanceof CheckedAhead ahead
                 && ahead.parameters().equals(parameters)) {
             application.removeAttribute(CHECKED_AHEAD_ATTRIBUTE);
             // Built by checkAhead: the pages are built, and broken templates logged, once. For the context object

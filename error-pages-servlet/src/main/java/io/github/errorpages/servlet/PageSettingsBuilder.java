@@ -41,11 +41,11 @@ abstract class PageSettingsBuilder<B extends PageSettingsBuilder<B>> {
      * crawlers read as "disallow all for now" (RFC 9309 §2.3.1.4). Either way, never the HTML page (R27).
      *
      * @param content the robots.txt rules, e.g. {@code "User-agent: *\nDisallow:\n"}, or {@code null} for
-     *     the 503
+     *     the 503; blank is none too, as an empty robots.txt would allow everything while the site is down
      * @return this builder
      */
     public B robotsTxtFallback(@Nullable String content) {
-        this.robotsTxtFallback = content;
+        this.robotsTxtFallback = content == null || content.isBlank() ? null : content;
         return self();
     }
 

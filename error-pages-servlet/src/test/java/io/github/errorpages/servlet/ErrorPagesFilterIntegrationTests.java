@@ -834,6 +834,25 @@ class ErrorPagesFilterIntegrationTests {
         assertRobotsTxtSecurityFields(response);
     }
 
+    /**
+     * A blank fallback given to the builder is none, as a blank init-parameter is: the 503 that tells crawlers to come
+     * back. It was answered 200 with an empty body, which allows everything (RFC 9309 §2.2.2) while the site is down.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "  \n"})
+    void aBlankFallbackFromTheBuilderIsNone(String blank) {
+        ErrorPagesFilter filter = ErrorPagesFilter.builder().robotsTxtFallback(blank).build();
+        try (JettyServer server = new JettyServer().filter(filter)) {
+            mountServlets(server);
+            server.start();
+
+            HttpResponse<byte[]> response = Client.get(server.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.headers().firstValue("Retry-After")).isPresent();
+        }
+    }
+
     @Test
     void rendersPageForStatusSetOnAsyncResponseWhenApplicationCompletes() {
         HttpResponse<byte[]> response = Client.get(jetty.uri("/async-send-error"), JSON);

@@ -147,12 +147,6 @@ class UndertowIntegrationTests {
     }
 
     /**
-     * Included where the filter is not in front, the proxy's page is a part of the includer's answer, which keeps its
-     * status, fields and what it wrote before and after, through its writer. Undertow, unlike Jetty and Tomcat, does
-     * not ignore an included servlet's reset(): the includer's output and fields were gone, and its next write failed
-     * (Undertow's 500 page, with a stack trace).
-     */
-    /**
      * Undertow starts a filter at its first request, not with the application: an invalid context parameter of the
      * initializer's registration started the application, and then every request, those of healthy pages too, got
      * Undertow's 500. The initializer checks the parameters itself, so the deployment fails naming it.
@@ -177,6 +171,12 @@ class UndertowIntegrationTests {
                 .hasStackTraceContaining("but was forever");
     }
 
+    /**
+     * Included where the filter is not in front, the proxy's page is a part of the includer's answer, which keeps its
+     * status, fields and what it wrote before and after, through its writer. Undertow, unlike Jetty and Tomcat, does
+     * not ignore an included servlet's reset(): the includer's output and fields were gone, and its next write failed
+     * (Undertow's 500 page, with a stack trace).
+     */
     @Test
     void includedProxysPageIsAPartOfTheIncludersAnswer() {
         HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + port + "/plain/page"),

@@ -452,12 +452,6 @@ public final class ProxyHeaders {
     }
 
     /**
-     * A relayed field's value as the client gets it: its URI references that point at an endpoint rewritten
-     * ({@link UpstreamLocations#rewriteField}), the hosts of a {@code Via} hidden ({@link #viaTowardClient}) and
-     * those of a {@code Proxy-Status} with it ({@link ProxyStatusField#relayed}), any other value as received;
-     * {@code null} for a {@code Via} or {@code Proxy-Status} with nothing to relay.
-     */
-    /**
      * How much longer a field of an upstream's response gets as relayed toward the client: its URIs rewritten to the
      * gateway's, the hosts of a {@code Via} and the members of a {@code Proxy-Status} hidden ({@code 1.1 a} becomes
      * {@code 1.1 upstream}). The head's size check adds it, so that a head within {@code max-response-header-size}
@@ -478,6 +472,12 @@ public final class ProxyHeaders {
         return relayed == null ? -received.length() : relayed.length() - received.length();
     }
 
+    /**
+     * A relayed field's value as the client gets it: its URI references that point at an endpoint rewritten
+     * ({@link UpstreamLocations#rewriteField}), the hosts of a {@code Via} hidden ({@link #viaTowardClient}) and
+     * those of a {@code Proxy-Status} with it ({@link ProxyStatusField#relayed}), any other value as received;
+     * {@code null} for a {@code Via} or {@code Proxy-Status} with nothing to relay.
+     */
     private static @Nullable String relayedValue(String name, String received, UpstreamLocations locations,
             HttpServletRequest request) {
         if (UpstreamLocations.hasUris(name)) {

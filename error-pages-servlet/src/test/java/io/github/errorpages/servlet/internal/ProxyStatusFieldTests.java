@@ -64,7 +64,7 @@ class ProxyStatusFieldTests {
         assertThatThrownBy(() -> ProxyStatusField.name("proxy-status", name))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("proxy-status")
-                .hasMessageEndingWith("but was " + name);
+                .hasMessageEndingWith("but was " + (name.isEmpty() ? "an empty value" : name));
     }
 
     @Test
