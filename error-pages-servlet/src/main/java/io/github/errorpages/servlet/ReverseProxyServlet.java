@@ -452,7 +452,6 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
             // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.
-            request.setAttribute(ErrorResponder.LOOP_NAME_ATTRIBUTE, current.pseudonym);
             answerFailure(current, request, response, UpstreamFailure.builder(FailureCause.PROXY_LOOP_DETECTED)
                     .upstream(current.guard.name()).attempts(0).build(), false);
             return;
@@ -1004,6 +1003,10 @@ public final class ReverseProxyServlet extends HttpServlet {
      */
     private static void answerFailure(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
             UpstreamFailure failure, boolean nonBlocking, boolean relayed) throws IOException {
+        if (failure.cause() == FailureCause.PROXY_LOOP_DETECTED) {
+            // Found here or read in the upstream's answer: said in Proxy-Status for the pass before this one.
+            request.setAttribute(ErrorResponder.LOOP_NAME_ATTRIBUTE, proxy.pseudonym);
+        }
         // Behind ErrorPagesFilter, write past its capturing wrapper and tell it the request is answered.
         CapturingResponse capturing = CapturingResponse.find(response);
         if (request.getDispatcherType() == DispatcherType.INCLUDE) {

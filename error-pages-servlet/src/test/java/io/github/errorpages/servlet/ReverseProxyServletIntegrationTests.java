@@ -675,6 +675,34 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
+    /**
+     * Two proxies pointing at each other, neither with a proxy-status name: the pass that reads the loop in its
+     * upstream's answer says it on, so that every pass answers proxy_loop_detected and neither breaker counts it. The
+     * middle pass answered without the field, and the first pass's breaker opened after ten 502s.
+     */
+    @Test
+    void twoProxiesPointingAtEachOtherAnswerTheLoopOnEveryPass() {
+        configured = new JettyServer().start();
+        UpstreamGuard toB = UpstreamGuard.of(UpstreamConfig.builder("toB").endpoints(configured.uri("/b"))
+                .retryBudgetEnabled(false).build());
+        UpstreamGuard toA = UpstreamGuard.of(UpstreamConfig.builder("toA").endpoints(configured.uri("/a"))
+                .retryBudgetEnabled(false).build());
+        for (String[] route : new String[][] {{"/a/*", "toB"}, {"/b/*", "toA"}}) {
+            ServletHolder holder = new ServletHolder(proxyBuilder(route[1].equals("toB") ? toB : toA).build());
+            holder.setAsyncSupported(true);
+            configured.context().addServlet(holder, route[0]);
+        }
+
+        for (int round = 0; round < 12; round++) {
+            HttpResponse<byte[]> response = Client.get(configured.uri("/a/orders/42"), JSON);
+
+            assertErrorPage(response, "GET", 502, "10");
+            assertThat(Client.text(response)).as("round %d", round).contains(FailureCause.PROXY_LOOP_DETECTED.token());
+        }
+        assertThat(toB.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(toA.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
     /** The round that comes back, as the client of that round sees it. */
     @Test
     void answersARequestCarryingItsOwnPseudonymWithLoopDetected() throws IOException {
