@@ -210,13 +210,15 @@ public final class ErrorPagesFilter implements Filter {
             return;
         }
         ServletContext application = filterConfig.getServletContext();
-        if (autoRegistered && application != null
-                && application.getAttribute(CHECKED_AHEAD_ATTRIBUTE) instanceof CheckedAhead ahead
-                && ahead.parameters().equals(parameters)) {
-            application.removeAttribute(CHECKED_AHEAD_ATTRIBUTE);
+        Object ahead = autoRegistered && application != null ? application.getAttribute(CHECKED_AHEAD_ATTRIBUTE)
+                : null;
+        if (ahead != null) {
+            application.removeAttribute(CHECKED_AHEAD_ATTRIBUTE); // whether taken or not: it holds built pages
+        }
+        if (ahead instanceof CheckedAhead checked && checked.parameters().equals(parameters)) {
             // Built by checkAhead: the pages are built, and broken templates logged, once. For the context object
             // the filter is given, which requests are told apart by (a container may hand initializers another).
-            settings = ahead.settings().in(application);
+            settings = checked.settings().in(application);
             return;
         }
         try {
@@ -234,15 +236,17 @@ public final class ErrorPagesFilter implements Filter {
      * failed every request with the container's 500. The settings built are kept for {@link #init} to take.
      *
      * @param parameters the filter's init-parameters, without the initializer's mark
+     * @param fromContext those of them that context parameters set, which the message names as such
      * @param context the application being started
      * @throws ServletException as {@link #init} throws it, naming the context parameter and its value
      */
-    static void checkAhead(Map<String, String> parameters, ServletContext context) throws ServletException {
+    static void checkAhead(Map<String, String> parameters, Set<String> fromContext, ServletContext context)
+            throws ServletException {
         try {
             context.setAttribute(CHECKED_AHEAD_ATTRIBUTE,
                     new CheckedAhead(Map.copyOf(parameters), Settings.of(parameters, context)));
         } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new ServletException(asContextParameter(e.getMessage(), parameters.keySet(), context), e);
+            throw new ServletException(asContextParameter(e.getMessage(), fromContext, context), e);
         }
     }
 
@@ -268,15 +272,16 @@ public final class ErrorPagesFilter implements Filter {
         if (!keys.contains(key)) {
             return message;
         }
-        String written = ErrorPagesInitializer.PARAMETER_PREFIX + key;
-        List<String> names = context != null ? Collections.list(context.getInitParameterNames()) : List.of();
-        for (String name : names) {
-            if (name.equalsIgnoreCase(written) && name.endsWith(key)) {
-                written = name;
-                break;
+        String prefixed = ErrorPagesInitializer.PARAMETER_PREFIX + key;
+        if (context == null) {
+            return invalid + "context parameter " + prefixed + named.substring(key.length());
+        }
+        for (String name : Collections.list(context.getInitParameterNames())) {
+            if (name.equalsIgnoreCase(prefixed) && name.endsWith(key)) {
+                return invalid + "context parameter " + name + named.substring(key.length());
             }
         }
-        return invalid + "context parameter " + written + named.substring(key.length());
+        return message; // an init-parameter of a declaration of the filter in web.xml, named as it is written there
     }
 
     @Override

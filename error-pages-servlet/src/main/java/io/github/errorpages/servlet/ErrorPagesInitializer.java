@@ -105,6 +105,12 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
                     + " must be true or false, but was " + (enabled.isBlank() ? "an empty value" : enabled));
         }
         Map<String, String> parameters = filterParameters(context);
+        FilterRegistration existing = context.getFilterRegistration(FILTER_NAME);
+        if (existing == null || existing.getClassName() == null) {
+            // Checked before anything is registered, so that a start that fails leaves nothing behind for a restart
+            // of the context, which keeps registrations (Jetty's).
+            ErrorPagesFilter.checkAhead(withDeclared(parameters, existing), parameters.keySet(), context);
+        }
         FilterRegistration.Dynamic registration = context.addFilter(FILTER_NAME, ErrorPagesFilter.class);
         if (registration == null) {
             if (keptFromAnEarlierStart(context)) {
@@ -126,19 +132,36 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
         }
         Map<String, String> marked = new HashMap<>(parameters);
         marked.put(MARK_PARAMETER, "true");
-        Set<String> declared = registration.setInitParameters(marked);
-        if (!declared.isEmpty()) {
-            // web.xml declared the filter without its class, with init-parameters of its own: the container keeps
-            // those and would silently drop the context parameters that set the same ones.
-            String name = declared.iterator().next();
-            throw new ServletException("Invalid error-pages configuration: context parameter " + PARAMETER_PREFIX
-                    + name + " (" + UserInfo.masked(parameters.get(name)) + ") and the init-parameter " + name + " ("
-                    + UserInfo.masked(registration.getInitParameter(name)) + ") of the filter " + FILTER_NAME
-                    + " the application declares both set " + name + "; keep one");
-        }
-        ErrorPagesFilter.checkAhead(parameters, context);
+        registration.setInitParameters(marked); // no conflict: withDeclared refused those
         registration.setAsyncSupported(true);
         registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
+    }
+
+    /**
+     * The init-parameters the filter will have: the context parameters', and those of a declaration of the filter
+     * without its class ({@code web.xml}'s {@code <filter>} with no {@code <filter-class>}, which this registration
+     * completes).
+     *
+     * @throws ServletException naming both when such a declaration sets a parameter a context parameter sets: the
+     *     container would keep the declaration's and drop the context parameter without a word
+     */
+    private static Map<String, String> withDeclared(Map<String, String> parameters,
+            @Nullable FilterRegistration declaration) throws ServletException {
+        if (declaration == null) {
+            return parameters;
+        }
+        Map<String, String> all = new HashMap<>(declaration.getInitParameters());
+        for (Map.Entry<String, String> parameter : parameters.entrySet()) {
+            String name = parameter.getKey();
+            String declared = all.put(name, parameter.getValue());
+            if (declared != null) {
+                throw new ServletException("Invalid error-pages configuration: context parameter " + PARAMETER_PREFIX
+                        + name + " (" + UserInfo.masked(parameter.getValue()) + ") and the init-parameter " + name
+                        + " (" + UserInfo.masked(declared) + ") of the filter " + FILTER_NAME
+                        + " the application declares both set " + name + "; keep one");
+            }
+        }
+        return all;
     }
 
     /**

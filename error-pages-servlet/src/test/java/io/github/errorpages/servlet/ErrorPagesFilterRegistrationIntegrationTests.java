@@ -174,6 +174,27 @@ class ErrorPagesFilterRegistrationIntegrationTests {
     }
 
     /**
+     * A context whose start failed on an invalid context parameter, mended and started again, has the filter: the
+     * initializer checked the parameters after it had registered the filter and before it had mapped it, and Jetty,
+     * which keeps registrations, started the context again with the filter mapped to nothing, without a word.
+     */
+    @Test
+    void contextStartedAgainAfterAnInvalidParameterWasMendedHasTheFilter() throws Exception {
+        JettyServer server = applicationThatSends502().start();
+        server.context().stop();
+        autoRegistering(server);
+        server.context().setInitParameter("error-pages.retry-after.max", "forever");
+        assertThatThrownBy(() -> server.context().start())
+                .hasStackTraceContaining("context parameter error-pages.retry-after.max");
+
+        server.context().stop();
+        server.context().setInitParameter("error-pages.retry-after.max", "10m");
+        server.context().start();
+
+        assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
+    }
+
+    /**
      * Two servers in one JVM (an application's own and its admin server, say, the library in their shared class
      * loader), each with a context at the same path whose filter the initializer registered: the first one started
      * again with other parameters still fails, naming them. The initializer knew its registrations by virtual server

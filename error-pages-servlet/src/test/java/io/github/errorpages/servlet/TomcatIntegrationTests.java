@@ -1111,6 +1111,59 @@ class TomcatIntegrationTests {
      */
     @Test
     void initializerFailsStartupWhenAPreliminaryDeclarationSetsAParameterAContextParameterSets() {
+        String log = catalinaLog(() -> {
+            try (TomcatServer webApp = TomcatServer.webApp(webXml("""
+                      <context-param>
+                        <param-name>error-pages.auto-register</param-name><param-value>true</param-value>
+                      </context-param>
+                      <context-param>
+                        <param-name>error-pages.retry-after.default.503</param-name><param-value>8s</param-value>
+                      </context-param>
+                      <filter>
+                        <filter-name>errorPagesFilter</filter-name>
+                        <init-param>
+                          <param-name>retry-after.default.503</param-name><param-value>77s</param-value>
+                        </init-param>
+                      </filter>
+                    """)).start()) {
+                assertThat(Client.get(webApp.uri("/503"), JSON).statusCode()).as("the application did not start")
+                        .isEqualTo(404);
+            }
+        });
+
+        assertThat(log).contains("context parameter error-pages.retry-after.default.503 (8s) and the "
+                + "init-parameter retry-after.default.503 (77s) of the filter errorPagesFilter the application "
+                + "declares both set retry-after.default.503; keep one");
+    }
+
+    /**
+     * An invalid init-parameter of a declaration without the filter's class is named as web.xml writes it: it was
+     * called a context parameter ("error-pages.retry-after.max"), which the application does not have.
+     */
+    @Test
+    void initializerNamesAnInvalidInitParameterOfAPreliminaryDeclarationAsWritten() {
+        String log = catalinaLog(() -> {
+            try (TomcatServer webApp = TomcatServer.webApp(webXml("""
+                      <context-param>
+                        <param-name>error-pages.auto-register</param-name><param-value>true</param-value>
+                      </context-param>
+                      <filter>
+                        <filter-name>errorPagesFilter</filter-name>
+                        <init-param><param-name>retry-after.max</param-name><param-value>forever</param-value></init-param>
+                      </filter>
+                    """)).start()) {
+                assertThat(Client.get(webApp.uri("/503"), JSON).statusCode()).as("the application did not start")
+                        .isEqualTo(404);
+            }
+        });
+
+        assertThat(log).contains("Invalid error-pages configuration: retry-after.max must be a duration")
+                .doesNotContain("context parameter error-pages.retry-after.max");
+    }
+
+    /** What Tomcat logged with an exception while {@code action} ran: through java.util.logging, to the stderr it
+     *  first saw, which {@link StandardError} cannot capture. */
+    private static String catalinaLog(Runnable action) {
         StringWriter log = new StringWriter();
         Handler recording = new Handler() {
             @Override
@@ -1129,30 +1182,13 @@ class TomcatIntegrationTests {
             }
         };
         java.util.logging.Logger catalina = java.util.logging.Logger.getLogger("org.apache.catalina");
-        catalina.addHandler(recording); // Tomcat logs through java.util.logging, to the standard error it first saw
-        try (TomcatServer webApp = TomcatServer.webApp(webXml("""
-                  <context-param>
-                    <param-name>error-pages.auto-register</param-name><param-value>true</param-value>
-                  </context-param>
-                  <context-param>
-                    <param-name>error-pages.retry-after.default.503</param-name><param-value>8s</param-value>
-                  </context-param>
-                  <filter>
-                    <filter-name>errorPagesFilter</filter-name>
-                    <init-param>
-                      <param-name>retry-after.default.503</param-name><param-value>77s</param-value>
-                    </init-param>
-                  </filter>
-                """)).start()) {
-            assertThat(Client.get(webApp.uri("/503"), JSON).statusCode()).as("the application did not start")
-                    .isEqualTo(404);
+        catalina.addHandler(recording);
+        try {
+            action.run();
         } finally {
             catalina.removeHandler(recording);
         }
-
-        assertThat(log.toString()).contains("context parameter error-pages.retry-after.default.503 (8s) and the "
-                + "init-parameter retry-after.default.503 (77s) of the filter errorPagesFilter the application "
-                + "declares both set retry-after.default.503; keep one");
+        return log.toString();
     }
 
     @Test
