@@ -1,5 +1,6 @@
 package io.github.errorpages;
 
+import io.github.errorpages.internal.ConfigurationErrors;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -291,8 +292,7 @@ public final class ErrorPagesConfig {
         }
 
         private static IllegalArgumentException invalid(String key, Object value, String rule) {
-            return new IllegalArgumentException(
-                    "Invalid error-pages configuration: " + key + " " + rule + ", but was " + value);
+            return ConfigurationErrors.invalid(key, value, rule);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.github.errorpages.page;
 
+import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.internal.UserInfo;
 import io.github.errorpages.page.internal.Palette;
 import io.github.errorpages.page.internal.Rgb;
@@ -504,8 +505,7 @@ public final class Branding {
         }
 
         private static IllegalArgumentException invalid(String key, Object value, String rule) {
-            return new IllegalArgumentException("Invalid error-pages configuration: " + key + " " + rule + ", but was "
-                    + value);
+            return ConfigurationErrors.invalid(key, value, rule);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.github.errorpages.page;
 
+import io.github.errorpages.internal.ConfigurationErrors;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -490,8 +491,7 @@ public final class PageConfig {
         }
 
         private static IllegalArgumentException invalid(String key, Object value, String rule) {
-            return new IllegalArgumentException("Invalid error-pages configuration: " + key + " " + rule + ", but was "
-                    + value);
+            return ConfigurationErrors.invalid(key, value, rule);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.errorpages.upstream;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.internal.UserInfo;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -812,8 +813,7 @@ public final class UpstreamConfig {
         }
 
         private static IllegalArgumentException invalid(String key, Object value, String rule) {
-            return new IllegalArgumentException(
-                    "Invalid error-pages configuration: " + key + " " + rule + ", but was " + value);
+            return ConfigurationErrors.invalid(key, value, rule);
         }
     }
 }

@@ -56,10 +56,12 @@ class BrandingTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"red", "#12345", "#1234567", "rgb(0,0,0)", "#fff;}body{display:none", "#ggg", ""})
+    @ValueSource(strings = {"red", "#12345", "#1234567", "rgb(0,0,0)", "#fff;}body{display:none", "#ggg", "", "  "})
     void acceptsOnlyHexColoursSoNothingElseReachesTheStyleSheet(String color) {
+        // A blank value is named: the message ended in "but was " with nothing after it.
         assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().primaryColor(color))
-                .withMessageContaining("branding.primary-color must be a colour written #rgb or #rrggbb, but was " + color);
+                .withMessageEndingWith("branding.primary-color must be a colour written #rgb or #rrggbb, but was "
+                        + (color.isBlank() ? "an empty value" : color));
     }
 
     @ParameterizedTest

@@ -1149,7 +1149,9 @@ class TomcatIntegrationTests {
                       </context-param>
                       <filter>
                         <filter-name>errorPagesFilter</filter-name>
-                        <init-param><param-name>retry-after.max</param-name><param-value>forever</param-value></init-param>
+                        <init-param>
+                          <param-name>retry-after.max</param-name><param-value>forever</param-value>
+                        </init-param>
                       </filter>
                     """)).start()) {
                 assertThat(Client.get(webApp.uri("/503"), JSON).statusCode()).as("the application did not start")

@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryAfterFormat;
+import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.internal.UserInfo;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -203,8 +204,6 @@ public final class ConfigParameters {
      * @return the exception, worded like {@link ErrorPagesConfig.Builder}'s
      */
     public static IllegalArgumentException invalid(String key, Object value, String rule) {
-        Object shown = value instanceof String text ? (text.isBlank() ? "an empty value" : UserInfo.masked(text))
-                : value;
-        return new IllegalArgumentException("Invalid error-pages configuration: " + key + " " + rule + ", but was " + shown);
+        return ConfigurationErrors.invalid(key, value instanceof String text ? UserInfo.masked(text) : value, rule);
     }
 }
