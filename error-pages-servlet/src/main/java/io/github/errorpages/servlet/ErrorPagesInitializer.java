@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet;
 
+import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.internal.UserInfo;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
@@ -101,8 +102,8 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
             return;
         }
         if (!enabled.trim().equalsIgnoreCase("true")) {
-            throw new ServletException("Invalid error-pages configuration: " + ENABLED_PARAMETER
-                    + " must be true or false, but was " + (enabled.isBlank() ? "an empty value" : enabled));
+            throw new ServletException(
+                    ConfigurationErrors.invalid(ENABLED_PARAMETER, enabled, "must be true or false").getMessage());
         }
         Map<String, String> parameters = filterParameters(context);
         FilterRegistration existing = context.getFilterRegistration(FILTER_NAME);

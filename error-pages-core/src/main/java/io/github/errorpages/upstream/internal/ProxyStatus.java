@@ -17,16 +17,7 @@ public final class ProxyStatus {
      * @return whether any member carries an {@code error} parameter
      */
     public static boolean hasError(@Nullable String value) {
-        if (value == null) {
-            return false;
-        }
-        int length = value.length();
-        for (int i = separator(value, 0, ';', length); i < length; i = separator(value, i + 1, ';', length)) {
-            if (isErrorKey(value, i + 1)) {
-                return true;
-            }
-        }
-        return false;
+        return hasErrorOf(value, null);
     }
 
     /**
@@ -35,24 +26,30 @@ public final class ProxyStatus {
      * @return whether any member carries {@code error=} that type
      */
     public static boolean hasError(@Nullable String value, String type) {
+        return hasErrorOf(value, type);
+    }
+
+    /** Whether any member carries an {@code error} parameter, of {@code type} unless it is {@code null}. */
+    private static boolean hasErrorOf(@Nullable String value, @Nullable String type) {
         if (value == null) {
             return false;
         }
         int length = value.length();
         for (int i = separator(value, 0, ';', length); i < length; i = separator(value, i + 1, ';', length)) {
-            if (isErrorKey(value, i + 1)) {
-                int start = value.indexOf('=', i + 1) + 1;
-                int end = start;
-                while (end < length && value.charAt(end) != ';' && value.charAt(end) != ','
-                        && value.charAt(end) != ' ') {
-                    end++;
-                }
-                if (end - start == type.length() && value.startsWith(type, start)) {
-                    return true;
-                }
+            if (isErrorKey(value, i + 1) && (type == null || isType(value, value.indexOf('=', i + 1) + 1, type))) {
+                return true;
             }
         }
         return false;
+    }
+
+    /** Whether the token at {@code start}, up to a separator or a space, is {@code type}. */
+    private static boolean isType(String value, int start, String type) {
+        int end = start;
+        while (end < value.length() && ";, ".indexOf(value.charAt(end)) < 0) {
+            end++;
+        }
+        return end - start == type.length() && value.startsWith(type, start);
     }
 
     /**
