@@ -52,11 +52,17 @@ public class FilterBenchmark {
     private final FilterChain servlet = FilterBenchmark::helloServlet;
 
     @Setup
-    public void setUp() throws ServletException {
+    public void setUp() throws ServletException, IOException {
         filter = ErrorPagesFilter.builder().build();
         filter.init(new StubConfig("errorPages"));
         request = new StubRequest("GET", "/hello", Map.of("Host", "127.0.0.1:8080", "Accept", "*/*"));
         response = new StubResponse();
+
+        withFilter();
+        if (response.getStatus() != HttpServletResponse.SC_OK || response.bodyLength() != HELLO.length) {
+            throw new IllegalStateException("the servlet behind the filter must answer 200 with its " + HELLO.length
+                    + " bytes, but gave " + response.getStatus() + " with " + response.bodyLength() + " bytes");
+        }
     }
 
     /** The servlet alone: what the request costs without the filter (the stubs' share of the time). */

@@ -39,8 +39,8 @@ public final class StubResponse implements HttpServletResponse {
 
     /** Makes the response new again, for the next invocation: status 200, no header, no body. */
     public void clear() {
+        committed = false; // first: reset() refuses a committed response, and a page or a flush commits one
         reset();
-        committed = false;
     }
 
     /** @return the body written so far */
