@@ -49,10 +49,16 @@ record LoadOptions(Duration warmup, Duration duration, int connections, int thre
         }
         String only = given.get("--only");
         String jfr = given.get("--jfr");
+        int connections = number("--connections", given.getOrDefault("--connections", "32"));
+        int threads = number("--threads", given.getOrDefault("--threads", "2"));
+        if (threads > connections) {
+            // wrk refuses it, but only once the servers are up and warm.
+            throw new IllegalArgumentException("--threads must not exceed --connections (" + connections
+                    + "), each wrk thread needs a connection, but was " + threads);
+        }
         return new LoadOptions(seconds("--warmup", given.getOrDefault("--warmup", "20s"), 0),
                 seconds("--duration", given.getOrDefault("--duration", "10s"), 1),
-                number("--connections", given.getOrDefault("--connections", "32")),
-                number("--threads", given.getOrDefault("--threads", "2")),
+                connections, threads,
                 only == null ? Measurement.all() : Measurement.named(only.split(",")),
                 number("--rounds", given.getOrDefault("--rounds", "1")),
                 jfr == null ? null : Path.of(jfr).toAbsolutePath());

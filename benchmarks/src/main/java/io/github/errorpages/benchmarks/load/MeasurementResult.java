@@ -20,7 +20,8 @@ record MeasurementResult(Measurement measurement, WrkResult wrk, double cpuMicro
 
     /**
      * @return why the run does not measure what it should, empty when it does: answers of the wrong kind (by wrk's
-     *     count, or by the probe's status and writer), or socket errors of the measured load
+     *     count, or by the probe's status and writer), socket errors of the measured load, or a background load
+     *     that did not load its route with failures (none ran, none was answered, a success, a socket error)
      */
     List<String> problems() {
         List<String> problems = new ArrayList<>();
@@ -39,6 +40,19 @@ record MeasurementResult(Measurement measurement, WrkResult wrk, double cpuMicro
         }
         if (wrk.socketErrors() > 0) {
             problems.add(wrk.socketErrors() + " socket errors");
+        }
+        if (measurement.background() != null) {
+            // What the budget is about: the healthy route beside a dead one. A background that was never answered,
+            // or answered by a live route, leaves the measurement one of the healthy route alone.
+            if (background == null || background.requests() == 0) {
+                problems.add("the background load got no answer");
+            } else if (background.non2xx3xx() != background.requests()) {
+                problems.add((background.requests() - background.non2xx3xx()) + " of " + background.requests()
+                        + " background answers were 2xx/3xx, expected failures of the dead route");
+            }
+            if (background != null && background.socketErrors() > 0) {
+                problems.add(background.socketErrors() + " socket errors of the background load");
+            }
         }
         return problems;
     }

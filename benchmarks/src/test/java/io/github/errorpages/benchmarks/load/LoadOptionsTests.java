@@ -59,4 +59,13 @@ class LoadOptionsTests {
         assertThatIllegalArgumentException().isThrownBy(() -> LoadOptions.parse("--duration", "0s"))
                 .withMessageEndingWith("but was 0s");
     }
+
+    /** wrk refuses more threads than connections, but only after the servers started and warmed up. */
+    @Test
+    void refusesMoreThreadsThanConnections() {
+        assertThatIllegalArgumentException().isThrownBy(() -> LoadOptions.parse("--connections", "1"))
+                .withMessage("--threads must not exceed --connections (1), each wrk thread needs a connection, "
+                        + "but was 2");
+        assertThat(LoadOptions.parse("--connections", "4", "--threads", "4").threads()).isEqualTo(4);
+    }
 }

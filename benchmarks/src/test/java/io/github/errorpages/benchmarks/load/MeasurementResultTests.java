@@ -49,6 +49,24 @@ class MeasurementResultTests {
         assertThat(result(Answers.SUCCESS, 0, 0, 0).problems()).containsExactly("no request was answered");
     }
 
+    /** The (e) budgets are about a dead route beside the measured one: a background that loaded nothing says nothing. */
+    @Test
+    void aBackgroundThatDidNotLoadItsRouteWithFailuresIsAProblem() {
+        Measurement besideDead = Measurement.all().stream().filter(m -> m.background() != null).findFirst()
+                .orElseThrow();
+        assertThat(beside(besideDead, new WrkResult(300, 1_900_000, 3_000, 3_000, 0)).problems()).isEmpty();
+        assertThat(beside(besideDead, null).problems()).containsExactly("the background load got no answer");
+        assertThat(beside(besideDead, new WrkResult(0, 0, 0, 0, 64)).problems())
+                .containsExactly("the background load got no answer", "64 socket errors of the background load");
+        assertThat(beside(besideDead, new WrkResult(300, 900, 3_000, 0, 0)).problems())
+                .containsExactly("3000 of 3000 background answers were 2xx/3xx, expected failures of the dead route");
+    }
+
+    private static MeasurementResult beside(Measurement measurement, WrkResult background) {
+        return new MeasurementResult(measurement, new WrkResult(1_000, 800, 10_000, 0, 0), 40, background,
+                new Answer(200, false));
+    }
+
     /** A result whose probe got what the measurement expects. */
     private static MeasurementResult result(Answers answers, long requests, long non2xx, long socketErrors) {
         Answer expected = answers == Answers.SUCCESS ? new Answer(200, false)
