@@ -4,6 +4,7 @@ import io.github.errorpages.upstream.internal.AllMethodRetry;
 import io.github.errorpages.upstream.internal.AttemptBoundBodySubscriber;
 import io.github.errorpages.upstream.internal.BodyCollector;
 import io.github.errorpages.upstream.internal.DiscardingBodySubscriber;
+import io.github.errorpages.upstream.internal.IdempotencyKeys;
 import io.github.errorpages.upstream.internal.JdkResponseAdapter;
 import io.github.errorpages.upstream.internal.StreamedBodyEnd;
 import io.github.errorpages.upstream.internal.TrackingBodyPublisher;
@@ -262,7 +263,8 @@ public final class GuardedHttpClient {
     private Prepared prepare(HttpRequest request, @Nullable Executor reader) {
         Objects.requireNonNull(request, "request");
         UpstreamRequest upstreamRequest = UpstreamRequest.of(request.method())
-                .withIdempotencyKey(request.headers().firstValue("Idempotency-Key").isPresent());
+                .withIdempotencyKey(request.headers().allValues(IdempotencyKeys.FIELD).stream()
+                        .anyMatch(IdempotencyKeys::isKey));
         BodyPublisher body = request.bodyPublisher().orElse(null);
         if (body == null || body.contentLength() == 0) {
             return new Prepared(request, upstreamRequest, null, null);

@@ -157,6 +157,22 @@ class SafeRetryIntegrationTests {
         });
     }
 
+    /** A blank key names nothing the upstream could recognise the second request by: not retried. */
+    @Test
+    void postWithABlankIdempotencyKeyIsNotRetried() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy"));
+        GuardedHttpClient enabled = client(fast(upstream.uri()).retryUnsafeWithIdempotencyKeyEnabled(true));
+
+        for (String blank : List.of("", " ", "\"\"")) {
+            HttpRequest post = HttpRequest.newBuilder(URI.create("http://orders/payments"))
+                    .header("Idempotency-Key", blank).POST(BodyPublishers.ofString("amount=10")).build();
+            catchThrowableOfType(UpstreamFailureException.class, () -> enabled.send(post, BodyHandlers.ofString()));
+        }
+
+        assertThat(upstream.requestCount()).as("each POST sent once").isEqualTo(3);
+        assertThat(events.refusals()).containsOnly(RetryRefusal.NOT_IDEMPOTENT);
+    }
+
     @Test
     void postThatNeverLeftGoesToTheNextEndpointOnlyWhenEnabled() { // R13: connect refused, body never read
         FaultyUpstream live = upstreams.start(Behaviour.ok());

@@ -1259,7 +1259,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler(HttpServletRequest request) {
             return info -> {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
-                        maxResponseHeaderSize,
+                        maxResponseHeaderSize, request.getProtocol(),
                         (name, value) -> ProxyHeaders.growthTowardClient(name, value, locations, request));
                 return problem != null ? ResponseHeadCheck.refusal(problem)
                         : new IdleTimeoutBodySubscriber(bodyIdleTimeout, demands);
@@ -1580,16 +1580,19 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /**
          * Sets the largest upstream response head the servlet relays, in bytes (init-parameter
-         * {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}): the status line and the header fields, each with its
-         * line end, as relayed (the URIs of a {@code Location} rewritten, the hosts of a {@code Via} hidden, which
-         * can make a field longer than received). Default {@link #DEFAULT_MAX_RESPONSE_HEADER_SIZE}. A larger head
-         * fails the attempt with {@code http_response_header_section_size} and is answered with the 502 page; none
-         * of it is relayed, and the circuit breaker does not count it (a local limit). The HTTP client stops
-         * reading a head at a limit of its own (Jetty's: 384 KiB, or twice this one if that is more; the JDK's:
-         * {@code jdk.http.maxHeaderSize}, 384 KiB by default since JDK 17.0.12 and 21.0.4, none before), so an
-         * upstream that sends fields without end cannot fill the memory. Keep it about 1 KiB below the
-         * container's own response-header limit, for the fields the container and the application's filters
-         * add; the container would otherwise answer an oversized head with its own 500. Raise both together.
+         * {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}): the status line and the header fields, each with its line end,
+         * as relayed (the URIs of a {@code Location} rewritten, the hosts of a {@code Via} hidden, which can make a
+         * field longer than received); for an HTTP/2 client, as HTTP/2 counts a field section: name and value plus 32
+         * bytes per field (RFC 9113 §6.5.2), what its clients limit with {@code SETTINGS_MAX_HEADER_LIST_SIZE}, by
+         * default 8 KiB for Jetty's {@code HTTP2Client}, Netty's and gRPC's (over it, Jetty's HTTP/2 server ends the
+         * client's whole connection). Default {@link #DEFAULT_MAX_RESPONSE_HEADER_SIZE}. A larger head fails the
+         * attempt with {@code http_response_header_section_size} and is answered with the 502 page; none of it is
+         * relayed, and the circuit breaker does not count it (a local limit). The HTTP client stops reading a head at a
+         * limit of its own (Jetty's: 384 KiB, or twice this one if that is more; the JDK's:
+         * {@code jdk.http.maxHeaderSize}, 384 KiB by default since JDK 17.0.12 and 21.0.4, none before), so an upstream
+         * that sends fields without end cannot fill the memory. Keep it about 1 KiB below the container's own
+         * response-header limit, for the fields the container and the application's filters add; the container would
+         * otherwise answer an oversized head with its own 500. Raise both together.
          *
          * @param bytes at least 256
          * @return this builder

@@ -79,6 +79,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
 import org.assertj.core.util.Throwables;
 import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
@@ -824,6 +825,47 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * HTTP/2 sizes a head as a field section, 32 bytes a field besides name and value (RFC 9113 §6.5.2), which is
+     * what its clients limit (SETTINGS_MAX_HEADER_LIST_SIZE, 8 KiB for Jetty's HTTP2Client). Sixty cookies, 6.9 KB as
+     * HTTP/1.1 fields and 8.6 KB as a field section, were relayed to such a client: Jetty's server reset the stream
+     * and ended the whole connection (GOAWAY COMPRESSION_ERROR), nothing logged, the call counted as a success.
+     */
+    @Test
+    void sizesAHeadForAnHttp2ClientAsAFieldSection() throws Exception {
+        StringBuilder head = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n");
+        for (int i = 0; i < 60; i++) {
+            head.append(String.format(Locale.ROOT, "Set-Cookie: c%02d=%s; Path=/\r\n", i, "v".repeat(90)));
+        }
+        String response = head + "\r\nok";
+        try (FaultyUpstream cookies = FaultyUpstream.start(exchange -> exchange.writeRaw(response))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("cookies").endpoints(cookies.uri())
+                    .circuitBreakerConfig(NEVER_OPENS).build());
+            configured = new JettyServer().h2c().servlet("/*", proxyBuilder(guard).build()).start();
+            HttpResponse<byte[]> http11 = Client.get(configured.uri("/profile"), JSON);
+            assertThat(http11.statusCode()).isEqualTo(200);
+            assertThat(http11.headers().allValues("Set-Cookie")).hasSize(60);
+
+            org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            h2.setMaxResponseHeadersSize(8 * 1024); // advertised as its SETTINGS_MAX_HEADER_LIST_SIZE
+            h2.start();
+            try {
+                ContentResponse page = h2.newRequest(configured.h2cUri("/profile")).headers(fields -> fields
+                        .put("Accept", JSON)).timeout(10, TimeUnit.SECONDS).send();
+                ContentResponse next = h2.newRequest(configured.h2cUri("/profile")).timeout(10, TimeUnit.SECONDS)
+                        .send();
+
+                assertThat(page.getStatus()).isEqualTo(502);
+                assertThat(page.getHeaders().getValuesList("Set-Cookie")).isEmpty();
+                assertThat(page.getContentAsString()).contains(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE.token());
+                assertThat(next.getStatus()).as("the connection and its next stream").isEqualTo(502);
+            } finally {
+                h2.stop();
+            }
+        }
+    }
+
     @Test
     void relaysNoContentWithoutLengthAndNotModifiedWithIt() {
         HttpResponse<byte[]> noContent = Client.get(jetty.uri("/orders/no-content"), JSON);
@@ -989,7 +1031,8 @@ abstract class ReverseProxyServletIntegrationTests {
     /**
      * An Idempotency-Key makes a POST retryable only if it reaches the upstream. One the client's Connection field
      * names is not forwarded (RFC 9110 §7.6.1): the Jetty transport still read it from the client's request, and
-     * sent the POST twice without anything the upstream could recognise it by.
+     * sent the POST twice without anything the upstream could recognise it by. Nor does a blank key, which both
+     * transports took for one.
      */
     @Test
     void retriesAPostOnlyWithTheIdempotencyKeyItForwards() throws IOException {
@@ -1010,6 +1053,13 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(unkeyed.getStatus()).isEqualTo(503);
             assertThat(busy.requests()).as("sent once more, without the key").hasSize(3).last()
                     .satisfies(request -> assertThat(request.headers()).doesNotContainKey("idempotency-key"));
+
+            for (String blank : List.of("", "  ", "\"\"")) {
+                HttpTester.Response blankKeyed = HttpTester.parseResponse(configured.raw(post.replace("k-1", blank)
+                        + "Connection: close\r\n\r\ncharge"));
+                assertThat(blankKeyed.getStatus()).isEqualTo(503);
+            }
+            assertThat(busy.requests()).as("each blank-keyed POST sent once").hasSize(6);
         }
     }
 

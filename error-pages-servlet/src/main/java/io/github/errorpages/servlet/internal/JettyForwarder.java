@@ -10,6 +10,7 @@ import io.github.errorpages.upstream.ResponseAdapter;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
 import io.github.errorpages.upstream.internal.BodyFailures;
+import io.github.errorpages.upstream.internal.IdempotencyKeys;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -120,7 +121,6 @@ public final class JettyForwarder {
     /** The outcome of an exchange whose response is complete, or whose client went away. */
     private static final Object DONE = ExchangeOutcome.DONE;
 
-    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final ResponseAdapter<Response> RESPONSES = new JettyResponses();
     /** How much sooner than the guard an attempt times itself out, at most. */
     private static final long TIMEOUT_MARGIN_MILLIS = 20;
@@ -334,8 +334,8 @@ public final class JettyForwarder {
                 fields.add(value);
             });
             // Keyed only by a key that is forwarded: one the client's Connection field names is not, and a retry
-            // would send the request again without anything the upstream could recognise it by.
-            this.upstreamRequest = UpstreamRequest.of(method).withIdempotencyKey(forwards(IDEMPOTENCY_KEY));
+            // would send the request again without anything the upstream could recognise it by; nor is a blank one.
+            this.upstreamRequest = UpstreamRequest.of(method).withIdempotencyKey(forwardsKey());
         }
 
         /**
@@ -355,9 +355,9 @@ public final class JettyForwarder {
             }
         }
 
-        private boolean forwards(String field) {
+        private boolean forwardsKey() {
             for (int i = 0; i < fields.size(); i += 2) {
-                if (fields.get(i).equalsIgnoreCase(field)) {
+                if (fields.get(i).equalsIgnoreCase(IdempotencyKeys.FIELD) && IdempotencyKeys.isKey(fields.get(i + 1))) {
                     return true;
                 }
             }
@@ -797,7 +797,7 @@ public final class JettyForwarder {
             boolean relayed = !guard.isFailureStatus(status);
             if (relayed) {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(status, answer.getHeaders(),
-                        HttpField::getName, HttpField::getValue, maxResponseHeaderSize,
+                        HttpField::getName, HttpField::getValue, maxResponseHeaderSize, exchange.request.getProtocol(),
                         (name, value) -> ProxyHeaders.growthTowardClient(name, value, locations, exchange.request));
                 if (problem != null) {
                     if (head.completeExceptionally(problem)) {

@@ -25,20 +25,25 @@ import org.jspecify.annotations.Nullable;
  * check is an upstream failure like any other: counted by the guard, answered with the 502 page, and nothing of
  * it relayed. What the checks see is the head as each client parsed it: the JDK's client unfolds folded lines
  * and reads a bare CR in a field value as a line end, both of which Jetty's parser refuses, and neither of which
- * its parsed fields show.
+ * its parsed fields show; it also keeps no reason phrase, so a control character there is refused by Jetty's parser
+ * only (the reason phrase is never relayed: the container writes its own, and HTTP/2 has none).
  *
- * <p><b>Size</b> ({@code http_response_header_section_size}, RFC 9209 §2.3.19; a local limit, which the circuit
- * breaker does not count). A container refuses to send a response head larger than its own limit (Tomcat's
- * {@code maxHttpResponseHeaderSize} and Jetty's {@code responseHeaderSize} are 8 KiB by default) and answers
- * with its own 500 instead, whose body may name an exception; and an upstream that sends header fields without
- * end must not fill the gateway's memory. Size is counted on the parsed head as it will be relayed: the status line
- * (as 15 bytes: the reason phrase, which the JDK's client does not keep, not counted), every header field with its
- * line end, each value as long as it gets once rewritten ({@code Location} and the other fields with URIs, the hosts
- * of a {@code Via}, which can grow it: {@code 1.0 a,1.1 b} becomes {@code 1.0 upstream, 1.1 upstream}), and the
- * empty line that ends the head. Neither HTTP client holds a head without end: Jetty's is given a parser
- * limit well above this one ({@link #parserLimit(int)}), which also counts a chunked body's extensions and
- * trailers; the JDK's has its own ({@code jdk.http.maxHeaderSize}, 384 KiB by default since JDK 17.0.12 and
- * 21.0.4). A head over those fails while it is parsed, with the same cause.
+ * <p><b>Size</b> ({@code http_response_header_section_size}, RFC 9209 §2.3.19; a local limit, which the circuit breaker
+ * does not count). A container refuses to send a response head larger than its own limit (Tomcat's
+ * {@code maxHttpResponseHeaderSize} and Jetty's {@code responseHeaderSize} are 8 KiB by default) and answers with its
+ * own 500 instead, whose body may name an exception; and an upstream that sends header fields without end must not fill
+ * the gateway's memory. Size is counted on the parsed head as it will be relayed: the status line (as 15 bytes: the
+ * reason phrase, which the JDK's client does not keep, not counted), every header field with its line end, each value
+ * as long as it gets once rewritten ({@code Location} and the other fields with URIs, the hosts of a {@code Via}, which
+ * can grow it: {@code 1.0 a,1.1 b} becomes {@code 1.0 upstream, 1.1 upstream}), and the empty line that ends the head.
+ * For a client of HTTP/2 (or HTTP/3) the head is counted as those protocols size a field section (RFC 9113 §6.5.2):
+ * name and value plus 32 bytes per field, {@code :status} included. That is the size a client limits with
+ * {@code SETTINGS_MAX_HEADER_LIST_SIZE} (by default 8 KiB for Jetty's {@code HTTP2Client} and the clients of Netty and
+ * gRPC), and a head over the client's limit is not refused for its stream alone: Jetty's HTTP/2 server ends the whole
+ * connection ({@code GOAWAY} with {@code COMPRESSION_ERROR}), every other request on it with it. Neither HTTP client
+ * holds a head without end: Jetty's is given a parser limit well above this one ({@link #parserLimit(int)}), which also
+ * counts a chunked body's extensions and trailers; the JDK's has its own ({@code jdk.http.maxHeaderSize}, 384 KiB by
+ * default since JDK 17.0.12 and 21.0.4). A head over those fails while it is parsed, with the same cause.
  *
  * <p><b>Status and framing</b> ({@code http_protocol_error}, RFC 9209 §2.3.28). Jetty's parser refuses most
  * malformed heads itself; the JDK's client passes on some that a proxy must not relay:
@@ -68,6 +73,10 @@ public final class ResponseHeadCheck {
     private static final int STATUS_LINE = 15;
     /** {@code ": "} and CRLF around each field. */
     private static final int FIELD_OVERHEAD = 4;
+    /** What HTTP/2 and HTTP/3 count for each field besides its name and value (RFC 9113 §6.5.2, RFC 7541 §4.1). */
+    private static final int FIELD_SECTION_OVERHEAD = 32;
+    /** The {@code :status} pseudo-field of an HTTP/2 or HTTP/3 response, counted as a field section counts it. */
+    private static final int STATUS_FIELD = ":status".length() + 3 + FIELD_SECTION_OVERHEAD;
     /** The JDK client's default {@code jdk.http.maxHeaderSize}. */
     private static final int JDK_DEFAULT_MAX_HEADER_SIZE = 384 * 1024;
     /** The length of a body whose head has no {@code Content-Length}, or one that must not be relayed. */
@@ -88,12 +97,13 @@ public final class ResponseHeadCheck {
      * @param status the status
      * @param fields the header fields, by name, as {@code HttpHeaders.map()} gives them
      * @param maxSize {@code max-response-header-size}
+     * @param clientProtocol the client's protocol ({@code ServletRequest.getProtocol()}), which the head is sized in
      * @param growth how much longer a field's value gets as relayed ({@link ProxyHeaders#growthTowardClient})
      * @return the failure of the attempt, or {@code null} when the head may be relayed
      */
     public static @Nullable UpstreamFailureException problem(int status, Map<String, List<String>> fields,
-            int maxSize, ToLongBiFunction<String, String> growth) {
-        Tally head = new Tally(growth);
+            int maxSize, String clientProtocol, ToLongBiFunction<String, String> growth) {
+        Tally head = new Tally(clientProtocol, growth);
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
             for (String value : field.getValue()) {
                 head.add(field.getKey(), value);
@@ -111,12 +121,14 @@ public final class ResponseHeadCheck {
      * @param name a field's name
      * @param value a field's value
      * @param maxSize {@code max-response-header-size}
+     * @param clientProtocol the client's protocol ({@code ServletRequest.getProtocol()}), which the head is sized in
      * @param growth how much longer a field's value gets as relayed ({@link ProxyHeaders#growthTowardClient})
      * @return the failure of the attempt, or {@code null} when the head may be relayed
      */
     public static <F> @Nullable UpstreamFailureException problem(int status, Iterable<F> fields,
-            Function<F, String> name, Function<F, String> value, int maxSize, ToLongBiFunction<String, String> growth) {
-        Tally head = new Tally(growth);
+            Function<F, String> name, Function<F, String> value, int maxSize, String clientProtocol,
+            ToLongBiFunction<String, String> growth) {
+        Tally head = new Tally(clientProtocol, growth);
         for (F field : fields) {
             head.add(name.apply(field), value.apply(field));
         }
@@ -155,16 +167,20 @@ public final class ResponseHeadCheck {
     /** What the checks need of a head, gathered one field at a time, whichever client parsed it. */
     private static final class Tally {
         private final ToLongBiFunction<String, String> growth;
-        private long size = STATUS_LINE + 2;
+        private final int fieldOverhead;
+        private long size;
         private long length = UNKNOWN_LENGTH;
         private int codings = NO_CODING;
 
-        Tally(ToLongBiFunction<String, String> growth) {
+        Tally(String clientProtocol, ToLongBiFunction<String, String> growth) {
             this.growth = growth;
+            boolean fieldSection = !clientProtocol.startsWith("HTTP/1.") && !clientProtocol.equals("HTTP/0.9");
+            this.fieldOverhead = fieldSection ? FIELD_SECTION_OVERHEAD : FIELD_OVERHEAD;
+            this.size = fieldSection ? STATUS_FIELD : STATUS_LINE + 2; // HTTP/1.1's with the empty line at its end
         }
 
         void add(String name, String value) {
-            size += name.length() + FIELD_OVERHEAD + value.length() + growth.applyAsLong(name, value);
+            size += name.length() + fieldOverhead + value.length() + growth.applyAsLong(name, value);
             if (name.equalsIgnoreCase("Content-Length")) {
                 length = merged(length, value);
             } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
