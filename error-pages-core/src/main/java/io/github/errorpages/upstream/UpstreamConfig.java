@@ -604,7 +604,7 @@ public final class UpstreamConfig {
         /**
          * Whether a non-idempotent request that carries an {@code Idempotency-Key} header is retried like an
          * idempotent one (key {@code retry.with-idempotency-key}). Only enable it when the upstream honours the
-         * key. Default {@code false}.
+         * key. A blank key (empty, white space, or an empty quoted string) counts as none. Default {@code false}.
          *
          * @param enabled whether to retry
          * @return this builder
