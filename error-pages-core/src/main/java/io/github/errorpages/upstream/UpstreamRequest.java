@@ -56,7 +56,9 @@ public final class UpstreamRequest {
     }
 
     /**
-     * @param present whether the request carries an {@code Idempotency-Key} header
+     * @param present whether the request carries an {@code Idempotency-Key} header with a key in it: a blank value
+     *     (empty, or white space, quotes and commas only) names nothing an upstream could recognise a retry by, and
+     *     {@link GuardedHttpClient} and {@code ReverseProxyServlet} count it as none
      * @return a copy with that flag
      */
     public UpstreamRequest withIdempotencyKey(boolean present) {

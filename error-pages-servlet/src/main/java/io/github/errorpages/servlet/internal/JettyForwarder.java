@@ -852,8 +852,9 @@ public final class JettyForwarder {
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
             // (A request that is not asynchronous writes with blocking writes anyway, and takes no permit.)
             fitsBuffer = withBody && exchange.asynchronous && contentLength >= 0
-                    && contentLength <= response.getBufferSize() && exchange.request.getProtocol().startsWith("HTTP/1.")
-                    && !eventStream && takeBlockingWrite();
+                    && contentLength <= response.getBufferSize()
+                    && !RequestBodies.isHttp2OrLater(exchange.request.getProtocol()) && !eventStream
+                    && takeBlockingWrite();
             // Any Transfer-Encoding that passed ResponseHeadCheck is chunked.
             closeDelimited = withBody && contentLength < 0
                     && !answer.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);

@@ -97,12 +97,13 @@ public final class ResponseHeadCheck {
      * @param status the status
      * @param fields the header fields, by name, as {@code HttpHeaders.map()} gives them
      * @param maxSize {@code max-response-header-size}
-     * @param clientProtocol the client's protocol ({@code ServletRequest.getProtocol()}), which the head is sized in
+     * @param clientProtocol the client's protocol ({@code ServletRequest.getProtocol()}), which the head is sized in;
+     *     {@code null} (a request wrapper's) for HTTP/1.1
      * @param growth how much longer a field's value gets as relayed ({@link ProxyHeaders#growthTowardClient})
      * @return the failure of the attempt, or {@code null} when the head may be relayed
      */
     public static @Nullable UpstreamFailureException problem(int status, Map<String, List<String>> fields,
-            int maxSize, String clientProtocol, ToLongBiFunction<String, String> growth) {
+            int maxSize, @Nullable String clientProtocol, ToLongBiFunction<String, String> growth) {
         Tally head = new Tally(clientProtocol, growth);
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
             for (String value : field.getValue()) {
@@ -121,12 +122,13 @@ public final class ResponseHeadCheck {
      * @param name a field's name
      * @param value a field's value
      * @param maxSize {@code max-response-header-size}
-     * @param clientProtocol the client's protocol ({@code ServletRequest.getProtocol()}), which the head is sized in
+     * @param clientProtocol the client's protocol ({@code ServletRequest.getProtocol()}), which the head is sized in;
+     *     {@code null} (a request wrapper's) for HTTP/1.1
      * @param growth how much longer a field's value gets as relayed ({@link ProxyHeaders#growthTowardClient})
      * @return the failure of the attempt, or {@code null} when the head may be relayed
      */
     public static <F> @Nullable UpstreamFailureException problem(int status, Iterable<F> fields,
-            Function<F, String> name, Function<F, String> value, int maxSize, String clientProtocol,
+            Function<F, String> name, Function<F, String> value, int maxSize, @Nullable String clientProtocol,
             ToLongBiFunction<String, String> growth) {
         Tally head = new Tally(clientProtocol, growth);
         for (F field : fields) {
@@ -172,9 +174,9 @@ public final class ResponseHeadCheck {
         private long length = UNKNOWN_LENGTH;
         private int codings = NO_CODING;
 
-        Tally(String clientProtocol, ToLongBiFunction<String, String> growth) {
+        Tally(@Nullable String clientProtocol, ToLongBiFunction<String, String> growth) {
             this.growth = growth;
-            boolean fieldSection = !clientProtocol.startsWith("HTTP/1.") && !clientProtocol.equals("HTTP/0.9");
+            boolean fieldSection = RequestBodies.isHttp2OrLater(clientProtocol);
             this.fieldOverhead = fieldSection ? FIELD_SECTION_OVERHEAD : FIELD_OVERHEAD;
             this.size = fieldSection ? STATUS_FIELD : STATUS_LINE + 2; // HTTP/1.1's with the empty line at its end
         }
