@@ -65,6 +65,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -1163,6 +1164,29 @@ abstract class ReverseProxyServletIntegrationTests {
             // Jetty's client left it to the JDK's engine, which sends none for such a name, and an upstream that
             // picks its certificate by SNI answered with another, a certificate error.
             assertThat(internal.serverNames()).isNotEmpty().containsOnly("localhost");
+        }
+    }
+
+    /**
+     * A POST whose TLS handshake failed never reached the upstream: with retries of such requests on, it is sent
+     * again (R13). Jetty's client reads a streamed body before the handshake, so the Jetty transport took the read
+     * body for one that had left, and made one attempt only.
+     */
+    @Test
+    void retriesAPostWhoseTlsHandshakeFailedWhenRetriesOfUnsentRequestsAreOn() throws IOException {
+        try (FaultyUpstream untrusted = FaultyUpstream.startTlsSelfSigned(Behaviour.ok())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("untrusted").endpoints(untrusted.uri())
+                    .maxAttempts(2).retryUnsafeNeverSentEnabled(true).circuitBreakerConfig(NEVER_OPENS)
+                    .retryCauses(EnumSet.of(FailureCause.TLS_CERTIFICATE_ERROR))
+                    .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+
+            HttpResponse<byte[]> page = Client.send("POST", configured.uri("/orders"), JSON);
+
+            assertErrorPage(page, "POST", 502, "10");
+            assertThat(Client.text(page)).contains("tls_certificate_error");
+            assertThat(guard.metrics().retries()).as("sent again: none of it left").isEqualTo(1);
+            assertThat(untrusted.requests()).isEmpty();
         }
     }
 

@@ -7,6 +7,7 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.Attempt;
 import io.github.errorpages.upstream.BodyOutcome;
 import io.github.errorpages.upstream.ResponseAdapter;
+import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
 import io.github.errorpages.upstream.internal.BodyFailures;
@@ -82,7 +83,8 @@ import org.slf4j.LoggerFactory;
  * servlet writes it on a container thread, exactly as the JDK transport does.
  *
  * <p>Request bodies: a body of known length up to {@code retry.max-replay-body} that the guard may send again
- * ({@link UpstreamGuard#mayRetryAfterSending}) is read before the first attempt, on the calling thread, and
+ * ({@link UpstreamGuard#mayRetryAfterSending}, or {@code retry.on-connect-failure-for-unsafe}: over TLS the client
+ * reads a body before a handshake that may fail) is read before the first attempt, on the calling thread, and
  * each attempt sends the copy. Any other body is streamed from the servlet request as the upstream client
  * asks for it: without blocking ({@link NonBlockingRequestBody}, a slow uploader holds no thread) when the
  * request is asynchronous, else with blocking reads on a client thread ({@link BlockingRequestBody}). It may
@@ -432,7 +434,7 @@ public final class JettyForwarder {
 
         void prepareBody() throws IOException {
             long length = request.getContentLengthLong();
-            if (length > 0 && length <= guard.config().maxReplayBody() && guard.mayRetryAfterSending(upstreamRequest)) {
+            if (length > 0 && length <= guard.config().maxReplayBody() && mayBeSentAgain()) {
                 byte[] body = request.getInputStream().readNBytes((int) length);
                 if (body.length < length) {
                     throw new EOFException("the client sent " + body.length + " of the " + length + " bytes it announced");
@@ -460,6 +462,17 @@ public final class JettyForwarder {
             streamedBody = body;
             upstreamRequest = upstreamRequest.withReplayableBody(body::isUntouched)
                     .withBodySource(() -> body.failure() != null, body::isAwaitingClient);
+        }
+
+        /**
+         * Whether the guard may send the request again: after it reached the upstream, or, where retries of requests
+         * that never did are on, after a failure before it went out. Over TLS Jetty's client reads the body before
+         * the handshake, which may then fail: a streamed body read is no longer replayable, although none of it left.
+         */
+        private boolean mayBeSentAgain() {
+            UpstreamConfig config = guard.config();
+            return guard.mayRetryAfterSending(upstreamRequest)
+                    || (config.isRetryUnsafeNeverSentEnabled() && config.maxAttempts() > 1);
         }
 
         CompletionStage<Response> attempt(Attempt attempt) {
