@@ -15,8 +15,10 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
+import io.github.resilience4j.core.EventConsumer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.WeakReference;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -220,7 +222,7 @@ public final class UpstreamGuard {
         List<Endpoint> list = new ArrayList<>();
         for (int i = 0; i < uris.size(); i++) {
             Endpoint endpoint = new Endpoint(i, uris.get(i), new OpenStateTracker(own.get(i)));
-            own.get(i).getEventPublisher().onStateTransition(event -> onBreakerTransition(endpoint, event));
+            own.get(i).getEventPublisher().onStateTransition(new TransitionListener(this, endpoint));
             list.add(endpoint);
         }
         this.endpoints = List.copyOf(list);
@@ -743,6 +745,31 @@ public final class UpstreamGuard {
         endpoint.tracker().onTransition(transition);
         emit(new UpstreamEvent.BreakerStateChanged(config.name(), endpoint.uri(), endpoint.breaker().getName(),
                 transition.getFromState(), transition.getToState()));
+    }
+
+    /**
+     * Hears a breaker's transitions for a guard while the guard is in use. A breaker of an application's registry
+     * outlives the guard (a guard built again for a changed configuration takes the same breaker), and Resilience4j
+     * cannot remove a consumer: holding the guard strongly kept every guard ever built over the registry alive, each
+     * still telling its listeners of the live breaker's transitions. What is left of a guard gone is this object and
+     * its endpoint, which hear nothing more.
+     */
+    private static final class TransitionListener implements EventConsumer<CircuitBreakerOnStateTransitionEvent> {
+        private final WeakReference<UpstreamGuard> guard;
+        private final Endpoint endpoint;
+
+        TransitionListener(UpstreamGuard guard, Endpoint endpoint) {
+            this.guard = new WeakReference<>(guard);
+            this.endpoint = endpoint;
+        }
+
+        @Override
+        public void consumeEvent(CircuitBreakerOnStateTransitionEvent event) {
+            UpstreamGuard inUse = guard.get();
+            if (inUse != null) {
+                inUse.onBreakerTransition(endpoint, event);
+            }
+        }
     }
 
     /** The upstream whose guard took a breaker from a registry, and how many endpoints (so breakers) it has. */

@@ -9,6 +9,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.StandardError;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
@@ -18,6 +19,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.WeakReference;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.ConnectException;
@@ -531,6 +533,33 @@ class UpstreamGuardTests {
         assertThat(refused).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
                 .havingCause().isInstanceOf(UpstreamFailureException.class);
         assertThat(async.get().metrics().lostRetries()).isEqualTo(1);
+    }
+
+    /**
+     * A guard built again for a changed configuration takes the same breakers of the application's registry. Each
+     * guard added a consumer to them that held it, which Resilience4j cannot remove: every guard ever built stayed in
+     * memory, each telling its listeners of the live breaker's transitions.
+     */
+    @Test
+    void aGuardBuiltAgainOverTheSameRegistryLetsTheOldOneGo() {
+        CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+        AtomicInteger heardByTheOld = new AtomicInteger();
+        WeakReference<UpstreamGuard> old = new WeakReference<>(UpstreamGuard.builder(Guards.fast(FIRST).build())
+                .circuitBreakerRegistry(registry).listener(event -> heardByTheOld.incrementAndGet()).build());
+        List<UpstreamEvent> heardByTheNew = new CopyOnWriteArrayList<>();
+        UpstreamGuard current = UpstreamGuard.builder(Guards.fast(FIRST).build()).circuitBreakerRegistry(registry)
+                .listener(heardByTheNew::add).build();
+
+        Await.until(() -> {
+            System.gc();
+            return old.get() == null;
+        }, "the guard built first to be collected");
+        int before = heardByTheOld.get();
+        current.circuitBreakers().get(0).transitionToOpenState();
+
+        Await.until(() -> heardByTheNew.stream().anyMatch(UpstreamEvent.BreakerStateChanged.class::isInstance),
+                "the guard in use to hear its breaker open");
+        assertThat(heardByTheOld).as("nothing told to the listener of a guard gone").hasValue(before);
     }
 
     @Test
