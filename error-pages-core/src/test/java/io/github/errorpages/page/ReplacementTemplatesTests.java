@@ -274,6 +274,33 @@ class ReplacementTemplatesTests {
         assertThat(log).contains("template 5xx.html.mustache from ").contains("failed to render");
     }
 
+    /**
+     * Which template a page's shape keeps must not depend on which thread rendered it first: the built-in page a
+     * small stack fell back to was kept for the shape, and every later response got it, threads whose stack holds the
+     * application's template included (one overflow decided the page until a restart). Once the application's page
+     * is kept, a small stack copies it too.
+     */
+    @Test
+    void aPageThatOneThreadsStackCouldNotRenderIsNotKeptForTheOthers() throws Exception {
+        write("5xx.html.mustache", "{{#status}}".repeat(3_000) + "<h1 class=\"application\">{{heading}}</h1>"
+                + "{{/status}}".repeat(3_000));
+        ErrorPages[] built = new ErrorPages[1];
+        onThreadWithStack(256L << 20, () -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+        String[] small = new String[2];
+        String[] large = new String[1];
+
+        StandardError.capture(() -> onThreadWithStack(256L << 10, () -> small[0] = render(built[0], 502,
+                BROWSER_ACCEPT).bodyText()));
+        onThreadWithStack(256L << 20, () -> large[0] = render(built[0], 502, BROWSER_ACCEPT).bodyText());
+        StandardError.capture(() -> onThreadWithStack(256L << 10, () -> small[1] = render(built[0], 502,
+                BROWSER_ACCEPT).bodyText()));
+
+        assertThat(Jsoup.parse(small[0]).select("h1.application")).as("the small stack's fallback").isEmpty();
+        assertThat(Jsoup.parse(large[0]).select("h1.application")).as("the application's page").hasSize(1);
+        assertThat(Jsoup.parse(small[1]).select("h1.application")).as("the kept shape, copied without recursion")
+                .hasSize(1);
+    }
+
     private static String nestedSections(int depth) {
         return "{{#status}}".repeat(depth) + "<h1>{{heading}}</h1>" + "{{/status}}".repeat(depth);
     }

@@ -122,7 +122,8 @@ public final class PageRenderer {
     /**
      * Renders a response's page in full, and with sentinels, and keeps the shape for every later response
      * like it; or keeps that there is none, when the shape does not reproduce the page (then every such
-     * page is rendered in full, as this one is).
+     * page is rendered in full, as this one is). Nothing is kept of a page a template fell back from: the one that
+     * failed here may render on another thread, and which thread came first must not decide every later page.
      */
     private Optional<PageShape> newShape(ShapeKey key, PageFacts facts, @Nullable String[] values) {
         Map<String, Object> model = models.model(facts, key.locale(), values);
@@ -143,7 +144,9 @@ public final class PageRenderer {
                     key.status(), key.locale().toLanguageTag());
         }
         Optional<PageShape> result = Optional.ofNullable(shape);
-        shapes.putIfAbsent(key, result); // past the bound by at most the threads that raced here
+        if (!rendering.fellBack()) {
+            shapes.putIfAbsent(key, result); // past the bound by at most the threads that raced here
+        }
         return result;
     }
 

@@ -143,9 +143,9 @@ public final class PageTemplates {
                 continue;
             }
             try {
-                return new Rendering(real, candidate.render(withSentinels));
+                return new Rendering(real, candidate.render(withSentinels), last != null);
             } catch (RuntimeException | StackOverflowError sentinelsRefused) {
-                return new Rendering(real, null);
+                return new Rendering(real, null, last != null);
             }
         }
         throw new IllegalStateException("every template for page " + page + " failed", last);
@@ -156,8 +156,11 @@ public final class PageTemplates {
      *
      * @param real the page of the real response
      * @param withSentinels the page with sentinels, or {@code null} when the template failed with them
+     * @param fellBack whether a template before this one in the chain failed: it may render on another thread (one
+     *     with a larger stack, see {@code Candidate}; on Java 25 mustache reports an overflow as an exception of its
+     *     own), so the page holds for this response alone
      */
-    public record Rendering(String real, @Nullable String withSentinels) {
+    public record Rendering(String real, @Nullable String withSentinels, boolean fellBack) {
     }
 
     private List<Candidate> chain(PageFormat format, String page) {
