@@ -25,6 +25,8 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -441,6 +443,19 @@ class TomcatIntegrationTests {
         });
     }
 
+    /**
+     * The same behind a filter whose request wrapper names no protocol: taken for HTTP/2, the page kept the connection
+     * and the servlet returned with a read of the body under way, whose bytes Tomcat then parsed as the next request
+     * (400, "Invalid character found in method name").
+     */
+    @Test
+    void anUploadCutShortBehindAWrapperThatNamesNoProtocolLeavesNoReadBehind() throws Exception {
+        assertAPageForACutUploadLeavesNoReadBehind(ProxyTransport.JDK, true, true, (exchange, in) -> {
+            in.read();
+            exchange.setSoLinger(true, 0);
+        });
+    }
+
     /** What an upstream of one exchange does once it has read the request's head. */
     @FunctionalInterface
     private interface AfterTheHead {
@@ -453,6 +468,11 @@ class TomcatIntegrationTests {
      */
     private static void assertAPageForACutUploadLeavesNoReadBehind(ProxyTransport transport, boolean asyncSupported,
             AfterTheHead afterTheHead) throws Exception {
+        assertAPageForACutUploadLeavesNoReadBehind(transport, asyncSupported, false, afterTheHead);
+    }
+
+    private static void assertAPageForACutUploadLeavesNoReadBehind(ProxyTransport transport, boolean asyncSupported,
+            boolean namelessProtocol, AfterTheHead afterTheHead) throws Exception {
         try (ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread upstream = new Thread(() -> {
                 try (Socket exchange = listening.accept()) {
@@ -473,7 +493,17 @@ class TomcatIntegrationTests {
             URI endpoint = URI.create("http://127.0.0.1:" + listening.getLocalPort());
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("uploads").endpoints(endpoint).maxAttempts(1)
                     .build());
-            try (TomcatServer tomcat = TomcatServer.inCode().servlet("/orders/*", ReverseProxyServlet.builder(guard)
+            TomcatServer configured = TomcatServer.inCode();
+            if (namelessProtocol) {
+                configured.filter("nameless", (request, response, chain) -> chain.doFilter(
+                        new HttpServletRequestWrapper((HttpServletRequest) request) {
+                            @Override
+                            public @Nullable String getProtocol() {
+                                return null;
+                            }
+                        }, response));
+            }
+            try (TomcatServer tomcat = configured.servlet("/orders/*", ReverseProxyServlet.builder(guard)
                             .transport(transport).build(), asyncSupported).start();
                     Socket client = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
                 client.setSoTimeout(20_000);
