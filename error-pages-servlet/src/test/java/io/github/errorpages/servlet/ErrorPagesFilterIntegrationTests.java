@@ -759,15 +759,18 @@ class ErrorPagesFilterIntegrationTests {
 
     @Test
     void answersRobotsTxtWithPlainTextServiceUnavailableNeverThePage() throws IOException {
-        for (String method : List.of("GET", "HEAD")) {
-            HttpResponse<byte[]> response = Client.send(method, jetty.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+        // Also spelt with a path parameter or an encoded letter: the same resource, which got the HTML page.
+        for (String spelling : List.of("/robots.txt", "/robots.txt;jsessionid=ABC", "/%72obots.txt")) {
+            for (String method : List.of("GET", "HEAD")) {
+                HttpResponse<byte[]> response = Client.send(method, jetty.uri(spelling), Client.BROWSER_ACCEPT);
 
-            // R27: 5xx (crawlers assume "disallow all" for now), text/plain, never HTML, never the branded body
-            assertThat(response.statusCode()).isEqualTo(503);
-            assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
-            assertThat(response.headers().firstValue("Retry-After")).hasValue("10");
-            assertThat(Client.text(response)).doesNotContain("<", "connection_refused");
-            assertRobotsTxtSecurityFields(response);
+                // R27: 5xx (crawlers assume "disallow all" for now), text/plain, never HTML, never the branded body
+                assertThat(response.statusCode()).as(spelling).isEqualTo(503);
+                assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
+                assertThat(response.headers().firstValue("Retry-After")).hasValue("10");
+                assertThat(Client.text(response)).doesNotContain("<", "connection_refused");
+                assertRobotsTxtSecurityFields(response);
+            }
         }
     }
 

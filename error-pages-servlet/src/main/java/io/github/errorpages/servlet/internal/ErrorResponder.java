@@ -195,16 +195,17 @@ public final class ErrorResponder {
 
     /**
      * @param request a request, perhaps forwarded
-     * @return whether the client asked for {@code /robots.txt} of its context (before any forward)
+     * @return whether the client asked for {@code /robots.txt} of its context (before any forward), however spelt:
+     *     the path the container mapped, decoded and without path parameters ({@code /robots.txt;jsessionid=1} and
+     *     {@code /%72obots.txt} are the same resource)
      */
     public static boolean isRobotsTxt(HttpServletRequest request) {
-        Object forwardedFrom = request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI);
-        boolean forwarded = forwardedFrom instanceof String;
-        String uri = forwarded ? (String) forwardedFrom : request.getRequestURI();
-        String context = forwarded ? String.valueOf(request.getAttribute(RequestDispatcher.FORWARD_CONTEXT_PATH))
-                : request.getContextPath();
-        return uri != null && uri.length() == context.length() + ROBOTS_TXT.length()
-                && uri.startsWith(context) && uri.endsWith(ROBOTS_TXT);
+        boolean forwarded = request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI) instanceof String;
+        Object servletPath = forwarded ? request.getAttribute(RequestDispatcher.FORWARD_SERVLET_PATH)
+                : request.getServletPath();
+        Object pathInfo = forwarded ? request.getAttribute(RequestDispatcher.FORWARD_PATH_INFO) : request.getPathInfo();
+        String path = (servletPath instanceof String mapped ? mapped : "") + (pathInfo instanceof String info ? info : "");
+        return path.equals(ROBOTS_TXT);
     }
 
     /**
