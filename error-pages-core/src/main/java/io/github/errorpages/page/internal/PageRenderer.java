@@ -95,9 +95,17 @@ public final class PageRenderer {
         ShapeKey key = new ShapeKey(format, maintenance, decision.status(), locale, models.shapeFlags(facts, values));
         Optional<PageShape> shape = shapes.get(key);
         try {
-            if (shape == null) {
-                // Past the bound a new shape is not worth two renders and a check: render this page in full.
-                shape = shapes.size() < MAX_SHAPES ? newShape(key, facts, values) : Optional.empty();
+            if (shape == null && shapes.size() < MAX_SHAPES) {
+                PageTemplates.Rendering rendering = templates.renderForShape(format, page,
+                        models.model(facts, locale, values), models.model(facts, locale, PageShape.sentinels(values)));
+                if (rendering.fellBack()) {
+                    // The template that failed here may render on another thread (a larger stack): this page holds
+                    // for this response alone, and which thread came first must not decide every later page.
+                    return response(decision, request, choice, locale, rendering.real(), supportCode);
+                }
+                shape = newShape(key, facts.page(), rendering, values);
+            } else if (shape == null) {
+                shape = Optional.empty(); // past the bound a new shape is not worth two renders and a check
             }
             if (shape.isPresent()) {
                 PageShape ahead = shape.get();
@@ -120,15 +128,12 @@ public final class PageRenderer {
     }
 
     /**
-     * Renders a response's page in full, and with sentinels, and keeps the shape for every later response
-     * like it; or keeps that there is none, when the shape does not reproduce the page (then every such
-     * page is rendered in full, as this one is). Nothing is kept of a page a template fell back from: the one that
-     * failed here may render on another thread, and which thread came first must not decide every later page.
+     * Keeps the shape of a response's page, rendered in full and with sentinels, for every later response like
+     * it; or keeps that there is none, when the shape does not reproduce the page (then every such page is rendered
+     * in full, as this one is).
      */
-    private Optional<PageShape> newShape(ShapeKey key, PageFacts facts, @Nullable String[] values) {
-        Map<String, Object> model = models.model(facts, key.locale(), values);
-        Map<String, Object> withSentinels = models.model(facts, key.locale(), PageShape.sentinels(values));
-        PageTemplates.Rendering rendering = templates.renderForShape(key.format(), facts.page(), model, withSentinels);
+    private Optional<PageShape> newShape(ShapeKey key, String page, PageTemplates.Rendering rendering,
+            @Nullable String[] values) {
         PageShape shape = null;
         if (rendering.withSentinels() != null) {
             String policy = contentSecurityPolicy(key.format(), rendering.real());
@@ -140,13 +145,11 @@ public final class PageRenderer {
         }
         if (shape == null) {
             log.debug("error-pages: the {} page {} for status {} in {} is rendered in full on every response: its "
-                    + "template uses a per-response value where it cannot be filled in", key.format(), facts.page(),
+                    + "template uses a per-response value where it cannot be filled in", key.format(), page,
                     key.status(), key.locale().toLanguageTag());
         }
         Optional<PageShape> result = Optional.ofNullable(shape);
-        if (!rendering.fellBack()) {
-            shapes.putIfAbsent(key, result); // past the bound by at most the threads that raced here
-        }
+        shapes.putIfAbsent(key, result); // past the bound by at most the threads that raced here
         return result;
     }
 

@@ -126,7 +126,8 @@ public final class PageTemplates {
      * @param model the flat model of a real response
      * @param withSentinels the same model with sentinels for the per-response values
      * @return both pages; {@code withSentinels} is {@code null} when the template that rendered the real page
-     *     fails with sentinels (the page is then always rendered in full)
+     *     fails with sentinels (the page is then always rendered in full), or is not the chain's first that renders
+     *     (a template before it failed: {@link Rendering#fellBack()})
      * @throws IllegalStateException if even the built-in template fails (a bug)
      */
     public Rendering renderForShape(PageFormat format, String page, Map<String, Object> model,
@@ -142,10 +143,13 @@ public final class PageTemplates {
                 candidate.reportOnce(e);
                 continue;
             }
+            if (last != null) {
+                return new Rendering(real, null, true); // kept for no shape: no page with sentinels needed
+            }
             try {
-                return new Rendering(real, candidate.render(withSentinels), last != null);
+                return new Rendering(real, candidate.render(withSentinels), false);
             } catch (RuntimeException | StackOverflowError sentinelsRefused) {
-                return new Rendering(real, null, last != null);
+                return new Rendering(real, null, false);
             }
         }
         throw new IllegalStateException("every template for page " + page + " failed", last);
@@ -155,7 +159,8 @@ public final class PageTemplates {
      * A page rendered by one template from a real model and from the same model with sentinels.
      *
      * @param real the page of the real response
-     * @param withSentinels the page with sentinels, or {@code null} when the template failed with them
+     * @param withSentinels the page with sentinels, or {@code null} when the template failed with them or the
+     *     page {@code fellBack}
      * @param fellBack whether a template before this one in the chain failed: it may render on another thread (one
      *     with a larger stack, see {@code Candidate}; on Java 25 mustache reports an overflow as an exception of its
      *     own), so the page holds for this response alone
