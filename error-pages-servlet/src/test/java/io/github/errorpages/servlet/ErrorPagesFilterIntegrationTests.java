@@ -774,6 +774,38 @@ class ErrorPagesFilterIntegrationTests {
         }
     }
 
+    /**
+     * R27 is about what the client asked for: {@code /robots.txt} dispatched asynchronously to a servlet that fails
+     * still gets the plain-text answer (it got the HTML page), and another path dispatched to the robots servlet the
+     * page (it got the robots answer).
+     */
+    @Test
+    void answersRobotsTxtByThePathTheClientAskedForAcrossAnAsyncDispatch() {
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
+            server.servlet("/robots.txt", servlet((request, response) -> {
+                if (request.getDispatcherType() == DispatcherType.ASYNC) {
+                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+                }
+                request.startAsync().dispatch(request.getParameter("to") != null ? "/failing" : "/robots.txt");
+            }));
+            server.servlet("/failing", servlet((request, response) -> {
+                if (request.getDispatcherType() == DispatcherType.ASYNC) {
+                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+                }
+                request.startAsync().dispatch("/robots.txt");
+            }));
+            server.start();
+
+            HttpResponse<byte[]> robots = Client.get(server.uri("/robots.txt?to=failing"), Client.BROWSER_ACCEPT);
+            HttpResponse<byte[]> other = Client.get(server.uri("/failing"), Client.BROWSER_ACCEPT);
+
+            assertThat(robots.statusCode()).isEqualTo(503);
+            assertThat(PageAssertions.contentType(robots)).isEqualTo("text/plain;charset=utf-8");
+            assertThat(other.statusCode()).isEqualTo(502);
+            assertThat(PageAssertions.contentType(other)).isEqualTo("text/html;charset=utf-8");
+        }
+    }
+
     /** R41: the security fields every other answer has, those of a format other than HTML; they were missing. */
     private static void assertRobotsTxtSecurityFields(HttpResponse<byte[]> response) {
         assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");

@@ -6,6 +6,7 @@ import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
@@ -194,16 +195,24 @@ public final class ErrorResponder {
     }
 
     /**
-     * @param request a request, perhaps forwarded
-     * @return whether the client asked for {@code /robots.txt} of its context (before any forward), however spelt:
-     *     the path the container mapped, decoded and without path parameters ({@code /robots.txt;jsessionid=1} and
-     *     {@code /%72obots.txt} are the same resource)
+     * @param request a request, perhaps forwarded or dispatched asynchronously
+     * @return whether the client asked for {@code /robots.txt} of its context (before any forward or asynchronous
+     *     dispatch), however spelt: the path the container mapped, decoded and without path parameters
+     *     ({@code /robots.txt;jsessionid=1} and {@code /%72obots.txt} are the same resource)
      */
     public static boolean isRobotsTxt(HttpServletRequest request) {
-        boolean forwarded = request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI) instanceof String;
-        Object servletPath = forwarded ? request.getAttribute(RequestDispatcher.FORWARD_SERVLET_PATH)
-                : request.getServletPath();
-        Object pathInfo = forwarded ? request.getAttribute(RequestDispatcher.FORWARD_PATH_INFO) : request.getPathInfo();
+        Object servletPath;
+        Object pathInfo;
+        if (request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI) instanceof String) {
+            servletPath = request.getAttribute(RequestDispatcher.FORWARD_SERVLET_PATH);
+            pathInfo = request.getAttribute(RequestDispatcher.FORWARD_PATH_INFO);
+        } else if (request.getAttribute(AsyncContext.ASYNC_REQUEST_URI) instanceof String) {
+            servletPath = request.getAttribute(AsyncContext.ASYNC_SERVLET_PATH);
+            pathInfo = request.getAttribute(AsyncContext.ASYNC_PATH_INFO);
+        } else {
+            servletPath = request.getServletPath();
+            pathInfo = request.getPathInfo();
+        }
         String path = (servletPath instanceof String mapped ? mapped : "") + (pathInfo instanceof String info ? info : "");
         return path.equals(ROBOTS_TXT);
     }
