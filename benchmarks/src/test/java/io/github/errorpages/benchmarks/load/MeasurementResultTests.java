@@ -49,7 +49,7 @@ class MeasurementResultTests {
         assertThat(result(Answers.SUCCESS, 0, 0, 0).problems()).containsExactly("no request was answered");
     }
 
-    /** The (e) budgets are about a dead route beside the measured one: a background that loaded nothing says nothing. */
+    /** The (e) budgets are about a dead route beside the measured one: a background that loaded none says nothing. */
     @Test
     void aBackgroundThatDidNotLoadItsRouteWithFailuresIsAProblem() {
         Measurement besideDead = Measurement.all().stream().filter(m -> m.background() != null).findFirst()

@@ -213,8 +213,8 @@ public final class ErrorResponder {
             servletPath = request.getServletPath();
             pathInfo = request.getPathInfo();
         }
-        String path = (servletPath instanceof String mapped ? mapped : "") + (pathInfo instanceof String info ? info : "");
-        return path.equals(ROBOTS_TXT);
+        String mapped = servletPath instanceof String path ? path : "";
+        return (mapped + (pathInfo instanceof String info ? info : "")).equals(ROBOTS_TXT);
     }
 
     /**
