@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Locale;
 import java.util.Random;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class ErrorPolicyTests {
         assertThat(FailureCause.values()).extracting(FailureCause::token).doesNotHaveDuplicates()
                 .allMatch(token -> token.matches("[a-z_]+"));
         for (FailureCause cause : FailureCause.values()) {
-            assertThat(FailureCause.fromToken(cause.token().toUpperCase())).contains(cause);
+            assertThat(FailureCause.fromToken(cause.token().toUpperCase(Locale.ROOT))).contains(cause);
         }
         assertThat(FailureCause.fromToken("nonsense")).isEmpty();
     }

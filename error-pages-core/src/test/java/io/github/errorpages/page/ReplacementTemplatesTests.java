@@ -261,7 +261,7 @@ class ReplacementTemplatesTests {
      */
     @Test
     void aTemplateThatOverflowsARequestThreadsStackFallsBackToTheBuiltInPage() throws Exception {
-        write("5xx.html.mustache", nestedSections(3_000));
+        write("5xx.html.mustache", nestedSections(10_000));
         ErrorPages[] built = new ErrorPages[1];
         onThreadWithStack(256L << 20, () -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
         String[] heading = new String[1];
@@ -282,8 +282,8 @@ class ReplacementTemplatesTests {
      */
     @Test
     void aPageThatOneThreadsStackCouldNotRenderIsNotKeptForTheOthers() throws Exception {
-        write("5xx.html.mustache", "{{#status}}".repeat(3_000) + "<h1 class=\"application\">{{heading}}</h1>"
-                + "{{/status}}".repeat(3_000));
+        write("5xx.html.mustache", "{{#status}}".repeat(10_000) + "<h1 class=\"application\">{{heading}}</h1>"
+                + "{{/status}}".repeat(10_000));
         ErrorPages[] built = new ErrorPages[1];
         onThreadWithStack(256L << 20, () -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
         String[] small = new String[2];

@@ -1284,7 +1284,8 @@ class TomcatIntegrationTests {
     private static String webXml(String filterPart) {
         StringBuilder servlets = new StringBuilder();
         for (int status : new int[] {503, 504}) {
-            servlets.append("""
+            // The ROOT locale: the default one may have other digits (an Arabic locale's %d wrote /٥٠٣).
+            servlets.append(String.format(Locale.ROOT, """
                       <servlet>
                         <servlet-name>status%1$d</servlet-name>
                         <servlet-class>io.github.errorpages.servlet.StatusServlet</servlet-class>
@@ -1292,7 +1293,7 @@ class TomcatIntegrationTests {
                         <async-supported>true</async-supported>
                       </servlet>
                       <servlet-mapping><servlet-name>status%1$d</servlet-name><url-pattern>/%1$d</url-pattern></servlet-mapping>
-                    """.formatted(status));
+                    """, status));
         }
         return """
                 <?xml version="1.0" encoding="UTF-8"?>

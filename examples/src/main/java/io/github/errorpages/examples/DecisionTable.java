@@ -7,6 +7,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * Prints what error-pages answers for every cause of upstream failure: the status, the
@@ -26,14 +27,14 @@ public final class DecisionTable {
     }
 
     static void print(ErrorPolicy policy, PrintStream out) {
-        out.printf("%-36s %-6s %-12s %s%n", "cause (RFC 9209 token)", "status", "Retry-After", "error code");
+        out.printf(Locale.ROOT, "%-36s %-6s %-12s %s%n", "cause (RFC 9209 token)", "status", "Retry-After", "error code");
         for (FailureCause cause : FailureCause.values()) {
             UpstreamFailure failure = cause == FailureCause.UPSTREAM_STATUS
                     ? UpstreamFailure.ofUpstreamStatus(503, Duration.ofSeconds(20))
                     : UpstreamFailure.of(cause);
             ErrorDecision decision = policy.decide(failure);
             String label = cause == FailureCause.UPSTREAM_STATUS ? "upstream 503, Retry-After: 20" : cause.token();
-            out.printf("%-36s %-6d %-12s %s%n", label, decision.status(),
+            out.printf(Locale.ROOT, "%-36s %-6d %-12s %s%n", label, decision.status(),
                     decision.retryAfterHeader() == null ? "-" : decision.retryAfterHeader(), decision.errorCode());
         }
     }

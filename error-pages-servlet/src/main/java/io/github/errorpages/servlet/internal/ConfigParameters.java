@@ -133,6 +133,10 @@ public final class ConfigParameters {
      */
     public static int integer(String key, String value) {
         try {
+            // ASCII digits only: Integer.parseInt also reads other scripts' (٥٠٣), which no other key takes.
+            if (!value.chars().allMatch(c -> c < 128)) {
+                throw new NumberFormatException(value);
+            }
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
             throw invalid(key, value, "must be an integer");
