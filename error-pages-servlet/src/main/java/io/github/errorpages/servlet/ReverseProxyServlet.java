@@ -517,8 +517,7 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     /** Whether the request came over HTTP/1; one a wrapper names no protocol for is taken for HTTP/1.1. */
     private static boolean isHttp1(HttpServletRequest request) {
-        String protocol = request.getProtocol();
-        return protocol == null || protocol.startsWith("HTTP/1.");
+        return !RequestBodies.isHttp2OrLater(request.getProtocol()); // one rule for every check of the protocol
     }
 
     /**

@@ -46,7 +46,7 @@ public final class RequestBodies {
      * @return whether it is HTTP/2 or later: a body ends with its stream, not with a length or a last chunk, and
      *     the target's authority comes in {@code :authority}, not in a {@code Host} field
      */
-    static boolean isHttp2OrLater(@Nullable String protocol) {
+    public static boolean isHttp2OrLater(@Nullable String protocol) {
         return protocol != null && protocol.startsWith("HTTP/") && protocol.length() > 5 && protocol.charAt(5) >= '2'
                 && protocol.charAt(5) <= '9';
     }
