@@ -798,7 +798,7 @@ public final class ErrorPagesFilter implements Filter {
             // -1: "502," and "," are refused as ",502" is; dropped, the empty elements made "," intercept nothing.
             for (String status : value.split(",", -1)) {
                 try {
-                    statuses.add(Integer.parseInt(status.trim()));
+                    statuses.add(ConfigParameters.asciiInteger(status.trim()));
                 } catch (NumberFormatException e) {
                     // The whole value: an empty element between two commas would otherwise show as nothing.
                     throw ConfigParameters.invalid(INTERCEPT_STATUSES_PARAMETER, value,

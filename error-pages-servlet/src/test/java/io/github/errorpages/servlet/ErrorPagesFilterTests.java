@@ -31,10 +31,12 @@ class ErrorPagesFilterTests {
     /**
      * The whole value, not the element that does not parse: an empty one showed as nothing after "but was". An empty
      * element at the end too: "," intercepted no status at all (the filter answered exceptions only), "502," one
-     * fewer than the list was cut short of.
+     * fewer than the list was cut short of. ASCII digits only, as every other integer key: Arabic-Indic and fullwidth
+     * 503 were read as 503, and +502 as 502.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"502, ,503", "502,bad", "502;503", ",", "502,", "502,,504"})
+    @ValueSource(strings = {"502, ,503", "502,bad", "502;503", ",", "502,", "502,,504", "\u0665\u0660\u0663",
+        "502,\uFF15\uFF10\uFF13", "+502"})
     void initRejectsInterceptStatusesThatDoNotParseNamingTheWholeValue(String value) {
         assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of("intercept-statuses", value))))
                 .isInstanceOf(ServletException.class)

@@ -24,6 +24,7 @@ public final class ConfigParameters {
     private static final Pattern STATUS_OVERRIDE = Pattern.compile("status\\.([a-z_]+)");
     private static final Pattern RETRY_AFTER_DEFAULT = Pattern.compile("retry-after\\.default\\.(\\d{3})");
     private static final Pattern DECIMAL = Pattern.compile("\\d+(\\.\\d*)?|\\.\\d+");
+    private static final Pattern INTEGER = Pattern.compile("-?[0-9]+");
 
     private ConfigParameters() {
     }
@@ -133,14 +134,25 @@ public final class ConfigParameters {
      */
     public static int integer(String key, String value) {
         try {
-            // ASCII digits only: Integer.parseInt also reads other scripts' (٥٠٣), which no other key takes.
-            if (!value.chars().allMatch(c -> c < 128)) {
-                throw new NumberFormatException(value);
-            }
-            return Integer.parseInt(value);
+            return asciiInteger(value);
         } catch (NumberFormatException e) {
             throw invalid(key, value, "must be an integer");
         }
+    }
+
+    /**
+     * Reads a decimal integer as every key writes one: ASCII digits, perhaps after a minus sign. Integer.parseInt
+     * also reads other scripts' digits (٥٠٣, fullwidth ５０３) and a plus sign, which no duration or decimal key takes.
+     *
+     * @param value the value as written, trimmed
+     * @return the integer
+     * @throws NumberFormatException when it is not such an integer, or outside the range of an {@code int}
+     */
+    public static int asciiInteger(String value) {
+        if (!INTEGER.matcher(value).matches()) {
+            throw new NumberFormatException(value);
+        }
+        return Integer.parseInt(value);
     }
 
     private static double decimal(String key, String value) {

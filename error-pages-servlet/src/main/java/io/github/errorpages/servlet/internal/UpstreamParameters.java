@@ -141,7 +141,7 @@ public final class UpstreamParameters {
         for (String status : value.split(",", -1)) {
             boolean added;
             try {
-                added = statuses.add(Integer.parseInt(status.trim()));
+                added = statuses.add(ConfigParameters.asciiInteger(status.trim()));
             } catch (NumberFormatException e) {
                 // The whole value, as for the filter's intercept-statuses: one element alone says little.
                 throw ConfigParameters.invalid(key, value, "must list statuses separated by commas");

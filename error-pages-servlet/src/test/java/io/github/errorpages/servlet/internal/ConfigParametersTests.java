@@ -58,8 +58,9 @@ class ConfigParametersTests {
             "retry-after.format|''|retry-after.format must be delay-seconds or http-date, but was an empty value",
             "retry-after.format|unix|retry-after.format must be delay-seconds or http-date, but was unix",
             "status.connection_refused|bad|status.connection_refused must be an integer, but was bad",
-            // Other scripts' digits, which Integer.parseInt reads and no duration or decimal key takes
+            // Other scripts' digits and a plus sign, which Integer.parseInt reads and no duration or decimal key takes
             "status.connection_refused|٥٠٣|status.connection_refused must be an integer, but was ٥٠٣",
+            "status.connection_refused|+503|status.connection_refused must be an integer, but was +503",
             "status.no_such_cause|503|status.no_such_cause names no failure cause",
             "status.connection_refused|404|status.connection_refused must be a 5xx status",
             // As written, not as parsed (PT0.5S, PT48H): the operator searches the configuration for it

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class UpstreamParametersTests {
 
@@ -49,5 +50,15 @@ class UpstreamParametersTests {
 
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders", parameters))
                 .withMessage("Invalid error-pages configuration: " + message);
+    }
+
+    /** ASCII digits only, as every other integer key: Integer.parseInt read ٥٠٣ and fullwidth ５０３ as 503. */
+    @ParameterizedTest
+    @ValueSource(strings = {"\u0665\u0660\u0663", "\uFF15\uFF10\uFF13", "502, \u0665\u0660\u0663"})
+    void retryStatusesTakeAsciiDigitsOnly(String statuses) {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://127.0.0.1:1", "retry.statuses", statuses)))
+                .withMessage("Invalid error-pages configuration: upstreams.orders.retry.statuses must list statuses "
+                        + "separated by commas, but was " + statuses);
     }
 }

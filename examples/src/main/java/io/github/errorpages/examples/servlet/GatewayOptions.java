@@ -95,13 +95,10 @@ public record GatewayOptions(String host, int port, List<URI> upstreams, boolean
     }
 
     private static int port(String value) {
-        try {
-            int port = Integer.parseInt(value.trim());
-            if (port >= 0 && port <= 65535) {
-                return port;
-            }
-        } catch (NumberFormatException notANumber) {
-            // reported below
+        // ASCII digits only: Integer.parseInt also reads other scripts' (٨٠٨٠) and a plus sign.
+        String digits = value.trim();
+        if (digits.matches("[0-9]{1,5}") && Integer.parseInt(digits) <= 65535) {
+            return Integer.parseInt(digits);
         }
         throw new IllegalArgumentException("--port must be a number between 0 and 65535, but was " + value);
     }

@@ -44,6 +44,11 @@ class GatewayOptionsTests {
                 .withMessage("--port must be a number between 0 and 65535, but was 80a");
         assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port=70000"))
                 .withMessage("--port must be a number between 0 and 65535, but was 70000");
+        // Other scripts' digits and a plus sign, which Integer.parseInt reads
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port=\u0668\u0660\u0668\u0660"))
+                .withMessage("--port must be a number between 0 and 65535, but was \u0668\u0660\u0668\u0660");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port=+8080"))
+                .withMessage("--port must be a number between 0 and 65535, but was +8080");
         assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--upstream", "ftp://x"))
                 .withMessageStartingWith("--upstream must be an absolute http or https URL")
                 .withMessageEndingWith("but was ftp://x");
