@@ -250,7 +250,7 @@ public final class FailureClassifier {
         } catch (Throwable e) {
             if (failedClassifiers.add(classifier.getClass())) {
                 log.warn("Cause classifier {} failed and is ignored for this exception: {}",
-                        classifier.getClass().getName(), e.toString());
+                        classifier.getClass().getName(), Causes.describe(e));
             }
             return null;
         }
@@ -265,7 +265,7 @@ public final class FailureClassifier {
             // middle of its bookkeeping with a half-open breaker's trial permission never given back.
             if (failedClassifiers.add(classifier.getClass())) {
                 log.warn("Cause classifier {} failed and is ignored for this exception: {}",
-                        classifier.getClass().getName(), e.toString());
+                        classifier.getClass().getName(), Causes.describe(e));
             }
             return null;
         }

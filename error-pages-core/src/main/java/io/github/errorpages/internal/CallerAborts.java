@@ -27,7 +27,8 @@ public final class CallerAborts {
                 // A channel closed because the thread blocked on it was interrupted.
                 || t instanceof ClosedByInterruptException
                 // A virtual thread interrupted in a blocking socket operation (JDK 21 and later): the socket is closed.
-                || (t instanceof SocketException && "Closed by interrupt".equals(t.getMessage()));
+                // Any SocketException: a subclass may override getMessage(), which must not throw here (Causes).
+                || (t instanceof SocketException && "Closed by interrupt".equals(Causes.messageOf(t)));
     }
 
     /**

@@ -3,9 +3,10 @@ package io.github.errorpages.internal;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads the cause of a throwable that may be anyone's: an application's or a library's exception may override
- * {@link Throwable#getCause()}, and a broken override throws. Classification must never throw, and the upstream guard
- * must give back its permits whatever an attempt threw: a chain ends where its cause cannot be read.
+ * Reads the cause and message of a throwable that may be anyone's: an application's or a library's exception may
+ * override {@link Throwable#getCause()} or {@link Throwable#getMessage()}, and a broken override throws.
+ * Classification must never throw, and the upstream guard must give back its permits whatever an attempt threw: a
+ * chain ends where its cause cannot be read, and a message that cannot be read is none.
  *
  * <p>This class has static methods only and is thread-safe.
  */
@@ -24,5 +25,29 @@ public final class Causes {
         } catch (RuntimeException | LinkageError broken) {
             return null;
         }
+    }
+
+    /**
+     * @param throwable a throwable
+     * @return its message, or {@code null} when it has none or asking for it threw
+     */
+    public static @Nullable String messageOf(Throwable throwable) {
+        try {
+            return throwable.getMessage();
+        } catch (RuntimeException | LinkageError broken) {
+            return null;
+        }
+    }
+
+    /**
+     * What {@link Throwable#toString()} says, for a log line, without asking the throwable for anything it may have
+     * overridden: its class name and, when it can be read, its message.
+     *
+     * @param throwable a throwable
+     * @return its class name, followed by ": " and its message when it has one that can be read
+     */
+    public static String describe(Throwable throwable) {
+        String message = messageOf(throwable);
+        return message == null ? throwable.getClass().getName() : throwable.getClass().getName() + ": " + message;
     }
 }

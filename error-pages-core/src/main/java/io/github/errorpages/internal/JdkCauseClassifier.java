@@ -581,7 +581,7 @@ public final class JdkCauseClassifier implements CauseClassifier {
     }
 
     private static String lowerMessage(Throwable t) {
-        String message = t.getMessage();
+        String message = Causes.messageOf(t);
         return message == null ? "" : message.toLowerCase(Locale.ROOT);
     }
 }

@@ -621,7 +621,7 @@ final class GuardedCall<T> {
         }
         Throwable cause = Causes.of(error);
         boolean restated = error.getClass() == IOException.class && Objects.equals(error.getMessage(),
-                cause == null ? null : cause.getMessage());
+                cause == null ? null : Causes.messageOf(cause));
         return restated && (cause instanceof RuntimeException || cause instanceof Error) ? cause : null;
     }
 

@@ -23,6 +23,7 @@ import java.lang.ref.WeakReference;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -209,6 +210,61 @@ class UpstreamGuardTests {
         UpstreamMetrics metrics = guard.metrics();
         assertThat(metrics.abortedCalls()).isEqualTo(5);
         assertThat(metrics.calls()).isEqualTo(metrics.successfulCalls() + metrics.failedCalls() + metrics.abortedCalls());
+    }
+
+    /**
+     * An exception whose getMessage() throws (a broken override) is read without its message: the guard asked it of
+     * any SocketException (the interrupt of a virtual thread) and of a plain IOException's cause (the blocking JDK
+     * client's restated bug), and what it threw escaped before the permits were given back, as in the test above.
+     */
+    @Test
+    void anExceptionWhoseMessageCannotBeReadGivesEveryPermitBack() throws Exception {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+        SocketException socket = new SocketException() {
+            @Override
+            public String getMessage() {
+                throw new IllegalStateException("getMessage failed");
+            }
+
+            @Override
+            public String toString() {
+                return "an exception whose getMessage() throws"; // for a failed assertion's message
+            }
+        };
+        IllegalStateException bug = new IllegalStateException() {
+            @Override
+            public String getMessage() {
+                throw new IllegalStateException("getMessage failed");
+            }
+
+            @Override
+            public String toString() {
+                return "an exception whose getMessage() throws"; // for a failed assertion's message
+            }
+        };
+        List<Exception> thrown = List.of(socket, new IOException("restated", bug),
+                new RuntimeException("order lookup failed", socket));
+
+        for (int call = 0; call < 6; call++) {
+            Exception attemptFailure = thrown.get(call % thrown.size());
+            Throwable caught = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                throw attemptFailure;
+            }));
+            assertThat(caught).as("call %d", call).isNotInstanceOf(IllegalStateException.class)
+                    .satisfiesAnyOf(t -> assertThat(t).isSameAs(attemptFailure), t -> assertThat(t).hasCause(
+                            attemptFailure));
+        }
+
+        String answered = guard.call(UpstreamRequest.of("GET"), attempt -> "fine");
+        assertThat(answered).as("the half-open breaker's permits were all given back").isEqualTo("fine");
+        assertThat(FailureClassifier.ofDefaults().classifyOrDefault(socket).cause())
+                .isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(metrics.calls())
+                .isEqualTo(metrics.successfulCalls() + metrics.failedCalls() + metrics.abortedCalls());
     }
 
     @Test

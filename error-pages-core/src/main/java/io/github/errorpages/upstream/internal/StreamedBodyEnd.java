@@ -2,6 +2,7 @@ package io.github.errorpages.upstream.internal;
 
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.internal.Causes;
 import io.github.errorpages.upstream.BodyOutcome;
 import java.io.IOException;
 import java.net.URI;
@@ -153,7 +154,7 @@ public final class StreamedBodyEnd implements AwaitedBody {
             // A body the caller streams after the call returned: what its reads throw carries the guard's failure
             // (the upstream's name, attempts, time), which the page and its log line take, as they would a call's.
             // Still an IOException, as the client's own is, for subscribers that tell failures by their type.
-            delegate.onError(failure == null ? throwable : new IOException(throwable.getMessage(),
+            delegate.onError(failure == null ? throwable : new IOException(Causes.messageOf(throwable),
                     new UpstreamFailureException(failure, throwable, false)));
         }
 
