@@ -191,6 +191,17 @@ public final class UpstreamGuard {
                 : RetryBudget.unlimited();
         CircuitBreakerRegistry registry = b.circuitBreakerRegistry != null
                 ? b.circuitBreakerRegistry : CircuitBreakerRegistry.of(DEFAULT_CIRCUIT_BREAKER_CONFIG);
+        BulkheadRegistry bulkheads = b.bulkheadRegistry != null
+                ? b.bulkheadRegistry : BulkheadRegistry.of(DEFAULT_BULKHEAD_CONFIG);
+        // The bulkhead the guard will take: the registry's of that name, else one of the upstream's settings (which
+        // UpstreamConfig checked) or of the registry's default. Checked before anything is made in either registry.
+        int maxCalls = bulkheads.find(config.name()).map(Bulkhead::getBulkheadConfig)
+                .or(config::bulkheadConfig).orElseGet(bulkheads::getDefaultConfig).getMaxConcurrentCalls();
+        if (maxCalls < 1) {
+            throw new IllegalArgumentException("Invalid error-pages configuration: upstreams." + config.name()
+                    + ".bulkhead.maxConcurrentCalls (the bulkhead registry's) must be at least 1 (a bulkhead of 0 "
+                    + "refuses every call), but was " + maxCalls);
+        }
         List<URI> uris = config.endpoints();
         List<CircuitBreaker> own = new ArrayList<>();
         synchronized (BREAKER_OWNERS) {
@@ -207,18 +218,10 @@ public final class UpstreamGuard {
                 own.add(breaker);
             }
         }
-        // After the breakers' check, so that a guard refused leaves no bulkhead in a shared registry either.
-        BulkheadRegistry bulkheads = b.bulkheadRegistry != null
-                ? b.bulkheadRegistry : BulkheadRegistry.of(DEFAULT_BULKHEAD_CONFIG);
+        // After the breakers' check and the bulkhead's, so that a guard refused leaves nothing in a shared registry.
         this.bulkhead = config.bulkheadConfig()
                 .map(c -> bulkheads.bulkhead(config.name(), c))
                 .orElseGet(() -> bulkheads.bulkhead(config.name()));
-        int maxCalls = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();
-        if (maxCalls < 1) { // the registry's default, or its bulkhead of that name: UpstreamConfig refuses its own
-            throw new IllegalArgumentException("Invalid error-pages configuration: upstreams." + config.name()
-                    + ".bulkhead.maxConcurrentCalls (the bulkhead registry's) must be at least 1 (a bulkhead of 0 "
-                    + "refuses every call), but was " + maxCalls);
-        }
         List<Endpoint> list = new ArrayList<>();
         for (int i = 0; i < uris.size(); i++) {
             Endpoint endpoint = new Endpoint(i, uris.get(i), new OpenStateTracker(own.get(i)));

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import io.github.errorpages.FailureCause;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -224,7 +225,12 @@ class UpstreamConfigTests {
         assertThat(first.isRetryBudgetEnabled()).isTrue();
     }
 
-    /** A bulkhead that admits no call failed every call as connection_limit_reached (503), with no word at startup. */
+    /**
+     * A bulkhead that admits no call failed every call as connection_limit_reached (503), with no word at startup. A
+     * guard so refused leaves nothing in the application's registries: its breaker and bulkhead stayed there, with
+     * the settings of a configuration that was refused. The registry's own bulkhead of the upstream's name is the one
+     * checked, even where the upstream has settings of its own (the registry gives its own bulkhead for them).
+     */
     @Test
     void refusesABulkheadThatAdmitsNoCall() {
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamConfig.builder("orders")
@@ -237,6 +243,20 @@ class UpstreamConfigTests {
                 .isThrownBy(() -> UpstreamGuard.builder(config).bulkheadRegistry(none).build())
                 .withMessageContaining("upstreams.orders.bulkhead.maxConcurrentCalls (the bulkhead registry's)")
                 .withMessageEndingWith("but was 0");
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamGuard.builder(config)
+                .circuitBreakerRegistry(breakers).bulkheadRegistry(none).build());
+        assertThat(breakers.getAllCircuitBreakers()).isEmpty();
+        assertThat(none.getAllBulkheads()).isEmpty();
+        BulkheadRegistry closed = BulkheadRegistry.ofDefaults();
+        closed.bulkhead("orders", BulkheadConfig.custom().maxConcurrentCalls(0).build());
+        UpstreamConfig ownBulkhead = config.toBuilder()
+                .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(5).build()).build();
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamGuard.builder(ownBulkhead).circuitBreakerRegistry(breakers)
+                        .bulkheadRegistry(closed).build())
+                .withMessageEndingWith("but was 0");
+        assertThat(breakers.getAllCircuitBreakers()).isEmpty();
         assertThat(UpstreamGuard.builder(config).bulkheadRegistry(BulkheadRegistry.of(BulkheadConfig.custom()
                 .maxConcurrentCalls(1).build())).build()).isNotNull();
     }
