@@ -4,6 +4,7 @@ import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.internal.UserInfo;
 import io.github.errorpages.page.internal.Palette;
 import io.github.errorpages.page.internal.Rgb;
+import io.github.errorpages.page.internal.SvgDocuments;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -248,7 +249,9 @@ public final class Branding {
         }
 
         /**
-         * Sets the logo (key {@code branding.logo}): an inline SVG document ({@code <svg ...>...</svg>}) or a
+         * Sets the logo (key {@code branding.logo}): an inline SVG document ({@code <svg
+         * xmlns="http://www.w3.org/2000/svg" ...>...</svg>}, well-formed XML, perhaps with an XML declaration and a
+         * {@code DOCTYPE}, none of whose external parts are read) or a
          * {@code data:image/(png|gif|jpeg|webp|svg+xml);base64,...} URI. It is shown as an image (an SVG
          * is converted to a {@code data:} URI, so it cannot run script), 32 px high, with the site name
          * as its text alternative. Nothing is ever loaded from elsewhere: the page must work while the
@@ -256,7 +259,8 @@ public final class Branding {
          *
          * @param svgOrDataUri the logo; {@code null} or blank clears it
          * @return this builder
-         * @throws IllegalArgumentException if it is neither form, or longer than {@link #MAX_LOGO_LENGTH}
+         * @throws IllegalArgumentException if it is neither form (a document that is not well-formed XML, or whose root
+         *     element is not SVG's {@code svg}), or longer than {@link #MAX_LOGO_LENGTH}
          *     characters as a {@code data:} URI
          */
         public Builder logo(@Nullable String svgOrDataUri) {
@@ -266,9 +270,11 @@ public final class Branding {
             }
             String value = svgOrDataUri.strip();
             String dataUri;
-            if (value.startsWith("<svg") || value.startsWith("<?xml")) {
-                if (!value.endsWith("</svg>") && !value.endsWith("/>")) {
-                    throw invalid("branding.logo", abbreviate(value), "must be a complete <svg> document");
+            if (value.startsWith("<")) {
+                if (!SvgDocuments.isSvgImage(value)) {
+                    throw invalid("branding.logo", abbreviate(value), "must be a complete <svg> document: "
+                            + "well-formed XML whose root element is svg with xmlns=\"" + SvgDocuments.SVG_NAMESPACE
+                            + "\" (a browser shows nothing else as an image)");
                 }
                 dataUri = "data:image/svg+xml;base64," + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
             } else if (DATA_URI_IMAGE.matcher(value).matches()) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -129,6 +130,29 @@ class BrandingTests {
                 .withMessageContaining("branding.logo");
         assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().logo("<svg><script>"))
                 .withMessageContaining("must be a complete <svg> document");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().logo(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect></svg>")).withMessageContaining("well-formed XML");
+    }
+
+    /**
+     * A document a browser would not show as an image is refused at startup, not shown broken on every page: XML that
+     * is no SVG passed (it started with an XML declaration and ended with "/>"), as did an svg root element without
+     * SVG's namespace. What drawing programs write (an XML declaration and SVG 1.1's DOCTYPE) is taken, its DTD
+     * unread.
+     */
+    @Test
+    void takesOnlyALogoDocumentABrowserShowsAsAnImage() {
+        for (String notAnImage : List.of("<?xml version=\"1.0\"?><html/>", "<svg viewBox=\"0 0 1 1\"/>",
+                "<html xmlns=\"http://www.w3.org/2000/svg\"/>", "<svg xmlns=\"http://www.w3.org/2000/svg\"/><svg/>")) {
+            assertThatIllegalArgumentException().as(notAnImage)
+                    .isThrownBy(() -> Branding.builder().logo(notAnImage))
+                    .withMessageStartingWith("Invalid error-pages configuration: branding.logo must be a complete "
+                            + "<svg> document: well-formed XML whose root element is svg with "
+                            + "xmlns=\"http://www.w3.org/2000/svg\"");
+        }
+        String drawn = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" "
+                + "\"http://192.0.2.1/svg11.dtd\">\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1 1\"/>";
+        assertThat(Branding.builder().siteName("Acme").logo(drawn).build().logo()).isPresent();
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> Branding.builder().logo("data:image/png;base64," + "A".repeat(Branding.MAX_LOGO_LENGTH)))
                 .withMessageContaining("must be at most 16384 characters");

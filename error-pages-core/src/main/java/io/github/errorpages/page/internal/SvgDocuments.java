@@ -1,0 +1,68 @@
+package io.github.errorpages.page.internal;
+
+import java.io.IOException;
+import java.io.StringReader;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.parsers.SAXParserFactory;
+import org.xml.sax.Attributes;
+import org.xml.sax.InputSource;
+import org.xml.sax.SAXException;
+import org.xml.sax.helpers.DefaultHandler;
+
+/**
+ * Tells an SVG document a browser can show as an image: well-formed XML whose root element is {@code svg} in the SVG
+ * namespace. A browser parses an {@code image/svg+xml} image as XML and shows nothing for anything else (an HTML
+ * document, a root {@code svg} without its namespace), so such a logo is refused at startup rather than shown broken
+ * on every page. Nothing is loaded while reading: no external DTD (a {@code DOCTYPE} naming SVG 1.1's, as drawing
+ * programs write, is left unread) and no external entity. Thread-safe (static methods only).
+ */
+public final class SvgDocuments {
+    /** The namespace of SVG's elements. */
+    public static final String SVG_NAMESPACE = "http://www.w3.org/2000/svg";
+
+    private SvgDocuments() {
+    }
+
+    /**
+     * @param document the document
+     * @return whether it is well-formed XML whose root element is {@code svg} in {@link #SVG_NAMESPACE}
+     */
+    public static boolean isSvgImage(String document) {
+        RootElement root = new RootElement();
+        try {
+            SAXParserFactory factory = SAXParserFactory.newInstance();
+            factory.setNamespaceAware(true);
+            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
+            factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+            factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            var parser = factory.newSAXParser();
+            parser.setProperty(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+            parser.setProperty(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+            parser.parse(new InputSource(new StringReader(document)), root);
+        } catch (SAXException | IOException | ParserConfigurationException notWellFormedXml) {
+            return false;
+        }
+        return SVG_NAMESPACE.equals(root.namespace) && "svg".equals(root.localName);
+    }
+
+    /** Keeps the root element's name; quiet about the parser's warnings and recoverable errors. */
+    private static final class RootElement extends DefaultHandler {
+        private String namespace;
+        private String localName;
+
+        @Override
+        public void startElement(String uri, String localName, String qName, Attributes attributes) {
+            if (this.localName == null) {
+                this.namespace = uri;
+                this.localName = localName;
+            }
+        }
+
+        @Override
+        public void error(org.xml.sax.SAXParseException e) throws SAXException {
+            throw e;
+        }
+    }
+}
