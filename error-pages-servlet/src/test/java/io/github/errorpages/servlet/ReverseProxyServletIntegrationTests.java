@@ -998,6 +998,29 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.statusCode()).isEqualTo(502);
     }
 
+    /**
+     * R27 is about what the client asked for, which the container keeps across an asynchronous dispatch and then a
+     * forward: /robots.txt dispatched to a servlet that forwards to the proxy got the HTML page, the forward's own
+     * record (the dispatch's target) read before the asynchronous dispatch's (the client's request).
+     */
+    @Test
+    void answersRobotsTxtByThePathTheClientAskedForAcrossAnAsyncDispatchAndAForward() {
+        configured = new JettyServer().servlet("/proxy/*", refusedProxy())
+                .servlet("/robots.txt", TestServlets.servlet((request, response) -> request.startAsync()
+                        .dispatch("/a")))
+                .servlet("/a", TestServlets.servlet((request, response) -> request.getRequestDispatcher(
+                        "/proxy/robots.txt").forward(request, response)))
+                .start();
+
+        HttpResponse<byte[]> robots = Client.get(configured.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+        HttpResponse<byte[]> other = Client.get(configured.uri("/a"), Client.BROWSER_ACCEPT);
+
+        assertThat(robots.statusCode()).isEqualTo(503);
+        assertThat(PageAssertions.contentType(robots)).isEqualTo("text/plain;charset=utf-8");
+        assertThat(other.statusCode()).isEqualTo(502);
+        assertThat(PageAssertions.contentType(other)).isEqualTo("text/html;charset=utf-8");
+    }
+
     @Test
     void readsInitParametersWhenRegisteredByClass() {
         configuredByClass("upstream", "billing", "endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort(),

@@ -203,12 +203,15 @@ public final class ErrorResponder {
     public static boolean isRobotsTxt(HttpServletRequest request) {
         Object servletPath;
         Object pathInfo;
-        if (request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI) instanceof String) {
-            servletPath = request.getAttribute(RequestDispatcher.FORWARD_SERVLET_PATH);
-            pathInfo = request.getAttribute(RequestDispatcher.FORWARD_PATH_INFO);
-        } else if (request.getAttribute(AsyncContext.ASYNC_REQUEST_URI) instanceof String) {
+        // The asynchronous dispatch's record first: the Servlet specification makes it the client's request, also
+        // across several dispatches and a forward before them, where a forward after the dispatch records the
+        // dispatch's target.
+        if (request.getAttribute(AsyncContext.ASYNC_REQUEST_URI) instanceof String) {
             servletPath = request.getAttribute(AsyncContext.ASYNC_SERVLET_PATH);
             pathInfo = request.getAttribute(AsyncContext.ASYNC_PATH_INFO);
+        } else if (request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI) instanceof String) {
+            servletPath = request.getAttribute(RequestDispatcher.FORWARD_SERVLET_PATH);
+            pathInfo = request.getAttribute(RequestDispatcher.FORWARD_PATH_INFO);
         } else {
             servletPath = request.getServletPath();
             pathInfo = request.getPathInfo();
