@@ -40,5 +40,7 @@ public final class FilterBuilderListener implements ServletContextListener {
         registration.setAsyncSupported(true);
         registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD, DispatcherType.ASYNC), false, "/*");
         // end-snippet
+        // For ProxyServletListener: the proxy answers its own failures, with the same pages.
+        event.getServletContext().setAttribute(ErrorPages.class.getName(), errorPages);
     }
 }

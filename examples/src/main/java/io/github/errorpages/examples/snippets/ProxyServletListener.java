@@ -1,5 +1,6 @@
 package io.github.errorpages.examples.snippets;
 
+import io.github.errorpages.ErrorPages;
 import io.github.errorpages.servlet.ReverseProxyServlet;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
@@ -11,8 +12,9 @@ import java.time.Duration;
 
 /**
  * docs/servlet-quick-start.md, "The reverse-proxy servlet" (and the README): a gateway route to one
- * upstream with two endpoints, built in code. The endpoints come from the context parameter
- * {@code orders.endpoints} here, so that the snippet runs as it is shown.
+ * upstream with two endpoints, built in code, answering its failures with the same branded pages as the filter
+ * ({@link FilterBuilderListener}, which leaves its {@link ErrorPages} in a context attribute for it). The endpoints
+ * come from the context parameter {@code orders.endpoints} here, so that the snippet runs as it is shown.
  */
 public final class ProxyServletListener implements ServletContextListener {
 
@@ -21,6 +23,7 @@ public final class ProxyServletListener implements ServletContextListener {
         String[] endpoints = event.getServletContext().getInitParameter("orders.endpoints").split(",");
         URI primary = URI.create(endpoints[0]);
         URI secondary = URI.create(endpoints[1]);
+        ErrorPages errorPages = (ErrorPages) event.getServletContext().getAttribute(ErrorPages.class.getName());
         // snippet:proxy-builder
         UpstreamGuard orders = UpstreamGuard.of(UpstreamConfig.builder("orders")
                 .endpoints(primary, secondary)             // failover: a retry goes to the other one
@@ -29,7 +32,7 @@ public final class ProxyServletListener implements ServletContextListener {
                 .build());
 
         ServletRegistration.Dynamic proxy = event.getServletContext()
-                .addServlet("orders", ReverseProxyServlet.builder(orders).build());
+                .addServlet("orders", ReverseProxyServlet.builder(orders).errorPages(errorPages).build());
         proxy.setAsyncSupported(true);
         proxy.addMapping("/orders/*");                     // /orders/42 -> <endpoint>/42
         // end-snippet

@@ -116,10 +116,14 @@ class SnippetsIntegrationTests {
         }
     }
 
+    /**
+     * With the filter's listener, as the README shows them one after the other: the proxy's page is the filter's,
+     * branded. Without the filter's {@code errorPages}, it was the built-in look, with no site name.
+     */
     @Test
     void proxyServletFailsOverToTheSecondEndpoint() throws Exception {
         upstream.mode(DemoMode.REFUSING);
-        try (JettyApp app = new JettyApp().listener(new ProxyServletListener())
+        try (JettyApp app = new JettyApp().listener(new FilterBuilderListener()).listener(new ProxyServletListener())
                 .contextParameter("orders.endpoints", upstream.uri() + "," + secondUpstream.uri()).start()) {
 
             for (int i = 0; i < 3; i++) {
@@ -133,6 +137,9 @@ class SnippetsIntegrationTests {
             HttpResponse<String> unavailable = Http.get(app.uri("/orders/42"), "application/json");
             assertThat(unavailable.statusCode()).isEqualTo(503);
             assertThat(unavailable.headers().firstValue("Retry-After")).contains("30");
+            HttpResponse<String> page = Http.get(app.uri("/orders/42"), BROWSER);
+            assertThat(page.statusCode()).isEqualTo(503);
+            assertThat(page.body()).contains("<title>Service temporarily unavailable – Acme Travel</title>");
         }
     }
 
