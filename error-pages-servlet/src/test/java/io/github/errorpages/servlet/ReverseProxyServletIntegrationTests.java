@@ -868,6 +868,45 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * Jetty's HTTP/2 server HPACK-codes a head into a buffer of the client's SETTINGS_MAX_HEADER_LIST_SIZE, and
+     * Huffman coding lengthens rare characters (~ is 13 bits) and bytes above 0x7F (20 to 30 bits): 5,000 ~ or 1,100
+     * € (3,300 bytes of UTF-8), far within the limit as RFC 9113 counts a field section, ended the client's whole
+     * connection (GOAWAY COMPRESSION_ERROR). A field of 6,000 letters, shorter coded than written, is relayed.
+     */
+    @ParameterizedTest
+    @CsvSource({"~, 5000, 502", "\u20ac, 1100, 502", "a, 6000, 200"})
+    void sizesAHeadForAnHttp2ClientAsHpackCodesIt(String character, int count, int status) throws Exception {
+        String value = new String(character.repeat(count).getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        String response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Name: " + value + "\r\n\r\nok";
+        try (FaultyUpstream named = FaultyUpstream.start(exchange -> exchange.writeRaw(response))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("named").endpoints(named.uri())
+                    .circuitBreakerConfig(NEVER_OPENS).build());
+            configured = new JettyServer().h2c().servlet("/*", proxyBuilder(guard).build()).start();
+            org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            h2.setMaxResponseHeadersSize(8 * 1024); // advertised as its SETTINGS_MAX_HEADER_LIST_SIZE
+            h2.start();
+            try {
+                ContentResponse first = h2.newRequest(configured.h2cUri("/profile")).headers(fields -> fields
+                        .put("Accept", JSON)).timeout(10, TimeUnit.SECONDS).send();
+                ContentResponse next = h2.newRequest(configured.h2cUri("/profile")).timeout(10, TimeUnit.SECONDS)
+                        .send();
+
+                assertThat(first.getStatus()).isEqualTo(status);
+                assertThat(next.getStatus()).as("the connection and its next stream").isEqualTo(status);
+                if (status == 502) {
+                    assertThat(first.getContentAsString())
+                            .contains(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE.token());
+                } else {
+                    assertThat(first.getHeaders().get("X-Name")).hasSize(count);
+                }
+            } finally {
+                h2.stop();
+            }
+        }
+    }
+
+    /**
      * A request wrapper may say nothing of the protocol: the head is sized as HTTP/1.1's. The HTTP/2 sizing threw on
      * it, which the JDK transport answered with the container's 500 naming a NullPointerException, and the Jetty
      * transport's client threads swallowed: the client waited for the attempt timeout, a 504 counted against a

@@ -40,7 +40,9 @@ import org.jspecify.annotations.Nullable;
  * name and value plus 32 bytes per field, {@code :status} included. That is the size a client limits with
  * {@code SETTINGS_MAX_HEADER_LIST_SIZE} (by default 8 KiB for Jetty's {@code HTTP2Client} and the clients of Netty and
  * gRPC), and a head over the client's limit is not refused for its stream alone: Jetty's HTTP/2 server ends the whole
- * connection ({@code GOAWAY} with {@code COMPRESSION_ERROR}), every other request on it with it. Neither HTTP client
+ * connection ({@code GOAWAY} with {@code COMPRESSION_ERROR}), every other request on it with it. Its HPACK coding
+ * must fit the limit too, which Jetty's HTTP/2 server sizes its encoding buffer by: Huffman coding lengthens rare
+ * characters and any byte above 0x7F to up to 30 bits ({@link HpackSizes}). Neither HTTP client
  * holds a head without end: Jetty's is given a parser limit well above this one ({@link #parserLimit(int)}), which also
  * counts a chunked body's extensions and trailers; the JDK's has its own ({@code jdk.http.maxHeaderSize}, 384 KiB by
  * default since JDK 17.0.12 and 21.0.4). A head over those fails while it is parsed, with the same cause.
@@ -77,6 +79,8 @@ public final class ResponseHeadCheck {
     private static final int FIELD_SECTION_OVERHEAD = 32;
     /** The {@code :status} pseudo-field of an HTTP/2 or HTTP/3 response, counted as a field section counts it. */
     private static final int STATUS_FIELD = ":status".length() + 3 + FIELD_SECTION_OVERHEAD;
+    /** The {@code :status} pseudo-field HPACK-coded, at most: a literal of the indexed name and three digits. */
+    private static final int STATUS_FIELD_ENCODED = 5;
     /** The JDK client's default {@code jdk.http.maxHeaderSize}. */
     private static final int JDK_DEFAULT_MAX_HEADER_SIZE = 384 * 1024;
     /** The length of a body whose head has no {@code Content-Length}, or one that must not be relayed. */
@@ -169,20 +173,28 @@ public final class ResponseHeadCheck {
     /** What the checks need of a head, gathered one field at a time, whichever client parsed it. */
     private static final class Tally {
         private final ToLongBiFunction<String, String> growth;
+        private final boolean fieldSection;
         private final int fieldOverhead;
         private long size;
+        /** For a client of HTTP/2 or HTTP/3, the head as HPACK codes it (its {@code :status} a byte or a few). */
+        private long encoded = STATUS_FIELD_ENCODED;
         private long length = UNKNOWN_LENGTH;
         private int codings = NO_CODING;
 
         Tally(@Nullable String clientProtocol, ToLongBiFunction<String, String> growth) {
             this.growth = growth;
-            boolean fieldSection = RequestBodies.isHttp2OrLater(clientProtocol);
+            this.fieldSection = RequestBodies.isHttp2OrLater(clientProtocol);
             this.fieldOverhead = fieldSection ? FIELD_SECTION_OVERHEAD : FIELD_OVERHEAD;
             this.size = fieldSection ? STATUS_FIELD : STATUS_LINE + 2; // HTTP/1.1's with the empty line at its end
         }
 
         void add(String name, String value) {
-            size += name.length() + fieldOverhead + value.length() + growth.applyAsLong(name, value);
+            long grown = growth.applyAsLong(name, value);
+            size += name.length() + fieldOverhead + HpackSizes.octets(value) + grown;
+            if (fieldSection) {
+                // What a rewrite adds is a host or a URI, a byte or less each Huffman-coded.
+                encoded += HpackSizes.literalField(name.toLowerCase(Locale.ROOT), value) + grown;
+            }
             if (name.equalsIgnoreCase("Content-Length")) {
                 length = merged(length, value);
             } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
@@ -191,7 +203,7 @@ public final class ResponseHeadCheck {
         }
 
         @Nullable UpstreamFailureException problem(int status, int maxSize) {
-            if (size > maxSize) {
+            if (size > maxSize || encoded > maxSize) {
                 return failure(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, null);
             }
             if (status < 100 || status > 599 || status == 101 || length == INVALID_LENGTH || codings == OTHER_CODING

@@ -1,0 +1,53 @@
+package io.github.errorpages.servlet.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+import org.eclipse.jetty.http.compression.HuffmanEncoder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class HpackSizesTests {
+
+    /** RFC 7541 Appendix B, as Jetty's encoder has it: every octet alone, and strings of all of them. */
+    @Test
+    void codesEveryOctetAsJettysHuffmanEncoderDoes() {
+        for (char c = 0; c <= 0xFF; c++) {
+            String one = String.valueOf(c);
+            assertThat(HpackSizes.huffmanLength(one)).as("U+%04X", (int) c)
+                    .isEqualTo(HuffmanEncoder.octetsNeeded(one));
+        }
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 200; i++) {
+            StringBuilder s = new StringBuilder();
+            for (int n = random.nextInt(300); n > 0; n--) {
+                s.append((char) random.nextInt(0x100));
+            }
+            assertThat(HpackSizes.huffmanLength(s.toString())).isEqualTo(HuffmanEncoder.octetsNeeded(s.toString()));
+        }
+    }
+
+    /** A character above U+00FF: the string is coded as its UTF-8 bytes, and sent as as many octets. */
+    @Test
+    void codesAStringBeyondLatin1AsItsUtf8Bytes() {
+        String euros = "\u20ac".repeat(10);
+        byte[] utf8 = euros.getBytes(StandardCharsets.UTF_8);
+
+        assertThat(HpackSizes.huffmanLength(euros)).isEqualTo(HuffmanEncoder.octetsNeeded(utf8));
+        assertThat(HpackSizes.octets(euros)).isEqualTo(30);
+        assertThat(HpackSizes.octets("caf\u00e9")).isEqualTo(4);
+    }
+
+    /** RFC 7541 §5.1: a length below 127 in the prefix byte; from 127 on, the rest in bytes of 7 bits. */
+    @ParameterizedTest
+    @CsvSource({"0, 4", "126, 130", "127, 132", "254, 259", "255, 261", "16638, 16645"})
+    void countsTheLengthPrefixOfAString(int length, long fieldBytes) {
+        // a is 5 bits: 8 of them code to 5 bytes; a name of one 0 (5 bits) to 1 byte, 2 with its length.
+        String value = "a".repeat(length * 8 / 5);
+        assertThat(HpackSizes.huffmanLength(value)).isEqualTo(length);
+
+        assertThat(HpackSizes.literalField("0", value)).isEqualTo(fieldBytes);
+    }
+}
