@@ -234,6 +234,26 @@ class ReplacementTemplatesTests {
     }
 
     /**
+     * A replaced layout that fails on a real request fails every built-in page dressed in it: one line says so, as at
+     * startup, not one a page (each said "Reported once", one for 502, 504 and 500 alike).
+     */
+    @Test
+    void aLayoutThatFailsOnARealRequestIsReportedOnceForEveryPageDressedInIt() throws IOException {
+        write("layout.html.mustache", "{{#hasSince}}<!DOCTYPE html><html lang=\"en\"><title>t</title>{{$art}}{{/art}}"
+                + "<h1>{{heading}}</h1></html>{{/hasSince}}");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        String log = StandardError.capture(() -> {
+            for (int status : new int[] {502, 504, 500, 503, 502}) {
+                assertThat(Jsoup.parse(render(pages, status, BROWSER_ACCEPT).bodyText()).select("main")).hasSize(1);
+            }
+        });
+
+        assertThat(log.split("failed to render", -1)).as(log).hasSize(2);
+        assertThat(log).contains("in layout.html.mustache from ").contains("Reported once");
+    }
+
+    /**
      * Sections nested deeper than any stack holds: mustache compiles and renders them recursively, and the
      * StackOverflowError went past every fallback, out of the build (the application did not start, no line named
      * the file). It is a broken template like another: reported once, the built-in page used; strict mode names it.

@@ -229,7 +229,8 @@ public final class PageTemplates {
         final String file;
         final String origin;
         final Mustache mustache;
-        final AtomicBoolean reported = new AtomicBoolean();
+        /** Whether its failure was reported: its own, or one a layout's pages share (their layout fails them all). */
+        final AtomicBoolean reported;
         /**
          * How long this template's last page was: the next is about as long (pages differ in a few values),
          * so the buffer starts at that size, neither growing several times for an HTML page nor starting at
@@ -237,10 +238,11 @@ public final class PageTemplates {
          */
         private volatile int lastLength = 1024;
 
-        Candidate(String file, String origin, Mustache mustache) {
+        Candidate(String file, String origin, Mustache mustache, AtomicBoolean reported) {
             this.file = file;
             this.origin = origin;
             this.mustache = mustache;
+            this.reported = reported;
         }
 
         void reportOnce(Throwable failure) {
@@ -279,6 +281,11 @@ public final class PageTemplates {
         private final Map<String, Optional<Candidate>> builtins = new HashMap<>();
         /** Whether a built-in page in the application's layout was reported as broken. */
         private boolean dressedPageReported;
+        /**
+         * Whether a built-in page in the application's layout was reported as failing on a request: a layout that
+         * fails fails every page dressed in it, which one line says, as {@link #dressedPageReported} at startup.
+         */
+        private final AtomicBoolean dressedPageFailed = new AtomicBoolean();
 
         Compiler(PageFormat format, boolean strict, List<TemplateSource> userSources, TemplateFactory userFactory,
                 TemplateSource builtin, TemplateFactory builtinFactory, TemplateFactory builtinInUserLayoutFactory,
@@ -337,12 +344,14 @@ public final class PageTemplates {
         private Optional<Candidate> tryCandidate(TemplateFactory factory, String file, String origin,
                 String samplePage) {
             try {
-                Candidate candidate = new Candidate(file, origin, factory.compile(file));
+                // A layout that fails fails every built-in page dressed in it: one line says so, not one a page.
+                boolean dressed = factory == builtinInUserLayoutFactory;
+                Candidate candidate = new Candidate(file, origin, factory.compile(file),
+                        dressed ? dressedPageFailed : new AtomicBoolean());
                 candidate.render(sampleModels.apply(samplePage));
                 log.info("error-pages: using template {} from {}", file, origin);
                 return Optional.of(candidate);
             } catch (RuntimeException | StackOverflowError broken) {
-                // A layout that fails fails every built-in page dressed in it: one line says so, not one a page.
                 boolean dressed = factory == builtinInUserLayoutFactory;
                 if (!dressed || !dressedPageReported) {
                     reportBroken(file, origin, broken);
@@ -389,7 +398,8 @@ public final class PageTemplates {
             if (!builtin.contains(file)) {
                 return Optional.empty();
             }
-            return Optional.of(new Candidate(file, builtin.describe(), builtinFactory.compile(file)));
+            return Optional.of(new Candidate(file, builtin.describe(), builtinFactory.compile(file),
+                    new AtomicBoolean()));
         }
 
         private String file(String name) {
