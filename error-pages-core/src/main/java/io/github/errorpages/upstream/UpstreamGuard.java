@@ -442,7 +442,11 @@ public final class UpstreamGuard {
     /**
      * @return since when the upstream has been failing: the end of the first failed call after the last
      *     successful one (whose body, when its caller streams it, ended without the upstream breaking it off; a
-     *     body whose head came before the failing began ends nothing); empty while calls succeed
+     *     body whose head came before the failing began ends nothing); empty while calls succeed. A call refused
+     *     or failed for a reason that says nothing of the upstream's health starts nothing: the gateway's own
+     *     limits ({@code connection_limit_reached}, {@code http_response_header_section_size},
+     *     {@code http_response_body_size}), a loop ({@code proxy_loop_detected}), no route configured
+     *     ({@code destination_not_found}) and a bug ({@code proxy_internal_error})
      */
     public Optional<Instant> failingSince() {
         return Optional.ofNullable(failingSince.get());
