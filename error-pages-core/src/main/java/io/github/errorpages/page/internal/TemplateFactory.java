@@ -24,7 +24,8 @@ import java.util.function.Function;
  *       directory or a URL);</li>
  *   <li>templates see only the keys of the flat model map: no method or field of any object is reachable;</li>
  *   <li>every value is escaped for the format (HTML, JSON string, or plain text) and a template cannot opt
- *       out: {@code {{{x}}}} and {@code {{&x}}} fail to compile, as do pragmas and changed delimiters.</li>
+ *       out: {@code {{{x}}}} and {@code {{&x}}} fail to compile, as do pragmas and changed delimiters;</li>
+ *   <li>a partial is named in the template, not by a model value: {@code {{>*x}}} fails to compile.</li>
  * </ul>
  * mustache.java caches every compiled template in its factory, so one factory is built per configuration,
  * at startup, and templates are compiled only then.
@@ -79,6 +80,17 @@ final class TemplateFactory extends DefaultMustacheFactory {
             @Override
             public void pragma(TemplateContext tc, String pragma, String args) {
                 throw new MustacheException("pragmas are not allowed in error-page templates: " + tc);
+            }
+
+            /**
+             * {@code {{>*key}}} names its partial by a model value, read and compiled at the first request that
+             * renders it: past every startup check (strict mode tried one language), and reading the folder while
+             * the application runs, where templates are compiled only at startup.
+             */
+            @Override
+            public void dynamicPartial(TemplateContext tc, String variable, String indent) {
+                throw new MustacheException("dynamic partials ({{>" + variable + "}}) are not allowed in error-page "
+                        + "templates: " + tc);
             }
 
             @Override
