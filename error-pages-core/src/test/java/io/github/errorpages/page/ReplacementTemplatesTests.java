@@ -76,6 +76,26 @@ class ReplacementTemplatesTests {
         assertThat(Jsoup.parse(maintenance).select("h1").text()).isEqualTo("We’re down for scheduled maintenance");
     }
 
+    /**
+     * Text and problem+json have no built-in maintenance page: the built-in 5xx renders it. The application's 5xx,
+     * which replaces the built-in one for every other page, was skipped for it, so an API client got the application's
+     * shape of problem details for every 5xx but maintenance.
+     */
+    @Test
+    void aSeriesTemplateOfTextOrJsonRendersTheMaintenancePageToo() throws IOException {
+        write("5xx.txt.mustache", "Acme {{status}}{{#maintenance}} maintenance{{/maintenance}}");
+        write("5xx.json.mustache", "{\"acme\": \"{{status}}\", \"maintenance\": "
+                + "{{#maintenance}}true{{/maintenance}}{{^maintenance}}false{{/maintenance}}}");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true));
+
+        assertThat(pages.renderMaintenance(new ErrorRequest("GET", "/", "text/plain", "en", null), null).bodyText())
+                .isEqualTo("Acme 503 maintenance");
+        assertThat(pages.renderMaintenance(new ErrorRequest("GET", "/", "application/json", "en", null), null)
+                .bodyText()).isEqualTo("{\"acme\": \"503\", \"maintenance\": true}");
+        assertThat(render(pages, 502, "application/json").bodyText())
+                .isEqualTo("{\"acme\": \"502\", \"maintenance\": false}");
+    }
+
     @Test
     void aReplacedLayoutDressesEveryBuiltInPageTheApplicationDoesNotReplace() throws IOException {
         write("layout.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>{{documentTitle}}</title>"
@@ -214,6 +234,24 @@ class ReplacementTemplatesTests {
                 .withMessageContaining("template 502.html.mustache in " + folder.toAbsolutePath())
                 .withMessageContaining("templates.strict is on")
                 .withMessageContaining("unescaped values");
+    }
+
+    /**
+     * A partial named by a model value ({{>*key}}) was read and compiled at the first request that rendered it,
+     * past strict mode (which tried one language), and from a file created while the application ran.
+     */
+    @Test
+    void dynamicPartialsAreRefused() throws IOException {
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"en\"><title>t</title><h1>{{>*lang}}</h1></html>");
+        write("en.mustache", "words");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        assertThat(Jsoup.parse(render(pages, 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo(BUILT_IN_502_HEADING);
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 502.html.mustache in " + folder.toAbsolutePath())
+                .withMessageContaining("dynamic partials ({{>*lang}}) are not allowed");
     }
 
     @Test

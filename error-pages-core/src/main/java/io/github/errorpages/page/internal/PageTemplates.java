@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * <p>For a status, the lookup is {@code <status>} then {@code 5xx} in the application's folders
  * (file system, then class path), then the same two names among the built-in templates; for maintenance it
  * is {@code maintenance} in the application's folders, then the built-in {@code maintenance}, then the
- * built-in {@code 5xx}. Each name is a file {@code <name>.<format extension>.mustache}. An application that
- * replaces {@code layout.html.mustache} dresses every built-in HTML page it does not replace in its own
+ * built-in {@code 5xx}; in a format that has no built-in {@code maintenance} (text, problem+json), whose
+ * maintenance page the built-in {@code 5xx} renders, the application's {@code 5xx} comes before the built-ins.
+ * Each name is a file {@code <name>.<format extension>.mustache}. An application that replaces {@code layout.html.mustache} dresses every built-in HTML page it does not replace in its own
  * layout (each such page still falls back to the pure built-in one). Of the files such a page includes, only
  * the layout, and the files the built-in folder does not have, are read from the application's folders: the
  * built-in {@code 500} includes the built-in {@code 5xx}, whatever the application has under that name. A
@@ -89,7 +90,11 @@ public final class PageTemplates {
                 String page = Integer.toString(status);
                 byPage.put(page, compiler.chain(List.of(page, SERIES), List.of(page, SERIES)));
             }
-            byPage.put(MAINTENANCE, compiler.chain(List.of(MAINTENANCE), List.of(MAINTENANCE, SERIES)));
+            // The built-in 5xx renders the maintenance page of a format without a built-in one of its own (text,
+            // problem+json): there the application's 5xx, which replaces the built-in, renders it too.
+            List<String> userMaintenance = builtin.contains(file(MAINTENANCE, format)) ? List.of(MAINTENANCE)
+                    : List.of(MAINTENANCE, SERIES);
+            byPage.put(MAINTENANCE, compiler.chain(userMaintenance, List.of(MAINTENANCE, SERIES)));
             chains.put(format, Map.copyOf(byPage));
         }
         return new PageTemplates(chains);
