@@ -21,6 +21,7 @@ import org.jsoup.nodes.Element;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -48,6 +49,18 @@ class BuiltInPagesTests {
             .siteName("Acme")
             .logo("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><circle cx=\"5\" cy=\"5\" r=\"5\"/></svg>")
             .build()).build());
+
+    /** The mark beside the site name is one character: "ßeta" had "SS", the upper case of ß. */
+    @ParameterizedTest
+    @CsvSource({"Acme, A", "\u00dfeta, \u00df", "\u00e9clair, \u00c9", "\u01c6ungla, \u01c5", "1-800 Flowers, 1"})
+    void marksTheSiteWithTheTitleCaseOfItsFirstCharacter(String siteName, String mark) {
+        ErrorPages pages = BuiltInPage.pages(PageConfig.builder()
+                .branding(Branding.builder().siteName(siteName).build()).build());
+
+        Document html = Jsoup.parse(BuiltInPage.BAD_GATEWAY_502.render(pages, BROWSER_ACCEPT, "en").bodyText());
+
+        assertThat(html.selectFirst(".brand .mark").text()).isEqualTo(mark);
+    }
 
     static Stream<Arguments> pagesInEveryLanguage() {
         return Stream.of(BuiltInPage.values()).flatMap(page -> PageConfig.SHIPPED_LOCALES.stream()

@@ -123,7 +123,7 @@ public final class PageModels {
                 part.put("lead", bundle.get(page + ".lead"));
                 part.put("detail", bundle.get(page + ".detail"));
                 part.put("lang", locale.toLanguageTag());
-                boolean rightToLeft = locale.getLanguage().equals("ar");
+                boolean rightToLeft = TextDirection.isRightToLeft(locale);
                 part.put("dir", rightToLeft ? "rtl" : "ltr");
                 // Plain text has no dir="ltr": a code or a time among right-to-left words is isolated by characters.
                 part.put("ltrStart", rightToLeft ? LEFT_TO_RIGHT_ISOLATE : "");
@@ -407,8 +407,9 @@ public final class PageModels {
     private static Map<String, Object> branding(Branding branding) {
         Map<String, Object> model = new HashMap<>();
         model.put("siteName", branding.siteName());
+        // One character: the title case of its first (ß has none; its upper case, "SS", is two letters).
         model.put("siteInitial", branding.siteName().isEmpty() ? ""
-                : new String(Character.toChars(branding.siteName().codePointAt(0))).toUpperCase(Locale.ROOT));
+                : new String(Character.toChars(Character.toTitleCase(branding.siteName().codePointAt(0)))));
         model.put("logo", branding.logo().orElse(""));
         model.put("homeUrl", branding.homeUrl());
         model.put("statusPageUrl", branding.statusPageUrl().orElse(""));
