@@ -303,6 +303,15 @@ abstract class ReverseProxyServletIntegrationTests {
         return proxyBuilder(UpstreamGuard.of(config)).build();
     }
 
+    /** Jetty's HTTP/2 client, started, advertising the 8 KiB SETTINGS_MAX_HEADER_LIST_SIZE of such clients. */
+    private static org.eclipse.jetty.client.HttpClient http2Client() throws Exception {
+        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        h2.setMaxResponseHeadersSize(8 * 1024); // advertised as its SETTINGS_MAX_HEADER_LIST_SIZE
+        h2.start();
+        return h2;
+    }
+
     /** A proxy to upstream "down", whose endpoint refuses connections. */
     private ReverseProxyServlet refusedProxy() {
         return proxy(UpstreamConfig.builder("down")
@@ -847,10 +856,7 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(http11.statusCode()).isEqualTo(200);
             assertThat(http11.headers().allValues("Set-Cookie")).hasSize(60);
 
-            org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
-                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
-            h2.setMaxResponseHeadersSize(8 * 1024); // advertised as its SETTINGS_MAX_HEADER_LIST_SIZE
-            h2.start();
+            org.eclipse.jetty.client.HttpClient h2 = http2Client();
             try {
                 ContentResponse page = h2.newRequest(configured.h2cUri("/profile")).headers(fields -> fields
                         .put("Accept", JSON)).timeout(10, TimeUnit.SECONDS).send();
@@ -882,10 +888,7 @@ abstract class ReverseProxyServletIntegrationTests {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("named").endpoints(named.uri())
                     .circuitBreakerConfig(NEVER_OPENS).build());
             configured = new JettyServer().h2c().servlet("/*", proxyBuilder(guard).build()).start();
-            org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
-                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
-            h2.setMaxResponseHeadersSize(8 * 1024); // advertised as its SETTINGS_MAX_HEADER_LIST_SIZE
-            h2.start();
+            org.eclipse.jetty.client.HttpClient h2 = http2Client();
             try {
                 ContentResponse first = h2.newRequest(configured.h2cUri("/profile")).headers(fields -> fields
                         .put("Accept", JSON)).timeout(10, TimeUnit.SECONDS).send();
