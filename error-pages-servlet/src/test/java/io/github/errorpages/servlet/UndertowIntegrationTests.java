@@ -9,6 +9,7 @@ import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.servlet.Servlets;
 import io.undertow.servlet.api.DeploymentInfo;
 import io.undertow.servlet.api.DeploymentManager;
@@ -32,6 +33,10 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,7 +124,7 @@ class UndertowIntegrationTests {
                 })));
         plain = Servlets.defaultContainer().addDeployment(plainInfo);
         plain.deploy();
-        server = Undertow.builder().addHttpListener(0, "127.0.0.1")
+        server = Undertow.builder().setServerOption(UndertowOptions.ENABLE_HTTP2, true).addHttpListener(0, "127.0.0.1")
                 .setHandler(Handlers.path(deployment.start()).addPrefixPath("/plain", plain.start())).build();
         server.start();
         port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
@@ -144,6 +149,31 @@ class UndertowIntegrationTests {
                 ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("orders")
                         .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()))
                         .transport(ProxyTransport.JDK).build())).addMapping("/orders/*").setAsyncSupported(true);
+    }
+
+    /**
+     * R12 over HTTP/2: Undertow ends no stream whose head it flushed with a Content-Length and no body, which is how
+     * the page answers a HEAD there (flushed, so that nothing a filter in front adds later goes out with it). The head
+     * arrived and the stream stayed open until the client gave up, for the filter's page and the proxy's alike (also
+     * after the application took the writer, which closing the stream instead of the flush must not trip over).
+     */
+    @Test
+    void endsTheAnswerToAHeadOverHttp2() throws Exception {
+        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        h2.start();
+        try {
+            for (String path : new String[] {"/later", "/writer", "/orders/42"}) {
+                ContentResponse head = h2.newRequest(URI.create("http://127.0.0.1:" + port + path)).method("HEAD")
+                        .headers(fields -> fields.put("Accept", "text/html")).timeout(10, TimeUnit.SECONDS).send();
+
+                assertThat(head.getStatus()).as(path).isEqualTo(502);
+                assertThat(head.getHeaders().getLongField("Content-Length")).as(path).isPositive();
+                assertThat(head.getContent()).as(path).isEmpty();
+            }
+        } finally {
+            h2.stop();
+        }
     }
 
     /**

@@ -111,8 +111,14 @@ final class PageWriter {
         if (undertow && !nonBlocking) {
             // Undertow commits no response whose declared length was written, and keeps taking cookies until it
             // does: a session or a cookie a filter in front adds after the chain went out with the page. Jetty and
-            // Tomcat have committed by now. (A non-blocking stream is left to the container.)
-            response.flushBuffer();
+            // Tomcat have committed by now. (A non-blocking stream is left to the container.) A HEAD's answer is
+            // ended instead: over HTTP/2 Undertow ends no stream whose head it flushed with a Content-Length and no
+            // body, and the client waited for the rest until it gave up.
+            if (head) {
+                response.getOutputStream().close();
+            } else {
+                response.flushBuffer();
+            }
         }
         return true;
     }
