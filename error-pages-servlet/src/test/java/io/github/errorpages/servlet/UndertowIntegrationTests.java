@@ -64,6 +64,11 @@ class UndertowIntegrationTests {
                             ((HttpServletResponse) response).addCookie(new Cookie("visited", "1"));
                         })))
                 .addFilterUrlMapping("front", "/later", DispatcherType.REQUEST)
+                // In front of the filter: a wrapper that, as the Servlet API allows, refuses the stream after the writer.
+                .addFilter(Servlets.filter("exclusive", Filter.class, new ImmediateInstanceFactory<Filter>(
+                        (request, response, chain) -> chain.doFilter(request,
+                                new WriterOrStream((HttpServletResponse) response)))))
+                .addFilterUrlMapping("exclusive", "/exclusive", DispatcherType.REQUEST)
                 .addFilter(Servlets.filter("errorPagesFilter", Filter.class,
                         new ImmediateInstanceFactory<Filter>(new ErrorPagesFilter())).setAsyncSupported(true))
                 .addFilterUrlMapping("errorPagesFilter", "/*", DispatcherType.REQUEST)
@@ -79,6 +84,11 @@ class UndertowIntegrationTests {
                 })))
                 .addServlet(servlet("writer", "/writer", TestServlets.servlet((request, response) -> {
                     response.setContentType("text/plain"); // the writer's charset: the Servlet API's ISO-8859-1
+                    response.getWriter().write("partial ");
+                    throw new ConnectException("Connection refused");
+                })))
+                .addServlet(servlet("exclusive", "/exclusive", TestServlets.servlet((request, response) -> {
+                    response.setContentType("text/plain");
                     response.getWriter().write("partial ");
                     throw new ConnectException("Connection refused");
                 })))
@@ -154,8 +164,9 @@ class UndertowIntegrationTests {
     /**
      * R12 over HTTP/2: Undertow ends no stream whose head it flushed with a Content-Length and no body, which is how
      * the page answers a HEAD there (flushed, so that nothing a filter in front adds later goes out with it). The head
-     * arrived and the stream stayed open until the client gave up, for the filter's page and the proxy's alike (also
-     * after the application took the writer, which closing the stream instead of the flush must not trip over).
+     * arrived and the stream stayed open until the client gave up, for the filter's page and the proxy's alike. The
+     * answer is not ended by closing the stream either: a wrapper in front that refuses the stream after the writer
+     * made that an abort, over HTTP/1.1 too.
      */
     @Test
     void endsTheAnswerToAHeadOverHttp2() throws Exception {
@@ -163,7 +174,7 @@ class UndertowIntegrationTests {
                 new HttpClientTransportOverHTTP2(new HTTP2Client()));
         h2.start();
         try {
-            for (String path : new String[] {"/later", "/writer", "/orders/42"}) {
+            for (String path : new String[] {"/later", "/writer", "/exclusive", "/orders/42"}) {
                 ContentResponse head = h2.newRequest(URI.create("http://127.0.0.1:" + port + path)).method("HEAD")
                         .headers(fields -> fields.put("Accept", "text/html")).timeout(10, TimeUnit.SECONDS).send();
 
@@ -173,6 +184,50 @@ class UndertowIntegrationTests {
             }
         } finally {
             h2.stop();
+        }
+    }
+
+    /** R12 over HTTP/1.1 behind a wrapper that refuses the stream after the writer: the page's head, no body. */
+    @Test
+    void answersAHeadBehindAWrapperThatRefusesTheStreamAfterTheWriter() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("HEAD /exclusive HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n\r\n"
+                    + "GET /exclusive HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/plain\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+
+            String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+            assertThat(answers).startsWith("HTTP/1.1 502 ");
+            assertThat(answers.split("HTTP/1.1 502 ", -1)).as(answers).hasSize(3); // the HEAD's, then the GET's
+        }
+    }
+
+    /** As the Servlet API lets a response do: the stream is refused once the writer was taken, and the other way. */
+    private static final class WriterOrStream extends jakarta.servlet.http.HttpServletResponseWrapper {
+        private boolean writer;
+        private boolean stream;
+
+        WriterOrStream(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public java.io.PrintWriter getWriter() throws IOException {
+            if (stream) {
+                throw new IllegalStateException("getOutputStream() was called");
+            }
+            writer = true;
+            return super.getWriter();
+        }
+
+        @Override
+        public jakarta.servlet.ServletOutputStream getOutputStream() throws IOException {
+            if (writer) {
+                throw new IllegalStateException("getWriter() was called");
+            }
+            stream = true;
+            return super.getOutputStream();
         }
     }
 

@@ -203,13 +203,16 @@ public final class ErrorResponder {
     public static boolean isRobotsTxt(HttpServletRequest request) {
         Object servletPath;
         Object pathInfo;
-        // The asynchronous dispatch's record first: the Servlet specification makes it the client's request, also
-        // across several dispatches and a forward before them, where a forward after the dispatch records the
-        // dispatch's target.
-        if (request.getAttribute(AsyncContext.ASYNC_REQUEST_URI) instanceof String) {
+        // The record of the earlier of a forward and an asynchronous dispatch: within a forward, the asynchronous
+        // dispatch's (the client's request, where the forward records the dispatch's target); else the forward's
+        // (Jetty's asynchronous dispatch after a forward records the forwarded request, not the client's).
+        boolean asyncFirst = request.getDispatcherType() == DispatcherType.FORWARD;
+        boolean async = request.getAttribute(AsyncContext.ASYNC_REQUEST_URI) instanceof String;
+        boolean forward = request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI) instanceof String;
+        if (async && (asyncFirst || !forward)) {
             servletPath = request.getAttribute(AsyncContext.ASYNC_SERVLET_PATH);
             pathInfo = request.getAttribute(AsyncContext.ASYNC_PATH_INFO);
-        } else if (request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI) instanceof String) {
+        } else if (forward) {
             servletPath = request.getAttribute(RequestDispatcher.FORWARD_SERVLET_PATH);
             pathInfo = request.getAttribute(RequestDispatcher.FORWARD_PATH_INFO);
         } else {
@@ -281,8 +284,8 @@ public final class ErrorResponder {
             PageWriter.writeFragment(response, PageWriter.contentType(headers), body, head);
             return true;
         }
-        return PageWriter.write(response, status, pageHeaders(request, headers, failure), body, head, nonBlocking,
-                keepsSiteFields, requestIdHeader);
+        return PageWriter.write(response, status, pageHeaders(request, headers, failure), body, head,
+                RequestBodies.isHttp2OrLater(request.getProtocol()), nonBlocking, keepsSiteFields, requestIdHeader);
     }
 
     private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,

@@ -39,6 +39,7 @@ final class PageWriter {
      * @param body the body a GET would get
      * @param head whether the request is a HEAD: then {@code Content-Length} is that of the GET body
      *     and no byte is written (RFC 9110 §9.3.2, R12)
+     * @param http2 whether the request came over HTTP/2 or later ({@link RequestBodies#isHttp2OrLater})
      * @param nonBlocking whether the application set a {@code WriteListener} on the response's stream, so that
      *     the stream writes only what {@code isReady()} allows and a write of the application's may be pending
      * @param keepSiteFields whether to keep {@code Strict-Transport-Security} and the request id field (that one not
@@ -51,7 +52,8 @@ final class PageWriter {
      * @throws IllegalStateException when the response is committed
      */
     static boolean write(HttpServletResponse response, int status, Map<String, String> headers, byte[] body,
-            boolean head, boolean nonBlocking, boolean keepSiteFields, String requestIdHeader) throws IOException {
+            boolean head, boolean http2, boolean nonBlocking, boolean keepSiteFields, String requestIdHeader)
+            throws IOException {
         // Decided before reset(), which would otherwise have replaced half of the application's response. An
         // application that wrote through a WriteListener left the stream non-blocking, and Jetty refuses a write
         // that isReady() has not allowed since the last one (it answered with its own 500, "Insufficient content
@@ -111,12 +113,12 @@ final class PageWriter {
         if (undertow && !nonBlocking) {
             // Undertow commits no response whose declared length was written, and keeps taking cookies until it
             // does: a session or a cookie a filter in front adds after the chain went out with the page. Jetty and
-            // Tomcat have committed by now. (A non-blocking stream is left to the container.) A HEAD's answer is
-            // ended instead: over HTTP/2 Undertow ends no stream whose head it flushed with a Content-Length and no
-            // body, and the client waited for the rest until it gave up.
-            if (head) {
-                response.getOutputStream().close();
-            } else {
+            // Tomcat have committed by now. (A non-blocking stream is left to the container.) Not a HEAD's answer
+            // over HTTP/2, which Undertow completes itself: it ends no stream whose head it flushed with a
+            // Content-Length and no body (the client waited for the rest until it gave up). Closing the stream
+            // instead tripped wrappers in front, one that refuses the stream after the writer, or a compressing one
+            // that then wrote its empty trailer as the body of a HEAD.
+            if (!(head && http2)) {
                 response.flushBuffer();
             }
         }
