@@ -1073,9 +1073,13 @@ public final class ReverseProxyServlet extends HttpServlet {
             } else if (key.equals(TRANSPORT_PARAMETER)) {
                 transport = transport(key, value);
             } else if (key.equals(MAX_RESPONSE_HEADER_SIZE_PARAMETER)) {
-                maxResponseHeaderSize = headerSize(key, ConfigParameters.integer(key, value));
+                int size = ConfigParameters.integer(key, value);
+                ConfigParameters.asWritten(key, value, () -> headerSize(key, size)); // named as written: 0100
+                maxResponseHeaderSize = size;
             } else if (key.equals(MAX_CONNECTIONS_PARAMETER)) {
-                maxConnections = connections(key, ConfigParameters.integer(key, value));
+                int connections = ConfigParameters.integer(key, value);
+                ConfigParameters.asWritten(key, value, () -> connections(key, connections));
+                maxConnections = connections;
             } else if (key.equals(PROXY_STATUS_PARAMETER)) {
                 // Blank is unset, as for the other optional parameters (an unfilled placeholder): no field.
                 proxyStatus = value.isEmpty() ? null : ProxyStatusField.name(key, value);
@@ -1260,7 +1264,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             return info -> {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
                         maxResponseHeaderSize, request.getProtocol(),
-                        (name, value) -> ProxyHeaders.growthTowardClient(name, value, locations, request));
+                        (name, value) -> ProxyHeaders.relayedTowardClient(name, value, locations, request));
                 return problem != null ? ResponseHeadCheck.refusal(problem)
                         : new IdleTimeoutBodySubscriber(bodyIdleTimeout, demands);
             };

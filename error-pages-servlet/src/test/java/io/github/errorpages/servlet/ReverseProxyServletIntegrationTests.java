@@ -877,13 +877,19 @@ abstract class ReverseProxyServletIntegrationTests {
      * Jetty's HTTP/2 server HPACK-codes a head into a buffer of the client's SETTINGS_MAX_HEADER_LIST_SIZE, and
      * Huffman coding lengthens rare characters (~ is 13 bits) and bytes above 0x7F (20 to 30 bits): 5,000 ~ or 1,100
      * € (3,300 bytes of UTF-8), far within the limit as RFC 9113 counts a field section, ended the client's whole
-     * connection (GOAWAY COMPRESSION_ERROR). A field of 6,000 letters, shorter coded than written, is relayed.
+     * connection (GOAWAY COMPRESSION_ERROR). A field of 6,000 letters, shorter coded than written, is relayed. So were
+     * 5,100 ~ beside a Via of 4,000 letters, whose hidden host was taken off the coded size as written, and 3,200 ~
+     * beside a Content-MD5 of 3,000 letters, which Jetty writes uncoded.
      */
     @ParameterizedTest
-    @CsvSource({"~, 5000, 502", "\u20ac, 1100, 502", "a, 6000, 200"})
-    void sizesAHeadForAnHttp2ClientAsHpackCodesIt(String character, int count, int status) throws Exception {
+    @CsvSource({"~, 5000, 502, ''", "\u20ac, 1100, 502, ''", "a, 6000, 200, ''", "~, 5100, 502, Via: 1.1 a",
+        "~, 3200, 502, Content-MD5: a"})
+    void sizesAHeadForAnHttp2ClientAsHpackCodesIt(String character, int count, int status, String other)
+            throws Exception {
         String value = new String(character.repeat(count).getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
-        String response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Name: " + value + "\r\n\r\nok";
+        String otherField = other.isEmpty() ? "" : other + "a".repeat(other.startsWith("Via") ? 3999 : 2999) + "\r\n";
+        String response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + otherField + "X-Name: " + value
+                + "\r\n\r\nok";
         try (FaultyUpstream named = FaultyUpstream.start(exchange -> exchange.writeRaw(response))) {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("named").endpoints(named.uri())
                     .circuitBreakerConfig(NEVER_OPENS).build());
@@ -1041,26 +1047,37 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
-     * R27 is about what the client asked for, which the container keeps across an asynchronous dispatch and then a
-     * forward: /robots.txt dispatched to a servlet that forwards to the proxy got the HTML page, the forward's own
-     * record (the dispatch's target) read before the asynchronous dispatch's (the client's request).
+     * R27 is about what the client asked for, which the container keeps across an asynchronous dispatch and a forward
+     * in either order: /robots.txt dispatched to a servlet that forwards to the proxy got the HTML page, the forward's
+     * record (the dispatch's target) read before the asynchronous dispatch's (the client's request). The other way
+     * round, Jetty's asynchronous dispatch records the request it was given, the forwarded one.
      */
     @Test
     void answersRobotsTxtByThePathTheClientAskedForAcrossAnAsyncDispatchAndAForward() {
         configured = new JettyServer().servlet("/proxy/*", refusedProxy())
-                .servlet("/robots.txt", TestServlets.servlet((request, response) -> request.startAsync()
-                        .dispatch("/a")))
+                .servlet("/robots.txt", TestServlets.servlet((request, response) -> {
+                    if (request.getParameter("forward") != null) {
+                        request.getRequestDispatcher("/b").forward(request, response);
+                    } else {
+                        request.startAsync().dispatch("/a");
+                    }
+                }))
                 .servlet("/a", TestServlets.servlet((request, response) -> request.getRequestDispatcher(
                         "/proxy/robots.txt").forward(request, response)))
+                .servlet("/b", TestServlets.servlet((request, response) -> request.startAsync(request, response)
+                        .dispatch("/proxy/robots.txt")))
                 .start();
 
-        HttpResponse<byte[]> robots = Client.get(configured.uri("/robots.txt"), Client.BROWSER_ACCEPT);
-        HttpResponse<byte[]> other = Client.get(configured.uri("/a"), Client.BROWSER_ACCEPT);
-
-        assertThat(robots.statusCode()).isEqualTo(503);
-        assertThat(PageAssertions.contentType(robots)).isEqualTo("text/plain;charset=utf-8");
-        assertThat(other.statusCode()).isEqualTo(502);
-        assertThat(PageAssertions.contentType(other)).isEqualTo("text/html;charset=utf-8");
+        for (String asked : List.of("/robots.txt", "/robots.txt?forward")) {
+            HttpResponse<byte[]> robots = Client.get(configured.uri(asked), Client.BROWSER_ACCEPT);
+            assertThat(robots.statusCode()).as(asked).isEqualTo(503);
+            assertThat(PageAssertions.contentType(robots)).as(asked).isEqualTo("text/plain;charset=utf-8");
+        }
+        for (String other : List.of("/a", "/b")) {
+            HttpResponse<byte[]> page = Client.get(configured.uri(other), Client.BROWSER_ACCEPT);
+            assertThat(page.statusCode()).as(other).isEqualTo(502);
+            assertThat(PageAssertions.contentType(page)).as(other).isEqualTo("text/html;charset=utf-8");
+        }
     }
 
     @Test
@@ -1496,12 +1513,14 @@ abstract class ReverseProxyServletIntegrationTests {
         }).withMessageContaining(key);
     }
 
-    @Test
-    void failsStartupOnResponseHeaderLimitTooSmallToHoldAHead() {
-        configuredByClass("endpoints", "http://127.0.0.1:1", "max-response-header-size", "100");
+    /** The value as written, as for every other key: "but was 100" for 0100, "but was 0" for -00. */
+    @ParameterizedTest
+    @CsvSource({"max-response-header-size, 0100", "max-connections, -00"})
+    void failsStartupOnAResponseHeaderLimitOrConnectionsOutOfBoundsNamingTheValueAsWritten(String key, String value) {
+        configuredByClass("endpoints", "http://127.0.0.1:1", key, value);
 
-        assertThatThrownBy(configured::start).hasStackTraceContaining("max-response-header-size")
-                .hasStackTraceContaining("but was 100");
+        assertThatThrownBy(configured::start).hasStackTraceContaining("Invalid error-pages configuration: " + key)
+                .hasStackTraceContaining(", but was " + value);
     }
 
     /**

@@ -136,7 +136,8 @@ public final class ConfigParameters {
         try {
             return asciiInteger(value);
         } catch (NumberFormatException e) {
-            throw invalid(key, value, "must be an integer");
+            // Digits past an int's range are a number still: "must be an integer" said the wrong thing of them.
+            throw invalid(key, value, INTEGER.matcher(value).matches() ? "is out of range" : "must be an integer");
         }
     }
 

@@ -3,7 +3,7 @@ package io.github.errorpages.servlet.internal;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The size of a header field as an HPACK encoder that Huffman-codes every string writes it (RFC 7541 §5.2, §6.2):
+ * The size of a header field as an HPACK encoder writes it at most (RFC 7541 §5.2, §6.2):
  * the one count that bounds a head for an HTTP/2 client by what Jetty's HTTP/2 server must fit into its encoding
  * buffer, which it sizes by the client's {@code SETTINGS_MAX_HEADER_LIST_SIZE}. RFC 9113 sizes a field section
  * uncompressed, name and value plus 32 bytes a field, but Huffman coding lengthens what its code gives long codes
@@ -12,9 +12,11 @@ import java.nio.charset.StandardCharsets;
  * {@code COMPRESSION_ERROR}). Measured on Jetty 12.1 with an 8 KiB client limit: 6,000 {@code ~} (6 KB as RFC 9113
  * counts, 9.75 KB Huffman-coded) ended the connection, 4,000 did not.
  *
- * <p>Counted as if nothing were indexed (no static or dynamic table entry): an upper bound of what an encoder writes.
- * A string of characters up to U+00FF is coded a byte a character, as Jetty codes it; one with a character above
- * that, as its UTF-8 bytes. Stateless and thread-safe.
+ * <p>Counted as if nothing were indexed (no static or dynamic table entry), each string Huffman-coded or written raw,
+ * whichever is longer (Jetty writes the values of {@code Authorization}, {@code Content-MD5} and the proxy
+ * authentication fields raw, and Huffman-codes the others): an upper bound of what an encoder writes. A string of
+ * characters up to U+00FF is a byte a character, as Jetty codes it; one with a character above that, its UTF-8
+ * bytes. Stateless and thread-safe.
  */
 public final class HpackSizes {
 
@@ -45,7 +47,7 @@ public final class HpackSizes {
      * @param name the field's name, as HTTP/2 sends it (lower case)
      * @param value its value
      * @return the bytes of a literal field representation with a new name (RFC 7541 §6.2.2): one byte, then name
-     *     and value as Huffman-coded strings with their lengths
+     *     and value as strings with their lengths, each Huffman-coded or raw, whichever is longer
      */
     public static long literalField(String name, String value) {
         return 1 + string(name) + string(value);
@@ -77,9 +79,9 @@ public final class HpackSizes {
         return isLatin1(s) ? s.length() : s.getBytes(StandardCharsets.UTF_8).length;
     }
 
-    /** A Huffman-coded string: its length as an integer of a 7-bit prefix (RFC 7541 §5.1), then its bytes. */
+    /** A string, Huffman-coded or raw: its length as an integer of a 7-bit prefix (RFC 7541 §5.1), then its bytes. */
     private static long string(String s) {
-        long length = huffmanLength(s);
+        long length = Math.max(huffmanLength(s), octets(s));
         long bytes = 1;
         if (length >= 127) { // the prefix full, then what is over it 7 bits a byte
             bytes++;

@@ -811,7 +811,7 @@ public final class JettyForwarder {
             if (relayed) {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(status, answer.getHeaders(),
                         HttpField::getName, HttpField::getValue, maxResponseHeaderSize, exchange.request.getProtocol(),
-                        (name, value) -> ProxyHeaders.growthTowardClient(name, value, locations, exchange.request));
+                        (name, value) -> ProxyHeaders.relayedTowardClient(name, value, locations, exchange.request));
                 if (problem != null) {
                     if (head.completeExceptionally(problem)) {
                         upstream.abort(problem); // nothing of it is relayed: the connection closes

@@ -452,24 +452,24 @@ public final class ProxyHeaders {
     }
 
     /**
-     * How much longer a field of an upstream's response gets as relayed toward the client: its URIs rewritten to the
-     * gateway's, the hosts of a {@code Via} and the members of a {@code Proxy-Status} hidden ({@code 1.1 a} becomes
-     * {@code 1.1 upstream}). The head's size check adds it, so that a head within {@code max-response-header-size}
-     * as received stays within it, and within the container's own limit, as relayed.
+     * A field of an upstream's response as relayed toward the client: its URIs rewritten to the gateway's, the hosts
+     * of a {@code Via} and the members of a {@code Proxy-Status} hidden ({@code 1.1 a} becomes {@code 1.1 upstream}).
+     * The head's size check counts it, so that a head within {@code max-response-header-size} as relayed stays within
+     * it, and within the container's own limit and an HTTP/2 client's.
      *
      * @param name the field's name
      * @param received its value as the upstream sent it
      * @param locations the proxy's endpoints
      * @param request the client's request, whose URL the rewritten URIs take
-     * @return the change of the value's length; 0 for a field relayed as received
+     * @return the value relayed, {@code received} itself for a field relayed as received; {@code null} for a
+     *     {@code Via} or {@code Proxy-Status} with nothing to relay
      */
-    public static long growthTowardClient(String name, String received, UpstreamLocations locations,
+    public static @Nullable String relayedTowardClient(String name, String received, UpstreamLocations locations,
             HttpServletRequest request) {
         if (!UpstreamLocations.hasUris(name) && !isVia(name) && !name.equalsIgnoreCase(ProxyStatusField.HEADER)) {
-            return 0;
+            return received;
         }
-        String relayed = relayedValue(name, received, locations, request);
-        return relayed == null ? -received.length() : relayed.length() - received.length();
+        return relayedValue(name, received, locations, request);
     }
 
     /**

@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
+import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.function.ToLongBiFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -103,12 +103,13 @@ public final class ResponseHeadCheck {
      * @param maxSize {@code max-response-header-size}
      * @param clientProtocol the client's protocol ({@code ServletRequest.getProtocol()}), which the head is sized in;
      *     {@code null} (a request wrapper's) for HTTP/1.1
-     * @param growth how much longer a field's value gets as relayed ({@link ProxyHeaders#growthTowardClient})
+     * @param relayed a field's value as relayed, by name and value received, {@code null} for none
+     *     ({@link ProxyHeaders#relayedTowardClient})
      * @return the failure of the attempt, or {@code null} when the head may be relayed
      */
     public static @Nullable UpstreamFailureException problem(int status, Map<String, List<String>> fields,
-            int maxSize, @Nullable String clientProtocol, ToLongBiFunction<String, String> growth) {
-        Tally head = new Tally(clientProtocol, growth);
+            int maxSize, @Nullable String clientProtocol, BiFunction<String, String, @Nullable String> relayed) {
+        Tally head = new Tally(clientProtocol, relayed);
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
             for (String value : field.getValue()) {
                 head.add(field.getKey(), value);
@@ -128,13 +129,14 @@ public final class ResponseHeadCheck {
      * @param maxSize {@code max-response-header-size}
      * @param clientProtocol the client's protocol ({@code ServletRequest.getProtocol()}), which the head is sized in;
      *     {@code null} (a request wrapper's) for HTTP/1.1
-     * @param growth how much longer a field's value gets as relayed ({@link ProxyHeaders#growthTowardClient})
+     * @param relayed a field's value as relayed, by name and value received, {@code null} for none
+     *     ({@link ProxyHeaders#relayedTowardClient})
      * @return the failure of the attempt, or {@code null} when the head may be relayed
      */
     public static <F> @Nullable UpstreamFailureException problem(int status, Iterable<F> fields,
             Function<F, String> name, Function<F, String> value, int maxSize, @Nullable String clientProtocol,
-            ToLongBiFunction<String, String> growth) {
-        Tally head = new Tally(clientProtocol, growth);
+            BiFunction<String, String, @Nullable String> relayed) {
+        Tally head = new Tally(clientProtocol, relayed);
         for (F field : fields) {
             head.add(name.apply(field), value.apply(field));
         }
@@ -172,7 +174,7 @@ public final class ResponseHeadCheck {
 
     /** What the checks need of a head, gathered one field at a time, whichever client parsed it. */
     private static final class Tally {
-        private final ToLongBiFunction<String, String> growth;
+        private final BiFunction<String, String, @Nullable String> relayed;
         private final boolean fieldSection;
         private final int fieldOverhead;
         private long size;
@@ -181,19 +183,20 @@ public final class ResponseHeadCheck {
         private long length = UNKNOWN_LENGTH;
         private int codings = NO_CODING;
 
-        Tally(@Nullable String clientProtocol, ToLongBiFunction<String, String> growth) {
-            this.growth = growth;
+        Tally(@Nullable String clientProtocol, BiFunction<String, String, @Nullable String> relayed) {
+            this.relayed = relayed;
             this.fieldSection = RequestBodies.isHttp2OrLater(clientProtocol);
             this.fieldOverhead = fieldSection ? FIELD_SECTION_OVERHEAD : FIELD_OVERHEAD;
             this.size = fieldSection ? STATUS_FIELD : STATUS_LINE + 2; // HTTP/1.1's with the empty line at its end
         }
 
         void add(String name, String value) {
-            long grown = growth.applyAsLong(name, value);
-            size += name.length() + fieldOverhead + HpackSizes.octets(value) + grown;
-            if (fieldSection) {
-                // What a rewrite adds is a host or a URI, a byte or less each Huffman-coded.
-                encoded += HpackSizes.literalField(name.toLowerCase(Locale.ROOT), value) + grown;
+            String sent = relayed.apply(name, value);
+            if (sent != null) {
+                size += name.length() + fieldOverhead + HpackSizes.octets(sent);
+                if (fieldSection) {
+                    encoded += HpackSizes.literalField(name.toLowerCase(Locale.ROOT), sent);
+                }
             }
             if (name.equalsIgnoreCase("Content-Length")) {
                 length = merged(length, value);

@@ -61,6 +61,8 @@ class ConfigParametersTests {
             // Other scripts' digits and a plus sign, which Integer.parseInt reads and no duration or decimal key takes
             "status.connection_refused|٥٠٣|status.connection_refused must be an integer, but was ٥٠٣",
             "status.connection_refused|+503|status.connection_refused must be an integer, but was +503",
+            // Digits past an int's range: a number still, not "must be an integer"
+            "status.connection_refused|99999999999|status.connection_refused is out of range, but was 99999999999",
             "status.no_such_cause|503|status.no_such_cause names no failure cause",
             "status.connection_refused|404|status.connection_refused must be a 5xx status",
             // As written, not as parsed (PT0.5S, PT48H): the operator searches the configuration for it
