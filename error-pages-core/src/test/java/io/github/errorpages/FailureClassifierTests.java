@@ -46,6 +46,8 @@ import javax.net.ssl.SSLHandshakeException;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FailureClassifierTests {
 
@@ -128,6 +130,43 @@ class FailureClassifierTests {
         assertThat(cause(new IOException(reset.getMessage(), reset))).contains(FailureCause.CONNECTION_TERMINATED);
         assertThat(cause(new IOException(new SocketException("Connection reset"))))
                 .contains(FailureCause.CONNECTION_TERMINATED);
+    }
+
+    /**
+     * A cause whose getMessage(), toString() or getCause() throws is read without what cannot be read: the JDK's
+     * classifier asked it directly, threw, and was ignored for the exception, so that a reset read as an internal
+     * error (a 500, not retried, no failing period).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"getMessage", "toString", "getCause"})
+    void aCauseThatCannotBeReadLeavesTheExceptionItsOwnWords(String broken) {
+        IllegalStateException cause = new IllegalStateException("parse") {
+            @Override
+            public String getMessage() {
+                if (broken.equals("getMessage")) {
+                    throw new AssertionError("getMessage failed");
+                }
+                return super.getMessage();
+            }
+
+            @Override
+            public String toString() {
+                if (broken.equals("toString")) {
+                    throw new AssertionError("toString failed");
+                }
+                return "a broken cause";
+            }
+
+            @Override
+            public synchronized Throwable getCause() {
+                if (broken.equals("getCause")) {
+                    throw new AssertionError("getCause failed");
+                }
+                return null;
+            }
+        };
+
+        assertThat(cause(new IOException("Connection reset", cause))).contains(FailureCause.CONNECTION_TERMINATED);
     }
 
     /**

@@ -22,7 +22,9 @@ public final class Causes {
     public static @Nullable Throwable of(Throwable throwable) {
         try {
             return throwable.getCause();
-        } catch (RuntimeException | LinkageError broken) {
+        } catch (Throwable broken) {
+            // Any Error too: an AssertionError under -ea, the StackOverflowError of an override that walks a cyclic
+            // chain. Thrown on, it would leave the guard in the middle of its bookkeeping (FailureClassifier.ask).
             return null;
         }
     }
@@ -34,14 +36,28 @@ public final class Causes {
     public static @Nullable String messageOf(Throwable throwable) {
         try {
             return throwable.getMessage();
-        } catch (RuntimeException | LinkageError broken) {
+        } catch (Throwable broken) {
+            // Any Error too: an AssertionError under -ea, the StackOverflowError of an override that walks a cyclic
+            // chain. Thrown on, it would leave the guard in the middle of its bookkeeping (FailureClassifier.ask).
             return null;
         }
     }
 
     /**
+     * @param throwable a throwable
+     * @return its {@link Throwable#toString()}, or {@link #describe} when that threw
+     */
+    public static String toStringOf(Throwable throwable) {
+        try {
+            return throwable.toString();
+        } catch (Throwable broken) { // as messageOf
+            return describe(throwable);
+        }
+    }
+
+    /**
      * What {@link Throwable#toString()} says, for a log line, without asking the throwable for anything it may have
-     * overridden: its class name and, when it can be read, its message.
+     * overridden but its message: its class name and, when it can be read, its message.
      *
      * @param throwable a throwable
      * @return its class name, followed by ": " and its message when it has one that can be read

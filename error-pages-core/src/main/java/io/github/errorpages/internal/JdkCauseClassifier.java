@@ -208,7 +208,7 @@ public final class JdkCauseClassifier implements CauseClassifier {
             // The upstream closed nothing: it was too slow.
             return FailureCause.CONNECTION_READ_TIMEOUT;
         }
-        if (t.getClass() == IOException.class && t.getCause() != null && isCancelledHere(rootOf(t))) {
+        if (t.getClass() == IOException.class && Causes.of(t) != null && isCancelledHere(rootOf(t))) {
             // Java 25 reports this side's cancel of an HTTP/1.1 body as the body cut short ("fixed content-length:
             // 100000, bytes received: 10", caused by "subscription cancelled"): the upstream cut nothing short.
             return null;
@@ -315,7 +315,7 @@ public final class JdkCauseClassifier implements CauseClassifier {
         // The stream fails with "closed" for the upstream's failure too, then its cause (an HTTP/2 stream reset, the
         // connection's end), which is classified on its own. Closed here, it has none (Java 17), or the cancel the
         // close made ("Stream 3 cancelled" over HTTP/2).
-        Throwable cause = t.getCause();
+        Throwable cause = Causes.of(t);
         return cause == null || isCancelledHere(rootOf(cause));
     }
 
@@ -328,7 +328,7 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (root.getClass() != IOException.class) {
             return false;
         }
-        String message = String.valueOf(root.getMessage());
+        String message = String.valueOf(Causes.messageOf(root));
         StackTraceElement[] stack = root.getStackTrace();
         return (message.equals("subscription cancelled") || STREAM_CANCELLED.matcher(message).matches())
                 && stack.length > 0 && stack[0].getClassName().startsWith(JDK_CLIENT);
@@ -336,8 +336,8 @@ public final class JdkCauseClassifier implements CauseClassifier {
 
     private static Throwable rootOf(Throwable t) {
         Throwable root = t;
-        for (int i = 0; root.getCause() != null && root.getCause() != root && i < FailureClassifier.MAX_CHAIN; i++) {
-            root = root.getCause();
+        for (int i = 0; Causes.of(root) != null && Causes.of(root) != root && i < FailureClassifier.MAX_CHAIN; i++) {
+            root = Causes.of(root);
         }
         return root;
     }
@@ -417,13 +417,13 @@ public final class JdkCauseClassifier implements CauseClassifier {
      * in a header), no connection to an upstream at all.
      */
     private static boolean failedACertificateCheck(SSLException e) {
-        Throwable cause = e.getCause();
+        Throwable cause = Causes.of(e);
         for (int depth = 0; cause != null && cause != e && depth < FailureClassifier.MAX_CHAIN; depth++) {
             if (cause instanceof CertificateException || cause instanceof CertPathValidatorException
                     || cause instanceof CertPathBuilderException) {
                 return true;
             }
-            cause = cause.getCause();
+            cause = Causes.of(cause);
         }
         return false;
     }
@@ -436,10 +436,10 @@ public final class JdkCauseClassifier implements CauseClassifier {
      * read only if the cause's class is one whose messages are read: the cause is classified on its own.
      */
     private static boolean restatesItsCause(Throwable t) {
-        Throwable cause = t.getCause();
-        String message = t.getMessage();
+        Throwable cause = Causes.of(t);
+        String message = Causes.messageOf(t);
         return cause != null && cause != t && message != null
-                && (message.equals(cause.getMessage()) || message.equals(cause.toString()));
+                && (message.equals(Causes.messageOf(cause)) || message.equals(Causes.toStringOf(cause)));
     }
 
     private static boolean isJettyHttp2Reset(Throwable t) {
@@ -469,8 +469,8 @@ public final class JdkCauseClassifier implements CauseClassifier {
      * @return the cause, or {@code null} when the client refused a response it parsed (a 401 without a challenge)
      */
     private static @Nullable FailureCause jettyParseFailure(Throwable failure) {
-        Throwable t = failure.getCause();
-        for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
+        Throwable t = Causes.of(failure);
+        for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = Causes.of(t)) {
             if (t.getClass().getName().startsWith(JETTY_HTTP)) {
                 String message = lowerMessage(t);
                 if (message.endsWith("early eof")) {

@@ -4,6 +4,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.internal.Causes;
 import io.github.errorpages.upstream.internal.Backoff;
 import io.github.errorpages.upstream.internal.OpenStateTracker;
 import io.github.errorpages.upstream.internal.RetryBudget;
@@ -740,10 +741,19 @@ public final class UpstreamGuard {
                 // StackOverflowError. Thrown on, it would end the call with it in the middle of its bookkeeping,
                 // losing its result (and connection), and leave an asynchronous caller's future pending for ever.
                 if (failedListeners.add(listener.getClass())) {
-                    log.warn("Upstream event listener {} failed; its failures are ignored",
-                            listener.getClass().getName(), e);
+                    logListenerFailure(listener, e);
                 }
             }
+        }
+    }
+
+    private static void logListenerFailure(UpstreamEventListener listener, Throwable e) {
+        try {
+            log.warn("Upstream event listener {} failed; its failures are ignored", listener.getClass().getName(), e);
+        } catch (Throwable unprintable) {
+            // A logger prints the stack trace with the throwable's toString(), which a broken getMessage() fails.
+            log.warn("Upstream event listener {} failed; its failures are ignored: {}", listener.getClass().getName(),
+                    Causes.describe(e));
         }
     }
 

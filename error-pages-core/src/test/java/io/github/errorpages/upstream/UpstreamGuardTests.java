@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 
 /**
  * The body-agnostic API: what counts as a failure, what is thrown, and what the breaker and the counters
@@ -215,10 +217,12 @@ class UpstreamGuardTests {
     /**
      * An exception whose getMessage() throws (a broken override) is read without its message: the guard asked it of
      * any SocketException (the interrupt of a virtual thread) and of a plain IOException's cause (the blocking JDK
-     * client's restated bug), and what it threw escaped before the permits were given back, as in the test above.
+     * client's restated bug), and what it threw escaped before the permits were given back, as in the test above. An
+     * Error too: an AssertionError under -ea, the StackOverflowError of an override that walks a cyclic chain.
      */
-    @Test
-    void anExceptionWhoseMessageCannotBeReadGivesEveryPermitBack() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void anExceptionWhoseMessageCannotBeReadGivesEveryPermitBack(boolean error) throws Exception {
         UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
         CircuitBreaker breaker = guard.circuitBreakers().get(0);
         breaker.transitionToOpenState();
@@ -226,6 +230,9 @@ class UpstreamGuardTests {
         SocketException socket = new SocketException() {
             @Override
             public String getMessage() {
+                if (error) {
+                    throw new AssertionError("getMessage failed");
+                }
                 throw new IllegalStateException("getMessage failed");
             }
 
@@ -243,6 +250,7 @@ class UpstreamGuardTests {
                 throw attemptFailure;
             }));
             assertThat(caught).as("call %d", call).isNotInstanceOf(IllegalStateException.class)
+                    .isNotInstanceOf(AssertionError.class)
                     .satisfiesAnyOf(t -> assertThat(t).isSameAs(attemptFailure), t -> assertThat(t).hasCause(
                             attemptFailure));
         }
@@ -254,6 +262,42 @@ class UpstreamGuardTests {
         UpstreamMetrics metrics = guard.metrics();
         assertThat(metrics.calls())
                 .isEqualTo(metrics.successfulCalls() + metrics.failedCalls() + metrics.abortedCalls());
+    }
+
+    /**
+     * A listener's failure is logged with its stack trace, which a logger prints with the throwable's toString(): one
+     * whose getMessage() throws failed the log line, and the call it was told of ended with that, its retry lost.
+     */
+    @Test
+    void aListenerWhoseFailureCannotBePrintedLeavesTheCallAlone() throws Exception {
+        RuntimeException unprintable = new IllegalStateException() {
+            @Override
+            public String getMessage() {
+                throw new IllegalStateException("getMessage failed");
+            }
+        };
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).maxAttempts(2).build()).listener(event -> {
+            throw unprintable;
+        }).build();
+        AtomicInteger attempts = new AtomicInteger();
+
+        String[] answered = new String[1];
+        String log = StandardError.capture(() -> {
+            try {
+                answered[0] = guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    if (attempts.incrementAndGet() == 1) {
+                        throw new ConnectException("Connection refused");
+                    }
+                    return "fine";
+                });
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        assertThat(answered[0]).isEqualTo("fine");
+        assertThat(attempts).hasValue(2);
+        assertThat(log).contains("failed; its failures are ignored");
     }
 
     @Test

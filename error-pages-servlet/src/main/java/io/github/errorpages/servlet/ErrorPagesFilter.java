@@ -5,6 +5,7 @@ import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.internal.Causes;
 import io.github.errorpages.servlet.internal.AsyncCapturingRequest;
 import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
@@ -514,14 +515,15 @@ public final class ErrorPagesFilter implements Filter {
     private static boolean takenForADisconnect(Throwable resolved) {
         Throwable current = resolved;
         Throwable deepest = resolved;
-        for (int i = 0; current != null && i < MAX_UNWRAP; i++, current = current.getCause()) {
+        for (int i = 0; current != null && i < MAX_UNWRAP; i++, current = Causes.of(current)) {
             String name = current.getClass().getSimpleName();
             if (name.equals("EOFException") || name.equals("EofException")) {
                 return true;
             }
             deepest = current;
         }
-        String message = deepest.getMessage() == null ? "" : deepest.getMessage().toLowerCase(Locale.ROOT);
+        String read = Causes.messageOf(deepest); // the application's exception: its getMessage() may throw
+        String message = read == null ? "" : read.toLowerCase(Locale.ROOT);
         return message.contains("broken pipe") || message.contains("connection reset by peer");
     }
 
@@ -770,8 +772,13 @@ public final class ErrorPagesFilter implements Filter {
                         thrown);
                 return classified.get();
             }
-            log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
-                    request.getRequestURI(), response.capturedStatus(), thrown);
+            try {
+                log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
+                        request.getRequestURI(), response.capturedStatus(), thrown);
+            } catch (Throwable unprintable) { // its toString() failed the logger: a broken getMessage()
+                log.warn("{} {} threw after sendError({}); answered with that status: {}", request.getMethod(),
+                        request.getRequestURI(), response.capturedStatus(), Causes.describe(thrown));
+            }
             return capturedFailure(this, request, response);
         }
 
