@@ -56,6 +56,7 @@ public final class Branding {
     /** The largest logo accepted, in characters of its {@code data:} URI: a logo must not swamp the page. */
     public static final int MAX_LOGO_LENGTH = 16 * 1024;
 
+    private static final String SVG_DATA_URI = "data:image/svg+xml;base64,";
     private static final Pattern DATA_URI_IMAGE =
             Pattern.compile("data:image/(?:png|gif|jpeg|webp|svg\\+xml);base64,[A-Za-z0-9+/]+={0,2}");
     private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})+");
@@ -259,8 +260,9 @@ public final class Branding {
          *
          * @param svgOrDataUri the logo; {@code null} or blank clears it
          * @return this builder
-         * @throws IllegalArgumentException if it is neither form (a document that is not well-formed XML, or whose root
-         *     element is not SVG's {@code svg}), or longer than {@link #MAX_LOGO_LENGTH}
+         * @throws IllegalArgumentException if it is neither form (a document, inline or an SVG {@code data:} URI, that
+         *     is not well-formed XML, whose root element is not SVG's {@code svg}, or whose XML declaration names an
+         *     encoding other than UTF-8), or longer than {@link #MAX_LOGO_LENGTH}
          *     characters as a {@code data:} URI
          */
         public Builder logo(@Nullable String svgOrDataUri) {
@@ -268,16 +270,23 @@ public final class Branding {
                 logo = null;
                 return this;
             }
-            String value = svgOrDataUri.strip();
+            // A byte order mark first, as a file read whole gives it, is no part of the document.
+            String value = svgOrDataUri.strip().replaceFirst("\\A\uFEFF", "").strip();
             String dataUri;
             if (value.startsWith("<")) {
-                if (!SvgDocuments.isSvgImage(value)) {
-                    throw invalid("branding.logo", abbreviate(value), "must be a complete <svg> document: "
-                            + "well-formed XML whose root element is svg with xmlns=\"" + SvgDocuments.SVG_NAMESPACE
-                            + "\" (a browser shows nothing else as an image)");
-                }
+                checkSvg(value, value);
                 dataUri = "data:image/svg+xml;base64," + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
             } else if (DATA_URI_IMAGE.matcher(value).matches()) {
+                if (value.startsWith(SVG_DATA_URI)) {
+                    // The same document base64-encoded: as much an image a browser shows, or not, as written inline.
+                    byte[] document;
+                    try {
+                        document = Base64.getDecoder().decode(value.substring(SVG_DATA_URI.length()));
+                    } catch (IllegalArgumentException notBase64) { // a length no base64 text has
+                        document = new byte[0];
+                    }
+                    checkSvg(new String(document, StandardCharsets.UTF_8), value);
+                }
                 dataUri = value;
             } else {
                 throw invalid("branding.logo", abbreviate(value), "must be an inline <svg> or a "
@@ -289,6 +298,14 @@ public final class Branding {
             }
             logo = dataUri;
             return this;
+        }
+
+        private static void checkSvg(String document, String value) {
+            if (!SvgDocuments.isSvgImage(document.replaceFirst("\\A\uFEFF", ""))) {
+                throw invalid("branding.logo", abbreviate(value), "must be a complete <svg> document: well-formed XML "
+                        + "whose root element is svg with xmlns=\"" + SvgDocuments.SVG_NAMESPACE + "\", in UTF-8 (a "
+                        + "browser shows nothing else as an image)");
+            }
         }
 
         /**

@@ -153,6 +153,51 @@ class BrandingTests {
         String drawn = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" "
                 + "\"http://192.0.2.1/svg11.dtd\">\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1 1\"/>";
         assertThat(Branding.builder().siteName("Acme").logo(drawn).build().logo()).isPresent();
+        // As a file read whole gives it, with a byte order mark: taken, without the mark.
+        String logo = Branding.builder().siteName("Acme").logo("\uFEFF" + drawn).build().logo().orElseThrow();
+        byte[] taken = Base64.getDecoder().decode(logo.substring(logo.indexOf(',') + 1));
+        assertThat(new String(taken, StandardCharsets.UTF_8)).isEqualTo(drawn);
+    }
+
+    /**
+     * The JDK's own parser reads a logo, whatever JAXP would look up: with Xerces on an application's class path every
+     * inline logo was refused (Xerces refuses the setting that keeps the parser from loading a DTD), and the filter did
+     * not start. Here JAXP's lookup is pointed at a parser that is not there.
+     */
+    @Test
+    void readsAnSvgLogoWithTheJdksParserWhateverJaxpWouldLookUp() {
+        String property = "javax.xml.parsers.SAXParserFactory";
+        System.setProperty(property, "org.example.NoSuchSaxParserFactory");
+        try {
+            assertThat(Branding.builder().siteName("Acme").logo("<svg xmlns=\"http://www.w3.org/2000/svg\"/>").build()
+                    .logo()).isPresent();
+        } finally {
+            System.clearProperty(property);
+        }
+    }
+
+    /**
+     * The page carries a logo as UTF-8 bytes: a declaration of another encoding made the browser read them as that
+     * one (Café became CafÃ©, a UTF-16 one nothing). The same document as an SVG data: URI is checked as inline.
+     */
+    @Test
+    void takesAnSvgLogoInUtf8OnlyAndChecksAnSvgDataUriAsAnInlineOne() {
+        for (String encoding : List.of("ISO-8859-1", "UTF-16", "windows-1252")) {
+            assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().logo("<?xml version=\"1.0\" "
+                    + "encoding=\"" + encoding + "\"?><svg xmlns=\"http://www.w3.org/2000/svg\">"
+                    + "<title>Caf\u00e9</title></svg>")).withMessageContaining("in UTF-8");
+        }
+        assertThat(Branding.builder().siteName("Acme").logo("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                + "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").build().logo()).isPresent();
+        for (String document : List.of("<svg><rect/></svg>", "<html/>", "not xml at all")) {
+            String dataUri = "data:image/svg+xml;base64,"
+                    + Base64.getEncoder().encodeToString(document.getBytes(StandardCharsets.UTF_8));
+            assertThatIllegalArgumentException().as(document).isThrownBy(() -> Branding.builder().logo(dataUri))
+                    .withMessageContaining("must be a complete <svg> document");
+        }
+        String svg = "data:image/svg+xml;base64," + Base64.getEncoder().encodeToString(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\"/>".getBytes(StandardCharsets.UTF_8));
+        assertThat(Branding.builder().siteName("Acme").logo(svg).build().logo()).contains(svg);
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> Branding.builder().logo("data:image/png;base64," + "A".repeat(Branding.MAX_LOGO_LENGTH)))
                 .withMessageContaining("must be at most 16384 characters");

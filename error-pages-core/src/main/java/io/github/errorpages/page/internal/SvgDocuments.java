@@ -2,6 +2,9 @@ package io.github.errorpages.page.internal;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParserFactory;
@@ -15,23 +18,34 @@ import org.xml.sax.helpers.DefaultHandler;
  * namespace. A browser parses an {@code image/svg+xml} image as XML and shows nothing for anything else (an HTML
  * document, a root {@code svg} without its namespace), so such a logo is refused at startup rather than shown broken
  * on every page. Nothing is loaded while reading: no external DTD (a {@code DOCTYPE} naming SVG 1.1's, as drawing
- * programs write, is left unread) and no external entity. Thread-safe (static methods only).
+ * programs write, is left unread) and no external entity. The JDK's own parser reads it, whatever parser an
+ * application has on its class path (Xerces refused the settings that keep it from loading anything). A document
+ * goes into the page as UTF-8, so its XML declaration may name no other encoding (it would be read by that one).
+ * Thread-safe (static methods only).
  */
 public final class SvgDocuments {
     /** The namespace of SVG's elements. */
     public static final String SVG_NAMESPACE = "http://www.w3.org/2000/svg";
+    /** The encoding an XML declaration names, if any. */
+    private static final Pattern DECLARED_ENCODING =
+            Pattern.compile("\\A<\\?xml[^>]*?\\sencoding\\s*=\\s*[\"']([^\"']*)[\"']");
 
     private SvgDocuments() {
     }
 
     /**
      * @param document the document
-     * @return whether it is well-formed XML whose root element is {@code svg} in {@link #SVG_NAMESPACE}
+     * @return whether it is well-formed XML whose root element is {@code svg} in {@link #SVG_NAMESPACE}, and whose
+     *     XML declaration, if it names an encoding, names UTF-8
      */
     public static boolean isSvgImage(String document) {
+        Matcher declared = DECLARED_ENCODING.matcher(document);
+        if (declared.find() && !declared.group(1).toUpperCase(Locale.ROOT).equals("UTF-8")) {
+            return false;
+        }
         RootElement root = new RootElement();
         try {
-            SAXParserFactory factory = SAXParserFactory.newInstance();
+            SAXParserFactory factory = SAXParserFactory.newDefaultInstance();
             factory.setNamespaceAware(true);
             factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
