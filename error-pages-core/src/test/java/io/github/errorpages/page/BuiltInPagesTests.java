@@ -50,9 +50,13 @@ class BuiltInPagesTests {
             .logo("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><circle cx=\"5\" cy=\"5\" r=\"5\"/></svg>")
             .build()).build());
 
-    /** The mark beside the site name is one character: "ßeta" had "SS", the upper case of ß. */
+    /**
+     * The mark beside the site name is one character: "ßeta" had "SS", the upper case of ß, and an e with a combining
+     * accent lost its accent (half a character).
+     */
     @ParameterizedTest
-    @CsvSource({"Acme, A", "\u00dfeta, \u00df", "\u00e9clair, \u00c9", "\u01c6ungla, \u01c5", "1-800 Flowers, 1"})
+    @CsvSource({"Acme, A", "\u00dfeta, \u00df", "\u00e9clair, \u00c9", "\u01c6ungla, \u01c5", "1-800 Flowers, 1",
+        "e\u0301cole, E\u0301"})
     void marksTheSiteWithTheTitleCaseOfItsFirstCharacter(String siteName, String mark) {
         ErrorPages pages = BuiltInPage.pages(PageConfig.builder()
                 .branding(Branding.builder().siteName(siteName).build()).build());

@@ -96,6 +96,27 @@ class ReplacementTemplatesTests {
                 .isEqualTo("{\"acme\": \"502\", \"maintenance\": false}");
     }
 
+    /**
+     * The application's 5xx of text or JSON that renders nothing for the maintenance page is tried with its model at
+     * startup: strict mode refused it only as maintenance.txt, and a lenient start took it and reported it at the
+     * first maintenance request. Lenient, the built-in 5xx renders the maintenance page, the application's the others.
+     */
+    @Test
+    void aSeriesTemplateOfTextIsTriedWithTheMaintenanceModelToo() throws IOException {
+        write("5xx.txt.mustache", "{{^maintenance}}Acme {{status}}{{/maintenance}}");
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 5xx.txt.mustache in " + folder.toAbsolutePath())
+                .withMessageContaining("for the maintenance page");
+        ErrorPages[] lenient = new ErrorPages[1];
+        String log = StandardError.capture(() -> lenient[0] = pages(PageConfig.builder().templateDirectory(folder)));
+        assertThat(log).contains("5xx.txt.mustache").contains("for the maintenance page");
+        assertThat(lenient[0].renderMaintenance(new ErrorRequest("GET", "/", "text/plain", "en", null), null)
+                .bodyText()).startsWith("503 Service Unavailable");
+        assertThat(render(lenient[0], 502, "text/plain").bodyText()).isEqualTo("Acme 502");
+    }
+
     @Test
     void aReplacedLayoutDressesEveryBuiltInPageTheApplicationDoesNotReplace() throws IOException {
         write("layout.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>{{documentTitle}}</title>"

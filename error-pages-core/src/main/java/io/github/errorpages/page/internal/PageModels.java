@@ -3,6 +3,7 @@ package io.github.errorpages.page.internal;
 import io.github.errorpages.page.Branding;
 import io.github.errorpages.page.PageConfig;
 import java.text.Bidi;
+import java.text.BreakIterator;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -404,12 +405,27 @@ public final class PageModels {
         }
     }
 
+    /**
+     * The first character as a reader sees one (a grapheme cluster: e and its combining accent, a flag's two regional
+     * indicators, a family emoji's joined people), its first code point in title case: one character, where ß's upper
+     * case, "SS", is two letters.
+     */
+    static String initial(String siteName) {
+        if (siteName.isEmpty()) {
+            return "";
+        }
+        BreakIterator characters = BreakIterator.getCharacterInstance(Locale.ROOT);
+        characters.setText(siteName);
+        String first = siteName.substring(0, characters.next());
+        int codePoint = first.codePointAt(0);
+        return new StringBuilder().appendCodePoint(Character.toTitleCase(codePoint))
+                .append(first, Character.charCount(codePoint), first.length()).toString();
+    }
+
     private static Map<String, Object> branding(Branding branding) {
         Map<String, Object> model = new HashMap<>();
         model.put("siteName", branding.siteName());
-        // One character: the title case of its first (ß has none; its upper case, "SS", is two letters).
-        model.put("siteInitial", branding.siteName().isEmpty() ? ""
-                : new String(Character.toChars(Character.toTitleCase(branding.siteName().codePointAt(0)))));
+        model.put("siteInitial", initial(branding.siteName()));
         model.put("logo", branding.logo().orElse(""));
         model.put("homeUrl", branding.homeUrl());
         model.put("statusPageUrl", branding.statusPageUrl().orElse(""));

@@ -310,7 +310,12 @@ public final class PageTemplates {
             String page = userNames.get(0);
             List<Candidate> chain = new ArrayList<>();
             for (String name : userNames) {
-                user.computeIfAbsent(name, n -> userCandidate(n, page)).ifPresent(chain::add);
+                Optional<Candidate> candidate = user.computeIfAbsent(name, n -> userCandidate(n, page));
+                // The application's 5xx was tried with a status's sample; the maintenance page is another model.
+                if (candidate.isPresent() && (!page.equals(MAINTENANCE) || name.equals(MAINTENANCE)
+                        || rendersSample(candidate.get(), page))) {
+                    chain.add(candidate.get());
+                }
             }
             for (String name : builtinNames) {
                 Optional<Candidate> candidate = builtins.computeIfAbsent(name, this::builtinCandidate);
@@ -363,6 +368,17 @@ public final class PageTemplates {
                 }
                 dressedPageReported |= dressed;
                 return Optional.empty();
+            }
+        }
+
+        /** Whether an application template renders a page's sample; reported (strict: thrown) if it does not. */
+        private boolean rendersSample(Candidate candidate, String page) {
+            try {
+                candidate.render(sampleModels.apply(page));
+                return true;
+            } catch (RuntimeException | StackOverflowError broken) {
+                reportBroken(candidate.file, candidate.origin + " (for the " + page + " page)", broken);
+                return false;
             }
         }
 

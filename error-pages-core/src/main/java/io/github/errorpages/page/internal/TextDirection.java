@@ -11,15 +11,22 @@ import java.util.Set;
 final class TextDirection {
 
     /** ISO 15924 codes of the right-to-left scripts in use (Unicode's bidirectional class R or AL). */
-    private static final Set<String> RIGHT_TO_LEFT_SCRIPTS = Set.of("Adlm", "Arab", "Hebr", "Mand", "Nkoo", "Rohg",
-            "Samr", "Syrc", "Thaa");
+    private static final Set<String> RIGHT_TO_LEFT_SCRIPTS = Set.of("Adlm", "Arab", "Armi", "Hebr", "Mand", "Nkoo",
+            "Rohg", "Samr", "Syrc", "Thaa");
 
     /**
-     * Languages whose usual script is one of those ({@code iw} and {@code ji}, the codes Java once gave Hebrew and
-     * Yiddish, too).
+     * Languages whose usual script is one of those, as CLDR's likely subtags have it: Arabic and its spoken varieties
+     * (Egyptian, Moroccan, Algerian, Levantine, Gulf, …), the Iranian, Kurdish, Pakistani and other languages written
+     * in Arabic script, Hebrew and Yiddish ({@code iw} and {@code ji}, the codes Java once gave them, too), Dhivehi,
+     * Syriac and Aramaic, N'Ko. A language written in several scripts (Fulah: {@code ff-Adlm}) is right to left by
+     * the script its tag names.
      */
-    private static final Set<String> RIGHT_TO_LEFT_LANGUAGES = Set.of("ar", "arc", "ckb", "dv", "fa", "he", "iw",
-            "ji", "ks", "lrc", "mzn", "nqo", "ps", "sd", "syr", "ug", "ur", "yi");
+    private static final Set<String> RIGHT_TO_LEFT_LANGUAGES = Set.of(
+            "ar", "abv", "acm", "acq", "acw", "acx", "acy", "adf", "aeb", "aec", "afb", "ajp", "apc", "apd", "arb",
+            "arq", "ars", "ary", "arz", "auz", "avl", "ayh", "ayl", "ayn", "ayp", "shu", "ssh",
+            "azb", "bal", "bft", "bgn", "bqi", "brh", "ckb", "fa", "glk", "haz", "hnd", "khw", "ks", "lki", "lrc",
+            "luz", "mzn", "pes", "pnb", "prd", "prs", "ps", "sd", "sdh", "skr", "ug", "ur", "wbl",
+            "he", "iw", "yi", "ji", "yid", "dv", "syr", "aii", "cld", "arc", "nqo", "sam");
 
     private TextDirection() {
     }

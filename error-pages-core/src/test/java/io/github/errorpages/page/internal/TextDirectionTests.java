@@ -13,7 +13,8 @@ class TextDirectionTests {
      * says, got dir="ltr" and no isolation of its support code. A script named in the tag decides over the language.
      */
     @ParameterizedTest
-    @CsvSource({"ar, true", "he, true", "fa, true", "ur, true", "yi, true", "ckb, true", "ar-EG, true",
+    @CsvSource({"ar, true", "he, true", "fa, true", "ur, true", "yi, true", "ckb, true", "ar-EG, true", "arz, true",
+        "ary, true", "azb, true", "pnb, true", "ff-Adlm, true", "ff, false",
         "pa-Arab, true", "az-Arab, true", "ku-Latn, false", "en, false", "de-CH, false", "zh-CN, false",
         "ja, false", "tr, false"})
     void readsRightToLeftTheLanguagesAndScriptsWrittenSo(String tag, boolean rightToLeft) {
