@@ -13,8 +13,9 @@ import java.time.Duration;
 /**
  * docs/servlet-quick-start.md, "The reverse-proxy servlet" (and the README): a gateway route to one
  * upstream with two endpoints, built in code, answering its failures with the same branded pages as the filter
- * ({@link FilterBuilderListener}, which leaves its {@link ErrorPages} in a context attribute for it). The endpoints
- * come from the context parameter {@code orders.endpoints} here, so that the snippet runs as it is shown.
+ * ({@link FilterBuilderListener}, which leaves its {@link ErrorPages} in a context attribute for it, when it ran first;
+ * alone, the built-in pages). The endpoints come from the context parameter {@code orders.endpoints} here, so that
+ * the snippet runs as it is shown.
  */
 public final class ProxyServletListener implements ServletContextListener {
 
@@ -23,7 +24,10 @@ public final class ProxyServletListener implements ServletContextListener {
         String[] endpoints = event.getServletContext().getInitParameter("orders.endpoints").split(",");
         URI primary = URI.create(endpoints[0]);
         URI secondary = URI.create(endpoints[1]);
-        ErrorPages errorPages = (ErrorPages) event.getServletContext().getAttribute(ErrorPages.class.getName());
+        // The filter's pages when its listener ran first (declare it first: web.xml runs listeners in order, a
+        // container annotated ones in no order it promises), else the built-in ones.
+        Object filters = event.getServletContext().getAttribute(ErrorPages.class.getName());
+        ErrorPages errorPages = filters instanceof ErrorPages pages ? pages : ErrorPages.ofDefaults();
         // snippet:proxy-builder
         UpstreamGuard orders = UpstreamGuard.of(UpstreamConfig.builder("orders")
                 .endpoints(primary, secondary)             // failover: a retry goes to the other one

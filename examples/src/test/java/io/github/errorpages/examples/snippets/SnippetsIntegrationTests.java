@@ -143,6 +143,21 @@ class SnippetsIntegrationTests {
         }
     }
 
+    /** Alone, or declared before the filter's listener, the proxy's listener starts, with the built-in pages. */
+    @Test
+    void proxyServletListenerStartsWithoutTheFiltersListener() throws Exception {
+        upstream.mode(DemoMode.UNAVAILABLE);
+        secondUpstream.mode(DemoMode.UNAVAILABLE);
+        try (JettyApp app = new JettyApp().listener(new ProxyServletListener())
+                .contextParameter("orders.endpoints", upstream.uri() + "," + secondUpstream.uri()).start()) {
+
+            HttpResponse<String> page = Http.get(app.uri("/orders/42"), BROWSER);
+
+            assertThat(page.statusCode()).isEqualTo(503);
+            assertThat(page.body()).contains("<title>Service temporarily unavailable</title>");
+        }
+    }
+
     @Test
     void webXmlOfTheDocsRunsOnTomcat() throws Exception {
         String webXml = snippet("web.xml")
