@@ -875,7 +875,8 @@ class TomcatIntegrationTests {
      * ({@code /..%2F..%2Fadmin}) is encoded again: an upstream that decodes {@code %2F} before it resolves dot
      * segments would take it out of the endpoint's base path (R37's confinement, as in the test above). Behind an
      * empty segment ({@code /ids//a%2Fb}) or the parameters of the mapping's own segment ({@code /ids;v=1/a%2Fb})
-     * too: Tomcat's decoded view was forwarded then, encoded again, {@code %2F} as {@code %252F}.
+     * too: Tomcat's decoded view was forwarded then, encoded again, {@code %2F} as {@code %252F}. So was any path with
+     * an encoded {@code %}, which Tomcat leaves encoded under passthrough.
      */
     @ParameterizedTest
     @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
@@ -892,6 +893,10 @@ class TomcatIntegrationTests {
             forwarded.put("/ids/orders/a%2fb%20c?x=1", "/api/orders/a%2fb%20c?x=1");
             forwarded.put("/ids/..%2F..%2Fadmin", "/api/..%252F..%252Fadmin");
             forwarded.put("/ids/x%2F..%2F..%2Fadmin", "/api/x%252F..%252F..%252Fadmin");
+            // Tomcat keeps an encoded % too: it was encoded again, 100% as 100%2525, another resource
+            forwarded.put("/ids/100%25/x", "/api/100%25/x");
+            forwarded.put("/ids/a%2Fb%25", "/api/a%2Fb%25");
+            forwarded.put("/ids/a%2541", "/api/a%2541");
 
             for (Map.Entry<String, String> target : forwarded.entrySet()) {
                 upstream.clearRequests();

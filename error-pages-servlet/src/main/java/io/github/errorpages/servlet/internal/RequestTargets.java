@@ -146,10 +146,11 @@ public final class RequestTargets {
     /**
      * Decodes a path as {@link #decodePath(String)} does, or as Tomcat does with its connector's
      * {@code encodedSolidusHandling="passthrough"}: every escape decoded but an encoded {@code /} ({@code %2F},
-     * {@code %2f}), which stays as it was written, so that it does not split the segment it is part of.
+     * {@code %2f}), which stays as it was written, so that it does not split the segment it is part of, and an
+     * encoded {@code %} ({@code %25}), which stays too, so that {@code %252F} is not read as {@code %2F}.
      *
      * @param rawPath a path as received, e.g. {@code /a%2Fb%20c}
-     * @param keepEncodedSlashes whether {@code %2F} stays as written
+     * @param keepEncodedSlashes whether {@code %2F} and {@code %25} stay as written
      * @return the decoded path, e.g. {@code /a%2Fb c} with {@code keepEncodedSlashes}, or {@code null} when an
      *     escape is malformed
      */
@@ -174,7 +175,7 @@ public final class RequestTargets {
                 if (high < 0 || low < 0) {
                     return null;
                 }
-                if (keepEncodedSlashes && (high << 4 | low) == '/') {
+                if (keepEncodedSlashes && ((high << 4 | low) == '/' || (high << 4 | low) == '%')) {
                     bytes.write('%'); // as written: the two hex digits are ASCII
                     bytes.write(rawPath.charAt(i + 1));
                     bytes.write(rawPath.charAt(i + 2));
