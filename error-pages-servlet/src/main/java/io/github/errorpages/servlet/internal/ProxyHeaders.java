@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -112,6 +113,8 @@ public final class ProxyHeaders {
      * their names (RFC 9110 §7.6.3, R37).
      */
     private static final String HIDDEN_VIA = "upstream";
+    /** A {@code Via} element's protocol version as versions are written: 1.0, 1.1, 2, 3. */
+    private static final Pattern VIA_VERSION = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3})?");
     /** A {@code Max-Forwards} of digits alone beyond what a {@code long} holds, as read before it is passed on. */
     private static final long BEYOND_LONG = -2;
     /** The most {@code Max-Forwards} this proxy passes on: the largest number it holds. */
@@ -543,7 +546,9 @@ public final class ProxyHeaders {
 
     /**
      * The {@code received-protocol} of a {@code Via} element ({@code [ protocol-name "/" ] protocol-version}), when
-     * it is followed by a {@code received-by}; else {@code null}.
+     * it is followed by a {@code received-by}; else {@code null}. A version is digits with at most one point (1.1, 2),
+     * and a name holds no point: an element written host first ({@code 10.0.0.9 1.1},
+     * {@code billing-7.internal/1.1 squid}), whose host was taken for the protocol and relayed, is dropped instead.
      */
     private static @Nullable String viaProtocol(String value, int from, int end) {
         int start = skipWhitespace(value, from);
@@ -557,8 +562,9 @@ public final class ProxyHeaders {
         }
         String protocol = value.substring(start, protocolEnd);
         int slash = protocol.indexOf('/');
-        boolean valid = slash < 0 ? isToken(protocol)
-                : isToken(protocol.substring(0, slash)) && isToken(protocol.substring(slash + 1));
+        String name = slash < 0 ? null : protocol.substring(0, slash);
+        boolean valid = VIA_VERSION.matcher(slash < 0 ? protocol : protocol.substring(slash + 1)).matches()
+                && (name == null || isToken(name) && name.indexOf('.') < 0 && !Character.isDigit(name.charAt(0)));
         return valid ? protocol : null;
     }
 
