@@ -42,7 +42,9 @@ import org.jspecify.annotations.Nullable;
  *       A received {@code X-Forwarded-Port} is dropped: {@code X-Forwarded-Host} carries the port, and upstreams
  *       that read both (Spring's {@code ForwardedHeaderFilter}, Tomcat's {@code RemoteIpValve} as Spring Boot
  *       configures it) would take the client's port over it. A received {@code X-Forwarded-Prefix}, which
- *       Spring's filter reads on its own, and {@code X-Forwarded-Ssl} are dropped too;</li>
+ *       Spring's filter reads on its own, and {@code X-Forwarded-Ssl} are dropped too, as are the fields by which
+ *       a front proxy names the path it received ({@code X-Original-URL}, {@code X-Rewrite-URL},
+ *       {@code X-Original-URI}, {@code X-Forwarded-Uri}), which some upstreams route by;</li>
  *   <li>{@code Forwarded} (RFC 7239): this hop's element alone ({@link #forwardedElement}), replacing received
  *       ones: Spring's {@code ForwardedHeaderUtils} and others read the first {@code host} and {@code proto} of
  *       {@code Forwarded} and ignore {@code X-Forwarded-*} beside it, so a client's {@code Forwarded} would
@@ -92,6 +94,10 @@ public final class ProxyHeaders {
         // ForwardedRequestCustomizer takes the first three for isSecure(): a plain-http client passed HTTPS checks).
         "x-proxied-https", "proxy-ssl-id", "proxy-auth-cert", "front-end-https", "x-forwarded-scheme",
         "x-forwarded-protocol", "x-url-scheme", "x-forwarded-server",
+        // What a front proxy says of the path it received, which upstreams route by instead of the request's own
+        // (IIS URL Rewrite's and Symfony's X-Original-URL and X-Rewrite-URL, Traefik's X-Forwarded-Uri): a client's
+        // value reached a path outside the endpoint's base path, or one the gateway's own rules had refused.
+        "x-original-url", "x-rewrite-url", "x-original-uri", "x-forwarded-uri",
         // No field of HTTP's: CGI hands it to the upstream's program as HTTP_PROXY, which HTTP clients take for
         // their outgoing proxy (httpoxy, CVE-2016-5385): a client's value would route the upstream's own calls.
         "proxy"};

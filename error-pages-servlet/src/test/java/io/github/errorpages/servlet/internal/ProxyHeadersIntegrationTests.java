@@ -161,7 +161,8 @@ class ProxyHeadersIntegrationTests {
      * first {@code host} and {@code proto} of {@code Forwarded} and ignores {@code X-Forwarded-*} beside it: a
      * received {@code Forwarded} with this hop's element appended let the client choose the host of the
      * upstream's absolute URLs. {@code Forwarded} is this hop's element alone; {@code X-Forwarded-Prefix} (which
-     * Spring's filter reads on its own) and {@code X-Forwarded-Ssl} are dropped.
+     * Spring's filter reads on its own) and {@code X-Forwarded-Ssl} are dropped, and so are the fields by which
+     * upstreams (IIS URL Rewrite, Symfony) route instead of the request's path: X-Original-URL and the like.
      */
     @Test
     void appendsAddressesOfEarlierHopsButReplacesForwardedAndDropsTheClientsProtoHostPortPrefixAndSsl()
@@ -169,14 +170,15 @@ class ProxyHeadersIntegrationTests {
         String sent = upstreamHeadersFor("Host: shop.example\r\nX-Forwarded-For: 203.0.113.9\r\n"
                 + "Forwarded: for=203.0.113.9;host=evil.example;proto=https\r\nVia: 1.1 cdn\r\n"
                 + "X-Forwarded-Proto: gopher\r\nX-Forwarded-Host: evil.example\r\nX-Forwarded-Port: 1337\r\n"
-                + "X-Forwarded-Prefix: /evil-prefix\r\nX-Forwarded-Ssl: on\r\n");
+                + "X-Forwarded-Prefix: /evil-prefix\r\nX-Forwarded-Ssl: on\r\nX-Original-URL: /admin/a\r\n"
+                + "X-Rewrite-URL: /admin/b\r\nX-Original-URI: /admin/c\r\nX-Forwarded-Uri: /admin/d\r\n");
 
         assertThat(sent).containsPattern("(?m)^X-Forwarded-For: 203\\.0\\.113\\.9, [^,\\n]+$")
                 .containsPattern("(?m)^Forwarded: for=[^,\\n]+;host=shop\\.example;proto=http$")
                 .contains("Via: 1.1 cdn, 1.1 error-pages-k3y9x2ab\n", "X-Forwarded-Proto: http\n",
                         "X-Forwarded-Host: shop.example\n", "passed: false\n")
                 // The client's port would win over X-Forwarded-Host's with Spring's ForwardedHeaderFilter.
-                .doesNotContain("gopher", "evil.example", "1337", "https", "/evil-prefix")
+                .doesNotContain("gopher", "evil.example", "1337", "https", "/evil-prefix", "/admin")
                 .doesNotContainIgnoringCase("x-forwarded-prefix")
                 .doesNotContainIgnoringCase("x-forwarded-ssl");
     }
