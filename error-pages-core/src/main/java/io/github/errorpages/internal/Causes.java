@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
  * <p>This class has static methods only and is thread-safe.
  */
 public final class Causes {
+    /** How far a chain is followed for {@link #printable}, as the classifier follows one. */
+    private static final int MAX_CHAIN = 16;
 
     private Causes() {
     }
@@ -40,6 +42,32 @@ public final class Causes {
             // Any Error too: an AssertionError under -ea, the StackOverflowError of an override that walks a cyclic
             // chain. Thrown on, it would leave the guard in the middle of its bookkeeping (FailureClassifier.ask).
             return null;
+        }
+    }
+
+    /**
+     * A throwable for a log line's stack trace: a logger prints it, its causes and what they suppressed with their
+     * {@code toString()}, which a broken {@code getMessage()} fails, and the log call with it (it ended the call being
+     * logged). One that cannot be printed is stood in for by an exception of its description and stack trace.
+     *
+     * @param throwable a throwable
+     * @return {@code throwable}, or a stand-in when a link of it cannot be printed
+     */
+    public static Throwable printable(Throwable throwable) {
+        Throwable t = throwable;
+        try {
+            for (int i = 0; t != null && i < MAX_CHAIN; i++, t = t.getCause()) {
+                t.toString();
+                for (Throwable suppressed : t.getSuppressed()) {
+                    suppressed.toString();
+                }
+            }
+            return throwable;
+        } catch (Throwable unprintable) {
+            IllegalStateException standIn = new IllegalStateException("an exception that cannot be printed: "
+                    + describe(throwable));
+            standIn.setStackTrace(throwable.getStackTrace());
+            return standIn;
         }
     }
 

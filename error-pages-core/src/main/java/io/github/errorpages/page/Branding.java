@@ -6,6 +6,8 @@ import io.github.errorpages.page.internal.Palette;
 import io.github.errorpages.page.internal.Rgb;
 import io.github.errorpages.page.internal.SvgDocuments;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -279,13 +281,14 @@ public final class Branding {
             } else if (DATA_URI_IMAGE.matcher(value).matches()) {
                 if (value.startsWith(SVG_DATA_URI)) {
                     // The same document base64-encoded: as much an image a browser shows, or not, as written inline.
-                    byte[] document;
+                    String document;
                     try {
-                        document = Base64.getDecoder().decode(value.substring(SVG_DATA_URI.length()));
-                    } catch (IllegalArgumentException notBase64) { // a length no base64 text has
-                        document = new byte[0];
+                        document = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Base64.getDecoder()
+                                .decode(value.substring(SVG_DATA_URI.length())))).toString();
+                    } catch (IllegalArgumentException | CharacterCodingException notUtf8) {
+                        document = ""; // a length no base64 text has, or bytes that are no UTF-8: no SVG image
                     }
-                    checkSvg(new String(document, StandardCharsets.UTF_8), value);
+                    checkSvg(document, value);
                 }
                 dataUri = value;
             } else {

@@ -748,13 +748,8 @@ public final class UpstreamGuard {
     }
 
     private static void logListenerFailure(UpstreamEventListener listener, Throwable e) {
-        try {
-            log.warn("Upstream event listener {} failed; its failures are ignored", listener.getClass().getName(), e);
-        } catch (Throwable unprintable) {
-            // A logger prints the stack trace with the throwable's toString(), which a broken getMessage() fails.
-            log.warn("Upstream event listener {} failed; its failures are ignored: {}", listener.getClass().getName(),
-                    Causes.describe(e));
-        }
+        log.warn("Upstream event listener {} failed; its failures are ignored", listener.getClass().getName(),
+                Causes.printable(e));
     }
 
     private void onBreakerTransition(Endpoint endpoint, CircuitBreakerOnStateTransitionEvent event) {

@@ -189,6 +189,11 @@ class BrandingTests {
         }
         assertThat(Branding.builder().siteName("Acme").logo("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
                 + "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").build().logo()).isPresent();
+        String latin1 = "data:image/svg+xml;base64," + Base64.getEncoder().encodeToString(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\"><title>Caf\u00e9</title></svg>".getBytes(
+                        StandardCharsets.ISO_8859_1));
+        assertThatIllegalArgumentException().as("bytes that are no UTF-8").isThrownBy(() -> Branding.builder()
+                .logo(latin1)).withMessageContaining("in UTF-8");
         for (String document : List.of("<svg><rect/></svg>", "<html/>", "not xml at all")) {
             String dataUri = "data:image/svg+xml;base64,"
                     + Base64.getEncoder().encodeToString(document.getBytes(StandardCharsets.UTF_8));

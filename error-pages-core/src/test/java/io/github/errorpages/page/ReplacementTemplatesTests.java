@@ -115,6 +115,13 @@ class ReplacementTemplatesTests {
         assertThat(lenient[0].renderMaintenance(new ErrorRequest("GET", "/", "text/plain", "en", null), null)
                 .bodyText()).startsWith("503 Service Unavailable");
         assertThat(render(lenient[0], 502, "text/plain").bodyText()).isEqualTo("Acme 502");
+        // Behind the application's own maintenance page it is a fallback only: no refusal, no line.
+        write("maintenance.txt.mustache", "Acme is down for maintenance.");
+        String quiet = StandardError.capture(() -> lenient[0] = pages(PageConfig.builder().templateDirectory(folder)
+                .strictTemplatesEnabled(true)));
+        assertThat(quiet).doesNotContain("for the maintenance page");
+        assertThat(lenient[0].renderMaintenance(new ErrorRequest("GET", "/", "text/plain", "en", null), null)
+                .bodyText()).isEqualTo("Acme is down for maintenance.");
     }
 
     @Test

@@ -434,8 +434,10 @@ public final class ErrorPagesFilter implements Filter {
             throw rethrown(exception); // answered and logged already (by the proxy servlet)
         }
         if (ClientAborts.isClientAbort(cause)) {
-            log.debug("The request's own connection failed during {} {}", request.getMethod(), request.getRequestURI(),
-                    exception);
+            if (log.isDebugEnabled()) {
+                log.debug("The request's own connection failed during {} {}", request.getMethod(),
+                        request.getRequestURI(), Causes.printable(exception));
+            }
             throw rethrown(exception);
         }
         UpstreamFailure failure = settings.answerFor(request, capturing, exception, cause);
@@ -688,8 +690,10 @@ public final class ErrorPagesFilter implements Filter {
                 AsyncContext context) {
             Throwable cause = unwrap(error);
             if (ClientAborts.isClientAbort(cause)) {
-                log.debug("The request's own connection failed during async {} {}", request.getMethod(),
-                        request.getRequestURI(), error);
+                if (log.isDebugEnabled()) {
+                    log.debug("The request's own connection failed during async {} {}", request.getMethod(),
+                            request.getRequestURI(), Causes.printable(error));
+                }
                 return;
             }
             Optional<UpstreamFailure> failure = classifier().classify(cause, clock());
@@ -768,17 +772,14 @@ public final class ErrorPagesFilter implements Filter {
                 return null;
             }
             if (classified.isPresent()) {
-                log.debug("Answering an upstream failure thrown for {} {}", request.getMethod(), request.getRequestURI(),
-                        thrown);
+                if (log.isDebugEnabled()) {
+                    log.debug("Answering an upstream failure thrown for {} {}", request.getMethod(),
+                            request.getRequestURI(), Causes.printable(thrown));
+                }
                 return classified.get();
             }
-            try {
-                log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
-                        request.getRequestURI(), response.capturedStatus(), thrown);
-            } catch (Throwable unprintable) { // its toString() failed the logger: a broken getMessage()
-                log.warn("{} {} threw after sendError({}); answered with that status: {}", request.getMethod(),
-                        request.getRequestURI(), response.capturedStatus(), Causes.describe(thrown));
-            }
+            log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
+                    request.getRequestURI(), response.capturedStatus(), Causes.printable(thrown));
             return capturedFailure(this, request, response);
         }
 

@@ -406,9 +406,9 @@ public final class PageModels {
     }
 
     /**
-     * The first character as a reader sees one (a grapheme cluster: e and its combining accent, a flag's two regional
-     * indicators, a family emoji's joined people), its first code point in title case: one character, where ß's upper
-     * case, "SS", is two letters.
+     * The first character as a reader sees one, as the JDK's {@link BreakIterator} tells it (e and its combining
+     * accent; from Java 20 on also a flag's two regional indicators and an emoji's joined parts, which Java 17 splits),
+     * its first code point in title case: one character, where ß's upper case, "SS", is two letters.
      */
     static String initial(String siteName) {
         if (siteName.isEmpty()) {

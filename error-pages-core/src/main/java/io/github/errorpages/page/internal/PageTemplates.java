@@ -311,9 +311,10 @@ public final class PageTemplates {
             List<Candidate> chain = new ArrayList<>();
             for (String name : userNames) {
                 Optional<Candidate> candidate = user.computeIfAbsent(name, n -> userCandidate(n, page));
-                // The application's 5xx was tried with a status's sample; the maintenance page is another model.
+                // The application's 5xx was tried with a status's sample; the maintenance page is another model. Behind
+                // the application's own maintenance page it is only the fallback of a failure on a request.
                 if (candidate.isPresent() && (!page.equals(MAINTENANCE) || name.equals(MAINTENANCE)
-                        || rendersSample(candidate.get(), page))) {
+                        || !chain.isEmpty() || rendersSample(candidate.get(), page))) {
                     chain.add(candidate.get());
                 }
             }
