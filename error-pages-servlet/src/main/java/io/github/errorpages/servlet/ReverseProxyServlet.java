@@ -887,14 +887,17 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     /**
      * Whether a raw path decodes to the path the container mapped. A container that leaves an encoded "/" as it was
-     * (Tomcat's encodedSolidusHandling="passthrough") maps "/a%2Fb" as one segment: forwarded as the client wrote it,
-     * not encoded again as "/a%252Fb". Unless a dot segment hides behind it ("/..%2F..%2Fadmin"), which an upstream
-     * that decodes %2F first would resolve out of the base path: that one is encoded again.
+     * (Tomcat's encodedSolidusHandling="passthrough", and its encodedReverseSolidusHandling for "\\", each keeping
+     * "%25" too) maps "/a%2Fb" as one segment: forwarded as the client wrote it, not encoded again as "/a%252Fb".
+     * Unless a dot segment hides behind it ("/..%2F..%2Fadmin"), which an upstream that decodes %2F first would
+     * resolve out of the base path: that one is encoded again.
      */
     private static boolean isSpellingOf(String raw, String mapped) {
         return raw.startsWith("/") && (mapped.equals(RequestTargets.decodePath(raw))
-                || (mapped.equals(RequestTargets.decodePath(raw, true))
-                        && !RequestTargets.hasDotSegmentBehindAnEncodedSlash(raw)));
+                || (!RequestTargets.hasDotSegmentBehindAnEncodedSlash(raw)
+                        && (mapped.equals(RequestTargets.decodePath(raw, true, false))
+                                || mapped.equals(RequestTargets.decodePath(raw, false, true))
+                                || mapped.equals(RequestTargets.decodePath(raw, true, true)))));
     }
 
     private static void relay(Proxy proxy, HttpServletRequest request, HttpServletResponse response,

@@ -1078,6 +1078,40 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(page.statusCode()).as(other).isEqualTo(502);
             assertThat(PageAssertions.contentType(page)).as(other).isEqualTo("text/html;charset=utf-8");
         }
+        configured.close();
+        // Three hops: forward (F), startAsync().dispatch (A), startAsync(request, response).dispatch (B). Which record
+        // was the client's cannot be told from the dispatcher type alone: FBF got the HTML page. (Not a second
+        // asynchronous dispatch after a forward, AFB or BFB: Jetty's record of it replaces the first one's, and no
+        // record of the client's path is left.)
+        configured = new JettyServer().servlet("/proxy/*", refusedProxy())
+                .servlet("/robots.txt", hops()).servlet("/h/*", hops()).start();
+        Map<String, String> answers = new java.util.TreeMap<>();
+        for (String plan : List.of("FBF", "AFA", "FAF", "FBA", "BAF", "FFB")) {
+            HttpResponse<byte[]> robots = Client.get(configured.uri("/robots.txt?plan=" + plan),
+                    Client.BROWSER_ACCEPT);
+            answers.put(plan, robots.statusCode() + " " + PageAssertions.contentType(robots));
+        }
+        assertThat(answers).as(answers.toString()).allSatisfy((plan, answer) -> assertThat(answer)
+                .isEqualTo("503 text/plain;charset=utf-8"));
+    }
+
+    /**
+     * A servlet that takes the next step of a plan toward the proxy's /proxy/robots.txt: F forwards, A dispatches with
+     * startAsync(), B with startAsync(request, response). The plan and the step are in the path after the first hop.
+     */
+    private static jakarta.servlet.http.HttpServlet hops() {
+        return TestServlets.servlet((request, response) -> {
+            String[] at = request.getPathInfo() == null ? new String[] {"", request.getParameter("plan"), "0"}
+                    : request.getPathInfo().split("/");
+            String plan = at[1];
+            int step = Integer.parseInt(at[2]);
+            String next = step + 1 < plan.length() ? "/h/" + plan + "/" + (step + 1) : "/proxy/robots.txt";
+            switch (plan.charAt(step)) {
+                case 'F' -> request.getRequestDispatcher(next).forward(request, response);
+                case 'A' -> request.startAsync().dispatch(next);
+                default -> request.startAsync(request, response).dispatch(next);
+            }
+        });
     }
 
     @Test

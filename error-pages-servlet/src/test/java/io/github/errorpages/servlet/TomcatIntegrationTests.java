@@ -909,6 +909,38 @@ class TomcatIntegrationTests {
         }
     }
 
+    /**
+     * Tomcat 11 keeps an encoded backslash under its encodedReverseSolidusHandling="passthrough", and an encoded %
+     * with it: such a path was encoded again whole (%2F as %252F, %5C as %255C, %25 as %2525), another resource.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void proxyServletForwardsAnEncodedBackslashAsWrittenWhereTomcatPassesItThrough(ProxyTransport transport)
+            throws IOException {
+        for (String solidus : List.of("passthrough", "decode")) {
+            try (TomcatServer passthrough = TomcatServer.inCode().encodedSolidusHandling(solidus)
+                    .encodedReverseSolidusHandling("passthrough")
+                    .servlet("/ids/*", proxy("ids", upstream.uri().resolve("/api"), transport)).start()) {
+                Map<String, String> forwarded = new LinkedHashMap<>();
+                forwarded.put("/ids/a%5Cb", "/api/a%5Cb");
+                forwarded.put("/ids/100%25%5C", "/api/100%25%5C");
+                if (solidus.equals("passthrough")) {
+                    forwarded.put("/ids/a%2Fb%5Cc", "/api/a%2Fb%5Cc");
+                }
+                forwarded.put("/ids/..%5C..%5Cadmin", "/api/..%255C..%255Cadmin");
+
+                for (Map.Entry<String, String> target : forwarded.entrySet()) {
+                    upstream.clearRequests();
+                    int status = raw(passthrough, "GET " + target.getKey() + " HTTP/1.1\r\nHost: shop.example\r\n"
+                            + "Connection: close\r\n\r\n").getStatus();
+                    assertThat(status).as(solidus + " " + target.getKey()).isEqualTo(200);
+                    assertThat(upstream.requests()).as(solidus + " " + target.getKey())
+                            .extracting(FaultyUpstream.RecordedRequest::target).containsExactly(target.getValue());
+                }
+            }
+        }
+    }
+
     /** Sends a GET for a target as written: the JDK's client would resolve its dot segments first. */
     private static int rawGet(String target) throws IOException {
         return raw("GET " + target + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n").getStatus();

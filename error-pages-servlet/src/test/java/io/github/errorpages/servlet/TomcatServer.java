@@ -166,6 +166,15 @@ final class TomcatServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sets the connector's {@code encodedReverseSolidusHandling} (Tomcat 11): {@code decode} (the default),
+     * {@code reject} or {@code passthrough}.
+     */
+    TomcatServer encodedReverseSolidusHandling(String handling) {
+        connector.setEncodedReverseSolidusHandling(handling);
+        return this;
+    }
+
     /** Sets the connector's {@code connectionTimeout}: how long a read from the client may wait. */
     TomcatServer connectionTimeout(Duration timeout) {
         connector.setProperty("connectionTimeout", String.valueOf(timeout.toMillis()));

@@ -197,30 +197,42 @@ public final class ErrorResponder {
     /**
      * @param request a request, perhaps forwarded or dispatched asynchronously
      * @return whether the client asked for {@code /robots.txt} of its context (before any forward or asynchronous
-     *     dispatch), however spelt: the path the container mapped, decoded and without path parameters
-     *     ({@code /robots.txt;jsessionid=1} and {@code /%72obots.txt} are the same resource)
+     *     dispatch, by either record the container keeps), however spelt: the path the container mapped, decoded and
+     *     without path parameters ({@code /robots.txt;jsessionid=1} and {@code /%72obots.txt} are the same resource)
      */
     public static boolean isRobotsTxt(HttpServletRequest request) {
-        Object servletPath;
-        Object pathInfo;
-        // The record of the earlier of a forward and an asynchronous dispatch: within a forward, the asynchronous
-        // dispatch's (the client's request, where the forward records the dispatch's target); else the forward's
-        // (Jetty's asynchronous dispatch after a forward records the forwarded request, not the client's).
-        boolean asyncFirst = request.getDispatcherType() == DispatcherType.FORWARD;
+        // Either record may be the client's request: the asynchronous dispatch's, which the specification makes the
+        // client's also across several dispatches, or the forward's (Jetty's asynchronous dispatch after a forward
+        // records the forwarded request; a forward after a dispatch records the dispatch's target). Which came
+        // first cannot be told after three hops, and a request the application itself routed to its robots.txt is
+        // answered as one: the plain-text 503 that a crawler reads right.
         boolean async = request.getAttribute(AsyncContext.ASYNC_REQUEST_URI) instanceof String;
         boolean forward = request.getAttribute(RequestDispatcher.FORWARD_REQUEST_URI) instanceof String;
-        if (async && (asyncFirst || !forward)) {
-            servletPath = request.getAttribute(AsyncContext.ASYNC_SERVLET_PATH);
-            pathInfo = request.getAttribute(AsyncContext.ASYNC_PATH_INFO);
-        } else if (forward) {
-            servletPath = request.getAttribute(RequestDispatcher.FORWARD_SERVLET_PATH);
-            pathInfo = request.getAttribute(RequestDispatcher.FORWARD_PATH_INFO);
-        } else {
-            servletPath = request.getServletPath();
-            pathInfo = request.getPathInfo();
+        if (!async && !forward) {
+            return isRobotsTxt(request.getServletPath(), request.getPathInfo());
         }
+        return async && (isRobotsTxt(request.getAttribute(AsyncContext.ASYNC_SERVLET_PATH),
+                        request.getAttribute(AsyncContext.ASYNC_PATH_INFO))
+                        // Undertow's record of a second dispatch mixes two requests' servlet path and path info.
+                        || isRobotsTxtUri(request.getAttribute(AsyncContext.ASYNC_REQUEST_URI),
+                                request.getAttribute(AsyncContext.ASYNC_CONTEXT_PATH)))
+                || forward && isRobotsTxt(request.getAttribute(RequestDispatcher.FORWARD_SERVLET_PATH),
+                        request.getAttribute(RequestDispatcher.FORWARD_PATH_INFO));
+    }
+
+    private static boolean isRobotsTxt(@Nullable Object servletPath, @Nullable Object pathInfo) {
         String mapped = servletPath instanceof String path ? path : "";
         return (mapped + (pathInfo instanceof String info ? info : "")).equals(ROBOTS_TXT);
+    }
+
+    /** Whether a request URI as received, decoded and its dot segments resolved, is robots.txt of the context. */
+    private static boolean isRobotsTxtUri(@Nullable Object requestUri, @Nullable Object contextPath) {
+        if (!(requestUri instanceof String uri)) {
+            return false;
+        }
+        String decoded = RequestTargets.decodePath(RequestTargets.removeDotSegments(uri));
+        String context = contextPath instanceof String path ? path : "";
+        return decoded != null && decoded.equals(context + ROBOTS_TXT);
     }
 
     /**

@@ -113,16 +113,25 @@ final class PageWriter {
         if (undertow && !nonBlocking) {
             // Undertow commits no response whose declared length was written, and keeps taking cookies until it
             // does: a session or a cookie a filter in front adds after the chain went out with the page. Jetty and
-            // Tomcat have committed by now. (A non-blocking stream is left to the container.) Not a HEAD's answer
-            // over HTTP/2, which Undertow completes itself: it ends no stream whose head it flushed with a
-            // Content-Length and no body (the client waited for the rest until it gave up). Closing the stream
-            // instead tripped wrappers in front, one that refuses the stream after the writer, or a compressing one
-            // that then wrote its empty trailer as the body of a HEAD.
-            if (!(head && http2)) {
+            // Tomcat have committed by now. (A non-blocking stream is left to the container.) A HEAD's answer over
+            // HTTP/2 is ended instead: Undertow ends no stream whose head it flushed with a Content-Length and no body
+            // (the client waited for the rest until it gave up). Through the writer where a wrapper in front refuses
+            // the stream after it. Not over HTTP/1.1, where a compressing wrapper's empty trailer would be the body.
+            if (head && http2) {
+                closeBody(response);
+            } else {
                 response.flushBuffer();
             }
         }
         return true;
+    }
+
+    private static void closeBody(HttpServletResponse response) throws IOException {
+        try {
+            response.getOutputStream().close();
+        } catch (IllegalStateException writerTaken) {
+            response.getWriter().close();
+        }
     }
 
     /**

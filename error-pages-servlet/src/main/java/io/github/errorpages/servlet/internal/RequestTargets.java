@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
 public final class RequestTargets {
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    /** An encoded "/" or "\\", either case. */
+    private static final String[] ENCODED_SEPARATORS = {"%2F", "%2f", "%5C", "%5c"};
     /** RFC 3986 unreserved, sub-delims, ":", "@", "/", "?" and "%", by character below 128. */
     private static final boolean[] ALLOWED = new boolean[128];
 
@@ -155,6 +157,21 @@ public final class RequestTargets {
      *     escape is malformed
      */
     public static @Nullable String decodePath(String rawPath, boolean keepEncodedSlashes) {
+        return decodePath(rawPath, keepEncodedSlashes, false);
+    }
+
+    /**
+     * Decodes a path as {@link #decodePath(String, boolean)} does, and keeps an encoded {@code \} ({@code %5C},
+     * {@code %5c}) as written where Tomcat 11's {@code encodedReverseSolidusHandling="passthrough"} keeps it (with
+     * {@code %25} too, whatever its {@code encodedSolidusHandling}).
+     *
+     * @param rawPath a path as received
+     * @param keepEncodedSlashes whether {@code %2F} stays as written
+     * @param keepEncodedBackslashes whether {@code %5C} stays as written
+     * @return the decoded path, or {@code null} when an escape is malformed
+     */
+    public static @Nullable String decodePath(String rawPath, boolean keepEncodedSlashes,
+            boolean keepEncodedBackslashes) {
         if (rawPath.indexOf('%') < 0 && rawPath.indexOf(';') < 0) {
             return rawPath; // the path of nearly every request
         }
@@ -175,7 +192,9 @@ public final class RequestTargets {
                 if (high < 0 || low < 0) {
                     return null;
                 }
-                if (keepEncodedSlashes && ((high << 4 | low) == '/' || (high << 4 | low) == '%')) {
+                int decoded = high << 4 | low;
+                if (keepEncodedSlashes && decoded == '/' || keepEncodedBackslashes && decoded == '\\'
+                        || (keepEncodedSlashes || keepEncodedBackslashes) && decoded == '%') {
                     bytes.write('%'); // as written: the two hex digits are ASCII
                     bytes.write(rawPath.charAt(i + 1));
                     bytes.write(rawPath.charAt(i + 2));
@@ -315,9 +334,14 @@ public final class RequestTargets {
     }
 
     private static int indexOfEncodedSlash(String path, int from) {
-        int upper = path.indexOf("%2F", from);
-        int lower = path.indexOf("%2f", from);
-        return upper < 0 ? lower : lower < 0 ? upper : Math.min(upper, lower);
+        int at = -1;
+        for (String escape : ENCODED_SEPARATORS) { // "\\" too: some upstreams read it as a separator
+            int found = path.indexOf(escape, from);
+            if (found >= 0 && (at < 0 || found < at)) {
+                at = found;
+            }
+        }
+        return at;
     }
 
     private static boolean hasDotSegment(String path) {

@@ -400,7 +400,7 @@ class ProxyHeadersIntegrationTests {
         "HTTP/1.0 squid-2 (squid/4.10), 1.1 10.23.4.5, 1.1 error-pages-k3y9 | HTTP/1.0 upstream, 1.1 upstream",
         "1.1 a (a \\) b, (c)), 2 b                                           | 1.1 upstream, 2 upstream",
         "' 1.0 fred ,,1.1 p.example.net '                                    | 1.0 upstream, 1.1 upstream",
-        "10.0.0.9 1.1, 1.1 gateway-2, h2/2 edge                              | 1.1 upstream, h2/2 upstream"})
+        "10.0.0.9 1.1, 1.1 gateway-2, HTTP/2 edge                            | 1.1 upstream, HTTP/2 upstream"})
     void hidesTheHostsAndSoftwareOfTheUpstreamsViaTowardTheClient(String received, String relayed) {
         assertThat(ProxyHeaders.viaTowardClient(received)).isEqualTo(relayed);
     }
@@ -411,7 +411,7 @@ class ProxyHeadersIntegrationTests {
      */
     @ParameterizedTest
     @ValueSource(strings = {"", " , ", "billing-internal.svc", "1.1", "1.1 (Varnish/6.0)", "1.1/ host", "a\"b host",
-        "10.0.0.9 1.1", "billing-7.internal/1.1 squid", "fe80::1 1.1", "10.0.0.9/1.1 squid"})
+        "10.0.0.9 1.1", "billing-7.internal/1.1 squid", "fe80::1 1.1", "10.0.0.9/1.1 squid", "billing-7/1.1 squid"})
     void relaysNoViaWithoutAWellFormedElement(String received) {
         assertThat(ProxyHeaders.viaTowardClient(received)).isNull();
     }
