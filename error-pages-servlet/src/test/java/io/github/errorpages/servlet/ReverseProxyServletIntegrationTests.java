@@ -303,6 +303,17 @@ abstract class ReverseProxyServletIntegrationTests {
         return proxyBuilder(UpstreamGuard.of(config)).build();
     }
 
+    /**
+     * Two requests for /profile of {@link #configured} on one HTTP/2 connection: the first for JSON, then the next,
+     * which a head that ended the connection would have failed.
+     */
+    private ContentResponse[] pageAndNextStream(org.eclipse.jetty.client.HttpClient h2) throws Exception {
+        ContentResponse first = h2.newRequest(configured.h2cUri("/profile")).headers(fields -> fields
+                .put("Accept", JSON)).timeout(10, TimeUnit.SECONDS).send();
+        ContentResponse next = h2.newRequest(configured.h2cUri("/profile")).timeout(10, TimeUnit.SECONDS).send();
+        return new ContentResponse[] {first, next};
+    }
+
     /** Jetty's HTTP/2 client, started, advertising the 8 KiB SETTINGS_MAX_HEADER_LIST_SIZE of such clients. */
     private static org.eclipse.jetty.client.HttpClient http2Client() throws Exception {
         org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
@@ -858,10 +869,9 @@ abstract class ReverseProxyServletIntegrationTests {
 
             org.eclipse.jetty.client.HttpClient h2 = http2Client();
             try {
-                ContentResponse page = h2.newRequest(configured.h2cUri("/profile")).headers(fields -> fields
-                        .put("Accept", JSON)).timeout(10, TimeUnit.SECONDS).send();
-                ContentResponse next = h2.newRequest(configured.h2cUri("/profile")).timeout(10, TimeUnit.SECONDS)
-                        .send();
+                ContentResponse[] streams = pageAndNextStream(h2);
+                ContentResponse page = streams[0];
+                ContentResponse next = streams[1];
 
                 assertThat(page.getStatus()).isEqualTo(502);
                 assertThat(page.getHeaders().getValuesList("Set-Cookie")).isEmpty();
@@ -896,10 +906,9 @@ abstract class ReverseProxyServletIntegrationTests {
             configured = new JettyServer().h2c().servlet("/*", proxyBuilder(guard).build()).start();
             org.eclipse.jetty.client.HttpClient h2 = http2Client();
             try {
-                ContentResponse first = h2.newRequest(configured.h2cUri("/profile")).headers(fields -> fields
-                        .put("Accept", JSON)).timeout(10, TimeUnit.SECONDS).send();
-                ContentResponse next = h2.newRequest(configured.h2cUri("/profile")).timeout(10, TimeUnit.SECONDS)
-                        .send();
+                ContentResponse[] streams = pageAndNextStream(h2);
+                ContentResponse first = streams[0];
+                ContentResponse next = streams[1];
 
                 assertThat(first.getStatus()).isEqualTo(status);
                 assertThat(next.getStatus()).as("the connection and its next stream").isEqualTo(status);
