@@ -1,5 +1,11 @@
 package io.github.errorpages.internal;
 
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -11,8 +17,8 @@ import org.jspecify.annotations.Nullable;
  * <p>This class has static methods only and is thread-safe.
  */
 public final class Causes {
-    /** How far a chain is followed for {@link #printable}, as the classifier follows one. */
-    private static final int MAX_CHAIN = 16;
+    /** How many throwables {@link #printable} checks; a graph of more is stood in for. */
+    private static final int MAX_PRINTED = 256;
 
     private Causes() {
     }
@@ -54,19 +60,35 @@ public final class Causes {
      * @return {@code throwable}, or a stand-in when a link of it cannot be printed
      */
     public static Throwable printable(Throwable throwable) {
-        Throwable t = throwable;
+        // Every throwable a logger prints: causes and suppressed ones, theirs too, at any depth, each once.
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Throwable> todo = new ArrayDeque<>(List.of(throwable));
         try {
-            for (int i = 0; t != null && i < MAX_CHAIN; i++, t = t.getCause()) {
-                t.toString();
-                for (Throwable suppressed : t.getSuppressed()) {
-                    suppressed.toString();
+            while (!todo.isEmpty()) {
+                Throwable t = todo.removeFirst();
+                if (!seen.add(t)) {
+                    continue;
                 }
+                if (seen.size() > MAX_PRINTED) {
+                    throw new IllegalStateException("too many to check");
+                }
+                t.toString();
+                t.getStackTrace();
+                Throwable cause = t.getCause();
+                if (cause != null) {
+                    todo.add(cause);
+                }
+                todo.addAll(Arrays.asList(t.getSuppressed()));
             }
             return throwable;
         } catch (Throwable unprintable) {
             IllegalStateException standIn = new IllegalStateException("an exception that cannot be printed: "
                     + describe(throwable));
-            standIn.setStackTrace(throwable.getStackTrace());
+            try {
+                standIn.setStackTrace(throwable.getStackTrace());
+            } catch (Throwable noStackTrace) {
+                // the stand-in's own, where the log call is
+            }
             return standIn;
         }
     }

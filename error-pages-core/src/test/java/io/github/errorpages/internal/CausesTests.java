@@ -47,9 +47,16 @@ class CausesTests {
         IOException wrapping = new IOException("read failed", unprintable);
         IOException suppressing = new IOException("closed");
         suppressing.addSuppressed(unprintable);
+        // Deeper: a suppressed exception's cause, and a cause past 16 links, which the logger prints all the same.
+        IOException suppressedCause = new IOException("call failed");
+        suppressedCause.addSuppressed(new IOException("close failed", unprintable));
+        Throwable deep = unprintable;
+        for (int i = 0; i < 20; i++) {
+            deep = new IOException("link " + i, deep);
+        }
 
         assertThat(Causes.printable(printable)).isSameAs(printable);
-        for (Throwable cannot : new Throwable[] {unprintable, wrapping, suppressing}) {
+        for (Throwable cannot : new Throwable[] {unprintable, wrapping, suppressing, suppressedCause, deep}) {
             Throwable standIn = Causes.printable(cannot);
             assertThat(standIn).isNotSameAs(cannot).hasMessageStartingWith("an exception that cannot be printed: ");
             assertThat(standIn.getStackTrace()).isEqualTo(cannot.getStackTrace());

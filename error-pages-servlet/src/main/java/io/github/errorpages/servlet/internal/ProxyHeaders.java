@@ -121,8 +121,8 @@ public final class ProxyHeaders {
     private static final String HIDDEN_VIA = "upstream";
     /** A {@code Via} element's protocol version as versions are written: 1.0, 1.1, 2, 3. */
     private static final Pattern VIA_VERSION = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3})?");
-    /** A {@code Via} element's protocol name as names are written: HTTP, and letters for any other protocol. */
-    private static final Pattern VIA_PROTOCOL_NAME = Pattern.compile("[A-Za-z]{1,16}");
+    /** A {@code Via} element's protocol name: HTTP (RFC 9110 §7.6.3 writes no other), or HTTPS as some write it. */
+    private static final Pattern VIA_PROTOCOL_NAME = Pattern.compile("(?i)HTTPS?");
     /** A {@code Max-Forwards} of digits alone beyond what a {@code long} holds, as read before it is passed on. */
     private static final long BEYOND_LONG = -2;
     /** The most {@code Max-Forwards} this proxy passes on: the largest number it holds. */
@@ -555,9 +555,9 @@ public final class ProxyHeaders {
     /**
      * The {@code received-protocol} of a {@code Via} element ({@code [ protocol-name "/" ] protocol-version}), when
      * it is followed by a {@code received-by}; else {@code null}. A version is digits with at most one point (1.1, 2),
-     * and a name letters only (HTTP): an element written host first ({@code 10.0.0.9 1.1},
-     * {@code billing-7.internal/1.1 squid}, {@code billing-7/1.1 squid}), whose host was taken for the protocol and
-     * relayed, is dropped instead.
+     * and a name HTTP: an element written host first ({@code 10.0.0.9 1.1}, {@code billing-7.internal/1.1 squid},
+     * {@code billing/1.1 squid}), whose host was taken for the protocol and relayed, is dropped instead, as is one
+     * of a protocol other than HTTP, which no gateway in front of HTTP upstreams receives.
      */
     private static @Nullable String viaProtocol(String value, int from, int end) {
         int start = skipWhitespace(value, from);

@@ -411,7 +411,8 @@ class ProxyHeadersIntegrationTests {
      */
     @ParameterizedTest
     @ValueSource(strings = {"", " , ", "billing-internal.svc", "1.1", "1.1 (Varnish/6.0)", "1.1/ host", "a\"b host",
-        "10.0.0.9 1.1", "billing-7.internal/1.1 squid", "fe80::1 1.1", "10.0.0.9/1.1 squid", "billing-7/1.1 squid"})
+        "10.0.0.9 1.1", "billing-7.internal/1.1 squid", "fe80::1 1.1", "10.0.0.9/1.1 squid", "billing-7/1.1 squid",
+        "billing/1.1 squid", "localhost/1.1 squid"})
     void relaysNoViaWithoutAWellFormedElement(String received) {
         assertThat(ProxyHeaders.viaTowardClient(received)).isNull();
     }
