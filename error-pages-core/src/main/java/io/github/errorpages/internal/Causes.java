@@ -45,8 +45,7 @@ public final class Causes {
         try {
             return throwable.getMessage();
         } catch (Throwable broken) {
-            // Any Error too: an AssertionError under -ea, the StackOverflowError of an override that walks a cyclic
-            // chain. Thrown on, it would leave the guard in the middle of its bookkeeping (FailureClassifier.ask).
+            // as of(): any Error too
             return null;
         }
     }

@@ -8,9 +8,11 @@ import java.util.regex.Pattern;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParserFactory;
+import org.jspecify.annotations.Nullable;
 import org.xml.sax.Attributes;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
 import org.xml.sax.helpers.DefaultHandler;
 
 /**
@@ -61,10 +63,10 @@ public final class SvgDocuments {
         return SVG_NAMESPACE.equals(root.namespace) && "svg".equals(root.localName);
     }
 
-    /** Keeps the root element's name; quiet about the parser's warnings and recoverable errors. */
+    /** Keeps the root element's name; a recoverable error (a well-formedness one) ends the reading as a fatal one. */
     private static final class RootElement extends DefaultHandler {
-        private String namespace;
-        private String localName;
+        private @Nullable String namespace;
+        private @Nullable String localName;
 
         @Override
         public void startElement(String uri, String localName, String qName, Attributes attributes) {
@@ -75,7 +77,7 @@ public final class SvgDocuments {
         }
 
         @Override
-        public void error(org.xml.sax.SAXParseException e) throws SAXException {
+        public void error(SAXParseException e) throws SAXException {
             throw e;
         }
     }
