@@ -162,12 +162,15 @@ class BrandingTests {
     /**
      * The JDK's own parser reads a logo, whatever JAXP would look up: with Xerces on an application's class path every
      * inline logo was refused (Xerces refuses the setting that keeps the parser from loading a DTD), and the filter did
-     * not start. Here JAXP's lookup is pointed at a parser that is not there.
+     * not start. Here JAXP's lookup is pointed at a parser that refuses a setting as Xerces does, once the JDK's XML
+     * classes are set up (they look the parser up once, for good).
      */
     @Test
     void readsAnSvgLogoWithTheJdksParserWhateverJaxpWouldLookUp() {
+        assertThat(Branding.builder().siteName("Acme").logo("<svg xmlns=\"http://www.w3.org/2000/svg\"/>").build()
+                .logo()).isPresent();
         String property = "javax.xml.parsers.SAXParserFactory";
-        System.setProperty(property, "org.example.NoSuchSaxParserFactory");
+        System.setProperty(property, XercesLikeSaxParserFactory.class.getName());
         try {
             assertThat(Branding.builder().siteName("Acme").logo("<svg xmlns=\"http://www.w3.org/2000/svg\"/>").build()
                     .logo()).isPresent();
