@@ -167,6 +167,39 @@ class GuardedHttpClientIntegrationTests {
     }
 
     /**
+     * A body that breaks off right after its head (the connection is reset) fails while the guard may not have
+     * handed its outcome over yet: what the caller's read throws carries the guard's failure all the same, every
+     * time, for the page's log line (it said {@code upstream=-} in one call of five or so). The JDK's client may
+     * also fail the exchange itself when the body fails that early: the call's failure then, as for any attempt.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void bodyBrokenRightAfterItsHeadCarriesTheGuardsFailureToTheReader(boolean async) throws Exception {
+        FaultyUpstream upstream = upstreams.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n");
+            exchange.reset();
+        });
+        for (int call = 0; call < 30; call++) {
+            GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(1));
+            Throwable thrown = catchThrowable(() -> {
+                HttpResponse<InputStream> response = async
+                        ? client.sendAsync(get("/export"), BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS)
+                        : client.send(get("/export"), BodyHandlers.ofInputStream());
+                try (InputStream body = response.body()) {
+                    body.readAllBytes();
+                }
+            });
+
+            assertThat(thrown).as("call %d", call).isInstanceOfAny(IOException.class, UpstreamFailureException.class,
+                    ExecutionException.class);
+            assertThat(FailureClassifier.ofDefaults().classify(thrown)).as("call %d: %s", call, thrown)
+                    .hasValueSatisfying(failure -> assertThat(failure.upstream()).isEqualTo("orders"));
+            CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+            Await.until(() -> breaker.getMetrics().getNumberOfFailedCalls() == 1, "the failure to be recorded");
+        }
+    }
+
+    /**
      * A streamed body read to its end, or closed by the caller before it (who no longer wants the rest), is a
      * success of the upstream's, recorded once the body ends.
      */

@@ -18,7 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLSession;
 import org.jspecify.annotations.Nullable;
 
@@ -32,8 +32,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The body ends complete when the client completes it, and when the caller stops reading it (closes the stream,
  * cancels the subscription), which says nothing about the upstream; it fails when the client fails it, and the
  * caller's subscriber then gets an {@code IOException} caused by the guard's failure
- * ({@link UpstreamFailureException}, caused by the client's). A body the caller never reads to its end nor closes is
- * never reported, and its call is not recorded by a closed breaker.
+ * ({@link UpstreamFailureException}, caused by the client's), once the guard handed its outcome over when the body
+ * failed before that. A body the caller never reads to its end nor closes is never reported, and its call is not
+ * recorded by a closed breaker.
  *
  * <p>Thread-safe: the end and the outcome may arrive in either order, on any threads; whichever comes second
  * reports, and the outcome counts the first report only.
@@ -42,9 +43,12 @@ public final class StreamedBodyEnd implements AwaitedBody {
 
     private static final Object COMPLETE = new Object();
 
-    private volatile @Nullable BodyOutcome outcome;
+    // Guarded by this: set once each, rarely (once per body), and read together.
+    private @Nullable BodyOutcome outcome;
     /** {@link #COMPLETE}, or the failure; {@code null} while the body goes on. */
-    private final AtomicReference<@Nullable Object> end = new AtomicReference<>();
+    private @Nullable Object end;
+    /** Tells the body's reader of its failure, once the outcome is here to say what the guard made of it. */
+    private @Nullable Consumer<@Nullable UpstreamFailure> failingReader;
 
     /**
      * @param <T> the body type
@@ -90,20 +94,35 @@ public final class StreamedBodyEnd implements AwaitedBody {
 
     @Override
     public void reportTo(BodyOutcome outcome) {
-        this.outcome = outcome;
-        Object how = end.get();
+        @Nullable Object how;
+        @Nullable Consumer<@Nullable UpstreamFailure> reader;
+        synchronized (this) {
+            this.outcome = outcome;
+            how = end;
+            reader = failingReader;
+            failingReader = null;
+        }
         if (how != null) {
-            report(outcome, how);
+            UpstreamFailure failure = report(outcome, how);
+            if (reader != null) {
+                reader.accept(failure);
+            }
         }
     }
 
-    /** @return the guard's failure when the body failed and it was reported at once, else {@code null} */
-    private @Nullable UpstreamFailure ended(Object how) {
-        if (!end.compareAndSet(null, how)) {
-            return null; // a failure after the caller stopped reading, say: the first end is the body's
+    /** Reports the body's end to the outcome if it is here already; the first end is the body's. */
+    private void ended(Object how) {
+        BodyOutcome awaiting;
+        synchronized (this) {
+            if (end != null) {
+                return; // a failure after the caller stopped reading, say
+            }
+            end = how;
+            awaiting = outcome;
         }
-        BodyOutcome awaiting = outcome;
-        return awaiting != null ? report(awaiting, how) : null;
+        if (awaiting != null) {
+            report(awaiting, how);
+        }
     }
 
     private static @Nullable UpstreamFailure report(BodyOutcome outcome, Object how) {
@@ -150,12 +169,39 @@ public final class StreamedBodyEnd implements AwaitedBody {
 
         @Override
         public void onError(Throwable throwable) {
-            UpstreamFailure failure = ended(throwable);
             // A body the caller streams after the call returned: what its reads throw carries the guard's failure
             // (the upstream's name, attempts, time), which the page and its log line take, as they would a call's.
-            // Still an IOException, as the client's own is, for subscribers that tell failures by their type.
-            delegate.onError(failure == null ? throwable : new IOException(Causes.messageOf(throwable),
-                    new UpstreamFailureException(failure, throwable, false)));
+            @Nullable BodyOutcome awaiting;
+            synchronized (StreamedBodyEnd.this) {
+                if (end != null) { // the caller stopped reading first: the body's end was no failure
+                    awaiting = null;
+                } else {
+                    end = throwable;
+                    awaiting = outcome;
+                    if (awaiting == null && isStreamed()) {
+                        // Broken right after its head, before the guard handed the outcome over: the reader, who
+                        // cannot have the body before then, waits for it. A body read whole cannot: the client
+                        // hands the guard its response only once the body ended.
+                        failingReader = failure -> delegate.onError(forReader(throwable, failure));
+                        return;
+                    }
+                }
+            }
+            delegate.onError(forReader(throwable, awaiting == null ? null : awaiting.failed(throwable)));
+        }
+
+        /**
+         * @return whether the body is the caller's to read before it ends (a stream, lines, a publisher) and its
+         *     end is this one's to report: a body that reports its own end ({@link AwaitedBody}, the proxy's) is
+         *     handed the outcome instead, and this one never is
+         */
+        private boolean isStreamed() {
+            try {
+                CompletableFuture<T> body = delegate.getBody().toCompletableFuture();
+                return body.isDone() && !(body.getNow(null) instanceof AwaitedBody);
+            } catch (RuntimeException unsupported) { // toCompletableFuture is optional: say it was read whole
+                return false;
+            }
         }
 
         @Override
@@ -163,6 +209,15 @@ public final class StreamedBodyEnd implements AwaitedBody {
             ended(COMPLETE);
             delegate.onComplete();
         }
+    }
+
+    /**
+     * @return what the reader's subscriber is told: still an {@code IOException}, as the client's own is, for
+     *     subscribers that tell failures by their type, carrying the guard's failure when there is one
+     */
+    private static Throwable forReader(Throwable failed, @Nullable UpstreamFailure failure) {
+        return failure == null ? failed
+                : new IOException(Causes.messageOf(failed), new UpstreamFailureException(failure, failed, false));
     }
 
     /** The client's response, as it is, but for carrying the end of its body. */
