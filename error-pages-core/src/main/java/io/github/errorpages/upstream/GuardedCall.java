@@ -9,6 +9,7 @@ import io.github.errorpages.internal.CallerAborts;
 import io.github.errorpages.internal.Causes;
 import io.github.errorpages.internal.JdkCauseClassifier;
 import io.github.errorpages.internal.ResponseExceptionClassifier;
+import io.github.errorpages.upstream.internal.BodySourceFailure;
 import io.github.errorpages.upstream.internal.ProxyStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -274,12 +275,13 @@ final class GuardedCall<T> {
         }
         if (request.isBodySourceFailed()) {
             // The client the body streams from went away: the breaker forgets the call too.
-            return abortForBodySource(current, error, "reading the request body's source failed");
+            return abortForBodySource(current, error, "reading the request body's source failed", false);
         }
         Optional<UpstreamFailure> classified = guard.classifier().classify(error, guard.clock());
         if (classified.isPresent() && isTimeout(classified.get().cause()) && request.isBodySourceAwaited()) {
             // The upstream waited for the rest of a body the client did not send: the client stalled.
-            return abortForBodySource(current, error, "the attempt timed out waiting for the request body's source");
+            return abortForBodySource(current, error, "the attempt timed out waiting for the request body's source",
+                    true);
         }
         if (classified.isEmpty()) {
             int status = thrownResponseStatus(error);
@@ -386,9 +388,9 @@ final class GuardedCall<T> {
                 && !guard.isFailureStatus(failure.upstreamStatus());
     }
 
-    private Step<T> abortForBodySource(Endpoint current, Throwable error, String what) {
+    private Step<T> abortForBodySource(Endpoint current, Throwable error, String what, boolean stalled) {
         current.breaker().releasePermission();
-        return abort(new UncheckedIOException(new IOException(what, error)));
+        return abort(new BodySourceFailure(new IOException(what, error), stalled));
     }
 
     private static boolean isTimeout(FailureCause cause) {

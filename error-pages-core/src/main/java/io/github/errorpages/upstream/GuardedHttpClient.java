@@ -3,6 +3,7 @@ package io.github.errorpages.upstream;
 import io.github.errorpages.upstream.internal.AllMethodRetry;
 import io.github.errorpages.upstream.internal.AttemptBoundBodySubscriber;
 import io.github.errorpages.upstream.internal.BodyCollector;
+import io.github.errorpages.upstream.internal.BodySourceFailure;
 import io.github.errorpages.upstream.internal.DiscardingBodySubscriber;
 import io.github.errorpages.upstream.internal.IdempotencyKeys;
 import io.github.errorpages.upstream.internal.JdkResponseAdapter;
@@ -290,7 +291,10 @@ public final class GuardedHttpClient {
         if (c instanceof RuntimeException runtime) {
             return runtime;
         }
-        return new UncheckedIOException(new IOException("could not read the request body to buffer it", c));
+        // The body's source failed or stalled before any upstream was called: not the upstream's failure, and no
+        // timeout of its, which a stalled source's TimeoutException read as made a 504 page of a client's stall.
+        return new BodySourceFailure(new IOException("could not read the request body to buffer it", c),
+                c instanceof TimeoutException);
     }
 
     /** A request made ready for its attempts: what the guard needs to know, and the body for each attempt. */

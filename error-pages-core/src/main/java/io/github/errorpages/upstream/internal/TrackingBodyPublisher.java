@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
@@ -18,8 +19,8 @@ import org.jspecify.annotations.Nullable;
  * <p>An untouched body can be sent again even when it cannot be replayed: the JDK's client subscribes to the
  * body only once the connection is established, so after a connect failure the body is still untouched. A body
  * whose publisher signalled an error failed at its source (a client that went away while uploading), and one for
- * which the client asked for more than it got is waiting for its source (a client that stalled): a failure of
- * the attempt then is not the upstream's.
+ * which the client asked for more than it got, or whose publisher is reading its source, is waiting for it (a
+ * client that stalled): a failure of the attempt then is not the upstream's.
  *
  * <p>The HTTP client subscribes a second time when it sends the request again on its own: to follow a redirect
  * that keeps the body (307, 308), to answer an authentication challenge (401, 407), or (the JDK's client, for a
@@ -61,6 +62,12 @@ public final class TrackingBodyPublisher implements BodyPublisher {
     private volatile boolean completed;
     /** Items the HTTP client asked for and did not get yet; saturates at Long.MAX_VALUE (unbounded demand). */
     private final AtomicLong outstanding = new AtomicLong();
+    /**
+     * Calls of the publisher's {@code request(n)} that have not returned: a publisher that reads its source inside
+     * them (the JDK's {@code ofInputStream}, which reads ahead of demand to find the body's end) waits there for a
+     * source that stalled, with no demand outstanding.
+     */
+    private final AtomicInteger requesting = new AtomicInteger();
 
     /**
      * @param delegate the body
@@ -86,9 +93,12 @@ public final class TrackingBodyPublisher implements BodyPublisher {
         return failed;
     }
 
-    /** @return whether the HTTP client asked for more of the body than the source has given it so far */
+    /**
+     * @return whether the HTTP client asked for more of the body than the source has given it so far, or the
+     *     publisher is reading its source (inside a {@code request(n)} that has not returned)
+     */
     public boolean isSourceAwaited() {
-        return subscribed.get() && !completed && !failed && outstanding.get() > 0;
+        return subscribed.get() && !completed && !failed && (outstanding.get() > 0 || requesting.get() > 0);
     }
 
     @Override
@@ -144,6 +154,7 @@ public final class TrackingBodyPublisher implements BodyPublisher {
                     if (n > 0) {
                         outstanding.accumulateAndGet(n, (have, more) -> have + more < 0 ? Long.MAX_VALUE : have + more);
                     }
+                    requesting.incrementAndGet();
                     try {
                         subscription.request(n);
                     } catch (RuntimeException | Error escaped) {
@@ -154,6 +165,8 @@ public final class TrackingBodyPublisher implements BodyPublisher {
                             failed = true;
                         }
                         throw escaped;
+                    } finally {
+                        requesting.decrementAndGet();
                     }
                 }
 

@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.upstream.internal.BodySourceFailure;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -112,8 +113,9 @@ public final class ClientAborts {
      *
      * @param throwable what the chain threw, or what the container passed to {@code AsyncListener.onError}
      * @return whether the chain holds an exception a container's stream of the request threw, a container's
-     *     client-abort exception, or Jetty's {@code EofException} or {@code BadMessageException} not thrown by
-     *     Jetty's HTTP client, and no {@link UpstreamFailureException} above it
+     *     client-abort exception, Jetty's {@code EofException} or {@code BadMessageException} not thrown by
+     *     Jetty's HTTP client, or the guard's {@link BodySourceFailure}, and no {@link UpstreamFailureException} above
+     *     it
      */
     public static boolean isClientAbort(Throwable throwable) {
         Throwable current = throwable;
@@ -123,6 +125,12 @@ public final class ClientAborts {
                 return false;
             }
             String name = current.getClass().getSimpleName();
+            // The guard's word that the request body's source failed an upstream call, the client stalling in its
+            // upload or gone (an application's GuardedHttpClient call that streams the request's body): its chain
+            // holds the attempt's timeout too, which read as the upstream's made a 504 page of it.
+            if (current instanceof BodySourceFailure) {
+                return true;
+            }
             if (isMarked(current) || CLIENT_ABORT_TYPES.contains(name)
                     || ((name.equals(CONTAINER_EOF) || name.equals(CONTAINER_BAD_MESSAGE)) && !underAFuture
                             && !isThrownByJettysClient(current))) {
