@@ -107,17 +107,18 @@ final class PageWriter {
             }
         }
         response.setContentLength(body.length);
-        if (!head && body.length > 0) {
-            writeBody(response, headers, body, writerCharset);
+        if (body.length > 0) {
+            writeBody(response, headers, body, writerCharset, head);
         }
-        if (undertow && !nonBlocking) {
-            // Undertow commits no response whose declared length was written, and keeps taking cookies until it
-            // does: a session or a cookie a filter in front adds after the chain went out with the page. Jetty and
-            // Tomcat have committed by now. (A non-blocking stream is left to the container.) A HEAD's answer over
-            // HTTP/2 is ended instead: Undertow ends no stream whose head it flushed with a Content-Length and no body
-            // (the client waited for the rest until it gave up). Through the writer where a wrapper in front refuses
-            // the stream after it. Not over HTTP/1.1, where a compressing wrapper's empty trailer would be the body.
-            if (head && http2) {
+        if ((undertow || head) && !nonBlocking) {
+            // Committed now, so that a filter in front that adds to the response after the chain (a session's
+            // cookie, its own Cache-Control or X-Frame-Options) cannot add to the page (R15, R17, R41). Jetty and
+            // Tomcat commit a response whose declared length was written; Undertow does not, and a HEAD's page has
+            // no body to write. (A non-blocking stream is left to the container.) Undertow's HEAD over HTTP/2 is
+            // ended instead: it ends no stream whose head it flushed with a Content-Length and no body (the client
+            // waited for the rest until it gave up). Through the writer where a wrapper in front refuses the stream
+            // after it. Not over HTTP/1.1, where a compressing wrapper's empty trailer would be the body.
+            if (undertow && head && http2) {
                 closeBody(response);
             } else {
                 response.flushBuffer();
@@ -214,16 +215,19 @@ final class PageWriter {
         return "text/plain";
     }
 
+    /** Writes the body, or for a HEAD only sets the header fields its GET would get with it. */
     private static void writeBody(HttpServletResponse response, Map<String, String> headers, byte[] body,
-            String writerCharset) throws IOException {
+            String writerCharset, boolean head) throws IOException {
         ServletOutputStream out;
         try {
             out = response.getOutputStream();
         } catch (IllegalStateException writerInUse) {
-            writeWithTheApplicationsWriter(response, headers, body, writerCharset);
+            writeWithTheApplicationsWriter(response, headers, body, writerCharset, head);
             return;
         }
-        out.write(body);
+        if (!head) {
+            out.write(body);
+        }
     }
 
     /**
@@ -261,11 +265,13 @@ final class PageWriter {
      * writes each as that byte. Through a writer of any other charset the page says that charset, and a character it
      * cannot encode goes as a reference to it (a numeric character reference in HTML, an escape in JSON's strings;
      * {@code ?} in text), its length left to the container: how many bytes a writer makes of it (a byte order mark
-     * or none) is the container's. Written as UTF-8 text whatever the writer's charset, its non-ASCII characters were garbled, a
-     * gzipped page was decoded as text, and a charset of two bytes a character overran the Content-Length.
+     * or none) is the container's. Written as UTF-8 text whatever the writer's charset, its non-ASCII characters were
+     * garbled, a gzipped page was decoded as text, and a charset of two bytes a character overran the Content-Length.
+     * A HEAD gets the header fields its GET gets, but for a length left to the container, which it counts only of
+     * a body written.
      */
     private static void writeWithTheApplicationsWriter(HttpServletResponse response, Map<String, String> headers,
-            byte[] body, String writerCharset) throws IOException {
+            byte[] body, String writerCharset, boolean head) throws IOException {
         byte[] page = body;
         String contentType = "";
         for (Map.Entry<String, String> header : headers.entrySet()) {
@@ -286,7 +292,9 @@ final class PageWriter {
             response.setCharacterEncoding(charset.name());
             response.setContentLengthLong(-1);
         }
-        response.getWriter().write(text);
+        if (!head) {
+            response.getWriter().write(text);
+        }
     }
 
     /** The charset a writer was made with, named by {@code getCharacterEncoding()}. */

@@ -1,0 +1,66 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.util.function.Function;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A filter in front of the error pages' filter that adds to the response after the chain returned, as a session
+ * filter saving its session or a security filter writing its headers does when the response is not committed yet:
+ * the page has gone out by then, for a HEAD as for a GET, and carries none of it (R12, R15, R17, R41). A HEAD's page
+ * has no body to commit it: Jetty and Tomcat let the filter add a session cookie, a cookie, a second
+ * {@code Cache-Control} ({@code public, max-age=600}) and a second {@code X-Frame-Options} to the HEAD's answer only.
+ */
+class FrontFilterAfterThePageIntegrationTests {
+
+    /** Adds a session, a cookie and headers that contradict the page's, after the chain. */
+    private static final Filter LATE_ADDITIONS = (request, response, chain) -> {
+        chain.doFilter(request, response);
+        HttpServletResponse http = (HttpServletResponse) response;
+        if (!http.isCommitted()) {
+            ((HttpServletRequest) request).getSession(true);
+            http.addCookie(new Cookie("visited", "1"));
+            http.addHeader("Cache-Control", "public, max-age=600");
+            http.addHeader("X-Frame-Options", "SAMEORIGIN");
+        }
+    };
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"jetty, GET", "jetty, HEAD", "tomcat, GET", "tomcat, HEAD"})
+    void pageCarriesNothingAFilterInFrontAddsAfterTheChain(String container, String method) throws Exception {
+        HttpServlet failing = TestServlets.servlet((request, response) -> {
+            throw new ConnectException("Connection refused");
+        });
+        Function<String, URI> uri;
+        AutoCloseable server;
+        if (container.equals("jetty")) {
+            JettyServer jetty = new JettyServer().filter(LATE_ADDITIONS).filter(new ErrorPagesFilter())
+                    .servlet("/orders", failing).start();
+            uri = jetty::uri;
+            server = jetty;
+        } else {
+            TomcatServer tomcat = TomcatServer.inCode().filter("late", LATE_ADDITIONS)
+                    .filter("errorPages", new ErrorPagesFilter()).servlet("/orders", failing).start();
+            uri = tomcat::uri;
+            server = tomcat;
+        }
+        try (server) {
+            HttpResponse<byte[]> response = Client.send(method, uri.apply("/orders"), "text/html");
+
+            PageAssertions.assertErrorPage(response, method, 502, "\\d+");
+            assertThat(response.headers().allValues("Set-Cookie")).as("R17").isEmpty();
+            assertThat(response.headers().allValues("Expires")).as("R15").isEmpty();
+            assertThat(response.headers().allValues("X-Frame-Options")).as("R41").containsExactly("DENY");
+        }
+    }
+}
