@@ -2548,6 +2548,45 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * The body of a failure status, which the page replaces, is dropped with its connection when it is long or slow
+     * to come: drained to its end, as the Jetty transport did, a body that the upstream kept sending (announced long,
+     * chunked without end, or short but trickling in) held the connection, the only one here, after the page had
+     * gone, and the next request waited for it until its attempt timed out: 503 {@code connection_limit_reached}
+     * for a healthy answer. The JDK's client drops every such body.
+     */
+    @ParameterizedTest(name = "length {0}, {1} bytes every {2} ms")
+    @CsvSource({"100000000, 2048, 20", "chunked, 2048, 20", "1000, 10, 100"})
+    void discardedBodyOfAFailureStatusDoesNotHoldTheConnection(String length, int piece, long pauseMillis)
+            throws Exception {
+        boolean chunked = length.equals("chunked");
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            if (!exchange.request().target().startsWith("/fail")) {
+                exchange.respond(200, "fine", "Content-Type", "text/plain");
+                return;
+            }
+            exchange.writeRaw("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\n"
+                    + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + length) + "\r\n\r\n");
+            // The upstream's own pace, up to ten seconds: not the test's synchronisation.
+            for (int sent = 0; sent < 10_000 / pauseMillis; sent++) {
+                String part = "x".repeat(piece);
+                exchange.writeRaw(chunked ? Integer.toHexString(piece) + "\r\n" + part + "\r\n" : part);
+                exchange.await(Duration.ofMillis(pauseMillis));
+            }
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofSeconds(5)).build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).maxConnections(1)
+                    .bodyIdleTimeout(Duration.ofSeconds(2)).build()).start();
+
+            assertErrorPage(Client.get(configured.uri("/fail"), JSON), "GET", 503, "\\d+");
+            HttpResponse<byte[]> next = Client.get(configured.uri("/ok"), JSON);
+
+            assertThat(next.statusCode()).as(Client.text(next)).isEqualTo(200);
+            assertThat(Client.text(next)).isEqualTo("fine");
+        }
+    }
+
+    /**
      * A body copied by a container thread that waits for it (the JDK transport's, or a servlet without asynchronous
      * support) keeps its call's bulkhead permit until it ends: the bulkhead (here one permit) bounds the threads an
      * upstream that trickles its bodies can take, and the next request gets 503 {@code connection_limit_reached}

@@ -142,6 +142,13 @@ public final class JettyForwarder {
     public static final int MAX_FORWARDED_HEAD = 63 * 1024;
     /** Jetty's client's limit: room for the fields it adds itself, {@code Host} and the body's framing. */
     private static final int CLIENT_MAX_REQUEST_HEAD = 64 * 1024;
+    /** The most of a discarded failure status's body drained to keep its connection: an error page's worth. */
+    private static final long MAX_DRAINED_BYTES = 64 * 1024;
+    /**
+     * The longest drain of a discarded failure status's body, checked by the sweep (every quarter of
+     * {@code body-idle-timeout}): a body that trickles in is dropped with its connection after this, or the sweep.
+     */
+    private static final long MAX_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final HttpClient client;
     private final UpstreamGuard guard;
@@ -711,6 +718,13 @@ public final class JettyForwarder {
         private volatile @Nullable BodyOutcome bodyOutcome;
         /** How the body ended: {@link ExchangeOutcome#DONE}, or the upstream's failure; {@code null} until then. */
         private volatile @Nullable Object ended;
+        /**
+         * Bytes of a failure status's body drained so far, to keep its connection; it is dropped beyond
+         * {@link #MAX_DRAINED_BYTES}. Written by one content callback at a time, which Jetty's demand orders.
+         */
+        private long drained;
+        /** When the drain of a failure status's body began, for {@link #MAX_DRAIN_NANOS}. */
+        private volatile long drainStartedNanos;
 
         AttemptListener(Exchange exchange, ExactMethodRequest upstream) {
             this.exchange = exchange;
@@ -836,7 +850,7 @@ public final class JettyForwarder {
                         exchange.finish(bug);
                     }
                 } else {
-                    startWatchingBody(); // a failure status's body, drained and dropped: bounded all the same
+                    drain(answer);
                 }
             }
         }
@@ -930,6 +944,33 @@ public final class JettyForwarder {
             return body;
         }
 
+        /**
+         * Drains the body of a failure status the guard discards, so that its connection serves the next request,
+         * when it is short and comes promptly: one that announces more than {@link #MAX_DRAINED_BYTES}, brings more,
+         * or takes longer than {@link #MAX_DRAIN_NANOS}, is dropped with its connection, as the JDK's client drops
+         * every such body. Drained to its end, a long or trickling body held the connection, one of
+         * {@code max-connections}, after the page had gone: the requests after it were refused
+         * ({@code connection_limit_reached}), and a retry lost, while the upstream kept sending.
+         */
+        private void drain(Response answer) {
+            long announced = answer.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            if (announced > MAX_DRAINED_BYTES) {
+                upstream.abort(new IOException("a discarded body of " + announced + " bytes is not drained"));
+                return;
+            }
+            drainStartedNanos = System.nanoTime();
+            startWatchingBody();
+        }
+
+        /** Counts a part of a discarded body, and drops the body with its connection past the bound. */
+        private void drained(int bytes) {
+            drained += bytes;
+            if (drained > MAX_DRAINED_BYTES) {
+                bodies.remove(this);
+                upstream.abort(new IOException("a discarded body of over " + MAX_DRAINED_BYTES + " bytes"));
+            }
+        }
+
         private void startWatchingBody() {
             lastContentNanos = System.nanoTime();
             bodies.add(this);
@@ -970,6 +1011,12 @@ public final class JettyForwarder {
                 lastContentNanos = now; // the client's wait; restarted again when the client takes the part
                 return;
             }
+            if (!relaying && now - drainStartedNanos >= MAX_DRAIN_NANOS) {
+                bodies.remove(this);
+                upstream.abort(new TimeoutException("a discarded body not drained within "
+                        + TimeUnit.NANOSECONDS.toMillis(MAX_DRAIN_NANOS) + " ms"));
+                return;
+            }
             if (now - lastContentNanos >= TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis)) {
                 bodies.remove(this);
                 upstream.abort(new TimeoutException("no part of the body within " + bodyIdleTimeoutMillis + " ms"));
@@ -983,6 +1030,9 @@ public final class JettyForwarder {
         void onContentWithoutBlocking(Response answer, Content.Chunk part, Runnable demander) throws IOException {
             long arrived = System.nanoTime();
             lastContentNanos = arrived;
+            if (!relaying) {
+                drained(part.remaining());
+            }
             if (!relaying || !withBody) {
                 demander.run();
                 return;
@@ -1007,6 +1057,9 @@ public final class JettyForwarder {
          */
         void onContent(Response answer, ByteBuffer part) throws IOException {
             lastContentNanos = System.nanoTime();
+            if (!relaying) {
+                drained(part.remaining());
+            }
             if (!relaying || !withBody) {
                 return;
             }
