@@ -37,11 +37,14 @@ import org.slf4j.LoggerFactory;
  *       error or a certificate error beats the connect failure that wraps it, and a connect failure beats a generic
  *       "connection closed". HttpURLConnection's exception for a 5xx response ("Server returned HTTP response code: 503
  *       for URL: ...") is the upstream's well-formed 5xx: {@link FailureCause#UPSTREAM_STATUS} with that
- *       status (R3), as are Spring's {@code HttpServerErrorException} (RestTemplate, RestClient),
- *       {@code WebClientResponseException} and the JAX-RS client's {@code ServerErrorException} for a 5xx, which
- *       keep its {@code Retry-After} too, and those an extension knows the status of
- *       ({@link CauseClassifier#statusFailure}). The upstream guard treats each as a 5xx response it read: no
- *       failure of an upstream whose {@code fail-on-5xx} is off.</li>
+ *       status (R3), but not its {@code Retry-After}, which that exception does not carry (the guard then retries
+ *       after its own backoff, and the page says the default {@code Retry-After}; a caller that reads the status
+ *       with {@code getResponseCode()} and returns the response through a
+ *       {@link io.github.errorpages.upstream.ResponseAdapter} has it honoured). So are Spring's
+ *       {@code HttpServerErrorException} (RestTemplate, RestClient), {@code WebClientResponseException} and the
+ *       JAX-RS client's {@code ServerErrorException} for a 5xx, which keep its {@code Retry-After}, and those an
+ *       extension knows the status of ({@link CauseClassifier#statusFailure}). The upstream guard treats each as a
+ *       5xx response it read: no failure of an upstream whose {@code fail-on-5xx} is off.</li>
  *   <li>Only when the cause chain holds nothing recognised are suppressed exceptions looked at too, by the
  *       same rules. A client attaches there what it recovered from before the failure it throws: the refused
  *       IPv6 connect before an IPv4 connect whose read then timed out must not make the read timeout a
