@@ -5,12 +5,15 @@ import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.internal.UserInfo;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -393,10 +396,12 @@ public final class UpstreamConfig {
          * them, after the endpoint's own path. Required; no default.
          *
          * @param endpoints absolute {@code http} or {@code https} URLs with a host, a port (if any) from 1 to 65535,
-         *     and no query, fragment or user info; at least one, no duplicates (the scheme and host are compared
-         *     without case, the scheme's default port is the same as none, and a trailing slash is ignored)
+         *     and no query, fragment or user info; at least one, no server twice whatever the paths (the scheme and
+         *     host are compared without case, the scheme's default port is the same as none, a host name's trailing
+         *     dot is ignored, and an IPv6 address is the same however written)
          * @return this builder
-         * @throws IllegalArgumentException if the list is empty or an endpoint is not such a URL or repeats one
+         * @throws IllegalArgumentException if the list is empty or an endpoint is not such a URL or names the server
+         *     of another
          */
         public Builder endpoints(List<URI> endpoints) {
             Objects.requireNonNull(endpoints, "endpoints");
@@ -405,10 +410,12 @@ public final class UpstreamConfig {
                 throw invalid(key, endpoints, "must name at least one base URL");
             }
             List<URI> normalized = new ArrayList<>();
+            Set<String> servers = new HashSet<>();
             for (URI endpoint : endpoints) {
                 URI uri = normalize(key, Objects.requireNonNull(endpoint, "endpoint"));
-                if (normalized.contains(uri)) {
-                    throw invalid(key, endpoint, "must not repeat an endpoint");
+                // A server, whatever the path: two breakers for one server, and a failover that goes back to it.
+                if (!servers.add(serverOf(uri))) {
+                    throw invalid(key, endpoint, "must not name a server twice");
                 }
                 normalized.add(uri);
             }
@@ -810,6 +817,25 @@ public final class UpstreamConfig {
             boolean defaultPort = port == -1 || port == (scheme.equals("https") ? 443 : 80);
             String host = endpoint.getHost().toLowerCase(Locale.ROOT);
             return URI.create(scheme + "://" + host + (defaultPort ? "" : ":" + port) + path);
+        }
+
+        /**
+         * @param endpoint a normalised endpoint
+         * @return its server: scheme, host and port, the host without a trailing dot (the same name, absolute), an
+         *     IPv6 literal in one spelling ({@code [::1]} is {@code [0:0:0:0:0:0:0:1]}); no name is looked up
+         */
+        private static String serverOf(URI endpoint) {
+            String host = endpoint.getHost();
+            if (host.startsWith("[")) {
+                try {
+                    host = InetAddress.getByName(host.substring(1, host.length() - 1)).getHostAddress();
+                } catch (UnknownHostException notALiteral) {
+                    // java.net.URI checked the literal: kept as written
+                }
+            } else if (host.endsWith(".")) {
+                host = host.substring(0, host.length() - 1);
+            }
+            return endpoint.getScheme() + "://" + host + ":" + endpoint.getPort();
         }
 
         private static IllegalArgumentException invalid(String key, Object value, String rule) {

@@ -91,12 +91,23 @@ class UpstreamConfigTests {
     }
 
     @ParameterizedTest
-    @CsvSource({"http://a/api, http://a:80/api", "https://a, https://A:443/", "http://a:8080, HTTP://A:8080"})
+    @CsvSource({"http://a/api, http://a:80/api", "https://a, https://A:443/", "http://a:8080, HTTP://A:8080",
+        "http://a/x, http://a/y", "http://[::1], http://[0:0:0:0:0:0:0:1]", "http://a.example, http://a.example.",
+        "https://a.example./api, https://A.EXAMPLE:443"})
     void rejectsTheSameServerSpelledTwice(String first, String second) {
-        // Two breakers for one server, and a failover that goes back to where it failed.
+        // Two breakers for one server, and a failover that goes back to where it failed; its paths make no other
+        // server (the docs said "no server twice", and two paths of one were taken).
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create(first), URI.create(second)))
-                .withMessageContaining("upstreams.billing.endpoints must not repeat an endpoint");
+                .withMessage("Invalid error-pages configuration: upstreams.billing.endpoints must not name a server "
+                        + "twice, but was " + second);
+    }
+
+    /** Other ports or schemes are other servers. */
+    @Test
+    void takesOneHostOnOtherPortsOrSchemes() {
+        assertThat(UpstreamConfig.builder("billing").endpoints(URI.create("http://a:8080"), URI.create("http://a:8081"),
+                URI.create("https://a:8080"), URI.create("http://[::1]:8080")).build().endpoints()).hasSize(4);
     }
 
     @Test
@@ -104,7 +115,7 @@ class UpstreamConfigTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> UpstreamConfig.builder("billing")
                         .endpoints(URI.create("http://a:1/api"), URI.create("http://a:1/api/")))
-                .withMessageContaining("upstreams.billing.endpoints must not repeat an endpoint");
+                .withMessageContaining("upstreams.billing.endpoints must not name a server twice");
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamConfig.builder("billing").build())
                 .withMessage("Invalid error-pages configuration: upstreams.billing.endpoints must name at least one "
                         + "base URL, but was []");
