@@ -1643,12 +1643,16 @@ public final class ReverseProxyServlet extends HttpServlet {
          * of an application that is the origin, never does.
          *
          * @param name a letter followed by at most 63 letters, digits, {@code .}, {@code _} or {@code -}, such
-         *     as {@code edge-gateway}; not a host name that should stay internal
+         *     as {@code edge-gateway}; not a host name that should stay internal. Blank: none, as the
+         *     init-parameter's blank value
          * @return this builder
-         * @throws IllegalArgumentException naming the parameter and the value if {@code name} is not such a name
+         * @throws IllegalArgumentException naming the parameter and the value if {@code name} is neither such a
+         *     name nor blank
+         * @throws NullPointerException if {@code name} is null
          */
         public Builder proxyStatus(String name) {
-            this.proxyStatus = ProxyStatusField.name(PROXY_STATUS_PARAMETER, Objects.requireNonNull(name, "name"));
+            this.proxyStatus = Objects.requireNonNull(name, "name").isBlank() ? null
+                    : ProxyStatusField.name(PROXY_STATUS_PARAMETER, name);
             return this;
         }
 

@@ -16,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ErrorPagesFilterTests {
@@ -58,6 +59,30 @@ class ErrorPagesFilterTests {
         assertThatThrownBy(() -> ErrorPagesFilter.builder().interceptedStatuses(List.of(502, 502)))
                 .hasMessage("Invalid error-pages configuration: intercept-statuses must not name a status twice, but "
                         + "was [502, 502]");
+    }
+
+    /**
+     * A refusal of the whole configuration, one value against another or a folder that must exist, names the value
+     * as written too, and what it was read as: it named "en" for EN, an absolute path for a relative one, "#abcdef"
+     * for #ABCDEF, none of which the operator finds in the configuration.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "locales=de,fr;default-locale=EN|default-locale must be one of locales [de, fr]|, but was EN (read as en)",
+        "templates.directory=no/such/dir;templates.strict=true|templates.directory must be an existing folder "
+                + "(templates.strict is on)|, but was no/such/dir (read as /",
+        "branding.text-color=#ABCDEF|branding.text-color must have a contrast of at least 4.5:1 with "
+                + "branding.background-color|, but was #ABCDEF (read as #abcdef (1.65:1))"})
+    void initRefusalOfTheWholeNamesTheValueAsWrittenAndAsRead(String parameters, String rule, String shown) {
+        Map<String, String> config = new java.util.LinkedHashMap<>();
+        for (String parameter : parameters.split(";")) {
+            config.put(parameter.substring(0, parameter.indexOf('=')), parameter.substring(parameter.indexOf('=') + 1));
+        }
+
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(config)))
+                .isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Invalid error-pages configuration: " + rule)
+                .hasMessageContaining(shown);
     }
 
     @Test

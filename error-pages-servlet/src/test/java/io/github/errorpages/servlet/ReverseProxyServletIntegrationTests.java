@@ -1427,6 +1427,20 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(robots.headers().allValues("Proxy-Status")).containsExactly("edge-gateway; error=connection_refused");
     }
 
+    /** A blank name is none, given to the builder as by init-parameter (the builder refused it). */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "  "})
+    void blankProxyStatusNameIsNoneByBuilderAsByInitParameter(String name) throws IOException {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders")
+                .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).maxAttempts(1).build());
+        configured = new JettyServer().servlet("/*", proxyBuilder(guard).proxyStatus(name).build()).start();
+
+        HttpResponse<byte[]> page = Client.get(configured.uri("/orders"), JSON);
+
+        assertErrorPage(page, "GET", 502, "10");
+        assertThat(page.headers().allValues("Proxy-Status")).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"edge gateway", "10.0.0.7:8080", "edge;details=x", "-edge"})
     void failsStartupOnAProxyStatusNameThatIsNoToken(String name) {

@@ -10,7 +10,9 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the keys of {@link ErrorPagesConfig} from string parameters (servlet init-parameters, context
@@ -188,18 +190,67 @@ public final class ConfigParameters {
         try {
             apply.run();
         } catch (IllegalArgumentException refused) {
-            String message = refused.getMessage();
-            // The first: the value shown after it may itself hold one.
-            int was = message == null ? -1 : message.indexOf(", but was ");
-            if (value.isEmpty() || was < 0 || !message.startsWith("Invalid error-pages configuration: " + key + " ")
-                    || key.endsWith("." + message.substring(was + ", but was ".length()))) {
-                // Nothing written (its message says so in words), another key's, no value named, or what is named is
-                // a part of the key (retry-after.default.200 "names no status ..., but was 200").
+            String message = asWritten(refused.getMessage(), key, value, false);
+            throw message == null ? refused : reworded(refused, message);
+        }
+    }
+
+    /**
+     * Builds what the parameters configured, and words a refusal of the whole (one key's value against another's, a
+     * folder that must exist, a colour's contrast) with the value of the key it names as the operator wrote it, and
+     * what it was read as: a language tag in another case, a path made absolute, a colour in lower case.
+     *
+     * @param <T> what is built
+     * @param parameters the parameters, by key, as written
+     * @param build builds it
+     * @return what was built
+     * @throws IllegalArgumentException the builder's, so worded
+     * @throws IllegalStateException the builder's for a file-system folder that is not there, so worded
+     */
+    public static <T> T builtAsWritten(Map<String, String> parameters, Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException refused) {
+            String message = asWritten(refused.getMessage(), parameters);
+            throw message == null ? refused : reworded(refused, message);
+        } catch (IllegalStateException refused) {
+            String message = asWritten(refused.getMessage(), parameters);
+            if (message == null) {
                 throw refused;
             }
-            throw reworded(refused, invalid(key, value, message.substring(
-                    "Invalid error-pages configuration: ".length() + key.length() + 1, was)).getMessage());
+            IllegalStateException worded = new IllegalStateException(message);
+            worded.setStackTrace(refused.getStackTrace());
+            throw worded;
         }
+    }
+
+    private static final String PREFIX = "Invalid error-pages configuration: ";
+
+    /** @return the message worded with the value of the key it names, as written and as read; null if as it was */
+    private static @Nullable String asWritten(@Nullable String message, Map<String, String> parameters) {
+        String named = null;
+        for (String key : parameters.keySet()) {
+            if (message != null && message.startsWith(PREFIX + key + " ")
+                    && (named == null || key.length() > named.length())) {
+                named = key; // the longest: retry-after.default.503 before retry-after.default
+            }
+        }
+        return named == null ? null : asWritten(message, named, parameters.get(named).trim(), true);
+    }
+
+    /** @return the message worded with the value as written (and as read); null if as it was */
+    private static @Nullable String asWritten(@Nullable String message, String key, String value, boolean readAs) {
+        // The first: the value shown after it may itself hold one.
+        int was = message == null ? -1 : message.indexOf(", but was ");
+        if (value.isEmpty() || was < 0 || !message.startsWith(PREFIX + key + " ")
+                || key.endsWith("." + message.substring(was + ", but was ".length()))) {
+            // Nothing written (its message says so in words), another key's, no value named, or what is named is
+            // a part of the key (retry-after.default.200 "names no status ..., but was 200").
+            return null;
+        }
+        String shown = message.substring(was + ", but was ".length());
+        String asWritten = invalid(key, value, message.substring(PREFIX.length() + key.length() + 1, was)).getMessage();
+        return readAs && !shown.equals(UserInfo.masked(value)) ? asWritten + " (read as " + shown + ")" : asWritten;
     }
 
     /**

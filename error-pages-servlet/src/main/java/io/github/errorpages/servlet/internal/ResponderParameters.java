@@ -73,10 +73,12 @@ public final class ResponderParameters {
             fallback = resource(context, resource.trim());
         }
         String header = parameters.get(REQUEST_ID_HEADER);
-        ErrorPages pages = ErrorPages.builder()
+        // A refusal of the whole (default-locale against locales, a folder that must exist, a colour's contrast)
+        // names the value as written too, and what it was read as.
+        ErrorPages pages = ConfigParameters.builtAsWritten(parameters, () -> ErrorPages.builder()
                 .config(ConfigParameters.config(config))
                 .pageConfig(PageParameters.config(parameters))
-                .build();
+                .build());
         return new ErrorResponder(pages, fallback, requestIdHeader(header == null ? DEFAULT_REQUEST_ID_HEADER : header.trim()));
     }
 

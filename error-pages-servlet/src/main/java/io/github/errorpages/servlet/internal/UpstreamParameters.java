@@ -110,9 +110,17 @@ public final class UpstreamParameters {
 
     private static void endpoints(UpstreamConfig.Builder builder, String key, String value) {
         try {
+            if (value.isBlank()) {
+                throw ConfigParameters.invalid(key, value, "must name at least one base URL");
+            }
             List<URI> endpoints = new ArrayList<>();
-            for (String endpoint : value.split("[,\\s]+")) {
-                if (!endpoint.isEmpty()) {
+            // -1, and an empty element refused, as for the lists of statuses: "a," or "a,,b" is a list cut short, a
+            // failover endpoint dropped, perhaps, and started without it.
+            for (String listed : value.split(",", -1)) {
+                if (listed.isBlank()) {
+                    throw ConfigParameters.invalid(key, value, "must not hold an empty element (a list cut short)");
+                }
+                for (String endpoint : listed.strip().split("\\s+")) {
                     try {
                         endpoints.add(URI.create(endpoint));
                     } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import java.util.HashMap;
@@ -60,5 +61,30 @@ class UpstreamParametersTests {
                 Map.of("endpoints", "http://127.0.0.1:1", "retry.statuses", statuses)))
                 .withMessage("Invalid error-pages configuration: upstreams.orders.retry.statuses must list statuses "
                         + "separated by commas, but was " + statuses);
+    }
+
+    /**
+     * An endpoint list cut short is refused, as the lists of statuses are: "a," and "a,,b" started with the endpoints
+     * left (a failover endpoint dropped, perhaps), and a list of commas alone was named "[]", not as written.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"http://127.0.0.1:9,", "http://127.0.0.1:9,,http://127.0.0.1:10", ",http://127.0.0.1:9",
+        "http://127.0.0.1:9, ,http://127.0.0.1:10", ","})
+    void endpointsListCutShortIsRefusedAsWritten(String endpoints) {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", endpoints)))
+                .withMessage("Invalid error-pages configuration: upstreams.orders.endpoints must not hold an empty "
+                        + "element (a list cut short), but was " + endpoints);
+    }
+
+    /** Commas, spaces, or both, between the endpoints; a blank list names none. */
+    @Test
+    void endpointsAreSeparatedByCommasOrSpacesAndABlankListNamesNone() {
+        assertThat(UpstreamParameters.config("orders", Map.of("endpoints",
+                "http://127.0.0.1:9 ,\thttp://127.0.0.1:10 http://127.0.0.1:11")).endpoints()).hasSize(3);
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", " ")))
+                .withMessageStartingWith("Invalid error-pages configuration: upstreams.orders.endpoints must name at "
+                        + "least one base URL, but was ");
     }
 }
