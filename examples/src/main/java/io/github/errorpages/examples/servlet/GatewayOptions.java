@@ -3,9 +3,11 @@ package io.github.errorpages.examples.servlet;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The command line of {@link GatewayDemo}: {@code [--host H] [--port N] [--upstream URL]... [--help]}.
@@ -46,13 +48,14 @@ public record GatewayOptions(String host, int port, List<URI> upstreams, boolean
      *
      * @param args the arguments of {@code main}
      * @return the options
-     * @throws IllegalArgumentException naming the option and the value when an option is unknown, lacks
-     *     its value or has an invalid one
+     * @throws IllegalArgumentException naming the option and the value when an option is unknown, given twice
+     *     (but {@code --upstream}), lacks its value or has an invalid one
      */
     public static GatewayOptions parse(String... args) {
         String host = DEFAULT_HOST;
         int port = DEFAULT_PORT;
         List<URI> upstreams = new ArrayList<>();
+        Set<String> given = new HashSet<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -78,6 +81,10 @@ public record GatewayOptions(String host, int port, List<URI> upstreams, boolean
             } else {
                 throw new IllegalArgumentException(name + " needs a value");
             }
+            // Only --upstream repeats: a second --port or --host is a slip (one of two pasted lines), not a choice.
+            if (!name.equals("--upstream") && !given.add(name)) {
+                throw new IllegalArgumentException(name + " is given twice, the second time as " + shown(value));
+            }
             switch (name) {
                 case "--port" -> port = port(value);
                 case "--host" -> host = host(value);
@@ -100,14 +107,14 @@ public record GatewayOptions(String host, int port, List<URI> upstreams, boolean
         if (digits.matches("[0-9]{1,5}") && Integer.parseInt(digits) <= 65535) {
             return Integer.parseInt(digits);
         }
-        throw new IllegalArgumentException("--port must be a number between 0 and 65535, but was " + value);
+        throw new IllegalArgumentException("--port must be a number between 0 and 65535, but was " + shown(value));
     }
 
     private static String host(String value) {
         String host = value.trim();
         // No host name starts with "-" (RFC 1123): one that does is an option where the host was forgotten.
         if (host.isEmpty() || host.startsWith("-") || !host.matches("[A-Za-z0-9.:\\[\\]-]+")) {
-            throw new IllegalArgumentException("--host must be a host name or an IP address, but was " + value);
+            throw new IllegalArgumentException("--host must be a host name or an IP address, but was " + shown(value));
         }
         return host;
     }
@@ -124,6 +131,11 @@ public record GatewayOptions(String host, int port, List<URI> upstreams, boolean
             // reported below
         }
         throw new IllegalArgumentException("--upstream must be an absolute http or https URL with a host and no "
-                + "query or fragment, such as http://127.0.0.1:3000, but was " + value);
+                + "query or fragment, such as http://127.0.0.1:3000, but was " + shown(value));
+    }
+
+    /** @return the value as given, or what it is when there is nothing to show ({@code --port=}) */
+    private static String shown(String value) {
+        return value.isBlank() ? "an empty value" : value;
     }
 }

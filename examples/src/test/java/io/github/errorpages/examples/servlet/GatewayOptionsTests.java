@@ -84,6 +84,19 @@ class GatewayOptionsTests {
                 .withMessage("--port must be a number between 0 and 65535, but was -1");
     }
 
+    /** Only --upstream repeats: a second --port took the last value silently, and an empty one showed nothing. */
+    @Test
+    void aSecondPortOrHostIsRefusedAndAnEmptyValueIsNamed() {
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port", "1", "--port", "2"))
+                .withMessage("--port is given twice, the second time as 2");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--host=a", "--host", "b"))
+                .withMessage("--host is given twice, the second time as b");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port="))
+                .withMessage("--port must be a number between 0 and 65535, but was an empty value");
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port", " "))
+                .withMessage("--port must be a number between 0 and 65535, but was an empty value");
+    }
+
     @Test
     void helpTakesNoValue() {
         // "--help=yes" was answered "Unknown option --help".
