@@ -9,9 +9,10 @@ import java.net.http.HttpRequest;
  * while the upstream waited for the rest of its body, is not the upstream's failure.
  *
  * <p>Without it, the guarded client judges from the publisher's signals alone: an error signalled by the
- * publisher is the source's, and the source is awaited while the HTTP client has asked for more than it got.
- * A publisher that reads its source ahead of demand (the JDK's {@code ofInputStream} does, to find its end)
- * waits for its source without any demand outstanding; it should implement this interface.
+ * publisher is the source's, and the source is awaited while the HTTP client has asked for more than it got, or
+ * while the publisher's {@code request(n)} has not returned (the JDK's {@code ofInputStream} reads its source there,
+ * ahead of demand, to find its end). A publisher that reads its source on a thread of its own, with no demand
+ * outstanding, should implement this interface.
  *
  * <p>Implementations must be thread-safe: the guard asks from whichever thread an attempt fails on.
  *

@@ -171,6 +171,7 @@ public final class StreamedBodyEnd implements AwaitedBody {
         public void onError(Throwable throwable) {
             // A body the caller streams after the call returned: what its reads throw carries the guard's failure
             // (the upstream's name, attempts, time), which the page and its log line take, as they would a call's.
+            boolean streamed = isStreamed(); // the caller's code: asked outside the lock
             @Nullable BodyOutcome awaiting;
             synchronized (StreamedBodyEnd.this) {
                 if (end != null) { // the caller stopped reading first: the body's end was no failure
@@ -178,7 +179,7 @@ public final class StreamedBodyEnd implements AwaitedBody {
                 } else {
                     end = throwable;
                     awaiting = outcome;
-                    if (awaiting == null && isStreamed()) {
+                    if (awaiting == null && streamed) {
                         // Broken right after its head, before the guard handed the outcome over: the reader, who
                         // cannot have the body before then, waits for it. A body read whole cannot: the client
                         // hands the guard its response only once the body ended.

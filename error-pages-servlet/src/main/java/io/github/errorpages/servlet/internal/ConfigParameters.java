@@ -9,8 +9,8 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -27,6 +27,8 @@ public final class ConfigParameters {
     private static final Pattern RETRY_AFTER_DEFAULT = Pattern.compile("retry-after\\.default\\.(\\d{3})");
     private static final Pattern DECIMAL = Pattern.compile("\\d+(\\.\\d*)?|\\.\\d+");
     private static final Pattern INTEGER = Pattern.compile("-?[0-9]+");
+    /** How every refusal of a configuration value begins ({@link ConfigurationErrors#invalid}). */
+    private static final String PREFIX = "Invalid error-pages configuration: ";
 
     private ConfigParameters() {
     }
@@ -223,8 +225,6 @@ public final class ConfigParameters {
             throw worded;
         }
     }
-
-    private static final String PREFIX = "Invalid error-pages configuration: ";
 
     /** @return the message worded with the value of the key it names, as written and as read; null if as it was */
     private static @Nullable String asWritten(@Nullable String message, Map<String, String> parameters) {

@@ -720,7 +720,8 @@ public final class JettyForwarder {
         private volatile @Nullable Object ended;
         /**
          * Bytes of a failure status's body drained so far, to keep its connection; it is dropped beyond
-         * {@link #MAX_DRAINED_BYTES}. Written by one content callback at a time, which Jetty's demand orders.
+         * {@link #MAX_DRAINED_BYTES}. Written by one content callback at a time, which Jetty's demand orders
+         * ({@link #dropsPast}).
          */
         private long drained;
         /** When the drain of a failure status's body began, for {@link #MAX_DRAIN_NANOS}. */
@@ -962,13 +963,19 @@ public final class JettyForwarder {
             startWatchingBody();
         }
 
-        /** Counts a part of a discarded body, and drops the body with its connection past the bound. */
-        private void drained(int bytes) {
+        /**
+         * Counts a part of a discarded body, and drops the body with its connection past the bound.
+         *
+         * @return whether the body was dropped: nothing more of it is asked for
+         */
+        private boolean dropsPast(int bytes) {
             drained += bytes;
-            if (drained > MAX_DRAINED_BYTES) {
-                bodies.remove(this);
-                upstream.abort(new IOException("a discarded body of over " + MAX_DRAINED_BYTES + " bytes"));
+            if (drained <= MAX_DRAINED_BYTES) {
+                return false;
             }
+            bodies.remove(this);
+            upstream.abort(new IOException("a discarded body of over " + MAX_DRAINED_BYTES + " bytes"));
+            return true;
         }
 
         private void startWatchingBody() {
@@ -1030,8 +1037,8 @@ public final class JettyForwarder {
         void onContentWithoutBlocking(Response answer, Content.Chunk part, Runnable demander) throws IOException {
             long arrived = System.nanoTime();
             lastContentNanos = arrived;
-            if (!relaying) {
-                drained(part.remaining());
+            if (!relaying && dropsPast(part.remaining())) {
+                return;
             }
             if (!relaying || !withBody) {
                 demander.run();
@@ -1058,9 +1065,10 @@ public final class JettyForwarder {
         void onContent(Response answer, ByteBuffer part) throws IOException {
             lastContentNanos = System.nanoTime();
             if (!relaying) {
-                drained(part.remaining());
+                dropsPast(part.remaining());
+                return;
             }
-            if (!relaying || !withBody) {
+            if (!withBody) {
                 return;
             }
             writingToClient = true;
