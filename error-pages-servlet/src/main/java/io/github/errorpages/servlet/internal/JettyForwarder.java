@@ -144,11 +144,8 @@ public final class JettyForwarder {
     private static final int CLIENT_MAX_REQUEST_HEAD = 64 * 1024;
     /** The most of a discarded failure status's body drained to keep its connection: an error page's worth. */
     private static final long MAX_DRAINED_BYTES = 64 * 1024;
-    /**
-     * The longest drain of a discarded failure status's body, checked by the sweep (every quarter of
-     * {@code body-idle-timeout}): a body that trickles in is dropped with its connection after this, or the sweep.
-     */
-    private static final long MAX_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The longest drain of a discarded failure status's body: one that trickles in is dropped after this. */
+    private static final long MAX_DRAIN_MILLIS = 1000;
 
     private final HttpClient client;
     private final UpstreamGuard guard;
@@ -724,8 +721,8 @@ public final class JettyForwarder {
          * ({@link #dropsPast}).
          */
         private long drained;
-        /** When the drain of a failure status's body began, for {@link #MAX_DRAIN_NANOS}. */
-        private volatile long drainStartedNanos;
+        /** Drops a failure status's body still draining after {@link #MAX_DRAIN_MILLIS}; cancelled at its end. */
+        private volatile Scheduler.@Nullable Task drainTimer;
 
         AttemptListener(Exchange exchange, ExactMethodRequest upstream) {
             this.exchange = exchange;
@@ -948,8 +945,8 @@ public final class JettyForwarder {
         /**
          * Drains the body of a failure status the guard discards, so that its connection serves the next request,
          * when it is short and comes promptly: one that announces more than {@link #MAX_DRAINED_BYTES}, brings more,
-         * or takes longer than {@link #MAX_DRAIN_NANOS}, is dropped with its connection, as the JDK's client drops
-         * every such body. Drained to its end, a long or trickling body held the connection, one of
+         * or takes longer than {@link #MAX_DRAIN_MILLIS}, is dropped with its connection, as the JDK's client drops
+         * every such body. A timer of its own: the sweep comes only every quarter of {@code body-idle-timeout}. Drained to its end, a long or trickling body held the connection, one of
          * {@code max-connections}, after the page had gone: the requests after it were refused
          * ({@code connection_limit_reached}), and a retry lost, while the upstream kept sending.
          */
@@ -959,8 +956,24 @@ public final class JettyForwarder {
                 upstream.abort(new IOException("a discarded body of " + announced + " bytes is not drained"));
                 return;
             }
-            drainStartedNanos = System.nanoTime();
             startWatchingBody();
+            drainTimer = client.getScheduler().schedule(() -> {
+                if (!completed) {
+                    bodies.remove(this);
+                    upstream.abort(new TimeoutException("a discarded body not drained within " + MAX_DRAIN_MILLIS
+                            + " ms"));
+                }
+            }, MAX_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
+            if (completed) {
+                cancelDrainTimer(); // completed meanwhile, on another thread
+            }
+        }
+
+        private void cancelDrainTimer() {
+            Scheduler.Task timer = drainTimer;
+            if (timer != null) {
+                timer.cancel();
+            }
         }
 
         /**
@@ -1016,12 +1029,6 @@ public final class JettyForwarder {
             }
             if (writingToClient || clientWait > 0) {
                 lastContentNanos = now; // the client's wait; restarted again when the client takes the part
-                return;
-            }
-            if (!relaying && now - drainStartedNanos >= MAX_DRAIN_NANOS) {
-                bodies.remove(this);
-                upstream.abort(new TimeoutException("a discarded body not drained within "
-                        + TimeUnit.NANOSECONDS.toMillis(MAX_DRAIN_NANOS) + " ms"));
                 return;
             }
             if (now - lastContentNanos >= TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis)) {
@@ -1112,6 +1119,7 @@ public final class JettyForwarder {
 
         void onComplete(Result result) {
             completed = true;
+            cancelDrainTimer();
             if (!writingToClient) {
                 giveBackBlockingWrite(); // else the write gives it back when it returns
             }
