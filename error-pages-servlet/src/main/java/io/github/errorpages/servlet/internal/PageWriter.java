@@ -110,14 +110,16 @@ final class PageWriter {
         if (body.length > 0) {
             writeBody(response, headers, body, writerCharset, head);
         }
-        if ((undertow || head) && !nonBlocking) {
+        if (!nonBlocking) {
             // Committed now, so that a filter in front that adds to the response after the chain (a session's
             // cookie, its own Cache-Control or X-Frame-Options) cannot add to the page (R15, R17, R41). Jetty and
-            // Tomcat commit a response whose declared length was written; Undertow does not, and a HEAD's page has
-            // no body to write. (A non-blocking stream is left to the container.) Undertow's HEAD over HTTP/2 is
-            // ended instead: it ends no stream whose head it flushed with a Content-Length and no body (the client
-            // waited for the rest until it gave up). Through the writer where a wrapper in front refuses the stream
-            // after it. Not over HTTP/1.1, where a compressing wrapper's empty trailer would be the body.
+            // Tomcat commit a response once its declared length was written, but not a HEAD's page, which has no
+            // body, nor a page whose length a compressing wrapper of the application's hides or the container counts
+            // (a writer in another charset); Undertow never does. (A non-blocking stream is left to the container.)
+            // Undertow's HEAD over HTTP/2 is ended instead: it ends no stream whose head it flushed with a
+            // Content-Length and no body (the client waited for the rest until it gave up). Through the writer where
+            // a wrapper in front refuses the stream after it. Not over HTTP/1.1, where a compressing wrapper's empty
+            // trailer would be the body.
             if (undertow && head && http2) {
                 closeBody(response);
             } else {
