@@ -85,6 +85,20 @@ class ErrorPagesFilterTests {
                 .hasMessageContaining(shown);
     }
 
+    /** A value of kilobytes (a logo) is named as the builder names it elsewhere: its first 80 characters. */
+    @Test
+    void initRefusalOfTheWholeNamesALongValueShortened() {
+        String logo = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\">"
+                + "<rect width=\"10\" height=\"10\"/>".repeat(200) + "</svg>";
+
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of("branding.logo", logo))))
+                .isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Invalid error-pages configuration: branding.logo needs branding.site-name")
+                .hasMessageContaining(", but was " + logo.substring(0, 77) + "... (read as a logo without "
+                        + "branding.site-name)")
+                .satisfies(refused -> assertThat(refused.getMessage()).hasSizeLessThan(400));
+    }
+
     @Test
     void builderRejectsInvalidRequestIdHeaderName() {
         assertThatThrownBy(() -> ErrorPagesFilter.builder().requestIdHeader("X-Request Id"))

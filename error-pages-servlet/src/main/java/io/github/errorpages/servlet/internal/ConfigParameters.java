@@ -249,8 +249,16 @@ public final class ConfigParameters {
             return null;
         }
         String shown = message.substring(was + ", but was ".length());
-        String asWritten = invalid(key, value, message.substring(PREFIX.length() + key.length() + 1, was)).getMessage();
-        return readAs && !shown.equals(UserInfo.masked(value)) ? asWritten + " (read as " + shown + ")" : asWritten;
+        // A whole-configuration refusal may name a value of kilobytes (a logo): as long as the builder's messages
+        // show it, 80 characters.
+        // Masked first: cut short, a URL's user info may lose the "@" that masking looks for.
+        String written = UserInfo.masked(value);
+        if (readAs && written.length() > 80) {
+            written = written.substring(0, 77) + "...";
+        }
+        String asWritten = invalid(key, written, message.substring(PREFIX.length() + key.length() + 1, was))
+                .getMessage();
+        return readAs && !shown.equals(written) ? asWritten + " (read as " + shown + ")" : asWritten;
     }
 
     /**
