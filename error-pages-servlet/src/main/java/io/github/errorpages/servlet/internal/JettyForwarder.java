@@ -946,9 +946,10 @@ public final class JettyForwarder {
          * Drains the body of a failure status the guard discards, so that its connection serves the next request,
          * when it is short and comes promptly: one that announces more than {@link #MAX_DRAINED_BYTES}, brings more,
          * or takes longer than {@link #MAX_DRAIN_MILLIS}, is dropped with its connection, as the JDK's client drops
-         * every such body. A timer of its own: the sweep comes only every quarter of {@code body-idle-timeout}. Drained to its end, a long or trickling body held the connection, one of
+         * every such body. Drained to its end, a long or trickling body held the connection, one of
          * {@code max-connections}, after the page had gone: the requests after it were refused
-         * ({@code connection_limit_reached}), and a retry lost, while the upstream kept sending.
+         * ({@code connection_limit_reached}), and a retry lost, while the upstream kept sending. The time is bounded
+         * by a timer of its own: the sweep comes only every quarter of {@code body-idle-timeout}.
          */
         private void drain(Response answer) {
             long announced = answer.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
