@@ -6,6 +6,7 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.StandardCharsets;
@@ -263,8 +264,9 @@ final class PageWriter {
      * Writes the page through the writer a container (or a response wrapper of the application's) keeps after
      * {@code reset()}: one that takes characters, and encodes them in the charset it had when the application got it.
      * The page goes uncompressed (a writer takes text), and as exactly its bytes where that charset lets it: as text
-     * through a UTF-8 writer; one character a byte through an ISO-8859-1 one (the Servlet API's default), which
-     * writes each as that byte. Through a writer of any other charset the page says that charset, and a character it
+     * through a UTF-8 writer; through an ISO-8859-1 one (the Servlet API's default), HTML and JSON in ASCII, their
+     * other characters as references, and plain text one character a byte, which such a writer writes as that byte.
+     * Through a writer of any other charset the page says that charset, and a character it
      * cannot encode goes as a reference to it (a numeric character reference in HTML, an escape in JSON's strings;
      * {@code ?} in text), its length left to the container: how many bytes a writer makes of it (a byte order mark
      * or none) is the container's. Written as UTF-8 text whatever the writer's charset, its non-ASCII characters were
@@ -286,17 +288,43 @@ final class PageWriter {
         }
         Charset charset = charsetOf(writerCharset);
         String text;
-        if (charset.equals(StandardCharsets.UTF_8) || charset.equals(StandardCharsets.ISO_8859_1)) {
+        if (charset.equals(StandardCharsets.UTF_8)) {
             text = new String(page, charset);
             response.setContentLength(page.length);
+        } else if (charset.equals(StandardCharsets.ISO_8859_1)) {
+            // The Servlet API's default. The writer is the application's, kept, or one the container makes anew
+            // after reset() in the page's UTF-8 (Jetty 12, under a wrapper that refuses the stream but keeps no
+            // writer): only ASCII is the same bytes through both. One character a byte, the page's bytes overran
+            // its Content-Length through a new writer (Jetty's 500 for the GET, the page for its HEAD).
+            text = encodable(new String(page, StandardCharsets.UTF_8), StandardCharsets.US_ASCII.newEncoder(),
+                    contentType);
+            if (isAscii(text)) {
+                response.setContentLength(text.length());
+            } else {
+                // Plain text, which has no references: exact through the kept writer, its length the container's.
+                text = new String(page, charset);
+                response.setContentLengthLong(-1);
+            }
         } else {
             text = encodable(new String(page, StandardCharsets.UTF_8), charset.newEncoder(), contentType);
             response.setCharacterEncoding(charset.name());
             response.setContentLengthLong(-1);
         }
+        // Taken for a HEAD too: a container adds the writer's charset to a Content-Type without one (Tomcat), as
+        // for its GET.
+        PrintWriter writer = response.getWriter();
         if (!head) {
-            response.getWriter().write(text);
+            writer.write(text);
         }
+    }
+
+    private static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The charset a writer was made with, named by {@code getCharacterEncoding()}. */
