@@ -33,14 +33,14 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
 
     private final BodySubscriber<T> delegate;
     private final Duration timeout;
+    /** Completed once the body is made: the timer stops then. */
+    private final CompletableFuture<Void> timer = new CompletableFuture<>();
     private Flow.@Nullable Subscription subscription;
     private boolean ended;
 
     private AttemptBoundBodySubscriber(BodySubscriber<T> delegate, long remainingNanos, Duration timeout) {
         this.delegate = delegate;
         this.timeout = timeout;
-        CompletableFuture<Void> timer = new CompletableFuture<>();
-        delegate.getBody().whenComplete((body, error) -> timer.complete(null));
         timer.orTimeout(Math.max(remainingNanos, 0), TimeUnit.NANOSECONDS).whenComplete((done, expired) -> {
             if (expired != null) {
                 // Off the JDK's one delay thread: expire() waits for a subscriber's onNext, which may write a file.
@@ -62,9 +62,17 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
         return info -> new AttemptBoundBodySubscriber<>(handler.apply(info), deadline - System.nanoTime(), timeout);
     }
 
+    /**
+     * The handler's body, asked for once, when the client asks (on its executor, once the body is subscribed to): a
+     * mapping handler ({@code BodySubscribers.mapping}) applies its function at each call, and one that reads a
+     * stream (a {@code GZIPInputStream} over {@code ofInputStream()}) blocked here, asked before the body could flow,
+     * until the attempt timed out.
+     */
     @Override
     public CompletionStage<T> getBody() {
-        return delegate.getBody();
+        CompletionStage<T> body = delegate.getBody();
+        body.whenComplete((made, error) -> timer.complete(null));
+        return body;
     }
 
     @Override

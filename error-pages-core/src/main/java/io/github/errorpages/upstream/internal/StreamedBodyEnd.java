@@ -136,6 +136,8 @@ public final class StreamedBodyEnd implements AwaitedBody {
     /** The caller's subscriber, whose signals and cancellation end the body here too. */
     private final class Subscriber<T> implements BodySubscriber<T> {
         private final BodySubscriber<T> delegate;
+        /** The body, once the client asked for it: asked once, as a mapping handler maps at each call. */
+        private volatile @Nullable CompletionStage<T> body;
 
         Subscriber(BodySubscriber<T> delegate) {
             this.delegate = delegate;
@@ -143,7 +145,9 @@ public final class StreamedBodyEnd implements AwaitedBody {
 
         @Override
         public CompletionStage<T> getBody() {
-            return delegate.getBody();
+            CompletionStage<T> made = delegate.getBody();
+            body = made;
+            return made;
         }
 
         @Override
@@ -171,7 +175,7 @@ public final class StreamedBodyEnd implements AwaitedBody {
         public void onError(Throwable throwable) {
             // A body the caller streams after the call returned: what its reads throw carries the guard's failure
             // (the upstream's name, attempts, time), which the page and its log line take, as they would a call's.
-            boolean streamed = isStreamed(); // the caller's code: asked outside the lock
+            boolean streamed = isStreamed(); // the caller's stage: asked outside the lock
             @Nullable BodyOutcome awaiting;
             synchronized (StreamedBodyEnd.this) {
                 if (end != null) { // the caller stopped reading first: the body's end was no failure
@@ -197,9 +201,13 @@ public final class StreamedBodyEnd implements AwaitedBody {
          *     handed the outcome instead, and this one never is
          */
         private boolean isStreamed() {
+            CompletionStage<T> asked = body;
+            if (asked == null) {
+                return false; // not asked for yet: nobody has it to read
+            }
             try {
-                CompletableFuture<T> body = delegate.getBody().toCompletableFuture();
-                return body.isDone() && !(body.getNow(null) instanceof AwaitedBody);
+                CompletableFuture<T> made = asked.toCompletableFuture();
+                return made.isDone() && !(made.getNow(null) instanceof AwaitedBody);
             } catch (RuntimeException unsupported) { // toCompletableFuture is optional: say it was read whole
                 return false;
             }
