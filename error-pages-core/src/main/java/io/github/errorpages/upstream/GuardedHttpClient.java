@@ -288,8 +288,14 @@ public final class GuardedHttpClient {
 
     private static RuntimeException bodyUnreadable(Throwable cause) {
         Throwable c = GuardedCall.unwrap(cause);
+        if (c instanceof UncheckedIOException sourceFailed) {
+            // The source's I/O failure, unchecked to pass through the publisher: the source's, as a streamed
+            // body's is (a SocketTimeoutException of the client's read was taken for the upstream's read timeout).
+            return new BodySourceFailure(new IOException("could not read the request body to buffer it",
+                    sourceFailed.getCause()), false);
+        }
         if (c instanceof RuntimeException runtime) {
-            return runtime;
+            return runtime; // a bug, thrown as is
         }
         // The body's source failed or stalled before any upstream was called: not the upstream's failure, and no
         // timeout of its, which a stalled source's TimeoutException read as made a 504 page of a client's stall.

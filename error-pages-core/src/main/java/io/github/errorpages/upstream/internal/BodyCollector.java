@@ -33,7 +33,7 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
      */
     public static CompletableFuture<byte[]> collect(BodyPublisher publisher, long expectedLength) {
         BodyCollector collector = new BodyCollector(expectedLength);
-        publisher.subscribe(collector);
+        collector.subscribeTo(publisher);
         return collector.result;
     }
 
@@ -51,11 +51,24 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     public static CompletableFuture<byte[]> collect(BodyPublisher publisher, long expectedLength, Executor executor) {
         BodyCollector collector = new BodyCollector(expectedLength);
         try {
-            executor.execute(() -> publisher.subscribe(collector));
+            executor.execute(() -> collector.subscribeTo(publisher));
         } catch (RejectedExecutionException rejected) {
             collector.result.completeExceptionally(rejected);
         }
         return collector.result;
+    }
+
+    /**
+     * A publisher that reads its source inside {@code request(n)} (the JDK's {@code ofInputStream}) may let the
+     * source's failure escape from there, or from {@code subscribe}, rather than signal it: the body failed then, at
+     * once. Escaped on the executor's thread, it was only printed, and the caller waited for the whole deadline.
+     */
+    private void subscribeTo(BodyPublisher publisher) {
+        try {
+            publisher.subscribe(this);
+        } catch (RuntimeException escaped) {
+            result.completeExceptionally(escaped);
+        }
     }
 
     @Override
