@@ -33,6 +33,7 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse.BodySubscribers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,6 +48,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -197,6 +199,34 @@ class GuardedHttpClientIntegrationTests {
             CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
             Await.until(() -> breaker.getMetrics().getNumberOfFailedCalls() == 1, "the failure to be recorded");
         }
+    }
+
+    /**
+     * A mapping handler whose function reads the stream it maps ({@code mapping(ofInputStream(), ...)}, as a
+     * GZIPInputStream over it does), which the JDK documents as fine: its function is applied once, when the client
+     * asks for the body. It was applied before the body could flow, and blocked there until the attempt timed
+     * out: a healthy answer became a 504 of the upstream's; and two or three times per response.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void mappingHandlerThatReadsItsStreamIsAppliedOnceWhenTheBodyFlows(boolean async) throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(200, "hello", "Content-Type", "text/plain"));
+        GuardedHttpClient client = client(fast(upstream.uri()).attemptTimeout(Duration.ofSeconds(2)));
+        AtomicInteger applied = new AtomicInteger();
+        BodyHandler<String> reading = info -> BodySubscribers.mapping(BodySubscribers.ofInputStream(), stream -> {
+            applied.incrementAndGet();
+            try (InputStream body = stream) {
+                return new String(body.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        HttpResponse<String> response = async ? client.sendAsync(get("/export"), reading).get(10, TimeUnit.SECONDS)
+                : client.send(get("/export"), reading);
+
+        assertThat(response.body()).isEqualTo("hello");
+        assertThat(applied).hasValue(1);
     }
 
     /**
@@ -432,6 +462,51 @@ class GuardedHttpClientIntegrationTests {
 
         assertThat(failed).hasCauseInstanceOf(java.io.UncheckedIOException.class);
         assertThat(upstream.requestCount()).isZero();
+    }
+
+    /**
+     * A short body to buffer whose source fails, the failure thrown from the publisher's {@code request(n)} or
+     * signalled, unchecked ({@code UncheckedIOException} around the client's {@code SocketTimeoutException}): the call
+     * fails at once, as the source's failure, not the upstream's. Thrown on the executor's thread, it was only
+     * printed, and the async call waited for its whole deadline, then said the source had stalled; signalled, it
+     * was thrown on as it was, and read as the upstream's read timeout.
+     */
+    @ParameterizedTest(name = "thrown: {0}, async: {1}")
+    @CsvSource({"true, false", "true, true", "false, false", "false, true"})
+    void bodyToBufferWhoseSourceFailsFailsAtOnceAsTheSourcesFailure(boolean thrown, boolean async) throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
+        UncheckedIOException failure = new UncheckedIOException(new java.net.SocketTimeoutException("Read timed out"));
+        Flow.Publisher<ByteBuffer> failing = subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+                if (thrown) {
+                    throw failure;
+                }
+                subscriber.onError(failure);
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(failing, 10)).build();
+
+        Throwable failed = catchThrowable(() -> {
+            if (async) {
+                client.sendAsync(put, BodyHandlers.ofString()).get(5, TimeUnit.SECONDS);
+            } else {
+                client.send(put, BodyHandlers.ofString());
+            }
+        });
+
+        Throwable cause = async ? failed.getCause() : failed;
+        assertThat(cause).isInstanceOf(UncheckedIOException.class)
+                .hasRootCauseInstanceOf(java.net.SocketTimeoutException.class);
+        assertThat(cause.getClass().getSimpleName()).isEqualTo("BodySourceFailure");
+        assertThat(upstream.requestCount()).isZero();
+        assertThat(client.guard().metrics().failedCalls()).isZero();
     }
 
     /**
