@@ -827,8 +827,17 @@ public final class UpstreamConfig {
         private static String serverOf(URI endpoint) {
             String host = endpoint.getHost();
             if (host.startsWith("[")) {
+                String literal = host.substring(1, host.length() - 1);
+                // The zone apart (RFC 6874 writes its "%" as "%25"): InetAddress looks a zone up among the machine's
+                // interfaces, and the same two endpoints were refused on one machine and taken on another.
+                int percent = literal.indexOf('%');
+                String zone = "";
+                if (percent >= 0) {
+                    zone = literal.substring(literal.startsWith("%25", percent) ? percent + 3 : percent + 1);
+                    literal = literal.substring(0, percent);
+                }
                 try {
-                    host = InetAddress.getByName(host.substring(1, host.length() - 1)).getHostAddress();
+                    host = InetAddress.getByName(literal).getHostAddress() + (zone.isEmpty() ? "" : "%" + zone);
                 } catch (UnknownHostException notALiteral) {
                     // java.net.URI checked the literal: kept as written
                 }

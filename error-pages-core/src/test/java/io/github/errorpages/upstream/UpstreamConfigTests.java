@@ -93,7 +93,8 @@ class UpstreamConfigTests {
     @ParameterizedTest
     @CsvSource({"http://a/api, http://a:80/api", "https://a, https://A:443/", "http://a:8080, HTTP://A:8080",
         "http://a/x, http://a/y", "http://[::1], http://[0:0:0:0:0:0:0:1]", "http://a.example, http://a.example.",
-        "https://a.example./api, https://A.EXAMPLE:443"})
+        "https://a.example./api, https://A.EXAMPLE:443", "http://[fe80::1%25nosuchif0], http://[fe80:0::1%nosuchif0]",
+        "http://[fe80::1%25lo], http://[FE80:0:0::1%25lo]"})
     void rejectsTheSameServerSpelledTwice(String first, String second) {
         // Two breakers for one server, and a failover that goes back to where it failed; its paths make no other
         // server (the docs said "no server twice", and two paths of one were taken).
@@ -103,11 +104,12 @@ class UpstreamConfigTests {
                         + "twice, but was " + second);
     }
 
-    /** Other ports or schemes are other servers. */
+    /** Other ports, schemes or IPv6 zones are other servers. */
     @Test
     void takesOneHostOnOtherPortsOrSchemes() {
         assertThat(UpstreamConfig.builder("billing").endpoints(URI.create("http://a:8080"), URI.create("http://a:8081"),
-                URI.create("https://a:8080"), URI.create("http://[::1]:8080")).build().endpoints()).hasSize(4);
+                URI.create("https://a:8080"), URI.create("http://[::1]:8080"), URI.create("http://[fe80::1%25a]"),
+                URI.create("http://[fe80::1%25b]")).build().endpoints()).hasSize(6);
     }
 
     @Test
