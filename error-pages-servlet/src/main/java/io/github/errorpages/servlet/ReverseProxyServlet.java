@@ -619,6 +619,13 @@ public final class ReverseProxyServlet extends HttpServlet {
                     return; // answered already, as the container ended the cycle
                 }
                 if (outcome == ExchangeOutcome.DONE) {
+                    if (exchange.isAbandoned() && !response.isCommitted()) {
+                        // The container ended the cycle before anything was sent: the client went away, or the
+                        // server is stopping and closes its connections (Jetty tells either as an EofException).
+                        // Completed as it is, the response was an empty 200 OK, which a client still there took
+                        // for the page (R1, R21). The container's own answer to such a cycle: 500.
+                        response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                    }
                     async.complete();
                     return;
                 }

@@ -1695,6 +1695,36 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * The server stopped with an exchange waiting for the upstream's head: Jetty closes its connections and tells the
+     * cycle so as the client's going away, and the Jetty transport completed the response as it was, an empty
+     * {@code 200 OK} that a client still there took for the page (R1, R21). Whatever the client gets now, if
+     * anything, is no success.
+     */
+    @Test
+    void exchangeInFlightWhenTheServerStopsGetsNoSuccess() throws Exception {
+        try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("stopped").endpoints(
+                    stalls.uri()).build())).start();
+            try (Socket client = new Socket("127.0.0.1", configured.uri("/").getPort())) {
+                client.setSoTimeout(20_000);
+                client.getOutputStream().write(("GET /orders/42 HTTP/1.1\r\nHost: gateway\r\n"
+                        + "Accept: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
+
+                configured.close();
+
+                ByteArrayOutputStream answer = new ByteArrayOutputStream();
+                try {
+                    client.getInputStream().transferTo(answer);
+                } catch (IOException reset) {
+                    // nothing more: what came before is the answer
+                }
+                assertThat(answer.toString(StandardCharsets.US_ASCII)).doesNotStartWith("HTTP/1.1 2");
+            }
+        }
+    }
+
+    /**
      * The context stopped (an application undeployed, the server still running) with an exchange in flight: the
      * container unmaps the servlet before destroying it, and the Jetty transport answered the exchange its
      * destruction cut off by an {@code ASYNC} dispatch to nothing, which Jetty answered with its own 500 naming

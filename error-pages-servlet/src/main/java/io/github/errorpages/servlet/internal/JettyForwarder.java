@@ -569,6 +569,11 @@ public final class JettyForwarder {
             return relay != null;
         }
 
+        /** @return whether the container ended the exchange ({@link #abandon}), telling its cycle of an error */
+        public boolean isAbandoned() {
+            return abandoned;
+        }
+
         /**
          * @return the reads of the client's body that a thread of the client's makes with blocking servlet I/O, which
          *     must end before the servlet returns; {@code null} when there are none (no body, one read before the
