@@ -215,7 +215,8 @@ public final class GuardedHttpClient {
                 return; // cancelled while the body was read
             }
             if (error != null) {
-                outcome.completeExceptionally(bodyUnreadable(error));
+                Throwable c = GuardedCall.unwrap(error);
+                outcome.completeExceptionally(c instanceof Error bug ? bug : bodyUnreadable(error));
                 return;
             }
             // The call completes the outcome itself: ended by the caller in any way (cancelled, timed out with
@@ -286,8 +287,15 @@ public final class GuardedHttpClient {
         return new Prepared(request, streamed, () -> tracked, null);
     }
 
+    /**
+     * @return what a call whose body to buffer could not be read ends with
+     * @throws Error an Error the publisher threw, as is: a bug
+     */
     private static RuntimeException bodyUnreadable(Throwable cause) {
         Throwable c = GuardedCall.unwrap(cause);
+        if (c instanceof Error bug) {
+            throw bug;
+        }
         if (c instanceof UncheckedIOException sourceFailed) {
             // The source's I/O failure, unchecked to pass through the publisher: the source's, as a streamed
             // body's is (a SocketTimeoutException of the client's read was taken for the upstream's read timeout).

@@ -815,7 +815,11 @@ public final class UpstreamConfig {
             }
             // One spelling per server, so that a repeat is seen: http://H:80 is http://h (RFC 3986 §6.2.3).
             boolean defaultPort = port == -1 || port == (scheme.equals("https") ? 443 : 80);
-            String host = endpoint.getHost().toLowerCase(Locale.ROOT);
+            // Not an IPv6 literal's zone: it names an interface, whose name the JDK looks up with its case.
+            String host = endpoint.getHost();
+            int zone = host.startsWith("[") ? host.indexOf('%') : -1;
+            host = zone < 0 ? host.toLowerCase(Locale.ROOT)
+                    : host.substring(0, zone).toLowerCase(Locale.ROOT) + host.substring(zone);
             return URI.create(scheme + "://" + host + (defaultPort ? "" : ":" + port) + path);
         }
 

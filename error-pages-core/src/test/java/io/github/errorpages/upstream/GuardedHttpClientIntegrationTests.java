@@ -510,6 +510,41 @@ class GuardedHttpClientIntegrationTests {
     }
 
     /**
+     * An Error a body to buffer throws (a bug) ends the call at once, as is, sync or async: async, it escaped on the
+     * executor's thread, only printed, and the call waited for its whole deadline, then said the source stalled.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void errorThrownByABodyToBufferEndsTheCallAtOnceAsIs(boolean async) {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
+        AssertionError bug = new AssertionError("a bug of the body's");
+        Flow.Publisher<ByteBuffer> failing = subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+                throw bug;
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(failing, 10)).build();
+
+        Throwable failed = catchThrowable(() -> {
+            if (async) {
+                client.sendAsync(put, BodyHandlers.ofString()).get(5, TimeUnit.SECONDS);
+            } else {
+                client.send(put, BodyHandlers.ofString());
+            }
+        });
+
+        assertThat(async ? failed.getCause() : failed).isSameAs(bug);
+        assertThat(upstream.requestCount()).isZero();
+    }
+
+    /**
      * A short body to buffer that reads its source inside {@code request(n)}, as the JDK's {@code ofInputStream}
      * does, from a client that stalls: the async send returns at once and ends within the deadline, instead of
      * reading the body on the caller's thread for as long as the source stalls (4 s here) before it returns.

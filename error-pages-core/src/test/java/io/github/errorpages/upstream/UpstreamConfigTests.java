@@ -109,7 +109,7 @@ class UpstreamConfigTests {
     void takesOneHostOnOtherPortsOrSchemes() {
         assertThat(UpstreamConfig.builder("billing").endpoints(URI.create("http://a:8080"), URI.create("http://a:8081"),
                 URI.create("https://a:8080"), URI.create("http://[::1]:8080"), URI.create("http://[fe80::1%25a]"),
-                URI.create("http://[fe80::1%25b]")).build().endpoints()).hasSize(6);
+                URI.create("http://[fe80::1%25b]"), URI.create("http://[fe80::1%25B]")).build().endpoints()).hasSize(7);
     }
 
     @Test

@@ -66,7 +66,7 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     private void subscribeTo(BodyPublisher publisher) {
         try {
             publisher.subscribe(this);
-        } catch (RuntimeException escaped) {
+        } catch (RuntimeException | Error escaped) { // an Error too: a bug, which the caller gets as send throws it
             result.completeExceptionally(escaped);
         }
     }
