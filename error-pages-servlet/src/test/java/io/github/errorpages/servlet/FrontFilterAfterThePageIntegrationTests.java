@@ -11,7 +11,12 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -90,6 +95,35 @@ class FrontFilterAfterThePageIntegrationTests {
             assertThat(response.headers().allValues("Set-Cookie")).as("R17").isEmpty();
             assertThat(response.headers().allValues("Expires")).as("R15").isEmpty();
             assertThat(response.headers().allValues("X-Frame-Options")).as("R41").containsExactly("DENY");
+        }
+    }
+    /**
+     * A HEAD's page over HTTP/2 ends its stream, nothing added to it: flushed, its head went with a Content-Length
+     * and no end of stream, and Jetty 12 never ended it (the client waited until it gave up).
+     */
+    @Test
+    void headsPageOverHttp2EndsItsStreamWithNothingAdded() throws Exception {
+        HttpServlet failing = TestServlets.servlet((request, response) -> {
+            throw new ConnectException("Connection refused");
+        });
+        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        try (JettyServer jetty = new JettyServer().h2c().filter(LATE_ADDITIONS).filter(new ErrorPagesFilter())
+                .servlet("/orders", failing).start()) {
+            h2.start();
+            // identity: Jetty's client decodes what it asked for gzipped, and the GET's length would be the page's
+            ContentResponse get = h2.newRequest(jetty.h2cUri("/orders")).headers(fields -> fields.put("Accept",
+                    "text/html").put("Accept-Encoding", "identity")).timeout(10, TimeUnit.SECONDS).send();
+            ContentResponse head = h2.newRequest(jetty.h2cUri("/orders")).method("HEAD").headers(fields -> fields.put(
+                    "Accept", "text/html").put("Accept-Encoding", "identity")).timeout(10, TimeUnit.SECONDS).send();
+
+            assertThat(head.getStatus()).isEqualTo(502);
+            assertThat(head.getHeaders().getLongField("Content-Length")).as("R12")
+                    .isEqualTo(get.getContent().length);
+            assertThat(head.getHeaders().getValuesList("Set-Cookie")).as("R17").isEmpty();
+            assertThat(head.getHeaders().getValuesList("X-Frame-Options")).as("R41").containsExactly("DENY");
+        } finally {
+            h2.stop();
         }
     }
 }
