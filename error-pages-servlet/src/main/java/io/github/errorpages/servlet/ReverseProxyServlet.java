@@ -623,8 +623,11 @@ public final class ReverseProxyServlet extends HttpServlet {
                         // The container ended the cycle before anything was sent: the client went away, or the
                         // server is stopping and closes its connections (Jetty tells either as an EofException).
                         // Completed as it is, the response was an empty 200 OK, which a client still there took
-                        // for the page (R1, R21). The container's own answer to such a cycle: 500.
-                        response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                        // for the page (R1, R21). The container's own answer to such a cycle: 500, past the error
+                        // pages' filter in front, which would make a page of it (intercept-statuses with 500) and a
+                        // WARN line blaming the upstream, for every client that went away.
+                        CapturingResponse.answeredPast(request, response)
+                                .setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
                     }
                     async.complete();
                     return;
