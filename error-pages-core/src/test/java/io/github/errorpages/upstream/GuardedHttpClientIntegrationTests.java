@@ -477,31 +477,14 @@ class GuardedHttpClientIntegrationTests {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
         GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
         UncheckedIOException failure = new UncheckedIOException(new java.net.SocketTimeoutException("Read timed out"));
-        Flow.Publisher<ByteBuffer> failing = subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
-            @Override
-            public void request(long n) {
-                if (thrown) {
-                    throw failure;
-                }
-                subscriber.onError(failure);
-            }
 
-            @Override
-            public void cancel() {
+        Throwable cause = sendBuffered(client, async, subscriber -> {
+            if (thrown) {
+                throw failure;
             }
-        });
-        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
-                .PUT(HttpRequest.BodyPublishers.fromPublisher(failing, 10)).build();
-
-        Throwable failed = catchThrowable(() -> {
-            if (async) {
-                client.sendAsync(put, BodyHandlers.ofString()).get(5, TimeUnit.SECONDS);
-            } else {
-                client.send(put, BodyHandlers.ofString());
-            }
+            subscriber.onError(failure);
         });
 
-        Throwable cause = async ? failed.getCause() : failed;
         assertThat(cause).isInstanceOf(UncheckedIOException.class)
                 .hasRootCauseInstanceOf(java.net.SocketTimeoutException.class);
         assertThat(cause.getClass().getSimpleName()).isEqualTo("BodySourceFailure");
@@ -519,10 +502,25 @@ class GuardedHttpClientIntegrationTests {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
         GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
         AssertionError bug = new AssertionError("a bug of the body's");
-        Flow.Publisher<ByteBuffer> failing = subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+
+        assertThat(sendBuffered(client, async, subscriber -> {
+            throw bug;
+        })).isSameAs(bug);
+        assertThat(upstream.requestCount()).isZero();
+    }
+
+    /**
+     * Sends a PUT whose body of a known 10 bytes is buffered for retries, its publisher's {@code request(n)} doing
+     * what it is given.
+     *
+     * @return what the call failed with (an async call's, unwrapped from the future's)
+     */
+    private static Throwable sendBuffered(GuardedHttpClient client, boolean async,
+            java.util.function.Consumer<Flow.Subscriber<? super ByteBuffer>> onRequest) {
+        Flow.Publisher<ByteBuffer> body = subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
             @Override
             public void request(long n) {
-                throw bug;
+                onRequest.accept(subscriber);
             }
 
             @Override
@@ -530,8 +528,7 @@ class GuardedHttpClientIntegrationTests {
             }
         });
         HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
-                .PUT(HttpRequest.BodyPublishers.fromPublisher(failing, 10)).build();
-
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(body, 10)).build();
         Throwable failed = catchThrowable(() -> {
             if (async) {
                 client.sendAsync(put, BodyHandlers.ofString()).get(5, TimeUnit.SECONDS);
@@ -539,9 +536,7 @@ class GuardedHttpClientIntegrationTests {
                 client.send(put, BodyHandlers.ofString());
             }
         });
-
-        assertThat(async ? failed.getCause() : failed).isSameAs(bug);
-        assertThat(upstream.requestCount()).isZero();
+        return async ? failed.getCause() : failed;
     }
 
     /**
