@@ -1727,8 +1727,10 @@ abstract class ReverseProxyServletIntegrationTests {
                 });
 
                 assertThat(answer.toString(StandardCharsets.US_ASCII)).doesNotStartWith("HTTP/1.1 2");
-                // No page of the filter's for a client that may be gone: no WARN line blaming the upstream.
-                assertThat(log).doesNotContain("error page status=");
+                // No page of the filter's for a client that may be gone: no WARN line blaming the upstream for the
+                // 500. (The servlet's destruction may cut the exchange off first and answer it with its 503 page: the
+                // JDK transport's, from Java 21 on, where its client can be stopped.)
+                assertThat(log).doesNotContain("error page status=500");
             }
         }
     }
