@@ -31,6 +31,7 @@ import io.github.errorpages.servlet.internal.RequestTargets;
 import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import io.github.errorpages.servlet.internal.ResponseHeadCheck;
+import io.github.errorpages.servlet.internal.StoppableHttpClient;
 import io.github.errorpages.servlet.internal.UpstreamLocations;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.upstream.BodyOutcome;
@@ -326,8 +327,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static final String NON_BLOCKING_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".nonBlocking";
     /**
      * How long {@code destroy()} waits for the answers of the exchanges it cut off: a container stops the
-     * application's class loader once it returns. Longer than a retry's default backoff (at most 1.2 s), which
-     * the stopped client then refuses.
+     * application's class loader once it returns. Those of the Jetty transport that wait out a retry's backoff are
+     * ended at once, whatever its length; the JDK transport's wait on their container threads.
      */
     private static final Duration PENDING_ANSWERS_LIMIT = Duration.ofSeconds(2);
 
@@ -401,8 +402,10 @@ public final class ReverseProxyServlet extends HttpServlet {
      * stop), and lets go of them; the answers of exchanges still in flight are written without them. The container
      * has unmapped the servlet by now: the exchanges that Jetty's client forwarded asynchronously are answered with
      * the page (a 503), written on a thread of the common pool, and this method waits up to 2 seconds for those
-     * answers. A
-     * servlet made by the builder with clients of its own cannot be initialised again: build a new one.
+     * answers; so are those waiting out a retry's backoff. A retry whose backoff ends later (the JDK transport's,
+     * whose container thread waits it out) is not sent where the client was stopped (Java 21 on): the call ends
+     * with its last attempt's failure, and nothing more counts against the upstream. A servlet made by the builder
+     * with clients of its own cannot be initialised again: build a new one.
      */
     @Override
     public void destroy() {
@@ -1262,7 +1265,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             // The blocking reads of request bodies, which must not run in the client's write loop.
             ExecutorService bodyReads = Executors.newCachedThreadPool(DaemonThreads.named("error-pages-proxy-"
                     + guard.name() + "-body"));
-            GuardedHttpClient client = GuardedHttpClient.of(ownClient(connectTimeout, clientTasks, sslContext), guard);
+            GuardedHttpClient client = GuardedHttpClient.of(new StoppableHttpClient(ownClient(connectTimeout,
+                    clientTasks, sslContext)), guard);
             // The copying container thread asks for the body's next bytes through the executor too: the client
             // parses what has arrived within the request, and a loop there would hold the container thread for good.
             return new Proxy(guard, responder, null, client, maxResponseHeaderSize, bodyIdleTimeout, clientTasks,
@@ -1371,7 +1375,12 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // The servlet's own JDK clients (an application's own client is the application's to stop). On Java
                 // 17, which cannot stop them, the executor stays too: an exchange in flight (collected with the
                 // client later) still needs it to hand its response back, and its idle threads end by themselves.
-                boolean stopped = shutDownNow(Objects.requireNonNull(jdk).httpClient());
+                StoppableHttpClient own = (StoppableHttpClient) Objects.requireNonNull(jdk).httpClient();
+                if (JDK_CLIENTS_STOP) {
+                    // First: a retry must not reach the stopped client, whose refusal blamed the upstream.
+                    own.refuseSends();
+                }
+                boolean stopped = shutDownNow(own.client());
                 if (stopped) {
                     ownExecutor.shutdown();
                     Objects.requireNonNull(bodyReads).shutdown(); // made with the client, for it

@@ -1695,6 +1695,48 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A call waiting out a retry's backoff (an honoured {@code Retry-After}) when the servlet is destroyed sends no
+     * retry, and counts nothing more against the upstream, in a guard other servlets may share. The JDK transport's
+     * retry went to its client stopped under it (Java 21 on), whose {@code IOException: closed} was taken for the
+     * upstream's {@code connection_terminated}: a 502, and a failure in the breaker. It is lost now, and the client
+     * gets the upstream's last answer when the backoff ends (the request's thread waits it out). The Jetty
+     * transport's call waited the backoff out too, and its page came from the destroyed servlet long after
+     * {@code destroy()} returned; the call ends at once now, the gateway's doing: 503
+     * {@code connection_limit_reached}, within a wait much shorter than the backoff.
+     */
+    @Test
+    void aRetryWaitingWhenTheServletIsDestroyedCountsNothingAgainstTheUpstream() throws Exception {
+        assumeClientsCanBeStopped();
+        boolean jetty = transport == ProxyTransport.JETTY;
+        int retryAfterSeconds = jetty ? 30 : 1;
+        List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
+        try (FaultyUpstream unavailable = FaultyUpstream.start(Behaviour.respond(503, "down", "Retry-After",
+                Integer.toString(retryAfterSeconds)))) {
+            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("backing-off")
+                    .endpoints(unavailable.uri()).deadline(Duration.ofSeconds(retryAfterSeconds + 30))
+                    .maxHonouredRetryAfter(Duration.ofSeconds(retryAfterSeconds)).build())
+                    .listener(events::add).build();
+            ReverseProxyServlet servlet = proxyBuilder(guard).build();
+            configured = new JettyServer().servlet("/*", servlet).start();
+            CompletableFuture<HttpResponse<byte[]>> backingOff = CompletableFuture.supplyAsync(
+                    () -> Client.get(configured.uri("/orders/42"), JSON));
+            Await.until(() -> events.stream().anyMatch(UpstreamEvent.RetryScheduled.class::isInstance),
+                    "a retry waiting out its backoff");
+
+            servlet.destroy();
+
+            HttpResponse<byte[]> response = backingOff.get(15, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(503);
+            assertThat(Client.text(response)).contains(jetty ? "connection_limit_reached" : "upstream_status");
+            assertThat(unavailable.requestCount()).as("no retry sent").isEqualTo(1);
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls())
+                    .as("the upstream's 503 alone").isEqualTo(1);
+            assertThat(events).noneMatch(event -> event instanceof UpstreamEvent.CallFailed failed
+                    && failed.failure().cause() == FailureCause.CONNECTION_TERMINATED);
+        }
+    }
+
+    /**
      * The server stopped with an exchange waiting for the upstream's head: Jetty closes its connections and tells the
      * cycle so as the client's going away, and the Jetty transport completed the response as it was, an empty
      * {@code 200 OK} that a client still there took for the page (R1, R21). Whatever the client gets now, if

@@ -153,6 +153,8 @@ public final class JettyForwarder {
     private final long clientIdleTimeoutMillis;
     /** The bodies under way, which {@link #sweep()} looks at. */
     private final Set<AttemptListener> bodies = ConcurrentHashMap.newKeySet();
+    /** The exchanges whose guarded call is not over: {@link #stop()} ends those the stopped client leaves waiting. */
+    private final Set<Exchange> calls = ConcurrentHashMap.newKeySet();
     private volatile Scheduler.@Nullable Task sweeper;
     private volatile boolean stopped;
     private final int maxResponseHeaderSize;
@@ -268,7 +270,11 @@ public final class JettyForwarder {
         }
     }
 
-    /** Stops the client; exchanges in flight fail. */
+    /**
+     * Stops the client; exchanges in flight fail, and so do those whose call waits out a retry's backoff, at once:
+     * their retry, refused by the stopped client, would end them only when the backoff is over (as long as an
+     * upstream's {@code Retry-After} the guard honours), long after the servlet's destruction.
+     */
     public void stop() {
         stopped = true;
         Scheduler.Task sweeping = sweeper;
@@ -279,6 +285,9 @@ public final class JettyForwarder {
             client.stop();
         } catch (Exception e) {
             // Stopping is best effort: the servlet is being destroyed.
+        }
+        for (Exchange exchange : calls) {
+            exchange.cutOffByStop();
         }
     }
 
@@ -328,6 +337,12 @@ public final class JettyForwarder {
         private volatile @Nullable AttemptListener relay;
         /** Whether the request is forwarded in an asynchronous cycle ({@link AsyncAnswers#allowed}). */
         private final boolean asynchronous;
+        /** The number of the latest attempt started, for the failure of a call {@link #stop()} ends. */
+        private volatile int attempts;
+        /** Whether {@link #stop()} ended the call, whose cancellation is then the gateway's doing. */
+        private volatile boolean cutOffByStop;
+        /** When {@link #start()} began the call ({@link System#nanoTime()}). */
+        private volatile long startedNanos;
 
         Exchange(HttpServletRequest request, HttpServletResponse response, URI target) {
             this.request = request;
@@ -379,9 +394,12 @@ public final class JettyForwarder {
          *     on to the container (an {@link IOException} of the client's connection, or a bug)
          */
         public CompletableFuture<Object> start() {
+            startedNanos = System.nanoTime();
             CompletableFuture<Response> call = guard.callAsync(upstreamRequest, RESPONSES, this::attempt);
             this.call = call;
+            calls.add(this);
             call.whenComplete((ignored, error) -> {
+                calls.remove(this);
                 if (error != null) {
                     finish(outcomeOf(error));
                 }
@@ -420,6 +438,18 @@ public final class JettyForwarder {
             AttemptListener relaying = relay;
             if (relaying != null) {
                 relaying.clientLeft(error);
+            }
+        }
+
+        /**
+         * Ends a call that the stopped client left waiting (a retry's backoff), as the gateway's doing: 503
+         * {@code connection_limit_reached}, which the guard counts as an aborted call, nothing against the upstream.
+         */
+        void cutOffByStop() {
+            CompletableFuture<Response> current = call;
+            if (current != null && !current.isDone()) {
+                cutOffByStop = true; // before the cancel, whose outcome it decides
+                current.cancel(true);
             }
         }
 
@@ -480,6 +510,7 @@ public final class JettyForwarder {
         }
 
         CompletionStage<Response> attempt(Attempt attempt) {
+            attempts = attempt.number();
             // Jetty's idle timeout covers the whole exchange, and cannot tell an upstream that stalls from a client
             // that holds back the demand for the next part (it reads slowly): so it only backs the others up. The
             // guard's timer (and timeAfter) ends the wait for the head, the listener's watchdog a stalled body.
@@ -552,6 +583,11 @@ public final class JettyForwarder {
             IOException clientFailed = streamed == null ? null : streamed.failure();
             if (cause instanceof CancellationException && clientFailed != null) {
                 return clientFailed; // the client went away while sending its body
+            }
+            if (cause instanceof CancellationException && cutOffByStop) {
+                return UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED).upstream(guard.name())
+                        .attempts(attempts).elapsed(Duration.ofNanos(System.nanoTime() - startedNanos))
+                        .failingSince(guard.failingSince().orElse(null)).build();
             }
             if (cause instanceof UncheckedIOException bodySource && streamed != null) {
                 // The guard blamed the client's body: it went away, or stalled while the upstream waited for it.

@@ -1,0 +1,146 @@
+package io.github.errorpages.servlet.internal;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import java.io.IOException;
+import java.net.Authenticator;
+import java.net.CookieHandler;
+import java.net.ProxySelector;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.PushPromiseHandler;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * The JDK transport's own client, which sends nothing once {@link #refuseSends()} was called, as its servlet stops
+ * the client under it. The JDK's client, stopped (Java 21's {@code shutdownNow()}), fails a send with
+ * {@code IOException: closed}, which the guard took for the upstream's {@code connection_terminated}: a retry whose
+ * backoff ended after the servlet's destruction was answered with a 502 that blamed the upstream, and counted by
+ * the breaker of a guard other servlets may share. Refused here, the request is never sent:
+ * {@code connection_limit_reached} with no attempt, which the guard counts as a lost retry (or a rejected call), as
+ * for the Jetty transport's stopped client.
+ *
+ * <p>Everything else is the wrapped client's. Thread-safe, as the JDK's client is.
+ */
+public final class StoppableHttpClient extends HttpClient {
+
+    private final HttpClient client;
+    private volatile boolean refusing;
+
+    /**
+     * @param client the client that sends
+     */
+    public StoppableHttpClient(HttpClient client) {
+        this.client = client;
+    }
+
+    /** @return the client that sends, which its owner stops */
+    public HttpClient client() {
+        return client;
+    }
+
+    /** From now on, refuses every request, as the gateway's doing, before the wrapped client sees it. */
+    public void refuseSends() {
+        refusing = true;
+    }
+
+    private void refuseIfStopped() {
+        if (refusing) {
+            throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED)
+                    .attempts(0).build(), new RejectedExecutionException("the proxy's client is stopped"), false);
+        }
+    }
+
+    @Override
+    public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler)
+            throws IOException, InterruptedException {
+        refuseIfStopped();
+        return client.send(request, handler);
+    }
+
+    @Override
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
+        try {
+            refuseIfStopped();
+        } catch (UpstreamFailureException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        return client.sendAsync(request, handler);
+    }
+
+    @Override
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler,
+            PushPromiseHandler<T> pushPromiseHandler) {
+        try {
+            refuseIfStopped();
+        } catch (UpstreamFailureException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        return client.sendAsync(request, handler, pushPromiseHandler);
+    }
+
+    @Override
+    public Optional<CookieHandler> cookieHandler() {
+        return client.cookieHandler();
+    }
+
+    @Override
+    public Optional<Duration> connectTimeout() {
+        return client.connectTimeout();
+    }
+
+    @Override
+    public Redirect followRedirects() {
+        return client.followRedirects();
+    }
+
+    @Override
+    public Optional<ProxySelector> proxy() {
+        return client.proxy();
+    }
+
+    @Override
+    public SSLContext sslContext() {
+        return client.sslContext();
+    }
+
+    @Override
+    public SSLParameters sslParameters() {
+        return client.sslParameters();
+    }
+
+    @Override
+    public Optional<Authenticator> authenticator() {
+        return client.authenticator();
+    }
+
+    @Override
+    public Version version() {
+        return client.version();
+    }
+
+    @Override
+    public Optional<Executor> executor() {
+        return client.executor();
+    }
+
+    @Override
+    public WebSocket.Builder newWebSocketBuilder() {
+        return client.newWebSocketBuilder();
+    }
+
+    @Override
+    public String toString() {
+        return client.toString();
+    }
+}
