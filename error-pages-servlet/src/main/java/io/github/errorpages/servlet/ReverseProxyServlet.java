@@ -477,6 +477,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         HttpRequest upstreamRequest;
         try {
             upstreamRequest = upstreamRequest(request, body, current.pseudonym);
+        } catch (ForwardedHeadTooLargeException tooLarge) {
+            response.sendError(SC_REQUEST_HEADER_FIELDS_TOO_LARGE);
+            return;
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return;

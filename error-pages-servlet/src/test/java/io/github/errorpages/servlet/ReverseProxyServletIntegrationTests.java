@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.servlet.internal.ConfigParameters;
+import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
@@ -3289,6 +3290,39 @@ abstract class ReverseProxyServletIntegrationTests {
                 assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(200);
                 assertThat(upstream.requests()).singleElement().satisfies(received ->
                         assertThat(received.headers().get("cookie")).hasSize("session=".length() + cookieSize));
+            }
+        }
+    }
+
+    /**
+     * A request of more than 100 header field names is answered with 431 and not forwarded, as Tomcat, Envoy and
+     * HAProxy refuse one of about that many by default: the Servlet API hands a request's fields out by name, and
+     * Jetty looks through all of them for each name, so that a head of a few thousand names (8 KiB) cost a hundred
+     * times the CPU of another request. A hundred names are forwarded, with as many fields of one name as come.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {100, 101})
+    void answers431ToMoreThanAHundredFieldNames(int names) throws IOException {
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("many-fields")
+                    .endpoints(upstream.uri()).build())).start();
+            StringBuilder head = new StringBuilder("GET /orders/42 HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n");
+            for (int i = 0; i < 200; i++) {
+                head.append("X-Repeated: ").append(i).append("\r\n");
+            }
+            for (int i = 3; i < names; i++) { // Host, Connection and X-Repeated are three names
+                head.append("X-Field-").append(i).append(": v\r\n");
+            }
+
+            HttpTester.Response response = HttpTester.parseResponse(configured.raw(head.append("\r\n").toString()));
+
+            if (names > ProxyHeaders.MAX_FIELD_NAMES) {
+                assertThat(response.getStatus()).as(response.getContent()).isEqualTo(431);
+                assertThat(upstream.requests()).isEmpty();
+            } else {
+                assertThat(response.getStatus()).as(response.getContent()).isEqualTo(200);
+                assertThat(upstream.requests()).singleElement().satisfies(received -> assertThat(received.headers())
+                        .containsKey("x-field-" + (names - 1)).containsKey("x-repeated"));
             }
         }
     }

@@ -76,6 +76,14 @@ import org.jspecify.annotations.Nullable;
 public final class ProxyHeaders {
 
     /** What every proxy's pseudonym starts with. */
+    /**
+     * The most header field names a request forwarded may have; one with more is answered with 431 and not
+     * forwarded, as Tomcat, Envoy and HAProxy refuse a request of more than about a hundred fields by default. The
+     * Servlet API hands a request's fields out by name, and Jetty and Tomcat look through all of them for each name:
+     * a head of a few thousand names (8 KiB, Jetty's default limit) cost a hundred times the CPU of another request.
+     */
+    public static final int MAX_FIELD_NAMES = 100;
+
     private static final String PSEUDONYM_PREFIX = "error-pages-";
     private static final char[] PSEUDONYM_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
@@ -223,14 +231,19 @@ public final class ProxyHeaders {
      * @param request the client's request
      * @param pseudonym this proxy's name in {@code Via} ({@link #pseudonym()})
      * @param sink takes each name/value pair; a name repeats for each of its values
+     * @throws ForwardedHeadTooLargeException when the request has more than {@link #MAX_FIELD_NAMES} field names
      */
     public static void towardUpstream(HttpServletRequest request, String pseudonym, BiConsumer<String, String> sink) {
         List<String> dropped = null;
         for (Enumeration<String> connection = request.getHeaders("Connection"); connection.hasMoreElements(); ) {
             dropped = listedIn(connection.nextElement(), dropped);
         }
+        int namesSeen = 0;
         for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
             String name = names.nextElement();
+            if (++namesSeen > MAX_FIELD_NAMES) {
+                throw ForwardedHeadTooLargeException.names(MAX_FIELD_NAMES);
+            }
             if (isDroppedTowardUpstream(name) || (dropped != null && containsIgnoringCase(dropped, name))
                     || !isToken(name)) {
                 continue;
