@@ -20,8 +20,9 @@ import org.jspecify.annotations.Nullable;
  * @param accept the {@code Accept} field value, or {@code null} when absent
  * @param acceptLanguage the {@code Accept-Language} field value, or {@code null} when absent
  * @param requestId the caller's request id (e.g. from {@code X-Request-Id}), or {@code null}; it is used as
- *     the support code only if it matches {@code [A-Za-z0-9._-]{1,64}} (R39) and the page is not one shared
- *     caches may keep ({@code cache.max-age})
+ *     the support code only if it matches {@code [A-Za-z0-9._-]{1,64}} (R39), is not in the shape of the
+ *     library's own codes ({@code 7KQ2-MF4X}, four and four letters or digits: another request's code), and the
+ *     page is not one shared caches may keep ({@code cache.max-age})
  * @param acceptEncoding the {@code Accept-Encoding} field value, or {@code null} when absent (the response is
  *     then never compressed)
  * @since 0.1.0

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.MDC;
 
 class ErrorPagesTests {
@@ -60,6 +61,24 @@ class ErrorPagesTests {
         assertThat(safe.supportCode()).isEqualTo("req-7f3a.b_9");
         assertThat(safe.bodyText()).contains("\"support_code\": \"req-7f3a.b_9\"");
         assertThat(unsafe.supportCode()).doesNotContain("Set-Cookie").hasSize(9);
+    }
+
+    /**
+     * A caller's request id in the shape of the library's own codes is not taken: any caller could send the code of
+     * another request's page, and the code a user reports would lead to two log lines, not exactly one
+     * (troubleshooting.md). Whatever the case of its letters: support may well search for a code read aloud so.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"7KQ2-MF4X", "7kq2-mf4x", "ABCD-1234", "IIII-OOOO"})
+    void aRequestIdShapedAsTheLibrarysOwnCodesIsNotTaken(String requestId) { // R33, R39
+        ErrorResponse page = PAGES.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/", "application/json", null, requestId));
+
+        assertThat(page.supportCode()).matches("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+                .isNotEqualToIgnoringCase(requestId);
+        assertThat(PAGES.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), new ErrorRequest("GET", "/",
+                "application/json", null, requestId + "-1")).supportCode()).as("another shape: the caller's")
+                .isEqualTo(requestId + "-1");
     }
 
     /**

@@ -51,8 +51,9 @@ abstract class PageSettingsBuilder<B extends PageSettingsBuilder<B>> {
 
     /**
      * Sets the request header whose value is shown as the support code when it is safe to echo
-     * ({@code [A-Za-z0-9._-]{1,64}}), so that the page, the log line and the caller's own logs share one
-     * id (init-parameter {@code request-id-header}). Default {@code X-Request-Id}.
+     * ({@code [A-Za-z0-9._-]{1,64}}, and not in the shape of the library's own codes, {@code 7KQ2-MF4X}), so that
+     * the page, the log line and the caller's own logs share one id (init-parameter {@code request-id-header}).
+     * Default {@code X-Request-Id}.
      *
      * @param name a header name
      * @return this builder
