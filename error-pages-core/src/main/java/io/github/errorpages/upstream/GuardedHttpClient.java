@@ -82,18 +82,22 @@ import org.jspecify.annotations.Nullable;
  * too, on later JDKs for pooled ones); that resend happens inside one attempt, on the same endpoint, and
  * the guard can neither see nor prevent it, so for that one failure an upstream may see a GET twice per
  * attempt. With {@code jdk.httpclient.enableAllMethodRetry} on (a system property, or the JDK's
- * {@code conf/net.properties}) it does so for any method, a POST too, so {@link #of} refuses a client then. The
- * client starts its request timeout again for the resend, which the guard's timer bounds: the attempt ends
- * within its timeout and that backstop. A body that is not buffered is not sent again unless it is one of the
- * JDK's publishers of a string, a byte array or a file, which read their source afresh: any other resend fails
- * at its body, as {@code connection_terminated}, leaving the upstream an incomplete request (it would read the
- * body's source at its end, and send the rest of the body only, or none).
+ * {@code conf/net.properties}) it does so for any method, a POST too, so {@link #of} refuses a client then. Over
+ * HTTP/2 it also sends a request of any method again when the upstream refused its stream unprocessed
+ * ({@code REFUSED_STREAM}, or a {@code GOAWAY} that leaves it out: RFC 9113 §8.7 says it was not processed; JDK 21
+ * or so on). The client starts its request timeout again for the resend, which the guard's timer bounds: the
+ * attempt ends within its timeout and that backstop. A body that is not buffered is not sent again unless it is one
+ * of the JDK's publishers of a string, a byte array or a file, which read their source afresh: any other resend
+ * fails at its body, as {@code connection_terminated}, leaving the upstream an incomplete request (it would read
+ * the body's source at its end, and send the rest of the body only, or none).
  *
  * <p>A client that follows redirects, or has an {@link java.net.Authenticator}, sends a request again itself to
  * follow a 307 or 308 or to answer a 401 or 407, within the same attempt: a new request after a complete
  * response, not a retry. Its body goes again if it is buffered or one of those JDK publishers; any other body
  * cannot be read twice, and the call ends with an {@link UncheckedIOException} that says so, the upstream not
- * blamed.
+ * blamed. (Through such a client, a resend of another method's streamed body for a refused HTTP/2 stream cannot
+ * be told from one for a redirect, and ends so too; a client that follows no redirects and answers no challenges
+ * fails it as {@code connection_terminated}.)
  *
  * <p>Instances are immutable and thread-safe; share one per upstream.
  *
@@ -276,7 +280,8 @@ public final class GuardedHttpClient {
             return new Prepared(request, upstreamRequest, null,
                     reader == null ? BodyCollector.collect(body, length) : BodyCollector.collect(body, length, reader));
         }
-        TrackingBodyPublisher tracked = new TrackingBodyPublisher(body, request.method());
+        TrackingBodyPublisher tracked = new TrackingBodyPublisher(body, request.method(),
+                client.followRedirects() != HttpClient.Redirect.NEVER || client.authenticator().isPresent());
         UpstreamRequest streamed = upstreamRequest.withReplayableBody(tracked::isUntouched);
         if (body instanceof SourcedBodyPublisher sourced) {
             streamed = streamed.withBodySource(() -> tracked.isSourceFailed() || sourced.isSourceFailed(),

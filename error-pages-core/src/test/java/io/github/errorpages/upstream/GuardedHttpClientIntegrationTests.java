@@ -19,6 +19,7 @@ import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
+import io.github.errorpages.testing.RefusingHttp2Upstream;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -64,6 +65,33 @@ class GuardedHttpClientIntegrationTests {
 
     private GuardedHttpClient client(UpstreamConfig.Builder config) {
         return GuardedHttpClient.of(HTTP, UpstreamGuard.builder(config.build()).listener(events).build());
+    }
+
+    /**
+     * An HTTP/2 upstream that refuses a request's stream unprocessed ({@code REFUSED_STREAM}, RFC 9113 §8.7) has the
+     * JDK's client, from Java 21 or so, send the request again on its own, whatever its method, and ask for its body
+     * a second time. A streamed body cannot be read twice, and the refusal of the second read was taken for a failure
+     * of the body's source: the call ended as the caller's upload broken ({@code BodySourceFailure}; the proxy's
+     * client got a 400). It is the upstream's failure: 502 {@code connection_terminated}, as Java 17's client reports
+     * the refused stream, not retried for a POST.
+     */
+    @Test
+    void aRequestStreamAnHttp2UpstreamRefusesIsTheUpstreamsFailure() throws Exception {
+        try (RefusingHttp2Upstream upstream = RefusingHttp2Upstream.start()) {
+            HttpClient http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                    .sslContext(FaultyUpstream.trustingSelfSigned()).build();
+            GuardedHttpClient client = GuardedHttpClient.of(http2, UpstreamGuard.builder(fast(upstream.uri()).build())
+                    .listener(events).build());
+            HttpRequest post = HttpRequest.newBuilder(URI.create(upstream.uri() + "/orders"))
+                    .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[1000]))).build();
+
+            UpstreamFailureException failed = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> client.send(post, BodyHandlers.ofString()));
+
+            assertThat(failed).as("the upstream's failure").isNotNull();
+            assertThat(failed.failure().cause()).isEqualTo(FailureCause.CONNECTION_TERMINATED);
+            assertThat(failed.failure().attempts()).isEqualTo(1);
+        }
     }
 
     @Test

@@ -23,16 +23,19 @@ import org.jspecify.annotations.Nullable;
  * client that stalled): a failure of the attempt then is not the upstream's.
  *
  * <p>The HTTP client subscribes a second time when it sends the request again on its own: to follow a redirect
- * that keeps the body (307, 308), to answer an authentication challenge (401, 407), or (the JDK's client, for a
- * GET or HEAD) when the connection closed before any response byte. The JDK's own publishers of a string, a byte
- * array or a file read their source afresh for each subscriber, and are subscribed to again. Any other body is
- * read once: a second read would start at its source's end, and the upstream get the request with the rest of
- * the body only, or none. For a GET or HEAD the second subscriber then gets an {@link EOFException} at once, a
- * failure of the connection ({@code connection_terminated}) that closed before the response. For any other
- * method the client's own redirect or authentication asked for it (the guard refuses a JDK client set to resend
- * other methods on a closed connection, R13): the second subscriber gets an {@link IOException} that says so,
- * and the body counts as {@linkplain #isSourceFailed() failed at its source}, so that the upstream, which
- * answered, is not blamed. Thread-safe.
+ * that keeps the body (307, 308), to answer an authentication challenge (401, 407), (the JDK's client, for a GET
+ * or HEAD) when the connection closed before any response byte, or (the JDK's client from Java 21 or so, for any
+ * method) when an HTTP/2 upstream refused the request's stream unprocessed ({@code REFUSED_STREAM}, or a
+ * {@code GOAWAY} that leaves it out, RFC 9113 §8.7). The JDK's own publishers of a string, a byte array or a file
+ * read their source afresh for each subscriber, and are subscribed to again. Any other body is read once: a second
+ * read would start at its source's end, and the upstream get the request with the rest of the body only, or none.
+ * The second subscriber then gets an {@link EOFException} at once, a failure of the connection
+ * ({@code connection_terminated}) that the upstream closed or refused before its response; but for any other method
+ * than GET and HEAD through a client that follows redirects or answers challenges, whose own redirect or
+ * authentication may have asked for it (the guard refuses a JDK client set to resend other methods on a closed
+ * connection, R13): that second subscriber gets an {@link IOException} that says so, and the body counts as
+ * {@linkplain #isSourceFailed() failed at its source}, so that the upstream, which answered, is not blamed.
+ * Thread-safe.
  */
 public final class TrackingBodyPublisher implements BodyPublisher {
 
@@ -56,7 +59,7 @@ public final class TrackingBodyPublisher implements BodyPublisher {
 
     private final BodyPublisher delegate;
     private final boolean replayable;
-    private final boolean resentOnlyByRequest;
+    private final boolean resentByRedirectOrChallenge;
     private final AtomicBoolean subscribed = new AtomicBoolean();
     private volatile boolean failed;
     private volatile boolean completed;
@@ -71,13 +74,14 @@ public final class TrackingBodyPublisher implements BodyPublisher {
 
     /**
      * @param delegate the body
-     * @param method the request's method: for any but GET and HEAD, only a redirect or an authentication
-     *     challenge makes the client read the body a second time
+     * @param method the request's method: for any but GET and HEAD, the client reads the body a second time for a
+     *     redirect or an authentication challenge, or for an HTTP/2 stream refused unprocessed
+     * @param answersForTheCaller whether the client follows redirects or answers authentication challenges itself
      */
-    public TrackingBodyPublisher(BodyPublisher delegate, String method) {
+    public TrackingBodyPublisher(BodyPublisher delegate, String method, boolean answersForTheCaller) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
         this.replayable = isReplayable(delegate);
-        this.resentOnlyByRequest = !method.equals("GET") && !method.equals("HEAD");
+        this.resentByRedirectOrChallenge = answersForTheCaller && !method.equals("GET") && !method.equals("HEAD");
     }
 
     /** @return whether no one has subscribed to the body yet */
@@ -115,7 +119,7 @@ public final class TrackingBodyPublisher implements BodyPublisher {
             completed = false;
             outstanding.set(0);
             delegate.subscribe(new Tracker(subscriber));
-        } else if (resentOnlyByRequest) {
+        } else if (resentByRedirectOrChallenge) {
             failed = true;
             subscriber.onSubscribe(NOTHING);
             subscriber.onError(new IOException("the HttpClient sends the request again, to follow a redirect (307, "
@@ -123,8 +127,8 @@ public final class TrackingBodyPublisher implements BodyPublisher {
                     + "with BodyPublishers.ofByteArray, ofString or ofFile, or let the client follow no redirects"));
         } else {
             subscriber.onSubscribe(NOTHING);
-            subscriber.onError(new EOFException("connection closed before a response, after the request body was "
-                    + "sent: the body is not sent again"));
+            subscriber.onError(new EOFException("connection closed, or the request's stream refused, before a "
+                    + "response, after the request body was read: the body is not sent again"));
         }
     }
 

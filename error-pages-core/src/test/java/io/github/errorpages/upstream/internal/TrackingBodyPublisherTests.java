@@ -62,7 +62,7 @@ class TrackingBodyPublisherTests {
     @Test
     void awaitsItsSourceExactlyWhileTheClientAskedForMoreThanItGot() {
         Source source = new Source();
-        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(source), "PUT");
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(source), "PUT", true);
         Reader reader = new Reader();
         assertThat(body.isUntouched()).isTrue();
         assertThat(body.isSourceAwaited()).isFalse();
@@ -89,7 +89,7 @@ class TrackingBodyPublisherTests {
     @Test
     void failsAtItsSourceWhenThePublisherSignalsAnError() {
         Source source = new Source();
-        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(source), "PUT");
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(source), "PUT", true);
         Reader reader = new Reader();
         body.subscribe(reader);
         reader.subscription.request(1);
@@ -108,7 +108,7 @@ class TrackingBodyPublisherTests {
      */
     @Test
     void jdkPublisherThatReadsItsSourceAfreshIsSubscribedToAgain() {
-        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.ofString("{\"item\":7}"), "POST");
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.ofString("{\"item\":7}"), "POST", true);
         Reader first = new Reader();
         Reader second = new Reader();
 
@@ -125,15 +125,17 @@ class TrackingBodyPublisherTests {
     }
 
     /**
-     * Any other body is read once. For a POST only the client's redirect or authentication asks again (R13: the
-     * guard refuses a client that resends other methods on a closed connection): not the upstream's doing, so the
-     * body counts as failed at its source. For a GET, the JDK's resend after a connection closed before the
-     * response: a failure of that connection.
+     * Any other body is read once. For a POST through a client that follows redirects or answers challenges, its
+     * redirect or authentication may ask again (R13: the guard refuses a client that resends other methods on a
+     * closed connection): not the upstream's doing, so the body counts as failed at its source. For a GET, the JDK's
+     * resend after a connection closed before the response: a failure of that connection.
      */
     @Test
     void bodyThatCannotBeReadTwiceRefusesTheSecondSubscriber() {
-        TrackingBodyPublisher post = new TrackingBodyPublisher(BodyPublishers.fromPublisher(new Source()), "POST");
-        TrackingBodyPublisher get = new TrackingBodyPublisher(BodyPublishers.fromPublisher(new Source()), "GET");
+        TrackingBodyPublisher post = new TrackingBodyPublisher(BodyPublishers.fromPublisher(new Source()), "POST",
+                true);
+        TrackingBodyPublisher get = new TrackingBodyPublisher(BodyPublishers.fromPublisher(new Source()), "GET",
+                true);
         Reader postAgain = new Reader();
         Reader getAgain = new Reader();
 
@@ -147,5 +149,24 @@ class TrackingBodyPublisherTests {
         assertThat(post.isSourceFailed()).isTrue();
         assertThat(getAgain.failure).isInstanceOf(EOFException.class);
         assertThat(get.isSourceFailed()).isFalse();
+    }
+
+    /**
+     * Through a client that follows no redirects and answers no challenges, a second read of a POST's body is the
+     * client's own resend of a request the upstream left unprocessed (an HTTP/2 stream refused, RFC 9113 §8.7, which
+     * the JDK's client sends again for any method): a failure of the upstream's connection, not of the body's source,
+     * which would end the call as the caller's upload broken.
+     */
+    @Test
+    void bodyReadAgainByAClientThatAnswersNothingForTheCallerIsTheConnectionsFailure() {
+        TrackingBodyPublisher post = new TrackingBodyPublisher(BodyPublishers.fromPublisher(new Source()), "POST",
+                false);
+        Reader postAgain = new Reader();
+
+        post.subscribe(new Reader());
+        post.subscribe(postAgain);
+
+        assertThat(postAgain.failure).isInstanceOf(EOFException.class);
+        assertThat(post.isSourceFailed()).isFalse();
     }
 }
