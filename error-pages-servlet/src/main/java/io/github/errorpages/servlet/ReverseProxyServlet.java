@@ -494,7 +494,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 if (body instanceof ClientBodyPublisher clientBody) {
                     closeIfUploadCutShort(request, clientBody);
                 }
-                answerFailure(current, request, response, destroyedUnder(current, failed.failure()), false);
+                answerFailure(current, request, response, failed.failure(), false);
                 return;
             } catch (UncheckedIOException clientBodyFailed) {
                 answerClientBodyFailure(request, response, clientBodyFailed.getCause(), !committedBefore);
@@ -697,20 +697,6 @@ public final class ReverseProxyServlet extends HttpServlet {
         async.complete();
     }
 
-    /**
-     * The failure of a call the servlet's destruction cut off with the JDK transport: from Java 21 on, stopping the
-     * servlet's own clients fails their exchanges with an exception no classifier knows ({@code IOException:
-     * shutdownNow}), a 500 {@code proxy_internal_error}. It is the gateway's doing, as the Jetty transport answers it:
-     * 503 {@code connection_limit_reached}.
-     */
-    private static UpstreamFailure destroyedUnder(Proxy proxy, UpstreamFailure failure) {
-        if (!proxy.stopping || failure.cause() != FailureCause.PROXY_INTERNAL_ERROR) {
-            return failure;
-        }
-        return UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED).upstream(failure.upstream())
-                .attempts(failure.attempts()).elapsed(failure.elapsed()).failingSince(failure.failingSince()).build();
-    }
-
     private static boolean hasShutdownNow() {
         try {
             HttpClient.class.getMethod("shutdownNow");
@@ -722,7 +708,7 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     /**
      * A body the servlet's destruction cut off, stopping its own client: the gateway's doing, as for an attempt it
-     * cuts off ({@link #destroyedUnder}), which counts nothing against the upstream.
+     * cuts off ({@link StoppableHttpClient}), which counts nothing against the upstream.
      */
     private static UpstreamFailureException cutByDestruction(IOException failure) {
         return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), failure, false);

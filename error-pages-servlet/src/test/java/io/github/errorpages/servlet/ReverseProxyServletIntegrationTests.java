@@ -1673,14 +1673,18 @@ abstract class ReverseProxyServletIntegrationTests {
     /**
      * An exchange in flight when the servlet is destroyed (its clients stopped under it) is still answered with the
      * page, by the servlet that let go of its clients: not with the container's 500 for a servlet it no longer has,
-     * nor, once the guard retries it, with the stopped client's refusal thrown on (which named the endpoint).
+     * nor, once the guard retries it, with the stopped client's refusal thrown on (which named the endpoint). The
+     * guard's listeners hear the gateway's doing, {@code connection_limit_reached}, as the page says: the JDK
+     * transport's stopped client failed the exchange with {@code IOException: shutdownNow}, which they heard as a bug
+     * of the gateway's, {@code proxy_internal_error}, an alert at every undeploy.
      */
     @Test
     void exchangeInFlightWhenDestroyedIsAnsweredWithThePage() throws Exception {
         assumeClientsCanBeStopped();
+        List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
         try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
-            ReverseProxyServlet servlet = proxy(UpstreamConfig.builder("destroyed-in-flight").endpoints(stalls.uri())
-                    .build());
+            ReverseProxyServlet servlet = proxyBuilder(UpstreamGuard.builder(UpstreamConfig.builder(
+                    "destroyed-in-flight").endpoints(stalls.uri()).build()).listener(events::add).build()).build();
             configured = new JettyServer().servlet("/*", servlet).start();
             CompletableFuture<HttpResponse<byte[]>> inFlight = CompletableFuture.supplyAsync(
                     () -> Client.get(configured.uri("/orders/42"), JSON));
@@ -1689,9 +1693,13 @@ abstract class ReverseProxyServletIntegrationTests {
             servlet.destroy();
 
             HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
-            assertThat(response.statusCode()).as(Client.text(response)).isBetween(500, 504);
+            assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(503);
+            assertThat(Client.text(response)).contains("connection_limit_reached");
             assertThat(response.headers().firstValue("Content-Security-Policy")).as(Client.text(response)).isPresent();
             assertNoLeak(response, "ReverseProxyServlet", "Exception", ":" + stalls.port());
+            assertThat(events).filteredOn(UpstreamEvent.CallFailed.class::isInstance).singleElement()
+                    .satisfies(failed -> assertThat(((UpstreamEvent.CallFailed) failed).failure().cause())
+                            .isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED));
         }
     }
 

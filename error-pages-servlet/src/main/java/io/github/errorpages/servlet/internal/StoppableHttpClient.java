@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.upstream.internal.JdkResponseAdapter;
 import java.io.IOException;
 import java.net.Authenticator;
 import java.net.CookieHandler;
@@ -28,7 +29,10 @@ import javax.net.ssl.SSLParameters;
  * backoff ended after the servlet's destruction was answered with a 502 that blamed the upstream, and counted by
  * the breaker of a guard other servlets may share. Refused here, the request is never sent:
  * {@code connection_limit_reached} with no attempt, which the guard counts as a lost retry (or a rejected call), as
- * for the Jetty transport's stopped client.
+ * for the Jetty transport's stopped client. An exchange in flight that fails from then on (stopping the client
+ * fails it with {@code IOException: shutdownNow}, which the guard took for a bug of the gateway's,
+ * {@code proxy_internal_error}) is cut off by the gateway likewise: {@code connection_limit_reached}, an attempt
+ * made, which the breaker does not count.
  *
  * <p>Everything else is the wrapped client's. Thread-safe, as the JDK's client is.
  */
@@ -61,11 +65,27 @@ public final class StoppableHttpClient extends HttpClient {
         }
     }
 
+    /** @return whether {@code failure} came once the client is being stopped, the gateway's doing: {@link #cutOff} */
+    private boolean stoppedUnder(Throwable failure) {
+        return refusing && !(failure instanceof UpstreamFailureException);
+    }
+
+    private static UpstreamFailureException cutOff(Throwable failure) {
+        return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), failure, false);
+    }
+
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler)
             throws IOException, InterruptedException {
         refuseIfStopped();
-        return client.send(request, handler);
+        try {
+            return client.send(request, handler);
+        } catch (IOException | RuntimeException failed) {
+            if (stoppedUnder(failed)) {
+                throw cutOff(failed);
+            }
+            throw failed;
+        }
     }
 
     @Override
@@ -75,7 +95,7 @@ public final class StoppableHttpClient extends HttpClient {
         } catch (UpstreamFailureException refused) {
             return CompletableFuture.failedFuture(refused);
         }
-        return client.sendAsync(request, handler);
+        return cutOffWhenStopped(client.sendAsync(request, handler));
     }
 
     @Override
@@ -86,7 +106,29 @@ public final class StoppableHttpClient extends HttpClient {
         } catch (UpstreamFailureException refused) {
             return CompletableFuture.failedFuture(refused);
         }
-        return client.sendAsync(request, handler, pushPromiseHandler);
+        return cutOffWhenStopped(client.sendAsync(request, handler, pushPromiseHandler));
+    }
+
+    /**
+     * The response of {@code sent}, failed as {@link #cutOff} once the client is being stopped; cancelling it cancels
+     * {@code sent} (the client aborts the exchange), and a response that arrives all the same is discarded.
+     */
+    private <T> CompletableFuture<HttpResponse<T>> cutOffWhenStopped(CompletableFuture<HttpResponse<T>> sent) {
+        CompletableFuture<HttpResponse<T>> answer = new CompletableFuture<>() {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                sent.cancel(mayInterruptIfRunning);
+                return super.cancel(mayInterruptIfRunning);
+            }
+        };
+        sent.whenComplete((response, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(stoppedUnder(failure) ? cutOff(failure) : failure);
+            } else if (!answer.complete(response)) {
+                JdkResponseAdapter.<T>instance().discard(response);
+            }
+        });
+        return answer;
     }
 
     @Override
