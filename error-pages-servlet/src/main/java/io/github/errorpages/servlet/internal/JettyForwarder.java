@@ -407,6 +407,9 @@ public final class JettyForwarder {
             if (abandoned) {
                 abandon(abandonedFor); // the client went away while the first attempt started
             }
+            if (stopped) {
+                cutOffByStop(); // stop() ran while the call started, perhaps before it was in calls
+            }
             return done;
         }
 
