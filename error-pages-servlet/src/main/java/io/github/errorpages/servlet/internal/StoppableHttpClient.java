@@ -17,8 +17,10 @@ import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
@@ -90,40 +92,40 @@ public final class StoppableHttpClient extends HttpClient {
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
-        try {
-            refuseIfStopped();
-        } catch (UpstreamFailureException refused) {
-            return CompletableFuture.failedFuture(refused);
-        }
-        return cutOffWhenStopped(client.sendAsync(request, handler));
+        return sendAsyncUnlessStopped(() -> client.sendAsync(request, handler));
     }
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler,
             PushPromiseHandler<T> pushPromiseHandler) {
+        return sendAsyncUnlessStopped(() -> client.sendAsync(request, handler, pushPromiseHandler));
+    }
+
+    /**
+     * The response of a send, failed as {@link #cutOff} once the client is being stopped; cancelling it cancels the
+     * send (the client aborts the exchange), and a response that arrives all the same is discarded.
+     */
+    private <T> CompletableFuture<HttpResponse<T>> sendAsyncUnlessStopped(
+            Supplier<CompletableFuture<HttpResponse<T>>> send) {
         try {
             refuseIfStopped();
         } catch (UpstreamFailureException refused) {
             return CompletableFuture.failedFuture(refused);
         }
-        return cutOffWhenStopped(client.sendAsync(request, handler, pushPromiseHandler));
-    }
-
-    /**
-     * The response of {@code sent}, failed as {@link #cutOff} once the client is being stopped; cancelling it cancels
-     * {@code sent} (the client aborts the exchange), and a response that arrives all the same is discarded.
-     */
-    private <T> CompletableFuture<HttpResponse<T>> cutOffWhenStopped(CompletableFuture<HttpResponse<T>> sent) {
+        CompletableFuture<HttpResponse<T>> sent = send.get();
         CompletableFuture<HttpResponse<T>> answer = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
+                boolean cancelled = super.cancel(mayInterruptIfRunning); // first: the send's end would complete it
                 sent.cancel(mayInterruptIfRunning);
-                return super.cancel(mayInterruptIfRunning);
+                return cancelled;
             }
         };
         sent.whenComplete((response, failure) -> {
             if (failure != null) {
-                answer.completeExceptionally(stoppedUnder(failure) ? cutOff(failure) : failure);
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                answer.completeExceptionally(stoppedUnder(cause) ? cutOff(cause) : failure);
             } else if (!answer.complete(response)) {
                 JdkResponseAdapter.<T>instance().discard(response);
             }
