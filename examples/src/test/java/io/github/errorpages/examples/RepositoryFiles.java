@@ -40,7 +40,7 @@ public final class RepositoryFiles {
     /** @return {@code README.md} and every Markdown file in {@code docs/}, as paths from the root */
     public static List<String> documentation() {
         try (Stream<Path> docs = Files.list(root().resolve("docs"))) {
-            return Stream.concat(Stream.of("README.md"), docs
+            return Stream.concat(Stream.of("README.md", "error-pages-servlet/README.md"), docs
                     .filter(path -> path.getFileName().toString().endsWith(".md"))
                     .map(path -> "docs/" + path.getFileName())
                     .sorted()).toList();
