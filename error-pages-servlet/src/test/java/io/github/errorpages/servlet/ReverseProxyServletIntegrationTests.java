@@ -2378,6 +2378,32 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A relayed answer to HEAD ends its HTTP/2 stream on Jetty 12 too, whether the upstream said its length or not
+     * (Tomcat ended none of an asynchronous cycle; Jetty ends none whose head it flushed with a Content-Length).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Length: 370", "Transfer-Encoding: chunked"})
+    void aRelayedAnswerToHeadEndsItsHttp2Stream(String length) throws Exception {
+        try (FaultyUpstream heads = FaultyUpstream.start(exchange -> exchange.writeRaw(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + length + "\r\n\r\n"))) {
+            configured = new JettyServer().h2c().servlet("/*", proxy(UpstreamConfig.builder("heads")
+                    .endpoints(heads.uri()).build())).start();
+            org.eclipse.jetty.client.HttpClient h2 = startedHttp2Client();
+            try {
+                ContentResponse head = h2.newRequest(configured.h2cUri("/report.txt")).method("HEAD")
+                        .timeout(10, TimeUnit.SECONDS).send();
+
+                assertThat(head.getStatus()).isEqualTo(200);
+                assertThat(head.getContent()).isEmpty();
+                assertThat(head.getHeaders().get("Content-Length"))
+                        .isEqualTo(length.startsWith("Content") ? "370" : null);
+            } finally {
+                h2.stop();
+            }
+        }
+    }
+
+    /**
      * An HTTP/2 client that cancels its request (a stream reset, as a browser's when its user navigates away) while
      * the upstream is still to answer: the exchange ends at once, its bulkhead permit given back, counted as aborted
      * and not blamed on the upstream. It held the permit and the upstream's connection until the attempt timed out,

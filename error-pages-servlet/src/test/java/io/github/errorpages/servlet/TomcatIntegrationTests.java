@@ -332,6 +332,41 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * A relayed answer to HEAD ends its HTTP/2 stream, on either transport, whether its length is known or not, and
+     * however the proxy's request runs. Tomcat ends no stream of an asynchronous cycle completed with nothing written:
+     * the Jetty transport sent the head, with its {@code Content-Length}, and the client waited for the end of the
+     * stream until it gave up (as for the library's own page of a HEAD).
+     */
+    @ParameterizedTest(name = "transport={0}, async-supported={1}, length={2}")
+    @CsvSource({"JETTY, true, Content-Length: 370", "JETTY, true, Transfer-Encoding: chunked",
+            "JETTY, false, Content-Length: 370", "JETTY, false, Transfer-Encoding: chunked",
+            "JDK, true, Content-Length: 370", "JDK, true, Transfer-Encoding: chunked",
+            "JDK, false, Content-Length: 370", "JDK, false, Transfer-Encoding: chunked"})
+    void aRelayedAnswerToHeadEndsItsHttp2Stream(ProxyTransport transport, boolean asyncSupported, String length)
+            throws Exception {
+        try (FaultyUpstream heads = FaultyUpstream.start(exchange -> exchange.writeRaw(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + length + "\r\n\r\n"));
+                TomcatServer h2 = TomcatServer.inCode().h2c()
+                        .servlet("/*", proxy("heads", heads.uri(), transport), asyncSupported).start()) {
+            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient(
+                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            client.start();
+            try {
+                org.eclipse.jetty.client.ContentResponse head = client.newRequest(h2.uri("/report.txt"))
+                        .method("HEAD").timeout(10, TimeUnit.SECONDS).send();
+
+                assertThat(head.getStatus()).isEqualTo(200);
+                assertThat(head.getContent()).isEmpty();
+                if (length.startsWith("Content-Length")) {
+                    assertThat(head.getHeaders().get("Content-Length")).isEqualTo("370");
+                }
+            } finally {
+                client.stop();
+            }
+        }
+    }
+
+    /**
      * A page that wrote with {@code getWriter()} includes the proxy: Tomcat refuses the included servlet the stream
      * (Jetty allows both). The Jetty transport took the refusal for a client gone, and the upstream's body was dropped
      * from a 200 {@code before||after} without a word; the JDK transport ended in Tomcat's 500 in Tomcat's words. Both

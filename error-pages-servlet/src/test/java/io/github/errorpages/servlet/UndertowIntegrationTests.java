@@ -32,6 +32,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
@@ -51,9 +52,14 @@ class UndertowIntegrationTests {
     private static DeploymentManager deployment;
     private static DeploymentManager plain;
     private static int port;
+    /** Answers a HEAD with a Content-Length, or, for a target with "chunked", without one. */
+    private static FaultyUpstream heads;
 
     @BeforeAll
     static void start() throws Exception {
+        heads = FaultyUpstream.start(exchange -> exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                + (exchange.request().target().contains("chunked") ? "Transfer-Encoding: chunked"
+                        : "Content-Length: 370") + "\r\n\r\n"));
         DeploymentInfo info = Servlets.deployment().setClassLoader(UndertowIntegrationTests.class.getClassLoader())
                 .setContextPath("/").setDeploymentName("gateway")
                 // In front of the filter, on its way out: a session created late, a cookie added after the chain.
@@ -99,6 +105,13 @@ class UndertowIntegrationTests {
                     throw new ConnectException("Connection reset");
                 })));
         info.addServlet(refusedProxy());
+        for (ProxyTransport transport : new ProxyTransport[] {ProxyTransport.JETTY, ProxyTransport.JDK}) {
+            String name = "relay-" + transport.name().toLowerCase(Locale.ROOT);
+            info.addServlet(Servlets.servlet(name, HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
+                    ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder(name)
+                            .endpoints(heads.uri()).build())).transport(transport).build()))
+                    .addMapping("/" + name + "/*").setAsyncSupported(true));
+        }
         info.addServlet(servlet("widget", "/widget", TestServlets.servlet((request, response) -> {
             response.setContentType("text/plain");
             response.getWriter().write("before|");
@@ -143,6 +156,7 @@ class UndertowIntegrationTests {
     @AfterAll
     static void stop() throws Exception {
         server.stop();
+        heads.close();
         for (DeploymentManager manager : new DeploymentManager[] {deployment, plain}) {
             manager.stop();
             manager.undeploy();
@@ -184,6 +198,31 @@ class UndertowIntegrationTests {
                 // R17: not the session and cookie a filter in front adds after the chain (/later), which went out
                 // with a HEAD's answer left for Undertow to complete.
                 assertThat(head.getHeaders().getValuesList("Set-Cookie")).as(path).isEmpty();
+            }
+        } finally {
+            h2.stop();
+        }
+    }
+
+    /**
+     * A relayed answer to HEAD ends its HTTP/2 stream on Undertow too, on either transport, whether the upstream
+     * said its length or not (as on Tomcat, which ended none of an asynchronous cycle).
+     */
+    @Test
+    void endsARelayedAnswerToAHeadOverHttp2() throws Exception {
+        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+                new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        h2.start();
+        try {
+            for (String path : new String[] {"/relay-jetty/report.txt", "/relay-jetty/chunked/report.txt",
+                    "/relay-jdk/report.txt", "/relay-jdk/chunked/report.txt"}) {
+                ContentResponse head = h2.newRequest(URI.create("http://127.0.0.1:" + port + path)).method("HEAD")
+                        .timeout(10, TimeUnit.SECONDS).send();
+
+                assertThat(head.getStatus()).as(path).isEqualTo(200);
+                assertThat(head.getContent()).as(path).isEmpty();
+                assertThat(head.getHeaders().get("Content-Length")).as(path)
+                        .isEqualTo(path.contains("chunked") ? null : "370");
             }
         } finally {
             h2.stop();

@@ -37,6 +37,25 @@ public final class BodyWrites {
     }
 
     /**
+     * Ends the response's body: closes its output stream, or its writer where a wrapper in front took that first.
+     * For a HEAD's answer over HTTP/2, whose stream the container does not end on its own: neither Jetty 12 nor
+     * Undertow ends one whose head it flushed with a {@code Content-Length}, nor Tomcat 11 one whose asynchronous
+     * cycle completed with nothing written (the client waits for the end of the stream until it gives up). Only for
+     * a response of the request's own (never within an include, whose includer still writes), and not over
+     * HTTP/1.1, where a compressing wrapper's empty trailer would be the body.
+     *
+     * @param response the client's response, without a body (a HEAD's, a 204's or a 304's)
+     * @throws IOException when closing fails (usually: the client went away)
+     */
+    public static void endWithoutBody(HttpServletResponse response) throws IOException {
+        try {
+            response.getOutputStream().close();
+        } catch (IllegalStateException writerTaken) {
+            response.getWriter().close();
+        }
+    }
+
+    /**
      * Writes the buffer as it is when it has an array (heap buffers, as the JDK's client hands over), else
      * through a copy of at most 16 KiB at a time (direct buffers, as Jetty's client may hand over). Consumes
      * the buffer.

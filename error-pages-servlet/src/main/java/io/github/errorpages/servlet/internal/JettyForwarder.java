@@ -945,11 +945,14 @@ public final class JettyForwarder {
          * Sends the response head before any of the body: of a response without a body whose length is not known
          * ({@link ResponseHeadCheck#commitWithoutLength}), or of an event stream. For an asynchronous request without
          * blocking, as a body is written: a blocking flush held this client thread for as long as the client took
-         * nothing (earlier responses of its connection unread), up to the container's idle timeout.
+         * nothing (earlier responses of its connection unread), up to the container's idle timeout. But a HEAD's
+         * over HTTP/2 with a blocking flush: Tomcat ends no HTTP/2 stream of a HEAD whose head it sent without
+         * blocking, not even when its stream is closed (the client waited until it gave up), and a head's frame
+         * takes no flow-control window to wait for.
          */
         private void sendHead(HttpServletResponse response) {
             try {
-                if (exchange.asynchronous) {
+                if (exchange.asynchronous && !endsWithoutBodyOverHttp2()) {
                     writer().commit();
                 } else {
                     ResponseHeadCheck.commitWithoutLength(response);
@@ -1192,13 +1195,38 @@ public final class JettyForwarder {
                 // Only the blocking writes of onContent ask for the stream so: there is no non-blocking writer to end.
                 exchange.finish(streamRefused);
             } else if (body == null) {
-                exchange.finish(outcome);
+                exchange.finish(endedWithoutBody(outcome));
             } else {
                 // Only once the client took what was written: completing or dispatching sooner would cut it off.
                 // A client given up on is still there: its response is aborted, not completed as if it were whole.
                 IOException stalled = clientStalled;
-                body.end(() -> exchange.finish(stalled != null ? stalled : clientGone ? DONE : outcome));
+                body.end(() -> exchange.finish(
+                        stalled != null ? stalled : clientGone ? DONE : endedWithoutBody(outcome)));
             }
+        }
+
+        /**
+         * Ends the HTTP/2 stream of a whole relayed response without a body (a HEAD's, a 204's, a 304's) before its
+         * asynchronous cycle completes, which ends no HEAD's stream on Tomcat ({@link BodyWrites#endWithoutBody}).
+         * A response with a body ends with its last write, and one answered on the container's thread as the
+         * servlet returns.
+         *
+         * @return the outcome
+         */
+        private Object endedWithoutBody(Object outcome) {
+            if (outcome == DONE && !clientGone && endsWithoutBodyOverHttp2()) {
+                try {
+                    BodyWrites.endWithoutBody(exchange.response);
+                } catch (IOException | IllegalStateException clientFailed) {
+                    clientGone = true; // nothing is lost: the head was all there was to send
+                }
+            }
+            return outcome;
+        }
+
+        /** Whether this is a response without a body to a request over HTTP/2 answered in an asynchronous cycle. */
+        private boolean endsWithoutBodyOverHttp2() {
+            return !withBody && exchange.asynchronous && RequestBodies.isHttp2OrLater(exchange.request.getProtocol());
         }
 
         /**

@@ -117,25 +117,14 @@ final class PageWriter {
             // Tomcat commit a response once its declared length was written, but not a HEAD's page, which has no
             // body, nor a page whose length a compressing wrapper of the application's hides or the container counts
             // (a writer in another charset); Undertow never does. (A non-blocking stream is left to the container.)
-            // A HEAD's answer over HTTP/2 is ended instead: neither Jetty 12 nor Undertow ends a stream whose head it
-            // flushed with a Content-Length and no body (the client waited for the rest until it gave up). Through
-            // the writer where a wrapper in front refuses the stream after it. Not over HTTP/1.1, where a compressing
-            // wrapper's empty trailer would be the body.
+            // A HEAD's answer over HTTP/2 is ended instead (BodyWrites.endWithoutBody says why).
             if (head && http2) {
-                closeBody(response);
+                BodyWrites.endWithoutBody(response);
             } else {
                 response.flushBuffer();
             }
         }
         return true;
-    }
-
-    private static void closeBody(HttpServletResponse response) throws IOException {
-        try {
-            response.getOutputStream().close();
-        } catch (IllegalStateException writerTaken) {
-            response.getWriter().close();
-        }
     }
 
     /**
