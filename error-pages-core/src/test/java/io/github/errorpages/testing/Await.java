@@ -2,6 +2,7 @@ package io.github.errorpages.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -19,10 +20,22 @@ public final class Await {
      * @param what the condition in words, for the failure message
      */
     public static void until(BooleanSupplier condition, String what) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        until(condition, what, Duration.ofSeconds(10));
+    }
+
+    /**
+     * Returns once the condition holds; fails the test after {@code limit}: for a condition that would come true by
+     * itself later (a thread that ends once its owner is collected), which the code under test must make true sooner.
+     *
+     * @param condition what must become true
+     * @param what the condition in words, for the failure message
+     * @param limit how long to wait
+     */
+    public static void until(BooleanSupplier condition, String what, Duration limit) {
+        long end = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - end > 0) {
-                fail("waited 10 s for: " + what);
+                fail("waited " + limit.toMillis() + " ms for: " + what);
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }

@@ -1254,8 +1254,18 @@ public final class ReverseProxyServlet extends HttpServlet {
             // The blocking reads of request bodies, which must not run in the client's write loop.
             ExecutorService bodyReads = Executors.newCachedThreadPool(DaemonThreads.named("error-pages-proxy-"
                     + guard.name() + "-body"));
-            GuardedHttpClient client = GuardedHttpClient.of(new StoppableHttpClient(ownClient(connectTimeout,
-                    clientTasks, sslContext)), guard);
+            StoppableHttpClient own = new StoppableHttpClient(ownClient(connectTimeout, clientTasks, sslContext));
+            GuardedHttpClient client;
+            try {
+                client = GuardedHttpClient.of(own, guard);
+            } catch (RuntimeException refused) {
+                // Nothing holds what was started for a servlet that cannot start, nor stops it: stopped here. No
+                // exchange has used the executors.
+                shutDownNow(own.client());
+                clientTasks.shutdown();
+                bodyReads.shutdown();
+                throw refused;
+            }
             // The copying container thread asks for the body's next bytes through the executor too: the client
             // parses what has arrived within the request, and a loop there would hold the container thread for good.
             return new Proxy(guard, responder, null, client, maxResponseHeaderSize, bodyIdleTimeout, clientTasks,
