@@ -14,8 +14,6 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.http2.client.HTTP2Client;
-import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -106,11 +104,9 @@ class FrontFilterAfterThePageIntegrationTests {
         HttpServlet failing = TestServlets.servlet((request, response) -> {
             throw new ConnectException("Connection refused");
         });
-        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
-                new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
         try (JettyServer jetty = new JettyServer().h2c().filter(LATE_ADDITIONS).filter(new ErrorPagesFilter())
                 .servlet("/orders", failing).start()) {
-            h2.start();
             // identity: Jetty's client decodes what it asked for gzipped, and the GET's length would be the page's
             ContentResponse get = h2.newRequest(jetty.h2cUri("/orders")).headers(fields -> fields.put("Accept",
                     "text/html").put("Accept-Encoding", "identity")).timeout(10, TimeUnit.SECONDS).send();

@@ -19,8 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.http2.client.HTTP2Client;
-import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -98,8 +96,7 @@ class JettyClientClassificationIntegrationTests {
     @MethodSource("streamsEndedByTheUpstream")
     void http2StreamEndedByTheUpstreamIsNamedByItsFrame(String fault, byte[] frame, FailureCause cause)
             throws Exception {
-        HttpClient http2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
-        http2.start();
+        HttpClient http2 = Http2Clients.started();
         try (ServerSocket upstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> served = CompletableFuture.runAsync(() -> answerTheFirstStream(upstream, frame),
                     task -> new Thread(task, "h2-upstream").start());

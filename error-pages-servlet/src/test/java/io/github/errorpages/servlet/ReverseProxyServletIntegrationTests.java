@@ -86,7 +86,6 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.http2.client.HTTP2Client;
-import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -313,15 +312,6 @@ abstract class ReverseProxyServletIntegrationTests {
                 .put("Accept", JSON)).timeout(10, TimeUnit.SECONDS).send();
         ContentResponse next = h2.newRequest(configured.h2cUri("/profile")).timeout(10, TimeUnit.SECONDS).send();
         return new ContentResponse[] {first, next};
-    }
-
-    /** Jetty's HTTP/2 client, started, advertising the 8 KiB SETTINGS_MAX_HEADER_LIST_SIZE of such clients. */
-    private static org.eclipse.jetty.client.HttpClient http2Client() throws Exception {
-        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
-                new HttpClientTransportOverHTTP2(new HTTP2Client()));
-        h2.setMaxResponseHeadersSize(8 * 1024); // advertised as its SETTINGS_MAX_HEADER_LIST_SIZE
-        h2.start();
-        return h2;
     }
 
     /** A proxy to upstream "down", whose endpoint refuses connections. */
@@ -868,7 +858,7 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(http11.statusCode()).isEqualTo(200);
             assertThat(http11.headers().allValues("Set-Cookie")).hasSize(60);
 
-            org.eclipse.jetty.client.HttpClient h2 = http2Client();
+            org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started(8 * 1024);
             try {
                 ContentResponse[] streams = pageAndNextStream(h2);
                 ContentResponse page = streams[0];
@@ -905,7 +895,7 @@ abstract class ReverseProxyServletIntegrationTests {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("named").endpoints(named.uri())
                     .circuitBreakerConfig(NEVER_OPENS).build());
             configured = new JettyServer().h2c().servlet("/*", proxyBuilder(guard).build()).start();
-            org.eclipse.jetty.client.HttpClient h2 = http2Client();
+            org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started(8 * 1024);
             try {
                 ContentResponse[] streams = pageAndNextStream(h2);
                 ContentResponse first = streams[0];
@@ -2396,7 +2386,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + length + "\r\n\r\n"))) {
             configured = new JettyServer().h2c().servlet("/*", proxy(UpstreamConfig.builder("heads")
                     .endpoints(heads.uri()).build())).start();
-            org.eclipse.jetty.client.HttpClient h2 = startedHttp2Client();
+            org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
             try {
                 ContentResponse head = h2.newRequest(configured.h2cUri("/report.txt")).method("HEAD")
                         .timeout(10, TimeUnit.SECONDS).send();
@@ -2425,7 +2415,7 @@ abstract class ReverseProxyServletIntegrationTests {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("reset-streams").endpoints(silent.uri())
                     .attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(30)).build());
             configured = new JettyServer().h2c().servlet("/*", proxyBuilder(guard).build()).start();
-            org.eclipse.jetty.client.HttpClient h2 = startedHttp2Client();
+            org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
             try {
                 org.eclipse.jetty.client.Request request = h2.newRequest(configured.h2cUri("/orders/42"));
                 request.send(result -> {
@@ -2472,7 +2462,7 @@ abstract class ReverseProxyServletIntegrationTests {
                     .attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(30)).build());
             configured = new JettyServer().h2c().filter(holdsTheDispatch)
                     .servlet("/*", proxyBuilder(guard).build()).start();
-            org.eclipse.jetty.client.HttpClient h2 = startedHttp2Client();
+            org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
             try {
                 org.eclipse.jetty.client.Request request = h2.newRequest(configured.h2cUri("/orders/42"));
                 request.send(result -> {
@@ -2488,14 +2478,6 @@ abstract class ReverseProxyServletIntegrationTests {
                 h2.stop();
             }
         }
-    }
-
-    /** A started Jetty client that speaks HTTP/2 without TLS (h2c, prior knowledge), as the tests' resets need. */
-    private static org.eclipse.jetty.client.HttpClient startedHttp2Client() throws Exception {
-        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
-                new HttpClientTransportOverHTTP2(new HTTP2Client()));
-        h2.start();
-        return h2;
     }
 
     /** The call the client abandoned: counted as aborted, its permit back, nothing against the upstream. */
@@ -2525,7 +2507,7 @@ abstract class ReverseProxyServletIntegrationTests {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("reset-events").endpoints(quiet.uri()).build());
             configured = new JettyServer().h2c()
                     .servlet("/*", proxyBuilder(guard).bodyIdleTimeout(Duration.ofMinutes(10)).build()).start();
-            org.eclipse.jetty.client.HttpClient h2 = startedHttp2Client();
+            org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
             try {
                 CompletableFuture<Void> firstEvent = new CompletableFuture<>();
                 org.eclipse.jetty.client.Request request = h2.newRequest(configured.h2cUri("/feed"))
@@ -4046,9 +4028,7 @@ abstract class ReverseProxyServletIntegrationTests {
      */
     @Test
     void forwardsHttp2RequestsWithTheirBodyTheirAuthorityAsHostAndOneCookieField() throws Exception {
-        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
-                new HttpClientTransportOverHTTP2(new HTTP2Client()));
-        h2.start();
+        org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
         try {
             orders.clearRequests();
             assertThat(h2Upload(h2, "POST", null, "first part, ", "second part").getStatus()).isEqualTo(200);

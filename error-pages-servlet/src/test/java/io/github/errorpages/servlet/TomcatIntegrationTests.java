@@ -59,8 +59,6 @@ import java.util.logging.LogRecord;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpTester;
-import org.eclipse.jetty.http2.client.HTTP2Client;
-import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -236,9 +234,7 @@ class TomcatIntegrationTests {
                 });
                 TomcatServer h2 = TomcatServer.inCode().h2c()
                         .servlet("/*", proxy("cut-short", cutting.uri(), transport)).start()) {
-            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient(
-                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
-            client.start();
+            org.eclipse.jetty.client.HttpClient client = Http2Clients.started();
             try {
                 assertThatThrownBy(() -> client.newRequest(h2.uri("/archive.bin")).timeout(20, TimeUnit.SECONDS).send())
                         .as("the stream reset, not ended as if the body were whole")
@@ -272,9 +268,7 @@ class TomcatIntegrationTests {
                 TomcatServer h2 = TomcatServer.inCode().h2c().servlet("/*", ReverseProxyServlet.builder(
                         UpstreamGuard.of(UpstreamConfig.builder("download").endpoints(large.uri()).build()))
                         .transport(ProxyTransport.JETTY).clientIdleTimeout(Duration.ofSeconds(1)).build()).start()) {
-            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient(
-                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
-            client.start();
+            org.eclipse.jetty.client.HttpClient client = Http2Clients.started();
             try {
                 CompletableFuture<Result> result = new CompletableFuture<>();
                 client.newRequest(h2.uri("/download.bin"))
@@ -313,9 +307,7 @@ class TomcatIntegrationTests {
                         .servlet("/fwd/*", servlet((request, response) -> request.getRequestDispatcher(
                                 request.getPathInfo()).forward(request, response)))
                         .start()) {
-            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient(
-                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
-            client.start();
+            org.eclipse.jetty.client.HttpClient client = Http2Clients.started();
             try {
                 CompletableFuture<Result> result = new CompletableFuture<>();
                 client.newRequest(h2.uri(forward ? "/fwd/orders/1" : "/orders/1"))
@@ -348,9 +340,7 @@ class TomcatIntegrationTests {
                         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + length + "\r\n\r\n"));
                 TomcatServer h2 = TomcatServer.inCode().h2c()
                         .servlet("/*", proxy("heads", heads.uri(), transport), asyncSupported).start()) {
-            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient(
-                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
-            client.start();
+            org.eclipse.jetty.client.HttpClient client = Http2Clients.started();
             try {
                 org.eclipse.jetty.client.ContentResponse head = client.newRequest(h2.uri("/report.txt"))
                         .method("HEAD").timeout(10, TimeUnit.SECONDS).send();
@@ -595,9 +585,7 @@ class TomcatIntegrationTests {
                         UpstreamGuard.of(UpstreamConfig.builder("stalled-uploads").endpoints(upstream.uri())
                                 .attemptTimeout(Duration.ofSeconds(1)).maxAttempts(1).build()))
                         .transport(ProxyTransport.JDK).build()).start()) {
-            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient(
-                    new HttpClientTransportOverHTTP2(new HTTP2Client()));
-            client.start();
+            org.eclipse.jetty.client.HttpClient client = Http2Clients.started();
             AsyncRequestContent body = new AsyncRequestContent("text/plain");
             try {
                 body.write(java.nio.ByteBuffer.wrap("first part".getBytes(StandardCharsets.US_ASCII)),

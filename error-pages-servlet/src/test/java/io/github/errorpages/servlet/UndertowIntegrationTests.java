@@ -36,8 +36,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.http2.client.HTTP2Client;
-import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -184,9 +182,7 @@ class UndertowIntegrationTests {
      */
     @Test
     void endsTheAnswerToAHeadOverHttp2() throws Exception {
-        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
-                new HttpClientTransportOverHTTP2(new HTTP2Client()));
-        h2.start();
+        org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
         try {
             for (String path : new String[] {"/later", "/writer", "/exclusive", "/orders/42"}) {
                 ContentResponse head = h2.newRequest(URI.create("http://127.0.0.1:" + port + path)).method("HEAD")
@@ -210,9 +206,7 @@ class UndertowIntegrationTests {
      */
     @Test
     void endsARelayedAnswerToAHeadOverHttp2() throws Exception {
-        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
-                new HttpClientTransportOverHTTP2(new HTTP2Client()));
-        h2.start();
+        org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
         try {
             for (String path : new String[] {"/relay-jetty/report.txt", "/relay-jetty/chunked/report.txt",
                     "/relay-jdk/report.txt", "/relay-jdk/chunked/report.txt"}) {
