@@ -21,7 +21,10 @@ import org.jspecify.annotations.Nullable;
  * fails with an {@link HttpTimeoutException}, which classifies as {@code http_response_timeout}.
  *
  * <p>A handler that hands its body over at once and streams the rest ({@code ofInputStream()}) is not bounded
- * after that: the timer stops as soon as the body is made.
+ * after that: the timer stops as soon as the body is made. The client asks for the body later than the head
+ * arrived, on its executor: a time that runs out before it asks ends the body only if it is not made when asked
+ * (a head that came in the attempt's last milliseconds, with the body handed over at once or already whole, is
+ * the upstream's answer in time).
  *
  * <p>The timer is {@link CompletableFuture#orTimeout}'s, on the JDK's shared delay thread, and is removed when
  * the body is made in time; only an expiry runs a task (on the common pool). Signals to the handler's
@@ -37,6 +40,12 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     private final CompletableFuture<Void> timer = new CompletableFuture<>();
     private Flow.@Nullable Subscription subscription;
     private boolean ended;
+    /** Whether the client asked for the body ({@link #getBody}). */
+    private boolean asked;
+    /** Whether the time ran out before the client asked for the body: it decides then. */
+    private boolean expiredUnasked;
+    /** Whether the body is made: it is not bounded after that. */
+    private volatile boolean made;
 
     private AttemptBoundBodySubscriber(BodySubscriber<T> delegate, long remainingNanos, Duration timeout) {
         this.delegate = delegate;
@@ -71,7 +80,19 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     @Override
     public CompletionStage<T> getBody() {
         CompletionStage<T> body = delegate.getBody();
-        body.whenComplete((made, error) -> timer.complete(null));
+        // Runs at once for a body made at once (a stage whose isDone() may refuse to answer, as the JDK's do).
+        body.whenComplete((result, error) -> {
+            made = true;
+            timer.complete(null);
+        });
+        boolean late;
+        synchronized (this) {
+            asked = true;
+            late = expiredUnasked;
+        }
+        if (late) {
+            expire(); // unless the body was made when asked
+        }
         return body;
     }
 
@@ -109,7 +130,11 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     }
 
     private synchronized void expire() {
-        if (ended) {
+        if (ended || made) {
+            return;
+        }
+        if (!asked) {
+            expiredUnasked = true; // getBody() decides
             return;
         }
         ended = true;
@@ -117,6 +142,11 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
         if (current != null) {
             failAndCancel(current);
         }
+    }
+
+    /** @return whether the time ran out (whether or not that ended the body); for tests */
+    synchronized boolean ranOut() {
+        return ended || expiredUnasked;
     }
 
     /**

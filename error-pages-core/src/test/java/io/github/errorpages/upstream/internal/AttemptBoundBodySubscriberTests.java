@@ -1,0 +1,138 @@
+package io.github.errorpages.upstream.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.errorpages.testing.Await;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse.ResponseInfo;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The attempt's time left when the head arrives bounds a body that is still to be made, not one made as soon as the
+ * client asks for it: the JDK's client asks on its executor, later than the head arrived.
+ */
+class AttemptBoundBodySubscriberTests {
+
+    private static final ResponseInfo HEAD = new ResponseInfo() {
+        @Override
+        public int statusCode() {
+            return 200;
+        }
+
+        @Override
+        public HttpHeaders headers() {
+            return HttpHeaders.of(Map.of(), (name, value) -> true);
+        }
+
+        @Override
+        public HttpClient.Version version() {
+            return HttpClient.Version.HTTP_1_1;
+        }
+    };
+
+    /**
+     * A head that came in the attempt's last moment, whose body a streaming handler hands over at once: the time ran
+     * out before the client asked for the body, and the stream failed ("closed") although the upstream's answer, whole
+     * and in time, was on its way; the breaker counted a broken body and the proxy answered 504.
+     */
+    @Test
+    void aBodyHandedOverAtOnceIsNotEndedByATimeThatRanOutBeforeTheClientAsked() throws IOException {
+        AttemptBoundBodySubscriber<InputStream> subscriber = ranOut(BodyHandlers.ofInputStream());
+        Subscription subscription = new Subscription();
+
+        subscriber.onSubscribe(subscription);
+        InputStream body = made(subscriber).getNow(null);
+        subscriber.onNext(List.of(ByteBuffer.wrap("whole".getBytes(StandardCharsets.US_ASCII))));
+        subscriber.onComplete();
+
+        assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("whole");
+        assertThat(subscription.cancelled).isFalse();
+    }
+
+    /** A body read whole before the client asked for it is the upstream's answer in time too. */
+    @Test
+    void aBodyWholeWhenTheClientAsksIsNotEndedByATimeThatRanOutBefore() throws Exception {
+        AttemptBoundBodySubscriber<String> subscriber = ranOut(BodyHandlers.ofString());
+        subscriber.onSubscribe(new Subscription());
+        subscriber.onNext(List.of(ByteBuffer.wrap("whole".getBytes(StandardCharsets.US_ASCII))));
+        subscriber.onComplete();
+
+        assertThat(made(subscriber).get(5, TimeUnit.SECONDS)).isEqualTo("whole");
+    }
+
+    /** R45: a body still to be read when the client asks for it, after the time ran out, ends as late at once. */
+    @Test
+    void aBodyNotMadeWhenTheClientAsksAfterTheTimeRanOutEndsAsLate() {
+        AttemptBoundBodySubscriber<String> subscriber = ranOut(BodyHandlers.ofString());
+        Subscription subscription = new Subscription();
+        subscriber.onSubscribe(subscription);
+        subscriber.onNext(List.of(ByteBuffer.wrap("part".getBytes(StandardCharsets.US_ASCII))));
+
+        assertThatThrownBy(() -> made(subscriber).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(HttpTimeoutException.class);
+        assertThat(subscription.cancelled).as("the connection closed").isTrue();
+    }
+
+    /** R45: asked for in time, a body that is still not whole when the time runs out ends as late. */
+    @Test
+    void aBodyAskedForInTimeThatStallsEndsAsLate() {
+        AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) AttemptBoundBodySubscriber
+                .within(BodyHandlers.ofString(), Duration.ofMillis(50)).apply(HEAD);
+        Subscription subscription = new Subscription();
+        subscriber.onSubscribe(subscription);
+
+        assertThatThrownBy(() -> made(subscriber).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(HttpTimeoutException.class);
+        Await.until(() -> subscription.cancelled, "the connection closed");
+    }
+
+    /** A subscriber whose time ran out as the head arrived, before the client asked for its body. */
+    private static <T> AttemptBoundBodySubscriber<T> ranOut(BodyHandler<T> handler) {
+        AttemptBoundBodySubscriber<T> subscriber = (AttemptBoundBodySubscriber<T>) AttemptBoundBodySubscriber
+                .within(handler, Duration.ZERO).apply(HEAD);
+        Await.until(subscriber::ranOut, "the attempt's time ran out");
+        return subscriber;
+    }
+
+    /** The body, as the client asks for it (the JDK's own futures refuse {@code toCompletableFuture()}). */
+    private static <T> CompletableFuture<T> made(AttemptBoundBodySubscriber<T> subscriber) {
+        CompletableFuture<T> made = new CompletableFuture<>();
+        subscriber.getBody().whenComplete((body, failure) -> {
+            if (failure != null) {
+                made.completeExceptionally(failure);
+            } else {
+                made.complete(body);
+            }
+        });
+        return made;
+    }
+
+    private static final class Subscription implements Flow.Subscription {
+        volatile boolean cancelled;
+
+        @Override
+        public void request(long n) {
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+        }
+    }
+}
