@@ -918,6 +918,14 @@ public final class ReverseProxyServlet extends HttpServlet {
                     ResponseHeadCheck.commitWithoutLength(response);
                 }
                 awaitEnd(in);
+                if (BodyWrites.endsWithoutBody(request)) {
+                    try {
+                        BodyWrites.endWithoutBody(response);
+                    } catch (IOException | IllegalStateException clientGone) {
+                        log.debug("A relayed answer without a body could not be ended: the client went away",
+                                clientGone);
+                    }
+                }
                 return;
             }
             boolean eventStream = answer.headers().firstValue("Content-Type")

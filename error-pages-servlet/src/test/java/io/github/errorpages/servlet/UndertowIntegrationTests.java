@@ -103,6 +103,8 @@ class UndertowIntegrationTests {
                     throw new ConnectException("Connection reset");
                 })));
         info.addServlet(refusedProxy());
+        info.addServlet(servlet("forward", "/forward/*", TestServlets.servlet((request, response) ->
+                request.getRequestDispatcher(request.getPathInfo()).forward(request, response))));
         for (ProxyTransport transport : new ProxyTransport[] {ProxyTransport.JETTY, ProxyTransport.JDK}) {
             String name = "relay-" + transport.name().toLowerCase(Locale.ROOT);
             info.addServlet(Servlets.servlet(name, HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
@@ -202,14 +204,18 @@ class UndertowIntegrationTests {
 
     /**
      * A relayed answer to HEAD ends its HTTP/2 stream on Undertow too, on either transport, whether the upstream
-     * said its length or not (as on Tomcat, which ended none of an asynchronous cycle).
+     * said its length or not (as on Tomcat, which ended none of an asynchronous cycle), also where the proxy is
+     * reached through a forward: Undertow ended no such stream with a Content-Length behind a response wrapper (the
+     * filter's, on the REQUEST dispatch), and the client waited until it gave up.
      */
     @Test
     void endsARelayedAnswerToAHeadOverHttp2() throws Exception {
         org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
         try {
             for (String path : new String[] {"/relay-jetty/report.txt", "/relay-jetty/chunked/report.txt",
-                    "/relay-jdk/report.txt", "/relay-jdk/chunked/report.txt"}) {
+                    "/relay-jdk/report.txt", "/relay-jdk/chunked/report.txt", "/forward/relay-jetty/report.txt",
+                    "/forward/relay-jetty/chunked/report.txt", "/forward/relay-jdk/report.txt",
+                    "/forward/relay-jdk/chunked/report.txt"}) {
                 ContentResponse head = h2.newRequest(URI.create("http://127.0.0.1:" + port + path)).method("HEAD")
                         .timeout(10, TimeUnit.SECONDS).send();
 

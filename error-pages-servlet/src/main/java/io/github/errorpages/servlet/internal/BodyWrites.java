@@ -1,6 +1,8 @@
 package io.github.errorpages.servlet.internal;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -37,12 +39,24 @@ public final class BodyWrites {
     }
 
     /**
+     * Whether a relayed response without a body is to be ended by {@link #endWithoutBody}: over HTTP/2, and of the
+     * request's own (never within an include, whose includer still writes). Not over HTTP/1.1, where a compressing
+     * wrapper's empty trailer would be the body.
+     *
+     * @param request the client's request
+     * @return whether to end it
+     */
+    public static boolean endsWithoutBody(HttpServletRequest request) {
+        return RequestBodies.isHttp2OrLater(request.getProtocol())
+                && request.getDispatcherType() != DispatcherType.INCLUDE;
+    }
+
+    /**
      * Ends the response's body: closes its output stream, or its writer where a wrapper in front took that first.
      * For a HEAD's answer over HTTP/2, whose stream the container does not end on its own: neither Jetty 12 nor
-     * Undertow ends one whose head it flushed with a {@code Content-Length}, nor Tomcat 11 one whose asynchronous
-     * cycle completed with nothing written (the client waits for the end of the stream until it gives up). Only for
-     * a response of the request's own (never within an include, whose includer still writes), and not over
-     * HTTP/1.1, where a compressing wrapper's empty trailer would be the body.
+     * Undertow ends one whose head it flushed with a {@code Content-Length}, Undertow none reached through a forward
+     * behind a response wrapper, nor Tomcat 11 one whose asynchronous cycle completed with nothing written (the
+     * client waits for the end of the stream until it gives up). Where {@link #endsWithoutBody} says so.
      *
      * @param response the client's response, without a body (a HEAD's, a 204's or a 304's)
      * @throws IOException when closing fails (usually: the client went away)

@@ -1206,10 +1206,9 @@ public final class JettyForwarder {
         }
 
         /**
-         * Ends the HTTP/2 stream of a whole relayed response without a body (a HEAD's, a 204's, a 304's) before its
-         * asynchronous cycle completes, which ends no HEAD's stream on Tomcat ({@link BodyWrites#endWithoutBody}).
-         * A response with a body ends with its last write, and one answered on the container's thread as the
-         * servlet returns.
+         * Ends the HTTP/2 stream of a whole relayed response without a body (a HEAD's, a 204's, a 304's) before the
+         * exchange ends: an asynchronous cycle completed so ends no HEAD's stream on Tomcat, nor a forward behind a
+         * wrapper on Undertow ({@link BodyWrites#endWithoutBody}). A response with a body ends with its last write.
          *
          * @return the outcome
          */
@@ -1224,9 +1223,9 @@ public final class JettyForwarder {
             return outcome;
         }
 
-        /** Whether this is a response without a body to a request over HTTP/2 answered in an asynchronous cycle. */
+        /** Whether this is a response without a body that {@link BodyWrites#endWithoutBody} ends. */
         private boolean endsWithoutBodyOverHttp2() {
-            return !withBody && exchange.asynchronous && RequestBodies.isHttp2OrLater(exchange.request.getProtocol());
+            return !withBody && BodyWrites.endsWithoutBody(exchange.request);
         }
 
         /**
