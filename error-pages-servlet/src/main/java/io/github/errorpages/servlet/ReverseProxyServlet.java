@@ -631,9 +631,12 @@ public final class ReverseProxyServlet extends HttpServlet {
                         // Completed as it is, the response was an empty 200 OK, which a client still there took
                         // for the page (R1, R21). The container's own answer to such a cycle: 500, past the error
                         // pages' filter in front, which would make a page of it (intercept-statuses with 500) and a
-                        // WARN line blaming the upstream, for every client that went away.
-                        CapturingResponse.answeredPast(request, response)
-                                .setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                        // WARN line blaming the upstream, for every client that went away. Reset first: a relayed
+                        // head and the first bytes of its body in the buffer would go with it, a body cut short
+                        // sent as a whole 500 (R5).
+                        HttpServletResponse past = CapturingResponse.answeredPast(request, response);
+                        past.reset();
+                        past.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
                     }
                     async.complete();
                     return;
