@@ -32,10 +32,12 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestEvent;
 import jakarta.servlet.ServletRequestListener;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
@@ -494,6 +496,33 @@ abstract class ReverseProxyServletIntegrationTests {
                 .containsEntry("x-real-ip", "127.0.0.1")
                 .containsEntry("x-forwarded-for", "198.51.100.7, 127.0.0.1")
                 .doesNotContainKey("true-client-ip");
+    }
+
+    /**
+     * An application's field named {@code Proxy-...} reaches the upstream through the Jetty transport; the JDK's client
+     * drops every such field from a request that goes to its server directly, as the servlet README says. Hop-by-hop
+     * {@code Proxy-Connection} goes through neither.
+     */
+    @Test
+    void forwardsProxyNamedFieldsWithTheJettyTransportOnly() throws IOException {
+        orders.clearRequests();
+
+        try (Socket client = new Socket("127.0.0.1", jetty.uri("/").getPort())) { // the JDK's client drops them too
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(("GET /billing/orders/42 HTTP/1.1\r\nHost: gateway\r\n"
+                    + "Proxy-Request-Id: r-1\r\nProxy-Connection: keep-alive\r\nX-Request-Tag: t-1\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .startsWith("HTTP/1.1 200 ");
+        }
+
+        RecordedRequest forwarded = orders.requests().get(orders.requests().size() - 1);
+        assertThat(forwarded.headers()).containsEntry("x-request-tag", "t-1").doesNotContainKey("proxy-connection");
+        if (transport == ProxyTransport.JETTY) {
+            assertThat(forwarded.headers()).containsEntry("proxy-request-id", "r-1");
+        } else {
+            assertThat(forwarded.headers()).doesNotContainKey("proxy-request-id");
+        }
     }
 
     /**
@@ -1781,6 +1810,91 @@ abstract class ReverseProxyServletIntegrationTests {
                 // JDK transport's, from Java 21 on, where its client can be stopped.)
                 assertThat(log).doesNotContain("error page status=500");
             }
+        }
+    }
+
+    /**
+     * The server stopped while the first bytes of a relayed body were still in the response's buffer, nothing sent:
+     * the Jetty transport completed the abandoned exchange with a 500 that kept the upstream's fields and the bytes in
+     * the buffer, a body cut short sent as a whole answer with its Content-Length (R5). None of it goes now.
+     */
+    @Test
+    void bodyInTheBufferWhenTheServerStopsIsNotSentAsAWholeAnswer() throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK transport's exchange aborts its connection");
+        Semaphore buffered = new Semaphore(0);
+        try (FaultyUpstream partial = FaultyUpstream.start(exchange -> {
+                    exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Upstream: partial\r\n"
+                            + "Transfer-Encoding: chunked\r\n\r\n7\r\nchunk0\n\r\n");
+                    exchange.stall();
+                })) {
+            configured = new JettyServer().filter((request, response, chain) -> chain.doFilter(request,
+                    new WriteSignallingResponse((HttpServletResponse) response, buffered)))
+                    .servlet("/*", proxy(UpstreamConfig.builder("partial").endpoints(partial.uri()).build())).start();
+            try (Socket client = new Socket("127.0.0.1", configured.uri("/").getPort())) {
+                client.setSoTimeout(20_000);
+                client.getOutputStream().write("GET /report.txt HTTP/1.1\r\nHost: gateway\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertThat(buffered.tryAcquire(10, TimeUnit.SECONDS)).as("the first bytes in the buffer").isTrue();
+
+                configured.close();
+                ByteArrayOutputStream answer = new ByteArrayOutputStream();
+                try {
+                    client.getInputStream().transferTo(answer);
+                } catch (IOException reset) {
+                    // nothing more: what came before is the answer
+                }
+
+                assertThat(answer.toString(StandardCharsets.US_ASCII)).doesNotStartWith("HTTP/1.1 2")
+                        .doesNotContain("chunk0").doesNotContain("X-Upstream");
+            }
+        }
+    }
+
+    /** Tells of each write to its output stream, once the bytes are in the response's buffer. */
+    private static final class WriteSignallingResponse extends HttpServletResponseWrapper {
+        private final Semaphore written;
+
+        WriteSignallingResponse(HttpServletResponse response, Semaphore written) {
+            super(response);
+            this.written = written;
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            ServletOutputStream out = super.getOutputStream();
+            return new ServletOutputStream() {
+                @Override
+                public boolean isReady() {
+                    return out.isReady();
+                }
+
+                @Override
+                public void setWriteListener(WriteListener listener) {
+                    out.setWriteListener(listener);
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                    written.release();
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length) throws IOException {
+                    out.write(bytes, offset, length);
+                    written.release();
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    out.flush();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    out.close();
+                }
+            };
         }
     }
 
