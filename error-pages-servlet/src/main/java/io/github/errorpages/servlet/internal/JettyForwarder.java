@@ -929,6 +929,12 @@ public final class JettyForwarder {
                     && !answer.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
             relaying = true;
             exchange.relay = this;
+            if (exchange.abandoned) {
+                // abandon() ran since the head completed the call, found neither a call in flight nor this relay, and
+                // ended nothing: ended here. (Both fields volatile: of the two, one sees the other's write.)
+                clientLeft(exchange.abandonedFor);
+                return;
+            }
             if (withBody) {
                 startWatchingBody();
                 if (eventStream) {
