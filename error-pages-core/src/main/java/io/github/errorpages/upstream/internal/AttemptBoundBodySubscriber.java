@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * after that: the timer stops as soon as the body is made. The client asks for the body later than the head
  * arrived, on its executor: a time that runs out before it asks ends the body only if it is not made when asked
  * (a head that came in the attempt's last milliseconds, with the body handed over at once or already whole, is
- * the upstream's answer in time).
+ * the upstream's answer in time; one that is not made then ends a millisecond later).
  *
  * <p>The timer is {@link CompletableFuture#orTimeout}'s, on the JDK's shared delay thread, and is removed when
  * the body is made in time; only an expiry runs a task (on the common pool). Signals to the handler's
@@ -79,20 +79,25 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
      */
     @Override
     public CompletionStage<T> getBody() {
+        boolean late;
+        synchronized (this) {
+            // Asked from now on: a time that runs out while the handler makes its body ends it, for a mapping handler
+            // that reads its stream blocks below until the body flows, or fails.
+            asked = true;
+            late = expiredUnasked;
+        }
+        if (late) {
+            // The time ran out before the client asked: a body made at once (below) is kept, one that is not is
+            // ended a moment later, also while making it blocks.
+            CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS, ForkJoinPool.commonPool())
+                    .execute(this::expire);
+        }
         CompletionStage<T> body = delegate.getBody();
         // Runs at once for a body made at once (a stage whose isDone() may refuse to answer, as the JDK's do).
         body.whenComplete((result, error) -> {
             made = true;
             timer.complete(null);
         });
-        boolean late;
-        synchronized (this) {
-            asked = true;
-            late = expiredUnasked;
-        }
-        if (late) {
-            expire(); // unless the body was made when asked
-        }
         return body;
     }
 

@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.errorpages.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse.BodySubscribers;
 import java.net.http.HttpResponse.ResponseInfo;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
@@ -22,6 +24,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The attempt's time left when the head arrives bounds a body that is still to be made, not one made as soon as the
@@ -100,6 +104,35 @@ class AttemptBoundBodySubscriberTests {
         assertThatThrownBy(() -> made(subscriber).get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(HttpTimeoutException.class);
         Await.until(() -> subscription.cancelled, "the connection closed");
+    }
+
+    /**
+     * R45 for a mapping handler that reads its stream as the client asks for the body (a {@code GZIPInputStream} over
+     * {@code ofInputStream()}), which blocks in {@code getBody()} while the upstream stalls: the time that runs out
+     * meanwhile ends the body, and the read with it. (It ran on until the guard's backstop, twice the attempt's time.)
+     */
+    @ParameterizedTest(name = "time ran out before the client asked: {0}")
+    @ValueSource(booleans = {false, true})
+    void aMappingHandlerBlockedReadingAStalledBodyEndsAsLate(boolean ranOutBeforeAsked) throws Exception {
+        BodyHandler<Integer> firstByte = info -> BodySubscribers.mapping(BodySubscribers.ofInputStream(), in -> {
+            try {
+                return in.read();
+            } catch (IOException failed) {
+                throw new UncheckedIOException(failed);
+            }
+        });
+        AttemptBoundBodySubscriber<Integer> subscriber = ranOutBeforeAsked ? ranOut(firstByte)
+                : (AttemptBoundBodySubscriber<Integer>) AttemptBoundBodySubscriber.within(firstByte,
+                        Duration.ofMillis(100)).apply(HEAD);
+        Subscription subscription = new Subscription();
+        subscriber.onSubscribe(subscription);
+
+        CompletableFuture<Integer> body = CompletableFuture.supplyAsync(() -> made(subscriber)) // blocks reading
+                .thenCompose(made -> made);
+
+        assertThatThrownBy(() -> body.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasRootCauseInstanceOf(HttpTimeoutException.class);
+        assertThat(subscription.cancelled).as("the connection closed").isTrue();
     }
 
     /** A subscriber whose time ran out as the head arrived, before the client asked for its body. */
