@@ -2518,6 +2518,96 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A relayed 204 or 304 over HTTP/2 behind a compressing wrapper in front has no body: the proxy ends no such
+     * answer itself (the containers do), for closing the wrapper's stream wrote its empty gzip stream, 20 bytes,
+     * which Jetty 12 and Undertow sent on the stream (RFC 9110 §6.4.1). With the JDK transport, whose writes block,
+     * as the wrapper's.
+     */
+    @Test
+    void aRelayed204Or304OverHttp2BehindACompressingWrapperHasNoBody() throws Exception {
+        assumeTrue(transport == ProxyTransport.JDK, "the wrapper compresses with blocking writes only");
+        try (FaultyUpstream noBody = FaultyUpstream.start(exchange -> exchange.writeRaw(
+                exchange.request().target().endsWith("/304") ? "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n"
+                        : "HTTP/1.1 204 No Content\r\n\r\n"))) {
+            configured = new JettyServer().h2c().filter((request, response, chain) -> {
+                GzippingResponse gzipping = new GzippingResponse((HttpServletResponse) response);
+                chain.doFilter(request, gzipping);
+                gzipping.finish();
+            }).servlet("/*", proxy(UpstreamConfig.builder("no-body").endpoints(noBody.uri()).build())).start();
+            org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
+            try {
+                for (int status : new int[] {204, 304}) {
+                    ContentResponse answer = h2.newRequest(configured.h2cUri("/orders/" + status))
+                            .timeout(10, TimeUnit.SECONDS).send();
+
+                    assertThat(answer.getStatus()).isEqualTo(status);
+                    assertThat(answer.getContent()).as("RFC 9110 §6.4.1").isEmpty();
+                }
+            } finally {
+                h2.stop();
+            }
+        }
+    }
+
+    /** Compresses what is written to its stream, as a compression filter's wrapper does: finished after the chain. */
+    private static final class GzippingResponse extends HttpServletResponseWrapper {
+        private @Nullable GZIPOutputStream gzip;
+        private @Nullable ServletOutputStream stream;
+        private boolean closed;
+
+        GzippingResponse(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            if (stream == null) {
+                GZIPOutputStream out = new GZIPOutputStream(super.getOutputStream(), true);
+                gzip = out;
+                stream = new ServletOutputStream() {
+                    @Override
+                    public boolean isReady() {
+                        return true;
+                    }
+
+                    @Override
+                    public void setWriteListener(WriteListener listener) {
+                        throw new UnsupportedOperationException("blocking writes only");
+                    }
+
+                    @Override
+                    public void write(int b) throws IOException {
+                        out.write(b);
+                    }
+
+                    @Override
+                    public void write(byte[] bytes, int offset, int length) throws IOException {
+                        out.write(bytes, offset, length);
+                    }
+
+                    @Override
+                    public void flush() throws IOException {
+                        out.flush();
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        closed = true;
+                        out.close();
+                    }
+                };
+            }
+            return stream;
+        }
+
+        void finish() throws IOException {
+            if (gzip != null && !closed) {
+                gzip.finish();
+            }
+        }
+    }
+
+    /**
      * An HTTP/2 client that cancels its request (a stream reset, as a browser's when its user navigates away) while
      * the upstream is still to answer: the exchange ends at once, its bulkhead permit given back, counted as aborted
      * and not blamed on the upstream. It held the permit and the upstream's connection until the attempt timed out,

@@ -39,15 +39,17 @@ public final class BodyWrites {
     }
 
     /**
-     * Whether a relayed response without a body is to be ended by {@link #endWithoutBody}: over HTTP/2, and of the
-     * request's own (never within an include, whose includer still writes). Not over HTTP/1.1, where a compressing
-     * wrapper's empty trailer would be the body.
+     * Whether a relayed answer without a body is to be ended by {@link #endWithoutBody}: an answer to HEAD over
+     * HTTP/2, of the request's own (never within an include, whose includer still writes). Not a 204 or 304 to
+     * another method, which the containers end themselves, and into which Jetty 12 and Undertow would send a
+     * compressing wrapper's empty trailer (a body where there must be none); not over HTTP/1.1, where that trailer
+     * would be the HEAD's body.
      *
      * @param request the client's request
      * @return whether to end it
      */
     public static boolean endsWithoutBody(HttpServletRequest request) {
-        return RequestBodies.isHttp2OrLater(request.getProtocol())
+        return "HEAD".equals(request.getMethod()) && RequestBodies.isHttp2OrLater(request.getProtocol())
                 && request.getDispatcherType() != DispatcherType.INCLUDE;
     }
 

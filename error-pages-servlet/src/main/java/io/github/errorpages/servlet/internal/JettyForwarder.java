@@ -1212,9 +1212,9 @@ public final class JettyForwarder {
         }
 
         /**
-         * Ends the HTTP/2 stream of a whole relayed response without a body (a HEAD's, a 204's, a 304's) before the
-         * exchange ends: an asynchronous cycle completed so ends no HEAD's stream on Tomcat, nor a forward behind a
-         * wrapper on Undertow ({@link BodyWrites#endWithoutBody}). A response with a body ends with its last write.
+         * Ends the HTTP/2 stream of a whole relayed answer to HEAD before the exchange ends: an asynchronous cycle
+         * completed so ends none on Tomcat, nor a forward behind a wrapper on Undertow
+         * ({@link BodyWrites#endWithoutBody}). A response with a body ends with its last write.
          *
          * @return the outcome
          */
@@ -1229,7 +1229,7 @@ public final class JettyForwarder {
             return outcome;
         }
 
-        /** Whether this is a response without a body that {@link BodyWrites#endWithoutBody} ends. */
+        /** Whether this is an answer to HEAD that {@link BodyWrites#endWithoutBody} ends. */
         private boolean endsWithoutBodyOverHttp2() {
             return !withBody && BodyWrites.endsWithoutBody(exchange.request);
         }
