@@ -925,8 +925,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                     try {
                         BodyWrites.endWithoutBody(response);
                     } catch (IOException | IllegalStateException clientGone) {
-                        log.debug("A relayed answer without a body could not be ended: the client went away",
-                                clientGone);
+                        log.debug("A relayed answer to HEAD could not be ended: the client went away", clientGone);
                     }
                 }
                 return;

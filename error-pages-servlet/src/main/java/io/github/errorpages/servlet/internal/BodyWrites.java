@@ -60,7 +60,7 @@ public final class BodyWrites {
      * behind a response wrapper, nor Tomcat 11 one whose asynchronous cycle completed with nothing written (the
      * client waits for the end of the stream until it gives up). Where {@link #endsWithoutBody} says so.
      *
-     * @param response the client's response, without a body (a HEAD's, a 204's or a 304's)
+     * @param response the client's response to HEAD, or the page of a HEAD
      * @throws IOException when closing fails (usually: the client went away)
      */
     public static void endWithoutBody(HttpServletResponse response) throws IOException {
