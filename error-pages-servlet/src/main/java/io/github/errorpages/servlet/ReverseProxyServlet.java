@@ -659,6 +659,11 @@ public final class ReverseProxyServlet extends HttpServlet {
                     answeredElsewhere = true;
                     return;
                 }
+                if (outcome instanceof UpstreamFailure && exchange.isUploadCutShort() && isHttp1(request)) {
+                    // The page answers in the middle of the upload, which Jetty then closes the connection on: said so
+                    // (RFC 9110 §10.1.1), as the other paths do (closeIfUploadCutShort), or the client uploads on.
+                    request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
+                }
                 request.setAttribute(OUTCOME_ATTRIBUTE, outcome != null ? outcome : bug);
                 if (exchange.writesWithoutBlocking()) {
                     request.setAttribute(NON_BLOCKING_ATTRIBUTE, Boolean.TRUE);

@@ -3303,6 +3303,49 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An upstream that answers 503 before it read the upload (as a server refusing an upload early does): the page
+     * answers in the middle of the client's upload, and Jetty closes the connection after it. It said so with the JDK
+     * transport and on the Jetty transport's blocking path, but not from its asynchronous cycle: the client, told
+     * nothing, uploaded on into a closed connection (RFC 9110 §10.1.1).
+     */
+    @Test
+    void aPageInTheMiddleOfTheUploadSaysTheConnectionCloses() throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK transport reads the upload on");
+        try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> answered = CompletableFuture.runAsync(() -> {
+                try (Socket upstream = early.accept()) {
+                    InputStream in = upstream.getInputStream();
+                    for (int matched = 0; matched < 4; ) { // to the end of the head, none of the body
+                        int b = in.read();
+                        matched = b < 0 ? 4 : b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+                    }
+                    upstream.getOutputStream().write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    upstream.getOutputStream().flush();
+                    in.transferTo(OutputStream.nullOutputStream()); // until the proxy closes its connection
+                } catch (IOException ended) {
+                    // the proxy gave the connection up
+                }
+            });
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("early").endpoints(
+                    URI.create("http://127.0.0.1:" + early.getLocalPort())).build())).start();
+            try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+                uploader.setSoTimeout(10_000);
+                uploader.getOutputStream().write(("POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+                        + "300000\r\n\r\n" + "x".repeat(1000)).getBytes(StandardCharsets.US_ASCII));
+                uploader.getOutputStream().flush();
+
+                HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+
+                assertThat(answer.getStatus()).isEqualTo(503);
+                assertThat(answer.get("Connection")).isEqualToIgnoringCase("close");
+            }
+            configured.close();
+            answered.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * A short body of an idempotent request is read whole before the first attempt, so that a retry can send it
      * again. A client that stops sending it never reaches the upstream: the container's idle timeout (1 s here)
      * ends the wait, and the client gets 408 (RFC 9110 §15.5.9), not the container's 500.

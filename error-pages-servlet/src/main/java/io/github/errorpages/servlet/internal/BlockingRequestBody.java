@@ -57,6 +57,11 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody, Bl
     }
 
     @Override
+    public boolean isCutShort() {
+        return isSourceCutShort();
+    }
+
+    @Override
     public boolean stopReading(Duration patience) throws InterruptedException {
         return in.stop(patience);
     }

@@ -24,4 +24,10 @@ interface ForwardedBody {
      *     times out then, the client stalled, not the upstream
      */
     boolean isAwaitingClient();
+
+    /**
+     * @return whether an attempt started to read the client's body and the body has not ended: a page answered now
+     *     answers in the middle of the upload, and over HTTP/1 the connection is to be closed
+     */
+    boolean isCutShort();
 }

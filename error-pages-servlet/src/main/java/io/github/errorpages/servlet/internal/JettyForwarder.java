@@ -608,6 +608,15 @@ public final class JettyForwarder {
             return relay != null;
         }
 
+        /**
+         * @return whether the client's body is streamed and an attempt started to read it before its end: a page
+         *     answered now answers in the middle of the upload ({@link ForwardedBody#isCutShort})
+         */
+        public boolean isUploadCutShort() {
+            ForwardedBody streamed = streamedBody;
+            return streamed != null && streamed.isCutShort();
+        }
+
         /** @return whether the container ended the exchange ({@link #abandon}), telling its cycle of an error */
         public boolean isAbandoned() {
             return abandoned;

@@ -62,6 +62,12 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         return awaitedWhenFailed || (!ended && failure == null && demand.get() != null);
     }
 
+    @Override
+    public boolean isCutShort() {
+        ServletInputStream stream = in;
+        return stream != null && !ended && !stream.isFinished();
+    }
+
     /** @return the body for one attempt */
     @Override
     public Request.Content content() {
