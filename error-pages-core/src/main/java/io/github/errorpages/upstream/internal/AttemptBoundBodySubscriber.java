@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * after that: the timer stops as soon as the body is made. The client asks for the body later than the head
  * arrived, on its executor: a time that runs out before it asks ends the body only if it is not made when asked
  * (a head that came in the attempt's last milliseconds, with the body handed over at once or already whole, is
- * the upstream's answer in time; one that is not made then ends a millisecond later).
+ * the upstream's answer in time; one that is not made 10 ms after the client asked ends then).
  *
  * <p>The timer is {@link CompletableFuture#orTimeout}'s, on the JDK's shared delay thread, and is removed when
  * the body is made in time; only an expiry runs a task (on the common pool). Signals to the handler's
@@ -33,6 +33,12 @@ import org.jspecify.annotations.Nullable;
  * @param <T> the body type
  */
 public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
+
+    /**
+     * How much longer than the attempt's time a body has when the time ran out before the client asked for it: the
+     * client delivers a body that arrived whole, and hands over a streamed one, a few milliseconds after it asks.
+     */
+    private static final long LATE_ASK_GRACE_MILLIS = 10;
 
     private final BodySubscriber<T> delegate;
     private final Duration timeout;
@@ -88,8 +94,8 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
         }
         if (late) {
             // The time ran out before the client asked: a body made at once (below) is kept, one that is not is
-            // ended a moment later, also while making it blocks.
-            CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS, ForkJoinPool.commonPool())
+            // ended a little later, also while making it blocks, and one the client delivers meanwhile is kept.
+            CompletableFuture.delayedExecutor(LATE_ASK_GRACE_MILLIS, TimeUnit.MILLISECONDS, ForkJoinPool.commonPool())
                     .execute(this::expire);
         }
         CompletionStage<T> body = delegate.getBody();
