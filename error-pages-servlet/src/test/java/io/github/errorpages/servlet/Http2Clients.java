@@ -15,7 +15,9 @@ final class Http2Clients {
 
     /** @return a started client, with Jetty's defaults */
     static HttpClient started() throws Exception {
-        return started(new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client())));
+        HttpClient client = h2c();
+        client.start();
+        return client;
     }
 
     /**
@@ -24,13 +26,13 @@ final class Http2Clients {
      * @return a started client
      */
     static HttpClient started(int maxResponseHeadersSize) throws Exception {
-        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        HttpClient client = h2c();
         client.setMaxResponseHeadersSize(maxResponseHeadersSize);
-        return started(client);
-    }
-
-    private static HttpClient started(HttpClient client) throws Exception {
         client.start();
         return client;
+    }
+
+    private static HttpClient h2c() {
+        return new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
     }
 }
