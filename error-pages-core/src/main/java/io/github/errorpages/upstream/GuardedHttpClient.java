@@ -1,7 +1,7 @@
 package io.github.errorpages.upstream;
 
 import io.github.errorpages.upstream.internal.AllMethodRetry;
-import io.github.errorpages.upstream.internal.AttemptBoundBodySubscriber;
+import io.github.errorpages.upstream.internal.AttemptBoundBodyHandler;
 import io.github.errorpages.upstream.internal.BodyCollector;
 import io.github.errorpages.upstream.internal.BodySourceFailure;
 import io.github.errorpages.upstream.internal.DiscardingBodySubscriber;
@@ -188,9 +188,13 @@ public final class GuardedHttpClient {
         // Bounded also while the handler reads the body: the JDK's request timeout ends with the response head.
         return guard.call(ready.upstreamRequest, JdkResponseAdapter.<T>instance(), attempt -> {
             StreamedBodyEnd end = new StreamedBodyEnd();
-            return end.attachTo(SendBackstop.send(client, ready.forAttempt(attempt),
-                    AttemptBoundBodySubscriber.within(end.observing(guardedHandler), attempt.timeout()),
-                    attempt.timeout()));
+            AttemptBoundBodyHandler<T> bounded = AttemptBoundBodyHandler.within(end.observing(guardedHandler),
+                    attempt.timeout());
+            try {
+                return end.attachTo(SendBackstop.send(client, ready.forAttempt(attempt), bounded, attempt.timeout()));
+            } catch (IOException failed) {
+                throw bounded.explained(failed);
+            }
         });
     }
 
@@ -255,8 +259,9 @@ public final class GuardedHttpClient {
         // at the same moment, won the race more often than not and made either a late response.
         return guard.callAsyncTimedByAttempts(prepared.upstreamRequest, JdkResponseAdapter.<T>instance(), attempt -> {
             StreamedBodyEnd end = new StreamedBodyEnd();
-            return end.attachTo(client.sendAsync(prepared.forAttempt(attempt),
-                    AttemptBoundBodySubscriber.within(end.observing(handler), attempt.timeout())));
+            AttemptBoundBodyHandler<T> bounded = AttemptBoundBodyHandler.within(end.observing(handler),
+                    attempt.timeout());
+            return end.attachTo(client.sendAsync(prepared.forAttempt(attempt), bounded), bounded::explained);
         }, result);
     }
 

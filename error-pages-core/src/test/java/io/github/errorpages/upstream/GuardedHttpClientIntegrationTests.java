@@ -258,6 +258,45 @@ class GuardedHttpClientIntegrationTests {
     }
 
     /**
+     * R45: a mapping handler blocked reading a body that stalls (a GZIPInputStream over {@code ofInputStream()})
+     * fails as late, {@code http_response_timeout}. Ending the body cancels its subscription, and the JDK 25 client
+     * then fails the exchange with an {@code IOException("subscription cancelled")} of its own, which won the race
+     * with the handler's failure one call in six or so and read as {@code proxy_internal_error}. The handler here
+     * fails only once the client closed the connection, so that the client's failure comes first every time.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void mappingHandlerBlockedOnAStalledBodyFailsAsLateWhateverTheClientFailsWith(boolean async) {
+        CountDownLatch closedByClient = new CountDownLatch(1);
+        FaultyUpstream upstream = upstreams.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 41\r\n\r\n");
+            if (exchange.awaitClosedByClient(Duration.ofSeconds(10))) {
+                closedByClient.countDown();
+            }
+        });
+        GuardedHttpClient client = client(fast(upstream.uri()).attemptTimeout(Duration.ofMillis(300)).maxAttempts(1));
+        BodyHandler<Integer> firstByte = info -> BodySubscribers.mapping(BodySubscribers.ofInputStream(), in -> {
+            try {
+                return in.read();
+            } catch (IOException failed) {
+                Await.until(() -> closedByClient.getCount() == 0, "the client to close the connection");
+                throw new UncheckedIOException(failed);
+            }
+        });
+
+        Throwable thrown = catchThrowable(() -> {
+            if (async) {
+                client.sendAsync(get("/export"), firstByte).get(10, TimeUnit.SECONDS);
+            } else {
+                client.send(get("/export"), firstByte);
+            }
+        });
+
+        assertThat(FailureClassifier.ofDefaults().classify(thrown)).as("%s", thrown).hasValueSatisfying(
+                failure -> assertThat(failure.cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT));
+    }
+
+    /**
      * A streamed body read to its end, or closed by the caller before it (who no longer wants the rest), is a
      * success of the upstream's, recorded once the body ends.
      */

@@ -1,10 +1,7 @@
 package io.github.errorpages.upstream.internal;
 
-import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -18,7 +15,9 @@ import org.jspecify.annotations.Nullable;
  * response head arrives. The JDK's request timeout ends with the head, so a handler that reads the whole body
  * ({@code ofString()}) would otherwise wait for an upstream that stalls mid-body until it closes the connection
  * (R45). When the time is up, the subscription is cancelled (the JDK client closes the connection) and the body
- * fails with an {@link HttpTimeoutException}, which classifies as {@code http_response_timeout}.
+ * fails with an {@link java.net.http.HttpTimeoutException}, which classifies as {@code http_response_timeout};
+ * the {@link AttemptBoundBodyHandler} that made this subscriber is told first, for the client may fail the exchange
+ * with a failure of its own as the subscription is cancelled.
  *
  * <p>A handler that hands its body over at once and streams the rest ({@code ofInputStream()}) is not bounded
  * after that: the timer stops as soon as the body is made. The client asks for the body later than the head
@@ -41,7 +40,8 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     private static final long LATE_ASK_GRACE_MILLIS = 10;
 
     private final BodySubscriber<T> delegate;
-    private final Duration timeout;
+    /** The attempt's handler, which made this subscriber: told when the time ends the body. */
+    private final AttemptBoundBodyHandler<T> bound;
     /** Completed once the body is made: the timer stops then. */
     private final CompletableFuture<Void> timer = new CompletableFuture<>();
     private Flow.@Nullable Subscription subscription;
@@ -53,28 +53,15 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     /** Whether the body is made: it is not bounded after that. */
     private volatile boolean made;
 
-    private AttemptBoundBodySubscriber(BodySubscriber<T> delegate, long remainingNanos, Duration timeout) {
+    AttemptBoundBodySubscriber(BodySubscriber<T> delegate, long remainingNanos, AttemptBoundBodyHandler<T> bound) {
         this.delegate = delegate;
-        this.timeout = timeout;
+        this.bound = bound;
         timer.orTimeout(Math.max(remainingNanos, 0), TimeUnit.NANOSECONDS).whenComplete((done, expired) -> {
             if (expired != null) {
                 // Off the JDK's one delay thread: expire() waits for a subscriber's onNext, which may write a file.
                 ForkJoinPool.commonPool().execute(this::expire);
             }
         });
-    }
-
-    /**
-     * Bounds the bodies of one attempt's response.
-     *
-     * @param <T> the body type
-     * @param handler the caller's handler
-     * @param timeout the attempt's timeout
-     * @return a handler whose bodies are made within what is left of {@code timeout}, counted from now
-     */
-    public static <T> BodyHandler<T> within(BodyHandler<T> handler, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        return info -> new AttemptBoundBodySubscriber<>(handler.apply(info), deadline - System.nanoTime(), timeout);
     }
 
     /**
@@ -149,6 +136,7 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
             return;
         }
         ended = true;
+        bound.endingABody();
         Flow.Subscription current = subscription;
         if (current != null) {
             failAndCancel(current);
@@ -165,12 +153,7 @@ public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
      * fails the body itself (on JDK 25 as an incomplete body, which would read as the upstream's fault).
      */
     private void failAndCancel(Flow.Subscription current) {
-        delegate.onError(timedOut());
+        delegate.onError(bound.timedOut());
         current.cancel();
-    }
-
-    private HttpTimeoutException timedOut() {
-        return new HttpTimeoutException("response body not complete within the attempt timeout of "
-                + timeout.toMillis() + " ms");
     }
 }

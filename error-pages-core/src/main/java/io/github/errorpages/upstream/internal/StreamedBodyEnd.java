@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLSession;
 import org.jspecify.annotations.Nullable;
 
@@ -71,10 +72,12 @@ public final class StreamedBodyEnd implements AwaitedBody {
     /**
      * @param <T> the body type
      * @param sent the client's future response, whose body {@link #observing} observes
+     * @param explaining what the future fails with, given what {@code sent} failed with
      * @return a future of the same response, carrying this end; cancelling it cancels {@code sent} (the client
      *     aborts the exchange), and a response that arrives all the same is discarded
      */
-    public <T> CompletableFuture<HttpResponse<T>> attachTo(CompletableFuture<HttpResponse<T>> sent) {
+    public <T> CompletableFuture<HttpResponse<T>> attachTo(CompletableFuture<HttpResponse<T>> sent,
+            UnaryOperator<Throwable> explaining) {
         CompletableFuture<HttpResponse<T>> attached = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
@@ -84,7 +87,7 @@ public final class StreamedBodyEnd implements AwaitedBody {
         };
         sent.whenComplete((response, failure) -> {
             if (failure != null) {
-                attached.completeExceptionally(failure);
+                attached.completeExceptionally(explaining.apply(failure));
             } else if (!attached.complete(attachTo(response))) {
                 JdkResponseAdapter.<T>instance().discard(response); // cancelled meanwhile: release its connection
             }

@@ -19,7 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +98,7 @@ class AttemptBoundBodySubscriberTests {
     /** R45: asked for in time, a body that is still not whole when the time runs out ends as late. */
     @Test
     void aBodyAskedForInTimeThatStallsEndsAsLate() {
-        AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) AttemptBoundBodySubscriber
+        AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) AttemptBoundBodyHandler
                 .within(BodyHandlers.ofString(), Duration.ofMillis(50)).apply(HEAD);
         Subscription subscription = new Subscription();
         subscriber.onSubscribe(subscription);
@@ -104,6 +106,32 @@ class AttemptBoundBodySubscriberTests {
         assertThatThrownBy(() -> made(subscriber).get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(HttpTimeoutException.class);
         Await.until(() -> subscription.cancelled, "the connection closed");
+    }
+
+    /**
+     * R45: what the client fails the exchange with once the time ended the body (JDK 25: "subscription cancelled", as
+     * the subscription is cancelled) is the body's timeout; a failure before that, an {@link Error} and a cancellation
+     * stay as they are.
+     */
+    @Test
+    void aFailureThatFollowsTheEndOfABodyIsTheBodysTimeout() {
+        AttemptBoundBodyHandler<String> handler = AttemptBoundBodyHandler.within(BodyHandlers.ofString(),
+                Duration.ofMillis(50));
+        AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) handler.apply(HEAD);
+        IOException cancelled = new IOException("subscription cancelled");
+        assertThat(handler.explained(cancelled)).as("before the time ran out").isSameAs(cancelled);
+        subscriber.onSubscribe(new Subscription());
+        made(subscriber);
+        Await.until(subscriber::ranOut, "the attempt's time ran out");
+
+        assertThat(handler.explained(cancelled)).isInstanceOf(HttpTimeoutException.class)
+                .hasMessage("response body not complete within the attempt timeout of 50 ms")
+                .hasSuppressedException(cancelled);
+        assertThat(handler.explained(new CompletionException(cancelled))).isInstanceOf(HttpTimeoutException.class);
+        OutOfMemoryError bug = new OutOfMemoryError();
+        assertThat(handler.explained(bug)).isSameAs(bug);
+        CancellationException aborted = new CancellationException();
+        assertThat(handler.explained(aborted)).isSameAs(aborted);
     }
 
     /**
@@ -122,7 +150,7 @@ class AttemptBoundBodySubscriberTests {
             }
         });
         AttemptBoundBodySubscriber<Integer> subscriber = ranOutBeforeAsked ? ranOut(firstByte)
-                : (AttemptBoundBodySubscriber<Integer>) AttemptBoundBodySubscriber.within(firstByte,
+                : (AttemptBoundBodySubscriber<Integer>) AttemptBoundBodyHandler.within(firstByte,
                         Duration.ofMillis(100)).apply(HEAD);
         Subscription subscription = new Subscription();
         subscriber.onSubscribe(subscription);
@@ -137,7 +165,7 @@ class AttemptBoundBodySubscriberTests {
 
     /** A subscriber whose time ran out as the head arrived, before the client asked for its body. */
     private static <T> AttemptBoundBodySubscriber<T> ranOut(BodyHandler<T> handler) {
-        AttemptBoundBodySubscriber<T> subscriber = (AttemptBoundBodySubscriber<T>) AttemptBoundBodySubscriber
+        AttemptBoundBodySubscriber<T> subscriber = (AttemptBoundBodySubscriber<T>) AttemptBoundBodyHandler
                 .within(handler, Duration.ZERO).apply(HEAD);
         Await.until(subscriber::ranOut, "the attempt's time ran out");
         return subscriber;

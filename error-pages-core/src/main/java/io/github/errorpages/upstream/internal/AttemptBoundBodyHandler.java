@@ -1,0 +1,95 @@
+package io.github.errorpages.upstream.internal;
+
+import java.io.IOException;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.ResponseInfo;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The body handler of one attempt: bounds the bodies it makes by what is left of the attempt's timeout (see
+ * {@link AttemptBoundBodySubscriber}), and tells the attempt's failure from the end it gave a body when that time
+ * ran out. Ending a body cancels its subscription, and the JDK's client may then fail the exchange with a failure
+ * of its own before the body's timeout reaches the caller (on JDK 25, an {@code IOException("subscription
+ * cancelled")} when a mapping handler blocks reading the body): that is no failure of the upstream's, and read as
+ * one of the library's own it made a stalled body {@code proxy_internal_error}. {@link #explained} makes it the
+ * timeout it follows from. Thread-safe.
+ *
+ * @param <T> the body type
+ */
+public final class AttemptBoundBodyHandler<T> implements BodyHandler<T> {
+
+    private final BodyHandler<T> handler;
+    private final Duration timeout;
+    private final long deadlineNanos;
+    /** Whether the time ran out and ended a body this handler made. */
+    private volatile boolean endedABody;
+
+    private AttemptBoundBodyHandler(BodyHandler<T> handler, Duration timeout) {
+        this.handler = handler;
+        this.timeout = timeout;
+        this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+    }
+
+    /**
+     * Bounds the bodies of one attempt's responses.
+     *
+     * @param <T> the body type
+     * @param handler the caller's handler
+     * @param timeout the attempt's timeout
+     * @return a handler whose bodies are made within what is left of {@code timeout}, counted from now
+     */
+    public static <T> AttemptBoundBodyHandler<T> within(BodyHandler<T> handler, Duration timeout) {
+        return new AttemptBoundBodyHandler<>(handler, timeout);
+    }
+
+    @Override
+    public BodySubscriber<T> apply(ResponseInfo info) {
+        return new AttemptBoundBodySubscriber<>(handler.apply(info), deadlineNanos - System.nanoTime(), this);
+    }
+
+    /**
+     * What the attempt failed with, as the caller should see it: once the time ran out and ended a body, the
+     * body's timeout, whatever the client or the handler failed with after that (kept as a suppressed exception);
+     * an {@link Error}, a cancellation or an interrupt stays as it is, and so does every failure before that.
+     *
+     * @param failure what the attempt failed with
+     * @return {@code failure}, or the body's timeout that it follows from
+     */
+    public Throwable explained(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (!endedABody || cause instanceof HttpTimeoutException || cause instanceof Error
+                || cause instanceof CancellationException || cause instanceof InterruptedException) {
+            return failure;
+        }
+        HttpTimeoutException late = timedOut();
+        late.addSuppressed(cause);
+        return late;
+    }
+
+    /**
+     * As {@link #explained(Throwable)}, for the blocking send's failure.
+     *
+     * @param failure what the attempt failed with
+     * @return {@code failure}, or the body's timeout that it follows from
+     */
+    public IOException explained(IOException failure) {
+        return (IOException) explained((Throwable) failure);
+    }
+
+    /** The time ran out and is about to end a body: called before its subscription is cancelled. */
+    void endingABody() {
+        endedABody = true;
+    }
+
+    HttpTimeoutException timedOut() {
+        return new HttpTimeoutException("response body not complete within the attempt timeout of "
+                + timeout.toMillis() + " ms");
+    }
+}
