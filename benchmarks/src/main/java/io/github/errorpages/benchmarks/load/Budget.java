@@ -1,5 +1,7 @@
 package io.github.errorpages.benchmarks.load;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -78,14 +80,25 @@ record Budget(String label, String ours, String baseline, double minRatio, doubl
         double p99 = median(p99s);
         boolean met = ratio >= minRatio && (maxP99Micros == 0 || p99 <= maxP99Micros);
         String target = "≥ " + minRatio + (maxP99Micros == 0 ? ""
-                : String.format(Locale.ROOT, ", p99 ≤ %.0f ms (was %.2f ms)", maxP99Micros / 1000, p99 / 1000));
-        String shownRatio = String.format(Locale.ROOT, "%.3f", ratio);
+                : String.format(Locale.ROOT, ", p99 ≤ %.0f ms (was %s ms)", maxP99Micros / 1000,
+                        shown(p99 / 1000, 2, RoundingMode.CEILING)));
+        String shownRatio = shown(ratio, 3, RoundingMode.FLOOR);
         if (ratios.size() > 1) {
-            shownRatio += ratios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r))
+            shownRatio += ratios.stream().map(r -> shown(r, 3, RoundingMode.FLOOR))
                     .collect(Collectors.joining(", ", " (", ")"));
         }
         return String.format(Locale.ROOT, "| %s | %s | %.2f | %s | %s |", label, shownRatio, median(cpuRatios), target,
                 !valid ? "INVALID" : met ? "met" : "MISSED");
+    }
+
+    /**
+     * A number as the row shows it, rounded away from the budget (a ratio down, a p99 up), so that a number shown
+     * never contradicts its verdict: 0.96996 rounded to the nearest showed as 0.970 beside MISSED for 0.97.
+     * From the double's shortest decimal, whose order is the doubles' (its exact binary value, 0.96999999999999997
+     * for 0.97, would show a ratio of exactly 0.97 as 0.969 beside met).
+     */
+    private static String shown(double value, int decimals, RoundingMode rounding) {
+        return BigDecimal.valueOf(value).setScale(decimals, rounding).toPlainString();
     }
 
     private static double median(List<Double> values) {

@@ -127,13 +127,14 @@ public final class LoadHarness {
             }
             results.put(measurement.aloneName(), measured(server, target, measurement.alone(), null));
             // Runs through a second warm-up (the dead upstream's breaker settles) and the measured run, and a
-            // little beyond, so it never stops early.
-            Wrk.Running backgroundLoad = new Wrk(1, background.connections(), background.pacing(),
+            // little beyond, so it never stops early; stopped when either fails.
+            try (Wrk.Running backgroundLoad = new Wrk(1, background.connections(), background.pacing(),
                     Measurement.Background.TIMEOUT)
                     .start(server.uri().resolve(background.path()), measurement.headers(),
-                            warmup.plus(duration).plusSeconds(2));
-            warmUp(target, measurement);
-            results.put(measurement.name(), measured(server, target, measurement, backgroundLoad));
+                            warmup.plus(duration).plusSeconds(2))) {
+                warmUp(target, measurement);
+                results.put(measurement.name(), measured(server, target, measurement, backgroundLoad));
+            }
         }
     }
 

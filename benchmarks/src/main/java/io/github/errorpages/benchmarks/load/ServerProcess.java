@@ -72,8 +72,9 @@ final class ServerProcess implements AutoCloseable {
      * @throws UncheckedIOException when the OS does not report it
      */
     Duration cpu() {
-        return process.info().totalCpuDuration().orElseThrow(
-                () -> new UncheckedIOException(new IOException("the OS reports no CPU time for pid " + process.pid())));
+        return process.info().totalCpuDuration().orElseThrow(() -> new UncheckedIOException(new IOException(
+                process.isAlive() ? "the OS reports no CPU time for pid " + process.pid()
+                        : "the server (pid " + process.pid() + ") exited during the measurement")));
     }
 
     @Override

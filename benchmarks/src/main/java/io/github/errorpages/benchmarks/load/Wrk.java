@@ -79,12 +79,25 @@ record Wrk(int threads, int connections, Duration pacing, Duration timeout) {
         }
         command.add(target.toString());
         Path output = Files.createTempFile("wrk", ".out");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        Process process;
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        } catch (IOException notStarted) {
+            Files.deleteIfExists(output);
+            if (script != null) {
+                Files.deleteIfExists(script);
+            }
+            throw notStarted;
+        }
         return new Running(command, process, output, script, length.plus(GRACE));
     }
 
-    /** A wrk run in progress. */
-    static final class Running {
+    /**
+     * A wrk run in progress. Closed (stopped, its files deleted) by {@link #await} or, when whatever it runs beside
+     * fails first, by {@link #close}: a background wrk left running went on loading the server's port for half a
+     * minute after the harness exited, and its files stayed in the temporary directory.
+     */
+    static final class Running implements AutoCloseable {
         private final List<String> command;
         private final Process process;
         private final Path output;
@@ -117,11 +130,27 @@ record Wrk(int threads, int connections, Duration pacing, Duration timeout) {
                 }
                 return WrkResult.parse(text);
             } finally {
-                Files.deleteIfExists(output);
-                if (script != null) {
-                    Files.deleteIfExists(script);
-                }
+                close();
             }
+        }
+
+        /**
+         * Stops wrk if it still runs and deletes its files; does nothing more once done.
+         *
+         * @throws IOException when a file cannot be deleted
+         */
+        @Override
+        public void close() throws IOException {
+            process.destroyForcibly(); // nothing once it exited
+            Files.deleteIfExists(output);
+            if (script != null) {
+                Files.deleteIfExists(script);
+            }
+        }
+
+        /** @return whether wrk still runs; for tests */
+        boolean isRunning() {
+            return process.isAlive();
         }
     }
 }

@@ -28,7 +28,26 @@ class BudgetTests {
     @Test
     void missedWhenTheP99IsAboveTheCeilingHoweverHighTheRatio() {
         assertThat(AT_LEAST_0_9_P99_2MS.evaluate(errors(20_000, 2_001, 80), errors(10_000, 900, 40)))
-                .contains("(was 2.00 ms)").endsWith("| MISSED |");
+                .contains("(was 2.01 ms)").endsWith("| MISSED |");
+    }
+
+    /**
+     * A number shown never contradicts its verdict: a ratio just under the target is not shown rounded up to it
+     * (0.96996 was "0.970 ... ≥ 0.97 ... MISSED"), nor a p99 just over the ceiling rounded down to it; one exactly
+     * at the target is shown as the target.
+     */
+    @Test
+    void numbersAreShownRoundedAwayFromTheBudget() {
+        Budget atLeast097 = new Budget("(a) ours / theirs", "ours", "theirs", 0.97, 0);
+
+        assertThat(atLeast097.evaluate(errors(9_699.6, 900, 40), errors(10_000, 900, 40)))
+                .startsWith("| (a) ours / theirs | 0.969 |").endsWith("| MISSED |");
+        assertThat(atLeast097.evaluate(errors(9_700, 900, 40), errors(10_000, 900, 40)))
+                .startsWith("| (a) ours / theirs | 0.970 |").endsWith("| met |");
+        assertThat(AT_LEAST_0_9_P99_2MS.evaluate(errors(9_500, 2_000.4, 80), errors(10_000, 900, 40)))
+                .contains("(was 2.01 ms)").endsWith("| MISSED |");
+        assertThat(AT_LEAST_0_9_P99_2MS.evaluate(errors(9_500, 2_000, 80), errors(10_000, 900, 40)))
+                .contains("(was 2.00 ms)").endsWith("| met |");
     }
 
     @Test
