@@ -42,8 +42,14 @@ public final class JettyClientPresence {
             try {
                 versions.put(jar, versionOf(Class.forName(jar, false, in)));
             } catch (ClassNotFoundException | LinkageError absent) {
-                return jar.equals(CLIENT_CLASS) ? ABSENT : "the Jetty classes org.eclipse.jetty:jetty-client " + MAJOR
-                        + "." + MINOR + " needs are not all on the class path (" + jar + " is missing)";
+                if (jar.equals(CLIENT_CLASS)) {
+                    return ABSENT;
+                }
+                // Another version's jars lack classes of 12.1 (Jetty 11 has no org.eclipse.jetty.io.Content): the
+                // version says what is wrong, where the missing class would send the user after one more jar.
+                String unfit = unfitVersion(versions);
+                return unfit != null ? unfit : "the Jetty classes org.eclipse.jetty:jetty-client " + MAJOR + "."
+                        + MINOR + " needs are not all on the class path (" + jar + " is missing)";
             }
         }
         String unfit = unfitVersion(versions);

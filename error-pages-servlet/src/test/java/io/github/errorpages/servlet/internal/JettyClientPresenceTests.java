@@ -2,9 +2,25 @@ package io.github.errorpages.servlet.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.util.BufferUtil;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -41,5 +57,50 @@ class JettyClientPresenceTests {
         versions.put(JettyClientPresence.CLIENT_CLASS, "11.0.20");
         assertThat(JettyClientPresence.unfitVersion(versions))
                 .isEqualTo("org.eclipse.jetty:jetty-client on the class path is 11.0.20, not 12.1");
+    }
+
+    /**
+     * Jetty 11's jars have no {@code org.eclipse.jetty.io.Content}: the check named that class missing, which sent
+     * the user after a jetty-io jar to mix with 11, rather than saying the client is 11. Here Jetty's own 12.1 jars
+     * stand for 11's: jetty-client's declares 11.0.20, jetty-io is left out.
+     */
+    @Test
+    void namesTheClientsVersionWhenAnotherVersionLacksAClassOf121(@TempDir Path dir) throws Exception {
+        Path client = copied(HttpClient.class, dir.resolve("jetty-client.jar"), "11.0.20");
+        Path http = copied(HttpField.class, dir.resolve("jetty-http.jar"), null);
+        Path util = copied(BufferUtil.class, dir.resolve("jetty-util.jar"), null);
+        URL[] jars = {client.toUri().toURL(), http.toUri().toURL(), util.toUri().toURL()};
+        try (URLClassLoader jetty11 = new URLClassLoader(jars, ClassLoader.getPlatformClassLoader())) {
+            assertThat(Class.forName(HttpClient.class.getName(), false, jetty11).getPackage()
+                    .getImplementationVersion()).isEqualTo("11.0.20");
+
+            assertThat(JettyClientPresence.unusableBecause(jetty11))
+                    .isEqualTo("org.eclipse.jetty:jetty-client on the class path is 11.0.20, not 12.1");
+        }
+    }
+
+    /** The jar {@code type} came from, copied, with {@code version} as its manifest's, if any. */
+    private static Path copied(Class<?> type, Path to, @Nullable String version) throws Exception {
+        Path from = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+        try (JarFile jar = new JarFile(from.toFile())) {
+            Manifest manifest = new Manifest(jar.getManifest());
+            if (version != null) {
+                manifest.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, version);
+            }
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(to), manifest)) {
+                for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
+                    JarEntry entry = entries.nextElement();
+                    if (entry.getName().equalsIgnoreCase(JarFile.MANIFEST_NAME)) {
+                        continue;
+                    }
+                    out.putNextEntry(new JarEntry(entry.getName()));
+                    try (InputStream in = jar.getInputStream(entry)) {
+                        in.transferTo(out);
+                    }
+                    out.closeEntry();
+                }
+            }
+        }
+        return to;
     }
 }
