@@ -63,6 +63,20 @@ class ErrorPagesTests {
         assertThat(unsafe.supportCode()).doesNotContain("Set-Cookie").hasSize(9);
     }
 
+    /** R39: at most 64 characters are echoed; a longer request id is replaced, however safe its characters. */
+    @Test
+    void aRequestIdOfMoreThan64CharactersIsNotTaken() { // R39
+        String longest = "r".repeat(64);
+        String tooLong = "r".repeat(65);
+
+        assertThat(PAGES.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/", "application/json", null, longest)).supportCode()).isEqualTo(longest);
+        ErrorResponse replaced = PAGES.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/", "application/json", null, tooLong));
+        assertThat(replaced.supportCode()).hasSize(9);
+        assertThat(replaced.bodyText()).doesNotContain(tooLong);
+    }
+
     /**
      * A caller's request id in the shape of the library's own codes is not taken: any caller could send the code of
      * another request's page, and the code a user reports would lead to two log lines, not exactly one

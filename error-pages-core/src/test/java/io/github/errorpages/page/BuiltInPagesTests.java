@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -301,6 +303,29 @@ class BuiltInPagesTests {
         String retryAfter = response.header("Retry-After");
         long maxAge = retryAfter == null ? 10 : Math.min(10, Long.parseLong(retryAfter));
         assertThat(response.header("Cache-Control")).isEqualTo("public, max-age=" + maxAge);
+    }
+
+    /**
+     * R10, R17: a page that may be cached is not kept beyond its {@code Retry-After}: a breaker that closes in 3 s,
+     * or an upstream that asks for 5 s, gives that {@code max-age}, not the configured 10 s, or a shared cache would
+     * go on serving the 503 after the upstream is back. (The built-in pages' own failures all say 30 s or more.)
+     */
+    @ParameterizedTest
+    @CsvSource({"breaker, 3", "upstream, 5"})
+    void microCachingNeverOutlastsTheRetryAfter(String from, int seconds) {
+        ErrorPages optedIn = BuiltInPage.pages(PageConfig.builder().cacheMaxAge(Duration.ofSeconds(10)).build());
+        UpstreamFailure failure = from.equals("breaker")
+                ? UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE).upstream("orders").attempts(0)
+                        .breakerRemainingOpen(Duration.ofSeconds(seconds)).build()
+                : UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream("orders").upstreamStatus(503)
+                        .upstreamRetryAfter(Duration.ofSeconds(seconds)).build();
+
+        ErrorResponse response = optedIn.render(failure, new ErrorRequest("GET", "/orders/42", BROWSER_ACCEPT, "en",
+                null));
+
+        assertThat(response.status()).isEqualTo(503);
+        assertThat(response.header("Retry-After")).isEqualTo(Integer.toString(seconds));
+        assertThat(response.header("Cache-Control")).isEqualTo("public, max-age=" + seconds);
     }
 
     @ParameterizedTest

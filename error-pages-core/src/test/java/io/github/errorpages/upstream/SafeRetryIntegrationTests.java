@@ -288,6 +288,9 @@ class SafeRetryIntegrationTests {
         assertThat(delays).hasSize(2);
         assertThat(delays.get(0)).isBetween(Duration.ofMillis(32), Duration.ofMillis(48)); // 0.8–1.2 × 40 ms
         assertThat(delays.get(1)).isBetween(Duration.ofMillis(48), Duration.ofMillis(72)); // 0.8–1.2 × min(80, 60) ms
+        // Jittered, not the bare exponential delays, which lie within those bounds too: without jitter every
+        // gateway instance retries in lock-step (a fixed seed draws other factors than exactly 1).
+        assertThat(delays).doesNotContain(Duration.ofMillis(40), Duration.ofMillis(60));
         List<Long> received = upstream.requestTimesNanos();
         for (int retry = 1; retry <= 2; retry++) {
             assertThat(received.get(retry) - received.get(retry - 1))

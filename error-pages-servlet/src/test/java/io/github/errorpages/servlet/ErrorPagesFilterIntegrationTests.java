@@ -806,8 +806,13 @@ class ErrorPagesFilterIntegrationTests {
         }
     }
 
-    /** R41: the security fields every other answer has, those of a format other than HTML; they were missing. */
+    /**
+     * R41: the security fields every other answer has, those of a format other than HTML; they were missing. R16: no
+     * freshness either, for the fallback's 200 above all, which a cache may otherwise keep heuristically (RFC 9110
+     * §15.1) and serve the outage's rules after the site recovered.
+     */
     private static void assertRobotsTxtSecurityFields(HttpResponse<byte[]> response) {
+        assertThat(response.headers().allValues("Cache-Control")).containsExactly("no-store");
         assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
         assertThat(response.headers().firstValue("X-Frame-Options")).hasValue("DENY");
         assertThat(response.headers().firstValue("Content-Security-Policy"))
