@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param <T> the body type
  */
-public final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
+final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
 
     /**
      * How much longer than the attempt's time a body has when the time ran out before the client asked for it: the
