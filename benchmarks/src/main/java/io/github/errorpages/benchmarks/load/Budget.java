@@ -98,6 +98,9 @@ record Budget(String label, String ours, String baseline, double minRatio, doubl
      * for 0.97, would show a ratio of exactly 0.97 as 0.969 beside met).
      */
     private static String shown(double value, int decimals, RoundingMode rounding) {
+        if (!Double.isFinite(value)) {
+            return Double.toString(value); // a run that got no answer: Infinity or NaN, beside its INVALID
+        }
         return BigDecimal.valueOf(value).setScale(decimals, rounding).toPlainString();
     }
 

@@ -59,6 +59,21 @@ class BudgetTests {
                 .endsWith("| INVALID |");
     }
 
+    /**
+     * A baseline that got no answer (wrk reports 0 req/s against a server that accepts and never answers) makes the
+     * row INVALID with its ratio as it is: showing the ratio threw, and the harness lost its whole report.
+     */
+    @Test
+    void aBaselineThatGotNoAnswerMakesAnInvalidRowNotAFailure() {
+        MeasurementResult noAnswer = new MeasurementResult(measurement(Answers.CONTAINER_502),
+                new WrkResult(0, 0, 0, 0, 0), Double.NaN, null, null);
+
+        assertThat(AT_LEAST_0_9_P99_2MS.evaluate(errors(9_500, 1_500, 80), noAnswer))
+                .startsWith("| (c) ours / theirs | Infinity |").endsWith("| INVALID |");
+        assertThat(AT_LEAST_0_9_P99_2MS.evaluate(noAnswer, noAnswer))
+                .startsWith("| (c) ours / theirs | NaN |").endsWith("| INVALID |");
+    }
+
     @Test
     void severalRoundsAreJudgedByTheirMedians() {
         // Ratios 0.85, 0.95 and 1.05: the median, 0.95, meets 0.9 although one round alone would not.

@@ -1,5 +1,7 @@
 package io.github.errorpages.upstream.internal;
 
+import io.github.errorpages.FailureClassifier;
+import io.github.errorpages.internal.Causes;
 import java.io.IOException;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
@@ -54,23 +56,38 @@ public final class AttemptBoundBodyHandler<T> implements BodyHandler<T> {
     /**
      * What the attempt failed with, as the caller should see it: once the time ran out and ended a body, the
      * body's timeout, whatever the client or the handler failed with after that (kept as a suppressed exception);
-     * an {@link Error}, a cancellation or an interrupt stays as it is, and so does every failure before that.
+     * one with an {@link Error}, a cancellation, an interrupt or a timeout in its chain stays as it is, and so does
+     * every failure before that.
      *
      * @param failure what the attempt failed with
      * @return {@code failure}, or the body's timeout that it follows from
      */
     public Throwable explained(Throwable failure) {
-        Throwable cause = failure;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        if (!endedABody || cause instanceof HttpTimeoutException || cause instanceof Error
-                || cause instanceof CancellationException || cause instanceof InterruptedException) {
+        if (!endedABody || saysItself(failure)) {
             return failure;
+        }
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && Causes.of(cause) != null) {
+            cause = Causes.of(cause);
         }
         HttpTimeoutException late = timedOut();
         late.addSuppressed(cause);
         return late;
+    }
+
+    /**
+     * Whether a failure is one that stays as it is, anywhere in its chain: the blocking send wraps whatever the
+     * exchange failed with in an {@link IOException}, a handler's {@code Error} too.
+     */
+    private static boolean saysItself(Throwable failure) {
+        Throwable t = failure;
+        for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = Causes.of(t)) {
+            if (t instanceof HttpTimeoutException || t instanceof Error || t instanceof CancellationException
+                    || t instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

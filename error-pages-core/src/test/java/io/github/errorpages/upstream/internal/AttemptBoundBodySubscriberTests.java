@@ -110,8 +110,8 @@ class AttemptBoundBodySubscriberTests {
 
     /**
      * R45: what the client fails the exchange with once the time ended the body (JDK 25: "subscription cancelled", as
-     * the subscription is cancelled) is the body's timeout; a failure before that, an {@link Error} and a cancellation
-     * stay as they are.
+     * the subscription is cancelled) is the body's timeout; a failure before that, an {@link Error} (also wrapped, as
+     * the blocking send wraps it) and a cancellation stay as they are.
      */
     @Test
     void aFailureThatFollowsTheEndOfABodyIsTheBodysTimeout() {
@@ -130,6 +130,9 @@ class AttemptBoundBodySubscriberTests {
         assertThat(handler.explained(new CompletionException(cancelled))).isInstanceOf(HttpTimeoutException.class);
         OutOfMemoryError bug = new OutOfMemoryError();
         assertThat(handler.explained(bug)).isSameAs(bug);
+        // The blocking send wraps a handler's Error in an IOException: it stays the caller's to see.
+        IOException wrappedBug = new IOException("java.lang.AssertionError: handler bug", new AssertionError());
+        assertThat(handler.explained(wrappedBug)).isSameAs(wrappedBug);
         CancellationException aborted = new CancellationException();
         assertThat(handler.explained(aborted)).isSameAs(aborted);
     }

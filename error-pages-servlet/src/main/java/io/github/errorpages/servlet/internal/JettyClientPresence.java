@@ -20,9 +20,14 @@ public final class JettyClientPresence {
             + "path: no module requires org.eclipse.jetty.client)";
 
     static final String CLIENT_CLASS = "org.eclipse.jetty.client.HttpClient";
-    /** A class of {@code jetty-client} and of each Jetty jar it needs, whose versions must all be 12.1. */
+    /**
+     * A class of {@code jetty-client} and of each Jetty jar it needs, whose versions must all be 12.1: classes that
+     * every version has, so that another version's jar is named by its version (Jetty 11's jetty-io has no
+     * {@code Content}, and a missing class sent the user after a jar that was there). What 12.1 alone has is
+     * checked by linking the forwarder.
+     */
     private static final List<String> JAR_CLASSES = List.of(CLIENT_CLASS, "org.eclipse.jetty.http.HttpField",
-            "org.eclipse.jetty.io.Content", "org.eclipse.jetty.util.BufferUtil");
+            "org.eclipse.jetty.io.ByteBufferPool", "org.eclipse.jetty.util.BufferUtil");
     private static final String FORWARDER_CLASS = "io.github.errorpages.servlet.internal.JettyForwarder";
     private static final int MAJOR = 12;
     private static final int MINOR = 1;
@@ -45,8 +50,8 @@ public final class JettyClientPresence {
                 if (jar.equals(CLIENT_CLASS)) {
                     return ABSENT;
                 }
-                // Another version's jars lack classes of 12.1 (Jetty 11 has no org.eclipse.jetty.io.Content): the
-                // version says what is wrong, where the missing class would send the user after one more jar.
+                // A jar of another version found before may be why: its version says what is wrong, where the
+                // missing class would send the user after one more jar.
                 String unfit = unfitVersion(versions);
                 return unfit != null ? unfit : "the Jetty classes org.eclipse.jetty:jetty-client " + MAJOR + "."
                         + MINOR + " needs are not all on the class path (" + jar + " is missing)";

@@ -17,6 +17,7 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.BufferUtil;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class JettyClientPresenceTests {
         Map<String, String> versions = new LinkedHashMap<>();
         versions.put(JettyClientPresence.CLIENT_CLASS, "12.1.14");
         versions.put("org.eclipse.jetty.http.HttpField", "12.0.20");
-        versions.put("org.eclipse.jetty.io.Content", null); // declares none: left to the linking
+        versions.put("org.eclipse.jetty.io.ByteBufferPool", null); // declares none: left to the linking
 
         assertThat(JettyClientPresence.unfitVersion(versions))
                 .isEqualTo("org.eclipse.jetty:jetty-client is on the class path with the Jetty classes of 12.0.20 "
@@ -66,9 +67,9 @@ class JettyClientPresenceTests {
      */
     @Test
     void namesTheClientsVersionWhenAnotherVersionLacksAClassOf121(@TempDir Path dir) throws Exception {
-        Path client = copied(HttpClient.class, dir.resolve("jetty-client.jar"), "11.0.20");
-        Path http = copied(HttpField.class, dir.resolve("jetty-http.jar"), null);
-        Path util = copied(BufferUtil.class, dir.resolve("jetty-util.jar"), null);
+        Path client = copied(HttpClient.class, dir.resolve("jetty-client.jar"), "11.0.20", null);
+        Path http = copied(HttpField.class, dir.resolve("jetty-http.jar"), null, null);
+        Path util = copied(BufferUtil.class, dir.resolve("jetty-util.jar"), null, null);
         URL[] jars = {client.toUri().toURL(), http.toUri().toURL(), util.toUri().toURL()};
         try (URLClassLoader jetty11 = new URLClassLoader(jars, ClassLoader.getPlatformClassLoader())) {
             assertThat(Class.forName(HttpClient.class.getName(), false, jetty11).getPackage()
@@ -79,8 +80,32 @@ class JettyClientPresenceTests {
         }
     }
 
-    /** The jar {@code type} came from, copied, with {@code version} as its manifest's, if any. */
-    private static Path copied(Class<?> type, Path to, @Nullable String version) throws Exception {
+    /**
+     * jetty-client 12.1 with Jetty 11's jetty-io, which lacks {@code org.eclipse.jetty.io.Content}: named by the
+     * jar's version, not by that class (it sent the user after a jetty-io jar that was there). Jetty's own 12.1
+     * jetty-io stands for 11's, declaring 11.0.20, without its {@code Content} classes.
+     */
+    @Test
+    void namesTheVersionOfAJettyJarThatLacksAClassOf121(@TempDir Path dir) throws Exception {
+        Path client = copied(HttpClient.class, dir.resolve("jetty-client.jar"), null, null);
+        Path http = copied(HttpField.class, dir.resolve("jetty-http.jar"), null, null);
+        Path io = copied(Content.class, dir.resolve("jetty-io.jar"), "11.0.20", "org/eclipse/jetty/io/Content");
+        Path util = copied(BufferUtil.class, dir.resolve("jetty-util.jar"), null, null);
+        URL[] jars = {client.toUri().toURL(), http.toUri().toURL(), io.toUri().toURL(), util.toUri().toURL()};
+        try (URLClassLoader mixed = new URLClassLoader(jars, ClassLoader.getPlatformClassLoader())) {
+            assertThat(mixed.getResource("org/eclipse/jetty/io/Content.class")).isNull();
+
+            assertThat(JettyClientPresence.unusableBecause(mixed)).isEqualTo("org.eclipse.jetty:jetty-client is on the "
+                    + "class path with the Jetty classes of 11.0.20 (org.eclipse.jetty.io.ByteBufferPool), not 12.1");
+        }
+    }
+
+    /**
+     * The jar {@code type} came from, copied, with {@code version} as its manifest's, if any, and without the
+     * entries that start with {@code leftOut}, if any.
+     */
+    private static Path copied(Class<?> type, Path to, @Nullable String version, @Nullable String leftOut)
+            throws Exception {
         Path from = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
         try (JarFile jar = new JarFile(from.toFile())) {
             Manifest manifest = new Manifest(jar.getManifest());
@@ -90,7 +115,8 @@ class JettyClientPresenceTests {
             try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(to), manifest)) {
                 for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
                     JarEntry entry = entries.nextElement();
-                    if (entry.getName().equalsIgnoreCase(JarFile.MANIFEST_NAME)) {
+                    if (entry.getName().equalsIgnoreCase(JarFile.MANIFEST_NAME)
+                            || (leftOut != null && entry.getName().startsWith(leftOut))) {
                         continue;
                     }
                     out.putNextEntry(new JarEntry(entry.getName()));
