@@ -207,6 +207,20 @@ class SafeRetryIntegrationTests {
         assertThat(events.refusals()).containsExactly(RetryRefusal.BODY_NOT_REPLAYABLE);
     }
 
+    /** R13: a body of exactly {@code retry.max-replay-body} is buffered, so an idempotent request is sent again. */
+    @Test
+    void bodyOfExactlyTheReplayLimitIsSentAgain() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy"));
+        GuardedHttpClient client = client(fast(upstream.uri()).maxReplayBody(16).maxAttempts(2));
+
+        catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(request("PUT", "/documents/7", "x".repeat(16)), BodyHandlers.ofString()));
+
+        assertThat(upstream.requests()).hasSize(2)
+                .allSatisfy(r -> assertThat(r.bodyText()).isEqualTo("x".repeat(16)));
+        assertThat(events.refusals()).containsExactly(RetryRefusal.MAX_ATTEMPTS);
+    }
+
     @Test
     void responseFromAGatewayThatAlreadyGaveUpIsNotRetried() { // R47
         FaultyUpstream upstream = upstreams.start(

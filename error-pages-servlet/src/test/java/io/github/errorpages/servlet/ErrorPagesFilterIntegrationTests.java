@@ -864,6 +864,30 @@ class ErrorPagesFilterIntegrationTests {
         }
     }
 
+    /**
+     * intercept-statuses takes any 5xx, 500 included: an application's {@code sendError(500)} becomes the page when
+     * 500 is listed, and stays the application's when it is not (the default list).
+     */
+    @Test
+    void interceptsA500OnlyWhenListed() {
+        for (boolean listed : List.of(true, false)) {
+            ErrorPagesFilter.Builder filter = ErrorPagesFilter.builder();
+            if (listed) {
+                filter.interceptedStatuses(List.of(500, 502));
+            }
+            try (JettyServer server = new JettyServer().filter(filter.build())) {
+                server.servlet("/broken", servlet((request, response) -> response.sendError(500)));
+                server.start();
+
+                HttpResponse<byte[]> response = Client.get(server.uri("/broken"), Client.BROWSER_ACCEPT);
+
+                assertThat(response.statusCode()).isEqualTo(500);
+                assertThat(response.headers().firstValue("Content-Security-Policy")).as("listed: %s", listed)
+                        .matches(csp -> csp.isPresent() == listed);
+            }
+        }
+    }
+
     @Test
     void answersRobotsTxtWithConfiguredFallback() {
         HttpResponse<byte[]> response = Client.get(withFallback.uri("/robots.txt"), Client.BROWSER_ACCEPT);

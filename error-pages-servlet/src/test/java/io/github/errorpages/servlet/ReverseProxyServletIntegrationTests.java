@@ -3837,6 +3837,29 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * R13: a body of exactly {@code retry.max-replay-body} bytes is buffered like a shorter one, so an idempotent
+     * request whose first attempt failed is sent again, with its body; one byte more is streamed, and not (above).
+     */
+    @Test
+    void sendsABodyOfExactlyTheReplayLimitAgain() throws IOException {
+        Behaviour busy = exchange -> exchange.respond(503, "busy", "Content-Type", "text/plain");
+        Behaviour echo = exchange -> exchange.respond(200, "got: " + exchange.request().bodyText(),
+                "Content-Type", "text/plain");
+        try (FaultyUpstream flaky = FaultyUpstream.start(Behaviour.sequence(busy, echo))) {
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("flaky")
+                    .endpoints(flaky.uri()).maxReplayBody(5).maxAttempts(2).build())).start();
+
+            HttpTester.Response response = HttpTester.parseResponse(configured.raw("PUT /documents/7 HTTP/1.1\r\n"
+                    + "Host: shop.example\r\nAccept: application/json\r\nConnection: close\r\n"
+                    + "Content-Length: 5\r\n\r\nhello"));
+
+            assertThat(response.getStatus()).isEqualTo(200);
+            assertThat(response.getContent()).isEqualTo("got: hello");
+            assertThat(flaky.requests()).hasSize(2).allSatisfy(r -> assertThat(r.bodyText()).isEqualTo("hello"));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"/connect-timeout", "/attempt-timeout"})
     void answersConnectThatNeverCompletesWithConnectionTimeout(String servlet) throws IOException {

@@ -374,10 +374,14 @@ class ProxyHeadersIntegrationTests {
         assertThat(locationsFor("/billing/y", received).get("Location")).isEqualTo("/billing/x");
     }
 
-    /** Elsewhere, outside the base path, another port or scheme, relative, or not a URI: relayed unchanged. */
+    /**
+     * Elsewhere, outside the base path, another port or scheme (also on the endpoint's port: another origin),
+     * relative, or not a URI: relayed unchanged.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"https://login.example/sso?back=1", "http://10.23.4.5/apiary/x", "http://10.23.4.5/other",
-        "http://10.23.4.5:8080/api/x", "https://10.23.4.5/api/x", "/api/orders/43", "orders/43", "?page=2",
+        "http://10.23.4.5:8080/api/x", "https://10.23.4.5/api/x", "https://10.23.4.5:80/api/x", "/api/orders/43",
+        "orders/43", "?page=2",
         "//10.23.4.5:8443/api/x", "http://[bad/x", "http://10.23.4.5.5/api/x", "http://10.23.4.256/api/x",
         "http://10.23.4.5:65616/api/x", "http://0x10.23.4.5/api/x", "http://10.23.4.6/api/x",
         "http://10.23.4.5..//api/x",
