@@ -241,14 +241,15 @@ public final class RetryAfter {
     }
 
     /**
-     * RFC 9110 §5.6.7: a two-digit year that appears to be more than 50 years in the future is taken as
-     * the most recent past year with the same last two digits. {@link DateTimeFormatter} has already put
-     * it in 2000–2099.
+     * RFC 9110 §5.6.7: a timestamp with a two-digit year that appears to be more than 50 years in the future is
+     * taken as in the most recent past year with the same last two digits. {@link DateTimeFormatter} has already
+     * put it in 2000–2099. Compared as timestamps, not years: in the year 50 years ahead, a date past today's is
+     * more than 50 years ahead.
      */
     private static LocalDateTime pivotTwoDigitYear(LocalDateTime parsed, Clock clock) {
-        int thisYear = LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC).getYear();
+        LocalDateTime fiftyYearsAhead = LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC).plusYears(50);
         LocalDateTime result = parsed;
-        while (result.getYear() > thisYear + 50) {
+        while (result.isAfter(fiftyYearsAhead)) {
             result = result.minusYears(100);
         }
         return result;

@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.ParameterizedTest;
 
@@ -317,12 +318,15 @@ class UpstreamGuardTests {
         assertThat(guard.failingSince()).as("no sign of upstream trouble").isEmpty();
     }
 
-    /** One route with large heads must not open the breaker for the upstream's other routes. */
-    @Test
-    void responseOverALocalSizeLimitIsNotCountedAgainstTheUpstream() {
+    /**
+     * One route with large heads, or large bodies, must not open the breaker for the upstream's other routes, nor
+     * start a failing period (troubleshooting.md, operations.md).
+     */
+    @ParameterizedTest
+    @EnumSource(value = FailureCause.class, names = {"HTTP_RESPONSE_HEADER_SECTION_SIZE", "HTTP_RESPONSE_BODY_SIZE"})
+    void responseOverALocalSizeLimitIsNotCountedAgainstTheUpstream(FailureCause limit) {
         UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
-        UpstreamFailureException tooLarge = new UpstreamFailureException(
-                UpstreamFailure.of(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE), null);
+        UpstreamFailureException tooLarge = new UpstreamFailureException(UpstreamFailure.of(limit), null);
         UpstreamFailureException malformed = new UpstreamFailureException(
                 UpstreamFailure.of(FailureCause.HTTP_PROTOCOL_ERROR), null);
 
@@ -331,7 +335,8 @@ class UpstreamGuardTests {
                     throw tooLarge;
                 }));
 
-        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE);
+        assertThat(thrown.failure().cause()).isEqualTo(limit);
+        assertThat(thrown.failure().failingSince()).isNull();
         assertThat(guard.metrics().attempts()).as("not a retry cause").isEqualTo(1);
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
         assertThat(guard.failingSince()).as("no sign of upstream trouble").isEmpty();

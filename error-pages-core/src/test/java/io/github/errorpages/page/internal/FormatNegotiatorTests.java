@@ -129,6 +129,20 @@ class FormatNegotiatorTests {
         assertThat(new FormatNegotiator(fallback).negotiate(accept)).isEqualTo(expected);
     }
 
+    /**
+     * R34: any {@code application/*+json} asks for problem details, whatever the fallback; under a problem-details
+     * fallback the rows above cannot tell the rule from the fallback.
+     */
+    @ParameterizedTest(name = "fallback {0}: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            HTML | application/vnd.api+json
+            TEXT | application/vnd.api+json
+            HTML | application/merge-patch+json;q=0.9
+            """)
+    void anApplicationPlusJsonTypeAsksForProblemDetailsWhateverTheFallback(PageFormat fallback, String accept) {
+        assertThat(new FormatNegotiator(fallback).negotiate(accept)).isEqualTo(PageFormat.PROBLEM_JSON);
+    }
+
     @ParameterizedTest(name = "[{index}] fallback {0}: {1} -> {2}, {3}")
     @CsvSource(delimiter = '|', textBlock = """
             HTML         | 'application/json;q=0, text/*;q=0, */*'             | PROBLEM_JSON | application/problem+json

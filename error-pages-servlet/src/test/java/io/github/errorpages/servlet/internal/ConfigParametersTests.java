@@ -39,6 +39,13 @@ class ConfigParametersTests {
         assertThat(ConfigParameters.duration("retry-after.max", value.trim())).isEqualTo(expected);
     }
 
+    /** A boolean is {@code true} or {@code false} in any case, as its javadoc says, and nothing else. */
+    @ParameterizedTest
+    @CsvSource({"true, true", "TRUE, true", "True, true", "false, false", "FALSE, false", "fAlSe, false"})
+    void readsBooleansInAnyCase(String value, boolean expected) {
+        assertThat(ConfigParameters.bool("compression.enabled", value)).isEqualTo(expected);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "retry-after.max|forever|retry-after.max must be a duration such as 30s, 500ms, 5m or PT30S, but was forever",
