@@ -91,8 +91,8 @@ class RetryAfterTests {
         assertThat(RetryAfter.parse("Tuesday, 24-Nov-26 00:00:30 GMT", in2026)).contains(Duration.ofSeconds(30));
         // The year 50 years ahead: up to this moment in it, not more than 50 years ahead (2076); after it, more
         // (1976, a Friday; 2076-12-31 is a Thursday). Compared by year, the whole of '76 was 2076.
-        assertThat(RetryAfter.parse("Tuesday, 24-Nov-76 00:00:00 GMT", in2026))
-                .contains(Duration.between(Instant.parse("2026-11-24T00:00:00Z"), Instant.parse("2076-11-24T00:00:00Z")));
+        assertThat(RetryAfter.parse("Tuesday, 24-Nov-76 00:00:00 GMT", in2026)).contains(
+                Duration.between(Instant.parse("2026-11-24T00:00:00Z"), Instant.parse("2076-11-24T00:00:00Z")));
         assertThat(RetryAfter.parse("Friday, 31-Dec-76 00:00:00 GMT", in2026)).contains(Duration.ZERO);
         assertThat(RetryAfter.parse("Thursday, 31-Dec-76 00:00:00 GMT", in2026)).isEmpty();
     }
