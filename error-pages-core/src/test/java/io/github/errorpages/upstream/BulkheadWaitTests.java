@@ -9,6 +9,9 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.Await;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
@@ -82,6 +85,30 @@ class BulkheadWaitTests {
         assertThat(refused.failure().cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
         assertThat(called).isFalse();
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
+     * Refused for the time a queueing bulkhead may take, a call gives the breaker back the permit it took first:
+     * half-open, that is a trial call, which was lost, and with it the way back to a closed breaker.
+     */
+    @Test
+    void aCallRefusedShortOfTimeGivesAHalfOpenBreakerItsTrialCallBack() {
+        BulkheadRegistry oneQueued = BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
+                .maxWaitDuration(Duration.ofSeconds(10)).build());
+        CircuitBreakerRegistry oneTrial = CircuitBreakerRegistry.of(CircuitBreakerConfig.from(
+                UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG).permittedNumberOfCallsInHalfOpenState(1).build());
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).deadline(Duration.ofNanos(1))
+                .attemptTimeout(Duration.ofNanos(1)).build())
+                .bulkheadRegistry(oneQueued).circuitBreakerRegistry(oneTrial).listener(events).build();
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+
+        UpstreamFailureException refused = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> "answered late"));
+
+        assertThat(refused.failure().cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(breaker.tryAcquirePermission()).as("the trial call is there to take").isTrue();
     }
 
     /**

@@ -488,6 +488,53 @@ class UpstreamGuardTests {
     }
 
     /**
+     * A call the full bulkhead refuses gives the breaker back the permit it took first: half-open, a permit is one of
+     * the few trial calls, and one kept by a refused call never came back; with no limit on the half-open state (the
+     * default), the upstream stayed unreachable until a restart.
+     */
+    @Test
+    void fullBulkheadGivesAHalfOpenBreakerItsTrialCallBack() throws Exception {
+        BulkheadRegistry oneAtATime = BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
+                .maxWaitDuration(Duration.ZERO).build());
+        CircuitBreakerRegistry oneTrial = CircuitBreakerRegistry.of(CircuitBreakerConfig.from(
+                UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG).permittedNumberOfCallsInHalfOpenState(1).build());
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).build()).bulkheadRegistry(oneAtATime)
+                .circuitBreakerRegistry(oneTrial).listener(events).build();
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+        assertThat(guard.bulkhead().tryAcquirePermission()).isTrue(); // the bulkhead is full
+
+        UpstreamFailureException refused = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> "never"));
+        guard.bulkhead().onComplete();
+
+        assertThat(refused.failure().cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        String tried = guard.call(UpstreamRequest.of("GET"), attempt -> "tried");
+        assertThat(tried).as("the trial call, given back").isEqualTo("tried");
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    /**
+     * The breaker and bulkhead the guard makes for itself are those its javadoc and configuration.md describe: a
+     * window of 20, open at 50 % after 10 calls, 30 s open, 3 trial calls; 50 calls in flight, no waiting.
+     */
+    @Test
+    void itsOwnBreakerAndBulkheadAreTheDocumentedOnes() {
+        UpstreamGuard guard = UpstreamGuard.of(Guards.fast(FIRST).build());
+        CircuitBreakerConfig breaker = guard.circuitBreakers().get(0).getCircuitBreakerConfig();
+        BulkheadConfig bulkhead = guard.bulkhead().getBulkheadConfig();
+
+        assertThat(breaker.getSlidingWindowType()).isEqualTo(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED);
+        assertThat(breaker.getSlidingWindowSize()).isEqualTo(20);
+        assertThat(breaker.getMinimumNumberOfCalls()).isEqualTo(10);
+        assertThat(breaker.getFailureRateThreshold()).isEqualTo(50f);
+        assertThat(breaker.getPermittedNumberOfCallsInHalfOpenState()).isEqualTo(3);
+        assertThat(bulkhead.getMaxConcurrentCalls()).isEqualTo(50);
+        assertThat(bulkhead.getMaxWaitDuration()).isZero();
+    }
+
+    /**
      * An attempt whose client's own limit held the request back (a full pool of connections) says so with 0
      * attempts: the call is rejected as by a full bulkhead, no attempt of the upstream counted; a retry so held back
      * is lost, and the call fails as its last attempt did. It was a failed attempt: dashboards built on

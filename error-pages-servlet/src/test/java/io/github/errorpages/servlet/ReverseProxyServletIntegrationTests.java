@@ -2915,6 +2915,37 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A short body of a failure status, with a length or chunked, is read to its end and its connection serves the
+     * next request (the Jetty transport drains up to 64 KiB and 1 s; with one connection allowed, a dropped one is
+     * seen as a second). The JDK's client has no limit of connections to see it by, and drains in the background.
+     */
+    @ParameterizedTest(name = "chunked: {0}")
+    @ValueSource(booleans = {false, true})
+    void aShortDiscardedBodyOfAFailureStatusKeepsItsConnectionWithTheJettyTransport(boolean chunked) throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "max-connections is the Jetty transport's");
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            if (!exchange.request().target().startsWith("/fail")) {
+                exchange.respond(200, "fine", "Content-Type", "text/plain");
+                return;
+            }
+            exchange.writeRaw("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                    + (chunked ? "Transfer-Encoding: chunked\r\n\r\n4\r\nbusy\r\n0\r\n\r\n"
+                            : "Content-Length: 4\r\n\r\nbusy"));
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).maxConnections(1).build()).start();
+
+            for (int round = 0; round < 2; round++) {
+                assertErrorPage(Client.get(configured.uri("/fail"), JSON), "GET", 503, "\\d+");
+                assertThat(Client.text(Client.get(configured.uri("/ok"), JSON))).isEqualTo("fine");
+            }
+
+            assertThat(upstream.connectionCount()).isEqualTo(1);
+        }
+    }
+
+    /**
      * A body copied by a container thread that waits for it (the JDK transport's, or a servlet without asynchronous
      * support) keeps its call's bulkhead permit until it ends: the bulkhead (here one permit) bounds the threads an
      * upstream that trickles its bodies can take, and the next request gets 503 {@code connection_limit_reached}
