@@ -242,15 +242,25 @@ public final class RetryAfter {
 
     /**
      * RFC 9110 §5.6.7: a timestamp with a two-digit year that appears to be more than 50 years in the future is
-     * taken as in the most recent past year with the same last two digits. {@link DateTimeFormatter} has already
-     * put it in 2000–2099. Compared as timestamps, not years: in the year 50 years ahead, a date past today's is
-     * more than 50 years ahead.
+     * taken as in the most recent past year with the same last two digits; so the century is the latest that puts
+     * it no more than 50 years ahead. {@link DateTimeFormatter} has put it in 2000–2099: from 2050 on, a year such
+     * as {@code 01} is 2101 and no longer 2001. Compared as timestamps, not years: in the year 50 years ahead, a
+     * date past today's is more than 50 years ahead.
+     *
+     * @throws DateTimeException for 29 February in a century year that has none (2000's, moved to 1900 or 2100)
      */
     private static LocalDateTime pivotTwoDigitYear(LocalDateTime parsed, Clock clock) {
         LocalDateTime fiftyYearsAhead = LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC).plusYears(50);
         LocalDateTime result = parsed;
         while (result.isAfter(fiftyYearsAhead)) {
             result = result.minusYears(100);
+        }
+        while (!result.plusYears(100).isAfter(fiftyYearsAhead)) {
+            result = result.plusYears(100);
+        }
+        if (result.getDayOfMonth() != parsed.getDayOfMonth()) {
+            // plusYears and minusYears make 29 February the 28th where the year has none: no date, as 31 Feb is none.
+            throw new DateTimeException("no 29 February in " + result.getYear());
         }
         return result;
     }

@@ -97,6 +97,29 @@ class RetryAfterTests {
         assertThat(RetryAfter.parse("Thursday, 31-Dec-76 00:00:00 GMT", in2026)).isEmpty();
     }
 
+    /**
+     * The century is the latest that puts the date no more than 50 years ahead, also past 2099: read in 2000–2099
+     * only, a date 90 s ahead of a clock on the last minute of 2099 was a date of 2000, its weekday refused.
+     */
+    @Test
+    void rfc850TwoDigitYearMayBeInTheNextCentury() {
+        Clock endOf2099 = Clock.fixed(Instant.parse("2099-12-31T23:59:00Z"), ZoneOffset.UTC);
+
+        assertThat(RetryAfter.parse("Friday, 01-Jan-00 00:00:30 GMT", endOf2099)).contains(Duration.ofSeconds(90));
+        assertThat(RetryAfter.parse("Saturday, 01-Jan-00 00:00:30 GMT", endOf2099)).as("2000's weekday").isEmpty();
+    }
+
+    /** 29 February of a year 00 is a date in 2000 only: moved to 1900 or 2100 it is none (was the 28th). */
+    @Test
+    void rfc850TwentyNinthOfFebruaryInACenturyYearWithoutOneIsNoDate() {
+        Clock in1940 = Clock.fixed(Instant.parse("1940-01-01T00:00:00Z"), ZoneOffset.UTC);
+
+        assertThat(RetryAfter.parse("Tuesday, 29-Feb-00 00:00:00 GMT", in1940)).isEmpty();
+        assertThat(RetryAfter.parse("Wednesday, 29-Feb-00 00:00:00 GMT", in1940)).isEmpty();
+        assertThat(RetryAfter.parse("Tuesday, 29-Feb-00 00:00:00 GMT", Clock.fixed(
+                Instant.parse("2000-02-28T00:00:00Z"), ZoneOffset.UTC))).contains(Duration.ofDays(1));
+    }
+
     @Test
     void dateInThePastMeansNow() { // R11
         Clock later = Clock.fixed(RFC_EXAMPLE.plusSeconds(3600), ZoneOffset.UTC);

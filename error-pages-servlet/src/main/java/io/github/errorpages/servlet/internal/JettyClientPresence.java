@@ -47,6 +47,12 @@ public final class JettyClientPresence {
             try {
                 versions.put(jar, versionOf(Class.forName(jar, false, in)));
             } catch (ClassNotFoundException | LinkageError absent) {
+                if (jar.equals(CLIENT_CLASS) && absent instanceof LinkageError unlinkable) {
+                    // The client's class is there, but not one it extends (ContainerLifeCycle, without jetty-util):
+                    // not absent, which would send the user nowhere and, with auto, fall back without a word.
+                    return "the Jetty classes org.eclipse.jetty:jetty-client " + MAJOR + "." + MINOR
+                            + " needs are not all on the class path (" + missing(unlinkable) + " is missing)";
+                }
                 if (jar.equals(CLIENT_CLASS)) {
                     return ABSENT;
                 }
@@ -91,6 +97,12 @@ public final class JettyClientPresence {
             }
         }
         return null;
+    }
+
+    /** The class a linkage error names ({@code NoClassDefFoundError}'s message names it with slashes). */
+    private static String missing(LinkageError unlinkable) {
+        String message = unlinkable.getMessage();
+        return message == null ? unlinkable.getClass().getName() : message.replace('/', '.');
     }
 
     private static @Nullable String versionOf(Class<?> type) {

@@ -101,6 +101,26 @@ class JettyClientPresenceTests {
     }
 
     /**
+     * jetty-client without jetty-util: the client's class is there but not the class it extends. It was reported as
+     * absent, which named no jar to add and, with {@code auto}, fell back to the JDK's client without a WARN line.
+     */
+    @Test
+    void namesTheClassTheClientNeedsWhenItsJarIsMissing(@TempDir Path dir) throws Exception {
+        Path client = copied(HttpClient.class, dir.resolve("jetty-client.jar"), null, null);
+        Path http = copied(HttpField.class, dir.resolve("jetty-http.jar"), null, null);
+        Path io = copied(Content.class, dir.resolve("jetty-io.jar"), null, null);
+        URL[] jars = {client.toUri().toURL(), http.toUri().toURL(), io.toUri().toURL()};
+        try (URLClassLoader withoutUtil = new URLClassLoader(jars, ClassLoader.getPlatformClassLoader())) {
+            assertThat(JettyClientPresence.unusableBecause(withoutUtil)).isEqualTo("the Jetty classes "
+                    + "org.eclipse.jetty:jetty-client 12.1 needs are not all on the class path "
+                    + "(org.eclipse.jetty.util.component.ContainerLifeCycle is missing)");
+        }
+        try (URLClassLoader none = new URLClassLoader(new URL[0], ClassLoader.getPlatformClassLoader())) {
+            assertThat(JettyClientPresence.unusableBecause(none)).isEqualTo(JettyClientPresence.ABSENT);
+        }
+    }
+
+    /**
      * The jar {@code type} came from, copied, with {@code version} as its manifest's, if any, and without the
      * entries that start with {@code leftOut}, if any.
      */
