@@ -33,6 +33,7 @@ import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -138,6 +139,75 @@ class ErrorPagesFilterIntegrationTests {
             String direct = Client.text(Client.send("POST", unfiltered.uri("/byte-buffers"), "text/plain"));
 
             assertThat(filtered).isEqualTo(direct).startsWith("direct read=20"); // Client's form of 20 bytes
+        }
+    }
+
+    /**
+     * R32, R36: after a captured status, what the application writes is dropped for the page, a {@code ByteBuffer}
+     * (Servlet 6.1) too: 100 KB of it went out in place of the page.
+     */
+    @Test
+    void aByteBufferWrittenAfterACapturedStatusIsDroppedForThePage() {
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
+            server.servlet("/busy", servlet((request, response) -> {
+                response.setStatus(503);
+                byte[] applicationBody = "A".repeat(100_000).getBytes(StandardCharsets.US_ASCII);
+                response.getOutputStream().write(ByteBuffer.wrap(applicationBody));
+            }));
+            server.start();
+
+            HttpResponse<byte[]> response = Client.get(server.uri("/busy"), Client.BROWSER_ACCEPT);
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(Client.text(response)).startsWith("<!DOCTYPE html>").doesNotContain("AAAA");
+        }
+    }
+
+    /**
+     * R1, R21: after {@code sendError} the status is fixed, as in every container: a {@code setStatus(200)} after
+     * it made the page a 200 with the application's body.
+     */
+    @Test
+    void aStatusSetAfterSendErrorIsIgnored() {
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
+            server.servlet("/failed", servlet((request, response) -> {
+                response.sendError(502);
+                response.setStatus(200);
+                response.getWriter().write("application body after sendError");
+            }));
+            server.start();
+
+            HttpResponse<byte[]> response = Client.get(server.uri("/failed"), Client.BROWSER_ACCEPT);
+
+            assertThat(response.statusCode()).isEqualTo(502);
+            assertThat(Client.text(response)).startsWith("<!DOCTYPE html>").doesNotContain("application body");
+        }
+    }
+
+    /**
+     * R5: a {@code sendError} after the response was committed is refused as the container refuses it (the
+     * application sees {@code IllegalStateException}), not taken for a status to replace: swallowed, the response
+     * ended as a complete 200 and the client could not tell it was cut off.
+     */
+    @Test
+    void aSendErrorAfterCommitIsRefusedAsTheContainerRefusesIt() {
+        AtomicReference<Throwable> refused = new AtomicReference<>();
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
+            server.servlet("/committed-then-error", servlet((request, response) -> {
+                response.getWriter().write("partial");
+                response.flushBuffer();
+                try {
+                    response.sendError(503);
+                } catch (IllegalStateException committed) {
+                    refused.set(committed);
+                }
+            }));
+            server.start();
+
+            HttpResponse<byte[]> response = Client.get(server.uri("/committed-then-error"), Client.BROWSER_ACCEPT);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(refused.get()).isInstanceOf(IllegalStateException.class);
         }
     }
 

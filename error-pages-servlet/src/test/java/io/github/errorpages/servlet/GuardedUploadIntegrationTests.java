@@ -2,6 +2,7 @@ package io.github.errorpages.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.StandardError;
@@ -22,6 +23,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -91,6 +93,53 @@ class GuardedUploadIntegrationTests {
                 assertThat(answer[0]).startsWith("HTTP/1.1 ").doesNotContain("504");
                 assertThat(log).doesNotContain("error page status=");
                 assertThat(guard.metrics().failedCalls()).isZero();
+            }
+        }
+    }
+
+    /**
+     * A client that hangs up in the middle of an upload that application code streams through the guard
+     * ({@code ofInputStream}): its read fails, the call ends as the caller's (aborted), not the upstream's. The JDK's
+     * publisher reads ahead outside its own error handling, so the failure escapes {@code request(n)}: unnoticed
+     * there, it was a 502 {@code connection_terminated} counted against the upstream's breaker.
+     */
+    @Test
+    void aClientThatHangsUpInAStreamedUploadIsNotBlamedOnTheUpstream() throws Exception {
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("uploads").endpoints(upstream.uri())
+                    .attemptTimeout(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(6)).build());
+            GuardedHttpClient uploads = GuardedHttpClient.of(HttpClient.newHttpClient(), guard);
+            try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())
+                    .servlet("/upload", TestServlets.servlet((request, response) -> {
+                        BodyPublisher body = BodyPublishers.ofInputStream(() -> {
+                            try {
+                                return request.getInputStream();
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        });
+                        HttpRequest post = HttpRequest.newBuilder(URI.create("http://uploads/files")).POST(body)
+                                .build();
+                        try {
+                            response.getWriter().write(uploads.send(post, BodyHandlers.ofString()).body());
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new InterruptedIOException();
+                        }
+                    })).start()) {
+                try (Socket client = new Socket("127.0.0.1", server.uri("/").getPort())) {
+                    OutputStream out = client.getOutputStream();
+                    out.write(("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n"
+                            + "x".repeat(5000)).getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    Await.until(() -> upstream.connectionCount() == 1, "the upload to stream to the upstream");
+                } // hangs up mid-upload
+
+                Await.until(() -> guard.metrics().calls() == 1
+                        && guard.metrics().abortedCalls() + guard.metrics().failedCalls() == 1, "the call to end");
+                assertThat(guard.metrics().abortedCalls()).as("%s", guard.metrics()).isEqualTo(1);
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+                assertThat(guard.failingSince()).isEmpty();
             }
         }
     }
