@@ -3334,6 +3334,33 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A page after the whole upload was sent, chunked, keeps the connection: only a page in the middle of an upload
+     * closes it (RFC 9110 §10.1.1). The JDK transport took the end of a chunked body for a cut-short upload.
+     */
+    @Test
+    void aPageAfterAWholeChunkedUploadKeepsTheConnection() throws Exception {
+        Behaviour readThenBusy = exchange -> exchange.respond(503, "busy", "Content-Type", "text/plain");
+        try (FaultyUpstream upstream = FaultyUpstream.start(readThenBusy)) {
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("busy")
+                    .endpoints(upstream.uri()).maxAttempts(1).build())).start();
+            try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+                uploader.setSoTimeout(10_000);
+                uploader.getOutputStream().write(("POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: "
+                        + "application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                uploader.getOutputStream().flush();
+
+                HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+
+                assertThat(answer.getStatus()).isEqualTo(503);
+                assertThat(answer.get("Connection")).isNull();
+                assertThat(upstream.requests()).singleElement()
+                        .satisfies(request -> assertThat(request.bodyText()).isEqualTo("hello"));
+            }
+        }
+    }
+
+    /**
      * An upstream that answers 503 before it read the upload (as a server refusing an upload early does): the page
      * answers in the middle of the client's upload, and Jetty closes the connection after it. It said so with the JDK
      * transport and on the Jetty transport's blocking path, but not from its asynchronous cycle: the client, told

@@ -1,13 +1,18 @@
 package io.github.errorpages.upstream.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** What the tracker tells the guard about a streamed body, driven signal by signal. */
 class TrackingBodyPublisherTests {
@@ -100,6 +105,55 @@ class TrackingBodyPublisherTests {
         assertThat(body.isSourceFailed()).isTrue();
         assertThat(body.isSourceAwaited()).isFalse();
         assertThat(reader.failure).isSameAs(gone);
+    }
+
+    /**
+     * What escapes {@code request(n)} is the source's failure (the JDK's {@code ofInputStream} reads inside it),
+     * unless it is what the HTTP client's own {@code onNext} threw on the way, which says nothing of the source.
+     */
+    @ParameterizedTest(name = "the client's own failure: {0}")
+    @ValueSource(booleans = {true, false})
+    void whatEscapesARequestIsTheSourcesFailureUnlessTheClientThrewIt(boolean clientsOwn) {
+        RuntimeException clientFailed = new IllegalStateException("the client's own onNext failed");
+        RuntimeException sourceFailed = new UncheckedIOException(new IOException("the client went away"));
+        Flow.Publisher<ByteBuffer> readsInsideRequest = subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+                if (!clientsOwn) {
+                    throw sourceFailed;
+                }
+                subscriber.onNext(ByteBuffer.wrap(new byte[] {1}));
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(readsInsideRequest),
+                "PUT", true);
+        AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
+        body.subscribe(new Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                subscription.set(s);
+            }
+
+            @Override
+            public void onNext(ByteBuffer item) {
+                throw clientFailed;
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+            }
+
+            @Override
+            public void onComplete() {
+            }
+        });
+
+        assertThatThrownBy(() -> subscription.get().request(1)).isSameAs(clientsOwn ? clientFailed : sourceFailed);
+        assertThat(body.isSourceFailed()).isEqualTo(!clientsOwn);
     }
 
     /**
