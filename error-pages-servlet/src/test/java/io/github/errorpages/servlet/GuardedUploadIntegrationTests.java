@@ -9,6 +9,7 @@ import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -51,13 +52,7 @@ class GuardedUploadIntegrationTests {
             GuardedHttpClient uploads = GuardedHttpClient.of(HttpClient.newHttpClient(), guard);
             try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())
                     .servlet("/upload", TestServlets.servlet((request, response) -> {
-                        BodyPublisher body = BodyPublishers.ofInputStream(() -> {
-                            try {
-                                return request.getInputStream();
-                            } catch (IOException e) {
-                                throw new UncheckedIOException(e);
-                            }
-                        });
+                        BodyPublisher body = streamedFrom(request);
                         HttpRequest.Builder call = HttpRequest.newBuilder(URI.create("http://uploads/files"));
                         try {
                             if (upload.equals("streamed")) {
@@ -111,13 +106,7 @@ class GuardedUploadIntegrationTests {
             GuardedHttpClient uploads = GuardedHttpClient.of(HttpClient.newHttpClient(), guard);
             try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())
                     .servlet("/upload", TestServlets.servlet((request, response) -> {
-                        BodyPublisher body = BodyPublishers.ofInputStream(() -> {
-                            try {
-                                return request.getInputStream();
-                            } catch (IOException e) {
-                                throw new UncheckedIOException(e);
-                            }
-                        });
+                        BodyPublisher body = streamedFrom(request);
                         HttpRequest post = HttpRequest.newBuilder(URI.create("http://uploads/files")).POST(body)
                                 .build();
                         try {
@@ -142,5 +131,16 @@ class GuardedUploadIntegrationTests {
                 assertThat(guard.failingSince()).isEmpty();
             }
         }
+    }
+
+    /** The request's body, streamed to the upstream as application code would: read as the client asks for it. */
+    private static BodyPublisher streamedFrom(HttpServletRequest request) {
+        return BodyPublishers.ofInputStream(() -> {
+            try {
+                return request.getInputStream();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 }
