@@ -50,8 +50,7 @@ public final class JettyClientPresence {
                 if (jar.equals(CLIENT_CLASS) && absent instanceof LinkageError unlinkable) {
                     // The client's class is there, but not one it extends (ContainerLifeCycle, without jetty-util):
                     // not absent, which would send the user nowhere and, with auto, fall back without a word.
-                    return "the Jetty classes org.eclipse.jetty:jetty-client " + MAJOR + "." + MINOR
-                            + " needs are not all on the class path (" + missing(unlinkable) + " is missing)";
+                    return notAllThere(missing(unlinkable) + " is missing");
                 }
                 if (jar.equals(CLIENT_CLASS)) {
                     return ABSENT;
@@ -59,8 +58,7 @@ public final class JettyClientPresence {
                 // A jar of another version found before may be why: its version says what is wrong, where the
                 // missing class would send the user after one more jar.
                 String unfit = unfitVersion(versions);
-                return unfit != null ? unfit : "the Jetty classes org.eclipse.jetty:jetty-client " + MAJOR + "."
-                        + MINOR + " needs are not all on the class path (" + jar + " is missing)";
+                return unfit != null ? unfit : notAllThere(jar + " is missing");
             }
         }
         String unfit = unfitVersion(versions);
@@ -70,8 +68,7 @@ public final class JettyClientPresence {
         try {
             Class.forName(FORWARDER_CLASS, true, ownLoader());
         } catch (ClassNotFoundException | LinkageError unlinkable) {
-            return "the Jetty classes org.eclipse.jetty:jetty-client " + MAJOR + "." + MINOR
-                    + " needs are not all on the class path (" + unlinkable + ")";
+            return notAllThere(unlinkable.toString());
         }
         return null;
     }
@@ -97,6 +94,12 @@ public final class JettyClientPresence {
             }
         }
         return null;
+    }
+
+    /** Why the Jetty transport cannot run when what it needs is not all there, as the messages say it. */
+    private static String notAllThere(String what) {
+        return "the Jetty classes org.eclipse.jetty:jetty-client " + MAJOR + "." + MINOR
+                + " needs are not all on the class path (" + what + ")";
     }
 
     /** The class a linkage error names ({@code NoClassDefFoundError}'s message names it with slashes). */
