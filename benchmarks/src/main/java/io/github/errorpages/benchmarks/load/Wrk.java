@@ -83,13 +83,18 @@ record Wrk(int threads, int connections, Duration pacing, Duration timeout) {
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         } catch (IOException notStarted) {
-            Files.deleteIfExists(output);
-            if (script != null) {
-                Files.deleteIfExists(script);
-            }
+            deleteFiles(output, script);
             throw notStarted;
         }
         return new Running(command, process, output, script, length.plus(GRACE));
+    }
+
+    /** Deletes a run's output and its pacing script, if it has one. */
+    private static void deleteFiles(Path output, Path script) throws IOException {
+        Files.deleteIfExists(output);
+        if (script != null) {
+            Files.deleteIfExists(script);
+        }
     }
 
     /**
@@ -142,10 +147,7 @@ record Wrk(int threads, int connections, Duration pacing, Duration timeout) {
         @Override
         public void close() throws IOException {
             process.destroyForcibly(); // nothing once it exited
-            Files.deleteIfExists(output);
-            if (script != null) {
-                Files.deleteIfExists(script);
-            }
+            deleteFiles(output, script);
         }
 
         /** @return whether wrk still runs; for tests */
