@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +69,34 @@ class ExecutorStreamPublisherTests {
         assertThat(recorder.ended.get(10, TimeUnit.SECONDS)).isEqualTo("error " + UncheckedIOException.class.getName());
     }
 
+    /**
+     * Reactive Streams §1.1: a subscriber that asked for one item gets one, and the source is read no further until it
+     * asks again; otherwise a whole upload would be read into the heap ahead of the upstream connection that takes it.
+     */
+    @Test
+    void deliversNoMoreItemsThanAskedForAndReadsTheSourceNoFurther() throws Exception {
+        AtomicInteger readsMade = new AtomicInteger();
+        InputStream source = new ByteArrayInputStream("an upload".getBytes(StandardCharsets.US_ASCII)) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                readsMade.incrementAndGet();
+                return super.read(b, off, Math.min(len, 3));
+            }
+        };
+        Recorder recorder = new Recorder(1, false);
+
+        new ExecutorStreamPublisher(() -> source, reads).subscribe(recorder);
+        Await.until(() -> !recorder.items.isEmpty(), "the item asked for");
+        // The single reading thread runs this only after the read task that delivered the item has returned: a task
+        // that went on reading without demand would have delivered the rest and completed before it.
+        reads.submit(() -> { }).get(10, TimeUnit.SECONDS);
+
+        assertThat(recorder.items).containsExactly("an ");
+        assertThat(readsMade).hasValue(1);
+        assertThat(source.available()).isEqualTo(6);
+        assertThat(recorder.ended).isNotDone();
+    }
+
     /** Reactive Streams §3.9: a request of no item is signalled as an error. */
     @Test
     void signalsARequestOfNoItem() throws Exception {
@@ -77,15 +107,24 @@ class ExecutorStreamPublisherTests {
         assertThat(recorder.ended.get(10, TimeUnit.SECONDS)).isEqualTo("error " + IllegalArgumentException.class.getName());
     }
 
-    /** Asks for {@code each} items at a time (0: once, for none); records what it gets. */
+    /**
+     * Asks for {@code each} items at a time (0: once, for none), again after each item it gets unless told not to;
+     * records what it gets.
+     */
     private static final class Recorder implements Flow.Subscriber<ByteBuffer> {
         final List<String> items = new CopyOnWriteArrayList<>();
         final CompletableFuture<String> ended = new CompletableFuture<>();
         private final int each;
+        private final boolean again;
         private Flow.Subscription subscription;
 
         Recorder(int each) {
+            this(each, true);
+        }
+
+        Recorder(int each, boolean again) {
             this.each = each;
+            this.again = again;
         }
 
         @Override
@@ -97,7 +136,9 @@ class ExecutorStreamPublisherTests {
         @Override
         public void onNext(ByteBuffer item) {
             items.add(StandardCharsets.US_ASCII.decode(item).toString());
-            subscription.request(each);
+            if (again) {
+                subscription.request(each);
+            }
         }
 
         @Override
