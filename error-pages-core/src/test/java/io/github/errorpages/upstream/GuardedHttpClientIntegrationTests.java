@@ -768,14 +768,7 @@ class GuardedHttpClientIntegrationTests {
         FaultyUpstream upstream = upstreams.start(Behaviour.sequence(
                 Behaviour.respond(401, "", "WWW-Authenticate", "Basic realm=\"orders\""),
                 Behaviour.respond(200, "created")));
-        HttpClient authenticating = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .authenticator(new Authenticator() {
-                    @Override
-                    protected PasswordAuthentication getPasswordAuthentication() {
-                        return new PasswordAuthentication("gateway", "s3cret".toCharArray());
-                    }
-                }).build();
-        GuardedHttpClient client = GuardedHttpClient.of(authenticating,
+        GuardedHttpClient client = GuardedHttpClient.of(authenticating(),
                 UpstreamGuard.builder(fast(upstream.uri()).build()).listener(events).build());
 
         HttpResponse<String> response = client.send(request("POST", "/orders", "{\"item\":7}"),
@@ -809,6 +802,43 @@ class GuardedHttpClientIntegrationTests {
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
         assertThat(client.guard().metrics().failedCalls()).isZero();
         assertThat(client.guard().metrics().retries()).isZero();
+    }
+
+    /**
+     * As for a redirect: a body that cannot be read twice (a stream) cannot go again with the credentials a 401 asked
+     * for, and the call ends with an UncheckedIOException that says why; the upstream, which answered, is not blamed
+     * ({@code connection_terminated} would count against its breaker) and the call is not retried (R13).
+     */
+    @Test
+    void streamedPostBodyThatCannotAnswerAChallengeDoesNotBlameTheUpstream() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(401, "", "WWW-Authenticate", "Basic realm=\"orders\""),
+                Behaviour.respond(200, "created")));
+        GuardedHttpClient client = GuardedHttpClient.of(authenticating(),
+                UpstreamGuard.builder(fast(upstream.uri()).build()).listener(events).build());
+        byte[] body = "{\"item\":7}".getBytes(StandardCharsets.UTF_8);
+        HttpRequest streamed = HttpRequest.newBuilder(URI.create("http://orders/orders"))
+                .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build();
+
+        Throwable thrown = catchThrowable(() -> client.send(streamed, BodyHandlers.ofString()));
+
+        assertThat(thrown).isInstanceOf(UncheckedIOException.class)
+                .hasStackTraceContaining("its body cannot be read twice");
+        assertThat(upstream.requests().get(0).bodyText()).isEqualTo("{\"item\":7}");
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(client.guard().metrics().failedCalls()).isZero();
+        assertThat(client.guard().metrics().retries()).isZero();
+    }
+
+    /** A JDK client, following no redirects, that answers a server's Basic challenge with fixed credentials. */
+    private static HttpClient authenticating() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .authenticator(new Authenticator() {
+                    @Override
+                    protected PasswordAuthentication getPasswordAuthentication() {
+                        return new PasswordAuthentication("gateway", "s3cret".toCharArray());
+                    }
+                }).build();
     }
 
     @Test
