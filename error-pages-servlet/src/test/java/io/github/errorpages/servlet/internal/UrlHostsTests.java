@@ -30,6 +30,9 @@ class UrlHostsTests {
         "xn--bcher-kva.example|xn--bcher-kva.example",
         "例え.テスト|xn--r8jz45g.xn--zckzah",
         "münchen.de.|xn--mnchen-3ya.de",
+        // Two non-ASCII letters beside ASCII ones: the bias after the first is adapted as after any later one.
+        "ñandú.internal|xn--and-6ma2c.internal",
+        "grüße.example|xn--gre-6ka8l.example",
         "10｡0｡0｡7|10.0.0.7",
         "0x0000000000000000000000000000000000000000000000000000000000000000000000a.0.0.7|10.0.0.7",
         "127.1|127.0.0.1",
