@@ -123,14 +123,20 @@ class UpstreamConfigTests {
                         + "base URL, but was []");
     }
 
+    /**
+     * Every trailing slash goes, not only the last: {@code http://d/api//} joined with a request's {@code /orders}
+     * would otherwise send {@code /api//orders}, another path to most servers.
+     */
     @Test
     void normalisesEndpointsWithoutTrailingSlash() {
         UpstreamConfig config = UpstreamConfig.builder("billing")
                 .endpoints(URI.create("HTTP://a:1/api/"), URI.create("https://b"), URI.create("http://C:80/x"),
-                        URI.create("https://[::1]:443"), URI.create("http://[::1]:8080")).build();
+                        URI.create("https://[::1]:443"), URI.create("http://[::1]:8080"), URI.create("http://d/api//"),
+                        URI.create("http://e///")).build();
 
         assertThat(config.endpoints()).containsExactly(URI.create("http://a:1/api"), URI.create("https://b"),
-                URI.create("http://c/x"), URI.create("https://[::1]"), URI.create("http://[::1]:8080"));
+                URI.create("http://c/x"), URI.create("https://[::1]"), URI.create("http://[::1]:8080"),
+                URI.create("http://d/api"), URI.create("http://e"));
     }
 
     @ParameterizedTest
