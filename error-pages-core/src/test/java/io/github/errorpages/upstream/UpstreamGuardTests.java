@@ -101,6 +101,25 @@ class UpstreamGuardTests {
                 .satisfies(e -> assertThat(e.cause()).isEqualTo(FailureCause.CONNECTION_REFUSED));
     }
 
+    /**
+     * A retry starts at the endpoint after the one that failed, also once every endpoint was tried: with two
+     * endpoints and three attempts (R14's most), the third goes back to the first, not again to the second that
+     * just failed.
+     */
+    @Test
+    void retriesRotateOnFromTheEndpointThatFailedLastOnceAllWereTried() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST, SECOND).maxAttempts(3));
+        List<Attempt> attempts = new CopyOnWriteArrayList<>();
+
+        Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+            attempts.add(attempt);
+            throw new ConnectException("Connection refused");
+        }));
+
+        assertThat(thrown).isInstanceOf(UpstreamFailureException.class);
+        assertThat(attempts).extracting(Attempt::endpoint).containsExactly(FIRST, SECOND, FIRST);
+    }
+
     @Test
     void failedResponsesAreDiscardedAndTheLastOneIsThrownWithItsRetryAfter() throws Exception {
         UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(2));
