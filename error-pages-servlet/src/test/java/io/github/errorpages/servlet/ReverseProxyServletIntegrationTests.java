@@ -1704,18 +1704,33 @@ abstract class ReverseProxyServletIntegrationTests {
      * guard's listeners hear the gateway's doing, {@code connection_limit_reached}, as the page says: the JDK
      * transport's stopped client failed the exchange with {@code IOException: shutdownNow}, which they heard as a bug
      * of the gateway's, {@code proxy_internal_error}, an alert at every undeploy.
+     *
+     * <p>With the Jetty transport the exchange is in flight once the proxy's dispatch returned: the upstream has the
+     * request a little before, while the container's thread still starts the call, and a servlet destroyed then cuts
+     * the call off as it starts, which the guard counts as aborted, not failed (11 runs in 500 failed so).
      */
     @Test
     void exchangeInFlightWhenDestroyedIsAnsweredWithThePage() throws Exception {
         assumeClientsCanBeStopped();
         List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
+        CountDownLatch dispatchReturned = new CountDownLatch(1);
+        Filter tellsTheDispatchReturned = (request, response, chain) -> {
+            chain.doFilter(request, response);
+            if (request.getDispatcherType() == DispatcherType.REQUEST) {
+                dispatchReturned.countDown();
+            }
+        };
         try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
             ReverseProxyServlet servlet = proxyBuilder(UpstreamGuard.builder(UpstreamConfig.builder(
                     "destroyed-in-flight").endpoints(stalls.uri()).build()).listener(events::add).build()).build();
-            configured = new JettyServer().servlet("/*", servlet).start();
+            configured = new JettyServer().filter(tellsTheDispatchReturned).servlet("/*", servlet).start();
             CompletableFuture<HttpResponse<byte[]>> inFlight = CompletableFuture.supplyAsync(
                     () -> Client.get(configured.uri("/orders/42"), JSON));
             assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
+            if (transport == ProxyTransport.JETTY) {
+                // (The JDK transport's dispatch returns with the answer only: its call is in flight once sent.)
+                assertThat(dispatchReturned.await(10, TimeUnit.SECONDS)).as("the proxy's dispatch returned").isTrue();
+            }
 
             servlet.destroy();
 
