@@ -14,6 +14,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryAfterFormat;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.page.Branding;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
@@ -160,6 +161,28 @@ class ErrorPagesFilterIntegrationTests {
 
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(Client.text(response)).startsWith("<!DOCTYPE html>").doesNotContain("AAAA");
+        }
+    }
+
+    /**
+     * R32, R36: after a captured status, what the application formats with {@code printf} (which calls
+     * {@code format}) is dropped for the page as its {@code write}s are: formatted by the container's writer past the
+     * dropping one, 120 KB of it committed the response and went out in place of the page.
+     */
+    @Test
+    void formattedOutputAfterACapturedStatusIsDroppedForThePage() {
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
+            server.servlet("/maintenance", servlet((request, response) -> {
+                response.setStatus(503);
+                response.setContentType("text/plain");
+                response.getWriter().printf("%s%n", "maintenance ".repeat(10_000));
+            }));
+            server.start();
+
+            HttpResponse<byte[]> response = Client.get(server.uri("/maintenance"), Client.BROWSER_ACCEPT);
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(Client.text(response)).startsWith("<!DOCTYPE html>").doesNotContain("maintenance maintenance");
         }
     }
 
@@ -1176,39 +1199,21 @@ class ErrorPagesFilterIntegrationTests {
      * then throws), as some containers do: the page goes through that writer, whole, uncompressed, in the writer's
      * charset and saying so (its length, when sent, true). It went as UTF-8 text in whatever charset the writer had:
      * its {@code é} became {@code ?}, a compressed page was decoded as text, UTF-16 overran the Content-Length, and
-     * Jetty answered with its own 500 (naming the exception that aborted the response).
+     * Jetty answered with its own 500 (naming the exception that aborted the response). A compressed page through a
+     * UTF-8 writer is as long as its text, not as its compressed bytes.
      */
     @ParameterizedTest
     @CsvSource({"gzip,,fr,é,true", "identity,,ja,ページ,true", "gzip,,en,isn’t,true", "identity,windows-1252,fr,é,true",
         "identity,windows-1252,ja,ページ,true", "gzip,UTF-16,ja,ページ,true", "identity,UTF-8,ja,ページ,true",
-        "identity,,fr,é,false", "gzip,,ja,ページ,false", "identity,windows-1252,fr,é,false",
+        "gzip,UTF-8,fr,é,true", "identity,,fr,é,false", "gzip,,ja,ページ,false", "identity,windows-1252,fr,é,false",
         "identity,UTF-8,ja,ページ,false"})
     void pageWrittenThroughAWriterKeptAfterResetIsWholeInTheWritersCharset(String acceptEncoding,
             @Nullable String writerCharset, String language, String phrase, boolean keepsWriter) throws IOException {
         try (JettyServer site = new JettyServer()) {
-            // Keeps the writer it handed out, or only refuses the stream once a writer was taken, and Jetty makes a
-            // new writer after reset(), in the charset the response says then: the page's UTF-8. Through such a new
-            // writer the page went one character a byte, overran its Content-Length, and the GET got Jetty's 500.
-            site.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> chain.doFilter(request,
-                    new HttpServletResponseWrapper((HttpServletResponse) response) {
-                        private @Nullable PrintWriter writer;
-
-                        @Override
-                        public PrintWriter getWriter() throws IOException {
-                            if (writer == null || !keepsWriter) {
-                                writer = super.getWriter();
-                            }
-                            return writer;
-                        }
-
-                        @Override
-                        public ServletOutputStream getOutputStream() throws IOException {
-                            if (writer != null) {
-                                throw new IllegalStateException("getWriter() has been called");
-                            }
-                            return super.getOutputStream();
-                        }
-                    })), "/*", EnumSet.of(DispatcherType.REQUEST));
+            // Through a new writer (Jetty's after reset(), in the charset the response says then: the page's UTF-8)
+            // the page went one character a byte, overran its Content-Length, and the GET got Jetty's 500.
+            site.context().addFilter(new FilterHolder(writerKeptAfterReset(keepsWriter)), "/*",
+                    EnumSet.of(DispatcherType.REQUEST));
             site.filter(ErrorPagesFilter.builder().build());
             site.servlet("/writer-then-failure", servlet((request, response) -> {
                 if (writerCharset != null) {
@@ -1246,6 +1251,60 @@ class ErrorPagesFilterIntegrationTests {
                 }
             }
         }
+    }
+
+    /**
+     * R49: a character beyond the Basic Multilingual Plane (an emoji in the site's name: two UTF-16 units) goes
+     * through an ISO-8859-1 writer as one reference to it. It went as a reference to its first unit alone, a lone
+     * surrogate, which is no character: browsers showed U+FFFD for the emoji in the title and the header.
+     */
+    @Test
+    void aCharacterBeyondTheBmpGoesThroughAnIso88591WriterAsOneReference() {
+        ErrorPages pages = ErrorPages.builder().pageConfig(PageConfig.builder().branding(
+                Branding.builder().siteName("Shop \uD83D\uDE00").build()).build()).build();
+        try (JettyServer site = new JettyServer()) {
+            site.context().addFilter(new FilterHolder(writerKeptAfterReset(true)), "/*",
+                    EnumSet.of(DispatcherType.REQUEST));
+            site.filter(ErrorPagesFilter.builder().errorPages(pages).build());
+            site.servlet("/writer-then-failure", servlet((request, response) -> {
+                response.getWriter().write("partial"); // the Servlet API's ISO-8859-1
+                throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+            }));
+            site.start();
+
+            HttpResponse<byte[]> response = Client.get(site.uri("/writer-then-failure"), Client.BROWSER_ACCEPT);
+
+            assertThat(response.statusCode()).isEqualTo(502);
+            assertThat(Client.text(response)).contains("Shop &#x1f600;</title>", "<bdi>Shop &#x1f600;</bdi>");
+        }
+    }
+
+    /**
+     * A response wrapper of the application's in front of the error pages' filter that refuses the stream once a
+     * writer was taken, as some containers do after {@code reset()}, and keeps the writer it handed out or, with
+     * {@code keepsWriter} false, asks the container for one every time.
+     */
+    private static Filter writerKeptAfterReset(boolean keepsWriter) {
+        return (request, response, chain) -> chain.doFilter(request,
+                new HttpServletResponseWrapper((HttpServletResponse) response) {
+                    private @Nullable PrintWriter writer;
+
+                    @Override
+                    public PrintWriter getWriter() throws IOException {
+                        if (writer == null || !keepsWriter) {
+                            writer = super.getWriter();
+                        }
+                        return writer;
+                    }
+
+                    @Override
+                    public ServletOutputStream getOutputStream() throws IOException {
+                        if (writer != null) {
+                            throw new IllegalStateException("getWriter() has been called");
+                        }
+                        return super.getOutputStream();
+                    }
+                });
     }
 
     /** Numeric character references ({@code &#x30da;}) as the characters a browser reads them as. */
