@@ -97,6 +97,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -2335,15 +2336,22 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
-     * An includer that declared no charset and writes with its stream gets the page's own UTF-8, which the page's HTML
-     * says it is in: the ISO-8859-1 that getCharacterEncoding() names then is the Servlet API's default, no choice of
-     * the includer's. Converted to it, every accented letter of a French page was garbled.
+     * An includer that declared no charset (no Content-Type, or one without a charset) and writes with its stream gets
+     * the page's own UTF-8, which the page's HTML says it is in: the ISO-8859-1 that getCharacterEncoding() names then
+     * is the Servlet API's default, no choice of the includer's. Converted to it, every accented letter of a French
+     * page was garbled.
      */
-    @Test
-    void anIncludedProxysPageThroughAStreamWithoutACharsetIsInItsOwnUtf8() throws IOException {
+    @ParameterizedTest(name = "the includer's Content-Type: {0}")
+    @NullSource
+    @ValueSource(strings = "text/plain")
+    void anIncludedProxysPageThroughAStreamWithoutACharsetIsInItsOwnUtf8(@Nullable String includersType)
+            throws IOException {
         configured = new JettyServer()
                 .servlet("/down/*", refusedProxy())
                 .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                    if (includersType != null) {
+                        response.setContentType(includersType);
+                    }
                     response.getOutputStream().write("<p>".getBytes(StandardCharsets.US_ASCII));
                     request.getRequestDispatcher("/down/orders").include(request, response);
                 }));
