@@ -155,25 +155,8 @@ class TomcatIntegrationTests {
                     AsyncContext async = request.startAsync();
                     async.start(() -> async.dispatch("/upstream-failure"));
                 }))
-                .servlet("/forwarding-to-async", servlet((request, response) -> {
-                    if (request.getDispatcherType() == DispatcherType.ASYNC) {
-                        response.getWriter().write("ASYNC " + request.getRequestURI() + "?" + request.getQueryString());
-                    } else {
-                        request.getRequestDispatcher("/async-started-without-arguments").forward(request, response);
-                    }
-                }))
-                .servlet("/async-started-without-arguments", servlet((request, response) -> {
-                    if (request.getDispatcherType() == DispatcherType.ASYNC) {
-                        response.getWriter().write("ASYNC to the forward's target");
-                        return;
-                    }
-                    AsyncContext async = request.startAsync();
-                    if ("later".equals(request.getParameter("dispatch"))) {
-                        async.start(async::dispatch);
-                    } else {
-                        async.dispatch();
-                    }
-                }))
+                .servlet("/forwarding-to-async", forwardingToAsync())
+                .servlet("/async-started-without-arguments", asyncStartedWithoutArguments())
                 .servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504))
                 .servlet("/async-restarted-timeout-listener", TestServlets.asyncRestartedTimeoutAnsweredWith(504))
                 .servlet("/async-started-then-thrown",
@@ -380,6 +363,71 @@ class TomcatIntegrationTests {
             // The container's 500 with what the page wrote before (Tomcat logs the exception, which says why).
             assertThat(page.statusCode()).isEqualTo(500);
             assertThat(Client.text(page)).isEqualTo("before|");
+        }
+    }
+
+    /**
+     * On Tomcat, which refuses an included servlet the stream once the includer took the writer, an included proxy's
+     * page goes through that writer in its charset: a character it cannot encode as a reference to it (JSON's escape
+     * here). Written as it was, every Arabic letter of the page went as {@code ?}.
+     */
+    @ParameterizedTest(name = "transport={0}")
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void anIncludedProxysPageThroughTheIncludersWriterIsInItsCharset(ProxyTransport transport) throws IOException {
+        try (TomcatServer server = TomcatServer.inCode()
+                .servlet("/down/*", proxy("down", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
+                        transport))
+                .servlet("/page/*", servlet((request, response) -> {
+                    response.setContentType("application/json;charset=ISO-8859-1");
+                    response.getWriter().write("[");
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                    response.getWriter().write("]");
+                }))
+                .start()) {
+            HttpResponse<byte[]> page = Client.send("GET", server.uri("/page/x"), JSON, "Accept-Language", "ar");
+
+            assertThat(page.statusCode()).isEqualTo(200);
+            String text = new String(page.body(), StandardCharsets.ISO_8859_1);
+            assertThat(text).startsWith("[{").endsWith("}\n]").contains("\\u06").doesNotContain("?");
+        }
+    }
+
+    /**
+     * R12 within an include over HTTP/2: a relayed answer to HEAD leaves the includer's response open, as for its GET.
+     * The includer goes on after the include, and a field it sets then is its answer's. Ended there as the answer to
+     * the request's own HEAD, the includer's response was complete at the include, and the field lost.
+     */
+    @ParameterizedTest(name = "transport={0}")
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void aRelayedAnswerToHeadWithinAnIncludeLeavesTheIncludersHttp2ResponseOpen(ProxyTransport transport)
+            throws Exception {
+        try (FaultyUpstream ok = FaultyUpstream.start(Behaviour.respond(200, "UPSTREAM-OK", "Content-Type",
+                "text/plain"));
+                TomcatServer h2 = TomcatServer.inCode().h2c()
+                        .servlet("/orders/*", proxy("orders", ok.uri(), transport))
+                        .servlet("/page/*", servlet((request, response) -> {
+                            response.setContentType("text/plain");
+                            response.getOutputStream().write("before|".getBytes(StandardCharsets.US_ASCII));
+                            request.getRequestDispatcher("/orders/1").include(request, response);
+                            response.setHeader("X-After", "set after the include");
+                            response.getOutputStream().write("|after".getBytes(StandardCharsets.US_ASCII));
+                        }))
+                        .start()) {
+            org.eclipse.jetty.client.HttpClient client = Http2Clients.started();
+            try {
+                org.eclipse.jetty.client.ContentResponse get = client.newRequest(h2.uri("/page/x"))
+                        .timeout(10, TimeUnit.SECONDS).send();
+                org.eclipse.jetty.client.ContentResponse head = client.newRequest(h2.uri("/page/x"))
+                        .method("HEAD").timeout(10, TimeUnit.SECONDS).send();
+
+                assertThat(get.getContentAsString()).isEqualTo("before|UPSTREAM-OK|after");
+                assertThat(head.getStatus()).isEqualTo(200);
+                assertThat(head.getContent()).isEmpty();
+                assertThat(head.getHeaders().get("X-After")).as("set after the include")
+                        .isEqualTo(get.getHeaders().get("X-After")).isNotNull();
+            } finally {
+                client.stop();
+            }
         }
     }
 
@@ -738,6 +786,54 @@ class TomcatIntegrationTests {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(Client.text(response)).isEqualTo("ASYNC /forwarding-to-async;v=1?dispatch=" + when);
+    }
+
+    /**
+     * The same in a context other than the root: the original URI, which starts with the context's path, is
+     * dispatched to within the context. Dispatched to with the context's path in it, the cycle went to
+     * {@code /app/app/forwarding-to-async}, and the client had no answer.
+     */
+    @Test
+    void dispatchesACycleStartedWithoutArgumentsAfterAForwardToTheOriginalUriInAContextOtherThanTheRoot() {
+        try (TomcatServer app = TomcatServer.inCode("/app").filter(ErrorPagesFilter.builder().build())
+                .servlet("/forwarding-to-async", forwardingToAsync())
+                .servlet("/async-started-without-arguments", asyncStartedWithoutArguments())
+                .start()) {
+            HttpResponse<byte[]> response = Client.get(app.uri("/app/forwarding-to-async?dispatch=now"), JSON);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(Client.text(response)).isEqualTo("ASYNC /app/forwarding-to-async?dispatch=now");
+        }
+    }
+
+    /** Forwards to {@link #asyncStartedWithoutArguments()}; in an ASYNC dispatch, says the URI it was sent to. */
+    private static HttpServlet forwardingToAsync() {
+        return servlet((request, response) -> {
+            if (request.getDispatcherType() == DispatcherType.ASYNC) {
+                response.getWriter().write("ASYNC " + request.getRequestURI() + "?" + request.getQueryString());
+            } else {
+                request.getRequestDispatcher("/async-started-without-arguments").forward(request, response);
+            }
+        });
+    }
+
+    /**
+     * Starts a cycle with {@code startAsync()} and dispatches it with {@code dispatch()}, at once or, with the
+     * parameter {@code dispatch=later}, from a task of the cycle; in an ASYNC dispatch to itself, says so.
+     */
+    private static HttpServlet asyncStartedWithoutArguments() {
+        return servlet((request, response) -> {
+            if (request.getDispatcherType() == DispatcherType.ASYNC) {
+                response.getWriter().write("ASYNC to the forward's target");
+                return;
+            }
+            AsyncContext async = request.startAsync();
+            if ("later".equals(request.getParameter("dispatch"))) {
+                async.start(async::dispatch);
+            } else {
+                async.dispatch();
+            }
+        });
     }
 
     @Test

@@ -34,13 +34,13 @@ final class TomcatServer implements AutoCloseable {
     private final Context context;
     private final @Nullable Path webApp;
 
-    private TomcatServer(@Nullable Path webApp) {
+    private TomcatServer(@Nullable Path webApp, String contextPath) {
         this.webApp = webApp;
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
         tomcat.setConnector(connector);
         if (webApp == null) {
-            context = tomcat.addContext("", baseDir.toString());
+            context = tomcat.addContext(contextPath, baseDir.toString());
         } else {
             tomcat.setAddDefaultWebXmlToWebapp(false); // no JSP servlet: jasper is not on the classpath
             ContextConfig config = new ContextConfig();
@@ -67,9 +67,17 @@ final class TomcatServer implements AutoCloseable {
         return tomcat;
     }
 
-    /** A context configured in code: add servlets and filters, then start. */
+    /** A context configured in code, the root one: add servlets and filters, then start. */
     static TomcatServer inCode() {
-        return new TomcatServer(null);
+        return inCode("");
+    }
+
+    /**
+     * A context configured in code at the path given ({@code /app}; {@code ""} for the root): add servlets and
+     * filters, then start. Its servlets are reached below that path ({@code uri("/app/orders")}).
+     */
+    static TomcatServer inCode(String contextPath) {
+        return new TomcatServer(null, contextPath);
     }
 
     /**
@@ -85,7 +93,7 @@ final class TomcatServer implements AutoCloseable {
             TemporaryDirectory.delete(webApp);
             throw new UncheckedIOException(e);
         }
-        return new TomcatServer(webApp);
+        return new TomcatServer(webApp, "");
     }
 
     /** Adds a servlet with async support, as the documentation asks of the proxy servlet. */
