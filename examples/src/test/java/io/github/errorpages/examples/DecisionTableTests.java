@@ -21,6 +21,8 @@ class DecisionTableTests {
         assertThat(table.lines()).hasSize(FailureCause.values().length + 1);
         assertThat(table).containsPattern("connection_refused\\s+502\\s+10\\s+connection_refused")
                 .containsPattern("destination_unavailable\\s+503\\s+30")
-                .containsPattern("destination_not_found\\s+500\\s+-");
+                .containsPattern("destination_not_found\\s+500\\s+-")
+                // R3: the upstream's own 503 and its Retry-After pass through as they came
+                .containsPattern("upstream 503, Retry-After: 20\\s+503\\s+20\\s+upstream_status");
     }
 }
