@@ -31,6 +31,15 @@ class GatewayOptionsTests {
         assertThat(options.usesDemoUpstream()).isFalse();
     }
 
+    /** The whole range of TCP ports is taken, up to its last, and not one more. */
+    @Test
+    void acceptsTheHighestPortAndRefusesTheNextNumber() {
+        assertThat(GatewayOptions.parse("--port", "65535").port()).isEqualTo(65535);
+        assertThat(GatewayOptions.parse("--port", "0").port()).as("any free port").isZero();
+        assertThatIllegalArgumentException().isThrownBy(() -> GatewayOptions.parse("--port", "65536"))
+                .withMessage("--port must be a number between 0 and 65535, but was 65536");
+    }
+
     @Test
     void helpStopsReadingTheRest() {
         assertThat(GatewayOptions.parse("--help", "--port", "nonsense").help()).isTrue();
