@@ -157,6 +157,7 @@ class GatewayDemoUpstreamsIntegrationTests {
         assertThat(GatewayDemo.displayHost("0.0.0.0")).isEqualTo("localhost");
         assertThat(GatewayDemo.displayHost("::")).isEqualTo("localhost");
         assertThat(GatewayDemo.displayHost("::1")).isEqualTo("[::1]");
+        assertThat(GatewayDemo.displayHost("[::1]")).as("given in brackets already").isEqualTo("[::1]");
         assertThat(GatewayDemo.displayHost("gateway.local")).isEqualTo("gateway.local");
     }
 }
