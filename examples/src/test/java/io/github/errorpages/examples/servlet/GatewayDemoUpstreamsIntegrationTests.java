@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link GatewayDemo} with {@code --upstream} URLs instead of its built-in upstream, started in-process. */
 class GatewayDemoUpstreamsIntegrationTests {
@@ -28,15 +30,16 @@ class GatewayDemoUpstreamsIntegrationTests {
     private final DemoUpstream first = DemoUpstream.start();
     private final DemoUpstream second = DemoUpstream.start();
     private GatewayDemo gateway;
-    private HttpServer notFound;
+    /** An upstream that answers every request with one status and no body. */
+    private HttpServer unusable;
 
     @AfterEach
     void stop() {
         if (gateway != null) {
             gateway.close();
         }
-        if (notFound != null) {
-            notFound.stop(0);
+        if (unusable != null) {
+            unusable.stop(0);
         }
         first.close();
         second.close();
@@ -72,16 +75,21 @@ class GatewayDemoUpstreamsIntegrationTests {
                 Integer.toString(second.uri().getPort()), "127.0.0.1"); // R37
     }
 
-    @Test
-    void applicationEndpointTurnsAnUnusableAnswerIntoA502ThatTheFilterAnswers() throws Exception {
-        notFound = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        notFound.createContext("/", exchange -> {
-            exchange.sendResponseHeaders(404, -1);
+    /**
+     * An answer other than 200 is nothing the summary endpoint can summarise, a 204 (no orders to count) as much as
+     * a 404: a summary made of an empty body would be made up.
+     */
+    @ParameterizedTest(name = "upstream {0}")
+    @ValueSource(ints = {404, 204})
+    void applicationEndpointTurnsAnUnusableAnswerIntoA502ThatTheFilterAnswers(int status) throws Exception {
+        unusable = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        unusable.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
-        notFound.start();
+        unusable.start();
         gateway = GatewayDemo.start(GatewayOptions.parse("--port", "0",
-                "--upstream", "http://127.0.0.1:" + notFound.getAddress().getPort()));
+                "--upstream", "http://127.0.0.1:" + unusable.getAddress().getPort()));
 
         HttpResponse<String> summary = Http.get(gateway.uri().resolve("/api/summary"), "application/json");
         HttpResponse<String> proxied = Http.get(gateway.uri().resolve("/orders"), "application/json");
@@ -89,7 +97,7 @@ class GatewayDemoUpstreamsIntegrationTests {
         assertThat(summary.statusCode()).isEqualTo(502);
         assertThat(Http.contentType(summary)).isEqualTo("application/problem+json");
         assertThat(Http.member(summary.body(), "code")).contains("upstream_status");
-        assertThat(proxied.statusCode()).as("the proxy passes a 404 through").isEqualTo(404);
+        assertThat(proxied.statusCode()).as("the proxy passes a %d through", status).isEqualTo(status);
     }
 
     /**
