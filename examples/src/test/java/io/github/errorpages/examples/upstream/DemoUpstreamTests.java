@@ -98,6 +98,31 @@ class DemoUpstreamTests {
         }
     }
 
+    /**
+     * A chunked request body (with a chunk extension and a trailer) is read to its end, so that the next request
+     * on the connection is read from its start: read as a request of their own, the chunks were answered too, three
+     * answers to two requests, and a keep-alive client took the wrong one for its GET.
+     */
+    @Test
+    void aChunkedRequestBodyIsSkippedAndTheNextRequestOnTheConnectionIsAnswered() throws Exception {
+        try (Socket connection = new Socket(upstream.uri().getHost(), upstream.uri().getPort())) {
+            connection.setSoTimeout(5000);
+            connection.getOutputStream().write(("POST /orders HTTP/1.1\r\nHost: x\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n6;note=x\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"
+                    + "GET /api/orders HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            connection.shutdownOutput(); // the upstream closes the connection once it read both
+
+            String answers = new String(connection.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+            assertThat(answers.lines().filter(line -> line.startsWith("HTTP/1.1 ")))
+                    .containsExactly("HTTP/1.1 200 OK", "HTTP/1.1 200 OK");
+            assertThat(answers.substring(answers.lastIndexOf("HTTP/1.1 "))).as("the last answer is the GET's")
+                    .contains("Content-Type: application/json");
+            assertThat(upstream.requestCount()).isEqualTo(2);
+        }
+    }
+
     @Test
     void switchingToRefusingAndBackAgainAndAgainAlwaysRefusesAndReopens() throws Exception {
         for (int i = 0; i < 20; i++) {
