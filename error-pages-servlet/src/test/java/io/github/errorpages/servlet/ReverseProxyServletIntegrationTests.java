@@ -1008,6 +1008,28 @@ abstract class ReverseProxyServletIntegrationTests {
         assertNoLeak(response, ":" + stallsMidBody.port());
     }
 
+    /**
+     * A stalled body is ended by body-idle-timeout also when client-idle-timeout is much longer: the Jetty
+     * transport looks at its bodies every quarter of the shorter of the two, which it starts doing as the servlet
+     * starts. So the page comes well before a quarter of the 30 s client-idle-timeout configured here, counted
+     * from the servlet's start (looked at every quarter of the longer, it came after 7.5 s).
+     */
+    @Test
+    void answersBodyStalledByBodyIdleTimeoutNotByTheLongerClientIdleTimeout() {
+        Duration clientIdleTimeout = Duration.ofSeconds(30);
+        long started = System.nanoTime();
+        configured = new JettyServer().servlet("/*", proxyBuilder(UpstreamGuard.of(UpstreamConfig.builder("stalls")
+                .endpoints(stallsMidBody.uri()).build())).bodyIdleTimeout(Duration.ofMillis(200))
+                .clientIdleTimeout(clientIdleTimeout).build()).start();
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/report"), JSON);
+
+        assertErrorPage(response, "GET", 504, "10");
+        assertThat(Client.text(response)).contains("connection_read_timeout");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("since the servlet's start")
+                .isLessThan(clientIdleTimeout.dividedBy(4));
+    }
+
     @Test
     void flushesEventStreamAsItArrives() throws Exception {
         eventRelease.drainPermits();
