@@ -120,6 +120,43 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
     }
 
     /**
+     * A client that reads slowly but steadily (16 KiB every 10 ms, about 1.6 MB/s) gets the whole body, though
+     * reading it takes several times the client-idle-timeout: that timeout counts from when the part now waiting for
+     * the client arrived, not from the first part that ever waited. The proxy's send buffer is small, so that each
+     * read makes room for the next part soon: Linux's, grown up to 4 MiB, tells a writer only once a good part of it
+     * was read, which for a reader this slow alone takes longer than a second (see
+     * {@link ReverseProxyServlet.Builder#clientIdleTimeout}).
+     */
+    @Test
+    void clientThatReadsSlowlyButSteadilyPastTheClientIdleTimeoutGetsTheWholeBody() throws Exception {
+        long size = 6L * 1024 * 1024;
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.largeBody(size));
+                JettyServer jetty = new JettyServer().sendBufferSize(64 * 1024)
+                        .servlet("/*", ReverseProxyServlet.builder(UpstreamGuard.of(
+                                UpstreamConfig.builder("downloads").endpoints(upstream.uri()).build()))
+                                .transport(transport).clientIdleTimeout(Duration.ofSeconds(1)).build())
+                        .start();
+                Socket client = new Socket()) {
+            client.setReceiveBufferSize(16 * 1024);
+            client.setSoTimeout(10_000);
+            client.connect(new InetSocketAddress("127.0.0.1", jetty.port()));
+            client.getOutputStream().write(("GET /archive.bin HTTP/1.1\r\nHost: shop.example\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = new BufferedInputStream(client.getInputStream());
+            String head = readHead(in);
+            byte[] buffer = new byte[16 * 1024];
+            long read = 0;
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                read += n;
+                readNothingFor(Duration.ofMillis(10)); // the scenario: the client's pace
+            }
+
+            assertThat(head).startsWith("HTTP/1.1 200 ");
+            assertThat(read).as("bytes the client got").isEqualTo(size);
+        }
+    }
+
+    /**
      * A HEAD response whose upstream head announces no length (a GET's body would be chunked) is sent with nothing
      * after it, so that the container adds no {@code Content-Length: 0}. The JETTY transport sent it with a
      * blocking flush on a thread of its client, which then waited for as long as the client read nothing (up to
@@ -152,7 +189,7 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
                 blocked = clientThreadBlockedInAServletWrite("error-pages-proxy-heads", true);
                 LockSupport.parkNanos(10_000_000L); // sampled while the client reads nothing
             }
-            String head = readHead(client.getInputStream());
+            String head = readHead(new BufferedInputStream(client.getInputStream()));
 
             if (transport == ProxyTransport.JETTY) {
                 assertThat(blocked).as("a client thread blocked writing to a client that read nothing").isNull();
@@ -263,9 +300,8 @@ abstract class ReverseProxyServletStreamingIntegrationTests {
         }
     }
 
-    /** The response head, up to the empty line that ends it. */
-    private static String readHead(InputStream socket) throws java.io.IOException {
-        InputStream in = new BufferedInputStream(socket);
+    /** The response head, up to the empty line that ends it, read byte by byte: what follows stays in {@code in}. */
+    private static String readHead(InputStream in) throws java.io.IOException {
         StringBuilder head = new StringBuilder();
         int b;
         while ((b = in.read()) >= 0) {
