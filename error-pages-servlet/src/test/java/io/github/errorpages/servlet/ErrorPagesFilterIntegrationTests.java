@@ -43,6 +43,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.ResourceBundle;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -1250,6 +1252,23 @@ class ErrorPagesFilterIntegrationTests {
                             .isEqualTo(response.headers().firstValue(field));
                 }
             }
+            // RFC 8259 §8.1, R12: a page whose type names no charset (problem+json) goes in UTF-8 unless its type says
+            // otherwise, its HEAD saying what the GET says. Through a writer Jetty made anew after reset() in the
+            // Servlet API's ISO-8859-1, a UTF-8 writer's page went with ? for ’ and ページ and fell short of its length.
+            HttpResponse<byte[]> json = Client.send("GET", site.uri("/writer-then-failure"), JSON,
+                    "Accept-Language", language);
+            assertThat(json.statusCode()).isEqualTo(502);
+            String jsonType = json.headers().firstValue("Content-Type").orElseThrow();
+            assertThat(jsonType).startsWith("application/problem+json");
+            int named = jsonType.toLowerCase(Locale.ROOT).indexOf("charset=");
+            Charset jsonCharset = named < 0 ? StandardCharsets.UTF_8 : Charset.forName(jsonType.substring(named + 8));
+            String detail = ResourceBundle.getBundle("io.github.errorpages.messages.messages",
+                    Locale.forLanguageTag(language), ResourceBundle.Control.getNoFallbackControl(
+                            ResourceBundle.Control.FORMAT_PROPERTIES)).getString("502.detail");
+            assertThat(unescapeJson(new String(json.body(), jsonCharset))).contains("\"detail\": \"" + detail + "\"");
+            HttpResponse<byte[]> jsonHead = Client.send("HEAD", site.uri("/writer-then-failure"), JSON,
+                    "Accept-Language", language);
+            assertThat(jsonHead.headers().firstValue("Content-Type")).as("a JSON page's HEAD").hasValue(jsonType);
         }
     }
 
@@ -1305,6 +1324,12 @@ class ErrorPagesFilterIntegrationTests {
                         return super.getOutputStream();
                     }
                 });
+    }
+
+    /** A JSON document's text with its escapes of UTF-16 units (a backslash, {@code u}, four hex digits) read. */
+    private static String unescapeJson(String json) {
+        return java.util.regex.Pattern.compile("\\\\u([0-9a-fA-F]{4})").matcher(json)
+                .replaceAll(escape -> Character.toString((char) Integer.parseInt(escape.group(1), 16)));
     }
 
     /** Numeric character references ({@code &#x30da;}) as the characters a browser reads them as. */

@@ -279,6 +279,12 @@ final class PageWriter {
         String text;
         if (charset.equals(StandardCharsets.UTF_8)) {
             text = new String(page, charset);
+            if (!contentType.toLowerCase(Locale.ROOT).contains("charset=")) {
+                // A type that names none (problem+json, RFC 8259 §11): a writer made anew after reset() (Jetty 12,
+                // under a wrapper that keeps none) took the Servlet API's ISO-8859-1, its non-ASCII characters went
+                // as ? and the page fell short of its Content-Length. Named, it is the kept writer's UTF-8 too.
+                response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+            }
             response.setContentLength(page.length);
         } else if (charset.equals(StandardCharsets.ISO_8859_1)) {
             // The Servlet API's default. The writer is the application's, kept, or one the container makes anew
