@@ -178,8 +178,10 @@ public final class StreamedBodyEnd implements AwaitedBody {
         public void onError(Throwable throwable) {
             // A body the caller streams after the call returned: what its reads throw carries the guard's failure
             // (the upstream's name, attempts, time), which the page and its log line take, as they would a call's.
+            boolean asked = body != null;
             boolean streamed = isStreamed(); // the caller's stage: asked outside the lock
             @Nullable BodyOutcome awaiting;
+            @Nullable FailureOfAnUnaskedBody unasked = null;
             synchronized (StreamedBodyEnd.this) {
                 if (end != null) { // the caller stopped reading first: the body's end was no failure
                     awaiting = null;
@@ -193,9 +195,18 @@ public final class StreamedBodyEnd implements AwaitedBody {
                         failingReader = failure -> delegate.onError(forReader(throwable, failure));
                         return;
                     }
+                    if (awaiting == null && !asked) {
+                        // Broken before the client even asked for the body: whether it is read whole or streamed is
+                        // not known yet, and a mapping handler reads it as it is asked for, so it is told at once,
+                        // of a failure the guard's outcome explains once here (the caller has the stream after it).
+                        FailureOfAnUnaskedBody told = new FailureOfAnUnaskedBody(throwable);
+                        failingReader = told::explainedBy;
+                        unasked = told;
+                    }
                 }
             }
-            delegate.onError(forReader(throwable, awaiting == null ? null : awaiting.failed(throwable)));
+            delegate.onError(unasked != null ? unasked
+                    : forReader(throwable, awaiting == null ? null : awaiting.failed(throwable)));
         }
 
         /**
@@ -230,6 +241,36 @@ public final class StreamedBodyEnd implements AwaitedBody {
     private static Throwable forReader(Throwable failed, @Nullable UpstreamFailure failure) {
         return failure == null ? failed
                 : new IOException(Causes.messageOf(failed), new UpstreamFailureException(failure, failed, false));
+    }
+
+    /**
+     * What a body's subscriber is told when the body failed before the client asked for it and before the guard
+     * handed its outcome over: caused by the client's failure until the outcome arrives, and from then on, as
+     * {@link #forReader} says, by the guard's failure (caused by the client's). The caller has a streamed body only
+     * after the outcome arrived, so its reads throw it explained; a body read whole fails the call with the client's.
+     */
+    private static final class FailureOfAnUnaskedBody extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        private final transient Throwable failed;
+        private transient volatile @Nullable UpstreamFailureException explained;
+
+        FailureOfAnUnaskedBody(Throwable failed) {
+            super(Causes.messageOf(failed));
+            this.failed = failed;
+        }
+
+        void explainedBy(@Nullable UpstreamFailure failure) {
+            if (failure != null) {
+                explained = new UpstreamFailureException(failure, failed, false);
+            }
+        }
+
+        @Override
+        public Throwable getCause() {
+            UpstreamFailureException guards = explained;
+            return guards != null ? guards : failed;
+        }
     }
 
     /** The client's response, as it is, but for carrying the end of its body. */
