@@ -43,9 +43,11 @@ class MeasurementResultTests {
                 .containsExactly("999 of 1000 answers were not 2xx/3xx, expected 1000");
     }
 
+    /** A single socket error is one too many: wrk reconnected and went on, and the run measured something else. */
     @Test
     void socketErrorsAndSilenceAreProblems() {
         assertThat(result(Answers.SUCCESS, 1_000, 0, 7).problems()).containsExactly("7 socket errors");
+        assertThat(result(Answers.SUCCESS, 1_000, 0, 1).problems()).containsExactly("1 socket errors");
         assertThat(result(Answers.SUCCESS, 0, 0, 0).problems()).containsExactly("no request was answered");
     }
 
