@@ -2,6 +2,7 @@ package io.github.errorpages.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.FailureCause;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -51,6 +52,20 @@ class BenchmarksRunOnceTests {
     void findsEveryBenchmarkOfTheIssue() throws IOException, URISyntaxException {
         assertThat(benchmarkClasses().map(Class::getSimpleName)).contains("FilterBenchmark", "ClassificationBenchmark",
                 "RenderingBenchmark", "OpenBreakerBenchmark");
+    }
+
+    /**
+     * {@code ClassificationBenchmark} measures the chain it names: six levels, the DNS error at the bottom winning
+     * over the {@code ConnectException} above it. Without that bottom level the chain was a level shorter and
+     * classified as a refused connection, and the benchmark reported a time for a path other than the one it claims.
+     */
+    @Test
+    void theClassificationBenchmarksChainIsClassifiedByTheDnsErrorAtItsBottom() {
+        ClassificationBenchmark benchmark = new ClassificationBenchmark();
+        benchmark.setUp();
+
+        assertThat(benchmark.classifyDeepCauseChain().cause()).isEqualTo(FailureCause.DNS_ERROR);
+        assertThat(benchmark.decide().status()).isEqualTo(502);
     }
 
     @ParameterizedTest
