@@ -1,12 +1,16 @@
 package io.github.errorpages.benchmarks.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,5 +36,30 @@ class WrkRunningTests {
         assertThat(output).doesNotExist();
         assertThat(script).doesNotExist();
         running.close(); // again: nothing left to do
+    }
+
+    /**
+     * A paced load waits its pacing between the requests of each connection: the background of (e) is "one request
+     * per 50 ms each", light enough that its own CPU does not decide the ratio. The pacing script's delay() is in
+     * milliseconds; given in whole seconds (0 for 50 ms) the background loaded the dead route as fast as it answered.
+     * One connection paced at 400 ms for 2 s sends at most 2 s / 400 ms + 1 requests (the first goes at once),
+     * however fast or slow the machine; unpaced, thousands.
+     */
+    @Test
+    void aPacedRunWaitsItsPacingBetweenTheRequestsOfAConnection() throws Exception {
+        assumeTrue(Wrk.isInstalled(), "wrk is not installed (LoadHarnessSmokeTests says how to install it)");
+        Server server = Scenario.HELLO.start(0, null);
+        try {
+            URI target = URI.create("http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort()
+                    + "/hello");
+
+            WrkResult paced = new Wrk(1, 1, Duration.ofMillis(400), Wrk.DEFAULT_TIMEOUT)
+                    .run(target, Measurement.BROWSER, Duration.ofSeconds(2));
+
+            assertThat(paced.requests()).isBetween(1L, 6L);
+            assertThat(paced.non2xx3xx() + paced.socketErrors()).isZero();
+        } finally {
+            server.stop();
+        }
     }
 }
