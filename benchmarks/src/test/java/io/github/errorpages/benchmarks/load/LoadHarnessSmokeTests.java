@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Checks that the load harness itself works: starts server JVMs, drives them with wrk for a second each and
@@ -20,15 +22,7 @@ class LoadHarnessSmokeTests {
 
     @Test
     void startsServersDrivesThemWithWrkAndPrintsTable() throws Exception {
-        if (!Wrk.isInstalled()) {
-            if ("true".equals(System.getenv("CI"))) {
-                // CI installs wrk (.ci/install-test-tools): a skip there would hide that the harness went untested.
-                fail("wrk is not installed, and CI must run the load harness smoke test: run .ci/install-test-tools");
-            }
-            System.err.println("*** wrk is not installed: the load harness smoke test is SKIPPED. "
-                    + "Run .ci/install-test-tools (CI does) or apt-get install wrk. ***");
-        }
-        assumeTrue(Wrk.isInstalled(), "wrk is not installed");
+        assumeWrkIsInstalled();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         LoadHarness harness = new LoadHarness(Duration.ZERO, Duration.ofSeconds(1), 4, 1,
                 new PrintStream(bytes, true, StandardCharsets.UTF_8));
@@ -49,5 +43,32 @@ class LoadHarnessSmokeTests {
         assertThat(table).contains("| Jetty hello servlet |").contains("| Jetty default 502 page |")
                 .contains("| ↳ background: 16 connections to the dead route")
                 .containsPattern("\\| \\(b\\) branded 502 / Jetty's 502 \\| [0-9.]+ \\| [0-9.]+ \\| ≥ 1.0 \\| (met|MISSED) \\|");
+    }
+
+    /**
+     * {@code --jfr} leaves the flight recording of each server JVM, which JFR writes as that JVM exits: the harness
+     * ends a server by closing its standard input, and waits for it. A server left running was killed 10 s later,
+     * and a killed JVM writes no recording, so a run with {@code --jfr} ended with none.
+     */
+    @Test
+    void withJfrEachServerJvmLeavesItsFlightRecording(@TempDir Path recordings) throws Exception {
+        assumeWrkIsInstalled();
+
+        LoadHarness.main(new String[] {"--only", "hello", "--warmup", "0s", "--duration", "1s", "--connections", "4",
+                "--threads", "1", "--jfr", recordings.toString()});
+
+        assertThat(recordings.resolve("hello.jfr")).isNotEmptyFile();
+    }
+
+    private static void assumeWrkIsInstalled() {
+        if (!Wrk.isInstalled()) {
+            if ("true".equals(System.getenv("CI"))) {
+                // CI installs wrk (.ci/install-test-tools): a skip there would hide that the harness went untested.
+                fail("wrk is not installed, and CI must run the load harness smoke test: run .ci/install-test-tools");
+            }
+            System.err.println("*** wrk is not installed: the load harness smoke test is SKIPPED. "
+                    + "Run .ci/install-test-tools (CI does) or apt-get install wrk. ***");
+        }
+        assumeTrue(Wrk.isInstalled(), "wrk is not installed");
     }
 }
