@@ -1,7 +1,9 @@
 package io.github.errorpages.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.FailureCause;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
@@ -66,6 +68,23 @@ class BenchmarksRunOnceTests {
 
         assertThat(benchmark.classifyDeepCauseChain().cause()).isEqualTo(FailureCause.DNS_ERROR);
         assertThat(benchmark.decide().status()).isEqualTo(502);
+    }
+
+    /**
+     * Each of {@code RenderingBenchmark}'s methods renders the format its name says, as the README's table reports
+     * them: a request whose Accept was negotiated to another format measured that format's page twice, under two
+     * names.
+     */
+    @Test
+    void eachRenderingBenchmarkRendersTheFormatItsNameSays() {
+        RenderingBenchmark benchmark = new RenderingBenchmark();
+        benchmark.setUp();
+
+        assertThat(List.of(benchmark.html502(), benchmark.html502Gzip(), benchmark.problemJson502(),
+                benchmark.text502())).extracting(ErrorResponse::status, page -> page.contentType().split(";")[0],
+                        page -> page.header("Content-Encoding"))
+                .containsExactly(tuple(502, "text/html", null), tuple(502, "text/html", "gzip"),
+                        tuple(502, "application/problem+json", null), tuple(502, "text/plain", null));
     }
 
     @ParameterizedTest
