@@ -350,6 +350,28 @@ class BuiltInPagesTests {
     }
 
     /**
+     * An upstream's own 5xx is passed on with its status, and its problem details, whose type is about:blank, are
+     * titled with that status's recommended reason phrase (R32), as its text page is; a status the registry leaves
+     * unassigned gets "Server Error". The built-in pages only ever showed 500, 502, 503, 504 and 507, so a phrase
+     * missing for any other (a 511 titled "Server Error") went unseen.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"501, Not Implemented", "505, HTTP Version Not Supported", "506, Variant Also Negotiates",
+        "507, Insufficient Storage", "508, Loop Detected", "510, Not Extended",
+        "511, Network Authentication Required", "509, Server Error", "599, Server Error"})
+    void titlesAnUpstreamsOwnStatusWithItsReasonPhrase(int status, String phrase) throws Exception {
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstreamStatus(status)
+                .upstream(BuiltInPage.UPSTREAM_NAME).build();
+
+        ErrorResponse json = DEFAULTS.render(failure, new ErrorRequest("GET", "/", "application/json", "en", null));
+        ErrorResponse text = DEFAULTS.render(failure, new ErrorRequest("GET", "/", "text/plain", "en", null));
+
+        assertThat(json.status()).isEqualTo(status);
+        assertThat(JsonMapper.shared().readTree(json.bodyText()).get("title").asString()).isEqualTo(phrase);
+        assertThat(text.bodyText().lines().findFirst()).contains(status + " " + phrase);
+    }
+
+    /**
      * A client that refuses application/problem+json but takes application/json gets the problem details as
      * application/json, and one that refuses text/html gets no HTML, even naming application/xhtml+xml (RFC 9110
      * §12.5.1: q=0 is "not acceptable"). Both were sent the type they refused.
