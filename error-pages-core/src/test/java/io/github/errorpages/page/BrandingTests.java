@@ -103,6 +103,38 @@ class BrandingTests {
         assertThat(branding.toBuilder().statusPageUrl(null).build().statusPageUrl()).isEmpty();
     }
 
+    /**
+     * The limit of a link is 2048 characters, as the message says: a link of exactly that length (a status page URL
+     * with a long query) is taken, one character more is refused. The link was refused at its limit.
+     */
+    @Test
+    void takesALinkOfUpTo2048Characters() {
+        String url = "https://status.acme.example/?" + "q".repeat(2048 - 29);
+        String path = "/" + "p".repeat(2047);
+
+        assertThat(List.of(url, path)).allSatisfy(link -> assertThat(link).hasSize(2048));
+        assertThat(Branding.builder().statusPageUrl(url).build().statusPageUrl()).contains(url);
+        assertThat(Branding.builder().homeUrl(path).build().homeUrl()).isEqualTo(path);
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().statusPageUrl(url + "q"))
+                .withMessageContaining("branding.status-page-url must be an absolute http(s) URL or a path starting "
+                        + "with /, at most 2048 characters without spaces");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().homeUrl(path + "p"))
+                .withMessageContaining("branding.home-url");
+    }
+
+    /**
+     * A value read from a properties file keeps the blanks after it, and a YAML block its line break: the address is
+     * taken without them, so that the page links to {@code mailto:help@acme.example}, not to an address that starts
+     * or ends with a blank.
+     */
+    @Test
+    void takesTheSupportAddressWithoutTheBlanksAroundIt() {
+        Branding branding = Branding.builder().supportEmail("  help@acme.example \n").build();
+
+        assertThat(branding.supportEmail()).contains("help@acme.example");
+        assertThat(branding.toBuilder().build().supportEmail()).contains("help@acme.example");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"help", "help@", "a@b", "x@y.example?subject=hi", "<a@b.example>", "a b@c.example"})
     void rejectsAnythingButAPlainSupportAddress(String email) {
@@ -221,6 +253,20 @@ class BrandingTests {
         assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().siteName("x".repeat(101)))
                 .withMessageContaining("at most 100 characters");
         assertThat(Branding.builder().siteName("  Acme & Co <Ltd>  ").build().siteName()).isEqualTo("Acme & Co <Ltd>");
+    }
+
+    /**
+     * The limit of 100 characters is on the name as shown, without the blanks around it (a properties file keeps those
+     * after a value): a name of 100 characters with blanks around it is taken, its blanks dropped.
+     */
+    @Test
+    void countsTheSiteNameWithoutTheBlanksAroundIt() {
+        String name = "Acme ".repeat(20).strip() + "!";
+
+        assertThat(name).hasSize(100);
+        assertThat(Branding.builder().siteName("  " + name + " \t\n").build().siteName()).isEqualTo(name);
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().siteName(" " + name + "!"))
+                .withMessageContaining("branding.site-name must be at most 100 characters");
     }
 
     /**
