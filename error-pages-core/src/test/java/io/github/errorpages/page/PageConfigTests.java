@@ -117,6 +117,39 @@ class PageConfigTests {
                 .withMessageContaining("auto-retry.max").withMessageContaining("PT2H");
     }
 
+    /**
+     * Both ends of the range are in it: a ceiling of one second was refused, though the message offers it. A fraction
+     * of a second is refused, as {@code Retry-After} is whole seconds.
+     */
+    @Test
+    void takesAnAutoRetryCeilingOfExactlyOneSecondOrOneHour() {
+        assertThat(PageConfig.builder().autoRetryMax(Duration.ofSeconds(1)).build().autoRetryMax())
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(PageConfig.builder().autoRetryMax(Duration.ofHours(1)).build().autoRetryMax())
+                .isEqualTo(Duration.ofHours(1));
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> PageConfig.builder().autoRetryMax(Duration.ofMillis(999)))
+                .withMessage("Invalid error-pages configuration: auto-retry.max must be whole seconds between 1s and "
+                        + "3600s, but was PT0.999S");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> PageConfig.builder().autoRetryMax(Duration.ofMillis(1500)))
+                .withMessageEndingWith("but was PT1.5S");
+    }
+
+    /**
+     * {@code Cache-Control: max-age} is whole seconds (R17): a micro-caching time of 1.5 s is refused with its key, not
+     * taken and sent as {@code max-age=1}, a time the configuration never named. Ten seconds, the longest, is taken.
+     */
+    @Test
+    void rejectsMicroCachingOfAFractionOfASecond() { // R17
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> PageConfig.builder().cacheMaxAge(Duration.ofMillis(1500)))
+                .withMessage("Invalid error-pages configuration: cache.max-age must be whole seconds between 0s and "
+                        + "10s, but was PT1.5S");
+        assertThat(PageConfig.builder().cacheMaxAge(Duration.ofSeconds(10)).build().cacheMaxAge())
+                .isEqualTo(Duration.ofSeconds(10));
+    }
+
     @Test
     void builderCopiesSoLaterChangesDoNotLeak() {
         PageConfig.Builder builder = PageConfig.builder().autoRetryEnabled(true).templateDirectory(Path.of("pages"));
