@@ -25,4 +25,18 @@ class EscapingTests {
     void escapesAValueWhoseOnlySpecialCharacterIsOneOfHtmls(String value, String escaped) {
         assertThat(Escaping.escape(PageFormat.HTML, value)).isEqualTo(escaped);
     }
+
+    /**
+     * U+2028 and U+2029 may stand in a JSON string as they are, but end a line of JavaScript before ES2019: problem
+     * details carry them as escapes, so that the body stays inert even where something reads it as script. A value
+     * whose only special character is one of them (a site name, which may hold them, in a replacement template) is
+     * escaped all the same: the shortcut passed it through as it was.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "Acme\u2028Shop | Acme\\u2028Shop",
+        "Acme\u2029Shop | Acme\\u2029Shop"})
+    void escapesTheLineSeparatorsOfAProblemDetailsValue(String value, String escaped) {
+        assertThat(Escaping.escape(PageFormat.PROBLEM_JSON, value)).isEqualTo(escaped);
+    }
 }
