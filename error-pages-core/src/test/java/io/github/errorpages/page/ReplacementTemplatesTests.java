@@ -265,6 +265,30 @@ class ReplacementTemplatesTests {
     }
 
     /**
+     * The rules for templates (docs/templates.md) say that changed delimiters and pragmas do not compile, as unescaped
+     * values do not: a template that uses them is a broken one, replaced by the built-in page, and refused in strict
+     * mode. With the delimiters changed, the template compiled and its page was sent.
+     */
+    @Test
+    void changedDelimitersAndPragmasAreRefused() throws IOException {
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"en\"><title>t</title>{{=<% %>=}}"
+                + "<h1>Custom <%lang%></h1></html>");
+        write("503.html.mustache", "<!DOCTYPE html><html lang=\"en\"><title>t</title>{{%IMPLICIT-ITERATOR}}"
+                + "<h1>Custom {{lang}}</h1></html>");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        for (int status : List.of(502, 503)) {
+            Document page = Jsoup.parse(render(pages, status, BROWSER_ACCEPT).bodyText());
+            assertThat(page.select("h1").text()).as("%d", status).doesNotContain("Custom");
+            assertThat(page.select("main")).as("%d", status).hasSize(1);
+        }
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("in " + folder.toAbsolutePath())
+                .withMessageContaining("templates.strict is on");
+    }
+
+    /**
      * A partial named by a model value ({{>*key}}) was read and compiled at the first request that rendered it,
      * past strict mode (which tried one language), and from a file created while the application ran.
      */
