@@ -169,6 +169,30 @@ class BuiltInPagesTests {
                 "Contact support");
     }
 
+    /**
+     * The links lead where the branding says: home, the status page, and support, which is the support page when one
+     * is set (it is preferred over the address) and otherwise the address as a mailto: link. The test above reads
+     * only their names: a support address linked without its mailto:, a link relative to the failing site, went
+     * unseen, as did the address winning over the support page.
+     */
+    @ParameterizedTest
+    @EnumSource(BuiltInPage.class)
+    void linksToTheConfiguredHomeStatusPageAndSupport(BuiltInPage page) {
+        ErrorPages supportPage = BuiltInPage.pages(PageConfig.builder().branding(Branding.builder().siteName("Acme")
+                .homeUrl("https://acme.example/").supportUrl("/help?topic=outage").supportEmail("help@acme.example")
+                .build()).build());
+
+        Document branded = Jsoup.parse(page.render(BRANDED, BROWSER_ACCEPT, "en").bodyText());
+        Document withSupportPage = Jsoup.parse(page.render(supportPage, BROWSER_ACCEPT, "en").bodyText());
+
+        assertThat(href(branded, "Go to the homepage")).isEqualTo("/");
+        assertThat(href(branded, "Check service status")).isEqualTo("https://status.acme.example");
+        assertThat(href(branded, "Contact support")).isEqualTo("mailto:help@acme.example");
+        assertThat(href(withSupportPage, "Go to the homepage")).isEqualTo("https://acme.example/");
+        assertThat(href(withSupportPage, "Contact support")).isEqualTo("/help?topic=outage");
+        assertThat(withSupportPage.select("a").eachText()).doesNotContain("Check service status");
+    }
+
     @ParameterizedTest
     @EnumSource(BuiltInPage.class)
     void hasNoCanonicalLinkAndLoadsNothingFromElsewhere(BuiltInPage page) { // R28, R42
@@ -462,6 +486,13 @@ class BuiltInPagesTests {
             assertThat(everything).doesNotContain(BuiltInPage.UPSTREAM_NAME, "/internal/orders/42", "svc.cluster")
                     .doesNotContainPattern("(?i)exception|\\bat [a-z0-9_.$]+\\(|\\.java:\\d+|caused by");
         }
+    }
+
+    private static String href(Document html, String linkText) {
+        List<String> hrefs = html.select("a").stream().filter(link -> link.text().equals(linkText))
+                .map(link -> link.attr("href")).distinct().toList();
+        assertThat(hrefs).as(linkText).hasSize(1);
+        return hrefs.get(0);
     }
 
     private static ErrorRequest html() {
