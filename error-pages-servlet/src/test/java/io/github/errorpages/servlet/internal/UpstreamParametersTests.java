@@ -3,8 +3,11 @@ package io.github.errorpages.servlet.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import io.github.errorpages.upstream.UpstreamConfig;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -86,5 +89,47 @@ class UpstreamParametersTests {
                 Map.of("endpoints", " ")))
                 .withMessageStartingWith("Invalid error-pages configuration: upstreams.orders.endpoints must name at "
                         + "least one base URL, but was ");
+    }
+
+    /**
+     * Each switch sets its own setting and no other: read into its neighbour's,
+     * {@code retry.on-connect-failure-for-unsafe} would let a POST with an Idempotency-Key be sent twice, where the
+     * operator only allowed one that never left to be sent again (R13), and {@code retry.with-idempotency-key} the
+     * reverse. Set one at a time, against the defaults, so that two swapped setters cannot hide behind each other.
+     */
+    @ParameterizedTest
+    @CsvSource({"retry.on-connect-failure-for-unsafe, true", "retry.with-idempotency-key, true",
+        "retry.on-proxy-status-error, true", "retry-budget.enabled, false", "fail-on-5xx, false"})
+    void eachSwitchSetsItsOwnSettingAndNoOther(String key, boolean value) {
+        Map<String, Predicate<UpstreamConfig>> switches = Map.of(
+                "retry.on-connect-failure-for-unsafe", UpstreamConfig::isRetryUnsafeNeverSentEnabled,
+                "retry.with-idempotency-key", UpstreamConfig::isRetryUnsafeWithIdempotencyKeyEnabled,
+                "retry.on-proxy-status-error", UpstreamConfig::isRetryOnProxyStatusErrorEnabled,
+                "retry-budget.enabled", UpstreamConfig::isRetryBudgetEnabled,
+                "fail-on-5xx", UpstreamConfig::isFailOn5xxEnabled);
+        UpstreamConfig defaults = UpstreamParameters.config("orders", Map.of("endpoints", "http://127.0.0.1:1"));
+
+        UpstreamConfig config = UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://127.0.0.1:1", key, String.valueOf(value)));
+
+        assertThat(switches.get(key).test(defaults)).as("the default of " + key).isNotEqualTo(value);
+        switches.forEach((name, setting) -> assertThat(setting.test(config)).as(name)
+                .isEqualTo(name.equals(key) ? value : setting.test(defaults)));
+    }
+
+    /** Every key with a value is read into its own setting, in the units it is written in. */
+    @Test
+    void readsEveryKeyWithAValue() {
+        UpstreamConfig config = UpstreamParameters.config("orders", Map.of("endpoints", "http://127.0.0.1:1",
+                "max-attempts", "3", "deadline", "20s", "attempt-timeout", "5s", "min-attempt-timeout", "500ms",
+                "retry.statuses", "503", "retry.max-honoured-retry-after", "3s", "retry.max-replay-body", "1024"));
+
+        assertThat(config.maxAttempts()).isEqualTo(3);
+        assertThat(config.deadline()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(config.attemptTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.minAttemptTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.retryStatuses()).containsExactly(503);
+        assertThat(config.maxHonouredRetryAfter()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.maxReplayBody()).isEqualTo(1024);
     }
 }
