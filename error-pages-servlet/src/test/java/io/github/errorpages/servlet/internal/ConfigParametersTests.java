@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigParametersTests {
 
@@ -93,5 +94,18 @@ class ConfigParametersTests {
         assertThat(ConfigParameters.isConfigKey("retry-after.default.503")).isTrue();
         assertThat(ConfigParameters.isConfigKey("retry-after.maxx")).isFalse();
         assertThat(ConfigParameters.isConfigKey("intercept-statuses")).isFalse();
+    }
+
+    /**
+     * Every key {@link ConfigParameters#config} reads is a configuration key: the filter and the proxy servlet pass
+     * on only those ({@link ResponderParameters}), and refuse any other init-parameter as none of theirs: with one left
+     * out, {@code retry-after.jitter=0.1} would fail the start as "no parameter of ErrorPagesFilter".
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"status.connection_refused", "retry-after.max", "retry-after.default.504",
+        "retry-after.on-502-504", "retry-after.jitter", "retry-after.format"})
+    void everyKeyItReadsIsAConfigurationKeyOfTheFilterAndTheProxy(String key) {
+        assertThat(ConfigParameters.isConfigKey(key)).isTrue();
+        assertThat(ResponderParameters.isKey(key)).isTrue();
     }
 }

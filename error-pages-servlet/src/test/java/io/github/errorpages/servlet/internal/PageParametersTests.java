@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class PageParametersTests {
 
@@ -118,5 +120,20 @@ class PageParametersTests {
         assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("templates.classpath", odd)))
                 .withMessageStartingWith("Invalid error-pages configuration: templates.classpath ")
                 .withMessageEndingWith("such as error-pages/templates, but was " + odd);
+    }
+
+    /**
+     * {@code compression.enabled} and {@code seo.noindex} each set their own switch alone, against the defaults
+     * (compression on, no noindex): read into the other, {@code compression.enabled=false} would leave the pages
+     * compressed, and {@code compression.enabled=true} would put {@code noindex} on every 5xx page (R26).
+     */
+    @ParameterizedTest
+    @CsvSource({"compression.enabled, false, false, false", "compression.enabled, true, true, false",
+        "seo.noindex, true, true, true", "seo.noindex, false, true, false"})
+    void compressionAndNoindexAreEachTheirOwnSwitch(String key, String value, boolean compression, boolean noindex) {
+        PageConfig config = PageParameters.config(Map.of(key, value));
+
+        assertThat(config.isCompressionEnabled()).as("compression").isEqualTo(compression);
+        assertThat(config.isNoindexEnabled()).as("noindex").isEqualTo(noindex);
     }
 }
