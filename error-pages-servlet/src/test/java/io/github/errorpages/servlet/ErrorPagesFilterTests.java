@@ -99,6 +99,34 @@ class ErrorPagesFilterTests {
                 .satisfies(refused -> assertThat(refused.getMessage()).hasSizeLessThan(400));
     }
 
+    /**
+     * The bounds of 5xx are statuses the filter intercepts: 500 and 599 are accepted, by init-parameter as by the
+     * builder, as the message of a refusal says ("500-599").
+     */
+    @Test
+    void interceptsTheStatusesAtTheBoundsOf5xx() throws ServletException {
+        ErrorPagesFilter configured = new ErrorPagesFilter();
+        configured.init(filterConfig(Map.of("intercept-statuses", "599, 500")));
+
+        assertThat(configured).hasToString("ErrorPagesFilter{interceptedStatuses=[500, 599]}");
+        assertThat(ErrorPagesFilter.builder().interceptedStatuses(List.of(500, 599)).build())
+                .hasToString("ErrorPagesFilter{interceptedStatuses=[500, 599]}");
+    }
+
+    /**
+     * robots.txt's fallback set twice, inline and as a resource, is refused at init, naming both keys: one of them
+     * would otherwise be dropped without a word, and which one the operator could not tell.
+     */
+    @Test
+    void initRefusesARobotsTxtFallbackSetBothInlineAndAsAResource() {
+        FilterConfig both = filterConfig(Map.of("robots-txt.fallback", "User-agent: *\nDisallow:\n",
+                "robots-txt.fallback-resource", "/WEB-INF/robots-fallback.txt"));
+
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(both)).isInstanceOf(ServletException.class)
+                .hasMessage("Invalid error-pages configuration: robots-txt.fallback-resource cannot be combined with "
+                        + "robots-txt.fallback, but was /WEB-INF/robots-fallback.txt");
+    }
+
     @Test
     void builderRejectsInvalidRequestIdHeaderName() {
         assertThatThrownBy(() -> ErrorPagesFilter.builder().requestIdHeader("X-Request Id"))
