@@ -1615,6 +1615,22 @@ abstract class ReverseProxyServletIntegrationTests {
         }).withMessageContaining(key);
     }
 
+    /**
+     * The bounds the refusals name are values the servlet starts with, and forwards with: a timeout of exactly its
+     * maximum ("at most PT1H", "PT24H"), the smallest response head limit ("at least 256"), one connection.
+     */
+    @ParameterizedTest
+    @CsvSource({"connect-timeout, 1h", "connect-timeout, 60m", "body-idle-timeout, 24h", "client-idle-timeout, 1d",
+        "max-response-header-size, 256", "max-connections, 1"})
+    void startsAndForwardsWithATimeoutOrALimitAtItsBound(String key, String value) {
+        configuredByClass("endpoints", orders.uri().resolve("/api").toString(), key, value).start();
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/orders/42"), JSON);
+
+        assertThat(response.statusCode()).as(key + "=" + value + ": " + Client.text(response)).isEqualTo(200);
+        assertThat(orders.requests()).anySatisfy(request -> assertThat(request.target()).isEqualTo("/api/orders/42"));
+    }
+
     /** The value as written, as for every other key: "but was 100" for 0100, "but was 0" for -00. */
     @ParameterizedTest
     @CsvSource({"max-response-header-size, 0100", "max-connections, -00"})
