@@ -150,4 +150,18 @@ class RequestTargetsTests {
     void findsTheDotSegmentsOfADecodedPath(String decoded, boolean hasDotSegment) {
         assertThat(RequestTargets.hasDecodedDotSegment(decoded)).isEqualTo(hasDotSegment);
     }
+
+    /**
+     * A dot segment behind an encoded separator, {@code /} or {@code \}, in either case of its hex digits: an upstream
+     * that decodes {@code %5c} before it resolves dot segments, and reads a backslash as a separator, resolves
+     * {@code /a/..%5c..%5cadmin} out of the endpoint's base path as it does {@code /a/..%5C..%5Cadmin}. Such a
+     * path, which Tomcat's {@code encodedReverseSolidusHandling="passthrough"} maps with the escapes as written,
+     * must be encoded again, not forwarded as written.
+     */
+    @ParameterizedTest
+    @CsvSource({"/a/..%2F..%2Fadmin, true", "/a/..%2f..%2fadmin, true", "/a/..%5C..%5Cadmin, true",
+        "/a/..%5c..%5cadmin, true", "/ids/a%2Fb, false", "/ids/a%5cb, false", "/a/..x%5c, false", "/a/b, false"})
+    void findsADotSegmentBehindAnEncodedSeparatorInEitherCase(String raw, boolean hasDotSegment) {
+        assertThat(RequestTargets.hasDotSegmentBehindAnEncodedSlash(raw)).isEqualTo(hasDotSegment);
+    }
 }
