@@ -5,6 +5,7 @@ import static io.github.errorpages.servlet.ProbeSteps.step;
 import io.github.errorpages.servlet.internal.JettyClientPresence;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import java.net.URI;
@@ -41,6 +42,9 @@ public final class JettyClientAbsentProbe implements Callable<Map<String, String
             ReverseProxyServlet.builder(unreachable).build().destroy();
             return "built";
         }));
+        // What a build logs, through the logger loaded here too (slf4j-simple, which writes to System.err)
+        found.put("builder, AUTO, logged", StandardError.capture(() -> ReverseProxyServlet.builder(unreachable).build()
+                .destroy()));
         found.put("builder, JETTY", step(() -> {
             ReverseProxyServlet.builder(unreachable).transport(ProxyTransport.JETTY);
             return "accepted";

@@ -15,6 +15,7 @@ import io.undertow.servlet.api.DeploymentInfo;
 import io.undertow.servlet.api.DeploymentManager;
 import io.undertow.servlet.api.ServletContainerInitializerInfo;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.Cookie;
@@ -25,6 +26,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -296,6 +298,49 @@ class UndertowIntegrationTests {
             invalid.start();
         }).hasStackTraceContaining("context parameter error-pages.retry-after.max")
                 .hasStackTraceContaining("but was forever");
+    }
+
+    /**
+     * The initializer registers the filter with async support, as it documents: an application's servlet behind it
+     * goes asynchronous, and the 503 it sends from its cycle is answered with the page. Undertow, unlike Jetty and
+     * Tomcat, takes a filter registered without {@code setAsyncSupported(true)} for one without it: every servlet
+     * behind the filter would have its {@code startAsync()} refused, and the client Undertow's 500.
+     */
+    @Test
+    void initializerRegistersTheFilterWithAsyncSupport() throws Exception {
+        DeploymentInfo info = Servlets.deployment().setClassLoader(UndertowIntegrationTests.class.getClassLoader())
+                .setContextPath("/").setDeploymentName("auto-registered")
+                .addServletContainerInitializer(new ServletContainerInitializerInfo(ErrorPagesInitializer.class,
+                        new ImmediateInstanceFactory<>(new ErrorPagesInitializer()), Set.of()))
+                .addInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true")
+                .addServlet(servlet("async", "/async-503", TestServlets.servlet((request, response) -> {
+                    AsyncContext async = request.startAsync();
+                    async.start(() -> {
+                        try {
+                            ((HttpServletResponse) async.getResponse()).sendError(503);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                        async.complete();
+                    });
+                })).setAsyncSupported(true));
+        DeploymentManager manager = Servlets.newContainer().addDeployment(info);
+        manager.deploy();
+        Undertow autoRegistered = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(manager.start())
+                .build();
+        autoRegistered.start();
+        try {
+            int autoPort = ((InetSocketAddress) autoRegistered.getListenerInfo().get(0).getAddress()).getPort();
+
+            HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + autoPort + "/async-503"),
+                    "application/json");
+
+            PageAssertions.assertErrorPage(response, "GET", 503, "\\d+");
+        } finally {
+            autoRegistered.stop();
+            manager.stop();
+            manager.undeploy();
+        }
     }
 
     /**
