@@ -7,8 +7,6 @@ import io.github.errorpages.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpResponse.BodySubscribers;
@@ -18,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -35,22 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AttemptBoundBodySubscriberTests {
 
-    private static final ResponseInfo HEAD = new ResponseInfo() {
-        @Override
-        public int statusCode() {
-            return 200;
-        }
-
-        @Override
-        public HttpHeaders headers() {
-            return HttpHeaders.of(Map.of(), (name, value) -> true);
-        }
-
-        @Override
-        public HttpClient.Version version() {
-            return HttpClient.Version.HTTP_1_1;
-        }
-    };
+    private static final ResponseInfo HEAD = OkHead.INSTANCE;
 
     /**
      * A head that came in the attempt's last moment, whose body a streaming handler hands over at once: the time ran

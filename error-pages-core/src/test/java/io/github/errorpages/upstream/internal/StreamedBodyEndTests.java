@@ -12,14 +12,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketException;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.BodySubscribers;
 import java.net.http.HttpResponse.ResponseInfo;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
@@ -34,22 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class StreamedBodyEndTests {
 
-    private static final ResponseInfo HEAD = new ResponseInfo() {
-        @Override
-        public int statusCode() {
-            return 200;
-        }
-
-        @Override
-        public HttpHeaders headers() {
-            return HttpHeaders.of(Map.of(), (name, value) -> true);
-        }
-
-        @Override
-        public HttpClient.Version version() {
-            return HttpClient.Version.HTTP_1_1;
-        }
-    };
+    private static final ResponseInfo HEAD = OkHead.INSTANCE;
 
     /**
      * A stream broken (reset) after its head but before the client asked for it, and before the guard handed its

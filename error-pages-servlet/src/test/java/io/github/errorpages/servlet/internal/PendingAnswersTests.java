@@ -33,14 +33,7 @@ class PendingAnswersTests {
         pending.add();
         AtomicReference<Thread> waiter = new AtomicReference<>();
 
-        CompletableFuture<Integer> unanswered = CompletableFuture.supplyAsync(() -> {
-            waiter.set(Thread.currentThread());
-            try {
-                return pending.awaitNone(LONG);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Integer> unanswered = awaitNoneOnAThreadOfItsOwn(pending, waiter);
         awaitWaiting(waiter, unanswered);
 
         assertThat(unanswered).as("returned with the exchange still in flight").isNotDone();
@@ -56,14 +49,7 @@ class PendingAnswersTests {
         pending.add();
         AtomicReference<Thread> waiter = new AtomicReference<>();
 
-        CompletableFuture<Integer> unanswered = CompletableFuture.supplyAsync(() -> {
-            waiter.set(Thread.currentThread());
-            try {
-                return pending.awaitNone(LONG);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Integer> unanswered = awaitNoneOnAThreadOfItsOwn(pending, waiter);
         awaitWaiting(waiter, unanswered);
         pending.remove();
         awaitWaiting(waiter, unanswered);
@@ -83,6 +69,19 @@ class PendingAnswersTests {
         pending.add();
 
         assertThat(pending.awaitNone(Duration.ofMillis(1))).isEqualTo(2);
+    }
+
+    /** destroy()'s wait, on a thread it names to {@code waiter}: what it returns, the exchanges left unanswered. */
+    private static CompletableFuture<Integer> awaitNoneOnAThreadOfItsOwn(PendingAnswers pending,
+            AtomicReference<Thread> waiter) {
+        return CompletableFuture.supplyAsync(() -> {
+            waiter.set(Thread.currentThread());
+            try {
+                return pending.awaitNone(LONG);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     /**
