@@ -397,6 +397,58 @@ class FailureClassifierTests {
     }
 
     /**
+     * The walk reads {@value FailureClassifier#MAX_CHAIN} throwables of a chain, the top one included, and no more:
+     * a DNS failure that is the 32nd is found, one that is the 33rd is not, so a chain an application wrapped without
+     * end costs a bounded walk on the error path.
+     */
+    @Test
+    void causeChainIsReadToMaxChainThrowablesAndNoFurther() {
+        assertThat(cause(wrappedIn(FailureClassifier.MAX_CHAIN - 1, new UnknownHostException("billing.internal"))))
+                .contains(FailureCause.DNS_ERROR);
+        assertThat(cause(wrappedIn(FailureClassifier.MAX_CHAIN, new UnknownHostException("billing.internal"))))
+                .isEmpty();
+    }
+
+    private static Throwable wrappedIn(int wrappers, Throwable deepest) {
+        Throwable top = deepest;
+        for (int i = 0; i < wrappers; i++) {
+            top = new IllegalStateException("wrapper " + i, top);
+        }
+        return top;
+    }
+
+    /**
+     * A call the caller cancelled or interrupted is no upstream failure (R1's counterpart: no page, no breaker
+     * failure), even when a failure of an earlier attempt hangs on it as a suppressed exception: suppressed ones are
+     * read only when the causes say nothing, and a client abort among the causes says enough.
+     */
+    @Test
+    void clientAbortAmongTheCausesIsNotOverruledBySuppressedFailures() {
+        UpstreamFailure earlier = UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).upstream("orders").build();
+        IOException interrupted = new IOException("the call failed",
+                new IllegalStateException("waiting for the next attempt", new InterruptedException()));
+        interrupted.addSuppressed(new UpstreamFailureException(earlier, new ConnectException("Connection refused")));
+        ExecutionException cancelled = new ExecutionException(new IllegalStateException(new CancellationException()));
+        cancelled.addSuppressed(new ConnectException("Connection refused"));
+
+        assertThat(classifier.classify(interrupted)).isEmpty();
+        assertThat(classifier.classify(cancelled)).isEmpty();
+    }
+
+    /**
+     * Of two causes of one rank, the nearest to the top wins, as an {@link UpstreamFailureException} does: the 503
+     * the call ended with, with what it says, not the 502 of an earlier exchange it keeps as its cause (R3).
+     */
+    @Test
+    void ofTwoUpstreamStatusesTheNearestToTheTopWins() {
+        IOException earlier = new IOException("Server returned HTTP response code: 502 for URL: http://orders/a");
+        IOException last = new IOException("Server returned HTTP response code: 503 for URL: http://orders/b", earlier);
+
+        assertThat(classifier.classify(last)).map(UpstreamFailure::upstreamStatus).contains(503);
+        assertThat(classifier.classify(new RuntimeException(last))).map(UpstreamFailure::upstreamStatus).contains(503);
+    }
+
+    /**
      * The resolver's EAI_AGAIN (glibc's and musl's wording, as the JDK passes it on) is a DNS timeout, 504 and
      * retried by default; a name that does not resolve is a DNS error (R2). Not reproducible on loopback without
      * a broken resolver, so built by hand with the JDK's message.
