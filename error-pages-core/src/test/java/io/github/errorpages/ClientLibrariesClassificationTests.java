@@ -157,7 +157,15 @@ class ClientLibrariesClassificationTests {
                         Behaviour.chunked("zz\r\nhello\r\n0\r\n\r\n"), FailureCause.HTTP_PROTOCOL_ERROR),
                 // No response head within the client's response timeout (504, R2).
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty, Behaviour.stall(),
-                        FailureCause.CONNECTION_READ_TIMEOUT));
+                        FailureCause.CONNECTION_READ_TIMEOUT),
+                // A head over Netty's decoder limits (8 KiB each): a header field, a status line (R2's
+                // http_response_header_section_size), not the container's 500 naming Netty's exception.
+                failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty,
+                        raw("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(10_000) + "\r\nContent-Length: 0\r\n\r\n"),
+                        FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
+                failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty,
+                        raw("HTTP/1.1 200 " + "O".repeat(10_000) + "\r\nContent-Length: 0\r\n\r\n"),
+                        FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE));
     }
 
     @ParameterizedTest(name = "{0}: {2}")
@@ -174,8 +182,10 @@ class ClientLibrariesClassificationTests {
     /**
      * The client's own connection pool, full, had no connection for the request in time: no request was sent, so it
      * is the limit's (503), as the reverse proxy's full pool is, not the upstream's late response (504) that Reactor
-     * Netty's TimeoutException read as. (Apache's async pool fails a waiting lease only when it next serves its queue,
-     * at no time a test can wait for; its DeadlineTimeoutException is recognised by the same rule.)
+     * Netty's TimeoutException read as; Apache 4's ConnectionPoolTimeoutException, an IOException whose words name no
+     * connection failure, was no upstream failure at all. (Apache's async pool fails a waiting lease only when it
+     * next serves its queue, at no time a test can wait for; its DeadlineTimeoutException is recognised by the same
+     * rule.)
      */
     @Test
     void fullConnectionPoolIsTheLimitsNotALateResponse() throws Exception {
@@ -187,18 +197,30 @@ class ClientLibrariesClassificationTests {
         ConnectionProvider oneConnection = ConnectionProvider.builder("one").maxConnections(1)
                 .pendingAcquireTimeout(Duration.ofMillis(200)).build();
         HttpClient reactorNetty = HttpClient.create(oneConnection);
+        org.apache.http.impl.conn.PoolingHttpClientConnectionManager apache4Pool =
+                new org.apache.http.impl.conn.PoolingHttpClientConnectionManager();
+        apache4Pool.setMaxTotal(1);
+        apache4Pool.setDefaultMaxPerRoute(1);
+        org.apache.http.impl.client.CloseableHttpClient apache4 = org.apache.http.impl.client.HttpClients.custom()
+                .setConnectionManager(apache4Pool).setDefaultRequestConfig(org.apache.http.client.config.RequestConfig
+                        .custom().setConnectionRequestTimeout(200).build()).build();
         resources.add(() -> apache.close(CloseMode.IMMEDIATE));
+        resources.add(apache4);
         resources.add(oneConnection::dispose);
         // Each pool's one connection taken by a request its upstream never answers.
         URI apacheUpstream = stalled(uri -> CompletableFuture.runAsync(
                 () -> catchThrowable(() -> apache.execute(new HttpGet(uri), response -> "")), background));
         URI reactorNettyUpstream = stalled(uri -> reactorNetty.get().uri(uri).responseContent().aggregate().asString()
                 .subscribe(body -> { }, failed -> { }));
+        URI apache4Upstream = stalled(uri -> CompletableFuture.runAsync(() -> catchThrowable(
+                () -> apache4.execute(new org.apache.http.client.methods.HttpGet(uri), response -> "")), background));
 
         List<Throwable> thrown = List.of(
                 catchThrowable(() -> apache.execute(new HttpGet(apacheUpstream), response -> "")),
                 catchThrowable(() -> reactorNetty.get().uri(reactorNettyUpstream).responseContent().aggregate()
-                        .asString().block(Duration.ofSeconds(10))));
+                        .asString().block(Duration.ofSeconds(10))),
+                catchThrowable(() -> apache4.execute(new org.apache.http.client.methods.HttpGet(apache4Upstream),
+                        response -> "")));
 
         assertThat(thrown).allSatisfy(failure -> assertThat(classifier.classify(failure).map(UpstreamFailure::cause))
                 .as(String.valueOf(failure)).hasValue(FailureCause.CONNECTION_LIMIT_REACHED));
