@@ -79,6 +79,11 @@ class JettyClientClassificationIntegrationTests {
                 Arguments.of("RST_STREAM of a code Jetty does not know", reset(0x99), FailureCause.CONNECTION_TERMINATED),
                 Arguments.of("RST_STREAM PROTOCOL_ERROR", reset(0x1), FailureCause.HTTP_PROTOCOL_ERROR),
                 Arguments.of("RST_STREAM HTTP_1_1_REQUIRED", reset(0xd), FailureCause.HTTP_PROTOCOL_ERROR),
+                Arguments.of("RST_STREAM FLOW_CONTROL_ERROR", reset(0x3), FailureCause.HTTP_PROTOCOL_ERROR),
+                Arguments.of("RST_STREAM SETTINGS_TIMEOUT", reset(0x4), FailureCause.HTTP_PROTOCOL_ERROR),
+                Arguments.of("RST_STREAM FRAME_SIZE_ERROR", reset(0x6), FailureCause.HTTP_PROTOCOL_ERROR),
+                Arguments.of("RST_STREAM COMPRESSION_ERROR", reset(0x9), FailureCause.HTTP_PROTOCOL_ERROR),
+                Arguments.of("RST_STREAM INADEQUATE_SECURITY", reset(0xc), FailureCause.HTTP_PROTOCOL_ERROR),
                 Arguments.of("GOAWAY NO_ERROR before the stream", goAway(0x0), FailureCause.CONNECTION_TERMINATED),
                 Arguments.of("GOAWAY INTERNAL_ERROR before the stream", goAway(0x2),
                         FailureCause.CONNECTION_TERMINATED));
