@@ -43,6 +43,7 @@ import java.util.concurrent.TimeoutException;
 import javax.crypto.AEADBadTagException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +85,18 @@ class FailureClassifierTests {
         handshake.initCause(new CertPathValidatorException("signature check failed"));
 
         assertThat(cause(new ExecutionException(handshake))).contains(FailureCause.TLS_CERTIFICATE_ERROR);
+    }
+
+    /**
+     * R2: an upstream whose certificate could not be verified is tls_certificate_error (502), whatever the words.
+     * Apache HttpClient 4 asks the session for the peer's certificates to check the host name, and the JDK says
+     * "peer not authenticated" when it has none; read as any other TLS record failure, it was a connection torn
+     * down mid-stream, whose page points at the network, not at the certificate.
+     */
+    @Test
+    void unverifiedPeerIsACertificateErrorWhateverItsWords() {
+        assertThat(cause(new SSLPeerUnverifiedException("peer not authenticated")))
+                .contains(FailureCause.TLS_CERTIFICATE_ERROR);
     }
 
     @Test
@@ -524,8 +537,14 @@ class FailureClassifierTests {
         @Override
         public @Nullable UpstreamFailure statusFailure(Throwable t) {
             int status = ((OtherClientStatus) t).status;
-            return status >= 500 ? UpstreamFailure.ofUpstreamStatus(status, Duration.ofSeconds(30))
-                    : UpstreamFailure.of(FailureCause.CONNECTION_REFUSED); // a broken extension's answer
+            if (status >= 500) {
+                return UpstreamFailure.ofUpstreamStatus(status, Duration.ofSeconds(30));
+            }
+            if (status >= 400) { // a broken extension's answer: a 4xx is no upstream failure
+                return UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstreamStatus(status)
+                        .upstreamRetryAfter(Duration.ofSeconds(30)).build();
+            }
+            return UpstreamFailure.of(FailureCause.CONNECTION_REFUSED); // a broken extension's answer
         }
     }
 
@@ -540,12 +559,49 @@ class FailureClassifierTests {
 
         UpstreamFailure busy = withExtension.classify(new RuntimeException(new OtherClientStatus(503))).orElseThrow();
         UpstreamFailure wrong = withExtension.classify(new OtherClientStatus(200)).orElseThrow();
+        UpstreamFailure notFound = withExtension.classify(new OtherClientStatus(404)).orElseThrow();
 
         assertThat(busy.cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
         assertThat(busy.upstreamStatus()).isEqualTo(503);
         assertThat(busy.upstreamRetryAfter()).isEqualTo(Duration.ofSeconds(30));
         assertThat(wrong.cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
         assertThat(wrong.upstreamStatus()).as("none known: the page's own 502").isZero();
+        assertThat(notFound.upstreamStatus()).as("a 4xx is no upstream failure's status").isZero();
+        assertThat(notFound.upstreamRetryAfter()).isNull();
+    }
+
+    /**
+     * Knows HttpURLConnection's exception for a 503, and the Retry-After of the response, which that exception does
+     * not carry: as an application's extension that kept the connection would.
+     */
+    static final class UrlConnectionRetryAfter implements CauseClassifier {
+        @Override
+        public Optional<FailureCause> classify(Throwable t) {
+            return String.valueOf(t.getMessage()).startsWith("Server returned HTTP response code: 503")
+                    ? Optional.of(FailureCause.UPSTREAM_STATUS) : Optional.empty();
+        }
+
+        @Override
+        public @Nullable UpstreamFailure statusFailure(Throwable t) {
+            return UpstreamFailure.ofUpstreamStatus(503, Duration.ofSeconds(20));
+        }
+    }
+
+    /**
+     * Extensions are asked before the built-in rules, so that of two classifiers that name one throwable the same
+     * cause, the extension's word counts: its Retry-After of the upstream's 503 is kept (R3, R46), where the built-in
+     * rule for HttpURLConnection knows the status only.
+     */
+    @Test
+    void extensionIsAskedBeforeTheBuiltInRulesForTheSameThrowable() {
+        IOException busy = new IOException("Server returned HTTP response code: 503 for URL: http://orders/a");
+
+        UpstreamFailure failure = FailureClassifier.of(List.of(new UrlConnectionRetryAfter())).classify(busy)
+                .orElseThrow();
+
+        assertThat(failure.upstreamStatus()).isEqualTo(503);
+        assertThat(failure.upstreamRetryAfter()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(classifier.classify(busy).orElseThrow().upstreamRetryAfter()).isNull();
     }
 
     @Test
