@@ -331,6 +331,17 @@ class SpringMvcIntegrationTests {
         }
     }
 
+    /**
+     * A JAX-RS ServerErrorException made outside a JAX-RS client (a resource's own, the application's mapping) holds
+     * no upstream's response: no upstream status, whose 503 and Retry-After would be taken for the upstream's (R3).
+     */
+    @Test
+    void jaxRsServerErrorMadeOutsideAClientIsNoUpstreamStatus() {
+        ServiceUnavailableException own = new ServiceUnavailableException(30L);
+
+        assertThat(io.github.errorpages.FailureClassifier.ofDefaults().classify(own)).isEmpty();
+    }
+
     /** The JAX-RS client's exception for an upstream 404 in a guarded call is that response, as RestClient's is. */
     @Test
     void jaxRsClientsUpstream404IsASuccessfulCall() {
