@@ -2824,6 +2824,33 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A page answered before any attempt asked for the body (the upstream refused the connection) keeps the client's
+     * connection: the upload was not cut short, its whole body is there for the container to discard, and the next
+     * request on the connection is answered. Only a page in the middle of an upload closes it (RFC 9110 §10.1.1).
+     * Also where the servlet has no async support, whose body Jetty's transport would read with blocking I/O.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/down", "/sync-down"})
+    void aPageBeforeTheBodyWasAskedForKeepsTheConnection(String servlet) throws Exception {
+        try (Socket uploader = new Socket("127.0.0.1", jetty.port())) {
+            uploader.setSoTimeout(10_000);
+            String post = "POST " + servlet + "/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + JSON
+                    + "\r\nContent-Length: 5\r\n\r\nhello";
+            uploader.getOutputStream().write((post + post).getBytes(StandardCharsets.US_ASCII));
+            uploader.getOutputStream().flush();
+            InputStream in = uploader.getInputStream();
+
+            HttpTester.Response first = HttpTester.parseResponse(HttpTester.from(in));
+            HttpTester.Response second = HttpTester.parseResponse(HttpTester.from(in));
+
+            assertThat(first.getStatus()).isEqualTo(502);
+            assertThat(first.get("Connection")).isNull();
+            assertThat(second).as("the second request's answer on the same connection").isNotNull();
+            assertThat(second.getStatus()).isEqualTo(502);
+        }
+    }
+
+    /**
      * Clients that hang up during their uploads fail the exchange, not the upstream: the breaker (here opening
      * at half of four calls) counts none of them, and the next client gets the upstream's answer, not 503.
      */
@@ -3254,15 +3281,18 @@ abstract class ReverseProxyServletIntegrationTests {
      * page that blames the upstream; whether the attempt's own timer ends it (an attempt timeout no longer than
      * the connect timeout) or the guard's (a longer one), which aborts the exchange before it asks. With the JDK
      * transport the client's thread stays blocked in the servlet stream until the container's idle timeout (2 s
-     * here) fails the read; Jetty then closes the connection.
+     * here) fails the read; Jetty then closes the connection. The same where the servlet has no async support, whose
+     * body Jetty's transport reads with blocking I/O on a thread of its client's: that read waits for the client.
      */
-    @ParameterizedTest
-    @ValueSource(ints = {2000, 100})
-    void uploadStalledByItsClientIsTheClientsFailureNotTheUpstreams(int connectTimeoutMillis) throws Exception {
+    @ParameterizedTest(name = "connect timeout {0} ms, async supported: {1}")
+    @CsvSource({"2000, true", "100, true", "2000, false", "100, false"})
+    void uploadStalledByItsClientIsTheClientsFailureNotTheUpstreams(int connectTimeoutMillis, boolean asyncSupported)
+            throws Exception {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
                 .attemptTimeout(Duration.ofMillis(300)).build());
         configured = new JettyServer().idleTimeout(Duration.ofSeconds(2))
-                .servlet("/*", proxyBuilder(guard).connectTimeout(Duration.ofMillis(connectTimeoutMillis)).build())
+                .servlet("/*", proxyBuilder(guard).connectTimeout(Duration.ofMillis(connectTimeoutMillis)).build(),
+                        asyncSupported)
                 .start();
 
         try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
@@ -3871,16 +3901,23 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.body()).isEmpty();
     }
 
-    @Test
-    void forwardsBodiesAsTheClientSentThem() {
+    /**
+     * Each body as its client framed it, also from a servlet without async support, whose body (a POST's, streamed:
+     * it is not sent again) Jetty's transport reads with blocking I/O: its length is forwarded, not made chunked.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/orders", "/sync"})
+    void forwardsBodiesAsTheClientSentThem(String servlet) {
         orders.clearRequests();
         String[] requests = {
-            "POST /orders/empty HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            "POST /orders/untyped HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
-                    + "hello",
-            "POST /orders/typed HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/x-www-form-urlencoded; "
-                    + "charset=ISO-8859-1\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=b",
-            "PUT /orders/chunked HTTP/1.1\r\nHost: shop.example\r\nTransfer-Encoding: chunked\r\n"
+            "POST " + servlet + "/empty HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 0\r\nConnection: close"
+                    + "\r\n\r\n",
+            "POST " + servlet + "/untyped HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 5\r\nConnection: close"
+                    + "\r\n\r\nhello",
+            "POST " + servlet + "/typed HTTP/1.1\r\nHost: shop.example\r\nContent-Type: "
+                    + "application/x-www-form-urlencoded; charset=ISO-8859-1\r\nContent-Length: 3\r\nConnection: close"
+                    + "\r\n\r\na=b",
+            "PUT " + servlet + "/chunked HTTP/1.1\r\nHost: shop.example\r\nTransfer-Encoding: chunked\r\n"
                     + "Connection: close\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n"};
 
         for (String request : requests) {
@@ -3893,7 +3930,8 @@ abstract class ReverseProxyServletIntegrationTests {
         // An empty POST says so (RFC 9110 §8.6).
         assertThat(forwarded.get(0).headers()).containsEntry("content-length", "0");
         // No Content-Type made up for a body that has none; one that is there is passed on.
-        assertThat(forwarded.get(1).headers()).doesNotContainKey("content-type").containsEntry("content-length", "5");
+        assertThat(forwarded.get(1).headers()).doesNotContainKey("content-type").doesNotContainKey("transfer-encoding")
+                .containsEntry("content-length", "5");
         assertThat(forwarded.get(1).bodyText()).isEqualTo("hello");
         assertThat(forwarded.get(2).headers().get("content-type"))
                 .isEqualToIgnoringCase("application/x-www-form-urlencoded; charset=ISO-8859-1");
@@ -3932,18 +3970,19 @@ abstract class ReverseProxyServletIntegrationTests {
      * client's body, already sent, found it at its end, so the upstream got the GET with an empty body and answered
      * it, and the client got 200 for a request it never sent. Now the resend fails before its body and no request
      * with another body is complete: the client gets 502 {@code connection_terminated}, as with Jetty's client, which
-     * repeats no request.
+     * repeats no request. Also where the servlet has no async support, whose body Jetty's transport reads with
+     * blocking I/O: a body an attempt read from is never taken for one no attempt touched.
      */
-    @ParameterizedTest
-    @ValueSource(strings = {"chunked", "length"})
-    void neverSendsAStreamedBodyTwice(String framing) throws IOException {
+    @ParameterizedTest(name = "{0}, async supported: {1}")
+    @CsvSource({"chunked, true", "length, true", "chunked, false", "length, false"})
+    void neverSendsAStreamedBodyTwice(String framing, boolean asyncSupported) throws IOException {
         Behaviour readThenClose = exchange -> exchange.closeConnection();
         Behaviour echo = exchange -> exchange.respond(200, "got: " + exchange.request().bodyText(),
                 "Content-Type", "text/plain");
         try (FaultyUpstream closes = FaultyUpstream.start(Behaviour.sequence(readThenClose, echo))) {
             // A body longer than retry.max-replay-body is streamed too, with its Content-Length.
             configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("closes")
-                    .endpoints(closes.uri()).maxReplayBody(4).build())).start();
+                    .endpoints(closes.uri()).maxReplayBody(4).build()), asyncSupported).start();
             String body = "hello";
             String framed = framing.equals("chunked")
                     ? "Transfer-Encoding: chunked\r\n\r\n5\r\n" + body + "\r\n0\r\n\r\n"
