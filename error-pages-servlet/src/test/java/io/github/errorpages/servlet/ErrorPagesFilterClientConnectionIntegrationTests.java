@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.testing.FaultyUpstream;
 import jakarta.servlet.MultipartConfigElement;
+import jakarta.servlet.ServletInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -91,6 +93,10 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                     byte[] body = request.getInputStream().readAllBytes();
                     response.getWriter().write("read " + body.length);
                 }))
+                .servlet("/read-body-by/*", servlet((request, response) -> {
+                    readToTheEnd(request.getInputStream(), request.getPathInfo().substring(1));
+                    response.getWriter().write("read");
+                }))
                 .servlet("/read-form", servlet((request, response) -> {
                     response.getWriter().write("hello " + request.getParameter("name"));
                 }))
@@ -154,6 +160,27 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
         try (Socket client = new Socket("127.0.0.1", jetty.port())) {
             client.setSoTimeout(10_000);
             client.getOutputStream().write(("POST /read-body HTTP/1.1\r\nHost: test\r\nAccept: " + JSON
+                    + "\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n0123456789")
+                    .getBytes(StandardCharsets.US_ASCII));
+            answer = readToTheEnd(client.getInputStream());
+        }
+
+        assertThat(answer).doesNotStartWith("HTTP/1.1 504").doesNotContain("http_response_timeout")
+                .doesNotContainIgnoringCase("X-Content-Type-Options");
+    }
+
+    /**
+     * The same stall, whichever of the stream's reads waits for the client: each is the container's own (the filter's
+     * stream passes each on, not through one of the others), and each failure of theirs is the request connection's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"read", "read-byte", "read-n-bytes", "read-n-bytes-into", "read-buffer", "read-line",
+        "skip"})
+    void clientStallingInItsBodyIsNoUpstreamTimeoutWhicheverReadWaits(String read) throws Exception {
+        String answer;
+        try (Socket client = new Socket("127.0.0.1", jetty.port())) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(("POST /read-body-by/" + read + " HTTP/1.1\r\nHost: test\r\nAccept: " + JSON
                     + "\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n0123456789")
                     .getBytes(StandardCharsets.US_ASCII));
             answer = readToTheEnd(client.getInputStream());
@@ -276,6 +303,42 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
             read.write(b);
         }
         return read.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Reads the request's body to its end with one of the stream's reads ({@code how}), as an application might. */
+    private static void readToTheEnd(ServletInputStream in, String how) throws IOException {
+        byte[] buffer = new byte[1000];
+        switch (how) {
+            case "read" -> {
+                while (in.read(buffer, 0, buffer.length) >= 0) {
+                    // on to the end
+                }
+            }
+            case "read-byte" -> {
+                while (in.read() >= 0) {
+                    // on to the end
+                }
+            }
+            case "read-n-bytes" -> in.readNBytes(buffer.length);
+            case "read-n-bytes-into" -> in.readNBytes(buffer, 0, buffer.length);
+            case "read-buffer" -> {
+                ByteBuffer bytes = ByteBuffer.allocate(buffer.length);
+                while (bytes.hasRemaining() && in.read(bytes) >= 0) {
+                    // on to the end
+                }
+            }
+            case "read-line" -> {
+                while (in.readLine(buffer, 0, buffer.length) >= 0) {
+                    // on to the end
+                }
+            }
+            case "skip" -> {
+                while (in.skip(buffer.length) > 0) {
+                    // on to the end
+                }
+            }
+            default -> throw new IllegalArgumentException(how);
+        }
     }
 
     private static String readToTheEnd(InputStream in) throws IOException {
