@@ -5,7 +5,9 @@ import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.testing.FaultyUpstream;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.MultipartConfigElement;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -56,6 +58,7 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
             "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
     private static final CountDownLatch clientLeft = new CountDownLatch(1);
     private static final CompletableFuture<Integer> eventsAfterTheClientLeft = new CompletableFuture<>();
+    private static final String READ_FAILURE = "test.read-failure";
     private static JettyServer jetty;
     private static HttpClient upstreamClient;
 
@@ -96,6 +99,35 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                 .servlet("/read-body-by/*", servlet((request, response) -> {
                     readToTheEnd(request.getInputStream(), request.getPathInfo().substring(1));
                     response.getWriter().write("read");
+                }))
+                .servlet("/read-without-blocking", servlet((request, response) -> {
+                    if (request.getAttribute(READ_FAILURE) instanceof Throwable failed) {
+                        // the read listener's failure, thrown on in the dispatch it asked for
+                        throw new IOException("the request's body could not be read", failed);
+                    }
+                    AsyncContext async = request.startAsync();
+                    ServletInputStream in = request.getInputStream();
+                    in.setReadListener(new ReadListener() {
+                        @Override
+                        public void onDataAvailable() throws IOException {
+                            byte[] buffer = new byte[1000];
+                            while (in.isReady() && in.read(buffer) >= 0) {
+                                // on to what is there
+                            }
+                        }
+
+                        @Override
+                        public void onAllDataRead() throws IOException {
+                            response.getWriter().write("read");
+                            async.complete();
+                        }
+
+                        @Override
+                        public void onError(Throwable failure) {
+                            request.setAttribute(READ_FAILURE, failure);
+                            async.dispatch();
+                        }
+                    });
                 }))
                 .servlet("/read-form", servlet((request, response) -> {
                     response.getWriter().write("hello " + request.getParameter("name"));
@@ -188,6 +220,24 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
 
         assertThat(answer).doesNotStartWith("HTTP/1.1 504").doesNotContain("http_response_timeout")
                 .doesNotContainIgnoringCase("X-Content-Type-Options");
+    }
+
+    /**
+     * The same stall where the application reads without blocking: the container reports it to the application's
+     * {@code ReadListener}, which throws it on in a dispatch of its own. The request connection's failure too.
+     */
+    @Test
+    void clientStallingInABodyReadWithoutBlockingIsNoUpstreamTimeout() throws Exception {
+        String answer;
+        try (Socket client = new Socket("127.0.0.1", jetty.port())) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(("POST /read-without-blocking HTTP/1.1\r\nHost: test\r\nAccept: " + JSON
+                    + "\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n0123456789")
+                    .getBytes(StandardCharsets.US_ASCII));
+            answer = readToTheEnd(client.getInputStream());
+        }
+        assertThat(answer).doesNotStartWith("HTTP/1.1 504").doesNotContain("http_response_timeout")
+                .doesNotContainIgnoringCase("X-Content-Type-Options").doesNotContain("already set");
     }
 
     /**
