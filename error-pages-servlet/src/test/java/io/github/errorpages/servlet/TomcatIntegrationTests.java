@@ -157,6 +157,8 @@ class TomcatIntegrationTests {
                 }))
                 .servlet("/forwarding-to-async", forwardingToAsync())
                 .servlet("/async-started-without-arguments", asyncStartedWithoutArguments())
+                .servlet("/forwarding-to-async-with-arguments", forwardingTo("/async-started-with-arguments"))
+                .servlet("/async-started-with-arguments", asyncStartedWithArguments())
                 .servlet("/async-timeout-listener", TestServlets.asyncTimeoutAnsweredWith(504))
                 .servlet("/async-restarted-timeout-listener", TestServlets.asyncRestartedTimeoutAnsweredWith(504))
                 .servlet("/async-started-then-thrown",
@@ -806,13 +808,34 @@ class TomcatIntegrationTests {
         }
     }
 
+    /**
+     * Servlet 6.0 {@code AsyncContext.dispatch()}: a cycle started with the request and response the forward's target
+     * was given ({@code startAsync(request, response)}) is dispatched to the URI of that request, the target's. Only a
+     * cycle started without arguments goes to the original request's URI: sent there too, this one would reach the
+     * servlet that forwarded, which asked for no second dispatch.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"now", "later"})
+    void dispatchesACycleStartedWithTheForwardedRequestToTheForwardsTarget(String when) {
+        HttpResponse<byte[]> response = Client.get(tomcat.uri("/forwarding-to-async-with-arguments?dispatch=" + when),
+                JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("ASYNC to the forward's target");
+    }
+
     /** Forwards to {@link #asyncStartedWithoutArguments()}; in an ASYNC dispatch, says the URI it was sent to. */
     private static HttpServlet forwardingToAsync() {
+        return forwardingTo("/async-started-without-arguments");
+    }
+
+    /** Forwards to the path; in an ASYNC dispatch, says the URI it was sent to. */
+    private static HttpServlet forwardingTo(String path) {
         return servlet((request, response) -> {
             if (request.getDispatcherType() == DispatcherType.ASYNC) {
                 response.getWriter().write("ASYNC " + request.getRequestURI() + "?" + request.getQueryString());
             } else {
-                request.getRequestDispatcher("/async-started-without-arguments").forward(request, response);
+                request.getRequestDispatcher(path).forward(request, response);
             }
         });
     }
@@ -828,6 +851,25 @@ class TomcatIntegrationTests {
                 return;
             }
             AsyncContext async = request.startAsync();
+            if ("later".equals(request.getParameter("dispatch"))) {
+                async.start(async::dispatch);
+            } else {
+                async.dispatch();
+            }
+        });
+    }
+
+    /**
+     * As {@link #asyncStartedWithoutArguments()}, with the cycle started with the request and response the servlet was
+     * given: {@code startAsync(request, response)}.
+     */
+    private static HttpServlet asyncStartedWithArguments() {
+        return servlet((request, response) -> {
+            if (request.getDispatcherType() == DispatcherType.ASYNC) {
+                response.getWriter().write("ASYNC to the forward's target");
+                return;
+            }
+            AsyncContext async = request.startAsync(request, response);
             if ("later".equals(request.getParameter("dispatch"))) {
                 async.start(async::dispatch);
             } else {
