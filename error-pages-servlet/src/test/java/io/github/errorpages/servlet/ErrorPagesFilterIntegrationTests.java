@@ -47,6 +47,7 @@ import java.util.Locale;
 import java.util.ResourceBundle;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -282,8 +283,12 @@ class ErrorPagesFilterIntegrationTests {
 
     /** Starts an async cycle whose task throws an upstream failure, {@code connection_refused}. */
     private static void startTaskThatThrows(ServletRequest request) {
+        startTaskThatThrows(request, 5_000);
+    }
+
+    private static void startTaskThatThrows(ServletRequest request, long timeoutMillis) {
         AsyncContext async = request.startAsync();
-        async.setTimeout(5_000);
+        async.setTimeout(timeoutMillis);
         async.start(() -> {
             throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
                     .upstream("billing").build(), null);
@@ -538,6 +543,53 @@ class ErrorPagesFilterIntegrationTests {
             AsyncContext async = request.startAsync();
             async.start(() -> async.dispatch("/upstream-failure"));
         }));
+        server.servlet("/async-task-throws-long-timeout", servlet((request, response) ->
+                startTaskThatThrows(request, 60_000)), true);
+        server.servlet("/async-first-cycles-task-throws-in-the-second", servlet((request, response) -> {
+            if (request.getDispatcherType() != DispatcherType.ASYNC) {
+                CountDownLatch secondStarted = new CountDownLatch(1);
+                request.setAttribute("second-started", secondStarted);
+                AsyncContext first = request.startAsync();
+                first.start(() -> {
+                    first.dispatch();
+                    try {
+                        secondStarted.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+                });
+                return;
+            }
+            AsyncContext second = request.startAsync();
+            second.setTimeout(500);
+            second.addListener(TestServlets.onTimeout(event -> {
+                event.getSuppliedResponse().getWriter().write("second cycle");
+                event.getAsyncContext().complete();
+            }));
+            ((CountDownLatch) request.getAttribute("second-started")).countDown();
+        }), true);
+        server.servlet("/status-503-then-async-200", servlet((request, response) -> {
+            response.setStatus(503);
+            AsyncContext async = request.startAsync();
+            async.setTimeout(200);
+            async.addListener(TestServlets.onTimeout(event -> {
+                HttpServletResponse supplied = (HttpServletResponse) event.getSuppliedResponse();
+                supplied.setStatus(200);
+                supplied.getWriter().write("recovered");
+                event.getAsyncContext().complete();
+            }));
+        }), true);
+        server.servlet("/async-error-listener", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.addListener(TestServlets.onError(event -> {
+                ((HttpServletResponse) event.getSuppliedResponse()).sendError(502);
+                event.getAsyncContext().complete();
+            }));
+            throw new IllegalStateException("inventory-bug");
+        }), true);
+        server.servlet("/async-timeout-listener-with-request-and-response",
+                TestServlets.asyncTimeoutAnsweredThroughAListenerGivenTheRequestAndResponse(504));
     }
 
     @Test
@@ -608,6 +660,81 @@ class ErrorPagesFilterIntegrationTests {
 
         assertErrorPage(response, "GET", 502, "10");
         assertThat(Client.text(response)).contains("connection_refused");
+    }
+
+    /**
+     * The cycle whose task's failure was answered is completed at once (R2): left open until its timeout (60 s here),
+     * it would hold the connection after the page, and the client's next request on that pooled connection would get
+     * no answer.
+     */
+    @Test
+    void answersAnUpstreamFailureThatAnAsyncTaskThrowsAndEndsTheCycle() {
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<byte[]> response = Client.get(jetty.uri("/async-task-throws-long-timeout"), JSON);
+
+            assertErrorPage(response, "GET", 502, "10");
+            assertThat(Client.text(response)).contains("connection_refused");
+        }
+        assertThat(Client.get(jetty.uri("/ok"), JSON).statusCode()).as("the connection is free again").isEqualTo(200);
+    }
+
+    /**
+     * A task of the first cycle that throws once the request is in its second (the first dispatched): the failure is
+     * no longer that cycle's to answer, and the second cycle answers (here its timeout listener, with 200). Answered
+     * with the page, it would end the second cycle under its application.
+     */
+    @Test
+    void leavesTheFailureOfAnAsyncTaskOfAnEarlierCycleToTheContainer() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-first-cycles-task-throws-in-the-second"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("second cycle");
+    }
+
+    /**
+     * A 503 set before startAsync() is answered when the cycle completes, not when the first dispatch returns: the
+     * application answered 200 meanwhile (here its timeout listener), and that answer stands (R1: no page for a
+     * status the application took back). Written at the end of the first dispatch, the page would replace it.
+     */
+    @Test
+    void answersAStatusSetBeforeStartAsyncOnlyWhenTheCycleCompletes() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/status-503-then-async-200"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("recovered");
+    }
+
+    /**
+     * Mapped for {@code REQUEST} only, the filter does not see what an ASYNC dispatch throws: thrown in a cycle that
+     * dispatch started, the container reports it as an error of that cycle, which the filter answers with the page
+     * and ends, the connection then free for the next request. Unanswered, the client gets the container's 500 (R2).
+     */
+    @Test
+    void answersAnUpstreamFailureThatTheContainerReportsForTheCycle() {
+        try (JettyServer server = new JettyServer()) {
+            FilterHolder requestsOnly = new FilterHolder(ErrorPagesFilter.builder().build());
+            requestsOnly.setAsyncSupported(true);
+            server.context().addFilter(requestsOnly, "/*", EnumSet.of(DispatcherType.REQUEST));
+            server.servlet("/async-dispatch", servlet((request, response) -> {
+                if (request.getDispatcherType() != DispatcherType.ASYNC) {
+                    request.startAsync().dispatch();
+                    return;
+                }
+                request.startAsync().setTimeout(60_000);
+                throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+            }));
+            server.servlet("/ok", servlet((request, response) -> response.getWriter().write("fine")));
+            server.start();
+
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<byte[]> response = Client.get(server.uri("/async-dispatch"), JSON);
+
+                assertErrorPage(response, "GET", 502, "10");
+                assertThat(Client.text(response)).contains("connection_refused");
+            }
+            assertThat(Client.get(server.uri("/ok"), JSON).statusCode()).as("the connection is free again")
+                    .isEqualTo(200);
+        }
     }
 
     /** A task that completed the cycle, then threw: its answer stands; the page was written over it. */
@@ -1041,6 +1168,29 @@ class ErrorPagesFilterIntegrationTests {
         assertErrorPage(response, "GET", 504, "10");
         assertThat(Client.text(response)).contains("upstream_status");
         assertNoLeak(response);
+    }
+
+    /** The same for a listener added with the request and response its events carry: they carry the filter's too. */
+    @Test
+    void rendersPageWhenATimeoutListenerGivenTheRequestAndResponseSendsErrorAndCompletes() {
+        HttpResponse<byte[]> response =
+                Client.get(jetty.uri("/async-timeout-listener-with-request-and-response"), JSON);
+
+        assertErrorPage(response, "GET", 504, "10");
+        assertNoLeak(response);
+    }
+
+    /**
+     * The application's listener answers an error of the cycle (what the servlet threw after startAsync) with 502 and
+     * completes through the event's context: the filter's, so that the page is written first (R2). On the
+     * container's, the client would get an empty 502.
+     */
+    @Test
+    void rendersPageWhenTheApplicationsErrorListenerSendsErrorAndCompletes() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-error-listener"), JSON);
+
+        assertErrorPage(response, "GET", 502, "10");
+        assertThat(Client.text(response)).contains("upstream_status").doesNotContain("inventory");
     }
 
     /**

@@ -25,6 +25,22 @@ final class TestServlets {
         void handle(HttpServletRequest request, HttpServletResponse response) throws Exception;
     }
 
+    /** What a listener does with an event of its cycle. */
+    @FunctionalInterface
+    interface EventHandler {
+        void handle(AsyncEvent event) throws IOException;
+    }
+
+    /** A listener that handles its cycle's timeout so, and no other event. */
+    static AsyncListener onTimeout(EventHandler handler) {
+        return new OneEvent(handler, true);
+    }
+
+    /** A listener that handles an error of its cycle so, and no other event. */
+    static AsyncListener onError(EventHandler handler) {
+        return new OneEvent(handler, false);
+    }
+
     static HttpServlet servlet(Handler handler) {
         return new HttpServlet() {
             private static final long serialVersionUID = 1L;
@@ -57,6 +73,18 @@ final class TestServlets {
     }
 
     /**
+     * As {@link #asyncTimeoutAnsweredWith}, with the listener added together with the request and response its events
+     * are to carry: {@code addListener(listener, request, response)}.
+     */
+    static HttpServlet asyncTimeoutAnsweredThroughAListenerGivenTheRequestAndResponse(int status) {
+        return servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(200);
+            async.addListener(new TimeoutAnswer(status, false), request, response);
+        });
+    }
+
+    /**
      * A servlet whose {@link AsyncListener} re-registers itself in {@code onStartAsync} through the event's context,
      * as that method's javadoc advises: the servlet starts a cycle, adds the listener and dispatches; the dispatch
      * starts a second cycle that times out after 200 ms, and the listener then answers with
@@ -80,6 +108,39 @@ final class TestServlets {
             request.startAsync().setTimeout(60_000);
             throw new UpstreamFailureException(UpstreamFailure.of(cause), null);
         });
+    }
+
+    /** Handles a timeout or an error of its cycle, as told. */
+    private static final class OneEvent implements AsyncListener {
+        private final EventHandler handler;
+        private final boolean timeout;
+
+        OneEvent(EventHandler handler, boolean timeout) {
+            this.handler = handler;
+            this.timeout = timeout;
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) throws IOException {
+            if (timeout) {
+                handler.handle(event);
+            }
+        }
+
+        @Override
+        public void onError(AsyncEvent event) throws IOException {
+            if (!timeout) {
+                handler.handle(event);
+            }
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+        }
     }
 
     /**
