@@ -12,14 +12,33 @@ import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,8 +62,10 @@ import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.io.CloseMode;
@@ -61,24 +82,39 @@ import reactor.netty.resources.ConnectionProvider;
 /**
  * The failures of HTTP clients other than the JDK's and Jetty's, which applications call their upstreams with, made
  * for real over loopback sockets: OkHttp, Apache HttpClient 5 (classic and async) and 4, Reactor Netty (Spring's
- * WebClient), the Vert.x web client and Feign's default client. Each must be the upstream's failure of the right
- * cause (R2), so that the page, its status and the guard's retry follow from it as for the JDK's client.
+ * WebClient) and Netty's own client pipeline, the Vert.x web client and Feign's default client. Each must be the
+ * upstream's failure of the right cause (R2), so that the page, its status and the guard's retry follow from it as
+ * for the JDK's client.
  * Unclassified, they reached the container (a 500 naming the exception); a connection closed before the response
  * read as a body cut short, which the guard does not retry.
  */
 class ClientLibrariesClassificationTests {
 
     private static final String BAD_HEADER = "HTTP/1.1 200 OK\r\nbad header line\r\nContent-Length: 0\r\n\r\n";
+    /** A chunked body whose connection closes three bytes into its five-byte chunk. */
+    private static final String TRUNCATED_CHUNK = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel";
 
     private static final OkHttpClient OKHTTP = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
     private static final CloseableHttpClient APACHE = HttpClients.custom().disableAutomaticRetries().build();
     private static final org.apache.http.impl.client.CloseableHttpClient APACHE_4 =
             org.apache.http.impl.client.HttpClients.custom().disableAutomaticRetries().build();
     private static final CloseableHttpAsyncClient APACHE_ASYNC = started(HttpAsyncClients.createDefault());
+    /** Apache 5 and 4 with a limit on a head's lines (none by default), as an application sets one: 8 KiB. */
+    private static final CloseableHttpClient APACHE_LIMITED = HttpClients.custom().disableAutomaticRetries()
+            .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                    .setConnectionFactory(ManagedHttpClientConnectionFactory.builder()
+                            .http1Config(Http1Config.custom().setMaxLineLength(8192).build()).build()).build())
+            .build();
+    private static final org.apache.http.impl.client.CloseableHttpClient APACHE_4_LIMITED =
+            org.apache.http.impl.client.HttpClients.custom().disableAutomaticRetries()
+                    .setDefaultConnectionConfig(org.apache.http.config.ConnectionConfig.custom()
+                            .setMessageConstraints(org.apache.http.config.MessageConstraints.lineLen(8192)).build())
+                    .build();
     private static final HttpClient REACTOR_NETTY = HttpClient.create(ConnectionProvider.newConnection())
             .responseTimeout(Duration.ofMillis(300));
     private static final Vertx VERTX = Vertx.vertx();
     private static final WebClient VERTX_CLIENT = WebClient.create(VERTX, new WebClientOptions().setKeepAlive(false));
+    private static final EventLoopGroup NETTY = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
     private final FailureClassifier classifier = FailureClassifier.ofDefaults();
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -99,6 +135,9 @@ class ClientLibrariesClassificationTests {
         OKHTTP.connectionPool().evictAll();
         APACHE.close(CloseMode.IMMEDIATE);
         APACHE_4.close();
+        APACHE_LIMITED.close(CloseMode.IMMEDIATE);
+        APACHE_4_LIMITED.close();
+        NETTY.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         APACHE_ASYNC.close(CloseMode.IMMEDIATE);
         HttpResources.disposeLoopsAndConnections();
         VERTX_CLIENT.close();
@@ -155,6 +194,19 @@ class ClientLibrariesClassificationTests {
                         FailureCause.HTTP_PROTOCOL_ERROR),
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty,
                         Behaviour.chunked("zz\r\nhello\r\n0\r\n\r\n"), FailureCause.HTTP_PROTOCOL_ERROR),
+                // A chunk longer than its size: Apache's MalformedChunkCodingException ("Unexpected content at the
+                // end of chunk"), an IOException whose words name no failure the JDK's classifier knows (its "Bad
+                // chunk header" for a size that is no number it does know).
+                failure("Apache 5", ClientLibrariesClassificationTests::apache,
+                        Behaviour.chunked("3\r\nhello\r\n0\r\n\r\n"), FailureCause.HTTP_PROTOCOL_ERROR),
+                failure("Apache 4", ClientLibrariesClassificationTests::apache4,
+                        Behaviour.chunked("3\r\nhello\r\n0\r\n\r\n"), FailureCause.HTTP_PROTOCOL_ERROR),
+                // The connection closed inside a chunk: Apache's TruncatedChunkException ("Truncated chunk (expected
+                // size: 5; actual size: 3)"), a body cut short (R2's http_response_incomplete), not the 500 naming it.
+                failure("Apache 5", ClientLibrariesClassificationTests::apache, raw(TRUNCATED_CHUNK),
+                        FailureCause.HTTP_RESPONSE_INCOMPLETE),
+                failure("Apache 4", ClientLibrariesClassificationTests::apache4, raw(TRUNCATED_CHUNK),
+                        FailureCause.HTTP_RESPONSE_INCOMPLETE),
                 // No response head within the client's response timeout (504, R2).
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty, Behaviour.stall(),
                         FailureCause.CONNECTION_READ_TIMEOUT),
@@ -165,7 +217,19 @@ class ClientLibrariesClassificationTests {
                         FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty,
                         raw("HTTP/1.1 200 " + "O".repeat(10_000) + "\r\nContent-Length: 0\r\n\r\n"),
-                        FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE));
+                        FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
+                // The same field over the line limit an application set on Apache's parser: its
+                // MessageConstraintException ("Maximum line length limit exceeded"), an IOException of no known words.
+                failure("Apache 5 with a line limit", ClientLibrariesClassificationTests::apacheLimited,
+                        raw("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(10_000) + "\r\nContent-Length: 0\r\n\r\n"),
+                        FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
+                failure("Apache 4 with a line limit", ClientLibrariesClassificationTests::apache4Limited,
+                        raw("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(10_000) + "\r\nContent-Length: 0\r\n\r\n"),
+                        FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
+                // A body over the aggregator's limit in Netty's own client pipeline: its TooLongHttpContentException
+                // ("Response entity too large"), the response body's size (R2's http_response_body_size).
+                failure("Netty with a 1 KiB aggregator", ClientLibrariesClassificationTests::nettyAggregating,
+                        Behaviour.largeBody(10_000), FailureCause.HTTP_RESPONSE_BODY_SIZE));
     }
 
     @ParameterizedTest(name = "{0}: {2}")
@@ -183,9 +247,10 @@ class ClientLibrariesClassificationTests {
      * The client's own connection pool, full, had no connection for the request in time: no request was sent, so it
      * is the limit's (503), as the reverse proxy's full pool is, not the upstream's late response (504) that Reactor
      * Netty's TimeoutException read as; Apache 4's ConnectionPoolTimeoutException, an IOException whose words name no
-     * connection failure, was no upstream failure at all. (Apache's async pool fails a waiting lease only when it
-     * next serves its queue, at no time a test can wait for; its DeadlineTimeoutException is recognised by the same
-     * rule.)
+     * connection failure, was no upstream failure at all. A Reactor Netty pool that lets no request wait refuses at
+     * once with its PoolAcquirePendingLimitException, a RuntimeException the container answered with a 500.
+     * (Apache's async pool fails a waiting lease only when it next serves its queue, at no time a test can wait for;
+     * its DeadlineTimeoutException is recognised by the same rule.)
      */
     @Test
     void fullConnectionPoolIsTheLimitsNotALateResponse() throws Exception {
@@ -197,6 +262,9 @@ class ClientLibrariesClassificationTests {
         ConnectionProvider oneConnection = ConnectionProvider.builder("one").maxConnections(1)
                 .pendingAcquireTimeout(Duration.ofMillis(200)).build();
         HttpClient reactorNetty = HttpClient.create(oneConnection);
+        ConnectionProvider noWaiting = ConnectionProvider.builder("no-waiting").maxConnections(1)
+                .pendingAcquireMaxCount(0).build();
+        HttpClient reactorNettyNoWaiting = HttpClient.create(noWaiting);
         org.apache.http.impl.conn.PoolingHttpClientConnectionManager apache4Pool =
                 new org.apache.http.impl.conn.PoolingHttpClientConnectionManager();
         apache4Pool.setMaxTotal(1);
@@ -207,6 +275,7 @@ class ClientLibrariesClassificationTests {
         resources.add(() -> apache.close(CloseMode.IMMEDIATE));
         resources.add(apache4);
         resources.add(oneConnection::dispose);
+        resources.add(noWaiting::dispose);
         // Each pool's one connection taken by a request its upstream never answers.
         URI apacheUpstream = stalled(uri -> CompletableFuture.runAsync(
                 () -> catchThrowable(() -> apache.execute(new HttpGet(uri), response -> "")), background));
@@ -214,13 +283,17 @@ class ClientLibrariesClassificationTests {
                 .subscribe(body -> { }, failed -> { }));
         URI apache4Upstream = stalled(uri -> CompletableFuture.runAsync(() -> catchThrowable(
                 () -> apache4.execute(new org.apache.http.client.methods.HttpGet(uri), response -> "")), background));
+        URI noWaitingUpstream = stalled(uri -> reactorNettyNoWaiting.get().uri(uri).responseContent().aggregate()
+                .asString().subscribe(body -> { }, failed -> { }));
 
         List<Throwable> thrown = List.of(
                 catchThrowable(() -> apache.execute(new HttpGet(apacheUpstream), response -> "")),
                 catchThrowable(() -> reactorNetty.get().uri(reactorNettyUpstream).responseContent().aggregate()
                         .asString().block(Duration.ofSeconds(10))),
                 catchThrowable(() -> apache4.execute(new org.apache.http.client.methods.HttpGet(apache4Upstream),
-                        response -> "")));
+                        response -> "")),
+                catchThrowable(() -> reactorNettyNoWaiting.get().uri(noWaitingUpstream).responseContent().aggregate()
+                        .asString().block(Duration.ofSeconds(10))));
 
         assertThat(thrown).allSatisfy(failure -> assertThat(classifier.classify(failure).map(UpstreamFailure::cause))
                 .as(String.valueOf(failure)).hasValue(FailureCause.CONNECTION_LIMIT_REACHED));
@@ -247,6 +320,82 @@ class ClientLibrariesClassificationTests {
 
         assertThat(thrown.failure().cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
         assertThat(thrown.failure().attempts()).isZero();
+    }
+
+    /**
+     * reactor-pool's refusals, under its own package (an application's pool of its own, or a Reactor Netty that does
+     * not shade it): the limit's too (R2's connection_limit_reached). The library is not among the test's
+     * dependencies; its classes are the very ones Reactor Netty shades, loaded under their own names again (not
+     * look-alikes written here), so that the names the classifier matches are the library's.
+     */
+    @Test
+    void reactorPoolsOwnRefusalsAreTheLimits() throws Exception {
+        Throwable timedOut = (Throwable) unshadedReactorPool("PoolAcquireTimeoutException")
+                .getConstructor(Duration.class).newInstance(Duration.ofMillis(200));
+        Throwable noWaiting = (Throwable) unshadedReactorPool("PoolAcquirePendingLimitException")
+                .getConstructor(int.class).newInstance(0);
+
+        assertThat(List.of(timedOut, noWaiting)).extracting(failure -> failure.getClass().getName())
+                .containsExactly("reactor.pool.PoolAcquireTimeoutException",
+                        "reactor.pool.PoolAcquirePendingLimitException");
+        assertThat(List.of(timedOut, noWaiting)).allSatisfy(failure -> assertThat(
+                classifier.classify(failure).map(UpstreamFailure::cause)).as(String.valueOf(failure))
+                .hasValue(FailureCause.CONNECTION_LIMIT_REACHED));
+    }
+
+    /**
+     * A class of reactor-pool as Reactor Netty shades it, defined under reactor-pool's own package: the names in its
+     * class file's constant pool (its own, its descriptors') moved back. The rest of the file is left as it is, since
+     * it refers to its constants by index only.
+     */
+    private static Class<?> unshadedReactorPool(String simpleName) throws IOException {
+        String shaded = "reactor/netty/internal/shaded/reactor/pool/";
+        byte[] original;
+        try (InputStream in = ClientLibrariesClassificationTests.class.getClassLoader()
+                .getResourceAsStream(shaded + simpleName + ".class")) {
+            assertThat(in).as("Reactor Netty's shaded " + simpleName).isNotNull();
+            original = in.readAllBytes();
+        }
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(original);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        out.write(original, 0, 8); // magic, version
+        in.position(8);
+        int count = in.getShort() & 0xffff;
+        out.writeShort(count);
+        for (int index = 1; index < count; index++) {
+            int tag = in.get();
+            out.writeByte(tag);
+            if (tag == 1) { // CONSTANT_Utf8: ASCII names; other bytes kept one for one through ISO-8859-1
+                byte[] text = new byte[in.getShort() & 0xffff];
+                in.get(text);
+                byte[] moved = new String(text, StandardCharsets.ISO_8859_1).replace(shaded, "reactor/pool/")
+                        .replace(shaded.replace('/', '.'), "reactor.pool.").getBytes(StandardCharsets.ISO_8859_1);
+                out.writeShort(moved.length);
+                out.write(moved);
+                continue;
+            }
+            int size = switch (tag) {
+                case 7, 8, 16, 19, 20 -> 2;
+                case 15 -> 3;
+                case 3, 4, 9, 10, 11, 12, 17, 18 -> 4;
+                case 5, 6 -> 8;
+                default -> throw new IllegalStateException("constant pool tag " + tag);
+            };
+            byte[] value = new byte[size];
+            in.get(value);
+            out.write(value);
+            if (tag == 5 || tag == 6) {
+                index++; // a long or a double takes two entries
+            }
+        }
+        out.write(original, in.position(), original.length - in.position());
+        byte[] unshaded = bytes.toByteArray();
+        return new ClassLoader(ClientLibrariesClassificationTests.class.getClassLoader()) {
+            Class<?> define() {
+                return defineClass(null, unshaded, 0, unshaded.length);
+            }
+        }.define();
     }
 
     /** Starts an upstream that never answers, makes the call and waits until its request arrived. */
@@ -535,6 +684,58 @@ class ClientLibrariesClassificationTests {
     private static String apache4(URI uri) throws IOException {
         return APACHE_4.execute(new org.apache.http.client.methods.HttpGet(uri),
                 response -> org.apache.http.util.EntityUtils.toString(response.getEntity()));
+    }
+
+    private static String apacheLimited(URI uri) throws IOException {
+        return APACHE_LIMITED.execute(new HttpGet(uri), response -> EntityUtils.toString(response.getEntity()));
+    }
+
+    private static String apache4Limited(URI uri) throws IOException {
+        return APACHE_4_LIMITED.execute(new org.apache.http.client.methods.HttpGet(uri),
+                response -> org.apache.http.util.EntityUtils.toString(response.getEntity()));
+    }
+
+    /**
+     * Netty's own HTTP client, as an application builds its pipeline: the client codec and an aggregator that takes
+     * a response of at most 1 KiB. Its failure, handed to the pipeline's end, comes in an ExecutionException.
+     */
+    private static String nettyAggregating(URI uri) throws Exception {
+        CompletableFuture<String> body = new CompletableFuture<>();
+        Channel channel = new Bootstrap().group(NETTY).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1024),
+                                new SimpleChannelInboundHandler<FullHttpResponse>() {
+                                    @Override
+                                    protected void channelRead0(ChannelHandlerContext context,
+                                            FullHttpResponse response) {
+                                        body.complete(response.content().toString(StandardCharsets.UTF_8));
+                                    }
+
+                                    @Override
+                                    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+                                        body.completeExceptionally(cause);
+                                        context.close();
+                                    }
+
+                                    @Override
+                                    public void channelInactive(ChannelHandlerContext context) {
+                                        body.completeExceptionally(new ClosedChannelException());
+                                    }
+                                });
+                    }
+                })
+                .connect(uri.getHost(), uri.getPort()).sync().channel();
+        try {
+            DefaultFullHttpRequest get = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+                    uri.getRawPath());
+            get.headers().set(HttpHeaderNames.HOST, uri.getAuthority());
+            channel.writeAndFlush(get);
+            return body.get(10, TimeUnit.SECONDS);
+        } finally {
+            channel.close();
+        }
     }
 
     private static String reactorNetty(URI uri) {
