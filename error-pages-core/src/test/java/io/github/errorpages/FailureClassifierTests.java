@@ -9,6 +9,7 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -364,6 +365,17 @@ class FailureClassifierTests {
         assertThat(cause(CallNotPermittedException.createCallNotPermittedException(breaker)))
                 .contains(FailureCause.DESTINATION_UNAVAILABLE);
         assertThat(cause(BulkheadFullException.createBulkheadFullException(bulkhead)))
+                .contains(FailureCause.CONNECTION_LIMIT_REACHED);
+    }
+
+    /**
+     * A rate limiter's refusal is a call not made for want of a permit, as a full bulkhead's (R2's
+     * connection_limit_reached, a 503), not the container's 500 naming it. Its module is optional, so the classifier
+     * knows it by name only: a stand-in of that name (see its javadoc for why not the real class).
+     */
+    @Test
+    void recognisesResilience4jRateLimitersRejectionByName() {
+        assertThat(cause(RequestNotPermitted.createRequestNotPermitted("orders")))
                 .contains(FailureCause.CONNECTION_LIMIT_REACHED);
     }
 
