@@ -187,6 +187,34 @@ class SpringMvcIntegrationTests {
     }
 
     /**
+     * The same 502 with a Proxy-Status error, its HttpServerErrorException wrapped by the application's own exception
+     * (a service layer's "billing unavailable"): the Proxy-Status is read down the cause chain, as the status is, so
+     * the call is still not retried (R47). Read on the outermost exception only, it was retried up to max-attempts.
+     */
+    @Test
+    void restClientsUpstreamGatewayThatGaveUpIsNotRetriedThoughTheApplicationWrapsIt() {
+        try (FaultyUpstream gaveUp = FaultyUpstream.start(Behaviour.respond(502, "edge gave up",
+                "Proxy-Status", "edge; error=connection_timeout"))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(gaveUp.uri())
+                    .maxAttempts(3).build());
+            RestClient client = RestClient.builder().requestFactory(new SimpleClientHttpRequestFactory()).build();
+
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                        try {
+                            return client.get().uri(attempt.endpoint().resolve("/invoices")).retrieve()
+                                    .body(String.class);
+                        } catch (HttpServerErrorException failed) {
+                            throw new IllegalStateException("billing unavailable", failed);
+                        }
+                    }));
+
+            assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
+            assertThat(gaveUp.requestCount()).isEqualTo(1);
+        }
+    }
+
+    /**
      * Spring's RestClient in a guarded call, and an upstream 404: the HttpClientErrorException is that response, no
      * failure and no bug: thrown back as it is, a success for the breaker and the metrics, as the 404 the guarded
      * client reads. It was counted as an aborted call (a bug's metric) that the breaker never saw.
