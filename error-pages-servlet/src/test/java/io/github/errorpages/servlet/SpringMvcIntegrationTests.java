@@ -391,6 +391,32 @@ class SpringMvcIntegrationTests {
         }
     }
 
+    /**
+     * The JAX-RS client's WebApplicationException for a status outside HTTP's 100–599 (an upstream's "600"): no
+     * response the upstream could rightly give, so not taken for its answer, a success for the breaker and the
+     * metrics, as a 404 is. Read as any number, it was.
+     */
+    @Test
+    void jaxRsClientsStatusOutsideHttpsRangeIsNoSuccessfulCall() {
+        jakarta.ws.rs.client.Client jaxRs = ClientBuilder.newClient();
+        try (FaultyUpstream weird = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 600 Weird\r\nContent-Length: 0\r\n\r\n");
+            exchange.closeConnection();
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(weird.uri())
+                    .maxAttempts(3).build());
+
+            Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
+                    attempt -> jaxRs.target(attempt.endpoint().resolve("/invoices/7")).request().get(String.class)));
+
+            assertThat(thrown).isNotNull();
+            assertThat(guard.metrics().successfulCalls()).as(String.valueOf(thrown)).isZero();
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isZero();
+        } finally {
+            jaxRs.close();
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     @EnableWebMvc
     static class WebConfig {
