@@ -3,12 +3,15 @@ package io.github.errorpages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.errorpages.spi.CauseClassifier;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -371,12 +374,18 @@ class FailureClassifierTests {
     /**
      * A rate limiter's refusal is a call not made for want of a permit, as a full bulkhead's (R2's
      * connection_limit_reached, a 503), not the container's 500 naming it. Its module is optional, so the classifier
-     * knows it by name only: a stand-in of that name (see its javadoc for why not the real class).
+     * knows it by name only; here the real limiter refuses its second call in a period of one permit.
      */
     @Test
     void recognisesResilience4jRateLimitersRejectionByName() {
-        assertThat(cause(RequestNotPermitted.createRequestNotPermitted("orders")))
-                .contains(FailureCause.CONNECTION_LIMIT_REACHED);
+        RateLimiter limiter = RateLimiter.of("orders", RateLimiterConfig.custom().limitForPeriod(1)
+                .limitRefreshPeriod(Duration.ofHours(1)).timeoutDuration(Duration.ZERO).build());
+        limiter.executeRunnable(() -> { });
+
+        Throwable refusal = catchThrowable(() -> limiter.executeRunnable(() -> { }));
+
+        assertThat(refusal).isInstanceOf(RequestNotPermitted.class);
+        assertThat(cause(refusal)).contains(FailureCause.CONNECTION_LIMIT_REACHED);
     }
 
     @Test
