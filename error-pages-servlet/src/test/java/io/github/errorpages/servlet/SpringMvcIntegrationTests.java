@@ -166,33 +166,13 @@ class SpringMvcIntegrationTests {
     /**
      * Spring's RestClient in a guarded call, and an upstream gateway that gave up (a 502 with a Proxy-Status error):
      * not retried (R47: retry at one layer only), as for the response the guarded client reads. It was retried up
-     * to max-attempts.
+     * to max-attempts. The same when the application wraps the HttpServerErrorException in its own exception (a
+     * service layer's "billing unavailable"): the Proxy-Status is read down the cause chain, as the status is; read
+     * on the outermost exception only, that call was retried.
      */
-    @Test
-    void restClientsUpstreamGatewayThatGaveUpIsNotRetried() {
-        try (FaultyUpstream gaveUp = FaultyUpstream.start(Behaviour.respond(502, "edge gave up",
-                "Proxy-Status", "edge; error=connection_timeout"))) {
-            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(gaveUp.uri())
-                    .maxAttempts(3).build());
-            RestClient client = RestClient.builder().requestFactory(new SimpleClientHttpRequestFactory()).build();
-
-            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
-                    () -> guard.call(UpstreamRequest.of("GET"),
-                            attempt -> client.get().uri(attempt.endpoint().resolve("/invoices")).retrieve()
-                                    .body(String.class)));
-
-            assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
-            assertThat(gaveUp.requestCount()).isEqualTo(1);
-        }
-    }
-
-    /**
-     * The same 502 with a Proxy-Status error, its HttpServerErrorException wrapped by the application's own exception
-     * (a service layer's "billing unavailable"): the Proxy-Status is read down the cause chain, as the status is, so
-     * the call is still not retried (R47). Read on the outermost exception only, it was retried up to max-attempts.
-     */
-    @Test
-    void restClientsUpstreamGatewayThatGaveUpIsNotRetriedThoughTheApplicationWrapsIt() {
+    @ParameterizedTest(name = "wrapped by the application: {0}")
+    @ValueSource(booleans = {false, true})
+    void restClientsUpstreamGatewayThatGaveUpIsNotRetried(boolean wrapped) {
         try (FaultyUpstream gaveUp = FaultyUpstream.start(Behaviour.respond(502, "edge gave up",
                 "Proxy-Status", "edge; error=connection_timeout"))) {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(gaveUp.uri())
@@ -205,7 +185,7 @@ class SpringMvcIntegrationTests {
                             return client.get().uri(attempt.endpoint().resolve("/invoices")).retrieve()
                                     .body(String.class);
                         } catch (HttpServerErrorException failed) {
-                            throw new IllegalStateException("billing unavailable", failed);
+                            throw wrapped ? new IllegalStateException("billing unavailable", failed) : failed;
                         }
                     }));
 
