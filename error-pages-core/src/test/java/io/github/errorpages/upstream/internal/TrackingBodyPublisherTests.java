@@ -91,6 +91,39 @@ class TrackingBodyPublisherTests {
         assertThat(reader.complete).isTrue();
     }
 
+    /**
+     * A publisher that reads its source inside {@code request(n)} (the JDK's {@code ofInputStream}, which reads ahead
+     * of demand to find the body's end) waits there for a client that stalled though it owes no part: the source is
+     * awaited until that call returns, so that an attempt timing out meanwhile is not the upstream's (R2, R47).
+     */
+    @Test
+    void awaitsItsSourceWhileThePublisherReadsItInsideARequestThatOwesNothing() {
+        AtomicReference<TrackingBodyPublisher> tracked = new AtomicReference<>();
+        AtomicReference<Boolean> awaitedWhileReadingAhead = new AtomicReference<>();
+        Flow.Publisher<ByteBuffer> readsAhead = subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+                subscriber.onNext(ByteBuffer.wrap(new byte[] {1}));
+                // The part asked for is given; reading on for the body's end, which the client has not sent yet.
+                awaitedWhileReadingAhead.set(tracked.get().isSourceAwaited());
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.fromPublisher(readsAhead), "PUT", true);
+        tracked.set(body);
+        Reader reader = new Reader();
+        body.subscribe(reader);
+
+        reader.subscription.request(1);
+
+        assertThat(reader.parts).isEqualTo(1);
+        assertThat(awaitedWhileReadingAhead.get()).as("inside request(n), nothing owed").isTrue();
+        assertThat(body.isSourceAwaited()).as("request(n) returned, nothing owed").isFalse();
+    }
+
     @Test
     void failsAtItsSourceWhenThePublisherSignalsAnError() {
         Source source = new Source();
@@ -176,6 +209,28 @@ class TrackingBodyPublisherTests {
         assertThat(second.parts).isPositive();
         assertThat(second.complete).isTrue();
         assertThat(body.isSourceFailed()).isFalse();
+    }
+
+    /**
+     * The client's second subscription to a body read afresh (a redirect, a challenge) owes nothing until it asks:
+     * what the first one asked for and never got (its unbounded demand) is over with it, and an attempt that fails
+     * before the second asks (its head is still on the way) is not taken for a client that stalled (R2, R47).
+     */
+    @Test
+    void secondSubscriptionOfABodyReadAfreshAwaitsNothingBeforeItAsks() {
+        TrackingBodyPublisher body = new TrackingBodyPublisher(BodyPublishers.ofString("{\"item\":7}"), "POST", true);
+        Reader first = new Reader();
+        Reader second = new Reader();
+        body.subscribe(first);
+        first.subscription.request(Long.MAX_VALUE);
+        assertThat(first.complete).isTrue();
+
+        body.subscribe(second);
+
+        assertThat(body.isSourceAwaited()).as("subscribed again, nothing asked for yet").isFalse();
+        second.subscription.request(Long.MAX_VALUE);
+        assertThat(second.complete).isTrue();
+        assertThat(body.isSourceAwaited()).isFalse();
     }
 
     /**
