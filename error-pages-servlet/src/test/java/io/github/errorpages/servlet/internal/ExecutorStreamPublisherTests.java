@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -105,6 +106,87 @@ class ExecutorStreamPublisherTests {
         new ExecutorStreamPublisher(() -> new ByteArrayInputStream(new byte[1]), reads).subscribe(recorder);
 
         assertThat(recorder.ended.get(10, TimeUnit.SECONDS)).isEqualTo("error " + IllegalArgumentException.class.getName());
+    }
+
+    /**
+     * Reactive Streams §3.6: once the subscriber cancelled (the JDK's client does when the attempt failed, or the
+     * upstream answered before it read the whole body), what it asks for after is nothing: the source is read no
+     * further, so the rest of the client's upload is left to the container and not taken into the heap.
+     */
+    @Test
+    void readsNothingMoreOnceCancelled() throws Exception {
+        AtomicInteger readsMade = new AtomicInteger();
+        InputStream source = new ByteArrayInputStream("an upload".getBytes(StandardCharsets.US_ASCII)) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                readsMade.incrementAndGet();
+                return super.read(b, off, Math.min(len, 3));
+            }
+        };
+        Recorder recorder = new Recorder(1, false);
+        new ExecutorStreamPublisher(() -> source, reads).subscribe(recorder);
+        Await.until(() -> !recorder.items.isEmpty(), "the item asked for");
+
+        recorder.subscription.cancel();
+        recorder.subscription.request(5);
+        // The single reading thread runs this only after any read task the request scheduled has returned.
+        reads.submit(() -> { }).get(10, TimeUnit.SECONDS);
+
+        assertThat(recorder.items).containsExactly("an ");
+        assertThat(readsMade).hasValue(1);
+        assertThat(recorder.ended).isNotDone();
+    }
+
+    /**
+     * Reactive Streams §3.17: demand added up past {@code Long.MAX_VALUE} is unbounded, not a negative count, which
+     * the publisher would signal as a request of no item and the upload fail as the client's.
+     */
+    @Test
+    void demandAddedUpPastLongMaxValueIsUnbounded() throws Exception {
+        List<String> items = new CopyOnWriteArrayList<>();
+        CompletableFuture<String> ended = new CompletableFuture<>();
+        InputStream source = new ByteArrayInputStream("an upload".getBytes(StandardCharsets.US_ASCII));
+
+        new ExecutorStreamPublisher(() -> source, reads).subscribe(new Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(Flow.Subscription subscription) {
+                subscription.request(Long.MAX_VALUE);
+                subscription.request(Long.MAX_VALUE); // within onSubscribe: added up before any read starts
+            }
+
+            @Override
+            public void onNext(ByteBuffer item) {
+                items.add(StandardCharsets.US_ASCII.decode(item).toString());
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                ended.complete("error " + failure.getClass().getName());
+            }
+
+            @Override
+            public void onComplete() {
+                ended.complete("complete");
+            }
+        });
+
+        assertThat(ended.get(10, TimeUnit.SECONDS)).isEqualTo("complete");
+        assertThat(String.join("", items)).isEqualTo("an upload");
+    }
+
+    /**
+     * The proxy is stopped under the exchange: its executor refuses the read, and the body ends with that failure,
+     * rather than leave the JDK's client waiting for a part that no read will ever bring.
+     */
+    @Test
+    void signalsAReadTheExecutorRefuses() throws Exception {
+        reads.shutdown();
+        Recorder recorder = new Recorder(1);
+
+        new ExecutorStreamPublisher(() -> new ByteArrayInputStream(new byte[1]), reads).subscribe(recorder);
+
+        assertThat(recorder.ended.get(10, TimeUnit.SECONDS))
+                .isEqualTo("error " + RejectedExecutionException.class.getName());
     }
 
     /**
