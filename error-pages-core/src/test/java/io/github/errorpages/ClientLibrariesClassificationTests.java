@@ -33,7 +33,6 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -77,7 +76,13 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import reactor.netty.http.HttpResources;
 import reactor.netty.http.client.HttpClient;
+import reactor.core.publisher.Mono;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.pool.InstrumentedPool;
+import reactor.pool.PoolAcquirePendingLimitException;
+import reactor.pool.PoolAcquireTimeoutException;
+import reactor.pool.PoolBuilder;
+import reactor.pool.PooledRef;
 
 /**
  * The failures of HTTP clients other than the JDK's and Jetty's, which applications call their upstreams with, made
@@ -324,78 +329,30 @@ class ClientLibrariesClassificationTests {
 
     /**
      * reactor-pool's refusals, under its own package (an application's pool of its own, or a Reactor Netty that does
-     * not shade it): the limit's too (R2's connection_limit_reached). The library is not among the test's
-     * dependencies; its classes are the very ones Reactor Netty shades, loaded under their own names again (not
-     * look-alikes written here), so that the names the classifier matches are the library's.
+     * not shade it): the limit's too (R2's connection_limit_reached). A real pool of one resource, held: a second
+     * acquire that may not wait is refused at once, one that may wait 100 ms times out.
      */
     @Test
-    void reactorPoolsOwnRefusalsAreTheLimits() throws Exception {
-        Throwable timedOut = (Throwable) unshadedReactorPool("PoolAcquireTimeoutException")
-                .getConstructor(Duration.class).newInstance(Duration.ofMillis(200));
-        Throwable noWaiting = (Throwable) unshadedReactorPool("PoolAcquirePendingLimitException")
-                .getConstructor(int.class).newInstance(0);
+    void reactorPoolsOwnRefusalsAreTheLimits() {
+        InstrumentedPool<String> noWaiting = PoolBuilder.from(Mono.just("connection")).sizeBetween(0, 1)
+                .maxPendingAcquire(0).buildPool();
+        InstrumentedPool<String> waiting = PoolBuilder.from(Mono.just("connection")).sizeBetween(0, 1)
+                .buildPool();
+        resources.add(() -> noWaiting.disposeLater().block());
+        resources.add(() -> waiting.disposeLater().block());
+        PooledRef<String> held = noWaiting.acquire().block();
+        PooledRef<String> alsoHeld = waiting.acquire().block();
+        assertThat(List.of(held, alsoHeld)).doesNotContainNull();
 
-        assertThat(List.of(timedOut, noWaiting)).extracting(failure -> failure.getClass().getName())
-                .containsExactly("reactor.pool.PoolAcquireTimeoutException",
-                        "reactor.pool.PoolAcquirePendingLimitException");
-        assertThat(List.of(timedOut, noWaiting)).allSatisfy(failure -> assertThat(
+        Throwable refused = catchThrowable(() -> noWaiting.acquire().block());
+        Throwable timedOut = catchThrowable(() -> waiting.acquire(Duration.ofMillis(100)).block());
+
+        assertThat(refused).isInstanceOf(PoolAcquirePendingLimitException.class);
+        // A checked TimeoutException: block() hands it on wrapped in Reactor's ReactiveException, as applications see it.
+        assertThat(timedOut).hasCauseInstanceOf(PoolAcquireTimeoutException.class);
+        assertThat(List.of(refused, timedOut)).allSatisfy(failure -> assertThat(
                 classifier.classify(failure).map(UpstreamFailure::cause)).as(String.valueOf(failure))
                 .hasValue(FailureCause.CONNECTION_LIMIT_REACHED));
-    }
-
-    /**
-     * A class of reactor-pool as Reactor Netty shades it, defined under reactor-pool's own package: the names in its
-     * class file's constant pool (its own, its descriptors') moved back. The rest of the file is left as it is, since
-     * it refers to its constants by index only.
-     */
-    private static Class<?> unshadedReactorPool(String simpleName) throws IOException {
-        String shaded = "reactor/netty/internal/shaded/reactor/pool/";
-        byte[] original;
-        try (InputStream in = ClientLibrariesClassificationTests.class.getClassLoader()
-                .getResourceAsStream(shaded + simpleName + ".class")) {
-            assertThat(in).as("Reactor Netty's shaded " + simpleName).isNotNull();
-            original = in.readAllBytes();
-        }
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(original);
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
-        out.write(original, 0, 8); // magic, version
-        in.position(8);
-        int count = in.getShort() & 0xffff;
-        out.writeShort(count);
-        for (int index = 1; index < count; index++) {
-            int tag = in.get();
-            out.writeByte(tag);
-            if (tag == 1) { // CONSTANT_Utf8: ASCII names; other bytes kept one for one through ISO-8859-1
-                byte[] text = new byte[in.getShort() & 0xffff];
-                in.get(text);
-                byte[] moved = new String(text, StandardCharsets.ISO_8859_1).replace(shaded, "reactor/pool/")
-                        .replace(shaded.replace('/', '.'), "reactor.pool.").getBytes(StandardCharsets.ISO_8859_1);
-                out.writeShort(moved.length);
-                out.write(moved);
-                continue;
-            }
-            int size = switch (tag) {
-                case 7, 8, 16, 19, 20 -> 2;
-                case 15 -> 3;
-                case 3, 4, 9, 10, 11, 12, 17, 18 -> 4;
-                case 5, 6 -> 8;
-                default -> throw new IllegalStateException("constant pool tag " + tag);
-            };
-            byte[] value = new byte[size];
-            in.get(value);
-            out.write(value);
-            if (tag == 5 || tag == 6) {
-                index++; // a long or a double takes two entries
-            }
-        }
-        out.write(original, in.position(), original.length - in.position());
-        byte[] unshaded = bytes.toByteArray();
-        return new ClassLoader(ClientLibrariesClassificationTests.class.getClassLoader()) {
-            Class<?> define() {
-                return defineClass(null, unshaded, 0, unshaded.length);
-            }
-        }.define();
     }
 
     /** Starts an upstream that never answers, makes the call and waits until its request arrived. */
