@@ -48,6 +48,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.client.SimpleClientHttpRequestFactory;
+import org.springframework.http.client.reactive.JdkClientHttpConnector;
 import org.springframework.web.bind.annotation.CrossOrigin;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -58,6 +59,7 @@ import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
 import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
 import org.springframework.web.filter.ShallowEtagHeaderFilter;
+import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.EnableWebMvc;
 
@@ -285,6 +287,30 @@ class SpringMvcIntegrationTests {
         assertErrorPage(response, "GET", 503, "30");
         assertThat(Client.text(response)).doesNotContain("pool exhausted");
         assertNoLeak(response, busy.uri().getAuthority(), "HttpServerErrorException");
+    }
+
+    /**
+     * Spring's WebClient (here on the JDK client) throws WebClientResponseException for the upstream's 503 in a guarded
+     * call: read as RestClient's exception is, an upstream 503 with its status (R3) and its Retry-After (R46), not a
+     * bug's exception that the guard counts as aborted.
+     */
+    @Test
+    void webClientsUpstream503KeepsItsStatusAndRetryAfter() {
+        try (FaultyUpstream unavailable = FaultyUpstream.start(Behaviour.respond(503, "busy", "Retry-After", "30"))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(unavailable.uri())
+                    .maxAttempts(1).build());
+            WebClient client = WebClient.builder().clientConnector(new JdkClientHttpConnector()).build();
+
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> guard.call(UpstreamRequest.of("GET"),
+                            attempt -> client.get().uri(attempt.endpoint().resolve("/invoices")).retrieve()
+                                    .bodyToMono(String.class).block()));
+
+            assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
+            assertThat(thrown.failure().upstreamRetryAfter()).hasSeconds(30);
+            assertThat(guard.metrics().failedCalls()).isEqualTo(1);
+            assertThat(guard.metrics().abortedCalls()).isZero();
+        }
     }
 
     /**
