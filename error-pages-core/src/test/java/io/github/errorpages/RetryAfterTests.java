@@ -109,6 +109,20 @@ class RetryAfterTests {
         assertThat(RetryAfter.parse("Saturday, 01-Jan-00 00:00:30 GMT", endOf2099)).as("2000's weekday").isEmpty();
     }
 
+    /**
+     * R11, RFC 9110 §5.6.7: a two-digit year exactly 50 years ahead is not "more than 50 years in the future", so
+     * it stays ahead, also when that puts it in the next century (2110, read first as 2010 by the formatter).
+     */
+    @Test
+    void rfc850TwoDigitYearExactlyFiftyYearsAheadIsInTheNextCentury() {
+        Instant now = Instant.parse("2060-01-01T00:00:00Z");
+
+        assertThat(RetryAfter.parse("Wednesday, 01-Jan-10 00:00:00 GMT", Clock.fixed(now, ZoneOffset.UTC)))
+                .contains(Duration.between(now, Instant.parse("2110-01-01T00:00:00Z")));
+        assertThat(RetryAfter.parse("Friday, 01-Jan-10 00:00:00 GMT", Clock.fixed(now, ZoneOffset.UTC)))
+                .as("2010's weekday").isEmpty();
+    }
+
     /** 29 February of a year 00 is a date in 2000 only: moved to 1900 or 2100 it is none (was the 28th). */
     @Test
     void rfc850TwentyNinthOfFebruaryInACenturyYearWithoutOneIsNoDate() {
