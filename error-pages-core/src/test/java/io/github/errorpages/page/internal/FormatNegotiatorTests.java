@@ -143,6 +143,19 @@ class FormatNegotiatorTests {
         assertThat(new FormatNegotiator(fallback).negotiate(accept)).isEqualTo(PageFormat.PROBLEM_JSON);
     }
 
+    /**
+     * R34: only {@code application/*+json} names problem details; a {@code +json} type of another top-level type
+     * ({@code text/}, {@code image/}) names none of our formats, so the fallback answers.
+     */
+    @ParameterizedTest(name = "fallback {0}: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            HTML | text/vnd.example+json
+            TEXT | image/vnd.example+json
+            """)
+    void aPlusJsonTypeOutsideApplicationAsksForNothing(PageFormat fallback, String accept) {
+        assertThat(new FormatNegotiator(fallback).negotiate(accept)).isEqualTo(fallback);
+    }
+
     @ParameterizedTest(name = "[{index}] fallback {0}: {1} -> {2}, {3}")
     @CsvSource(delimiter = '|', textBlock = """
             HTML         | 'application/json;q=0, text/*;q=0, */*'             | PROBLEM_JSON | application/problem+json
@@ -204,6 +217,17 @@ class FormatNegotiatorTests {
                 .isEqualTo("application/json");
         assertThat(htmlByDefault.choose("text/html;q=0, application/*;q=0, text/plain;q=0"))
                 .as("every format refused: the fallback anyway, never a 406").isEqualTo(FormatNegotiator.Choice.of(PageFormat.HTML));
+    }
+
+    /**
+     * R34, RFC 9110 §12.5.1: {@code text/*;q=0} refuses plain text as it refuses HTML, so a client that also
+     * refuses {@code application/*} refuses every format and gets the fallback, not text/plain (which
+     * {@code *}{@code /*}, absent here, would have allowed).
+     */
+    @ParameterizedTest(name = "fallback {0}")
+    @CsvSource({"HTML", "PROBLEM_JSON"})
+    void textWildcardAtZeroRefusesPlainText(PageFormat fallback) {
+        assertThat(new FormatNegotiator(fallback).negotiate("text/*;q=0, application/*;q=0")).isEqualTo(fallback);
     }
 
     @Test
