@@ -148,6 +148,20 @@ class RetryAfterTests {
         assertThat(RetryAfter.parse(value, TWO_MINUTES_BEFORE)).isEmpty();
     }
 
+    /**
+     * R11, RFC 9110 §5.6.7: "HTTP-date is case sensitive", so a day or month name in the wrong case is no date; a
+     * field value's surrounding whitespace (OWS, §5.5) is no part of it, also for a caller of parseHttpDate.
+     */
+    @Test
+    void anHttpDateIsCaseSensitiveAndItsSurroundingWhitespaceIgnored() {
+        assertThat(RetryAfter.parseHttpDate("sunday, 06-Nov-94 08:49:37 GMT")).isEmpty();
+        assertThat(RetryAfter.parseHttpDate("SUNDAY, 06-Nov-94 08:49:37 GMT")).isEmpty();
+        assertThat(RetryAfter.parseHttpDate("sun, 06 Nov 1994 08:49:37 GMT")).isEmpty();
+        assertThat(RetryAfter.parseHttpDate("Sun, 06 nov 1994 08:49:37 GMT")).isEmpty();
+        assertThat(RetryAfter.parseHttpDate(" Sun, 06 Nov 1994 08:49:37 GMT\t")).contains(RFC_EXAMPLE);
+        assertThat(RetryAfter.parseHttpDate(" Sunday, 06-Nov-94 08:49:37 GMT ")).contains(RFC_EXAMPLE);
+    }
+
     @Test
     void absentHeaderIsEmpty() {
         assertThat(RetryAfter.parse(null, TWO_MINUTES_BEFORE)).isEmpty();
