@@ -43,19 +43,18 @@ public final class RetryAfter {
     private static final Instant FIRST_HTTP_DATE = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant LAST_HTTP_DATE = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
-    /** {@code Sun, 06 Nov 1994 08:49:37 GMT}; the one form a sender may generate. */
-    private static final DateTimeFormatter IMF_FIXDATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM uuuu HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC)
-                    .withResolverStyle(ResolverStyle.STRICT);
+    /**
+     * {@code Sun, 06 Nov 1994 08:49:37 GMT}; the one form a sender may generate. The year is exactly four digits
+     * (4DIGIT): the pattern letters {@code uuuu} also read a signed longer year ({@code +10000}).
+     */
+    private static final DateTimeFormatter IMF_FIXDATE = imfFixdate("dd");
 
     /**
      * {@code Thu, 3 Dec 2026 10:00:00 GMT}: IMF-fixdate with a one-digit day, no HTTP-date, but what Java's
      * {@code DateTimeFormatter.RFC_1123_DATE_TIME} writes in a month's first nine days, so what many Java upstreams
      * send; ignored, their {@code Retry-After} counted for nothing on those days.
      */
-    private static final DateTimeFormatter IMF_FIXDATE_ONE_DIGIT_DAY =
-            DateTimeFormatter.ofPattern("EEE, d MMM uuuu HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC)
-                    .withResolverStyle(ResolverStyle.STRICT);
+    private static final DateTimeFormatter IMF_FIXDATE_ONE_DIGIT_DAY = imfFixdate("d");
 
     /**
      * {@code 06-Nov-94 08:49:37 GMT}: the RFC 850 form after its full day name, which is checked separately
@@ -95,6 +94,16 @@ public final class RetryAfter {
     private static final Pattern LEAP_SECOND = Pattern.compile("(?<= [0-9]{2}:[0-9]{2}):60(?= |$)");
 
     private RetryAfter() {
+    }
+
+    private static DateTimeFormatter imfFixdate(String day) {
+        return new DateTimeFormatterBuilder()
+                .appendPattern("EEE, " + day + " MMM ")
+                .appendValue(ChronoField.YEAR, 4)
+                .appendPattern(" HH:mm:ss 'GMT'")
+                .toFormatter(Locale.US)
+                .withZone(ZoneOffset.UTC)
+                .withResolverStyle(ResolverStyle.STRICT);
     }
 
     /**
