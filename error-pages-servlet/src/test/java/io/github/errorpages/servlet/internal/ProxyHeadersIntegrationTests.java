@@ -132,6 +132,28 @@ class ProxyHeadersIntegrationTests {
                 .doesNotContainIgnoringCase("connection");
     }
 
+    /** RFC 9110 §7.6.1: field names are case-insensitive, in Connection too; the named field did cross. */
+    @Test
+    void dropsAFieldConnectionNamesInAnotherCase() throws Exception {
+        String sent = upstreamHeadersFor("Host: shop.example\r\nConnection: x-trace-hop\r\nX-Trace-Hop: 1\r\n");
+
+        assertThat(sent).contains("X-Forwarded-Proto: http\n").doesNotContainIgnoringCase("x-trace-hop");
+    }
+
+    /**
+     * RFC 9110 §7.6.2: an OPTIONS request's Max-Forwards is decremented only when it is one number; two fields are
+     * not one (a proxy that read only the first sent {@code 4} and dropped the {@code 0}, forwarding what the
+     * client had asked to end here), and they pass on as received for the next recipient to read as it can.
+     */
+    @Test
+    void passesTwoMaxForwardsFieldsOnAsReceived() throws Exception {
+        String sent = HttpTester.parseResponse(connector.getResponse("OPTIONS /upstream HTTP/1.1\r\n"
+                + "Host: shop.example\r\nMax-Forwards: 5\r\nMax-Forwards: 0\r\nConnection: close\r\n\r\n"))
+                .getContent();
+
+        assertThat(sent).contains("Max-Forwards: 5\nMax-Forwards: 0\n").doesNotContain("Max-Forwards: 4");
+    }
+
     @Test
     void addsForwardingFieldsForThisHop() throws Exception {
         String sent = upstreamHeadersFor("Host: shop.example:8443\r\n");
