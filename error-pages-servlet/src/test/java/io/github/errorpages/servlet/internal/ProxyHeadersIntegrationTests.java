@@ -398,7 +398,7 @@ class ProxyHeadersIntegrationTests {
 
     /**
      * Elsewhere, outside the base path, another port or scheme (also on the endpoint's port: another origin),
-     * relative, or not a URI: relayed unchanged.
+     * relative, or not a URI, or a port out of range (4294967376 is 80 plus 2^32, no port 80): relayed unchanged.
      */
     @ParameterizedTest
     @ValueSource(strings = {"https://login.example/sso?back=1", "http://10.23.4.5/apiary/x", "http://10.23.4.5/other",
@@ -406,6 +406,7 @@ class ProxyHeadersIntegrationTests {
         "orders/43", "?page=2",
         "//10.23.4.5:8443/api/x", "http://[bad/x", "http://10.23.4.5.5/api/x", "http://10.23.4.256/api/x",
         "http://10.23.4.5:65616/api/x", "http://0x10.23.4.5/api/x", "http://10.23.4.6/api/x",
+        "http://10.23.4.5:4294967376/api/x",
         "http://10.23.4.5..//api/x",
         "http://[::1%25eth0]/api/x", "http://10.23.4.5:8o/api/x"})
     void relaysOtherLocationsUnchanged(String location) throws Exception {
