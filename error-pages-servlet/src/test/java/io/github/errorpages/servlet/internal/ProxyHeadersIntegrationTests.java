@@ -33,6 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ProxyHeadersIntegrationTests {
 
     private static final String PSEUDONYM = "error-pages-k3y9x2ab";
+    private static final String UPSTREAM_DATE = "Tue, 01 Dec 2026 10:00:00 GMT";
     /** The endpoints of R37's example: an internal host name and an internal IP, each with a base path. */
     private static final UpstreamLocations LOCATIONS = UpstreamLocations.of(List.of(
             URI.create("https://billing-internal.svc.cluster.local:8443/api"), URI.create("http://10.23.4.5/api/")));
@@ -76,10 +77,22 @@ class ProxyHeadersIntegrationTests {
                         "Keep-Alive", List.of("timeout=5"),
                         "Transfer-Encoding", List.of("chunked"),
                         "Content-Length", List.of("999"),
+                        "Date", List.of(UPSTREAM_DATE),
                         ":status", List.of("200"),
                         "ETag", List.of("\"v1\"")), response, LOCATIONS, request);
             }
         }), "/client");
+        context.addServlet(new ServletHolder(new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void service(HttpServletRequest request, HttpServletResponse response) {
+                // As a context's <response-character-encoding> (or a filter) leaves it before the proxy relays.
+                response.setCharacterEncoding("UTF-8");
+                ProxyHeaders.towardClient(Map.of("Content-Type", List.of("text/plain")), response, LOCATIONS,
+                        request);
+            }
+        }), "/client-with-default-encoding");
         // Gives the client the Location (and Content-Location) of the query's "location" parameter, or the
         // field its "field" parameter names with the value of its "value" parameter.
         HttpServlet locations = new HttpServlet() {
@@ -326,6 +339,28 @@ class ProxyHeadersIntegrationTests {
         assertThat(response.get("Keep-Alive")).isNull();
         assertThat(response.get(":status")).isNull();
         assertThat(response.get("Content-Length")).isNotEqualTo("999");
+    }
+
+    /** The upstream's Date replaces the one the container sets: one Date, the upstream's (RFC 9110 §6.6.1). */
+    @Test
+    void relaysTheUpstreamsDateInPlaceOfTheContainersOwn() throws Exception {
+        HttpTester.Response response = HttpTester.parseResponse(connector.getResponse(
+                "GET /client HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.getValuesList("Date")).containsExactly(UPSTREAM_DATE);
+    }
+
+    /**
+     * A Content-Type without a charset is relayed as the upstream sent it, even where the response already had a
+     * character encoding: Jetty appended {@code ;charset=UTF-8}, which tells the client another encoding than the
+     * upstream's bytes have (a Latin-1 page read as UTF-8).
+     */
+    @Test
+    void relaysAContentTypeWithoutCharsetAsReceived() throws Exception {
+        HttpTester.Response response = HttpTester.parseResponse(connector.getResponse(
+                "GET /client-with-default-encoding HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.get("Content-Type")).isEqualTo("text/plain");
     }
 
     /**
