@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -93,6 +94,19 @@ class ProxyHeadersIntegrationTests {
                         request);
             }
         }), "/client-with-default-encoding");
+        context.addServlet(new ServletHolder(new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void service(HttpServletRequest request, HttpServletResponse response) {
+                // The Jetty transport's overload: the upstream's fields in the order received, the names of
+                // fields Jetty does not know in the case received.
+                ProxyHeaders.towardClient(List.of(new HttpField("Content-Type", "text/plain"),
+                        new HttpField("Set-Cookie", "a=1"), new HttpField("Date", UPSTREAM_DATE),
+                        new HttpField("X-Tag", "1"), new HttpField("Set-Cookie", "b=2"), new HttpField("x-tag", "2")),
+                        HttpField::getName, HttpField::getValue, response, LOCATIONS, request);
+            }
+        }), "/client-fields");
         // Gives the client the Location (and Content-Location) of the query's "location" parameter, or the
         // field its "field" parameter names with the value of its "value" parameter.
         HttpServlet locations = new HttpServlet() {
@@ -341,13 +355,22 @@ class ProxyHeadersIntegrationTests {
         assertThat(response.get("Content-Length")).isNotEqualTo("999");
     }
 
-    /** The upstream's Date replaces the one the container sets: one Date, the upstream's (RFC 9110 §6.6.1). */
-    @Test
-    void relaysTheUpstreamsDateInPlaceOfTheContainersOwn() throws Exception {
+    /**
+     * The upstream's Date replaces the one the container sets: one Date, the upstream's (RFC 9110 §6.6.1), with
+     * either transport's fields; a field of several values keeps them all, also when the upstream wrote its name in
+     * two cases (field names are case-insensitive, RFC 9110 §5.1).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/client", "/client-fields"})
+    void relaysTheUpstreamsDateInPlaceOfTheContainersOwnAndEveryValueOfAField(String path) throws Exception {
         HttpTester.Response response = HttpTester.parseResponse(connector.getResponse(
-                "GET /client HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
+                "GET " + path + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
 
         assertThat(response.getValuesList("Date")).containsExactly(UPSTREAM_DATE);
+        assertThat(response.getValuesList("Set-Cookie")).containsExactly("a=1", "b=2");
+        if (path.equals("/client-fields")) {
+            assertThat(response.getValuesList("X-Tag")).as("one field name in two cases").containsExactly("1", "2");
+        }
     }
 
     /**
