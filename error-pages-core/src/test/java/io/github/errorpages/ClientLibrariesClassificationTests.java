@@ -348,7 +348,8 @@ class ClientLibrariesClassificationTests {
         Throwable timedOut = catchThrowable(() -> waiting.acquire(Duration.ofMillis(100)).block());
 
         assertThat(refused).isInstanceOf(PoolAcquirePendingLimitException.class);
-        // A checked TimeoutException: block() hands it on wrapped in Reactor's ReactiveException, as applications see it.
+        // A checked TimeoutException: block() hands it on wrapped in Reactor's ReactiveException, as applications
+        // see it.
         assertThat(timedOut).hasCauseInstanceOf(PoolAcquireTimeoutException.class);
         assertThat(List.of(refused, timedOut)).allSatisfy(failure -> assertThat(
                 classifier.classify(failure).map(UpstreamFailure::cause)).as(String.valueOf(failure))
