@@ -77,13 +77,7 @@ class ExecutorStreamPublisherTests {
     @Test
     void deliversNoMoreItemsThanAskedForAndReadsTheSourceNoFurther() throws Exception {
         AtomicInteger readsMade = new AtomicInteger();
-        InputStream source = new ByteArrayInputStream("an upload".getBytes(StandardCharsets.US_ASCII)) {
-            @Override
-            public synchronized int read(byte[] b, int off, int len) {
-                readsMade.incrementAndGet();
-                return super.read(b, off, Math.min(len, 3));
-            }
-        };
+        ByteArrayInputStream source = anUploadReadThreeBytesAtATime(readsMade);
         Recorder recorder = new Recorder(1, false);
 
         new ExecutorStreamPublisher(() -> source, reads).subscribe(recorder);
@@ -116,13 +110,7 @@ class ExecutorStreamPublisherTests {
     @Test
     void readsNothingMoreOnceCancelled() throws Exception {
         AtomicInteger readsMade = new AtomicInteger();
-        InputStream source = new ByteArrayInputStream("an upload".getBytes(StandardCharsets.US_ASCII)) {
-            @Override
-            public synchronized int read(byte[] b, int off, int len) {
-                readsMade.incrementAndGet();
-                return super.read(b, off, Math.min(len, 3));
-            }
-        };
+        ByteArrayInputStream source = anUploadReadThreeBytesAtATime(readsMade);
         Recorder recorder = new Recorder(1, false);
         new ExecutorStreamPublisher(() -> source, reads).subscribe(recorder);
         Await.until(() -> !recorder.items.isEmpty(), "the item asked for");
@@ -232,5 +220,16 @@ class ExecutorStreamPublisherTests {
         public void onComplete() {
             ended.complete("complete");
         }
+    }
+
+    /** "an upload", three bytes a read at the most, each read counted. */
+    private static ByteArrayInputStream anUploadReadThreeBytesAtATime(AtomicInteger readsMade) {
+        return new ByteArrayInputStream("an upload".getBytes(StandardCharsets.US_ASCII)) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                readsMade.incrementAndGet();
+                return super.read(b, off, Math.min(len, 3));
+            }
+        };
     }
 }
