@@ -138,10 +138,11 @@ public final class UpstreamLocations {
                 continue;
             }
             String target = value.substring(from, to);
-            // A quoted anchor with a quoted-pair is left as it is: the pair is no part of a URI, and unquoting it is
-            // not worth its risk. A <target> has no quoted-pairs: a backslash there is a character of the URI, which
-            // rewrite() encodes as it does in Location.
-            String replaced = c == '"' && target.indexOf('\\') >= 0 ? target : rewrite(target, request);
+            // A quoted anchor is a quoted-string: its quoted-pairs are read as the characters they stand for. A
+            // <target> has none: a backslash there is a character of the URI, which rewrite() encodes as it does in
+            // Location.
+            String replaced = c == '"' && target.indexOf('\\') >= 0 ? rewriteQuoted(target, request)
+                    : rewrite(target, request);
             if (!replaced.equals(target)) {
                 if (rewritten == null) {
                     rewritten = new StringBuilder(length);
@@ -152,6 +153,35 @@ public final class UpstreamLocations {
             at = next;
         }
         return rewritten == null ? value : rewritten.append(value, copied, length).toString();
+    }
+
+    /**
+     * Rewrites the content of a quoted-string (RFC 9110 §5.6.4) with quoted-pairs: unquoted, rewritten as any
+     * reference, and quoted again if it changed. Left as it was, an anchor naming an endpoint would reach the client.
+     */
+    private String rewriteQuoted(String quoted, HttpServletRequest request) {
+        StringBuilder unquoted = new StringBuilder(quoted.length());
+        for (int at = 0; at < quoted.length(); at++) {
+            char c = quoted.charAt(at);
+            if (c == '\\' && at + 1 < quoted.length()) {
+                c = quoted.charAt(++at);
+            }
+            unquoted.append(c);
+        }
+        String rewritten = rewrite(unquoted.toString(), request);
+        if (rewritten.contentEquals(unquoted)) {
+            return quoted;
+        }
+        // rewrite() percent-encodes both '"' and '\', but the quoted-string must not end early whatever it returns.
+        StringBuilder requoted = new StringBuilder(rewritten.length() + 2);
+        for (int at = 0; at < rewritten.length(); at++) {
+            char c = rewritten.charAt(at);
+            if (c == '"' || c == '\\') {
+                requoted.append('\\');
+            }
+            requoted.append(c);
+        }
+        return requoted.toString();
     }
 
     /** Where the quoted-string opening at {@code open} closes (its closing quote), quoted-pairs skipped; else -1. */

@@ -518,6 +518,11 @@ class ProxyHeadersIntegrationTests {
         "Link | <http://10.23.4.5/api/a>; rel=x; anchor=\"http://10.23.4.5/api/b\" | </billing/a>; rel=x; anchor=\"/billing/b\"",
         "Link | </a>;ANCHOR = \"http://10.23.4.5/api/b#s\" | </a>;ANCHOR = \"/billing/b#s\"",
         "Link | </a>; xanchor=\"http://10.23.4.5/api/q\" | </a>; xanchor=\"http://10.23.4.5/api/q\"",
+        // A quoted anchor's quoted-pairs stand for their characters (RFC 9110 §5.6.4): \b is b; a quote is
+        // percent-encoded, as in a Location.
+        "Link | </a>; anchor=\"http://10.23.4.5/api/\\b\" | </a>; anchor=\"/billing/b\"",
+        "Link | </a>; anchor=\"http://10.23.4.5/api/a\\\"b\" | </a>; anchor=\"/billing/a%22b\"",
+        "Link | </a>; anchor=\"http://10.23.4.5/api/a#x\\\"y\" | </a>; anchor=\"/billing/a#x%22y\"",
         "Refresh | 5; url=http://10.23.4.5/api/login?next=%2F | 5; url=/billing/login?next=%2F",
         "Refresh | 0;URL='https://billing-internal.svc.cluster.local:8443/api' | 0;URL='/billing'",
         "Refresh | 3, http://10.23.4.5/api/x | 3, /billing/x",
