@@ -131,35 +131,19 @@ class ExecutorStreamPublisherTests {
      */
     @Test
     void demandAddedUpPastLongMaxValueIsUnbounded() throws Exception {
-        List<String> items = new CopyOnWriteArrayList<>();
-        CompletableFuture<String> ended = new CompletableFuture<>();
         InputStream source = new ByteArrayInputStream("an upload".getBytes(StandardCharsets.US_ASCII));
-
-        new ExecutorStreamPublisher(() -> source, reads).subscribe(new Flow.Subscriber<>() {
+        Recorder recorder = new Recorder(0, false) {
             @Override
             public void onSubscribe(Flow.Subscription subscription) {
                 subscription.request(Long.MAX_VALUE);
                 subscription.request(Long.MAX_VALUE); // within onSubscribe: added up before any read starts
             }
+        };
 
-            @Override
-            public void onNext(ByteBuffer item) {
-                items.add(StandardCharsets.US_ASCII.decode(item).toString());
-            }
+        new ExecutorStreamPublisher(() -> source, reads).subscribe(recorder);
 
-            @Override
-            public void onError(Throwable failure) {
-                ended.complete("error " + failure.getClass().getName());
-            }
-
-            @Override
-            public void onComplete() {
-                ended.complete("complete");
-            }
-        });
-
-        assertThat(ended.get(10, TimeUnit.SECONDS)).isEqualTo("complete");
-        assertThat(String.join("", items)).isEqualTo("an upload");
+        assertThat(recorder.ended.get(10, TimeUnit.SECONDS)).isEqualTo("complete");
+        assertThat(String.join("", recorder.items)).isEqualTo("an upload");
     }
 
     /**
@@ -181,7 +165,7 @@ class ExecutorStreamPublisherTests {
      * Asks for {@code each} items at a time (0: once, for none), again after each item it gets unless told not to;
      * records what it gets.
      */
-    private static final class Recorder implements Flow.Subscriber<ByteBuffer> {
+    private static class Recorder implements Flow.Subscriber<ByteBuffer> {
         final List<String> items = new CopyOnWriteArrayList<>();
         final CompletableFuture<String> ended = new CompletableFuture<>();
         private final int each;
