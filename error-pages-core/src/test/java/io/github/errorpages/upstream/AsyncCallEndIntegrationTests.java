@@ -13,12 +13,14 @@ import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -30,6 +32,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -253,6 +256,148 @@ class AsyncCallEndIntegrationTests {
             assertThat(aborted.attempts()).isEqualTo(1);
             assertThat(aborted.reason()).isEqualTo(java.util.concurrent.CancellationException.class);
         });
+    }
+
+    /**
+     * The caller ends the call as its retry starts (here from within the start, which makes the interleaving
+     * deterministic): the attempt just started is cancelled there and then, and its bulkhead permit given back. It
+     * ran on for nobody until its own timeout, 20 s here, holding a permit of the bulkhead that sheds load (R47).
+     */
+    @Test
+    void cancelsARetryThatStartsAsTheCallerEndsTheCall() {
+        UpstreamGuard guard = UpstreamGuard.of(fast(NOWHERE).attemptTimeout(Duration.ofSeconds(20)).build());
+        AtomicReference<CompletableFuture<Response>> call = new AtomicReference<>();
+        CompletableFuture<Response> first = new CompletableFuture<>();
+        CompletableFuture<Response> retry = new CompletableFuture<>();
+
+        call.set(guard.callAsync(UpstreamRequest.of("GET"), new RecordingAdapter(), attempt -> {
+            if (attempt.number() == 1) {
+                return first;
+            }
+            call.get().cancel(true);
+            return retry;
+        }));
+        first.completeExceptionally(new ConnectException("Connection refused"));
+
+        assertThat(retry).as("the retry nobody waits for").failsWithin(Duration.ofSeconds(5))
+                .withThrowableOfType(CancellationException.class);
+        Await.until(() -> guard.bulkhead().getMetrics().getAvailableConcurrentCalls()
+                == guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls(), "the retry's permit given back");
+        assertThat(call.get()).isCancelled();
+    }
+
+    /**
+     * The caller ends the call while the guard decides on its retry (here from a listener of the decision, standing
+     * in for the caller's thread, which makes the interleaving deterministic): the call ends there and then, counted
+     * as aborted with its retry lost, as a blocking call interrupted then is, not once its 20 s backoff is over; and
+     * the retry is never made.
+     */
+    @Test
+    void callCancelledAsItsRetryIsDecidedOnEndsAtOnce() {
+        AtomicReference<CompletableFuture<Response>> call = new AtomicReference<>();
+        UpstreamGuard guard = UpstreamGuard.builder(fast(NOWHERE).deadline(Duration.ofSeconds(60))
+                .backoff(Duration.ofSeconds(20), 1.0, Duration.ofSeconds(20), 0.0).build()).listener(event -> {
+                    events.onEvent(event);
+                    if (event instanceof UpstreamEvent.RetryScheduled) {
+                        call.get().cancel(true);
+                    }
+                }).build();
+        List<Attempt> attempts = new CopyOnWriteArrayList<>();
+        CompletableFuture<Response> first = new CompletableFuture<>();
+
+        call.set(guard.callAsync(UpstreamRequest.of("GET"), new RecordingAdapter(), attempt -> {
+            attempts.add(attempt);
+            return first;
+        }));
+        first.completeExceptionally(new ConnectException("Connection refused"));
+
+        // All of it happened on this thread, within completeExceptionally.
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(call.get()).isCancelled();
+        assertThat(metrics.abortedCalls()).as("at once, not when the backoff is over").isEqualTo(1);
+        assertThat(metrics.lostRetries()).isEqualTo(1);
+        assertThat(events.of(UpstreamEvent.CallAborted.class)).singleElement()
+                .satisfies(aborted -> assertThat(aborted.reason()).isEqualTo(CancellationException.class));
+        assertThat(attempts).hasSize(1);
+    }
+
+    /**
+     * The caller cancels a call whose retry waits in an executor that never runs it: when too little of the
+     * deadline is left for the retry (R45), the call is counted as the caller's abort, which it was, not as a
+     * failure blamed on the deadline, which would also mark the upstream failing.
+     */
+    @Test
+    void callCancelledWhileItsRetryWaitsInTheExecutorIsCountedAsAborted() throws Exception {
+        CountDownLatch queued = new CountDownLatch(1);
+        Executor discarding = task -> queued.countDown();
+        UpstreamGuard guard = UpstreamGuard.builder(fast(NOWHERE).deadline(Duration.ofSeconds(2))
+                .attemptTimeout(Duration.ofSeconds(1)).build()).executor(discarding).listener(events).build();
+
+        CompletableFuture<Response> result = guard.callAsync(UpstreamRequest.of("GET"), new RecordingAdapter(),
+                attempt -> CompletableFuture.failedFuture(new ConnectException("Connection refused")));
+        assertThat(queued.await(5, TimeUnit.SECONDS)).as("the retry handed to the executor").isTrue();
+        result.cancel(true);
+
+        Await.until(() -> guard.metrics().abortedCalls() + guard.metrics().failedCalls() == 1,
+                "the call's end to be counted");
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(metrics.abortedCalls()).isEqualTo(1);
+        assertThat(metrics.failedCalls()).isZero();
+        assertThat(metrics.lostRetries()).isEqualTo(1);
+        assertThat(events.refusals()).isEmpty();
+    }
+
+    /**
+     * The guard's executor shut down gracefully ({@code shutdown()}) while a retry waits in its queue: it still runs
+     * what it queued, so the retry is made. Only an executor that terminated with the retry never run dropped it;
+     * taken for dropped at the shutdown, the call failed although its retry was still to come.
+     */
+    @Test
+    void retryQueuedOnAnExecutorShutDownGracefullyIsStillMade() throws Exception {
+        AtomicInteger checksOnceStopped = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>()) {
+            @Override
+            public boolean isShutdown() {
+                return counted(super.isShutdown());
+            }
+
+            @Override
+            public boolean isTerminated() {
+                return counted(super.isTerminated());
+            }
+
+            /** Counts the guard's checks for a dropped retry once the executor is shut down. */
+            private boolean counted(boolean answer) {
+                if (super.isShutdown()) {
+                    checksOnceStopped.incrementAndGet();
+                }
+                return answer;
+            }
+        };
+        CountDownLatch busy = new CountDownLatch(1);
+        pool.execute(() -> {
+            try {
+                busy.await(); // the executor's one thread, taken until the test lets it go
+            } catch (InterruptedException stopped) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        UpstreamGuard guard = UpstreamGuard.builder(fast(NOWHERE).build()).executor(pool).listener(events).build();
+
+        CompletableFuture<Response> result = guard.callAsync(UpstreamRequest.of("GET"), new RecordingAdapter(),
+                attempt -> attempt.number() == 1
+                        ? CompletableFuture.failedFuture(new ConnectException("Connection refused"))
+                        : CompletableFuture.completedFuture(new Response("retried")));
+        Await.until(() -> pool.getQueue().size() == 1, "the retry queued behind the busy thread");
+        pool.shutdown();
+        Await.until(() -> checksOnceStopped.get() >= 2 || result.isDone(), "the guard to look at the stopped executor");
+
+        assertThat(result).as("still waiting for its retry").isNotDone();
+        busy.countDown();
+        assertThat(result.get(5, TimeUnit.SECONDS).name()).isEqualTo("retried");
+        assertThat(events.refusals()).isEmpty();
+        assertThat(guard.metrics().attempts()).isEqualTo(2);
+        assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
