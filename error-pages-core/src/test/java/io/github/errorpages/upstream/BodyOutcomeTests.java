@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponse;
 import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponses;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.spi.CauseClassifier;
 import io.github.errorpages.upstream.internal.MutableClock;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -21,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -409,5 +412,95 @@ class BodyOutcomeTests {
         assertThat(guard.failingSince()).as("the broken body came after the success").isPresent();
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
         assertThat(guard.metrics().brokenBodies()).isEqualTo(1);
+    }
+
+    /** A guard of one bulkhead permit that refuses at once when it is taken. */
+    private static UpstreamGuard onePermit() {
+        return UpstreamGuard.of(Guards.fast(ENDPOINT).maxAttempts(1)
+                .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(1).maxWaitDuration(Duration.ZERO).build())
+                .build());
+    }
+
+    /**
+     * A body that ended while handed over (its end reported from within awaitBody), and whose permit the caller then
+     * asks to hold: nothing is left to give it back but the call, which does. Held for a body that had ended, the
+     * permit was never given back, and the bulkhead lost one call for good (R47).
+     */
+    @Test
+    void holdingThePermitOfABodyThatEndedWhileHandedOverLeaksNoPermit() throws Exception {
+        UpstreamGuard onePermit = onePermit();
+        AwaitingResponses endedAtOnce = new AwaitingResponses() {
+            @Override
+            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+                body.completed();
+                body.holdBulkheadPermit();
+                return super.awaitBody(response, body);
+            }
+        };
+
+        onePermit.call(UpstreamRequest.of("GET"), endedAtOnce, attempt -> OK);
+
+        assertThat(onePermit.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+        FakeResponse next = onePermit.call(UpstreamRequest.of("GET"), endedAtOnce, attempt -> OK);
+        assertThat(next).as("not refused").isSameAs(OK);
+    }
+
+    /**
+     * An adapter that holds the permit and then throws (a bug): the body it abandons gives the permit back, and the
+     * call does not give it back a second time, nor does a report that comes later. Given back twice, the bulkhead
+     * let one call more through than it is configured for, for good.
+     */
+    @Test
+    void adapterThatThrowsAfterHoldingThePermitGivesItBackOnce() throws Exception {
+        UpstreamGuard onePermit = onePermit();
+        AwaitingResponses failing = new AwaitingResponses() {
+            @Override
+            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+                super.awaitBody(response, body);
+                body.holdBulkheadPermit();
+                throw new IllegalStateException("the adapter's bug");
+            }
+        };
+
+        IllegalStateException bug = catchThrowableOfType(IllegalStateException.class,
+                () -> onePermit.call(UpstreamRequest.of("GET"), failing, attempt -> OK));
+        failing.bodies.get(0).completed();
+
+        assertThat(bug).hasMessage("the adapter's bug");
+        assertThat(onePermit.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+    }
+
+    /** What a proxy's own limit on a response's body throws when the body exceeds it. */
+    private static final class BodyTooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLarge() {
+            super("the response's body exceeds the proxy's limit");
+        }
+    }
+
+    /**
+     * A body cut off by the proxy's own limit ({@code http_response_body_size}) is the limit's doing, not the
+     * upstream's: as for an attempt failing so, the breaker records nothing and the upstream is not failing.
+     * Recorded, responses too large for the proxy opened the breaker of an upstream in good health (R47).
+     */
+    @Test
+    void bodyCutOffByTheProxysOwnLimitIsNoFailureOfTheUpstream() throws Exception {
+        FailureClassifier classifier = FailureClassifier.of(List.<CauseClassifier>of(failure -> failure
+                instanceof BodyTooLarge ? Optional.of(FailureCause.HTTP_RESPONSE_BODY_SIZE) : Optional.empty()));
+        UpstreamGuard limited = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1)
+                .circuitBreakerConfig(SMALL_WINDOW).build()).classifier(classifier).build();
+        CircuitBreaker limitedBreaker = limited.circuitBreakers().get(0);
+
+        for (int i = 0; i < 4; i++) {
+            limited.call(UpstreamRequest.of("GET"), responses, attempt -> OK);
+            UpstreamFailure failure = responses.bodies.get(i).failed(new BodyTooLarge());
+            assertThat(failure.cause()).isEqualTo(FailureCause.HTTP_RESPONSE_BODY_SIZE);
+            assertThat(failure.failingSince()).isNull();
+        }
+
+        assertThat(limitedBreaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(limitedBreaker.getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(limited.failingSince()).isEmpty();
     }
 }
