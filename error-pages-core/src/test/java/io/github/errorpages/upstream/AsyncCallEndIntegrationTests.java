@@ -182,7 +182,6 @@ class AsyncCallEndIntegrationTests {
         assertThat(upstream.requestCount()).isEqualTo(1);
     }
 
-    /** A GET sent asynchronously through the guard: what it failed with, once it ended (it must, within 10 s). */
     /**
      * The guard's executor stopped with {@code shutdownNow()} while a retry waits in its queue (an application's
      * stop): the retry is dropped, and the call fails at once as a retry the executor refused. It waited until too
@@ -216,6 +215,7 @@ class AsyncCallEndIntegrationTests {
         assertThat(guard.metrics().lostRetries()).isEqualTo(1);
     }
 
+    /** A GET sent asynchronously through the guard: what it failed with, once it ended (it must, within 10 s). */
     private static UpstreamFailureException asyncCallFailure(UpstreamGuard guard) {
         CompletableFuture<HttpResponse<String>> sent = GuardedHttpClient.of(HTTP, guard)
                 .sendAsync(get("/x"), BodyHandlers.ofString());
@@ -235,7 +235,8 @@ class AsyncCallEndIntegrationTests {
     void callCancelledDuringItsBackoffEndsAtOnce() {
         FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy", "Retry-After", "30"));
         UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).maxHonouredRetryAfter(Duration.ofSeconds(60))
-                .deadline(Duration.ofSeconds(60)).attemptTimeout(Duration.ofSeconds(5)).build()).listener(events).build();
+                        .deadline(Duration.ofSeconds(60)).attemptTimeout(Duration.ofSeconds(5)).build())
+                .listener(events).build();
         GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
 
         CompletableFuture<HttpResponse<String>> sent = client.sendAsync(get("/x"), BodyHandlers.ofString());

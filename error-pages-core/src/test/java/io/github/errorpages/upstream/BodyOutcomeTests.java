@@ -155,7 +155,8 @@ class BodyOutcomeTests {
     void failingSinceLastsWhileTheUpstreamBreaksOffEveryBody() throws Exception {
         Instant start = Instant.parse("2026-12-01T10:00:00Z");
         MutableClock clock = new MutableClock(start);
-        UpstreamGuard clocked = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1).build()).clock(clock).build();
+        UpstreamGuard clocked =
+                UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1).build()).clock(clock).build();
         List<Instant> since = new ArrayList<>();
 
         for (int i = 0; i < 3; i++) {
@@ -181,7 +182,8 @@ class BodyOutcomeTests {
     void aBodyThatBeganBeforeAnOutageDoesNotEndIt() throws Exception {
         Instant start = Instant.parse("2026-12-01T10:00:00Z");
         MutableClock clock = new MutableClock(start);
-        UpstreamGuard clocked = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1).build()).clock(clock).build();
+        UpstreamGuard clocked =
+                UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1).build()).clock(clock).build();
         clocked.call(UpstreamRequest.of("GET"), responses, attempt -> OK);
         BodyOutcome download = responses.bodies.get(0);
         clock.advance(Duration.ofMinutes(5));
