@@ -3504,15 +3504,17 @@ abstract class ReverseProxyServletIntegrationTests {
      * middle of the client's upload, says {@code Connection: close} (RFC 9110 §10.1.1, RFC 9112 §9.6), and the
      * connection ends after it. The rest of the upload, and a request behind it, get nothing but the close: kept
      * alive, the connection would have the body's rest parsed as its next request, out of step with the client's
-     * requests (RFC 9112 §6.3). Both transports, the JDK one also in a servlet without async support; no test on Jetty
-     * saw the JDK transport's page say so (only Tomcat's did).
+     * requests (RFC 9112 §6.3). The failure counts against the upstream (R2). Both transports, each also in a servlet
+     * without async support, whose body the Jetty transport reads with blocking I/O on a thread of its client's: the
+     * upstream resets only once the proxy waits for more of the upload ({@link UploadWatch}), so that read is blocked
+     * when the reset comes. The Jetty transport answered only once that read returned: the client, pausing for the
+     * page, got none, and a 408 that blamed it at the attempt timeout. No test on Jetty saw the JDK transport's page
+     * say so (only Tomcat's did).
      */
     @ParameterizedTest(name = "async supported: {0}")
     @ValueSource(booleans = {true, false})
     void anUploadCutShortByTheUpstreamClosesTheConnectionAfterThePage(boolean asyncSupported) throws Exception {
-        // A gap left open: the Jetty transport's blocking path hears of the reset only once its read of the paused
-        // upload returns, and the client gets a 408 at the attempt timeout instead of the 502 now.
-        assumeTrue(asyncSupported || transport == ProxyTransport.JDK, "the Jetty transport's blocking path waits");
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
         try (ServerSocket resetting = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> reset = CompletableFuture.runAsync(() -> {
                 try (Socket upstream = resetting.accept()) {
@@ -3522,14 +3524,19 @@ abstract class ReverseProxyServletIntegrationTests {
                         matched = b < 0 ? 4 : b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
                     }
                     in.read(); // the first byte of the body: the proxy reads the client's upload
+                    // Once the proxy waits for the rest, the client pausing for the page: a blocking read is blocked.
+                    assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).isTrue();
                     upstream.setSoLinger(true, 0); // a reset, before the rest of the body
                 } catch (IOException ended) {
                     // the proxy gave the connection up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             });
-            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("resetting").endpoints(
-                    URI.create("http://127.0.0.1:" + resetting.getLocalPort())).maxAttempts(1).build()),
-                    asyncSupported).start();
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("resetting").endpoints(
+                    URI.create("http://127.0.0.1:" + resetting.getLocalPort())).maxAttempts(1).build());
+            configured = new JettyServer().filter(new UploadWatch(10, waitingForMoreUpload))
+                    .servlet("/*", proxyBuilder(guard).build(), asyncSupported).start();
             try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
                 uploader.setSoTimeout(10_000);
                 OutputStream out = uploader.getOutputStream();
@@ -3542,6 +3549,7 @@ abstract class ReverseProxyServletIntegrationTests {
 
                 assertThat(page.getStatus()).isEqualTo(502);
                 assertThat(page.get("Connection")).isEqualToIgnoringCase("close");
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
                 out.write(("B".repeat(10) + "GET /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 out.flush();

@@ -547,6 +547,9 @@ public final class JettyForwarder {
                 upstream.onRequestCommit(committed -> listener.awaitingHandshake = false);
             }
             upstream.onResponseHeaders(listener::onHeaders);
+            if (streamed instanceof BlockingRequestBody) {
+                upstream.onResponseFailure(listener::onResponseFailure);
+            }
             if (asynchronous) {
                 upstream.onResponseContentAsync(listener::onContentWithoutBlocking);
             } else {
@@ -1177,6 +1180,23 @@ public final class JettyForwarder {
         private void giveBackBlockingWrite() {
             if (blockingWrite.compareAndSet(true, false)) {
                 blockingWrites.release();
+            }
+        }
+
+        /**
+         * Fails the attempt as soon as its response fails before its head, when the client's body is read with
+         * blocking I/O ({@link BlockingRequestBody}): the exchange completes ({@link #onComplete}) only once its
+         * request side is done too, and that side may be a read blocked on a client that pauses its upload until it
+         * hears back. An upstream that reset the connection then left the client without its 502 until the attempt
+         * timeout, which, finding the read waiting for the client, blamed the client (408). The servlet answers with
+         * the page and then stops the read ({@link BlockingBodyReads#stopReading}). Before any of the body was read,
+         * the request side fails at once with the response, and the body may be sent again: that is left to
+         * {@link #onComplete}, so that a retry never reads the body while this attempt still might.
+         */
+        void onResponseFailure(Response response, Throwable failure) {
+            ForwardedBody streamed = exchange.streamedBody;
+            if (!relaying && streamed != null && !streamed.isUntouched()) {
+                head.completeExceptionally(failureOf(failure)); // no-op if the head timed out or was cancelled first
             }
         }
 
