@@ -6,8 +6,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,6 +61,45 @@ class ErrorPolicyTests {
                 .isEqualTo("7");
         assertThat(policy.decide(UpstreamFailure.ofUpstreamStatus(500, null)).retryAfterHeader()).isNull();
         assertThat(policy.decide(UpstreamFailure.of(FailureCause.DESTINATION_NOT_FOUND)).retryAfter()).isNull();
+    }
+
+    /**
+     * A failure marked as the upstream's status whose recorded status is no 5xx (none, or a 2xx or 4xx a caller
+     * passed) is answered as the cause's 502: an upstream failure is never answered with 2xx, 3xx or 4xx (R1), and
+     * only a well-formed 5xx keeps its status (R3). Taking any status up to 599 made a decision that threw.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 200, 404, 499})
+    void anUpstreamStatusThatIsNo5xxIsAnswered502(int upstreamStatus) { // R1, R3
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstreamStatus(upstreamStatus)
+                .build();
+
+        ErrorDecision decision = policy.decide(failure);
+
+        assertThat(decision.status()).isEqualTo(502);
+        assertThat(decision.retryAfterHeader()).isEqualTo("10");
+    }
+
+    /**
+     * A 500 the gateway caused (a bug, or a cause configured to 500) is no temporary condition: it carries no
+     * Retry-After, not even an upstream's own met on the way or the time a breaker stays open (R4). An upstream's own
+     * 500 still passes its value on (R3).
+     */
+    @Test
+    void aGatewayFault500CarriesNoRetryAfterWhateverItsSignals() { // R4, R3
+        UpstreamFailure internal = UpstreamFailure.builder(FailureCause.PROXY_INTERNAL_ERROR)
+                .upstreamRetryAfter(Duration.ofSeconds(20)).breakerRemainingOpen(Duration.ofSeconds(40)).build();
+        UpstreamFailure refused = UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
+                .upstreamRetryAfter(Duration.ofSeconds(20)).build();
+        ErrorPolicy refusedIs500 = ErrorPolicy.of(ErrorPagesConfig.builder()
+                .status(FailureCause.CONNECTION_REFUSED, 500).build());
+
+        assertThat(policy.decide(internal)).extracting(ErrorDecision::status, ErrorDecision::retryAfterHeader)
+                .containsExactly(500, null);
+        assertThat(refusedIs500.decide(refused)).extracting(ErrorDecision::status, ErrorDecision::retryAfterHeader)
+                .containsExactly(500, null);
+        assertThat(policy.decide(UpstreamFailure.ofUpstreamStatus(500, Duration.ofSeconds(20))).retryAfterHeader())
+                .isEqualTo("20");
     }
 
     @Test
@@ -191,6 +232,24 @@ class ErrorPolicyTests {
             assertThat(policy.decide(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED)).retryAfterSeconds())
                     .isBetween(25L, 25L);
         }
+    }
+
+    /**
+     * The one-argument factory's random source varies: a constant one gave every client the same jittered value, the
+     * herd jitter is there to spread. The values stay within the jitter's bounds (R10).
+     */
+    @Test
+    void theDefaultRandomSourceSpreadsJitter() { // R10
+        ErrorPolicy jittered = ErrorPolicy.of(ErrorPagesConfig.builder().retryAfterJitter(1.0).build());
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE)
+                .breakerRemainingOpen(Duration.ofSeconds(100)).build();
+
+        Set<Long> seconds = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            seconds.add(jittered.decide(failure).retryAfterSeconds());
+        }
+
+        assertThat(seconds).allSatisfy(value -> assertThat(value).isBetween(100L, 200L)).hasSizeGreaterThan(1);
     }
 
     /**
