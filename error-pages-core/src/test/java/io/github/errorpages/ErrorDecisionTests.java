@@ -31,7 +31,7 @@ class ErrorDecisionTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"connection_refused", "maintenance", "Upstream-Down", "*x", "a:b/c.d"})
+    @ValueSource(strings = {"connection_refused", "maintenance", "Upstream-Down", "*x", "a:b/c.d", "e0123456789"})
     void anErrorCodeThatIsATokenIsTaken(String code) { // RFC 8941 §3.3.4
         assertThat(new ErrorDecision(502, FailureCause.CONNECTION_REFUSED, code, null, null, REFUSED).errorCode())
                 .isEqualTo(code);
@@ -44,6 +44,45 @@ class ErrorDecisionTests {
                 "destination_unavailable", Duration.ofSeconds(30), header, REFUSED))
                 .withMessageStartingWith("retryAfterHeader must be a field value")
                 .withMessageNotContaining("\r").withMessageNotContaining("\n");
+    }
+
+    /** A decision made by hand answers with a 5xx, 500 and 599 included, or is refused: never 2xx, 3xx or 4xx (R1). */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 200, 302, 404, 499, 600})
+    void aStatusThatIsNo5xxIsRefused(int status) { // R1
+        assertThatIllegalArgumentException().isThrownBy(() -> new ErrorDecision(status,
+                FailureCause.CONNECTION_REFUSED, "connection_refused", null, null, REFUSED))
+                .withMessage("status must be in [500, 599], but was " + status);
+        assertThat(new ErrorDecision(500, FailureCause.PROXY_INTERNAL_ERROR, "proxy_internal_error", null, null,
+                REFUSED).status()).isEqualTo(500);
+        assertThat(new ErrorDecision(599, FailureCause.UPSTREAM_STATUS, "upstream_status", null, null, REFUSED)
+                .status()).isEqualTo(599);
+    }
+
+    /**
+     * The page's countdown and cache lifetime read {@code retryAfter}, the header {@code retryAfterHeader}: a
+     * decision with one and not the other would send a header the page contradicts, or a countdown with no header
+     * (R8, R10).
+     */
+    @Test
+    void aRetryAfterWithoutItsHeaderOrAHeaderWithoutItsDelayIsRefused() {
+        assertThatIllegalArgumentException().isThrownBy(() -> unavailable(Duration.ofSeconds(30), null))
+                .withMessage("retryAfter and retryAfterHeader must both be set or both be null");
+        assertThatIllegalArgumentException().isThrownBy(() -> unavailable(null, "30"))
+                .withMessage("retryAfter and retryAfterHeader must both be set or both be null");
+    }
+
+    /**
+     * The delay is whole seconds and at least one, as the header's delay-seconds is (R7, R10): the page counts
+     * {@code retryAfterSeconds()}, which drops a fraction, down to a time before the header's.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {0, 999, 1_500, 29_001})
+    void aRetryAfterBelowOneSecondOrNotWholeIsRefused(long millis) { // R7, R10
+        Duration delay = Duration.ofMillis(millis);
+
+        assertThatIllegalArgumentException().isThrownBy(() -> unavailable(delay, "30"))
+                .withMessage("retryAfter must be whole seconds >= 1, but was " + delay);
     }
 
     /** What a decision made by hand gives now: the page, its header and its one log line. */
@@ -74,5 +113,10 @@ class ErrorDecisionTests {
                 decision)).withMessage("value of header Retry-After");
         assertThatNullPointerException().isThrownBy(() -> new ErrorResponse(502, noName, new byte[0], "7KQ2-MF4X",
                 decision)).withMessage("header name");
+    }
+
+    private static ErrorDecision unavailable(Duration retryAfter, String retryAfterHeader) {
+        return new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE, "destination_unavailable", retryAfter,
+                retryAfterHeader, REFUSED);
     }
 }
