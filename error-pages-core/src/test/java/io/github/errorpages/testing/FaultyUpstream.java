@@ -131,6 +131,25 @@ public final class FaultyUpstream implements Closeable {
     }
 
     private static FaultyUpstream startTls(Behaviour behaviour, boolean needClientAuth, boolean trustingItself) {
+        try {
+            ServerSocket socket = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+            return new FaultyUpstream(socket, serverContext(trustingItself), needClientAuth, behaviour);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The server side's TLS context of {@link #startTlsSelfSigned(Behaviour)}, for a test's own TLS server or engine:
+     * it presents the upstream's self-signed certificate, which {@link #trustingSelfSigned()} trusts.
+     *
+     * @return an initialised context
+     */
+    public static SSLContext serverContext() {
+        return serverContext(false);
+    }
+
+    private static SSLContext serverContext(boolean trustingItself) {
         try (InputStream in = FaultyUpstream.class.getResourceAsStream(KEYSTORE)) {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(in, "changeit".toCharArray());
@@ -138,8 +157,7 @@ public final class FaultyUpstream implements Closeable {
             keys.init(store, "changeit".toCharArray());
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys.getKeyManagers(), trustingItself ? trustManagers(store) : null, null);
-            ServerSocket socket = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
-            return new FaultyUpstream(socket, context, needClientAuth, behaviour);
+            return context;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (java.security.GeneralSecurityException e) {

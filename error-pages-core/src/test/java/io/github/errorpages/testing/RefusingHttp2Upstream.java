@@ -4,15 +4,12 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,8 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocket;
 
@@ -34,7 +29,6 @@ import javax.net.ssl.SSLServerSocket;
  */
 public final class RefusingHttp2Upstream implements AutoCloseable {
 
-    private static final String KEYSTORE = "/io/github/errorpages/testing/self-signed.p12";
     private static final int DATA = 0x0;
     private static final int HEADERS = 0x1;
     private static final int RST_STREAM = 0x3;
@@ -65,14 +59,8 @@ public final class RefusingHttp2Upstream implements AutoCloseable {
 
     /** @return a started upstream on a loopback port */
     public static RefusingHttp2Upstream start() {
-        try (InputStream in = RefusingHttp2Upstream.class.getResourceAsStream(KEYSTORE)) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, "changeit".toCharArray());
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(store, "changeit".toCharArray());
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), null, null);
-            SSLServerSocket server = (SSLServerSocket) context.getServerSocketFactory()
+        try {
+            SSLServerSocket server = (SSLServerSocket) FaultyUpstream.serverContext().getServerSocketFactory()
                     .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
             SSLParameters parameters = server.getSSLParameters();
             parameters.setApplicationProtocols(new String[] {"h2"});
@@ -80,8 +68,6 @@ public final class RefusingHttp2Upstream implements AutoCloseable {
             return new RefusingHttp2Upstream(server);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
         }
     }
 

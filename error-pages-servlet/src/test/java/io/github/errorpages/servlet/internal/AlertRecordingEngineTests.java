@@ -4,13 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.testing.FaultyUpstream;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.security.KeyStore;
 import javax.net.ssl.ExtendedSSLSession;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
@@ -29,7 +25,6 @@ import org.junit.jupiter.api.Test;
  * engine it wraps: close with the alert, name and verify the upstream's host.
  */
 class AlertRecordingEngineTests {
-    private static final String KEYSTORE = "/io/github/errorpages/testing/self-signed.p12";
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
 
     private SslContextFactory.Client factory;
@@ -43,7 +38,7 @@ class AlertRecordingEngineTests {
         factory = CloseDelimitedBodies.newTlsContextFactory();
         factory.setSslContext(FaultyUpstream.trustingSelfSigned());
         factory.start();
-        upstream = upstreamContext().createSSLEngine();
+        upstream = FaultyUpstream.serverContext().createSSLEngine();
         upstream.setUseClientMode(false);
     }
 
@@ -135,19 +130,6 @@ class AlertRecordingEngineTests {
         engine.setUseClientMode(true);
         assertThat(engine).isInstanceOf(AlertRecordingEngine.class);
         return (AlertRecordingEngine) engine;
-    }
-
-    /** The upstream's context: the self-signed certificate of {@link FaultyUpstream#startTlsSelfSigned}. */
-    private static SSLContext upstreamContext() throws Exception {
-        try (InputStream in = AlertRecordingEngineTests.class.getResourceAsStream(KEYSTORE)) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, "changeit".toCharArray());
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(store, "changeit".toCharArray());
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), null, null);
-            return context;
-        }
     }
 
     /** Passes the records of a handshake between the proxy's engine and the upstream's until both have ended it. */
