@@ -3568,6 +3568,107 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An upstream that answers while the client's upload is paused half-way, the proxy waiting for the rest: the
+     * answer reaches the client at once, before the upload ends. One the upstream completed (an early 413, as a server
+     * refusing an upload sends: RFC 9110 §15, RFC 9112 §9.6) is relayed whole, saying {@code Connection: close}
+     * (RFC 9112 §9.6): the rest of the upload is not read, and the connection ends after the answer. One the upstream
+     * cut short with a reset reaches the client cut short, without a proper end (R5), or as the page (502, R2) while
+     * its head was still in the response's buffer; the failure counts against the upstream (R2). The Jetty transport,
+     * also in a servlet without async support, whose body it reads with blocking I/O: the upstream answers only once
+     * the proxy waits for more of the upload ({@link UploadWatch}), so that read is blocked when the answer comes. It
+     * relayed the early answer without {@code Connection: close}, leaving the connection to an upload nobody would
+     * read; and, reading with blocking I/O, held an answer cut short until the client sent more, which it never did.
+     */
+    @ParameterizedTest(name = "async supported: {0}, upstream: {1}")
+    @CsvSource({"true, complete", "false, complete"})
+    void anAnswerInTheMiddleOfAPausedUploadReachesTheClientPromptly(boolean asyncSupported, String answer)
+            throws Exception {
+        // A gap left open: the JDK's client reads no answer before it has sent the whole body, and the client gets a
+        // 408 that blames it at the attempt timeout, whatever the upstream answered.
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK's client waits for the whole upload");
+        boolean complete = answer.equals("complete");
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> answered = CompletableFuture.runAsync(() -> {
+                try (Socket upstream = early.accept()) {
+                    InputStream in = upstream.getInputStream();
+                    for (int matched = 0; matched < 4; ) { // to the end of the head
+                        int b = in.read();
+                        matched = b < 0 ? 4 : b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+                    }
+                    in.read(); // the first byte of the body: the proxy reads the client's upload
+                    // Once the proxy waits for the rest, the client pausing for the answer: a blocking read is blocked.
+                    assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).isTrue();
+                    upstream.getOutputStream().write((complete
+                            ? "HTTP/1.1 413 Content Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big!"
+                            : "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nhalf").getBytes(StandardCharsets.US_ASCII));
+                    upstream.getOutputStream().flush();
+                    if (complete) {
+                        upstream.shutdownOutput(); // the answer's end, read or not what is left of the upload
+                        in.transferTo(OutputStream.nullOutputStream()); // until the proxy closes its connection
+                    } else {
+                        upstream.setSoLinger(true, 0); // a reset, before the rest of the answer
+                    }
+                } catch (IOException ended) {
+                    // the proxy gave the connection up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
+                    URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
+            configured = new JettyServer().filter(new UploadWatch(10, waitingForMoreUpload))
+                    .servlet("/*", proxyBuilder(guard).build(), asyncSupported).start();
+            try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+                uploader.setSoTimeout(5_000); // well within the attempt's timeout (10 s) and the client's
+                OutputStream out = uploader.getOutputStream();
+                out.write(("POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + JSON + "\r\nContent-Length: 20"
+                        + "\r\n\r\n" + "A".repeat(10)).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+
+                if (complete) {
+                    HttpTester.Input in = HttpTester.from(uploader.getInputStream());
+                    HttpTester.Response whole = HttpTester.parseResponse(in);
+
+                    assertThat(whole.getStatus()).isEqualTo(413);
+                    assertThat(whole.getContent()).isEqualTo("too big!");
+                    assertThat(whole.get("Connection")).as("the upload's rest is not read")
+                            .isEqualToIgnoringCase("close");
+                    assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+                    out.write(("B".repeat(10) + "GET /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    HttpTester.Response next;
+                    try {
+                        next = HttpTester.parseResponse(in);
+                    } catch (SocketException resetByTheProxy) {
+                        next = null; // the rest came after the close: an end as good as the close itself
+                    }
+                    assertThat(next).as("nothing after the answer but the connection's end").isNull();
+                } else {
+                    ByteArrayOutputStream received = new ByteArrayOutputStream();
+                    try {
+                        uploader.getInputStream().transferTo(received); // to the connection's end
+                    } catch (SocketException resetByTheProxy) {
+                        // an end as good as a close
+                    }
+
+                    String relayed = received.toString(StandardCharsets.ISO_8859_1);
+                    // Still in the response's buffer, the head may give way to the page; else the client sees it cut.
+                    if (relayed.startsWith("HTTP/1.1 502")) {
+                        assertThat(relayed).as("R2").containsIgnoringCase("Connection: close");
+                    } else {
+                        assertThat(HttpTester.parseResponse(relayed)).as(relayed).isNull();
+                    }
+                    Await.until(() -> guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls() == 1,
+                            "the failure to be counted");
+                }
+            }
+            answered.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * A short body of an idempotent request is read whole before the first attempt, so that a retry can send it
      * again. A client that stops sending it never reaches the upstream: the container's idle timeout (1 s here)
      * ends the wait, and the client gets 408 (RFC 9110 §15.5.9), not the container's 500.

@@ -919,6 +919,10 @@ public final class JettyForwarder {
             if (contentLength >= 0) {
                 response.setContentLengthLong(contentLength);
             }
+            if (exchange.isUploadCutShort() && !RequestBodies.isHttp2OrLater(exchange.request.getProtocol())) {
+                // An early answer, the upload part-way (RFC 9112 §9.6): its rest is not read, nor the connection kept.
+                response.setHeader("Connection", "close");
+            }
             // A body that fits the response buffer is written into the buffer, and its last byte sends it, which
             // the socket's send buffer takes at once unless the client left earlier responses of its connection
             // unread. Written so, it needs no write listener and no thread hand-off for the listener's first call,
