@@ -1195,12 +1195,20 @@ public final class JettyForwarder {
          * timeout, which, finding the read waiting for the client, blamed the client (408). The servlet answers with
          * the page and then stops the read ({@link BlockingBodyReads#stopReading}). Before any of the body was read,
          * the request side fails at once with the response, and the body may be sent again: that is left to
-         * {@link #onComplete}, so that a retry never reads the body while this attempt still might.
+         * {@link #onComplete}, so that a retry never reads the body while this attempt still might. A body relayed
+         * that fails (a reset after part of it) ends the exchange at once too, as {@link #onComplete} would end it:
+         * its part held in the response's buffer reached the client only when the read returned, the client waiting
+         * for the rest of the answer before it sent more.
          */
         void onResponseFailure(Response response, Throwable failure) {
             ForwardedBody streamed = exchange.streamedBody;
             if (!relaying && streamed != null && !streamed.isUntouched()) {
                 head.completeExceptionally(failureOf(failure)); // no-op if the head timed out or was cancelled first
+            } else if (relaying && streamed != null && refused == null) {
+                // As onComplete ends it (no writer: this request's writes block); its report and finish, later,
+                // change nothing (the first report counts, and the exchange finishes once).
+                Object end = clientGone ? DONE : stopped ? cutByStop(failure) : translate(failure);
+                exchange.finish(report(bodyOutcome, end));
             }
         }
 
