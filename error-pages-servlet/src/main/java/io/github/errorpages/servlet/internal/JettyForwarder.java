@@ -1207,7 +1207,8 @@ public final class JettyForwarder {
             } else if (relaying && streamed != null && refused == null) {
                 // As onComplete ends it (no writer: this request's writes block); its report and finish, later,
                 // change nothing (the first report counts, and the exchange finishes once).
-                Object end = clientGone ? DONE : stopped ? cutByStop(failure) : translate(failure);
+                Object end = endOf(failure);
+                ended = end;
                 exchange.finish(report(bodyOutcome, end));
             }
         }
@@ -1233,7 +1234,7 @@ public final class JettyForwarder {
             // A body that broke off counts against the upstream, and is answered with the page if nothing was
             // committed yet, else with an aborted response; a client that went away is no failure of the upstream's,
             // nor is a body stop() cut off (the servlet destroyed): the gateway's doing, as for an attempt.
-            Object end = failure == null || clientGone ? DONE : stopped ? cutByStop(failure) : translate(failure);
+            Object end = endOf(failure);
             ended = end;
             Object outcome = report(bodyOutcome, end);
             NonBlockingResponseBody body = writer;
@@ -1250,6 +1251,11 @@ public final class JettyForwarder {
                 body.end(() -> exchange.finish(
                         stalled != null ? stalled : clientGone ? DONE : endedWithoutBody(outcome)));
             }
+        }
+
+        /** @return a relayed body's end: {@link ExchangeOutcome#DONE} if whole or its client left, else the failure */
+        private Object endOf(@Nullable Throwable failure) {
+            return failure == null || clientGone ? DONE : stopped ? cutByStop(failure) : translate(failure);
         }
 
         /**
