@@ -1367,9 +1367,15 @@ public final class JettyForwarder {
      * Gives Jetty's own exceptions for a response it could not parse a type the failure classifier knows (a head
      * over the limit the failure {@link ResponseHeadCheck#exceeded}, its "Early EOF" an {@link EOFException}:
      * a connection closed early, which once the head arrived is an incomplete response); the JDK types Jetty
-     * throws for everything else (connect, DNS, TLS, timeouts, closed connections) pass as they are.
+     * throws for everything else (connect, DNS, TLS, timeouts, closed connections) pass as they are, but for a TLS
+     * handshake that failed because its deadline closed the connection: that is the deadline's connect timeout
+     * ({@link TlsHandshakeDeadline#timedOutIn}).
      */
     static Throwable translate(Throwable failure) {
+        Throwable late = TlsHandshakeDeadline.timedOutIn(failure);
+        if (late != null) {
+            return late;
+        }
         if (ResponseHeadCheck.isJettyHeadTooLarge(failure)) {
             return ResponseHeadCheck.exceeded(failure);
         }

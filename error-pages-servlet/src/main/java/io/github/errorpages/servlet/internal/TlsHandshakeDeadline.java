@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import io.github.errorpages.FailureClassifier;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -28,6 +29,13 @@ import org.jspecify.annotations.Nullable;
  * was reported as a late response ({@code http_response_timeout}), which the request was never sent for: retries of
  * a POST that was never sent were refused, and the breaker was told of slow responses. One task per TLS connection,
  * on the client's scheduler, ended when the handshake ends. Thread-safe.
+ *
+ * <p>Closing the connection is not the only thing that reports it: Jetty's TLS connection, finding its input closed
+ * in the middle of the handshake (a request's write waiting for the upstream's hello, on another thread), fails
+ * the handshake with its own {@code SSLHandshakeException} ("Closed during handshake", "CLOSED"), which may reach
+ * the exchange before the close does, and read as the upstream's TLS error ({@code tls_protocol_error}, 502). So
+ * the deadline keeps its timeout before it closes, hangs it on a handshake failure that follows ({@link #timedOutIn}),
+ * and {@link JettyForwarder#translate} answers with it.
  */
 final class TlsHandshakeDeadline implements SslHandshakeListener, Runnable {
     /** Where {@link #startConnect} keeps when the TCP connect began, in the connection's context. */
@@ -36,6 +44,7 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Runnable {
     private final EndPoint network;
     private final long timeoutMillis;
     private volatile boolean handshakeEnded;
+    private volatile @Nullable HandshakeTimeout expired;
     private volatile Scheduler.@Nullable Task task;
 
     private TlsHandshakeDeadline(EndPoint network, long timeoutMillis) {
@@ -94,6 +103,10 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Runnable {
     public void handshakeFailed(Event event, Throwable failure) {
         handshakeEnded = true;
         cancel();
+        HandshakeTimeout late = expired;
+        if (late != null && late != failure) {
+            failure.addSuppressed(late); // what the close made of the handshake, which Jetty reports as its own
+        }
     }
 
     private void cancel() {
@@ -106,8 +119,27 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Runnable {
     @Override
     public void run() {
         if (!handshakeEnded) {
-            network.close(timedOut(timeoutMillis));
+            HandshakeTimeout late = timedOut(timeoutMillis);
+            expired = late; // before the close, whose failed handshake may be reported first
+            network.close(late);
         }
+    }
+
+    /**
+     * @param failure a failure Jetty's client reported
+     * @return the deadline's timeout, if the failure, or one of its causes, is a handshake failure that followed the
+     *     deadline's close; otherwise {@code null}
+     */
+    static @Nullable SocketTimeoutException timedOutIn(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (suppressed instanceof HandshakeTimeout late) {
+                    return late;
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -115,7 +147,16 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Runnable {
      * @return the failure of a handshake that did not end in time: worded as the other connect timeouts, which the
      *     classifier reads as {@code connection_timeout}
      */
-    static SocketTimeoutException timedOut(long millis) {
-        return new SocketTimeoutException("connect timed out: no TLS handshake within " + millis + " ms");
+    static HandshakeTimeout timedOut(long millis) {
+        return new HandshakeTimeout("connect timed out: no TLS handshake within " + millis + " ms");
+    }
+
+    /** A TLS handshake that did not end in time: its own type, to be told from any other timeout. */
+    static final class HandshakeTimeout extends SocketTimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        HandshakeTimeout(String message) {
+            super(message);
+        }
     }
 }

@@ -1,17 +1,25 @@
 package io.github.errorpages.servlet.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteArrayEndPoint;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.AfterEach;
@@ -66,5 +74,40 @@ class TlsHandshakeDeadlineTests {
                 () -> Duration.ofSeconds(30)).newConnection(network, context);
 
         Await.until(() -> !network.isOpen(), "the handshake's deadline closed the connection", Duration.ofSeconds(10));
+    }
+
+    /**
+     * A handshake the deadline ended is a connect timeout (R2), whatever Jetty makes of the close: its TLS connection,
+     * asked to write the request once the deadline closed the connection under it (a request's write on another
+     * thread, the moment the deadline fires), fails the handshake with its own exception, which read as the
+     * upstream's TLS error ({@code tls_protocol_error}, 502) when it reached the exchange before the close did.
+     */
+    @Test
+    void handshakeFailureJettyReportsAfterTheDeadlineClosedTheConnectionIsTheConnectTimeout() throws Exception {
+        Map<String, Object> context = new HashMap<>();
+        context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, InetSocketAddress.createUnresolved("localhost",
+                8443));
+        TlsHandshakeDeadline.startConnect(context);
+        // As if the TCP connect had taken a minute: the deadline closes the connection at once.
+        context.replaceAll((key, value) -> value instanceof Long started ? started - TimeUnit.MINUTES.toNanos(1)
+                : value);
+        ByteArrayEndPoint network = new ByteArrayEndPoint();
+        ClientConnectionFactory overTls = (endPoint, ignored) -> new AbstractConnection(endPoint, Runnable::run) {
+            @Override
+            public void onFillable() {
+                // nothing comes: the upstream never answers the hello
+            }
+        };
+        SslConnection secured = (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(),
+                Runnable::run, overTls, scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
+        Await.until(() -> !network.isOpen(), "the handshake's deadline closed the connection", Duration.ofSeconds(10));
+
+        Throwable reported = catchThrowable(() -> secured.getSslEndPoint().flush(
+                ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
+
+        assertThat(reported).as("Jetty's own report: the upstream's TLS error, as it reads")
+                .isInstanceOf(SSLException.class);
+        assertThat(JettyForwarder.translate(reported)).isInstanceOf(SocketTimeoutException.class)
+                .hasMessage("connect timed out: no TLS handshake within 30000 ms");
     }
 }
