@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  * attempt until the attempt's own timeout, {@code 10s} by default against {@code connect-timeout}'s {@code 2s}, and
  * was reported as a late response ({@code http_response_timeout}), which the request was never sent for: retries of
  * a POST that was never sent were refused, and the breaker was told of slow responses. One task per TLS connection,
- * on the client's scheduler, ended when the handshake ends. Thread-safe.
+ * on the client's scheduler from when the connection opens, ended when the handshake ends. Thread-safe.
  *
  * <p>Closing the connection is not the only thing that reports it: Jetty's TLS connection, finding its input closed
  * in the middle of the handshake (a request's write waiting for the upstream's hello, on another thread), fails
@@ -37,19 +37,23 @@ import org.jspecify.annotations.Nullable;
  * the deadline keeps its timeout before it closes, hangs it on a handshake failure that follows ({@link #timedOutIn}),
  * and {@link JettyForwarder#translate} answers with it.
  */
-final class TlsHandshakeDeadline implements SslHandshakeListener, Runnable {
+final class TlsHandshakeDeadline implements SslHandshakeListener, Connection.Listener, Runnable {
     /** Where {@link #startConnect} keeps when the TCP connect began, in the connection's context. */
     private static final String CONNECT_STARTED = TlsHandshakeDeadline.class.getName() + ".connectStarted";
 
     private final EndPoint network;
     private final long timeoutMillis;
+    private final long connectStarted;
+    private final Scheduler scheduler;
     private volatile boolean handshakeEnded;
     private volatile @Nullable HandshakeTimeout expired;
     private volatile Scheduler.@Nullable Task task;
 
-    private TlsHandshakeDeadline(EndPoint network, long timeoutMillis) {
+    private TlsHandshakeDeadline(EndPoint network, long timeoutMillis, long connectStarted, Scheduler scheduler) {
         this.network = network;
         this.timeoutMillis = timeoutMillis;
+        this.connectStarted = connectStarted;
+        this.scheduler = scheduler;
     }
 
     /**
@@ -79,18 +83,29 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Runnable {
             public Connection newConnection(EndPoint network, Map<String, Object> context) throws IOException {
                 Connection connection = super.newConnection(network, context);
                 if (connection instanceof SslConnection secured && context.get(CONNECT_STARTED) instanceof Long started) {
-                    long timeout = connectTimeout.get().toMillis();
-                    long left = timeout - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-                    TlsHandshakeDeadline deadline = new TlsHandshakeDeadline(network, timeout);
+                    TlsHandshakeDeadline deadline = new TlsHandshakeDeadline(network, connectTimeout.get().toMillis(),
+                            started, scheduler);
                     secured.addHandshakeListener(deadline);
-                    deadline.task = scheduler.schedule(deadline, Math.max(0, left), TimeUnit.MILLISECONDS);
-                    if (deadline.handshakeEnded) {
-                        deadline.cancel(); // it ended before its task was kept
-                    }
+                    secured.addEventListener(deadline); // its task is scheduled once the connection is open
                 }
                 return connection;
             }
         };
+    }
+
+    /**
+     * Schedules the deadline once the connection is open, not when it is made: Jetty's selector opens the network
+     * endpoint after it made the connection, and an endpoint the deadline closed in between (a TCP connect that used
+     * up the whole connect timeout leaves no time) fails to open with an {@code IllegalStateException}, which read as
+     * the proxy's own error (500) instead of the connect timeout (504).
+     */
+    @Override
+    public void onOpened(Connection connection) {
+        long left = timeoutMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectStarted);
+        task = scheduler.schedule(this, Math.max(0, left), TimeUnit.MILLISECONDS);
+        if (handshakeEnded) {
+            cancel(); // it ended before its task was kept
+        }
     }
 
     @Override

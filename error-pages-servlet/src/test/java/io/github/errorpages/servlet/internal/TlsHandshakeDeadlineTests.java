@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.errorpages.testing.Await;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.eclipse.jetty.io.AbstractConnection;
@@ -19,6 +21,8 @@ import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteArrayEndPoint;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -66,14 +70,55 @@ class TlsHandshakeDeadlineTests {
         ClientConnectionFactory overTls = (endPoint, ignored) -> new AbstractConnection(endPoint, Runnable::run) {
             @Override
             public void onFillable() {
-                // nothing comes: the test never opens the connection
+                // nothing comes: the upstream never answers the hello
             }
         };
 
-        TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(), Runnable::run, overTls, scheduler,
-                () -> Duration.ofSeconds(30)).newConnection(network, context);
+        open(network, TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(), Runnable::run, overTls, scheduler,
+                () -> Duration.ofSeconds(30)).newConnection(network, context));
 
         Await.until(() -> !network.isOpen(), "the handshake's deadline closed the connection", Duration.ofSeconds(10));
+    }
+
+    /**
+     * A TCP connect that used up the whole connect timeout leaves the handshake no time, but the deadline closes the
+     * connection only once it is open: Jetty's selector opens the network endpoint after it made the connection, and
+     * an endpoint closed in between fails to open ({@code IllegalStateException}), which the proxy answered as its own
+     * error (500) instead of the connect timeout (504 {@code connection_timeout}, R2). Seen with a 1 ms timeout.
+     */
+    @Test
+    void noTimeLeftClosesTheConnectionOnlyOnceOpenedWithTheConnectTimeout() throws Exception {
+        Map<String, Object> context = new HashMap<>();
+        context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, InetSocketAddress.createUnresolved("localhost",
+                8443));
+        TlsHandshakeDeadline.startConnect(context);
+        // As if the TCP connect had taken a minute, twice the connect timeout.
+        context.replaceAll((key, value) -> value instanceof Long started ? started - TimeUnit.MINUTES.toNanos(1)
+                : value);
+        ByteArrayEndPoint network = new ByteArrayEndPoint();
+        ClientConnectionFactory overTls = (endPoint, ignored) -> new AbstractConnection(endPoint, Runnable::run) {
+            @Override
+            public void onFillable() {
+                // nothing comes: the upstream never answers the hello
+            }
+        };
+        SslConnection secured = (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(),
+                Runnable::run, overTls, scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
+        network.setConnection(secured);
+        // The scheduler has one thread: a task of no delay scheduled now runs after any it already had.
+        CountDownLatch ranBefore = new CountDownLatch(1);
+        scheduler.schedule(ranBefore::countDown, 0, TimeUnit.MILLISECONDS);
+        assertThat(ranBefore.await(10, TimeUnit.SECONDS)).as("the scheduler ran what it had").isTrue();
+
+        assertThat(network.isOpen()).as("the endpoint, not yet opened by the selector").isTrue();
+        assertThatCode(network::onOpen).as("the selector opens the endpoint").doesNotThrowAnyException();
+        secured.onOpen();
+
+        Await.until(() -> !network.isOpen(), "the handshake's deadline closed the connection", Duration.ofSeconds(10));
+        Throwable reported = catchThrowable(() -> secured.getSslEndPoint().flush(
+                ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
+        assertThat(JettyForwarder.translate(reported)).isInstanceOf(SocketTimeoutException.class)
+                .hasMessage("connect timed out: no TLS handshake within 30000 ms");
     }
 
     /**
@@ -100,6 +145,7 @@ class TlsHandshakeDeadlineTests {
         };
         SslConnection secured = (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(),
                 Runnable::run, overTls, scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
+        open(network, secured);
         Await.until(() -> !network.isOpen(), "the handshake's deadline closed the connection", Duration.ofSeconds(10));
 
         Throwable reported = catchThrowable(() -> secured.getSslEndPoint().flush(
@@ -109,5 +155,12 @@ class TlsHandshakeDeadlineTests {
                 .isInstanceOf(SSLException.class);
         assertThat(JettyForwarder.translate(reported)).isInstanceOf(SocketTimeoutException.class)
                 .hasMessage("connect timed out: no TLS handshake within 30000 ms");
+    }
+
+    /** Opens a connection the factory made over an endpoint, as Jetty's selector does. */
+    private static void open(EndPoint network, Connection connection) {
+        network.setConnection(connection);
+        network.onOpen();
+        connection.onOpen();
     }
 }
