@@ -82,7 +82,8 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Connection.Lis
             @Override
             public Connection newConnection(EndPoint network, Map<String, Object> context) throws IOException {
                 Connection connection = super.newConnection(network, context);
-                if (connection instanceof SslConnection secured && context.get(CONNECT_STARTED) instanceof Long started) {
+                if (connection instanceof SslConnection secured
+                        && context.get(CONNECT_STARTED) instanceof Long started) {
                     TlsHandshakeDeadline deadline = new TlsHandshakeDeadline(network, connectTimeout.get().toMillis(),
                             started, scheduler);
                     secured.addHandshakeListener(deadline);
