@@ -3267,6 +3267,46 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * The upstream's side of a paused upload: reads the request's head and the first byte of its body, then waits
+     * until the proxy waits for more of the upload ({@link UploadWatch}), the client pausing for the answer: a
+     * blocking read of the upload is then blocked.
+     */
+    private static void readUntilTheProxyWaitsForMoreUpload(InputStream in, CountDownLatch waitingForMoreUpload)
+            throws IOException, InterruptedException {
+        for (int matched = 0; matched < 4; ) { // to the end of the head
+            int b = in.read();
+            matched = b < 0 ? 4 : b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+        }
+        in.read(); // the first byte of the body: the proxy reads the client's upload
+        assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** Sends the head of a 20-byte upload and its first 10 bytes. */
+    private static void sendHalfAnUpload(OutputStream out) throws IOException {
+        out.write(("POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + JSON + "\r\nContent-Length: 20"
+                + "\r\n\r\n" + "A".repeat(10)).getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    /**
+     * Sends the rest of {@link #sendHalfAnUpload}'s upload and a request behind it.
+     *
+     * @return the answer that comes, or {@code null} for the connection's end (a reset included: the rest came
+     *     after the close, an end as good as the close itself)
+     */
+    private static HttpTester.@Nullable Response answerToTheRestOfTheUploadAndARequest(OutputStream out,
+            HttpTester.Input in) throws IOException {
+        out.write(("B".repeat(10) + "GET /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        try {
+            return HttpTester.parseResponse(in);
+        } catch (SocketException resetByTheProxy) {
+            return null;
+        }
+    }
+
     /** Reads until the text arrived, whatever else comes with it (a head, chunk sizes). */
     private static void readUntil(InputStream in, String text) throws IOException {
         ByteArrayOutputStream read = new ByteArrayOutputStream();
@@ -3520,14 +3560,7 @@ abstract class ReverseProxyServletIntegrationTests {
         try (ServerSocket resetting = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> reset = CompletableFuture.runAsync(() -> {
                 try (Socket upstream = resetting.accept()) {
-                    InputStream in = upstream.getInputStream();
-                    for (int matched = 0; matched < 4; ) { // to the end of the head
-                        int b = in.read();
-                        matched = b < 0 ? 4 : b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
-                    }
-                    in.read(); // the first byte of the body: the proxy reads the client's upload
-                    // Once the proxy waits for the rest, the client pausing for the page: a blocking read is blocked.
-                    assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).isTrue();
+                    readUntilTheProxyWaitsForMoreUpload(upstream.getInputStream(), waitingForMoreUpload);
                     upstream.setSoLinger(true, 0); // a reset, before the rest of the body
                 } catch (IOException ended) {
                     // the proxy gave the connection up
@@ -3542,9 +3575,7 @@ abstract class ReverseProxyServletIntegrationTests {
             try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
                 uploader.setSoTimeout(10_000);
                 OutputStream out = uploader.getOutputStream();
-                out.write(("POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + JSON + "\r\nContent-Length: 20"
-                        + "\r\n\r\n" + "A".repeat(10)).getBytes(StandardCharsets.US_ASCII));
-                out.flush();
+                sendHalfAnUpload(out);
                 HttpTester.Input in = HttpTester.from(uploader.getInputStream());
 
                 HttpTester.Response page = HttpTester.parseResponse(in);
@@ -3552,16 +3583,8 @@ abstract class ReverseProxyServletIntegrationTests {
                 assertThat(page.getStatus()).isEqualTo(502);
                 assertThat(page.get("Connection")).isEqualToIgnoringCase("close");
                 assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
-                out.write(("B".repeat(10) + "GET /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                HttpTester.Response next;
-                try {
-                    next = HttpTester.parseResponse(in);
-                } catch (SocketException resetByTheProxy) {
-                    next = null; // the rest came after the close: an end as good as the close itself
-                }
-                assertThat(next).as("nothing after the page but the connection's end").isNull();
+                assertThat(answerToTheRestOfTheUploadAndARequest(out, in))
+                        .as("nothing after the page but the connection's end").isNull();
             }
             reset.get(10, TimeUnit.SECONDS);
         }
@@ -3592,13 +3615,7 @@ abstract class ReverseProxyServletIntegrationTests {
             CompletableFuture<Void> answered = CompletableFuture.runAsync(() -> {
                 try (Socket upstream = early.accept()) {
                     InputStream in = upstream.getInputStream();
-                    for (int matched = 0; matched < 4; ) { // to the end of the head
-                        int b = in.read();
-                        matched = b < 0 ? 4 : b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
-                    }
-                    in.read(); // the first byte of the body: the proxy reads the client's upload
-                    // Once the proxy waits for the rest, the client pausing for the answer: a blocking read is blocked.
-                    assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).isTrue();
+                    readUntilTheProxyWaitsForMoreUpload(in, waitingForMoreUpload);
                     upstream.getOutputStream().write((complete
                             ? "HTTP/1.1 413 Content Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big!"
                             : "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nhalf").getBytes(StandardCharsets.US_ASCII));
@@ -3622,9 +3639,7 @@ abstract class ReverseProxyServletIntegrationTests {
             try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
                 uploader.setSoTimeout(5_000); // well within the attempt's timeout (10 s) and the client's
                 OutputStream out = uploader.getOutputStream();
-                out.write(("POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + JSON + "\r\nContent-Length: 20"
-                        + "\r\n\r\n" + "A".repeat(10)).getBytes(StandardCharsets.US_ASCII));
-                out.flush();
+                sendHalfAnUpload(out);
 
                 if (complete) {
                     HttpTester.Input in = HttpTester.from(uploader.getInputStream());
@@ -3635,16 +3650,8 @@ abstract class ReverseProxyServletIntegrationTests {
                     assertThat(whole.get("Connection")).as("the upload's rest is not read")
                             .isEqualToIgnoringCase("close");
                     assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
-                    out.write(("B".repeat(10) + "GET /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    HttpTester.Response next;
-                    try {
-                        next = HttpTester.parseResponse(in);
-                    } catch (SocketException resetByTheProxy) {
-                        next = null; // the rest came after the close: an end as good as the close itself
-                    }
-                    assertThat(next).as("nothing after the answer but the connection's end").isNull();
+                    assertThat(answerToTheRestOfTheUploadAndARequest(out, in))
+                            .as("nothing after the answer but the connection's end").isNull();
                 } else {
                     ByteArrayOutputStream received = new ByteArrayOutputStream();
                     try {

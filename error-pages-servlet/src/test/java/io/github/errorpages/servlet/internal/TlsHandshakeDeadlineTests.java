@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -59,23 +60,9 @@ class TlsHandshakeDeadlineTests {
      */
     @Test
     void handshakeGetsOnlyWhatTheTcpConnectLeftOfTheConnectTimeout() throws Exception {
-        Map<String, Object> context = new HashMap<>();
-        context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, InetSocketAddress.createUnresolved("localhost",
-                8443));
-        TlsHandshakeDeadline.startConnect(context);
-        // As if the TCP connect had taken a minute, twice the connect timeout.
-        context.replaceAll((key, value) -> value instanceof Long started ? started - TimeUnit.MINUTES.toNanos(1)
-                : value);
         ByteArrayEndPoint network = new ByteArrayEndPoint();
-        ClientConnectionFactory overTls = (endPoint, ignored) -> new AbstractConnection(endPoint, Runnable::run) {
-            @Override
-            public void onFillable() {
-                // nothing comes: the upstream never answers the hello
-            }
-        };
 
-        open(network, TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(), Runnable::run, overTls, scheduler,
-                () -> Duration.ofSeconds(30)).newConnection(network, context));
+        open(network, connectionWithNoTimeLeft(network));
 
         Await.until(() -> !network.isOpen(), "the handshake's deadline closed the connection", Duration.ofSeconds(10));
     }
@@ -88,22 +75,8 @@ class TlsHandshakeDeadlineTests {
      */
     @Test
     void noTimeLeftClosesTheConnectionOnlyOnceOpenedWithTheConnectTimeout() throws Exception {
-        Map<String, Object> context = new HashMap<>();
-        context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, InetSocketAddress.createUnresolved("localhost",
-                8443));
-        TlsHandshakeDeadline.startConnect(context);
-        // As if the TCP connect had taken a minute, twice the connect timeout.
-        context.replaceAll((key, value) -> value instanceof Long started ? started - TimeUnit.MINUTES.toNanos(1)
-                : value);
         ByteArrayEndPoint network = new ByteArrayEndPoint();
-        ClientConnectionFactory overTls = (endPoint, ignored) -> new AbstractConnection(endPoint, Runnable::run) {
-            @Override
-            public void onFillable() {
-                // nothing comes: the upstream never answers the hello
-            }
-        };
-        SslConnection secured = (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(),
-                Runnable::run, overTls, scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
+        SslConnection secured = connectionWithNoTimeLeft(network);
         network.setConnection(secured);
         // The scheduler has one thread: a task of no delay scheduled now runs after any it already had.
         CountDownLatch ranBefore = new CountDownLatch(1);
@@ -115,8 +88,7 @@ class TlsHandshakeDeadlineTests {
         secured.onOpen();
 
         Await.until(() -> !network.isOpen(), "the handshake's deadline closed the connection", Duration.ofSeconds(10));
-        Throwable reported = catchThrowable(() -> secured.getSslEndPoint().flush(
-                ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
+        Throwable reported = writingTheRequest(secured);
         assertThat(JettyForwarder.translate(reported)).isInstanceOf(SocketTimeoutException.class)
                 .hasMessage("connect timed out: no TLS handshake within 30000 ms");
     }
@@ -129,32 +101,44 @@ class TlsHandshakeDeadlineTests {
      */
     @Test
     void handshakeFailureJettyReportsAfterTheDeadlineClosedTheConnectionIsTheConnectTimeout() throws Exception {
+        ByteArrayEndPoint network = new ByteArrayEndPoint();
+        SslConnection secured = connectionWithNoTimeLeft(network);
+        open(network, secured);
+        Await.until(() -> !network.isOpen(), "the handshake's deadline closed the connection", Duration.ofSeconds(10));
+
+        Throwable reported = writingTheRequest(secured);
+
+        assertThat(reported).as("Jetty's own report: the upstream's TLS error, as it reads")
+                .isInstanceOf(SSLException.class);
+        assertThat(JettyForwarder.translate(reported)).isInstanceOf(SocketTimeoutException.class)
+                .hasMessage("connect timed out: no TLS handshake within 30000 ms");
+    }
+
+    /**
+     * A TLS connection the deadline's factory makes over the endpoint, to an upstream that never answers the hello,
+     * after a TCP connect that took a minute, twice the connect timeout: no time is left for the handshake.
+     */
+    private SslConnection connectionWithNoTimeLeft(EndPoint network) throws IOException {
         Map<String, Object> context = new HashMap<>();
         context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, InetSocketAddress.createUnresolved("localhost",
                 8443));
         TlsHandshakeDeadline.startConnect(context);
-        // As if the TCP connect had taken a minute: the deadline closes the connection at once.
         context.replaceAll((key, value) -> value instanceof Long started ? started - TimeUnit.MINUTES.toNanos(1)
                 : value);
-        ByteArrayEndPoint network = new ByteArrayEndPoint();
         ClientConnectionFactory overTls = (endPoint, ignored) -> new AbstractConnection(endPoint, Runnable::run) {
             @Override
             public void onFillable() {
                 // nothing comes: the upstream never answers the hello
             }
         };
-        SslConnection secured = (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(),
-                Runnable::run, overTls, scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
-        open(network, secured);
-        Await.until(() -> !network.isOpen(), "the handshake's deadline closed the connection", Duration.ofSeconds(10));
+        return (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(), Runnable::run, overTls,
+                scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
+    }
 
-        Throwable reported = catchThrowable(() -> secured.getSslEndPoint().flush(
+    /** @return what Jetty's TLS connection reports when a request's head is written over it */
+    private static Throwable writingTheRequest(SslConnection secured) {
+        return catchThrowable(() -> secured.getSslEndPoint().flush(
                 ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
-
-        assertThat(reported).as("Jetty's own report: the upstream's TLS error, as it reads")
-                .isInstanceOf(SSLException.class);
-        assertThat(JettyForwarder.translate(reported)).isInstanceOf(SocketTimeoutException.class)
-                .hasMessage("connect timed out: no TLS handshake within 30000 ms");
     }
 
     /** Opens a connection the factory made over an endpoint, as Jetty's selector does. */
