@@ -97,4 +97,19 @@ class ProxyStatusFieldTests {
     void relaysNoProxyStatusWithoutAMember(String received) {
         assertThat(ProxyStatusField.relayed(received)).isNull();
     }
+
+    /**
+     * R6: an error type is relayed only as RFC 9209 §2.3 spells one (a lower-case token of at most 64
+     * characters) and a received status only as three digits from 100: anything longer or else, which could carry
+     * what a host behind the gateway chose to put there, is dropped with its parameter.
+     */
+    @Test
+    void relaysOnlyErrorTypesOfAtMost64CharactersAndStatusesFrom100() {
+        String type = "e".repeat(64);
+
+        assertThat(ProxyStatusField.relayed("lb; error=" + type)).isEqualTo("upstream; error=" + type);
+        assertThat(ProxyStatusField.relayed("lb; error=" + type + "e")).isEqualTo("upstream");
+        assertThat(ProxyStatusField.relayed("lb; received-status=100")).isEqualTo("upstream; received-status=100");
+        assertThat(ProxyStatusField.relayed("lb; received-status=099")).isEqualTo("upstream");
+    }
 }
