@@ -190,6 +190,80 @@ class ErrorPagesFilterIntegrationTests {
     }
 
     /**
+     * R32, R36: after a captured status, the application's {@code flush()} and {@code close()}
+     * on the stream or the writer are dropped with its body: passed to the container's, each committed the captured
+     * status with the application's headers and no page (or the application's body in place of the page).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"stream-flush", "stream-close", "writer-flush", "writer-close"})
+    void flushAndCloseAfterACapturedStatusDoNotCommitTheResponse(String call) {
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
+            server.servlet("/busy", servlet((request, response) -> {
+                response.setStatus(503);
+                response.setContentType("text/plain");
+                if (call.startsWith("stream")) {
+                    ServletOutputStream out = response.getOutputStream();
+                    out.write("application body".getBytes(StandardCharsets.US_ASCII));
+                    if (call.equals("stream-flush")) {
+                        out.flush();
+                    } else {
+                        out.close();
+                    }
+                } else {
+                    PrintWriter writer = response.getWriter();
+                    writer.write("application body");
+                    if (call.equals("writer-flush")) {
+                        writer.flush();
+                    } else {
+                        writer.close();
+                    }
+                }
+            }));
+            server.start();
+
+            HttpResponse<byte[]> response = Client.get(server.uri("/busy"), Client.BROWSER_ACCEPT);
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(Client.text(response)).startsWith("<!DOCTYPE html>").doesNotContain("application body");
+        }
+    }
+
+    /**
+     * R32, R36: after a captured status, what the application writes through the stream or the writer is dropped for
+     * the page, whichever {@code write} it calls: 100 KB of it, more than the container buffers, committed the
+     * response and went out in place of the page.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"byte-array", "single-bytes", "string", "char-array"})
+    void aBodyWrittenAfterACapturedStatusIsDroppedForThePage(String write) {
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
+            server.servlet("/busy", servlet((request, response) -> {
+                response.setStatus(503);
+                response.setContentType("text/plain");
+                String applicationBody = "A".repeat(100_000);
+                switch (write) {
+                    case "byte-array" ->
+                            response.getOutputStream().write(applicationBody.getBytes(StandardCharsets.US_ASCII));
+                    case "single-bytes" -> {
+                        ServletOutputStream out = response.getOutputStream();
+                        for (int i = 0; i < applicationBody.length(); i++) {
+                            out.write('A');
+                        }
+                    }
+                    case "string" -> response.getWriter().write(applicationBody);
+                    default -> response.getWriter().write(applicationBody.toCharArray());
+                }
+            }));
+            server.start();
+
+            HttpResponse<byte[]> response = Client.get(server.uri("/busy"), Client.BROWSER_ACCEPT);
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(Client.text(response)).startsWith("<!DOCTYPE html>").doesNotContain("AAAA");
+        }
+    }
+
+    /**
      * R1, R21: after {@code sendError} the status is fixed, as in every container: a {@code setStatus(200)} after
      * it made the page a 200 with the application's body.
      */
