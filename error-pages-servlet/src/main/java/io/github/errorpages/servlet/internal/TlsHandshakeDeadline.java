@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.FailureClassifier;
+import io.github.errorpages.internal.Causes;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -148,7 +149,8 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Connection.Lis
      */
     static @Nullable SocketTimeoutException timedOutIn(Throwable failure) {
         Throwable t = failure;
-        for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
+        // Causes.of, as the classifier walks a chain: a cause that throws when asked for ends the walk, not translate.
+        for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = Causes.of(t)) {
             for (Throwable suppressed : t.getSuppressed()) {
                 if (suppressed instanceof HandshakeTimeout late) {
                     return late;
