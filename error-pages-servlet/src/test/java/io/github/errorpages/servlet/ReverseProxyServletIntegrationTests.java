@@ -849,6 +849,49 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An HTTP/1.0 response that carries {@code Transfer-Encoding} has faulty framing (RFC 9112 §6.1: a server must
+     * not send one to an HTTP/1.1 request, and a recipient "MUST treat the message as if the framing is faulty, even
+     * if a Content-Length is present, and close the connection after processing the message"): a request smuggling
+     * and response splitting vector that a gateway must not relay (R2: 502 {@code http_protocol_error}, as for the
+     * other framing faults of {@link #MALFORMED_HEADS}; R36, R37: nothing of the upstream shown). The upstream asks
+     * for its connection to be kept ({@code Connection: keep-alive}), so that only the refusal closes it: each of
+     * the two requests opens one. The breaker counts both. Jetty's client has no compliance check for it (its
+     * {@code HttpCompliance} has none, its parser decodes such a chunked body): the Jetty transport relayed the plain
+     * {@code chunked} one as a 200 and put its connection back in the pool. The JDK's client reports HTTP/1.1 for an
+     * HTTP/1.0 response, so its transport cannot tell that one; the two other rows it refuses as for HTTP/1.1.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Transfer-Encoding: chunked", "Transfer-Encoding: chunked\r\nContent-Length: 5",
+        "Transfer-Encoding: gzip, chunked"})
+    void refusesAnHttp10ResponseWithATransferEncodingAndClosesItsConnection(String framing) throws IOException {
+        assumeTrue(transport == ProxyTransport.JETTY || !framing.equals("Transfer-Encoding: chunked"),
+                "the JDK's client reports HTTP/1.1 for an HTTP/1.0 response");
+        try (FaultyUpstream http10 = FaultyUpstream.start(exchange -> exchange.writeRaw("HTTP/1.0 200 OK\r\n"
+                + "Content-Type: text/plain\r\nConnection: keep-alive\r\n" + framing + "\r\n\r\n"
+                + "5\r\nhello\r\n0\r\n\r\n"))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("http10").endpoints(http10.uri())
+                    .circuitBreakerConfig(NEVER_OPENS).build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+
+            for (String accept : List.of(JSON, Client.BROWSER_ACCEPT)) {
+                HttpResponse<byte[]> response = Client.get(configured.uri("/orders/42"), accept);
+
+                assertErrorPage(response, "GET", 502, "10");
+                assertNoLeak(response, ":" + http10.port(), "hello", "keep-alive");
+                if (accept.equals(JSON)) {
+                    assertThat(Client.text(response)).contains(FailureCause.HTTP_PROTOCOL_ERROR.token());
+                }
+            }
+
+            assertThat(http10.requestCount()).as("not retried").isEqualTo(2);
+            assertThat(http10.connectionCount()).as("upstream connections for 2 requests, one after the other")
+                    .isEqualTo(2);
+            Await.until(() -> guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls() == 2,
+                    "both refusals counted by the breaker");
+        }
+    }
+
+    /**
      * A bare CR inside an upstream's header field (RFC 9112 §2.2: invalid) is no line end: the Jetty transport
      * answers with the page, and relays no field the upstream did not send. The JDK's client reads it as the end
      * of a line, so the rest of the value became a field of its own (a {@code Set-Cookie} here): a defect of the

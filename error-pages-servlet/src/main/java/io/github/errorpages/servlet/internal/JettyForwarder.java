@@ -57,6 +57,7 @@ import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -878,7 +879,8 @@ public final class JettyForwarder {
             boolean relayed = !guard.isFailureStatus(status);
             if (relayed) {
                 UpstreamFailureException problem = ResponseHeadCheck.problem(status, answer.getHeaders(),
-                        HttpField::getName, HttpField::getValue, maxResponseHeaderSize, exchange.request.getProtocol(),
+                        HttpField::getName, HttpField::getValue, answer.getVersion() == HttpVersion.HTTP_1_0,
+                        maxResponseHeaderSize, exchange.request.getProtocol(),
                         (name, value) -> ProxyHeaders.relayedTowardClient(name, value, locations, exchange.request));
                 if (problem != null) {
                     if (head.completeExceptionally(problem)) {

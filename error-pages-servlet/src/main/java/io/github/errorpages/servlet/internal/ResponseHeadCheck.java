@@ -63,6 +63,11 @@ import org.jspecify.annotations.Nullable;
  *       would relay the raw framing, Jetty's refuses unknown ones and relays {@code gzip, chunked} still
  *       gzip-coded without saying so);</li>
  *   <li>a 101 (Switching Protocols): the proxy never asks for one, as it does not forward {@code Upgrade}.</li>
+ *   <li>a {@code Transfer-Encoding} in an HTTP/1.0 response (RFC 9112 §6.1: no server sends one to an HTTP/1.1
+ *       request, and its recipient must treat the framing as faulty, even with a {@code Content-Length}, and close
+ *       the connection). Jetty's client parses such a chunked body (its {@code HttpCompliance} has no check for it)
+ *       and tells the version; the JDK's client reports HTTP/1.1 for an HTTP/1.0 response, so with it the check
+ *       cannot see one.</li>
  * </ul>
  * Only a response the guard would relay is checked: a 5xx the guard treats as a failure is answered with the
  * page anyway.
@@ -115,7 +120,7 @@ public final class ResponseHeadCheck {
                 head.add(field.getKey(), value);
             }
         }
-        return head.problem(status, maxSize);
+        return head.problem(status, false, maxSize);
     }
 
     /**
@@ -126,6 +131,7 @@ public final class ResponseHeadCheck {
      * @param fields the fields; a name repeats for each of its fields
      * @param name a field's name
      * @param value a field's value
+     * @param http10 whether the response's status line says HTTP/1.0
      * @param maxSize {@code max-response-header-size}
      * @param clientProtocol the client's protocol ({@code ServletRequest.getProtocol()}), which the head is sized in;
      *     {@code null} (a request wrapper's) for HTTP/1.1
@@ -134,13 +140,13 @@ public final class ResponseHeadCheck {
      * @return the failure of the attempt, or {@code null} when the head may be relayed
      */
     public static <F> @Nullable UpstreamFailureException problem(int status, Iterable<F> fields,
-            Function<F, String> name, Function<F, String> value, int maxSize, @Nullable String clientProtocol,
-            BiFunction<String, String, @Nullable String> relayed) {
+            Function<F, String> name, Function<F, String> value, boolean http10, int maxSize,
+            @Nullable String clientProtocol, BiFunction<String, String, @Nullable String> relayed) {
         Tally head = new Tally(clientProtocol, relayed);
         for (F field : fields) {
             head.add(name.apply(field), value.apply(field));
         }
-        return head.problem(status, maxSize);
+        return head.problem(status, http10, maxSize);
     }
 
     /**
@@ -205,12 +211,13 @@ public final class ResponseHeadCheck {
             }
         }
 
-        @Nullable UpstreamFailureException problem(int status, int maxSize) {
+        @Nullable UpstreamFailureException problem(int status, boolean http10, int maxSize) {
             if (size > maxSize || encoded > maxSize) {
                 return failure(FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE, null);
             }
             if (status < 100 || status > 599 || status == 101 || length == INVALID_LENGTH || codings == OTHER_CODING
-                    || (codings == CHUNKED && length >= 0) || (status == 204 && (length > 0 || codings != NO_CODING))) {
+                    || (codings == CHUNKED && length >= 0) || (status == 204 && (length > 0 || codings != NO_CODING))
+                    || (http10 && codings != NO_CODING)) {
                 return failure(FailureCause.HTTP_PROTOCOL_ERROR, null);
             }
             return null;

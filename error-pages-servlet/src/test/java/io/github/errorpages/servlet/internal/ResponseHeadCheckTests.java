@@ -86,6 +86,28 @@ class ResponseHeadCheckTests {
     }
 
     /**
+     * RFC 9112 §6.1: a Transfer-Encoding in an HTTP/1.0 response is faulty framing (R2: {@code http_protocol_error}),
+     * even the chunked alone that an HTTP/1.1 one may carry; an HTTP/1.0 response framed by its length or by the end
+     * of its connection is none. The version comes from Jetty's client, as it gives a head field by field.
+     */
+    @Test
+    void refusesATransferEncodingInAnHttp10Response() {
+        List<Map.Entry<String, String>> chunked = List.of(Map.entry("Transfer-Encoding", "chunked"));
+        List<Map.Entry<String, String>> length = List.of(Map.entry("Content-Length", "2"));
+
+        assertThat(jettyProblem(chunked, true)).isEqualTo(FailureCause.HTTP_PROTOCOL_ERROR);
+        assertThat(jettyProblem(chunked, false)).isNull();
+        assertThat(jettyProblem(length, true)).isNull();
+        assertThat(jettyProblem(List.of(), true)).isNull();
+    }
+
+    private static @Nullable FailureCause jettyProblem(List<Map.Entry<String, String>> fields, boolean http10) {
+        UpstreamFailureException failure = ResponseHeadCheck.problem(200, fields, Map.Entry::getKey,
+                Map.Entry::getValue, http10, 8192, "HTTP/1.1", AS_RECEIVED);
+        return failure == null ? null : failure.failure().cause();
+    }
+
+    /**
      * A head of exactly {@code max-response-header-size} bytes as relayed (status line, fields with ": " and CRLF,
      * the empty line) is relayed; one byte more is the size failure (RFC 9209 §2.3.19).
      */
