@@ -858,7 +858,9 @@ abstract class ReverseProxyServletIntegrationTests {
      * the two requests opens one. The breaker counts both. Jetty's client has no compliance check for it (its
      * {@code HttpCompliance} has none, its parser decodes such a chunked body): the Jetty transport relayed the plain
      * {@code chunked} one as a 200 and put its connection back in the pool. The JDK's client reports HTTP/1.1 for an
-     * HTTP/1.0 response, so its transport cannot tell that one; the two other rows it refuses as for HTTP/1.1.
+     * HTTP/1.0 response, so its transport cannot tell that one
+     * ({@link #relaysAnHttp10ChunkedResponseDecodedWithTheJdkTransport}); the two other rows it refuses as for
+     * HTTP/1.1.
      */
     @ParameterizedTest
     @ValueSource(strings = {"Transfer-Encoding: chunked", "Transfer-Encoding: chunked\r\nContent-Length: 5",
@@ -888,6 +890,46 @@ abstract class ReverseProxyServletIntegrationTests {
                     .isEqualTo(2);
             Await.until(() -> guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls() == 2,
                     "both refusals counted by the breaker");
+        }
+    }
+
+    /**
+     * What the JDK transport makes of an HTTP/1.0 response with {@code Transfer-Encoding: chunked}, which it cannot
+     * refuse: the JDK's client reports HTTP/1.1 for it ({@code HttpResponse.version()}), decodes the chunked body and
+     * keeps the connection (it goes by the {@code Connection} field alone), documented in the {@code transport} row of
+     * the configuration reference. The relayed response is at least framed right toward the client: the body decoded,
+     * no chunk size or terminator of the upstream's in it, one framing (a length or the container's own chunking,
+     * never both), the upstream's {@code Transfer-Encoding} not relayed beside the container's (RFC 9112 §6.1, §6.3).
+     */
+    @Test
+    void relaysAnHttp10ChunkedResponseDecodedWithTheJdkTransport() throws IOException {
+        assumeTrue(transport == ProxyTransport.JDK, "the Jetty transport refuses it");
+        try (FaultyUpstream http10 = FaultyUpstream.start(exchange -> exchange.writeRaw("HTTP/1.0 200 OK\r\n"
+                + "Content-Type: text/plain\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n"))) {
+            configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("http10")
+                    .endpoints(http10.uri()).build())).start();
+
+            for (int i = 0; i < 2; i++) {
+                String raw;
+                try (Socket client = new Socket("127.0.0.1", configured.port())) {
+                    client.setSoTimeout(10_000);
+                    client.getOutputStream().write(("GET /orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    client.getOutputStream().flush();
+                    raw = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                }
+                HttpTester.Response response = HttpTester.parseResponse(raw);
+
+                assertThat(response.getStatus()).as(raw).isEqualTo(200);
+                assertThat(response.getContent()).as(raw).isEqualTo("hello, world");
+                String head = raw.substring(0, raw.indexOf("\r\n\r\n")).toLowerCase(Locale.ROOT);
+                assertThat(head.split("\r\ntransfer-encoding:", -1).length - 1
+                        + head.split("\r\ncontent-length:", -1).length - 1).as(raw).isEqualTo(1);
+                assertThat(raw).doesNotContain("\r\n7\r\n, world");
+            }
+            assertThat(http10.requestCount()).isEqualTo(2);
+            assertThat(http10.connectionCount()).as("the JDK's client keeps the connection").isEqualTo(1);
         }
     }
 
