@@ -3124,6 +3124,41 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * The body of a failure status in an HTTP/1.0 response that carries {@code Transfer-Encoding} is not drained for
+     * the next request: its framing is faulty, and its connection is closed after it (RFC 9112 §6.1), where the Jetty
+     * transport read the chunked body and put the connection back in the pool, leaving whatever followed the chunks
+     * to be read as the answer to another request. The failure status is still answered as such, with its page and
+     * its Retry-After (R3). An HTTP/1.0 body framed by its length, on a connection to be kept, is drained as ever.
+     * With one connection allowed, a connection closed is seen as a second. The JDK's client reports HTTP/1.1 for an
+     * HTTP/1.0 response, so its transport cannot tell.
+     */
+    @ParameterizedTest(name = "chunked: {0}, {1} connections")
+    @CsvSource({"true, 2", "false, 1"})
+    void closesAnHttp10FailureStatusConnectionOnlyWithATransferEncodingWithTheJettyTransport(boolean chunked,
+            int connections) throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK's client reports HTTP/1.1 for an HTTP/1.0 response");
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> exchange.writeRaw(
+                "HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: keep-alive\r\n"
+                        + "Retry-After: 20\r\n" + (chunked ? "Transfer-Encoding: chunked\r\n\r\n4\r\nbusy\r\n0\r\n\r\n"
+                                : "Content-Length: 4\r\n\r\nbusy")))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).circuitBreakerConfig(NEVER_OPENS).build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).maxConnections(1).build()).start();
+
+            for (int round = 0; round < 2; round++) {
+                HttpResponse<byte[]> response = Client.get(configured.uri("/fail"), JSON);
+
+                assertErrorPage(response, "GET", 503, "20");
+                assertNoLeak(response, ":" + upstream.port(), "busy");
+            }
+
+            assertThat(upstream.requestCount()).isEqualTo(2);
+            assertThat(upstream.connectionCount()).as("upstream connections for 2 requests, one after the other")
+                    .isEqualTo(connections);
+        }
+    }
+
+    /**
      * A body copied by a container thread that waits for it (the JDK transport's, or a servlet without asynchronous
      * support) keeps its call's bulkhead permit until it ends: the bulkhead (here one permit) bounds the threads an
      * upstream that trickles its bodies can take, and the next request gets 503 {@code connection_limit_reached}

@@ -1020,12 +1020,19 @@ public final class JettyForwarder {
          * every such body. Drained to its end, a long or trickling body held the connection, one of
          * {@code max-connections}, after the page had gone: the requests after it were refused
          * ({@code connection_limit_reached}), and a retry lost, while the upstream kept sending. The time is bounded
-         * by a timer of its own: the sweep comes only every quarter of {@code body-idle-timeout}.
+         * by a timer of its own: the sweep comes only every quarter of {@code body-idle-timeout}. Nor is the body of an
+         * HTTP/1.0 response with a {@code Transfer-Encoding} drained: its framing is faulty, and its connection is to
+         * be closed after it (RFC 9112 §6.1), not given the next request.
          */
         private void drain(Response answer) {
             long announced = answer.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
             if (announced > MAX_DRAINED_BYTES) {
                 upstream.abort(new IOException("a discarded body of " + announced + " bytes is not drained"));
+                return;
+            }
+            if (answer.getVersion() == HttpVersion.HTTP_1_0
+                    && answer.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+                upstream.abort(new ProtocolException("a discarded HTTP/1.0 body with a Transfer-Encoding"));
                 return;
             }
             startWatchingBody();
