@@ -1,6 +1,7 @@
 package io.github.errorpages.upstream;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.URI;

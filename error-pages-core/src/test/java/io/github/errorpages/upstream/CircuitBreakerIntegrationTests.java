@@ -10,6 +10,7 @@ import io.github.errorpages.ErrorDecision;
 import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.ErrorPolicy;
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;

@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream;
 
+import io.github.errorpages.RetryRefusal;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 

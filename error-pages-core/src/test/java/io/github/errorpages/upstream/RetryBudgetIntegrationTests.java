@@ -5,6 +5,7 @@ import static io.github.errorpages.upstream.Guards.fast;
 import static io.github.errorpages.upstream.Guards.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;

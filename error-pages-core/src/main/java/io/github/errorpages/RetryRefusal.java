@@ -1,8 +1,11 @@
-package io.github.errorpages.upstream;
+package io.github.errorpages;
 
 /**
- * Why a failed attempt was not retried: the reason in {@link UpstreamEvent.RetryRefused}, in the order in
- * which the guard checks them (the first that applies is reported).
+ * Why a failed attempt was not retried: the reason in {@link io.github.errorpages.upstream.UpstreamEvent.RetryRefused},
+ * in the order in which the guard checks them (the first that applies is reported).
+ *
+ * <p>It is the upstream guard's decision, but lives in the API package beside {@link FailureCause}, so that an
+ * {@link UpstreamFailure} can carry it while the API depends on no package that builds on it.
  *
  * <p>Constants are immutable and thread-safe.
  *
