@@ -197,9 +197,12 @@ public final class ErrorPages {
         UpstreamFailure failure = decision.failure();
         MDC.put(MDC_SUPPORT_CODE, supportCode);
         try {
-            log.warn("error page status={} cause={} upstream={} attempts={} elapsed_ms={} support_code={}",
-                    decision.status(), decision.errorCode(), failure.upstream().isEmpty() ? "-" : failure.upstream(),
-                    failure.attempts(), failure.elapsed().toMillis(), supportCode);
+            // Why the failure was not retried is the operator's alone: in the line, never on the page (R36).
+            RetryRefusal refusal = failure.retryRefusal();
+            log.warn("error page status={} cause={} upstream={} attempts={} elapsed_ms={} retry_refused={} "
+                    + "support_code={}", decision.status(), decision.errorCode(),
+                    failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(),
+                    failure.elapsed().toMillis(), refusal == null ? "-" : refusal.token(), supportCode);
         } finally {
             MDC.remove(MDC_SUPPORT_CODE);
         }

@@ -1,8 +1,11 @@
 package io.github.errorpages;
 
+import java.util.Locale;
+
 /**
  * Why a failed attempt was not retried: the reason in {@link io.github.errorpages.upstream.UpstreamEvent.RetryRefused},
- * in the order in which the guard checks them (the first that applies is reported).
+ * and in the failure the call ends with ({@link UpstreamFailure#retryRefusal()}), in the order in which the guard
+ * checks them (the first that applies is reported).
  *
  * <p>It is the upstream guard's decision, but lives in the API package beside {@link FailureCause}, so that an
  * {@link UpstreamFailure} can carry it while the API depends on no package that builds on it.
@@ -47,5 +50,17 @@ public enum RetryRefusal {
      * it is shut down, or its queue is full), or failed to take it (any other exception or {@code Error} it threw).
      * Only asynchronous calls use the executor. (One that takes the retry and never runs it: {@link #DEADLINE}.)
      */
-    EXECUTOR_REJECTED
+    EXECUTOR_REJECTED;
+
+    private final String token = name().toLowerCase(Locale.ROOT);
+
+    /**
+     * Returns the reason as log lines write it ({@code retry_refused=}), e.g. {@code not_idempotent}: the
+     * constant's name in lower case, stable across releases as the constant is.
+     *
+     * @return the lower-case token, never empty
+     */
+    public String token() {
+        return token;
+    }
 }

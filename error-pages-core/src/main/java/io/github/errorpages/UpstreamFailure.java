@@ -30,6 +30,10 @@ import org.jspecify.annotations.Nullable;
  * @param elapsed time spent on all attempts together
  * @param failingSince since when the upstream has been failing without a success in between, or
  *     {@code null} when unknown
+ * @param retryRefusal why the failure the call ended with was not retried, as the upstream guard's
+ *     {@link io.github.errorpages.upstream.UpstreamEvent.RetryRefused} event said, or {@code null} when no retry was
+ *     weighed: a call refused before any attempt (breaker open, bulkhead full), a failure that is no upstream failure
+ *     the guard decided on, or one not from a guard at all. For logs only: no page, header or JSON member shows it
  * @since 0.1.0
  */
 public record UpstreamFailure(
@@ -40,7 +44,8 @@ public record UpstreamFailure(
         @Nullable Duration breakerRemainingOpen,
         int attempts,
         Duration elapsed,
-        @Nullable Instant failingSince) implements Serializable {
+        @Nullable Instant failingSince,
+        @Nullable RetryRefusal retryRefusal) implements Serializable {
 
     /**
      * Validates the components.
@@ -122,7 +127,8 @@ public record UpstreamFailure(
                 .breakerRemainingOpen(breakerRemainingOpen)
                 .attempts(attempts)
                 .elapsed(elapsed)
-                .failingSince(failingSince);
+                .failingSince(failingSince)
+                .retryRefusal(retryRefusal);
     }
 
     private static void requireNotNegative(String name, @Nullable Duration value) {
@@ -144,6 +150,7 @@ public record UpstreamFailure(
         private int attempts = 1;
         private Duration elapsed = Duration.ZERO;
         private @Nullable Instant failingSince;
+        private @Nullable RetryRefusal retryRefusal;
 
         private Builder(FailureCause cause) {
             this.cause = Objects.requireNonNull(cause, "cause");
@@ -213,12 +220,21 @@ public record UpstreamFailure(
         }
 
         /**
+         * @param retryRefusal why the last failure was not retried, or {@code null} when no retry was weighed
+         * @return this builder
+         */
+        public Builder retryRefusal(@Nullable RetryRefusal retryRefusal) {
+            this.retryRefusal = retryRefusal;
+            return this;
+        }
+
+        /**
          * @return the failure
          * @throws IllegalArgumentException as {@link UpstreamFailure#UpstreamFailure} does
          */
         public UpstreamFailure build() {
             return new UpstreamFailure(upstream, cause, upstreamStatus, upstreamRetryAfter, breakerRemainingOpen,
-                    attempts, elapsed, failingSince);
+                    attempts, elapsed, failingSince, retryRefusal);
         }
     }
 }

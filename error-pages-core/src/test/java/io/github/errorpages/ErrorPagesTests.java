@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -49,6 +50,34 @@ class ErrorPagesTests {
         assertThat(json.bodyText()).contains("\"support_code\": \"" + json.supportCode() + "\"");
         assertThat(json.supportCode()).isNotEqualTo(page.supportCode());
         assertThat(MDC.get(ErrorPages.MDC_SUPPORT_CODE)).as("removed once the line is written").isNull();
+    }
+
+    /**
+     * The log line says why the failure was not retried, in lower snake case beside the attempts, and {@code -} when
+     * no retry was weighed; the response, in every format, says nothing of it: a page that told "not_idempotent" or
+     * "budget_exhausted" would show how the gateway is set up (R36).
+     */
+    @Test
+    void theLogLineSaysWhyTheFailureWasNotRetriedAndTheResponseDoesNot() { // R36
+        UpstreamFailure refused = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstreamStatus(503)
+                .upstream("orders").retryRefusal(RetryRefusal.BUDGET_EXHAUSTED).build();
+        for (String accept : List.of("text/html", "application/json", "text/plain")) {
+            ErrorResponse[] rendered = new ErrorResponse[1];
+
+            String log = StandardError.capture(() -> rendered[0] = PAGES.render(refused,
+                    new ErrorRequest("GET", "/", accept, "en", null)));
+
+            assertThat(log).contains("upstream=orders attempts=1 elapsed_ms=0 retry_refused=budget_exhausted "
+                    + "support_code=" + rendered[0].supportCode());
+            assertThat(rendered[0].bodyText() + rendered[0].headers()).as(accept)
+                    .doesNotContainIgnoringCase("budget").doesNotContainIgnoringCase("retry_refused");
+        }
+        String none = StandardError.capture(() -> PAGES.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/", "application/json", null, null)));
+        assertThat(none).contains("upstream=- attempts=1 elapsed_ms=0 retry_refused=- support_code=");
+        String maintenance = StandardError.capture(() -> PAGES.renderMaintenance(
+                new ErrorRequest("GET", "/", "application/json", null, null), null));
+        assertThat(maintenance).contains(" attempts=0 elapsed_ms=0 retry_refused=- support_code=");
     }
 
     @Test

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import java.time.Duration;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,7 +23,31 @@ class UpstreamFailureTests {
                 .withMessageStartingWith("upstream must hold no control character, but held U+")
                 .withMessageNotContaining(name);
         assertThatIllegalArgumentException().isThrownBy(() -> new UpstreamFailure(name, FailureCause.CONNECTION_REFUSED,
-                0, null, null, 1, Duration.ZERO, null));
+                0, null, null, 1, Duration.ZERO, null, null));
+    }
+
+    /**
+     * Why the failure was not retried is part of its value: absent unless set, kept by {@code toBuilder()}, and two
+     * failures that differ only in it are not equal (one would stand for the other in a test or a cache key).
+     */
+    @Test
+    void theRetryRefusalIsAbsentUnlessSetAndKeptByToBuilder() {
+        UpstreamFailure plain = UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).upstream("orders").build();
+        UpstreamFailure refused = plain.toBuilder().retryRefusal(RetryRefusal.NOT_IDEMPOTENT).build();
+
+        assertThat(plain.retryRefusal()).isNull();
+        assertThat(refused.retryRefusal()).isEqualTo(RetryRefusal.NOT_IDEMPOTENT);
+        assertThat(refused.toBuilder().build()).isEqualTo(refused);
+        assertThat(refused).isNotEqualTo(plain);
+        assertThat(refused.toBuilder().retryRefusal(null).build()).isEqualTo(plain);
+    }
+
+    /** The token the log lines write: each constant's name in lower case, e.g. {@code not_idempotent}. */
+    @Test
+    void everyRetryRefusalHasItsLowerCaseNameAsToken() {
+        assertThat(RetryRefusal.NOT_IDEMPOTENT.token()).isEqualTo("not_idempotent");
+        assertThat(RetryRefusal.values()).allSatisfy(refusal -> assertThat(refusal.token())
+                .isEqualTo(refusal.name().toLowerCase(Locale.ROOT)));
     }
 
     @ParameterizedTest

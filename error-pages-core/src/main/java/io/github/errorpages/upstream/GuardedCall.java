@@ -298,7 +298,7 @@ final class GuardedCall<T> {
             }
             lastCause = FailureCause.PROXY_INTERNAL_ERROR;
             lastError = error;
-            return Step.fail(fail(FailureCause.PROXY_INTERNAL_ERROR, 0, null, null, now));
+            return Step.fail(fail(FailureCause.PROXY_INTERNAL_ERROR, 0, null, null, null, now));
         }
         UpstreamFailure failure = classified.get();
         if (isReturnedStatus(failure)) {
@@ -460,7 +460,7 @@ final class GuardedCall<T> {
         }
         if (refusal != null) {
             guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, cause, status, refusal));
-            return Step.fail(fail(cause, status, retryAfter, null, now));
+            return Step.fail(fail(cause, status, retryAfter, null, refusal, now));
         }
         guard.counters.retries.increment();
         retryPending = true;
@@ -519,28 +519,29 @@ final class GuardedCall<T> {
         if (attempts == 0) {
             guard.counters.rejectedCalls.increment();
             Duration remaining = cause == FailureCause.DESTINATION_UNAVAILABLE ? stillOpen() : null;
-            return recordFailure(cause, 0, null, remaining, now);
+            return recordFailure(cause, 0, null, remaining, null, now); // no retry was weighed: none is refused
         }
         // A granted retry found no permit when its time came: the call fails as its last attempt did.
         guard.counters.lostRetries.increment();
         retryPending = false;
         guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, lastCause, lastStatus, refusal));
-        return recordFailure(lastCause, lastStatus, lastRetryAfter, null, now);
+        return recordFailure(lastCause, lastStatus, lastRetryAfter, null, refusal, now);
     }
 
     private UpstreamFailureException fail(FailureCause cause, int status, @Nullable Duration retryAfter,
-            @Nullable Duration breakerRemainingOpen, long now) {
-        return exception(recordFailure(cause, status, retryAfter, breakerRemainingOpen, now));
+            @Nullable Duration breakerRemainingOpen, @Nullable RetryRefusal refusal, long now) {
+        return exception(recordFailure(cause, status, retryAfter, breakerRemainingOpen, refusal, now));
     }
 
     /**
      * Records the end of a failed call (metrics, "failing since", the event) and returns its failure. A call whose
      * failures left every breaker open (its last attempt opened the last one, or a retry found them open) reports
      * how long they stay open, as a call refused by them does: a client told to come back sooner would only be
-     * refused (R8).
+     * refused (R8). {@code refusal} is the reason of the {@link UpstreamEvent.RetryRefused} event just emitted, so
+     * that the failure, and the log line made of it, say what the event said; {@code null} when none was.
      */
     private UpstreamFailure recordFailure(FailureCause cause, int status, @Nullable Duration retryAfter,
-            @Nullable Duration breakerRemainingOpen, long now) {
+            @Nullable Duration breakerRemainingOpen, @Nullable RetryRefusal refusal, long now) {
         Instant failingSince = UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing() : guard.failingSinceOrNull();
         UpstreamFailure failure = UpstreamFailure.builder(cause)
                 .upstream(guard.name())
@@ -550,6 +551,7 @@ final class GuardedCall<T> {
                 .attempts(attempts)
                 .elapsed(Duration.ofNanos(now - started))
                 .failingSince(failingSince)
+                .retryRefusal(refusal)
                 .build();
         guard.counters.failedCalls.increment();
         guard.emit(new UpstreamEvent.CallFailed(failure));

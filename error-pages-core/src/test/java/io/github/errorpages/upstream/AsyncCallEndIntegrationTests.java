@@ -157,6 +157,7 @@ class AsyncCallEndIntegrationTests {
         assertThat(failure.failure().upstreamStatus()).isEqualTo(503);
         assertThat(failure.getSuppressed()).hasAtLeastOneElementOfType(RejectedExecutionException.class);
         assertThat(events.refusals()).containsExactly(RetryRefusal.EXECUTOR_REJECTED);
+        assertThat(failure.failure().retryRefusal()).as("as the event says").isEqualTo(RetryRefusal.EXECUTOR_REJECTED);
         assertThat(guard.metrics().calls()).isEqualTo(guard.metrics().failedCalls());
         assertThat(guard.metrics().lostRetries()).isEqualTo(1);
     }
@@ -178,6 +179,7 @@ class AsyncCallEndIntegrationTests {
 
         assertThat(failure.failure().cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
         assertThat(events.refusals()).as("as a retry that starts too late").containsExactly(RetryRefusal.DEADLINE);
+        assertThat(failure.failure().retryRefusal()).as("as the event says").isEqualTo(RetryRefusal.DEADLINE);
         assertThat(guard.metrics().failedCalls()).isEqualTo(1);
         assertThat(guard.metrics().lostRetries()).isEqualTo(1);
         assertThat(upstream.requestCount()).isEqualTo(1);

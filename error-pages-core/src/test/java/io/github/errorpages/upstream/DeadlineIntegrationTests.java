@@ -53,6 +53,7 @@ class DeadlineIntegrationTests {
         assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
         assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(thrown.failure()).status()).isEqualTo(504);
         assertThat(events.refusals()).containsExactly(RetryRefusal.DEADLINE);
+        assertThat(thrown.failure().retryRefusal()).as("as the event says").isEqualTo(RetryRefusal.DEADLINE);
         // Ended by the attempt timeout, not by the upstream's 5 s answer; the upper bound leaves a loaded CI machine
         // room (the number of requests and the refusal above already show no second attempt was made).
         assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(1500)).isLessThan(Duration.ofSeconds(4));
@@ -113,6 +114,7 @@ class DeadlineIntegrationTests {
             assertThat(upstream.requestCount()).as("requests that reached the upstream").isEqualTo(1);
             assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
             assertThat(events.refusals()).containsExactly(RetryRefusal.DEADLINE);
+            assertThat(thrown.failure().retryRefusal()).as("as the event says").isEqualTo(RetryRefusal.DEADLINE);
         } finally {
             late.shutdownNow();
         }

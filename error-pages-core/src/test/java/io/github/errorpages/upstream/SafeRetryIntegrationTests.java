@@ -67,6 +67,7 @@ class SafeRetryIntegrationTests {
         assertThat(thrown.failure().cause()).isEqualTo(cause);
         assertThat(thrown.failure().attempts()).isEqualTo(1);
         assertThat(events.refusals()).containsExactly(RetryRefusal.NOT_IDEMPOTENT);
+        assertThat(thrown.failure().retryRefusal()).as("as the event says").isEqualTo(RetryRefusal.NOT_IDEMPOTENT);
         assertThat(client.guard().metrics().attempts()).isEqualTo(1);
     }
 
@@ -88,6 +89,7 @@ class SafeRetryIntegrationTests {
         assertThat(failure.upstream()).isEqualTo("orders");
         assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(maxAttempts - 1);
         assertThat(events.refusals()).containsExactly(RetryRefusal.MAX_ATTEMPTS);
+        assertThat(failure.retryRefusal()).as("as the event says").isEqualTo(RetryRefusal.MAX_ATTEMPTS);
     }
 
     @Test
