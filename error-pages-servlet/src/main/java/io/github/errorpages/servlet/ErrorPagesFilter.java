@@ -725,10 +725,10 @@ public final class ErrorPagesFilter implements Filter {
                 // response as it is). Logged as every failure after commit is, which it was not.
                 classifier().classify(cause, clock()).ifPresent(upstream -> log.warn("response to {} {} cut short: "
                         + "upstream failure {} after the response was committed, in a task of its async cycle, which "
-                        + "the container ends at its async timeout (upstream={}, attempts={}, elapsed_ms={})",
-                        request.getMethod(), request.getRequestURI(), upstream.cause().token(),
+                        + "the container ends at its async timeout (upstream={}, attempts={}, elapsed_ms={}, "
+                        + "retry_refused={})", request.getMethod(), request.getRequestURI(), upstream.cause().token(),
                         upstream.upstream().isEmpty() ? "-" : upstream.upstream(), upstream.attempts(),
-                        upstream.elapsed().toMillis()));
+                        upstream.elapsed().toMillis(), ErrorResponder.retryRefused(upstream)));
                 return false;
             }
             UpstreamFailure answer = answerFor(request, response, failure, cause);

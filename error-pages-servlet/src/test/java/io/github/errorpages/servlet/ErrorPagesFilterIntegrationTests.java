@@ -12,13 +12,18 @@ import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.ErrorPolicy;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryAfterFormat;
+import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.page.Branding;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
+import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.StandardError;
+import io.github.errorpages.upstream.GuardedHttpClient;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -32,7 +37,10 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
@@ -77,6 +85,10 @@ class ErrorPagesFilterIntegrationTests {
     private static final AtomicReference<String> lateCalls = new AtomicReference<>();
     /** What the chain threw past the filter, for the paths a filter in front of it records. */
     private static final BlockingQueue<Throwable> thrownPastTheFilter = new LinkedBlockingQueue<>();
+    /** The application's own guarded client, for a POST to an upstream that refuses connections. */
+    private static final GuardedHttpClient REFUSED_ORDERS = GuardedHttpClient.of(HttpClient.newHttpClient(),
+            UpstreamGuard.of(UpstreamConfig.builder("orders")
+                    .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()));
     private static JettyServer jetty;
     private static JettyServer withFallback;
 
@@ -454,7 +466,7 @@ class ErrorPagesFilterIntegrationTests {
             response.flushBuffer();
             async.start(() -> {
                 throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
-                        .upstream("billing").build(), null);
+                        .upstream("billing").attempts(2).retryRefusal(RetryRefusal.MAX_ATTEMPTS).build(), null);
             });
         }), true);
         server.servlet("/async-task-sends-error-then-throws", servlet((request, response) -> {
@@ -539,6 +551,15 @@ class ErrorPagesFilterIntegrationTests {
             out.write("x".repeat(10_000).getBytes(StandardCharsets.US_ASCII));
             out.flush();
             throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.HTTP_RESPONSE_INCOMPLETE), null);
+        }));
+        server.servlet("/committed-then-refused-post", servlet((request, response) -> {
+            response.setContentType("text/plain");
+            response.setContentLength(100_000);
+            ServletOutputStream out = response.getOutputStream();
+            out.write("x".repeat(10_000).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            REFUSED_ORDERS.send(HttpRequest.newBuilder(URI.create("http://orders/orders"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.discarding());
         }));
         server.servlet("/chunked-then-upstream-failure", servlet((request, response) -> {
             response.setContentType("text/plain");
@@ -1031,9 +1052,27 @@ class ErrorPagesFilterIntegrationTests {
                 .isInstanceOf(IOException.class));
 
         assertThat(log.lines().filter(line -> line.contains("WARN"))).singleElement().asString()
-                .contains("response to GET /committed-then-upstream-failure aborted: upstream failure");
+                .contains("response to GET /committed-then-upstream-failure aborted: upstream failure")
+                .endsWith(" (upstream=-, attempts=1, elapsed_ms=0, retry_refused=-)");
         Throwable thrown = thrownPastTheFilter.poll(10, TimeUnit.SECONDS);
         assertThat(thrown).isInstanceOf(EofException.class).hasCauseInstanceOf(ResponseAbortedException.class);
+    }
+
+    /**
+     * The line of a failure after commit says why the call was not retried, as the page's line does (operations.md):
+     * here the application's own guarded POST, which the guard must not send twice, refused after the response was
+     * committed. "attempts=1" alone did not tell it from a retry budget spent.
+     */
+    @Test
+    void theLineOfAFailureAfterCommitSaysWhyItWasNotRetried() { // R5, R13
+        String log = StandardError.capture(() -> assertThatThrownBy(
+                () -> Client.send("GET", jetty.uri("/committed-then-refused-post"), JSON))
+                .isInstanceOf(IOException.class));
+
+        assertThat(log.lines().filter(line -> line.contains("WARN"))).singleElement().asString()
+                .contains("response to GET /committed-then-refused-post aborted: upstream failure connection_refused "
+                        + "after the response was committed (upstream=orders, attempts=1, elapsed_ms=")
+                .endsWith(", retry_refused=not_idempotent)");
     }
 
     @Test
@@ -1380,7 +1419,7 @@ class ErrorPagesFilterIntegrationTests {
         assertThat(answered.get().statusCode()).isEqualTo(200);
         assertThat(log).contains("response to GET /async-task-throws-after-commit cut short: upstream failure "
                 + "connection_refused after the response was committed, in a task of its async cycle")
-                .contains("upstream=billing");
+                .contains("(upstream=billing, attempts=2, elapsed_ms=0, retry_refused=max_attempts)");
     }
 
     /**

@@ -1530,6 +1530,37 @@ abstract class ReverseProxyServletIntegrationTests {
                 .withMessageContaining("upstream given: the httpClient(HttpClient) given " + unfit);
     }
 
+    /**
+     * Both calls to the refusing upstream fail as connection_refused; the WARN line says why neither was retried
+     * further, so that an operator can tell the POST the proxy must not send twice (R13) from the GET whose attempts
+     * ran out (R14). The pages say neither (R36).
+     */
+    @Test
+    void logLineSaysWhyTheProxyDidNotRetryAndThePageDoesNot() { // R13, R14, R36
+        configured = new JettyServer().servlet("/proxy/*", refusedProxy()).start();
+        AtomicReference<HttpResponse<byte[]>> post = new AtomicReference<>();
+        AtomicReference<HttpResponse<byte[]>> get = new AtomicReference<>();
+
+        String log = StandardError.capture(() -> {
+            try {
+                post.set(Client.send("POST", configured.uri("/proxy/orders"), JSON));
+                get.set(Client.send("GET", configured.uri("/proxy/orders/42"), JSON));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+
+        assertErrorPage(post.get(), "POST", 502, "10");
+        assertErrorPage(get.get(), "GET", 502, "10");
+        assertThat(log.lines().filter(line -> line.contains("error page "))).satisfiesExactly(
+                first -> assertThat(first).contains("cause=connection_refused upstream=down attempts=1 ")
+                        .contains(" retry_refused=not_idempotent support_code="),
+                second -> assertThat(second).contains("cause=connection_refused upstream=down attempts=2 ")
+                        .contains(" retry_refused=max_attempts support_code="));
+        assertNoLeak(post.get(), "idempotent", "retry_refused");
+        assertNoLeak(get.get(), "max_attempts", "retry_refused");
+    }
+
     @Test
     void sendsNoProxyStatusUnlessConfigured() {
         HttpResponse<byte[]> page = Client.get(jetty.uri("/down/orders"), Client.BROWSER_ACCEPT);

@@ -5,6 +5,7 @@ import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
@@ -166,9 +167,22 @@ public final class ErrorResponder {
     public static ResponseAbortedException abort(HttpServletRequest request, UpstreamFailure failure, String when) {
         String message = "response to " + request.getMethod() + " " + request.getRequestURI()
                 + " aborted: upstream failure " + failure.cause().token() + " " + when;
-        log.warn("{} (upstream={}, attempts={}, elapsed_ms={})", message,
-                failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(), failure.elapsed().toMillis());
+        log.warn("{} (upstream={}, attempts={}, elapsed_ms={}, retry_refused={})", message,
+                failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(),
+                failure.elapsed().toMillis(), retryRefused(failure));
         return new ResponseAbortedException(message);
+    }
+
+    /**
+     * Why the failure was not retried, as its log lines write it ({@code retry_refused=}): only there, never in the
+     * response (R36).
+     *
+     * @param failure what failed
+     * @return the refusal's token, or {@code -} when no retry was weighed
+     */
+    public static String retryRefused(UpstreamFailure failure) {
+        RetryRefusal refusal = failure.retryRefusal();
+        return refusal == null ? "-" : refusal.token();
     }
 
     /**
