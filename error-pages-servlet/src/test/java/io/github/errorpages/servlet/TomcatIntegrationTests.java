@@ -14,30 +14,37 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,9 +60,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
+import org.apache.catalina.connector.ClientAbortException;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpTester;
@@ -199,6 +208,8 @@ class TomcatIntegrationTests {
                         request.getRequestDispatcher("/send-error-503").forward(request, response)))
                 .servlet("/forward/*", servlet((request, response) ->
                         request.getRequestDispatcher(request.getPathInfo()).forward(request, response)))
+                .servlet("/read-listener-throws/*", readListenerThrows())
+                .servlet("/write-listener-throws-after-commit", writeListenerThrowsAfterCommit())
                 .start();
     }
 
@@ -776,6 +787,93 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * An upstream failure the application's {@code ReadListener} throws (from {@code onDataAvailable} or
+     * {@code onAllDataRead}) before the response was committed: Tomcat reports it to the cycle's
+     * {@code AsyncListener.onError}, and the filter answers it there with the page of the status and
+     * {@code Retry-After} its cause maps to (R2, R7, R9), logs it once, and completes the cycle, so that the answer
+     * comes at once rather than at the cycle's timeout (60 s here) with Tomcat's 500. Jetty 12 (ee10) tells only the
+     * {@code ReadListener}'s own {@code onError} of it, never an {@code AsyncListener}: there the cycle waits for its
+     * timeout, with or without the filter.
+     */
+    @ParameterizedTest
+    @CsvSource({"unavailable, 503, 42, destination_unavailable", "refused-wrapped, 502, 10, connection_refused",
+        "read-timeout, 504, 10, connection_read_timeout"})
+    void anUpstreamFailureAReadListenerThrowsIsAnsweredByTheErrorOfTheCycle(String thrown, int status,
+            String retryAfter, String token) throws IOException {
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        long start = System.nanoTime();
+        String log = StandardError.capture(() -> {
+            try {
+                answered.set(Client.send("POST", tomcat.uri("/read-listener-throws/" + thrown), JSON));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertErrorPage(answered.get(), "POST", status, retryAfter);
+        assertNoLeak(answered.get());
+        assertThat(Client.text(answered.get())).contains(token);
+        assertThat(took).as("answered at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(10));
+        assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+        assertThat(log).contains("error page status=" + status + " cause=" + token);
+    }
+
+    /**
+     * The read listener threw the client's own abort (Tomcat's {@code ClientAbortException} of a reset): the
+     * request's connection failed, not an upstream. No page, and nothing logged by the filter (R4): Tomcat ends the
+     * request as it does without the filter.
+     */
+    @Test
+    void aClientAbortAReadListenerThrowsGetsNoPage() {
+        AtomicReference<String> answer = new AtomicReference<>();
+        String log = StandardError.capture(() -> answer.set(rawExchange(readListenerRequest("client-abort"))));
+
+        assertThat(answer.get()).doesNotContain("X-Content-Type-Options", "connection_terminated");
+        assertThat(log).doesNotContain("error page status=", "aborted");
+    }
+
+    /**
+     * The read listener answered (a captured 503, then {@code complete()}, which writes the page), then threw an
+     * upstream failure: Tomcat reports that one to {@code onError} after the page. The request was answered once:
+     * nothing more is written or logged (no second page, no "aborted after the response was committed").
+     */
+    @Test
+    void anErrorOfTheCycleAfterThePageChangesNothing() throws IOException {
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> {
+            try {
+                answered.set(Client.send("POST", tomcat.uri("/read-listener-throws/after-the-page"), JSON));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+
+        assertErrorPage(answered.get(), "POST", 503, "30");
+        assertOnePage(answered.get());
+        assertThat(Client.text(answered.get())).contains("upstream_status").doesNotContain("connection_refused");
+        assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+        assertThat(log).doesNotContain("aborted");
+    }
+
+    /**
+     * An upstream failure a {@code WriteListener} throws after it committed the response with the first part of
+     * the body: Tomcat reports it to {@code onError}, where no page can be written. The body is cut short (the chunked
+     * body never ends) and the incident is logged once, at WARN, without an "error page" line (R5).
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsAfterCommitCutsTheBodyShort() {
+        AtomicReference<String> answer = new AtomicReference<>();
+        String log = StandardError.capture(() -> answer.set(rawExchange("GET /write-listener-throws-after-commit "
+                + "HTTP/1.1\r\nHost: test\r\nAccept: " + JSON + "\r\n\r\n")));
+
+        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "first part")
+                .doesNotContain("X-Content-Type-Options").as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
+        assertThat(log).contains("response to GET /write-listener-throws-after-commit aborted: upstream failure "
+                + "connection_refused after the response was committed").doesNotContain("error page status=");
+    }
+
+    /**
      * Servlet 6.0 {@code AsyncContext.dispatch()}: after a forward, a cycle started with {@code startAsync()} (no
      * arguments) is dispatched to the original request's URI. The filter starts the cycle with its own wrappers, and
      * Tomcat dispatches to the URI of the request a cycle started with, which within the forward is the target's:
@@ -825,6 +923,114 @@ class TomcatIntegrationTests {
     }
 
     /** Forwards to {@link #asyncStartedWithoutArguments()}; in an ASYNC dispatch, says the URI it was sent to. */
+    /**
+     * A servlet that reads the request's body with a {@code ReadListener} in a cycle with a 60 s timeout, and throws
+     * from it what the path names: an {@link UpstreamFailureException} of a 503 with the breaker's remaining open time
+     * ({@code unavailable}), a {@link ConnectException} wrapped as an application's call wraps it, from
+     * {@code onDataAvailable} ({@code refused-wrapped}), a read timeout ({@code read-timeout}), Tomcat's
+     * {@code ClientAbortException} of a reset ({@code client-abort}), or an upstream failure after it answered with a
+     * captured 503 and {@code complete()} ({@code after-the-page}).
+     */
+    private static HttpServlet readListenerThrows() {
+        return servlet((request, response) -> {
+            String thrown = request.getPathInfo().substring(1);
+            AsyncContext async = request.startAsync();
+            async.setTimeout(60_000);
+            ServletInputStream in = request.getInputStream();
+            in.setReadListener(new ReadListener() {
+                @Override
+                public void onDataAvailable() throws IOException {
+                    byte[] buffer = new byte[1000];
+                    while (in.isReady() && in.read(buffer) >= 0) {
+                        // on to what is there
+                    }
+                    if (thrown.equals("refused-wrapped")) {
+                        throw new IOException("the billing call failed", new ConnectException("Connection refused"));
+                    }
+                }
+
+                @Override
+                public void onAllDataRead() throws IOException {
+                    switch (thrown) {
+                        case "unavailable" -> throw new UpstreamFailureException(UpstreamFailure.builder(
+                                FailureCause.DESTINATION_UNAVAILABLE).upstream("billing")
+                                .breakerRemainingOpen(Duration.ofSeconds(42)).build(), null);
+                        case "read-timeout" -> throw new SocketTimeoutException("Read timed out");
+                        case "client-abort" -> throw new ClientAbortException(new SocketException("Connection reset"));
+                        case "after-the-page" -> {
+                            ((HttpServletResponse) async.getResponse()).setStatus(503);
+                            async.complete();
+                            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                                    null);
+                        }
+                        default -> throw new IllegalArgumentException(thrown);
+                    }
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    // the filter's listener of the cycle answers
+                }
+            });
+        });
+    }
+
+    /**
+     * A servlet whose {@code WriteListener} writes and flushes the first part of the body, then throws an upstream
+     * failure ({@code connection_refused}), in a cycle with a 60 s timeout.
+     */
+    private static HttpServlet writeListenerThrowsAfterCommit() {
+        return servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(60_000);
+            response.setContentType("text/plain");
+            ServletOutputStream out = response.getOutputStream();
+            out.setWriteListener(new WriteListener() {
+                private boolean written;
+
+                @Override
+                public void onWritePossible() throws IOException {
+                    if (!written) {
+                        written = true;
+                        out.write("first part".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        if (!out.isReady()) {
+                            return; // called again once the flush is done
+                        }
+                    }
+                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    // the filter's listener of the cycle answers
+                }
+            });
+        });
+    }
+
+    private static String readListenerRequest(String thrown) {
+        return "POST /read-listener-throws/" + thrown + " HTTP/1.1\r\nHost: test\r\nAccept: " + JSON
+                + "\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc";
+    }
+
+    /** Sends a raw request on a connection of its own and reads until Tomcat closes it (10 s at most). */
+    private static String rawExchange(String request) {
+        try (Socket client = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            ByteArrayOutputStream read = new ByteArrayOutputStream();
+            try {
+                client.getInputStream().transferTo(read);
+            } catch (SocketException reset) {
+                // what came before the reset is the answer
+            }
+            return read.toString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static HttpServlet forwardingToAsync() {
         return forwardingTo("/async-started-without-arguments");
     }
