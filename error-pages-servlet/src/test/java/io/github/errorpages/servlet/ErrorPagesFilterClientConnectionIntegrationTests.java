@@ -5,13 +5,20 @@ import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.StandardError;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
 import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServlet;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,20 +28,27 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -59,6 +73,23 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
     private static final CountDownLatch clientLeft = new CountDownLatch(1);
     private static final CompletableFuture<Integer> eventsAfterTheClientLeft = new CompletableFuture<>();
     private static final String READ_FAILURE = "test.read-failure";
+    /** What the chain threw past the filter, for the reader's paths. */
+    private static final BlockingQueue<Throwable> thrownPastTheFilter = new LinkedBlockingQueue<>();
+    /** The path of a reader's servlet that read the first part of the body and waits for the rest. */
+    private static final BlockingQueue<String> readingTheBody = new LinkedBlockingQueue<>();
+    /**
+     * Lines of "é€😀" (2, 3 and 4 bytes in UTF-8), about 20 KB, each ended by CRLF or LF in turn: sent in pieces of
+     * 1000 bytes, and read by Jetty in buffers of its own, the characters straddle both.
+     */
+    private static final String CHARACTERS;
+
+    static {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; lines.length() < 9_000; i++) {
+            lines.append("é€😀".repeat(i % 40 + 1)).append(i % 2 == 0 ? "\r\n" : "\n");
+        }
+        CHARACTERS = lines.append("no line end").toString();
+    }
     private static JettyServer jetty;
     private static HttpClient upstreamClient;
 
@@ -66,7 +97,17 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
     static void start() throws Exception {
         upstreamClient = new HttpClient();
         upstreamClient.start();
-        jetty = new JettyServer().idleTimeout(Duration.ofMillis(500)).filter(ErrorPagesFilter.builder().build());
+        jetty = new JettyServer().idleTimeout(Duration.ofMillis(500));
+        // In front of the filter, for the reader's paths: what the chain threw past it, once the filter is done.
+        jetty.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> {
+            try {
+                chain.doFilter(request, response);
+            } catch (IOException | ServletException | RuntimeException thrown) {
+                thrownPastTheFilter.add(thrown);
+                throw thrown;
+            }
+        }), "/read-chars-by/*", EnumSet.of(DispatcherType.REQUEST));
+        jetty.filter(ErrorPagesFilter.builder().build());
         ServletHolder parts = new ServletHolder(servlet((request, response) -> {
             response.getWriter().write("parts " + request.getParts().size());
         }));
@@ -100,6 +141,15 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                     readToTheEnd(request.getInputStream(), request.getPathInfo().substring(1));
                     response.getWriter().write("read");
                 }))
+                .servlet("/read-chars-by/*", servlet((request, response) -> {
+                    if ("async".equals(request.getQueryString())) {
+                        request.startAsync().setTimeout(60_000); // then read in the dispatch, as before
+                    }
+                    readCharsToTheEnd(request.getReader(), request.getPathInfo().substring(1),
+                            () -> readingTheBody.add(request.getPathInfo()));
+                    response.getWriter().write("read");
+                }))
+                .servlet("/echo-by-reader/*", echoByReader())
                 .servlet("/read-without-blocking", servlet((request, response) -> {
                     if (request.getAttribute(READ_FAILURE) instanceof Throwable failed) {
                         // the read listener's failure, thrown on in the dispatch it asked for
@@ -220,6 +270,88 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
 
         assertThat(answer).doesNotStartWith("HTTP/1.1 504").doesNotContain("http_response_timeout")
                 .doesNotContainIgnoringCase("X-Content-Type-Options");
+    }
+
+    /**
+     * The same stall, whichever of the reader's reads waits for the client, also in an async cycle the servlet started
+     * first ({@code ?async}): each failure of the container's reader is the request connection's, marked so by the
+     * filter's reader, where the classifier would read the idle timeout as an upstream's (R4). In the cycle, Jetty
+     * reports what the dispatch threw to the cycle's {@code AsyncListener.onError} too, where it is again the client's:
+     * no 504 page there either.
+     */
+    @ParameterizedTest
+    @CsvSource({"read, ''", "read-chars, ''", "read-chars-at, ''", "read-line, ''", "skip, ''", "read, ?async",
+        "read-line, ?async", "skip, ?async"})
+    void clientStallingInItsBodyIsNoUpstreamTimeoutWhicheverReadOfTheReaderWaits(String read, String async)
+            throws Exception {
+        String answer;
+        try (Socket client = new Socket("127.0.0.1", jetty.port())) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(("POST /read-chars-by/" + read + async + " HTTP/1.1\r\nHost: test\r\n"
+                    + "Accept: " + JSON + "\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n01234\n6789")
+                    .getBytes(StandardCharsets.US_ASCII));
+            answer = readToTheEnd(client.getInputStream());
+        }
+
+        assertThat(answer).doesNotStartWith("HTTP/1.1 504").doesNotContain("http_response_timeout")
+                .doesNotContainIgnoringCase("X-Content-Type-Options");
+    }
+
+    /**
+     * A client that resets its connection in the middle of its body while the application reads it with the reader
+     * and throws the failure on: the request's own connection failed, so no page and no "error page" line (R4), also
+     * in an async cycle, whose {@code onError} Jetty then calls with it.
+     */
+    @ParameterizedTest
+    @CsvSource({"read-line, ''", "read, ''", "read-line, ?async"})
+    void clientResettingInItsBodyWhileTheReaderWaitsGetsNoPage(String read, String async) throws Exception {
+        thrownPastTheFilter.clear();
+        readingTheBody.clear();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        String log = StandardError.capture(() -> {
+            try (Socket client = new Socket("127.0.0.1", jetty.port())) {
+                client.getOutputStream().write(("POST /read-chars-by/" + read + async + " HTTP/1.1\r\nHost: test\r\n"
+                        + "Accept: " + JSON + "\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n"
+                        + "first line\nsecond").getBytes(StandardCharsets.US_ASCII));
+                assertThat(readingTheBody.poll(10, TimeUnit.SECONDS)).as("the first read").isEqualTo("/" + read);
+                client.setSoLinger(true, 0); // a reset
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            try {
+                thrown.set(thrownPastTheFilter.poll(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+
+        assertThat(thrown.get()).as("the reader's failure, thrown on past the filter").isInstanceOf(IOException.class);
+        assertThat(log).doesNotContain("error page status=", "aborted");
+    }
+
+    /**
+     * The application behind the filter reads the body with the reader, by each of its reads, and gets exactly the
+     * client's characters: the filter's reader passes each call on to the container's, which keeps the buffer, so that
+     * a line read with {@code readLine()} (ended by CRLF) and the rest read otherwise, a {@code skip}, a
+     * {@code mark}/{@code reset}, {@code ready()} between reads and a read after {@code close()} behave as the
+     * container's reader does.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"read", "read-chars", "read-chars-at", "read-line", "read-line-then-read", "skip",
+        "ready", "mark-reset", "close"})
+    void readerHandsTheApplicationExactlyTheClientsCharacters(String read) throws Exception {
+        String asWithoutTheFilter;
+        try (JettyServer unfiltered = new JettyServer()) {
+            unfiltered.servlet("/echo-by-reader/*", echoByReader()).start();
+            asWithoutTheFilter = echoedBy(unfiltered, read);
+        }
+
+        String echoed = echoedBy(jetty, read);
+
+        assertThat(echoed).isEqualTo(asWithoutTheFilter);
+        if (!read.equals("close")) { // Jetty's reader closes its stream only: a read after close() is at the end
+            assertThat(echoed).isEqualTo(expectedEcho(read));
+        }
     }
 
     /**
@@ -389,6 +521,142 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
             }
             default -> throw new IllegalArgumentException(how);
         }
+    }
+
+    /** Reads the request's body to its end with one of the reader's reads ({@code how}), as an application might. */
+    private static void readCharsToTheEnd(BufferedReader in, String how, Runnable firstRead) throws IOException {
+        char[] buffer = new char[1000];
+        boolean first = true;
+        while (switch (how) {
+            case "read" -> in.read() >= 0;
+            case "read-chars" -> in.read(buffer) >= 0;
+            case "read-chars-at" -> in.read(buffer, 10, 500) >= 0;
+            case "read-line" -> in.readLine() != null;
+            case "skip" -> in.skip(buffer.length) > 0;
+            default -> throw new IllegalArgumentException(how);
+        }) {
+            if (first) {
+                first = false;
+                firstRead.run();
+            }
+        }
+    }
+
+    /** Answers what it read of the body with the reader, by the read its path names. */
+    private static HttpServlet echoByReader() {
+        return servlet((request, response) -> {
+            byte[] echo = echoByReader(request.getReader(), request.getPathInfo().substring(1))
+                    .getBytes(StandardCharsets.UTF_8);
+            response.setContentType("text/plain;charset=UTF-8");
+            response.setContentLength(echo.length);
+            response.getOutputStream().write(echo);
+        });
+    }
+
+    /**
+     * Sends {@link #CHARACTERS} to {@code /echo-by-reader/<read>} in pieces of 1000 bytes.
+     *
+     * @return the body of the 200 it answers
+     */
+    private static String echoedBy(JettyServer server, String read) throws IOException {
+        try (Socket client = new Socket("127.0.0.1", server.port())) {
+            client.setSoTimeout(10_000);
+            byte[] body = CHARACTERS.getBytes(StandardCharsets.UTF_8);
+            OutputStream out = client.getOutputStream();
+            out.write(("POST /echo-by-reader/" + read + " HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain;"
+                    + "charset=UTF-8\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            for (int sent = 0; sent < body.length; sent += 1000) {
+                out.write(body, sent, Math.min(1000, body.length - sent));
+                out.flush();
+            }
+            HttpTester.Response response = HttpTester.parseResponse(HttpTester.from(client.getInputStream()));
+            assertThat(response.getStatus()).isEqualTo(200);
+            return response.getContent();
+        }
+    }
+
+    /** What {@code /echo-by-reader} answers for the read named: what it read, and what it was told on the way. */
+    private static String echoByReader(BufferedReader in, String how) throws IOException {
+        StringBuilder read = new StringBuilder();
+        char[] buffer = new char[777];
+        switch (how) {
+            case "read" -> {
+                for (int c = in.read(); c >= 0; c = in.read()) {
+                    read.append((char) c);
+                }
+            }
+            case "read-chars" -> {
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    read.append(buffer, 0, n);
+                }
+            }
+            case "read-chars-at" -> {
+                for (int n = in.read(buffer, 5, 300); n >= 0; n = in.read(buffer, 5, 300)) {
+                    read.append(buffer, 5, n);
+                }
+            }
+            case "read-line" -> {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    read.append(line).append('|');
+                }
+            }
+            case "read-line-then-read" -> {
+                read.append(in.readLine()).append('|');
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    read.append(buffer, 0, n);
+                }
+            }
+            case "skip" -> {
+                read.append(in.skip(4000)).append('|');
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    read.append(buffer, 0, n);
+                }
+            }
+            case "ready" -> {
+                in.ready(); // whatever it answers, it reads nothing
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    read.append(buffer, 0, n);
+                    in.ready();
+                }
+            }
+            case "mark-reset" -> {
+                read.append(in.markSupported()).append('|');
+                in.mark(100);
+                read.append(buffer, 0, in.read(buffer, 0, 10)).append('|');
+                in.reset();
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    read.append(buffer, 0, n);
+                }
+            }
+            case "close" -> {
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    read.append(buffer, 0, n);
+                }
+                in.close();
+                try {
+                    in.read();
+                    read.append("|read after close");
+                } catch (IOException closed) {
+                    read.append("|closed");
+                }
+            }
+            default -> throw new IllegalArgumentException(how);
+        }
+        return read.toString();
+    }
+
+    /** What {@link #echoByReader} answers for {@link #CHARACTERS}, worked out from them. */
+    private static String expectedEcho(String how) {
+        String[] lines = CHARACTERS.split("\r?\n", -1);
+        return switch (how) {
+            case "read", "read-chars", "read-chars-at", "ready" -> CHARACTERS;
+            case "read-line" -> String.join("|", lines) + "|";
+            case "read-line-then-read" -> lines[0] + "|" + CHARACTERS.substring(lines[0].length() + 2);
+            case "skip" -> "4000|" + CHARACTERS.substring(4000);
+            case "mark-reset" -> "true|" + CHARACTERS.substring(0, 10) + "|" + CHARACTERS;
+            default -> throw new IllegalArgumentException(how);
+        };
     }
 
     private static String readToTheEnd(InputStream in) throws IOException {
