@@ -204,6 +204,19 @@ class TomcatIntegrationTests {
                     body.close();
                     body.readLine();
                 }))
+                .servlet("/read-after-close/reader-by/*", servlet((request, response) -> {
+                    BufferedReader body = request.getReader();
+                    body.mark(10);
+                    body.close();
+                    switch (request.getPathInfo().substring(1)) {
+                        case "read" -> body.read();
+                        case "read-chars" -> body.read(new char[100], 0, 100);
+                        case "skip" -> body.skip(10);
+                        case "ready" -> body.ready();
+                        case "reset" -> body.reset();
+                        default -> throw new IllegalArgumentException(request.getPathInfo());
+                    }
+                }))
                 .servlet("/robots.txt", servlet((request, response) ->
                         request.getRequestDispatcher("/send-error-503").forward(request, response)))
                 .servlet("/forward/*", servlet((request, response) ->
@@ -1161,10 +1174,12 @@ class TomcatIntegrationTests {
     /**
      * A request stream or reader read after the application closed it fails with Tomcat's {@code IOException}
      * "Stream closed", which the classifier would read as a closed upstream connection: it is the request's own stream, so
-     * Tomcat answers with its 500, not the filter with a 502 page blaming an upstream (R4).
+     * Tomcat answers with its 500, not the filter with a 502 page blaming an upstream (R4). So for each of the reader's
+     * methods that fail so, {@code ready()} and {@code reset()} too.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"stream", "reader"})
+    @ValueSource(strings = {"stream", "reader", "reader-by/read", "reader-by/read-chars", "reader-by/skip",
+        "reader-by/ready", "reader-by/reset"})
     void failureOfTheRequestsOwnStreamIsLeftToTomcat(String read) throws IOException {
         HttpResponse<byte[]> response = Client.send("POST", tomcat.uri("/read-after-close/" + read), JSON);
 
