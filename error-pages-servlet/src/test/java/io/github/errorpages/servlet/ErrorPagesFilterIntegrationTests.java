@@ -242,11 +242,11 @@ class ErrorPagesFilterIntegrationTests {
 
     /**
      * R32, R36: after a captured status, what the application writes through the stream or the writer is dropped for
-     * the page, whichever {@code write} it calls: 100 KB of it, more than the container buffers, committed the
-     * response and went out in place of the page.
+     * the page, whichever {@code write} (or the stream's {@code print}) it calls: 100 KB of it, more than the container
+     * buffers, committed the response and went out in place of the page.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"byte-array", "single-bytes", "string", "char-array"})
+    @ValueSource(strings = {"byte-array", "single-bytes", "stream-print", "string", "char-array"})
     void aBodyWrittenAfterACapturedStatusIsDroppedForThePage(String write) {
         try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
             server.servlet("/busy", servlet((request, response) -> {
@@ -262,6 +262,7 @@ class ErrorPagesFilterIntegrationTests {
                             out.write('A');
                         }
                     }
+                    case "stream-print" -> response.getOutputStream().print(applicationBody);
                     case "string" -> response.getWriter().write(applicationBody);
                     default -> response.getWriter().write(applicationBody.toCharArray());
                 }

@@ -86,7 +86,7 @@ class ErrorPagesFilterPassThroughIntegrationTests {
 
     static Stream<Arguments> writesUnderStatusesNotCaptured() {
         return Stream.of("stream-write-int", "stream-write-array", "stream-write-array-range",
-                        "stream-write-byte-buffer", "stream-write-direct-byte-buffer",
+                        "stream-write-byte-buffer", "stream-write-direct-byte-buffer", "stream-print",
                         "writer-write-int", "writer-write-chars", "writer-write-chars-range", "writer-write-string",
                         "writer-write-string-range", "writer-append", "writer-print", "writer-println",
                         "writer-printf", "writer-printf-with-locale")
@@ -97,9 +97,9 @@ class ErrorPagesFilterPassThroughIntegrationTests {
      * Whichever {@code write}, {@code print}, {@code append} or {@code printf} of the stream or the writer the
      * application calls, while nothing is captured what it writes is what the client gets, byte for byte and as
      * without the filter: under no status set (200), a 404 the filter does not intercept, and a 500 the default
-     * configuration does not capture (502, 503 and 504 are). Text goes in the writer's UTF-8. (No rule of
-     * standards.md: a response that is no upstream failure is the application's, ErrorPagesFilter's javadoc; DESIGN
-     * §5, nothing on the happy path.)
+     * configuration does not capture (502, 503 and 504 are). Text goes in the writer's UTF-8; what the stream prints,
+     * in the response's charset as Jetty's own stream prints it. (No rule of standards.md: a response that is no
+     * upstream failure is the application's, ErrorPagesFilter's javadoc; DESIGN §5, nothing on the happy path.)
      */
     @ParameterizedTest(name = "{0}, status {1}")
     @MethodSource("writesUnderStatusesNotCaptured")
@@ -114,13 +114,18 @@ class ErrorPagesFilterPassThroughIntegrationTests {
     }
 
     /**
-     * Non-ASCII text through a writer in UTF-8 and one in ISO-8859-1 goes out in the bytes the response's charset
-     * gives it, as without the filter: two bytes a character in UTF-8 where ISO-8859-1 has one.
+     * Non-ASCII text through a writer in UTF-8 and one in ISO-8859-1, and printed on the stream, goes out in the bytes
+     * the response's charset gives it, as without the filter: two bytes a character in UTF-8 where ISO-8859-1 has one.
+     * The stream's {@code print} must be the container's, which encodes in that charset: the Servlet API's own, which
+     * the filter's stream inherited, writes ISO-8859-1 whatever the charset, so a UTF-8 "Zurich" with an umlaut went
+     * out with the single byte 0xFC, which a UTF-8 client cannot decode, and text beyond Latin-1 failed the request
+     * (its {@code CharConversionException}, Jetty's 500).
      */
     @ParameterizedTest(name = "{1} in {0}")
     @CsvSource({"UTF-8, writer-write-string", "UTF-8, writer-write-int", "UTF-8, writer-print",
-        "UTF-8, writer-printf", "ISO-8859-1, writer-write-string", "ISO-8859-1, writer-write-int",
-        "ISO-8859-1, writer-print", "ISO-8859-1, writer-printf"})
+        "UTF-8, writer-printf", "UTF-8, stream-print", "ISO-8859-1, writer-write-string",
+        "ISO-8859-1, writer-write-int", "ISO-8859-1, writer-print", "ISO-8859-1, writer-printf",
+        "ISO-8859-1, stream-print"})
     void nonAsciiTextReachesTheClientInTheResponsesCharset(String charset, String write) {
         String path = "/write/" + write + "?charset=" + charset + "&text=latin";
 
@@ -406,6 +411,23 @@ class ErrorPagesFilterPassThroughIntegrationTests {
                     ByteBuffer direct = ByteBuffer.allocateDirect(framed.length).put(framed);
                     out.write(direct.position(3).limit(3 + BYTES.length));
                 }
+                case "stream-print" -> {
+                    out.print(text);
+                    out.print('\u00fc');
+                    out.print(42);
+                    out.print(-7L);
+                    out.print(1.5f);
+                    out.print(2.25d);
+                    out.print(true);
+                    out.println();
+                    out.println(text);
+                    out.println('\u00e9');
+                    out.println(42);
+                    out.println(-7L);
+                    out.println(1.5f);
+                    out.println(2.25d);
+                    out.println(false);
+                }
                 default -> throw new IllegalArgumentException(write);
             }
             return;
@@ -457,6 +479,8 @@ class ErrorPagesFilterPassThroughIntegrationTests {
         String written = switch (write) {
             case "stream-write-int", "stream-write-array", "stream-write-array-range", "stream-write-byte-buffer",
                     "stream-write-direct-byte-buffer" -> null;
+            case "stream-print" -> text + "\u00fc42-71.52.25true\r\n" + text + "\r\n\u00e9\r\n42\r\n-7\r\n1.5\r\n"
+                    + "2.25\r\nfalse\r\n";
             case "writer-print" -> text + "\u00fc42-71.52.25true\u00e9!objectnull";
             case "writer-println" -> NL + text + NL + "\u00fc" + NL + "42" + NL + "-7" + NL + "1.5" + NL + "2.25" + NL
                     + "false" + NL + "\u00e9!" + NL + "object" + NL;

@@ -63,6 +63,22 @@ final class DroppingOutputStream extends ServletOutputStream {
         }
     }
 
+    /**
+     * The container's own: Jetty's encodes in the response's charset, where the Servlet API's, which this class would
+     * inherit, writes ISO-8859-1 whatever the charset and refuses text beyond it. (The API's other {@code print}s and
+     * its {@code println}s call this.)
+     */
+    @Override
+    public void print(String s) throws IOException {
+        if (!owner.dropsOutput()) {
+            try {
+                delegate.print(s);
+            } catch (IOException e) {
+                throw ClientAborts.mark(e);
+            }
+        }
+    }
+
     @Override
     public void flush() throws IOException {
         if (!owner.dropsOutput()) {
