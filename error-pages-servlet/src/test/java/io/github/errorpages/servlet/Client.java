@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -77,5 +78,21 @@ final class Client {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Reads a raw socket's stream a byte at a time until what was read holds {@code marker}, or the stream ends:
+     * nothing past the marker is consumed, so the caller can go on reading the response from there.
+     */
+    static String readUntil(InputStream in, String marker) throws IOException {
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        while (!read.toString(StandardCharsets.UTF_8).contains(marker)) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            read.write(b);
+        }
+        return read.toString(StandardCharsets.UTF_8);
     }
 }

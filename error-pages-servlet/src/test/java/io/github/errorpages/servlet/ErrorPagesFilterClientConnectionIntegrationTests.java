@@ -210,7 +210,7 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
     void streamingServletSeesTheClientLeaveThroughCheckError() throws Exception {
         try (Socket client = new Socket("127.0.0.1", jetty.port())) {
             client.getOutputStream().write("GET /events HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertThat(readUntil(client.getInputStream(), "data: first")).startsWith("HTTP/1.1 200");
+            assertThat(Client.readUntil(client.getInputStream(), "data: first")).startsWith("HTTP/1.1 200");
             client.setSoLinger(true, 0); // a reset, as a browser tab closed mid-stream
         }
         clientLeft.countDown();
@@ -473,18 +473,6 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static String readUntil(InputStream in, String marker) throws IOException {
-        ByteArrayOutputStream read = new ByteArrayOutputStream();
-        while (!read.toString(StandardCharsets.UTF_8).contains(marker)) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            read.write(b);
-        }
-        return read.toString(StandardCharsets.UTF_8);
     }
 
     /** Reads the request's body to its end with one of the stream's reads ({@code how}), as an application might. */

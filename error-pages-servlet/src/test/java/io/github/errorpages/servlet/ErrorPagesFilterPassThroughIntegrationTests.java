@@ -8,7 +8,6 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -259,7 +258,7 @@ class ErrorPagesFilterPassThroughIntegrationTests {
             client.setSoTimeout(10_000);
             client.getOutputStream().write(("GET /events?status=" + status + "&id=" + id
                     + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            assertThat(readUntil(client.getInputStream(), "data: first"))
+            assertThat(Client.readUntil(client.getInputStream(), "data: first"))
                     .startsWith("HTTP/1.1 " + (status == 0 ? 200 : status));
             client.setSoLinger(true, 0); // a reset, as a browser tab closed mid-stream
         }
@@ -550,18 +549,6 @@ class ErrorPagesFilterPassThroughIntegrationTests {
 
     private static CompletableFuture<Integer> eventsWritten(String id) {
         return eventsWritten.computeIfAbsent(id, ignored -> new CompletableFuture<>());
-    }
-
-    private static String readUntil(InputStream in, String marker) throws IOException {
-        ByteArrayOutputStream read = new ByteArrayOutputStream();
-        while (!read.toString(StandardCharsets.UTF_8).contains(marker)) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            read.write(b);
-        }
-        return read.toString(StandardCharsets.UTF_8);
     }
 
     private static byte[] everyByte() {
