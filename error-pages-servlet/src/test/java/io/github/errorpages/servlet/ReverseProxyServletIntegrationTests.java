@@ -3532,6 +3532,36 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A client that cuts its upload short (it ends its side of the connection after 10 of the 1000 bytes it
+     * announced) did not stall: it is answered with 400 (RFC 9112 §6.3: the message is incomplete), not with a
+     * timeout's 408, which clients (browsers among them) send again, nor with a page that blames the upstream
+     * (R1, R22). A POST, whose body streams to the upstream, and a PUT, whose short body is read before the first
+     * attempt to be sent again.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"POST", "PUT"})
+    void uploadCutShortByItsClientIsABadRequestNotATimeout(String method) throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .build());
+        configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+
+        try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+            uploader.setSoTimeout(10_000);
+            uploader.getOutputStream().write((method + " /orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Length: 1000\r\n\r\n" + "x".repeat(10)).getBytes(StandardCharsets.US_ASCII));
+            uploader.getOutputStream().flush();
+            uploader.shutdownOutput();
+
+            HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+
+            assertThat(answer).as("an answer").isNotNull();
+            assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(400);
+            assertThat(answer.getContent()).isEqualTo("400 Bad Request: the request body could not be read.\n");
+        }
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
      * A body over a limit of the container's (Jetty's {@code SizeLimitHandler}) gets the container's 413, not a
      * timeout's 408, nor (as Jetty tells the asynchronous cycle of it as an error) a 200 with no body, which told the
      * client its upload went through. Neither is the upstream blamed.
