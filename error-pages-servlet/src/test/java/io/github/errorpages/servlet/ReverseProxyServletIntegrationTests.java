@@ -3562,6 +3562,66 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A body that ends before its announced {@code Content-Length} where the stream says so only by its end (a filter
+     * in front that passes the first 10 bytes on): the JDK transport takes it for the client's body ended early, 400,
+     * and blames no upstream, whatever the container makes of it. Without that check the JDK's client failed on a
+     * body shorter than it was told, and the client got a 500 page {@code proxy_internal_error}.
+     */
+    @Test
+    void bodyEndedBeforeItsContentLengthByAFilterInFrontIsABadRequest() throws Exception {
+        assumeTrue(transport == ProxyTransport.JDK, "the JDK transport's own check of the length");
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .build());
+        configured = new JettyServer().filter((request, response, chain) -> chain.doFilter(
+                new HttpServletRequestWrapper((HttpServletRequest) request) {
+                    @Override
+                    public ServletInputStream getInputStream() throws IOException {
+                        ServletInputStream whole = super.getInputStream();
+                        return new ServletInputStream() {
+                            private int left = 10;
+
+                            @Override
+                            public int read() throws IOException {
+                                return left-- > 0 ? whole.read() : -1;
+                            }
+
+                            @Override
+                            public boolean isFinished() {
+                                return left <= 0;
+                            }
+
+                            @Override
+                            public boolean isReady() {
+                                return true;
+                            }
+
+                            @Override
+                            public void setReadListener(ReadListener listener) {
+                                throw new IllegalStateException("blocking reads only");
+                            }
+                        };
+                    }
+                }, response)).servlet("/*", proxyBuilder(guard).build()).start();
+        orders.clearRequests();
+
+        HttpTester.Response answer = chunklessUpload("POST", "x".repeat(1000));
+
+        assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(400);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /** Sends {@code /orders/42} a body with its {@code Content-Length}, over a socket of its own; reads the answer. */
+    private HttpTester.Response chunklessUpload(String method, String body) throws IOException {
+        try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+            uploader.setSoTimeout(10_000);
+            uploader.getOutputStream().write((method + " /orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+                    + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+            uploader.getOutputStream().flush();
+            return HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+        }
+    }
+
+    /**
      * A body over a limit of the container's (Jetty's {@code SizeLimitHandler}) gets the container's 413, not a
      * timeout's 408, nor (as Jetty tells the asynchronous cycle of it as an error) a 200 with no body, which told the
      * client its upload went through. Neither is the upstream blamed.
