@@ -8,8 +8,9 @@ import org.jspecify.annotations.Nullable;
  * {@link UpstreamFailure}, which {@link FailureClassifier} takes as is, wherever the exception sits in
  * a cause chain.
  *
- * <p>The message names the upstream by its configured name and the cause by its token; it never holds
- * a host, an address or a response body, though it is meant for logs only.
+ * <p>The message names the upstream by its configured name and the cause by its token, with the number of attempts
+ * and, when the guard weighed a retry, why there was none ({@code not retried: not_idempotent}, the token of
+ * {@link RetryRefusal}); it never holds a host, an address or a response body, though it is meant for logs only.
  *
  * <p>The failure it carries is immutable; the exception is as thread-safe as any {@link Throwable} (its stack
  * trace and suppressed exceptions are set as for others).
@@ -62,7 +63,12 @@ public class UpstreamFailureException extends RuntimeException {
         if (failure.upstreamStatus() != 0) {
             message.append(" (status ").append(failure.upstreamStatus()).append(')');
         }
-        return message.append(" after ").append(failure.attempts())
-                .append(failure.attempts() == 1 ? " attempt" : " attempts").toString();
+        message.append(" after ").append(failure.attempts()).append(failure.attempts() == 1 ? " attempt" : " attempts");
+        // An application that logs the exception itself gets what the library's own log line says (retry_refused=).
+        RetryRefusal refusal = failure.retryRefusal();
+        if (refusal != null) {
+            message.append(", not retried: ").append(refusal.token());
+        }
+        return message.toString();
     }
 }

@@ -407,6 +407,15 @@ class FailureClassifierTests {
     }
 
     @Test
+    void upstreamFailureExceptionMessageSaysWhyTheFailureWasNotRetried() {
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
+                .upstream("orders").attempts(1).retryRefusal(RetryRefusal.NOT_IDEMPOTENT).build();
+
+        assertThat(new UpstreamFailureException(failure, null)).hasMessage(
+                "upstream 'orders' failed: connection_refused after 1 attempt, not retried: not_idempotent");
+    }
+
+    @Test
     void unknownExceptionIsNoUpstreamFailureAndDefaultsToInternalError() {
         IllegalStateException bug = new IllegalStateException("bug in the app");
 

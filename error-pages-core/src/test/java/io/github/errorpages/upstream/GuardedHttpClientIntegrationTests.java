@@ -352,7 +352,8 @@ class GuardedHttpClientIntegrationTests {
                 () -> client.send(get("/orders"), handler));
 
         assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
-        assertThat(thrown).hasMessage("upstream 'orders' failed: upstream_status (status 503) after 1 attempt")
+        assertThat(thrown).hasMessage(
+                "upstream 'orders' failed: upstream_status (status 503) after 1 attempt, not retried: max_attempts")
                 .hasNoCause();
         assertThat(handlerCalls).as("the caller's body handler is never asked for a failed response").hasValue(0);
     }
