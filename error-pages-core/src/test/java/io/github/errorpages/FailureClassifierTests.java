@@ -223,6 +223,21 @@ class FailureClassifierTests {
         assertThat(cause(reset)).contains(FailureCause.CONNECTION_TERMINATED);
         assertThat(cause(new IOException("internal_error"))).isEmpty();
         assertThat(cause(new IOException("cancel_stream_error"))).isEmpty();
+        // An error code's name is lower-case letters, digits and underscores (Jetty's "reset_code_153" for a code it
+        // does not know); other words from the receiver are not a reset's.
+        assertThat(cause(jettyHttp2Reset("reset_code_153"))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(jettyHttp2Reset("http_1_1_required_error"))).contains(FailureCause.HTTP_PROTOCOL_ERROR);
+        assertThat(cause(jettyHttp2Reset("protocol_error"))).contains(FailureCause.HTTP_PROTOCOL_ERROR);
+        for (String notACode : new String[] {"", "Internal_Error", "internal error", "internal-error", "error:1"}) {
+            assertThat(cause(jettyHttp2Reset(notACode))).as(notACode).isEmpty();
+        }
+    }
+
+    private static IOException jettyHttp2Reset(String message) {
+        IOException reset = new IOException(message);
+        reset.setStackTrace(new StackTraceElement[] {new StackTraceElement(
+                "org.eclipse.jetty.http2.client.transport.internal.HttpReceiverOverHTTP2", "onReset", null, 262)});
+        return reset;
     }
 
     /**
