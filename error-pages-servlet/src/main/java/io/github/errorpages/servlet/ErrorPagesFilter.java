@@ -731,6 +731,23 @@ public final class ErrorPagesFilter implements Filter {
                         upstream.elapsed().toMillis(), ErrorResponder.retryRefused(upstream)));
                 return false;
             }
+            return answerAndComplete(request, response, failure, cause, context);
+        }
+
+        @Override
+        public boolean onListenerFailure(HttpServletRequest request, CapturingResponse response, Throwable failure,
+                AsyncContext context) {
+            Throwable cause = unwrap(failure);
+            if (ResponseAbortedException.isAbort(cause) || ClientAborts.isClientAbort(cause)
+                    || response.target().isCommitted()) {
+                // Left to the container as before: after commit Tomcat reports it to onError, which logs it once.
+                return false;
+            }
+            return answerAndComplete(request, response, failure, cause, context);
+        }
+
+        private boolean answerAndComplete(HttpServletRequest request, CapturingResponse response, Throwable failure,
+                Throwable cause, AsyncContext context) {
             UpstreamFailure answer = answerFor(request, response, failure, cause);
             if (answer == null) {
                 return false;

@@ -27,7 +27,9 @@ import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.WriteListener;
@@ -89,6 +91,8 @@ class ErrorPagesFilterIntegrationTests {
     private static final GuardedHttpClient REFUSED_ORDERS = GuardedHttpClient.of(HttpClient.newHttpClient(),
             UpstreamGuard.of(UpstreamConfig.builder("orders")
                     .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()));
+    /** What the {@link #readListenerThrows()} servlet's {@code onError} got. */
+    private static final BlockingQueue<Throwable> readListenerErrors = new LinkedBlockingQueue<>();
     private static JettyServer jetty;
     private static JettyServer withFallback;
 
@@ -368,6 +372,79 @@ class ErrorPagesFilterIntegrationTests {
         withFallback.close();
     }
 
+    /** A form posted, as {@link Client#send} posts one. */
+    private static HttpResponse<byte[]> postForm(URI uri, String accept) {
+        try {
+            return Client.send("POST", uri, accept);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A servlet whose {@code ReadListener} throws what its path names: an upstream failure from
+     * {@code onAllDataRead} ({@code unavailable}), an {@code IOException} wrapping a refused connection from
+     * {@code onDataAvailable} ({@code refused-wrapped}), Jetty's {@code EofException} of the client's connection
+     * ({@code client-abort}, in a cycle of 1 s), an upstream failure after it committed the response with the first
+     * part of the body ({@code after-commit}, in a cycle of 1 s), or an upstream failure after it answered with a captured 503 and
+     * {@code complete()} ({@code after-the-page}). Its {@code onError} completes the cycle, as an application
+     * releasing what it holds would, and records what it got, or the {@code IllegalStateException} of that
+     * {@code complete()}.
+     */
+    private static HttpServlet readListenerThrows() {
+        return servlet((request, response) -> {
+            String thrown = request.getPathInfo().substring(1);
+            AsyncContext async = request.startAsync();
+            async.setTimeout(thrown.equals("client-abort") || thrown.equals("after-commit") ? 1_000 : 60_000);
+            ServletInputStream in = request.getInputStream();
+            in.setReadListener(new ReadListener() {
+                @Override
+                public void onDataAvailable() throws IOException {
+                    byte[] buffer = new byte[1000];
+                    while (in.isReady() && in.read(buffer) >= 0) {
+                        // on to what is there
+                    }
+                    if (thrown.equals("refused-wrapped")) {
+                        throw new IOException("the billing call failed", new ConnectException("Connection refused"));
+                    }
+                }
+
+                @Override
+                public void onAllDataRead() throws IOException {
+                    switch (thrown) {
+                        case "unavailable" -> throw new UpstreamFailureException(UpstreamFailure.builder(
+                                FailureCause.DESTINATION_UNAVAILABLE).upstream("billing")
+                                .breakerRemainingOpen(Duration.ofSeconds(42)).build(), null);
+                        case "client-abort" -> throw new EofException("reset by the client");
+                        case "after-commit" -> {
+                            async.getResponse().getOutputStream().write("partial".getBytes(StandardCharsets.US_ASCII));
+                            async.getResponse().flushBuffer();
+                            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                                    null);
+                        }
+                        case "after-the-page" -> {
+                            ((HttpServletResponse) async.getResponse()).setStatus(503);
+                            async.complete();
+                            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                                    null);
+                        }
+                        default -> throw new IllegalArgumentException(thrown);
+                    }
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    try {
+                        async.complete();
+                        readListenerErrors.add(failure);
+                    } catch (IllegalStateException completedTwice) {
+                        readListenerErrors.add(completedTwice);
+                    }
+                }
+            });
+        });
+    }
+
     /** Starts an async cycle whose task throws an upstream failure, {@code connection_refused}. */
     private static void startTaskThatThrows(ServletRequest request) {
         startTaskThatThrows(request, 5_000);
@@ -641,6 +718,7 @@ class ErrorPagesFilterIntegrationTests {
         }));
         server.servlet("/async-task-throws-long-timeout", servlet((request, response) ->
                 startTaskThatThrows(request, 60_000)), true);
+        server.servlet("/read-listener-throws/*", readListenerThrows(), true);
         server.servlet("/async-first-cycles-task-throws-in-the-second", servlet((request, response) -> {
             if (request.getDispatcherType() != DispatcherType.ASYNC) {
                 CountDownLatch secondStarted = new CountDownLatch(1);
@@ -1403,6 +1481,83 @@ class ErrorPagesFilterIntegrationTests {
                 assertThat(response.headers().map()).doesNotContainKeys("etag", "x-served-by");
             }
         }
+    }
+
+    /**
+     * An upstream failure a {@code ReadListener} throws before the response was committed, from
+     * {@code onAllDataRead} or (an {@code IOException} the application wraps a refused connection in) from
+     * {@code onDataAvailable}, is answered with the page at once, with the status and Retry-After of its cause and
+     * one "error page" log line (R2, R5). Jetty reports it only to the listener's own {@code onError}, not to the
+     * cycle's listeners, where the filter answers on Tomcat: the cycle waited for its timeout (60 s here), then the
+     * client got Jetty's 500. The application's {@code onError} still gets the failure, to release what it holds,
+     * and its {@code complete()} there is harmless; the connection serves the next request.
+     */
+    @ParameterizedTest
+    @CsvSource({"unavailable, 503, 42, destination_unavailable", "refused-wrapped, 502, 10, connection_refused"})
+    void answersAnUpstreamFailureAReadListenerThrowsAtOnce(String thrown, int status, String retryAfter,
+            String token) throws InterruptedException {
+        readListenerErrors.clear();
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        long start = System.nanoTime();
+        String log = StandardError.capture(() -> answered.set(postForm(jetty.uri("/read-listener-throws/"
+                + thrown), JSON)));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertErrorPage(answered.get(), "POST", status, retryAfter);
+        assertThat(Client.text(answered.get())).contains(token);
+        assertThat(took).as("answered at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(10));
+        assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+        assertThat(log).contains("error page status=" + status + " cause=" + token);
+        // Called once the page is written: awaited, for the client may have it first.
+        assertThat(readListenerErrors.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete()"
+                + " there").isInstanceOf(thrown.equals("unavailable") ? UpstreamFailureException.class
+                        : IOException.class);
+        assertThat(Client.get(jetty.uri("/ok"), JSON).statusCode()).as("the server serves on").isEqualTo(200);
+    }
+
+    /**
+     * The read listener answered itself (a captured 503, then {@code complete()}, which writes its page), then threw
+     * an upstream failure: the request was answered once, and stays so (no second page, one log line).
+     */
+    @Test
+    void anUpstreamFailureAReadListenerThrowsAfterItsOwnAnswerChangesNothing() {
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> answered.set(postForm(jetty.uri(
+                "/read-listener-throws/after-the-page"), JSON)));
+
+        assertErrorPage(answered.get(), "POST", 503, "30");
+        assertThat(Client.text(answered.get())).contains("upstream_status").doesNotContain("connection_refused");
+        assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+    }
+
+    /**
+     * An upstream failure a read listener throws after it committed the response: no page can be written, and
+     * nothing changes: Jetty ends the response as it is at the cycle's timeout (1 s here), and the filter neither
+     * writes an "error page" line nor aborts the response (R5).
+     */
+    @Test
+    void anUpstreamFailureAReadListenerThrowsAfterCommitWritesNoPage() {
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> answered.set(postForm(jetty.uri(
+                "/read-listener-throws/after-commit"), JSON)));
+
+        assertThat(answered.get().statusCode()).isEqualTo(200);
+        assertThat(Client.text(answered.get())).startsWith("partial").doesNotContain("connection_refused");
+        assertThat(log).doesNotContain("error page status=", "aborted");
+    }
+
+    /**
+     * The read listener threw the request connection's own failure (Jetty's {@code EofException}): no page and no
+     * "error page" line (R4); the container ends the request as without the filter (here at the cycle's timeout).
+     */
+    @Test
+    void aClientAbortAReadListenerThrowsGetsNoPage() {
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> answered.set(postForm(jetty.uri(
+                "/read-listener-throws/client-abort"), JSON)));
+
+        assertThat(answered.get().headers().firstValue("X-Content-Type-Options")).as("no page").isEmpty();
+        assertThat(log).doesNotContain("error page status=");
     }
 
     /**

@@ -110,7 +110,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
      */
     @Override
     public ServletInputStream getInputStream() throws IOException {
-        return new RequestBodyStream(super.getInputStream());
+        return new RequestBodyStream(super.getInputStream(), this);
     }
 
     /** The container's reader, its failures marked as the stream's are ({@link RequestBodyReader}). */
@@ -134,10 +134,25 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
             current = new CompletingAsyncContext(context,
                     () -> response.interception().beforeComplete(this, response), this::handOut,
                     failure -> response.interception().onTaskFailure(this, response, failure, context),
+                    failure -> response.interception().onListenerFailure(this, response, failure, context),
                     this::originalPathIfElsewhere);
             handedOut = current;
         }
         return current;
+    }
+
+    /**
+     * Answers what the application's {@code ReadListener} threw, if the filter can ({@link RequestBodyStream}).
+     *
+     * @param failure what the listener's callback threw
+     * @return whether it was answered with the page and the cycle completed
+     */
+    boolean answersListenerFailure(Throwable failure) {
+        CompletingAsyncContext current;
+        synchronized (this) {
+            current = handedOut;
+        }
+        return current != null && current.answersListenerFailure(failure);
     }
 
     private final class ErrorListener implements AsyncListener {

@@ -32,6 +32,7 @@ final class CompletingAsyncContext implements AsyncContext {
     private final Runnable beforeComplete;
     private final UnaryOperator<AsyncContext> handOut;
     private final Predicate<RuntimeException> answersTaskFailure;
+    private final Predicate<Throwable> answersListenerFailure;
     private final Supplier<@Nullable String> originalPathIfElsewhere;
     /** Whether the application called {@code startAsync()} without arguments for this cycle. */
     private volatile boolean startedWithoutArguments;
@@ -42,6 +43,11 @@ final class CompletingAsyncContext implements AsyncContext {
     private volatile int cycle;
     /** Whether this cycle was completed or dispatched: a task that throws afterwards is no longer its to answer. */
     private volatile boolean ended;
+    /**
+     * Whether the filter completed this cycle with its page for what a read listener threw: the application's
+     * {@code onError}, called then, may complete it again, which must be harmless.
+     */
+    private volatile boolean completedByFilter;
 
     /**
      * @param delegate the container's context
@@ -49,15 +55,19 @@ final class CompletingAsyncContext implements AsyncContext {
      * @param handOut the context the request hands out for a container's context (of a later cycle, too)
      * @param answersTaskFailure answers what a task given to {@link #start} threw while the cycle was under way, if
      *     it can ({@link Interception#onTaskFailure}), and says whether it did
+     * @param answersListenerFailure answers what a read listener's callback threw, if it can
+     *     ({@link Interception#onListenerFailure}), and says whether it did
      * @param originalPathIfElsewhere where {@code dispatch()} goes for a cycle started without arguments, when not
      *     where the container's {@code dispatch()} would go ({@code null})
      */
     CompletingAsyncContext(AsyncContext delegate, Runnable beforeComplete, UnaryOperator<AsyncContext> handOut,
-            Predicate<RuntimeException> answersTaskFailure, Supplier<@Nullable String> originalPathIfElsewhere) {
+            Predicate<RuntimeException> answersTaskFailure, Predicate<Throwable> answersListenerFailure,
+            Supplier<@Nullable String> originalPathIfElsewhere) {
         this.delegate = delegate;
         this.beforeComplete = beforeComplete;
         this.handOut = handOut;
         this.answersTaskFailure = answersTaskFailure;
+        this.answersListenerFailure = answersListenerFailure;
         this.originalPathIfElsewhere = originalPathIfElsewhere;
     }
 
@@ -81,8 +91,33 @@ final class CompletingAsyncContext implements AsyncContext {
         return delegate == context;
     }
 
+    /**
+     * Answers what a read listener's callback threw with the page and completes the cycle, unless the cycle ended
+     * already (the listener completed it, then threw) or the filter cannot answer it.
+     *
+     * @param failure what the callback threw
+     * @return whether it was answered
+     */
+    boolean answersListenerFailure(Throwable failure) {
+        try {
+            if (ended || !answersListenerFailure.test(failure)) {
+                return false;
+            }
+        } catch (RuntimeException whileAnswering) {
+            // The cycle ended otherwise meanwhile (the container's timeout): the listener's own failure is thrown on.
+            failure.addSuppressed(whileAnswering);
+            return false;
+        }
+        ended = true;
+        completedByFilter = true;
+        return true;
+    }
+
     @Override
     public void complete() {
+        if (completedByFilter) {
+            return; // the filter completed the cycle with its page; the application's onError completes it again
+        }
         ended = true;
         try {
             beforeComplete.run();

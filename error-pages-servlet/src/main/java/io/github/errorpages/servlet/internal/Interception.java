@@ -53,4 +53,19 @@ public interface Interception {
      */
     boolean onTaskFailure(HttpServletRequest request, CapturingResponse response, RuntimeException failure,
             AsyncContext context);
+
+    /**
+     * Called when the application's {@code ReadListener} threw from {@code onDataAvailable} or {@code onAllDataRead},
+     * while its cycle had neither completed nor dispatched: Jetty reports that only to the listener's own
+     * {@code onError}, not to the cycle's listeners, and the cycle would wait for its timeout.
+     *
+     * @param request the request
+     * @param response the capturing response of the request
+     * @param failure what the callback threw
+     * @param context the container's async context, to complete once answered
+     * @return whether the failure was answered with a page and the cycle completed; if not, the caller throws it on
+     *     to the container as before (after commit, a client's abort, no upstream failure)
+     */
+    boolean onListenerFailure(HttpServletRequest request, CapturingResponse response, Throwable failure,
+            AsyncContext context);
 }

@@ -10,17 +10,25 @@ import org.jspecify.annotations.Nullable;
  * The request body as the application behind the filter reads it: the container's stream, each of whose failures
  * is {@linkplain ClientAborts#mark marked} as the request connection's own (a client that went away, or stalled
  * past the container's idle timeout; a stream read after it was closed), also when the container reports it to
- * the application's {@link ReadListener}. Made for each {@code getInputStream()} call, holding nothing of its
- * own: the container's stream keeps the state.
+ * the application's {@link ReadListener}. An upstream failure that listener throws before the response was
+ * committed is answered with the page at once ({@link AsyncCapturingRequest#answersListenerFailure}). Made for each
+ * {@code getInputStream()} call, holding nothing of its own but the request: the container's stream keeps the
+ * state.
  *
  * <p>Not thread-safe beyond what the Servlet specification asks of a request's stream.
  */
 final class RequestBodyStream extends ServletInputStream {
 
     private final ServletInputStream delegate;
+    private final AsyncCapturingRequest request;
 
-    RequestBodyStream(ServletInputStream delegate) {
+    /**
+     * @param delegate the container's stream
+     * @param request the request it is the body of, which answers what the application's read listener throws
+     */
+    RequestBodyStream(ServletInputStream delegate, AsyncCapturingRequest request) {
         this.delegate = delegate;
+        this.request = request;
     }
 
     @Override
@@ -133,7 +141,12 @@ final class RequestBodyStream extends ServletInputStream {
             public void onDataAvailable() throws IOException {
                 try {
                     listener.onDataAvailable();
-                } catch (IOException | RuntimeException | Error own) {
+                } catch (IOException | RuntimeException own) {
+                    if (!answered(own)) {
+                        thrownByListener = own;
+                        throw own;
+                    }
+                } catch (Error own) {
                     thrownByListener = own;
                     throw own;
                 }
@@ -143,10 +156,29 @@ final class RequestBodyStream extends ServletInputStream {
             public void onAllDataRead() throws IOException {
                 try {
                     listener.onAllDataRead();
-                } catch (IOException | RuntimeException | Error own) {
+                } catch (IOException | RuntimeException own) {
+                    if (!answered(own)) {
+                        thrownByListener = own;
+                        throw own;
+                    }
+                } catch (Error own) {
                     thrownByListener = own;
                     throw own;
                 }
+            }
+
+            /**
+             * Whether the filter answered what the callback threw with its page and completed the cycle. Then it is
+             * not thrown on: Jetty would only report it to this listener's {@code onError} (not to the cycle's
+             * listeners, where Tomcat has the filter answer it), and the response is complete. The application's
+             * {@code onError} gets it all the same, as the containers pass it there, to release what it holds.
+             */
+            private boolean answered(Exception own) {
+                if (!request.answersListenerFailure(own)) {
+                    return false;
+                }
+                listener.onError(own);
+                return true;
             }
 
             @Override
