@@ -934,7 +934,6 @@ class TomcatIntegrationTests {
         assertThat(Client.text(response)).isEqualTo("ASYNC to the forward's target");
     }
 
-    /** Forwards to {@link #asyncStartedWithoutArguments()}; in an ASYNC dispatch, says the URI it was sent to. */
     /**
      * A servlet that reads the request's body with a {@code ReadListener} in a cycle with a 60 s timeout, and throws
      * from it what the path names: an {@link UpstreamFailureException} of a 503 with the breaker's remaining open time
@@ -1067,6 +1066,7 @@ class TomcatIntegrationTests {
         }
     }
 
+    /** Forwards to {@link #asyncStartedWithoutArguments()}; in an ASYNC dispatch, says the URI it was sent to. */
     private static HttpServlet forwardingToAsync() {
         return forwardingTo("/async-started-without-arguments");
     }
