@@ -85,7 +85,11 @@ class ClientBodyStatusTests {
                 new HttpException.RuntimeException(413))))).isEqualTo(400);
     }
 
-    /** A timeout anywhere in the chain is a stall, even beneath a refusal of the container's found before it. */
+    /**
+     * A timeout anywhere in the chain is a stall, even beneath a refusal of the container's found before it: a
+     * container that reports its idle timeout as a 400 of its own still says the message was not received in time,
+     * which RFC 9110 §15.5.9 answers with 408; its 400 is for a body that arrived malformed or ended early.
+     */
     @Test
     void aTimeoutBeneathARefusalIsStillAStall() {
         assertThat(ClientBodyStatus.of(new BadMessageException(400, "idle", new TimeoutException("Idle timeout"))))
