@@ -93,6 +93,8 @@ class ErrorPagesFilterIntegrationTests {
                     .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build()));
     /** What the {@link #readListenerThrows()} servlet's {@code onError} got. */
     private static final BlockingQueue<Throwable> readListenerErrors = new LinkedBlockingQueue<>();
+    /** What the {@link #writeListenerThrows()} servlet's {@code onError} got. */
+    private static final BlockingQueue<Throwable> writeListenerErrors = new LinkedBlockingQueue<>();
     private static JettyServer jetty;
     private static JettyServer withFallback;
 
@@ -445,6 +447,70 @@ class ErrorPagesFilterIntegrationTests {
         });
     }
 
+    /**
+     * A servlet whose {@code WriteListener} throws from {@code onWritePossible} what its path names, in a cycle of
+     * 120 s: before it wrote anything, a refused connection ({@code refused}, a {@link ConnectException}), an upstream
+     * failure of a 503 with the breaker's remaining open time ({@code unavailable}) or a bug of its own
+     * ({@code bug}, an {@code IllegalStateException}); or an upstream failure after it committed the response with
+     * the first part of the body, flushed ({@code after-commit}). Its {@code onError} completes the cycle, as an
+     * application releasing what it holds would, and records what it got, or the {@code IllegalStateException} of
+     * that {@code complete()}.
+     */
+    private static HttpServlet writeListenerThrows() {
+        return servlet((request, response) -> {
+            String thrown = request.getPathInfo().substring(1);
+            AsyncContext async = request.startAsync();
+            async.setTimeout(120_000);
+            response.setContentType("text/plain");
+            ServletOutputStream out = response.getOutputStream();
+            out.setWriteListener(new WriteListener() {
+                /** What was done of the first part: 0 nothing, 1 written, 2 flushed. */
+                private int firstPart;
+
+                @Override
+                public void onWritePossible() throws IOException {
+                    if (thrown.equals("after-commit")) {
+                        // Each step once isReady() allowed it (Jetty refuses one it did not), called again once it is.
+                        if (firstPart == 0) {
+                            firstPart = 1;
+                            out.write("first part".getBytes(StandardCharsets.US_ASCII));
+                            if (!out.isReady()) {
+                                return;
+                            }
+                        }
+                        if (firstPart == 1) {
+                            firstPart = 2;
+                            out.flush();
+                            if (!out.isReady()) {
+                                return;
+                            }
+                        }
+                    }
+                    switch (thrown) {
+                        case "refused" -> throw new ConnectException("Connection refused");
+                        case "unavailable" -> throw new UpstreamFailureException(UpstreamFailure.builder(
+                                FailureCause.DESTINATION_UNAVAILABLE).upstream("billing")
+                                .breakerRemainingOpen(Duration.ofSeconds(42)).build(), null);
+                        case "bug" -> throw new IllegalStateException("the order list was not loaded");
+                        case "after-commit" -> throw new UpstreamFailureException(UpstreamFailure.of(
+                                FailureCause.CONNECTION_REFUSED), null);
+                        default -> throw new IllegalArgumentException(thrown);
+                    }
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    try {
+                        async.complete();
+                        writeListenerErrors.add(failure);
+                    } catch (IllegalStateException completedTwice) {
+                        writeListenerErrors.add(completedTwice);
+                    }
+                }
+            });
+        });
+    }
+
     /** Starts an async cycle whose task throws an upstream failure, {@code connection_refused}. */
     private static void startTaskThatThrows(ServletRequest request) {
         startTaskThatThrows(request, 5_000);
@@ -719,6 +785,7 @@ class ErrorPagesFilterIntegrationTests {
         server.servlet("/async-task-throws-long-timeout", servlet((request, response) ->
                 startTaskThatThrows(request, 60_000)), true);
         server.servlet("/read-listener-throws/*", readListenerThrows(), true);
+        server.servlet("/write-listener-throws/*", writeListenerThrows(), true);
         server.servlet("/async-first-cycles-task-throws-in-the-second", servlet((request, response) -> {
             if (request.getDispatcherType() != DispatcherType.ASYNC) {
                 CountDownLatch secondStarted = new CountDownLatch(1);
@@ -1558,6 +1625,83 @@ class ErrorPagesFilterIntegrationTests {
 
         assertThat(answered.get().headers().firstValue("X-Content-Type-Options")).as("no page").isEmpty();
         assertThat(log).doesNotContain("error page status=");
+    }
+
+    /**
+     * An upstream failure a {@code WriteListener} throws from {@code onWritePossible} before the response was
+     * committed is answered with the page at once: the status and Retry-After of its cause, a support code and no
+     * exception name (R1, R2, R7, R8, R36), one "error page" log line. Jetty reports it only to the listener's own
+     * {@code onError}, not to the cycle's listeners: the client got an empty 200 once the application's
+     * {@code onError} completed the cycle (had it not, at the cycle's timeout: 120 s here, far beyond the client's
+     * 20 s, so that a pass cannot be the timeout's).
+     * The application's {@code onError} still gets the failure, to release what it holds, and its {@code complete()}
+     * there is harmless; the connection serves the next request.
+     */
+    @ParameterizedTest
+    @CsvSource({"refused, 502, 10, connection_refused", "unavailable, 503, 42, destination_unavailable"})
+    void answersAnUpstreamFailureAWriteListenerThrowsBeforeCommitAtOnce(String thrown, int status, String retryAfter,
+            String token) throws InterruptedException {
+        writeListenerErrors.clear();
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        long start = System.nanoTime();
+        String log = StandardError.capture(() -> answered.set(Client.get(jetty.uri("/write-listener-throws/"
+                + thrown), JSON)));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertErrorPage(answered.get(), "GET", status, retryAfter);
+        assertNoLeak(answered.get());
+        assertThat(answered.get().headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(Client.text(answered.get())).contains("\"code\": \"" + token + "\"")
+                .containsPattern("\"support_code\": \"[A-Z0-9]{4}-[A-Z0-9]{4}\"");
+        assertThat(took).as("answered at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(10));
+        assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+        assertThat(log).contains("error page status=" + status + " cause=" + token);
+        // Called once the page is written: awaited, for the client may have it first.
+        assertThat(writeListenerErrors.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete()"
+                + " there").isInstanceOf(thrown.equals("unavailable") ? UpstreamFailureException.class
+                        : ConnectException.class);
+        assertThat(Client.get(jetty.uri("/ok"), JSON).statusCode()).as("the server serves on").isEqualTo(200);
+    }
+
+    /**
+     * An upstream failure a write listener throws after it committed the response with the first part of the body:
+     * no page can be written, and nothing changes (R5): the failure goes on to Jetty, which reports it to the
+     * listener's {@code onError}, whose {@code complete()} ends the response with what was sent; the filter neither
+     * writes an "error page" line nor aborts the response.
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsAfterCommitWritesNoPage() throws InterruptedException {
+        writeListenerErrors.clear();
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> answered.set(Client.get(jetty.uri(
+                "/write-listener-throws/after-commit"), JSON)));
+
+        assertThat(answered.get().statusCode()).isEqualTo(200);
+        assertThat(answered.get().headers().firstValue("X-Content-Type-Options")).as("no page").isEmpty();
+        assertThat(Client.text(answered.get())).isEqualTo("first part");
+        assertThat(log).doesNotContain("error page status=", "aborted");
+        assertThat(writeListenerErrors.poll(10, TimeUnit.SECONDS)).as("thrown on to Jetty, which told onError")
+                .isInstanceOf(UpstreamFailureException.class);
+    }
+
+    /**
+     * A bug of the application's (an {@code IllegalStateException}) a write listener throws before commit is no
+     * upstream failure: left to the container as before (R36: no page naming it). Jetty reports it only to the
+     * listener's {@code onError}, whose {@code complete()} here ends the response as it is: an empty 200.
+     */
+    @Test
+    void aBugAWriteListenerThrowsBeforeCommitIsLeftToTheContainer() throws InterruptedException {
+        writeListenerErrors.clear();
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> answered.set(Client.get(jetty.uri("/write-listener-throws/bug"),
+                JSON)));
+
+        assertThat(answered.get().statusCode()).isEqualTo(200);
+        assertThat(answered.get().headers().firstValue("X-Content-Type-Options")).as("no page").isEmpty();
+        assertThat(answered.get().body()).isEmpty();
+        assertThat(log).doesNotContain("error page status=");
+        assertThat(writeListenerErrors.poll(10, TimeUnit.SECONDS)).as("thrown on to Jetty, which told onError")
+                .isInstanceOf(IllegalStateException.class).hasMessage("the order list was not loaded");
     }
 
     /**

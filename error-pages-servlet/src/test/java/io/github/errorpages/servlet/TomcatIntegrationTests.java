@@ -91,6 +91,8 @@ class TomcatIntegrationTests {
     private static final int LARGE = 2 * 1024 * 1024;
     /** What the {@link #readListenerThrows()} servlet's {@code onError} got. */
     private static final BlockingQueue<Throwable> readListenerErrors = new LinkedBlockingQueue<>();
+    /** What the {@link #writeListenerThrowsBeforeCommit()} servlet's {@code onError} got. */
+    private static final BlockingQueue<Throwable> writeListenerErrors = new LinkedBlockingQueue<>();
     private static TomcatServer tomcat;
     private static FaultyUpstream upstream;
     private static FaultyUpstream largeUpstream;
@@ -227,6 +229,7 @@ class TomcatIntegrationTests {
                         request.getRequestDispatcher(request.getPathInfo()).forward(request, response)))
                 .servlet("/read-listener-throws/*", readListenerThrows())
                 .servlet("/write-listener-throws-after-commit", writeListenerThrowsAfterCommit())
+                .servlet("/write-listener-throws-before-commit", writeListenerThrowsBeforeCommit())
                 .start();
     }
 
@@ -886,6 +889,37 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * An upstream failure (a refused connection) a {@code WriteListener} throws from {@code onWritePossible} before it
+     * wrote anything is answered with the page of the status and {@code Retry-After} its cause maps to (R1, R2, R7,
+     * R9), without an exception's name (R36), at once (the cycle's timeout is 120 s, the client's 20 s), logged once.
+     * Tomcat reported it to the cycle's {@code AsyncListener.onError}, where the filter wrote the page and logged it,
+     * but Tomcat had closed the connection by then: the client got nothing. The filter's wrapper of the listener
+     * answers it first now, as on Jetty; the application's {@code onError} still gets it, and its {@code complete()}
+     * there is harmless.
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsBeforeCommitIsAnsweredWithThePage() throws InterruptedException {
+        writeListenerErrors.clear();
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        long start = System.nanoTime();
+        String log = StandardError.capture(() -> answered.set(getOnAConnectionOfItsOwn(
+                tomcat.uri("/write-listener-throws-before-commit"))));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertErrorPage(answered.get(), "GET", 502, "10");
+        assertNoLeak(answered.get());
+        assertThat(answered.get().headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(Client.text(answered.get())).contains("\"code\": \"connection_refused\"")
+                .containsPattern("\"support_code\": \"[A-Z0-9]{4}-[A-Z0-9]{4}\"");
+        assertThat(took).as("answered at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(10));
+        assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+        assertThat(log).contains("error page status=502 cause=connection_refused");
+        // Called once the page is written: awaited, for the client may have it first.
+        assertThat(writeListenerErrors.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete()"
+                + " there").isInstanceOf(ConnectException.class);
+    }
+
+    /**
      * Servlet 6.0 {@code AsyncContext.dispatch()}: after a forward, a cycle started with {@code startAsync()} (no
      * arguments) is dispatched to the original request's URI. The filter starts the cycle with its own wrappers, and
      * Tomcat dispatches to the URI of the request a cycle started with, which within the forward is the target's:
@@ -994,6 +1028,36 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * A servlet whose {@code WriteListener} throws a refused connection before it wrote anything, in a cycle with a
+     * 120 s timeout. Its {@code onError} completes the cycle, as an application releasing what it holds would, and
+     * records what it got, or the {@code IllegalStateException} of that {@code complete()}.
+     */
+    private static HttpServlet writeListenerThrowsBeforeCommit() {
+        return servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(120_000);
+            response.setContentType("text/plain");
+            ServletOutputStream out = response.getOutputStream();
+            out.setWriteListener(new WriteListener() {
+                @Override
+                public void onWritePossible() throws IOException {
+                    throw new ConnectException("Connection refused");
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    try {
+                        async.complete();
+                        writeListenerErrors.add(failure);
+                    } catch (IllegalStateException completedTwice) {
+                        writeListenerErrors.add(completedTwice);
+                    }
+                }
+            });
+        });
+    }
+
+    /**
      * A servlet whose {@code WriteListener} writes and flushes the first part of the body, then throws an upstream
      * failure ({@code connection_refused}), in a cycle with a 60 s timeout.
      */
@@ -1036,6 +1100,18 @@ class TomcatIntegrationTests {
             return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
                     .header("Accept", JSON).POST(HttpRequest.BodyPublishers.ofString("order=42")).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static HttpResponse<byte[]> getOnAConnectionOfItsOwn(URI uri) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
+                    .header("Accept", JSON).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

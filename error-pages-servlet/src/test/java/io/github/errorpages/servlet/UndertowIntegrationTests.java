@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.undertow.Handlers;
@@ -18,6 +19,8 @@ import io.undertow.servlet.util.ImmediateInstanceFactory;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -34,9 +37,13 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,6 +61,8 @@ class UndertowIntegrationTests {
     private static int port;
     /** Answers a HEAD with a Content-Length, or, for a target with "chunked", without one. */
     private static FaultyUpstream heads;
+    /** What the {@link #writeListenerThrows()} servlet's {@code onError} got. */
+    private static final BlockingQueue<Throwable> writeListenerErrors = new LinkedBlockingQueue<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -105,6 +114,8 @@ class UndertowIntegrationTests {
                     throw new ConnectException("Connection reset");
                 })));
         info.addServlet(refusedProxy());
+        info.addServlet(servlet("write-listener-throws", "/write-listener-throws", writeListenerThrows())
+                .setAsyncSupported(true));
         info.addServlet(servlet("forward", "/forward/*", TestServlets.servlet((request, response) ->
                 request.getRequestDispatcher(request.getPathInfo()).forward(request, response))));
         for (ProxyTransport transport : new ProxyTransport[] {ProxyTransport.JETTY, ProxyTransport.JDK}) {
@@ -167,6 +178,36 @@ class UndertowIntegrationTests {
 
     private static io.undertow.servlet.api.ServletInfo servlet(String name, String path, HttpServlet servlet) {
         return Servlets.servlet(name, HttpServlet.class, new ImmediateInstanceFactory<>(servlet)).addMapping(path);
+    }
+
+    /**
+     * A servlet whose {@code WriteListener} throws a refused connection before it wrote anything, in a cycle with a
+     * 120 s timeout. Its {@code onError} completes the cycle, as an application releasing what it holds would, and
+     * records what it got, or the {@code IllegalStateException} of that {@code complete()}.
+     */
+    private static HttpServlet writeListenerThrows() {
+        return TestServlets.servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(120_000);
+            response.setContentType("text/plain");
+            ServletOutputStream out = response.getOutputStream();
+            out.setWriteListener(new WriteListener() {
+                @Override
+                public void onWritePossible() throws IOException {
+                    throw new ConnectException("Connection refused");
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    try {
+                        async.complete();
+                        writeListenerErrors.add(failure);
+                    } catch (IllegalStateException completedTwice) {
+                        writeListenerErrors.add(completedTwice);
+                    }
+                }
+            });
+        });
     }
 
     /** The reverse proxy with the transport the docs advise on Undertow, at /orders/*, to an upstream that refuses. */
@@ -393,6 +434,34 @@ class UndertowIntegrationTests {
     @Test
     void pageCarriesNoCookieOfTheApplications() {
         assertPageWithoutCookies("/session");
+    }
+
+    /**
+     * An upstream failure (a refused connection) a {@code WriteListener} throws from {@code onWritePossible} before it
+     * wrote anything is answered with the page of its status and {@code Retry-After} (R1, R2, R7, R9), without an
+     * exception's name (R36), at once (the cycle's timeout is 120 s, the client's 20 s), logged once. Undertow told
+     * neither the cycle's listeners nor, in time, the listener's own {@code onError}: the client got nothing before it
+     * gave up. The application's {@code onError} still gets it, and its {@code complete()} there is harmless.
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsBeforeCommitIsAnsweredWithThePage() throws InterruptedException {
+        writeListenerErrors.clear();
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        long start = System.nanoTime();
+        String log = StandardError.capture(() -> answered.set(Client.get(URI.create("http://127.0.0.1:" + port
+                + "/write-listener-throws"), "application/json")));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        PageAssertions.assertErrorPage(answered.get(), "GET", 502, "10");
+        PageAssertions.assertNoLeak(answered.get());
+        assertThat(answered.get().headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(Client.text(answered.get())).contains("\"code\": \"connection_refused\"")
+                .containsPattern("\"support_code\": \"[A-Z0-9]{4}-[A-Z0-9]{4}\"");
+        assertThat(took).as("answered at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(10));
+        assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+        // Called once the page is written: awaited, for the client may have it first.
+        assertThat(writeListenerErrors.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete()"
+                + " there").isInstanceOf(ConnectException.class);
     }
 
     /** The reverse proxy with the transport the docs advise on Undertow: the page for an upstream that refuses. */

@@ -71,6 +71,10 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         context.addListener(new ErrorListener());
         CompletingAsyncContext handed = handOut(context);
         handed.newCycle(withoutArguments);
+        // Here rather than in the constructor: a WriteListener can be set only once a cycle started, and the
+        // constructor, which runs for every request, keeps to its one field (no volatile write on the path of every
+        // request, and no "this" escaping it).
+        response.startedAsync(this);
         return handed;
     }
 
@@ -142,7 +146,8 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     }
 
     /**
-     * Answers what the application's {@code ReadListener} threw, if the filter can ({@link RequestBodyStream}).
+     * Answers what the application's {@code ReadListener} or {@code WriteListener} threw, if the filter can
+     * ({@link RequestBodyStream}, {@link DroppingOutputStream} through {@link CapturingResponse}).
      *
      * @param failure what the listener's callback threw
      * @return whether it was answered with the page and the cycle completed

@@ -29,7 +29,10 @@ import org.jspecify.annotations.Nullable;
  * <p>One is made for every request, so its fields are kept to what fits in 40 bytes (issue 7 budgets the
  * filter's allocation per request; benchmarks/README.md counts them): the filter's {@link Interception} is the one
  * reference to the filter, the stream and the writer share a field, and the flags are booleans that share the
- * padding.
+ * padding. With 12 bytes of object header: four references (the wrapped response, the interception, the output, the
+ * request of an async cycle), one {@code int}, six {@code boolean}s and one {@code byte} (what Spring MVC's
+ * resolution left, a tri-state where a {@code Boolean} reference would have made it 48 bytes): 12 + 16 + 4 + 7 = 39,
+ * padded to 40.
  */
 public final class CapturingResponse extends HttpServletResponseWrapper implements Runnable {
 
@@ -45,6 +48,13 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      * answer through as a {@link Runnable}, a type both copies share.
      */
     public static final String OUTERMOST_ATTRIBUTE = CapturingResponse.class.getName() + ".OUTERMOST";
+
+    /** {@link #resolution}: Spring MVC recorded no exception it resolved to nothing (yet). */
+    private static final byte NOT_RESOLVED = 0;
+    /** {@link #resolution}: Spring MVC resolved an exception to nothing, and the response was untouched then. */
+    private static final byte RESOLVED_UNTOUCHED = 1;
+    /** {@link #resolution}: Spring MVC resolved an exception to nothing, and the response was touched then. */
+    private static final byte RESOLVED_TOUCHED = 2;
 
     private final Interception interception;
     private int capturedStatus;
@@ -76,8 +86,18 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      * cleared): it answered, if only that.
      */
     private boolean touched;
-    /** {@link #untouched()} when Spring MVC recorded an exception it resolved to nothing; {@code null} before. */
-    private volatile @Nullable Boolean untouchedWhenResolved;
+    /**
+     * {@link #untouched()} when Spring MVC recorded an exception it resolved to nothing ({@link #RESOLVED_UNTOUCHED},
+     * {@link #RESOLVED_TOUCHED}); {@link #NOT_RESOLVED} before. A {@code byte}, not a {@code Boolean} that is
+     * {@code null} before: the reference would not have fitted in the 40 bytes next to {@link #asyncRequest}.
+     */
+    private volatile byte resolution;
+    /**
+     * The request wrapper that started an async cycle of this response's request, {@code null} before one was started:
+     * what the application's {@code WriteListener} throws is answered through its cycle
+     * ({@link #answersListenerFailure}). Set by {@link AsyncCapturingRequest} as it starts a cycle.
+     */
+    private volatile @Nullable AsyncCapturingRequest asyncRequest;
 
     /**
      * @param response the response to wrap
@@ -204,7 +224,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      * untouched: what is set later (an ETag filter's, Spring Security's headers after the chain) is no answer to it.
      */
     void resolvedToNothing() {
-        untouchedWhenResolved = untouched();
+        resolution = untouched() ? RESOLVED_UNTOUCHED : RESOLVED_TOUCHED;
     }
 
     /**
@@ -213,9 +233,9 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      *     captured or sent since, nothing committed
      */
     public boolean untouchedByResolution() {
-        Boolean atResolution = untouchedWhenResolved;
-        return (atResolution != null ? atResolution : untouched()) && capturedStatus == 0 && !answeredByContainer
-                && !errorSent && !super.isCommitted();
+        byte atResolution = resolution;
+        return (atResolution == NOT_RESOLVED ? untouched() : atResolution == RESOLVED_UNTOUCHED) && capturedStatus == 0
+                && !answeredByContainer && !errorSent && !super.isCommitted();
     }
 
     /**
@@ -469,6 +489,29 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     /** The application set a {@code WriteListener} on a stream of this response ({@link DroppingOutputStream}). */
     void startedWritingWithoutBlocking() {
         writesWithoutBlocking = true;
+    }
+
+    /**
+     * Notes the request wrapper that started an async cycle of this response's request: a {@code WriteListener} can be
+     * set only once one was ({@code ServletOutputStream.setWriteListener}), and its failures are answered through it.
+     *
+     * @param request the request wrapper of the same request
+     */
+    void startedAsync(AsyncCapturingRequest request) {
+        asyncRequest = request;
+    }
+
+    /**
+     * Answers what the application's {@code WriteListener} threw, if the filter can ({@link DroppingOutputStream}):
+     * with the page, before the response was committed, and the cycle completed.
+     *
+     * @param failure what the listener's callback threw
+     * @return whether it was answered; {@code false} also when no async cycle was started through the filter's
+     *     request wrapper
+     */
+    boolean answersListenerFailure(Throwable failure) {
+        AsyncCapturingRequest request = asyncRequest;
+        return request != null && request.answersListenerFailure(failure);
     }
 
     /** Whether output is dropped now: a captured status's page will replace it. */

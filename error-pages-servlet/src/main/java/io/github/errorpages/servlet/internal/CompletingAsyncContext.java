@@ -44,8 +44,8 @@ final class CompletingAsyncContext implements AsyncContext {
     /** Whether this cycle was completed or dispatched: a task that throws afterwards is no longer its to answer. */
     private volatile boolean ended;
     /**
-     * Whether the filter completed this cycle with its page for what a read listener threw: the application's
-     * {@code onError}, called then, may complete it again, which must be harmless.
+     * Whether the filter completed this cycle with its page for what a read or write listener threw: the
+     * application's {@code onError}, called then, may complete it again, which must be harmless.
      */
     private volatile boolean completedByFilter;
 
@@ -55,7 +55,7 @@ final class CompletingAsyncContext implements AsyncContext {
      * @param handOut the context the request hands out for a container's context (of a later cycle, too)
      * @param answersTaskFailure answers what a task given to {@link #start} threw while the cycle was under way, if
      *     it can ({@link Interception#onTaskFailure}), and says whether it did
-     * @param answersListenerFailure answers what a read listener's callback threw, if it can
+     * @param answersListenerFailure answers what a read or write listener's callback threw, if it can
      *     ({@link Interception#onListenerFailure}), and says whether it did
      * @param originalPathIfElsewhere where {@code dispatch()} goes for a cycle started without arguments, when not
      *     where the container's {@code dispatch()} would go ({@code null})
@@ -92,8 +92,8 @@ final class CompletingAsyncContext implements AsyncContext {
     }
 
     /**
-     * Answers what a read listener's callback threw with the page and completes the cycle, unless the cycle ended
-     * already (the listener completed it, then threw) or the filter cannot answer it.
+     * Answers what a read or write listener's callback threw with the page and completes the cycle, unless the cycle
+     * ended already (the listener completed it, then threw) or the filter cannot answer it.
      *
      * @param failure what the callback threw
      * @return whether it was answered

@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
  * dropped too, because it would commit the response before the page is written. (The response itself is
  * asked, rather than a {@code BooleanSupplier}, to save a lambda per response that writes a body.) What the
  * container's stream throws, or reports to the application's {@link WriteListener}, is
- * {@linkplain ClientAborts#mark marked} as the request connection's own failure.
+ * {@linkplain ClientAborts#mark marked} as the request connection's own failure. An upstream failure that listener
+ * throws before the response was committed is answered with the page at once
+ * ({@link CapturingResponse#answersListenerFailure}).
  */
 final class DroppingOutputStream extends ServletOutputStream {
 
@@ -116,10 +118,31 @@ final class DroppingOutputStream extends ServletOutputStream {
             public void onWritePossible() throws IOException {
                 try {
                     listener.onWritePossible();
-                } catch (IOException | RuntimeException | Error own) {
+                } catch (IOException | RuntimeException own) {
+                    if (!answered(own)) {
+                        thrownByListener = own;
+                        throw own;
+                    }
+                } catch (Error own) {
                     thrownByListener = own;
                     throw own;
                 }
+            }
+
+            /**
+             * Whether the filter answered what the callback threw with its page (written without blocking, as the
+             * stream now writes) and completed the cycle. Then it is not thrown on: Jetty would only report it to this
+             * listener's {@code onError}, not to the cycle's listeners, and the client got an empty 200 at the
+             * cycle's timeout; Tomcat reported it to the cycle's {@code onError}, whose page never reached the
+             * client. The application's {@code onError} gets it all the same, as the containers pass it there, to
+             * release what it holds. After commit, or what the filter does not answer, is thrown on as before.
+             */
+            private boolean answered(Exception own) {
+                if (!owner.answersListenerFailure(own)) {
+                    return false;
+                }
+                listener.onError(own);
+                return true;
             }
 
             @Override

@@ -56,8 +56,9 @@ public interface Interception {
 
     /**
      * Called when the application's {@code ReadListener} threw from {@code onDataAvailable} or {@code onAllDataRead},
-     * while its cycle had neither completed nor dispatched: Jetty reports that only to the listener's own
-     * {@code onError}, not to the cycle's listeners, and the cycle would wait for its timeout.
+     * or its {@code WriteListener} from {@code onWritePossible}, while its cycle had neither completed nor dispatched:
+     * Jetty reports that only to the listener's own {@code onError}, not to the cycle's listeners, and the cycle would
+     * wait for its timeout.
      *
      * @param request the request
      * @param response the capturing response of the request
