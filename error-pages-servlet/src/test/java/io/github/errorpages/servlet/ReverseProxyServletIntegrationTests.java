@@ -1589,18 +1589,42 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(robots.headers().allValues("Proxy-Status")).containsExactly("edge-gateway; error=connection_refused");
     }
 
-    /** A blank name is none, given to the builder as by init-parameter (the builder refused it). */
+    /**
+     * A blank name is none, given to the builder as by init-parameter (an unfilled placeholder): the builder refused
+     * it; read from the init-parameter, a blank value must not fail startup as a name that is no token (R6).
+     */
     @ParameterizedTest
     @ValueSource(strings = {"", "  "})
     void blankProxyStatusNameIsNoneByBuilderAsByInitParameter(String name) throws IOException {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders")
                 .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).maxAttempts(1).build());
-        configured = new JettyServer().servlet("/*", proxyBuilder(guard).proxyStatus(name).build()).start();
+        try (JettyServer byBuilder = new JettyServer().servlet("/*", proxyBuilder(guard).proxyStatus(name).build())
+                .start()) {
+            configuredByClass("endpoints", "http://127.0.0.1:" + FaultyUpstream.closedPort(), "max-attempts", "1",
+                    "proxy-status", name).start();
 
-        HttpResponse<byte[]> page = Client.get(configured.uri("/orders"), JSON);
+            for (HttpResponse<byte[]> page : List.of(Client.get(byBuilder.uri("/orders"), JSON),
+                    Client.get(configured.uri("/orders"), JSON))) {
+                assertErrorPage(page, "GET", 502, "10");
+                assertThat(page.headers().allValues("Proxy-Status")).isEmpty();
+            }
+        }
+    }
 
-        assertErrorPage(page, "GET", 502, "10");
-        assertThat(page.headers().allValues("Proxy-Status")).isEmpty();
+    /**
+     * What a log line or a container's dump shows of the servlet: its upstream's name, or that the container has not
+     * initialised it yet (its settings are still init-parameters then). Not where it forwards to: the endpoints are
+     * the guard's to tell.
+     */
+    @Test
+    void toStringNamesTheUpstreamOrThatTheServletIsNotInitialised() {
+        ReverseProxyServlet byBuilder = proxy(UpstreamConfig.builder("billing").endpoints(orders.uri()).build());
+        try {
+            assertThat(byBuilder).hasToString("ReverseProxyServlet{upstream=billing}");
+            assertThat(new ReverseProxyServlet()).hasToString("ReverseProxyServlet{not initialised}");
+        } finally {
+            byBuilder.destroy();
+        }
     }
 
     @ParameterizedTest
