@@ -743,7 +743,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         try {
             return outcome.get();
         } catch (InterruptedException e) {
-            exchange.abort(new CancellationException("the servlet thread was interrupted"));
+            // Abandoned, not aborted: once the head arrived the relay goes on on the client's thread, which an abort
+            // leaves writing the body into the response of a request that ended, its upstream connection held.
+            exchange.abandon(new CancellationException("the servlet thread was interrupted"));
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the upstream");
         } catch (ExecutionException e) {

@@ -2049,6 +2049,62 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * A request's thread interrupted while it waits for the upstream, for its head or for the next part of its body,
+     * as a container's stuck-thread detection does (Tomcat's {@code StuckThreadDetectionValve} with
+     * {@code interruptThreadThreshold}; here a filter's thread, interrupted once the upstream has the request or the
+     * first bytes of its body are in the response's buffer): the exchange ends at once, its upstream connection
+     * closed rather than left to the attempt's timeout or the body's idle timeout (30 s each), and nothing counts
+     * against the upstream, which did nothing wrong (R2: upstream failures only); the client gets no success (R1).
+     * Registered without async support, the Jetty transport's thread waits for the upstream too.
+     */
+    @ParameterizedTest(name = "interrupted while waiting for {0}")
+    @ValueSource(strings = {"the head", "the body"})
+    void requestThreadInterruptedWhileWaitingForTheUpstreamEndsTheExchangeCountingNothing(String waitingFor)
+            throws Exception {
+        boolean midBody = waitingFor.equals("the body");
+        AtomicReference<Thread> serving = new AtomicReference<>();
+        Semaphore buffered = new Semaphore(0);
+        CompletableFuture<Boolean> closedByTheProxy = new CompletableFuture<>();
+        try (FaultyUpstream stalls = FaultyUpstream.start(exchange -> {
+                    if (midBody) {
+                        exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n7\r\nchunk0\n\r\n");
+                    }
+                    closedByTheProxy.complete(exchange.awaitClosedByClient(Duration.ofSeconds(20)));
+                })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("stuck").endpoints(stalls.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(60)).build());
+            configured = new JettyServer().filter((request, response, chain) -> {
+                serving.set(Thread.currentThread());
+                chain.doFilter(request, new WriteSignallingResponse((HttpServletResponse) response, buffered));
+            }).servlet("/*", proxyBuilder(guard).bodyIdleTimeout(Duration.ofSeconds(30)).build(), false).start();
+            try (Socket client = new Socket("127.0.0.1", configured.port())) {
+                client.setSoTimeout(20_000);
+                client.getOutputStream().write("GET /report.txt HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                if (midBody) {
+                    assertThat(buffered.tryAcquire(10, TimeUnit.SECONDS)).as("the first bytes in the buffer").isTrue();
+                } else {
+                    assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has it").isTrue();
+                }
+
+                serving.get().interrupt();
+
+                assertThat(closedByTheProxy.get(30, TimeUnit.SECONDS)).as("the upstream's connection closed at once")
+                        .isTrue();
+                ByteArrayOutputStream answer = new ByteArrayOutputStream();
+                try {
+                    client.getInputStream().transferTo(answer);
+                } catch (IOException reset) {
+                    // nothing more: what came before is the answer
+                }
+                assertThat(answer.toString(StandardCharsets.US_ASCII)).doesNotStartWith("HTTP/1.1 2");
+            }
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        }
+    }
+
     /** Tells of each write to its output stream, once the bytes are in the response's buffer. */
     private static final class WriteSignallingResponse extends HttpServletResponseWrapper {
         private final Semaphore written;
