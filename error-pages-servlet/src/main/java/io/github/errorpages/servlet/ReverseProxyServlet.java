@@ -500,8 +500,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 answerClientBodyFailure(request, response, clientBodyFailed.getCause(), !committedBefore);
                 return;
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for the upstream");
+                answerInterrupted(current, request, response, false,
+                        new InterruptedIOException("interrupted while waiting for the upstream"));
+                return;
             }
             relay(current, request, response, answer);
         } finally {
@@ -986,7 +987,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 log.debug("Upstream {} failed mid-body for {} {}", proxy.guard.name(), request.getMethod(),
                         request.getRequestURI(), upstreamFailed);
                 if (upstreamFailed.getClass() == InterruptedIOException.class) {
-                    throw upstreamFailed; // this thread was interrupted (a timeout is a subclass): not the upstream
+                    // This thread was interrupted (a timeout is a subclass): not the upstream's failure.
+                    answerInterrupted(proxy, request, response, true, (InterruptedIOException) upstreamFailed);
+                    return;
                 }
                 BodyOutcome outcome = Objects.requireNonNull(in.outcome(), "the guard hands every response its outcome");
                 UpstreamFailure failure = outcome.failed(proxy.stoppingClients
@@ -1012,6 +1015,30 @@ public final class ReverseProxyServlet extends HttpServlet {
             if (flushEachPart && in.available() == 0) {
                 out.flush();
             }
+        }
+    }
+
+    /**
+     * Answers a request of the JDK transport whose thread was interrupted while it waited for the upstream, for its
+     * head or for the next part of its body: a container's stuck-thread detection (Tomcat's
+     * {@code StuckThreadDetectionValve} with {@code interruptThreadThreshold}), or a server stopping. The gateway's
+     * doing, as for the exchanges {@link #destroy()} cuts off: 503 {@code connection_limit_reached}, counting nothing
+     * against the upstream. Thrown on, the interrupt reached the container, whose own 500 named
+     * {@code java.io.InterruptedIOException} (R36). A response under way is left to the container to abort, as
+     * before. The thread stays interrupted, for the container: only the page's write goes without it, which a
+     * blocking write of an interrupted thread may refuse.
+     */
+    private static void answerInterrupted(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
+            boolean relayed, InterruptedIOException interrupted) throws IOException {
+        Thread.interrupted();
+        try {
+            if (response.isCommitted()) {
+                throw interrupted;
+            }
+            answerFailure(proxy, request, response, UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED)
+                    .upstream(proxy.guard.name()).attempts(1).build(), false, relayed);
+        } finally {
+            Thread.currentThread().interrupt();
         }
     }
 
