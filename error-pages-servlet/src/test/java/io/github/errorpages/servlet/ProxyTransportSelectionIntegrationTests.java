@@ -9,21 +9,31 @@ import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -182,6 +192,58 @@ class ProxyTransportSelectionIntegrationTests {
                     .contains("transport must be auto or jdk when org.eclipse.jetty:jetty-client is not on the class "
                             + "path (on the module path: no module requires org.eclipse.jetty.client), but was jetty");
         }
+    }
+
+    /**
+     * A {@code jetty-client} of another version on the class path (here Jetty's own 12.1 jar, declaring 11.0.20, as a
+     * framework's BOM may pin it): {@code AUTO} falls back to the JDK's client, which forwards, and says so in a WARN
+     * line naming the version found, since an operator who put Jetty's client there may not know it is passed over
+     * (absent, on most Tomcats, it says nothing). {@code JETTY} is refused naming the version.
+     */
+    @Test
+    void autoFallsBackToJdkWithAWarningWhenJettyClientIsAnotherVersion(@TempDir Path dir) throws Exception {
+        List<String> removed = new ArrayList<>();
+        List<URL> path = new ArrayList<>(List.of(testClassPathWithout("jetty-client-", removed)));
+        assertThat(removed).as("the jetty-client jar, replaced").hasSize(1);
+        path.add(declaringVersion(Path.of(removed.get(0)), dir.resolve("jetty-client.jar"), "11.0.20").toUri().toURL());
+        String unfit = "org.eclipse.jetty:jetty-client on the class path is 11.0.20, not 12.1";
+
+        try (URLClassLoader jetty11Client = new URLClassLoader("jetty-11-client", path.toArray(URL[]::new),
+                ClassLoader.getPlatformClassLoader())) {
+            Map<String, String> found = probe(jetty11Client, JettyClientAbsentProbe.class);
+
+            assertThat(found).containsEntry("jetty-client loadable", "yes");
+            assertThat(found).containsEntry("JettyClientPresence", unfit);
+            assertThat(found.get("builder, AUTO, logged")).as("what AUTO logged")
+                    .contains("WARN").contains("forwards with the JDK's HttpClient: " + unfit);
+            assertThat(found.get("forwarded, builder AUTO")).as("status and User-Agent: the JDK's client forwarded")
+                    .startsWith("200 " + JDK_USER_AGENT);
+            assertThat(found.get("forwarded, by class without transport")).startsWith("200 " + JDK_USER_AGENT);
+            assertThat(found.get("builder, JETTY")).startsWith("threw java.lang.IllegalArgumentException")
+                    .contains(unfit);
+        }
+    }
+
+    /** A copy of a jar whose manifest declares the given {@code Implementation-Version}. */
+    private static Path declaringVersion(Path jar, Path to, String version) throws IOException {
+        try (JarFile from = new JarFile(jar.toFile())) {
+            Manifest manifest = new Manifest(from.getManifest());
+            manifest.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, version);
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(to), manifest)) {
+                for (Enumeration<JarEntry> entries = from.entries(); entries.hasMoreElements(); ) {
+                    JarEntry entry = entries.nextElement();
+                    if (entry.getName().equalsIgnoreCase(JarFile.MANIFEST_NAME)) {
+                        continue;
+                    }
+                    out.putNextEntry(new JarEntry(entry.getName()));
+                    try (InputStream in = from.getInputStream(entry)) {
+                        in.transferTo(out);
+                    }
+                    out.closeEntry();
+                }
+            }
+        }
+        return to;
     }
 
     /**
