@@ -30,6 +30,7 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -205,7 +206,7 @@ class ProxyTransportSelectionIntegrationTests {
         List<String> removed = new ArrayList<>();
         List<URL> path = new ArrayList<>(List.of(testClassPathWithout("jetty-client-", removed)));
         assertThat(removed).as("the jetty-client jar, replaced").hasSize(1);
-        path.add(declaringVersion(Path.of(removed.get(0)), dir.resolve("jetty-client.jar"), "11.0.20").toUri().toURL());
+        path.add(copied(Path.of(removed.get(0)), dir.resolve("jetty-client.jar"), "11.0.20", null).toUri().toURL());
         String unfit = "org.eclipse.jetty:jetty-client on the class path is 11.0.20, not 12.1";
 
         try (URLClassLoader jetty11Client = new URLClassLoader("jetty-11-client", path.toArray(URL[]::new),
@@ -224,15 +225,53 @@ class ProxyTransportSelectionIntegrationTests {
         }
     }
 
-    /** A copy of a jar whose manifest declares the given {@code Implementation-Version}. */
-    private static Path declaringVersion(Path jar, Path to, String version) throws IOException {
+    /**
+     * Jetty jars of fitting versions whose classes still do not fit together (here jetty-http 12.1 without a class
+     * the forwarder makes as it starts, as a jar of an earlier 12.1 release could lack one): {@code AUTO} falls back to
+     * the JDK's client, which forwards, and says why in a WARN line; {@code transport=jetty} fails startup saying it.
+     * The version check cannot see it: only starting Jetty's client tells.
+     */
+    @Test
+    void autoFallsBackToJdkWithAWarningWhenJettyClassesDoNotFitTogether(@TempDir Path dir) throws Exception {
+        List<String> removed = new ArrayList<>();
+        List<URL> path = new ArrayList<>(List.of(testClassPathWithout("jetty-http-", removed)));
+        assertThat(removed).as("the jetty-http jar, replaced").hasSize(1);
+        String missing = "org/eclipse/jetty/http/HttpCookieStore$Empty";
+        path.add(copied(Path.of(removed.get(0)), dir.resolve("jetty-http.jar"), null, missing + ".class").toUri()
+                .toURL());
+        String unfit = "the Jetty classes on the class path do not fit together (java.lang.NoClassDefFoundError: "
+                + missing + ")";
+
+        try (URLClassLoader unfitting = new URLClassLoader("unfitting-jetty", path.toArray(URL[]::new),
+                ClassLoader.getPlatformClassLoader())) {
+            assertThat(unfitting.getResource(missing + ".class")).isNull();
+            Map<String, String> found = probe(unfitting, JettyClientAbsentProbe.class);
+
+            assertThat(found).as("the versions check out").containsEntry("JettyClientPresence", "null");
+            assertThat(found).containsEntry("builder, AUTO", "built");
+            assertThat(found.get("builder, AUTO, logged")).as("what AUTO logged")
+                    .contains("WARN").contains("forwards with the JDK's HttpClient: " + unfit);
+            assertThat(found.get("forwarded, builder AUTO")).as("status and User-Agent: the JDK's client forwarded")
+                    .startsWith("200 " + JDK_USER_AGENT);
+            assertThat(found.get("startup, transport=jetty")).startsWith("threw")
+                    .contains("transport must be auto or jdk when " + unfit + ", but was jetty");
+        }
+    }
+
+    /**
+     * A copy of a jar, whose manifest declares {@code version} if any, without the entry {@code leftOut} if any.
+     */
+    private static Path copied(Path jar, Path to, @Nullable String version, @Nullable String leftOut)
+            throws IOException {
         try (JarFile from = new JarFile(jar.toFile())) {
             Manifest manifest = new Manifest(from.getManifest());
-            manifest.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, version);
+            if (version != null) {
+                manifest.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, version);
+            }
             try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(to), manifest)) {
                 for (Enumeration<JarEntry> entries = from.entries(); entries.hasMoreElements(); ) {
                     JarEntry entry = entries.nextElement();
-                    if (entry.getName().equalsIgnoreCase(JarFile.MANIFEST_NAME)) {
+                    if (entry.getName().equalsIgnoreCase(JarFile.MANIFEST_NAME) || entry.getName().equals(leftOut)) {
                         continue;
                     }
                     out.putNextEntry(new JarEntry(entry.getName()));
