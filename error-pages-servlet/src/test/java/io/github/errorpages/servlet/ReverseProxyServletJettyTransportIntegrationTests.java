@@ -1,9 +1,154 @@
 package io.github.errorpages.servlet;
 
-/** {@link ReverseProxyServletIntegrationTests} with {@link ProxyTransport#JETTY}. */
+import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.testing.Await;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ReverseProxyServletIntegrationTests} with {@link ProxyTransport#JETTY}, and what only that transport does:
+ * a servlet registered without asynchronous support, whose body the Jetty transport writes with blocking writes on
+ * its client's threads while the container's thread waits, and the reads of a client's body without blocking.
+ */
 class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServletIntegrationTests {
 
     ReverseProxyServletJettyTransportIntegrationTests() {
         super(ProxyTransport.JETTY);
+    }
+
+    private static ReverseProxyServlet proxy(UpstreamGuard guard) {
+        return ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build();
+    }
+
+    /**
+     * An event stream relayed by a servlet registered without asynchronous support reaches the client event by event:
+     * each part written with the blocking writes of such a request is flushed as it arrives, as over an asynchronous
+     * one. Held in the response's buffer, an event reached the client only with the next, or at the stream's end.
+     */
+    @Test
+    void flushesEachEventOfAStreamRelayedWithoutAsyncSupport() throws Exception {
+        Semaphore secondEvent = new Semaphore(0);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                    + "data: first\n\n");
+            exchange.await(secondEvent, Duration.ofSeconds(30));
+            exchange.writeRaw("data: second\n\n");
+            exchange.closeConnection();
+        }); JettyServer server = new JettyServer().servlet("/*", proxy(UpstreamGuard.of(UpstreamConfig
+                .builder("events").endpoints(upstream.uri()).build())), false).start()) {
+            HttpResponse<InputStream> response = Client.stream("GET", server.uri("/feed"), "text/event-stream");
+
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(),
+                    StandardCharsets.UTF_8))) {
+                // Bounded: the upstream sends the second event only when told, 30 s at the latest.
+                CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> readLine(lines));
+                assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("data: first");
+                secondEvent.release();
+                assertThat(lines.readLine()).isEmpty();
+                assertThat(lines.readLine()).isEqualTo("data: second");
+            } finally {
+                secondEvent.release();
+            }
+        }
+    }
+
+    private static String readLine(BufferedReader lines) {
+        try {
+            return lines.readLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The body of a failure status, which the page replaces, is dropped with its connection past 64 KiB also where
+     * the servlet has no asynchronous support (its parts come to the blocking writes' callback): drained on, a body
+     * the upstream kept sending held the only connection until the drain's own limit of 1 s, and the next request,
+     * whose attempt times out sooner, got 503 {@code connection_limit_reached} for a healthy answer.
+     */
+    @Test
+    void dropsTheLongDiscardedBodyOfAFailureStatusPast64KiBWithoutAsyncSupport() throws Exception {
+        Semaphore never = new Semaphore(0);
+        String part = "x".repeat(8192);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            if (!exchange.request().target().startsWith("/fail")) {
+                exchange.respond(200, "fine", "Content-Type", "text/plain");
+                return;
+            }
+            exchange.writeRaw("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n");
+            for (int sent = 0; sent < 9; sent++) { // 72 KiB, then nothing more and no end
+                exchange.writeRaw(Integer.toHexString(part.length()) + "\r\n" + part + "\r\n");
+            }
+            exchange.await(never, Duration.ofSeconds(10));
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofMillis(500)).build());
+            try (JettyServer server = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard)
+                    .transport(ProxyTransport.JETTY).maxConnections(1).build(), false).start()) {
+
+                assertErrorPage(Client.get(server.uri("/fail"), "application/json"), "GET", 503, "\\d+");
+                HttpResponse<byte[]> next = Client.get(server.uri("/ok"), "application/json");
+
+                assertThat(next.statusCode()).as(Client.text(next)).isEqualTo(200);
+                assertThat(Client.text(next)).isEqualTo("fine");
+            }
+        }
+    }
+
+    /**
+     * The container's thread that waits for the upstream, where the servlet has no asynchronous support, is
+     * interrupted (a stuck-thread valve, a server stopping its pool): the attempt in flight is aborted at once, its
+     * upstream connection closed, and the call ends as aborted, nothing counted against the upstream. Left running,
+     * the attempt held its connection and its bulkhead permit until its timeout (30 s here), which then counted.
+     */
+    @Test
+    void interruptingTheWaitingThreadAbortsTheAttemptWithoutAsyncSupport() throws Exception {
+        CountDownLatch closedByProxy = new CountDownLatch(1);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
+                closedByProxy.countDown();
+            }
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofSeconds(30)).build());
+            AtomicReference<Thread> waiting = new AtomicReference<>();
+            try (JettyServer server = new JettyServer()
+                    .filter((request, response, chain) -> {
+                        waiting.set(Thread.currentThread());
+                        chain.doFilter(request, response);
+                    })
+                    .servlet("/*", proxy(guard), false).start()) {
+                CompletableFuture<HttpResponse<byte[]>> answered = CompletableFuture.supplyAsync(
+                        () -> Client.get(server.uri("/slow"), "application/json"));
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
+
+                waiting.get().interrupt();
+
+                assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
+                assertThat(answered.get(10, TimeUnit.SECONDS).statusCode())
+                        .isEqualTo(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                Await.until(() -> guard.metrics().abortedCalls() == 1, "the call ended as aborted");
+                assertThat(guard.metrics().failedCalls()).isZero();
+            }
+        }
     }
 }
