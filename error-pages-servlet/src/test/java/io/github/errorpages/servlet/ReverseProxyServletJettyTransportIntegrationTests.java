@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -149,6 +151,36 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 Await.until(() -> guard.metrics().abortedCalls() == 1, "the call ended as aborted");
                 assertThat(guard.metrics().failedCalls()).isZero();
             }
+        }
+    }
+
+    /**
+     * A client that stops sending a streamed body (a POST, not read ahead for retries) until the container's idle
+     * timeout (500 ms here) ends its read: the container tells the read listener with a failure that is no
+     * {@link IOException}, which ends the attempt at once as the client's failure, 408 and the connection closed
+     * (RFC 9110 §15.5.9); not, after the attempt timeout (30 s here), when the guard finds the body still waiting.
+     */
+    @Test
+    void streamedUploadEndedByTheContainersIdleTimeoutIsAnswered408AtOnce() throws Exception {
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> exchange.respond(200, "took it"))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .attemptTimeout(Duration.ofSeconds(30)).build());
+            try (JettyServer server = new JettyServer().idleTimeout(Duration.ofMillis(500))
+                    .servlet("/*", proxy(guard)).start();
+                    Socket uploader = new Socket("127.0.0.1", server.port())) {
+                uploader.setSoTimeout(10_000);
+                uploader.getOutputStream().write(("POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n"
+                        + "\r\n" + "x".repeat(10)).getBytes(StandardCharsets.US_ASCII));
+                uploader.getOutputStream().flush();
+
+                HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+
+                assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(408);
+                assertThat(answer.get("Connection")).isEqualToIgnoringCase("close");
+                assertThat(answer.getContent()).doesNotContain("Exception", "127.0.0.1");
+            }
+            Await.until(() -> guard.metrics().abortedCalls() == 1, "the call ended as aborted");
+            assertThat(guard.metrics().failedCalls()).isZero();
         }
     }
 }
