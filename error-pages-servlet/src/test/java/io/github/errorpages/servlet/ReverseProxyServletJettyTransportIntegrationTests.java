@@ -16,7 +16,10 @@ import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -24,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link ReverseProxyServletIntegrationTests} with {@link ProxyTransport#JETTY}, and what only that transport does:
@@ -182,5 +186,31 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
             Await.until(() -> guard.metrics().abortedCalls() == 1, "the call ended as aborted");
             assertThat(guard.metrics().failedCalls()).isZero();
         }
+    }
+
+    /**
+     * A JVM whose default TLS context cannot be made (here {@code javax.net.ssl.keyStore} names no file: a key store
+     * moved, or its password wrong) fails the servlet's start with a message that names the upstream and says where
+     * to look, rather than with the JDK's {@code NoSuchAlgorithmException} about an algorithm called "Default". Run in
+     * a JVM of its own ({@link DefaultTlsContextProbe}): a JVM makes its default context once, and keeps it.
+     */
+    @Test
+    void aJvmDefaultTlsContextThatCannotBeMadeFailsTheStartNamingTheSystemProperties(@TempDir Path folder)
+            throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path output = folder.resolve("probe.log"); // a file, not a pipe, which a chatty probe would fill and block on
+        Process probe = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+                "-Djavax.net.ssl.keyStore=" + folder.resolve("moved.p12"), "-Djavax.net.ssl.keyStorePassword=secret",
+                DefaultTlsContextProbe.class.getName())).redirectErrorStream(true).redirectOutput(output.toFile())
+                .start();
+        try {
+            assertThat(probe.waitFor(60, TimeUnit.SECONDS)).as("the probe ended").isTrue();
+        } finally {
+            probe.destroyForcibly();
+        }
+        String printed = Files.readString(output, StandardCharsets.UTF_8);
+
+        assertThat(printed).as(printed).contains("threw java.lang.IllegalStateException: could not make the JVM's "
+                + "default TLS context for upstream orders (see the javax.net.ssl.* system properties)");
     }
 }
