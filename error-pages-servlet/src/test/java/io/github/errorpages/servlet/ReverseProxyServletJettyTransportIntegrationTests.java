@@ -7,6 +7,7 @@ import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,11 +15,14 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -212,5 +216,47 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
 
         assertThat(printed).as(printed).contains("threw java.lang.IllegalStateException: could not make the JVM's "
                 + "default TLS context for upstream orders (see the javax.net.ssl.* system properties)");
+    }
+
+    /**
+     * R4, R47: with the only connection allowed busy and as many requests waiting for it as Jetty's client queues for
+     * one endpoint (1024), those beyond are refused at once with 503 {@code connection_limit_reached}: the gateway's
+     * own limit, which the breaker does not count, not a failure blamed on an upstream that never saw them.
+     */
+    @Test
+    void requestsBeyondTheClientsFullQueueAreAnswered503ConnectionLimitReached() throws Exception {
+        int queued = 1024; // Jetty's default maxRequestsQueuedPerDestination
+        int beyond = 20;
+        try (FaultyUpstream upstream = FaultyUpstream.start(FaultyUpstream.Exchange::stall)) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofSeconds(30))
+                    .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(2 * queued).build()).build());
+            try (JettyServer server = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard)
+                    .transport(ProxyTransport.JETTY).maxConnections(1).build()).start()) {
+                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                HttpRequest request = HttpRequest.newBuilder(server.uri("/orders/42")).header("Accept", "application/json")
+                        .timeout(Duration.ofSeconds(60)).build();
+                List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+                answers.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).as("the connection taken").isTrue();
+
+                for (int i = 0; i < queued + beyond; i++) {
+                    answers.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+                }
+
+                // Those refused are answered at once; the others wait for the connection, up to their 30 s.
+                Await.until(() -> answers.stream().filter(CompletableFuture::isDone).count() >= beyond,
+                        "the requests beyond the queue answered", Duration.ofSeconds(20));
+                List<HttpResponse<String>> answered = answers.stream().filter(CompletableFuture::isDone)
+                        .map(CompletableFuture::join).toList();
+                assertThat(answered).hasSize(beyond).allSatisfy(response -> {
+                    assertThat(response.statusCode()).isEqualTo(503);
+                    assertThat(response.body()).contains("connection_limit_reached");
+                    assertThat(response.headers().firstValue("Retry-After")).as("R8").isPresent();
+                });
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+                assertThat(upstream.requestCount()).isEqualTo(1);
+            }
+        }
     }
 }
