@@ -80,6 +80,38 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
         }
     }
 
+    /**
+     * A client that left (its connection reset) before the upstream's event stream began, where the servlet has no
+     * asynchronous support: sending the stream's head fails, and the upstream's exchange ends with it at once, its
+     * connection closed. Left open, it waited for the upstream's next event (none here) or the body idle timeout
+     * (30 s here), holding one of the upstream's connections for a client that had gone.
+     */
+    @Test
+    void anEventStreamWhoseClientLeftBeforeItsHeadIsEndedAtOnceWithoutAsyncSupport() throws Exception {
+        Semaphore clientLeft = new Semaphore(0);
+        CountDownLatch closedByProxy = new CountDownLatch(1);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.await(clientLeft, Duration.ofSeconds(10));
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n");
+            if (exchange.awaitClosedByClient(Duration.ofSeconds(10))) {
+                closedByProxy.countDown();
+            }
+        }); JettyServer server = new JettyServer().servlet("/*", ReverseProxyServlet.builder(UpstreamGuard.of(
+                UpstreamConfig.builder("events").endpoints(upstream.uri()).build())).transport(ProxyTransport.JETTY)
+                .bodyIdleTimeout(Duration.ofSeconds(30)).build(), false).start()) {
+            try (Socket client = new Socket("127.0.0.1", server.port())) {
+                client.getOutputStream().write("GET /feed HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                client.getOutputStream().flush();
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
+                client.setSoLinger(true, 0); // a reset
+            }
+            clientLeft.release();
+
+            assertThat(closedByProxy.await(20, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
+        }
+    }
+
     private static String readLine(BufferedReader lines) {
         try {
             return lines.readLine();
