@@ -2,6 +2,7 @@ package io.github.errorpages.servlet;
 
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
@@ -15,6 +16,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -29,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -290,5 +293,25 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 assertThat(upstream.requestCount()).isEqualTo(1);
             }
         }
+    }
+
+    /**
+     * An application's TLS context that was never initialised ({@code SSLContext.getInstance("TLS")} without
+     * {@code init}) keeps the Jetty transport's client from starting: the proxy's build fails, naming the upstream,
+     * and leaves none of the client's threads behind, which each failed start of a redeployed application would
+     * otherwise add to.
+     */
+    @Test
+    void anUninitialisedTlsContextFailsTheBuildNamingTheUpstreamAndLeavesNoThreads() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("uninitialised-tls")
+                .endpoints(URI.create("https://127.0.0.1:8443")).build());
+        ReverseProxyServlet.Builder builder = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY)
+                .sslContext(SSLContext.getInstance("TLS"));
+
+        assertThatIllegalStateException().isThrownBy(builder::build)
+                .withMessage("could not start the HTTP client for upstream uninitialised-tls");
+        Await.until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(thread -> thread.getName().startsWith("error-pages-proxy-uninitialised-tls")),
+                "the client's threads to end", Duration.ofSeconds(10));
     }
 }
