@@ -314,4 +314,30 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 .noneMatch(thread -> thread.getName().startsWith("error-pages-proxy-uninitialised-tls")),
                 "the client's threads to end", Duration.ofSeconds(10));
     }
+
+    /**
+     * A short POST body is read ahead, to be sent again, only when a retry may come: with retries of requests that
+     * never reached the upstream on ({@code retry.on-connect-failure-for-unsafe}) but one attempt in all, none can,
+     * and the body is streamed as the attempt asks for it. So a client that asks with {@code Expect: 100-continue}
+     * gets the page of a refused upstream as its first response (RFC 9110 §10.1.1) rather than a 100 that had it
+     * upload its body for nothing.
+     */
+    @Test
+    void aPostIsNotReadAheadForARetryThatOneAttemptInAllRulesOut() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("down")
+                .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()))
+                .retryUnsafeNeverSentEnabled(true).maxAttempts(1).build());
+        try (JettyServer server = new JettyServer().servlet("/*", proxy(guard)).start();
+                Socket uploader = new Socket("127.0.0.1", server.port())) {
+            uploader.setSoTimeout(10_000);
+            uploader.getOutputStream().write(("POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json"
+                    + "\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            uploader.getOutputStream().flush();
+
+            String statusLine = new BufferedReader(new InputStreamReader(uploader.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+
+            assertThat(statusLine).as("the first response").isEqualTo("HTTP/1.1 502 Bad Gateway");
+        }
+    }
 }
