@@ -269,8 +269,8 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
             try (JettyServer server = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard)
                     .transport(ProxyTransport.JETTY).maxConnections(1).build()).start()) {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-                HttpRequest request = HttpRequest.newBuilder(server.uri("/orders/42")).header("Accept", "application/json")
-                        .timeout(Duration.ofSeconds(60)).build();
+                HttpRequest request = HttpRequest.newBuilder(server.uri("/orders/42"))
+                        .header("Accept", "application/json").timeout(Duration.ofSeconds(60)).build();
                 List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
                 answers.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
                 assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).as("the connection taken").isTrue();
