@@ -174,6 +174,51 @@ class ErrorPagesFilterRegistrationIntegrationTests {
     }
 
     /**
+     * Started again with a parameter removed and another added: each is named, the one no longer set and the one not
+     * set before as {@code unset}, so that the operator sees what changed rather than a value that was never there.
+     */
+    @Test
+    void contextStartedAgainWithAParameterRemovedAndOneAddedFailsNamingThemUnset() throws Exception {
+        JettyServer server = applicationThatSends502();
+        autoRegistering(server); // with error-pages.retry-after.default.502=8
+        server.start();
+
+        server.context().stop();
+        server.context().getInitParams().remove("error-pages.retry-after.default.502");
+        server.context().setInitParameter("error-pages.retry-after.default.503", "5");
+        assertThatThrownBy(() -> server.context().start())
+                .hasStackTraceContaining("error-pages.retry-after.default.502 (8, now unset)")
+                .hasStackTraceContaining("error-pages.retry-after.default.503 (unset, now 5)");
+    }
+
+    /**
+     * Started again with the switch turned off: Jetty keeps the filter registered at the first start, which the
+     * initializer cannot remove, so it goes on answering failures; a WARN line says so and that a redeploy removes it,
+     * for an operator who turned the switch off expects the container's pages.
+     */
+    @Test
+    void contextStartedAgainWithTheSwitchOffKeepsTheFilterAndSaysSo() throws Exception {
+        JettyServer server = applicationThatSends502();
+        autoRegistering(server); // with error-pages.retry-after.default.502=8
+        server.start();
+        server.context().stop();
+        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "false");
+
+        String log = StandardError.capture(() -> {
+            try {
+                server.context().start();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        assertThat(log).contains("WARN").contains("error-pages.auto-register is no longer true, but the "
+                + ErrorPagesInitializer.FILTER_NAME + " registered at an earlier start of this context stays "
+                + "registered until the application is deployed again");
+        assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
+    }
+
+    /**
      * A context whose start failed on an invalid context parameter, mended and started again, has the filter: the
      * initializer checked the parameters after it had registered the filter and before it had mapped it, and Jetty,
      * which keeps registrations, started the context again with the filter mapped to nothing, without a word.
@@ -367,6 +412,28 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         String log = StandardError.capture(server::start);
 
         assertThat(log).contains("WARN").contains("[error-pages.retry-after.default.502] configure nothing");
+        assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "77");
+    }
+
+    /**
+     * The switch on, no context parameter of the filter's, and the application's own filter of that name: it is kept as
+     * it is, and nothing is said at WARN, for no parameter goes unused (the warning is for context parameters the
+     * application's own filter leaves unused).
+     */
+    @Test
+    void initializerLeavesTheApplicationsOwnFilterAloneWithoutAWordWhenNoContextParameterIsSet() {
+        JettyServer server = applicationThatSends502();
+        FilterHolder own = new FilterHolder(ErrorPagesFilter.class);
+        own.setName(ErrorPagesInitializer.FILTER_NAME);
+        own.setInitParameter("retry-after.default.502", "77");
+        own.setAsyncSupported(true);
+        server.context().addFilter(own, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+        server.context().setInitParameter(ErrorPagesInitializer.ENABLED_PARAMETER, "true");
+        server.context().addServletContainerInitializer(new ErrorPagesInitializer());
+
+        String log = StandardError.capture(server::start);
+
+        assertThat(log).doesNotContain("WARN");
         assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "77");
     }
 
