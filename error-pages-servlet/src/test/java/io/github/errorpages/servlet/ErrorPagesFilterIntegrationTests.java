@@ -47,6 +47,8 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -1398,6 +1400,60 @@ class ErrorPagesFilterIntegrationTests {
         }
     }
 
+    /**
+     * {@code robots-txt.fallback-resource} names a file of the web application, read once at start as UTF-8: while the
+     * upstream fails, robots.txt is answered 200 with exactly that file (R27), its non-ASCII comment intact, and the
+     * security fields of every other answer. No test had started a filter with it.
+     */
+    @Test
+    void answersRobotsTxtWithTheFallbackResourceOfTheWebApplication() throws IOException {
+        Path webApp = TemporaryDirectory.create("robots-fallback");
+        try {
+            String robots = "# Fallback – café\nUser-agent: *\nDisallow: /checkout\n";
+            Files.createDirectories(webApp.resolve("WEB-INF"));
+            Files.writeString(webApp.resolve("WEB-INF/robots-fallback.txt"), robots, StandardCharsets.UTF_8);
+            FilterHolder filter = new FilterHolder(ErrorPagesFilter.class);
+            filter.setInitParameter("robots-txt.fallback-resource", " /WEB-INF/robots-fallback.txt ");
+            try (JettyServer server = new JettyServer().filter(filter)) {
+                server.context().setBaseResourceAsPath(webApp);
+                mountServlets(server);
+                server.start();
+
+                HttpResponse<byte[]> response = Client.get(server.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(PageAssertions.contentType(response)).isEqualTo("text/plain;charset=utf-8");
+                assertThat(Client.text(response)).isEqualTo(robots);
+                assertRobotsTxtSecurityFields(response);
+            }
+        } finally {
+            TemporaryDirectory.delete(webApp);
+        }
+    }
+
+    /**
+     * A {@code robots-txt.fallback-resource} that names no file of the web application fails the start, naming the
+     * parameter and the path: robots.txt would otherwise get the 503 during an outage that the operator meant to answer
+     * with the fallback, and nobody would know until then.
+     */
+    @Test
+    void failsStartupWhenTheRobotsTxtFallbackResourceNamesNoFile() {
+        Path webApp = TemporaryDirectory.create("robots-fallback");
+        try {
+            FilterHolder filter = new FilterHolder(ErrorPagesFilter.class);
+            filter.setInitParameter("robots-txt.fallback-resource", "/WEB-INF/robots-fallback.txt");
+            try (JettyServer server = new JettyServer().filter(filter)) {
+                server.context().setBaseResourceAsPath(webApp);
+                mountServlets(server);
+
+                assertThatThrownBy(server::start).hasStackTraceContaining("robots-txt.fallback-resource names no "
+                        + "resource of the web application, but was /WEB-INF/robots-fallback.txt");
+            }
+        } finally {
+            TemporaryDirectory.delete(webApp);
+        }
+    }
+
     @Test
     void rendersPageForStatusSetOnAsyncResponseWhenApplicationCompletes() {
         HttpResponse<byte[]> response = Client.get(jetty.uri("/async-send-error"), JSON);
@@ -1547,6 +1603,35 @@ class ErrorPagesFilterIntegrationTests {
                 assertThat(response.headers().allValues("X-Request-Id")).containsExactly("abc123");
                 assertThat(response.headers().map()).doesNotContainKeys("etag", "x-served-by");
             }
+        }
+    }
+
+    /**
+     * {@code request-id-header} configured by init-parameter (trimmed, as every parameter is): the caller's id in that
+     * field is the page's support code, not one in {@code X-Request-Id}, and the site's field of that name is kept on
+     * the page while {@code X-Request-Id} is not. No test had set the parameter: the default was all that ran.
+     */
+    @Test
+    void requestIdHeaderFromItsInitParameterNamesTheSupportCodeAndTheSitesFieldKept() throws IOException {
+        FilterHolder filter = new FilterHolder(ErrorPagesFilter.class);
+        filter.setInitParameter("request-id-header", " X-Correlation-Id ");
+        try (JettyServer site = new JettyServer()) {
+            site.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> {
+                ((HttpServletResponse) response).setHeader("X-Correlation-Id", "site-77");
+                ((HttpServletResponse) response).setHeader("X-Request-Id", "other-88");
+                chain.doFilter(request, response);
+            }), "/*", EnumSet.of(DispatcherType.REQUEST));
+            site.filter(filter);
+            site.servlet("/send-error-502", servlet((request, response) -> response.sendError(502)));
+            site.start();
+
+            HttpResponse<byte[]> response = Client.send("GET", site.uri("/send-error-502"), JSON,
+                    "X-Correlation-Id", "corr-42.a", "X-Request-Id", "req-99.b");
+
+            assertErrorPage(response, "GET", 502, "10");
+            assertThat(Client.text(response)).contains("corr-42.a").doesNotContain("req-99.b");
+            assertThat(response.headers().allValues("X-Correlation-Id")).containsExactly("site-77");
+            assertThat(response.headers().map()).doesNotContainKey("x-request-id");
         }
     }
 
