@@ -222,6 +222,30 @@ class CrossContextDispatchIntegrationTests {
     }
 
     /**
+     * The HEAD of a portal page whose include of a failing gateway servlet is answered with a part of the page (Jetty)
+     * or the includer's fallback (Tomcat): the GET's status, no body, and a {@code Content-Length}, if any, of the
+     * GET's body (RFC 9110 §8.6, R12). On Jetty the part was written for the GET only, and the HEAD said the length
+     * of the includer's own text: 13 bytes for a GET of more than 300.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Container.class)
+    void theHeadOfAPageWhoseIncludeFailsSaysTheLengthOfItsGet(Container container) throws Exception {
+        deploy(false, true);
+        gateway.filterTypes.add(DispatcherType.INCLUDE);
+        portal.servlet("/widget", widgetPage(request -> gatewayOf(request).getRequestDispatcher("/refused")));
+        startIn(container);
+
+        HttpResponse<byte[]> get = Client.get(uri("/portal/widget"), JSON);
+        HttpResponse<byte[]> head = Client.send("HEAD", uri("/portal/widget"), JSON);
+
+        assertThat(head.statusCode()).isEqualTo(get.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValueAsLong("Content-Length")).as("R12: no length but the GET's body's")
+                .satisfiesAnyOf(length -> assertThat(length).isEmpty(),
+                        length -> assertThat(length).hasValue(get.body().length));
+    }
+
+    /**
      * A gateway page reached by a forward from the (filtered) portal includes a widget of its own application, which
      * fails; the gateway's filter is mapped for includes only: the failure is the includer's to catch, as in any
      * same-application include. On Jetty the portal's mark, seen through the shared attributes, made the gateway's

@@ -307,7 +307,7 @@ public final class ErrorResponder {
             int status, Map<String, String> headers, byte[] body, boolean nonBlocking) throws IOException {
         boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         if (request.getDispatcherType() == DispatcherType.INCLUDE) {
-            PageWriter.writeFragment(response, PageWriter.contentType(headers), body, head);
+            PageWriter.writeFragment(response, PageWriter.contentType(headers), body);
             return true;
         }
         return PageWriter.write(response, status, pageHeaders(request, headers, failure), body, head,

@@ -158,17 +158,17 @@ final class PageWriter {
      * next {@code getWriter()} failed (a 500). The page is not compressed ({@link ErrorResponder#errorRequest}); it is
      * in the includer's charset: its writer's, or the one its {@code Content-Type} declares for its stream (without
      * one, UTF-8, as the page says). A character the charset cannot encode goes as a reference to it in HTML and JSON,
-     * as {@code ?} in plain text.
+     * as {@code ?} in plain text. A HEAD's part is written as its GET's: the container sends no body for a HEAD, but
+     * counts what was written for the includer's {@code Content-Length}, which without the part said less than its
+     * GET's body (RFC 9110 §8.6).
      *
      * @param response the response the included servlet got
      * @param contentType the page's {@code Content-Type}
-     * @param body the page's body
-     * @param head whether the request is a HEAD: then nothing is written
+     * @param body the page's body (a GET's, also for a HEAD)
      * @throws IOException when writing fails (usually: the client went away)
      */
-    static void writeFragment(HttpServletResponse response, String contentType, byte[] body, boolean head)
-            throws IOException {
-        if (head || body.length == 0) {
+    static void writeFragment(HttpServletResponse response, String contentType, byte[] body) throws IOException {
+        if (body.length == 0) {
             return;
         }
         Charset charset = charsetOf(response.getCharacterEncoding());
