@@ -34,6 +34,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
@@ -1603,6 +1604,40 @@ class ErrorPagesFilterIntegrationTests {
                 assertThat(response.headers().allValues("X-Request-Id")).containsExactly("abc123");
                 assertThat(response.headers().map()).doesNotContainKeys("etag", "x-served-by");
             }
+        }
+    }
+
+    /**
+     * A CORS filter in front that allows any origin ({@code *}) or the caller's: the page keeps the field so that a
+     * cross-origin script can read its status, and says {@code Vary: Origin} only for a page of one origin, which a
+     * cache must not hand to another (the page for {@code *} is every origin's). robots.txt's answer, which varies by
+     * nothing else, says {@code Vary: Origin} alone (it said {@code null, Origin} under a mutation nothing caught).
+     */
+    @Test
+    void pageKeepsTheCorsOriginAndVariesByOriginOnlyForOneOrigin() throws IOException {
+        try (JettyServer site = new JettyServer()) {
+            site.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> {
+                String origin = ((HttpServletRequest) request).getHeader("Origin");
+                ((HttpServletResponse) response).setHeader("Access-Control-Allow-Origin",
+                        origin == null ? "*" : origin);
+                chain.doFilter(request, response);
+            }), "/*", EnumSet.of(DispatcherType.REQUEST));
+            site.filter(ErrorPagesFilter.builder().build());
+            mountServlets(site);
+            site.start();
+
+            HttpResponse<byte[]> anyOrigin = Client.get(site.uri("/upstream-failure"), JSON);
+            HttpResponse<byte[]> robots = Client.send("GET", site.uri("/robots.txt"), "text/plain",
+                    "Origin", "https://shop.example");
+
+            assertErrorPage(anyOrigin, "GET", 502, "10");
+            assertThat(anyOrigin.headers().allValues("Access-Control-Allow-Origin")).containsExactly("*");
+            assertThat(String.join(", ", anyOrigin.headers().allValues("Vary"))).contains("Accept")
+                    .doesNotContainIgnoringCase("Origin");
+            assertThat(robots.statusCode()).isEqualTo(503);
+            assertThat(robots.headers().allValues("Access-Control-Allow-Origin"))
+                    .containsExactly("https://shop.example");
+            assertThat(robots.headers().allValues("Vary")).containsExactly("Origin");
         }
     }
 
