@@ -1684,6 +1684,32 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * A web.xml that declares the filter without its class, with an init-parameter no context parameter sets: the
+     * initializer's registration completes the declaration, and the filter has both, the declaration's
+     * {@code intercept-statuses} and the context parameter's Retry-After. Only the conflict had been tested.
+     */
+    @Test
+    void initializerCompletesAPreliminaryDeclarationWhoseParametersTheContextParametersDoNotSet() {
+        try (TomcatServer webApp = TomcatServer.webApp(webXml("""
+                  <context-param>
+                    <param-name>error-pages.auto-register</param-name><param-value>true</param-value>
+                  </context-param>
+                  <context-param>
+                    <param-name>error-pages.retry-after.default.503</param-name><param-value>8s</param-value>
+                  </context-param>
+                  <filter>
+                    <filter-name>errorPagesFilter</filter-name>
+                    <init-param><param-name>intercept-statuses</param-name><param-value>503</param-value></init-param>
+                  </filter>
+                """)).start()) {
+            assertErrorPage(Client.get(webApp.uri("/503"), JSON), "GET", 503, "8");
+            HttpResponse<byte[]> notIntercepted = Client.get(webApp.uri("/504"), JSON);
+            assertThat(notIntercepted.statusCode()).isEqualTo(504);
+            assertThat(notIntercepted.headers().firstValue("X-Content-Type-Options")).isEmpty();
+        }
+    }
+
+    /**
      * An invalid init-parameter of a declaration without the filter's class is named as web.xml writes it: it was
      * called a context parameter ("error-pages.retry-after.max"), which the application does not have.
      */
