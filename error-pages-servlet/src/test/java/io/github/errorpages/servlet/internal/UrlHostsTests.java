@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,6 +37,7 @@ class UrlHostsTests {
         "10｡0｡0｡7|10.0.0.7",
         "0x0000000000000000000000000000000000000000000000000000000000000000000000a.0.0.7|10.0.0.7",
         "127.1|127.0.0.1",
+        "0x|0.0.0.0",
         "10.0.0\u2064.7|10.0.0.7",
         "10.0.0.7\uD82F\uDCA0|10.0.0.7",
         "orders\uFF61internal|orders.internal",
@@ -62,16 +64,27 @@ class UrlHostsTests {
 
     /** Hosts browsers refuse: nothing to compare. */
     @ParameterizedTest
-    @ValueSource(strings = {"", "1.2.3.4.5", "127.0.0.256", "09.0.0.1", "[::1%25eth0]", "[v1.x]", "[::1",
+    @ValueSource(strings = {"", "1.2.3.4.5", "127.0.0.256", "09.0.0.1", "[::1%25eth0]", "[v1.x]", "[::1", "[1:2:3]",
+        "[::1::2]", "1..2",
         "10.0.0\u248E", "orders\u2024internal", "orders\uFE52internal", "orders\uFE12internal"})
     void refusesWhatBrowsersRefuse(String host) {
         assertThat(UrlHosts.canonical(host)).isNull();
     }
 
+    /**
+     * A label whose Punycode overflows (RFC 3492 §6.4: a code point far above the ASCII letters before it, thousands
+     * of them) is refused, as browsers refuse the URL; the same code point after a few letters is encoded.
+     */
+    @Test
+    void refusesALabelWhosePunycodeOverflows() {
+        assertThat(UrlHosts.canonical("a".repeat(2100) + "\uDBBF\uDFFD.internal")).isNull();
+        assertThat(UrlHosts.canonical("a".repeat(20) + "\uDBBF\uDFFD.internal")).startsWith("xn--");
+    }
+
     /** Only the user info is escaped beyond control and Latin-1 characters: URI refused the authority. */
     @ParameterizedTest
     @CsvSource(delimiter = '>', value = {"a|b@10.0.0.7 > a%7Cb@10.0.0.7", "%zz@[::1]:8080 > %25zz@[::1]:8080",
-        "u[1]:p^w@h > u%5B1%5D:p%5Ew@h", "10.0.0.7:8080 > 10.0.0.7:8080"})
+        "u[1]:p^w@h > u%5B1%5D:p%5Ew@h", "10.0.0.7:8080 > 10.0.0.7:8080", "p€ü@h > p%3F%FC@h"})
     void escapesWhatUriRefusesInTheUserInfo(String authority, String escaped) {
         assertThat(UrlHosts.byteEscaped(authority)).isEqualTo(escaped);
     }
