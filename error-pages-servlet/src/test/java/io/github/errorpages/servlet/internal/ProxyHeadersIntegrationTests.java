@@ -466,7 +466,7 @@ class ProxyHeadersIntegrationTests {
         "http://10.23.4.5:65616/api/x", "http://0x10.23.4.5/api/x", "http://10.23.4.6/api/x",
         "http://10.23.4.5:4294967376/api/x",
         "http://10.23.4.5..//api/x",
-        "http://[::1%25eth0]/api/x", "http://10.23.4.5:8o/api/x"})
+        "http://[::1%25eth0]/api/x", "http://10.23.4.5:8o/api/x", "/api/a b|c"})
     void relaysOtherLocationsUnchanged(String location) throws Exception {
         HttpTester.Response response = locationsFor("/billing/x", location);
 
@@ -523,6 +523,12 @@ class ProxyHeadersIntegrationTests {
         "Link | </a>; anchor=\"http://10.23.4.5/api/\\b\" | </a>; anchor=\"/billing/b\"",
         "Link | </a>; anchor=\"http://10.23.4.5/api/a\\\"b\" | </a>; anchor=\"/billing/a%22b\"",
         "Link | </a>; anchor=\"http://10.23.4.5/api/a#x\\\"y\" | </a>; anchor=\"/billing/a#x%22y\"",
+        // A quoted anchor that names no endpoint stays as written, its quoted-pairs too; a quoted-string that is no
+        // parameter's value is skipped; an unclosed quote or target ends the rewriting, what came before rewritten.
+        "Link | </a>; anchor=\"https://docs.example/\\x\" | </a>; anchor=\"https://docs.example/\\x\"",
+        "Link | <http://10.23.4.5/api/a>; \"http://10.23.4.5/api/q\" | </billing/a>; \"http://10.23.4.5/api/q\"",
+        "Link | <http://10.23.4.5/api/a>;t=\"x <http://10.23.4.5/api/q> | </billing/a>;t=\"x <http://10.23.4.5/api/q>",
+        "Link | <http://10.23.4.5/api/a>, <http://10.23.4.5/api/b | </billing/a>, <http://10.23.4.5/api/b",
         "Refresh | 5; url=http://10.23.4.5/api/login?next=%2F | 5; url=/billing/login?next=%2F",
         "Refresh | 0;URL='https://billing-internal.svc.cluster.local:8443/api' | 0;URL='/billing'",
         "Refresh | 3, http://10.23.4.5/api/x | 3, /billing/x",
@@ -533,7 +539,8 @@ class ProxyHeadersIntegrationTests {
         "Refresh | 5 url=http://10.23.4.5/api/x | 5 url=/billing/x",
         "Refresh | 0 http://10.23.4.5/api/x | 0 /billing/x",
         "Refresh | 5; url='http://10.23.4.5/api/x | 5; url='/billing/x",
-        "Refresh | 5; url=\"http://10.23.4.5/api/x\" ; x | 5; url=\"/billing/x\" ; x"})
+        "Refresh | 5; url=\"http://10.23.4.5/api/x\" ; x | 5; url=\"/billing/x\" ; x",
+        "Refresh | 5; url='http://10.23.4.5/api/x  ' | 5; url='/billing/x  '"})
     void rewritesLinkTargetsAndRefreshUrlsPointingAtAnEndpoint(String field, String received, String relayed)
             throws Exception {
         HttpTester.Response response = HttpTester.parseResponse(connector.getResponse("GET /billing/x?field=" + field
