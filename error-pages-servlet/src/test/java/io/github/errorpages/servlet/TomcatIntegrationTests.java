@@ -426,6 +426,34 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * The HEAD of that includer: its GET's status, no body, and a {@code Content-Length}, if any, of its GET's body
+     * (RFC 9110 §8.6, R12): the part is written for a HEAD too, for Tomcat to count and not send. Written for the GET
+     * only, the HEAD said the length of the includer's own two characters.
+     */
+    @Test
+    void theHeadOfAnIncludersAnswerWithTheProxysPageSaysTheLengthOfItsGet() throws IOException {
+        try (TomcatServer server = TomcatServer.inCode()
+                .servlet("/down/*", proxy("down", URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort()),
+                        ProxyTransport.JDK))
+                .servlet("/page/*", servlet((request, response) -> {
+                    response.setContentType("application/json;charset=UTF-8");
+                    response.getWriter().write("[");
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                    response.getWriter().write("]");
+                }))
+                .start()) {
+            HttpResponse<byte[]> get = Client.get(server.uri("/page/x"), JSON);
+            HttpResponse<byte[]> head = Client.send("HEAD", server.uri("/page/x"), JSON);
+
+            assertThat(head.statusCode()).isEqualTo(get.statusCode()).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
+            assertThat(head.headers().firstValueAsLong("Content-Length")).as("R12: no length but the GET's body's")
+                    .satisfiesAnyOf(length -> assertThat(length).isEmpty(),
+                            length -> assertThat(length).hasValue(get.body().length));
+        }
+    }
+
+    /**
      * R12 within an include over HTTP/2: a relayed answer to HEAD leaves the includer's response open, as for its GET.
      * The includer goes on after the include, and a field it sets then is its answer's. Ended there as the answer to
      * the request's own HEAD, the includer's response was complete at the include, and the field lost.

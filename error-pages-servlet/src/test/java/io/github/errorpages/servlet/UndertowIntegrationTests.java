@@ -403,6 +403,24 @@ class UndertowIntegrationTests {
         assertThat(body).startsWith("before|{").endsWith("}\n|after").contains("\"code\": \"connection_refused\"");
     }
 
+    /**
+     * The HEAD of that includer: its GET's status and fields, no body, and a {@code Content-Length}, if any, of its
+     * GET's body (RFC 9110 §8.6, R12): the part is written for a HEAD too, for the container to count and not send.
+     */
+    @Test
+    void headOfAnIncludersAnswerWithTheProxysPageSaysTheLengthOfItsGet() throws IOException {
+        URI page = URI.create("http://127.0.0.1:" + port + "/plain/page");
+        HttpResponse<byte[]> get = Client.get(page, "application/json");
+        HttpResponse<byte[]> head = Client.send("HEAD", page, "application/json");
+
+        assertThat(head.statusCode()).isEqualTo(get.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("X-Includer")).contains("kept");
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValueAsLong("Content-Length")).as("R12: no length but the GET's body's")
+                .satisfiesAnyOf(length -> assertThat(length).isEmpty(),
+                        length -> assertThat(length).hasValue(get.body().length));
+    }
+
     /** The same for an includer at /robots.txt, whose part is robots.txt's text; it was Undertow's 500 too. */
     @Test
     void includedProxysRobotsTxtIsAPartOfTheIncludersAnswer() {
