@@ -193,6 +193,19 @@ class ProxyHeadersIntegrationTests {
     }
 
     /**
+     * An HTTP/1.0 request without {@code Host}: the upstream is told of no host, neither in {@code X-Forwarded-Host}
+     * nor in {@code Forwarded}, rather than of the container's own name or address, which the client never asked for.
+     */
+    @Test
+    void namesNoForwardedHostForAnHttp10RequestWithoutHost() throws Exception {
+        String sent = HttpTester.parseResponse(connector.getResponse("GET /upstream HTTP/1.0\r\n\r\n")).getContent();
+
+        assertThat(sent).contains("X-Forwarded-Proto: http\n", "Via: 1.0 error-pages-k3y9x2ab\n")
+                .containsPattern("(?m)^Forwarded: for=[^;\n]+;proto=http$")
+                .doesNotContainIgnoringCase("X-Forwarded-Host").doesNotContain("host=");
+    }
+
+    /**
      * RFC 9110 §7.6.3: this hop's {@code Via} element names the version of the request the proxy received, as the
      * RFC's own example does for an HTTP/1.0 client ({@code Via: 1.0 fred}). It was always {@code 1.1}.
      */
