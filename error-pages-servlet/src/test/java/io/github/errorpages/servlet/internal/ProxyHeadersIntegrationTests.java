@@ -20,6 +20,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -501,6 +502,24 @@ class ProxyHeadersIntegrationTests {
         "10.0.0.9 1.1, 1.1 gateway-2, HTTP/2 edge                            | 1.1 upstream, HTTP/2 upstream"})
     void hidesTheHostsAndSoftwareOfTheUpstreamsViaTowardTheClient(String received, String relayed) {
         assertThat(ProxyHeaders.viaTowardClient(received)).isEqualTo(relayed);
+    }
+
+    /**
+     * Toward the JDK's client, which sends a character beyond US-ASCII as {@code ?}: a cookie with one is dropped, the
+     * others (the session's) kept, as one {@code Cookie} with no empty pieces; of {@code X-Forwarded-For} and
+     * {@code Via} only this hop's element goes; any other field with one goes not at all rather than changed.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "null", value = {
+        "Cookie          | s=1;; name=Jürgen;  ; t=2                 | s=1; t=2",
+        "Cookie          | name=Jürgen; s=1                          | s=1",
+        "cookie          | name=Jürgen                               | null",
+        "X-Forwarded-For | 10.0.0.1 (Zürich), 192.0.2.7              | 192.0.2.7",
+        "Via             | 1.1 café, 1.1 error-pages-k3y9x2ab        | 1.1 error-pages-k3y9x2ab",
+        "Idempotency-Key | clé-7                                     | null",
+        "Accept          | text/html                                 | text/html"})
+    void keepsForTheJdkClientOnlyWhatItSendsUnchanged(String name, String value, @Nullable String sent) {
+        assertThat(ProxyHeaders.forJdkClient(name, value)).isEqualTo(sent);
     }
 
     /**
