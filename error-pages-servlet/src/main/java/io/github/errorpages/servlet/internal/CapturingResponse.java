@@ -514,8 +514,8 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
         return request != null && request.answersListenerFailure(failure);
     }
 
-    /** Whether output is dropped now: a captured status's page will replace it. */
-    boolean dropsOutput() {
+    /** @return whether output is dropped now: a captured status's page will replace it */
+    public boolean dropsOutput() {
         return capturedStatus != 0;
     }
 

@@ -551,6 +551,9 @@ public final class JettyForwarder {
             if (streamed instanceof BlockingRequestBody) {
                 upstream.onResponseFailure(listener::onResponseFailure);
             }
+            if (streamed != null) {
+                upstream.onResponseSuccess(listener::onResponseSuccess);
+            }
             if (asynchronous) {
                 upstream.onResponseContentAsync(listener::onContentWithoutBlocking);
             } else {
@@ -924,6 +927,8 @@ public final class JettyForwarder {
             if (exchange.isUploadCutShort() && !RequestBodies.isHttp2OrLater(exchange.request.getProtocol())) {
                 // An early answer, the upload part-way (RFC 9112 §9.6): its rest is not read, nor the connection kept.
                 response.setHeader("Connection", "close");
+                // So says the page of the filter in front that replaces it.
+                exchange.request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
             }
             // A body that fits the response buffer is written into the buffer, and its last byte sends it, which
             // the socket's send buffer takes at once unless the client left earlier responses of its connection
@@ -1219,6 +1224,28 @@ public final class JettyForwarder {
                 Object end = endOf(failure);
                 ended = end;
                 exchange.finish(report(bodyOutcome, end));
+            }
+        }
+
+        /**
+         * Ends the exchange as soon as a relayed answer is whole while the client's upload is paused part-way, when
+         * the filter in front replaces the answer with its page ({@link CapturingResponse#dropsOutput}): the page is
+         * written only once the exchange ends, and the exchange completes ({@link #onComplete}) only once its
+         * request side is done too, which waits for the client's next bytes. A client that pauses its upload until
+         * it hears back (an early 503, RFC 9110 §15, RFC 9112 §9.3) got nothing until it gave up, where without the
+         * filter it gets the relayed answer at once. The rest of the upload is not sent on (the answer says the
+         * connection closes, RFC 9112 §9.6). A read with blocking I/O ({@link BlockingRequestBody}) ends the
+         * exchange here, as {@link #onResponseFailure} does: the abort leaves that read waiting for the client.
+         */
+        void onResponseSuccess(Response response) {
+            CapturingResponse capturing = CapturingResponse.find(exchange.response);
+            if (!relaying || capturing == null || !capturing.dropsOutput() || !exchange.isUploadCutShort()) {
+                return;
+            }
+            upstream.abort(new CancellationException("answered before the end of the client's upload"));
+            if (exchange.streamedBody instanceof BlockingRequestBody && refused == null) {
+                ended = DONE;
+                exchange.finish(report(bodyOutcome, DONE));
             }
         }
 

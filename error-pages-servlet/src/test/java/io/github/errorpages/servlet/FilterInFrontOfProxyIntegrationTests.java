@@ -1,0 +1,219 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpTester;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@link ErrorPagesFilter} in front of {@link ReverseProxyServlet} (Jetty transport) on a real Jetty, a real upstream
+ * over sockets and a raw-socket client: how the pair answers while the client's upload is paused.
+ */
+class FilterInFrontOfProxyIntegrationTests {
+
+    /**
+     * An upstream that answers early (before it read the upload, as servers refusing one do: RFC 9110 §15, RFC 9112
+     * §9.3) while the client's upload is paused half-way, the proxy waiting for the rest. Without the filter the
+     * relayed answer reaches the client at once; behind the filter the page replacing it must too: the status the
+     * filter intercepts (R3) as a page, with the upstream's {@code Retry-After} on a 503 (R3, R8, R11), nothing of
+     * the upstream's body, and {@code Connection: close} (RFC 9112 §9.6): the rest of the upload is not read. With
+     * {@code fail-on-5xx} on, the proxy answers with its own page of the upstream's status (R3), which the filter
+     * lets through, and counts the failure against the upstream (R2); off, it counts nothing. Both in a servlet with
+     * and without async support (the Jetty transport then reads the upload with blocking I/O). The relayed answer
+     * the filter replaces was dropped, and the page written only once the exchange ended, which waited for the
+     * client's next bytes: the client, pausing for an answer, got none until it gave up. Without async support the
+     * page then waited for the servlet's wait for the blocked read to end, too.
+     */
+    @ParameterizedTest(name = "async supported: {0}, upstream: {1}, fail-on-5xx: {2}")
+    @CsvSource({"true, 503, false", "false, 503, false", "true, 502, false", "false, 504, false",
+            "true, 503, true", "false, 503, true"})
+    void anEarly5xxInTheMiddleOfAPausedUploadIsAnsweredWithThePagePromptly(boolean asyncSupported, int status,
+            boolean failOn5xx) throws Exception {
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> answered = CompletableFuture.runAsync(() -> {
+                try (Socket upstream = early.accept()) {
+                    InputStream in = upstream.getInputStream();
+                    readUntilTheProxyWaitsForMoreUpload(in, waitingForMoreUpload);
+                    upstream.getOutputStream().write(("HTTP/1.1 " + status + " Early\r\nRetry-After: 20\r\n"
+                            + "Content-Length: 8\r\nConnection: close\r\n\r\nrefusing")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    upstream.getOutputStream().flush();
+                    upstream.shutdownOutput(); // the answer's end, read or not what is left of the upload
+                    in.transferTo(OutputStream.nullOutputStream()); // until the proxy closes its connection
+                } catch (IOException ended) {
+                    // the proxy gave the connection up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
+                    URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).failOn5xxEnabled(failOn5xx)
+                    .build());
+            try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())
+                    .filter(new UploadWatch(10, waitingForMoreUpload))
+                    .servlet("/*", ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build(),
+                            asyncSupported).start();
+                    Socket uploader = new Socket("127.0.0.1", server.port())) {
+                uploader.setSoTimeout(8_000); // within the attempt's timeout (10 s); the upload never ends
+                OutputStream out = uploader.getOutputStream();
+                sendHalfAnUpload(out);
+                HttpTester.Input in = HttpTester.from(uploader.getInputStream());
+
+                HttpTester.Response page = HttpTester.parseResponse(in);
+
+                assertThat(page).as("an answer before the upload's end").isNotNull();
+                assertThat(page.getStatus()).isEqualTo(status);
+                assertThat(page.get("Content-Type")).startsWith("application/problem+json");
+                assertThat(page.getContent()).containsPattern("\"status\":\\s*" + status).doesNotContain("refusing");
+                if (status == 503) {
+                    assertThat(page.get("Retry-After")).isEqualTo("20");
+                }
+                assertThat(page.get("Connection")).as("the upload's rest is not read").isEqualToIgnoringCase("close");
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls())
+                        .isEqualTo(failOn5xx ? 1 : 0);
+                assertThat(answerToTheRestOfTheUploadAndARequest(out, in))
+                        .as("nothing after the page but the connection's end").isNull();
+            }
+            answered.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The upstream's side of a paused upload: reads the request's head and the first byte of its body, then waits
+     * until the proxy waits for more of the upload ({@link UploadWatch}), the client pausing for the answer.
+     */
+    private static void readUntilTheProxyWaitsForMoreUpload(InputStream in, CountDownLatch waitingForMoreUpload)
+            throws IOException, InterruptedException {
+        for (int matched = 0; matched < 4; ) { // to the end of the head
+            int b = in.read();
+            matched = b < 0 ? 4 : b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+        }
+        in.read(); // the first byte of the body: the proxy reads the client's upload
+        assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** Sends the head of a 20-byte upload and its first 10 bytes. */
+    private static void sendHalfAnUpload(OutputStream out) throws IOException {
+        out.write(("POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nContent-Length: 20"
+                + "\r\n\r\n" + "A".repeat(10)).getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    /**
+     * Sends the rest of {@link #sendHalfAnUpload}'s upload and a request behind it.
+     *
+     * @return the answer that comes, or {@code null} for the connection's end (a reset included)
+     */
+    private static HttpTester.@Nullable Response answerToTheRestOfTheUploadAndARequest(OutputStream out,
+            HttpTester.Input in) throws IOException {
+        out.write(("B".repeat(10) + "GET /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        try {
+            return HttpTester.parseResponse(in);
+        } catch (SocketException resetByTheProxy) {
+            return null;
+        }
+    }
+
+    /**
+     * Counts down a latch when the proxy waits for more of a request body after its first {@code bytes}: a
+     * blocking read beyond them, or a non-blocking stream that says nothing more is there.
+     */
+    private static final class UploadWatch implements Filter {
+        private final int bytes;
+        private final CountDownLatch waiting;
+
+        UploadWatch(int bytes, CountDownLatch waiting) {
+            this.bytes = bytes;
+            this.waiting = waiting;
+        }
+
+        @Override
+        public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+                throws IOException, ServletException {
+            chain.doFilter(new HttpServletRequestWrapper((HttpServletRequest) request) {
+                @Override
+                public ServletInputStream getInputStream() throws IOException {
+                    return new WatchedStream(super.getInputStream());
+                }
+            }, response);
+        }
+
+        private final class WatchedStream extends ServletInputStream {
+            private final ServletInputStream in;
+            private long read;
+
+            WatchedStream(ServletInputStream in) {
+                this.in = in;
+            }
+
+            @Override
+            public int read() throws IOException {
+                noteRead();
+                int b = in.read();
+                read += b < 0 ? 0 : 1;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                noteRead();
+                int n = in.read(b, off, len);
+                read += Math.max(n, 0);
+                return n;
+            }
+
+            private void noteRead() {
+                if (read >= bytes) {
+                    waiting.countDown();
+                }
+            }
+
+            @Override
+            public boolean isFinished() {
+                return in.isFinished();
+            }
+
+            @Override
+            public boolean isReady() {
+                boolean ready = in.isReady();
+                if (!ready && read >= bytes) {
+                    waiting.countDown();
+                }
+                return ready;
+            }
+
+            @Override
+            public void setReadListener(ReadListener listener) {
+                in.setReadListener(listener);
+            }
+        }
+    }
+}
