@@ -54,6 +54,50 @@ class FilterInFrontOfProxyIntegrationTests {
             "true, 503, true", "false, 503, true"})
     void anEarly5xxInTheMiddleOfAPausedUploadIsAnsweredWithThePagePromptly(boolean asyncSupported, int status,
             boolean failOn5xx) throws Exception {
+        assertAnEarly5xxIsAnsweredWithThePage(status, failOn5xx, (guard, waitingForMoreUpload) -> {
+            JettyServer jetty = new JettyServer().filter(ErrorPagesFilter.builder().build())
+                    .filter(new UploadWatch(10, waitingForMoreUpload))
+                    .servlet("/*", ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build(),
+                            asyncSupported).start();
+            return new Started(jetty.port(), jetty);
+        });
+    }
+
+    /**
+     * The same on Tomcat, which answered as late: the client, pausing for an answer, got none before it gave up (the
+     * relayed answer dropped, the page waiting for the exchange's end). Now the page comes at once and closes the
+     * connection, and nothing of the upload's rest is answered.
+     */
+    @ParameterizedTest(name = "async supported: {0}, upstream: {1}, fail-on-5xx: {2}")
+    @CsvSource({"true, 503, false", "false, 503, false", "true, 502, false", "false, 504, false",
+            "true, 503, true", "false, 503, true"})
+    void onTomcatAnEarly5xxInTheMiddleOfAPausedUploadIsAnsweredWithThePagePromptly(boolean asyncSupported,
+            int status, boolean failOn5xx) throws Exception {
+        assertAnEarly5xxIsAnsweredWithThePage(status, failOn5xx, (guard, waitingForMoreUpload) -> {
+            TomcatServer tomcat = TomcatServer.inCode().filter(ErrorPagesFilter.builder().build())
+                    .filter("watch", new UploadWatch(10, waitingForMoreUpload))
+                    .servlet("/*", ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build(),
+                            asyncSupported).start();
+            return new Started(tomcat.uri("/").getPort(), tomcat);
+        });
+    }
+
+    /** A server started with the filter in front of the proxy. */
+    private record Started(int port, AutoCloseable server) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            server.close();
+        }
+    }
+
+    /** Starts the server under test; the watch's latch counts down when the proxy waits for more of the upload. */
+    @FunctionalInterface
+    private interface ServerUnderTest {
+        Started start(UpstreamGuard guard, CountDownLatch waitingForMoreUpload);
+    }
+
+    private static void assertAnEarly5xxIsAnsweredWithThePage(int status, boolean failOn5xx, ServerUnderTest server)
+            throws Exception {
         CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
         try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> answered = CompletableFuture.runAsync(() -> {
@@ -75,11 +119,8 @@ class FilterInFrontOfProxyIntegrationTests {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
                     URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).failOn5xxEnabled(failOn5xx)
                     .build());
-            try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())
-                    .filter(new UploadWatch(10, waitingForMoreUpload))
-                    .servlet("/*", ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build(),
-                            asyncSupported).start();
-                    Socket uploader = new Socket("127.0.0.1", server.port())) {
+            try (Started started = server.start(guard, waitingForMoreUpload);
+                    Socket uploader = new Socket("127.0.0.1", started.port())) {
                 uploader.setSoTimeout(8_000); // within the attempt's timeout (10 s); the upload never ends
                 OutputStream out = uploader.getOutputStream();
                 sendHalfAnUpload(out);
