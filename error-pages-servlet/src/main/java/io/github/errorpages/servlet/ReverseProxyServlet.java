@@ -599,9 +599,18 @@ public final class ReverseProxyServlet extends HttpServlet {
             return;
         }
         if (!exchange.isAsynchronous()) {
-            Object outcome = await(exchange.start(), exchange);
+            CompletableFuture<Object> started = exchange.start();
             BlockingBodyReads reads = exchange.blockingBodyReads();
             try {
+                Object outcome;
+                try {
+                    outcome = started.get();
+                } catch (InterruptedException e) {
+                    answerInterrupted(proxy, request, response, exchange, started);
+                    return;
+                } catch (ExecutionException e) {
+                    outcome = e.getCause(); // not expected: the exchange completes its outcome normally
+                }
                 if (outcome instanceof UpstreamFailure && reads != null) {
                     closeIfUploadCutShort(request, reads);
                 }
@@ -744,19 +753,26 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
     }
 
-    private static Object await(CompletableFuture<Object> outcome, JettyForwarder.Exchange exchange)
-            throws IOException {
-        try {
-            return outcome.get();
-        } catch (InterruptedException e) {
-            // Abandoned, not aborted: once the head arrived the relay goes on on the client's thread, which an abort
-            // leaves writing the body into the response of a request that ended, its upstream connection held.
-            exchange.abandon(new CancellationException("the servlet thread was interrupted"));
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the upstream");
-        } catch (ExecutionException e) {
-            return e.getCause(); // not expected: the exchange completes its outcome normally
+    /**
+     * Answers a request of the Jetty transport without asynchronous support whose thread was interrupted while it
+     * waited for the upstream, as the JDK transport's is answered ({@link #answerInterrupted(Proxy,
+     * HttpServletRequest, HttpServletResponse, boolean, InterruptedIOException)}): the page, not the container's 500
+     * naming the interrupt thrown on (R36). Once the head arrived, a client thread relays the response: the page is
+     * written only if the exchange hands the response back before the relay wrote anything to it, which then never
+     * starts ({@link JettyForwarder.Exchange#takeResponseBack}). Otherwise the relay ends (abandoned, not aborted: an
+     * abort left it writing the body into the response of a request that ended, its upstream connection held); a
+     * response committed is left to the container to abort, and one not committed yet (the head and the first bytes
+     * of the body in its buffer) gets the page once the relay left it, as over the JDK transport.
+     */
+    private static void answerInterrupted(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
+            JettyForwarder.Exchange exchange, CompletableFuture<Object> outcome) throws IOException {
+        boolean relayed = !exchange.takeResponseBack(new CancellationException("the servlet thread was interrupted"));
+        if (relayed && !response.isCommitted()) {
+            // Soon: the relay is ended and sent nothing yet. A join, which an interrupted thread may make.
+            outcome.join();
         }
+        answerInterrupted(proxy, request, response, relayed,
+                new InterruptedIOException("interrupted while waiting for the upstream"));
     }
 
     /**
@@ -1024,14 +1040,14 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     /**
-     * Answers a request of the JDK transport whose thread was interrupted while it waited for the upstream, for its
-     * head or for the next part of its body: a container's stuck-thread detection (Tomcat's
-     * {@code StuckThreadDetectionValve} with {@code interruptThreadThreshold}), or a server stopping. The gateway's
-     * doing, as for the exchanges {@link #destroy()} cuts off: 503 {@code connection_limit_reached}, counting nothing
-     * against the upstream. Thrown on, the interrupt reached the container, whose own 500 named
-     * {@code java.io.InterruptedIOException} (R36). A response under way is left to the container to abort, as
-     * before. The thread stays interrupted, for the container: only the page's write goes without it, which a
-     * blocking write of an interrupted thread may refuse.
+     * Answers a request of the JDK transport (or of the Jetty transport's, its relay out of the way) whose thread was
+     * interrupted while it waited for the upstream, for its head or for the next part of its body: a container's
+     * stuck-thread detection (Tomcat's {@code StuckThreadDetectionValve} with {@code interruptThreadThreshold}), or a
+     * server stopping. The gateway's doing, as for the exchanges {@link #destroy()} cuts off: 503
+     * {@code connection_limit_reached}, counting nothing against the upstream. Thrown on, the interrupt reached the
+     * container, whose own 500 named {@code java.io.InterruptedIOException} (R36). A response under way is left to
+     * the container to abort, as before. The thread stays interrupted, for the container: only the page's write goes
+     * without it, which a blocking write of an interrupted thread may refuse.
      */
     private static void answerInterrupted(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
             boolean relayed, InterruptedIOException interrupted) throws IOException {

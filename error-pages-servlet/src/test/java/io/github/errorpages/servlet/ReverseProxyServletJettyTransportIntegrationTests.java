@@ -162,11 +162,13 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
     /**
      * The container's thread that waits for the upstream, where the servlet has no asynchronous support, is
      * interrupted (a stuck-thread valve, a server stopping its pool): the attempt in flight is aborted at once, its
-     * upstream connection closed, and the call ends as aborted, nothing counted against the upstream. Left running,
-     * the attempt held its connection and its bulkhead permit until its timeout (30 s here), which then counted.
+     * upstream connection closed, and the call ends as aborted, nothing counted against the upstream (R2). Left
+     * running, the attempt held its connection and its bulkhead permit until its timeout (30 s here), which then
+     * counted. The client gets the page, 503 {@code connection_limit_reached}, the gateway's doing (R1): thrown on,
+     * the interrupt got the container's 500, which named {@code java.io.InterruptedIOException} (R36).
      */
     @Test
-    void interruptingTheWaitingThreadAbortsTheAttemptWithoutAsyncSupport() throws Exception {
+    void interruptingTheWaitingThreadAbortsTheAttemptAndAnswers503WithoutAsyncSupport() throws Exception {
         CountDownLatch closedByProxy = new CountDownLatch(1);
         try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
             if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
@@ -189,8 +191,10 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 waiting.get().interrupt();
 
                 assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
-                assertThat(answered.get(10, TimeUnit.SECONDS).statusCode())
-                        .isEqualTo(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                HttpResponse<byte[]> page = answered.get(10, TimeUnit.SECONDS);
+                assertErrorPage(page, "GET", HttpServletResponse.SC_SERVICE_UNAVAILABLE, "\\d+");
+                assertThat(Client.text(page)).contains("connection_limit_reached")
+                        .doesNotContain("Exception", "interrupted");
                 Await.until(() -> guard.metrics().abortedCalls() == 1, "the call ended as aborted");
                 assertThat(guard.metrics().failedCalls()).isZero();
             }

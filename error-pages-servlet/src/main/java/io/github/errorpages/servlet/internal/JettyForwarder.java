@@ -18,6 +18,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -147,6 +149,18 @@ public final class JettyForwarder {
     private static final long MAX_DRAINED_BYTES = 64 * 1024;
     /** The longest drain of a discarded failure status's body: one that trickles in is dropped after this. */
     private static final long MAX_DRAIN_MILLIS = 1000;
+    /** {@link Exchange#relay}, claimed with a compare-and-set: no lock, and no object of its own each exchange. */
+    private static final VarHandle RELAY;
+    /** The claim of the response by the servlet's thread ({@link Exchange#takeResponseBack}). */
+    private static final Object ANSWERED_BY_THE_SERVLET = new Object();
+
+    static {
+        try {
+            RELAY = MethodHandles.lookup().findVarHandle(Exchange.class, "relay", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final HttpClient client;
     private final UpstreamGuard guard;
@@ -334,8 +348,12 @@ public final class JettyForwarder {
         /** The container told of an error before the upstream answered ({@link #abandon}). */
         private volatile boolean abandoned;
         private volatile @Nullable Throwable abandonedFor;
-        /** The attempt whose response is relayed, once its head arrived. */
-        private volatile @Nullable AttemptListener relay;
+        /**
+         * Who writes the client's response: {@code null} until one claims it ({@link #RELAY}), before it writes
+         * anything; then the attempt whose head arrived and is relayed ({@link AttemptListener}), or
+         * {@link #ANSWERED_BY_THE_SERVLET}, whose page no relay ever races.
+         */
+        private volatile @Nullable Object relay;
         /** Whether the request is forwarded in an asynchronous cycle ({@link AsyncAnswers#allowed}). */
         private final boolean asynchronous;
         /** The number of the latest attempt started, for the failure of a call {@link #stop()} ends. */
@@ -439,10 +457,33 @@ public final class JettyForwarder {
                 current.cancel(true);
                 return;
             }
-            AttemptListener relaying = relay;
-            if (relaying != null) {
-                relaying.clientLeft(error);
+            // Only once it is relaying: before, the relay is writing the head, and sees abandoned itself after.
+            if (relay instanceof AttemptListener attempt && attempt.relaying) {
+                attempt.clientLeft(error);
             }
+        }
+
+        /**
+         * Ends the exchange for the servlet's thread, which waited for its outcome (a request that is not
+         * asynchronous) and was interrupted: a container's stuck-thread detection, a server stopping. The response
+         * is claimed for the servlet's page unless the relay claimed it first, whose client thread writes the
+         * upstream's head and body, and which then never starts; else the relay ends, as for a client gone
+         * ({@link #abandon}), and the outcome completes once its thread left the response. Either way the attempt in
+         * flight is aborted and nothing counts against the upstream.
+         *
+         * @param reason why
+         * @return whether the response is the caller's to answer: nothing of the upstream's was written to it, and
+         *     nothing will be
+         */
+        public boolean takeResponseBack(Throwable reason) {
+            boolean taken = RELAY.compareAndSet(this, null, ANSWERED_BY_THE_SERVLET);
+            abandon(reason);
+            return taken;
+        }
+
+        /** @return whether the attempt may write its head and body: the response is not claimed yet, now its */
+        boolean claimResponse(AttemptListener relaying) {
+            return RELAY.compareAndSet(this, null, relaying);
         }
 
         /**
@@ -612,7 +653,7 @@ public final class JettyForwarder {
 
         /** @return whether the upstream's response head arrived and is relayed: the client's response is its now */
         public boolean relaysResponse() {
-            return relay != null;
+            return relay instanceof AttemptListener;
         }
 
         /**
@@ -915,6 +956,13 @@ public final class JettyForwarder {
         }
 
         private void relayHead(Response answer, int status) {
+            if (!exchange.claimResponse(this)) {
+                // The servlet's thread, interrupted while it waited for this head, answers with the page: nothing of
+                // the head is written, and the relay ends as for a client gone, the upstream exchange aborted.
+                relaying = true;
+                clientLeft(null);
+                return;
+            }
             HttpServletResponse response = exchange.response;
             response.setStatus(status);
             ProxyHeaders.towardClient(answer.getHeaders(), HttpField::getName, HttpField::getValue, response,
@@ -951,10 +999,10 @@ public final class JettyForwarder {
             closeDelimited = withBody && contentLength < 0
                     && !answer.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
             relaying = true;
-            exchange.relay = this;
             if (exchange.abandoned) {
-                // abandon() ran since the head completed the call, found neither a call in flight nor this relay, and
-                // ended nothing: ended here. (Both fields volatile: of the two, one sees the other's write.)
+                // abandon() ran since the head completed the call, found neither a call in flight nor this relay
+                // relaying, and ended nothing: ended here. (Both fields volatile: of the two, one sees the other's
+                // write.)
                 clientLeft(exchange.abandonedFor);
                 return;
             }
