@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -197,6 +200,139 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                         .doesNotContain("Exception", "interrupted");
                 Await.until(() -> guard.metrics().abortedCalls() == 1, "the call ended as aborted");
                 assertThat(guard.metrics().failedCalls()).isZero();
+            }
+        }
+    }
+
+    /**
+     * The waiting thread interrupted once the upstream's head arrived, before its relay started (held here by the
+     * guard's listener, which hears of the call's success between the two): the page is the answer (R1, R36), and
+     * nothing of the head is written by the relay, which then only ends its upstream exchange, and with it the call
+     * (its bulkhead permit given back). Written, it raced the page, or wrote into the response of a request that had
+     * ended.
+     */
+    @Test
+    void interruptedBeforeTheHeadIsRelayedTheRelayWritesNothingWithoutAsyncSupport() throws Exception {
+        CountDownLatch closedByProxy = new CountDownLatch(1);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
+            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
+                closedByProxy.countDown();
+            }
+        })) {
+            AtomicReference<Thread> waiting = new AtomicReference<>();
+            AtomicReference<CompletableFuture<HttpResponse<byte[]>>> answered = new AtomicReference<>();
+            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofSeconds(30)).build()).listener(event -> {
+                        if (event instanceof UpstreamEvent.CallSucceeded) { // on the client's thread, before the relay
+                            waiting.get().interrupt();
+                            try {
+                                answered.get().get(10, TimeUnit.SECONDS);
+                            } catch (Exception unanswered) {
+                                // the assertions below tell
+                            }
+                        }
+                    }).build();
+            AtomicReference<String> raced = new AtomicReference<>();
+            try (JettyServer server = new JettyServer()
+                    .filter((request, response, chain) -> {
+                        waiting.set(Thread.currentThread());
+                        chain.doFilter(request, new HttpServletResponseWrapper((HttpServletResponse) response) {
+                            @Override
+                            public void setStatus(int status) {
+                                if (Thread.currentThread() != waiting.get()) {
+                                    raced.set("setStatus(" + status + ") by the relay");
+                                }
+                                super.setStatus(status);
+                            }
+                        });
+                    })
+                    .servlet("/*", proxy(guard), false).start()) {
+                answered.set(CompletableFuture.supplyAsync(() -> Client.get(server.uri("/slow"), "application/json")));
+
+                HttpResponse<byte[]> page = answered.get().get(15, TimeUnit.SECONDS);
+
+                assertErrorPage(page, "GET", HttpServletResponse.SC_SERVICE_UNAVAILABLE, "\\d+");
+                assertThat(Client.text(page)).contains("connection_limit_reached").doesNotContain("Exception");
+                assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
+                assertThat(raced.get()).as("the relay wrote to the response the page answered").isNull();
+                assertThat(guard.metrics().failedCalls()).isZero();
+                int permits = guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls();
+                Await.until(() -> guard.bulkhead().getMetrics().getAvailableConcurrentCalls() == permits,
+                        "the call's bulkhead permit given back with the body's end");
+            }
+        }
+    }
+
+    /**
+     * The waiting thread interrupted while a client thread writes the upstream's head into the response (held here
+     * in the response's {@code setStatus}): the page waits until the relay, ended, left the response, and is then
+     * written in its place (R1, R36). Written at once, it raced the relay's writes into a response that is not
+     * thread-safe: the upstream's status and fields mixed with the page's, or the page with the upstream's body.
+     */
+    @Test
+    void interruptedWhileTheHeadIsRelayedThePageWaitsForTheRelayWithoutAsyncSupport() throws Exception {
+        CountDownLatch closedByProxy = new CountDownLatch(1);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
+            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
+                closedByProxy.countDown();
+            }
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofSeconds(30)).build());
+            AtomicReference<Thread> waiting = new AtomicReference<>();
+            CountDownLatch relaying = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicReference<String> raced = new AtomicReference<>();
+            try (JettyServer server = new JettyServer()
+                    .filter((request, response, chain) -> {
+                        waiting.set(Thread.currentThread());
+                        chain.doFilter(request, new HttpServletResponseWrapper((HttpServletResponse) response) {
+                            @Override
+                            public void setStatus(int status) {
+                                if (Thread.currentThread() != waiting.get() && relaying.getCount() > 0) {
+                                    relaying.countDown();
+                                    try {
+                                        release.await(20, TimeUnit.SECONDS);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                } else if (release.getCount() > 0) {
+                                    raced.set("setStatus(" + status + ") while the relay wrote the head");
+                                }
+                                super.setStatus(status);
+                            }
+
+                            @Override
+                            public void reset() {
+                                if (release.getCount() > 0) {
+                                    raced.set("reset() while the relay wrote the head");
+                                }
+                                super.reset();
+                            }
+                        });
+                    })
+                    .servlet("/*", proxy(guard), false).start()) {
+                CompletableFuture<HttpResponse<byte[]>> answered = CompletableFuture.supplyAsync(
+                        () -> Client.get(server.uri("/slow"), "application/json"));
+                assertThat(relaying.await(10, TimeUnit.SECONDS)).as("the relay writes the head").isTrue();
+
+                waiting.get().interrupt();
+
+                // Either the page's thread waits for the relay (joins the exchange's outcome), or it raced it.
+                Await.until(() -> raced.get() != null || Arrays.stream(waiting.get().getStackTrace()).anyMatch(
+                        frame -> frame.getClassName().equals(CompletableFuture.class.getName())
+                                && frame.getMethodName().equals("join")), "the page's thread waits or races");
+                release.countDown();
+                assertThat(raced.get()).as("the page written while the relay wrote the head").isNull();
+                assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
+                HttpResponse<byte[]> page = answered.get(10, TimeUnit.SECONDS);
+                assertErrorPage(page, "GET", HttpServletResponse.SC_SERVICE_UNAVAILABLE, "\\d+");
+                assertThat(Client.text(page)).contains("connection_limit_reached").doesNotContain("Exception");
+                assertThat(guard.metrics().failedCalls()).isZero();
+            } finally {
+                release.countDown();
             }
         }
     }
