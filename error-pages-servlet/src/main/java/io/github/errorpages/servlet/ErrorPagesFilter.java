@@ -674,13 +674,13 @@ public final class ErrorPagesFilter implements Filter {
         }
 
         @Override
-        public void beforeComplete(HttpServletRequest request, CapturingResponse response) {
+        public void answerCaptured(HttpServletRequest request, CapturingResponse response) {
             try {
                 finish(this, request, response);
             } catch (ResponseAbortedException logged) {
                 // Logged once already; the container completes what it has.
             } catch (IOException e) {
-                log.debug("Could not write the error page of async {} {}", request.getMethod(),
+                log.debug("Could not write the error page for the captured status of {} {}", request.getMethod(),
                         request.getRequestURI(), e);
             }
         }

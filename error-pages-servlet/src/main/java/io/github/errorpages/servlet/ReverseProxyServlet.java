@@ -552,7 +552,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 if (capturing != null && capturing.dropsOutput()) {
                     // A relayed status the filter in front replaces: its page now, not once this servlet returned,
                     // after the read, which waits for the client (paused, say, until it hears back).
-                    capturing.interception().beforeComplete(request, capturing);
+                    capturing.interception().answerCaptured(request, capturing);
                 }
                 (capturing != null ? capturing.target() : response).flushBuffer();
             } catch (IOException | RuntimeException clientGone) {

@@ -136,7 +136,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         CompletingAsyncContext current = handedOut;
         if (current == null || !current.wraps(context)) {
             current = new CompletingAsyncContext(context,
-                    () -> response.interception().beforeComplete(this, response), this::handOut,
+                    () -> response.interception().answerCaptured(this, response), this::handOut,
                     failure -> response.interception().onTaskFailure(this, response, failure, context),
                     failure -> response.interception().onListenerFailure(this, response, failure, context),
                     this::originalPathIfElsewhere);

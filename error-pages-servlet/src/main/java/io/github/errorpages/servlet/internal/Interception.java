@@ -22,12 +22,15 @@ public interface Interception {
     boolean intercepts(int status);
 
     /**
-     * Called when the application completes the async cycle, before the container does.
+     * Writes the page for a status the response captured, unless the request was answered already. Called when the
+     * application completes the async cycle, before the container does; and by the proxy servlet for an answer of
+     * the upstream's it relayed that the page replaces, when its servlet's return would wait for the client (an
+     * upload paused until it hears back).
      *
      * @param request the request
      * @param response the capturing response of the request
      */
-    void beforeComplete(HttpServletRequest request, CapturingResponse response);
+    void answerCaptured(HttpServletRequest request, CapturingResponse response);
 
     /**
      * Called when the container reports an error of the async cycle (a timeout is no error).
