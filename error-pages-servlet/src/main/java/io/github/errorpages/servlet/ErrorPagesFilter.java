@@ -696,6 +696,9 @@ public final class ErrorPagesFilter implements Filter {
                 }
                 return;
             }
+            if (containerAnswers(response)) {
+                return;
+            }
             Optional<UpstreamFailure> failure = classifier().classify(cause, clock());
             if (failure.isEmpty() || !response.markAnswered()) {
                 return; // the container's error handling answers
@@ -777,11 +780,7 @@ public final class ErrorPagesFilter implements Filter {
          */
         @Nullable UpstreamFailure answerFor(HttpServletRequest request, CapturingResponse response, Throwable thrown,
                 Throwable cause) {
-            if (response.answeredByContainer() && response.target().isCommitted()) {
-                // The application answered with a status of its own and then threw (Jersey's sendError(500) for
-                // an exception no mapper took, then the exception): the container ends that answer and logs what
-                // was thrown, as without this filter. Nothing to abort, no page: the response is complete. (Within
-                // an include the container ignored the sendError, and left the response uncommitted.)
+            if (containerAnswers(response)) {
                 return null;
             }
             Optional<UpstreamFailure> classified = classifier().classify(cause, clock());
@@ -798,6 +797,17 @@ public final class ErrorPagesFilter implements Filter {
             log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
                     request.getRequestURI(), response.capturedStatus(), Causes.printable(thrown));
             return capturedFailure(this, request, response);
+        }
+
+        /**
+         * Whether the application answered with a status of its own and then threw (Jersey's sendError(500) for an
+         * exception no mapper took, then the exception; in an async cycle, a listener's sendError or redirect, then
+         * the failure the container reports to the cycle): the container ends that answer and logs what was thrown,
+         * as without this filter. Nothing to abort, no page: the response is complete. (Within an include the
+         * container ignored the sendError, and left the response uncommitted.)
+         */
+        private static boolean containerAnswers(CapturingResponse response) {
+            return response.answeredByContainer() && response.target().isCommitted();
         }
 
         static Settings of(Map<String, String> parameters, ServletContext context) {

@@ -230,6 +230,7 @@ class TomcatIntegrationTests {
                 .servlet("/read-listener-throws/*", readListenerThrows())
                 .servlet("/write-listener-throws-after-commit", writeListenerThrowsAfterCommit())
                 .servlet("/write-listener-throws-before-commit", writeListenerThrowsBeforeCommit())
+                .servlet("/write-listener-answers-then-throws/*", writeListenerAnswersThenThrows())
                 .start();
     }
 
@@ -900,6 +901,37 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * A {@code ReadListener} or a {@code WriteListener} answered through Tomcat (a {@code sendError(500)}, which the
+     * filter does not intercept, or a redirect), then threw a refused connection, which Tomcat reports to the cycle's
+     * {@code onError}. The application's answer stands as it stands without the filter, as when a servlet answers so
+     * and throws (Jersey's {@code sendError(500)} for an unmapped exception): the client gets what it gets from a
+     * Tomcat without the filter, byte for byte (Tomcat 11 closes the connection of such a cycle without an answer), no
+     * page (R1 is for what the application left unanswered), and no WARN "aborted after the response was committed"
+     * (R5): the filter aborted nothing. Its {@code onError} marked the request answered and called the responder,
+     * which found the response committed and logged that WARN.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"POST /read-listener-throws/after-send-error-500",
+        "POST /read-listener-throws/after-redirect", "GET /write-listener-answers-then-throws/send-error-500",
+        "GET /write-listener-answers-then-throws/redirect"})
+    void anUpstreamFailureAListenerThrowsAfterTomcatAnsweredLeavesTomcatsAnswer(String methodAndPath) {
+        String request = methodAndPath + " HTTP/1.1\r\nHost: test\r\nAccept: " + JSON
+                + (methodAndPath.startsWith("POST") ? "\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc"
+                        : "\r\n\r\n");
+        String withoutFilter;
+        try (TomcatServer bare = TomcatServer.inCode().servlet("/read-listener-throws/*", readListenerThrows())
+                .servlet("/write-listener-answers-then-throws/*", writeListenerAnswersThenThrows()).start()) {
+            withoutFilter = rawExchange(bare, request);
+        }
+        AtomicReference<String> answer = new AtomicReference<>();
+        String log = StandardError.capture(() -> answer.set(rawExchange(tomcat, request)));
+
+        assertThat(answer.get()).as("what Tomcat answers without the filter").isEqualTo(withoutFilter)
+                .doesNotContain("connection_refused");
+        assertThat(log).doesNotContain("error page status=", "aborted");
+    }
+
+    /**
      * An upstream failure a {@code WriteListener} throws after it committed the response with the first part of
      * the body: Tomcat reports it to {@code onError}, where no page can be written. The body is cut short (the chunked
      * body never ends) and the incident is logged once, at WARN, without an "error page" line (R5).
@@ -1002,7 +1034,9 @@ class TomcatIntegrationTests {
      * ({@code unavailable}), a {@link ConnectException} wrapped as an application's call wraps it, from
      * {@code onDataAvailable} ({@code refused-wrapped}), a read timeout ({@code read-timeout}), Tomcat's
      * {@code ClientAbortException} of a reset ({@code client-abort}), or an upstream failure after it answered with a
-     * captured 503 and {@code complete()} ({@code after-the-page}). Its {@code onError} completes the cycle, as an
+     * captured 503 and {@code complete()} ({@code after-the-page}), or after it answered through Tomcat with a
+     * {@code sendError(500)} the filter does not intercept ({@code after-send-error-500}) or a redirect
+     * ({@code after-redirect}), a refused connection. Its {@code onError} completes the cycle, as an
      * application releasing what it holds would, and records what it got, or the {@code IllegalStateException} of
      * that {@code complete()}.
      */
@@ -1032,6 +1066,14 @@ class TomcatIntegrationTests {
                                 .breakerRemainingOpen(Duration.ofSeconds(42)).build(), null);
                         case "read-timeout" -> throw new SocketTimeoutException("Read timed out");
                         case "client-abort" -> throw new ClientAbortException(new SocketException("Connection reset"));
+                        case "after-send-error-500" -> {
+                            ((HttpServletResponse) async.getResponse()).sendError(500);
+                            throw new ConnectException("Connection refused");
+                        }
+                        case "after-redirect" -> {
+                            ((HttpServletResponse) async.getResponse()).sendRedirect("/elsewhere");
+                            throw new ConnectException("Connection refused");
+                        }
                         case "after-the-page" -> {
                             ((HttpServletResponse) async.getResponse()).setStatus(503);
                             async.complete();
@@ -1080,6 +1122,37 @@ class TomcatIntegrationTests {
                     } catch (IllegalStateException completedTwice) {
                         writeListenerErrors.add(completedTwice);
                     }
+                }
+            });
+        });
+    }
+
+    /**
+     * A servlet whose {@code WriteListener} answers through Tomcat, as the path names ({@code send-error-500}: a
+     * {@code sendError(500)}, which the filter does not intercept; {@code redirect}: a redirect), then throws a refused
+     * connection, in a cycle with a 60 s timeout. Its {@code onError} completes the cycle.
+     */
+    private static HttpServlet writeListenerAnswersThenThrows() {
+        return servlet((request, response) -> {
+            String answer = request.getPathInfo().substring(1);
+            AsyncContext async = request.startAsync();
+            async.setTimeout(60_000);
+            ServletOutputStream out = response.getOutputStream();
+            out.setWriteListener(new WriteListener() {
+                @Override
+                public void onWritePossible() throws IOException {
+                    HttpServletResponse answering = (HttpServletResponse) async.getResponse();
+                    if (answer.equals("redirect")) {
+                        answering.sendRedirect("/elsewhere");
+                    } else {
+                        answering.sendError(500);
+                    }
+                    throw new ConnectException("Connection refused");
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    async.complete();
                 }
             });
         });
@@ -1155,7 +1228,12 @@ class TomcatIntegrationTests {
 
     /** Sends a raw request on a connection of its own and reads until Tomcat closes it (10 s at most). */
     private static String rawExchange(String request) {
-        try (Socket client = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
+        return rawExchange(tomcat, request);
+    }
+
+    /** Sends a raw request to the server on a connection of its own and reads until it closes it (10 s at most). */
+    private static String rawExchange(TomcatServer server, String request) {
+        try (Socket client = new Socket("127.0.0.1", server.uri("/").getPort())) {
             client.setSoTimeout(10_000);
             client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             ByteArrayOutputStream read = new ByteArrayOutputStream();
