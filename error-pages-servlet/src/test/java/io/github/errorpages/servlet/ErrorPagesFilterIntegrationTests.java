@@ -391,9 +391,11 @@ class ErrorPagesFilterIntegrationTests {
      * {@code onAllDataRead} ({@code unavailable}), an {@code IOException} wrapping a refused connection from
      * {@code onDataAvailable} ({@code refused-wrapped}), Jetty's {@code EofException} of the client's connection
      * ({@code client-abort}, in a cycle of 1 s), an upstream failure after it committed the response with the first
-     * part of the body ({@code after-commit}, in a cycle of 1 s), or an upstream failure after it answered with a captured 503 and
-     * {@code complete()} ({@code after-the-page}). Its {@code onError} completes the cycle, as an application
-     * releasing what it holds would, and records what it got, or the {@code IllegalStateException} of that
+     * part of the body ({@code after-commit}, in a cycle of 1 s), an upstream failure after it answered with a
+     * captured 503 and {@code complete()} ({@code after-the-page}), or a refused connection after it answered through
+     * Jetty with a {@code sendError(500)} ({@code after-send-error-500}) or a redirect ({@code after-redirect}). Its
+     * {@code onError} completes the cycle, as an application releasing what it holds would, and records what it got,
+     * or the {@code IllegalStateException} of that
      * {@code complete()}.
      */
     private static HttpServlet readListenerThrows() {
@@ -426,6 +428,14 @@ class ErrorPagesFilterIntegrationTests {
                             async.getResponse().flushBuffer();
                             throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
                                     null);
+                        }
+                        case "after-send-error-500" -> {
+                            ((HttpServletResponse) async.getResponse()).sendError(500);
+                            throw new ConnectException("Connection refused");
+                        }
+                        case "after-redirect" -> {
+                            ((HttpServletResponse) async.getResponse()).sendRedirect("/elsewhere");
+                            throw new ConnectException("Connection refused");
                         }
                         case "after-the-page" -> {
                             ((HttpServletResponse) async.getResponse()).setStatus(503);
@@ -1715,6 +1725,40 @@ class ErrorPagesFilterIntegrationTests {
         assertErrorPage(answered.get(), "POST", 503, "30");
         assertThat(Client.text(answered.get())).contains("upstream_status").doesNotContain("connection_refused");
         assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+    }
+
+    /**
+     * The read listener answered through Jetty (a {@code sendError(500)}, which the filter does not intercept, or a
+     * redirect), then threw a refused connection: the application's answer stands, as without the filter (Jetty's
+     * 500 error report, or the redirect), no page (R1 is for what the application left unanswered), and nothing
+     * logged by the filter: no "error page" line, no "aborted" WARN (R5). Tomcat, which reports such a failure to the
+     * cycle's {@code onError}, is pinned in {@code TomcatIntegrationTests}.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"after-send-error-500", "after-redirect"})
+    void anUpstreamFailureAReadListenerThrowsAfterJettyAnsweredLeavesJettysAnswer(String thrown) {
+        HttpResponse<byte[]> withoutFilter;
+        String bareOrigin;
+        try (JettyServer bare = new JettyServer().servlet("/read-listener-throws/*", readListenerThrows(), true)
+                .start()) {
+            bareOrigin = bare.uri("/").toString();
+            withoutFilter = postForm(bare.uri("/read-listener-throws/" + thrown), JSON);
+        }
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> answered.set(postForm(jetty.uri("/read-listener-throws/" + thrown),
+                JSON)));
+
+        assertThat(answered.get().statusCode()).isEqualTo(withoutFilter.statusCode())
+                .isEqualTo(thrown.equals("after-redirect") ? 302 : 500);
+        for (String field : List.of("Location", "Content-Type", "Content-Length")) {
+            assertThat(answered.get().headers().firstValue(field)).as(field)
+                    .isEqualTo(withoutFilter.headers().firstValue(field));
+        }
+        assertThat(answered.get().headers().firstValue("X-Content-Type-Options")).as("no page").isEmpty();
+        // Jetty's error report names the request's URL: the two servers' ports differ.
+        assertThat(Client.text(answered.get()).replace(jetty.uri("/").toString(), "/"))
+                .isEqualTo(Client.text(withoutFilter).replace(bareOrigin, "/"));
+        assertThat(log).doesNotContain("error page status=", "aborted");
     }
 
     /**
