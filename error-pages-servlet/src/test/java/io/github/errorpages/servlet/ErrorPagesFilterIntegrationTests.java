@@ -701,6 +701,18 @@ class ErrorPagesFilterIntegrationTests {
             request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, new HttpConnectTimeoutException("connect timed out"));
             response.sendError(502);
         }));
+        server.servlet("/failure-attribute-named/*", servlet((request, response) -> {
+            if (request.getPathInfo().equals("/upstream-failure")) {
+                request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, UpstreamFailure.builder(
+                        FailureCause.DESTINATION_UNAVAILABLE).upstream("billing")
+                        .breakerRemainingOpen(Duration.ofSeconds(42)).build());
+                response.sendError(502);
+            } else {
+                request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, new IllegalStateException("cache miss"));
+                response.setHeader("Retry-After", "45");
+                response.sendError(503);
+            }
+        }));
         server.servlet("/committed-then-upstream-failure", servlet((request, response) -> {
             response.setContentType("text/plain");
             response.setContentLength(100_000);
@@ -1121,6 +1133,31 @@ class ErrorPagesFilterIntegrationTests {
 
         assertErrorPage(response, "GET", 504, "10");
         assertThat(Client.text(response)).contains("connection_timeout");
+    }
+
+    /**
+     * {@link ErrorPagesFilter#FAILURE_ATTRIBUTE} holding an {@link UpstreamFailure} itself, as its javadoc offers:
+     * the page is that failure's (its status, its breaker's Retry-After, its error code; R2, R7), not the bare 502's.
+     */
+    @Test
+    void usesTheUpstreamFailureTheApplicationNamedInsteadOfBareStatus() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/failure-attribute-named/upstream-failure"), JSON);
+
+        assertErrorPage(response, "GET", 503, "42");
+        assertThat(Client.text(response)).contains("destination_unavailable").doesNotContain("upstream_status");
+    }
+
+    /**
+     * The attribute names an exception that is no upstream failure: the status the application sent stands, with the
+     * Retry-After it set, as without the attribute (R3), and the exception is not shown (R36).
+     */
+    @Test
+    void aNamedExceptionThatIsNoUpstreamFailureLeavesTheStatusSent() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/failure-attribute-named/no-upstream-failure"), JSON);
+
+        assertErrorPage(response, "GET", 503, "45");
+        assertThat(Client.text(response)).contains("upstream_status");
+        assertNoLeak(response, "IllegalStateException", "cache miss");
     }
 
     @Test
