@@ -3,16 +3,23 @@ package io.github.errorpages.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
+import org.apache.catalina.connector.ClientAbortException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -139,6 +146,24 @@ class ErrorPagesFilterTests {
         assertThat(ErrorPagesFilter.builder().interceptedStatuses(List.of(504, 502)).build())
                 .hasToString("ErrorPagesFilter{interceptedStatuses=[502, 504]}");
         assertThat(new ErrorPagesFilter()).hasToString("ErrorPagesFilter{not initialised}");
+    }
+
+    /**
+     * The quick start's reading of what a JAX-RS mapper caught, with the system clock: an upstream failure wrapped in
+     * a {@link ServletException} is read as the filter reads it from the chain (R2); the request connection's own
+     * failure (Tomcat's {@code ClientAbortException} of a reset) and an answer the proxy aborted already stand for no
+     * upstream failure, though the classifier alone reads the reset as an upstream's (R4: no page, no WARN).
+     */
+    @Test
+    void upstreamFailureOfReadsAWrappedFailureAndNoneForTheClientsOwnConnection() {
+        FailureClassifier classifier = FailureClassifier.ofDefaults();
+        assertThat(ErrorPagesFilter.upstreamFailureOf(new ServletException(new ConnectException("Connection refused")),
+                classifier)).map(UpstreamFailure::cause).hasValue(FailureCause.CONNECTION_REFUSED);
+
+        ClientAbortException reset = new ClientAbortException(new SocketException("Connection reset"));
+        assertThat(classifier.classify(reset)).as("the classifier alone").isPresent();
+        assertThat(ErrorPagesFilter.upstreamFailureOf(new ServletException(reset), classifier)).isEmpty();
+        assertThat(ErrorPagesFilter.upstreamFailureOf(new ResponseAbortedException("aborted"), classifier)).isEmpty();
     }
 
     @Test
