@@ -389,14 +389,14 @@ class ErrorPagesFilterIntegrationTests {
     /**
      * A servlet whose {@code ReadListener} throws what its path names: an upstream failure from
      * {@code onAllDataRead} ({@code unavailable}), an {@code IOException} wrapping a refused connection from
-     * {@code onDataAvailable} ({@code refused-wrapped}), Jetty's {@code EofException} of the client's connection
-     * ({@code client-abort}, in a cycle of 1 s), an upstream failure after it committed the response with the first
-     * part of the body ({@code after-commit}, in a cycle of 1 s), an upstream failure after it answered with a
-     * captured 503 and {@code complete()} ({@code after-the-page}), or a refused connection after it answered through
-     * Jetty with a {@code sendError(500)} ({@code after-send-error-500}) or a redirect ({@code after-redirect}). Its
-     * {@code onError} completes the cycle, as an application releasing what it holds would, and records what it got,
-     * or the {@code IllegalStateException} of that
-     * {@code complete()}.
+     * {@code onDataAvailable} ({@code refused-wrapped}), a bug of its own from {@code onDataAvailable} ({@code bug}, an
+     * {@code IllegalStateException}) or from {@code onAllDataRead} ({@code error}, an {@code AssertionError}), Jetty's
+     * {@code EofException} of the client's connection ({@code client-abort}, in a cycle of 1 s), an upstream failure
+     * after it committed the response with the first part of the body ({@code after-commit}, in a cycle of 1 s), an
+     * upstream failure after it answered with a captured 503 and {@code complete()} ({@code after-the-page}), or a
+     * refused connection after it answered through Jetty with a {@code sendError(500)} ({@code after-send-error-500})
+     * or a redirect ({@code after-redirect}). Its {@code onError} completes the cycle, as an application releasing
+     * what it holds would, and records what it got, or the {@code IllegalStateException} of that {@code complete()}.
      */
     private static HttpServlet readListenerThrows() {
         return servlet((request, response) -> {
@@ -414,6 +414,9 @@ class ErrorPagesFilterIntegrationTests {
                     if (thrown.equals("refused-wrapped")) {
                         throw new IOException("the billing call failed", new ConnectException("Connection refused"));
                     }
+                    if (thrown.equals("bug")) {
+                        throw new IllegalStateException("the order list was not loaded");
+                    }
                 }
 
                 @Override
@@ -429,6 +432,7 @@ class ErrorPagesFilterIntegrationTests {
                             throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
                                     null);
                         }
+                        case "error" -> throw new AssertionError("the order list was not loaded");
                         case "after-send-error-500" -> {
                             ((HttpServletResponse) async.getResponse()).sendError(500);
                             throw new ConnectException("Connection refused");
@@ -1747,6 +1751,29 @@ class ErrorPagesFilterIntegrationTests {
                 + " there").isInstanceOf(thrown.equals("unavailable") ? UpstreamFailureException.class
                         : IOException.class);
         assertThat(Client.get(jetty.uri("/ok"), JSON).statusCode()).as("the server serves on").isEqualTo(200);
+    }
+
+    /**
+     * A bug of the application's a read listener throws before commit (an {@code IllegalStateException} from
+     * {@code onDataAvailable}, an {@code Error} from {@code onAllDataRead}) is no upstream failure: no page naming it
+     * (R36), no "error page" line; thrown on to Jetty, which reports it to the listener's {@code onError}, whose
+     * {@code complete()} ends the response as it is (an empty 200), as without the filter.
+     */
+    @ParameterizedTest
+    @CsvSource({"bug, java.lang.IllegalStateException", "error, java.lang.AssertionError"})
+    void aBugAReadListenerThrowsBeforeCommitIsLeftToTheContainer(String thrown, Class<?> type)
+            throws InterruptedException {
+        readListenerErrors.clear();
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        String log = StandardError.capture(() -> answered.set(postForm(jetty.uri("/read-listener-throws/" + thrown),
+                JSON)));
+
+        assertThat(answered.get().statusCode()).isEqualTo(200);
+        assertThat(answered.get().headers().firstValue("X-Content-Type-Options")).as("no page").isEmpty();
+        assertThat(answered.get().body()).isEmpty();
+        assertThat(log).doesNotContain("error page status=");
+        assertThat(readListenerErrors.poll(10, TimeUnit.SECONDS)).as("thrown on to Jetty, which told onError")
+                .isInstanceOf(type).hasMessage("the order list was not loaded");
     }
 
     /**
