@@ -13,7 +13,9 @@ import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -107,6 +110,14 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                 throw thrown;
             }
         }), "/read-chars-by/*", EnumSet.of(DispatcherType.REQUEST));
+        jetty.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> {
+            try {
+                chain.doFilter(request, response);
+            } catch (IOException | ServletException | RuntimeException thrown) {
+                thrownPastTheFilter.add(thrown);
+                throw thrown;
+            }
+        }), "/write-by/*", EnumSet.of(DispatcherType.REQUEST));
         jetty.filter(ErrorPagesFilter.builder().build());
         ServletHolder parts = new ServletHolder(servlet((request, response) -> {
             response.getWriter().write("parts " + request.getParts().size());
@@ -149,6 +160,8 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                             () -> readingTheBody.add(request.getPathInfo()));
                     response.getWriter().write("read");
                 }))
+                .servlet("/write-by/*", servlet((request, response) ->
+                        writeUntilItFails(response, request.getPathInfo().substring(1))))
                 .servlet("/echo-by-reader/*", echoByReader())
                 .servlet("/read-without-blocking", servlet((request, response) -> {
                     if (request.getAttribute(READ_FAILURE) instanceof Throwable failed) {
@@ -327,6 +340,78 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
 
         assertThat(thrown.get()).as("the reader's failure, thrown on past the filter").isInstanceOf(IOException.class);
         assertThat(log).doesNotContain("error page status=", "aborted");
+    }
+
+    /**
+     * A client that stops reading a large answer while the application writes it, by each of the stream's ways to
+     * write: Jetty gives up on it at its idle timeout (500 ms here), the write fails, and the application throws the
+     * failure on. That is the request's own connection, not an upstream's (R4): no "error page" line and no WARN of an
+     * upstream failure after commit (R5), which the classifier alone would read the timeout as.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"write-byte", "write-buffer", "print", "flush", "close"})
+    void clientThatStopsReadingIsNoUpstreamFailureWhicheverWriteWaits(String write) {
+        thrownPastTheFilter.clear();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        String log = StandardError.capture(() -> {
+            try (Socket client = new Socket()) {
+                client.setReceiveBufferSize(4096);
+                client.connect(new InetSocketAddress("127.0.0.1", jetty.port()));
+                client.getOutputStream().write(("GET /write-by/" + write + " HTTP/1.1\r\nHost: test\r\nAccept: " + JSON
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                thrown.set(thrownPastTheFilter.poll(20, TimeUnit.SECONDS)); // never reading what comes
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+
+        assertThat(thrown.get()).as("the write's failure, thrown on past the filter").isInstanceOf(IOException.class);
+        assertThat(log).doesNotContain("error page status=", "aborted", "upstream failure");
+    }
+
+    /**
+     * Writes a large answer with one of the stream's ways to write ({@code how}) until the write fails, as a streaming
+     * application would, and throws the failure on: {@code write-byte} byte by byte, {@code write-buffer} one 32 MB
+     * {@code ByteBuffer}, {@code print} strings, {@code flush} a small chunk and a flush each time (the flush waits),
+     * {@code close} 24 MB into a buffer of 32 MB, then {@code close()} (which waits).
+     */
+    private static void writeUntilItFails(HttpServletResponse response, String how) throws IOException {
+        response.setContentType("text/plain");
+        int large = 32 * 1024 * 1024;
+        if (how.equals("close")) {
+            response.setBufferSize(large);
+        }
+        ServletOutputStream out = response.getOutputStream();
+        byte[] chunk = "x".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+        long written = 0;
+        while (written < 1024L * large) { // bounded: a write that never failed ends the test, not the build
+            switch (how) {
+                case "write-byte" -> {
+                    out.write('x');
+                    written++;
+                }
+                case "write-buffer" -> {
+                    out.write(ByteBuffer.allocate(large));
+                    written += large;
+                }
+                case "print" -> {
+                    out.print("x".repeat(1000));
+                    written += 1000;
+                }
+                case "flush" -> {
+                    out.write(chunk);
+                    out.flush();
+                    written += chunk.length;
+                }
+                case "close" -> {
+                    out.write(new byte[large * 3 / 4]);
+                    out.close();
+                    written += large;
+                }
+                default -> throw new IllegalArgumentException(how);
+            }
+        }
+        throw new IllegalStateException("the client took " + written + " bytes without reading");
     }
 
     /**
