@@ -685,6 +685,12 @@ class ErrorPagesFilterIntegrationTests {
             }) + " sendRedirect=" + refused(() -> {
                 response.sendRedirect("/elsewhere");
                 return null;
+            }) + " reset=" + refused(() -> {
+                response.reset();
+                return null;
+            }) + " resetBuffer=" + refused(() -> {
+                response.resetBuffer();
+                return null;
             }));
         }));
         server.servlet("/stream-twice-then-writer", servlet((request, response) -> {
@@ -1128,7 +1134,8 @@ class ErrorPagesFilterIntegrationTests {
         // As a container would (the response is committed by sendError): refused, and the 502 page stands.
         assertErrorPage(response, "GET", 502, "10");
         assertThat(response.headers().firstValue("Location")).isEmpty();
-        assertThat(lateCalls.get()).isEqualTo("sendError=refused sendRedirect=refused");
+        assertThat(lateCalls.get()).isEqualTo("sendError=refused sendRedirect=refused reset=refused "
+                + "resetBuffer=refused");
     }
 
     @Test
