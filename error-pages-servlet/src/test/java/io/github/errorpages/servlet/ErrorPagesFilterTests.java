@@ -121,6 +121,19 @@ class ErrorPagesFilterTests {
     }
 
     /**
+     * {@code intercept-statuses} set empty (or blank) intercepts no status, as its documentation says ("empty to answer
+     * exceptions only"): not the defaults, and not a refusal of an empty element.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "  "})
+    void anEmptyInterceptStatusesInterceptsNoStatus(String value) throws ServletException {
+        ErrorPagesFilter configured = new ErrorPagesFilter();
+        configured.init(filterConfig(Map.of("intercept-statuses", value)));
+
+        assertThat(configured).hasToString("ErrorPagesFilter{interceptedStatuses=[]}");
+    }
+
+    /**
      * robots.txt's fallback set twice, inline and as a resource, is refused at init, naming both keys: one of them
      * would otherwise be dropped without a word, and which one the operator could not tell.
      */
