@@ -25,6 +25,8 @@ import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ReadListener;
@@ -711,6 +713,15 @@ class ErrorPagesFilterIntegrationTests {
             request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, new HttpConnectTimeoutException("connect timed out"));
             response.sendError(502);
         }));
+        server.servlet("/async-context-as-started", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(4321);
+            AsyncListener created = async.createListener(CountingListener.class);
+            response.getWriter().write("timeout=" + async.getTimeout() + " request=" + (async.getRequest() == request)
+                    + " response=" + (async.getResponse() == response) + " listener=" + created.getClass()
+                    .getSimpleName());
+            async.complete();
+        }));
         server.servlet("/failure-attribute-named/*", servlet((request, response) -> {
             if (request.getPathInfo().equals("/upstream-failure")) {
                 request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, UpstreamFailure.builder(
@@ -1144,6 +1155,19 @@ class ErrorPagesFilterIntegrationTests {
 
         assertErrorPage(response, "GET", 504, "10");
         assertThat(Client.text(response)).contains("connection_timeout");
+    }
+
+    /**
+     * The cycle the application starts behind the filter answers as the container's does: the timeout it set, the
+     * request and response it was started with (the ones the servlet was given), a listener made by the container.
+     */
+    @Test
+    void theAsyncContextBehindTheFilterAnswersAsTheContainersDoes() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/async-context-as-started"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response))
+                .isEqualTo("timeout=4321 request=true response=true listener=CountingListener");
     }
 
     /**
@@ -2230,6 +2254,25 @@ class ErrorPagesFilterIntegrationTests {
             return "given";
         } catch (IllegalStateException e) {
             return "refused";
+        }
+    }
+
+    /** An application's listener, made by {@code AsyncContext.createListener}. */
+    public static final class CountingListener implements AsyncListener {
+        @Override
+        public void onComplete(AsyncEvent event) {
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
         }
     }
 
