@@ -34,6 +34,7 @@ import io.github.errorpages.servlet.internal.ResponseHeadCheck;
 import io.github.errorpages.servlet.internal.StoppableHttpClient;
 import io.github.errorpages.servlet.internal.UpstreamLocations;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
+import io.github.errorpages.servlet.internal.UpstreamTlsContext;
 import io.github.errorpages.upstream.BodyOutcome;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -1310,6 +1311,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                             null, null, pseudonym);
                 }
             }
+            SSLContext tls = UpstreamTlsContext.of(guard, sslContext); // before anything is started
             // One client, whose responses are parsed on its executor's threads, never on its only selector thread:
             // the JDK's chunked-body parser loops for ever on a chunk size of 2^31 or more (JDK 17 to 25), which on
             // the selector thread stopped every later exchange of the client; on an executor's thread it costs that
@@ -1319,7 +1321,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             // The blocking reads of request bodies, which must not run in the client's write loop.
             ExecutorService bodyReads = Executors.newCachedThreadPool(DaemonThreads.named("error-pages-proxy-"
                     + guard.name() + "-body"));
-            StoppableHttpClient own = new StoppableHttpClient(ownClient(connectTimeout, clientTasks, sslContext));
+            StoppableHttpClient own = new StoppableHttpClient(ownClient(connectTimeout, clientTasks, tls));
             GuardedHttpClient client;
             try {
                 client = GuardedHttpClient.of(own, guard);
@@ -1488,8 +1490,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
         }
 
-        private static HttpClient ownClient(Duration connectTimeout, Executor executor,
-                @Nullable SSLContext sslContext) {
+        private static HttpClient ownClient(Duration connectTimeout, Executor executor, SSLContext sslContext) {
             HttpClient.Builder builder = HttpClient.newBuilder()
                     .connectTimeout(connectTimeout)
                     .followRedirects(HttpClient.Redirect.NEVER) // redirects are the client's to follow
@@ -1498,9 +1499,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                     .proxy(HttpClient.Builder.NO_PROXY)
                     .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempts on plain http
                     .executor(executor);
-            if (sslContext != null) {
-                builder.sslContext(sslContext);
-            }
+            builder.sslContext(sslContext); // not the JVM's default, which the client would make for plain http too
             // The client's selector thread starts here and keeps the context class loader it finds: a web
             // application's, Tomcat warned at each undeploy of a thread the application started and did not stop
             // (on Java 17, which cannot stop the client: it ends once collected). It loads nothing of the
@@ -1576,7 +1575,9 @@ public final class ReverseProxyServlet extends HttpServlet {
          * managers which certificate the gateway presents (mutual TLS). Host names are verified against the
          * certificate either way. Default: the JVM's default context ({@link SSLContext#getDefault()}, which the
          * {@code javax.net.ssl.*} system properties configure; the only way for a servlet configured by
-         * init-parameters). An upstream whose certificate is not trusted fails with {@code tls_certificate_error}.
+         * init-parameters), made only when an endpoint is {@code https}: a JVM whose default cannot be made fails
+         * the start of such a servlet only. An upstream whose certificate is not trusted fails with
+         * {@code tls_certificate_error}.
          *
          * @param sslContext an initialised context
          * @return this builder

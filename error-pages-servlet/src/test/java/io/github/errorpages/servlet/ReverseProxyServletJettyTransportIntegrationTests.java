@@ -394,6 +394,40 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
     }
 
     /**
+     * A JVM whose default TLS context cannot be made (a key store or a trust store moved, a trust store's password
+     * wrong: set for another library in the JVM) does not stop a proxy whose endpoints are all plain {@code http}
+     * from starting and forwarding: it never uses TLS, so it makes no TLS context at all. Each setting in a JVM of
+     * its own ({@link DefaultTlsContextProbe}).
+     */
+    @Test
+    void aJvmDefaultTlsContextThatCannotBeMadeLeavesAPlainHttpProxyStartingAndForwarding(@TempDir Path folder)
+            throws Exception {
+        for (List<String> broken : DefaultTlsContextProbe.brokenDefaultTlsSettings(folder)) {
+            String printed = DefaultTlsContextProbe.run(folder, broken, "JETTY", "http");
+
+            assertThat(printed).as(broken + ": " + printed).contains("forwarded 200 took it");
+        }
+    }
+
+    /**
+     * As {@link #aJvmDefaultTlsContextThatCannotBeMadeFailsTheStartNamingTheSystemProperties}, for each setting the
+     * JVM cannot make its default TLS context from: a proxy with an {@code https} endpoint still fails its start,
+     * naming the upstream and where to look, also when its other endpoint is plain {@code http}.
+     */
+    @Test
+    void eachBrokenJvmTlsSettingFailsTheStartOfAnHttpsProxyNamingTheSystemProperties(@TempDir Path folder)
+            throws Exception {
+        for (List<String> broken : DefaultTlsContextProbe.brokenDefaultTlsSettings(folder)) {
+            String printed = DefaultTlsContextProbe.run(folder, broken, "JETTY",
+                    broken.get(0).contains("keyStore") ? "https,http" : "https");
+
+            assertThat(printed).as(broken + ": " + printed).contains("threw java.lang.IllegalStateException: could not "
+                    + "make the JVM's default TLS context for upstream orders (see the javax.net.ssl.* system "
+                    + "properties)");
+        }
+    }
+
+    /**
      * R4, R47: with the only connection allowed busy and as many requests waiting for it as Jetty's client queues for
      * one endpoint (1024), those beyond are refused at once with 503 {@code connection_limit_reached}: the gateway's
      * own limit, which the breaker does not count, not a failure blamed on an upstream that never saw them.

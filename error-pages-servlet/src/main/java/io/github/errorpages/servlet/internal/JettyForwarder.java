@@ -24,7 +24,6 @@ import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -208,7 +207,8 @@ public final class JettyForwarder {
      * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadCheck})
      * @param maxConnections the most connections to each endpoint, at least 1
      * @param pseudonym the proxy's name in {@code Via} ({@link ProxyHeaders#pseudonym()})
-     * @param sslContext the TLS context for {@code https} endpoints, or {@code null} for the JVM's default
+     * @param sslContext the TLS context for {@code https} endpoints, or {@code null} for the JVM's default (made
+     *     only when an endpoint is {@code https}: {@link UpstreamTlsContext})
      * @return the started forwarder; {@link #stop()} it
      * @throws IllegalStateException when the client does not start
      */
@@ -233,15 +233,10 @@ public final class JettyForwarder {
         client.setMaxResponseHeadersSize(ResponseHeadCheck.parserLimit(maxResponseHeaderSize));
         client.setMaxRequestHeadersSize(CLIENT_MAX_REQUEST_HEAD);
         SslContextFactory.Client tls = CloseDelimitedBodies.newTlsContextFactory(); // verifies host names ("HTTPS")
-        try {
-            // The JVM's default context, as the JDK's client takes it: with the key of javax.net.ssl.keyStore, the
-            // only way to mutual TLS for a servlet configured by init-parameters, which the context Jetty would
-            // make itself (the JVM's trust, no key) left out.
-            tls.setSslContext(sslContext != null ? sslContext : SSLContext.getDefault());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("could not make the JVM's default TLS context for upstream " + guard.name()
-                    + " (see the javax.net.ssl.* system properties)", e);
-        }
+        // The JVM's default context, as the JDK's client takes it: with the key of javax.net.ssl.keyStore, the
+        // only way to mutual TLS for a servlet configured by init-parameters, which the context Jetty would
+        // make itself (the JVM's trust, no key) left out. None made for plain http endpoints only.
+        tls.setSslContext(UpstreamTlsContext.of(guard, sslContext));
         client.setSslContextFactory(tls);
         try {
             client.start();
