@@ -233,6 +233,25 @@ class ReplacementTemplatesTests {
                         + "Q&quot;uote&#39;s &lt;b&gt;&amp;&lt;/b&gt; \\ back</p>");
     }
 
+    /**
+     * R38: a plain-text page is no markup, so a value it shows is written as it is: a site name or link with
+     * {@code ' & < > = `} would read {@code Joe&#39;s} if the text escaper were HTML's. A value with only characters
+     * HTML escapes ({@code =}, a backtick) passes through problem details unchanged too, as JSON needs nothing there.
+     */
+    @Test
+    void aTextTemplateShowsEveryValueAsItIsAndJsonLeavesWhatOnlyHtmlEscapes() throws IOException {
+        write("502.txt.mustache", "{{siteName}}|{{supportHref}}");
+        write("502.json.mustache", "{\"url\": \"{{supportHref}}\"}");
+        String siteName = "Joe's <b>&</b> = `x` \\ \"Caf\u00e9\"";
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder).branding(Branding.builder()
+                .siteName(siteName).supportUrl("https://help.example/?a=1&b=2").build()));
+
+        assertThat(render(pages, 502, "text/plain").bodyText()).isEqualTo(siteName + "|https://help.example/?a=1&b=2");
+        pages = pages(PageConfig.builder().templateDirectory(folder)
+                .branding(Branding.builder().supportUrl("/help?topic=`502`").build()));
+        assertThat(render(pages, 502, "application/json").bodyText()).isEqualTo("{\"url\": \"/help?topic=`502`\"}");
+    }
+
     @Test
     void aBrokenTemplateFallsBackToTheBuiltInPageAndIsReportedOnce() throws IOException {
         write("5xx.html.mustache", "<h1>{{#unclosed}}</h1>");
