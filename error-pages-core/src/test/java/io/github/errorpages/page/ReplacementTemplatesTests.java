@@ -430,6 +430,38 @@ class ReplacementTemplatesTests {
                 .hasSize(1);
     }
 
+    /**
+     * A page with a per-response value in its style sheet has no shape and is rendered in full on every response.
+     * When such a template overflows a small request thread's stack after a large one rendered it, that request
+     * still falls back to the built-in page, reported once; the StackOverflowError reached the container (no page).
+     */
+    @Test
+    void aPageRenderedInFullEveryTimeFallsBackWhenASmallStackCannotRenderIt() throws Exception {
+        write("5xx.html.mustache", "{{#status}}".repeat(10_000) + "<!DOCTYPE html><html lang=\"en\"><title>t</title>"
+                + "<style>/* {{supportCode}} */</style><h1 class=\"application\">{{heading}}</h1></html>"
+                + "{{/status}}".repeat(10_000));
+        ErrorPages[] built = new ErrorPages[1];
+        onThreadWithStack(256L << 20, () -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+        String[] large = new String[2];
+        String[] small = new String[2];
+
+        onThreadWithStack(256L << 20, () -> large[0] = render(built[0], 502, BROWSER_ACCEPT).bodyText());
+        String log = StandardError.capture(() -> onThreadWithStack(256L << 10, () -> {
+            small[0] = render(built[0], 502, BROWSER_ACCEPT).bodyText();
+            small[1] = render(built[0], 502, BROWSER_ACCEPT).bodyText();
+        }));
+        onThreadWithStack(256L << 20, () -> large[1] = render(built[0], 502, BROWSER_ACCEPT).bodyText());
+
+        assertThat(Jsoup.parse(large[0]).select("h1.application")).as("the application's page").hasSize(1);
+        assertThat(large[1]).as("rendered in full: a support code of its own").isNotEqualTo(large[0]);
+        assertThat(Jsoup.parse(large[1]).select("h1.application")).hasSize(1);
+        for (String page : small) {
+            assertThat(Jsoup.parse(page).select("h1").text()).as(log).isEqualTo(BUILT_IN_502_HEADING);
+        }
+        assertThat(log.split("template 5xx.html.mustache from ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("failed to render");
+    }
+
     private static String nestedSections(int depth) {
         return "{{#status}}".repeat(depth) + "<h1>{{heading}}</h1>" + "{{/status}}".repeat(depth);
     }
