@@ -519,6 +519,34 @@ class FailureClassifierIntegrationTests {
     }
 
     /**
+     * Only HttpURLConnection's FileNotFoundException of a URL is the upstream's 404: one the application makes itself
+     * naming a URL (a missing cached copy, say), or one whose stack trace is gone (made without one, or stripped),
+     * is no response the upstream gave. The call fails as with any exception that is no upstream failure, rather
+     * than passing for a 404 the upstream answered: a success for the breaker and the metrics, and no page (R3).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void anApplicationsOwnFileNotFoundExceptionNamingAUrlIsNoResponse(boolean withStackTrace) {
+        FaultyUpstream upstream = FaultyUpstream.start(exchange -> exchange.respond(200, "{}"));
+        resource = upstream;
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    FileNotFoundException missing = new FileNotFoundException(
+                            attempt.endpoint().resolve("/cache/orders/42.json").toString());
+                    if (!withStackTrace) {
+                        missing.setStackTrace(new StackTraceElement[0]);
+                    }
+                    throw missing;
+                }));
+
+        assertThat(thrown).as("no 404 of the upstream's").isNotNull();
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+        assertThat(guard.metrics().successfulCalls()).isZero();
+    }
+
+    /**
      * HttpURLConnection's exception for an upstream 5xx is that response, and the guard treats it as one it read
      * itself: with fail-on-5xx on a failure, counted by the breaker and retried (R3); with fail-on-5xx off no
      * failure at all, like any response (docs/configuration.md): one attempt, nothing counted against the upstream,
