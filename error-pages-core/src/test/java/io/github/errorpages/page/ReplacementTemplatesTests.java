@@ -520,6 +520,26 @@ class ReplacementTemplatesTests {
                 .contains("script-src 'sha256-" + sha256("\ndocument.body.dataset.ready = 'yes';\n") + "'");
     }
 
+    /**
+     * R41: an inline script or style sheet runs up to its own end tag, as a browser parses it, whatever other end tag
+     * it holds ({@code "</p>"} in a string, {@code </b>} in a comment): the policy hashes all of it. A hash of the part
+     * before the first {@code </} would match nothing the browser sees, and it would block the script and style.
+     */
+    @Test
+    void anInlineScriptOrStyleWithAnotherEndTagInsideIsHashedWhole() throws Exception {
+        String style = "/* </b> */ main { margin: 0 }";
+        String script = "document.body.insertAdjacentHTML('beforeend', '<p>ready</p>');";
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head><title>t</title><style>" + style
+                + "</style></head><body><h1>{{heading}}</h1><script>" + script + "</script></body></html>");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true));
+
+        ErrorResponse response = render(pages, 502, BROWSER_ACCEPT);
+
+        assertThat(List.of(response.header("Content-Security-Policy").split("; ")))
+                .contains("style-src 'sha256-" + sha256(style) + "'")
+                .contains("script-src 'sha256-" + sha256(script) + "'");
+    }
+
     @Test
     void aByteOrderMarkIsNotSentAsPartOfTheBody() throws IOException {
         // RFC 8259 §8.1: networked JSON must not begin with a byte order mark (R32: the body is problem+json).
