@@ -501,6 +501,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 answerClientBodyFailure(request, response, clientBodyFailed.getCause(), !committedBefore);
                 return;
             } catch (InterruptedException e) {
+                if (body instanceof ClientBodyPublisher clientBody) {
+                    closeIfUploadCutShort(request, clientBody);
+                }
                 answerInterrupted(current, request, response, false,
                         new InterruptedIOException("interrupted while waiting for the upstream"));
                 return;
@@ -607,6 +610,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 try {
                     outcome = started.get();
                 } catch (InterruptedException e) {
+                    if (reads != null) {
+                        closeIfUploadCutShort(request, reads);
+                    }
                     answerInterrupted(proxy, request, response, exchange, started);
                     return;
                 } catch (ExecutionException e) {

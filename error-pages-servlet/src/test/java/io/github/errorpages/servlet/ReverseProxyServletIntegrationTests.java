@@ -2130,6 +2130,69 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * A request's thread interrupted (a stuck-thread valve, a server stopping) while the client's upload is paused
+     * part-way, the proxy's read of it blocked: the page (503 {@code connection_limit_reached}, R1, R2) says
+     * {@code Connection: close} (RFC 9112 §9.6) and the connection ends after it, as after a page for an upstream that
+     * failed mid-upload: the rest of the upload is not read. Kept alive, the connection had the rest of the body
+     * parsed as its next request, out of step with the client's requests. Both transports, the Jetty transport
+     * without async support (its thread waits for the upstream). The thread stays interrupted, for the container.
+     */
+    @Test
+    void requestThreadInterruptedMidUploadAnswersThePageAndClosesTheConnection() throws Exception {
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        AtomicReference<Thread> serving = new AtomicReference<>();
+        CompletableFuture<@Nullable Throwable> thrown = new CompletableFuture<>();
+        CompletableFuture<Boolean> interruptedAfter = new CompletableFuture<>();
+        try (ServerSocket stalls = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> stalled = CompletableFuture.runAsync(() -> {
+                try (Socket upstream = stalls.accept()) {
+                    readUntilTheProxyWaitsForMoreUpload(upstream.getInputStream(), waitingForMoreUpload);
+                    upstream.getInputStream().transferTo(OutputStream.nullOutputStream()); // until the proxy closes
+                } catch (IOException ended) {
+                    // the proxy gave the connection up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("stuck").endpoints(
+                    URI.create("http://127.0.0.1:" + stalls.getLocalPort())).maxAttempts(1)
+                    .attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(60)).build());
+            configured = new JettyServer().filter((request, response, chain) -> {
+                serving.set(Thread.currentThread());
+                try {
+                    chain.doFilter(request, response);
+                    thrown.complete(null);
+                } catch (IOException | ServletException | RuntimeException e) {
+                    thrown.complete(e);
+                    throw e;
+                } finally {
+                    interruptedAfter.complete(Thread.currentThread().isInterrupted());
+                }
+            }).filter(new UploadWatch(10, waitingForMoreUpload))
+                    .servlet("/*", proxyBuilder(guard).build(), false).start();
+            try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+                uploader.setSoTimeout(10_000);
+                OutputStream out = uploader.getOutputStream();
+                sendHalfAnUpload(out);
+                HttpTester.Input in = HttpTester.from(uploader.getInputStream());
+                assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).as("the read waits for more").isTrue();
+
+                serving.get().interrupt();
+
+                HttpTester.Response page = HttpTester.parseResponse(in);
+                assertThat(page.getStatus()).isEqualTo(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                assertThat(page.getContent()).contains("connection_limit_reached").doesNotContain("Exception");
+                assertThat(page.get("Connection")).as("RFC 9112 §9.6").isEqualToIgnoringCase("close");
+                assertThat(answerToTheRestOfTheUploadAndARequest(out, in))
+                        .as("nothing after the page but the connection's end").isNull();
+            }
+            assertThat(interruptedAfter.get(10, TimeUnit.SECONDS)).as("the interrupt kept, for the container").isTrue();
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+            stalled.get(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** Tells of each write to its output stream, once the bytes are in the response's buffer. */
     private static final class WriteSignallingResponse extends HttpServletResponseWrapper {
         private final Semaphore written;
