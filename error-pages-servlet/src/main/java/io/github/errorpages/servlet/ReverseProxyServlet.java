@@ -563,14 +563,22 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // nothing to send it to: the read ends with the connection
             }
         }
+        // Interrupted already, the thread was answered with the page (answerInterrupted): the wait goes without the
+        // interrupt, restored after it. With it, the wait ended at once, thrown on after the page (Jetty's WARN), the
+        // read left blocked in the container's stream.
+        boolean interrupted = Thread.interrupted();
         try {
             if (!body.stopReading(BODY_READ_PATIENCE)) {
                 log.warn("A read of the body of {} {} was still waiting for the client {} s after the answer",
                         request.getMethod(), request.getRequestURI(), BODY_READ_PATIENCE.toSeconds());
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
             throw new InterruptedIOException("interrupted while the client's body was still being read");
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
