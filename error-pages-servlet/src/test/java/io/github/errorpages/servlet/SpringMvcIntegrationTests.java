@@ -26,6 +26,11 @@ import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.client.ClientBuilder;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,6 +79,7 @@ class SpringMvcIntegrationTests {
     private static FaultyUpstream busy;
     private static FaultyUpstream stalling;
     private static FaultyUpstream garbage;
+    private static ServerSocket resetting;
     private static JettyServer jetty;
     private static TomcatServer tomcat;
 
@@ -84,6 +90,7 @@ class SpringMvcIntegrationTests {
                 "Retry-After", "30"));
         stalling = FaultyUpstream.start(Behaviour.stallMidBody());
         garbage = FaultyUpstream.start(Behaviour.garbage());
+        resetting = resettingEveryConnection();
         // On Jetty, with what applications put between the filter and Spring MVC: a filter that sets a header before
         // the chain, and one that sets one after it (ShallowEtagHeaderFilter's ETag).
         jetty = new JettyServer().filter(new ErrorPagesFilter()).filter(new RequestIdFilter())
@@ -93,7 +100,8 @@ class SpringMvcIntegrationTests {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable closeable : List.<AutoCloseable>of(jetty, tomcat, cutShort, busy, stalling, garbage)) {
+        for (AutoCloseable closeable : List.<AutoCloseable>of(jetty, tomcat, cutShort, busy, stalling, garbage,
+                resetting)) {
             try {
                 closeable.close();
             } catch (Exception e) {
@@ -125,6 +133,23 @@ class SpringMvcIntegrationTests {
         assertErrorPage(response, "GET", 502, "\\d+");
         assertThat(Client.text(response)).contains("<html");
         assertNoLeak(response, cutShort.uri().getAuthority(), "EOFException", "UpstreamFailureException");
+    }
+
+    /**
+     * An upstream that resets the connection the application streams a request body on: the write fails with
+     * "Broken pipe" or "Connection reset by peer", which Spring MVC takes for the client's disconnect by its message
+     * (no EOFException in the chain) and answers with nothing. The client gets the page of an upstream failure, not an
+     * empty 200 (R1), and nothing of the socket's exception (R9).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty", "tomcat"})
+    void upstreamsResetOfAStreamedBodyIsThePageNotAnEmpty200(String container) {
+        HttpResponse<byte[]> response = Client.get(server(container).get().resolve("/ledger"), "text/html");
+
+        assertErrorPage(response, "GET", 502, "\\d+");
+        assertThat(Client.text(response)).contains("<html");
+        assertNoLeak(response, "SocketException", "Broken pipe", "reset by peer",
+                String.valueOf(resetting.getLocalPort()));
     }
 
     /**
@@ -461,6 +486,19 @@ class SpringMvcIntegrationTests {
             return legacyBilling.getForObject(garbage.uri().resolve("/invoices"), String.class);
         }
 
+        /** Streams an export to a ledger upstream over a socket of its own, which the ledger resets. */
+        @GetMapping("/ledger")
+        String ledger() throws IOException {
+            try (Socket ledger = new Socket(InetAddress.getLoopbackAddress(), resetting.getLocalPort())) {
+                OutputStream export = ledger.getOutputStream();
+                byte[] rows = new byte[64 * 1024];
+                for (int i = 0; i < 16 * 1024; i++) { // 1 GiB at most: the reset fails a write long before
+                    export.write(rows);
+                }
+            }
+            return "exported";
+        }
+
         @GetMapping("/slow-billing")
         String slowBilling() {
             return slowBilling.get().uri(stalling.uri().resolve("/invoices")).retrieve().body(String.class);
@@ -510,6 +548,27 @@ class SpringMvcIntegrationTests {
                 throws IOException, ServletException {
             ((HttpServletResponse) response).setHeader("X-Request-Id", "abc123");
             chain.doFilter(request, response);
+        }
+    }
+
+    /** A loopback server that resets (TCP RST) every connection it accepts, without reading from it. */
+    private static ServerSocket resettingEveryConnection() {
+        try {
+            ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread resetter = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (Socket accepted = server.accept()) {
+                        accepted.setSoLinger(true, 0);
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            }, "resetting-ledger");
+            resetter.setDaemon(true);
+            resetter.start();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
