@@ -21,6 +21,7 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.client.ClientBuilder;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpHeaders;
@@ -112,7 +114,8 @@ class SpringMvcIntegrationTests {
 
     private static DispatcherServlet dispatcher() {
         AnnotationConfigWebApplicationContext context = new AnnotationConfigWebApplicationContext();
-        context.register(WebConfig.class, Gateway.class, GatewayWithFallback.class, GatewayWithEmptyAnswer.class);
+        context.register(WebConfig.class, Gateway.class, GatewayWithFallback.class, GatewayWithEmptyAnswer.class,
+                GatewayWithHeaderAnswer.class);
         return new DispatcherServlet(context);
     }
 
@@ -187,6 +190,23 @@ class SpringMvcIntegrationTests {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("X-Audit")).contains("deferred");
+        assertThat(response.body()).isEmpty();
+    }
+
+    /**
+     * A handler that answers the same failure with a header alone, set as an int or a date (a Retry-After of its own,
+     * an Expires): Spring MVC resolves the exception to nothing, and the handler's answer stands, as with a header
+     * set as text. Read as untouched, the response got the page instead of the application's answer.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource({"jetty, setIntHeader", "jetty, addIntHeader", "jetty, setDateHeader", "jetty, addDateHeader",
+            "tomcat, setIntHeader", "tomcat, addIntHeader", "tomcat, setDateHeader", "tomcat, addDateHeader"})
+    void applicationsOwnAnswerWithAnIntOrDateHeaderStands(String container, String setter) {
+        HttpResponse<byte[]> response = Client.get(
+                server(container).get().resolve("/inventory-or-header?setter=" + setter), "text/html");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue(GatewayWithHeaderAnswer.header(setter))).isPresent();
         assertThat(response.body()).isEmpty();
     }
 
@@ -538,6 +558,34 @@ class SpringMvcIntegrationTests {
         @ExceptionHandler(UpstreamFailureException.class)
         ResponseEntity<Void> deferred() {
             return ResponseEntity.ok().header("X-Audit", "deferred").build();
+        }
+    }
+
+    /** A controller that answers an upstream failure with one header, set with the setter the request names. */
+    @RestController
+    static class GatewayWithHeaderAnswer {
+
+        private final GuardedHttpClient inventory = GuardedHttpClient.of(HttpClient.newHttpClient(),
+                UpstreamGuard.of(UpstreamConfig.builder("inventory-headed").endpoints(cutShort.uri()).build()));
+
+        static String header(String setter) {
+            return setter.contains("Int") ? "X-Stock-Age" : "Expires";
+        }
+
+        @GetMapping("/inventory-or-header")
+        String inventory() throws InterruptedIOException {
+            return stock(inventory);
+        }
+
+        @ExceptionHandler(UpstreamFailureException.class)
+        void stale(HttpServletRequest request, HttpServletResponse response) {
+            String setter = request.getParameter("setter");
+            switch (setter) {
+                case "setIntHeader" -> response.setIntHeader(header(setter), 30);
+                case "addIntHeader" -> response.addIntHeader(header(setter), 30);
+                case "setDateHeader" -> response.setDateHeader(header(setter), 0);
+                default -> response.addDateHeader(header(setter), 0);
+            }
         }
     }
 
