@@ -349,7 +349,7 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
      * upstream failure after commit (R5), which the classifier alone would read the timeout as.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"write-byte", "write-buffer", "print", "flush", "close"})
+    @ValueSource(strings = {"write-byte", "write-buffer", "print", "flush", "flush-buffer", "close"})
     void clientThatStopsReadingIsNoUpstreamFailureWhicheverWriteWaits(String write) {
         thrownPastTheFilter.clear();
         AtomicReference<Throwable> thrown = new AtomicReference<>();
@@ -373,6 +373,7 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
      * Writes a large answer with one of the stream's ways to write ({@code how}) until the write fails, as a streaming
      * application would, and throws the failure on: {@code write-byte} byte by byte, {@code write-buffer} one 32 MB
      * {@code ByteBuffer}, {@code print} strings, {@code flush} a small chunk and a flush each time (the flush waits),
+     * {@code flush-buffer} the same with the response's {@code flushBuffer()} (the flush waits),
      * {@code close} 24 MB into a buffer of 32 MB, then {@code close()} (which waits).
      */
     private static void writeUntilItFails(HttpServletResponse response, String how) throws IOException {
@@ -401,6 +402,11 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                 case "flush" -> {
                     out.write(chunk);
                     out.flush();
+                    written += chunk.length;
+                }
+                case "flush-buffer" -> {
+                    out.write(chunk);
+                    response.flushBuffer();
                     written += chunk.length;
                 }
                 case "close" -> {
