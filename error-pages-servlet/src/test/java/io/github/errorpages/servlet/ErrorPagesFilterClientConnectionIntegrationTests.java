@@ -376,7 +376,7 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
      * {@code flush-buffer} the same with the response's {@code flushBuffer()} (the flush waits),
      * {@code close} 24 MB into a buffer of 32 MB, then {@code close()} (which waits).
      */
-    private static void writeUntilItFails(HttpServletResponse response, String how) throws IOException {
+    static void writeUntilItFails(HttpServletResponse response, String how) throws IOException {
         response.setContentType("text/plain");
         int large = 32 * 1024 * 1024;
         if (how.equals("close")) {

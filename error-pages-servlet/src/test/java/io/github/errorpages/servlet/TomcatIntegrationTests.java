@@ -41,6 +41,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -762,6 +763,48 @@ class TomcatIntegrationTests {
             String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
 
             assertThat(answer).startsWith("HTTP/1.1 4").doesNotContain("Exception", "errorpages", "at org.");
+        }
+    }
+
+    /**
+     * A client that stops reading a large answer while the application writes it, by each of the stream's ways to
+     * write (as {@link ErrorPagesFilterClientConnectionIntegrationTests} on Jetty): Tomcat gives up on the write at its
+     * connection timeout (500 ms here), and the application throws the failure on. That is the request's own
+     * connection, not an upstream's (R4): no "error page" line and no WARN of an upstream failure after commit (R5).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"write-byte", "write-buffer", "print", "flush", "flush-buffer", "close"})
+    void clientThatStopsReadingIsNoUpstreamFailureWhicheverWriteWaits(String write) throws Exception {
+        BlockingQueue<Throwable> thrownPastTheFilter = new LinkedBlockingQueue<>();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        try (TomcatServer stalled = TomcatServer.inCode().connectionTimeout(Duration.ofMillis(500))
+                .filter("front", (request, response, chain) -> {
+                    try {
+                        chain.doFilter(request, response);
+                    } catch (IOException | ServletException | RuntimeException failure) {
+                        thrownPastTheFilter.add(failure);
+                        throw failure;
+                    }
+                })
+                .filter(ErrorPagesFilter.builder().build())
+                .servlet("/write-by/*", servlet((request, response) -> ErrorPagesFilterClientConnectionIntegrationTests
+                        .writeUntilItFails(response, request.getPathInfo().substring(1))))
+                .start()) {
+            String log = StandardError.capture(() -> {
+                try (Socket client = new Socket()) {
+                    client.setReceiveBufferSize(4096);
+                    client.connect(new InetSocketAddress("127.0.0.1", stalled.uri("/").getPort()));
+                    client.getOutputStream().write(("GET /write-by/" + write + " HTTP/1.1\r\nHost: test\r\nAccept: "
+                            + JSON + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    thrown.set(thrownPastTheFilter.poll(20, TimeUnit.SECONDS)); // never reading what comes
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+
+            assertThat(thrown.get()).as("the write's failure, thrown on past the filter")
+                    .isInstanceOf(IOException.class);
+            assertThat(log).doesNotContain("error page status=", "aborted", "upstream failure");
         }
     }
 
