@@ -926,6 +926,31 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * The read listener's bug (an {@code IllegalStateException} from {@code onAllDataRead}, before anything was
+     * written) is no upstream failure (R4): the client gets what a Tomcat without the filter gives, byte for byte (no
+     * answer: Tomcat 11 closes the connection of a cycle that failed so), and the filter logs no page; the
+     * application's {@code onError} gets the bug, and its {@code complete()} there works.
+     */
+    @Test
+    void aBugAReadListenerThrowsGetsTomcatsAnswer() throws InterruptedException {
+        String request = readListenerRequest("bug");
+        String withoutFilter;
+        try (TomcatServer bare = TomcatServer.inCode().servlet("/read-listener-throws/*", readListenerThrows())
+                .start()) {
+            withoutFilter = rawExchange(bare, request);
+        }
+        readListenerErrors.clear();
+        AtomicReference<String> answer = new AtomicReference<>();
+        String log = StandardError.capture(() -> answer.set(rawExchange(tomcat, request)));
+
+        // Tomcat 11 ends such a cycle (its onError completed it) by closing the connection without an answer.
+        assertThat(answer.get()).as("what Tomcat answers without the filter").isEqualTo(withoutFilter).isEmpty();
+        assertThat(log).doesNotContain("error page status=", "aborted");
+        assertThat(readListenerErrors.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete()")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("order 7");
+    }
+
+    /**
      * The read listener answered (a captured 503, then {@code complete()}, which writes the page), then threw an
      * upstream failure: Tomcat reports that one to {@code onError} after the page. The request was answered once:
      * nothing more is written or logged (no second page, no "aborted after the response was committed").
@@ -1076,7 +1101,8 @@ class TomcatIntegrationTests {
      * from it what the path names: an {@link UpstreamFailureException} of a 503 with the breaker's remaining open time
      * ({@code unavailable}), a {@link ConnectException} wrapped as an application's call wraps it, from
      * {@code onDataAvailable} ({@code refused-wrapped}), a read timeout ({@code read-timeout}), Tomcat's
-     * {@code ClientAbortException} of a reset ({@code client-abort}), or an upstream failure after it answered with a
+     * {@code ClientAbortException} of a reset ({@code client-abort}), the application's bug, an
+     * {@code IllegalStateException} ({@code bug}), or an upstream failure after it answered with a
      * captured 503 and {@code complete()} ({@code after-the-page}), or after it answered through Tomcat with a
      * {@code sendError(500)} the filter does not intercept ({@code after-send-error-500}) or a redirect
      * ({@code after-redirect}), a refused connection. Its {@code onError} completes the cycle, as an
@@ -1109,6 +1135,7 @@ class TomcatIntegrationTests {
                                 .breakerRemainingOpen(Duration.ofSeconds(42)).build(), null);
                         case "read-timeout" -> throw new SocketTimeoutException("Read timed out");
                         case "client-abort" -> throw new ClientAbortException(new SocketException("Connection reset"));
+                        case "bug" -> throw new IllegalStateException("order 7 is in no state to ship");
                         case "after-send-error-500" -> {
                             ((HttpServletResponse) async.getResponse()).sendError(500);
                             throw new ConnectException("Connection refused");
