@@ -1,5 +1,8 @@
 package io.github.errorpages.servlet;
 
+import static io.github.errorpages.servlet.UploadWatch.answerToTheRestOfTheUploadAndARequest;
+import static io.github.errorpages.servlet.UploadWatch.readUntilTheProxyWaitsForMoreUpload;
+import static io.github.errorpages.servlet.UploadWatch.sendHalfAnUpload;
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static io.github.errorpages.servlet.PageAssertions.assertOnePage;
@@ -3584,46 +3587,6 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(guard.metrics().brokenBodies()).isZero();
             assertThat(guard.failingSince()).isEmpty();
             assertThat(guard.circuitBreakers().get(0).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
-        }
-    }
-
-    /**
-     * The upstream's side of a paused upload: reads the request's head and the first byte of its body, then waits
-     * until the proxy waits for more of the upload ({@link UploadWatch}), the client pausing for the answer: a
-     * blocking read of the upload is then blocked.
-     */
-    private static void readUntilTheProxyWaitsForMoreUpload(InputStream in, CountDownLatch waitingForMoreUpload)
-            throws IOException, InterruptedException {
-        for (int matched = 0; matched < 4; ) { // to the end of the head
-            int b = in.read();
-            matched = b < 0 ? 4 : b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
-        }
-        in.read(); // the first byte of the body: the proxy reads the client's upload
-        assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).isTrue();
-    }
-
-    /** Sends the head of a 20-byte upload and its first 10 bytes. */
-    private static void sendHalfAnUpload(OutputStream out) throws IOException {
-        out.write(("POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + JSON + "\r\nContent-Length: 20"
-                + "\r\n\r\n" + "A".repeat(10)).getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
-
-    /**
-     * Sends the rest of {@link #sendHalfAnUpload}'s upload and a request behind it.
-     *
-     * @return the answer that comes, or {@code null} for the connection's end (a reset included: the rest came
-     *     after the close, an end as good as the close itself)
-     */
-    private static HttpTester.@Nullable Response answerToTheRestOfTheUploadAndARequest(OutputStream out,
-            HttpTester.Input in) throws IOException {
-        out.write(("B".repeat(10) + "GET /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        try {
-            return HttpTester.parseResponse(in);
-        } catch (SocketException resetByTheProxy) {
-            return null;
         }
     }
 
