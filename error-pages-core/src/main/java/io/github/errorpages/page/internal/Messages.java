@@ -26,11 +26,9 @@ public final class Messages {
 
     static final String FOLDER = "io/github/errorpages/messages/";
 
-    private final Locale locale;
     private final Map<String, String> values;
 
-    private Messages(Locale locale, Map<String, String> values) {
-        this.locale = locale;
+    private Messages(Map<String, String> values) {
         this.values = values;
     }
 
@@ -44,14 +42,7 @@ public final class Messages {
         if (!locale.getLanguage().equals("en")) {
             values.putAll(read("messages_" + locale.toLanguageTag().replace('-', '_') + ".properties"));
         }
-        return new Messages(locale, Collections.unmodifiableMap(values));
-    }
-
-    /**
-     * @return the language
-     */
-    public Locale locale() {
-        return locale;
+        return new Messages(Collections.unmodifiableMap(values));
     }
 
     /**
