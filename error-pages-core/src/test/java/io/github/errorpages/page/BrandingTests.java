@@ -135,6 +135,41 @@ class BrandingTests {
         assertThat(branding.toBuilder().build().supportEmail()).contains("help@acme.example");
     }
 
+    /**
+     * An empty property ({@code error-pages.branding.logo=}, as a deployment writes it to switch off what a shared
+     * file sets) clears the value: the page shows no logo and no support link, rather than refusing to start over a
+     * value that is no logo, URL or address, or keeping the one set before.
+     */
+    @Test
+    void aBlankLogoSupportUrlOrAddressClearsTheOneSetBefore() {
+        String svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1 1\"/>";
+        Branding set = Branding.builder().siteName("Acme").logo(svg).supportUrl("https://help.acme.example/")
+                .supportEmail("help@acme.example").build();
+
+        for (String blank : new String[] {"", "  \n", null}) {
+            Branding cleared = set.toBuilder().logo(blank).supportUrl(blank).supportEmail(blank).build();
+
+            assertThat(cleared.logo()).as("logo %s", blank).isEmpty();
+            assertThat(cleared.supportUrl()).as("support URL %s", blank).isEmpty();
+            assertThat(cleared.supportEmail()).as("support address %s", blank).isEmpty();
+            assertThat(cleared.siteName()).isEqualTo("Acme");
+        }
+    }
+
+    /**
+     * The configuration is logged at startup: a logo of up to {@link Branding#MAX_LOGO_LENGTH} characters shows as
+     * its length, so that the log line stays readable, and every other value shows as it is.
+     */
+    @Test
+    void toStringShowsTheLogosLengthAndEveryOtherValue() {
+        String logo = "data:image/png;base64,iVBORw0KGgo=";
+        Branding branding = Branding.builder().siteName("Acme").logo(logo).supportEmail("help@acme.example").build();
+
+        assertThat(branding.toString()).contains("siteName=Acme", "logo=" + logo.length() + " chars",
+                "supportEmail=help@acme.example", "homeUrl=/", "supportUrl=null").doesNotContain("base64");
+        assertThat(Branding.ofDefaults().toString()).contains("logo=none");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"help", "help@", "a@b", "x@y.example?subject=hi", "<a@b.example>", "a b@c.example"})
     void rejectsAnythingButAPlainSupportAddress(String email) {

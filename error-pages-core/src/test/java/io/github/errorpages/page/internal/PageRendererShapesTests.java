@@ -6,6 +6,7 @@ import io.github.errorpages.ErrorDecision;
 import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.ErrorPolicy;
 import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.page.Branding;
@@ -57,5 +58,45 @@ class PageRendererShapesTests {
         long[] counts = renderer.shapeCounts();
         assertThat(counts[0]).as("shapes kept").isGreaterThanOrEqualTo(8 * 3 * 6);
         assertThat(counts[1]).as("pages rendered in full on every response").isZero();
+    }
+
+    /**
+     * The shapes kept are bounded: a gateway that relays every upstream 5xx status (R3) in every language and
+     * format has 2,400 of them, and a renderer that kept each would grow with what its upstreams answer. Past the
+     * bound a page is rendered in full, and is the page a renderer with room for its shape gives.
+     */
+    @Test
+    void shapesPastTheBoundAreNotKeptAndTheirPagesAreRenderedInFull() {
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        PageRenderer renderer = PageRenderer.create(PageConfig.ofDefaults(), clock, getClass().getClassLoader());
+        List<String> languages = List.of("en", "de", "fr", "es", "pt", "ja", "zh-CN", "ar");
+        List<String> accepts = List.of("text/html", "application/problem+json", "text/plain");
+        ErrorResponse last = null;
+        ErrorRequest lastRequest = null;
+        ErrorDecision lastDecision = null;
+        for (int status = 500; status <= 599; status++) {
+            ErrorDecision decision = POLICY.decide(UpstreamFailure.ofUpstreamStatus(status, null));
+            for (String language : languages) {
+                for (String accept : accepts) {
+                    lastRequest = new ErrorRequest("GET", "/", accept, language, null);
+                    lastDecision = decision;
+                    last = renderer.render(decision, lastRequest, "7KQ2-MF4X", false, null);
+                }
+            }
+        }
+
+        long[] counts = renderer.shapeCounts();
+        assertThat(counts[0]).as("shapes kept").isEqualTo(1024);
+        assertThat(counts[1]).as("pages without a shape").isZero();
+        ErrorResponse withRoom = PageRenderer.create(PageConfig.ofDefaults(), clock, getClass().getClassLoader())
+                .render(lastDecision, lastRequest, "7KQ2-MF4X", false, null);
+        assertThat(last.status()).isEqualTo(599);
+        assertThat(last.headers()).isEqualTo(withRoom.headers());
+        assertThat(withoutInstance(last.bodyText())).isEqualTo(withoutInstance(withRoom.bodyText()))
+                .contains("7KQ2-MF4X");
+    }
+
+    private static String withoutInstance(String body) {
+        return body.replaceAll("urn:uuid:[0-9a-f-]{36}", "urn:uuid:");
     }
 }
