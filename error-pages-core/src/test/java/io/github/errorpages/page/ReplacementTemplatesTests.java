@@ -252,6 +252,20 @@ class ReplacementTemplatesTests {
         assertThat(render(pages, 502, "application/json").bodyText()).isEqualTo("{\"url\": \"/help?topic=`502`\"}");
     }
 
+    /**
+     * A replacement template sees the model's keys and nothing else: no method or field of a value, so that a
+     * template (written by whoever can write to the folder) cannot reach the class loader, the JVM's objects or a
+     * value's other state through {@code {{title.class.classLoader}}} and the like. Each such name renders empty.
+     */
+    @Test
+    void aTemplateReadsNoMethodOrFieldOfAValue() throws IOException {
+        write("502.txt.mustache", "[{{title.length}}][{{title.bytes}}][{{title.class}}][{{title.class.classLoader}}]"
+                + "[{{supportCode.hashCode}}][{{title.value}}][{{#title}}{{length}}{{empty}}{{/title}}][{{title}}]");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder));
+
+        assertThat(render(pages, 502, "text/plain").bodyText()).isEqualTo("[][][][][][][][Page not available]");
+    }
+
     @Test
     void aBrokenTemplateFallsBackToTheBuiltInPageAndIsReportedOnce() throws IOException {
         write("5xx.html.mustache", "<h1>{{#unclosed}}</h1>");
