@@ -5,6 +5,7 @@ import static io.github.errorpages.servlet.UploadWatch.readUntilTheProxyWaitsFor
 import static io.github.errorpages.servlet.UploadWatch.sendHalfAnUpload;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.testing.Await;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import java.io.IOException;
@@ -14,13 +15,22 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpTester;
+import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ErrorPagesFilter} in front of {@link ReverseProxyServlet} (Jetty transport) on a real Jetty, a real upstream
@@ -72,6 +82,85 @@ class FilterInFrontOfProxyIntegrationTests {
                             asyncSupported).start();
             return new Started(tomcat.uri("/").getPort(), tomcat);
         });
+    }
+
+    /**
+     * The same over HTTP/2 (h2c, as a gateway behind a load balancer speaks it), where a stream, not the connection,
+     * carries the upload: the page is the stream's answer, at once, without the upstream's body (RFC 9113 §8.1: a
+     * server may answer before the request's end). {@code Connection: close} is no HTTP/2 field (RFC 9113 §8.2.2):
+     * the answer must come without it rather than as a malformed stream, and the client's connection stays open for
+     * its other streams. The exchange ends with the answer: the bulkhead's permit is given back at once.
+     */
+    @ParameterizedTest(name = "async supported: {0}")
+    @ValueSource(booleans = {true, false})
+    void overHttp2AnEarly503InTheMiddleOfAPausedUploadIsAnsweredWithThePagePromptly(boolean asyncSupported)
+            throws Exception {
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> answered = CompletableFuture.runAsync(() -> {
+                try (Socket upstream = early.accept()) {
+                    InputStream in = upstream.getInputStream();
+                    readUntilTheProxyWaitsForMoreUpload(in, waitingForMoreUpload);
+                    upstream.getOutputStream().write(("HTTP/1.1 503 Early\r\nRetry-After: 20\r\n"
+                            + "Content-Length: 8\r\nConnection: close\r\n\r\nrefusing")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    upstream.getOutputStream().flush();
+                    upstream.shutdownOutput();
+                    in.transferTo(OutputStream.nullOutputStream());
+                } catch (IOException ended) {
+                    // the proxy gave the connection up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
+                    URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
+            JettyServer jetty = new JettyServer().h2c().filter(ErrorPagesFilter.builder().build())
+                    .filter(new UploadWatch(10, waitingForMoreUpload))
+                    .servlet("/*", ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build(),
+                            asyncSupported).start();
+            HttpClient h2 = Http2Clients.started();
+            AsyncRequestContent upload = new AsyncRequestContent("application/octet-stream");
+            try (jetty) {
+                upload.write(ByteBuffer.wrap("A".repeat(10).getBytes(StandardCharsets.US_ASCII)), Callback.NOOP);
+                CompletableFuture<String> body = new CompletableFuture<>();
+                CompletableFuture<Result> answer = new CompletableFuture<>();
+                h2.newRequest(jetty.h2cUri("/uploads")).method("POST").body(upload)
+                        .headers(fields -> fields.put("Accept", "application/json"))
+                        .send(new BufferingResponseListener() {
+                            @Override
+                            public void onComplete(Result result) {
+                                body.complete(getContentAsString());
+                                answer.complete(result);
+                            }
+                        });
+
+                Result result = answer.get(8, TimeUnit.SECONDS); // within the attempt's timeout (10 s)
+
+                assertThat(result.getResponseFailure()).as("the answer, whole").isNull();
+                Response page = result.getResponse();
+                assertThat(page.getStatus()).isEqualTo(503);
+                assertThat(page.getHeaders().get("Content-Type")).startsWith("application/problem+json");
+                assertThat(body.get()).containsPattern("\"status\":\\s*503").doesNotContain("refusing");
+                assertThat(page.getHeaders().get("Retry-After")).isEqualTo("20");
+                assertThat(page.getHeaders().get("Connection")).isNull();
+                int permits = guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls();
+                Await.until(() -> guard.bulkhead().getMetrics().getAvailableConcurrentCalls() == permits,
+                        "the exchange's end, the client's stream still open", Duration.ofSeconds(5));
+                if (asyncSupported) {
+                    // Read with blocking I/O, the upload's read on the upstream client's thread sometimes outlives
+                    // the answer until the stream's idle timeout or the server's stop (left open: see issue 7's note).
+                    answered.get(5, TimeUnit.SECONDS); // the upstream's connection given up
+                }
+                assertThat(h2.newRequest(jetty.h2cUri("/uploads")).method("OPTIONS").headers(fields -> fields
+                        .put("Max-Forwards", "0")).timeout(8, TimeUnit.SECONDS).send().getStatus())
+                        .as("the connection's next stream").isEqualTo(200);
+            } finally {
+                upload.close();
+                h2.stop();
+            }
+            answered.get(10, TimeUnit.SECONDS);
+        }
     }
 
     /** A server started with the filter in front of the proxy. */
