@@ -163,6 +163,7 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                 .servlet("/write-by/*", servlet((request, response) ->
                         writeUntilItFails(response, request.getPathInfo().substring(1))))
                 .servlet("/echo-by-reader/*", echoByReader())
+                .servlet("/echo-by-stream/*", echoByStream())
                 .servlet("/read-without-blocking", servlet((request, response) -> {
                     if (request.getAttribute(READ_FAILURE) instanceof Throwable failed) {
                         // the read listener's failure, thrown on in the dispatch it asked for
@@ -434,15 +435,37 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
         String asWithoutTheFilter;
         try (JettyServer unfiltered = new JettyServer()) {
             unfiltered.servlet("/echo-by-reader/*", echoByReader()).start();
-            asWithoutTheFilter = echoedBy(unfiltered, read);
+            asWithoutTheFilter = echoedBy(unfiltered, "/echo-by-reader/" + read);
         }
 
-        String echoed = echoedBy(jetty, read);
+        String echoed = echoedBy(jetty, "/echo-by-reader/" + read);
 
         assertThat(echoed).isEqualTo(asWithoutTheFilter);
         if (!read.equals("close")) { // Jetty's reader closes its stream only: a read after close() is at the end
             assertThat(echoed).isEqualTo(expectedEcho(read));
         }
+    }
+
+    /**
+     * The application behind the filter reads the body with the stream, by each of its reads that the stalls below
+     * only see fail, and gets exactly the client's bytes, in the pieces the container's stream hands out: the
+     * filter's stream passes each call on to the container's, so that {@code readLine} stops at each line end,
+     * {@code readNBytes} fills the length asked for, {@code skip} skips what it says and {@code available()} tells
+     * what the container holds, as without the filter. A read lost or shortened there is an upload the application
+     * takes for another than the client sent. (No rule of standards.md: the application's request is its own.)
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"read-line", "read-n-bytes", "read-n-bytes-into", "skip", "available"})
+    void streamHandsTheApplicationExactlyTheClientsBytes(String read) throws Exception {
+        String asWithoutTheFilter;
+        try (JettyServer unfiltered = new JettyServer()) {
+            unfiltered.servlet("/echo-by-stream/*", echoByStream()).start();
+            asWithoutTheFilter = echoedBy(unfiltered, "/echo-by-stream/" + read);
+        }
+
+        String echoed = echoedBy(jetty, "/echo-by-stream/" + read);
+
+        assertThat(echoed).isEqualTo(asWithoutTheFilter).isEqualTo(expectedStreamEcho(read));
     }
 
     /**
@@ -633,16 +656,93 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
     }
 
     /**
-     * Sends {@link #CHARACTERS} to {@code /echo-by-reader/<read>} in pieces of 1000 bytes.
+     * Answers what it read of the body with the stream, by the read its path names: the length each call returned,
+     * then a line end, then the bytes.
+     */
+    private static HttpServlet echoByStream() {
+        return servlet((request, response) -> {
+            ServletInputStream in = request.getInputStream();
+            StringBuilder calls = new StringBuilder();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            byte[] buffer = new byte[777];
+            switch (request.getPathInfo().substring(1)) {
+                case "read-line" -> {
+                    for (int n = in.readLine(buffer, 0, buffer.length); n >= 0;
+                            n = in.readLine(buffer, 0, buffer.length)) {
+                        calls.append(n).append(',');
+                        bytes.write(buffer, 0, n);
+                    }
+                }
+                case "read-n-bytes" -> {
+                    for (byte[] part = in.readNBytes(3000); part.length > 0; part = in.readNBytes(3000)) {
+                        calls.append(part.length).append(',');
+                        bytes.write(part);
+                    }
+                }
+                case "read-n-bytes-into" -> {
+                    byte[] into = new byte[3100];
+                    for (int n = in.readNBytes(into, 100, 3000); n > 0; n = in.readNBytes(into, 100, 3000)) {
+                        calls.append(n).append(',');
+                        bytes.write(into, 100, n);
+                    }
+                }
+                case "skip" -> {
+                    calls.append(in.skip(4000)).append(',');
+                    in.transferTo(bytes);
+                }
+                case "available" -> {
+                    bytes.write(in.read());
+                    calls.append(in.available() > 0 ? "some held" : "none held").append(',');
+                    in.transferTo(bytes);
+                }
+                default -> throw new IllegalArgumentException(request.getPathInfo());
+            }
+            byte[] echo = (calls + "\n" + bytes.toString(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+            response.setContentType("text/plain;charset=UTF-8");
+            response.setContentLength(echo.length);
+            response.getOutputStream().write(echo);
+        });
+    }
+
+    /** What {@code /echo-by-stream} answers for the read named, worked out from {@link #CHARACTERS}. */
+    private static String expectedStreamEcho(String how) {
+        byte[] body = CHARACTERS.getBytes(StandardCharsets.UTF_8);
+        StringBuilder calls = new StringBuilder();
+        switch (how) {
+            case "read-line" -> {
+                int start = 0;
+                for (int i = 0; i < body.length; i++) {
+                    if (body[i] == '\n' || i - start + 1 == 777 || i == body.length - 1) {
+                        calls.append(i - start + 1).append(',');
+                        start = i + 1;
+                    }
+                }
+            }
+            case "read-n-bytes", "read-n-bytes-into" -> {
+                for (int start = 0; start < body.length; start += 3000) {
+                    calls.append(Math.min(3000, body.length - start)).append(',');
+                }
+            }
+            case "skip" -> {
+                return "4000,\n" + new String(body, 4000, body.length - 4000, StandardCharsets.UTF_8);
+            }
+            case "available" -> calls.append("some held,");
+            default -> throw new IllegalArgumentException(how);
+        }
+        return calls + "\n" + CHARACTERS;
+    }
+
+    /**
+     * Sends {@link #CHARACTERS} to {@code path} in pieces of 1000 bytes.
      *
      * @return the body of the 200 it answers
      */
-    private static String echoedBy(JettyServer server, String read) throws IOException {
+    private static String echoedBy(JettyServer server, String path) throws IOException {
         try (Socket client = new Socket("127.0.0.1", server.port())) {
             client.setSoTimeout(10_000);
             byte[] body = CHARACTERS.getBytes(StandardCharsets.UTF_8);
             OutputStream out = client.getOutputStream();
-            out.write(("POST /echo-by-reader/" + read + " HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain;"
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain;"
                     + "charset=UTF-8\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             for (int sent = 0; sent < body.length; sent += 1000) {
