@@ -3845,6 +3845,32 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * The same bug of the application's on the JDK transport: the proxy's read of the streamed body throws the
+     * container's {@code IllegalStateException}, which the body's publisher hands to the JDK's client as the body's
+     * failure, so that the exchange ends at once: the JDK's client makes it an I/O failure of the body (the 400 the
+     * test above names), and no failure is counted against the upstream. A publisher that let it escape its read
+     * task signalled nothing, and the exchange waited for a body that never came until the attempt timed out (a
+     * hang, then a 504 blaming the upstream: R2, and the breaker of R47 counting the application's bug).
+     */
+    @Test
+    void bodyTakenAsAReaderByAFilterInFrontEndsTheJdkTransportsExchangeAtOnce() throws Exception {
+        assumeTrue(transport == ProxyTransport.JDK, "the JDK's client, whose body publisher reads the stream");
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .build());
+        configured = new JettyServer()
+                .filter((request, response, chain) -> {
+                    request.getReader(); // and reads nothing of it: the stream is the reader's now
+                    chain.doFilter(request, response);
+                })
+                .servlet("/*", proxyBuilder(guard).build()).start();
+
+        HttpResponse<byte[]> response = Client.send("POST", configured.uri("/orders"), JSON);
+
+        assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(400);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
      * A page after the whole upload was sent, chunked, keeps the connection: only a page in the middle of an upload
      * closes it (RFC 9110 §10.1.1). The JDK transport took the end of a chunked body for a cut-short upload.
      */

@@ -75,6 +75,32 @@ class ExecutorStreamPublisherTests {
     }
 
     /**
+     * A read that throws unchecked (the container's refusal of the stream: an application's filter took the body as a
+     * reader) ends the body with that failure, as it is: escaped from the read task, it was signalled to no one, and
+     * the JDK's client waited for a part that no read brought until the attempt timed out.
+     */
+    @Test
+    void signalsAnUncheckedFailureOfTheReadAsItIs() throws Exception {
+        InputStream refused = new InputStream() {
+            @Override
+            public int read() {
+                throw new IllegalStateException("getReader() has already been called for this request");
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                return read();
+            }
+        };
+        Recorder recorder = new Recorder(1);
+
+        new ExecutorStreamPublisher(() -> refused, reads).subscribe(recorder);
+
+        assertThat(recorder.ended.get(10, TimeUnit.SECONDS))
+                .isEqualTo("error " + IllegalStateException.class.getName());
+    }
+
+    /**
      * Reactive Streams §1.1: a subscriber that asked for one item gets one, and the source is read no further until it
      * asks again; otherwise a whole upload would be read into the heap ahead of the upstream connection that takes it.
      */
