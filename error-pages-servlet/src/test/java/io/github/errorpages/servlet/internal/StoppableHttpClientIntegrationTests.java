@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,41 @@ class StoppableHttpClientIntegrationTests {
             // A POST: the JDK's client would send a GET again itself on a connection reset before the response.
             CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(HttpRequest.newBuilder(upstream.uri())
                     .POST(BodyPublishers.ofString("order")).build(), BodyHandlers.ofString());
+            assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
+
+            client.refuseSends();
+            reset.release();
+
+            assertThatThrownBy(() -> inFlight.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOfSatisfying(UpstreamFailureException.class, cutOff -> {
+                        assertThat(cutOff.failure().cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+                        assertThat(cutOff.getCause()).as("the client's own failure, kept for the log")
+                                .isInstanceOf(IOException.class);
+                    });
+        }
+    }
+
+    /**
+     * The same for a blocking send (the JDK transport's, for a request that is not asynchronous): the servlet destroyed
+     * under it (a redeploy) cuts it off, and its page says so ({@code connection_limit_reached}, 503), not the
+     * upstream's failure (a 502 counted against a healthy upstream; R2).
+     */
+    @Test
+    void aBlockingSendThatFailsOnceRefusingWasCutOffByTheGateway() throws Exception {
+        Semaphore reset = new Semaphore(0);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.await(reset, Duration.ofSeconds(10));
+            exchange.reset();
+        })) {
+            // A POST: the JDK's client would send a GET again itself on a connection reset before the response.
+            CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return client.send(HttpRequest.newBuilder(upstream.uri()).POST(BodyPublishers.ofString("order"))
+                            .build(), BodyHandlers.ofString());
+                } catch (IOException | InterruptedException e) {
+                    throw new CompletionException(e);
+                }
+            });
             assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
 
             client.refuseSends();
