@@ -30,11 +30,14 @@ class JettyClientPresenceTests {
     /**
      * The forwarder calls what jetty-client 12.1 has: Jetty 11's and 12.0's clients, of the same class name, are
      * passed over (auto) or refused (jetty) by their jar's version, rather than failing with a NoSuchMethodError in
-     * the middle of a request. A version that is not two numbers first is left to the linking to tell.
+     * the middle of a request. A version that is not two numbers first is left to the linking to tell, also when
+     * only its first or only its second part is no number (a jar's manifest may say anything): read as numbers, they
+     * failed the check itself with a NumberFormatException.
      */
     @ParameterizedTest
     @CsvSource({"12.1.14, true", "12.1.0.beta3, true", "12.1.0-SNAPSHOT, true", "12.2.0, true", "12.0.25, false",
-            "11.0.20, false", "10.0.24, false", "13.0.0, false", "unknown, true", "'', true", "12, true"})
+            "11.0.20, false", "10.0.24, false", "13.0.0, false", "unknown, true", "'', true", "12, true",
+            "v12.1.0, true", "12.x.1, true"})
     void supportsJettyClient121AndLater12(String version, boolean supported) {
         assertThat(JettyClientPresence.isSupported(version)).isEqualTo(supported);
     }
