@@ -17,7 +17,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -516,6 +518,52 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                     StandardCharsets.US_ASCII)).readLine();
 
             assertThat(statusLine).as("the first response").isEqualTo("HTTP/1.1 502 Bad Gateway");
+        }
+    }
+
+    /**
+     * A client that stops reading a download over HTTP/1.1 is given up on once the part waiting for it has waited
+     * {@code client-idle-timeout} (1 s here), well before the container's own idle timeout (Jetty's 30 s): the
+     * upstream's connection is closed, so that a stalled client holds none of the upstream's connections
+     * ({@code max-connections}) past the configured timeout, and the client's response is aborted, its body cut short
+     * with the connection's end, never ended as if whole (R5).
+     */
+    @Test
+    void aClientThatStopsReadingADownloadIsGivenUpOnAfterTheClientIdleTimeout() throws Exception {
+        long length = 64L << 20;
+        CompletableFuture<String> upstreamEnd = new CompletableFuture<>();
+        try (FaultyUpstream large = FaultyUpstream.start(exchange -> {
+                    exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                            + "Content-Length: " + length + "\r\n\r\n");
+                    try {
+                        exchange.writeRepeated((byte) 'x', length);
+                        upstreamEnd.complete("written whole");
+                    } catch (IOException closed) {
+                        upstreamEnd.complete("closed by the gateway");
+                    }
+                });
+                JettyServer server = new JettyServer().sendBufferSize(8 * 1024).servlet("/*", ReverseProxyServlet
+                        .builder(UpstreamGuard.of(UpstreamConfig.builder("download").endpoints(large.uri()).build()))
+                        .transport(ProxyTransport.JETTY).clientIdleTimeout(Duration.ofSeconds(1))
+                        .bodyIdleTimeout(Duration.ofSeconds(2)).build()).start();
+                Socket client = new Socket()) {
+            client.setReceiveBufferSize(8 * 1024);
+            client.connect(new InetSocketAddress("127.0.0.1", server.port()));
+            client.getOutputStream().write("GET /download.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII)); // and reads nothing until the upstream's end
+
+            assertThat(upstreamEnd.get(15, TimeUnit.SECONDS)).isEqualTo("closed by the gateway");
+            client.setSoTimeout(10_000);
+            long received = 0;
+            try (InputStream in = client.getInputStream()) {
+                byte[] buffer = new byte[64 * 1024];
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    received += n;
+                }
+            } catch (SocketException reset) {
+                // aborted with a reset: what came before it is what the client got
+            }
+            assertThat(received).as("bytes before the connection's end").isLessThan(length);
         }
     }
 }
