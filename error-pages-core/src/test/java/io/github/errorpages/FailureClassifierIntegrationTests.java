@@ -39,7 +39,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -495,6 +497,38 @@ class FailureClassifierIntegrationTests {
     }
 
     /**
+     * Over HTTPS too (HttpsURLConnection, whose 404 is a FileNotFoundException of the {@code https://} URL), the
+     * upstream's 404 is its answer, handed back to the caller after one attempt, a success for the breaker (R3),
+     * not an internal error that ErrorPages answers with its 500 page (R1, R22).
+     */
+    @Test
+    void httpsUrlConnectionsExceptionForA404IsTheResponseNotAFailure() {
+        FaultyUpstream upstream = FaultyUpstream.startTlsSelfSigned(
+                exchange -> exchange.respond(404, "no such order"));
+        resource = upstream;
+        URI endpoint = URI.create("https://localhost:" + upstream.port());
+        SSLSocketFactory trusting = FaultyUpstream.trustingSelfSigned().getSocketFactory();
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(endpoint).build());
+
+        Throwable returned = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+            HttpsURLConnection connection =
+                    (HttpsURLConnection) attempt.endpoint().resolve("/orders/42").toURL().openConnection();
+            connection.setSSLSocketFactory(trusting);
+            try (InputStream body = connection.getInputStream()) {
+                return body.readAllBytes();
+            }
+        }));
+
+        assertThat(returned).isExactlyInstanceOf(UncheckedIOException.class).cause()
+                .isExactlyInstanceOf(FileNotFoundException.class).hasMessageStartingWith("https://localhost:");
+        assertThat(ErrorPages.ofDefaults().handle(returned, ErrorRequest.of("GET", "/orders/42"))).isEmpty();
+        assertThat(guard.metrics().successfulCalls()).isEqualTo(1);
+        assertThat(guard.metrics().failedCalls()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+        assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+
+    /**
      * An application's own checked exception around HttpURLConnection's 404 cannot reach the synchronous caller as it
      * is: the call fails as with any exception that is no upstream failure (proxy_internal_error), rather than
      * throwing the CancellationException the guard keeps for a cancelled attempt.
@@ -544,6 +578,27 @@ class FailureClassifierIntegrationTests {
         assertThat(thrown).as("no 404 of the upstream's").isNotNull();
         assertThat(thrown.failure().cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
         assertThat(guard.metrics().successfulCalls()).isZero();
+    }
+
+    /**
+     * An attempt that throws an IOException without a message (the application's own, a FileNotFoundException made
+     * without one) fails the call as any exception that is no upstream failure does (R4: proxy_internal_error, 500):
+     * the guard, which reads such exceptions for a response's status as HttpURLConnection words them, must not fail
+     * on the missing message and leave the caller a NullPointerException of its own.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void anAttemptsIoExceptionWithoutAMessageIsAnInternalError(boolean fileNotFound) {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders")
+                .endpoints(URI.create("http://orders.internal")).build());
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    throw fileNotFound ? new FileNotFoundException() : new IOException();
+                }));
+
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+        assertThat(thrown.failure().attempts()).isEqualTo(1);
     }
 
     /**

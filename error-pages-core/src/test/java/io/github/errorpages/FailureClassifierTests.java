@@ -150,6 +150,21 @@ class FailureClassifierTests {
     }
 
     /**
+     * R2: only the JDK HttpClient's body stream, closed on this side while it was read, makes its "closed" a read
+     * timeout (504; FailureClassifierIntegrationTests reads a real one). The same words of an IOException made
+     * anywhere else (a connection wrapper of the application's, or one whose stack trace is gone) name a connection
+     * that ended: 502 connection_terminated, as any JDK IOException's words are read.
+     */
+    @Test
+    void closedOfAnIoExceptionNotMadeByTheJdkBodyStreamIsATerminatedConnection() {
+        IOException stackless = new IOException("closed");
+        stackless.setStackTrace(new StackTraceElement[0]);
+
+        assertThat(cause(new IOException("closed"))).contains(FailureCause.CONNECTION_TERMINATED);
+        assertThat(cause(stackless)).contains(FailureCause.CONNECTION_TERMINATED);
+    }
+
+    /**
      * A cause whose getMessage(), toString() or getCause() throws is read without what cannot be read: the JDK's
      * classifier asked it directly, threw, and was ignored for the exception, so that a reset read as an internal
      * error (a 500, not retried, no failing period).
@@ -613,6 +628,40 @@ class FailureClassifierTests {
         assertThat(wrong.upstreamStatus()).as("none known: the page's own 502").isZero();
         assertThat(notFound.upstreamStatus()).as("a 4xx is no upstream failure's status").isZero();
         assertThat(notFound.upstreamRetryAfter()).isNull();
+    }
+
+    /**
+     * An extension that names an upstream status but cannot tell it (a lambda: the interface's default
+     * {@code statusFailure}), or whose {@code statusFailure} throws, still has its cause taken: the page is the
+     * upstream_status 502 without a status or Retry-After of the upstream's (R2, R3), and a broken extension never
+     * breaks the classification, as CauseClassifier's javadoc promises.
+     */
+    @Test
+    void extensionThatCannotTellTheUpstreamsStatusLeavesA502WithoutOne() {
+        CauseClassifier namingOnly = t -> t instanceof OtherClientStatus
+                ? Optional.of(FailureCause.UPSTREAM_STATUS) : Optional.empty();
+        CauseClassifier throwing = new CauseClassifier() {
+            @Override
+            public Optional<FailureCause> classify(Throwable t) {
+                return namingOnly.classify(t);
+            }
+
+            @Override
+            public @Nullable UpstreamFailure statusFailure(Throwable t) {
+                throw new IllegalStateException("broken extension");
+            }
+        };
+        ErrorPolicy policy = ErrorPolicy.of(ErrorPagesConfig.ofDefaults());
+
+        for (CauseClassifier extension : List.of(namingOnly, throwing)) {
+            UpstreamFailure failure = FailureClassifier.of(List.of(extension))
+                    .classify(new RuntimeException(new OtherClientStatus(503))).orElseThrow();
+
+            assertThat(failure.cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+            assertThat(failure.upstreamStatus()).as("none known").isZero();
+            assertThat(failure.upstreamRetryAfter()).isNull();
+            assertThat(policy.decide(failure).status()).isEqualTo(502);
+        }
     }
 
     /**
