@@ -20,6 +20,7 @@ import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
 import io.github.errorpages.testing.RefusingHttp2Upstream;
+import io.github.errorpages.upstream.internal.JdkResponseAdapter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -356,6 +357,41 @@ class GuardedHttpClientIntegrationTests {
                 "upstream 'orders' failed: upstream_status (status 503) after 1 attempt, not retried: max_attempts")
                 .hasNoCause();
         assertThat(handlerCalls).as("the caller's body handler is never asked for a failed response").hasValue(0);
+    }
+
+    /**
+     * A 5xx response an application reads with the JDK's client through the guard's body-agnostic API ({@code call}
+     * with the JDK's adapter) into a streamed body ({@code ofInputStream()}, {@code ofLines()}, {@code ofPublisher()})
+     * is a failure whose body the caller never gets: the guard releases it ({@link ResponseAdapter#discard}), so that
+     * its connection is not held open, unread, until the upstream gives up on it. The upstream sends the head and
+     * the start of a long body, and sees the gateway close the connection.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"InputStream", "lines", "publisher"})
+    void streamedBodyOfAFailedResponseIsReleased(String body) throws Exception {
+        CompletableFuture<Boolean> closedByClient = new CompletableFuture<>();
+        FaultyUpstream upstream = upstreams.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 1000000\r\n\r\n");
+            exchange.writeRepeated((byte) 'x', 1000);
+            closedByClient.complete(exchange.awaitClosedByClient(Duration.ofSeconds(10)));
+        });
+        UpstreamGuard guard = UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1).build());
+
+        UpstreamFailureException thrown = switch (body) {
+            case "InputStream" -> failedCall(guard, BodyHandlers.ofInputStream());
+            case "lines" -> failedCall(guard, BodyHandlers.ofLines());
+            default -> failedCall(guard, BodyHandlers.ofPublisher());
+        };
+
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
+        assertThat(closedByClient.get(15, TimeUnit.SECONDS)).as("the connection released").isTrue();
+    }
+
+    /** A GET through the guard's body-agnostic API with the JDK's client and adapter, which must fail. */
+    private static <T> UpstreamFailureException failedCall(UpstreamGuard guard, BodyHandler<T> handler) {
+        return catchThrowableOfType(UpstreamFailureException.class, () -> guard.call(UpstreamRequest.of("GET"),
+                JdkResponseAdapter.<T>instance(), attempt -> HTTP.send(
+                        HttpRequest.newBuilder(attempt.resolve(URI.create("/export"))).build(), handler)));
     }
 
     @Test
