@@ -1,5 +1,6 @@
 package io.github.errorpages;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
@@ -7,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import io.github.errorpages.testing.StandardError;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -113,6 +115,54 @@ class ErrorDecisionTests {
                 decision)).withMessage("value of header Retry-After");
         assertThatNullPointerException().isThrownBy(() -> new ErrorResponse(502, noName, new byte[0], "7KQ2-MF4X",
                 decision)).withMessage("header name");
+    }
+
+    /**
+     * A response made by hand (a renderer of the application's own) with a status outside 5xx, or a header whose name
+     * or value holds a CR or LF, is refused where it is made, naming what is wrong: never a 2xx or 4xx for an
+     * upstream failure (R1, R22), never a header the client would read as two (R39).
+     */
+    @Test
+    void aResponseOutside5xxOrWithAHeaderThatWouldSplitIsRefused() {
+        ErrorDecision decision = ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(REFUSED);
+
+        assertThatIllegalArgumentException().isThrownBy(() -> new ErrorResponse(200, Map.of(), new byte[0],
+                "7KQ2-MF4X", decision)).withMessage("status must be in [500, 599], but was 200");
+        assertThatIllegalArgumentException().isThrownBy(() -> new ErrorResponse(600, Map.of(), new byte[0],
+                "7KQ2-MF4X", decision)).withMessage("status must be in [500, 599], but was 600");
+        for (Map<String, String> split : List.of(Map.of("Retry-After", "30\r\nSet-Cookie: a=b"),
+                Map.of("Retry-After", "30\nX: y"), Map.of("X-A\rB", "1"), Map.of("X-A\nB", "1"))) {
+            assertThatIllegalArgumentException().isThrownBy(() -> new ErrorResponse(502, split, new byte[0],
+                    "7KQ2-MF4X", decision)).withMessageEndingWith("must not contain CR or LF");
+        }
+    }
+
+    /**
+     * Two responses are equal when their status, headers, body bytes, support code and decision are: the body by its
+     * content, not by the array that holds it (a record compares arrays by identity). Without a Content-Type the
+     * response is plain text.
+     */
+    @Test
+    void responsesOfEqualPartsAreEqual() {
+        ErrorDecision decision = ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(REFUSED);
+        ErrorResponse response = new ErrorResponse(502, Map.of("Retry-After", "10"), "down".getBytes(UTF_8),
+                "7KQ2-MF4X", decision);
+        ErrorResponse same = new ErrorResponse(502, Map.of("Retry-After", "10"), "down".getBytes(UTF_8),
+                "7KQ2-MF4X", decision);
+
+        assertThat(response).isEqualTo(same).hasSameHashCodeAs(same).isNotEqualTo("down");
+        assertThat(response).isNotEqualTo(new ErrorResponse(503, Map.of("Retry-After", "10"), "down".getBytes(UTF_8),
+                "7KQ2-MF4X", decision));
+        assertThat(response).isNotEqualTo(new ErrorResponse(502, Map.of(), "down".getBytes(UTF_8), "7KQ2-MF4X",
+                decision));
+        assertThat(response).isNotEqualTo(new ErrorResponse(502, Map.of("Retry-After", "10"), "up".getBytes(UTF_8),
+                "7KQ2-MF4X", decision));
+        assertThat(response).isNotEqualTo(new ErrorResponse(502, Map.of("Retry-After", "10"), "down".getBytes(UTF_8),
+                "8KQ2-MF4X", decision));
+        assertThat(response).isNotEqualTo(new ErrorResponse(502, Map.of("Retry-After", "10"), "down".getBytes(UTF_8),
+                "7KQ2-MF4X", ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(
+                        UpstreamFailure.of(FailureCause.DNS_ERROR))));
+        assertThat(response.contentType()).isEqualTo("text/plain; charset=UTF-8");
     }
 
     private static ErrorDecision unavailable(Duration retryAfter, String retryAfterHeader) {

@@ -2,6 +2,7 @@ package io.github.errorpages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -71,6 +72,42 @@ class ErrorPagesConfigTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterJitter(Double.NaN))
                 .withMessageContaining("NaN");
+    }
+
+    /**
+     * A status or delay just past its range (a 600 typed for 500, a delay in milliseconds) is refused at startup,
+     * naming the key and the value (R1, R7): the status of a page, a status that may carry a default Retry-After.
+     */
+    @Test
+    void rejectsAStatusAboveTheRangeAndADelayOfFractionalSeconds() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().status(FailureCause.CONNECTION_REFUSED, 600))
+                .withMessageContaining("status.connection_refused").withMessageContaining("but was 600");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterDefault(600, Duration.ofSeconds(5)))
+                .withMessageContaining("retry-after.default.600").withMessageContaining("but was 600");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterDefault(503, Duration.ofMillis(1500)))
+                .withMessageContaining("retry-after.default.503").withMessageContaining("PT1.5S");
+        assertThat(ErrorPagesConfig.builder().status(FailureCause.CONNECTION_REFUSED, 599)
+                .retryAfterDefault(599, Duration.ofSeconds(5)).build().retryAfterDefault(599))
+                .isEqualTo(Duration.ofSeconds(5));
+    }
+
+    /** What an application or the starter's health and info endpoints read back: what was set, unmodifiable. */
+    @Test
+    void exposesItsOverridesAndDefaultsUnmodifiable() {
+        ErrorPagesConfig config = ErrorPagesConfig.builder().status(FailureCause.CONNECTION_REFUSED, 503)
+                .retryAfterDefault(507, Duration.ofSeconds(20)).build();
+
+        assertThat(config.statusOverrides()).containsExactly(java.util.Map.entry(FailureCause.CONNECTION_REFUSED, 503));
+        assertThat(config.retryAfterDefaults()).containsEntry(507, Duration.ofSeconds(20))
+                .containsEntry(503, Duration.ofSeconds(30));
+        assertThatThrownBy(() -> config.retryAfterDefaults().put(500, Duration.ofSeconds(1)))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(config).hasToString("ErrorPagesConfig{statusOverrides={CONNECTION_REFUSED=503}, "
+                + "retryAfterMax=PT1H, retryAfterDefaults={502=PT10S, 503=PT30S, 504=PT10S, 507=PT20S}, "
+                + "retryAfterOn502And504=true, retryAfterJitter=0.0, retryAfterFormat=DELAY_SECONDS}");
     }
 
     @Test

@@ -3,13 +3,18 @@ package io.github.errorpages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.page.PageConfig;
+import io.github.errorpages.spi.CauseClassifier;
 import io.github.errorpages.testing.StandardError;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -332,6 +337,64 @@ class ErrorPagesTests {
 
         // 10 s for a 502, with up to 20 % jitter added, after the clock's 10:15:30.
         assertThat(page.header("Retry-After")).matches("Tue, 24 Nov 2026 10:15:4[0-2] GMT");
+    }
+
+    /** An application's own exception type, which only its extension of the classifier knows. */
+    static final class InventoryTimeout extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * The classifier and the policy given to the builder are the ones that answer: the application's extension names
+     * its client's exception (a page rather than the exception passed on), and its policy's status override sets the
+     * page's status (R2 mapping, configurable).
+     */
+    @Test
+    void answersWithTheBuildersClassifierAndPolicy() {
+        CauseClassifier inventory = t -> t instanceof InventoryTimeout
+                ? Optional.of(FailureCause.CONNECTION_READ_TIMEOUT) : Optional.empty();
+        FailureClassifier classifier = FailureClassifier.of(List.of(inventory));
+        ErrorPolicy policy = ErrorPolicy.of(ErrorPagesConfig.builder()
+                .status(FailureCause.CONNECTION_READ_TIMEOUT, 503).build());
+        ErrorPages pages = ErrorPages.builder().classifier(classifier).policy(policy).build();
+        ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);
+
+        assertThat(pages.classifier()).isSameAs(classifier);
+        assertThat(pages.policy()).isSameAs(policy);
+        assertThat(pages.handle(new InventoryTimeout(), request)).hasValueSatisfying(response -> {
+            assertThat(response.status()).isEqualTo(503);
+            assertThat(response.bodyText()).contains("\"code\": \"connection_read_timeout\"");
+        });
+        assertThat(PAGES.handle(new InventoryTimeout(), request)).as("unknown to the defaults").isEmpty();
+    }
+
+    /**
+     * Built on a thread without a context class loader (one a library or the JVM started, where
+     * {@code getContextClassLoader()} is null), the templates of a class-path folder are looked up through the
+     * library's own loader: the application's 504 page, not a startup failure or the built-in page.
+     */
+    @Test
+    void findsClasspathTemplatesOnAThreadWithoutAContextClassLoader() throws Exception {
+        CompletableFuture<ErrorPages> built = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                built.complete(ErrorPages.builder()
+                        .pageConfig(PageConfig.builder().templateClasspathFolder("error-pages-test/templates").build())
+                        .build());
+            } catch (Throwable e) {
+                built.completeExceptionally(e);
+            }
+        });
+        thread.setContextClassLoader(null);
+        thread.start();
+
+        ErrorPages pages = built.get(30, TimeUnit.SECONDS);
+
+        assertThat(pages.handle(new SocketTimeoutException("Connect timed out"),
+                new ErrorRequest("GET", "/", "text/plain", null, null))).hasValueSatisfying(response -> {
+                    assertThat(response.status()).isEqualTo(504);
+                    assertThat(response.bodyText()).startsWith("classpath 504 template: ");
+                });
     }
 
     @Test

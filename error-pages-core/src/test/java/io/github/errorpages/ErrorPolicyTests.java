@@ -44,6 +44,7 @@ class ErrorPolicyTests {
             assertThat(FailureCause.fromToken(cause.token().toUpperCase(Locale.ROOT))).contains(cause);
         }
         assertThat(FailureCause.fromToken("nonsense")).isEmpty();
+        assertThat(FailureCause.fromToken(null)).as("documented: null gives empty").isEmpty();
     }
 
     @Test
@@ -157,6 +158,13 @@ class ErrorPolicyTests {
         ErrorDecision decision = policy.decide(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED));
 
         assertThat(decision.retryAfterHeader()).isEqualTo("30");
+        assertThat(decision.retryAfterDelay()).as("what the page's text and JSON say").contains(Duration.ofSeconds(30));
+        assertThat(strictDecision(FailureCause.CONNECTION_REFUSED).retryAfterDelay()).isEmpty();
+    }
+
+    private static ErrorDecision strictDecision(FailureCause cause) {
+        return ErrorPolicy.of(ErrorPagesConfig.builder().retryAfterOn502And504Enabled(false).build())
+                .decide(UpstreamFailure.of(cause));
     }
 
     @Test

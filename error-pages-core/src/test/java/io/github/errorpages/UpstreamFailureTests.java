@@ -50,6 +50,33 @@ class UpstreamFailureTests {
                 .isEqualTo(refusal.name().toLowerCase(Locale.ROOT)));
     }
 
+    /**
+     * A failure an application or an extension builds (a CauseClassifier's {@code statusFailure}) with a value out
+     * of range is refused at once, naming the component and the value: a status of 600 or 99 would become a page
+     * outside 5xx (R1), a negative Retry-After an invalid header (R7).
+     */
+    @Test
+    void refusesAComponentOutOfItsRangeNamingItAndItsValue() {
+        UpstreamFailure.Builder status = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS);
+
+        assertThatIllegalArgumentException().isThrownBy(() -> status.upstreamStatus(600).build())
+                .withMessage("upstreamStatus must be 0 or in [100, 599], but was 600");
+        assertThatIllegalArgumentException().isThrownBy(() -> status.upstreamStatus(99).build())
+                .withMessage("upstreamStatus must be 0 or in [100, 599], but was 99");
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamFailure.ofUpstreamStatus(404, null))
+                .withMessage("status must be in [500, 599], but was 404");
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamFailure.ofUpstreamStatus(600, null))
+                .withMessage("status must be in [500, 599], but was 600");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).attempts(-1).build())
+                .withMessage("attempts must be >= 0, but was -1");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamFailure.ofUpstreamStatus(503, Duration.ofSeconds(-5)))
+                .withMessage("upstreamRetryAfter must not be negative, but was PT-5S");
+        assertThat(UpstreamFailure.ofUpstreamStatus(599, Duration.ZERO).upstreamStatus()).isEqualTo(599);
+        assertThat(status.upstreamStatus(100).build().upstreamStatus()).isEqualTo(100);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "orders", "orders-1.eu_west", "bestellungen-ü"})
     void acceptsNames(String name) {
