@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class CausesTests {
 
@@ -64,5 +65,41 @@ class CausesTests {
             standIn.printStackTrace(new PrintWriter(printed));
             assertThat(printed.toString()).contains("CausesTests");
         }
+    }
+
+    /**
+     * A throwable met twice (a cause that is also suppressed, a cycle of causes a logger prints with "CIRCULAR
+     * REFERENCE") is checked once and logged as it is; a graph of more throwables than are checked is stood in for
+     * rather than walked to its end on the error path; and one whose stack trace cannot be read either is stood in for
+     * with the stand-in's own, the log call never failing.
+     */
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a walk that never ends fails
+    void checksEachThrowableOnceAndAFewOnly() {
+        IOException first = new IOException("read failed");
+        IOException second = new IOException("retry failed", first);
+        first.initCause(second); // a cycle
+        second.addSuppressed(first);
+        IOException wide = new IOException("many failed");
+        for (int i = 0; i < 300; i++) {
+            wide.addSuppressed(new IOException("close " + i + " failed"));
+        }
+        RuntimeException unreadable = new IllegalStateException() {
+            @Override
+            public String toString() {
+                throw new IllegalStateException("toString failed");
+            }
+
+            @Override
+            public StackTraceElement[] getStackTrace() {
+                throw new IllegalStateException("getStackTrace failed");
+            }
+        };
+
+        assertThat(Causes.printable(second)).isSameAs(second);
+        assertThat(Causes.printable(wide)).isNotSameAs(wide)
+                .hasMessage("an exception that cannot be printed: java.io.IOException: many failed");
+        assertThat(Causes.printable(unreadable)).isNotSameAs(unreadable)
+                .hasMessageStartingWith("an exception that cannot be printed: ");
     }
 }

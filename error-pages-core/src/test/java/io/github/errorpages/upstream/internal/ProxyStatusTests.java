@@ -31,7 +31,14 @@ class ProxyStatusTests {
         "edge; error=proxy_loop_detected_not                                    | false",
         "edge; error=connection_timeout                                         | false",
         "edge; details=\"error=proxy_loop_detected\"                            | false",
-        "edge; next-hop=proxy_loop_detected                                     | false"})
+        "edge; next-hop=proxy_loop_detected                                     | false",
+        // Another error of the same length: an upstream proxy's malformed response, no loop.
+        "edge; error=http_protocol_error                                        | false",
+        // A parameter list that ends in its separator.
+        "edge;                                                                  | false",
+        // An escaped quote does not end the string that holds the separator.
+        "edge; details=\"a \\\" ; error=proxy_loop_detected; x=\\\"\"           | false",
+        "edge; details=\"a \\\\\" ; error=proxy_loop_detected                      | true"})
     void findsAnErrorParameterOfAType(String value, boolean loop) {
         assertThat(ProxyStatus.hasError(value, "proxy_loop_detected")).isEqualTo(loop);
     }
