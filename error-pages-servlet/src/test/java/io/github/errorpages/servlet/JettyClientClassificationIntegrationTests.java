@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,17 +36,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 class JettyClientClassificationIntegrationTests {
 
     private static final HttpClient CLIENT = new HttpClient();
+    /** One whose application bounds a response's head, as the proxy's Jetty transport does (8 KiB). */
+    private static final HttpClient BOUNDED = new HttpClient();
 
     private final FailureClassifier classifier = FailureClassifier.ofDefaults();
 
     @BeforeAll
     static void startClient() throws Exception {
         CLIENT.start();
+        BOUNDED.setMaxResponseHeadersSize(8 * 1024);
+        BOUNDED.start();
     }
 
     @AfterAll
     static void stopClient() throws Exception {
         CLIENT.stop();
+        BOUNDED.stop();
     }
 
     static Stream<Arguments> endsEarly() {
@@ -69,6 +75,50 @@ class JettyClientClassificationIntegrationTests {
             assertThat(thrown).as(fault).isNotNull();
             assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(fault + ": " + thrown)
                     .hasValue(cause);
+        }
+    }
+
+    static Stream<Arguments> unparsable() {
+        return Stream.of(
+                Arguments.of("a head over the client's maxResponseHeadersSize", Behaviour.respond(200, "ok",
+                        "X-Padding", "p".repeat(20_000)), FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
+                Arguments.of("a status line that is no HTTP", Behaviour.garbage(), FailureCause.HTTP_PROTOCOL_ERROR));
+    }
+
+    /**
+     * A response Jetty's client refuses while it parses it: its HttpResponseException around the parser's
+     * exception, whose words say what was wrong. A head over the limit the application set on the client
+     * ({@code maxResponseHeadersSize}; Jetty's own default lets 20 KB through) is the upstream's oversized header
+     * section (R2: 502 {@code http_response_header_section_size}, as the JDK's client's "Header size too big" is),
+     * not just any malformed response, which is {@code http_protocol_error}.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unparsable")
+    void responseTheClientCannotParseIsNamedByWhatItsParserSaid(String fault, Behaviour behaviour,
+            FailureCause cause) {
+        try (FaultyUpstream upstream = FaultyUpstream.start(behaviour)) {
+            Throwable thrown = catchThrowable(() -> BOUNDED.newRequest(upstream.uri().resolve("/orders"))
+                    .timeout(10, TimeUnit.SECONDS).send());
+
+            assertThat(thrown).as(fault).isNotNull();
+            assertThat(classifier.classify(thrown).map(UpstreamFailure::cause)).as(fault + ": " + thrown)
+                    .hasValue(cause);
+        }
+    }
+
+    /**
+     * Jetty's client refuses a well-formed 401 without a {@code WWW-Authenticate} challenge with the same
+     * HttpResponseException, but no parser's exception under it: the upstream answered, and a 401 is no upstream
+     * failure (R1, R22: no 502 page for it, nothing for the breaker).
+     */
+    @Test
+    void a401WithoutAChallengeIsNoUpstreamFailure() {
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.respond(401, "who are you"))) {
+            Throwable thrown = catchThrowable(() -> CLIENT.newRequest(upstream.uri().resolve("/orders"))
+                    .timeout(10, TimeUnit.SECONDS).send());
+
+            assertThat(thrown).hasRootCauseInstanceOf(org.eclipse.jetty.client.HttpResponseException.class);
+            assertThat(classifier.classify(thrown)).isEmpty();
         }
     }
 
