@@ -158,6 +158,11 @@ class FailureClassifierIntegrationTests {
                         FailureCause.HTTP_PROTOCOL_ERROR, 502, 10),
                 // "missing CR"
                 new Fault("chunk data without CRLF", () -> FaultyUpstream.start(Behaviour.chunked("5\r\nhelloXX")),
+                        FailureCause.HTTP_PROTOCOL_ERROR, 502, 10),
+                // "Server returned HTTP response code: 600 for URL: ...": a status outside 100-599 is invalid (RFC 9110
+                // §15: treated as a 5xx), a malformed response (R2), not the internal error nothing recognised.
+                new Fault("status 600", () -> FaultyUpstream.start(exchange -> exchange.writeRaw(
+                        "HTTP/1.1 600 Weird\r\nContent-Length: 2\r\n\r\nok")),
                         FailureCause.HTTP_PROTOCOL_ERROR, 502, 10)))
                 .map(Arguments::of);
     }

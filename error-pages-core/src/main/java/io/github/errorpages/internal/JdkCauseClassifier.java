@@ -188,6 +188,11 @@ public final class JdkCauseClassifier implements CauseClassifier {
         if (upstreamStatus(t) != 0) {
             return FailureCause.UPSTREAM_STATUS;
         }
+        if (isStatusOutOfRangeOfUrlConnection(t, message)) {
+            // HttpURLConnection throws for any status of 400 or more, for one of 600 or more too ("... code: 600 for
+            // URL: ..."): no valid status (RFC 9110 §15, to be taken for a 5xx), a malformed response (R2).
+            return FailureCause.HTTP_PROTOCOL_ERROR;
+        }
         if (t instanceof FileNotFoundException || t instanceof FileSystemException
                 || message.startsWith("server returned http response code")) {
             // The message is a file's path or a URL (HttpURLConnection's 404 is a FileNotFoundException of the URL,
@@ -280,6 +285,18 @@ public final class JdkCauseClassifier implements CauseClassifier {
         boolean status = (digits.charAt(0) == '4' || digits.charAt(0) == '5') && Character.isDigit(digits.charAt(1))
                 && Character.isDigit(digits.charAt(2));
         return status ? Integer.parseInt(digits) : 0;
+    }
+
+    /** Whether it is HttpURLConnection's "Server returned HTTP response code: 600 ..." of a status above 599. */
+    private static boolean isStatusOutOfRangeOfUrlConnection(Throwable t, String message) {
+        if (!(t instanceof IOException) || !isOfNetworkStack(t)
+                || !message.startsWith(STATUS_PREFIX.toLowerCase(Locale.ROOT))
+                || message.length() < STATUS_PREFIX.length() + 3) {
+            return false;
+        }
+        String digits = message.substring(STATUS_PREFIX.length(), STATUS_PREFIX.length() + 3);
+        return digits.charAt(0) >= '6' && digits.charAt(0) <= '9' && Character.isDigit(digits.charAt(1))
+                && Character.isDigit(digits.charAt(2));
     }
 
     /**
