@@ -220,6 +220,14 @@ abstract class ReverseProxyServletIntegrationTests {
                 exchange.respond(200, "advertised", "Content-Type", "text/plain",
                         "Alt-Svc", "h2=\"billing-internal.svc.cluster.local:8443\"; ma=86400",
                         "Alt-Svc", "h3=\":8443\"", "X-Served-By", "kept");
+            } else if (target.startsWith("/api/via-unreadable")) {
+                // After a well-formed Via and Proxy-Status, one of each with nothing to relay without its host: a host
+                // alone, a member without a name. A Proxy-Status parameter without a value, and a field named in three
+                // letters as Via is.
+                exchange.respond(200, "cached", "Content-Type", "text/plain", "Age", "7",
+                        "Via", "1.1 10.23.4.6", "Via", "billing-internal.svc.cluster.local",
+                        "Proxy-Status", "cdn-edge; error; received-status=503; next-hop=\"10.23.4.7\"",
+                        "Proxy-Status", "; next-hop=\"10.23.4.7\"");
             } else if (target.startsWith("/api/via")) {
                 // A cache and a proxy behind the gateway, each naming its internal host and its software.
                 exchange.respond(200, "cached", "Content-Type", "text/plain",
@@ -436,6 +444,25 @@ abstract class ReverseProxyServletIntegrationTests {
                 "HTTP/1.0 upstream, 1.1 upstream");
         assertThat(response.headers().allValues("Proxy-Status")).containsExactly("upstream; received-status=200");
         assertNoLeak(response, "billing-internal", "10.23.4", "Varnish", "squid");
+    }
+
+    /**
+     * R37, RFC 9110 §7.6.3, RFC 9209 §4: a {@code Via} or {@code Proxy-Status} value of the upstream with no element
+     * that can be relayed without its host (a host alone, a member without a name) reaches the client not at all,
+     * neither as received nor as an empty field, and costs nothing in the head's size check; the well-formed values
+     * beside it still go, hosts hidden, and a field named in three letters as {@code Via} is ({@code Age}) goes as
+     * received. Each transport relays the fields its own way (the JDK's grouped by name, Jetty's one by one).
+     */
+    @Test
+    void relaysNothingOfAViaOrProxyStatusValueWithoutAWellFormedElement() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/orders/via-unreadable"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("cached");
+        assertThat(response.headers().allValues("Via")).containsExactly("1.1 upstream");
+        assertThat(response.headers().allValues("Proxy-Status")).containsExactly("upstream; received-status=503");
+        assertThat(response.headers().allValues("Age")).containsExactly("7");
+        assertNoLeak(response, "billing-internal", "10.23.4", "next-hop");
     }
 
     @Test

@@ -425,7 +425,10 @@ class ProxyHeadersIntegrationTests {
         "/billing/x,  HTTP:10.23.4.5\\api\\x,                                                       /billing/x",
         "/billing/x,  \\\\10.23.4.5/api/x,                                                          /billing/x",
         "/billing/x,  ///10.23.4.5/api/x,                                                        /billing/x",
-        "/billing/x,  '\thttp://10.23.4.5/a\tpi/x',                                               /billing/x"})
+        "/billing/x,  '\thttp://10.23.4.5/a\tpi/x',                                               /billing/x",
+        // With a character java.net.URI refuses, read with it encoded: a network-path reference, a scheme in capitals.
+        "/billing/x,  //10.23.4.5/api/search?tags=a|b,          /billing/search?tags=a%7Cb",
+        "/billing/x,  HTTP://10.23.4.5/api/search?tags=a|b,     /billing/search?tags=a%7Cb"})
     void rewritesLocationPointingAtAnEndpointToTheGatewaysPath(String requested, String location, String rewritten)
             throws Exception {
         HttpTester.Response response = locationsFor(requested, location);
@@ -498,6 +501,7 @@ class ProxyHeadersIntegrationTests {
         "1.1 10.23.4.5 (Varnish/6.0, build 7)                                | 1.1 upstream",
         "HTTP/1.0 squid-2 (squid/4.10), 1.1 10.23.4.5, 1.1 error-pages-k3y9 | HTTP/1.0 upstream, 1.1 upstream",
         "1.1 a (a \\) b, (c)), 2 b                                           | 1.1 upstream, 2 upstream",
+        "1.1 a), 2 b                                                          | 1.1 upstream, 2 upstream",
         "' 1.0 fred ,,1.1 p.example.net '                                    | 1.0 upstream, 1.1 upstream",
         "10.0.0.9 1.1, 1.1 gateway-2, HTTP/2 edge                            | 1.1 upstream, HTTP/2 upstream"})
     void hidesTheHostsAndSoftwareOfTheUpstreamsViaTowardTheClient(String received, String relayed) {
@@ -567,6 +571,10 @@ class ProxyHeadersIntegrationTests {
         "Refresh | 5 ;URL = \"http://10.23.4.5/api/x\" | 5 ;URL = \"/billing/x\"",
         "Refresh | 5; url=https://login.example/sso | 5; url=https://login.example/sso",
         "Refresh | 5 | 5",
+        // A delay and a separator with no URL after them: nothing to rewrite, and the field relayed as it came.
+        "Refresh | 5; | 5;",
+        "Refresh | 0; url= | 0; url=",
+        "Refresh | 0; url='' | 0; url=''",
         // Browsers also take whitespace alone after the delay, and a quoted URL up to its closing quote or the end.
         "Refresh | 5 url=http://10.23.4.5/api/x | 5 url=/billing/x",
         "Refresh | 0 http://10.23.4.5/api/x | 0 /billing/x",
