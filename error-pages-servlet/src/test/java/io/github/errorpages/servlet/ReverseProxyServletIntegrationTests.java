@@ -87,8 +87,15 @@ import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpTester;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -481,6 +488,71 @@ abstract class ReverseProxyServletIntegrationTests {
                 .containsEntry("cookie", "session=1")
                 .doesNotContainKey("proxy-authorization");
         assertThat(forwarded.headers().get("host")).isEqualTo("127.0.0.1:" + orders.port());
+    }
+
+    /**
+     * Over HTTP/2 the host the client asked for comes as {@code :authority}, which Jetty gives as no {@code Host}
+     * field: the upstream is told of it in {@code X-Forwarded-Host} and {@code Forwarded} as a {@code Host} field
+     * writes it, as over HTTP/1.1: the default port of the request's scheme left out (an upstream that builds its
+     * absolute URLs from it would send the client to {@code https://shop.example:443/}), another port kept, an IPv6
+     * address in brackets. {@code https} over h2c is a TLS terminator's HTTP/2 to the gateway (RFC 9113 §8.3.1:
+     * {@code :scheme} is the target URI's), as browsers' h2 sends {@code :authority} without 443.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"http|shop.example|shop.example|shop.example",
+        "http|shop.example:80|shop.example|shop.example", "https|shop.example|shop.example|shop.example",
+        "https|shop.example:443|shop.example|shop.example", "https|shop.example:80|shop.example:80|\"shop.example:80\"",
+        "http|shop.example:8443|shop.example:8443|\"shop.example:8443\"",
+        "http|[2001:db8::7]:8443|[2001:db8::7]:8443|\"[2001:db8::7]:8443\"",
+        "http|[2001:db8::7]|[2001:db8::7]|\"[2001:db8::7]\""})
+    void tellsTheUpstreamTheHttp2AuthorityAsAHostFieldWritesIt(String scheme, String authority, String host,
+            String forwardedHost) throws Exception {
+        orders.clearRequests();
+        HTTP2Client h2 = new HTTP2Client();
+        h2.start();
+        try {
+            Session session = h2.connect(new InetSocketAddress("127.0.0.1", jetty.h2cUri("/").getPort()),
+                    new Session.Listener() { }).get(10, TimeUnit.SECONDS);
+            CompletableFuture<Integer> status = new CompletableFuture<>();
+            MetaData.Request request = new MetaData.Request("GET",
+                    HttpURI.from(scheme + "://" + authority + "/orders/42"), HttpVersion.HTTP_2, HttpFields.EMPTY);
+            session.newStream(new HeadersFrame(request, null, true), new Stream.Listener() {
+                @Override
+                public void onHeaders(Stream stream, HeadersFrame frame) {
+                    status.complete(((MetaData.Response) frame.getMetaData()).getStatus());
+                }
+            });
+
+            assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+        } finally {
+            h2.stop();
+        }
+        assertThat(orders.requests()).singleElement().satisfies(forwarded -> assertThat(forwarded.headers())
+                .containsEntry("x-forwarded-host", host).containsEntry("x-forwarded-proto", scheme)
+                .containsEntry("forwarded", "for=127.0.0.1;host=" + forwardedHost + ";proto=" + scheme));
+    }
+
+    /**
+     * An empty or blank {@code Cookie} field (a client's emptied cookie jar, a script's {@code document.cookie = ""})
+     * is no cookie: the request is forwarded without one, not refused or failed, and beside a real one that one goes
+     * alone, without an empty piece ({@code "; session=1"}). The values of the request's {@code Cookie} fields are
+     * given separated by {@code ~}.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"''|", "'   '|", "'~session=1'|session=1", "'session=1~\t'|session=1"})
+    void forwardsNoCookieOfAnEmptyCookieField(String cookieFields, @Nullable String forwarded) {
+        orders.clearRequests();
+        StringBuilder fields = new StringBuilder();
+        for (String value : cookieFields.split("~", -1)) {
+            fields.append("Cookie:").append(value).append("\r\n");
+        }
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw("GET /orders/42 HTTP/1.1\r\n"
+                + "Host: shop.example\r\n" + fields + "Connection: close\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(orders.requests()).singleElement()
+                .satisfies(request -> assertThat(request.headers().get("cookie")).isEqualTo(forwarded));
     }
 
     /**
@@ -4914,14 +4986,15 @@ abstract class ReverseProxyServletIntegrationTests {
      * RFC 9110 §7.6.2: an OPTIONS request with {@code Max-Forwards} above 0 is forwarded with the value one lower
      * (it went on unchanged), and at most the largest the proxy holds (the RFC asks for the lesser of the two): a
      * number beyond what a long holds went on as received and goes on as {@code Long.MAX_VALUE}. A value that is
-     * not one number goes on as received, for the next recipient to read. On other methods, for which a recipient MAY ignore it, the field goes on as
+     * not one number goes on as received, for the next recipient to read; an empty one too, which is no 0 (answered by
+     * the proxy itself, not forwarded). On other methods, for which a recipient MAY ignore it, the field goes on as
      * received, 0 included.
      */
     @ParameterizedTest(name = "{0} Max-Forwards: {1}")
     @CsvSource(delimiter = '|', value = {"OPTIONS|1|0", "OPTIONS|10|9",
         "OPTIONS|9223372036854775807|9223372036854775806", "OPTIONS|9223372036854775808|9223372036854775807",
         "OPTIONS|123456789012345678901234567890|9223372036854775807", "OPTIONS|92233720368547758080x|92233720368547758080x",
-        "OPTIONS|-1|-1", "OPTIONS|five|five", "OPTIONS|+5|+5", "GET|0|0", "GET|5|5", "DELETE|0|0"})
+        "OPTIONS|-1|-1", "OPTIONS|five|five", "OPTIONS|+5|+5", "OPTIONS|''|''", "GET|0|0", "GET|5|5", "DELETE|0|0"})
     void forwardsMaxForwardsOfOptionsOneLowerAndOfOtherMethodsAsReceived(String method, String received,
             String forwarded) {
         orders.clearRequests();
@@ -4957,6 +5030,25 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertAnsweredWithoutUpstream(response, 501, guard);
         assertThat(response.get("Connection")).isEqualTo("close");
+    }
+
+    /**
+     * RFC 9110 §5.6.1: a recipient accepts empty list elements. A chunked upload whose {@code Transfer-Encoding} has
+     * one ({@code , chunked}) is chunked alone: forwarded with its body, not answered with 501 as a transfer coding
+     * the proxy does not know.
+     */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"Transfer-Encoding: , chunked", "Transfer-Encoding: chunked,,"})
+    void forwardsAChunkedUploadWhoseTransferEncodingHasAnEmptyElement(String transferEncoding) {
+        orders.clearRequests();
+
+        HttpTester.Response response = HttpTester.parseResponse(jetty.raw("POST /orders/42 HTTP/1.1\r\n"
+                + "Host: shop.example\r\n" + transferEncoding + "\r\nContent-Type: text/plain\r\n"
+                + "Connection: close\r\n\r\n8\r\norder=42\r\n0\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.getContent()).isEqualTo("order 42: order=42");
+        assertThat(orders.requests()).singleElement().extracting(RecordedRequest::method).isEqualTo("POST");
     }
 
     /**
