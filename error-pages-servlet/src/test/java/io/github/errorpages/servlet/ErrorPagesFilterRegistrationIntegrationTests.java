@@ -136,10 +136,13 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         assertThat(response.headers().firstValue("X-Content-Type-Options")).as("the container's page").isEmpty();
     }
 
+    /** Of the context parameters, those with the prefix alone: the application's own are none of the filter's. */
     @Test
     void initializerRegistersFilterWithPrefixedContextParametersWhenEnabled() {
         JettyServer server = applicationThatSends502();
         autoRegistering(server); // with error-pages.retry-after.default.502=8
+        server.context().setInitParameter("contextConfigLocation", "/WEB-INF/app-context.xml");
+        server.context().setInitParameter("app.mode", "live");
         server.start();
 
         assertErrorPage(Client.get(server.uri("/orders"), "application/json"), "GET", 502, "8");
@@ -408,6 +411,7 @@ class ErrorPagesFilterRegistrationIntegrationTests {
         own.setAsyncSupported(true);
         server.context().addFilter(own, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         autoRegistering(server); // with error-pages.retry-after.default.502=8
+        server.context().setInitParameter("contextConfigLocation", "/WEB-INF/app-context.xml"); // not named
 
         String log = StandardError.capture(server::start);
 

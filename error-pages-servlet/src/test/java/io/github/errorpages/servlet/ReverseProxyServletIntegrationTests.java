@@ -1832,6 +1832,46 @@ abstract class ReverseProxyServletIntegrationTests {
                 .hasStackTraceContaining("retry.statuses must list statuses separated by commas, but was " + statuses);
     }
 
+    /**
+     * A blank {@code retry.statuses} (an operator turning status retries off, or an unfilled placeholder) lists no
+     * status: the servlet starts, and the upstream's 503, retried by default (R43), is asked for once and relayed
+     * (R3). Read as a list, it failed startup as a list with an empty element.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "  "})
+    void blankRetryStatusesRetryNoStatus(String statuses) {
+        try (FaultyUpstream busy = FaultyUpstream.start(Behaviour.respond(503, "busy", "Content-Type", "text/plain"))) {
+            configuredByClass("endpoints", busy.uri().toString(), "retry.statuses", statuses).start();
+
+            HttpResponse<byte[]> response = Client.get(configured.uri("/orders/42"), JSON);
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(busy.requests()).as("one attempt").hasSize(1);
+        }
+    }
+
+    /**
+     * {@code requestIdHeader} set on the builder, as the init-parameter {@code request-id-header} sets it: the caller's
+     * id in that field is the support code of the proxy's page, not one in {@code X-Request-Id}. A name that is no
+     * field name is refused naming the setting and the value. No test had called the setter.
+     */
+    @Test
+    void requestIdHeaderSetOnTheBuilderNamesTheSupportCode() throws IOException {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("down")
+                .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).maxAttempts(1).build());
+        configured = new JettyServer().servlet("/*", proxyBuilder(guard).requestIdHeader("X-Correlation-Id").build())
+                .start();
+
+        HttpResponse<byte[]> page = Client.send("GET", configured.uri("/orders/42"), JSON,
+                "X-Correlation-Id", "corr-42.a", "X-Request-Id", "req-99.b");
+
+        assertErrorPage(page, "GET", 502, "10");
+        assertThat(Client.text(page)).contains("corr-42.a").doesNotContain("req-99.b");
+        assertThatIllegalArgumentException().isThrownBy(() -> proxyBuilder(guard).requestIdHeader("X Correlation"))
+                .withMessage("Invalid error-pages configuration: request-id-header must be a header name, but was "
+                        + "X Correlation");
+    }
+
     @ParameterizedTest
     @CsvSource({"connect-timeout, 9999999999999d", "connect-timeout, 61m", "connect-timeout, PT0.0005S",
         "body-idle-timeout, 9999999999999d", "body-idle-timeout, 25h", "body-idle-timeout, 0s",

@@ -53,6 +53,8 @@ class ConfigParametersTests {
             // Too long for a Duration: said so, not that it is no duration
             "retry-after.max|99999999999999999999|retry-after.max is too long a duration, but was 99999999999999999999",
             "retry-after.max|P9999999999999999D|retry-after.max is too long a duration, but was P9999999999999999D",
+            "retry-after.max|PT99999999999999999999S|retry-after.max is too long a duration, "
+                    + "but was PT99999999999999999999S",
             "retry-after.on-502-504|yes|retry-after.on-502-504 must be true or false, but was yes",
             "retry-after.jitter|lots|retry-after.jitter must be a number between 0 and 1, but was lots",
             // Java's other spellings of a number are no decimal an operator writes: 1d was read as 1.0

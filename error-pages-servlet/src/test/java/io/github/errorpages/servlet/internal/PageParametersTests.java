@@ -101,6 +101,19 @@ class PageParametersTests {
                 .contains(Path.of("/etc/acme/pages").toAbsolutePath());
     }
 
+    /**
+     * A folder that is no file-system path (a NUL, which no file system allows; on Windows {@code <}, {@code |},
+     * {@code *} and others too) fails startup naming the key and the value, not with the JDK's
+     * {@code InvalidPathException}, which names neither.
+     */
+    @Test
+    void rejectsATemplateDirectoryThatIsNoPathNamingKeyAndValue() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> PageParameters.config(Map.of("templates.directory", "/etc/acme\0/pages")))
+                .withMessage("Invalid error-pages configuration: templates.directory must be a file-system path, "
+                        + "but was /etc/acme\0/pages");
+    }
+
     @Test
     void knowsItsKeys() {
         assertThat(List.of("branding.site-name", "branding.dark.primary-color", "templates.strict", "locales"))
