@@ -453,6 +453,12 @@ class ProxyHeadersIntegrationTests {
         "https://billing%2Dinternal.svc.cluster.local:8443/api/x",
         "https://ＢＩＬＬＩＮＧ-internal.svc.cluster.local:8443/api/x",
         "https://ᴮill\u00ADing-internal.svc.cluster.local:8443/api/x", "http://a|b@10.23.4.5/api/x",
+        // Each kind of code point UTS #46 maps to nothing, as browsers drop it from a host.
+        "https://billing\u200B-internal.svc.cluster.local:8443/api/x",
+        "https://billing-internal\u2060.svc.cluster\u2064.local:8443/api/x",
+        "https://\uFEFFbilling-internal.svc.cluster.local\uFE0F:8443/api/x",
+        "https://bill\u034Fing-inter\u180Bnal\u180F.svc.cluster.local:8443/api/x",
+        "https://billing-\uD82F\uDCA0internal\uDB40\uDD00.svc.cluster.local:8443/api/x",
         "http://%zz@0xa.23.4.5/api/x",
         "http://0x000000000000000000000000000000000000000000000000000000000000000000a.23.4.5/api/x"})
     void rewritesEverySpellingOfAnEndpointsHost(String location) throws Exception {
