@@ -132,8 +132,9 @@ abstract class ReverseProxyServletIntegrationTests {
      * Heads a proxy must not relay, sent by {@code /api/raw/<index>}: an invalid status (RFC 9110 §15), a
      * Content-Length that is not one number (RFC 9112 §6.3), Content-Length beside Transfer-Encoding (response
      * splitting, RFC 9112 §6.3), a 204 that announces a body (RFC 9110 §8.6), transfer codings other than
-     * chunked, a 101 the proxy never asked for, and a Content-Length of 19 digits (more than the 18 the proxy reads,
-     * so that no length overflows a long, though this one would fit).
+     * chunked, a 101 the proxy never asked for, a Content-Length of 19 digits (more than the 18 the proxy reads,
+     * so that no length overflows a long, though this one would fit), and an empty Content-Length (no length at all,
+     * not 0: each client refuses it itself, before the proxy's own check).
      */
     private static final List<String> MALFORMED_HEADS = List.of(
             "HTTP/1.1 600 Beyond\r\nContent-Length: 2\r\n\r\nok",
@@ -146,7 +147,8 @@ abstract class ReverseProxyServletIntegrationTests {
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: foo\r\n\r\nhello",
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
             "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-            "HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000000\r\n\r\nhello");
+            "HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000000\r\n\r\nhello",
+            "HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\nhello");
 
     private final ProxyTransport transport;
     private final Semaphore eventRelease = new Semaphore(0);
@@ -934,7 +936,7 @@ abstract class ReverseProxyServletIntegrationTests {
      * with the page.
      */
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})
     void answersMalformedResponseHeadWithProtocolErrorPage(int head) {
         for (String accept : List.of(JSON, Client.BROWSER_ACCEPT)) {
             HttpResponse<byte[]> response = Client.get(jetty.uri("/malformed/raw/" + head), accept);
