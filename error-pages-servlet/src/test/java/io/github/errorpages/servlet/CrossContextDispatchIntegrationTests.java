@@ -46,6 +46,8 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.ForwardedRequestCustomizer;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
@@ -54,6 +56,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -167,11 +170,15 @@ class CrossContextDispatchIntegrationTests {
     /**
      * Jetty gives a request included from another context no scheme: the proxy threw a {@code NullPointerException}
      * making its {@code X-Forwarded-Proto} and {@code Forwarded} fields, so the includer's page showed Jetty's error
-     * page where the upstream's answer belonged, and the upstream was never called.
+     * page where the upstream's answer belonged, and the upstream was never called. The scheme is then the one the
+     * client's connection is secure by: behind a TLS terminator whose {@code X-Forwarded-Proto} the server trusts
+     * (Jetty's {@code ForwardedRequestCustomizer}), {@code https}, or the upstream would build {@code http} URLs for a
+     * client on {@code https}.
      */
-    @ParameterizedTest(name = "transport={0}")
-    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
-    void aProxyIncludedFromAnotherContextForwardsWithTheSchemeItCameBy(ProxyTransport transport) throws Exception {
+    @ParameterizedTest(name = "transport={0}, client on {1}")
+    @CsvSource({"JETTY, http", "JDK, http", "JETTY, https", "JDK, https"})
+    void aProxyIncludedFromAnotherContextForwardsWithTheSchemeItCameBy(ProxyTransport transport, String scheme)
+            throws Exception {
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.respond(200, "from the upstream",
                 "Content-Type", "text/plain"))) {
             portal.servlet("/page", servlet((request, response) -> {
@@ -184,14 +191,16 @@ class CrossContextDispatchIntegrationTests {
                     "transport", transport.name().toLowerCase(Locale.ROOT));
             startJetty();
 
-            HttpResponse<byte[]> response = Client.get(uri("/portal/page"), null);
+            HttpResponse<byte[]> response = scheme.equals("https")
+                    ? Client.send("GET", uri("/portal/page"), null, "X-Forwarded-Proto", "https")
+                    : Client.get(uri("/portal/page"), null);
 
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(Client.text(response)).isEqualTo("before|from the upstream|after");
             assertThat(upstream.requests()).hasSize(1);
             RecordedRequest forwarded = upstream.requests().get(0);
-            assertThat(forwarded.headers()).containsEntry("x-forwarded-proto", "http");
-            assertThat(forwarded.headers().get("forwarded")).endsWith(";proto=http");
+            assertThat(forwarded.headers()).containsEntry("x-forwarded-proto", scheme);
+            assertThat(forwarded.headers().get("forwarded")).endsWith(";proto=" + scheme);
         }
     }
 
@@ -345,6 +354,9 @@ class CrossContextDispatchIntegrationTests {
     private void startJetty() throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
+        // As behind a TLS terminator: a client's X-Forwarded-Proto: https makes its request secure.
+        connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration()
+                .addCustomizer(new ForwardedRequestCustomizer());
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
