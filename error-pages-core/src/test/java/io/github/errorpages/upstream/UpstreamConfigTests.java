@@ -10,11 +10,17 @@ import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class UpstreamConfigTests {
@@ -229,6 +235,102 @@ class UpstreamConfigTests {
                 .withMessageContaining("upstreams.billing.retry.max-replay-body").withMessageEndingWith("but was -1");
         assertThatIllegalArgumentException().isThrownBy(() -> billing.maxHonouredRetryAfter(Duration.ofMinutes(5)))
                 .withMessageContaining("upstreams.billing.retry.max-honoured-retry-after");
+    }
+
+    /**
+     * Every value out of its range is refused when it is set, and the message names the key and the value as given,
+     * so that the line in the startup log points at the line of the configuration: the ends of each range, a value
+     * that is no number ({@code NaN} compares false both ways), and a status list with a hole in it.
+     */
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("valuesOutOfRange")
+    void refusesEveryValueOutOfItsRangeNamingKeyAndValue(Consumer<UpstreamConfig.Builder> setting, String message) {
+        assertThatIllegalArgumentException().isThrownBy(() -> setting.accept(UpstreamConfig.builder("billing")))
+                .withMessage("Invalid error-pages configuration: upstreams.billing." + message);
+    }
+
+    static Stream<Arguments> valuesOutOfRange() {
+        Duration second = Duration.ofSeconds(1);
+        Set<Integer> with600 = Set.of(502, 600);
+        Set<Integer> withNull = new HashSet<>(Arrays.asList(503, null));
+        return Stream.of(
+                outOfRange(b -> b.endpoints(List.of()), "endpoints must name at least one base URL, but was []"),
+                outOfRange(b -> b.deadline(Duration.ofSeconds(-1)),
+                        "deadline must be positive and at most PT1H, but was PT-1S"),
+                outOfRange(b -> b.deadline(Duration.ofHours(1).plusNanos(1)),
+                        "deadline must be positive and at most PT1H, but was PT1H0.000000001S"),
+                outOfRange(b -> b.attemptTimeout(Duration.ofMinutes(61)),
+                        "attempt-timeout must be positive and at most PT1H, but was PT1H1M"),
+                outOfRange(b -> b.backoff(Duration.ofNanos(999_999), 2.0, second, 0.2),
+                        "retry.backoff.initial must be at least 1ms, but was PT0.000999999S"),
+                outOfRange(b -> b.backoff(Duration.ofMillis(1), 10.5, second, 0.2),
+                        "retry.backoff.multiplier must be between 1 and 10, but was 10.5"),
+                outOfRange(b -> b.backoff(Duration.ofMillis(1), Double.NaN, second, 0.2),
+                        "retry.backoff.multiplier must be between 1 and 10, but was NaN"),
+                outOfRange(b -> b.backoff(Duration.ofMillis(1), 2.0, second, -0.1),
+                        "retry.backoff.jitter must be at least 0 and below 1, but was -0.1"),
+                outOfRange(b -> b.backoff(Duration.ofMillis(1), 2.0, second, Double.NaN),
+                        "retry.backoff.jitter must be at least 0 and below 1, but was NaN"),
+                outOfRange(b -> b.maxHonouredRetryAfter(Duration.ofMillis(-1)),
+                        "retry.max-honoured-retry-after must be between 0s and 60s, but was PT-0.001S"),
+                outOfRange(b -> b.retryStatuses(with600),
+                        "retry.statuses must hold only 5xx statuses (500-599), but was " + with600),
+                outOfRange(b -> b.retryStatuses(withNull),
+                        "retry.statuses must hold only 5xx statuses (500-599), but was " + withNull),
+                outOfRange(b -> b.retryBudget(true, 1.5, 10, Duration.ofSeconds(10)),
+                        "retry-budget.ratio must be above 0 and at most 1, but was 1.5"),
+                outOfRange(b -> b.retryBudget(true, Double.NaN, 10, Duration.ofSeconds(10)),
+                        "retry-budget.ratio must be above 0 and at most 1, but was NaN"),
+                outOfRange(b -> b.retryBudget(true, 0.1, -1, Duration.ofSeconds(10)),
+                        "retry-budget.min-retries must be between 0 and 1000000, but was -1"),
+                outOfRange(b -> b.retryBudget(true, 0.1, 1_000_001, Duration.ofSeconds(10)),
+                        "retry-budget.min-retries must be between 0 and 1000000, but was 1000001"),
+                outOfRange(b -> b.retryBudget(true, 0.1, 10, Duration.ofMinutes(11)),
+                        "retry-budget.window must be positive and at most PT10M, but was PT11M"),
+                outOfRange(b -> b.maxReplayBody(16L * 1024 * 1024 + 1),
+                        "retry.max-replay-body must be between 0 and 16777216 bytes, but was 16777217"));
+    }
+
+    private static Arguments outOfRange(Consumer<UpstreamConfig.Builder> setting, String message) {
+        return Arguments.of(setting, message);
+    }
+
+    /** The ends of each range are in it: a check one off would refuse a documented value at startup. */
+    @Test
+    void takesTheEndsOfEveryRange() {
+        UpstreamConfig config = billing.deadline(Duration.ofHours(1)).attemptTimeout(Duration.ofHours(1))
+                .backoff(Duration.ofMillis(1), 10.0, Duration.ofMinutes(1), 0.0).maxHonouredRetryAfter(Duration.ZERO)
+                .retryStatuses(Set.of(500, 599)).retryBudget(true, 1.0, 1_000_000, Duration.ofMinutes(10))
+                .maxReplayBody(16L * 1024 * 1024).build();
+
+        assertThat(config.deadline()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.backoffMultiplier()).isEqualTo(10.0);
+        assertThat(config.retryStatuses()).containsExactly(500, 599);
+        assertThat(config.retryBudgetRatio()).isEqualTo(1.0);
+        assertThat(config.maxReplayBody()).isEqualTo(16L * 1024 * 1024);
+    }
+
+    /**
+     * {@code retry.causes} set empty (retry on upstream statuses only) builds, and so does a copy of it: the copy
+     * made an {@code EnumSet} of an empty set that is none, which throws.
+     */
+    @Test
+    void noRetryCausesAtAllIsAConfigurationToo() {
+        UpstreamConfig none = billing.retryCauses(Set.of()).build();
+
+        assertThat(none.retryCauses()).isEmpty();
+        assertThat(none.toBuilder().maxAttempts(3).build().retryCauses()).isEmpty();
+    }
+
+    /** What a startup log line shows of an upstream: its settings, the retry budget's off as "off". */
+    @Test
+    void toStringShowsTheSettings() {
+        assertThat(billing.retryBudget(true, 0.2, 5, Duration.ofSeconds(30)).build().toString())
+                .startsWith("UpstreamConfig{name=billing, endpoints=1, maxAttempts=2, deadline=PT30S, "
+                        + "attemptTimeout=PT10S, minAttemptTimeout=PT10S, backoff=PT0.1S*2.0^n<=PT1S±0.2, ")
+                .contains("retryStatuses=[502, 503, 504]", "retryBudget=0.2 min 5 per PT30S")
+                .endsWith(", failOn5xx=true, maxReplayBody=65536}");
+        assertThat(billing.retryBudgetEnabled(false).build().toString()).contains("retryBudget=off,");
     }
 
     @Test
