@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import java.net.URI;
 import java.time.Duration;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -16,7 +17,8 @@ class AttemptTests {
         "http://10.0.0.7:8080/api,  /orders/42,                        http://10.0.0.7:8080/api/orders/42",
         "https://b.internal,        http://any,                        https://b.internal/",
         "https://b.internal/api,    http://any,                        https://b.internal/api",
-        "http://h:1,                /a%20b/c?x=%2F&y,                  http://h:1/a%20b/c?x=%2F&y"})
+        "http://h:1,                /a%20b/c?x=%2F&y,                  http://h:1/a%20b/c?x=%2F&y",
+        "http://h:1/api,            urn:isbn:0451450523,               http://h:1/api"})
     void sendsThePathAndQueryToTheAttemptsEndpoint(String endpoint, String target, String expected) {
         Attempt attempt = new Attempt(URI.create(endpoint), 1, Duration.ofSeconds(1));
 
@@ -28,5 +30,17 @@ class AttemptTests {
     void rejectsImpossibleAttempts(int number, String timeout) {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> new Attempt(URI.create("http://h"), number, Duration.parse(timeout)));
+    }
+
+    /**
+     * A relative target would run into the endpoint's own path: {@code orders/42} at {@code http://h/api} would be
+     * sent to {@code /apiorders/42}, another resource. Refused, naming the path.
+     */
+    @Test
+    void refusesATargetWhosePathIsNotAbsolute() {
+        Attempt attempt = new Attempt(URI.create("http://10.0.0.7:8080/api"), 1, Duration.ofSeconds(1));
+
+        assertThatIllegalArgumentException().isThrownBy(() -> attempt.resolve(URI.create("orders/42?full=true")))
+                .withMessage("target path must start with '/', but was 'orders/42'");
     }
 }

@@ -13,6 +13,7 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.upstream.internal.JdkResponseAdapter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -226,6 +228,32 @@ class SafeRetryIntegrationTests {
         assertThat(events.refusals()).containsExactly(RetryRefusal.MAX_ATTEMPTS);
     }
 
+    /**
+     * An application that calls through the guard itself with a body it can send only once (a stream it copies from
+     * its own client) says so with {@code withReplayableBody(false)}: an idempotent PUT that met a 503 is then not
+     * sent again. Sent again, the stream's rest, nothing, went out as the whole body, a PUT that empties the resource.
+     */
+    @Test
+    void bodyTheCallerCannotSendAgainIsNotRetried() { // R13
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy"));
+        UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).maxAttempts(3).build()).listener(events)
+                .build();
+        ByteArrayInputStream once = new ByteArrayInputStream("{\"paid\":true}".getBytes(StandardCharsets.UTF_8));
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("PUT").withReplayableBody(false),
+                        JdkResponseAdapter.<String>instance(), attempt -> HTTP.send(
+                                HttpRequest.newBuilder(attempt.resolve(URI.create("/orders/42")))
+                                        .timeout(attempt.timeout()).PUT(BodyPublishers.ofInputStream(() -> once))
+                                        .build(), BodyHandlers.ofString())));
+
+        assertThat(upstream.requests()).singleElement()
+                .satisfies(r -> assertThat(r.bodyText()).isEqualTo("{\"paid\":true}"));
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
+        assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.BODY_NOT_REPLAYABLE);
+        assertThat(events.refusals()).containsExactly(RetryRefusal.BODY_NOT_REPLAYABLE);
+    }
+
     @Test
     void responseFromAGatewayThatAlreadyGaveUpIsNotRetried() { // R47
         FaultyUpstream upstream = upstreams.start(
@@ -238,6 +266,49 @@ class SafeRetryIntegrationTests {
         assertThat(upstream.requestCount()).isEqualTo(1);
         assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
         assertThat(events.refusals()).containsExactly(RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP);
+    }
+
+    /**
+     * R47's opt-in, {@code retry.on-proxy-status-error}: a 5xx another gateway already gave up on is retried like any
+     * other retryable status, and the retry's success is the call's.
+     */
+    @Test
+    void responseFromAGatewayThatGaveUpIsRetriedWhenConfiguredTo() { // R47
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(502, "", "Proxy-Status", "edge-proxy; error=connection_timeout"), Behaviour.ok()));
+        GuardedHttpClient client = client(fast(upstream.uri()).retryOnProxyStatusErrorEnabled(true));
+
+        HttpResponse<String> response = assertSent(client, get("/orders"));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("ok");
+        assertThat(upstream.requestCount()).isEqualTo(2);
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).singleElement()
+                .satisfies(retry -> assertThat(retry.upstreamStatus()).isEqualTo(502));
+        assertThat(events.refusals()).isEmpty();
+    }
+
+    /**
+     * A replayable body larger than the first buffer it is read into (8 KiB; a 20 000-byte PUT comes from the JDK's
+     * publisher in pieces of 16 KiB and 3 616 bytes) is sent again whole, byte for byte: the buffer grows to the
+     * declared length, and a retry never sends a part of the body, or another one.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void bodyLargerThanOneBufferIsSentAgainWhole(boolean async) throws Exception { // R13
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(Behaviour.respond(503, "busy"), Behaviour.ok()));
+        GuardedHttpClient client = client(fast(upstream.uri()).attemptTimeout(Duration.ofSeconds(4)));
+        byte[] body = new byte[20_000];
+        new SplittableRandom(11).nextBytes(body);
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/documents/7"))
+                .PUT(BodyPublishers.ofByteArray(body)).build();
+
+        HttpResponse<String> response = async
+                ? client.sendAsync(put, BodyHandlers.ofString()).get(20, TimeUnit.SECONDS)
+                : client.send(put, BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(upstream.requests()).hasSize(2).allSatisfy(r -> assertThat(r.body()).isEqualTo(body));
     }
 
     /**
