@@ -21,6 +21,8 @@ import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.FaultyUpstream.Blackhole;
 import io.github.errorpages.testing.RefusingHttp2Upstream;
 import io.github.errorpages.upstream.internal.JdkResponseAdapter;
+import io.github.errorpages.upstream.internal.BodySourceFailure;
+import io.github.errorpages.upstream.internal.DiscardingBodySubscriber;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -46,6 +48,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -328,6 +331,30 @@ class GuardedHttpClientIntegrationTests {
         assertThat(response.previousResponse()).isEmpty();
     }
 
+    /**
+     * The response the caller gets is the client's own in all it tells: over HTTPS its TLS session (the upstream's
+     * certificate, for an application that checks whom it talked to), and the words it logs it with.
+     */
+    @Test
+    void responseOverHttpsKeepsItsTlsSessionAndItsOwnWords() throws Exception {
+        FaultyUpstream upstream = FaultyUpstream.startTlsSelfSigned(Behaviour.ok());
+        try {
+            HttpClient https = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .sslContext(FaultyUpstream.trustingSelfSigned()).build();
+            GuardedHttpClient client = GuardedHttpClient.of(https, UpstreamGuard.builder(fast(upstream.uri()).build())
+                    .listener(events).build());
+
+            HttpResponse<String> response = client.send(get("/orders/7"), BodyHandlers.ofString());
+
+            assertThat(response.body()).isEqualTo("ok");
+            assertThat(response.sslSession()).hasValueSatisfying(session -> assertThat(session.getProtocol())
+                    .startsWith("TLS"));
+            assertThat(response.toString()).isEqualTo("(GET " + upstream.uri() + "/orders/7) 200");
+        } finally {
+            upstream.close();
+        }
+    }
+
     @Test
     void sendsPathAndQueryBelowTheEndpointsOwnPath() throws Exception {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
@@ -392,6 +419,36 @@ class GuardedHttpClientIntegrationTests {
         return catchThrowableOfType(UpstreamFailureException.class, () -> guard.call(UpstreamRequest.of("GET"),
                 JdkResponseAdapter.<T>instance(), attempt -> HTTP.send(
                         HttpRequest.newBuilder(attempt.resolve(URI.create("/export"))).build(), handler)));
+    }
+
+    /**
+     * A failed response whose body is large (an upstream's 503 that dumps a heap, a proxy's error page of megabytes)
+     * is drained only up to {@value DiscardingBodySubscriber#MAX_DRAINED_BYTES} bytes to keep its connection; past
+     * that its connection is closed, and the upstream cannot write the rest: the gateway does not read 64 MiB of
+     * nothing for a page that shows none of it.
+     */
+    @Test
+    void failedResponsesLargeBodyIsNotReadToItsEnd() throws Exception {
+        long size = 64L * 1024 * 1024;
+        AtomicBoolean wroteAll = new AtomicBoolean();
+        CountDownLatch answered = new CountDownLatch(1);
+        FaultyUpstream upstream = upstreams.start(exchange -> {
+            try {
+                exchange.writeRaw("HTTP/1.1 503 Service Unavailable\r\nContent-Length: " + size + "\r\n\r\n");
+                exchange.writeRepeated((byte) 'x', size);
+                wroteAll.set(true);
+            } finally {
+                answered.countDown();
+            }
+        });
+        GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(1));
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
+        assertThat(answered.await(10, TimeUnit.SECONDS)).as("the upstream's write ended").isTrue();
+        assertThat(wroteAll).as("the connection was closed under the upstream's write").isFalse();
     }
 
     @Test
@@ -542,11 +599,13 @@ class GuardedHttpClientIntegrationTests {
     }
 
     /**
-     * A short body to buffer whose publisher never completes (a client that stopped sending): the async send
-     * ends within the deadline, as the blocking one does, instead of leaving its future pending for ever.
+     * A short body to buffer whose publisher never completes (a client that stopped sending): the send ends within
+     * the deadline, blocking or async, instead of leaving its caller waiting for ever, and as the body's source
+     * stalling, not as a timeout or failure of the upstream, which has not been called.
      */
-    @Test
-    void asyncSendOfABodyThatNeverCompletesEndsWithinTheDeadline() {
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void sendOfABodyThatNeverCompletesEndsWithinTheDeadlineAsAStall(boolean async) {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
         GuardedHttpClient client = client(fast(upstream.uri()).attemptTimeout(Duration.ofMillis(200)).deadline(Duration.ofMillis(300)));
         HttpRequest.BodyPublisher never = HttpRequest.BodyPublishers.fromPublisher(
@@ -560,11 +619,15 @@ class GuardedHttpClientIntegrationTests {
                     }
                 }), 10);
 
-        ExecutionException failed = catchThrowableOfType(ExecutionException.class, () -> client.sendAsync(
-                HttpRequest.newBuilder(URI.create("http://upstream/orders/42")).PUT(never).build(),
-                BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://upstream/orders/42")).PUT(never).build();
 
-        assertThat(failed).hasCauseInstanceOf(java.io.UncheckedIOException.class);
+        Throwable failed = async
+                ? catchThrowableOfType(ExecutionException.class,
+                        () -> client.sendAsync(put, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)).getCause()
+                : catchThrowable(() -> client.send(put, BodyHandlers.ofString()));
+
+        assertThat(failed).isInstanceOfSatisfying(BodySourceFailure.class,
+                stall -> assertThat(stall.isStalled()).isTrue());
         assertThat(upstream.requestCount()).isZero();
     }
 
@@ -606,6 +669,24 @@ class GuardedHttpClientIntegrationTests {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
         GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
         AssertionError bug = new AssertionError("a bug of the body's");
+
+        assertThat(sendBuffered(client, async, subscriber -> {
+            throw bug;
+        })).isSameAs(bug);
+        assertThat(upstream.requestCount()).isZero();
+    }
+
+    /**
+     * A RuntimeException a body to buffer throws (a bug of the publisher's, not its source's I/O, which comes as an
+     * UncheckedIOException) is thrown as it is too, sync or async: not a failure of the body's source, which would
+     * answer the client as if its upload had broken.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void runtimeExceptionThrownByABodyToBufferIsThrownAsIs(boolean async) {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
+        IllegalStateException bug = new IllegalStateException("a bug of the body's");
 
         assertThat(sendBuffered(client, async, subscriber -> {
             throw bug;
@@ -707,6 +788,68 @@ class GuardedHttpClientIntegrationTests {
         assertThat(upstream.requestCount()).isZero();
     }
 
+    /**
+     * A body to buffer whose publisher delivers more than its declared length (a publisher that miscounts): the JDK
+     * client alone fails such a request ("Too many bytes in request body"); buffered for a retry, its first bytes
+     * must not reach the upstream as the whole body, a PUT that overwrites a resource with the start of another. The
+     * call fails as the body's (no upstream failure, nothing sent), at once, not after the deadline.
+     */
+    @Test
+    void bodyLongerThanItsDeclaredLengthIsNeverSent() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        HttpRequest miscounted = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(BodyPublishers.fromPublisher(BodyPublishers.ofString("{\"paid\":true}"), 5)).build();
+
+        Throwable blocking = catchThrowableOfType(java.io.UncheckedIOException.class,
+                () -> client.send(miscounted, BodyHandlers.ofString()));
+        ExecutionException async = catchThrowableOfType(ExecutionException.class,
+                () -> client.sendAsync(miscounted, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+
+        assertThat(blocking).isInstanceOf(BodySourceFailure.class)
+                .hasRootCauseMessage("request body longer than its declared length 5");
+        assertThat(async.getCause()).isInstanceOf(BodySourceFailure.class)
+                .hasRootCauseMessage("request body longer than its declared length 5");
+        assertThat(upstream.requestCount()).isZero();
+        assertThat(client.guard().metrics().calls()).as("no upstream call was begun").isZero();
+    }
+
+    /**
+     * A body handler's own exception (a mapping's bug, or its failure: Jackson's comes as an UncheckedIOException) is
+     * thrown to the caller as it is, though the JDK's blocking send restates it as a plain IOException of the same
+     * message: not a 500 page of the guard's own making ({@code proxy_internal_error}), not retried, not counted
+     * against the upstream, and every permit given back. An Error too, as the Error it is, not a cancellation.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"unchecked", "runtime", "error"})
+    void bodyHandlersOwnExceptionIsThrownAsItIsThroughTheBlockingSend(String kind) {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(3));
+        Throwable bug = switch (kind) {
+            case "unchecked" -> new UncheckedIOException(new IOException("Unrecognized field \"total\""));
+            case "runtime" -> new IllegalStateException("no mapper for text/plain");
+            default -> new AssertionError("mapping bug");
+        };
+        BodyHandler<String> mapping = info -> {
+            if (bug instanceof Error error) {
+                throw error;
+            }
+            throw (RuntimeException) bug;
+        };
+
+        Throwable thrown = catchThrowable(() -> client.send(get("/orders/7"), mapping));
+
+        assertThat(thrown).isSameAs(bug);
+        assertThat(upstream.requestCount()).isEqualTo(1);
+        UpstreamMetrics metrics = client.guard().metrics();
+        assertThat(metrics.abortedCalls()).isEqualTo(1);
+        assertThat(metrics.failedCalls()).isZero();
+        assertThat(events.of(UpstreamEvent.CallFailed.class)).isEmpty();
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(client.guard().bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(client.guard().bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
+    }
+
     @Test
     void asyncFailureCompletesWithTheUpstreamFailure() {
         FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy"));
@@ -718,6 +861,40 @@ class GuardedHttpClientIntegrationTests {
         assertThat(failed).hasCauseInstanceOf(UpstreamFailureException.class);
         assertThat(((UpstreamFailureException) failed.getCause()).failure().attempts()).isEqualTo(1);
         assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+
+    /**
+     * An async send cancelled while its body to buffer is still being read (a slow client's upload) makes no call
+     * once the body is there: no attempt for nobody, and nothing counted, as a call never made.
+     */
+    @Test
+    void asyncSendCancelledWhileItsBodyIsReadMakesNoCall() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        CompletableFuture<Flow.Subscriber<? super ByteBuffer>> subscribed = new CompletableFuture<>();
+        HttpRequest.BodyPublisher slow = BodyPublishers.fromPublisher(subscriber -> {
+            subscriber.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                }
+
+                @Override
+                public void cancel() {
+                }
+            });
+            subscribed.complete(subscriber);
+        }, 4);
+        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://orders/orders/42")).PUT(slow).build(), BodyHandlers.ofString());
+        Flow.Subscriber<? super ByteBuffer> body = subscribed.get(10, TimeUnit.SECONDS);
+
+        sent.cancel(true);
+        body.onNext(ByteBuffer.wrap("paid".getBytes(StandardCharsets.US_ASCII)));
+        body.onComplete();
+
+        assertThat(sent).isCancelled();
+        assertThat(client.guard().metrics().calls()).isZero();
+        assertThat(upstream.requestCount()).isZero();
     }
 
     @Test
