@@ -7,10 +7,13 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
+import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.StandardError;
+import io.github.errorpages.upstream.internal.BodySourceFailure;
+import io.github.errorpages.upstream.internal.MutableClock;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -26,11 +29,18 @@ import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -179,6 +189,26 @@ class UpstreamGuardTests {
         assertThat(guard.metrics().attempts()).isEqualTo(1);
         assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
+     * A client's own checked exception around the caller's interrupt or cancel, which {@code call} cannot throw as it
+     * is, is the caller's abort all the same: thrown as the CancellationException the guard keeps for an abort,
+     * caused by it; not retried, not counted against the upstream.
+     */
+    @Test
+    void clientsCheckedExceptionAroundACancelIsTheCallersAbort() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
+        Exception wrapped = new Exception("lookup gave up", new CancellationException("cancelled by the caller"));
+
+        Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+            throw wrapped;
+        }));
+
+        assertThat(thrown).isInstanceOf(CancellationException.class).hasCause(wrapped);
+        assertThat(guard.metrics().attempts()).isEqualTo(1);
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
     }
 
     @Test
@@ -382,6 +412,8 @@ class UpstreamGuardTests {
                 }));
 
         assertThat(thrown.getCause()).hasCause(reset);
+        assertThat(thrown).isInstanceOfSatisfying(BodySourceFailure.class,
+                failure -> assertThat(failure.isStalled()).as("failed, not stalled").isFalse());
         assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 0, 0, 0, 1, 1, 0, 0, 0, 0));
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
         assertThat(guard.failingSince()).isEmpty();
@@ -398,9 +430,12 @@ class UpstreamGuardTests {
         UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(1));
         UpstreamRequest stalled = UpstreamRequest.of("POST").withBodySource(() -> false, () -> true);
 
-        catchThrowableOfType(UncheckedIOException.class, () -> guard.call(stalled, attempt -> {
-            throw new java.net.SocketTimeoutException("Read timed out");
-        }));
+        UncheckedIOException stall = catchThrowableOfType(UncheckedIOException.class, () -> guard.call(stalled,
+                attempt -> {
+                    throw new java.net.SocketTimeoutException("Read timed out");
+                }));
+        assertThat(stall).isInstanceOfSatisfying(BodySourceFailure.class,
+                failure -> assertThat(failure.isStalled()).as("stalled, not failed").isTrue());
         catchThrowableOfType(UncheckedIOException.class, () -> guard.call(stalled, attempt -> {
             throw new java.net.http.HttpTimeoutException("request timed out");
         }));
@@ -551,6 +586,7 @@ class UpstreamGuardTests {
         assertThat(breaker.getPermittedNumberOfCallsInHalfOpenState()).isEqualTo(3);
         assertThat(bulkhead.getMaxConcurrentCalls()).isEqualTo(50);
         assertThat(bulkhead.getMaxWaitDuration()).isZero();
+        assertThat(guard).hasToString("UpstreamGuard{orders, 1 endpoint(s)}");
     }
 
     /**
@@ -593,6 +629,51 @@ class UpstreamGuardTests {
         assertThat(guard.metrics().attempts()).isEqualTo(1);
         assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
                 .isEqualTo(guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
+    }
+
+    /**
+     * "Failing since" ends with the first success of a call whose result has no body for the guard to wait for (the
+     * body-agnostic call, without a response adapter), and the next failure starts a period of its own. Left as it
+     * was, every page and log line after the upstream's recovery dated its next trouble from the first one.
+     */
+    @Test
+    void aSuccessEndsTheFailingPeriodOfACallWithoutAResponseAdapter() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-05T08:00:00Z"));
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).maxAttempts(1).build()).listener(events)
+                .clock(clock).build();
+        UpstreamCall<String> refused = attempt -> {
+            throw new ConnectException("Connection refused");
+        };
+
+        catchThrowableOfType(UpstreamFailureException.class, () -> guard.call(UpstreamRequest.of("GET"), refused));
+        assertThat(guard.failingSince()).contains(Instant.parse("2026-12-05T08:00:00Z"));
+        clock.advance(Duration.ofMinutes(5));
+        String back = guard.call(UpstreamRequest.of("GET"), attempt -> "back");
+        assertThat(back).isEqualTo("back");
+        assertThat(guard.failingSince()).as("recovered").isEmpty();
+        clock.advance(Duration.ofMinutes(5));
+        UpstreamFailure again = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), refused)).failure();
+
+        assertThat(again.failingSince()).isEqualTo(Instant.parse("2026-12-05T08:10:00Z"));
+    }
+
+    /** As above with the retry budget off: there is no count to take back, and the call is rejected the same way. */
+    @Test
+    void attemptItsClientNeverSentIsRejectedWithTheRetryBudgetOffToo() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).retryBudgetEnabled(false));
+        UpstreamFailureException poolFull = new UpstreamFailureException(UpstreamFailure.builder(
+                FailureCause.CONNECTION_LIMIT_REACHED).attempts(0).build(), new TimeoutException("no connection free"));
+
+        UpstreamFailureException rejected = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    throw poolFull;
+                }));
+
+        assertThat(rejected).as("the rejection, not an exception of the budget's").isNotNull();
+        assertThat(rejected.failure().cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(rejected.failure().attempts()).isZero();
+        assertThat(guard.metrics().rejectedCalls()).isEqualTo(1);
     }
 
     @Test
@@ -808,6 +889,151 @@ class UpstreamGuardTests {
         assertThat(call).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
                 .havingCause().isInstanceOf(AssertionError.class).withMessage("broken breaker");
         assertThat(permissions).as("the retry asked").hasValue(2);
+    }
+
+    /**
+     * An asynchronous attempt that throws instead of returning a stage (its client failed before it had one to
+     * give) failed as the documentation of {@link AsyncUpstreamCall#call} says: as the attempt's failure, retried
+     * when that is retryable, and a bug ends the call as it is. Either way the permits go back.
+     */
+    @Test
+    void asyncAttemptThatThrowsIsThatAttemptsFailure() throws Exception {
+        UpstreamGuard guard = guard(Guards.fast(FIRST, SECOND));
+        AtomicInteger calls = new AtomicInteger();
+
+        String found = guard.callAsync(UpstreamRequest.of("GET"), attempt -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new ConnectException("Connection refused");
+            }
+            return CompletableFuture.completedFuture("found");
+        }).get(10, TimeUnit.SECONDS);
+
+        assertThat(found).isEqualTo("found");
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).singleElement()
+                .satisfies(retry -> assertThat(retry.cause()).isEqualTo(FailureCause.CONNECTION_REFUSED));
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+
+        IllegalStateException bug = new IllegalStateException("no client configured");
+        CompletableFuture<String> broken = guard.callAsync(UpstreamRequest.of("GET"), attempt -> {
+            throw bug;
+        });
+
+        assertThat(broken).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                .havingCause().isSameAs(bug);
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
+    }
+
+    /**
+     * An executor that fails to take a retry with something other than a {@link RejectedExecutionException} (a
+     * pool's own exception, an OutOfMemoryError when it cannot make a thread) refuses it all the same: the call fails
+     * at once as its last attempt did, {@code executor_rejected}, with what the executor threw; not at its deadline,
+     * blamed on the deadline.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void executorFailingToTakeARetryRefusesItAtOnce(boolean error) {
+        Throwable failing = error ? new OutOfMemoryError("unable to create native thread")
+                : new IllegalStateException("pool closed");
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).build()).listener(events).executor(task -> {
+            if (failing instanceof Error e) {
+                throw e;
+            }
+            throw (RuntimeException) failing;
+        }).build();
+
+        CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"),
+                attempt -> CompletableFuture.failedFuture(new ConnectException("Connection refused")));
+
+        Throwable failed = catchThrowable(() -> call.get(10, TimeUnit.SECONDS));
+        assertThat(failed).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(UpstreamFailureException.class);
+        UpstreamFailureException thrown = (UpstreamFailureException) failed.getCause();
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.CONNECTION_REFUSED);
+        assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.EXECUTOR_REJECTED);
+        assertThat(thrown.getSuppressed()).singleElement().isInstanceOf(RejectedExecutionException.class)
+                .extracting(Throwable::getCause).isSameAs(failing);
+        assertThat(events.refusals()).containsExactly(RetryRefusal.EXECUTOR_REJECTED);
+    }
+
+    /**
+     * A retry its executor runs only after the call failed for want of time (a busy pool: here one that holds its
+     * tasks) does nothing: no attempt, and the call, failed once, is not counted again as aborted.
+     */
+    @Test
+    void retryRunAfterItsCallFailedForWantOfTimeDoesNothing() throws Exception {
+        HeldExecutor held = new HeldExecutor();
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).deadline(Duration.ofMillis(600))
+                .attemptTimeout(Duration.ofMillis(100)).build()).listener(events).executor(held).build();
+        AtomicInteger attempts = new AtomicInteger();
+
+        CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"), attempt -> {
+            attempts.incrementAndGet();
+            return CompletableFuture.failedFuture(new ConnectException("Connection refused"));
+        });
+        Runnable retry = held.next();
+        Throwable failed = catchThrowable(() -> call.get(10, TimeUnit.SECONDS));
+        retry.run();
+
+        assertThat(failed).hasCauseInstanceOf(UpstreamFailureException.class);
+        assertThat(((UpstreamFailureException) failed.getCause()).failure().retryRefusal())
+                .isEqualTo(RetryRefusal.DEADLINE);
+        assertThat(attempts).hasValue(1);
+        assertThat(guard.metrics().failedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().abortedCalls()).as("one end per call").isZero();
+        assertThat(events.of(UpstreamEvent.CallAborted.class)).isEmpty();
+        assertThat(events.of(UpstreamEvent.CallFailed.class)).singleElement().extracting(UpstreamEvent::upstream)
+                .isEqualTo("orders");
+    }
+
+    /**
+     * A call cancelled while its retry waits in the executor's queue makes no attempt when the retry runs, and ends
+     * as the caller's abort, even where every breaker opened meanwhile: it was recorded as a failed call (a
+     * {@code CallFailed} event, the breakers' refusal) that nobody waited for.
+     */
+    @Test
+    void callCancelledWhileItsRetryWaitsInTheExecutorsQueueIsAborted() throws Exception {
+        HeldExecutor held = new HeldExecutor();
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).build()).listener(events).executor(held)
+                .build();
+        AtomicInteger attempts = new AtomicInteger();
+
+        CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"), attempt -> {
+            attempts.incrementAndGet();
+            return CompletableFuture.failedFuture(new ConnectException("Connection refused"));
+        });
+        Runnable retry = held.next();
+        call.cancel(true);
+        guard.circuitBreakers().get(0).transitionToOpenState();
+        retry.run();
+
+        assertThat(attempts).hasValue(1);
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(metrics.abortedCalls()).isEqualTo(1);
+        assertThat(metrics.failedCalls()).isZero();
+        assertThat(metrics.lostRetries()).isEqualTo(1);
+        assertThat(events.of(UpstreamEvent.CallFailed.class)).isEmpty();
+        assertThat(events.of(UpstreamEvent.CallAborted.class)).singleElement()
+                .satisfies(aborted -> assertThat(aborted.reason()).isEqualTo(CancellationException.class));
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
+    }
+
+    /** An executor that keeps the tasks it is given until the test runs them: a busy pool, held by hand. */
+    static final class HeldExecutor implements Executor {
+        private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.add(task);
+        }
+
+        /** @return the next task given, waiting up to ten seconds for it */
+        Runnable next() throws InterruptedException {
+            Runnable task = tasks.poll(10, TimeUnit.SECONDS);
+            assertThat(task).as("a task given to the executor").isNotNull();
+            return task;
+        }
     }
 
     @Test
