@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.Await;
@@ -237,6 +238,113 @@ class BulkheadWaitTests {
         } finally {
             retries.shutdownNow();
         }
+    }
+
+    /**
+     * As above, but the retry's wait ends without a permit: the cancelled call is the caller's abort, and the retry
+     * gives back only what it took, the breaker's permission; the bulkhead keeps the one permit it was built with
+     * (a permit given back that was never taken would let two calls in at once for good).
+     */
+    @Test
+    void aCancelledCallsRetryWhoseWaitEndsWithoutAPermitGivesNoneBack() throws Exception {
+        ExecutorService retries = Executors.newSingleThreadExecutor();
+        CountDownLatch gate = new CountDownLatch(1);
+        try {
+            AtomicReference<Thread> retryThread = new AtomicReference<>();
+            UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).maxAttempts(2)
+                    .deadline(Duration.ofSeconds(20)).attemptTimeout(Duration.ofSeconds(5)).build())
+                    .bulkheadRegistry(BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
+                            .maxWaitDuration(Duration.ofMillis(300)).build()))
+                    .executor(task -> retries.execute(() -> {
+                        try {
+                            gate.await(); // until the other call holds the permit
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                        retryThread.set(Thread.currentThread());
+                        task.run();
+                    }))
+                    .listener(events).build();
+            AtomicInteger attempts = new AtomicInteger();
+            CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"), attempt -> {
+                attempts.incrementAndGet();
+                return CompletableFuture.failedFuture(new ConnectException("Connection refused"));
+            });
+            Future<String> held = holdThePermit(guard);
+            gate.countDown();
+            Await.until(() -> retryThread.get() != null && retryThread.get().getState() == Thread.State.TIMED_WAITING,
+                    "the retry waits for the permit");
+
+            call.cancel(true);
+
+            Await.until(() -> guard.metrics().abortedCalls() == 1, "the cancelled call to be counted as aborted");
+            release.countDown();
+            assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo("held");
+            assertThat(attempts).as("no retry for nobody").hasValue(1);
+            UpstreamMetrics metrics = guard.metrics();
+            assertThat(metrics.failedCalls()).isZero();
+            assertThat(metrics.rejectedCalls()).isZero();
+            assertThat(metrics.lostRetries()).isEqualTo(1);
+            assertThat(events.of(UpstreamEvent.CallFailed.class)).isEmpty();
+            assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).as("as configured").isEqualTo(1);
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls())
+                    .as("the failed attempt and the held call").isEqualTo(2);
+        } finally {
+            retries.shutdownNow();
+        }
+    }
+
+    /**
+     * A retry whose wait for a permit left it less than {@code min-attempt-timeout} before the deadline is not made
+     * (it could only time out, R45), and the call fails as its last attempt did: the upstream's refused connection
+     * (a 502), not the local limit's 503 {@code connection_limit_reached}, which blamed the bulkhead for the
+     * upstream's failure. The event says why: the deadline.
+     */
+    @Test
+    void aRetryWhoseWaitForAPermitTookItsTimeFailsAsItsLastAttemptDid() throws Exception {
+        long deadlineNanos = 2_000_000_000L;
+        long attemptNanos = 500_000_000L;
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).maxAttempts(2)
+                .deadline(Duration.ofNanos(deadlineNanos)).attemptTimeout(Duration.ofNanos(attemptNanos)).build())
+                .bulkheadRegistry(BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
+                        .maxWaitDuration(Duration.ofSeconds(10)).build()))
+                .listener(events).build();
+        Thread caller = Thread.currentThread();
+        long start = System.nanoTime();
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicReference<Future<String>> held = new AtomicReference<>();
+
+        UpstreamFailureException failed = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    if (attempts.incrementAndGet() == 1) {
+                        // Another call queues for this attempt's permit, and takes it when this attempt fails.
+                        held.set(holdThePermitOnceFree(guard));
+                        Await.until(() -> holderThread.get() != null
+                                && holderThread.get().getState() == Thread.State.TIMED_WAITING,
+                                "the other call waits for the permit");
+                        CompletableFuture.runAsync(() -> {
+                            // Frees the permit once the retry waits for it, and too little of the deadline is left.
+                            Await.until(() -> caller.getState() == Thread.State.TIMED_WAITING
+                                    && System.nanoTime() - start > deadlineNanos - attemptNanos + 100_000_000,
+                                    "the retry waited past its last start");
+                            release.countDown();
+                        });
+                        throw new ConnectException("Connection refused");
+                    }
+                    return "answered too late";
+                }));
+
+        UpstreamFailure failure = failed.failure();
+        assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_REFUSED);
+        assertThat(failure.attempts()).isEqualTo(1);
+        assertThat(failure.retryRefusal()).isEqualTo(RetryRefusal.DEADLINE);
+        assertThat(attempts).as("no attempt that could only time out").hasValue(1);
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).as("the retry was granted").hasSize(1);
+        assertThat(events.refusals()).containsExactly(RetryRefusal.DEADLINE);
+        assertThat(guard.metrics().lostRetries()).isEqualTo(1);
+        assertThat(held.get().get(10, TimeUnit.SECONDS)).isEqualTo("held");
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
     }
 
     /** Like {@link #holdThePermit}, for a permit another call holds now: the call waits for it. */
