@@ -269,6 +269,30 @@ class CircuitBreakerIntegrationTests {
         assertThat(client.guard().breakerRemainingOpen()).contains(Duration.ofSeconds(10));
     }
 
+    /**
+     * The endpoint that admits calls again first sets the Retry-After, wherever it stands in the list: with the last
+     * endpoint opened first, the first one's longer open time was the one reported, and clients came back to be
+     * refused again (R8).
+     */
+    @Test
+    void destinationUnavailableTellsTheSoonestReopeningWhicheverEndpointItIs() { // R8
+        FaultyUpstream first = upstreams.start(Behaviour.ok());
+        FaultyUpstream second = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(first.uri(), second.uri()));
+        client.guard().circuitBreakers().get(1).transitionToOpenState();
+        clock.advance(Duration.ofSeconds(20));
+        client.guard().circuitBreakers().get(0).transitionToOpenState();
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+
+        assertThat(first.requestCount() + second.requestCount()).isZero();
+        assertThat(thrown.failure().breakerRemainingOpen()).as("the second's 10 s, not the first's 30 s")
+                .isEqualTo(Duration.ofSeconds(10));
+        assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(thrown.failure()).retryAfterHeader())
+                .isEqualTo("10");
+    }
+
     @Test
     void retryGoesToAnotherEndpoint() throws Exception {
         FaultyUpstream failing = upstreams.start(Behaviour.respond(503, "busy"));
@@ -339,6 +363,27 @@ class CircuitBreakerIntegrationTests {
         assertThat(events.all()).as("the opening and the two refusals").hasSize(3);
         assertThat(breaker.getMetrics().getNumberOfNotPermittedCalls()).isEqualTo(2);
         assertThat(called.toBuilder().elapsed(refused.elapsed()).build()).isEqualTo(refused);
+    }
+
+    /**
+     * A breaker forced open (by an operator, through the registry or an actuator) refuses as an open one does: the
+     * check before the request is prepared refuses the call too, without an end it cannot know (no Retry-After of a
+     * forced opening, R8), and the upstream gets nothing.
+     */
+    @Test
+    void refuseIfUnavailableRefusesACallABreakerForcedOpenWouldRefuse() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        UpstreamGuard guard = client.guard();
+        guard.circuitBreakers().get(0).transitionToForcedOpenState();
+
+        UpstreamFailure refused = guard.refuseIfUnavailable().orElseThrow();
+
+        assertThat(refused.cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(refused.attempts()).isZero();
+        assertThat(refused.breakerRemainingOpen()).isNull();
+        assertThat(guard.metrics().rejectedCalls()).isEqualTo(1);
+        assertThat(upstream.requestCount()).isZero();
     }
 
     @Test
