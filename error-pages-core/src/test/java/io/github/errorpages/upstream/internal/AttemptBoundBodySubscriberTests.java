@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.BodySubscribers;
 import java.net.http.HttpResponse.ResponseInfo;
 import java.net.http.HttpTimeoutException;
@@ -19,6 +20,8 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
@@ -146,6 +149,63 @@ class AttemptBoundBodySubscriberTests {
         assertThatThrownBy(() -> body.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .hasRootCauseInstanceOf(HttpTimeoutException.class);
         Await.until(() -> subscription.cancelled, "the connection closed"); // cancelled after the body failed
+    }
+
+    /**
+     * R45: the caller's subscriber sees the protocol's order whatever the timing: a time that ran out after the client
+     * asked for the body but before it subscribed (its executor late) fails the body right after its onSubscribe, and
+     * what the client delivers once the body has ended (a late piece, its end, a failure) reaches it no more: one
+     * terminal signal, the timeout.
+     */
+    @Test
+    void theCallersSubscriberGetsOnSubscribeFirstAndOneEndOnly() {
+        Recording recording = new Recording();
+        AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) AttemptBoundBodyHandler
+                .within(info -> recording, Duration.ofMillis(20)).apply(HEAD);
+        subscriber.getBody();
+        Await.until(subscriber::ranOut, "the attempt's time ran out");
+        Subscription subscription = new Subscription();
+
+        subscriber.onSubscribe(subscription);
+        subscriber.onNext(List.of(ByteBuffer.wrap("late".getBytes(StandardCharsets.US_ASCII))));
+        subscriber.onComplete();
+        subscriber.onError(new IOException("connection reset"));
+
+        assertThat(recording.signals).containsExactly("onSubscribe", "onError HttpTimeoutException");
+        assertThat(subscription.cancelled).isTrue();
+    }
+
+    /** A subscriber of the caller's that records the signals it gets, in order. */
+    private static final class Recording implements BodySubscriber<String> {
+        final List<String> signals = new CopyOnWriteArrayList<>();
+        private final CompletableFuture<String> body = new CompletableFuture<>();
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            signals.add("onSubscribe");
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+            signals.add("onNext");
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            signals.add("onError " + throwable.getClass().getSimpleName());
+            body.completeExceptionally(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            signals.add("onComplete");
+            body.complete("");
+        }
     }
 
     /** A subscriber whose time ran out as the head arrived, before the client asked for its body. */

@@ -123,11 +123,33 @@ class RetryBudgetTests {
         }
     }
 
+    /**
+     * A call taken back (its client held it back, never sent) lowers the calls of its own period only: once that
+     * period has left the window, the calls now counted in its bucket are another period's and stay, and no count
+     * goes below zero (a budget of fewer calls than none would refuse retries that the minimum grants).
+     */
+    @Test
+    void takesBackACallOnlyWithinItsOwnPeriodAndNeverBelowNone() {
+        long old = budget.recordCall();
+        nanos.addAndGet(Duration.ofSeconds(10).toNanos()); // a whole window later: the same bucket, another period
+        long current = budget.recordCall();
+
+        budget.unrecordCall(old);
+        assertThat(budget.calls()).as("the newer period's call stays").isEqualTo(1);
+        budget.unrecordCall(current);
+        budget.unrecordCall(current);
+        assertThat(budget.calls()).isZero();
+        budget.recordCall();
+        assertThat(budget.calls()).isEqualTo(1);
+    }
+
     @Test
     void unlimitedBudgetGrantsEveryRetry() {
         RetryBudget unlimited = RetryBudget.unlimited();
         for (int i = 0; i < 10_000; i++) {
             assertThat(unlimited.tryAcquireRetry()).isTrue();
         }
+        unlimited.unrecordCall(unlimited.recordCall()); // nothing counted, nothing to take back
+        assertThat(unlimited.calls()).isZero();
     }
 }
