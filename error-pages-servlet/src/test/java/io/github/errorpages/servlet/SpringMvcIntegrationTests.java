@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
@@ -238,6 +239,32 @@ class SpringMvcIntegrationTests {
 
             assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
             assertThat(gaveUp.requestCount()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * Spring's RestClient in a guarded call, and a gateway past the upstream that found the request had passed it
+     * before (a 502 with {@code Proxy-Status: ...; error=proxy_loop_detected}, RFC 9209): the failure is the loop, as
+     * for the response the guarded client reads, so that the page, the log line and the support code name it; not
+     * retried, and not counted by the breaker, which it would open against a healthy upstream. It was an upstream
+     * 502 the breaker counted.
+     */
+    @Test
+    void restClientsForwardingLoopIsTheLoop() {
+        try (FaultyUpstream looping = FaultyUpstream.start(Behaviour.respond(502, "loop",
+                "Proxy-Status", "edge; error=proxy_loop_detected"))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(looping.uri())
+                    .maxAttempts(3).build());
+            RestClient client = RestClient.builder().requestFactory(new SimpleClientHttpRequestFactory()).build();
+
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> guard.call(UpstreamRequest.of("GET"), attempt -> client.get()
+                            .uri(attempt.endpoint().resolve("/invoices")).retrieve().body(String.class)));
+
+            assertThat(thrown.failure().cause()).isEqualTo(FailureCause.PROXY_LOOP_DETECTED);
+            assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
+            assertThat(looping.requestCount()).isEqualTo(1);
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
         }
     }
 
