@@ -45,7 +45,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -861,6 +864,27 @@ class GuardedHttpClientIntegrationTests {
         assertThat(failed).hasCauseInstanceOf(UpstreamFailureException.class);
         assertThat(((UpstreamFailureException) failed.getCause()).failure().attempts()).isEqualTo(1);
         assertThat(upstream.requestCount()).isEqualTo(1);
+    }
+
+    /**
+     * An async send whose body to buffer is to be read on an executor that refuses it (the guard's, shut down with
+     * the application while its HTTP client has none of its own) fails its future with the refusal at once: it
+     * neither throws from {@code sendAsync} nor leaves the future pending, and nothing is sent.
+     */
+    @Test
+    void asyncSendWhoseBodyReaderIsRefusedFailsItsFuture() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        ExecutorService stopped = Executors.newSingleThreadExecutor();
+        stopped.shutdown();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(upstream.uri()).build())
+                .executor(stopped).listener(events).build());
+
+        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(request("PUT", "/orders/42", "{}"),
+                BodyHandlers.ofString());
+
+        assertThat(sent).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(RejectedExecutionException.class);
+        assertThat(upstream.requestCount()).isZero();
     }
 
     /**
