@@ -152,6 +152,51 @@ class UpstreamGuardTests {
     }
 
     /**
+     * A call whose client returns no result at all (null, a client's way to say "no content") with a response adapter
+     * is a success, sync or async: the adapter is never handed null, to read a status from or to tell whether its
+     * body streams, which made a bug of the adapter's (its NullPointerException) of an answer the upstream gave.
+     */
+    @Test
+    void noResultIsASuccessTheAdapterIsNeverAskedAbout() throws Exception {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(2));
+        FakeResponses fake = new FakeResponses();
+        ResponseAdapter<FakeResponse> responses = new ResponseAdapter<>() {
+            @Override
+            public int status(FakeResponse response) {
+                return fake.status(response);
+            }
+
+            @Override
+            public @Nullable String header(FakeResponse response, String name) {
+                return fake.header(response, name);
+            }
+
+            @Override
+            public void discard(FakeResponse response) {
+                fake.discard(response);
+            }
+
+            @Override
+            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+                return response.headers().containsKey("Transfer-Encoding"); // a streamed body's end is reported
+            }
+        };
+
+        FakeResponse none = guard.call(UpstreamRequest.of("GET"), responses, attempt -> null);
+        FakeResponse noneAsync = guard.callAsync(UpstreamRequest.of("GET"), responses,
+                attempt -> CompletableFuture.<FakeResponse>completedFuture(null)).get(10, TimeUnit.SECONDS);
+
+        assertThat(none).isNull();
+        assertThat(noneAsync).isNull();
+        assertThat(fake.discarded).isEmpty();
+        assertThat(guard.metrics().successfulCalls()).isEqualTo(2);
+        assertThat(guard.metrics().attempts()).isEqualTo(2);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(2);
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
+    }
+
+    /**
      * OkHttp's call timeout (and Okio's) is a plain {@code InterruptedIOException("timeout")} on a thread nobody
      * interrupted: a timeout the upstream took too long for (R2: 504; R43: retried for a GET), not the caller's
      * interrupt. Taken for one, the guard counted nothing, retried nothing, and set the thread's interrupt flag, which
