@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class UpstreamRequestTests {
 
@@ -38,5 +39,28 @@ class UpstreamRequestTests {
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamRequest.of("GET /"))
                 .withMessage("method must be an HTTP token, but was 'GET /'");
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamRequest.of(""));
+    }
+
+    /**
+     * RFC 9110 §5.6.2: a token is visible ASCII without the delimiters. A method with a control character, DEL, a
+     * non-ASCII letter or a delimiter would be written into the request line as it is (a request split in two, or
+     * one the upstream refuses); refused, naming it. Every other visible character is a token's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET\u0000", "\tGET", "GE\u007fT", "GÉT", "GET\"", "M(", "M)", "M,", "M/", "M:", "M;",
+        "M<", "M=", "M>", "M?", "M@", "M[", "M\\", "M]", "M{", "M}"})
+    void rejectsMethodsWithCharactersNoTokenHolds(String method) {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamRequest.of(method))
+                .withMessage("method must be an HTTP token, but was '" + method + "'");
+    }
+
+    @Test
+    void takesEveryOtherVisibleCharacterAndShowsItsMethod() {
+        UpstreamRequest request = UpstreamRequest.of("!#$%&'*+-.^_`|~09AZaz");
+
+        assertThat(request.method()).isEqualTo("!#$%&'*+-.^_`|~09AZaz");
+        assertThat(UpstreamRequest.of("POST").withIdempotencyKey(true))
+                .hasToString("UpstreamRequest{POST, Idempotency-Key}");
+        assertThat(UpstreamRequest.of("GET")).hasToString("UpstreamRequest{GET}");
     }
 }
