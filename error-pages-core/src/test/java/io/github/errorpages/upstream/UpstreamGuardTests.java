@@ -540,6 +540,55 @@ class UpstreamGuardTests {
         assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(2, 0, 0, 0, 2, 2, 0, 0, 0, 0));
     }
 
+    /**
+     * An adapter that asks the body's end to give the bulkhead permit back, then throws (a bug half-way through
+     * {@code awaitBody}): the permit is given back once, by the body it was handed to, not a second time by the call,
+     * which would raise the bulkhead's limit for good; the breaker records nothing, and the bug is thrown as is, on
+     * both drivers.
+     */
+    @Test
+    void adapterThatThrowsAfterHandingTheBodyThePermitReleasesItOnce() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(3));
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        int available = guard.bulkhead().getMetrics().getAvailableConcurrentCalls();
+        IllegalStateException broken = new IllegalStateException("adapter bug after holding the permit");
+        FakeResponses fake = new FakeResponses();
+        ResponseAdapter<FakeResponse> throwing = new ResponseAdapter<>() {
+            @Override
+            public int status(FakeResponse response) {
+                return fake.status(response);
+            }
+
+            @Override
+            public @Nullable String header(FakeResponse response, String name) {
+                return fake.header(response, name);
+            }
+
+            @Override
+            public void discard(FakeResponse response) {
+                fake.discard(response);
+            }
+
+            @Override
+            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+                body.holdBulkheadPermit();
+                throw broken;
+            }
+        };
+
+        IllegalStateException thrown = catchThrowableOfType(IllegalStateException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), throwing, attempt -> new FakeResponse(200, Map.of())));
+        Throwable asyncThrown = catchThrowableOfType(ExecutionException.class,
+                () -> guard.callAsync(UpstreamRequest.of("GET"), throwing,
+                        attempt -> CompletableFuture.completedFuture(new FakeResponse(200, Map.of()))).get());
+
+        assertThat(thrown).isSameAs(broken);
+        assertThat(asyncThrown).hasCause(broken);
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(available);
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("a bug records nothing").isZero();
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(2);
+    }
+
     @Test
     void interruptDuringTheBackoffAbortsTheCall() {
         UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST)
