@@ -275,6 +275,13 @@ final class GuardedCall<T> {
             return abort(error);
         }
         if (request.isBodySourceFailed()) {
+            Throwable bug = bugOf(error);
+            if (bug != null) {
+                // The source's read threw unchecked (a servlet filter took the body as a reader): a bug, thrown as is,
+                // as for a body to buffer (GuardedHttpClient), not the client's failure; the breaker forgets it.
+                current.breaker().releasePermission();
+                return abort(bug);
+            }
             // The client the body streams from went away: the breaker forgets the call too.
             return abortForBodySource(current, error, "reading the request body's source failed", false);
         }

@@ -635,6 +635,42 @@ class GuardedHttpClientIntegrationTests {
     }
 
     /**
+     * A streamed body (no length to buffer it by) whose publisher signals an unchecked failure, a bug of the body's
+     * source (a servlet filter took the request's body as a reader, so the proxy's read of the stream throws the
+     * container's {@code IllegalStateException}), ends the call with that bug, thrown as is, as a body to buffer's
+     * does: not as a failure of the source's I/O ({@code BodySourceFailure}), which the proxy answers with a 400
+     * blaming the client; nothing is counted against the upstream.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void streamedBodyWhosePublisherFailsUncheckedEndsTheCallWithThatBug(boolean async) throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
+        IllegalStateException bug = new IllegalStateException("getReader() has already been called for this request");
+        HttpRequest.BodyPublisher failing = HttpRequest.BodyPublishers.fromPublisher(
+                subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+                    @Override
+                    public void request(long n) {
+                        subscriber.onError(bug);
+                    }
+
+                    @Override
+                    public void cancel() {
+                    }
+                }));
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://upstream/orders/42")).PUT(failing).build();
+
+        Throwable failed = async
+                ? catchThrowableOfType(ExecutionException.class,
+                        () -> client.sendAsync(put, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)).getCause()
+                : catchThrowable(() -> client.send(put, BodyHandlers.ofString()));
+
+        assertThat(failed).isInstanceOf(IllegalStateException.class).hasMessage(bug.getMessage());
+        assertThat(client.guard().metrics().failedCalls()).isZero();
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
      * A short body to buffer whose source fails, the failure thrown from the publisher's {@code request(n)} or
      * signalled, unchecked ({@code UncheckedIOException} around the client's {@code SocketTimeoutException}): the call
      * fails at once, as the source's failure, not the upstream's. Thrown on the executor's thread, it was only
