@@ -2806,6 +2806,33 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An includer whose Content-Type names a charset the JVM does not know (a typo: {@code charset=utf8x}) and that
+     * writes with its stream still gets the page as its part, in ASCII with each other character as a reference to
+     * it (JSON's escape here), which any ASCII-compatible charset reads alike. The name the container hands on from
+     * {@code getCharacterEncoding()} is no charset to encode in: unguarded, it made the page's write throw, and the
+     * includer's answer lost the page and what followed it.
+     */
+    @Test
+    void anIncludedProxysPageInAnIncluderWithAnUnknownCharsetIsAsciiWithReferences() throws IOException {
+        configured = new JettyServer()
+                .servlet("/down/*", refusedProxy())
+                .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                    response.setContentType("application/json;charset=utf8x");
+                    response.getOutputStream().write('[');
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                    response.getOutputStream().write(']');
+                }));
+        configured.start();
+
+        HttpResponse<byte[]> page = Client.send("GET", configured.uri("/page/x"), JSON, "Accept-Language", "ar");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        String text = new String(page.body(), StandardCharsets.ISO_8859_1);
+        assertThat(text).startsWith("[{").endsWith("}\n]").contains("\\u06", "connection_refused")
+                .doesNotContain("\u00d8", "\u00d9");
+    }
+
+    /**
      * An includer that declared no charset (no Content-Type, or one without a charset) and writes with its stream gets
      * the page's own UTF-8, which the page's HTML says it is in: the ISO-8859-1 that getCharacterEncoding() names then
      * is the Servlet API's default, no choice of the includer's. Converted to it, every accented letter of a French
