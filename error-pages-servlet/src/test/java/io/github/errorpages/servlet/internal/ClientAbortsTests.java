@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
@@ -10,6 +11,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -112,6 +114,39 @@ class ClientAbortsTests {
         assertThat(ClientAborts.containerException(wrapped)).isSameAs(abort);
         assertThat(ClientAborts.containerException(new IOException(idle))).isSameAs(idle);
         assertThat(ClientAborts.containerException(other)).isSameAs(other);
+    }
+
+    /**
+     * A cause chain that loops (a library that set a wrapper as the cause of what it wrapped, {@code initCause}) is
+     * walked a bounded number of links: each question about a failure ends, with what a chain without the client's
+     * abort answers. Walked to its end, the thread that answers the failure spun for ever, and the client's request
+     * hung with it.
+     */
+    @Test
+    void aCauseChainThatLoopsIsWalkedOnlyAsFarAsTheBound() {
+        IOException outer = new IOException("reading the export failed");
+        IOException inner = new IOException("stream closed", outer);
+        outer.initCause(inner);
+
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            assertThat(ClientAborts.isClientAbort(outer)).isFalse();
+            assertThat(ClientAborts.containerException(outer)).isSameAs(outer);
+            assertThat(ClientAborts.isClientAbort(ClientAborts.markReported(outer, new IOException("other")))).isTrue();
+        });
+    }
+
+    /**
+     * An upstream's failure whose cause is a marked abort of the client's is the upstream's: the container's exception
+     * below it is not what is thrown on for it.
+     */
+    @Test
+    void findsNoContainerExceptionBelowAnUpstreamFailure() {
+        ClientAbortException abort = ClientAborts.mark(new ClientAbortException(
+                new SocketException("Connection reset")));
+        IOException upstreams = new IOException(new UpstreamFailureException(
+                UpstreamFailure.of(FailureCause.CONNECTION_TERMINATED), abort));
+
+        assertThat(ClientAborts.containerException(upstreams)).isSameAs(upstreams);
     }
 
     @Test
