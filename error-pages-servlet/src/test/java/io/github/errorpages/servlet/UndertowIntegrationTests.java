@@ -116,6 +116,8 @@ class UndertowIntegrationTests {
         info.addServlet(refusedProxy());
         info.addServlet(servlet("write-listener-throws", "/write-listener-throws", writeListenerThrows())
                 .setAsyncSupported(true));
+        info.addServlet(servlet("async-restarted-timeout-listener", "/async-restarted-timeout-listener",
+                TestServlets.asyncRestartedTimeoutAnsweredWith(504)).setAsyncSupported(true));
         info.addServlet(servlet("forward", "/forward/*", TestServlets.servlet((request, response) ->
                 request.getRequestDispatcher(request.getPathInfo()).forward(request, response))));
         for (ProxyTransport transport : new ProxyTransport[] {ProxyTransport.JETTY, ProxyTransport.JDK}) {
@@ -480,6 +482,20 @@ class UndertowIntegrationTests {
         // Called once the page is written: awaited, for the client may have it first.
         assertThat(writeListenerErrors.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete()"
                 + " there").isInstanceOf(ConnectException.class);
+    }
+
+    /**
+     * A timeout listener that re-registers itself in {@code onStartAsync} and answers the second cycle's timeout with
+     * {@code sendError(504)} gets the page (R2): Undertow hands out a new {@code AsyncContext} for each cycle, and the
+     * filter's context wraps the new one, through which the listener's {@code complete()} ends the response.
+     */
+    @Test
+    void rendersPageWhenATimeoutListenerReRegisteredInOnStartAsyncSendsErrorAndCompletes() {
+        HttpResponse<byte[]> response = Client.get(URI.create("http://127.0.0.1:" + port
+                + "/async-restarted-timeout-listener"), "application/json");
+
+        PageAssertions.assertErrorPage(response, "GET", 504, "10");
+        PageAssertions.assertNoLeak(response);
     }
 
     /** The reverse proxy with the transport the docs advise on Undertow: the page for an upstream that refuses. */
