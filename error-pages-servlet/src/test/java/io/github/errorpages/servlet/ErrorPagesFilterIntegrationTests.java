@@ -1515,6 +1515,37 @@ class ErrorPagesFilterIntegrationTests {
     }
 
     /**
+     * A {@code robots-txt.fallback-resource} whose file is blank (a build that left it unfilled) is no fallback, as a
+     * blank {@code robots-txt.fallback} is none: robots.txt gets the 503 with {@code Retry-After} that tells crawlers
+     * to come back (RFC 9309 §2.3.1.4, R27). It was answered 200 with an empty body, which allows everything
+     * (RFC 9309 §2.2.2) while the site is down.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", " \n"})
+    void aBlankRobotsTxtFallbackResourceIsNone(String blank) throws IOException {
+        Path webApp = TemporaryDirectory.create("robots-fallback");
+        try {
+            Files.createDirectories(webApp.resolve("WEB-INF"));
+            Files.writeString(webApp.resolve("WEB-INF/robots-fallback.txt"), blank, StandardCharsets.UTF_8);
+            FilterHolder filter = new FilterHolder(ErrorPagesFilter.class);
+            filter.setInitParameter("robots-txt.fallback-resource", "/WEB-INF/robots-fallback.txt");
+            try (JettyServer server = new JettyServer().filter(filter)) {
+                server.context().setBaseResourceAsPath(webApp);
+                mountServlets(server);
+                server.start();
+
+                HttpResponse<byte[]> response = Client.get(server.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+
+                assertThat(response.statusCode()).isEqualTo(503);
+                assertThat(response.headers().firstValue("Retry-After")).isPresent();
+                assertThat(Client.text(response)).isNotBlank();
+            }
+        } finally {
+            TemporaryDirectory.delete(webApp);
+        }
+    }
+
+    /**
      * A {@code robots-txt.fallback-resource} that names no file of the web application fails the start, naming the
      * parameter and the path: robots.txt would otherwise get the 503 during an outage that the operator meant to answer
      * with the fallback, and nobody would know until then.

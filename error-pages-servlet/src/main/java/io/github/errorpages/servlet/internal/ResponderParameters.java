@@ -70,7 +70,8 @@ public final class ResponderParameters {
                     "cannot be combined with " + ROBOTS_TXT_FALLBACK);
         }
         if (resource != null) {
-            fallback = resource(context, resource.trim());
+            // A blank file (left unfilled) is no fallback either: its empty 200 would allow crawlers everything.
+            fallback = unlessBlank(resource(context, resource.trim()));
         }
         String header = parameters.get(REQUEST_ID_HEADER);
         // A refusal of the whole (default-locale against locales, a folder that must exist, a colour's contrast)
