@@ -268,7 +268,42 @@ class ErrorPagesFilterPassThroughIntegrationTests {
                 .isLessThan(EVENTS_AT_MOST);
     }
 
+    /**
+     * A writer the application closed, then wrote to, says so through {@code checkError()}, as every
+     * {@code PrintWriter} does: the filter's writer keeps its own error flag, besides asking the container's (which
+     * it does not while a captured status drops the output, 503 here: its checkError() flushes, and would commit the
+     * status before the page). Under no status the client gets what was written before the close, and only that;
+     * under the 503, the page.
+     */
+    @ParameterizedTest(name = "status {0}")
+    @ValueSource(ints = {0, 503})
+    void checkErrorReportsAWriteAfterTheApplicationClosedItsWriter(int status) throws Exception {
+        String id = Integer.toString(ids.incrementAndGet());
+
+        HttpResponse<byte[]> response = Client.get(filtered.uri("/closed-writer?status=" + status + "&id=" + id),
+                "*/*");
+
+        assertThat(response.statusCode()).isEqualTo(status == 0 ? 200 : status);
+        assertThat(Client.text(response)).doesNotContain(REST);
+        if (status == 0) {
+            assertThat(Client.text(response)).isEqualTo(FIRST_PART);
+        } else {
+            assertThat(response.headers().firstValue("X-Content-Type-Options")).as("the page").hasValue("nosniff");
+        }
+        assertThat(applicationSaw(id).get(10, TimeUnit.SECONDS)).as("checkError() after a write past close()")
+                .isTrue();
+    }
+
     private static void mountServlets(JettyServer server) {
+        server.servlet("/closed-writer", servlet((request, response) -> {
+            setStatus(request, response);
+            response.setContentType("text/plain;charset=UTF-8");
+            PrintWriter writer = response.getWriter();
+            writer.write(FIRST_PART);
+            writer.close();
+            writer.write(REST);
+            applicationSaw(request.getParameter("id")).complete(writer.checkError());
+        }));
         server.servlet("/write/*", servlet((request, response) -> {
             setStatus(request, response);
             Charset charset = Charset.forName(parameter(request, "charset", "UTF-8"));
