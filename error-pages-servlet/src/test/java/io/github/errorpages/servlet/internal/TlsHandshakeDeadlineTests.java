@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
@@ -112,6 +113,22 @@ class TlsHandshakeDeadlineTests {
                 .isInstanceOf(SSLException.class);
         assertThat(JettyForwarder.translate(reported)).isInstanceOf(SocketTimeoutException.class)
                 .hasMessage("connect timed out: no TLS handshake within 30000 ms");
+    }
+
+    /**
+     * A failure whose cause chain loops (a library that set a wrapper as the cause of what it wrapped) is searched for
+     * the deadline's timeout only as far as the classifier walks a chain: the search ends, with none found, and the
+     * failure is classified as any other. Walked to its end, the thread that classifies it spun for ever, and the
+     * client's request hung with it.
+     */
+    @Test
+    void aFailureWhoseCauseChainLoopsHoldsNoDeadlineTimeout() {
+        SSLException outer = new SSLException("handshake failed");
+        IOException inner = new IOException("closed", outer);
+        outer.initCause(inner);
+
+        assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertThat(TlsHandshakeDeadline.timedOutIn(outer)).isNull());
     }
 
     /**
