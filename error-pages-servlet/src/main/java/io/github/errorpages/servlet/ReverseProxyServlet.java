@@ -537,17 +537,15 @@ public final class ReverseProxyServlet extends HttpServlet {
      * connection's next request. On Tomcat the client's next bytes were then parsed as a request of NULs and answered
      * with a 400 nobody asked for, out of step with the connection's requests. The answer goes out first; then the
      * read ends with the client's next bytes, its close, or the container's read timeout. Not over HTTP/2, whose
-     * stream's buffers are its own and whose reset ends the read: on Tomcat a read waits for a container thread to
-     * unpack the connection's frames, and servlet threads waiting for reads starved them.
+     * stream's buffers are its own: on Tomcat a read waits for a container thread to unpack the connection's frames,
+     * and servlet threads waiting for reads starved them. There the read under way is interrupted instead: Jetty's
+     * reset of the stream, when the servlet returns with the body unread, does not wake it, and it held the upstream
+     * client's request and the upstream's connection until the server stopped.
      */
     private static void stopReading(HttpServletRequest request, HttpServletResponse response,
             BlockingBodyReads body) throws InterruptedIOException {
         if (!isHttp1(request)) {
-            try {
-                body.stopReading(Duration.ZERO); // no more reads; the one under way ends with the stream
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            body.abortReading(); // no more reads; the one under way ends now, not with the server
             return;
         }
         if (body.isSourceAwaited()) {

@@ -27,4 +27,11 @@ public interface BlockingBodyReads {
      * @throws InterruptedException when the waiting thread is interrupted
      */
     boolean stopReading(Duration patience) throws InterruptedException;
+
+    /**
+     * Stops reading the client's body, and ends a read under way by interrupting its thread, without waiting for it:
+     * for a stream the container resets once the servlet returns (HTTP/2), whose blocked read the reset does not
+     * wake on Jetty 12. The interrupt is cleared once the read returns.
+     */
+    void abortReading();
 }

@@ -67,6 +67,11 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody, Bl
     }
 
     @Override
+    public void abortReading() {
+        in.abort();
+    }
+
+    @Override
     public int read() throws IOException {
         touched = true;
         return in.read();

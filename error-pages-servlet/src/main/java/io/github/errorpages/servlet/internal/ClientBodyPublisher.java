@@ -69,6 +69,18 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher, Blocking
     }
 
     @Override
+    public void abortReading() {
+        ClientInputStream current;
+        synchronized (this) {
+            if (source == null) {
+                source = new ClientInputStream(request, length); // an attempt that starts late reads nothing
+            }
+            current = source;
+        }
+        current.abort();
+    }
+
+    @Override
     public long contentLength() {
         return delegate.contentLength();
     }

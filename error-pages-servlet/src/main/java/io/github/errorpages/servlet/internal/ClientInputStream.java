@@ -27,6 +27,10 @@ final class ClientInputStream extends InputStream {
     /** Set once the request is over: no read may touch the container's stream after that. */
     private volatile boolean stopped;
     private volatile boolean finished;
+    /** The thread of the read under way, which {@link #abort} interrupts. */
+    private @Nullable Thread reader;
+    /** Whether {@link #abort} interrupted the read under way, whose end clears the interrupt. */
+    private boolean readerInterrupted;
     private long read;
 
     /**
@@ -71,9 +75,9 @@ final class ClientInputStream extends InputStream {
      * @throws InterruptedException when the waiting thread is interrupted
      */
     boolean stop(Duration patience) throws InterruptedException {
-        stopped = true;
         long deadline = System.nanoTime() + patience.toNanos();
         synchronized (this) {
+            stopped = true;
             while (reading.get() > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -83,6 +87,26 @@ final class ClientInputStream extends InputStream {
             }
         }
         return true;
+    }
+
+    /**
+     * Stops reading, and ends a read under way by interrupting its thread, without waiting for it to return: for a
+     * stream the container resets once the servlet returns (HTTP/2). Jetty 12 does not wake a read blocked in such a
+     * stream's input: the reset is local and the request's channel recycled, nothing ends its wait. Left blocked,
+     * the read held the upstream client's request, and the upstream's connection with it, until the server stopped.
+     * An interrupt ends the container's blocking read (Jetty: an {@code InterruptedException} made a failed read).
+     * The interrupt is this stream's own: cleared once the read returns, the thread (the upstream client's) is not
+     * left interrupted.
+     */
+    void abort() {
+        synchronized (this) {
+            stopped = true;
+            Thread current = reader;
+            if (current != null && !readerInterrupted) {
+                readerInterrupted = true;
+                current.interrupt();
+            }
+        }
     }
 
     @Override
@@ -96,8 +120,11 @@ final class ClientInputStream extends InputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         reading.incrementAndGet();
         try {
-            if (stopped) {
-                throw new IOException("the request is over");
+            synchronized (this) {
+                if (stopped) {
+                    throw new IOException("the request is over");
+                }
+                reader = Thread.currentThread();
             }
             InputStream source = in;
             if (source == null) {
@@ -127,8 +154,15 @@ final class ClientInputStream extends InputStream {
             failure = failed;
             throw failed;
         } finally {
-            if (reading.decrementAndGet() == 0) {
-                synchronized (this) {
+            synchronized (this) {
+                if (reader == Thread.currentThread()) {
+                    reader = null;
+                    if (readerInterrupted) {
+                        readerInterrupted = false;
+                        Thread.interrupted(); // abort()'s, not the thread owner's
+                    }
+                }
+                if (reading.decrementAndGet() == 0) {
                     notifyAll(); // a stop() waiting for this read
                 }
             }
