@@ -1279,8 +1279,18 @@ public final class JettyForwarder {
          * filter it gets the relayed answer at once. The rest of the upload is not sent on (the answer says the
          * connection closes, RFC 9112 §9.6). A read with blocking I/O ({@link BlockingRequestBody}) ends the
          * exchange here, as {@link #onResponseFailure} does: the abort leaves that read waiting for the client.
+         * A failure status the guard discards ({@link #drain}), whole while the upload is paused part-way, gives its
+         * connection up at once: it can serve no next request, and the drain's timer gave it up only a second later.
          */
         void onResponseSuccess(Response response) {
+            if (!relaying) {
+                if (exchange.isUploadCutShort() && !completed) {
+                    bodies.remove(this);
+                    cancelDrainTimer();
+                    upstream.abort(new CancellationException("a discarded answer before the end of the upload"));
+                }
+                return;
+            }
             CapturingResponse capturing = CapturingResponse.find(exchange.response);
             if (!relaying || capturing == null || !capturing.dropsOutput() || !exchange.isUploadCutShort()) {
                 return;
