@@ -1292,7 +1292,7 @@ public final class JettyForwarder {
                 return;
             }
             CapturingResponse capturing = CapturingResponse.find(exchange.response);
-            if (!relaying || capturing == null || !capturing.dropsOutput() || !exchange.isUploadCutShort()) {
+            if (capturing == null || !capturing.dropsOutput() || !exchange.isUploadCutShort()) {
                 return;
             }
             upstream.abort(new CancellationException("answered before the end of the client's upload"));
