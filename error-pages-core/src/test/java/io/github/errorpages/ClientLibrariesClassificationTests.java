@@ -177,6 +177,11 @@ class ClientLibrariesClassificationTests {
                 // A body short of its Content-Length.
                 failure("OkHttp", ClientLibrariesClassificationTests::okHttp, Behaviour.truncatedBody(),
                         FailureCause.HTTP_RESPONSE_INCOMPLETE),
+                // A negative Content-Length: OkHttp takes it for the body's length, and reading the body fails with
+                // Okio's IllegalArgumentException "byteCount < 0: -5", which the container's 500 page named. Bad
+                // framing (R2's http_protocol_error), as the JDK client's "fixed content-length: -5".
+                failure("OkHttp", ClientLibrariesClassificationTests::okHttp,
+                        raw("HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\nhello"), FailureCause.HTTP_PROTOCOL_ERROR),
                 // A head the client cannot parse.
                 failure("Apache 5", ClientLibrariesClassificationTests::apache, raw(BAD_HEADER),
                         FailureCause.HTTP_PROTOCOL_ERROR),
@@ -586,6 +591,13 @@ class ClientLibrariesClassificationTests {
                     try (okhttp3.Response response = OKHTTP.newCall(new Request.Builder().url(uri.toString())
                             .post(promisesTen).build()).execute()) {
                         return response.body().string();
+                    }
+                }),
+                // Okio's "byteCount < 0: -1" of the application's own read of a response body, not of OkHttp's.
+                Arguments.of("OkHttp: a body read for a negative byte count", (Get) uri -> {
+                    try (okhttp3.Response response = OKHTTP.newCall(new Request.Builder().url(uri.toString())
+                            .build()).execute()) {
+                        return String.valueOf(response.body().source().read(new okio.Buffer(), -1));
                     }
                 }));
     }

@@ -106,7 +106,29 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
             // character in chunk size" (a NumberFormatException), which Reactor Netty hands on as they are.
             return Optional.of(FailureCause.HTTP_PROTOCOL_ERROR);
         }
+        if (type.equals("java.lang.IllegalArgumentException") && isOkHttpNegativeContentLength(throwable)) {
+            return Optional.of(FailureCause.HTTP_PROTOCOL_ERROR);
+        }
         return Optional.empty();
+    }
+
+    /**
+     * Whether it is Okio's "byteCount < 0: -5" of OkHttp's HTTP/1.1 body source: OkHttp takes a negative
+     * {@code Content-Length} for the body's length, and its first read asks Okio for that many bytes. The first frame
+     * outside Okio is OkHttp's, so an application's own Okio call with a negative count is not taken for a response.
+     */
+    private static boolean isOkHttpNegativeContentLength(Throwable throwable) {
+        String message = throwable.getMessage();
+        if (message == null || !message.startsWith("byteCount < 0")) {
+            return false;
+        }
+        for (StackTraceElement frame : throwable.getStackTrace()) {
+            String type = frame.getClassName();
+            if (!type.startsWith("okio.")) {
+                return type.startsWith("okhttp3.internal.http1.Http1ExchangeCodec$");
+            }
+        }
+        return false;
     }
 
     /**
