@@ -62,7 +62,13 @@ class JettyClientClassificationIntegrationTests {
                 Arguments.of("a close before the head", Behaviour.closeBeforeResponse(),
                         FailureCause.CONNECTION_TERMINATED),
                 Arguments.of("a reset before the head", Behaviour.resetBeforeResponse(),
-                        FailureCause.CONNECTION_TERMINATED));
+                        FailureCause.CONNECTION_TERMINATED),
+                // Jetty's parser's "Early EOF" in an HttpResponseException (R2): ended as a close before the head,
+                // not a head it could not parse (http_protocol_error, which a GET does not retry).
+                Arguments.of("a close inside the head", (Behaviour) exchange -> {
+                    exchange.writeRaw("HTTP/1.1 200 OK\r\nX-Request: ord");
+                    exchange.closeConnection();
+                }, FailureCause.CONNECTION_TERMINATED));
     }
 
     @ParameterizedTest(name = "{0}")
