@@ -196,6 +196,12 @@ class ClientLibrariesClassificationTests {
                         raw("HTTP/1.1 99 Weird\r\nContent-Length: 0\r\n\r\n"), FailureCause.HTTP_PROTOCOL_ERROR),
                 failure("Apache 5", ClientLibrariesClassificationTests::apache,
                         raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nok"), FailureCause.HTTP_PROTOCOL_ERROR),
+                // A redirect whose Location has an empty host: Apache 5 follows it and fails with URIUtils's
+                // IllegalArgumentException around a URISyntaxException, which the container's 500 page named; its
+                // "Invalid redirect URI" for another bad Location, and Apache 4's for this one, are protocol errors.
+                failure("Apache 5", ClientLibrariesClassificationTests::apache,
+                        raw("HTTP/1.1 302 Found\r\nLocation: //:0/orders\r\nContent-Length: 0\r\n\r\n"),
+                        FailureCause.HTTP_PROTOCOL_ERROR),
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty, Behaviour.garbage(),
                         FailureCause.HTTP_PROTOCOL_ERROR),
                 // Feign's default client (HttpURLConnection reads a reply that is no HTTP as HTTP/0.9, status -1)
@@ -593,6 +599,8 @@ class ClientLibrariesClassificationTests {
                         return response.body().string();
                     }
                 }),
+                Arguments.of("Apache 5: a Location with an empty host resolved by the application", (Get) uri ->
+                        org.apache.hc.client5.http.utils.URIUtils.resolve(uri, "//:0/orders").toString()),
                 // Okio's "byteCount < 0: -1" of the application's own read of a response body, not of OkHttp's.
                 Arguments.of("OkHttp: a body read for a negative byte count", (Get) uri -> {
                     try (okhttp3.Response response = OKHTTP.newCall(new Request.Builder().url(uri.toString())

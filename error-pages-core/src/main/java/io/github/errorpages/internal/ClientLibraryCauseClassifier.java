@@ -106,10 +106,31 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
             // character in chunk size" (a NumberFormatException), which Reactor Netty hands on as they are.
             return Optional.of(FailureCause.HTTP_PROTOCOL_ERROR);
         }
-        if (type.equals("java.lang.IllegalArgumentException") && isOkHttpNegativeContentLength(throwable)) {
+        if (type.equals("java.lang.IllegalArgumentException")
+                && (isOkHttpNegativeContentLength(throwable) || isApacheRedirectLocation(throwable))) {
             return Optional.of(FailureCause.HTTP_PROTOCOL_ERROR);
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether Apache 5 threw it resolving the {@code Location} of an upstream's redirect it follows: its
+     * {@code URIUtils}' IllegalArgumentException around a URISyntaxException ("http/https URI cannot have an empty host
+     * identifier"), where another Location it cannot take is its ProtocolException "Invalid redirect URI". Only when
+     * its redirect strategy comes before the first frame outside the JDK and Apache's packages, so that an
+     * application's own {@code URIUtils.resolve} is not taken for an upstream's redirect.
+     */
+    private static boolean isApacheRedirectLocation(Throwable throwable) {
+        for (StackTraceElement frame : throwable.getStackTrace()) {
+            String type = frame.getClassName();
+            if (type.equals("org.apache.hc.client5.http.impl.DefaultRedirectStrategy")) {
+                return true;
+            }
+            if (!type.startsWith("org.apache.hc.") && !type.startsWith("java.")) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /**
