@@ -44,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiPredicate;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -160,27 +161,9 @@ class UpstreamGuardTests {
     void noResultIsASuccessTheAdapterIsNeverAskedAbout() throws Exception {
         UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(2));
         FakeResponses fake = new FakeResponses();
-        ResponseAdapter<FakeResponse> responses = new ResponseAdapter<>() {
-            @Override
-            public int status(FakeResponse response) {
-                return fake.status(response);
-            }
-
-            @Override
-            public @Nullable String header(FakeResponse response, String name) {
-                return fake.header(response, name);
-            }
-
-            @Override
-            public void discard(FakeResponse response) {
-                fake.discard(response);
-            }
-
-            @Override
-            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
-                return response.headers().containsKey("Transfer-Encoding"); // a streamed body's end is reported
-            }
-        };
+        // A streamed body's end is reported.
+        ResponseAdapter<FakeResponse> responses = awaiting(fake,
+                (response, body) -> response.headers().containsKey("Transfer-Encoding"));
 
         FakeResponse none = guard.call(UpstreamRequest.of("GET"), responses, attempt -> null);
         FakeResponse noneAsync = guard.callAsync(UpstreamRequest.of("GET"), responses,
@@ -553,28 +536,10 @@ class UpstreamGuardTests {
         int available = guard.bulkhead().getMetrics().getAvailableConcurrentCalls();
         IllegalStateException broken = new IllegalStateException("adapter bug after holding the permit");
         FakeResponses fake = new FakeResponses();
-        ResponseAdapter<FakeResponse> throwing = new ResponseAdapter<>() {
-            @Override
-            public int status(FakeResponse response) {
-                return fake.status(response);
-            }
-
-            @Override
-            public @Nullable String header(FakeResponse response, String name) {
-                return fake.header(response, name);
-            }
-
-            @Override
-            public void discard(FakeResponse response) {
-                fake.discard(response);
-            }
-
-            @Override
-            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
-                body.holdBulkheadPermit();
-                throw broken;
-            }
-        };
+        ResponseAdapter<FakeResponse> throwing = awaiting(fake, (response, body) -> {
+            body.holdBulkheadPermit();
+            throw broken;
+        });
 
         IllegalStateException thrown = catchThrowableOfType(IllegalStateException.class,
                 () -> guard.call(UpstreamRequest.of("GET"), throwing, attempt -> new FakeResponse(200, Map.of())));
@@ -1141,5 +1106,31 @@ class UpstreamGuardTests {
 
         assertThat(result).isEqualTo("deleted");
         assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(1, 1, 0, 0, 0, 2, 1, 0, 0, 0));
+    }
+
+    /** An adapter that reads a response as {@code fake} does, and says whether its body streams as told. */
+    private static ResponseAdapter<FakeResponse> awaiting(FakeResponses fake,
+            BiPredicate<FakeResponse, BodyOutcome> awaitBody) {
+        return new ResponseAdapter<>() {
+            @Override
+            public int status(FakeResponse response) {
+                return fake.status(response);
+            }
+
+            @Override
+            public @Nullable String header(FakeResponse response, String name) {
+                return fake.header(response, name);
+            }
+
+            @Override
+            public void discard(FakeResponse response) {
+                fake.discard(response);
+            }
+
+            @Override
+            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+                return awaitBody.test(response, body);
+            }
+        };
     }
 }

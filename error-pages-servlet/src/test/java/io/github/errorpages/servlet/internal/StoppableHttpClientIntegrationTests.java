@@ -20,6 +20,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The JDK transport's own client once its servlet stops it: what it refuses to send, and what fails in flight, is
@@ -48,52 +50,31 @@ class StoppableHttpClientIntegrationTests {
         }
     }
 
-    /** The JDK's client stopped under an exchange fails it with an exception of its own: the stop cut it off. */
-    @Test
-    void anExchangeThatFailsOnceRefusingWasCutOffByTheGateway() throws Exception {
-        Semaphore reset = new Semaphore(0);
-        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
-            exchange.await(reset, Duration.ofSeconds(10));
-            exchange.reset();
-        })) {
-            // A POST: the JDK's client would send a GET again itself on a connection reset before the response.
-            CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(HttpRequest.newBuilder(upstream.uri())
-                    .POST(BodyPublishers.ofString("order")).build(), BodyHandlers.ofString());
-            assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
-
-            client.refuseSends();
-            reset.release();
-
-            assertThatThrownBy(() -> inFlight.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                    .cause().isInstanceOfSatisfying(UpstreamFailureException.class, cutOff -> {
-                        assertThat(cutOff.failure().cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
-                        assertThat(cutOff.getCause()).as("the client's own failure, kept for the log")
-                                .isInstanceOf(IOException.class);
-                    });
-        }
-    }
-
     /**
-     * The same for a blocking send (the JDK transport's, for a request that is not asynchronous): the servlet destroyed
-     * under it (a redeploy) cuts it off, and its page says so ({@code connection_limit_reached}, 503), not the
-     * upstream's failure (a 502 counted against a healthy upstream; R2).
+     * The JDK's client stopped under an exchange fails it with an exception of its own: the stop cut it off. So for
+     * a blocking send (the JDK transport's, for a request that is not asynchronous) as for an async one: the servlet
+     * destroyed under it (a redeploy) cuts it off, and its page says so ({@code connection_limit_reached}, 503), not
+     * the upstream's failure (a 502 counted against a healthy upstream; R2).
      */
-    @Test
-    void aBlockingSendThatFailsOnceRefusingWasCutOffByTheGateway() throws Exception {
+    @ParameterizedTest(name = "blocking: {0}")
+    @ValueSource(booleans = {false, true})
+    void anExchangeThatFailsOnceRefusingWasCutOffByTheGateway(boolean blocking) throws Exception {
         Semaphore reset = new Semaphore(0);
         try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
             exchange.await(reset, Duration.ofSeconds(10));
             exchange.reset();
         })) {
             // A POST: the JDK's client would send a GET again itself on a connection reset before the response.
-            CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return client.send(HttpRequest.newBuilder(upstream.uri()).POST(BodyPublishers.ofString("order"))
-                            .build(), BodyHandlers.ofString());
-                } catch (IOException | InterruptedException e) {
-                    throw new CompletionException(e);
-                }
-            });
+            HttpRequest post = HttpRequest.newBuilder(upstream.uri()).POST(BodyPublishers.ofString("order")).build();
+            CompletableFuture<HttpResponse<String>> inFlight = !blocking
+                    ? client.sendAsync(post, BodyHandlers.ofString())
+                    : CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return client.send(post, BodyHandlers.ofString());
+                        } catch (IOException | InterruptedException e) {
+                            throw new CompletionException(e);
+                        }
+                    });
             assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
 
             client.refuseSends();
