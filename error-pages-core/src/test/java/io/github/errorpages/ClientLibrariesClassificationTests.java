@@ -36,6 +36,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import okhttp3.MediaType;
@@ -397,6 +399,37 @@ class ClientLibrariesClassificationTests {
         return Stream.of(Arguments.of("OkHttp", (Get) ClientLibrariesClassificationTests::okHttp),
                 Arguments.of("Reactor Netty", (Get) ClientLibrariesClassificationTests::reactorNetty),
                 Arguments.of("Apache 5", (Get) ClientLibrariesClassificationTests::apache));
+    }
+
+    /**
+     * Apache 5 classic's hard timeout as its documentation recommends it, a timer that {@code cancel()}s the request
+     * (here after the guard's attempt timeout), against an upstream that never answers: the upstream's failure, counted
+     * by the breaker for each attempt (R2, R47's breaker). The attempt sees only the JDK's plain
+     * {@code SocketException("Socket closed")}, no cause, the same stack, as for a cancel because the application's
+     * own caller went away or for the client closed at shutdown: the throwable cannot tell them apart, so a "Socket
+     * closed" must not be taken for the caller's abort, which would hide a stalled upstream from the breaker.
+     */
+    @Test
+    void apacheHardTimeoutCancelOfAStalledUpstreamIsTheUpstreamsFailure() throws Exception {
+        FaultyUpstream upstream = upstream(Behaviour.stall());
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                .attemptTimeout(Duration.ofMillis(400)).build());
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        resources.add(timer::shutdownNow);
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    HttpGet request = new HttpGet(attempt.endpoint().resolve("/orders"));
+                    timer.schedule(request::cancel, attempt.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                    return APACHE.execute(request, response -> "");
+                }));
+
+        assertThat(thrown).as("the upstream's failure").isNotNull();
+        assertThat(thrown.getCause()).isExactlyInstanceOf(SocketException.class).hasMessage("Socket closed");
+        assertThat(guard.metrics().abortedCalls()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls())
+                .isEqualTo(thrown.failure().attempts());
+        assertThat(upstream.requestCount()).as("requests the upstream got").isPositive();
     }
 
     /**
