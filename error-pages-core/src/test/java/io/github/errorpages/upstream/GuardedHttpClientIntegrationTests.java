@@ -945,7 +945,8 @@ class GuardedHttpClientIntegrationTests {
             subscribed.complete(subscriber);
         }, 4);
         CompletableFuture<HttpResponse<String>> sent = client.sendAsync(
-                HttpRequest.newBuilder(URI.create("http://orders/orders/42")).PUT(slow).build(), BodyHandlers.ofString());
+                HttpRequest.newBuilder(URI.create("http://orders/orders/42")).PUT(slow).build(),
+                BodyHandlers.ofString());
         Flow.Subscriber<? super ByteBuffer> body = subscribed.get(10, TimeUnit.SECONDS);
 
         sent.cancel(true);
