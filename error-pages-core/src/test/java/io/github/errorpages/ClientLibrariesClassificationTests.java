@@ -204,6 +204,12 @@ class ClientLibrariesClassificationTests {
                 failure("Apache 5", ClientLibrariesClassificationTests::apache,
                         raw("HTTP/1.1 302 Found\r\nLocation: //:0/orders\r\nContent-Length: 0\r\n\r\n"),
                         FailureCause.HTTP_PROTOCOL_ERROR),
+                // A redirect to a scheme Apache 5 cannot route ("Unroutable protocol scheme"): thrown by its route
+                // planner, which prepares the application's own request too, but here called for the upstream's
+                // Location by its redirect executor: the upstream's answer, which the container's 500 page named.
+                failure("Apache 5", ClientLibrariesClassificationTests::apache,
+                        raw("HTTP/1.1 302 Found\r\nLocation: ftp://files.example/orders\r\nContent-Length: 0\r\n\r\n"),
+                        FailureCause.HTTP_PROTOCOL_ERROR),
                 failure("Reactor Netty", ClientLibrariesClassificationTests::reactorNetty, Behaviour.garbage(),
                         FailureCause.HTTP_PROTOCOL_ERROR),
                 // Feign's default client (HttpURLConnection reads a reply that is no HTTP as HTTP/0.9, status -1)
@@ -632,6 +638,9 @@ class ClientLibrariesClassificationTests {
                         return response.body().string();
                     }
                 }),
+                // Routed by the same planner as the route to a redirect's Location, which is the upstream's answer.
+                Arguments.of("Apache 5: a request for a scheme it cannot route", (Get) uri -> APACHE.execute(
+                        new HttpGet("ftp://files.example/orders"), response -> "")),
                 Arguments.of("Apache 5: a Location with an empty host resolved by the application", (Get) uri ->
                         org.apache.hc.client5.http.utils.URIUtils.resolve(uri, "//:0/orders").toString()),
                 // Okio's "byteCount < 0: -1" of the application's own read of a response body, not of OkHttp's.

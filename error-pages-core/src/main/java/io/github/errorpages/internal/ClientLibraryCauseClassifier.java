@@ -173,20 +173,26 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
      * Whether Apache HttpClient threw it in an exchange with the upstream rather than preparing the request: among
      * the frames down to the first outside the JDK and Apache's packages is one of an exchange (an executor, a
      * connection, an HTTP/1.1 or HTTP/2 stream's handler), and none of a request interceptor, of the routing, or of
-     * the async client producing its request before, nor its protocol executor's own checks of the request (it calls
-     * the exchange, so it counts as preparing only above every frame of one). Apache reads responses in many places
-     * that change between versions (parsers, a status check in its executor, HTTP/2's
-     * converter); what prepares a request is few. A parser the application called itself is in no exchange.
+     * the async client producing its request before (but routing a redirect's {@code Location} is the exchange's),
+     * nor its protocol executor's own checks of the request (it calls the exchange, so it counts as preparing only
+     * above every frame of one). Apache reads responses in many places that change between versions (parsers, a
+     * status check in its executor, HTTP/2's converter); what prepares a request is few. A parser the application
+     * called itself is in no exchange.
      */
     private static boolean isThrownInExchange(Throwable throwable) {
         boolean inExchange = false;
-        for (StackTraceElement frame : throwable.getStackTrace()) {
+        StackTraceElement[] frames = throwable.getStackTrace();
+        for (int at = 0; at < frames.length; at++) {
+            StackTraceElement frame = frames[at];
             String type = frame.getClassName();
             if (!type.startsWith("org.apache.hc.") && !type.startsWith("org.apache.http.")) {
                 if (type.startsWith("java.")) {
                     continue;
                 }
                 break;
+            }
+            if (routesARedirect(frames, at)) {
+                return true; // routing the upstream's redirect ("Unroutable protocol scheme"): its answer failed
             }
             if (isPreparingRequest(type, frame.getMethodName())
                     || !inExchange && (type.endsWith("ProtocolExec") || type.endsWith("MinimalClientExec"))) {
@@ -198,6 +204,22 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
         return inExchange;
     }
 
+    /**
+     * Whether the frame at {@code at} is Apache's routing called by its redirect executor: routing a redirect's
+     * {@code Location}, the upstream's, where the same routing of the application's own request prepares it.
+     */
+    private static boolean routesARedirect(StackTraceElement[] frames, int at) {
+        int caller = at;
+        while (caller < frames.length && isRouting(frames[caller].getClassName())) {
+            caller++;
+        }
+        return caller > at && caller < frames.length && frames[caller].getClassName().endsWith("RedirectExec");
+    }
+
+    private static boolean isRouting(String type) {
+        return type.endsWith("RoutePlanner") || type.endsWith("RoutingSupport");
+    }
+
     private static boolean isPreparingRequest(String type, String method) {
         for (String interceptors : APACHE_REQUEST_INTERCEPTORS) {
             if (type.startsWith(interceptors)) {
@@ -206,7 +228,6 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
         }
         // A 101 Apache cannot switch to: to an Upgrade the application asked for (a WebSocket), the upstream did right,
         // and the throwable cannot tell that from an unasked one.
-        return method.equals("produceOutput") || type.endsWith("RoutePlanner") || type.endsWith("RoutingSupport")
-                || type.endsWith("ProtocolSwitchStrategy");
+        return method.equals("produceOutput") || isRouting(type) || type.endsWith("ProtocolSwitchStrategy");
     }
 }
