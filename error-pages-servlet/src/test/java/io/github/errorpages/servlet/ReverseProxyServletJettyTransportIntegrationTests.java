@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
@@ -218,12 +219,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
     @Test
     void interruptedBeforeTheHeadIsRelayedTheRelayWritesNothingWithoutAsyncSupport() throws Exception {
         CountDownLatch closedByProxy = new CountDownLatch(1);
-        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
-            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
-            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
-                closedByProxy.countDown();
-            }
-        })) {
+        try (FaultyUpstream upstream = FaultyUpstream.start(headThenAwaitClose(closedByProxy))) {
             AtomicReference<Thread> waiting = new AtomicReference<>();
             AtomicReference<CompletableFuture<HttpResponse<byte[]>>> answered = new AtomicReference<>();
             UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
@@ -279,12 +275,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
     @Test
     void interruptedWhileTheHeadIsRelayedThePageWaitsForTheRelayWithoutAsyncSupport() throws Exception {
         CountDownLatch closedByProxy = new CountDownLatch(1);
-        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
-            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
-            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
-                closedByProxy.countDown();
-            }
-        })) {
+        try (FaultyUpstream upstream = FaultyUpstream.start(headThenAwaitClose(closedByProxy))) {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
                     .maxAttempts(1).attemptTimeout(Duration.ofSeconds(30)).build());
             AtomicReference<Thread> waiting = new AtomicReference<>();
@@ -565,5 +556,15 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
             }
             assertThat(received).as("bytes before the connection's end").isLessThan(length);
         }
+    }
+
+    /** An upstream that sends a chunked 200's head, then counts {@code closedByProxy} down once the proxy closes. */
+    private static Behaviour headThenAwaitClose(CountDownLatch closedByProxy) {
+        return exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
+            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
+                closedByProxy.countDown();
+            }
+        };
     }
 }

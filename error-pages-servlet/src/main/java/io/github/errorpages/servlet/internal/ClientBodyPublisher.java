@@ -2,7 +2,6 @@ package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.upstream.SourcedBodyPublisher;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.InputStream;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.ByteBuffer;
@@ -58,26 +57,12 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher, Blocking
 
     @Override
     public boolean stopReading(Duration patience) throws InterruptedException {
-        ClientInputStream current;
-        synchronized (this) {
-            if (source == null) {
-                source = new ClientInputStream(request, length); // an attempt that starts late reads nothing
-            }
-            current = source;
-        }
-        return current.stop(patience);
+        return source().stop(patience);
     }
 
     @Override
     public void abortReading() {
-        ClientInputStream current;
-        synchronized (this) {
-            if (source == null) {
-                source = new ClientInputStream(request, length); // an attempt that starts late reads nothing
-            }
-            current = source;
-        }
-        current.abort();
+        source().abort();
     }
 
     @Override
@@ -94,7 +79,11 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher, Blocking
         return source;
     }
 
-    private synchronized InputStream source() {
+    /**
+     * @return the stream every attempt reads, made by the first to ask for it, a stop too: an attempt that starts
+     *     after a stop reads nothing
+     */
+    private synchronized ClientInputStream source() {
         if (source == null) {
             source = new ClientInputStream(request, length);
         }
