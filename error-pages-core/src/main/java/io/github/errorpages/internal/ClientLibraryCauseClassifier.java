@@ -121,16 +121,8 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
      * application's own {@code URIUtils.resolve} is not taken for an upstream's redirect.
      */
     private static boolean isApacheRedirectLocation(Throwable throwable) {
-        for (StackTraceElement frame : throwable.getStackTrace()) {
-            String type = frame.getClassName();
-            if (type.equals("org.apache.hc.client5.http.impl.DefaultRedirectStrategy")) {
-                return true;
-            }
-            if (!type.startsWith("org.apache.hc.") && !type.startsWith("java.")) {
-                return false;
-            }
-        }
-        return false;
+        return hasFrameAmong(throwable, Set.of("org.apache.hc.client5.http.impl.DefaultRedirectStrategy"),
+                "org.apache.hc.");
     }
 
     /**
@@ -157,12 +149,20 @@ public final class ClientLibraryCauseClassifier implements CauseClassifier {
      * before the first frame outside the JDK and Netty.
      */
     private static boolean isThrownDecodingResponse(Throwable throwable) {
+        return hasFrameAmong(throwable, NETTY_RESPONSE_DECODERS, "io.netty.");
+    }
+
+    /**
+     * Whether a frame of one of {@code types} comes before the first frame outside the JDK and the library's
+     * {@code packagePrefix}: thrown by that code of the library's, not by the application calling the library itself.
+     */
+    private static boolean hasFrameAmong(Throwable throwable, Set<String> types, String packagePrefix) {
         for (StackTraceElement frame : throwable.getStackTrace()) {
             String type = frame.getClassName();
-            if (NETTY_RESPONSE_DECODERS.contains(type)) {
+            if (types.contains(type)) {
                 return true;
             }
-            if (!type.startsWith("java.") && !type.startsWith("io.netty.")) {
+            if (!type.startsWith("java.") && !type.startsWith(packagePrefix)) {
                 return false;
             }
         }
