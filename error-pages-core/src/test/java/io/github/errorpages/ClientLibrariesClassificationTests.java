@@ -43,6 +43,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -103,6 +104,8 @@ class ClientLibrariesClassificationTests {
 
     private static final OkHttpClient OKHTTP = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
     private static final CloseableHttpClient APACHE = HttpClients.custom().disableAutomaticRetries().build();
+    /** Apache 5 as {@code createDefault()} makes it: its retries on, which turn any cancel into "Request aborted". */
+    private static final CloseableHttpClient APACHE_RETRYING = HttpClients.createDefault();
     private static final org.apache.http.impl.client.CloseableHttpClient APACHE_4 =
             org.apache.http.impl.client.HttpClients.custom().disableAutomaticRetries().build();
     private static final CloseableHttpAsyncClient APACHE_ASYNC = started(HttpAsyncClients.createDefault());
@@ -141,6 +144,7 @@ class ClientLibrariesClassificationTests {
         OKHTTP.dispatcher().executorService().shutdown();
         OKHTTP.connectionPool().evictAll();
         APACHE.close(CloseMode.IMMEDIATE);
+        APACHE_RETRYING.close(CloseMode.IMMEDIATE);
         APACHE_4.close();
         APACHE_LIMITED.close(CloseMode.IMMEDIATE);
         APACHE_4_LIMITED.close();
@@ -436,6 +440,77 @@ class ClientLibrariesClassificationTests {
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls())
                 .isEqualTo(thrown.failure().attempts());
         assertThat(upstream.requestCount()).as("requests the upstream got").isPositive();
+    }
+
+    /**
+     * The application cancels its Apache request through the client's own API because its caller went away, from
+     * another thread once the upstream has the request, and says so as {@code UpstreamCall} documents: its attempt,
+     * seeing its own request cancelled ({@code isCancelled()}, Apache 4's {@code isAborted()}), throws a
+     * CancellationException. What Apache throws for it ("Socket closed", with Apache 5's retries on "Request
+     * aborted") is what a hard timeout's cancel of a stalled upstream throws too, the upstream's failure
+     * ({@link #apacheHardTimeoutCancelOfAStalledUpstreamIsTheUpstreamsFailure}); said this way, the call ends with
+     * the CancellationException, the upstream got its one request, not a retry (R13), and no breaker counted it
+     * (R47: a user who leaves opens no breaker).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cancellingClients")
+    void callersCancelThrownAsCancellationIsNeitherRetriedNorCounted(String client, CancellingGet get)
+            throws Exception {
+        FaultyUpstream upstream = upstream(Behaviour.stall());
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+        CompletableFuture<Void> callerGone = new CompletableFuture<>();
+        background.submit(() -> upstream.awaitRequests(1, Duration.ofSeconds(10)) && callerGone.complete(null));
+
+        Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
+                attempt -> get.get(attempt.endpoint().resolve("/orders"), callerGone)));
+
+        assertThat(thrown).as(client).isInstanceOf(CancellationException.class).hasCauseInstanceOf(IOException.class);
+        assertThat(upstream.requestCount()).as("requests the upstream got").isOne();
+        assertThat(guard.metrics().abortedCalls()).isOne();
+        assertThat(guard.metrics().failedCalls()).isZero();
+        assertThat(guard.metrics().retries()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+    }
+
+    static Stream<Arguments> cancellingClients() {
+        return Stream.of(
+                Arguments.of("Apache 5", (CancellingGet) (uri, callerGone) -> apacheCancelled(APACHE, uri, callerGone)),
+                Arguments.of("Apache 5 with its retries",
+                        (CancellingGet) (uri, callerGone) -> apacheCancelled(APACHE_RETRYING, uri, callerGone)),
+                Arguments.of("Apache 4", (CancellingGet) (uri, callerGone) -> {
+                    org.apache.http.client.methods.HttpGet get = new org.apache.http.client.methods.HttpGet(uri);
+                    callerGone.thenRun(get::abort);
+                    try {
+                        return APACHE_4.execute(get, response -> "");
+                    } catch (IOException e) {
+                        if (get.isAborted()) {
+                            throw (CancellationException) new CancellationException("caller went away").initCause(e);
+                        }
+                        throw e;
+                    }
+                }));
+    }
+
+    /** Apache 5 classic's GET, cancelled when the caller goes away, as UpstreamCall's javadoc shows. */
+    private static String apacheCancelled(CloseableHttpClient client, URI uri, CompletableFuture<Void> callerGone)
+            throws IOException {
+        HttpGet get = new HttpGet(uri);
+        callerGone.thenRun(get::cancel);
+        try {
+            return client.execute(get, response -> "");
+        } catch (IOException e) {
+            if (get.isCancelled()) {
+                throw (CancellationException) new CancellationException("caller went away").initCause(e);
+            }
+            throw e;
+        }
+    }
+
+    /** One client's GET of the URI, which the application cancels through the client when its caller goes away. */
+    @FunctionalInterface
+    interface CancellingGet {
+        String get(URI uri, CompletableFuture<Void> callerGone) throws Exception;
     }
 
     /**

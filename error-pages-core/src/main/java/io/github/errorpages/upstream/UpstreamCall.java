@@ -10,6 +10,29 @@ package io.github.errorpages.upstream;
  * retry. It must be safe to invoke again after it threw. The attempts of one call never overlap and all
  * run on the calling thread.
  *
+ * <p><b>The caller's cancel.</b> An attempt that the application cancels through its client because its own
+ * caller went away says so by throwing a {@link java.util.concurrent.CancellationException} (the client's
+ * exception as its cause): the call then ends with it, without a retry, and no circuit breaker counts it. What
+ * the client itself throws for a cancel cannot say who cancelled: Apache HttpClient 5's {@code cancel()} and 4's
+ * {@code abort()} of a request in flight give a bare {@code SocketException("Socket closed")} (or Apache 5's
+ * {@code RequestFailedException("Request aborted")} when its retries are on), as when a timer cancels it for a
+ * hard timeout or the client is closed, so the guard takes that for the upstream's failure. Only the attempt
+ * knows, for example with Apache 5's classic client:
+ * <pre>{@code
+ * HttpGet get = new HttpGet(attempt.resolve(target));
+ * callerGone.thenRun(get::cancel);                   // Apache 4: get::abort
+ * try {
+ *     return client.execute(get, handler);
+ * } catch (IOException e) {
+ *     if (get.isCancelled()) {                       // Apache 4: get.isAborted()
+ *         throw (CancellationException) new CancellationException("caller went away").initCause(e);
+ *     }
+ *     throw e;
+ * }
+ * }</pre>
+ * Where a timer cancels the same request for a hard timeout, test the application's own signal
+ * ({@code callerGone.isDone()}) instead of {@code isCancelled()}: that cancel is the upstream's slowness.
+ *
  * @param <T> the result, e.g. a response
  * @since 0.1.0
  */

@@ -88,11 +88,14 @@ import org.slf4j.LoggerFactory;
  * endpoint's breaker open, how long they stay open (so the page's {@code Retry-After} sends no client back to a
  * breaker that would refuse it). {@link io.github.errorpages.ErrorPages}
  * and the servlet filter take it as is. A call the caller aborts (interrupt, cancellation) ends with that
- * exception; an exception that is no upstream failure (a bug) is thrown as is; neither is retried, and the
- * breaker counts neither. A client library's exception for an upstream response whose status is no failure
- * (HttpURLConnection's, Spring's {@code HttpClientErrorException} or the JAX-RS client's {@code NotFoundException}
- * for a 404) is that response: thrown as is too, not retried, and a successful call. An attempt whose request
- * its client's own limit held back, never sent (a full pool of connections), says so by throwing an
+ * exception; an attempt that cancelled its request through its own client because its caller went away says so
+ * by throwing a {@link java.util.concurrent.CancellationException}, as {@link UpstreamCall} shows for Apache
+ * HttpClient, which throws the same for that cancel as for a hard timeout's. An exception that is no upstream
+ * failure (a bug) is thrown as is; neither it nor an abort is retried, and the breaker counts neither. A
+ * client library's exception for an upstream response whose status is no failure (HttpURLConnection's, Spring's
+ * {@code HttpClientErrorException} or the JAX-RS client's {@code NotFoundException} for a 404) is that response:
+ * thrown as is too, not retried, and a successful call. An attempt whose request its client's own limit held
+ * back, never sent (a full pool of connections), says so by throwing an
  * {@link UpstreamFailureException} of {@code connection_limit_reached} that reports 0 attempts: the call is then
  * rejected as with a full bulkhead (0 attempts, {@code rejectedCalls}), or its retry lost (the call fails as its
  * last attempt did).
