@@ -10,6 +10,7 @@ import feign.Retryer;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
 import io.netty.bootstrap.Bootstrap;
@@ -45,6 +46,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -457,7 +459,9 @@ class ClientLibrariesClassificationTests {
     void callersCancelThrownAsCancellationIsNeitherRetriedNorCounted(String client, CancellingGet get)
             throws Exception {
         FaultyUpstream upstream = upstream(Behaviour.stall());
-        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+        List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
+        UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build())
+                .listener(events::add).build();
         CompletableFuture<Void> callerGone = new CompletableFuture<>();
         background.submit(() -> upstream.awaitRequests(1, Duration.ofSeconds(10)) && callerGone.complete(null));
 
@@ -471,6 +475,7 @@ class ClientLibrariesClassificationTests {
         assertThat(guard.metrics().retries()).isZero();
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertAbortedWithCancellation(events);
     }
 
     static Stream<Arguments> cancellingClients() {
@@ -492,6 +497,14 @@ class ClientLibrariesClassificationTests {
                 }));
     }
 
+    /** The guard's one event of the call: its abort, after one attempt, with a CancellationException. */
+    private static void assertAbortedWithCancellation(List<UpstreamEvent> events) {
+        assertThat(events).singleElement().isInstanceOfSatisfying(UpstreamEvent.CallAborted.class, aborted -> {
+            assertThat(aborted.attempts()).isOne();
+            assertThat(aborted.reason()).isEqualTo(CancellationException.class);
+        });
+    }
+
     /** Apache 5 classic's GET, cancelled when the caller goes away, as UpstreamCall's javadoc shows. */
     private static String apacheCancelled(CloseableHttpClient client, URI uri, CompletableFuture<Void> callerGone)
             throws IOException {
@@ -505,6 +518,144 @@ class ClientLibrariesClassificationTests {
             }
             throw e;
         }
+    }
+
+    /**
+     * A request the application aborted before it executed it (its caller went away first) never leaves, whoever's
+     * abort it was: the caller's cancel (the CancellationException that {@code UpstreamGuard.call} documents, the
+     * client's exception its cause), neither retried (R13) nor counted by the breaker (R47), and no upstream failure
+     * for a page, though the attempt does not say so. Apache 5 throws an IllegalStateException for it, which was
+     * thrown on as a bug (the container's 500 page); Apache 4 a RequestAbortedException, an InterruptedIOException
+     * taken for a connection the upstream closed: counted, and a GET retried.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("requestsAbortedBeforeExecution")
+    void requestAbortedBeforeItLeftIsTheCallersCancel(String client, Get get) throws Exception {
+        FaultyUpstream upstream = upstream(Behaviour.ok());
+        List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
+        UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build())
+                .listener(events::add).build();
+
+        Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
+                attempt -> get.get(attempt.endpoint().resolve("/orders"))));
+
+        assertThat(thrown).as(client).isExactlyInstanceOf(CancellationException.class);
+        assertThat(classifier.classify(thrown.getCause())).as(String.valueOf(thrown.getCause())).isEmpty();
+        assertThat(upstream.requestCount()).as("requests the upstream got").isZero();
+        assertThat(guard.metrics().abortedCalls()).isOne();
+        assertThat(guard.metrics().attempts()).isOne();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertAbortedWithCancellation(events);
+    }
+
+    static Stream<Arguments> requestsAbortedBeforeExecution() {
+        return Stream.of(
+                Arguments.of("Apache 5", (Get) uri -> apacheCancelledFirst(APACHE, uri)),
+                Arguments.of("Apache 5 with its retries", (Get) uri -> apacheCancelledFirst(APACHE_RETRYING, uri)),
+                Arguments.of("Apache 4", (Get) uri -> {
+                    org.apache.http.client.methods.HttpGet get = new org.apache.http.client.methods.HttpGet(uri);
+                    get.abort();
+                    return APACHE_4.execute(get, response -> "");
+                }));
+    }
+
+    private static String apacheCancelledFirst(CloseableHttpClient client, URI uri) throws IOException {
+        HttpGet get = new HttpGet(uri);
+        get.cancel();
+        return client.execute(get, response -> "");
+    }
+
+    /**
+     * Apache 5's IllegalStateException of the same message thrown by the application itself, not by Apache's
+     * execution runtime: its bug, thrown as is (as any bug of an attempt), not taken for a cancel.
+     */
+    @Test
+    void sameIllegalStateExceptionOfTheApplicationsOwnIsABugThrownAsIs() {
+        FaultyUpstream upstream = upstream(Behaviour.ok());
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+        IllegalStateException bug = new IllegalStateException("Endpoint not acquired / already released");
+
+        Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+            throw bug;
+        }));
+
+        assertThat(thrown).isSameAs(bug);
+    }
+
+    /**
+     * Apache 4's wait for a pooled connection, interrupted (here the thread is interrupted before it waits, which
+     * the pool's wait sees at once): its RequestAbortedException has the message of an abort before the request
+     * left, and the InterruptedException as its cause. The interrupt the guard documents, an InterruptedException
+     * with the interrupt flag consumed, not a cancel.
+     */
+    @Test
+    void apache4sInterruptedWaitForAPooledConnectionIsAnInterrupt() throws Exception {
+        org.apache.http.impl.client.CloseableHttpClient apache = org.apache.http.impl.client.HttpClients.custom()
+                .setMaxConnTotal(1).setMaxConnPerRoute(1).build();
+        resources.add(apache);
+        URI uri = stalled(held -> CompletableFuture.runAsync(() -> catchThrowable(() -> apache.execute(
+                new org.apache.http.client.methods.HttpGet(held), response -> "")), background));
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(uri).build());
+
+        Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+            Thread.currentThread().interrupt();
+            return apache.execute(new org.apache.http.client.methods.HttpGet(uri), response -> "");
+        }));
+
+        assertThat(Thread.interrupted()).as("the interrupt flag left set").isFalse();
+        assertThat(thrown).isExactlyInstanceOf(InterruptedException.class);
+        assertThat(thrown.getCause()).hasMessage("Request aborted").hasCauseInstanceOf(InterruptedException.class);
+        assertThat(guard.metrics().abortedCalls()).isOne();
+    }
+
+    /**
+     * A hard timeout's cancel of a stalled upstream as the other Apache clients report it: Apache 5 with its retries
+     * on throws a RequestFailedException("Request aborted"), Apache 4 the "Socket closed" of the socket its
+     * {@code abort()} closed. The upstream's failure, counted by the breaker for each attempt (R47's breaker), like
+     * Apache 5's bare "Socket closed" ({@link #apacheHardTimeoutCancelOfAStalledUpstreamIsTheUpstreamsFailure}),
+     * not the abort before the request left ({@link #requestAbortedBeforeItLeftIsTheCallersCancel}).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hardTimeouts")
+    void apacheHardTimeoutOfAStalledUpstreamIsTheUpstreamsFailureWithItsRetriesOrApache4(String client,
+            HardTimeout hardTimeout) throws Exception {
+        FaultyUpstream upstream = upstream(Behaviour.stall());
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                .attemptTimeout(Duration.ofMillis(400)).build());
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        resources.add(timer::shutdownNow);
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> hardTimeout.get(
+                        attempt.endpoint().resolve("/orders"), cancel -> timer.schedule(cancel,
+                                attempt.timeout().toMillis(), TimeUnit.MILLISECONDS))));
+
+        assertThat(thrown).as(client + ": the upstream's failure").isNotNull();
+        assertThat(thrown.getCause()).as(client).isInstanceOf(IOException.class);
+        assertThat(guard.metrics().abortedCalls()).isZero();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls())
+                .isEqualTo(thrown.failure().attempts());
+        assertThat(upstream.requestCount()).as("requests the upstream got").isEqualTo(thrown.failure().attempts());
+    }
+
+    static Stream<Arguments> hardTimeouts() {
+        return Stream.of(
+                Arguments.of("Apache 5 with its retries", (HardTimeout) (uri, schedule) -> {
+                    HttpGet get = new HttpGet(uri);
+                    schedule.accept(get::cancel);
+                    return APACHE_RETRYING.execute(get, response -> "");
+                }),
+                Arguments.of("Apache 4", (HardTimeout) (uri, schedule) -> {
+                    org.apache.http.client.methods.HttpGet get = new org.apache.http.client.methods.HttpGet(uri);
+                    schedule.accept(get::abort);
+                    return APACHE_4.execute(get, response -> "");
+                }));
+    }
+
+    /** One client's GET of the URI, whose cancel it hands to a timer ({@code schedule}) before it executes it. */
+    @FunctionalInterface
+    interface HardTimeout {
+        String get(URI uri, java.util.function.Consumer<Runnable> schedule) throws Exception;
     }
 
     /** One client's GET of the URI, which the application cancels through the client when its caller goes away. */

@@ -272,6 +272,13 @@ final class GuardedCall<T> {
         if (isClientAbort(error)) {
             // The caller gave up: not the upstream's fault, so the breaker forgets the call.
             current.breaker().releasePermission();
+            if (CallerAborts.isAbortedBeforeItLeft(error)) {
+                // Apache's own exception for a request the application aborted before it left: its cancel, neither
+                // a bug (Apache 5's IllegalStateException) nor an interrupt (4's InterruptedIOException).
+                CancellationException cancelled = new CancellationException("upstream call cancelled");
+                cancelled.initCause(error);
+                return abort(cancelled);
+            }
             return abort(error);
         }
         if (request.isBodySourceFailed()) {

@@ -31,7 +31,10 @@ package io.github.errorpages.upstream;
  * }
  * }</pre>
  * Where a timer cancels the same request for a hard timeout, test the application's own signal
- * ({@code callerGone.isDone()}) instead of {@code isCancelled()}: that cancel is the upstream's slowness.
+ * ({@code callerGone.isDone()}) instead of {@code isCancelled()}: that cancel is the upstream's slowness. A request
+ * cancelled before it was executed never leaves: the guard takes what Apache throws for it (5's
+ * {@code IllegalStateException("Endpoint not acquired / already released")}, 4's
+ * {@code RequestAbortedException("Request aborted")}) for the caller's cancel by itself.
  *
  * @param <T> the result, e.g. a response
  * @since 0.1.0

@@ -289,7 +289,8 @@ public final class UpstreamGuard {
      *     breaker's or the bulkhead's {@code writableStackTraceEnabled} is off, as in the defaults here
      * @throws InterruptedException when the thread was interrupted during an attempt, the backoff, or a wait for
      *     a bulkhead permit
-     * @throws java.util.concurrent.CancellationException when an attempt was cancelled
+     * @throws java.util.concurrent.CancellationException when an attempt was cancelled: it threw one (see
+     *     {@link UpstreamCall}), or Apache HttpClient's exception for a request aborted before it left, the cause
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
      *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
      *     attempt threw an {@link java.io.IOException} for an upstream response whose status is no failure
@@ -316,7 +317,8 @@ public final class UpstreamGuard {
      * @throws UpstreamFailureException when the call failed
      * @throws InterruptedException when the thread was interrupted during an attempt, the backoff, or a wait for
      *     a bulkhead permit
-     * @throws java.util.concurrent.CancellationException when an attempt was cancelled
+     * @throws java.util.concurrent.CancellationException when an attempt was cancelled: it threw one (see
+     *     {@link UpstreamCall}), or Apache HttpClient's exception for a request aborted before it left, the cause
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
      *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
      *     attempt threw an {@link java.io.IOException} for an upstream response whose status is no failure
