@@ -258,6 +258,17 @@ class ClientLibrariesClassificationTests {
                         FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
                 // A body over the aggregator's limit in Netty's own client pipeline: its TooLongHttpContentException
                 // ("Response entity too large"), the response body's size (R2's http_response_body_size).
+                // Apache 5 async: a head over its default line limit (the classic client has none), a chunk size
+                // that is no number, a chunk header without its LF. Its own retries (on by default) send the GET
+                // again on a new connection first, which an upstream that answers one connection only never answers:
+                // no callback then, until that connection ends (a test's hang, not the client's).
+                failure("Apache 5 async", ClientLibrariesClassificationTests::apacheAsync,
+                        Behaviour.respond(200, "ok", "X-Padding", "p".repeat(500_000)),
+                        FailureCause.HTTP_RESPONSE_HEADER_SECTION_SIZE),
+                failure("Apache 5 async", ClientLibrariesClassificationTests::apacheAsync,
+                        Behaviour.chunked("zz\r\nhello\r\n"), FailureCause.HTTP_PROTOCOL_ERROR),
+                failure("Apache 5 async", ClientLibrariesClassificationTests::apacheAsync,
+                        Behaviour.chunked("5\rhello\r\n"), FailureCause.HTTP_PROTOCOL_ERROR),
                 failure("Netty with a 1 KiB aggregator", ClientLibrariesClassificationTests::nettyAggregating,
                         Behaviour.largeBody(10_000), FailureCause.HTTP_RESPONSE_BODY_SIZE));
     }
