@@ -24,6 +24,8 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.ws.rs.InternalServerErrorException;
+import jakarta.ws.rs.ServerErrorException;
 import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.client.ClientBuilder;
 import java.io.IOException;
@@ -61,10 +63,12 @@ import org.springframework.web.bind.annotation.CrossOrigin;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.client.DefaultResponseErrorHandler;
 import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.HttpServerErrorException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
+import org.springframework.web.client.UnknownHttpStatusCodeException;
 import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
 import org.springframework.web.filter.ShallowEtagHeaderFilter;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -448,6 +452,40 @@ class SpringMvcIntegrationTests {
         assertThat(io.github.errorpages.FailureClassifier.ofDefaults().classify(own)).isEmpty();
     }
 
+    /**
+     * The JAX-RS client's exception for a gateway's forwarding loop (a 502 with {@code Proxy-Status: ...;
+     * error=proxy_loop_detected}, RFC 9209) in a guarded call, wrapped in the application's own
+     * InternalServerErrorException (a service layer's "billing unavailable"): the loop, read down the cause chain
+     * past the application's exception, whose response is no upstream's (R3) and has no Proxy-Status. Not retried,
+     * not counted by the breaker (R47). Read on the first ServerErrorException of the chain, it would be an upstream
+     * 502 that the breaker counts and the guard retries.
+     */
+    @Test
+    void jaxRsClientsForwardingLoopWrappedInTheApplicationsServerErrorIsTheLoop() {
+        jakarta.ws.rs.client.Client jaxRs = ClientBuilder.newClient();
+        try (FaultyUpstream looping = FaultyUpstream.start(Behaviour.respond(502, "loop",
+                "Proxy-Status", "edge; error=proxy_loop_detected"))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(looping.uri())
+                    .maxAttempts(3).build());
+
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                        try {
+                            return jaxRs.target(attempt.endpoint().resolve("/invoices")).request().get(String.class);
+                        } catch (ServerErrorException failed) {
+                            throw new InternalServerErrorException("billing unavailable", failed);
+                        }
+                    }));
+
+            assertThat(thrown.failure().cause()).isEqualTo(FailureCause.PROXY_LOOP_DETECTED);
+            assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
+            assertThat(looping.requestCount()).isEqualTo(1);
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        } finally {
+            jaxRs.close();
+        }
+    }
+
     /** The JAX-RS client's exception for an upstream 404 in a guarded call is that response, as RestClient's is. */
     @Test
     void jaxRsClientsUpstream404IsASuccessfulCall() {
@@ -492,6 +530,38 @@ class SpringMvcIntegrationTests {
             assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isZero();
         } finally {
             jaxRs.close();
+        }
+    }
+
+    /**
+     * RestTemplate with an error handler that takes every status but a 2xx for an error, and an upstream's "600":
+     * Spring's UnknownHttpStatusCodeException, no 5xx response the upstream could rightly give (R3), so neither an
+     * upstream status nor the upstream's answer: no success for the breaker and the metrics, as the JAX-RS client's
+     * exception for it. Read as a 5xx whatever its number, the call would fail on this library's own "status must be
+     * in [500, 599]" instead.
+     */
+    @Test
+    void restTemplatesStatusOutsideHttpsRangeIsNoSuccessfulCall() {
+        RestTemplate strict = new RestTemplate();
+        strict.setErrorHandler(new DefaultResponseErrorHandler() {
+            @Override
+            protected boolean hasError(HttpStatusCode statusCode) {
+                return !statusCode.is2xxSuccessful();
+            }
+        });
+        try (FaultyUpstream weird = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 600 Weird\r\nContent-Length: 0\r\n\r\n");
+            exchange.closeConnection();
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(weird.uri())
+                    .maxAttempts(3).build());
+
+            Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
+                    attempt -> strict.getForObject(attempt.endpoint().resolve("/invoices/7"), String.class)));
+
+            assertThat(thrown).isInstanceOf(UnknownHttpStatusCodeException.class);
+            assertThat(guard.metrics().successfulCalls()).isZero();
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isZero();
         }
     }
 
