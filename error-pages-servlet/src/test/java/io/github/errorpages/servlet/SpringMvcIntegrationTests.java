@@ -565,6 +565,23 @@ class SpringMvcIntegrationTests {
         }
     }
 
+    /**
+     * A filter behind the error pages' that answers a response the application left empty with a last good copy,
+     * sent at once, after Spring MVC resolved an upstream's body cut short to nothing (taken for the client's
+     * disconnect): the filter's answer stands, committed before the filter could write the page. Answered with the
+     * page anyway, the committed 200 would be cut off (an abort) where the client has the filter's whole answer.
+     */
+    @Test
+    void aLastGoodCopyCommittedAfterSpringsEmptyResolutionStands() {
+        try (JettyServer server = new JettyServer().filter(new ErrorPagesFilter()).filter(new LastGoodCopyFilter())
+                .servlet("/*", dispatcher()).start()) {
+            HttpResponse<byte[]> response = Client.get(server.uri("/inventory"), "text/html");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(Client.text(response)).isEqualTo("last good stock");
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     @EnableWebMvc
     static class WebConfig {
@@ -682,6 +699,21 @@ class SpringMvcIntegrationTests {
                 case "addIntHeader" -> response.addIntHeader(header(setter), 30);
                 case "setDateHeader" -> response.setDateHeader(header(setter), 0);
                 default -> response.addDateHeader(header(setter), 0);
+            }
+        }
+    }
+
+    /** Answers, after the chain, a response the application left empty with a copy it kept, and sends it. */
+    static final class LastGoodCopyFilter implements Filter {
+        @Override
+        public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+                throws IOException, ServletException {
+            chain.doFilter(request, response);
+            HttpServletResponse http = (HttpServletResponse) response;
+            if (!http.isCommitted() && http.getStatus() == 200 && http.getContentType() == null) {
+                http.setContentType("text/plain;charset=utf-8");
+                http.getWriter().write("last good stock");
+                http.flushBuffer();
             }
         }
     }
