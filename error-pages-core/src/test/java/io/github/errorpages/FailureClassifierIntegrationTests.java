@@ -19,7 +19,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
@@ -183,6 +185,55 @@ class FailureClassifierIntegrationTests {
 
         assertThat(thrown).hasRootCauseInstanceOf(NumberFormatException.class);
         assertThat(classifier.classify(thrown)).isEmpty();
+    }
+
+    /**
+     * The same bug in an asynchronous stage of the caller's (the body parsed by {@code Long::parseLong} on the
+     * common pool): no frame of the caller's or of the client is on the stack, only the JDK's own. No Content-Length
+     * of a response, so no 502 http_protocol_error (R2) for a healthy upstream's answer.
+     */
+    @Test
+    void numberFormatExceptionOfTheCallersAsyncStageIsNoUpstreamFailure() {
+        FaultyUpstream upstream = FaultyUpstream.start(Behaviour.respond(200, "not a number"));
+        resource = upstream;
+        HttpRequest request = HttpRequest.newBuilder(upstream.uri().resolve("/count")).build();
+
+        Throwable thrown = catchThrowable(() -> client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenApplyAsync(HttpResponse::body).thenApplyAsync(Long::parseLong).join());
+
+        assertThat(thrown).hasRootCauseInstanceOf(NumberFormatException.class);
+        assertThat(classifier.classify(thrown)).isEmpty();
+    }
+
+    /**
+     * An https:// upstream whose port ends the connection during the TLS handshake (a plain listener that takes the
+     * ClientHello for a request and closes), called with HttpsURLConnection (a RestTemplate's default): "Remote host
+     * terminated the handshake" over an EOFException. A failed handshake (R2: tls_protocol_error, 502), not a failed
+     * check of the upstream's certificate, which nothing below it names. (The JDK 17 HttpClient reports this
+     * handshake only as "HTTP connect timed out" once its connect timeout passes.)
+     */
+    @Test
+    void handshakeTheUpstreamEndsIsATlsProtocolError() throws IOException {
+        ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        resource = listener;
+        CompletableFuture.runAsync(() -> {
+            try (Socket accepted = listener.accept()) {
+                accepted.getInputStream().read(new byte[512]); // a part of the ClientHello, then the close
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+        HttpURLConnection connection = (HttpURLConnection) URI.create("https://127.0.0.1:" + listener.getLocalPort()
+                + "/orders").toURL().openConnection();
+        connection.setConnectTimeout(10_000);
+        connection.setReadTimeout(10_000);
+
+        Throwable thrown = catchThrowable(connection::getResponseCode);
+
+        assertThat(thrown).isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+        assertThat(classifier.classify(thrown)).hasValueSatisfying(
+                failure -> assertThat(failure.cause()).as(String.valueOf(thrown))
+                        .isEqualTo(FailureCause.TLS_PROTOCOL_ERROR));
     }
 
     /**
