@@ -1784,6 +1784,32 @@ class ErrorPagesFilterIntegrationTests {
     }
 
     /**
+     * {@code request-id-header} configured as a field the page sets itself ({@code Cache-Control}, a slip of the
+     * configuration): the page's own value stands alone, the site's is not added to it. Added, the site's
+     * {@code public, max-age=600} would go out beside the page's {@code no-store}, and a shared cache could keep the
+     * page (R15, R16).
+     */
+    @Test
+    void requestIdHeaderNamingAFieldOfThePageKeepsThePagesValueAlone() {
+        FilterHolder filter = new FilterHolder(ErrorPagesFilter.class);
+        filter.setInitParameter("request-id-header", "Cache-Control");
+        try (JettyServer site = new JettyServer()) {
+            site.context().addFilter(new FilterHolder((Filter) (request, response, chain) -> {
+                ((HttpServletResponse) response).setHeader("Cache-Control", "public, max-age=600");
+                chain.doFilter(request, response);
+            }), "/*", EnumSet.of(DispatcherType.REQUEST));
+            site.filter(filter);
+            site.servlet("/send-error-502", servlet((request, response) -> response.sendError(502)));
+            site.start();
+
+            HttpResponse<byte[]> response = Client.get(site.uri("/send-error-502"), JSON);
+
+            assertErrorPage(response, "GET", 502, "10");
+            assertThat(response.headers().allValues("Cache-Control")).containsExactly("no-store");
+        }
+    }
+
+    /**
      * An upstream failure a {@code ReadListener} throws before the response was committed, from
      * {@code onAllDataRead} or (an {@code IOException} the application wraps a refused connection in) from
      * {@code onDataAvailable}, is answered with the page at once, with the status and Retry-After of its cause and
