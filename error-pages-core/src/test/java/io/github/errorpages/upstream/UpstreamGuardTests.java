@@ -47,6 +47,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiPredicate;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -290,6 +291,29 @@ class UpstreamGuardTests {
         UpstreamMetrics metrics = guard.metrics();
         assertThat(metrics.abortedCalls()).isEqualTo(5);
         assertThat(metrics.calls()).isEqualTo(metrics.successfulCalls() + metrics.failedCalls() + metrics.abortedCalls());
+    }
+
+    /**
+     * HttpURLConnection's exception for an upstream 503 in a cycle of causes (an application's wrapper set as its
+     * cause): the guard reads the status and ends the call with it (R3), its search of the chain for the Proxy-Status
+     * of a client's response exception bounded as the classifier's walk is. Unbounded, that search would go round the
+     * cycle for ever, and the request's thread with it.
+     */
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a walk without end never returns
+    void upstreamStatusInACyclicCauseChainEndsTheCall() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(1));
+        IOException status = new IOException("Server returned HTTP response code: 503 for URL: http://10.0.0.1:8080/");
+        IOException wrapper = new IOException("billing lookup failed", status);
+        status.initCause(wrapper);
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                    throw new UncheckedIOException(wrapper);
+                }));
+
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
     }
 
     /**
