@@ -722,8 +722,25 @@ class FailureClassifierIntegrationTests {
                     return connection.getOutputStream();
                 })).failure();
 
+        // "Cannot read from URLConnection if doInput=false ...", "HTTP method TRACE doesn't support output".
+        List<UpstreamFailure> more = List.of(
+                catchThrowableOfType(UpstreamFailureException.class,
+                        () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                            HttpURLConnection connection = open(attempt.endpoint());
+                            connection.setDoInput(false);
+                            return connection.getInputStream();
+                        })).failure(),
+                catchThrowableOfType(UpstreamFailureException.class,
+                        () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                            HttpURLConnection connection = open(attempt.endpoint());
+                            connection.setRequestMethod("TRACE");
+                            connection.setDoOutput(true);
+                            return connection.getOutputStream();
+                        })).failure());
+
         assertThat(method.cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
         assertThat(output.cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+        assertThat(more).extracting(UpstreamFailure::cause).containsOnly(FailureCause.PROXY_INTERNAL_ERROR);
         assertThat(policy.decide(output).status()).isEqualTo(500);
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
