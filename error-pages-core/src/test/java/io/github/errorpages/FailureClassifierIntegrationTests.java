@@ -161,6 +161,10 @@ class FailureClassifierIntegrationTests {
                 // "missing CR"
                 new Fault("chunk data without CRLF", () -> FaultyUpstream.start(Behaviour.chunked("5\r\nhelloXX")),
                         FailureCause.HTTP_PROTOCOL_ERROR, 502, 10),
+                // "missing LF": a chunk's data ended by a CR alone
+                new Fault("chunk data with CR without LF",
+                        () -> FaultyUpstream.start(Behaviour.chunked("5\r\nhello\rX\r\n0\r\n\r\n")),
+                        FailureCause.HTTP_PROTOCOL_ERROR, 502, 10),
                 // "Server returned HTTP response code: 600 for URL: ...": a status outside 100-599 is invalid (RFC 9110
                 // §15: treated as a 5xx), a malformed response (R2), not the internal error nothing recognised.
                 new Fault("status 600", () -> FaultyUpstream.start(exchange -> exchange.writeRaw(
