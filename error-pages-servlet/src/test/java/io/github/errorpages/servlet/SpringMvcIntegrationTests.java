@@ -44,6 +44,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -141,6 +142,19 @@ class SpringMvcIntegrationTests {
         assertErrorPage(response, "GET", 502, "\\d+");
         assertThat(Client.text(response)).contains("<html");
         assertNoLeak(response, cutShort.uri().getAuthority(), "EOFException", "UpstreamFailureException");
+    }
+
+    /**
+     * The same failure in an asynchronous controller (its CompletableFuture from the guarded client's sendAsync,
+     * failed): Spring MVC resolves it to nothing in the ASYNC dispatch, as in the request's own, and the client
+     * gets the page (R1), not an empty 200.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty", "tomcat"})
+    void asyncBodyCutShortIsThePageNotAnEmpty200(String container) {
+        HttpResponse<byte[]> response = Client.get(server(container).get().resolve("/inventory-async"), "text/html");
+
+        assertErrorPage(response, "GET", 502, "\\d+");
     }
 
     /**
@@ -608,6 +622,12 @@ class SpringMvcIntegrationTests {
         @CrossOrigin("https://shop.example")
         String inventory() throws InterruptedIOException {
             return stock(inventory);
+        }
+
+        @GetMapping("/inventory-async")
+        CompletableFuture<String> inventoryAsync() {
+            return inventory.sendAsync(HttpRequest.newBuilder(URI.create("http://inventory/stock")).build(),
+                    HttpResponse.BodyHandlers.ofString()).thenApply(HttpResponse::body);
         }
 
         @GetMapping("/billing")
