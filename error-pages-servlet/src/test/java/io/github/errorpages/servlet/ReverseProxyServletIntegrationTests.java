@@ -39,6 +39,7 @@ import jakarta.servlet.ServletRequestEvent;
 import jakarta.servlet.ServletRequestListener;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
@@ -3382,6 +3383,40 @@ abstract class ReverseProxyServletIntegrationTests {
         Await.until(() -> breaker.getMetrics().getNumberOfBufferedCalls() == 1, "the call was recorded");
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
         assertThat(guard.metrics().brokenBodies()).isZero();
+    }
+
+    /**
+     * A request wrapper of the application's that works only on the thread its filter ran on (it reads a
+     * {@code ThreadLocal} of that thread, as request-scoped wrappers do) throws when the proxy checks the upstream's
+     * head, which rewrites a {@code Location} pointing at the endpoint with the servlet's mapping, on the HTTP
+     * client's thread: the request ends with the container's 500 at once, and the upstream is not blamed (R2). With
+     * the Jetty transport the check ran outside the callback's handling of a bug: Jetty's client only logged it, and
+     * the client waited for the attempt's timeout (30 s here), beyond its own (20 s).
+     */
+    @Test
+    void requestWrapperThatThrowsOffItsThreadOnTheHeadCheckEndsTheRequestAtOnce() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(30)).build());
+        Filter threadBound = (request, response, chain) -> {
+            Thread filtering = Thread.currentThread();
+            chain.doFilter(new HttpServletRequestWrapper((HttpServletRequest) request) {
+                @Override
+                public HttpServletMapping getHttpServletMapping() {
+                    if (Thread.currentThread() != filtering) {
+                        throw new IllegalStateException("the application's wrapper is bound to its thread");
+                    }
+                    return super.getHttpServletMapping();
+                }
+            }, response);
+        };
+        configured = new JettyServer().filter(threadBound).servlet("/*", proxyBuilder(guard).build()).start();
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/redirect-absolute"), "text/plain");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.headers().firstValue("Location")).isEmpty();
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(guard.metrics().failedCalls()).isZero();
     }
 
     /**

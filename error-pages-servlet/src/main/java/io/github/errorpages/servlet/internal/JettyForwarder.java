@@ -917,10 +917,19 @@ public final class JettyForwarder {
             }
             boolean relayed = !guard.isFailureStatus(status);
             if (relayed) {
-                UpstreamFailureException problem = ResponseHeadCheck.problem(status, answer.getHeaders(),
-                        HttpField::getName, HttpField::getValue, answer.getVersion() == HttpVersion.HTTP_1_0,
-                        maxResponseHeaderSize, exchange.request.getProtocol(),
-                        (name, value) -> ProxyHeaders.relayedTowardClient(name, value, locations, exchange.request));
+                UpstreamFailureException problem;
+                try {
+                    problem = ResponseHeadCheck.problem(status, answer.getHeaders(), HttpField::getName,
+                            HttpField::getValue, answer.getVersion() == HttpVersion.HTTP_1_0, maxResponseHeaderSize,
+                            exchange.request.getProtocol(), (name, value) -> ProxyHeaders.relayedTowardClient(name,
+                                    value, locations, exchange.request));
+                } catch (RuntimeException | Error bug) {
+                    // As in relayHead: the check reads the client's request (a filter's wrapper of it may throw).
+                    if (head.complete(answer)) {
+                        endWithBug(bug);
+                    }
+                    return;
+                }
                 if (problem != null) {
                     if (head.completeExceptionally(problem)) {
                         upstream.abort(problem); // nothing of it is relayed: the connection closes
@@ -936,18 +945,25 @@ public final class JettyForwarder {
                     try {
                         relayHead(answer, status);
                     } catch (RuntimeException | Error bug) {
-                        // Ours, or a filter's response wrapper that throws: Jetty's client would only log it, and
-                        // the exchange, relaying nothing, would never end. It ends with the bug, which the servlet
-                        // throws on to the container; the upstream did nothing wrong.
-                        ended = DONE;
-                        report(bodyOutcome, DONE);
-                        upstream.abort(bug);
-                        exchange.finish(bug);
+                        endWithBug(bug);
                     }
                 } else {
                     drain(answer);
                 }
             }
+        }
+
+        /**
+         * Ends the exchange with a bug thrown while its head was handled, the head taken as the call's result: ours,
+         * or a filter's request or response wrapper that throws. Jetty's client would only log it, and the exchange,
+         * relaying nothing, would never end. It ends with the bug, which the servlet throws on to the container; the
+         * upstream did nothing wrong.
+         */
+        private void endWithBug(Throwable bug) {
+            ended = DONE;
+            report(bodyOutcome, DONE);
+            upstream.abort(bug);
+            exchange.finish(bug);
         }
 
         private void relayHead(Response answer, int status) {
