@@ -1,6 +1,9 @@
 package io.github.errorpages.servlet;
 
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
+import static io.github.errorpages.servlet.UploadWatch.answerToTheRestOfTheUploadAndARequest;
+import static io.github.errorpages.servlet.UploadWatch.readUntilTheProxyWaitsForMoreUpload;
+import static io.github.errorpages.servlet.UploadWatch.sendHalfAnUpload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
@@ -11,16 +14,28 @@ import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
+import jakarta.servlet.Filter;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,6 +56,9 @@ import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ReverseProxyServletIntegrationTests} with {@link ProxyTransport#JETTY}, and what only that transport does:
@@ -555,6 +573,252 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 // aborted with a reset: what came before it is what the client got
             }
             assertThat(received).as("bytes before the connection's end").isLessThan(length);
+        }
+    }
+
+    /**
+     * An upstream that answers an upload early and whole (a 413 before it read the body, RFC 9110 §15.5.14) while the
+     * client's upload is paused half-way: once the answer is relayed whole, the proxy stops the upload and closes the
+     * upstream's connection at once, with or without the upstream's {@code Connection: close}, and with or without
+     * {@link ErrorPagesFilter} in front (which lets a 413 through). With {@code close} the upstream said it does not
+     * wish to receive the body (RFC 9112 §9.6: the client SHOULD cease transmitting it); without, the proxy has told
+     * its own client {@code Connection: close} and reads no more of the upload, so an upload the upstream waits for
+     * could not come. A client that sends the rest all the same gets the connection's end, and the upstream none of
+     * it; nothing counts against the upstream (R2). The rest was forwarded to the upstream, and the exchange waited
+     * for it. Read with blocking I/O (no async support) the upstream's connection closes only once the read under way
+     * returns: the client's next bytes, which are not forwarded, its close or the container's idle timeout.
+     */
+    @ParameterizedTest(name = "async supported: {0}, upstream closes: {1}, filter in front: {2}")
+    @CsvSource({"true, true, false", "false, true, false", "true, false, false", "false, false, false",
+            "true, true, true", "false, false, true"})
+    void anUploadAnsweredWholeInTheMiddleIsStoppedAndItsUpstreamConnectionClosed(boolean asyncSupported,
+            boolean upstreamCloses, boolean filterInFront) throws Exception {
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        CountDownLatch closedByProxy = new CountDownLatch(1);
+        try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // What of the upload the upstream received after its answer, to the connection's end or 10 s.
+            CompletableFuture<String> afterTheAnswer = CompletableFuture.supplyAsync(() -> {
+                ByteArrayOutputStream received = new ByteArrayOutputStream();
+                try (Socket upstream = early.accept()) {
+                    InputStream in = upstream.getInputStream();
+                    readUntilTheProxyWaitsForMoreUpload(in, waitingForMoreUpload);
+                    upstream.getOutputStream().write(("HTTP/1.1 413 Content Too Large\r\nContent-Length: 8\r\n"
+                            + (upstreamCloses ? "Connection: close\r\n" : "") + "\r\ntoo big!")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    upstream.getOutputStream().flush();
+                    upstream.setSoTimeout(10_000);
+                    for (int b = in.read(); b >= 0; b = in.read()) {
+                        received.write(b);
+                    }
+                    closedByProxy.countDown();
+                } catch (SocketTimeoutException stillOpen) {
+                    received.writeBytes(" (the connection still open)".getBytes(StandardCharsets.US_ASCII));
+                } catch (SocketException reset) {
+                    closedByProxy.countDown(); // a reset by the proxy: closed as well
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return received.toString(StandardCharsets.ISO_8859_1);
+            });
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
+                    URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
+            JettyServer jetty = new JettyServer();
+            if (filterInFront) {
+                jetty.filter(ErrorPagesFilter.builder().build());
+            }
+            try (JettyServer server = jetty.filter(new UploadWatch(10, waitingForMoreUpload))
+                    .servlet("/*", proxy(guard), asyncSupported).start();
+                    Socket uploader = new Socket("127.0.0.1", server.port())) {
+                uploader.setSoTimeout(10_000);
+                OutputStream out = uploader.getOutputStream();
+                sendHalfAnUpload(out);
+                HttpTester.Input in = HttpTester.from(uploader.getInputStream());
+
+                HttpTester.Response whole = HttpTester.parseResponse(in);
+                // Read with blocking I/O, the read under way ends only with the client's next bytes (stopReading).
+                boolean closedPromptly = !asyncSupported || closedByProxy.await(5, TimeUnit.SECONDS);
+                HttpTester.Response answerToTheRest = answerToTheRestOfTheUploadAndARequest(out, in);
+
+                assertThat(whole.getStatus()).isEqualTo(413);
+                assertThat(whole.getContent()).isEqualTo("too big!");
+                assertThat(whole.get("Connection")).isEqualToIgnoringCase("close");
+                assertThat(answerToTheRest).as("nothing after the answer but the connection's end").isNull();
+                assertThat(afterTheAnswer.get(15, TimeUnit.SECONDS)).as("the upload's rest, forwarded")
+                        .doesNotContain("B", "still open");
+                assertThat(closedPromptly).as("the upstream's connection closed after its whole answer").isTrue();
+                assertThat(guard.metrics().failedCalls()).as("R2").isZero();
+            }
+        }
+    }
+
+    /**
+     * A client that sends the rest of its upload the moment it has the upstream's early answer, whole (here while the
+     * proxy's thread that relayed the answer's last byte is held, by a response wrapper, until the proxy read the
+     * rest): none of the rest reaches the upstream. The answer's last byte completes the client's response, and
+     * Jetty's client tells the answer whole only once the thread that wrote it returns: the rest the client sent
+     * meanwhile was forwarded (RFC 9112 §9.6).
+     */
+    @ParameterizedTest(name = "async supported: {0}")
+    @ValueSource(booleans = {true, false})
+    void theRestOfAnUploadSentTheMomentItsEarlyAnswerArrivedIsNotForwarded(boolean asyncSupported) throws Exception {
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        CountDownLatch restRead = new CountDownLatch(1);
+        try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<String> afterTheAnswer = CompletableFuture.supplyAsync(() -> {
+                ByteArrayOutputStream received = new ByteArrayOutputStream();
+                try (Socket upstream = early.accept()) {
+                    InputStream in = upstream.getInputStream();
+                    readUntilTheProxyWaitsForMoreUpload(in, waitingForMoreUpload);
+                    upstream.getOutputStream().write(("HTTP/1.1 413 Content Too Large\r\nContent-Length: 8\r\n"
+                            + "Connection: close\r\n\r\ntoo big!").getBytes(StandardCharsets.US_ASCII));
+                    upstream.getOutputStream().flush();
+                    upstream.setSoTimeout(10_000);
+                    in.transferTo(received);
+                } catch (SocketTimeoutException stillOpen) {
+                    received.writeBytes(" (the connection still open)".getBytes(StandardCharsets.US_ASCII));
+                } catch (SocketException reset) {
+                    // a reset by the proxy: its end
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return received.toString(StandardCharsets.ISO_8859_1);
+            });
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
+                    URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
+            Filter holdingTheRelay = (request, response, chain) -> {
+                Thread filtering = Thread.currentThread();
+                chain.doFilter(new HttpServletRequestWrapper((HttpServletRequest) request) {
+                    @Override
+                    public ServletInputStream getInputStream() throws IOException {
+                        return new CountedUpload(super.getInputStream(), 20, restRead);
+                    }
+                }, new HttpServletResponseWrapper((HttpServletResponse) response) {
+                    @Override
+                    public ServletOutputStream getOutputStream() throws IOException {
+                        return new HeldAfterRelayedWrites(super.getOutputStream(), filtering, restRead);
+                    }
+                });
+            };
+            try (JettyServer server = new JettyServer().filter(holdingTheRelay)
+                    .filter(new UploadWatch(10, waitingForMoreUpload)).servlet("/*", proxy(guard), asyncSupported)
+                    .start();
+                    Socket uploader = new Socket("127.0.0.1", server.port())) {
+                uploader.setSoTimeout(10_000);
+                OutputStream out = uploader.getOutputStream();
+                sendHalfAnUpload(out);
+                HttpTester.Input in = HttpTester.from(uploader.getInputStream());
+
+                HttpTester.Response whole = HttpTester.parseResponse(in);
+                HttpTester.Response answerToTheRest = answerToTheRestOfTheUploadAndARequest(out, in);
+
+                assertThat(whole.getStatus()).isEqualTo(413);
+                assertThat(whole.getContent()).isEqualTo("too big!");
+                assertThat(answerToTheRest).as("nothing after the answer but the connection's end").isNull();
+                assertThat(afterTheAnswer.get(15, TimeUnit.SECONDS)).as("the upload's rest, forwarded")
+                        .doesNotContain("B", "still open");
+                assertThat(guard.metrics().failedCalls()).as("R2").isZero();
+                assertThat(guard.metrics().brokenBodies()).as("the answer was whole").isZero();
+            }
+        }
+    }
+
+    /** A request's stream that counts {@code read} down once it returned {@code bytes}. */
+    private static final class CountedUpload extends ServletInputStream {
+        private final ServletInputStream in;
+        private final long bytes;
+        private final CountDownLatch read;
+        private long returned;
+
+        CountedUpload(ServletInputStream in, long bytes, CountDownLatch read) {
+            this.in = in;
+            this.bytes = bytes;
+            this.read = read;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            returned += Math.max(n, 0);
+            if (returned >= bytes) {
+                read.countDown();
+            }
+            return n;
+        }
+
+        @Override
+        public boolean isFinished() {
+            return in.isFinished();
+        }
+
+        @Override
+        public boolean isReady() {
+            return in.isReady();
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+            in.setReadListener(listener);
+        }
+    }
+
+    /** A response's stream whose writes on any thread but the filter's wait, once done, for {@code release}. */
+    private static final class HeldAfterRelayedWrites extends ServletOutputStream {
+        private final ServletOutputStream out;
+        private final Thread filtering;
+        private final CountDownLatch release;
+
+        HeldAfterRelayedWrites(ServletOutputStream out, Thread filtering, CountDownLatch release) {
+            this.out = out;
+            this.filtering = filtering;
+            this.release = release;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            if (Thread.currentThread() != filtering) {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
+
+        @Override
+        public boolean isReady() {
+            return out.isReady();
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener) {
+            out.setWriteListener(listener);
         }
     }
 

@@ -17,6 +17,8 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody, Bl
 
     private final ClientInputStream in;
     private volatile boolean touched;
+    /** Whether the upstream's answer is whole: what the client still sends is not forwarded ({@link #answered}). */
+    private volatile boolean answered;
 
     /**
      * @param request the servlet request, whose input stream is got when an attempt first reads the body
@@ -71,16 +73,34 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody, Bl
         in.abort();
     }
 
+    /**
+     * {@inheritDoc} Aborting the upstream request does not end a read blocked in the client's stream, after which
+     * Jetty's client wrote what it read: that read fails now, which ends the request and closes the upstream's
+     * connection.
+     */
+    @Override
+    public void answered() {
+        answered = true;
+    }
+
     @Override
     public int read() throws IOException {
-        touched = true;
-        return in.read();
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         touched = true;
-        return in.read(b, off, len);
+        if (answered && isCutShort()) {
+            throw new UploadStopped();
+        }
+        int n = in.read(b, off, len);
+        if (n > 0 && answered) {
+            throw new UploadStopped();
+        }
+        return n; // all read, the end is read too: the request is complete
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import io.github.errorpages.FailureClassifier;
 import java.io.IOException;
 import org.eclipse.jetty.client.Request;
 import org.jspecify.annotations.Nullable;
@@ -30,4 +31,35 @@ interface ForwardedBody {
      *     answers in the middle of the upload, and over HTTP/1 the connection is to be closed
      */
     boolean isCutShort();
+
+    /**
+     * Forwards nothing more of the body: the upstream's answer is whole (or its last part is being relayed) before
+     * the upload ended. A read that returns after this fails with {@link UploadStopped} instead of handing its bytes
+     * to the upstream client, which would write them to an upstream that has answered; not as the client's
+     * {@link #failure()}.
+     */
+    void answered();
+
+    /**
+     * The failure of a read after {@link #answered()}: it fails the upstream exchange, whose answer is whole all the
+     * same, neither the upstream's failure nor the client's.
+     */
+    final class UploadStopped extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UploadStopped() {
+            super("the upstream answered before the end of the upload: the rest is not forwarded");
+        }
+
+        /** @return whether {@code failure} or a cause of it is an {@link UploadStopped} */
+        static boolean isIn(Throwable failure) {
+            Throwable t = failure;
+            for (int depth = 0; t != null && depth < FailureClassifier.MAX_CHAIN; depth++, t = t.getCause()) {
+                if (t instanceof UploadStopped) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 }

@@ -807,6 +807,9 @@ public final class JettyForwarder {
         private final AtomicBoolean blockingWrite = new AtomicBoolean();
         /** Whether the body is delimited by the connection's end, with neither a length nor chunks. */
         private boolean closeDelimited;
+        /** The relayed body's announced length, or -1; and how much of it was handed to the client so far. */
+        private long announcedLength = -1;
+        private long relayedBytes;
         /** Where the guard wants the body's end reported, once it took the head as the call's result. */
         private volatile @Nullable BodyOutcome bodyOutcome;
         /** How the body ended: {@link ExchangeOutcome#DONE}, or the upstream's failure; {@code null} until then. */
@@ -983,6 +986,7 @@ public final class JettyForwarder {
             if (contentLength >= 0) {
                 response.setContentLengthLong(contentLength);
             }
+            announcedLength = contentLength;
             if (exchange.isUploadCutShort() && !RequestBodies.isHttp2OrLater(exchange.request.getProtocol())) {
                 // An early answer, the upload part-way (RFC 9112 §9.6): its rest is not read, nor the connection kept.
                 response.setHeader("Connection", "close");
@@ -1194,6 +1198,7 @@ public final class JettyForwarder {
                 demander.run();
                 return;
             }
+            relaying(part.remaining());
             if (fitsBuffer) {
                 onContent(answer, part.getByteBuffer());
                 demander.run();
@@ -1221,6 +1226,9 @@ public final class JettyForwarder {
             if (!withBody) {
                 return;
             }
+            if (!exchange.asynchronous) {
+                relaying(part.remaining()); // else counted by onContentWithoutBlocking
+            }
             writingToClient = true;
             try {
                 ServletOutputStream out;
@@ -1243,6 +1251,27 @@ public final class JettyForwarder {
                 if (completed) {
                     giveBackBlockingWrite(); // the exchange ended (aborted) while this write held the thread
                 }
+            }
+        }
+
+        /**
+         * Counts a part of the body about to be relayed; with the last part of a body of announced length, forwards
+         * nothing more of the upload ({@link #stopForwarding}). Before the part is written: its last byte completes
+         * the client's response, and a client that sends the rest of its upload at once raced
+         * {@link #onResponseSuccess}, which Jetty's client calls only once this callback returned.
+         */
+        private void relaying(int bytes) {
+            relayedBytes += bytes;
+            if (announcedLength >= 0 && relayedBytes >= announcedLength) {
+                stopForwarding();
+            }
+        }
+
+        /** Forwards nothing more of a streamed upload: the upstream's answer is whole. */
+        private void stopForwarding() {
+            ForwardedBody streamed = exchange.streamedBody;
+            if (streamed != null) {
+                streamed.answered();
             }
         }
 
@@ -1287,16 +1316,20 @@ public final class JettyForwarder {
         }
 
         /**
-         * Ends the exchange as soon as a relayed answer is whole while the client's upload is paused part-way, when
-         * the filter in front replaces the answer with its page ({@link CapturingResponse#dropsOutput}): the page is
-         * written only once the exchange ends, and the exchange completes ({@link #onComplete}) only once its
-         * request side is done too, which waits for the client's next bytes. A client that pauses its upload until
-         * it hears back (an early 503, RFC 9110 §15, RFC 9112 §9.3) got nothing until it gave up, where without the
-         * filter it gets the relayed answer at once. The rest of the upload is not sent on (the answer says the
-         * connection closes, RFC 9112 §9.6). A read with blocking I/O ({@link BlockingRequestBody}) ends the
-         * exchange here, as {@link #onResponseFailure} does: the abort leaves that read waiting for the client.
-         * A failure status the guard discards ({@link #drain}), whole while the upload is paused part-way, gives its
-         * connection up at once: it can serve no next request, and the drain's timer gave it up only a second later.
+         * Ends the exchange as soon as a relayed answer is whole while the client's upload is still part-way (an early
+         * answer: a 413, or a 503, before the upstream read the body, RFC 9110 §15): the rest of the upload is not
+         * sent on, and the upstream's connection, its request unfinished, is closed. An upstream that said
+         * {@code Connection: close} does not wish to receive the body (RFC 9112 §9.6: a client SHOULD cease
+         * transmitting it); one that did not would have to wait for an upload the proxy no longer reads either: the
+         * relayed head told the client {@code Connection: close} ({@link #relayHead}), and a client that heeds it
+         * sends no more. The rest was forwarded all the same, and the exchange, complete ({@link #onComplete}) only
+         * once its request side is done too, waited for the client's next bytes: behind the filter in front that
+         * replaces the answer with its page ({@link CapturingResponse#dropsOutput}), which is written only once the
+         * exchange ends, a client that pauses its upload until it hears back got nothing until it gave up. A read
+         * with blocking I/O ({@link BlockingRequestBody}) ends the exchange here, as {@link #onResponseFailure} does:
+         * the abort leaves that read waiting for the client. A failure status the guard discards ({@link #drain}),
+         * whole while the upload is paused part-way, gives its connection up at once: it can serve no next request,
+         * and the drain's timer gave it up only a second later.
          */
         void onResponseSuccess(Response response) {
             if (!relaying) {
@@ -1307,10 +1340,10 @@ public final class JettyForwarder {
                 }
                 return;
             }
-            CapturingResponse capturing = CapturingResponse.find(exchange.response);
-            if (capturing == null || !capturing.dropsOutput() || !exchange.isUploadCutShort()) {
+            if (!exchange.isUploadCutShort()) {
                 return;
             }
+            stopForwarding();
             upstream.abort(new CancellationException("answered before the end of the client's upload"));
             if (exchange.streamedBody instanceof BlockingRequestBody && refused == null) {
                 ended = DONE;
@@ -1358,9 +1391,13 @@ public final class JettyForwarder {
             }
         }
 
-        /** @return a relayed body's end: {@link ExchangeOutcome#DONE} if whole or its client left, else the failure */
+        /**
+         * @return a relayed body's end: {@link ExchangeOutcome#DONE} if whole (also when the rest of the upload, not
+         *     forwarded, failed the exchange: {@link #stopForwarding}) or its client left, else the failure
+         */
         private Object endOf(@Nullable Throwable failure) {
-            return failure == null || clientGone ? DONE : stopped ? cutByStop(failure) : translate(failure);
+            return failure == null || clientGone || ForwardedBody.UploadStopped.isIn(failure) ? DONE
+                    : stopped ? cutByStop(failure) : translate(failure);
         }
 
         /**

@@ -37,6 +37,8 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     private volatile boolean ended;
     /** Jetty's client was waiting for more of the body when the attempt failed (and took its demand back). */
     private volatile boolean awaitedWhenFailed;
+    /** Whether the upstream's answer is whole: nothing more is forwarded ({@link #answered}). */
+    private volatile boolean answered;
     /**
      * @param request an asynchronous request, whose input stream is got when an attempt first asks for the body
      * @param length the request's {@code Content-Length}, or -1 when it has none
@@ -66,6 +68,11 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     public boolean isCutShort() {
         ServletInputStream stream = in;
         return stream != null && !ended && !stream.isFinished();
+    }
+
+    @Override
+    public void answered() {
+        answered = true;
     }
 
     /** @return the body for one attempt */
@@ -150,6 +157,9 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
                 if (n < 0) {
                     ended = true;
                     return Content.Chunk.EOF;
+                }
+                if (answered) {
+                    return Content.Chunk.from(new UploadStopped(), true);
                 }
                 return Content.Chunk.from(ByteBuffer.wrap(bytes, 0, n), false);
             } catch (IOException e) {
