@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -167,6 +168,82 @@ class FilterInFrontOfProxyIntegrationTests {
                 h2.stop();
             }
             answered.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Without the filter, over HTTP/2: an early answer the upstream completed (a 413 before it read the body) is
+     * relayed whole as the stream's answer, and ends the exchange with it (RFC 9113 §8.1: a server may answer before
+     * the request's end; RFC 9112 §9.6 on the upstream's side): the upstream's connection is given up at once, and
+     * what the client still sends on the stream is not forwarded; nothing counts against the upstream (R2). The
+     * exchange waited for the rest of the upload, to forward it, and the stream's end with it: a client that waits
+     * for the answer before it sends more got no whole answer until it gave up.
+     */
+    @ParameterizedTest(name = "async supported: {0}")
+    @ValueSource(booleans = {true, false})
+    void overHttp2AnEarly413RelayedWholeInTheMiddleOfAnUploadStopsTheUpload(boolean asyncSupported) throws Exception {
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // What of the upload the upstream received after its answer, and how long it held the connection after it.
+            CompletableFuture<String> afterTheAnswer = CompletableFuture.supplyAsync(() -> {
+                ByteArrayOutputStream received = new ByteArrayOutputStream();
+                long answeredAt = System.nanoTime();
+                try (Socket upstream = early.accept()) {
+                    InputStream in = upstream.getInputStream();
+                    readUntilTheProxyWaitsForMoreUpload(in, waitingForMoreUpload);
+                    upstream.getOutputStream().write(("HTTP/1.1 413 Content Too Large\r\nContent-Length: 8\r\n"
+                            + "Connection: close\r\n\r\ntoo big!").getBytes(StandardCharsets.US_ASCII));
+                    upstream.getOutputStream().flush();
+                    answeredAt = System.nanoTime();
+                    upstream.setSoTimeout(10_000);
+                    in.transferTo(received);
+                } catch (IOException ended) {
+                    // the proxy gave the connection up, or held it 10 s
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return received.toString(StandardCharsets.ISO_8859_1) + " after "
+                        + Duration.ofNanos(System.nanoTime() - answeredAt).toMillis() + " ms";
+            });
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
+                    URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
+            JettyServer jetty = new JettyServer().h2c().filter(new UploadWatch(10, waitingForMoreUpload))
+                    .servlet("/*", ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build(),
+                            asyncSupported).start();
+            HttpClient h2 = Http2Clients.started();
+            AsyncRequestContent upload = new AsyncRequestContent("application/octet-stream");
+            try (jetty) {
+                upload.write(ByteBuffer.wrap("A".repeat(10).getBytes(StandardCharsets.US_ASCII)), Callback.NOOP);
+                CompletableFuture<String> body = new CompletableFuture<>();
+                CompletableFuture<Result> answer = new CompletableFuture<>();
+                h2.newRequest(jetty.h2cUri("/uploads")).method("POST").body(upload)
+                        .send(new BufferingResponseListener() {
+                            @Override
+                            public void onComplete(Result result) {
+                                body.complete(getContentAsString());
+                                answer.complete(result);
+                            }
+                        });
+
+                Result result = answer.get(8, TimeUnit.SECONDS); // within the attempt's timeout (10 s)
+                upload.write(ByteBuffer.wrap("B".repeat(10).getBytes(StandardCharsets.US_ASCII)), Callback.NOOP);
+
+                assertThat(result.getResponseFailure()).as("the answer, whole").isNull();
+                assertThat(result.getResponse().getStatus()).isEqualTo(413);
+                assertThat(body.get()).isEqualTo("too big!");
+                assertThat(afterTheAnswer.get(15, TimeUnit.SECONDS)).as("the upload's rest, forwarded")
+                        .doesNotContain("B").containsPattern(" after \\d{1,3} ms$");
+                int permits = guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls();
+                Await.until(() -> guard.bulkhead().getMetrics().getAvailableConcurrentCalls() == permits,
+                        "the exchange's end, the client's stream still open", Duration.ofSeconds(5));
+                assertThat(guard.metrics().failedCalls()).as("R2").isZero();
+                assertThat(h2.newRequest(jetty.h2cUri("/uploads")).method("OPTIONS").headers(fields -> fields
+                        .put("Max-Forwards", "0")).timeout(8, TimeUnit.SECONDS).send().getStatus())
+                        .as("the connection's next stream").isEqualTo(200);
+            } finally {
+                upload.close();
+                h2.stop();
+            }
         }
     }
 
