@@ -536,7 +536,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * blocked in the container's stream after the servlet returned read into the objects the container reuses for the
      * connection's next request. On Tomcat the client's next bytes were then parsed as a request of NULs and answered
      * with a 400 nobody asked for, out of step with the connection's requests. The answer goes out first; then the
-     * read ends with the client's next bytes, its close, or the container's read timeout. Not over HTTP/2, whose
+     * read ends with the client's next bytes, its close, or the container's read timeout, or, after a page that closes
+     * the connection, with an interrupt (Jetty's). Not over HTTP/2, whose
      * stream's buffers are its own: on Tomcat a read waits for a container thread to unpack the connection's frames,
      * and servlet threads waiting for reads starved them. There the read under way is interrupted instead: Jetty's
      * reset of the stream, when the servlet returns with the body unread, does not wake it, and it held the upstream
@@ -548,7 +549,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             body.abortReading(); // no more reads; the one under way ends now, not with the server
             return;
         }
-        if (body.isSourceAwaited()) {
+        boolean awaited = body.isSourceAwaited();
+        if (awaited) {
             try {
                 CapturingResponse capturing = CapturingResponse.find(response);
                 if (capturing != null && capturing.dropsOutput()) {
@@ -566,6 +568,13 @@ public final class ReverseProxyServlet extends HttpServlet {
         // read left blocked in the container's stream.
         boolean interrupted = Thread.interrupted();
         try {
+            if (awaited && request.getAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE) != null) {
+                // The page, sent, answered in the middle of the upload, and the connection ends after it: nothing
+                // waits for the upload's rest. Waited for, the read held this thread, and the client the connection's
+                // close, until the client sent more or the container's read timeout. Jetty's blocking read ends with
+                // the interrupt; Tomcat's waits on (its NIO read swallows it), as before.
+                body.abortReading();
+            }
             if (!body.stopReading(BODY_READ_PATIENCE)) {
                 log.warn("A read of the body of {} {} was still waiting for the client {} s after the answer",
                         request.getMethod(), request.getRequestURI(), BODY_READ_PATIENCE.toSeconds());

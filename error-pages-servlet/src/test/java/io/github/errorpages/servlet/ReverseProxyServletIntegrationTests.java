@@ -2279,7 +2279,7 @@ abstract class ReverseProxyServletIntegrationTests {
      * failed mid-upload: the rest of the upload is not read. Kept alive, the connection had the rest of the body
      * parsed as its next request, out of step with the client's requests. Both transports, the Jetty transport
      * without async support (its thread waits for the upstream). Nothing is thrown to the container after the page:
-     * the wait for the read under way, which the client's next bytes end, goes without the interrupt, which is
+     * the wait for the read under way, which the proxy then ends (Jetty), goes without the interrupt, which is
      * restored after it. Interrupted, that wait threw {@code java.io.InterruptedIOException} at once, the read left
      * blocked in the container's stream once the servlet returned, and Jetty logged the exception as a WARN.
      */
@@ -4163,6 +4163,60 @@ abstract class ReverseProxyServletIntegrationTests {
                 assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
                 assertThat(answerToTheRestOfTheUploadAndARequest(out, in))
                         .as("nothing after the page but the connection's end").isNull();
+            }
+            reset.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A page in the middle of a paused upload (the upstream reset once it read part of it, R2) ends the connection at
+     * once, though the client sends nothing more, and the request's thread returns: the proxy's read of the upload,
+     * blocked in the container's stream, is ended, not waited for until the client's next bytes or the container's
+     * idle timeout (60 s here). The page says {@code Connection: close}: a client that reads it to the connection's
+     * end (RFC 9112 §9.6), or waits for the close before it gives its upload up, waited that long, a container thread
+     * and a thread of the upstream client's held all the while. Both transports, in a servlet without async support,
+     * whose body each reads with blocking I/O.
+     */
+    @Test
+    void aPageInTheMiddleOfAPausedUploadEndsTheConnectionWithoutWaitingForTheClient() throws Exception {
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        CompletableFuture<Void> returned = new CompletableFuture<>();
+        try (ServerSocket resetting = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> reset = CompletableFuture.runAsync(() -> {
+                try (Socket upstream = resetting.accept()) {
+                    readUntilTheProxyWaitsForMoreUpload(upstream.getInputStream(), waitingForMoreUpload);
+                    upstream.setSoLinger(true, 0); // a reset, before the rest of the body
+                } catch (IOException ended) {
+                    // the proxy gave the connection up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("resetting").endpoints(
+                    URI.create("http://127.0.0.1:" + resetting.getLocalPort())).maxAttempts(1).build());
+            configured = new JettyServer().idleTimeout(Duration.ofSeconds(60)).filter((request, response, chain) -> {
+                try {
+                    chain.doFilter(request, response);
+                } finally {
+                    returned.complete(null);
+                }
+            }).filter(new UploadWatch(10, waitingForMoreUpload)).servlet("/*", proxyBuilder(guard).build(), false)
+                    .start();
+            try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+                uploader.setSoTimeout(10_000);
+                sendHalfAnUpload(uploader.getOutputStream());
+                HttpTester.Response page = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+                assertThat(page.getStatus()).isEqualTo(502);
+                assertThat(page.get("Connection")).isEqualToIgnoringCase("close");
+
+                assertThat(returned).as("the request's thread returned").succeedsWithin(Duration.ofSeconds(10));
+                int next;
+                try {
+                    next = uploader.getInputStream().read(); // a timeout (10 s) throws
+                } catch (SocketException resetByTheProxy) {
+                    next = -1; // an end as good as a close
+                }
+                assertThat(next).as("the connection's end after the page").isEqualTo(-1);
             }
             reset.get(10, TimeUnit.SECONDS);
         }
