@@ -718,6 +718,54 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * An upstream that resets while the JDK transport still waits for the rest of an HTTP/2 client's upload: the page
+     * (502, R2) has no {@code Connection} field, which HTTP/2 forbids (RFC 9113 §8.2.2; Jetty's client refuses such a
+     * response, "Connection specific field"). Over HTTP/2 the page ends the stream, not the connection, whatever of
+     * the upload is left; over HTTP/1 it says {@code Connection: close}.
+     */
+    @Test
+    void anHttp2UploadCutShortByTheUpstreamGetsThePageWithoutConnectionField() throws Exception {
+        try (ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> reset = CompletableFuture.runAsync(() -> {
+                try (Socket exchange = listening.accept()) {
+                    InputStream in = exchange.getInputStream();
+                    for (int matched = 0; matched < 4; ) { // the request head, up to its empty line
+                        int b = in.read();
+                        matched = b < 0 ? 4 : b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+                    }
+                    in.read(); // the first of the body: the proxy reads it from the client
+                    exchange.setSoLinger(true, 0); // a reset, before the rest of the body
+                } catch (IOException closed) {
+                    // the proxy gave the connection up
+                }
+            });
+            URI endpoint = URI.create("http://127.0.0.1:" + listening.getLocalPort());
+            try (TomcatServer h2 = TomcatServer.inCode().h2c().servlet("/*", ReverseProxyServlet.builder(
+                    UpstreamGuard.of(UpstreamConfig.builder("uploads").endpoints(endpoint).maxAttempts(1).build()))
+                    .transport(ProxyTransport.JDK).build()).start()) {
+                org.eclipse.jetty.client.HttpClient client = Http2Clients.started();
+                AsyncRequestContent body = new AsyncRequestContent("text/plain");
+                try {
+                    body.write(java.nio.ByteBuffer.wrap("first part".getBytes(StandardCharsets.US_ASCII)),
+                            org.eclipse.jetty.util.Callback.NOOP); // and no more, nor the end
+                    CompletableFuture<org.eclipse.jetty.client.Result> exchange = new CompletableFuture<>();
+                    client.newRequest(h2.uri("/orders")).method("POST").headers(fields -> fields
+                            .put("Content-Length", "100").put("Accept", "application/json")).body(body)
+                            .timeout(20, TimeUnit.SECONDS).send(exchange::complete);
+                    org.eclipse.jetty.client.Response answer = exchange.get(30, TimeUnit.SECONDS).getResponse();
+
+                    assertThat(answer.getStatus()).isEqualTo(502);
+                    assertThat(answer.getHeaders().get("Connection")).isNull();
+                } finally {
+                    body.close();
+                    client.stop();
+                }
+            }
+            reset.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * A client that stops sending a short body the proxy reads before the first attempt (Tomcat's read times out):
      * Tomcat answers the failed read itself, with its status and no exception. The proxy threw the failure on, and
      * Tomcat's error report showed it with its stack trace, the proxy's classes among the frames.
