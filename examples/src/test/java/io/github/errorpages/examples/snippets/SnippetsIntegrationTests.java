@@ -2,6 +2,7 @@ package io.github.errorpages.examples.snippets;
 
 import static io.github.errorpages.examples.Http.BROWSER;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import feign.Feign;
 import feign.RequestLine;
@@ -37,6 +38,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -310,6 +315,35 @@ class SnippetsIntegrationTests {
             assertThat(Http.member(page.body(), "code")).contains("upstream_status");
             assertThat(page.body()).doesNotContain("feign", "Feign", "127.0.0.1");
         }
+    }
+
+    /**
+     * The caller's cancel of the docs, with a real Apache HttpClient 5 and an upstream that answers only after 30 s:
+     * the caller goes away once the upstream has the request, and the call ends with the CancellationException the
+     * attempt threw, not retried (the upstream saw one request) and not counted against the upstream (R2).
+     */
+    @Test
+    void apacheRequestCancelledByItsCallerIsNeitherRetriedNorCounted() throws Exception {
+        upstream.mode(DemoMode.SLOW);
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("stock").endpoints(upstream.uri())
+                .maxAttempts(3).build());
+        CompletableFuture<Void> callerGone = new CompletableFuture<>();
+        CompletableFuture.runAsync(() -> {
+            while (upstream.requestCount() == 0) {
+                Thread.onSpinWait(); // the upstream has the request: the caller goes away
+            }
+            callerGone.complete(null);
+        });
+        try (CloseableHttpClient client = HttpClients.createDefault()) {
+
+            assertThatThrownBy(() -> ApacheCallerCancel.fetch(guard, client, URI.create("/api/stock"), callerGone))
+                    .isInstanceOf(CancellationException.class);
+        }
+
+        assertThat(upstream.requestCount()).as("not retried").isEqualTo(1);
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().failedCalls()).as("R2").isZero();
+        assertThat(guard.metrics().retries()).isZero();
     }
 
     /** The upstream's API, as a Feign application declares it. */
