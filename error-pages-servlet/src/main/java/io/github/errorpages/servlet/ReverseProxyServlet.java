@@ -536,8 +536,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * blocked in the container's stream after the servlet returned read into the objects the container reuses for the
      * connection's next request. On Tomcat the client's next bytes were then parsed as a request of NULs and answered
      * with a 400 nobody asked for, out of step with the connection's requests. The answer goes out first; then the
-     * read ends with the client's next bytes, its close, or the container's read timeout, or, after a page that closes
-     * the connection, with an interrupt (Jetty's). Not over HTTP/2, whose
+     * read ends with the client's next bytes, its close, or the container's read timeout, or, after a page or a relayed
+     * answer that closes the connection, with an interrupt (Jetty's). Not over HTTP/2, whose
      * stream's buffers are its own: on Tomcat a read waits for a container thread to unpack the connection's frames,
      * and servlet threads waiting for reads starved them. There the read under way is interrupted instead: Jetty's
      * reset of the stream, when the servlet returns with the body unread, does not wake it, and it held the upstream
@@ -569,10 +569,12 @@ public final class ReverseProxyServlet extends HttpServlet {
         boolean interrupted = Thread.interrupted();
         try {
             if (awaited && request.getAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE) != null) {
-                // The page, sent, answered in the middle of the upload, and the connection ends after it: nothing
-                // waits for the upload's rest. Waited for, the read held this thread, and the client the connection's
-                // close, until the client sent more or the container's read timeout. Jetty's blocking read ends with
-                // the interrupt; Tomcat's waits on (its NIO read swallows it), as before.
+                // The page, or the upstream's early answer relayed whole (JettyForwarder's relayHead), sent, answered
+                // in the middle of the upload, and the connection ends after it: nothing waits for the upload's rest.
+                // Waited for, the read held this thread, the client the connection's close, and (the Jetty transport's
+                // exchange ends with the read) the upstream's connection, until the client sent more or the
+                // container's read timeout. Jetty's blocking read ends with the interrupt; Tomcat's waits on (its NIO
+                // read swallows it), as before.
                 body.abortReading();
             }
             if (!body.stopReading(BODY_READ_PATIENCE)) {

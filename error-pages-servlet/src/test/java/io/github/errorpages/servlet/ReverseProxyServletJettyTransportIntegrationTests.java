@@ -585,8 +585,10 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
      * its own client {@code Connection: close} and reads no more of the upload, so an upload the upstream waits for
      * could not come. A client that sends the rest all the same gets the connection's end, and the upstream none of
      * it; nothing counts against the upstream (R2). The rest was forwarded to the upstream, and the exchange waited
-     * for it. Read with blocking I/O (no async support) the upstream's connection closes only once the read under way
-     * returns: the client's next bytes, which are not forwarded, its close or the container's idle timeout.
+     * for it. Read with blocking I/O (no async support) the read under way, blocked on the paused client, is ended at
+     * once over HTTP/1 (the client was told {@code Connection: close}): the request's thread returns and the upstream's
+     * connection closes before the client sends more. They waited for the client's next bytes, its close or the
+     * container's idle timeout (R1, R2).
      */
     @ParameterizedTest(name = "async supported: {0}, upstream closes: {1}, filter in front: {2}")
     @CsvSource({"true, true, false", "false, true, false", "true, false, false", "false, false, false",
@@ -595,6 +597,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
             boolean upstreamCloses, boolean filterInFront) throws Exception {
         CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
         CountDownLatch closedByProxy = new CountDownLatch(1);
+        CountDownLatch requestReturned = new CountDownLatch(1); // the request's container thread left the chain
         try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             // What of the upload the upstream received after its answer, to the connection's end or 10 s.
             CompletableFuture<String> afterTheAnswer = CompletableFuture.supplyAsync(() -> {
@@ -624,7 +627,13 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
             });
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
                     URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
-            JettyServer jetty = new JettyServer();
+            JettyServer jetty = new JettyServer().filter((request, response, chain) -> {
+                try {
+                    chain.doFilter(request, response);
+                } finally {
+                    requestReturned.countDown();
+                }
+            });
             if (filterInFront) {
                 jetty.filter(ErrorPagesFilter.builder().build());
             }
@@ -637,8 +646,9 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 HttpTester.Input in = HttpTester.from(uploader.getInputStream());
 
                 HttpTester.Response whole = HttpTester.parseResponse(in);
-                // Read with blocking I/O, the read under way ends only with the client's next bytes (stopReading).
-                boolean closedPromptly = !asyncSupported || closedByProxy.await(5, TimeUnit.SECONDS);
+                // Before the client sends more: nothing but the proxy ends the read under way.
+                boolean closedPromptly = closedByProxy.await(5, TimeUnit.SECONDS);
+                boolean returnedPromptly = requestReturned.await(5, TimeUnit.SECONDS);
                 HttpTester.Response answerToTheRest = answerToTheRestOfTheUploadAndARequest(out, in);
 
                 assertThat(whole.getStatus()).isEqualTo(413);
@@ -648,6 +658,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 assertThat(afterTheAnswer.get(15, TimeUnit.SECONDS)).as("the upload's rest, forwarded")
                         .doesNotContain("B", "still open");
                 assertThat(closedPromptly).as("the upstream's connection closed after its whole answer").isTrue();
+                assertThat(returnedPromptly).as("the request's thread returned after the whole answer").isTrue();
                 assertThat(guard.metrics().failedCalls()).as("R2").isZero();
             }
         }

@@ -31,8 +31,9 @@ public interface BlockingBodyReads {
     /**
      * Stops reading the client's body, and ends a read under way by interrupting its thread, without waiting for it:
      * for a stream the container resets once the servlet returns (HTTP/2), whose blocked read the reset does not
-     * wake on Jetty 12; or, followed by {@link #stopReading}, for an HTTP/1 connection that ends after the page, whose
-     * blocked read Jetty ends with the interrupt (Tomcat's waits on). The interrupt is cleared once the read returns.
+     * wake on Jetty 12; or, followed by {@link #stopReading}, for an HTTP/1 connection that ends after the page or the
+     * relayed early answer, whose blocked read Jetty ends with the interrupt (Tomcat's waits on). The interrupt is
+     * cleared once the read returns.
      */
     void abortReading();
 }
