@@ -82,6 +82,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -489,8 +490,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         boolean committedBefore = response.isCommitted(); // by a filter in front that flushed, say
         try {
             HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
+            AtomicReference<Throwable> headCheckBug = new AtomicReference<>();
             try {
-                answer = client.send(upstreamRequest, current.bodyHandler(request));
+                answer = client.send(upstreamRequest, current.bodyHandler(request, headCheckBug));
             } catch (UpstreamFailureException failed) {
                 if (body instanceof ClientBodyPublisher clientBody) {
                     closeIfUploadCutShort(request, clientBody);
@@ -507,6 +509,16 @@ public final class ReverseProxyServlet extends HttpServlet {
                 answerInterrupted(current, request, response, false,
                         new InterruptedIOException("interrupted while waiting for the upstream"));
                 return;
+            }
+            Throwable bug = headCheckBug.get();
+            if (bug != null) {
+                // The upstream answered, and the guard took it as the call's result (as the Jetty transport does,
+                // and as for a bug while the answer is relayed): the bug is the container's 500, the body unread.
+                answer.body().close();
+                if (bug instanceof Error error) {
+                    throw error;
+                }
+                throw (RuntimeException) bug;
             }
             relay(current, request, response, answer);
         } finally {
@@ -1364,13 +1376,24 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /**
          * Checks a response head, as it will be relayed to the client of {@code request}, then makes its body's
-         * subscriber.
+         * subscriber. A bug the check throws (it reads the client's request, and a filter's wrapper of it may throw
+         * off its thread) goes into {@code bug}, the head taken as it is, for the servlet to throw once the call
+         * returned: thrown here, the guard took it for an attempt's bug and recorded nothing, where the upstream
+         * answered fine (the Jetty transport records a success). Each attempt's check clears it.
          */
-        BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler(HttpServletRequest request) {
+        BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler(HttpServletRequest request,
+                AtomicReference<Throwable> bug) {
             return info -> {
-                UpstreamFailureException problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
-                        maxResponseHeaderSize, request.getProtocol(),
-                        (name, value) -> ProxyHeaders.relayedTowardClient(name, value, locations, request));
+                bug.set(null);
+                UpstreamFailureException problem;
+                try {
+                    problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
+                            maxResponseHeaderSize, request.getProtocol(),
+                            (name, value) -> ProxyHeaders.relayedTowardClient(name, value, locations, request));
+                } catch (RuntimeException | Error thrown) {
+                    bug.set(thrown);
+                    problem = null;
+                }
                 return problem != null ? ResponseHeadCheck.refusal(problem)
                         : new IdleTimeoutBodySubscriber(bodyIdleTimeout, demands);
             };

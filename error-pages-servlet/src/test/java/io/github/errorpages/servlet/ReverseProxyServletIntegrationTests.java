@@ -3391,7 +3391,9 @@ abstract class ReverseProxyServletIntegrationTests {
      * head, which rewrites a {@code Location} pointing at the endpoint with the servlet's mapping, on the HTTP
      * client's thread: the request ends with the container's 500 at once, and the upstream is not blamed (R2). With
      * the Jetty transport the check ran outside the callback's handling of a bug: Jetty's client only logged it, and
-     * the client waited for the attempt's timeout (30 s here), beyond its own (20 s).
+     * the client waited for the attempt's timeout (30 s here), beyond its own (20 s). The upstream answered fine: the
+     * breaker records a success with either transport, as for a wrapper that throws while the answer is relayed (the
+     * JDK transport's guard took the bug for the attempt's and recorded nothing).
      */
     @Test
     void requestWrapperThatThrowsOffItsThreadOnTheHeadCheckEndsTheRequestAtOnce() throws Exception {
@@ -3415,7 +3417,9 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(response.headers().firstValue("Location")).isEmpty();
-        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        Await.until(() -> breaker.getMetrics().getNumberOfBufferedCalls() == 1, "the call was recorded");
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
         assertThat(guard.metrics().failedCalls()).isZero();
     }
 
