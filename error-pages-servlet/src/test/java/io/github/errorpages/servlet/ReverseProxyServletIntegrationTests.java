@@ -2677,6 +2677,33 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A page behind the filter that answers any method includes the proxy for a TRACE, or a HEAD in another case:
+     * the proxy answers those itself, without the upstream, and within an include its answer (the 405 or 501, the
+     * {@code Allow}, the {@code Content-Length: 0}) is a part of the includer's, whose status and fields the container
+     * ignores as any included servlet's: the includer's 200 and text stand, the part is empty, and nothing reached
+     * the (refused) upstream, whose failure would be the 502 page. Written past the filter's wrapper, it would go
+     * past the include too: the 405's {@code Content-Length: 0} on the client's response, the includer's text
+     * overrunning it, Jetty's 500.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"TRACE", "head"})
+    void anIncludedProxysOwnAnswerIsAnEmptyPartOfTheIncludersAnswer(String method) {
+        configured = new JettyServer()
+                .filter(ErrorPagesFilter.builder().build())
+                .servlet("/down/*", refusedProxy())
+                .servlet("/page/*", pageIncludingTheRefusedProxy(false));
+        configured.start();
+
+        HttpTester.Response response = HttpTester.parseResponse(configured.raw(method + " /page/x HTTP/1.1\r\n"
+                + "Host: shop.example\r\nAccept: application/json\r\nConnection: close\r\n\r\n"));
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.getContent()).isEqualTo("before||after");
+        assertThat(response.get("Allow")).isNull();
+        assertThat(response.get("Cache-Control")).isNull();
+    }
+
+    /**
      * An included proxy whose upstream's body broke off after part of it was relayed into the includer's answer:
      * nothing can take its place, so the failure is no UpstreamFailureException an includer would catch to write a
      * fallback after the part (a 200 that looked whole, and no log line); the filter answers it (its page, the part
