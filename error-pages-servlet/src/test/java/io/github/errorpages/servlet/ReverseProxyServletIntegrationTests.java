@@ -2834,6 +2834,32 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An includer that declared UTF-8 (the common case) and writes with its stream gets the page's bytes as they are:
+     * its Arabic letters as such, neither JSON escapes of them, as for a charset that cannot encode them, nor
+     * garbled. Were the includer's UTF-8 not asked for but taken for the Servlet API's ISO-8859-1, they would go as
+     * escapes.
+     */
+    @Test
+    void anIncludedProxysPageInAUtf8IncludersStreamIsItsOwnBytes() throws IOException {
+        configured = new JettyServer()
+                .servlet("/down/*", refusedProxy())
+                .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                    response.setContentType("application/json;charset=UTF-8");
+                    response.getOutputStream().write('[');
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                    response.getOutputStream().write(']');
+                }));
+        configured.start();
+
+        HttpResponse<byte[]> page = Client.send("GET", configured.uri("/page/x"), JSON, "Accept-Language", "ar");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        String text = new String(page.body(), StandardCharsets.UTF_8);
+        assertThat(text).startsWith("[{").endsWith("}\n]").contains("connection_refused")
+                .containsPattern("[\u0600-\u06ff]").doesNotContain("\\u06", "\ufffd");
+    }
+
+    /**
      * An includer whose Content-Type names a charset the JVM does not know (a typo: {@code charset=utf8x}) and that
      * writes with its stream still gets the page as its part, in ASCII with each other character as a reference to
      * it (JSON's escape here), which any ASCII-compatible charset reads alike. The name the container hands on from
