@@ -2841,15 +2841,7 @@ abstract class ReverseProxyServletIntegrationTests {
      */
     @Test
     void anIncludedProxysPageInAUtf8IncludersStreamIsItsOwnBytes() throws IOException {
-        configured = new JettyServer()
-                .servlet("/down/*", refusedProxy())
-                .servlet("/page/*", TestServlets.servlet((request, response) -> {
-                    response.setContentType("application/json;charset=UTF-8");
-                    response.getOutputStream().write('[');
-                    request.getRequestDispatcher("/down/orders").include(request, response);
-                    response.getOutputStream().write(']');
-                }));
-        configured.start();
+        startIncludingThroughItsStream("application/json;charset=UTF-8");
 
         HttpResponse<byte[]> page = Client.send("GET", configured.uri("/page/x"), JSON, "Accept-Language", "ar");
 
@@ -2868,15 +2860,7 @@ abstract class ReverseProxyServletIntegrationTests {
      */
     @Test
     void anIncludedProxysPageInAnIncluderWithAnUnknownCharsetIsAsciiWithReferences() throws IOException {
-        configured = new JettyServer()
-                .servlet("/down/*", refusedProxy())
-                .servlet("/page/*", TestServlets.servlet((request, response) -> {
-                    response.setContentType("application/json;charset=utf8x");
-                    response.getOutputStream().write('[');
-                    request.getRequestDispatcher("/down/orders").include(request, response);
-                    response.getOutputStream().write(']');
-                }));
-        configured.start();
+        startIncludingThroughItsStream("application/json;charset=utf8x");
 
         HttpResponse<byte[]> page = Client.send("GET", configured.uri("/page/x"), JSON, "Accept-Language", "ar");
 
@@ -2884,6 +2868,19 @@ abstract class ReverseProxyServletIntegrationTests {
         String text = new String(page.body(), StandardCharsets.ISO_8859_1);
         assertThat(text).startsWith("[{").endsWith("}\n]").contains("\\u06", "connection_refused")
                 .doesNotContain("\u00d8", "\u00d9");
+    }
+
+    /** Starts {@code configured}: a page of the given Content-Type that includes the refused proxy within {@code [ ]}. */
+    private void startIncludingThroughItsStream(String includersType) {
+        configured = new JettyServer()
+                .servlet("/down/*", refusedProxy())
+                .servlet("/page/*", TestServlets.servlet((request, response) -> {
+                    response.setContentType(includersType);
+                    response.getOutputStream().write('[');
+                    request.getRequestDispatcher("/down/orders").include(request, response);
+                    response.getOutputStream().write(']');
+                }));
+        configured.start();
     }
 
     /**
