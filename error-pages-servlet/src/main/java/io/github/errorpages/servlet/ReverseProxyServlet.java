@@ -82,7 +82,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -490,9 +489,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         boolean committedBefore = response.isCommitted(); // by a filter in front that flushed, say
         try {
             HttpResponse<IdleTimeoutBodySubscriber.Body> answer;
-            AtomicReference<Throwable> headCheckBug = new AtomicReference<>();
+            Proxy.HeadCheckingHandler handler = current.bodyHandler(request);
             try {
-                answer = client.send(upstreamRequest, current.bodyHandler(request, headCheckBug));
+                answer = client.send(upstreamRequest, handler);
             } catch (UpstreamFailureException failed) {
                 if (body instanceof ClientBodyPublisher clientBody) {
                     closeIfUploadCutShort(request, clientBody);
@@ -510,7 +509,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                         new InterruptedIOException("interrupted while waiting for the upstream"));
                 return;
             }
-            Throwable bug = headCheckBug.get();
+            Throwable bug = handler.bug;
             if (bug != null) {
                 // The upstream answered, and the guard took it as the call's result (as the Jetty transport does,
                 // and as for a bug while the answer is relayed): the bug is the container's 500, the body unread.
@@ -1374,29 +1373,42 @@ public final class ReverseProxyServlet extends HttpServlet {
                     clientTasks, bodyReads, pseudonym);
         }
 
+        /** @return the body handler of one call to the upstream for the client of {@code request} */
+        HeadCheckingHandler bodyHandler(HttpServletRequest request) {
+            return new HeadCheckingHandler(request);
+        }
+
         /**
          * Checks a response head, as it will be relayed to the client of {@code request}, then makes its body's
          * subscriber. A bug the check throws (it reads the client's request, and a filter's wrapper of it may throw
-         * off its thread) goes into {@code bug}, the head taken as it is, for the servlet to throw once the call
+         * off its thread) goes into {@link #bug}, the head taken as it is, for the servlet to throw once the call
          * returned: thrown here, the guard took it for an attempt's bug and recorded nothing, where the upstream
          * answered fine (the Jetty transport records a success). Each attempt's check clears it.
          */
-        BodyHandler<IdleTimeoutBodySubscriber.Body> bodyHandler(HttpServletRequest request,
-                AtomicReference<Throwable> bug) {
-            return info -> {
-                bug.set(null);
+        final class HeadCheckingHandler implements BodyHandler<IdleTimeoutBodySubscriber.Body> {
+            private final HttpServletRequest request;
+            /** Set on the client's thread, read by the servlet's once the call returned. */
+            volatile @Nullable Throwable bug;
+
+            HeadCheckingHandler(HttpServletRequest request) {
+                this.request = request;
+            }
+
+            @Override
+            public HttpResponse.BodySubscriber<IdleTimeoutBodySubscriber.Body> apply(HttpResponse.ResponseInfo info) {
+                bug = null;
                 UpstreamFailureException problem;
                 try {
                     problem = ResponseHeadCheck.problem(info.statusCode(), info.headers().map(),
                             maxResponseHeaderSize, request.getProtocol(),
                             (name, value) -> ProxyHeaders.relayedTowardClient(name, value, locations, request));
                 } catch (RuntimeException | Error thrown) {
-                    bug.set(thrown);
+                    bug = thrown;
                     problem = null;
                 }
                 return problem != null ? ResponseHeadCheck.refusal(problem)
                         : new IdleTimeoutBodySubscriber(bodyIdleTimeout, demands);
-            };
+            }
         }
 
         /**
