@@ -4190,16 +4190,7 @@ abstract class ReverseProxyServletIntegrationTests {
     void anUploadCutShortByTheUpstreamClosesTheConnectionAfterThePage(boolean asyncSupported) throws Exception {
         CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
         try (ServerSocket resetting = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Void> reset = CompletableFuture.runAsync(() -> {
-                try (Socket upstream = resetting.accept()) {
-                    readUntilTheProxyWaitsForMoreUpload(upstream.getInputStream(), waitingForMoreUpload);
-                    upstream.setSoLinger(true, 0); // a reset, before the rest of the body
-                } catch (IOException ended) {
-                    // the proxy gave the connection up
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            CompletableFuture<Void> reset = resetOnceTheProxyWaitsForMoreUpload(resetting, waitingForMoreUpload);
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("resetting").endpoints(
                     URI.create("http://127.0.0.1:" + resetting.getLocalPort())).maxAttempts(1).build());
             configured = new JettyServer().filter(new UploadWatch(10, waitingForMoreUpload))
@@ -4222,6 +4213,21 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /** An upstream that takes one connection and resets it once the proxy waits for more of the upload. */
+    private static CompletableFuture<Void> resetOnceTheProxyWaitsForMoreUpload(ServerSocket resetting,
+            CountDownLatch waitingForMoreUpload) {
+        return CompletableFuture.runAsync(() -> {
+            try (Socket upstream = resetting.accept()) {
+                readUntilTheProxyWaitsForMoreUpload(upstream.getInputStream(), waitingForMoreUpload);
+                upstream.setSoLinger(true, 0); // a reset, before the rest of the body
+            } catch (IOException ended) {
+                // the proxy gave the connection up
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
     /**
      * A page in the middle of a paused upload (the upstream reset once it read part of it, R2) ends the connection at
      * once, though the client sends nothing more, and the request's thread returns: the proxy's read of the upload,
@@ -4236,16 +4242,7 @@ abstract class ReverseProxyServletIntegrationTests {
         CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
         CompletableFuture<Void> returned = new CompletableFuture<>();
         try (ServerSocket resetting = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Void> reset = CompletableFuture.runAsync(() -> {
-                try (Socket upstream = resetting.accept()) {
-                    readUntilTheProxyWaitsForMoreUpload(upstream.getInputStream(), waitingForMoreUpload);
-                    upstream.setSoLinger(true, 0); // a reset, before the rest of the body
-                } catch (IOException ended) {
-                    // the proxy gave the connection up
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            CompletableFuture<Void> reset = resetOnceTheProxyWaitsForMoreUpload(resetting, waitingForMoreUpload);
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("resetting").endpoints(
                     URI.create("http://127.0.0.1:" + resetting.getLocalPort())).maxAttempts(1).build());
             configured = new JettyServer().idleTimeout(Duration.ofSeconds(60)).filter((request, response, chain) -> {
