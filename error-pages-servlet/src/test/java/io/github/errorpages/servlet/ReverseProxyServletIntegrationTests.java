@@ -75,9 +75,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -967,12 +969,15 @@ abstract class ReverseProxyServletIntegrationTests {
     @ParameterizedTest
     @ValueSource(strings = {"Transfer-Encoding: chunked", "Transfer-Encoding: chunked\r\nContent-Length: 5",
         "Transfer-Encoding: gzip, chunked"})
-    void refusesAnHttp10ResponseWithATransferEncodingAndClosesItsConnection(String framing) throws IOException {
+    void refusesAnHttp10ResponseWithATransferEncodingAndClosesItsConnection(String framing) throws Exception {
         assumeTrue(transport == ProxyTransport.JETTY || !framing.equals("Transfer-Encoding: chunked"),
                 "the JDK's client reports HTTP/1.1 for an HTTP/1.0 response");
-        try (FaultyUpstream http10 = FaultyUpstream.start(exchange -> exchange.writeRaw("HTTP/1.0 200 OK\r\n"
-                + "Content-Type: text/plain\r\nConnection: keep-alive\r\n" + framing + "\r\n\r\n"
-                + "5\r\nhello\r\n0\r\n\r\n"))) {
+        BlockingQueue<Boolean> closedByTheProxy = new LinkedBlockingQueue<>();
+        try (FaultyUpstream http10 = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nConnection: keep-alive\r\n" + framing
+                    + "\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+            closedByTheProxy.add(exchange.awaitClosedByClient(Duration.ofSeconds(10)));
+        })) {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("http10").endpoints(http10.uri())
                     .circuitBreakerConfig(NEVER_OPENS).build());
             configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
@@ -985,6 +990,10 @@ abstract class ReverseProxyServletIntegrationTests {
                 if (accept.equals(JSON)) {
                     assertThat(Client.text(response)).contains(FailureCause.HTTP_PROTOCOL_ERROR.token());
                 }
+                // Waited for before the next request: Jetty's client, removing a closed connection while a request
+                // waits for a new one, opens another for it as well (its HttpDestination.remove).
+                assertThat(closedByTheProxy.poll(20, TimeUnit.SECONDS)).as("the connection closed by the proxy")
+                        .isTrue();
             }
 
             assertThat(http10.requestCount()).as("not retried").isEqualTo(2);
