@@ -28,7 +28,8 @@ public final class UpstreamParameters {
      * Builds the upstream's configuration.
      *
      * @param name the upstream's name
-     * @param parameters init-parameters by name; those that are not {@link #KEYS} are ignored
+     * @param parameters init-parameters by name; those that are not {@link #KEYS} are ignored here (the servlet
+     *     refuses them before, naming them)
      * @return the configuration
      * @throws IllegalArgumentException naming the key and the value when a value is invalid or
      *     {@code endpoints} is missing
