@@ -80,6 +80,18 @@ import org.slf4j.LoggerFactory;
  * returns, which the filter sees when it is registered for the {@code FORWARD} dispatcher type too: Tomcat 11
  * suspends the response at the end of a forward, after which no page can be written.
  *
+ * <p>An upstream failure a {@code ReadListener} or {@code WriteListener} throws before the response is committed is
+ * answered at once, and the cycle completed, whoever started the cycle: the application through the request the
+ * filter handed down, a filter in front of this one (the application taking the cycle with
+ * {@code getAsyncContext()}), or the application on the container's own request, past the filter's wrapper (a
+ * framework that unwraps the request). In that last setup the application holds the container's own
+ * {@code AsyncContext}: the filter completes it only after the listener's {@code onError} was told of the failure,
+ * for Tomcat refuses a second {@code complete()} with an {@code IllegalStateException}. The listener must be set on
+ * the stream of the response the filter handed down (or of a wrapper of it): one set on the container's own response
+ * (such as {@code getResponse()} of a cycle started on the container's request without arguments) is out of the
+ * filter's reach, and so is an error the container reports to the {@code AsyncListener}s of a cycle that was not
+ * started through the filter's request: the container handles those as without the filter.
+ *
  * <p>Registration, every way a servlet application expects:
  * <ul>
  *   <li>{@code web.xml}, configured with init-parameters (see below);</li>
@@ -424,6 +436,9 @@ public final class ErrorPagesFilter implements Filter {
         }
         if (!request.isAsyncStarted()) {
             finish(settings, request, capturing);
+        } else if (request instanceof AsyncCapturingRequest wrapped) {
+            // Perhaps started past the wrapper: a WriteListener's failure is answered through the container's context.
+            wrapped.chainReturnedInCycle();
         }
     }
 
@@ -738,19 +753,28 @@ public final class ErrorPagesFilter implements Filter {
         }
 
         @Override
-        public boolean onListenerFailure(HttpServletRequest request, CapturingResponse response, Throwable failure,
-                AsyncContext context) {
+        public boolean onListenerFailure(HttpServletRequest request, CapturingResponse response, Throwable failure) {
             Throwable cause = unwrap(failure);
             if (ResponseAbortedException.isAbort(cause) || ClientAborts.isClientAbort(cause)
                     || response.target().isCommitted()) {
                 // Left to the container as before: after commit Tomcat reports it to onError, which logs it once.
                 return false;
             }
-            return answerAndComplete(request, response, failure, cause, context);
+            return answered(request, response, failure, cause);
         }
 
         private boolean answerAndComplete(HttpServletRequest request, CapturingResponse response, Throwable failure,
                 Throwable cause, AsyncContext context) {
+            if (!answered(request, response, failure, cause)) {
+                return false;
+            }
+            context.complete();
+            return true;
+        }
+
+        /** Writes the page for what the application threw in an async cycle, if it stands for an upstream failure. */
+        private boolean answered(HttpServletRequest request, CapturingResponse response, Throwable failure,
+                Throwable cause) {
             UpstreamFailure answer = answerFor(request, response, failure, cause);
             if (answer == null) {
                 return false;
@@ -763,7 +787,6 @@ public final class ErrorPagesFilter implements Filter {
                 log.debug("Could not write the error page of async {} {}", request.getMethod(),
                         request.getRequestURI(), e);
             }
-            context.complete();
             return true;
         }
 

@@ -67,6 +67,25 @@ final class Client {
         }
     }
 
+    /** A client of the caller's own, on HTTP/1.1: its requests one after the other go on one connection. */
+    static HttpClient ofItsOwn() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /** A GET with the client given ({@link #ofItsOwn()}), so that its next request reuses the connection. */
+    static HttpResponse<byte[]> get(HttpClient client, URI uri, String accept) {
+        try {
+            return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).header("Accept", accept)
+                    .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String text(HttpResponse<byte[]> response) {
         return new String(response.body(), StandardCharsets.UTF_8);
     }

@@ -1980,6 +1980,62 @@ class ErrorPagesFilterIntegrationTests {
     }
 
     /**
+     * The same failures, thrown by a write listener set on the filter's stream in a cycle its request wrapper did not
+     * start: a filter in front of it started the cycle, which the servlet took with {@code getAsyncContext()}
+     * ({@code front-started-async}), or the servlet started it on the container's request, past the wrapper
+     * ({@code unwrapped-async}). They are answered all the same, at once, with the status and Retry-After of the cause
+     * and the format the Accept asks for (R1, R2, R7, R8, R32, R36), logged once: the client got an empty 200 once the
+     * application's {@code onError} completed the cycle. That {@code complete()}, through the context the application
+     * holds, breaks nothing: the next request on the same connection gets its own answer, not a second one to the
+     * first. An application holding Jetty's own context that does not complete it there ({@code complete=no}) has it
+     * completed by the filter: the next request waited for the cycle's timeout.
+     */
+    @ParameterizedTest
+    @CsvSource({"front-started-async, refused, json, 502, 10, connection_refused, yes",
+            "front-started-async, unavailable, html, 503, 42, destination_unavailable, yes",
+            "unwrapped-async, refused, html, 502, 10, connection_refused, yes",
+            "unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "unwrapped-async, refused, json, 502, 10, connection_refused, no"})
+    void answersAnUpstreamFailureAWriteListenerThrowsInACycleStartedPastTheFiltersWrapper(String started,
+            String thrown, String format, int status, String retryAfter, String token, String complete)
+            throws InterruptedException {
+        String accept = format.equals("json") ? JSON : Client.BROWSER_ACCEPT;
+        BlockingQueue<Object> told = new LinkedBlockingQueue<>();
+        try (JettyServer server = new JettyServer().filter(TestServlets.startingAsyncInFront())
+                .filter(ErrorPagesFilter.builder().build())
+                .servlet("/" + started + "/*", TestServlets.writeListenerThrowsInACycleStartedPastTheFilter(told))
+                .servlet("/remote-port", TestServlets.remotePort()).start()) {
+            HttpClient oneConnection = Client.ofItsOwn();
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+            long start = System.nanoTime();
+            String log = StandardError.capture(() -> answered.set(Client.get(oneConnection,
+                    server.uri("/" + started + "/" + thrown + "?complete=" + complete), accept)));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertErrorPage(answered.get(), "GET", status, retryAfter);
+            assertNoLeak(answered.get());
+            if (format.equals("json")) {
+                assertThat(answered.get().headers().firstValue("Content-Type")).hasValue("application/problem+json");
+                assertThat(Client.text(answered.get())).contains("\"code\": \"" + token + "\"");
+            } else {
+                assertThat(answered.get().headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
+                assertThat(Client.text(answered.get())).startsWith("<!DOCTYPE html>");
+            }
+            assertThat(took).as("answered at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(10));
+            assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+            assertThat(log).contains("error page status=" + status + " cause=" + token);
+            Object port = told.poll(10, TimeUnit.SECONDS);
+            // Called once the page is written: awaited, for the client may have it first.
+            assertThat(told.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete() there")
+                    .isInstanceOf(thrown.equals("unavailable") ? UpstreamFailureException.class
+                            : ConnectException.class);
+            HttpResponse<byte[]> next = Client.get(oneConnection, server.uri("/remote-port"), JSON);
+            assertThat(next.statusCode()).isEqualTo(200);
+            assertThat(Client.text(next)).as("answered on the same connection").isEqualTo(String.valueOf(port));
+        }
+    }
+
+    /**
      * An upstream failure a write listener throws after it committed the response with the first part of the body:
      * no page can be written, and nothing changes (R5): the failure goes on to Jetty, which reports it to the
      * listener's {@code onError}, whose {@code complete()} ends the response with what was sent; the filter neither

@@ -7,11 +7,19 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.Queue;
 
 /** Servlets written as lambdas, for tests. */
 final class TestServlets {
@@ -57,6 +65,85 @@ final class TestServlets {
                 }
             }
         };
+    }
+
+    /**
+     * A filter, to put in front of the error-pages filter, that starts the async cycle (of 120 s) of a request to
+     * {@code /front-started-async/...} on the container's request, before the chain, as a framework's filter may: the
+     * servlet behind takes the cycle with {@code getAsyncContext()}, through the error-pages filter's request wrapper.
+     */
+    static Filter startingAsyncInFront() {
+        return (request, response, chain) -> {
+            if (request.getDispatcherType() == DispatcherType.REQUEST
+                    && ((HttpServletRequest) request).getRequestURI().startsWith("/front-started-async/")) {
+                request.startAsync().setTimeout(120_000);
+            }
+            chain.doFilter(request, response);
+        };
+    }
+
+    /**
+     * A servlet whose {@code WriteListener}, set on the stream of the response the filter handed down, throws before
+     * it wrote anything what the path's last segment names: a refused connection ({@code refused}, a
+     * {@link ConnectException}) or an upstream failure of a 503 with the breaker's remaining open time of 42 s
+     * ({@code unavailable}), in a cycle the filter's request wrapper did not start: started by
+     * {@link #startingAsyncInFront()} ({@code /front-started-async/...}), which the servlet takes with
+     * {@code getAsyncContext()}, or by the servlet itself on the container's request, past the filter's wrapper, whose
+     * own context it then holds ({@code /unwrapped-async/...}, a 120 s cycle). It tells {@code told} the remote port of
+     * its connection; then its {@code onError} completes the cycle through the context it holds, as an application
+     * releasing what it holds would (not with the parameter {@code complete=no}), and tells what it got, or the
+     * {@code IllegalStateException} of that {@code complete()}.
+     */
+    static HttpServlet writeListenerThrowsInACycleStartedPastTheFilter(Queue<Object> told) {
+        return servlet((request, response) -> {
+            AsyncContext async;
+            if (request.getRequestURI().startsWith("/unwrapped-async/")) {
+                ServletRequest container = request;
+                while (container instanceof ServletRequestWrapper wrapper) {
+                    container = wrapper.getRequest();
+                }
+                async = container.startAsync();
+                async.setTimeout(120_000);
+            } else {
+                async = request.getAsyncContext();
+            }
+            told.add(request.getRemotePort());
+            boolean unavailable = request.getRequestURI().endsWith("/unavailable");
+            boolean completes = !"no".equals(request.getParameter("complete"));
+            response.setContentType("text/plain");
+            ServletOutputStream out = response.getOutputStream();
+            out.setWriteListener(new WriteListener() {
+                @Override
+                public void onWritePossible() throws IOException {
+                    if (unavailable) {
+                        throw new UpstreamFailureException(UpstreamFailure.builder(
+                                FailureCause.DESTINATION_UNAVAILABLE).upstream("billing")
+                                .breakerRemainingOpen(Duration.ofSeconds(42)).build(), null);
+                    }
+                    throw new ConnectException("Connection refused");
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    try {
+                        if (completes) {
+                            async.complete();
+                        }
+                        told.add(failure);
+                    } catch (IllegalStateException completedTwice) {
+                        told.add(completedTwice);
+                    }
+                }
+            });
+        });
+    }
+
+    /** A servlet that answers with the remote port of the request's connection, to tell connections apart. */
+    static HttpServlet remotePort() {
+        return servlet((request, response) -> {
+            response.setContentType("text/plain");
+            response.getWriter().write(Integer.toString(request.getRemotePort()));
+        });
     }
 
     /**

@@ -1096,6 +1096,70 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * The same failures, thrown by a write listener set on the filter's stream in a cycle its request wrapper did not
+     * start: a filter in front of it started the cycle, which the servlet took with {@code getAsyncContext()}
+     * ({@code front-started-async}), or the servlet started it on Tomcat's request, past the wrapper
+     * ({@code unwrapped-async}). They are answered all the same, at once, with the status and Retry-After of the cause
+     * and the format the Accept asks for (R1, R2, R7, R8, R9, R32, R36), logged once: the client got an empty 200.
+     * The application's {@code complete()} in its {@code onError}, through the context it holds, breaks nothing: no
+     * {@code IllegalStateException} (Tomcat refuses a second {@code complete()} of its own context: the filter's
+     * comes after the application's there), and the next request on the same connection gets its own answer, not a
+     * second one to the first (after a 503, which Tomcat closes the connection of, on a new one). An application
+     * holding Tomcat's own context that does not complete it there ({@code complete=no}) has it completed by the
+     * filter: the next request waited for the cycle's timeout.
+     */
+    @ParameterizedTest
+    @CsvSource({"front-started-async, refused, json, 502, 10, connection_refused, yes",
+            "front-started-async, unavailable, html, 503, 42, destination_unavailable, yes",
+            "unwrapped-async, refused, html, 502, 10, connection_refused, yes",
+            "unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "unwrapped-async, refused, json, 502, 10, connection_refused, no"})
+    void answersAnUpstreamFailureAWriteListenerThrowsInACycleStartedPastTheFiltersWrapper(String started,
+            String thrown, String format, int status, String retryAfter, String token, String complete)
+            throws InterruptedException {
+        String accept = format.equals("json") ? JSON : Client.BROWSER_ACCEPT;
+        BlockingQueue<Object> told = new LinkedBlockingQueue<>();
+        try (TomcatServer server = TomcatServer.inCode()
+                .filter("startingAsyncInFront", TestServlets.startingAsyncInFront(), "REQUEST")
+                .filter(ErrorPagesFilter.builder().build())
+                .servlet("/" + started + "/*", TestServlets.writeListenerThrowsInACycleStartedPastTheFilter(told))
+                .servlet("/remote-port", TestServlets.remotePort()).start()) {
+            HttpClient oneConnection = Client.ofItsOwn();
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+            long start = System.nanoTime();
+            String log = StandardError.capture(() -> answered.set(Client.get(oneConnection,
+                    server.uri("/" + started + "/" + thrown + "?complete=" + complete), accept)));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertErrorPage(answered.get(), "GET", status, retryAfter);
+            assertNoLeak(answered.get());
+            if (format.equals("json")) {
+                assertThat(answered.get().headers().firstValue("Content-Type")).hasValue("application/problem+json");
+                assertThat(Client.text(answered.get())).contains("\"code\": \"" + token + "\"");
+            } else {
+                assertThat(answered.get().headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
+                assertThat(Client.text(answered.get())).startsWith("<!DOCTYPE html>");
+            }
+            assertThat(took).as("answered at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(10));
+            assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+            assertThat(log).contains("error page status=" + status + " cause=" + token);
+            Object port = told.poll(10, TimeUnit.SECONDS);
+            // Called once the page is written: awaited, for the client may have it first.
+            assertThat(told.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete() there")
+                    .isInstanceOf(thrown.equals("unavailable") ? UpstreamFailureException.class
+                            : ConnectException.class);
+            HttpResponse<byte[]> next = Client.get(oneConnection, server.uri("/remote-port"), JSON);
+            assertThat(next.statusCode()).isEqualTo(200);
+            if (status == 503) {
+                // Tomcat closes the connection of every 503 it sends (Http11Processor.statusDropsConnection).
+                assertThat(answered.get().headers().firstValue("Connection")).hasValue("close");
+            } else {
+                assertThat(Client.text(next)).as("answered on the same connection").isEqualTo(String.valueOf(port));
+            }
+        }
+    }
+
+    /**
      * Servlet 6.0 {@code AsyncContext.dispatch()}: after a forward, a cycle started with {@code startAsync()} (no
      * arguments) is dispatched to the original request's URI. The filter starts the cycle with its own wrappers, and
      * Tomcat dispatches to the URI of the request a cycle started with, which within the forward is the target's:

@@ -71,10 +71,6 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         context.addListener(new ErrorListener());
         CompletingAsyncContext handed = handOut(context);
         handed.newCycle(withoutArguments);
-        // Here rather than in the constructor: a WriteListener can be set only once a cycle started, and the
-        // constructor, which runs for every request, keeps to its one field (no volatile write on the path of every
-        // request, and no "this" escaping it).
-        response.startedAsync(this);
         return handed;
     }
 
@@ -129,18 +125,40 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     }
 
     /**
-     * One context for each of the container's: Jetty and Tomcat hand out the same one for every cycle of a request,
-     * so a cycle's start is told to it ({@link CompletingAsyncContext#newCycle}).
+     * Notes a cycle started past this wrapper as the chain returns in it: by the application on the container's
+     * request, whose own context it holds. A {@code WriteListener} set on the stream of the capturing response is then
+     * answered through the container's context as through one handed out ({@link #answersListenerFailure}): the
+     * containers call it only once the dispatch that set it returned, so after this.
      */
-    private synchronized CompletingAsyncContext handOut(AsyncContext context) {
+    public void chainReturnedInCycle() {
+        wrap(super.getAsyncContext());
+    }
+
+    /** The context handed to the application for a container's: it holds this one, not the container's. */
+    private CompletingAsyncContext handOut(AsyncContext context) {
+        CompletingAsyncContext handed = wrap(context);
+        handed.handedToApplication();
+        return handed;
+    }
+
+    /**
+     * One context for each of the container's: Jetty and Tomcat hand out the same one for every cycle of a request,
+     * so a cycle's start is told to it ({@link CompletingAsyncContext#newCycle}). The capturing response is told of
+     * it, whoever started the cycle (this wrapper, a filter in front of it, the application past it), for what the
+     * application's {@code WriteListener} throws is answered through it: here rather than in the constructor, for a
+     * WriteListener can be set only once a cycle started, and the constructor, which runs for every request, keeps
+     * to its one field (no volatile write on the path of every request, and no "this" escaping it).
+     */
+    private synchronized CompletingAsyncContext wrap(AsyncContext context) {
         CompletingAsyncContext current = handedOut;
         if (current == null || !current.wraps(context)) {
             current = new CompletingAsyncContext(context,
                     () -> response.interception().answerCaptured(this, response), this::handOut,
                     failure -> response.interception().onTaskFailure(this, response, failure, context),
-                    failure -> response.interception().onListenerFailure(this, response, failure, context),
+                    failure -> response.interception().onListenerFailure(this, response, failure),
                     this::originalPathIfElsewhere);
             handedOut = current;
+            response.startedAsync(this);
         }
         return current;
     }
@@ -153,11 +171,24 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
      * @return whether it was answered with the page and the cycle completed
      */
     boolean answersListenerFailure(Throwable failure) {
-        CompletingAsyncContext current;
-        synchronized (this) {
-            current = handedOut;
-        }
+        CompletingAsyncContext current = current();
         return current != null && current.answersListenerFailure(failure);
+    }
+
+    /**
+     * Called once the listener whose failure was answered ({@link #answersListenerFailure}) was told of it in its
+     * {@code onError}: completes the cycle if the application holds the container's own context
+     * ({@link CompletingAsyncContext#listenerTold}).
+     */
+    void listenerTold() {
+        CompletingAsyncContext current = current();
+        if (current != null) {
+            current.listenerTold();
+        }
+    }
+
+    private synchronized @Nullable CompletingAsyncContext current() {
+        return handedOut;
     }
 
     private final class ErrorListener implements AsyncListener {

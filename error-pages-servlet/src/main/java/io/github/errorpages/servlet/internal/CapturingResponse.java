@@ -506,12 +506,20 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      * with the page, before the response was committed, and the cycle completed.
      *
      * @param failure what the listener's callback threw
-     * @return whether it was answered; {@code false} also when no async cycle was started through the filter's
-     *     request wrapper
+     * @return whether it was answered; {@code false} also when the filter's request wrapper saw no async cycle (one
+     *     started past it that the chain has not returned in yet)
      */
     boolean answersListenerFailure(Throwable failure) {
         AsyncCapturingRequest request = asyncRequest;
         return request != null && request.answersListenerFailure(failure);
+    }
+
+    /** The listener whose failure was answered ({@link #answersListenerFailure}) was told of it in its onError. */
+    void listenerTold() {
+        AsyncCapturingRequest request = asyncRequest;
+        if (request != null) {
+            request.listenerTold();
+        }
     }
 
     /** @return whether output is dropped now: a captured status's page will replace it */

@@ -48,6 +48,12 @@ final class CompletingAsyncContext implements AsyncContext {
      * application's {@code onError}, called then, may complete it again, which must be harmless.
      */
     private volatile boolean completedByFilter;
+    /**
+     * Whether the request handed this context to the application. If not, the application started the cycle on the
+     * container's request, past the filter's wrapper, and holds the container's own context, whose {@code complete()}
+     * this one cannot tell from the filter's: a second one Tomcat refuses with an {@code IllegalStateException}.
+     */
+    private volatile boolean handedToApplication;
 
     /**
      * @param delegate the container's context
@@ -93,7 +99,8 @@ final class CompletingAsyncContext implements AsyncContext {
 
     /**
      * Answers what a read or write listener's callback threw with the page and completes the cycle, unless the cycle
-     * ended already (the listener completed it, then threw) or the filter cannot answer it.
+     * ended already (the listener completed it, then threw) or the filter cannot answer it. When the application holds
+     * the container's own context, the cycle is completed only once the listener was told ({@link #listenerTold}).
      *
      * @param failure what the callback threw
      * @return whether it was answered
@@ -103,6 +110,9 @@ final class CompletingAsyncContext implements AsyncContext {
             if (ended || !answersListenerFailure.test(failure)) {
                 return false;
             }
+            if (handedToApplication) {
+                delegate.complete(); // the application's own complete(), through this context, is then harmless
+            }
         } catch (RuntimeException whileAnswering) {
             // The cycle ended otherwise meanwhile (the container's timeout): the listener's own failure is thrown on.
             failure.addSuppressed(whileAnswering);
@@ -111,6 +121,28 @@ final class CompletingAsyncContext implements AsyncContext {
         ended = true;
         completedByFilter = true;
         return true;
+    }
+
+    /** The request handed this context to the application ({@link #handedToApplication}). */
+    void handedToApplication() {
+        handedToApplication = true;
+    }
+
+    /**
+     * Completes the cycle whose listener's failure the filter answered, once the listener was told of it, when the
+     * application holds the container's own context: its {@code onError}, told first, completes it in most
+     * applications, and the filter's {@code complete()} comes second, where Tomcat refuses it (Jetty ignores it);
+     * one that does not complete there leaves it to the filter's.
+     */
+    void listenerTold() {
+        if (!completedByFilter || handedToApplication) {
+            return; // not answered, or completed as it was answered
+        }
+        try {
+            delegate.complete();
+        } catch (IllegalStateException completedByTheApplication) {
+            // Tomcat: the application's onError completed it, as it should.
+        }
     }
 
     @Override

@@ -141,7 +141,11 @@ final class DroppingOutputStream extends ServletOutputStream {
                 if (!owner.answersListenerFailure(own)) {
                     return false;
                 }
-                listener.onError(own);
+                try {
+                    listener.onError(own);
+                } finally {
+                    owner.listenerTold();
+                }
                 return true;
             }
 

@@ -66,10 +66,9 @@ public interface Interception {
      * @param request the request
      * @param response the capturing response of the request
      * @param failure what the callback threw
-     * @param context the container's async context, to complete once answered
-     * @return whether the failure was answered with a page and the cycle completed; if not, the caller throws it on
-     *     to the container as before (after commit, a client's abort, no upstream failure)
+     * @return whether the failure was answered with a page, which the caller then completes the cycle after
+     *     ({@code CompletingAsyncContext.answersListenerFailure}); if not, the caller throws it on to the container as
+     *     before (after commit, a client's abort, no upstream failure)
      */
-    boolean onListenerFailure(HttpServletRequest request, CapturingResponse response, Throwable failure,
-            AsyncContext context);
+    boolean onListenerFailure(HttpServletRequest request, CapturingResponse response, Throwable failure);
 }

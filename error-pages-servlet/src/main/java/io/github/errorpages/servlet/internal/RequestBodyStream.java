@@ -177,7 +177,11 @@ final class RequestBodyStream extends ServletInputStream {
                 if (!request.answersListenerFailure(own)) {
                     return false;
                 }
-                listener.onError(own);
+                try {
+                    listener.onError(own);
+                } finally {
+                    request.listenerTold();
+                }
                 return true;
             }
 
