@@ -81,10 +81,10 @@ import org.slf4j.LoggerFactory;
  * suspends the response at the end of a forward, after which no page can be written.
  *
  * <p>An upstream failure a {@code ReadListener} or {@code WriteListener} throws before the response is committed is
- * answered at once, and the cycle completed, whoever started the cycle: the application through the request the
- * filter handed down, a filter in front of this one (the application taking the cycle with
- * {@code getAsyncContext()}), or the application on the container's own request, past the filter's wrapper (a
- * framework that unwraps the request). In that last setup the application holds the container's own
+ * answered at once, and the cycle completed. For a {@code WriteListener} that holds whoever started the cycle: the
+ * application through the request the filter handed down, a filter in front of this one (the application taking the
+ * cycle with {@code getAsyncContext()}), or the application on the container's own request, past the filter's
+ * wrapper (a framework that unwraps the request). In that last setup the application holds the container's own
  * {@code AsyncContext}: the filter completes it only after the listener's {@code onError} was told of the failure,
  * for Tomcat refuses a second {@code complete()} with an {@code IllegalStateException}. The listener must be set on
  * the stream of the response the filter handed down (or of a wrapper of it): one set on the container's own response
