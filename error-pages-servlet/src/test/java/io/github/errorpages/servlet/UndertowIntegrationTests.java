@@ -35,9 +35,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -48,6 +50,8 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The filter in Undertow 2.3 (Servlet 6.0), whose responses keep state where Jetty's and Tomcat's do not: its cookies
@@ -63,6 +67,8 @@ class UndertowIntegrationTests {
     private static FaultyUpstream heads;
     /** What the {@link #writeListenerThrows()} servlet's {@code onError} got. */
     private static final BlockingQueue<Throwable> writeListenerErrors = new LinkedBlockingQueue<>();
+    /** What the {@link TestServlets#writeListenerThrowsInACycleStartedPastTheFilter} servlets told. */
+    private static final BlockingQueue<Object> told = new LinkedBlockingQueue<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -84,6 +90,9 @@ class UndertowIntegrationTests {
                         (request, response, chain) -> chain.doFilter(request,
                                 new WriterOrStream((HttpServletResponse) response)))))
                 .addFilterUrlMapping("exclusive", "/exclusive", DispatcherType.REQUEST)
+                .addFilter(Servlets.filter("startingAsyncInFront", Filter.class, new ImmediateInstanceFactory<Filter>(
+                        TestServlets.startingAsyncInFront())).setAsyncSupported(true))
+                .addFilterUrlMapping("startingAsyncInFront", "/front-started-async/*", DispatcherType.REQUEST)
                 .addFilter(Servlets.filter("errorPagesFilter", Filter.class,
                         new ImmediateInstanceFactory<Filter>(new ErrorPagesFilter())).setAsyncSupported(true))
                 .addFilterUrlMapping("errorPagesFilter", "/*", DispatcherType.REQUEST)
@@ -116,6 +125,11 @@ class UndertowIntegrationTests {
         info.addServlet(refusedProxy());
         info.addServlet(servlet("write-listener-throws", "/write-listener-throws", writeListenerThrows())
                 .setAsyncSupported(true));
+        for (String started : List.of("front-started-async", "unwrapped-async")) {
+            info.addServlet(servlet(started, "/" + started + "/*",
+                    TestServlets.writeListenerThrowsInACycleStartedPastTheFilter(told)).setAsyncSupported(true));
+        }
+        info.addServlet(servlet("remote-port", "/remote-port", TestServlets.remotePort()));
         info.addServlet(servlet("async-restarted-timeout-listener", "/async-restarted-timeout-listener",
                 TestServlets.asyncRestartedTimeoutAnsweredWith(504)).setAsyncSupported(true));
         info.addServlet(servlet("forward", "/forward/*", TestServlets.servlet((request, response) ->
@@ -482,6 +496,55 @@ class UndertowIntegrationTests {
         // Called once the page is written: awaited, for the client may have it first.
         assertThat(writeListenerErrors.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete()"
                 + " there").isInstanceOf(ConnectException.class);
+    }
+
+    /**
+     * The same failures, thrown by a write listener set on the filter's stream in a cycle its request wrapper did not
+     * start: a filter in front of it started the cycle, which the servlet took with {@code getAsyncContext()}
+     * ({@code front-started-async}), or the servlet started it on Undertow's request, past the wrapper
+     * ({@code unwrapped-async}). They are answered all the same, at once, with the status and Retry-After of the cause
+     * and the format the Accept asks for (R1, R2, R7, R8, R9, R32, R36), logged once. The application's
+     * {@code complete()} in its {@code onError}, through the context it holds, breaks nothing, and the next request
+     * on the same connection gets its own answer; one that does not complete there ({@code complete=no}) has it
+     * completed by the filter.
+     */
+    @ParameterizedTest
+    @CsvSource({"front-started-async, refused, json, 502, 10, connection_refused, yes",
+            "front-started-async, unavailable, html, 503, 42, destination_unavailable, yes",
+            "unwrapped-async, refused, html, 502, 10, connection_refused, yes",
+            "unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "unwrapped-async, refused, json, 502, 10, connection_refused, no"})
+    void answersAnUpstreamFailureAWriteListenerThrowsInACycleStartedPastTheFiltersWrapper(String started,
+            String thrown, String format, int status, String retryAfter, String token, String complete)
+            throws InterruptedException {
+        String accept = format.equals("json") ? "application/json" : Client.BROWSER_ACCEPT;
+        told.clear();
+        HttpClient oneConnection = Client.ofItsOwn();
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+        long start = System.nanoTime();
+        String log = StandardError.capture(() -> answered.set(Client.get(oneConnection, URI.create("http://127.0.0.1:"
+                + port + "/" + started + "/" + thrown + "?complete=" + complete), accept)));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        PageAssertions.assertErrorPage(answered.get(), "GET", status, retryAfter);
+        PageAssertions.assertNoLeak(answered.get());
+        if (format.equals("json")) {
+            assertThat(answered.get().headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(Client.text(answered.get())).contains("\"code\": \"" + token + "\"");
+        } else {
+            assertThat(answered.get().headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
+            assertThat(Client.text(answered.get())).startsWith("<!DOCTYPE html>");
+        }
+        assertThat(took).as("answered at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(10));
+        assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+        Object remotePort = told.poll(10, TimeUnit.SECONDS);
+        // Called once the page is written: awaited, for the client may have it first.
+        assertThat(told.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete() there")
+                .isInstanceOf(thrown.equals("unavailable") ? UpstreamFailureException.class : ConnectException.class);
+        HttpResponse<byte[]> next = Client.get(oneConnection, URI.create("http://127.0.0.1:" + port + "/remote-port"),
+                "application/json");
+        assertThat(next.statusCode()).isEqualTo(200);
+        assertThat(Client.text(next)).as("answered on the same connection").isEqualTo(String.valueOf(remotePort));
     }
 
     /**
