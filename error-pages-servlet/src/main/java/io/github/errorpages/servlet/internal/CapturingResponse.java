@@ -95,7 +95,8 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     /**
      * The request wrapper that started an async cycle of this response's request, {@code null} before one was started:
      * what the application's {@code WriteListener} throws is answered through its cycle
-     * ({@link #answersListenerFailure}). Set by {@link AsyncCapturingRequest} as it starts a cycle.
+     * ({@link #answersListenerFailure}). Set by {@link AsyncCapturingRequest} as it first wraps a context of the
+     * request's cycle: one it starts or hands out, or one started past it, as the chain returns in it.
      */
     private volatile @Nullable AsyncCapturingRequest asyncRequest;
 
@@ -492,8 +493,9 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     }
 
     /**
-     * Notes the request wrapper that started an async cycle of this response's request: a {@code WriteListener} can be
-     * set only once one was ({@code ServletOutputStream.setWriteListener}), and its failures are answered through it.
+     * Notes the request wrapper that saw an async cycle of this response's request: a {@code WriteListener} can be set
+     * only once one was started ({@code ServletOutputStream.setWriteListener}), and its failures are answered through
+     * it.
      *
      * @param request the request wrapper of the same request
      */
