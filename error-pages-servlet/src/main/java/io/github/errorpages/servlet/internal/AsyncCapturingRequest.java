@@ -131,7 +131,15 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
      * containers call it only once the dispatch that set it returned, so after this.
      */
     public void chainReturnedInCycle() {
-        wrap(super.getAsyncContext());
+        AsyncContext context;
+        try {
+            context = super.getAsyncContext();
+        } catch (IllegalStateException endedMeanwhile) {
+            // Completed on another thread since the filter saw it started (Jetty and Tomcat still hand it out until
+            // the dispatch returns; a container that does not must not turn a served request into an error).
+            return;
+        }
+        wrap(context);
     }
 
     /** The context handed to the application for a container's: it holds this one, not the container's. */
