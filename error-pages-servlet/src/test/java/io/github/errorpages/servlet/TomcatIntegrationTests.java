@@ -58,6 +58,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -590,6 +591,83 @@ class TomcatIntegrationTests {
             in.read();
             exchange.setSoLinger(true, 0);
         });
+    }
+
+    /**
+     * An answer in the middle of a paused upload on Tomcat, in a servlet without async support, whose body each
+     * transport reads with blocking I/O: the page (the upstream reset once it read part of the upload, R2), or the
+     * upstream's early 413 relayed whole (the Jetty transport; the JDK's client reads no answer before the whole
+     * upload), goes out at once, saying {@code Connection: close}, though the proxy's read of the upload is still
+     * blocked. The request's thread returns, and the connection ends with nothing after the answer, once Tomcat's read
+     * timeout (its {@code connectionTimeout}, 6 s here) ends that read. Not sooner: Tomcat's blocking NIO read
+     * ({@code NioEndpoint.NioSocketWrapper.fillReadBuffer}) swallows the interrupt that ends Jetty's
+     * (ReverseProxyServletIntegrationTests#aPageInTheMiddleOfAPausedUploadEndsTheConnectionWithoutWaitingForTheClient),
+     * and nothing in the Servlet API wakes it (closing the request's input or the response's output, an
+     * AsyncContext completed: the read waits on). The bound is that read timeout: {@code connectionTimeout}, 60 s by
+     * default, 20 s in the {@code server.xml} Tomcat ships ({@code connectionUploadTimeout} with
+     * {@code disableUploadTimeout="false"}). The answer must not wait for it, or a client pausing for it gives up.
+     */
+    @ParameterizedTest(name = "{0}, upstream: {1}")
+    @CsvSource({"JETTY, reset", "JDK, reset", "JETTY, early 413"})
+    void anAnswerInTheMiddleOfAPausedUploadGoesOutAtOnceAndTheConnectionEndsWithTomcatsReadTimeout(
+            ProxyTransport transport, String upstreamDoes) throws Exception {
+        boolean early = upstreamDoes.equals("early 413");
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        CompletableFuture<Void> returned = new CompletableFuture<>();
+        try (ServerSocket listening = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> upstreamDone = CompletableFuture.runAsync(() -> {
+                try (Socket upstream = listening.accept()) {
+                    InputStream in = upstream.getInputStream();
+                    UploadWatch.readUntilTheProxyWaitsForMoreUpload(in, waitingForMoreUpload);
+                    if (early) {
+                        upstream.getOutputStream().write(("HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
+                                + "Content-Length: 8\r\n\r\ntoo big!").getBytes(StandardCharsets.US_ASCII));
+                        upstream.getOutputStream().flush();
+                        upstream.shutdownOutput(); // the answer's end, read or not what is left of the upload
+                        in.transferTo(OutputStream.nullOutputStream()); // until the proxy closes its connection
+                    } else {
+                        upstream.setSoLinger(true, 0); // a reset, before the rest of the body
+                    }
+                } catch (IOException ended) {
+                    // the proxy gave the connection up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("paused").endpoints(
+                    URI.create("http://127.0.0.1:" + listening.getLocalPort())).maxAttempts(1).build());
+            try (TomcatServer tomcat = TomcatServer.inCode().connectionTimeout(Duration.ofSeconds(6))
+                            .filter("returned", (request, response, chain) -> {
+                                try {
+                                    chain.doFilter(request, response);
+                                } finally {
+                                    returned.complete(null);
+                                }
+                            })
+                            .filter("watch", new UploadWatch(10, waitingForMoreUpload))
+                            .servlet("/*", ReverseProxyServlet.builder(guard).transport(transport).build(), false)
+                            .start();
+                    Socket uploader = new Socket("127.0.0.1", tomcat.uri("/").getPort())) {
+                uploader.setSoTimeout(3_000); // half the read timeout: the answer comes before that read ends
+                UploadWatch.sendHalfAnUpload(uploader.getOutputStream());
+                HttpTester.Response answer = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+                assertThat(answer.getStatus()).isEqualTo(early ? 413 : 502);
+                assertThat(answer.get("Connection")).isEqualToIgnoringCase("close");
+                assertThat(answer.getContent()).as("the answer, whole")
+                        .matches(early ? "too big!" : "(?s).*\"status\":\\s*502.*");
+
+                uploader.setSoTimeout(30_000);
+                int next;
+                try {
+                    next = uploader.getInputStream().read();
+                } catch (SocketException resetByTomcat) {
+                    next = -1; // an end as good as a close
+                }
+                assertThat(next).as("the connection's end after the answer").isEqualTo(-1);
+                assertThat(returned).as("the request's thread returned").succeedsWithin(Duration.ofSeconds(30));
+            }
+            upstreamDone.get(10, TimeUnit.SECONDS);
+        }
     }
 
     /** What an upstream of one exchange does once it has read the request's head. */
