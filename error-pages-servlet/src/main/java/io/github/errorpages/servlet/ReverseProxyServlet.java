@@ -543,6 +543,27 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     /**
+     * Ends the response to a client whose upload is part-way once the upstream's early answer was relayed whole over
+     * HTTP/1, saying {@code Connection: close} (JettyForwarder's relayHead): the client gets the answer's end now, not
+     * once the read of the upload returned ({@link #stopReading}). An answer of unknown length ends only with its
+     * last chunk, which the container writes as the response ends: on Tomcat, whose blocking read the interrupt does
+     * not end, the client waited for it until Tomcat's read timeout. Not within an include, whose response is the
+     * includer's. (An answer the filter in front replaces with its page is dropped: its page comes in
+     * {@link #stopReading}.)
+     */
+    private static void endWholeEarlyAnswer(HttpServletRequest request, HttpServletResponse response) {
+        if (request.getAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE) == null // said by HTTP/1 answers only
+                || request.getDispatcherType() == DispatcherType.INCLUDE) {
+            return;
+        }
+        try {
+            response.getOutputStream().close();
+        } catch (IOException | RuntimeException clientGone) {
+            // nothing to end: the connection ends without it
+        }
+    }
+
+    /**
      * Stops the proxy's reads of the client's body, and over HTTP/1 returns only once none is under way: a read left
      * blocked in the container's stream after the servlet returned read into the objects the container reuses for the
      * connection's next request. On Tomcat the client's next bytes were then parsed as a request of NULs and answered
@@ -651,6 +672,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
                 answerOutcome(proxy, request, response, outcome, exchange.writesWithoutBlocking(),
                         !committedBefore && !exchange.relaysResponse(), exchange.relaysResponse());
+                if (outcome == ExchangeOutcome.DONE && reads != null) {
+                    endWholeEarlyAnswer(request, response); // before the wait for the read in stopReading
+                }
             } finally {
                 if (reads != null) {
                     stopReading(request, response, reads); // the client's thread may be reading it still
