@@ -75,9 +75,22 @@ final class Client {
 
     /** A GET with the client given ({@link #ofItsOwn()}), so that its next request reuses the connection. */
     static HttpResponse<byte[]> get(HttpClient client, URI uri, String accept) {
+        return send(client, HttpRequest.newBuilder(uri).GET(), accept);
+    }
+
+    /**
+     * A GET, or a POST of a short text body (not a form, whose parameters a container reads the body for), with the
+     * client given ({@link #ofItsOwn()}), so that its next request reuses the connection.
+     */
+    static HttpResponse<byte[]> send(HttpClient client, String method, URI uri, String accept) {
+        return "POST".equals(method) ? send(client, HttpRequest.newBuilder(uri).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("order=42&note=urgent")), accept) : get(client, uri, accept);
+    }
+
+    private static HttpResponse<byte[]> send(HttpClient client, HttpRequest.Builder request, String accept) {
         try {
-            return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).header("Accept", accept)
-                    .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            return client.send(request.timeout(Duration.ofSeconds(20)).header("Accept", accept).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

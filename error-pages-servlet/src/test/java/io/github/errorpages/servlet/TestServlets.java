@@ -8,7 +8,9 @@ import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
@@ -20,6 +22,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Queue;
+import java.util.function.Consumer;
 
 /** Servlets written as lambdas, for tests. */
 final class TestServlets {
@@ -83,18 +86,22 @@ final class TestServlets {
     }
 
     /**
-     * A servlet whose {@code WriteListener}, set on the stream of the response the filter handed down, throws before
-     * it wrote anything what the path's last segment names: a refused connection ({@code refused}, a
-     * {@link ConnectException}) or an upstream failure of a 503 with the breaker's remaining open time of 42 s
-     * ({@code unavailable}), in a cycle the filter's request wrapper did not start: started by
-     * {@link #startingAsyncInFront()} ({@code /front-started-async/...}), which the servlet takes with
-     * {@code getAsyncContext()}, or by the servlet itself on the container's request, past the filter's wrapper, whose
-     * own context it then holds ({@code /unwrapped-async/...}, a 120 s cycle). It tells {@code told} the remote port of
-     * its connection; then its {@code onError} completes the cycle through the context it holds, as an application
-     * releasing what it holds would (not with the parameter {@code complete=no}), and tells what it got, or the
+     * A servlet whose listener, set on a stream the filter handed down, throws before it wrote anything what the path's
+     * last segment names: a refused connection ({@code refused}, a {@link ConnectException}) or an upstream failure of
+     * a 503 with the breaker's remaining open time of 42 s ({@code unavailable}), in a cycle the filter's request
+     * wrapper did not start: started by {@link #startingAsyncInFront()} ({@code /front-started-async/...}), which the
+     * servlet takes with {@code getAsyncContext()}, or by the servlet itself on the container's request, past the
+     * filter's wrapper, whose own context it then holds ({@code /unwrapped-async/...}, a 120 s cycle). The listener is
+     * the {@code WriteListener} of the response's stream (throwing from {@code onWritePossible}) for a GET; for a POST
+     * the {@code ReadListener} of the request's stream, as an application that relayed the body to an upstream that
+     * refused, throwing from {@code onAllDataRead} once it read the whole body, or from {@code onDataAvailable} after
+     * its first read (the parameter {@code from=data-available}). The POST's body must not be a form, whose parameters
+     * the container would read the body for. It tells {@code told} the remote port of its connection; then its
+     * {@code onError} completes the cycle through the context it holds, as an application releasing what it holds
+     * would (not with the parameter {@code complete=no}), and tells what it got, or the
      * {@code IllegalStateException} of that {@code complete()}.
      */
-    static HttpServlet writeListenerThrowsInACycleStartedPastTheFilter(Queue<Object> told) {
+    static HttpServlet listenerThrowsInACycleStartedPastTheFilter(Queue<Object> told) {
         return servlet((request, response) -> {
             AsyncContext async;
             if (request.getRequestURI().startsWith("/unwrapped-async/")) {
@@ -110,32 +117,65 @@ final class TestServlets {
             told.add(request.getRemotePort());
             boolean unavailable = request.getRequestURI().endsWith("/unavailable");
             boolean completes = !"no".equals(request.getParameter("complete"));
+            boolean fromDataAvailable = "data-available".equals(request.getParameter("from"));
+            Consumer<Throwable> onError = failure -> {
+                try {
+                    if (completes) {
+                        async.complete();
+                    }
+                    told.add(failure);
+                } catch (IllegalStateException completedTwice) {
+                    told.add(completedTwice);
+                }
+            };
             response.setContentType("text/plain");
+            if (request.getMethod().equals("POST")) {
+                ServletInputStream in = request.getInputStream();
+                in.setReadListener(new ReadListener() {
+                    @Override
+                    public void onDataAvailable() throws IOException {
+                        byte[] buffer = new byte[1000];
+                        while (in.isReady() && in.read(buffer) >= 0) {
+                            if (fromDataAvailable) {
+                                throwUpstreamFailure(unavailable);
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void onAllDataRead() throws IOException {
+                        throwUpstreamFailure(unavailable);
+                    }
+
+                    @Override
+                    public void onError(Throwable failure) {
+                        onError.accept(failure);
+                    }
+                });
+                return;
+            }
             ServletOutputStream out = response.getOutputStream();
             out.setWriteListener(new WriteListener() {
                 @Override
                 public void onWritePossible() throws IOException {
-                    if (unavailable) {
-                        throw new UpstreamFailureException(UpstreamFailure.builder(
-                                FailureCause.DESTINATION_UNAVAILABLE).upstream("billing")
-                                .breakerRemainingOpen(Duration.ofSeconds(42)).build(), null);
-                    }
-                    throw new ConnectException("Connection refused");
+                    throwUpstreamFailure(unavailable);
                 }
 
                 @Override
                 public void onError(Throwable failure) {
-                    try {
-                        if (completes) {
-                            async.complete();
-                        }
-                        told.add(failure);
-                    } catch (IllegalStateException completedTwice) {
-                        told.add(completedTwice);
-                    }
+                    onError.accept(failure);
                 }
             });
         });
+    }
+
+    /** Throws the failure of {@link #listenerThrowsInACycleStartedPastTheFilter}: a 503's, or a refused connection. */
+    private static void throwUpstreamFailure(boolean unavailable) throws ConnectException {
+        if (unavailable) {
+            throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE)
+                    .upstream("billing").breakerRemainingOpen(Duration.ofSeconds(42)).build(), null);
+        }
+        throw new ConnectException("Connection refused");
     }
 
     /** A servlet that answers with the remote port of the request's connection, to tell connections apart. */

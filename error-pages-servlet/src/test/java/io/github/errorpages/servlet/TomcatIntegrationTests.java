@@ -1178,11 +1178,13 @@ class TomcatIntegrationTests {
     }
 
     /**
-     * The same failures, thrown by a write listener set on the filter's stream in a cycle its request wrapper did not
-     * start: a filter in front of it started the cycle, which the servlet took with {@code getAsyncContext()}
-     * ({@code front-started-async}), or the servlet started it on Tomcat's request, past the wrapper
-     * ({@code unwrapped-async}). They are answered all the same, at once, with the status and Retry-After of the cause
-     * and the format the Accept asks for (R1, R2, R7, R8, R9, R32, R36), logged once: the client got an empty 200.
+     * The same failures, thrown by a write listener set on the filter's stream ({@code write}), or by a read listener
+     * set on the filter's request stream of a POST from {@code onAllDataRead} or {@code onDataAvailable}, in a cycle
+     * its request wrapper did not start: a filter in front of it started the cycle, which the servlet took with
+     * {@code getAsyncContext()} ({@code front-started-async}), or the servlet started it on Tomcat's request, past the
+     * wrapper ({@code unwrapped-async}). They are answered all the same, at once, with the status and Retry-After of
+     * the cause and the format the Accept asks for (R1, R2, R7, R8, R9, R32, R36), logged once: the client got an
+     * empty 200.
      * The application's {@code complete()} in its {@code onError}, through the context it holds, breaks nothing: no
      * {@code IllegalStateException} (Tomcat refuses a second {@code complete()} of its own context: the filter's
      * comes after the application's there), and the next request on the same connection gets its own answer, not a
@@ -1191,29 +1193,34 @@ class TomcatIntegrationTests {
      * filter: the next request waited for the cycle's timeout.
      */
     @ParameterizedTest
-    @CsvSource({"front-started-async, refused, json, 502, 10, connection_refused, yes",
-            "front-started-async, unavailable, html, 503, 42, destination_unavailable, yes",
-            "unwrapped-async, refused, html, 502, 10, connection_refused, yes",
-            "unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
-            "unwrapped-async, refused, json, 502, 10, connection_refused, no"})
-    void answersAnUpstreamFailureAWriteListenerThrowsInACycleStartedPastTheFiltersWrapper(String started,
+    @CsvSource({"write, front-started-async, refused, json, 502, 10, connection_refused, yes",
+            "write, front-started-async, unavailable, html, 503, 42, destination_unavailable, yes",
+            "write, unwrapped-async, refused, html, 502, 10, connection_refused, yes",
+            "write, unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "write, unwrapped-async, refused, json, 502, 10, connection_refused, no",
+            "all-data-read, front-started-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "all-data-read, unwrapped-async, refused, html, 502, 10, connection_refused, yes",
+            "all-data-read, unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "all-data-read, unwrapped-async, refused, json, 502, 10, connection_refused, no"})
+    void answersAnUpstreamFailureAListenerThrowsInACycleStartedPastTheFiltersWrapper(String from, String started,
             String thrown, String format, int status, String retryAfter, String token, String complete)
             throws InterruptedException {
+        String method = from.equals("write") ? "GET" : "POST";
         String accept = format.equals("json") ? JSON : Client.BROWSER_ACCEPT;
         BlockingQueue<Object> told = new LinkedBlockingQueue<>();
         try (TomcatServer server = TomcatServer.inCode()
                 .filter("startingAsyncInFront", TestServlets.startingAsyncInFront(), "REQUEST")
                 .filter(ErrorPagesFilter.builder().build())
-                .servlet("/" + started + "/*", TestServlets.writeListenerThrowsInACycleStartedPastTheFilter(told))
+                .servlet("/" + started + "/*", TestServlets.listenerThrowsInACycleStartedPastTheFilter(told))
                 .servlet("/remote-port", TestServlets.remotePort()).start()) {
             HttpClient oneConnection = Client.ofItsOwn();
             AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
             long start = System.nanoTime();
-            String log = StandardError.capture(() -> answered.set(Client.get(oneConnection,
-                    server.uri("/" + started + "/" + thrown + "?complete=" + complete), accept)));
+            String log = StandardError.capture(() -> answered.set(Client.send(oneConnection, method,
+                    server.uri("/" + started + "/" + thrown + "?complete=" + complete + "&from=" + from), accept)));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-            assertErrorPage(answered.get(), "GET", status, retryAfter);
+            assertErrorPage(answered.get(), method, status, retryAfter);
             assertNoLeak(answered.get());
             if (format.equals("json")) {
                 assertThat(answered.get().headers().firstValue("Content-Type")).hasValue("application/problem+json");
@@ -1238,6 +1245,7 @@ class TomcatIntegrationTests {
             } else {
                 assertThat(Client.text(next)).as("answered on the same connection").isEqualTo(String.valueOf(port));
             }
+            assertThat(told).as("the listener called no more after its onError").isEmpty();
         }
     }
 

@@ -67,7 +67,7 @@ class UndertowIntegrationTests {
     private static FaultyUpstream heads;
     /** What the {@link #writeListenerThrows()} servlet's {@code onError} got. */
     private static final BlockingQueue<Throwable> writeListenerErrors = new LinkedBlockingQueue<>();
-    /** What the {@link TestServlets#writeListenerThrowsInACycleStartedPastTheFilter} servlets told. */
+    /** What the {@link TestServlets#listenerThrowsInACycleStartedPastTheFilter} servlets told. */
     private static final BlockingQueue<Object> told = new LinkedBlockingQueue<>();
 
     @BeforeAll
@@ -127,7 +127,7 @@ class UndertowIntegrationTests {
                 .setAsyncSupported(true));
         for (String started : List.of("front-started-async", "unwrapped-async")) {
             info.addServlet(servlet(started, "/" + started + "/*",
-                    TestServlets.writeListenerThrowsInACycleStartedPastTheFilter(told)).setAsyncSupported(true));
+                    TestServlets.listenerThrowsInACycleStartedPastTheFilter(told)).setAsyncSupported(true));
         }
         info.addServlet(servlet("remote-port", "/remote-port", TestServlets.remotePort()));
         info.addServlet(servlet("async-restarted-timeout-listener", "/async-restarted-timeout-listener",
@@ -499,34 +499,43 @@ class UndertowIntegrationTests {
     }
 
     /**
-     * The same failures, thrown by a write listener set on the filter's stream in a cycle its request wrapper did not
-     * start: a filter in front of it started the cycle, which the servlet took with {@code getAsyncContext()}
-     * ({@code front-started-async}), or the servlet started it on Undertow's request, past the wrapper
-     * ({@code unwrapped-async}). They are answered all the same, at once, with the status and Retry-After of the cause
-     * and the format the Accept asks for (R1, R2, R7, R8, R9, R32, R36), logged once. The application's
-     * {@code complete()} in its {@code onError}, through the context it holds, breaks nothing, and the next request
-     * on the same connection gets its own answer; one that does not complete there ({@code complete=no}) has it
-     * completed by the filter.
+     * The same failures, thrown by a write listener set on the filter's stream ({@code write}), or by a read listener
+     * set on the filter's request stream of a POST from {@code onAllDataRead} or {@code onDataAvailable}, in a cycle
+     * its request wrapper did not start: a filter in front of it started the cycle, which the servlet took with
+     * {@code getAsyncContext()} ({@code front-started-async}), or the servlet started it on Undertow's request, past
+     * the wrapper ({@code unwrapped-async}). They are answered all the same, at once, with the status and Retry-After
+     * of the cause and the format the Accept asks for (R1, R2, R7, R8, R9, R32, R36), logged once. The application's
+     * {@code complete()} in its {@code onError}, through the context it holds, breaks nothing: the listener is called
+     * no more, and the next request on the same connection gets its own answer; one that does not complete there
+     * ({@code complete=no}) has it completed by the filter.
      */
     @ParameterizedTest
-    @CsvSource({"front-started-async, refused, json, 502, 10, connection_refused, yes",
-            "front-started-async, unavailable, html, 503, 42, destination_unavailable, yes",
-            "unwrapped-async, refused, html, 502, 10, connection_refused, yes",
-            "unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
-            "unwrapped-async, refused, json, 502, 10, connection_refused, no"})
-    void answersAnUpstreamFailureAWriteListenerThrowsInACycleStartedPastTheFiltersWrapper(String started,
+    @CsvSource({"write, front-started-async, refused, json, 502, 10, connection_refused, yes",
+            "write, front-started-async, unavailable, html, 503, 42, destination_unavailable, yes",
+            "write, unwrapped-async, refused, html, 502, 10, connection_refused, yes",
+            "write, unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "write, unwrapped-async, refused, json, 502, 10, connection_refused, no",
+            "all-data-read, front-started-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "data-available, front-started-async, refused, html, 502, 10, connection_refused, yes",
+            "all-data-read, unwrapped-async, refused, html, 502, 10, connection_refused, yes",
+            "all-data-read, unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "data-available, unwrapped-async, refused, json, 502, 10, connection_refused, yes",
+            "all-data-read, unwrapped-async, refused, json, 502, 10, connection_refused, no"})
+    void answersAnUpstreamFailureAListenerThrowsInACycleStartedPastTheFiltersWrapper(String from, String started,
             String thrown, String format, int status, String retryAfter, String token, String complete)
             throws InterruptedException {
+        String method = from.equals("write") ? "GET" : "POST";
         String accept = format.equals("json") ? "application/json" : Client.BROWSER_ACCEPT;
         told.clear();
         HttpClient oneConnection = Client.ofItsOwn();
         AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
         long start = System.nanoTime();
-        String log = StandardError.capture(() -> answered.set(Client.get(oneConnection, URI.create("http://127.0.0.1:"
-                + port + "/" + started + "/" + thrown + "?complete=" + complete), accept)));
+        URI uri = URI.create("http://127.0.0.1:" + port + "/" + started + "/" + thrown + "?complete=" + complete
+                + "&from=" + from);
+        String log = StandardError.capture(() -> answered.set(Client.send(oneConnection, method, uri, accept)));
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-        PageAssertions.assertErrorPage(answered.get(), "GET", status, retryAfter);
+        PageAssertions.assertErrorPage(answered.get(), method, status, retryAfter);
         PageAssertions.assertNoLeak(answered.get());
         if (format.equals("json")) {
             assertThat(answered.get().headers().firstValue("Content-Type")).hasValue("application/problem+json");
@@ -545,6 +554,7 @@ class UndertowIntegrationTests {
                 "application/json");
         assertThat(next.statusCode()).isEqualTo(200);
         assertThat(Client.text(next)).as("answered on the same connection").isEqualTo(String.valueOf(remotePort));
+        assertThat(told).as("the listener called no more after its onError").isEmpty();
     }
 
     /**
