@@ -1184,7 +1184,9 @@ class TomcatIntegrationTests {
      * {@code getAsyncContext()} ({@code front-started-async}), or the servlet started it on Tomcat's request, past the
      * wrapper ({@code unwrapped-async}). They are answered all the same, at once, with the status and Retry-After of
      * the cause and the format the Accept asks for (R1, R2, R7, R8, R9, R32, R36), logged once: the client got an
-     * empty 200.
+     * empty 200. Tomcat calls {@code onAllDataRead} after an {@code onDataAvailable} that read the body to its end,
+     * also when that threw: the filter calls the application's listener no more once it answered, where what the
+     * listener threw again there dropped the connection (and was told to its {@code onError} a second time).
      * The application's {@code complete()} in its {@code onError}, through the context it holds, breaks nothing: no
      * {@code IllegalStateException} (Tomcat refuses a second {@code complete()} of its own context: the filter's
      * comes after the application's there), and the next request on the same connection gets its own answer, not a
@@ -1199,8 +1201,10 @@ class TomcatIntegrationTests {
             "write, unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
             "write, unwrapped-async, refused, json, 502, 10, connection_refused, no",
             "all-data-read, front-started-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "data-available, front-started-async, refused, html, 502, 10, connection_refused, yes",
             "all-data-read, unwrapped-async, refused, html, 502, 10, connection_refused, yes",
             "all-data-read, unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
+            "data-available, unwrapped-async, refused, json, 502, 10, connection_refused, yes",
             "all-data-read, unwrapped-async, refused, json, 502, 10, connection_refused, no"})
     void answersAnUpstreamFailureAListenerThrowsInACycleStartedPastTheFiltersWrapper(String from, String started,
             String thrown, String format, int status, String retryAfter, String token, String complete)

@@ -136,9 +136,19 @@ final class RequestBodyStream extends ServletInputStream {
     public void setReadListener(ReadListener listener) {
         delegate.setReadListener(new ReadListener() {
             private volatile @Nullable Throwable thrownByListener;
+            /**
+             * Whether the filter answered what a callback threw ({@code answered}): the listener, told of it in its
+             * {@code onError}, is called no more. Tomcat calls {@code onAllDataRead} after an {@code onDataAvailable}
+             * that read the body to its end returned, also when the filter answered what it threw: the application's
+             * listener would be called after its {@code onError}, and what it threw again there ended the connection.
+             */
+            private volatile boolean answeredFailure;
 
             @Override
             public void onDataAvailable() throws IOException {
+                if (answeredFailure) {
+                    return;
+                }
                 try {
                     listener.onDataAvailable();
                 } catch (IOException | RuntimeException own) {
@@ -154,6 +164,9 @@ final class RequestBodyStream extends ServletInputStream {
 
             @Override
             public void onAllDataRead() throws IOException {
+                if (answeredFailure) {
+                    return;
+                }
                 try {
                     listener.onAllDataRead();
                 } catch (IOException | RuntimeException own) {
@@ -177,6 +190,7 @@ final class RequestBodyStream extends ServletInputStream {
                 if (!request.answersListenerFailure(own)) {
                     return false;
                 }
+                answeredFailure = true;
                 try {
                     listener.onError(own);
                 } finally {
