@@ -80,17 +80,20 @@ import org.slf4j.LoggerFactory;
  * returns, which the filter sees when it is registered for the {@code FORWARD} dispatcher type too: Tomcat 11
  * suspends the response at the end of a forward, after which no page can be written.
  *
- * <p>An upstream failure a {@code ReadListener} or {@code WriteListener} throws before the response is committed is
- * answered at once, and the cycle completed. For a {@code WriteListener} that holds whoever started the cycle: the
- * application through the request the filter handed down, a filter in front of this one (the application taking the
- * cycle with {@code getAsyncContext()}), or the application on the container's own request, past the filter's
- * wrapper (a framework that unwraps the request). In that last setup the application holds the container's own
- * {@code AsyncContext}: the filter completes it only after the listener's {@code onError} was told of the failure,
- * for Tomcat refuses a second {@code complete()} with an {@code IllegalStateException}. The listener must be set on
- * the stream of the response the filter handed down (or of a wrapper of it): one set on the container's own response
- * (such as {@code getResponse()} of a cycle started on the container's request without arguments) is out of the
- * filter's reach, and so is an error the container reports to the {@code AsyncListener}s of a cycle that was not
- * started through the filter's request: the container handles those as without the filter.
+ * <p>An upstream failure a {@code ReadListener} (from {@code onDataAvailable} or {@code onAllDataRead}) or a
+ * {@code WriteListener} (from {@code onWritePossible}) throws before the response is committed is answered at once, and
+ * the cycle completed, whoever started the cycle: the application through the request the filter handed down, a filter
+ * in front of this one (the application taking the cycle with {@code getAsyncContext()}), or the application on the
+ * container's own request, past the filter's wrapper (a framework that unwraps the request). In that last setup the
+ * application holds the container's own {@code AsyncContext}: the filter completes it only after the listener's
+ * {@code onError} was told of the failure, for Tomcat refuses a second {@code complete()} with an
+ * {@code IllegalStateException}. Once told, a {@code ReadListener} is called no more (Tomcat would call
+ * {@code onAllDataRead} after an {@code onDataAvailable} that read the body to its end and threw). The listener must be
+ * set on the stream of the request or response the filter handed down (or of a wrapper of it): one set on the
+ * container's own (such as the streams of {@code getRequest()} or {@code getResponse()} of a cycle started on the
+ * container's request without arguments) is out of the filter's reach, and so is an error the container reports to the
+ * {@code AsyncListener}s of a cycle that was not started through the filter's request: the container handles those as
+ * without the filter.
  *
  * <p>Registration, every way a servlet application expects:
  * <ul>
@@ -437,7 +440,7 @@ public final class ErrorPagesFilter implements Filter {
         if (!request.isAsyncStarted()) {
             finish(settings, request, capturing);
         } else if (request instanceof AsyncCapturingRequest wrapped) {
-            // Perhaps started past the wrapper: a WriteListener's failure is answered through the container's context.
+            // Perhaps started past the wrapper: a listener's failure is answered through the container's context.
             wrapped.chainReturnedInCycle();
         }
     }

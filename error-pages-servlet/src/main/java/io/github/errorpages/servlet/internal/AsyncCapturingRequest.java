@@ -126,9 +126,10 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
 
     /**
      * Notes a cycle started past this wrapper as the chain returns in it: by the application on the container's
-     * request, whose own context it holds. A {@code WriteListener} set on the stream of the capturing response is then
-     * answered through the container's context as through one handed out ({@link #answersListenerFailure}): the
-     * containers call it only once the dispatch that set it returned, so after this.
+     * request, whose own context it holds. A {@code ReadListener} set on this request's stream, or a
+     * {@code WriteListener} on the capturing response's, is then answered through the container's context as through
+     * one handed out ({@link #answersListenerFailure}): the containers call it only once the dispatch that set it
+     * returned, so after this.
      */
     public void chainReturnedInCycle() {
         AsyncContext context;
