@@ -78,6 +78,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -1993,55 +1994,17 @@ class ErrorPagesFilterIntegrationTests {
      * cycle's timeout.
      */
     @ParameterizedTest
-    @CsvSource({"write, front-started-async, refused, json, 502, 10, connection_refused, yes",
-            "write, front-started-async, unavailable, html, 503, 42, destination_unavailable, yes",
-            "write, unwrapped-async, refused, html, 502, 10, connection_refused, yes",
-            "write, unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
-            "write, unwrapped-async, refused, json, 502, 10, connection_refused, no",
-            "all-data-read, front-started-async, unavailable, json, 503, 42, destination_unavailable, yes",
-            "data-available, front-started-async, refused, html, 502, 10, connection_refused, yes",
-            "all-data-read, unwrapped-async, refused, html, 502, 10, connection_refused, yes",
-            "all-data-read, unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
-            "data-available, unwrapped-async, refused, json, 502, 10, connection_refused, yes",
-            "all-data-read, unwrapped-async, refused, json, 502, 10, connection_refused, no"})
+    @MethodSource("io.github.errorpages.servlet.ListenerFailuresPastTheWrapper#rows")
     void answersAnUpstreamFailureAListenerThrowsInACycleStartedPastTheFiltersWrapper(String from, String started,
             String thrown, String format, int status, String retryAfter, String token, String complete)
             throws InterruptedException {
-        String method = from.equals("write") ? "GET" : "POST";
-        String accept = format.equals("json") ? JSON : Client.BROWSER_ACCEPT;
         BlockingQueue<Object> told = new LinkedBlockingQueue<>();
         try (JettyServer server = new JettyServer().filter(TestServlets.startingAsyncInFront())
                 .filter(ErrorPagesFilter.builder().build())
                 .servlet("/" + started + "/*", TestServlets.listenerThrowsInACycleStartedPastTheFilter(told))
                 .servlet("/remote-port", TestServlets.remotePort()).start()) {
-            HttpClient oneConnection = Client.ofItsOwn();
-            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
-            long start = System.nanoTime();
-            String log = StandardError.capture(() -> answered.set(Client.send(oneConnection, method,
-                    server.uri("/" + started + "/" + thrown + "?complete=" + complete + "&from=" + from), accept)));
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-
-            assertErrorPage(answered.get(), method, status, retryAfter);
-            assertNoLeak(answered.get());
-            if (format.equals("json")) {
-                assertThat(answered.get().headers().firstValue("Content-Type")).hasValue("application/problem+json");
-                assertThat(Client.text(answered.get())).contains("\"code\": \"" + token + "\"");
-            } else {
-                assertThat(answered.get().headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
-                assertThat(Client.text(answered.get())).startsWith("<!DOCTYPE html>");
-            }
-            assertThat(took).as("answered at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(10));
-            assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
-            assertThat(log).contains("error page status=" + status + " cause=" + token);
-            Object port = told.poll(10, TimeUnit.SECONDS);
-            // Called once the page is written: awaited, for the client may have it first.
-            assertThat(told.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete() there")
-                    .isInstanceOf(thrown.equals("unavailable") ? UpstreamFailureException.class
-                            : ConnectException.class);
-            HttpResponse<byte[]> next = Client.get(oneConnection, server.uri("/remote-port"), JSON);
-            assertThat(next.statusCode()).isEqualTo(200);
-            assertThat(Client.text(next)).as("answered on the same connection").isEqualTo(String.valueOf(port));
-            assertThat(told).as("the listener called no more after its onError").isEmpty();
+            ListenerFailuresPastTheWrapper.answersOnTheSameConnection(server::uri, told, false, from, started, thrown,
+                    format, status, retryAfter, token, complete);
         }
     }
 

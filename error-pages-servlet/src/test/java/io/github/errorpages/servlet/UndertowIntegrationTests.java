@@ -52,6 +52,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The filter in Undertow 2.3 (Servlet 6.0), whose responses keep state where Jetty's and Tomcat's do not: its cookies
@@ -510,51 +511,12 @@ class UndertowIntegrationTests {
      * ({@code complete=no}) has it completed by the filter.
      */
     @ParameterizedTest
-    @CsvSource({"write, front-started-async, refused, json, 502, 10, connection_refused, yes",
-            "write, front-started-async, unavailable, html, 503, 42, destination_unavailable, yes",
-            "write, unwrapped-async, refused, html, 502, 10, connection_refused, yes",
-            "write, unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
-            "write, unwrapped-async, refused, json, 502, 10, connection_refused, no",
-            "all-data-read, front-started-async, unavailable, json, 503, 42, destination_unavailable, yes",
-            "data-available, front-started-async, refused, html, 502, 10, connection_refused, yes",
-            "all-data-read, unwrapped-async, refused, html, 502, 10, connection_refused, yes",
-            "all-data-read, unwrapped-async, unavailable, json, 503, 42, destination_unavailable, yes",
-            "data-available, unwrapped-async, refused, json, 502, 10, connection_refused, yes",
-            "all-data-read, unwrapped-async, refused, json, 502, 10, connection_refused, no"})
+    @MethodSource("io.github.errorpages.servlet.ListenerFailuresPastTheWrapper#rows")
     void answersAnUpstreamFailureAListenerThrowsInACycleStartedPastTheFiltersWrapper(String from, String started,
             String thrown, String format, int status, String retryAfter, String token, String complete)
             throws InterruptedException {
-        String method = from.equals("write") ? "GET" : "POST";
-        String accept = format.equals("json") ? "application/json" : Client.BROWSER_ACCEPT;
-        told.clear();
-        HttpClient oneConnection = Client.ofItsOwn();
-        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
-        long start = System.nanoTime();
-        URI uri = URI.create("http://127.0.0.1:" + port + "/" + started + "/" + thrown + "?complete=" + complete
-                + "&from=" + from);
-        String log = StandardError.capture(() -> answered.set(Client.send(oneConnection, method, uri, accept)));
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-
-        PageAssertions.assertErrorPage(answered.get(), method, status, retryAfter);
-        PageAssertions.assertNoLeak(answered.get());
-        if (format.equals("json")) {
-            assertThat(answered.get().headers().firstValue("Content-Type")).hasValue("application/problem+json");
-            assertThat(Client.text(answered.get())).contains("\"code\": \"" + token + "\"");
-        } else {
-            assertThat(answered.get().headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
-            assertThat(Client.text(answered.get())).startsWith("<!DOCTYPE html>");
-        }
-        assertThat(took).as("answered at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(10));
-        assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
-        Object remotePort = told.poll(10, TimeUnit.SECONDS);
-        // Called once the page is written: awaited, for the client may have it first.
-        assertThat(told.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete() there")
-                .isInstanceOf(thrown.equals("unavailable") ? UpstreamFailureException.class : ConnectException.class);
-        HttpResponse<byte[]> next = Client.get(oneConnection, URI.create("http://127.0.0.1:" + port + "/remote-port"),
-                "application/json");
-        assertThat(next.statusCode()).isEqualTo(200);
-        assertThat(Client.text(next)).as("answered on the same connection").isEqualTo(String.valueOf(remotePort));
-        assertThat(told).as("the listener called no more after its onError").isEmpty();
+        ListenerFailuresPastTheWrapper.answersOnTheSameConnection(path -> URI.create("http://127.0.0.1:" + port + path),
+                told, false, from, started, thrown, format, status, retryAfter, token, complete);
     }
 
     /**
