@@ -819,15 +819,21 @@ public final class ReverseProxyServlet extends HttpServlet {
      * naming the interrupt thrown on (R36). Once the head arrived, a client thread relays the response: the page is
      * written only if the exchange hands the response back before the relay wrote anything to it, which then never
      * starts ({@link JettyForwarder.Exchange#takeResponseBack}). Otherwise the relay ends (abandoned, not aborted: an
-     * abort left it writing the body into the response of a request that ended, its upstream connection held); a
-     * response committed is left to the container to abort, and one not committed yet (the head and the first bytes
-     * of the body in its buffer) gets the page once the relay left it, as over the JDK transport.
+     * abort left it writing the body into the response of a request that ended, its upstream connection held), and
+     * this thread waits until the relay left the response: a response committed is then left to the container to
+     * abort, and one not committed yet (the head and the first bytes of the body in its buffer) gets the page, as over
+     * the JDK transport.
      */
     private static void answerInterrupted(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
             JettyForwarder.Exchange exchange, CompletableFuture<Object> outcome) throws IOException {
         boolean relayed = !exchange.takeResponseBack(new CancellationException("the servlet thread was interrupted"));
-        if (relayed && !response.isCommitted()) {
-            // Soon: the relay is ended and sent nothing yet. A join, which an interrupted thread may make.
+        if (relayed) {
+            // The relay is ended, and its thread leaves the response after the one write it may be making (the head, a
+            // part of the body). Waited for, the response committed or not: this thread's return ends the response,
+            // and Jetty, ending it under a blocking write of the relay's, left that write waiting for good, the relay's
+            // client thread and its upstream connection held. The same bound as that write has without the interrupt:
+            // the container's write timeout for a client that reads nothing. A join, which an interrupted thread may
+            // make.
             outcome.join();
         }
         answerInterrupted(proxy, request, response, relayed,

@@ -2212,7 +2212,9 @@ abstract class ReverseProxyServletIntegrationTests {
      * {@code connection_limit_reached}): thrown on, the interrupt got the container's 500, which named
      * {@code java.io.InterruptedIOException} (R36); the Jetty transport's relay, which may be writing the head, is
      * ended first. One committed (the head and a body longer than the response's buffer sent) is cut short: no last
-     * chunk (R5).
+     * chunk (R5). The Jetty transport's servlet thread waits until the relay's thread, which may be writing a part,
+     * left the response: it threw at once, Jetty ended the response under that write, which then waited for good (in
+     * about one run of 30 of the committed row), the upstream's connection held.
      */
     @ParameterizedTest(name = "interrupted while waiting for {0}")
     @ValueSource(strings = {"the head", "the body", "the body, the head sent"})
