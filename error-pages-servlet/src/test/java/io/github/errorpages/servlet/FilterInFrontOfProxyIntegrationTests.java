@@ -157,9 +157,11 @@ class FilterInFrontOfProxyIntegrationTests {
                 // Read with blocking I/O, the upload's read on the upstream client's thread is interrupted as the
                 // servlet returns: Jetty's reset of the h2 stream does not wake it, and it held the upstream's
                 // connection until the server stopped. Nor is it given up a second later, by the timer of a discarded
-                // body's drain.
+                // body's drain: that timer starts once the proxy has the answer, after it was sent, so a connection
+                // it gives up was held a second at least. The bound is that second, not a few hundred milliseconds,
+                // to leave a busy machine all the room the timer allows.
                 assertThat(answered.get(5, TimeUnit.SECONDS)).as("the upstream's connection held after its answer")
-                        .isLessThan(Duration.ofMillis(500));
+                        .isLessThan(Duration.ofSeconds(1));
                 assertThat(h2.newRequest(jetty.h2cUri("/uploads")).method("OPTIONS").headers(fields -> fields
                         .put("Max-Forwards", "0")).timeout(8, TimeUnit.SECONDS).send().getStatus())
                         .as("the connection's next stream").isEqualTo(200);
