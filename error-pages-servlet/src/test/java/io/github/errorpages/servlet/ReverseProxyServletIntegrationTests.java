@@ -2320,7 +2320,7 @@ abstract class ReverseProxyServletIntegrationTests {
             configured = new JettyServer().sendBufferSize(64 * 1024).filter((request, response, chain) -> {
                 serving.set(Thread.currentThread());
                 try {
-                    chain.doFilter(request, new WriteWatchingResponse((HttpServletResponse) response, writing));
+                    chain.doFilter(request, new WriteSignallingResponse((HttpServletResponse) response, writing));
                 } finally {
                     returned.countDown();
                 }
@@ -2445,12 +2445,26 @@ abstract class ReverseProxyServletIntegrationTests {
                 .anyMatch(frame -> frame.getMethodName().equals("answerInterrupted"));
     }
 
-    /** Tells which thread is inside a write to its output stream, {@code null} between writes. */
-    private static final class WriteWatchingResponse extends HttpServletResponseWrapper {
+    /**
+     * Tells of each write to its output stream, once the bytes are in the response's buffer, and which thread is inside
+     * a write ({@code null} between writes).
+     */
+    private static final class WriteSignallingResponse extends HttpServletResponseWrapper {
+        private final Semaphore written;
         private final AtomicReference<@Nullable Thread> writing;
 
-        WriteWatchingResponse(HttpServletResponse response, AtomicReference<@Nullable Thread> writing) {
+        WriteSignallingResponse(HttpServletResponse response, Semaphore written) {
+            this(response, written, new AtomicReference<>());
+        }
+
+        WriteSignallingResponse(HttpServletResponse response, AtomicReference<@Nullable Thread> writing) {
+            this(response, new Semaphore(0), writing);
+        }
+
+        private WriteSignallingResponse(HttpServletResponse response, Semaphore written,
+                AtomicReference<@Nullable Thread> writing) {
             super(response);
+            this.written = written;
             this.writing = writing;
         }
 
@@ -2470,7 +2484,13 @@ abstract class ReverseProxyServletIntegrationTests {
 
                 @Override
                 public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
+                    writing.set(Thread.currentThread());
+                    try {
+                        out.write(b);
+                        written.release();
+                    } finally {
+                        writing.set(null);
+                    }
                 }
 
                 @Override
@@ -2478,57 +2498,10 @@ abstract class ReverseProxyServletIntegrationTests {
                     writing.set(Thread.currentThread());
                     try {
                         out.write(bytes, offset, length);
+                        written.release();
                     } finally {
                         writing.set(null);
                     }
-                }
-
-                @Override
-                public void flush() throws IOException {
-                    out.flush();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    out.close();
-                }
-            };
-        }
-    }
-
-    /** Tells of each write to its output stream, once the bytes are in the response's buffer. */
-    private static final class WriteSignallingResponse extends HttpServletResponseWrapper {
-        private final Semaphore written;
-
-        WriteSignallingResponse(HttpServletResponse response, Semaphore written) {
-            super(response);
-            this.written = written;
-        }
-
-        @Override
-        public ServletOutputStream getOutputStream() throws IOException {
-            ServletOutputStream out = super.getOutputStream();
-            return new ServletOutputStream() {
-                @Override
-                public boolean isReady() {
-                    return out.isReady();
-                }
-
-                @Override
-                public void setWriteListener(WriteListener listener) {
-                    out.setWriteListener(listener);
-                }
-
-                @Override
-                public void write(int b) throws IOException {
-                    out.write(b);
-                    written.release();
-                }
-
-                @Override
-                public void write(byte[] bytes, int offset, int length) throws IOException {
-                    out.write(bytes, offset, length);
-                    written.release();
                 }
 
                 @Override
