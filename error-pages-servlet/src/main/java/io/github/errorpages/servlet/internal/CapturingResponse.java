@@ -516,6 +516,19 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
         return request != null && request.answersListenerFailure(failure);
     }
 
+    /**
+     * What the application's {@code WriteListener} threw after commit, which the filter cannot answer with its page: on
+     * Jetty an upstream failure aborts the response ({@link Interception#onCommittedListenerFailure}).
+     *
+     * @param failure what the listener's callback threw
+     * @return the abort, logged already, to make once the listener was told; {@code null} to throw the failure on
+     */
+    @Nullable ResponseAbortedException abortFor(Throwable failure) {
+        AsyncCapturingRequest request = asyncRequest;
+        return request != null && super.isCommitted() ? interception.onCommittedListenerFailure(request, this, failure)
+                : null;
+    }
+
     /** The listener whose failure was answered ({@link #answersListenerFailure}) was told of it in its onError. */
     void listenerTold() {
         AsyncCapturingRequest request = asyncRequest;

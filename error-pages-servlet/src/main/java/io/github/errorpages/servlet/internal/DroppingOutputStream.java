@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * container's stream throws, or reports to the application's {@link WriteListener}, is
  * {@linkplain ClientAborts#mark marked} as the request connection's own failure. An upstream failure that listener
  * throws before the response was committed is answered with the page at once
- * ({@link CapturingResponse#answersListenerFailure}).
+ * ({@link CapturingResponse#answersListenerFailure}); one it throws after commit aborts the response on Jetty, which
+ * would end the body as if whole ({@link CapturingResponse#abortFor}).
  */
 final class DroppingOutputStream extends ServletOutputStream {
 
@@ -119,7 +120,7 @@ final class DroppingOutputStream extends ServletOutputStream {
                 try {
                     listener.onWritePossible();
                 } catch (IOException | RuntimeException own) {
-                    if (!answered(own)) {
+                    if (!answered(own) && !aborted(own)) {
                         thrownByListener = own;
                         throw own;
                     }
@@ -145,6 +146,28 @@ final class DroppingOutputStream extends ServletOutputStream {
                     listener.onError(own);
                 } finally {
                     owner.listenerTold();
+                }
+                return true;
+            }
+
+            /**
+             * Whether what the callback threw after commit is an upstream failure the filter aborted the response for,
+             * on Jetty: the listener's {@code onError} is told of it first, as Jetty would have told it, and then the
+             * response is aborted, so that its {@code complete()} there ends nothing as if whole. Not thrown on: Jetty
+             * would tell {@code onError} and then close the stream, which ends the chunked body with its last chunk
+             * (or the HTTP/2 stream with END_STREAM) before the abort.
+             */
+            private boolean aborted(Exception own) {
+                ResponseAbortedException abort = owner.abortFor(own);
+                if (abort == null) {
+                    return false;
+                }
+                try {
+                    listener.onError(own);
+                } catch (RuntimeException inOnError) {
+                    // Jetty, too, only logs (at DEBUG) what onError throws: the response ends all the same, aborted.
+                } finally {
+                    abort.abortedOnJetty(owner.target());
                 }
                 return true;
             }

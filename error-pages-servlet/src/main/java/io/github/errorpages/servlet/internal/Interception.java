@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the filter's wrappers ask of the filter: which statuses to capture, and what to do at the end of
@@ -71,4 +72,21 @@ public interface Interception {
      *     before (after commit, a client's abort, no upstream failure)
      */
     boolean onListenerFailure(HttpServletRequest request, CapturingResponse response, Throwable failure);
+
+    /**
+     * Called when the application's {@code WriteListener} threw from {@code onWritePossible} after the response was
+     * committed, and the filter answered nothing ({@link #onListenerFailure}). Jetty tells that failure only to the
+     * listener's own {@code onError} and then closes the stream, ending the body cut short as if whole: an upstream
+     * failure is to abort the response there (R5). Tomcat tells the cycle's listeners too ({@link #onError}), which
+     * abort it.
+     *
+     * @param request the request
+     * @param response the capturing response of the request
+     * @param failure what the callback threw
+     * @return the abort, logged already, to make on Jetty ({@link ResponseAbortedException#abortedOnJetty}) once the
+     *     listener was told; {@code null} to throw the failure on to the container as before (another container, no
+     *     upstream failure, a client's abort, the request answered already)
+     */
+    @Nullable ResponseAbortedException onCommittedListenerFailure(HttpServletRequest request,
+            CapturingResponse response, Throwable failure);
 }

@@ -3,6 +3,9 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.ServletResponseWrapper;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -112,6 +115,48 @@ public final class ResponseAbortedException extends IOException {
             // A container without it: the exception as it is aborts (on Tomcat, unless an error page matches).
         }
         return this;
+    }
+
+    /**
+     * Aborts a committed response of Jetty 12 from where no exception of the filter's reaches Jetty: an application's
+     * {@code WriteListener}, whose failure from {@code onWritePossible} Jetty tells only that listener's
+     * {@code onError} and then ends the body as if whole, closing the stream ({@code HttpOutput.writeCallback}, ee10
+     * and ee11, checked with 12.1.14); the cycle's {@code AsyncListener}s are never told, and no dispatch returns
+     * through the filter. Jetty's {@code sendError(-1, message)} aborts the response whatever was committed
+     * ({@code ServletApiResponse.sendError}: the channel aborted, the connection closed before a chunked body's end,
+     * an HTTP/2 stream reset). Only on Jetty's own response, the wrappers above it unwrapped: another container treats
+     * {@code -1} as a status, refused once committed.
+     *
+     * @param response the response to abort, wrapped or not
+     * @return whether it is Jetty's and was aborted; {@code false} elsewhere, where nothing was done
+     */
+    public boolean abortedOnJetty(ServletResponse response) {
+        if (!(containers(response) instanceof HttpServletResponse jetty) || !onJetty(jetty)) {
+            return false;
+        }
+        try {
+            jetty.sendError(-1, getMessage());
+            return true;
+        } catch (IOException | IllegalStateException notAborted) {
+            return false;
+        }
+    }
+
+    /**
+     * @param response a response, wrapped or not
+     * @return whether it is Jetty's ({@link #abortedOnJetty})
+     */
+    public static boolean onJetty(ServletResponse response) {
+        return containers(response).getClass().getName().startsWith(JETTY_PACKAGE);
+    }
+
+    /** The container's own response, below every wrapper. */
+    private static ServletResponse containers(ServletResponse response) {
+        ServletResponse inner = response;
+        while (inner instanceof ServletResponseWrapper wrapper) {
+            inner = wrapper.getResponse();
+        }
+        return inner;
     }
 
     /**
