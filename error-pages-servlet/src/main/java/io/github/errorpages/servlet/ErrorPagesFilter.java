@@ -93,10 +93,12 @@ import org.slf4j.LoggerFactory;
  * container's own (such as the streams of {@code getRequest()} or {@code getResponse()} of a cycle started on the
  * container's request without arguments) is out of the filter's reach, and so is an error the container reports to the
  * {@code AsyncListener}s of a cycle that was not started through the filter's request: the container handles those as
- * without the filter. After commit, a {@code WriteListener}'s upstream failure aborts the response as every failure
- * after commit does (R5): Tomcat tells it to the cycle's {@code AsyncListener}s, whose {@code onError} the filter
- * aborts from; Jetty tells it only to the listener's own {@code onError} and then closes the stream, which would end
- * the body as if whole, so there the filter aborts the response itself once that {@code onError} returned.
+ * without the filter. After commit, a {@code WriteListener}'s or {@code ReadListener}'s upstream failure aborts the
+ * response as every failure after commit does (R5): Tomcat tells it to the cycle's {@code AsyncListener}s, whose
+ * {@code onError} the filter aborts from; Jetty tells it only to the listener's own {@code onError}, and then closes
+ * the stream (a {@code WriteListener}'s) or leaves the response to the {@code complete()} that {@code onError} calls,
+ * either of which would end the body as if whole, so there the filter aborts the response itself once that
+ * {@code onError} returned.
  *
  * <p>Registration, every way a servlet application expects:
  * <ul>

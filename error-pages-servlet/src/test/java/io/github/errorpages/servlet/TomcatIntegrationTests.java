@@ -1148,6 +1148,28 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * The same from a {@code ReadListener}'s {@code onAllDataRead}, after it committed the response with the first part
+     * of the body: Tomcat tells the cycle's {@code onError} too, which aborts the response at once (the cycle's timeout
+     * is 60 s, beyond the socket's 10 s): the chunked body never ends, one WARN line, no "error page" line (R5).
+     */
+    @Test
+    void anUpstreamFailureAReadListenerThrowsAfterCommitCutsTheBodyShort() {
+        AtomicReference<String> answer = new AtomicReference<>();
+        long start = System.nanoTime();
+        String log = StandardError.capture(() -> answer.set(rawExchange("POST /read-listener-throws/after-commit "
+                + "HTTP/1.1\r\nHost: test\r\nAccept: " + JSON + "\r\nContent-Type: application/x-www-form-urlencoded"
+                + "\r\nContent-Length: 7\r\n\r\nitems=3")));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "partial")
+                .doesNotContain("X-Content-Type-Options").as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
+        assertThat(took).as("aborted at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(5));
+        assertThat(log).contains("response to POST /read-listener-throws/after-commit aborted: upstream failure "
+                + "connection_refused after the response was committed").doesNotContain("error page status=");
+        assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
+    }
+
+    /**
      * An upstream failure (a refused connection) a {@code WriteListener} throws from {@code onWritePossible} before it
      * wrote anything is answered with the page of the status and {@code Retry-After} its cause maps to (R1, R2, R7,
      * R9), without an exception's name (R36), at once (the cycle's timeout is 120 s, the client's 20 s), logged once.
@@ -1269,7 +1291,8 @@ class TomcatIntegrationTests {
      * {@code IllegalStateException} ({@code bug}), or an upstream failure after it answered with a
      * captured 503 and {@code complete()} ({@code after-the-page}), or after it answered through Tomcat with a
      * {@code sendError(500)} the filter does not intercept ({@code after-send-error-500}) or a redirect
-     * ({@code after-redirect}), a refused connection. Its {@code onError} completes the cycle, as an
+     * ({@code after-redirect}), a refused connection, or an upstream failure after it committed the response with the
+     * first part of the body ({@code after-commit}). Its {@code onError} completes the cycle, as an
      * application releasing what it holds would, and records what it got, or the {@code IllegalStateException} of
      * that {@code complete()}.
      */
@@ -1307,6 +1330,12 @@ class TomcatIntegrationTests {
                         case "after-redirect" -> {
                             ((HttpServletResponse) async.getResponse()).sendRedirect("/elsewhere");
                             throw new ConnectException("Connection refused");
+                        }
+                        case "after-commit" -> {
+                            async.getResponse().getOutputStream().write("partial".getBytes(StandardCharsets.US_ASCII));
+                            async.getResponse().flushBuffer();
+                            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                                    null);
                         }
                         case "after-the-page" -> {
                             ((HttpServletResponse) async.getResponse()).setStatus(503);

@@ -185,6 +185,27 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     }
 
     /**
+     * What the application's {@code ReadListener} threw after commit, which the filter cannot answer with its page: on
+     * Jetty an upstream failure aborts the response ({@link CapturingResponse#abortFor}).
+     *
+     * @param failure what the listener's callback threw
+     * @return the abort, logged already, to make ({@link #abort}) once the listener was told; {@code null} to throw
+     *     the failure on
+     */
+    @Nullable ResponseAbortedException abortFor(Throwable failure) {
+        return response.abortFor(failure);
+    }
+
+    /**
+     * Makes the abort {@link #abortFor} returned, once the listener was told of the failure.
+     *
+     * @param abort the abort to make
+     */
+    void abort(ResponseAbortedException abort) {
+        abort.abortedOnJetty(response.target());
+    }
+
+    /**
      * Called once the listener whose failure was answered ({@link #answersListenerFailure}) was told of it in its
      * {@code onError}: completes the cycle if the application holds the container's own context
      * ({@link CompletingAsyncContext#listenerTold}).

@@ -517,8 +517,9 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     }
 
     /**
-     * What the application's {@code WriteListener} threw after commit, which the filter cannot answer with its page: on
-     * Jetty an upstream failure aborts the response ({@link Interception#onCommittedListenerFailure}).
+     * What the application's {@code WriteListener} or {@code ReadListener} threw after commit, which the filter cannot
+     * answer with its page: on Jetty an upstream failure aborts the response
+     * ({@link Interception#onCommittedListenerFailure}).
      *
      * @param failure what the listener's callback threw
      * @return the abort, logged already, to make once the listener was told; {@code null} to throw the failure on

@@ -74,11 +74,12 @@ public interface Interception {
     boolean onListenerFailure(HttpServletRequest request, CapturingResponse response, Throwable failure);
 
     /**
-     * Called when the application's {@code WriteListener} threw from {@code onWritePossible} after the response was
-     * committed, and the filter answered nothing ({@link #onListenerFailure}). Jetty tells that failure only to the
-     * listener's own {@code onError} and then closes the stream, ending the body cut short as if whole: an upstream
-     * failure is to abort the response there (R5). Tomcat tells the cycle's listeners too ({@link #onError}), which
-     * abort it.
+     * Called when the application's {@code WriteListener} threw from {@code onWritePossible}, or its
+     * {@code ReadListener} from {@code onDataAvailable} or {@code onAllDataRead}, after the response was committed, and
+     * the filter answered nothing ({@link #onListenerFailure}). Jetty tells that failure only to the listener's own
+     * {@code onError} and then closes the stream (a write listener's) or leaves the response to that {@code onError}'s
+     * {@code complete()} (a read listener's), ending the body cut short as if whole: an upstream failure is to abort
+     * the response there (R5). Tomcat tells the cycle's listeners too ({@link #onError}), which abort it.
      *
      * @param request the request
      * @param response the capturing response of the request

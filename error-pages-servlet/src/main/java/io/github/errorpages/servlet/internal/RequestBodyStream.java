@@ -11,7 +11,9 @@ import org.jspecify.annotations.Nullable;
  * is {@linkplain ClientAborts#mark marked} as the request connection's own (a client that went away, or stalled
  * past the container's idle timeout; a stream read after it was closed), also when the container reports it to
  * the application's {@link ReadListener}. An upstream failure that listener throws before the response was
- * committed is answered with the page at once ({@link AsyncCapturingRequest#answersListenerFailure}). Made for each
+ * committed is answered with the page at once ({@link AsyncCapturingRequest#answersListenerFailure}); one it throws
+ * after commit aborts the response on Jetty, which would end the body as if whole
+ * ({@link AsyncCapturingRequest#abortFor}). Made for each
  * {@code getInputStream()} call, holding nothing of its own but the request: the container's stream keeps the
  * state.
  *
@@ -137,7 +139,8 @@ final class RequestBodyStream extends ServletInputStream {
         delegate.setReadListener(new ReadListener() {
             private volatile @Nullable Throwable thrownByListener;
             /**
-             * Whether the filter answered what a callback threw ({@code answered}): the listener, told of it in its
+             * Whether the filter answered what a callback threw ({@code answered}), or aborted the response for it
+             * ({@code aborted}): the listener, told of it in its
              * {@code onError}, is called no more. Tomcat calls {@code onAllDataRead} after an {@code onDataAvailable}
              * that read the body to its end returned, also when the filter answered what it threw: the application's
              * listener would be called after its {@code onError}, and what it threw again there ended the connection.
@@ -152,7 +155,7 @@ final class RequestBodyStream extends ServletInputStream {
                 try {
                     listener.onDataAvailable();
                 } catch (IOException | RuntimeException own) {
-                    if (!answered(own)) {
+                    if (!answered(own) && !aborted(own)) {
                         thrownByListener = own;
                         throw own;
                     }
@@ -170,7 +173,7 @@ final class RequestBodyStream extends ServletInputStream {
                 try {
                     listener.onAllDataRead();
                 } catch (IOException | RuntimeException own) {
-                    if (!answered(own)) {
+                    if (!answered(own) && !aborted(own)) {
                         thrownByListener = own;
                         throw own;
                     }
@@ -195,6 +198,30 @@ final class RequestBodyStream extends ServletInputStream {
                     listener.onError(own);
                 } finally {
                     request.listenerTold();
+                }
+                return true;
+            }
+
+            /**
+             * Whether what the callback threw after commit is an upstream failure the filter aborted the response for,
+             * on Jetty: the listener's {@code onError} is told of it first, as Jetty would have told it, and then the
+             * response is aborted, so that its {@code complete()} there ends nothing as if whole. Jetty tells the
+             * failure only to this listener's {@code onError} ({@code HttpInput.readCallback}), never to the cycle's
+             * listeners, where Tomcat has the filter abort it: the application's {@code complete()} there ended the
+             * chunked body with its last chunk, a response cut short that looked whole.
+             */
+            private boolean aborted(Exception own) {
+                ResponseAbortedException abort = request.abortFor(own);
+                if (abort == null) {
+                    return false;
+                }
+                answeredFailure = true;
+                try {
+                    listener.onError(own);
+                } catch (RuntimeException inOnError) {
+                    // Jetty, too, only logs (at DEBUG) what onError throws: the response ends all the same, aborted.
+                } finally {
+                    request.abort(abort);
                 }
                 return true;
             }
