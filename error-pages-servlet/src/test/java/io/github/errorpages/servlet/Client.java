@@ -5,6 +5,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -126,5 +128,25 @@ final class Client {
             read.write(b);
         }
         return read.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Sends a raw request to a server on the loopback port on a connection of its own and reads until the server
+     * closes it (10 s at most), or resets it: what came before the reset is the answer.
+     */
+    static String rawExchange(int port, String request) {
+        try (Socket client = new Socket("127.0.0.1", port)) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            ByteArrayOutputStream read = new ByteArrayOutputStream();
+            try {
+                client.getInputStream().transferTo(read);
+            } catch (SocketException reset) {
+                // what came before the reset is the answer
+            }
+            return read.toString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.servlet.internal.JettyStreamFailures;
 import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.DispatcherType;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.ee11.servlet.FilterHolder;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
@@ -70,6 +72,9 @@ class Ee11IntegrationTests {
         context.addServlet(new ServletHolder(TestServlets.servlet((request, response) -> {
             throw new ConnectException("Connection refused");
         })), "/app/refused");
+        ServletHolder writeListenerThrowsAfterCommit = new ServletHolder(TestServlets.writeListenerThrowsAfterCommit());
+        writeListenerThrowsAfterCommit.setAsyncSupported(true);
+        context.addServlet(writeListenerThrowsAfterCommit, "/app/write-listener-throws-after-commit");
         context.addServlet(new ServletHolder(TestServlets.servlet((request, response) -> response.getWriter()
                 .print(JettyStreamFailures.listen(new HttpServletRequestWrapper(request), failure -> {
                 })))), "/listen");
@@ -94,6 +99,27 @@ class Ee11IntegrationTests {
         // JSON has no charset parameter (RFC 8259 §11); text goes in UTF-8, and says so.
         assertThat(PageAssertions.contentType(response))
                 .isEqualTo(accept.endsWith("json") ? accept : accept + ";charset=utf-8");
+    }
+
+    /**
+     * An upstream failure a {@code WriteListener} throws after it committed the response with the first part of the
+     * body aborts the response on ee11 as on ee10 (R5): ee11's own {@code HttpOutput} also tells it only to the
+     * listener's {@code onError} and then closes the stream, which would end the body as if whole; the filter knows
+     * ee11's response for Jetty's and aborts it through its {@code sendError(-1)}: the last chunk never comes, and the
+     * incident is logged once, at WARN, without an "error page" line.
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsAfterCommitCutsTheBodyShort() {
+        AtomicReference<String> answer = new AtomicReference<>();
+        String log = StandardError.capture(() -> answer.set(Client.rawExchange(connector.getLocalPort(), "GET "
+                + "/app/write-listener-throws-after-commit HTTP/1.1\r\nHost: test\r\nAccept: application/json"
+                + "\r\n\r\n")));
+
+        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "first part")
+                .doesNotContain("X-Content-Type-Options").as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
+        assertThat(log).contains("response to GET /app/write-listener-throws-after-commit aborted: upstream failure "
+                + "connection_refused after the response was committed").doesNotContain("error page status=");
+        assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
     }
 
     /**

@@ -20,6 +20,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.function.Consumer;
@@ -303,5 +304,48 @@ final class TestServlets {
         @Override
         public void onError(AsyncEvent event) {
         }
+    }
+
+    /**
+     * A servlet whose {@code WriteListener} writes and flushes the first part of the body, then throws an upstream
+     * failure ({@code connection_refused}), in a cycle with a 60 s timeout. Its {@code onError} does nothing: on Tomcat
+     * the filter's listener of the cycle answers, on Jetty the filter's wrapper of this listener.
+     */
+    static HttpServlet writeListenerThrowsAfterCommit() {
+        return servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(60_000);
+            response.setContentType("text/plain");
+            ServletOutputStream out = response.getOutputStream();
+            out.setWriteListener(new WriteListener() {
+                /** What was done of the first part: 0 nothing, 1 written, 2 flushed. */
+                private int firstPart;
+
+                @Override
+                public void onWritePossible() throws IOException {
+                    // Each step once isReady() allowed it (Jetty refuses one it did not), called again once it is.
+                    if (firstPart == 0) {
+                        firstPart = 1;
+                        out.write("first part".getBytes(StandardCharsets.US_ASCII));
+                        if (!out.isReady()) {
+                            return;
+                        }
+                    }
+                    if (firstPart == 1) {
+                        firstPart = 2;
+                        out.flush();
+                        if (!out.isReady()) {
+                            return;
+                        }
+                    }
+                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    // the filter's listener of the cycle answers
+                }
+            });
+        });
     }
 }

@@ -32,7 +32,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -231,7 +230,7 @@ class TomcatIntegrationTests {
                 .servlet("/forward/*", servlet((request, response) ->
                         request.getRequestDispatcher(request.getPathInfo()).forward(request, response)))
                 .servlet("/read-listener-throws/*", readListenerThrows())
-                .servlet("/write-listener-throws-after-commit", writeListenerThrowsAfterCommit())
+                .servlet("/write-listener-throws-after-commit", TestServlets.writeListenerThrowsAfterCommit())
                 .servlet("/write-listener-throws-before-commit", writeListenerThrowsBeforeCommit())
                 .servlet("/write-listener-answers-then-throws/*", writeListenerAnswersThenThrows())
                 .start();
@@ -1422,40 +1421,6 @@ class TomcatIntegrationTests {
     }
 
     /**
-     * A servlet whose {@code WriteListener} writes and flushes the first part of the body, then throws an upstream
-     * failure ({@code connection_refused}), in a cycle with a 60 s timeout.
-     */
-    private static HttpServlet writeListenerThrowsAfterCommit() {
-        return servlet((request, response) -> {
-            AsyncContext async = request.startAsync();
-            async.setTimeout(60_000);
-            response.setContentType("text/plain");
-            ServletOutputStream out = response.getOutputStream();
-            out.setWriteListener(new WriteListener() {
-                private boolean written;
-
-                @Override
-                public void onWritePossible() throws IOException {
-                    if (!written) {
-                        written = true;
-                        out.write("first part".getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
-                        if (!out.isReady()) {
-                            return; // called again once the flush is done
-                        }
-                    }
-                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
-                }
-
-                @Override
-                public void onError(Throwable failure) {
-                    // the filter's listener of the cycle answers
-                }
-            });
-        });
-    }
-
-    /**
      * POSTs a small body with a client of its own, so on a new connection: Tomcat closes the connection of a cycle that
      * failed, and a pooled one it closed meanwhile would fail the POST, which the JDK's client does not retry.
      */
@@ -1496,19 +1461,7 @@ class TomcatIntegrationTests {
 
     /** Sends a raw request to the server on a connection of its own and reads until it closes it (10 s at most). */
     private static String rawExchange(TomcatServer server, String request) {
-        try (Socket client = new Socket("127.0.0.1", server.uri("/").getPort())) {
-            client.setSoTimeout(10_000);
-            client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-            ByteArrayOutputStream read = new ByteArrayOutputStream();
-            try {
-                client.getInputStream().transferTo(read);
-            } catch (SocketException reset) {
-                // what came before the reset is the answer
-            }
-            return read.toString(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Client.rawExchange(server.uri("/").getPort(), request);
     }
 
     /** Forwards to {@link #asyncStartedWithoutArguments()}; in an ASYNC dispatch, says the URI it was sent to. */
