@@ -75,6 +75,9 @@ class Ee11IntegrationTests {
         ServletHolder writeListenerThrowsAfterCommit = new ServletHolder(TestServlets.writeListenerThrowsAfterCommit());
         writeListenerThrowsAfterCommit.setAsyncSupported(true);
         context.addServlet(writeListenerThrowsAfterCommit, "/app/write-listener-throws-after-commit");
+        ServletHolder readListenerThrowsAfterCommit = new ServletHolder(TestServlets.readListenerThrowsAfterCommit());
+        readListenerThrowsAfterCommit.setAsyncSupported(true);
+        context.addServlet(readListenerThrowsAfterCommit, "/app/read-listener-throws-after-commit");
         context.addServlet(new ServletHolder(TestServlets.servlet((request, response) -> response.getWriter()
                 .print(JettyStreamFailures.listen(new HttpServletRequestWrapper(request), failure -> {
                 })))), "/listen");
@@ -118,6 +121,24 @@ class Ee11IntegrationTests {
         assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "first part")
                 .doesNotContain("X-Content-Type-Options").as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
         assertThat(log).contains("response to GET /app/write-listener-throws-after-commit aborted: upstream failure "
+                + "connection_refused after the response was committed").doesNotContain("error page status=");
+        assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
+    }
+
+    /**
+     * The same from a {@code ReadListener}'s {@code onAllDataRead} (ee11's own {@code HttpInput} tells it only to the
+     * listener's {@code onError}, whose {@code complete()} would end the body as if whole).
+     */
+    @Test
+    void anUpstreamFailureAReadListenerThrowsAfterCommitCutsTheBodyShort() {
+        AtomicReference<String> answer = new AtomicReference<>();
+        String log = StandardError.capture(() -> answer.set(Client.rawExchange(connector.getLocalPort(), "POST "
+                + "/app/read-listener-throws-after-commit HTTP/1.1\r\nHost: test\r\nAccept: application/json\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\nitems=3")));
+
+        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "partial")
+                .doesNotContain("X-Content-Type-Options").as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
+        assertThat(log).contains("response to POST /app/read-listener-throws-after-commit aborted: upstream failure "
                 + "connection_refused after the response was committed").doesNotContain("error page status=");
         assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
     }

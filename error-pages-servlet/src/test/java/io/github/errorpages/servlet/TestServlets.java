@@ -348,4 +348,39 @@ final class TestServlets {
             });
         });
     }
+
+    /**
+     * A servlet whose {@code ReadListener} reads the request's body and then, from {@code onAllDataRead}, writes and
+     * flushes the first part of the response's body and throws an upstream failure ({@code connection_refused}), in a
+     * cycle with a 60 s timeout. Its {@code onError} completes the cycle, as an application releasing what it holds
+     * would.
+     */
+    static HttpServlet readListenerThrowsAfterCommit() {
+        return servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(60_000);
+            ServletInputStream in = request.getInputStream();
+            in.setReadListener(new ReadListener() {
+                @Override
+                public void onDataAvailable() throws IOException {
+                    byte[] buffer = new byte[1000];
+                    while (in.isReady() && in.read(buffer) >= 0) {
+                        // on to what is there
+                    }
+                }
+
+                @Override
+                public void onAllDataRead() throws IOException {
+                    async.getResponse().getOutputStream().write("partial".getBytes(StandardCharsets.US_ASCII));
+                    async.getResponse().flushBuffer();
+                    throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                    async.complete();
+                }
+            });
+        });
+    }
 }
