@@ -773,9 +773,10 @@ public final class ErrorPagesFilter implements Filter {
 
         @Override
         public @Nullable ResponseAbortedException onCommittedListenerFailure(HttpServletRequest request,
-                CapturingResponse response, Throwable failure) {
-            if (!ResponseAbortedException.onJetty(response.target())) {
-                return null; // Tomcat tells the cycle's onError, which aborts the response
+                CapturingResponse response, Throwable failure, boolean writeListener) {
+            boolean jetty = ResponseAbortedException.onJetty(response.target());
+            if (!jetty && !(writeListener && ResponseAbortedException.onUndertow(response.target()))) {
+                return null; // Tomcat tells the cycle's onError, which aborts; Undertow ends a read listener's whole
             }
             Throwable cause = unwrap(failure);
             if (ResponseAbortedException.isAbort(cause) || ClientAborts.isClientAbort(cause)
@@ -783,7 +784,10 @@ public final class ErrorPagesFilter implements Filter {
                 return null;
             }
             Optional<UpstreamFailure> upstream = classifier().classify(cause, clock());
-            return upstream.isPresent() && response.markAnswered() ? responder.abort(request, upstream.get()) : null;
+            ResponseAbortedException abort = upstream.isPresent() && response.markAnswered()
+                    ? responder.abort(request, upstream.get()) : null;
+            // Undertow closes the connection itself once the failure is thrown on, telling no one else: only the line.
+            return jetty ? abort : null;
         }
 
         private boolean answerAndComplete(HttpServletRequest request, CapturingResponse response, Throwable failure,

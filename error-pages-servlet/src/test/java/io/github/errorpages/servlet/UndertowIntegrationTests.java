@@ -126,6 +126,10 @@ class UndertowIntegrationTests {
         info.addServlet(refusedProxy());
         info.addServlet(servlet("write-listener-throws", "/write-listener-throws", writeListenerThrows())
                 .setAsyncSupported(true));
+        info.addServlet(servlet("write-listener-throws-after-commit", "/write-listener-throws-after-commit",
+                TestServlets.writeListenerThrowsAfterCommit()).setAsyncSupported(true));
+        info.addServlet(servlet("read-listener-throws-after-commit", "/read-listener-throws-after-commit",
+                TestServlets.readListenerThrowsAfterCommit()).setAsyncSupported(true));
         for (String started : List.of("front-started-async", "unwrapped-async")) {
             info.addServlet(servlet(started, "/" + started + "/*",
                     TestServlets.listenerThrowsInACycleStartedPastTheFilter(told)).setAsyncSupported(true));
@@ -604,5 +608,50 @@ class UndertowIntegrationTests {
             assertThat(ended).as("the connection aborted").isTrue();
             assertThat(text).as("no last chunk").doesNotEndWith("\r\n0\r\n\r\n");
         }
+    }
+
+    /**
+     * An upstream failure a {@code WriteListener} throws after it committed the response with the first part of the
+     * body: Undertow closes the connection before the chunked body's last chunk by itself (R5), and tells only the
+     * listener's {@code onError}, so nothing was logged of the incident. The filter's wrapper of the listener logs it
+     * now, once, at WARN, as every abort after commit, without an "error page" line, and throws it on as before.
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsAfterCommitCutsTheBodyShortAndIsLogged() {
+        AtomicReference<String> answer = new AtomicReference<>();
+        String log = StandardError.capture(() -> answer.set(Client.rawExchange(port, "GET "
+                + "/write-listener-throws-after-commit HTTP/1.1\r\nHost: test\r\nAccept: application/json"
+                + "\r\n\r\n")));
+
+        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "first part")
+                .as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
+        assertThat(log).contains("response to GET /write-listener-throws-after-commit aborted: upstream failure "
+                + "connection_refused after the response was committed").doesNotContain("error page status=");
+        assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
+    }
+
+    /**
+     * The same from a {@code ReadListener}'s {@code onAllDataRead}: Undertow tells only the listener's
+     * {@code onError}, whose {@code complete()} ends the chunked body with its last chunk and keeps the connection, a
+     * body cut short that looks whole (an R5 gap left as it is on Undertow). Nothing aborts it, so no "aborted" line
+     * may say otherwise (the filter's line for a write listener's failure on Undertow wrote one here).
+     */
+    @Test
+    void anUpstreamFailureAReadListenerThrowsAfterCommitIsNotLoggedAsAborted() {
+        AtomicReference<String> answer = new AtomicReference<>();
+        String log = StandardError.capture(() -> {
+            try (Socket socket = new Socket("127.0.0.1", port)) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("POST /read-listener-throws-after-commit HTTP/1.1\r\nHost: test\r\n"
+                        + "Accept: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                        + "Content-Length: 7\r\n\r\nitems=3").getBytes(StandardCharsets.US_ASCII));
+                answer.set(Client.readUntil(socket.getInputStream(), "\r\n0\r\n\r\n"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+
+        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("partial");
+        assertThat(log).doesNotContain("aborted", "error page status=");
     }
 }

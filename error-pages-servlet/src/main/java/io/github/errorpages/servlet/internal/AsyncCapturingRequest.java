@@ -193,7 +193,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
      *     the failure on
      */
     @Nullable ResponseAbortedException abortFor(Throwable failure) {
-        return response.abortFor(failure);
+        return response.abortFor(failure, false);
     }
 
     /**

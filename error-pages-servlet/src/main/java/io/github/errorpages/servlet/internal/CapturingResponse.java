@@ -522,12 +522,13 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      * ({@link Interception#onCommittedListenerFailure}).
      *
      * @param failure what the listener's callback threw
+     * @param writeListener whether a {@code WriteListener} threw it (else a {@code ReadListener})
      * @return the abort, logged already, to make once the listener was told; {@code null} to throw the failure on
      */
-    @Nullable ResponseAbortedException abortFor(Throwable failure) {
+    @Nullable ResponseAbortedException abortFor(Throwable failure, boolean writeListener) {
         AsyncCapturingRequest request = asyncRequest;
-        return request != null && super.isCommitted() ? interception.onCommittedListenerFailure(request, this, failure)
-                : null;
+        return request != null && super.isCommitted()
+                ? interception.onCommittedListenerFailure(request, this, failure, writeListener) : null;
     }
 
     /** The listener whose failure was answered ({@link #answersListenerFailure}) was told of it in its onError. */

@@ -158,7 +158,7 @@ final class DroppingOutputStream extends ServletOutputStream {
              * (or the HTTP/2 stream with END_STREAM) before the abort.
              */
             private boolean aborted(Exception own) {
-                ResponseAbortedException abort = owner.abortFor(own);
+                ResponseAbortedException abort = owner.abortFor(own, true);
                 if (abort == null) {
                     return false;
                 }

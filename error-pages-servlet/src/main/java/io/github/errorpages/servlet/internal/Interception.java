@@ -79,15 +79,19 @@ public interface Interception {
      * the filter answered nothing ({@link #onListenerFailure}). Jetty tells that failure only to the listener's own
      * {@code onError} and then closes the stream (a write listener's) or leaves the response to that {@code onError}'s
      * {@code complete()} (a read listener's), ending the body cut short as if whole: an upstream failure is to abort
-     * the response there (R5). Tomcat tells the cycle's listeners too ({@link #onError}), which abort it.
+     * the response there (R5). Tomcat tells the cycle's listeners too ({@link #onError}), which abort it. Undertow
+     * closes the connection of a write listener's by itself, telling no one else: the failure is only logged there, as
+     * an abort after commit is, and thrown on. (A read listener's Undertow leaves to its {@code onError}, whose
+     * {@code complete()} ends the body as if whole: nothing is logged for that, since nothing aborts it.)
      *
      * @param request the request
      * @param response the capturing response of the request
      * @param failure what the callback threw
+     * @param writeListener whether a {@code WriteListener} threw it (else a {@code ReadListener})
      * @return the abort, logged already, to make on Jetty ({@link ResponseAbortedException#abortedOnJetty}) once the
-     *     listener was told; {@code null} to throw the failure on to the container as before (another container, no
-     *     upstream failure, a client's abort, the request answered already)
+     *     listener was told; {@code null} to throw the failure on to the container as before (another container,
+     *     Undertow after the line was logged, no upstream failure, a client's abort, the request answered already)
      */
     @Nullable ResponseAbortedException onCommittedListenerFailure(HttpServletRequest request,
-            CapturingResponse response, Throwable failure);
+            CapturingResponse response, Throwable failure, boolean writeListener);
 }

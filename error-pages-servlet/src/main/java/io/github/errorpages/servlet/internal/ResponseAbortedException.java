@@ -150,6 +150,15 @@ public final class ResponseAbortedException extends IOException {
         return containers(response).getClass().getName().startsWith(JETTY_PACKAGE);
     }
 
+    /**
+     * @param response a response, wrapped or not
+     * @return whether it is Undertow's, which ends a response whose {@code WriteListener} threw by closing the
+     *     connection itself, telling only that listener's {@code onError}
+     */
+    public static boolean onUndertow(ServletResponse response) {
+        return containers(response).getClass().getName().startsWith(UNDERTOW_PACKAGE);
+    }
+
     /** The container's own response, below every wrapper. */
     private static ServletResponse containers(ServletResponse response) {
         ServletResponse inner = response;
