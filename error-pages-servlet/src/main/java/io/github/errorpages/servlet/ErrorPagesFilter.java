@@ -12,6 +12,7 @@ import io.github.errorpages.servlet.internal.ClientAborts;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.Interception;
+import io.github.errorpages.servlet.internal.LogProviderCheck;
 import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import jakarta.servlet.AsyncContext;
@@ -204,6 +205,7 @@ public final class ErrorPagesFilter implements Filter {
      */
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
+        LogProviderCheck.warnIfDropped(filterConfig.getServletContext());
         Map<String, String> parameters = new LinkedHashMap<>();
         for (String name : Collections.list(filterConfig.getInitParameterNames())) {
             parameters.put(name, filterConfig.getInitParameter(name));

@@ -2,6 +2,7 @@ package io.github.errorpages.servlet;
 
 import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.internal.UserInfo;
+import io.github.errorpages.servlet.internal.LogProviderCheck;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
@@ -92,6 +93,11 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
     @Override
     public void onStartup(@Nullable Set<Class<?>> classes, ServletContext context) throws ServletException {
         String enabled = context.getInitParameter(ENABLED_PARAMETER);
+        if (enabled != null || !prefixedNames(context).isEmpty()) {
+            // Before any of its own lines, and ahead of the filter's init, which Undertow runs at the first request.
+            // Not for an application that uses nothing of the library: the jar alone starts this initializer.
+            LogProviderCheck.warnIfDropped(context);
+        }
         if (enabled == null || enabled.trim().equalsIgnoreCase("false")) {
             if (keptFromAnEarlierStart(context)) {
                 log.warn("{} is no longer true, but the {} registered at an earlier start of this context stays "

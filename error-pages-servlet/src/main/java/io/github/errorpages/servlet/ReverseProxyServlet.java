@@ -23,6 +23,7 @@ import io.github.errorpages.servlet.internal.JettyClientPresence;
 import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.JettyStreamFailures;
 import io.github.errorpages.servlet.internal.LocalAnswers;
+import io.github.errorpages.servlet.internal.LogProviderCheck;
 import io.github.errorpages.servlet.internal.PendingAnswers;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.ProxyStatusField;
@@ -370,6 +371,7 @@ public final class ReverseProxyServlet extends HttpServlet {
     @Override
     public void init(ServletConfig config) throws ServletException {
         super.init(config);
+        LogProviderCheck.warnIfDropped(config.getServletContext());
         Map<String, String> parameters = new LinkedHashMap<>();
         for (String name : Collections.list(config.getInitParameterNames())) {
             parameters.put(name, config.getInitParameter(name));
