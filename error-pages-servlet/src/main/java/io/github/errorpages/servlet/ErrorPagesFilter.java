@@ -99,7 +99,10 @@ import org.slf4j.LoggerFactory;
  * {@code onError} the filter aborts from; Jetty tells it only to the listener's own {@code onError}, and then closes
  * the stream (a {@code WriteListener}'s) or leaves the response to the {@code complete()} that {@code onError} calls,
  * either of which would end the body as if whole, so there the filter aborts the response itself once that
- * {@code onError} returned.
+ * {@code onError} returned. Undertow closes the connection for a {@code WriteListener}'s by itself (the filter logs the
+ * abort), and tells a {@code ReadListener}'s, as Jetty does, only to that listener's {@code onError}, whose
+ * {@code complete()} would end the body as if whole at once: the filter aborts that response too, closing the
+ * connection (for HTTP/2 resetting the stream) before it tells that {@code onError}.
  *
  * <p>Registration, every way a servlet application expects:
  * <ul>
@@ -777,8 +780,9 @@ public final class ErrorPagesFilter implements Filter {
         public @Nullable ResponseAbortedException onCommittedListenerFailure(HttpServletRequest request,
                 CapturingResponse response, Throwable failure, boolean writeListener) {
             boolean jetty = ResponseAbortedException.onJetty(response.target());
-            if (!jetty && !(writeListener && ResponseAbortedException.onUndertow(response.target()))) {
-                return null; // Tomcat tells the cycle's onError, which aborts; Undertow ends a read listener's whole
+            boolean undertow = ResponseAbortedException.onUndertow(response.target());
+            if (!jetty && !undertow) {
+                return null; // Tomcat tells the cycle's onError, which aborts
             }
             Throwable cause = unwrap(failure);
             if (ResponseAbortedException.isAbort(cause) || ClientAborts.isClientAbort(cause)
@@ -788,8 +792,10 @@ public final class ErrorPagesFilter implements Filter {
             Optional<UpstreamFailure> upstream = classifier().classify(cause, clock());
             ResponseAbortedException abort = upstream.isPresent() && response.markAnswered()
                     ? responder.abort(request, upstream.get()) : null;
-            // Undertow closes the connection itself once the failure is thrown on, telling no one else: only the line.
-            return jetty ? abort : null;
+            // Undertow closes the connection of a write listener's itself once the failure is thrown on, telling no one
+            // else: only the line. A read listener's it leaves to the listener's onError, whose complete() ended the
+            // body as if whole: the filter aborts it, as on Jetty.
+            return jetty || !writeListener ? abort : null;
         }
 
         private boolean answerAndComplete(HttpServletRequest request, CapturingResponse response, Throwable failure,

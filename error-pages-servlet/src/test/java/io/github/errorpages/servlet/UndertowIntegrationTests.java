@@ -43,10 +43,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.StringRequestContent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -632,12 +635,12 @@ class UndertowIntegrationTests {
 
     /**
      * The same from a {@code ReadListener}'s {@code onAllDataRead}: Undertow tells only the listener's
-     * {@code onError}, whose {@code complete()} ends the chunked body with its last chunk and keeps the connection, a
-     * body cut short that looks whole (an R5 gap left as it is on Undertow). Nothing aborts it, so no "aborted" line
-     * may say otherwise (the filter's line for a write listener's failure on Undertow wrote one here).
+     * {@code onError}, whose {@code complete()} ended the chunked body with its last chunk and kept the connection, a
+     * body cut short that looked whole. The filter tells that {@code onError} itself and then closes the connection
+     * (R5), logging the one "aborted" line.
      */
     @Test
-    void anUpstreamFailureAReadListenerThrowsAfterCommitIsNotLoggedAsAborted() {
+    void anUpstreamFailureAReadListenerThrowsAfterCommitCutsTheBodyShortAndIsLogged() {
         AtomicReference<String> answer = new AtomicReference<>();
         String log = StandardError.capture(() -> {
             try (Socket socket = new Socket("127.0.0.1", port)) {
@@ -651,7 +654,39 @@ class UndertowIntegrationTests {
             }
         });
 
-        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("partial");
-        assertThat(log).doesNotContain("aborted", "error page status=");
+        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "partial")
+                .as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
+        assertThat(log).contains("response to POST /read-listener-throws-after-commit aborted: upstream failure "
+                + "connection_refused after the response was committed").doesNotContain("error page status=");
+        assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
+    }
+
+    /** The same over HTTP/2: closing the exchange's connection resets the stream, not ended as if whole (R5). */
+    @Test
+    void anUpstreamFailureAReadListenerThrowsAfterCommitResetsTheHttp2Stream() throws Exception {
+        org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
+        try {
+            CompletableFuture<Result> result = new CompletableFuture<>();
+            AtomicReference<Result> ended = new AtomicReference<>();
+            String log = StandardError.capture(() -> {
+                h2.newRequest(URI.create("http://127.0.0.1:" + port + "/read-listener-throws-after-commit"))
+                        .method("POST").headers(fields -> fields.put("Accept", "application/json"))
+                        .body(new StringRequestContent("application/x-www-form-urlencoded", "items=3"))
+                        .send(result::complete);
+                try {
+                    ended.set(result.get(20, TimeUnit.SECONDS));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            assertThat(ended.get().getResponse().getStatus()).isEqualTo(200);
+            assertThat(ended.get().getResponseFailure()).as("the stream reset, not ended as if whole").isNotNull();
+            assertThat(log).contains("response to POST /read-listener-throws-after-commit aborted: upstream failure "
+                    + "connection_refused after the response was committed").doesNotContain("error page status=");
+            assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
+        } finally {
+            h2.stop();
+        }
     }
 }

@@ -186,7 +186,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
 
     /**
      * What the application's {@code ReadListener} threw after commit, which the filter cannot answer with its page: on
-     * Jetty an upstream failure aborts the response ({@link CapturingResponse#abortFor}).
+     * Jetty and Undertow an upstream failure aborts the response ({@link CapturingResponse#abortFor}).
      *
      * @param failure what the listener's callback threw
      * @return the abort, logged already, to make ({@link #abort}) once the listener was told; {@code null} to throw
@@ -197,7 +197,18 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     }
 
     /**
-     * Makes the abort {@link #abortFor} returned, once the listener was told of the failure.
+     * Makes the abort {@link #abortFor} returned on Undertow, before the listener is told of the failure: Undertow's
+     * {@code complete()}, which the listener's {@code onError} calls, sends the body's last chunk before
+     * {@code onError} returns, so the connection is closed first.
+     *
+     * @return whether the response was Undertow's and aborted, which {@link #abort} then leaves as it is
+     */
+    boolean abortedBeforeListenerTold() {
+        return ResponseAbortedException.abortedOnUndertow(this);
+    }
+
+    /**
+     * Makes the abort {@link #abortFor} returned on Jetty, once the listener was told of the failure.
      *
      * @param abort the abort to make
      */

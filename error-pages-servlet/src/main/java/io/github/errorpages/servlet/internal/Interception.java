@@ -81,15 +81,17 @@ public interface Interception {
      * {@code complete()} (a read listener's), ending the body cut short as if whole: an upstream failure is to abort
      * the response there (R5). Tomcat tells the cycle's listeners too ({@link #onError}), which abort it. Undertow
      * closes the connection of a write listener's by itself, telling no one else: the failure is only logged there, as
-     * an abort after commit is, and thrown on. (A read listener's Undertow leaves to its {@code onError}, whose
-     * {@code complete()} ends the body as if whole: nothing is logged for that, since nothing aborts it.)
+     * an abort after commit is, and thrown on. A read listener's Undertow, like Jetty, leaves to that listener's
+     * {@code onError}, whose {@code complete()} ends the body as if whole at once: it is aborted as on Jetty, the
+     * connection closed before that {@code onError} is told.
      *
      * @param request the request
      * @param response the capturing response of the request
      * @param failure what the callback threw
      * @param writeListener whether a {@code WriteListener} threw it (else a {@code ReadListener})
-     * @return the abort, logged already, to make on Jetty ({@link ResponseAbortedException#abortedOnJetty}) once the
-     *     listener was told; {@code null} to throw the failure on to the container as before (another container,
+     * @return the abort, logged already, to make on Jetty ({@link ResponseAbortedException#abortedOnJetty}) or, for a
+     *     read listener's, on Undertow ({@link ResponseAbortedException#abortedOnUndertow}) once the listener was told;
+     *     {@code null} to throw the failure on to the container as before (another container, a write listener's on
      *     Undertow after the line was logged, no upstream failure, a client's abort, the request answered already)
      */
     @Nullable ResponseAbortedException onCommittedListenerFailure(HttpServletRequest request,

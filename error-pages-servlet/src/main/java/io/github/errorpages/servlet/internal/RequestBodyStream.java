@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * past the container's idle timeout; a stream read after it was closed), also when the container reports it to
  * the application's {@link ReadListener}. An upstream failure that listener throws before the response was
  * committed is answered with the page at once ({@link AsyncCapturingRequest#answersListenerFailure}); one it throws
- * after commit aborts the response on Jetty, which would end the body as if whole
+ * after commit aborts the response on Jetty and Undertow, which would end the body as if whole
  * ({@link AsyncCapturingRequest#abortFor}). Made for each
  * {@code getInputStream()} call, holding nothing of its own but the request: the container's stream keeps the
  * state.
@@ -204,11 +204,13 @@ final class RequestBodyStream extends ServletInputStream {
 
             /**
              * Whether what the callback threw after commit is an upstream failure the filter aborted the response for,
-             * on Jetty: the listener's {@code onError} is told of it first, as Jetty would have told it, and then the
-             * response is aborted, so that its {@code complete()} there ends nothing as if whole. Jetty tells the
-             * failure only to this listener's {@code onError} ({@code HttpInput.readCallback}), never to the cycle's
-             * listeners, where Tomcat has the filter abort it: the application's {@code complete()} there ended the
-             * chunked body with its last chunk, a response cut short that looked whole.
+             * on Jetty or Undertow: the listener's {@code onError} is told of it, as the container would have told
+             * it, and the response is aborted, so that its {@code complete()} there ends nothing as if whole: on Jetty
+             * once {@code onError} returned, on Undertow before it is told, for Undertow's {@code complete()} there
+             * sends the last chunk before {@code onError} returns. Jetty ({@code HttpInput.readCallback}) and Undertow tell the failure only to this listener's
+             * {@code onError}, never to the cycle's listeners, where Tomcat has the filter abort it: the application's
+             * {@code complete()} there ended the chunked body with its last chunk, a response cut short that looked
+             * whole.
              */
             private boolean aborted(Exception own) {
                 ResponseAbortedException abort = request.abortFor(own);
@@ -216,12 +218,15 @@ final class RequestBodyStream extends ServletInputStream {
                     return false;
                 }
                 answeredFailure = true;
+                boolean abortedAlready = request.abortedBeforeListenerTold();
                 try {
                     listener.onError(own);
                 } catch (RuntimeException inOnError) {
                     // Jetty, too, only logs (at DEBUG) what onError throws: the response ends all the same, aborted.
                 } finally {
-                    request.abort(abort);
+                    if (!abortedAlready) {
+                        request.abort(abort);
+                    }
                 }
                 return true;
             }

@@ -105,13 +105,9 @@ public final class ResponseAbortedException extends IOException {
                 return eof;
             }
             if (container.startsWith(UNDERTOW_PACKAGE)) {
-                Object exchange = containers.getMethod("getExchange").invoke(inner);
-                if (exchange.getClass().getMethod("getConnection").invoke(exchange) instanceof Closeable connection) {
-                    connection.close(); // an XNIO channel: for HTTP/2 the stream's, which closing resets
-                }
+                closeUndertowConnection(inner);
             }
-        } catch (ReflectiveOperationException | ClassCastException | LinkageError | IllegalStateException
-                | IOException notThere) {
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError | IllegalStateException notThere) {
             // A container without it: the exception as it is aborts (on Tomcat, unless an error page matches).
         }
         return this;
@@ -139,6 +135,52 @@ public final class ResponseAbortedException extends IOException {
             return true;
         } catch (IOException | IllegalStateException notAborted) {
             return false;
+        }
+    }
+
+    /**
+     * Aborts a committed response of Undertow's from where no exception of the filter's reaches Undertow: an
+     * application's {@code ReadListener}, whose failure from {@code onDataAvailable} or {@code onAllDataRead} Undertow
+     * tells only that listener's {@code onError}, whose {@code complete()} then ends the body as if whole (a chunked
+     * body's last chunk, the connection kept). The exchange's connection is closed, as {@link #forContainer} closes it
+     * for Undertow.
+     *
+     * @param request the request being answered, wrapped or not
+     * @return whether it is Undertow's and its connection was closed; {@code false} elsewhere, where nothing was done
+     */
+    public static boolean abortedOnUndertow(ServletRequest request) {
+        ServletRequest inner = request;
+        while (inner instanceof ServletRequestWrapper wrapper) {
+            inner = wrapper.getRequest();
+        }
+        if (!inner.getClass().getName().startsWith(UNDERTOW_PACKAGE)) {
+            return false;
+        }
+        try {
+            return closeUndertowConnection(inner);
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError | IllegalStateException notThere) {
+            return false;
+        }
+    }
+
+    /**
+     * Closes the connection of Undertow's exchange through the public {@code getExchange().getConnection()}: an XNIO
+     * channel, for HTTP/2 the stream's, which closing resets. Undertow then sends nothing more of the response, not a
+     * chunked body's last chunk.
+     *
+     * @param inner Undertow's own request, below every wrapper
+     * @return whether a connection was closed
+     */
+    private static boolean closeUndertowConnection(ServletRequest inner) throws ReflectiveOperationException {
+        Object exchange = inner.getClass().getMethod("getExchange").invoke(inner);
+        if (!(exchange.getClass().getMethod("getConnection").invoke(exchange) instanceof Closeable connection)) {
+            return false;
+        }
+        try {
+            connection.close();
+            return true;
+        } catch (IOException notClosed) {
+            return false; // nothing more to do: the response ends as Undertow ends it
         }
     }
 
