@@ -207,10 +207,10 @@ final class RequestBodyStream extends ServletInputStream {
              * on Jetty or Undertow: the listener's {@code onError} is told of it, as the container would have told
              * it, and the response is aborted, so that its {@code complete()} there ends nothing as if whole: on Jetty
              * once {@code onError} returned, on Undertow before it is told, for Undertow's {@code complete()} there
-             * sends the last chunk before {@code onError} returns. Jetty ({@code HttpInput.readCallback}) and Undertow tell the failure only to this listener's
-             * {@code onError}, never to the cycle's listeners, where Tomcat has the filter abort it: the application's
-             * {@code complete()} there ended the chunked body with its last chunk, a response cut short that looked
-             * whole.
+             * sends the last chunk before {@code onError} returns. Jetty ({@code HttpInput.readCallback}) and Undertow
+             * tell the failure only to this listener's {@code onError}, never to the cycle's listeners, where Tomcat
+             * has the filter abort it: the application's {@code complete()} there ended the chunked body with its last
+             * chunk, a response cut short that looked whole.
              */
             private boolean aborted(Exception own) {
                 ResponseAbortedException abort = request.abortFor(own);
