@@ -11,6 +11,7 @@ import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.servlet.UpstreamFaults.Fault;
 import io.github.errorpages.servlet.UpstreamFaults.Kind;
+import io.github.errorpages.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -152,10 +153,19 @@ final class FaultMatrix {
         // headers makes its client send the request again (R14), and with a single permit that second request
         // waited for one, took the one meant for the next cell's GET, and left that GET to wait out 10 s. The
         // permits left over are drained by the next GET.
+        int beforeHead = calls(fault);
         fault.release().release(HEAD_PERMITS);
         HttpResponse<byte[]> head = Client.send("HEAD", uri, accept, headers);
         assertThat(head.statusCode()).as("the committed status, or the page if the reset came first").isIn(200, 502);
         assertThat(head.body()).isEmpty();
+        // The gateway answers once it has the upstream's head, which the upstream writes before it takes its permit
+        // and resets. Until each HEAD request the upstream read has taken one, the next cell's GET could drain the
+        // permits first: that exchange then waited 10 s on the connection the gateway keeps for its next request
+        // (a GET sent there timed out after 5 s and was sent again) and took the permit meant for that GET, which
+        // waited out 10 s more (a GET of 15 s, seen under load; a POST sent there would have been a 504).
+        int headRequests = calls(fault) - beforeHead;
+        Await.until(() -> fault.release().availablePermits() <= HEAD_PERMITS - headRequests,
+                "the upstream's reset of each of the " + headRequests + " HEAD requests it read");
     }
 
     private static int calls(Fault fault) {
