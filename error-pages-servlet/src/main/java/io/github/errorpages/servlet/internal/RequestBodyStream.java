@@ -140,10 +140,10 @@ final class RequestBodyStream extends ServletInputStream {
             private volatile @Nullable Throwable thrownByListener;
             /**
              * Whether the filter answered what a callback threw ({@code answered}), or aborted the response for it
-             * ({@code aborted}): the listener, told of it in its
-             * {@code onError}, is called no more. Tomcat calls {@code onAllDataRead} after an {@code onDataAvailable}
-             * that read the body to its end returned, also when the filter answered what it threw: the application's
-             * listener would be called after its {@code onError}, and what it threw again there ended the connection.
+             * ({@code aborted}): the listener, told of it in its {@code onError}, is called no more. Tomcat calls
+             * {@code onAllDataRead} after an {@code onDataAvailable} that read the body to its end returned, also when
+             * the filter answered what it threw: the application's listener would be called after its
+             * {@code onError}, and what it threw again there ended the connection.
              */
             private volatile boolean answeredFailure;
 
