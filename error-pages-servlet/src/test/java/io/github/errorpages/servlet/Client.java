@@ -132,6 +132,33 @@ final class Client {
 
     /**
      * Sends a raw request to a server on the loopback port on a connection of its own and reads until the server
+     * closes or resets it, or a chunked body's last chunk came (10 s at most): a connection kept alive after a whole
+     * response is not waited on.
+     */
+    static String rawChunkedExchange(int port, String request) {
+        try (Socket client = new Socket("127.0.0.1", port)) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            StringBuilder read = new StringBuilder();
+            InputStream in = client.getInputStream();
+            try {
+                for (int b = in.read(); b >= 0; b = in.read()) {
+                    read.append((char) b);
+                    if (read.toString().endsWith("\r\n0\r\n\r\n")) {
+                        break;
+                    }
+                }
+            } catch (SocketException reset) {
+                // what came before the reset is the answer
+            }
+            return read.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Sends a raw request to a server on the loopback port on a connection of its own and reads until the server
      * closes it (10 s at most), or resets it: what came before the reset is the answer.
      */
     static String rawExchange(int port, String request) {

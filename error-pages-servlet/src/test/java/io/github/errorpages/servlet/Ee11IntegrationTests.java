@@ -118,11 +118,8 @@ class Ee11IntegrationTests {
                 + "/app/write-listener-throws-after-commit HTTP/1.1\r\nHost: test\r\nAccept: application/json"
                 + "\r\n\r\n")));
 
-        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "first part")
-                .doesNotContain("X-Content-Type-Options").as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
-        assertThat(log).contains("response to GET /app/write-listener-throws-after-commit aborted: upstream failure "
-                + "connection_refused after the response was committed").doesNotContain("error page status=");
-        assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
+        AbortedAfterCommit.assertCutShort(answer.get(), "first part");
+        AbortedAfterCommit.assertLoggedOnce(log, "GET /app/write-listener-throws-after-commit");
     }
 
     /**
@@ -136,11 +133,8 @@ class Ee11IntegrationTests {
                 + "/app/read-listener-throws-after-commit HTTP/1.1\r\nHost: test\r\nAccept: application/json\r\n"
                 + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\nitems=3")));
 
-        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "partial")
-                .doesNotContain("X-Content-Type-Options").as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
-        assertThat(log).contains("response to POST /app/read-listener-throws-after-commit aborted: upstream failure "
-                + "connection_refused after the response was committed").doesNotContain("error page status=");
-        assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
+        AbortedAfterCommit.assertCutShort(answer.get(), "partial");
+        AbortedAfterCommit.assertLoggedOnce(log, "POST /app/read-listener-throws-after-commit");
     }
 
     /**

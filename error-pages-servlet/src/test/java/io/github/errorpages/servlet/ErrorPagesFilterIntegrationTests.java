@@ -40,12 +40,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.Socket;
-import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -66,7 +62,6 @@ import java.util.Locale;
 import java.util.ResourceBundle;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -1942,18 +1937,14 @@ class ErrorPagesFilterIntegrationTests {
         readListenerErrorsAfterCommit.clear();
         AtomicReference<String> answer = new AtomicReference<>();
         long start = System.nanoTime();
-        String log = StandardError.capture(() -> answer.set(rawExchange(jetty.uri("/"), "POST "
+        String log = StandardError.capture(() -> answer.set(Client.rawChunkedExchange(jetty.uri("/").getPort(), "POST "
                 + "/read-listener-throws/after-commit HTTP/1.1\r\nHost: test\r\nAccept: " + JSON + "\r\n"
                 + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\nitems=3")));
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "partial")
-                .doesNotContain("X-Content-Type-Options", "connection_refused")
-                .as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
+        AbortedAfterCommit.assertCutShort(answer.get(), "partial");
         assertThat(took).as("aborted at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(5));
-        assertThat(log).contains("response to POST /read-listener-throws/after-commit aborted: upstream failure "
-                + "connection_refused after the response was committed").doesNotContain("error page status=");
-        assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
+        AbortedAfterCommit.assertLoggedOnce(log, "POST /read-listener-throws/after-commit");
         assertThat(log).as("Jetty logs nothing of its own for the abort").doesNotContain("Exception");
         assertThat(readListenerErrorsAfterCommit.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its "
                 + "complete() there").isInstanceOf(UpstreamFailureException.class);
@@ -1967,24 +1958,14 @@ class ErrorPagesFilterIntegrationTests {
         org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
         try (JettyServer server = new JettyServer().h2c().filter(ErrorPagesFilter.builder().build())
                 .servlet("/read-listener-throws/*", readListenerThrows(), true).start()) {
-            CompletableFuture<Result> result = new CompletableFuture<>();
             AtomicReference<Result> ended = new AtomicReference<>();
-            String log = StandardError.capture(() -> {
-                h2.newRequest(server.h2cUri("/read-listener-throws/after-commit")).method("POST")
-                        .headers(fields -> fields.put("Accept", JSON))
-                        .body(new StringRequestContent("application/x-www-form-urlencoded", "items=3"))
-                        .send(result::complete);
-                try {
-                    ended.set(result.get(20, TimeUnit.SECONDS));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            String log = StandardError.capture(() -> ended.set(Http2Clients.ended(h2.newRequest(
+                    server.h2cUri("/read-listener-throws/after-commit")).method("POST")
+                    .headers(fields -> fields.put("Accept", JSON))
+                    .body(new StringRequestContent("application/x-www-form-urlencoded", "items=3")))));
 
-            assertThat(ended.get().getResponse().getStatus()).isEqualTo(200);
-            assertThat(ended.get().getResponseFailure()).as("the stream reset, not ended as if whole").isNotNull();
-            assertThat(log).contains("response to POST /read-listener-throws/after-commit aborted: upstream failure "
-                    + "connection_refused after the response was committed").doesNotContain("error page status=");
+            AbortedAfterCommit.assertStreamReset(ended.get());
+            AbortedAfterCommit.assertLoggedOnce(log, "POST /read-listener-throws/after-commit");
         } finally {
             h2.stop();
         }
@@ -2080,15 +2061,11 @@ class ErrorPagesFilterIntegrationTests {
     void anUpstreamFailureAWriteListenerThrowsAfterCommitCutsTheBodyShort() throws InterruptedException {
         writeListenerErrors.clear();
         AtomicReference<String> answer = new AtomicReference<>();
-        String log = StandardError.capture(() -> answer.set(rawExchange(jetty.uri("/"), "GET "
+        String log = StandardError.capture(() -> answer.set(Client.rawChunkedExchange(jetty.uri("/").getPort(), "GET "
                 + "/write-listener-throws/after-commit HTTP/1.1\r\nHost: test\r\nAccept: " + JSON + "\r\n\r\n")));
 
-        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "first part")
-                .doesNotContain("X-Content-Type-Options", "connection_refused")
-                .as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
-        assertThat(log).contains("response to GET /write-listener-throws/after-commit aborted: upstream failure "
-                + "connection_refused after the response was committed").doesNotContain("error page status=");
-        assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
+        AbortedAfterCommit.assertCutShort(answer.get(), "first part");
+        AbortedAfterCommit.assertLoggedOnce(log, "GET /write-listener-throws/after-commit");
         assertThat(log).as("Jetty logs nothing of its own for the abort").doesNotContain("Exception");
         assertThat(writeListenerErrors.poll(10, TimeUnit.SECONDS)).as("the application's onError, and its complete()"
                 + " there").isInstanceOf(UpstreamFailureException.class);
@@ -2102,22 +2079,13 @@ class ErrorPagesFilterIntegrationTests {
         org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
         try (JettyServer server = new JettyServer().h2c().filter(ErrorPagesFilter.builder().build())
                 .servlet("/write-listener-throws/*", writeListenerThrows(), true).start()) {
-            CompletableFuture<Result> result = new CompletableFuture<>();
             AtomicReference<Result> ended = new AtomicReference<>();
-            String log = StandardError.capture(() -> {
-                h2.newRequest(server.h2cUri("/write-listener-throws/after-commit")).headers(fields -> fields.put(
-                        "Accept", JSON)).send(result::complete);
-                try {
-                    ended.set(result.get(20, TimeUnit.SECONDS));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            String log = StandardError.capture(() -> ended.set(Http2Clients.ended(h2.newRequest(
+                    server.h2cUri("/write-listener-throws/after-commit"))
+                    .headers(fields -> fields.put("Accept", JSON)))));
 
-            assertThat(ended.get().getResponse().getStatus()).isEqualTo(200);
-            assertThat(ended.get().getResponseFailure()).as("the stream reset, not ended as if whole").isNotNull();
-            assertThat(log).contains("response to GET /write-listener-throws/after-commit aborted: upstream failure "
-                    + "connection_refused after the response was committed").doesNotContain("error page status=");
+            AbortedAfterCommit.assertStreamReset(ended.get());
+            AbortedAfterCommit.assertLoggedOnce(log, "GET /write-listener-throws/after-commit");
         } finally {
             h2.stop();
         }
@@ -2183,32 +2151,6 @@ class ErrorPagesFilterIntegrationTests {
                         .containsExactly("max-age=31536000");
                 assertThat(response.headers().map()).doesNotContainKey("x-request-id");
             }
-        }
-    }
-
-    /**
-     * Sends a raw request to the server on a connection of its own and reads until it closes it or a chunked body's
-     * last chunk came (10 s at most): a connection kept alive after a whole response is not waited on.
-     */
-    private static String rawExchange(URI server, String request) {
-        try (Socket client = new Socket("127.0.0.1", server.getPort())) {
-            client.setSoTimeout(10_000);
-            client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-            StringBuilder read = new StringBuilder();
-            InputStream in = client.getInputStream();
-            try {
-                for (int b = in.read(); b >= 0; b = in.read()) {
-                    read.append((char) b);
-                    if (read.toString().endsWith("\r\n0\r\n\r\n")) {
-                        break;
-                    }
-                }
-            } catch (SocketException reset) {
-                // what came before the reset is the answer
-            }
-            return read.toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

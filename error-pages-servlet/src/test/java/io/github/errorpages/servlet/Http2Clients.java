@@ -1,6 +1,12 @@
 package io.github.errorpages.servlet;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 
@@ -30,6 +36,26 @@ final class Http2Clients {
         client.setMaxResponseHeadersSize(maxResponseHeadersSize);
         client.start();
         return client;
+    }
+
+    /**
+     * Sends the request and waits for its exchange to end, its response read whole or failed (20 s at most).
+     *
+     * @param request a request of a client of this class
+     * @return how the exchange ended
+     * @throws IllegalStateException when it did not end within 20 s, or the wait was interrupted
+     */
+    static Result ended(Request request) {
+        CompletableFuture<Result> result = new CompletableFuture<>();
+        request.send(result::complete);
+        try {
+            return result.get(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static HttpClient h2c() {

@@ -1140,10 +1140,8 @@ class TomcatIntegrationTests {
         String log = StandardError.capture(() -> answer.set(rawExchange("GET /write-listener-throws-after-commit "
                 + "HTTP/1.1\r\nHost: test\r\nAccept: " + JSON + "\r\n\r\n")));
 
-        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "first part")
-                .doesNotContain("X-Content-Type-Options").as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
-        assertThat(log).contains("response to GET /write-listener-throws-after-commit aborted: upstream failure "
-                + "connection_refused after the response was committed").doesNotContain("error page status=");
+        AbortedAfterCommit.assertCutShort(answer.get(), "first part");
+        AbortedAfterCommit.assertLoggedOnce(log, "GET /write-listener-throws-after-commit");
     }
 
     /**
@@ -1160,12 +1158,9 @@ class TomcatIntegrationTests {
                 + "\r\nContent-Length: 7\r\n\r\nitems=3")));
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-        assertThat(answer.get()).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked", "partial")
-                .doesNotContain("X-Content-Type-Options").as("the last chunk never comes").doesNotEndWith("0\r\n\r\n");
+        AbortedAfterCommit.assertCutShort(answer.get(), "partial");
         assertThat(took).as("aborted at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(5));
-        assertThat(log).contains("response to POST /read-listener-throws/after-commit aborted: upstream failure "
-                + "connection_refused after the response was committed").doesNotContain("error page status=");
-        assertThat(log.split(" aborted: ", -1)).as("one incident, one line").hasSize(2);
+        AbortedAfterCommit.assertLoggedOnce(log, "POST /read-listener-throws/after-commit");
     }
 
     /**
