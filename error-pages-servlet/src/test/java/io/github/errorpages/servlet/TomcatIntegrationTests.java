@@ -70,6 +70,7 @@ import java.util.logging.LogRecord;
 import org.apache.catalina.connector.ClientAbortException;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpTester;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -1161,6 +1162,59 @@ class TomcatIntegrationTests {
         AbortedAfterCommit.assertCutShort(answer.get(), "partial");
         assertThat(took).as("aborted at once, not at the cycle's timeout").isLessThan(Duration.ofSeconds(5));
         AbortedAfterCommit.assertLoggedOnce(log, "POST /read-listener-throws/after-commit");
+    }
+
+    /**
+     * The {@code WriteListener}'s upstream failure after commit over HTTP/2: the stream is reset (RST_STREAM with
+     * {@code INTERNAL_ERROR}), not ended with END_STREAM as if the first part were the whole body (R5), and the incident
+     * logged once. Tomcat reports the failure to the cycle's {@code onError} over HTTP/2 too, where the filter logs it,
+     * and resets the stream of the failed cycle itself: the filter must throw the failure on (kept by the filter's
+     * wrapper, Tomcat was never told and the stream stayed open until the client gave up).
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsAfterCommitResetsTheHttp2Stream() throws Exception {
+        try (TomcatServer h2 = TomcatServer.inCode().h2c().filter(ErrorPagesFilter.builder().build())
+                .servlet("/write-listener-throws-after-commit", TestServlets.writeListenerThrowsAfterCommit())
+                .start()) {
+            org.eclipse.jetty.client.HttpClient client = Http2Clients.started();
+            try {
+                AtomicReference<Result> ended = new AtomicReference<>();
+                String log = StandardError.capture(() -> ended.set(Http2Clients.ended(client.newRequest(
+                        h2.uri("/write-listener-throws-after-commit"))
+                        .headers(fields -> fields.put("Accept", JSON)))));
+
+                AbortedAfterCommit.assertStreamReset(ended.get());
+                AbortedAfterCommit.assertLoggedOnce(log, "GET /write-listener-throws-after-commit");
+            } finally {
+                client.stop();
+            }
+        }
+    }
+
+    /**
+     * The same from a {@code ReadListener}'s {@code onAllDataRead} over HTTP/2: the stream reset, one line (R5). Were
+     * the failure kept by the filter's wrapper and told to the listener's {@code onError} only, its {@code complete()}
+     * would end the stream with END_STREAM as if whole.
+     */
+    @Test
+    void anUpstreamFailureAReadListenerThrowsAfterCommitResetsTheHttp2Stream() throws Exception {
+        try (TomcatServer h2 = TomcatServer.inCode().h2c().filter(ErrorPagesFilter.builder().build())
+                .servlet("/read-listener-throws-after-commit", TestServlets.readListenerThrowsAfterCommit())
+                .start()) {
+            org.eclipse.jetty.client.HttpClient client = Http2Clients.started();
+            try {
+                AtomicReference<Result> ended = new AtomicReference<>();
+                String log = StandardError.capture(() -> ended.set(Http2Clients.ended(client.newRequest(
+                        h2.uri("/read-listener-throws-after-commit")).method("POST")
+                        .headers(fields -> fields.put("Accept", JSON))
+                        .body(new StringRequestContent("application/x-www-form-urlencoded", "items=3")))));
+
+                AbortedAfterCommit.assertStreamReset(ended.get());
+                AbortedAfterCommit.assertLoggedOnce(log, "POST /read-listener-throws-after-commit");
+            } finally {
+                client.stop();
+            }
+        }
     }
 
     /**

@@ -645,6 +645,29 @@ class UndertowIntegrationTests {
         AbortedAfterCommit.assertLoggedOnce(log, "POST /read-listener-throws-after-commit");
     }
 
+    /**
+     * The {@code WriteListener}'s upstream failure after commit over HTTP/2: the stream is reset (the client saw
+     * {@code STREAM_CLOSED}), not ended with END_STREAM as if the first part were the whole body (R5), and the incident
+     * logged once. Undertow closes the stream's channel by itself once the failure is thrown on, as it closes the
+     * connection over HTTP/1.1: the filter's wrapper only logs it, and must throw it on (kept, Undertow was never told
+     * and the stream stayed open until the client gave up).
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsAfterCommitResetsTheHttp2Stream() throws Exception {
+        org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
+        try {
+            AtomicReference<Result> ended = new AtomicReference<>();
+            String log = StandardError.capture(() -> ended.set(Http2Clients.ended(h2.newRequest(
+                    URI.create("http://127.0.0.1:" + port + "/write-listener-throws-after-commit"))
+                    .headers(fields -> fields.put("Accept", "application/json")))));
+
+            AbortedAfterCommit.assertStreamReset(ended.get());
+            AbortedAfterCommit.assertLoggedOnce(log, "GET /write-listener-throws-after-commit");
+        } finally {
+            h2.stop();
+        }
+    }
+
     /** The same over HTTP/2: closing the exchange's connection resets the stream, not ended as if whole (R5). */
     @Test
     void anUpstreamFailureAReadListenerThrowsAfterCommitResetsTheHttp2Stream() throws Exception {
