@@ -189,7 +189,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
      * Jetty and Undertow an upstream failure aborts the response ({@link CapturingResponse#abortFor}).
      *
      * @param failure what the listener's callback threw
-     * @return the abort, logged already, to make ({@link #abort}) once the listener was told; {@code null} to throw
+     * @return the abort, logged already, to make ({@link #abort}); {@code null} to throw
      *     the failure on
      */
     @Nullable ResponseAbortedException abortFor(Throwable failure) {
@@ -197,23 +197,14 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     }
 
     /**
-     * Makes the abort {@link #abortFor} returned on Undertow, before the listener is told of the failure: Undertow's
-     * {@code complete()}, which the listener's {@code onError} calls, sends the body's last chunk before
-     * {@code onError} returns, so the connection is closed first.
-     *
-     * @return whether the response was Undertow's and aborted, which {@link #abort} then leaves as it is
-     */
-    boolean abortedBeforeListenerTold() {
-        return ResponseAbortedException.abortedOnUndertow(this);
-    }
-
-    /**
-     * Makes the abort {@link #abortFor} returned on Jetty, once the listener was told of the failure.
+     * Makes the abort {@link #abortFor} returned, telling the listener's {@code onError} in the order the container
+     * needs ({@link ResponseAbortedException#abortAround}).
      *
      * @param abort the abort to make
+     * @param tellListener tells the listener's {@code onError} of the failure
      */
-    void abort(ResponseAbortedException abort) {
-        abort.abortedOnJetty(response.target());
+    void abort(ResponseAbortedException abort, Runnable tellListener) {
+        response.abort(abort, tellListener);
     }
 
     /**

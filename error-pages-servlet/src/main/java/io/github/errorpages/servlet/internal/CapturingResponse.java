@@ -10,6 +10,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -529,6 +530,17 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
         AsyncCapturingRequest request = asyncRequest;
         return request != null && super.isCommitted()
                 ? interception.onCommittedListenerFailure(request, this, failure, writeListener) : null;
+    }
+
+    /**
+     * Makes the abort {@link #abortFor} returned, telling the listener's {@code onError} in the order the container
+     * needs ({@link ResponseAbortedException#abortAround}).
+     *
+     * @param abort the abort {@link #abortFor} returned, which it returns only in an async cycle
+     * @param tellListener tells the listener's {@code onError} of the failure
+     */
+    void abort(ResponseAbortedException abort, Runnable tellListener) {
+        abort.abortAround(Objects.requireNonNull(asyncRequest), target(), tellListener);
     }
 
     /** The listener whose failure was answered ({@link #answersListenerFailure}) was told of it in its onError. */

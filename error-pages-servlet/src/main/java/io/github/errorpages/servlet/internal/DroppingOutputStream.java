@@ -152,23 +152,17 @@ final class DroppingOutputStream extends ServletOutputStream {
 
             /**
              * Whether what the callback threw after commit is an upstream failure the filter aborted the response for,
-             * on Jetty: the listener's {@code onError} is told of it first, as Jetty would have told it, and then the
-             * response is aborted, so that its {@code complete()} there ends nothing as if whole. Not thrown on: Jetty
-             * would tell {@code onError} and then close the stream, which ends the chunked body with its last chunk
-             * (or the HTTP/2 stream with END_STREAM) before the abort.
+             * on Jetty: the listener's {@code onError} is told of it, and the response aborted once it returned
+             * ({@link ResponseAbortedException#abortAround}). Not thrown on: Jetty would tell {@code onError} and then
+             * close the stream, which ends the chunked body with its last chunk (or the HTTP/2 stream with END_STREAM)
+             * before the abort.
              */
             private boolean aborted(Exception own) {
                 ResponseAbortedException abort = owner.abortFor(own, true);
                 if (abort == null) {
                     return false;
                 }
-                try {
-                    listener.onError(own);
-                } catch (RuntimeException inOnError) {
-                    // Jetty, too, only logs (at DEBUG) what onError throws: the response ends all the same, aborted.
-                } finally {
-                    abort.abortedOnJetty(owner.target());
-                }
+                owner.abort(abort, () -> listener.onError(own));
                 return true;
             }
 

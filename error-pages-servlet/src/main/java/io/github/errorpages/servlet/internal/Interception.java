@@ -89,10 +89,10 @@ public interface Interception {
      * @param response the capturing response of the request
      * @param failure what the callback threw
      * @param writeListener whether a {@code WriteListener} threw it (else a {@code ReadListener})
-     * @return the abort, logged already, to make on Jetty ({@link ResponseAbortedException#abortedOnJetty}) or, for a
-     *     read listener's, on Undertow ({@link ResponseAbortedException#abortedOnUndertow}) once the listener was told;
-     *     {@code null} to throw the failure on to the container as before (another container, a write listener's on
-     *     Undertow after the line was logged, no upstream failure, a client's abort, the request answered already)
+     * @return the abort, logged already, to make on Jetty, or for a read listener's on Undertow, around telling the
+     *     listener ({@link ResponseAbortedException#abortAround}); {@code null} to throw the failure on to the
+     *     container (another container, a write listener's on Undertow after the line was logged, no upstream failure,
+     *     a client's abort, the request answered already)
      */
     @Nullable ResponseAbortedException onCommittedListenerFailure(HttpServletRequest request,
             CapturingResponse response, Throwable failure, boolean writeListener);

@@ -33,10 +33,11 @@ public final class LogProviderCheck {
     /**
      * Writes {@link #DROPPED} once, through the container's own log, when SLF4J has no provider. Jetty's own log
      * goes through SLF4J, so an embedded Jetty that shares this library's SLF4J drops the line too: it is then
-     * written to standard error, where SLF4J's own warning is.
+     * logged through the JDK's own logging ({@link System.Logger}: {@code java.util.logging}, whose default handler
+     * writes to standard error, where SLF4J's own warning is).
      *
      * @param context the application starting the library, whose log is the container's; {@code null} before the
-     *     container gave one (the line then goes to standard error)
+     *     container gave one (the line then goes to the JDK's logging)
      */
     public static void warnIfDropped(@Nullable ServletContext context) {
         // Asked again at each start until written: an instanceof, at start-up only.
@@ -45,7 +46,7 @@ public final class LogProviderCheck {
             return;
         }
         if (context == null || logsThroughThisSlf4j(context)) {
-            System.err.println(DROPPED);
+            System.getLogger(LogProviderCheck.class.getName()).log(System.Logger.Level.WARNING, DROPPED);
         } else {
             context.log(DROPPED);
         }

@@ -204,13 +204,10 @@ final class RequestBodyStream extends ServletInputStream {
 
             /**
              * Whether what the callback threw after commit is an upstream failure the filter aborted the response for,
-             * on Jetty or Undertow: the listener's {@code onError} is told of it, as the container would have told
-             * it, and the response is aborted, so that its {@code complete()} there ends nothing as if whole: on Jetty
-             * once {@code onError} returned, on Undertow before it is told, for Undertow's {@code complete()} there
-             * sends the last chunk before {@code onError} returns. Jetty ({@code HttpInput.readCallback}) and Undertow
-             * tell the failure only to this listener's {@code onError}, never to the cycle's listeners, where Tomcat
-             * has the filter abort it: the application's {@code complete()} there ended the chunked body with its last
-             * chunk, a response cut short that looked whole.
+             * on Jetty or Undertow, which tell it only to this listener's {@code onError}, whose {@code complete()}
+             * would end the body as if whole: the listener is told of it, and the response aborted, in the order the
+             * container needs ({@link ResponseAbortedException#abortAround}). Tomcat tells the cycle's listeners too,
+             * where the filter aborts it.
              */
             private boolean aborted(Exception own) {
                 ResponseAbortedException abort = request.abortFor(own);
@@ -218,16 +215,7 @@ final class RequestBodyStream extends ServletInputStream {
                     return false;
                 }
                 answeredFailure = true;
-                boolean abortedAlready = request.abortedBeforeListenerTold();
-                try {
-                    listener.onError(own);
-                } catch (RuntimeException inOnError) {
-                    // Jetty, too, only logs (at DEBUG) what onError throws: the response ends all the same, aborted.
-                } finally {
-                    if (!abortedAlready) {
-                        request.abort(abort);
-                    }
-                }
+                request.abort(abort, () -> listener.onError(own));
                 return true;
             }
 

@@ -79,10 +79,7 @@ public final class ResponseAbortedException extends IOException {
      * @return the exception to throw
      */
     public IOException forContainer(ServletRequest request) {
-        ServletRequest inner = request;
-        while (inner instanceof ServletRequestWrapper wrapper) {
-            inner = wrapper.getRequest();
-        }
+        ServletRequest inner = containers(request);
         Class<?> containers = inner.getClass();
         String container = containers.getName();
         try {
@@ -114,45 +111,58 @@ public final class ResponseAbortedException extends IOException {
     }
 
     /**
-     * Aborts a committed response of Jetty 12 from where no exception of the filter's reaches Jetty: an application's
-     * {@code WriteListener}, whose failure from {@code onWritePossible} Jetty tells only that listener's
-     * {@code onError} and then ends the body as if whole, closing the stream ({@code HttpOutput.writeCallback}, ee10
-     * and ee11, checked with 12.1.14); the cycle's {@code AsyncListener}s are never told, and no dispatch returns
-     * through the filter. Jetty's {@code sendError(-1, message)} aborts the response whatever was committed
-     * ({@code ServletApiResponse.sendError}: the channel aborted, the connection closed before a chunked body's end,
-     * an HTTP/2 stream reset). Only on Jetty's own response, the wrappers above it unwrapped: another container treats
-     * {@code -1} as a status, refused once committed.
+     * Aborts a committed response whose application listener threw an upstream failure, from where no exception of
+     * the filter's reaches the container, and tells that listener's {@code onError} of the failure in the order the
+     * container needs. Jetty 12 ({@code HttpOutput.writeCallback}, {@code HttpInput.readCallback}, ee10 and ee11,
+     * checked with 12.1.14) and Undertow tell what a {@code WriteListener}'s or {@code ReadListener}'s callback throws
+     * only to that listener's {@code onError}; the cycle's {@code AsyncListener}s are never told, and no dispatch
+     * returns through the filter. Jetty then closes the stream, or the {@code complete()} that {@code onError} calls
+     * ends the response, either of which ends the body as if whole: Jetty's response is aborted through its
+     * {@code sendError(-1, message)} once {@code onError} returned ({@code ServletApiResponse.sendError}: the channel
+     * aborted whatever was committed, the connection closed before a chunked body's end, an HTTP/2 stream reset).
+     * Undertow's {@code complete()} there sends the last chunk before {@code onError} returns: its connection is closed
+     * first. Elsewhere only {@code onError} is told.
      *
-     * @param response the response to abort, wrapped or not
-     * @return whether it is Jetty's and was aborted; {@code false} elsewhere, where nothing was done
+     * @param request the request being answered, wrapped or not
+     * @param response its response, wrapped or not
+     * @param tellListener tells the listener's {@code onError} of the failure; what it throws is dropped, as Jetty and
+     *     Undertow only log it
      */
-    public boolean abortedOnJetty(ServletResponse response) {
-        if (!(containers(response) instanceof HttpServletResponse jetty) || !onJetty(jetty)) {
-            return false;
-        }
+    public void abortAround(ServletRequest request, ServletResponse response, Runnable tellListener) {
+        boolean closed = closedOnUndertow(request);
         try {
-            jetty.sendError(-1, getMessage());
-            return true;
-        } catch (IOException | IllegalStateException notAborted) {
-            return false;
+            tellListener.run();
+        } catch (RuntimeException inOnError) {
+            // The containers, too, only log what onError throws: the response ends all the same, aborted.
+        } finally {
+            if (!closed) {
+                abortOnJetty(response);
+            }
         }
     }
 
     /**
-     * Aborts a committed response of Undertow's from where no exception of the filter's reaches Undertow: an
-     * application's {@code ReadListener}, whose failure from {@code onDataAvailable} or {@code onAllDataRead} Undertow
-     * tells only that listener's {@code onError}, whose {@code complete()} then ends the body as if whole (a chunked
-     * body's last chunk, the connection kept). The exchange's connection is closed, as {@link #forContainer} closes it
-     * for Undertow.
-     *
-     * @param request the request being answered, wrapped or not
-     * @return whether it is Undertow's and its connection was closed; {@code false} elsewhere, where nothing was done
+     * Aborts Jetty's own response, the wrappers above it unwrapped ({@link #abortAround}): another container treats
+     * {@code -1} as a status, refused once committed.
      */
-    public static boolean abortedOnUndertow(ServletRequest request) {
-        ServletRequest inner = request;
-        while (inner instanceof ServletRequestWrapper wrapper) {
-            inner = wrapper.getRequest();
+    private void abortOnJetty(ServletResponse response) {
+        if (!(containers(response) instanceof HttpServletResponse jetty) || !onJetty(jetty)) {
+            return;
         }
+        try {
+            jetty.sendError(-1, getMessage());
+        } catch (IOException | IllegalStateException notAborted) {
+            // the response ends as Jetty ends it; the abort was logged
+        }
+    }
+
+    /**
+     * Closes the connection of Undertow's own request, if it is Undertow's ({@link #abortAround}).
+     *
+     * @return whether it is Undertow's and its connection was closed
+     */
+    private static boolean closedOnUndertow(ServletRequest request) {
+        ServletRequest inner = containers(request);
         if (!inner.getClass().getName().startsWith(UNDERTOW_PACKAGE)) {
             return false;
         }
@@ -186,7 +196,7 @@ public final class ResponseAbortedException extends IOException {
 
     /**
      * @param response a response, wrapped or not
-     * @return whether it is Jetty's ({@link #abortedOnJetty})
+     * @return whether it is Jetty's ({@link #abortAround})
      */
     public static boolean onJetty(ServletResponse response) {
         return containers(response).getClass().getName().startsWith(JETTY_PACKAGE);
@@ -199,6 +209,15 @@ public final class ResponseAbortedException extends IOException {
      */
     public static boolean onUndertow(ServletResponse response) {
         return containers(response).getClass().getName().startsWith(UNDERTOW_PACKAGE);
+    }
+
+    /** The container's own request, below every wrapper. */
+    private static ServletRequest containers(ServletRequest request) {
+        ServletRequest inner = request;
+        while (inner instanceof ServletRequestWrapper wrapper) {
+            inner = wrapper.getRequest();
+        }
+        return inner;
     }
 
     /** The container's own response, below every wrapper. */
