@@ -89,7 +89,13 @@ final class Client {
                 .POST(HttpRequest.BodyPublishers.ofString("order=42&note=urgent")), accept) : get(client, uri, accept);
     }
 
-    private static HttpResponse<byte[]> send(HttpClient client, HttpRequest.Builder request, String accept) {
+    /**
+     * Sends the request with the client, 20 s at most, with an {@code Accept} field, and reads the body whole.
+     *
+     * @throws UncheckedIOException when the exchange failed
+     * @throws IllegalStateException when the wait was interrupted
+     */
+    static HttpResponse<byte[]> send(HttpClient client, HttpRequest.Builder request, String accept) {
         try {
             return client.send(request.timeout(Duration.ofSeconds(20)).header("Accept", accept).build(),
                     HttpResponse.BodyHandlers.ofByteArray());

@@ -37,7 +37,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -1474,28 +1473,12 @@ class TomcatIntegrationTests {
      * failed, and a pooled one it closed meanwhile would fail the POST, which the JDK's client does not retry.
      */
     private static HttpResponse<byte[]> postOnAConnectionOfItsOwn(URI uri) {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
-                    .header("Accept", JSON).POST(HttpRequest.BodyPublishers.ofString("order=42")).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Client.send(HttpClient.newHttpClient(), HttpRequest.newBuilder(uri)
+                .POST(HttpRequest.BodyPublishers.ofString("order=42")), JSON);
     }
 
     private static HttpResponse<byte[]> getOnAConnectionOfItsOwn(URI uri) {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
-                    .header("Accept", JSON).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Client.send(HttpClient.newHttpClient(), HttpRequest.newBuilder(uri).GET(), JSON);
     }
 
     private static String readListenerRequest(String thrown) {
