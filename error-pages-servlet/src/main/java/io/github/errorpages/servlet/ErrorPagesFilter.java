@@ -523,8 +523,14 @@ public final class ErrorPagesFilter implements Filter {
      */
     private static void answerSwallowedFailure(Settings settings, HttpServletRequest request,
             CapturingResponse capturing) throws IOException {
+        // The response's own fields first: nearly every response was touched (a status, a body), and a request
+        // attribute costs a walk through the container's layers (on Jetty 12 about a third of the filter's own
+        // CPU on the happy path, load harness (a)).
+        if (!capturing.untouchedByResolution()) {
+            return;
+        }
         if (!(request.getAttribute(CapturingResponse.SPRING_MVC_EXCEPTION_ATTRIBUTE) instanceof Throwable resolved)
-                || !capturing.untouchedByResolution() || !takenForADisconnect(resolved)) {
+                || !takenForADisconnect(resolved)) {
             return;
         }
         Optional<UpstreamFailure> failure = upstreamFailureOf(resolved, settings.classifier(), settings.clock());

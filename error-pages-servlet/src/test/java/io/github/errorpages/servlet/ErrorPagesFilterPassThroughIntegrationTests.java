@@ -3,10 +3,12 @@ package io.github.errorpages.servlet;
 import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.servlet.internal.CapturingResponse;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -292,6 +294,43 @@ class ErrorPagesFilterPassThroughIntegrationTests {
         }
         assertThat(applicationSaw(id).get(10, TimeUnit.SECONDS)).as("checkError() after a write past close()")
                 .isTrue();
+    }
+
+    /**
+     * A response the application touched (here a 200 with a body) costs no look-up of the request attribute in which
+     * Spring MVC keeps an exception it resolved to nothing: the filter asks the response's own fields first. On
+     * Jetty 12 that look-up walks several layers of the container, and was a third of the filter's own CPU on the
+     * happy path (load harness (a), benchmarks/README.md). An untouched response (an empty 200) still gets the
+     * look-up, which shows that the count below sees it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"/touched, 0", "/untouched, 1"})
+    void onlyAnUntouchedResponseCostsALookUpOfSpringsAttribute(String path, int lookUps) {
+        AtomicInteger springLookUps = new AtomicInteger();
+        try (JettyServer server = new JettyServer()) {
+            server.filter((request, response, chain) -> chain.doFilter(
+                    new HttpServletRequestWrapper((HttpServletRequest) request) {
+                        @Override
+                        public Object getAttribute(String name) {
+                            if (name.equals(CapturingResponse.SPRING_MVC_EXCEPTION_ATTRIBUTE)) {
+                                springLookUps.incrementAndGet();
+                            }
+                            return super.getAttribute(name);
+                        }
+                    }, response));
+            server.filter(ErrorPagesFilter.builder().build());
+            server.servlet("/touched", servlet((request, response) -> {
+                response.setContentType("text/plain;charset=UTF-8");
+                response.getWriter().write("hello");
+            }));
+            server.servlet("/untouched", servlet((request, response) -> { }));
+            server.start();
+
+            HttpResponse<byte[]> response = Client.get(server.uri(path), "*/*");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(springLookUps).as("look-ups of Spring MVC's exception attribute").hasValue(lookUps);
+        }
     }
 
     private static void mountServlets(JettyServer server) {
