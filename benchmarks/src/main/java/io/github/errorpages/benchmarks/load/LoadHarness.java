@@ -173,7 +173,11 @@ public final class LoadHarness {
         }
         Files.createDirectories(jfrDirectory);
         Path recording = jfrDirectory.resolve(recordingName + ".jfr");
-        return List.of("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + recording);
+        // Jetty's stacks run deeper than JFR's default 64 frames, which would cut off the filter and the servlet
+        // below them; and the default 10-20 ms sampling gives too few samples of a 10 s measurement to read a
+        // share of a few per cent.
+        return List.of("-XX:FlightRecorderOptions=stackdepth=256",
+                "-XX:StartFlightRecording=settings=profile,method-profiling=max,dumponexit=true,filename=" + recording);
     }
 
     private void printTable(Map<String, MeasurementResult> results) {
