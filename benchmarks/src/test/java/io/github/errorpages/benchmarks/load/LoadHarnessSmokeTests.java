@@ -50,16 +50,21 @@ class LoadHarnessSmokeTests {
     /**
      * {@code --jfr} leaves the flight recording of each server JVM, which JFR writes as that JVM exits: the harness
      * ends a server by closing its standard input, and waits for it. A server left running was killed 10 s later,
-     * and a killed JVM writes no recording, so a run with {@code --jfr} ended with none.
+     * and a killed JVM writes no recording, so a run with {@code --jfr} ended with none. {@link JfrShares} reads it, and
+     * finds the filter's frames on the stacks.
      */
     @Test
     void withJfrEachServerJvmLeavesItsFlightRecording(@TempDir Path recordings) throws Exception {
         assumeWrkIsInstalled();
 
-        LoadHarness.main(new String[] {"--only", "hello", "--warmup", "0s", "--duration", "1s", "--connections", "4",
-                "--threads", "1", "--jfr", recordings.toString()});
+        LoadHarness.main(new String[] {"--only", "hello-filtered", "--warmup", "0s", "--duration", "1s",
+                "--connections", "4", "--threads", "1", "--jfr", recordings.toString()});
 
-        assertThat(recordings.resolve("hello.jfr")).isNotEmptyFile();
+        Path recording = recordings.resolve("hello-filtered.jfr");
+        assertThat(recording).isNotEmptyFile();
+        JfrShares shares = JfrShares.of(recording);
+        assertThat(shares.samples()).as("Java execution samples").isPositive();
+        assertThat(shares.withLibrary()).as("samples with a frame of the library's").isPositive();
     }
 
     private static void assumeWrkIsInstalled() {
