@@ -6,6 +6,7 @@ import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.internal.ThreadBodies;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -70,6 +71,15 @@ public class RenderingBenchmark {
     @Benchmark
     public ErrorResponse html502() {
         return errorPages.render(decision, browser);
+    }
+
+    /**
+     * The same page as the servlet filter and proxy render it for a blocking write: into an array of the thread's own,
+     * kept from its last page of that length ({@code ThreadBodies}), not a new one.
+     */
+    @Benchmark
+    public ErrorResponse html502IntoTheThreadsArray() {
+        return ThreadBodies.rendering(() -> errorPages.render(decision, browser));
     }
 
     /** The same page gzip-compressed, as a browser gets it: the compressed chunks and the CRC-32 of the page. */

@@ -80,11 +80,13 @@ class BenchmarksRunOnceTests {
         RenderingBenchmark benchmark = new RenderingBenchmark();
         benchmark.setUp();
 
-        assertThat(List.of(benchmark.html502(), benchmark.html502Gzip(), benchmark.problemJson502(),
-                benchmark.text502())).extracting(ErrorResponse::status, page -> page.contentType().split(";")[0],
+        assertThat(List.of(benchmark.html502(), benchmark.html502IntoTheThreadsArray(), benchmark.html502Gzip(),
+                benchmark.problemJson502(), benchmark.text502()))
+                .extracting(ErrorResponse::status, page -> page.contentType().split(";")[0],
                         page -> page.header("Content-Encoding"))
-                .containsExactly(tuple(502, "text/html", null), tuple(502, "text/html", "gzip"),
-                        tuple(502, "application/problem+json", null), tuple(502, "text/plain", null));
+                .containsExactly(tuple(502, "text/html", null), tuple(502, "text/html", null),
+                        tuple(502, "text/html", "gzip"), tuple(502, "application/problem+json", null),
+                        tuple(502, "text/plain", null));
     }
 
     @ParameterizedTest

@@ -10,12 +10,14 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
  * The library in a web application's own class loader ({@code WEB-INF/lib}): once the application is undeployed and
  * nothing of it is referenced any more, rendering pages left nothing in the JVM that keeps its class loader, and with
- * it every class and template of the application, from being collected.
+ * it every class and template of the application, from being collected: neither the renderer's caches nor the body
+ * arrays a thread keeps for its next page ({@code ThreadBodies}).
  */
 class ApplicationClassLoaderTests {
 
@@ -62,6 +64,20 @@ class ApplicationClassLoaderTests {
                     String.class).newInstance("GET", "/orders", "text/html", null, null);
             for (int i = 0; i < 2; i++) {
                 Object page = pages.getMethod("render", failures, requests).invoke(errorPages, failure, browser);
+                assertThat(page.toString()).contains("502");
+            }
+            // And twice into this thread's own body arrays, as the servlet filter renders: what the thread keeps
+            // for its next page must not keep the loader.
+            Class<?> threadBodies = loader.loadClass("io.github.errorpages.internal.ThreadBodies");
+            Supplier<Object> render = () -> {
+                try {
+                    return pages.getMethod("render", failures, requests).invoke(errorPages, failure, browser);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            for (int i = 0; i < 2; i++) {
+                Object page = threadBodies.getMethod("rendering", Supplier.class).invoke(null, render);
                 assertThat(page.toString()).contains("502");
             }
         } finally {

@@ -1,6 +1,7 @@
 package io.github.errorpages.page.internal;
 
 import java.io.ByteArrayOutputStream;
+import java.util.function.IntFunction;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import org.jspecify.annotations.Nullable;
@@ -94,14 +95,15 @@ final class GzipChunks {
      * @param slots which value fills each gap
      * @param values the values, escaped and UTF-8 encoded; present where {@code slots} points
      * @param plainLength the length of the uncompressed page
+     * @param arrays gives the array of a length to write the member into, all of which is overwritten
      * @return the page as one gzip member
      */
-    byte[] member(byte[][] chunks, int[] slots, byte[][] values, int plainLength) {
+    byte[] member(byte[][] chunks, int[] slots, byte[][] values, int plainLength, IntFunction<byte[]> arrays) {
         int length = HEADER.length + deflatedLength + TRAILER_LENGTH;
         for (int slot : slots) {
             length += storedLength(values[slot].length);
         }
-        byte[] member = new byte[length];
+        byte[] member = arrays.apply(length);
         System.arraycopy(HEADER, 0, member, 0, HEADER.length);
         int at = HEADER.length;
         CRC32 crc = new CRC32();

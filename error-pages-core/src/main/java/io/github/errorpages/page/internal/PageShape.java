@@ -1,11 +1,13 @@
 package io.github.errorpages.page.internal;
 
 import io.github.errorpages.internal.Gzip;
+import io.github.errorpages.internal.ThreadBodies;
 import io.github.errorpages.page.PageFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -117,7 +119,8 @@ final class PageShape {
         byte[][] fixed = chunks.toArray(new byte[0][]);
         int[] gaps = slots.stream().mapToInt(Integer::intValue).toArray();
         PageShape shape = new PageShape(format, fixed, gaps, contentSecurityPolicy, null);
-        byte[] rebuilt = shape.body(values, false);
+        // New arrays: a thread's own (ThreadBodies) would hold the rebuilt page and then the compressed one.
+        byte[] rebuilt = shape.body(values, false, byte[]::new);
         if (!new String(rebuilt, StandardCharsets.UTF_8).equals(real)) {
             return null;
         }
@@ -126,7 +129,7 @@ final class PageShape {
             return shape;
         }
         PageShape compressed = new PageShape(format, fixed, gaps, contentSecurityPolicy, gzip);
-        return Arrays.equals(Gzip.decompress(compressed.body(values, true)), rebuilt) ? compressed : shape;
+        return Arrays.equals(Gzip.decompress(compressed.body(values, true, byte[]::new)), rebuilt) ? compressed : shape;
     }
 
     /**
@@ -147,9 +150,14 @@ final class PageShape {
      * @param values the response's values; present where the shape has gaps. Each one the page shows is
      *     escaped for the format and encoded once, however often it appears; the others are left alone
      * @param compressed whether to return the page as a gzip member; only when {@link #isCompressed()}
-     * @return the page as UTF-8, or that compressed
+     * @return the page as UTF-8, or that compressed, in a new array or in one of the thread's own
+     *     ({@link ThreadBodies#array})
      */
     byte[] body(@Nullable String[] values, boolean compressed) {
+        return body(values, compressed, ThreadBodies::array);
+    }
+
+    private byte[] body(@Nullable String[] values, boolean compressed, IntFunction<byte[]> arrays) {
         byte[][] encoded = new byte[values.length][];
         int length = fixedLength;
         for (int slot : slots) {
@@ -162,9 +170,9 @@ final class PageShape {
             if (gzip == null) {
                 throw new IllegalStateException("this page is not kept compressed");
             }
-            return gzip.member(chunks, slots, encoded, length);
+            return gzip.member(chunks, slots, encoded, length, arrays);
         }
-        byte[] body = new byte[length];
+        byte[] body = arrays.apply(length);
         int at = 0;
         for (int gap = 0; gap < slots.length; gap++) {
             at = copy(chunks[gap], body, at);

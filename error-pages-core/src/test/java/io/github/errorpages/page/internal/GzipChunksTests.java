@@ -78,7 +78,7 @@ class GzipChunksTests {
 
         GzipChunks gzip = GzipChunks.of(chunks, fixedLength);
         assertThat(gzip).as("worth compressing").isNotNull();
-        byte[] member = gzip.member(chunks, slots, values, plain.size());
+        byte[] member = gzip.member(chunks, slots, values, plain.size(), byte[]::new);
 
         assertThat(member).startsWith(0x1f, 0x8b, 8);
         // GZIPInputStream checks the CRC-32 and the length in the trailer.

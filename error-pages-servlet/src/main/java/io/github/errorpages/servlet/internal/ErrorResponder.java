@@ -7,6 +7,7 @@ import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.internal.ThreadBodies;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
@@ -295,7 +296,11 @@ public final class ErrorResponder {
             boolean nonBlocking) throws IOException {
         boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
-        ErrorResponse page = errorPages.render(failure, errorRequest(request, head ? "GET" : request.getMethod()));
+        ErrorRequest errorRequest = errorRequest(request, head ? "GET" : request.getMethod());
+        // A blocking write is done with the body when it returns, before this thread renders another page: the body
+        // may then be an array of the thread's own. A non-blocking write may hold it until the container sent it.
+        ErrorResponse page = nonBlocking ? errorPages.render(failure, errorRequest)
+                : ThreadBodies.rendering(() -> errorPages.render(failure, errorRequest));
         return write(request, response, failure, page.status(), page.headers(), page.body(), nonBlocking);
     }
 
