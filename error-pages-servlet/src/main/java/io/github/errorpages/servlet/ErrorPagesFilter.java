@@ -524,7 +524,7 @@ public final class ErrorPagesFilter implements Filter {
     private static void answerSwallowedFailure(Settings settings, HttpServletRequest request,
             CapturingResponse capturing) throws IOException {
         // The response's own fields first: nearly every response was touched (a status, a body), and a request
-        // attribute costs a walk through the container's layers (on Jetty 12 about a third of the filter's own
+        // attribute costs a walk through the container's layers (on Jetty 12 about a quarter of the filter's own
         // CPU on the happy path, load harness (a)).
         if (!capturing.untouchedByResolution()) {
             return;

@@ -299,8 +299,8 @@ class ErrorPagesFilterPassThroughIntegrationTests {
     /**
      * A response the application touched (here a 200 with a body) costs no look-up of the request attribute in which
      * Spring MVC keeps an exception it resolved to nothing: the filter asks the response's own fields first. On
-     * Jetty 12 that look-up walks several layers of the container, and was a third of the filter's own CPU on the
-     * happy path (load harness (a), benchmarks/README.md). An untouched response (an empty 200) still gets the
+     * Jetty 12 that look-up walks several layers of the container, and was about a quarter of the filter's own CPU on
+     * the happy path (load harness (a), benchmarks/README.md). An untouched response (an empty 200) still gets the
      * look-up, which shows that the count below sees it.
      */
     @ParameterizedTest(name = "{0}")

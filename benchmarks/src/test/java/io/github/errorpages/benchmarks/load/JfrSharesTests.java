@@ -94,11 +94,13 @@ class JfrSharesTests {
     @Test
     void aRealRecordingOfTheLibrarysCodeIsLaidToTheLibrary(@TempDir Path directory) throws Exception {
         ErrorPages pages = ErrorPages.ofDefaults();
-        ErrorDecision decision = pages.policy().decide(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).build());
+        ErrorDecision decision =
+                pages.policy().decide(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).build());
         ErrorRequest browser = new ErrorRequest("GET", "/orders", "text/html", "en", null);
         Path recording = directory.resolve("rendering.jfr");
         AtomicInteger renderSamples = new AtomicInteger();
         try (RecordingStream stream = new RecordingStream()) {
+            stream.setMaxAge(Duration.ofMinutes(5)); // kept for the dump: without a bound, a dump may hold no events
             stream.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1)).withStackTrace();
             stream.enable("jdk.ObjectAllocationSample").withStackTrace();
             stream.onEvent("jdk.ExecutionSample", event -> {
