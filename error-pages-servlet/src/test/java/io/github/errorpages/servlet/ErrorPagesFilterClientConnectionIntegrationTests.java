@@ -174,10 +174,7 @@ class ErrorPagesFilterClientConnectionIntegrationTests {
                     in.setReadListener(new ReadListener() {
                         @Override
                         public void onDataAvailable() throws IOException {
-                            byte[] buffer = new byte[1000];
-                            while (in.isReady() && in.read(buffer) >= 0) {
-                                // on to what is there
-                            }
+                            TestServlets.readWhatIsThere(in);
                         }
 
                         @Override

@@ -417,10 +417,7 @@ class ErrorPagesFilterIntegrationTests {
             in.setReadListener(new ReadListener() {
                 @Override
                 public void onDataAvailable() throws IOException {
-                    byte[] buffer = new byte[1000];
-                    while (in.isReady() && in.read(buffer) >= 0) {
-                        // on to what is there
-                    }
+                    TestServlets.readWhatIsThere(in);
                     if (thrown.equals("refused-wrapped")) {
                         throw new IOException("the billing call failed", new ConnectException("Connection refused"));
                     }
@@ -493,27 +490,12 @@ class ErrorPagesFilterIntegrationTests {
             response.setContentType("text/plain");
             ServletOutputStream out = response.getOutputStream();
             out.setWriteListener(new WriteListener() {
-                /** What was done of the first part: 0 nothing, 1 written, 2 flushed. */
-                private int firstPart;
+                private final TestServlets.FirstPart firstPart = new TestServlets.FirstPart();
 
                 @Override
                 public void onWritePossible() throws IOException {
-                    if (thrown.equals("after-commit")) {
-                        // Each step once isReady() allowed it (Jetty refuses one it did not), called again once it is.
-                        if (firstPart == 0) {
-                            firstPart = 1;
-                            out.write("first part".getBytes(StandardCharsets.US_ASCII));
-                            if (!out.isReady()) {
-                                return;
-                            }
-                        }
-                        if (firstPart == 1) {
-                            firstPart = 2;
-                            out.flush();
-                            if (!out.isReady()) {
-                                return;
-                            }
-                        }
+                    if (thrown.equals("after-commit") && !firstPart.writtenAndFlushed(out)) {
+                        return;
                     }
                     switch (thrown) {
                         case "refused" -> throw new ConnectException("Connection refused");

@@ -318,25 +318,12 @@ final class TestServlets {
             response.setContentType("text/plain");
             ServletOutputStream out = response.getOutputStream();
             out.setWriteListener(new WriteListener() {
-                /** What was done of the first part: 0 nothing, 1 written, 2 flushed. */
-                private int firstPart;
+                private final FirstPart firstPart = new FirstPart();
 
                 @Override
                 public void onWritePossible() throws IOException {
-                    // Each step once isReady() allowed it (Jetty refuses one it did not), called again once it is.
-                    if (firstPart == 0) {
-                        firstPart = 1;
-                        out.write("first part".getBytes(StandardCharsets.US_ASCII));
-                        if (!out.isReady()) {
-                            return;
-                        }
-                    }
-                    if (firstPart == 1) {
-                        firstPart = 2;
-                        out.flush();
-                        if (!out.isReady()) {
-                            return;
-                        }
+                    if (!firstPart.writtenAndFlushed(out)) {
+                        return;
                     }
                     throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
                 }
@@ -363,10 +350,7 @@ final class TestServlets {
             in.setReadListener(new ReadListener() {
                 @Override
                 public void onDataAvailable() throws IOException {
-                    byte[] buffer = new byte[1000];
-                    while (in.isReady() && in.read(buffer) >= 0) {
-                        // on to what is there
-                    }
+                    readWhatIsThere(in);
                 }
 
                 @Override
@@ -382,5 +366,46 @@ final class TestServlets {
                 }
             });
         });
+    }
+
+    /**
+     * Drains what a non-blocking read has now, for a {@code ReadListener}'s {@code onDataAvailable}: reads while
+     * {@code isReady()} says it may, until the body's end.
+     */
+    static void readWhatIsThere(ServletInputStream in) throws IOException {
+        byte[] buffer = new byte[1000];
+        while (in.isReady() && in.read(buffer) >= 0) {
+            // on to what is there
+        }
+    }
+
+    /**
+     * The first part of a body, written and then flushed from a {@code WriteListener}: each step once
+     * {@code isReady()} allowed it (Jetty refuses a write it did not), the rest on the next {@code onWritePossible}.
+     * Not thread-safe: one per listener, which the container calls one at a time.
+     */
+    static final class FirstPart {
+        /** What was done: 0 nothing, 1 written, 2 flushed. */
+        private int done;
+
+        /**
+         * @return whether the first part is written and flushed and the stream ready; {@code false} when the listener
+         *     must return and wait for its next {@code onWritePossible}
+         */
+        boolean writtenAndFlushed(ServletOutputStream out) throws IOException {
+            if (done == 0) {
+                done = 1;
+                out.write("first part".getBytes(StandardCharsets.US_ASCII));
+                if (!out.isReady()) {
+                    return false;
+                }
+            }
+            if (done == 1) {
+                done = 2;
+                out.flush();
+                return out.isReady();
+            }
+            return true;
+        }
     }
 }

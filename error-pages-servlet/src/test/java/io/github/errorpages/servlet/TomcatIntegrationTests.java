@@ -1352,10 +1352,7 @@ class TomcatIntegrationTests {
             in.setReadListener(new ReadListener() {
                 @Override
                 public void onDataAvailable() throws IOException {
-                    byte[] buffer = new byte[1000];
-                    while (in.isReady() && in.read(buffer) >= 0) {
-                        // on to what is there
-                    }
+                    TestServlets.readWhatIsThere(in);
                     if (thrown.equals("refused-wrapped")) {
                         throw new IOException("the billing call failed", new ConnectException("Connection refused"));
                     }
