@@ -446,6 +446,25 @@ class FailureClassifierTests {
     }
 
     @Test
+    void upstreamFailureExceptionBuildsItsMessageWhenAskedAndStillRefusesANullFailure() {
+        // A breaker's refusal is made without a stack trace and its message only when asked (nothing on the page's
+        // path reads it): a logger's getLocalizedMessage and toString must still say it.
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE)
+                .upstream("orders").attempts(0).build();
+        UpstreamFailureException refused = new UpstreamFailureException(failure, null, false);
+
+        assertThat(refused.getStackTrace()).isEmpty();
+        assertThat(refused.getLocalizedMessage())
+                .isEqualTo("upstream 'orders' failed: destination_unavailable after 0 attempts");
+        assertThat(refused).hasToString(UpstreamFailureException.class.getName()
+                + ": upstream 'orders' failed: destination_unavailable after 0 attempts");
+        assertThatNullPointerException().isThrownBy(() -> new UpstreamFailureException(null, null, false))
+                .withMessage("failure");
+        assertThatNullPointerException().isThrownBy(() -> new UpstreamFailureException(null, new IOException("x")))
+                .withMessage("failure");
+    }
+
+    @Test
     void unknownExceptionIsNoUpstreamFailureAndDefaultsToInternalError() {
         IllegalStateException bug = new IllegalStateException("bug in the app");
 
