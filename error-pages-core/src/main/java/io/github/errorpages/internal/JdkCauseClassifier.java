@@ -283,25 +283,32 @@ public final class JdkCauseClassifier implements CauseClassifier {
             return 0; // and no message asked of an exception of anyone's, whose getMessage() may throw
         }
         String message = t.getMessage();
-        if (message == null || !message.startsWith(STATUS_PREFIX) || message.length() < STATUS_PREFIX.length() + 3) {
-            return 0;
-        }
-        String digits = message.substring(STATUS_PREFIX.length(), STATUS_PREFIX.length() + 3);
-        boolean status = (digits.charAt(0) == '4' || digits.charAt(0) == '5') && Character.isDigit(digits.charAt(1))
-                && Character.isDigit(digits.charAt(2));
-        return status ? Integer.parseInt(digits) : 0;
+        int status = message == null ? -1 : statusAfter(STATUS_PREFIX, message);
+        return status >= 400 && status <= 599 ? status : 0;
     }
 
     /** Whether it is HttpURLConnection's "Server returned HTTP response code: 600 ..." of a status above 599. */
     private static boolean isStatusOutOfRangeOfUrlConnection(Throwable t, String message) {
-        if (!(t instanceof IOException) || !isOfNetworkStack(t)
-                || !message.startsWith(STATUS_PREFIX_LOWER_CASE)
-                || message.length() < STATUS_PREFIX.length() + 3) {
-            return false;
+        return t instanceof IOException && isOfNetworkStack(t)
+                && statusAfter(STATUS_PREFIX_LOWER_CASE, message) >= 600;
+    }
+
+    /**
+     * The three digits after HttpURLConnection's prefix, as a number (the first an ASCII one, the others any
+     * {@link Character#isDigit} takes), or -1 when {@code message} does not start with the prefix and three such digits.
+     */
+    private static int statusAfter(String prefix, String message) {
+        int at = prefix.length();
+        if (message.length() < at + 3 || !message.startsWith(prefix)) {
+            return -1;
         }
-        String digits = message.substring(STATUS_PREFIX.length(), STATUS_PREFIX.length() + 3);
-        return digits.charAt(0) >= '6' && digits.charAt(0) <= '9' && Character.isDigit(digits.charAt(1))
-                && Character.isDigit(digits.charAt(2));
+        char hundreds = message.charAt(at);
+        char tens = message.charAt(at + 1);
+        char units = message.charAt(at + 2);
+        if (hundreds < '0' || hundreds > '9' || !Character.isDigit(tens) || !Character.isDigit(units)) {
+            return -1;
+        }
+        return (hundreds - '0') * 100 + Character.digit(tens, 10) * 10 + Character.digit(units, 10);
     }
 
     /**
