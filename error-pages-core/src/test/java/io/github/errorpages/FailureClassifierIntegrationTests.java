@@ -1,5 +1,6 @@
 package io.github.errorpages;
 
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -226,7 +227,7 @@ class FailureClassifierIntegrationTests {
             } catch (IOException closed) {
                 // the test is over
             }
-        });
+        }, OWN_THREAD);
         HttpURLConnection connection = (HttpURLConnection) URI.create("https://127.0.0.1:" + listener.getLocalPort()
                 + "/orders").toURL().openConnection();
         connection.setConnectTimeout(10_000);
@@ -507,7 +508,7 @@ class FailureClassifierIntegrationTests {
             } catch (Exception e) {
                 throw new CompletionException(e);
             }
-        });
+        }, OWN_THREAD);
     }
 
     /**
@@ -534,7 +535,7 @@ class FailureClassifierIntegrationTests {
             } catch (Exception e) {
                 throw new CompletionException(e);
             }
-        });
+        }, OWN_THREAD);
 
         Throwable returned = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"), call));
         Throwable returnedAsync = catchThrowable(() -> guard.callAsync(UpstreamRequest.of("GET"), asyncCall).join());

@@ -1,5 +1,6 @@
 package io.github.errorpages.internal;
 
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -71,7 +72,7 @@ class ThreadBodiesTests {
         byte[] mine = ThreadBodies.rendering(() -> PAGES.render(DECISION, BROWSER)).body();
 
         byte[] theirs = CompletableFuture.supplyAsync(
-                () -> ThreadBodies.rendering(() -> PAGES.render(DECISION, BROWSER)).body()).join();
+                () -> ThreadBodies.rendering(() -> PAGES.render(DECISION, BROWSER)).body(), OWN_THREAD).join();
 
         assertThat(theirs).hasSameSizeAs(mine).isNotSameAs(mine);
     }

@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream;
 
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -128,7 +129,7 @@ class BulkheadWaitTests {
             Await.until(() -> caller.getState() == Thread.State.TIMED_WAITING
                     && System.nanoTime() - start > deadlineNanos + 100_000_000, "the deadline passed in the wait");
             release.countDown();
-        });
+        }, OWN_THREAD);
 
         AtomicBoolean called = new AtomicBoolean();
         UpstreamFailureException refused = catchThrowableOfType(UpstreamFailureException.class,
@@ -329,7 +330,7 @@ class BulkheadWaitTests {
                                     && System.nanoTime() - start > deadlineNanos - attemptNanos + 100_000_000,
                                     "the retry waited past its last start");
                             release.countDown();
-                        });
+                        }, OWN_THREAD);
                         throw new ConnectException("Connection refused");
                     }
                     return "answered too late";
@@ -381,6 +382,6 @@ class BulkheadWaitTests {
         CompletableFuture.runAsync(() -> {
             Await.until(() -> caller.getState() == Thread.State.TIMED_WAITING, "the caller waits for the permit");
             caller.interrupt();
-        });
+        }, OWN_THREAD);
     }
 }

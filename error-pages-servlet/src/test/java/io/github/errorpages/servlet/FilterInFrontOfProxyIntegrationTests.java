@@ -3,6 +3,7 @@ package io.github.errorpages.servlet;
 import static io.github.errorpages.servlet.UploadWatch.answerToTheRestOfTheUploadAndARequest;
 import static io.github.errorpages.servlet.UploadWatch.readUntilTheProxyWaitsForMoreUpload;
 import static io.github.errorpages.servlet.UploadWatch.sendHalfAnUpload;
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.testing.Await;
@@ -119,7 +120,7 @@ class FilterInFrontOfProxyIntegrationTests {
                     Thread.currentThread().interrupt();
                 }
                 return Duration.ofNanos(System.nanoTime() - answeredAt);
-            });
+            }, OWN_THREAD);
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
                     URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
             JettyServer jetty = new JettyServer().h2c().filter(ErrorPagesFilter.builder().build())
@@ -206,7 +207,7 @@ class FilterInFrontOfProxyIntegrationTests {
                 }
                 return received.toString(StandardCharsets.ISO_8859_1) + " after "
                         + Duration.ofNanos(System.nanoTime() - answeredAt).toMillis() + " ms";
-            });
+            }, OWN_THREAD);
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
                     URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
             JettyServer jetty = new JettyServer().h2c().filter(new UploadWatch(10, waitingForMoreUpload))
@@ -282,7 +283,7 @@ class FilterInFrontOfProxyIntegrationTests {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            });
+            }, OWN_THREAD);
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
                     URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).failOn5xxEnabled(failOn5xx)
                     .build());

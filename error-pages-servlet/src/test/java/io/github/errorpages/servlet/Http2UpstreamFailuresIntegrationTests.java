@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet;
 
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -75,7 +76,7 @@ class Http2UpstreamFailuresIntegrationTests {
                                 CompletableFuture.runAsync(() -> {
                                     awaitHead();
                                     callback.failed(new IllegalStateException("the upstream broke"));
-                                });
+                                }, OWN_THREAD);
                             } else {
                                 callback.failed(new IllegalStateException("the upstream broke"));
                             }

@@ -6,6 +6,7 @@ import static io.github.errorpages.servlet.UploadWatch.sendHalfAnUpload;
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static io.github.errorpages.servlet.PageAssertions.assertOnePage;
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -1270,7 +1271,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-            });
+            }, OWN_THREAD);
             try {
                 HttpResponse<InputStream> response = opened.get(10, TimeUnit.SECONDS); // no event sent yet
 
@@ -2060,7 +2061,7 @@ abstract class ReverseProxyServletIntegrationTests {
                     "destroyed-in-flight").endpoints(stalls.uri()).build()).listener(events::add).build()).build();
             configured = new JettyServer().filter(tellsTheDispatchReturned).servlet("/*", servlet).start();
             CompletableFuture<HttpResponse<byte[]>> inFlight = CompletableFuture.supplyAsync(
-                    () -> Client.get(configured.uri("/orders/42"), JSON));
+                    () -> Client.get(configured.uri("/orders/42"), JSON), OWN_THREAD);
             assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
             if (transport == ProxyTransport.JETTY) {
                 // (The JDK transport's dispatch returns with the answer only: its call is in flight once sent.)
@@ -2105,7 +2106,7 @@ abstract class ReverseProxyServletIntegrationTests {
             ReverseProxyServlet servlet = proxyBuilder(guard).build();
             configured = new JettyServer().servlet("/*", servlet).start();
             CompletableFuture<HttpResponse<byte[]>> backingOff = CompletableFuture.supplyAsync(
-                    () -> Client.get(configured.uri("/orders/42"), JSON));
+                    () -> Client.get(configured.uri("/orders/42"), JSON), OWN_THREAD);
             Await.until(() -> events.stream().anyMatch(UpstreamEvent.RetryScheduled.class::isInstance),
                     "a retry waiting out its backoff");
 
@@ -2399,7 +2400,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            });
+            }, OWN_THREAD);
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("stuck").endpoints(
                     URI.create("http://127.0.0.1:" + stalls.getLocalPort())).maxAttempts(1)
                     .attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(60)).build());
@@ -2532,14 +2533,14 @@ abstract class ReverseProxyServletIntegrationTests {
             configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("undeployed").endpoints(
                     stalls.uri()).build())).start();
             CompletableFuture<HttpResponse<byte[]>> get = CompletableFuture.supplyAsync(
-                    () -> Client.get(configured.uri("/orders/42"), JSON));
+                    () -> Client.get(configured.uri("/orders/42"), JSON), OWN_THREAD);
             CompletableFuture<HttpResponse<byte[]>> post = CompletableFuture.supplyAsync(() -> {
                 try {
                     return Client.send("POST", configured.uri("/orders"), JSON);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-            });
+            }, OWN_THREAD);
             assertThat(stalls.awaitRequests(2, Duration.ofSeconds(10))).as("the upstream has the requests").isTrue();
 
             configured.context().stop();
@@ -2675,7 +2676,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-            });
+            }, OWN_THREAD);
             assertThat(slow.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
 
             servlet.destroy();
@@ -2737,7 +2738,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-            });
+            }, OWN_THREAD);
             configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("destroyed")
                     .endpoints(URI.create("http://127.0.0.1:" + upstream.getLocalPort())).build())).start();
             assertThat(Client.get(configured.uri("/orders/42"), JSON).statusCode()).isEqualTo(200);
@@ -3900,7 +3901,7 @@ abstract class ReverseProxyServletIntegrationTests {
             configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
 
             CompletableFuture<HttpResponse<byte[]>> answer =
-                    CompletableFuture.supplyAsync(() -> Client.get(configured.uri("/orders/42"), JSON));
+                    CompletableFuture.supplyAsync(() -> Client.get(configured.uri("/orders/42"), JSON), OWN_THREAD);
             Await.until(() -> guard.metrics().successfulCalls() == 1, "the proxy has the head");
             release.release();
             HttpResponse<byte[]> response = answer.get(20, TimeUnit.SECONDS);
@@ -4284,7 +4285,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 } catch (IOException ended) {
                     // the proxy gave the connection up
                 }
-            });
+            }, OWN_THREAD);
             configured = new JettyServer().servlet("/*", proxy(UpstreamConfig.builder("early").endpoints(
                     URI.create("http://127.0.0.1:" + early.getLocalPort())).build())).start();
             try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
@@ -4355,7 +4356,7 @@ abstract class ReverseProxyServletIntegrationTests {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        });
+        }, OWN_THREAD);
     }
 
     /**
@@ -4444,7 +4445,7 @@ abstract class ReverseProxyServletIntegrationTests {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            });
+            }, OWN_THREAD);
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
                     URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
             configured = new JettyServer().filter(new UploadWatch(10, waitingForMoreUpload))

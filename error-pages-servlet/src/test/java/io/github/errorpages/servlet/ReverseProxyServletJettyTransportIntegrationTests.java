@@ -4,6 +4,7 @@ import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.UploadWatch.answerToTheRestOfTheUploadAndARequest;
 import static io.github.errorpages.servlet.UploadWatch.readUntilTheProxyWaitsForMoreUpload;
 import static io.github.errorpages.servlet.UploadWatch.sendHalfAnUpload;
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
@@ -96,7 +97,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(),
                     StandardCharsets.UTF_8))) {
                 // Bounded: the upstream sends the second event only when told, 30 s at the latest.
-                CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> readLine(lines));
+                CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> readLine(lines), OWN_THREAD);
                 assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("data: first");
                 secondEvent.release();
                 assertThat(lines.readLine()).isEmpty();
@@ -209,7 +210,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                     })
                     .servlet("/*", proxy(guard), false).start()) {
                 CompletableFuture<HttpResponse<byte[]>> answered = CompletableFuture.supplyAsync(
-                        () -> Client.get(server.uri("/slow"), "application/json"));
+                        () -> Client.get(server.uri("/slow"), "application/json"), OWN_THREAD);
                 assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
 
                 waiting.get().interrupt();
@@ -266,7 +267,8 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                         });
                     })
                     .servlet("/*", proxy(guard), false).start()) {
-                answered.set(CompletableFuture.supplyAsync(() -> Client.get(server.uri("/slow"), "application/json")));
+                answered.set(CompletableFuture.supplyAsync(() -> Client.get(server.uri("/slow"), "application/json"),
+                        OWN_THREAD));
 
                 HttpResponse<byte[]> page = answered.get().get(15, TimeUnit.SECONDS);
 
@@ -330,7 +332,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                     })
                     .servlet("/*", proxy(guard), false).start()) {
                 CompletableFuture<HttpResponse<byte[]>> answered = CompletableFuture.supplyAsync(
-                        () -> Client.get(server.uri("/slow"), "application/json"));
+                        () -> Client.get(server.uri("/slow"), "application/json"), OWN_THREAD);
                 assertThat(relaying.await(10, TimeUnit.SECONDS)).as("the relay writes the head").isTrue();
 
                 waiting.get().interrupt();
@@ -624,7 +626,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                     Thread.currentThread().interrupt();
                 }
                 return received.toString(StandardCharsets.ISO_8859_1);
-            });
+            }, OWN_THREAD);
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
                     URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
             JettyServer jetty = new JettyServer().filter((request, response, chain) -> {
@@ -697,7 +699,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                     Thread.currentThread().interrupt();
                 }
                 return received.toString(StandardCharsets.ISO_8859_1);
-            });
+            }, OWN_THREAD);
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("early").endpoints(
                     URI.create("http://127.0.0.1:" + early.getLocalPort())).maxAttempts(1).build());
             Filter holdingTheRelay = (request, response, chain) -> {

@@ -5,6 +5,7 @@ import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static io.github.errorpages.servlet.PageAssertions.assertOnePage;
 import static io.github.errorpages.servlet.PageAssertions.assertSameHeaders;
 import static io.github.errorpages.servlet.TestServlets.servlet;
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -637,7 +638,7 @@ class TomcatIntegrationTests {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            });
+            }, OWN_THREAD);
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("paused").endpoints(
                     URI.create("http://127.0.0.1:" + listening.getLocalPort())).maxAttempts(1).build());
             try (TomcatServer tomcat = TomcatServer.inCode().connectionTimeout(Duration.ofSeconds(6))
@@ -820,7 +821,7 @@ class TomcatIntegrationTests {
                 } catch (IOException closed) {
                     // the proxy gave the connection up
                 }
-            });
+            }, OWN_THREAD);
             URI endpoint = URI.create("http://127.0.0.1:" + listening.getLocalPort());
             try (TomcatServer h2 = TomcatServer.inCode().h2c().servlet("/*", ReverseProxyServlet.builder(
                     UpstreamGuard.of(UpstreamConfig.builder("uploads").endpoints(endpoint).maxAttempts(1).build()))
@@ -1920,7 +1921,8 @@ class TomcatIntegrationTests {
                                 inFlight))
                         .filter(ErrorPagesFilter.builder().build())
                         .start()) {
-            CompletableFuture.runAsync(() -> inFlight.complete(Client.get(undeployed.uri("/proxy/orders/42"), JSON)))
+            CompletableFuture.runAsync(() -> inFlight.complete(Client.get(undeployed.uri("/proxy/orders/42"), JSON)),
+                            OWN_THREAD)
                     .exceptionally(failed -> {
                         inFlight.completeExceptionally(failed);
                         return null;

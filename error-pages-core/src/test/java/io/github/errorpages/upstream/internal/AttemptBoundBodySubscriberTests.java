@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream.internal;
 
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -143,7 +144,8 @@ class AttemptBoundBodySubscriberTests {
         Subscription subscription = new Subscription();
         subscriber.onSubscribe(subscription);
 
-        CompletableFuture<Integer> body = CompletableFuture.supplyAsync(() -> made(subscriber)) // blocks reading
+        // Blocks, reading.
+        CompletableFuture<Integer> body = CompletableFuture.supplyAsync(() -> made(subscriber), OWN_THREAD)
                 .thenCompose(made -> made);
 
         assertThatThrownBy(() -> body.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)

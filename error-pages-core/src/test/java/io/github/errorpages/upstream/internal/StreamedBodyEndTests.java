@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream.internal;
 
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -76,7 +77,7 @@ class StreamedBodyEndTests {
         subscriber.onError(new SocketException("Connection reset"));
 
         CompletableFuture<Integer> asked = CompletableFuture.supplyAsync(() -> subscriber.getBody()
-                .toCompletableFuture().join());
+                .toCompletableFuture().join(), OWN_THREAD);
 
         assertThat(asked.get(10, TimeUnit.SECONDS)).as("what the function's read got").isEqualTo(-2);
     }

@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -51,7 +52,7 @@ class ClientAbortsTests {
      */
     @Test
     void takesJettysEofExceptionThatAFutureFailedWithForAnUpstreams() throws Exception {
-        EofException onASelectorThread = CompletableFuture.supplyAsync(() -> new EofException()).get();
+        EofException onASelectorThread = CompletableFuture.supplyAsync(() -> new EofException(), OWN_THREAD).get();
 
         assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(
                 new ExecutionException(onASelectorThread))))).isFalse();

@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -81,7 +82,7 @@ class PendingAnswersTests {
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, OWN_THREAD);
     }
 
     /**

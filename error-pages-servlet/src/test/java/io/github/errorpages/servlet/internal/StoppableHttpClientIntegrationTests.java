@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -74,7 +75,7 @@ class StoppableHttpClientIntegrationTests {
                         } catch (IOException | InterruptedException e) {
                             throw new CompletionException(e);
                         }
-                    });
+                    }, OWN_THREAD);
             assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
 
             client.refuseSends();

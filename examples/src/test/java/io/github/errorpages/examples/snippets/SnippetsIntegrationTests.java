@@ -328,12 +328,15 @@ class SnippetsIntegrationTests {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("stock").endpoints(upstream.uri())
                 .maxAttempts(3).build());
         CompletableFuture<Void> callerGone = new CompletableFuture<>();
-        CompletableFuture.runAsync(() -> {
+        // A thread of its own, not the common pool's one worker on two cores (JDK 25 runs runAsync there).
+        Thread caller = new Thread(() -> {
             while (upstream.requestCount() == 0) {
                 Thread.onSpinWait(); // the upstream has the request: the caller goes away
             }
             callerGone.complete(null);
-        });
+        }, "caller");
+        caller.setDaemon(true);
+        caller.start();
         try (CloseableHttpClient client = HttpClients.createDefault()) {
 
             assertThatThrownBy(() -> ApacheCallerCancel.fetch(guard, client, URI.create("/api/stock"), callerGone))
