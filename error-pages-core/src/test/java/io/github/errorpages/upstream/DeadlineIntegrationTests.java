@@ -11,6 +11,7 @@ import io.github.errorpages.ErrorPolicy;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.CommonPoolBusy;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import java.net.URI;
@@ -129,9 +130,7 @@ class DeadlineIntegrationTests {
     void blockingSendEndsByTheAttemptTimeoutWhenTheBodyStalls() {
         // R45: the JDK's own request timeout ends with the response head; a handler that reads the whole body
         // (ofString) would wait for an upstream that stalls mid-body until it closes the connection.
-        FaultyUpstream upstream = upstreams.start(Behaviour.stallMidBody());
-        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1)
-                .deadline(Duration.ofSeconds(1)).attemptTimeout(Duration.ofMillis(500)).build()));
+        GuardedHttpClient client = clientOfAnUpstreamThatStallsMidBody();
 
         UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
                 () -> client.send(get("/x"), BodyHandlers.ofString()));
@@ -144,6 +143,55 @@ class DeadlineIntegrationTests {
         // Without any bound, the send would wait for the upstream's ten minutes and the @Timeout end the test: half
         // of that timeout leaves a busy machine room past the 500 ms.
         assertThat(thrown.failure().elapsed()).isLessThan(Duration.ofSeconds(10));
+    }
+
+    /**
+     * The same with every worker of the JVM's common pool blocked by the application (a parallel stream, a
+     * {@code supplyAsync} that waits: on two cores the pool has one worker): the bound on the body is the guard's own,
+     * and must not wait for a worker that never comes. (It did: the blocking send's backstop ended the call, 500 ms
+     * later; an expiry handed to the pool then ran once the application let a worker go.)
+     */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void blockingSendEndsByTheAttemptTimeoutWhenTheBodyStallsAndTheCommonPoolIsBusy() throws InterruptedException {
+        GuardedHttpClient client = clientOfAnUpstreamThatStallsMidBody();
+
+        UpstreamFailureException thrown;
+        try (CommonPoolBusy busy = CommonPoolBusy.start()) {
+            thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> client.send(get("/x"), BodyHandlers.ofString()));
+        }
+
+        assertThat(thrown).as("ended by the attempt timeout, not by the upstream").isNotNull();
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
+        assertThat(thrown).hasStackTraceContaining("response body not complete within the attempt timeout");
+    }
+
+    /**
+     * The same for {@code sendAsync}, which the guard's own timeout of the attempt ends as well as the bound on the
+     * body: nothing on its way to the caller waits for a worker of the common pool.
+     */
+    @Test
+    void asyncSendEndsByTheAttemptTimeoutWhenTheBodyStallsAndTheCommonPoolIsBusy() throws InterruptedException {
+        GuardedHttpClient client = clientOfAnUpstreamThatStallsMidBody();
+
+        ExecutionException thrown;
+        try (CommonPoolBusy busy = CommonPoolBusy.start()) {
+            CompletableFuture<HttpResponse<String>> sent = client.sendAsync(get("/x"), BodyHandlers.ofString());
+            thrown = catchThrowableOfType(ExecutionException.class, () -> sent.get(10, TimeUnit.SECONDS));
+        }
+
+        assertThat(thrown).as("ended, and not by the 10 s wait").isNotNull()
+                .hasCauseInstanceOf(UpstreamFailureException.class);
+        assertThat(((UpstreamFailureException) thrown.getCause()).failure().cause())
+                .isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT);
+    }
+
+    /** One attempt of 500 ms, within a deadline of 1 s, to an upstream that sends half a body and stalls. */
+    private GuardedHttpClient clientOfAnUpstreamThatStallsMidBody() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.stallMidBody());
+        return GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1)
+                .deadline(Duration.ofSeconds(1)).attemptTimeout(Duration.ofMillis(500)).build()));
     }
 
     @Test

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,8 +26,12 @@ import org.jspecify.annotations.Nullable;
  * the upstream's answer in time; one that is not made 10 ms after the client asked ends then).
  *
  * <p>The timer is {@link CompletableFuture#orTimeout}'s, on the JDK's shared delay thread, and is removed when
- * the body is made in time; only an expiry runs a task (on the common pool). Signals to the handler's
- * subscriber stay serial: the expiry and the client's signals take the same lock.
+ * the body is made in time. Signals to the handler's subscriber stay serial: the expiry and the client's signals
+ * take the same lock. The expiry never waits for it: the delay thread ends the body if the lock is free, and
+ * otherwise leaves the expiry to the thread that holds it (the client's, in the subscriber's {@code onNext}, which
+ * may be writing a file), which ends the body as it lets the lock go. No other thread is asked to: the common
+ * pool, which an expiry was handed to before, may have all its workers (one on two cores) blocked by the
+ * application, and the body was then never ended.
  *
  * @param <T> the body type
  */
@@ -44,6 +48,13 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     private final AttemptBoundBodyHandler<T> bound;
     /** Completed once the body is made: the timer stops then. */
     private final CompletableFuture<Void> timer = new CompletableFuture<>();
+    /** Guards the fields below and makes the signals to {@link #delegate} serial. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Whether the time ran out, and {@link #expire} is still to run: by whichever thread takes the lock next, or lets
+     * it go ({@link #runPendingExpiry}).
+     */
+    private volatile boolean expiryPending;
     private Flow.@Nullable Subscription subscription;
     private boolean ended;
     /** Whether the client asked for the body ({@link #getBody}). */
@@ -58,8 +69,7 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
         this.bound = bound;
         timer.orTimeout(Math.max(remainingNanos, 0), TimeUnit.NANOSECONDS).whenComplete((done, expired) -> {
             if (expired != null) {
-                // Off the JDK's one delay thread: expire() waits for a subscriber's onNext, which may write a file.
-                ForkJoinPool.commonPool().execute(this::expire);
+                timeRanOut(); // on the JDK's one delay thread, which it never holds up
             }
         });
     }
@@ -73,17 +83,20 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     @Override
     public CompletionStage<T> getBody() {
         boolean late;
-        synchronized (this) {
+        lock.lock();
+        try {
             // Asked from now on: a time that runs out while the handler makes its body ends it, for a mapping handler
             // that reads its stream blocks below until the body flows, or fails.
             asked = true;
             late = expiredUnasked;
+        } finally {
+            release();
         }
         if (late) {
             // The time ran out before the client asked: a body made at once (below) is kept, one that is not is
             // ended a little later, also while making it blocks, and one the client delivers meanwhile is kept.
-            CompletableFuture.delayedExecutor(LATE_ASK_GRACE_MILLIS, TimeUnit.MILLISECONDS, ForkJoinPool.commonPool())
-                    .execute(this::expire);
+            CompletableFuture.delayedExecutor(LATE_ASK_GRACE_MILLIS, TimeUnit.MILLISECONDS, Runnable::run)
+                    .execute(this::timeRanOut);
         }
         CompletionStage<T> body = delegate.getBody();
         // Runs at once for a body made at once (a stage whose isDone() may refuse to answer, as the JDK's do).
@@ -95,39 +108,94 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     }
 
     @Override
-    public synchronized void onSubscribe(Flow.Subscription subscription) {
-        this.subscription = subscription;
-        delegate.onSubscribe(subscription);
-        if (ended) {
-            // Expired before the body started: the subscriber still gets onSubscribe first, as the protocol wants.
-            failAndCancel(subscription);
+    public void onSubscribe(Flow.Subscription subscription) {
+        lock.lock();
+        try {
+            this.subscription = subscription;
+            delegate.onSubscribe(subscription);
+            if (ended) {
+                // Expired before the body started: the subscriber still gets onSubscribe first, as the protocol wants.
+                failAndCancel(subscription);
+            }
+        } finally {
+            release();
         }
     }
 
     @Override
-    public synchronized void onNext(List<ByteBuffer> item) {
-        if (!ended) {
-            delegate.onNext(item);
+    public void onNext(List<ByteBuffer> item) {
+        lock.lock();
+        try {
+            if (!ended) {
+                delegate.onNext(item);
+            }
+        } finally {
+            release();
         }
     }
 
     @Override
-    public synchronized void onError(Throwable throwable) {
-        if (!ended) {
-            ended = true;
-            delegate.onError(throwable);
+    public void onError(Throwable throwable) {
+        lock.lock();
+        try {
+            if (!ended) {
+                ended = true;
+                delegate.onError(throwable);
+            }
+        } finally {
+            release();
         }
     }
 
     @Override
-    public synchronized void onComplete() {
-        if (!ended) {
-            ended = true;
-            delegate.onComplete();
+    public void onComplete() {
+        lock.lock();
+        try {
+            if (!ended) {
+                ended = true;
+                delegate.onComplete();
+            }
+        } finally {
+            release();
         }
     }
 
-    private synchronized void expire() {
+    /**
+     * The attempt's time ran out, or the grace of a late ask ({@link #getBody}): the body ends now, or as the lock's
+     * holder lets it go.
+     */
+    private void timeRanOut() {
+        expiryPending = true;
+        runPendingExpiry();
+    }
+
+    /** Lets the lock go, and runs an expiry that came meanwhile, which did not wait for the lock. */
+    private void release() {
+        lock.unlock();
+        runPendingExpiry();
+    }
+
+    /**
+     * Runs a pending expiry if the lock is free, and never waits for it: its holder runs the expiry as it lets it go.
+     * Not within a signal of the same thread's (the handler's subscriber asking for more may be given it at once),
+     * whose own {@link #release} runs it once the signal returned. The flag is read again after each {@code unlock}, so
+     * an expiry set while the holder was letting go is not left behind.
+     */
+    private void runPendingExpiry() {
+        while (expiryPending && !lock.isHeldByCurrentThread() && lock.tryLock()) {
+            try {
+                if (expiryPending) {
+                    expiryPending = false;
+                    expire();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Ends the body, or marks it for {@link #getBody} to end when it was not asked for yet; with the lock held. */
+    private void expire() {
         if (ended || made) {
             return;
         }
@@ -144,8 +212,13 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     }
 
     /** @return whether the time ran out (whether or not that ended the body); for tests */
-    synchronized boolean ranOut() {
-        return ended || expiredUnasked;
+    boolean ranOut() {
+        lock.lock();
+        try {
+            return ended || expiredUnasked;
+        } finally {
+            release();
+        }
     }
 
     /**

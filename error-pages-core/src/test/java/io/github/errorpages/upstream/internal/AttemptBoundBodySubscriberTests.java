@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
@@ -175,6 +176,76 @@ class AttemptBoundBodySubscriberTests {
 
         assertThat(recording.signals).containsExactly("onSubscribe", "onError HttpTimeoutException");
         assertThat(subscription.cancelled).isTrue();
+    }
+
+    /**
+     * R45: the time runs out while the caller's subscriber is in its {@code onNext} (writing a file, say). The JDK's
+     * one delay thread, which times every call of the JVM, does not wait for it, and no other thread is asked to (the
+     * common pool's workers may all be blocked by the application): the body ends as {@code onNext} returns, on the
+     * thread that delivered it, and the subscriber still gets its signals one at a time.
+     */
+    @Test
+    void aTimeThatRunsOutDuringOnNextEndsTheBodyAsOnNextReturnsWithoutHoldingTheTimer() throws Exception {
+        SlowWrite write = new SlowWrite();
+        AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) AttemptBoundBodyHandler
+                .within(info -> write, Duration.ofMillis(50)).apply(HEAD);
+        CompletableFuture<String> body = made(subscriber);
+        Subscription subscription = new Subscription();
+        subscriber.onSubscribe(subscription);
+        CompletableFuture<Void> delivered = CompletableFuture.runAsync(() -> subscriber.onNext(
+                List.of(ByteBuffer.wrap("part".getBytes(StandardCharsets.US_ASCII)))), OWN_THREAD);
+        assertThat(write.writing.await(5, TimeUnit.SECONDS)).as("in onNext").isTrue();
+
+        // Runs on the delay thread after the expiry, due earlier: only if the expiry did not wait for onNext.
+        CompletableFuture<Void> timerFree = new CompletableFuture<>();
+        CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS, Runnable::run)
+                .execute(() -> timerFree.complete(null));
+        timerFree.get(5, TimeUnit.SECONDS);
+        assertThat(body).as("not ended within onNext").isNotDone();
+        write.letGo.countDown();
+        delivered.get(5, TimeUnit.SECONDS);
+
+        assertThat(body).as("ended as onNext returned, on its thread").isCompletedExceptionally();
+        assertThat(write.recording.signals).containsExactly("onSubscribe", "onNext", "onError HttpTimeoutException");
+        assertThat(subscription.cancelled).isTrue();
+    }
+
+    /** A subscriber of the caller's whose {@code onNext} takes until it is let go, as a slow write does. */
+    private static final class SlowWrite implements BodySubscriber<String> {
+        final Recording recording = new Recording();
+        final CountDownLatch writing = new CountDownLatch(1);
+        final CountDownLatch letGo = new CountDownLatch(1);
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return recording.getBody();
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            recording.onSubscribe(subscription);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+            writing.countDown();
+            try {
+                assertThat(letGo.await(10, TimeUnit.SECONDS)).as("let go").isTrue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            recording.onNext(item);
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            recording.onError(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            recording.onComplete();
+        }
     }
 
     /** A subscriber of the caller's that records the signals it gets, in order. */
