@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * JDK 25 {@code CompletableFuture} runs its tasks there rather than on a thread of their own (JDK 17 does that below a
  * parallelism of 2). A task still blocked from an earlier test, an upstream waiting for a connection that is never
  * closed, then holds every later one back: that test's upstream never accepts, and its client times out with no
- * answer at all. The library's own tasks on the common pool would wait behind it too.
+ * answer at all. The library's own tasks on the common pool would wait behind it too. {@link CommonPoolLeftIdle} fails
+ * a test class that leaves the pool busy.
  */
 public final class TestThreads {
 

@@ -1,0 +1,51 @@
+package io.github.errorpages.testing;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Fails a test class that leaves the JVM's common pool busy: a task of its own still blocked there (a fake upstream
+ * waiting for a connection that is never closed), or one of the library's that does not end. On two cores the pool
+ * has one worker, and every later test's task, and the library's, would wait behind it (see {@link TestThreads}).
+ * Registered for every test class of the modules that enable JUnit's extension autodetection.
+ */
+public final class CommonPoolLeftIdle implements AfterAllCallback {
+
+    /** Long enough for the library's short tasks of a test's last moments (an expiry, a page written late). */
+    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(15);
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        ForkJoinPool pool = ForkJoinPool.commonPool();
+        long end = System.nanoTime() + WAIT_NANOS;
+        while (!pool.isQuiescent()) {
+            if (System.nanoTime() - end > 0) {
+                fail("the common pool is still busy 15 s after " + context.getDisplayName() + " ended: "
+                        + pool + "\n" + workerStacks());
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    private static String workerStacks() {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(thread -> thread.getKey().getName().startsWith("ForkJoinPool.commonPool"))
+                .map(CommonPoolLeftIdle::describe)
+                .collect(Collectors.joining("\n"));
+    }
+
+    private static String describe(Map.Entry<Thread, StackTraceElement[]> thread) {
+        StringBuilder text = new StringBuilder(thread.getKey().getName()).append(':');
+        for (StackTraceElement frame : thread.getValue()) {
+            text.append("\n\tat ").append(frame);
+        }
+        return text.toString();
+    }
+}
