@@ -8,8 +8,18 @@
 #   bash benchmarks/load.sh --only jetty-502,branded-502     # some measurements only
 #   bash benchmarks/load.sh --rounds 3                       # three rounds, budgets judged by their medians
 #   bash benchmarks/load.sh --jfr /tmp/recordings            # a flight recording of every server JVM
+#   bash benchmarks/load.sh --help                           # the options, and the measurements' names
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+help=false
+for arg in "$@"; do
+  case "$arg" in --help|-h) help=true ;; esac
+done
+if [ "$help" = true ]; then
+  mvn -B -q package -pl benchmarks -am -DskipTests -Dmaven.javadoc.skip -Dload -Dload.args="--help"
+  exit 0
+fi
 
 if ! command -v wrk >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ]; then

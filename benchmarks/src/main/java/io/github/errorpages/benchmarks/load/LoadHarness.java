@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  * every server JVM record a flight recording (JFR's {@code profile} settings) into the directory, one file per
  * measurement ({@code hello.jfr}; with rounds, per round: {@code hello-round2.jfr}), to find where the server's
  * time goes. An unknown option or measurement, or a value that does not parse, stops the harness before it
- * starts a server, with a message that names it (exit status 2). Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
+ * starts a server, with a message that names it (exit status 2); {@code --help} prints the options and the
+ * measurements' names. Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
  */
 public final class LoadHarness {
 
@@ -57,6 +59,10 @@ public final class LoadHarness {
      * @throws Exception when a server or wrk fails
      */
     public static void main(String[] args) throws Exception {
+        if (Arrays.stream(args).anyMatch(LoadOptions.HELP::contains)) {
+            System.out.println(LoadOptions.help());
+            return;
+        }
         LoadOptions options;
         try {
             options = LoadOptions.parse(args);

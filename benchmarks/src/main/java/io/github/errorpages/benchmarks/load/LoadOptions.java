@@ -26,6 +26,8 @@ record LoadOptions(Duration warmup, Duration duration, int connections, int thre
 
     static final String USAGE = "Usage: LoadHarness [--warmup 20s] [--duration 10s] [--connections 32] [--threads 2]"
             + " [--only name,name...] [--rounds 1] [--jfr directory]";
+    /** Asks for {@link #help()} instead of a run. */
+    static final Set<String> HELP = Set.of("--help", "-h");
     private static final Set<String> OPTIONS =
             Set.of("--warmup", "--duration", "--connections", "--threads", "--only", "--rounds", "--jfr");
 
@@ -62,6 +64,22 @@ record LoadOptions(Duration warmup, Duration duration, int connections, int thre
                 only == null ? Measurement.all() : Measurement.named(only.split(",")),
                 number("--rounds", given.getOrDefault("--rounds", "1")),
                 jfr == null ? null : Path.of(jfr).toAbsolutePath());
+    }
+
+    /**
+     * @return what {@code --help} prints: the options with their defaults, and the names {@code --only} takes
+     */
+    static String help() {
+        return USAGE + "\n"
+                + "  --warmup       warm-up before each measured run, whole seconds (default 20s)\n"
+                + "  --duration     each measured run, whole seconds (default 10s)\n"
+                + "  --connections  wrk's connections (default 32)\n"
+                + "  --threads      wrk's threads, at most the connections (default 2)\n"
+                + "  --only         the measurements to run, comma-separated (default all, in this order):\n"
+                + "                 " + String.join(", ", Measurement.all().stream().map(Measurement::name).toList())
+                + "\n"
+                + "  --rounds       how often to run each; the budgets are judged by the medians (default 1)\n"
+                + "  --jfr          a directory for a flight recording of every server JVM (default none)";
     }
 
     private static Duration seconds(String option, String value, long least) {

@@ -42,6 +42,15 @@ class LoadOptionsTests {
     }
 
     @Test
+    void helpNamesEveryOptionAndEveryMeasurement() {
+        String help = LoadOptions.help();
+
+        assertThat(help).startsWith(LoadOptions.USAGE)
+                .contains("--warmup", "--duration", "--connections", "--threads", "--only", "--rounds", "--jfr");
+        Measurement.all().forEach(measurement -> assertThat(help).contains(measurement.name()));
+    }
+
+    @Test
     void refusesAnUnknownMeasurementNamingTheKnownOnes() {
         assertThatIllegalArgumentException().isThrownBy(() -> LoadOptions.parse("--only", "jetty-502,branded502"))
                 .withMessageStartingWith("no measurement is named branded502 (known: ")
