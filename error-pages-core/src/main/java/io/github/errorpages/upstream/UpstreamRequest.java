@@ -49,7 +49,7 @@ public final class UpstreamRequest {
      */
     public static UpstreamRequest of(String method) {
         Objects.requireNonNull(method, "method");
-        if (method.isEmpty() || !method.chars().allMatch(UpstreamRequest::isTokenChar)) {
+        if (!isToken(method)) {
             throw new IllegalArgumentException("method must be an HTTP token, but was '" + method + "'");
         }
         return new UpstreamRequest(method, false, ALWAYS, NEVER, NEVER);
@@ -139,6 +139,19 @@ public final class UpstreamRequest {
     /** @return whether the method may be sent again after a read timeout: GET and HEAD only (R13) */
     public boolean isRetriedAfterReadTimeout() {
         return RETRIED_AFTER_READ_TIMEOUT.contains(method);
+    }
+
+    /** Whether the method is an HTTP token; a loop, not a stream: it runs for every request proxied. */
+    private static boolean isToken(String method) {
+        if (method.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < method.length(); i++) {
+            if (!isTokenChar(method.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isTokenChar(int c) {
