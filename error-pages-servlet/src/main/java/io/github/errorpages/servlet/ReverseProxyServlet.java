@@ -583,7 +583,10 @@ public final class ReverseProxyServlet extends HttpServlet {
             body.abortReading(); // no more reads; the one under way ends now, not with the server
             return;
         }
-        boolean awaited = body.isSourceAwaited();
+        // Whether a read may be waiting for the client: none can start from here on. Looked at before the stop, a read
+        // that started just after was waited for below, the page not sent, until the client sent more or the
+        // container's read timeout (Tomcat's; seen once in CI, the client giving up after 8 s).
+        boolean awaited = body.stopStartingReads();
         if (awaited) {
             try {
                 CapturingResponse capturing = CapturingResponse.find(response);

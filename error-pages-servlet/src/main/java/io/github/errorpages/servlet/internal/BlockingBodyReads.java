@@ -10,8 +10,14 @@ import java.time.Duration;
  */
 public interface BlockingBodyReads {
 
-    /** @return whether a read is waiting for the client right now */
-    boolean isSourceAwaited();
+    /**
+     * Lets no read of the client's body start from now on, and tells whether one is under way, in one step: a read
+     * about to start is either refused or seen. (Asked apart, "is a read under way?" then "stop", a read could start
+     * in between and wait for the client unseen.)
+     *
+     * @return whether a read is under way: it may be waiting for the client
+     */
+    boolean stopStartingReads();
 
     /**
      * @return whether reading the client's body started and has not reached its end: the rest of it is in flight, and

@@ -49,8 +49,8 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody, Bl
     }
 
     @Override
-    public boolean isSourceAwaited() {
-        return in.isReading();
+    public boolean stopStartingReads() {
+        return in.stopStarting();
     }
 
     @Override

@@ -50,6 +50,11 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher, Blocking
     }
 
     @Override
+    public boolean stopStartingReads() {
+        return source().stopStarting();
+    }
+
+    @Override
     public boolean isSourceCutShort() {
         ClientInputStream current = currentSource();
         return current != null && current.isStarted() && !current.isFinished();

@@ -65,6 +65,18 @@ final class ClientInputStream extends InputStream {
     }
 
     /**
+     * Lets no read start from now on ({@link #stop} then waits for the one under way), and tells whether one is under
+     * way. Under the lock a read checks {@link #stopped} under, after counting itself in {@link #reading}: a read about
+     * to start is refused, or counted here.
+     *
+     * @return whether a read is under way (or was about to be, and is refused now)
+     */
+    synchronized boolean stopStarting() {
+        stopped = true;
+        return reading.get() > 0;
+    }
+
+    /**
      * Stops reading, and waits for a read under way to return: the container's stream is the request's, whose
      * objects the container reuses for the connection's next request, or another connection's, once the servlet
      * returned. A read left blocked in it then read into them: Tomcat parsed the client's next bytes (NULs, for
