@@ -8,30 +8,47 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fails a test class that leaves the JVM's common pool busy: a task of its own still blocked there (a fake upstream
- * waiting for a connection that is never closed), or one of the library's that does not end. On two cores the pool
- * has one worker, and every later test's task, and the library's, would wait behind it (see {@link TestThreads}).
- * Registered for every test class of the modules that enable JUnit's extension autodetection.
+ * Fails a test, or a test class (its {@code @AfterAll} and {@code @BeforeAll} included), that leaves the JVM's common
+ * pool busy: a task of its own still blocked there (a fake upstream waiting for a connection that is never closed), or
+ * one of the library's that does not end. On two cores the pool has one worker, and every later test's task, and the
+ * library's, would wait behind it (see {@link TestThreads}). Registered for every test class of the modules that
+ * enable JUnit's extension autodetection. Costs nothing while the pool is idle, as it is after every test now.
  */
-public final class CommonPoolLeftIdle implements AfterAllCallback {
+public final class CommonPoolLeftIdle implements AfterEachCallback, AfterAllCallback {
 
     /** Long enough for the library's short tasks of a test's last moments (an expiry, a page written late). */
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(15);
 
     @Override
+    public void afterEach(ExtensionContext context) {
+        awaitIdle(context);
+    }
+
+    @Override
     public void afterAll(ExtensionContext context) {
+        awaitIdle(context);
+    }
+
+    private static void awaitIdle(ExtensionContext context) {
         ForkJoinPool pool = ForkJoinPool.commonPool();
         long end = System.nanoTime() + WAIT_NANOS;
         while (!pool.isQuiescent()) {
             if (System.nanoTime() - end > 0) {
-                fail("the common pool is still busy 15 s after " + context.getDisplayName() + " ended: "
+                fail("the common pool is still busy 15 s after " + what(context) + " ended: "
                         + pool + "\n" + workerStacks());
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
+    }
+
+    /** The class, and for a test its name: a test's display name alone ({@code [2] true, 503}) says too little. */
+    private static String what(ExtensionContext context) {
+        String testClass = context.getTestClass().map(Class::getSimpleName).orElse(context.getDisplayName());
+        return context.getTestMethod().isPresent() ? testClass + " " + context.getDisplayName() : testClass;
     }
 
     private static String workerStacks() {
