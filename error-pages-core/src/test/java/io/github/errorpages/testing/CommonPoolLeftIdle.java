@@ -1,11 +1,8 @@
 package io.github.errorpages.testing;
 
-import static org.assertj.core.api.Assertions.fail;
-
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -21,7 +18,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class CommonPoolLeftIdle implements AfterEachCallback, AfterAllCallback {
 
     /** Long enough for the library's short tasks of a test's last moments (an expiry, a page written late). */
-    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(15);
+    private static final Duration WAIT = Duration.ofSeconds(15);
 
     @Override
     public void afterEach(ExtensionContext context) {
@@ -35,13 +32,14 @@ public final class CommonPoolLeftIdle implements AfterEachCallback, AfterAllCall
 
     private static void awaitIdle(ExtensionContext context) {
         ForkJoinPool pool = ForkJoinPool.commonPool();
-        long end = System.nanoTime() + WAIT_NANOS;
-        while (!pool.isQuiescent()) {
-            if (System.nanoTime() - end > 0) {
-                fail("the common pool is still busy 15 s after " + what(context) + " ended: "
-                        + pool + "\n" + workerStacks());
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        if (pool.isQuiescent()) {
+            return; // after nearly every test: nothing to wait for, nothing to describe
+        }
+        try {
+            Await.until(pool::isQuiescent, "the common pool to go idle after " + what(context), WAIT);
+        } catch (AssertionError busy) {
+            // The workers' stacks as they are at the end of the wait, not at its start.
+            throw new AssertionError(busy.getMessage() + ": " + pool + "\n" + workerStacks(), busy);
         }
     }
 

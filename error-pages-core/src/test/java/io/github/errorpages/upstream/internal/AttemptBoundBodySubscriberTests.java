@@ -206,25 +206,14 @@ class AttemptBoundBodySubscriberTests {
         delivered.get(5, TimeUnit.SECONDS);
 
         assertThat(body).as("ended as onNext returned, on its thread").isCompletedExceptionally();
-        assertThat(write.recording.signals).containsExactly("onSubscribe", "onNext", "onError HttpTimeoutException");
+        assertThat(write.signals).containsExactly("onSubscribe", "onNext", "onError HttpTimeoutException");
         assertThat(subscription.cancelled).isTrue();
     }
 
     /** A subscriber of the caller's whose {@code onNext} takes until it is let go, as a slow write does. */
-    private static final class SlowWrite implements BodySubscriber<String> {
-        final Recording recording = new Recording();
+    private static final class SlowWrite extends Recording {
         final CountDownLatch writing = new CountDownLatch(1);
         final CountDownLatch letGo = new CountDownLatch(1);
-
-        @Override
-        public CompletionStage<String> getBody() {
-            return recording.getBody();
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            recording.onSubscribe(subscription);
-        }
 
         @Override
         public void onNext(List<ByteBuffer> item) {
@@ -234,22 +223,12 @@ class AttemptBoundBodySubscriberTests {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            recording.onNext(item);
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            recording.onError(throwable);
-        }
-
-        @Override
-        public void onComplete() {
-            recording.onComplete();
+            super.onNext(item);
         }
     }
 
     /** A subscriber of the caller's that records the signals it gets, in order. */
-    private static final class Recording implements BodySubscriber<String> {
+    private static class Recording implements BodySubscriber<String> {
         final List<String> signals = new CopyOnWriteArrayList<>();
         private final CompletableFuture<String> body = new CompletableFuture<>();
 
