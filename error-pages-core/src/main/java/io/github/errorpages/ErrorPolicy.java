@@ -138,7 +138,9 @@ public final class ErrorPolicy {
         }
         long millis = saturatedMillis(value);
         long extra = (long) Math.floor(millis * jitter * random.nextDouble());
-        return Duration.ofMillis(millis + extra);
+        // Added to the value itself, not to its whole milliseconds: a breaker open 30.0004 s cut to 30 s would be
+        // rounded up to 30, and the client sent back while it still refuses (R10).
+        return value.plusMillis(extra);
     }
 
     private Duration clamp(Duration value) {

@@ -243,6 +243,29 @@ class ErrorPolicyTests {
     }
 
     /**
+     * R8, R10: jitter only ever lengthens, and the value is rounded up to whole seconds, so a client is never sent
+     * back while the breaker still refuses it. A breaker open for a fraction of a millisecond past a whole second
+     * (its end is an instant, the clock's now has microseconds) was cut to whole milliseconds before the jitter was
+     * added: with a jitter that drew nothing (or a whole second) 30.0004 s became 30 s, and the client came back to
+     * the open breaker.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1L, 400_000L, 999_999L})
+    void jitterKeepsTheFractionOfAMillisecondThatRoundsUp(long extraNanos) {
+        ErrorPagesConfig config = ErrorPagesConfig.builder().retryAfterJitter(0.5).build();
+        RandomGenerator drawsNothing = () -> 0L; // nextDouble() is 0
+        ErrorPolicy policy = ErrorPolicy.of(config, Clock.systemUTC(), drawsNothing);
+        Duration open = Duration.ofSeconds(30).plusNanos(extraNanos);
+        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE)
+                .breakerRemainingOpen(open).build();
+
+        ErrorDecision decision = policy.decide(failure);
+
+        assertThat(decision.retryAfter()).isGreaterThanOrEqualTo(open).isEqualTo(Duration.ofSeconds(31));
+        assertThat(decision.retryAfterHeader()).isEqualTo("31");
+    }
+
+    /**
      * The one-argument factory's random source varies: a constant one gave every client the same jittered value, the
      * herd jitter is there to spread. The values stay within the jitter's bounds (R10).
      */
