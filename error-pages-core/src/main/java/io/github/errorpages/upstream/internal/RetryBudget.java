@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream.internal;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +25,8 @@ public final class RetryBudget {
     private static final RetryBudget UNLIMITED = new RetryBudget();
 
     private final double ratio;
+    /** The ratio as the decimal it was written as: {@code Double.toString} gives the shortest that reads back. */
+    private final BigDecimal writtenRatio;
     private final long minRetries;
     private final long bucketNanos;
     private final LongSupplier nanoTime;
@@ -31,6 +34,7 @@ public final class RetryBudget {
 
     private RetryBudget() {
         this.ratio = 0;
+        this.writtenRatio = BigDecimal.ZERO;
         this.minRetries = 0;
         this.bucketNanos = 1;
         this.nanoTime = () -> 0L;
@@ -39,6 +43,7 @@ public final class RetryBudget {
 
     private RetryBudget(double ratio, int minRetries, Duration window, LongSupplier nanoTime) {
         this.ratio = ratio;
+        this.writtenRatio = BigDecimal.valueOf(ratio);
         this.minRetries = minRetries;
         this.bucketNanos = Math.max(1, window.toNanos() / BUCKETS);
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -122,12 +127,20 @@ public final class RetryBudget {
                     retries += b.retries.get();
                 }
             }
-            if (retries >= Math.max(minRetries, (long) Math.floor(ratio * calls))) {
+            if (retries >= Math.max(minRetries, allowedFor(calls))) {
                 return false;
             }
             bucket(epoch).retries.incrementAndGet();
             return true;
         }
+    }
+
+    /**
+     * The retries {@code calls} allow, {@code ratio × calls} rounded down, computed in decimal: in double arithmetic
+     * 0.29 × 100 is 28.999999999999996, and the 29th retry the budget allows was refused. Only after a failure.
+     */
+    private long allowedFor(long calls) {
+        return writtenRatio.multiply(BigDecimal.valueOf(calls)).longValue();
     }
 
     /** @return the calls counted within the window now */

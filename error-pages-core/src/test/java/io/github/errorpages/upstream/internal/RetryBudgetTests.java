@@ -12,6 +12,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Standards R44: retries stay within max(min, ratio * calls) over a sliding window. */
 class RetryBudgetTests {
@@ -49,6 +51,27 @@ class RetryBudgetTests {
             budget.recordCall();
         }
         assertThat(budget.tryAcquireRetry()).as("1010 calls allow a 101st").isTrue();
+    }
+
+    /**
+     * R44 and docs/configuration.md: the retries stay at or below {@code ratio × calls}, the ratio as it was written.
+     * In double arithmetic 0.29 × 100 is 28.999999999999996 and 0.35 × 180 is 62.99999999999999: rounded down, a
+     * retry the budget allows was refused.
+     */
+    @ParameterizedTest(name = "{0} x {1} calls -> {2} retries")
+    @CsvSource({"0.29, 100, 29", "0.35, 180, 63", "0.29, 800, 232", "0.1, 1000, 100"})
+    void grantsTheRatioOfTheCallsAsWrittenNotItsNearestDouble(double ratio, int calls, int allowed) {
+        RetryBudget exact = RetryBudget.of(ratio, 0, Duration.ofSeconds(10), nanos::get);
+        for (int i = 0; i < calls; i++) {
+            exact.recordCall();
+        }
+
+        int granted = 0;
+        while (exact.tryAcquireRetry()) {
+            granted++;
+        }
+
+        assertThat(granted).isEqualTo(allowed);
     }
 
     @Test
