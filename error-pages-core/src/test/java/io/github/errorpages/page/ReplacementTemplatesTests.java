@@ -357,6 +357,55 @@ class ReplacementTemplatesTests {
     }
 
     /**
+     * R32: a problem+json template whose body is no JSON object (a comma too many) is a broken template. It was
+     * taken, and every API client got {@code application/problem+json} it could not parse, strict mode included.
+     */
+    @Test
+    void aJsonTemplateThatRendersNoJsonObjectIsABrokenTemplate() throws IOException {
+        write("502.json.mustache", "{\"status\": {{status}}, \"title\": \"{{title}}\",}");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("502.json.mustache in ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("rendered no JSON object").contains("using the built-in template instead");
+        ErrorResponse response = render(built[0], 502, "application/json");
+        assertThat(response.header("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(response.bodyText()).as("the built-in page").contains("\"status\": 502")
+                .contains("\"support_code\": \"" + response.supportCode() + "\"").doesNotContain(",}");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 502.json.mustache in " + folder.toAbsolutePath())
+                .withMessageContaining("rendered no JSON object");
+    }
+
+    /**
+     * A problem+json template that is a JSON object for the sample model (which has a {@code Retry-After}) but not
+     * for a response without one falls back to the built-in page on such a response, reported once.
+     */
+    @Test
+    void aJsonTemplateThatRendersNoJsonObjectOnARealRequestFallsBackAndIsReportedOnce() throws IOException {
+        write("5xx.json.mustache", "{\"status\": {{status}}{{#hasRetryAfter}}, \"retry_after\": {{retryAfterSeconds}}"
+                + "{{/hasRetryAfter}}{{^hasRetryAfter}},{{/hasRetryAfter}}}");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true));
+
+        String log = StandardError.capture(() -> {
+            for (int i = 0; i < 3; i++) {
+                assertThat(render(pages, 502, "application/json").bodyText())
+                        .isEqualTo("{\"status\": 502, \"retry_after\": 10}");
+                ErrorResponse gateways = render(pages, 500, "application/json");
+                assertThat(gateways.status()).isEqualTo(500);
+                assertThat(gateways.header("Retry-After")).isNull();
+                assertThat(gateways.bodyText()).as("the built-in page").contains("\"status\": 500")
+                        .contains("\"support_code\": \"" + gateways.supportCode() + "\"");
+            }
+        });
+
+        assertThat(log.split("template 5xx.json.mustache from ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("rendered no JSON object").contains("Reported once");
+    }
+
+    /**
      * A replaced layout that fails on a real request fails every built-in page dressed in it: one line says so, as at
      * startup, not one a page (each said "Reported once", one for 502, 504 and 500 alike).
      */

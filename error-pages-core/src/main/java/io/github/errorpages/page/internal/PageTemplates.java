@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * built-in {@code 500} includes the built-in {@code 5xx}, whatever the application has under that name. A
  * page the application replaces with a template that is refused counts as not replaced.
  *
- * <p>An application template that does not compile, or that fails or renders nothing when tried at
- * startup with a sample model, is reported once and skipped; in strict mode it fails the startup instead.
+ * <p>An application template that does not compile, or that fails or renders nothing (for problem+json, no JSON
+ * object) when tried at startup with a sample model, is reported once and skipped; in strict mode it fails the
+ * startup instead.
  * At render time the chain is walked again: an application template that fails on a real request is
  * reported once and the next template (at last the built-in one) renders the page, so a broken template
  * never leaves a blank page.
@@ -152,7 +153,7 @@ public final class PageTemplates {
                 return new Rendering(real, null, true); // kept for no shape: no page with sentinels needed
             }
             try {
-                return new Rendering(real, candidate.render(withSentinels), false);
+                return new Rendering(real, candidate.renderUnchecked(withSentinels), false);
             } catch (RuntimeException | StackOverflowError sentinelsRefused) {
                 return new Rendering(real, null, false);
             }
@@ -236,6 +237,8 @@ public final class PageTemplates {
         final Mustache mustache;
         /** Whether its failure was reported: its own, or one a layout's pages share (their layout fails them all). */
         final AtomicBoolean reported;
+        /** Whether what it renders must be a JSON object: an application's problem+json template. */
+        private final boolean jsonObject;
         /**
          * How long this template's last page was: the next is about as long (pages differ in a few values),
          * so the buffer starts at that size, neither growing several times for an HTML page nor starting at
@@ -243,11 +246,12 @@ public final class PageTemplates {
          */
         private volatile int lastLength = 1024;
 
-        Candidate(String file, String origin, Mustache mustache, AtomicBoolean reported) {
+        Candidate(String file, String origin, Mustache mustache, AtomicBoolean reported, boolean jsonObject) {
             this.file = file;
             this.origin = origin;
             this.mustache = mustache;
             this.reported = reported;
+            this.jsonObject = jsonObject;
         }
 
         void reportOnce(Throwable failure) {
@@ -258,6 +262,20 @@ public final class PageTemplates {
         }
 
         String render(Map<String, Object> model) {
+            String text = renderUnchecked(model);
+            if (jsonObject && !JsonObjects.isObject(text)) {
+                // Sent as application/problem+json all the same, it failed every client that parses the body.
+                throw new IllegalStateException("the template rendered no JSON object");
+            }
+            return text;
+        }
+
+        /**
+         * Renders a model whose per-response values may be sentinels: not checked as JSON, since a sentinel stands
+         * where the value is a number too ({@code "retry_after": {{retryAfterSeconds}}}). The page of the real
+         * values, checked, is what the shape must reproduce.
+         */
+        String renderUnchecked(Map<String, Object> model) {
             StringWriter out = new StringWriter(lastLength + 64);
             mustache.execute(out, model);
             String text = out.toString();
@@ -358,7 +376,7 @@ public final class PageTemplates {
                 // A layout that fails fails every built-in page dressed in it: one line says so, not one a page.
                 boolean dressed = factory == builtinInUserLayoutFactory;
                 Candidate candidate = new Candidate(file, origin, factory.compile(file),
-                        dressed ? dressedPageFailed : new AtomicBoolean());
+                        dressed ? dressedPageFailed : new AtomicBoolean(), format == PageFormat.PROBLEM_JSON);
                 candidate.render(sampleModels.apply(samplePage));
                 log.info("error-pages: using template {} from {}", file, origin);
                 return Optional.of(candidate);
@@ -421,7 +439,7 @@ public final class PageTemplates {
                 return Optional.empty();
             }
             return Optional.of(new Candidate(file, builtin.describe(), builtinFactory.compile(file),
-                    new AtomicBoolean()));
+                    new AtomicBoolean(), false));
         }
 
         private String file(String name) {

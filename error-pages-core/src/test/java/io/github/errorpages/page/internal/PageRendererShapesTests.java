@@ -11,12 +11,16 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.page.Branding;
 import io.github.errorpages.page.PageConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every built-in page is rendered ahead ({@link PageShape}), never in full per response: a change to a built-in
@@ -94,6 +98,30 @@ class PageRendererShapesTests {
         assertThat(last.headers()).isEqualTo(withRoom.headers());
         assertThat(withoutInstance(last.bodyText())).isEqualTo(withoutInstance(withRoom.bodyText()))
                 .contains("7KQ2-MF4X");
+    }
+
+    /**
+     * An application's problem+json template must render a JSON object (R32), checked on the page of the real values
+     * only: the one rendered with sentinels has one where the built-in template, and one copied from it, writes the
+     * {@code Retry-After} as a number, and checked too it would have such a page rendered in full on every response.
+     */
+    @Test
+    void aJsonTemplateWithANumberOfTheResponseIsRenderedAhead(@TempDir Path folder) throws IOException {
+        Files.writeString(folder.resolve("5xx.json.mustache"), "{\"status\": {{status}}, \"support_code\": "
+                + "\"{{supportCode}}\"{{#hasRetryAfter}}, \"retry_after\": {{retryAfterSeconds}}{{/hasRetryAfter}}}");
+        PageRenderer renderer = PageRenderer.create(PageConfig.builder().templateDirectory(folder)
+                .strictTemplatesEnabled(true).build(), Clock.fixed(NOW, ZoneOffset.UTC), getClass().getClassLoader());
+        ErrorRequest request = new ErrorRequest("GET", "/", "application/problem+json", "en", null);
+
+        for (String supportCode : List.of("7KQ2-MF4X", "0763-J8N1")) {
+            assertThat(renderer.render(POLICY.decide(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED)), request,
+                    supportCode, false, null).bodyText())
+                    .isEqualTo("{\"status\": 502, \"support_code\": \"" + supportCode + "\", \"retry_after\": 10}");
+        }
+
+        long[] counts = renderer.shapeCounts();
+        assertThat(counts[0]).as("shapes kept").isEqualTo(1);
+        assertThat(counts[1]).as("pages rendered in full on every response").isZero();
     }
 
     private static String withoutInstance(String body) {
