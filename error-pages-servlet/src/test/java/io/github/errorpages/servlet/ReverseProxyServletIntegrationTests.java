@@ -39,6 +39,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequestEvent;
 import jakarta.servlet.ServletRequestListener;
 import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
@@ -680,6 +681,35 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(orders.requests()).hasSize(1);
         assertThat(orders.requests().get(0).bodyText()).isEqualTo(body);
+    }
+
+    /**
+     * The gateway's own cookies reach the client beside the upstream's: the session cookie of a session a filter in
+     * front made (its sign-in, say) and a cookie it set itself (a CSRF token). Each {@code Set-Cookie} field is a
+     * cookie of its own, never combined with another (RFC 6265 §3, RFC 9110 §5.3). Before, the upstream's first
+     * {@code Set-Cookie} replaced every one the response had, the container's session cookie among them: an
+     * upstream that set any cookie signed the gateway's users out, each such response starting them a new session.
+     */
+    @Test
+    void keepsTheGatewaysOwnCookiesBesideTheUpstreams() {
+        Filter signIn = (request, response, chain) -> {
+            ((HttpServletRequest) request).getSession(true);
+            ((HttpServletResponse) response).addCookie(new Cookie("XSRF-TOKEN", "t0k3n"));
+            chain.doFilter(request, response);
+        };
+        configured = new JettyServer().sessions().filter(signIn)
+                .servlet("/orders/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                        .build()))
+                .start();
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/orders/session"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().allValues("Set-Cookie"))
+                .contains("session=s3cr3t; Path=/; HttpOnly", "theme=dark; Path=/")
+                .anySatisfy(cookie -> assertThat(cookie).startsWith("JSESSIONID="))
+                .anySatisfy(cookie -> assertThat(cookie).startsWith("XSRF-TOKEN=t0k3n"))
+                .hasSize(4);
     }
 
     @Test

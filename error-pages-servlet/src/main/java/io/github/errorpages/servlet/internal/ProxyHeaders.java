@@ -371,7 +371,8 @@ public final class ProxyHeaders {
      * ({@code Server}, {@code X-Powered-By}) and {@code Content-Length} aside, a {@code Location},
      * {@code Content-Location}, {@code Link} target or {@code Refresh} URL that points at an endpoint rewritten to
      * the gateway's path for it ({@link UpstreamLocations}), and the hosts of a {@code Via} hidden
-     * ({@link #viaTowardClient}).
+     * ({@link #viaTowardClient}). A field replaces one of its name the response had ({@code Date}), but a
+     * {@code Set-Cookie}, which goes beside the gateway's own ({@link #isSetCookie}).
      *
      * @param upstream the upstream's fields, by name (as the JDK's {@code HttpHeaders.map()} gives them)
      * @param response the client's response, not committed
@@ -400,7 +401,7 @@ public final class ProxyHeaders {
                 if (value == null) {
                     continue;
                 }
-                if (first) {
+                if (first && !isSetCookie(name)) {
                     set(response, name, value); // replaces a default the container may have set (Date)
                     first = false;
                 } else {
@@ -442,13 +443,24 @@ public final class ProxyHeaders {
             if (fieldValue == null) {
                 continue;
             }
-            if (containsIgnoringCase(set, fieldName)) {
+            if (isSetCookie(fieldName) || containsIgnoringCase(set, fieldName)) {
                 add(response, fieldName, fieldValue);
             } else {
                 set(response, fieldName, fieldValue); // replaces a default the container may have set
                 set.add(fieldName);
             }
         }
+    }
+
+    /**
+     * Whether a relayed field is a {@code Set-Cookie}, which is added to the response, never set: each such field is a
+     * cookie of its own (RFC 6265 §3; RFC 9110 §5.3: never combined), and the gateway's are in the response already
+     * (the container's session cookie, for a session a filter in front made for its sign-in; a CSRF cookie of a
+     * filter's). Set, the upstream's first cookie replaced them all, and each response of an upstream that sets a
+     * cookie signed the gateway's users out.
+     */
+    private static boolean isSetCookie(String name) {
+        return name.length() == 10 && name.equalsIgnoreCase("Set-Cookie");
     }
 
     /**
