@@ -199,6 +199,8 @@ abstract class ReverseProxyServletIntegrationTests {
                         + target.substring("/api/redirect-dots?to=".length()));
             } else if (target.startsWith("/api/redirect-elsewhere")) {
                 exchange.respond(302, "", "Location", "https://login.example/sso");
+            } else if (target.startsWith("/api/varies")) {
+                exchange.respond(200, "negotiated", "Content-Type", "text/plain", "Vary", "Accept-Encoding, origin");
             } else if (target.startsWith("/api/session")) {
                 exchange.respond(200, "signed in", "Content-Type", "text/plain",
                         "Set-Cookie", "session=s3cr3t; Path=/; HttpOnly", "Set-Cookie", "theme=dark; Path=/");
@@ -710,6 +712,37 @@ abstract class ReverseProxyServletIntegrationTests {
                 .anySatisfy(cookie -> assertThat(cookie).startsWith("JSESSIONID="))
                 .anySatisfy(cookie -> assertThat(cookie).startsWith("XSRF-TOKEN=t0k3n"))
                 .hasSize(4);
+    }
+
+    /**
+     * The fields a response varies on at the gateway stay beside those it varies on at the upstream: a CORS filter in
+     * front (Tomcat's and Spring's {@code CorsFilter}) says {@code Vary: Origin} for the
+     * {@code Access-Control-Allow-Origin} it sets for one origin, and the upstream
+     * {@code Vary: Accept-Encoding, origin}. {@code Vary} is a list (RFC 9110 §12.5.5), each part a reason a cache must
+     * not reuse the response for another request (R18), each named once.
+     * Before, the upstream's replaced the gateway's: without {@code Origin} from an upstream that says none, a shared
+     * cache served the response allowing one origin to every other one.
+     */
+    @Test
+    void keepsWhatTheGatewayVariesOnBesideWhatTheUpstreamVariesOn() throws IOException {
+        Filter cors = (request, response, chain) -> {
+            HttpServletResponse answer = (HttpServletResponse) response;
+            answer.addHeader("Vary", "Origin");
+            answer.setHeader("Access-Control-Allow-Origin", ((HttpServletRequest) request).getHeader("Origin"));
+            chain.doFilter(request, response);
+        };
+        configured = new JettyServer().filter(cors)
+                .servlet("/orders/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                        .build()))
+                .start();
+
+        HttpResponse<byte[]> response = Client.send("GET", configured.uri("/orders/varies"), JSON, "Origin",
+                "https://shop.example");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://shop.example");
+        assertThat(String.join(", ", response.headers().allValues("Vary")).split(", *"))
+                .containsExactly("Origin", "Accept-Encoding");
     }
 
     @Test

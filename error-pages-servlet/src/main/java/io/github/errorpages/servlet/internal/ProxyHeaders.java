@@ -372,7 +372,7 @@ public final class ProxyHeaders {
      * {@code Content-Location}, {@code Link} target or {@code Refresh} URL that points at an endpoint rewritten to
      * the gateway's path for it ({@link UpstreamLocations}), and the hosts of a {@code Via} hidden
      * ({@link #viaTowardClient}). A field replaces one of its name the response had ({@code Date}), but a
-     * {@code Set-Cookie}, which goes beside the gateway's own ({@link #isSetCookie}).
+     * {@code Set-Cookie} or {@code Vary}, which goes beside the gateway's own ({@link #goesBesideTheGateways}).
      *
      * @param upstream the upstream's fields, by name (as the JDK's {@code HttpHeaders.map()} gives them)
      * @param response the client's response, not committed
@@ -401,7 +401,7 @@ public final class ProxyHeaders {
                 if (value == null) {
                     continue;
                 }
-                if (first && !isSetCookie(name)) {
+                if (first && !goesBesideTheGateways(name)) {
                     set(response, name, value); // replaces a default the container may have set (Date)
                     first = false;
                 } else {
@@ -443,7 +443,7 @@ public final class ProxyHeaders {
             if (fieldValue == null) {
                 continue;
             }
-            if (isSetCookie(fieldName) || containsIgnoringCase(set, fieldName)) {
+            if (goesBesideTheGateways(fieldName) || containsIgnoringCase(set, fieldName)) {
                 add(response, fieldName, fieldValue);
             } else {
                 set(response, fieldName, fieldValue); // replaces a default the container may have set
@@ -453,14 +453,21 @@ public final class ProxyHeaders {
     }
 
     /**
-     * Whether a relayed field is a {@code Set-Cookie}, which is added to the response, never set: each such field is a
-     * cookie of its own (RFC 6265 §3; RFC 9110 §5.3: never combined), and the gateway's are in the response already
-     * (the container's session cookie, for a session a filter in front made for its sign-in; a CSRF cookie of a
-     * filter's). Set, the upstream's first cookie replaced them all, and each response of an upstream that sets a
-     * cookie signed the gateway's users out.
+     * Whether a relayed field is added to the response, never set, beside the gateway's own of its name:
+     * <ul>
+     *   <li>{@code Set-Cookie}: each such field is a cookie of its own (RFC 6265 §3; RFC 9110 §5.3: never combined),
+     *       and the gateway's are in the response already (the container's session cookie, for a session a filter
+     *       in front made for its sign-in; a CSRF cookie of a filter's). Set, the upstream's first cookie replaced
+     *       them all, and each response of an upstream that sets a cookie signed the gateway's users out;</li>
+     *   <li>{@code Vary}: a list of what the response varies on (RFC 9110 §12.5.5), at the gateway too: the
+     *       {@code Origin} of a CORS filter in front that allows one origin. Set, the upstream's
+     *       {@code Accept-Encoding} replaced it, and a shared cache gave every origin the response that allows
+     *       one.</li>
+     * </ul>
      */
-    private static boolean isSetCookie(String name) {
-        return name.length() == 10 && name.equalsIgnoreCase("Set-Cookie");
+    private static boolean goesBesideTheGateways(String name) {
+        return (name.length() == 10 && name.equalsIgnoreCase("Set-Cookie"))
+                || (name.length() == 4 && name.equalsIgnoreCase("Vary"));
     }
 
     /**
@@ -475,10 +482,43 @@ public final class ProxyHeaders {
         keepContentTypeAsSet(response, name, value);
     }
 
-    /** Adds a relayed field's second or later value: a repeated {@code Content-Type} as sent too ({@link #set}). */
+    /**
+     * Adds a relayed field's second or later value, or one that goes beside the gateway's own: a repeated
+     * {@code Content-Type} as sent too ({@link #set}), a {@code Vary} without the members the response lists already.
+     */
     private static void add(HttpServletResponse response, String name, String value) {
-        response.addHeader(name, value);
-        keepContentTypeAsSet(response, name, value);
+        String added = name.length() == 4 && name.equalsIgnoreCase("Vary") ? unlisted(response, value) : value;
+        if (added == null) {
+            return;
+        }
+        response.addHeader(name, added);
+        keepContentTypeAsSet(response, name, added);
+    }
+
+    /**
+     * The members of a {@code Vary} value that the response's {@code Vary} fields do not list yet, in one value:
+     * Jetty's {@code GzipHandler} in front, say, has said {@code Accept-Encoding} already, which the upstream's
+     * {@code Vary: Accept-Encoding} would have repeated in a field of its own.
+     *
+     * @return those members, or {@code null} when there are none
+     */
+    private static @Nullable String unlisted(HttpServletResponse response, String vary) {
+        List<String> listed = null;
+        for (String field : response.getHeaders("Vary")) {
+            listed = listedIn(field, listed);
+        }
+        if (listed == null) {
+            return vary;
+        }
+        StringBuilder unlisted = new StringBuilder(vary.length());
+        for (String member : vary.split(",")) {
+            String name = member.trim();
+            if (!name.isEmpty() && !containsIgnoringCase(listed, name)) {
+                unlisted.append(unlisted.length() == 0 ? "" : ", ").append(name);
+                listed.add(name);
+            }
+        }
+        return unlisted.length() == 0 ? null : unlisted.toString();
     }
 
     private static void keepContentTypeAsSet(HttpServletResponse response, String name, String value) {
@@ -853,7 +893,7 @@ public final class ProxyHeaders {
         return received == null ? added : received + ", " + added;
     }
 
-    /** Adds the names a {@code Connection} field value lists to {@code names}, made when needed. */
+    /** Adds the names a {@code Connection} (or {@code Vary}) field value lists to {@code names}, made when needed. */
     private static @Nullable List<String> listedIn(String connection, @Nullable List<String> names) {
         List<String> listed = names;
         for (String token : connection.split(",")) {
