@@ -2233,20 +2233,83 @@ class ErrorPagesFilterIntegrationTests {
     void aCharacterBeyondTheBmpGoesThroughAnIso88591WriterAsOneReference() {
         ErrorPages pages = ErrorPages.builder().pageConfig(PageConfig.builder().branding(
                 Branding.builder().siteName("Shop \uD83D\uDE00").build()).build()).build();
-        try (JettyServer site = new JettyServer()) {
-            site.context().addFilter(new FilterHolder(writerKeptAfterReset(true)), "/*",
-                    EnumSet.of(DispatcherType.REQUEST));
-            site.filter(ErrorPagesFilter.builder().errorPages(pages).build());
-            site.servlet("/writer-then-failure", servlet((request, response) -> {
-                response.getWriter().write("partial"); // the Servlet API's ISO-8859-1
-                throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
-            }));
-            site.start();
+        try (JettyServer site = siteWritingLatin1ThenFailing(pages)) {
 
             HttpResponse<byte[]> response = Client.get(site.uri("/writer-then-failure"), Client.BROWSER_ACCEPT);
 
             assertThat(response.statusCode()).isEqualTo(502);
             assertThat(Client.text(response)).contains("Shop &#x1f600;</title>", "<bdi>Shop &#x1f600;</bdi>");
+        }
+    }
+
+    /**
+     * R41: an application's page whose {@code <style>} or {@code <script>} has a character the kept writer's charset
+     * cannot encode keeps both working. That character went as an HTML reference ({@code &#x2192;}), which a
+     * browser does not read in a style or a script: the CSS and the JavaScript said {@code &#x2192;}, and their hashes
+     * no longer matched the {@code Content-Security-Policy}, so the browser refused the page's whole style and script.
+     * Now it goes as the escape of its own language (CSS {@code \002192}, JavaScript {@code \}{@code u2192}), and
+     * the policy lists the hashes of the style and script as sent.
+     */
+    @Test
+    void aStyleAndScriptWithCharactersTheWriterCannotEncodeKeepTheirMeaningAndMatchThePolicy() throws IOException {
+        Path templates = TemporaryDirectory.create("raw-text-templates");
+        try {
+            Files.writeString(templates.resolve("502.html.mustache"), "<!DOCTYPE html>\n<html lang=\"{{lang}}\">\n"
+                    + "<head><meta charset=\"utf-8\"><title>{{documentTitle}}</title>\n"
+                    + "<style>a::after{content:\" \u2192\"}"
+                    + "body{font-family:\"\u5fae\u8f6f\u96c5\u9ed1\",sans-serif}</style>\n"
+                    + "</head><body><main><h1>{{heading}} \u2192</h1></main>\n"
+                    + "<script>document.title = '\u00e9 \ud83d\ude00 ' + document.title;</script>\n</body></html>\n",
+                    StandardCharsets.UTF_8);
+            ErrorPages pages = ErrorPages.builder().pageConfig(PageConfig.builder().templateDirectory(templates)
+                    .strictTemplatesEnabled(true).build()).build();
+            try (JettyServer site = siteWritingLatin1ThenFailing(pages)) {
+                HttpResponse<byte[]> response = Client.get(site.uri("/writer-then-failure"), Client.BROWSER_ACCEPT);
+
+                assertThat(response.statusCode()).isEqualTo(502);
+                org.jsoup.nodes.Document page = org.jsoup.Jsoup.parse(
+                        new String(response.body(), StandardCharsets.UTF_8));
+                String style = page.selectFirst("style").data();
+                String script = page.selectFirst("script").data();
+                assertThat(style).isEqualTo("a::after{content:\" \\002192\"}"
+                        + "body{font-family:\"\\005fae\\008f6f\\0096c5\\009ed1\",sans-serif}");
+                assertThat(script).isEqualTo("document.title = '\\u00e9 \\ud83d\\ude00 ' + document.title;");
+                assertThat(page.selectFirst("h1").text()).endsWith(" \u2192"); // a reference, read in HTML text
+                String policy = response.headers().firstValue("Content-Security-Policy").orElseThrow();
+                assertThat(policy).contains("style-src 'sha256-" + sha256(style) + "'")
+                        .contains("script-src 'sha256-" + sha256(script) + "'");
+                HttpResponse<byte[]> head = Client.send("HEAD", site.uri("/writer-then-failure"),
+                        Client.BROWSER_ACCEPT);
+                assertThat(head.headers().firstValue("Content-Security-Policy")).as("R12").hasValue(policy);
+            }
+        } finally {
+            TemporaryDirectory.delete(templates);
+        }
+    }
+
+    /**
+     * A started site whose servlet writes through its writer in the Servlet API's ISO-8859-1, then fails, behind a
+     * wrapper that keeps that writer after {@code reset()}.
+     */
+    private static JettyServer siteWritingLatin1ThenFailing(ErrorPages pages) {
+        JettyServer site = new JettyServer();
+        site.context().addFilter(new FilterHolder(writerKeptAfterReset(true)), "/*",
+                EnumSet.of(DispatcherType.REQUEST));
+        site.filter(ErrorPagesFilter.builder().errorPages(pages).build());
+        site.servlet("/writer-then-failure", servlet((request, response) -> {
+            response.getWriter().write("partial"); // the Servlet API's ISO-8859-1
+            throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+        }));
+        site.start();
+        return site;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException impossible) {
+            throw new AssertionError(impossible);
         }
     }
 

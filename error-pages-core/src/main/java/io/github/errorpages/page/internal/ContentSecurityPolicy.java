@@ -46,19 +46,35 @@ public final class ContentSecurityPolicy {
     public static String forHtml(String html) {
         Set<String> styles = new LinkedHashSet<>();
         Set<String> scripts = new LinkedHashSet<>();
-        collectInlineElements(html, styles, scripts);
+        findInlineElements(html,
+                (style, start, end) -> (style ? styles : scripts).add(hash(html.substring(start, end))));
         StringBuilder policy = new StringBuilder("default-src 'none'");
         appendDirective(policy, "style-src", styles);
         appendDirective(policy, "script-src", scripts);
         return policy.append("; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'").toString();
     }
 
+    /** Receives where the content of an inline element is. */
+    @FunctionalInterface
+    public interface InlineElements {
+        /**
+         * @param style whether the element is a {@code <style>}, else a {@code <script>}
+         * @param start the index of the content's first character
+         * @param end the index after its last
+         */
+        void content(boolean style, int start, int end);
+    }
+
     /**
      * Finds the content of every {@code <style>} and {@code <script>} element, names matched without regard to
      * case, as an HTML parser would: the content is raw text up to the first {@code </style} or
-     * {@code </script}. One pass over the page, without regular expressions (this runs on every response).
+     * {@code </script}, in which a browser reads no character reference. One pass over the page, without regular
+     * expressions (this runs on every response).
+     *
+     * @param html the page
+     * @param found receives each element's content, in the order of the page
      */
-    private static void collectInlineElements(String html, Set<String> styles, Set<String> scripts) {
+    public static void findInlineElements(String html, InlineElements found) {
         int at = html.indexOf('<');
         while (at >= 0) {
             // Most tags are neither: only one that starts with an s is worth a closer look.
@@ -78,7 +94,7 @@ public final class ContentSecurityPolicy {
             if (contentEnd < 0) {
                 return;
             }
-            (element.equals("style") ? styles : scripts).add(hash(html.substring(contentStart, contentEnd)));
+            found.content(element.equals("style"), contentStart, contentEnd);
             at = html.indexOf('<', contentEnd + 2);
         }
     }

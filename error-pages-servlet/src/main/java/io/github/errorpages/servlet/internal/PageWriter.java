@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.internal.Gzip;
+import io.github.errorpages.page.internal.ContentSecurityPolicy;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletResponseWrapper;
@@ -10,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -305,6 +307,11 @@ final class PageWriter {
             response.setCharacterEncoding(charset.name());
             response.setContentLengthLong(-1);
         }
+        if (contentType.startsWith("text/html")) {
+            // A style's or script's content escaped for the charset has another hash than the policy lists, and a
+            // browser would refuse both (R41): the policy of the page as written (the same for one left as it was).
+            response.setHeader("Content-Security-Policy", ContentSecurityPolicy.forHtml(text));
+        }
         // Taken for a HEAD too: a container adds the writer's charset to a Content-Type without one (Tomcat), as
         // for its GET.
         PrintWriter writer = response.getWriter();
@@ -331,24 +338,43 @@ final class PageWriter {
         }
     }
 
-    /** The text with each character the charset cannot encode as a reference to it, as the format writes one. */
+    /**
+     * The text with each character the charset cannot encode as a reference to it, as the format writes one: in HTML
+     * a numeric character reference, but in the content of a {@code <style>} or {@code <script>}, where a browser reads
+     * none, the escape of CSS ({@code \002192}) or JavaScript ({@code \}{@code u2192}); in JSON an escape.
+     */
     private static String encodable(String text, CharsetEncoder encoder, String contentType) {
         boolean html = contentType.startsWith("text/html");
         boolean json = contentType.contains("json");
         if (!html && !json) {
             return text; // plain text has no references: the writer writes its replacement
         }
+        // Start, end and whether a style, of each style's and script's content, in order.
+        List<int[]> rawText = new ArrayList<>();
+        if (html) {
+            ContentSecurityPolicy.findInlineElements(text,
+                    (style, start, end) -> rawText.add(new int[] {start, end, style ? 1 : 0}));
+        }
         StringBuilder out = new StringBuilder(text.length() + 64);
+        int element = 0;
         for (int i = 0; i < text.length(); ) {
             int codePoint = text.codePointAt(i);
             String character = text.substring(i, i + Character.charCount(codePoint));
+            while (element < rawText.size() && i >= rawText.get(element)[1]) {
+                element++;
+            }
+            boolean inElement = element < rawText.size() && i >= rawText.get(element)[0];
             if (encoder.canEncode(character)) {
                 out.append(character);
-            } else if (html) {
+            } else if (inElement && rawText.get(element)[2] == 1) {
+                out.append(String.format("\\%06x", codePoint)); // six digits: no space needed to end it
+            } else if (html && !inElement) {
                 out.append("&#x").append(Integer.toHexString(codePoint)).append(';');
             } else {
                 for (char unit : character.toCharArray()) {
-                    out.append(String.format("\\u%04x", (int) unit)); // only in strings: the structure is ASCII
+                    // In JSON only in strings (the structure is ASCII); in a script also in its names and regular
+                    // expressions, and in a comment harmless.
+                    out.append(String.format("\\u%04x", (int) unit));
                 }
             }
             i += character.length();
