@@ -68,8 +68,9 @@ public final class ContentSecurityPolicy {
     /**
      * Finds the content of every {@code <style>} and {@code <script>} element, names matched without regard to
      * case, as an HTML parser would: the content is raw text up to the first {@code </style} or
-     * {@code </script}, in which a browser reads no character reference. One pass over the page, without regular
-     * expressions (this runs on every response).
+     * {@code </script}, in which a browser reads no character reference. What a comment, a doctype or another
+     * declaration holds is no tag, though it may name one ({@code <!-- edit the <style> below -->}). One pass over the
+     * page, without regular expressions (this runs on every response).
      *
      * @param html the page
      * @param found receives each element's content, in the order of the page
@@ -79,6 +80,10 @@ public final class ContentSecurityPolicy {
         while (at >= 0) {
             // Most tags are neither: only one that starts with an s is worth a closer look.
             char first = at + 1 < html.length() ? html.charAt(at + 1) : ' ';
+            if (first == '!' || first == '?') {
+                at = html.indexOf('<', afterDeclaration(html, at));
+                continue;
+            }
             String element = first != 's' && first != 'S' ? null
                     : startTag(html, at, "style") ? "style" : startTag(html, at, "script") ? "script" : null;
             if (element == null) {
@@ -97,6 +102,30 @@ public final class ContentSecurityPolicy {
             found.content(element.equals("style"), contentStart, contentEnd);
             at = html.indexOf('<', contentEnd + 2);
         }
+    }
+
+    /**
+     * Where a comment ({@code <!--…-->}), a doctype or another declaration ({@code <!…>}, {@code <?…>}) that starts at
+     * {@code at} ends, as an HTML parser reads it: a comment at the first {@code -->} or {@code --!>}, or at once as
+     * {@code <!-->} and {@code <!--->}; any other at the first {@code >}; one not closed at the end of the page.
+     *
+     * @return the index after its end
+     */
+    private static int afterDeclaration(String html, int at) {
+        if (html.startsWith("<!--", at)) {
+            int text = at + 4;
+            if (html.startsWith(">", text) || html.startsWith("->", text)) {
+                return html.indexOf('>', text) + 1;
+            }
+            int close = html.indexOf("-->", text);
+            int bang = html.indexOf("--!>", text);
+            if (close < 0 && bang < 0) {
+                return html.length();
+            }
+            return close >= 0 && (bang < 0 || close < bang) ? close + 3 : bang + 4;
+        }
+        int close = html.indexOf('>', at + 2);
+        return close < 0 ? html.length() : close + 1;
     }
 
     private static boolean startTag(String html, int at, String name) {

@@ -32,6 +32,21 @@ class ContentSecurityPolicyTests {
                 .doesNotContain("'sha256-" + RED + "' 'sha256-" + RED + "'");
     }
 
+    /**
+     * R41: a comment of a template that names a style or a script ("edit the {@code <style>} below") holds no
+     * element, as for a browser. Taken for one, its text up to the real element's end was hashed in place of that
+     * element's content, so the policy listed no hash of the page's real style or script, and a browser refused both.
+     */
+    @Test
+    void aStyleOrScriptNamedInACommentIsNoElement() {
+        String policy = ContentSecurityPolicy.forHtml("<!DOCTYPE html><!-- edit the <style> below --><style>"
+                + "p{color:red}</style><!-- <script> --!><script></script>"
+                + "<!-- an unclosed comment hides the rest <style>p{}</style>");
+
+        assertThat(policy).isEqualTo("default-src 'none'; style-src 'sha256-" + RED + "'; script-src 'sha256-" + EMPTY
+                + "'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    }
+
     @Test
     void stylesThatChangeWithEveryResponseGetTheirOwnHashEvenBeyondTheCache() throws Exception {
         // More distinct contents than the cache holds: each still gets its own, correct hash.
