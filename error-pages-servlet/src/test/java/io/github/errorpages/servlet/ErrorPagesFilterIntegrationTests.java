@@ -2247,7 +2247,7 @@ class ErrorPagesFilterIntegrationTests {
      * cannot encode keeps both working. That character went as an HTML reference ({@code &#x2192;}), which a
      * browser does not read in a style or a script: the CSS and the JavaScript said {@code &#x2192;}, and their hashes
      * no longer matched the {@code Content-Security-Policy}, so the browser refused the page's whole style and script.
-     * Now it goes as the escape of its own language (CSS {@code \002192}, JavaScript {@code \}{@code u2192}), and
+     * Now it goes as the escape of its own language (CSS {@code \002192 }, JavaScript {@code \}{@code u2192}), and
      * the policy lists the hashes of the style and script as sent.
      */
     @Test
@@ -2256,7 +2256,7 @@ class ErrorPagesFilterIntegrationTests {
         try {
             Files.writeString(templates.resolve("502.html.mustache"), "<!DOCTYPE html>\n<html lang=\"{{lang}}\">\n"
                     + "<head><meta charset=\"utf-8\"><title>{{documentTitle}}</title>\n"
-                    + "<style>a::after{content:\" \u2192\"}"
+                    + "<style>a::after{content:\"\u2192 next\"}"
                     + "body{font-family:\"\u5fae\u8f6f\u96c5\u9ed1\",sans-serif}</style>\n"
                     + "</head><body><main><h1>{{heading}} \u2192</h1></main>\n"
                     + "<script>document.title = '\u00e9 \ud83d\ude00 ' + document.title;</script>\n</body></html>\n",
@@ -2271,8 +2271,9 @@ class ErrorPagesFilterIntegrationTests {
                         new String(response.body(), StandardCharsets.UTF_8));
                 String style = page.selectFirst("style").data();
                 String script = page.selectFirst("script").data();
-                assertThat(style).isEqualTo("a::after{content:\" \\002192\"}"
-                        + "body{font-family:\"\\005fae\\008f6f\\0096c5\\009ed1\",sans-serif}");
+                // Each escape ends with a space of its own: the CSS says "→ next", not "→next".
+                assertThat(style).isEqualTo("a::after{content:\"\\002192  next\"}"
+                        + "body{font-family:\"\\005fae \\008f6f \\0096c5 \\009ed1 \",sans-serif}");
                 assertThat(script).isEqualTo("document.title = '\\u00e9 \\ud83d\\ude00 ' + document.title;");
                 assertThat(page.selectFirst("h1").text()).endsWith(" \u2192"); // a reference, read in HTML text
                 String policy = response.headers().firstValue("Content-Security-Policy").orElseThrow();

@@ -341,7 +341,7 @@ final class PageWriter {
     /**
      * The text with each character the charset cannot encode as a reference to it, as the format writes one: in HTML
      * a numeric character reference, but in the content of a {@code <style>} or {@code <script>}, where a browser reads
-     * none, the escape of CSS ({@code \002192}) or JavaScript ({@code \}{@code u2192}); in JSON an escape.
+     * none, the escape of CSS ({@code \002192 }) or JavaScript ({@code \}{@code u2192}); in JSON an escape.
      */
     private static String encodable(String text, CharsetEncoder encoder, String contentType) {
         boolean html = contentType.startsWith("text/html");
@@ -367,7 +367,8 @@ final class PageWriter {
             if (encoder.canEncode(character)) {
                 out.append(character);
             } else if (inElement && rawText.get(element)[2] == 1) {
-                out.append(String.format("\\%06x", codePoint)); // six digits: no space needed to end it
+                // CSS reads a white space after an escape as its end: one of its own, so the page's own is kept.
+                out.append(String.format("\\%06x ", codePoint));
             } else if (html && !inElement) {
                 out.append("&#x").append(Integer.toHexString(codePoint)).append(';');
             } else {
