@@ -46,8 +46,8 @@ public final class ContentSecurityPolicy {
     public static String forHtml(String html) {
         Set<String> styles = new LinkedHashSet<>();
         Set<String> scripts = new LinkedHashSet<>();
-        findInlineElements(html,
-                (style, start, end) -> (style ? styles : scripts).add(hash(html.substring(start, end))));
+        findInlineElements(html, (style, start, end, foreign) -> (style ? styles : scripts)
+                .add(hash(foreign ? foreignText(html, start, end) : html.substring(start, end))));
         StringBuilder policy = new StringBuilder("default-src 'none'");
         appendDirective(policy, "style-src", styles);
         appendDirective(policy, "script-src", scripts);
@@ -61,8 +61,10 @@ public final class ContentSecurityPolicy {
          * @param style whether the element is a {@code <style>}, else a {@code <script>}
          * @param start the index of the content's first character
          * @param end the index after its last
+         * @param foreign whether the element is in an {@code <svg>} or {@code <math>}, where its content is no raw text
+         *     but text that a browser reads as markup: CDATA sections, character references and comments
          */
-        void content(boolean style, int start, int end);
+        void content(boolean style, int start, int end, boolean foreign);
     }
 
     /**
@@ -76,6 +78,7 @@ public final class ContentSecurityPolicy {
      * @param found receives each element's content, in the order of the page
      */
     public static void findInlineElements(String html, InlineElements found) {
+        int foreign = 0; // how many <svg> and <math> elements are open
         int at = html.indexOf('<');
         while (at >= 0) {
             // Most tags are neither: only one that starts with an s is worth a closer look.
@@ -83,6 +86,11 @@ public final class ContentSecurityPolicy {
             if (first == '!' || first == '?') {
                 at = html.indexOf('<', afterDeclaration(html, at));
                 continue;
+            }
+            if (first == '/' && foreign > 0 && (startTag(html, at + 1, "svg") || startTag(html, at + 1, "math"))) {
+                foreign--;
+            } else if ((startTag(html, at, "svg") || startTag(html, at, "math")) && !selfClosing(html, at)) {
+                foreign++;
             }
             String element = first != 's' && first != 'S' ? null
                     : startTag(html, at, "style") ? "style" : startTag(html, at, "script") ? "script" : null;
@@ -99,7 +107,7 @@ public final class ContentSecurityPolicy {
             if (contentEnd < 0) {
                 return;
             }
-            found.content(element.equals("style"), contentStart, contentEnd);
+            found.content(element.equals("style"), contentStart, contentEnd, foreign > 0);
             at = html.indexOf('<', contentEnd + 2);
         }
     }
@@ -126,6 +134,65 @@ public final class ContentSecurityPolicy {
         }
         int close = html.indexOf('>', at + 2);
         return close < 0 ? html.length() : close + 1;
+    }
+
+    /** Whether the start tag at {@code at} ends with {@code />}: an {@code <svg/>} holds nothing. */
+    private static boolean selfClosing(String html, int at) {
+        int end = html.indexOf('>', at);
+        return end > 0 && html.charAt(end - 1) == '/';
+    }
+
+    /**
+     * The text of a {@code <style>} or {@code <script>} in an {@code <svg>} or {@code <math>}, as a browser hashes it:
+     * there the HTML parser reads the content as markup, not as raw text, so a CDATA section stands for its text, a
+     * character reference for its character, and a comment for nothing. An SVG's style is often written in a CDATA
+     * section ({@code <style><![CDATA[.a{fill:red}]]></style>}); hashed as written, its hash was not the browser's,
+     * which refused the style. Numeric references and those of XML and {@code &nbsp;} are read; any other is left.
+     */
+    private static String foreignText(String html, int start, int end) {
+        StringBuilder text = new StringBuilder(end - start);
+        int at = start;
+        while (at < end) {
+            if (html.startsWith("<![CDATA[", at)) {
+                int close = html.indexOf("]]>", at + 9);
+                int stop = close < 0 || close > end ? end : close;
+                text.append(html, at + 9, stop);
+                at = stop == end ? end : stop + 3;
+            } else if (html.startsWith("<!--", at)) {
+                at = Math.min(afterDeclaration(html, at), end);
+            } else if (html.charAt(at) == '&') {
+                int semicolon = html.indexOf(';', at);
+                String character = semicolon < 0 || semicolon >= end || semicolon - at > 10 ? null
+                        : referenced(html.substring(at + 1, semicolon));
+                text.append(character == null ? "&" : character);
+                at = character == null ? at + 1 : semicolon + 1;
+            } else {
+                text.append(html.charAt(at++));
+            }
+        }
+        return text.toString();
+    }
+
+    /** The character a reference names ({@code amp}, {@code #x2192}, {@code #8594}), or {@code null}. */
+    private static @Nullable String referenced(String name) {
+        String named = switch (name) {
+            case "amp" -> "&";
+            case "lt" -> "<";
+            case "gt" -> ">";
+            case "quot" -> "\"";
+            case "apos" -> "'";
+            case "nbsp" -> "\u00a0";
+            default -> null;
+        };
+        boolean hex = name.startsWith("#x") || name.startsWith("#X");
+        String digits = hex ? name.substring(2) : name.startsWith("#") ? name.substring(1) : "";
+        if (named != null || digits.isEmpty()
+                || !digits.chars().allMatch(c -> Character.digit(c, hex ? 16 : 10) >= 0)) {
+            return named;
+        }
+        int codePoint = Integer.parseInt(digits, hex ? 16 : 10);
+        return codePoint > 0 && codePoint <= Character.MAX_CODE_POINT && (codePoint < 0xd800 || codePoint > 0xdfff)
+                ? Character.toString(codePoint) : null;
     }
 
     private static boolean startTag(String html, int at, String name) {

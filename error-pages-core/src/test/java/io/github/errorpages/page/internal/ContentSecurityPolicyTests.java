@@ -47,6 +47,33 @@ class ContentSecurityPolicyTests {
                 + "'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
     }
 
+    /**
+     * R41: in an {@code <svg>} (an illustration in the {@code art} block) or a {@code <math>}, the HTML parser reads a
+     * style's or script's content as markup, not as raw text: a CDATA section is its text, a reference its character,
+     * a comment nothing. The policy hashes that text, as the browser does; it hashed the content as written, and the
+     * browser refused an SVG's style written in a CDATA section or with {@code &gt;}. Outside them, and after an
+     * {@code <svg/>} that holds nothing, the content is raw text again.
+     */
+    @Test
+    void aStyleOrScriptInAnSvgIsHashedAsTheBrowserReadsItsText() throws Exception {
+        String policy = ContentSecurityPolicy.forHtml("<main><svg viewBox=\"0 0 1 1\">"
+                + "<style><![CDATA[.a > b{fill:red}]]></style>"
+                + "<g><style>.b &gt; c{fill:#00f}/* &#x2192; &#8594; */<!-- a note --></style></g>"
+                + "<script>if (1 &lt; 2) {}</script></svg><style>.a &gt; b{}</style><svg/><style>p &amp; q{}</style>"
+                + "<math><style>m &lt; n{}</style></math></main>");
+
+        assertThat(policy).isEqualTo("default-src 'none'; style-src 'sha256-" + sha256(".a > b{fill:red}")
+                + "' 'sha256-" + sha256(".b > c{fill:#00f}/* \u2192 \u2192 */") + "' 'sha256-"
+                + sha256(".a &gt; b{}") + "' 'sha256-" + sha256("p &amp; q{}") + "' 'sha256-" + sha256("m < n{}")
+                + "'; script-src 'sha256-" + sha256("if (1 < 2) {}")
+                + "'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    }
+
+    private static String sha256(String text) throws Exception {
+        return Base64.getEncoder().encodeToString(
+                MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
     @Test
     void stylesThatChangeWithEveryResponseGetTheirOwnHashEvenBeyondTheCache() throws Exception {
         // More distinct contents than the cache holds: each still gets its own, correct hash.

@@ -353,7 +353,7 @@ final class PageWriter {
         List<int[]> rawText = new ArrayList<>();
         if (html) {
             ContentSecurityPolicy.findInlineElements(text,
-                    (style, start, end) -> rawText.add(new int[] {start, end, style ? 1 : 0}));
+                    (style, start, end, foreign) -> rawText.add(new int[] {start, end, style ? 1 : 0}));
         }
         StringBuilder out = new StringBuilder(text.length() + 64);
         int element = 0;
