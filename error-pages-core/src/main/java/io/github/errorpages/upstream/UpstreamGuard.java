@@ -832,10 +832,11 @@ public final class UpstreamGuard {
         /**
          * Takes the circuit breakers from a registry, e.g. the application's, so that their metrics and
          * health show up with the rest. A breaker is named after the upstream, or {@code <name>-<n>} (n from 1)
-         * when the upstream has several endpoints; one that already exists keeps its settings. Guards built for
-         * one upstream name share its breakers; two upstreams never share one ({@link #build()} refuses an
-         * upstream {@code orders-1} where upstream {@code orders} has two endpoints). Default: a registry of the
-         * guard's own, with {@link UpstreamGuard#DEFAULT_CIRCUIT_BREAKER_CONFIG}.
+         * when the upstream has several endpoints (n in the order they are listed: a guard built again with its
+         * endpoints in another order takes their breakers by that number); one that already exists keeps its
+         * settings. Guards built for one upstream name share its breakers; two upstreams never share one
+         * ({@link #build()} refuses an upstream {@code orders-1} where upstream {@code orders} has two endpoints).
+         * Default: a registry of the guard's own, with {@link UpstreamGuard#DEFAULT_CIRCUIT_BREAKER_CONFIG}.
          *
          * @param registry the registry
          * @return this builder
@@ -846,8 +847,8 @@ public final class UpstreamGuard {
         }
 
         /**
-         * Takes the bulkhead, named after the upstream, from a registry. Default: a registry of the guard's
-         * own, with {@link UpstreamGuard#DEFAULT_BULKHEAD_CONFIG}.
+         * Takes the bulkhead, named after the upstream, from a registry; one that already exists keeps its
+         * settings. Default: a registry of the guard's own, with {@link UpstreamGuard#DEFAULT_BULKHEAD_CONFIG}.
          *
          * @param registry the registry
          * @return this builder
