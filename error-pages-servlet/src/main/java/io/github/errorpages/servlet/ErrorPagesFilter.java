@@ -322,7 +322,7 @@ public final class ErrorPagesFilter implements Filter {
         try {
             filter(current, request, response, chain);
         } catch (ResponseAbortedException aborted) {
-            throw aborted.forContainer(request); // logged already
+            throw aborted.forContainer(request, response); // logged already
         }
     }
 

@@ -431,7 +431,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         try {
             serve(current, request, response);
         } catch (ResponseAbortedException aborted) {
-            throw aborted.forContainer(request); // logged already
+            throw aborted.forContainer(request, response); // logged already
         }
     }
 

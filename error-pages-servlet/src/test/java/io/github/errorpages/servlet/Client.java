@@ -168,18 +168,37 @@ final class Client {
      * closes it (10 s at most), or resets it: what came before the reset is the answer.
      */
     static String rawExchange(int port, String request) {
+        return rawAnswer(port, request).text();
+    }
+
+    /**
+     * Sends a raw request as {@link #rawExchange} does, and tells how the server ended the connection: a body delimited
+     * by the connection's end (RFC 9112 §6.3, rule 8) is whole when it ends with a close, cut short when it ends with a
+     * reset.
+     */
+    static RawAnswer rawAnswer(int port, String request) {
         try (Socket client = new Socket("127.0.0.1", port)) {
             client.setSoTimeout(10_000);
             client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             ByteArrayOutputStream read = new ByteArrayOutputStream();
+            boolean reset = false;
             try {
                 client.getInputStream().transferTo(read);
-            } catch (SocketException reset) {
-                // what came before the reset is the answer
+            } catch (SocketException resetByServer) {
+                reset = true; // what came before the reset is the answer
             }
-            return read.toString(StandardCharsets.UTF_8);
+            return new RawAnswer(read.toString(StandardCharsets.UTF_8), reset);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * What a raw exchange read.
+     *
+     * @param text the answer, as read until the connection ended
+     * @param reset whether the server reset the connection, rather than closed it
+     */
+    record RawAnswer(String text, boolean reset) {
     }
 }

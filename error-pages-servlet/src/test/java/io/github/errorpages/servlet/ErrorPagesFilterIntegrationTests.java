@@ -745,6 +745,9 @@ class ErrorPagesFilterIntegrationTests {
         }));
         server.servlet("/chunked-then-upstream-failure", servlet((request, response) -> {
             response.setContentType("text/plain");
+            if (request.getParameter("close") != null) {
+                response.setHeader("Connection", "close"); // the application's own: its body then ends with the close
+            }
             ServletOutputStream out = response.getOutputStream();
             out.write("x".repeat(10_000).getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -1260,6 +1263,25 @@ class ErrorPagesFilterIntegrationTests {
         String raw = jetty.raw("GET /chunked-then-upstream-failure HTTP/1.1\r\nHost: test\r\n\r\n");
         assertThat(raw).startsWith("HTTP/1.1 200").doesNotContain("502", "problem+json", "upstream")
                 .doesNotEndWith("0\r\n\r\n"); // no terminating chunk: the response does not look whole
+    }
+
+    /**
+     * R5 for a body delimited by the connection's end (RFC 9112 §6.3, rule 8): to an HTTP/1.0 client (nginx's
+     * {@code proxy_pass} by default), to one that asked for the connection to be closed, or when the application set
+     * {@code Connection: close} itself, Jetty sends a body of unknown length without chunks, and its end is the
+     * connection's close. The abort closed the connection as such a body ends, and the client took the part for the
+     * whole 200; now the connection is reset, which tells it the body was cut short.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET /chunked-then-upstream-failure HTTP/1.0\r\n",
+            "GET /chunked-then-upstream-failure HTTP/1.1\r\nHost: test\r\nConnection: close\r\n",
+            "GET /chunked-then-upstream-failure?close HTTP/1.1\r\nHost: test\r\n"})
+    void abortsABodyDelimitedByTheConnectionsEndWithAReset(String head) {
+        Client.RawAnswer answer = Client.rawAnswer(jetty.port(), head + "Accept: " + JSON + "\r\n\r\n");
+
+        assertThat(answer.text()).startsWith("HTTP/1.1 200").doesNotContain("Transfer-Encoding", "Content-Length",
+                "problem+json", "connection_terminated");
+        assertThat(answer.reset()).as("the connection reset, not closed as a whole body's is").isTrue();
     }
 
     /**

@@ -977,6 +977,22 @@ class TomcatIntegrationTests {
         }).as("R5: the chunked body never ends properly").isInstanceOf(IOException.class);
     }
 
+    /**
+     * R5 for a body delimited by the connection's end (RFC 9112 §6.3, rule 8): to an HTTP/1.0 client (nginx's
+     * {@code proxy_pass} by default) Tomcat sends a body of unknown length without chunks, and its end is the
+     * connection's close. The abort closed the connection as such a body ends, and the client took the part for the
+     * whole 200; now the connection is reset, which tells it the body was cut short.
+     */
+    @Test
+    void abortsABodyDelimitedByTheConnectionsEndWithAReset() {
+        Client.RawAnswer answer = Client.rawAnswer(tomcat.uri("/").getPort(),
+                "GET /committed-then-upstream-failure HTTP/1.0\r\nAccept: " + JSON + "\r\n\r\n");
+
+        assertThat(answer.text()).startsWith("HTTP/1.1 200").contains("x".repeat(1000))
+                .doesNotContain("Transfer-Encoding", "Content-Length", "problem+json", "connection_terminated");
+        assertThat(answer.reset()).as("the connection reset, not closed as a whole body's is").isTrue();
+    }
+
     @Test
     void rendersPageForStatusSetOnAsyncResponse() {
         assertErrorPage(Client.get(tomcat.uri("/async-send-error"), JSON), "GET", 504, "10");

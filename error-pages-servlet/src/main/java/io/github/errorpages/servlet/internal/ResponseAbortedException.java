@@ -5,12 +5,18 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletResponseWrapper;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.net.StandardSocketOptions;
+import java.nio.channels.NetworkChannel;
+import java.util.Collections;
+import java.util.Enumeration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown to the container when an upstream failure comes after the response was committed: the status
@@ -71,17 +77,22 @@ public final class ResponseAbortedException extends IOException {
      * this as the cause, which aborts the connection whatever error pages the application has (and from a REQUEST or
      * FORWARD dispatch over HTTP/2 the stream marked reset first, {@link #cancelTomcatStream}); on Jetty its
      * {@code EofException}, with this as the cause, which it aborts the connection for without logging it again; on
-     * Undertow this, with the exchange's connection closed first; elsewhere this. Reflection, because this module
-     * depends on neither container; an abort is rare, so nothing is cached (and no class of the container's is
-     * held).
+     * Undertow this, with the exchange's connection closed first; elsewhere this. On Jetty and Tomcat an HTTP/1
+     * connection whose close may end the body ({@link #closeDelimited}) is made to close with a reset
+     * ({@link #resetOnClose}). Reflection, because this module depends on neither container; an abort is rare, so
+     * nothing is cached (and no class of the container's is held).
      *
      * @param request the request being answered, wrapped or not
+     * @param response its response, wrapped or not
      * @return the exception to throw
      */
-    public IOException forContainer(ServletRequest request) {
+    public IOException forContainer(HttpServletRequest request, HttpServletResponse response) {
         ServletRequest inner = containers(request);
         Class<?> containers = inner.getClass();
         String container = containers.getName();
+        if (closeDelimited(request, response)) {
+            resetOnClose(inner, container);
+        }
         try {
             if (container.startsWith(TOMCAT_PACKAGE)) {
                 DispatcherType dispatch = request.getDispatcherType();
@@ -108,6 +119,68 @@ public final class ResponseAbortedException extends IOException {
             // A container without it: the exception as it is aborts (on Tomcat, unless an error page matches).
         }
         return this;
+    }
+
+    /**
+     * Whether the committed body may be delimited by the end of its connection (RFC 9112 §6.3, rule 8): the client
+     * spoke HTTP/1.0, which has no chunks, or the request or the response asked for the connection to be closed, after
+     * which Jetty (and for the response's own {@code Connection: close} Tomcat too) sends a body of unknown length
+     * without chunks. nginx's {@code proxy_pass} speaks HTTP/1.0 by default. Such a body ends with the connection's
+     * close, and the abort's close ended the part written as if it were the whole. A body with a length, or chunks,
+     * that is closed with a reset is no less cut short.
+     */
+    private static boolean closeDelimited(HttpServletRequest request, HttpServletResponse response) {
+        String protocol = request.getProtocol();
+        if ("HTTP/1.0".equals(protocol)) {
+            return true;
+        }
+        return "HTTP/1.1".equals(protocol) && (asksToClose(request.getHeaders("Connection"))
+                || asksToClose(Collections.enumeration(response.getHeaders("Connection"))));
+    }
+
+    /** Whether a {@code Connection} field, on all its lines, holds the {@code close} option (RFC 9112 §9.6). */
+    private static boolean asksToClose(@Nullable Enumeration<String> lines) {
+        while (lines != null && lines.hasMoreElements()) {
+            for (String option : lines.nextElement().split(",")) {
+                if (option.trim().equalsIgnoreCase("close")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Makes the container's close of the request's TCP connection a reset ({@code SO_LINGER} 0): a body delimited by
+     * the connection's end that ends with a reset is cut short to its client, where one that ends with a close is
+     * whole (as the proxy's own client reads an upstream's, {@code CloseDelimitedBodies}). The container then closes
+     * the connection, aborting the response, as before. Reflection on the containers' internals: Jetty 12's endpoint's
+     * transport, Tomcat's socket of its HTTP/1.1 input buffer (checked with 12.1.14 and 11.0.22); anything else
+     * (Jetty's in-memory {@code LocalConnector}, another version) leaves the close as it was.
+     */
+    private static void resetOnClose(ServletRequest inner, String container) {
+        try {
+            Object channel = null;
+            if (container.startsWith(JETTY_PACKAGE)) {
+                Object connection = call(call(call(inner, "getRequest"), "getConnectionMetaData"), "getConnection");
+                channel = call(call(connection, "getEndPoint"), "getTransport");
+            } else if (container.startsWith(TOMCAT_PACKAGE)) {
+                Object input = call(call(declaredField(inner, "request"), "getCoyoteRequest"), "getInputBuffer");
+                channel = call(call(declaredField(input, "wrapper"), "getSocket"), "getIOChannel");
+            }
+            if (channel instanceof NetworkChannel network) {
+                network.setOption(StandardSocketOptions.SO_LINGER, 0);
+            }
+        } catch (ReflectiveOperationException | IOException | RuntimeException | LinkageError notThere) {
+            // Another version or transport: closed as before.
+        }
+    }
+
+    /** Calls a public method without arguments of a container's object, whose class may be a non-public one. */
+    private static Object call(Object target, String name) throws ReflectiveOperationException {
+        Method method = target.getClass().getMethod(name);
+        method.setAccessible(true);
+        return method.invoke(target);
     }
 
     /**
