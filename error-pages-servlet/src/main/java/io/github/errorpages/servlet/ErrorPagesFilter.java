@@ -742,7 +742,9 @@ public final class ErrorPagesFilter implements Filter {
                         response.writesWithoutBlocking());
                 context.complete();
             } catch (ResponseAbortedException logged) {
-                // Committed: left to the container, which aborts the connection of a failed async cycle.
+                // Committed: left to the container, which aborts the connection of a failed async cycle; with a reset
+                // where its close would end the body as if whole.
+                ResponseAbortedException.resetIfTheCloseEndsTheBody(request, response);
             } catch (IOException e) {
                 log.debug("Could not write the error page of async {} {}", request.getMethod(),
                         request.getRequestURI(), e);

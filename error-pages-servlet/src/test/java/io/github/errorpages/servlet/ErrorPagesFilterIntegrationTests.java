@@ -2076,6 +2076,20 @@ class ErrorPagesFilterIntegrationTests {
     }
 
     /**
+     * The same to an HTTP/1.0 client, whose body Jetty delimits by the connection's end: the connection is reset, not
+     * closed as the end of a whole body (R5; RFC 9112 §6.3, rule 8).
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsAfterCommitResetsABodyDelimitedByTheConnectionsEnd() {
+        Client.RawAnswer answer = Client.rawAnswer(jetty.port(), "GET /write-listener-throws/after-commit HTTP/1.0\r\n"
+                + "Accept: " + JSON + "\r\n\r\n");
+
+        assertThat(answer.text()).startsWith("HTTP/1.1 200").contains("first part")
+                .doesNotContain("Transfer-Encoding", "problem+json", "connection_refused");
+        assertThat(answer.reset()).as("the connection reset, not closed as a whole body's is").isTrue();
+    }
+
+    /**
      * The same over HTTP/2: the stream is reset, not ended with END_STREAM as if whole (R5).
      */
     @Test

@@ -1162,6 +1162,20 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * The same to an HTTP/1.0 client, whose body Tomcat delimits by the connection's end: the connection is reset, not
+     * closed as the end of a whole body (R5; RFC 9112 §6.3, rule 8).
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsAfterCommitResetsABodyDelimitedByTheConnectionsEnd() {
+        Client.RawAnswer answer = Client.rawAnswer(tomcat.uri("/").getPort(),
+                "GET /write-listener-throws-after-commit HTTP/1.0\r\nAccept: " + JSON + "\r\n\r\n");
+
+        assertThat(answer.text()).startsWith("HTTP/1.1 200").contains("first part")
+                .doesNotContain("Transfer-Encoding", "problem+json", "connection_refused");
+        assertThat(answer.reset()).as("the connection reset, not closed as a whole body's is").isTrue();
+    }
+
+    /**
      * The same from a {@code ReadListener}'s {@code onAllDataRead}, after it committed the response with the first part
      * of the body: Tomcat tells the cycle's {@code onError} too, which aborts the response at once (the cycle's timeout
      * is 60 s, beyond the socket's 10 s): the chunked body never ends, one WARN line, no "error page" line (R5).

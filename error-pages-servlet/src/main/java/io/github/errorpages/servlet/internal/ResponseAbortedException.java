@@ -78,8 +78,8 @@ public final class ResponseAbortedException extends IOException {
      * FORWARD dispatch over HTTP/2 the stream marked reset first, {@link #cancelTomcatStream}); on Jetty its
      * {@code EofException}, with this as the cause, which it aborts the connection for without logging it again; on
      * Undertow this, with the exchange's connection closed first; elsewhere this. On Jetty and Tomcat an HTTP/1
-     * connection whose close may end the body ({@link #closeDelimited}) is made to close with a reset
-     * ({@link #resetOnClose}). Reflection, because this module depends on neither container; an abort is rare, so
+     * connection whose close may end the body is made to close with a reset ({@link #resetIfTheCloseEndsTheBody}).
+     * Reflection, because this module depends on neither container; an abort is rare, so
      * nothing is cached (and no class of the container's is held).
      *
      * @param request the request being answered, wrapped or not
@@ -87,12 +87,10 @@ public final class ResponseAbortedException extends IOException {
      * @return the exception to throw
      */
     public IOException forContainer(HttpServletRequest request, HttpServletResponse response) {
+        resetIfTheCloseEndsTheBody(request, response);
         ServletRequest inner = containers(request);
         Class<?> containers = inner.getClass();
         String container = containers.getName();
-        if (closeDelimited(request, response)) {
-            resetOnClose(inner, container);
-        }
         try {
             if (container.startsWith(TOMCAT_PACKAGE)) {
                 DispatcherType dispatch = request.getDispatcherType();
@@ -119,6 +117,22 @@ public final class ResponseAbortedException extends IOException {
             // A container without it: the exception as it is aborts (on Tomcat, unless an error page matches).
         }
         return this;
+    }
+
+    /**
+     * Makes the container's close of an aborted response's HTTP/1 connection a reset, where the close may end its body
+     * ({@link #closeDelimited}): for an abort the container makes, of a response the filter or the proxy could not
+     * answer. Called before the container closes the connection.
+     *
+     * @param request the request being answered, wrapped or not
+     * @param response its response, wrapped or not
+     */
+    public static void resetIfTheCloseEndsTheBody(ServletRequest request, ServletResponse response) {
+        if (request instanceof HttpServletRequest http && response instanceof HttpServletResponse httpResponse
+                && closeDelimited(http, httpResponse)) {
+            ServletRequest inner = containers(request);
+            resetOnClose(inner, inner.getClass().getName());
+        }
     }
 
     /**
@@ -194,7 +208,8 @@ public final class ResponseAbortedException extends IOException {
      * {@code sendError(-1, message)} once {@code onError} returned ({@code ServletApiResponse.sendError}: the channel
      * aborted whatever was committed, the connection closed before a chunked body's end, an HTTP/2 stream reset).
      * Undertow's {@code complete()} there sends the last chunk before {@code onError} returns: its connection is closed
-     * first. Elsewhere only {@code onError} is told.
+     * first. Elsewhere only {@code onError} is told. A connection whose close may end the body is made to close with a
+     * reset before {@code onError} is told, whose {@code complete()} may close it ({@link #resetIfTheCloseEndsTheBody}).
      *
      * @param request the request being answered, wrapped or not
      * @param response its response, wrapped or not
@@ -203,6 +218,9 @@ public final class ResponseAbortedException extends IOException {
      */
     public void abortAround(ServletRequest request, ServletResponse response, Runnable tellListener) {
         boolean closed = closedOnUndertow(request);
+        if (!closed) {
+            resetIfTheCloseEndsTheBody(request, response);
+        }
         try {
             tellListener.run();
         } catch (RuntimeException inOnError) {
