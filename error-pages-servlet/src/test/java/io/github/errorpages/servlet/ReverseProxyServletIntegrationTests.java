@@ -4671,11 +4671,7 @@ abstract class ReverseProxyServletIntegrationTests {
     @ValueSource(booleans = {true, false})
     void includedOrForwardedProxyAbortsARelayCutShortWithoutRunningThePageAgain(boolean include) throws IOException {
         AtomicInteger pageRuns = new AtomicInteger();
-        try (FaultyUpstream cutsOnce = FaultyUpstream.start(exchange -> {
-            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + Integer.toHexString(20_000) + "\r\n" + "x".repeat(20_000) + "\r\n");
-            exchange.closeConnection();
-        })) {
+        try (FaultyUpstream cutsOnce = cutAfterAPart()) {
             configured = new JettyServer()
                     .servlet("/proxy/*", proxy(UpstreamConfig.builder("included").endpoints(cutsOnce.uri())
                             .circuitBreakerConfig(NEVER_OPENS).build()))
@@ -4708,6 +4704,35 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(cutsOnce.requestCount()).isEqualTo(1);
             assertThat(answer).startsWith("HTTP/1.1 200 ").doesNotEndWith("0\r\n\r\n").doesNotContain("<footer>");
         }
+    }
+
+    /**
+     * The proxy's relay cut short by its upstream after the response was committed, to an HTTP/1.0 client (nginx's
+     * {@code proxy_pass} by default), whose body Jetty delimits by the connection's end: the abort closed the
+     * connection as such a body ends, a 200 that looked whole; now it resets it (R5; RFC 9112 §6.3, rule 8).
+     */
+    @Test
+    void aRelayCutShortResetsABodyDelimitedByTheConnectionsEnd() {
+        try (FaultyUpstream cutsOnce = cutAfterAPart()) {
+            configured = new JettyServer()
+                    .servlet("/proxy/*", proxy(UpstreamConfig.builder("cut").endpoints(cutsOnce.uri())
+                            .circuitBreakerConfig(NEVER_OPENS).build()))
+                    .start();
+
+            Client.RawAnswer answer = Client.rawAnswer(configured.port(), "GET /proxy/file HTTP/1.0\r\n\r\n");
+
+            assertThat(answer.text()).startsWith("HTTP/1.1 200 ").doesNotContain("Transfer-Encoding", "Content-Length");
+            assertThat(answer.reset()).as("the connection reset, not closed as a whole body's is").isTrue();
+        }
+    }
+
+    /** An upstream that sends a 200 and a chunk of 20 000 bytes, then closes the connection before the last chunk. */
+    private static FaultyUpstream cutAfterAPart() {
+        return FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(20_000) + "\r\n" + "x".repeat(20_000) + "\r\n");
+            exchange.closeConnection();
+        });
     }
 
     /** What a raw upstream received, up to and including {@code end}; a socket timeout if that never comes. */
