@@ -801,9 +801,16 @@ public final class ErrorPagesFilter implements Filter {
             ResponseAbortedException abort = upstream.isPresent() && response.markAnswered()
                     ? responder.abort(request, upstream.get()) : null;
             // Undertow closes the connection of a write listener's itself once the failure is thrown on, telling no one
-            // else: only the line. A read listener's it leaves to the listener's onError, whose complete() ended the
-            // body as if whole: the filter aborts it, as on Jetty.
-            return jetty || !writeListener ? abort : null;
+            // else: only the line, and a reset where that close would end the body as if whole. A read listener's it
+            // leaves to the listener's onError, whose complete() ended the body as if whole: the filter aborts it, as
+            // on Jetty.
+            if (jetty || !writeListener) {
+                return abort;
+            }
+            if (abort != null) {
+                ResponseAbortedException.resetIfTheCloseEndsTheBody(request, response);
+            }
+            return null;
         }
 
         private boolean answerAndComplete(HttpServletRequest request, CapturingResponse response, Throwable failure,

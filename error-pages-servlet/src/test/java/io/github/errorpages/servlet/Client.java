@@ -172,9 +172,9 @@ final class Client {
     }
 
     /**
-     * Sends a raw request as {@link #rawExchange} does, and tells how the server ended the connection: a body delimited
-     * by the connection's end (RFC 9112 §6.3, rule 8) is whole when it ends with a close, cut short when it ends with a
-     * reset.
+     * Sends a raw request as {@link #rawExchange} does, and tells how the server ended the connection: a body
+     * delimited by the connection's end (RFC 9112 §6.3, rule 8) is whole when it ends with a close, cut short when it
+     * ends with a reset.
      */
     static RawAnswer rawAnswer(int port, String request) {
         try (Socket client = new Socket("127.0.0.1", port)) {

@@ -612,6 +612,19 @@ class UndertowIntegrationTests {
     }
 
     /**
+     * The same to an HTTP/1.0 client (nginx's {@code proxy_pass} by default), whose body Undertow delimits by the
+     * connection's end: the abort closed the connection as such a body ends, a 200 that looked whole; now it resets it
+     * (R5; RFC 9112 §6.3, rule 8).
+     */
+    @Test
+    void failureAfterCommitResetsABodyDelimitedByTheConnectionsEnd() {
+        Client.RawAnswer answer = Client.rawAnswer(port, "GET /committed HTTP/1.0\r\n\r\n");
+
+        assertThat(answer.text()).startsWith("HTTP/1.0 200").doesNotContain("Transfer-Encoding", "Content-Length");
+        assertThat(answer.reset()).as("the connection reset, not closed as a whole body's is").isTrue();
+    }
+
+    /**
      * An upstream failure a {@code WriteListener} throws after it committed the response with the first part of the
      * body: Undertow closes the connection before the chunked body's last chunk by itself (R5), and tells only the
      * listener's {@code onError}, so nothing was logged of the incident. The filter's wrapper of the listener logs it
@@ -626,6 +639,20 @@ class UndertowIntegrationTests {
 
         AbortedAfterCommit.assertCutShort(answer.get(), "first part");
         AbortedAfterCommit.assertLoggedOnce(log, "GET /write-listener-throws-after-commit");
+    }
+
+    /**
+     * The same to an HTTP/1.0 client, whose body Undertow delimits by the connection's end: Undertow's own close ended
+     * it as if whole; the connection is reset now (R5; RFC 9112 §6.3, rule 8).
+     */
+    @Test
+    void anUpstreamFailureAWriteListenerThrowsAfterCommitResetsABodyDelimitedByTheConnectionsEnd() {
+        Client.RawAnswer answer = Client.rawAnswer(port, "GET /write-listener-throws-after-commit HTTP/1.0\r\n"
+                + "Accept: application/json\r\n\r\n");
+
+        assertThat(answer.text()).startsWith("HTTP/1.0 200").contains("first part")
+                .doesNotContain("Transfer-Encoding", "problem+json");
+        assertThat(answer.reset()).as("the connection reset, not closed as a whole body's is").isTrue();
     }
 
     /**

@@ -77,10 +77,10 @@ public final class ResponseAbortedException extends IOException {
      * this as the cause, which aborts the connection whatever error pages the application has (and from a REQUEST or
      * FORWARD dispatch over HTTP/2 the stream marked reset first, {@link #cancelTomcatStream}); on Jetty its
      * {@code EofException}, with this as the cause, which it aborts the connection for without logging it again; on
-     * Undertow this, with the exchange's connection closed first; elsewhere this. On Jetty and Tomcat an HTTP/1
-     * connection whose close may end the body is made to close with a reset ({@link #resetIfTheCloseEndsTheBody}).
-     * Reflection, because this module depends on neither container; an abort is rare, so
-     * nothing is cached (and no class of the container's is held).
+     * Undertow this, with the exchange's connection closed first; elsewhere this. On all three an HTTP/1 connection
+     * whose close may end the body is made to close with a reset ({@link #resetIfTheCloseEndsTheBody}). Reflection,
+     * because this module depends on neither container; an abort is rare, so nothing is cached (and no class of the
+     * container's is held).
      *
      * @param request the request being answered, wrapped or not
      * @param response its response, wrapped or not
@@ -122,7 +122,7 @@ public final class ResponseAbortedException extends IOException {
     /**
      * Makes the container's close of an aborted response's HTTP/1 connection a reset, where the close may end its body
      * ({@link #closeDelimited}): for an abort the container makes, of a response the filter or the proxy could not
-     * answer. Called before the container closes the connection.
+     * answer. Called before the container closes the connection; Undertow's is closed here, with the reset.
      *
      * @param request the request being answered, wrapped or not
      * @param response its response, wrapped or not
@@ -138,10 +138,10 @@ public final class ResponseAbortedException extends IOException {
     /**
      * Whether the committed body may be delimited by the end of its connection (RFC 9112 §6.3, rule 8): the client
      * spoke HTTP/1.0, which has no chunks, or the request or the response asked for the connection to be closed, after
-     * which Jetty (and for the response's own {@code Connection: close} Tomcat too) sends a body of unknown length
-     * without chunks. nginx's {@code proxy_pass} speaks HTTP/1.0 by default. Such a body ends with the connection's
-     * close, and the abort's close ended the part written as if it were the whole. A body with a length, or chunks,
-     * that is closed with a reset is no less cut short.
+     * which Jetty and Undertow (and for the response's own {@code Connection: close} Tomcat too) send a body of
+     * unknown length without chunks. nginx's {@code proxy_pass} speaks HTTP/1.0 by default. Such a body ends with the
+     * connection's close, and the abort's close ended the part written as if it were the whole. A body with a length,
+     * or chunks, that is closed with a reset is no less cut short.
      */
     private static boolean closeDelimited(HttpServletRequest request, HttpServletResponse response) {
         String protocol = request.getProtocol();
@@ -169,8 +169,9 @@ public final class ResponseAbortedException extends IOException {
      * the connection's end that ends with a reset is cut short to its client, where one that ends with a close is
      * whole (as the proxy's own client reads an upstream's, {@code CloseDelimitedBodies}). The container then closes
      * the connection, aborting the response, as before. Reflection on the containers' internals: Jetty 12's endpoint's
-     * transport, Tomcat's socket of its HTTP/1.1 input buffer (checked with 12.1.14 and 11.0.22); anything else
-     * (Jetty's in-memory {@code LocalConnector}, another version) leaves the close as it was.
+     * transport, Tomcat's socket of its HTTP/1.1 input buffer (checked with 12.1.14 and 11.0.22), Undertow's connection
+     * of the exchange, through XNIO's {@code CLOSE_ABORT}, closed at once (checked with 2.3.21); anything else (Jetty's
+     * in-memory {@code LocalConnector}, another version) leaves the close as it was.
      */
     private static void resetOnClose(ServletRequest inner, String container) {
         try {
@@ -181,6 +182,17 @@ public final class ResponseAbortedException extends IOException {
             } else if (container.startsWith(TOMCAT_PACKAGE)) {
                 Object input = call(call(declaredField(inner, "request"), "getCoyoteRequest"), "getInputBuffer");
                 channel = call(call(declaredField(input, "wrapper"), "getSocket"), "getIOChannel");
+            } else if (container.startsWith(UNDERTOW_PACKAGE)) {
+                // XNIO's own option for it, on the exchange's connection, which passes it to its socket's.
+                Object connection = call(call(inner, "getExchange"), "getConnection");
+                ClassLoader loader = connection.getClass().getClassLoader();
+                Class<?> option = Class.forName("org.xnio.Option", false, loader);
+                Object closeAbort = Class.forName("org.xnio.Options", false, loader).getField("CLOSE_ABORT").get(null);
+                connection.getClass().getMethod("setOption", option, Object.class).invoke(connection, closeAbort, true);
+                if (connection instanceof Closeable closeable) {
+                    // Closed now: Undertow's own close, after a write listener's failure, still ended with a FIN.
+                    closeable.close();
+                }
             }
             if (channel instanceof NetworkChannel network) {
                 network.setOption(StandardSocketOptions.SO_LINGER, 0);
@@ -209,7 +221,8 @@ public final class ResponseAbortedException extends IOException {
      * aborted whatever was committed, the connection closed before a chunked body's end, an HTTP/2 stream reset).
      * Undertow's {@code complete()} there sends the last chunk before {@code onError} returns: its connection is closed
      * first. Elsewhere only {@code onError} is told. A connection whose close may end the body is made to close with a
-     * reset before {@code onError} is told, whose {@code complete()} may close it ({@link #resetIfTheCloseEndsTheBody}).
+     * reset before {@code onError} is told, whose {@code complete()} may close it
+     * ({@link #resetIfTheCloseEndsTheBody}).
      *
      * @param request the request being answered, wrapped or not
      * @param response its response, wrapped or not
@@ -217,10 +230,8 @@ public final class ResponseAbortedException extends IOException {
      *     Undertow only log it
      */
     public void abortAround(ServletRequest request, ServletResponse response, Runnable tellListener) {
+        resetIfTheCloseEndsTheBody(request, response);
         boolean closed = closedOnUndertow(request);
-        if (!closed) {
-            resetIfTheCloseEndsTheBody(request, response);
-        }
         try {
             tellListener.run();
         } catch (RuntimeException inOnError) {
