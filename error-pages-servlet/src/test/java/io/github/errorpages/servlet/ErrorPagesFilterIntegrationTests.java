@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.ErrorPolicy;
+import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryAfterFormat;
 import io.github.errorpages.RetryRefusal;
@@ -69,6 +71,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -195,6 +199,46 @@ class ErrorPagesFilterIntegrationTests {
 
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(Client.text(response)).startsWith("<!DOCTYPE html>").doesNotContain("AAAA");
+        }
+    }
+
+    /**
+     * R24, docs/operations.md ("Search engines"): the maintenance page ({@code ErrorPages.renderMaintenance}) that the
+     * application writes goes out as rendered, with its one log line, when a filter in front of this one writes it.
+     * Written behind it, its 503 is a status the filter intercepts: the client got the filter's own 503 page ("We're
+     * temporarily unavailable", {@code cause=upstream_status}) with a support code of its own, and the log a second
+     * line, the maintenance page's, for a code no client saw; the documentation now says where to write it.
+     */
+    @Test
+    void theMaintenancePageWrittenByAFilterInFrontGoesOutAsRenderedWithOneLogLine() {
+        ErrorPages pages = ErrorPages.ofDefaults();
+        Filter maintenance = (request, response, chain) -> {
+            ErrorResponse page = pages.renderMaintenance(new ErrorRequest("GET", "/", "text/plain", "en", null),
+                    Instant.now().plus(Duration.ofMinutes(20)));
+            HttpServletResponse http = (HttpServletResponse) response;
+            http.setStatus(page.status());
+            page.headers().forEach(http::setHeader);
+            http.getOutputStream().write(page.body());
+        };
+        try (JettyServer server = new JettyServer().filter(maintenance)
+                .filter(ErrorPagesFilter.builder().errorPages(pages).build())) {
+            server.servlet("/*", servlet((request, response) -> response.setStatus(200)));
+            server.start();
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+            String log = StandardError.capture(() -> answered.set(Client.get(server.uri("/orders"), "text/plain")));
+
+            HttpResponse<byte[]> response = answered.get();
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.headers().firstValue("Retry-After")).hasValueSatisfying(
+                    seconds -> assertThat(Long.parseLong(seconds)).isBetween(1L, 1200L));
+            String text = Client.text(response);
+            Matcher code = Pattern.compile("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}").matcher(text);
+            assertThat(code.find()).as("the page's support code").isTrue();
+            assertThat(text).contains("scheduled maintenance");
+            assertThat(log.lines().filter(line -> line.contains("error page "))).singleElement()
+                    .satisfies(line -> assertThat(line).contains("cause=maintenance")
+                            .contains("support_code=" + code.group()));
         }
     }
 
