@@ -120,7 +120,9 @@ import org.slf4j.LoggerFactory;
  * {@code http://10.0.0.7:8080/api/orders/43} from an upstream that builds URLs from the {@code Host} it received,
  * becomes the gateway's path for it, {@code /billing/orders/43}, as with nginx's {@code proxy_redirect default};
  * so do the targets of a {@code Link} ({@code <http://10.0.0.7:8080/api/orders?page=2>; rel="next"}, pagination
- * links built the same way, and its {@code anchor}) and the URL of a {@code Refresh}. Other values (elsewhere on
+ * links built the same way, and its {@code anchor}) and the URL of a {@code Refresh}; and a {@code Set-Cookie}
+ * whose {@code Domain} names an endpoint's host loses that attribute, which named the host to the client and made it
+ * refuse the cookie. Other values (elsewhere on
  * the endpoint's host, outside its base path, which the gateway has no path for) and other fields are passed on as
  * they are.
  *

@@ -201,6 +201,15 @@ abstract class ReverseProxyServletIntegrationTests {
                 exchange.respond(302, "", "Location", "https://login.example/sso");
             } else if (target.startsWith("/api/varies")) {
                 exchange.respond(200, "negotiated", "Content-Type", "text/plain", "Vary", "Accept-Encoding, origin");
+            } else if (target.startsWith("/api/cookie-domain")) {
+                // The cookie domain taken from the Host received, the endpoint's, as some frameworks take it; beside
+                // one for a domain of the gateway's.
+                String host = exchange.request().headers().get("host");
+                String domain = host.substring(0, host.lastIndexOf(':'));
+                exchange.respond(200, "signed in", "Content-Type", "text/plain",
+                        "Set-Cookie", "session=s3cr3t; Domain=" + domain + "; Path=/; HttpOnly",
+                        "Set-Cookie", "theme=dark; path=/; domain=." + domain.toUpperCase(Locale.ROOT),
+                        "Set-Cookie", "region=eu; Domain=shop.example; Path=/");
             } else if (target.startsWith("/api/session")) {
                 exchange.respond(200, "signed in", "Content-Type", "text/plain",
                         "Set-Cookie", "session=s3cr3t; Path=/; HttpOnly", "Set-Cookie", "theme=dark; Path=/");
@@ -712,6 +721,23 @@ abstract class ReverseProxyServletIntegrationTests {
                 .anySatisfy(cookie -> assertThat(cookie).startsWith("JSESSIONID="))
                 .anySatisfy(cookie -> assertThat(cookie).startsWith("XSRF-TOKEN=t0k3n"))
                 .hasSize(4);
+    }
+
+    /**
+     * R37, RFC 6265 §5.3: a cookie the upstream sets for the domain it took from the {@code Host} it received, the
+     * endpoint's, reaches the client without that {@code Domain}, in any case and with a leading dot, and so is the
+     * gateway's host's; one for another domain keeps its own. Before, the field named the endpoint's address to the
+     * client, and the client, which sent its request to the gateway's host, refused the cookie.
+     */
+    @Test
+    void dropsACookieDomainThatNamesTheEndpointTowardTheClient() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/orders/cookie-domain"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("signed in");
+        assertThat(response.headers().allValues("Set-Cookie")).containsExactly("session=s3cr3t; Path=/; HttpOnly",
+                "theme=dark; path=/", "region=eu; Domain=shop.example; Path=/");
+        assertNoLeak(response);
     }
 
     /**

@@ -59,7 +59,8 @@ import org.jspecify.annotations.Nullable;
  * the protocols of the hops behind the proxy, each named {@code upstream} ({@link #viaTowardClient}): a cache or
  * proxy there (Varnish, Squid) names its host, often an internal one, and its software in it (RFC 9110 §7.6.3,
  * R37); its {@code Proxy-Status} likewise names each member {@code upstream}, with its error type and received
- * status alone ({@link ProxyStatusField#relayed}).
+ * status alone ({@link ProxyStatusField#relayed}); and a {@code Set-Cookie} loses a {@code Domain} that names an
+ * endpoint's host ({@link UpstreamLocations#cookieTowardClient}).
  * The {@code Max-Forwards} of an {@code OPTIONS} request goes one lower (RFC 9110 §7.6.2; one at 0 is not
  * forwarded: {@link LocalAnswers}); a number beyond what a {@code long} holds goes as {@code Long.MAX_VALUE}, the
  * most this proxy holds (the RFC asks for the lesser of the two); a value that is not one number goes as
@@ -529,8 +530,8 @@ public final class ProxyHeaders {
 
     /**
      * A field of an upstream's response as relayed toward the client: its URIs rewritten to the gateway's, the hosts
-     * of a {@code Via} and the members of a {@code Proxy-Status} hidden ({@code 1.1 a} becomes {@code 1.1 upstream}).
-     * The head's size check counts it, so that a head within {@code max-response-header-size} as relayed stays within
+     * of a {@code Via} and the members of a {@code Proxy-Status} hidden ({@code 1.1 a} becomes {@code 1.1 upstream}),
+     * a {@code Set-Cookie}'s {@code Domain} that names an endpoint dropped. The head's size check counts it, so that a head within {@code max-response-header-size} as relayed stays within
      * it, and within the container's own limit and an HTTP/2 client's.
      *
      * @param name the field's name
@@ -542,7 +543,8 @@ public final class ProxyHeaders {
      */
     public static @Nullable String relayedTowardClient(String name, String received, UpstreamLocations locations,
             HttpServletRequest request) {
-        if (!UpstreamLocations.hasUris(name) && !isVia(name) && !name.equalsIgnoreCase(ProxyStatusField.HEADER)) {
+        if (!UpstreamLocations.hasUris(name) && !isVia(name) && !name.equalsIgnoreCase(ProxyStatusField.HEADER)
+                && !isSetCookie(name)) {
             return received;
         }
         return relayedValue(name, received, locations, request);
@@ -551,7 +553,9 @@ public final class ProxyHeaders {
     /**
      * A relayed field's value as the client gets it: its URI references that point at an endpoint rewritten
      * ({@link UpstreamLocations#rewriteField}), the hosts of a {@code Via} hidden ({@link #viaTowardClient}) and
-     * those of a {@code Proxy-Status} with it ({@link ProxyStatusField#relayed}), any other value as received;
+     * those of a {@code Proxy-Status} with it ({@link ProxyStatusField#relayed}), the {@code Domain} of a
+     * {@code Set-Cookie} that names an endpoint dropped ({@link UpstreamLocations#cookieTowardClient}), any other value
+     * as received;
      * {@code null} for a {@code Via} or {@code Proxy-Status} with nothing to relay.
      */
     private static @Nullable String relayedValue(String name, String received, UpstreamLocations locations,
@@ -562,7 +566,14 @@ public final class ProxyHeaders {
         if (isVia(name)) {
             return viaTowardClient(received);
         }
+        if (isSetCookie(name)) {
+            return locations.cookieTowardClient(received);
+        }
         return name.equalsIgnoreCase(ProxyStatusField.HEADER) ? ProxyStatusField.relayed(received) : received;
+    }
+
+    private static boolean isSetCookie(String name) {
+        return name.length() == 10 && name.equalsIgnoreCase("Set-Cookie");
     }
 
     private static boolean isVia(String name) {

@@ -84,6 +84,71 @@ public final class UpstreamLocations {
     }
 
     /**
+     * A {@code Set-Cookie} of the upstream's as the client gets it: without a {@code Domain} attribute that names an
+     * endpoint's host ({@code Domain=10.0.0.7}, {@code Domain=.billing-internal.svc.cluster.local}), as an upstream
+     * sets it that takes its cookie domain from the {@code Host} it received, the endpoint's. Relayed so, it named an
+     * internal host to the client (R37), and the client, whose request went to the gateway's host, refused the cookie
+     * (RFC 6265 §5.3, step 6: the request host does not domain-match it). Without it the cookie is the gateway's host's
+     * alone, as nginx's {@code proxy_cookie_domain} makes it for the domain it is given. A {@code Domain} naming any
+     * other host, a parent domain the gateway's host shares with the endpoint's included, is kept.
+     *
+     * @param value the upstream's {@code Set-Cookie} value
+     * @return the value without such an attribute, else the value itself
+     */
+    public String cookieTowardClient(String value) {
+        if (value.length() < 7 || !containsIgnoringCase(value, "domain")) {
+            return value; // the cookie of nearly every response
+        }
+        StringBuilder kept = null;
+        int copied = 0;
+        int start = value.indexOf(';');
+        while (start >= 0) {
+            int end = value.indexOf(';', start + 1);
+            int attributeEnd = end < 0 ? value.length() : end;
+            if (namesAnEndpoint(value.substring(start + 1, attributeEnd))) {
+                if (kept == null) {
+                    kept = new StringBuilder(value.length());
+                }
+                kept.append(value, copied, start);
+                copied = attributeEnd;
+            }
+            start = end;
+        }
+        return kept == null ? value : kept.append(value, copied, value.length()).toString();
+    }
+
+    /**
+     * Whether a cookie attribute ({@code name=value}, RFC 6265 §5.2) is a {@code Domain} naming an endpoint's host:
+     * its value without a leading dot, which §5.2.3 ignores, in the spelling {@link UrlHosts} gives hosts.
+     */
+    private boolean namesAnEndpoint(String attribute) {
+        int equals = attribute.indexOf('=');
+        if (equals < 0 || !attribute.substring(0, equals).trim().equalsIgnoreCase("Domain")) {
+            return false;
+        }
+        String domain = attribute.substring(equals + 1).trim();
+        String host = UrlHosts.canonical(domain.startsWith(".") ? domain.substring(1) : domain);
+        if (host == null) {
+            return false;
+        }
+        for (Base base : bases) {
+            if (host.equals(base.authority().host())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean containsIgnoringCase(String text, String part) {
+        for (int i = 0; i + part.length() <= text.length(); i++) {
+            if (text.regionMatches(true, i, part, 0, part.length())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Rewrites the URI references of a field {@link #hasUris} names that point under an endpoint's base URL: a
      * {@code Location} or {@code Content-Location} ({@link #rewrite}), each target of a {@code Link}
      * ({@code <http://10.0.0.7:8080/api/orders?page=2>; rel="next"}, RFC 8288 §3, as an API that builds its
