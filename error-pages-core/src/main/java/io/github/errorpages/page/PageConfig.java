@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * {@code layout.html.mustache} dresses every built-in HTML page in the application's own layout. Templates are
  * compiled once, when {@code ErrorPages} is built. A replacement that is not valid UTF-8, or does not compile
  * or render (a problem+json one: renders no JSON object), is reported and replaced by the built-in page, or, with
- * {@code templates.strict}, stops the build. Templates cannot write a value unescaped: {@code {{{x}}}} and {@code {{&x}}} are rejected.
+ * {@code templates.strict}, stops the build. Templates cannot write a value unescaped: {@code {{{x}}}} and
+ * {@code {{&x}}} are rejected.
  *
  * <p>Every setting has a configuration key (given in each builder method's javadoc, e.g.
  * {@code auto-retry.enabled}), used in servlet init-parameters (and, prefixed with {@code error-pages.}, in

@@ -122,9 +122,8 @@ import org.slf4j.LoggerFactory;
  * so do the targets of a {@code Link} ({@code <http://10.0.0.7:8080/api/orders?page=2>; rel="next"}, pagination
  * links built the same way, and its {@code anchor}) and the URL of a {@code Refresh}; and a {@code Set-Cookie}
  * whose {@code Domain} names an endpoint's host loses that attribute, which named the host to the client and made it
- * refuse the cookie. Other values (elsewhere on
- * the endpoint's host, outside its base path, which the gateway has no path for) and other fields are passed on as
- * they are.
+ * refuse the cookie. Other values (elsewhere on the endpoint's host, outside its base path, which the gateway has no
+ * path for) and other fields are passed on as they are.
  *
  * <p><b>Answered without the upstream</b> (see {@code io.github.errorpages.servlet.internal.LocalAnswers}), with
  * {@code Cache-Control: no-store} and no content, before the guard is asked, so it records nothing:
