@@ -1,9 +1,9 @@
 package io.github.errorpages;
 
+import io.github.errorpages.internal.UpstreamNames;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -17,8 +17,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Instances are immutable and thread-safe, and serializable: an {@link UpstreamFailureException} keeps its
  * failure when it crosses Java serialization (a replicated session, a remote call).
  *
- * @param upstream the configured name of the upstream (not its host), or {@code ""} when unknown; no control
- *     characters (it goes into log lines)
+ * @param upstream the configured name of the upstream (not its host), or {@code ""} when unknown: a name as
+ *     {@link io.github.errorpages.upstream.UpstreamConfig#builder(String)} takes it (1 to 64 of
+ *     {@code A-Z a-z 0-9 . _ -}, starting with a letter or digit), since it goes as it is into the incident's log
+ *     line, whose {@code key=value} fields a space, an {@code =} or a line break would forge
  * @param cause why the call failed
  * @param upstreamStatus the status the upstream answered with, or {@code 0} when it gave none;
  *     when non-zero, between 100 and 599
@@ -51,21 +53,14 @@ public record UpstreamFailure(
      * Validates the components.
      *
      * @throws NullPointerException if {@code upstream}, {@code cause} or {@code elapsed} is null
-     * @throws IllegalArgumentException if {@code upstream} holds a control character, {@code upstreamStatus} is
-     *     neither 0 nor in [100, 599], {@code attempts} is negative, or a duration is negative
+     * @throws IllegalArgumentException if {@code upstream} is neither empty nor a name the configuration takes,
+     *     {@code upstreamStatus} is neither 0 nor in [100, 599], {@code attempts} is negative, or a duration is
+     *     negative
      */
     public UpstreamFailure {
-        Objects.requireNonNull(upstream, "upstream");
+        requireUpstreamName(upstream);
         Objects.requireNonNull(cause, "cause");
         Objects.requireNonNull(elapsed, "elapsed");
-        for (int i = 0; i < upstream.length(); i++) {
-            char c = upstream.charAt(i);
-            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
-                // It goes into the incident's log line, which a CR or LF would split in two, the second forged.
-                throw new IllegalArgumentException("upstream must hold no control character, but held U+"
-                        + String.format(Locale.ROOT, "%04X", (int) c) + " at index " + i);
-            }
-        }
         if (upstreamStatus != 0 && (upstreamStatus < 100 || upstreamStatus > 599)) {
             throw new IllegalArgumentException("upstreamStatus must be 0 or in [100, 599], but was " + upstreamStatus);
         }
@@ -131,6 +126,21 @@ public record UpstreamFailure(
                 .retryRefusal(retryRefusal);
     }
 
+    /**
+     * The name goes into the incident's log line as it is: a CR or LF would split the line in two, the second
+     * forged ("error page status=200 ..."), a space or an {@code =} would add a field ("orders attempts=0"). A name the
+     * configuration would refuse names no configured upstream, so it is refused here too, from application code and
+     * a classifier alike, shown escaped.
+     */
+    private static String requireUpstreamName(String upstream) {
+        Objects.requireNonNull(upstream, "upstream");
+        if (!upstream.isEmpty() && !UpstreamNames.isValid(upstream)) {
+            throw new IllegalArgumentException("upstream must be empty or " + UpstreamNames.RULE + ", but was "
+                    + UpstreamNames.quoted(upstream));
+        }
+        return upstream;
+    }
+
     private static void requireNotNegative(String name, @Nullable Duration value) {
         if (value != null && value.isNegative()) {
             throw new IllegalArgumentException(name + " must not be negative, but was " + value);
@@ -157,11 +167,16 @@ public record UpstreamFailure(
         }
 
         /**
-         * @param upstream the configured upstream name
+         * @param upstream the configured upstream name, or {@code ""} when unknown (the default): 1 to 64 of
+         *     {@code A-Z a-z 0-9 . _ -}, starting with a letter or digit, as the configuration takes it
          * @return this builder
+         * @throws NullPointerException if {@code upstream} is null
+         * @throws IllegalArgumentException if {@code upstream} is neither empty nor such a name (a space, an
+         *     {@code =} or a line break in it would forge the incident's log line); the message shows it in quotes,
+         *     a control character escaped
          */
         public Builder upstream(String upstream) {
-            this.upstream = Objects.requireNonNull(upstream, "upstream");
+            this.upstream = requireUpstreamName(upstream);
             return this;
         }
 

@@ -3,27 +3,63 @@ package io.github.errorpages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import io.github.errorpages.upstream.UpstreamConfig;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class UpstreamFailureTests {
 
     /**
      * The upstream's name goes into the incident's log line: one with a CR or LF split it in two, the second line
-     * the caller's to write ("error page status=200 ..."), from application code that builds its own failure.
+     * the caller's to write ("error page status=200 ..."), from application code that builds its own failure. The
+     * setter refuses it at once, the message showing it escaped (a message is logged too), and so does the record's
+     * constructor.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"orders\nerror page status=200", "orders\r", "a\u0000b", "a\u007fb", "a\u0085b"})
-    void refusesAnUpstreamNameWithAControlCharacter(String name) {
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).upstream(name).build())
-                .withMessageStartingWith("upstream must hold no control character, but held U+")
+    @MethodSource("namesWithAControlCharacterAndHowTheyAreShown")
+    void refusesAnUpstreamNameWithAControlCharacterShowingItEscaped(String name, String shown) {
+        UpstreamFailure.Builder builder = UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED);
+
+        assertThatIllegalArgumentException().isThrownBy(() -> builder.upstream(name))
+                .withMessage("upstream must be empty or 1 to 64 of A-Z a-z 0-9 . _ - starting with a letter or digit, "
+                        + "but was " + shown)
                 .withMessageNotContaining(name);
+        assertThat(builder.build().upstream()).as("the name it refused was not kept").isEmpty();
         assertThatIllegalArgumentException().isThrownBy(() -> new UpstreamFailure(name, FailureCause.CONNECTION_REFUSED,
-                0, null, null, 1, Duration.ZERO, null, null));
+                0, null, null, 1, Duration.ZERO, null, null)).withMessageEndingWith("but was " + shown);
+    }
+
+    static Stream<Arguments> namesWithAControlCharacterAndHowTheyAreShown() {
+        return Stream.of(
+                Arguments.of("orders\nerror page status=200", "'orders\\nerror page status=200'"),
+                Arguments.of("orders\r", "'orders\\r'"),
+                Arguments.of("a\tb", "'a\\tb'"),
+                Arguments.of("a\u0000b", "'a\\u0000b'"),
+                Arguments.of("a\u007fb", "'a\\u007Fb'"),
+                Arguments.of("a\u0085b", "'a\\u0085b'"),
+                Arguments.of("a\u2028b", "'a\\u2028b'"));
+    }
+
+    /**
+     * The log line is {@code key=value} fields: a name with a space or an {@code =} in it forged one
+     * ({@code upstream=orders attempts=0 attempts=3}), and any name the configuration refuses names no configured
+     * upstream. The setter refuses what {@code UpstreamConfig.builder} refuses.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"orders attempts=0", "a=b", " orders", "-orders", ".orders", "bestellungen-ü", "a/b",
+        "orders\\", "o123456789o123456789o123456789o123456789o123456789o123456789abcde"})
+    void refusesAnUpstreamNameTheConfigurationRefuses(String name) {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamConfig.builder(name));
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).upstream(name))
+                .withMessageStartingWith("upstream must be empty or 1 to 64 of A-Z a-z 0-9 . _ - ")
+                .withMessageEndingWith(", but was '" + name.replace("\\", "\\\\") + "'");
     }
 
     /**
@@ -78,9 +114,12 @@ class UpstreamFailureTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "orders", "orders-1.eu_west", "bestellungen-ü"})
-    void acceptsNames(String name) {
+    @ValueSource(strings = {"", "orders", "orders-1.eu_west", "9.billing_API",
+        "o123456789o123456789o123456789o123456789o123456789o123456789abcd"})
+    void acceptsEveryNameTheConfigurationTakesAndNone(String name) {
         assertThat(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).upstream(name).build().upstream())
                 .isEqualTo(name);
+        assertThat(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).upstream(name).build().toBuilder().build()
+                .upstream()).isEqualTo(name);
     }
 }

@@ -2,6 +2,7 @@ package io.github.errorpages.upstream;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.internal.ConfigurationErrors;
+import io.github.errorpages.internal.UpstreamNames;
 import io.github.errorpages.internal.UserInfo;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -20,7 +21,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -91,8 +91,6 @@ public final class UpstreamConfig {
             FailureCause.DESTINATION_UNAVAILABLE, FailureCause.CONNECTION_LIMIT_REACHED,
             FailureCause.DESTINATION_NOT_FOUND, FailureCause.PROXY_INTERNAL_ERROR, FailureCause.PROXY_LOOP_DETECTED,
             FailureCause.UPSTREAM_STATUS));
-
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final String name;
     private final List<URI> endpoints;
@@ -354,9 +352,9 @@ public final class UpstreamConfig {
 
         private Builder(String name) {
             Objects.requireNonNull(name, "name");
-            if (!NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("Invalid error-pages configuration: upstreams.<name> must be 1 to 64 "
-                        + "of A-Z a-z 0-9 . _ - starting with a letter or digit, but was '" + name + "'");
+            if (!UpstreamNames.isValid(name)) {
+                throw new IllegalArgumentException("Invalid error-pages configuration: upstreams.<name> must be "
+                        + UpstreamNames.RULE + ", but was " + UpstreamNames.quoted(name));
             }
             this.name = name;
         }

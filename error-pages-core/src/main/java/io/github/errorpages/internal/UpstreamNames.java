@@ -1,0 +1,59 @@
+package io.github.errorpages.internal;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The one rule for an upstream's name, shared by the configuration ({@code upstreams.<name>}) and the failures that
+ * name an upstream ({@code UpstreamFailure.upstream}): the name goes as it is into the incident's log line of
+ * {@code key=value} fields, which a space, an {@code =} or a line break in it would forge.
+ *
+ * <p>This class has static methods only and is thread-safe.
+ */
+public final class UpstreamNames {
+
+    /** What a name must be, worded to follow "must be". */
+    public static final String RULE = "1 to 64 of A-Z a-z 0-9 . _ - starting with a letter or digit";
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    private UpstreamNames() {
+    }
+
+    /**
+     * @param name a name
+     * @return whether it is an upstream's name by {@link #RULE}
+     */
+    public static boolean isValid(String name) {
+        return NAME.matcher(name).matches();
+    }
+
+    /**
+     * A refused name as a message shows it: in single quotes, a backslash, a control character (C0, DEL, C1) and a
+     * line or paragraph separator escaped as in a Java literal (a line feed as backslash n, U+0085 as backslash
+     * u0085), so that the message stays one line and says which character it was.
+     *
+     * @param name a name
+     * @return the name for display
+     */
+    public static String quoted(String name) {
+        StringBuilder shown = new StringBuilder(name.length() + 2).append('\'');
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            switch (c) {
+                case '\\' -> shown.append("\\\\");
+                case '\n' -> shown.append("\\n");
+                case '\r' -> shown.append("\\r");
+                case '\t' -> shown.append("\\t");
+                default -> {
+                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') {
+                        shown.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
+                    } else {
+                        shown.append(c);
+                    }
+                }
+            }
+        }
+        return shown.append('\'').toString();
+    }
+}
