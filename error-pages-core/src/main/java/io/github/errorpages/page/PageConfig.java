@@ -24,9 +24,12 @@ import org.jspecify.annotations.Nullable;
  * ({@code 502}), then the series ({@code 5xx}); the maintenance page is {@code maintenance}. Replacing
  * {@code layout.html.mustache} dresses every built-in HTML page in the application's own layout. Templates are
  * compiled once, when {@code ErrorPages} is built. A replacement that is not valid UTF-8, or does not compile
- * or render (a problem+json one: renders no JSON object), is reported and replaced by the built-in page, or, with
- * {@code templates.strict}, stops the build. Templates cannot write a value unescaped: {@code {{{x}}}} and
- * {@code {{&x}}} are rejected.
+ * or render (a problem+json one: renders no JSON object, or a top-level {@code status} member that is not the
+ * response's status as a JSON number, RFC 9457 §3.1.2), is reported and replaced by the built-in page, or, with
+ * {@code templates.strict}, stops the build. A problem+json {@code 5xx} whose {@code status} is right for one
+ * status only is kept for that one (strict: refused by its startup samples, of status 500 and of the maintenance
+ * page) and reported once, at the first response it contradicts, which gets the built-in page. Templates cannot
+ * write a value unescaped: {@code {{{x}}}} and {@code {{&x}}} are rejected.
  *
  * <p>Every setting has a configuration key (given in each builder method's javadoc, e.g.
  * {@code auto-retry.enabled}), used in servlet init-parameters (and, prefixed with {@code error-pages.}, in

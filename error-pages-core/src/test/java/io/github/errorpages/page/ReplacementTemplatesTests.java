@@ -406,6 +406,83 @@ class ReplacementTemplatesTests {
     }
 
     /**
+     * RFC 9457 §3.1.2: a problem+json body's {@code status} must be the response's. A {@code 5xx} that hard-codes
+     * {@code "status": 503} sent it in the body of every 502 and 504, and a client that reads the body's status acted
+     * on the wrong one. Now it answers only where it is right; elsewhere the built-in page does, reported once.
+     * Lenient, its startup try with the 500 sample lets it be: it serves many statuses, and is right for one.
+     */
+    @Test
+    void aSeriesJsonTemplateWhoseStatusContradictsTheResponseGivesWayToTheBuiltInPage() throws IOException {
+        write("5xx.json.mustache", "{\"type\": \"about:blank\", \"title\": \"{{statusText}}\", \"status\": 503}");
+        ErrorPages[] built = new ErrorPages[1];
+        String startup = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+        ErrorPages pages = built[0];
+
+        String log = StandardError.capture(() -> {
+            for (int i = 0; i < 3; i++) {
+                for (int status : new int[] {502, 504}) {
+                    ErrorResponse response = render(pages, status, "application/json");
+                    assertThat(response.status()).isEqualTo(status);
+                    assertThat(response.header("Content-Type")).isEqualTo("application/problem+json");
+                    assertThat(response.bodyText()).as("the built-in page").contains("\"status\": " + status)
+                            .contains("\"support_code\": \"" + response.supportCode() + "\"")
+                            .doesNotContain("\"status\": 503");
+                }
+                assertThat(render(pages, 503, "application/json").bodyText())
+                        .isEqualTo("{\"type\": \"about:blank\", \"title\": \"Service Unavailable\", \"status\": 503}");
+            }
+        });
+
+        assertThat(startup).as(startup).doesNotContain("does not compile or render");
+        assertThat(log.split("template 5xx.json.mustache from ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("the template rendered \"status\": 503, not the response's 502")
+                .contains("Reported once");
+    }
+
+    /**
+     * Strict, the {@code 5xx} is held to its startup sample's status, which is 500 (the first page it serves): a
+     * hard-coded 503 fails the start-up naming the file. A {@code status} nested in another member is that member's,
+     * not the problem's.
+     */
+    @Test
+    void aSeriesJsonTemplateWhoseStatusContradictsTheSampleFailsAStrictStartup() throws IOException {
+        write("5xx.json.mustache", "{\"title\": \"{{statusText}}\", \"status\": 503}");
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 5xx.json.mustache in " + folder.toAbsolutePath())
+                .withMessageContaining("the template rendered \"status\": 503, not the response's 500");
+
+        write("5xx.json.mustache", "{\"status\": {{status}}, \"upstream\": {\"status\": 503, \"items\": "
+                + "[{\"status\": 1}]}}");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true));
+        assertThat(render(pages, 502, "application/json").bodyText())
+                .isEqualTo("{\"status\": 502, \"upstream\": {\"status\": 503, \"items\": [{\"status\": 1}]}}");
+    }
+
+    /**
+     * RFC 9457 §3.1.2: {@code status} is a JSON number. A page's own template that writes it as a string serves only
+     * that status, so its startup try refuses it, lenient or strict, as a template that renders no JSON object.
+     */
+    @Test
+    void aJsonTemplateWhoseStatusIsAStringIsABrokenTemplate() throws IOException {
+        write("502.json.mustache", "{\"title\": \"{{statusText}}\", \"status\": \"{{status}}\"}");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("502.json.mustache in ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("the template rendered \"status\": \"502\", not the response's 502")
+                .contains("using the built-in template instead");
+        assertThat(render(built[0], 502, "application/json").bodyText()).as("the built-in page")
+                .contains("\"status\": 502,").contains("\"support_code\"");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 502.json.mustache in " + folder.toAbsolutePath())
+                .withMessageContaining("the template rendered \"status\": \"502\"");
+    }
+
+    /**
      * A replaced layout that fails on a real request fails every built-in page dressed in it: one line says so, as at
      * startup, not one a page (each said "Reported once", one for 502, 504 and 500 alike).
      */

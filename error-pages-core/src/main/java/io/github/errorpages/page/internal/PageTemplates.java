@@ -31,11 +31,13 @@ import org.slf4j.LoggerFactory;
  * page the application replaces with a template that is refused counts as not replaced.
  *
  * <p>An application template that does not compile, or that fails or renders nothing (for problem+json, no JSON
- * object) when tried at startup with a sample model, is reported once and skipped; in strict mode it fails the
- * startup instead.
- * At render time the chain is walked again: an application template that fails on a real request is
- * reported once and the next template (at last the built-in one) renders the page, so a broken template
- * never leaves a blank page.
+ * object, or one whose top-level {@code status} member is not the response's status as a number) when tried at
+ * startup with a sample model, is reported once and skipped; in strict mode it fails the startup instead. Only a
+ * lenient {@code 5xx} is not held to its sample's status: it serves many, and may be right for the one it
+ * hard-codes.
+ * At render time the chain is walked again: an application template that fails on a real request (a {@code 5xx}
+ * problem+json page that says {@code "status": 503} in a 502) is reported once and the next template (at last the
+ * built-in one) renders the page, so a broken template never leaves a blank page.
  *
  * <p>Instances are immutable (but for the reported-once flags) and thread-safe.
  */
@@ -262,12 +264,36 @@ public final class PageTemplates {
         }
 
         String render(Map<String, Object> model) {
+            return render(model, true);
+        }
+
+        /**
+         * @param checkStatus whether a problem+json page's top-level {@code status} member must be the model's status
+         *     ({@link Compiler#tryCandidate} leaves a lenient {@code 5xx}'s to its requests)
+         */
+        String render(Map<String, Object> model, boolean checkStatus) {
             String text = renderUnchecked(model);
-            if (jsonObject && !JsonObjects.isObject(text)) {
-                // Sent as application/problem+json all the same, it failed every client that parses the body.
-                throw new IllegalStateException("the template rendered no JSON object");
+            if (jsonObject) {
+                JsonObjects.Scan body = JsonObjects.scan(text);
+                if (!body.isObject()) {
+                    // Sent as application/problem+json all the same, it failed every client that parses the body.
+                    throw new IllegalStateException("the template rendered no JSON object");
+                }
+                // RFC 9457 §3.1.2: a JSON number, the response's status. A client that reads the body's status acted
+                // on the "status": 503 a 5xx template hard-coded, in a 502.
+                Object status = model.get("status");
+                if (checkStatus && body.status() != null && !body.status().equals(status)) {
+                    throw new IllegalStateException("the template rendered \"status\": " + shown(body.status())
+                            + ", not the response's " + status);
+                }
             }
             return text;
+        }
+
+        /** A status member's value for a log line, which an object, an array or a long string would fill. */
+        private static String shown(String status) {
+            return status.startsWith("{") ? "an object" : status.startsWith("[") ? "an array"
+                    : status.length() > 40 ? status.substring(0, 40) + "..." : status;
         }
 
         /**
@@ -353,7 +379,8 @@ public final class PageTemplates {
             String file = file(name);
             TemplateSource source = userSourceOf(file);
             return source == null ? Optional.empty()
-                    : tryCandidate(userFactory, file, source.describe(), name.equals(SERIES) ? page : name);
+                    : tryCandidate(userFactory, file, source.describe(), name.equals(SERIES) ? page : name,
+                            strict || !name.equals(SERIES));
         }
 
         /**
@@ -366,18 +393,25 @@ public final class PageTemplates {
                 return Optional.empty(); // the application's own page, ahead in the chain
             }
             return tryCandidate(builtinInUserLayoutFactory, file(name),
-                    builtin.describe() + " in " + LAYOUT + " from " + userLayout, name.equals(SERIES) ? page : name);
+                    builtin.describe() + " in " + LAYOUT + " from " + userLayout, name.equals(SERIES) ? page : name,
+                    true);
         }
 
-        /** Compiles an application template and renders it once with a sample model; reports it if it fails. */
+        /**
+         * Compiles an application template and renders it once with a sample model; reports it if it fails.
+         *
+         * @param checkStatus whether a problem+json page's {@code status} must be the sample's: not for a lenient
+         *     {@code 5xx}, whose sample is one status of many (500), and which may be right for the one it hard-codes
+         *     (a {@code "status": 503} is checked on each request, and reported once, as any failure on a request)
+         */
         private Optional<Candidate> tryCandidate(TemplateFactory factory, String file, String origin,
-                String samplePage) {
+                String samplePage, boolean checkStatus) {
             try {
                 // A layout that fails fails every built-in page dressed in it: one line says so, not one a page.
                 boolean dressed = factory == builtinInUserLayoutFactory;
                 Candidate candidate = new Candidate(file, origin, factory.compile(file),
                         dressed ? dressedPageFailed : new AtomicBoolean(), format == PageFormat.PROBLEM_JSON);
-                candidate.render(sampleModels.apply(samplePage));
+                candidate.render(sampleModels.apply(samplePage), checkStatus);
                 log.info("error-pages: using template {} from {}", file, origin);
                 return Optional.of(candidate);
             } catch (RuntimeException | StackOverflowError broken) {
@@ -390,10 +424,13 @@ public final class PageTemplates {
             }
         }
 
-        /** Whether an application template renders a page's sample; reported (strict: thrown) if it does not. */
+        /**
+         * Whether an application template (a {@code 5xx}) renders a page's sample; reported (strict: thrown) if it does
+         * not. Its status is checked in strict mode only, as in {@link #tryCandidate}.
+         */
         private boolean rendersSample(Candidate candidate, String page) {
             try {
-                candidate.render(sampleModels.apply(page));
+                candidate.render(sampleModels.apply(page), strict);
                 return true;
             } catch (RuntimeException | StackOverflowError broken) {
                 reportBroken(candidate.file, candidate.origin + " (for the " + page + " page)", broken);

@@ -36,4 +36,48 @@ class JsonObjectsTests {
             assertThat(JsonObjects.isObject(text)).as(text).isFalse();
         }
     }
+
+    /**
+     * RFC 9457 §3.1.2: the {@code status} member must be the response's status. The scan gives the top-level member
+     * as it is written, whatever its type, so the caller can tell {@code 502} from {@code "502"}, {@code 502.0} or
+     * {@code null}; a member of that name inside another member is not the problem's.
+     */
+    @Test
+    void findsTheTopLevelStatusMemberAsItIsWritten() {
+        assertThat(JsonObjects.scan("{\"type\": \"about:blank\", \"status\": 502, \"retry_after\": 30}"))
+                .isEqualTo(new JsonObjects.Scan(true, "502"));
+        assertThat(JsonObjects.scan(" {\"status\"\n:\t503 } ").status()).isEqualTo("503");
+        assertThat(JsonObjects.scan("{\"status\": \"502\"}").status()).isEqualTo("\"502\"");
+        assertThat(JsonObjects.scan("{\"status\": 502.0}").status()).isEqualTo("502.0");
+        assertThat(JsonObjects.scan("{\"status\": -5e2}").status()).isEqualTo("-5e2");
+        assertThat(JsonObjects.scan("{\"status\": null}").status()).isEqualTo("null");
+        assertThat(JsonObjects.scan("{\"status\": {\"code\": [502]}, \"a\": 1}").status())
+                .isEqualTo("{\"code\": [502]}");
+        assertThat(JsonObjects.scan("{\"status\": []}").status()).isEqualTo("[]");
+        assertThat(JsonObjects.scan("{\"st\\u0061tus\": 503}").status()).as("the name a parser reads").isEqualTo("503");
+        assertThat(JsonObjects.scan("{\"status\": 503, \"status\": 502}").status()).as("the last, as parsers keep")
+                .isEqualTo("502");
+        assertThat(JsonObjects.scan("{\"a\": {\"b\": [1, {}]}, \"status\": 504}").status()).isEqualTo("504");
+        assertThat(JsonObjects.scan("{\"status\": 502, \"detail\": {\"status\": 503}}").status()).isEqualTo("502");
+        assertThat(JsonObjects.scan("{\"deep\": " + "[".repeat(100_000) + "{\"status\": 1}" + "]".repeat(100_000)
+                + ", \"status\": 502}").status()).as("after nesting deeper than a stack holds").isEqualTo("502");
+    }
+
+    @Test
+    void findsNoStatusWhereTheObjectHasNoTopLevelOne() {
+        for (String text : new String[] {
+            "{}", "{\"title\": \"status\"}", "{\"Status\": 503}", "{\"statuses\": 503}", "{\"stat\": 503}",
+            "{\"st\\\"atus\": 503}", "{\"upstream\": {\"status\": 503}}", "{\"a\": [{\"status\": 503}]}",
+        }) {
+            assertThat(JsonObjects.scan(text)).as(text).isEqualTo(new JsonObjects.Scan(true, null));
+        }
+    }
+
+    @Test
+    void findsNoStatusInWhatIsNoJsonObject() {
+        for (String text : new String[] {"{\"status\": 502,}", "{\"status\": 502} x", "{\"status\": 5 02}",
+            "[{\"status\": 502}]", "{\"status\": 502"}) {
+            assertThat(JsonObjects.scan(text)).as(text).isEqualTo(new JsonObjects.Scan(false, null));
+        }
+    }
 }
