@@ -26,8 +26,8 @@ import org.jspecify.annotations.Nullable;
  *     when non-zero, between 100 and 599
  * @param upstreamRetryAfter the upstream's own {@code Retry-After}, already parsed, or {@code null}
  * @param breakerRemainingOpen how long the circuit breaker stays open, or {@code null} when it is not open; an
- *     upstream guard reports it for a call its breakers refused, and for a call whose failures left every breaker
- *     open
+ *     upstream guard reports it for a call its breakers refused, for a call whose failures left every breaker
+ *     open, and for a call whose last attempt failed with another guard's failure that reported it
  * @param attempts how many attempts were made, {@code 0} when none reached the upstream (open breaker)
  * @param elapsed time spent on all attempts together
  * @param failingSince since when the upstream has been failing without a success in between, or

@@ -54,6 +54,8 @@ final class GuardedCall<T> {
     private FailureCause lastCause = FailureCause.PROXY_INTERNAL_ERROR;
     private int lastStatus;
     private @Nullable Duration lastRetryAfter;
+    /** How long the breakers of another guard stay open, as the failure of that guard the last attempt threw said. */
+    private @Nullable Duration lastInnerRemainingOpen;
     private @Nullable Throwable lastError;
     private boolean retryPending;
     /** The retry budget's period the call was counted in, to take it back from a rejected call. */
@@ -212,8 +214,8 @@ final class GuardedCall<T> {
                         .upstreamStatus(status).upstreamRetryAfter(retryAfter).attempts(attempts).build();
                 current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS,
                         new UpstreamFailureException(reported, null));
-                return afterFailure(FailureCause.UPSTREAM_STATUS, status, retryAfter, ProxyStatus.hasError(proxyStatus),
-                        null, now);
+                return afterFailure(FailureCause.UPSTREAM_STATUS, status, retryAfter, null,
+                        ProxyStatus.hasError(proxyStatus), null, now);
             }
         }
         long headNanos = now - attemptStarted;
@@ -319,6 +321,7 @@ final class GuardedCall<T> {
                 return abort(bug); // a bug, ours or the caller's: thrown as is
             }
             lastCause = FailureCause.PROXY_INTERNAL_ERROR;
+            lastInnerRemainingOpen = null;
             lastError = error;
             return Step.fail(fail(FailureCause.PROXY_INTERNAL_ERROR, 0, null, null, null, now));
         }
@@ -350,8 +353,10 @@ final class GuardedCall<T> {
         } else {
             current.breaker().releasePermission();
         }
+        // The failure of another guard whose call this attempt made (a guarded service method inside this guard's
+        // call) may say how long that guard's breakers stay open: a client sent back sooner would be refused (R8).
         return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(),
-                ProxyStatus.hasError(proxyStatus), error, now);
+                failure.breakerRemainingOpen(), ProxyStatus.hasError(proxyStatus), error, now);
     }
 
     /**
@@ -362,7 +367,7 @@ final class GuardedCall<T> {
      */
     private Step<T> loopReported(Endpoint current, int status, @Nullable Throwable error, long now) {
         current.breaker().releasePermission();
-        return afterFailure(FailureCause.PROXY_LOOP_DETECTED, status, null, true, error, now);
+        return afterFailure(FailureCause.PROXY_LOOP_DETECTED, status, null, null, true, error, now);
     }
 
     /**
@@ -454,11 +459,12 @@ final class GuardedCall<T> {
         return failure;
     }
 
-    private Step<T> afterFailure(FailureCause cause, int status, @Nullable Duration retryAfter, boolean gatewayGaveUp,
-            @Nullable Throwable error, long now) {
+    private Step<T> afterFailure(FailureCause cause, int status, @Nullable Duration retryAfter,
+            @Nullable Duration innerRemainingOpen, boolean gatewayGaveUp, @Nullable Throwable error, long now) {
         lastCause = cause;
         lastStatus = status;
         lastRetryAfter = retryAfter;
+        lastInnerRemainingOpen = innerRemainingOpen;
         lastError = error;
         Duration delay = null;
         RetryRefusal refusal = staticRefusal(cause, status, gatewayGaveUp);
@@ -559,17 +565,21 @@ final class GuardedCall<T> {
      * Records the end of a failed call (metrics, "failing since", the event) and returns its failure. A call whose
      * failures left every breaker open (its last attempt opened the last one, or a retry found them open) reports
      * how long they stay open, as a call refused by them does: a client told to come back sooner would only be
-     * refused (R8). {@code refusal} is the reason of the {@link UpstreamEvent.RetryRefused} event just emitted, so
+     * refused (R8). So does a call whose last attempt failed with another guard's failure that reported how long
+     * that guard's breakers stay open (the attempt called a service method guarded too), the later of the two when
+     * both are known. {@code refusal} is the reason of the {@link UpstreamEvent.RetryRefused} event just emitted, so
      * that the failure, and the log line made of it, say what the event said; {@code null} when none was.
      */
     private UpstreamFailure recordFailure(FailureCause cause, int status, @Nullable Duration retryAfter,
             @Nullable Duration breakerRemainingOpen, @Nullable RetryRefusal refusal, long now) {
         Instant failingSince = UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing() : guard.failingSinceOrNull();
+        @Nullable Duration open = breakerRemainingOpen != null || attempts == 0 ? breakerRemainingOpen : stillOpen();
+        @Nullable Duration inner = attempts == 0 ? null : lastInnerRemainingOpen;
         UpstreamFailure failure = UpstreamFailure.builder(cause)
                 .upstream(guard.name())
                 .upstreamStatus(status)
                 .upstreamRetryAfter(retryAfter)
-                .breakerRemainingOpen(breakerRemainingOpen != null || attempts == 0 ? breakerRemainingOpen : stillOpen())
+                .breakerRemainingOpen(open == null || (inner != null && inner.compareTo(open) > 0) ? inner : open)
                 .attempts(attempts)
                 .elapsed(Duration.ofNanos(now - started))
                 .failingSince(failingSince)

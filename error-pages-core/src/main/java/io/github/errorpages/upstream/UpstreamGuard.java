@@ -86,7 +86,9 @@ import org.slf4j.LoggerFactory;
  * upstream's name, the cause of the last attempt, the attempts made, the time spent, the upstream's status
  * and {@code Retry-After}, since when the upstream has been failing, and, when the call's failures left every
  * endpoint's breaker open, how long they stay open (so the page's {@code Retry-After} sends no client back to a
- * breaker that would refuse it). {@link io.github.errorpages.ErrorPages}
+ * breaker that would refuse it). An attempt that fails with another guard's {@link UpstreamFailureException} (the
+ * call runs a service method that calls its own upstream through a guard) is classified by that failure, whose
+ * {@code Retry-After} and breakers' open time the call's failure keeps. {@link io.github.errorpages.ErrorPages}
  * and the servlet filter take it as is. A call the caller aborts (interrupt, cancellation) ends with that
  * exception; an attempt that cancelled its request through its own client because its caller went away says so
  * by throwing a {@link java.util.concurrent.CancellationException}, as {@link UpstreamCall} shows for Apache

@@ -7,8 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.ErrorDecision;
+import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.ErrorPolicy;
+import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
@@ -20,9 +23,11 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.net.URI;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -422,6 +427,100 @@ class CircuitBreakerIntegrationTests {
         assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         assertThat(upstream.requestCount()).isEqualTo(1);
         assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+    }
+
+    /**
+     * A guarded call that runs a service method guarded too (checkout's call, orders' guard inside it), whose open
+     * breaker refused it: the outer failure did not say how long that breaker stays open, so the page said the 503's
+     * default 30 while orders refused calls for 25 s more (R8). Neither retried nor counted against checkout: the
+     * refusal says nothing of checkout's health.
+     */
+    @Test
+    void outerGuardKeepsTheOpenTimeOfAnInnerGuardThatRefusedItsCall() { // R8, R47
+        UpstreamGuard orders = openedAgo(upstreams.start(Behaviour.ok()), Duration.ofSeconds(5)).guard();
+        AtomicInteger ordersCalls = new AtomicInteger();
+        UpstreamGuard checkout = checkout();
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> checkout.call(UpstreamRequest.of("GET"),
+                        attempt -> orders.call(UpstreamRequest.of("GET"), inner -> ordersCalls.incrementAndGet())));
+
+        assertThat(ordersCalls).hasValue(0);
+        UpstreamFailure failure = thrown.failure();
+        assertThat(failure.upstream()).isEqualTo("checkout");
+        assertThat(failure.cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(failure.attempts()).isEqualTo(1);
+        assertThat(failure.breakerRemainingOpen()).isEqualTo(Duration.ofSeconds(25));
+        assertThat(checkout.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertPageIs503WithRetryAfter(thrown, "25");
+    }
+
+    /** The same with a GuardedHttpClient inside the outer guard's call: the upstream gets nothing (R8, R47). */
+    @Test
+    void outerGuardKeepsTheOpenTimeOfAGuardedHttpClientsBreaker() { // R8, R47
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient orders = openedAgo(upstream, Duration.ofSeconds(5));
+
+        UpstreamFailureException thrown = nested(checkout(), orders);
+
+        assertThat(upstream.requestCount()).isZero();
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(thrown.failure().breakerRemainingOpen()).isEqualTo(Duration.ofSeconds(25));
+        assertPageIs503WithRetryAfter(thrown, "25");
+    }
+
+    /** The inner upstream's own 503 and its long Retry-After reach the page through the outer guard (R3, R46). */
+    @Test
+    void outerGuardPassesOnTheRetryAfterOfTheUpstreamAnInnerGuardCalled() { // R3, R10, R46
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy", "Retry-After", "120"));
+
+        UpstreamFailureException thrown = nested(checkout(), client(fast(upstream.uri())));
+
+        assertThat(upstream.requestCount()).as("too long a Retry-After for either guard to wait").isEqualTo(1);
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(thrown.failure().upstreamRetryAfter()).isEqualTo(Duration.ofSeconds(120));
+        assertPageIs503WithRetryAfter(thrown, "120");
+    }
+
+    /**
+     * The inner call's failure that opened orders' breaker for 30 s carried the upstream's {@code Retry-After: 5} and
+     * that open time; the outer failure kept the 5 alone, and clients sent back after 5 s were refused (R8).
+     */
+    @Test
+    void outerGuardKeepsTheOpenTimeOfTheBreakerAnInnerFailureOpened() { // R8, R46
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy", "Retry-After", "5"));
+        GuardedHttpClient orders = client(fast(upstream.uri()).maxAttempts(1));
+        UpstreamGuard checkout = checkout();
+
+        UpstreamFailureException last = null;
+        for (int i = 0; i < 4; i++) {
+            last = nested(checkout, orders);
+        }
+
+        assertThat(orders.guard().circuitBreakers().get(0).getState()).isEqualTo(State.OPEN);
+        assertThat(checkout.circuitBreakers().get(0).getState()).as("fewer calls than its window needs")
+                .isEqualTo(State.CLOSED);
+        assertThat(last.failure().upstreamRetryAfter()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(last.failure().breakerRemainingOpen()).isEqualTo(Duration.ofSeconds(30));
+        assertPageIs503WithRetryAfter(last, "30");
+    }
+
+    /** An outer guard, with a registry of its own, whose calls run application code that calls another upstream. */
+    private UpstreamGuard checkout() {
+        return UpstreamGuard.builder(UpstreamConfig.builder("checkout").endpoints(URI.create("http://10.0.0.9:8080"))
+                .build()).clock(clock).build();
+    }
+
+    private static UpstreamFailureException nested(UpstreamGuard outer, GuardedHttpClient inner) {
+        return catchThrowableOfType(UpstreamFailureException.class, () -> outer.call(UpstreamRequest.of("GET"),
+                attempt -> inner.send(get("/orders"), BodyHandlers.ofString())));
+    }
+
+    /** The page the filter renders for what the outer guard threw is a 503 with this Retry-After. */
+    private static void assertPageIs503WithRetryAfter(UpstreamFailureException thrown, String retryAfter) {
+        ErrorResponse page = ErrorPages.ofDefaults().handle(thrown, ErrorRequest.of("GET", "/checkout")).orElseThrow();
+        assertThat(page.status()).isEqualTo(503);
+        assertThat(page.header("Retry-After")).isEqualTo(retryAfter);
     }
 
     /** A client whose only endpoint's breaker opened {@code ago} by the test's clock (it stays open 30 s). */
