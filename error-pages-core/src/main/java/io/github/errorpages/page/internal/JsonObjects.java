@@ -15,6 +15,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class JsonObjects {
 
+    /** JSON's literal names (RFC 8259 §3). */
+    private static final String[] LITERALS = {"true", "false", "null"};
+
     private static final Scan NO_OBJECT = new Scan(false, null);
 
     private JsonObjects() {
@@ -169,7 +172,7 @@ final class JsonObjects {
         if (c == '"') {
             return string(text, at);
         }
-        for (String literal : new String[] {"true", "false", "null"}) {
+        for (String literal : LITERALS) {
             if (text.startsWith(literal, at)) {
                 return at + literal.length();
             }

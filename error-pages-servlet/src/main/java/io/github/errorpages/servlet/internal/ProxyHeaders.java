@@ -467,8 +467,7 @@ public final class ProxyHeaders {
      * </ul>
      */
     private static boolean goesBesideTheGateways(String name) {
-        return (name.length() == 10 && name.equalsIgnoreCase("Set-Cookie"))
-                || (name.length() == 4 && name.equalsIgnoreCase("Vary"));
+        return isSetCookie(name) || isVary(name);
     }
 
     /**
@@ -488,7 +487,7 @@ public final class ProxyHeaders {
      * {@code Content-Type} as sent too ({@link #set}), a {@code Vary} without the members the response lists already.
      */
     private static void add(HttpServletResponse response, String name, String value) {
-        String added = name.length() == 4 && name.equalsIgnoreCase("Vary") ? unlisted(response, value) : value;
+        String added = isVary(name) ? unlisted(response, value) : value;
         if (added == null) {
             return;
         }
@@ -575,6 +574,10 @@ public final class ProxyHeaders {
 
     private static boolean isSetCookie(String name) {
         return name.length() == 10 && name.equalsIgnoreCase("Set-Cookie");
+    }
+
+    private static boolean isVary(String name) {
+        return name.length() == 4 && name.equalsIgnoreCase("Vary");
     }
 
     private static boolean isVia(String name) {
