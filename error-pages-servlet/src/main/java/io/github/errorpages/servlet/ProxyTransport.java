@@ -10,8 +10,10 @@ package io.github.errorpages.servlet;
  * and sends a GET again by itself when a connection is reset before any response byte arrived; Jetty's does
  * neither. Only Jetty's answers a request head over 63 KiB, forwarding fields included, with 431, where the JDK's
  * forwards it; ends an exchange whose client went away, as the container tells it (an HTTP/2 stream reset), at
- * once; and answers the exchanges {@code destroy()} cuts off with the 503 page.) They differ in cost and in
- * threads:
+ * once; answers the exchanges {@code destroy()} cuts off with the 503 page; and closes an idle connection after
+ * {@code pool-idle-timeout}, or before the timeout an upstream names in a {@code Keep-Alive} field, where the JDK's
+ * keeps it for {@code jdk.httpclient.keepalive.timeout}, a system property of the whole JVM.) They differ in cost
+ * and in threads:
  * <ul>
  *   <li>{@link #JETTY}: Jetty's non-blocking {@code HttpClient} ({@code org.eclipse.jetty:jetty-client}, an
  *       optional dependency). The servlet goes asynchronous ({@code startAsync}) while it waits for the

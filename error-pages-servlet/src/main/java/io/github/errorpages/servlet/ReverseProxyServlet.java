@@ -245,6 +245,9 @@ import org.slf4j.LoggerFactory;
  *       (default 7168; see {@link Builder#maxResponseHeaderSize(int)});</li>
  *   <li>{@value #MAX_CONNECTIONS_PARAMETER}: the most connections of Jetty's client to each endpoint (default
  *       256; see {@link Builder#maxConnections(int)});</li>
+ *   <li>{@value #POOL_IDLE_TIMEOUT_PARAMETER}: the longest Jetty's client keeps a connection to the upstream open,
+ *       unused, for a next request (default 4 s, or less where the upstream's {@code Keep-Alive} field asks it; see
+ *       {@link Builder#poolIdleTimeout(Duration)});</li>
  *   <li>{@value #PROXY_STATUS_PARAMETER}: the gateway's name in a {@code Proxy-Status} field on the responses it
  *       answers for a failure (default: none, no field; see {@link Builder#proxyStatus(String)});</li>
  *   <li>the page parameters of {@link ErrorPagesFilter}: {@code robots-txt.fallback},
@@ -276,6 +279,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final String MAX_RESPONSE_HEADER_SIZE_PARAMETER = "max-response-header-size";
     /** Init-parameter: the most connections of Jetty's client to each endpoint. */
     public static final String MAX_CONNECTIONS_PARAMETER = "max-connections";
+    /** Init-parameter: the longest Jetty's client keeps a connection to the upstream open, unused. */
+    public static final String POOL_IDLE_TIMEOUT_PARAMETER = "pool-idle-timeout";
     /** Init-parameter: the gateway's name in {@code Proxy-Status}; absent or blank, the field is not sent. */
     public static final String PROXY_STATUS_PARAMETER = "proxy-status";
     /** Default for {@value #CONNECT_TIMEOUT_PARAMETER}. */
@@ -299,6 +304,13 @@ public final class ReverseProxyServlet extends HttpServlet {
     public static final int DEFAULT_MAX_RESPONSE_HEADER_SIZE = 7 * 1024;
     /** Default for {@value #MAX_CONNECTIONS_PARAMETER}. */
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
+    /**
+     * Default for {@value #POOL_IDLE_TIMEOUT_PARAMETER}: 4 s, below the 5 s after which Node.js, Apache httpd and
+     * uvicorn close an idle connection.
+     */
+    public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(4);
+    /** The longest {@value #POOL_IDLE_TIMEOUT_PARAMETER}, as for {@value #CLIENT_IDLE_TIMEOUT_PARAMETER}. */
+    public static final Duration MAX_POOL_IDLE_TIMEOUT = Duration.ofHours(24);
     /**
      * How long the JDK transport waits, after its answer, for a read of the client's body under way to return: the
      * container's read timeout (Jetty's 30 s idle timeout, Tomcat's {@code connectionTimeout}: 60 s by default, 20 s
@@ -1201,6 +1213,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         ProxyTransport transport = ProxyTransport.AUTO;
         int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
         int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        Duration poolIdleTimeout = DEFAULT_POOL_IDLE_TIMEOUT;
         @Nullable String proxyStatus = null;
         for (Map.Entry<String, String> parameter : parameters.entrySet()) {
             String key = parameter.getKey();
@@ -1221,6 +1234,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                 int connections = ConfigParameters.integer(key, value);
                 ConfigParameters.asWritten(key, value, () -> connections(key, connections));
                 maxConnections = connections;
+            } else if (key.equals(POOL_IDLE_TIMEOUT_PARAMETER)) {
+                poolIdleTimeout = timeout(key, ConfigParameters.duration(key, value), MAX_POOL_IDLE_TIMEOUT, value);
             } else if (key.equals(PROXY_STATUS_PARAMETER)) {
                 // Blank is unset, as for the other optional parameters (an unfilled placeholder): no field.
                 proxyStatus = value.isEmpty() ? null : ProxyStatusField.name(key, value);
@@ -1231,13 +1246,13 @@ public final class ReverseProxyServlet extends HttpServlet {
                         + CONNECT_TIMEOUT_PARAMETER + ", " + BODY_IDLE_TIMEOUT_PARAMETER + ", "
                         + CLIENT_IDLE_TIMEOUT_PARAMETER + ", " + TRANSPORT_PARAMETER + ", "
                         + MAX_RESPONSE_HEADER_SIZE_PARAMETER + ", " + MAX_CONNECTIONS_PARAMETER + ", "
-                        + PROXY_STATUS_PARAMETER + ", "
+                        + POOL_IDLE_TIMEOUT_PARAMETER + ", " + PROXY_STATUS_PARAMETER + ", "
                         + ResponderParameters.KEYS_FOR_MESSAGES + ")");
             }
         }
         UpstreamGuard guard = UpstreamGuard.of(UpstreamParameters.config(name, parameters));
         return Proxy.create(guard, transport, null, null, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
-                maxResponseHeaderSize, maxConnections,
+                poolIdleTimeout, maxResponseHeaderSize, maxConnections,
                 ResponderParameters.responder(parameters, config.getServletContext()).forProxy(proxyStatus));
     }
 
@@ -1346,7 +1361,8 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         static Proxy create(UpstreamGuard guard, ProxyTransport transport, @Nullable HttpClient httpClient,
                 @Nullable SSLContext sslContext, Duration connectTimeout, Duration bodyIdleTimeout,
-                Duration clientIdleTimeout, int maxResponseHeaderSize, int maxConnections, ErrorResponder responder) {
+                Duration clientIdleTimeout, Duration poolIdleTimeout, int maxResponseHeaderSize, int maxConnections,
+                ErrorResponder responder) {
             String pseudonym = ProxyHeaders.pseudonym();
             if (httpClient != null) {
                 if (transport == ProxyTransport.JETTY) {
@@ -1375,7 +1391,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
             if (useJetty(transport, guard.name())) {
                 JettyForwarder jetty = startJetty(guard, transport, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
-                        maxResponseHeaderSize, maxConnections, pseudonym, sslContext);
+                        poolIdleTimeout, maxResponseHeaderSize, maxConnections, pseudonym, sslContext);
                 if (jetty != null) {
                     return new Proxy(guard, responder, jetty, null, maxResponseHeaderSize, bodyIdleTimeout, null,
                             null, null, pseudonym);
@@ -1473,11 +1489,11 @@ public final class ReverseProxyServlet extends HttpServlet {
          * @return the started forwarder, or {@code null} for the JDK transport instead ({@code auto})
          */
         private static @Nullable JettyForwarder startJetty(UpstreamGuard guard, ProxyTransport transport,
-                Duration connectTimeout, Duration bodyIdleTimeout, Duration clientIdleTimeout,
+                Duration connectTimeout, Duration bodyIdleTimeout, Duration clientIdleTimeout, Duration poolIdleTimeout,
                 int maxResponseHeaderSize, int maxConnections, String pseudonym, @Nullable SSLContext sslContext) {
             try {
                 return JettyForwarder.start(guard, connectTimeout, bodyIdleTimeout, clientIdleTimeout,
-                        maxResponseHeaderSize, maxConnections, pseudonym, sslContext);
+                        poolIdleTimeout, maxResponseHeaderSize, maxConnections, pseudonym, sslContext);
             } catch (LinkageError unfit) {
                 String why = "the Jetty classes on the class path do not fit together (" + unfit + ")";
                 if (transport == ProxyTransport.JETTY) {
@@ -1627,6 +1643,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         private ProxyTransport transport = ProxyTransport.AUTO;
         private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private Duration poolIdleTimeout = DEFAULT_POOL_IDLE_TIMEOUT;
         private @Nullable String proxyStatus;
         private @Nullable SSLContext sslContext;
 
@@ -1809,6 +1826,37 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
+         * Sets the longest Jetty's client keeps a connection to an endpoint open, unused, for a next request
+         * (init-parameter {@value #POOL_IDLE_TIMEOUT_PARAMETER}); a response whose {@code Keep-Alive} field names a
+         * shorter {@code timeout} has its connection closed a second (half of a timeout under 2 s) before that, and
+         * {@code timeout=0} at once. Default {@link #DEFAULT_POOL_IDLE_TIMEOUT}.
+         *
+         * <p>Keep it below the upstream's own keep-alive timeout (Node.js, Apache httpd and uvicorn 5 s, gunicorn
+         * 2 s, Puma 20 s, Tomcat 20 or 60 s, Jetty 30 s, nginx 75 s) and any idle timeout of a load balancer between
+         * the two (AWS ALB 60 s). A request that crosses an upstream's close of its idle connection fails before any
+         * response, with {@code connection_terminated}: a GET is sent again (it is idempotent, R13), but a POST, which
+         * the upstream might have taken, is answered with the 502 page. Where the upstream closes first, a few such
+         * POSTs in a hundred sent about when it closes fail (measured on loopback); where the client does, none. A
+         * shorter time costs a new connection (a TCP handshake, over TLS a TLS one too) for a request that follows
+         * a longer pause.
+         *
+         * <p>Ignored by {@link ProxyTransport#JDK}: the JDK's client keeps an idle connection for
+         * {@code jdk.httpclient.keepalive.timeout} seconds, a system property of the whole JVM, read once (by default
+         * 1200 s on JDK 17, 30 s on JDK 25), and reads no {@code Keep-Alive} field; set it below the
+         * upstream's keep-alive timeout on the command line ({@code -Djdk.httpclient.keepalive.timeout=4}).
+         *
+         * @param timeout at least a millisecond, at most {@link #MAX_POOL_IDLE_TIMEOUT}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is shorter than a millisecond or longer than
+         *     {@link #MAX_POOL_IDLE_TIMEOUT}
+         */
+        public Builder poolIdleTimeout(Duration timeout) {
+            this.poolIdleTimeout = timeout(POOL_IDLE_TIMEOUT_PARAMETER, Objects.requireNonNull(timeout, "timeout"),
+                    MAX_POOL_IDLE_TIMEOUT);
+            return this;
+        }
+
+        /**
          * Makes the servlet name itself in a {@code Proxy-Status} field (RFC 9209; init-parameter
          * {@value #PROXY_STATUS_PARAMETER}) on every response it answers for a failure, page or
          * {@code robots.txt} fallback: {@code edge; error=connection_timeout} with the error type of the failure's
@@ -1847,7 +1895,7 @@ public final class ReverseProxyServlet extends HttpServlet {
          */
         public ReverseProxyServlet build() {
             return new ReverseProxyServlet(Proxy.create(guard, transport, httpClient, sslContext, connectTimeout,
-                    bodyIdleTimeout, clientIdleTimeout, maxResponseHeaderSize, maxConnections,
+                    bodyIdleTimeout, clientIdleTimeout, poolIdleTimeout, maxResponseHeaderSize, maxConnections,
                     responder().forProxy(proxyStatus)));
         }
     }

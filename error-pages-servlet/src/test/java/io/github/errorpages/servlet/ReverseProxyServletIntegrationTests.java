@@ -1979,7 +1979,8 @@ abstract class ReverseProxyServletIntegrationTests {
     @ParameterizedTest
     @CsvSource({"connect-timeout, 9999999999999d", "connect-timeout, 61m", "connect-timeout, PT0.0005S",
         "body-idle-timeout, 9999999999999d", "body-idle-timeout, 25h", "body-idle-timeout, 0s",
-        "body-idle-timeout, PT0.000999S", "client-idle-timeout, 25h", "client-idle-timeout, 0s"})
+        "body-idle-timeout, PT0.000999S", "client-idle-timeout, 25h", "client-idle-timeout, 0s",
+        "pool-idle-timeout, 25h", "pool-idle-timeout, 0ms"})
     void failsStartupOnATimeoutOutOfRange(String key, String value) {
         // Centuries overflowed the clients' millisecond and nanosecond deadlines: every connect or body read failed.
         // Under a millisecond, which the clients count in, the JDK's client failed every connect.
@@ -1994,6 +1995,7 @@ abstract class ReverseProxyServletIntegrationTests {
             switch (key) {
                 case "connect-timeout" -> builder.connectTimeout(timeout);
                 case "client-idle-timeout" -> builder.clientIdleTimeout(timeout);
+                case "pool-idle-timeout" -> builder.poolIdleTimeout(timeout);
                 default -> builder.bodyIdleTimeout(timeout);
             }
         }).withMessageContaining(key);
@@ -2005,7 +2007,7 @@ abstract class ReverseProxyServletIntegrationTests {
      */
     @ParameterizedTest
     @CsvSource({"connect-timeout, 1h", "connect-timeout, 60m", "body-idle-timeout, 24h", "client-idle-timeout, 1d",
-        "max-response-header-size, 256", "max-connections, 1"})
+        "pool-idle-timeout, 24h", "pool-idle-timeout, 1ms", "max-response-header-size, 256", "max-connections, 1"})
     void startsAndForwardsWithATimeoutOrALimitAtItsBound(String key, String value) {
         configuredByClass("endpoints", orders.uri().resolve("/api").toString(), key, value).start();
 

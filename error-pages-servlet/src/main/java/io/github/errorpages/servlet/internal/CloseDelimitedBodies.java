@@ -54,13 +54,16 @@ final class CloseDelimitedBodies {
      * the TLS handshake too, not started; the buffers it reads responses into are new each time
      * ({@link FreshReceiveBuffers}). Made here, not in {@link JettyForwarder}: verifying a method that passes the
      * transport as an {@code HttpClientTransport} loads that type, and {@code JettyForwarder} must load without
-     * Jetty's client.
+     * Jetty's client. Its pools of connections are Jetty's, but for how long they keep one idle ({@code keepAlive}).
      *
      * @param maxBucketSize how many buffers of a size the pool keeps: Jetty's default is half the client's threads
+     * @param keepAlive how long the pools keep an idle connection
      * @return the client
      */
-    static HttpClient newClient(int maxBucketSize) {
-        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(new Connector()));
+    static HttpClient newClient(int maxBucketSize, KeepAliveTimeouts keepAlive) {
+        HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(new Connector());
+        transport.setConnectionPoolFactory(keepAlive.poolFactory());
+        HttpClient client = new HttpClient(transport);
         // Jetty's default pool but for the receivers' buffers.
         client.setByteBufferPool(new FreshReceiveBuffers(new ArrayByteBufferPool(0, 2048, 65536, maxBucketSize),
                 client::getResponseBufferSize));

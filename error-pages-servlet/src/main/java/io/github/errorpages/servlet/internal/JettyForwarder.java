@@ -162,6 +162,8 @@ public final class JettyForwarder {
     }
 
     private final HttpClient client;
+    /** How long the client keeps an idle connection: told the upstream's keep-alive timeout by each response head. */
+    private final KeepAliveTimeouts keepAlive;
     private final UpstreamGuard guard;
     private final long bodyIdleTimeoutMillis;
     private final long clientIdleTimeoutMillis;
@@ -185,11 +187,13 @@ public final class JettyForwarder {
      */
     private final Semaphore blockingWrites;
 
-    private JettyForwarder(HttpClient client, UpstreamGuard guard, Duration bodyIdleTimeout, Duration clientIdleTimeout,
-            int maxResponseHeaderSize, String pseudonym, int maxBlockingWrites) {
+    private JettyForwarder(HttpClient client, KeepAliveTimeouts keepAlive, UpstreamGuard guard,
+            Duration bodyIdleTimeout, Duration clientIdleTimeout, int maxResponseHeaderSize, String pseudonym,
+            int maxBlockingWrites) {
         this.blockingWrites = new Semaphore(maxBlockingWrites);
         this.pseudonym = pseudonym;
         this.client = client;
+        this.keepAlive = keepAlive;
         this.guard = guard;
         this.bodyIdleTimeoutMillis = Math.max(1, bodyIdleTimeout.toMillis());
         this.clientIdleTimeoutMillis = Math.max(1, clientIdleTimeout.toMillis());
@@ -204,6 +208,8 @@ public final class JettyForwarder {
      * @param connectTimeout the connect timeout
      * @param bodyIdleTimeout the longest wait for the next part of a response body
      * @param clientIdleTimeout the longest the client may take nothing of a response body
+     * @param poolIdleTimeout the longest a connection to the upstream stays open unused, unless the upstream allows
+     *     less ({@link KeepAliveTimeouts})
      * @param maxResponseHeaderSize the largest response head relayed, in bytes ({@link ResponseHeadCheck})
      * @param maxConnections the most connections to each endpoint, at least 1
      * @param pseudonym the proxy's name in {@code Via} ({@link ProxyHeaders#pseudonym()})
@@ -213,18 +219,22 @@ public final class JettyForwarder {
      * @throws IllegalStateException when the client does not start
      */
     public static JettyForwarder start(UpstreamGuard guard, Duration connectTimeout, Duration bodyIdleTimeout,
-            Duration clientIdleTimeout, int maxResponseHeaderSize, int maxConnections, String pseudonym,
-            @Nullable SSLContext sslContext) {
+            Duration clientIdleTimeout, Duration poolIdleTimeout, int maxResponseHeaderSize, int maxConnections,
+            String pseudonym, @Nullable SSLContext sslContext) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("error-pages-proxy-" + guard.name());
         threads.setDaemon(true);
         // Its connections tell a body's end from its cut.
-        HttpClient client = CloseDelimitedBodies.newClient(threads.getMaxThreads() / 2);
+        KeepAliveTimeouts keepAlive = new KeepAliveTimeouts(poolIdleTimeout);
+        HttpClient client = CloseDelimitedBodies.newClient(threads.getMaxThreads() / 2, keepAlive);
         client.setExecutor(threads);
         // Daemon, like the pool: Jetty's default scheduler thread is not, and a servlet built but never destroyed
         // (a context that failed to start after it) would keep the JVM alive.
         client.setScheduler(new ScheduledExecutorScheduler("error-pages-proxy-" + guard.name() + "-scheduler", true));
         client.setConnectTimeout(Math.max(1, connectTimeout.toMillis())); // 0, from under a millisecond, is none
+        // A new connection's idle timeout, which bounds its TLS handshake too: no shorter than the connect timeout,
+        // which bounds that already. Each connection's pool sets its own as it goes idle (KeepAliveTimeouts).
+        client.setIdleTimeout(Math.max(Math.max(1, poolIdleTimeout.toMillis()), client.getConnectTimeout()));
         client.setFollowRedirects(false); // redirects are the client's to follow
         client.setHttpCookieStore(new HttpCookieStore.Empty()); // never one user's cookies for another
         client.setUserAgentField(null);
@@ -251,7 +261,7 @@ public final class JettyForwarder {
         client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
         client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
         InterimResponses.install(client);
-        JettyForwarder forwarder = new JettyForwarder(client, guard, bodyIdleTimeout, clientIdleTimeout,
+        JettyForwarder forwarder = new JettyForwarder(client, keepAlive, guard, bodyIdleTimeout, clientIdleTimeout,
                 maxResponseHeaderSize, pseudonym, Math.max(1, threads.getMaxThreads() / 4));
         forwarder.scheduleSweep();
         return forwarder;
@@ -918,6 +928,7 @@ public final class JettyForwarder {
             if (head.isDone() || (status < 200 && status != 101)) {
                 return; // timed out meanwhile (aborted), or an interim response: the final one follows
             }
+            keepAlive.remember(answer);
             boolean relayed = !guard.isFailureStatus(status);
             if (relayed) {
                 UpstreamFailureException problem;

@@ -1,0 +1,170 @@
+package io.github.errorpages.servlet.internal;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.client.Connection;
+import org.eclipse.jetty.client.ConnectionPool;
+import org.eclipse.jetty.client.Destination;
+import org.eclipse.jetty.client.DuplexConnectionPool;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How long {@link JettyForwarder}'s client keeps a connection to an upstream open, unused, for a next request: the
+ * servlet's {@code pool-idle-timeout}, or less where the upstream said in a {@code Keep-Alive: timeout=<seconds>}
+ * field that it closes idle connections sooner, less a margin.
+ *
+ * <p>An upstream closes a connection left idle past its own keep-alive timeout (Node.js, Apache httpd and uvicorn
+ * after 5 s, gunicorn 2 s). A request sent on the connection as it closes fails before any response ("connection
+ * terminated"): the client cannot tell a server that closed an idle connection from one that took the request and
+ * crashed, so a POST, a PATCH must not be sent again (R13) and is answered with the 502 page. Jetty's client sees a
+ * close of an idle connection as it comes and drops the connection, but one that crosses a request on its way still
+ * meets it: on loopback, a few POSTs in a hundred sent about when the upstream's timeout ends. A connection the client
+ * closes first never meets it, so the client closes its idle ones before the upstream does. The margin covers the
+ * time between the upstream's clock starting (when it wrote the response) and the client's (when it read it): a
+ * second, or half of a shorter timeout.
+ *
+ * <p>Each connection's time is set as it goes back to the pool, from the {@code Keep-Alive} field of the last
+ * response it carried, {@link #remember remembered} when that response's head arrived. Thread-safe.
+ */
+final class KeepAliveTimeouts {
+
+    /** The longest margin taken off an upstream's keep-alive timeout. */
+    private static final long MARGIN_MILLIS = 1_000;
+    /** More seconds than any keep-alive timeout needs; longer values are read as this. */
+    private static final int MAX_DIGITS = 9;
+
+    private final long poolIdleMillis;
+    /**
+     * What the upstream allows each connection that carried a {@code Keep-Alive} timeout, in milliseconds; forgotten
+     * when the pool removes the connection.
+     */
+    private final Map<Connection, Long> allowedByUpstream = new ConcurrentHashMap<>();
+
+    /**
+     * @param poolIdleTimeout how long a connection may stay idle when its upstream says nothing shorter
+     */
+    KeepAliveTimeouts(Duration poolIdleTimeout) {
+        this.poolIdleMillis = Math.max(1, poolIdleTimeout.toMillis());
+    }
+
+    /** @return the client's pools, one per endpoint, each as Jetty's own but for the idle times */
+    ConnectionPool.Factory poolFactory() {
+        return destination -> new Pool(destination, destination.getHttpClient().getMaxConnectionsPerDestination());
+    }
+
+    /**
+     * Remembers the keep-alive timeout the head of a response on a connection of the client's names, if it names one,
+     * for when the connection goes back to the pool; forgets an earlier one if it names none.
+     *
+     * @param head a final response head, as it arrives
+     */
+    void remember(Response head) {
+        Connection connection = head.getRequest().getConnection();
+        if (connection == null) {
+            return;
+        }
+        long allowed = allowedIdleMillis(head.getHeaders());
+        if (allowed < 0) {
+            allowedByUpstream.remove(connection);
+        } else {
+            allowedByUpstream.put(connection, allowed);
+        }
+    }
+
+    /**
+     * How long a connection may stay idle after a response whose {@code Keep-Alive} fields name a timeout: the
+     * shortest named, less the margin.
+     *
+     * @param headers a response's header fields
+     * @return milliseconds, 0 when the connection must not be used again, or -1 when no field names a timeout
+     */
+    static long allowedIdleMillis(HttpFields headers) {
+        long shortest = -1;
+        for (HttpField field : headers) {
+            if (field.is(HttpHeader.KEEP_ALIVE.asString())) {
+                long seconds = timeoutSeconds(field.getValue());
+                if (seconds >= 0 && (shortest < 0 || seconds < shortest)) {
+                    shortest = seconds;
+                }
+            }
+        }
+        return shortest < 0 ? -1 : afterMargin(shortest);
+    }
+
+    /**
+     * @param seconds an upstream's keep-alive timeout, at least 0
+     * @return how long the client may keep a connection idle, in milliseconds: a second less, or half for less than
+     *     2 s
+     */
+    static long afterMargin(long seconds) {
+        long millis = seconds * 1_000;
+        return millis - Math.min(MARGIN_MILLIS, millis / 2);
+    }
+
+    /**
+     * The {@code timeout} parameter of a {@code Keep-Alive} field value ({@code timeout=5, max=100}; RFC 2068
+     * §19.7.1.1, which later RFCs leave to practice): whole seconds, possibly quoted.
+     *
+     * @return the seconds, or -1 when the value has no such parameter or it is not a number
+     */
+    static long timeoutSeconds(@Nullable String value) {
+        if (value == null) {
+            return -1;
+        }
+        for (String parameter : value.split(",")) {
+            int equals = parameter.indexOf('=');
+            if (equals < 0 || !parameter.substring(0, equals).trim().equalsIgnoreCase("timeout")) {
+                continue;
+            }
+            String seconds = parameter.substring(equals + 1).trim();
+            if (seconds.length() >= 2 && seconds.startsWith("\"") && seconds.endsWith("\"")) {
+                seconds = seconds.substring(1, seconds.length() - 1);
+            }
+            if (seconds.isEmpty() || !seconds.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return -1;
+            }
+            return seconds.length() > MAX_DIGITS ? Long.parseLong("9".repeat(MAX_DIGITS)) : Long.parseLong(seconds);
+        }
+        return -1;
+    }
+
+    /** Jetty's pool of connections to one endpoint, but for setting each one's idle time as it comes back. */
+    private final class Pool extends DuplexConnectionPool {
+
+        Pool(Destination destination, int maxConnections) {
+            super(destination, maxConnections);
+        }
+
+        /**
+         * Sets the idle time of a connection that comes back, before another exchange can take it; gives back
+         * {@code false} for one the upstream allows no idle time, which Jetty then closes, as it closes one past the
+         * pool's {@code maxDuration}.
+         */
+        @Override
+        public boolean release(Connection connection) {
+            Long allowed = allowedByUpstream.get(connection);
+            long idle = allowed != null ? Math.min(allowed, poolIdleMillis) : poolIdleMillis;
+            if (idle <= 0) {
+                remove(connection);
+                return false;
+            }
+            // The connection restored the idle time it had before its exchange: the time set at its last release, or
+            // the connector's for a new one (which must cover a slow TLS handshake too).
+            if (connection instanceof org.eclipse.jetty.io.Connection open) {
+                open.getEndPoint().setIdleTimeout(idle);
+            }
+            return super.release(connection);
+        }
+
+        @Override
+        protected void onRemoved(Connection connection) {
+            allowedByUpstream.remove(connection);
+            super.onRemoved(connection);
+        }
+    }
+}
