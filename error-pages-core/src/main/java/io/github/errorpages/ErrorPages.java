@@ -47,6 +47,9 @@ public final class ErrorPages {
 
     /** The last maintenance end a page shows: a day before the year 10000, so that no time zone's date passes it. */
     private static final Instant LAST_SHOWN_END = Instant.parse("9999-12-30T00:00:00Z");
+    /** What the maintenance page stands for in its log line: nothing was called ({@code attempts=0}). */
+    private static final UpstreamFailure MAINTENANCE =
+            UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE).attempts(0).build();
 
     private final FailureClassifier classifier;
     private final ErrorPolicy policy;
@@ -164,24 +167,40 @@ public final class ErrorPages {
      */
     public ErrorResponse renderMaintenance(ErrorRequest request, @Nullable Instant until) {
         Objects.requireNonNull(request, "request");
-        ErrorPagesConfig config = policy.config();
-        Duration retryAfter = until == null ? null : Duration.between(clock.instant(), until);
-        if (retryAfter == null || retryAfter.isNegative() || retryAfter.isZero()) {
-            Duration fallback = config.retryAfterDefault(503);
-            retryAfter = fallback != null ? fallback : ErrorPagesConfig.DEFAULT_RETRY_AFTER_503;
-        }
-        retryAfter = Duration.ofSeconds(Math.min(RetryAfter.ceilSeconds(retryAfter), config.retryAfterMax().getSeconds()));
-        String header = config.retryAfterFormat() == RetryAfterFormat.HTTP_DATE
-                ? RetryAfter.formatHttpDate(clock.instant(), retryAfter) : RetryAfter.formatDelaySeconds(retryAfter);
-        UpstreamFailure failure = UpstreamFailure.builder(FailureCause.DESTINATION_UNAVAILABLE).attempts(0).build();
-        ErrorDecision decision = new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE, MAINTENANCE_ERROR_CODE,
-                retryAfter, header, failure);
+        ErrorDecision decision = decideMaintenance(until);
         String supportCode = supportCode(decision, request);
         // An end past any calendar's year 9999 (Instant.MAX, a "never" spelt as a time) has no time of day to show.
         Instant shownUntil = until != null && until.isAfter(LAST_SHOWN_END) ? null : until;
         ErrorResponse response = renderer.render(decision, request, supportCode, true, shownUntil);
         logIncident(decision, supportCode);
         return response;
+    }
+
+    /**
+     * Decides the maintenance page's status and {@code Retry-After} as {@link #renderMaintenance} does, without
+     * rendering a page or writing a log line: for an answer that is no page but must agree with it, such as the
+     * servlet filter's plain-text 503 for {@code /robots.txt} during a maintenance.
+     *
+     * @param until when the maintenance is expected to end, or {@code null} when unknown
+     * @return a 503 with error code {@value #MAINTENANCE_ERROR_CODE} whose {@code Retry-After} is the time left until
+     *     {@code until} by this instance's {@link #clock()}, clamped to {@code [1 s, retry-after.max]}, or the
+     *     configured 503 default when {@code until} is unknown or past, in the configured format; never {@code null}
+     * @since 0.1.0
+     */
+    public ErrorDecision decideMaintenance(@Nullable Instant until) {
+        ErrorPagesConfig config = policy.config();
+        Instant now = clock.instant();
+        Duration retryAfter = until == null ? null : Duration.between(now, until);
+        if (retryAfter == null || retryAfter.isNegative() || retryAfter.isZero()) {
+            Duration fallback = config.retryAfterDefault(503);
+            retryAfter = fallback != null ? fallback : ErrorPagesConfig.DEFAULT_RETRY_AFTER_503;
+        }
+        retryAfter = Duration.ofSeconds(
+                Math.min(RetryAfter.ceilSeconds(retryAfter), config.retryAfterMax().getSeconds()));
+        String header = config.retryAfterFormat() == RetryAfterFormat.HTTP_DATE
+                ? RetryAfter.formatHttpDate(now, retryAfter) : RetryAfter.formatDelaySeconds(retryAfter);
+        return new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE, MAINTENANCE_ERROR_CODE, retryAfter, header,
+                MAINTENANCE);
     }
 
     /**

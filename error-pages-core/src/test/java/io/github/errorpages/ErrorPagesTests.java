@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -168,6 +169,27 @@ class ErrorPagesTests {
         assertThat(response.decision().errorCode()).isEqualTo(ErrorPages.MAINTENANCE_ERROR_CODE);
         assertThat(response.bodyText()).contains("We’re down for scheduled maintenance")
                 .contains("We expect to be back by 10:36 UTC.").contains("20 minutes"); // 10:35:30, rounded up (R10)
+    }
+
+    /**
+     * The maintenance's decision alone (for an answer that is no page, such as the servlet filter's robots.txt) is
+     * the page's: the same status, error code and Retry-After, counted to the end, capped (R10), or the 503 default
+     * when the end is unknown or past (R8); and, rendering nothing, it writes no log line.
+     */
+    @Test
+    void theMaintenanceDecisionIsThePagesWithoutALogLine() {
+        ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);
+        for (Instant until : Arrays.asList(NOW.plus(Duration.ofMinutes(20)), NOW.plus(Duration.ofDays(3)),
+                NOW.minus(Duration.ofMinutes(1)), null)) {
+            ErrorDecision[] decided = new ErrorDecision[1];
+
+            String log = StandardError.capture(() -> decided[0] = PAGES.decideMaintenance(until));
+
+            ErrorDecision page = PAGES.renderMaintenance(request, until).decision();
+            assertThat(log).as("until %s", until).doesNotContain("error page");
+            assertThat(decided[0]).as("until %s", until).usingRecursiveComparison().isEqualTo(page);
+        }
+        assertThat(PAGES.decideMaintenance(NOW.plus(Duration.ofMinutes(20))).retryAfterHeader()).isEqualTo("1200");
     }
 
     /**
