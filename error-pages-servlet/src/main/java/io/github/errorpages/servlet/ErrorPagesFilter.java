@@ -30,6 +30,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -57,7 +58,9 @@ import org.slf4j.LoggerFactory;
  *       upstream whose well-formed 5xx is passed through (R3): the status is kept, a {@code Retry-After}
  *       it set is kept and clamped, and the body is replaced by the page; the error code is
  *       {@code upstream_status}. An application that knows the real cause can say so through
- *       {@link #FAILURE_ATTRIBUTE}.</li>
+ *       {@link #FAILURE_ATTRIBUTE}; one down for maintenance on purpose answers with the maintenance page
+ *       ({@link ErrorPages#renderMaintenance}: a 503 whose {@code Retry-After} points at the announced end) through
+ *       {@link #MAINTENANCE_ATTRIBUTE}.</li>
  * </ul>
  * Any other exception is thrown on untouched, to the application's or the container's own error handling.
  *
@@ -167,6 +170,27 @@ public final class ErrorPagesFilter implements Filter {
      * is then rendered for that failure (its status included) instead of for the bare status.
      */
     public static final String FAILURE_ATTRIBUTE = "io.github.errorpages.failure";
+
+    /**
+     * Request attribute through which an application that sets an intercepted status itself answers with the
+     * maintenance page instead of the page for the bare status: {@link ErrorPages#renderMaintenance}, a 503 (whatever
+     * intercepted status was set) with error code {@value ErrorPages#MAINTENANCE_ERROR_CODE}, one {@code error page}
+     * line, and a {@code Retry-After} that points at the announced end (a {@code Retry-After} the application set is
+     * not used). Set it, then {@code sendError} or {@code setStatus} an intercepted status, {@code 503} say:
+     * <pre>{@code
+     * request.setAttribute(ErrorPagesFilter.MAINTENANCE_ATTRIBUTE, Instant.parse("2026-12-06T06:00:00Z"));
+     * response.sendError(503);
+     * }</pre>
+     * The value is an {@link Instant}, when the maintenance is expected to end, or {@link Boolean#TRUE} when that is
+     * unknown (the configured 503 default {@code Retry-After}); see {@link ErrorPages#renderMaintenance} for the
+     * clamp. Any other value, {@link Boolean#FALSE} included, is ignored: the status is answered as without the
+     * attribute. The page is answered as every page the filter writes: content negotiation, HEAD, within an include,
+     * when an async cycle completes, never after the response was committed, and for {@code /robots.txt} the
+     * configured fallback or a plain-text 503 with the maintenance page's {@code Retry-After}. It takes precedence
+     * over {@link #FAILURE_ATTRIBUTE} when both are set, and answers a status set only: an upstream failure the
+     * application throws is answered with that failure's page.
+     */
+    public static final String MAINTENANCE_ATTRIBUTE = "io.github.errorpages.maintenance";
 
     private static final int MAX_UNWRAP = 32;
     private static final Logger log = LoggerFactory.getLogger(ErrorPagesFilter.class);
@@ -468,12 +492,9 @@ public final class ErrorPagesFilter implements Filter {
             }
             throw rethrown(exception);
         }
-        UpstreamFailure failure = settings.answerFor(request, capturing, exception, cause);
-        if (failure == null) {
+        if (!settings.answerThrown(request, capturing, exception, cause)) {
             throw rethrown(exception);
         }
-        settings.responder.respond(request, capturing.answerTarget(request), failure,
-                capturing.writesWithoutBlocking());
         completeIfAsync(request);
     }
 
@@ -507,9 +528,7 @@ public final class ErrorPagesFilter implements Filter {
                     + "type too)", capturing.capturedStatus(), request.getMethod(), request.getRequestURI());
             return;
         }
-        settings.responder.respond(request, capturing.answerTarget(request),
-                capturedFailure(settings, request, capturing),
-                capturing.writesWithoutBlocking());
+        settings.respondCaptured(request, capturing);
     }
 
     /**
@@ -825,51 +844,70 @@ public final class ErrorPagesFilter implements Filter {
         /** Writes the page for what the application threw in an async cycle, if it stands for an upstream failure. */
         private boolean answered(HttpServletRequest request, CapturingResponse response, Throwable failure,
                 Throwable cause) {
-            UpstreamFailure answer = answerFor(request, response, failure, cause);
-            if (answer == null) {
-                return false;
-            }
             try {
-                responder.respond(request, response.answerTarget(request), answer, response.writesWithoutBlocking());
+                return answerThrown(request, response, failure, cause);
             } catch (ResponseAbortedException committedMeanwhile) {
                 return false;
             } catch (IOException e) {
                 log.debug("Could not write the error page of async {} {}", request.getMethod(),
                         request.getRequestURI(), e);
+                return true;
             }
-            return true;
         }
 
         /**
-         * What to answer an exception of the application's with, once the request is marked answered: its upstream
-         * failure, or after a {@code sendError} of an intercepted status, that status's. The application answered,
-         * then threw to have the failure logged: its answer stands, as the container keeps it without the filter,
-         * rather than a 500 naming the exception.
+         * Answers an exception of the application's, once the request is marked answered: with its upstream
+         * failure's page, or after a {@code sendError} of an intercepted status, with that status's
+         * ({@link #respondCaptured}). The application answered, then threw to have the failure logged: its answer
+         * stands, as the container keeps it without the filter, rather than a 500 naming the exception.
          *
          * @param thrown what the application threw, for the log
          * @param cause its cause that is classified
-         * @return the failure to answer, or {@code null} when the filter answers nothing (no upstream failure and no
+         * @return whether the filter answered; not when there is nothing to answer (no upstream failure and no
          *     status sent, or the request answered already)
+         * @throws ResponseAbortedException as {@link ErrorResponder#respond} throws it
+         * @throws IOException when writing fails
          */
-        @Nullable UpstreamFailure answerFor(HttpServletRequest request, CapturingResponse response, Throwable thrown,
-                Throwable cause) {
+        boolean answerThrown(HttpServletRequest request, CapturingResponse response, Throwable thrown,
+                Throwable cause) throws IOException {
             if (containerAnswers(response)) {
-                return null;
+                return false;
             }
             Optional<UpstreamFailure> classified = classifier().classify(cause, clock());
             if (classified.isEmpty() && !response.errorSent() || !response.markAnswered()) {
-                return null;
+                return false;
             }
             if (classified.isPresent()) {
                 if (log.isDebugEnabled()) {
                     log.debug("Answering an upstream failure thrown for {} {}", request.getMethod(),
                             request.getRequestURI(), Causes.printable(thrown));
                 }
-                return classified.get();
+                responder.respond(request, response.answerTarget(request), classified.get(),
+                        response.writesWithoutBlocking());
+                return true;
             }
             log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
                     request.getRequestURI(), response.capturedStatus(), Causes.printable(thrown));
-            return capturedFailure(this, request, response);
+            respondCaptured(request, response);
+            return true;
+        }
+
+        /**
+         * Answers the intercepted status the application set: with the maintenance page when it asked for it
+         * ({@link #MAINTENANCE_ATTRIBUTE}, ahead of {@link #FAILURE_ATTRIBUTE}), else with the page for the failure
+         * it named or for the bare status.
+         */
+        void respondCaptured(HttpServletRequest request, CapturingResponse capturing) throws IOException {
+            Object maintenance = request.getAttribute(MAINTENANCE_ATTRIBUTE);
+            // TRUE only: FALSE reads as "no maintenance", and anything else an application stored there (a date of
+            // another type, a string) is answered as without the attribute rather than guessed at.
+            if (maintenance instanceof Instant || Boolean.TRUE.equals(maintenance)) {
+                responder.respondMaintenance(request, capturing.answerTarget(request),
+                        maintenance instanceof Instant until ? until : null, capturing.writesWithoutBlocking());
+                return;
+            }
+            responder.respond(request, capturing.answerTarget(request), capturedFailure(this, request, capturing),
+                    capturing.writesWithoutBlocking());
         }
 
         /**

@@ -207,7 +207,8 @@ class ErrorPagesFilterIntegrationTests {
      * application writes goes out as rendered, with its one log line, when a filter in front of this one writes it.
      * Written behind it, its 503 is a status the filter intercepts: the client got the filter's own 503 page ("We're
      * temporarily unavailable", {@code cause=upstream_status}) with a support code of its own, and the log a second
-     * line, the maintenance page's, for a code no client saw; the documentation now says where to write it.
+     * line, the maintenance page's, for a code no client saw. Writing it from in front still works; behind the filter,
+     * {@link ErrorPagesFilter#MAINTENANCE_ATTRIBUTE} has the filter write it (the tests below).
      */
     @Test
     void theMaintenancePageWrittenByAFilterInFrontGoesOutAsRenderedWithOneLogLine() {
@@ -240,6 +241,244 @@ class ErrorPagesFilterIntegrationTests {
                     .satisfies(line -> assertThat(line).contains("cause=maintenance")
                             .contains("support_code=" + code.group()));
         }
+    }
+
+    /** "Now" for the maintenance tests: the pages' clock, which the {@code Retry-After} is counted from. */
+    private static final Instant MAINTENANCE_NOW = Instant.parse("2026-12-05T23:00:00Z");
+    /** The announced end of the maintenance: 20 minutes after {@link #MAINTENANCE_NOW}. */
+    private static final Instant MAINTENANCE_END = MAINTENANCE_NOW.plus(Duration.ofMinutes(20));
+    /** The configured default {@code Retry-After} of a 503, for a maintenance whose end is unknown. */
+    private static final Duration DEFAULT_503_RETRY_AFTER = Duration.ofSeconds(90);
+
+    /**
+     * R8, R10, R24: an application behind the filter that sets {@link ErrorPagesFilter#MAINTENANCE_ATTRIBUTE} to the
+     * announced end and sends a 503 gets the maintenance page, its {@code Retry-After} at that end by the pages' clock
+     * (not the one the application set), and the log one {@code error page} line, {@code cause=maintenance}, for the
+     * support code the client saw. Without the attribute the filter answered its own generic 503 page
+     * ({@code cause=upstream_status}); an application that rendered the maintenance page itself left two lines.
+     */
+    @Test
+    void answersAStatusSentWithTheMaintenanceAttributeWithTheMaintenancePageAndOneLogLine() {
+        try (JettyServer server = maintenanceSite(ErrorPagesFilter.builder())) {
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+            String log = StandardError.capture(() -> answered.set(Client.get(server.uri("/until-end"),
+                    Client.BROWSER_ACCEPT)));
+
+            HttpResponse<byte[]> response = answered.get();
+            assertErrorPage(response, "GET", 503, "1200"); // R1, R7, R8, R10: 20 minutes, not the 45 the servlet set
+            String text = Client.text(response);
+            assertThat(text).contains("scheduled maintenance").doesNotContain("temporarily unavailable");
+            Matcher code = Pattern.compile("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}").matcher(text);
+            assertThat(code.find()).as("the page's support code").isTrue();
+            assertThat(log.lines().filter(line -> line.contains("error page "))).singleElement()
+                    .satisfies(line -> assertThat(line).contains("status=503", "cause=maintenance", "attempts=0",
+                            "support_code=" + code.group()));
+        }
+    }
+
+    /**
+     * R8: {@link Boolean#TRUE}, a maintenance whose end is unknown, set before {@code setStatus}: the maintenance page
+     * with the configured 503 default {@code Retry-After}.
+     */
+    @Test
+    void aMaintenanceWithoutAnEndGetsTheConfiguredRetryAfterOfA503() {
+        try (JettyServer server = maintenanceSite(ErrorPagesFilter.builder())) {
+            HttpResponse<byte[]> response = Client.get(server.uri("/end-unknown"), Client.BROWSER_ACCEPT);
+
+            assertErrorPage(response, "GET", 503, String.valueOf(DEFAULT_503_RETRY_AFTER.toSeconds()));
+            assertThat(Client.text(response)).contains("scheduled maintenance");
+        }
+    }
+
+    /** R32, R34: an API client gets the maintenance page as problem+json, its error code {@code maintenance}. */
+    @Test
+    void anApiClientGetsTheMaintenancePageAsProblemJson() {
+        try (JettyServer server = maintenanceSite(ErrorPagesFilter.builder())) {
+            HttpResponse<byte[]> response = Client.get(server.uri("/until-end"), JSON);
+
+            assertErrorPage(response, "GET", 503, "1200");
+            assertThat(PageAssertions.contentType(response)).startsWith("application/problem+json");
+            assertThat(Client.text(response)).containsPattern("\"code\"\\s*:\\s*\"maintenance\"")
+                    .containsPattern("\"retry_after\"\\s*:\\s*1200\\b").doesNotContain("upstream_status");
+        }
+    }
+
+    /** R12: a HEAD gets the maintenance page's status and headers, {@code Retry-After} to the second, and no body. */
+    @Test
+    void headGetsTheMaintenancePagesStatusAndHeadersWithoutBody() throws IOException {
+        try (JettyServer server = maintenanceSite(ErrorPagesFilter.builder())) {
+            for (String accept : List.of(Client.BROWSER_ACCEPT, JSON, "text/plain")) {
+                HttpResponse<byte[]> get = Client.send("GET", server.uri("/until-end"), accept);
+                HttpResponse<byte[]> head = Client.send("HEAD", server.uri("/until-end"), accept);
+
+                assertErrorPage(head, "HEAD", 503, "1200");
+                assertSameHeaders(head, get); // Content-Length included
+                assertThat(head.headers().allValues("Retry-After")).isEqualTo(get.headers().allValues("Retry-After"));
+            }
+        }
+    }
+
+    /**
+     * The attribute set and the 503 sent in an async cycle, from a task of the application's: the page is written
+     * when the application completes the cycle, as for any captured status, and it is the maintenance page.
+     */
+    @Test
+    void answersTheMaintenanceAttributeWhenTheAsyncCycleCompletes() {
+        try (JettyServer server = maintenanceSite(ErrorPagesFilter.builder())) {
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+            String log = StandardError.capture(() -> answered.set(Client.get(server.uri("/async"), JSON)));
+
+            assertErrorPage(answered.get(), "GET", 503, "1200");
+            assertThat(Client.text(answered.get())).containsPattern("\"code\"\\s*:\\s*\"maintenance\"");
+            assertThat(log.lines().filter(line -> line.contains("error page "))).singleElement()
+                    .satisfies(line -> assertThat(line).contains("cause=maintenance"));
+        }
+    }
+
+    /**
+     * The application sent the 503 with the attribute set, then threw what is no upstream failure: its answer stands,
+     * and that is the maintenance page.
+     */
+    @Test
+    void theMaintenancePageStandsWhenTheApplicationThrowsAfterSendingTheStatus() {
+        try (JettyServer server = maintenanceSite(ErrorPagesFilter.builder())) {
+            HttpResponse<byte[]> response = Client.get(server.uri("/then-throw"), JSON);
+
+            assertErrorPage(response, "GET", 503, "1200");
+            assertThat(Client.text(response)).containsPattern("\"code\"\\s*:\\s*\"maintenance\"");
+            assertNoLeak(response, "after the 503");
+        }
+    }
+
+    /**
+     * Only an {@link Instant} or {@link Boolean#TRUE} asks for the maintenance page; any other value is ignored, as the
+     * attribute's javadoc says: the status is answered as without it, with the page for the bare 503 and the
+     * {@code Retry-After} the application set (R3). Either way the log has one {@code error page} line, for the page
+     * that went out.
+     */
+    @ParameterizedTest
+    @CsvSource({"instant, maintenance, 1200", "true, maintenance, 90", "false, upstream_status, 45",
+            "string, upstream_status, 45", "date, upstream_status, 45", "epoch-millis, upstream_status, 45"})
+    void onlyAnInstantOrTrueAsksForTheMaintenancePage(String value, String errorCode, String retryAfter) {
+        try (JettyServer server = maintenanceSite(ErrorPagesFilter.builder())) {
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+            String log = StandardError.capture(() -> answered.set(Client.get(server.uri("/value/" + value), JSON)));
+
+            assertErrorPage(answered.get(), "GET", 503, retryAfter);
+            assertThat(Client.text(answered.get())).containsPattern("\"code\"\\s*:\\s*\"" + errorCode + "\"");
+            assertThat(log.lines().filter(line -> line.contains("error page "))).singleElement()
+                    .satisfies(line -> assertThat(line).contains("cause=" + errorCode));
+        }
+    }
+
+    /**
+     * R1, R8: with both attributes set, the maintenance is answered, not the failure named in
+     * {@link ErrorPagesFilter#FAILURE_ATTRIBUTE} (a connect timeout, a 504), and with a 503 where the application sent
+     * a 502.
+     */
+    @Test
+    void theMaintenanceAttributeTakesPrecedenceOverTheFailureAttribute() {
+        try (JettyServer server = maintenanceSite(ErrorPagesFilter.builder())) {
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+            String log = StandardError.capture(() -> answered.set(Client.get(server.uri("/both"), JSON)));
+
+            assertErrorPage(answered.get(), "GET", 503, "1200");
+            assertThat(Client.text(answered.get())).containsPattern("\"code\"\\s*:\\s*\"maintenance\"")
+                    .doesNotContain("connection_timeout");
+            assertThat(log.lines().filter(line -> line.contains("error page "))).singleElement()
+                    .satisfies(line -> assertThat(line).contains("cause=maintenance"));
+        }
+    }
+
+    /**
+     * R27, R8: {@code /robots.txt} under maintenance is never the page: a plain-text 503 whose {@code Retry-After} is
+     * the maintenance page's, with no {@code error page} line for a page nobody saw; or, configured, the fallback.
+     */
+    @Test
+    void robotsTxtUnderMaintenanceGetsAPlainTextServiceUnavailableAtItsEndOrTheFallback() {
+        try (JettyServer server = maintenanceSite(ErrorPagesFilter.builder());
+                JettyServer withFallback = maintenanceSite(ErrorPagesFilter.builder()
+                        .robotsTxtFallback("User-agent: *\nDisallow:\n"))) {
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+            String log = StandardError.capture(() -> answered.set(Client.get(server.uri("/robots.txt"),
+                    Client.BROWSER_ACCEPT)));
+
+            HttpResponse<byte[]> robots = answered.get();
+            assertThat(robots.statusCode()).isEqualTo(503);
+            assertThat(PageAssertions.contentType(robots)).isEqualTo("text/plain;charset=utf-8");
+            assertThat(robots.headers().allValues("Retry-After")).containsExactly("1200");
+            assertThat(Client.text(robots)).doesNotContain("<", "maintenance");
+            assertRobotsTxtSecurityFields(robots);
+            assertThat(log).doesNotContain("error page ").contains("robots.txt answered with 503: upstream failure "
+                    + "maintenance");
+
+            HttpResponse<byte[]> fallback = Client.get(withFallback.uri("/robots.txt"), Client.BROWSER_ACCEPT);
+            assertThat(fallback.statusCode()).isEqualTo(200);
+            assertThat(Client.text(fallback)).isEqualTo("User-agent: *\nDisallow:\n");
+        }
+    }
+
+    /**
+     * A site whose servlets answer with {@link ErrorPagesFilter#MAINTENANCE_ATTRIBUTE} set, behind a filter whose
+     * pages count from {@link #MAINTENANCE_NOW} and give a 503 {@link #DEFAULT_503_RETRY_AFTER}, started.
+     */
+    private static JettyServer maintenanceSite(ErrorPagesFilter.Builder filter) {
+        ErrorPages pages = ErrorPages.builder()
+                .config(ErrorPagesConfig.builder().retryAfterDefault(503, DEFAULT_503_RETRY_AFTER).build())
+                .clock(Clock.fixed(MAINTENANCE_NOW, ZoneOffset.UTC)).build();
+        JettyServer server = new JettyServer().filter(filter.errorPages(pages).build());
+        server.servlet("/until-end", servlet((request, response) -> {
+            request.setAttribute(ErrorPagesFilter.MAINTENANCE_ATTRIBUTE, MAINTENANCE_END);
+            response.setHeader("Retry-After", "45");
+            response.sendError(503);
+        }));
+        server.servlet("/end-unknown", servlet((request, response) -> {
+            request.setAttribute(ErrorPagesFilter.MAINTENANCE_ATTRIBUTE, Boolean.TRUE);
+            response.setStatus(503);
+            response.getWriter().write("back soon"); // replaced by the page, as any body after a captured status
+        }));
+        server.servlet("/async", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.start(() -> {
+                async.getRequest().setAttribute(ErrorPagesFilter.MAINTENANCE_ATTRIBUTE, MAINTENANCE_END);
+                ((HttpServletResponse) async.getResponse()).setStatus(503);
+                async.complete();
+            });
+        }));
+        server.servlet("/then-throw", servlet((request, response) -> {
+            request.setAttribute(ErrorPagesFilter.MAINTENANCE_ATTRIBUTE, MAINTENANCE_END);
+            response.sendError(503);
+            throw new IllegalStateException("after the 503");
+        }));
+        server.servlet("/value/*", servlet((request, response) -> {
+            Object value = switch (request.getPathInfo()) {
+                case "/instant" -> MAINTENANCE_END;
+                case "/true" -> Boolean.TRUE;
+                case "/false" -> Boolean.FALSE;
+                case "/string" -> MAINTENANCE_END.toString();
+                case "/date" -> java.util.Date.from(MAINTENANCE_END);
+                case "/epoch-millis" -> MAINTENANCE_END.toEpochMilli();
+                default -> throw new IllegalArgumentException(request.getPathInfo());
+            };
+            request.setAttribute(ErrorPagesFilter.MAINTENANCE_ATTRIBUTE, value);
+            response.setHeader("Retry-After", "45");
+            response.sendError(503);
+        }));
+        server.servlet("/both", servlet((request, response) -> {
+            request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, new HttpConnectTimeoutException("timed out"));
+            request.setAttribute(ErrorPagesFilter.MAINTENANCE_ATTRIBUTE, MAINTENANCE_END);
+            response.sendError(502);
+        }));
+        server.servlet("/robots.txt", servlet((request, response) -> {
+            request.setAttribute(ErrorPagesFilter.MAINTENANCE_ATTRIBUTE, MAINTENANCE_END);
+            response.sendError(503);
+        }));
+        return server.start();
     }
 
     /**

@@ -15,16 +15,20 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a request whose upstream failed, for the filter and the proxy servlet alike. In order: a
+ * Answers a request whose upstream failed, for the filter and the proxy servlet alike, or that the application
+ * answered with the maintenance page (the filter's {@code MAINTENANCE_ATTRIBUTE}). In order: a
  * committed response is aborted, never appended to (R5); {@code /robots.txt} gets the configured static
  * fallback or a plain 503, never the page (R27); anything else gets the page {@link ErrorPages} renders,
  * written with its status, headers and {@code Content-Length} (HEAD: the same headers, no body, R12).
@@ -121,26 +125,57 @@ public final class ErrorResponder {
      */
     public void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
             boolean nonBlocking) throws IOException {
+        respond(request, response, new Answer(failure.cause().token(), failure,
+                errorRequest -> errorPages.render(failure, errorRequest), () -> errorPages.policy().decide(failure)),
+                nonBlocking);
+    }
+
+    /**
+     * Answers the request with the maintenance page ({@link ErrorPages#renderMaintenance}), as
+     * {@link #respond(HttpServletRequest, HttpServletResponse, UpstreamFailure, boolean)} answers with a failure's:
+     * aborted when committed, a part of the includer's answer within an include, and for {@code /robots.txt} the
+     * configured fallback or a plain-text 503 whose {@code Retry-After} is the maintenance page's.
+     *
+     * @param request the request
+     * @param response the container's response (not a capturing wrapper)
+     * @param until when the maintenance is expected to end, or {@code null} when unknown
+     * @param nonBlocking as for {@link #respond(HttpServletRequest, HttpServletResponse, UpstreamFailure, boolean)}
+     * @throws ResponseAbortedException as {@link #respond(HttpServletRequest, HttpServletResponse, UpstreamFailure,
+     *     boolean)} throws it, the line naming {@value ErrorPages#MAINTENANCE_ERROR_CODE}
+     * @throws IOException when writing fails
+     */
+    public void respondMaintenance(HttpServletRequest request, HttpServletResponse response, @Nullable Instant until,
+            boolean nonBlocking) throws IOException {
+        // Decided without rendering or logging: what robots.txt answers with, and the failure the lines name.
+        ErrorDecision decision = errorPages.decideMaintenance(until);
+        respond(request, response, new Answer(ErrorPages.MAINTENANCE_ERROR_CODE, decision.failure(),
+                errorRequest -> errorPages.renderMaintenance(errorRequest, until), () -> decision), nonBlocking);
+    }
+
+    private void respond(HttpServletRequest request, HttpServletResponse response, Answer answer,
+            boolean nonBlocking) throws IOException {
         // Included, the answer is a part written after the includer's, committed or not: it replaces nothing.
         boolean included = request.getDispatcherType() == DispatcherType.INCLUDE;
         if (response.isCommitted() && !included) {
-            throw abort(request, failure);
+            throw abort(request, answer, "after the response was committed");
         }
         boolean written;
         try {
-            written = isRobotsTxt(request) ? writeRobotsTxt(request, response, failure, nonBlocking)
-                    : writePage(request, response, failure, nonBlocking);
+            written = isRobotsTxt(request) ? writeRobotsTxt(request, response, answer, nonBlocking)
+                    : writePage(request, response, answer, nonBlocking);
         } catch (IllegalStateException refused) {
             if (included) {
                 // The container refused the part: past the Content-Length the includer set (Jetty).
-                throw abortCommitted(request, response, failure, "as the including page refused its part");
+                ResponseAbortedException abort = abort(request, answer, "as the including page refused its part");
+                flush(response);
+                throw abort;
             }
             // reset() refused: another thread (an async writer) committed the response after our check.
-            throw abort(request, failure);
+            throw abort(request, answer, "after the response was committed");
         }
         if (!written) {
             // Nothing of the application's response was replaced: the container ends it as it is.
-            throw abort(request, failure, "while a non-blocking write of the application's was still pending");
+            throw abort(request, answer, "while a non-blocking write of the application's was still pending");
         }
     }
 
@@ -166,8 +201,17 @@ public final class ErrorResponder {
      * @return the exception to throw to the container
      */
     public static ResponseAbortedException abort(HttpServletRequest request, UpstreamFailure failure, String when) {
+        return abort(request, failure.cause().token(), failure, when);
+    }
+
+    /**
+     * @param cause what the line names as the upstream failure: the failure's cause, or for the maintenance page
+     *     {@value ErrorPages#MAINTENANCE_ERROR_CODE}, as its {@code error page} line would have
+     */
+    private static ResponseAbortedException abort(HttpServletRequest request, String cause, UpstreamFailure failure,
+            String when) {
         String message = "response to " + request.getMethod() + " " + request.getRequestURI()
-                + " aborted: upstream failure " + failure.cause().token() + " " + when;
+                + " aborted: upstream failure " + cause + " " + when;
         log.warn("{} (upstream={}, attempts={}, elapsed_ms={}, retry_refused={})", message,
                 failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(),
                 failure.elapsed().toMillis(), retryRefused(failure));
@@ -201,12 +245,21 @@ public final class ErrorResponder {
     public static ResponseAbortedException abortCommitted(HttpServletRequest request, HttpServletResponse response,
             UpstreamFailure failure, String when) {
         ResponseAbortedException abort = abort(request, failure, when);
+        flush(response);
+        return abort;
+    }
+
+    private static ResponseAbortedException abort(HttpServletRequest request, Answer answer, String when) {
+        return abort(request, answer.cause(), answer.failure(), when);
+    }
+
+    /** Commits what the response holds, so that the container aborts it rather than answer with its own page. */
+    private static void flush(HttpServletResponse response) {
         try {
             response.flushBuffer();
         } catch (IOException | IllegalStateException clientGoneOrRefused) {
             // Aborted already, or the container's to end.
         }
-        return abort;
     }
 
     /**
@@ -292,16 +345,16 @@ public final class ErrorResponder {
         return value;
     }
 
-    private boolean writePage(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+    private boolean writePage(HttpServletRequest request, HttpServletResponse response, Answer answer,
             boolean nonBlocking) throws IOException {
         boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorRequest errorRequest = errorRequest(request, head ? "GET" : request.getMethod());
         // A blocking write is done with the body when it returns, before this thread renders another page: the body
         // may then be an array of the thread's own. A non-blocking write may hold it until the container sent it.
-        ErrorResponse page = nonBlocking ? errorPages.render(failure, errorRequest)
-                : ThreadBodies.rendering(() -> errorPages.render(failure, errorRequest));
-        return write(request, response, failure, page.status(), page.headers(), page.body(), nonBlocking);
+        ErrorResponse page = nonBlocking ? answer.page().apply(errorRequest)
+                : ThreadBodies.rendering(() -> answer.page().apply(errorRequest));
+        return write(request, response, answer.failure(), page.status(), page.headers(), page.body(), nonBlocking);
     }
 
     /**
@@ -319,8 +372,9 @@ public final class ErrorResponder {
                 RequestBodies.isHttp2OrLater(request.getProtocol()), nonBlocking, keepsSiteFields, requestIdHeader);
     }
 
-    private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+    private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, Answer answer,
             boolean nonBlocking) throws IOException {
+        UpstreamFailure failure = answer.failure();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "text/plain; charset=UTF-8");
         headers.put("Cache-Control", "no-store");
@@ -329,7 +383,7 @@ public final class ErrorResponder {
         headers.put("X-Frame-Options", "DENY");
         headers.put("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
         headers.put("Referrer-Policy", "strict-origin-when-cross-origin");
-        ErrorDecision decision = errorPages.policy().decide(failure);
+        ErrorDecision decision = answer.decision().get();
         if (robotsTxtFallback != null) {
             log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",
                     decision.errorCode(), failure.upstream().isEmpty() ? "-" : failure.upstream());
@@ -365,5 +419,18 @@ public final class ErrorResponder {
             all.put("Connection", "close");
         }
         return all;
+    }
+
+    /**
+     * What a response answers with, each made only when it is needed: the page, or for {@code /robots.txt} the
+     * decision whose error code and {@code Retry-After} its answer takes.
+     *
+     * @param cause what the abort line names as the failure
+     * @param failure what failed, for the log lines and {@code Proxy-Status}
+     * @param page renders the page for a request (a HEAD's as a GET), writing its {@code error page} line
+     * @param decision decides, without rendering or logging, what {@code /robots.txt} is answered with
+     */
+    private record Answer(String cause, UpstreamFailure failure, Function<ErrorRequest, ErrorResponse> page,
+            Supplier<ErrorDecision> decision) {
     }
 }

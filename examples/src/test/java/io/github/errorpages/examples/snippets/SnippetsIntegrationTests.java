@@ -121,6 +121,21 @@ class SnippetsIntegrationTests {
         }
     }
 
+    /** The maintenance attribute: the maintenance page, its Retry-After at the announced end (R8, R10). */
+    @Test
+    void maintenanceAttributeAnswersWithTheMaintenancePage() throws Exception {
+        try (JettyApp app = new JettyApp().listener(new FilterByClassListener()).servlet("/checkout",
+                new MaintenanceServlet(Instant.now().plus(Duration.ofMinutes(20))), Map.of()).start()) {
+
+            HttpResponse<String> page = Http.get(app.uri("/checkout"), "application/json");
+
+            assertThat(page.statusCode()).isEqualTo(503);
+            assertThat(Http.member(page.body(), "code")).contains("maintenance");
+            assertThat(page.headers().firstValue("Retry-After")).hasValueSatisfying(
+                    seconds -> assertThat(Long.parseLong(seconds)).isBetween(1L, 1200L));
+        }
+    }
+
     /**
      * With the filter's listener, as the README shows them one after the other: the proxy's page is the filter's,
      * branded. Without the filter's {@code errorPages}, it was the built-in look, with no site name.
