@@ -71,8 +71,13 @@ final class KeepAliveTimeouts {
         long allowed = allowedIdleMillis(head.getHeaders());
         if (allowed < 0) {
             allowedByUpstream.remove(connection);
-        } else {
-            allowedByUpstream.put(connection, allowed);
+            return;
+        }
+        allowedByUpstream.put(connection, allowed);
+        // Closed meanwhile (an abort as the head arrived), the pool may have forgotten it before this put: a
+        // connection marks itself closed before the pool removes it, so this forgets what would stay for good.
+        if (connection.isClosed()) {
+            allowedByUpstream.remove(connection);
         }
     }
 
