@@ -20,8 +20,6 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,9 +123,7 @@ public final class ErrorResponder {
      */
     public void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
             boolean nonBlocking) throws IOException {
-        respond(request, response, new Answer(failure.cause().token(), failure,
-                errorRequest -> errorPages.render(failure, errorRequest), () -> errorPages.policy().decide(failure)),
-                nonBlocking);
+        respond(request, response, failure, null, nonBlocking);
     }
 
     /**
@@ -148,34 +144,40 @@ public final class ErrorResponder {
             boolean nonBlocking) throws IOException {
         // Decided without rendering or logging: what robots.txt answers with, and the failure the lines name.
         ErrorDecision decision = errorPages.decideMaintenance(until);
-        respond(request, response, new Answer(ErrorPages.MAINTENANCE_ERROR_CODE, decision.failure(),
-                errorRequest -> errorPages.renderMaintenance(errorRequest, until), () -> decision), nonBlocking);
+        respond(request, response, decision.failure(), new Maintenance(until, decision), nonBlocking);
     }
 
-    private void respond(HttpServletRequest request, HttpServletResponse response, Answer answer,
-            boolean nonBlocking) throws IOException {
+    /**
+     * @param failure what failed, for the log lines and {@code Proxy-Status}
+     * @param maintenance the maintenance page to answer with instead of the failure's, or {@code null} (the failure's,
+     *     allocating nothing of its own: the proxy's open breaker answers with it under load)
+     */
+    private void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+            @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
         // Included, the answer is a part written after the includer's, committed or not: it replaces nothing.
         boolean included = request.getDispatcherType() == DispatcherType.INCLUDE;
         if (response.isCommitted() && !included) {
-            throw abort(request, answer, "after the response was committed");
+            throw abort(request, failure, maintenance, "after the response was committed");
         }
         boolean written;
         try {
-            written = isRobotsTxt(request) ? writeRobotsTxt(request, response, answer, nonBlocking)
-                    : writePage(request, response, answer, nonBlocking);
+            written = isRobotsTxt(request) ? writeRobotsTxt(request, response, failure, maintenance, nonBlocking)
+                    : writePage(request, response, failure, maintenance, nonBlocking);
         } catch (IllegalStateException refused) {
             if (included) {
                 // The container refused the part: past the Content-Length the includer set (Jetty).
-                ResponseAbortedException abort = abort(request, answer, "as the including page refused its part");
+                ResponseAbortedException abort = abort(request, failure, maintenance,
+                        "as the including page refused its part");
                 flush(response);
                 throw abort;
             }
             // reset() refused: another thread (an async writer) committed the response after our check.
-            throw abort(request, answer, "after the response was committed");
+            throw abort(request, failure, maintenance, "after the response was committed");
         }
         if (!written) {
             // Nothing of the application's response was replaced: the container ends it as it is.
-            throw abort(request, answer, "while a non-blocking write of the application's was still pending");
+            throw abort(request, failure, maintenance,
+                    "while a non-blocking write of the application's was still pending");
         }
     }
 
@@ -249,8 +251,10 @@ public final class ErrorResponder {
         return abort;
     }
 
-    private static ResponseAbortedException abort(HttpServletRequest request, Answer answer, String when) {
-        return abort(request, answer.cause(), answer.failure(), when);
+    private static ResponseAbortedException abort(HttpServletRequest request, UpstreamFailure failure,
+            @Nullable Maintenance maintenance, String when) {
+        return abort(request, maintenance != null ? ErrorPages.MAINTENANCE_ERROR_CODE : failure.cause().token(),
+                failure, when);
     }
 
     /** Commits what the response holds, so that the container aborts it rather than answer with its own page. */
@@ -345,16 +349,23 @@ public final class ErrorResponder {
         return value;
     }
 
-    private boolean writePage(HttpServletRequest request, HttpServletResponse response, Answer answer,
-            boolean nonBlocking) throws IOException {
+    private boolean writePage(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+            @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
         boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorRequest errorRequest = errorRequest(request, head ? "GET" : request.getMethod());
         // A blocking write is done with the body when it returns, before this thread renders another page: the body
         // may then be an array of the thread's own. A non-blocking write may hold it until the container sent it.
-        ErrorResponse page = nonBlocking ? answer.page().apply(errorRequest)
-                : ThreadBodies.rendering(() -> answer.page().apply(errorRequest));
-        return write(request, response, answer.failure(), page.status(), page.headers(), page.body(), nonBlocking);
+        ErrorResponse page = nonBlocking ? render(failure, maintenance, errorRequest)
+                : ThreadBodies.rendering(() -> render(failure, maintenance, errorRequest));
+        return write(request, response, failure, page.status(), page.headers(), page.body(), nonBlocking);
+    }
+
+    /** Renders the page, writing its {@code error page} line: the maintenance page, or the failure's. */
+    private ErrorResponse render(UpstreamFailure failure, @Nullable Maintenance maintenance,
+            ErrorRequest errorRequest) {
+        return maintenance != null ? errorPages.renderMaintenance(errorRequest, maintenance.until())
+                : errorPages.render(failure, errorRequest);
     }
 
     /**
@@ -372,9 +383,8 @@ public final class ErrorResponder {
                 RequestBodies.isHttp2OrLater(request.getProtocol()), nonBlocking, keepsSiteFields, requestIdHeader);
     }
 
-    private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, Answer answer,
-            boolean nonBlocking) throws IOException {
-        UpstreamFailure failure = answer.failure();
+    private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+            @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "text/plain; charset=UTF-8");
         headers.put("Cache-Control", "no-store");
@@ -383,7 +393,7 @@ public final class ErrorResponder {
         headers.put("X-Frame-Options", "DENY");
         headers.put("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
         headers.put("Referrer-Policy", "strict-origin-when-cross-origin");
-        ErrorDecision decision = answer.decision().get();
+        ErrorDecision decision = maintenance != null ? maintenance.decision() : errorPages.policy().decide(failure);
         if (robotsTxtFallback != null) {
             log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",
                     decision.errorCode(), failure.upstream().isEmpty() ? "-" : failure.upstream());
@@ -422,15 +432,11 @@ public final class ErrorResponder {
     }
 
     /**
-     * What a response answers with, each made only when it is needed: the page, or for {@code /robots.txt} the
-     * decision whose error code and {@code Retry-After} its answer takes.
+     * The maintenance page a response answers with, instead of the page for its failure.
      *
-     * @param cause what the abort line names as the failure
-     * @param failure what failed, for the log lines and {@code Proxy-Status}
-     * @param page renders the page for a request (a HEAD's as a GET), writing its {@code error page} line
-     * @param decision decides, without rendering or logging, what {@code /robots.txt} is answered with
+     * @param until when the maintenance is expected to end, or {@code null} when unknown
+     * @param decision its decision, made without rendering or logging: what {@code /robots.txt} is answered with
      */
-    private record Answer(String cause, UpstreamFailure failure, Function<ErrorRequest, ErrorResponse> page,
-            Supplier<ErrorDecision> decision) {
+    private record Maintenance(@Nullable Instant until, ErrorDecision decision) {
     }
 }
