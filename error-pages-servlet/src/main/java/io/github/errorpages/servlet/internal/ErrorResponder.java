@@ -356,16 +356,18 @@ public final class ErrorResponder {
         ErrorRequest errorRequest = errorRequest(request, head ? "GET" : request.getMethod());
         // A blocking write is done with the body when it returns, before this thread renders another page: the body
         // may then be an array of the thread's own. A non-blocking write may hold it until the container sent it.
-        ErrorResponse page = nonBlocking ? render(failure, maintenance, errorRequest)
-                : ThreadBodies.rendering(() -> render(failure, maintenance, errorRequest));
+        // Each rendering writes the page's "error page" line. The failure's allocates no more than before the
+        // maintenance page came (the proxy's open breaker answers with it under load).
+        ErrorResponse page;
+        if (maintenance == null) {
+            page = nonBlocking ? errorPages.render(failure, errorRequest)
+                    : ThreadBodies.rendering(() -> errorPages.render(failure, errorRequest));
+        } else {
+            @Nullable Instant until = maintenance.until();
+            page = nonBlocking ? errorPages.renderMaintenance(errorRequest, until)
+                    : ThreadBodies.rendering(() -> errorPages.renderMaintenance(errorRequest, until));
+        }
         return write(request, response, failure, page.status(), page.headers(), page.body(), nonBlocking);
-    }
-
-    /** Renders the page, writing its {@code error page} line: the maintenance page, or the failure's. */
-    private ErrorResponse render(UpstreamFailure failure, @Nullable Maintenance maintenance,
-            ErrorRequest errorRequest) {
-        return maintenance != null ? errorPages.renderMaintenance(errorRequest, maintenance.until())
-                : errorPages.render(failure, errorRequest);
     }
 
     /**
