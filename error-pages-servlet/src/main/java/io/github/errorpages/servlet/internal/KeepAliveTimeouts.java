@@ -81,6 +81,11 @@ final class KeepAliveTimeouts {
         }
     }
 
+    /** @return how many connections have a keep-alive time of their upstream's remembered (for tests) */
+    int remembered() {
+        return allowedByUpstream.size();
+    }
+
     /**
      * How long a connection may stay idle after a response whose {@code Keep-Alive} fields name a timeout: the
      * shortest named, less the margin.
