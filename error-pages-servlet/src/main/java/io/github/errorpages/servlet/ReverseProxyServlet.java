@@ -222,7 +222,9 @@ import org.slf4j.LoggerFactory;
  * {@code attempt-timeout} the wait for the response headers of one attempt, its {@code deadline} all
  * attempts together, and {@value #BODY_IDLE_TIMEOUT_PARAMETER} the wait for each next part of a
  * response body; with the Jetty transport {@value #CLIENT_IDLE_TIMEOUT_PARAMETER} bounds how long a part of one may
- * wait for the client to take it.
+ * wait for the client to take it, and {@value #POOL_IDLE_TIMEOUT_PARAMETER} how long a connection to the upstream is
+ * kept open unused (less where the upstream's {@code Keep-Alive} field names a shorter time), so that the gateway
+ * closes it before the upstream does and no request crosses the upstream's close.
  *
  * <p><b>Configuration</b>, by {@link #builder(UpstreamGuard)} in code, or by init-parameters for a servlet
  * created by its public constructor ({@code web.xml}, {@code ServletContext.addServlet(name, Class)}):
