@@ -4,6 +4,7 @@ import io.github.errorpages.ErrorPages;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.internal.UpstreamNames;
 import io.github.errorpages.servlet.internal.AbandoningListener;
 import io.github.errorpages.servlet.internal.AsyncAnswers;
 import io.github.errorpages.servlet.internal.BlockingBodyReads;
@@ -1200,14 +1201,11 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static Proxy fromParameters(ServletConfig config, Map<String, String> parameters) {
         String given = parameters.get(UPSTREAM_PARAMETER);
         String name = (given != null ? given : config.getServletName()).trim();
-        try {
-            UpstreamConfig.builder(name);
-        } catch (IllegalArgumentException invalid) {
+        if (!UpstreamNames.isValid(name)) {
             // Named by the parameter the operator set, or said to be the servlet's name: "upstreams.<name>" is
             // no key of the servlet's.
             throw ConfigParameters.invalid(given != null ? UPSTREAM_PARAMETER : UPSTREAM_PARAMETER
-                    + " (not set, so the servlet's name)", "'" + name + "'", "must be 1 to 64 of A-Z a-z 0-9 . _ - "
-                    + "starting with a letter or digit");
+                    + " (not set, so the servlet's name)", UpstreamNames.quoted(name), "must be " + UpstreamNames.RULE);
         }
         Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;

@@ -35,8 +35,8 @@ final class KeepAliveTimeouts {
 
     /** The longest margin taken off an upstream's keep-alive timeout. */
     private static final long MARGIN_MILLIS = 1_000;
-    /** More seconds than any keep-alive timeout needs; longer values are read as this. */
-    private static final int MAX_DIGITS = 9;
+    /** More seconds than any keep-alive timeout needs (pool-idle-timeout is 24 h at most); longer ones read as this. */
+    private static final long MAX_SECONDS = 999_999_999;
 
     private final long poolIdleMillis;
     /**
@@ -135,10 +135,12 @@ final class KeepAliveTimeouts {
             if (seconds.length() >= 2 && seconds.startsWith("\"") && seconds.endsWith("\"")) {
                 seconds = seconds.substring(1, seconds.length() - 1);
             }
-            if (seconds.isEmpty() || !seconds.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                return -1;
+            long read = seconds.isEmpty() ? -1 : 0;
+            for (int i = 0; i < seconds.length() && read >= 0; i++) {
+                char c = seconds.charAt(i);
+                read = c >= '0' && c <= '9' ? Math.min(MAX_SECONDS, read * 10 + (c - '0')) : -1;
             }
-            return seconds.length() > MAX_DIGITS ? Long.parseLong("9".repeat(MAX_DIGITS)) : Long.parseLong(seconds);
+            return read;
         }
         return -1;
     }
