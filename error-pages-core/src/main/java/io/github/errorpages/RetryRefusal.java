@@ -23,6 +23,16 @@ public enum RetryRefusal {
      */
     UPSTREAM_GATEWAY_GAVE_UP,
     /**
+     * The attempt failed with the {@link io.github.errorpages.UpstreamFailureException} of another upstream guard that
+     * it ran (a guarded service method, a {@code GuardedHttpClient} inside this guard's call), and that guard retried,
+     * or refused a retry or the call itself: the retries belong to the layer nearest the failing upstream (R47), and
+     * another attempt would make its calls again, spend what its retry budget held back, or send again what it would
+     * not. The failure of a guard with its retries off (one attempt, refused as {@link #NOT_RETRYABLE} or
+     * {@link #MAX_ATTEMPTS}) is retried as any other, as is one the application throws itself (one attempt, no
+     * refusal).
+     */
+    INNER_GUARD_GAVE_UP,
+    /**
      * The request may have reached the upstream and is not safe to repeat: a non-idempotent method (without
      * an enabled exception), or a read timeout on anything but GET and HEAD (R13).
      */

@@ -215,7 +215,7 @@ final class GuardedCall<T> {
                 current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS,
                         new UpstreamFailureException(reported, null));
                 return afterFailure(FailureCause.UPSTREAM_STATUS, status, retryAfter, null,
-                        ProxyStatus.hasError(proxyStatus), null, now);
+                        ProxyStatus.hasError(proxyStatus) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP : null, null, now);
             }
         }
         long headNanos = now - attemptStarted;
@@ -355,8 +355,23 @@ final class GuardedCall<T> {
         }
         // The failure of another guard whose call this attempt made (a guarded service method inside this guard's
         // call) may say how long that guard's breakers stay open: a client sent back sooner would be refused (R8).
+        // It may also say that guard retried, or would not: the retries are that layer's (R47).
+        RetryRefusal gaveUp = ProxyStatus.hasError(proxyStatus) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP
+                : isInnerGuardsDecision(failure) ? RetryRefusal.INNER_GUARD_GAVE_UP : null;
         return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(),
-                failure.breakerRemainingOpen(), ProxyStatus.hasError(proxyStatus), error, now);
+                failure.breakerRemainingOpen(), gaveUp, error, now);
+    }
+
+    /**
+     * Whether the failure an attempt threw is another guard's that retried, or refused a retry or the call itself
+     * for what it found (its budget, its deadline, its breakers, the method), rather than because its configuration
+     * allows none: {@link RetryRefusal#INNER_GUARD_GAVE_UP}. A failure a classifier reads from a client's exception,
+     * and one an application builds, is one attempt with no refusal.
+     */
+    private static boolean isInnerGuardsDecision(UpstreamFailure failure) {
+        RetryRefusal refusal = failure.retryRefusal();
+        return failure.attempts() != 1
+                || refusal != null && refusal != RetryRefusal.NOT_RETRYABLE && refusal != RetryRefusal.MAX_ATTEMPTS;
     }
 
     /**
@@ -367,7 +382,8 @@ final class GuardedCall<T> {
      */
     private Step<T> loopReported(Endpoint current, int status, @Nullable Throwable error, long now) {
         current.breaker().releasePermission();
-        return afterFailure(FailureCause.PROXY_LOOP_DETECTED, status, null, null, true, error, now);
+        return afterFailure(FailureCause.PROXY_LOOP_DETECTED, status, null, null, RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP,
+                error, now);
     }
 
     /**
@@ -460,14 +476,14 @@ final class GuardedCall<T> {
     }
 
     private Step<T> afterFailure(FailureCause cause, int status, @Nullable Duration retryAfter,
-            @Nullable Duration innerRemainingOpen, boolean gatewayGaveUp, @Nullable Throwable error, long now) {
+            @Nullable Duration innerRemainingOpen, @Nullable RetryRefusal gaveUp, @Nullable Throwable error, long now) {
         lastCause = cause;
         lastStatus = status;
         lastRetryAfter = retryAfter;
         lastInnerRemainingOpen = innerRemainingOpen;
         lastError = error;
         Duration delay = null;
-        RetryRefusal refusal = staticRefusal(cause, status, gatewayGaveUp);
+        RetryRefusal refusal = staticRefusal(cause, status, gaveUp);
         if (refusal == null) {
             if (retryAfter != null && retryAfter.compareTo(config.maxHonouredRetryAfter()) > 0) {
                 refusal = RetryRefusal.RETRY_AFTER_TOO_LONG;
@@ -496,15 +512,22 @@ final class GuardedCall<T> {
         return Step.retry(delay);
     }
 
-    /** The checks that need neither time nor shared state, in the order {@link RetryRefusal} documents. */
-    private @Nullable RetryRefusal staticRefusal(FailureCause cause, int status, boolean gatewayGaveUp) {
+    /**
+     * The checks that need neither time nor shared state, in the order {@link RetryRefusal} documents.
+     *
+     * @param gaveUp the other layer that gave up on the attempt's request: a gateway past the upstream that said so
+     *     in {@code Proxy-Status} ({@code UPSTREAM_GATEWAY_GAVE_UP}), a guard the attempt ran
+     *     ({@code INNER_GUARD_GAVE_UP}); {@code null} when neither
+     */
+    private @Nullable RetryRefusal staticRefusal(FailureCause cause, int status, @Nullable RetryRefusal gaveUp) {
         boolean retryable = cause == FailureCause.UPSTREAM_STATUS
                 ? config.retryStatuses().contains(status) : config.retryCauses().contains(cause);
         if (!retryable) {
             return RetryRefusal.NOT_RETRYABLE;
         }
-        if (gatewayGaveUp && !config.isRetryOnProxyStatusErrorEnabled()) {
-            return RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP;
+        if (gaveUp == RetryRefusal.INNER_GUARD_GAVE_UP
+                || gaveUp == RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP && !config.isRetryOnProxyStatusErrorEnabled()) {
+            return gaveUp;
         }
         if (!safeToRepeat(cause)) {
             return RetryRefusal.NOT_IDEMPOTENT;
