@@ -886,8 +886,9 @@ public final class ErrorPagesFilter implements Filter {
                         response.writesWithoutBlocking());
                 return true;
             }
-            log.warn("{} {} threw after sendError({}); answered with that status", request.getMethod(),
-                    request.getRequestURI(), response.capturedStatus(), Causes.printable(thrown));
+            log.warn("{} {} threw after sendError({}); answered with {}", request.getMethod(), request.getRequestURI(),
+                    response.capturedStatus(), asksForMaintenance(request) ? "the maintenance page" : "that status",
+                    Causes.printable(thrown));
             respondCaptured(request, response);
             return true;
         }
@@ -898,16 +899,24 @@ public final class ErrorPagesFilter implements Filter {
          * it named or for the bare status.
          */
         void respondCaptured(HttpServletRequest request, CapturingResponse capturing) throws IOException {
-            Object maintenance = request.getAttribute(MAINTENANCE_ATTRIBUTE);
-            // TRUE only: FALSE reads as "no maintenance", and anything else an application stored there (a date of
-            // another type, a string) is answered as without the attribute rather than guessed at.
-            if (maintenance instanceof Instant || Boolean.TRUE.equals(maintenance)) {
+            if (asksForMaintenance(request)) {
                 responder.respondMaintenance(request, capturing.answerTarget(request),
-                        maintenance instanceof Instant until ? until : null, capturing.writesWithoutBlocking());
+                        request.getAttribute(MAINTENANCE_ATTRIBUTE) instanceof Instant until ? until : null,
+                        capturing.writesWithoutBlocking());
                 return;
             }
             responder.respond(request, capturing.answerTarget(request), capturedFailure(this, request, capturing),
                     capturing.writesWithoutBlocking());
+        }
+
+        /**
+         * Whether the application asked for the maintenance page: {@link #MAINTENANCE_ATTRIBUTE} is an {@link Instant}
+         * or {@link Boolean#TRUE}. TRUE only: FALSE reads as "no maintenance", and anything else an application stored
+         * there (a date of another type, a string) is answered as without the attribute rather than guessed at.
+         */
+        private static boolean asksForMaintenance(HttpServletRequest request) {
+            Object maintenance = request.getAttribute(MAINTENANCE_ATTRIBUTE);
+            return maintenance instanceof Instant || Boolean.TRUE.equals(maintenance);
         }
 
         /**
