@@ -42,6 +42,11 @@ public final class DemoUpstream implements AutoCloseable {
             <ul><li>#1042 · Espresso machine · shipped</li><li>#1043 · Grinder · packing</li></ul>
             </body></html>
             """;
+    /**
+     * The shop's {@code robots.txt}: plain text that lets crawlers in. Served as the shop page, it would be HTML that
+     * crawlers read as "allow everything" (R27), which the gateway's own answer during a failure is not.
+     */
+    private static final String ROBOTS = "User-agent: *\nDisallow: /_demo\n";
     private static final String JSON = "{\"orders\":[{\"id\":1042,\"status\":\"shipped\"},{\"id\":1043,\"status\":\"packing\"}]}";
 
     private final int port;
@@ -251,11 +256,13 @@ public final class DemoUpstream implements AutoCloseable {
      */
     static boolean respond(OutputStream out, Received request, int status, String extraHeaders) throws IOException {
         boolean api = request.target().startsWith("/api/");
-        String body = status == 200 ? (api ? JSON : PAGE)
+        boolean robots = request.target().equals("/robots.txt");
+        String body = status == 200 ? (api ? JSON : robots ? ROBOTS : PAGE)
                 : "<html><body><h1>" + status + "</h1><pre>java.lang.IllegalStateException: pool exhausted\n"
                         + "\tat com.example.orders.OrderRepository.find(OrderRepository.java:42)</pre></body></html>";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        String type = status == 200 && api ? "application/json" : "text/html; charset=UTF-8";
+        String type = status != 200 ? "text/html; charset=UTF-8"
+                : api ? "application/json" : robots ? "text/plain; charset=UTF-8" : "text/html; charset=UTF-8";
         String reason = status == 200 ? "OK" : status == 503 ? "Service Unavailable" : "Internal Server Error";
         String head = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: " + type + "\r\nContent-Length: "
                 + bytes.length + "\r\n" + extraHeaders + "\r\n";

@@ -183,6 +183,18 @@ class GatewayDemoIntegrationTests {
         assertThat(head.headers().firstValue("Content-Length")).isEqualTo(get.headers().firstValue("Content-Length"));
     }
 
+    /** R27: the shop's own robots.txt, plain text, passes through while the upstream is healthy. */
+    @Test
+    void robotsTxtIsTheShopsOwnWhileTheUpstreamIsHealthy() {
+        switchTo("healthy");
+
+        HttpResponse<String> robots = Http.get(base.resolve("/robots.txt"), BROWSER);
+
+        assertThat(robots.statusCode()).isEqualTo(200);
+        assertThat(Http.contentType(robots)).startsWith("text/plain");
+        assertThat(robots.body()).startsWith("User-agent: *\n");
+    }
+
     @Test
     void robotsTxtIsNeverThePageWhileTheUpstreamFails() {
         switchTo("refusing");

@@ -40,6 +40,16 @@ class DemoUpstreamTests {
         assertThat(api.body()).contains("\"orders\"");
     }
 
+    /** R27: the shop's robots.txt is plain text, not the shop page a crawler would read as "allow everything". */
+    @Test
+    void healthyAnswersRobotsTxtAsPlainText() throws Exception {
+        HttpResponse<String> robots = get("/robots.txt");
+
+        assertThat(robots.statusCode()).isEqualTo(200);
+        assertThat(robots.headers().firstValue("Content-Type")).contains("text/plain; charset=UTF-8");
+        assertThat(robots.body()).startsWith("User-agent: *\n").doesNotContain("<html");
+    }
+
     @Test
     void aResponseGoesInOneWrite() throws Exception {
         // Head and body written apart, Nagle's algorithm held the body back for the gateway's delayed ACK: every
