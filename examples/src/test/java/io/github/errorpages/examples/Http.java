@@ -2,10 +2,12 @@ package io.github.errorpages.examples;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -88,6 +90,24 @@ public final class Http {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Sends a request as written, on a connection of its own, and reads the response until the server closes it: for
+     * what the JDK's client will not send (a {@code Host} of the test's choosing).
+     *
+     * @param base where the server listens
+     * @param request the whole request, head and body; it should ask for {@code Connection: close}
+     * @return the response as ISO-8859-1 text, head and body
+     */
+    public static String raw(URI base, String request) {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

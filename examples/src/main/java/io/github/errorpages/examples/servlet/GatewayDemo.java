@@ -188,6 +188,8 @@ public final class GatewayDemo implements AutoCloseable {
                 // No "Server: Jetty(12...)" banner: a version number helps attackers, nobody else (R40).
                 each.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setSendServerVersion(false);
             }
+            // What Jetty refuses before any context (an encoded slash in the path) gets the same plain page.
+            server.setErrorHandler(new PlainErrorHandler.ServerLevel());
             // Stopping (Ctrl+C) lets the requests in flight end as they would, each within the deadline, before
             // the connections close: the proxy's answer, not a closed connection or the container's 500.
             server.setHandler(new GracefulHandler(context(guard, errorPages, demoUpstream)));

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The demo as the README starts it: {@link GatewayDemo}'s {@code main} in a JVM of its own on the module's
@@ -181,6 +183,24 @@ class GatewayDemoIntegrationTests {
         assertThat(head.body()).isEmpty();
         assertThat(head.headers().firstValue("Content-Type")).isEqualTo(get.headers().firstValue("Content-Type"));
         assertThat(head.headers().firstValue("Content-Length")).isEqualTo(get.headers().firstValue("Content-Length"));
+    }
+
+    /**
+     * R38, R36: the answers the gateway's container gives itself, for a method no servlet serves and for a path Jetty
+     * refuses before any context (an encoded slash), show neither the URL (built from the client's own Host) nor the
+     * servlet's name; both showed them.
+     */
+    @ParameterizedTest
+    @CsvSource({"POST /api/summary?id=42, 405", "GET /p%2Fq?id=42, 400"})
+    void containerErrorsReflectNoRequestData(String target, int status) {
+        for (String accept : List.of("text/html", "application/json", "text/plain")) {
+            String response = Http.raw(base, target + " HTTP/1.1\r\nHost: attacker.example\r\nAccept: " + accept
+                    + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+
+            assertThat(response).as(accept).startsWith("HTTP/1.1 " + status + " ");
+            assertThat(response.substring(response.indexOf("\r\n\r\n") + 4)).as(accept).contains(String.valueOf(status))
+                    .doesNotContain("attacker", "summary", "p%2F", "id=42", "127.0.0.1", "SERVLET", "origin");
+        }
     }
 
     /** R27: the shop's own robots.txt, plain text, passes through while the upstream is healthy. */

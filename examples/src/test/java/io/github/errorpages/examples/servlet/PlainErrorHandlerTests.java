@@ -60,6 +60,26 @@ class PlainErrorHandlerTests {
         assertThat(response.body()).contains("HTTP ERROR 503 Service Unavailable").doesNotContain("<script>");
     }
 
+    /**
+     * R38, R36: neither the URL, built from the client's own {@code Host} field, nor the servlet's name: a 405 for a
+     * method the servlet does not serve showed both (Jetty's "URI" and "SERVLET" rows, JSON's "url" and "origin").
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"text/html", "application/json", "text/plain"})
+    void pageShowsNeitherTheUrlNorTheServletInAnyFormat(String accept) throws Exception {
+        URI base = start(new HttpServlet() {
+            // GET only: a POST is answered 405 by HttpServlet's own sendError
+        });
+
+        String response = Http.raw(base, "POST /summary?id=42 HTTP/1.1\r\nHost: attacker.example\r\nAccept: " + accept
+                + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+
+        assertThat(response).startsWith("HTTP/1.1 405 ");
+        String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+        assertThat(body).contains("405", "Method Not Allowed")
+                .doesNotContain("attacker", "summary", "id=42", "127.0.0.1", "PlainErrorHandlerTests", "SERVLET");
+    }
+
     private URI start(HttpServlet servlet) throws Exception {
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
