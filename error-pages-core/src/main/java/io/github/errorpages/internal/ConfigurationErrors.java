@@ -1,9 +1,11 @@
 package io.github.errorpages.internal;
 
+import java.util.Locale;
+
 /**
  * The one wording of a refused configuration value, shared by every builder and the servlet module's parameters:
  * {@code Invalid error-pages configuration: <key> <rule>, but was <value>}, a blank value named so rather than left
- * as nothing after "but was".
+ * as nothing after "but was", and the key and the value on one line ({@link #shown}).
  *
  * <p>This class has static methods only and is thread-safe.
  */
@@ -14,13 +16,53 @@ public final class ConfigurationErrors {
 
     /**
      * @param key the configuration key
-     * @param value the refused value, shown as given (a caller masks what must not be shown)
+     * @param value the refused value, shown as given (a caller masks what must not be shown), but for its control
+     *     characters ({@link #shown})
      * @param rule what the value must be, such as {@code must be a duration}
      * @return the exception to throw
      */
     public static IllegalArgumentException invalid(String key, Object value, String rule) {
-        Object shown = value instanceof String text && text.isBlank() ? "an empty value" : value;
-        return new IllegalArgumentException("Invalid error-pages configuration: " + key + " " + rule + ", but was "
-                + shown);
+        return new IllegalArgumentException("Invalid error-pages configuration: " + oneLine(key) + " " + rule
+                + ", but was " + shown(value));
+    }
+
+    /**
+     * A refused value as a message shows it: a blank one as {@code an empty value}, and a control character (C0, DEL,
+     * C1) or a line or paragraph separator escaped as in a Java literal (a line feed as backslash n, U+0085 as
+     * backslash u0085). Those are the values refused for holding one (a site name or URL with a CR LF, which no
+     * page may carry), and the values of a misspelt key, which may be a multi-line robots.txt: shown raw, they
+     * wrote lines of their own into the startup log, which could pass for lines of the container's.
+     *
+     * @param value the value
+     * @return the value for display, on one line
+     */
+    public static String shown(Object value) {
+        return value instanceof String text && text.isBlank() ? "an empty value" : oneLine(String.valueOf(value));
+    }
+
+    /** Not a backslash: a Windows path stays as written, and a character escaped is one no single line can hold. */
+    private static String oneLine(String text) {
+        StringBuilder shown = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            String escaped = switch (c) {
+                case '\n' -> "\\n";
+                case '\r' -> "\\r";
+                case '\t' -> "\\t";
+                default -> c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029'
+                        ? String.format(Locale.ROOT, "\\u%04X", (int) c) : null;
+            };
+            if (escaped != null && shown == null) {
+                shown = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (shown != null) {
+                if (escaped != null) {
+                    shown.append(escaped);
+                } else {
+                    shown.append(c);
+                }
+            }
+        }
+        return shown == null ? text : shown.toString();
     }
 }

@@ -283,8 +283,10 @@ class BrandingTests {
 
     @Test
     void rejectsSiteNamesWithControlCharactersOrTooLong() {
+        // The value shown on one line: raw, its CR LF wrote a line of its own into the startup log.
         assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().siteName("Acme\r\nSet-Cookie: x=1"))
-                .withMessageContaining("branding.site-name");
+                .withMessageContaining("branding.site-name")
+                .withMessageEndingWith(", but was Acme\\r\\nSet-Cookie: x=1");
         assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().siteName("x".repeat(101)))
                 .withMessageContaining("at most 100 characters");
         assertThat(Branding.builder().siteName("  Acme & Co <Ltd>  ").build().siteName()).isEqualTo("Acme & Co <Ltd>");

@@ -163,8 +163,8 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
             String declared = all.put(name, parameter.getValue());
             if (declared != null) {
                 throw new ServletException("Invalid error-pages configuration: context parameter " + PARAMETER_PREFIX
-                        + name + " (" + UserInfo.masked(parameter.getValue()) + ") and the init-parameter " + name
-                        + " (" + UserInfo.masked(declared) + ") of the filter " + FILTER_NAME
+                        + name + " (" + masked(parameter.getValue()) + ") and the init-parameter " + name
+                        + " (" + masked(declared) + ") of the filter " + FILTER_NAME
                         + " the application declares both set " + name + "; keep one");
             }
         }
@@ -184,7 +184,7 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
                 String key = name.substring(PARAMETER_PREFIX.length());
                 if (key.equalsIgnoreCase(MARK_PARAMETER)) {
                     throw new ServletException("Invalid error-pages configuration: " + name + " ("
-                            + UserInfo.masked(context.getInitParameter(name)) + ") is no parameter; the switch is "
+                            + masked(context.getInitParameter(name)) + ") is no parameter; the switch is "
                             + ENABLED_PARAMETER);
                 }
                 String other = sources.putIfAbsent(key, name);
@@ -192,8 +192,8 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
                     // The prefix matches in any case, so Error-Pages.x and error-pages.x both set x, and the
                     // container would keep whichever it enumerated first, without a word.
                     throw new ServletException("Invalid error-pages configuration: context parameters " + other + " ("
-                            + UserInfo.masked(context.getInitParameter(other)) + ") and " + name + " ("
-                            + UserInfo.masked(context.getInitParameter(name))
+                            + masked(context.getInitParameter(other)) + ") and " + name + " ("
+                            + masked(context.getInitParameter(name))
                             + ") both set " + key + "; keep one");
                 }
                 parameters.put(key, context.getInitParameter(name));
@@ -234,8 +234,9 @@ public final class ErrorPagesInitializer implements ServletContainerInitializer 
                 && kept.getInitParameter(MARK_PARAMETER) != null;
     }
 
+    /** A context parameter's value as a message shows it: its user info masked, on one line. */
     private static String masked(@Nullable String value) {
-        return value == null ? "unset" : UserInfo.masked(value);
+        return value == null ? "unset" : ConfigurationErrors.shown(UserInfo.masked(value));
     }
 
     /** The context parameters with the prefix (in any case) but the switch, named as the application wrote them. */

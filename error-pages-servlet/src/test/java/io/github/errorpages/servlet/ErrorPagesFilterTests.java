@@ -107,6 +107,25 @@ class ErrorPagesFilterTests {
     }
 
     /**
+     * A refusal shows the value on one line, its line breaks escaped: a misspelt key's multi-line robots.txt, or a
+     * value refused for its CR LF, wrote lines of their own into the container's startup log.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "robots-txt.fallbak|User-agent: *\\nDisallow: /",
+        "branding.site-name|Acme\\r\\nINFO Server started",
+        "retry-after.format|http-date\\nINFO Server started"})
+    void initRefusalShowsTheValueOnOneLine(String key, String shown) {
+        String value = shown.replace("\\r", "\r").replace("\\n", "\n");
+
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of(key, value))))
+                .isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Invalid error-pages configuration: " + key + " ")
+                .hasMessageEndingWith(", but was " + shown)
+                .satisfies(refused -> assertThat(refused.getMessage()).doesNotContain("\r", "\n"));
+    }
+
+    /**
      * The bounds of 5xx are statuses the filter intercepts: 500 and 599 are accepted, by init-parameter as by the
      * builder, as the message of a refusal says ("500-599").
      */

@@ -258,7 +258,9 @@ public final class ConfigParameters {
         }
         String asWritten = invalid(key, written, message.substring(PREFIX.length() + key.length() + 1, was))
                 .getMessage();
-        return readAs && !shown.equals(written) ? asWritten + " (read as " + shown + ")" : asWritten;
+        // Compared as shown: a value whose control characters the message escapes was not read as another.
+        return readAs && !shown.equals(ConfigurationErrors.shown(written)) ? asWritten + " (read as " + shown + ")"
+                : asWritten;
     }
 
     /**

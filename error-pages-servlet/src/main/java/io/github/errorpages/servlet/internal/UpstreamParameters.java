@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.upstream.UpstreamConfig;
 import java.net.URI;
 import java.util.ArrayList;
@@ -77,9 +78,10 @@ public final class UpstreamParameters {
             String fullKey = "upstreams." + name + "." + key;
             if (worded.startsWith("Invalid error-pages configuration: " + fullKey + " ")
                     && worded.endsWith(", but was " + parsed)) {
-                worded = worded.substring(0, worded.length() - parsed.length()) + value;
+                worded = worded.substring(0, worded.length() - parsed.length()) + ConfigurationErrors.shown(value);
             } else {
-                worded = worded.replace(fullKey + " (" + parsed, fullKey + " (" + value);
+                // Shown as ConfigurationErrors shows a value: "10\ns" reads as 10 s, and its line feed stays escaped.
+                worded = worded.replace(fullKey + " (" + parsed, fullKey + " (" + ConfigurationErrors.shown(value));
             }
         }
         return worded.equals(message) ? refused : ConfigParameters.reworded(refused, worded);

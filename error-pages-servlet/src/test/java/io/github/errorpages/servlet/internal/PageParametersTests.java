@@ -104,14 +104,14 @@ class PageParametersTests {
     /**
      * A folder that is no file-system path (a NUL, which no file system allows; on Windows {@code <}, {@code |},
      * {@code *} and others too) fails startup naming the key and the value, not with the JDK's
-     * {@code InvalidPathException}, which names neither.
+     * {@code InvalidPathException}, which names neither. The NUL is shown escaped, as every control character.
      */
     @Test
     void rejectsATemplateDirectoryThatIsNoPathNamingKeyAndValue() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> PageParameters.config(Map.of("templates.directory", "/etc/acme\0/pages")))
                 .withMessage("Invalid error-pages configuration: templates.directory must be a file-system path, "
-                        + "but was /etc/acme\0/pages");
+                        + "but was /etc/acme\\u0000/pages");
     }
 
     @Test

@@ -56,6 +56,15 @@ class UpstreamParametersTests {
                 .withMessage("Invalid error-pages configuration: " + message);
     }
 
+    /** A duration read across a line break ("10\ns" is 10 s) is named on one line when refused against another. */
+    @Test
+    void timeoutsRefusedAgainstEachOtherAreNamedOnOneLine() {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://127.0.0.1:1", "deadline", "2s", "attempt-timeout", "10\ns")))
+                .withMessage("Invalid error-pages configuration: upstreams.orders.attempt-timeout must not exceed "
+                        + "upstreams.orders.deadline (2s), but was 10\\ns");
+    }
+
     /** ASCII digits only, as every other integer key: Integer.parseInt read ٥٠٣ and fullwidth ５０３ as 503. */
     @ParameterizedTest
     @ValueSource(strings = {"\u0665\u0660\u0663", "\uFF15\uFF10\uFF13", "502, \u0665\u0660\u0663"})
