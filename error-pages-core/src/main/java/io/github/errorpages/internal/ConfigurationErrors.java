@@ -5,11 +5,17 @@ import java.util.Locale;
 /**
  * The one wording of a refused configuration value, shared by every builder and the servlet module's parameters:
  * {@code Invalid error-pages configuration: <key> <rule>, but was <value>}, a blank value named so rather than left
- * as nothing after "but was", and the key and the value on one line ({@link #shown}).
+ * as nothing after "but was", and the key and the value on one line, a long value cut short ({@link #shown}).
  *
  * <p>This class has static methods only and is thread-safe.
  */
 public final class ConfigurationErrors {
+
+    /**
+     * The most characters of a value a message shows. A whole endpoints list fits, not kilobytes (a logo or a
+     * robots.txt under a misspelt key, shown with the whole list of known keys): a startup log line of their size.
+     */
+    public static final int MAX_SHOWN_LENGTH = 256;
 
     private ConfigurationErrors() {
     }
@@ -31,13 +37,24 @@ public final class ConfigurationErrors {
      * C1) or a line or paragraph separator escaped as in a Java literal (a line feed as backslash n, U+0085 as
      * backslash u0085). Those are the values refused for holding one (a site name or URL with a CR LF, which no
      * page may carry), and the values of a misspelt key, which may be a multi-line robots.txt: shown raw, they
-     * wrote lines of their own into the startup log, which could pass for lines of the container's.
+     * wrote lines of their own into the startup log, which could pass for lines of the container's. A value longer
+     * than {@value #MAX_SHOWN_LENGTH} characters is cut there, and its length said.
      *
      * @param value the value
      * @return the value for display, on one line
      */
     public static String shown(Object value) {
-        return value instanceof String text && text.isBlank() ? "an empty value" : oneLine(String.valueOf(value));
+        if (value instanceof String string && string.isBlank()) {
+            return "an empty value";
+        }
+        String text = String.valueOf(value);
+        if (text.length() <= MAX_SHOWN_LENGTH) {
+            return oneLine(text);
+        }
+        // Not between the two halves of a surrogate pair, which would show as a character of its own.
+        int end = Character.isHighSurrogate(text.charAt(MAX_SHOWN_LENGTH - 1)) ? MAX_SHOWN_LENGTH - 1
+                : MAX_SHOWN_LENGTH;
+        return oneLine(text.substring(0, end)) + "... (" + text.length() + " characters)";
     }
 
     /** Not a backslash: a Windows path stays as written, and a character escaped is one no single line can hold. */

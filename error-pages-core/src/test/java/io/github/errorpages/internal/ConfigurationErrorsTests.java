@@ -38,6 +38,22 @@ class ConfigurationErrorsTests {
                 .isEqualTo("Invalid error-pages configuration: retry-after.max\\nINFO x is no parameter, but was 1s");
     }
 
+    /**
+     * A value of kilobytes (a logo or a robots.txt under a misspelt key) is cut short, its length said: it was shown
+     * whole, a startup log line of its size. One of the limit's length, such as an endpoints list, is shown whole.
+     */
+    @Test
+    void cutsALongValueShortSayingItsLength() {
+        String limit = "a".repeat(ConfigurationErrors.MAX_SHOWN_LENGTH);
+
+        assertThat(ConfigurationErrors.shown(limit)).isEqualTo(limit);
+        assertThat(ConfigurationErrors.shown(limit + "b".repeat(5000))).isEqualTo(limit + "... (5256 characters)");
+        // Escaped after the cut, whatever it makes longer; never between the two halves of a surrogate pair.
+        assertThat(ConfigurationErrors.shown("a\n".repeat(150))).isEqualTo("a\\n".repeat(128) + "... (300 characters)");
+        assertThat(ConfigurationErrors.shown("a".repeat(255) + "😀".repeat(10)))
+                .isEqualTo("a".repeat(255) + "... (275 characters)");
+    }
+
     @Test
     void namesABlankValueSo() {
         assertThat(ConfigurationErrors.shown(" \t\n")).isEqualTo("an empty value");

@@ -126,6 +126,20 @@ class ErrorPagesFilterTests {
     }
 
     /**
+     * A misspelt key's value of kilobytes (a logo) is cut short: the message showed it whole, with the whole list of
+     * known keys, a startup log line of 16 KiB.
+     */
+    @Test
+    void initRefusalOfAMisspeltKeyCutsALongValueShort() {
+        String logo = "data:image/png;base64," + "A".repeat(16_000);
+
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of("branding.lgo", logo))))
+                .isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Invalid error-pages configuration: branding.lgo is no parameter")
+                .hasMessageEndingWith(", but was " + logo.substring(0, 256) + "... (16022 characters)");
+    }
+
+    /**
      * The bounds of 5xx are statuses the filter intercepts: 500 and 599 are accepted, by init-parameter as by the
      * builder, as the message of a refusal says ("500-599").
      */
