@@ -138,7 +138,7 @@ import org.slf4j.LoggerFactory;
  *       {@code auto-retry.max}, {@code seo.noindex}, {@code compression.enabled}, {@code cache.max-age},
  *       {@code negotiation.fallback}.</li>
  * </ul>
- * Durations are written {@code 30} (seconds), {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or
+ * Durations are written {@code 30} (seconds), {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h}, {@code 1d} or
  * {@code PT30S}; lists are comma-separated.
  * An unknown parameter or an invalid value fails {@link #init(FilterConfig)} with a message that names the
  * parameter and the value.

@@ -232,7 +232,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@value #UPSTREAM_PARAMETER}: the upstream's name, for logs and metrics (default: the servlet's
  *       name);</li>
- *   <li>{@code endpoints} (required): one or more base URLs, separated by commas, tried in turn;</li>
+ *   <li>{@code endpoints} (required): one or more base URLs, separated by commas or spaces, tried in turn;</li>
  *   <li>the guard's keys without their {@code upstreams.<name>.} prefix: {@code max-attempts},
  *       {@code deadline}, {@code attempt-timeout}, {@code min-attempt-timeout}, {@code retry.statuses},
  *       {@code retry.max-honoured-retry-after}, {@code retry.on-connect-failure-for-unsafe},
