@@ -1847,6 +1847,17 @@ abstract class ReverseProxyServletIntegrationTests {
                 .hasStackTraceContaining("but was 7");
     }
 
+    /** A misspelt key, or an upstream key only the builder takes, is refused as docs/configuration.md says. */
+    @ParameterizedTest
+    @CsvSource({"atempt-timeout, 10s", "retry.backoff.initial, 100ms", "intercept-statuses, 502"})
+    void failsStartupOnAnUnknownParameterNamingTheKnownOnes(String key, String value) {
+        configuredByClass("endpoints", "http://127.0.0.1:1", key, value);
+
+        assertThatThrownBy(configured::start).hasStackTraceContaining("Invalid error-pages configuration: " + key
+                + " is no parameter of ReverseProxyServlet (known: upstream, endpoints, max-attempts, deadline, "
+                + "attempt-timeout,").hasStackTraceContaining(", but was " + value);
+    }
+
     /**
      * A password with a character URLs do not allow, or a misspelt key: the message showed the password, and Jetty
      * logs it.
