@@ -626,6 +626,22 @@ class ReplacementTemplatesTests {
         assertThat(failure[0]).as("the task's failure").isNull();
     }
 
+    /**
+     * A missing folder whose name holds a line feed (a file-system name may) is named on one line, in the refusal
+     * and in the WARN line alike: it went raw into both, a log line of its own.
+     */
+    @Test
+    void aMissingFolderIsNamedOnOneLine() {
+        Path missing = folder.resolve("missing\nINFO started");
+        String shown = folder.toAbsolutePath() + "/missing\\nINFO started";
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(missing).strictTemplatesEnabled(true)))
+                .withMessageEndingWith("(templates.strict is on), but was " + shown);
+        assertThat(StandardError.capture(() -> pages(PageConfig.builder().templateDirectory(missing))))
+                .contains("templates.directory " + shown + " does not exist").doesNotContain("\nINFO started");
+    }
+
     @Test
     void strictModeStopsStartupForABrokenTemplateOrAMissingFolder() throws IOException {
         Path missing = folder.resolve("missing");

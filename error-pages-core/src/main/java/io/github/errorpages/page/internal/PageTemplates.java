@@ -1,6 +1,7 @@
 package io.github.errorpages.page.internal;
 
 import com.github.mustachejava.Mustache;
+import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.page.PageFormat;
 import java.io.StringWriter;
@@ -203,10 +204,12 @@ public final class PageTemplates {
         if (source.exists() || templateFiles().stream().anyMatch(source::contains)) {
             sources.add(source);
         } else if (strict) {
+            // Shown as every refused value is, on one line: a file-system folder's name may hold a line feed.
             throw new IllegalStateException("Invalid error-pages configuration: " + key + " must be " + rule
-                    + " (templates.strict is on), but was " + value);
+                    + " (templates.strict is on), but was " + ConfigurationErrors.shown(value));
         } else {
-            log.warn("error-pages: {} {} does not exist; using the built-in templates", key, value);
+            log.warn("error-pages: {} {} does not exist; using the built-in templates", key,
+                    ConfigurationErrors.shown(value));
         }
     }
 
