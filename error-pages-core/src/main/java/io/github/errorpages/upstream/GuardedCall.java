@@ -355,9 +355,11 @@ final class GuardedCall<T> {
         }
         // The failure of another guard whose call this attempt made (a guarded service method inside this guard's
         // call) may say how long that guard's breakers stay open: a client sent back sooner would be refused (R8).
-        // It may also say that guard retried, or would not: the retries are that layer's (R47).
-        RetryRefusal gaveUp = ProxyStatus.hasError(proxyStatus) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP
-                : isInnerGuardsDecision(failure) ? RetryRefusal.INNER_GUARD_GAVE_UP : null;
+        // It may also say that guard retried, or would not: the retries are that layer's (R47). Its decision comes
+        // first: a Proxy-Status error in the client's exception it failed with (Spring's, read down the chain) is one
+        // it weighed already, and this guard's retry.on-proxy-status-error would otherwise repeat what it retried.
+        RetryRefusal gaveUp = isInnerGuardsDecision(failure) ? RetryRefusal.INNER_GUARD_GAVE_UP
+                : ProxyStatus.hasError(proxyStatus) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP : null;
         return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(),
                 failure.breakerRemainingOpen(), gaveUp, error, now);
     }

@@ -14,13 +14,21 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two layers of guards: a guarded service method ({@code checkout}) whose call runs a {@link GuardedHttpClient} to
@@ -131,6 +139,39 @@ class NestedGuardRetryIntegrationTests {
                 .isEqualTo(RetryRefusal.INNER_GUARD_GAVE_UP);
     }
 
+    /**
+     * An inner guard around a client that throws for a 5xx (Spring's RestClient) whose response carries a
+     * Proxy-Status error, which the inner guard weighed (refused, or retried with retry.on-proxy-status-error): an
+     * outer guard that retries such responses reads the same Proxy-Status down the cause chain, and repeated what
+     * the inner guard decided, 3 or 6 calls instead of 1 or 2.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void proxyStatusTheInnerGuardWeighedIsNotRetriedByTheOuterGuard(boolean innerRetriesIt, @TempDir Path classes)
+            throws Exception { // R47
+        RuntimeException springs = springResponseException(502, "edge; error=connection_timeout", classes);
+        UpstreamGuard inner = UpstreamGuard.builder(fast(URI.create("http://10.0.0.7:8080")).maxAttempts(2)
+                .retryOnProxyStatusErrorEnabled(innerRetriesIt).build()).listener(innerEvents).build();
+        UpstreamGuard outer = UpstreamGuard.builder(UpstreamConfig.builder("checkout")
+                .endpoints(URI.create("http://10.0.0.9:8080"))
+                .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).maxAttempts(3)
+                .retryOnProxyStatusErrorEnabled(true).build()).listener(outerEvents).build();
+        AtomicInteger calls = new AtomicInteger();
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> outer.call(UpstreamRequest.of("GET"), attempt -> inner.call(UpstreamRequest.of("GET"), call -> {
+                    calls.incrementAndGet();
+                    throw springs;
+                })));
+
+        assertThat(calls).hasValue(innerRetriesIt ? 2 : 1);
+        assertThat(innerEvents.refusals()).containsExactly(innerRetriesIt ? RetryRefusal.MAX_ATTEMPTS
+                : RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP);
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
+        assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.INNER_GUARD_GAVE_UP);
+        assertThat(outer.metrics().retries()).isZero();
+    }
+
     private GuardedHttpClient inner(UpstreamConfig.Builder config) {
         return GuardedHttpClient.of(HTTP, UpstreamGuard.builder(config.build()).listener(innerEvents).build());
     }
@@ -145,5 +186,68 @@ class NestedGuardRetryIntegrationTests {
     private static UpstreamFailureException nested(UpstreamGuard outer, GuardedHttpClient inner, HttpRequest request) {
         return catchThrowableOfType(UpstreamFailureException.class, () -> outer.call(UpstreamRequest.of("GET"),
                 attempt -> inner.send(request, BodyHandlers.ofString())));
+    }
+
+    /**
+     * Spring's exception for a 5xx response (RestTemplate's, RestClient's), as the classifier and the guard know it:
+     * by its class name, its status and Proxy-Status read by reflection. Compiled at run time into a loader of its
+     * own: the core's tests have no Spring, and a class of that name among them would shadow Spring's own in the
+     * servlet module's tests, which have this module's test-jar.
+     */
+    private static RuntimeException springResponseException(int status, String proxyStatus, Path classes)
+            throws Exception {
+        Path source = classes.resolve("RestClientResponseException.java");
+        Files.writeString(source, """
+                package org.springframework.web.client;
+
+                public class RestClientResponseException extends RuntimeException {
+                    private final int status;
+                    private final String proxyStatus;
+
+                    public RestClientResponseException(int status, String proxyStatus) {
+                        super(status + " on the upstream's response");
+                        this.status = status;
+                        this.proxyStatus = proxyStatus;
+                    }
+
+                    public Code getStatusCode() {
+                        return new Code(status);
+                    }
+
+                    public Headers getResponseHeaders() {
+                        return new Headers(proxyStatus);
+                    }
+
+                    public static final class Code {
+                        private final int value;
+
+                        Code(int value) {
+                            this.value = value;
+                        }
+
+                        public int value() {
+                            return value;
+                        }
+                    }
+
+                    public static final class Headers {
+                        private final String proxyStatus;
+
+                        Headers(String proxyStatus) {
+                            this.proxyStatus = proxyStatus;
+                        }
+
+                        public String getFirst(String name) {
+                            return "Proxy-Status".equalsIgnoreCase(name) ? proxyStatus : null;
+                        }
+                    }
+                }
+                """);
+        assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
+                source.toString())).as("compiled").isZero();
+        ClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
+                NestedGuardRetryIntegrationTests.class.getClassLoader());
+        return (RuntimeException) loader.loadClass("org.springframework.web.client.RestClientResponseException")
+                .getConstructor(int.class, String.class).newInstance(status, proxyStatus);
     }
 }
