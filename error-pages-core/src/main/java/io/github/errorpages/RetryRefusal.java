@@ -28,8 +28,9 @@ public enum RetryRefusal {
      * or refused a retry or the call itself: the retries belong to the layer nearest the failing upstream (R47), and
      * another attempt would make its calls again, spend what its retry budget held back, or send again what it would
      * not. The failure of a guard with its retries off (one attempt, refused as {@link #NOT_RETRYABLE} or
-     * {@link #MAX_ATTEMPTS}) is retried as any other, as is one the application throws itself (one attempt, no
-     * refusal).
+     * {@link #MAX_ATTEMPTS}, or as {@link #BODY_NOT_REPLAYABLE} for a request it found safe to repeat but whose body
+     * it did not keep: a {@code GuardedHttpClient} with {@code max-attempts} 1 keeps none) is retried as any other,
+     * as is one the application throws itself (one attempt, no refusal).
      */
     INNER_GUARD_GAVE_UP,
     /**

@@ -367,13 +367,17 @@ final class GuardedCall<T> {
     /**
      * Whether the failure an attempt threw is another guard's that retried, or refused a retry or the call itself
      * for what it found (its budget, its deadline, its breakers, the method), rather than because its configuration
-     * allows none: {@link RetryRefusal#INNER_GUARD_GAVE_UP}. A failure a classifier reads from a client's exception,
-     * and one an application builds, is one attempt with no refusal.
+     * allows none: {@link RetryRefusal#INNER_GUARD_GAVE_UP}. A body it did not keep is no such reason: it found the
+     * request safe to repeat (the checks before that one), and this guard's next attempt makes a new request, whose
+     * body this guard's own request answers for; a {@code GuardedHttpClient} with {@code max-attempts} 1 keeps no
+     * body, so it refuses so for any body it sent. A failure a classifier reads from a client's exception, and one an
+     * application builds, is one attempt with no refusal.
      */
     private static boolean isInnerGuardsDecision(UpstreamFailure failure) {
         RetryRefusal refusal = failure.retryRefusal();
         return failure.attempts() != 1
-                || refusal != null && refusal != RetryRefusal.NOT_RETRYABLE && refusal != RetryRefusal.MAX_ATTEMPTS;
+                || refusal != null && refusal != RetryRefusal.NOT_RETRYABLE && refusal != RetryRefusal.MAX_ATTEMPTS
+                && refusal != RetryRefusal.BODY_NOT_REPLAYABLE;
     }
 
     /**

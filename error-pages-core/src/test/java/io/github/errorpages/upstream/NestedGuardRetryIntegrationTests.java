@@ -107,6 +107,25 @@ class NestedGuardRetryIntegrationTests {
         assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.MAX_ATTEMPTS);
     }
 
+    /**
+     * The same for a PUT with a body: an inner GuardedHttpClient with max-attempts 1 keeps no copy of the body, and
+     * refuses its retry as body_not_replayable, for a request it found safe to repeat. The outer guard took that for
+     * the inner guard's decision and made one PUT in all; its attempt sends a new request, body and all.
+     */
+    @Test
+    void bodyTheInnerGuardWithoutRetriesDidNotKeepLeavesTheRetriesToTheOuterGuard() { // R47, R14
+        FaultyUpstream orders = upstreams.start(Behaviour.respond(503, "busy"));
+        GuardedHttpClient inner = inner(fast(orders.uri()).maxAttempts(1));
+
+        UpstreamFailureException thrown = nested(outer(3), inner, request("PUT", "/orders/7", "{\"item\":42}"));
+
+        assertThat(orders.requests()).hasSize(3)
+                .allSatisfy(r -> assertThat(r.bodyText()).isEqualTo("{\"item\":42}"));
+        assertThat(innerEvents.refusals()).containsOnly(RetryRefusal.BODY_NOT_REPLAYABLE);
+        assertThat(thrown.failure().attempts()).isEqualTo(3);
+        assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.MAX_ATTEMPTS);
+    }
+
     /** One the application throws itself, saying which upstream failed how, is an attempt's failure as before. */
     @Test
     void upstreamFailureTheApplicationThrowsIsRetried() { // R14
