@@ -27,10 +27,13 @@ public enum RetryRefusal {
      * it ran (a guarded service method, a {@code GuardedHttpClient} inside this guard's call), and that guard retried,
      * or refused a retry or the call itself: the retries belong to the layer nearest the failing upstream (R47), and
      * another attempt would make its calls again, spend what its retry budget held back, or send again what it would
-     * not. The failure of a guard with its retries off (one attempt, refused as {@link #NOT_RETRYABLE} or
-     * {@link #MAX_ATTEMPTS}, or as {@link #BODY_NOT_REPLAYABLE} for a request it found safe to repeat but whose body
-     * it did not keep: a {@code GuardedHttpClient} with {@code max-attempts} 1 keeps none) is retried as any other,
-     * as is one the application throws itself (one attempt, no refusal).
+     * not. The failure of a guard with its retries off (one attempt, refused as {@link #MAX_ATTEMPTS}, or as
+     * {@link #BODY_NOT_REPLAYABLE} for a request it found safe to repeat but whose body it did not keep: a
+     * {@code GuardedHttpClient} with {@code max-attempts} 1 keeps none) is retried as any other, as is one the
+     * application throws itself (one attempt, no refusal). One it refused as {@link #NOT_RETRYABLE} is not: its
+     * {@code retry.causes} and {@code retry.statuses} say which failures of its upstream are retried, and that
+     * refusal, checked first, does not say whether the request was safe to repeat (R13). This guard reports
+     * {@link #NOT_RETRYABLE} itself when the failure is not retryable by its own configuration either.
      */
     INNER_GUARD_GAVE_UP,
     /**

@@ -21,6 +21,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.tools.ToolProvider;
@@ -124,6 +125,28 @@ class NestedGuardRetryIntegrationTests {
         assertThat(innerEvents.refusals()).containsOnly(RetryRefusal.BODY_NOT_REPLAYABLE);
         assertThat(thrown.failure().attempts()).isEqualTo(3);
         assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.MAX_ATTEMPTS);
+    }
+
+    /**
+     * A failure the inner guard does not retry by its configuration (a 500, not in its retry.statuses) is not
+     * retried by an outer guard whose configuration retries it: that refusal comes before the inner guard's check
+     * of the method, so it does not say whether the request was safe to repeat, and a POST was sent three times.
+     */
+    @Test
+    void failureTheInnerGuardDoesNotRetryIsNotRetriedByAnOuterGuardThatWould() { // R13, R47
+        FaultyUpstream orders = upstreams.start(Behaviour.respond(500, "oops"));
+        GuardedHttpClient inner = inner(fast(orders.uri()).maxAttempts(3));
+        UpstreamGuard outer = UpstreamGuard.builder(UpstreamConfig.builder("checkout")
+                .endpoints(URI.create("http://10.0.0.9:8080"))
+                .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).maxAttempts(3)
+                .retryStatuses(Set.of(500, 502, 503, 504)).build()).listener(outerEvents).build();
+
+        UpstreamFailureException thrown = nested(outer, inner, request("POST", "/orders", "{\"item\":42}"));
+
+        assertThat(orders.requests()).singleElement().satisfies(r -> assertThat(r.method()).isEqualTo("POST"));
+        assertThat(innerEvents.refusals()).containsExactly(RetryRefusal.NOT_RETRYABLE);
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(500);
+        assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.INNER_GUARD_GAVE_UP);
     }
 
     /** One the application throws itself, saying which upstream failed how, is an attempt's failure as before. */
