@@ -29,11 +29,12 @@ public enum RetryRefusal {
      * another attempt would make its calls again, spend what its retry budget held back, or send again what it would
      * not. The failure of a guard with its retries off (one attempt, refused as {@link #MAX_ATTEMPTS}, or as
      * {@link #BODY_NOT_REPLAYABLE} for a request it found safe to repeat but whose body it did not keep: a
-     * {@code GuardedHttpClient} with {@code max-attempts} 1 keeps none) is retried as any other, as is one the
-     * application throws itself (one attempt, no refusal). One it refused as {@link #NOT_RETRYABLE} is not: its
-     * {@code retry.causes} and {@code retry.statuses} say which failures of its upstream are retried, and that
-     * refusal, checked first, does not say whether the request was safe to repeat (R13). This guard reports
-     * {@link #NOT_RETRYABLE} itself when the failure is not retryable by its own configuration either.
+     * {@code GuardedHttpClient} with {@code max-attempts} 1 keeps none) is retried as any other. One refused as
+     * {@link #NOT_RETRYABLE} is not: that guard's {@code retry.causes} and {@code retry.statuses} say which failures
+     * of its upstream are retried, and that refusal, checked first, does not say whether the request was safe to
+     * repeat (R13); this guard reports {@link #NOT_RETRYABLE} itself when its own configuration does not retry the
+     * failure either. A failure the application throws itself (one attempt, no refusal) is retried as any other,
+     * unless its causes hold another guard's failure that is not (the application translated that into its own).
      */
     INNER_GUARD_GAVE_UP,
     /**

@@ -358,7 +358,8 @@ final class GuardedCall<T> {
         // It may also say that guard retried, or would not: the retries are that layer's (R47). Its decision comes
         // first: a Proxy-Status error in the client's exception it failed with (Spring's, read down the chain) is one
         // it weighed already, and this guard's retry.on-proxy-status-error would otherwise repeat what it retried.
-        RetryRefusal gaveUp = isInnerGuardsDecision(failure) ? RetryRefusal.INNER_GUARD_GAVE_UP
+        RetryRefusal gaveUp = isInnerGuardsDecision(failure) || hasInnerGuardsDecision(error)
+                ? RetryRefusal.INNER_GUARD_GAVE_UP
                 : ProxyStatus.hasError(proxyStatus) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP : null;
         return afterFailure(failure.cause(), failure.upstreamStatus(), failure.upstreamRetryAfter(),
                 failure.breakerRemainingOpen(), gaveUp, error, now);
@@ -380,6 +381,23 @@ final class GuardedCall<T> {
         return failure.attempts() != 1
                 || refusal != null && refusal != RetryRefusal.MAX_ATTEMPTS
                         && refusal != RetryRefusal.BODY_NOT_REPLAYABLE;
+    }
+
+    /**
+     * Whether a failure of another guard further down {@code error}'s cause chain than the one classified (the
+     * nearest) says that guard retried or refused: an application that translates the inner guard's failure into one
+     * of its own ({@code new UpstreamFailureException(UpstreamFailure.ofUpstreamStatus(503, null), innerFailure)}),
+     * one attempt with no refusal, still ran the inner guard's attempts, which another attempt would make again.
+     * Bounded as the classifier's walk is, for a cycle of causes.
+     */
+    private static boolean hasInnerGuardsDecision(Throwable error) {
+        Throwable t = error;
+        for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = Causes.of(t)) {
+            if (t instanceof UpstreamFailureException inner && isInnerGuardsDecision(inner.failure())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

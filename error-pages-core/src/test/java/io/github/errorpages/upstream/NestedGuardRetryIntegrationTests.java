@@ -149,6 +149,29 @@ class NestedGuardRetryIntegrationTests {
         assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.INNER_GUARD_GAVE_UP);
     }
 
+    /**
+     * The application translates the inner guard's failure into one of its own, with the inner one as its cause:
+     * the classifier takes the nearest, one attempt with no refusal, and the outer guard made orders 6 GETs again.
+     */
+    @Test
+    void innerGuardsFailureUnderTheApplicationsOwnIsNotRetriedAgain() { // R47
+        FaultyUpstream orders = upstreams.start(Behaviour.respond(503, "busy"));
+        GuardedHttpClient inner = inner(fast(orders.uri()).maxAttempts(2));
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> outer(3).call(UpstreamRequest.of("GET"), attempt -> {
+                    try {
+                        return inner.send(get("/orders"), BodyHandlers.ofString());
+                    } catch (UpstreamFailureException ordersFailed) {
+                        throw new UpstreamFailureException(UpstreamFailure.ofUpstreamStatus(503, null), ordersFailed);
+                    }
+                }));
+
+        assertThat(orders.requestCount()).isEqualTo(2);
+        assertThat(thrown.failure().attempts()).isEqualTo(1);
+        assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.INNER_GUARD_GAVE_UP);
+    }
+
     /** One the application throws itself, saying which upstream failed how, is an attempt's failure as before. */
     @Test
     void upstreamFailureTheApplicationThrowsIsRetried() { // R14
