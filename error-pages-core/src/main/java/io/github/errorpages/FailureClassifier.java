@@ -241,7 +241,13 @@ public final class FailureClassifier {
         return rank;
     }
 
-    /** An extension's upstream status, checked: a failure of another cause or status is not taken. */
+    /**
+     * An extension's upstream status, checked: a failure of another cause or status is not taken. Only the status
+     * and the {@code Retry-After} are, what {@link CauseClassifier#statusFailure} is asked for: the rest of a failure
+     * it built with the builder is a guard's to say (attempts, a retry refused, breakers open), and a guard would
+     * take {@code attempts(0)} or a refusal for another guard's decision not to retry (R47), a breaker's open time
+     * for the page's {@code Retry-After} (R8).
+     */
     private @Nullable UpstreamFailure askStatus(CauseClassifier classifier, Throwable t) {
         try {
             UpstreamFailure told = classifier.statusFailure(t);
@@ -249,7 +255,7 @@ public final class FailureClassifier {
                     || told.upstreamStatus() > 599) {
                 return null;
             }
-            return told;
+            return UpstreamFailure.ofUpstreamStatus(told.upstreamStatus(), told.upstreamRetryAfter());
         } catch (Throwable e) {
             if (failedClassifiers.add(classifier.getClass())) {
                 log.warn("Cause classifier {} failed and is ignored for this exception: {}",

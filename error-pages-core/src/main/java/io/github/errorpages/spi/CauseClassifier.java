@@ -45,8 +45,9 @@ public interface CauseClassifier {
      * the throwable whose cause won. The default knows neither: the failure is a 502 without either.
      *
      * @param throwable the throwable this classifier recognised as an upstream status, never {@code null}
-     * @return the upstream's status, in [500, 599], and the delay of its {@code Retry-After} if it sent one; or
-     *     {@code null} when not known
+     * @return the upstream's status, in [500, 599], and the delay of its {@code Retry-After} if it sent one (the
+     *     rest of the failure, its attempts for one, is ignored: that is the guard's to say); or {@code null} when not
+     *     known
      * @since 0.1.0
      */
     default @Nullable UpstreamFailure statusFailure(Throwable throwable) {

@@ -8,9 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.spi.CauseClassifier;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import java.net.URI;
@@ -21,6 +23,8 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -186,6 +190,47 @@ class NestedGuardRetryIntegrationTests {
 
         assertThat(calls).hasValue(3);
         assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.MAX_ATTEMPTS);
+    }
+
+    /**
+     * A failure a classifier builds from a plain client's exception is one attempt with no refusal, whatever an
+     * extension's statusFailure built: one with attempts(0) (no guard's attempt, its author thought) or a refusal
+     * was taken for another guard's decision, and the call was not retried.
+     */
+    @Test
+    void extensionsStatusFailureIsNoInnerGuardsDecision() { // R47, R14
+        CauseClassifier feignLike = new CauseClassifier() {
+            @Override
+            public Optional<FailureCause> classify(Throwable throwable) {
+                return throwable instanceof IllegalStateException ? Optional.of(FailureCause.UPSTREAM_STATUS)
+                        : Optional.empty();
+            }
+
+            @Override
+            public UpstreamFailure statusFailure(Throwable throwable) {
+                return UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstreamStatus(503)
+                        .upstreamRetryAfter(Duration.ofMillis(1)).attempts(0)
+                        .retryRefusal(RetryRefusal.BREAKER_OPEN).breakerRemainingOpen(Duration.ofHours(1)).build();
+            }
+        };
+        UpstreamGuard outer = UpstreamGuard.builder(UpstreamConfig.builder("checkout")
+                .endpoints(URI.create("http://10.0.0.9:8080"))
+                .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).maxAttempts(3).build())
+                .classifier(FailureClassifier.of(List.of(feignLike))).listener(outerEvents).build();
+        AtomicInteger calls = new AtomicInteger();
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> outer.call(UpstreamRequest.of("GET"), attempt -> {
+                    calls.incrementAndGet();
+                    throw new IllegalStateException("503 from billing");
+                }));
+
+        assertThat(calls).hasValue(3);
+        UpstreamFailure failure = thrown.failure();
+        assertThat(failure.upstreamStatus()).isEqualTo(503);
+        assertThat(failure.upstreamRetryAfter()).isEqualTo(Duration.ofMillis(1));
+        assertThat(failure.retryRefusal()).isEqualTo(RetryRefusal.MAX_ATTEMPTS);
+        assertThat(failure.breakerRemainingOpen()).as("no breaker of checkout's, nor of another guard's").isNull();
     }
 
     @Test
