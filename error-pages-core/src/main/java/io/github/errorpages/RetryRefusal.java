@@ -24,20 +24,17 @@ public enum RetryRefusal {
     UPSTREAM_GATEWAY_GAVE_UP,
     /**
      * The attempt failed with the {@link io.github.errorpages.UpstreamFailureException} of another upstream guard that
-     * it ran (a guarded service method, a {@code GuardedHttpClient} inside this guard's call), and that guard retried,
-     * or refused a retry: the retries belong to the layer nearest the failing upstream (R47), and another attempt would
-     * make its calls again, spend what its retry budget held back, or send again what it would not. (A call it refused
-     * is not retried either, for its cause: its open breakers' {@code destination_unavailable} is never retried,
-     * {@link #NOT_RETRYABLE}, and its full bulkhead's {@code connection_limit_reached} fails this guard's call as this
-     * guard's own full bulkhead would: a rejected call, or a lost retry, the attempt not counted.) The failure of a
-     * guard with its retries off (one attempt, refused as {@link #MAX_ATTEMPTS}, or as {@link #BODY_NOT_REPLAYABLE} for
-     * a request it found safe to repeat but whose body it did not keep: a {@code GuardedHttpClient} with
-     * {@code max-attempts} 1 keeps none) is retried as any other. One refused as {@link #NOT_RETRYABLE} is not: that
-     * guard's {@code retry.causes} and {@code retry.statuses} say which failures of its upstream are retried, and that
-     * refusal, checked first, does not say whether the request was safe to repeat (R13); this guard reports
-     * {@link #NOT_RETRYABLE} itself when its own configuration does not retry the failure either. A failure the
-     * application throws itself (one attempt, no refusal) is retried as any other, unless its causes hold another
-     * guard's failure that is not (the application translated that into its own).
+     * it ran (a guarded service method, a {@code GuardedHttpClient} inside this guard's call), and that guard retried
+     * or refused a retry: the retries belong to the layer nearest the failing upstream (R47), and another attempt
+     * would make its calls again, spend what its retry budget held back, or send again what it would not (R13).
+     *
+     * <p>Left to this guard: the failure of a guard with its retries off, its one attempt refused as
+     * {@link #MAX_ATTEMPTS} (or as {@link #BODY_NOT_REPLAYABLE}: a {@code GuardedHttpClient} with {@code max-attempts}
+     * 1 keeps no body), and a failure the application throws itself (one attempt, no refusal) unless its causes hold
+     * another guard's failure that is not left to this guard. Not left to it: {@link #NOT_RETRYABLE}, checked before
+     * the method, so it does not say whether the request was safe to repeat (a POST's 500). A call the other guard
+     * refused is never retried for its cause: {@code destination_unavailable} is not retryable, and
+     * {@code connection_limit_reached} ends this guard's call as its own full bulkhead would.
      */
     INNER_GUARD_GAVE_UP,
     /**

@@ -366,15 +366,10 @@ final class GuardedCall<T> {
     }
 
     /**
-     * Whether the failure an attempt threw is another guard's that retried, or refused a retry or the call itself:
-     * {@link RetryRefusal#INNER_GUARD_GAVE_UP}. Only a refusal of its one attempt for its {@code max-attempts}, or
-     * for a body it did not keep, leaves the retry to this guard: both come after the checks that the failure is
-     * retryable for that guard's upstream and the request safe to repeat (R13), and this guard's next attempt makes
-     * a new request, whose body this guard's own request answers for (a {@code GuardedHttpClient} with
-     * {@code max-attempts} 1 keeps no body, so it refuses so for any body it sent). Not {@code NOT_RETRYABLE}: that
-     * guard's {@code retry.causes} and {@code retry.statuses} say which failures of its upstream are retried, and
-     * that refusal, the first checked, does not say whether the request was safe to repeat (a POST's 500). A failure
-     * a classifier reads from a client's exception, and one an application builds, is one attempt with no refusal.
+     * Whether the failure an attempt threw is another guard's that retried or refused a retry:
+     * {@link RetryRefusal#INNER_GUARD_GAVE_UP}, whose javadoc says which refusals leave the retry to this guard and
+     * why. A failure a classifier reads from a client's exception, and one an application builds, is one attempt with
+     * no refusal.
      */
     private static boolean isInnerGuardsDecision(UpstreamFailure failure) {
         RetryRefusal refusal = failure.retryRefusal();
