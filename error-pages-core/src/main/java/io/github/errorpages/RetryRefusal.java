@@ -33,8 +33,8 @@ public enum RetryRefusal {
      * 1 keeps no body), and a failure the application throws itself (one attempt, no refusal) unless its causes hold
      * another guard's failure that is not left to this guard. Not left to it: {@link #NOT_RETRYABLE}, checked before
      * the method, so it does not say whether the request was safe to repeat (a POST's 500). A call the other guard
-     * refused is never retried for its cause: {@code destination_unavailable} is not retryable, and
-     * {@code connection_limit_reached} ends this guard's call as its own full bulkhead would.
+     * refused (its breakers open, its bulkhead full) is not retried for its cause, which no guard retries:
+     * {@link #NOT_RETRYABLE}.
      */
     INNER_GUARD_GAVE_UP,
     /**

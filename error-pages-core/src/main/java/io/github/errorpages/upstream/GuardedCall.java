@@ -330,9 +330,11 @@ final class GuardedCall<T> {
             // HttpURLConnection's IOException for a 5xx while fail-on-5xx is off.
             return returned(current, error, now);
         }
-        if (failure.cause() == FailureCause.CONNECTION_LIMIT_REACHED && failure.attempts() == 0) {
+        if (failure.cause() == FailureCause.CONNECTION_LIMIT_REACHED && failure.attempts() == 0
+                && !isAnotherGuards(failure, error)) {
             // The attempt's client held the request back, never sent (its pool of connections full): no attempt of
-            // the upstream, as when the bulkhead is full, so a rejected call, or for a retry a lost one.
+            // the upstream, as when the bulkhead is full, so a rejected call, or for a retry a lost one. (Another
+            // guard's full bulkhead, whose call this attempt made, is no such thing: the attempt ran.)
             current.breaker().releasePermission();
             attempts--;
             guard.counters.attempts.decrement();
@@ -376,6 +378,17 @@ final class GuardedCall<T> {
         return failure.attempts() != 1
                 || refusal != null && refusal != RetryRefusal.MAX_ATTEMPTS
                         && refusal != RetryRefusal.BODY_NOT_REPLAYABLE;
+    }
+
+    /** Whether the classified failure is the one another guard threw (the nearest in the chain, as classified). */
+    private static boolean isAnotherGuards(UpstreamFailure failure, Throwable error) {
+        Throwable t = error;
+        for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = Causes.of(t)) {
+            if (t instanceof UpstreamFailureException thrown) {
+                return thrown.failure() == failure;
+            }
+        }
+        return false;
     }
 
     /**

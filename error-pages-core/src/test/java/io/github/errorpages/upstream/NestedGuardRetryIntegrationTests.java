@@ -15,6 +15,7 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.spi.CauseClassifier;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -231,6 +232,33 @@ class NestedGuardRetryIntegrationTests {
         assertThat(failure.upstreamRetryAfter()).isEqualTo(Duration.ofMillis(1));
         assertThat(failure.retryRefusal()).isEqualTo(RetryRefusal.MAX_ATTEMPTS);
         assertThat(failure.breakerRemainingOpen()).as("no breaker of checkout's, nor of another guard's").isNull();
+    }
+
+    /**
+     * The inner guard's full bulkhead refused its call: the outer guard's attempt ran (checkout's code did), so its
+     * failure is one attempt of checkout's, not retried. It was taken for checkout's own client holding the request
+     * back: checkout's rejected call, {@code attempts=0} in the log line, as if checkout's own bulkhead were full.
+     */
+    @Test
+    void innerGuardsFullBulkheadIsAnAttemptOfTheOuterGuardNotItsRejection() { // R47
+        FaultyUpstream orders = upstreams.start(Behaviour.ok());
+        GuardedHttpClient inner = inner(fast(orders.uri())
+                .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(1).maxWaitDuration(Duration.ZERO).build()));
+        assertThat(inner.guard().bulkhead().tryAcquirePermission()).as("the inner guard's one permit, held").isTrue();
+        UpstreamGuard outer = outer(3);
+
+        UpstreamFailureException thrown = nested(outer, inner, get("/orders"));
+
+        assertThat(orders.requestCount()).isZero();
+        UpstreamFailure failure = thrown.failure();
+        assertThat(failure.upstream()).isEqualTo("checkout");
+        assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(failure.attempts()).isEqualTo(1);
+        assertThat(failure.retryRefusal()).isEqualTo(RetryRefusal.NOT_RETRYABLE);
+        assertThat(outer.metrics().rejectedCalls()).isZero();
+        assertThat(outer.metrics().failedCalls()).isEqualTo(1);
+        assertThat(outer.metrics().attempts()).isEqualTo(1);
+        assertThat(inner.guard().metrics().rejectedCalls()).isEqualTo(1);
     }
 
     @Test
