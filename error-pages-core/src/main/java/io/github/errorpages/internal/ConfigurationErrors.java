@@ -57,8 +57,15 @@ public final class ConfigurationErrors {
         return oneLine(text.substring(0, end)) + "... (" + text.length() + " characters)";
     }
 
-    /** Not a backslash: a Windows path stays as written, and a character escaped is one no single line can hold. */
-    private static String oneLine(String text) {
+    /**
+     * A text on one line, escaped as {@link #shown} escapes a value, whatever its length: for a name that is no
+     * refused value but goes into a log line or a message all the same (a template folder's, which may hold a line
+     * feed). Not a backslash: a Windows path stays as written, and a character escaped is one no single line can hold.
+     *
+     * @param text the text
+     * @return the text, its control characters and line separators escaped
+     */
+    public static String oneLine(String text) {
         StringBuilder shown = null;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -642,6 +642,29 @@ class ReplacementTemplatesTests {
                 .contains("templates.directory " + shown + " does not exist").doesNotContain("\nINFO started");
     }
 
+    /**
+     * An existing folder whose name holds a line feed is named on one line too: in the line each start logs for the
+     * templates it uses, in a broken template's WARN and in templates.strict's refusal of it. They named it raw, as a
+     * missing one was, a log line of its own.
+     */
+    @Test
+    void anExistingFolderIsNamedOnOneLine() throws IOException {
+        Path shop = Files.createDirectory(folder.resolve("shop\nINFO started"));
+        String shown = folder.toAbsolutePath() + "/shop\\nINFO started/";
+        Files.writeString(shop.resolve("503.txt.mustache"), "Acme {{status}}", StandardCharsets.UTF_8);
+
+        assertThat(StandardError.capture(() -> pages(PageConfig.builder().templateDirectory(shop))))
+                .contains("503.txt.mustache from " + shown).doesNotContain("\nINFO started");
+
+        Files.writeString(shop.resolve("503.txt.mustache"), "{{/closed-without-opening}}", StandardCharsets.UTF_8);
+        assertThat(StandardError.capture(() -> pages(PageConfig.builder().templateDirectory(shop))))
+                .contains("503.txt.mustache in " + shown).doesNotContain("\nINFO started");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(shop).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 503.txt.mustache in " + shown)
+                .withMessageNotContaining("\nINFO started");
+    }
+
     @Test
     void strictModeStopsStartupForABrokenTemplateOrAMissingFolder() throws IOException {
         Path missing = folder.resolve("missing");

@@ -1,5 +1,6 @@
 package io.github.errorpages.page.internal;
 
+import io.github.errorpages.internal.ConfigurationErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -178,7 +179,9 @@ public abstract sealed class TemplateSource {
 
         @Override
         public String describe() {
-            return root + "/";
+            // On one line, as a missing folder is named: the folder's name may hold a line feed, and every start
+            // logs where its templates come from (and a broken one's WARN, or templates.strict's refusal, names it).
+            return ConfigurationErrors.oneLine(root + "/");
         }
     }
 }
