@@ -331,7 +331,7 @@ final class GuardedCall<T> {
             return returned(current, error, now);
         }
         if (failure.cause() == FailureCause.CONNECTION_LIMIT_REACHED && failure.attempts() == 0
-                && !isAnotherGuards(failure, error)) {
+                && !isAnotherGuards(failure)) {
             // The attempt's client held the request back, never sent (its pool of connections full): no attempt of
             // the upstream, as when the bulkhead is full, so a rejected call, or for a retry a lost one. (Another
             // guard's full bulkhead, whose call this attempt made, is no such thing: the attempt ran.)
@@ -380,15 +380,15 @@ final class GuardedCall<T> {
                         && refusal != RetryRefusal.BODY_NOT_REPLAYABLE;
     }
 
-    /** Whether the classified failure is the one another guard threw (the nearest in the chain, as classified). */
-    private static boolean isAnotherGuards(UpstreamFailure failure, Throwable error) {
-        Throwable t = error;
-        for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = Causes.of(t)) {
-            if (t instanceof UpstreamFailureException thrown) {
-                return thrown.failure() == failure;
-            }
-        }
-        return false;
+    /**
+     * Whether a failure is another guard's: one names its upstream, and a client's that held the request back does
+     * not (the classifier's for a full pool, the proxy's Jetty transport's and stopped client's, thrown as an
+     * {@link UpstreamFailureException} of 0 attempts from inside this guard's attempt). Told by the name, not by
+     * whether an exception was thrown for it, nor where in the chain: those of the proxy's own client are thrown too,
+     * and another guard's may reach this one only as a suppressed exception, where the classifier finds it as well.
+     */
+    private boolean isAnotherGuards(UpstreamFailure failure) {
+        return !failure.upstream().isEmpty() && !failure.upstream().equals(guard.name());
     }
 
     /**

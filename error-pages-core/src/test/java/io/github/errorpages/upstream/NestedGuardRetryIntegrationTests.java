@@ -16,6 +16,8 @@ import io.github.errorpages.spi.CauseClassifier;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -259,6 +261,39 @@ class NestedGuardRetryIntegrationTests {
         assertThat(outer.metrics().failedCalls()).isEqualTo(1);
         assertThat(outer.metrics().attempts()).isEqualTo(1);
         assertThat(inner.guard().metrics().rejectedCalls()).isEqualTo(1);
+    }
+
+    /**
+     * The same when the inner guard's refusal reaches the outer guard only as a suppressed exception (the application
+     * fell back to a cache, and threw its miss with the inner failure suppressed), where the classifier finds it too:
+     * the outer guard looked for it among the causes only, and took it for its own client holding the request back.
+     * (A client's own refusal names no upstream, and stays a rejected call: UpstreamGuardTests.)
+     */
+    @Test
+    void innerGuardsFullBulkheadSuppressedByTheApplicationsOwnFailureIsAnAttemptToo() { // R47
+        FaultyUpstream orders = upstreams.start(Behaviour.ok());
+        GuardedHttpClient inner = inner(fast(orders.uri())
+                .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(1).maxWaitDuration(Duration.ZERO).build()));
+        assertThat(inner.guard().bulkhead().tryAcquirePermission()).as("the inner guard's one permit, held").isTrue();
+        UpstreamGuard outer = outer(3);
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> outer.call(UpstreamRequest.of("GET"), attempt -> {
+                    try {
+                        return inner.send(get("/orders"), BodyHandlers.ofString());
+                    } catch (UpstreamFailureException ordersFull) {
+                        IOException cacheMiss = new IOException("no cached orders either");
+                        cacheMiss.addSuppressed(ordersFull);
+                        throw new UncheckedIOException(cacheMiss);
+                    }
+                }));
+
+        UpstreamFailure failure = thrown.failure();
+        assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+        assertThat(failure.attempts()).isEqualTo(1);
+        assertThat(failure.retryRefusal()).isEqualTo(RetryRefusal.NOT_RETRYABLE);
+        assertThat(outer.metrics().rejectedCalls()).isZero();
+        assertThat(outer.metrics().attempts()).isEqualTo(1);
     }
 
     @Test
