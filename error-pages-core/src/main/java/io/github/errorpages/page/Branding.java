@@ -292,7 +292,8 @@ public final class Branding {
                 }
                 dataUri = value;
             } else {
-                throw invalid("branding.logo", abbreviate(value), "must be an inline <svg> or a "
+                // Masked as the links are: the value refused here is mostly a logo's URL, which may hold a token.
+                throw invalid("branding.logo", abbreviate(UserInfo.masked(value)), "must be an inline <svg> or a "
                         + "data:image/(png|gif|jpeg|webp|svg+xml);base64 URI");
             }
             if (dataUri.length() > MAX_LOGO_LENGTH) {

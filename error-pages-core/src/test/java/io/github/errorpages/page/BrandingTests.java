@@ -91,6 +91,19 @@ class BrandingTests {
                 .withMessageContaining("branding.home-url");
     }
 
+    /**
+     * A logo given as a URL, which is refused (an inline SVG or a data: URI only), is named without its user info
+     * too: a CDN's URL with a token in it went whole into the startup log.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://ops:s3cret@cdn.acme.example/logo.png", "http://token@cdn.acme.example/logo.svg"})
+    void refusesALogoUrlWithoutRepeatingItsUserInfo(String url) { // R36
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().logo(url))
+                .withMessageContaining("branding.logo must be an inline <svg> or a data:image/")
+                .withMessageContaining("***@cdn.acme.example/logo.")
+                .withMessageNotContaining("s3cret").withMessageNotContaining("token");
+    }
+
     @Test
     void keepsValidLinks() {
         Branding branding = Branding.builder().homeUrl("https://acme.example/").supportUrl("/help?topic=outage")
