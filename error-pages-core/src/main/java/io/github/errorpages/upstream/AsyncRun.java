@@ -65,6 +65,11 @@ final class AsyncRun<T> {
             return;
         }
         Attempt attempt;
+        // Resilience4j's bulkhead refuses a thread whose interrupt flag is set even when it makes nobody wait (it
+        // asks its semaphore with a timeout, zero too): a caller that kept an interrupt of its own, as one should
+        // after catching an InterruptedException, had a call that blocks nowhere cancelled as interrupted. Only a
+        // bulkhead that makes this thread wait takes an interrupt for the caller's abort; the flag is kept.
+        boolean keptInterrupt = !guarded.mayQueue() && Thread.interrupted();
         try {
             attempt = guarded.begin(result::isDone);
         } catch (RuntimeException rejected) {
@@ -83,6 +88,10 @@ final class AsyncRun<T> {
             // is thrown on, for the executor's thread (a retry) or the caller (the first attempt) to see.
             result.completeExceptionally(error);
             throw error;
+        } finally {
+            if (keptInterrupt) {
+                Thread.currentThread().interrupt();
+            }
         }
         CompletableFuture<T> started;
         try {

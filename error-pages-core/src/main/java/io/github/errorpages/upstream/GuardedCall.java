@@ -175,7 +175,7 @@ final class GuardedCall<T> {
     }
 
     /** Whether the bulkhead makes a call wait for a permit rather than refusing it at once. */
-    private boolean mayQueue() {
+    boolean mayQueue() {
         return !guard.bulkhead().getBulkheadConfig().getMaxWaitDuration().isZero();
     }
 

@@ -189,6 +189,33 @@ class BulkheadWaitTests {
     }
 
     /**
+     * A bulkhead that never queues (the default) makes nobody wait, so an interrupt the caller's thread kept from
+     * before (as one should, having caught an InterruptedException) is no abort of an asynchronous call, which
+     * blocks nowhere: the call is made, and the flag stays the caller's. Resilience4j's bulkhead refuses an
+     * interrupted thread all the same (it asks its semaphore with a timeout of zero), and the call was cancelled as
+     * interrupted.
+     */
+    @Test
+    void aKeptInterruptDoesNotCancelAnAsynchronousCallTheBulkheadMakesNoOneWaitFor() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).build()).listener(events).build();
+
+        Thread.currentThread().interrupt();
+        CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"),
+                attempt -> CompletableFuture.completedFuture("answered"));
+        boolean interrupted = Thread.interrupted();
+
+        assertThat(interrupted).as("the caller's interrupt, kept").isTrue();
+        assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("answered");
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(metrics.successfulCalls()).isEqualTo(1);
+        assertThat(metrics.abortedCalls()).isZero();
+        assertThat(metrics.attempts()).isEqualTo(1);
+        assertThat(events.of(UpstreamEvent.CallAborted.class)).isEmpty();
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+    }
+
+    /**
      * A call cancelled while its retry waits for a permit makes no retry: the retry's thread, given the permit (or
      * not) when the wait ends, found the call ended. It called the upstream for nobody, or, when the wait ended
      * without a permit, recorded the caller's cancel as a failed call that marked the upstream failing.
