@@ -81,8 +81,8 @@ final class GuardedCall<T> {
      *     its permit left less time than an attempt needs ({@code min-attempt-timeout}; for the first attempt at
      *     most half the deadline): for the first attempt a rejection without any upstream call, for a retry the
      *     previous attempt's failure
-     * @throws InterruptedException when the thread was interrupted while the bulkhead made it wait (the call is
-     *     then aborted)
+     * @throws InterruptedException when the thread was interrupted while the bulkhead made it wait, or before (the
+     *     bulkhead refuses an interrupted thread, waiting or not): the call is then aborted
      */
     Attempt begin() throws InterruptedException {
         return begin(() -> false);
@@ -140,8 +140,11 @@ final class GuardedCall<T> {
             chosen.breaker().releasePermission();
             if (Thread.interrupted()) {
                 // The caller was interrupted while the bulkhead made it wait (Resilience4j gives up and sets the
-                // flag again): the caller's abort, as an interrupt during an attempt is, not the local limit's.
-                InterruptedException interrupted = new InterruptedException("interrupted waiting for a bulkhead permit");
+                // flag again), or before: Resilience4j refuses an interrupted thread even when it would not wait. The
+                // caller's abort, as an interrupt during an attempt is, not the local limit's; no attempt is made,
+                // which would send the request only to cancel it (the JDK's send starts the exchange, then waits).
+                InterruptedException interrupted = new InterruptedException(mayQueue()
+                        ? "interrupted waiting for a bulkhead permit" : "interrupted before the attempt");
                 abort(interrupted);
                 throw interrupted;
             }

@@ -131,7 +131,8 @@ public sealed interface UpstreamEvent {
      *
      * @param upstream the upstream's name
      * @param attempts the attempts it started, at least 1 but for a call interrupted or cancelled while the bulkhead
-     *     made its first attempt wait ({@code maxWaitDuration}): 0
+     *     made its first attempt wait ({@code maxWaitDuration}), or a blocking call begun on a thread interrupted
+     *     already: 0
      * @param elapsed the time from its start to its end
      * @param reason the class of the exception it ended with, e.g. {@link java.util.concurrent.CancellationException};
      *     only the class, since the exception's message may hold request data

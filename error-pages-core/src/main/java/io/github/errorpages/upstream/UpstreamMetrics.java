@@ -5,7 +5,8 @@ package io.github.errorpages.upstream;
  * failure or an abort, so once no call is running
  * {@code calls == successfulCalls + failedCalls + abortedCalls} and
  * {@code attempts == calls - rejectedCalls + retries - lostRetries} hold; but for a call whose caller aborted it while
- * the bulkhead made its first attempt wait ({@code maxWaitDuration}), which started none: by one for each.
+ * the bulkhead made its first attempt wait ({@code maxWaitDuration}), or a blocking call begun on a thread interrupted
+ * already, which started none: by one for each.
  *
  * <p>Each counter is exact; a snapshot taken while calls are running is not atomic across counters.
  * Instances are immutable and thread-safe.

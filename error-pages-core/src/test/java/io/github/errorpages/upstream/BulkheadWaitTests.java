@@ -189,6 +189,33 @@ class BulkheadWaitTests {
     }
 
     /**
+     * A blocking call begun on a thread interrupted already ends at once with the InterruptedException, no attempt
+     * made (the JDK's send would start the exchange, only to cancel it), whether or not the bulkhead queues: an
+     * abort of 0 attempts, as one interrupted in the bulkhead's wait, which the counters and the event say.
+     */
+    @Test
+    void aBlockingCallOnAnInterruptedThreadIsAbortedBeforeItsFirstAttempt() {
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).build()).listener(events).build();
+        AtomicBoolean called = new AtomicBoolean();
+
+        Thread.currentThread().interrupt();
+        InterruptedException thrown = catchThrowableOfType(InterruptedException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> called.getAndSet(true)));
+
+        assertThat(Thread.interrupted()).as("consumed, as by any method that throws it").isFalse();
+        assertThat(thrown).hasMessage("interrupted before the attempt");
+        assertThat(called).isFalse();
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(metrics.abortedCalls()).isEqualTo(1);
+        assertThat(metrics.attempts()).isZero();
+        assertThat(metrics.rejectedCalls()).isZero();
+        assertThat(events.of(UpstreamEvent.CallAborted.class)).singleElement()
+                .satisfies(aborted -> assertThat(aborted.attempts()).isZero());
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+    }
+
+    /**
      * A bulkhead that never queues (the default) makes nobody wait, so an interrupt the caller's thread kept from
      * before (as one should, having caught an InterruptedException) is no abort of an asynchronous call, which
      * blocks nowhere: the call is made, and the flag stays the caller's. Resilience4j's bulkhead refuses an
