@@ -62,7 +62,8 @@ import org.jspecify.annotations.Nullable;
  * caller, who must close it. The attempt's timeout bounds the attempt until the handler has made its body: a
  * handler that reads the whole body ({@code ofString()}) gets it within the attempt's timeout or the attempt
  * fails with {@code http_response_timeout}; a streamed body is not bounded once it is handed over. The guard's
- * bulkhead permit is released when the head arrives; it does not bound the time spent streaming the body. The
+ * bulkhead permit is released when the attempt ends: for a streamed body when the head arrives (it does not bound the
+ * time spent streaming the body), for a body the handler reads whole once it is read. The
  * endpoint's circuit breaker, while closed, records the call when the body ends ({@link BodyOutcome}): a streamed
  * body the upstream breaks off (its connection reset or closed early) is a failure, with an
  * {@link UpstreamEvent.BodyBrokenOff} event, although its head arrived, and the {@code IOException} its reader gets
