@@ -1,6 +1,5 @@
 package io.github.errorpages.internal;
 
-import java.util.Locale;
 
 /**
  * The one rule for an upstream's name, shared by the configuration ({@code upstreams.<name>}) and the failures that
@@ -46,23 +45,7 @@ public final class UpstreamNames {
      * @return the name for display
      */
     public static String quoted(String name) {
-        StringBuilder shown = new StringBuilder(name.length() + 2).append('\'');
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            switch (c) {
-                case '\\' -> shown.append("\\\\");
-                case '\n' -> shown.append("\\n");
-                case '\r' -> shown.append("\\r");
-                case '\t' -> shown.append("\\t");
-                default -> {
-                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') {
-                        shown.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
-                    } else {
-                        shown.append(c);
-                    }
-                }
-            }
-        }
-        return shown.append('\'').toString();
+        // A backslash too, which no name holds: the escapes stay readable as such. The rest as every refused value.
+        return "'" + ConfigurationErrors.oneLine(name.replace("\\", "\\\\")) + "'";
     }
 }

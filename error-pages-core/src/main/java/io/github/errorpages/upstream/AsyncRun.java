@@ -69,7 +69,8 @@ final class AsyncRun<T> {
         // asks its semaphore with a timeout, zero too): a caller that kept an interrupt of its own, as one should
         // after catching an InterruptedException, had a call that blocks nowhere cancelled as interrupted. Only a
         // bulkhead that makes this thread wait takes an interrupt for the caller's abort; the flag is kept.
-        boolean keptInterrupt = !guarded.mayQueue() && Thread.interrupted();
+        // Asked in this order so that an attempt on a thread with no interrupt, nearly every one, reads nothing else.
+        boolean keptInterrupt = Thread.currentThread().isInterrupted() && !guarded.mayQueue() && Thread.interrupted();
         try {
             attempt = guarded.begin(result::isDone);
         } catch (RuntimeException rejected) {
