@@ -147,9 +147,11 @@ import org.slf4j.LoggerFactory;
  * upstream (the breaker does not count it; a client still there gets 408, or 400 or the container's 413 for a
  * body it did not send whole or sent malformed or too large, and the connection is closed; Tomcat closes it
  * without an answer when its own read timeout ends a stall the Jetty transport waits on without blocking); a
- * response body is read one buffer at a time, as the client takes it. Bytes are flushed to the client when the response buffer fills, so a failure
- * within the first buffer of a body still gets a clean page; a {@code text/event-stream} is flushed as it
- * arrives, its head at once, before the first event (a failure after it aborts the response).
+ * response body is read one buffer at a time, as the client takes it. Bytes are flushed to the client when the
+ * response buffer fills, so a failure within the first buffer of a body still gets a clean page; a
+ * {@code text/event-stream} is flushed as it arrives, its head at once, before the first event (a failure after it
+ * aborts the response), and a stream quiet for {@code body-idle-timeout} is ended as a whole response, which counts
+ * nothing against the upstream (see {@link Builder#bodyIdleTimeout(Duration)}).
  *
  * <p><b>Transports and threads</b> ({@link ProxyTransport}, init-parameter {@value #TRANSPORT_PARAMETER}).
  * By default the servlet forwards with Jetty's non-blocking {@code HttpClient} when
@@ -1074,9 +1076,11 @@ public final class ReverseProxyServlet extends HttpServlet {
      * @param length the body's length as relayed ({@code Content-Length}), or -1 when it has none. The JDK's client
      *     holds an HTTP/1.1 body to it, but not an HTTP/2 one: bytes beyond it, or fewer, made the container answer
      *     with its own 500, naming the exception.
+     * @param eventStream whether the body is an event stream ({@code text/event-stream}): each part is flushed as it
+     *     comes, and a stream without a length quiet for {@code body-idle-timeout} ends as a whole body
      */
     private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            IdleTimeoutBodySubscriber.Body in, boolean flushEachPart, long length) throws IOException {
+            IdleTimeoutBodySubscriber.Body in, boolean eventStream, long length) throws IOException {
         ServletOutputStream out = BodyWrites.outputStream(response);
         long left = length;
         while (true) {
@@ -1089,6 +1093,16 @@ public final class ReverseProxyServlet extends HttpServlet {
                             : new ProtocolException("the upstream's body is longer than its Content-Length " + length);
                 }
             } catch (IOException upstreamFailed) {
+                if (eventStream && length < 0 && in.timedOut()) {
+                    // Quiet between events, as event streams are: ended whole (close() reports the body complete),
+                    // which an EventSource reconnects to as it does to a failed stream. Counted as a read timeout,
+                    // the quiet streams of a healthy upstream opened its breaker. Also how a client that left a quiet
+                    // stream is found out: this thread writes nothing to it meanwhile. (Not a stream of announced
+                    // length, whose stall cuts it short of that length: a failure.)
+                    log.debug("Ended an event stream of upstream {} quiet for {} ms", proxy.guard.name(),
+                            proxy.bodyIdleTimeout.toMillis());
+                    return;
+                }
                 // The upstream failed mid-body: counted against it, and answered with a page if nothing was committed
                 // yet, else with an aborted response.
                 log.debug("Upstream {} failed mid-body for {} {}", proxy.guard.name(), request.getMethod(),
@@ -1119,7 +1133,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             left -= left >= 0 ? part.remaining() : 0;
             // A failing write means the client went away: it propagates to the container as it is.
             BodyWrites.write(out, part);
-            if (flushEachPart && in.available() == 0) {
+            if (eventStream && in.available() == 0) {
                 out.flush();
             }
         }
@@ -1744,6 +1758,13 @@ public final class ReverseProxyServlet extends HttpServlet {
          * {@value #BODY_IDLE_TIMEOUT_PARAMETER}); a stalled body then counts as a read timeout. Only the upstream's
          * time counts: how long the client may take nothing of the body is {@link #clientIdleTimeout(Duration)}.
          * Default {@link #DEFAULT_BODY_IDLE_TIMEOUT}.
+         *
+         * <p>An event stream ({@code text/event-stream}) is quiet between events, for as long as nothing happens:
+         * one without a {@code Content-Length} quiet for this long is ended as a whole response, counting nothing
+         * against the upstream, and a browser's {@code EventSource} reconnects (sending {@code Last-Event-ID}). That
+         * is also how a client that left a quiet stream is found out, and its upstream connection closed. Where
+         * reconnects are unwanted, have the upstream send a comment line ({@code ":"}) more often than this, as a
+         * heartbeat, or raise it.
          *
          * @param timeout at least a millisecond, at most {@link #MAX_BODY_IDLE_TIMEOUT}
          * @return this builder

@@ -3503,7 +3503,7 @@ abstract class ReverseProxyServletIntegrationTests {
      * An HTTP/2 client that resets its stream while the upstream's event stream is quiet: the container reports it,
      * and the upstream's connection is closed at once, the call not blamed on the upstream. The relay waited for a
      * write of its own to fail, which a quiet stream never makes: the connection stayed open, and counted against
-     * the servlet's connections, until the upstream's next event or the body idle timeout (hours for event streams).
+     * the servlet's connections, until the upstream's next event or the body idle timeout (ten minutes here).
      */
     @Test
     void http2ClientResettingAQuietEventStreamClosesTheUpstreamsConnection() throws Exception {

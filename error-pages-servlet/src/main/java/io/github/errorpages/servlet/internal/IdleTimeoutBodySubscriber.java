@@ -120,6 +120,7 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
         private @Nullable ByteBuffer current;
         private boolean demanded = true; // onSubscribe asks for the first list
         private boolean done;
+        private boolean timedOut;
         private volatile @Nullable BodyOutcome outcome;
 
         /** Also keeps the call's bulkhead permit until the end: the thread that reads the body waits for it. */
@@ -170,6 +171,14 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
          */
         public @Nullable ByteBuffer readBuffer() throws IOException {
             return next();
+        }
+
+        /**
+         * @return whether a read ended because no bytes arrived within the idle timeout (and ended the body), not
+         *     because the body failed or the thread was interrupted
+         */
+        public boolean timedOut() {
+            return timedOut;
         }
 
         @Override
@@ -254,7 +263,8 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
                 throw new java.io.InterruptedIOException("interrupted while waiting for the upstream's body");
             }
             if (item == null) {
-                end(); // the timeout is reported as the failure it is, by the reader
+                timedOut = true;
+                end(); // the timeout is reported by the reader: a failure, or an event stream's quiet end
                 throw new SocketTimeoutException("Read timed out: no bytes of the body for " + idleTimeout.toMillis()
                         + " ms");
             }

@@ -805,6 +805,8 @@ public final class JettyForwarder {
         private boolean withBody;
         private boolean eventStream;
         private volatile boolean clientGone;
+        /** Whether the sweep ended an event stream quiet for {@code body-idle-timeout}: a whole body, no failure. */
+        private volatile boolean endedQuiet;
         /** Why the container refused the client's stream ({@link BodyWrites#outputStream}), ending the relay. */
         private volatile @Nullable IllegalStateException refused;
         /** Why the client was given up on, a part having waited for it longer than {@code client-idle-timeout}. */
@@ -1159,9 +1161,10 @@ public final class JettyForwarder {
 
         /**
          * Ends the exchange when no part of the body arrived for {@code body-idle-timeout} while one was asked
-         * for. While the client has not taken the last part, the next is not asked for: that wait is the client's,
-         * and the upstream's idle time starts again once the client took it. A client that leaves a part waiting
-         * longer than {@code client-idle-timeout} is given up on, its response aborted: Tomcat bounds no wait of a non-blocking
+         * for: as the upstream's failure, but an event stream as a whole body ({@link #endedQuiet}). While the client
+         * has not taken the last part, the next is not asked for: that wait is the client's, and the upstream's idle
+         * time starts again once the client took it. A client that leaves a part waiting longer than
+         * {@code client-idle-timeout} is given up on, its response aborted: Tomcat bounds no wait of a non-blocking
          * write over HTTP/2 (a stream whose window stays shut), which held the upstream's connection, one of
          * {@code max-connections}, for as long as the client kept its stream open.
          */
@@ -1191,6 +1194,15 @@ public final class JettyForwarder {
             }
             if (now - lastContentNanos >= TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis)) {
                 bodies.remove(this);
+                if (eventStream && announcedLength < 0) {
+                    // Quiet between events, as event streams are: ended whole, which an EventSource reconnects to
+                    // as it does to a failed stream. Counted as a read timeout, the quiet streams of a healthy
+                    // upstream opened its breaker. Also how a client that left a quiet stream is found out. (Not
+                    // a stream of announced length, whose stall cuts it short of that length: a failure.)
+                    endedQuiet = true;
+                    log.debug("Ended an event stream of upstream {} quiet for {} ms", guard.name(),
+                            bodyIdleTimeoutMillis);
+                }
                 upstream.abort(new TimeoutException("no part of the body within " + bodyIdleTimeoutMillis + " ms"));
             }
         }
@@ -1404,10 +1416,11 @@ public final class JettyForwarder {
 
         /**
          * @return a relayed body's end: {@link ExchangeOutcome#DONE} if whole (also when the rest of the upload, not
-         *     forwarded, failed the exchange: {@link #stopForwarding}) or its client left, else the failure
+         *     forwarded, failed the exchange: {@link #stopForwarding}), an event stream ended quiet, or its client
+         *     left, else the failure
          */
         private Object endOf(@Nullable Throwable failure) {
-            return failure == null || clientGone || ForwardedBody.UploadStopped.isIn(failure) ? DONE
+            return failure == null || clientGone || endedQuiet || ForwardedBody.UploadStopped.isIn(failure) ? DONE
                     : stopped ? cutByStop(failure) : translate(failure);
         }
 

@@ -1,0 +1,227 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.errorpages.testing.Await;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Server-sent events through the proxy: a stream that is quiet for longer than {@code body-idle-timeout} is ended as a
+ * whole response, not as a body the upstream broke off. A quiet stream is what an event stream does between events:
+ * counted as a read timeout, every quiet stream of a healthy upstream was a failure, and four of them opened its
+ * breaker, every other request to it then answered with a 503. A browser's {@code EventSource} reconnects to a stream
+ * that ended (with {@code Last-Event-ID}) as it does to one that failed, so the client loses nothing it would not have
+ * lost anyway. A stream the upstream breaks off still counts against it. Runs once per {@link ProxyTransport}
+ * ({@link ReverseProxyServletEventStreamJettyTransportIntegrationTests},
+ * {@link ReverseProxyServletEventStreamJdkTransportIntegrationTests}).
+ */
+abstract class ReverseProxyServletEventStreamIntegrationTests {
+
+    private static final String EVENT_STREAM_HEAD =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    private static final String FIRST_EVENT = "d\r\ndata: first\n\n\r\n"; // a chunk of 13 bytes
+    /** Opens after two failures of the last four calls: a stream counted as failed would open it at once. */
+    private static final CircuitBreakerConfig QUICK_TO_OPEN = CircuitBreakerConfig.custom()
+            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED).slidingWindowSize(4)
+            .minimumNumberOfCalls(2).failureRateThreshold(50).waitDurationInOpenState(Duration.ofMinutes(1)).build();
+
+    private final ProxyTransport transport;
+    private JettyServer proxy;
+
+    ReverseProxyServletEventStreamIntegrationTests(ProxyTransport transport) {
+        this.transport = transport;
+    }
+
+    @AfterEach
+    void stopProxy() {
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+
+    /**
+     * Quiet streams of a healthy upstream, with and without asynchronous support (the Jetty transport then writes
+     * with blocking writes on the container's thread): each ends as a whole response once quiet for the body idle
+     * timeout, its upstream connection closed, and the breaker stays closed with no failure and no broken body.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void quietEventStreamsEndWholeAndCountNothingAgainstTheUpstream(boolean asyncSupported) throws Exception {
+        CompletableFuture<Boolean> closedByTheProxy = new CompletableFuture<>();
+        try (FaultyUpstream events = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw(EVENT_STREAM_HEAD + FIRST_EVENT);
+            closedByTheProxy.complete(exchange.awaitClosedByClient(Duration.ofSeconds(20)));
+        })) {
+            UpstreamGuard guard = guard(events);
+            proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport)
+                    .bodyIdleTimeout(Duration.ofMillis(300)).build(), asyncSupported).start();
+
+            for (int stream = 1; stream <= 3; stream++) {
+                HttpResponse<InputStream> response = Client.stream("GET", proxy.uri("/feed"), "text/event-stream");
+
+                assertThat(response.statusCode()).isEqualTo(200);
+                try (BufferedReader lines = lines(response)) {
+                    assertThat(lines.readLine()).isEqualTo("data: first");
+                    assertThat(lines.readLine()).isEmpty();
+                    assertThat(lines.readLine()).as("the end of stream %d, whole (no IOException)", stream).isNull();
+                }
+            }
+
+            assertThat(closedByTheProxy.get(20, TimeUnit.SECONDS)).as("the upstream's connection closed").isTrue();
+            Await.until(() -> guard.metrics().successfulCalls() == 3, "the three calls recorded");
+            assertThat(guard.metrics().brokenBodies()).isZero();
+            assertThat(guard.metrics().failedCalls()).isZero();
+            assertThat(breaker(guard).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+            assertThat(breaker(guard).getMetrics().getNumberOfFailedCalls()).isZero();
+        }
+    }
+
+    /** A stream whose events come more often than the body idle timeout is relayed to its end, however long. */
+    @Test
+    void eventStreamThatKeepsSendingOutlivesTheBodyIdleTimeout() throws Exception {
+        try (FaultyUpstream events = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw(EVENT_STREAM_HEAD);
+            for (int event = 0; event < 6; event++) {
+                exchange.await(Duration.ofMillis(250)); // the upstream's pace, six times a quarter of the timeout
+                exchange.writeRaw("9\r\ndata: " + event + "\n\n\r\n");
+            }
+            exchange.writeRaw("0\r\n\r\n");
+        })) {
+            UpstreamGuard guard = guard(events);
+            proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport)
+                    .bodyIdleTimeout(Duration.ofSeconds(1)).build()).start();
+
+            HttpResponse<InputStream> response = Client.stream("GET", proxy.uri("/feed"), "text/event-stream");
+
+            try (BufferedReader lines = lines(response)) {
+                for (int event = 0; event < 6; event++) {
+                    assertThat(lines.readLine()).isEqualTo("data: " + event);
+                    assertThat(lines.readLine()).isEmpty();
+                }
+                assertThat(lines.readLine()).isNull();
+            }
+            Await.until(() -> guard.metrics().successfulCalls() == 1, "the call recorded");
+            assertThat(guard.metrics().brokenBodies()).isZero();
+        }
+    }
+
+    /** An event stream the upstream breaks off (its connection closed mid-body) is a failure of the upstream's. */
+    @Test
+    void eventStreamTheUpstreamBreaksOffCountsAgainstIt() throws Exception {
+        try (FaultyUpstream events = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw(EVENT_STREAM_HEAD + FIRST_EVENT);
+            exchange.closeConnection(); // no last chunk
+        })) {
+            UpstreamGuard guard = guard(events);
+            proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport)
+                    .bodyIdleTimeout(Duration.ofSeconds(10)).build()).start();
+
+            HttpResponse<InputStream> response = Client.stream("GET", proxy.uri("/feed"), "text/event-stream");
+
+            try (BufferedReader lines = lines(response)) {
+                assertThat(lines.readLine()).isEqualTo("data: first");
+                assertThat(lines.readLine()).isEmpty();
+                assertThatThrownBy(lines::readLine).as("a response aborted, not ended as if whole")
+                        .isInstanceOf(IOException.class);
+            }
+            Await.until(() -> guard.metrics().brokenBodies() == 1, "the broken body counted");
+        }
+    }
+
+    /**
+     * An event stream of announced length that stalls is cut short of that length: a failure of the upstream's, its
+     * response aborted, as for any body that stalls.
+     */
+    @Test
+    void eventStreamOfAnnouncedLengthThatStallsCountsAgainstTheUpstream() throws Exception {
+        try (FaultyUpstream events = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 99\r\n\r\n"
+                    + "data: first\n\n");
+            exchange.awaitClosedByClient(Duration.ofSeconds(20));
+        })) {
+            UpstreamGuard guard = guard(events);
+            proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport)
+                    .bodyIdleTimeout(Duration.ofMillis(300)).build()).start();
+
+            HttpResponse<InputStream> response = Client.stream("GET", proxy.uri("/feed"), "text/event-stream");
+
+            try (BufferedReader lines = lines(response)) {
+                assertThat(lines.readLine()).isEqualTo("data: first");
+                assertThat(lines.readLine()).isEmpty();
+                assertThatThrownBy(lines::readLine).as("a response cut short of its length")
+                        .isInstanceOf(IOException.class);
+            }
+            Await.until(() -> guard.metrics().brokenBodies() == 1, "the broken body counted");
+        }
+    }
+
+    /**
+     * A client that leaves a quiet stream (closes its HTTP/1.1 connection) tells the proxy nothing until it writes:
+     * the stream ends with the body idle timeout at the latest, its upstream connection closed, and the call is no
+     * failure of the upstream's.
+     */
+    @Test
+    void clientLeavingAQuietEventStreamCountsNothingAgainstTheUpstream() throws Exception {
+        CompletableFuture<Boolean> closedByTheProxy = new CompletableFuture<>();
+        try (FaultyUpstream events = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw(EVENT_STREAM_HEAD + FIRST_EVENT);
+            closedByTheProxy.complete(exchange.awaitClosedByClient(Duration.ofSeconds(20)));
+        })) {
+            UpstreamGuard guard = guard(events);
+            proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport)
+                    .bodyIdleTimeout(Duration.ofMillis(300)).build()).start();
+
+            try (Socket client = new Socket("127.0.0.1", proxy.port())) {
+                client.setSoTimeout(20_000);
+                client.getOutputStream().write(("GET /feed HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                BufferedReader lines = new BufferedReader(
+                        new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
+                String line;
+                do {
+                    line = lines.readLine();
+                } while (line != null && !line.equals("data: first"));
+                assertThat(line).isEqualTo("data: first");
+            } // the user closed the tab
+
+            assertThat(closedByTheProxy.get(20, TimeUnit.SECONDS)).as("the upstream's connection closed").isTrue();
+            Await.until(() -> guard.metrics().calls() == guard.metrics().successfulCalls()
+                    + guard.metrics().abortedCalls(), "the call to end");
+            assertThat(guard.metrics().failedCalls()).isZero();
+            assertThat(guard.metrics().brokenBodies()).isZero();
+            assertThat(breaker(guard).getMetrics().getNumberOfFailedCalls()).isZero();
+        }
+    }
+
+    private static UpstreamGuard guard(FaultyUpstream events) {
+        return UpstreamGuard.of(UpstreamConfig.builder("events").endpoints(events.uri())
+                .circuitBreakerConfig(QUICK_TO_OPEN).build());
+    }
+
+    private static CircuitBreaker breaker(UpstreamGuard guard) {
+        return guard.circuitBreakers().get(0);
+    }
+
+    private static BufferedReader lines(HttpResponse<InputStream> response) {
+        return new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+    }
+}
