@@ -17,6 +17,7 @@ import io.github.errorpages.servlet.internal.ClientTaskExecutor;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.DaemonThreads;
 import io.github.errorpages.servlet.internal.ErrorResponder;
+import io.github.errorpages.servlet.internal.EventStreamTail;
 import io.github.errorpages.servlet.internal.ExchangeOutcome;
 import io.github.errorpages.servlet.internal.ForwardedHeadTooLargeException;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
@@ -34,6 +35,7 @@ import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import io.github.errorpages.servlet.internal.ResponseHeadCheck;
 import io.github.errorpages.servlet.internal.StoppableHttpClient;
+import io.github.errorpages.servlet.internal.StreamingResponses;
 import io.github.errorpages.servlet.internal.UpstreamLocations;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.servlet.internal.UpstreamTlsContext;
@@ -69,7 +71,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -148,10 +149,14 @@ import org.slf4j.LoggerFactory;
  * body it did not send whole or sent malformed or too large, and the connection is closed; Tomcat closes it
  * without an answer when its own read timeout ends a stall the Jetty transport waits on without blocking); a
  * response body is read one buffer at a time, as the client takes it. Bytes are flushed to the client when the
- * response buffer fills, so a failure within the first buffer of a body still gets a clean page; a
- * {@code text/event-stream} is flushed as it arrives, its head at once, before the first event (a failure after it
- * aborts the response), and a stream quiet for {@code body-idle-timeout} is ended as a whole response, which counts
- * nothing against the upstream (see {@link Builder#bodyIdleTimeout(Duration)}).
+ * response buffer fills, so a failure within the first buffer of a body still gets a clean page. A stream is flushed
+ * part by part as it arrives, its head at once, before the first part (a failure after it aborts the response): a
+ * {@code text/event-stream}, newline-delimited JSON ({@code application/x-ndjson}, {@code application/ndjson},
+ * {@code application/jsonl}), {@code application/stream+json}, {@code application/json-seq}, gRPC-Web
+ * ({@code application/grpc-web} and its {@code +} and {@code -text} subtypes), {@code multipart/x-mixed-replace},
+ * or any response the upstream marks with {@code X-Accel-Buffering: no} (nginx's field, relayed). An event stream
+ * quiet between events for {@code body-idle-timeout} is ended as a whole response, which counts nothing against the
+ * upstream (see {@link Builder#bodyIdleTimeout(Duration)}).
  *
  * <p><b>Transports and threads</b> ({@link ProxyTransport}, init-parameter {@value #TRANSPORT_PARAMETER}).
  * By default the servlet forwards with Jetty's non-blocking {@code HttpClient} when
@@ -1047,15 +1052,18 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
                 return;
             }
-            boolean eventStream = answer.headers().firstValue("Content-Type")
-                    .map(type -> type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")).orElse(false);
-            if (eventStream) {
-                // The head at once, not with the first event, which may be minutes away: a browser's EventSource
+            String type = answer.headers().firstValue("Content-Type").orElse(null);
+            boolean streaming = StreamingResponses.isStream(type,
+                    answer.headers().firstValue("X-Accel-Buffering").orElse(null));
+            if (streaming) {
+                // The head at once, not with the first part, which may be minutes away: a browser's EventSource
                 // opens on it, and a load balancer in front that times the first byte would cut the stream. A
                 // failing flush means the client went away, as for the body's writes.
                 response.flushBuffer();
             }
-            copy(proxy, request, response, in, eventStream, length);
+            EventStreamTail eventTail = StreamingResponses.mayEndWhenQuiet(request.getMethod(), type, length,
+                    answer.headers().firstValue("Content-Encoding").orElse(null)) ? new EventStreamTail() : null;
+            copy(proxy, request, response, in, streaming, eventTail, length);
         }
     }
 
@@ -1076,11 +1084,13 @@ public final class ReverseProxyServlet extends HttpServlet {
      * @param length the body's length as relayed ({@code Content-Length}), or -1 when it has none. The JDK's client
      *     holds an HTTP/1.1 body to it, but not an HTTP/2 one: bytes beyond it, or fewer, made the container answer
      *     with its own 500, naming the exception.
-     * @param eventStream whether the body is an event stream ({@code text/event-stream}): each part is flushed as it
-     *     comes, and a stream without a length quiet for {@code body-idle-timeout} ends as a whole body
+     * @param streaming whether the body is a stream ({@link StreamingResponses}): each part is flushed as it comes
+     * @param eventTail where an event stream that ends as a whole body when quiet between events for
+     *     {@code body-idle-timeout} is ({@link StreamingResponses#mayEndWhenQuiet}), or {@code null} for any other body
      */
     private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            IdleTimeoutBodySubscriber.Body in, boolean eventStream, long length) throws IOException {
+            IdleTimeoutBodySubscriber.Body in, boolean streaming, @Nullable EventStreamTail eventTail, long length)
+            throws IOException {
         ServletOutputStream out = BodyWrites.outputStream(response);
         long left = length;
         while (true) {
@@ -1093,12 +1103,11 @@ public final class ReverseProxyServlet extends HttpServlet {
                             : new ProtocolException("the upstream's body is longer than its Content-Length " + length);
                 }
             } catch (IOException upstreamFailed) {
-                if (eventStream && length < 0 && in.timedOut()) {
+                if (eventTail != null && eventTail.isBetweenEvents() && in.timedOut()) {
                     // Quiet between events, as event streams are: ended whole (close() reports the body complete),
                     // which an EventSource reconnects to as it does to a failed stream. Counted as a read timeout,
                     // the quiet streams of a healthy upstream opened its breaker. Also how a client that left a quiet
-                    // stream is found out: this thread writes nothing to it meanwhile. (Not a stream of announced
-                    // length, whose stall cuts it short of that length: a failure.)
+                    // stream is found out: this thread writes nothing to it meanwhile.
                     log.debug("Ended an event stream of upstream {} quiet for {} ms", proxy.guard.name(),
                             proxy.bodyIdleTimeout.toMillis());
                     return;
@@ -1131,9 +1140,12 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return;
             }
             left -= left >= 0 ? part.remaining() : 0;
+            if (eventTail != null) {
+                eventTail.saw(part);
+            }
             // A failing write means the client went away: it propagates to the container as it is.
             BodyWrites.write(out, part);
-            if (eventStream && in.available() == 0) {
+            if (streaming && in.available() == 0) {
                 out.flush();
             }
         }
@@ -1760,11 +1772,13 @@ public final class ReverseProxyServlet extends HttpServlet {
          * Default {@link #DEFAULT_BODY_IDLE_TIMEOUT}.
          *
          * <p>An event stream ({@code text/event-stream}) is quiet between events, for as long as nothing happens:
-         * one without a {@code Content-Length} quiet for this long is ended as a whole response, counting nothing
-         * against the upstream, and a browser's {@code EventSource} reconnects (sending {@code Last-Event-ID}). That
-         * is also how a client that left a quiet stream is found out, and its upstream connection closed. Where
-         * reconnects are unwanted, have the upstream send a comment line ({@code ":"}) more often than this, as a
-         * heartbeat, or raise it.
+         * one that answers a GET, without a {@code Content-Length} or a {@code Content-Encoding}, and is quiet this
+         * long after an event's end is ended as a whole response, counting nothing against the upstream, and a
+         * browser's {@code EventSource} reconnects (sending {@code Last-Event-ID}). That is also how a client that
+         * left a quiet stream is found out, and its upstream connection closed. Where reconnects are unwanted, have
+         * the upstream send a comment line ({@code ":"}) more often than this, as a heartbeat, or raise it. A stream
+         * that stalls within an event, or that answers a POST (a chat's reply read with {@code fetch}, which nothing
+         * asks again), counts as a read timeout, its response aborted.
          *
          * @param timeout at least a millisecond, at most {@link #MAX_BODY_IDLE_TIMEOUT}
          * @return this builder

@@ -18,6 +18,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,13 +28,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Server-sent events through the proxy: a stream that is quiet for longer than {@code body-idle-timeout} is ended as a
- * whole response, not as a body the upstream broke off. A quiet stream is what an event stream does between events:
- * counted as a read timeout, every quiet stream of a healthy upstream was a failure, and four of them opened its
- * breaker, every other request to it then answered with a 503. A browser's {@code EventSource} reconnects to a stream
- * that ended (with {@code Last-Event-ID}) as it does to one that failed, so the client loses nothing it would not have
- * lost anyway. A stream the upstream breaks off still counts against it. Runs once per {@link ProxyTransport}
- * ({@link ReverseProxyServletEventStreamJettyTransportIntegrationTests},
+ * Streams through the proxy. Server-sent events and the other streaming types ({@code StreamingResponses}) reach the
+ * client part by part as they arrive, their head at once: held in the response buffer, an ndjson stream's line
+ * reached the client only with the 32 KB after it, or at its end. An event stream that answers a GET and is quiet
+ * between events for longer than {@code body-idle-timeout} is ended as a whole response, not as a body the upstream
+ * broke off. A quiet stream is what an event stream does between events: counted as a read timeout, every quiet
+ * stream of a healthy upstream was a failure, and four of them opened its breaker, every other request to it then
+ * answered with a 503. A browser's {@code EventSource} reconnects to a stream that ended (with {@code Last-Event-ID})
+ * as it does to one that failed, so the client loses nothing it would not have lost anyway. A stream the upstream
+ * breaks off, or that stalls within an event, or whose end would be cut short (a length, a content coding), or that
+ * answers a POST (read with {@code fetch}, not asked again), still counts against the upstream. Runs once per
+ * {@link ProxyTransport} ({@link ReverseProxyServletEventStreamJettyTransportIntegrationTests},
  * {@link ReverseProxyServletEventStreamJdkTransportIntegrationTests}).
  */
 abstract class ReverseProxyServletEventStreamIntegrationTests {
@@ -45,6 +52,7 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
             .minimumNumberOfCalls(2).failureRateThreshold(50).waitDurationInOpenState(Duration.ofMinutes(1)).build();
 
     private final ProxyTransport transport;
+    private final ExecutorService ownThreads = Executors.newCachedThreadPool();
     private JettyServer proxy;
 
     ReverseProxyServletEventStreamIntegrationTests(ProxyTransport transport) {
@@ -53,6 +61,7 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
 
     @AfterEach
     void stopProxy() {
+        ownThreads.shutdownNow();
         if (proxy != null) {
             proxy.close();
         }
@@ -92,6 +101,68 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
             assertThat(guard.metrics().failedCalls()).isZero();
             assertThat(breaker(guard).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
             assertThat(breaker(guard).getMetrics().getNumberOfFailedCalls()).isZero();
+        }
+    }
+
+    /**
+     * A stream's head and each of its parts reach the client before the upstream sends the next part: the media types
+     * of streams, and any response the upstream marks with {@code X-Accel-Buffering: no}.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Type: application/x-ndjson", "Content-Type: application/ndjson; charset=utf-8",
+            "Content-Type: application/grpc-web+proto", "Content-Type: Application/Stream+JSON",
+            "Content-Type: application/json\r\nX-Accel-Buffering: no", "Content-Type: text/event-stream"})
+    void streamsReachTheClientPartByPart(String fields) throws Exception {
+        Semaphore firstPart = new Semaphore(0);
+        Semaphore secondPart = new Semaphore(0);
+        try (FaultyUpstream stream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\n" + fields + "\r\nTransfer-Encoding: chunked\r\n\r\n");
+            exchange.await(firstPart, Duration.ofSeconds(30));
+            exchange.writeRaw("8\r\n{\"n\":1}\n\r\n");
+            exchange.await(secondPart, Duration.ofSeconds(30));
+            exchange.writeRaw("8\r\n{\"n\":2}\n\r\n0\r\n\r\n");
+        })) {
+            UpstreamGuard guard = guard(stream);
+            proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport).build())
+                    .start();
+            try {
+                HttpResponse<InputStream> response = ownThreads.submit(
+                        () -> Client.stream("GET", proxy.uri("/feed"), "*/*")).get(10, TimeUnit.SECONDS);
+
+                assertThat(response.statusCode()).as("the head, before any part").isEqualTo(200);
+                firstPart.release();
+                try (BufferedReader lines = lines(response)) {
+                    assertThat(ownThreads.submit(lines::readLine).get(10, TimeUnit.SECONDS))
+                            .as("the first part, before the upstream sent the second").isEqualTo("{\"n\":1}");
+                    secondPart.release();
+                    assertThat(lines.readLine()).isEqualTo("{\"n\":2}");
+                    assertThat(lines.readLine()).isNull();
+                }
+            } finally {
+                firstPart.release();
+                secondPart.release();
+            }
+        }
+    }
+
+    /**
+     * Any other body without a length waits in the response buffer: an upstream that fails within the first buffer
+     * still gets the client a 502 page, not a 200 cut short (R21).
+     */
+    @Test
+    void bodyOfAnotherTypeFailingWithinTheFirstBufferGetsThePage() throws Exception {
+        try (FaultyUpstream stream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                    + "\r\n8\r\n{\"n\":1}\n\r\n");
+            exchange.closeConnection();
+        })) {
+            UpstreamGuard guard = guard(stream);
+            proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport).build())
+                    .start();
+
+            HttpResponse<byte[]> response = Client.get(proxy.uri("/feed"), "application/json");
+
+            assertThat(response.statusCode()).isEqualTo(502);
         }
     }
 
@@ -144,6 +215,41 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
                         .isInstanceOf(IOException.class);
             }
             Await.until(() -> guard.metrics().brokenBodies() == 1, "the broken body counted");
+        }
+    }
+
+    /**
+     * A stream that stalls within an event (within an HTTP chunk the upstream announced, or a chunk of half an event),
+     * or that answers a POST, or is compressed, is the upstream's failure: its response aborted, its broken body
+     * counted. Ended whole, the client took the part for all there was: a chat's reply cut off mid-sentence, a gzip
+     * stream that does not decode to its end.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET within a chunk", "GET within an event", "POST between events",
+            "GET compressed between events"})
+    void eventStreamThatStallsWhereItsEndWouldCutItShortCountsAgainstTheUpstream(String scenario) throws Exception {
+        String method = scenario.substring(0, scenario.indexOf(' '));
+        String head = scenario.contains("compressed")
+                ? EVENT_STREAM_HEAD.replace("\r\n\r\n", "\r\nContent-Encoding: gzip\r\n\r\n") : EVENT_STREAM_HEAD;
+        String stall = scenario.endsWith("within a chunk") ? "e\r\ndata: sec" // 9 of the 14 bytes announced
+                : scenario.endsWith("within an event") ? "9\r\ndata: sec\r\n" : "";
+        try (FaultyUpstream events = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw(head + FIRST_EVENT + stall);
+            exchange.awaitClosedByClient(Duration.ofSeconds(20));
+        })) {
+            UpstreamGuard guard = guard(events);
+            proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport)
+                    .bodyIdleTimeout(Duration.ofMillis(300)).build()).start();
+
+            HttpResponse<InputStream> response = Client.stream(method, proxy.uri("/feed"), "text/event-stream");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            try (InputStream body = response.body()) {
+                assertThatThrownBy(body::readAllBytes).as("a response aborted, not ended as if whole")
+                        .isInstanceOf(IOException.class);
+            }
+            Await.until(() -> guard.metrics().brokenBodies() == 1, "the broken body counted");
+            assertThat(breaker(guard).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
         }
     }
 

@@ -3539,8 +3539,9 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
-     * A client that asks with {@code Expect: 100-continue} before it uploads is told to go on only once the
-     * upstream asks for the body: with the upstream down it gets the page as the first response, and uploads
+     * A client that asks with {@code Expect: 100-continue} before it uploads is told to go on only once an attempt
+     * asks for the body (the container sends the 100 when the proxy first reads it, which may be before the
+     * upstream has the request's head): with the upstream down it gets the page as the first response, and uploads
      * nothing. The Jetty transport got the request's stream before the first attempt, and Jetty sent the 100 then:
      * the client uploaded its whole body to be refused.
      */

@@ -27,7 +27,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -803,7 +802,13 @@ public final class JettyForwarder {
         private volatile boolean writingToClient;
         private volatile boolean completed;
         private boolean withBody;
-        private boolean eventStream;
+        /** Whether the body is a stream ({@link StreamingResponses}): its head sent at once, each part flushed. */
+        private boolean streaming;
+        /**
+         * Where an event stream that may end whole when quiet ({@link StreamingResponses#mayEndWhenQuiet}) is, between
+         * events or within one; {@code null} for any other body.
+         */
+        private @Nullable EventStreamTail eventTail;
         private volatile boolean clientGone;
         /** Whether the sweep ended an event stream quiet for {@code body-idle-timeout}: a whole body, no failure. */
         private volatile boolean endedQuiet;
@@ -1012,16 +1017,18 @@ public final class JettyForwarder {
             // which would cost more than the whole copy. Over HTTP/1 only: an HTTP/2 stream's write waits for the
             // flow-control window its client grants, and one client that reads nothing on a hundred streams of one
             // connection held a hundred of this client's threads, which every other exchange needs.
-            // Not an event stream either, whose head is sent at once, without blocking (the stream is then
-            // non-blocking, and a blocking write to it throws). And only with a permit of blockingWrites: over
+            // Not a stream either (an event stream, ndjson), whose head is sent at once, without blocking (the stream
+            // is then non-blocking, and a blocking write to it throws). And only with a permit of blockingWrites: over
             // HTTP/1 too the write holds the thread while the client leaves an earlier response unread.
             String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
-            eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+            eventTail = StreamingResponses.mayEndWhenQuiet(exchange.method, type, contentLength,
+                    answer.getHeaders().get(HttpHeader.CONTENT_ENCODING)) ? new EventStreamTail() : null;
+            streaming = StreamingResponses.isStream(type, answer.getHeaders().get("X-Accel-Buffering"));
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
             // (A request that is not asynchronous writes with blocking writes anyway, and takes no permit.)
             fitsBuffer = withBody && exchange.asynchronous && contentLength >= 0
                     && contentLength <= response.getBufferSize()
-                    && !RequestBodies.isHttp2OrLater(exchange.request.getProtocol()) && !eventStream
+                    && !RequestBodies.isHttp2OrLater(exchange.request.getProtocol()) && !streaming
                     && takeBlockingWrite();
             // Any Transfer-Encoding that passed ResponseHeadCheck is chunked.
             closeDelimited = withBody && contentLength < 0
@@ -1036,8 +1043,8 @@ public final class JettyForwarder {
             }
             if (withBody) {
                 startWatchingBody();
-                if (eventStream) {
-                    // The head at once, not with the first event, which may be minutes away: a browser's EventSource
+                if (streaming) {
+                    // The head at once, not with the first part, which may be minutes away: a browser's EventSource
                     // opens on it, and a load balancer in front that times the first byte would cut the stream.
                     sendHead(response);
                 }
@@ -1048,12 +1055,12 @@ public final class JettyForwarder {
 
         /**
          * Sends the response head before any of the body: of a response without a body whose length is not known
-         * ({@link ResponseHeadCheck#commitWithoutLength}), or of an event stream. For an asynchronous request without
-         * blocking, as a body is written: a blocking flush held this client thread for as long as the client took
-         * nothing (earlier responses of its connection unread), up to the container's idle timeout. But a HEAD's
-         * over HTTP/2 with a blocking flush: Tomcat ends no HTTP/2 stream of a HEAD whose head it sent without
-         * blocking, not even when its stream is closed (the client waited until it gave up), and a head's frame
-         * takes no flow-control window to wait for.
+         * ({@link ResponseHeadCheck#commitWithoutLength}), or of a stream ({@link StreamingResponses}). For an
+         * asynchronous request without blocking, as a body is written: a blocking flush held this client thread for
+         * as long as the client took nothing (earlier responses of its connection unread), up to the container's
+         * idle timeout. But a HEAD's over HTTP/2 with a blocking flush: Tomcat ends no HTTP/2 stream of a HEAD whose
+         * head it sent without blocking, not even when its stream is closed (the client waited until it gave up),
+         * and a head's frame takes no flow-control window to wait for.
          */
         private void sendHead(HttpServletResponse response) {
             try {
@@ -1085,7 +1092,7 @@ public final class JettyForwarder {
             NonBlockingResponseBody body = writer;
             if (body == null) {
                 exchange.writesWithoutBlocking = true;
-                body = new NonBlockingResponseBody(exchange.response.getOutputStream(), eventStream, clientFailed -> {
+                body = new NonBlockingResponseBody(exchange.response.getOutputStream(), streaming, clientFailed -> {
                     clientGone = true; // the client went away: end the upstream exchange with it
                     upstream.abort(clientFailed);
                 });
@@ -1161,7 +1168,8 @@ public final class JettyForwarder {
 
         /**
          * Ends the exchange when no part of the body arrived for {@code body-idle-timeout} while one was asked
-         * for: as the upstream's failure, but an event stream as a whole body ({@link #endedQuiet}). While the client
+         * for: as the upstream's failure, but an event stream quiet between events as a whole body
+         * ({@link #endedQuiet}). While the client
          * has not taken the last part, the next is not asked for: that wait is the client's, and the upstream's idle
          * time starts again once the client took it. A client that leaves a part waiting longer than
          * {@code client-idle-timeout} is given up on, its response aborted: Tomcat bounds no wait of a non-blocking
@@ -1194,11 +1202,11 @@ public final class JettyForwarder {
             }
             if (now - lastContentNanos >= TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis)) {
                 bodies.remove(this);
-                if (eventStream && announcedLength < 0) {
+                EventStreamTail tail = eventTail;
+                if (tail != null && tail.isBetweenEvents()) {
                     // Quiet between events, as event streams are: ended whole, which an EventSource reconnects to
                     // as it does to a failed stream. Counted as a read timeout, the quiet streams of a healthy
-                    // upstream opened its breaker. Also how a client that left a quiet stream is found out. (Not
-                    // a stream of announced length, whose stall cuts it short of that length: a failure.)
+                    // upstream opened its breaker. Also how a client that left a quiet stream is found out.
                     endedQuiet = true;
                     log.debug("Ended an event stream of upstream {} quiet for {} ms", guard.name(),
                             bodyIdleTimeoutMillis);
@@ -1227,6 +1235,10 @@ public final class JettyForwarder {
                 demander.run();
                 return;
             }
+            EventStreamTail tail = eventTail;
+            if (tail != null) {
+                tail.saw(part.getByteBuffer());
+            }
             writer().write(part, arrived, () -> {
                 // The upstream's idle time starts when the client took the part and the next is asked for; the sweeps
                 // while the client held it restarted the clock at their own times, up to a quarter of the timeout
@@ -1252,6 +1264,10 @@ public final class JettyForwarder {
             if (!exchange.asynchronous) {
                 relaying(part.remaining()); // else counted by onContentWithoutBlocking
             }
+            EventStreamTail tail = eventTail;
+            if (tail != null) {
+                tail.saw(part);
+            }
             writingToClient = true;
             try {
                 ServletOutputStream out;
@@ -1262,7 +1278,7 @@ public final class JettyForwarder {
                     throw writerInUse;
                 }
                 BodyWrites.write(out, part);
-                if (eventStream) {
+                if (streaming) {
                     out.flush();
                 }
             } catch (IOException | RuntimeException clientFailed) {

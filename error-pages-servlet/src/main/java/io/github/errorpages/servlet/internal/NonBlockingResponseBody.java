@@ -38,7 +38,7 @@ final class NonBlockingResponseBody implements WriteListener {
 
     /**
      * @param out the client's output stream, of an asynchronous request
-     * @param flushEachPart whether each part is flushed as it is written (an event stream)
+     * @param flushEachPart whether each part is flushed as it is written (a stream: {@link StreamingResponses})
      * @param clientFailed told once when writing to the client fails (the client went away)
      */
     NonBlockingResponseBody(ServletOutputStream out, boolean flushEachPart, Consumer<Throwable> clientFailed) {

@@ -1,0 +1,116 @@
+package io.github.errorpages.servlet.internal;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Which relayed responses are streams: sent to the client part by part as they arrive, each part flushed, and their
+ * head at once, before the first part. Any other body waits in the response buffer until it fills or the body ends,
+ * so that an upstream that fails within the first buffer still gets the client a clean page; a stream's next part may
+ * be minutes away, and held so it reached the client only with the parts after it (a chat's next line, a price).
+ * Both proxy transports ask here, also whether an event stream may end when it is quiet ({@link #mayEndWhenQuiet}).
+ * Thread-safe (stateless).
+ */
+public final class StreamingResponses {
+
+    /** Server-sent events: relayed as a stream, and ended whole when quiet for the body idle timeout. */
+    private static final String EVENT_STREAM = "text/event-stream";
+
+    /**
+     * Media types of streams: event streams, newline-delimited JSON under its names in use, JSON text
+     * sequences (RFC 7464), Spring's {@code application/stream+json}, and the multipart replacement stream of camera
+     * feeds; and gRPC-Web, whose subtypes are {@link #GRPC_WEB} followed by {@code +} or {@code -text}.
+     */
+    private static final String[] STREAMS = {EVENT_STREAM, "application/x-ndjson", "application/ndjson",
+            "application/jsonl", "application/stream+json", "application/json-seq", "multipart/x-mixed-replace"};
+    private static final String GRPC_WEB = "application/grpc-web";
+
+    private StreamingResponses() {
+    }
+
+    /**
+     * @param contentType the response's {@code Content-Type}, or {@code null} without one
+     * @return whether it is an event stream ({@code text/event-stream}, any parameters)
+     */
+    public static boolean isEventStream(@Nullable String contentType) {
+        return contentType != null && isType(contentType, start(contentType), end(contentType), EVENT_STREAM);
+    }
+
+    /**
+     * Whether a response is an event stream that may end as a whole response when it is quiet between events
+     * ({@link EventStreamTail}) for the body idle timeout, rather than as the upstream's failure: an answer to GET,
+     * as a browser's {@code EventSource} asks, which reconnects to a stream that ended, without a length or a
+     * content coding, either of which the quiet end would cut short (a compressed stream's events cannot be told
+     * apart). A stream that answers a POST (a chat's reply, read with {@code fetch}) is not asked again: its stall is
+     * the upstream's failure, for the breaker and for the client, whose response is aborted.
+     *
+     * @param method the request's method
+     * @param contentType the response's {@code Content-Type}, or {@code null} without one
+     * @param length the response's {@code Content-Length}, or -1 without one
+     * @param contentEncoding the response's first {@code Content-Encoding} value, or {@code null} without one
+     * @return whether the stream may end so
+     */
+    public static boolean mayEndWhenQuiet(String method, @Nullable String contentType, long length,
+            @Nullable String contentEncoding) {
+        return "GET".equals(method) && length < 0 && isEventStream(contentType)
+                && (contentEncoding == null || contentEncoding.strip().equalsIgnoreCase("identity"));
+    }
+
+    /**
+     * Whether a response is a stream: of a media type of {@link #STREAMS} or gRPC-Web, or marked by its upstream
+     * with {@code X-Accel-Buffering: no}, nginx's field for "do not buffer this response", which applications already
+     * send to tell the proxies in front that a response of another type streams (the field is relayed, for a proxy
+     * in front of this one). Allocates nothing: asked of every relayed response.
+     *
+     * @param contentType the response's {@code Content-Type}, or {@code null} without one
+     * @param accelBuffering the response's first {@code X-Accel-Buffering} value, or {@code null} without one
+     * @return whether each part is to be flushed as it arrives
+     */
+    public static boolean isStream(@Nullable String contentType, @Nullable String accelBuffering) {
+        if (accelBuffering != null && accelBuffering.strip().equalsIgnoreCase("no")) {
+            return true;
+        }
+        if (contentType == null) {
+            return false;
+        }
+        int start = start(contentType);
+        int end = end(contentType);
+        for (String stream : STREAMS) {
+            if (isType(contentType, start, end, stream)) {
+                return true;
+            }
+        }
+        int subtype = start + GRPC_WEB.length();
+        return end >= subtype && contentType.regionMatches(true, start, GRPC_WEB, 0, GRPC_WEB.length())
+                && (end == subtype || contentType.charAt(subtype) == '+'
+                        || contentType.regionMatches(true, subtype, "-text", 0, 5)
+                                && (end == subtype + 5 || contentType.charAt(subtype + 5) == '+'));
+    }
+
+    /** Whether the media type between {@code start} and {@code end} is {@code type}, in any case. */
+    private static boolean isType(String contentType, int start, int end, String type) {
+        return end - start == type.length() && contentType.regionMatches(true, start, type, 0, type.length());
+    }
+
+    /** Where the media type starts: after leading white space. */
+    private static int start(String contentType) {
+        int start = 0;
+        while (start < contentType.length() && isWhiteSpace(contentType.charAt(start))) {
+            start++;
+        }
+        return start;
+    }
+
+    /** Where the media type ends: before its parameters and the white space before them. */
+    private static int end(String contentType) {
+        int parameters = contentType.indexOf(';');
+        int end = parameters < 0 ? contentType.length() : parameters;
+        while (end > 0 && isWhiteSpace(contentType.charAt(end - 1))) {
+            end--;
+        }
+        return end;
+    }
+
+    private static boolean isWhiteSpace(char c) {
+        return c == ' ' || c == '\t';
+    }
+}
