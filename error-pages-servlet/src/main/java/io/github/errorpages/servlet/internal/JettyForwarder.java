@@ -1169,12 +1169,11 @@ public final class JettyForwarder {
         /**
          * Ends the exchange when no part of the body arrived for {@code body-idle-timeout} while one was asked
          * for: as the upstream's failure, but an event stream quiet between events as a whole body
-         * ({@link #endedQuiet}). While the client
-         * has not taken the last part, the next is not asked for: that wait is the client's, and the upstream's idle
-         * time starts again once the client took it. A client that leaves a part waiting longer than
-         * {@code client-idle-timeout} is given up on, its response aborted: Tomcat bounds no wait of a non-blocking
-         * write over HTTP/2 (a stream whose window stays shut), which held the upstream's connection, one of
-         * {@code max-connections}, for as long as the client kept its stream open.
+         * ({@link #endedQuiet}). While the client has not taken the last part, the next is not asked for: that wait
+         * is the client's, and the upstream's idle time starts again once the client took it. A client that leaves a
+         * part waiting longer than {@code client-idle-timeout} is given up on, its response aborted: Tomcat bounds no
+         * wait of a non-blocking write over HTTP/2 (a stream whose window stays shut), which held the upstream's
+         * connection, one of {@code max-connections}, for as long as the client kept its stream open.
          */
         void checkIdle(long now) {
             if (completed) {
