@@ -17,7 +17,6 @@ import io.github.errorpages.servlet.internal.ClientTaskExecutor;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.DaemonThreads;
 import io.github.errorpages.servlet.internal.ErrorResponder;
-import io.github.errorpages.servlet.internal.EventStreamTail;
 import io.github.errorpages.servlet.internal.ExchangeOutcome;
 import io.github.errorpages.servlet.internal.ForwardedHeadTooLargeException;
 import io.github.errorpages.servlet.internal.IdleTimeoutBodySubscriber;
@@ -35,6 +34,7 @@ import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import io.github.errorpages.servlet.internal.ResponseHeadCheck;
 import io.github.errorpages.servlet.internal.StoppableHttpClient;
+import io.github.errorpages.servlet.internal.StreamTail;
 import io.github.errorpages.servlet.internal.StreamingResponses;
 import io.github.errorpages.servlet.internal.UpstreamLocations;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
@@ -154,9 +154,9 @@ import org.slf4j.LoggerFactory;
  * {@code text/event-stream}, newline-delimited JSON ({@code application/x-ndjson}, {@code application/ndjson},
  * {@code application/jsonl}), {@code application/stream+json}, {@code application/json-seq}, gRPC-Web
  * ({@code application/grpc-web} and its {@code +} and {@code -text} subtypes), {@code multipart/x-mixed-replace},
- * or any response the upstream marks with {@code X-Accel-Buffering: no} (nginx's field, relayed). An event stream
- * quiet between events for {@code body-idle-timeout} is ended as a whole response, which counts nothing against the
- * upstream (see {@link Builder#bodyIdleTimeout(Duration)}).
+ * or any response the upstream marks with {@code X-Accel-Buffering: no} (nginx's field, relayed). A stream quiet
+ * between its records for {@code body-idle-timeout} counts nothing against the upstream (see
+ * {@link Builder#bodyIdleTimeout(Duration)}).
  *
  * <p><b>Transports and threads</b> ({@link ProxyTransport}, init-parameter {@value #TRANSPORT_PARAMETER}).
  * By default the servlet forwards with Jetty's non-blocking {@code HttpClient} when
@@ -1053,17 +1053,17 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return;
             }
             String type = answer.headers().firstValue("Content-Type").orElse(null);
-            boolean streaming = StreamingResponses.isStream(type,
-                    answer.headers().firstValue("X-Accel-Buffering").orElse(null));
-            if (streaming) {
+            String coding = answer.headers().firstValue("Content-Encoding").orElse(null);
+            StreamTail tail = StreamingResponses.tailOf(type,
+                    answer.headers().firstValue("X-Accel-Buffering").orElse(null), coding);
+            if (tail != null) {
                 // The head at once, not with the first part, which may be minutes away: a browser's EventSource
                 // opens on it, and a load balancer in front that times the first byte would cut the stream. A
                 // failing flush means the client went away, as for the body's writes.
                 response.flushBuffer();
             }
-            EventStreamTail eventTail = StreamingResponses.mayEndWhenQuiet(request.getMethod(), type, length,
-                    answer.headers().firstValue("Content-Encoding").orElse(null)) ? new EventStreamTail() : null;
-            copy(proxy, request, response, in, streaming, eventTail, length);
+            copy(proxy, request, response, in, tail,
+                    StreamingResponses.endsWholeWhenQuiet(request.getMethod(), type, length, coding), length);
         }
     }
 
@@ -1084,12 +1084,13 @@ public final class ReverseProxyServlet extends HttpServlet {
      * @param length the body's length as relayed ({@code Content-Length}), or -1 when it has none. The JDK's client
      *     holds an HTTP/1.1 body to it, but not an HTTP/2 one: bytes beyond it, or fewer, made the container answer
      *     with its own 500, naming the exception.
-     * @param streaming whether the body is a stream ({@link StreamingResponses}): each part is flushed as it comes
-     * @param eventTail where an event stream that ends as a whole body when quiet between events for
-     *     {@code body-idle-timeout} is ({@link StreamingResponses#mayEndWhenQuiet}), or {@code null} for any other body
+     * @param tail where a stream ({@link StreamingResponses}) is, between its records or within one, or {@code null}
+     *     for any other body: a stream's parts are flushed as they come, and one quiet between records for
+     *     {@code body-idle-timeout} is no failure of the upstream's
+     * @param endsWholeWhenQuiet whether a stream quiet so ends as a whole body, else aborted
      */
     private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            IdleTimeoutBodySubscriber.Body in, boolean streaming, @Nullable EventStreamTail eventTail, long length)
+            IdleTimeoutBodySubscriber.Body in, @Nullable StreamTail tail, boolean endsWholeWhenQuiet, long length)
             throws IOException {
         ServletOutputStream out = BodyWrites.outputStream(response);
         long left = length;
@@ -1103,13 +1104,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                             : new ProtocolException("the upstream's body is longer than its Content-Length " + length);
                 }
             } catch (IOException upstreamFailed) {
-                if (eventTail != null && eventTail.isBetweenEvents() && in.timedOut()) {
-                    // Quiet between events, as event streams are: ended whole (close() reports the body complete),
-                    // which an EventSource reconnects to as it does to a failed stream. Counted as a read timeout,
-                    // the quiet streams of a healthy upstream opened its breaker. Also how a client that left a quiet
-                    // stream is found out: this thread writes nothing to it meanwhile.
-                    log.debug("Ended an event stream of upstream {} quiet for {} ms", proxy.guard.name(),
-                            proxy.bodyIdleTimeout.toMillis());
+                if (tail != null && tail.isBetweenRecords() && in.timedOut()) {
+                    endQuietStream(proxy, request, endsWholeWhenQuiet);
                     return;
                 }
                 // The upstream failed mid-body: counted against it, and answered with a page if nothing was committed
@@ -1140,15 +1136,44 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return;
             }
             left -= left >= 0 ? part.remaining() : 0;
-            if (eventTail != null) {
-                eventTail.saw(part);
+            if (tail != null) {
+                tail.saw(part);
             }
             // A failing write means the client went away: it propagates to the container as it is.
             BodyWrites.write(out, part);
-            if (streaming && in.available() == 0) {
+            if (tail != null && in.available() == 0) {
                 out.flush();
             }
         }
+    }
+
+    /**
+     * Ends a stream quiet between its records for {@code body-idle-timeout}: quiet as streams are, or its client left,
+     * which this thread, writing nothing meanwhile, was not told. Neither is a failure of the upstream's (counted as a
+     * read timeout, the quiet streams of a healthy upstream opened its breaker): the body is reported complete when it
+     * is closed. An event stream an EventSource asked for ends whole, which it reconnects to as it does to a failed
+     * stream; any other stream's response is aborted, its client not left to take the part for all there was.
+     *
+     * @throws ResponseAbortedException to abort the response, for the container
+     */
+    private static void endQuietStream(Proxy proxy, HttpServletRequest request, boolean endsWhole)
+            throws ResponseAbortedException {
+        long quietMillis = proxy.bodyIdleTimeout.toMillis();
+        log.debug("Ended a stream of upstream {} quiet for {} ms{}", proxy.guard.name(), quietMillis,
+                endsWhole ? "" : ", its response aborted");
+        if (endsWhole) {
+            return;
+        }
+        ResponseAbortedException cut = new ResponseAbortedException("response aborted: the stream was quiet for "
+                + quietMillis + " ms");
+        if (AsyncAnswers.allowed(request) && !request.isAsyncStarted()) {
+            // Aborted from an ASYNC dispatch, as an upstream's failure mid-body is (see copy): Tomcat ends an HTTP/2
+            // stream cleanly for an exception of the REQUEST dispatch.
+            request.setAttribute(OUTCOME_ATTRIBUTE, cut);
+            request.startAsync().dispatch();
+            return;
+        }
+        throw cut;
     }
 
     /**
@@ -1771,14 +1796,17 @@ public final class ReverseProxyServlet extends HttpServlet {
          * time counts: how long the client may take nothing of the body is {@link #clientIdleTimeout(Duration)}.
          * Default {@link #DEFAULT_BODY_IDLE_TIMEOUT}.
          *
-         * <p>An event stream ({@code text/event-stream}) is quiet between events, for as long as nothing happens:
-         * one that answers a GET, without a {@code Content-Length} or a {@code Content-Encoding}, and is quiet this
-         * long after an event's end is ended as a whole response, counting nothing against the upstream, and a
-         * browser's {@code EventSource} reconnects (sending {@code Last-Event-ID}). That is also how a client that
-         * left a quiet stream is found out, and its upstream connection closed. Where reconnects are unwanted, have
-         * the upstream send a comment line ({@code ":"}) more often than this, as a heartbeat, or raise it. A stream
-         * that stalls within an event, or that answers a POST (a chat's reply read with {@code fetch}, which nothing
-         * asks again), counts as a read timeout, its response aborted.
+         * <p>A stream (an event stream, ndjson: see the class documentation) is quiet between its records for as long
+         * as nothing happens, and one whose client left looks the same: the proxy learns of that only when it writes.
+         * A stream quiet this long after a record's end (an event's empty line, an ndjson line's end; any point of a
+         * stream whose records are not read, as gRPC-Web's or a compressed one's) counts nothing against the
+         * upstream, and its upstream connection is closed. An event stream that answers a GET, without a
+         * {@code Content-Length} or a {@code Content-Encoding}, is then ended as a whole response, and a browser's
+         * {@code EventSource} reconnects (sending {@code Last-Event-ID}); any other stream's response is aborted (a
+         * chat's reply read with {@code fetch} is asked by nothing again, and must not look complete). Where that is
+         * unwanted, have the upstream send a heartbeat more often than this (an event stream's comment line
+         * {@code ":"}), or raise it. A stream that stalls within a record counts as a read timeout, its response
+         * aborted.
          *
          * @param timeout at least a millisecond, at most {@link #MAX_BODY_IDLE_TIMEOUT}
          * @return this builder

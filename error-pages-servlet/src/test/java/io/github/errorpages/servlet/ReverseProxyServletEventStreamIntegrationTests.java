@@ -30,15 +30,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Streams through the proxy. Server-sent events and the other streaming types ({@code StreamingResponses}) reach the
  * client part by part as they arrive, their head at once: held in the response buffer, an ndjson stream's line
- * reached the client only with the 32 KB after it, or at its end. An event stream that answers a GET and is quiet
- * between events for longer than {@code body-idle-timeout} is ended as a whole response, not as a body the upstream
- * broke off. A quiet stream is what an event stream does between events: counted as a read timeout, every quiet
- * stream of a healthy upstream was a failure, and four of them opened its breaker, every other request to it then
- * answered with a 503. A browser's {@code EventSource} reconnects to a stream that ended (with {@code Last-Event-ID})
- * as it does to one that failed, so the client loses nothing it would not have lost anyway. A stream the upstream
- * breaks off, or that stalls within an event, or whose end would be cut short (a length, a content coding), or that
- * answers a POST (read with {@code fetch}, not asked again), still counts against the upstream. Runs once per
- * {@link ProxyTransport} ({@link ReverseProxyServletEventStreamJettyTransportIntegrationTests},
+ * reached the client only with the 32 KB after it, or at its end. A stream quiet between its records for longer than
+ * {@code body-idle-timeout} is no failure of the upstream's: quiet is what streams do between records, and what a
+ * stream whose client left looks like (the proxy learns of it only when it writes). Counted as a read timeout, every
+ * quiet stream of a healthy upstream was a failure, and four of them opened its breaker, every other request to it
+ * then answered with a 503. An event stream a GET asked for then ends as a whole response, which a browser's
+ * {@code EventSource} reconnects to (with {@code Last-Event-ID}) as it does to one that failed; any other is aborted,
+ * not passed off as whole. A stream the upstream breaks off, or that stalls within a record, still counts against
+ * the upstream. Runs once per {@link ProxyTransport}
+ * ({@link ReverseProxyServletEventStreamJettyTransportIntegrationTests},
  * {@link ReverseProxyServletEventStreamJdkTransportIntegrationTests}).
  */
 abstract class ReverseProxyServletEventStreamIntegrationTests {
@@ -46,6 +46,9 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
     private static final String EVENT_STREAM_HEAD =
             "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
     private static final String FIRST_EVENT = "d\r\ndata: first\n\n\r\n"; // a chunk of 13 bytes
+    private static final String NDJSON_HEAD =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
+    private static final String FIRST_LINE = "8\r\n{\"n\":1}\n\r\n";
     /** Opens after two failures of the last four calls: a stream counted as failed would open it at once. */
     private static final CircuitBreakerConfig QUICK_TO_OPEN = CircuitBreakerConfig.custom()
             .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED).slidingWindowSize(4)
@@ -219,24 +222,18 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
     }
 
     /**
-     * A stream that stalls within an event (within an HTTP chunk the upstream announced, or a chunk of half an event),
-     * or short of its announced length, or that answers a POST, or is compressed, is the upstream's failure: its
-     * response aborted, its broken body counted. Ended whole, the client took the part for all there was: a chat's
-     * reply cut off mid-sentence, a gzip stream that does not decode to its end.
+     * A stream that stalls within a record (an event, within an HTTP chunk the upstream announced or in a chunk of
+     * half an event; a line of ndjson) is the upstream's failure, which it is whether the client is there or not: its
+     * response aborted, its broken body counted.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"GET within a chunk", "GET within an event", "GET short of its length",
-            "POST between events", "GET compressed between events"})
-    void eventStreamThatStallsWhereItsEndWouldCutItShortCountsAgainstTheUpstream(String scenario) throws Exception {
-        String sent = switch (scenario) {
-            case "GET within a chunk" -> EVENT_STREAM_HEAD + FIRST_EVENT + "e\r\ndata: sec"; // 9 of 14 bytes
-            case "GET within an event" -> EVENT_STREAM_HEAD + FIRST_EVENT + "9\r\ndata: sec\r\n";
-            case "GET short of its length" -> "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                    + "Content-Length: 99\r\n\r\ndata: first\n\n";
-            case "POST between events" -> EVENT_STREAM_HEAD + FIRST_EVENT;
-            case "GET compressed between events" -> EVENT_STREAM_HEAD.replace("\r\n\r\n",
-                    "\r\nContent-Encoding: gzip\r\n\r\n") + FIRST_EVENT;
-            default -> throw new IllegalArgumentException(scenario);
+    @ValueSource(strings = {"an event, within a chunk", "an event", "a line"})
+    void streamThatStallsWithinARecordCountsAgainstTheUpstream(String within) throws Exception {
+        String sent = switch (within) {
+            case "an event, within a chunk" -> EVENT_STREAM_HEAD + FIRST_EVENT + "e\r\ndata: sec"; // 9 of 14 bytes
+            case "an event" -> EVENT_STREAM_HEAD + FIRST_EVENT + "9\r\ndata: sec\r\n";
+            case "a line" -> NDJSON_HEAD + FIRST_LINE + "6\r\n{\"n\":2\r\n";
+            default -> throw new IllegalArgumentException(within);
         };
         try (FaultyUpstream events = FaultyUpstream.start(exchange -> {
             exchange.writeRaw(sent);
@@ -246,8 +243,7 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
             proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport)
                     .bodyIdleTimeout(Duration.ofMillis(300)).build()).start();
 
-            HttpResponse<InputStream> response = Client.stream(scenario.substring(0, scenario.indexOf(' ')),
-                    proxy.uri("/feed"), "text/event-stream");
+            HttpResponse<InputStream> response = Client.stream("GET", proxy.uri("/feed"), "*/*");
 
             assertThat(response.statusCode()).isEqualTo(200);
             try (InputStream body = response.body()) {
@@ -260,32 +256,84 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
     }
 
     /**
-     * A client that leaves a quiet stream (closes its HTTP/1.1 connection) tells the proxy nothing until it writes:
-     * the stream ends with the body idle timeout at the latest, its upstream connection closed, and the call is no
-     * failure of the upstream's.
+     * A stream quiet between records that no client reconnects to when it ends (an event stream that answers a POST,
+     * a chat's reply read with {@code fetch}; ndjson; gRPC-Web; a response marked {@code X-Accel-Buffering: no}), or
+     * whose end would cut it short (a length, a content coding): its response is aborted, not ended as if it were
+     * whole, but it counts nothing against the upstream. Its quiet is what streams do, and what a stream whose client
+     * left looks like: counted, users who closed their tabs opened a healthy upstream's breaker.
      */
-    @Test
-    void clientLeavingAQuietEventStreamCountsNothingAgainstTheUpstream() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"POST event stream", "event stream short of its length", "compressed event stream",
+            "ndjson", "gRPC-Web", "X-Accel-Buffering: no"})
+    void quietStreamThatCannotEndWholeIsAbortedCountingNothing(String stream) throws Exception {
+        String sent = switch (stream) {
+            case "POST event stream" -> EVENT_STREAM_HEAD + FIRST_EVENT;
+            case "event stream short of its length" -> "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                    + "Content-Length: 99\r\n\r\ndata: first\n\n";
+            case "compressed event stream" -> EVENT_STREAM_HEAD.replace("\r\n\r\n",
+                    "\r\nContent-Encoding: gzip\r\n\r\n") + FIRST_EVENT;
+            case "ndjson" -> NDJSON_HEAD + FIRST_LINE;
+            case "gRPC-Web" -> NDJSON_HEAD.replace("application/x-ndjson", "application/grpc-web+proto")
+                    + "3\r\n\u0000\u0000\u0000\r\n"; // within a frame's length prefix: not read, so between records
+            case "X-Accel-Buffering: no" -> NDJSON_HEAD.replace("application/x-ndjson",
+                    "application/json\r\nX-Accel-Buffering: no") + "2\r\n[{\r\n";
+            default -> throw new IllegalArgumentException(stream);
+        };
         CompletableFuture<Boolean> closedByTheProxy = new CompletableFuture<>();
-        try (FaultyUpstream events = FaultyUpstream.start(exchange -> {
-            exchange.writeRaw(EVENT_STREAM_HEAD + FIRST_EVENT);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw(sent);
             closedByTheProxy.complete(exchange.awaitClosedByClient(Duration.ofSeconds(20)));
         })) {
-            UpstreamGuard guard = guard(events);
+            UpstreamGuard guard = guard(upstream);
+            proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport)
+                    .bodyIdleTimeout(Duration.ofMillis(300)).build()).start();
+
+            HttpResponse<InputStream> response = Client.stream(stream.startsWith("POST") ? "POST" : "GET",
+                    proxy.uri("/feed"), "*/*");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            try (InputStream body = response.body()) {
+                assertThatThrownBy(body::readAllBytes).as("a response aborted, not ended as if whole")
+                        .isInstanceOf(IOException.class);
+            }
+            assertThat(closedByTheProxy.get(20, TimeUnit.SECONDS)).as("the upstream's connection closed").isTrue();
+            Await.until(() -> guard.metrics().successfulCalls() == 1, "the call recorded");
+            assertThat(guard.metrics().brokenBodies()).isZero();
+            assertThat(guard.metrics().failedCalls()).isZero();
+            assertThat(breaker(guard).getMetrics().getNumberOfFailedCalls()).isZero();
+        }
+    }
+
+    /**
+     * A client that leaves a quiet stream (closes its HTTP/1.1 connection) tells the proxy nothing until it writes:
+     * the stream ends with the body idle timeout at the latest, its upstream connection closed, and the call is no
+     * failure of the upstream's, an event stream's or any other stream's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"text/event-stream", "application/x-ndjson"})
+    void clientLeavingAQuietStreamCountsNothingAgainstTheUpstream(String type) throws Exception {
+        boolean events = type.equals("text/event-stream");
+        CompletableFuture<Boolean> closedByTheProxy = new CompletableFuture<>();
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw(events ? EVENT_STREAM_HEAD + FIRST_EVENT : NDJSON_HEAD + FIRST_LINE);
+            closedByTheProxy.complete(exchange.awaitClosedByClient(Duration.ofSeconds(20)));
+        })) {
+            UpstreamGuard guard = guard(upstream);
             proxy = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard).transport(transport)
                     .bodyIdleTimeout(Duration.ofMillis(300)).build()).start();
 
             try (Socket client = new Socket("127.0.0.1", proxy.port())) {
                 client.setSoTimeout(20_000);
                 client.getOutputStream().write(("GET /feed HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        + "Accept: " + type + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 BufferedReader lines = new BufferedReader(
                         new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
+                String first = events ? "data: first" : "{\"n\":1}";
                 String line;
                 do {
                     line = lines.readLine();
-                } while (line != null && !line.equals("data: first"));
-                assertThat(line).isEqualTo("data: first");
+                } while (line != null && !line.equals(first));
+                assertThat(line).isEqualTo(first);
             } // the user closed the tab
 
             assertThat(closedByTheProxy.get(20, TimeUnit.SECONDS)).as("the upstream's connection closed").isTrue();
@@ -297,8 +345,8 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
         }
     }
 
-    private static UpstreamGuard guard(FaultyUpstream events) {
-        return UpstreamGuard.of(UpstreamConfig.builder("events").endpoints(events.uri())
+    private static UpstreamGuard guard(FaultyUpstream upstream) {
+        return UpstreamGuard.of(UpstreamConfig.builder("events").endpoints(upstream.uri())
                 .circuitBreakerConfig(QUICK_TO_OPEN).build());
     }
 

@@ -804,14 +804,18 @@ public final class JettyForwarder {
         private boolean withBody;
         /** Whether the body is a stream ({@link StreamingResponses}): its head sent at once, each part flushed. */
         private boolean streaming;
-        /**
-         * Where an event stream that may end whole when quiet ({@link StreamingResponses#mayEndWhenQuiet}) is, between
-         * events or within one; {@code null} for any other body.
-         */
-        private @Nullable EventStreamTail eventTail;
+        /** Where a stream is, between its records or within one; {@code null} for any other body. */
+        private @Nullable StreamTail streamTail;
+        /** Whether a stream quiet between records ends whole ({@link StreamingResponses#endsWholeWhenQuiet}). */
+        private boolean endsWholeWhenQuiet;
         private volatile boolean clientGone;
-        /** Whether the sweep ended an event stream quiet for {@code body-idle-timeout}: a whole body, no failure. */
+        /**
+         * Whether the sweep ended a stream quiet between records for {@code body-idle-timeout}: no failure of the
+         * upstream's, its response then ended whole ({@link #endsWholeWhenQuiet}) or aborted ({@link #quietCut}).
+         */
         private volatile boolean endedQuiet;
+        /** Why the response of a stream ended quiet is aborted, or {@code null}. */
+        private volatile @Nullable IOException quietCut;
         /** Why the container refused the client's stream ({@link BodyWrites#outputStream}), ending the relay. */
         private volatile @Nullable IllegalStateException refused;
         /** Why the client was given up on, a part having waited for it longer than {@code client-idle-timeout}. */
@@ -1021,9 +1025,10 @@ public final class JettyForwarder {
             // is then non-blocking, and a blocking write to it throws). And only with a permit of blockingWrites: over
             // HTTP/1 too the write holds the thread while the client leaves an earlier response unread.
             String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
-            eventTail = StreamingResponses.mayEndWhenQuiet(exchange.method, type, contentLength,
-                    answer.getHeaders().get(HttpHeader.CONTENT_ENCODING)) ? new EventStreamTail() : null;
-            streaming = StreamingResponses.isStream(type, answer.getHeaders().get("X-Accel-Buffering"));
+            String coding = answer.getHeaders().get(HttpHeader.CONTENT_ENCODING);
+            streamTail = StreamingResponses.tailOf(type, answer.getHeaders().get("X-Accel-Buffering"), coding);
+            streaming = streamTail != null;
+            endsWholeWhenQuiet = StreamingResponses.endsWholeWhenQuiet(exchange.method, type, contentLength, coding);
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
             // (A request that is not asynchronous writes with blocking writes anyway, and takes no permit.)
             fitsBuffer = withBody && exchange.asynchronous && contentLength >= 0
@@ -1168,12 +1173,12 @@ public final class JettyForwarder {
 
         /**
          * Ends the exchange when no part of the body arrived for {@code body-idle-timeout} while one was asked
-         * for: as the upstream's failure, but an event stream quiet between events as a whole body
-         * ({@link #endedQuiet}). While the client has not taken the last part, the next is not asked for: that wait
-         * is the client's, and the upstream's idle time starts again once the client took it. A client that leaves a
-         * part waiting longer than {@code client-idle-timeout} is given up on, its response aborted: Tomcat bounds no
-         * wait of a non-blocking write over HTTP/2 (a stream whose window stays shut), which held the upstream's
-         * connection, one of {@code max-connections}, for as long as the client kept its stream open.
+         * for: as the upstream's failure, but a stream quiet between records as none ({@link #endedQuiet}). While
+         * the client has not taken the last part, the next is not asked for: that wait is the client's, and the
+         * upstream's idle time starts again once the client took it. A client that leaves a part waiting longer than
+         * {@code client-idle-timeout} is given up on, its response aborted: Tomcat bounds no wait of a non-blocking
+         * write over HTTP/2 (a stream whose window stays shut), which held the upstream's connection, one of
+         * {@code max-connections}, for as long as the client kept its stream open.
          */
         void checkIdle(long now) {
             if (completed) {
@@ -1201,14 +1206,18 @@ public final class JettyForwarder {
             }
             if (now - lastContentNanos >= TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis)) {
                 bodies.remove(this);
-                EventStreamTail tail = eventTail;
-                if (tail != null && tail.isBetweenEvents()) {
-                    // Quiet between events, as event streams are: ended whole, which an EventSource reconnects to
-                    // as it does to a failed stream. Counted as a read timeout, the quiet streams of a healthy
-                    // upstream opened its breaker. Also how a client that left a quiet stream is found out.
+                StreamTail tail = streamTail;
+                if (tail != null && tail.isBetweenRecords()) {
+                    // Quiet between records, as streams are, or its client left, which no write told: counted as a
+                    // read timeout, the quiet streams of a healthy upstream opened its breaker. An event stream an
+                    // EventSource asked for ends whole, which it reconnects to as it does to a failed stream.
+                    if (!endsWholeWhenQuiet) {
+                        quietCut = new ResponseAbortedException("response aborted: the stream was quiet for "
+                                + bodyIdleTimeoutMillis + " ms");
+                    }
                     endedQuiet = true;
-                    log.debug("Ended an event stream of upstream {} quiet for {} ms", guard.name(),
-                            bodyIdleTimeoutMillis);
+                    log.debug("Ended a stream of upstream {} quiet for {} ms{}", guard.name(), bodyIdleTimeoutMillis,
+                            endsWholeWhenQuiet ? "" : ", its response aborted");
                 }
                 upstream.abort(new TimeoutException("no part of the body within " + bodyIdleTimeoutMillis + " ms"));
             }
@@ -1234,7 +1243,7 @@ public final class JettyForwarder {
                 demander.run();
                 return;
             }
-            EventStreamTail tail = eventTail;
+            StreamTail tail = streamTail;
             if (tail != null) {
                 tail.saw(part.getByteBuffer());
             }
@@ -1263,7 +1272,7 @@ public final class JettyForwarder {
             if (!exchange.asynchronous) {
                 relaying(part.remaining()); // else counted by onContentWithoutBlocking
             }
-            EventStreamTail tail = eventTail;
+            StreamTail tail = streamTail;
             if (tail != null) {
                 tail.saw(part);
             }
@@ -1419,11 +1428,13 @@ public final class JettyForwarder {
                 // Only the blocking writes of onContent ask for the stream so: there is no non-blocking writer to end.
                 exchange.finish(streamRefused);
             } else if (body == null) {
-                exchange.finish(endedWithoutBody(outcome));
+                IOException quiet = quietCut;
+                exchange.finish(quiet != null ? quiet : endedWithoutBody(outcome));
             } else {
                 // Only once the client took what was written: completing or dispatching sooner would cut it off.
                 // A client given up on is still there: its response is aborted, not completed as if it were whole.
-                IOException stalled = clientStalled;
+                IOException given = clientStalled;
+                IOException stalled = given != null ? given : quietCut;
                 body.end(() -> exchange.finish(
                         stalled != null ? stalled : clientGone ? DONE : endedWithoutBody(outcome)));
             }
@@ -1431,8 +1442,8 @@ public final class JettyForwarder {
 
         /**
          * @return a relayed body's end: {@link ExchangeOutcome#DONE} if whole (also when the rest of the upload, not
-         *     forwarded, failed the exchange: {@link #stopForwarding}), an event stream ended quiet, or its client
-         *     left, else the failure
+         *     forwarded, failed the exchange: {@link #stopForwarding}), a stream ended quiet, or its client left,
+         *     else the failure
          */
         private Object endOf(@Nullable Throwable failure) {
             return failure == null || clientGone || endedQuiet || ForwardedBody.UploadStopped.isIn(failure) ? DONE

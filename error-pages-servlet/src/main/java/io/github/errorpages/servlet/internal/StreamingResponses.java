@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
  * head at once, before the first part. Any other body waits in the response buffer until it fills or the body ends,
  * so that an upstream that fails within the first buffer still gets the client a clean page; a stream's next part may
  * be minutes away, and held so it reached the client only with the parts after it (a chat's next line, a price).
- * Both proxy transports ask here, also whether an event stream may end when it is quiet ({@link #mayEndWhenQuiet}).
+ * Both proxy transports ask here, also where a stream's records end ({@link #tailOf}) and whether a stream quiet
+ * between them ends whole ({@link #endsWholeWhenQuiet}).
  * Thread-safe (stateless).
  */
 public final class StreamingResponses {
@@ -22,6 +23,9 @@ public final class StreamingResponses {
      */
     private static final String[] STREAMS = {EVENT_STREAM, "application/x-ndjson", "application/ndjson",
             "application/jsonl", "application/stream+json", "application/json-seq", "multipart/x-mixed-replace"};
+    /** The streams of {@link #STREAMS} whose records end with a line feed. */
+    private static final String[] LINE_STREAMS = {"application/x-ndjson", "application/ndjson", "application/jsonl",
+            "application/stream+json", "application/json-seq"};
     private static final String GRPC_WEB = "application/grpc-web";
 
     private StreamingResponses() {
@@ -36,23 +40,54 @@ public final class StreamingResponses {
     }
 
     /**
-     * Whether a response is an event stream that may end as a whole response when it is quiet between events
-     * ({@link EventStreamTail}) for the body idle timeout, rather than as the upstream's failure: an answer to GET,
-     * as a browser's {@code EventSource} asks, which reconnects to a stream that ended, without a length or a
-     * content coding, either of which the quiet end would cut short (a compressed stream's events cannot be told
-     * apart). A stream that answers a POST (a chat's reply, read with {@code fetch}) is not asked again: its stall is
-     * the upstream's failure, for the breaker and for the client, whose response is aborted.
+     * Where a stream's records end, for telling a quiet stream from one that stalls ({@link StreamTail}).
+     *
+     * @param contentType the response's {@code Content-Type}, or {@code null} without one
+     * @param accelBuffering the response's first {@code X-Accel-Buffering} value, or {@code null} without one
+     * @param contentEncoding the response's first {@code Content-Encoding} value, or {@code null} without one
+     * @return the new tail of a stream ({@link #isStream}), or {@code null} for any other body
+     */
+    public static @Nullable StreamTail tailOf(@Nullable String contentType, @Nullable String accelBuffering,
+            @Nullable String contentEncoding) {
+        if (!isStream(contentType, accelBuffering)) {
+            return null;
+        }
+        if (contentType == null || !isIdentity(contentEncoding)) {
+            return StreamTail.opaque(); // a compressed stream's records cannot be told apart
+        }
+        int start = start(contentType);
+        int end = end(contentType);
+        if (isType(contentType, start, end, EVENT_STREAM)) {
+            return StreamTail.events();
+        }
+        for (String lines : LINE_STREAMS) {
+            if (isType(contentType, start, end, lines)) {
+                return StreamTail.lines();
+            }
+        }
+        return StreamTail.opaque();
+    }
+
+    /**
+     * Whether a stream quiet between its records for the body idle timeout ({@link StreamTail}) ends as a whole
+     * response; any other is aborted (neither counts against the upstream). Only an event stream that answers a GET,
+     * as a browser's {@code EventSource} asks, which reconnects to a stream that ended, and without a length or a
+     * content coding, either of which the end would cut short. A stream that answers a POST (a chat's reply, read
+     * with {@code fetch}) is not asked again: ended whole, its reader would take the part for all there was.
      *
      * @param method the request's method
      * @param contentType the response's {@code Content-Type}, or {@code null} without one
      * @param length the response's {@code Content-Length}, or -1 without one
      * @param contentEncoding the response's first {@code Content-Encoding} value, or {@code null} without one
-     * @return whether the stream may end so
+     * @return whether the stream ends whole when quiet
      */
-    public static boolean mayEndWhenQuiet(String method, @Nullable String contentType, long length,
+    public static boolean endsWholeWhenQuiet(String method, @Nullable String contentType, long length,
             @Nullable String contentEncoding) {
-        return "GET".equals(method) && length < 0 && isEventStream(contentType)
-                && (contentEncoding == null || contentEncoding.strip().equalsIgnoreCase("identity"));
+        return "GET".equals(method) && length < 0 && isEventStream(contentType) && isIdentity(contentEncoding);
+    }
+
+    private static boolean isIdentity(@Nullable String contentEncoding) {
+        return contentEncoding == null || contentEncoding.strip().equalsIgnoreCase("identity");
     }
 
     /**

@@ -2,6 +2,9 @@ package io.github.errorpages.servlet.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -46,5 +49,65 @@ class StreamingResponsesTests {
     @ValueSource(strings = {"application/x-ndjson", "text/event-streams", "text/event", ""})
     void otherTypesAreNoEventStreams(String contentType) {
         assertThat(StreamingResponses.isEventStream(contentType)).isFalse();
+    }
+
+    @Test
+    void otherBodiesHaveNoTail() {
+        assertThat(StreamingResponses.tailOf("application/json", null, null)).isNull();
+        assertThat(StreamingResponses.tailOf(null, null, "gzip")).isNull();
+    }
+
+    @Test
+    void anEventStreamsTailTellsEventsApart() {
+        StreamTail tail = StreamingResponses.tailOf("text/event-stream; charset=utf-8", null, "identity");
+
+        assertThat(tail).isNotNull();
+        tail.saw(bytes("data: a\n"));
+        assertThat(tail.isBetweenRecords()).isFalse();
+        tail.saw(bytes("\n"));
+        assertThat(tail.isBetweenRecords()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"application/x-ndjson", "application/ndjson", "application/jsonl",
+            "application/stream+json", "application/json-seq"})
+    void aLineStreamsTailTellsLinesApart(String contentType) {
+        StreamTail tail = StreamingResponses.tailOf(contentType, null, null);
+
+        assertThat(tail).isNotNull();
+        tail.saw(bytes("{\"n\":1"));
+        assertThat(tail.isBetweenRecords()).isFalse();
+        tail.saw(bytes("}\n"));
+        assertThat(tail.isBetweenRecords()).isTrue();
+    }
+
+    /** A compressed stream, gRPC-Web's frames, a multipart stream's parts, and a stream of any other type. */
+    @ParameterizedTest
+    @ValueSource(strings = {"text/event-stream|gzip", "application/x-ndjson|br", "application/grpc-web+proto|",
+            "multipart/x-mixed-replace; boundary=f|", "application/json|accel"})
+    void theTailOfAStreamWhoseRecordsAreNotReadIsAlwaysBetweenThem(String typeAndCoding) {
+        String[] given = typeAndCoding.split("\\|", -1);
+        boolean accel = given[1].equals("accel");
+        StreamTail tail = StreamingResponses.tailOf(given[0], accel ? "no" : null,
+                accel || given[1].isEmpty() ? null : given[1]);
+
+        assertThat(tail).isNotNull();
+        tail.saw(bytes("data: a"));
+        assertThat(tail.isBetweenRecords()).isTrue();
+    }
+
+    @Test
+    void onlyAnEventStreamAGetAskedForWithoutLengthOrCodingEndsWholeWhenQuiet() {
+        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", "text/event-stream", -1, null)).isTrue();
+        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", "text/event-stream", -1, " Identity")).isTrue();
+        assertThat(StreamingResponses.endsWholeWhenQuiet("POST", "text/event-stream", -1, null)).isFalse();
+        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", "text/event-stream", 99, null)).isFalse();
+        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", "text/event-stream", -1, "gzip")).isFalse();
+        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", "application/x-ndjson", -1, null)).isFalse();
+        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", null, -1, null)).isFalse();
+    }
+
+    private static ByteBuffer bytes(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
     }
 }
