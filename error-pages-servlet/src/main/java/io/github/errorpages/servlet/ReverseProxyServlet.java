@@ -1149,10 +1149,11 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     /**
      * Ends a stream quiet between its records for {@code body-idle-timeout}: quiet as streams are, or its client left,
-     * which this thread, writing nothing meanwhile, was not told. Neither is a failure of the upstream's (counted as a
-     * read timeout, the quiet streams of a healthy upstream opened its breaker): the body is reported complete when it
-     * is closed. An event stream an EventSource asked for ends whole, which it reconnects to as it does to a failed
-     * stream; any other stream's response is aborted, its client not left to take the part for all there was.
+     * which this thread, writing nothing meanwhile, was not told. Neither is a failure of the upstream's (were it
+     * counted as a read timeout, the quiet streams of a healthy upstream would open its breaker): the body is reported
+     * complete when it is closed. An event stream an EventSource asked for ends whole, which it reconnects to as it
+     * does to a failed stream; any other stream's response is aborted, its client not left to take the part for all
+     * there was.
      *
      * @throws ResponseAbortedException to abort the response, for the container
      */

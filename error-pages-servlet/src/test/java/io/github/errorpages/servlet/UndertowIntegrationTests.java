@@ -612,6 +612,33 @@ class UndertowIntegrationTests {
     }
 
     /**
+     * The same to a client that upgraded its connection to HTTP/2 (h2c, as the JDK's HttpClient does by default): the
+     * stream is reset (R5). Closing the exchange's connection threw a NullPointerException inside Undertow, which
+     * logged it with its stack trace and ended the response as if it were whole.
+     */
+    @Test
+    void failureAfterCommitResetsTheStreamOfAConnectionUpgradedToHttp2() {
+        java.net.http.HttpClient upgrading = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_2).build();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        String log = StandardError.capture(() -> {
+            try {
+                upgrading.send(java.net.http.HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/committed")).timeout(java.time.Duration.ofSeconds(20))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException cutShort) {
+                failed.set(cutShort);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failed.set(e);
+            }
+        });
+
+        assertThat(failed.get()).as("the body cut short, not whole").isInstanceOf(IOException.class);
+        assertThat(log).doesNotContain("NullPointerException").doesNotContain("UT005023");
+    }
+
+    /**
      * The same to an HTTP/1.0 client (nginx's {@code proxy_pass} by default), whose body Undertow delimits by the
      * connection's end: the abort closed the connection as such a body ends, a 200 that looked whole; now it resets it
      * (R5; RFC 9112 §6.3, rule 8).

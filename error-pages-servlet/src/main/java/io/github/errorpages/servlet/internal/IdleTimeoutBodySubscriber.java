@@ -264,7 +264,7 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
             }
             if (item == null) {
                 timedOut = true;
-                end(); // the timeout is reported by the reader: a failure, or an event stream's quiet end
+                end(); // the timeout is reported by the reader: a failure, or a stream's quiet end
                 throw new SocketTimeoutException("Read timed out: no bytes of the body for " + idleTimeout.toMillis()
                         + " ms");
             }

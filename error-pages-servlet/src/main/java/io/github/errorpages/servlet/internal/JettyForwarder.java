@@ -1185,6 +1185,10 @@ public final class JettyForwarder {
                 bodies.remove(this);
                 return;
             }
+            // Where the stream is, read before the time of its last part: a part that comes meanwhile set that time
+            // before it moved the tail, so a tail seen moved comes with its part's time, not with an idle one.
+            StreamTail tail = streamTail;
+            boolean betweenRecords = tail != null && tail.isBetweenRecords();
             NonBlockingResponseBody body = writer;
             long clientWait = body == null ? 0 : body.clientWaitNanos(now);
             long clientLimit = TimeUnit.MILLISECONDS.toNanos(clientIdleTimeoutMillis);
@@ -1206,11 +1210,10 @@ public final class JettyForwarder {
             }
             if (now - lastContentNanos >= TimeUnit.MILLISECONDS.toNanos(bodyIdleTimeoutMillis)) {
                 bodies.remove(this);
-                StreamTail tail = streamTail;
-                if (tail != null && tail.isBetweenRecords()) {
-                    // Quiet between records, as streams are, or its client left, which no write told: counted as a
-                    // read timeout, the quiet streams of a healthy upstream opened its breaker. An event stream an
-                    // EventSource asked for ends whole, which it reconnects to as it does to a failed stream.
+                if (betweenRecords) {
+                    // Quiet between records, as streams are, or its client left, which no write told: were it counted
+                    // as a read timeout, the quiet streams of a healthy upstream would open its breaker. An event
+                    // stream an EventSource asked for ends whole, which it reconnects to as it does to a failed one.
                     if (!endsWholeWhenQuiet) {
                         quietCut = new ResponseAbortedException("response aborted: the stream was quiet for "
                                 + bodyIdleTimeoutMillis + " ms");
@@ -1422,19 +1425,20 @@ public final class JettyForwarder {
             Object end = endOf(failure);
             ended = end;
             Object outcome = report(bodyOutcome, end);
+            // (Only for the abort the sweep made: a body that ended whole as the sweep found it quiet stays whole.)
+            IOException quiet = failure != null ? quietCut : null;
             NonBlockingResponseBody body = writer;
             IllegalStateException streamRefused = refused;
             if (streamRefused != null) {
                 // Only the blocking writes of onContent ask for the stream so: there is no non-blocking writer to end.
                 exchange.finish(streamRefused);
             } else if (body == null) {
-                IOException quiet = quietCut;
                 exchange.finish(quiet != null ? quiet : endedWithoutBody(outcome));
             } else {
                 // Only once the client took what was written: completing or dispatching sooner would cut it off.
                 // A client given up on is still there: its response is aborted, not completed as if it were whole.
                 IOException given = clientStalled;
-                IOException stalled = given != null ? given : quietCut;
+                IOException stalled = given != null ? given : quiet;
                 body.end(() -> exchange.finish(
                         stalled != null ? stalled : clientGone ? DONE : endedWithoutBody(outcome)));
             }

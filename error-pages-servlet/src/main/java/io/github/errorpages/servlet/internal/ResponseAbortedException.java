@@ -51,6 +51,8 @@ public final class ResponseAbortedException extends IOException {
      * connection kept), whatever the exception: the abort closes the exchange's connection itself.
      */
     private static final String UNDERTOW_PACKAGE = "io.undertow.";
+    /** HTTP/2's error code {@code CANCEL} (RFC 9113 §7), with which a stream is reset. */
+    private static final int HTTP2_CANCEL = 0x8;
 
     /**
      * @param message what happened, naming the cause token; no host, no address
@@ -293,7 +295,41 @@ public final class ResponseAbortedException extends IOException {
             return true;
         } catch (IOException notClosed) {
             return false; // nothing more to do: the response ends as Undertow ends it
+        } catch (NullPointerException upgraded) {
+            // The connection of a request upgraded to HTTP/2 (h2c, by HTTP/1.1's Upgrade: the JDK's HttpClient asks
+            // so by default) has no request channel, and its close() fails on that (Undertow 2.3): Undertow logged
+            // the NullPointerException with its stack trace and ended the response as if it were whole.
+            return resetUpgradedStream(connection);
         }
+    }
+
+    /**
+     * Resets the HTTP/2 stream of a request upgraded to HTTP/2, through the fields of Undertow's
+     * {@code Http2ServerConnection}: its {@code Http2Channel} and the stream's sink, whose stream id it resets with
+     * {@code CANCEL}.
+     *
+     * @return whether the stream was reset
+     */
+    private static boolean resetUpgradedStream(Object connection) throws ReflectiveOperationException {
+        try {
+            Object channel = field(connection, "channel");
+            Object sink = field(connection, "responseChannel");
+            if (channel == null || sink == null) {
+                return false;
+            }
+            int streamId = (Integer) sink.getClass().getMethod("getStreamId").invoke(sink);
+            channel.getClass().getMethod("sendRstStream", int.class, int.class).invoke(channel, streamId,
+                    HTTP2_CANCEL);
+            return true;
+        } catch (RuntimeException inaccessible) {
+            return false; // a field not opened to this module, or of another type: the response ends as it ends
+        }
+    }
+
+    private static @Nullable Object field(Object owner, String name) throws ReflectiveOperationException {
+        Field field = owner.getClass().getDeclaredField(name);
+        field.setAccessible(true);
+        return field.get(owner);
     }
 
     /**
