@@ -710,7 +710,10 @@ public final class ReverseProxyServlet extends HttpServlet {
             }
             return;
         }
-        AsyncContext async = request.startAsync();
+        // A cycle a filter in front started (as a framework's may, for the servlet behind to take) is taken: started
+        // again, within the same dispatch, it threw an IllegalStateException, and the client got nothing until the
+        // filter's timeout ended the cycle.
+        AsyncContext async = request.isAsyncStarted() ? request.getAsyncContext() : request.startAsync();
         async.setTimeout(0); // the guard's timeouts bound the call, the body idle timeout the body
         AtomicBoolean answering = new AtomicBoolean(); // by the outcome, or by the container's end of the cycle
         async.addListener(new AbandoningListener(exchange,

@@ -10,10 +10,12 @@ import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -301,6 +303,43 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
             assertThat(guard.metrics().brokenBodies()).isZero();
             assertThat(guard.metrics().failedCalls()).isZero();
             assertThat(breaker(guard).getMetrics().getNumberOfFailedCalls()).isZero();
+        }
+    }
+
+    /**
+     * A quiet ndjson stream behind a filter that started the asynchronous cycle itself (as a framework's filter may) is
+     * aborted too. With the JDK transport the abort thrown within that cycle did not end it, and Jetty completed it
+     * when the filter's timeout came (120 s here), with the last chunk, as if the body were whole; the Jetty transport
+     * answered nothing at all ({@code ReverseProxyServletIntegrationTests}).
+     */
+    @Test
+    void quietStreamInACycleAFilterInFrontStartedIsAborted() throws Exception {
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw(NDJSON_HEAD + FIRST_LINE);
+            exchange.awaitClosedByClient(Duration.ofSeconds(20));
+        })) {
+            UpstreamGuard guard = guard(upstream);
+            proxy = new JettyServer().filter(TestServlets.startingAsyncInFront()).servlet("/*",
+                    ReverseProxyServlet.builder(guard).transport(transport).bodyIdleTimeout(Duration.ofMillis(300))
+                            .build()).start();
+
+            try (Socket client = new Socket("127.0.0.1", proxy.port())) {
+                client.setSoTimeout(10_000);
+                client.getOutputStream().write(("GET /front-started-async/feed HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Accept: */*\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                ByteArrayOutputStream received = new ByteArrayOutputStream();
+                try {
+                    client.getInputStream().transferTo(received);
+                } catch (SocketException reset) {
+                    // aborted so
+                }
+                String text = received.toString(StandardCharsets.US_ASCII);
+
+                assertThat(text).startsWith("HTTP/1.1 200").contains("{\"n\":1}");
+                assertThat(text).as("no last chunk").doesNotEndWith("0\r\n\r\n");
+            }
+            Await.until(() -> guard.metrics().successfulCalls() == 1, "the call recorded");
+            assertThat(guard.metrics().brokenBodies()).isZero();
         }
     }
 

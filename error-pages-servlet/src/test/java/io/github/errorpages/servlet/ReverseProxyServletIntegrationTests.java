@@ -3500,6 +3500,26 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A request whose asynchronous cycle a filter in front started, for the servlet behind to take (as a framework's
+     * filter may), is forwarded and answered. The Jetty transport started the cycle again, which threw within the same
+     * dispatch: the client got nothing until the filter's timeout ended the cycle (120 s here).
+     */
+    @Test
+    void forwardsARequestInACycleAFilterInFrontStarted() throws Exception {
+        try (FaultyUpstream answering = FaultyUpstream.start(exchange -> exchange.respond(200, "{\"ok\":1}",
+                "Content-Type: application/json"))) {
+            configured = new JettyServer().filter(TestServlets.startingAsyncInFront())
+                    .servlet("/*", proxy(UpstreamConfig.builder("taken-cycle").endpoints(answering.uri()).build()))
+                    .start();
+
+            HttpResponse<byte[]> response = Client.get(configured.uri("/front-started-async/orders"), JSON);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo("{\"ok\":1}");
+        }
+    }
+
+    /**
      * An HTTP/2 client that resets its stream while the upstream's event stream is quiet: the container reports it,
      * and the upstream's connection is closed at once, the call not blamed on the upstream. The relay waited for a
      * write of its own to fail, which a quiet stream never makes: the connection stayed open, and counted against

@@ -106,6 +106,12 @@ public final class ResponseAbortedException extends IOException {
                         .getConstructor(String.class, Throwable.class).newInstance(getMessage(), this);
             }
             if (container.startsWith(JETTY_PACKAGE)) {
+                if (inner.isAsyncStarted()) {
+                    // A cycle someone else started (a filter in front, as a framework's may), which the exception
+                    // thrown out of this dispatch does not end: Jetty completed it when its timeout came, the body's
+                    // last chunk sent as if it were whole. Aborted now.
+                    abortOnJetty(response);
+                }
                 IOException eof = Class.forName(JETTY_EOF, false, containers.getClassLoader())
                         .asSubclass(IOException.class)
                         .getConstructor(String.class).newInstance(getMessage());
