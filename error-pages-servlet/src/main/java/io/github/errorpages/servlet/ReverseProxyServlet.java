@@ -454,7 +454,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         try {
             serve(current, request, response);
         } catch (ResponseAbortedException aborted) {
-            throw aborted.forContainer(request, response); // logged already
+            if (!aborted.abortedInAStartedCycle(request, response)) {
+                throw aborted.forContainer(request, response); // logged already
+            }
         }
     }
 

@@ -75,6 +75,26 @@ public final class ResponseAbortedException extends IOException {
     }
 
     /**
+     * Aborts Jetty's response, when the request's asynchronous cycle is started (by a filter in front, as a framework's
+     * may): an exception thrown out of the dispatch does not end that cycle, and Jetty completed it when its timeout
+     * came, the body's last chunk sent as if it were whole. Thrown after the abort, the exception made Jetty log a
+     * WARN with its stack trace ("onError not handled"): the caller returns instead of throwing
+     * {@link #forContainer}.
+     *
+     * @param request the request being answered, wrapped or not
+     * @param response its response, wrapped or not
+     * @return whether the response was aborted so; if not, throw {@link #forContainer}
+     */
+    public boolean abortedInAStartedCycle(HttpServletRequest request, HttpServletResponse response) {
+        if (!request.isAsyncStarted() || !onJetty(response)) {
+            return false;
+        }
+        resetIfTheCloseEndsTheBody(request, response);
+        abortOnJetty(response);
+        return true;
+    }
+
+    /**
      * The exception to throw to the container for this abort: on Tomcat its own {@code ClientAbortException}, with
      * this as the cause, which aborts the connection whatever error pages the application has (and from a REQUEST or
      * FORWARD dispatch over HTTP/2 the stream marked reset first, {@link #cancelTomcatStream}); on Jetty its
@@ -106,12 +126,6 @@ public final class ResponseAbortedException extends IOException {
                         .getConstructor(String.class, Throwable.class).newInstance(getMessage(), this);
             }
             if (container.startsWith(JETTY_PACKAGE)) {
-                if (inner.isAsyncStarted()) {
-                    // A cycle someone else started (a filter in front, as a framework's may), which the exception
-                    // thrown out of this dispatch does not end: Jetty completed it when its timeout came, the body's
-                    // last chunk sent as if it were whole. Aborted now.
-                    abortOnJetty(response);
-                }
                 IOException eof = Class.forName(JETTY_EOF, false, containers.getClassLoader())
                         .asSubclass(IOException.class)
                         .getConstructor(String.class).newInstance(getMessage());
