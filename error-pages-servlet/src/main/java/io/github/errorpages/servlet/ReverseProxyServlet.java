@@ -1068,7 +1068,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                 response.flushBuffer();
             }
             copy(proxy, request, response, in, tail,
-                    StreamingResponses.endsWholeWhenQuiet(request.getMethod(), type, length, coding), length);
+                    tail != null && StreamingResponses.endsWholeWhenQuiet(request.getMethod(), type, length, coding),
+                    length);
         }
     }
 
@@ -1125,13 +1126,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 BodyOutcome outcome = Objects.requireNonNull(in.outcome(), "the guard hands every response its outcome");
                 UpstreamFailure failure = outcome.failed(proxy.stoppingClients
                         ? cutByDestruction(upstreamFailed) : upstreamFailed);
-                if (response.isCommitted() && AsyncAnswers.allowed(request) && !request.isAsyncStarted()) {
-                    // Aborted from an ASYNC dispatch, as the Jetty transport's relays are: Tomcat ends an HTTP/2
-                    // stream cleanly for an exception of the REQUEST dispatch, so a body cut short looked whole (or,
-                    // with a Content-Length, the client waited for the rest for ever), and resets it for one of an
-                    // ASYNC dispatch.
-                    request.setAttribute(OUTCOME_ATTRIBUTE, failure);
-                    request.startAsync().dispatch();
+                if (response.isCommitted() && answeredInAnAsyncDispatch(request, failure)) {
                     return;
                 }
                 answerFailure(proxy, request, response, failure, false, true);
@@ -1172,14 +1167,26 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         ResponseAbortedException cut = new ResponseAbortedException("response aborted: the stream was quiet for "
                 + quietMillis + " ms");
-        if (AsyncAnswers.allowed(request) && !request.isAsyncStarted()) {
-            // Aborted from an ASYNC dispatch, as an upstream's failure mid-body is (see copy): Tomcat ends an HTTP/2
-            // stream cleanly for an exception of the REQUEST dispatch.
-            request.setAttribute(OUTCOME_ATTRIBUTE, cut);
-            request.startAsync().dispatch();
-            return;
+        if (!answeredInAnAsyncDispatch(request, cut)) {
+            throw cut;
         }
-        throw cut;
+    }
+
+    /**
+     * Hands an outcome that aborts a committed response to an ASYNC dispatch, as the Jetty transport's relays are
+     * answered, where the request allows one: Tomcat ends an HTTP/2 stream cleanly for an exception of the REQUEST
+     * dispatch, so a body cut short looked whole (or, with a Content-Length, the client waited for the rest for ever),
+     * and resets it for one of an ASYNC dispatch.
+     *
+     * @return whether the outcome was handed over; if not, the caller answers it on this dispatch
+     */
+    private static boolean answeredInAnAsyncDispatch(HttpServletRequest request, Object outcome) {
+        if (!AsyncAnswers.allowed(request) || request.isAsyncStarted()) {
+            return false;
+        }
+        request.setAttribute(OUTCOME_ATTRIBUTE, outcome);
+        request.startAsync().dispatch();
+        return true;
     }
 
     /**

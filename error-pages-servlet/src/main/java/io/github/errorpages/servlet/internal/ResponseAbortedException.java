@@ -332,24 +332,15 @@ public final class ResponseAbortedException extends IOException {
      */
     private static boolean resetUpgradedStream(Object connection) throws ReflectiveOperationException {
         try {
-            Object channel = field(connection, "channel");
-            Object sink = field(connection, "responseChannel");
-            if (channel == null || sink == null) {
-                return false;
-            }
-            int streamId = (Integer) sink.getClass().getMethod("getStreamId").invoke(sink);
+            Object channel = declaredField(connection, "channel");
+            Object sink = declaredField(connection, "responseChannel");
+            int streamId = (Integer) call(sink, "getStreamId");
             channel.getClass().getMethod("sendRstStream", int.class, int.class).invoke(channel, streamId,
                     HTTP2_CANCEL);
             return true;
         } catch (RuntimeException inaccessible) {
             return false; // a field not opened to this module, or of another type: the response ends as it ends
         }
-    }
-
-    private static @Nullable Object field(Object owner, String name) throws ReflectiveOperationException {
-        Field field = owner.getClass().getDeclaredField(name);
-        field.setAccessible(true);
-        return field.get(owner);
     }
 
     /**

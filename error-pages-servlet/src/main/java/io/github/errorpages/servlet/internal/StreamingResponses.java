@@ -17,16 +17,27 @@ public final class StreamingResponses {
     private static final String EVENT_STREAM = "text/event-stream";
 
     /**
-     * Media types of streams: event streams, newline-delimited JSON under its names in use, JSON text
-     * sequences (RFC 7464), Spring's {@code application/stream+json}, and the multipart replacement stream of camera
-     * feeds; and gRPC-Web, whose subtypes are {@link #GRPC_WEB} followed by {@code +} or {@code -text}.
+     * Media types of streams whose records end with a line feed: newline-delimited JSON under its names in use, JSON
+     * text sequences (RFC 7464) and Spring's {@code application/stream+json}.
      */
-    private static final String[] STREAMS = {EVENT_STREAM, "application/x-ndjson", "application/ndjson",
-            "application/jsonl", "application/stream+json", "application/json-seq", "multipart/x-mixed-replace"};
-    /** The streams of {@link #STREAMS} whose records end with a line feed. */
     private static final String[] LINE_STREAMS = {"application/x-ndjson", "application/ndjson", "application/jsonl",
             "application/stream+json", "application/json-seq"};
+    /** The multipart replacement stream of camera feeds, whose parts are not read here. */
+    private static final String MIXED_REPLACE = "multipart/x-mixed-replace";
+    /** gRPC-Web, whose subtypes are this followed by {@code +} or {@code -text}, and whose frames are not read here. */
     private static final String GRPC_WEB = "application/grpc-web";
+
+    /** The kinds of media type, by how a stream of it is relayed. */
+    private enum Kind {
+        /** No stream: buffered. */
+        NONE,
+        /** An event stream. */
+        EVENTS,
+        /** A stream of lines. */
+        LINES,
+        /** A stream whose records are not read. */
+        OPAQUE
+    }
 
     private StreamingResponses() {
     }
@@ -36,7 +47,7 @@ public final class StreamingResponses {
      * @return whether it is an event stream ({@code text/event-stream}, any parameters)
      */
     public static boolean isEventStream(@Nullable String contentType) {
-        return contentType != null && isType(contentType, start(contentType), end(contentType), EVENT_STREAM);
+        return kind(contentType) == Kind.EVENTS;
     }
 
     /**
@@ -49,23 +60,15 @@ public final class StreamingResponses {
      */
     public static @Nullable StreamTail tailOf(@Nullable String contentType, @Nullable String accelBuffering,
             @Nullable String contentEncoding) {
-        if (!isStream(contentType, accelBuffering)) {
+        Kind kind = kind(contentType);
+        if (kind == Kind.NONE && !isUnbuffered(accelBuffering)) {
             return null;
         }
-        if (contentType == null || !isIdentity(contentEncoding)) {
+        if (!isIdentity(contentEncoding)) {
             return StreamTail.opaque(); // a compressed stream's records cannot be told apart
         }
-        int start = start(contentType);
-        int end = end(contentType);
-        if (isType(contentType, start, end, EVENT_STREAM)) {
-            return StreamTail.events();
-        }
-        for (String lines : LINE_STREAMS) {
-            if (isType(contentType, start, end, lines)) {
-                return StreamTail.lines();
-            }
-        }
-        return StreamTail.opaque();
+        return kind == Kind.EVENTS ? StreamTail.events() : kind == Kind.LINES ? StreamTail.lines()
+                : StreamTail.opaque();
     }
 
     /**
@@ -91,7 +94,8 @@ public final class StreamingResponses {
     }
 
     /**
-     * Whether a response is a stream: of a media type of {@link #STREAMS} or gRPC-Web, or marked by its upstream
+     * Whether a response is a stream: an event stream, of a media type of {@link #LINE_STREAMS}, gRPC-Web or
+     * {@link #MIXED_REPLACE}, or marked by its upstream
      * with {@code X-Accel-Buffering: no}, nginx's field for "do not buffer this response", which applications already
      * send to tell the proxies in front that a response of another type streams (the field is relayed, for a proxy
      * in front of this one). Allocates nothing: asked of every relayed response.
@@ -101,19 +105,34 @@ public final class StreamingResponses {
      * @return whether each part is to be flushed as it arrives
      */
     public static boolean isStream(@Nullable String contentType, @Nullable String accelBuffering) {
-        if (accelBuffering != null && accelBuffering.strip().equalsIgnoreCase("no")) {
-            return true;
-        }
+        return isUnbuffered(accelBuffering) || kind(contentType) != Kind.NONE;
+    }
+
+    private static boolean isUnbuffered(@Nullable String accelBuffering) {
+        return accelBuffering != null && accelBuffering.strip().equalsIgnoreCase("no");
+    }
+
+    /** The kind of a media type, parameters aside: found in one pass over the list, asked of every response. */
+    private static Kind kind(@Nullable String contentType) {
         if (contentType == null) {
-            return false;
+            return Kind.NONE;
         }
         int start = start(contentType);
         int end = end(contentType);
-        for (String stream : STREAMS) {
-            if (isType(contentType, start, end, stream)) {
-                return true;
+        if (isType(contentType, start, end, EVENT_STREAM)) {
+            return Kind.EVENTS;
+        }
+        for (String lines : LINE_STREAMS) {
+            if (isType(contentType, start, end, lines)) {
+                return Kind.LINES;
             }
         }
+        return isType(contentType, start, end, MIXED_REPLACE) || isGrpcWeb(contentType, start, end) ? Kind.OPAQUE
+                : Kind.NONE;
+    }
+
+    /** Whether the media type between {@code start} and {@code end} is gRPC-Web's, one of its subtypes. */
+    private static boolean isGrpcWeb(String contentType, int start, int end) {
         int subtype = start + GRPC_WEB.length();
         return end >= subtype && contentType.regionMatches(true, start, GRPC_WEB, 0, GRPC_WEB.length())
                 && (end == subtype || contentType.charAt(subtype) == '+'
