@@ -7,6 +7,7 @@ import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.testing.Await;
+import io.github.errorpages.testing.ThreadDumps;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import java.io.ByteArrayOutputStream;
@@ -16,8 +17,10 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
@@ -264,8 +267,37 @@ class FilterInFrontOfProxyIntegrationTests {
         Started start(UpstreamGuard guard, CountDownLatch waitingForMoreUpload);
     }
 
+    /**
+     * Runs {@link #assertAnEarly5xxIsAnsweredWithThePageOnce}, and once more, on new servers, when the client got no
+     * answer at all. On Tomcat without async support (case [2] of {@code onTomcat…}) that happened three times in
+     * about twenty-five runs of the whole suite, never in 600 runs of this class alone nor in fifteen of the suite on
+     * the machine that looked for it, and its cause is not found yet: the first try's thread dump
+     * ({@link ThreadDumps}), which {@code .ci/run} prints, is what to read when the line below shows in a log. Twice in
+     * a row fails the test: a change that breaks the prompt page breaks it on every try.
+     */
     private static void assertAnEarly5xxIsAnsweredWithThePage(int status, boolean failOn5xx, ServerUnderTest server)
             throws Exception {
+        try {
+            assertAnEarly5xxIsAnsweredWithThePageOnce(status, failOn5xx, server);
+        } catch (NoAnswer first) {
+            System.out.println("FilterInFrontOfProxyIntegrationTests: no answer within 8 s, trying once more; threads "
+                    + "at the time: " + first.threads);
+            assertAnEarly5xxIsAnsweredWithThePageOnce(status, failOn5xx, server);
+        }
+    }
+
+    /** The client got no answer in time: the first try's failure, with where its thread dump is. */
+    private static final class NoAnswer extends Exception {
+        private final Path threads;
+
+        NoAnswer(SocketTimeoutException cause, Path threads) {
+            super("no answer within 8 s; threads at the time: " + threads, cause);
+            this.threads = threads;
+        }
+    }
+
+    private static void assertAnEarly5xxIsAnsweredWithThePageOnce(int status, boolean failOn5xx,
+            ServerUnderTest server) throws Exception {
         CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
         try (ServerSocket early = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> answered = CompletableFuture.runAsync(() -> {
@@ -294,7 +326,13 @@ class FilterInFrontOfProxyIntegrationTests {
                 sendHalfAnUpload(out);
                 HttpTester.Input in = HttpTester.from(uploader.getInputStream());
 
-                HttpTester.Response page = HttpTester.parseResponse(in);
+                HttpTester.Response page;
+                try {
+                    page = HttpTester.parseResponse(in);
+                } catch (SocketTimeoutException none) {
+                    throw new NoAnswer(none, ThreadDumps.write("no answer to the paused upload within 8 s (status "
+                            + status + ", fail-on-5xx " + failOn5xx + ")"));
+                }
 
                 assertThat(page).as("an answer before the upload's end").isNotNull();
                 assertThat(page.getStatus()).isEqualTo(status);
