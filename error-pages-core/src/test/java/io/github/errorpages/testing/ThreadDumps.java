@@ -16,17 +16,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * in a few hundred runs, which a rerun does not show. Written under {@code target/diagnostics} of the module, which
  * {@code .ci/run} prints at the end of its output, where the CI report shows it.
  *
- * <p>A thread idle in a pool (waiting for a task), or the JVM's own, is left out, and each stack is cut to its top
- * frames: what is left is what was busy or blocked, short enough to read in the last lines of a CI log. Thread-safe.
+ * <p>An idle thread ({@link #IDLE}: waiting for a task, an event or a connection), or the JVM's own, is left out, and
+ * each stack is cut to its top frames: what is left is what was busy or blocked, short enough to read in the last
+ * lines of a CI log. Thread-safe.
  */
 public final class ThreadDumps {
 
     private static final Path DIRECTORY = Path.of("target", "diagnostics");
     private static final int FRAMES = 14;
-    /** Frames of a thread waiting for a task of its pool, or a timer's: nothing under way. */
+    /**
+     * Frames of a thread waiting for a task of its pool or a timer's, for a selector's next event, or for a server's
+     * next connection: nothing under way. (A thread blocked in a read, a write or a lock shows none of them.)
+     */
     private static final List<String> IDLE = List.of("$Runner.idleJobPoll", "$ReservedThread.waitForTask",
             "ThreadPoolExecutor.getTask", "ForkJoinPool.awaitWork", "$DelayedWorkQueue.take", "ReferenceQueue.remove",
-            "Reference.waitForReferencePendingList");
+            "Reference.waitForReferencePendingList", "SelectorImpl.lockAndDoSelect", "ServerSocketChannelImpl.accept",
+            "LocalConnector.accept", "CommandDecoder.decode");
     private static final AtomicInteger WRITTEN = new AtomicInteger();
 
     private ThreadDumps() {

@@ -105,12 +105,17 @@ final class UploadWatch implements Filter {
      */
     static void readUntilTheProxyWaitsForMoreUpload(InputStream in, CountDownLatch waitingForMoreUpload)
             throws IOException, InterruptedException {
-        for (int matched = 0; matched < 4; ) { // to the end of the head
+        readHead(in);
+        in.read(); // the first byte of the body: the proxy reads the client's upload
+        assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** Reads a request's head, to its empty line (or the connection's end). */
+    static void readHead(InputStream in) throws IOException {
+        for (int matched = 0; matched < 4; ) {
             int b = in.read();
             matched = b < 0 ? 4 : b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
         }
-        in.read(); // the first byte of the body: the proxy reads the client's upload
-        assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).isTrue();
     }
 
     /** Sends the head of a 20-byte upload and its first 10 bytes. */

@@ -604,11 +604,32 @@ public final class JettyForwarder {
             } else {
                 upstream.onResponseContent(listener::onContent);
             }
-            upstream.send(listener::onComplete);
+            if (streamed instanceof BlockingRequestBody) {
+                sendFromAThreadOfTheClient(upstream, listener);
+            } else {
+                upstream.send(listener::onComplete);
+            }
             if (connectMayOutlastAttempt) {
                 listener.timeAfter(attempt.timeout());
             }
             return listener.head;
+        }
+
+        /**
+         * Sends a request whose body is read with blocking I/O ({@link BlockingRequestBody}) from a thread of the
+         * client's pool, never the caller's. Jetty's client writes a request on the thread that sends it when a
+         * connection is free at once (one its pool kept, or one that opened in the instant before the send looked for
+         * one a second time), and reads the body there as it writes it: the servlet's own thread then waited in the
+         * read for a client that pauses its upload until it hears back, instead of for the exchange's outcome, and an
+         * early answer (a 503 the filter in front makes a page of) reached the client only once it sent more or gave
+         * up. The servlet's {@code stopReading}, which looks for a read under way on another thread, found none.
+         */
+        private void sendFromAThreadOfTheClient(ExactMethodRequest upstream, AttemptListener listener) {
+            try {
+                client.getExecutor().execute(() -> upstream.send(listener::onComplete));
+            } catch (RejectedExecutionException stopped) {
+                upstream.send(listener::onComplete); // the stopped client fails it at once, with the reason
+            }
         }
 
         /**
