@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The proxy's blocking reads of a client's body, as {@code ReverseProxyServlet} ends them once it answered: whether a
  * read may be waiting for the client is told in the same step that lets no new one start. Told apart, a read that
- * started in between waited for a paused client unseen, and the page it was owed came only when the client gave up
- * (seen once in CI, on Tomcat). The container's stream is a stand-in here: the race needs a read held at will.
+ * started in between waited for a paused client unseen, and the page it was owed came only when the client gave up.
+ * The container's stream is a stand-in here: the race needs a read held at will.
  */
 class ClientInputStreamTests {
 
