@@ -238,6 +238,25 @@ class TomcatIntegrationTests {
     }
 
     /**
+     * A request whose asynchronous cycle a filter in front started, for the servlet behind to take (as a framework's
+     * filter may), is forwarded and answered on Tomcat too, on either transport: the proxy takes the cycle rather than
+     * starting another (ReverseProxyServletIntegrationTests has the same on Jetty, where starting it again threw).
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void forwardsARequestInACycleAFilterInFrontStarted(ProxyTransport transport) throws Exception {
+        try (FaultyUpstream answering = FaultyUpstream.start(exchange -> exchange.respond(200, "{\"ok\":1}",
+                "Content-Type: application/json"));
+                TomcatServer front = TomcatServer.inCode().filter("front", TestServlets.startingAsyncInFront())
+                        .servlet("/*", proxy("taken-cycle", answering.uri(), transport), true).start()) {
+            HttpResponse<byte[]> response = Client.get(front.uri("/front-started-async/orders"), "application/json");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo("{\"ok\":1}");
+        }
+    }
+
+    /**
      * An upstream body that breaks off after the response was committed reaches an HTTP/2 client as a reset
      * stream, on either transport. Tomcat ends an HTTP/2 stream cleanly when the REQUEST dispatch throws, and
      * resets it only for an exception of an ASYNC dispatch: with the JDK transport, which answered on the REQUEST
