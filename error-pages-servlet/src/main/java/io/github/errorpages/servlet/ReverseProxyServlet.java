@@ -1068,9 +1068,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // failing flush means the client went away, as for the body's writes.
                 response.flushBuffer();
             }
-            copy(proxy, request, response, in, tail,
-                    tail != null && StreamingResponses.endsWholeWhenQuiet(request.getMethod(), type, length, coding),
-                    length);
+            copy(proxy, request, response, in, tail, StreamingResponses.endsWholeWhenQuiet(request.getMethod(), tail,
+                    length), length);
         }
     }
 

@@ -1049,8 +1049,7 @@ public final class JettyForwarder {
             String coding = answer.getHeaders().get(HttpHeader.CONTENT_ENCODING);
             streamTail = StreamingResponses.tailOf(type, answer.getHeaders().get("X-Accel-Buffering"), coding);
             streaming = streamTail != null;
-            endsWholeWhenQuiet = streaming
-                    && StreamingResponses.endsWholeWhenQuiet(exchange.method, type, contentLength, coding);
+            endsWholeWhenQuiet = StreamingResponses.endsWholeWhenQuiet(exchange.method, streamTail, contentLength);
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
             // (A request that is not asynchronous writes with blocking writes anyway, and takes no permit.)
             fitsBuffer = withBody && exchange.asynchronous && contentLength >= 0

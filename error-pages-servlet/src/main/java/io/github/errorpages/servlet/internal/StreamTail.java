@@ -71,6 +71,11 @@ public final class StreamTail {
         betweenRecords = atLineStart && !eventUnderWay;
     }
 
+    /** @return whether this is an event stream's tail ({@link #events()}) */
+    public boolean readsEvents() {
+        return records == Records.EVENTS;
+    }
+
     /** @return whether the bytes seen so far end between records: none seen, or a record's end last */
     public boolean isBetweenRecords() {
         return betweenRecords;

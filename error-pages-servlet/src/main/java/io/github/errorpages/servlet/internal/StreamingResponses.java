@@ -43,14 +43,6 @@ public final class StreamingResponses {
     }
 
     /**
-     * @param contentType the response's {@code Content-Type}, or {@code null} without one
-     * @return whether it is an event stream ({@code text/event-stream}, any parameters)
-     */
-    public static boolean isEventStream(@Nullable String contentType) {
-        return kind(contentType) == Kind.EVENTS;
-    }
-
-    /**
      * Where a stream's records end, for telling a quiet stream from one that stalls ({@link StreamTail}).
      *
      * @param contentType the response's {@code Content-Type}, or {@code null} without one
@@ -79,14 +71,13 @@ public final class StreamingResponses {
      * with {@code fetch}) is not asked again: ended whole, its reader would take the part for all there was.
      *
      * @param method the request's method
-     * @param contentType the response's {@code Content-Type}, or {@code null} without one
+     * @param tail the response's tail ({@link #tailOf}, which reads the events of an event stream without a content
+     *     coding only), or {@code null} for a body that is no stream
      * @param length the response's {@code Content-Length}, or -1 without one
-     * @param contentEncoding the response's first {@code Content-Encoding} value, or {@code null} without one
      * @return whether the stream ends whole when quiet
      */
-    public static boolean endsWholeWhenQuiet(String method, @Nullable String contentType, long length,
-            @Nullable String contentEncoding) {
-        return "GET".equals(method) && length < 0 && isEventStream(contentType) && isIdentity(contentEncoding);
+    public static boolean endsWholeWhenQuiet(String method, @Nullable StreamTail tail, long length) {
+        return "GET".equals(method) && length < 0 && tail != null && tail.readsEvents();
     }
 
     private static boolean isIdentity(@Nullable String contentEncoding) {

@@ -41,14 +41,15 @@ class StreamingResponsesTests {
     @ParameterizedTest
     @ValueSource(strings = {"text/event-stream", "TEXT/EVENT-STREAM;charset=utf-8", "text/event-stream ; retry=1"})
     void eventStreamsAreToldApart(String contentType) {
-        assertThat(StreamingResponses.isEventStream(contentType)).isTrue();
+        assertThat(StreamingResponses.tailOf(contentType, null, null).readsEvents()).isTrue();
     }
 
     @ParameterizedTest
     @NullSource
     @ValueSource(strings = {"application/x-ndjson", "text/event-streams", "text/event", ""})
     void otherTypesAreNoEventStreams(String contentType) {
-        assertThat(StreamingResponses.isEventStream(contentType)).isFalse();
+        StreamTail tail = StreamingResponses.tailOf(contentType, null, null);
+        assertThat(tail != null && tail.readsEvents()).isFalse();
     }
 
     @Test
@@ -98,13 +99,19 @@ class StreamingResponsesTests {
 
     @Test
     void onlyAnEventStreamAGetAskedForWithoutLengthOrCodingEndsWholeWhenQuiet() {
-        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", "text/event-stream", -1, null)).isTrue();
-        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", "text/event-stream", -1, " Identity")).isTrue();
-        assertThat(StreamingResponses.endsWholeWhenQuiet("POST", "text/event-stream", -1, null)).isFalse();
-        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", "text/event-stream", 99, null)).isFalse();
-        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", "text/event-stream", -1, "gzip")).isFalse();
-        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", "application/x-ndjson", -1, null)).isFalse();
-        assertThat(StreamingResponses.endsWholeWhenQuiet("GET", null, -1, null)).isFalse();
+        assertThat(endsWholeWhenQuiet("GET", "text/event-stream", -1, null)).isTrue();
+        assertThat(endsWholeWhenQuiet("GET", "text/event-stream", -1, " Identity")).isTrue();
+        assertThat(endsWholeWhenQuiet("POST", "text/event-stream", -1, null)).isFalse();
+        assertThat(endsWholeWhenQuiet("GET", "text/event-stream", 99, null)).isFalse();
+        assertThat(endsWholeWhenQuiet("GET", "text/event-stream", -1, "gzip")).isFalse();
+        assertThat(endsWholeWhenQuiet("GET", "application/x-ndjson", -1, null)).isFalse();
+        assertThat(endsWholeWhenQuiet("GET", null, -1, null)).isFalse();
+    }
+
+    /** The decision for a response of this head, from its tail as the proxy takes it. */
+    private static boolean endsWholeWhenQuiet(String method, String contentType, long length, String coding) {
+        return StreamingResponses.endsWholeWhenQuiet(method, StreamingResponses.tailOf(contentType, null, coding),
+                length);
     }
 
     private static ByteBuffer bytes(String text) {
