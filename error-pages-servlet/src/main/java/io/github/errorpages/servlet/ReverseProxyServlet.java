@@ -195,7 +195,9 @@ import org.slf4j.LoggerFactory;
  *       trusted to keep CRs out of their header values, use the Jetty transport.</li>
  * </ul>
  * Register the servlet with async support ({@code <async-supported>true</async-supported>},
- * {@code setAsyncSupported(true)}), and any filter in front of it too.
+ * {@code setAsyncSupported(true)}), and any filter in front of it too. A filter in front that starts the request's
+ * asynchronous cycle before the chain (as a framework's may) hands it to the servlet, which ends it
+ * ({@code complete()}) once its answer is done, relayed or its own page, whatever the transport.
  *
  * <p><b>Open breakers.</b> When no endpoint's circuit breaker admits calls, the request is answered with
  * 503 {@code destination_unavailable} and a {@code Retry-After} of the breakers' remaining open time before
@@ -451,16 +453,35 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (current == null) {
             throw new IllegalStateException("ReverseProxyServlet was not initialised: the container must call init()");
         }
+        // A cycle a filter in front started before the chain (as a framework's may, for the servlet behind to take) is
+        // the proxy's to end, for only the proxy knows when its answer is done: left open, it ended with that filter's
+        // timeout, and the last chunk of an answer of unknown length, or the connection's next request after a page,
+        // waited for it. An exchange that answers later ends it itself, as it ends the cycles it starts.
+        AsyncContext startedInFront = request.getDispatcherType() == DispatcherType.REQUEST && request.isAsyncStarted()
+                ? request.getAsyncContext() : null;
+        boolean answersLater;
         try {
-            serve(current, request, response);
+            answersLater = serve(current, request, response);
         } catch (ResponseAbortedException aborted) {
             if (!aborted.abortedInAStartedCycle(request, response)) {
                 throw aborted.forContainer(request, response); // logged already
             }
+            return;
+        }
+        if (startedInFront != null && !answersLater) {
+            try {
+                startedInFront.complete();
+            } catch (IllegalStateException alreadyEnded) {
+                // The container ended the cycle first (the client went away): nothing is left to end.
+                log.debug("A cycle started in front of the proxy ended before its answer did", alreadyEnded);
+            }
         }
     }
 
-    private static void serve(Proxy current, HttpServletRequest request, HttpServletResponse response)
+    /**
+     * @return whether an exchange answers the request later, in an asynchronous cycle that it ends itself
+     */
+    private static boolean serve(Proxy current, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
         if (request.getDispatcherType() == DispatcherType.ASYNC) {
             // (Also after destroy(): the answer of an exchange that was in flight then needs no client.)
@@ -470,7 +491,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 boolean nonBlocking = request.getAttribute(NON_BLOCKING_ATTRIBUTE) != null;
                 request.removeAttribute(NON_BLOCKING_ATTRIBUTE);
                 answerOutcome(current, request, response, outcome, nonBlocking, false, false);
-                return;
+                return false;
             }
         }
         if (current.isStopped()) {
@@ -479,25 +500,24 @@ public final class ReverseProxyServlet extends HttpServlet {
         // Looked up once, for the local answers and for whether there is a body: most requests have none.
         String transferEncoding = request.getHeader("Transfer-Encoding");
         if (LocalAnswers.answered(request, transferEncoding, response)) {
-            return; // TRACE, CONNECT, OPTIONS with Max-Forwards: 0, a transfer coding it cannot forward
+            return false; // TRACE, CONNECT, OPTIONS with Max-Forwards: 0, a transfer coding it cannot forward
         }
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
             // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.
             answerFailure(current, request, response, UpstreamFailure.builder(FailureCause.PROXY_LOOP_DETECTED)
                     .upstream(current.guard.name()).attempts(0).build(), false);
-            return;
+            return false;
         }
         // An open breaker refuses the call anyway: answer before the request is read, parsed and copied.
         Optional<UpstreamFailure> refused = current.guard.refuseIfUnavailable();
         if (refused.isPresent()) {
             answerFailure(current, request, response, refused.get(), false);
-            return;
+            return false;
         }
         boolean hasBody = RequestBodies.present(request, transferEncoding != null);
         JettyForwarder jetty = current.jetty;
         if (jetty != null) {
-            forwardWithJetty(current, jetty, request, response, hasBody);
-            return;
+            return forwardWithJetty(current, jetty, request, response, hasBody);
         }
         // The guard buffers a short body it may send again; anything else streams from the client.
         BodyPublisher body = hasBody ? new ClientBodyPublisher(request, request.getContentLengthLong(),
@@ -507,10 +527,10 @@ public final class ReverseProxyServlet extends HttpServlet {
             upstreamRequest = upstreamRequest(request, body, current.pseudonym);
         } catch (ForwardedHeadTooLargeException tooLarge) {
             response.sendError(SC_REQUEST_HEADER_FIELDS_TOO_LARGE);
-            return;
+            return false;
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
-            return;
+            return false;
         }
         GuardedHttpClient client = Objects.requireNonNull(current.jdk);
         boolean committedBefore = response.isCommitted(); // by a filter in front that flushed, say
@@ -524,17 +544,17 @@ public final class ReverseProxyServlet extends HttpServlet {
                     closeIfUploadCutShort(request, clientBody);
                 }
                 answerFailure(current, request, response, failed.failure(), false);
-                return;
+                return false;
             } catch (UncheckedIOException clientBodyFailed) {
                 answerClientBodyFailure(request, response, clientBodyFailed.getCause(), !committedBefore);
-                return;
+                return false;
             } catch (InterruptedException e) {
                 if (body instanceof ClientBodyPublisher clientBody) {
                     closeIfUploadCutShort(request, clientBody);
                 }
                 answerInterrupted(current, request, response, false,
                         new InterruptedIOException("interrupted while waiting for the upstream"));
-                return;
+                return false;
             }
             Throwable bug = handler.bug;
             if (bug != null) {
@@ -547,6 +567,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 throw (RuntimeException) bug;
             }
             relay(current, request, response, answer);
+            return false;
         } finally {
             if (body instanceof ClientBodyPublisher clientBody) {
                 stopReading(request, response, clientBody);
@@ -663,8 +684,10 @@ public final class ReverseProxyServlet extends HttpServlet {
     /**
      * Forwards with Jetty's client: asynchronously when the request supports it, else waiting on this thread.
      * Either way a failure is answered on a container thread.
+     *
+     * @return whether the exchange answers later, in the asynchronous cycle it started or took
      */
-    private static void forwardWithJetty(Proxy proxy, JettyForwarder jetty, HttpServletRequest request,
+    private static boolean forwardWithJetty(Proxy proxy, JettyForwarder jetty, HttpServletRequest request,
             HttpServletResponse response, boolean hasBody) throws IOException {
         JettyForwarder.Exchange exchange;
         boolean committedBefore = response.isCommitted(); // by a filter in front that flushed, say
@@ -672,15 +695,15 @@ public final class ReverseProxyServlet extends HttpServlet {
             exchange = jetty.prepare(request, response, forwardedTarget(request), hasBody);
         } catch (ForwardedHeadTooLargeException tooLarge) {
             response.sendError(SC_REQUEST_HEADER_FIELDS_TOO_LARGE);
-            return;
+            return false;
         } catch (URISyntaxException | IllegalArgumentException unforwardable) {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
-            return;
+            return false;
         } catch (IOException clientBodyFailed) {
             // A short body read to be sent again, which the client did not send in full (it went away, or the
             // container's idle timeout ended the wait): nothing was sent upstream.
             answerClientBodyFailure(request, response, clientBodyFailed, !committedBefore);
-            return;
+            return false;
         }
         if (!exchange.isAsynchronous()) {
             CompletableFuture<Object> started = exchange.start();
@@ -694,7 +717,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                         closeIfUploadCutShort(request, reads);
                     }
                     answerInterrupted(proxy, request, response, exchange, started);
-                    return;
+                    return false;
                 } catch (ExecutionException e) {
                     outcome = e.getCause(); // not expected: the exchange completes its outcome normally
                 }
@@ -711,7 +734,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                     stopReading(request, response, reads); // the client's thread may be reading it still
                 }
             }
-            return;
+            return false;
         }
         // A cycle a filter in front started (as a framework's may, for the servlet behind to take) is taken: started
         // again, within the same dispatch, it threw an IllegalStateException, and the client got nothing until the
@@ -787,6 +810,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
             }
         });
+        return true;
     }
 
     /**

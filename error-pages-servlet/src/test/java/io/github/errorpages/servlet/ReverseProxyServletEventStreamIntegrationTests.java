@@ -11,13 +11,10 @@ import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -327,7 +324,7 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
                             .build()).start();
 
             AtomicReference<String> received = new AtomicReference<>();
-            String log = StandardError.capture(() -> received.set(untilClosed(proxy.port(),
+            String log = StandardError.capture(() -> received.set(Client.rawExchange(proxy.port(),
                     "GET /front-started-async/feed HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n")));
 
             assertThat(received.get()).startsWith("HTTP/1.1 200").contains("{\"n\":1}");
@@ -376,23 +373,6 @@ abstract class ReverseProxyServletEventStreamIntegrationTests {
             assertThat(guard.metrics().failedCalls()).isZero();
             assertThat(guard.metrics().brokenBodies()).isZero();
             assertThat(breaker(guard).getMetrics().getNumberOfFailedCalls()).isZero();
-        }
-    }
-
-    /** Sends a request on a connection of its own, and reads until the connection is closed or reset (10 s at most). */
-    private static String untilClosed(int port, String request) {
-        try (Socket client = new Socket("127.0.0.1", port)) {
-            client.setSoTimeout(10_000);
-            client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-            ByteArrayOutputStream received = new ByteArrayOutputStream();
-            try {
-                client.getInputStream().transferTo(received);
-            } catch (SocketException reset) {
-                // aborted so
-            }
-            return received.toString(StandardCharsets.US_ASCII);
-        } catch (IOException failed) {
-            throw new UncheckedIOException(failed);
         }
     }
 
