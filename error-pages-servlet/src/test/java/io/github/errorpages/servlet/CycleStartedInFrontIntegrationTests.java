@@ -7,11 +7,19 @@ import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.undertow.Undertow;
+import io.undertow.servlet.Servlets;
+import io.undertow.servlet.api.DeploymentInfo;
+import io.undertow.servlet.api.DeploymentManager;
+import io.undertow.servlet.util.ImmediateInstanceFactory;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -29,9 +37,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A request whose asynchronous cycle a filter in front started before the chain (as a framework's filter may, for the
  * servlet behind to take): the proxy takes the cycle, and its answer, relayed or its own page, ends when the proxy is
- * done with it, on Jetty and on Tomcat, with either transport. Left to the filter in front, which never ends it (as
- * {@link TestServlets#startingAsyncInFront()} does not), the cycle ended with that filter's timeout (120 s here): with
- * the JDK transport an answer of unknown length waited that long for its last chunk, and the connection's next
+ * done with it, on Jetty, Tomcat and Undertow, with either transport. Left to the filter in front, which never ends it
+ * (as {@link TestServlets#startingAsyncInFront()} does not), the cycle ended with that filter's timeout (120 s here):
+ * with the JDK transport an answer of unknown length waited that long for its last chunk, and the connection's next
  * request for the answer before it, whatever the transport, after a page the proxy wrote itself.
  */
 class CycleStartedInFrontIntegrationTests {
@@ -43,7 +51,7 @@ class CycleStartedInFrontIntegrationTests {
 
     /** The servers the proxy runs in. */
     enum Container {
-        JETTY, TOMCAT
+        JETTY, TOMCAT, UNDERTOW
     }
 
     static Stream<Arguments> containersAndTransports() {
@@ -221,8 +229,33 @@ class CycleStartedInFrontIntegrationTests {
                 JettyServer jetty = new JettyServer().filter(inFront).servlet("/*", proxy).start();
                 return new Server(jetty, jetty.uri("/"));
             }
-            TomcatServer tomcat = TomcatServer.inCode().filter("front", inFront).servlet("/*", proxy, true).start();
-            return new Server(tomcat, tomcat.uri("/"));
+            if (container == Container.TOMCAT) {
+                TomcatServer tomcat = TomcatServer.inCode().filter("front", inFront).servlet("/*", proxy, true)
+                        .start();
+                return new Server(tomcat, tomcat.uri("/"));
+            }
+            DeploymentInfo info = Servlets.deployment().setClassLoader(CycleStartedInFrontIntegrationTests.class
+                    .getClassLoader()).setContextPath("/").setDeploymentName("cycle-started-in-front")
+                    .addFilter(Servlets.filter("front", Filter.class, new ImmediateInstanceFactory<>(inFront))
+                            .setAsyncSupported(true))
+                    .addFilterUrlMapping("front", "/*", DispatcherType.REQUEST)
+                    .addServlet(Servlets.servlet("proxy", HttpServlet.class, new ImmediateInstanceFactory<>(proxy))
+                            .addMapping("/*").setAsyncSupported(true));
+            DeploymentManager deployment = Servlets.newContainer().addDeployment(info);
+            deployment.deploy();
+            try {
+                Undertow undertow = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(deployment.start())
+                        .build();
+                undertow.start();
+                int port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+                return new Server(() -> {
+                    undertow.stop();
+                    deployment.stop();
+                    deployment.undeploy();
+                }, URI.create("http://127.0.0.1:" + port + "/"));
+            } catch (ServletException e) {
+                throw new IllegalStateException("Undertow did not start", e);
+            }
         }
 
         int port() {
