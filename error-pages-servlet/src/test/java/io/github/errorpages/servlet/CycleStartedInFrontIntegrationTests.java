@@ -7,19 +7,9 @@ import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
-import io.undertow.Undertow;
-import io.undertow.servlet.Servlets;
-import io.undertow.servlet.api.DeploymentInfo;
-import io.undertow.servlet.api.DeploymentManager;
-import io.undertow.servlet.util.ImmediateInstanceFactory;
-import jakarta.servlet.DispatcherType;
-import jakarta.servlet.Filter;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -27,10 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -49,29 +37,14 @@ class CycleStartedInFrontIntegrationTests {
     private static final String NDJSON_HEAD =
             "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
 
-    /** The servers the proxy runs in. */
-    enum Container {
-        JETTY, TOMCAT, UNDERTOW
-    }
-
-    static Stream<Arguments> containersAndTransports() {
-        List<Arguments> all = new ArrayList<>();
-        for (Container container : Container.values()) {
-            for (ProxyTransport transport : List.of(ProxyTransport.JETTY, ProxyTransport.JDK)) {
-                all.add(Arguments.of(container, transport));
-            }
-        }
-        return all.stream();
-    }
-
     /** An answer of unknown length, relayed chunk by chunk, ends with its last chunk at once. */
     @ParameterizedTest(name = "{0} server, {1} transport")
-    @MethodSource("containersAndTransports")
-    void anAnswerOfUnknownLengthEndsWhole(Container container, ProxyTransport transport) throws Exception {
+    @MethodSource("io.github.errorpages.servlet.ProxyContainer#withEachTransport")
+    void anAnswerOfUnknownLengthEndsWhole(ProxyContainer container, ProxyTransport transport) throws Exception {
         try (FaultyUpstream chunked = FaultyUpstream.start(exchange -> exchange.writeRaw("HTTP/1.1 200 OK\r\n"
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n{\"ok\":1}\r\n0\r\n\r\n"));
-                Server front = Server.start(container, TestServlets.startingAsyncInFront(),
-                        ReverseProxyServlet.builder(guard(chunked.uri())).transport(transport).build())) {
+                ProxyContainer.Server front = container.start(List.of(TestServlets.startingAsyncInFront()),
+                        ReverseProxyServlet.builder(guard(chunked.uri())).transport(transport).build(), true)) {
             List<HttpTester.Response> answers = answersOnOneConnection(front.port(), "/front-started-async/orders");
 
             for (HttpTester.Response answer : answers) {
@@ -87,13 +60,13 @@ class CycleStartedInFrontIntegrationTests {
      * comes at once).
      */
     @ParameterizedTest(name = "{0} server, {1} transport")
-    @MethodSource("containersAndTransports")
-    void theProxysOwnPageEndsAtOnce(Container container, ProxyTransport transport) throws Exception {
+    @MethodSource("io.github.errorpages.servlet.ProxyContainer#withEachTransport")
+    void theProxysOwnPageEndsAtOnce(ProxyContainer container, ProxyTransport transport) throws Exception {
         try (FaultyUpstream unused = FaultyUpstream.start(exchange -> exchange.respond(200, "{}"))) {
             UpstreamGuard guard = guard(unused.uri());
             guard.circuitBreakers().get(0).transitionToForcedOpenState();
-            try (Server front = Server.start(container, TestServlets.startingAsyncInFront(),
-                    ReverseProxyServlet.builder(guard).transport(transport).build())) {
+            try (ProxyContainer.Server front = container.start(List.of(TestServlets.startingAsyncInFront()),
+                    ReverseProxyServlet.builder(guard).transport(transport).build(), true)) {
                 List<HttpTester.Response> answers = answersOnOneConnection(front.port(), "/front-started-async/orders");
 
                 for (HttpTester.Response answer : answers) {
@@ -114,8 +87,8 @@ class CycleStartedInFrontIntegrationTests {
     @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
     void theContainersErrorEndsAtOnce(ProxyTransport transport) throws Exception {
         try (FaultyUpstream unused = FaultyUpstream.start(exchange -> exchange.respond(200, "{}"));
-                Server front = Server.start(Container.JETTY, TestServlets.startingAsyncInFront(),
-                        ReverseProxyServlet.builder(guard(unused.uri())).transport(transport).build())) {
+                ProxyContainer.Server front = ProxyContainer.JETTY.start(List.of(TestServlets.startingAsyncInFront()),
+                        ReverseProxyServlet.builder(guard(unused.uri())).transport(transport).build(), true)) {
             StringBuilder fields = new StringBuilder();
             for (int name = 1; name <= ProxyHeaders.MAX_FIELD_NAMES; name++) { // and Host, Accept
                 fields.append("X-Field-").append(name).append(": v\r\n");
@@ -135,16 +108,16 @@ class CycleStartedInFrontIntegrationTests {
      * upstream.
      */
     @ParameterizedTest(name = "{0} server, {1} transport")
-    @MethodSource("containersAndTransports")
-    void aQuietEventStreamEndsWhole(Container container, ProxyTransport transport) throws Exception {
+    @MethodSource("io.github.errorpages.servlet.ProxyContainer#withEachTransport")
+    void aQuietEventStreamEndsWhole(ProxyContainer container, ProxyTransport transport) throws Exception {
         try (FaultyUpstream events = FaultyUpstream.start(exchange -> {
             exchange.writeRaw(EVENT_STREAM_HEAD + "d\r\ndata: first\n\n\r\n");
             exchange.awaitClosedByClient(Duration.ofSeconds(20));
         })) {
             UpstreamGuard guard = guard(events.uri());
-            try (Server front = Server.start(container, TestServlets.startingAsyncInFront(),
+            try (ProxyContainer.Server front = container.start(List.of(TestServlets.startingAsyncInFront()),
                     ReverseProxyServlet.builder(guard).transport(transport).bodyIdleTimeout(Duration.ofMillis(300))
-                            .build())) {
+                            .build(), true)) {
                 HttpResponse<InputStream> response = Client.stream("GET",
                         front.uri("/front-started-async/feed"), "text/event-stream");
 
@@ -162,16 +135,16 @@ class CycleStartedInFrontIntegrationTests {
 
     /** A quiet stream of another type is aborted at once, not ended as if whole with the cycle's timeout. */
     @ParameterizedTest(name = "{0} server, {1} transport")
-    @MethodSource("containersAndTransports")
-    void aQuietNdjsonStreamIsAborted(Container container, ProxyTransport transport) throws Exception {
+    @MethodSource("io.github.errorpages.servlet.ProxyContainer#withEachTransport")
+    void aQuietNdjsonStreamIsAborted(ProxyContainer container, ProxyTransport transport) throws Exception {
         try (FaultyUpstream ndjson = FaultyUpstream.start(exchange -> {
             exchange.writeRaw(NDJSON_HEAD + "8\r\n{\"n\":1}\n\r\n");
             exchange.awaitClosedByClient(Duration.ofSeconds(20));
         })) {
             UpstreamGuard guard = guard(ndjson.uri());
-            try (Server front = Server.start(container, TestServlets.startingAsyncInFront(),
+            try (ProxyContainer.Server front = container.start(List.of(TestServlets.startingAsyncInFront()),
                     ReverseProxyServlet.builder(guard).transport(transport).bodyIdleTimeout(Duration.ofMillis(300))
-                            .build())) {
+                            .build(), true)) {
                 String received = Client.rawExchange(front.port(),
                         "GET /front-started-async/feed HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n");
 
@@ -218,57 +191,6 @@ class CycleStartedInFrontIntegrationTests {
                 }
             }
             return answers;
-        }
-    }
-
-    /** The proxy servlet behind one filter in front, in the container given. */
-    private record Server(AutoCloseable server, URI base) implements AutoCloseable {
-
-        static Server start(Container container, Filter inFront, HttpServlet proxy) {
-            if (container == Container.JETTY) {
-                JettyServer jetty = new JettyServer().filter(inFront).servlet("/*", proxy).start();
-                return new Server(jetty, jetty.uri("/"));
-            }
-            if (container == Container.TOMCAT) {
-                TomcatServer tomcat = TomcatServer.inCode().filter("front", inFront).servlet("/*", proxy, true)
-                        .start();
-                return new Server(tomcat, tomcat.uri("/"));
-            }
-            DeploymentInfo info = Servlets.deployment().setClassLoader(CycleStartedInFrontIntegrationTests.class
-                    .getClassLoader()).setContextPath("/").setDeploymentName("cycle-started-in-front")
-                    .addFilter(Servlets.filter("front", Filter.class, new ImmediateInstanceFactory<>(inFront))
-                            .setAsyncSupported(true))
-                    .addFilterUrlMapping("front", "/*", DispatcherType.REQUEST)
-                    .addServlet(Servlets.servlet("proxy", HttpServlet.class, new ImmediateInstanceFactory<>(proxy))
-                            .addMapping("/*").setAsyncSupported(true));
-            DeploymentManager deployment = Servlets.newContainer().addDeployment(info);
-            deployment.deploy();
-            try {
-                Undertow undertow = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(deployment.start())
-                        .build();
-                undertow.start();
-                int port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
-                return new Server(() -> {
-                    undertow.stop();
-                    deployment.stop();
-                    deployment.undeploy();
-                }, URI.create("http://127.0.0.1:" + port + "/"));
-            } catch (ServletException e) {
-                throw new IllegalStateException("Undertow did not start", e);
-            }
-        }
-
-        int port() {
-            return base.getPort();
-        }
-
-        URI uri(String path) {
-            return base.resolve(path);
-        }
-
-        @Override
-        public void close() throws Exception {
-            server.close();
         }
     }
 }
