@@ -9,8 +9,9 @@ import java.util.concurrent.TimeoutException;
  * The answer to a request whose body the proxy could not read whole (RFC 9110 §15.5): 408 only for a client that
  * stalled (the container's idle timeout ended a read, or the attempt's timeout came while the upstream waited for
  * the rest); the container's own 4xx when it refused the body (Jetty's 400 for a malformed chunked framing, its 413
- * for a body over a limit); else 400: the request did not arrive as a whole message (it ended early). Never 408 for
- * those: clients, browsers among them, send a request answered with 408 again.
+ * for a body over a limit); 500 for a body that a wrapper in front made longer than its length
+ * ({@link RequestBodyOverrunException}); else 400: the request did not arrive as a whole message (it ended early).
+ * Never 408 for those: clients, browsers among them, send a request answered with 408 again.
  *
  * <p>Stateless and thread-safe.
  */
@@ -25,12 +26,15 @@ public final class ClientBodyStatus {
 
     /**
      * @param failure why the body could not be read
-     * @return 408, the container's 4xx, or 400
+     * @return 408, the container's 4xx, 500, or 400
      */
     public static int of(Throwable failure) {
         int containerCode = 0;
         Throwable t = failure;
         for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {
+            if (t instanceof RequestBodyOverrunException) {
+                return 500; // a wrapper in front, not the client
+            }
             if (t instanceof TimeoutException || t instanceof SocketTimeoutException
                     || t instanceof HttpTimeoutException) {
                 return 408;
@@ -66,6 +70,7 @@ public final class ClientBodyStatus {
             case 408 -> "408 Request Timeout: the request was not received in full.\n";
             case 413 -> "413 Content Too Large: the request body is larger than accepted.\n";
             case 400 -> "400 Bad Request: the request body could not be read.\n";
+            case 500 -> "500 Internal Server Error: the request body could not be forwarded.\n";
             default -> status + ": the request body was not accepted.\n";
         };
         return text.getBytes(StandardCharsets.US_ASCII);

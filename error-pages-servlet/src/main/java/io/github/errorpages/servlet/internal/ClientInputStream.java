@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.ServletRequest;
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +14,9 @@ import org.jspecify.annotations.Nullable;
  * A client's request body as a proxy reads it with blocking servlet I/O to forward it, noting what the guard
  * asks when an attempt fails: whether a read is waiting for the client right now (it stalled), and whether a
  * read failed (it went away). An end before the announced {@code Content-Length} is such a failure, whatever the
- * container makes of it. Never closes the servlet stream, which the container owns.
+ * container makes of it; a stream that goes on past it (a wrapper's in front) fails with a
+ * {@link RequestBodyOverrunException}, nothing read past the length. Never closes the servlet stream, which the
+ * container owns.
  *
  * <p>Reads come from one thread at a time; the questions may come from any.
  */
@@ -143,9 +146,27 @@ final class ClientInputStream extends InputStream {
                 source = request.getInputStream();
                 in = source;
             }
-            int n = source.read(b, off, len);
+            if (length >= 0 && read == length) {
+                finished = true; // and found to end there: see below
+                return -1;
+            }
+            int n = source.read(b, off, length < 0 ? len : (int) Math.min(len, length - read));
+            if (n < 0 && read == 0 && length > 0) {
+                // Nothing there: a form a filter in front had the container parse is sent as its parameters make it
+                byte[] form = ParsedForms.fromParameters(request, length);
+                if (form != null) {
+                    source = new ByteArrayInputStream(form);
+                    in = source;
+                    n = source.read(b, off, (int) Math.min(len, length));
+                }
+            }
             if (n < 0 && length > 0 && read < length) {
                 throw new EOFException("the client sent " + read + " of the " + length + " bytes it announced");
+            }
+            if (n > 0 && read + n == length && source.read() >= 0) {
+                // The announced bytes are in, and the stream goes on (a wrapper in front made it): the last of them
+                // are not returned, so that the upstream never gets a body that looks whole.
+                throw RequestBodyOverrunException.logged(request, length);
             }
             if (n > 0) {
                 read += n;

@@ -17,6 +17,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -516,11 +517,20 @@ public final class JettyForwarder {
         }
 
         void prepareBody() throws IOException {
+            byte[] form = ParsedForms.parsedAlready(request);
+            if (form != null) {
+                bufferedBody = form; // its length, not the client's, framing it
+                return;
+            }
             long length = request.getContentLengthLong();
             if (length > 0 && length <= guard.config().maxReplayBody() && mayBeSentAgain()) {
-                byte[] body = request.getInputStream().readNBytes((int) length);
+                InputStream in = request.getInputStream();
+                byte[] body = in.readNBytes((int) length);
                 if (body.length < length) {
                     throw new EOFException("the client sent " + body.length + " of the " + length + " bytes it announced");
+                }
+                if (in.read() >= 0) {
+                    throw RequestBodyOverrunException.logged(request, length); // a wrapper's stream in front
                 }
                 bufferedBody = body;
                 return;

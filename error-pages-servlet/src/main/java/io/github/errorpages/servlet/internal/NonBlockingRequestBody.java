@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,6 +40,18 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     private volatile boolean awaitedWhenFailed;
     /** Whether the upstream's answer is whole: nothing more is forwarded ({@link #answered}). */
     private volatile boolean answered;
+    /**
+     * Whether the stream refused a listener ({@code UnsupportedOperationException}: a wrapper's in front, over a body
+     * it holds in memory): it is read with blocking reads, whenever the upstream client asks.
+     */
+    private volatile boolean withoutListener;
+    /** How much of the body was read; only the upstream client reads, one read at a time. */
+    private long read;
+    /**
+     * The last part of a body of announced length, held until the stream is found to end with it: a stream that goes
+     * on past the length gets none of it forwarded ({@link RequestBodyOverrunException}).
+     */
+    private @Nullable ByteBuffer held;
     /**
      * @param request an asynchronous request, whose input stream is got when an attempt first asks for the body
      * @param length the request's {@code Content-Length}, or -1 when it has none
@@ -119,8 +132,38 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             stream = request.getInputStream();
             in = stream;
         }
-        stream.setReadListener(this); // not under the lock: the container may call back at once
+        try {
+            stream.setReadListener(this); // not under the lock: the container may call back at once
+        } catch (UnsupportedOperationException notImplemented) {
+            // A wrapper's stream in front (a filter that read the body to cache it) that never learned non-blocking
+            // reads: its body is in memory, and blocking reads of it never wait.
+            withoutListener = true;
+        }
         return stream;
+    }
+
+    /**
+     * Ends the body once all of it was read: with an EOF when as long as announced (or of unknown length), with a
+     * failure when shorter, which no container's own stream is (a filter in front read the body, or a wrapper's
+     * stream gave less): the attempt then ends as the client's failure, never blamed on the upstream, which would wait
+     * for the rest until the attempt timed out. A form whose stream had nothing (a filter in front had the container
+     * parse it) is sent as its parameters make it, if as long as announced ({@link ParsedForms}).
+     */
+    private Content.Chunk end() {
+        byte[] form = read == 0 && length > 0 ? ParsedForms.fromParameters(request, length) : null;
+        if (form != null) {
+            read = length;
+            ended = true;
+            return Content.Chunk.from(ByteBuffer.wrap(form), true);
+        }
+        if (length > 0 && read < length) {
+            IOException shortBody = new EOFException("the request's stream ended after " + read + " of the "
+                    + length + " bytes its Content-Length announced");
+            failure = shortBody;
+            return Content.Chunk.from(shortBody, true);
+        }
+        ended = true;
+        return Content.Chunk.EOF;
     }
 
     /** The body as one attempt's client reads it. */
@@ -145,23 +188,46 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             }
             try {
                 ServletInputStream stream = listen();
-                if (stream.isFinished()) {
+                ByteBuffer last = held;
+                if (last != null || (length >= 0 && read == length)) {
+                    // All the announced bytes are in: the last part goes only once the stream is found to end there.
+                    if (!stream.isFinished()) {
+                        if (!withoutListener && !stream.isReady()) {
+                            return null; // onDataAvailable or onAllDataRead follows
+                        }
+                        if (stream.read() >= 0) {
+                            held = null;
+                            IOException overrun = RequestBodyOverrunException.logged(request, length);
+                            failure = overrun;
+                            return Content.Chunk.from(overrun, true);
+                        }
+                    }
+                    held = null;
                     ended = true;
-                    return Content.Chunk.EOF;
+                    return last == null ? Content.Chunk.EOF : Content.Chunk.from(last, true);
                 }
-                if (!stream.isReady()) {
+                if (stream.isFinished()) {
+                    return end();
+                }
+                if (!withoutListener && !stream.isReady()) {
                     return null; // onDataAvailable follows
                 }
-                byte[] bytes = new byte[CHUNK]; // Jetty may write it after read() returns: never reused
+                // Jetty may write it after read() returns: never reused
+                byte[] bytes = new byte[length < 0 ? CHUNK : (int) Math.min(CHUNK, length - read)];
                 int n = stream.read(bytes);
                 if (n < 0) {
-                    ended = true;
-                    return Content.Chunk.EOF;
+                    return end();
                 }
+                read += n;
                 if (answered) {
                     return Content.Chunk.from(new UploadStopped(), true);
                 }
-                return Content.Chunk.from(ByteBuffer.wrap(bytes, 0, n), false);
+                ByteBuffer part = ByteBuffer.wrap(bytes, 0, n);
+                if (read == length) {
+                    held = part;
+                    return read(); // whether the stream ends here
+                }
+                return Content.Chunk.from(part, false);
             } catch (IOException e) {
                 failure = e;
                 return Content.Chunk.from(e, true);
@@ -186,7 +252,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             try {
                 ServletInputStream stream = listen();
                 // isReady() true means the container calls no listener until a read empties the stream: run it here.
-                ready = stream.isFinished() || stream.isReady();
+                ready = withoutListener || stream.isFinished() || stream.isReady();
             } catch (IOException e) {
                 failure = e;
                 ready = true;

@@ -1,0 +1,176 @@
+package io.github.errorpages.servlet.internal;
+
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The body of a form POST that a filter in front of the proxy had the container parse into parameters
+ * ({@code getParameter}: Spring Security's CSRF check reads its token so, a hidden-method filter its {@code _method}).
+ * The container read the body to do it, and the stream has nothing left: forwarded as it was, the request went out
+ * with its {@code Content-Length} and no body, and the upstream waited for it until the attempt timed out (a 504
+ * blamed on it). The body is made again from the parameters, as Spring's {@code ContentCachingRequestWrapper} makes
+ * it, less those of the query string (which come first, Servlet 6 §3.1.1), each name and value encoded as the
+ * container decoded them, so that a browser's percent-encoded bytes come out as they went in (the pairs' order may
+ * differ: a name's values come together).
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ParsedForms {
+
+    private static final String FORM_TYPE = "application/x-www-form-urlencoded";
+
+    private ParsedForms() {
+    }
+
+    /**
+     * The body of a form the container parsed already, where the container tells so before any read: Tomcat's stream is
+     * finished then. (Jetty's and Undertow's are not, until a read finds the end: {@link #fromParameters}.)
+     *
+     * @param request a request with a body to forward
+     * @return the body made from its parameters, to frame with its own length; {@code null} when the request is no
+     *     form POST, or its body may still be there to read
+     * @throws IOException if the request's stream cannot be asked
+     */
+    public static byte @Nullable [] parsedAlready(HttpServletRequest request) throws IOException {
+        if (!isFormPost(request)) {
+            return null;
+        }
+        ServletInputStream in;
+        try {
+            in = request.getInputStream();
+        } catch (IllegalStateException readerInUse) {
+            return null; // the body was taken as a reader: nothing the proxy can read, as before
+        }
+        return in.isFinished() ? encoded(request) : null;
+    }
+
+    /**
+     * The body of a form whose stream ended before anything of it was read, made from the parameters: the container
+     * parsed it, and the stream has nothing left.
+     *
+     * @param request the request whose stream ended
+     * @param length its {@code Content-Length}, as the forwarded request's head announced it
+     * @return the body, if the request is a form POST and the body so made is as long as announced (as a browser's is:
+     *     it encodes as {@link URLEncoder} does); else {@code null}
+     */
+    public static byte @Nullable [] fromParameters(ServletRequest request, long length) {
+        if (!(request instanceof HttpServletRequest http) || !isFormPost(http)) {
+            return null;
+        }
+        byte[] body = encoded(http);
+        return body.length == length ? body : null;
+    }
+
+    private static boolean isFormPost(HttpServletRequest request) {
+        return "POST".equals(request.getMethod()) && isForm(request.getContentType());
+    }
+
+    private static byte[] encoded(HttpServletRequest request) {
+        Charset charset = charsetOf(request);
+        Map<String, Integer> inQuery = namesInQuery(request.getQueryString());
+        StringBuilder body = new StringBuilder();
+        for (Map.Entry<String, String[]> parameter : request.getParameterMap().entrySet()) {
+            String name = parameter.getKey();
+            String[] values = parameter.getValue();
+            for (int i = inQuery.getOrDefault(name, 0); i < values.length; i++) {
+                if (!body.isEmpty()) {
+                    body.append('&');
+                }
+                body.append(URLEncoder.encode(name, charset)).append('=').append(URLEncoder.encode(values[i], charset));
+            }
+        }
+        return body.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static boolean isForm(@Nullable String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
+        return type.toLowerCase(Locale.ROOT).equals(FORM_TYPE);
+    }
+
+    /**
+     * The charset the container decoded the form with: the request's, else the one it chose itself, which the Servlet
+     * API does not tell (Jetty takes UTF-8, Tomcat and Undertow ISO-8859-1). Told from the values: ISO-8859-1 when
+     * every character fits it and their bytes so make UTF-8 that is not ASCII (a browser's UTF-8, read a byte a
+     * character), else UTF-8. Either way re-encoding gives back the bytes the browser sent.
+     */
+    private static Charset charsetOf(HttpServletRequest request) {
+        String declared = request.getCharacterEncoding();
+        if (declared != null) {
+            try {
+                return Charset.forName(declared);
+            } catch (IllegalCharsetNameException | UnsupportedCharsetException unknown) {
+                // the container could not have decoded with it either: told from the values below
+            }
+        }
+        ByteArrayOutputStream latin1 = new ByteArrayOutputStream();
+        boolean beyondAscii = false;
+        for (Map.Entry<String, String[]> parameter : request.getParameterMap().entrySet()) {
+            for (String text : withName(parameter)) {
+                for (int i = 0; i < text.length(); i++) {
+                    char c = text.charAt(i);
+                    if (c > 0xFF) {
+                        return StandardCharsets.UTF_8;
+                    }
+                    beyondAscii |= c > 0x7F;
+                    latin1.write(c);
+                }
+            }
+        }
+        if (!beyondAscii) {
+            return StandardCharsets.UTF_8; // all ASCII: either gives the same bytes
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(latin1.toByteArray()));
+            return StandardCharsets.ISO_8859_1;
+        } catch (CharacterCodingException notUtf8) {
+            return StandardCharsets.UTF_8;
+        }
+    }
+
+    private static String[] withName(Map.Entry<String, String[]> parameter) {
+        String[] all = new String[parameter.getValue().length + 1];
+        all[0] = parameter.getKey();
+        System.arraycopy(parameter.getValue(), 0, all, 1, parameter.getValue().length);
+        return all;
+    }
+
+    /** How many values each name has in the query string, whose values the parameters hold before the body's. */
+    private static Map<String, Integer> namesInQuery(@Nullable String query) {
+        Map<String, Integer> counts = new HashMap<>();
+        if (query == null || query.isEmpty()) {
+            return counts;
+        }
+        for (String pair : query.split("&", -1)) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            String name = equals < 0 ? pair : pair.substring(0, equals);
+            try {
+                counts.merge(URLDecoder.decode(name, StandardCharsets.UTF_8), 1, Integer::sum);
+            } catch (IllegalArgumentException malformed) {
+                counts.merge(name, 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+}
