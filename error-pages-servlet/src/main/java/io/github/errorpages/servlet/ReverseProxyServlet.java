@@ -353,6 +353,9 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static final String OUTCOME_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".outcome";
     /** Set with the outcome when the body was relayed with a WriteListener, which left the stream non-blocking. */
     private static final String NON_BLOCKING_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".nonBlocking";
+    /** Spring's {@code ShallowEtagHeaderFilter.disableContentCaching}, by name: this module needs no Spring. */
+    private static final String SPRING_STREAMING_ATTRIBUTE =
+            "org.springframework.web.filter.ShallowEtagHeaderFilter.STREAMING";
     /**
      * How long {@code destroy()} waits for the answers of the exchanges it cut off: a container stops the
      * application's class loader once it returns. Those of the Jetty transport that wait out a retry's backoff are
@@ -515,6 +518,11 @@ public final class ReverseProxyServlet extends HttpServlet {
             answerFailure(current, request, response, refused.get(), false);
             return false;
         }
+        // A forwarded answer streams: Spring's ShallowEtagHeaderFilter in front, told so by its own switch, leaves it
+        // alone. Held in its buffer, every answer waited whole in memory (an event stream never reached the client),
+        // and one relayed after this dispatch returned (the Jetty transport's) was tagged as the empty body it had
+        // then, with a 304 for a body that had changed.
+        request.setAttribute(SPRING_STREAMING_ATTRIBUTE, Boolean.TRUE);
         boolean hasBody = RequestBodies.present(request, transferEncoding != null);
         JettyForwarder jetty = current.jetty;
         if (jetty != null) {
