@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,6 +12,8 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.BufferUtil;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,11 +25,12 @@ import org.jspecify.annotations.Nullable;
  * after 5 s, gunicorn 2 s). A request sent on the connection as it closes fails before any response ("connection
  * terminated"): the client cannot tell a server that closed an idle connection from one that took the request and
  * crashed, so a POST, a PATCH must not be sent again (R13) and is answered with the 502 page. Jetty's client sees a
- * close of an idle connection as it comes and drops the connection, but one that crosses a request on its way still
- * meets it: on loopback, a few POSTs in a hundred sent about when the upstream's timeout ends. A connection the client
- * closes first never meets it, so the client closes its idle ones before the upstream does. The margin covers the
- * time between the upstream's clock starting (when it wrote the response) and the client's (when it read it): a
- * second, or half of a shorter timeout.
+ * close of an idle connection when its selector gets to it, and the pool passes over one whose close is there already
+ * as it is taken ({@code Pool.activate}), but one that crosses a request on its way still meets it: on loopback, a few
+ * POSTs in a hundred sent about when the upstream's timeout ends. A connection the client closes first never meets
+ * it, so the client closes its idle ones before the upstream does. The margin covers the time between the upstream's
+ * clock starting (when it wrote the response) and the client's (when it read it): a second, or half of a shorter
+ * timeout.
  *
  * <p>Each connection's time is set as it goes back to the pool, from the {@code Keep-Alive} field of the last
  * response it carried, {@link #remember remembered} when that response's head arrived. Thread-safe.
@@ -145,7 +149,29 @@ final class KeepAliveTimeouts {
         return -1;
     }
 
-    /** Jetty's pool of connections to one endpoint, but for setting each one's idle time as it comes back. */
+    /**
+     * @param connection an idle connection to an upstream, just taken from the pool
+     * @return whether the upstream ended it (closed it, or sent bytes nobody asked for)
+     */
+    private static boolean endedByUpstream(Connection connection) {
+        if (!(connection instanceof org.eclipse.jetty.io.Connection open)) {
+            return false;
+        }
+        EndPoint endPoint = open.getEndPoint();
+        if (!endPoint.isOpen() || endPoint.isInputShutdown()) {
+            return true;
+        }
+        try {
+            return endPoint.fill(BufferUtil.allocate(1)) != 0;
+        } catch (IOException failed) {
+            return true;
+        }
+    }
+
+    /**
+     * Jetty's pool of connections to one endpoint, but for setting each one's idle time as it comes back, and for
+     * passing over one the upstream ended as it is taken.
+     */
     private final class Pool extends DuplexConnectionPool {
 
         Pool(Destination destination, int maxConnections) {
@@ -171,6 +197,26 @@ final class KeepAliveTimeouts {
                 open.getEndPoint().setIdleTimeout(idle);
             }
             return super.release(connection);
+        }
+
+        /**
+         * Takes an idle connection for a request, passing over those the upstream closed after their last answer
+         * without saying so (no {@code Connection: close}, which RFC 9112 §9.6 asks of it but which some servers leave
+         * out): the close is in the socket already, but Jetty's client learns of it only when its selector gets to
+         * it, and a request sent on it meanwhile failed before any answer, a POST then answered with a 502
+         * {@code connection_terminated} (not sent again: R13) although the upstream never saw it. A read that does not
+         * wait finds the close, or bytes nobody asked for (an upstream's 408 before it closes): either way the
+         * connection is closed, and the next one taken, or a new one made.
+         */
+        @Override
+        protected Connection activate() {
+            while (true) {
+                Connection connection = super.activate();
+                if (connection == null || !endedByUpstream(connection)) {
+                    return connection;
+                }
+                connection.close(); // and out of the pool
+            }
         }
 
         @Override
