@@ -25,7 +25,6 @@ import io.github.errorpages.servlet.internal.JettyForwarder;
 import io.github.errorpages.servlet.internal.JettyStreamFailures;
 import io.github.errorpages.servlet.internal.LocalAnswers;
 import io.github.errorpages.servlet.internal.LogProviderCheck;
-import io.github.errorpages.servlet.internal.ParsedForms;
 import io.github.errorpages.servlet.internal.PendingAnswers;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.ProxyStatusField;
@@ -528,12 +527,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (jetty != null) {
             return forwardWithJetty(current, jetty, request, response, hasBody);
         }
-        // The guard buffers a short body it may send again; anything else streams from the client, but for a form a
-        // filter in front had the container parse, made again from its parameters.
-        byte[] form = hasBody ? ParsedForms.parsedAlready(request) : null;
-        BodyPublisher body = !hasBody ? NO_BODY : form != null ? BodyPublishers.ofByteArray(form)
-                : new ClientBodyPublisher(request, request.getContentLengthLong(),
-                        Objects.requireNonNull(current.bodyReads, "JDK clients read bodies"));
+        // The guard buffers a short body it may send again; anything else streams from the client.
+        BodyPublisher body = hasBody ? new ClientBodyPublisher(request, request.getContentLengthLong(),
+                Objects.requireNonNull(current.bodyReads, "JDK clients read bodies")) : NO_BODY;
         HttpRequest upstreamRequest;
         try {
             upstreamRequest = upstreamRequest(request, body, current.pseudonym);

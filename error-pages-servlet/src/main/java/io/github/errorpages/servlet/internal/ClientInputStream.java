@@ -151,13 +151,13 @@ final class ClientInputStream extends InputStream {
                 return -1;
             }
             int n = source.read(b, off, length < 0 ? len : (int) Math.min(len, length - read));
-            if (n < 0 && read == 0 && length > 0) {
+            if (n < 0 && read == 0 && length != 0) {
                 // Nothing there: a form a filter in front had the container parse is sent as its parameters make it
                 byte[] form = ParsedForms.fromParameters(request, length);
                 if (form != null) {
                     source = new ByteArrayInputStream(form);
                     in = source;
-                    n = source.read(b, off, (int) Math.min(len, length));
+                    n = source.read(b, off, length < 0 ? len : (int) Math.min(len, length));
                 }
             }
             if (n < 0 && length > 0 && read < length) {

@@ -517,15 +517,14 @@ public final class JettyForwarder {
         }
 
         void prepareBody() throws IOException {
-            byte[] form = ParsedForms.parsedAlready(request);
-            if (form != null) {
-                bufferedBody = form; // its length, not the client's, framing it
-                return;
-            }
             long length = request.getContentLengthLong();
             if (length > 0 && length <= guard.config().maxReplayBody() && mayBeSentAgain()) {
                 InputStream in = request.getInputStream();
                 byte[] body = in.readNBytes((int) length);
+                byte[] form = body.length == 0 ? ParsedForms.fromParameters(request, length) : null;
+                if (form != null) {
+                    body = form; // a form a filter in front had the container parse, made again
+                }
                 if (body.length < length) {
                     throw new EOFException("the client sent " + body.length + " of the " + length + " bytes it announced");
                 }

@@ -150,9 +150,9 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
      * parse it) is sent as its parameters make it, if as long as announced ({@link ParsedForms}).
      */
     private Content.Chunk end() {
-        byte[] form = read == 0 && length > 0 ? ParsedForms.fromParameters(request, length) : null;
+        byte[] form = read == 0 && length != 0 ? ParsedForms.fromParameters(request, length) : null;
         if (form != null) {
-            read = length;
+            read = form.length;
             ended = true;
             return Content.Chunk.from(ByteBuffer.wrap(form), true);
         }

@@ -1,10 +1,9 @@
 package io.github.errorpages.servlet.internal;
 
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
@@ -13,7 +12,10 @@ import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -21,12 +23,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * The body of a form POST that a filter in front of the proxy had the container parse into parameters
  * ({@code getParameter}: Spring Security's CSRF check reads its token so, a hidden-method filter its {@code _method}).
- * The container read the body to do it, and the stream has nothing left: forwarded as it was, the request went out
- * with its {@code Content-Length} and no body, and the upstream waited for it until the attempt timed out (a 504
- * blamed on it). The body is made again from the parameters, as Spring's {@code ContentCachingRequestWrapper} makes
- * it, less those of the query string (which come first, Servlet 6 §3.1.1), each name and value encoded as the
- * container decoded them, so that a browser's percent-encoded bytes come out as they went in (the pairs' order may
- * differ: a name's values come together).
+ * The container read the body to do it, and the request's stream ends before anything of it: forwarded as it was, the
+ * request went out with its {@code Content-Length} and no body, and the upstream waited for it until the attempt timed
+ * out (a 504 blamed on it). The body is made again from the parameters, as Spring's
+ * {@code ContentCachingRequestWrapper} makes it, less those of the query string (which come first, Servlet 6 §3.1.1),
+ * each name and value encoded as the container decoded them, and as a browser encodes them ({@link URLEncoder}): for a
+ * browser's form the same bytes, as long as the client announced (the pairs' order may differ: a name's values come
+ * together). A body so made that is not as long as announced is not the client's (encoded otherwise, or the stream was
+ * read by a filter that parsed nothing: the parameters then have none of the body's), and is not sent: the request
+ * then fails as one whose body ended early.
  *
  * <p>Stateless and thread-safe.
  */
@@ -38,51 +43,35 @@ public final class ParsedForms {
     }
 
     /**
-     * The body of a form the container parsed already, where the container tells so before any read: Tomcat's stream is
-     * finished then. (Jetty's and Undertow's are not, until a read finds the end: {@link #fromParameters}.)
-     *
-     * @param request a request with a body to forward
-     * @return the body made from its parameters, to frame with its own length; {@code null} when the request is no
-     *     form POST, or its body may still be there to read
-     * @throws IOException if the request's stream cannot be asked
-     */
-    public static byte @Nullable [] parsedAlready(HttpServletRequest request) throws IOException {
-        if (!isFormPost(request)) {
-            return null;
-        }
-        ServletInputStream in;
-        try {
-            in = request.getInputStream();
-        } catch (IllegalStateException readerInUse) {
-            return null; // the body was taken as a reader: nothing the proxy can read, as before
-        }
-        return in.isFinished() ? encoded(request) : null;
-    }
-
-    /**
-     * The body of a form whose stream ended before anything of it was read, made from the parameters: the container
-     * parsed it, and the stream has nothing left.
+     * The body of a form whose stream ended before anything of it was read, made from the parameters.
      *
      * @param request the request whose stream ended
-     * @param length its {@code Content-Length}, as the forwarded request's head announced it
-     * @return the body, if the request is a form POST and the body so made is as long as announced (as a browser's is:
-     *     it encodes as {@link URLEncoder} does); else {@code null}
+     * @param length its {@code Content-Length}, as the forwarded request's head announced it, or -1 when it has none
+     * @return the body, if the request came as a form POST (whatever method a wrapper in front says it is: a
+     *     hidden-method filter's {@code PUT}) and the body so made is as long as announced, or, without a length, not
+     *     empty; else {@code null}
      */
     public static byte @Nullable [] fromParameters(ServletRequest request, long length) {
-        if (!(request instanceof HttpServletRequest http) || !isFormPost(http)) {
+        if (!(request instanceof HttpServletRequest http) || !cameAsFormPost(http)) {
             return null;
         }
         byte[] body = encoded(http);
-        return body.length == length ? body : null;
+        return (length >= 0 ? body.length == length : body.length > 0) ? body : null;
     }
 
-    private static boolean isFormPost(HttpServletRequest request) {
-        return "POST".equals(request.getMethod()) && isForm(request.getContentType());
+    /** Whether the container received a form POST, whose body it parses for parameters (it parses no other). */
+    private static boolean cameAsFormPost(HttpServletRequest request) {
+        ServletRequest received = request;
+        while (received instanceof ServletRequestWrapper wrapper) {
+            received = wrapper.getRequest();
+        }
+        return received instanceof HttpServletRequest container && "POST".equals(container.getMethod())
+                && isForm(request.getContentType());
     }
 
     private static byte[] encoded(HttpServletRequest request) {
-        Charset charset = charsetOf(request);
         Map<String, Integer> inQuery = namesInQuery(request.getQueryString());
+        Charset charset = charsetOf(request, inQuery);
         StringBuilder body = new StringBuilder();
         for (Map.Entry<String, String[]> parameter : request.getParameterMap().entrySet()) {
             String name = parameter.getKey();
@@ -107,12 +96,13 @@ public final class ParsedForms {
     }
 
     /**
-     * The charset the container decoded the form with: the request's, else the one it chose itself, which the Servlet
-     * API does not tell (Jetty takes UTF-8, Tomcat and Undertow ISO-8859-1). Told from the values: ISO-8859-1 when
-     * every character fits it and their bytes so make UTF-8 that is not ASCII (a browser's UTF-8, read a byte a
-     * character), else UTF-8. Either way re-encoding gives back the bytes the browser sent.
+     * The charset the container decoded the body with: the request's, else the one it chose itself, which the Servlet
+     * API does not tell (Jetty takes UTF-8, Tomcat and Undertow ISO-8859-1). Told from the body's names and values
+     * (not the query string's, which the container decodes otherwise): ISO-8859-1 when every character fits it and
+     * their bytes so make UTF-8 that is not ASCII (a browser's UTF-8, read a byte a character), else UTF-8. Either way
+     * re-encoding gives back the bytes the browser sent.
      */
-    private static Charset charsetOf(HttpServletRequest request) {
+    private static Charset charsetOf(HttpServletRequest request, Map<String, Integer> inQuery) {
         String declared = request.getCharacterEncoding();
         if (declared != null) {
             try {
@@ -124,7 +114,14 @@ public final class ParsedForms {
         ByteArrayOutputStream latin1 = new ByteArrayOutputStream();
         boolean beyondAscii = false;
         for (Map.Entry<String, String[]> parameter : request.getParameterMap().entrySet()) {
-            for (String text : withName(parameter)) {
+            String[] values = parameter.getValue();
+            int first = inQuery.getOrDefault(parameter.getKey(), 0);
+            if (first >= values.length) {
+                continue; // the query string's only
+            }
+            List<String> texts = new ArrayList<>(Arrays.asList(values).subList(first, values.length));
+            texts.add(parameter.getKey());
+            for (String text : texts) {
                 for (int i = 0; i < text.length(); i++) {
                     char c = text.charAt(i);
                     if (c > 0xFF) {
@@ -144,13 +141,6 @@ public final class ParsedForms {
         } catch (CharacterCodingException notUtf8) {
             return StandardCharsets.UTF_8;
         }
-    }
-
-    private static String[] withName(Map.Entry<String, String[]> parameter) {
-        String[] all = new String[parameter.getValue().length + 1];
-        all[0] = parameter.getKey();
-        System.arraycopy(parameter.getValue(), 0, all, 1, parameter.getValue().length);
-        return all;
     }
 
     /** How many values each name has in the query string, whose values the parameters hold before the body's. */
