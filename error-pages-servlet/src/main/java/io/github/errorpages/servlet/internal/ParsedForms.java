@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Stateless and thread-safe.
  */
-public final class ParsedForms {
+final class ParsedForms {
 
     private static final String FORM_TYPE = "application/x-www-form-urlencoded";
 
@@ -51,7 +51,7 @@ public final class ParsedForms {
      *     hidden-method filter's {@code PUT}) and the body so made is as long as announced, or, without a length, not
      *     empty; else {@code null}
      */
-    public static byte @Nullable [] fromParameters(ServletRequest request, long length) {
+    static byte @Nullable [] fromParameters(ServletRequest request, long length) {
         if (!(request instanceof HttpServletRequest http) || !cameAsFormPost(http)) {
             return null;
         }

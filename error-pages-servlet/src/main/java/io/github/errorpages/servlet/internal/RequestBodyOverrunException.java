@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * The gateway's own fault, not the client's: answered with 500 ({@link ClientBodyStatus}), and logged as a WARN
  * that names the request, for the application's developers to find the wrapper.
  */
-public final class RequestBodyOverrunException extends IOException {
+final class RequestBodyOverrunException extends IOException {
 
     @Serial
     private static final long serialVersionUID = 1L;
