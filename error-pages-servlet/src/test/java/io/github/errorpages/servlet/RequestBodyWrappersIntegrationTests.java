@@ -28,9 +28,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Request bodies that a filter in front of the proxy handed down in a wrapper of its own: one that caches the body
- * and replays it, one that changed it and not its {@code Content-Length}. A container's own stream ends where the
- * length says; a wrapper's may not, and whatever it gives, the upstream must get one whole request or none, and the
+ * Request bodies that a filter in front of the proxy handed down in a wrapper of its own (one that caches the body
+ * and replays it, one that changed it and not its {@code Content-Length}), or read for the container to parse (a
+ * form's parameters). A container's own stream ends where the length says; a wrapper's may not, and a parsed form's
+ * has nothing left. Whatever the proxy gets, the upstream must get one whole request, the client's, or none, and the
  * upstream is blamed for none of it. Jetty, Tomcat and Undertow, both transports.
  */
 class RequestBodyWrappersIntegrationTests {
