@@ -519,19 +519,11 @@ public final class JettyForwarder {
         void prepareBody() throws IOException {
             long length = request.getContentLengthLong();
             if (length > 0 && length <= guard.config().maxReplayBody() && mayBeSentAgain()) {
-                InputStream in = request.getInputStream();
-                byte[] body = in.readNBytes((int) length);
-                byte[] form = body.length == 0 ? ParsedForms.fromParameters(request, length) : null;
-                if (form != null) {
-                    body = form; // a form a filter in front had the container parse, made again
+                // Read as a streamed body is (ClientInputStream): held to its length, a short one failed, a form a
+                // filter in front had the container parse made again.
+                try (InputStream in = new ClientInputStream(request, length)) {
+                    bufferedBody = in.readAllBytes();
                 }
-                if (body.length < length) {
-                    throw new EOFException("the client sent " + body.length + " of the " + length + " bytes it announced");
-                }
-                if (in.read() >= 0) {
-                    throw RequestBodyOverrunException.logged(request, length); // a wrapper's stream in front
-                }
-                bufferedBody = body;
                 return;
             }
             ForwardedBody body;

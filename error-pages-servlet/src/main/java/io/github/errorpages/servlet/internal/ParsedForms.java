@@ -3,7 +3,6 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.ByteArrayOutputStream;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
@@ -12,10 +11,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -111,32 +107,23 @@ final class ParsedForms {
                 // the container could not have decoded with it either: told from the values below
             }
         }
-        ByteArrayOutputStream latin1 = new ByteArrayOutputStream();
-        boolean beyondAscii = false;
+        StringBuilder bodyTexts = new StringBuilder();
         for (Map.Entry<String, String[]> parameter : request.getParameterMap().entrySet()) {
             String[] values = parameter.getValue();
             int first = inQuery.getOrDefault(parameter.getKey(), 0);
-            if (first >= values.length) {
-                continue; // the query string's only
-            }
-            List<String> texts = new ArrayList<>(Arrays.asList(values).subList(first, values.length));
-            texts.add(parameter.getKey());
-            for (String text : texts) {
-                for (int i = 0; i < text.length(); i++) {
-                    char c = text.charAt(i);
-                    if (c > 0xFF) {
-                        return StandardCharsets.UTF_8;
-                    }
-                    beyondAscii |= c > 0x7F;
-                    latin1.write(c);
+            if (first < values.length) { // else the query string's only
+                bodyTexts.append(parameter.getKey());
+                for (int i = first; i < values.length; i++) {
+                    bodyTexts.append(values[i]);
                 }
             }
         }
-        if (!beyondAscii) {
-            return StandardCharsets.UTF_8; // all ASCII: either gives the same bytes
+        String texts = bodyTexts.toString();
+        if (texts.chars().anyMatch(c -> c > 0xFF) || texts.chars().allMatch(c -> c < 0x80)) {
+            return StandardCharsets.UTF_8; // beyond ISO-8859-1; or all ASCII, where either gives the same bytes
         }
         try {
-            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(latin1.toByteArray()));
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(texts.getBytes(StandardCharsets.ISO_8859_1)));
             return StandardCharsets.ISO_8859_1;
         } catch (CharacterCodingException notUtf8) {
             return StandardCharsets.UTF_8;
