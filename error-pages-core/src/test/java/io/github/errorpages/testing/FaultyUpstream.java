@@ -2,6 +2,7 @@ package io.github.errorpages.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -396,32 +397,50 @@ public final class FaultyUpstream implements Closeable {
         return new RecordedRequest(parts[0], parts.length > 1 ? parts[1] : "", headers, body);
     }
 
+    /**
+     * Reads a request's body whole. A body cut short (the connection ended before its {@code Content-Length} or its
+     * last chunk) ends the connection without recording the request, so that a test never takes a cut body for one
+     * the upstream received.
+     */
     private static byte[] readBody(InputStream in, Map<String, String> headers) throws IOException {
         String length = headers.get("content-length");
         if (length != null) {
-            return in.readNBytes(Integer.parseInt(length.trim()));
+            int expected = Integer.parseInt(length.trim());
+            byte[] body = in.readNBytes(expected);
+            if (body.length < expected) {
+                throw new EOFException("body cut after " + body.length + " of " + expected + " bytes");
+            }
+            return body;
         }
         if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             while (true) {
-                String size = readLine(in);
-                if (size == null) {
+                int n = Integer.parseInt(requiredLine(in).split(";", 2)[0].trim(), 16);
+                if (n == 0) {
+                    while (!requiredLine(in).isEmpty()) {
+                        // a trailer field: not recorded
+                    }
                     return body.toByteArray();
                 }
-                int n = Integer.parseInt(size.split(";", 2)[0].trim(), 16);
-                if (n == 0) {
-                    while (true) {
-                        String trailer = readLine(in);
-                        if (trailer == null || trailer.isEmpty()) {
-                            return body.toByteArray();
-                        }
-                    }
+                byte[] chunk = in.readNBytes(n);
+                if (chunk.length < n) {
+                    throw new EOFException("chunk cut after " + chunk.length + " of " + n + " bytes");
                 }
-                body.write(in.readNBytes(n));
-                readLine(in);
+                body.write(chunk);
+                if (!requiredLine(in).isEmpty()) {
+                    throw new IOException("no CRLF after a chunk's data");
+                }
             }
         }
         return new byte[0];
+    }
+
+    private static String requiredLine(InputStream in) throws IOException {
+        String line = readLine(in);
+        if (line == null) {
+            throw new EOFException("chunked body cut before its last chunk");
+        }
+        return line;
     }
 
     private static String readLine(InputStream in) throws IOException {
