@@ -27,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  * @param upstreamRetryAfter the upstream's own {@code Retry-After}, already parsed, or {@code null}
  * @param breakerRemainingOpen how long the circuit breaker stays open, or {@code null} when it is not open; an
  *     upstream guard reports it for a call its breakers refused, for a call whose failures left every breaker
- *     open, and for a call whose last attempt failed with another guard's failure that reported it
+ *     open, and for a call whose last attempt failed with another guard's failure that reported it. For a call
+ *     refused by a half-open breaker whose trial calls are all under way, the time until they end: the attempt
+ *     timeout, or the wait the breaker was open for when that is shorter
  * @param attempts how many attempts were made, {@code 0} when none reached the upstream (open breaker)
  * @param elapsed time spent on all attempts together
  * @param failingSince since when the upstream has been failing without a success in between, or

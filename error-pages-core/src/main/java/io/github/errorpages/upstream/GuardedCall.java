@@ -354,7 +354,8 @@ final class GuardedCall<T> {
             return loopReported(current, failure.upstreamStatus(), error, now);
         }
         if (UpstreamGuard.countsAgainstUpstream(failure.cause())) {
-            current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS, error);
+            current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS,
+                    BreakerRecording.asCounted(current.breaker(), error, () -> failure));
         } else {
             current.breaker().releasePermission();
         }
@@ -606,7 +607,7 @@ final class GuardedCall<T> {
         long now = System.nanoTime();
         if (attempts == 0) {
             guard.counters.rejectedCalls.increment();
-            Duration remaining = cause == FailureCause.DESTINATION_UNAVAILABLE ? stillOpen() : null;
+            Duration remaining = cause == FailureCause.DESTINATION_UNAVAILABLE ? refusingFor() : null;
             return recordFailure(cause, 0, null, remaining, null, now); // no retry was weighed: none is refused
         }
         // A granted retry found no permit when its time came: the call fails as its last attempt did.
@@ -658,6 +659,17 @@ final class GuardedCall<T> {
     private @Nullable Duration stillOpen() {
         Duration remaining = guard.remainingOpen();
         return remaining == null || remaining.isZero() ? null : remaining;
+    }
+
+    /**
+     * @return how long the breakers that refused this call keep refusing: their remaining open time, or, when one is
+     *     half-open and its trial calls are under way, until they end ({@link UpstreamGuard#trialCallsEnd()}), rather
+     *     than a default that may send a client away for longer than the breaker was open (R8); {@code null} when
+     *     every open one is forced open
+     */
+    private @Nullable Duration refusingFor() {
+        Duration remaining = guard.remainingOpen();
+        return remaining != null && remaining.isZero() ? guard.trialCallsEnd() : remaining;
     }
 
     private UpstreamFailureException exception(UpstreamFailure failure) {

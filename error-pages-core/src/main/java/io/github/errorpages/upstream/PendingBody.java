@@ -122,8 +122,12 @@ final class PendingBody implements BodyOutcome {
         }
         // A cause that is not the upstream's fault leaves the breaker as an attempt failing with it would: a
         // closed breaker holds no permission for the call, and records nothing.
-        if (UpstreamGuard.countsAgainstUpstream(cause) && !ignoredByBreaker(failure)) {
-            endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, failure);
+        if (UpstreamGuard.countsAgainstUpstream(cause)) {
+            Throwable reported = BreakerRecording.asCounted(endpoint.breaker(), failure,
+                    () -> UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).build());
+            if (!ignoredByBreaker(reported)) {
+                endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, reported);
+            }
         }
         synchronized (this) {
             if (!callEnded) {

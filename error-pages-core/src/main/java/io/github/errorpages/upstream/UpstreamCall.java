@@ -36,6 +36,22 @@ package io.github.errorpages.upstream;
  * {@code IllegalStateException("Endpoint not acquired / already released")}, 4's
  * {@code RequestAbortedException("Request aborted")}) for the caller's cancel by itself.
  *
+ * <p><b>The client's own resends.</b> The guard retries only what is safe (R13), but a client that sends a request
+ * again by itself does so inside one attempt, where the guard can neither see nor prevent it. Turn those off, or
+ * keep them to requests that are safe to repeat:
+ * <ul>
+ *   <li>The JDK's {@code HttpURLConnection} sends a request whose body it buffered (no streaming mode set) once
+ *       more when the connection is closed or reset before the status line, a POST too: the system property
+ *       {@code sun.net.http.retryPost} is on by default, so the upstream may get a POST twice. Set a streaming mode
+ *       ({@code setFixedLengthStreamingMode}, {@code setChunkedStreamingMode}), in which it sends nothing again, or
+ *       start the JVM with {@code -Dsun.net.http.retryPost=false}.</li>
+ *   <li>OkHttp's {@code retryOnConnectionFailure}, on by default, sends a request again, a POST too, on a stale
+ *       pooled connection or another route: build the client with {@code retryOnConnectionFailure(false)}.</li>
+ *   <li>Apache HttpClient's automatic retries send an idempotent request again after an I/O failure (and Apache 5
+ *       after a 429 or a 503): build it with {@code disableAutomaticRetries()}.</li>
+ *   <li>The JDK's {@code HttpClient}: see {@link GuardedHttpClient}, which refuses one that resends a POST.</li>
+ * </ul>
+ *
  * @param <T> the result, e.g. a response
  * @since 0.1.0
  */

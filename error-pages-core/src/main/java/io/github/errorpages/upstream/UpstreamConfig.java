@@ -711,7 +711,10 @@ public final class UpstreamConfig {
         /**
          * Sets the Resilience4j circuit breaker settings for this upstream's endpoints (key
          * {@code circuit-breaker}). A breaker that already exists in the registry under the endpoint's name
-         * keeps its own settings. Default: the registry's default configuration.
+         * keeps its own settings. Default: the registry's default configuration. Settings that name exceptions must
+         * record or ignore {@link io.github.errorpages.UpstreamFailureException}, with which the guard reports an
+         * upstream's 5xx answers: {@link UpstreamGuard.Builder#build()} refuses others, as Resilience4j would count
+         * those failures as successful calls.
          *
          * @param config the settings
          * @return this builder

@@ -66,7 +66,11 @@ import org.slf4j.LoggerFactory;
  *       an endpoint may admit it, and the upstream's retry budget allows it (R44).</li>
  *   <li>One Resilience4j <b>circuit breaker per endpoint</b> (from a {@link CircuitBreakerRegistry} that
  *       may be the application's) sees every attempt. It counts upstream failures, 5xx responses included,
- *       but not 4xx responses, client aborts, local refusals or bugs. Attempts go round-robin to the
+ *       but not 4xx responses, client aborts, local refusals or bugs. Settings that name exceptions
+ *       ({@code recordExceptions}, {@code ignoreExceptions}) decide among those failures, but none counts as a
+ *       success: the guard refuses settings that neither record nor ignore an {@link UpstreamFailureException}
+ *       (with which it reports a 5xx answer, and a failure whose exception they name neither way, which
+ *       Resilience4j would count as a successful call). Attempts go round-robin to the
  *       endpoints whose breaker admits them, and a retry goes to an endpoint the call has not tried yet when
  *       there is one (nginx's {@code proxy_next_upstream}). Only when no endpoint admits a call does it fail
  *       at once, without any upstream call, with 503 {@code destination_unavailable} and the time until the
@@ -213,7 +217,18 @@ public final class UpstreamGuard {
         synchronized (BREAKER_OWNERS) {
             for (int i = 0; i < uris.size(); i++) {
                 // Checked before any breaker is made, so that a guard refused leaves nothing in the registry.
-                registry.find(breakerName(config, i)).ifPresent(this::checkNotAnotherUpstreams);
+                Optional<CircuitBreaker> existing = registry.find(breakerName(config, i));
+                existing.ifPresent(this::checkNotAnotherUpstreams);
+                if (existing.isPresent()) {
+                    BreakerRecording.check(existing.get().getCircuitBreakerConfig(), config.name(),
+                            "the settings of the breaker '" + existing.get().getName() + "' already in the registry");
+                } else if (config.circuitBreakerConfig().isPresent()) {
+                    BreakerRecording.check(config.circuitBreakerConfig().get(), config.name(),
+                            "the settings given to circuitBreakerConfig");
+                } else {
+                    BreakerRecording.check(registry.getDefaultConfig(), config.name(),
+                            "the circuit breaker registry's default settings");
+                }
             }
             for (int i = 0; i < uris.size(); i++) {
                 String breakerName = breakerName(config, i);
@@ -627,6 +642,28 @@ public final class UpstreamGuard {
     }
 
     /**
+     * @return how soon a half-open breaker may admit calls again once its trial calls are all under way: when they
+     *     have ended, which is within an attempt timeout, and no later than the wait it was open for, if any (R8: a
+     *     refusal's {@code Retry-After} is no longer than the breaker's open wait); the soonest of the half-open
+     *     endpoints',
+     *     {@code null} when none is half-open
+     */
+    @Nullable Duration trialCallsEnd() {
+        Duration soonest = null;
+        for (Endpoint endpoint : endpoints) {
+            if (endpoint.breaker().getState() == CircuitBreaker.State.HALF_OPEN) {
+                Duration wait = endpoint.tracker().openWait(); // zero after a forced opening: no wait to keep to
+                Duration end = !wait.isZero() && wait.compareTo(config.attemptTimeout()) < 0 ? wait
+                        : config.attemptTimeout();
+                if (soonest == null || end.compareTo(soonest) < 0) {
+                    soonest = end;
+                }
+            }
+        }
+        return soonest;
+    }
+
+    /**
      * Whether a response with this status is a failure of the call (retried, counted by the breakers,
      * answered with the page) rather than the call's result: a 5xx while {@code fail-on-5xx} is on. A
      * transport that streams the response body asks this when the head arrives, so that it copies nothing of
@@ -936,7 +973,10 @@ public final class UpstreamGuard {
          *     upstream's, a guard of which took it before: an upstream {@code orders} with two endpoints names its
          *     breakers {@code orders-1} and {@code orders-2}, so upstream {@code orders-1} with one endpoint would
          *     share a breaker with it, their failures and state merged. The message names both upstreams. Also
-         *     when the bulkhead the guard takes from the registry admits no call ({@code maxConcurrentCalls} 0)
+         *     when the bulkhead the guard takes from the registry admits no call ({@code maxConcurrentCalls} 0), and
+         *     when the settings of a breaker it would take (or make) neither record nor ignore an
+         *     {@link UpstreamFailureException}, with which it reports an upstream's 5xx answers: Resilience4j would
+         *     count them as successful calls. The message names the key {@code upstreams.<name>.circuit-breaker}
          * @throws java.util.ServiceConfigurationError without a classifier set, when a listed
          *     {@link io.github.errorpages.spi.CauseClassifier} cannot be loaded
          *     ({@link FailureClassifier#ofDefaults()})

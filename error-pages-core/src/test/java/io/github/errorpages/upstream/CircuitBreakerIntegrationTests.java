@@ -77,6 +77,24 @@ class CircuitBreakerIntegrationTests {
     }
 
     @Test
+    void aHalfOpenBreakerSendsClientsBackNoLaterThanItWasOpen() { // R8: 1 <= Retry-After <= its open wait
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).circuitBreakerConfig(CircuitBreakerConfig
+                .from(registry.getDefaultConfig()).waitDurationInOpenState(Duration.ofSeconds(5)).build()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+        assertThat(breaker.tryAcquirePermission()).as("its one trial call, under way").isTrue();
+
+        UpstreamFailure failure = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+
+        assertThat(failure.breakerRemainingOpen()).as("its open wait, shorter than the 10 s attempt timeout")
+                .isEqualTo(Duration.ofSeconds(5));
+        assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(failure).retryAfterHeader()).isEqualTo("5");
+    }
+
+    @Test
     void breakerOpensOnUpstreamFailuresAndThenSparesTheUpstream() {
         FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy"));
         GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(1));
@@ -151,14 +169,15 @@ class CircuitBreakerIntegrationTests {
     }
 
     /**
-     * A call refused while the half-open breaker's trial calls are under way learns nothing of when it may come
-     * back: the breaker is not open, so no remaining time (its zero made {@code Retry-After: 1}, and every client
-     * came back each second while the trials, each up to an attempt timeout long, went on), and the 503's default.
+     * A call refused while the half-open breaker's trial calls are under way is sent back for when they end, within
+     * an attempt timeout: not at once (zero remaining time made {@code Retry-After: 1}, and every client came back
+     * each second while the trials went on), nor for the 503's default, which may be longer than the breaker was
+     * open (a 5 s wait, and 30 s for a client that came while it was half-open).
      */
     @Test
-    void callRefusedDuringTheHalfOpenTrialsGetsTheDefaultRetryAfter() { // R8
+    void callRefusedDuringTheHalfOpenTrialsIsSentBackForWhenTheyEnd() { // R8
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
-        GuardedHttpClient client = client(fast(upstream.uri()));
+        GuardedHttpClient client = client(fast(upstream.uri()).attemptTimeout(Duration.ofSeconds(2)));
         CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
         breaker.transitionToOpenState();
         clock.advance(Duration.ofSeconds(31));
@@ -170,9 +189,10 @@ class CircuitBreakerIntegrationTests {
         assertThat(breaker.getState()).isEqualTo(State.HALF_OPEN);
         assertThat(upstream.requestCount()).isZero();
         assertThat(thrown.failure().cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
-        assertThat(thrown.failure().breakerRemainingOpen()).isNull();
+        assertThat(thrown.failure().breakerRemainingOpen()).as("the attempt timeout, shorter than the 30 s open wait")
+                .isEqualTo(Duration.ofSeconds(2));
         assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(thrown.failure()).retryAfterHeader())
-                .isEqualTo("30");
+                .isEqualTo("2");
     }
 
     @Test

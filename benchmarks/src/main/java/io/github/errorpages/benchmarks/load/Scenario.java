@@ -111,7 +111,7 @@ public enum Scenario {
             "ReverseProxyServlet, healthy route beside a blackholed one whose breaker never opens", (context, upstream) -> {
                 addProxy(context, "/healthy/*", "orders", required(upstream));
                 CircuitBreakerConfig neverOpens = CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
-                        .recordException(failure -> false)
+                        .ignoreException(failure -> true)
                         .build();
                 UpstreamGuard dead = UpstreamGuard.of(UpstreamConfig.builder("billing")
                         .endpoints(blackhole(context)).circuitBreakerConfig(neverOpens).build());

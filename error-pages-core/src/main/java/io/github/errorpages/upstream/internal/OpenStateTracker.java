@@ -144,6 +144,14 @@ public final class OpenStateTracker {
     }
 
     /**
+     * @return the wait of the breaker's current or last opening, as Resilience4j drew it (the first opening's when
+     *     this tracker saw none); zero when it has not opened since it was last closed, or was forced open
+     */
+    public Duration openWait() {
+        return Duration.ofMillis(opening.waitMillis);
+    }
+
+    /**
      * @param within a duration from now
      * @return whether the breaker may admit a call within that time: it is not open, or its wait ends by then
      */

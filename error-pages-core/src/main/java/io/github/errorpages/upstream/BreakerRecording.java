@@ -1,0 +1,80 @@
+package io.github.errorpages.upstream;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.internal.ConfigurationErrors;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * How the guard reports the failures it counts against an upstream to a Resilience4j breaker whose settings may name
+ * exceptions ({@code recordExceptions}, {@code ignoreExceptions}, or their predicates).
+ *
+ * <p>Resilience4j counts an exception its settings neither record nor ignore as a <em>successful</em> call. Settings
+ * that record {@code IOException} and {@code TimeoutException} only, as in Resilience4j's own example, would so
+ * count an upstream's 5xx answers (reported as an {@link UpstreamFailureException}), a client library's exception for
+ * one (Spring's {@code HttpServerErrorException}) and the guard's own timeouts as successes: the breaker would
+ * never open on them, its failure rate diluted. So the guard refuses, when it is built, settings that neither record
+ * nor ignore an {@code UpstreamFailureException} ({@link #check}), and reports a failure whose own exception the
+ * settings name neither way as an {@code UpstreamFailureException} with that exception as its cause
+ * ({@link #asCounted}). Settings still decide: what they ignore is ignored, and settings that ignore
+ * {@code UpstreamFailureException} keep 5xx answers, and whatever else they do not name, out of the breaker.
+ *
+ * <p>Static methods only; thread-safe.
+ */
+final class BreakerRecording {
+
+    private BreakerRecording() {
+    }
+
+    /**
+     * Checks that settings count what the guard reports as a failure, or ignore it: never as a success.
+     *
+     * @param settings the settings a breaker of the upstream has or will have
+     * @param upstream the upstream's name
+     * @param source where the settings come from, for the message ("the settings given to circuitBreakerConfig")
+     * @throws IllegalArgumentException if the settings neither record nor ignore an {@link UpstreamFailureException}
+     *     of an upstream's 503; the message names the key {@code upstreams.<name>.circuit-breaker} and the source
+     */
+    static void check(CircuitBreakerConfig settings, String upstream, String source) {
+        UpstreamFailureException answered5xx = new UpstreamFailureException(UpstreamFailure
+                .builder(FailureCause.UPSTREAM_STATUS).upstream(upstream).upstreamStatus(503).attempts(1).build(),
+                null, false);
+        if (!names(settings, answered5xx)) {
+            throw ConfigurationErrors.invalid("upstreams." + upstream + ".circuit-breaker", source + ", which "
+                    + "neither record nor ignore " + UpstreamFailureException.class.getName(), "must record or "
+                    + "ignore " + UpstreamFailureException.class.getName() + " (recordExceptions, ignoreExceptions or "
+                    + "their predicates): the guard reports with it the upstream's 5xx answers and the failures whose "
+                    + "own exceptions the settings name neither way, which Resilience4j would count as successful "
+                    + "calls, so that the breaker would never open on them. Record it (or RuntimeException), or "
+                    + "ignore it to keep those failures out of the breaker");
+        }
+    }
+
+    /**
+     * @param breaker the breaker of the endpoint the attempt went to
+     * @param error what the attempt (or its response body) failed with, a failure the guard counts against the
+     *     upstream
+     * @param failure the failure, made only when the breaker's settings name {@code error} neither way
+     * @return the exception to report to the breaker: {@code error} when its settings record or ignore it, else an
+     *     {@link UpstreamFailureException} of the failure with {@code error} as its cause
+     */
+    static Throwable asCounted(CircuitBreaker breaker, Throwable error, Supplier<UpstreamFailure> failure) {
+        if (error instanceof UpstreamFailureException || names(breaker.getCircuitBreakerConfig(), error)) {
+            return error;
+        }
+        return new UpstreamFailureException(failure.get(), error);
+    }
+
+    private static boolean names(CircuitBreakerConfig settings, Throwable error) {
+        // Resilience4j tests the cause of a CompletionException or an ExecutionException (CircuitBreakerStateMachine).
+        Throwable tested = (error instanceof CompletionException || error instanceof ExecutionException)
+                && error.getCause() != null ? error.getCause() : error;
+        return settings.getIgnoreExceptionPredicate().test(tested)
+                || settings.getRecordExceptionPredicate().test(tested);
+    }
+}

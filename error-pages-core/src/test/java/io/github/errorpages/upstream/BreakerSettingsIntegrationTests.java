@@ -1,0 +1,187 @@
+package io.github.errorpages.upstream;
+
+import static io.github.errorpages.upstream.Guards.HTTP;
+import static io.github.errorpages.upstream.Guards.fast;
+import static io.github.errorpages.upstream.Guards.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.upstream.BodyOutcomeTests.AwaitingResponses;
+import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponse;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Breaker settings that name exceptions ({@code recordExceptions}, {@code ignoreExceptions}): Resilience4j counts an
+ * exception they name neither way as a successful call, so settings copied from its own example (I/O errors and
+ * timeouts) would have counted an upstream's 503s as successes and never opened (R47). The guard refuses such
+ * settings when it is built, naming the key, and reports a failure whose own exception they do not name as an
+ * {@link UpstreamFailureException}.
+ */
+class BreakerSettingsIntegrationTests {
+
+    /** Resilience4j's documented example: records I/O errors and timeouts only. */
+    private static final CircuitBreakerConfig IO_AND_TIMEOUTS = CircuitBreakerConfig.custom()
+            .recordExceptions(IOException.class, TimeoutException.class)
+            .build();
+    /** Opens at half of four calls failed, records only the guard's own exception. */
+    private static final CircuitBreakerConfig GUARD_FAILURES_ONLY = CircuitBreakerConfig.custom()
+            .slidingWindow(4, 4, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .failureRateThreshold(50)
+            .recordExceptions(UpstreamFailureException.class)
+            .build();
+
+    @RegisterExtension
+    final LoopbackUpstreams upstreams = new LoopbackUpstreams();
+
+    @Test
+    void settingsGivenForTheUpstreamThatWouldCount5xxAsSuccessesAreRefused() {
+        UpstreamConfig config = fast(URI.create("http://127.0.0.1:1"))
+                .circuitBreakerConfig(IO_AND_TIMEOUTS).build();
+
+        assertThatThrownBy(() -> UpstreamGuard.of(config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("Invalid error-pages configuration: upstreams.orders.circuit-breaker must "
+                        + "record or ignore io.github.errorpages.UpstreamFailureException")
+                .hasMessageContaining("but was the settings given to circuitBreakerConfig, which neither record nor "
+                        + "ignore io.github.errorpages.UpstreamFailureException");
+    }
+
+    @Test
+    void aRegistrysDefaultSettingsAreCheckedAndARefusedGuardLeavesNothingInTheRegistries() {
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(IO_AND_TIMEOUTS);
+        BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
+        UpstreamConfig config = fast(URI.create("http://127.0.0.1:1"), URI.create("http://127.0.0.1:2"))
+                .build();
+
+        assertThatThrownBy(() -> UpstreamGuard.builder(config).circuitBreakerRegistry(breakers)
+                .bulkheadRegistry(bulkheads).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("upstreams.orders.circuit-breaker")
+                .hasMessageContaining("but was the circuit breaker registry's default settings");
+        assertThat(breakers.getAllCircuitBreakers()).isEmpty();
+        assertThat(bulkheads.getAllBulkheads()).isEmpty();
+    }
+
+    @Test
+    void aBreakerTheApplicationMadeInTheRegistryIsCheckedByItsOwnSettings() {
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+        breakers.circuitBreaker("orders", IO_AND_TIMEOUTS);
+        UpstreamConfig config = fast(URI.create("http://127.0.0.1:1"))
+                .circuitBreakerConfig(GUARD_FAILURES_ONLY).build(); // not used: the breaker exists
+
+        assertThatThrownBy(() -> UpstreamGuard.builder(config).circuitBreakerRegistry(breakers).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("but was the settings of the breaker 'orders' already in the registry");
+    }
+
+    @Test
+    void settingsThatRecordTheGuardsExceptionOpenOnUpstream503s() { // R47
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "down"));
+        CircuitBreakerConfig ioTimeoutsAndGuard = CircuitBreakerConfig.from(GUARD_FAILURES_ONLY)
+                .recordExceptions(IOException.class, TimeoutException.class, UpstreamFailureException.class).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1)
+                .circuitBreakerConfig(ioTimeoutsAndGuard).build()));
+
+        for (int i = 0; i < 4; i++) {
+            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
+                    BodyHandlers.ofString()));
+        }
+
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
+        assertThat(breaker.getState()).isEqualTo(State.OPEN);
+    }
+
+    @Test
+    void aResetTheSettingsDoNotNameCountsAsAFailureNotASuccess() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.resetBeforeResponse());
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1)
+                .circuitBreakerConfig(GUARD_FAILURES_ONLY).build()));
+
+        for (int i = 0; i < 4; i++) {
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> client.send(get("/orders"), BodyHandlers.ofString()));
+            assertThat(thrown.failure().cause()).isEqualTo(FailureCause.CONNECTION_TERMINATED);
+        }
+
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
+        assertThat(breaker.getState()).isEqualTo(State.OPEN);
+    }
+
+    @Test
+    void theGuardsOwnTimeoutCountsAsAFailureThoughTheSettingsRecordOnlyIoErrors() {
+        CircuitBreakerConfig ioAndGuard = CircuitBreakerConfig.from(GUARD_FAILURES_ONLY)
+                .recordExceptions(IOException.class, UpstreamFailureException.class).build();
+        UpstreamGuard guard = UpstreamGuard.of(fast(upstreams.start(Behaviour.ok()).uri()).maxAttempts(1)
+                .attemptTimeout(Duration.ofMillis(50)).circuitBreakerConfig(ioAndGuard).build());
+
+        // An attempt that never completes: the guard's timer ends it with a TimeoutException, no IOException.
+        CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"), attempt -> new CompletableFuture<>());
+        CompletionException thrown = catchThrowableOfType(CompletionException.class, call::join);
+
+        assertThat(thrown).cause().isInstanceOf(UpstreamFailureException.class);
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+    }
+
+    @Test
+    void settingsThatIgnoreTheGuardsExceptionKeep5xxOutButStillOpenOnResets() {
+        CircuitBreakerConfig ioOnly5xxIgnored = CircuitBreakerConfig.from(GUARD_FAILURES_ONLY)
+                .recordExceptions(IOException.class).ignoreExceptions(UpstreamFailureException.class).build();
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "down"));
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1)
+                .circuitBreakerConfig(ioOnly5xxIgnored).build()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+
+        for (int i = 0; i < 4; i++) {
+            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
+                    BodyHandlers.ofString()));
+        }
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("503s: neither success nor failure").isZero();
+
+        upstream.behave(Behaviour.resetBeforeResponse());
+        for (int i = 0; i < 4; i++) {
+            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
+                    BodyHandlers.ofString()));
+        }
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
+        assertThat(breaker.getState()).isEqualTo(State.OPEN);
+    }
+
+    @Test
+    void aBodyBrokenOffWithAnExceptionTheSettingsDoNotNameCountsAsAFailure() throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(fast(upstreams.start(Behaviour.ok()).uri()).maxAttempts(1)
+                .circuitBreakerConfig(GUARD_FAILURES_ONLY).build());
+        AwaitingResponses responses = new AwaitingResponses();
+
+        guard.call(UpstreamRequest.of("GET"), responses, attempt -> new FakeResponse(200, Map.of()));
+        responses.bodies.get(0).failed(new EOFException("the upstream closed the connection early"));
+
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+    }
+}
