@@ -6,15 +6,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * Chooses the format of an error response from the request's {@code Accept} field (standards R34).
  *
- * <p>Only media ranges that name a format specifically count as a preference: {@code text/html} and
+ * <p>Each format weighs what the ranges naming it say, when one does: {@code text/html} and
  * {@code application/xhtml+xml} for HTML; {@code application/problem+json}, {@code application/json}
- * and any {@code application/*+json} for problem details; {@code text/plain} for text. The one named with
- * the highest q-value wins (ties: HTML, problem details, text). So a browser, which names
- * {@code text/html} before its {@code *}{@code /*;q=0.8}, gets HTML, while {@code *}{@code /*} alone, an
- * absent field or a field naming none of ours ({@code image/png}) gets the configured fallback: never a
- * 406. When only wildcards decide, a format weighs what the narrowest wildcard covering it says, and the
- * heaviest wins; the fallback breaks a tie, but a bare {@code text/*} counts as plain text. So {@code application/*},
- * or {@code *}{@code /*;q=0.1, application/*}, gets problem details even with an HTML fallback.
+ * and any {@code application/*+json} for problem details; {@code text/plain} for text (the highest of their
+ * q-values). A format no range names weighs what the narrowest wildcard covering it says (RFC 9110 §12.5.1).
+ * The heaviest wins. Among equals a named format beats one only a wildcard covers (ties among named ones: HTML,
+ * problem details, text), and among formats only wildcards cover, the fallback does, but a bare {@code text/*}
+ * counts as plain text. So a browser, which names {@code text/html} before its {@code *}{@code /*;q=0.8}, gets
+ * HTML, and {@code application/json, *}{@code /*} problem details; {@code *}{@code /*} alone, an absent
+ * field or a field naming none of ours ({@code image/png}) gets the configured fallback: never a 406. A client
+ * that rates a named format below a wildcard gets what it prefers: {@code text/html;q=0.1, *}{@code /*} no HTML,
+ * and {@code application/*}, or {@code *}{@code /*;q=0.1, application/*}, problem details even with an HTML
+ * fallback.
  *
  * <p>The media type sent is never one the client refuses, by name or by the most specific range covering it
  * (RFC 9110 §12.5.1; {@code q=0} means "not acceptable"), unless every format is refused, in which case the
@@ -153,25 +156,30 @@ public final class FormatNegotiator {
 
     private PageFormat choose(double[] named, boolean[] refused, double textStar, double applicationStar,
             double anyStar) {
-        PageFormat best = null;
-        double bestQ = 0;
-        for (PageFormat format : TIE_ORDER) {
-            double q = named[format.ordinal()];
-            if (q > bestQ && !refused[format.ordinal()]) {
-                best = format;
-                bestQ = q;
-            }
-        }
-        if (best != null) {
-            return best;
-        }
         // Per format: the q-value of the narrowest wildcard covering it (RFC 9110 §12.5.1: the most specific
         // range decides).
         double text = textStar >= 0 ? textStar : anyStar;
         double[] covering = {text, applicationStar >= 0 ? applicationStar : anyStar, text};
-        PageFormat accepted = mostAccepted(covering, refused, textStar >= 0);
-        if (accepted != null) {
-            return accepted;
+        // Per format, its weight: that of the ranges naming it when one does, else of its covering wildcard. The
+        // heaviest wins; among equals a named one (a client that names a type asks for it), first in tie order.
+        PageFormat best = null;
+        double bestQ = 0;
+        boolean bestNamed = false;
+        for (PageFormat format : TIE_ORDER) {
+            int i = format.ordinal();
+            boolean isNamed = named[i] >= 0;
+            double q = isNamed ? named[i] : covering[i];
+            if (!refused[i] && (q > bestQ || (q == bestQ && q > 0 && isNamed && !bestNamed))) {
+                best = format;
+                bestQ = q;
+                bestNamed = isNamed;
+            }
+        }
+        if (bestNamed) {
+            return best;
+        }
+        if (best != null) {
+            return mostAccepted(covering, named, refused, bestQ, textStar >= 0);
         }
         if (!refused[fallback.ordinal()]) {
             return fallback;
@@ -185,34 +193,29 @@ public final class FormatNegotiator {
     }
 
     /**
-     * Of the formats a wildcard accepts (q > 0) and the client does not refuse, the one whose narrowest covering
-     * wildcard weighs most; among equals: plain text where {@code text/*} decides and weighs more than what covers
-     * problem details (a bare {@code text/*} counts as plain text), else the fallback, else the first in tie order.
-     * {@code null} when no wildcard accepts a format.
+     * Of the formats no range names, not refused, whose narrowest covering wildcard weighs {@code bestQ} (the most),
+     * the one to send: plain text where {@code text/*} decides and problem details are not among them (a bare
+     * {@code text/*} counts as plain text), else the fallback, else the first in tie order.
      */
-    private @Nullable PageFormat mostAccepted(double[] covering, boolean[] refused, boolean textStarGiven) {
-        double bestQ = 0;
-        for (PageFormat format : TIE_ORDER) {
-            if (!refused[format.ordinal()]) {
-                bestQ = Math.max(bestQ, covering[format.ordinal()]);
-            }
-        }
-        if (bestQ == 0) {
-            return null;
-        }
+    private PageFormat mostAccepted(double[] covering, double[] named, boolean[] refused, double bestQ,
+            boolean textStarGiven) {
         int text = PageFormat.TEXT.ordinal();
-        if (textStarGiven && covering[text] == bestQ && !refused[text]
-                && covering[PageFormat.PROBLEM_JSON.ordinal()] < bestQ) {
+        if (textStarGiven && accepted(text, covering, named, refused, bestQ)
+                && !accepted(PageFormat.PROBLEM_JSON.ordinal(), covering, named, refused, bestQ)) {
             return PageFormat.TEXT;
         }
-        if (!refused[fallback.ordinal()] && covering[fallback.ordinal()] == bestQ) {
+        if (accepted(fallback.ordinal(), covering, named, refused, bestQ)) {
             return fallback;
         }
         for (PageFormat format : TIE_ORDER) {
-            if (!refused[format.ordinal()] && covering[format.ordinal()] == bestQ) {
+            if (accepted(format.ordinal(), covering, named, refused, bestQ)) {
                 return format;
             }
         }
-        throw new AssertionError(); // bestQ is the weight of a format not refused
+        throw new AssertionError(); // bestQ is the weight of a format neither named nor refused
+    }
+
+    private static boolean accepted(int format, double[] covering, double[] named, boolean[] refused, double bestQ) {
+        return !refused[format] && named[format] < 0 && covering[format] == bestQ;
     }
 }

@@ -69,6 +69,28 @@ class FormatNegotiatorTests {
         assertThat(negotiator.negotiate(accept)).isEqualTo(expected);
     }
 
+    @ParameterizedTest(name = "[{index}] fallback {0}: {1} -> {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            HTML         | 'text/html;q=0.1, */*'                 | PROBLEM_JSON
+            HTML         | 'text/html;q=0.001, */*;q=1'           | PROBLEM_JSON
+            TEXT         | 'text/html;q=0.1, */*'                 | TEXT
+            HTML         | 'text/plain;q=0.1, */*'                | HTML
+            HTML         | 'text/plain;q=0.1, application/*'      | PROBLEM_JSON
+            HTML         | 'application/json;q=0.1, text/*'       | TEXT
+            HTML         | 'application/json;q=0.1, text/*, */*'  | TEXT
+            HTML         | 'text/html;q=0.1, text/*'              | TEXT
+            HTML         | 'application/json, */*'                | PROBLEM_JSON
+            PROBLEM_JSON | 'text/html, */*'                       | HTML
+            PROBLEM_JSON | 'text/plain;q=0.8, */*;q=0.8'          | TEXT
+            """)
+    void aFormatNamedBelowAWildcardLosesToTheFormatsTheWildcardCovers(PageFormat fallback, String accept,
+            PageFormat expected) {
+        // R34 ("HTML only when the client prefers text/html"), RFC 9110 §12.5.1: the range naming a type decides
+        // its weight, and a wildcard weighs the types no range names. A named type rated below the wildcard was
+        // served all the same: HTML to text/html;q=0.1, */*. At equal weight the named type still wins.
+        assertThat(new FormatNegotiator(fallback).negotiate(accept)).isEqualTo(expected);
+    }
+
     @Test
     void usesTheConfiguredFallbackWhenTheClientStatesNoPreference() {
         FormatNegotiator htmlByDefault = new FormatNegotiator(PageFormat.HTML);
@@ -100,7 +122,9 @@ class FormatNegotiatorTests {
         assertThat(new FormatNegotiator(PageFormat.HTML).negotiate("text/*;q=0, */*")).isEqualTo(PageFormat.PROBLEM_JSON);
         assertThat(new FormatNegotiator(PageFormat.TEXT).negotiate("text/*;q=0, */*")).isEqualTo(PageFormat.PROBLEM_JSON);
         assertThat(negotiator.negotiate("application/*;q=0, */*")).isEqualTo(PageFormat.HTML);
-        assertThat(negotiator.negotiate("application/*;q=0, text/plain;q=0.5, */*")).isEqualTo(PageFormat.TEXT);
+        assertThat(negotiator.negotiate("application/*;q=0, text/plain;q=0.5, */*")).as("HTML weighs 1 by */*")
+                .isEqualTo(PageFormat.HTML);
+        assertThat(negotiator.negotiate("application/*;q=0, text/plain, */*;q=0.5")).isEqualTo(PageFormat.TEXT);
     }
 
     @ParameterizedTest(name = "[{index}] fallback {0}: {1} -> {2}")
