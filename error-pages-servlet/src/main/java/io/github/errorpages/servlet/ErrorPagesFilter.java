@@ -859,7 +859,9 @@ public final class ErrorPagesFilter implements Filter {
          * Answers an exception of the application's, once the request is marked answered: with its upstream
          * failure's page, or after a {@code sendError} of an intercepted status, with that status's
          * ({@link #respondCaptured}). The application answered, then threw to have the failure logged: its answer
-         * stands, as the container keeps it without the filter, rather than a 500 naming the exception.
+         * stands, as the container keeps it without the filter, rather than a 500 naming the exception. An upstream
+         * failure thrown after the {@code sendError} names the failure, as {@link #FAILURE_ATTRIBUTE} would, but for a
+         * maintenance the application announced ({@link #MAINTENANCE_ATTRIBUTE}), whose page comes first.
          *
          * @param thrown what the application threw, for the log
          * @param cause its cause that is classified
@@ -877,7 +879,9 @@ public final class ErrorPagesFilter implements Filter {
             if (classified.isEmpty() && !response.errorSent() || !response.markAnswered()) {
                 return false;
             }
-            if (classified.isPresent()) {
+            // After a sendError, an upstream failure names the failure, as FAILURE_ATTRIBUTE does; a maintenance the
+            // application announced comes first, as it does before that attribute.
+            if (classified.isPresent() && !(response.errorSent() && asksForMaintenance(request))) {
                 if (log.isDebugEnabled()) {
                     log.debug("Answering an upstream failure thrown for {} {}", request.getMethod(),
                             request.getRequestURI(), Causes.printable(thrown));

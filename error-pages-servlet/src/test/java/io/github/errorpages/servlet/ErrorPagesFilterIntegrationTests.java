@@ -358,6 +358,53 @@ class ErrorPagesFilterIntegrationTests {
     }
 
     /**
+     * The application sent the 503 with the attribute set, then threw an upstream failure (to have it logged): the
+     * maintenance it announced comes first, as it does before {@link ErrorPagesFilter#FAILURE_ATTRIBUTE}.
+     */
+    @Test
+    void theMaintenancePageStandsWhenTheApplicationThrowsAnUpstreamFailureAfterSendingTheStatus() { // R8
+        try (JettyServer server = maintenanceSite(ErrorPagesFilter.builder())) {
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+            String log = StandardError.capture(() -> answered.set(Client.get(server.uri("/then-throw-upstream"),
+                    JSON)));
+
+            HttpResponse<byte[]> response = answered.get();
+            assertErrorPage(response, "GET", 503, "1200");
+            assertThat(Client.text(response)).containsPattern("\"code\"\\s*:\\s*\"maintenance\"")
+                    .doesNotContain("connection_refused");
+            assertThat(log).contains("threw after sendError(503); answered with the maintenance page");
+            assertThat(log.lines().filter(line -> line.contains("error page "))).singleElement()
+                    .satisfies(line -> assertThat(line).contains("cause=maintenance"));
+        }
+    }
+
+    /**
+     * Without a maintenance, an upstream failure thrown after a {@code sendError} names the failure, as
+     * {@link ErrorPagesFilter#FAILURE_ATTRIBUTE} does: its page and status (R1).
+     */
+    @Test
+    void anUpstreamFailureThrownAfterSendErrorNamesTheFailure() {
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
+            server.servlet("/orders", servlet((request, response) -> {
+                response.setHeader("Retry-After", "120");
+                response.sendError(503);
+                throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
+                        .upstream("orders").build(), new ConnectException("Connection refused"));
+            }));
+            server.start();
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+            String log = StandardError.capture(() -> answered.set(Client.get(server.uri("/orders"), JSON)));
+
+            assertErrorPage(answered.get(), "GET", 502, "10");
+            assertThat(Client.text(answered.get())).containsPattern("\"code\"\\s*:\\s*\"connection_refused\"");
+            assertThat(log.lines().filter(line -> line.contains("error page "))).singleElement()
+                    .satisfies(line -> assertThat(line).contains("cause=connection_refused"));
+        }
+    }
+
+    /**
      * Only an {@link Instant} or {@link Boolean#TRUE} asks for the maintenance page; any other value is ignored, as the
      * attribute's javadoc says: the status is answered as without it, with the page for the bare 503 and the
      * {@code Retry-After} the application set (R3). Either way the log has one {@code error page} line, for the page
@@ -459,6 +506,12 @@ class ErrorPagesFilterIntegrationTests {
             request.setAttribute(ErrorPagesFilter.MAINTENANCE_ATTRIBUTE, MAINTENANCE_END);
             response.sendError(503);
             throw new IllegalStateException("after the 503");
+        }));
+        server.servlet("/then-throw-upstream", servlet((request, response) -> {
+            request.setAttribute(ErrorPagesFilter.MAINTENANCE_ATTRIBUTE, MAINTENANCE_END);
+            response.sendError(503);
+            throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED)
+                    .upstream("orders").build(), new ConnectException("Connection refused"));
         }));
         server.servlet("/value/*", servlet((request, response) -> {
             Object value = switch (request.getPathInfo()) {
