@@ -36,10 +36,13 @@ class KeepAliveTimeoutsIntegrationTests {
             // Closed by the upstream once idle.
             assertThat(get(client, keepAlive, upstream, "/close").getStatus()).isEqualTo(200);
             Await.until(() -> keepAlive.remembered() == 0, "the connection the upstream closed forgotten");
-            // Kept in the pool, with its time.
+            // Kept in the pool, with its time: the next request goes on it. (Not counted from the start: under load
+            // Jetty's pool may open one connection more than the requests queued for it need.)
             assertThat(get(client, keepAlive, upstream, "/kept").getStatus()).isEqualTo(200);
             assertThat(keepAlive.remembered()).isEqualTo(1);
-            assertThat(upstream.connectionCount()).isEqualTo(3);
+            int connections = upstream.connectionCount();
+            assertThat(get(client, keepAlive, upstream, "/kept").getStatus()).isEqualTo(200);
+            assertThat(upstream.connectionCount()).as("no new connection").isEqualTo(connections);
         } finally {
             client.stop();
         }
