@@ -10,6 +10,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -17,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * Wraps the response handed down the filter chain and keeps the statuses the filter turns into pages
  * away from the container: {@code sendError(502)} is recorded instead of being passed on (the container
  * would answer with its own error page, or dispatch to one), and after {@code setStatus(502)} whatever the
- * application writes is dropped, because the page replaces it.
+ * application writes is dropped, because the page replaces it: held, up to the buffer's size, for a status the
+ * application may set in its place ({@link HeldOutput}).
  *
  * <p>The captured status is still set on the wrapped response, without a body: should the page never be
  * written (a filter mapping without {@code ASYNC} and an async application, say), the client gets the
@@ -351,8 +353,22 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
             capture(sc);
             return;
         }
+        HeldOutput held = heldOutput();
+        if (capturedStatus != 0 && held != null && held.outgrown()) {
+            // The container would have committed the captured status with the output written for it, and ignores a
+            // status set after commit: the captured one stands, and its page replaces that output.
+            return;
+        }
+        boolean wasCaptured = capturedStatus != 0;
         super.setStatus(sc);
         superseded();
+        if (wasCaptured && capturedStatus == 0 && held != null) {
+            try {
+                held.release(); // what was written for the captured status is the application's answer now
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /**
@@ -432,6 +448,10 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     @Override
     public void flushBuffer() throws IOException {
         // Flushing would commit the captured status without the page.
+        HeldOutput held = heldOutput();
+        if (capturedStatus != 0 && held != null) {
+            held.outgrow(); // as the container would have committed the captured status
+        }
         if (capturedStatus == 0) {
             try {
                 super.flushBuffer();
@@ -457,6 +477,10 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
             throw new IllegalStateException("Committed");
         }
         super.resetBuffer();
+        HeldOutput held = heldOutput();
+        if (held != null) {
+            held.discard();
+        }
     }
 
     @Override
@@ -576,10 +600,32 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
         return true;
     }
 
-    /** After a {@code sendError} or a redirect the container answers: a status captured before is superseded. */
+    /**
+     * After a {@code sendError} or a redirect the container answers: a status captured before is superseded, and
+     * what was written for it is gone with the container's buffer.
+     */
     private void passedToContainer() {
         answeredByContainer = true;
+        HeldOutput held = heldOutput();
+        if (held != null) {
+            held.discard();
+        }
         superseded();
+    }
+
+    /** @return the stream or writer handed out, which holds what is written while output is dropped, or null */
+    private @Nullable HeldOutput heldOutput() {
+        return output instanceof DroppingOutputStream stream ? stream
+                : output instanceof DroppingPrintWriter writer ? writer.held() : null;
+    }
+
+    /**
+     * @return whether what the application writes while output is dropped is held for a status it may set instead
+     *     of the captured one ({@link HeldOutput}): not after a captured {@code sendError}, which fixes the status,
+     *     nor while the stream writes without blocking
+     */
+    boolean holdsDroppedOutput() {
+        return !errorSent && !writesWithoutBlocking;
     }
 
     /**

@@ -2,8 +2,10 @@ package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,10 +19,18 @@ import org.jspecify.annotations.Nullable;
  * ({@link CapturingResponse#answersListenerFailure}); one it throws after commit aborts the response on Jetty, which
  * would end the body as if whole ({@link CapturingResponse#abortFor}).
  */
-final class DroppingOutputStream extends ServletOutputStream {
+final class DroppingOutputStream extends ServletOutputStream implements HeldOutput {
+
+    /** {@link #held} once the output outgrew what the container would have held ({@link HeldOutput#outgrown()}). */
+    private static final ByteArrayOutputStream OUTGROWN = new ByteArrayOutputStream(0);
 
     private final ServletOutputStream delegate;
     private final CapturingResponse owner;
+    /**
+     * What was written while output is dropped ({@link HeldOutput}), {@link #OUTGROWN}, or {@code null} when nothing
+     * is held. One field for both, so that the stream stays at 24 bytes (benchmarks/README.md counts them).
+     */
+    private @Nullable ByteArrayOutputStream held;
 
     DroppingOutputStream(ServletOutputStream delegate, CapturingResponse owner) {
         this.delegate = delegate;
@@ -29,23 +39,33 @@ final class DroppingOutputStream extends ServletOutputStream {
 
     @Override
     public void write(int b) throws IOException {
-        if (!owner.dropsOutput()) {
-            try {
-                delegate.write(b);
-            } catch (IOException e) {
-                throw ClientAborts.mark(e);
+        if (owner.dropsOutput()) {
+            ByteArrayOutputStream holder = holder(1);
+            if (holder != null) {
+                holder.write(b);
             }
+            return;
+        }
+        try {
+            delegate.write(b);
+        } catch (IOException e) {
+            throw ClientAborts.mark(e);
         }
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        if (!owner.dropsOutput()) {
-            try {
-                delegate.write(b, off, len);
-            } catch (IOException e) {
-                throw ClientAborts.mark(e);
+        if (owner.dropsOutput()) {
+            ByteArrayOutputStream holder = holder(len);
+            if (holder != null) {
+                holder.write(b, off, len);
             }
+            return;
+        }
+        try {
+            delegate.write(b, off, len);
+        } catch (IOException e) {
+            throw ClientAborts.mark(e);
         }
     }
 
@@ -56,6 +76,12 @@ final class DroppingOutputStream extends ServletOutputStream {
     @Override
     public void write(ByteBuffer buffer) throws IOException {
         if (owner.dropsOutput()) {
+            ByteArrayOutputStream holder = holder(buffer.remaining());
+            if (holder != null) {
+                byte[] bytes = new byte[buffer.remaining()];
+                buffer.get(bytes);
+                holder.writeBytes(bytes);
+            }
             buffer.position(buffer.limit());
             return;
         }
@@ -73,36 +99,98 @@ final class DroppingOutputStream extends ServletOutputStream {
      */
     @Override
     public void print(String s) throws IOException {
-        if (!owner.dropsOutput()) {
-            try {
-                delegate.print(s);
-            } catch (IOException e) {
-                throw ClientAborts.mark(e);
+        if (owner.dropsOutput()) {
+            // Held as Jetty's print encodes it, in the response's charset.
+            byte[] bytes = String.valueOf(s).getBytes(Charset.forName(owner.getCharacterEncoding()));
+            ByteArrayOutputStream holder = holder(bytes.length);
+            if (holder != null) {
+                holder.writeBytes(bytes);
             }
+            return;
+        }
+        try {
+            delegate.print(s);
+        } catch (IOException e) {
+            throw ClientAborts.mark(e);
         }
     }
 
     @Override
     public void flush() throws IOException {
-        if (!owner.dropsOutput()) {
-            try {
-                delegate.flush();
-            } catch (IOException e) {
-                throw ClientAborts.mark(e);
-            }
+        if (owner.dropsOutput()) {
+            outgrow(); // the container would have committed the captured status
+            return;
+        }
+        try {
+            delegate.flush();
+        } catch (IOException e) {
+            throw ClientAborts.mark(e);
         }
     }
 
     @Override
     public void close() throws IOException {
         // Closing completes the response in some containers: never before the page is written.
-        if (!owner.dropsOutput()) {
+        if (owner.dropsOutput()) {
+            outgrow();
+            return;
+        }
+        try {
+            delegate.close();
+        } catch (IOException e) {
+            throw ClientAborts.mark(e);
+        }
+    }
+
+    /**
+     * @param length how many more bytes are to be held
+     * @return where to hold them, or {@code null} when they are only dropped: nothing is held now
+     *     ({@link CapturingResponse#holdsDroppedOutput()}), or they would not have fitted in the container's buffer
+     */
+    private @Nullable ByteArrayOutputStream holder(int length) {
+        ByteArrayOutputStream holder = held;
+        if (holder == OUTGROWN || !owner.holdsDroppedOutput()) {
+            return null;
+        }
+        if ((long) (holder == null ? 0 : holder.size()) + length >= owner.getBufferSize()) {
+            held = OUTGROWN;
+            return null;
+        }
+        if (holder == null) {
+            holder = new ByteArrayOutputStream();
+            held = holder;
+        }
+        return holder;
+    }
+
+    @Override
+    public boolean outgrown() {
+        return held == OUTGROWN;
+    }
+
+    @Override
+    public void outgrow() {
+        if (owner.holdsDroppedOutput()) {
+            held = OUTGROWN;
+        }
+    }
+
+    @Override
+    public void release() throws IOException {
+        ByteArrayOutputStream holder = held;
+        held = null;
+        if (holder != null && holder != OUTGROWN) {
             try {
-                delegate.close();
+                holder.writeTo(delegate);
             } catch (IOException e) {
                 throw ClientAborts.mark(e);
             }
         }
+    }
+
+    @Override
+    public void discard() {
+        held = null;
     }
 
     @Override

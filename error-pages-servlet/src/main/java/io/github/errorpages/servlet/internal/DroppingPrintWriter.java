@@ -26,14 +26,22 @@ final class DroppingPrintWriter extends PrintWriter {
     /**
      * Formatted by the container's writer while output is not dropped: Jetty's formats with the response's locale
      * ({@code setLocale}), {@code PrintWriter}'s own with the JVM's. Nothing of it is held here (this writer does not
-     * buffer), so the order of what is written stays as it was. ({@code printf} calls this.)
+     * buffer), so the order of what is written stays as it was. While output is dropped, formatted here with the
+     * response's locale, into the {@link DroppingWriter}, which holds it. ({@code printf} calls this.)
      */
     @Override
     public PrintWriter format(String format, Object... args) {
-        if (!owner.dropsOutput()) {
+        if (owner.dropsOutput()) {
+            super.format(owner.getLocale(), format, args);
+        } else {
             container.format(format, args);
         }
         return this;
+    }
+
+    /** @return what holds the output while it is dropped: the {@link DroppingWriter} this writer writes to */
+    HeldOutput held() {
+        return (HeldOutput) out;
     }
 
     @Override

@@ -1,0 +1,118 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * What an application writes after setting a status the filter captures, then sets another status in place of it
+ * ("down until shown otherwise": {@code setStatus(503)}, the body, {@code setStatus(200)}). Without the filter the
+ * container holds the body in its buffer and sends it with the later status; the filter dropped it, and the client got
+ * the 200 with an empty body (R21: no soft error, and here no answer at all). Now it holds what fits in the buffer
+ * and sends it with the later status. Past the buffer, or after a flush, the container would have committed the
+ * captured status with that body, and ignored the later one: the captured status stands, answered with its page.
+ * In each container, through the stream and through the writer.
+ */
+class OutputUnderACapturedStatusIntegrationTests {
+
+    private static final String HEALTH = "{\"db\":\"up\",\"cache\":\"up\"}";
+
+    @ParameterizedTest
+    @EnumSource(ProxyContainer.class)
+    void aBodyWrittenUnderACapturedStatusGoesOutWithTheStatusSetInItsPlace(ProxyContainer container)
+            throws Exception {
+        try (ProxyContainer.Server server = container.start(List.of(ErrorPagesFilter.builder().build()),
+                new ScriptedServlet(), true)) {
+            for (String via : List.of("stream", "writer")) {
+                HttpResponse<byte[]> ok = Client.get(server.uri("/?via=" + via + "&then=200"), "application/json");
+                assertThat(ok.statusCode()).as(via).isEqualTo(200);
+                assertThat(Client.text(ok)).as(via).isEqualTo(HEALTH);
+
+                HttpResponse<byte[]> notFound = Client.get(server.uri("/?via=" + via + "&then=404"),
+                        "application/json");
+                assertThat(notFound.statusCode()).as(via).isEqualTo(404);
+                assertThat(Client.text(notFound)).as(via).isEqualTo(HEALTH);
+            }
+            HttpResponse<byte[]> formatted = Client.get(server.uri("/?via=printf&then=200"), "application/json");
+            assertThat(formatted.statusCode()).isEqualTo(200);
+            assertThat(Client.text(formatted)).isEqualTo("up 15");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProxyContainer.class)
+    void aBodyTheBufferCouldNotHoldOrAFlushKeepsTheCapturedStatusAndItsPage(ProxyContainer container)
+            throws Exception {
+        try (ProxyContainer.Server server = container.start(List.of(ErrorPagesFilter.builder().build()),
+                new ScriptedServlet(), true)) {
+            for (String query : List.of("via=stream&size=big", "via=writer&size=big", "via=stream&flush=stream",
+                    "via=writer&flush=writer", "via=stream&flush=response")) {
+                HttpResponse<byte[]> response = Client.get(server.uri("/?" + query + "&then=200"),
+                        "application/json");
+                assertThat(response.statusCode()).as(query).isEqualTo(503);
+                assertThat(response.headers().firstValue("Content-Type")).as(query)
+                        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+                assertThat(Client.text(response)).as(query).contains("\"status\"").doesNotContain("\"db\"");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProxyContainer.class)
+    void whatTheContainerWouldHaveClearedIsNotSent(ProxyContainer container) throws Exception {
+        try (ProxyContainer.Server server = container.start(List.of(ErrorPagesFilter.builder().build()),
+                new ScriptedServlet(), true)) {
+            HttpResponse<byte[]> resetBuffer = Client.get(server.uri("/?via=writer&reset-buffer&then=200"),
+                    "application/json");
+            assertThat(resetBuffer.statusCode()).isEqualTo(200);
+            assertThat(Client.text(resetBuffer)).isEqualTo("after the reset");
+
+            HttpResponse<byte[]> sendError = Client.get(server.uri("/?via=stream&send-error=404"), "application/json");
+            assertThat(sendError.statusCode()).isEqualTo(404);
+            assertThat(Client.text(sendError)).doesNotContain("\"db\"");
+        }
+    }
+
+    /** Sets 503, writes the health body as the query says, then sets the status it names in its place. */
+    private static final class ScriptedServlet extends HttpServlet {
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            response.setStatus(503);
+            response.setContentType("application/json");
+            response.setCharacterEncoding("UTF-8");
+            String body = "big".equals(request.getParameter("size"))
+                    ? HEALTH.repeat(256 * 1024 / HEALTH.length()) : HEALTH;
+            switch (request.getParameter("via")) {
+                case "stream" -> response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+                case "writer" -> response.getWriter().write(body);
+                case "printf" -> response.getWriter().printf("up %d", 15);
+                default -> throw new IllegalArgumentException(request.getParameter("via"));
+            }
+            String flush = request.getParameter("flush");
+            if ("stream".equals(flush)) {
+                response.getOutputStream().flush();
+            } else if ("writer".equals(flush)) {
+                response.getWriter().flush();
+            } else if ("response".equals(flush)) {
+                response.flushBuffer();
+            }
+            if (request.getParameter("reset-buffer") != null) {
+                response.resetBuffer();
+                response.getWriter().write("after the reset");
+            }
+            if (request.getParameter("send-error") != null) {
+                response.sendError(Integer.parseInt(request.getParameter("send-error")));
+                return;
+            }
+            response.setStatus(Integer.parseInt(request.getParameter("then")));
+        }
+    }
+}
