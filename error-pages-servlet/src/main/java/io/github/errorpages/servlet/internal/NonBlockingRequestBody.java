@@ -53,6 +53,13 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
      */
     private @Nullable ByteBuffer held;
     /**
+     * Whether the container called {@link #onAllDataRead()}: the body of unknown length (chunked) ended whole. Its
+     * stream's end alone does not say so: Undertow reports a chunked body it could not decode (a bad chunk size) as
+     * finished, read returning -1, and only then its failure to {@link #onError}, and the body went to the upstream
+     * as a whole one, with its last chunk.
+     */
+    private volatile boolean allDataRead;
+    /**
      * @param request an asynchronous request, whose input stream is got when an attempt first asks for the body
      * @param length the request's {@code Content-Length}, or -1 when it has none
      */
@@ -101,6 +108,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
 
     @Override
     public void onAllDataRead() {
+        allDataRead = true;
         runDemand();
     }
 
@@ -166,6 +174,14 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         return Content.Chunk.EOF;
     }
 
+    /**
+     * Whether the end of the stream must wait for the container's {@link #onAllDataRead()} (or its {@link #onError}):
+     * for a body of unknown length read with a listener. One of announced length is whole when that many bytes came.
+     */
+    private boolean awaitsAllDataRead() {
+        return length < 0 && !withoutListener && !allDataRead;
+    }
+
     /** The body as one attempt's client reads it. */
     private final class Source implements Request.Content {
 
@@ -207,7 +223,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
                     return last == null ? Content.Chunk.EOF : Content.Chunk.from(last, true);
                 }
                 if (stream.isFinished()) {
-                    return end();
+                    return awaitsAllDataRead() ? null : end();
                 }
                 if (!withoutListener && !stream.isReady()) {
                     return null; // onDataAvailable follows
@@ -216,7 +232,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
                 byte[] bytes = new byte[length < 0 ? CHUNK : (int) Math.min(CHUNK, length - read)];
                 int n = stream.read(bytes);
                 if (n < 0) {
-                    return end();
+                    return awaitsAllDataRead() ? null : end();
                 }
                 read += n;
                 if (answered) {
@@ -252,7 +268,9 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             try {
                 ServletInputStream stream = listen();
                 // isReady() true means the container calls no listener until a read empties the stream: run it here.
-                ready = withoutListener || stream.isFinished() || stream.isReady();
+                // Not at the end of a body of unknown length before the container said it was whole: onAllDataRead
+                // or onError follows.
+                ready = withoutListener || (stream.isFinished() ? !awaitsAllDataRead() : stream.isReady());
             } catch (IOException e) {
                 failure = e;
                 ready = true;
