@@ -311,10 +311,19 @@ public final class ProxyHeaders {
 
     /**
      * The request's scheme; by whether it came over TLS when the container gives none, or none fit for a field: a
-     * request of Jetty 12's cross-context include has no scheme.
+     * request of Jetty 12's cross-context include has no scheme. The connection's where an HTTP/1.1 client named
+     * another in its request line, which Jetty reports as the request's ({@link JettyConnectionSchemes}).
      */
     private static String scheme(HttpServletRequest request) {
         String scheme = request.getScheme();
+        if (!"http".equals(scheme) && request.getProtocol() != null && request.getProtocol().startsWith("HTTP/1.")) {
+            // Only a scheme other than plain http can be a client's claim: https over a plain connection, ws, ftp.
+            // HTTP/2's :scheme is taken as it comes: https over h2c is a TLS terminator's HTTP/2 to the gateway.
+            String connection = JettyConnectionSchemes.overridden(request);
+            if (connection != null) {
+                return connection;
+            }
+        }
         if (scheme != null && isToken(scheme)) {
             return scheme;
         }

@@ -138,8 +138,12 @@ class ProxyHeadersIntegrationTests {
     }
 
     private static String upstreamHeadersFor(String headers) throws Exception {
+        return upstreamHeadersFor("/upstream", headers);
+    }
+
+    private static String upstreamHeadersFor(String target, String headers) throws Exception {
         HttpTester.Response response = HttpTester.parseResponse(connector.getResponse(
-                "GET /upstream HTTP/1.1\r\n" + headers + "Connection: close\r\n\r\n"));
+                "GET " + target + " HTTP/1.1\r\n" + headers + "Connection: close\r\n\r\n"));
         return response.getContent();
     }
 
@@ -354,6 +358,34 @@ class ProxyHeadersIntegrationTests {
                 .doesNotContainIgnoringCase("connecting-ip")
                 .doesNotContainIgnoringCase("client-ip:");
         assertThat(sent.split("(?i)x-real-ip", -1)).as("X-Real-IP fields").hasSize(2);
+    }
+
+    /**
+     * R37: Jetty takes a request's scheme from an absolute-form target ({@code GET https://host/path}, RFC 9112
+     * §3.2.2) whatever the connection, and reported {@code https} for a plain one: the upstream was told
+     * {@code X-Forwarded-Proto: https} by a plain-http client, as if it had come over TLS. The connection's scheme
+     * is forwarded; a scheme a trusted terminator's fields set ({@code ForwardedRequestCustomizer}) still is.
+     */
+    @ParameterizedTest
+    @CsvSource({"https://shop.example/upstream", "HTTPS://shop.example/upstream", "ws://shop.example/upstream",
+        "ftp://shop.example/upstream"})
+    void forwardsTheConnectionsSchemeWhereTheRequestLineNamesAnother(String target) throws Exception {
+        String sent = upstreamHeadersFor(target, "Host: shop.example\r\n");
+
+        assertThat(sent).contains("X-Forwarded-Proto: http\n").doesNotContain("proto=https", "proto=ws", "proto=ftp")
+                .containsPattern("(?m)^Forwarded: for=[^;\n]+;host=shop\\.example;proto=http$");
+    }
+
+    @Test
+    void forwardsTheSchemeATrustedTerminatorNamedButNotOneTheRequestLineNamesBehindIt() throws Exception {
+        String terminated = HttpTester.parseResponse(behindTerminator.getResponse("GET /upstream HTTP/1.1\r\n"
+                + "Host: shop.example\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n")).getContent();
+        String named = HttpTester.parseResponse(behindTerminator.getResponse(
+                "GET https://shop.example/upstream HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"))
+                .getContent();
+
+        assertThat(terminated).contains("X-Forwarded-Proto: https\n").containsPattern("(?m)^Forwarded: .*;proto=https$");
+        assertThat(named).contains("X-Forwarded-Proto: http\n").doesNotContain("proto=https");
     }
 
     @Test
