@@ -16,7 +16,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * is never forwarded as a whole body (RFC 9112 §7.1: an incomplete chunked message is not complete). Undertow reports
  * such a body's stream as finished before it reports the failure, and with the Jetty transport the upstream got, in
  * about one try in ten, the request with an empty body and its last chunk: a POST the client never finished sending,
- * executed, while the client got no answer. {@link FaultyUpstream} records only whole requests.
+ * executed, while the client got no answer. {@link FaultyUpstream} records only whole requests. Nor is the client
+ * answered with a 5xx: Tomcat, which tells the proxy's read of the failure before the cycle's listeners, ended the
+ * cycle with its own 500 unless one of them completed it.
  */
 class MalformedChunkedUploadIntegrationTests {
 
@@ -37,7 +39,9 @@ class MalformedChunkedUploadIntegrationTests {
                         .transport(transport).build(), true)) {
             for (int i = 0; i < TRIES; i++) {
                 String answer = Client.rawExchange(proxy.port(), HEAD + BODIES.get(i % BODIES.size()));
-                assertThat(answer).as("try %d: the upstream's answer", i).doesNotStartWith("HTTP/1.1 200");
+                // The client's fault, never a 5xx (Tomcat's own 500 came about one try in four with the Jetty
+                // transport), nor the upstream's answer to a body it never got whole.
+                assertThat(answer).as("try %d", i).doesNotStartWith("HTTP/1.1 200").doesNotStartWith("HTTP/1.1 5");
             }
 
             assertThat(upstream.awaitRequests(1, Duration.ofMillis(200))).as("a request reached the upstream whole")

@@ -4,6 +4,7 @@ import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The answer to a request whose body the proxy could not read whole (RFC 9110 §15.5): 408 only for a client that
@@ -20,6 +21,8 @@ public final class ClientBodyStatus {
     /** How deep the cause chain is searched, as the failure classifier searches it. */
     private static final int MAX_DEPTH = 16;
     private static final String JETTY_HTTP_EXCEPTION = "org.eclipse.jetty.http.HttpException";
+    /** Tomcat's exception for a request body it cannot decode (a bad chunk header), its status already set to 400. */
+    private static final String TOMCAT_BAD_REQUEST = "org.apache.coyote.BadRequestException";
 
     private ClientBodyStatus() {
     }
@@ -74,6 +77,23 @@ public final class ClientBodyStatus {
             default -> status + ": the request body was not accepted.\n";
         };
         return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * @param failure an error of the request's asynchronous cycle, or {@code null}
+     * @return whether it is Tomcat's refusal of a request body it could not decode ({@code BadRequestException}, found
+     *     by name, in the cause chain)
+     */
+    public static boolean refusedByTomcat(@Nullable Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < MAX_DEPTH; depth++, t = t.getCause()) {
+            for (Class<?> type = t.getClass(); type != null; type = type.getSuperclass()) {
+                if (type.getName().equals(TOMCAT_BAD_REQUEST)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
