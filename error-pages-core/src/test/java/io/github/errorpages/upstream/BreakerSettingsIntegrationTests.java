@@ -138,7 +138,8 @@ class BreakerSettingsIntegrationTests {
                 .attemptTimeout(Duration.ofMillis(50)).circuitBreakerConfig(ioAndGuard).build());
 
         // An attempt that never completes: the guard's timer ends it with a TimeoutException, no IOException.
-        CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"), attempt -> new CompletableFuture<>());
+        CompletableFuture<String> call = guard.callAsync(UpstreamRequest.of("GET"),
+                attempt -> new CompletableFuture<>());
         CompletionException thrown = catchThrowableOfType(CompletionException.class, call::join);
 
         assertThat(thrown).cause().isInstanceOf(UpstreamFailureException.class);

@@ -100,6 +100,9 @@ final class DroppingOutputStream extends ServletOutputStream implements HeldOutp
     @Override
     public void print(String s) throws IOException {
         if (owner.dropsOutput()) {
+            if (held == OUTGROWN || !owner.holdsDroppedOutput()) {
+                return; // nothing more is held: not encoded for nothing
+            }
             // Held as Jetty's print encodes it, in the response's charset.
             byte[] bytes = String.valueOf(s).getBytes(Charset.forName(owner.getCharacterEncoding()));
             ByteArrayOutputStream holder = holder(bytes.length);

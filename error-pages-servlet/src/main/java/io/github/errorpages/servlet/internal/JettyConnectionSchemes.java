@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
  * The scheme of the connection a request came over, on Jetty 12 (ee10, ee11), where a client can name another: Jetty
  * takes a request's scheme from the request itself when the client sends one, an absolute-form target
  * ({@code GET https://shop.example/orders HTTP/1.1}, RFC 9112 §3.2.2; over HTTP/2 its {@code :scheme}), and then
- * reports {@code getScheme()} {@code https} and {@code isSecure()} {@code true} for a plain connection. Forwarded as the
- * scheme ({@code X-Forwarded-Proto}, {@code Forwarded: proto=}), that let a plain-http client pass an upstream's
+ * reports {@code getScheme()} {@code https} and {@code isSecure()} {@code true} for a plain connection. Forwarded as
+ * the scheme ({@code X-Forwarded-Proto}, {@code Forwarded: proto=}), that let a plain-http client pass an upstream's
  * HTTPS checks, which the proxy prevents for the client's own {@code X-Forwarded-Proto}. Tomcat and Undertow report
  * their connector's scheme. A scheme a {@code ForwardedRequestCustomizer} set from a TLS terminator's fields is no
  * client's: Jetty's own request below the customizer's wrapper still has the connection's scheme. Reflection, because

@@ -384,7 +384,8 @@ class ProxyHeadersIntegrationTests {
                 "GET https://shop.example/upstream HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"))
                 .getContent();
 
-        assertThat(terminated).contains("X-Forwarded-Proto: https\n").containsPattern("(?m)^Forwarded: .*;proto=https$");
+        assertThat(terminated).contains("X-Forwarded-Proto: https\n")
+                .containsPattern("(?m)^Forwarded: .*;proto=https$");
         assertThat(named).contains("X-Forwarded-Proto: http\n").doesNotContain("proto=https");
     }
 
