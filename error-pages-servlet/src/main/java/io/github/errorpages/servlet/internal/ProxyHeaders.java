@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  * {@code TE}, {@code Trailer}, {@code Transfer-Encoding} and {@code Upgrade}. Toward the upstream,
  * {@code Host}, {@code Content-Length} and {@code Expect} are left to the HTTP client, which sets them for
  * the request it really sends, a {@code Proxy} field is dropped (httpoxy: a CGI upstream's program reads it as
- * {@code HTTP_PROXY}, its own outgoing proxy), and the proxy adds:
+ * {@code HTTP_PROXY}, its own outgoing proxy), and so is {@code HTTP2-Settings} (connection-specific, RFC 7540
+ * §3.2.1, whether {@code Connection} names it or not), and the proxy adds:
  * <ul>
  *   <li>{@code X-Forwarded-For}: the received value with the client's address appended;</li>
  *   <li>{@code X-Real-IP}: the client's address alone, replacing a received one, as nginx's
@@ -107,6 +108,9 @@ public final class ProxyHeaders {
         // (IIS URL Rewrite's and Symfony's X-Original-URL and X-Rewrite-URL, Traefik's X-Forwarded-Uri): a client's
         // value reached a path outside the endpoint's base path, or one the gateway's own rules had refused.
         "x-original-url", "x-rewrite-url", "x-original-uri", "x-forwarded-uri",
+        // The settings of an h2c upgrade the client asked of this connection (RFC 7540 §3.2.1: connection-specific),
+        // sent without a Connection field naming it: no upstream connection of the proxy's is being upgraded.
+        "http2-settings",
         // No field of HTTP's: CGI hands it to the upstream's program as HTTP_PROXY, which HTTP clients take for
         // their outgoing proxy (httpoxy, CVE-2016-5385): a client's value would route the upstream's own calls.
         "proxy"};
