@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -53,12 +54,18 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
      */
     private @Nullable ByteBuffer held;
     /**
-     * Whether the container called {@link #onAllDataRead()}: the body of unknown length (chunked) ended whole. Its
-     * stream's end alone does not say so: Undertow reports a chunked body it could not decode (a bad chunk size) as
-     * finished, read returning -1, and only then its failure to {@link #onError}, and the body went to the upstream
-     * as a whole one, with its last chunk.
+     * Whether the container called {@link #onAllDataRead()}: the body of unknown length (chunked) ended whole. On
+     * Undertow its stream's end alone does not say so: it reports a chunked body it could not decode (a bad chunk
+     * size) as finished, read returning -1, and only then its failure to {@link #onError}, and the body went to the
+     * upstream as a whole one, with its last chunk.
      */
     private volatile boolean allDataRead;
+    /**
+     * Whether the request is Undertow's, whose end of a body of unknown length waits for {@link #onAllDataRead()}. Not
+     * elsewhere: Tomcat calls it for a stream finished before the listener was set (an HTTP/2 POST without a body)
+     * only once {@code isReady()} is asked again, and the request waited for the attempt's timeout.
+     */
+    private final boolean onUndertow;
     /**
      * @param request an asynchronous request, whose input stream is got when an attempt first asks for the body
      * @param length the request's {@code Content-Length}, or -1 when it has none
@@ -66,6 +73,11 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     NonBlockingRequestBody(ServletRequest request, long length) {
         this.request = request;
         this.length = length;
+        ServletRequest inner = request;
+        while (inner instanceof ServletRequestWrapper wrapper) {
+            inner = wrapper.getRequest();
+        }
+        this.onUndertow = inner.getClass().getName().startsWith("io.undertow.");
     }
 
     @Override
@@ -176,10 +188,11 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
 
     /**
      * Whether the end of the stream must wait for the container's {@link #onAllDataRead()} (or its {@link #onError}):
-     * for a body of unknown length read with a listener. One of announced length is whole when that many bytes came.
+     * for a body of unknown length read with a listener, on Undertow ({@link #onUndertow}). One of announced length is
+     * whole when that many bytes came.
      */
     private boolean awaitsAllDataRead() {
-        return length < 0 && !withoutListener && !allDataRead;
+        return onUndertow && length < 0 && !withoutListener && !allDataRead;
     }
 
     /** The body as one attempt's client reads it. */
