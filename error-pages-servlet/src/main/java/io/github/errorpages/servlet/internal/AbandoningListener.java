@@ -32,11 +32,12 @@ public final class AbandoningListener implements AsyncListener {
         // Its outcome completes the cycle here, or dispatches it to answer a body the container refused, as the
         // Servlet specification asks of onError.
         exchange.abandon(event.getThrowable());
-        if (ClientBodyStatus.refusedByTomcat(event.getThrowable())) {
+        if (ClientBodyStatus.refusedByTomcat(event.getThrowable()) && !exchange.relaysResponse()) {
             // Tomcat could not decode the body (a bad chunk header), set 400, and told the proxy's read of it first:
             // the exchange ended then, on the client's thread, and its dispatch may not have come yet. Ended here,
             // the cycle goes out with Tomcat's 400, as with the jdk transport; left, Tomcat ended it with its 500
-            // about one time in four.
+            // about one time in four. Not once the upstream's answer is relayed: completed, a body cut short would
+            // end as if whole; the relay ends it.
             try {
                 event.getAsyncContext().complete();
             } catch (IllegalStateException dispatchedOrEnded) {

@@ -467,6 +467,10 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
             throw new IllegalStateException("Committed"); // as containers do after sendError
         }
         super.reset();
+        HeldOutput held = heldOutput();
+        if (held != null) {
+            held.discard(); // cleared with the container's buffer, should the application write to it again
+        }
         output = null;
         superseded(); // the status is 200 again, unless the container ignored the reset (within an include)
     }

@@ -23,6 +23,7 @@ final class DroppingOutputStream extends ServletOutputStream implements HeldOutp
 
     /** {@link #held} once the output outgrew what the container would have held ({@link HeldOutput#outgrown()}). */
     private static final ByteArrayOutputStream OUTGROWN = new ByteArrayOutputStream(0);
+    private static final String JETTY_PACKAGE = "org.eclipse.jetty.";
 
     private final ServletOutputStream delegate;
     private final CapturingResponse owner;
@@ -102,6 +103,10 @@ final class DroppingOutputStream extends ServletOutputStream implements HeldOutp
         if (owner.dropsOutput()) {
             if (held == OUTGROWN || !owner.holdsDroppedOutput()) {
                 return; // nothing more is held: not encoded for nothing
+            }
+            if (!delegate.getClass().getName().startsWith(JETTY_PACKAGE)) {
+                super.print(s); // as the container's own would: the Servlet API's, one byte a character, held
+                return;
             }
             // Held as Jetty's print encodes it, in the response's charset.
             byte[] bytes = String.valueOf(s).getBytes(Charset.forName(owner.getCharacterEncoding()));
@@ -203,6 +208,9 @@ final class DroppingOutputStream extends ServletOutputStream implements HeldOutp
 
     @Override
     public void setWriteListener(WriteListener listener) {
+        // What was held cannot be written to a stream that no longer blocks without its isReady(): dropped, as it
+        // was before output was held.
+        held = null;
         delegate.setWriteListener(new WriteListener() {
             private volatile @Nullable Throwable thrownByListener;
 
