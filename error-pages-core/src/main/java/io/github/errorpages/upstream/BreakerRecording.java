@@ -9,6 +9,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How the guard reports the failures it counts against an upstream to a Resilience4j breaker whose settings may name
@@ -21,7 +22,8 @@ import java.util.function.Supplier;
  * never open on them, its failure rate diluted. So the guard refuses, when it is built, settings that neither record
  * nor ignore an {@code UpstreamFailureException} ({@link #check}), and reports a failure whose own exception the
  * settings name neither way as an {@code UpstreamFailureException} with that exception as its cause
- * ({@link #asCounted}). Settings still decide: what they ignore is ignored, and settings that ignore
+ * ({@link #asCounted}); one they name neither way even so (their predicates look into the failure) is counted as
+ * nothing. Settings still decide: what they ignore is ignored, and settings that ignore
  * {@code UpstreamFailureException} keep 5xx answers, and whatever else they do not name, out of the breaker.
  *
  * <p>Static methods only; thread-safe.
@@ -61,13 +63,19 @@ final class BreakerRecording {
      *     upstream
      * @param failure the failure, made only when the breaker's settings name {@code error} neither way
      * @return the exception to report to the breaker: {@code error} when its settings record or ignore it, else an
-     *     {@link UpstreamFailureException} of the failure with {@code error} as its cause
+     *     {@link UpstreamFailureException} of the failure with {@code error} as its cause; {@code null} when they name
+     *     that neither way either (predicates that look into the failure: {@code upstreamStatus() >= 500} passes
+     *     {@link #check} and names no timeout), for the caller to give the permission back: counted as nothing,
+     *     never as a success
      */
-    static Throwable asCounted(CircuitBreaker breaker, Throwable error, Supplier<UpstreamFailure> failure) {
-        if (error instanceof UpstreamFailureException || names(breaker.getCircuitBreakerConfig(), error)) {
+    static @Nullable Throwable asCounted(CircuitBreaker breaker, Throwable error, Supplier<UpstreamFailure> failure) {
+        CircuitBreakerConfig settings = breaker.getCircuitBreakerConfig();
+        if (names(settings, error)) {
             return error;
         }
-        return new UpstreamFailureException(failure.get(), error);
+        Throwable reported = error instanceof UpstreamFailureException ? error
+                : new UpstreamFailureException(failure.get(), error);
+        return reported != error && names(settings, reported) ? reported : null;
     }
 
     private static boolean names(CircuitBreakerConfig settings, Throwable error) {

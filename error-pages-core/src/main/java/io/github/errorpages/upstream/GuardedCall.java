@@ -215,8 +215,13 @@ final class GuardedCall<T> {
                 }
                 UpstreamFailure reported = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream(guard.name())
                         .upstreamStatus(status).upstreamRetryAfter(retryAfter).attempts(attempts).build();
-                current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS,
-                        new UpstreamFailureException(reported, null));
+                Throwable counted = BreakerRecording.asCounted(current.breaker(),
+                        new UpstreamFailureException(reported, null), () -> reported);
+                if (counted != null) {
+                    current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS, counted);
+                } else {
+                    current.breaker().releasePermission();
+                }
                 return afterFailure(FailureCause.UPSTREAM_STATUS, status, retryAfter, null,
                         ProxyStatus.hasError(proxyStatus) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP : null, null, now);
             }
@@ -353,9 +358,10 @@ final class GuardedCall<T> {
         if (ProxyStatus.hasError(proxyStatus, LOOP)) {
             return loopReported(current, failure.upstreamStatus(), error, now);
         }
-        if (UpstreamGuard.countsAgainstUpstream(failure.cause())) {
-            current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS,
-                    BreakerRecording.asCounted(current.breaker(), error, () -> failure));
+        Throwable counted = UpstreamGuard.countsAgainstUpstream(failure.cause())
+                ? BreakerRecording.asCounted(current.breaker(), error, () -> failure) : null;
+        if (counted != null) {
+            current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS, counted);
         } else {
             current.breaker().releasePermission();
         }

@@ -125,7 +125,7 @@ final class PendingBody implements BodyOutcome {
         if (UpstreamGuard.countsAgainstUpstream(cause)) {
             Throwable reported = BreakerRecording.asCounted(endpoint.breaker(), failure,
                     () -> UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).build());
-            if (!ignoredByBreaker(reported)) {
+            if (reported != null && !ignoredByBreaker(reported)) {
                 endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, reported);
             }
         }

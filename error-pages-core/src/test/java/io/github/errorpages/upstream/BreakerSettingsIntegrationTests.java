@@ -172,6 +172,38 @@ class BreakerSettingsIntegrationTests {
         assertThat(breaker.getState()).isEqualTo(State.OPEN);
     }
 
+    /**
+     * Settings whose predicate looks into the failure pass the build's check (they record its sample, a 503) and still
+     * name a reset neither way, nor the failure the guard reports for it: it is counted as nothing, never as a
+     * success, while 503s open the breaker.
+     */
+    @Test
+    void aFailureNoPredicateNamesIsCountedAsNothingRatherThanASuccess() {
+        CircuitBreakerConfig only5xx = CircuitBreakerConfig.custom()
+                .slidingWindow(4, 4, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .failureRateThreshold(50)
+                .recordException(e -> e instanceof UpstreamFailureException u && u.failure().upstreamStatus() >= 500)
+                .build();
+        FaultyUpstream upstream = upstreams.start(Behaviour.resetBeforeResponse());
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1)
+                .circuitBreakerConfig(only5xx).build()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+
+        for (int i = 0; i < 4; i++) {
+            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
+                    BodyHandlers.ofString()));
+        }
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("resets: neither success nor failure").isZero();
+
+        upstream.behave(Behaviour.respond(503, "down"));
+        for (int i = 0; i < 4; i++) {
+            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
+                    BodyHandlers.ofString()));
+        }
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
+        assertThat(breaker.getState()).isEqualTo(State.OPEN);
+    }
+
     @Test
     void aBodyBrokenOffWithAnExceptionTheSettingsDoNotNameCountsAsAFailure() throws Exception {
         UpstreamGuard guard = UpstreamGuard.of(fast(upstreams.start(Behaviour.ok()).uri()).maxAttempts(1)
