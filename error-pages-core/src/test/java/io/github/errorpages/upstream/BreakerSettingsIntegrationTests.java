@@ -102,10 +102,7 @@ class BreakerSettingsIntegrationTests {
         GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1)
                 .circuitBreakerConfig(ioTimeoutsAndGuard).build()));
 
-        for (int i = 0; i < 4; i++) {
-            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
-                    BodyHandlers.ofString()));
-        }
+        failFourTimes(client);
 
         CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
         assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
@@ -157,17 +154,11 @@ class BreakerSettingsIntegrationTests {
                 .circuitBreakerConfig(ioOnly5xxIgnored).build()));
         CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
 
-        for (int i = 0; i < 4; i++) {
-            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
-                    BodyHandlers.ofString()));
-        }
+        failFourTimes(client);
         assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("503s: neither success nor failure").isZero();
 
         upstream.behave(Behaviour.resetBeforeResponse());
-        for (int i = 0; i < 4; i++) {
-            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
-                    BodyHandlers.ofString()));
-        }
+        failFourTimes(client);
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
         assertThat(breaker.getState()).isEqualTo(State.OPEN);
     }
@@ -189,17 +180,11 @@ class BreakerSettingsIntegrationTests {
                 .circuitBreakerConfig(only5xx).build()));
         CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
 
-        for (int i = 0; i < 4; i++) {
-            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
-                    BodyHandlers.ofString()));
-        }
+        failFourTimes(client);
         assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("resets: neither success nor failure").isZero();
 
         upstream.behave(Behaviour.respond(503, "down"));
-        for (int i = 0; i < 4; i++) {
-            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
-                    BodyHandlers.ofString()));
-        }
+        failFourTimes(client);
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
         assertThat(breaker.getState()).isEqualTo(State.OPEN);
     }
@@ -216,5 +201,13 @@ class BreakerSettingsIntegrationTests {
         CircuitBreaker breaker = guard.circuitBreakers().get(0);
         assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+    }
+
+    /** Sends four GETs, each failing as the upstream answers it. */
+    private static void failFourTimes(GuardedHttpClient client) {
+        for (int i = 0; i < 4; i++) {
+            catchThrowableOfType(UpstreamFailureException.class, () -> client.send(get("/orders"),
+                    BodyHandlers.ofString()));
+        }
     }
 }

@@ -5,7 +5,6 @@ import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
@@ -88,10 +87,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
      *     {@code null} to let the container's {@code dispatch()} decide
      */
     private @Nullable String originalPathIfElsewhere() {
-        ServletRequest original = getRequest();
-        while (original instanceof ServletRequestWrapper wrapper) {
-            original = wrapper.getRequest();
-        }
+        ServletRequest original = ContainerRequests.of(getRequest());
         if (!(original instanceof HttpServletRequest originalRequest)
                 || !original.getClass().getName().startsWith(TOMCAT_PACKAGE)) {
             return null;

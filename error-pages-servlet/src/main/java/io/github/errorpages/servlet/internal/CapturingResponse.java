@@ -633,6 +633,15 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     }
 
     /**
+     * @param held how much is held already, in bytes or characters
+     * @param more how much more is to be held
+     * @return whether it all fits in the response's buffer, where the container would have held it uncommitted
+     */
+    boolean fitsInBuffer(long held, int more) {
+        return held + more < getBufferSize();
+    }
+
+    /**
      * Forgets a captured status once the container holds another one: a later status, error or redirect of the
      * application's supersedes it. One the container ignored (within an include) does not.
      */

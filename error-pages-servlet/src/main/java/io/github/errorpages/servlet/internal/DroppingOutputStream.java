@@ -160,7 +160,7 @@ final class DroppingOutputStream extends ServletOutputStream implements HeldOutp
         if (holder == OUTGROWN || !owner.holdsDroppedOutput()) {
             return null;
         }
-        if ((long) (holder == null ? 0 : holder.size()) + length >= owner.getBufferSize()) {
+        if (!owner.fitsInBuffer(holder == null ? 0 : holder.size(), length)) {
             held = OUTGROWN;
             return null;
         }

@@ -77,7 +77,7 @@ final class DroppingWriter extends Writer implements HeldOutput {
         if (holder == OUTGROWN || !owner.holdsDroppedOutput()) {
             return null;
         }
-        if ((long) (holder == null ? 0 : holder.length()) + length >= owner.getBufferSize()) {
+        if (!owner.fitsInBuffer(holder == null ? 0 : holder.length(), length)) {
             held = OUTGROWN;
             return null;
         }

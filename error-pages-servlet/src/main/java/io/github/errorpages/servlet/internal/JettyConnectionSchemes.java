@@ -1,7 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletRequestWrapper;
 import java.lang.reflect.Method;
 import org.jspecify.annotations.Nullable;
 
@@ -28,17 +27,21 @@ final class JettyConnectionSchemes {
     private JettyConnectionSchemes() {
     }
 
+    /** The attribute containers set for a request that came over TLS (the Servlet specification's SSL attributes). */
+    private static final String TLS_CIPHER_SUITE = "jakarta.servlet.request.cipher_suite";
+
     /**
      * @param request the request, wrapped or not
+     * @param scheme the scheme the container reports for it
      * @return the scheme of the connection ({@code http} or {@code https}) when the request named another, so that
      *     Jetty's {@code getScheme()} is the client's; {@code null} when it did not, on another container, or on a
      *     Jetty without the methods
      */
-    static @Nullable String overridden(ServletRequest request) {
-        ServletRequest inner = request;
-        while (inner instanceof ServletRequestWrapper wrapper) {
-            inner = wrapper.getRequest();
+    static @Nullable String overridden(ServletRequest request, String scheme) {
+        if ("https".equalsIgnoreCase(scheme) && request.getAttribute(TLS_CIPHER_SUITE) != null) {
+            return null; // a TLS connection's own scheme: asked of every HTTPS request, without reflection
         }
+        ServletRequest inner = ContainerRequests.of(request);
         Class<?> type = inner.getClass();
         Lookup found = lookup;
         if (found == null || found.requestType != type) {
@@ -60,11 +63,11 @@ final class JettyConnectionSchemes {
             Object uri = found.getHttpUri.invoke(core);
             Object named = uri == null ? null : found.getScheme.invoke(uri);
             Object metaData = found.getConnectionMetaData.invoke(core);
-            if (!(named instanceof String scheme) || metaData == null) {
+            if (!(named instanceof String fromRequestLine) || metaData == null) {
                 return null;
             }
             String connection = Boolean.TRUE.equals(found.isSecure.invoke(metaData)) ? "https" : "http";
-            return scheme.equalsIgnoreCase(connection) ? null : connection;
+            return fromRequestLine.equalsIgnoreCase(connection) ? null : connection;
         } catch (ReflectiveOperationException | RuntimeException unreadable) {
             return null;
         }

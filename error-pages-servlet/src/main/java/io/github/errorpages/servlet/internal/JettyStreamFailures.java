@@ -1,7 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletRequestWrapper;
 import java.lang.reflect.Method;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -38,10 +37,7 @@ public final class JettyStreamFailures {
      * @return whether it was added: {@code false} on any other container, or a Jetty without the methods
      */
     public static boolean listen(ServletRequest request, Consumer<Throwable> listener) {
-        ServletRequest inner = request;
-        while (inner instanceof ServletRequestWrapper wrapper) {
-            inner = wrapper.getRequest();
-        }
+        ServletRequest inner = ContainerRequests.of(request);
         Class<?> type = inner.getClass();
         Hook found = hook;
         if (found == null || found.requestType != type) {

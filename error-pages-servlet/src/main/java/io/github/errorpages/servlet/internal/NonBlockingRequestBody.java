@@ -3,7 +3,6 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletRequestWrapper;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -73,11 +72,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     NonBlockingRequestBody(ServletRequest request, long length) {
         this.request = request;
         this.length = length;
-        ServletRequest inner = request;
-        while (inner instanceof ServletRequestWrapper wrapper) {
-            inner = wrapper.getRequest();
-        }
-        this.onUndertow = inner.getClass().getName().startsWith("io.undertow.");
+        this.onUndertow = ContainerRequests.onUndertow(request);
     }
 
     @Override

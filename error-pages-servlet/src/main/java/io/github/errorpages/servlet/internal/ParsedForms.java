@@ -1,7 +1,6 @@
 package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -57,11 +56,7 @@ final class ParsedForms {
 
     /** Whether the container received a form POST, whose body it parses for parameters (it parses no other). */
     private static boolean cameAsFormPost(HttpServletRequest request) {
-        ServletRequest received = request;
-        while (received instanceof ServletRequestWrapper wrapper) {
-            received = wrapper.getRequest();
-        }
-        return received instanceof HttpServletRequest container && "POST".equals(container.getMethod())
+        return ContainerRequests.of(request) instanceof HttpServletRequest container && "POST".equals(container.getMethod())
                 && isForm(request.getContentType());
     }
 

@@ -323,7 +323,7 @@ public final class ProxyHeaders {
         if (!"http".equals(scheme) && request.getProtocol() != null && request.getProtocol().startsWith("HTTP/1.")) {
             // Only a scheme other than plain http can be a client's claim: https over a plain connection, ws, ftp.
             // HTTP/2's :scheme is taken as it comes: https over h2c is a TLS terminator's HTTP/2 to the gateway.
-            String connection = JettyConnectionSchemes.overridden(request);
+            String connection = JettyConnectionSchemes.overridden(request, scheme);
             if (connection != null) {
                 return connection;
             }

@@ -2,7 +2,6 @@ package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.http.HttpServletRequest;
@@ -110,7 +109,7 @@ public final class ResponseAbortedException extends IOException {
      */
     public IOException forContainer(HttpServletRequest request, HttpServletResponse response) {
         resetIfTheCloseEndsTheBody(request, response);
-        ServletRequest inner = containers(request);
+        ServletRequest inner = ContainerRequests.of(request);
         Class<?> containers = inner.getClass();
         String container = containers.getName();
         try {
@@ -152,7 +151,7 @@ public final class ResponseAbortedException extends IOException {
     public static void resetIfTheCloseEndsTheBody(ServletRequest request, ServletResponse response) {
         if (request instanceof HttpServletRequest http && response instanceof HttpServletResponse httpResponse
                 && closeDelimited(http, httpResponse)) {
-            ServletRequest inner = containers(request);
+            ServletRequest inner = ContainerRequests.of(request);
             resetOnClose(inner, inner.getClass().getName());
         }
     }
@@ -286,7 +285,7 @@ public final class ResponseAbortedException extends IOException {
      * @return whether it is Undertow's and its connection was closed
      */
     private static boolean closedOnUndertow(ServletRequest request) {
-        ServletRequest inner = containers(request);
+        ServletRequest inner = ContainerRequests.of(request);
         if (!inner.getClass().getName().startsWith(UNDERTOW_PACKAGE)) {
             return false;
         }
@@ -358,15 +357,6 @@ public final class ResponseAbortedException extends IOException {
      */
     public static boolean onUndertow(ServletResponse response) {
         return containers(response).getClass().getName().startsWith(UNDERTOW_PACKAGE);
-    }
-
-    /** The container's own request, below every wrapper. */
-    private static ServletRequest containers(ServletRequest request) {
-        ServletRequest inner = request;
-        while (inner instanceof ServletRequestWrapper wrapper) {
-            inner = wrapper.getRequest();
-        }
-        return inner;
     }
 
     /** The container's own response, below every wrapper. */
