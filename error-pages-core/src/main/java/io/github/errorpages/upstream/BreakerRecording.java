@@ -8,6 +8,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -25,6 +26,12 @@ import org.jspecify.annotations.Nullable;
  * ({@link #asCounted}); one they name neither way even so (their predicates look into the failure) is counted as
  * nothing. Settings still decide: what they ignore is ignored, and settings that ignore
  * {@code UpstreamFailureException} keep 5xx answers, and whatever else they do not name, out of the breaker.
+ *
+ * <p>The settings' predicates are the application's code, run by the guard (and by Resilience4j) before anything is
+ * recorded. One that throws (a predicate reading a message that some exceptions lack) would leave a half-open breaker
+ * without the attempt's permission for good, every later call refused; so an outcome whose judging throws is counted
+ * as nothing, its permission given back, and the guard logs the first such failure ({@link #failed},
+ * {@link #answered}).
  *
  * <p>Static methods only; thread-safe.
  */
@@ -76,6 +83,50 @@ final class BreakerRecording {
         Throwable reported = error instanceof UpstreamFailureException ? error
                 : new UpstreamFailureException(failure.get(), error);
         return reported != error && names(settings, reported) ? reported : null;
+    }
+
+    /**
+     * Reports an attempt's failure that counts against the upstream to the breaker that gave the attempt its
+     * permission: as {@link #asCounted} has it reported, or, when that is nothing, with the permission given back.
+     *
+     * @param guard the guard, which logs the first failure of the settings' predicates
+     * @param breaker the breaker of the attempt's endpoint, which holds the attempt's permission
+     * @param nanos how long the attempt took
+     * @param error what the attempt failed with
+     * @param failure the failure, made only when the settings name {@code error} neither way
+     */
+    static void failed(UpstreamGuard guard, CircuitBreaker breaker, long nanos, Throwable error,
+            Supplier<UpstreamFailure> failure) {
+        try {
+            Throwable counted = asCounted(breaker, error, failure);
+            if (counted != null) {
+                breaker.onError(nanos, TimeUnit.NANOSECONDS, counted);
+                return;
+            }
+        } catch (RuntimeException | Error predicateFailure) {
+            // Resilience4j runs the predicates before it records anything (and catches what its event consumers
+            // throw): the permission is still the attempt's.
+            guard.breakerSettingsFailed(predicateFailure);
+        }
+        breaker.releasePermission();
+    }
+
+    /**
+     * Reports an attempt's answer to the breaker that gave the attempt its permission; the settings'
+     * {@code recordResult} predicate may still count it as a failure.
+     *
+     * @param guard the guard, which logs the first failure of the settings' predicates
+     * @param breaker the breaker of the attempt's endpoint, which holds the attempt's permission
+     * @param nanos how long the attempt took to its answer (its head)
+     * @param result the answer, null for none
+     */
+    static void answered(UpstreamGuard guard, CircuitBreaker breaker, long nanos, @Nullable Object result) {
+        try {
+            breaker.onResult(nanos, TimeUnit.NANOSECONDS, result);
+        } catch (RuntimeException | Error predicateFailure) {
+            guard.breakerSettingsFailed(predicateFailure);
+            breaker.releasePermission();
+        }
     }
 
     private static boolean names(CircuitBreakerConfig settings, Throwable error) {

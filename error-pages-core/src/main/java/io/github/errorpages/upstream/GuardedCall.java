@@ -215,13 +215,8 @@ final class GuardedCall<T> {
                 }
                 UpstreamFailure reported = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream(guard.name())
                         .upstreamStatus(status).upstreamRetryAfter(retryAfter).attempts(attempts).build();
-                Throwable counted = BreakerRecording.asCounted(current.breaker(),
+                BreakerRecording.failed(guard, current.breaker(), now - attemptStarted,
                         new UpstreamFailureException(reported, null), () -> reported);
-                if (counted != null) {
-                    current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS, counted);
-                } else {
-                    current.breaker().releasePermission();
-                }
                 return afterFailure(FailureCause.UPSTREAM_STATUS, status, retryAfter, null,
                         ProxyStatus.hasError(proxyStatus) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP : null, null, now);
             }
@@ -230,7 +225,7 @@ final class GuardedCall<T> {
         @Nullable PendingBody body = null;
         if (responses == null || result == null) {
             releaseBulkhead();
-            current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
+            BreakerRecording.answered(guard, current.breaker(), headNanos, result);
         } else {
             body = awaitBody(current, responses, result, headNanos);
         }
@@ -252,7 +247,7 @@ final class GuardedCall<T> {
     private PendingBody awaitBody(Endpoint current, ResponseAdapter<? super T> adapter, T result, long headNanos) {
         boolean atHead = PendingBody.recordsAtHead(current);
         if (atHead) {
-            current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
+            BreakerRecording.answered(guard, current.breaker(), headNanos, result);
         }
         PendingBody body = new PendingBody(guard, request, current, result, headNanos, started, attempts, atHead);
         boolean awaited;
@@ -277,7 +272,7 @@ final class GuardedCall<T> {
             releaseBulkhead();
         }
         if (!atHead && !awaited) {
-            current.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
+            BreakerRecording.answered(guard, current.breaker(), headNanos, result);
         }
         return body;
     }
@@ -358,10 +353,8 @@ final class GuardedCall<T> {
         if (ProxyStatus.hasError(proxyStatus, LOOP)) {
             return loopReported(current, failure.upstreamStatus(), error, now);
         }
-        Throwable counted = UpstreamGuard.countsAgainstUpstream(failure.cause())
-                ? BreakerRecording.asCounted(current.breaker(), error, () -> failure) : null;
-        if (counted != null) {
-            current.breaker().onError(now - attemptStarted, TimeUnit.NANOSECONDS, counted);
+        if (UpstreamGuard.countsAgainstUpstream(failure.cause())) {
+            BreakerRecording.failed(guard, current.breaker(), now - attemptStarted, error, () -> failure);
         } else {
             current.breaker().releasePermission();
         }

@@ -105,7 +105,11 @@ final class PendingBody implements BodyOutcome {
         // while other calls opened it), and half-open it would take the success of a call it admitted before for a
         // trial call's, and close on bodies that began before the outage.
         if (!recordedAtHead && endpoint.breaker().getState() == CircuitBreaker.State.CLOSED) {
-            endpoint.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
+            try {
+                endpoint.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
+            } catch (RuntimeException | Error predicateFailure) {
+                guard.breakerSettingsFailed(predicateFailure); // counted as nothing; the body holds no permission
+            }
         }
     }
 
@@ -123,10 +127,15 @@ final class PendingBody implements BodyOutcome {
         // A cause that is not the upstream's fault leaves the breaker as an attempt failing with it would: a
         // closed breaker holds no permission for the call, and records nothing.
         if (UpstreamGuard.countsAgainstUpstream(cause)) {
-            Throwable reported = BreakerRecording.asCounted(endpoint.breaker(), failure,
-                    () -> UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).build());
-            if (reported != null && !ignoredByBreaker(reported)) {
-                endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, reported);
+            try {
+                Throwable reported = BreakerRecording.asCounted(endpoint.breaker(), failure,
+                        () -> UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).build());
+                if (reported != null && !ignoredByBreaker(reported)) {
+                    endpoint.breaker().onError(headNanos, TimeUnit.NANOSECONDS, reported);
+                }
+            } catch (RuntimeException | Error predicateFailure) {
+                // Counted as nothing, the body's failure still answered; the body holds no permission.
+                guard.breakerSettingsFailed(predicateFailure);
             }
         }
         synchronized (this) {

@@ -38,6 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -180,6 +181,7 @@ public final class UpstreamGuard {
     private final FailureClassifier classifier;
     private final List<UpstreamEventListener> listeners;
     private final Set<Class<?>> failedListeners = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean breakerSettingsFailed = new AtomicBoolean();
     private final Clock clock;
     private final Executor executor;
     private final AtomicInteger cursor = new AtomicInteger();
@@ -788,6 +790,18 @@ public final class UpstreamGuard {
                     logListenerFailure(listener, e);
                 }
             }
+        }
+    }
+
+    /**
+     * A predicate of a breaker's settings threw while judging an attempt's outcome, which is then counted as nothing
+     * ({@link BreakerRecording}): logged the first time, with its stack trace, for the application to mend.
+     */
+    void breakerSettingsFailed(Throwable e) {
+        if (!breakerSettingsFailed.getAndSet(true)) {
+            log.warn("The circuit-breaker settings of upstream {} (upstreams.{}.circuit-breaker) threw while "
+                    + "judging an attempt's outcome; such outcomes are counted as nothing, neither success nor failure "
+                    + "(logged once)", config.name(), config.name(), e);
         }
     }
 

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.BodyOutcomeTests.AwaitingResponses;
 import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponse;
@@ -20,6 +21,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
@@ -201,6 +203,102 @@ class BreakerSettingsIntegrationTests {
         CircuitBreaker breaker = guard.circuitBreakers().get(0);
         assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
         assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+    }
+
+    /**
+     * A predicate of the settings is the application's code, and may throw (here for an exception without a message,
+     * as the JDK's {@code ConnectException} for a refusal can be). The failure is then counted as nothing, and the
+     * half-open breaker gets its trial permission back: it had kept it, refusing every later call with 503 for good.
+     * The failure still reaches the caller as the upstream's, and the first such error of the settings is logged.
+     */
+    @Test
+    void aPredicateThatThrowsCountsTheOutcomeAsNothingAndTheHalfOpenBreakerKeepsAdmittingCalls() {
+        CircuitBreakerConfig throwsForNoMessage = CircuitBreakerConfig.custom()
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .recordException(e -> e instanceof UpstreamFailureException || e.getMessage().contains("refused"))
+                .build();
+        UpstreamGuard guard = UpstreamGuard.of(fast(URI.create("http://127.0.0.1:1")).maxAttempts(1)
+                .circuitBreakerConfig(throwsForNoMessage).build());
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+
+        String log = StandardError.capture(() -> {
+            for (int i = 0; i < 2; i++) {
+                UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                        () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                            throw new ConnectException(); // no message: the predicate throws a NullPointerException
+                        }));
+                assertThat(thrown.failure().cause()).isEqualTo(FailureCause.CONNECTION_REFUSED);
+                assertThat(thrown.failure().attempts()).isEqualTo(1);
+            }
+        });
+
+        assertThat(breaker.getState()).isEqualTo(State.HALF_OPEN);
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(log).containsOnlyOnce("upstreams.orders.circuit-breaker").contains("NullPointerException");
+        assertThat(callAnswered(guard)).isEqualTo("ok");
+        assertThat(breaker.getState()).as("the trial call's success closes it").isEqualTo(State.CLOSED);
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
+    }
+
+    @Test
+    void aResultPredicateThatThrowsCountsTheAnswerAsNothingAndTheHalfOpenBreakerKeepsAdmittingCalls() {
+        CircuitBreakerConfig resultPredicateThrows = CircuitBreakerConfig.custom()
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .recordResult(result -> {
+                    throw new IllegalStateException("the application's predicate is broken");
+                })
+                .build();
+        UpstreamGuard guard = UpstreamGuard.of(fast(URI.create("http://127.0.0.1:1")).maxAttempts(1)
+                .circuitBreakerConfig(resultPredicateThrows).build());
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+
+        String log = StandardError.capture(() -> {
+            for (int i = 0; i < 2; i++) {
+                assertThat(callAnswered(guard)).isEqualTo("ok");
+            }
+        });
+
+        assertThat(breaker.getState()).isEqualTo(State.HALF_OPEN);
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(log).containsOnlyOnce("the application's predicate is broken");
+        assertThat(breaker.tryAcquirePermission()).as("the trial permission came back").isTrue();
+    }
+
+    @Test
+    void aBodyBrokenOffWhoseJudgingThrowsIsStillAnsweredAsTheUpstreamsFailure() throws Exception {
+        CircuitBreakerConfig throwsForEof = CircuitBreakerConfig.custom()
+                .recordException(e -> {
+                    if (e instanceof EOFException) {
+                        throw new IllegalStateException("the application's predicate is broken");
+                    }
+                    return true;
+                })
+                .build();
+        UpstreamGuard guard = UpstreamGuard.of(fast(URI.create("http://127.0.0.1:1")).maxAttempts(1)
+                .circuitBreakerConfig(throwsForEof).build());
+        AwaitingResponses responses = new AwaitingResponses();
+        guard.call(UpstreamRequest.of("GET"), responses, attempt -> new FakeResponse(200, Map.of()));
+
+        String log = StandardError.capture(() -> assertThat(responses.bodies.get(0)
+                .failed(new EOFException("the upstream closed the connection early")).cause())
+                .isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE));
+
+        assertThat(log).contains("the application's predicate is broken");
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+    }
+
+    /** A call whose attempt answers "ok". */
+    private static String callAnswered(UpstreamGuard guard) {
+        try {
+            return guard.call(UpstreamRequest.of("GET"), attempt -> "ok");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** Sends four GETs, each failing as the upstream answers it. */
