@@ -392,9 +392,11 @@ public final class ReverseProxyServlet extends HttpServlet {
      * Reads the init-parameters, unless the servlet was made by {@link #builder(UpstreamGuard)}.
      *
      * @param config the container's servlet configuration
-     * @throws ServletException naming the parameter and the value when one is unknown or invalid, when
-     *     {@code endpoints} is missing, when a servlet made by the builder is given init-parameters or was
-     *     destroyed, or when the forwarding client cannot be made as the proxy needs it (see {@link Builder#build()})
+     * @throws ServletException when a parameter is unknown or invalid, when {@code endpoints} is missing, or when
+     *     the forwarding client cannot be made as the proxy needs it (see {@link Builder#build()}), with the
+     *     builder's exception naming the parameter and the value as its cause (not in its own message, which a
+     *     container may show to the client whose request started the servlet); or when a servlet made by the
+     *     builder is given init-parameters or was destroyed
      */
     @Override
     public void init(ServletConfig config) throws ServletException {
@@ -423,8 +425,12 @@ public final class ReverseProxyServlet extends HttpServlet {
             proxy = fromParameters(config, parameters);
         } catch (IllegalArgumentException | IllegalStateException e) {
             // IllegalStateException: templates.strict and a template that does not compile, Jetty's client not
-            // started, the JDK's client set to repeat any request itself
-            throw new ServletException(e.getMessage(), e);
+            // started, the JDK's client set to repeat any request itself.
+            // The key and the value are the cause's message, which the container logs with the stack trace. Its own
+            // message names neither: a servlet without load-on-startup starts with its first request, whose error
+            // page shows that message (Jetty's does), and a value such as the endpoints names internal hosts.
+            throw new ServletException("ReverseProxyServlet '" + config.getServletName() + "' could not start: its "
+                    + "configuration is invalid (the cause says which key and value)", e);
         }
     }
 

@@ -1847,6 +1847,30 @@ abstract class ReverseProxyServletIntegrationTests {
                 .hasStackTraceContaining("but was 7");
     }
 
+    /**
+     * A servlet registered without load-on-startup starts with its first request, whose error page Jetty makes with
+     * the exception's message: the endpoints refused there named internal hosts to that client (R36, R37). The
+     * message naming the key and the value is the cause's, in the log.
+     */
+    @Test
+    void aServletStartedByItsFirstRequestShowsThatClientNoEndpoint() {
+        configured = new JettyServer();
+        ServletHolder holder = byClass();
+        holder.setInitParameter("endpoints", "http://10.20.30.40:8080, http://orders-db.prod.internal:8080, "
+                + "http://10.20.30.40:8080/");
+        configured.context().addServlet(holder, "/*");
+        configured.start();
+
+        String log = StandardError.capture(() -> {
+            HttpResponse<byte[]> response = Client.get(configured.uri("/orders/1"), "text/html");
+            assertThat(response.statusCode()).isEqualTo(500);
+            assertThat(Client.text(response)).contains("ReverseProxyServlet").doesNotContain("10.20.30.40")
+                    .doesNotContain("prod.internal");
+        });
+
+        assertThat(log).contains("endpoints").contains("but was http://10.20.30.40:8080");
+    }
+
     /** A misspelt key, or an upstream key only the builder takes, is refused as docs/configuration.md says. */
     @ParameterizedTest
     @CsvSource({"atempt-timeout, 10s", "retry.backoff.initial, 100ms", "intercept-statuses, 502"})
