@@ -167,7 +167,9 @@ public final class ErrorPagesFilter implements Filter {
     /**
      * Request attribute through which an application that sets an intercepted status itself can name the
      * real failure: an {@link UpstreamFailure}, or a {@link Throwable} that classifies as one. The page
-     * is then rendered for that failure (its status included) instead of for the bare status.
+     * is then rendered for that failure (its status included) instead of for the bare status; a
+     * {@code Retry-After} the application set counts as the failure's {@link UpstreamFailure#upstreamRetryAfter()}
+     * when it has none of its own, as it counts for a bare status.
      */
     public static final String FAILURE_ATTRIBUTE = "io.github.errorpages.failure";
 
@@ -660,17 +662,19 @@ public final class ErrorPagesFilter implements Filter {
     private static UpstreamFailure capturedFailure(Settings settings, HttpServletRequest request,
             CapturingResponse capturing) {
         Object named = request.getAttribute(FAILURE_ATTRIBUTE);
-        if (named instanceof UpstreamFailure failure) {
-            return failure;
+        Optional<UpstreamFailure> failure = named instanceof UpstreamFailure given ? Optional.of(given)
+                : named instanceof Throwable throwable
+                        ? settings.classifier().classify(unwrap(throwable), settings.clock()) : Optional.empty();
+        if (failure.isPresent() && failure.get().upstreamRetryAfter() != null) {
+            return failure.get();
         }
-        if (named instanceof Throwable throwable) {
-            Optional<UpstreamFailure> classified = settings.classifier().classify(unwrap(throwable), settings.clock());
-            if (classified.isPresent()) {
-                return classified.get();
-            }
-        }
+        // The application's own Retry-After, as for a bare status, for a named failure that carries none.
         Duration retryAfter = RetryAfter.parse(capturing.target().getHeader("Retry-After"), settings.clock())
                 .orElse(null);
+        if (failure.isPresent()) {
+            return retryAfter == null ? failure.get()
+                    : failure.get().toBuilder().upstreamRetryAfter(retryAfter).build();
+        }
         return UpstreamFailure.ofUpstreamStatus(capturing.capturedStatus(), retryAfter);
     }
 

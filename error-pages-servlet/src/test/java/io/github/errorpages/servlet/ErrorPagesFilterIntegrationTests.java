@@ -1061,6 +1061,21 @@ class ErrorPagesFilterIntegrationTests {
                         FailureCause.DESTINATION_UNAVAILABLE).upstream("billing")
                         .breakerRemainingOpen(Duration.ofSeconds(42)).build());
                 response.sendError(502);
+            } else if (request.getPathInfo().equals("/pool-full-retry-after-200")) {
+                request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, UpstreamFailure.builder(
+                        FailureCause.CONNECTION_LIMIT_REACHED).upstream("search").build());
+                response.setHeader("Retry-After", "200");
+                response.sendError(503);
+            } else if (request.getPathInfo().equals("/own-retry-after-60")) {
+                request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, UpstreamFailure.builder(
+                        FailureCause.CONNECTION_LIMIT_REACHED).upstream("search")
+                        .upstreamRetryAfter(Duration.ofSeconds(60)).build());
+                response.setHeader("Retry-After", "200");
+                response.sendError(503);
+            } else if (request.getPathInfo().equals("/timeout-retry-after-200")) {
+                request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, new HttpConnectTimeoutException("timed out"));
+                response.setHeader("Retry-After", "200");
+                response.sendError(504);
             } else {
                 request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, new IllegalStateException("cache miss"));
                 response.setHeader("Retry-After", "45");
@@ -1516,6 +1531,24 @@ class ErrorPagesFilterIntegrationTests {
 
         assertErrorPage(response, "GET", 503, "42");
         assertThat(Client.text(response)).contains("destination_unavailable").doesNotContain("upstream_status");
+    }
+
+    /**
+     * R3, R8: a failure the application names without a {@code Retry-After} of its own keeps the one the application
+     * set, as a bare status does (the page had the failure's default, 30 s); one of its own comes first.
+     */
+    @Test
+    void aNamedFailureWithoutARetryAfterOfItsOwnKeepsTheApplications() {
+        HttpResponse<byte[]> poolFull = Client.get(jetty.uri("/failure-attribute-named/pool-full-retry-after-200"),
+                JSON);
+        HttpResponse<byte[]> timeout = Client.get(jetty.uri("/failure-attribute-named/timeout-retry-after-200"), JSON);
+        HttpResponse<byte[]> ownFirst = Client.get(jetty.uri("/failure-attribute-named/own-retry-after-60"), JSON);
+
+        assertErrorPage(poolFull, "GET", 503, "200");
+        assertThat(Client.text(poolFull)).contains("connection_limit_reached");
+        assertErrorPage(timeout, "GET", 504, "200");
+        assertThat(Client.text(timeout)).contains("connection_timeout");
+        assertErrorPage(ownFirst, "GET", 503, "60");
     }
 
     /**
