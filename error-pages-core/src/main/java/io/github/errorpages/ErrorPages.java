@@ -159,9 +159,9 @@ public final class ErrorPages {
      * @param request the request being answered
      * @param until when the maintenance is expected to end, or {@code null} when unknown; the
      *     {@code Retry-After} is the time left until then, clamped to {@code [1 s, retry-after.max]}, or the
-     *     configured 503 default when unknown or past; the page says the end and, past the clamp, counts its
-     *     "try again in" words to the end rather than to the header's delay; an end after the year 9999 is not
-     *     shown on the page
+     *     configured 503 default, with {@code retry-after.jitter}, when unknown or past; the page says the end
+     *     and, past the clamp, counts its "try again in" words to the end rather than to the header's delay; an end
+     *     after the year 9999 is not shown on the page
      * @return the response, never {@code null}
      * @throws NullPointerException if {@code request} is null
      */
@@ -184,7 +184,8 @@ public final class ErrorPages {
      * @param until when the maintenance is expected to end, or {@code null} when unknown
      * @return a 503 with error code {@value #MAINTENANCE_ERROR_CODE} whose {@code Retry-After} is the time left until
      *     {@code until} by this instance's {@link #clock()}, clamped to {@code [1 s, retry-after.max]}, or the
-     *     configured 503 default when {@code until} is unknown or past, in the configured format; never {@code null}
+     *     configured 503 default when {@code until} is unknown or past, jittered ({@code retry-after.jitter}) and
+     *     clamped as a failure's, in the configured format; never {@code null}
      * @since 0.1.0
      */
     public ErrorDecision decideMaintenance(@Nullable Instant until) {
@@ -193,10 +194,13 @@ public final class ErrorPages {
         Duration retryAfter = until == null ? null : Duration.between(now, until);
         if (retryAfter == null || retryAfter.isNegative() || retryAfter.isZero()) {
             Duration fallback = config.retryAfterDefault(503);
-            retryAfter = fallback != null ? fallback : ErrorPagesConfig.DEFAULT_RETRY_AFTER_503;
+            // Jittered as any 503's default: with no end to point at, every client was sent back to the same second.
+            retryAfter = policy.jitteredDefault(fallback != null ? fallback : ErrorPagesConfig.DEFAULT_RETRY_AFTER_503);
+        } else {
+            // A known end stays exact: the time left, which jitter would only put after the end the page announces.
+            retryAfter = Duration.ofSeconds(
+                    Math.min(RetryAfter.ceilSeconds(retryAfter), config.retryAfterMax().getSeconds()));
         }
-        retryAfter = Duration.ofSeconds(
-                Math.min(RetryAfter.ceilSeconds(retryAfter), config.retryAfterMax().getSeconds()));
         String header = config.retryAfterFormat() == RetryAfterFormat.HTTP_DATE
                 ? RetryAfter.formatHttpDate(now, retryAfter) : RetryAfter.formatDelaySeconds(retryAfter);
         return new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE, MAINTENANCE_ERROR_CODE, retryAfter, header,

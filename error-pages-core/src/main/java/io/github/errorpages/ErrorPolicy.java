@@ -121,6 +121,18 @@ public final class ErrorPolicy {
         return clamp(withJitter(signal));
     }
 
+    /**
+     * A configured default as {@link #decide} sends it: jittered, rounded up to whole seconds and clamped (R10). For a
+     * {@code Retry-After} that stands in for a time nobody knows, the maintenance page's of an unknown end, which
+     * every client would otherwise be given to the same second.
+     *
+     * @param value the default
+     * @return the value to send, in {@code [1 s, retry-after.max]}
+     */
+    Duration jitteredDefault(Duration value) {
+        return clamp(withJitter(value));
+    }
+
     private static Duration bestSignal(UpstreamFailure failure) {
         Duration breaker = failure.breakerRemainingOpen();
         Duration upstream = failure.upstreamRetryAfter();

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -317,6 +318,31 @@ class ErrorPagesTests {
                 .config(ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE).build()).build();
         assertThat(httpDates.renderMaintenance(request, NOW.plusSeconds(90)).header("Retry-After"))
                 .isEqualTo("Tue, 24 Nov 2026 10:17:00 GMT");
+    }
+
+    /**
+     * Without a known end (or past it) the maintenance page sends the 503 default as any 503 does: jittered by
+     * retry-after.jitter, then clamped, so that the clients it turns away do not all come back in the same second (it
+     * sent the bare default to every one). A known end stays exact: jitter would send them past the end the page says.
+     */
+    @Test
+    void maintenanceWithoutAKnownEndIsJitteredAsEvery503DefaultAndAKnownEndIsNot() { // R8, R10
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        ErrorPagesConfig config = ErrorPagesConfig.builder().retryAfterJitter(1.0)
+                .retryAfterDefault(503, Duration.ofSeconds(100)).build();
+        RandomGenerator drawsOneHalf = () -> Long.MIN_VALUE; // nextDouble() is 0.5
+        ErrorPages pages = ErrorPages.builder().clock(clock)
+                .policy(ErrorPolicy.of(config, clock, drawsOneHalf)).build();
+        ErrorPages capped = ErrorPages.builder().clock(clock).policy(ErrorPolicy.of(
+                config.toBuilder().retryAfterMax(Duration.ofSeconds(120)).build(), clock, drawsOneHalf)).build();
+        ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);
+
+        assertThat(pages.render(UpstreamFailure.of(FailureCause.DESTINATION_UNAVAILABLE), request)
+                .header("Retry-After")).as("a failure's 503").isEqualTo("150");
+        assertThat(pages.renderMaintenance(request, null).header("Retry-After")).isEqualTo("150");
+        assertThat(pages.decideMaintenance(NOW.minusSeconds(5)).retryAfterHeader()).isEqualTo("150");
+        assertThat(capped.renderMaintenance(request, null).header("Retry-After")).isEqualTo("120");
+        assertThat(pages.renderMaintenance(request, NOW.plusSeconds(90)).header("Retry-After")).isEqualTo("90");
     }
 
     @Test
