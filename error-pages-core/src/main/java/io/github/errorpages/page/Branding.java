@@ -293,7 +293,7 @@ public final class Branding {
                 dataUri = value;
             } else {
                 // Masked as the links are: the value refused here is mostly a logo's URL, which may hold a token.
-                throw invalid("branding.logo", abbreviate(UserInfo.masked(value)), "must be an inline <svg> or a "
+                throw invalid("branding.logo", UserInfo.masked(value), "must be an inline <svg> or a "
                         + "data:image/(png|gif|jpeg|webp|svg+xml);base64 URI");
             }
             if (dataUri.length() > MAX_LOGO_LENGTH) {
@@ -306,7 +306,7 @@ public final class Branding {
 
         private static void checkSvg(String document, String value) {
             if (!SvgDocuments.isSvgImage(document.replaceFirst("\\A\uFEFF", ""))) {
-                throw invalid("branding.logo", abbreviate(value), "must be a complete <svg> document: well-formed XML "
+                throw invalid("branding.logo", value, "must be a complete <svg> document: well-formed XML "
                         + "whose root element is svg with xmlns=\"" + SvgDocuments.SVG_NAMESPACE + "\", in UTF-8 (a "
                         + "browser shows nothing else as an image)");
             }
@@ -485,7 +485,7 @@ public final class Branding {
             String value = url.strip();
             if (value.length() > MAX_URL_LENGTH || hasControlCharacters(value) || value.indexOf(' ') >= 0
                     || value.indexOf('\\') >= 0) {
-                throw invalid(key, abbreviate(UserInfo.masked(value)), "must be an absolute http(s) URL or a path "
+                throw invalid(key, UserInfo.masked(value), "must be an absolute http(s) URL or a path "
                         + "starting with /, "
                         + "at most " + MAX_URL_LENGTH + " characters without spaces");
             }
@@ -499,7 +499,7 @@ public final class Branding {
                         && uri.getHost() != null && !uri.getHost().isEmpty()) {
                     if (uri.getRawUserInfo() != null) {
                         // Every visitor of an error page would read the user name and password; none in the message.
-                        throw invalid(key, abbreviate(UserInfo.masked(value)),
+                        throw invalid(key, UserInfo.masked(value),
                                 "must not hold user info (user:password@): the page shows the URL to everyone");
                     }
                     return value;
@@ -507,7 +507,7 @@ public final class Branding {
             } catch (URISyntaxException malformed) {
                 // reported below
             }
-            throw invalid(key, abbreviate(UserInfo.masked(value)),
+            throw invalid(key, UserInfo.masked(value),
                     "must be an absolute http(s) URL or a path starting with /");
         }
 
@@ -527,10 +527,11 @@ public final class Branding {
             return false;
         }
 
-        private static String abbreviate(String value) {
-            return value.length() <= 80 ? value : value.substring(0, 77) + "...";
-        }
-
+        /**
+         * The refusal of a value, shown as every configuration message shows one ({@link ConfigurationErrors#shown}):
+         * up to 256 characters whole, a longer one cut there with its length. Links and logos were cut at 77 with no
+         * length, which hid what was wrong with them: a space near the end of a status page's URL.
+         */
         private static IllegalArgumentException invalid(String key, Object value, String rule) {
             return ConfigurationErrors.invalid(key, value, rule);
         }

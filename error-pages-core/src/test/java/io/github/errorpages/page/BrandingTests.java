@@ -136,6 +136,27 @@ class BrandingTests {
     }
 
     /**
+     * A refused link or logo is shown as configuration.md says every value is: whole up to 256 characters, a longer
+     * one cut there with its length added. Links and logos were cut at 77 characters with no length, which hid what
+     * was wrong with them, here the space near the end of a status page's URL.
+     */
+    @Test
+    void namesARefusedLinkOrLogoWholeUpTo256CharactersAndCutPastThemWithItsLength() {
+        String url = "https://status.acme.example/" + "p".repeat(120) + " x";
+        String home = "/" + "h".repeat(2998) + " x";
+        String logo = "https://cdn.acme.example/" + "l".repeat(200) + ".png";
+
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().statusPageUrl(url))
+                .withMessageStartingWith("Invalid error-pages configuration: branding.status-page-url must be ")
+                .withMessageEndingWith(", but was " + url);
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().homeUrl(home))
+                .withMessageEndingWith(", but was " + home.substring(0, 256) + "... (3001 characters)");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().logo(logo))
+                .withMessageStartingWith("Invalid error-pages configuration: branding.logo must be an inline <svg>")
+                .withMessageEndingWith(", but was " + logo);
+    }
+
+    /**
      * A value read from a properties file keeps the blanks after it, and a YAML block its line break: the address is
      * taken without them, so that the page links to {@code mailto:help@acme.example}, not to an address that starts
      * or ends with a blank.
