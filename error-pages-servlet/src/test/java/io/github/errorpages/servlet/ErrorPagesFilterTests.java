@@ -92,7 +92,10 @@ class ErrorPagesFilterTests {
                 .hasMessageContaining(shown);
     }
 
-    /** A value of kilobytes (a logo) is named as the builder names it elsewhere: its first 80 characters. */
+    /**
+     * A value of kilobytes (a logo) is named as every message names one: its first 256 characters and its length
+     * (configuration.md). It was cut at 77, as no other message cuts a value.
+     */
     @Test
     void initRefusalOfTheWholeNamesALongValueShortened() {
         String logo = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\">"
@@ -101,9 +104,41 @@ class ErrorPagesFilterTests {
         assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of("branding.logo", logo))))
                 .isInstanceOf(ServletException.class)
                 .hasMessageStartingWith("Invalid error-pages configuration: branding.logo needs branding.site-name")
-                .hasMessageContaining(", but was " + logo.substring(0, 77) + "... (read as a logo without "
-                        + "branding.site-name)")
-                .satisfies(refused -> assertThat(refused.getMessage()).hasSizeLessThan(400));
+                .hasMessageContaining(", but was " + logo.substring(0, 256) + "... (" + logo.length()
+                        + " characters) (read as a logo without branding.site-name)")
+                .satisfies(refused -> assertThat(refused.getMessage()).hasSizeLessThan(500));
+    }
+
+    /**
+     * A branding value refused by init-parameter is shown as the builder shows it: whole up to 256 characters, once,
+     * with no "read as". It was cut at 77 (between the two halves of an emoji's surrogate pair, past 76 letters) and
+     * then shown whole again as "(read as ...)", as if the library had read it as another value.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"branding.site-name", "branding.home-url"})
+    void initRefusalOfABrandingValueShowsItAsWrittenOnceAndUncut(String key) {
+        String prefix = key.equals("branding.home-url") ? "/" : "";
+        String rockets = prefix + "A".repeat(76) + "\uD83D\uDE80".repeat(30) + "\u0085";
+        for (String value : List.of(prefix + "Acme ".repeat(20) + "!", rockets)) {
+            assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of(key, value))))
+                    .isInstanceOf(ServletException.class)
+                    .hasMessageStartingWith("Invalid error-pages configuration: " + key + " must ")
+                    .hasMessageEndingWith(", but was " + value.replace("\u0085", "\\u0085"))
+                    .hasMessageNotContaining("read as");
+        }
+    }
+
+    /**
+     * A contrast refusal by init-parameter reads as the builder's, which templates.md shows: the colour and its ratio.
+     * It said the colour was "read as" itself: {@code but was #7fb2ff (read as #7fb2ff (2.16:1))}.
+     */
+    @Test
+    void initRefusalOfAContrastReadsAsTheBuildersWhenTheColourIsAsWritten() { // R50
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of("branding.primary-color", "#7fb2ff"))))
+                .isInstanceOf(ServletException.class)
+                .hasMessage("Invalid error-pages configuration: branding.primary-color must have a contrast of at "
+                        + "least 4.5:1 with branding.background-color #ffffff (WCAG 2.2 SC 1.4.3), but was #7fb2ff "
+                        + "(2.16:1)");
     }
 
     /**

@@ -249,18 +249,21 @@ public final class ConfigParameters {
             return null;
         }
         String shown = message.substring(was + ", but was ".length());
-        // A whole-configuration refusal may name a value of kilobytes (a logo): as long as the builder's messages
-        // show it, 80 characters.
-        // Masked first: cut short, a URL's user info may lose the "@" that masking looks for.
+        // Masked before any cut (cut short, a URL's user info may lose the "@" that masking looks for), and cut only
+        // as every message cuts a value of kilobytes (a logo): past 256 characters, its length said, never between
+        // the halves of a surrogate pair (ConfigurationErrors.shown). Cut at 80 here as well, it no longer matched
+        // the builder's value and was shown twice: cut, then whole as "read as".
         String written = UserInfo.masked(value);
-        if (readAs && written.length() > 80) {
-            written = written.substring(0, 77) + "...";
+        String writtenShown = ConfigurationErrors.shown(written);
+        if (readAs && shown.startsWith(writtenShown + " (")) {
+            // The value as written, and what the builder adds to it: a colour's contrast, #7fb2ff (2.16:1), which
+            // the builder's message, as templates.md shows it, says without a "read as" #7fb2ff.
+            return null;
         }
         String asWritten = invalid(key, written, message.substring(PREFIX.length() + key.length() + 1, was))
                 .getMessage();
         // Compared as shown: a value whose control characters the message escapes was not read as another.
-        return readAs && !shown.equals(ConfigurationErrors.shown(written)) ? asWritten + " (read as " + shown + ")"
-                : asWritten;
+        return readAs && !shown.equals(writtenShown) ? asWritten + " (read as " + shown + ")" : asWritten;
     }
 
     /**
