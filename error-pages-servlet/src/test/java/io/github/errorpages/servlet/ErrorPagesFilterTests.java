@@ -178,6 +178,21 @@ class ErrorPagesFilterTests {
      * The bounds of 5xx are statuses the filter intercepts: 500 and 599 are accepted, by init-parameter as by the
      * builder, as the message of a refusal says ("500-599").
      */
+    /**
+     * A Retry-After default whose status is not written as a status is (three digits from 100) is an unknown parameter,
+     * as {@code retry-after.default.0503} was, named as written with its value: {@code 099} was read as 99 and refused
+     * as {@code retry-after.default.99 ..., but was 99}, a key and a value the configuration does not hold.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"retry-after.default.099", "retry-after.default.0503", "retry-after.default.000"})
+    void initRefusesARetryAfterDefaultForNoStatusNamingTheKeyAndTheValueAsWritten(String key) {
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of(key, "5s"))))
+                .isInstanceOf(ServletException.class)
+                .hasMessageStartingWith("Invalid error-pages configuration: " + key + " is no parameter of "
+                        + "ErrorPagesFilter (known: ")
+                .hasMessageEndingWith(", but was 5s");
+    }
+
     @Test
     void interceptsTheStatusesAtTheBoundsOf5xx() throws ServletException {
         ErrorPagesFilter configured = new ErrorPagesFilter();

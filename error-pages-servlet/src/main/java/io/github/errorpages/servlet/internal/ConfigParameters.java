@@ -24,7 +24,12 @@ public final class ConfigParameters {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
     private static final Pattern STATUS_OVERRIDE = Pattern.compile("status\\.([a-z_]+)");
-    private static final Pattern RETRY_AFTER_DEFAULT = Pattern.compile("retry-after\\.default\\.(\\d{3})");
+    /**
+     * A status as HTTP writes one, three digits from 100 (RFC 9110 §15): {@code retry-after.default.099} is no key, as
+     * {@code retry-after.default.5031} is none. Read as 99, it was refused as a key nobody wrote,
+     * {@code retry-after.default.99}, with a value nobody wrote, 99.
+     */
+    private static final Pattern RETRY_AFTER_DEFAULT = Pattern.compile("retry-after\\.default\\.([1-9]\\d\\d)");
     private static final Pattern DECIMAL = Pattern.compile("\\d+(\\.\\d*)?|\\.\\d+");
     private static final Pattern INTEGER = Pattern.compile("-?[0-9]+");
     /** How every refusal of a configuration value begins ({@link ConfigurationErrors#invalid}). */

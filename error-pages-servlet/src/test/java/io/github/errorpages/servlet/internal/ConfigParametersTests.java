@@ -95,6 +95,10 @@ class ConfigParametersTests {
         assertThat(ConfigParameters.isConfigKey("status.dns_error")).isTrue();
         assertThat(ConfigParameters.isConfigKey("retry-after.default.503")).isTrue();
         assertThat(ConfigParameters.isConfigKey("retry-after.maxx")).isFalse();
+        // A status written as no status is: read as 99, refused as retry-after.default.99, a key nobody wrote.
+        assertThat(ConfigParameters.isConfigKey("retry-after.default.099")).isFalse();
+        assertThat(ConfigParameters.isConfigKey("retry-after.default.000")).isFalse();
+        assertThat(ConfigParameters.isConfigKey("retry-after.default.5031")).isFalse();
         assertThat(ConfigParameters.isConfigKey("intercept-statuses")).isFalse();
     }
 
