@@ -38,7 +38,7 @@ public final class ConfigurationErrors {
      * backslash u0085). Those are the values refused for holding one (a site name or URL with a CR LF, which no
      * page may carry), and the values of a misspelt key, which may be a multi-line robots.txt: shown raw, they
      * wrote lines of their own into the startup log, which could pass for lines of the container's. A value longer
-     * than {@value #MAX_SHOWN_LENGTH} characters is cut there, and its length said.
+     * than {@value #MAX_SHOWN_LENGTH} characters (code points: an emoji is one) is cut there, and its length said.
      *
      * @param value the value
      * @return the value for display, on one line
@@ -48,13 +48,15 @@ public final class ConfigurationErrors {
             return "an empty value";
         }
         String text = String.valueOf(value);
-        if (text.length() <= MAX_SHOWN_LENGTH) {
+        // Characters as a reader counts them, and as the limits of the values do (a site name of 100): code points.
+        // Counted in chars, an emoji was two, and a name of 300 emoji said "(600 characters)".
+        int characters = text.codePointCount(0, text.length());
+        if (characters <= MAX_SHOWN_LENGTH) {
             return oneLine(text);
         }
-        // Not between the two halves of a surrogate pair, which would show as a character of its own.
-        int end = Character.isHighSurrogate(text.charAt(MAX_SHOWN_LENGTH - 1)) ? MAX_SHOWN_LENGTH - 1
-                : MAX_SHOWN_LENGTH;
-        return oneLine(text.substring(0, end)) + "... (" + text.length() + " characters)";
+        // Never between the two halves of a surrogate pair, which would show as a character of its own.
+        return oneLine(text.substring(0, text.offsetByCodePoints(0, MAX_SHOWN_LENGTH))) + "... (" + characters
+                + " characters)";
     }
 
     /**

@@ -236,14 +236,15 @@ public final class Branding {
          * Sets the site's name (key {@code branding.site-name}): shown in the header, in every page title
          * ("Service temporarily unavailable – Acme", R49) and as the logo's text alternative. Default: none.
          *
-         * @param name at most 100 characters, no control characters (C0, DEL, C1) nor noncharacters; blank clears it
+         * @param name at most 100 characters (code points: an emoji is one), no control characters (C0, DEL, C1) nor
+         *     noncharacters; blank clears it
          * @return this builder
          * @throws IllegalArgumentException if {@code name} is longer or has control characters or noncharacters
          */
         public Builder siteName(String name) {
             Objects.requireNonNull(name, "name");
             String trimmed = name.strip();
-            if (trimmed.length() > MAX_SITE_NAME_LENGTH || hasControlCharacters(trimmed)) {
+            if (characters(trimmed) > MAX_SITE_NAME_LENGTH || hasControlCharacters(trimmed)) {
                 throw invalid("branding.site-name", name, "must be at most " + MAX_SITE_NAME_LENGTH
                         + " characters without control characters");
             }
@@ -296,6 +297,7 @@ public final class Branding {
                 throw invalid("branding.logo", UserInfo.masked(value), "must be an inline <svg> or a "
                         + "data:image/(png|gif|jpeg|webp|svg+xml);base64 URI");
             }
+            // A data: URI is ASCII (its base64 too), so its length is its count of characters.
             if (dataUri.length() > MAX_LOGO_LENGTH) {
                 throw invalid("branding.logo", dataUri.length() + " characters", "must be at most " + MAX_LOGO_LENGTH
                         + " characters as a data: URI");
@@ -483,7 +485,7 @@ public final class Branding {
 
         private static String url(String key, String url) {
             String value = url.strip();
-            if (value.length() > MAX_URL_LENGTH || hasControlCharacters(value) || value.indexOf(' ') >= 0
+            if (characters(value) > MAX_URL_LENGTH || hasControlCharacters(value) || value.indexOf(' ') >= 0
                     || value.indexOf('\\') >= 0) {
                 throw invalid(key, UserInfo.masked(value), "must be an absolute http(s) URL or a path "
                         + "starting with /, "
@@ -509,6 +511,15 @@ public final class Branding {
             }
             throw invalid(key, UserInfo.masked(value),
                     "must be an absolute http(s) URL or a path starting with /");
+        }
+
+        /**
+         * The characters of a value as the limits count them, and as a reader does: code points. Its
+         * {@link String#length()} counts an emoji or a CJK Extension B character twice (a surrogate pair), so 60 emoji
+         * were refused as more than 100 characters.
+         */
+        private static int characters(String value) {
+            return value.codePointCount(0, value.length());
         }
 
         /**

@@ -51,7 +51,20 @@ class ConfigurationErrorsTests {
         // Escaped after the cut, whatever it makes longer; never between the two halves of a surrogate pair.
         assertThat(ConfigurationErrors.shown("a\n".repeat(150))).isEqualTo("a\\n".repeat(128) + "... (300 characters)");
         assertThat(ConfigurationErrors.shown("a".repeat(255) + "😀".repeat(10)))
-                .isEqualTo("a".repeat(255) + "... (275 characters)");
+                .isEqualTo("a".repeat(255) + "😀... (265 characters)");
+    }
+
+    /**
+     * Characters are counted as configuration.md counts them, and the site name's limit does: an emoji is one. Counted
+     * in UTF-16 units, a value of 300 emoji was cut at 128 of them and said to have 600 characters.
+     */
+    @Test
+    void countsCharactersNotUtf16Units() {
+        String rockets = "\uD83D\uDE80".repeat(ConfigurationErrors.MAX_SHOWN_LENGTH);
+
+        assertThat(ConfigurationErrors.shown(rockets)).isEqualTo(rockets);
+        assertThat(ConfigurationErrors.shown(rockets + "\uD83D\uDE80".repeat(44)))
+                .isEqualTo(rockets + "... (300 characters)");
     }
 
     @Test

@@ -341,6 +341,27 @@ class BrandingTests {
     }
 
     /**
+     * The limits count characters as configuration.md says and a reader does: code points. Counted in UTF-16 units, a
+     * name of 60 emoji (or of CJK Extension B characters, two units each too) was refused as more than 100 characters,
+     * and a link's 2048 characters were 1024 such ones.
+     */
+    @Test
+    void countsTheLimitsOfTheSiteNameAndOfALinkInCharactersNotUtf16Units() {
+        String rocket = "\uD83D\uDE80";
+        String extensionB = "\uD840\uDC00"; // U+20000
+
+        assertThat(Branding.builder().siteName(rocket.repeat(60)).build().siteName()).isEqualTo(rocket.repeat(60));
+        assertThat(Branding.builder().siteName(extensionB.repeat(100)).build().siteName()).hasSize(200);
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().siteName(rocket.repeat(101)))
+                .withMessageContaining("branding.site-name must be at most 100 characters");
+        String path = "/" + rocket.repeat(2047);
+        assertThat(Branding.builder().homeUrl(path).build().homeUrl()).isEqualTo(path);
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().statusPageUrl(path + rocket))
+                .withMessageContaining("branding.status-page-url must be an absolute http(s) URL or a path starting "
+                        + "with /, at most 2048 characters without spaces");
+    }
+
+    /**
      * A C1 control, a noncharacter or half a surrogate pair is a code point the HTML standard forbids in a
      * document: accepted, it went into the page's title, header and {@code href}, which the Nu checker then refused.
      */
