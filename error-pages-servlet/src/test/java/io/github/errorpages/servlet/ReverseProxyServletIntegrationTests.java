@@ -5267,6 +5267,57 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * A request that waited for the Jetty transport's one connection, held by a download whose body was under way,
+     * until the upstream had less of its attempt than an attempt needs (about 300 of its 1500 ms), is not the
+     * upstream's failure when its head is then late: 503 {@code connection_limit_reached}, the gateway's own limit
+     * (R2, R4), which the breaker does not count, as the guard spares the upstream a wait in a queueing bulkhead
+     * (R45). It was a 504 {@code http_response_timeout} counted against an upstream that answers in 1 s, well within
+     * the attempt timeout, and long bodies that fill {@code max-connections} opened a healthy upstream's breaker. A
+     * request held back a moment still leaves the upstream its time: a head late then is the upstream's (504,
+     * counted). The JDK's client has no limit of connections: there the request goes on a connection of its own.
+     */
+    @ParameterizedTest(name = "download held {0} ms, answered after {1} ms: Jetty {2}, JDK {3}")
+    @CsvSource({"1200, 1000, 503, 200", "100, 3000, 504, 504"})
+    void requestHeldBackByBusyConnectionsUntilTooLittleTimeWasLeftIsTheGatewaysLimit(long holdMillis,
+            long answerMillis, int jettyStatus, int jdkStatus) throws Exception {
+        // The upstream's own pace: the download's rest after holdMillis, every other answer after answerMillis.
+        FaultyUpstream downloads = FaultyUpstream.start(exchange -> {
+            if (exchange.request().target().startsWith("/download")) {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nfirst");
+                exchange.await(Duration.ofMillis(holdMillis));
+                exchange.writeRaw(" half");
+            } else {
+                exchange.await(Duration.ofMillis(answerMillis));
+                exchange.respond(200, "order 42", "Content-Type", "text/plain");
+            }
+        });
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("downloads").endpoints(downloads.uri())
+                .maxAttempts(1).attemptTimeout(Duration.ofMillis(1500)).build());
+        try {
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).maxConnections(1).build()).start();
+            CompletableFuture<HttpResponse<String>> download = startDownload(downloads);
+
+            HttpResponse<byte[]> waiting = Client.get(configured.uri("/orders/42"), JSON);
+
+            int status = transport == ProxyTransport.JETTY ? jettyStatus : jdkStatus;
+            if (status == 200) {
+                assertThat(Client.text(waiting)).isEqualTo("order 42");
+            } else {
+                assertErrorPage(waiting, "GET", status, "\\d+");
+                assertThat(Client.text(waiting))
+                        .contains(status == 503 ? "connection_limit_reached" : "http_response_timeout");
+            }
+            assertThat(downloads.requestCount()).as("the request was sent").isEqualTo(2);
+            assertThat(guard.metrics().attempts()).as("an attempt of the upstream's each").isEqualTo(2);
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls())
+                    .as("the upstream's failures").isEqualTo(status == 504 ? 1 : 0);
+            assertThat(download.get(10, TimeUnit.SECONDS).body()).isEqualTo("first half");
+        } finally {
+            downloads.close();
+        }
+    }
+
     /** The limit of connections configured by init-parameter, as with the builder. */
     @Test
     void requestKeptWaitingByBusyConnectionsOfAServletConfiguredByParameters() throws Exception {

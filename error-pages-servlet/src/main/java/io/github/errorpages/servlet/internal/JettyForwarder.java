@@ -111,7 +111,9 @@ import org.slf4j.LoggerFactory;
  * (downloads, event streams, slow clients) can hold every connection, and a further request then waits in the client's
  * queue. An attempt whose time runs out while it waits there with every connection busy, or that the full queue
  * refuses, fails with {@code connection_limit_reached} (503): the gateway's own limit, which the breaker does not
- * count, and not a timeout of an upstream that never saw the request. A request that waits for a connection being
+ * count, and not a timeout of an upstream that never saw the request. So does one sent after such a wait that left
+ * the upstream less than an attempt needs ({@code min-attempt-timeout}, at most half the attempt's time) and whose
+ * response head is then late: the wait, not the upstream, took the time. A request that waits for a connection being
  * opened still fails with a connect timeout when that is late. The JDK transport needs none of this: the JDK's client
  * has no limit of connections, and opens one for each request that finds none idle.
  *
@@ -584,10 +586,10 @@ public final class JettyForwarder {
             // timeout ends it first (a connect timeout), unless the attempt's time is the shorter: then a timer of
             // the attempt's own must tell the two apart.
             boolean connectMayOutlastAttempt = attempt.timeout().toMillis() <= client.getConnectTimeout();
-            if (!connectMayOutlastAttempt) {
-                // Nor can the guard's timer tell a request that a full pool kept from the upstream: see onQueued.
-                upstream.onRequestQueued(queued -> listener.onQueued(attempt.timeout()));
-            }
+            // Nor can the guard's timer tell a request that a full pool kept from the upstream, or kept so long that
+            // the upstream had too little of the attempt's time left: see onQueued and lateFailure.
+            upstream.onRequestQueued(queued -> listener.onQueued(attempt.timeout(), !connectMayOutlastAttempt));
+            upstream.onRequestBegin(begun -> listener.onBegin());
             if ("https".equalsIgnoreCase(attempt.endpoint().getScheme())) {
                 // Over TLS a request's head is written once the handshake is done: until then, the connect is late.
                 listener.awaitingHandshake = true;
@@ -865,6 +867,13 @@ public final class JettyForwarder {
         private long drained;
         /** Drops a failure status's body still draining after {@link #MAX_DRAIN_MILLIS}; cancelled at its end. */
         private volatile Scheduler.@Nullable Task drainTimer;
+        /** When the attempt started, in {@link System#nanoTime()}: about when the guard's timer for it started too. */
+        private final long startedNanos = System.nanoTime();
+        /** Whether the request was queued for a connection behind a full pool ({@link #onQueued}). */
+        private volatile boolean heldBack;
+        /** When the request left the client's queue for a connection and began to be sent, once {@link #sent}. */
+        private long sentNanos;
+        private volatile boolean sent;
 
         AttemptListener(Exchange exchange, ExactMethodRequest upstream) {
             this.exchange = exchange;
@@ -908,9 +917,11 @@ public final class JettyForwarder {
          * for one that another exchange holds: the pool has no room for a connection for each request queued. The
          * guard's timer would end that wait as a late response of the upstream's, which never saw the request. A
          * request queued while the pool has room gets an idle connection or one opened for it, whose connect its
-         * connect timeout bounds; it costs no timer.
+         * connect timeout bounds; it costs no timer. A request held back so is marked, for {@link #lateFailure}.
+         *
+         * @param timed whether to time the attempt here: not when it is timed from its start already
          */
-        void onQueued(Duration timeout) {
+        void onQueued(Duration timeout, boolean timed) {
             HttpExchange queued = sent();
             if (queued == null) {
                 return;
@@ -918,15 +929,28 @@ public final class JettyForwarder {
             HttpDestination destination = queued.getHttpDestination();
             if (destination.getConnectionPool() instanceof AbstractConnectionPool pool
                     && pool.getConnectionCount() + destination.getQueuedRequestCount() > pool.getMaxConnectionCount()) {
-                timeAfter(timeout);
+                heldBack = true;
+                if (timed) {
+                    timeAfter(timeout);
+                }
             }
+        }
+
+        /** The request left the client's queue: it has a connection, and begins to be sent. */
+        void onBegin() {
+            sentNanos = System.nanoTime();
+            sent = true; // after sentNanos, which a reader of sent sees then
         }
 
         /**
          * What was late when the attempt's time ran out. Jetty's client queues a request at its endpoint's
          * destination until a connection is free for it: one that is idle, or one it opens. A request no longer
          * queued was sent, and its response head was late, unless it still waited for its connection's TLS
-         * handshake, before which nothing of it is written: then the connect was late. A request still queued never
+         * handshake, before which nothing of it is written: then the connect was late. Nor is a late head the
+         * upstream's when a full pool held the request back until the upstream had less than an attempt needs
+         * ({@link #leftTooLittle}): the gateway's own limit took the time, and the failure is
+         * {@code connection_limit_reached} (an attempt made, which the breaker does not count), as the guard's
+         * {@code admit} refuses an attempt that a queueing bulkhead left too little time. A request still queued never
          * reached the upstream: while every connection the pool may have is open and busy with another exchange
          * (long bodies in flight), the gateway's own limit held it back ({@code connection_limit_reached}, which the
          * breaker does not count); otherwise it waited for a connection being opened, whose connect was late.
@@ -939,8 +963,16 @@ public final class JettyForwarder {
             }
             if (!destination.getHttpExchanges().contains(sent)) {
                 // Given a connection: a TLS one writes the head only after its handshake, which may be what was late.
-                return awaitingHandshake ? TlsHandshakeDeadline.timedOut(millis)
-                        : new TimeoutException("no response head within " + millis + " ms");
+                if (awaitingHandshake) {
+                    return TlsHandshakeDeadline.timedOut(millis);
+                }
+                long waited = heldBack ? waitedForAConnection() : 0;
+                if (heldBack && leftTooLittle(millis, waited)) {
+                    return connectionLimitReachedAfterSending(new TimeoutException("no response head within " + millis
+                            + " ms, " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms of them spent waiting for one of"
+                            + " the busy connections to the upstream"));
+                }
+                return new TimeoutException("no response head within " + millis + " ms");
             }
             if (destination.getConnectionPool() instanceof AbstractConnectionPool pool
                     && pool.getActiveConnectionCount() >= pool.getMaxConnectionCount()) {
@@ -949,6 +981,27 @@ public final class JettyForwarder {
                         + pool.getMaxConnectionCount() + " to the upstream was free within " + millis + " ms"));
             }
             return new SocketTimeoutException("connect timed out after " + millis + " ms");
+        }
+
+        /**
+         * Whether the request, held back by a full pool ({@link #onQueued}), left the queue with less of the attempt's
+         * {@code millis} than an attempt needs: {@code min-attempt-timeout}, but at most half the attempt's time, as
+         * the guard asks of a first attempt at most half the deadline. Not {@code min-attempt-timeout} alone: by
+         * default that is the attempt timeout, and any wait in the queue at all, a moment's while a connection is
+         * handed on, would then spare the upstream; under a steady queue a hung upstream would never be counted.
+         */
+        private boolean leftTooLittle(long millis, long waitedNanos) {
+            long timeout = TimeUnit.MILLISECONDS.toNanos(millis);
+            long needed = Math.min(guard.config().minAttemptTimeout().toNanos(), timeout / 2);
+            return timeout - waitedNanos < needed;
+        }
+
+        /**
+         * How long the request waited in the queue; until now when it left the queue but did not begin to be sent yet
+         * (the client takes it from the queue, then tells that it begins).
+         */
+        private long waitedForAConnection() {
+            return (sent ? sentNanos : System.nanoTime()) - startedNanos;
         }
 
         /** The request's exchange, which knows its destination; {@code null} before the request was sent. */
@@ -1473,7 +1526,7 @@ public final class JettyForwarder {
          */
         private Object endOf(@Nullable Throwable failure) {
             return failure == null || clientGone || endedQuiet || ForwardedBody.UploadStopped.isIn(failure) ? DONE
-                    : stopped ? cutByStop(failure) : translate(failure);
+                    : stopped ? connectionLimitReachedAfterSending(failure) : translate(failure);
         }
 
         /**
@@ -1547,15 +1600,9 @@ public final class JettyForwarder {
             if (stopped) {
                 // stop() cut the attempt off, perhaps after its request went out: the gateway's doing too, the same
                 // 503, but an attempt made.
-                return cutByStop(failure);
+                return connectionLimitReachedAfterSending(failure);
             }
             return translate(failure);
-        }
-
-        /** What stop() cut off: {@code connection_limit_reached}, which the guard does not count against it. */
-        private Throwable cutByStop(Throwable failure) {
-            return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), failure,
-                    false);
         }
     }
 
@@ -1579,6 +1626,16 @@ public final class JettyForwarder {
     static UpstreamFailureException connectionLimitReached(Throwable reported) {
         return new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED).attempts(0)
                 .build(), reported, false);
+    }
+
+    /**
+     * The failure of an attempt the gateway cut short after its request may have reached the upstream ({@link #stop}
+     * under it), or that a full pool of connections held back until too little of its time was left for the
+     * upstream ({@code AttemptListener.lateFailure}): 503 {@code connection_limit_reached}, which the breaker does
+     * not count, with the attempt made.
+     */
+    static UpstreamFailureException connectionLimitReachedAfterSending(Throwable reported) {
+        return new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_LIMIT_REACHED), reported, false);
     }
 
     /**
