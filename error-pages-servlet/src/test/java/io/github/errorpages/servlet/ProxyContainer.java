@@ -7,6 +7,7 @@ import io.undertow.servlet.api.DeploymentManager;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import java.net.InetSocketAddress;
@@ -14,6 +15,8 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.provider.Arguments;
 
 /**
@@ -41,11 +44,29 @@ enum ProxyContainer {
      * @return the started server
      */
     Server start(List<Filter> inFront, HttpServlet servlet, boolean asyncSupported) {
+        return start(inFront, servlet, asyncSupported, null);
+    }
+
+    /**
+     * @param inFront the filters in front of the servlet, first to last
+     * @param servlet the servlet, mapped to {@code /*}
+     * @param asyncSupported whether the servlet supports async
+     * @param multipart how the servlet reads multipart bodies ({@code getParts}), or {@code null} for not at all
+     * @return the started server
+     */
+    Server start(List<Filter> inFront, HttpServlet servlet, boolean asyncSupported,
+            @Nullable MultipartConfigElement multipart) {
         return switch (this) {
             case JETTY -> {
                 JettyServer jetty = new JettyServer();
                 inFront.forEach(jetty::filter);
-                jetty.servlet("/*", servlet, asyncSupported).start();
+                ServletHolder holder = new ServletHolder(servlet);
+                holder.setAsyncSupported(asyncSupported);
+                if (multipart != null) {
+                    holder.getRegistration().setMultipartConfig(multipart);
+                }
+                jetty.context().addServlet(holder, "/*");
+                jetty.start();
                 yield new Server(jetty, jetty.uri("/"));
             }
             case TOMCAT -> {
@@ -53,18 +74,19 @@ enum ProxyContainer {
                 for (int i = 0; i < inFront.size(); i++) {
                     tomcat.filter("front-" + i, inFront.get(i), "REQUEST");
                 }
-                tomcat.servlet("/*", servlet, asyncSupported).start();
+                tomcat.servlet("/*", servlet, asyncSupported, multipart).start();
                 yield new Server(tomcat, tomcat.uri("/"));
             }
-            case UNDERTOW -> undertow(inFront, servlet, asyncSupported);
+            case UNDERTOW -> undertow(inFront, servlet, asyncSupported, multipart);
         };
     }
 
-    private static Server undertow(List<Filter> inFront, HttpServlet servlet, boolean asyncSupported) {
+    private static Server undertow(List<Filter> inFront, HttpServlet servlet, boolean asyncSupported,
+            @Nullable MultipartConfigElement multipart) {
         DeploymentInfo info = Servlets.deployment().setClassLoader(ProxyContainer.class.getClassLoader())
                 .setContextPath("/").setDeploymentName("test")
                 .addServlet(Servlets.servlet("servlet", HttpServlet.class, new ImmediateInstanceFactory<>(servlet))
-                        .addMapping("/*").setAsyncSupported(asyncSupported));
+                        .addMapping("/*").setAsyncSupported(asyncSupported).setMultipartConfig(multipart));
         for (int i = 0; i < inFront.size(); i++) {
             info.addFilter(Servlets.filter("front-" + i, Filter.class,
                     new ImmediateInstanceFactory<>(inFront.get(i))).setAsyncSupported(true))

@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet;
 
 import jakarta.servlet.Filter;
+import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -107,6 +108,19 @@ final class TomcatServer implements AutoCloseable {
      */
     TomcatServer servlet(String pattern, HttpServlet servlet, boolean asyncSupported) {
         add(pattern, servlet).setAsyncSupported(asyncSupported);
+        return this;
+    }
+
+    /**
+     * @param asyncSupported {@code false} to register the servlet as a {@code web.xml} without
+     *     {@code <async-supported>} does
+     * @param multipart how the servlet reads multipart bodies ({@code getParts}), or {@code null} for not at all
+     */
+    TomcatServer servlet(String pattern, HttpServlet servlet, boolean asyncSupported,
+            @Nullable MultipartConfigElement multipart) {
+        Wrapper wrapper = add(pattern, servlet);
+        wrapper.setAsyncSupported(asyncSupported);
+        wrapper.setMultipartConfigElement(multipart);
         return this;
     }
 

@@ -3,13 +3,18 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.Part;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.util.Collection;
+import java.util.Enumeration;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -113,6 +118,73 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     @Override
     public BufferedReader getReader() throws IOException {
         return new RequestBodyReader(super.getReader());
+    }
+
+    /**
+     * The container's parameters, what it throws as it reads a form's body for them (a client that sent less than its
+     * {@code Content-Length}: Undertow's {@code RuntimeException} of an {@code IOException}, Jetty's 400) marked as
+     * the request connection's own failure, as the stream's are: the application that throws it on gets the
+     * container's answer, never an upstream's page.
+     */
+    @Override
+    public @Nullable String getParameter(String name) {
+        try {
+            return super.getParameter(name);
+        } catch (RuntimeException e) {
+            throw ClientAborts.mark(e);
+        }
+    }
+
+    /** The container's parameters, what it throws reading the form's body marked ({@link #getParameter}). */
+    @Override
+    public Map<String, String[]> getParameterMap() {
+        try {
+            return super.getParameterMap();
+        } catch (RuntimeException e) {
+            throw ClientAborts.mark(e);
+        }
+    }
+
+    /** The container's parameter names, what it throws reading the form's body marked ({@link #getParameter}). */
+    @Override
+    public Enumeration<String> getParameterNames() {
+        try {
+            return super.getParameterNames();
+        } catch (RuntimeException e) {
+            throw ClientAborts.mark(e);
+        }
+    }
+
+    /** The container's parameter values, what it throws reading the form's body marked ({@link #getParameter}). */
+    @Override
+    public String @Nullable [] getParameterValues(String name) {
+        try {
+            return super.getParameterValues(name);
+        } catch (RuntimeException e) {
+            throw ClientAborts.mark(e);
+        }
+    }
+
+    /** The container's parts, what it throws reading the multipart body marked ({@link #getParameter}). */
+    @Override
+    public Collection<Part> getParts() throws IOException, ServletException {
+        try {
+            return super.getParts();
+        } catch (IOException | ServletException | RuntimeException e) {
+            ClientAborts.mark(e);
+            throw e;
+        }
+    }
+
+    /** The container's part, what it throws reading the multipart body marked ({@link #getParameter}). */
+    @Override
+    public @Nullable Part getPart(String name) throws IOException, ServletException {
+        try {
+            return super.getPart(name);
+        } catch (IOException | ServletException | RuntimeException e) {
+            ClientAborts.mark(e);
+            throw e;
+        }
     }
 
     @Override

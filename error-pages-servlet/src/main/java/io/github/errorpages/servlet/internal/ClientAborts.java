@@ -9,33 +9,42 @@ import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Recognises a failure of the request's own connection: a client that went away or stalled past the container's
- * idle timeout, or a stream of the request the application used wrongly. Such a failure is never an upstream's:
- * no page, no WARN line.
+ * Recognises a failure of the request's own connection: a client that went away, cut its body short or stalled past
+ * the container's idle timeout, or a stream of the request the application used wrongly. Such a failure is never an
+ * upstream's: no page, no WARN line.
  *
  * <p>Three ways tell. The filter's wrappers of the container's streams of the request ({@link RequestBodyStream},
  * {@link RequestBodyReader}, {@link DroppingOutputStream}) {@linkplain #mark mark} what those streams throw,
- * whatever its type: the class alone cannot tell, since Jetty's {@code EofException} is thrown by its HTTP client
- * on an upstream's connection as by its server on the client's, and an {@code IOException} "Idle timeout expired"
- * or "Stream closed" looks like an upstream's to the classifier. The exceptions only a server's side throws,
- * which this module cannot reference, are matched by simple name anywhere in the cause chain, as Spring Boot's
- * {@code ErrorPageFilter} does: Tomcat's {@code ClientAbortException} and {@code CloseNowException}, Spring's
- * {@code AsyncRequestNotUsableException}. And Jetty's {@code EofException} and {@code BadMessageException} are
- * matched by name unless the stack shows that Jetty's HTTP client threw them, or a future's failure holds them.
- * Thread-safe (stateless).
+ * whatever its type, and so does its request ({@link AsyncCapturingRequest}) for what the container throws as it
+ * reads a form's parameters or a multipart body itself: the class alone cannot tell, since Jetty's
+ * {@code EofException} is thrown by its HTTP client on an upstream's connection as by its server on the client's,
+ * and an {@code IOException} "Idle timeout expired", "Stream closed" or Undertow's "Remote peer closed connection"
+ * looks like an upstream's to the classifier. The exceptions only a server's side throws, which this module cannot
+ * reference, are matched by simple name anywhere in the cause chain, the names of their superclasses too, as Spring
+ * Boot's {@code ErrorPageFilter} does: Tomcat's {@code ClientAbortException} and {@code CloseNowException}, Spring's
+ * {@code AsyncRequestNotUsableException}. And Jetty's {@code EofException} (its server's {@code HttpEofException}
+ * among them), its {@code BadMessageException}, and any of its {@code HttpException}s with a 4xx status (Jetty
+ * 12.1's {@code 400: Early EOF} of a client that sent less than its {@code Content-Length}) are matched unless the
+ * stack shows that Jetty's HTTP client threw them, or a future's failure holds them. Thread-safe (stateless).
  */
 public final class ClientAborts {
 
     private static final Set<String> CLIENT_ABORT_TYPES =
             Set.of("ClientAbortException", "CloseNowException", "AsyncRequestNotUsableException");
-    /** Jetty's failure of a connection, the server's and its HTTP client's alike. */
-    private static final String CONTAINER_EOF = "EofException";
     /**
-     * Jetty's 4xx for a request it could not read, thrown by its server as it parses a form or a multipart body
-     * itself (through no stream the filter wraps), the idle timeout of a client that stalled in it among the
-     * causes; and by its HTTP client for an upstream's malformed response, told apart as {@link #CONTAINER_EOF} is.
+     * Jetty's failure of a connection ({@code EofException}), the server's and its HTTP client's alike; and its 4xx
+     * for a request it could not read ({@code BadMessageException}), thrown by its server as it parses a form or a
+     * multipart body itself (through no stream the filter wraps), the idle timeout of a client that stalled in it
+     * among the causes, and by its HTTP client for an upstream's malformed response. The client's are told apart by
+     * their stack ({@link #isThrownByJettysClient}).
      */
-    private static final String CONTAINER_BAD_MESSAGE = "BadMessageException";
+    private static final Set<String> JETTY_TYPES = Set.of("EofException", "BadMessageException");
+    /**
+     * Jetty 12.1's type of the exceptions that carry the status to answer with, {@code BadMessageException} among
+     * them: its server's {@code HttpException.RuntimeException} with 400 for a form cut short is no
+     * {@code BadMessageException}, and its simple name is {@code RuntimeException}.
+     */
+    private static final String JETTY_HTTP_EXCEPTION = "org.eclipse.jetty.http.HttpException";
     private static final String JETTY_CLIENT = "org.eclipse.jetty.client.";
     private static final int MAX_CHAIN = 32;
     /**
@@ -80,7 +89,7 @@ public final class ClientAborts {
                 break;
             }
             if (current instanceof IOException io && (isMarked(io)
-                    || CLIENT_ABORT_TYPES.contains(io.getClass().getSimpleName()))) {
+                    || isNamed(io, CLIENT_ABORT_TYPES))) {
                 return io;
             }
         }
@@ -112,10 +121,10 @@ public final class ClientAborts {
      * failure of the request's own connection.
      *
      * @param throwable what the chain threw, or what the container passed to {@code AsyncListener.onError}
-     * @return whether the chain holds an exception a container's stream of the request threw, a container's
-     *     client-abort exception, Jetty's {@code EofException} or {@code BadMessageException} not thrown by
-     *     Jetty's HTTP client, or the guard's {@link BodySourceFailure}, and no {@link UpstreamFailureException} above
-     *     it
+     * @return whether the chain holds an exception a container's stream of the request (or its reading of the
+     *     request's parameters or parts) threw, a container's client-abort exception, Jetty's {@code EofException},
+     *     {@code BadMessageException} or {@code HttpException} with a 4xx status not thrown by Jetty's HTTP client,
+     *     or the guard's {@link BodySourceFailure}, and no {@link UpstreamFailureException} above it
      */
     public static boolean isClientAbort(Throwable throwable) {
         Throwable current = throwable;
@@ -124,21 +133,56 @@ public final class ClientAborts {
             if (current instanceof UpstreamFailureException) {
                 return false;
             }
-            String name = current.getClass().getSimpleName();
             // The guard's word that the request body's source failed an upstream call, the client stalling in its
             // upload or gone (an application's GuardedHttpClient call that streams the request's body): its chain
             // holds the attempt's timeout too, which read as the upstream's made a 504 page of it.
             if (current instanceof BodySourceFailure) {
                 return true;
             }
-            if (isMarked(current) || CLIENT_ABORT_TYPES.contains(name)
-                    || ((name.equals(CONTAINER_EOF) || name.equals(CONTAINER_BAD_MESSAGE)) && !underAFuture
+            if (isMarked(current) || isNamed(current, CLIENT_ABORT_TYPES)
+                    || ((isNamed(current, JETTY_TYPES) || isJettyClientError(current)) && !underAFuture
                             && !isThrownByJettysClient(current))) {
                 return true;
             }
             // A future's failure is that of work the application started, a call of Jetty's client (send() gets
             // the failure of its exchange from one): never the request's own stream, which fails in the caller.
             underAFuture |= current instanceof ExecutionException || current instanceof CompletionException;
+        }
+        return false;
+    }
+
+    /**
+     * Whether the failure's class, or one of its superclasses, has one of the simple names: Jetty's server throws
+     * subclasses of its {@code EofException} ({@code HttpConnection.HttpEofException} for a client's early end of
+     * a body), and a container may well do so of its client-abort exception.
+     */
+    private static boolean isNamed(Throwable failure, Set<String> simpleNames) {
+        for (Class<?> type = failure.getClass(); type != null; type = type.getSuperclass()) {
+            if (simpleNames.contains(type.getSimpleName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether it is one of Jetty's {@code HttpException}s with a 4xx status: a request Jetty could not read, the
+     * client's fault as the status says, which Jetty answers with that status when it is thrown on. Read through
+     * reflection, for this module cannot reference Jetty's server classes, which may come from another class loader
+     * than the application's Jetty client.
+     */
+    private static boolean isJettyClientError(Throwable failure) {
+        for (Class<?> type = failure.getClass(); type != null; type = type.getSuperclass()) {
+            for (Class<?> implemented : type.getInterfaces()) {
+                if (implemented.getName().equals(JETTY_HTTP_EXCEPTION)) {
+                    try {
+                        return implemented.getMethod("getCode").invoke(failure) instanceof Integer code
+                                && code >= 400 && code < 500;
+                    } catch (ReflectiveOperationException | RuntimeException unreadable) {
+                        return false; // not the type this was written for: not taken for the client's
+                    }
+                }
+            }
         }
         return false;
     }

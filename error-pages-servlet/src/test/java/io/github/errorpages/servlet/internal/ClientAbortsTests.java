@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.eclipse.jetty.http.HttpException;
 import org.junit.jupiter.api.Test;
 
 class ClientAbortsTests {
@@ -42,6 +43,32 @@ class ClientAbortsTests {
         assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(fromTheServer)))).isTrue();
         assertThat(ClientAborts.isClientAbort(new ServletException(new IOException(fromAnUpstream)))).isFalse();
         assertThat(ClientAborts.isClientAbort(ClientAborts.mark(fromAnUpstream))).isTrue();
+    }
+
+    /**
+     * Jetty 12.1's server throws the early end of a form's body it reads for {@code getParameter} as its
+     * {@code HttpException} 400 "Early EOF" (simple name {@code RuntimeException}) of an {@code HttpEofException}, a
+     * subclass of its {@code EofException}: both are the client's, by the superclass's name and by the 4xx, unless
+     * Jetty's HTTP client threw them. Named exactly, neither was, and the form cut short got the 502 page. A 5xx of
+     * Jetty's is no client's fault.
+     */
+    @Test
+    void takesSubclassesOfJettysEofExceptionAndItsHttpExceptionsWithA4xxForTheClients() {
+        HttpException.RuntimeException fromAnUpstream = new HttpException.RuntimeException(400, "Bad status");
+        fromAnUpstream.setStackTrace(new StackTraceElement[] {
+            new StackTraceElement("org.eclipse.jetty.http.HttpParser", "parseLine", null, 1),
+            new StackTraceElement("org.eclipse.jetty.client.transport.internal.HttpReceiverOverHTTP", "parse", null,
+                    1)});
+
+        assertThat(ClientAborts.isClientAbort(new ServletException(new HttpEofException()))).isTrue();
+        assertThat(ClientAborts.isClientAbort(new HttpException.RuntimeException(400, "Early EOF",
+                new HttpEofException()))).isTrue();
+        assertThat(ClientAborts.isClientAbort(new ServletException(new HttpException.IllegalArgumentException(413,
+                "Form is larger than max length 200000")))).isTrue();
+        assertThat(ClientAborts.isClientAbort(new HttpException.RuntimeException(500, "Server Error"))).isFalse();
+        assertThat(ClientAborts.isClientAbort(fromAnUpstream)).isFalse();
+        assertThat(ClientAborts.isClientAbort(new ExecutionException(new HttpException.RuntimeException(400))))
+                .isFalse();
     }
 
     /**
@@ -170,7 +197,12 @@ class ClientAbortsTests {
     }
 
     /** Named like Jetty's {@code org.eclipse.jetty.io.EofException}. */
-    static final class EofException extends EOFException {
+    static class EofException extends EOFException {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** Named like Jetty's {@code org.eclipse.jetty.server.internal.HttpConnection.HttpEofException}. */
+    static final class HttpEofException extends EofException {
         private static final long serialVersionUID = 1L;
     }
 }
