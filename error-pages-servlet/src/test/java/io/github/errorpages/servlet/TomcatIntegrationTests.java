@@ -152,6 +152,16 @@ class TomcatIntegrationTests {
                     response.setHeader("Retry-After", "45");
                     response.sendError(503, "billing-internal is down");
                 }))
+                .servlet("/whole-length-then-upstream-failure/*", servlet((request, response) -> {
+                    response.setContentType("text/plain");
+                    response.setContentLength(4);
+                    if (request.getPathInfo().equals("/writer")) {
+                        response.getWriter().write("abcd");
+                    } else {
+                        response.getOutputStream().write("abcd".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    throw new ConnectException("Connection refused");
+                }))
                 .servlet("/committed-then-upstream-failure", servlet((request, response) -> {
                     ServletOutputStream out = response.getOutputStream();
                     out.write("x".repeat(10_000).getBytes(StandardCharsets.US_ASCII));
@@ -994,6 +1004,22 @@ class TomcatIntegrationTests {
                 body.readAllBytes();
             }
         }).as("R5: the chunked body never ends properly").isInstanceOf(IOException.class);
+    }
+
+    /**
+     * The application wrote all of the {@code Content-Length} it set, nothing flushed, then threw an upstream failure:
+     * the response is complete, and the client has it whole, as on Jetty (docs/troubleshooting.md). Through the writer,
+     * Tomcat's {@code isCommitted()} was true though none of it was sent, the filter aborted, and Tomcat sent the
+     * head itself with its 400 for the abort's {@code ClientAbortException}: a client error for an upstream's failure
+     * (R1, R22). Through the stream Tomcat sends the response as the length is reached, as before.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"writer", "stream"})
+    void aResponseWholeBeforeAnUpstreamFailureReachesTheClientWhole(String through) {
+        Client.RawAnswer answer = Client.rawAnswer(tomcat.uri("/").getPort(), "GET /whole-length-then-upstream-failure/"
+                + through + " HTTP/1.1\r\nHost: shop.example\r\nAccept: text/html\r\n\r\n");
+
+        assertThat(answer.text()).startsWith("HTTP/1.1 200").contains("Content-Length: 4").endsWith("\r\n\r\nabcd");
     }
 
     /**

@@ -157,7 +157,10 @@ public final class ErrorResponder {
         // Included, the answer is a part written after the includer's, committed or not: it replaces nothing.
         boolean included = request.getDispatcherType() == DispatcherType.INCLUDE;
         if (response.isCommitted() && !included) {
-            throw abort(request, failure, maintenance, "after the response was committed");
+            ResponseAbortedException abort = abort(request, failure, maintenance, "after the response was committed");
+            // Tomcat's "committed" may be a whole response still in its buffer: sent first, never with Tomcat's 400.
+            ResponseAbortedException.endWholeUnsentOnTomcat(response);
+            throw abort;
         }
         boolean written;
         try {

@@ -343,6 +343,36 @@ public final class ResponseAbortedException extends IOException {
     }
 
     /**
+     * Ends a response that Tomcat takes for committed though none of it was sent, as Tomcat ends one whose stream
+     * reached its {@code Content-Length}: the application wrote all of the length it set through the writer, whose
+     * text Tomcat keeps in its buffer, and Tomcat's {@code isCommitted()} is true once as many characters were written.
+     * The response is complete, so the client gets it whole before the abort, as on Jetty (and on Tomcat through the
+     * stream); left in the buffer, it went out after the abort's {@code ClientAbortException} with the status Tomcat
+     * sets for that exception, 400. Reflection on Tomcat's internals (the facade's {@code response}, its public
+     * methods): another container, or anything missing, leaves the response as it was.
+     *
+     * @param response the response to be aborted, wrapped or not
+     */
+    public static void endWholeUnsentOnTomcat(HttpServletResponse response) {
+        ServletResponse facade = containers(response);
+        if (!facade.getClass().getName().startsWith(TOMCAT_PACKAGE) || !facade.isCommitted()) {
+            return;
+        }
+        try {
+            Object inner = declaredField(facade, "response");
+            long length = ((Number) call(inner, "getContentLength")).longValue();
+            if (Boolean.FALSE.equals(call(inner, "isCommitted")) && Boolean.FALSE.equals(call(inner, "isSuspended"))
+                    && length > 0 && ((Number) call(inner, "getContentWritten")).longValue() >= length) {
+                call(inner, "finishResponse");
+            }
+        } catch (InvocationTargetException clientGone) {
+            // Its write failed: aborted as before.
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
+            // Another version: the response ends as before.
+        }
+    }
+
+    /**
      * @param response a response, wrapped or not
      * @return whether it is Jetty's ({@link #abortAround})
      */
