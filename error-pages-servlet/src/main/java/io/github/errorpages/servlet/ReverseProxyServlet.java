@@ -171,8 +171,11 @@ import org.slf4j.LoggerFactory;
  *       most a quarter of the client's threads are written with at once, the rest through the listener). A
  *       failure is answered on a container thread, after an {@code ASYNC} dispatch of the request back to this
  *       servlet (a filter mapped for {@code ASYNC} dispatches sees it), but for the exchanges
- *       {@link #destroy()} cuts off, which the container has unmapped the servlet for. A request body
- *       that is streamed is read without blocking ({@code ReadListener}), so a slow upload holds no thread.
+ *       {@link #destroy()} cuts off, which the container has unmapped the servlet for, and on Undertow once part
+ *       of the body was relayed: answered then where the relay ended, the cycle completed (Undertow closes such a
+ *       stream on its IO thread, which the end of a dispatch raced: the page's head went without its body, or
+ *       nothing did). A request body that is streamed is read without blocking ({@code ReadListener}), so a slow
+ *       upload holds no thread.
  *       Registered without async support, or reached through a {@code forward} or an {@code include} (whose
  *       asynchronous answer would be dispatched to the servlet that forwarded or included), the container thread
  *       waits instead, and a streamed body is read by a client thread.</li>
@@ -809,6 +812,10 @@ public final class ReverseProxyServlet extends HttpServlet {
                     // (RFC 9110 §10.1.1), as the other paths do (closeIfUploadCutShort), or the client uploads on.
                     request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
                 }
+                if (outcome instanceof UpstreamFailure failure && exchange.answersFailureWithoutDispatch()) {
+                    answerWithoutDispatch(proxy, request, response, async, failure);
+                    return;
+                }
                 request.setAttribute(OUTCOME_ATTRIBUTE, outcome != null ? outcome : bug);
                 if (exchange.writesWithoutBlocking()) {
                     request.setAttribute(NON_BLOCKING_ATTRIBUTE, Boolean.TRUE);
@@ -882,6 +889,26 @@ public final class ReverseProxyServlet extends HttpServlet {
         } catch (IllegalStateException alreadyEnded) {
             log.debug("A forwarded request ended before its response was complete", alreadyEnded);
         }
+    }
+
+    /**
+     * Answers the failure of an exchange whose body was relayed without blocking on Undertow, on the thread that ended
+     * the exchange, and completes the cycle ({@link JettyForwarder.Exchange#answersFailureWithoutDispatch} says why
+     * not in a dispatch): the page, if nothing was committed yet (the relayed head and the first bytes of the body
+     * still in the buffer, which the page replaces); else the response is aborted, its connection closed, so that the
+     * body cut short never ends as if whole.
+     */
+    private static void answerWithoutDispatch(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
+            AsyncContext async, UpstreamFailure failure) {
+        try {
+            answerFailure(proxy, request, response, failure, true);
+        } catch (ResponseAbortedException aborted) {
+            aborted.forContainer(request, response); // closes Undertow's connection; nothing is left to throw to
+        } catch (IOException | RuntimeException unanswered) {
+            // The client went away while the page was written: completing ends the response as it is.
+            log.debug("Could not answer a forwarded request whose relayed body failed", unanswered);
+        }
+        async.complete(); // (an IllegalStateException, the cycle ended meanwhile, is the caller's to take)
     }
 
     /**

@@ -722,6 +722,23 @@ public final class JettyForwarder {
         public boolean writesWithoutBlocking() {
             return writesWithoutBlocking;
         }
+
+        /**
+         * Whether a failure is to be answered where the exchange ends, then the cycle completed, rather than in an
+         * {@code ASYNC} dispatch: on Undertow, once the body was relayed with a {@code WriteListener}. Undertow leaves
+         * the close of such a stream, written by a thread of its own or of the client's, to its IO thread
+         * ({@code ServletOutputStreamImpl.closeAsync}), and an {@code ASYNC} dispatch that returns ends the exchange on
+         * the dispatching thread at the same time ({@code Connectors.executeRootHandler}, {@code endExchange}): with
+         * the page still in the stream's buffer, that end found no response under way and started one with
+         * {@code Content-Length: 0}, racing the IO thread's close. The client got the page's head without its body,
+         * or nothing at all, its connection closed, while the log said the page was sent. A completed cycle leaves
+         * the close to the stream alone ({@code AsyncContext.complete()}).
+         *
+         * @return whether to answer a failure without a dispatch
+         */
+        public boolean answersFailureWithoutDispatch() {
+            return writesWithoutBlocking && ContainerRequests.onUndertow(request);
+        }
     }
 
     /**
