@@ -635,10 +635,13 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     /**
      * @param held how much is held already, in bytes or characters
      * @param more how much more is to be held
-     * @return whether it all fits in the response's buffer, where the container would have held it uncommitted
+     * @return whether it all fits in the response's buffer, where the container would have held it uncommitted: on
+     *     Tomcat, which commits once its buffer overflows, a buffer's worth still fits; Jetty and Undertow commit a
+     *     full buffer
      */
-    boolean fitsInBuffer(long held, int more) {
-        return held + more < getBufferSize();
+    boolean fitsInBuffer(long held, long more) {
+        long size = held + more;
+        return ContainerResponses.onTomcat(getResponse()) ? size <= getBufferSize() : size < getBufferSize();
     }
 
     /**

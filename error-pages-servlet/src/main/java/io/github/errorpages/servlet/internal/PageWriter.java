@@ -4,7 +4,6 @@ import io.github.errorpages.internal.Gzip;
 import io.github.errorpages.page.internal.ContentSecurityPolicy;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletResponse;
-import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -232,10 +231,7 @@ final class PageWriter {
      * @return whether the response is Undertow's
      */
     private static boolean forgetUndertowsCookies(HttpServletResponse response) {
-        ServletResponse inner = response;
-        while (inner instanceof ServletResponseWrapper wrapper) {
-            inner = wrapper.getResponse();
-        }
+        ServletResponse inner = ContainerResponses.of(response);
         if (!inner.getClass().getName().startsWith("io.undertow.")) {
             return false;
         }

@@ -3,7 +3,6 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
-import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.Closeable;
@@ -269,7 +268,7 @@ public final class ResponseAbortedException extends IOException {
      * {@code -1} as a status, refused once committed.
      */
     private void abortOnJetty(ServletResponse response) {
-        if (!(containers(response) instanceof HttpServletResponse jetty) || !onJetty(jetty)) {
+        if (!(ContainerResponses.of(response) instanceof HttpServletResponse jetty) || !onJetty(jetty)) {
             return;
         }
         try {
@@ -377,7 +376,7 @@ public final class ResponseAbortedException extends IOException {
      * @return whether it is Jetty's ({@link #abortAround})
      */
     public static boolean onJetty(ServletResponse response) {
-        return containers(response).getClass().getName().startsWith(JETTY_PACKAGE);
+        return ContainerResponses.of(response).getClass().getName().startsWith(JETTY_PACKAGE);
     }
 
     /**
@@ -386,16 +385,7 @@ public final class ResponseAbortedException extends IOException {
      *     connection itself, telling only that listener's {@code onError}
      */
     public static boolean onUndertow(ServletResponse response) {
-        return containers(response).getClass().getName().startsWith(UNDERTOW_PACKAGE);
-    }
-
-    /** The container's own response, below every wrapper. */
-    private static ServletResponse containers(ServletResponse response) {
-        ServletResponse inner = response;
-        while (inner instanceof ServletResponseWrapper wrapper) {
-            inner = wrapper.getResponse();
-        }
-        return inner;
+        return ContainerResponses.of(response).getClass().getName().startsWith(UNDERTOW_PACKAGE);
     }
 
     /**
