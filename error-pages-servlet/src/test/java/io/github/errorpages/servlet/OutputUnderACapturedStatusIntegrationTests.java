@@ -66,6 +66,39 @@ class OutputUnderACapturedStatusIntegrationTests {
     }
 
     /**
+     * Text the writer holds is counted in the bytes the container's writer makes of it, in the response's charset: half
+     * the buffer in CJK characters is one and a half buffers in UTF-8, which Jetty and Undertow commit with the 503
+     * (R1, R21: the later 200 is ignored there, so the filter's 503 page answers, where counted in characters a 200
+     * went out). Tomcat keeps text unencoded in a buffer of characters as large as the response's: there it fits,
+     * and goes out with the 200 as without the filter. Text whose bytes fit goes out with the 200 everywhere.
+     */
+    @ParameterizedTest
+    @EnumSource(ProxyContainer.class)
+    void textIsCountedInTheBytesTheContainersWriterMakesOfIt(ProxyContainer container) throws Exception {
+        try (ProxyContainer.Server server = container.start(List.of(ErrorPagesFilter.builder().build()),
+                new ScriptedServlet(), true)) {
+            HttpResponse<byte[]> overflowing = Client.get(server.uri("/?via=writer&size=cjk&then=200"),
+                    "application/json");
+            if (container == ProxyContainer.TOMCAT) {
+                assertThat(overflowing.statusCode()).isEqualTo(200);
+                assertThat(Client.text(overflowing)).startsWith("\u65e5\u65e5").doesNotContain("\"status\"");
+            } else {
+                assertPage(overflowing, "cjk");
+            }
+
+            HttpResponse<byte[]> fitting = Client.get(server.uri("/?via=writer&size=cjk-fitting&then=200"),
+                    "application/json");
+            assertThat(fitting.statusCode()).isEqualTo(200);
+            assertThat(Client.text(fitting)).startsWith("\u00e9\u65e5").endsWith("\u65e5");
+
+            // A buffer made twice as large: Tomcat's buffer of characters keeps its size, and a buffer's worth and
+            // a hundred more CJK characters, three buffers in UTF-8, overflow the one of bytes: Tomcat commits too.
+            assertPage(Client.get(server.uri("/?via=writer&size=cjk-resized&then=200"), "application/json"),
+                    "cjk-resized");
+        }
+    }
+
+    /**
      * Output exactly as large as the response's buffer: Jetty and Undertow commit the 503 with a full buffer, so the
      * later 200 is ignored and the 503 page answers (R1, R21); Tomcat commits only once the buffer overflows, so
      * without the filter the later 200 goes out with that output, and behind it too, where the filter answered the
@@ -95,7 +128,7 @@ class OutputUnderACapturedStatusIntegrationTests {
         assertThat(response.headers().firstValue("Content-Type")).as(description)
                 .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
         assertThat(Client.text(response)).as(description).contains("\"status\"").doesNotContain("\"db\"")
-                .doesNotContain("zzz");
+                .doesNotContain("zzz").doesNotContain("\u65e5");
     }
 
     @ParameterizedTest
@@ -122,9 +155,17 @@ class OutputUnderACapturedStatusIntegrationTests {
             response.setContentType("application/json");
             response.setCharacterEncoding("UTF-8");
             int buffer = response.getBufferSize();
+            if ("cjk-resized".equals(request.getParameter("size"))) {
+                response.setBufferSize(2 * buffer);
+            }
             String body = switch (String.valueOf(request.getParameter("size"))) {
                 case "big" -> HEALTH.repeat(256 * 1024 / HEALTH.length());
                 case "buffer" -> "z".repeat(buffer);
+                // Half the buffer in characters, one and a half buffers in UTF-8.
+                case "cjk" -> "\u65e5".repeat(buffer / 2);
+                // Two bytes, then three each: a few bytes less than the buffer in UTF-8.
+                case "cjk-fitting" -> "\u00e9" + "\u65e5".repeat((buffer - 3) / 3);
+                case "cjk-resized" -> "\u65e5".repeat(buffer + 100);
                 default -> HEALTH;
             };
             switch (request.getParameter("via")) {

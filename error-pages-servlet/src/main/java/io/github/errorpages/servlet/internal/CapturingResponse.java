@@ -33,9 +33,8 @@ import org.jspecify.annotations.Nullable;
  * filter's allocation per request; benchmarks/README.md counts them): the filter's {@link Interception} is the one
  * reference to the filter, the stream and the writer share a field, and the flags are booleans that share the
  * padding. With 12 bytes of object header: four references (the wrapped response, the interception, the output, the
- * request of an async cycle), one {@code int}, six {@code boolean}s and one {@code byte} (what Spring MVC's
- * resolution left, a tri-state where a {@code Boolean} reference would have made it 48 bytes): 12 + 16 + 4 + 7 = 39,
- * padded to 40.
+ * request of an async cycle), one {@code int}, seven {@code boolean}s and one {@code byte} (what Spring MVC's
+ * resolution left, a tri-state where a {@code Boolean} reference would have made it 48 bytes): 12 + 16 + 4 + 8 = 40.
  */
 public final class CapturingResponse extends HttpServletResponseWrapper implements Runnable {
 
@@ -102,6 +101,11 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      * request's cycle: one it starts or hands out, or one started past it, as the chain returns in it.
      */
     private volatile @Nullable AsyncCapturingRequest asyncRequest;
+    /**
+     * Whether the application set the buffer's size: Tomcat's buffer of characters keeps the size it had
+     * ({@link #buffersText()}).
+     */
+    private boolean bufferSizeSet;
 
     /**
      * @param response the response to wrap
@@ -446,6 +450,12 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     }
 
     @Override
+    public void setBufferSize(int size) {
+        bufferSizeSet = true;
+        super.setBufferSize(size);
+    }
+
+    @Override
     public void flushBuffer() throws IOException {
         // Flushing would commit the captured status without the page.
         HeldOutput held = heldOutput();
@@ -633,7 +643,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     }
 
     /**
-     * @param held how much is held already, in bytes or characters
+     * @param held how much is held already, in bytes, or in characters where {@link #buffersText()}
      * @param more how much more is to be held
      * @return whether it all fits in the response's buffer, where the container would have held it uncommitted: on
      *     Tomcat, which commits once its buffer overflows, a buffer's worth still fits; Jetty and Undertow commit a
@@ -642,6 +652,20 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     boolean fitsInBuffer(long held, long more) {
         long size = held + more;
         return ContainerResponses.onTomcat(getResponse()) ? size <= getBufferSize() : size < getBufferSize();
+    }
+
+    /**
+     * @return whether the container's writer keeps text in a buffer of characters the size of the response's, not
+     *     encoded until that one overflows: Tomcat's ({@code OutputBuffer}). Not once the application set the
+     *     buffer's size: Tomcat's buffer of characters keeps the size it had, so its text is counted in bytes, of which
+     *     no more than the buffer holds can have committed it. Jetty's and Undertow's writers encode text into the
+     *     response's buffer of bytes as it comes. (Tomcat encodes a first buffer's worth of characters into its
+     *     buffer of bytes before it commits: text of more characters than the buffer holds, which there may still
+     *     fit, up to twice as many one-byte characters, gets the captured status's page, as more than the buffer
+     *     holds does elsewhere.)
+     */
+    boolean buffersText() {
+        return !bufferSizeSet && ContainerResponses.onTomcat(getResponse());
     }
 
     /**

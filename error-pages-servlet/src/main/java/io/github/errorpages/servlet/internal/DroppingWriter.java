@@ -2,6 +2,9 @@ package io.github.errorpages.servlet.internal;
 
 import java.io.IOException;
 import java.io.Writer;
+import java.nio.CharBuffer;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,12 +15,12 @@ import org.jspecify.annotations.Nullable;
 final class DroppingWriter extends Writer implements HeldOutput {
 
     /** {@link #held} once the output outgrew what the container would have held ({@link HeldOutput#outgrown()}). */
-    private static final StringBuilder OUTGROWN = new StringBuilder(0);
+    private static final HeldText OUTGROWN = new HeldText();
 
     private final Writer delegate;
     private final CapturingResponse owner;
     /** What was written while output is dropped, {@link #OUTGROWN}, or {@code null} when nothing is held. */
-    private @Nullable StringBuilder held;
+    private @Nullable HeldText held;
 
     DroppingWriter(Writer delegate, CapturingResponse owner) {
         this.delegate = delegate;
@@ -27,9 +30,9 @@ final class DroppingWriter extends Writer implements HeldOutput {
     @Override
     public void write(char[] cbuf, int off, int len) throws IOException {
         if (owner.dropsOutput()) {
-            StringBuilder holder = holder(len);
+            HeldText holder = holder(CharBuffer.wrap(cbuf), off, len);
             if (holder != null) {
-                holder.append(cbuf, off, len);
+                holder.text.append(cbuf, off, len);
             }
             return;
         }
@@ -39,9 +42,9 @@ final class DroppingWriter extends Writer implements HeldOutput {
     @Override
     public void write(String str, int off, int len) throws IOException {
         if (owner.dropsOutput()) {
-            StringBuilder holder = holder(len);
+            HeldText holder = holder(str, off, len);
             if (holder != null) {
-                holder.append(str, off, off + len);
+                holder.text.append(str, off, off + len);
             }
             return;
         }
@@ -67,25 +70,58 @@ final class DroppingWriter extends Writer implements HeldOutput {
     }
 
     /**
-     * @param length how many more characters are to be held
+     * @param text holds what is to be held
+     * @param off where that starts in it
+     * @param len how many characters that is
      * @return where to hold them, or {@code null} when they are only dropped: nothing is held now
-     *     ({@link CapturingResponse#holdsDroppedOutput()}), or they would not have fitted in the container's buffer
-     *     (counted in characters: at least as many bytes)
+     *     ({@link CapturingResponse#holdsDroppedOutput()}), or they would not have fitted in the container's buffer:
+     *     counted in characters where the container keeps text unencoded ({@link CapturingResponse#buffersText()}),
+     *     elsewhere in the bytes the container's writer makes of them in the response's charset
      */
-    private @Nullable StringBuilder holder(int length) {
-        StringBuilder holder = held;
+    private @Nullable HeldText holder(CharSequence text, int off, int len) {
+        HeldText holder = held;
         if (holder == OUTGROWN || !owner.holdsDroppedOutput()) {
             return null;
         }
-        if (!owner.fitsInBuffer(holder == null ? 0 : holder.length(), length)) {
+        long bytes = encodedLength(text, off, off + len);
+        boolean fits = owner.buffersText() ? owner.fitsInBuffer(holder == null ? 0 : holder.text.length(), len)
+                : owner.fitsInBuffer(holder == null ? 0 : holder.bytes, bytes);
+        if (!fits) {
             held = OUTGROWN;
             return null;
         }
         if (holder == null) {
-            holder = new StringBuilder();
+            holder = new HeldText();
             held = holder;
         }
+        holder.bytes += bytes;
         return holder;
+    }
+
+    /**
+     * How many bytes the container's writer makes of the text in the response's charset. Counted without encoding for
+     * the charsets of nearly every response: UTF-8, one byte a character up to U+007F, two up to U+07FF, four for a
+     * surrogate pair (two for each half; a lone one, which the writer replaces with one byte, is overcounted), three
+     * otherwise; ISO-8859-1 and US-ASCII one byte a character. Any other is encoded, into a buffer thrown away: the
+     * text of one write, while a captured status holds it (UTF-16's encoder starts each with a byte-order mark, which
+     * the container's writes once: overcounted, which errs towards the page).
+     */
+    private long encodedLength(CharSequence text, int start, int end) {
+        Charset charset = Charset.forName(owner.getCharacterEncoding());
+        if (charset.equals(StandardCharsets.UTF_8)) {
+            long bytes = end - start;
+            for (int i = start; i < end; i++) {
+                char c = text.charAt(i);
+                if (c >= 0x80) {
+                    bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
+                }
+            }
+            return bytes;
+        }
+        if (charset.equals(StandardCharsets.ISO_8859_1) || charset.equals(StandardCharsets.US_ASCII)) {
+            return end - start;
+        }
+        return charset.encode(CharBuffer.wrap(text, start, end)).remaining();
     }
 
     @Override
@@ -102,15 +138,28 @@ final class DroppingWriter extends Writer implements HeldOutput {
 
     @Override
     public void release() throws IOException {
-        StringBuilder holder = held;
+        HeldText holder = held;
         held = null;
         if (holder != null && holder != OUTGROWN) {
-            delegate.append(holder);
+            delegate.append(holder.text);
         }
     }
 
     @Override
     public void discard() {
         held = null;
+    }
+
+    /**
+     * The text held, and how many bytes the container's writer makes of it: counted as it comes, for the text is
+     * held as characters, to be written to that writer.
+     */
+    private static final class HeldText {
+        final StringBuilder text;
+        long bytes;
+
+        HeldText() {
+            text = new StringBuilder();
+        }
     }
 }
