@@ -122,6 +122,25 @@ class OutputUnderACapturedStatusIntegrationTests {
         }
     }
 
+    /**
+     * A body that completes the Content-Length the application set closes the output, and Jetty and Tomcat commit
+     * the 503 with it (Servlet 6.0 §5.7): the later 200 is ignored, so the 503 stands with its page (R1, R21), where
+     * the filter sent the body with a 200. Undertow, which does not close the output, is answered the same. However
+     * the length was set, through the stream or the writer.
+     */
+    @ParameterizedTest
+    @EnumSource(ProxyContainer.class)
+    void aBodyThatCompletesItsContentLengthKeepsTheCapturedStatusAndItsPage(ProxyContainer container)
+            throws Exception {
+        try (ProxyContainer.Server server = container.start(List.of(ErrorPagesFilter.builder().build()),
+                new ScriptedServlet(), true)) {
+            for (String query : List.of("via=stream&length=int", "via=writer&length=int", "via=stream&length=long",
+                    "via=stream&length=header", "via=writer&length=add-header", "via=stream&length=int-header")) {
+                assertPage(Client.get(server.uri("/?" + query + "&then=200"), "application/json"), query);
+            }
+        }
+    }
+
     /** Asserts the filter's 503 page in JSON, without the application's body. */
     private static void assertPage(HttpResponse<byte[]> response, String description) {
         assertThat(response.statusCode()).as(description).isEqualTo(503);
@@ -168,6 +187,18 @@ class OutputUnderACapturedStatusIntegrationTests {
                 case "cjk-resized" -> "\u65e5".repeat(buffer + 100);
                 default -> HEALTH;
             };
+            String length = request.getParameter("length");
+            if (length != null) {
+                int bytes = body.getBytes(StandardCharsets.UTF_8).length;
+                switch (length) {
+                    case "int" -> response.setContentLength(bytes);
+                    case "long" -> response.setContentLengthLong(bytes);
+                    case "header" -> response.setHeader("Content-Length", Integer.toString(bytes));
+                    case "add-header" -> response.addHeader("Content-Length", Integer.toString(bytes));
+                    case "int-header" -> response.setIntHeader("Content-Length", bytes);
+                    default -> throw new IllegalArgumentException(length);
+                }
+            }
             switch (request.getParameter("via")) {
                 case "stream" -> response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
                 case "writer" -> response.getWriter().write(body);

@@ -358,7 +358,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
             return;
         }
         HeldOutput held = heldOutput();
-        if (capturedStatus != 0 && held != null && held.outgrown()) {
+        if (capturedStatus != 0 && held != null && (held.outgrown() || completesContentLength(held.length()))) {
             // The container would have committed the captured status with the output written for it, and ignores a
             // status set after commit: the captured one stands, and its page replaces that output.
             return;
@@ -656,16 +656,40 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
 
     /**
      * @return whether the container's writer keeps text in a buffer of characters the size of the response's, not
-     *     encoded until that one overflows: Tomcat's ({@code OutputBuffer}). Not once the application set the
-     *     buffer's size: Tomcat's buffer of characters keeps the size it had, so its text is counted in bytes, of which
-     *     no more than the buffer holds can have committed it. Jetty's and Undertow's writers encode text into the
-     *     response's buffer of bytes as it comes. (Tomcat encodes a first buffer's worth of characters into its
-     *     buffer of bytes before it commits: text of more characters than the buffer holds, which there may still
-     *     fit, up to twice as many one-byte characters, gets the captured status's page, as more than the buffer
-     *     holds does elsewhere.)
+     *     encoded until that one overflows: Tomcat's ({@code OutputBuffer}), which counts the characters against a
+     *     Content-Length too. Not once the application set the buffer's size: Tomcat's buffer of characters keeps
+     *     the size it had, so its text is counted in bytes, of which no more than the buffer holds can have committed
+     *     it. Jetty's and Undertow's writers encode text into the response's buffer of bytes as it comes. (Tomcat
+     *     encodes a first buffer's worth of characters into its buffer of bytes before it commits: text of more
+     *     characters than the buffer holds, which there may still fit, up to twice as many one-byte characters, gets
+     *     the captured status's page, as more than the buffer holds does elsewhere.)
      */
     boolean buffersText() {
         return !bufferSizeSet && ContainerResponses.onTomcat(getResponse());
+    }
+
+    /**
+     * Whether the output held for the captured status completes the Content-Length the application set: Jetty and
+     * Tomcat close the output then (Servlet 6.0 §5.7), committing the captured status with it, and ignore a status
+     * set after it. Undertow does not, and sends a later status with that output; here the captured status stands on
+     * it too, as on the other two.
+     *
+     * @param held how much is held, counted as the container counts what is written ({@link HeldOutput#length()})
+     */
+    private boolean completesContentLength(long held) {
+        if (held <= 0) {
+            return false; // nothing held: no header to look at
+        }
+        String value = super.getHeader("Content-Length");
+        if (value == null) {
+            return false;
+        }
+        try {
+            long length = Long.parseLong(value.trim());
+            return length > 0 && held >= length;
+        } catch (NumberFormatException e) {
+            return false; // not a length the container counts to
+        }
     }
 
     /**

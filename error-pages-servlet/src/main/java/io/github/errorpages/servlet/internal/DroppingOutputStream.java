@@ -177,6 +177,12 @@ final class DroppingOutputStream extends ServletOutputStream implements HeldOutp
     }
 
     @Override
+    public long length() {
+        ByteArrayOutputStream holder = held;
+        return holder == null || holder == OUTGROWN ? 0 : holder.size();
+    }
+
+    @Override
     public void outgrow() {
         if (owner.holdsDroppedOutput()) {
             held = OUTGROWN;

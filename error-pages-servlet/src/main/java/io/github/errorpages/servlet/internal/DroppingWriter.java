@@ -130,6 +130,12 @@ final class DroppingWriter extends Writer implements HeldOutput {
     }
 
     @Override
+    public long length() {
+        HeldText holder = held;
+        return holder == null || holder == OUTGROWN ? 0 : owner.buffersText() ? holder.text.length() : holder.bytes;
+    }
+
+    @Override
     public void outgrow() {
         if (owner.holdsDroppedOutput()) {
             held = OUTGROWN;

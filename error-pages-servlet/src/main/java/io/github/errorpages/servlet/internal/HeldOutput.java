@@ -10,9 +10,10 @@ import java.io.IOException;
  * response's charset; but in characters on Tomcat, whose writer keeps text unencoded in a buffer of characters as
  * large: {@link CapturingResponse#buffersText()}), and not past a flush or a close: then the container would have
  * committed the captured status with that output, and ignored a status set after it, so the captured status stands
- * and its page replaces the output ({@link #outgrown()}). Not held after a {@code sendError}, which fixes the status,
- * nor while the stream writes without blocking (a {@code WriteListener}), where the output's release could not wait
- * for the stream to be ready.
+ * and its page replaces the output ({@link #outgrown()}). So it does once the output completes a Content-Length the
+ * application set, which closes the output as {@code close()} does (Servlet 6.0 §5.7). Not held after a
+ * {@code sendError}, which fixes the status, nor while the stream writes without blocking (a {@code WriteListener}),
+ * where the output's release could not wait for the stream to be ready.
  *
  * <p>Implemented by the stream and the writer the application gets; not thread-safe, like the response.
  */
@@ -20,6 +21,13 @@ interface HeldOutput {
 
     /** @return whether more was written than the buffer holds, or the output was flushed or closed */
     boolean outgrown();
+
+    /**
+     * @return how much is held, counted as the container counts what is written against a Content-Length: bytes, or
+     *     the writer's characters where the container buffers text ({@link CapturingResponse#buffersText()});
+     *     {@code 0} when nothing is held
+     */
+    long length();
 
     /** Notes that the response was flushed: the container would have committed the captured status. */
     void outgrow();
