@@ -70,7 +70,9 @@ class OutputUnderACapturedStatusIntegrationTests {
      * the buffer in CJK characters is one and a half buffers in UTF-8, which Jetty and Undertow commit with the 503
      * (R1, R21: the later 200 is ignored there, so the filter's 503 page answers, where counted in characters a 200
      * went out). Tomcat keeps text unencoded in a buffer of characters as large as the response's: there it fits,
-     * and goes out with the 200 as without the filter. Text whose bytes fit goes out with the 200 everywhere.
+     * and goes out with the 200 as without the filter, as does a buffer and a half of one-byte characters, whose first
+     * buffer's worth Tomcat encodes into its buffer of bytes without overflowing it. Text whose bytes fit goes out
+     * with the 200 everywhere.
      */
     @ParameterizedTest
     @EnumSource(ProxyContainer.class)
@@ -90,6 +92,20 @@ class OutputUnderACapturedStatusIntegrationTests {
                     "application/json");
             assertThat(fitting.statusCode()).isEqualTo(200);
             assertThat(Client.text(fitting)).startsWith("\u00e9\u65e5").endsWith("\u65e5");
+
+            // A buffer and a half of one-byte characters: Tomcat encodes the first buffer's worth into its buffer of
+            // bytes, which it fills without overflowing, and keeps the rest in its buffer of characters: no commit
+            // there. Jetty and Undertow commit the 503. With one two-byte character first, Tomcat's overflows too.
+            HttpResponse<byte[]> ascii = Client.get(server.uri("/?via=writer&size=ascii-and-a-half&then=200"),
+                    "application/json");
+            if (container == ProxyContainer.TOMCAT) {
+                assertThat(ascii.statusCode()).isEqualTo(200);
+                assertThat(Client.text(ascii)).matches("a+");
+            } else {
+                assertPage(ascii, "ascii-and-a-half");
+            }
+            assertPage(Client.get(server.uri("/?via=writer&size=accent-and-a-half&then=200"), "application/json"),
+                    "accent-and-a-half");
 
             // A buffer made twice as large: Tomcat's buffer of characters keeps its size, and a buffer's worth and
             // a hundred more CJK characters, three buffers in UTF-8, overflow the one of bytes: Tomcat commits too.
@@ -147,7 +163,8 @@ class OutputUnderACapturedStatusIntegrationTests {
         assertThat(response.headers().firstValue("Content-Type")).as(description)
                 .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
         assertThat(Client.text(response)).as(description).contains("\"status\"").doesNotContain("\"db\"")
-                .doesNotContain("zzz").doesNotContain("\u65e5");
+                .doesNotContain("zzz").doesNotContain("aaa")
+                .doesNotContain("\u65e5");
     }
 
     @ParameterizedTest
@@ -185,6 +202,8 @@ class OutputUnderACapturedStatusIntegrationTests {
                 // Two bytes, then three each: a few bytes less than the buffer in UTF-8.
                 case "cjk-fitting" -> "\u00e9" + "\u65e5".repeat((buffer - 3) / 3);
                 case "cjk-resized" -> "\u65e5".repeat(buffer + 100);
+                case "ascii-and-a-half" -> "a".repeat(buffer * 3 / 2);
+                case "accent-and-a-half" -> "\u00e9" + "a".repeat(buffer * 3 / 2);
                 default -> HEALTH;
             };
             String length = request.getParameter("length");

@@ -659,10 +659,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      *     encoded until that one overflows: Tomcat's ({@code OutputBuffer}), which counts the characters against a
      *     Content-Length too. Not once the application set the buffer's size: Tomcat's buffer of characters keeps
      *     the size it had, so its text is counted in bytes, of which no more than the buffer holds can have committed
-     *     it. Jetty's and Undertow's writers encode text into the response's buffer of bytes as it comes. (Tomcat
-     *     encodes a first buffer's worth of characters into its buffer of bytes before it commits: text of more
-     *     characters than the buffer holds, which there may still fit, up to twice as many one-byte characters, gets
-     *     the captured status's page, as more than the buffer holds does elsewhere.)
+     *     it. Jetty's and Undertow's writers encode text into the response's buffer of bytes as it comes.
      */
     boolean buffersText() {
         return !bufferSizeSet && ContainerResponses.onTomcat(getResponse());

@@ -75,8 +75,8 @@ final class DroppingWriter extends Writer implements HeldOutput {
      * @param len how many characters that is
      * @return where to hold them, or {@code null} when they are only dropped: nothing is held now
      *     ({@link CapturingResponse#holdsDroppedOutput()}), or they would not have fitted in the container's buffer:
-     *     counted in characters where the container keeps text unencoded ({@link CapturingResponse#buffersText()}),
-     *     elsewhere in the bytes the container's writer makes of them in the response's charset
+     *     counted in characters where the container keeps text unencoded ({@link #fitsUnencoded}), elsewhere in the
+     *     bytes the container's writer makes of them in the response's charset
      */
     private @Nullable HeldText holder(CharSequence text, int off, int len) {
         HeldText holder = held;
@@ -84,7 +84,7 @@ final class DroppingWriter extends Writer implements HeldOutput {
             return null;
         }
         long bytes = encodedLength(text, off, off + len);
-        boolean fits = owner.buffersText() ? owner.fitsInBuffer(holder == null ? 0 : holder.text.length(), len)
+        boolean fits = owner.buffersText() ? fitsUnencoded(holder, text, off, len)
                 : owner.fitsInBuffer(holder == null ? 0 : holder.bytes, bytes);
         if (!fits) {
             held = OUTGROWN;
@@ -96,6 +96,35 @@ final class DroppingWriter extends Writer implements HeldOutput {
         }
         holder.bytes += bytes;
         return holder;
+    }
+
+    /**
+     * Whether text fits where the container keeps it unencoded ({@link CapturingResponse#buffersText()}): Tomcat holds
+     * a buffer's worth of characters, encodes them into its buffer of bytes only as more come, and commits once that
+     * one overflows. So a buffer's worth of characters fits, and fewer than twice as many when the first buffer's worth
+     * makes one byte a character, which fills the buffer of bytes exactly: the next buffer's worth, encoded into the
+     * full one, commits (as a single write of twice as many does, which Tomcat encodes at once).
+     *
+     * @param holder what is held already, or {@code null}
+     * @param text holds what is to be held
+     * @param off where that starts in it
+     * @param len how many characters that is
+     */
+    private boolean fitsUnencoded(@Nullable HeldText holder, CharSequence text, int off, int len) {
+        long heldChars = holder == null ? 0 : holder.text.length();
+        if (owner.fitsInBuffer(heldChars, len)) {
+            return true;
+        }
+        long size = owner.getBufferSize();
+        if (heldChars + len >= 2 * size) {
+            return false;
+        }
+        if (heldChars >= size) {
+            // Past a buffer's worth only after one byte a character; at it, those made as many bytes.
+            return holder != null && (heldChars > size || holder.bytes == size);
+        }
+        long heldBytes = holder == null ? 0 : holder.bytes;
+        return heldBytes + encodedLength(text, off, off + (int) (size - heldChars)) == size;
     }
 
     /**
