@@ -353,7 +353,7 @@ public final class ResponseAbortedException extends IOException {
      * @param response the response to be aborted, wrapped or not
      */
     public static void endWholeUnsentOnTomcat(HttpServletResponse response) {
-        ServletResponse facade = containers(response);
+        ServletResponse facade = ContainerResponses.of(response);
         if (!facade.getClass().getName().startsWith(TOMCAT_PACKAGE) || !facade.isCommitted()) {
             return;
         }
