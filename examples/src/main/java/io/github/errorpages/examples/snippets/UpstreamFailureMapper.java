@@ -24,7 +24,8 @@ public class UpstreamFailureMapper implements ExceptionMapper<Throwable> {
 
     @Override
     public Response toResponse(Throwable thrown) {
-        // Empty for no upstream failure, and for a failure of the request's own connection (a stalled upload).
+        // Empty for no upstream failure, and for a failure of the request's own connection
+        // (an upload stalled or cut short).
         Optional<UpstreamFailure> failure = ErrorPagesFilter.upstreamFailureOf(thrown, CLASSIFIER);
         if (failure.isEmpty()) {
             return thrown instanceof WebApplicationException web ? web.getResponse() : Response.serverError().build();
