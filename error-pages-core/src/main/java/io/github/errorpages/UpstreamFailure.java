@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  *     refused by a half-open breaker whose trial calls are all under way, the time until they end: the attempt
  *     timeout, or the wait the breaker was open for when that is shorter
  * @param attempts how many attempts were made, {@code 0} when none reached the upstream (open breaker)
- * @param elapsed time spent on all attempts together
+ * @param elapsed the call's time from its start to its end: its attempts and the waits between them (backoff,
+ *     an upstream's {@code Retry-After}) together
  * @param failingSince since when the upstream has been failing without a success in between, or
  *     {@code null} when unknown
  * @param retryRefusal why the failure the call ended with was not retried, as the upstream guard's
@@ -219,7 +220,7 @@ public record UpstreamFailure(
         }
 
         /**
-         * @param elapsed time spent on all attempts
+         * @param elapsed the call's time from its start to its end, the waits between attempts included
          * @return this builder
          */
         public Builder elapsed(Duration elapsed) {

@@ -112,7 +112,7 @@ public sealed interface UpstreamEvent {
      *
      * @param upstream the upstream's name
      * @param attempts the attempts it took, at least 1
-     * @param elapsed the time all attempts took together
+     * @param elapsed the call's time from its start to its end, the waits between attempts included
      */
     record CallSucceeded(String upstream, int attempts, Duration elapsed) implements UpstreamEvent {
         /** @throws NullPointerException if a reference component is null */
