@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream;
 
+import io.github.errorpages.internal.DotSegments;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
@@ -40,7 +41,10 @@ public record Attempt(URI endpoint, int number, Duration timeout) {
     /**
      * Returns the URL for a request target at this attempt's endpoint: the endpoint's scheme, authority and
      * path, followed by the target's path and query. The target's own scheme and authority, if any, are
-     * ignored, so a request built for one endpoint can be sent to another.
+     * ignored, so a request built for one endpoint can be sent to another. The target's dot segments are resolved
+     * first, encoded ones ({@code %2e}) too, as RFC 3986 resolves them, never above its root: the upstream, which
+     * resolves them after the endpoint's path, would otherwise be led out of it ({@code /users/../../admin} at the
+     * endpoint {@code http://10.0.0.7:8080/api} is {@code http://10.0.0.7:8080/api/admin}, not {@code /admin}).
      *
      * @param target a URI such as {@code /orders/42?full=true} or {@code http://billing/orders/42}
      * @return e.g. {@code http://10.0.0.7:8080/api/orders/42?full=true} for the endpoint
@@ -50,10 +54,11 @@ public record Attempt(URI endpoint, int number, Duration timeout) {
      */
     public URI resolve(URI target) {
         Objects.requireNonNull(target, "target");
-        String path = target.getRawPath() == null ? "" : target.getRawPath();
-        if (!path.isEmpty() && !path.startsWith("/")) {
-            throw new IllegalArgumentException("target path must start with '/', but was '" + path + "'");
+        String rawPath = target.getRawPath() == null ? "" : target.getRawPath();
+        if (!rawPath.isEmpty() && !rawPath.startsWith("/")) {
+            throw new IllegalArgumentException("target path must start with '/', but was '" + rawPath + "'");
         }
+        String path = DotSegments.remove(rawPath);
         String base = endpoint.toString();
         StringBuilder uri = new StringBuilder(base.length() + path.length() + 16).append(base);
         uri.append(path.isEmpty() && endpoint.getRawPath().isEmpty() ? "/" : path);

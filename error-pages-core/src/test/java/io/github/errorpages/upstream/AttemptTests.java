@@ -25,6 +25,24 @@ class AttemptTests {
         assertThat(attempt.resolve(URI.create(target))).isEqualTo(URI.create(expected));
     }
 
+    /**
+     * A target's dot segments are resolved before the endpoint's path is put in front, never above the target's
+     * root: sent as they were, the upstream resolved {@code /api/users/../../admin} to {@code /admin}, out of the
+     * endpoint's path (an application passing on a path its own client chose).
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "/users/../../admin,            http://10.0.0.7:8080/api/admin",
+        "/users/%2e%2e/%2E%2E/admin?x,  http://10.0.0.7:8080/api/admin?x",
+        "/users/..;x=1/../admin,        http://10.0.0.7:8080/api/admin",
+        "/orders/./42/.,                http://10.0.0.7:8080/api/orders/42/",
+        "/..,                           http://10.0.0.7:8080/api/"})
+    void resolvesTheTargetsDotSegmentsWithinTheEndpointsPath(String target, String expected) {
+        Attempt attempt = new Attempt(URI.create("http://10.0.0.7:8080/api"), 1, Duration.ofSeconds(1));
+
+        assertThat(attempt.resolve(URI.create(target))).isEqualTo(URI.create(expected));
+    }
+
     @ParameterizedTest
     @CsvSource({"0, PT1S", "1, PT0S", "1, PT-1S"})
     void rejectsImpossibleAttempts(int number, String timeout) {

@@ -1,9 +1,8 @@
 package io.github.errorpages.servlet.internal;
 
+import io.github.errorpages.internal.DotSegments;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -83,55 +82,18 @@ public final class RequestTargets {
     }
 
     /**
-     * Removes the dot segments of a path as received (still percent-encoded), as RFC 3986 §5.2.4 does and as
-     * containers do before they map a request: {@code /orders/a/../../orders/b} becomes {@code /orders/b}.
+     * Removes the dot segments of a path as received, as containers do before they map a request
+     * ({@link DotSegments#remove}: encoded dots and dots with path parameters count).
      *
      * <p>A proxy must forward the path its container mapped, not the raw one: a raw {@code ..} forwarded after
      * the servlet's mapping prefix was cut off would be resolved by the upstream against the endpoint's base
-     * path, and climb out of it ({@code /api/a/../../orders/b} is {@code /orders/b} to the upstream). So a
-     * segment counts as a dot segment also when its dots are percent-encoded ({@code %2e}) or when it carries
-     * path parameters ({@code ..;x=1}), which Tomcat strips before it resolves the segment. Empty segments
-     * ({@code //}) are kept. A {@code ..} above the root is dropped, as in RFC 3986.
+     * path, and climb out of it ({@code /api/a/../../orders/b} is {@code /orders/b} to the upstream).
      *
      * @param path a path starting with {@code /}, as {@code HttpServletRequest.getRequestURI()} gives it
      * @return the same string when it has no dot segment, else the path without them
      */
     public static String removeDotSegments(String path) {
-        if ((path.indexOf('.') < 0 && path.indexOf('%') < 0) || !hasDotSegment(path)) {
-            return path; // the path of nearly every request
-        }
-        List<String> kept = new ArrayList<>();
-        boolean endsInDirectory = false;
-        int start = path.startsWith("/") ? 1 : 0;
-        int length = path.length();
-        while (start <= length) {
-            int end = path.indexOf('/', start);
-            if (end < 0) {
-                end = length;
-            }
-            int dots = dots(path, start, end);
-            boolean last = end == length;
-            if (dots == 1) {
-                endsInDirectory = last;
-            } else if (dots == 2) {
-                if (!kept.isEmpty()) {
-                    kept.remove(kept.size() - 1);
-                }
-                endsInDirectory = last;
-            } else {
-                kept.add(path.substring(start, end));
-                endsInDirectory = false;
-            }
-            start = end + 1;
-        }
-        StringBuilder normalised = new StringBuilder(length);
-        for (String segment : kept) {
-            normalised.append('/').append(segment);
-        }
-        if (endsInDirectory || normalised.length() == 0) {
-            normalised.append('/');
-        }
-        return normalised.toString();
+        return DotSegments.remove(path);
     }
 
     /**
@@ -288,7 +250,7 @@ public final class RequestTargets {
             from = at + 3;
             at = indexOfEncodedSlash(rawPath, from);
         }
-        return hasDotSegment(decoded.append(rawPath, from, rawPath.length()).toString());
+        return DotSegments.has(decoded.append(rawPath, from, rawPath.length()).toString());
     }
 
     /**
@@ -304,7 +266,7 @@ public final class RequestTargets {
         if (decodedPath.indexOf('.') < 0) {
             return false; // the path of nearly every request
         }
-        return hasDotSegment(decodedPath.indexOf('\\') < 0 ? decodedPath : decodedPath.replace('\\', '/'));
+        return DotSegments.has(decodedPath.indexOf('\\') < 0 ? decodedPath : decodedPath.replace('\\', '/'));
     }
 
     /**
@@ -342,44 +304,6 @@ public final class RequestTargets {
             }
         }
         return at;
-    }
-
-    private static boolean hasDotSegment(String path) {
-        int start = 0;
-        int length = path.length();
-        while (start <= length) {
-            int end = path.indexOf('/', start);
-            if (end < 0) {
-                end = length;
-            }
-            if (dots(path, start, end) > 0) {
-                return true;
-            }
-            start = end + 1;
-        }
-        return false;
-    }
-
-    /**
-     * @return 1 or 2 when the segment between {@code start} and {@code end}, before any {@code ;}, is {@code .}
-     *     or {@code ..} (each dot possibly encoded as {@code %2e} or {@code %2E}), else 0
-     */
-    private static int dots(String path, int start, int end) {
-        int dots = 0;
-        int i = start;
-        while (i < end && path.charAt(i) != ';') {
-            if (path.charAt(i) == '.') {
-                i++;
-            } else if (path.startsWith("%2e", i) || path.startsWith("%2E", i)) {
-                i += 3;
-            } else {
-                return 0;
-            }
-            if (++dots > 2) {
-                return 0;
-            }
-        }
-        return dots;
     }
 
     /**
