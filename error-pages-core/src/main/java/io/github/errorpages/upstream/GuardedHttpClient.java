@@ -34,9 +34,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Per attempt</b>, the request is copied with the attempt's endpoint in place of its scheme and
  * authority (its path and query are kept, after the endpoint's own path, its dot segments resolved within it; see
- * {@link Attempt#resolve}), and
- * with the attempt's timeout as its {@linkplain HttpRequest#timeout() timeout} (or the request's own, if
- * shorter). The response is classified: a 5xx response is a failure unless {@code fail-on-5xx} is off, its
+ * {@link Attempt#resolve}), and with the attempt's timeout as its {@linkplain HttpRequest#timeout() timeout} (or
+ * the request's own, if shorter). The response is classified: a 5xx response is a failure unless {@code fail-on-5xx} is off, its
  * body is not read (the caller's body handler is not even asked) and its {@code Retry-After} and
  * {@code Proxy-Status} drive the retry decision; exceptions are classified by the guard's
  * {@link io.github.errorpages.FailureClassifier}.
