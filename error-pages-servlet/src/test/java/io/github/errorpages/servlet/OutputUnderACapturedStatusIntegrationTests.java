@@ -100,7 +100,7 @@ class OutputUnderACapturedStatusIntegrationTests {
                     "application/json");
             if (container == ProxyContainer.TOMCAT) {
                 assertThat(ascii.statusCode()).isEqualTo(200);
-                assertThat(Client.text(ascii)).matches("a+");
+                assertThat(Client.text(ascii)).matches("x+");
             } else {
                 assertPage(ascii, "ascii-and-a-half");
             }
@@ -163,7 +163,7 @@ class OutputUnderACapturedStatusIntegrationTests {
         assertThat(response.headers().firstValue("Content-Type")).as(description)
                 .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
         assertThat(Client.text(response)).as(description).contains("\"status\"").doesNotContain("\"db\"")
-                .doesNotContain("zzz").doesNotContain("aaa")
+                .doesNotContain("zzz").doesNotContain("xxx")
                 .doesNotContain("\u65e5");
     }
 
@@ -202,8 +202,9 @@ class OutputUnderACapturedStatusIntegrationTests {
                 // Two bytes, then three each: a few bytes less than the buffer in UTF-8.
                 case "cjk-fitting" -> "\u00e9" + "\u65e5".repeat((buffer - 3) / 3);
                 case "cjk-resized" -> "\u65e5".repeat(buffer + 100);
-                case "ascii-and-a-half" -> "a".repeat(buffer * 3 / 2);
-                case "accent-and-a-half" -> "\u00e9" + "a".repeat(buffer * 3 / 2);
+                // "x", not "a": the page's instance is a UUID, whose hex digits may hold "aaa".
+                case "ascii-and-a-half" -> "x".repeat(buffer * 3 / 2);
+                case "accent-and-a-half" -> "\u00e9" + "x".repeat(buffer * 3 / 2);
                 default -> HEALTH;
             };
             String length = request.getParameter("length");
