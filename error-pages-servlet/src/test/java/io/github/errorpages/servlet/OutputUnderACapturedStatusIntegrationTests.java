@@ -1,7 +1,9 @@
 package io.github.errorpages.servlet;
 
+import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -11,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What an application writes after setting a status the filter captures, then sets another status in place of it
@@ -154,6 +157,44 @@ class OutputUnderACapturedStatusIntegrationTests {
                     "via=stream&length=header", "via=writer&length=add-header", "via=stream&length=int-header")) {
                 assertPage(Client.get(server.uri("/?" + query + "&then=200"), "application/json"), query);
             }
+        }
+    }
+
+    /**
+     * Tomcat's {@code setBufferSize} grows its buffer of bytes but not its buffer of characters, which keeps text
+     * unencoded and counts it against a Content-Length in characters: text whose characters fit that buffer is
+     * held uncommitted, and the later 200 goes out, behind the filter as without it (R1, R21). The filter had
+     * counted it in bytes once the size was set, and answered with the 503 page.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, -1})
+    void textAfterTomcatsBufferWasResizedIsHeldAsTomcatHoldsIt(int factor) throws Exception {
+        String without = tomcatAnswerAfterResizing(List.of(), factor);
+
+        assertThat(tomcatAnswerAfterResizing(List.of(ErrorPagesFilter.builder().build()), factor)).isEqualTo(without)
+                .startsWith("200");
+    }
+
+    private static String tomcatAnswerAfterResizing(List<Filter> filters, int factor) throws Exception {
+        try (ProxyContainer.Server server = ProxyContainer.TOMCAT.start(filters, servlet((request, response) -> {
+            response.setStatus(503);
+            response.setContentType("application/json");
+            response.setCharacterEncoding("UTF-8");
+            int buffer = response.getBufferSize();
+            if (factor < 0) {
+                // A Content-Length counted right, in UTF-8 bytes; Tomcat counts the writer's characters.
+                response.setBufferSize(buffer);
+                response.setContentLength(300);
+                response.getWriter().write("\u65e5".repeat(100));
+            } else {
+                // Three quarters of the characters Tomcat's buffer holds, two and a quarter buffers in UTF-8.
+                response.setBufferSize(factor * buffer);
+                response.getWriter().write("\u65e5".repeat(buffer * 3 / 4));
+            }
+            response.setStatus(200);
+        }), true)) {
+            HttpResponse<byte[]> response = Client.get(server.uri("/resized"), "application/json");
+            return response.statusCode() + " " + response.headers().firstValue("Content-Type").orElse("-");
         }
     }
 

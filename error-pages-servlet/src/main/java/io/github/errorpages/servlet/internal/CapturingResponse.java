@@ -102,8 +102,8 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      */
     private volatile @Nullable AsyncCapturingRequest asyncRequest;
     /**
-     * Whether the application set the buffer's size: Tomcat's buffer of characters keeps the size it had
-     * ({@link #buffersText()}).
+     * Whether the application set the buffer's size: Tomcat's buffer of characters keeps the size it had, its buffer
+     * of bytes grows ({@link #bufferSizeSet()}).
      */
     private boolean bufferSizeSet;
 
@@ -655,14 +655,23 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     }
 
     /**
-     * @return whether the container's writer keeps text in a buffer of characters the size of the response's, not
-     *     encoded until that one overflows: Tomcat's ({@code OutputBuffer}), which counts the characters against a
-     *     Content-Length too. Not once the application set the buffer's size: Tomcat's buffer of characters keeps
-     *     the size it had, so its text is counted in bytes, of which no more than the buffer holds can have committed
-     *     it. Jetty's and Undertow's writers encode text into the response's buffer of bytes as it comes.
+     * @return whether the container's writer keeps text in a buffer of characters, not encoded until that one
+     *     overflows: Tomcat's ({@code OutputBuffer}), which counts the characters against a Content-Length too, its
+     *     buffer of characters the size of the response's buffer until the application sets that size
+     *     ({@link #bufferSizeSet()}). Jetty's and Undertow's writers encode text into the response's buffer of bytes
+     *     as it comes.
      */
     boolean buffersText() {
-        return !bufferSizeSet && ContainerResponses.onTomcat(getResponse());
+        return ContainerResponses.onTomcat(getResponse());
+    }
+
+    /**
+     * @return whether the application set the buffer's size: Tomcat then grows its buffer of bytes
+     *     ({@code OutputBuffer.setBufferSize} never shrinks it), but not its buffer of characters, which keeps the
+     *     size it was made with
+     */
+    boolean bufferSizeSet() {
+        return bufferSizeSet;
     }
 
     /**

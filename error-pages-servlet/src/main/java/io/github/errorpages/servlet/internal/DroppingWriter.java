@@ -14,6 +14,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class DroppingWriter extends Writer implements HeldOutput {
 
+    /** The size of Tomcat's buffer of characters ({@code OutputBuffer.DEFAULT_BUFFER_SIZE}). */
+    private static final int TOMCAT_CHARACTERS = 8 * 1024;
     /** {@link #held} once the output outgrew what the container would have held ({@link HeldOutput#outgrown()}). */
     private static final HeldText OUTGROWN = new HeldText();
 
@@ -84,7 +86,7 @@ final class DroppingWriter extends Writer implements HeldOutput {
             return null;
         }
         long bytes = encodedLength(text, off, off + len);
-        boolean fits = owner.buffersText() ? fitsUnencoded(holder, text, off, len)
+        boolean fits = owner.buffersText() ? fitsUnencoded(holder, text, off, len, bytes)
                 : owner.fitsInBuffer(holder == null ? 0 : holder.bytes, bytes);
         if (!fits) {
             held = OUTGROWN;
@@ -109,9 +111,17 @@ final class DroppingWriter extends Writer implements HeldOutput {
      * @param text holds what is to be held
      * @param off where that starts in it
      * @param len how many characters that is
+     * @param bytes how many bytes the container's writer makes of them
      */
-    private boolean fitsUnencoded(@Nullable HeldText holder, CharSequence text, int off, int len) {
+    private boolean fitsUnencoded(@Nullable HeldText holder, CharSequence text, int off, int len, long bytes) {
         long heldChars = holder == null ? 0 : holder.text.length();
+        if (owner.bufferSizeSet()) {
+            // Its buffer of bytes grown, Tomcat's buffer of characters keeps the size it was made with, 8 KiB unless
+            // the connector asks for another: the text fits while it stays within that, or while all of it fits in
+            // the bytes (a bound: the last characters may still be unencoded, and the commit later).
+            return heldChars + len <= TOMCAT_CHARACTERS
+                    || owner.fitsInBuffer(holder == null ? 0 : holder.bytes, bytes);
+        }
         if (owner.fitsInBuffer(heldChars, len)) {
             return true;
         }
