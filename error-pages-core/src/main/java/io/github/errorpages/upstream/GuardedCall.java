@@ -128,7 +128,6 @@ final class GuardedCall<T> {
             boolean stackTrace = guard.endpoint(0).breaker().getCircuitBreakerConfig().isWritableStackTraceEnabled();
             if (untriedOnly && pushedBackUntil - System.nanoTime() > config.maxHonouredRetryAfter().toNanos()) {
                 // The endpoint the retry was to go to stopped admitting meanwhile: as without it (R46).
-                lastRetryAfter = passedOn(RetryRefusal.RETRY_AFTER_TOO_LONG, lastRetryAfter, System.nanoTime());
                 throw refusal(refuseStart(lastCause, RetryRefusal.RETRY_AFTER_TOO_LONG), stackTrace);
             }
             throw refusal(refusedByBreakers(), stackTrace);
@@ -572,25 +571,12 @@ final class GuardedCall<T> {
         }
         if (refusal != null) {
             guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, cause, status, refusal));
-            return Step.fail(fail(cause, status, passedOn(refusal, retryAfter, now), null, refusal, now));
+            return Step.fail(fail(cause, status, retryAfter, null, refusal, now));
         }
         guard.counters.retries.increment();
         retryPending = true;
         guard.emit(new UpstreamEvent.RetryScheduled(guard.name(), attempts, current().uri(), cause, status, delay));
         return Step.retry(delay);
-    }
-
-    /**
-     * The {@code Retry-After} a refused call passes on: the last attempt's, or for a refusal because an endpoint
-     * the call tried asked for a longer wait (R46, its pushback outlasting an attempt to another endpoint since),
-     * what is left of that wait, so that the client is told it.
-     */
-    private @Nullable Duration passedOn(RetryRefusal refusal, @Nullable Duration retryAfter, long now) {
-        if (refusal != RetryRefusal.RETRY_AFTER_TOO_LONG || !pushedBack) {
-            return retryAfter;
-        }
-        Duration pushback = Duration.ofNanos(Math.max(0, pushedBackUntil - now));
-        return retryAfter == null || pushback.compareTo(retryAfter) > 0 ? pushback : retryAfter;
     }
 
     /**

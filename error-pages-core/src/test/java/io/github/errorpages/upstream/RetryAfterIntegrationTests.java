@@ -142,27 +142,6 @@ class RetryAfterIntegrationTests {
         assertThat(Duration.ofNanos(times.get(1) - times.get(0))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     }
 
-    /**
-     * R46: the retry went past an endpoint's long {@code Retry-After} to another, which failed without one; the call
-     * then ends for that wait, and passes it on, not the page's default.
-     */
-    @Test
-    void aLongRetryAfterThatEndsTheCallAfterAnotherEndpointFailedIsPassedOn() {
-        FaultyUpstream maintenance = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "120"));
-        FaultyUpstream failing = upstreams.start(Behaviour.respond(503, "down"));
-        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(maintenance.uri(),
-                failing.uri()).maxAttempts(3).maxHonouredRetryAfter(Duration.ofSeconds(10)).build())
-                .listener(events).build());
-
-        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
-                () -> client.send(get("/orders"), BodyHandlers.ofString()));
-
-        assertThat(thrown.failure().attempts()).isEqualTo(2);
-        assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.RETRY_AFTER_TOO_LONG);
-        assertThat(thrown.failure().upstreamRetryAfter()).isGreaterThan(Duration.ofSeconds(100))
-                .isLessThanOrEqualTo(Duration.ofSeconds(120));
-    }
-
     @Test
     void hugeRetryAfterIsPassedOnClamped() { // R10
         FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy", "Retry-After", "99999"));
