@@ -40,8 +40,6 @@ final class GuardedCall<T> {
 
     /** The {@code Proxy-Status} error type of a gateway that found the request had passed it before. */
     private static final String LOOP = FailureCause.PROXY_LOOP_DETECTED.token();
-    /** The longest {@code Retry-After} a call keeps as an endpoint's pushback: longer than any call. */
-    private static final long MAX_PUSHBACK_SECONDS = 86_400;
 
     private final UpstreamGuard guard;
     private final UpstreamConfig config;
@@ -60,18 +58,6 @@ final class GuardedCall<T> {
     private @Nullable Duration lastInnerRemainingOpen;
     private @Nullable Throwable lastError;
     private boolean retryPending;
-    /** Whether an endpoint the call tried sent a {@code Retry-After}. */
-    private boolean pushedBack;
-    /**
-     * Until when, in {@link System#nanoTime()}, the endpoints the call tried asked it to wait by their
-     * {@code Retry-After} (the latest such time), once {@link #pushedBack}.
-     */
-    private long pushedBackUntil;
-    /**
-     * Whether the next retry goes past that {@code Retry-After}, to an endpoint the call has not tried
-     * ({@link #afterFailure}): it takes none the call tried, which might be the one that asked, sooner than it asked.
-     */
-    private boolean untriedOnly;
     /** The retry budget's period the call was counted in, to take it back from a rejected call. */
     private long budgetEpoch;
 
@@ -123,13 +109,9 @@ final class GuardedCall<T> {
             // now could only time out, and would count against the upstream as a second failure (R45).
             throw exception(refuseStart(lastCause, RetryRefusal.DEADLINE));
         }
-        int index = guard.acquireEndpoint(tried, attempts, untriedOnly);
+        int index = guard.acquireEndpoint(tried, attempts);
         if (index < 0) {
             boolean stackTrace = guard.endpoint(0).breaker().getCircuitBreakerConfig().isWritableStackTraceEnabled();
-            if (untriedOnly && pushedBackUntil - System.nanoTime() > config.maxHonouredRetryAfter().toNanos()) {
-                // The endpoint the retry was to go to stopped admitting meanwhile: as without it (R46).
-                throw refusal(refuseStart(lastCause, RetryRefusal.RETRY_AFTER_TOO_LONG), stackTrace);
-            }
             throw refusal(refusedByBreakers(), stackTrace);
         }
         // The rest apart: an open breaker's refusal runs only the lines above, and a method this short can be inlined
@@ -540,24 +522,12 @@ final class GuardedCall<T> {
         Duration delay = null;
         RetryRefusal refusal = staticRefusal(cause, status, gaveUp);
         if (refusal == null) {
-            Duration backoff = guard.backoff.delay(attempts);
-            if (retryAfter != null) {
-                // Capped, as no call lasts a day: an HTTP-date of the year 9999 holds more nanoseconds than a long.
-                long until = now + Math.min(retryAfter.toSeconds(), MAX_PUSHBACK_SECONDS) * 1_000_000_000L;
-                pushedBackUntil = !pushedBack || until - pushedBackUntil > 0 ? until : pushedBackUntil;
-                pushedBack = true;
-            }
-            Duration pushback = pushedBack ? Duration.ofNanos(Math.max(0, pushedBackUntil - now)) : null;
-            // A Retry-After is the pushback of the endpoint that sent it (R46): a retry that can go to one the call
-            // has not tried need neither wait for it nor give up on it (a node in maintenance among healthy ones).
-            untriedOnly = pushback != null && pushback.compareTo(backoff) > 0
-                    && guard.anyUntriedMayAdmitWithin(tried, attempts, backoff);
-            if (!untriedOnly && pushback != null && pushback.compareTo(config.maxHonouredRetryAfter()) > 0) {
+            if (retryAfter != null && retryAfter.compareTo(config.maxHonouredRetryAfter()) > 0) {
                 refusal = RetryRefusal.RETRY_AFTER_TOO_LONG;
             } else {
-                delay = backoff;
-                if (!untriedOnly && pushback != null && pushback.compareTo(delay) > 0) {
-                    delay = pushback; // the upstream's Retry-After is a floor (R46)
+                delay = guard.backoff.delay(attempts);
+                if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+                    delay = retryAfter; // the upstream's Retry-After is a floor (R46)
                 }
                 if (now + delay.toNanos() + config.minAttemptTimeout().toNanos() - deadline > 0) {
                     refusal = RetryRefusal.DEADLINE;

@@ -536,9 +536,7 @@ public final class UpstreamConfig {
         /**
          * Sets the longest upstream {@code Retry-After} a retry waits for (key
          * {@code retry.max-honoured-retry-after}, R46). A longer one means no retry: the call fails at once
-         * and the failure carries the upstream's value, so the client is told. Default 2 s. A {@code Retry-After}
-         * holds for the endpoint that sent it: a retry that can go to an endpoint the call has not tried goes there
-         * after its usual backoff, and the call does not try the endpoint that sent it again sooner than it asked.
+         * and the failure carries the upstream's value, so the client is told. Default 2 s.
          *
          * @param max zero (never wait for one) up to one minute
          * @return this builder

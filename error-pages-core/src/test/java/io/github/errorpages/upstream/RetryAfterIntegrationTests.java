@@ -89,59 +89,6 @@ class RetryAfterIntegrationTests {
         assertThat(decision.retryAfterHeader()).isEqualTo("120");
     }
 
-    /**
-     * R46 is one endpoint's pushback: among several, a retry goes to one the call has not tried, neither giving up on
-     * the call nor waiting (a node in maintenance among healthy ones). Half the calls started at the node and failed
-     * at once with its 120 s.
-     */
-    @Test
-    void aLongRetryAfterOfOneEndpointSendsTheRetryToAnotherAtOnce() throws Exception {
-        FaultyUpstream maintenance = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "120"));
-        FaultyUpstream healthy = upstreams.start(Behaviour.ok());
-        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(maintenance.uri(),
-                healthy.uri()).maxAttempts(2).build()).listener(events).build());
-
-        for (int i = 0; i < 4; i++) {
-            assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-        }
-
-        assertThat(maintenance.requestCount()).as("round-robin: two calls started there").isEqualTo(2);
-        assertThat(healthy.requestCount()).isEqualTo(4);
-        assertThat(events.refusals()).isEmpty();
-        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(2)
-                .allSatisfy(retry -> assertThat(retry.delay()).as("the backoff, not the Retry-After")
-                        .isLessThan(Duration.ofSeconds(1)));
-    }
-
-    /**
-     * R46: the endpoint that sent a {@code Retry-After} is not tried again sooner, though the call's retry went to
-     * another endpoint first: the third attempt, which only it can take, waits for it.
-     */
-    @Test
-    void theEndpointThatSentARetryAfterIsNotTriedAgainSooner() throws Exception {
-        FaultyUpstream pushesBack = upstreams.start(Behaviour.sequence(
-                Behaviour.respond(503, "busy", "Retry-After", "1"), Behaviour.ok()));
-        FaultyUpstream failing = upstreams.start(Behaviour.respond(503, "down"));
-        UpstreamConfig config = fast(pushesBack.uri(), failing.uri()).maxAttempts(3).deadline(Duration.ofSeconds(4))
-                .attemptTimeout(Duration.ofSeconds(2)).minAttemptTimeout(Duration.ofMillis(300)).build();
-        UpstreamGuard guard = UpstreamGuard.builder(config).listener(events).build();
-        List<String> order = new CopyOnWriteArrayList<>();
-
-        // The first attempt must go to the endpoint that pushes back: round-robin starts at the first endpoint.
-        HttpResponse<String> response = guard.call(UpstreamRequest.of("GET"), JdkResponseAdapter.instance(),
-                attempt -> {
-                    order.add(attempt.endpoint().equals(pushesBack.uri()) ? "pushes-back" : "failing");
-                    HttpRequest request = HttpRequest.newBuilder(attempt.resolve(URI.create("/orders")))
-                            .timeout(attempt.timeout()).build();
-                    return HTTP.send(request, BodyHandlers.ofString());
-                });
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(order).containsExactly("pushes-back", "failing", "pushes-back");
-        List<Long> times = pushesBack.requestTimesNanos();
-        assertThat(Duration.ofNanos(times.get(1) - times.get(0))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
-    }
-
     @Test
     void hugeRetryAfterIsPassedOnClamped() { // R10
         FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy", "Retry-After", "99999"));
