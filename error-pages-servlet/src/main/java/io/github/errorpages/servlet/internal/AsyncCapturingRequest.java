@@ -92,7 +92,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
      *     {@code null} to let the container's {@code dispatch()} decide
      */
     private @Nullable String originalPathIfElsewhere() {
-        ServletRequest original = ContainerRequests.of(getRequest());
+        ServletRequest original = Containers.of(getRequest());
         if (!(original instanceof HttpServletRequest originalRequest)
                 || !original.getClass().getName().startsWith(TOMCAT_PACKAGE)) {
             return null;

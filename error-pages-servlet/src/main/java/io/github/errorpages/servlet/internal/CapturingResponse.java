@@ -651,7 +651,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      */
     boolean fitsInBuffer(long held, long more) {
         long size = held + more;
-        return ContainerResponses.onTomcat(getResponse()) ? size <= getBufferSize() : size < getBufferSize();
+        return Containers.onTomcat(getResponse()) ? size <= getBufferSize() : size < getBufferSize();
     }
 
     /**
@@ -662,7 +662,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
      *     as it comes.
      */
     boolean buffersText() {
-        return ContainerResponses.onTomcat(getResponse());
+        return Containers.onTomcat(getResponse());
     }
 
     /**

@@ -39,12 +39,6 @@ public final class ClientAborts {
      * their stack ({@link #isThrownByJettysClient}).
      */
     private static final Set<String> JETTY_TYPES = Set.of("EofException", "BadMessageException");
-    /**
-     * Jetty 12.1's type of the exceptions that carry the status to answer with, {@code BadMessageException} among
-     * them: its server's {@code HttpException.RuntimeException} with 400 for a form cut short is no
-     * {@code BadMessageException}, and its simple name is {@code RuntimeException}.
-     */
-    private static final String JETTY_HTTP_EXCEPTION = "org.eclipse.jetty.http.HttpException";
     private static final String JETTY_CLIENT = "org.eclipse.jetty.client.";
     private static final int MAX_CHAIN = 32;
     /**
@@ -140,7 +134,7 @@ public final class ClientAborts {
                 return true;
             }
             if (isMarked(current) || isNamed(current, CLIENT_ABORT_TYPES)
-                    || ((isNamed(current, JETTY_TYPES) || isJettyClientError(current)) && !underAFuture
+                    || ((isNamed(current, JETTY_TYPES) || ClientBodyStatus.jettyCode(current) != 0) && !underAFuture
                             && !isThrownByJettysClient(current))) {
                 return true;
             }
@@ -160,28 +154,6 @@ public final class ClientAborts {
         for (Class<?> type = failure.getClass(); type != null; type = type.getSuperclass()) {
             if (simpleNames.contains(type.getSimpleName())) {
                 return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Whether it is one of Jetty's {@code HttpException}s with a 4xx status: a request Jetty could not read, the
-     * client's fault as the status says, which Jetty answers with that status when it is thrown on. Read through
-     * reflection, for this module cannot reference Jetty's server classes, which may come from another class loader
-     * than the application's Jetty client.
-     */
-    private static boolean isJettyClientError(Throwable failure) {
-        for (Class<?> type = failure.getClass(); type != null; type = type.getSuperclass()) {
-            for (Class<?> implemented : type.getInterfaces()) {
-                if (implemented.getName().equals(JETTY_HTTP_EXCEPTION)) {
-                    try {
-                        return implemented.getMethod("getCode").invoke(failure) instanceof Integer code
-                                && code >= 400 && code < 500;
-                    } catch (ReflectiveOperationException | RuntimeException unreadable) {
-                        return false; // not the type this was written for: not taken for the client's
-                    }
-                }
             }
         }
         return false;

@@ -98,9 +98,12 @@ public final class ClientBodyStatus {
 
     /**
      * The 4xx code of Jetty's {@code HttpException} (an interface of {@code jetty-http}, which another container
-     * does not have: found by name), which Jetty's server throws for a body it refuses; 0 for anything else.
+     * does not have: found by name), which Jetty's server throws for a body it refuses (12.1's
+     * {@code HttpException.RuntimeException} with 400 for a form cut short, {@code BadMessageException} among them);
+     * 0 for anything else. Read through reflection: this module cannot reference Jetty's server classes, which may
+     * come from another class loader than the application's Jetty client.
      */
-    private static int jettyCode(Throwable t) {
+    static int jettyCode(Throwable t) {
         for (Class<?> type = t.getClass(); type != null; type = type.getSuperclass()) {
             for (Class<?> implemented : type.getInterfaces()) {
                 if (implemented.getName().equals(JETTY_HTTP_EXCEPTION)) {

@@ -41,7 +41,7 @@ final class JettyConnectionSchemes {
         if ("https".equalsIgnoreCase(scheme) && request.getAttribute(TLS_CIPHER_SUITE) != null) {
             return null; // a TLS connection's own scheme: asked of every HTTPS request, without reflection
         }
-        ServletRequest inner = ContainerRequests.of(request);
+        ServletRequest inner = Containers.of(request);
         Class<?> type = inner.getClass();
         Lookup found = lookup;
         if (found == null || found.requestType != type) {

@@ -737,7 +737,7 @@ public final class JettyForwarder {
          * @return whether to answer a failure without a dispatch
          */
         public boolean answersFailureWithoutDispatch() {
-            return writesWithoutBlocking && ContainerRequests.onUndertow(request);
+            return writesWithoutBlocking && Containers.onUndertow(request);
         }
     }
 

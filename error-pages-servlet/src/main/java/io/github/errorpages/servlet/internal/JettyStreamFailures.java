@@ -37,7 +37,7 @@ public final class JettyStreamFailures {
      * @return whether it was added: {@code false} on any other container, or a Jetty without the methods
      */
     public static boolean listen(ServletRequest request, Consumer<Throwable> listener) {
-        ServletRequest inner = ContainerRequests.of(request);
+        ServletRequest inner = Containers.of(request);
         Class<?> type = inner.getClass();
         Hook found = hook;
         if (found == null || found.requestType != type) {

@@ -72,7 +72,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     NonBlockingRequestBody(ServletRequest request, long length) {
         this.request = request;
         this.length = length;
-        this.onUndertow = ContainerRequests.onUndertow(request);
+        this.onUndertow = Containers.onUndertow(request);
     }
 
     @Override

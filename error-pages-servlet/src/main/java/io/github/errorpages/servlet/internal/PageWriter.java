@@ -231,7 +231,7 @@ final class PageWriter {
      * @return whether the response is Undertow's
      */
     private static boolean forgetUndertowsCookies(HttpServletResponse response) {
-        ServletResponse inner = ContainerResponses.of(response);
+        ServletResponse inner = Containers.of(response);
         if (!inner.getClass().getName().startsWith("io.undertow.")) {
             return false;
         }

@@ -56,7 +56,7 @@ final class ParsedForms {
 
     /** Whether the container received a form POST, whose body it parses for parameters (it parses no other). */
     private static boolean cameAsFormPost(HttpServletRequest request) {
-        return ContainerRequests.of(request) instanceof HttpServletRequest container && "POST".equals(container.getMethod())
+        return Containers.of(request) instanceof HttpServletRequest container && "POST".equals(container.getMethod())
                 && isForm(request.getContentType());
     }
 

@@ -108,7 +108,7 @@ public final class ResponseAbortedException extends IOException {
      */
     public IOException forContainer(HttpServletRequest request, HttpServletResponse response) {
         resetIfTheCloseEndsTheBody(request, response);
-        ServletRequest inner = ContainerRequests.of(request);
+        ServletRequest inner = Containers.of(request);
         Class<?> containers = inner.getClass();
         String container = containers.getName();
         try {
@@ -150,7 +150,7 @@ public final class ResponseAbortedException extends IOException {
     public static void resetIfTheCloseEndsTheBody(ServletRequest request, ServletResponse response) {
         if (request instanceof HttpServletRequest http && response instanceof HttpServletResponse httpResponse
                 && closeDelimited(http, httpResponse)) {
-            ServletRequest inner = ContainerRequests.of(request);
+            ServletRequest inner = Containers.of(request);
             resetOnClose(inner, inner.getClass().getName());
         }
     }
@@ -268,7 +268,7 @@ public final class ResponseAbortedException extends IOException {
      * {@code -1} as a status, refused once committed.
      */
     private void abortOnJetty(ServletResponse response) {
-        if (!(ContainerResponses.of(response) instanceof HttpServletResponse jetty) || !onJetty(jetty)) {
+        if (!(Containers.of(response) instanceof HttpServletResponse jetty) || !onJetty(jetty)) {
             return;
         }
         try {
@@ -284,7 +284,7 @@ public final class ResponseAbortedException extends IOException {
      * @return whether it is Undertow's and its connection was closed
      */
     private static boolean closedOnUndertow(ServletRequest request) {
-        ServletRequest inner = ContainerRequests.of(request);
+        ServletRequest inner = Containers.of(request);
         if (!inner.getClass().getName().startsWith(UNDERTOW_PACKAGE)) {
             return false;
         }
@@ -353,7 +353,7 @@ public final class ResponseAbortedException extends IOException {
      * @param response the response to be aborted, wrapped or not
      */
     public static void endWholeUnsentOnTomcat(HttpServletResponse response) {
-        ServletResponse facade = ContainerResponses.of(response);
+        ServletResponse facade = Containers.of(response);
         if (!facade.getClass().getName().startsWith(TOMCAT_PACKAGE) || !facade.isCommitted()) {
             return;
         }
@@ -376,7 +376,7 @@ public final class ResponseAbortedException extends IOException {
      * @return whether it is Jetty's ({@link #abortAround})
      */
     public static boolean onJetty(ServletResponse response) {
-        return ContainerResponses.of(response).getClass().getName().startsWith(JETTY_PACKAGE);
+        return Containers.of(response).getClass().getName().startsWith(JETTY_PACKAGE);
     }
 
     /**
@@ -385,7 +385,7 @@ public final class ResponseAbortedException extends IOException {
      *     connection itself, telling only that listener's {@code onError}
      */
     public static boolean onUndertow(ServletResponse response) {
-        return ContainerResponses.of(response).getClass().getName().startsWith(UNDERTOW_PACKAGE);
+        return Containers.of(response).getClass().getName().startsWith(UNDERTOW_PACKAGE);
     }
 
     /**
