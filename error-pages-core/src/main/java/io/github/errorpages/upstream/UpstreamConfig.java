@@ -84,6 +84,14 @@ public final class UpstreamConfig {
     public static final long DEFAULT_MAX_REPLAY_BODY = 64 * 1024;
 
     /**
+     * The shortest {@code deadline}, {@code attempt-timeout} and {@code min-attempt-timeout}: a nanosecond was taken,
+     * and failed every call as the upstream's 504.
+     */
+    private static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
+    /** The longest {@code deadline}, {@code attempt-timeout} and {@code min-attempt-timeout}. */
+    private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+
+    /**
      * Causes a retry can never help with: the guard's own refusals and configuration errors. They cannot
      * be put into {@code retry.causes}.
      */
@@ -455,12 +463,12 @@ public final class UpstreamConfig {
          * Sets the time all attempts of one call may take together, backoff included (key
          * {@code deadline}, R45). Default 30 s.
          *
-         * @param deadline positive, at most one hour
+         * @param deadline at least a millisecond, at most one hour
          * @return this builder
-         * @throws IllegalArgumentException if {@code deadline} is not positive or longer than an hour
+         * @throws IllegalArgumentException if {@code deadline} is shorter than a millisecond or longer than an hour
          */
         public Builder deadline(Duration deadline) {
-            this.deadline = positive("deadline", deadline, Duration.ofHours(1));
+            this.deadline = timeout("deadline", deadline);
             this.deadlineSet = true;
             return this;
         }
@@ -471,12 +479,13 @@ public final class UpstreamConfig {
          * body streamed to the caller is not bounded once handed over. The last attempt gets less when the
          * deadline is nearer. Default 10 s.
          *
-         * @param attemptTimeout positive, at most the deadline (checked by {@link #build()})
+         * @param attemptTimeout at least a millisecond, at most the deadline (checked by {@link #build()})
          * @return this builder
-         * @throws IllegalArgumentException if {@code attemptTimeout} is not positive or longer than an hour
+         * @throws IllegalArgumentException if {@code attemptTimeout} is shorter than a millisecond or longer than an
+         *     hour
          */
         public Builder attemptTimeout(Duration attemptTimeout) {
-            this.attemptTimeout = positive("attempt-timeout", attemptTimeout, Duration.ofHours(1));
+            this.attemptTimeout = timeout("attempt-timeout", attemptTimeout);
             this.attemptTimeoutSet = true;
             return this;
         }
@@ -486,12 +495,13 @@ public final class UpstreamConfig {
          * at all (key {@code min-attempt-timeout}, R45). Default: the attempt timeout, so that a retry always
          * gets a full attempt.
          *
-         * @param minAttemptTimeout positive, at most the attempt timeout (checked by {@link #build()})
+         * @param minAttemptTimeout at least a millisecond, at most the attempt timeout (checked by {@link #build()})
          * @return this builder
-         * @throws IllegalArgumentException if {@code minAttemptTimeout} is not positive or longer than an hour
+         * @throws IllegalArgumentException if {@code minAttemptTimeout} is shorter than a millisecond or longer than
+         *     an hour
          */
         public Builder minAttemptTimeout(Duration minAttemptTimeout) {
-            this.minAttemptTimeout = positive("min-attempt-timeout", minAttemptTimeout, Duration.ofHours(1));
+            this.minAttemptTimeout = timeout("min-attempt-timeout", minAttemptTimeout);
             return this;
         }
 
@@ -787,6 +797,19 @@ public final class UpstreamConfig {
 
         private String key(String suffix) {
             return "upstreams." + name + "." + suffix;
+        }
+
+        /**
+         * A deadline or timeout: at least a millisecond, at most an hour. Shorter, every call failed: a deadline gone
+         * by before the first attempt began, a 504 that the upstream's breaker counted, until it opened. The clients
+         * count whole milliseconds too (the servlet's connect timeout has the same floor).
+         */
+        private Duration timeout(String suffix, Duration value) {
+            Objects.requireNonNull(value, suffix);
+            if (value.compareTo(MIN_TIMEOUT) < 0 || value.compareTo(MAX_TIMEOUT) > 0) {
+                throw invalid(key(suffix), value, "must be at least 1ms and at most " + MAX_TIMEOUT);
+            }
+            return value;
         }
 
         private Duration positive(String suffix, Duration value, Duration max) {

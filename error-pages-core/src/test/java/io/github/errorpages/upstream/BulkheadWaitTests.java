@@ -52,15 +52,16 @@ class BulkheadWaitTests {
     }
 
     /**
-     * A deadline already short before the bulkhead was asked (here 1 ns, gone by then on any machine; in practice
-     * a few milliseconds on a cold path), with a bulkhead that never queues (the default), is no queue's doing: the
-     * first attempt is made, the call's only chance. It was refused as connection_limit_reached, a 503 blaming a
-     * bulkhead that made nobody wait.
+     * A deadline already short before the bulkhead was asked (here the shortest, 1 ms, gone by when the permit is
+     * given; in practice a few milliseconds on a cold path), with a bulkhead that never queues (the default), is no
+     * queue's doing: the first attempt is made, the call's only chance. It was refused as connection_limit_reached, a
+     * 503 blaming a bulkhead that made nobody wait.
      */
     @Test
     void aFirstAttemptShortOfTimeWithoutWaitingIsMadeNotBlamedOnTheBulkhead() throws Exception {
-        UpstreamGuard guard = UpstreamGuard.of(Guards.fast(FIRST).deadline(Duration.ofNanos(1))
-                .attemptTimeout(Duration.ofNanos(1)).minAttemptTimeout(Duration.ofNanos(1)).build());
+        UpstreamGuard guard = UpstreamGuard.of(Guards.fast(FIRST).deadline(Duration.ofMillis(1))
+                .attemptTimeout(Duration.ofMillis(1)).minAttemptTimeout(Duration.ofMillis(1)).build());
+        deadlinePassesAtThePermit(guard);
 
         String answer = guard.call(UpstreamRequest.of("GET"), attempt -> "answered");
 
@@ -75,7 +76,8 @@ class BulkheadWaitTests {
      */
     @Test
     void aFirstAttemptShortOfTimeBehindAQueueingBulkheadIsRefusedNotMade() {
-        UpstreamGuard guard = queueing(Duration.ofNanos(1));
+        UpstreamGuard guard = queueing(Duration.ofMillis(1));
+        deadlinePassesAtThePermit(guard);
         AtomicBoolean called = new AtomicBoolean();
 
         UpstreamFailureException refused = catchThrowableOfType(UpstreamFailureException.class,
@@ -99,9 +101,10 @@ class BulkheadWaitTests {
                 .maxWaitDuration(Duration.ofSeconds(10)).build());
         CircuitBreakerRegistry oneTrial = CircuitBreakerRegistry.of(CircuitBreakerConfig.from(
                 UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG).permittedNumberOfCallsInHalfOpenState(1).build());
-        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).deadline(Duration.ofNanos(1))
-                .attemptTimeout(Duration.ofNanos(1)).build())
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).deadline(Duration.ofMillis(1))
+                .attemptTimeout(Duration.ofMillis(1)).build())
                 .bulkheadRegistry(oneQueued).circuitBreakerRegistry(oneTrial).listener(events).build();
+        deadlinePassesAtThePermit(guard);
         CircuitBreaker breaker = guard.circuitBreakers().get(0);
         breaker.transitionToOpenState();
         breaker.transitionToHalfOpenState();
@@ -402,6 +405,19 @@ class BulkheadWaitTests {
         assertThat(guard.metrics().lostRetries()).isEqualTo(1);
         assertThat(held.get().get(10, TimeUnit.SECONDS)).isEqualTo("held");
         assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+    }
+
+    /**
+     * Makes the call's deadline go by before the guard looks at what is left of it, as a deadline of 1 ns did (no
+     * longer taken): the bulkhead tells of a permit it gives on the caller's thread, once the call has begun, and
+     * the caller is kept there until the deadline has passed.
+     */
+    private static void deadlinePassesAtThePermit(UpstreamGuard guard) {
+        long deadlineNanos = guard.config().deadline().toNanos();
+        guard.bulkhead().getEventPublisher().onCallPermitted(permitted -> {
+            long permittedAt = System.nanoTime();
+            Await.until(() -> System.nanoTime() - permittedAt > deadlineNanos, "the call's deadline passed");
+        });
     }
 
     /** Like {@link #holdThePermit}, for a permit another call holds now: the call waits for it. */

@@ -164,7 +164,36 @@ class UpstreamConfigTests {
                 .withMessageContaining("upstreams.billing.min-attempt-timeout must not exceed")
                 .withMessageEndingWith("but was PT1.5S");
         assertThatIllegalArgumentException().isThrownBy(() -> billing.deadline(Duration.ZERO))
-                .withMessageContaining("upstreams.billing.deadline must be positive").withMessageEndingWith("PT0S");
+                .withMessageContaining("upstreams.billing.deadline must be at least 1ms").withMessageEndingWith("PT0S");
+    }
+
+    /**
+     * A deadline or timeout under a millisecond is refused, naming the key and the value: a nanosecond was taken, and
+     * every call then failed as the upstream's 504 (its deadline gone by before the first attempt began), which the
+     * upstream's breaker counted until it opened; the clients count whole milliseconds besides. A millisecond is
+     * taken (R45: a deadline, however short, is the operator's to set).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"deadline", "attempt-timeout", "min-attempt-timeout"})
+    void refusesATimeoutUnderAMillisecondNamingKeyAndValue(String key) {
+        for (Duration tooShort : List.of(Duration.ofNanos(1), Duration.ofNanos(999_999))) {
+            assertThatIllegalArgumentException().isThrownBy(() -> timeout(billing, key, tooShort))
+                    .withMessage("Invalid error-pages configuration: upstreams.billing." + key
+                            + " must be at least 1ms and at most PT1H, but was " + tooShort);
+        }
+        UpstreamConfig config = timeout(UpstreamConfig.builder("billing").endpoints(URI.create("http://10.0.0.7:8080"))
+                .deadline(Duration.ofMillis(1)).attemptTimeout(Duration.ofMillis(1)), key, Duration.ofMillis(1))
+                .build();
+        assertThat(List.of(config.deadline(), config.attemptTimeout(), config.minAttemptTimeout()))
+                .containsOnly(Duration.ofMillis(1));
+    }
+
+    private static UpstreamConfig.Builder timeout(UpstreamConfig.Builder builder, String key, Duration value) {
+        return switch (key) {
+            case "deadline" -> builder.deadline(value);
+            case "attempt-timeout" -> builder.attemptTimeout(value);
+            default -> builder.minAttemptTimeout(value);
+        };
     }
 
     /**
@@ -256,11 +285,11 @@ class UpstreamConfigTests {
         return Stream.of(
                 outOfRange(b -> b.endpoints(List.of()), "endpoints must name at least one base URL, but was []"),
                 outOfRange(b -> b.deadline(Duration.ofSeconds(-1)),
-                        "deadline must be positive and at most PT1H, but was PT-1S"),
+                        "deadline must be at least 1ms and at most PT1H, but was PT-1S"),
                 outOfRange(b -> b.deadline(Duration.ofHours(1).plusNanos(1)),
-                        "deadline must be positive and at most PT1H, but was PT1H0.000000001S"),
+                        "deadline must be at least 1ms and at most PT1H, but was PT1H0.000000001S"),
                 outOfRange(b -> b.attemptTimeout(Duration.ofMinutes(61)),
-                        "attempt-timeout must be positive and at most PT1H, but was PT1H1M"),
+                        "attempt-timeout must be at least 1ms and at most PT1H, but was PT1H1M"),
                 outOfRange(b -> b.backoff(Duration.ofNanos(999_999), 2.0, second, 0.2),
                         "retry.backoff.initial must be at least 1ms, but was PT0.000999999S"),
                 outOfRange(b -> b.backoff(Duration.ofMillis(1), 10.5, second, 0.2),

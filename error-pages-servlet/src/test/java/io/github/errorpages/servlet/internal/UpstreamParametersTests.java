@@ -20,12 +20,25 @@ class UpstreamParametersTests {
     void upstreamRefusalsNameTheValueAsWritten() {
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
                 Map.of("endpoints", "http://127.0.0.1:1", "deadline", "2h")))
-                .withMessage("Invalid error-pages configuration: upstreams.orders.deadline must be positive and at "
-                        + "most PT1H, but was 2h");
+                .withMessage("Invalid error-pages configuration: upstreams.orders.deadline must be at least 1ms and "
+                        + "at most PT1H, but was 2h");
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
                 Map.of("endpoints", "http://127.0.0.1:1", "retry.statuses", "404, 502")))
                 .withMessageStartingWith("Invalid error-pages configuration: upstreams.orders.retry.statuses ")
                 .withMessageEndingWith(", but was 404, 502");
+    }
+
+    /**
+     * A deadline or timeout under a millisecond is refused at startup, naming the full key and the value as written:
+     * {@code PT0.000000001S} was taken, and every call failed as the upstream's 504 until its breaker opened (R45).
+     */
+    @ParameterizedTest
+    @CsvSource({"deadline, PT0.000000001S", "attempt-timeout, PT0.0005S", "min-attempt-timeout, 0ms"})
+    void timeoutsUnderAMillisecondAreRefusedNamingTheKey(String key, String value) {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://127.0.0.1:1", key, value)))
+                .withMessage("Invalid error-pages configuration: upstreams.orders." + key + " must be at least 1ms "
+                        + "and at most PT1H, but was " + value);
     }
 
     /**
