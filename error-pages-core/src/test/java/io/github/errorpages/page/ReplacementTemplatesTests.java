@@ -602,8 +602,9 @@ class ReplacementTemplatesTests {
         assertThat(log).contains("failed to render");
     }
 
+    /** Sections {@code depth} deep, on a key as short as any (16 bytes a level): 50,000 stay under 1 MiB. */
     private static String nestedSections(int depth) {
-        return "{{#status}}".repeat(depth) + "<h1>{{heading}}</h1>" + "{{/status}}".repeat(depth);
+        return "{{#dir}}".repeat(depth) + "<h1>{{heading}}</h1>" + "{{/dir}}".repeat(depth);
     }
 
     /** Runs the task on a new thread with that stack size, and waits for it; its failure is rethrown. */
@@ -760,6 +761,51 @@ class ReplacementTemplatesTests {
                         .templateClasspathFolder("acme/templates").strictTemplatesEnabled(true))))
                 .withMessageContaining("template 502.txt.mustache in classpath:acme/templates/")
                 .withMessageContaining("is not valid UTF-8");
+    }
+
+    /**
+     * A template of more than 1 MiB is a broken template, from either kind of folder: logged once, naming it, its
+     * size and the limit, and replaced by the built-in page, or with templates.strict a failed start-up that says the
+     * same. It was taken whatever its size: a 16 MB one took 16 s of a strict start, and every page it rendered was
+     * as big. One of exactly 1 MiB is taken: a self-contained page (R42) inlines its images, and may be large.
+     */
+    @Test
+    void aTemplateOfMoreThanOneMebibyteIsABrokenTemplate() throws IOException {
+        int limit = 1024 * 1024;
+        write("502.html.mustache", padded("<h1>{{heading}}, ours</h1>", limit + 1));
+        write("503.txt.mustache", padded("ours {{status}}", limit));
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("502.html.mustache in ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("502.html.mustache is " + (limit + 1) + " bytes, more than the " + limit
+                + " (1 MiB) a template may have").contains("using the built-in template instead");
+        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo(BUILT_IN_502_HEADING);
+        assertThat(render(built[0], 503, "text/plain").bodyText()).isEqualTo("ours 503");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 502.html.mustache in " + folder.toAbsolutePath())
+                .withMessageContaining("templates.strict is on")
+                .withMessageContaining("is " + (limit + 1) + " bytes, more than the " + limit + " (1 MiB)");
+
+        Path templates = Files.createDirectories(folder.resolve("acme/templates"));
+        Files.writeString(templates.resolve("504.txt.mustache"), padded("{{status}}", 3 * limit));
+        assertThatIllegalStateException()
+                .isThrownBy(() -> withClasspath(folder, () -> pages(PageConfig.builder()
+                        .templateClasspathFolder("acme/templates").strictTemplatesEnabled(true))))
+                .withMessageContaining("template 504.txt.mustache in classpath:acme/templates/")
+                .withMessageContaining("is " + 3 * limit + " bytes, more than the " + limit + " (1 MiB)");
+    }
+
+    /** A template whose text is followed by comment lines, to {@code bytes} of UTF-8 in all. */
+    private static String padded(String template, int bytes) {
+        StringBuilder text = new StringBuilder(bytes).append(template).append("{{!");
+        while (text.length() < bytes - 2) {
+            text.append(text.length() % 80 == 0 ? '\n' : 'x');
+        }
+        return text.append("}}").toString();
     }
 
     @Test

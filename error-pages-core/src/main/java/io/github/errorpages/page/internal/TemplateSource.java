@@ -3,6 +3,7 @@ package io.github.errorpages.page.internal;
 import io.github.errorpages.internal.ConfigurationErrors;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -23,11 +24,22 @@ import org.jspecify.annotations.Nullable;
  * are made LF: CRLF and a lone CR become LF, as a browser does before it hashes an inline {@code <style>} or
  * {@code <script>} (the hashes of the {@code Content-Security-Policy} must match what the browser computes),
  * and a leading byte order mark is dropped (it would otherwise be sent as the first bytes of the body, which
- * RFC 8259 §8.1 forbids for JSON).
+ * RFC 8259 §8.1 forbids for JSON). A file of more than {@value #MAX_BYTES} bytes cannot be read either (a broken
+ * template): only its size is counted, nothing of it kept.
  *
  * <p>Instances are immutable and thread-safe.
  */
 public abstract sealed class TemplateSource {
+
+    /**
+     * The most bytes a template file may have: 1 MiB of UTF-8. A self-contained branded page needs tens of kilobytes
+     * (the built-in layout and page have 11 KiB, and {@code branding.logo} adds at most 16 KiB); one that inlines
+     * its own logo or illustration as a {@code data:} URI (the only images its {@code Content-Security-Policy}
+     * allows), a few hundred kilobytes of base64 at worst, still fits. No page that a client downloads whole with
+     * every error needs more. Without a limit a 16 MB template took 16 s of the start with {@code templates.strict},
+     * and every error page it rendered was that big.
+     */
+    public static final int MAX_BYTES = 1024 * 1024;
 
     private TemplateSource() {
     }
@@ -53,7 +65,8 @@ public abstract sealed class TemplateSource {
      * @param name a template file name relative to the folder, e.g. {@code 502.html.mustache}
      * @return the template text with LF line endings and without a byte order mark, or {@code null} when the
      *     folder has no such file
-     * @throws UncheckedIOException if the file exists but cannot be read, or is not valid UTF-8
+     * @throws UncheckedIOException if the file exists but cannot be read, is larger than {@value #MAX_BYTES}
+     *     bytes, or is not valid UTF-8
      */
     public @Nullable String read(String name) {
         if (!isSafeName(name)) {
@@ -65,6 +78,9 @@ public abstract sealed class TemplateSource {
                     : normalised(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString());
         } catch (CharacterCodingException e) {
             throw new UncheckedIOException("template " + describe() + name + " is not valid UTF-8", e);
+        } catch (TooLarge e) {
+            throw new UncheckedIOException("template " + describe() + name + " is " + e.size + " bytes, more than the "
+                    + MAX_BYTES + " (1 MiB) a template may have", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read template " + describe() + name, e);
         }
@@ -78,11 +94,24 @@ public abstract sealed class TemplateSource {
         return isSafeName(name) && has(name);
     }
 
-    /** The bytes of a file with a safe name, or {@code null} when there is none. */
+    /**
+     * The bytes of a file with a safe name, or {@code null} when there is none.
+     *
+     * @throws TooLarge if it has more than {@link #MAX_BYTES}
+     */
     abstract byte @Nullable [] bytes(String name) throws IOException;
 
     /** Whether there is a file with that safe name. */
     abstract boolean has(String name);
+
+    /** Reads a template file whole, unless it has more than {@link #MAX_BYTES}: then only counts its bytes. */
+    private static byte[] bounded(InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+        if (bytes.length > MAX_BYTES) {
+            throw new TooLarge(bytes.length + in.transferTo(OutputStream.nullOutputStream()));
+        }
+        return bytes;
+    }
 
     /**
      * @param name a template file name
@@ -109,6 +138,19 @@ public abstract sealed class TemplateSource {
                 && !("/" + name + "/").contains("/../") && !("/" + name + "/").contains("/./");
     }
 
+    /** A template file larger than {@link TemplateSource#MAX_BYTES}. */
+    static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        /** The file's size in bytes. */
+        final long size;
+
+        TooLarge(long size) {
+            super("template of " + size + " bytes");
+            this.size = size;
+        }
+    }
+
     private static String normalised(String text) {
         String withoutBom = text.startsWith("\uFEFF") ? text.substring(1) : text;
         return withoutBom.indexOf('\r') < 0 ? withoutBom : withoutBom.replace("\r\n", "\n").replace('\r', '\n');
@@ -129,7 +171,7 @@ public abstract sealed class TemplateSource {
             // JVM's cache of jar files, which closing the loader at an undeploy does not close. The jar then stayed
             // open (locked on Windows), and a redeploy that replaced it was served the old template from the cache.
             try (InputStream in = loader.getResourceAsStream(folder + name)) {
-                return in == null ? null : in.readAllBytes();
+                return in == null ? null : bounded(in);
             }
         }
 
@@ -159,7 +201,16 @@ public abstract sealed class TemplateSource {
         @Override
         byte @Nullable [] bytes(String name) throws IOException {
             Path file = file(name);
-            return file == null ? null : Files.readAllBytes(file);
+            if (file == null) {
+                return null;
+            }
+            long size = Files.size(file);
+            if (size > MAX_BYTES) {
+                throw new TooLarge(size); // not read: a file may be gigabytes
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                return bounded(in); // it may have grown since
+            }
         }
 
         @Override
