@@ -46,7 +46,11 @@ public enum RetryRefusal {
     BODY_NOT_REPLAYABLE,
     /** The call has made {@code max-attempts} attempts (R14). */
     MAX_ATTEMPTS,
-    /** The upstream's {@code Retry-After} exceeds {@code retry.max-honoured-retry-after}; it is passed on (R46). */
+    /**
+     * The upstream's {@code Retry-After} exceeds {@code retry.max-honoured-retry-after}; it is passed on (R46). With
+     * several endpoints: no endpoint the call has not tried admits the retry, and the longest wait an endpoint the
+     * call tried still asks for exceeds it; the one that ends soonest is passed on.
+     */
     RETRY_AFTER_TOO_LONG,
     /**
      * Backoff (or the upstream's {@code Retry-After}) plus a minimum attempt would overrun the deadline, or a

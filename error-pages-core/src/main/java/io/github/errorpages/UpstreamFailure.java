@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * @param cause why the call failed
  * @param upstreamStatus the status the upstream answered with, or {@code 0} when it gave none;
  *     when non-zero, between 100 and 599
- * @param upstreamRetryAfter the upstream's own {@code Retry-After}, already parsed, or {@code null}
+ * @param upstreamRetryAfter the upstream's own {@code Retry-After}, already parsed, or {@code null}; an upstream
+ *     guard whose retry went past one endpoint's {@code Retry-After} to another endpoint, which failed too, reports
+ *     that endpoint's failure, with what was left of its {@code Retry-After} when the call ended
  * @param breakerRemainingOpen how long the circuit breaker stays open, or {@code null} when it is not open; an
  *     upstream guard reports it for a call its breakers refused, for a call whose failures left every breaker
  *     open, and for a call whose last attempt failed with another guard's failure that reported it. For a call

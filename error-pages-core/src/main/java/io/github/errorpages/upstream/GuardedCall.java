@@ -58,6 +58,16 @@ final class GuardedCall<T> {
     private @Nullable Duration lastInnerRemainingOpen;
     private @Nullable Throwable lastError;
     private boolean retryPending;
+    /**
+     * The failure with a {@code Retry-After} each endpoint's last attempt of this call failed with, by the endpoint's
+     * index ({@code null} for one whose last attempt sent none): its pushback (R46). {@code null} until one did.
+     */
+    private @Nullable Pushback @Nullable [] pushbacks;
+    /**
+     * Whether the next retry goes past a {@code Retry-After}, to an endpoint the call has not tried
+     * ({@link #afterFailure}): it takes none the call tried, which might be the one that asked, sooner than it asked.
+     */
+    private boolean untriedOnly;
     /** The retry budget's period the call was counted in, to take it back from a rejected call. */
     private long budgetEpoch;
 
@@ -109,9 +119,13 @@ final class GuardedCall<T> {
             // now could only time out, and would count against the upstream as a second failure (R45).
             throw exception(refuseStart(lastCause, RetryRefusal.DEADLINE));
         }
-        int index = guard.acquireEndpoint(tried, attempts);
+        int index = guard.acquireEndpoint(tried, attempts, untriedOnly);
         if (index < 0) {
             boolean stackTrace = guard.endpoint(0).breaker().getCircuitBreakerConfig().isWritableStackTraceEnabled();
+            if (untriedOnly && latestPushback(System.nanoTime()).compareTo(config.maxHonouredRetryAfter()) > 0) {
+                // The endpoint the retry was to go to stopped admitting meanwhile: as without it (R46).
+                throw refusal(refuseStart(lastCause, RetryRefusal.RETRY_AFTER_TOO_LONG), stackTrace);
+            }
             throw refusal(refusedByBreakers(), stackTrace);
         }
         // The rest apart: an open breaker's refusal runs only the lines above, and a method this short can be inlined
@@ -519,15 +533,23 @@ final class GuardedCall<T> {
         lastRetryAfter = retryAfter;
         lastInnerRemainingOpen = innerRemainingOpen;
         lastError = error;
+        notePushback(cause, status, retryAfter, innerRemainingOpen, error, now);
         Duration delay = null;
         RetryRefusal refusal = staticRefusal(cause, status, gaveUp);
         if (refusal == null) {
-            if (retryAfter != null && retryAfter.compareTo(config.maxHonouredRetryAfter()) > 0) {
+            Duration backoff = guard.backoff.delay(attempts);
+            // With one endpoint, the last attempt's Retry-After (if positive); with several, the latest any endpoint
+            // the call tried asked for, so that a retry to any of them comes no sooner than it asked.
+            Duration pushback = pushbacks == null ? Duration.ZERO : latestPushback(now);
+            // A Retry-After is the pushback of the endpoint that sent it (R46): a retry that can go to one the call
+            // has not tried need neither wait for it nor give up on it (a node in maintenance among healthy ones).
+            untriedOnly = pushback.compareTo(backoff) > 0 && guard.anyUntriedMayAdmitWithin(tried, attempts, backoff);
+            if (!untriedOnly && pushback.compareTo(config.maxHonouredRetryAfter()) > 0) {
                 refusal = RetryRefusal.RETRY_AFTER_TOO_LONG;
             } else {
-                delay = guard.backoff.delay(attempts);
-                if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
-                    delay = retryAfter; // the upstream's Retry-After is a floor (R46)
+                delay = backoff;
+                if (!untriedOnly && pushback.compareTo(delay) > 0) {
+                    delay = pushback; // the upstream's Retry-After is a floor (R46)
                 }
                 if (now + delay.toNanos() + config.minAttemptTimeout().toNanos() - deadline > 0) {
                     refusal = RetryRefusal.DEADLINE;
@@ -541,12 +563,80 @@ final class GuardedCall<T> {
         }
         if (refusal != null) {
             guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, cause, status, refusal));
-            return Step.fail(fail(cause, status, retryAfter, null, refusal, now));
+            reportSoonestPushback(now);
+            return Step.fail(fail(lastCause, lastStatus, lastRetryAfter, null, refusal, now));
         }
         guard.counters.retries.increment();
         retryPending = true;
         guard.emit(new UpstreamEvent.RetryScheduled(guard.name(), attempts, current().uri(), cause, status, delay));
         return Step.retry(delay);
+    }
+
+    /**
+     * Keeps the current attempt's failure as its endpoint's pushback when it holds a positive {@code Retry-After},
+     * else forgets the one that endpoint sent before: what it said last holds.
+     */
+    private void notePushback(FailureCause cause, int status, @Nullable Duration retryAfter,
+            @Nullable Duration innerRemainingOpen, @Nullable Throwable error, long now) {
+        @Nullable Pushback pushback = retryAfter != null && retryAfter.compareTo(Duration.ZERO) > 0
+                ? new Pushback(now, retryAfter, cause, status, innerRemainingOpen, error) : null;
+        @Nullable Pushback[] kept = pushbacks;
+        if (kept == null) {
+            if (pushback == null) {
+                return; // none yet: a call without any Retry-After allocates nothing
+            }
+            kept = new Pushback[config.endpoints().size()];
+            pushbacks = kept;
+        }
+        kept[tried[attempts - 1]] = pushback;
+    }
+
+    /**
+     * @return the longest wait an endpoint the call tried still asks for by its {@code Retry-After}, zero when none
+     */
+    private Duration latestPushback(long now) {
+        Duration latest = Duration.ZERO;
+        if (pushbacks != null) {
+            for (Pushback pushback : pushbacks) {
+                if (pushback != null && pushback.left(now).compareTo(latest) > 0) {
+                    latest = pushback.left(now);
+                }
+            }
+        }
+        return latest;
+    }
+
+    /**
+     * A call that ends without a success while an endpoint still pushes back reports that endpoint's failure (its
+     * cause, status and exception), with what is left of its {@code Retry-After}, rather than the last attempt's
+     * (a retry went past the {@code Retry-After} to another endpoint, which failed too, perhaps with no
+     * {@code Retry-After} at all): the client learns when the service will be back, which is what the pushback is for
+     * (R46). Of several, the one that ends soonest; when that is the last attempt's own, its failure as it is.
+     */
+    private void reportSoonestPushback(long now) {
+        if (pushbacks == null) {
+            return;
+        }
+        int soonest = -1;
+        Duration soonestLeft = null;
+        for (int i = 0; i < pushbacks.length; i++) {
+            Pushback pushback = pushbacks[i];
+            Duration left = pushback == null ? Duration.ZERO : pushback.left(now);
+            if (!left.isZero() && (soonestLeft == null || left.compareTo(soonestLeft) < 0)) {
+                soonest = i;
+                soonestLeft = left;
+            }
+        }
+        Pushback reported = soonest < 0 ? null : pushbacks[soonest];
+        if (reported == null || soonestLeft == null || soonest == tried[attempts - 1]) {
+            // None, or the last attempt's own: its failure is reported as it is (with its Retry-After whole).
+            return;
+        }
+        lastCause = reported.cause();
+        lastStatus = reported.status();
+        lastRetryAfter = soonestLeft;
+        lastInnerRemainingOpen = reported.innerRemainingOpen();
+        lastError = reported.error();
     }
 
     /**
@@ -613,6 +703,7 @@ final class GuardedCall<T> {
         guard.counters.lostRetries.increment();
         retryPending = false;
         guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, lastCause, lastStatus, refusal));
+        reportSoonestPushback(now);
         return recordFailure(lastCause, lastStatus, lastRetryAfter, null, refusal, now);
     }
 
@@ -741,6 +832,20 @@ final class GuardedCall<T> {
             }
         }
         return false;
+    }
+
+    /**
+     * An endpoint's failure with a {@code Retry-After}: its pushback, from {@code at} ({@link System#nanoTime()}) on.
+     * Kept as a {@link Duration}, which an HTTP-date of the year 9999 does not overflow as nanoseconds would.
+     */
+    private record Pushback(long at, Duration retryAfter, FailureCause cause, int status,
+            @Nullable Duration innerRemainingOpen, @Nullable Throwable error) {
+
+        /** @return what is left of the wait at {@code now}, zero once it is over */
+        Duration left(long now) {
+            Duration left = retryAfter.minusNanos(now - at);
+            return left.isNegative() ? Duration.ZERO : left;
+        }
     }
 
     /** What a driver does next: return the result, throw, or wait and make another attempt. */

@@ -399,7 +399,9 @@ public final class UpstreamConfig {
         /**
          * Sets the endpoints (key {@code endpoints}): base URLs such as {@code http://10.0.0.7:8080} or
          * {@code https://billing.internal/api}. Each attempt sends the request's path and query to one of
-         * them, after the endpoint's own path. Required; no default.
+         * them, after the endpoint's own path. Required; no default. A retry goes to an endpoint the call has not
+         * tried yet, if one admits it, else to one it tried; a {@code Retry-After} holds for the endpoint that sent
+         * it ({@link #maxHonouredRetryAfter(Duration)}).
          *
          * @param endpoints absolute {@code http} or {@code https} URLs with a host, a port (if any) from 1 to 65535,
          *     and no query, fragment or user info; at least one, no server twice whatever the paths (the scheme and
@@ -547,6 +549,16 @@ public final class UpstreamConfig {
          * Sets the longest upstream {@code Retry-After} a retry waits for (key
          * {@code retry.max-honoured-retry-after}, R46). A longer one means no retry: the call fails at once
          * and the failure carries the upstream's value, so the client is told. Default 2 s.
+         *
+         * <p>With several endpoints a {@code Retry-After} is the pushback of the endpoint that sent it: a retry that
+         * can go to an endpoint the call has not tried goes there after its usual backoff, neither waiting for the
+         * {@code Retry-After} nor failing on it. Once no such endpoint admits the retry, the longest wait an endpoint
+         * the call tried still asks for is the retry's floor, and fails the call when longer than {@code max}: no
+         * endpoint is tried again by the call sooner than it asked. A call that then ends without a success, whatever
+         * its later attempts failed with, reports the failure of the endpoint still pushing back (its status, cause
+         * and what is left of its {@code Retry-After}; of several, the one that ends soonest), so that the client
+         * learns when the service will be back; the failure's {@code retryRefusal} stays why the
+         * last attempt was not retried.
          *
          * @param max zero (never wait for one) up to one minute
          * @return this builder

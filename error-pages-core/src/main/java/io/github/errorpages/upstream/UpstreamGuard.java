@@ -436,7 +436,7 @@ public final class UpstreamGuard {
                 return Optional.empty();
             }
         }
-        int index = acquireEndpoint(NO_ENDPOINT_TRIED, 0);
+        int index = acquireEndpoint(NO_ENDPOINT_TRIED, 0, false);
         if (index >= 0) {
             endpoints.get(index).breaker().releasePermission();
             return Optional.empty();
@@ -583,15 +583,16 @@ public final class UpstreamGuard {
      * starts round-robin; a retry starts at the endpoint after the one that failed. Either way the first
      * endpoint this call has not tried yet whose breaker admits the attempt wins, else the first tried one.
      *
+     * @param untriedOnly whether only an endpoint the call has not tried may be taken
      * @return the endpoint's index, or -1 when no breaker admits the attempt
      */
-    int acquireEndpoint(int[] tried, int triedCount) {
+    int acquireEndpoint(int[] tried, int triedCount, boolean untriedOnly) {
         int n = endpoints.size();
         if (n == 1) {
-            return endpoints.get(0).breaker().tryAcquirePermission() ? 0 : -1;
+            return !untriedOnly && endpoints.get(0).breaker().tryAcquirePermission() ? 0 : -1;
         }
         int start = triedCount == 0 ? Math.floorMod(cursor.getAndIncrement(), n) : (tried[triedCount - 1] + 1) % n;
-        for (int pass = 0; pass < 2; pass++) {
+        for (int pass = 0; pass < (untriedOnly ? 1 : 2); pass++) {
             for (int i = 0; i < n; i++) {
                 int index = (start + i) % n;
                 boolean triedBefore = contains(tried, triedCount, index);
@@ -617,6 +618,18 @@ public final class UpstreamGuard {
 
     Endpoint endpoint(int index) {
         return endpoints.get(index);
+    }
+
+    /**
+     * @return whether an endpoint the call has not tried yet may admit an attempt within {@code delay}
+     */
+    boolean anyUntriedMayAdmitWithin(int[] tried, int triedCount, Duration delay) {
+        for (int i = 0; i < endpoints.size(); i++) {
+            if (!contains(tried, triedCount, i) && endpoints.get(i).tracker().mayAdmitWithin(delay)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     boolean anyEndpointMayAdmitWithin(Duration delay) {

@@ -89,6 +89,170 @@ class RetryAfterIntegrationTests {
         assertThat(decision.retryAfterHeader()).isEqualTo("120");
     }
 
+    /**
+     * R46 is one endpoint's pushback: among several, a retry goes to one the call has not tried, neither giving up on
+     * the call nor waiting (a node in maintenance among healthy ones). Half the calls started at the node and failed
+     * at once with its 120 s.
+     */
+    @Test
+    void aLongRetryAfterOfOneEndpointSendsTheRetryToAnotherAtOnce() throws Exception {
+        FaultyUpstream maintenance = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "120"));
+        FaultyUpstream healthy = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(maintenance.uri(),
+                healthy.uri()).maxAttempts(2).build()).listener(events).build());
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+
+        assertThat(maintenance.requestCount()).as("round-robin: two calls started there").isEqualTo(2);
+        assertThat(healthy.requestCount()).isEqualTo(4);
+        assertThat(events.refusals()).isEmpty();
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(2)
+                .allSatisfy(retry -> assertThat(retry.delay()).as("the backoff, not the Retry-After")
+                        .isLessThan(Duration.ofSeconds(1)));
+    }
+
+    /**
+     * R46: the endpoint that sent a {@code Retry-After} is not tried again sooner, though the call's retry went to
+     * another endpoint first: the third attempt, which only it can take, waits for it.
+     */
+    @Test
+    void theEndpointThatSentARetryAfterIsNotTriedAgainSooner() throws Exception {
+        FaultyUpstream pushesBack = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(503, "busy", "Retry-After", "1"), Behaviour.ok()));
+        FaultyUpstream failing = upstreams.start(Behaviour.respond(503, "down"));
+        UpstreamConfig config = fast(pushesBack.uri(), failing.uri()).maxAttempts(3).deadline(Duration.ofSeconds(4))
+                .attemptTimeout(Duration.ofSeconds(2)).minAttemptTimeout(Duration.ofMillis(300)).build();
+        UpstreamGuard guard = UpstreamGuard.builder(config).listener(events).build();
+        List<String> order = new CopyOnWriteArrayList<>();
+
+        // The first attempt must go to the endpoint that pushes back: round-robin starts at the first endpoint.
+        HttpResponse<String> response = guard.call(UpstreamRequest.of("GET"), JdkResponseAdapter.instance(),
+                attempt -> {
+                    order.add(attempt.endpoint().equals(pushesBack.uri()) ? "pushes-back" : "failing");
+                    HttpRequest request = HttpRequest.newBuilder(attempt.resolve(URI.create("/orders")))
+                            .timeout(attempt.timeout()).build();
+                    return HTTP.send(request, BodyHandlers.ofString());
+                });
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(order).containsExactly("pushes-back", "failing", "pushes-back");
+        List<Long> times = pushesBack.requestTimesNanos();
+        assertThat(Duration.ofNanos(times.get(1) - times.get(0))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    }
+
+    /**
+     * R46 per endpoint: a short {@code Retry-After} (2 s, which the guard honours) is the pushback of the endpoint that
+     * sent it; the retry to another endpoint goes after its backoff. It waited the 2 s.
+     */
+    @Test
+    void aShortRetryAfterOfOneEndpointDoesNotDelayTheRetryToAnother() throws Exception {
+        FaultyUpstream busy = upstreams.start(Behaviour.respond(503, "busy", "Retry-After", "2"));
+        FaultyUpstream healthy = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(busy.uri(),
+                healthy.uri()).build()).listener(events).build());
+
+        // A new guard's round-robin starts at the first endpoint.
+        long start = System.nanoTime();
+        HttpResponse<String> response = client.send(get("/orders"), BodyHandlers.ofString());
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(busy.requestCount()).isEqualTo(1);
+        assertThat(healthy.requestCount()).isEqualTo(1);
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).singleElement()
+                .satisfies(retry -> assertThat(retry.delay()).as("the backoff").isLessThan(Duration.ofMillis(10)));
+        assertThat(took).as("no wait for the Retry-After").isLessThan(Duration.ofMillis(1500));
+    }
+
+    /**
+     * R46, R8: the retry went past an endpoint's long {@code Retry-After} to another, which refused the connection;
+     * the call reports the pushing-back endpoint's 503 with what is left of its wait, so that the client learns when
+     * the service will be back, not the refusal (a 502 with no Retry-After).
+     */
+    @Test
+    void aRetryAfterIsReportedWhenTheRetryToAnotherEndpointFails() {
+        FaultyUpstream maintenance = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "30"));
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(maintenance.uri(),
+                LoopbackUpstreams.refusing()).build()).listener(events).build());
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+
+        assertThat(maintenance.requestCount()).isEqualTo(1);
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).singleElement()
+                .satisfies(retry -> assertThat(retry.cause()).isEqualTo(FailureCause.UPSTREAM_STATUS));
+        assertThat(events.refusals()).containsExactly(RetryRefusal.MAX_ATTEMPTS);
+        assertThat(thrown.failure().attempts()).isEqualTo(2);
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
+        assertThat(thrown.failure().upstreamRetryAfter()).isGreaterThan(Duration.ofSeconds(25))
+                .isLessThanOrEqualTo(Duration.ofSeconds(30));
+        assertThat(thrown).as("the 503's, which no exception made").hasNoCause();
+        ErrorDecision decision = ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(thrown.failure());
+        assertThat(decision.status()).isEqualTo(503);
+        assertThat(decision.retryAfterHeader()).isEqualTo("30");
+    }
+
+    /**
+     * R46: the retry went past an endpoint's long {@code Retry-After} to another, which failed without one; the call
+     * then ends for that wait (the third attempt could go to neither sooner than it asked), and reports it, not the
+     * other endpoint's 503 without one, for which the page would send its default.
+     */
+    @Test
+    void aLongRetryAfterThatEndsTheCallAfterAnotherEndpointFailedIsPassedOn() {
+        FaultyUpstream maintenance = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "120"));
+        FaultyUpstream failing = upstreams.start(Behaviour.respond(503, "down"));
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(maintenance.uri(),
+                failing.uri()).maxAttempts(3).maxHonouredRetryAfter(Duration.ofSeconds(10)).build())
+                .listener(events).build());
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+
+        assertThat(failing.requestCount()).isEqualTo(1);
+        assertThat(thrown.failure().attempts()).isEqualTo(2);
+        assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.RETRY_AFTER_TOO_LONG);
+        assertThat(thrown.failure().upstreamRetryAfter()).isGreaterThan(Duration.ofSeconds(100))
+                .isLessThanOrEqualTo(Duration.ofSeconds(120));
+    }
+
+    /** R46: of several endpoints that pushed back, the call reports the one whose wait ends soonest. */
+    @Test
+    void ofSeveralRetryAftersTheOneThatEndsSoonestIsReported() {
+        FaultyUpstream soon = upstreams.start(Behaviour.respond(503, "soon", "Retry-After", "10"));
+        FaultyUpstream later = upstreams.start(Behaviour.respond(503, "later", "Retry-After", "20"));
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(soon.uri(), later.uri(),
+                LoopbackUpstreams.refusing()).maxAttempts(3).build()).listener(events).build());
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+
+        assertThat(soon.requestCount()).isEqualTo(1);
+        assertThat(later.requestCount()).isEqualTo(1);
+        assertThat(thrown.failure().attempts()).isEqualTo(3);
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.UPSTREAM_STATUS);
+        assertThat(thrown.failure().upstreamRetryAfter()).isGreaterThan(Duration.ofSeconds(5))
+                .isLessThanOrEqualTo(Duration.ofSeconds(10));
+    }
+
+    /** R13, R46: a POST is not retried past a {@code Retry-After} to another endpoint either. */
+    @Test
+    void aNonIdempotentRequestIsNotSentToAnotherEndpointPastARetryAfter() {
+        FaultyUpstream maintenance = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "120"));
+        FaultyUpstream healthy = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(maintenance.uri(),
+                healthy.uri()).build()).listener(events).build());
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(Guards.request("POST", "/orders", "{}"), BodyHandlers.ofString()));
+
+        assertThat(healthy.requestCount()).isZero();
+        assertThat(events.refusals()).containsExactly(RetryRefusal.NOT_IDEMPOTENT);
+        assertThat(thrown.failure().upstreamRetryAfter()).isEqualTo(Duration.ofSeconds(120));
+    }
+
     @Test
     void hugeRetryAfterIsPassedOnClamped() { // R10
         FaultyUpstream upstream = upstreams.start(Behaviour.respond(503, "busy", "Retry-After", "99999"));
