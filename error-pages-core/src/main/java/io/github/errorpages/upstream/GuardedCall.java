@@ -243,6 +243,7 @@ final class GuardedCall<T> {
         } else {
             body = awaitBody(current, responses, result, headNanos);
         }
+        guard.answered(current.index());
         // A body still to come ends "failing since" only if it completes: one the upstream breaks off is no success
         // in between, and an upstream that breaks off every body would look as if its trouble began at each call.
         guard.succeeded(attempts, now - started, body == null || !body.isAwaited());
@@ -443,6 +444,7 @@ final class GuardedCall<T> {
      */
     private Step<T> returned(Endpoint current, Throwable error, long now) {
         current.breaker().onSuccess(now - attemptStarted, TimeUnit.NANOSECONDS);
+        guard.answered(current.index());
         guard.succeeded(attempts, now - started, true);
         return Step.fail(error);
     }
@@ -580,6 +582,9 @@ final class GuardedCall<T> {
             @Nullable Duration innerRemainingOpen, @Nullable Throwable error, long now) {
         @Nullable Pushback pushback = retryAfter != null && retryAfter.compareTo(Duration.ZERO) > 0
                 ? new Pushback(now, retryAfter, cause, status, innerRemainingOpen, error) : null;
+        if (pushback != null) {
+            guard.pushedBack(tried[attempts - 1], now, pushback.retryAfter()); // for the other calls too
+        }
         @Nullable Pushback[] kept = pushbacks;
         if (kept == null) {
             if (pushback == null) {

@@ -557,8 +557,9 @@ public final class UpstreamConfig {
          * endpoint is tried again by the call sooner than it asked. A call that then ends without a success, whatever
          * its later attempts failed with, reports the failure of the endpoint still pushing back (its status, cause
          * and what is left of its {@code Retry-After}; of several, the one that ends soonest), so that the client
-         * learns when the service will be back; the failure's {@code retryRefusal} stays why the
-         * last attempt was not retried.
+         * learns when the service will be back; the failure's {@code retryRefusal} stays why the last attempt was not
+         * retried. The guard's other calls, too, go to an endpoint that admits them before one still pushing back,
+         * until its {@code Retry-After} ends or it answers a call.
          *
          * @param max zero (never wait for one) up to one minute
          * @return this builder

@@ -41,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ThreadLocalRandom;
@@ -185,6 +186,16 @@ public final class UpstreamGuard {
     private final Clock clock;
     private final Executor executor;
     private final AtomicInteger cursor = new AtomicInteger();
+    /** The {@link System#nanoTime()} the times in {@link #pushedBackUntil} count from, so that 0 can mean none. */
+    private final long pushbackEpoch = System.nanoTime();
+    /**
+     * Until when each endpoint asked by its last {@code Retry-After} not to be called (R46), in nanoseconds since
+     * {@link #pushbackEpoch}; 0 when it did not, or answered a call since. While one does, a call goes to an endpoint
+     * that does not first ({@link #acquireEndpoint}).
+     */
+    private final AtomicLongArray pushedBackUntil;
+    /** Whether any endpoint ever sent a {@code Retry-After}: until then, picking one reads no clock. */
+    private volatile boolean pushedBackOnce;
     private final AtomicReference<@Nullable Instant> failingSince = new AtomicReference<>();
     private final AtomicLong lastBudgetExhaustedEvent = new AtomicLong(NEVER);
     final Counters counters = new Counters();
@@ -253,6 +264,7 @@ public final class UpstreamGuard {
         }
         this.endpoints = List.copyOf(list);
         this.breakers = list.stream().map(Endpoint::breaker).toList();
+        this.pushedBackUntil = new AtomicLongArray(list.size());
     }
 
     private static String breakerName(UpstreamConfig config, int endpoint) {
@@ -581,7 +593,8 @@ public final class UpstreamGuard {
     /**
      * Picks the endpoint for the next attempt and takes its breaker permission. A call's first attempt
      * starts round-robin; a retry starts at the endpoint after the one that failed. Either way the first
-     * endpoint this call has not tried yet whose breaker admits the attempt wins, else the first tried one.
+     * endpoint this call has not tried yet whose breaker admits the attempt wins, else the first tried one; and of
+     * either, one that is not pushing back by a {@code Retry-After} (R46, another call's perhaps) before one that is.
      *
      * @param untriedOnly whether only an endpoint the call has not tried may be taken
      * @return the endpoint's index, or -1 when no breaker admits the attempt
@@ -592,11 +605,21 @@ public final class UpstreamGuard {
             return !untriedOnly && endpoints.get(0).breaker().tryAcquirePermission() ? 0 : -1;
         }
         int start = triedCount == 0 ? Math.floorMod(cursor.getAndIncrement(), n) : (tried[triedCount - 1] + 1) % n;
-        for (int pass = 0; pass < (untriedOnly ? 1 : 2); pass++) {
+        // Untried and not pushing back, untried and pushing back, then the same of the tried ones: an endpoint that
+        // asked to be left alone is taken only when no other admits the attempt. One this call has not tried still
+        // comes before one it tried: the call's own failure there (a refused connection) says more than a pushback
+        // another call was told of.
+        long sinceEpoch = pushedBackOnce ? System.nanoTime() - pushbackEpoch : -1;
+        for (int pass = 0; pass < (untriedOnly ? 2 : 4); pass++) {
+            boolean pushingBackPass = pass % 2 == 1;
+            if (pushingBackPass && sinceEpoch < 0) {
+                continue;
+            }
             for (int i = 0; i < n; i++) {
                 int index = (start + i) % n;
                 boolean triedBefore = contains(tried, triedCount, index);
-                if ((pass == 0) == triedBefore) {
+                if ((pass < 2) == triedBefore
+                        || sinceEpoch >= 0 && isPushingBack(index, sinceEpoch) != pushingBackPass) {
                     continue;
                 }
                 if (endpoints.get(index).breaker().tryAcquirePermission()) {
@@ -618,6 +641,34 @@ public final class UpstreamGuard {
 
     Endpoint endpoint(int index) {
         return endpoints.get(index);
+    }
+
+    /**
+     * Notes that an endpoint answered with a {@code Retry-After}: other calls go to another endpoint first until it
+     * ends, or until the endpoint answers a call.
+     *
+     * @param index the endpoint's index
+     * @param now when it answered, in {@link System#nanoTime()}
+     * @param retryAfter its positive {@code Retry-After}
+     */
+    void pushedBack(int index, long now, Duration retryAfter) {
+        // At most a day, which no pushback worth heeding outlasts: an HTTP-date of the year 9999 overflows nanoseconds.
+        long until = now - pushbackEpoch + Math.min(retryAfter.toSeconds(), 86_400) * 1_000_000_000L
+                + retryAfter.toNanosPart();
+        pushedBackUntil.set(index, Math.max(until, 1));
+        pushedBackOnce = true;
+    }
+
+    /** Notes that an endpoint answered a call (a success): whatever it pushed back with is over. */
+    void answered(int index) {
+        if (pushedBackOnce && pushedBackUntil.get(index) != 0) {
+            pushedBackUntil.set(index, 0);
+        }
+    }
+
+    private boolean isPushingBack(int index, long sinceEpoch) {
+        long until = pushedBackUntil.get(index);
+        return until != 0 && until - sinceEpoch > 0;
     }
 
     /**

@@ -92,7 +92,7 @@ class RetryAfterIntegrationTests {
     /**
      * R46 is one endpoint's pushback: among several, a retry goes to one the call has not tried, neither giving up on
      * the call nor waiting (a node in maintenance among healthy ones). Half the calls started at the node and failed
-     * at once with its 120 s.
+     * at once with its 120 s. The calls after the first do not start there either: the guard remembers the pushback.
      */
     @Test
     void aLongRetryAfterOfOneEndpointSendsTheRetryToAnotherAtOnce() throws Exception {
@@ -105,12 +105,63 @@ class RetryAfterIntegrationTests {
             assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         }
 
-        assertThat(maintenance.requestCount()).as("round-robin: two calls started there").isEqualTo(2);
+        assertThat(maintenance.requestCount()).as("the first call only").isEqualTo(1);
         assertThat(healthy.requestCount()).isEqualTo(4);
         assertThat(events.refusals()).isEmpty();
-        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(2)
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(1)
                 .allSatisfy(retry -> assertThat(retry.delay()).as("the backoff, not the Retry-After")
                         .isLessThan(Duration.ofSeconds(1)));
+    }
+
+    /**
+     * R46: an endpoint's pushback holds for the guard's other calls too: while it lasts, round-robin starts none of
+     * them there (the node in maintenance is not asked again and again, and no call waits for its answer before its
+     * retry), as long as another endpoint admits the attempt.
+     */
+    @Test
+    void anEndpointsRetryAfterSendsTheGuardsOtherCallsToAnotherEndpoint() throws Exception {
+        FaultyUpstream maintenance = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "120"));
+        FaultyUpstream healthy = upstreams.start(Behaviour.ok());
+        UpstreamGuard guard = UpstreamGuard.builder(fast(maintenance.uri(), healthy.uri()).build())
+                .listener(events).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+
+        for (int i = 0; i < 6; i++) {
+            assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+        assertThat(maintenance.requestCount()).as("round-robin would start three calls there").isEqualTo(1);
+        assertThat(healthy.requestCount()).isEqualTo(6);
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(1);
+
+        // No other endpoint admits the attempt: the one pushing back is called, and its answer holds.
+        guard.endpoint(1).breaker().transitionToForcedOpenState();
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+        assertThat(maintenance.requestCount()).isEqualTo(2);
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
+        assertThat(thrown.failure().upstreamRetryAfter()).isEqualTo(Duration.ofSeconds(120));
+    }
+
+    /** R46: an endpoint that answers a call again is no longer avoided by the guard's other calls. */
+    @Test
+    void anEndpointThatAnswersAgainIsNoLongerAvoided() throws Exception {
+        FaultyUpstream recovering = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(503, "maintenance", "Retry-After", "120"), Behaviour.ok()));
+        FaultyUpstream healthy = upstreams.start(Behaviour.ok());
+        UpstreamGuard guard = UpstreamGuard.builder(fast(recovering.uri(), healthy.uri()).build()).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+        // Only it admits the attempt, and answers: the pushback is over.
+        guard.endpoint(1).breaker().transitionToForcedOpenState();
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        guard.endpoint(1).breaker().transitionToClosedState();
+        for (int i = 0; i < 4; i++) {
+            assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+
+        assertThat(recovering.requestCount()).as("two, then round-robin's half of four").isEqualTo(4);
+        assertThat(healthy.requestCount()).isEqualTo(3);
     }
 
     /**
