@@ -82,7 +82,15 @@ import org.slf4j.LoggerFactory;
  * filter must be registered with {@code async-supported} and for the {@code REQUEST} and {@code ASYNC}
  * dispatcher types. A status set by the target of a forward (a JSP view, say) is answered when the forward
  * returns, which the filter sees when it is registered for the {@code FORWARD} dispatcher type too: Tomcat 11
- * suspends the response at the end of a forward, after which no page can be written.
+ * suspends the response at the end of a forward, after which no page can be written. The {@code AsyncListener}s the
+ * application added to the cycle through the context the filter's request hands out (from {@code startAsync} or
+ * {@code getAsyncContext()}) are told of an upstream failure the target of the cycle's {@code dispatch} threw, with
+ * {@code onError}, before the page is written and then {@code onComplete}, as the Servlet specification asks of the
+ * container before its error dispatch: Tomcat and Undertow tell them so without the filter, Jetty 12 does not, and the
+ * filter does on all three. A {@code complete()} there is harmless; a {@code dispatch} is refused with an
+ * {@code IllegalStateException}, as the container refuses one of a cycle dispatched already. Listeners added to the
+ * container's own context (by a filter in front of this one, or for a cycle started past the filter's request wrapper)
+ * are out of its reach, and get {@code onComplete} only.
  *
  * <p>An upstream failure a {@code ReadListener} (from {@code onDataAvailable} or {@code onAllDataRead}) or a
  * {@code WriteListener} (from {@code onWritePossible}) throws before the response is committed is answered at once, and
@@ -494,7 +502,11 @@ public final class ErrorPagesFilter implements Filter {
             }
             throw rethrown(exception);
         }
-        if (!settings.answerThrown(request, capturing, exception, cause)) {
+        // The target of an async dispatch that started no cycle of its own: the container would have told the cycle's
+        // listeners of what it threw before its error dispatch, and hears of nothing the filter answers.
+        boolean dispatchedCycleFailed = request.getDispatcherType() == DispatcherType.ASYNC
+                && !request.isAsyncStarted();
+        if (!settings.answerThrown(request, capturing, exception, cause, dispatchedCycleFailed)) {
             throw rethrown(exception);
         }
         completeIfAsync(request);
@@ -849,7 +861,7 @@ public final class ErrorPagesFilter implements Filter {
         private boolean answered(HttpServletRequest request, CapturingResponse response, Throwable failure,
                 Throwable cause) {
             try {
-                return answerThrown(request, response, failure, cause);
+                return answerThrown(request, response, failure, cause, false);
             } catch (ResponseAbortedException committedMeanwhile) {
                 return false;
             } catch (IOException e) {
@@ -869,19 +881,26 @@ public final class ErrorPagesFilter implements Filter {
          *
          * @param thrown what the application threw, for the log
          * @param cause its cause that is classified
+         * @param tellListeners whether the target of an async dispatch threw it: the {@code AsyncListener}s of the
+         *     cycle are told first ({@code onError}), before anything is committed, as the container would have told
+         *     them before its error dispatch
          * @return whether the filter answered; not when there is nothing to answer (no upstream failure and no
          *     status sent, or the request answered already)
          * @throws ResponseAbortedException as {@link ErrorResponder#respond} throws it
          * @throws IOException when writing fails
          */
         boolean answerThrown(HttpServletRequest request, CapturingResponse response, Throwable thrown,
-                Throwable cause) throws IOException {
+                Throwable cause, boolean tellListeners) throws IOException {
             if (containerAnswers(response)) {
                 return false;
             }
             Optional<UpstreamFailure> classified = classifier().classify(cause, clock());
             if (classified.isEmpty() && !response.errorSent() || !response.markAnswered()) {
                 return false;
+            }
+            if (tellListeners && !response.target().isCommitted()) {
+                // Committed, the abort thrown on is the container's to tell them of (Tomcat, Undertow), as it was.
+                response.tellListenersOfDispatchFailure(thrown);
             }
             // After a sendError, an upstream failure names the failure, as FAILURE_ATTRIBUTE does; a maintenance the
             // application announced comes first, as it does before that attribute.

@@ -56,10 +56,28 @@ enum ProxyContainer {
      */
     Server start(List<Filter> inFront, HttpServlet servlet, boolean asyncSupported,
             @Nullable MultipartConfigElement multipart) {
+        return start(inFront, servlet, asyncSupported, multipart, false);
+    }
+
+    /**
+     * Starts the servlet, with async support, behind filters mapped for {@code ASYNC} dispatches too, as the
+     * documentation asks of {@link ErrorPagesFilter} for async applications.
+     *
+     * @param inFront the filters in front of the servlet, first to last, on {@code REQUEST} and {@code ASYNC}
+     *     dispatches
+     * @param servlet the servlet, mapped to {@code /*}
+     * @return the started server
+     */
+    Server startWithAsyncDispatches(List<Filter> inFront, HttpServlet servlet) {
+        return start(inFront, servlet, true, null, true);
+    }
+
+    private Server start(List<Filter> inFront, HttpServlet servlet, boolean asyncSupported,
+            @Nullable MultipartConfigElement multipart, boolean asyncDispatches) {
         return switch (this) {
             case JETTY -> {
                 JettyServer jetty = new JettyServer();
-                inFront.forEach(jetty::filter);
+                inFront.forEach(jetty::filter); // on ASYNC dispatches too
                 ServletHolder holder = new ServletHolder(servlet);
                 holder.setAsyncSupported(asyncSupported);
                 if (multipart != null) {
@@ -72,17 +90,21 @@ enum ProxyContainer {
             case TOMCAT -> {
                 TomcatServer tomcat = TomcatServer.inCode();
                 for (int i = 0; i < inFront.size(); i++) {
-                    tomcat.filter("front-" + i, inFront.get(i), "REQUEST");
+                    if (asyncDispatches) {
+                        tomcat.filter("front-" + i, inFront.get(i), "REQUEST", "ASYNC");
+                    } else {
+                        tomcat.filter("front-" + i, inFront.get(i), "REQUEST");
+                    }
                 }
                 tomcat.servlet("/*", servlet, asyncSupported, multipart).start();
                 yield new Server(tomcat, tomcat.uri("/"));
             }
-            case UNDERTOW -> undertow(inFront, servlet, asyncSupported, multipart);
+            case UNDERTOW -> undertow(inFront, servlet, asyncSupported, multipart, asyncDispatches);
         };
     }
 
     private static Server undertow(List<Filter> inFront, HttpServlet servlet, boolean asyncSupported,
-            @Nullable MultipartConfigElement multipart) {
+            @Nullable MultipartConfigElement multipart, boolean asyncDispatches) {
         DeploymentInfo info = Servlets.deployment().setClassLoader(ProxyContainer.class.getClassLoader())
                 .setContextPath("/").setDeploymentName("test")
                 .addServlet(Servlets.servlet("servlet", HttpServlet.class, new ImmediateInstanceFactory<>(servlet))
@@ -91,6 +113,9 @@ enum ProxyContainer {
             info.addFilter(Servlets.filter("front-" + i, Filter.class,
                     new ImmediateInstanceFactory<>(inFront.get(i))).setAsyncSupported(true))
                     .addFilterUrlMapping("front-" + i, "/*", DispatcherType.REQUEST);
+            if (asyncDispatches) {
+                info.addFilterUrlMapping("front-" + i, "/*", DispatcherType.ASYNC);
+            }
         }
         DeploymentManager deployment = Servlets.newContainer().addDeployment(info);
         deployment.deploy();

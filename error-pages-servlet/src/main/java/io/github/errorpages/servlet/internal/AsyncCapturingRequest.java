@@ -287,6 +287,19 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
         }
     }
 
+    /**
+     * Tells the listeners of the cycle whose dispatch's target threw what the filter answers
+     * ({@link CompletingAsyncContext#tellListenersOfDispatchFailure}).
+     *
+     * @param failure what the target threw
+     */
+    void tellListenersOfDispatchFailure(Throwable failure) {
+        CompletingAsyncContext current = current();
+        if (current != null) {
+            current.tellListenersOfDispatchFailure(failure);
+        }
+    }
+
     private synchronized @Nullable CompletingAsyncContext current() {
         return handedOut;
     }

@@ -589,6 +589,21 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
         }
     }
 
+    /**
+     * Tells the {@code AsyncListener}s of the async cycle whose dispatch's target threw what the filter is about to
+     * answer, as the container would have told them had the filter not answered it: those the application added
+     * through a context the filter's request wrapper handed out (listeners added to the container's own context are
+     * out of reach, and none are told when no cycle was seen).
+     *
+     * @param failure what the target threw
+     */
+    public void tellListenersOfDispatchFailure(Throwable failure) {
+        AsyncCapturingRequest request = asyncRequest;
+        if (request != null) {
+            request.tellListenersOfDispatchFailure(failure);
+        }
+    }
+
     /** @return whether output is dropped now: a captured status's page will replace it */
     public boolean dropsOutput() {
         return capturedStatus != 0;

@@ -8,10 +8,14 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The container's {@link AsyncContext}, except that {@code complete()} first runs a hook: the filter
@@ -24,9 +28,13 @@ import org.jspecify.annotations.Nullable;
  * upstream failure that a task given to {@code start(Runnable)} throws is answered with the page. On Tomcat, a
  * cycle the application started without arguments is dispatched by {@code dispatch()} to the original request's
  * URI, as Tomcat would have: the request started it with the filter's wrappers, which Tomcat would otherwise read
- * the path from.
+ * the path from. The listeners added through it are known for the cycle, to be told of an upstream failure the target
+ * of the cycle's dispatch threw, which the filter answers, so that the container never hears of it
+ * ({@link #tellListenersOfDispatchFailure}).
  */
 final class CompletingAsyncContext implements AsyncContext {
+
+    private static final Logger log = LoggerFactory.getLogger(CompletingAsyncContext.class);
 
     private final AsyncContext delegate;
     private final Runnable beforeComplete;
@@ -44,8 +52,9 @@ final class CompletingAsyncContext implements AsyncContext {
     /** Whether this cycle was completed or dispatched: a task that throws afterwards is no longer its to answer. */
     private volatile boolean ended;
     /**
-     * Whether the filter completed this cycle with its page for what a read or write listener threw: the
-     * application's {@code onError}, called then, may complete it again, which must be harmless.
+     * Whether the filter completed this cycle with its page for what a read or write listener threw, or answers what
+     * the target of its dispatch threw: the application's {@code onError}, called then, may complete it again, which
+     * must be harmless.
      */
     private volatile boolean completedByFilter;
     /**
@@ -54,6 +63,11 @@ final class CompletingAsyncContext implements AsyncContext {
      * this one cannot tell from the filter's: a second one Tomcat refuses with an {@code IllegalStateException}.
      */
     private volatile boolean handedToApplication;
+    /**
+     * The listeners added through this context in this cycle: the containers drop a cycle's listeners when the next
+     * starts (Servlet 6.0 {@code AsyncListener.onStartAsync}), and so does {@link #newCycle}.
+     */
+    private final List<Rebinding> listeners = new CopyOnWriteArrayList<>();
 
     /**
      * @param delegate the container's context
@@ -87,6 +101,29 @@ final class CompletingAsyncContext implements AsyncContext {
         startedWithoutArguments = withoutArguments;
         cycle++; // on the container thread that starts the cycle, after the last one was dispatched
         ended = false;
+        listeners.clear();
+    }
+
+    /**
+     * Tells the cycle's listeners added through this context, in the order they were added, of what the target of the
+     * cycle's dispatch threw, before the filter answers it with its page, as the container would have told them
+     * before its error dispatch (Servlet 6.0 §2.3.3.3, {@code AsyncContext.dispatch}): the filter answers it, so the
+     * container never hears of it, and the listeners got only {@code onComplete}. Their {@code complete()} there,
+     * through the event's context, is harmless, and a {@code dispatch} refused: the response ends with the page as the
+     * dispatch returns. What a listener throws is logged, and the next listener told, as the containers do.
+     *
+     * @param failure what the dispatch's target threw, as the containers pass it on
+     */
+    void tellListenersOfDispatchFailure(Throwable failure) {
+        ended = true;
+        completedByFilter = true;
+        for (Rebinding listener : listeners) {
+            try {
+                listener.onError(failure);
+            } catch (IOException | RuntimeException thrown) {
+                log.warn("An AsyncListener's onError threw, told of the failure of an async dispatch", thrown);
+            }
+        }
     }
 
     /**
@@ -175,6 +212,7 @@ final class CompletingAsyncContext implements AsyncContext {
 
     @Override
     public void dispatch() {
+        refuseOnceAnswered();
         String original = startedWithoutArguments ? originalPathIfElsewhere.get() : null;
         ended = true;
         if (original == null) {
@@ -186,14 +224,26 @@ final class CompletingAsyncContext implements AsyncContext {
 
     @Override
     public void dispatch(String path) {
+        refuseOnceAnswered();
         ended = true;
         delegate.dispatch(path);
     }
 
     @Override
     public void dispatch(ServletContext context, String path) {
+        refuseOnceAnswered();
         ended = true;
         delegate.dispatch(context, path);
+    }
+
+    /**
+     * Refuses a dispatch of a cycle the filter answers with its page, as the container refuses one of a cycle that
+     * completed or dispatched already: in the {@code onError} the filter tells, the page is on its way.
+     */
+    private void refuseOnceAnswered() {
+        if (completedByFilter) {
+            throw new IllegalStateException("The async cycle is answered with the error page: it cannot be dispatched");
+        }
     }
 
     /**
@@ -225,12 +275,20 @@ final class CompletingAsyncContext implements AsyncContext {
 
     @Override
     public void addListener(AsyncListener listener) {
-        delegate.addListener(new Rebinding(listener));
+        Rebinding rebinding = new Rebinding(listener);
+        delegate.addListener(rebinding);
+        // The cycle's request and response, which its events carry, while the cycle is under way: Tomcat refuses them
+        // once it was dispatched.
+        rebinding.carries(delegate.getRequest(), delegate.getResponse());
+        listeners.add(rebinding);
     }
 
     @Override
     public void addListener(AsyncListener listener, ServletRequest request, ServletResponse response) {
-        delegate.addListener(new Rebinding(listener), request, response);
+        Rebinding rebinding = new Rebinding(listener);
+        delegate.addListener(rebinding, request, response);
+        rebinding.carries(request, response);
+        listeners.add(rebinding);
     }
 
     @Override
@@ -254,9 +312,17 @@ final class CompletingAsyncContext implements AsyncContext {
      */
     private final class Rebinding implements AsyncListener {
         private final AsyncListener listener;
+        /** The request and response its events carry: those it was added with, else the cycle's. */
+        private volatile @Nullable ServletRequest request;
+        private volatile @Nullable ServletResponse response;
 
         Rebinding(AsyncListener listener) {
             this.listener = listener;
+        }
+
+        void carries(ServletRequest supplied, ServletResponse suppliedResponse) {
+            request = supplied;
+            response = suppliedResponse;
         }
 
         @Override
@@ -272,6 +338,11 @@ final class CompletingAsyncContext implements AsyncContext {
         @Override
         public void onError(AsyncEvent event) throws IOException {
             listener.onError(rebound(event));
+        }
+
+        /** Tells the listener of a failure the container did not hear of, with the event the container would make. */
+        void onError(Throwable failure) throws IOException {
+            listener.onError(new AsyncEvent(CompletingAsyncContext.this, request, response, failure));
         }
 
         @Override

@@ -1,0 +1,142 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.StandardError;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletResponse;
+import java.net.ConnectException;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * An application that starts an async cycle, adds an {@code AsyncListener} and dispatches the cycle to a target that
+ * throws an upstream failure: the filter answers with the page, and the listener's {@code onError} is told of the
+ * failure first, as the Servlet specification asks of the container for what an async dispatch throws (Servlet 6.0
+ * {@code AsyncContext.dispatch}: {@code onError} for every listener, then the error dispatch the page stands in for).
+ * The filter answered it, so the container never heard of it, and the listener got only {@code onComplete}: an
+ * application that releases what it holds for a failed cycle there (a pending upstream call, a metric) never did.
+ * Without the filter Tomcat and Undertow tell {@code onError}, Jetty 12 does not (it sends its 500 at once).
+ */
+class ListenersOfAFailedAsyncDispatchIntegrationTests {
+
+    static Stream<Arguments> rows() {
+        List<Arguments> rows = new ArrayList<>();
+        for (ProxyContainer container : ProxyContainer.values()) {
+            for (String thrown : List.of("upstream-failure", "connect-exception")) {
+                for (String onError : List.of("records", "completes", "dispatches")) {
+                    rows.add(Arguments.of(container, thrown, onError));
+                }
+            }
+        }
+        return rows.stream();
+    }
+
+    /**
+     * The page of the failure (R1, R2, R32, R36) answers, the listener's {@code onError} is told once, before anything
+     * is committed, with what the target threw and the request the cycle carries, and then {@code onComplete}; a
+     * {@code complete()} in {@code onError} through the event's context, as applications end a failed cycle, is
+     * harmless: the page still answers, and nothing is logged of it but the page's one line. A {@code dispatch} there
+     * is refused, as the container refuses one of a cycle dispatched already, and the page answers.
+     */
+    @ParameterizedTest(name = "{0}, {1}, onError {2}")
+    @MethodSource("rows")
+    void theCyclesListenersAreToldBeforeThePage(ProxyContainer container, String thrown, String onError)
+            throws Exception {
+        BlockingQueue<String> events = new LinkedBlockingQueue<>();
+        try (ProxyContainer.Server server = container.startWithAsyncDispatches(
+                List.of(ErrorPagesFilter.builder().build()), dispatchesToAThrowingTarget(events))) {
+            AtomicReference<HttpResponse<byte[]>> answer = new AtomicReference<>();
+            String log = StandardError.capture(() -> answer.set(Client.get(server.uri("/orders/42?thrown=" + thrown
+                    + "&on-error=" + onError), "application/json")));
+
+            PageAssertions.assertErrorPage(answer.get(), "GET", 502, "10");
+            PageAssertions.assertNoLeak(answer.get());
+            assertThat(Client.text(answer.get())).contains("\"code\": \"connection_refused\"");
+            String expected = thrown.equals("upstream-failure") ? UpstreamFailureException.class.getName()
+                    : ConnectException.class.getName();
+            assertThat(events.poll(10, TimeUnit.SECONDS)).as("onError, told first")
+                    .isEqualTo("onError " + expected + " committed=false supplied=true");
+            if (onError.equals("completes")) {
+                assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("completed in onError");
+            } else if (onError.equals("dispatches")) {
+                assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("dispatch refused");
+            }
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("onComplete");
+            assertThat(events.poll(200, TimeUnit.MILLISECONDS)).as("no second onError").isNull();
+            assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
+            assertThat(log).doesNotContain("IllegalStateException").doesNotContain("onError threw");
+        }
+    }
+
+    /**
+     * Starts a cycle, adds a listener that records its events (in {@code onError}, with {@code on-error=completes},
+     * completes the cycle through the event's context, with {@code on-error=dispatches} dispatches it) and dispatches;
+     * the dispatch's target throws a refused connection: an {@link UpstreamFailureException}, or
+     * ({@code thrown=connect-exception}) a {@link ConnectException}.
+     */
+    private static HttpServlet dispatchesToAThrowingTarget(BlockingQueue<String> events) {
+        return TestServlets.servlet((request, response) -> {
+            if (request.getDispatcherType() == DispatcherType.ASYNC) {
+                if (request.getParameter("thrown").equals("connect-exception")) {
+                    throw new ConnectException("Connection refused");
+                }
+                throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+            }
+            String then = request.getParameter("on-error");
+            AsyncContext async = request.startAsync();
+            async.setTimeout(60_000);
+            async.addListener(new AsyncListener() {
+                @Override
+                public void onError(AsyncEvent event) {
+                    events.add("onError " + event.getThrowable().getClass().getName() + " committed="
+                            + ((HttpServletResponse) event.getSuppliedResponse()).isCommitted() + " supplied="
+                            + (event.getSuppliedRequest() != null));
+                    if (then.equals("completes")) {
+                        event.getAsyncContext().complete();
+                        events.add("completed in onError");
+                    } else if (then.equals("dispatches")) {
+                        try {
+                            event.getAsyncContext().dispatch("/fallback");
+                            events.add("dispatched in onError");
+                        } catch (IllegalStateException refused) {
+                            events.add("dispatch refused");
+                        }
+                    }
+                }
+
+                @Override
+                public void onComplete(AsyncEvent event) {
+                    events.add("onComplete");
+                }
+
+                @Override
+                public void onTimeout(AsyncEvent event) {
+                    events.add("onTimeout");
+                }
+
+                @Override
+                public void onStartAsync(AsyncEvent event) {
+                    events.add("onStartAsync");
+                }
+            });
+            async.dispatch();
+        });
+    }
+}
