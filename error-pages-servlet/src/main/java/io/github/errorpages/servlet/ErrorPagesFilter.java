@@ -84,13 +84,14 @@ import org.slf4j.LoggerFactory;
  * returns, which the filter sees when it is registered for the {@code FORWARD} dispatcher type too: Tomcat 11
  * suspends the response at the end of a forward, after which no page can be written. The {@code AsyncListener}s the
  * application added to the cycle through the context the filter's request hands out (from {@code startAsync} or
- * {@code getAsyncContext()}) are told of an upstream failure the target of the cycle's {@code dispatch} threw, with
- * {@code onError}, before the page is written and then {@code onComplete}, as the Servlet specification asks of the
- * container before its error dispatch: Tomcat and Undertow tell them so without the filter, Jetty 12 does not, and the
- * filter does on all three. A {@code complete()} there is harmless; a {@code dispatch} is refused with an
- * {@code IllegalStateException}, as the container refuses one of a cycle dispatched already. Listeners added to the
- * container's own context (by a filter in front of this one, or for a cycle started past the filter's request wrapper)
- * are out of its reach, and get {@code onComplete} only.
+ * {@code getAsyncContext()}) are told of an upstream failure the target of the cycle's {@code dispatch} threw, or the
+ * servlet that started the cycle, with {@code onError}, before the page is written and then {@code onComplete}, as the
+ * Servlet specification asks of the container before its error dispatch: without the filter Tomcat and Undertow tell
+ * them so, and Jetty 12 too, but for a dispatch's target that started no cycle of its own; the filter does on all
+ * three. A {@code complete()} there is harmless (the filter completes a cycle still started once the page is written);
+ * a {@code dispatch} is refused with an {@code IllegalStateException}, as the container refuses one of a cycle
+ * dispatched already. Listeners added to the container's own context (by a filter in front of this one, or for a cycle
+ * started past the filter's request wrapper) are out of its reach, and get {@code onComplete} only.
  *
  * <p>An upstream failure a {@code ReadListener} (from {@code onDataAvailable} or {@code onAllDataRead}) or a
  * {@code WriteListener} (from {@code onWritePossible}) throws before the response is committed is answered at once, and
@@ -502,11 +503,10 @@ public final class ErrorPagesFilter implements Filter {
             }
             throw rethrown(exception);
         }
-        // The target of an async dispatch that started no cycle of its own: the container would have told the cycle's
+        // A servlet that started a cycle, or the target of an async dispatch: the container would have told the cycle's
         // listeners of what it threw before its error dispatch, and hears of nothing the filter answers.
-        boolean dispatchedCycleFailed = request.getDispatcherType() == DispatcherType.ASYNC
-                && !request.isAsyncStarted();
-        if (!settings.answerThrown(request, capturing, exception, cause, dispatchedCycleFailed)) {
+        boolean cycleFailed = request.isAsyncStarted() || request.getDispatcherType() == DispatcherType.ASYNC;
+        if (!settings.answerThrown(request, capturing, exception, cause, cycleFailed)) {
             throw rethrown(exception);
         }
         completeIfAsync(request);
@@ -881,9 +881,9 @@ public final class ErrorPagesFilter implements Filter {
          *
          * @param thrown what the application threw, for the log
          * @param cause its cause that is classified
-         * @param tellListeners whether the target of an async dispatch threw it: the {@code AsyncListener}s of the
-         *     cycle are told first ({@code onError}), before anything is committed, as the container would have told
-         *     them before its error dispatch
+         * @param tellListeners whether a servlet that started an async cycle, or the target of an async dispatch, threw
+         *     it: the {@code AsyncListener}s of the cycle are told first ({@code onError}), before anything is
+         *     committed, as the container would have told them before its error dispatch
          * @return whether the filter answered; not when there is nothing to answer (no upstream failure and no
          *     status sent, or the request answered already)
          * @throws ResponseAbortedException as {@link ErrorResponder#respond} throws it
@@ -900,7 +900,7 @@ public final class ErrorPagesFilter implements Filter {
             }
             if (tellListeners && !response.target().isCommitted()) {
                 // Committed, the abort thrown on is the container's to tell them of (Tomcat, Undertow), as it was.
-                response.tellListenersOfDispatchFailure(thrown);
+                response.tellListenersOfFailure(thrown, request.isAsyncStarted());
             }
             // After a sendError, an upstream failure names the failure, as FAILURE_ATTRIBUTE does; a maintenance the
             // application announced comes first, as it does before that attribute.

@@ -32,16 +32,20 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code AsyncContext.dispatch}: {@code onError} for every listener, then the error dispatch the page stands in for).
  * The filter answered it, so the container never heard of it, and the listener got only {@code onComplete}: an
  * application that releases what it holds for a failed cycle there (a pending upstream call, a metric) never did.
- * Without the filter Tomcat and Undertow tell {@code onError}, Jetty 12 does not (it sends its 500 at once).
+ * Without the filter Tomcat and Undertow tell {@code onError}, Jetty 12 does not (it sends its 500 at once). The same
+ * for a servlet that throws once it started the cycle and added the listener, in the request or in the dispatch of an
+ * earlier cycle: without the filter all three containers tell {@code onError}.
  */
 class ListenersOfAFailedAsyncDispatchIntegrationTests {
 
     static Stream<Arguments> rows() {
         List<Arguments> rows = new ArrayList<>();
         for (ProxyContainer container : ProxyContainer.values()) {
-            for (String thrown : List.of("upstream-failure", "connect-exception")) {
-                for (String onError : List.of("records", "completes", "dispatches")) {
-                    rows.add(Arguments.of(container, thrown, onError));
+            for (String cycle : List.of("dispatched", "started", "started-again")) {
+                for (String thrown : List.of("upstream-failure", "connect-exception")) {
+                    for (String onError : List.of("records", "completes", "dispatches")) {
+                        rows.add(Arguments.of(container, cycle, thrown, onError));
+                    }
                 }
             }
         }
@@ -55,16 +59,16 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
      * harmless: the page still answers, and nothing is logged of it but the page's one line. A {@code dispatch} there
      * is refused, as the container refuses one of a cycle dispatched already, and the page answers.
      */
-    @ParameterizedTest(name = "{0}, {1}, onError {2}")
+    @ParameterizedTest(name = "{0}, {1} cycle, {2}, onError {3}")
     @MethodSource("rows")
-    void theCyclesListenersAreToldBeforeThePage(ProxyContainer container, String thrown, String onError)
+    void theCyclesListenersAreToldBeforeThePage(ProxyContainer container, String cycle, String thrown, String onError)
             throws Exception {
         BlockingQueue<String> events = new LinkedBlockingQueue<>();
         try (ProxyContainer.Server server = container.startWithAsyncDispatches(
                 List.of(ErrorPagesFilter.builder().build()), dispatchesToAThrowingTarget(events))) {
             AtomicReference<HttpResponse<byte[]>> answer = new AtomicReference<>();
-            String log = StandardError.capture(() -> answer.set(Client.get(server.uri("/orders/42?thrown=" + thrown
-                    + "&on-error=" + onError), "application/json")));
+            String log = StandardError.capture(() -> answer.set(Client.get(server.uri("/orders/42?cycle=" + cycle
+                    + "&thrown=" + thrown + "&on-error=" + onError), "application/json")));
 
             PageAssertions.assertErrorPage(answer.get(), "GET", 502, "10");
             PageAssertions.assertNoLeak(answer.get());
@@ -89,54 +93,72 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
      * Starts a cycle, adds a listener that records its events (in {@code onError}, with {@code on-error=completes},
      * completes the cycle through the event's context, with {@code on-error=dispatches} dispatches it) and dispatches;
      * the dispatch's target throws a refused connection: an {@link UpstreamFailureException}, or
-     * ({@code thrown=connect-exception}) a {@link ConnectException}.
+     * ({@code thrown=connect-exception}) a {@link ConnectException}. With {@code cycle=started} the servlet throws
+     * once it started the cycle and added the listener, and with {@code cycle=started-again} the dispatch's target
+     * starts a second cycle, adds the listener to it and throws.
      */
     private static HttpServlet dispatchesToAThrowingTarget(BlockingQueue<String> events) {
         return TestServlets.servlet((request, response) -> {
-            if (request.getDispatcherType() == DispatcherType.ASYNC) {
-                if (request.getParameter("thrown").equals("connect-exception")) {
-                    throw new ConnectException("Connection refused");
-                }
-                throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+            String cycle = request.getParameter("cycle");
+            boolean dispatched = request.getDispatcherType() == DispatcherType.ASYNC;
+            if (cycle.equals("started-again") && !dispatched) {
+                request.startAsync().dispatch();
+                return;
             }
-            String then = request.getParameter("on-error");
+            if (cycle.equals("dispatched") && dispatched) {
+                throw thrown(request.getParameter("thrown"));
+            }
             AsyncContext async = request.startAsync();
             async.setTimeout(60_000);
-            async.addListener(new AsyncListener() {
-                @Override
-                public void onError(AsyncEvent event) {
-                    events.add("onError " + event.getThrowable().getClass().getName() + " committed="
-                            + ((HttpServletResponse) event.getSuppliedResponse()).isCommitted() + " supplied="
-                            + (event.getSuppliedRequest() != null));
-                    if (then.equals("completes")) {
-                        event.getAsyncContext().complete();
-                        events.add("completed in onError");
-                    } else if (then.equals("dispatches")) {
-                        try {
-                            event.getAsyncContext().dispatch("/fallback");
-                            events.add("dispatched in onError");
-                        } catch (IllegalStateException refused) {
-                            events.add("dispatch refused");
-                        }
+            async.addListener(recording(events, request.getParameter("on-error")));
+            if (cycle.equals("dispatched")) {
+                async.dispatch();
+                return;
+            }
+            throw thrown(request.getParameter("thrown"));
+        });
+    }
+
+    private static Exception thrown(String thrown) {
+        return thrown.equals("connect-exception") ? new ConnectException("Connection refused")
+                : new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+    }
+
+    /** Records the events of its cycle; in {@code onError} completes or dispatches the cycle, as {@code then} says. */
+    private static AsyncListener recording(BlockingQueue<String> events, String then) {
+        return new AsyncListener() {
+            @Override
+            public void onError(AsyncEvent event) {
+                events.add("onError " + event.getThrowable().getClass().getName() + " committed="
+                        + ((HttpServletResponse) event.getSuppliedResponse()).isCommitted() + " supplied="
+                        + (event.getSuppliedRequest() != null));
+                if (then.equals("completes")) {
+                    event.getAsyncContext().complete();
+                    events.add("completed in onError");
+                } else if (then.equals("dispatches")) {
+                    try {
+                        event.getAsyncContext().dispatch("/fallback");
+                        events.add("dispatched in onError");
+                    } catch (IllegalStateException refused) {
+                        events.add("dispatch refused");
                     }
                 }
+            }
 
-                @Override
-                public void onComplete(AsyncEvent event) {
-                    events.add("onComplete");
-                }
+            @Override
+            public void onComplete(AsyncEvent event) {
+                events.add("onComplete");
+            }
 
-                @Override
-                public void onTimeout(AsyncEvent event) {
-                    events.add("onTimeout");
-                }
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                events.add("onTimeout");
+            }
 
-                @Override
-                public void onStartAsync(AsyncEvent event) {
-                    events.add("onStartAsync");
-                }
-            });
-            async.dispatch();
-        });
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                events.add("onStartAsync");
+            }
+        };
     }
 }

@@ -288,15 +288,16 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     }
 
     /**
-     * Tells the listeners of the cycle whose dispatch's target threw what the filter answers
-     * ({@link CompletingAsyncContext#tellListenersOfDispatchFailure}).
+     * Tells the listeners of the cycle whose starter, or whose dispatch's target, threw what the filter answers
+     * ({@link CompletingAsyncContext#tellListenersOfFailure}).
      *
-     * @param failure what the target threw
+     * @param failure what was thrown
+     * @param underWay whether the cycle is still started (its starter threw)
      */
-    void tellListenersOfDispatchFailure(Throwable failure) {
+    void tellListenersOfFailure(Throwable failure, boolean underWay) {
         CompletingAsyncContext current = current();
         if (current != null) {
-            current.tellListenersOfDispatchFailure(failure);
+            current.tellListenersOfFailure(failure, underWay);
         }
     }
 

@@ -590,17 +590,19 @@ public final class CapturingResponse extends HttpServletResponseWrapper implemen
     }
 
     /**
-     * Tells the {@code AsyncListener}s of the async cycle whose dispatch's target threw what the filter is about to
-     * answer, as the container would have told them had the filter not answered it: those the application added
-     * through a context the filter's request wrapper handed out (listeners added to the container's own context are
-     * out of reach, and none are told when no cycle was seen).
+     * Tells the {@code AsyncListener}s of the async cycle whose starter, or whose dispatch's target, threw what the
+     * filter is about to answer, as the container would have told them had the filter not answered it: those the
+     * application added through a context the filter's request wrapper handed out (listeners added to the container's
+     * own context are out of reach, and none are told when no cycle was seen).
      *
-     * @param failure what the target threw
+     * @param failure what was thrown
+     * @param underWay whether the cycle is still started (its starter threw), which the filter completes after the
+     *     page; else it was dispatched, and its dispatch's target threw
      */
-    public void tellListenersOfDispatchFailure(Throwable failure) {
+    public void tellListenersOfFailure(Throwable failure, boolean underWay) {
         AsyncCapturingRequest request = asyncRequest;
         if (request != null) {
-            request.tellListenersOfDispatchFailure(failure);
+            request.tellListenersOfFailure(failure, underWay);
         }
     }
 

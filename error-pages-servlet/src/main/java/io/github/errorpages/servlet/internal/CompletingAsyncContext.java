@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * upstream failure that a task given to {@code start(Runnable)} throws is answered with the page. On Tomcat, a
  * cycle the application started without arguments is dispatched by {@code dispatch()} to the original request's
  * URI, as Tomcat would have: the request started it with the filter's wrappers, which Tomcat would otherwise read
- * the path from. The listeners added through it are known for the cycle, to be told of an upstream failure the target
- * of the cycle's dispatch threw, which the filter answers, so that the container never hears of it
- * ({@link #tellListenersOfDispatchFailure}).
+ * the path from. The listeners added through it are known for the cycle, to be told of an upstream failure its
+ * starter or the target of its dispatch threw, which the filter answers, so that the container never hears of it
+ * ({@link #tellListenersOfFailure}).
  */
 final class CompletingAsyncContext implements AsyncContext {
 
@@ -57,6 +57,11 @@ final class CompletingAsyncContext implements AsyncContext {
      * must be harmless.
      */
     private volatile boolean completedByFilter;
+    /**
+     * Whether the filter tells the listeners of a failure it answers ({@link #tellListenersOfFailure}): their
+     * {@code complete()} is harmless then, the filter completing the cycle once the page is written.
+     */
+    private volatile boolean tellingListeners;
     /**
      * Whether the request handed this context to the application. If not, the application started the cycle on the
      * container's request, past the filter's wrapper, and holds the container's own context, whose {@code complete()}
@@ -105,24 +110,34 @@ final class CompletingAsyncContext implements AsyncContext {
     }
 
     /**
-     * Tells the cycle's listeners added through this context, in the order they were added, of what the target of the
-     * cycle's dispatch threw, before the filter answers it with its page, as the container would have told them
-     * before its error dispatch (Servlet 6.0 §2.3.3.3, {@code AsyncContext.dispatch}): the filter answers it, so the
-     * container never hears of it, and the listeners got only {@code onComplete}. Their {@code complete()} there,
-     * through the event's context, is harmless, and a {@code dispatch} refused: the response ends with the page as the
-     * dispatch returns. What a listener throws is logged, and the next listener told, as the containers do.
+     * Tells the cycle's listeners added through this context, in the order they were added, of what the servlet that
+     * started the cycle, or the target of the cycle's dispatch, threw, before the filter answers it with its page, as
+     * the container would have told them before its error dispatch (Servlet 6.0 §2.3.3.3, {@code AsyncContext}): the
+     * filter answers it, so the container never hears of it, and the listeners got only {@code onComplete}. Their
+     * {@code complete()} there, through the event's context, is harmless, and a {@code dispatch} refused: the filter
+     * completes a cycle under way once the page is written, and the response of one dispatched ends with the page as
+     * the dispatch returns. What a listener throws is logged, and the next listener told, as the containers do.
      *
-     * @param failure what the dispatch's target threw, as the containers pass it on
+     * @param failure what was thrown, as the containers pass it on
+     * @param underWay whether the cycle is still started (its starter threw), which the filter completes after the
+     *     page; else it was dispatched, and its dispatch's target threw
      */
-    void tellListenersOfDispatchFailure(Throwable failure) {
+    void tellListenersOfFailure(Throwable failure, boolean underWay) {
         ended = true;
-        completedByFilter = true;
-        for (Rebinding listener : listeners) {
-            try {
-                listener.onError(failure);
-            } catch (IOException | RuntimeException thrown) {
-                log.warn("An AsyncListener's onError threw, told of the failure of an async dispatch", thrown);
+        if (!underWay) {
+            completedByFilter = true; // for good: nothing is to complete it
+        }
+        tellingListeners = true;
+        try {
+            for (Rebinding listener : listeners) {
+                try {
+                    listener.onError(failure);
+                } catch (IOException | RuntimeException thrown) {
+                    log.warn("An AsyncListener's onError threw, told of a failure the error page answers", thrown);
+                }
             }
+        } finally {
+            tellingListeners = false;
         }
     }
 
@@ -184,8 +199,8 @@ final class CompletingAsyncContext implements AsyncContext {
 
     @Override
     public void complete() {
-        if (completedByFilter) {
-            return; // the filter completed the cycle with its page; the application's onError completes it again
+        if (completedByFilter || tellingListeners) {
+            return; // the filter completes the cycle with its page; the application's onError completes it again
         }
         ended = true;
         try {
@@ -241,7 +256,7 @@ final class CompletingAsyncContext implements AsyncContext {
      * completed or dispatched already: in the {@code onError} the filter tells, the page is on its way.
      */
     private void refuseOnceAnswered() {
-        if (completedByFilter) {
+        if (completedByFilter || tellingListeners) {
             throw new IllegalStateException("The async cycle is answered with the error page: it cannot be dispatched");
         }
     }
@@ -277,9 +292,13 @@ final class CompletingAsyncContext implements AsyncContext {
     public void addListener(AsyncListener listener) {
         Rebinding rebinding = new Rebinding(listener);
         delegate.addListener(rebinding);
-        // The cycle's request and response, which its events carry, while the cycle is under way: Tomcat refuses them
-        // once it was dispatched.
-        rebinding.carries(delegate.getRequest(), delegate.getResponse());
+        try {
+            // The cycle's request and response, which its events carry, while the cycle is under way: Tomcat refuses
+            // them once it was dispatched.
+            rebinding.carries(delegate.getRequest(), delegate.getResponse());
+        } catch (IllegalStateException ended) {
+            return; // added to a cycle that ended (a container that allows it): it has no failure to be told of
+        }
         listeners.add(rebinding);
     }
 
