@@ -11,6 +11,14 @@ package io.github.errorpages.upstream;
  * breaker treats its event consumers: it never changes the outcome of a call, and the other listeners still get
  * the event.
  *
+ * <p>Events of one thread arrive in the order its decisions were made; events of different threads need not. Two
+ * calls that change a breaker's state at nearly the same time (one opens it, another's trial closes it) may deliver
+ * their {@link UpstreamEvent.BreakerStateChanged} in the reverse order: Resilience4j changes the state atomically and
+ * publishes the transition after it, on each thread. A listener that keeps the last state it was told of may then
+ * hold one the breaker has left; a gauge of a breaker's state reads it from
+ * {@link UpstreamGuard#circuitBreakers()} instead ({@code getState()}), and an alert on a transition takes the event
+ * for what happened, not for the state now.
+ *
  * @since 0.1.0
  */
 @FunctionalInterface
