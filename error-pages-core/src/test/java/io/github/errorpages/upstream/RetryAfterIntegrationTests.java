@@ -205,16 +205,15 @@ class RetryAfterIntegrationTests {
                 healthy.uri()).build()).listener(events).build());
 
         // A new guard's round-robin starts at the first endpoint.
-        long start = System.nanoTime();
         HttpResponse<String> response = client.send(get("/orders"), BodyHandlers.ofString());
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(busy.requestCount()).isEqualTo(1);
         assertThat(healthy.requestCount()).isEqualTo(1);
+        // The retry's delay as the guard scheduled it, not the call's time, which a loaded machine stretches.
         assertThat(events.of(UpstreamEvent.RetryScheduled.class)).singleElement()
-                .satisfies(retry -> assertThat(retry.delay()).as("the backoff").isLessThan(Duration.ofMillis(10)));
-        assertThat(took).as("no wait for the Retry-After").isLessThan(Duration.ofMillis(1500));
+                .satisfies(retry -> assertThat(retry.delay()).as("the backoff, no wait for the Retry-After")
+                        .isLessThan(Duration.ofMillis(10)));
     }
 
     /**
