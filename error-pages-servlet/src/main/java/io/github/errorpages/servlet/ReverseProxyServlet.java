@@ -16,6 +16,7 @@ import io.github.errorpages.servlet.internal.ClientBodyStatus;
 import io.github.errorpages.servlet.internal.ClientTaskExecutor;
 import io.github.errorpages.servlet.internal.ConfigParameters;
 import io.github.errorpages.servlet.internal.DaemonThreads;
+import io.github.errorpages.servlet.internal.ErrorDispatches;
 import io.github.errorpages.servlet.internal.ErrorResponder;
 import io.github.errorpages.servlet.internal.ExchangeOutcome;
 import io.github.errorpages.servlet.internal.ForwardedHeadTooLargeException;
@@ -201,6 +202,14 @@ import org.slf4j.LoggerFactory;
  * {@code setAsyncSupported(true)}), and any filter in front of it too. A filter in front that starts the request's
  * asynchronous cycle before the chain (as a framework's may) hands it to the servlet, which ends it
  * ({@code complete()}) once its answer is done, relayed or its own page, whatever the transport.
+ *
+ * <p><b>Container error pages.</b> Reached by an {@code ERROR} dispatch (an {@code <error-page>} location under its
+ * mapping: the site's branded 404 and 500 pages from a CMS), the servlet answers with the error's status
+ * ({@code jakarta.servlet.error.status_code}, else the response's), as nginx's {@code error_page} with
+ * {@code proxy_pass} does (R19, R25): the upstream's answer is relayed under it, without the upstream's validators
+ * and {@code Content-Range} and without the client's conditions and range toward the upstream; a failure is answered
+ * with the built-in page of a 5xx error status ({@code Retry-After} only on a 503) or a short plain-text answer
+ * naming a 4xx one, never with the failure's status, and logged as any failure.
  *
  * <p><b>Open breakers.</b> When no endpoint's circuit breaker admits calls, the request is answered with
  * 503 {@code destination_unavailable} and a {@code Retry-After} of the breakers' remaining open time before
@@ -509,6 +518,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (current.isStopped()) {
             throw new IllegalStateException("ReverseProxyServlet was destroyed: the container must not route to it");
         }
+        // A container's error page the proxy serves keeps the error's status, the upstream's answer or failure aside.
+        ErrorDispatches.note(request, response);
         // Looked up once, for the local answers and for whether there is a body: most requests have none.
         String transferEncoding = request.getHeader("Transfer-Encoding");
         if (LocalAnswers.answered(request, transferEncoding, response)) {
@@ -1103,7 +1114,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         // Closed whatever happens: that releases the connection and reports the body's end to the guard.
         try (IdleTimeoutBodySubscriber.Body in = answer.body()) {
             int status = answer.statusCode();
-            response.setStatus(status);
+            int errorStatus = ErrorDispatches.status(request);
+            response.setStatus(errorStatus != 0 ? errorStatus : status); // the body's framing is the upstream's still
             ProxyHeaders.towardClient(answer.headers().map(), response, proxy.locations, request);
             long length = ResponseHeadCheck.contentLength(status, answer.headers().allValues("Content-Length"));
             if (length >= 0) {
@@ -1298,6 +1310,12 @@ public final class ReverseProxyServlet extends HttpServlet {
             answerIncludedFailure(request, response, capturing != null, failure, relayed);
         }
         boolean writePending = nonBlocking || capturing != null && capturing.writesWithoutBlocking();
+        int errorStatus = ErrorDispatches.status(request);
+        if (errorStatus != 0) {
+            proxy.responder.respondToError(request, CapturingResponse.answeredPast(request, response), failure,
+                    errorStatus, writePending);
+            return;
+        }
         proxy.responder.respond(request, CapturingResponse.answeredPast(request, response), failure, writePending);
     }
 

@@ -179,6 +179,15 @@ final class TomcatServer implements AutoCloseable {
         return this;
     }
 
+    /** Adds an application error page ({@code <error-page>}) for a status ({@code <error-code>}). */
+    TomcatServer errorPage(int status, String location) {
+        ErrorPage page = new ErrorPage();
+        page.setErrorCode(status);
+        page.setLocation(location);
+        context.addErrorPage(page);
+        return this;
+    }
+
     /**
      * Sets the connector's {@code encodedSolidusHandling}: {@code reject} (the default), {@code decode} or
      * {@code passthrough}.

@@ -123,7 +123,35 @@ public final class ErrorResponder {
      */
     public void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
             boolean nonBlocking) throws IOException {
-        respond(request, response, failure, null, nonBlocking);
+        respond(request, response, failure, null, 0, nonBlocking);
+    }
+
+    /**
+     * Answers the failure of the upstream that serves a container's error page ({@link ErrorDispatches}) with the
+     * error's status, never the failure's: a missing page or the application's bug is no gateway outage, nor one to
+     * retry (R19, R25). A 5xx gets the built-in page of its status, rendered for a decision of that status and
+     * logged with its support code as any page, the failure's cause and upstream in the line: operators see what
+     * failed. Its {@code Retry-After} only on a 503, the one the policy gives a 503 of nothing known (R8). A 4xx gets
+     * no page: the core has none of a client error to say, and one of an upstream failure would say what did not
+     * happen. It gets a small plain-text answer naming the status, {@code no-store} (the error page is what is due, a
+     * cache should not keep its stand-in), with the security fields of every answer (R41), and a log line naming the
+     * failure. The same answer on every container, where leaving it to the container would give a blank page on
+     * some and the container's own report on others. No {@code Retry-After} on a 429 either: the page that the
+     * application's 429 would have had is not the proxy's to guess. Otherwise as
+     * {@link #respond(HttpServletRequest, HttpServletResponse, UpstreamFailure, boolean)}: aborted when committed.
+     *
+     * @param request the request
+     * @param response the container's response (not a capturing wrapper)
+     * @param failure what failed
+     * @param status the error's status, in [400, 599]
+     * @param nonBlocking as for {@link #respond(HttpServletRequest, HttpServletResponse, UpstreamFailure, boolean)}
+     * @throws ResponseAbortedException as {@link #respond(HttpServletRequest, HttpServletResponse, UpstreamFailure,
+     *     boolean)} throws it
+     * @throws IOException when writing fails
+     */
+    public void respondToError(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+            int status, boolean nonBlocking) throws IOException {
+        respond(request, response, failure, null, status, nonBlocking);
     }
 
     /**
@@ -144,16 +172,17 @@ public final class ErrorResponder {
             boolean nonBlocking) throws IOException {
         // Decided without rendering or logging: what robots.txt answers with, and the failure the lines name.
         ErrorDecision decision = errorPages.decideMaintenance(until);
-        respond(request, response, decision.failure(), new Maintenance(until, decision), nonBlocking);
+        respond(request, response, decision.failure(), new Maintenance(until, decision), 0, nonBlocking);
     }
 
     /**
      * @param failure what failed, for the log lines and {@code Proxy-Status}
      * @param maintenance the maintenance page to answer with instead of the failure's, or {@code null} (the failure's,
      *     allocating nothing of its own: the proxy's open breaker answers with it under load)
+     * @param errorStatus the status of the error whose page the upstream was to serve, or 0
      */
     private void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
-            @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
+            @Nullable Maintenance maintenance, int errorStatus, boolean nonBlocking) throws IOException {
         // Included, the answer is a part written after the includer's, committed or not: it replaces nothing.
         boolean included = request.getDispatcherType() == DispatcherType.INCLUDE;
         if (response.isCommitted() && !included) {
@@ -164,7 +193,8 @@ public final class ErrorResponder {
         }
         boolean written;
         try {
-            written = isRobotsTxt(request) ? writeRobotsTxt(request, response, failure, maintenance, nonBlocking)
+            written = errorStatus != 0 ? writeForError(request, response, failure, errorStatus, nonBlocking)
+                    : isRobotsTxt(request) ? writeRobotsTxt(request, response, failure, maintenance, nonBlocking)
                     : writePage(request, response, failure, maintenance, nonBlocking);
         } catch (IllegalStateException refused) {
             if (included) {
@@ -388,8 +418,30 @@ public final class ErrorResponder {
                 RequestBodies.isHttp2OrLater(request.getProtocol()), nonBlocking, keepsSiteFields, requestIdHeader);
     }
 
-    private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
-            @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
+    /** As {@link #respondToError} describes it. */
+    private boolean writeForError(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+            int status, boolean nonBlocking) throws IOException {
+        if (status >= 500) {
+            ErrorDecision unavailable = status == 503 ? errorPages.policy().decide(SERVICE_UNAVAILABLE) : null;
+            ErrorDecision decision = new ErrorDecision(status, failure.cause(), failure.cause().token(),
+                    unavailable != null ? unavailable.retryAfter() : null,
+                    unavailable != null ? unavailable.retryAfterHeader() : null, failure);
+            boolean head = "HEAD".equals(request.getMethod());
+            ErrorRequest errorRequest = errorRequest(request, head ? "GET" : request.getMethod());
+            ErrorResponse page = nonBlocking ? errorPages.render(decision, errorRequest)
+                    : ThreadBodies.rendering(() -> errorPages.render(decision, errorRequest));
+            return write(request, response, failure, page.status(), page.headers(), page.body(), nonBlocking);
+        }
+        log.warn("error page for status {} answered without its upstream's page: upstream failure {} (upstream={}, "
+                + "attempts={}, elapsed_ms={}, retry_refused={})", status, failure.cause().token(),
+                failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(),
+                failure.elapsed().toMillis(), retryRefused(failure));
+        byte[] body = ("Error " + status + "\n").getBytes(StandardCharsets.US_ASCII);
+        return write(request, response, failure, status, plainTextHeaders(), body, nonBlocking);
+    }
+
+    /** The fields of a plain-text answer that is no page: never stored, with the security fields of every answer. */
+    private static Map<String, String> plainTextHeaders() {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "text/plain; charset=UTF-8");
         headers.put("Cache-Control", "no-store");
@@ -398,6 +450,12 @@ public final class ErrorResponder {
         headers.put("X-Frame-Options", "DENY");
         headers.put("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
         headers.put("Referrer-Policy", "strict-origin-when-cross-origin");
+        return headers;
+    }
+
+    private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
+            @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
+        Map<String, String> headers = plainTextHeaders();
         ErrorDecision decision = maintenance != null ? maintenance.decision() : errorPages.policy().decide(failure);
         if (robotsTxtFallback != null) {
             log.warn("robots.txt answered with its static fallback: upstream failure {} (upstream={})",

@@ -1092,7 +1092,8 @@ public final class JettyForwarder {
                 return;
             }
             HttpServletResponse response = exchange.response;
-            response.setStatus(status);
+            int errorStatus = ErrorDispatches.status(exchange.request);
+            response.setStatus(errorStatus != 0 ? errorStatus : status); // the body's framing is the upstream's still
             ProxyHeaders.towardClient(answer.getHeaders(), HttpField::getName, HttpField::getValue, response,
                     locations, exchange.request);
             long contentLength = ResponseHeadCheck.contentLength(status,

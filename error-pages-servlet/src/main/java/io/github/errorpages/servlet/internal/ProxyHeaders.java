@@ -115,6 +115,22 @@ public final class ProxyHeaders {
         // their outgoing proxy (httpoxy, CVE-2016-5385): a client's value would route the upstream's own calls.
         "proxy"};
     /**
+     * Left out of the request for a container's error page ({@link ErrorDispatches}): what the client sends of its own
+     * URL that would make the upstream answer something else than its page, the conditions its cache holds for that
+     * URL and a range of it. The page is the answer whatever the client holds, and the upstream's 304, 412, 206 or
+     * 416 under the error's status would be a 404 without its page, or a part of the page taken for the whole.
+     */
+    private static final String[] DROPPED_FOR_AN_ERROR_PAGE = {"range", "if-range", "if-match", "if-none-match",
+        "if-modified-since", "if-unmodified-since"};
+    /**
+     * Left out of a container's error page the upstream answers ({@link ErrorDispatches}): what the upstream says of
+     * its page's resource, not of the client's URL, which the error's status answers. The validators, which a client
+     * or cache would send back for that URL (a 404 is revalidated as any response), and a range
+     * ({@code Content-Range}, of a 206 now under the error's status: a part taken for the whole). The rest is relayed:
+     * {@code Cache-Control} and {@code Expires} are the page's freshness, which nginx's error pages pass on too.
+     */
+    private static final String[] DROPPED_FROM_AN_ERROR_PAGE = {"etag", "last-modified", "content-range"};
+    /**
      * The upstream's product banners: they name the software, its version and often the operating system of a
      * host behind the gateway (RFC 9110 §17.12, §10.2.4; OWASP removes them), and are not passed to the client.
      * nginx and Envoy do not pass {@code Server} on by default either. The container's own {@code Server}, if it
@@ -231,7 +247,8 @@ public final class ProxyHeaders {
     }
 
     /**
-     * Gives the header fields to send to the upstream for a client request, in order.
+     * Gives the header fields to send to the upstream for a client request, in order; for a container's error page,
+     * without the client's conditions and range ({@link #DROPPED_FOR_AN_ERROR_PAGE}).
      *
      * @param request the client's request
      * @param pseudonym this proxy's name in {@code Via} ({@link #pseudonym()})
@@ -243,6 +260,7 @@ public final class ProxyHeaders {
         for (Enumeration<String> connection = request.getHeaders("Connection"); connection.hasMoreElements(); ) {
             dropped = listedIn(connection.nextElement(), dropped);
         }
+        boolean errorPage = ErrorDispatches.status(request) != 0;
         int namesSeen = 0;
         for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
             String name = names.nextElement();
@@ -250,7 +268,7 @@ public final class ProxyHeaders {
                 throw ForwardedHeadTooLargeException.names(MAX_FIELD_NAMES);
             }
             if (isDroppedTowardUpstream(name) || (dropped != null && containsIgnoringCase(dropped, name))
-                    || !isToken(name)) {
+                    || !isToken(name) || errorPage && isOneOf(name, DROPPED_FOR_AN_ERROR_PAGE)) {
                 continue;
             }
             if (name.length() == 12 && name.equalsIgnoreCase("Max-Forwards")
@@ -385,8 +403,10 @@ public final class ProxyHeaders {
      * ({@code Server}, {@code X-Powered-By}) and {@code Content-Length} aside, a {@code Location},
      * {@code Content-Location}, {@code Link} target or {@code Refresh} URL that points at an endpoint rewritten to
      * the gateway's path for it ({@link UpstreamLocations}), and the hosts of a {@code Via} hidden
-     * ({@link #viaTowardClient}). A field replaces one of its name the response had ({@code Date}), but a
-     * {@code Set-Cookie} or {@code Vary}, which goes beside the gateway's own ({@link #goesBesideTheGateways}).
+     * ({@link #viaTowardClient}), and for a container's error page the upstream's validators and
+     * {@code Content-Range} ({@link #DROPPED_FROM_AN_ERROR_PAGE}). A field replaces one of its name the response had
+     * ({@code Date}), but a {@code Set-Cookie} or {@code Vary}, which goes beside the gateway's own
+     * ({@link #goesBesideTheGateways}).
      *
      * @param upstream the upstream's fields, by name (as the JDK's {@code HttpHeaders.map()} gives them)
      * @param response the client's response, not committed
@@ -404,9 +424,10 @@ public final class ProxyHeaders {
                 }
             }
         }
+        boolean errorPage = ErrorDispatches.status(request) != 0;
         for (Map.Entry<String, List<String>> field : upstream.entrySet()) {
             String name = field.getKey();
-            if (!isRelayedTowardClient(name, dropped)) {
+            if (!isRelayedTowardClient(name, dropped) || errorPage && isOneOf(name, DROPPED_FROM_AN_ERROR_PAGE)) {
                 continue;
             }
             boolean first = true;
@@ -448,9 +469,11 @@ public final class ProxyHeaders {
             }
         }
         List<String> set = new ArrayList<>(16);
+        boolean errorPage = ErrorDispatches.status(request) != 0;
         for (F field : fields) {
             String fieldName = name.apply(field);
-            if (!isRelayedTowardClient(fieldName, dropped)) {
+            if (!isRelayedTowardClient(fieldName, dropped)
+                    || errorPage && isOneOf(fieldName, DROPPED_FROM_AN_ERROR_PAGE)) {
                 continue;
             }
             String fieldValue = relayedValue(fieldName, value.apply(field), locations, request);

@@ -1,0 +1,251 @@
+package io.github.errorpages.servlet;
+
+import static io.github.errorpages.servlet.TestServlets.servlet;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.RecordedRequest;
+import io.github.errorpages.upstream.UpstreamConfig;
+import io.github.errorpages.upstream.UpstreamGuard;
+import io.undertow.Undertow;
+import io.undertow.servlet.Servlets;
+import io.undertow.servlet.api.DeploymentInfo;
+import io.undertow.servlet.api.DeploymentManager;
+import io.undertow.servlet.api.ErrorPage;
+import io.undertow.servlet.util.ImmediateInstanceFactory;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A container's error pages served by {@link ReverseProxyServlet} from a CMS, the branded 404 and 500 of the site
+ * through the gateway ({@code <error-page>} locations under the proxy's mapping), on Jetty 12, Tomcat and Undertow
+ * over both transports: the answer keeps the error's status whatever the CMS answers or however it fails, as nginx's
+ * {@code error_page} with {@code proxy_pass} does (R19: no soft 404, R25: a missing URL is never a 502 or 503 that
+ * keeps it in search indexes).
+ */
+class ErrorPageThroughTheProxyIntegrationTests {
+
+    private static final String CMS_PAGE = "<html>CMS error page</html>";
+
+    private static FaultyUpstream cms;
+
+    @BeforeAll
+    static void startCms() {
+        cms = FaultyUpstream.start(exchange -> exchange.reset());
+    }
+
+    @AfterAll
+    static void stopCms() {
+        cms.close();
+    }
+
+    static Stream<Arguments> gateways() {
+        return Stream.of("JETTY", "TOMCAT", "UNDERTOW").flatMap(container -> Stream.of(ProxyTransport.JETTY,
+                ProxyTransport.JDK).map(transport -> Arguments.of(container, transport)));
+    }
+
+    /**
+     * The application's 404 whose page the CMS serves (with a 200 of its own) is a 404 with the CMS's page, not a 200
+     * (R19): the CMS's validators, which describe its page and not the missing URL, are not relayed, and the
+     * client's conditions for the missing URL do not reach the CMS, whose page is the answer whatever the client
+     * holds.
+     */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void aMissingPageKeepsItsStatusWithTheCmsPage(String container, ProxyTransport transport) throws Exception {
+        cms.behave(exchange -> exchange.respond(200, CMS_PAGE, "Content-Type", "text/html", "ETag", "\"cms-1\"",
+                "Last-Modified", "Sun, 06 Dec 2026 10:00:00 GMT"));
+        cms.clearRequests();
+        try (Gateway gateway = Gateway.start(container, transport)) {
+            HttpResponse<byte[]> answer = Client.send("GET", gateway.uri("/missing"), Client.BROWSER_ACCEPT,
+                    "If-None-Match", "\"cms-1\"", "If-Modified-Since", "Sun, 06 Dec 2026 10:00:00 GMT");
+
+            assertThat(answer.statusCode()).isEqualTo(404);
+            assertThat(Client.text(answer)).isEqualTo(CMS_PAGE);
+            assertThat(answer.headers().firstValue("ETag")).isEmpty();
+            assertThat(answer.headers().firstValue("Last-Modified")).isEmpty();
+            assertThat(answer.headers().firstValue("Retry-After")).isEmpty();
+            List<RecordedRequest> asked = cms.requests();
+            assertThat(asked).hasSize(1);
+            assertThat(asked.get(0).target()).isEqualTo("/404");
+            assertThat(asked.get(0).headers()).doesNotContainKeys("if-none-match", "if-modified-since");
+        }
+    }
+
+    /**
+     * The application's 404 whose page the CMS cannot serve stays a 404, not the proxy's 502 with a
+     * {@code Retry-After} (R25): a short plain-text answer naming the status, which no cache keeps.
+     */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void aMissingPageKeepsItsStatusWithTheCmsDown(String container, ProxyTransport transport) throws Exception {
+        cms.behave(exchange -> exchange.reset());
+        try (Gateway gateway = Gateway.start(container, transport)) {
+            HttpResponse<byte[]> answer = Client.send("GET", gateway.uri("/missing"), Client.BROWSER_ACCEPT);
+
+            assertThat(answer.statusCode()).isEqualTo(404);
+            assertThat(answer.headers().firstValue("Retry-After")).isEmpty();
+            assertThat(answer.headers().firstValue("Cache-Control")).hasValue("no-store");
+            assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("text/plain"));
+            assertThat(Client.text(answer)).isEqualTo("Error 404\n");
+        }
+    }
+
+    /** The application's bug (an exception) whose page the CMS serves is a 500 with the CMS's page, not its 200. */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void anApplicationErrorKeepsItsStatusWithTheCmsPage(String container, ProxyTransport transport)
+            throws Exception {
+        cms.behave(exchange -> exchange.respond(200, CMS_PAGE, "Content-Type", "text/html"));
+        try (Gateway gateway = Gateway.start(container, transport)) {
+            HttpResponse<byte[]> answer = Client.send("GET", gateway.uri("/boom"), Client.BROWSER_ACCEPT);
+
+            assertThat(answer.statusCode()).isEqualTo(500);
+            assertThat(Client.text(answer)).isEqualTo(CMS_PAGE);
+        }
+    }
+
+    /**
+     * The application's bug whose page the CMS cannot serve is the built-in 500 page, without a {@code Retry-After}
+     * (R4), not the proxy's 502 blaming an upstream for the application's own error.
+     */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void anApplicationErrorKeepsItsStatusWithTheCmsDown(String container, ProxyTransport transport) throws Exception {
+        cms.behave(exchange -> exchange.reset());
+        try (Gateway gateway = Gateway.start(container, transport)) {
+            HttpResponse<byte[]> answer = Client.send("GET", gateway.uri("/boom"), Client.BROWSER_ACCEPT);
+
+            assertThat(answer.statusCode()).isEqualTo(500);
+            assertThat(answer.headers().firstValue("Retry-After")).isEmpty();
+            assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("text/html"));
+            assertThat(Client.text(answer)).contains("Something went wrong");
+        }
+    }
+
+    /**
+     * The application's own 503 whose page the CMS cannot serve (the filter intercepting no status, so that the
+     * container's error page answers it) stays a 503, with the {@code Retry-After} every 503 has (R8), the built-in
+     * 503 page.
+     */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void anApplicationUnavailableKeepsItsStatusAndRetryAfterWithTheCmsDown(String container,
+            ProxyTransport transport) throws Exception {
+        cms.behave(exchange -> exchange.reset());
+        try (Gateway gateway = Gateway.start(container, transport,
+                ErrorPagesFilter.builder().interceptedStatuses(List.of()).build())) {
+            HttpResponse<byte[]> answer = Client.send("GET", gateway.uri("/unavailable"), Client.BROWSER_ACCEPT);
+
+            assertThat(answer.statusCode()).isEqualTo(503);
+            assertThat(answer.headers().firstValue("Retry-After")).isPresent();
+            assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("text/html"));
+        }
+    }
+
+    /**
+     * A gateway whose error pages for 404, 503 and {@link IllegalStateException} are under the proxy's mapping, with
+     * the error pages' filter mapped as documented (REQUEST, FORWARD, ASYNC).
+     */
+    private record Gateway(AutoCloseable server, int port) implements AutoCloseable {
+
+        static Gateway start(String container, ProxyTransport transport) throws Exception {
+            return start(container, transport, ErrorPagesFilter.builder().build());
+        }
+
+        static Gateway start(String container, ProxyTransport transport, Filter filter) throws Exception {
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("cms")
+                    .endpoints(cms.uri()).build())).transport(transport).build();
+            Map<String, HttpServlet> servlets = new LinkedHashMap<>();
+            servlets.put("/cms/*", proxy);
+            servlets.put("/missing", servlet((request, response) -> response.sendError(404)));
+            servlets.put("/unavailable", servlet((request, response) -> response.sendError(503)));
+            servlets.put("/boom", servlet((request, response) -> {
+                throw new IllegalStateException("a bug of the application's");
+            }));
+            switch (container) {
+                case "JETTY" -> {
+                    JettyServer jetty = new JettyServer();
+                    jetty.filter(filter);
+                    servlets.forEach(jetty::servlet);
+                    ErrorPageErrorHandler handler = new ErrorPageErrorHandler();
+                    handler.addErrorPage(404, "/cms/404");
+                    handler.addErrorPage(503, "/cms/503");
+                    handler.addErrorPage(IllegalStateException.class, "/cms/500");
+                    jetty.context().setErrorHandler(handler);
+                    jetty.start();
+                    return new Gateway(jetty, jetty.port());
+                }
+                case "TOMCAT" -> {
+                    TomcatServer tomcat = TomcatServer.inCode();
+                    tomcat.filter(filter);
+                    servlets.forEach(tomcat::servlet);
+                    tomcat.errorPage(404, "/cms/404").errorPage(503, "/cms/503")
+                            .errorPage(IllegalStateException.class, "/cms/500");
+                    tomcat.start();
+                    return new Gateway(tomcat, tomcat.uri("/").getPort());
+                }
+                default -> {
+                    return undertow(servlets, filter);
+                }
+            }
+        }
+
+        private static Gateway undertow(Map<String, HttpServlet> servlets, Filter filter) throws Exception {
+            DeploymentInfo info = Servlets.deployment()
+                    .setClassLoader(ErrorPageThroughTheProxyIntegrationTests.class.getClassLoader())
+                    .setContextPath("/").setDeploymentName("error-pages-through-the-proxy");
+            int i = 0;
+            for (Map.Entry<String, HttpServlet> mapped : servlets.entrySet()) {
+                info.addServlet(Servlets.servlet("servlet" + i++, HttpServlet.class,
+                        new ImmediateInstanceFactory<>(mapped.getValue())).addMapping(mapped.getKey())
+                        .setAsyncSupported(true));
+            }
+            info.addFilter(Servlets.filter("errorPages", Filter.class, new ImmediateInstanceFactory<>(filter))
+                            .setAsyncSupported(true))
+                    .addFilterUrlMapping("errorPages", "/*", DispatcherType.REQUEST)
+                    .addFilterUrlMapping("errorPages", "/*", DispatcherType.FORWARD)
+                    .addFilterUrlMapping("errorPages", "/*", DispatcherType.ASYNC);
+            info.addErrorPage(new ErrorPage("/cms/404", 404));
+            info.addErrorPage(new ErrorPage("/cms/503", 503));
+            info.addErrorPage(new ErrorPage("/cms/500", IllegalStateException.class));
+            DeploymentManager deployment = Servlets.newContainer().addDeployment(info);
+            deployment.deploy();
+            Undertow undertow = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(deployment.start())
+                    .build();
+            undertow.start();
+            int port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+            return new Gateway(() -> {
+                undertow.stop();
+                deployment.stop();
+                deployment.undeploy();
+            }, port);
+        }
+
+        URI uri(String path) {
+            return URI.create("http://127.0.0.1:" + port + path);
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+        }
+    }
+}
