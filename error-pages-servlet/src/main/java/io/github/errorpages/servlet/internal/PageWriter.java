@@ -6,7 +6,6 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.StandardCharsets;
@@ -39,8 +38,8 @@ final class PageWriter {
      * @param status the status
      * @param headers the header fields, written in order with {@code setHeader}
      * @param body the body a GET would get
-     * @param head whether the request is a HEAD: then {@code Content-Length} is that of the GET body
-     *     and no byte is written (RFC 9110 §9.3.2, R12)
+     * @param head whether the request is a HEAD: it gets the GET's header fields and its body too, which the
+     *     container discards but counts (RFC 9110 §9.3.2, §8.6, R12)
      * @param http2 whether the request came over HTTP/2 or later ({@link RequestBodies#isHttp2OrLater})
      * @param nonBlocking whether the application set a {@code WriteListener} on the response's stream, so that
      *     the stream writes only what {@code isReady()} allows and a write of the application's may be pending
@@ -110,14 +109,14 @@ final class PageWriter {
         }
         response.setContentLength(body.length);
         if (body.length > 0) {
-            writeBody(response, headers, body, writerCharset, head);
+            writeBody(response, headers, body, writerCharset);
         }
         if (!nonBlocking) {
             // Committed now, so that a filter in front that adds to the response after the chain (a session's
             // cookie, its own Cache-Control or X-Frame-Options) cannot add to the page (R15, R17, R41). Jetty and
-            // Tomcat commit a response once its declared length was written, but not a HEAD's page, which has no
-            // body, nor a page whose length a compressing wrapper of the application's hides or the container counts
-            // (a writer in another charset); Undertow never does. (A non-blocking stream is left to the container.)
+            // Tomcat commit a response once its declared length was written, but not a page whose length a
+            // compressing wrapper of the application's hides or the container counts (a writer in another charset);
+            // Undertow never does. (A non-blocking stream is left to the container.)
             // A HEAD's answer over HTTP/2 is ended instead (BodyWrites.endWithoutBody says why).
             if (head && http2) {
                 BodyWrites.endWithoutBody(response);
@@ -208,19 +207,23 @@ final class PageWriter {
         return "text/plain";
     }
 
-    /** Writes the body, or for a HEAD only sets the header fields its GET would get with it. */
+    /**
+     * Writes the body, a HEAD's as its GET's: every container sends none for a HEAD, but counts what was written, and a
+     * response wrapper in front may pass the length on only with bytes. Spring's {@code ShallowEtagHeaderFilter}
+     * (its {@code ContentCachingResponseWrapper}) keeps {@code setContentLength} to itself and hands it on with the
+     * bytes it holds: without them a HEAD's page said {@code Content-Length: 0} on Jetty and Undertow, and none on
+     * Tomcat, where its GET's said the page's length (RFC 9110 §8.6, R12).
+     */
     private static void writeBody(HttpServletResponse response, Map<String, String> headers, byte[] body,
-            String writerCharset, boolean head) throws IOException {
+            String writerCharset) throws IOException {
         ServletOutputStream out;
         try {
             out = response.getOutputStream();
         } catch (IllegalStateException writerInUse) {
-            writeWithTheApplicationsWriter(response, headers, body, writerCharset, head);
+            writeWithTheApplicationsWriter(response, headers, body, writerCharset);
             return;
         }
-        if (!head) {
-            out.write(body);
-        }
+        out.write(body);
     }
 
     /**
@@ -258,11 +261,10 @@ final class PageWriter {
      * {@code ?} in text), its length left to the container: how many bytes a writer makes of it (a byte order mark
      * or none) is the container's. Written as UTF-8 text whatever the writer's charset, its non-ASCII characters were
      * garbled, a gzipped page was decoded as text, and a charset of two bytes a character overran the Content-Length.
-     * A HEAD gets the header fields its GET gets, but for a length left to the container, which it counts only of
-     * a body written.
+     * A HEAD's page is written as its GET's (see {@link #writeBody}), and so gets a length left to the container too.
      */
     private static void writeWithTheApplicationsWriter(HttpServletResponse response, Map<String, String> headers,
-            byte[] body, String writerCharset, boolean head) throws IOException {
+            byte[] body, String writerCharset) throws IOException {
         byte[] page = body;
         String contentType = "";
         for (Map.Entry<String, String> header : headers.entrySet()) {
@@ -308,12 +310,7 @@ final class PageWriter {
             // browser would refuse both (R41): the policy of the page as written (the same for one left as it was).
             response.setHeader("Content-Security-Policy", ContentSecurityPolicy.forHtml(text));
         }
-        // Taken for a HEAD too: a container adds the writer's charset to a Content-Type without one (Tomcat), as
-        // for its GET.
-        PrintWriter writer = response.getWriter();
-        if (!head) {
-            writer.write(text);
-        }
+        response.getWriter().write(text);
     }
 
     private static boolean isAscii(String text) {
