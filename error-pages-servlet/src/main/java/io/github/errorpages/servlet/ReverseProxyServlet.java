@@ -29,6 +29,7 @@ import io.github.errorpages.servlet.internal.LogProviderCheck;
 import io.github.errorpages.servlet.internal.PendingAnswers;
 import io.github.errorpages.servlet.internal.ProxyHeaders;
 import io.github.errorpages.servlet.internal.ProxyStatusField;
+import io.github.errorpages.servlet.internal.RelayedContentLength;
 import io.github.errorpages.servlet.internal.RequestBodies;
 import io.github.errorpages.servlet.internal.RequestTargets;
 import io.github.errorpages.servlet.internal.ResponderParameters;
@@ -1119,7 +1120,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             ProxyHeaders.towardClient(answer.headers().map(), response, proxy.locations, request);
             long length = ResponseHeadCheck.contentLength(status, answer.headers().allValues("Content-Length"));
             if (length >= 0) {
-                response.setContentLengthLong(length);
+                RelayedContentLength.set(response, length);
             }
             if ("HEAD".equals(request.getMethod()) || status == 204 || status == 304 || status < 200) {
                 if (length < 0) {

@@ -55,6 +55,38 @@ class ShallowEtagInFrontIntegrationTests {
     }
 
     /**
+     * An answer relayed through the filter keeps the upstream's {@code Content-Length}, which the filter's wrapper
+     * hands on only with bytes it holds, and the relayed bytes pass it by. An answer to HEAD, which has none, said
+     * {@code Content-Length: 0} on Jetty and Undertow and none on Tomcat where its GET's said the upstream's length
+     * (R12, RFC 9110 §8.6); a GET's body longer than the container's buffer went chunked.
+     */
+    @ParameterizedTest(name = "{0} server, {1} transport")
+    @MethodSource("io.github.errorpages.servlet.ProxyContainer#withEachTransport")
+    void aRelayedAnswerKeepsTheUpstreamsLength(ProxyContainer container, ProxyTransport transport)
+            throws Exception {
+        String large = "x".repeat(100_000);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> exchange.respond(200,
+                exchange.request().target().startsWith("/large") ? large : UPSTREAMS_BODY,
+                "Content-Type", "text/plain"));
+                ProxyContainer.Server server = container.start(
+                        List.of(new ShallowEtagHeaderFilter(), ErrorPagesFilter.builder().build()),
+                        ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("catalog")
+                                .endpoints(upstream.uri()).build())).transport(transport).build(), true)) {
+            HttpClient client = Client.ofItsOwn();
+            HttpResponse<byte[]> head = head(client, server.uri("/items"), "text/plain");
+            HttpResponse<byte[]> get = Client.send(client, HttpRequest.newBuilder(server.uri("/large")), "text/plain");
+
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.headers().firstValue("Content-Length")).as("HEAD")
+                    .contains(String.valueOf(UPSTREAMS_BODY.length()));
+            assertThat(head.body()).isEmpty();
+            assertThat(get.statusCode()).isEqualTo(200);
+            assertThat(get.headers().firstValue("Content-Length")).as("GET").contains(String.valueOf(large.length()));
+            assertThat(Client.text(get)).isEqualTo(large);
+        }
+    }
+
+    /**
      * R12: a HEAD gets the status and header fields of its GET, and RFC 9110 §8.6 no {@code Content-Length} other
      * than its GET's. The proxy's page for a HEAD was written without its body, and the filter's wrapper hands on no
      * length without bytes: the client read {@code Content-Length: 0} (Jetty, Undertow) or none (Tomcat) where its

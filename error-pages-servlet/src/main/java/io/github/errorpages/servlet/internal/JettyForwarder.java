@@ -1099,7 +1099,7 @@ public final class JettyForwarder {
             long contentLength = ResponseHeadCheck.contentLength(status,
                     answer.getHeaders().getValuesList(HttpHeader.CONTENT_LENGTH));
             if (contentLength >= 0) {
-                response.setContentLengthLong(contentLength);
+                RelayedContentLength.set(response, contentLength);
             }
             announcedLength = contentLength;
             if (exchange.isUploadCutShort() && !RequestBodies.isHttp2OrLater(exchange.request.getProtocol())) {
