@@ -823,6 +823,19 @@ public final class FaultyUpstream implements Closeable {
 
         private Blackhole() throws IOException {
             server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            fillers.addAll(fillAcceptQueue(server));
+        }
+
+        /**
+         * Fills the accept queue of a loopback socket listening with a backlog of 1, so that a connect to it hangs
+         * until the queue has room again (until the socket accepts one, which it may never do).
+         *
+         * @param server a listening loopback socket, with a backlog of 1
+         * @return the connections that fill the queue, to close once it may have room again
+         * @throws IllegalStateException when the queue takes more connections than a backlog of 1 should
+         */
+        public static List<Socket> fillAcceptQueue(ServerSocket server) {
+            List<Socket> fillers = new ArrayList<>();
             // Linux queues backlog + 1 connections; fill the queue until a connect no longer completes.
             for (int i = 0; i < 16; i++) {
                 Socket s = new Socket();
@@ -831,9 +844,10 @@ public final class FaultyUpstream implements Closeable {
                     fillers.add(s);
                 } catch (IOException full) {
                     closeQuietly(s);
-                    return;
+                    return fillers;
                 }
             }
+            fillers.forEach(FaultyUpstream::closeQuietly);
             throw new IllegalStateException("could not fill the accept queue of a loopback socket");
         }
 

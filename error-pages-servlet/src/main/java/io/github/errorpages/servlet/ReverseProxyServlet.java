@@ -1973,7 +1973,9 @@ public final class ReverseProxyServlet extends HttpServlet {
          * then waits for one. One whose attempt timeout passes while it waits, or that finds Jetty's queue of waiting
          * requests full (1024 per endpoint), is answered with 503 {@code connection_limit_reached}, and the circuit
          * breaker does not count it: the upstream never saw the request (a rejected call, 0 attempts; a retry held
-         * back so is lost, and the call fails as its previous attempt did). The attempt's time includes the wait: one
+         * back so is lost, and the call fails as its previous attempt did). So is one whose time runs out while a
+         * connection is opened in place of a busy one that closed, unless that connect was under way for what an
+         * attempt needs (below): only then is it a connect timeout. The attempt's time includes the wait: one
          * sent after it with less left than an attempt needs ({@code min-attempt-timeout}, at most half the attempt's
          * time), whose response head is then late, is answered so too, not counted (an attempt made); one sent with
          * more left is the upstream's to answer in the rest. Ignored by {@link ProxyTransport#JDK}: the JDK's client

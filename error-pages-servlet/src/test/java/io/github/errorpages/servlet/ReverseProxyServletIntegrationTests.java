@@ -5431,6 +5431,51 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A request that a full pool held back (its one connection busy with a request the upstream holds) is the
+     * gateway's own limit, 503 {@code connection_limit_reached} that the breaker does not count (R2, R4), also when
+     * that connection closed late in the request's attempt and the pool was opening another as the attempt's time ran
+     * out: the request waited for that connect only from when it began. It was a 504 {@code connection_timeout},
+     * counted against the upstream, whenever the attempt's time is no longer than the connect timeout and a connection
+     * was being re-opened (an attempt that times out aborts its exchange, and its connection with it): under a queue
+     * behind {@code max-connections}, that opened the breaker of a healthy upstream. Here the pool's second connect
+     * never completes (the upstream's accept queue is full once it took the first), so it is surely under way then.
+     */
+    @Test
+    void requestHeldBackByAFullPoolWhileItsConnectionIsReopenedIsTheGatewaysLimit() throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "max-connections is the Jetty transport's");
+        try (ServerSocket upstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            upstream.setSoTimeout(10_000);
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders")
+                    .endpoints(URI.create("http://127.0.0.1:" + upstream.getLocalPort())).maxAttempts(1)
+                    .attemptTimeout(Duration.ofSeconds(2)).build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).maxConnections(1)
+                    .connectTimeout(Duration.ofSeconds(5)).build()).start();
+            CompletableFuture<HttpResponse<byte[]>> first = HttpClient.newHttpClient().sendAsync(HttpRequest
+                    .newBuilder(configured.uri("/orders/1")).header("Accept", JSON).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+
+            try (Socket unanswered = upstream.accept()) { // the first request's, the pool's one connection
+                List<Socket> fillers = Blackhole.fillAcceptQueue(upstream); // any further connect hangs
+                try {
+                    HttpResponse<byte[]> waiting = Client.get(configured.uri("/orders/2"), JSON);
+
+                    assertErrorPage(waiting, "GET", 503, "30");
+                    assertThat(Client.text(waiting)).contains("connection_limit_reached");
+                    HttpResponse<byte[]> late = first.get(10, TimeUnit.SECONDS);
+                    assertErrorPage(late, "GET", 504, "\\d+");
+                    assertThat(Client.text(late)).contains("http_response_timeout");
+                    assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls())
+                            .as("the first request's late head alone").isEqualTo(1);
+                } finally {
+                    for (Socket filler : fillers) {
+                        filler.close();
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Browsers percent-encode only C0 controls, space, {@code "}, {@code #}, {@code <}, {@code >} and {@code '} in a
      * query (the WHATWG URL standard's query percent-encode set): {@code {}, {@code }}, {@code |}, {@code ^} and
      * {@code `} arrive as they are, and Jetty accepts them. Forwarded as they came, or percent-encoded: both are

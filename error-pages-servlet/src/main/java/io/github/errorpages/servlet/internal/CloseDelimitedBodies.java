@@ -54,7 +54,8 @@ final class CloseDelimitedBodies {
      * the TLS handshake too, not started; the buffers it reads responses into are new each time
      * ({@link FreshReceiveBuffers}). Made here, not in {@link JettyForwarder}: verifying a method that passes the
      * transport as an {@code HttpClientTransport} loads that type, and {@code JettyForwarder} must load without
-     * Jetty's client. Its pools of connections are Jetty's, but for how long they keep one idle ({@code keepAlive}).
+     * Jetty's client. Its pools of connections are Jetty's, but for how long they keep one idle ({@code keepAlive}),
+     * and it knows since when a connection to an endpoint is being opened ({@link ConnectTrackingClient}).
      *
      * @param maxBucketSize how many buffers of a size the pool keeps: Jetty's default is half the client's threads
      * @param keepAlive how long the pools keep an idle connection
@@ -63,7 +64,7 @@ final class CloseDelimitedBodies {
     static HttpClient newClient(int maxBucketSize, KeepAliveTimeouts keepAlive) {
         HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(new Connector());
         transport.setConnectionPoolFactory(keepAlive.poolFactory());
-        HttpClient client = new HttpClient(transport);
+        ConnectTrackingClient client = new ConnectTrackingClient(transport);
         // Jetty's default pool but for the receivers' buffers.
         client.setByteBufferPool(new FreshReceiveBuffers(new ArrayByteBufferPool(0, 2048, 65536, maxBucketSize),
                 client::getResponseBufferSize));

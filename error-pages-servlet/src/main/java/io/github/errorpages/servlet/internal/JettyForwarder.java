@@ -114,8 +114,10 @@ import org.slf4j.LoggerFactory;
  * count, and not a timeout of an upstream that never saw the request. So does one sent after such a wait that left
  * the upstream less than an attempt needs ({@code min-attempt-timeout}, at most half the attempt's time) and whose
  * response head is then late: the wait, not the upstream, took the time. A request that waits for a connection being
- * opened still fails with a connect timeout when that is late. The JDK transport needs none of this: the JDK's client
- * has no limit of connections, and opens one for each request that finds none idle.
+ * opened still fails with a connect timeout when that is late, unless the full pool held it back until that connect,
+ * begun in place of a connection that closed, had less than an attempt needs ({@link ConnectTrackingClient}). The JDK
+ * transport needs none of this: the JDK's client has no limit of connections, and opens one for each request that
+ * finds none idle.
  *
  * <p>This class is used only when {@code jetty-client} 12.1 is on the class path ({@link JettyClientPresence}).
  * Thread-safe.
@@ -970,7 +972,11 @@ public final class JettyForwarder {
          * {@code admit} refuses an attempt that a queueing bulkhead left too little time. A request still queued never
          * reached the upstream: while every connection the pool may have is open and busy with another exchange
          * (long bodies in flight), the gateway's own limit held it back ({@code connection_limit_reached}, which the
-         * breaker does not count); otherwise it waited for a connection being opened, whose connect was late.
+         * breaker does not count); otherwise it waited for a connection being opened, whose connect was late. Unless
+         * the full pool held it back ({@link #onQueued}) until the longest-running connect now under way had less than
+         * an attempt needs: that one began in place of a connection that closed (an attempt that times out aborts its
+         * exchange, and closes its connection), the pool's count cannot tell it from one under way all along
+         * ({@link ConnectTrackingClient}), and the wait for the busy connections took the time: the gateway's limit.
          */
         private Throwable lateFailure(long millis) {
             HttpExchange sent = sent();
@@ -997,6 +1003,17 @@ public final class JettyForwarder {
                 return connectionLimitReached(new TimeoutException("no connection of the "
                         + pool.getMaxConnectionCount() + " to the upstream was free within " + millis + " ms"));
             }
+            if (heldBack) {
+                // A connection being opened may have begun only a moment ago, replacing one that closed (an attempt
+                // that timed out aborts its exchange, and its connection with it): the request waited for a connect
+                // only from when the oldest under way began, and for the full pool before.
+                long waited = Math.max(0, oldestConnectStarted(destination) - startedNanos);
+                if (leftTooLittle(millis, waited)) {
+                    return connectionLimitReached(new TimeoutException("no connection to the upstream was free within "
+                            + millis + " ms, " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms of them spent waiting for"
+                            + " one of the busy connections before one was being opened"));
+                }
+            }
             return new SocketTimeoutException("connect timed out after " + millis + " ms");
         }
 
@@ -1011,6 +1028,16 @@ public final class JettyForwarder {
             long timeout = TimeUnit.MILLISECONDS.toNanos(millis);
             long needed = Math.min(guard.config().minAttemptTimeout().toNanos(), timeout / 2);
             return timeout - waitedNanos < needed;
+        }
+
+        /**
+         * @return when the longest-running connect to the destination now under way began, in
+         *     {@link System#nanoTime()}; now when none is
+         */
+        private long oldestConnectStarted(HttpDestination destination) {
+            long now = System.nanoTime();
+            return client instanceof ConnectTrackingClient tracking ? tracking.oldestConnectStarted(destination, now)
+                    : startedNanos; // not told: as if one were under way for the whole attempt
         }
 
         /**
