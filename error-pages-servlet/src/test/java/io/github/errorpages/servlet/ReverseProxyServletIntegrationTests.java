@@ -88,6 +88,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 import org.assertj.core.util.Throwables;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -5471,6 +5473,37 @@ abstract class ReverseProxyServletIntegrationTests {
                         filler.close();
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * An upstream has the whole attempt timeout for its response head, also when that timeout is no longer than the
+     * connect timeout: the 504 {@code http_response_timeout} of one that never answers comes no sooner than
+     * {@code attempt-timeout} after the request, and its log line's {@code elapsed_ms} is no less (R2). The Jetty
+     * transport, whose own timer tells a late connect from a late head, ended the attempt up to 20 ms sooner: an
+     * upstream answering in 288 ms of 300 got a 504 there and a 200 from the JDK transport, and the log said
+     * {@code elapsed_ms=281} for a timeout of 300 ms.
+     */
+    @Test
+    void anUpstreamThatNeverAnswersHasTheWholeAttemptTimeout() throws Exception {
+        try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(stalls.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofMillis(300)).circuitBreakerConfig(NEVER_OPENS).build());
+            configured = new JettyServer().servlet("/*", proxyBuilder(guard).build()).start();
+
+            for (int round = 0; round < 3; round++) {
+                AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+                long started = System.nanoTime();
+                String log = StandardError.capture(() -> answered.set(Client.get(configured.uri("/orders/42"), JSON)));
+                long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+                assertErrorPage(answered.get(), "GET", 504, "\\d+");
+                assertThat(Client.text(answered.get())).contains("http_response_timeout");
+                assertThat(waitedMillis).as("the client's wait for the 504").isGreaterThanOrEqualTo(300);
+                Matcher elapsed = Pattern.compile("cause=http_response_timeout .*elapsed_ms=(\\d+)").matcher(log);
+                assertThat(elapsed.find()).as(log).isTrue();
+                assertThat(Long.parseLong(elapsed.group(1))).as(log).isGreaterThanOrEqualTo(300);
             }
         }
     }

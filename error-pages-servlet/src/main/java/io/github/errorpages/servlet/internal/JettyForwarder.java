@@ -100,7 +100,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Timeouts: the attempt's timeout bounds the wait for the response head, and the client's connect timeout
  * a connect (when the attempt's timeout is the shorter, a timer of the attempt's own ends it a moment before
- * the guard would, to tell a connect timeout from a late head); {@code body-idle-timeout} bounds the wait for
+ * the guard would, to tell a connect timeout from a late head, and leaves a late head to the guard's timer, so the
+ * upstream has the attempt's whole time); {@code body-idle-timeout} bounds the wait for
  * each next part of a body the proxy asked for: the time the client holds the last part does not count. One
  * sweep per forwarder, every quarter of {@code body-idle-timeout}, looks at the bodies under way (a response
  * costs an entry in a set, not a timer of its own), so a stall ends after 1 to 1.25 times the timeout. Jetty's
@@ -130,7 +131,10 @@ public final class JettyForwarder {
     private static final Object DONE = ExchangeOutcome.DONE;
 
     private static final ResponseAdapter<Response> RESPONSES = new JettyResponses();
-    /** How much sooner than the guard an attempt times itself out, at most. */
+    /**
+     * How much sooner than the guard's timer an attempt's own looks at what is late, at most: it ends the attempt then
+     * only when that is not the response head ({@code AttemptListener.timeAfter}).
+     */
     private static final long TIMEOUT_MARGIN_MILLIS = 20;
     /**
      * Jetty's idle timeout of an exchange: a backstop only, longer than any attempt timeout (1 h at most) and
@@ -907,10 +911,12 @@ public final class JettyForwarder {
         }
 
         /**
-         * Ends the attempt when its time is up, a moment before the guard would, so that the failure says
-         * what was late: the connection (a connect timeout, as the JDK's client reports it when a request's
-         * timeout passes while it connects), the response head, or a connection of the client's pool
-         * ({@link #lateFailure}).
+         * Looks at the attempt a moment before the guard's timer ends it, and ends it there when what was late is
+         * not the response head, so that the failure says so: the connection (a connect timeout, as the JDK's client
+         * reports it when a request's timeout passes while it connects), or a connection of the client's pool
+         * ({@link #lateFailure}). A request sent whose response head is late is left to the guard's timer, which
+         * ends it with the attempt's full time, as the JDK transport's does: ended here too, an upstream that
+         * answered within the last moment of its time got a 504 from this transport and its answer from the other.
          *
          * <p>The timer is {@code orTimeout}'s, as the guard's own attempt timer is: one thread fires both, in the
          * order they are due, so this one always comes first. On Jetty's scheduler it could come late on a busy
@@ -925,7 +931,7 @@ public final class JettyForwarder {
                     return; // the head completed in time (its failures reach the copy wrapped, never as they are)
                 }
                 Throwable late = lateFailure(millis);
-                if (head.completeExceptionally(late)) {
+                if (late != null && head.completeExceptionally(late)) {
                     upstream.abort(late);
                 }
             });
@@ -962,10 +968,12 @@ public final class JettyForwarder {
         }
 
         /**
-         * What was late when the attempt's time ran out. Jetty's client queues a request at its endpoint's
-         * destination until a connection is free for it: one that is idle, or one it opens. A request no longer
-         * queued was sent, and its response head was late, unless it still waited for its connection's TLS
-         * handshake, before which nothing of it is written: then the connect was late. Nor is a late head the
+         * What was late when the attempt's time is about to run out, or {@code null} when that is the response head,
+         * which the guard's own timer reports as it ends the attempt ({@link #timeAfter}). Jetty's client queues a
+         * request at its endpoint's destination until a connection is free for it: one that is idle, or one it
+         * opens. A request no longer queued was sent, and its response head was late, unless it still waited for
+         * its connection's TLS handshake, before which nothing of it is written: then the connect was late. Nor is a
+         * late head the
          * upstream's when a full pool held the request back until the upstream had less than an attempt needs
          * ({@link #leftTooLittle}): the gateway's own limit took the time, and the failure is
          * {@code connection_limit_reached} (an attempt made, which the breaker does not count), as the guard's
@@ -978,11 +986,11 @@ public final class JettyForwarder {
          * exchange, and closes its connection), the pool's count cannot tell it from one under way all along
          * ({@link ConnectTrackingClient}), and the wait for the busy connections took the time: the gateway's limit.
          */
-        private Throwable lateFailure(long millis) {
+        private @Nullable Throwable lateFailure(long millis) {
             HttpExchange sent = sent();
             HttpDestination destination = sent == null ? null : sent.getHttpDestination();
             if (destination == null) {
-                return new TimeoutException("no response head within " + millis + " ms");
+                return null; // not handed to the client yet: nothing but the head can be late for the guard either
             }
             if (!destination.getHttpExchanges().contains(sent)) {
                 // Given a connection: a TLS one writes the head only after its handshake, which may be what was late.
@@ -995,7 +1003,7 @@ public final class JettyForwarder {
                             + " ms, " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms of them spent waiting for one of"
                             + " the busy connections to the upstream"));
                 }
-                return new TimeoutException("no response head within " + millis + " ms");
+                return null; // the response head: the guard's timer ends the attempt when its whole time is up
             }
             if (destination.getConnectionPool() instanceof AbstractConnectionPool pool
                     && pool.getActiveConnectionCount() >= pool.getMaxConnectionCount()) {
