@@ -38,6 +38,7 @@ import io.github.errorpages.servlet.internal.ResponseHeadCheck;
 import io.github.errorpages.servlet.internal.StoppableHttpClient;
 import io.github.errorpages.servlet.internal.StreamTail;
 import io.github.errorpages.servlet.internal.StreamingResponses;
+import io.github.errorpages.servlet.internal.UnreadBodies;
 import io.github.errorpages.servlet.internal.UpstreamLocations;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.servlet.internal.UpstreamTlsContext;
@@ -215,7 +216,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Open breakers.</b> When no endpoint's circuit breaker admits calls, the request is answered with
  * 503 {@code destination_unavailable} and a {@code Retry-After} of the breakers' remaining open time before
  * anything of it is read or copied ({@link UpstreamGuard#refuseIfUnavailable()}): no upstream call, and the
- * guard records the refused call as it records any other.
+ * guard records the refused call as it records any other. On Jetty, which closes an HTTP/1 connection whose request
+ * body was left unread in part, such a page (and that of a loop, below) says {@code Connection: close} unless the body
+ * is short and arrived whole with the head: then it is discarded and the connection kept, as on Undertow.
  *
  * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, a malformed response: also a status outside
  * 100–599 or an unasked-for 101, a {@code Content-Length} that is not one number or comes with
@@ -528,6 +531,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
             // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.
+            UnreadBodies.closeIfLeftUnread(request, response, transferEncoding != null);
             answerFailure(current, request, response, UpstreamFailure.builder(FailureCause.PROXY_LOOP_DETECTED)
                     .upstream(current.guard.name()).attempts(0).build(), false);
             return false;
@@ -535,6 +539,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         // An open breaker refuses the call anyway: answer before the request is read, parsed and copied.
         Optional<UpstreamFailure> refused = current.guard.refuseIfUnavailable();
         if (refused.isPresent()) {
+            UnreadBodies.closeIfLeftUnread(request, response, transferEncoding != null);
             answerFailure(current, request, response, refused.get(), false);
             return false;
         }
@@ -570,7 +575,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 answer = client.send(upstreamRequest, handler);
             } catch (UpstreamFailureException failed) {
                 if (body instanceof ClientBodyPublisher clientBody) {
-                    closeIfUploadCutShort(request, clientBody);
+                    closeIfUploadCutShort(request, response, clientBody);
                 }
                 answerFailure(current, request, response, failed.failure(), false);
                 return false;
@@ -579,7 +584,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 return false;
             } catch (InterruptedException e) {
                 if (body instanceof ClientBodyPublisher clientBody) {
-                    closeIfUploadCutShort(request, clientBody);
+                    closeIfUploadCutShort(request, response, clientBody);
                 }
                 answerInterrupted(current, request, response, false,
                         new InterruptedIOException("interrupted while waiting for the upstream"));
@@ -606,11 +611,19 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     /**
      * A page answered in the middle of the upload closes an HTTP/1 connection: the upload's rest goes nowhere, and
-     * the connection with it. (A body never asked for is the container's to discard, as without the proxy.)
+     * the connection with it. A body never asked for (the upstream refused the connection, say) is the container's to
+     * discard, and said to close the connection where the container closes it ({@link UnreadBodies}): no read of it
+     * starts any more, so that none can race the discard.
      */
-    private static void closeIfUploadCutShort(HttpServletRequest request, BlockingBodyReads body) {
-        if (body.isSourceCutShort() && isHttp1(request)) {
+    private static void closeIfUploadCutShort(HttpServletRequest request, HttpServletResponse response,
+            BlockingBodyReads body) {
+        if (!isHttp1(request)) {
+            return;
+        }
+        if (body.isSourceCutShort()) {
             request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
+        } else if (body.isSourceUnread() && !body.stopStartingReads() && body.isSourceUnread()) {
+            UnreadBodies.closeIfLeftUnread(request, response, request.getHeader("Transfer-Encoding") != null);
         }
     }
 
@@ -743,7 +756,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                     outcome = started.get();
                 } catch (InterruptedException e) {
                     if (reads != null) {
-                        closeIfUploadCutShort(request, reads);
+                        closeIfUploadCutShort(request, response, reads);
                     }
                     answerInterrupted(proxy, request, response, exchange, started);
                     return false;
@@ -751,7 +764,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                     outcome = e.getCause(); // not expected: the exchange completes its outcome normally
                 }
                 if (outcome instanceof UpstreamFailure && reads != null) {
-                    closeIfUploadCutShort(request, reads);
+                    closeIfUploadCutShort(request, response, reads);
                 }
                 answerOutcome(proxy, request, response, outcome, exchange.writesWithoutBlocking(),
                         !committedBefore && !exchange.relaysResponse(), exchange.relaysResponse());

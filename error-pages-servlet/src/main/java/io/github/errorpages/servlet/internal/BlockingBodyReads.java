@@ -26,6 +26,12 @@ public interface BlockingBodyReads {
     boolean isSourceCutShort();
 
     /**
+     * @return whether reading the client's body never started: the container was not asked for any of it (nor for a
+     *     {@code 100 Continue})
+     */
+    boolean isSourceUnread();
+
+    /**
      * Stops reading the client's body, and waits for a read under way to return: call it before the servlet returns.
      *
      * @param patience the longest wait

@@ -59,6 +59,11 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody, Bl
     }
 
     @Override
+    public boolean isSourceUnread() {
+        return !in.isStarted();
+    }
+
+    @Override
     public boolean isCutShort() {
         return isSourceCutShort();
     }

@@ -61,6 +61,12 @@ public final class ClientBodyPublisher implements SourcedBodyPublisher, Blocking
     }
 
     @Override
+    public boolean isSourceUnread() {
+        ClientInputStream current = currentSource();
+        return current == null || !current.isStarted();
+    }
+
+    @Override
     public boolean stopReading(Duration patience) throws InterruptedException {
         return source().stop(patience);
     }
