@@ -687,7 +687,8 @@ public final class ErrorPagesFilter implements Filter {
             return retryAfter == null ? failure.get()
                     : failure.get().toBuilder().upstreamRetryAfter(retryAfter).build();
         }
-        return UpstreamFailure.ofUpstreamStatus(capturing.capturedStatus(), retryAfter);
+        // A status the application set: no guard made an attempt for it (attempts=0 in the log line, as upstream=-).
+        return UpstreamFailure.ofUpstreamStatus(capturing.capturedStatus(), retryAfter).toBuilder().attempts(0).build();
     }
 
     private static Throwable unwrap(Throwable throwable) {

@@ -408,7 +408,7 @@ class ErrorPagesFilterIntegrationTests {
      * Only an {@link Instant} or {@link Boolean#TRUE} asks for the maintenance page; any other value is ignored, as the
      * attribute's javadoc says: the status is answered as without it, with the page for the bare 503 and the
      * {@code Retry-After} the application set (R3). Either way the log has one {@code error page} line, for the page
-     * that went out.
+     * that went out, with {@code attempts=0}: no guard made an attempt (operations.md's log-line fields).
      */
     @ParameterizedTest
     @CsvSource({"instant, maintenance, 1200", "true, maintenance, 90", "false, upstream_status, 45",
@@ -421,8 +421,9 @@ class ErrorPagesFilterIntegrationTests {
 
             assertErrorPage(answered.get(), "GET", 503, retryAfter);
             assertThat(Client.text(answered.get())).containsPattern("\"code\"\\s*:\\s*\"" + errorCode + "\"");
+            // attempts=0: no guard made an attempt for the application's own 503 (nor for the maintenance page)
             assertThat(log.lines().filter(line -> line.contains("error page "))).singleElement()
-                    .satisfies(line -> assertThat(line).contains("cause=" + errorCode));
+                    .satisfies(line -> assertThat(line).contains("cause=" + errorCode, " upstream=- attempts=0 "));
         }
     }
 
