@@ -48,8 +48,8 @@ public enum RetryRefusal {
     MAX_ATTEMPTS,
     /**
      * The upstream's {@code Retry-After} exceeds {@code retry.max-honoured-retry-after}; it is passed on (R46). With
-     * several endpoints: no endpoint the call has not tried admits the retry, and the longest wait an endpoint the
-     * call tried still asks for exceeds it; the one that ends soonest is passed on.
+     * several endpoints: no endpoint the call has not tried, and that is not pushing back itself, admits the retry, and
+     * the longest wait an endpoint the call tried still asks for exceeds it; the one that ends soonest is passed on.
      */
     RETRY_AFTER_TOO_LONG,
     /**

@@ -64,8 +64,9 @@ final class GuardedCall<T> {
      */
     private @Nullable Pushback @Nullable [] pushbacks;
     /**
-     * Whether the next retry goes past a {@code Retry-After}, to an endpoint the call has not tried
-     * ({@link #afterFailure}): it takes none the call tried, which might be the one that asked, sooner than it asked.
+     * Whether the next retry goes past a {@code Retry-After}, to an endpoint the call has not tried and that is not
+     * pushing back ({@link #afterFailure}): it takes none the call tried, which might be the one that asked, sooner
+     * than it asked, nor one that asked the guard's other calls.
      */
     private boolean untriedOnly;
     /** The retry budget's period the call was counted in, to take it back from a rejected call. */
@@ -544,7 +545,8 @@ final class GuardedCall<T> {
             // the call tried asked for, so that a retry to any of them comes no sooner than it asked.
             Duration pushback = pushbacks == null ? Duration.ZERO : latestPushback(now);
             // A Retry-After is the pushback of the endpoint that sent it (R46): a retry that can go to one the call
-            // has not tried need neither wait for it nor give up on it (a node in maintenance among healthy ones).
+            // has not tried need neither wait for it nor give up on it (a node in maintenance among healthy ones),
+            // unless that one is pushing back too (the guard's other calls were told): then as with one endpoint.
             untriedOnly = pushback.compareTo(backoff) > 0 && guard.anyUntriedMayAdmitWithin(tried, attempts, backoff);
             if (!untriedOnly && pushback.compareTo(config.maxHonouredRetryAfter()) > 0) {
                 refusal = RetryRefusal.RETRY_AFTER_TOO_LONG;

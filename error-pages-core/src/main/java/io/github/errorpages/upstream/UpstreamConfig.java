@@ -551,7 +551,8 @@ public final class UpstreamConfig {
          * and the failure carries the upstream's value, so the client is told. Default 2 s.
          *
          * <p>With several endpoints a {@code Retry-After} is the pushback of the endpoint that sent it: a retry that
-         * can go to an endpoint the call has not tried goes there after its usual backoff, neither waiting for the
+         * can go to an endpoint the call has not tried, and that is not pushing back itself (by a {@code Retry-After}
+         * the guard's other calls got from it), goes there after its usual backoff, neither waiting for the
          * {@code Retry-After} nor failing on it. Once no such endpoint admits the retry, the longest wait an endpoint
          * the call tried still asks for is the retry's floor, and fails the call when longer than {@code max}: no
          * endpoint is tried again by the call sooner than it asked. A call that then ends without a success, whatever

@@ -596,8 +596,9 @@ public final class UpstreamGuard {
      * endpoint this call has not tried yet whose breaker admits the attempt wins, else the first tried one; and of
      * either, one that is not pushing back by a {@code Retry-After} (R46, another call's perhaps) before one that is.
      *
-     * @param untriedOnly whether only an endpoint the call has not tried may be taken
-     * @return the endpoint's index, or -1 when no breaker admits the attempt
+     * @param untriedOnly whether only an endpoint the call has not tried, and that is not pushing back, may be taken
+     *     (a retry past a {@code Retry-After}, {@link #anyUntriedMayAdmitWithin})
+     * @return the endpoint's index, or -1 when no breaker admits the attempt (of those that may be taken)
      */
     int acquireEndpoint(int[] tried, int triedCount, boolean untriedOnly) {
         int n = endpoints.size();
@@ -608,9 +609,10 @@ public final class UpstreamGuard {
         // Untried and not pushing back, untried and pushing back, then the same of the tried ones: an endpoint that
         // asked to be left alone is taken only when no other admits the attempt. One this call has not tried still
         // comes before one it tried: the call's own failure there (a refused connection) says more than a pushback
-        // another call was told of.
+        // another call was told of. A retry past a Retry-After takes only the first: it may go to no endpoint that
+        // asked to be left alone sooner than it asked (R46).
         long sinceEpoch = pushedBackOnce ? System.nanoTime() - pushbackEpoch : -1;
-        for (int pass = 0; pass < (untriedOnly ? 2 : 4); pass++) {
+        for (int pass = 0; pass < (untriedOnly ? 1 : 4); pass++) {
             boolean pushingBackPass = pass % 2 == 1;
             if (pushingBackPass && sinceEpoch < 0) {
                 continue;
@@ -672,11 +674,14 @@ public final class UpstreamGuard {
     }
 
     /**
-     * @return whether an endpoint the call has not tried yet may admit an attempt within {@code delay}
+     * @return whether an endpoint the call has not tried yet may admit an attempt within {@code delay}: its breaker
+     *     may, and it is not pushing back by a {@code Retry-After} (another call's perhaps) past {@code delay} (R46)
      */
     boolean anyUntriedMayAdmitWithin(int[] tried, int triedCount, Duration delay) {
+        long thenSinceEpoch = pushedBackOnce ? System.nanoTime() - pushbackEpoch + delay.toNanos() : -1;
         for (int i = 0; i < endpoints.size(); i++) {
-            if (!contains(tried, triedCount, i) && endpoints.get(i).tracker().mayAdmitWithin(delay)) {
+            if (!contains(tried, triedCount, i) && (thenSinceEpoch < 0 || !isPushingBack(i, thenSinceEpoch))
+                    && endpoints.get(i).tracker().mayAdmitWithin(delay)) {
                 return true;
             }
         }

@@ -333,4 +333,35 @@ class RetryAfterIntegrationTests {
         // At once: waiting out the Retry-After (5 s) or the deadline (4 s) before giving up would take longer.
         assertThat(thrown.failure().elapsed()).isLessThan(Duration.ofSeconds(4));
     }
+
+    /**
+     * R46: a retry goes past a {@code Retry-After} only to an endpoint that is not pushing back itself. Both endpoints
+     * in maintenance: once the guard knows it, each call fails at once with one request and the 120 s, as with one
+     * endpoint. Each call also sent its retry to the other endpoint within that endpoint's 120 s, doubling the load.
+     */
+    @Test
+    void aRetryDoesNotGoPastARetryAfterToAnotherEndpointPushingBackToo() {
+        FaultyUpstream a = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "120"));
+        FaultyUpstream b = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "120"));
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(a.uri(), b.uri())
+                .maxAttempts(2).build()).listener(events).build());
+        // The first call learns of both: its retry goes to the other endpoint, which nothing said was pushing back.
+        assertThat(catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()))).isNotNull();
+        assertThat(a.requestCount() + b.requestCount()).isEqualTo(2);
+        int retries = events.of(UpstreamEvent.RetryScheduled.class).size();
+        int refusals = events.refusals().size();
+
+        for (int i = 0; i < 4; i++) {
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> client.send(get("/orders"), BodyHandlers.ofString()));
+            assertThat(thrown.failure().attempts()).isEqualTo(1);
+            assertThat(thrown.failure().upstreamRetryAfter()).isGreaterThan(Duration.ofSeconds(100));
+        }
+
+        assertThat(a.requestCount() + b.requestCount()).as("one request per call").isEqualTo(6);
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(retries);
+        assertThat(events.refusals().subList(refusals, events.refusals().size()))
+                .hasSize(4).containsOnly(RetryRefusal.RETRY_AFTER_TOO_LONG);
+    }
 }
