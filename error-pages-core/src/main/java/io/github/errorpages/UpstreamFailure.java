@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  *     when non-zero, between 100 and 599
  * @param upstreamRetryAfter the upstream's own {@code Retry-After}, already parsed, or {@code null}; an upstream
  *     guard whose retry went past one endpoint's {@code Retry-After} to another endpoint, which failed too, reports
- *     that endpoint's failure, with what was left of its {@code Retry-After} when the call ended
+ *     that endpoint's failure, with what was left of its {@code Retry-After} when the call ended (unless the last
+ *     attempt failed for a reason of its own that is not retried, a forwarding loop for one: that failure as it is)
  * @param breakerRemainingOpen how long the circuit breaker stays open, or {@code null} when it is not open; an
  *     upstream guard reports it for a call its breakers refused, for a call whose failures left every breaker
  *     open, and for a call whose last attempt failed with another guard's failure that reported it. For a call

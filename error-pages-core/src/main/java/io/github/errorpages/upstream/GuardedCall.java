@@ -567,7 +567,7 @@ final class GuardedCall<T> {
         }
         if (refusal != null) {
             guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, cause, status, refusal));
-            reportSoonestPushback(now);
+            reportSoonestPushback(refusal, now);
             return Step.fail(fail(lastCause, lastStatus, lastRetryAfter, null, refusal, now));
         }
         guard.counters.retries.increment();
@@ -619,9 +619,15 @@ final class GuardedCall<T> {
      * (a retry went past the {@code Retry-After} to another endpoint, which failed too, perhaps with no
      * {@code Retry-After} at all): the client learns when the service will be back, which is what the pushback is for
      * (R46). Of several, the one that ends soonest; when that is the last attempt's own, its failure as it is.
+     *
+     * <p>Only when the last attempt failed as any attempt may, and was not retried for the call's limits (its attempts,
+     * deadline, the breakers, the bulkhead, the budget, a {@code Retry-After} too long): a failure of its own that is
+     * not retried ({@link #isOwnFailure}) is reported as it is, which another endpoint's {@code 503} would hide.
+     *
+     * @param refusal why the last attempt was not retried
      */
-    private void reportSoonestPushback(long now) {
-        if (pushbacks == null) {
+    private void reportSoonestPushback(RetryRefusal refusal, long now) {
+        if (pushbacks == null || isOwnFailure(refusal)) {
             return;
         }
         int soonest = -1;
@@ -644,6 +650,18 @@ final class GuardedCall<T> {
         lastRetryAfter = soonestLeft;
         lastInnerRemainingOpen = reported.innerRemainingOpen();
         lastError = reported.error();
+    }
+
+    /**
+     * Whether the last attempt failed for a reason of its own that a retry could not help, which the call's failure
+     * names: a forwarding loop (the page, the log line and the support code name it), a status or cause that is not
+     * retried, or another layer that gave up on the request already (a gateway past the upstream, an inner guard).
+     *
+     * @param refusal why the last attempt was not retried
+     */
+    private boolean isOwnFailure(RetryRefusal refusal) {
+        return lastCause == FailureCause.PROXY_LOOP_DETECTED || refusal == RetryRefusal.NOT_RETRYABLE
+                || refusal == RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP || refusal == RetryRefusal.INNER_GUARD_GAVE_UP;
     }
 
     /**
@@ -710,7 +728,7 @@ final class GuardedCall<T> {
         guard.counters.lostRetries.increment();
         retryPending = false;
         guard.emit(new UpstreamEvent.RetryRefused(guard.name(), attempts, lastCause, lastStatus, refusal));
-        reportSoonestPushback(now);
+        reportSoonestPushback(refusal, now);
         return recordFailure(lastCause, lastStatus, lastRetryAfter, null, refusal, now);
     }
 

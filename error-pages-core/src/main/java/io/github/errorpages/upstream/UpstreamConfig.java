@@ -559,8 +559,11 @@ public final class UpstreamConfig {
          * its later attempts failed with, reports the failure of the endpoint still pushing back (its status, cause
          * and what is left of its {@code Retry-After}; of several, the one that ends soonest), so that the client
          * learns when the service will be back; the failure's {@code retryRefusal} stays why the last attempt was not
-         * retried. The guard's other calls, too, go to an endpoint that admits them before one still pushing back,
-         * until its {@code Retry-After} ends or it answers a call.
+         * retried. Only a last attempt that failed for a reason of its own that no retry helps is reported as it is: a
+         * forwarding loop, a status or cause not retried, a gateway past the upstream or an inner guard that gave up
+         * ({@code PROXY_LOOP_DETECTED}, {@code NOT_RETRYABLE}, {@code UPSTREAM_GATEWAY_GAVE_UP},
+         * {@code INNER_GUARD_GAVE_UP}). The guard's other calls, too, go to an endpoint that admits them before one
+         * still pushing back, until its {@code Retry-After} ends or it answers a call.
          *
          * @param max zero (never wait for one) up to one minute
          * @return this builder

@@ -364,4 +364,38 @@ class RetryAfterIntegrationTests {
         assertThat(events.refusals().subList(refusals, events.refusals().size()))
                 .hasSize(4).containsOnly(RetryRefusal.RETRY_AFTER_TOO_LONG);
     }
+
+    /**
+     * R46, R8: a retry past one endpoint's {@code Retry-After} that fails for a reason of its own, a forwarding loop or
+     * a status that is not retried, reports that failure: the page, the log line and the support code name the loop
+     * (or the 500), which the other endpoint's 503 with its wait and {@code not_retryable} for a 503 replaced.
+     */
+    @Test
+    void aFailureOfItsOwnOnTheRetryPastARetryAfterIsReportedAsItIs() {
+        FaultyUpstream maintenance = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "30"));
+        FaultyUpstream loop = upstreams.start(Behaviour.respond(502, "loop", "Proxy-Status",
+                "gw; error=proxy_loop_detected"));
+        GuardedHttpClient looping = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(maintenance.uri(),
+                loop.uri()).maxAttempts(3).build()).listener(events).build());
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> looping.send(get("/orders"), BodyHandlers.ofString()));
+
+        assertThat(loop.requestCount()).isEqualTo(1);
+        assertThat(thrown.failure().attempts()).isEqualTo(2);
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.PROXY_LOOP_DETECTED);
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
+        assertThat(thrown.failure().retryRefusal()).isEqualTo(events.refusals().get(0))
+                .isIn(RetryRefusal.NOT_RETRYABLE, RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP);
+
+        FaultyUpstream broken = upstreams.start(Behaviour.respond(500, "bug"));
+        GuardedHttpClient erring = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(maintenance.uri(),
+                broken.uri()).maxAttempts(3).build()).build());
+        thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> erring.send(get("/orders"), BodyHandlers.ofString()));
+        assertThat(broken.requestCount()).isEqualTo(1);
+        assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.NOT_RETRYABLE);
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(500);
+        assertThat(thrown.failure().upstreamRetryAfter()).isNull();
+    }
 }
