@@ -611,17 +611,18 @@ public final class UpstreamGuard {
         // comes before one it tried: the call's own failure there (a refused connection) says more than a pushback
         // another call was told of. A retry past a Retry-After takes only the first: it may go to no endpoint that
         // asked to be left alone sooner than it asked (R46).
-        long sinceEpoch = pushedBackOnce ? System.nanoTime() - pushbackEpoch : -1;
+        // Each endpoint's state is read once, for all passes: one that stopped pushing back between two of them (a
+        // success of another call there) would be skipped by both, and the attempt refused with its breaker closed.
+        boolean @Nullable [] pushingBack = pushedBackOnce ? pushingBack(System.nanoTime() - pushbackEpoch) : null;
         for (int pass = 0; pass < (untriedOnly ? 1 : 4); pass++) {
             boolean pushingBackPass = pass % 2 == 1;
-            if (pushingBackPass && sinceEpoch < 0) {
+            if (pushingBackPass && pushingBack == null) {
                 continue;
             }
             for (int i = 0; i < n; i++) {
                 int index = (start + i) % n;
                 boolean triedBefore = contains(tried, triedCount, index);
-                if ((pass < 2) == triedBefore
-                        || sinceEpoch >= 0 && isPushingBack(index, sinceEpoch) != pushingBackPass) {
+                if ((pass < 2) == triedBefore || pushingBack != null && pushingBack[index] != pushingBackPass) {
                     continue;
                 }
                 if (endpoints.get(index).breaker().tryAcquirePermission()) {
@@ -630,6 +631,23 @@ public final class UpstreamGuard {
             }
         }
         return -1;
+    }
+
+    /**
+     * @param sinceEpoch now, in nanoseconds since {@link #pushbackEpoch}
+     * @return whether each endpoint is pushing back now, by index; {@code null} when none is
+     */
+    private boolean @Nullable [] pushingBack(long sinceEpoch) {
+        boolean[] pushing = null;
+        for (int i = 0; i < endpoints.size(); i++) {
+            if (isPushingBack(i, sinceEpoch)) {
+                if (pushing == null) {
+                    pushing = new boolean[endpoints.size()];
+                }
+                pushing[i] = true;
+            }
+        }
+        return pushing;
     }
 
     private static boolean contains(int[] values, int count, int value) {

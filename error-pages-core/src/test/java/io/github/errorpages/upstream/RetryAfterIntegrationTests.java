@@ -398,4 +398,25 @@ class RetryAfterIntegrationTests {
         assertThat(thrown.failure().upstreamStatus()).isEqualTo(500);
         assertThat(thrown.failure().upstreamRetryAfter()).isNull();
     }
+
+    /**
+     * R46, R8: an endpoint that stops pushing back while an attempt looks for an endpoint (another call's success
+     * there) is still taken when no other admits it. It was skipped both as pushing back and then as not, and the
+     * call was refused as destination_unavailable with its breaker closed.
+     */
+    @Test
+    void aPushbackEndingWhileAnEndpointIsPickedDoesNotRefuseTheCall() throws Exception {
+        FaultyUpstream a = upstreams.start(Behaviour.ok());
+        FaultyUpstream b = upstreams.start(Behaviour.ok());
+        UpstreamGuard guard = UpstreamGuard.builder(fast(a.uri(), b.uri()).build()).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+        guard.pushedBack(0, System.nanoTime(), Duration.ofSeconds(120));
+        guard.endpoint(1).breaker().transitionToOpenState();
+        // Another call's success at the first endpoint, at the moment the second refuses (OPEN tells that, FORCED_OPEN
+        // does not).
+        guard.endpoint(1).breaker().getEventPublisher().onCallNotPermitted(e -> guard.answered(0));
+
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(a.requestCount()).isEqualTo(1);
+    }
 }
