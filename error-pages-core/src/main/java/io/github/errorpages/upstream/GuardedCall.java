@@ -244,7 +244,7 @@ final class GuardedCall<T> {
         } else {
             body = awaitBody(current, responses, result, headNanos);
         }
-        guard.answered(current.index());
+        guard.answered(current.index(), attemptStarted);
         // A body still to come ends "failing since" only if it completes: one the upstream breaks off is no success
         // in between, and an upstream that breaks off every body would look as if its trouble began at each call.
         guard.succeeded(attempts, now - started, body == null || !body.isAwaited());
@@ -445,7 +445,7 @@ final class GuardedCall<T> {
      */
     private Step<T> returned(Endpoint current, Throwable error, long now) {
         current.breaker().onSuccess(now - attemptStarted, TimeUnit.NANOSECONDS);
-        guard.answered(current.index());
+        guard.answered(current.index(), attemptStarted);
         guard.succeeded(attempts, now - started, true);
         return Step.fail(error);
     }

@@ -194,6 +194,11 @@ public final class UpstreamGuard {
      * that does not first ({@link #acquireEndpoint}).
      */
     private final AtomicLongArray pushedBackUntil;
+    /**
+     * When each endpoint's pushback in {@link #pushedBackUntil} was noted, in nanoseconds since {@link #pushbackEpoch}:
+     * only a call that started after it ends it by its success ({@link #answered}).
+     */
+    private final AtomicLongArray pushedBackAt;
     /** Whether any endpoint ever sent a {@code Retry-After}: until then, picking one reads no clock. */
     private volatile boolean pushedBackOnce;
     private final AtomicReference<@Nullable Instant> failingSince = new AtomicReference<>();
@@ -265,6 +270,7 @@ public final class UpstreamGuard {
         this.endpoints = List.copyOf(list);
         this.breakers = list.stream().map(Endpoint::breaker).toList();
         this.pushedBackUntil = new AtomicLongArray(list.size());
+        this.pushedBackAt = new AtomicLongArray(list.size());
     }
 
     private static String breakerName(UpstreamConfig config, int endpoint) {
@@ -665,7 +671,7 @@ public final class UpstreamGuard {
 
     /**
      * Notes that an endpoint answered with a {@code Retry-After}: other calls go to another endpoint first until it
-     * ends, or until the endpoint answers a call.
+     * ends, or until the endpoint answers a call that started after this ({@link #answered}).
      *
      * @param index the endpoint's index
      * @param now when it answered, in {@link System#nanoTime()}
@@ -675,14 +681,28 @@ public final class UpstreamGuard {
         // At most a day, which no pushback worth heeding outlasts: an HTTP-date of the year 9999 overflows nanoseconds.
         long until = now - pushbackEpoch + Math.min(retryAfter.toSeconds(), 86_400) * 1_000_000_000L
                 + retryAfter.toNanosPart();
+        // The time first: answered() reads it after the end it is for, or a newer one.
+        pushedBackAt.set(index, now - pushbackEpoch);
         pushedBackUntil.set(index, Math.max(until, 1));
         pushedBackOnce = true;
     }
 
-    /** Notes that an endpoint answered a call (a success): whatever it pushed back with is over. */
-    void answered(int index) {
-        if (pushedBackOnce && pushedBackUntil.get(index) != 0) {
-            pushedBackUntil.set(index, 0);
+    /**
+     * Notes that an endpoint answered a call (a success): whatever it pushed back with before the call started is over.
+     * A success that was under way when the endpoint began pushing back ends nothing: a draining node finishes the
+     * requests it has while it answers new ones {@code 503} with a {@code Retry-After}.
+     *
+     * @param index the endpoint's index
+     * @param attemptStarted when the attempt it answered started, in {@link System#nanoTime()}
+     */
+    void answered(int index, long attemptStarted) {
+        if (!pushedBackOnce) {
+            return;
+        }
+        long until = pushedBackUntil.get(index);
+        if (until != 0 && attemptStarted - pushbackEpoch - pushedBackAt.get(index) >= 0) {
+            // Only the pushback read: one noted meanwhile (another call's 503) holds.
+            pushedBackUntil.compareAndSet(index, until, 0);
         }
     }
 

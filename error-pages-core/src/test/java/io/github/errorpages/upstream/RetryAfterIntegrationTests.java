@@ -21,7 +21,10 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -414,9 +417,47 @@ class RetryAfterIntegrationTests {
         guard.endpoint(1).breaker().transitionToOpenState();
         // Another call's success at the first endpoint, at the moment the second refuses (OPEN tells that, FORCED_OPEN
         // does not).
-        guard.endpoint(1).breaker().getEventPublisher().onCallNotPermitted(e -> guard.answered(0));
+        guard.endpoint(1).breaker().getEventPublisher().onCallNotPermitted(e -> guard.answered(0, System.nanoTime()));
 
         assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         assertThat(a.requestCount()).isEqualTo(1);
+    }
+
+    /**
+     * R46: a success that was under way at an endpoint when it began pushing back does not end the pushback (a
+     * draining node finishes the requests it has while it answers new ones 503 Retry-After). The late 200 ended it,
+     * and the next calls went back to the node, each waiting for its 503 before its retry.
+     */
+    @Test
+    void aSuccessStartedBeforeAPushbackDoesNotEndIt() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Behaviour late = exchange -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.respond(200, "late");
+        };
+        FaultyUpstream draining = upstreams.start(Behaviour.sequence(late,
+                Behaviour.respond(503, "maintenance", "Retry-After", "120")));
+        FaultyUpstream healthy = upstreams.start(Behaviour.ok());
+        UpstreamConfig config = fast(draining.uri(), healthy.uri()).deadline(Duration.ofSeconds(20))
+                .attemptTimeout(Duration.ofSeconds(15)).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(config));
+        CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(get("/slow"), BodyHandlers.ofString());
+        assertThat(draining.awaitRequests(1, Duration.ofSeconds(5))).isTrue();
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200); // healthy
+        // Round-robin's turn of the draining node: its 503 Retry-After: 120, then the healthy one.
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(draining.requestCount()).isEqualTo(2);
+
+        release.countDown();
+        assertThat(inFlight.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        for (int i = 0; i < 4; i++) {
+            assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+
+        assertThat(draining.requestCount()).as("its 120 s still hold").isEqualTo(2);
     }
 }
