@@ -48,8 +48,10 @@ public enum RetryRefusal {
     MAX_ATTEMPTS,
     /**
      * The upstream's {@code Retry-After} exceeds {@code retry.max-honoured-retry-after}; it is passed on (R46). With
-     * several endpoints: no endpoint the call has not tried, and that is not pushing back itself, admits the retry, and
-     * the longest wait an endpoint the call tried still asks for exceeds it; the one that ends soonest is passed on.
+     * several endpoints: no endpoint the call has not tried, and that is not pushing back itself, admits the retry
+     * (or the one it was to go to stopped admitting it before it started), and the soonest end of the waits the
+     * endpoints the call tried still ask for (of those whose breakers may admit the retry by then; else the longest)
+     * exceeds it; the one that ends soonest is passed on.
      */
     RETRY_AFTER_TOO_LONG,
     /**
@@ -58,7 +60,13 @@ public enum RetryRefusal {
      * (R45).
      */
     DEADLINE,
-    /** Every endpoint's circuit breaker is open, or a half-open one has no permit left. */
+    /**
+     * Every endpoint's circuit breaker is open, or a half-open one has no permit left. Also when a retry starts and no
+     * endpoint it may go to admits it, with several endpoints: the one the retry was to go to past a
+     * {@code Retry-After} stopped admitting it meanwhile (its breaker opened, or it began pushing back) and the wait
+     * left is no longer than {@code retry.max-honoured-retry-after}; or no endpoint the call has not tried admits it
+     * and those it tried are pushing back again (another call's {@code Retry-After}).
+     */
     BREAKER_OPEN,
     /** The bulkhead had no permit left for the retry, or the client's own limit held it back (a full pool). */
     BULKHEAD_FULL,

@@ -123,7 +123,7 @@ final class GuardedCall<T> {
         int index = guard.acquireEndpoint(tried, attempts, untriedOnly);
         if (index < 0) {
             boolean stackTrace = guard.endpoint(0).breaker().getCircuitBreakerConfig().isWritableStackTraceEnabled();
-            if (untriedOnly && latestPushback(System.nanoTime()).compareTo(config.maxHonouredRetryAfter()) > 0) {
+            if (untriedOnly && retryFloor(System.nanoTime()).compareTo(config.maxHonouredRetryAfter()) > 0) {
                 // The endpoint the retry was to go to stopped admitting meanwhile: as without it (R46).
                 throw refusal(refuseStart(lastCause, RetryRefusal.RETRY_AFTER_TOO_LONG), stackTrace);
             }
@@ -541,9 +541,10 @@ final class GuardedCall<T> {
         RetryRefusal refusal = staticRefusal(cause, status, gaveUp);
         if (refusal == null) {
             Duration backoff = guard.backoff.delay(attempts);
-            // With one endpoint, the last attempt's Retry-After (if positive); with several, the latest any endpoint
-            // the call tried asked for, so that a retry to any of them comes no sooner than it asked.
-            Duration pushback = pushbacks == null ? Duration.ZERO : latestPushback(now);
+            // With one endpoint, the last attempt's Retry-After (if positive); with several, the soonest end of the
+            // waits the endpoints the call tried asked for, of those that may admit the retry then: the retry takes
+            // none still pushing back (UpstreamGuard.acquireEndpoint), so none is tried again sooner than it asked.
+            Duration pushback = pushbacks == null ? Duration.ZERO : retryFloor(now);
             // A Retry-After is the pushback of the endpoint that sent it (R46): a retry that can go to one the call
             // has not tried need neither wait for it nor give up on it (a node in maintenance among healthy ones),
             // unless that one is pushing back too (the guard's other calls were told): then as with one endpoint.
@@ -596,6 +597,26 @@ final class GuardedCall<T> {
             pushbacks = kept;
         }
         kept[tried[attempts - 1]] = pushback;
+    }
+
+    /**
+     * @return the soonest end of the waits the endpoints the call tried still ask for by their {@code Retry-After}, of
+     *     those whose breakers may admit an attempt by then; when none may, the longest wait (the retry would find
+     *     no breaker admitting it sooner); zero when no endpoint the call tried still asks for one
+     */
+    private Duration retryFloor(long now) {
+        Duration soonest = null;
+        if (pushbacks != null) {
+            for (int i = 0; i < pushbacks.length; i++) {
+                Pushback pushback = pushbacks[i];
+                Duration left = pushback == null ? Duration.ZERO : pushback.left(now);
+                if (!left.isZero() && (soonest == null || left.compareTo(soonest) < 0)
+                        && guard.endpoint(i).tracker().mayAdmitWithin(left)) {
+                    soonest = left;
+                }
+            }
+        }
+        return soonest != null ? soonest : latestPushback(now);
     }
 
     /**

@@ -553,9 +553,13 @@ public final class UpstreamConfig {
          * <p>With several endpoints a {@code Retry-After} is the pushback of the endpoint that sent it: a retry that
          * can go to an endpoint the call has not tried, and that is not pushing back itself (by a {@code Retry-After}
          * the guard's other calls got from it), goes there after its usual backoff, neither waiting for the
-         * {@code Retry-After} nor failing on it. Once no such endpoint admits the retry, the longest wait an endpoint
-         * the call tried still asks for is the retry's floor, and fails the call when longer than {@code max}: no
-         * endpoint is tried again by the call sooner than it asked. A call that then ends without a success, whatever
+         * {@code Retry-After} nor failing on it. Once no such endpoint admits the retry, the retry's floor is the
+         * soonest end of the waits the endpoints the call tried still ask for (of those whose breakers may admit it by
+         * then, else the longest), and fails the call when longer than {@code max}; the retry then goes to no endpoint
+         * the call tried that is still pushing back: no endpoint is tried again by the call sooner than it asked.
+         * When, as the retry starts, no endpoint it may go to admits it (the one it was to go to past a
+         * {@code Retry-After} stopped admitting it meanwhile), the call fails then, as {@code RETRY_AFTER_TOO_LONG}
+         * when that floor is longer than {@code max}, else as {@code BREAKER_OPEN}; it does not wait for the floor. A call that then ends without a success, whatever
          * its later attempts failed with, reports the failure of the endpoint still pushing back (its status, cause
          * and what is left of its {@code Retry-After}; of several, the one that ends soonest), so that the client
          * learns when the service will be back; the failure's {@code retryRefusal} stays why the last attempt was not

@@ -601,6 +601,7 @@ public final class UpstreamGuard {
      * starts round-robin; a retry starts at the endpoint after the one that failed. Either way the first
      * endpoint this call has not tried yet whose breaker admits the attempt wins, else the first tried one; and of
      * either, one that is not pushing back by a {@code Retry-After} (R46, another call's perhaps) before one that is.
+     * A retry takes no endpoint it tried that is still pushing back: it waited for the soonest to end.
      *
      * @param untriedOnly whether only an endpoint the call has not tried, and that is not pushing back, may be taken
      *     (a retry past a {@code Retry-After}, {@link #anyUntriedMayAdmitWithin})
@@ -616,11 +617,11 @@ public final class UpstreamGuard {
         // asked to be left alone is taken only when no other admits the attempt. One this call has not tried still
         // comes before one it tried: the call's own failure there (a refused connection) says more than a pushback
         // another call was told of. A retry past a Retry-After takes only the first: it may go to no endpoint that
-        // asked to be left alone sooner than it asked (R46).
+        // asked to be left alone sooner than it asked (R46); nor may any other retry go to one it tried (the last).
         // Each endpoint's state is read once, for all passes: one that stopped pushing back between two of them (a
         // success of another call there) would be skipped by both, and the attempt refused with its breaker closed.
         boolean @Nullable [] pushingBack = pushedBackOnce ? pushingBack(System.nanoTime() - pushbackEpoch) : null;
-        for (int pass = 0; pass < (untriedOnly ? 1 : 4); pass++) {
+        for (int pass = 0; pass < (untriedOnly ? 1 : triedCount > 0 ? 3 : 4); pass++) {
             boolean pushingBackPass = pass % 2 == 1;
             if (pushingBackPass && pushingBack == null) {
                 continue;

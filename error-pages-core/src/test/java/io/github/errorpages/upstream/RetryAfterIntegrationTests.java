@@ -460,4 +460,30 @@ class RetryAfterIntegrationTests {
 
         assertThat(draining.requestCount()).as("its 120 s still hold").isEqualTo(2);
     }
+
+    /**
+     * R46: a retry's floor is the soonest end of the waits the endpoints the call tried ask for, and it goes to the one
+     * whose wait ended: after 503 Retry-After: 1 and 503 Retry-After: 30 the third attempt goes to the first after its
+     * second. The floor was the latest wait, 30 s, so the call failed as retry_after_too_long while it reported 1 s.
+     */
+    @Test
+    void aRetryWaitsForTheSoonestRetryAfterAndGoesWhereItEnded() throws Exception {
+        FaultyUpstream soon = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(503, "busy", "Retry-After", "1"), Behaviour.ok()));
+        FaultyUpstream later = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "30"));
+        UpstreamConfig config = fast(soon.uri(), later.uri()).maxAttempts(3).deadline(Duration.ofSeconds(4))
+                .attemptTimeout(Duration.ofSeconds(2)).minAttemptTimeout(Duration.ofMillis(300)).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(config).listener(events).build());
+
+        // A new guard's round-robin starts at the first endpoint.
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+        assertThat(soon.requestCount()).isEqualTo(2);
+        assertThat(later.requestCount()).isEqualTo(1);
+        List<Long> times = soon.requestTimesNanos();
+        assertThat(Duration.ofNanos(times.get(1) - times.get(0))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(events.refusals()).isEmpty();
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(2).last()
+                .satisfies(retry -> assertThat(retry.delay()).isLessThanOrEqualTo(Duration.ofSeconds(1)));
+    }
 }
