@@ -559,11 +559,11 @@ public final class UpstreamConfig {
          * the call tried that is still pushing back: no endpoint is tried again by the call sooner than it asked.
          * When, as the retry starts, no endpoint it may go to admits it (the one it was to go to past a
          * {@code Retry-After} stopped admitting it meanwhile), the call fails then, as {@code RETRY_AFTER_TOO_LONG}
-         * when that floor is longer than {@code max}, else as {@code BREAKER_OPEN}; it does not wait for the floor. A call that then ends without a success, whatever
-         * its later attempts failed with, reports the failure of the endpoint still pushing back (its status, cause
-         * and what is left of its {@code Retry-After}; of several, the one that ends soonest), so that the client
-         * learns when the service will be back; the failure's {@code retryRefusal} stays why the last attempt was not
-         * retried. Only a last attempt that failed for a reason of its own that no retry helps is reported as it is: a
+         * when that floor is longer than {@code max}, else as {@code BREAKER_OPEN}; it does not wait for the floor.
+         * A call that then ends without a success, whatever its later attempts failed with, reports the failure of the
+         * endpoint still pushing back (its status, cause and what is left of its {@code Retry-After}; of several, the
+         * one that ends soonest), so that the client learns when the service will be back; the failure's
+         * {@code retryRefusal} stays why the last attempt was not retried. Only a last attempt that failed for a reason of its own that no retry helps is reported as it is: a
          * forwarding loop, a status or cause not retried, a gateway past the upstream or an inner guard that gave up
          * ({@code PROXY_LOOP_DETECTED}, {@code NOT_RETRYABLE}, {@code UPSTREAM_GATEWAY_GAVE_UP},
          * {@code INNER_GUARD_GAVE_UP}). The guard's other calls, too, go to an endpoint that admits them before one
