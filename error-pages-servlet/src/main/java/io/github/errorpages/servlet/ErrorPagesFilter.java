@@ -88,7 +88,9 @@ import org.slf4j.LoggerFactory;
  * servlet that started the cycle, with {@code onError}, before the page is written and then {@code onComplete}, as the
  * Servlet specification asks of the container before its error dispatch: without the filter Tomcat and Undertow tell
  * them so, and Jetty 12 too, but for a dispatch's target that started no cycle of its own; the filter does on all
- * three. A {@code complete()} there is harmless (the filter completes a cycle still started once the page is written);
+ * three, to a listener of the last cycle that added itself again in {@code onStartAsync} too (Undertow, which tells
+ * that only once the dispatch returned and completes the last cycle's listeners with the new one, has them all told).
+ * A {@code complete()} there is harmless (the filter completes a cycle still started once the page is written);
  * a {@code dispatch} is refused with an {@code IllegalStateException}, as the container refuses one of a cycle
  * dispatched already. Listeners added to the container's own context (by a filter in front of this one, or for a cycle
  * started past the filter's request wrapper) are out of its reach, and get {@code onComplete} only.

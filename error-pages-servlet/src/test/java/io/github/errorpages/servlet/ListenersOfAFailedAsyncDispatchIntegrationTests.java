@@ -34,14 +34,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * application that releases what it holds for a failed cycle there (a pending upstream call, a metric) never did.
  * Without the filter Tomcat and Undertow tell {@code onError}, Jetty 12 does not (it sends its 500 at once). The same
  * for a servlet that throws once it started the cycle and added the listener, in the request or in the dispatch of an
- * earlier cycle: without the filter all three containers tell {@code onError}.
+ * earlier cycle: without the filter all three containers tell {@code onError}. And for a listener of the dispatched
+ * cycle that adds itself again in {@code onStartAsync} as the target starts a cycle of its own and throws, as
+ * {@link AsyncListener#onStartAsync} advises to follow a request across its cycles: without the filter Jetty tells it
+ * {@code onError}.
  */
 class ListenersOfAFailedAsyncDispatchIntegrationTests {
 
     static Stream<Arguments> rows() {
         List<Arguments> rows = new ArrayList<>();
         for (ProxyContainer container : ProxyContainer.values()) {
-            for (String cycle : List.of("dispatched", "started", "started-again")) {
+            for (String cycle : List.of("dispatched", "started", "started-again", "re-added")) {
                 for (String thrown : List.of("upstream-failure", "connect-exception")) {
                     for (String onError : List.of("records", "completes", "dispatches")) {
                         rows.add(Arguments.of(container, cycle, thrown, onError));
@@ -57,7 +60,11 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
      * is committed, with what the target threw and the request the cycle carries, and then {@code onComplete}; a
      * {@code complete()} in {@code onError} through the event's context, as applications end a failed cycle, is
      * harmless: the page still answers, and nothing is logged of it but the page's one line. A {@code dispatch} there
-     * is refused, as the container refuses one of a cycle dispatched already, and the page answers.
+     * is refused, as the container refuses one of a cycle dispatched already, and the page answers. A listener that
+     * added itself again in {@code onStartAsync} is told as well: it was dropped as the filter's list of the cycle's
+     * listeners was renewed after the container had called {@code onStartAsync} (on Jetty and Tomcat, from within
+     * {@code startAsync}); Undertow calls it only once the dispatch returned, and completes the last cycle's listeners
+     * with the new cycle, so they are told of its failure as they are of its end.
      */
     @ParameterizedTest(name = "{0}, {1} cycle, {2}, onError {3}")
     @MethodSource("rows")
@@ -73,6 +80,11 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
             PageAssertions.assertErrorPage(answer.get(), "GET", 502, "10");
             PageAssertions.assertNoLeak(answer.get());
             assertThat(Client.text(answer.get())).contains("\"code\": \"connection_refused\"");
+            boolean reAdded = cycle.equals("re-added");
+            if (reAdded && container != ProxyContainer.UNDERTOW) {
+                assertThat(events.poll(10, TimeUnit.SECONDS)).as("told of the new cycle, within startAsync")
+                        .isEqualTo("onStartAsync");
+            }
             String expected = thrown.equals("upstream-failure") ? UpstreamFailureException.class.getName()
                     : ConnectException.class.getName();
             assertThat(events.poll(10, TimeUnit.SECONDS)).as("onError, told first")
@@ -83,6 +95,10 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
                 assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("dispatch refused");
             }
             assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("onComplete");
+            if (reAdded && container == ProxyContainer.UNDERTOW) {
+                assertThat(events.poll(10, TimeUnit.SECONDS)).as("told of the new cycle once the dispatch returned")
+                        .isEqualTo("onStartAsync");
+            }
             assertThat(events.poll(200, TimeUnit.MILLISECONDS)).as("no second onError").isNull();
             assertThat(log.split("error page status=", -1)).as("one page logged once").hasSize(2);
             assertThat(log).doesNotContain("IllegalStateException").doesNotContain("onError threw");
@@ -95,7 +111,8 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
      * the dispatch's target throws a refused connection: an {@link UpstreamFailureException}, or
      * ({@code thrown=connect-exception}) a {@link ConnectException}. With {@code cycle=started} the servlet throws
      * once it started the cycle and added the listener, and with {@code cycle=started-again} the dispatch's target
-     * starts a second cycle, adds the listener to it and throws.
+     * starts a second cycle, adds the listener to it and throws; with {@code cycle=re-added} the listener adds itself
+     * again in {@code onStartAsync}, and the dispatch's target starts a second cycle and throws.
      */
     private static HttpServlet dispatchesToAThrowingTarget(BlockingQueue<String> events) {
         return TestServlets.servlet((request, response) -> {
@@ -108,10 +125,15 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
             if (cycle.equals("dispatched") && dispatched) {
                 throw thrown(request.getParameter("thrown"));
             }
+            boolean reAdded = cycle.equals("re-added");
+            if (reAdded && dispatched) {
+                request.startAsync().setTimeout(60_000); // the listener adds itself again in onStartAsync
+                throw thrown(request.getParameter("thrown"));
+            }
             AsyncContext async = request.startAsync();
             async.setTimeout(60_000);
-            async.addListener(recording(events, request.getParameter("on-error")));
-            if (cycle.equals("dispatched")) {
+            async.addListener(recording(events, request.getParameter("on-error"), reAdded));
+            if (cycle.equals("dispatched") || reAdded) {
                 async.dispatch();
                 return;
             }
@@ -124,8 +146,11 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
                 : new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
     }
 
-    /** Records the events of its cycle; in {@code onError} completes or dispatches the cycle, as {@code then} says. */
-    private static AsyncListener recording(BlockingQueue<String> events, String then) {
+    /**
+     * Records the events of its cycle; in {@code onError} completes or dispatches the cycle, as {@code then} says; in
+     * {@code onStartAsync} adds itself to the new cycle if it {@code reAdds}.
+     */
+    private static AsyncListener recording(BlockingQueue<String> events, String then, boolean reAdds) {
         return new AsyncListener() {
             @Override
             public void onError(AsyncEvent event) {
@@ -158,6 +183,9 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
             @Override
             public void onStartAsync(AsyncEvent event) {
                 events.add("onStartAsync");
+                if (reAdds) {
+                    event.getAsyncContext().addListener(this);
+                }
             }
         };
     }

@@ -14,6 +14,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -70,11 +71,15 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
 
     private AsyncContext start(ServletRequest servletRequest, ServletResponse servletResponse,
             boolean withoutArguments) {
+        CompletingAsyncContext last = current();
+        // Before the container starts the cycle: it tells the last cycle's listeners onStartAsync from within, and
+        // one that adds itself again there belongs to the new cycle.
+        List<?> ofEarlierCycles = last == null ? List.of() : last.listenersSoFar();
         AsyncContext context = super.startAsync(servletRequest, servletResponse);
         // Listeners are dropped when a new cycle starts (Servlet 6.0 §2.3.3.3): add ours every time.
         context.addListener(new ErrorListener());
         CompletingAsyncContext handed = handOut(context);
-        handed.newCycle(withoutArguments);
+        handed.newCycle(withoutArguments, ofEarlierCycles);
         return handed;
     }
 
@@ -234,6 +239,9 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
                     failure -> response.interception().onTaskFailure(this, response, failure, context),
                     failure -> response.interception().onListenerFailure(this, response, failure),
                     this::originalPathIfElsewhere);
+            if (handedOut != null) {
+                current.follows(handedOut); // Undertow: a context of its own for each cycle
+            }
             handedOut = current;
             response.startedAsync(this);
         }

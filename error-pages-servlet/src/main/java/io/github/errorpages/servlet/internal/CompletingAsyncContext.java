@@ -8,6 +8,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
@@ -70,9 +71,16 @@ final class CompletingAsyncContext implements AsyncContext {
     private volatile boolean handedToApplication;
     /**
      * The listeners added through this context in this cycle: the containers drop a cycle's listeners when the next
-     * starts (Servlet 6.0 {@code AsyncListener.onStartAsync}), and so does {@link #newCycle}.
+     * starts (Servlet 6.0 {@code AsyncListener.onStartAsync}), and so does {@link #newCycle}, keeping those re-added in
+     * their {@code onStartAsync}.
      */
     private final List<Rebinding> listeners = new CopyOnWriteArrayList<>();
+    /**
+     * The context of the request's last cycle, when the container's context is new for each (Undertow): its
+     * listeners are told {@code onStartAsync} only once the dispatch that started this cycle returned, and completed
+     * with this cycle, so they are still the request's while it runs ({@link #tellListenersOfFailure}).
+     */
+    private volatile @Nullable CompletingAsyncContext last;
 
     /**
      * @param delegate the container's context
@@ -97,16 +105,39 @@ final class CompletingAsyncContext implements AsyncContext {
     }
 
     /**
+     * The listeners added through this context so far, which a cycle the application starts next drops
+     * ({@link #newCycle}): taken before the container starts it, for it tells them {@code onStartAsync} as it does.
+     *
+     * @return the listeners, in no form the caller may use but to pass them to {@link #newCycle}
+     */
+    List<?> listenersSoFar() {
+        return List.copyOf(listeners);
+    }
+
+    /**
      * Called when the application starts a cycle through the request, the first or a later one (after a dispatch).
+     * The listeners of the earlier cycles are dropped, as the containers drop theirs, but not one added while the
+     * container started this cycle: a listener re-adds itself in {@code onStartAsync} (as {@link AsyncListener}
+     * advises, to be told of the new cycle), which Jetty and Tomcat call from within {@code startAsync}.
      *
      * @param withoutArguments whether the application started it with {@code startAsync()} (its no-argument form)
      *     rather than with a request and response of its own
+     * @param ofEarlierCycles what {@link #listenersSoFar} returned before the container started the cycle, of this
+     *     context or of the one of the last cycle (on Undertow, whose context is new for each cycle)
      */
-    void newCycle(boolean withoutArguments) {
+    void newCycle(boolean withoutArguments, List<?> ofEarlierCycles) {
         startedWithoutArguments = withoutArguments;
         cycle++; // on the container thread that starts the cycle, after the last one was dispatched
         ended = false;
-        listeners.clear();
+        listeners.removeAll(ofEarlierCycles);
+    }
+
+    /**
+     * @param lastCycle the context of the request's last cycle, which the container's context of this one replaced
+     */
+    void follows(CompletingAsyncContext lastCycle) {
+        last = lastCycle;
+        lastCycle.last = null; // only the last cycle's listeners are the request's still: hold no chain of them
     }
 
     /**
@@ -117,6 +148,9 @@ final class CompletingAsyncContext implements AsyncContext {
      * {@code complete()} there, through the event's context, is harmless, and a {@code dispatch} refused: the filter
      * completes a cycle under way once the page is written, and the response of one dispatched ends with the page as
      * the dispatch returns. What a listener throws is logged, and the next listener told, as the containers do.
+     * On Undertow, the last cycle's listeners that it has not told {@code onStartAsync} yet are told first: it tells
+     * them only once the dispatch that started this cycle returned, so after the failure, and it completes them with
+     * this cycle, so they are the request's until then, as a listener that adds itself again there would be.
      *
      * @param failure what was thrown, as the containers pass it on
      * @param underWay whether the cycle is still started (its starter threw), which the filter completes after the
@@ -127,11 +161,21 @@ final class CompletingAsyncContext implements AsyncContext {
         if (!underWay) {
             completedByFilter = true; // for good: nothing is to complete it
         }
+        List<Rebinding> told = new ArrayList<>();
+        CompletingAsyncContext lastCycle = last;
+        if (lastCycle != null) {
+            for (Rebinding listener : lastCycle.listeners) {
+                if (!listener.toldOfNextCycle) {
+                    told.add(listener);
+                }
+            }
+        }
+        told.addAll(listeners);
         tellingListeners = true;
         try {
-            for (Rebinding listener : listeners) {
+            for (Rebinding listener : told) {
                 try {
-                    listener.onError(failure);
+                    listener.onError(failure, this);
                 } catch (IOException | RuntimeException thrown) {
                     log.warn("An AsyncListener's onError threw, told of a failure the error page answers", thrown);
                 }
@@ -334,6 +378,8 @@ final class CompletingAsyncContext implements AsyncContext {
         /** The request and response its events carry: those it was added with, else the cycle's. */
         private volatile @Nullable ServletRequest request;
         private volatile @Nullable ServletResponse response;
+        /** Whether the container told it of the cycle after its own ({@code onStartAsync}). */
+        private volatile boolean toldOfNextCycle;
 
         Rebinding(AsyncListener listener) {
             this.listener = listener;
@@ -359,14 +405,19 @@ final class CompletingAsyncContext implements AsyncContext {
             listener.onError(rebound(event));
         }
 
-        /** Tells the listener of a failure the container did not hear of, with the event the container would make. */
-        void onError(Throwable failure) throws IOException {
-            listener.onError(new AsyncEvent(CompletingAsyncContext.this, request, response, failure));
+        /**
+         * Tells the listener of a failure the container did not hear of, with the event the container would make.
+         *
+         * @param context the context of the cycle that failed, the event's
+         */
+        void onError(Throwable failure, AsyncContext context) throws IOException {
+            listener.onError(new AsyncEvent(context, request, response, failure));
         }
 
         @Override
         public void onStartAsync(AsyncEvent event) throws IOException {
             // A new cycle, with a context of its own: the listener may add itself to it again.
+            toldOfNextCycle = true;
             listener.onStartAsync(rebound(event, handOut.apply(event.getAsyncContext())));
         }
 
