@@ -3,6 +3,7 @@ package io.github.errorpages.page;
 import static io.github.errorpages.page.BuiltInPage.BROWSER_ACCEPT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorRequest;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.Supplier;
@@ -27,6 +29,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -796,7 +799,26 @@ class ReplacementTemplatesTests {
                 .isThrownBy(() -> withClasspath(folder, () -> pages(PageConfig.builder()
                         .templateClasspathFolder("acme/templates").strictTemplatesEnabled(true))))
                 .withMessageContaining("template 504.txt.mustache in classpath:acme/templates/")
-                .withMessageContaining("is " + 3 * limit + " bytes, more than the " + limit + " (1 MiB)");
+                .withMessageContaining("has more than the " + limit + " bytes (1 MiB) a template may have");
+    }
+
+    /**
+     * A class-path template that never ends (a link to {@code /dev/zero} in a class-path folder on the file system, as
+     * a FIFO would be) is a broken template as one of more than 1 MiB is: only one byte past the limit is read. The
+     * rest was read to count its size, which never ended, and the start hung.
+     */
+    @Test
+    void aClasspathTemplateThatNeverEndsIsABrokenTemplateOnceItPassesTheLimit() throws IOException {
+        Path zero = Path.of("/dev/zero");
+        Assumptions.assumeTrue(Files.isReadable(zero), "a system with /dev/zero");
+        Path templates = Files.createDirectories(folder.resolve("acme/templates"));
+        Files.createSymbolicLink(templates.resolve("504.txt.mustache"), zero);
+
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThatIllegalStateException()
+                .isThrownBy(() -> withClasspath(folder, () -> pages(PageConfig.builder()
+                        .templateClasspathFolder("acme/templates").strictTemplatesEnabled(true))))
+                .withMessageContaining("template 504.txt.mustache in classpath:acme/templates/")
+                .withMessageContaining("has more than the 1048576 bytes (1 MiB) a template may have"));
     }
 
     /** A template whose text is followed by comment lines, to {@code bytes} of UTF-8 in all. */

@@ -3,7 +3,6 @@ package io.github.errorpages.page.internal;
 import io.github.errorpages.internal.ConfigurationErrors;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -25,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  * {@code <script>} (the hashes of the {@code Content-Security-Policy} must match what the browser computes),
  * and a leading byte order mark is dropped (it would otherwise be sent as the first bytes of the body, which
  * RFC 8259 §8.1 forbids for JSON). A file of more than {@value #MAX_BYTES} bytes cannot be read either (a broken
- * template): only its size is counted, nothing of it kept.
+ * template): at most one byte more is read, nothing of it kept, and only a file-system file's size is known (a stream
+ * may never end: a class-path name on the file system may be a FIFO or a link to {@code /dev/zero}).
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -79,8 +79,9 @@ public abstract sealed class TemplateSource {
         } catch (CharacterCodingException e) {
             throw new UncheckedIOException("template " + describe() + name + " is not valid UTF-8", e);
         } catch (TooLarge e) {
-            throw new UncheckedIOException("template " + describe() + name + " is " + e.size + " bytes, more than the "
-                    + MAX_BYTES + " (1 MiB) a template may have", e);
+            String size = e.size == TooLarge.UNKNOWN ? " has more than the " + MAX_BYTES + " bytes (1 MiB)"
+                    : " is " + e.size + " bytes, more than the " + MAX_BYTES + " (1 MiB)";
+            throw new UncheckedIOException("template " + describe() + name + size + " a template may have", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read template " + describe() + name, e);
         }
@@ -104,11 +105,15 @@ public abstract sealed class TemplateSource {
     /** Whether there is a file with that safe name. */
     abstract boolean has(String name);
 
-    /** Reads a template file whole, unless it has more than {@link #MAX_BYTES}: then only counts its bytes. */
+    /**
+     * Reads a template file whole, unless it has more than {@link #MAX_BYTES}: then reads no more than one byte more,
+     * and leaves the rest unread and uncounted, for a stream may never end (a FIFO, {@code /dev/zero}, a file that
+     * grows).
+     */
     private static byte[] bounded(InputStream in) throws IOException {
         byte[] bytes = in.readNBytes(MAX_BYTES + 1);
         if (bytes.length > MAX_BYTES) {
-            throw new TooLarge(bytes.length + in.transferTo(OutputStream.nullOutputStream()));
+            throw new TooLarge(TooLarge.UNKNOWN);
         }
         return bytes;
     }
@@ -142,11 +147,14 @@ public abstract sealed class TemplateSource {
     static final class TooLarge extends IOException {
         private static final long serialVersionUID = 1L;
 
-        /** The file's size in bytes. */
+        /** The {@link #size} of a file read only to one byte past the limit. */
+        static final long UNKNOWN = -1;
+
+        /** The file's size in bytes, or {@link #UNKNOWN}. */
         final long size;
 
         TooLarge(long size) {
-            super("template of " + size + " bytes");
+            super(size == UNKNOWN ? "template of more than " + MAX_BYTES + " bytes" : "template of " + size + " bytes");
             this.size = size;
         }
     }
@@ -209,7 +217,7 @@ public abstract sealed class TemplateSource {
                 throw new TooLarge(size); // not read: a file may be gigabytes
             }
             try (InputStream in = Files.newInputStream(file)) {
-                return bounded(in); // it may have grown since
+                return bounded(in); // it may have grown since, or be one whose size is 0 (in /proc)
             }
         }
 
