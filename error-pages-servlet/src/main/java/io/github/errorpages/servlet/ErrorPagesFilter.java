@@ -92,8 +92,10 @@ import org.slf4j.LoggerFactory;
  * that only once the dispatch returned and completes the last cycle's listeners with the new one, has them all told).
  * A {@code complete()} there is harmless (the filter completes a cycle still started once the page is written);
  * a {@code dispatch} is refused with an {@code IllegalStateException}, as the container refuses one of a cycle
- * dispatched already. Listeners added to the container's own context (by a filter in front of this one, or for a cycle
- * started past the filter's request wrapper) are out of its reach, and get {@code onComplete} only.
+ * dispatched already. A listener that commits an answer of its own there has it aborted (the page cannot follow), and
+ * is told no second {@code onError} of that abort, nor of a client's reset while the page is written. Listeners added
+ * to the container's own context (by a filter in front of this one, or for a cycle started past the filter's request
+ * wrapper) are out of its reach, and get {@code onComplete} only.
  *
  * <p>An upstream failure a {@code ReadListener} (from {@code onDataAvailable} or {@code onAllDataRead}) or a
  * {@code WriteListener} (from {@code onWritePossible}) throws before the response is committed is answered at once, and

@@ -10,10 +10,13 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -106,8 +109,64 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
     }
 
     /**
+     * A listener whose {@code onError} answers the failure itself, writing and flushing an answer of its own: the page
+     * can no longer be written, and the response is aborted as one committed before an upstream failure (R5: nothing
+     * appended to what was sent, the client sees no complete answer), logged once; the listener is told
+     * {@code onError} once. The container told it a second time, of the abort the filter threw on (Jetty's
+     * {@code EofException}, Tomcat's {@code ClientAbortException}, the filter's abort on Undertow), and it answered
+     * again. Tomcat and Undertow then tell {@code onComplete}; Jetty 12 tells nothing more of an aborted request.
+     */
+    @ParameterizedTest(name = "{0}, {1} cycle")
+    @MethodSource("committingRows")
+    void aListenerThatCommitsInOnErrorIsToldOnce(ProxyContainer container, String cycle) throws Exception {
+        BlockingQueue<String> events = new LinkedBlockingQueue<>();
+        try (ProxyContainer.Server server = container.startWithAsyncDispatches(
+                List.of(ErrorPagesFilter.builder().build()), dispatchesToAThrowingTarget(events))) {
+            AtomicReference<Throwable> aborted = new AtomicReference<>();
+            String log = StandardError.capture(() -> {
+                try {
+                    Client.text(Client.get(server.uri("/orders/42?cycle=" + cycle
+                            + "&thrown=upstream-failure&on-error=commits"), "application/json"));
+                } catch (RuntimeException e) {
+                    aborted.set(e);
+                }
+            });
+
+            assertThat(aborted.get()).as("the listener's answer aborted, not taken for a whole one").isNotNull();
+            if (cycle.equals("re-added") && container != ProxyContainer.UNDERTOW) {
+                assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("onStartAsync");
+            }
+            assertThat(events.poll(10, TimeUnit.SECONDS)).as("onError, told first").isEqualTo("onError "
+                    + UpstreamFailureException.class.getName() + " committed=false supplied=true");
+            assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("committed in onError");
+            if (container != ProxyContainer.JETTY) {
+                assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("onComplete");
+            }
+            List<String> later = new ArrayList<>();
+            String event;
+            while ((event = events.poll(1, TimeUnit.SECONDS)) != null) {
+                later.add(event);
+            }
+            assertThat(later).as("no second onError").noneMatch(told -> told.startsWith("onError"))
+                    .noneMatch(told -> told.startsWith("commit"));
+            assertThat(log.split("after the response was committed", -1)).as("one abort logged once").hasSize(2);
+        }
+    }
+
+    static Stream<Arguments> committingRows() {
+        List<Arguments> rows = new ArrayList<>();
+        for (ProxyContainer container : ProxyContainer.values()) {
+            for (String cycle : List.of("dispatched", "started", "started-again", "re-added")) {
+                rows.add(Arguments.of(container, cycle));
+            }
+        }
+        return rows.stream();
+    }
+
+    /**
      * Starts a cycle, adds a listener that records its events (in {@code onError}, with {@code on-error=completes},
-     * completes the cycle through the event's context, with {@code on-error=dispatches} dispatches it) and dispatches;
+     * completes the cycle through the event's context, with {@code on-error=dispatches} dispatches it, with
+     * {@code on-error=commits} writes an answer of its own and flushes it) and dispatches;
      * the dispatch's target throws a refused connection: an {@link UpstreamFailureException}, or
      * ({@code thrown=connect-exception}) a {@link ConnectException}. With {@code cycle=started} the servlet throws
      * once it started the cycle and added the listener, and with {@code cycle=started-again} the dispatch's target
@@ -147,8 +206,8 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
     }
 
     /**
-     * Records the events of its cycle; in {@code onError} completes or dispatches the cycle, as {@code then} says; in
-     * {@code onStartAsync} adds itself to the new cycle if it {@code reAdds}.
+     * Records the events of its cycle; in {@code onError} completes or dispatches the cycle or commits its response, as
+     * {@code then} says; in {@code onStartAsync} adds itself to the new cycle if it {@code reAdds}.
      */
     private static AsyncListener recording(BlockingQueue<String> events, String then, boolean reAdds) {
         return new AsyncListener() {
@@ -160,6 +219,15 @@ class ListenersOfAFailedAsyncDispatchIntegrationTests {
                 if (then.equals("completes")) {
                     event.getAsyncContext().complete();
                     events.add("completed in onError");
+                } else if (then.equals("commits")) {
+                    try {
+                        ServletResponse supplied = event.getSuppliedResponse();
+                        supplied.getOutputStream().write("the listener's own answer".getBytes(StandardCharsets.UTF_8));
+                        supplied.flushBuffer();
+                        events.add("committed in onError");
+                    } catch (IOException e) {
+                        events.add("commit failed " + e);
+                    }
                 } else if (then.equals("dispatches")) {
                     try {
                         event.getAsyncContext().dispatch("/fallback");

@@ -147,7 +147,10 @@ final class CompletingAsyncContext implements AsyncContext {
      * filter answers it, so the container never hears of it, and the listeners got only {@code onComplete}. Their
      * {@code complete()} there, through the event's context, is harmless, and a {@code dispatch} refused: the filter
      * completes a cycle under way once the page is written, and the response of one dispatched ends with the page as
-     * the dispatch returns. What a listener throws is logged, and the next listener told, as the containers do.
+     * the dispatch returns. What a listener throws is logged, and the next listener told, as the containers do. The
+     * container's {@code onError} of what answering the failure throws on (the abort of a response that a listener's
+     * {@code onError} committed, a client's reset) is not passed on to a listener told here: one failure, one
+     * {@code onError}.
      * On Undertow, the last cycle's listeners that it has not told {@code onStartAsync} yet are told first: it tells
      * them only once the dispatch that started this cycle returned, so after the failure, and it completes them with
      * this cycle, so they are the request's until then, as a listener that adds itself again there would be.
@@ -380,6 +383,8 @@ final class CompletingAsyncContext implements AsyncContext {
         private volatile @Nullable ServletResponse response;
         /** Whether the container told it of the cycle after its own ({@code onStartAsync}). */
         private volatile boolean toldOfNextCycle;
+        /** Whether the filter told it of the failure of its cycle ({@link #tellListenersOfFailure}). */
+        private volatile boolean toldOfFailure;
 
         Rebinding(AsyncListener listener) {
             this.listener = listener;
@@ -400,9 +405,17 @@ final class CompletingAsyncContext implements AsyncContext {
             listener.onTimeout(rebound(event));
         }
 
+        /**
+         * Passes the container's {@code onError} on, unless the filter told the listener of its cycle's failure
+         * already: then it is of what answering that failure threw on, the abort of a response committed meanwhile
+         * (by a listener's {@code onError}, which answered it) or the client's reset while the page was written, which
+         * Jetty, Tomcat and Undertow tell the cycle's listeners of, a second {@code onError} of the one failure.
+         */
         @Override
         public void onError(AsyncEvent event) throws IOException {
-            listener.onError(rebound(event));
+            if (!toldOfFailure) {
+                listener.onError(rebound(event));
+            }
         }
 
         /**
@@ -411,6 +424,7 @@ final class CompletingAsyncContext implements AsyncContext {
          * @param context the context of the cycle that failed, the event's
          */
         void onError(Throwable failure, AsyncContext context) throws IOException {
+            toldOfFailure = true;
             listener.onError(new AsyncEvent(context, request, response, failure));
         }
 
