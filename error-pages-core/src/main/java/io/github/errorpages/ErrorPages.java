@@ -185,24 +185,33 @@ public final class ErrorPages {
      * @return a 503 with error code {@value #MAINTENANCE_ERROR_CODE} whose {@code Retry-After} is the time left until
      *     {@code until} by this instance's {@link #clock()}, clamped to {@code [1 s, retry-after.max]}, or the
      *     configured 503 default when {@code until} is unknown or past, jittered ({@code retry-after.jitter}) and
-     *     clamped as a failure's, in the configured format; never {@code null}
+     *     clamped as a failure's, in the configured format (as an HTTP-date, a known end within the clamp is named
+     *     itself, rounded up to its second); never {@code null}
      * @since 0.1.0
      */
     public ErrorDecision decideMaintenance(@Nullable Instant until) {
         ErrorPagesConfig config = policy.config();
         Instant now = clock.instant();
         Duration retryAfter = until == null ? null : Duration.between(now, until);
+        // The end itself when the header can point at it: neither unknown, past nor clamped to retry-after.max.
+        Instant end = null;
         if (retryAfter == null || retryAfter.isNegative() || retryAfter.isZero()) {
             Duration fallback = config.retryAfterDefault(503);
             // Jittered as any 503's default: with no end to point at, every client was sent back to the same second.
             retryAfter = policy.jitteredDefault(fallback != null ? fallback : ErrorPagesConfig.DEFAULT_RETRY_AFTER_503);
         } else {
             // A known end stays exact: the time left, which jitter would only put after the end the page announces.
-            retryAfter = Duration.ofSeconds(
-                    Math.min(RetryAfter.ceilSeconds(retryAfter), config.retryAfterMax().getSeconds()));
+            long left = RetryAfter.ceilSeconds(retryAfter);
+            long max = config.retryAfterMax().getSeconds();
+            retryAfter = Duration.ofSeconds(Math.min(left, max));
+            end = left > max ? null : until;
         }
-        String header = config.retryAfterFormat() == RetryAfterFormat.HTTP_DATE
-                ? RetryAfter.formatHttpDate(now, retryAfter) : RetryAfter.formatDelaySeconds(retryAfter);
+        // An HTTP-date names the end, rounded up to its second: the time left, already rounded up, counted from now
+        // rounded up again named the second after any end on a whole second, which an announced end always is.
+        String header = config.retryAfterFormat() != RetryAfterFormat.HTTP_DATE
+                ? RetryAfter.formatDelaySeconds(retryAfter)
+                : end != null ? RetryAfter.formatHttpDate(RetryAfter.ceilToSecond(end))
+                : RetryAfter.formatHttpDate(now, retryAfter);
         return new ErrorDecision(503, FailureCause.DESTINATION_UNAVAILABLE, MAINTENANCE_ERROR_CODE, retryAfter, header,
                 MAINTENANCE);
     }

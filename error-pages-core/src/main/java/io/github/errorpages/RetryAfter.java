@@ -235,7 +235,17 @@ public final class RetryAfter {
      * @return the HTTP-date
      */
     static String formatHttpDate(Instant now, Duration delay) {
-        return formatHttpDate(Instant.ofEpochSecond(now.getEpochSecond() + (now.getNano() == 0 ? 0 : 1)).plus(delay));
+        return formatHttpDate(ceilToSecond(now).plus(delay));
+    }
+
+    /**
+     * Rounds an instant up to the whole second, for an IMF-fixdate that must not name a time before it.
+     *
+     * @param instant the instant, before {@link Instant#MAX}'s second
+     * @return the instant itself when on a whole second, else the next whole second
+     */
+    static Instant ceilToSecond(Instant instant) {
+        return Instant.ofEpochSecond(instant.getEpochSecond() + (instant.getNano() == 0 ? 0 : 1));
     }
 
     /**

@@ -358,6 +358,30 @@ class ErrorPagesTests {
     }
 
     /**
+     * An HTTP-date Retry-After of a maintenance with a known end names that end, as configuration.md's
+     * retry-after.jitter row promises ("an announced end is sent exact"): the time left, rounded up to 1200 s, was
+     * counted from 10:15:30.500 rounded up again, and named 10:35:31 for an end at 10:35:30. An end within a second
+     * is rounded up to it (never earlier, R10); one past retry-after.max is still counted from now.
+     */
+    @Test
+    void aMaintenanceHttpDatePointsAtTheAnnouncedEnd() { // R7, R10
+        ErrorPages httpDates = ErrorPages.builder().clock(Clock.fixed(NOW.plusMillis(500), ZoneOffset.UTC))
+                .config(ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE).build()).build();
+        ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);
+        Instant end = NOW.plus(Duration.ofMinutes(20));
+
+        ErrorResponse page = httpDates.renderMaintenance(request, end);
+
+        assertThat(page.header("Retry-After")).isEqualTo("Tue, 24 Nov 2026 10:35:30 GMT");
+        assertThat(page.bodyText()).contains("\"retry_after\": 1200");
+        assertThat(httpDates.decideMaintenance(end).retryAfterHeader()).isEqualTo("Tue, 24 Nov 2026 10:35:30 GMT");
+        assertThat(httpDates.decideMaintenance(end.plusMillis(200)).retryAfterHeader())
+                .isEqualTo("Tue, 24 Nov 2026 10:35:31 GMT");
+        assertThat(httpDates.decideMaintenance(NOW.plus(Duration.ofDays(3))).retryAfterHeader())
+                .as("clamped to retry-after.max").isEqualTo("Tue, 24 Nov 2026 11:15:31 GMT");
+    }
+
+    /**
      * The maintenance page's "back by" is rounded up to the minute, as its Retry-After is (R10): 10:17:29 was shown
      * as 10:17, half a minute before the 119 seconds its header and its sentence gave.
      */
