@@ -301,6 +301,32 @@ class ErrorPagesTests {
         assertThat(within.bodyText()).contains("20 seconds").contains("id=\"auto-retry\"");
     }
 
+    /**
+     * A countdown reloads the page at its Retry-After, so it is left out where the words, rounded up to their unit,
+     * state a later time: a maintenance ending in 270 s ("try again in 5 minutes", "back by 10:20") counted down
+     * 270 s, and an upstream's Retry-After of 150 s ("3 minutes") 150 s. Words on the second keep their countdown.
+     */
+    @Test
+    void noCountdownReloadsBeforeTheTimeItsWordsState() { // R10, R52
+        ErrorPages counting = ErrorPages.builder().clock(Clock.fixed(NOW, ZoneOffset.UTC))
+                .pageConfig(PageConfig.builder().autoRetryEnabled(true).build()).build();
+        ErrorRequest html = new ErrorRequest("GET", "/", "text/html", "en", null);
+
+        ErrorResponse rounded = counting.renderMaintenance(html, NOW.plusSeconds(270));
+        ErrorResponse roundedFailure = counting.render(UpstreamFailure.ofUpstreamStatus(503, Duration.ofSeconds(150)),
+                html);
+        ErrorResponse wholeMinutes = counting.renderMaintenance(html, NOW.plusSeconds(240));
+        ErrorResponse seconds = counting.renderMaintenance(html, NOW.plusSeconds(119));
+
+        assertThat(rounded.header("Retry-After")).isEqualTo("270");
+        assertThat(rounded.bodyText()).contains(">5 minutes<").contains("back by 10:20 UTC")
+                .doesNotContain("id=\"auto-retry\"");
+        assertThat(roundedFailure.header("Retry-After")).isEqualTo("150");
+        assertThat(roundedFailure.bodyText()).contains(">3 minutes<").doesNotContain("id=\"auto-retry\"");
+        assertThat(wholeMinutes.bodyText()).contains(">4 minutes<").contains("data-seconds=\"240\"");
+        assertThat(seconds.bodyText()).contains(">119 seconds<").contains("data-seconds=\"119\"");
+    }
+
     @Test
     void maintenanceWithoutAnEndUsesThe503DefaultAndAFarEndIsClamped() { // R10
         ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);

@@ -363,7 +363,9 @@ public final class PageConfig {
          * (key {@code auto-retry.enabled}). The countdown runs in JavaScript, is announced through
          * {@code role="status"} and can be paused; the page is complete without it, and there is never a
          * {@code <meta http-equiv="refresh">} (standards R52). Default {@code false}: every client told to
-         * come back at the same time would.
+         * come back at the same time would. A page whose words give a later time than its {@code Retry-After}
+         * (rounded up to whole minutes from two minutes on: 150 s is "3 minutes") has no countdown, which would
+         * reload it before that time.
          *
          * @param enabled whether to count down and reload
          * @return this builder

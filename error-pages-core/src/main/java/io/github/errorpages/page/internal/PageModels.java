@@ -249,9 +249,11 @@ public final class PageModels {
     }
 
     private boolean autoRetry(PageFacts facts) {
-        // Not when the words give a later time than the header: the page would reload before the time it told.
+        // Not when the words give a later time than the header: the page would reload before the time it told. That
+        // is the time the words state, rounded up to their unit: 271 s is "5 minutes", which a countdown of 271 s
+        // reloaded before.
         return hasRetry(facts) && facts.autoRetry() && facts.retryAfterSeconds() <= autoRetryMaxSeconds
-                && wordsSeconds(facts) == facts.retryAfterSeconds();
+                && statedSeconds(wordsSeconds(facts)) == facts.retryAfterSeconds();
     }
 
     /**
@@ -268,12 +270,18 @@ public final class PageModels {
         }
         Duration toEnd = Duration.between(facts.now(), backBy);
         long toEndSeconds = toEnd.getSeconds() + (toEnd.getNano() > 0 ? 1 : 0);
-        if (toEndSeconds <= seconds) {
-            return seconds;
-        }
-        long unit = toEndSeconds < 120 ? 1 : toEndSeconds < 7200 ? 60 : toEndSeconds < 3 * SECONDS_PER_DAY ? 3600
-                : SECONDS_PER_DAY;
-        return (toEndSeconds + unit - 1) / unit * unit;
+        return toEndSeconds <= seconds ? seconds : statedSeconds(toEndSeconds);
+    }
+
+    /** The delay the {@link #duration} words for so many seconds state: the seconds rounded up to their unit. */
+    private static long statedSeconds(long seconds) {
+        long unit = unitOfWords(seconds);
+        return (seconds + unit - 1) / unit * unit;
+    }
+
+    /** The seconds in the unit {@link #duration} counts a delay of so many seconds in. */
+    private static long unitOfWords(long seconds) {
+        return seconds < 120 ? 1 : seconds < 7200 ? 60 : seconds < 3 * SECONDS_PER_DAY ? 3600 : SECONDS_PER_DAY;
     }
 
     private TimeTexts timeTexts(Instant now) {
@@ -364,17 +372,18 @@ public final class PageModels {
      * plural depends on the number modulo 100, which a {@code ChoiceFormat} cannot tell ({@link #arabicPlural}).
      */
     static String duration(Messages bundle, long seconds) {
-        if (seconds < 120) {
-            return bundle.format("seconds", seconds);
+        long unit = unitOfWords(seconds);
+        long count = statedSeconds(seconds) / unit;
+        if (unit == 1) {
+            return bundle.format("seconds", count);
         }
-        if (seconds < 7200) {
-            return bundle.format("minutes", (seconds + 59) / 60);
+        if (unit == 60) {
+            return bundle.format("minutes", count);
         }
-        if (seconds < 3 * SECONDS_PER_DAY) {
-            return bundle.format("hours", (seconds + 3599) / 3600);
+        if (unit == 3600) {
+            return bundle.format("hours", count);
         }
-        long days = (seconds + SECONDS_PER_DAY - 1) / SECONDS_PER_DAY;
-        return bundle.format("days", days, arabicPlural(days));
+        return bundle.format("days", count, arabicPlural(count));
     }
 
     /**
