@@ -728,8 +728,10 @@ final class GuardedCall<T> {
 
     /**
      * No endpoint's breaker admitted the next attempt: for the first attempt a rejected call (503
-     * {@code destination_unavailable} with the breakers' remaining open time), for a retry the previous
-     * attempt's failure. Records the call's end (metrics, events) either way.
+     * {@code destination_unavailable} with the breakers' remaining open time, and as the upstream's
+     * {@code Retry-After} the time until an endpoint also stops pushing back when that is later,
+     * {@link UpstreamGuard#pushbackPastBreakers()}), for a retry the previous attempt's failure. Records the call's end
+     * (metrics, events) either way.
      *
      * @return the failure, not yet thrown: {@link UpstreamGuard#refuseIfUnavailable()} reports it without an
      *     exception
@@ -742,8 +744,12 @@ final class GuardedCall<T> {
         long now = System.nanoTime();
         if (attempts == 0) {
             guard.counters.rejectedCalls.increment();
-            Duration remaining = cause == FailureCause.DESTINATION_UNAVAILABLE ? refusingFor() : null;
-            return recordFailure(cause, 0, null, remaining, null, now); // no retry was weighed: none is refused
+            if (cause != FailureCause.DESTINATION_UNAVAILABLE) {
+                return recordFailure(cause, 0, null, null, null, now); // no retry was weighed: none is refused
+            }
+            // An endpoint pushing back past the breakers' open time would answer a client sent back then with its
+            // Retry-After (R46): the failure carries the later time, which ErrorPolicy sends (the later of the two).
+            return recordFailure(cause, 0, guard.pushbackPastBreakers(), refusingFor(), null, now);
         }
         // A granted retry found no permit when its time came: the call fails as its last attempt did.
         guard.counters.lostRetries.increment();

@@ -436,8 +436,10 @@ public final class UpstreamGuard {
      *   <li>when none grants one, it records the refusal as such a call would record it (a call, a rejected and
      *       failed call in {@link #metrics()}, a {@link UpstreamEvent.CallFailed} event, a call not permitted
      *       in each breaker's metrics, and "failing since") and returns the same failure:
-     *       {@link FailureCause#DESTINATION_UNAVAILABLE}, no attempt, and the time until the first breaker
-     *       admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()});</li>
+     *       {@link FailureCause#DESTINATION_UNAVAILABLE}, no attempt, the time until the first breaker
+     *       admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}), and, when an
+     *       endpoint pushing back by its {@code Retry-After} past that time is the first to take calls again, what is
+     *       left of that {@code Retry-After} ({@link io.github.errorpages.UpstreamFailure#upstreamRetryAfter()});</li>
      *   <li>when one grants one (its open time ended a moment ago), it gives the permission back and returns
      *       empty; the caller's next call then gets its own permission.</li>
      * </ul>
@@ -734,6 +736,48 @@ public final class UpstreamGuard {
             }
         }
         return false;
+    }
+
+    /**
+     * For a call every endpoint's breaker refused: the time until the first endpoint both admits calls again and no
+     * longer pushes back by a {@code Retry-After} (R46), when what keeps that endpoint is its pushback, not its
+     * breaker. A client sent back when its breaker lets trial calls through would have its call go to an endpoint
+     * that asked to be left alone longer, and be told that endpoint's {@code Retry-After} then: it is told now. The
+     * breakers' remaining open time ({@link #remainingOpen()}) stays the failure's other, sooner, signal. An endpoint
+     * forced open admits no call by any time, and counts for nothing. Reads no clock while no endpoint ever pushed
+     * back: a refusal by the breakers of a guard that never got a {@code Retry-After} costs what it did.
+     *
+     * @return that time, or {@code null} when no endpoint is pushing back past its breaker's open time, the first
+     *     endpoint to admit calls again is not pushing back by then, an endpoint admits calls, or every one is forced
+     *     open
+     */
+    @Nullable Duration pushbackPastBreakers() {
+        if (!pushedBackOnce) {
+            return null;
+        }
+        long sinceEpoch = System.nanoTime() - pushbackEpoch;
+        long soonestReady = Long.MAX_VALUE;
+        boolean byPushback = false;
+        for (int i = 0; i < endpoints.size(); i++) {
+            Endpoint endpoint = endpoints.get(i);
+            Duration remaining = endpoint.tracker().remainingOpen();
+            if (remaining == null) {
+                if (endpoint.breaker().getState() != CircuitBreaker.State.FORCED_OPEN) {
+                    return null; // this endpoint admits calls
+                }
+                continue;
+            }
+            // Saturated: a breaker may be configured to stay open for longer than nanoseconds count.
+            long open = remaining.getSeconds() < 86_400 ? remaining.toNanos() : Long.MAX_VALUE - 1;
+            long until = pushedBackUntil.get(i);
+            long pushback = until == 0 ? 0 : until - sinceEpoch;
+            long ready = Math.max(open, pushback);
+            if (ready < soonestReady || ready == soonestReady && pushback <= open) {
+                soonestReady = ready;
+                byPushback = pushback > open;
+            }
+        }
+        return byPushback ? Duration.ofNanos(soonestReady) : null;
     }
 
     @Nullable Duration remainingOpen() {

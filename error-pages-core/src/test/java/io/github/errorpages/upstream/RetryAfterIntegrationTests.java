@@ -11,6 +11,7 @@ import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.ErrorPolicy;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryRefusal;
+import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
@@ -485,5 +486,70 @@ class RetryAfterIntegrationTests {
         assertThat(events.refusals()).isEmpty();
         assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(2).last()
                 .satisfies(retry -> assertThat(retry.delay()).isLessThanOrEqualTo(Duration.ofSeconds(1)));
+    }
+
+    /**
+     * R8, R46: a call refused by the open breaker of an endpoint that is pushing back for longer is sent back when the
+     * pushback ends, not when the breaker lets trial calls through (their call would go to the endpoint within its
+     * {@code Retry-After} and be told it then). The call that opened the breaker said 120 s, and the calls it refused a
+     * moment later said 30 s, the breaker's open wait; {@link UpstreamGuard#refuseIfUnavailable()} said so too.
+     */
+    @Test
+    void aCallRefusedByTheBreakerIsSentBackWhenTheUpstreamsLongerRetryAfterEnds() throws Exception {
+        FaultyUpstream maintenance = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "120"));
+        UpstreamGuard guard = UpstreamGuard.builder(fast(maintenance.uri()).maxAttempts(1).build()).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+        ErrorPolicy policy = ErrorPolicy.of(ErrorPagesConfig.ofDefaults());
+        UpstreamFailureException told = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+        assertThat(policy.decide(told.failure()).retryAfterHeader()).isEqualTo("120");
+        guard.endpoint(0).breaker().transitionToOpenState(); // for the guard's default 30 s
+
+        UpstreamFailure refused = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+        UpstreamFailure checked = guard.refuseIfUnavailable().orElseThrow();
+
+        assertThat(maintenance.requestCount()).isEqualTo(1);
+        for (UpstreamFailure failure : List.of(refused, checked)) {
+            assertThat(failure.cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+            assertThat(failure.attempts()).isZero();
+            assertThat(failure.breakerRemainingOpen()).isLessThanOrEqualTo(Duration.ofSeconds(30));
+            assertThat(failure.upstreamRetryAfter()).isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120));
+            assertThat(Integer.parseInt(policy.decide(failure).retryAfterHeader())).isBetween(100, 120);
+        }
+    }
+
+    /**
+     * R8, R46: of several endpoints whose breakers refuse a call, the client is sent back when the first of them
+     * admits calls and is not pushing back: the trial call then goes there (an endpoint not pushing back first). One in
+     * maintenance for 120 s does not keep it away from another whose breaker lets trial calls through after 30 s, nor
+     * from another in maintenance for 60 s.
+     */
+    @Test
+    void aCallRefusedByTheBreakersIsSentBackWhenAnEndpointNotPushingBackAdmitsCalls() {
+        FaultyUpstream a = upstreams.start(Behaviour.ok());
+        FaultyUpstream b = upstreams.start(Behaviour.ok());
+        UpstreamGuard guard = UpstreamGuard.builder(fast(a.uri(), b.uri()).build()).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+        guard.pushedBack(0, System.nanoTime(), Duration.ofSeconds(120));
+        guard.endpoint(0).breaker().transitionToOpenState();
+        guard.endpoint(1).breaker().transitionToOpenState();
+
+        UpstreamFailure bothOpen = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+        assertThat(bothOpen.upstreamRetryAfter()).isNull();
+        assertThat(bothOpen.breakerRemainingOpen()).isLessThanOrEqualTo(Duration.ofSeconds(30));
+
+        // Both pushing back: the first to stop does, not the last.
+        guard.pushedBack(1, System.nanoTime(), Duration.ofSeconds(60));
+        UpstreamFailure bothPushingBack = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+        assertThat(bothPushingBack.upstreamRetryAfter()).isBetween(Duration.ofSeconds(50), Duration.ofSeconds(60));
+
+        // Forced open, the second admits no call by any time: the first's pushback is when a client is let through.
+        guard.endpoint(1).breaker().transitionToForcedOpenState();
+        UpstreamFailure forced = guard.refuseIfUnavailable().orElseThrow();
+        assertThat(forced.upstreamRetryAfter()).isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120));
+        assertThat(a.requestCount() + b.requestCount()).isZero();
     }
 }
