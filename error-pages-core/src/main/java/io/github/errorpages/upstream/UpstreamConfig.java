@@ -567,7 +567,8 @@ public final class UpstreamConfig {
          * forwarding loop, a status or cause not retried, a gateway past the upstream or an inner guard that gave up
          * ({@code PROXY_LOOP_DETECTED}, {@code NOT_RETRYABLE}, {@code UPSTREAM_GATEWAY_GAVE_UP},
          * {@code INNER_GUARD_GAVE_UP}). The guard's other calls, too, go to an endpoint that admits them before one
-         * still pushing back, until its {@code Retry-After} ends or it answers a call that started after it sent that.
+         * still pushing back, until its {@code Retry-After} ends, it answers a call that started after it sent that, or
+         * its breaker is reset ({@code CircuitBreaker.reset()}).
          *
          * @param max zero (never wait for one) up to one minute
          * @return this builder

@@ -15,6 +15,7 @@ import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnResetEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
 import io.github.resilience4j.core.EventConsumer;
 import java.io.IOException;
@@ -265,6 +266,7 @@ public final class UpstreamGuard {
         for (int i = 0; i < uris.size(); i++) {
             Endpoint endpoint = new Endpoint(i, uris.get(i), new OpenStateTracker(own.get(i)));
             own.get(i).getEventPublisher().onStateTransition(new TransitionListener(this, endpoint));
+            own.get(i).getEventPublisher().onReset(new ResetListener(this, i));
             list.add(endpoint);
         }
         this.endpoints = List.copyOf(list);
@@ -709,6 +711,14 @@ public final class UpstreamGuard {
         }
     }
 
+    /**
+     * Forgets an endpoint's pushback when its breaker is reset ({@link CircuitBreaker#reset()}): an operator who
+     * resets it wants calls to go there again, as after its {@code Retry-After}.
+     */
+    private void forgetPushback(int index) {
+        pushedBackUntil.set(index, 0);
+    }
+
     private boolean isPushingBack(int index, long sinceEpoch) {
         long until = pushedBackUntil.get(index);
         return until != 0 && until - sinceEpoch > 0;
@@ -990,6 +1000,25 @@ public final class UpstreamGuard {
             UpstreamGuard inUse = guard.get();
             if (inUse != null) {
                 inUse.onBreakerTransition(endpoint, event);
+            }
+        }
+    }
+
+    /** Hears a breaker's reset for a guard while the guard is in use, held as {@link TransitionListener} is. */
+    private static final class ResetListener implements EventConsumer<CircuitBreakerOnResetEvent> {
+        private final WeakReference<UpstreamGuard> guard;
+        private final int endpoint;
+
+        ResetListener(UpstreamGuard guard, int endpoint) {
+            this.guard = new WeakReference<>(guard);
+            this.endpoint = endpoint;
+        }
+
+        @Override
+        public void consumeEvent(CircuitBreakerOnResetEvent event) {
+            UpstreamGuard inUse = guard.get();
+            if (inUse != null) {
+                inUse.forgetPushback(endpoint);
             }
         }
     }

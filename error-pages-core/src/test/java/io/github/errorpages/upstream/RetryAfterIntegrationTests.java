@@ -520,6 +520,28 @@ class RetryAfterIntegrationTests {
     }
 
     /**
+     * R46: a breaker an operator resets ({@code CircuitBreaker.reset()}, the demo's control page does) forgets its
+     * endpoint's pushback too: calls are to go there again, and a refusal after it tells the breaker's time only.
+     */
+    @Test
+    void aResetBreakerForgetsItsEndpointsRetryAfter() throws Exception {
+        FaultyUpstream maintenance = upstreams.start(Behaviour.respond(503, "maintenance", "Retry-After", "120"));
+        UpstreamGuard guard = UpstreamGuard.builder(fast(maintenance.uri()).maxAttempts(1).build()).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+        catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString()));
+        guard.endpoint(0).breaker().transitionToOpenState();
+        assertThat(guard.refuseIfUnavailable().orElseThrow().upstreamRetryAfter()).as("before the reset").isNotNull();
+
+        guard.endpoint(0).breaker().reset();
+        guard.endpoint(0).breaker().transitionToOpenState();
+
+        UpstreamFailure refused = guard.refuseIfUnavailable().orElseThrow();
+        assertThat(refused.upstreamRetryAfter()).isNull();
+        assertThat(refused.breakerRemainingOpen()).isLessThanOrEqualTo(Duration.ofSeconds(30));
+    }
+
+    /**
      * R8, R46: of several endpoints whose breakers refuse a call, the client is sent back when the first of them
      * admits calls and is not pushing back: the trial call then goes there (an endpoint not pushing back first). One in
      * maintenance for 120 s does not keep it away from another whose breaker lets trial calls through after 30 s, nor
