@@ -15,7 +15,6 @@ import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnResetEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
 import io.github.resilience4j.core.EventConsumer;
 import java.io.IOException;
@@ -46,6 +45,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -265,8 +265,10 @@ public final class UpstreamGuard {
         List<Endpoint> list = new ArrayList<>();
         for (int i = 0; i < uris.size(); i++) {
             Endpoint endpoint = new Endpoint(i, uris.get(i), new OpenStateTracker(own.get(i)));
-            own.get(i).getEventPublisher().onStateTransition(new TransitionListener(this, endpoint));
-            own.get(i).getEventPublisher().onReset(new ResetListener(this, i));
+            int index = i;
+            own.get(i).getEventPublisher()
+                    .onStateTransition(new WeakListener<>(this, (guard, e) -> guard.onBreakerTransition(endpoint, e)))
+                    .onReset(new WeakListener<>(this, (guard, e) -> guard.forgetPushback(index)));
             list.add(endpoint);
         }
         this.endpoints = List.copyOf(list);
@@ -980,45 +982,28 @@ public final class UpstreamGuard {
     }
 
     /**
-     * Hears a breaker's transitions for a guard while the guard is in use. A breaker of an application's registry
+     * Hears a breaker's events (its transitions, its resets) for a guard while the guard is in use. A breaker of an
+     * application's registry
      * outlives the guard (a guard built again for a changed configuration takes the same breaker), and Resilience4j
      * cannot remove a consumer: holding the guard strongly kept every guard ever built over the registry alive, each
      * still telling its listeners of the live breaker's transitions. What is left of a guard gone is this object and
-     * its endpoint, which hear nothing more.
+     * what its action holds (an endpoint, an index), which hear nothing more.
      */
-    private static final class TransitionListener implements EventConsumer<CircuitBreakerOnStateTransitionEvent> {
+    private static final class WeakListener<E> implements EventConsumer<E> {
         private final WeakReference<UpstreamGuard> guard;
-        private final Endpoint endpoint;
+        private final BiConsumer<UpstreamGuard, E> action;
 
-        TransitionListener(UpstreamGuard guard, Endpoint endpoint) {
+        /** @param action what the guard does with the event; it must not hold the guard itself */
+        WeakListener(UpstreamGuard guard, BiConsumer<UpstreamGuard, E> action) {
             this.guard = new WeakReference<>(guard);
-            this.endpoint = endpoint;
+            this.action = action;
         }
 
         @Override
-        public void consumeEvent(CircuitBreakerOnStateTransitionEvent event) {
+        public void consumeEvent(E event) {
             UpstreamGuard inUse = guard.get();
             if (inUse != null) {
-                inUse.onBreakerTransition(endpoint, event);
-            }
-        }
-    }
-
-    /** Hears a breaker's reset for a guard while the guard is in use, held as {@link TransitionListener} is. */
-    private static final class ResetListener implements EventConsumer<CircuitBreakerOnResetEvent> {
-        private final WeakReference<UpstreamGuard> guard;
-        private final int endpoint;
-
-        ResetListener(UpstreamGuard guard, int endpoint) {
-            this.guard = new WeakReference<>(guard);
-            this.endpoint = endpoint;
-        }
-
-        @Override
-        public void consumeEvent(CircuitBreakerOnResetEvent event) {
-            UpstreamGuard inUse = guard.get();
-            if (inUse != null) {
-                inUse.forgetPushback(endpoint);
+                action.accept(inUse, event);
             }
         }
     }

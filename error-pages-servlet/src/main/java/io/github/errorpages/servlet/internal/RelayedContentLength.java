@@ -20,6 +20,22 @@ public final class RelayedContentLength {
 
     private static final String SPRING_CACHING_WRAPPER = "org.springframework.web.util.ContentCachingResponseWrapper";
 
+    /**
+     * Whether a wrapper class is or extends Spring's caching wrapper, looked up once per class: every relayed answer
+     * walks the wrappers above the container's response.
+     */
+    private static final ClassValue<Boolean> KEEPS_LENGTH_TO_ITSELF = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> wrapper) {
+            for (Class<?> type = wrapper; type != ServletResponseWrapper.class; type = type.getSuperclass()) {
+                if (SPRING_CACHING_WRAPPER.equals(type.getName())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    };
+
     private RelayedContentLength() {
     }
 
@@ -32,19 +48,10 @@ public final class RelayedContentLength {
         ServletResponse outer = response;
         while (outer instanceof ServletResponseWrapper wrapper) {
             ServletResponse inner = wrapper.getResponse();
-            if (keepsLengthToItself(wrapper.getClass())) {
+            if (KEEPS_LENGTH_TO_ITSELF.get(wrapper.getClass())) {
                 inner.setContentLengthLong(length);
             }
             outer = inner;
         }
-    }
-
-    private static boolean keepsLengthToItself(Class<?> wrapper) {
-        for (Class<?> type = wrapper; type != ServletResponseWrapper.class; type = type.getSuperclass()) {
-            if (SPRING_CACHING_WRAPPER.equals(type.getName())) {
-                return true;
-            }
-        }
-        return false;
     }
 }

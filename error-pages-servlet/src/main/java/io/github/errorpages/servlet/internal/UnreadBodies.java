@@ -58,9 +58,9 @@ public final class UnreadBodies {
         }
         try {
             ServletInputStream in = request.getInputStream();
-            byte[] dropped = new byte[(int) left];
+            byte[] dropped = new byte[(int) Math.min(left, 8192)];
             while (left > 0 && in.available() > 0) { // what is available is read without waiting
-                int read = in.read(dropped, 0, (int) left);
+                int read = in.read(dropped, 0, (int) Math.min(left, dropped.length));
                 if (read < 0) {
                     return false; // cut short: the connection ends anyway
                 }
