@@ -94,6 +94,11 @@ final class AsyncRun<T> {
                 Thread.currentThread().interrupt();
             }
         }
+        if (attempt == null) {
+            // A retry whose endpoint stopped admitting it waits for the soonest Retry-After first (R46).
+            backOff(guarded.floorToWait());
+            return;
+        }
         CompletableFuture<T> started;
         try {
             started = call.call(attempt).toCompletableFuture();
@@ -143,18 +148,23 @@ final class AsyncRun<T> {
                 responses.discard(response);
             }
         } else if (step.isRetry()) {
-            backingOff.set(true);
-            if (result.isDone()) {
-                abortIfBackingOff(); // ended from outside while the retry was decided on
-                return;
-            }
-            // Handed to the executor by the delay's own thread, which would swallow a rejection and leave the
-            // caller's future pending forever.
-            CompletableFuture.delayedExecutor(step.delay().toNanos(), TimeUnit.NANOSECONDS, Runnable::run)
-                    .execute(this::startRetry);
+            backOff(step.delay());
         } else {
             result.completeExceptionally(step.failure());
         }
+    }
+
+    /** Starts the granted retry after {@code delay}, unless the caller ends the call meanwhile. */
+    private void backOff(Duration delay) {
+        backingOff.set(true);
+        if (result.isDone()) {
+            abortIfBackingOff(); // ended from outside while the retry was decided on
+            return;
+        }
+        // Handed to the executor by the delay's own thread, which would swallow a rejection and leave the
+        // caller's future pending forever.
+        CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS, Runnable::run)
+                .execute(this::startRetry);
     }
 
     /** Ends the call as aborted, at once, when the caller ended it while its retry waited. */

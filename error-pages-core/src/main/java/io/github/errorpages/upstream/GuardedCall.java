@@ -69,6 +69,12 @@ final class GuardedCall<T> {
      * than it asked, nor one that asked the guard's other calls.
      */
     private boolean untriedOnly;
+    /**
+     * Whether the next retry has waited out {@link #floorToWait} ({@link #waitForFloor}): it takes only an endpoint
+     * that is not pushing back, the one whose wait ended among them, not another that asked the guard's other calls to
+     * be left alone longer.
+     */
+    private boolean notPushingBackOnly;
     /** The retry budget's period the call was counted in, to take it back from a rejected call. */
     private long budgetEpoch;
 
@@ -87,15 +93,19 @@ final class GuardedCall<T> {
      * Starts the next attempt: picks an endpoint whose breaker admits it (round-robin, an endpoint not yet
      * tried by this call first) and takes a bulkhead permit.
      *
-     * @return the attempt
+     * <p>A retry past a {@code Retry-After} whose endpoint stopped admitting it meanwhile is handed back to wait
+     * first ({@link #waitForFloor}): the driver waits {@link #floorToWait()} as it waits a backoff, then calls this
+     * again.
+     *
+     * @return the attempt, or {@code null} when the retry is to wait {@link #floorToWait()} first
      * @throws UpstreamFailureException when no endpoint admits the attempt, the bulkhead is full, or waiting for
      *     its permit left less time than an attempt needs ({@code min-attempt-timeout}; for the first attempt at
      *     most half the deadline): for the first attempt a rejection without any upstream call, for a retry the
-     *     previous attempt's failure
+     *     previous attempt's failure; for a retry handed back to wait, as {@link #waitForFloor} says
      * @throws InterruptedException when the thread was interrupted while the bulkhead made it wait, or before (the
      *     bulkhead refuses an interrupted thread, waiting or not): the call is then aborted
      */
-    Attempt begin() throws InterruptedException {
+    @Nullable Attempt begin() throws InterruptedException {
         return begin(() -> false);
     }
 
@@ -104,13 +114,13 @@ final class GuardedCall<T> {
      * it wait: then none is made.
      *
      * @param abandoned whether the caller has ended the call (an asynchronous call's future completed from outside)
-     * @return the attempt
+     * @return the attempt, or {@code null} when the retry is to wait {@link #floorToWait()} first
      * @throws CancellationException when the caller ended the call while the bulkhead made the attempt wait (the
      *     call is then aborted)
      * @throws UpstreamFailureException as {@link #begin()}
      * @throws InterruptedException as {@link #begin()}
      */
-    Attempt begin(BooleanSupplier abandoned) throws InterruptedException {
+    @Nullable Attempt begin(BooleanSupplier abandoned) throws InterruptedException {
         // A retry needs min-attempt-timeout (R45). A first attempt is the call's only chance, and has the whole
         // deadline unless a bulkhead made it wait; it needs no more than half of that.
         long minAttemptNanos = config.minAttemptTimeout().toNanos();
@@ -120,19 +130,61 @@ final class GuardedCall<T> {
             // now could only time out, and would count against the upstream as a second failure (R45).
             throw exception(refuseStart(lastCause, RetryRefusal.DEADLINE));
         }
-        int index = guard.acquireEndpoint(tried, attempts, untriedOnly);
+        int index = guard.acquireEndpoint(tried, attempts, untriedOnly, notPushingBackOnly);
         if (index < 0) {
-            boolean stackTrace = guard.endpoint(0).breaker().getCircuitBreakerConfig().isWritableStackTraceEnabled();
-            if (untriedOnly && retryFloor(System.nanoTime()).compareTo(config.maxHonouredRetryAfter()) > 0) {
-                // The endpoint the retry was to go to stopped admitting meanwhile: as without it (R46).
-                throw refusal(refuseStart(lastCause, RetryRefusal.RETRY_AFTER_TOO_LONG), stackTrace);
+            if (untriedOnly) {
+                return waitForFloor(); // the endpoint the retry was to go to stopped admitting meanwhile
             }
+            boolean stackTrace = guard.endpoint(0).breaker().getCircuitBreakerConfig().isWritableStackTraceEnabled();
             throw refusal(refusedByBreakers(), stackTrace);
         }
         // The rest apart: an open breaker's refusal runs only the lines above, and a method this short can be inlined
         // into the guard's call, where escape analysis then removes objects the refusal allocated (96 of its 400 bytes
         // in most JVMs measured; benchmarks/README.md, the JMH section).
         return admit(index, needed, abandoned);
+    }
+
+    /**
+     * The endpoint a retry past a {@code Retry-After} was to go to stopped admitting it before it started (its breaker
+     * opened for other calls' failures, or another call's {@code Retry-After} made it push back): the retry is decided
+     * again as {@link #afterFailure} decides one that no endpoint the call has not tried may take (R46). It waits for
+     * the soonest end of the waits the endpoints the call tried still ask for ({@link #retryFloor}), then goes to an
+     * endpoint that is not pushing back, when that wait is no longer than {@code retry.max-honoured-retry-after}, a
+     * minimum attempt still fits the deadline after it (R45), and a breaker may admit the retry by then. It is the
+     * retry granted already: its attempt's number, the retry budget it took and its {@code RetryScheduled} event stay
+     * as they were, and the request is sent again only as that retry would have sent it (R13).
+     *
+     * @return {@code null}: the driver waits {@link #floorToWait()}, then starts the retry again
+     * @throws UpstreamFailureException the previous attempt's failure, refused as {@code RETRY_AFTER_TOO_LONG},
+     *     {@code DEADLINE} or {@code BREAKER_OPEN} when the wait is too long, overruns the deadline, or ends with no
+     *     breaker admitting the retry
+     */
+    private @Nullable Attempt waitForFloor() {
+        long now = System.nanoTime();
+        Duration floor = retryFloor(now);
+        RetryRefusal refusal = null;
+        if (floor.compareTo(config.maxHonouredRetryAfter()) > 0) {
+            refusal = RetryRefusal.RETRY_AFTER_TOO_LONG;
+        } else if (now + floor.toNanos() + config.minAttemptTimeout().toNanos() - deadline > 0) {
+            refusal = RetryRefusal.DEADLINE;
+        } else if (!guard.anyEndpointMayAdmitWithin(floor)) {
+            refusal = RetryRefusal.BREAKER_OPEN;
+        }
+        if (refusal != null) {
+            throw exception(refuseStart(lastCause, refusal));
+        }
+        untriedOnly = false;
+        notPushingBackOnly = true;
+        return null;
+    }
+
+    /**
+     * @return how long the retry waits before {@link #begin} is called again, when it returned {@code null}: what is
+     *     left of the soonest {@code Retry-After} that may let the retry through, zero when it ended meanwhile. Read
+     *     again rather than kept from {@code begin}, a field every call would carry: a moment later, it is no longer.
+     */
+    Duration floorToWait() {
+        return retryFloor(System.nanoTime());
     }
 
     /** Takes a bulkhead permit for the endpoint at {@code index}, whose breaker admitted the attempt, and starts it. */
@@ -549,6 +601,7 @@ final class GuardedCall<T> {
             // has not tried need neither wait for it nor give up on it (a node in maintenance among healthy ones),
             // unless that one is pushing back too (the guard's other calls were told): then as with one endpoint.
             untriedOnly = pushback.compareTo(backoff) > 0 && guard.anyUntriedMayAdmitWithin(tried, attempts, backoff);
+            notPushingBackOnly = false;
             if (!untriedOnly && pushback.compareTo(config.maxHonouredRetryAfter()) > 0) {
                 refusal = RetryRefusal.RETRY_AFTER_TOO_LONG;
             } else {

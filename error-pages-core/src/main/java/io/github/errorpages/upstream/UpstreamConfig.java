@@ -557,9 +557,12 @@ public final class UpstreamConfig {
          * soonest end of the waits the endpoints the call tried still ask for (of those whose breakers may admit it by
          * then, else the longest), and fails the call when longer than {@code max}; the retry then goes to no endpoint
          * the call tried that is still pushing back: no endpoint is tried again by the call sooner than it asked.
-         * When, as the retry starts, no endpoint it may go to admits it (the one it was to go to past a
-         * {@code Retry-After} stopped admitting it meanwhile), the call fails then, as {@code RETRY_AFTER_TOO_LONG}
-         * when that floor is longer than {@code max}, else as {@code BREAKER_OPEN}; it does not wait for the floor.
+         * When the endpoint the retry was to go to past a {@code Retry-After} stops admitting it before it starts (its
+         * breaker opened, or it began pushing back), the retry waits for that floor then, and goes to an endpoint that
+         * is not pushing back, as the same attempt with the retry budget it took; the call fails when it starts only
+         * when the floor is longer than {@code max} ({@code RETRY_AFTER_TOO_LONG}), the floor and a minimum attempt
+         * overrun the deadline ({@code DEADLINE}), or no breaker may admit the retry by the floor's end
+         * ({@code BREAKER_OPEN}).
          * A call that then ends without a success, whatever its later attempts failed with, reports the failure of the
          * endpoint still pushing back (its status, cause and what is left of its {@code Retry-After}; of several, the
          * one that ends soonest), so that the client learns when the service will be back; the failure's

@@ -460,7 +460,7 @@ public final class UpstreamGuard {
                 return Optional.empty();
             }
         }
-        int index = acquireEndpoint(NO_ENDPOINT_TRIED, 0, false);
+        int index = acquireEndpoint(NO_ENDPOINT_TRIED, 0, false, false);
         if (index >= 0) {
             endpoints.get(index).breaker().releasePermission();
             return Optional.empty();
@@ -531,6 +531,11 @@ public final class UpstreamGuard {
         GuardedCall<T> guarded = new GuardedCall<>(this, request, responses);
         while (true) {
             Attempt attempt = guarded.begin();
+            if (attempt == null) {
+                // A retry whose endpoint stopped admitting it waits for the soonest Retry-After first (R46).
+                backOff(guarded, guarded.floorToWait());
+                continue;
+            }
             T result = null;
             Throwable thrown = null;
             try {
@@ -547,12 +552,17 @@ public final class UpstreamGuard {
             if (!step.isRetry()) {
                 throw rethrowable(step.failure());
             }
-            try {
-                TimeUnit.NANOSECONDS.sleep(step.delay().toNanos());
-            } catch (InterruptedException e) {
-                guarded.abortBackoff(e);
-                throw e;
-            }
+            backOff(guarded, step.delay());
+        }
+    }
+
+    /** Waits before a retry; an interrupt meanwhile aborts the call. */
+    private static void backOff(GuardedCall<?> guarded, Duration delay) throws InterruptedException {
+        try {
+            TimeUnit.NANOSECONDS.sleep(delay.toNanos());
+        } catch (InterruptedException e) {
+            guarded.abortBackoff(e);
+            throw e;
         }
     }
 
@@ -611,9 +621,12 @@ public final class UpstreamGuard {
      *
      * @param untriedOnly whether only an endpoint the call has not tried, and that is not pushing back, may be taken
      *     (a retry past a {@code Retry-After}, {@link #anyUntriedMayAdmitWithin})
+     * @param notPushingBackOnly whether only an endpoint that is not pushing back may be taken, tried or not (with
+     *     several endpoints: a retry that waited for a {@code Retry-After} to end when the endpoint it was to go to
+     *     past it stopped admitting it, {@link GuardedCall#begin})
      * @return the endpoint's index, or -1 when no breaker admits the attempt (of those that may be taken)
      */
-    int acquireEndpoint(int[] tried, int triedCount, boolean untriedOnly) {
+    int acquireEndpoint(int[] tried, int triedCount, boolean untriedOnly, boolean notPushingBackOnly) {
         int n = endpoints.size();
         if (n == 1) {
             return !untriedOnly && endpoints.get(0).breaker().tryAcquirePermission() ? 0 : -1;
@@ -624,12 +637,14 @@ public final class UpstreamGuard {
         // comes before one it tried: the call's own failure there (a refused connection) says more than a pushback
         // another call was told of. A retry past a Retry-After takes only the first: it may go to no endpoint that
         // asked to be left alone sooner than it asked (R46); nor may any other retry go to one it tried (the last).
+        // One that then waited for a Retry-After to end, the endpoint it was to go to having stopped admitting it,
+        // takes only the not-pushing-back ones: an untried one pushing back still asks to be left alone.
         // Each endpoint's state is read once, for all passes: one that stopped pushing back between two of them (a
         // success of another call there) would be skipped by both, and the attempt refused with its breaker closed.
         boolean @Nullable [] pushingBack = pushedBackOnce ? pushingBack(System.nanoTime() - pushbackEpoch) : null;
         for (int pass = 0; pass < (untriedOnly ? 1 : triedCount > 0 ? 3 : 4); pass++) {
             boolean pushingBackPass = pass % 2 == 1;
-            if (pushingBackPass && pushingBack == null) {
+            if (pushingBackPass && (pushingBack == null || notPushingBackOnly)) {
                 continue;
             }
             for (int i = 0; i < n; i++) {

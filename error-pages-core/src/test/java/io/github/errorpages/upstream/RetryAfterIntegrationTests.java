@@ -25,9 +25,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * An upstream's {@code Retry-After} is a floor for the next attempt, and above the cap or the deadline it
@@ -486,6 +491,97 @@ class RetryAfterIntegrationTests {
         assertThat(events.refusals()).isEmpty();
         assertThat(events.of(UpstreamEvent.RetryScheduled.class)).hasSize(2).last()
                 .satisfies(retry -> assertThat(retry.delay()).isLessThanOrEqualTo(Duration.ofSeconds(1)));
+    }
+
+    /**
+     * R46, R45, R14: the endpoint a retry past a {@code Retry-After} was to go to stops admitting it before the retry
+     * starts (its breaker opened for other calls' failures, or another call's {@code Retry-After: 120} made it push
+     * back): the retry waits out what is left of the 1 s the endpoint the call tried asked for, and goes there, as the
+     * call's second and last attempt. The call failed then, as breaker_open, though that attempt after the 1 s was
+     * within every limit; and once it has waited, the retry does not go to the endpoint pushing back either.
+     */
+    @ParameterizedTest(name = "async={0}, pushing back={1}")
+    @CsvSource({"false, false", "false, true", "true, false", "true, true"})
+    void aRetryWhoseEndpointStopsAdmittingWaitsForTheSoonestRetryAfter(boolean async, boolean pushingBack)
+            throws Exception {
+        FaultyUpstream soon = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(503, "busy", "Retry-After", "1"), Behaviour.ok()));
+        FaultyUpstream other = upstreams.start(Behaviour.ok());
+        UpstreamConfig config = fast(soon.uri(), other.uri()).maxAttempts(2).deadline(Duration.ofSeconds(4))
+                .attemptTimeout(Duration.ofSeconds(2)).minAttemptTimeout(Duration.ofMillis(300)).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, stoppingTheSecondOnARetry(config, pushingBack));
+
+        // A new guard's round-robin starts at the first endpoint.
+        assertThat(send(client, async).statusCode()).isEqualTo(200);
+
+        assertThat(soon.requestCount()).isEqualTo(2);
+        assertThat(other.requestCount()).isZero();
+        List<Long> times = soon.requestTimesNanos();
+        assertThat(Duration.ofNanos(times.get(1) - times.get(0))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(events.refusals()).isEmpty();
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).as("one retry, granted once").singleElement()
+                .satisfies(retry -> assertThat(retry.delay()).isLessThan(Duration.ofSeconds(1)));
+        assertThat(events.of(UpstreamEvent.CallSucceeded.class)).singleElement()
+                .satisfies(call -> assertThat(call.attempts()).isEqualTo(2));
+    }
+
+    /**
+     * R45, R46: when the wait for the soonest {@code Retry-After} that a retry whose endpoint stopped admitting it
+     * would need leaves no minimum attempt before the deadline, the call fails when the retry starts, as deadline, with
+     * the 503 and what is left of its wait; it neither waits nor calls the endpoint that stopped admitting.
+     */
+    @ParameterizedTest(name = "async={0}")
+    @ValueSource(booleans = {false, true})
+    void aRetryWhoseEndpointStopsAdmittingFailsAtOnceWhenTheWaitOverrunsTheDeadline(boolean async) throws Exception {
+        FaultyUpstream soon = upstreams.start(Behaviour.respond(503, "busy", "Retry-After", "1"));
+        FaultyUpstream other = upstreams.start(Behaviour.ok());
+        UpstreamConfig config = fast(soon.uri(), other.uri()).maxAttempts(2).deadline(Duration.ofMillis(1200))
+                .attemptTimeout(Duration.ofSeconds(1)).minAttemptTimeout(Duration.ofMillis(300)).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, stoppingTheSecondOnARetry(config, false));
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> send(client, async));
+
+        assertThat(soon.requestCount()).isEqualTo(1);
+        assertThat(other.requestCount()).isZero();
+        assertThat(events.refusals()).containsExactly(RetryRefusal.DEADLINE);
+        assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.DEADLINE);
+        assertThat(thrown.failure().attempts()).isEqualTo(1);
+        assertThat(thrown.failure().upstreamStatus()).isEqualTo(503);
+        assertThat(thrown.failure().upstreamRetryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(thrown.failure().elapsed()).as("no wait").isLessThan(Duration.ofSeconds(1));
+    }
+
+    /**
+     * @param pushingBack whether the second endpoint stops admitting by pushing back (another call's
+     *     {@code Retry-After: 120}), rather than by its breaker opening (other calls' failures)
+     * @return a guard, recording its events, whose second endpoint stops admitting calls once a retry is granted,
+     *     before it starts
+     */
+    private UpstreamGuard stoppingTheSecondOnARetry(UpstreamConfig config, boolean pushingBack) {
+        AtomicReference<UpstreamGuard> guard = new AtomicReference<>();
+        guard.set(UpstreamGuard.builder(config).listener(events).listener(event -> {
+            if (event instanceof UpstreamEvent.RetryScheduled) {
+                if (pushingBack) {
+                    guard.get().pushedBack(1, System.nanoTime(), Duration.ofSeconds(120));
+                } else {
+                    guard.get().endpoint(1).breaker().transitionToOpenState();
+                }
+            }
+        }).build());
+        return guard.get();
+    }
+
+    /** A GET through the sync driver, or the async one, whose failure is thrown as the sync one throws it. */
+    private static HttpResponse<String> send(GuardedHttpClient client, boolean async) throws Exception {
+        if (!async) {
+            return client.send(get("/orders"), BodyHandlers.ofString());
+        }
+        try {
+            return client.sendAsync(get("/orders"), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
     }
 
     /**
