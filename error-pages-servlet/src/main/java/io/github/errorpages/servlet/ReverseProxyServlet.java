@@ -209,9 +209,10 @@ import org.slf4j.LoggerFactory;
  * mapping: the site's branded 404 and 500 pages from a CMS), the servlet answers with the error's status
  * ({@code jakarta.servlet.error.status_code}, else the response's), as nginx's {@code error_page} with
  * {@code proxy_pass} does (R19, R25): the upstream's answer is relayed under it, without the upstream's validators
- * and {@code Content-Range} and without the client's conditions and range toward the upstream; a failure is answered
- * with the built-in page of a 5xx error status ({@code Retry-After} only on a 503) or a short plain-text answer
- * naming a 4xx one, never with the failure's status, and logged as any failure.
+ * and {@code Content-Range} and without the client's conditions and range toward the upstream, which is asked with a
+ * {@code GET} (a {@code HEAD} for a {@code HEAD}) whatever the client's method, never with its body; a failure is
+ * answered with the built-in page of a 5xx error status ({@code Retry-After} only on a 503) or a short plain-text
+ * answer naming a 4xx one, never with the failure's status, and logged as any failure.
  *
  * <p><b>Open breakers.</b> When no endpoint's circuit breaker admits calls, the request is answered with
  * 503 {@code destination_unavailable} and a {@code Retry-After} of the breakers' remaining open time before
@@ -523,10 +524,12 @@ public final class ReverseProxyServlet extends HttpServlet {
             throw new IllegalStateException("ReverseProxyServlet was destroyed: the container must not route to it");
         }
         // A container's error page the proxy serves keeps the error's status, the upstream's answer or failure aside.
-        ErrorDispatches.note(request, response);
+        // It is asked for without the client's body, with a GET (a HEAD's with a HEAD): nothing of the client's method
+        // is answered here (a 200 for an OPTIONS of a missing URL, say) or forwarded.
+        boolean errorPage = ErrorDispatches.note(request, response) != 0;
         // Looked up once, for the local answers and for whether there is a body: most requests have none.
         String transferEncoding = request.getHeader("Transfer-Encoding");
-        if (LocalAnswers.answered(request, transferEncoding, response)) {
+        if (!errorPage && LocalAnswers.answered(request, transferEncoding, response)) {
             return false; // TRACE, CONNECT, OPTIONS with Max-Forwards: 0, a transfer coding it cannot forward
         }
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
@@ -548,7 +551,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         // and one relayed after this dispatch returned (the Jetty transport's) was tagged as the empty body it had
         // then, with a 304 for a body that had changed.
         request.setAttribute(SPRING_STREAMING_ATTRIBUTE, Boolean.TRUE);
-        boolean hasBody = RequestBodies.present(request, transferEncoding != null);
+        boolean hasBody = !errorPage && RequestBodies.present(request, transferEncoding != null);
         JettyForwarder jetty = current.jetty;
         if (jetty != null) {
             return forwardWithJetty(current, jetty, request, response, hasBody);
@@ -1027,7 +1030,7 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static HttpRequest upstreamRequest(HttpServletRequest request, BodyPublisher body, String pseudonym)
             throws URISyntaxException {
         HttpRequest.Builder builder = HttpRequest.newBuilder(forwardedTarget(request));
-        String method = request.getMethod();
+        String method = ErrorDispatches.upstreamMethod(request);
         if (body == NO_BODY && method.equals("GET")) {
             builder.GET(); // no publisher: no Content-Length: 0 made up, from JDK 19 on (JDK-8283544)
         } else if (body == NO_BODY && method.equals("DELETE")) {
@@ -1135,7 +1138,9 @@ public final class ReverseProxyServlet extends HttpServlet {
             if (length >= 0) {
                 RelayedContentLength.set(response, length);
             }
-            if ("HEAD".equals(request.getMethod()) || status == 204 || status == 304 || status < 200) {
+            // The method sent, not the client's: an error page's is a HEAD for a HEAD that Tomcat dispatches as a GET.
+            String method = answer.request().method();
+            if ("HEAD".equals(method) || status == 204 || status == 304 || status < 200) {
                 if (length < 0) {
                     ResponseHeadCheck.commitWithoutLength(response);
                 }
@@ -1159,8 +1164,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // failing flush means the client went away, as for the body's writes.
                 response.flushBuffer();
             }
-            copy(proxy, request, response, in, tail, StreamingResponses.endsWholeWhenQuiet(request.getMethod(), tail,
-                    length), length);
+            copy(proxy, request, response, in, tail, StreamingResponses.endsWholeWhenQuiet(method, tail, length),
+                    length);
         }
     }
 

@@ -161,6 +161,83 @@ class ErrorPageThroughTheProxyIntegrationTests {
     }
 
     /**
+     * R12: a HEAD whose 404 the CMS's page answers gets the status and the fields the GET gets, the page's
+     * {@code Content-Length} and {@code Content-Type} among them, and no body (RFC 9110 §9.3.2); the CMS is asked
+     * with a HEAD, as nginx's {@code error_page} asks it, so that no page is sent to be dropped. Tomcat 11 dispatches
+     * the error page of a HEAD as a GET (Servlet 6.1), and the CMS was asked for its page with a GET.
+     */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void aHeadOfAMissingPageHasTheGetsFieldsWithTheCmsPage(String container, ProxyTransport transport)
+            throws Exception {
+        cms.behave(exchange -> exchange.respond(200, CMS_PAGE, "Content-Type", "text/html", "ETag", "\"cms-1\""));
+        try (Gateway gateway = Gateway.start(container, transport)) {
+            HttpResponse<byte[]> get = Client.send("GET", gateway.uri("/missing"), Client.BROWSER_ACCEPT);
+            cms.clearRequests();
+
+            HttpResponse<byte[]> head = Client.send("HEAD", gateway.uri("/missing"), Client.BROWSER_ACCEPT);
+
+            assertThat(get.statusCode()).isEqualTo(404);
+            assertSameHead(head, get, 404);
+            assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(CMS_PAGE.length()));
+            assertThat(head.headers().firstValue("ETag")).isEmpty();
+            assertThat(cms.requests()).singleElement().satisfies(asked -> {
+                assertThat(asked.method()).isEqualTo("HEAD");
+                assertThat(asked.target()).isEqualTo("/404");
+            });
+        }
+    }
+
+    /**
+     * R13: a POST whose 404 or 500 page the CMS serves asks the CMS for its page with a GET and without the client's
+     * body, as nginx's {@code error_page} does: the error page is no resource to post an order to, nor a request to
+     * repeat elsewhere. Jetty and Undertow keep the client's method in the {@code ERROR} dispatch: Undertow's CMS got
+     * the client's POST and its form, and Jetty's dispatch, the body no longer readable, was answered with 400;
+     * Tomcat 11 makes it a GET (Servlet 6.1), and the CMS got a GET with the form. The answer keeps the error's status with the CMS's page. Nor is an
+     * {@code OPTIONS} with {@code Max-Forwards: 0} answered by the proxy itself, with its 200 and {@code Allow} for
+     * a missing URL (R21): its error page is asked for with a GET too (on Tomcat and Undertow: Jetty makes error
+     * pages for {@code GET}, {@code POST} and {@code HEAD} only).
+     */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void anErrorPageIsAskedOfTheCmsWithAGetWithoutTheClientsBody(String container, ProxyTransport transport)
+            throws Exception {
+        cms.behave(exchange -> exchange.respond(200, CMS_PAGE, "Content-Type", "text/html"));
+        try (Gateway gateway = Gateway.start(container, transport)) {
+            List<String> requests = container.equals("JETTY") ? List.of("POST /missing", "POST /boom")
+                    : List.of("POST /missing", "POST /boom", "OPTIONS /missing");
+            for (String request : requests) {
+                String method = request.substring(0, request.indexOf(' '));
+                String path = request.substring(request.indexOf(' ') + 1);
+                cms.clearRequests();
+
+                HttpResponse<byte[]> answer = Client.send(method, gateway.uri(path), Client.BROWSER_ACCEPT,
+                        "Max-Forwards", "0");
+
+                assertThat(answer.statusCode()).as(request).isEqualTo(path.equals("/missing") ? 404 : 500);
+                assertThat(Client.text(answer)).as(request).isEqualTo(CMS_PAGE);
+                assertThat(cms.requests()).as(request).singleElement().satisfies(asked -> {
+                    assertThat(asked.method()).isEqualTo("GET");
+                    assertThat(asked.body()).isEmpty();
+                    // (The JDK's client before Java 19 says Content-Length: 0 of a GET.)
+                    assertThat(asked.headers().getOrDefault("content-length", "0")).isEqualTo("0");
+                    assertThat(asked.headers()).doesNotContainKeys("content-type", "transfer-encoding");
+                });
+            }
+        }
+    }
+
+    /** The HEAD's status, and the GET's fields that describe its body and its caching, without a body. */
+    private static void assertSameHead(HttpResponse<byte[]> head, HttpResponse<byte[]> get, int status) {
+        assertThat(head.statusCode()).isEqualTo(status);
+        assertThat(head.body()).isEmpty();
+        for (String name : List.of("Content-Type", "Content-Length", "Cache-Control", "Retry-After",
+                "X-Content-Type-Options", "Vary")) {
+            assertThat(head.headers().allValues(name)).as(name).isEqualTo(get.headers().allValues(name));
+        }
+    }
+
+    /**
      * A gateway whose error pages for 404, 503 and {@link IllegalStateException} are under the proxy's mapping, with
      * the error pages' filter mapped as documented (REQUEST, FORWARD, ASYNC).
      */

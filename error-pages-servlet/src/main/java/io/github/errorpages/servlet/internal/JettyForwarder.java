@@ -381,7 +381,7 @@ public final class JettyForwarder {
             this.asynchronous = AsyncAnswers.allowed(request);
             this.response = response;
             this.target = target;
-            this.method = request.getMethod();
+            this.method = ErrorDispatches.upstreamMethod(request); // an error page's GET or HEAD
             ProxyHeaders.towardUpstream(request, pseudonym, (name, value) -> {
                 fields.add(name);
                 fields.add(value);

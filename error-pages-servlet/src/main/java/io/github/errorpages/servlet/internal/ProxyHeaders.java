@@ -118,10 +118,14 @@ public final class ProxyHeaders {
      * Left out of the request for a container's error page ({@link ErrorDispatches}): what the client sends of its own
      * URL that would make the upstream answer something else than its page, the conditions its cache holds for that
      * URL and a range of it. The page is the answer whatever the client holds, and the upstream's 304, 412, 206 or
-     * 416 under the error's status would be a 404 without its page, or a part of the page taken for the whole.
+     * 416 under the error's status would be a 404 without its page, or a part of the page taken for the whole. And
+     * the fields of the client's body, which is not sent: the page is asked for with a {@code GET} or {@code HEAD}
+     * ({@link ErrorDispatches#upstreamMethod}), not with a {@code Content-Type} or digest of a body that is not there
+     * ({@code Content-Length} and {@code Expect} are never forwarded as received).
      */
     private static final String[] DROPPED_FOR_AN_ERROR_PAGE = {"range", "if-range", "if-match", "if-none-match",
-        "if-modified-since", "if-unmodified-since"};
+        "if-modified-since", "if-unmodified-since", "content-type", "content-encoding", "content-language",
+        "content-location", "content-range", "content-md5", "content-digest", "repr-digest", "digest"};
     /**
      * Left out of a container's error page the upstream answers ({@link ErrorDispatches}): what the upstream says of
      * its page's resource, not of the client's URL, which the error's status answers. The validators, which a client
@@ -248,7 +252,7 @@ public final class ProxyHeaders {
 
     /**
      * Gives the header fields to send to the upstream for a client request, in order; for a container's error page,
-     * without the client's conditions and range ({@link #DROPPED_FOR_AN_ERROR_PAGE}).
+     * without the client's conditions and range, and the fields of its body ({@link #DROPPED_FOR_AN_ERROR_PAGE}).
      *
      * @param request the client's request
      * @param pseudonym this proxy's name in {@code Via} ({@link #pseudonym()})
