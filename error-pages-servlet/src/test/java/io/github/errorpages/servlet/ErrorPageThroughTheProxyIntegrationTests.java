@@ -3,8 +3,12 @@ package io.github.errorpages.servlet;
 import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.RecordedRequest;
+import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.undertow.Undertow;
@@ -19,11 +23,15 @@ import jakarta.servlet.http.HttpServlet;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -189,6 +197,59 @@ class ErrorPageThroughTheProxyIntegrationTests {
     }
 
     /**
+     * R12: a HEAD whose 404 and 500 pages the CMS answers with a 5xx of its own gets the error's status and the
+     * GET's fields, no body. The CMS's 5xx is its failure, as any upstream's is ({@code upstream_status}), not the
+     * page: a GET gets the stand-in it gets with the CMS down, without the CMS's {@code Retry-After} (R25: a missing
+     * URL or the application's bug is no outage to come back after).
+     */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void aHeadKeepsTheErrorsStatusWhenTheCmsAnswersItsOwn5xx(String container, ProxyTransport transport)
+            throws Exception {
+        cms.behave(exchange -> exchange.respond(503, "<html>CMS down for maintenance</html>", "Content-Type",
+                "text/html", "Retry-After", "120"));
+        try (Gateway gateway = Gateway.start(container, transport)) {
+            for (String path : List.of("/missing", "/boom")) {
+                int status = path.equals("/missing") ? 404 : 500;
+                HttpResponse<byte[]> get = Client.send("GET", gateway.uri(path), Client.BROWSER_ACCEPT);
+
+                HttpResponse<byte[]> head = Client.send("HEAD", gateway.uri(path), Client.BROWSER_ACCEPT);
+
+                assertThat(get.statusCode()).as(path).isEqualTo(status);
+                assertThat(Client.text(get)).as(path).doesNotContain("CMS down for maintenance")
+                        .contains(status == 404 ? "Error 404" : "Something went wrong");
+                assertThat(get.headers().firstValue("Retry-After")).as(path).isEmpty();
+                assertSameHead(head, get, status);
+            }
+        }
+    }
+
+    /**
+     * R12: a HEAD whose error page the CMS cannot serve gets what the GET gets, without the body: the 404's short
+     * plain-text answer and the 500's built-in page, each with its {@code Content-Length}, type and fields, no
+     * {@code Retry-After}.
+     */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void aHeadKeepsTheErrorsStatusAndTheGetsFieldsWithTheCmsDown(String container, ProxyTransport transport)
+            throws Exception {
+        cms.behave(exchange -> exchange.reset());
+        try (Gateway gateway = Gateway.start(container, transport)) {
+            for (String path : List.of("/missing", "/boom")) {
+                int status = path.equals("/missing") ? 404 : 500;
+                HttpResponse<byte[]> get = Client.send("GET", gateway.uri(path), Client.BROWSER_ACCEPT);
+
+                HttpResponse<byte[]> head = Client.send("HEAD", gateway.uri(path), Client.BROWSER_ACCEPT);
+
+                assertThat(get.statusCode()).as(path).isEqualTo(status);
+                assertThat(get.body().length).as(path).isPositive();
+                assertSameHead(head, get, status);
+                assertThat(head.headers().firstValue("Retry-After")).as(path).isEmpty();
+            }
+        }
+    }
+
+    /**
      * R13: a POST whose 404 or 500 page the CMS serves asks the CMS for its page with a GET and without the client's
      * body, as nginx's {@code error_page} does: the error page is no resource to post an order to, nor a request to
      * repeat elsewhere. Jetty and Undertow keep the client's method in the {@code ERROR} dispatch: Undertow's CMS got
@@ -227,6 +288,75 @@ class ErrorPageThroughTheProxyIntegrationTests {
         }
     }
 
+    /**
+     * {@link ErrorPagesFilter} mapped for {@code ERROR} dispatches too ({@code <dispatcher>ERROR</dispatcher>}, a
+     * common {@code web.xml}), the CMS down: the filter leaves the error page the proxy answers alone, its status
+     * kept (R25), not its own 502 page; one answer and one log line, the 500 page's support code the one its line
+     * names.
+     */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void aFilterMappedForErrorDispatchesLeavesTheErrorsStatusWithTheCmsDown(String container,
+            ProxyTransport transport) throws Exception {
+        cms.behave(exchange -> exchange.reset());
+        try (Gateway gateway = Gateway.start(container, transport, ErrorPagesFilter.builder().build(), true)) {
+            AtomicReference<HttpResponse<byte[]>> missing = new AtomicReference<>();
+            String missingLog = StandardError.capture(() -> missing.set(Client.get(gateway.uri("/missing"),
+                    Client.BROWSER_ACCEPT)));
+            AtomicReference<HttpResponse<byte[]>> boom = new AtomicReference<>();
+            String boomLog = StandardError.capture(() -> boom.set(Client.get(gateway.uri("/boom"),
+                    Client.BROWSER_ACCEPT)));
+
+            assertThat(missing.get().statusCode()).isEqualTo(404);
+            assertThat(Client.text(missing.get())).isEqualTo("Error 404\n");
+            assertThat(missingLog).containsOnlyOnce("error page for status 404 answered without its upstream's page")
+                    .doesNotContain("error page status=");
+            assertThat(boom.get().statusCode()).isEqualTo(500);
+            assertThat(boom.get().headers().firstValue("Retry-After")).isEmpty();
+            String page = Client.text(boom.get());
+            assertThat(page).contains("Something went wrong");
+            assertThat(boomLog).containsOnlyOnce("error page status=").contains("error page status=500 ");
+            String supportCode = boomLog.replaceAll("(?s).*support_code=(\\S+).*", "$1");
+            assertThat(page).contains(supportCode);
+        }
+    }
+
+    /**
+     * {@link ErrorPagesFilter} mapped for {@code ERROR} dispatches too: an upstream failure of the request's own
+     * dispatch, thrown by the application and answered with the filter's page, or the proxy's own call to the CMS
+     * for a page of its own (not an error page) answered with the proxy's page, is answered once (R1), with one log
+     * line and the page's support code in it, and no {@code ERROR} dispatch answers it again with a page of the CMS
+     * or a second line, though the site has an error page for 502 under the proxy: the pages are written, never sent
+     * with {@code sendError}.
+     */
+    @ParameterizedTest
+    @MethodSource("gateways")
+    void aFilterMappedForErrorDispatchesAnswersAnUpstreamFailureOnce(String container, ProxyTransport transport)
+            throws Exception {
+        cms.behave(exchange -> {
+            if (exchange.request().target().equals("/page")) {
+                exchange.reset();
+            } else {
+                exchange.respond(200, CMS_PAGE, "Content-Type", "text/html");
+            }
+        });
+        try (Gateway gateway = Gateway.start(container, transport, ErrorPagesFilter.builder().build(), true)) {
+            for (String path : List.of("/orders", "/cms/page")) {
+                cms.clearRequests();
+                AtomicReference<HttpResponse<byte[]>> answer = new AtomicReference<>();
+                String log = StandardError.capture(() -> answer.set(Client.get(gateway.uri(path),
+                        Client.BROWSER_ACCEPT)));
+
+                assertThat(answer.get().statusCode()).as(path).isEqualTo(502);
+                String page = Client.text(answer.get());
+                assertThat(page).as(path).doesNotContain(CMS_PAGE);
+                assertThat(log).as(path).containsOnlyOnce("error page status=").contains("error page status=502 ");
+                assertThat(page).as(path).contains(log.replaceAll("(?s).*support_code=(\\S+).*", "$1"));
+                assertThat(cms.requests()).as(path).extracting(RecordedRequest::target).doesNotContain("/502");
+            }
+        }
+    }
+
     /** The HEAD's status, and the GET's fields that describe its body and its caching, without a body. */
     private static void assertSameHead(HttpResponse<byte[]> head, HttpResponse<byte[]> get, int status) {
         assertThat(head.statusCode()).isEqualTo(status);
@@ -238,8 +368,10 @@ class ErrorPageThroughTheProxyIntegrationTests {
     }
 
     /**
-     * A gateway whose error pages for 404, 503 and {@link IllegalStateException} are under the proxy's mapping, with
-     * the error pages' filter mapped as documented (REQUEST, FORWARD, ASYNC).
+     * A gateway whose error pages for 404, 502, 503 and {@link IllegalStateException} are under the proxy's mapping,
+     * with the error pages' filter mapped as documented (REQUEST, FORWARD, ASYNC), or for ERROR dispatches too:
+     * {@code /missing} sends 404, {@code /unavailable} 503, {@code /boom} throws a bug of the application's and
+     * {@code /orders} an upstream call's failure (refused).
      */
     private record Gateway(AutoCloseable server, int port) implements AutoCloseable {
 
@@ -248,6 +380,11 @@ class ErrorPageThroughTheProxyIntegrationTests {
         }
 
         static Gateway start(String container, ProxyTransport transport, Filter filter) throws Exception {
+            return start(container, transport, filter, false);
+        }
+
+        static Gateway start(String container, ProxyTransport transport, Filter filter, boolean errorDispatches)
+                throws Exception {
             ReverseProxyServlet proxy = ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("cms")
                     .endpoints(cms.uri()).build())).transport(transport).build();
             Map<String, HttpServlet> servlets = new LinkedHashMap<>();
@@ -257,13 +394,24 @@ class ErrorPageThroughTheProxyIntegrationTests {
             servlets.put("/boom", servlet((request, response) -> {
                 throw new IllegalStateException("a bug of the application's");
             }));
+            servlets.put("/orders", servlet((request, response) -> {
+                throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
+            }));
+            EnumSet<DispatcherType> dispatches = EnumSet.of(DispatcherType.REQUEST, DispatcherType.FORWARD,
+                    DispatcherType.ASYNC);
+            if (errorDispatches) {
+                dispatches.add(DispatcherType.ERROR);
+            }
             switch (container) {
                 case "JETTY" -> {
                     JettyServer jetty = new JettyServer();
-                    jetty.filter(filter);
+                    FilterHolder holder = new FilterHolder(filter);
+                    holder.setAsyncSupported(true);
+                    jetty.context().addFilter(holder, "/*", dispatches);
                     servlets.forEach(jetty::servlet);
                     ErrorPageErrorHandler handler = new ErrorPageErrorHandler();
                     handler.addErrorPage(404, "/cms/404");
+                    handler.addErrorPage(502, "/cms/502");
                     handler.addErrorPage(503, "/cms/503");
                     handler.addErrorPage(IllegalStateException.class, "/cms/500");
                     jetty.context().setErrorHandler(handler);
@@ -272,20 +420,22 @@ class ErrorPageThroughTheProxyIntegrationTests {
                 }
                 case "TOMCAT" -> {
                     TomcatServer tomcat = TomcatServer.inCode();
-                    tomcat.filter(filter);
+                    tomcat.filter("errorPages", filter,
+                            dispatches.stream().map(Enum::name).toArray(String[]::new));
                     servlets.forEach(tomcat::servlet);
-                    tomcat.errorPage(404, "/cms/404").errorPage(503, "/cms/503")
+                    tomcat.errorPage(404, "/cms/404").errorPage(502, "/cms/502").errorPage(503, "/cms/503")
                             .errorPage(IllegalStateException.class, "/cms/500");
                     tomcat.start();
                     return new Gateway(tomcat, tomcat.uri("/").getPort());
                 }
                 default -> {
-                    return undertow(servlets, filter);
+                    return undertow(servlets, filter, dispatches);
                 }
             }
         }
 
-        private static Gateway undertow(Map<String, HttpServlet> servlets, Filter filter) throws Exception {
+        private static Gateway undertow(Map<String, HttpServlet> servlets, Filter filter,
+                Set<DispatcherType> dispatches) throws Exception {
             DeploymentInfo info = Servlets.deployment()
                     .setClassLoader(ErrorPageThroughTheProxyIntegrationTests.class.getClassLoader())
                     .setContextPath("/").setDeploymentName("error-pages-through-the-proxy");
@@ -296,11 +446,12 @@ class ErrorPageThroughTheProxyIntegrationTests {
                         .setAsyncSupported(true));
             }
             info.addFilter(Servlets.filter("errorPages", Filter.class, new ImmediateInstanceFactory<>(filter))
-                            .setAsyncSupported(true))
-                    .addFilterUrlMapping("errorPages", "/*", DispatcherType.REQUEST)
-                    .addFilterUrlMapping("errorPages", "/*", DispatcherType.FORWARD)
-                    .addFilterUrlMapping("errorPages", "/*", DispatcherType.ASYNC);
+                    .setAsyncSupported(true));
+            for (DispatcherType dispatch : dispatches) {
+                info.addFilterUrlMapping("errorPages", "/*", dispatch);
+            }
             info.addErrorPage(new ErrorPage("/cms/404", 404));
+            info.addErrorPage(new ErrorPage("/cms/502", 502));
             info.addErrorPage(new ErrorPage("/cms/503", 503));
             info.addErrorPage(new ErrorPage("/cms/500", IllegalStateException.class));
             DeploymentManager deployment = Servlets.newContainer().addDeployment(info);
