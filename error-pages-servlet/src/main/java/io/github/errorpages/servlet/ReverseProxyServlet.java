@@ -227,7 +227,8 @@ import org.slf4j.LoggerFactory;
  * breaker, a response head larger than {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}, and an upstream 5xx, whose
  * status is kept and whose {@code Retry-After} is kept and clamped, R3) is answered with the page, as
  * {@link ErrorPagesFilter} would: status, headers and {@code Content-Length}, HEAD without body, {@code /robots.txt}
- * never with the page. A failure after the response was committed (a body cut off half-way) appends nothing: the
+ * never with the page; one that came before the upstream asked for the request's body (a refused connection), with
+ * either transport, says {@code Connection: close} where an open breaker's page does (above). A failure after the response was committed (a body cut off half-way) appends nothing: the
  * connection is aborted (an HTTP/2 stream reset) so the client sees an incomplete response (R5); the abort is thrown
  * from an {@code ASYNC} dispatch, since Tomcat resets an HTTP/2 stream only for that, and ends it cleanly for a
  * servlet registered without async support or reached through a {@code forward} or an {@code include}. Reached by an
@@ -835,10 +836,20 @@ public final class ReverseProxyServlet extends HttpServlet {
                     answeredElsewhere = true;
                     return;
                 }
-                if (outcome instanceof UpstreamFailure && exchange.isUploadCutShort() && isHttp1(request)) {
-                    // The page answers in the middle of the upload, which Jetty then closes the connection on: said so
-                    // (RFC 9110 §10.1.1), as the other paths do (closeIfUploadCutShort), or the client uploads on.
-                    request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
+                if (outcome instanceof UpstreamFailure && isHttp1(request)) {
+                    if (exchange.leavesBodyUnread()) {
+                        // The page answers before the body was asked for (the upstream refused the connection), which
+                        // Jetty closes the connection on unless it is short and here: said so, or that one discarded
+                        // (UnreadBodies), as the other paths do (closeIfUploadCutShort). Left unread first: no attempt
+                        // can start a read of it that would race the discard.
+                        boolean transferCoded = request.getHeader("Transfer-Encoding") != null;
+                        UnreadBodies.closeIfLeftUnread(request, response, transferCoded);
+                    } else if (exchange.isUploadCutShort()) {
+                        // The page answers in the middle of the upload, which Jetty then closes the connection on:
+                        // said so (RFC 9110 §10.1.1), as the other paths do (closeIfUploadCutShort), or the client
+                        // uploads on.
+                        request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
+                    }
                 }
                 if (outcome instanceof UpstreamFailure failure && exchange.answersFailureWithoutDispatch()) {
                     answerWithoutDispatch(proxy, request, response, async, failure);

@@ -35,6 +35,8 @@ class PageBeforeTheBodyIntegrationTests {
     private static final String BODY = "order=42&note=urgent";
     private static final String POST_HEAD = "POST /proxy/a HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\n"
             + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + BODY.length() + "\r\n\r\n";
+    /** Longer than a body Jetty discards whole (64 KiB), and than the guard buffers to send again. */
+    private static final int LONG_BODY = 100_000;
     private static final String NEXT = "GET /proxy/b HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\n\r\n";
 
     private int port;
@@ -106,9 +108,7 @@ class PageBeforeTheBodyIntegrationTests {
     @ParameterizedTest
     @ValueSource(strings = {"jetty:JDK", "undertow:JDK"})
     void aPageForARefusedConnectionBeforeTheBodyArrivedSaysWhetherTheConnectionEnds(String which) throws Exception {
-        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders")
-                .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build());
-        try (AutoCloseable server = start(which, guard);
+        try (AutoCloseable server = start(which, refusingUpstream());
                 Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
@@ -125,6 +125,70 @@ class PageBeforeTheBodyIntegrationTests {
                 assertThat(in.read()).as("the connection closed after the page").isEqualTo(-1);
             }
         }
+    }
+
+    /**
+     * Forwarded asynchronously by the Jetty transport (its usual path), the body is not asked for when the upstream
+     * refuses the connection: the 502 (R2) comes from the asynchronous cycle before the body did, a long one (its first
+     * part sent) or a chunked one (its first chunk sent). Jetty then closes the connection, and the page says so
+     * (RFC 9112 §9.6); Tomcat and Undertow read the rest of the body and answer the next request on the connection.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty:long", "jetty:chunked", "tomcat:long", "tomcat:chunked", "undertow:long",
+            "undertow:chunked"})
+    void anAsynchronousPageForARefusedConnectionBeforeTheBodyArrivedSaysWhetherTheConnectionEnds(String which)
+            throws Exception {
+        String[] parts = which.split(":");
+        boolean chunked = parts[1].equals("chunked");
+        String head = "POST /proxy/a HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\nContent-Type: text/plain\r\n"
+                + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + LONG_BODY) + "\r\n\r\n";
+        String firstPart = chunked ? "5\r\nhello\r\n" : "x".repeat(8 * 1024);
+        String rest = chunked ? "0\r\n\r\n" : "x".repeat(LONG_BODY - firstPart.length());
+        try (AutoCloseable server = start(parts[0] + ":JETTY", refusingUpstream());
+                Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            send(out, head + firstPart);
+            String page = readResponse(in);
+            assertThat(page).startsWith("HTTP/1.1 502");
+            if (parts[0].equals("jetty")) {
+                assertThat(page.toLowerCase(Locale.ROOT)).as("the page of %s", which).contains("connection: close");
+                assertThat(in.read()).as("the connection closed after the page").isEqualTo(-1);
+            } else {
+                assertThat(page.toLowerCase(Locale.ROOT)).as("the page of %s", which)
+                        .doesNotContain("connection: close");
+                send(out, rest + NEXT);
+                assertThat(readResponse(in)).as("the next request on the connection").startsWith("HTTP/1.1 502");
+            }
+        }
+    }
+
+    /**
+     * A short body that came whole with its head, on the Jetty transport's asynchronous path: discarded, and the
+     * connection kept on Jetty and Undertow, when the upstream refused the connection before asking for it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty:JETTY", "undertow:JETTY"})
+    void anAsynchronousPageForARefusedConnectionAfterTheWholeBodyArrivedKeepsTheConnection(String which)
+            throws Exception {
+        try (AutoCloseable server = start(which, refusingUpstream());
+                Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            send(out, POST_HEAD + BODY);
+            String page = readResponse(in);
+            assertThat(page).startsWith("HTTP/1.1 502");
+            assertThat(page.toLowerCase(Locale.ROOT)).as("the page of %s", which).doesNotContain("connection: close");
+            send(out, NEXT);
+            assertThat(readResponse(in)).as("the next request on the connection").startsWith("HTTP/1.1 502");
+        }
+    }
+
+    private static UpstreamGuard refusingUpstream() {
+        return UpstreamGuard.of(UpstreamConfig.builder("orders")
+                .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build());
     }
 
     private static UpstreamGuard openBreaker(FaultyUpstream upstream) {

@@ -699,6 +699,17 @@ public final class JettyForwarder {
             return streamed != null && streamed.isCutShort();
         }
 
+        /**
+         * Leaves the client's body to the container when it is read without blocking and no attempt asked the
+         * container for any of it (the upstream refused the connection, say): none does from now on. A body read with
+         * blocking I/O has its own check ({@link #blockingBodyReads()}).
+         *
+         * @return whether the body was left unread: a page answered now answers before any of it was read
+         */
+        public boolean leavesBodyUnread() {
+            return streamedBody instanceof NonBlockingRequestBody nonBlocking && nonBlocking.leaveUnread();
+        }
+
         /** @return whether the container ended the exchange ({@link #abandon}), telling its cycle of an error */
         public boolean isAbandoned() {
             return abandoned;

@@ -32,6 +32,8 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     private final long length;
     /** The request's stream, got when an attempt first asks for the body ({@link #listen()}). */
     private volatile @Nullable ServletInputStream in;
+    /** The body is left to the container unread ({@link #leaveUnread()}): no attempt gets its stream. Locked. */
+    private boolean leftUnread;
     private final AtomicReference<@Nullable Runnable> demand = new AtomicReference<>();
     private volatile boolean touched;
     private volatile @Nullable IOException failure;
@@ -102,6 +104,19 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         answered = true;
     }
 
+    /**
+     * Leaves the body to the container if no attempt got its stream yet, in one step with the check: an attempt that
+     * asks for the body from now on (it would listen to the stream, racing the container's discard of it) fails.
+     *
+     * @return whether nothing of the body was asked of the container (nor a {@code 100 Continue}), and nothing will be
+     */
+    synchronized boolean leaveUnread() {
+        if (in == null) {
+            leftUnread = true;
+        }
+        return leftUnread;
+    }
+
     /** @return the body for one attempt */
     @Override
     public Request.Content content() {
@@ -135,7 +150,8 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     /**
      * Gets the request's stream and listens to it, the first time. Not sooner: the container sends the
      * {@code 100 Continue} a client's {@code Expect} asks for when the stream is got, and a client told to go on
-     * uploads its whole body, though the upstream is down and the attempt fails without asking for it.
+     * uploads its whole body, though the upstream is down and the attempt fails without asking for it. Not at all once
+     * the body was {@link #leaveUnread() left unread}.
      */
     private ServletInputStream listen() throws IOException {
         ServletInputStream stream;
@@ -143,6 +159,9 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             stream = in;
             if (stream != null) {
                 return stream;
+            }
+            if (leftUnread) {
+                throw new IOException("the request's body was left unread: the client was answered without it");
             }
             stream = request.getInputStream();
             in = stream;
