@@ -15,6 +15,7 @@ import io.github.errorpages.servlet.internal.Interception;
 import io.github.errorpages.servlet.internal.LogProviderCheck;
 import io.github.errorpages.servlet.internal.ResponderParameters;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
+import io.github.errorpages.servlet.internal.UnreadBodies;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -74,7 +75,11 @@ import org.slf4j.LoggerFactory;
  * the client sees an incomplete response rather than a truncated one that looks whole (R5); {@code /robots.txt} gets
  * the static fallback or a plain-text 503, never the page (R27); everything else gets the page, written by the filter
  * itself with {@code setStatus}, every header and {@code Content-Length}, never through the container's error handling.
- * A HEAD request gets the status and headers a GET would get, and no body (R12).
+ * A HEAD request gets the status and headers a GET would get, and no body (R12). On Jetty, which closes an HTTP/1
+ * connection whose request body was not read to its end once the request ends, the page says
+ * {@code Connection: close} when the application did not read the body to its end (what of it is here already, up to
+ * 64 KiB of a body of known length, is discarded first, and the connection kept): not for a body it took as characters,
+ * whose reader hides how much of the body was read (docs/troubleshooting.md).
  *
  * <p>Asynchronous requests ({@code startAsync}) are handled too: a captured status is answered when the
  * application calls {@code AsyncContext.complete()}, an exception thrown by an async dispatch when the
@@ -516,6 +521,19 @@ public final class ErrorPagesFilter implements Filter {
         completeIfAsync(request);
     }
 
+    /**
+     * Where the page for the request goes ({@link CapturingResponse#answerTarget}), the page told to close the
+     * connection where the container would close it after the page without a word: the application did not read the
+     * request's body to its end ({@link UnreadBodies#closeIfNotReadWhole}).
+     */
+    private static HttpServletResponse pageTarget(HttpServletRequest request, CapturingResponse capturing) {
+        HttpServletResponse target = capturing.answerTarget(request);
+        if (!target.isCommitted()) {
+            UnreadBodies.closeIfNotReadWhole(request, target);
+        }
+        return target;
+    }
+
     private static void completeIfAsync(HttpServletRequest request) {
         if (request.isAsyncStarted()) {
             // The servlet started an async cycle, then threw: the container never hears of the exception, so
@@ -576,7 +594,7 @@ public final class ErrorPagesFilter implements Filter {
         }
         log.debug("Answering an upstream failure Spring MVC resolved to nothing for {} {}", request.getMethod(),
                 request.getRequestURI(), resolved);
-        settings.responder.respond(request, capturing.answerTarget(request), failure.get(),
+        settings.responder.respond(request, pageTarget(request, capturing), failure.get(),
                 capturing.writesWithoutBlocking());
     }
 
@@ -778,7 +796,7 @@ public final class ErrorPagesFilter implements Filter {
                 return; // the container's error handling answers
             }
             try {
-                responder.respond(request, response.answerTarget(request), failure.get(),
+                responder.respond(request, pageTarget(request, response), failure.get(),
                         response.writesWithoutBlocking());
                 context.complete();
             } catch (ResponseAbortedException logged) {
@@ -914,7 +932,7 @@ public final class ErrorPagesFilter implements Filter {
                     log.debug("Answering an upstream failure thrown for {} {}", request.getMethod(),
                             request.getRequestURI(), Causes.printable(thrown));
                 }
-                responder.respond(request, response.answerTarget(request), classified.get(),
+                responder.respond(request, pageTarget(request, response), classified.get(),
                         response.writesWithoutBlocking());
                 return true;
             }
@@ -932,12 +950,12 @@ public final class ErrorPagesFilter implements Filter {
          */
         void respondCaptured(HttpServletRequest request, CapturingResponse capturing) throws IOException {
             if (asksForMaintenance(request)) {
-                responder.respondMaintenance(request, capturing.answerTarget(request),
+                responder.respondMaintenance(request, pageTarget(request, capturing),
                         request.getAttribute(MAINTENANCE_ATTRIBUTE) instanceof Instant until ? until : null,
                         capturing.writesWithoutBlocking());
                 return;
             }
-            responder.respond(request, capturing.answerTarget(request), capturedFailure(this, request, capturing),
+            responder.respond(request, pageTarget(request, capturing), capturedFailure(this, request, capturing),
                     capturing.writesWithoutBlocking());
         }
 

@@ -112,17 +112,23 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
 
     /**
      * The container's stream, its failures marked as the request connection's own ({@link RequestBodyStream}):
-     * what the application throws after a failed read is then not taken for an upstream's failure.
+     * what the application throws after a failed read is then not taken for an upstream's failure. One for the
+     * request, which counts what is read, for the connection after a page ({@link UnreadBodies#streamOf}).
      */
     @Override
     public ServletInputStream getInputStream() throws IOException {
-        return new RequestBodyStream(super.getInputStream(), this);
+        return UnreadBodies.streamOf(this, super.getInputStream());
     }
 
-    /** The container's reader, its failures marked as the stream's are ({@link RequestBodyReader}). */
+    /**
+     * The container's reader, its failures marked as the stream's are ({@link RequestBodyReader}); noted as taken, as
+     * the stream is.
+     */
     @Override
     public BufferedReader getReader() throws IOException {
-        return new RequestBodyReader(super.getReader());
+        BufferedReader reader = super.getReader();
+        UnreadBodies.takenAsReader(this);
+        return new RequestBodyReader(reader);
     }
 
     /**

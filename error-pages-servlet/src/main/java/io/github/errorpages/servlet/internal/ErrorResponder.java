@@ -38,7 +38,7 @@ public final class ErrorResponder {
     /**
      * Set on an HTTP/1 request (HTTP/2 forbids the field) whose page must close the connection: the proxy answers in the middle of reading the
      * client's body, whose rest then reaches nobody, or before reading one the container then closes the connection
-     * on ({@link UnreadBodies}).
+     * on, or the filter answers an application that did not read the body to its end ({@link UnreadBodies}).
      */
     public static final String CLOSE_CONNECTION_ATTRIBUTE = ErrorResponder.class.getName() + ".closeConnection";
     /**
@@ -475,7 +475,7 @@ public final class ErrorResponder {
     /**
      * The page's fields, with {@code Proxy-Status} when the proxy is configured to send it or answers a loop
      * ({@link #LOOP_NAME_ATTRIBUTE}), and {@code Connection: close} when the proxy stopped reading the request's
-     * body part-way or left it unread ({@link #CLOSE_CONNECTION_ATTRIBUTE}).
+     * body part-way or left it unread, or the application behind the filter did ({@link #CLOSE_CONNECTION_ATTRIBUTE}).
      */
     private Map<String, String> pageHeaders(HttpServletRequest request, Map<String, String> headers,
             UpstreamFailure failure) {

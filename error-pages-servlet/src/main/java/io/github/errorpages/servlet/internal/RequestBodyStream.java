@@ -13,9 +13,9 @@ import org.jspecify.annotations.Nullable;
  * the application's {@link ReadListener}. An upstream failure that listener throws before the response was
  * committed is answered with the page at once ({@link AsyncCapturingRequest#answersListenerFailure}); one it throws
  * after commit aborts the response on Jetty and Undertow, which would end the body as if whole
- * ({@link AsyncCapturingRequest#abortFor}). Made for each
- * {@code getInputStream()} call, holding nothing of its own but the request: the container's stream keeps the
- * state.
+ * ({@link AsyncCapturingRequest#abortFor}). One for the request, as the container's stream is
+ * ({@link UnreadBodies#streamOf}), holding of its own only how much of the body the application read and whether it
+ * read the body's end: the page after it then says whether the connection ends ({@link UnreadBodies}).
  *
  * <p>Not thread-safe beyond what the Servlet specification asks of a request's stream.
  */
@@ -23,6 +23,12 @@ final class RequestBodyStream extends ServletInputStream {
 
     private final ServletInputStream delegate;
     private final AsyncCapturingRequest request;
+    /** The bytes of the body read (or skipped) through this stream. */
+    private volatile long consumed;
+    /** Whether a read found the body's end. */
+    private volatile boolean ended;
+    /** Whether the application reads without blocking: its {@code ReadListener} is the container's to call. */
+    private volatile boolean listened;
 
     /**
      * @param delegate the container's stream
@@ -36,7 +42,13 @@ final class RequestBodyStream extends ServletInputStream {
     @Override
     public int read() throws IOException {
         try {
-            return delegate.read();
+            int b = delegate.read();
+            if (b < 0) {
+                ended = true;
+            } else {
+                consumed++;
+            }
+            return b;
         } catch (IOException e) {
             throw ClientAborts.mark(e);
         }
@@ -45,7 +57,7 @@ final class RequestBodyStream extends ServletInputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         try {
-            return delegate.read(b, off, len);
+            return counted(delegate.read(b, off, len));
         } catch (IOException e) {
             throw ClientAborts.mark(e);
         }
@@ -55,7 +67,7 @@ final class RequestBodyStream extends ServletInputStream {
     @Override
     public int read(ByteBuffer buffer) throws IOException {
         try {
-            return delegate.read(buffer);
+            return counted(delegate.read(buffer));
         } catch (IOException e) {
             throw ClientAborts.mark(e);
         }
@@ -64,7 +76,7 @@ final class RequestBodyStream extends ServletInputStream {
     @Override
     public int readLine(byte[] b, int off, int len) throws IOException {
         try {
-            return delegate.readLine(b, off, len);
+            return counted(delegate.readLine(b, off, len));
         } catch (IOException e) {
             throw ClientAborts.mark(e);
         }
@@ -73,7 +85,10 @@ final class RequestBodyStream extends ServletInputStream {
     @Override
     public byte[] readAllBytes() throws IOException {
         try {
-            return delegate.readAllBytes();
+            byte[] all = delegate.readAllBytes();
+            consumed += all.length;
+            ended = true;
+            return all;
         } catch (IOException e) {
             throw ClientAborts.mark(e);
         }
@@ -82,7 +97,12 @@ final class RequestBodyStream extends ServletInputStream {
     @Override
     public byte[] readNBytes(int len) throws IOException {
         try {
-            return delegate.readNBytes(len);
+            byte[] bytes = delegate.readNBytes(len);
+            consumed += bytes.length;
+            if (bytes.length < len) {
+                ended = true;
+            }
+            return bytes;
         } catch (IOException e) {
             throw ClientAborts.mark(e);
         }
@@ -91,7 +111,12 @@ final class RequestBodyStream extends ServletInputStream {
     @Override
     public int readNBytes(byte[] b, int off, int len) throws IOException {
         try {
-            return delegate.readNBytes(b, off, len);
+            int n = delegate.readNBytes(b, off, len);
+            consumed += n;
+            if (n < len) {
+                ended = true;
+            }
+            return n;
         } catch (IOException e) {
             throw ClientAborts.mark(e);
         }
@@ -100,10 +125,48 @@ final class RequestBodyStream extends ServletInputStream {
     @Override
     public long skip(long n) throws IOException {
         try {
-            return delegate.skip(n);
+            long skipped = delegate.skip(n);
+            consumed += Math.max(skipped, 0);
+            return skipped;
         } catch (IOException e) {
             throw ClientAborts.mark(e);
         }
+    }
+
+    /** Counts what a read returned: bytes, or the body's end (-1). */
+    private int counted(int read) {
+        if (read < 0) {
+            ended = true;
+        } else {
+            consumed += read;
+        }
+        return read;
+    }
+
+    /**
+     * @param length the body's {@code Content-Length}, or -1 when it has none
+     * @return whether the application read the body to its end through this stream
+     */
+    boolean isReadToItsEnd(long length) {
+        return ended || (length >= 0 && consumed >= length) || delegate.isFinished();
+    }
+
+    /**
+     * @param length the body's {@code Content-Length}
+     * @return how much of it the application did not read through this stream
+     */
+    long unread(long length) {
+        return Math.max(length - consumed, 0);
+    }
+
+    /** @return whether the application reads the body without blocking ({@link #setReadListener}) */
+    boolean isListened() {
+        return listened;
+    }
+
+    /** @return whether this stream is over the container's stream given */
+    boolean wraps(ServletInputStream containers) {
+        return delegate == containers;
     }
 
     @Override
@@ -136,6 +199,7 @@ final class RequestBodyStream extends ServletInputStream {
 
     @Override
     public void setReadListener(ReadListener listener) {
+        listened = true; // the page reads nothing of a stream its listener reads (UnreadBodies)
         delegate.setReadListener(new ReadListener() {
             private volatile @Nullable Throwable thrownByListener;
             /**

@@ -6,7 +6,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
 /**
- * A page that answers an HTTP/1 request before anything of its body was read, and the connection the body came on.
+ * A page that answers an HTTP/1 request before anything of its body was read (the proxy's), or before the application
+ * read all of it ({@code ErrorPagesFilter}'s), and the connection the body came on.
  *
  * <p>Jetty, once such a request ends, discards what of the body already arrived and, with some of it still to come,
  * closes the connection; the page, committed by then, said nothing of it, so a keep-alive client sent its next request
@@ -25,6 +26,13 @@ public final class UnreadBodies {
      * bytes that arrived with the head, where a longer upload still arriving would be read on the answer's time.
      */
     private static final int DISCARDED_WHOLE = 64 * 1024;
+    /**
+     * The request attribute saying how the application behind {@code ErrorPagesFilter} took the body through the
+     * filter's request: the {@link RequestBodyStream} it reads ({@link #streamOf}), or {@link #READER}
+     * ({@link #takenAsReader}); none while it took nothing.
+     */
+    private static final String TAKEN_ATTRIBUTE = UnreadBodies.class.getName() + ".taken";
+    private static final String READER = "reader";
 
     private UnreadBodies() {
     }
@@ -48,28 +56,123 @@ public final class UnreadBodies {
     }
 
     /**
+     * The stream the application behind {@code ErrorPagesFilter} reads the body from: one for the request, as the
+     * container's stream is, made as it is first asked for (only a request whose body is asked for pays for it) and
+     * noted for {@link #closeIfNotReadWhole}, which it tells how much of the body was read.
+     *
+     * @param request the filter's request
+     * @param containers the stream of the request it wraps
+     * @return the stream to hand the application
+     */
+    static ServletInputStream streamOf(AsyncCapturingRequest request, ServletInputStream containers) {
+        if (request.getAttribute(TAKEN_ATTRIBUTE) instanceof RequestBodyStream made && made.wraps(containers)) {
+            return made;
+        }
+        RequestBodyStream made = new RequestBodyStream(containers, request);
+        request.setAttribute(TAKEN_ATTRIBUTE, made);
+        return made;
+    }
+
+    /**
+     * Notes that the application behind {@code ErrorPagesFilter} took the body as characters, through the filter's
+     * request, for {@link #closeIfNotReadWhole}.
+     *
+     * @param request the filter's request
+     */
+    static void takenAsReader(AsyncCapturingRequest request) {
+        request.setAttribute(TAKEN_ATTRIBUTE, READER);
+    }
+
+    /**
+     * Marks the page {@code ErrorPagesFilter} answers an application's HTTP/1 request with to close the connection
+     * ({@link ErrorResponder#CLOSE_CONNECTION_ATTRIBUTE}) when the application did not read the request's body to its
+     * end and the container would close the connection after the page without saying so (Jetty: see above). The rest
+     * of a body of known length, up to 64 KiB, that is here already is read and dropped first, without waiting, as
+     * Jetty would, and the connection kept. What the application took of the body through the filter's request
+     * decides the rest:
+     * <ul>
+     *   <li>nothing: as {@link #closeIfLeftUnread} (a body read in front of the filter, whose stream is finished,
+     *       aside). Not where the client waits for {@code 100 Continue}, which Jetty sends as the stream is first got:
+     *       it was not sent, and Jetty says {@code Connection: close} itself;</li>
+     *   <li>the stream ({@link #streamOf}): it tells what was read; one read without blocking is not read here (its
+     *       listener is the container's to call), nor is a chunked body, whose end a read would wait for;</li>
+     *   <li>the reader: left as it is. The reader's buffer hides whether the stream below it reached its end, and no
+     *       stream is to be had beside a reader: the connection may end unsaid (troubleshooting.md).</li>
+     * </ul>
+     * Call it once the application is done with the request, before the page.
+     *
+     * @param request the request the filter answers
+     * @param response the response the page goes to
+     */
+    public static void closeIfNotReadWhole(HttpServletRequest request, HttpServletResponse response) {
+        if (RequestBodies.isHttp2OrLater(request.getProtocol())
+                || !RequestBodies.present(request, request.getHeader("Transfer-Encoding") != null)
+                || Containers.onUndertow(request) || Containers.onTomcat(response)
+                || request.getAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE) != null) {
+            return;
+        }
+        Object taken = request.getAttribute(TAKEN_ATTRIBUTE);
+        long length = request.getContentLengthLong();
+        boolean kept;
+        if (taken instanceof RequestBodyStream stream) {
+            kept = stream.isReadToItsEnd(length)
+                    || (!stream.isListened() && discardedWhole(stream, stream.unread(length)));
+        } else if (READER.equals(taken) || request.getHeader("Expect") != null) {
+            return;
+        } else {
+            try {
+                // The container's own: a wrapper in front (one that caches the body) reads from it as it is read.
+                ServletInputStream in = Containers.of(request).getInputStream();
+                kept = in.isFinished() || discardedWhole(in, length);
+            } catch (IllegalStateException readerPastTheFilter) {
+                return; // the reader, taken past the filter's request: as above
+            } catch (IOException gone) {
+                kept = false;
+            }
+        }
+        if (!kept) {
+            request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
+        }
+    }
+
+    /**
      * Reads and drops a short body of known length that arrived whole, without waiting for any of it. Not one whose
      * client waits for {@code 100 Continue}: the first read would ask it for the body the page refuses.
      */
     private static boolean discardedWhole(HttpServletRequest request) {
-        long left = request.getContentLengthLong();
-        if (left <= 0 || left > DISCARDED_WHOLE || request.getHeader("Expect") != null) {
+        if (request.getHeader("Expect") != null) {
             return false;
         }
         try {
-            ServletInputStream in = request.getInputStream();
-            byte[] dropped = new byte[(int) Math.min(left, 8192)];
-            while (left > 0 && in.available() > 0) { // what is available is read without waiting
-                int read = in.read(dropped, 0, (int) Math.min(left, dropped.length));
-                if (read < 0) {
-                    return false; // cut short: the connection ends anyway
-                }
-                left -= read;
-            }
-            return left == 0;
+            return discardedWhole(request.getInputStream(), request.getContentLengthLong());
         } catch (IOException | IllegalStateException unreadable) {
             // The client went away, or a filter in front took the body as a reader: the connection is not kept.
             return false;
+        }
+    }
+
+    /**
+     * Reads and drops the rest of a body, when it is known, up to 64 KiB long, and here whole, without waiting.
+     *
+     * @param left how much of the body is still to be read, or -1 when that is not known (a chunked body)
+     */
+    private static boolean discardedWhole(ServletInputStream in, long left) {
+        if (left <= 0 || left > DISCARDED_WHOLE) {
+            return false;
+        }
+        long rest = left;
+        try {
+            byte[] dropped = new byte[(int) Math.min(rest, 8192)];
+            while (rest > 0 && in.available() > 0) { // what is available is read without waiting
+                int read = in.read(dropped, 0, (int) Math.min(rest, dropped.length));
+                if (read < 0) {
+                    return false; // cut short: the connection ends anyway
+                }
+                rest -= read;
+            }
+            return rest == 0;
+        } catch (IOException | IllegalStateException unreadable) {
+            return false; // the client went away: the connection is not kept
         }
     }
 }

@@ -1,0 +1,196 @@
+package io.github.errorpages.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.undertow.Undertow;
+import io.undertow.servlet.Servlets;
+import io.undertow.servlet.api.DeploymentInfo;
+import io.undertow.servlet.api.DeploymentManager;
+import io.undertow.servlet.util.ImmediateInstanceFactory;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link ErrorPagesFilter}'s page for an application that failed (its upstream refused the connection: the 502 of R2)
+ * before it read the body of a POST, on a keep-alive HTTP/1.1 connection: where the container then closes the
+ * connection, the page says so ({@code Connection: close}, RFC 9112 §9.6), and where it keeps it, or the body was read
+ * whole, the client's next request on it is answered.
+ */
+class FilterPageBeforeTheBodyIntegrationTests {
+
+    /** Longer than a body discarded whole (64 KiB). */
+    private static final int LONG_BODY = 100_000;
+    private static final String NEXT = "GET /next HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\n\r\n";
+
+    private int port;
+
+    /**
+     * The application took nothing of the body ({@code none}), read part of it ({@code part}), or set an intercepted
+     * status without reading it ({@code status}), of which the client sent only a first part, or the first chunk: Jetty
+     * closes the connection after the page, which says so; Tomcat and Undertow read the rest and answer the next
+     * request on the connection.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty:long:none", "jetty:chunked:none", "jetty:long:part", "jetty:chunked:part",
+            "jetty:long:status", "tomcat:long:none", "tomcat:chunked:none", "tomcat:long:part", "undertow:long:none",
+            "undertow:chunked:none", "undertow:long:part"})
+    void aPageBeforeTheBodyWasReadSaysWhetherTheConnectionEnds(String which) throws Exception {
+        String[] parts = which.split(":");
+        boolean chunked = parts[1].equals("chunked");
+        String head = "POST /" + parts[2] + " HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\nContent-Type: text/plain\r\n"
+                + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + LONG_BODY) + "\r\n\r\n";
+        String firstPart = chunked ? "2000\r\n" + "x".repeat(0x2000) + "\r\n" : "x".repeat(8 * 1024);
+        String rest = chunked ? "0\r\n\r\n" : "x".repeat(LONG_BODY - firstPart.length());
+        try (AutoCloseable server = start(parts[0]);
+                Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            send(out, head + firstPart);
+            String page = readResponse(in);
+            assertThat(page).startsWith(parts[2].equals("status") ? "HTTP/1.1 503" : "HTTP/1.1 502");
+            if (parts[0].equals("jetty")) {
+                assertThat(page.toLowerCase(Locale.ROOT)).as("the page of %s", which).contains("connection: close");
+                assertThat(in.read()).as("the connection closed after the page").isEqualTo(-1);
+            } else {
+                assertThat(page.toLowerCase(Locale.ROOT)).as("the page of %s", which)
+                        .doesNotContain("connection: close");
+                send(out, rest + NEXT);
+                assertThat(readResponse(in)).as("the next request on the connection").startsWith("HTTP/1.1 200");
+            }
+        }
+    }
+
+    /**
+     * On Jetty, a body the application read to its end ({@code all}), or up to its length without reading its end
+     * ({@code exact}), and a short one it did not read that came whole with the head ({@code none}, discarded), keep
+     * the connection: the page does not say {@code Connection: close}, and the next request on it is answered.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "exact", "all", "part"})
+    void aPageAfterTheWholeBodyArrivedKeepsTheConnectionOnJetty(String read) throws Exception {
+        String body = "order=42&note=urgent";
+        try (AutoCloseable server = start("jetty");
+                Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            send(out, "POST /" + read + " HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+            String page = readResponse(in);
+            assertThat(page).startsWith("HTTP/1.1 502");
+            assertThat(page.toLowerCase(Locale.ROOT)).as("the page after %s", read).doesNotContain("connection: close");
+            send(out, NEXT);
+            assertThat(readResponse(in)).as("the next request on the connection").startsWith("HTTP/1.1 200");
+        }
+    }
+
+    /**
+     * The application: a GET is answered with 200; a POST to {@code /none} fails before it reads the body (a refused
+     * connection), to {@code /part} after reading 10 bytes of it, to {@code /exact} after reading as many bytes as its
+     * {@code Content-Length} says (not its end), to {@code /all} after reading it to its end; a POST to
+     * {@code /status} answers 503 without reading it.
+     */
+    private static HttpServlet application() {
+        return TestServlets.servlet((request, response) -> {
+            if (request.getMethod().equals("GET")) {
+                response.setContentType("text/plain");
+                response.getWriter().write("ok");
+                return;
+            }
+            switch (request.getRequestURI()) {
+                case "/part" -> request.getInputStream().readNBytes(10);
+                case "/exact" -> request.getInputStream().readNBytes(request.getContentLength());
+                case "/all" -> request.getInputStream().readAllBytes();
+                case "/status" -> {
+                    response.sendError(503);
+                    return;
+                }
+                default -> {
+                    // nothing of the body
+                }
+            }
+            throw new ConnectException("Connection refused");
+        });
+    }
+
+    /** The filter in front of the application, on the container named. */
+    private AutoCloseable start(String container) throws Exception {
+        HttpServlet application = application();
+        Filter filter = new ErrorPagesFilter();
+        switch (container) {
+            case "jetty" -> {
+                JettyServer server = new JettyServer();
+                server.filter(filter);
+                server.servlet("/*", application);
+                server.start();
+                port = server.port();
+                return server;
+            }
+            case "tomcat" -> {
+                TomcatServer server = TomcatServer.inCode().filter(filter).servlet("/*", application).start();
+                port = server.uri("/").getPort();
+                return server;
+            }
+            default -> {
+                DeploymentInfo info = Servlets.deployment().setClassLoader(getClass().getClassLoader())
+                        .setContextPath("/").setDeploymentName("application")
+                        .addFilter(Servlets.filter("errorPagesFilter", Filter.class,
+                                new ImmediateInstanceFactory<Filter>(filter)).setAsyncSupported(true))
+                        .addFilterUrlMapping("errorPagesFilter", "/*", DispatcherType.REQUEST)
+                        .addFilterUrlMapping("errorPagesFilter", "/*", DispatcherType.ASYNC)
+                        .addServlet(Servlets.servlet("application", HttpServlet.class,
+                                new ImmediateInstanceFactory<HttpServlet>(application)).addMapping("/*")
+                                .setAsyncSupported(true));
+                DeploymentManager manager = Servlets.defaultContainer().addDeployment(info);
+                manager.deploy();
+                Undertow undertow = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(manager.start())
+                        .build();
+                undertow.start();
+                port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+                return () -> {
+                    undertow.stop();
+                    manager.stop();
+                    manager.undeploy();
+                };
+            }
+        }
+    }
+
+    private static void send(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    /** One response of known length: its head, then as many bytes of body as its Content-Length says. */
+    private static String readResponse(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("a response, not the connection's end, after %s", head).isNotEqualTo(-1);
+            head.write(b);
+        }
+        String text = head.toString(StandardCharsets.ISO_8859_1);
+        long length = 0;
+        for (String line : text.split("\r\n")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        assertThat(in.readNBytes((int) length)).hasSize((int) length);
+        return text;
+    }
+}
