@@ -65,14 +65,16 @@ public enum RetryRefusal {
     /**
      * Every endpoint's circuit breaker is open, or a half-open one has no permit left. Also when a retry starts and no
      * endpoint it may go to admits it, with several endpoints: no endpoint the call has not tried admits it and those
-     * it tried are pushing back again (another call's {@code Retry-After}); or the one the retry was to go to past a
-     * {@code Retry-After} stopped admitting it meanwhile (its breaker opened, or it began pushing back), and no
-     * breaker may admit it by the end of the wait it then takes, or none that is not pushing back admits it once that
-     * wait is over. That wait is the soonest end of the waits the endpoints the call tried still ask for (of those
-     * whose breakers may admit the retry by then), after which the retry goes to an endpoint not pushing back, as the
-     * same attempt, with the retry budget it took: it is refused only when the wait is longer than
-     * {@code retry.max-honoured-retry-after} ({@link #RETRY_AFTER_TOO_LONG}), overruns the deadline ({@link #DEADLINE})
-     * or no breaker may admit the retry by its end.
+     * it tried are pushing back again (another call's {@code Retry-After}); or the retry waited for the
+     * {@code Retry-After} of an endpoint the call tried, none it had not tried being able to take it past it, and no
+     * endpoint that is not pushing back admits it then (one pushing back is not taken, tried or not); or the one the
+     * retry was to go to past a {@code Retry-After} stopped admitting it meanwhile (its breaker opened, or it began
+     * pushing back), and no breaker may admit it by the end of the wait it then takes, or none that is not pushing
+     * back admits it once that wait is over. That wait is the soonest end of the waits the endpoints the call tried
+     * still ask for (of those whose breakers may admit the retry by then), after which the retry goes to an endpoint
+     * not pushing back, as the same attempt, with the retry budget it took: it is refused only when the wait is longer
+     * than {@code retry.max-honoured-retry-after} ({@link #RETRY_AFTER_TOO_LONG}), overruns the deadline
+     * ({@link #DEADLINE}) or no breaker may admit the retry by its end.
      */
     BREAKER_OPEN,
     /** The bulkhead had no permit left for the retry, or the client's own limit held it back (a full pool). */

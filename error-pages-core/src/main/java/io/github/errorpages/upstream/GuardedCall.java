@@ -70,9 +70,10 @@ final class GuardedCall<T> {
      */
     private boolean untriedOnly;
     /**
-     * Whether the next retry has waited out {@link #floorToWait} ({@link #waitForFloor}): it takes only an endpoint
-     * that is not pushing back, the one whose wait ended among them, not another that asked the guard's other calls to
-     * be left alone longer.
+     * Whether the next retry waits out the {@code Retry-After} of an endpoint the call tried: one that no endpoint the
+     * call has not tried could take past it ({@link #afterFailure}), or whose endpoint stopped admitting it
+     * ({@link #waitForFloor}). It takes only an endpoint that is not pushing back, the one whose wait ended among them,
+     * not another that asked the guard's other calls to be left alone longer (R46).
      */
     private boolean notPushingBackOnly;
     /** The retry budget's period the call was counted in, to take it back from a rejected call. */
@@ -601,7 +602,9 @@ final class GuardedCall<T> {
             // has not tried need neither wait for it nor give up on it (a node in maintenance among healthy ones),
             // unless that one is pushing back too (the guard's other calls were told): then as with one endpoint.
             untriedOnly = pushback.compareTo(backoff) > 0 && guard.anyUntriedMayAdmitWithin(tried, attempts, backoff);
-            notPushingBackOnly = false;
+            // A retry that waits for that floor instead goes to no endpoint still pushing back, untried or not: the
+            // wait was for the one that asked the call, and one that asked the guard's other calls asks this one too.
+            notPushingBackOnly = !untriedOnly && !pushback.isZero();
             if (!untriedOnly && pushback.compareTo(config.maxHonouredRetryAfter()) > 0) {
                 refusal = RetryRefusal.RETRY_AFTER_TOO_LONG;
             } else {

@@ -556,7 +556,9 @@ public final class UpstreamConfig {
          * {@code Retry-After} nor failing on it. Once no such endpoint admits the retry, the retry's floor is the
          * soonest end of the waits the endpoints the call tried still ask for (of those whose breakers may admit it by
          * then, else the longest), and fails the call when longer than {@code max}; the retry then goes to no endpoint
-         * the call tried that is still pushing back: no endpoint is tried again by the call sooner than it asked.
+         * that is still pushing back, tried or not (one the guard's other calls were told of too): no endpoint is
+         * called again sooner than it asked, and the endpoint whose wait ended comes before one that asked to be left
+         * alone longer.
          * When the endpoint the retry was to go to past a {@code Retry-After} stops admitting it before it starts (its
          * breaker opened, or it began pushing back), the retry waits for that floor then, and goes to an endpoint that
          * is not pushing back, as the same attempt with the retry budget it took; the call fails when it starts only

@@ -617,13 +617,14 @@ public final class UpstreamGuard {
      * starts round-robin; a retry starts at the endpoint after the one that failed. Either way the first
      * endpoint this call has not tried yet whose breaker admits the attempt wins, else the first tried one; and of
      * either, one that is not pushing back by a {@code Retry-After} (R46, another call's perhaps) before one that is.
-     * A retry takes no endpoint it tried that is still pushing back: it waited for the soonest to end.
+     * A retry takes no endpoint it tried that is still pushing back: it waited for the soonest to end; nor then, with
+     * {@code notPushingBackOnly}, one it has not tried that is.
      *
      * @param untriedOnly whether only an endpoint the call has not tried, and that is not pushing back, may be taken
      *     (a retry past a {@code Retry-After}, {@link #anyUntriedMayAdmitWithin})
      * @param notPushingBackOnly whether only an endpoint that is not pushing back may be taken, tried or not (with
-     *     several endpoints: a retry that waited for a {@code Retry-After} to end when the endpoint it was to go to
-     *     past it stopped admitting it, {@link GuardedCall#begin})
+     *     several endpoints: a retry that waited for the end of the {@code Retry-After} of an endpoint the call tried,
+     *     as no endpoint it had not tried could take it past it, or the one it was to go to stopped admitting it)
      * @return the endpoint's index, or -1 when no breaker admits the attempt (of those that may be taken)
      */
     int acquireEndpoint(int[] tried, int triedCount, boolean untriedOnly, boolean notPushingBackOnly) {
@@ -637,8 +638,9 @@ public final class UpstreamGuard {
         // comes before one it tried: the call's own failure there (a refused connection) says more than a pushback
         // another call was told of. A retry past a Retry-After takes only the first: it may go to no endpoint that
         // asked to be left alone sooner than it asked (R46); nor may any other retry go to one it tried (the last).
-        // One that then waited for a Retry-After to end, the endpoint it was to go to having stopped admitting it,
-        // takes only the not-pushing-back ones: an untried one pushing back still asks to be left alone.
+        // One that waited for a Retry-After of an endpoint it tried to end instead (no untried one could take it past
+        // it, or the one it was to go to stopped admitting it) takes only the not-pushing-back ones: an untried one
+        // pushing back still asks to be left alone, and the one whose wait ended no longer does.
         // Each endpoint's state is read once, for all passes: one that stopped pushing back between two of them (a
         // success of another call there) would be skipped by both, and the attempt refused with its breaker closed.
         boolean @Nullable [] pushingBack = pushedBackOnce ? pushingBack(System.nanoTime() - pushbackEpoch) : null;

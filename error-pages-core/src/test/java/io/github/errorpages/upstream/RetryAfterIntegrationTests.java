@@ -553,6 +553,34 @@ class RetryAfterIntegrationTests {
     }
 
     /**
+     * R46: a retry that waits for the {@code Retry-After: 1} of the endpoint the call tried, the other endpoint pushing
+     * back already (another call's {@code Retry-After: 120}), goes to the endpoint whose wait ended, not to the one
+     * still pushing back. It went to the other, which the call had not tried, within the 120 s it asked for.
+     */
+    @ParameterizedTest(name = "async={0}")
+    @ValueSource(booleans = {false, true})
+    void aRetryThatWaitedForARetryAfterGoesToNoEndpointStillPushingBack(boolean async) throws Exception {
+        FaultyUpstream soon = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(503, "busy", "Retry-After", "1"), Behaviour.ok()));
+        FaultyUpstream pushingBack = upstreams.start(Behaviour.ok());
+        UpstreamConfig config = fast(soon.uri(), pushingBack.uri()).maxAttempts(2).deadline(Duration.ofSeconds(4))
+                .attemptTimeout(Duration.ofSeconds(2)).minAttemptTimeout(Duration.ofMillis(300)).build();
+        UpstreamGuard guard = UpstreamGuard.builder(config).listener(events).build();
+        guard.pushedBack(1, System.nanoTime(), Duration.ofSeconds(120)); // another call's 503
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+
+        assertThat(send(client, async).statusCode()).isEqualTo(200);
+
+        assertThat(pushingBack.requestCount()).as("within its 120 s").isZero();
+        assertThat(soon.requestCount()).isEqualTo(2);
+        List<Long> times = soon.requestTimesNanos();
+        assertThat(Duration.ofNanos(times.get(1) - times.get(0))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(events.refusals()).isEmpty();
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).singleElement()
+                .satisfies(retry -> assertThat(retry.delay()).isGreaterThan(Duration.ofMillis(900)));
+    }
+
+    /**
      * @param pushingBack whether the second endpoint stops admitting by pushing back (another call's
      *     {@code Retry-After: 120}), rather than by its breaker opening (other calls' failures)
      * @return a guard, recording its events, whose second endpoint stops admitting calls once a retry is granted,
