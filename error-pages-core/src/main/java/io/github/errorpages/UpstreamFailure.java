@@ -30,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  *     attempt failed for a reason of its own that is not retried, a forwarding loop for one: that failure as it is);
  *     for a call its breakers refused, when the endpoint that will first both admit calls and have stopped pushing
  *     back is kept longer by its {@code Retry-After} than by its breaker, what is left of that {@code Retry-After} (a
- *     client sent back sooner would be told it then), else {@code null}
+ *     client sent back sooner would be told it then), else {@code null}; for a call whose failures left every breaker
+ *     open, the same when it is later than the call's own
  * @param breakerRemainingOpen how long the circuit breaker stays open, or {@code null} when it is not open; an
  *     upstream guard reports it for a call its breakers refused, for a call whose failures left every breaker
  *     open, and for a call whose last attempt failed with another guard's failure that reported it. For a call

@@ -826,7 +826,10 @@ final class GuardedCall<T> {
      * how long they stay open, as a call refused by them does: a client told to come back sooner would only be
      * refused (R8). So does a call whose last attempt failed with another guard's failure that reported how long
      * that guard's breakers stay open (the attempt called a service method guarded too), the later of the two when
-     * both are known. {@code refusal} is the reason of the {@link UpstreamEvent.RetryRefused} event just emitted, so
+     * both are known. A call that left every breaker open also reports, as its upstream {@code Retry-After}, what is
+     * left of an endpoint's pushback past them ({@link UpstreamGuard#pushbackPastBreakers()}) when that is later than
+     * its own: the calls the breakers then refuse carry it (R46), and a client of this call is to come back no sooner
+     * than theirs. {@code refusal} is the reason of the {@link UpstreamEvent.RetryRefused} event just emitted, so
      * that the failure, and the log line made of it, say what the event said; {@code null} when none was.
      */
     private UpstreamFailure recordFailure(FailureCause cause, int status, @Nullable Duration retryAfter,
@@ -834,10 +837,20 @@ final class GuardedCall<T> {
         Instant failingSince = UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing() : guard.failingSinceOrNull();
         @Nullable Duration open = breakerRemainingOpen != null || attempts == 0 ? breakerRemainingOpen : stillOpen();
         @Nullable Duration inner = attempts == 0 ? null : lastInnerRemainingOpen;
+        @Nullable Duration upstreamRetryAfter = retryAfter;
+        if (attempts > 0 && open != null) {
+            // As a refusal by the breakers a moment later says (refuseStart): another call's 503 Retry-After: 120
+            // holds the endpoint past its breaker's 30 s though this call's own failure (a timeout, a 503 without a
+            // Retry-After) said nothing of it.
+            @Nullable Duration past = guard.pushbackPastBreakers();
+            if (past != null && (retryAfter == null || past.compareTo(retryAfter) > 0)) {
+                upstreamRetryAfter = past;
+            }
+        }
         UpstreamFailure failure = UpstreamFailure.builder(cause)
                 .upstream(guard.name())
                 .upstreamStatus(status)
-                .upstreamRetryAfter(retryAfter)
+                .upstreamRetryAfter(upstreamRetryAfter)
                 .breakerRemainingOpen(open == null || (inner != null && inner.compareTo(open) > 0) ? inner : open)
                 .attempts(attempts)
                 .elapsed(Duration.ofNanos(now - started))

@@ -768,7 +768,7 @@ public final class UpstreamGuard {
     }
 
     /**
-     * For a call every endpoint's breaker refused: the time until the first endpoint both admits calls again and no
+     * For a call every endpoint's breaker refused, and one whose failure left them all open: the time until the first endpoint both admits calls again and no
      * longer pushes back by a {@code Retry-After} (R46), when what keeps that endpoint is its pushback, not its
      * breaker. A client sent back when its breaker lets trial calls through would have its call go to an endpoint
      * that asked to be left alone longer, and be told that endpoint's {@code Retry-After} then: it is told now. The

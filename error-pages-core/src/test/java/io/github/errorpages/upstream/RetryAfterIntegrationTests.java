@@ -16,6 +16,8 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.internal.JdkResponseAdapter;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -641,6 +643,43 @@ class RetryAfterIntegrationTests {
             assertThat(failure.upstreamRetryAfter()).isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120));
             assertThat(Integer.parseInt(policy.decide(failure).retryAfterHeader())).isBetween(100, 120);
         }
+    }
+
+    /**
+     * R8, R46: the call whose failure opens the breaker of an endpoint pushing back for longer (another call's
+     * {@code Retry-After: 120}) sends its client back when that pushback ends, as the calls the breaker then refuses
+     * do. Its own 503 came without a {@code Retry-After}, and it said 30 s, the breaker's open wait, while the refusal
+     * a moment later said 120 s.
+     */
+    @Test
+    void theCallThatOpensTheBreakerSendsItsClientBackWhenTheRefusalsAfterItDo() {
+        FaultyUpstream maintenance = upstreams.start(Behaviour.sequence(
+                Behaviour.respond(503, "maintenance", "Retry-After", "120"), Behaviour.respond(503, "busy")));
+        UpstreamGuard guard = UpstreamGuard.builder(fast(maintenance.uri()).maxAttempts(1)
+                .circuitBreakerConfig(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofSeconds(30))
+                        .slidingWindow(2, 2, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED).build())
+                .build()).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+        ErrorPolicy policy = ErrorPolicy.of(ErrorPagesConfig.ofDefaults());
+        UpstreamFailure told = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+        assertThat(policy.decide(told).retryAfterHeader()).isEqualTo("120");
+
+        UpstreamFailure opened = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+        assertThat(guard.circuitBreakers().get(0).getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        UpstreamFailure refused = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+
+        assertThat(maintenance.requestCount()).isEqualTo(2);
+        assertThat(opened.attempts()).isEqualTo(1);
+        assertThat(refused.attempts()).isZero();
+        assertThat(opened.breakerRemainingOpen()).isLessThanOrEqualTo(Duration.ofSeconds(30));
+        assertThat(opened.upstreamRetryAfter()).isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120))
+                .isGreaterThanOrEqualTo(refused.upstreamRetryAfter());
+        int openedHeader = Integer.parseInt(policy.decide(opened).retryAfterHeader());
+        int refusedHeader = Integer.parseInt(policy.decide(refused).retryAfterHeader());
+        assertThat(openedHeader).isBetween(100, 120).isBetween(refusedHeader, refusedHeader + 1);
     }
 
     /**
