@@ -768,13 +768,14 @@ public final class UpstreamGuard {
     }
 
     /**
-     * For a call every endpoint's breaker refused, and one whose failure left them all open: the time until the first endpoint both admits calls again and no
-     * longer pushes back by a {@code Retry-After} (R46), when what keeps that endpoint is its pushback, not its
-     * breaker. A client sent back when its breaker lets trial calls through would have its call go to an endpoint
-     * that asked to be left alone longer, and be told that endpoint's {@code Retry-After} then: it is told now. The
-     * breakers' remaining open time ({@link #remainingOpen()}) stays the failure's other, sooner, signal. An endpoint
-     * forced open admits no call by any time, and counts for nothing. Reads no clock while no endpoint ever pushed
-     * back: a refusal by the breakers of a guard that never got a {@code Retry-After} costs what it did.
+     * For a call every endpoint's breaker refused, and one whose failure left them all open: the time until the first
+     * endpoint both admits calls again and no longer pushes back by a {@code Retry-After} (R46), when what keeps that
+     * endpoint is its pushback, not its breaker. A client sent back when its breaker lets trial calls through would
+     * have its call go to an endpoint that asked to be left alone longer, and be told that endpoint's
+     * {@code Retry-After} then: it is told now. The breakers' remaining open time ({@link #remainingOpen()}) stays the
+     * failure's other, sooner, signal. An endpoint forced open admits no call by any time, and counts for nothing.
+     * Reads no clock while no endpoint ever pushed back: a refusal by the breakers of a guard that never got a
+     * {@code Retry-After} costs what it did.
      *
      * @return that time, or {@code null} when no endpoint is pushing back past its breaker's open time, the first
      *     endpoint to admit calls again is not pushing back by then, an endpoint admits calls, or every one is forced

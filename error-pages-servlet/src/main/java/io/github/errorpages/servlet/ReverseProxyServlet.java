@@ -228,10 +228,11 @@ import org.slf4j.LoggerFactory;
  * status is kept and whose {@code Retry-After} is kept and clamped, R3) is answered with the page, as
  * {@link ErrorPagesFilter} would: status, headers and {@code Content-Length}, HEAD without body, {@code /robots.txt}
  * never with the page; one that came before the upstream asked for the request's body (a refused connection), with
- * either transport, says {@code Connection: close} where an open breaker's page does (above). A failure after the response was committed (a body cut off half-way) appends nothing: the
- * connection is aborted (an HTTP/2 stream reset) so the client sees an incomplete response (R5); the abort is thrown
- * from an {@code ASYNC} dispatch, since Tomcat resets an HTTP/2 stream only for that, and ends it cleanly for a
- * servlet registered without async support or reached through a {@code forward} or an {@code include}. Reached by an
+ * either transport, says {@code Connection: close} where an open breaker's page does (above). A failure after the
+ * response was committed (a body cut off half-way) appends nothing: the connection is aborted (an HTTP/2 stream reset)
+ * so the client sees an incomplete response (R5); the abort is thrown from an {@code ASYNC} dispatch, since Tomcat
+ * resets an HTTP/2 stream only for that, and ends it cleanly for a servlet registered without async support or reached
+ * through a {@code forward} or an {@code include}. Reached by an
  * {@code include} behind the filter, a failure is thrown to the includer as an
  * {@link io.github.errorpages.UpstreamFailureException}, as any exception of an included servlet is (it may catch it
  * and write a fallback, or let the filter answer with the page), or, once part of the body was written, as an

@@ -254,10 +254,10 @@ class ErrorPageThroughTheProxyIntegrationTests {
      * body, as nginx's {@code error_page} does: the error page is no resource to post an order to, nor a request to
      * repeat elsewhere. Jetty and Undertow keep the client's method in the {@code ERROR} dispatch: Undertow's CMS got
      * the client's POST and its form, and Jetty's dispatch, the body no longer readable, was answered with 400;
-     * Tomcat 11 makes it a GET (Servlet 6.1), and the CMS got a GET with the form. The answer keeps the error's status with the CMS's page. Nor is an
-     * {@code OPTIONS} with {@code Max-Forwards: 0} answered by the proxy itself, with its 200 and {@code Allow} for
-     * a missing URL (R21): its error page is asked for with a GET too (on Tomcat and Undertow: Jetty makes error
-     * pages for {@code GET}, {@code POST} and {@code HEAD} only).
+     * Tomcat 11 makes it a GET (Servlet 6.1), and the CMS got a GET with the form. The answer keeps the error's
+     * status with the CMS's page. Nor is an {@code OPTIONS} with {@code Max-Forwards: 0} answered by the proxy
+     * itself, with its 200 and {@code Allow} for a missing URL (R21): its error page is asked for with a GET too (on
+     * Tomcat and Undertow: Jetty makes error pages for {@code GET}, {@code POST} and {@code HEAD} only).
      */
     @ParameterizedTest
     @MethodSource("gateways")
