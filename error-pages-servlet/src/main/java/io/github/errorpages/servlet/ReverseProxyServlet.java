@@ -459,9 +459,11 @@ public final class ReverseProxyServlet extends HttpServlet {
      * has unmapped the servlet by now: the exchanges that Jetty's client forwarded asynchronously are answered with
      * the page (a 503), written on a thread of the common pool, and this method waits up to 2 seconds for those
      * answers; so are those waiting out a retry's backoff. A retry whose backoff ends later (the JDK transport's,
-     * whose container thread waits it out) is not sent where the client was stopped (Java 21 on): the call ends
-     * with its last attempt's failure, and nothing more counts against the upstream. A servlet made by the builder
-     * with clients of its own cannot be initialised again: build a new one.
+     * whose container thread waits it out) is not sent: the call ends with its last attempt's failure, and nothing
+     * more counts against the upstream. Nothing of the servlet's own clients keeps the application's class loader
+     * from then on: the JDK transport's client, which Java 17 cannot stop, is let go of, and ends once collected,
+     * after its exchanges in flight. A servlet made by the builder with clients of its own cannot be initialised
+     * again: build a new one.
      */
     @Override
     public void destroy() {
@@ -1605,7 +1607,7 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /** @return the body handler of one call to the upstream for the client of {@code request} */
         HeadCheckingHandler bodyHandler(HttpServletRequest request) {
-            return new HeadCheckingHandler(request);
+            return new HeadCheckingHandler(request, maxResponseHeaderSize, locations, bodyIdleTimeout, demands);
         }
 
         /**
@@ -1614,14 +1616,27 @@ public final class ReverseProxyServlet extends HttpServlet {
          * off its thread) goes into {@link #bug}, the head taken as it is, for the servlet to throw once the call
          * returned: thrown here, the guard took it for an attempt's bug and recorded nothing, where the upstream
          * answered fine (the Jetty transport records a success). Each attempt's check clears it.
+         *
+         * <p>Static, holding only what the check needs: the JDK's client keeps the handler of an exchange it is done
+         * with (a pooled connection's last one) reachable from its selector, which must reach nothing of the proxy's
+         * clients (see {@link StoppableHttpClient}).
          */
-        final class HeadCheckingHandler implements BodyHandler<IdleTimeoutBodySubscriber.Body> {
+        static final class HeadCheckingHandler implements BodyHandler<IdleTimeoutBodySubscriber.Body> {
             private final HttpServletRequest request;
+            private final int maxResponseHeaderSize;
+            private final UpstreamLocations locations;
+            private final Duration bodyIdleTimeout;
+            private final @Nullable Executor demands;
             /** Set on the client's thread, read by the servlet's once the call returned. */
             volatile @Nullable Throwable bug;
 
-            HeadCheckingHandler(HttpServletRequest request) {
+            HeadCheckingHandler(HttpServletRequest request, int maxResponseHeaderSize, UpstreamLocations locations,
+                    Duration bodyIdleTimeout, @Nullable Executor demands) {
                 this.request = request;
+                this.maxResponseHeaderSize = maxResponseHeaderSize;
+                this.locations = locations;
+                this.bodyIdleTimeout = bodyIdleTimeout;
+                this.demands = demands;
             }
 
             @Override
@@ -1726,18 +1741,24 @@ public final class ReverseProxyServlet extends HttpServlet {
                 jetty.stop();
             }
             if (ownExecutor != null) {
-                // The servlet's own JDK clients (an application's own client is the application's to stop). On Java
-                // 17, which cannot stop them, the executor stays too: an exchange in flight (collected with the
-                // client later) still needs it to hand its response back, and its idle threads end by themselves.
+                // The servlet's own JDK clients (an application's own client is the application's to stop).
                 StoppableHttpClient own = (StoppableHttpClient) Objects.requireNonNull(jdk).httpClient();
-                if (JDK_CLIENTS_STOP) {
-                    // First: a retry must not reach the stopped client, whose refusal blamed the upstream.
-                    own.refuseSends();
-                }
+                // First: a retry must not reach the stopped client, whose refusal blamed the upstream, nor (Java 17)
+                // the client let go of below.
+                own.refuseSends();
                 boolean stopped = shutDownNow(own.client());
+                // Then nothing of the gateway's holds the client: an exchange its selector kept reaches the proxy's
+                // objects through its body handler, and from them a client still held was never released, nor the
+                // application's class loader (StoppableHttpClient). On Java 17, which cannot stop it, the client
+                // stops once collected, after its exchanges in flight.
+                own.letGo();
+                // An exchange still in flight on Java 17 hands its response back on the JDK's pool once this one is
+                // shut down (ClientTaskExecutor), so that none of its threads outlives the servlet.
+                ownExecutor.shutdown();
                 if (stopped) {
-                    ownExecutor.shutdown();
-                    Objects.requireNonNull(bodyReads).shutdown(); // made with the client, for it
+                    // Made with the client, for it. On 17 an upload in flight still reads through it, and its idle
+                    // threads end by themselves.
+                    Objects.requireNonNull(bodyReads).shutdown();
                 }
             }
         }
@@ -1761,7 +1782,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         /**
          * Stops a JDK client: its selector thread and its pooled connections to the upstream, which otherwise
          * outlived the servlet (and kept its class loader) until the upstream closed them. {@code shutdownNow()}
-         * is Java 21's; on 17 the client stops once collected, which nothing of a destroyed servlet's holds it from.
+         * is Java 21's; on 17 the client stops once collected, which nothing of a destroyed servlet's holds it from
+         * once {@link StoppableHttpClient#letGo()} was called.
          *
          * @return whether it was stopped
          */

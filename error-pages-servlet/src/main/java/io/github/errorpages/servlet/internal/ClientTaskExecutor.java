@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -31,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  * check is pending at a time, {@code stuckAfter} after what asked for it, on the JDK's shared delay thread of
  * {@link CompletableFuture}; a check that still finds tasks queued asks for the next. The pool is its base and a
  * thread for each task found stuck; threads idle for a minute end.
+ *
+ * <p>Once shut down, it hands what it is given to the JDK's shared pool.
  *
  * <p>Thread-safe.
  */
@@ -64,6 +67,10 @@ public final class ClientTaskExecutor extends ThreadPoolExecutor {
         this.stuckNanos = stuckAfter.toNanos();
         this.checkTimer = CompletableFuture.delayedExecutor(stuckNanos, TimeUnit.NANOSECONDS, Runnable::run);
         allowCoreThreadTimeOut(true);
+        // Shut down with its proxy, whose client (Java 17's, which cannot be stopped) may still have exchanges in
+        // flight: their tasks run on the JDK's shared pool, as a client from Java 21 on runs what its executor
+        // refuses, rather than be lost (an exchange never completed) or keep a thread of the servlet's.
+        setRejectedExecutionHandler((task, executor) -> ForkJoinPool.commonPool().execute(task));
     }
 
     @Override

@@ -20,9 +20,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JDK transport's own client, which sends nothing once {@link #refuseSends()} was called, as its servlet stops
@@ -36,11 +37,20 @@ import javax.net.ssl.SSLParameters;
  * {@code proxy_internal_error}) is cut off by the gateway likewise: {@code connection_limit_reached}, an attempt
  * made, which the breaker does not count.
  *
- * <p>Everything else is the wrapped client's. Thread-safe, as the JDK's client is.
+ * <p>Once its servlet is done with the client, {@link #letGo()} drops it: the JDK releases a client (its selector,
+ * with the exchanges and connections it still has, and on Java 17 its selector thread) only once nothing holds the
+ * client handed out, the facade this wraps, but an exchange the selector kept (a pooled connection's last one, or
+ * one cut off) holds its body handler, through which the gateway's objects led back here. The facade stayed
+ * reachable from the client it fronts, which was never released (Java 21 on) or only with its last pooled
+ * connection (Java 17), and with it the web application's class loader.
+ *
+ * <p>Everything else is the wrapped client's, which answers it until {@link #letGo()}. Thread-safe, as the JDK's
+ * client is.
  */
 public final class StoppableHttpClient extends HttpClient {
 
-    private final HttpClient client;
+    /** The client that sends; {@code null} once let go of. */
+    private volatile @Nullable HttpClient client;
     private volatile boolean refusing;
 
     /**
@@ -50,9 +60,16 @@ public final class StoppableHttpClient extends HttpClient {
         this.client = client;
     }
 
-    /** @return the client that sends, which its owner stops */
+    /**
+     * @return the client that sends, which its owner stops
+     * @throws IllegalStateException once it was let go of ({@link #letGo()})
+     */
     public HttpClient client() {
-        return client;
+        HttpClient sending = client;
+        if (sending == null) {
+            throw new IllegalStateException("the proxy's client was let go of: its servlet was destroyed");
+        }
+        return sending;
     }
 
     /** From now on, refuses every request, as the gateway's doing, before the wrapped client sees it. */
@@ -60,11 +77,24 @@ public final class StoppableHttpClient extends HttpClient {
         refusing = true;
     }
 
-    private void refuseIfStopped() {
-        if (refusing) {
+    /**
+     * From now on, refuses every request, as {@link #refuseSends()} does, and holds the wrapped client no more, so
+     * that the JDK can release it once nothing else holds it: an exchange in flight holds it until it ends. Every
+     * method but the sends throws {@link IllegalStateException} from then on.
+     */
+    public void letGo() {
+        refusing = true; // first: a send that finds no client is refused
+        client = null;
+    }
+
+    /** @return the client to send with, unless requests are refused (as the gateway's doing) from now on */
+    private HttpClient sending() {
+        HttpClient sending = client;
+        if (refusing || sending == null) {
             throw new UpstreamFailureException(UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED)
                     .attempts(0).build(), new RejectedExecutionException("the proxy's client is stopped"), false);
         }
+        return sending;
     }
 
     /** @return whether {@code failure} came once the client is being stopped, the gateway's doing: {@link #cutOff} */
@@ -79,9 +109,9 @@ public final class StoppableHttpClient extends HttpClient {
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler)
             throws IOException, InterruptedException {
-        refuseIfStopped();
+        HttpClient sending = sending();
         try {
-            return client.send(request, handler);
+            return sending.send(request, handler);
         } catch (IOException | RuntimeException failed) {
             if (stoppedUnder(failed)) {
                 throw cutOff(failed);
@@ -92,13 +122,13 @@ public final class StoppableHttpClient extends HttpClient {
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
-        return sendAsyncUnlessStopped(() -> client.sendAsync(request, handler));
+        return sendAsyncUnlessStopped(sending -> sending.sendAsync(request, handler));
     }
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler,
             PushPromiseHandler<T> pushPromiseHandler) {
-        return sendAsyncUnlessStopped(() -> client.sendAsync(request, handler, pushPromiseHandler));
+        return sendAsyncUnlessStopped(sending -> sending.sendAsync(request, handler, pushPromiseHandler));
     }
 
     /**
@@ -106,13 +136,14 @@ public final class StoppableHttpClient extends HttpClient {
      * send (the client aborts the exchange), and a response that arrives all the same is discarded.
      */
     private <T> CompletableFuture<HttpResponse<T>> sendAsyncUnlessStopped(
-            Supplier<CompletableFuture<HttpResponse<T>>> send) {
+            Function<HttpClient, CompletableFuture<HttpResponse<T>>> send) {
+        HttpClient sending;
         try {
-            refuseIfStopped();
+            sending = sending();
         } catch (UpstreamFailureException refused) {
             return CompletableFuture.failedFuture(refused);
         }
-        CompletableFuture<HttpResponse<T>> sent = send.get();
+        CompletableFuture<HttpResponse<T>> sent = send.apply(sending);
         CompletableFuture<HttpResponse<T>> answer = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
@@ -135,56 +166,57 @@ public final class StoppableHttpClient extends HttpClient {
 
     @Override
     public Optional<CookieHandler> cookieHandler() {
-        return client.cookieHandler();
+        return client().cookieHandler();
     }
 
     @Override
     public Optional<Duration> connectTimeout() {
-        return client.connectTimeout();
+        return client().connectTimeout();
     }
 
     @Override
     public Redirect followRedirects() {
-        return client.followRedirects();
+        return client().followRedirects();
     }
 
     @Override
     public Optional<ProxySelector> proxy() {
-        return client.proxy();
+        return client().proxy();
     }
 
     @Override
     public SSLContext sslContext() {
-        return client.sslContext();
+        return client().sslContext();
     }
 
     @Override
     public SSLParameters sslParameters() {
-        return client.sslParameters();
+        return client().sslParameters();
     }
 
     @Override
     public Optional<Authenticator> authenticator() {
-        return client.authenticator();
+        return client().authenticator();
     }
 
     @Override
     public Version version() {
-        return client.version();
+        return client().version();
     }
 
     @Override
     public Optional<Executor> executor() {
-        return client.executor();
+        return client().executor();
     }
 
     @Override
     public WebSocket.Builder newWebSocketBuilder() {
-        return client.newWebSocketBuilder();
+        return client().newWebSocketBuilder();
     }
 
     @Override
     public String toString() {
-        return client.toString();
+        HttpClient sending = client;
+        return sending != null ? sending.toString() : "StoppableHttpClient (let go of)";
     }
 }
