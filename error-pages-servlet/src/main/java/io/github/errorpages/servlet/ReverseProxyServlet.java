@@ -458,12 +458,14 @@ public final class ReverseProxyServlet extends HttpServlet {
      * stop), and lets go of them; the answers of exchanges still in flight are written without them. The container
      * has unmapped the servlet by now: the exchanges that Jetty's client forwarded asynchronously are answered with
      * the page (a 503), written on a thread of the common pool, and this method waits up to 2 seconds for those
-     * answers; so are those waiting out a retry's backoff. A retry whose backoff ends later (the JDK transport's,
-     * whose container thread waits it out) is not sent: the call ends with its last attempt's failure, and nothing
-     * more counts against the upstream. Nothing of the servlet's own clients keeps the application's class loader
-     * from then on: the JDK transport's client, which Java 17 cannot stop, is let go of, and ends once collected,
-     * after its exchanges in flight. A servlet made by the builder with clients of its own cannot be initialised
-     * again: build a new one.
+     * answers; so are those waiting out a retry's backoff. The JDK transport's exchanges waiting for a response
+     * head are cut off too, on Java 17 as well, and answered with the page on their container threads (on 17 a
+     * response already being relayed goes on). A retry whose backoff ends later (the JDK transport's, whose
+     * container thread waits it out) is not sent: the call ends with its last attempt's failure, and nothing more
+     * counts against the upstream. Nothing of the servlet's own clients keeps the application's class loader from
+     * then on: the JDK transport's client, which Java 17 cannot stop, is let go of, and ends once collected, after
+     * the relays it still has under way. A servlet made by the builder with clients of its own cannot be
+     * initialised again: build a new one.
      */
     @Override
     public void destroy() {
@@ -1518,7 +1520,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         volatile boolean stopping;
         /**
          * Whether {@link #stop()} stops the proxy's own clients, so that what fails in flight from then on is its
-         * doing: Jetty's client, or the JDK's from Java 21 on. On Java 17 the JDK's go on, and so do their relays.
+         * doing: Jetty's client, or the JDK's from Java 21 on. On Java 17 the JDK's go on: the exchanges waiting for
+         * a head are cut off all the same ({@link StoppableHttpClient#cutOffExchanges()}), but their relays go on.
          */
         volatile boolean stoppingClients;
 
@@ -1747,13 +1750,21 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // the client let go of below.
                 own.refuseSends();
                 boolean stopped = shutDownNow(own.client());
+                if (!stopped) {
+                    // Java 17: the exchanges waiting for their upstream's answer are ended here, as stopping the
+                    // client ends them from Java 21 on. Left to run, they waited for a stalled upstream until their
+                    // attempt timed out, holding their container threads, and ended as its 504, counted against
+                    // a breaker other servlets may share. (A relay under way goes on.)
+                    own.cutOffExchanges();
+                }
                 // Then nothing of the gateway's holds the client: an exchange its selector kept reaches the proxy's
                 // objects through its body handler, and from them a client still held was never released, nor the
                 // application's class loader (StoppableHttpClient). On Java 17, which cannot stop it, the client
                 // stops once collected, after its exchanges in flight.
                 own.letGo();
-                // An exchange still in flight on Java 17 hands its response back on the JDK's pool once this one is
-                // shut down (ClientTaskExecutor), so that none of its threads outlives the servlet.
+                // What a Java 17 client still does (a relay under way, the end of an exchange cut off) is handed
+                // off to the JDK's pool once this one is shut down (ClientTaskExecutor): none of its threads outlives
+                // the servlet.
                 ownExecutor.shutdown();
                 if (stopped) {
                     // Made with the client, for it. On 17 an upload in flight still reads through it, and its idle

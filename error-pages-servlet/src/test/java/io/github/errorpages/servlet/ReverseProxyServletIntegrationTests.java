@@ -72,6 +72,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
@@ -94,6 +95,7 @@ import java.util.zip.GZIPOutputStream;
 import org.assertj.core.util.Throwables;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpFields;
@@ -105,6 +107,9 @@ import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -2171,11 +2176,12 @@ abstract class ReverseProxyServletIntegrationTests {
      *
      * <p>With the Jetty transport the exchange is in flight once the proxy's dispatch returned: the upstream has the
      * request a little before, while the container's thread still starts the call, and a servlet destroyed then cuts
-     * the call off as it starts, which the guard counts as aborted, not failed (11 runs in 500 failed so).
+     * the call off as it starts, which the guard counts as aborted, not failed (11 runs in 500 failed so). On Java
+     * 17, whose JDK client cannot be stopped, the JDK transport's exchange went on, and ended when its attempt timed
+     * out: a 504 from a destroyed servlet.
      */
     @Test
     void exchangeInFlightWhenDestroyedIsAnsweredWithThePage() throws Exception {
-        assumeClientsCanBeStopped();
         List<UpstreamEvent> events = new CopyOnWriteArrayList<>();
         CountDownLatch dispatchReturned = new CountDownLatch(1);
         Filter tellsTheDispatchReturned = (request, response, chain) -> {
@@ -2206,6 +2212,68 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(events).filteredOn(UpstreamEvent.CallFailed.class::isInstance).singleElement()
                     .satisfies(failed -> assertThat(((UpstreamEvent.CallFailed) failed).failure().cause())
                             .isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED));
+        }
+    }
+
+    /**
+     * A context stopped (an application undeployed) with calls in flight to an upstream that has not answered yet:
+     * each is cut off at once and answered with the 503 page, {@code connection_limit_reached}, every permit of the
+     * bulkhead comes back, and nothing counts against the upstream in the guard the stopped context shares with
+     * another, which goes on. On Java 17, whose JDK client cannot be stopped, the JDK transport's calls went on, each
+     * until its attempt timed out: a 504 from a destroyed servlet after 20 s, on a container thread held that long,
+     * and a failure in the shared breaker for each.
+     */
+    @Test
+    void aContextStoppedWithCallsInFlightCountsNothingAgainstTheGuardItShares() throws Exception {
+        try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("shared").endpoints(stalls.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofSeconds(20)).deadline(Duration.ofSeconds(25))
+                    .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(4).build()).build());
+            Server server = new Server();
+            ServerConnector connector = new ServerConnector(server);
+            connector.setHost("127.0.0.1");
+            connector.setPort(0);
+            server.addConnector(connector);
+            ContextHandlerCollection contexts = new ContextHandlerCollection();
+            List<ServletContextHandler> applications = new ArrayList<>();
+            for (String path : List.of("/a", "/b")) {
+                ServletContextHandler application = new ServletContextHandler(path);
+                ServletHolder holder = new ServletHolder(proxyBuilder(guard).build());
+                holder.setAsyncSupported(true);
+                holder.setInitOrder(0);
+                application.addServlet(holder, "/*");
+                contexts.addHandler(application);
+                applications.add(application);
+            }
+            server.setHandler(contexts);
+            server.start();
+            try {
+                URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
+                List<CompletableFuture<HttpResponse<byte[]>>> inFlight = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    inFlight.add(CompletableFuture.supplyAsync(() -> Client.get(base.resolve("/a/orders"), JSON),
+                            OWN_THREAD));
+                }
+                assertThat(stalls.awaitRequests(3, Duration.ofSeconds(10))).as("the upstream has the requests")
+                        .isTrue();
+
+                applications.get(0).stop();
+
+                for (CompletableFuture<HttpResponse<byte[]>> call : inFlight) {
+                    HttpResponse<byte[]> response = call.get(10, TimeUnit.SECONDS); // not the attempt's 20 s
+                    assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(503);
+                    assertThat(Client.text(response)).contains("connection_limit_reached");
+                }
+                Await.until(() -> guard.bulkhead().getMetrics().getAvailableConcurrentCalls() == 4,
+                        "every permit of the bulkhead back");
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls())
+                        .as("failures counted against the upstream").isZero();
+                stalls.behave(Behaviour.ok());
+                assertThat(Client.get(base.resolve("/b/orders"), JSON).statusCode()).as("the other context")
+                        .isEqualTo(200);
+            } finally {
+                server.stop();
+            }
         }
     }
 
@@ -2782,10 +2850,10 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
-     * On Java 17, which cannot stop the JDK transport's clients, a request with a body in flight when the servlet is
-     * destroyed still gets the upstream's answer: stopping the clients' executor under it left the exchange unable
-     * to hand its response back, and the POST the upstream had processed ended as a 504 after the attempt timeout.
-     * (From Java 21 on the clients stop, and the request gets the page at once.)
+     * A request with a body in flight when the servlet is destroyed ends at once, with the page: on Java 17, which
+     * cannot stop the JDK transport's clients, stopping the clients' executor under it left the exchange unable to
+     * hand its response back, and the POST ended as a 504 after the attempt timeout. (From Java 21 on the clients
+     * stop; on 17 the servlet cuts the exchange off itself.)
      */
     @Test
     void requestWithABodyInFlightWhenDestroyedEndsPromptly() throws Exception {
@@ -2811,12 +2879,8 @@ abstract class ReverseProxyServletIntegrationTests {
             answer.release();
 
             HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
-            if (Runtime.version().feature() >= 21) {
-                assertThat(response.headers().firstValue("Content-Security-Policy")).as("the page").isPresent();
-            } else {
-                assertThat(response.statusCode()).isEqualTo(200);
-                assertThat(Client.text(response)).isEqualTo("created");
-            }
+            assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(503);
+            assertThat(response.headers().firstValue("Content-Security-Policy")).as("the page").isPresent();
         }
     }
 

@@ -15,9 +15,12 @@ import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.PushPromiseHandler;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
@@ -37,6 +40,11 @@ import org.jspecify.annotations.Nullable;
  * {@code proxy_internal_error}) is cut off by the gateway likewise: {@code connection_limit_reached}, an attempt
  * made, which the breaker does not count.
  *
+ * <p>Java 17's client, which cannot be stopped, does not end its exchanges in flight: {@link #cutOffExchanges()} ends
+ * them, each cut off by the gateway as above, rather than let them wait for the upstream's answer (a stalled
+ * upstream's till the attempt timed out, a 504 that counted against the breaker of a guard other servlets may share)
+ * on behalf of a servlet gone.
+ *
  * <p>Once its servlet is done with the client, {@link #letGo()} drops it: the JDK releases a client (its selector,
  * with the exchanges and connections it still has, and on Java 17 its selector thread) only once nothing holds the
  * client handed out, the facade this wraps, but an exchange the selector kept (a pooled connection's last one, or
@@ -52,6 +60,12 @@ public final class StoppableHttpClient extends HttpClient {
     /** The client that sends; {@code null} once let go of. */
     private volatile @Nullable HttpClient client;
     private volatile boolean refusing;
+    /** The threads waiting in {@link #send} for a response head; guarded by itself. */
+    private final Set<Thread> waiting = new HashSet<>();
+    /** Those of {@link #waiting} that {@link #cutOffExchanges()} interrupted; guarded by {@link #waiting}. */
+    private final Set<Thread> interrupted = new HashSet<>();
+    /** The sends of {@link #sendAsync} not completed yet. */
+    private final Set<CompletableFuture<?>> sentAsync = ConcurrentHashMap.newKeySet();
 
     /**
      * @param client the client that sends
@@ -75,6 +89,43 @@ public final class StoppableHttpClient extends HttpClient {
     /** From now on, refuses every request, as the gateway's doing, before the wrapped client sees it. */
     public void refuseSends() {
         refusing = true;
+    }
+
+    /**
+     * Ends the exchanges waiting for a response head, for a client that cannot be stopped (Java 17), once
+     * {@link #refuseSends()} was called: a blocking send is interrupted, which makes the JDK's client abort its
+     * exchange, and fails as cut off by the gateway, the thread's interrupt status as it was; an asynchronous one is
+     * cancelled, which aborts its exchange, and fails likewise. A response whose head arrived is the caller's to
+     * read or close.
+     */
+    public void cutOffExchanges() {
+        synchronized (waiting) {
+            for (Thread thread : waiting) {
+                if (interrupted.add(thread)) {
+                    thread.interrupt();
+                }
+            }
+        }
+        for (CompletableFuture<?> sent : sentAsync) {
+            sent.cancel(true);
+        }
+    }
+
+    /**
+     * The calling thread no longer waits in {@link #send}: no interrupt of {@link #cutOffExchanges()} comes after
+     * this, and one that came is cleared, so that it reaches no other code.
+     *
+     * @return whether {@link #cutOffExchanges()} interrupted it
+     */
+    private boolean leave(Thread caller) {
+        synchronized (waiting) {
+            waiting.remove(caller);
+            boolean cut = interrupted.remove(caller);
+            if (cut) {
+                Thread.interrupted();
+            }
+            return cut;
+        }
     }
 
     /**
@@ -109,14 +160,26 @@ public final class StoppableHttpClient extends HttpClient {
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler)
             throws IOException, InterruptedException {
-        HttpClient sending = sending();
+        Thread caller = Thread.currentThread();
+        synchronized (waiting) {
+            waiting.add(caller); // first: a send that cutOffExchanges() does not see is refused
+        }
         try {
-            return sending.send(request, handler);
+            return sending().send(request, handler);
+        } catch (InterruptedException interruptedThere) {
+            if (leave(caller)) {
+                // The JDK's client aborted the exchange. Not the interrupt as the cause: the guard would take the
+                // call for one its caller gave up, and tell its listeners of no failure.
+                throw cutOff(new IOException("the exchange was cut off: the proxy's servlet was destroyed"));
+            }
+            throw interruptedThere;
         } catch (IOException | RuntimeException failed) {
             if (stoppedUnder(failed)) {
                 throw cutOff(failed);
             }
             throw failed;
+        } finally {
+            leave(caller);
         }
     }
 
@@ -144,6 +207,10 @@ public final class StoppableHttpClient extends HttpClient {
             return CompletableFuture.failedFuture(refused);
         }
         CompletableFuture<HttpResponse<T>> sent = send.apply(sending);
+        sentAsync.add(sent);
+        if (refusing) {
+            sent.cancel(true); // cutOffExchanges() came while it was being sent, before it was known
+        }
         CompletableFuture<HttpResponse<T>> answer = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
@@ -153,6 +220,7 @@ public final class StoppableHttpClient extends HttpClient {
             }
         };
         sent.whenComplete((response, failure) -> {
+            sentAsync.remove(sent);
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;

@@ -90,6 +90,46 @@ class StoppableHttpClientIntegrationTests {
         }
     }
 
+    /**
+     * Java 17's client cannot be stopped: {@code cutOffExchanges()} ends an exchange waiting for its head itself, as
+     * the gateway's doing ({@code connection_limit_reached}, which the breaker does not count), and aborts it (the
+     * upstream sees its connection closed). A blocking send's thread, interrupted for it, keeps no interrupt that
+     * would reach the code after it (the servlet's answer, the container's thread).
+     */
+    @ParameterizedTest(name = "blocking: {0}")
+    @ValueSource(booleans = {false, true})
+    void cuttingOffEndsAnExchangeWaitingForItsHead(boolean blocking) throws Exception {
+        CompletableFuture<Boolean> closedByClient = new CompletableFuture<>();
+        try (FaultyUpstream upstream = FaultyUpstream.start(
+                exchange -> closedByClient.complete(exchange.awaitClosedByClient(Duration.ofSeconds(20))))) {
+            HttpRequest get = HttpRequest.newBuilder(upstream.uri()).build();
+            CompletableFuture<Boolean> interruptedAfter = new CompletableFuture<>();
+            CompletableFuture<HttpResponse<String>> inFlight = !blocking
+                    ? client.sendAsync(get, BodyHandlers.ofString())
+                    : CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return client.send(get, BodyHandlers.ofString());
+                        } catch (IOException | InterruptedException e) {
+                            throw new CompletionException(e);
+                        } finally {
+                            interruptedAfter.complete(Thread.currentThread().isInterrupted());
+                        }
+                    }, OWN_THREAD);
+            assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
+
+            client.refuseSends();
+            client.cutOffExchanges();
+
+            assertThatThrownBy(() -> inFlight.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOfSatisfying(UpstreamFailureException.class, cutOff ->
+                            assertThat(cutOff.failure().cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED));
+            assertThat(closedByClient.get(20, TimeUnit.SECONDS)).as("the client aborted the exchange").isTrue();
+            if (blocking) {
+                assertThat(interruptedAfter.get(10, TimeUnit.SECONDS)).as("interrupted after the send").isFalse();
+            }
+        }
+    }
+
     @Test
     void anExchangeThatFailsWhileSendingIsTheUpstreamsFailure() throws Exception {
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.resetBeforeResponse())) {
