@@ -1590,7 +1590,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             // The blocking reads of request bodies, which must not run in the client's write loop.
             ExecutorService bodyReads = Executors.newCachedThreadPool(DaemonThreads.named("error-pages-proxy-"
                     + guard.name() + "-body"));
-            StoppableHttpClient own = new StoppableHttpClient(ownClient(connectTimeout, clientTasks, tls));
+            StoppableHttpClient own = new StoppableHttpClient(ownClient(connectTimeout, clientTasks, tls),
+                    !JDK_CLIENTS_STOP);
             GuardedHttpClient client;
             try {
                 client = GuardedHttpClient.of(own, guard);

@@ -68,10 +68,18 @@ public final class StoppableHttpClient extends HttpClient {
     private final Set<CompletableFuture<?>> sentAsync = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param client the client that sends
+     * Whether the sends are noted for {@link #cutOffExchanges()}: for a client that cannot be stopped (Java 17), whose
+     * exchanges nothing else ends. A client that can be leaves every send without the bookkeeping and its lock.
      */
-    public StoppableHttpClient(HttpClient client) {
+    private final boolean cutsOff;
+
+    /**
+     * @param client the client that sends
+     * @param cutsOff whether {@link #cutOffExchanges()} is to end its exchanges (a client that cannot be stopped)
+     */
+    public StoppableHttpClient(HttpClient client, boolean cutsOff) {
         this.client = client;
+        this.cutsOff = cutsOff;
     }
 
     /**
@@ -96,7 +104,7 @@ public final class StoppableHttpClient extends HttpClient {
      * {@link #refuseSends()} was called: a blocking send is interrupted, which makes the JDK's client abort its
      * exchange, and fails as cut off by the gateway, the thread's interrupt status as it was; an asynchronous one is
      * cancelled, which aborts its exchange, and fails likewise. A response whose head arrived is the caller's to
-     * read or close.
+     * read or close. Does nothing for a client made not to cut off its exchanges.
      */
     public void cutOffExchanges() {
         synchronized (waiting) {
@@ -160,6 +168,9 @@ public final class StoppableHttpClient extends HttpClient {
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler)
             throws IOException, InterruptedException {
+        if (!cutsOff) {
+            return sendUncut(request, handler);
+        }
         Thread caller = Thread.currentThread();
         synchronized (waiting) {
             waiting.add(caller); // first: a send that cutOffExchanges() does not see is refused
@@ -180,6 +191,19 @@ public final class StoppableHttpClient extends HttpClient {
             throw failed;
         } finally {
             leave(caller);
+        }
+    }
+
+    /** A send of a client whose exchanges are not to be cut off: the stopped client's failures are its refusals. */
+    private <T> HttpResponse<T> sendUncut(HttpRequest request, BodyHandler<T> handler)
+            throws IOException, InterruptedException {
+        try {
+            return sending().send(request, handler);
+        } catch (IOException | RuntimeException failed) {
+            if (stoppedUnder(failed)) {
+                throw cutOff(failed);
+            }
+            throw failed;
         }
     }
 
@@ -207,9 +231,11 @@ public final class StoppableHttpClient extends HttpClient {
             return CompletableFuture.failedFuture(refused);
         }
         CompletableFuture<HttpResponse<T>> sent = send.apply(sending);
-        sentAsync.add(sent);
-        if (refusing) {
-            sent.cancel(true); // cutOffExchanges() came while it was being sent, before it was known
+        if (cutsOff) {
+            sentAsync.add(sent);
+            if (refusing) {
+                sent.cancel(true); // cutOffExchanges() came while it was being sent, before it was known
+            }
         }
         CompletableFuture<HttpResponse<T>> answer = new CompletableFuture<>() {
             @Override
@@ -220,7 +246,9 @@ public final class StoppableHttpClient extends HttpClient {
             }
         };
         sent.whenComplete((response, failure) -> {
-            sentAsync.remove(sent);
+            if (cutsOff) {
+                sentAsync.remove(sent);
+            }
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;

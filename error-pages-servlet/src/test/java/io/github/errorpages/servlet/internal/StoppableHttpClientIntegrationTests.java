@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class StoppableHttpClientIntegrationTests {
 
     private final StoppableHttpClient client = new StoppableHttpClient(HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).build());
+            .version(HttpClient.Version.HTTP_1_1).build(), true);
 
     @Test
     void sendsNothingOnceRefusing() throws Exception {
