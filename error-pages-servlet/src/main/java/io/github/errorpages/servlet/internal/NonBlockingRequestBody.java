@@ -58,7 +58,8 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
      * Whether the container called {@link #onAllDataRead()}: the body of unknown length (chunked) ended whole. On
      * Undertow its stream's end alone does not say so: it reports a chunked body it could not decode (a bad chunk
      * size) as finished, read returning -1, and only then its failure to {@link #onError}, and the body went to the
-     * upstream as a whole one, with its last chunk.
+     * upstream as a whole one, with its last chunk. Nor does its call alone: the stream of such a body it closes, and
+     * a later {@code isReady()} calls the listener's {@code onAllDataRead} for it before its {@code onError}.
      */
     private volatile boolean allDataRead;
     /**
@@ -130,8 +131,23 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
 
     @Override
     public void onAllDataRead() {
-        allDataRead = true;
+        ServletInputStream stream = in;
+        // Undertow closes the stream of a body it could not decode, which finishes it, and calls this from the next
+        // isReady() as for a body read whole; its onError follows.
+        if (!onUndertow || stream == null || !closedByContainer(stream)) {
+            allDataRead = true;
+        }
         runDemand();
+    }
+
+    /** Whether the container closed the stream: Undertow's {@code available()} then throws. */
+    private static boolean closedByContainer(ServletInputStream stream) {
+        try {
+            stream.available();
+            return false;
+        } catch (IOException closed) {
+            return true;
+        }
     }
 
     @Override
@@ -207,6 +223,22 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
      */
     private boolean awaitsAllDataRead() {
         return onUndertow && length < 0 && !withoutListener && !allDataRead;
+    }
+
+    /**
+     * Whether the end of the stream must wait for the container's {@link #onAllDataRead()}, as
+     * {@link #awaitsAllDataRead()} says, having asked the container for it. Undertow calls it on its own only when its
+     * I/O thread found the end; when a read found it (the last chunk came with the data before it, as a body sent in
+     * one write does), only from a later {@code isReady()}, at once or after the {@code onDataAvailable} it is asked
+     * in, and a body that waited without asking was never forwarded whole: the request waited for the attempt's
+     * timeout (408).
+     */
+    private boolean allDataReadAskedFor(ServletInputStream finished) {
+        if (!awaitsAllDataRead()) {
+            return false;
+        }
+        finished.isReady(); // false once finished; may call onAllDataRead, which runs the demand
+        return true;
     }
 
     /** The body as one attempt's client reads it. */
@@ -296,8 +328,8 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
                 ServletInputStream stream = listen();
                 // isReady() true means the container calls no listener until a read empties the stream: run it here.
                 // Not at the end of a body of unknown length before the container said it was whole: onAllDataRead
-                // or onError follows.
-                ready = withoutListener || (stream.isFinished() ? !awaitsAllDataRead() : stream.isReady());
+                // or onError follows, once asked for (allDataReadAskedFor).
+                ready = withoutListener || (stream.isFinished() ? !allDataReadAskedFor(stream) : stream.isReady());
             } catch (IOException e) {
                 failure = e;
                 ready = true;
