@@ -138,8 +138,9 @@ import org.slf4j.LoggerFactory;
  * {@code HEAD} in another case ({@code head}) with 501 and the same {@code Allow} (another method, RFC 9110 §9.1,
  * whose answer the JDK's client would read as a {@code HEAD}'s, dropping its body);
  * {@code OPTIONS} with {@code Max-Forwards: 0} with 200 and the same {@code Allow} (RFC 9110 §7.6.2: a recipient
- * MUST respond to it as the final recipient), while one with a higher number is forwarded with it one lower, at
- * most {@code Long.MAX_VALUE}; a {@code Transfer-Encoding} that names a coding other than
+ * MUST respond to it as the final recipient), and so is one whose {@code Max-Forwards} is no number
+ * ({@code -1}) or comes in two fields, which no hop could count down, while one with a higher number is forwarded
+ * with it one lower, at most {@code Long.MAX_VALUE}; a {@code Transfer-Encoding} that names a coding other than
  * {@code chunked}, which Jetty passes on with the body still so coded, with 501 (RFC 9112 §6.1). Other methods,
  * extension methods included, are forwarded in the case received, their {@code Max-Forwards} as received.
  *

@@ -5621,7 +5621,9 @@ abstract class ReverseProxyServletIntegrationTests {
      *       {@code CONNECT /api/} with {@code Host: /api/}, and the client got 500; the JDK's client refused it,
      *       400.</li>
      *   <li>OPTIONS with {@code Max-Forwards: 0}, 200: RFC 9110 §7.6.2, a recipient MUST NOT forward it and MUST
-     *       respond as the final recipient. It was forwarded with its 0 as it came.</li>
+     *       respond as the final recipient. It was forwarded with its 0 as it came. So is one whose
+     *       {@code Max-Forwards} is no number or comes in two fields, read as 0: forwarded unchanged, as it was, no
+     *       hop could count it down.</li>
      *   <li>HEAD in another case, 501: another method (RFC 9110 §9.1), which upstreams answer with a body, but the
      *       JDK's client reads the answer to it as a HEAD's and drops the body: the client got the container's 500
      *       (the upstream's {@code Content-Length}, and no content). Jetty's client sent it as HEAD, and the client
@@ -5634,7 +5636,11 @@ abstract class ReverseProxyServletIntegrationTests {
         // Jetty's client upper-cases a method: "trace" went to the upstream as TRACE.
         "405|trace /orders/42|''", "405|Trace /orders/42|''", "405|connect /orders/42|''",
         "501|head /orders/42|''", "501|Head /orders/42|''", "200|options /orders/42|Max-Forwards: 0",
-        "200|OPTIONS /orders/42|Max-Forwards: 0", "200|OPTIONS /orders/42|Max-Forwards: 00"})
+        "200|OPTIONS /orders/42|Max-Forwards: 0", "200|OPTIONS /orders/42|Max-Forwards: 00",
+        // Read as 0: forwarded unchanged, as they were, no hop could count them down (a loop never ended).
+        "200|OPTIONS /orders/42|Max-Forwards: -1", "200|OPTIONS /orders/42|Max-Forwards: 5x",
+        "200|OPTIONS /orders/42|Max-Forwards: +5", "200|OPTIONS /orders/42|Max-Forwards:",
+        "200|OPTIONS /orders/42|Max-Forwards: 92233720368547758080x", "200|OPTIONS /orders/42|'Max-Forwards: 5, 0'"})
     void answersItselfNamingTheMethodsItForwardsAndForwardsNothing(int status, String requestLine, String field) {
         UpstreamGuard guard = guardedServer();
 
@@ -5643,6 +5649,21 @@ abstract class ReverseProxyServletIntegrationTests {
                 + "Connection: close\r\n\r\n"));
 
         assertAnsweredWithoutUpstream(response, status, guard);
+        assertThat(response.get("Allow")).isEqualTo("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+    }
+
+    /**
+     * RFC 9110 §7.6.2: two {@code Max-Forwards} fields are no one number a hop could count down; forwarded as they
+     * came, both, they went round a loop of proxies for ever. Read as 0, as one field that is no number is.
+     */
+    @Test
+    void answersAnOptionsWithTwoMaxForwardsFieldsItself() {
+        UpstreamGuard guard = guardedServer();
+
+        HttpTester.Response response = HttpTester.parseResponse(configured.raw("OPTIONS /orders/42 HTTP/1.1\r\n"
+                + "Host: shop.example:443\r\nMax-Forwards: 5\r\nMax-Forwards: 0\r\nConnection: close\r\n\r\n"));
+
+        assertAnsweredWithoutUpstream(response, 200, guard);
         assertThat(response.get("Allow")).isEqualTo("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
     }
 
@@ -5666,16 +5687,15 @@ abstract class ReverseProxyServletIntegrationTests {
     /**
      * RFC 9110 §7.6.2: an OPTIONS request with {@code Max-Forwards} above 0 is forwarded with the value one lower
      * (it went on unchanged), and at most the largest the proxy holds (the RFC asks for the lesser of the two): a
-     * number beyond what a long holds went on as received and goes on as {@code Long.MAX_VALUE}. A value that is
-     * not one number goes on as received, for the next recipient to read; an empty one too, which is no 0 (answered by
-     * the proxy itself, not forwarded). On other methods, for which a recipient MAY ignore it, the field goes on as
-     * received, 0 included.
+     * number beyond what a long holds went on as received and goes on as {@code Long.MAX_VALUE}. (A value that is
+     * not one number is read as 0: {@link #answersItselfNamingTheMethodsItForwardsAndForwardsNothing}.) On other
+     * methods, for which a recipient MAY ignore it, the field goes on as received, 0 and what is no number included.
      */
     @ParameterizedTest(name = "{0} Max-Forwards: {1}")
     @CsvSource(delimiter = '|', value = {"OPTIONS|1|0", "OPTIONS|10|9",
         "OPTIONS|9223372036854775807|9223372036854775806", "OPTIONS|9223372036854775808|9223372036854775807",
-        "OPTIONS|123456789012345678901234567890|9223372036854775807", "OPTIONS|92233720368547758080x|92233720368547758080x",
-        "OPTIONS|-1|-1", "OPTIONS|five|five", "OPTIONS|+5|+5", "OPTIONS|''|''", "GET|0|0", "GET|5|5", "DELETE|0|0"})
+        "OPTIONS|123456789012345678901234567890|9223372036854775807", "GET|0|0", "GET|5|5", "DELETE|0|0",
+        "GET|-1|-1", "DELETE|five|five"})
     void forwardsMaxForwardsOfOptionsOneLowerAndOfOtherMethodsAsReceived(String method, String received,
             String forwarded) {
         orders.clearRequests();

@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  *       container's 500 (a {@code Content-Length} and no content), where Jetty's client relays it;</li>
  *   <li>{@code OPTIONS} with {@code Max-Forwards: 0}: 200 with {@code Allow} (RFC 9110 §7.6.2: a recipient
  *       MUST NOT forward it and MUST respond as the final recipient). With a number above 0 it is forwarded,
- *       decremented ({@link ProxyHeaders#towardUpstream});</li>
+ *       decremented ({@link ProxyHeaders#towardUpstream}). One that is no number ({@code -1}), or two fields, is
+ *       read as 0 ({@link ProxyHeaders#maxForwardsEndsHere}): passed on unchanged, no hop could count it down;</li>
  *   <li>a {@code Transfer-Encoding} that names a coding other than {@code chunked} ({@code gzip, chunked}):
  *       501 and the connection closed (RFC 9112 §6.1: a server that receives a transfer coding it does not
  *       understand SHOULD respond 501). Jetty 12 removes the chunking and gives the servlet the body still
@@ -67,7 +68,7 @@ public final class LocalAnswers {
         if (!method.equals("HEAD") && method.equalsIgnoreCase("HEAD")) {
             return answer(request, response, HttpServletResponse.SC_NOT_IMPLEMENTED, "Allow", ALLOW);
         }
-        if (method.equalsIgnoreCase("OPTIONS") && ProxyHeaders.maxForwards(request) == 0) {
+        if (method.equalsIgnoreCase("OPTIONS") && ProxyHeaders.maxForwardsEndsHere(request)) {
             return answer(request, response, HttpServletResponse.SC_OK, "Allow", ALLOW);
         }
         // Most requests have no Transfer-Encoding: asking for one field costs less than enumerating its fields.

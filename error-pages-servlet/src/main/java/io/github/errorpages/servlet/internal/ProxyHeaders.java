@@ -64,8 +64,9 @@ import org.jspecify.annotations.Nullable;
  * endpoint's host ({@link UpstreamLocations#cookieTowardClient}).
  * The {@code Max-Forwards} of an {@code OPTIONS} request goes one lower (RFC 9110 §7.6.2; one at 0 is not
  * forwarded: {@link LocalAnswers}); a number beyond what a {@code long} holds goes as {@code Long.MAX_VALUE}, the
- * most this proxy holds (the RFC asks for the lesser of the two); a value that is not one number goes as
- * received, as the field does on other methods, for which the RFC lets a recipient ignore it.
+ * most this proxy holds (the RFC asks for the lesser of the two); a value that is not one number is answered as
+ * one at 0 ({@link LocalAnswers}), and goes as received only on other methods, for which the RFC lets a recipient
+ * ignore it.
  * {@code Cookie} fields, which HTTP/2 may split into one per cookie, go as one, joined by {@code "; "} (RFC 9113
  * §8.2.3). Field names and values the JDK's client would refuse (not a token, control characters) are dropped
  * rather than failing the request. A request field spelled like one of those dropped or replaced toward the
@@ -283,7 +284,7 @@ public final class ProxyHeaders {
                     sink.accept(name, received == BEYOND_LONG ? LONG_MAX : Long.toString(received - 1));
                     continue;
                 }
-                // Not one number: passed on as received, for the next recipient to read as it can.
+                // Not one number: answered before as at 0 (LocalAnswers), else passed on as received.
             }
             if (name.length() == 6 && name.equalsIgnoreCase("Cookie")) {
                 // HTTP/2 may split it into one field per cookie: one field toward HTTP/1.1 (RFC 9113 §8.2.3).
@@ -365,19 +366,28 @@ public final class ProxyHeaders {
     }
 
     /**
-     * The number of times a request may still be forwarded, by its one {@code Max-Forwards} field (RFC 9110
-     * §7.6.2: {@code 1*DIGIT}).
+     * Whether a request's {@code Max-Forwards} ends its forwarding here (RFC 9110 §7.6.2, for {@code OPTIONS}): its
+     * one field is 0, or it has a field no hop can count down, neither one number of digits alone ({@code -1},
+     * {@code 5x}, empty) nor one field ({@code 5} and {@code 0}). Passed on unchanged, such a request went round a
+     * loop of proxies that cannot read it either, for ever: it is read as 0.
      *
      * @param request the client's request
-     * @return the field's value; -1 without the field, with more than one, or with a value that is not a number
-     *     of digits alone or is beyond {@code Long.MAX_VALUE}
+     * @return whether it has a {@code Max-Forwards} field, and its fields say 0 or no number
      */
-    public static long maxForwards(HttpServletRequest request) {
+    public static boolean maxForwardsEndsHere(HttpServletRequest request) {
+        Enumeration<String> fields = request.getHeaders("Max-Forwards");
+        if (fields == null || !fields.hasMoreElements()) {
+            return false;
+        }
         long received = receivedMaxForwards(request);
-        return received == BEYOND_LONG ? -1 : received;
+        return received == 0 || received == -1;
     }
 
-    /** As {@link #maxForwards}, but {@link #BEYOND_LONG} for digits alone beyond {@code Long.MAX_VALUE}. */
+    /**
+     * The number of times a request may still be forwarded, by its one {@code Max-Forwards} field (RFC 9110 §7.6.2:
+     * {@code 1*DIGIT}): -1 without the field, with more than one, or with a value that is not a number of digits
+     * alone; {@link #BEYOND_LONG} for digits alone beyond {@code Long.MAX_VALUE}.
+     */
     private static long receivedMaxForwards(HttpServletRequest request) {
         Enumeration<String> fields = request.getHeaders("Max-Forwards");
         if (fields == null || !fields.hasMoreElements()) {

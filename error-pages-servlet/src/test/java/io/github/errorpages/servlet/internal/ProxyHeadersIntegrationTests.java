@@ -175,7 +175,8 @@ class ProxyHeadersIntegrationTests {
     /**
      * RFC 9110 §7.6.2: an OPTIONS request's Max-Forwards is decremented only when it is one number; two fields are
      * not one (a proxy that read only the first sent {@code 4} and dropped the {@code 0}, forwarding what the
-     * client had asked to end here), and they pass on as received for the next recipient to read as it can.
+     * client had asked to end here), and they pass on as received. (The proxy answers such an OPTIONS itself, as
+     * one at 0: {@code LocalAnswers}.)
      */
     @Test
     void passesTwoMaxForwardsFieldsOnAsReceived() throws Exception {
