@@ -9,7 +9,9 @@ import io.undertow.servlet.api.DeploymentManager;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -76,20 +79,33 @@ class FilterPageBeforeTheBodyIntegrationTests {
 
     /**
      * On Jetty, a body the application read to its end ({@code all}), or up to its length without reading its end
-     * ({@code exact}), and a short one it did not read that came whole with the head ({@code none}, discarded), keep
-     * the connection: the page does not say {@code Connection: close}, and the next request on it is answered.
+     * ({@code exact}), a short one it did not read, or read part of, that came whole with the head ({@code none},
+     * {@code part}: discarded), and a form or multipart body Jetty parsed for the application's {@code getParameter}
+     * ({@code param}, and {@code longparam} of 100 KB, longer than a body discarded) or {@code getParts}
+     * ({@code multipart}), or for a filter's in front of {@link ErrorPagesFilter} ({@code front}, as Spring's
+     * {@code HiddenHttpMethodFilter} asks for its {@code _method}), keep the connection: the page does not say
+     * {@code Connection: close}, and the next request on it is answered (R2's 502, RFC 9112 §9.6).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"none", "exact", "all", "part"})
+    @ValueSource(strings = {"none", "exact", "all", "part", "param", "longparam", "multipart", "front"})
     void aPageAfterTheWholeBodyArrivedKeepsTheConnectionOnJetty(String read) throws Exception {
-        String body = "order=42&note=urgent";
+        String body = switch (read) {
+            case "longparam" -> "order=42&note=" + "x".repeat(LONG_BODY);
+            case "multipart" -> "--b\r\nContent-Disposition: form-data; name=\"order\"\r\n\r\n42\r\n--b--\r\n";
+            default -> "order=42&note=urgent";
+        };
+        String type = switch (read) {
+            case "param", "longparam", "front" -> "application/x-www-form-urlencoded";
+            case "multipart" -> "multipart/form-data; boundary=b";
+            default -> "text/plain";
+        };
         try (AutoCloseable server = start("jetty");
                 Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
-            send(out, "POST /" + read + " HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\nContent-Type: text/plain\r\n"
-                    + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+            send(out, "POST /" + read + " HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\nContent-Type: " + type
+                    + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
             String page = readResponse(in);
             assertThat(page).startsWith("HTTP/1.1 502");
             assertThat(page.toLowerCase(Locale.ROOT)).as("the page after %s", read).doesNotContain("connection: close");
@@ -101,7 +117,8 @@ class FilterPageBeforeTheBodyIntegrationTests {
     /**
      * The application: a GET is answered with 200; a POST to {@code /none} fails before it reads the body (a refused
      * connection), to {@code /part} after reading 10 bytes of it, to {@code /exact} after reading as many bytes as its
-     * {@code Content-Length} says (not its end), to {@code /all} after reading it to its end; a POST to
+     * {@code Content-Length} says (not its end), to {@code /all} after reading it to its end, to {@code /param} and
+     * {@code /longparam} after {@code getParameter}, to {@code /multipart} after {@code getParts}; a POST to
      * {@code /status} answers 503 without reading it.
      */
     private static HttpServlet application() {
@@ -115,6 +132,8 @@ class FilterPageBeforeTheBodyIntegrationTests {
                 case "/part" -> request.getInputStream().readNBytes(10);
                 case "/exact" -> request.getInputStream().readNBytes(request.getContentLength());
                 case "/all" -> request.getInputStream().readAllBytes();
+                case "/param", "/longparam" -> request.getParameter("order");
+                case "/multipart" -> request.getParts();
                 case "/status" -> {
                     response.sendError(503);
                     return;
@@ -134,8 +153,18 @@ class FilterPageBeforeTheBodyIntegrationTests {
         switch (container) {
             case "jetty" -> {
                 JettyServer server = new JettyServer();
+                // In front of ErrorPagesFilter, as Spring's HiddenHttpMethodFilter: the form parsed before it.
+                server.filter((request, response, chain) -> {
+                    if (((HttpServletRequest) request).getRequestURI().equals("/front")) {
+                        request.getParameter("_method");
+                    }
+                    chain.doFilter(request, response);
+                });
                 server.filter(filter);
-                server.servlet("/*", application);
+                ServletHolder holder = new ServletHolder(application);
+                holder.setAsyncSupported(true);
+                holder.getRegistration().setMultipartConfig(new MultipartConfigElement(""));
+                server.context().addServlet(holder, "/*");
                 server.start();
                 port = server.port();
                 return server;

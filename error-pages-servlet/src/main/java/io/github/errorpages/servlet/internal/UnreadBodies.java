@@ -4,6 +4,8 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A page that answers an HTTP/1 request before anything of its body was read (the proxy's), or before the application
@@ -33,6 +35,17 @@ public final class UnreadBodies {
      */
     private static final String TAKEN_ATTRIBUTE = UnreadBodies.class.getName() + ".taken";
     private static final String READER = "reader";
+    /**
+     * The request attributes under which Jetty 12 keeps a body it parsed, for parameters ({@code getParameter} of a
+     * form POST) or parts ({@code getParts}), each a future of the parse: its core's {@code FormFields} and
+     * {@code MultiPartFormData}, as its servlet layers (ee10, ee11) see them. The parse reads the body to its end
+     * past every stream, which then shows nothing read; whether through the filter's request or a wrapper's in front
+     * of it (Spring's {@code HiddenHttpMethodFilter}, a CSRF check), the attribute is there. Not an API of Jetty's: a
+     * Jetty that names them otherwise has such a page say {@code Connection: close}, costing a new connection, not an
+     * answer.
+     */
+    private static final List<String> JETTY_PARSED_BODIES =
+            List.of("org.eclipse.jetty.server.FormFields", "org.eclipse.jetty.http.MultiPartFormData");
 
     private UnreadBodies() {
     }
@@ -91,6 +104,8 @@ public final class UnreadBodies {
      * Jetty would, and the connection kept. What the application took of the body through the filter's request
      * decides the rest:
      * <ul>
+     *   <li>a body the container parsed for parameters or parts, through the filter's request or in front of it: the
+     *       parse read it to its end, and the connection is kept;</li>
      *   <li>nothing: as {@link #closeIfLeftUnread} (a body read in front of the filter, whose stream is finished,
      *       aside). Not where the client waits for {@code 100 Continue}, which Jetty sends as the stream is first got:
      *       it was not sent, and Jetty says {@code Connection: close} itself;</li>
@@ -110,6 +125,9 @@ public final class UnreadBodies {
                 || Containers.onUndertow(request) || Containers.onTomcat(response)
                 || request.getAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE) != null) {
             return;
+        }
+        if (parsedByJetty(request)) {
+            return; // read to its end by the parse
         }
         Object taken = request.getAttribute(TAKEN_ATTRIBUTE);
         long length = request.getContentLengthLong();
@@ -133,6 +151,21 @@ public final class UnreadBodies {
         if (!kept) {
             request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
         }
+    }
+
+    /**
+     * Whether Jetty parsed the request's body for parameters or parts ({@link #JETTY_PARSED_BODIES}), to its end: a
+     * parse that failed (the body cut short) read less.
+     */
+    private static boolean parsedByJetty(HttpServletRequest request) {
+        for (String name : JETTY_PARSED_BODIES) {
+            Object parse = request.getAttribute(name);
+            if (parse != null) {
+                return !(parse instanceof CompletableFuture<?> future)
+                        || future.isDone() && !future.isCompletedExceptionally();
+            }
+        }
+        return false;
     }
 
     /**
