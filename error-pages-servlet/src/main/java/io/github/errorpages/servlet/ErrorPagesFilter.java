@@ -78,9 +78,9 @@ import org.slf4j.LoggerFactory;
  * A HEAD request gets the status and headers a GET would get, and no body (R12). On Jetty, which closes an HTTP/1
  * connection whose request body was not read to its end once the request ends, the page says
  * {@code Connection: close} when the application did not read the body to its end (what of it is here already, up to
- * 64 KiB of a body of known length, is discarded first, and the connection kept; a form or multipart body Jetty
- * parsed for parameters or parts was read whole): not for a body it took as characters, whose reader hides how much of
- * the body was read (docs/troubleshooting.md).
+ * 64 KiB of a body of known length, is discarded first, and the connection kept, but not from the page's thread in an
+ * asynchronous cycle not yet completed; a form or multipart body Jetty parsed for parameters or parts was read whole):
+ * not for a body it took as characters, whose reader hides how much of the body was read (docs/troubleshooting.md).
  *
  * <p>Asynchronous requests ({@code startAsync}) are handled too: a captured status is answered when the
  * application calls {@code AsyncContext.complete()}, an exception thrown by an async dispatch when the

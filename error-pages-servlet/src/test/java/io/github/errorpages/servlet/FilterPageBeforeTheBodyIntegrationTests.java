@@ -7,11 +7,16 @@ import io.undertow.servlet.Servlets;
 import io.undertow.servlet.api.DeploymentInfo;
 import io.undertow.servlet.api.DeploymentManager;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.MultipartConfigElement;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +27,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -111,6 +119,75 @@ class FilterPageBeforeTheBodyIntegrationTests {
             assertThat(page.toLowerCase(Locale.ROOT)).as("the page after %s", read).doesNotContain("connection: close");
             send(out, NEXT);
             assertThat(readResponse(in)).as("the next request on the connection").startsWith("HTTP/1.1 200");
+        }
+    }
+
+    /**
+     * On Jetty, the page of an asynchronous cycle that timed out (its listener's {@code sendError(503)}, an intercepted
+     * status, then {@code complete()}) while a thread of the application's holds the body, of which it read part,
+     * reads nothing of it from the page's thread, where the two would take each other's bytes: with the body not read
+     * to its end, the page says {@code Connection: close} (RFC 9112 §9.6), and the connection ends after it.
+     */
+    @Test
+    void aTimeoutPageReadsNothingOfABodyAnApplicationThreadHolds() throws Exception {
+        String body = "order=42&note=urgent";
+        CountDownLatch partRead = new CountDownLatch(1);
+        CountDownLatch released = new CountDownLatch(1);
+        HttpServlet application = TestServlets.servlet((request, response) -> {
+            AsyncContext context = request.startAsync();
+            context.setTimeout(200);
+            context.addListener(new AsyncListener() {
+                @Override
+                public void onTimeout(AsyncEvent event) throws IOException {
+                    try {
+                        partRead.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    ((HttpServletResponse) event.getSuppliedResponse()).sendError(503);
+                    event.getAsyncContext().complete();
+                }
+
+                @Override
+                public void onComplete(AsyncEvent event) {
+                }
+
+                @Override
+                public void onError(AsyncEvent event) {
+                }
+
+                @Override
+                public void onStartAsync(AsyncEvent event) {
+                }
+            });
+            ServletInputStream stream = request.getInputStream();
+            context.start(() -> {
+                try {
+                    stream.readNBytes(10);
+                    partRead.countDown();
+                    released.await(10, TimeUnit.SECONDS); // the application's thread, still with the body
+                } catch (IOException | InterruptedException ignored) {
+                    // the cycle ended
+                }
+            });
+        });
+        try (JettyServer server = new JettyServer()) {
+            server.filter(new ErrorPagesFilter());
+            server.servlet("/*", application);
+            server.start();
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+                socket.setSoTimeout(10_000);
+                OutputStream out = socket.getOutputStream();
+                InputStream in = socket.getInputStream();
+                send(out, "POST /async HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\nContent-Type: text/plain\r\n"
+                        + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+                String page = readResponse(in);
+                assertThat(page).startsWith("HTTP/1.1 503");
+                assertThat(page.toLowerCase(Locale.ROOT)).contains("connection: close");
+                assertThat(in.read()).as("the connection closed after the page").isEqualTo(-1);
+            } finally {
+                released.countDown();
+            }
         }
     }
 

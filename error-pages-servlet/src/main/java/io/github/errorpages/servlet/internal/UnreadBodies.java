@@ -110,7 +110,9 @@ public final class UnreadBodies {
      *       aside). Not where the client waits for {@code 100 Continue}, which Jetty sends as the stream is first got:
      *       it was not sent, and Jetty says {@code Connection: close} itself;</li>
      *   <li>the stream ({@link #streamOf}): it tells what was read; one read without blocking is not read here (its
-     *       listener is the container's to call), nor is a chunked body, whose end a read would wait for;</li>
+     *       listener is the container's to call), nor is a chunked body, whose end a read would wait for, nor one
+     *       whose asynchronous cycle is still started (a timeout's page): a thread of the application's may be
+     *       reading it, and two readers would take each other's bytes;</li>
      *   <li>the reader: left as it is. The reader's buffer hides whether the stream below it reached its end, and no
      *       stream is to be had beside a reader: the connection may end unsaid (troubleshooting.md).</li>
      * </ul>
@@ -133,8 +135,8 @@ public final class UnreadBodies {
         long length = request.getContentLengthLong();
         boolean kept;
         if (taken instanceof RequestBodyStream stream) {
-            kept = stream.isReadToItsEnd(length)
-                    || (!stream.isListened() && discardedWhole(stream, stream.unread(length)));
+            kept = stream.isReadToItsEnd(length) || (!stream.isListened() && !request.isAsyncStarted()
+                    && discardedWhole(stream, stream.unread(length)));
         } else if (READER.equals(taken) || request.getHeader("Expect") != null) {
             return;
         } else {
