@@ -26,6 +26,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -123,6 +124,32 @@ class FilterPageBeforeTheBodyIntegrationTests {
     }
 
     /**
+     * On Tomcat and Undertow, which keep the connection after a page (or say they close it) whatever of the body the
+     * application read, the filter notes nothing of the body it took, as a stream ({@code stream}) or as characters
+     * ({@code reader}), in the request's attributes, which the application lists (and may copy: the stream is not
+     * serializable).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tomcat:stream", "tomcat:reader", "undertow:stream", "undertow:reader"})
+    void theBodyTakenAddsNoAttributeWhereTheContainerKeepsTheConnection(String which) throws Exception {
+        String[] parts = which.split(":");
+        String body = "order=42&note=urgent";
+        try (AutoCloseable server = start(parts[0]);
+                Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            send(out, "POST /attributes-" + parts[1] + " HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\n"
+                    + "Content-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            String head = readResponse(in, answer);
+            assertThat(head).startsWith("HTTP/1.1 200");
+            assertThat(answer.toString(StandardCharsets.UTF_8)).as("the request's attributes")
+                    .doesNotContain("UnreadBodies");
+        }
+    }
+
+    /**
      * On Jetty, the page of an asynchronous cycle that timed out (its listener's {@code sendError(503)}, an intercepted
      * status, then {@code complete()}) while a thread of the application's holds the body, of which it read part,
      * reads nothing of it from the page's thread, where the two would take each other's bytes: with the body not read
@@ -196,7 +223,9 @@ class FilterPageBeforeTheBodyIntegrationTests {
      * connection), to {@code /part} after reading 10 bytes of it, to {@code /exact} after reading as many bytes as its
      * {@code Content-Length} says (not its end), to {@code /all} after reading it to its end, to {@code /param} and
      * {@code /longparam} after {@code getParameter}, to {@code /multipart} after {@code getParts}; a POST to
-     * {@code /status} answers 503 without reading it.
+     * {@code /status} answers 503 without reading it, one to {@code /attributes-stream} or {@code /attributes-reader}
+     * answers 200 with the names of the request's attributes, once it read the body to its end as a stream or as
+     * characters.
      */
     private static HttpServlet application() {
         return TestServlets.servlet((request, response) -> {
@@ -209,6 +238,19 @@ class FilterPageBeforeTheBodyIntegrationTests {
                 case "/part" -> request.getInputStream().readNBytes(10);
                 case "/exact" -> request.getInputStream().readNBytes(request.getContentLength());
                 case "/all" -> request.getInputStream().readAllBytes();
+                case "/attributes-stream", "/attributes-reader" -> {
+                    if (request.getRequestURI().endsWith("stream")) {
+                        request.getInputStream().readAllBytes();
+                    } else {
+                        request.getReader().lines().count();
+                    }
+                    byte[] names = String.join(",", Collections.list(request.getAttributeNames()))
+                            .getBytes(StandardCharsets.UTF_8);
+                    response.setContentType("text/plain");
+                    response.setContentLength(names.length);
+                    response.getOutputStream().write(names);
+                    return;
+                }
                 case "/param", "/longparam" -> request.getParameter("order");
                 case "/multipart" -> request.getParts();
                 case "/status" -> {
@@ -283,6 +325,11 @@ class FilterPageBeforeTheBodyIntegrationTests {
 
     /** One response of known length: its head, then as many bytes of body as its Content-Length says. */
     private static String readResponse(InputStream in) throws IOException {
+        return readResponse(in, new ByteArrayOutputStream());
+    }
+
+    /** One response of known length: its head, returned, then its body, into the stream given. */
+    private static String readResponse(InputStream in, ByteArrayOutputStream body) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
             int b = in.read();
@@ -296,7 +343,9 @@ class FilterPageBeforeTheBodyIntegrationTests {
                 length = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
             }
         }
-        assertThat(in.readNBytes((int) length)).hasSize((int) length);
+        byte[] bytes = in.readNBytes((int) length);
+        assertThat(bytes).hasSize((int) length);
+        body.write(bytes);
         return text;
     }
 }

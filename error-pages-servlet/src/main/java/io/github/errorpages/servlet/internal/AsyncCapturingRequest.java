@@ -113,7 +113,7 @@ public final class AsyncCapturingRequest extends HttpServletRequestWrapper {
     /**
      * The container's stream, its failures marked as the request connection's own ({@link RequestBodyStream}):
      * what the application throws after a failed read is then not taken for an upstream's failure. One for the
-     * request, which counts what is read, for the connection after a page ({@link UnreadBodies#streamOf}).
+     * request on Jetty, which counts what is read, for the connection after a page ({@link UnreadBodies#streamOf}).
      */
     @Override
     public ServletInputStream getInputStream() throws IOException {

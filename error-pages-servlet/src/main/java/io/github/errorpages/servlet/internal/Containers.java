@@ -52,6 +52,14 @@ final class Containers {
     }
 
     /**
+     * @param request a request, wrapped or not
+     * @return whether it is Tomcat's
+     */
+    static boolean onTomcat(ServletRequest request) {
+        return of(request).getClass().getName().startsWith(TOMCAT_PACKAGE);
+    }
+
+    /**
      * @param response a response, wrapped or not
      * @return whether it is Tomcat's
      */

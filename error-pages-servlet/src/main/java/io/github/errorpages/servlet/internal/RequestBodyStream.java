@@ -13,9 +13,10 @@ import org.jspecify.annotations.Nullable;
  * the application's {@link ReadListener}. An upstream failure that listener throws before the response was
  * committed is answered with the page at once ({@link AsyncCapturingRequest#answersListenerFailure}); one it throws
  * after commit aborts the response on Jetty and Undertow, which would end the body as if whole
- * ({@link AsyncCapturingRequest#abortFor}). One for the request, as the container's stream is
- * ({@link UnreadBodies#streamOf}), holding of its own only how much of the body the application read and whether it
- * read the body's end: the page after it then says whether the connection ends ({@link UnreadBodies}).
+ * ({@link AsyncCapturingRequest#abortFor}). One for the request, as the container's stream is, where the connection
+ * after a page depends on what was read (Jetty: {@link UnreadBodies#streamOf}), holding of its own only how much of
+ * the body the application read and whether it read the body's end: the page after it then says whether the
+ * connection ends ({@link UnreadBodies}).
  *
  * <p>Not thread-safe beyond what the Servlet specification asks of a request's stream.
  */

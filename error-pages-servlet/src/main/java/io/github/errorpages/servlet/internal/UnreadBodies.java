@@ -71,13 +71,18 @@ public final class UnreadBodies {
     /**
      * The stream the application behind {@code ErrorPagesFilter} reads the body from: one for the request, as the
      * container's stream is, made as it is first asked for (only a request whose body is asked for pays for it) and
-     * noted for {@link #closeIfNotReadWhole}, which it tells how much of the body was read.
+     * noted for {@link #closeIfNotReadWhole}, which it tells how much of the body was read. Not noted on Tomcat and
+     * Undertow, where that asks nothing of it (no attribute of it among the request's, which an application may list
+     * or copy): one is made for each call there.
      *
      * @param request the filter's request
      * @param containers the stream of the request it wraps
      * @return the stream to hand the application
      */
     static ServletInputStream streamOf(AsyncCapturingRequest request, ServletInputStream containers) {
+        if (keepsTheConnection(request)) {
+            return new RequestBodyStream(containers, request);
+        }
         if (request.getAttribute(TAKEN_ATTRIBUTE) instanceof RequestBodyStream made && made.wraps(containers)) {
             return made;
         }
@@ -88,12 +93,22 @@ public final class UnreadBodies {
 
     /**
      * Notes that the application behind {@code ErrorPagesFilter} took the body as characters, through the filter's
-     * request, for {@link #closeIfNotReadWhole}.
+     * request, for {@link #closeIfNotReadWhole} (not on Tomcat and Undertow, as {@link #streamOf}).
      *
      * @param request the filter's request
      */
     static void takenAsReader(AsyncCapturingRequest request) {
-        request.setAttribute(TAKEN_ATTRIBUTE, READER);
+        if (!keepsTheConnection(request)) {
+            request.setAttribute(TAKEN_ATTRIBUTE, READER);
+        }
+    }
+
+    /**
+     * Whether the container keeps the connection after a page, or says it closes it, whatever of the body the
+     * application read (Tomcat and Undertow: see above).
+     */
+    private static boolean keepsTheConnection(HttpServletRequest request) {
+        return Containers.onUndertow(request) || Containers.onTomcat(request);
     }
 
     /**
