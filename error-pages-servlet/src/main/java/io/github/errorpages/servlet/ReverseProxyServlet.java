@@ -38,6 +38,7 @@ import io.github.errorpages.servlet.internal.ResponseHeadCheck;
 import io.github.errorpages.servlet.internal.StoppableHttpClient;
 import io.github.errorpages.servlet.internal.StreamTail;
 import io.github.errorpages.servlet.internal.StreamingResponses;
+import io.github.errorpages.servlet.internal.UndertowIoThreads;
 import io.github.errorpages.servlet.internal.UnreadBodies;
 import io.github.errorpages.servlet.internal.UpstreamLocations;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
@@ -820,6 +821,13 @@ public final class ReverseProxyServlet extends HttpServlet {
                         HttpServletResponse past = CapturingResponse.answeredPast(request, response);
                         past.reset();
                         past.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                    }
+                    // A client that left while the body's WriteListener relayed it: on Undertow, completed on its IO
+                    // thread, or the close of what Undertow still held for it was logged at ERROR with a stack trace.
+                    if (exchange.clientLeftMidBody()
+                            && UndertowIoThreads.complete(request, async, proxy.pendingAnswers::remove)) {
+                        answeredElsewhere = true;
+                        return;
                     }
                     async.complete();
                     return;

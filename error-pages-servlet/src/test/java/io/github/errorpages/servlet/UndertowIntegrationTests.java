@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -43,9 +44,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.StringRequestContent;
@@ -54,6 +60,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The filter in Undertow 2.3 (Servlet 6.0), whose responses keep state where Jetty's and Tomcat's do not: its cookies
@@ -71,6 +78,12 @@ class UndertowIntegrationTests {
     private static final BlockingQueue<Throwable> writeListenerErrors = new LinkedBlockingQueue<>();
     /** What the {@link TestServlets#listenerThrowsInACycleStartedPastTheFilter} servlets told. */
     private static final BlockingQueue<Object> told = new LinkedBlockingQueue<>();
+    /** Sends a body of 100 MB slowly, 1000 bytes every 10 ms; tells whether the proxy closed its connection. */
+    private static FaultyUpstream slow;
+    /** Whether each body {@link #slow} sent ended with the proxy closing the connection (or the whole body sent). */
+    private static final BlockingQueue<Boolean> slowBodyClosed = new LinkedBlockingQueue<>();
+    /** The guard of the proxy with the Jetty transport at /relay-slow/*, to {@link #slow}. */
+    private static UpstreamGuard slowGuard;
 
     @BeforeAll
     static void start() throws Exception {
@@ -147,6 +160,23 @@ class UndertowIntegrationTests {
                             .endpoints(heads.uri()).build())).transport(transport).build()))
                     .addMapping("/" + name + "/*").setAsyncSupported(true));
         }
+        slow = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: 100000000\r\n\r\n");
+            try {
+                for (int i = 0; i < 2000; i++) {
+                    exchange.writeRaw("x".repeat(1000));
+                    exchange.await(Duration.ofMillis(10)); // a slow upstream's pace
+                }
+                slowBodyClosed.add(false);
+            } catch (IOException closedByTheProxy) {
+                slowBodyClosed.add(true);
+            }
+        });
+        slowGuard = UpstreamGuard.of(UpstreamConfig.builder("slow").endpoints(slow.uri()).build());
+        info.addServlet(Servlets.servlet("relay-slow", HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
+                ReverseProxyServlet.builder(slowGuard).transport(ProxyTransport.JETTY).build()))
+                .addMapping("/relay-slow/*").setAsyncSupported(true));
         info.addServlet(servlet("widget", "/widget", TestServlets.servlet((request, response) -> {
             response.setContentType("text/plain");
             response.getWriter().write("before|");
@@ -192,6 +222,7 @@ class UndertowIntegrationTests {
     static void stop() throws Exception {
         server.stop();
         heads.close();
+        slow.close();
         for (DeploymentManager manager : new DeploymentManager[] {deployment, plain}) {
             manager.stop();
             manager.undeploy();
@@ -738,5 +769,82 @@ class UndertowIntegrationTests {
         } finally {
             h2.stop();
         }
+    }
+
+    /**
+     * A client that leaves in the middle of a body the Jetty transport relays with a {@code WriteListener} (it closes
+     * its connection, or resets its HTTP/2 stream) is no failure, logged at DEBUG only, "one incident, one line"
+     * (troubleshooting.md): Undertow logged {@code UT005088 ... closeAsync() ... ClosedChannelException} at ERROR
+     * with its stack trace for every one, the cycle completed on a thread of the Jetty client's and the close of what
+     * Undertow still held for the client left to its IO thread. The upstream's connection is closed, nothing counted
+     * against it, the bulkhead's permit back, as before. Undertow's last word on the stream's close, at whatever
+     * level, is waited for (its DEBUG made visible): it comes once the cycle completed.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/1.1", "HTTP/2"})
+    void aClientThatLeavesInTheMiddleOfARelayedBodyIsNoErrorInUndertowsLog(String version) throws Exception {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler recording = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger undertow = java.util.logging.Logger.getLogger("io.undertow");
+        java.util.logging.Logger requestIo = java.util.logging.Logger.getLogger("io.undertow.request.io");
+        Level levelBefore = requestIo.getLevel();
+        requestIo.setLevel(Level.FINE);
+        undertow.addHandler(recording);
+        long failedBefore = slowGuard.metrics().failedCalls();
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + port + "/relay-slow/big");
+            if (version.equals("HTTP/2")) {
+                org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
+                try {
+                    CountDownLatch someOfTheBody = new CountDownLatch(1);
+                    org.eclipse.jetty.client.Request request = h2.newRequest(uri)
+                            .onResponseContent((response, content) -> someOfTheBody.countDown());
+                    request.send(result -> { });
+                    assertThat(someOfTheBody.await(10, TimeUnit.SECONDS)).isTrue();
+                    request.abort(new IOException("the tab was closed")); // RST_STREAM
+                    assertThat(slowBodyClosed.poll(30, TimeUnit.SECONDS)).as("upstream connection closed").isTrue();
+                } finally {
+                    h2.stop();
+                }
+            } else {
+                try (Socket client = new Socket("127.0.0.1", port)) {
+                    client.getOutputStream().write(("GET /relay-slow/big HTTP/1.1\r\nHost: test\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    InputStream in = client.getInputStream();
+                    byte[] buffer = new byte[8192];
+                    for (int read = 0; read < 20_000; ) {
+                        int n = in.read(buffer);
+                        assertThat(n).as("bytes of the body").isPositive();
+                        read += n;
+                    }
+                }
+                assertThat(slowBodyClosed.poll(30, TimeUnit.SECONDS)).as("upstream connection closed").isTrue();
+            }
+            Await.until(() -> records.stream().anyMatch(record -> record.getThrown() instanceof IOException),
+                    "Undertow's word on the close of the stream");
+            Await.until(() -> slowGuard.bulkhead().getMetrics().getAvailableConcurrentCalls()
+                    == slowGuard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls(), "the permit back");
+        } finally {
+            undertow.removeHandler(recording);
+            requestIo.setLevel(levelBefore);
+        }
+        assertThat(records).filteredOn(record -> record.getLevel().intValue() > Level.FINE.intValue())
+                .extracting(record -> record.getLevel() + " " + record.getMessage() + " " + record.getThrown())
+                .isEmpty();
+        assertThat(slowGuard.metrics().failedCalls()).isEqualTo(failedBefore);
+        assertThat(slowGuard.metrics().brokenBodies()).isZero();
     }
 }

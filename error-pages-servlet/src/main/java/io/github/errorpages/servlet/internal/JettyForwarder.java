@@ -361,6 +361,8 @@ public final class JettyForwarder {
         /** The container told of an error before the upstream answered ({@link #abandon}). */
         private volatile boolean abandoned;
         private volatile @Nullable Throwable abandonedFor;
+        /** Whether the client went away while its body was relayed with a {@code WriteListener}. */
+        private volatile boolean clientLeftMidBody;
         /**
          * Who writes the client's response: {@code null} until one claims it ({@link #RELAY}), before it writes
          * anything; then the attempt whose head arrived and is relayed ({@link AttemptListener}), or
@@ -738,6 +740,15 @@ public final class JettyForwarder {
          */
         public boolean writesWithoutBlocking() {
             return writesWithoutBlocking;
+        }
+
+        /**
+         * @return whether the client went away while the body was relayed with a {@code WriteListener}: the exchange
+         *     ends {@link ExchangeOutcome#DONE}, and what Undertow still holds for the client is never sent
+         *     ({@link UndertowIoThreads#complete})
+         */
+        public boolean clientLeftMidBody() {
+            return clientLeftMidBody;
         }
 
         /**
@@ -1578,8 +1589,11 @@ public final class JettyForwarder {
                 // A client given up on is still there: its response is aborted, not completed as if it were whole.
                 IOException given = clientStalled;
                 IOException stalled = given != null ? given : quiet;
-                body.end(() -> exchange.finish(
-                        stalled != null ? stalled : clientGone ? DONE : endedWithoutBody(outcome)));
+                body.end(() -> {
+                    Object relayed = stalled != null ? stalled : clientGone ? DONE : endedWithoutBody(outcome);
+                    exchange.clientLeftMidBody = clientGone && stalled == null;
+                    exchange.finish(relayed);
+                });
             }
         }
 

@@ -1,0 +1,66 @@
+package io.github.errorpages.servlet.internal;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletRequest;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Completes on Undertow's IO thread the asynchronous cycle of a response relayed with a {@code WriteListener} whose
+ * client went away. Completed on any other thread, Undertow hands the close of such a stream to the exchange's IO
+ * thread ({@code ServletOutputStreamImpl.closeAsync}), whose last write of what the stream still buffers then fails on
+ * the connection the client closed: Undertow 2.3 logs that at ERROR with its stack trace ({@code UT005088: Failed to
+ * execute ServletOutputStream.closeAsync() on IO thread}, a {@code ClosedChannelException}), for every client that
+ * left mid-body, as it does for any application that writes such a stream and completes its cycle on a thread of its
+ * own. Completed on the IO thread, the close runs within {@code complete()}, and Undertow logs its failure at DEBUG
+ * ({@code UT005013}). Reflection on Undertow's public API ({@code HttpServletRequestImpl.getExchange().getIoThread()}),
+ * because this module depends on no container.
+ *
+ * <p>Static methods only; thread-safe.
+ */
+public final class UndertowIoThreads {
+
+    private static final Logger log = LoggerFactory.getLogger(UndertowIoThreads.class);
+
+    private UndertowIoThreads() {
+    }
+
+    /**
+     * Completes the cycle on the IO thread of Undertow's exchange, then runs {@code then} there, if the request is
+     * Undertow's; otherwise does nothing.
+     *
+     * @param request the request whose cycle it is, wrapped or not
+     * @param async its cycle
+     * @param then run once the cycle was completed (or found ended), whatever {@code complete()} threw
+     * @return whether the completion was handed to the IO thread; if not, the caller completes the cycle
+     */
+    public static boolean complete(ServletRequest request, AsyncContext async, Runnable then) {
+        if (!Containers.onUndertow(request)) {
+            return false;
+        }
+        ServletRequest inner = Containers.of(request);
+        try {
+            Object exchange = inner.getClass().getMethod("getExchange").invoke(inner);
+            if (!(exchange.getClass().getMethod("getIoThread").invoke(exchange) instanceof Executor ioThread)) {
+                return false;
+            }
+            ioThread.execute(() -> {
+                try {
+                    async.complete();
+                } catch (IllegalStateException alreadyEnded) {
+                    // The container ended the cycle first: the request object may be recycled, log nothing of it.
+                    log.debug("A forwarded request ended before its response was complete", alreadyEnded);
+                } finally {
+                    then.run();
+                }
+            });
+            return true;
+        } catch (ReflectiveOperationException | RejectedExecutionException | ClassCastException | LinkageError
+                | IllegalStateException notThere) {
+            // Another version, or the worker is stopping: the caller completes the cycle where it is, as before.
+            return false;
+        }
+    }
+}
