@@ -16,8 +16,11 @@ import java.util.random.RandomGenerator;
  *
  * <p><b>Retry-After.</b> Sent on every 503; unless {@code retry-after.on-502-504} is off, on 502 and 504; on
  * any other status with a configured {@code retry-after.default.<status>} (e.g. a cause overridden to 507);
- * on the rest only when the upstream sent one (R3); never on a 500 the gateway caused (R4).
- * The value is the best signal available: the time the circuit breaker stays open or the upstream's own
+ * on the rest only when the upstream sent one ({@link UpstreamFailure#upstreamRetryAfter()}, R3); never on a 500 the
+ * gateway caused (R4). The breakers' time alone puts none on a status that carries one only then, nor does an
+ * endpoint's pushback past them that it includes (a {@code Retry-After} another call was told).
+ * The value is the best signal available: the time the circuit breaker stays open (or until an endpoint pushing
+ * back past it stops, {@link UpstreamFailure#breakerRemainingOpen()}) or the upstream's own
  * {@code Retry-After}, the later of the two when both are known (each is a floor: the breaker refuses calls
  * until then, and the upstream asked for no retry sooner, R46), else the configured default for the status.
  * Jitter, if configured, then adds up to its fraction at random; finally the value is rounded up to whole

@@ -27,16 +27,19 @@ import org.jspecify.annotations.Nullable;
  * @param upstreamRetryAfter the upstream's own {@code Retry-After}, already parsed, or {@code null}; an upstream
  *     guard whose retry went past one endpoint's {@code Retry-After} to another endpoint, which failed too, reports
  *     that endpoint's failure, with what was left of its {@code Retry-After} when the call ended (unless the last
- *     attempt failed for a reason of its own that is not retried, a forwarding loop for one: that failure as it is);
- *     for a call its breakers refused, when the endpoint that will first both admit calls and have stopped pushing
- *     back is kept longer by its {@code Retry-After} than by its breaker, what is left of that {@code Retry-After} (a
- *     client sent back sooner would be told it then), else {@code null}; for a call whose failures left every breaker
- *     open, the same when it is later than the call's own
+ *     attempt failed for a reason of its own that is not retried, a forwarding loop for one: that failure as it is).
+ *     A {@code Retry-After} another call was told is never reported here but in {@code breakerRemainingOpen}:
+ *     {@link ErrorPolicy} puts one on a status that carries it only when the upstream sent one (an upstream's own
+ *     500) for this component alone
  * @param breakerRemainingOpen how long the circuit breaker stays open, or {@code null} when it is not open; an
  *     upstream guard reports it for a call its breakers refused, for a call whose failures left every breaker
  *     open, and for a call whose last attempt failed with another guard's failure that reported it. For a call
  *     refused by a half-open breaker whose trial calls are all under way, the time until they end: the attempt
- *     timeout, or the wait the breaker was open for when that is shorter
+ *     timeout, or the wait the breaker was open for when that is shorter. When the endpoint that will first both
+ *     admit calls and have stopped pushing back is kept longer by its {@code Retry-After} (one told to an earlier
+ *     call) than by its breaker, what is left of that {@code Retry-After} instead (for a call whose failures left
+ *     every breaker open, when it is later than the call's own {@code Retry-After} too): a client sent back sooner
+ *     would be told it then
  * @param attempts how many attempts were made, {@code 0} when none reached the upstream (open breaker)
  * @param elapsed the call's time from its start to its end: its attempts and the waits between them (backoff,
  *     an upstream's {@code Retry-After}) together

@@ -784,10 +784,9 @@ final class GuardedCall<T> {
 
     /**
      * No endpoint's breaker admitted the next attempt: for the first attempt a rejected call (503
-     * {@code destination_unavailable} with the breakers' remaining open time, and as the upstream's
-     * {@code Retry-After} the time until an endpoint also stops pushing back when that is later,
-     * {@link UpstreamGuard#pushbackPastBreakers()}), for a retry the previous attempt's failure. Records the call's end
-     * (metrics, events) either way.
+     * {@code destination_unavailable} with the breakers' remaining open time, or the time until an endpoint also stops
+     * pushing back when that is later, {@link #untilReady}), for a retry the previous attempt's failure. Records the
+     * call's end (metrics, events) either way.
      *
      * @return the failure, not yet thrown: {@link UpstreamGuard#refuseIfUnavailable()} reports it without an
      *     exception
@@ -803,9 +802,7 @@ final class GuardedCall<T> {
             if (cause != FailureCause.DESTINATION_UNAVAILABLE) {
                 return recordFailure(cause, 0, null, null, null, now); // no retry was weighed: none is refused
             }
-            // An endpoint pushing back past the breakers' open time would answer a client sent back then with its
-            // Retry-After (R46): the failure carries the later time, which ErrorPolicy sends (the later of the two).
-            return recordFailure(cause, 0, guard.pushbackPastBreakers(), refusingFor(), null, now);
+            return recordFailure(cause, 0, null, refusingFor(), null, now); // or a later pushback: untilReady
         }
         // A granted retry found no permit when its time came: the call fails as its last attempt did.
         guard.counters.lostRetries.increment();
@@ -826,31 +823,24 @@ final class GuardedCall<T> {
      * how long they stay open, as a call refused by them does: a client told to come back sooner would only be
      * refused (R8). So does a call whose last attempt failed with another guard's failure that reported how long
      * that guard's breakers stay open (the attempt called a service method guarded too), the later of the two when
-     * both are known. A call that left every breaker open also reports, as its upstream {@code Retry-After}, what is
-     * left of an endpoint's pushback past them ({@link UpstreamGuard#pushbackPastBreakers()}) when that is later than
-     * its own: the calls the breakers then refuse carry it (R46), and a client of this call is to come back no sooner
-     * than theirs. {@code refusal} is the reason of the {@link UpstreamEvent.RetryRefused} event just emitted, so
-     * that the failure, and the log line made of it, say what the event said; {@code null} when none was.
+     * both are known. The breakers' time of a call that left every breaker open is, as a refusal's is, that of the
+     * first endpoint to admit calls and stop pushing back ({@link #untilReady}) when that is later than the call's own
+     * {@code Retry-After} too: a client of this call is to come back no sooner than those of the calls the breakers
+     * then refuse (R46). {@code refusal} is the reason of the {@link UpstreamEvent.RetryRefused} event just emitted,
+     * so that the failure, and the log line made of it, say what the event said; {@code null} when none was.
      */
     private UpstreamFailure recordFailure(FailureCause cause, int status, @Nullable Duration retryAfter,
             @Nullable Duration breakerRemainingOpen, @Nullable RetryRefusal refusal, long now) {
         Instant failingSince = UpstreamGuard.showsUpstreamTrouble(cause) ? guard.markFailing() : guard.failingSinceOrNull();
         @Nullable Duration open = breakerRemainingOpen != null || attempts == 0 ? breakerRemainingOpen : stillOpen();
         @Nullable Duration inner = attempts == 0 ? null : lastInnerRemainingOpen;
-        @Nullable Duration upstreamRetryAfter = retryAfter;
-        if (attempts > 0 && open != null) {
-            // As a refusal by the breakers a moment later says (refuseStart): another call's 503 Retry-After: 120
-            // holds the endpoint past its breaker's 30 s though this call's own failure (a timeout, a 503 without a
-            // Retry-After) said nothing of it.
-            @Nullable Duration past = guard.pushbackPastBreakers();
-            if (past != null && (retryAfter == null || past.compareTo(retryAfter) > 0)) {
-                upstreamRetryAfter = past;
-            }
+        if (open != null) {
+            open = untilReady(open, retryAfter); // a refusal's, and a failure's that left them open, alike
         }
         UpstreamFailure failure = UpstreamFailure.builder(cause)
                 .upstream(guard.name())
                 .upstreamStatus(status)
-                .upstreamRetryAfter(upstreamRetryAfter)
+                .upstreamRetryAfter(retryAfter)
                 .breakerRemainingOpen(open == null || (inner != null && inner.compareTo(open) > 0) ? inner : open)
                 .attempts(attempts)
                 .elapsed(Duration.ofNanos(now - started))
@@ -870,6 +860,28 @@ final class GuardedCall<T> {
     private @Nullable Duration stillOpen() {
         Duration remaining = guard.remainingOpen();
         return remaining == null || remaining.isZero() ? null : remaining;
+    }
+
+    /**
+     * The breakers' time as a client is to be told it when every breaker keeps calls away: {@code open}, or what is
+     * left of an endpoint's pushback past it when the first endpoint to both admit calls and stop pushing back is kept
+     * by its {@code Retry-After} ({@link UpstreamGuard#pushbackPastBreakers()}): another call's 503
+     * {@code Retry-After: 120} holds a node past its breaker's 30 s, and a client sent back after the 30 s would be
+     * told the rest then (R46). Carried on the breakers' side, not as the upstream's {@code Retry-After}: it picks the
+     * value of a {@code Retry-After} the status carries, and puts none on a status that carries one only when the
+     * upstream sent it to this call (an upstream's own 500, a 502 with {@code retry-after.on-502-504} off), nor makes
+     * the endpoint of an outer guard, whose attempt this call was, push back.
+     *
+     * @param open how long the breakers keep refusing, or {@code null} when one admits calls or every open one is
+     *     forced open
+     * @param told the {@code Retry-After} the call's own failure reports, or {@code null}: when the pushback is no
+     *     later (the failure that opened the last breaker said it), the breakers' time stays theirs
+     * @return the pushback when it is later than both, else {@code open}
+     */
+    private @Nullable Duration untilReady(@Nullable Duration open, @Nullable Duration told) {
+        @Nullable Duration past = guard.pushbackPastBreakers();
+        return past != null && (open == null || past.compareTo(open) > 0) && (told == null || past.compareTo(told) > 0)
+                ? past : open;
     }
 
     /**

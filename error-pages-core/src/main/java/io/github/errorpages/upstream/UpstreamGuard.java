@@ -77,7 +77,8 @@ import org.slf4j.LoggerFactory;
  *       endpoints whose breaker admits them, and a retry goes to an endpoint the call has not tried yet when
  *       there is one (nginx's {@code proxy_next_upstream}). Only when no endpoint admits a call does it fail
  *       at once, without any upstream call, with 503 {@code destination_unavailable} and the time until the
- *       first breaker admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}).
+ *       first breaker admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}), or
+ *       until the first endpoint both admits calls and stops pushing back by a {@code Retry-After}, when later.
  *       A caller that streams the response body after the call can have the breaker judge the call by the
  *       body too ({@link ResponseAdapter#awaitBody}, {@link BodyOutcome}), as the reverse proxy does.</li>
  *   <li>One Resilience4j <b>bulkhead</b> per upstream bounds the attempts in flight, and the response bodies
@@ -92,8 +93,9 @@ import org.slf4j.LoggerFactory;
  * {@link UpstreamFailureException} carrying a complete {@link io.github.errorpages.UpstreamFailure}: the
  * upstream's name, the cause of the last attempt, the attempts made, the time spent, the upstream's status
  * and {@code Retry-After}, since when the upstream has been failing, and, when the call's failures left every
- * endpoint's breaker open, how long they stay open (so the page's {@code Retry-After} sends no client back to a
- * breaker that would refuse it). An attempt that fails with another guard's {@link UpstreamFailureException} (the
+ * endpoint's breaker open, how long they stay open, or until an endpoint pushing back past them stops, when later
+ * (so the page's {@code Retry-After} sends no client back to a breaker that would refuse it, nor to an endpoint still
+ * pushing back). An attempt that fails with another guard's {@link UpstreamFailureException} (the
  * call runs a service method that calls its own upstream through a guard) is classified by that failure, whose
  * {@code Retry-After} and breakers' open time the call's failure keeps. {@link io.github.errorpages.ErrorPages}
  * and the servlet filter take it as is. A call the caller aborts (interrupt, cancellation) ends with that
@@ -440,10 +442,11 @@ public final class UpstreamGuard {
      *   <li>when none grants one, it records the refusal as such a call would record it (a call, a rejected and
      *       failed call in {@link #metrics()}, a {@link UpstreamEvent.CallFailed} event, a call not permitted
      *       in each breaker's metrics, and "failing since") and returns the same failure:
-     *       {@link FailureCause#DESTINATION_UNAVAILABLE}, no attempt, the time until the first breaker
-     *       admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}), and, when an
+     *       {@link FailureCause#DESTINATION_UNAVAILABLE}, no attempt, and the time until the first breaker
+     *       admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}), or, when an
      *       endpoint pushing back by its {@code Retry-After} past that time is the first to take calls again, what is
-     *       left of that {@code Retry-After} ({@link io.github.errorpages.UpstreamFailure#upstreamRetryAfter()});</li>
+     *       left of that {@code Retry-After} instead (no upstream {@code Retry-After}: no upstream sent one to this
+     *       call);</li>
      *   <li>when one grants one (its open time ended a moment ago), it gives the permission back and returns
      *       empty; the caller's next call then gets its own permission.</li>
      * </ul>
@@ -772,8 +775,12 @@ public final class UpstreamGuard {
      * endpoint both admits calls again and no longer pushes back by a {@code Retry-After} (R46), when what keeps that
      * endpoint is its pushback, not its breaker. A client sent back when its breaker lets trial calls through would
      * have its call go to an endpoint that asked to be left alone longer, and be told that endpoint's
-     * {@code Retry-After} then: it is told now. The breakers' remaining open time ({@link #remainingOpen()}) stays the
-     * failure's other, sooner, signal. An endpoint forced open admits no call by any time, and counts for nothing.
+     * {@code Retry-After} then: it is told now. The failure reports it as the breakers' time
+     * ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}) in place of their remaining open time
+     * ({@link #remainingOpen()}), not as an upstream's {@code Retry-After}, which no upstream sent to that call: a
+     * status that carries a {@code Retry-After} only when the upstream sent one gets none from it (an upstream's own
+     * 500, a 502 with {@code retry-after.on-502-504} off). An endpoint forced open admits no call by any time, and
+     * counts for nothing.
      * Reads no clock while no endpoint ever pushed back: a refusal by the breakers of a guard that never got a
      * {@code Retry-After} costs what it did.
      *

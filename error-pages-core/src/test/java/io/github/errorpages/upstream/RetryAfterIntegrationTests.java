@@ -639,8 +639,8 @@ class RetryAfterIntegrationTests {
         for (UpstreamFailure failure : List.of(refused, checked)) {
             assertThat(failure.cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
             assertThat(failure.attempts()).isZero();
-            assertThat(failure.breakerRemainingOpen()).isLessThanOrEqualTo(Duration.ofSeconds(30));
-            assertThat(failure.upstreamRetryAfter()).isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120));
+            assertThat(failure.breakerRemainingOpen()).isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120));
+            assertThat(failure.upstreamRetryAfter()).as("no upstream sent one to this call").isNull();
             assertThat(Integer.parseInt(policy.decide(failure).retryAfterHeader())).isBetween(100, 120);
         }
     }
@@ -674,12 +674,69 @@ class RetryAfterIntegrationTests {
         assertThat(maintenance.requestCount()).isEqualTo(2);
         assertThat(opened.attempts()).isEqualTo(1);
         assertThat(refused.attempts()).isZero();
-        assertThat(opened.breakerRemainingOpen()).isLessThanOrEqualTo(Duration.ofSeconds(30));
-        assertThat(opened.upstreamRetryAfter()).isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120))
-                .isGreaterThanOrEqualTo(refused.upstreamRetryAfter());
+        assertThat(opened.breakerRemainingOpen()).isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120))
+                .isGreaterThanOrEqualTo(refused.breakerRemainingOpen());
+        assertThat(opened.upstreamRetryAfter()).as("its own 503 came without one").isNull();
         int openedHeader = Integer.parseInt(policy.decide(opened).retryAfterHeader());
         int refusedHeader = Integer.parseInt(policy.decide(refused).retryAfterHeader());
         assertThat(openedHeader).isBetween(100, 120).isBetween(refusedHeader, refusedHeader + 1);
+    }
+
+    /**
+     * R3, R9: the call whose upstream's own 500 without a {@code Retry-After} opens the breaker of an endpoint pushing
+     * back for longer (another call's {@code Retry-After: 120}) gets none: a 500 carries the upstream's own only
+     * (operations.md, "When"). The pushback past the breaker, which a 503 carries, said 120.
+     */
+    @Test
+    void anUpstreamsOwn500ThatOpensTheBreakerOfAnEndpointPushingBackGetsNoRetryAfter() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(500, "boom"));
+        UpstreamGuard guard = openedByOneFailure(upstream);
+        guard.pushedBack(0, System.nanoTime(), Duration.ofSeconds(120)); // another call's 503 Retry-After: 120
+        UpstreamFailure failure = catchThrowableOfType(UpstreamFailureException.class,
+                () -> GuardedHttpClient.of(HTTP, guard).send(get("/orders"), BodyHandlers.ofString())).failure();
+
+        assertThat(guard.circuitBreakers().get(0).getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        ErrorDecision decision = ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(failure);
+        assertThat(decision.status()).isEqualTo(500);
+        assertThat(decision.retryAfterHeader()).isNull();
+        assertThat(failure.upstreamRetryAfter()).isNull();
+        assertThat(failure.breakerRemainingOpen()).as("what a 503 would have said")
+                .isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120));
+    }
+
+    /**
+     * R9: with {@code retry-after.on-502-504} off, the upstream's own 502 without a {@code Retry-After} that opens the
+     * breaker of an endpoint pushing back for longer, and a refusal by that breaker mapped to 502, get none; with it
+     * on (the default), both say when the pushback ends, as a 503 does.
+     */
+    @Test
+    void aStrict502GetsNoRetryAfterFromAnEndpointsPushbackPastTheBreaker() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(502, "bad"));
+        UpstreamGuard guard = openedByOneFailure(upstream);
+        guard.pushedBack(0, System.nanoTime(), Duration.ofSeconds(120));
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+        UpstreamFailure opened = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+        UpstreamFailure refused = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+
+        assertThat(upstream.requestCount()).isEqualTo(1);
+        ErrorPagesConfig.Builder config = ErrorPagesConfig.builder().status(FailureCause.DESTINATION_UNAVAILABLE, 502);
+        ErrorPolicy strict = ErrorPolicy.of(config.retryAfterOn502And504Enabled(false).build());
+        ErrorPolicy lenient = ErrorPolicy.of(config.retryAfterOn502And504Enabled(true).build());
+        for (UpstreamFailure failure : List.of(opened, refused)) {
+            assertThat(strict.decide(failure).status()).isEqualTo(502);
+            assertThat(strict.decide(failure).retryAfterHeader()).isNull();
+            assertThat(Integer.parseInt(lenient.decide(failure).retryAfterHeader())).isBetween(100, 120);
+        }
+    }
+
+    /** One endpoint whose breaker one failure opens for 30 s, the call not retried. */
+    private UpstreamGuard openedByOneFailure(FaultyUpstream upstream) {
+        return UpstreamGuard.builder(fast(upstream.uri()).maxAttempts(1)
+                .circuitBreakerConfig(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofSeconds(30))
+                        .slidingWindow(1, 1, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED).build())
+                .build()).listener(events).build();
     }
 
     /**
@@ -694,7 +751,8 @@ class RetryAfterIntegrationTests {
         catchThrowableOfType(UpstreamFailureException.class,
                 () -> client.send(get("/orders"), BodyHandlers.ofString()));
         guard.endpoint(0).breaker().transitionToOpenState();
-        assertThat(guard.refuseIfUnavailable().orElseThrow().upstreamRetryAfter()).as("before the reset").isNotNull();
+        assertThat(guard.refuseIfUnavailable().orElseThrow().breakerRemainingOpen()).as("before the reset")
+                .isGreaterThan(Duration.ofSeconds(30));
 
         guard.endpoint(0).breaker().reset();
         guard.endpoint(0).breaker().transitionToOpenState();
@@ -729,12 +787,12 @@ class RetryAfterIntegrationTests {
         guard.pushedBack(1, System.nanoTime(), Duration.ofSeconds(60));
         UpstreamFailure bothPushingBack = catchThrowableOfType(UpstreamFailureException.class,
                 () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
-        assertThat(bothPushingBack.upstreamRetryAfter()).isBetween(Duration.ofSeconds(50), Duration.ofSeconds(60));
+        assertThat(bothPushingBack.breakerRemainingOpen()).isBetween(Duration.ofSeconds(50), Duration.ofSeconds(60));
 
         // Forced open, the second admits no call by any time: the first's pushback is when a client is let through.
         guard.endpoint(1).breaker().transitionToForcedOpenState();
         UpstreamFailure forced = guard.refuseIfUnavailable().orElseThrow();
-        assertThat(forced.upstreamRetryAfter()).isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120));
+        assertThat(forced.breakerRemainingOpen()).isBetween(Duration.ofSeconds(100), Duration.ofSeconds(120));
         assertThat(a.requestCount() + b.requestCount()).isZero();
     }
 }
