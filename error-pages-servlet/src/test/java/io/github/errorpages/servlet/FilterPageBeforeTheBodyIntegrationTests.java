@@ -1,5 +1,7 @@
 package io.github.errorpages.servlet;
 
+import static io.github.errorpages.servlet.KeepAliveConnection.readResponse;
+import static io.github.errorpages.servlet.KeepAliveConnection.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.undertow.Undertow;
@@ -316,36 +318,5 @@ class FilterPageBeforeTheBodyIntegrationTests {
                 };
             }
         }
-    }
-
-    private static void send(OutputStream out, String text) throws IOException {
-        out.write(text.getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-    }
-
-    /** One response of known length: its head, then as many bytes of body as its Content-Length says. */
-    private static String readResponse(InputStream in) throws IOException {
-        return readResponse(in, new ByteArrayOutputStream());
-    }
-
-    /** One response of known length: its head, returned, then its body, into the stream given. */
-    private static String readResponse(InputStream in, ByteArrayOutputStream body) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            assertThat(b).as("a response, not the connection's end, after %s", head).isNotEqualTo(-1);
-            head.write(b);
-        }
-        String text = head.toString(StandardCharsets.ISO_8859_1);
-        long length = 0;
-        for (String line : text.split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                length = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-        }
-        byte[] bytes = in.readNBytes((int) length);
-        assertThat(bytes).hasSize((int) length);
-        body.write(bytes);
-        return text;
     }
 }

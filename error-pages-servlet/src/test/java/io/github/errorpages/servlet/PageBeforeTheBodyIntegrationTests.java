@@ -1,5 +1,7 @@
 package io.github.errorpages.servlet;
 
+import static io.github.errorpages.servlet.KeepAliveConnection.readResponse;
+import static io.github.errorpages.servlet.KeepAliveConnection.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.testing.FaultyUpstream;
@@ -12,15 +14,12 @@ import io.undertow.servlet.api.DeploymentInfo;
 import io.undertow.servlet.api.DeploymentManager;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
 import jakarta.servlet.http.HttpServlet;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -234,29 +233,5 @@ class PageBeforeTheBodyIntegrationTests {
                 };
             }
         }
-    }
-
-    private static void send(OutputStream out, String text) throws IOException {
-        out.write(text.getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-    }
-
-    /** One response of known length: its head, then as many bytes of body as its Content-Length says. */
-    private static String readResponse(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            assertThat(b).as("a response, not the connection's end, after %s", head).isNotEqualTo(-1);
-            head.write(b);
-        }
-        String text = head.toString(StandardCharsets.ISO_8859_1);
-        long length = 0;
-        for (String line : text.split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                length = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-        }
-        assertThat(in.readNBytes((int) length)).hasSize((int) length);
-        return text;
     }
 }
