@@ -869,6 +869,14 @@ public final class ReverseProxyServlet extends HttpServlet {
                     answerWithoutDispatch(proxy, request, response, async, failure);
                     return;
                 }
+                // A client given up on while the body's WriteListener relayed it: its response, committed, is aborted.
+                // On Undertow over HTTP/1.x, on its IO thread, or the close of what Undertow still held for it was
+                // logged at ERROR with a stack trace.
+                if (outcome instanceof IOException && exchange.writesWithoutBlocking() && response.isCommitted()
+                        && isHttp1(request) && UndertowIoThreads.abort(request, async, proxy.pendingAnswers::remove)) {
+                    answeredElsewhere = true;
+                    return;
+                }
                 request.setAttribute(OUTCOME_ATTRIBUTE, outcome != null ? outcome : bug);
                 if (exchange.writesWithoutBlocking()) {
                     request.setAttribute(NON_BLOCKING_ATTRIBUTE, Boolean.TRUE);

@@ -44,6 +44,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -84,6 +85,12 @@ class UndertowIntegrationTests {
     private static final BlockingQueue<Boolean> slowBodyClosed = new LinkedBlockingQueue<>();
     /** The guard of the proxy with the Jetty transport at /relay-slow/*, to {@link #slow}. */
     private static UpstreamGuard slowGuard;
+    /** Sends a body of 64 MB as fast as the proxy takes it; tells whether the proxy closed its connection. */
+    private static FaultyUpstream large;
+    /** Whether each body {@link #large} sent ended with the proxy closing the connection (or the whole body sent). */
+    private static final BlockingQueue<Boolean> largeBodyClosed = new LinkedBlockingQueue<>();
+    /** The guard of the proxy with the Jetty transport at /relay-large/*, to {@link #large}. */
+    private static UpstreamGuard largeGuard;
 
     @BeforeAll
     static void start() throws Exception {
@@ -177,6 +184,22 @@ class UndertowIntegrationTests {
         info.addServlet(Servlets.servlet("relay-slow", HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
                 ReverseProxyServlet.builder(slowGuard).transport(ProxyTransport.JETTY).build()))
                 .addMapping("/relay-slow/*").setAsyncSupported(true));
+        large = FaultyUpstream.start(exchange -> {
+            long length = 64L << 20;
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: " + length + "\r\n\r\n");
+            try {
+                exchange.writeRepeated((byte) 'x', length); // blocks while the proxy takes nothing
+                largeBodyClosed.add(false);
+            } catch (IOException closedByTheProxy) {
+                largeBodyClosed.add(true);
+            }
+        });
+        largeGuard = UpstreamGuard.of(UpstreamConfig.builder("large").endpoints(large.uri()).build());
+        info.addServlet(Servlets.servlet("relay-large", HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
+                ReverseProxyServlet.builder(largeGuard).transport(ProxyTransport.JETTY)
+                        .clientIdleTimeout(Duration.ofSeconds(1)).build()))
+                .addMapping("/relay-large/*").setAsyncSupported(true));
         info.addServlet(servlet("widget", "/widget", TestServlets.servlet((request, response) -> {
             response.setContentType("text/plain");
             response.getWriter().write("before|");
@@ -223,6 +246,7 @@ class UndertowIntegrationTests {
         server.stop();
         heads.close();
         slow.close();
+        large.close();
         for (DeploymentManager manager : new DeploymentManager[] {deployment, plain}) {
             manager.stop();
             manager.undeploy();
@@ -784,20 +808,7 @@ class UndertowIntegrationTests {
     @ValueSource(strings = {"HTTP/1.1", "HTTP/2"})
     void aClientThatLeavesInTheMiddleOfARelayedBodyIsNoErrorInUndertowsLog(String version) throws Exception {
         List<LogRecord> records = new CopyOnWriteArrayList<>();
-        Handler recording = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Handler recording = recordingInto(records);
         java.util.logging.Logger undertow = java.util.logging.Logger.getLogger("io.undertow");
         java.util.logging.Logger requestIo = java.util.logging.Logger.getLogger("io.undertow.request.io");
         Level levelBefore = requestIo.getLevel();
@@ -846,5 +857,89 @@ class UndertowIntegrationTests {
                 .isEmpty();
         assertThat(slowGuard.metrics().failedCalls()).isEqualTo(failedBefore);
         assertThat(slowGuard.metrics().brokenBodies()).isZero();
+    }
+
+    /**
+     * A client that stops reading a body the Jetty transport relays with a {@code WriteListener} is given up on once it
+     * took nothing for {@code client-idle-timeout}, its response aborted (R5: an incomplete response, never one that
+     * looks whole) and the upstream's connection closed; that is no failure of Undertow's either: nothing at WARN or
+     * above from {@code io.undertow}, as for a client that leaves ({@link
+     * #aClientThatLeavesInTheMiddleOfARelayedBodyIsNoErrorInUndertowsLog}). Over HTTP/1.1 the client's connection
+     * ends before the {@code Content-Length} was sent; over HTTP/2 its stream is reset.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/1.1", "HTTP/2"})
+    void aClientThatStopsReadingARelayedBodyIsAbortedWithNoErrorInUndertowsLog(String version) throws Exception {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler recording = recordingInto(records);
+        java.util.logging.Logger undertow = java.util.logging.Logger.getLogger("io.undertow");
+        undertow.addHandler(recording);
+        long failedBefore = largeGuard.metrics().failedCalls();
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + port + "/relay-large/big");
+            if (version.equals("HTTP/2")) {
+                org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
+                try {
+                    CompletableFuture<Result> result = new CompletableFuture<>();
+                    h2.newRequest(uri)
+                            .onResponseContentSource((response, source) -> { }) // reads nothing: the window stays shut
+                            .send(result::complete);
+                    Result ended = result.get(30, TimeUnit.SECONDS);
+                    assertThat(ended.getResponse().getStatus()).isEqualTo(200);
+                    assertThat(ended.getResponseFailure()).as("the stream reset, not ended as if whole").isNotNull();
+                } finally {
+                    h2.stop();
+                }
+            } else {
+                try (Socket client = new Socket()) {
+                    client.setReceiveBufferSize(4096);
+                    client.connect(new InetSocketAddress("127.0.0.1", port));
+                    client.getOutputStream().write(("GET /relay-large/big HTTP/1.1\r\nHost: test\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    InputStream in = client.getInputStream();
+                    assertThat(in.read()).as("the head's first byte").isEqualTo('H');
+                    // Reads nothing more until the upstream's connection is closed: the proxy gave up on it.
+                    assertThat(largeBodyClosed.poll(60, TimeUnit.SECONDS)).as("upstream connection closed").isTrue();
+                    long read = 1;
+                    try {
+                        for (int n; (n = in.read(new byte[65536])) >= 0; ) {
+                            read += n;
+                        }
+                    } catch (IOException reset) {
+                        // an aborted connection may end with a reset
+                    }
+                    assertThat(read).as("less than the head and 64 MB: the response incomplete").isLessThan(64L << 20);
+                }
+            }
+            if (version.equals("HTTP/2")) {
+                assertThat(largeBodyClosed.poll(30, TimeUnit.SECONDS)).as("upstream connection closed").isTrue();
+            }
+            Await.until(() -> largeGuard.bulkhead().getMetrics().getAvailableConcurrentCalls()
+                    == largeGuard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls(), "the permit back");
+        } finally {
+            undertow.removeHandler(recording);
+        }
+        assertThat(records).filteredOn(record -> record.getLevel().intValue() > Level.INFO.intValue())
+                .extracting(record -> record.getLevel() + " " + record.getMessage() + " " + record.getThrown())
+                .isEmpty();
+        assertThat(largeGuard.metrics().failedCalls()).isEqualTo(failedBefore);
+    }
+
+    /** @return a handler that adds every record published to it to {@code records} */
+    private static Handler recordingInto(List<LogRecord> records) {
+        return new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 }

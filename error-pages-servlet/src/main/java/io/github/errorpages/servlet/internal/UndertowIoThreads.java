@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletRequest;
+import java.lang.reflect.Method;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -37,6 +38,27 @@ public final class UndertowIoThreads {
      * @return whether the completion was handed to the IO thread; if not, the caller completes the cycle
      */
     public static boolean complete(ServletRequest request, AsyncContext async, Runnable then) {
+        return completeOnIoThread(request, async, false, then);
+    }
+
+    /**
+     * Aborts the HTTP/1.x response of a client given up on (it took nothing of the body for the client idle timeout):
+     * on the IO thread of Undertow's exchange, closes its connection, so the client sees the response cut short, then
+     * completes the cycle and runs {@code then} there, if the request is Undertow's; otherwise does nothing. Aborted by
+     * an exception thrown from an {@code ASYNC} dispatch instead, Undertow closed the stream from a worker thread, on
+     * its IO thread, and logged its failure at ERROR ({@code UT005088}), as for a client that left.
+     *
+     * @param request the request whose cycle it is, wrapped or not, over HTTP/1.x (a connection of its own)
+     * @param async its cycle, whose response is committed
+     * @param then run once the cycle was completed (or found ended), whatever {@code complete()} threw
+     * @return whether the abort was handed to the IO thread; if not, the caller aborts the response
+     */
+    public static boolean abort(ServletRequest request, AsyncContext async, Runnable then) {
+        return completeOnIoThread(request, async, true, then);
+    }
+
+    private static boolean completeOnIoThread(ServletRequest request, AsyncContext async, boolean closeFirst,
+            Runnable then) {
         if (!Containers.onUndertow(request)) {
             return false;
         }
@@ -46,8 +68,13 @@ public final class UndertowIoThreads {
             if (!(exchange.getClass().getMethod("getIoThread").invoke(exchange) instanceof Executor ioThread)) {
                 return false;
             }
+            Object connection = exchange.getClass().getMethod("getConnection").invoke(exchange);
+            Method close = connection.getClass().getMethod("close");
             ioThread.execute(() -> {
                 try {
+                    if (closeFirst) {
+                        closeConnection(close, connection); // before the stream's close: what it holds is never sent
+                    }
                     async.complete();
                 } catch (IllegalStateException alreadyEnded) {
                     // The container ended the cycle first: the request object may be recycled, log nothing of it.
@@ -61,6 +88,15 @@ public final class UndertowIoThreads {
                 | IllegalStateException notThere) {
             // Another version, or the worker is stopping: the caller completes the cycle where it is, as before.
             return false;
+        }
+    }
+
+    private static void closeConnection(Method close, Object connection) {
+        try {
+            close.invoke(connection);
+        } catch (ReflectiveOperationException notClosed) {
+            // Completed with less than its length sent, the response is still cut short: Undertow closes it.
+            log.debug("Could not close the connection of a response given up on", notClosed);
         }
     }
 }
