@@ -91,6 +91,10 @@ class UndertowIntegrationTests {
     private static final BlockingQueue<Boolean> largeBodyClosed = new LinkedBlockingQueue<>();
     /** The guard of the proxy with the Jetty transport at /relay-large/*, to {@link #large}. */
     private static UpstreamGuard largeGuard;
+    /** Sends 100 kB of a body of 1 MB, then closes its connection. */
+    private static FaultyUpstream cut;
+    /** The guard of the proxy with the Jetty transport at /relay-cut/*, to {@link #cut}. */
+    private static UpstreamGuard cutGuard;
 
     @BeforeAll
     static void start() throws Exception {
@@ -200,6 +204,16 @@ class UndertowIntegrationTests {
                 ReverseProxyServlet.builder(largeGuard).transport(ProxyTransport.JETTY)
                         .clientIdleTimeout(Duration.ofSeconds(1)).build()))
                 .addMapping("/relay-large/*").setAsyncSupported(true));
+        cut = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: 1000000\r\n\r\n");
+            exchange.writeRepeated((byte) 'x', 100_000);
+            exchange.closeConnection(); // the body cut short after the response was committed
+        });
+        cutGuard = UpstreamGuard.of(UpstreamConfig.builder("cut").endpoints(cut.uri()).build());
+        info.addServlet(Servlets.servlet("relay-cut", HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
+                ReverseProxyServlet.builder(cutGuard).transport(ProxyTransport.JETTY).build()))
+                .addMapping("/relay-cut/*").setAsyncSupported(true));
         info.addServlet(servlet("widget", "/widget", TestServlets.servlet((request, response) -> {
             response.setContentType("text/plain");
             response.getWriter().write("before|");
@@ -247,6 +261,7 @@ class UndertowIntegrationTests {
         heads.close();
         slow.close();
         large.close();
+        cut.close();
         for (DeploymentManager manager : new DeploymentManager[] {deployment, plain}) {
             manager.stop();
             manager.undeploy();
@@ -923,6 +938,60 @@ class UndertowIntegrationTests {
                 .extracting(record -> record.getLevel() + " " + record.getMessage() + " " + record.getThrown())
                 .isEmpty();
         assertThat(largeGuard.metrics().failedCalls()).isEqualTo(failedBefore);
+    }
+
+    /**
+     * An upstream body cut short after the response was committed, relayed by the Jetty transport with a
+     * {@code WriteListener}, is aborted (R5: the client sees an incomplete response, never one that looks whole)
+     * with nothing at WARN or above from {@code io.undertow}, as for a client that leaves ({@link
+     * #aClientThatLeavesInTheMiddleOfARelayedBodyIsNoErrorInUndertowsLog}): the gateway's own line about the broken
+     * body is the one incident's one line.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/1.1", "HTTP/2"})
+    void anUpstreamBodyCutShortAfterCommitIsAbortedWithNoErrorInUndertowsLog(String version) throws Exception {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler recording = recordingInto(records);
+        java.util.logging.Logger undertow = java.util.logging.Logger.getLogger("io.undertow");
+        undertow.addHandler(recording);
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + port + "/relay-cut/big");
+            if (version.equals("HTTP/2")) {
+                org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
+                try {
+                    CompletableFuture<Result> result = new CompletableFuture<>();
+                    h2.newRequest(uri).send(result::complete);
+                    Result ended = result.get(30, TimeUnit.SECONDS);
+                    assertThat(ended.getResponse().getStatus()).isEqualTo(200);
+                    assertThat(ended.getResponseFailure()).as("the stream reset, not ended as if whole").isNotNull();
+                } finally {
+                    h2.stop();
+                }
+            } else {
+                try (Socket client = new Socket("127.0.0.1", port)) {
+                    client.getOutputStream().write(("GET /relay-cut/big HTTP/1.1\r\nHost: test\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    InputStream in = client.getInputStream();
+                    long read = 0;
+                    try {
+                        for (int n; (n = in.read(new byte[65536])) >= 0; ) {
+                            read += n;
+                        }
+                    } catch (IOException reset) {
+                        // an aborted connection may end with a reset
+                    }
+                    assertThat(read).as("some of the body, less than its 1 MB: the response incomplete")
+                            .isBetween(1000L, 1_000_000L);
+                }
+            }
+            Await.until(() -> cutGuard.bulkhead().getMetrics().getAvailableConcurrentCalls()
+                    == cutGuard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls(), "the permit back");
+        } finally {
+            undertow.removeHandler(recording);
+        }
+        assertThat(records).filteredOn(record -> record.getLevel().intValue() > Level.INFO.intValue())
+                .extracting(record -> record.getLevel() + " " + record.getMessage() + " " + record.getThrown())
+                .isEmpty();
     }
 
     /** @return a handler that adds every record published to it to {@code records} */
