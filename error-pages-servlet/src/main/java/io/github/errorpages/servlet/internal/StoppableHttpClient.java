@@ -176,7 +176,7 @@ public final class StoppableHttpClient extends HttpClient {
             waiting.add(caller); // first: a send that cutOffExchanges() does not see is refused
         }
         try {
-            return sending().send(request, handler);
+            return sendUncut(request, handler);
         } catch (InterruptedException interruptedThere) {
             if (leave(caller)) {
                 // The JDK's client aborted the exchange. Not the interrupt as the cause: the guard would take the
@@ -184,17 +184,12 @@ public final class StoppableHttpClient extends HttpClient {
                 throw cutOff(new IOException("the exchange was cut off: the proxy's servlet was destroyed"));
             }
             throw interruptedThere;
-        } catch (IOException | RuntimeException failed) {
-            if (stoppedUnder(failed)) {
-                throw cutOff(failed);
-            }
-            throw failed;
         } finally {
             leave(caller);
         }
     }
 
-    /** A send of a client whose exchanges are not to be cut off: the stopped client's failures are its refusals. */
+    /** A send, the stopped client's failures its refusals (the gateway's doing, {@link #cutOff}). */
     private <T> HttpResponse<T> sendUncut(HttpRequest request, BodyHandler<T> handler)
             throws IOException, InterruptedException {
         try {

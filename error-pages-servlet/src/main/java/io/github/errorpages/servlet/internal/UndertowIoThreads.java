@@ -68,13 +68,11 @@ public final class UndertowIoThreads {
             if (!(exchange.getClass().getMethod("getIoThread").invoke(exchange) instanceof Executor ioThread)) {
                 return false;
             }
-            Object connection = exchange.getClass().getMethod("getConnection").invoke(exchange);
-            Method close = connection.getClass().getMethod("close");
+            // Only an abort needs the connection: a completion looks nothing more up.
+            Runnable first = closeFirst ? connectionCloser(exchange) : () -> { };
             ioThread.execute(() -> {
                 try {
-                    if (closeFirst) {
-                        closeConnection(close, connection); // before the stream's close: what it holds is never sent
-                    }
+                    first.run(); // an abort's close before the stream's: what the stream holds is never sent
                     async.complete();
                 } catch (IllegalStateException alreadyEnded) {
                     // The container ended the cycle first: the request object may be recycled, log nothing of it.
@@ -89,6 +87,13 @@ public final class UndertowIoThreads {
             // Another version, or the worker is stopping: the caller completes the cycle where it is, as before.
             return false;
         }
+    }
+
+    /** @return what closes the connection of Undertow's {@code exchange}, looked up by reflection now */
+    private static Runnable connectionCloser(Object exchange) throws ReflectiveOperationException {
+        Object connection = exchange.getClass().getMethod("getConnection").invoke(exchange);
+        Method close = connection.getClass().getMethod("close");
+        return () -> closeConnection(close, connection);
     }
 
     private static void closeConnection(Method close, Object connection) {
