@@ -158,7 +158,10 @@ public final class JettyForwarder {
     private static final long MAX_DRAIN_MILLIS = 1000;
     /** {@link Exchange#relay}, claimed with a compare-and-set: no lock, and no object of its own each exchange. */
     private static final VarHandle RELAY;
-    /** The claim of the response by the servlet's thread ({@link Exchange#takeResponseBack}). */
+    /**
+     * The claim of the response by the servlet's thread ({@link Exchange#takeResponseBack}), or for Tomcat's answer to
+     * a body it refused ({@link Exchange#sendTomcatsRefusal}).
+     */
     private static final Object ANSWERED_BY_THE_SERVLET = new Object();
 
     static {
@@ -538,7 +541,7 @@ public final class JettyForwarder {
             }
             ForwardedBody body;
             if (asynchronous) {
-                body = new NonBlockingRequestBody(request, length);
+                body = new NonBlockingRequestBody(request, length, this::sendTomcatsRefusal);
             } else {
                 body = new BlockingRequestBody(request, length);
                 if (length > 0) {
@@ -685,6 +688,32 @@ public final class JettyForwarder {
 
         void finish(Object outcome) {
             done.complete(outcome);
+        }
+
+        /**
+         * Sends the 400 that Tomcat set for a body it could not decode (a bad chunk header) before Tomcat closes the
+         * connection. When the failed read ran in the body's {@code ReadListener.onDataAvailable} (the request went out
+         * at once, on a connection the client's pool held, and asked for the body before it came), Tomcat tells the
+         * listener's {@code onError}, on its own thread, and closes the connection as soon as that returns
+         * ({@code CLOSE_NOW}), dropping whatever is written later: the client got no answer at all. A read that failed
+         * on a thread of the client's leaves Tomcat's 400 to the cycle's end, which sends it with no body, as it is
+         * sent here. Not once the upstream's answer is relayed, nor when anything was sent already.
+         */
+        void sendTomcatsRefusal() {
+            // The container's own response, below any wrapper: the answer is Tomcat's, as its error report would be.
+            HttpServletResponse own = (HttpServletResponse) Containers.of(response);
+            if (own.isCommitted() || own.getStatus() < 400) {
+                return; // sent already; or no status of Tomcat's to send, which it set before it told the listener
+            }
+            if (!RELAY.compareAndSet(this, null, ANSWERED_BY_THE_SERVLET)) {
+                return; // the relay writes the response: Tomcat ends it cut short
+            }
+            try {
+                own.setContentLength(0);
+                own.flushBuffer();
+            } catch (IOException clientGone) {
+                log.debug("Could not send Tomcat's 400 for a request body it could not decode", clientGone);
+            }
         }
 
         /** @return whether the upstream's response head arrived and is relayed: the client's response is its now */

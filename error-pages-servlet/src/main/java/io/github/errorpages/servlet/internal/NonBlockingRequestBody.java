@@ -68,14 +68,20 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
      * only once {@code isReady()} is asked again, and the request waited for the attempt's timeout.
      */
     private final boolean onUndertow;
+    /** Sends Tomcat's answer to a body it refused, before it closes the connection ({@link #onError}). */
+    private final Runnable refusedByTomcat;
+
     /**
      * @param request an asynchronous request, whose input stream is got when an attempt first asks for the body
      * @param length the request's {@code Content-Length}, or -1 when it has none
+     * @param refusedByTomcat sends the answer Tomcat set for a body it could not decode, on the container's thread that
+     *     tells the listener so: Tomcat closes the connection once {@link #onError} returns
      */
-    NonBlockingRequestBody(ServletRequest request, long length) {
+    NonBlockingRequestBody(ServletRequest request, long length, Runnable refusedByTomcat) {
         this.request = request;
         this.length = length;
         this.onUndertow = Containers.onUndertow(request);
+        this.refusedByTomcat = refusedByTomcat;
     }
 
     @Override
@@ -153,6 +159,12 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     @Override
     public void onError(Throwable t) {
         failure = t instanceof IOException io ? io : new IOException("the client's request body failed", t);
+        if (ClientBodyStatus.refusedByTomcat(t)) {
+            // Tomcat could not decode the body (a bad chunk header) when a read of the upstream client's ran in this
+            // listener's onDataAvailable, set its 400, and closes the connection (CLOSE_NOW) as soon as this returns:
+            // an answer left to the cycle's end never goes out.
+            refusedByTomcat.run();
+        }
         runDemand();
     }
 
