@@ -103,9 +103,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The JDK client never closes a connection whose answer was not HTTP at all (an invalid status line, which the
  * guard classifies as {@code http_protocol_error}; JDK 17 to 25): each such answer leaves a socket in
  * {@code CLOSE_WAIT}, with its file descriptor, until the client is closed ({@code close()}, Java 21 and later), on
- * Java 17 for as long as the client is in use. An endpoint that answers with another protocol (a misrouted SSH or
- * database port) can so exhaust the process's file descriptors; the breaker that opens on those failures bounds
- * how many.
+ * Java 17 for the life of the JVM (17.0.15: a client that ends once collected leaves it open). An endpoint that
+ * answers with another protocol (a misrouted SSH or database port) can so exhaust the process's file descriptors;
+ * the breaker that opens on those failures bounds how many.
  *
  * <p>Instances are immutable and thread-safe; share one per upstream.
  *

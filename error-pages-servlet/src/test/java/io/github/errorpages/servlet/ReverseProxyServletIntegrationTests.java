@@ -2942,6 +2942,64 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * The connection of an upstream answer that is not HTTP at all (502 {@code http_protocol_error}, R2) is left as the
+     * docs say (the servlet README's known limits, configuration.md's {@code transport}): the Jetty transport closes
+     * it; the JDK's client never does (JDK 17 to 25), each such answer leaving the gateway a socket in
+     * {@code CLOSE_WAIT}, which the servlet's destruction closes from Java 21 on (the client stopped) and which
+     * outlives it on Java 17 (17.0.15): the client let go of, collected and its selector thread ended, the sockets are
+     * still there, for the life of the JVM.
+     */
+    @Test
+    void theConnectionOfAnAnswerThatIsNoHttpIsClosedWhereTheDocsSay() throws Exception {
+        assumeTrue(ProcessSockets.available(), "the JVM's sockets, as Linux's /proc lists them");
+        try (FaultyUpstream notHttp = FaultyUpstream.start(Behaviour.garbage())) {
+            Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+            ReverseProxyServlet servlet = proxy(UpstreamConfig.builder("not-http").endpoints(notHttp.uri())
+                    .maxAttempts(1).circuitBreakerConfig(NEVER_OPENS).build());
+            List<Thread> selectors = Thread.getAllStackTraces().keySet().stream()
+                    .filter(thread -> !before.contains(thread) && thread.getName().endsWith("-SelectorManager"))
+                    .toList();
+            configured = new JettyServer().servlet("/*", servlet).start();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<byte[]> response = Client.get(configured.uri("/orders/" + i), JSON);
+                assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(502);
+                assertThat(Client.text(response)).contains(FailureCause.HTTP_PROTOCOL_ERROR.token());
+            }
+            assertThat(notHttp.connectionCount()).as("a connection for each answer").isEqualTo(3);
+            if (transport == ProxyTransport.JETTY) {
+                Await.until(() -> ProcessSockets.connectedTo(notHttp.port()).isEmpty(), "the connections closed");
+                return;
+            }
+            List<String> leaked = List.of("CLOSE_WAIT", "CLOSE_WAIT", "CLOSE_WAIT");
+            Await.until(() -> ProcessSockets.connectedTo(notHttp.port()).equals(leaked),
+                    "a socket in CLOSE_WAIT for each answer");
+
+            servlet.destroy();
+
+            if (Runtime.version().feature() >= 21) {
+                Await.until(() -> ProcessSockets.connectedTo(notHttp.port()).isEmpty(), "the sockets closed");
+                return;
+            }
+            assertThat(selectors).as("the client's selector thread").isNotEmpty();
+            for (Thread selector : selectors) {
+                // It looks every 3 s whether its client is still referenced, and ends once it was collected.
+                for (int i = 0; i < 150 && selector.isAlive(); i++) {
+                    System.gc();
+                    selector.join(200);
+                }
+                assertThat(selector.isAlive()).as("the client collected, its selector thread ended").isFalse();
+            }
+            // Java 17's client (17.0.15) ends without closing them. An update of 17 whose client closes every
+            // connection it opened as it ends, as 21's does (it notes them: HttpClientImpl.connectionOpened), has
+            // closed them by now.
+            boolean closedAsTheClientEnds = Arrays.stream(Class.forName("jdk.internal.net.http.HttpClientImpl")
+                    .getDeclaredMethods()).anyMatch(method -> method.getName().equals("connectionOpened"));
+            assertThat(ProcessSockets.connectedTo(notHttp.port())).as("the sockets, once the client ended")
+                    .isEqualTo(closedAsTheClientEnds ? List.of() : leaked);
+        }
+    }
+
     @Test
     void failsStartupWithoutEndpoints() {
         configured = new JettyServer();
