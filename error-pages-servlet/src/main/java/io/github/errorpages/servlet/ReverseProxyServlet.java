@@ -83,7 +83,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -1526,7 +1525,7 @@ public final class ReverseProxyServlet extends HttpServlet {
          * Where the JDK transport's blocking reads of request bodies run: threads of their own, made with the
          * servlet's own client or for a client given; {@code null} without JDK clients.
          */
-        final @Nullable ExecutorService bodyReads;
+        final @Nullable ThreadPoolExecutor bodyReads;
         /** This proxy's name in {@code Via}, by which it recognises a request that came back to it. */
         final String pseudonym;
         /** Its endpoints, for {@code Location} fields that point at one. */
@@ -1545,7 +1544,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         private Proxy(UpstreamGuard guard, ErrorResponder responder, @Nullable JettyForwarder jetty,
                 @Nullable GuardedHttpClient jdk, int maxResponseHeaderSize, Duration bodyIdleTimeout,
                 @Nullable Executor demands, @Nullable ExecutorService ownExecutor,
-                @Nullable ExecutorService bodyReads, String pseudonym) {
+                @Nullable ThreadPoolExecutor bodyReads, String pseudonym) {
             this.pseudonym = pseudonym;
             this.locations = UpstreamLocations.of(guard.config().endpoints());
             this.guard = guard;
@@ -1584,7 +1583,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 GuardedHttpClient client = GuardedHttpClient.of(httpClient, guard);
                 // Threads of its own for the body reads, which must not run in the client's write loop: never
                 // stopped, since the servlet may be initialised again with the client, so they end soon when idle.
-                ExecutorService bodyReads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
+                ThreadPoolExecutor bodyReads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
                         new SynchronousQueue<>(), DaemonThreads.named("error-pages-proxy-" + guard.name() + "-body"));
                 return new Proxy(guard, responder, null, client, maxResponseHeaderSize, bodyIdleTimeout, null, null,
                         bodyReads, pseudonym);
@@ -1605,8 +1604,9 @@ public final class ReverseProxyServlet extends HttpServlet {
             ExecutorService clientTasks = new ClientTaskExecutor(CLIENT_TASK_THREADS, CLIENT_TASK_STUCK_AFTER,
                     DaemonThreads.named("error-pages-proxy-" + guard.name() + "-client"));
             // The blocking reads of request bodies, which must not run in the client's write loop.
-            ExecutorService bodyReads = Executors.newCachedThreadPool(DaemonThreads.named("error-pages-proxy-"
-                    + guard.name() + "-body"));
+            // (A cached thread pool, as Executors makes one, typed so that stop() can end its idle threads.)
+            ThreadPoolExecutor bodyReads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+                    new SynchronousQueue<>(), DaemonThreads.named("error-pages-proxy-" + guard.name() + "-body"));
             StoppableHttpClient own = new StoppableHttpClient(ownClient(connectTimeout, clientTasks, tls),
                     !JDK_CLIENTS_STOP);
             GuardedHttpClient client;
@@ -1784,10 +1784,17 @@ public final class ReverseProxyServlet extends HttpServlet {
                 // off to the JDK's pool once this one is shut down (ClientTaskExecutor): none of its threads outlives
                 // the servlet.
                 ownExecutor.shutdown();
+                ThreadPoolExecutor reads = Objects.requireNonNull(bodyReads);
                 if (stopped) {
-                    // Made with the client, for it. On 17 an upload in flight still reads through it, and its idle
-                    // threads end by themselves.
-                    Objects.requireNonNull(bodyReads).shutdown();
+                    reads.shutdown(); // made with the client, for it
+                } else {
+                    // Java 17: its threads end now, or, reading an upload, once the read returned, rather than stay
+                    // their idle minute after the servlet. (The client relays a response only once its request body
+                    // was sent: an upload in flight is an exchange waiting for its head, cut off above, whose read
+                    // ends with the page its container thread answers, stopReading.) Not shut down: a request in
+                    // service as the servlet is destroyed still reads through it a body the guard buffers, then is
+                    // refused as cut off (503), where a read the pool refused would fail the call as a bug (500).
+                    reads.setKeepAliveTime(1, TimeUnit.NANOSECONDS);
                 }
             }
         }

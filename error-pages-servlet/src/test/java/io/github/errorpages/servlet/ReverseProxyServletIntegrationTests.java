@@ -2885,6 +2885,56 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * An upload the JDK transport is still reading when the servlet is destroyed: the call is cut off and answered with
+     * the page (503 {@code connection_limit_reached}, R1), the read of the upload ends with it, and so does the
+     * servlet's thread that read it. On Java 17, whose client cannot be stopped, the pool of those reads was left to
+     * end by itself: its thread stayed for its idle minute after the read, with the pool, a thread of an application
+     * undeployed.
+     */
+    @Test
+    void anUploadBeingReadWhenTheServletIsDestroyedLeavesNoThreadOfItsRead() throws Exception {
+        assumeTrue(transport == ProxyTransport.JDK, "the JDK transport's reads of uploads on threads of its own");
+        CountDownLatch waitingForMoreUpload = new CountDownLatch(1);
+        try (ServerSocket stalls = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> stalled = CompletableFuture.runAsync(() -> {
+                try (Socket upstream = stalls.accept()) {
+                    readUntilTheProxyWaitsForMoreUpload(upstream.getInputStream(), waitingForMoreUpload);
+                    upstream.getInputStream().transferTo(OutputStream.nullOutputStream()); // until the proxy closes
+                } catch (IOException ended) {
+                    // the proxy gave the connection up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, OWN_THREAD);
+            ReverseProxyServlet servlet = proxy(UpstreamConfig.builder("destroyed-mid-upload").endpoints(
+                    URI.create("http://127.0.0.1:" + stalls.getLocalPort())).maxAttempts(1)
+                    .attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(60)).build());
+            configured = new JettyServer().filter(new UploadWatch(10, waitingForMoreUpload)).servlet("/*", servlet)
+                    .start();
+            try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+                uploader.setSoTimeout(10_000);
+                sendHalfAnUpload(uploader.getOutputStream());
+                assertThat(waitingForMoreUpload.await(10, TimeUnit.SECONDS)).as("the read waits for more").isTrue();
+                assertThat(uploadReads("destroyed-mid-upload")).as("the read's thread").isNotEmpty();
+
+                servlet.destroy();
+
+                HttpTester.Response page = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+                assertThat(page.getStatus()).isEqualTo(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                assertThat(page.getContent()).contains("connection_limit_reached");
+            }
+            Await.until(() -> uploadReads("destroyed-mid-upload").isEmpty(), "the read's thread ended, not idle");
+            stalled.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** @return the live threads of the JDK transport's reads of uploads for the upstream named so */
+    private static List<Thread> uploadReads(String upstream) {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .filter(thread -> thread.getName().startsWith("error-pages-proxy-" + upstream + "-body-")).toList();
+    }
+
+    /**
      * A servlet made by the builder around the application's own JDK client has no client of its own to stop: a
      * context stopped and started again with the same registration forwards as before (it did until this session's
      * destroy() let go of the clients of every destroyed servlet).

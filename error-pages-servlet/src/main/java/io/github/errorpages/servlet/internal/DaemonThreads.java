@@ -8,9 +8,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Makes the threads of the JDK transport's pools: daemons, named {@code <prefix>-<n>}, with the platform class loader
  * as their context class loader. A pool makes a thread on whatever thread first needs one (a container thread of the
  * web application, the JDK client's selector thread, the JDK's shared delay thread), and a new thread takes that
- * thread's loader along: a web application's would be kept after an undeploy (on Java 17 the pools outlive the
- * servlet until their idle threads end), and Tomcat warns of a thread the application did not stop. They run the
- * JDK client's code and the container's blocking reads, which load nothing of the application's.
+ * thread's loader along: a web application's would be kept after an undeploy (a thread still running a task when
+ * the servlet is destroyed, a relay of Java 17's client, outlives it until the task ends), and Tomcat warns of a
+ * thread the application did not stop. They run the JDK client's code and the container's blocking reads, which load
+ * nothing of the application's.
  *
  * <p>Thread-safe.
  */
