@@ -95,6 +95,12 @@ class UndertowIntegrationTests {
     private static FaultyUpstream cut;
     /** The guard of the proxy with the Jetty transport at /relay-cut/*, to {@link #cut}. */
     private static UpstreamGuard cutGuard;
+    /** Sends the head of an ndjson stream and its first record, then nothing; tells whether the proxy closed it. */
+    private static FaultyUpstream quiet;
+    /** Whether each stream {@link #quiet} sent ended with the proxy closing its connection (within 30 s). */
+    private static final BlockingQueue<Boolean> quietStreamClosed = new LinkedBlockingQueue<>();
+    /** The guard of the proxy with the Jetty transport at /relay-quiet/*, to {@link #quiet}. */
+    private static UpstreamGuard quietGuard;
 
     @BeforeAll
     static void start() throws Exception {
@@ -214,6 +220,16 @@ class UndertowIntegrationTests {
         info.addServlet(Servlets.servlet("relay-cut", HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
                 ReverseProxyServlet.builder(cutGuard).transport(ProxyTransport.JETTY).build()))
                 .addMapping("/relay-cut/*").setAsyncSupported(true));
+        quiet = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n8\r\n{\"n\":1}\n\r\n");
+            quietStreamClosed.add(exchange.awaitClosedByClient(Duration.ofSeconds(30))); // quiet meanwhile
+        });
+        quietGuard = UpstreamGuard.of(UpstreamConfig.builder("quiet").endpoints(quiet.uri()).build());
+        info.addServlet(Servlets.servlet("relay-quiet", HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
+                ReverseProxyServlet.builder(quietGuard).transport(ProxyTransport.JETTY)
+                        .bodyIdleTimeout(Duration.ofMillis(500)).build()))
+                .addMapping("/relay-quiet/*").setAsyncSupported(true));
         info.addServlet(servlet("widget", "/widget", TestServlets.servlet((request, response) -> {
             response.setContentType("text/plain");
             response.getWriter().write("before|");
@@ -262,6 +278,7 @@ class UndertowIntegrationTests {
         slow.close();
         large.close();
         cut.close();
+        quiet.close();
         for (DeploymentManager manager : new DeploymentManager[] {deployment, plain}) {
             manager.stop();
             manager.undeploy();
@@ -992,6 +1009,73 @@ class UndertowIntegrationTests {
         assertThat(records).filteredOn(record -> record.getLevel().intValue() > Level.INFO.intValue())
                 .extracting(record -> record.getLevel() + " " + record.getMessage() + " " + record.getThrown())
                 .isEmpty();
+    }
+
+    /**
+     * A stream the Jetty transport relays with a {@code WriteListener} that is quiet between its records for
+     * {@code body-idle-timeout} (an ndjson stream, not an event stream, which would end whole) is aborted, R5: the
+     * client sees it cut short, over HTTP/1.1 without its last chunk, over HTTP/2 its stream reset, never ended as if
+     * whole; the upstream's connection is closed, nothing counted against it (a quiet stream is no failure), and
+     * nothing at WARN or above from {@code io.undertow}. Over HTTP/1.1 the abort runs on Undertow's IO thread, as for a
+     * client given up on ({@link #aClientThatStopsReadingARelayedBodyIsAbortedWithNoErrorInUndertowsLog}): its
+     * connection closed before the cycle is completed, or the completion ended the response with its last chunk, as
+     * if whole.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/1.1", "HTTP/2"})
+    void aStreamQuietForTheBodyIdleTimeoutIsAbortedWithNoErrorInUndertowsLog(String version) throws Exception {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler recording = recordingInto(records);
+        java.util.logging.Logger undertow = java.util.logging.Logger.getLogger("io.undertow");
+        undertow.addHandler(recording);
+        long failedBefore = quietGuard.metrics().failedCalls();
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + port + "/relay-quiet/orders");
+            if (version.equals("HTTP/2")) {
+                org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
+                try {
+                    CompletableFuture<Result> result = new CompletableFuture<>();
+                    ByteArrayOutputStream body = new ByteArrayOutputStream();
+                    h2.newRequest(uri).onResponseContent((response, content) -> {
+                        byte[] bytes = new byte[content.remaining()];
+                        content.get(bytes);
+                        body.writeBytes(bytes);
+                    }).send(result::complete);
+                    Result ended = result.get(30, TimeUnit.SECONDS);
+                    assertThat(ended.getResponse().getStatus()).isEqualTo(200);
+                    assertThat(body.toString(StandardCharsets.UTF_8)).as("the record relayed").isEqualTo("{\"n\":1}\n");
+                    assertThat(ended.getResponseFailure()).as("the stream reset, not ended as if whole").isNotNull();
+                } finally {
+                    h2.stop();
+                }
+            } else {
+                try (Socket client = new Socket("127.0.0.1", port)) {
+                    client.setSoTimeout(30_000);
+                    client.getOutputStream().write(("GET /relay-quiet/orders HTTP/1.1\r\nHost: test\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    ByteArrayOutputStream received = new ByteArrayOutputStream();
+                    try {
+                        client.getInputStream().transferTo(received); // to the connection's end
+                    } catch (IOException reset) {
+                        // an aborted connection may end with a reset
+                    }
+                    String response = received.toString(StandardCharsets.US_ASCII);
+                    assertThat(response).startsWith("HTTP/1.1 200").containsIgnoringCase("transfer-encoding: chunked")
+                            .contains("{\"n\":1}\n");
+                    assertThat(response).as("the response cut short: no last chunk").doesNotEndWith("0\r\n\r\n");
+                }
+            }
+            assertThat(quietStreamClosed.poll(30, TimeUnit.SECONDS)).as("upstream connection closed").isTrue();
+            Await.until(() -> quietGuard.bulkhead().getMetrics().getAvailableConcurrentCalls()
+                    == quietGuard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls(), "the permit back");
+        } finally {
+            undertow.removeHandler(recording);
+        }
+        assertThat(records).filteredOn(record -> record.getLevel().intValue() > Level.INFO.intValue())
+                .extracting(record -> record.getLevel() + " " + record.getMessage() + " " + record.getThrown())
+                .isEmpty();
+        assertThat(quietGuard.metrics().failedCalls()).isEqualTo(failedBefore);
+        assertThat(quietGuard.metrics().brokenBodies()).isZero();
     }
 
     /** @return a handler that adds every record published to it to {@code records} */
