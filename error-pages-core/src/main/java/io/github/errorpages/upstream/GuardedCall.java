@@ -191,7 +191,9 @@ final class GuardedCall<T> {
     /** Takes a bulkhead permit for the endpoint at {@code index}, whose breaker admitted the attempt, and starts it. */
     private Attempt admit(int index, long needed, BooleanSupplier abandoned) throws InterruptedException {
         Endpoint chosen = guard.endpoint(index);
-        // Waits up to the bulkhead's maxWaitDuration, when it has one and no permit is free.
+        // Waits up to the bulkhead's maxWaitDuration, when it has one and no permit is free. Resilience4j takes no
+        // bound of the call's, so a wait longer than an attempt needs is refused when the guard is built
+        // (UpstreamConfig.checkBulkheadWait): this one ends by the deadline.
         boolean permitted = guard.bulkhead().tryAcquirePermission();
         if (abandoned.getAsBoolean()) {
             // The caller ended the call during that wait: an attempt now would call the upstream for nobody (and a

@@ -313,6 +313,33 @@ public final class UpstreamConfig {
         return Optional.ofNullable(bulkheadConfig);
     }
 
+    /**
+     * Refuses a bulkhead whose {@code maxWaitDuration} could keep a call waiting past its deadline (R45): Resilience4j
+     * waits the whole of it when no permit is free, with no bound a call could set, and the guard looks at the time
+     * left only afterwards. So the wait may be no longer than an attempt needs ({@code min-attempt-timeout}, at most
+     * half the deadline, as {@link GuardedCall} counts a first attempt's need): a first attempt still has what it
+     * needs after the longest wait, and a retry, started only with {@code min-attempt-timeout} left, ends its wait by
+     * the deadline.
+     *
+     * @param bulkhead the settings of the bulkhead the guard takes
+     * @param whose said after the key, where the settings are not this configuration's own ({@code " (the bulkhead
+     *     registry's)"}); empty when they are
+     * @throws IllegalArgumentException if the bulkhead's {@code maxWaitDuration} is longer; the message names the key,
+     *     its value and the keys the longest wait comes from
+     */
+    void checkBulkheadWait(BulkheadConfig bulkhead, String whose) {
+        Duration wait = bulkhead.getMaxWaitDuration();
+        Duration halfDeadline = deadline.dividedBy(2);
+        Duration longest = minAttemptTimeout().compareTo(halfDeadline) < 0 ? minAttemptTimeout() : halfDeadline;
+        if (wait.compareTo(longest) > 0) {
+            String prefix = "upstreams." + name + ".";
+            throw ConfigurationErrors.invalid(prefix + "bulkhead.maxWaitDuration" + whose, wait, "must be at most "
+                    + longest + ", what an attempt needs (" + prefix + "min-attempt-timeout, " + minAttemptTimeout()
+                    + (minAttemptTimeout == null ? " as the attempt timeout" : "") + ", but no more than half of "
+                    + prefix + "deadline, " + deadline + "): a longer wait could hold a call past its deadline");
+        }
+    }
+
     @Override
     public String toString() {
         return "UpstreamConfig{name=" + name + ", endpoints=" + endpoints.size() + ", maxAttempts=" + maxAttempts
@@ -767,10 +794,13 @@ public final class UpstreamConfig {
          * {@code connection_limit_reached} rather than queueing it. A wait counts against the deadline: an attempt
          * it leaves with less than it needs ({@code min-attempt-timeout}, for a first attempt at most half the
          * deadline) is not started, and the call fails as the full bulkhead would have failed it (a retry: as its
-         * last attempt did). A wait blocks the thread that starts the attempt, also for an asynchronous call (the
-         * caller's for a first attempt, the guard's executor's for a retry): with one, give the guard an executor
-         * whose threads may block ({@link UpstreamGuard.Builder#executor}). Default: the registry's default
-         * configuration (no wait).
+         * last attempt did). Resilience4j waits the whole {@code maxWaitDuration} whatever is left of the deadline,
+         * so {@link #build()} refuses one longer than that need ({@code min-attempt-timeout}, at most half the
+         * deadline): no wait then holds a call past its deadline (R45), though a wait that leaves too little for an
+         * attempt still runs to its end before the call fails. A wait blocks the thread that starts the attempt, also
+         * for an asynchronous call (the caller's for a first attempt, the guard's executor's for a retry): with one,
+         * give the guard an executor whose threads may block ({@link UpstreamGuard.Builder#executor}). Default: the
+         * registry's default configuration (no wait).
          *
          * @param config the settings, with at least one call in flight
          * @return this builder
@@ -792,10 +822,11 @@ public final class UpstreamConfig {
          *
          * @return the configuration
          * @throws IllegalArgumentException if no endpoint is set, the attempt timeout exceeds the deadline,
-         *     or the minimum attempt timeout exceeds the attempt timeout. The message names the key that was set
-         *     and its value, and the other key with its value (marked as the default when it was not set): a
-         *     deadline set shorter than the default attempt timeout names {@code deadline}, not
-         *     {@code attempt-timeout}
+         *     the minimum attempt timeout exceeds the attempt timeout, or the bulkhead's {@code maxWaitDuration}
+         *     exceeds the minimum attempt timeout or half the deadline ({@link #bulkheadConfig(BulkheadConfig)}).
+         *     The message names the key that was set and its value, and the other key with its value (marked as
+         *     the default when it was not set): a deadline set shorter than the default attempt timeout names
+         *     {@code deadline}, not {@code attempt-timeout}
          */
         public UpstreamConfig build() {
             if (endpoints.isEmpty()) {
@@ -815,7 +846,11 @@ public final class UpstreamConfig {
                         "must not exceed " + key("attempt-timeout") + " (" + valueOf(attemptTimeout, attemptTimeoutSet)
                                 + ")");
             }
-            return new UpstreamConfig(this);
+            UpstreamConfig config = new UpstreamConfig(this);
+            if (bulkheadConfig != null) {
+                config.checkBulkheadWait(bulkheadConfig, "");
+            }
+            return config;
         }
 
         private static String valueOf(Duration value, boolean set) {

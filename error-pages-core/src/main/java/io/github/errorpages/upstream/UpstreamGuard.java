@@ -226,13 +226,16 @@ public final class UpstreamGuard {
                 ? b.bulkheadRegistry : BulkheadRegistry.of(DEFAULT_BULKHEAD_CONFIG);
         // The bulkhead the guard will take: the registry's of that name, else one of the upstream's settings (which
         // UpstreamConfig checked) or of the registry's default. Checked before anything is made in either registry.
-        int maxCalls = bulkheads.find(config.name()).map(Bulkhead::getBulkheadConfig)
-                .or(config::bulkheadConfig).orElseGet(bulkheads::getDefaultConfig).getMaxConcurrentCalls();
+        BulkheadConfig settings = bulkheads.find(config.name()).map(Bulkhead::getBulkheadConfig)
+                .or(config::bulkheadConfig).orElseGet(bulkheads::getDefaultConfig);
+        int maxCalls = settings.getMaxConcurrentCalls();
         if (maxCalls < 1) {
             throw new IllegalArgumentException("Invalid error-pages configuration: upstreams." + config.name()
                     + ".bulkhead.maxConcurrentCalls (the bulkhead registry's) must be at least 1 (a bulkhead of 0 "
                     + "refuses every call), but was " + maxCalls);
         }
+        // The upstream's own settings passed UpstreamConfig.build()'s check already; a registry's had none.
+        config.checkBulkheadWait(settings, " (the bulkhead registry's)");
         List<URI> uris = config.endpoints();
         List<CircuitBreaker> own = new ArrayList<>();
         synchronized (BREAKER_OWNERS) {
@@ -1178,8 +1181,10 @@ public final class UpstreamGuard {
          *     upstream's, a guard of which took it before: an upstream {@code orders} with two endpoints names its
          *     breakers {@code orders-1} and {@code orders-2}, so upstream {@code orders-1} with one endpoint would
          *     share a breaker with it, their failures and state merged. The message names both upstreams. Also
-         *     when the bulkhead the guard takes from the registry admits no call ({@code maxConcurrentCalls} 0), and
-         *     when the settings of a breaker it would take (or make) neither record nor ignore an
+         *     when the bulkhead the guard takes from the registry admits no call ({@code maxConcurrentCalls} 0) or
+         *     may make a call wait longer than an attempt needs, which could hold it past its deadline
+         *     ({@code maxWaitDuration}, {@link UpstreamConfig.Builder#bulkheadConfig}), and when the settings
+         *     of a breaker it would take (or make) neither record nor ignore an
          *     {@link UpstreamFailureException}, with which it reports an upstream's 5xx answers: Resilience4j would
          *     count them as successful calls. The message names the key {@code upstreams.<name>.circuit-breaker}
          * @throws java.util.ServiceConfigurationError without a classifier set, when a listed

@@ -1,7 +1,10 @@
 package io.github.errorpages.upstream;
 
 import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
+import static io.github.errorpages.upstream.Guards.HTTP;
+import static io.github.errorpages.upstream.Guards.get;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.errorpages.FailureCause;
@@ -9,6 +12,8 @@ import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.Await;
+import io.github.errorpages.testing.FaultyUpstream;
+import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -16,10 +21,14 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,16 +38,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A bulkhead that queues calls ({@code maxWaitDuration} above zero, which {@link UpstreamConfig.Builder#bulkheadConfig}
- * allows): its wait counts against the call's deadline, and an interrupt during the wait is the caller's abort. Both
- * were taken for the upstream's or the local limit's failure.
+ * allows up to what an attempt needs): its wait counts against the call's deadline, and an interrupt during the wait is
+ * the caller's abort. Both were taken for the upstream's or the local limit's failure.
  */
 class BulkheadWaitTests {
 
     private static final URI FIRST = URI.create("http://10.0.0.1:8080");
 
+    @RegisterExtension
+    final LoopbackUpstreams upstreams = new LoopbackUpstreams();
     private final RecordingListener events = new RecordingListener();
     private final ExecutorService holder = Executors.newSingleThreadExecutor();
     private final CountDownLatch holding = new CountDownLatch(1);
@@ -97,8 +109,8 @@ class BulkheadWaitTests {
      */
     @Test
     void aCallRefusedShortOfTimeGivesAHalfOpenBreakerItsTrialCallBack() {
-        BulkheadRegistry oneQueued = BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
-                .maxWaitDuration(Duration.ofSeconds(10)).build());
+        // The longest wait a deadline of 1 ms takes: half of it (Resilience4j waits whole milliseconds: none).
+        BulkheadRegistry oneQueued = oneQueued(Duration.ofNanos(500_000));
         CircuitBreakerRegistry oneTrial = CircuitBreakerRegistry.of(CircuitBreakerConfig.from(
                 UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG).permittedNumberOfCallsInHalfOpenState(1).build());
         UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).deadline(Duration.ofMillis(1))
@@ -117,40 +129,62 @@ class BulkheadWaitTests {
     }
 
     /**
-     * The wait outlasted the deadline: the attempt started with the 1 ms floor of a timeout, was recorded against
-     * the upstream's breaker when it timed out (a 504), and marked the upstream failing, for the local queue.
+     * A bulkhead's wait never holds a call past its deadline (R45: the call fails at the deadline regardless).
+     * Resilience4j waits the whole {@code maxWaitDuration} whatever is left of the deadline, and the guard looked at
+     * the time only afterwards: with a deadline of 1 s and a wait of 5 s, a call behind a stalled holder of the permit
+     * (the proxy's JDK transport holds it while it copies a download) was answered when the holder let go, 2.8 s
+     * later. Such a wait is refused when the guard is built. The longest one accepted, half the deadline here, ends
+     * the call within its deadline, for a blocking and an asynchronous call alike, as a full bulkhead's refusal (503
+     * {@code connection_limit_reached}) that neither calls the upstream nor counts against it.
      */
     @Test
-    void aWaitThatTakesTheDeadlineFailsTheCallAsAFullBulkheadWithoutCallingTheUpstream() throws Exception {
-        long deadlineNanos = 200_000_000;
-        UpstreamGuard guard = queueing(Duration.ofNanos(deadlineNanos));
-        Future<String> held = holdThePermit(guard);
-        Thread caller = Thread.currentThread();
+    void aBulkheadWaitNeverHoldsACallPastItsDeadline() throws Exception {
+        FaultyUpstream stalled = upstreams.start(Behaviour.stall());
+        Duration deadline = Duration.ofSeconds(1);
+        UpstreamConfig config = Guards.fast(stalled.uri()).deadline(deadline).attemptTimeout(deadline).build();
+        BulkheadRegistry tooLong = oneQueued(Duration.ofSeconds(5));
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamGuard.builder(config).bulkheadRegistry(tooLong).build())
+                .withMessage("Invalid error-pages configuration: upstreams.orders.bulkhead.maxWaitDuration (the "
+                        + "bulkhead registry's) must be at most PT0.5S, what an attempt needs (upstreams.orders."
+                        + "min-attempt-timeout, PT1S as the attempt timeout, but no more than half of "
+                        + "upstreams.orders.deadline, PT1S): a longer wait could hold a call past its deadline, "
+                        + "but was PT5S");
+        assertThat(tooLong.getAllBulkheads()).as("nothing left in the registry").isEmpty();
+        assertThatIllegalArgumentException().isThrownBy(() -> config.toBuilder()
+                .bulkheadConfig(BulkheadConfig.custom().maxWaitDuration(Duration.ofSeconds(5)).build()).build())
+                .withMessageStartingWith("Invalid error-pages configuration: upstreams.orders.bulkhead.maxWaitDuration "
+                        + "must be at most PT0.5S");
+        UpstreamGuard guard = UpstreamGuard.builder(config).bulkheadRegistry(oneQueued(deadline.dividedBy(2)))
+                .listener(events).build();
+        // The holder's attempt waits for the stalled upstream past its own timeout, as a body copied on does.
+        holder.submit(() -> guard.call(UpstreamRequest.of("GET"), attempt -> HTTP.send(
+                HttpRequest.newBuilder(attempt.endpoint().resolve("/download")).build(), BodyHandlers.discarding())));
+        assertThat(stalled.awaitRequests(1, Duration.ofSeconds(10))).as("the holder's request").isTrue();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+
         long start = System.nanoTime();
-        CompletableFuture.runAsync(() -> {
-            // Frees the permit once the caller waits for it and its deadline has passed.
-            Await.until(() -> caller.getState() == Thread.State.TIMED_WAITING
-                    && System.nanoTime() - start > deadlineNanos + 100_000_000, "the deadline passed in the wait");
-            release.countDown();
-        }, OWN_THREAD);
-
-        AtomicBoolean called = new AtomicBoolean();
         UpstreamFailureException refused = catchThrowableOfType(UpstreamFailureException.class,
-                () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
-                    called.set(true);
-                    return "answered after the deadline";
-                }));
+                () -> client.send(get("/x"), BodyHandlers.ofString()));
+        Duration blocking = Duration.ofNanos(System.nanoTime() - start);
+        start = System.nanoTime();
+        // The first attempt of an asynchronous call waits on the caller's thread.
+        ExecutionException refusedAsync = catchThrowableOfType(ExecutionException.class,
+                () -> client.sendAsync(get("/x"), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+        Duration asynchronous = Duration.ofNanos(System.nanoTime() - start);
 
-        UpstreamFailure failure = refused.failure();
-        assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
-        assertThat(failure.attempts()).isZero();
-        assertThat(called).as("the upstream called after the deadline").isFalse();
-        assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo("held");
-        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).as("only the held call")
-                .isEqualTo(1);
-        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(1);
+        // The wait is half the deadline: the other half is the margin of a loaded machine.
+        assertThat(blocking).as("the blocking call's time").isLessThan(deadline);
+        assertThat(asynchronous).as("the asynchronous call's time").isLessThan(deadline);
+        for (Throwable failed : List.of(refused, refusedAsync.getCause())) {
+            UpstreamFailure failure = ((UpstreamFailureException) failed).failure();
+            assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+            assertThat(failure.attempts()).isZero();
+        }
+        assertThat(stalled.requestCount()).as("the holder's only").isEqualTo(1);
+        assertThat(guard.metrics().rejectedCalls()).isEqualTo(2);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
         assertThat(guard.failingSince()).as("a local limit says nothing about the upstream").isEmpty();
-        assertThat(guard.metrics().rejectedCalls()).isEqualTo(1);
     }
 
     /** Interrupted in the wait: Resilience4j gives up and sets the flag again; that was a 503 page and a failed call. */
@@ -257,8 +291,7 @@ class BulkheadWaitTests {
             AtomicReference<Thread> retryThread = new AtomicReference<>();
             UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).maxAttempts(2)
                     .deadline(Duration.ofSeconds(20)).attemptTimeout(Duration.ofSeconds(5)).build())
-                    .bulkheadRegistry(BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
-                            .maxWaitDuration(Duration.ofSeconds(10)).build()))
+                    .bulkheadRegistry(oneQueued(Duration.ofSeconds(5)))
                     .executor(task -> retries.execute(() -> {
                         retryThread.set(Thread.currentThread());
                         task.run();
@@ -311,8 +344,7 @@ class BulkheadWaitTests {
             AtomicReference<Thread> retryThread = new AtomicReference<>();
             UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).maxAttempts(2)
                     .deadline(Duration.ofSeconds(20)).attemptTimeout(Duration.ofSeconds(5)).build())
-                    .bulkheadRegistry(BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
-                            .maxWaitDuration(Duration.ofMillis(300)).build()))
+                    .bulkheadRegistry(oneQueued(Duration.ofMillis(300)))
                     .executor(task -> retries.execute(() -> {
                         try {
                             gate.await(); // until the other call holds the permit
@@ -357,27 +389,29 @@ class BulkheadWaitTests {
      * A retry whose wait for a permit left it less than {@code min-attempt-timeout} before the deadline is not made
      * (it could only time out, R45), and the call fails as its last attempt did: the upstream's refused connection
      * (a 502), not the local limit's 503 {@code connection_limit_reached}, which blamed the bulkhead for the
-     * upstream's failure. The event says why: the deadline.
+     * upstream's failure. The event says why: the deadline. The wait, no longer than {@code min-attempt-timeout},
+     * ends within the deadline, as the retry started with that much left.
      */
     @Test
     void aRetryWhoseWaitForAPermitTookItsTimeFailsAsItsLastAttemptDid() throws Exception {
         long deadlineNanos = 2_000_000_000L;
-        long attemptNanos = 500_000_000L;
+        long attemptNanos = 1_000_000_000L;
         UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).maxAttempts(2)
                 .deadline(Duration.ofNanos(deadlineNanos)).attemptTimeout(Duration.ofNanos(attemptNanos)).build())
-                .bulkheadRegistry(BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
-                        .maxWaitDuration(Duration.ofSeconds(10)).build()))
-                .listener(events).build();
+                .bulkheadRegistry(oneQueued(Duration.ofNanos(attemptNanos))).listener(events).build();
         Thread caller = Thread.currentThread();
         AtomicInteger attempts = new AtomicInteger();
         AtomicReference<Future<String>> held = new AtomicReference<>();
 
+        long began = System.nanoTime();
         UpstreamFailureException failed = catchThrowableOfType(UpstreamFailureException.class,
                 () -> guard.call(UpstreamRequest.of("GET"), attempt -> {
                     if (attempts.incrementAndGet() == 1) {
                         // Taken in the attempt, after the guard set its deadline: taken before the call, a caller
                         // held up on its way into the call (a loaded machine) left the retry more time than counted.
                         long start = System.nanoTime();
+                        // Fails late enough that the retry's longest wait would leave it less than it needs.
+                        Await.until(() -> System.nanoTime() - start > 700_000_000L, "the first attempt's 700 ms");
                         // Another call queues for this attempt's permit, and takes it when this attempt fails.
                         held.set(holdThePermitOnceFree(guard));
                         Await.until(() -> holderThread.get() != null
@@ -394,7 +428,10 @@ class BulkheadWaitTests {
                     }
                     return "answered too late";
                 }));
+        Duration took = Duration.ofNanos(System.nanoTime() - began);
 
+        assertThat(took).as("ended within the deadline (about 1.1 s of 2 s)")
+                .isLessThan(Duration.ofNanos(deadlineNanos));
         UpstreamFailure failure = failed.failure();
         assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_REFUSED);
         assertThat(failure.attempts()).isEqualTo(1);
@@ -432,11 +469,15 @@ class BulkheadWaitTests {
         });
     }
 
+    /** A guard of one permit whose bulkhead makes a call wait as long as the deadline lets it: half of it. */
     private UpstreamGuard queueing(Duration deadline) {
-        BulkheadRegistry oneQueued = BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1)
-                .maxWaitDuration(Duration.ofSeconds(10)).build());
         return UpstreamGuard.builder(Guards.fast(FIRST).deadline(deadline).attemptTimeout(deadline).build())
-                .bulkheadRegistry(oneQueued).listener(events).build();
+                .bulkheadRegistry(oneQueued(deadline.dividedBy(2))).listener(events).build();
+    }
+
+    /** @return a registry whose bulkheads admit one call, and make another wait up to {@code maxWait} */
+    private static BulkheadRegistry oneQueued(Duration maxWait) {
+        return BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(1).maxWaitDuration(maxWait).build());
     }
 
     /** Another call takes the bulkhead's one permit, until {@link #release}. */
