@@ -619,10 +619,12 @@ public final class UpstreamGuard {
     // ---- what GuardedCall asks of the guard ------------------------------------------------------------
 
     /**
-     * Picks the endpoint for the next attempt and takes its breaker permission. A call's first attempt
-     * starts round-robin; a retry starts at the endpoint after the one that failed. Either way the first
-     * endpoint this call has not tried yet whose breaker admits the attempt wins, else the first tried one; and of
-     * either, one that is not pushing back by a {@code Retry-After} (R46, another call's perhaps) before one that is.
+     * Picks the endpoint for the next attempt and takes its breaker permission. A call's first attempt goes
+     * round-robin to the endpoints whose breaker admits it: when the endpoint the guard's turn points at does not, the
+     * next turn's endpoint is asked, not the one after it in the list. A retry starts at the endpoint after the one
+     * that failed. Either way an endpoint this call has not tried yet whose breaker admits the attempt wins, else the
+     * first tried one; and of either, one that is not pushing back by a {@code Retry-After} (R46, another call's
+     * perhaps) before one that is.
      * A retry takes no endpoint it tried that is still pushing back: it waited for the soonest to end; nor then, with
      * {@code notPushingBackOnly}, one it has not tried that is.
      *
@@ -638,6 +640,12 @@ public final class UpstreamGuard {
         if (n == 1) {
             return !untriedOnly && endpoints.get(0).breaker().tryAcquirePermission() ? 0 : -1;
         }
+        // Apart, so that this method stays short enough to be inlined into the guard's call (GuardedCall.begin).
+        return acquireOneOf(n, tried, triedCount, untriedOnly, notPushingBackOnly);
+    }
+
+    /** {@link #acquireEndpoint} of {@code n > 1} endpoints. */
+    private int acquireOneOf(int n, int[] tried, int triedCount, boolean untriedOnly, boolean notPushingBackOnly) {
         int start = triedCount == 0 ? Math.floorMod(cursor.getAndIncrement(), n) : (tried[triedCount - 1] + 1) % n;
         // Untried and not pushing back, untried and pushing back, then the same of the tried ones: an endpoint that
         // asked to be left alone is taken only when no other admits the attempt. One this call has not tried still
@@ -655,8 +663,23 @@ public final class UpstreamGuard {
             if (pushingBackPass && (pushingBack == null || notPushingBackOnly)) {
                 continue;
             }
-            for (int i = 0; i < n; i++) {
-                int index = (start + i) % n;
+            // A first attempt's first pass takes a new turn of the cursor when the endpoint at its turn refuses (its
+            // breaker open) or is skipped (pushing back), up to n turns, rather than asking the endpoint after it: an
+            // endpoint that admits calls then gets the turns that fall to it and no others, the same share as every
+            // other one, where the endpoint after a dead one got the dead one's turns too (two thirds of the calls,
+            // with one of three down). Then those no turn came to, in order: other calls took those turns. Each
+            // endpoint is asked once (of the first 64), as its breaker counts every refusal in its metrics.
+            int turns = pass == 0 && triedCount == 0 ? n : 1;
+            long asked = 0;
+            for (int i = 0, index = start; i < n + turns - 1; i++) {
+                if (i > 0) {
+                    index = i < turns ? Math.floorMod(cursor.getAndIncrement(), n) : (start + i - turns + 1) % n;
+                }
+                long bit = index < Long.SIZE ? 1L << index : 0;
+                if ((asked & bit) != 0) {
+                    continue;
+                }
+                asked |= bit;
                 boolean triedBefore = contains(tried, triedCount, index);
                 if ((pass < 2) == triedBefore || pushingBack != null && pushingBack[index] != pushingBackPass) {
                     continue;

@@ -276,6 +276,31 @@ class CircuitBreakerIntegrationTests {
         assertThat(client.guard().breakerRemainingOpen()).isEmpty();
     }
 
+    /**
+     * An open endpoint's share of the calls is shared by the endpoints that admit calls, not given whole to the one
+     * after it in the list: with the first of three open, the second took two thirds of the calls (each of its turns
+     * and the first's), twice its load with all three up, where each of the others is to take half (R47: an open
+     * breaker sheds load, and a replica sized to carry its share when one is lost would be overloaded).
+     */
+    @Test
+    void anOpenEndpointsCallsAreSharedByTheEndpointsThatAdmitCalls() throws Exception { // R47
+        FaultyUpstream first = upstreams.start(Behaviour.ok());
+        FaultyUpstream second = upstreams.start(Behaviour.ok());
+        FaultyUpstream third = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(first.uri(), second.uri(), third.uri()));
+        client.guard().circuitBreakers().get(0).transitionToOpenState();
+
+        for (int i = 0; i < 12; i++) {
+            client.send(get("/orders"), BodyHandlers.ofString());
+        }
+
+        assertThat(first.requestCount()).isZero();
+        assertThat(second.requestCount()).as("half, not two thirds").isEqualTo(6);
+        assertThat(third.requestCount()).isEqualTo(6);
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfNotPermittedCalls())
+                .as("asked once by each call whose turn came to it").isEqualTo(6);
+    }
+
     @Test
     void destinationUnavailableOnlyWhenEveryEndpointIsOpen() {
         FaultyUpstream first = upstreams.start(Behaviour.ok());
