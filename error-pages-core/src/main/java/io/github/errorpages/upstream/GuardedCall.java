@@ -889,12 +889,20 @@ final class GuardedCall<T> {
     /**
      * @return how long the breakers that refused this call keep refusing: their remaining open time, or, when one is
      *     half-open and its trial calls are under way, until they end ({@link UpstreamGuard#trialCallsEnd()}), rather
-     *     than a default that may send a client away for longer than the breaker was open (R8); {@code null} when
-     *     every open one is forced open
+     *     than a default that may send a client away for longer than the breaker was open (R8); zero when its wait
+     *     is over, or it left the half-open state, between the two reads; {@code null} when every open one is forced
+     *     open
      */
     private @Nullable Duration refusingFor() {
         Duration remaining = guard.remainingOpen();
-        return remaining != null && remaining.isZero() ? guard.trialCallsEnd() : remaining;
+        if (remaining == null || !remaining.isZero()) {
+            return remaining;
+        }
+        // Zero is an open breaker whose wait just ended (it admits the next call: Resilience4j's clock had not passed
+        // the end when it refused this one) or a half-open one, which may have left that state since: no half-open
+        // breaker is no breaker time, and the page said the 503's default 30 s for a breaker that admits calls now.
+        Duration trialsEnd = guard.trialCallsEnd();
+        return trialsEnd != null ? trialsEnd : Duration.ZERO;
     }
 
     private UpstreamFailureException exception(UpstreamFailure failure) {

@@ -195,6 +195,36 @@ class CircuitBreakerIntegrationTests {
                 .isEqualTo("2");
     }
 
+    /**
+     * A call the open breaker refused at the very end of its wait (Resilience4j admits calls only once its clock is
+     * past the end) is sent back at once, as its remaining time of zero says: it was sent away for the 503's default
+     * 30 s, no half-open breaker's trial calls being under way to tell another time, while the breaker admitted the
+     * next call (R8: a client of an open breaker is told when it admits calls again).
+     */
+    @Test
+    void callRefusedAsTheOpenWaitEndsIsSentBackAtOnce() throws Exception { // R8
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        clock.advance(Duration.ofSeconds(30));
+
+        UpstreamFailure refused = client.guard().refuseIfUnavailable().orElseThrow();
+        UpstreamFailure called = catchThrowableOfType(UpstreamFailureException.class,
+                () -> client.send(get("/orders"), BodyHandlers.ofString())).failure();
+
+        assertThat(breaker.getState()).isEqualTo(State.OPEN);
+        assertThat(upstream.requestCount()).isZero();
+        for (UpstreamFailure failure : new UpstreamFailure[] {refused, called}) {
+            assertThat(failure.cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+            assertThat(failure.breakerRemainingOpen()).as("its wait is over").isEqualTo(Duration.ZERO);
+            assertThat(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(failure).retryAfterHeader())
+                    .as("not the 503's default 30").isEqualTo("1");
+        }
+        clock.advance(Duration.ofMillis(1));
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void halfOpenBreakerLetsATrialCallThroughAndClosesOnSuccess() throws Exception {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
