@@ -32,6 +32,9 @@ import org.jspecify.annotations.Nullable;
  * time goes. An unknown option or measurement, or a value that does not parse, stops the harness before it
  * starts a server, with a message that names it (exit status 2); {@code --help} prints the options and the
  * measurements' names. Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
+ *
+ * <p>Every run's answers are checked ({@link MeasurementResult#problems()}): a run that got answers of the wrong
+ * status, writer, body or size is INVALID, and so is every budget that uses it.
  */
 public final class LoadHarness {
 
@@ -155,19 +158,24 @@ public final class LoadHarness {
         Duration cpuBefore = server.cpu();
         WrkResult measured = wrk.run(target, measurement.headers(), duration);
         Duration cpu = server.cpu().minus(cpuBefore);
-        Answer probe = probe(target, measurement);
+        Answer probe = probe(target, measurement.headers());
+        Measurement.Background background = measurement.background();
+        // While the background still runs (it runs 2 s beyond the measured run), as its own requests found the route.
+        Answer backgroundProbe = backgroundLoad == null || background == null ? null
+                : probe(server.uri().resolve(background.path()), measurement.headers());
         WrkResult backgroundResult = backgroundLoad == null ? null : backgroundLoad.await();
         double backgroundRequests = backgroundResult == null ? 0
                 : backgroundResult.requestsPerSecond() * duration.toMillis() / 1000.0;
         double answered = measured.requests() + backgroundRequests;
         double cpuMicrosPerRequest = answered == 0 ? Double.NaN : cpu.toNanos() / 1_000.0 / answered;
-        return new MeasurementResult(measurement, measured, cpuMicrosPerRequest, backgroundResult, probe);
+        return new MeasurementResult(measurement, measured, cpuMicrosPerRequest, backgroundResult, probe,
+                backgroundProbe);
     }
 
     /** One request as wrk's, after the measured run (outside the CPU it measured): what it got, or null. */
-    private static @Nullable Answer probe(URI target, Measurement measurement) throws InterruptedException {
+    private static @Nullable Answer probe(URI target, List<String> headers) {
         try {
-            return Answer.take(target, measurement.headers());
+            return Answer.take(target, headers);
         } catch (IOException noAnswer) {
             return null;
         }

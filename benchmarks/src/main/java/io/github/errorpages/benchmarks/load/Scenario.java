@@ -34,15 +34,17 @@ import org.jspecify.annotations.Nullable;
 public enum Scenario {
 
     /** The upstream the proxy scenarios forward to: 200 with a 2 KB body. */
-    UPSTREAM("upstream", (context, upstream) -> context.addServlet(new ServletHolder(new FixedBodyServlet(2048)), "/*")),
+    UPSTREAM("upstream", (context, upstream) ->
+            context.addServlet(new ServletHolder(new FixedBodyServlet(FixedBodyServlet.UPSTREAM_SIZE)), "/*")),
 
     /** A bare Jetty 12 servlet answering "hello": the happy-path baseline. */
-    HELLO("Jetty hello servlet", (context, upstream) -> context.addServlet(new ServletHolder(new FixedBodyServlet(5)), "/*")),
+    HELLO("Jetty hello servlet", (context, upstream) ->
+            context.addServlet(new ServletHolder(new FixedBodyServlet(FixedBodyServlet.HELLO_SIZE)), "/*")),
 
     /** The same hello servlet behind {@link ErrorPagesFilter} (budget a). */
     HELLO_FILTERED("Jetty hello servlet behind ErrorPagesFilter", (context, upstream) -> {
         addErrorPagesFilter(context);
-        context.addServlet(new ServletHolder(new FixedBodyServlet(5)), "/*");
+        context.addServlet(new ServletHolder(new FixedBodyServlet(FixedBodyServlet.HELLO_SIZE)), "/*");
     }),
 
     /** The app calls sendError(502) and Jetty's own ErrorHandler writes its default page. */
@@ -202,12 +204,23 @@ public enum Scenario {
 
     /** Answers 200 with a fixed body of the given size. */
     static final class FixedBodyServlet extends HttpServlet {
+        /** The hello servlet's body size: "hello". */
+        static final int HELLO_SIZE = 5;
+        /** The upstream's body size. */
+        static final int UPSTREAM_SIZE = 2048;
         private static final long serialVersionUID = 1L;
         private final byte[] body;
 
         FixedBodyServlet(int size) {
-            String text = "hello" + "x".repeat(Math.max(0, size - 5));
-            this.body = text.substring(0, size).getBytes(StandardCharsets.US_ASCII);
+            this.body = text(size).getBytes(StandardCharsets.US_ASCII);
+        }
+
+        /**
+         * @param size the body's length
+         * @return the body of that length: "hello", then as many "x" as it takes
+         */
+        static String text(int size) {
+            return ("hello" + "x".repeat(Math.max(0, size - 5))).substring(0, size);
         }
 
         @Override

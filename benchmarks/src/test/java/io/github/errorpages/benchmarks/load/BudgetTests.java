@@ -57,8 +57,8 @@ class BudgetTests {
 
     @Test
     void invalidWhenEitherRunGotAnswersItShouldNotHave() {
-        MeasurementResult successesWhereErrorsWereExpected = new MeasurementResult(
-                measurement(Answers.CONTAINER_502), new WrkResult(20_000, 900, 200_000, 0, 0), 40, null, PAGE);
+        MeasurementResult successesWhereErrorsWereExpected = new MeasurementResult(measurement(Answers.CONTAINER_502),
+                new WrkResult(20_000, 900, 200_000, 0, 0, 32, 200_000.0 * PAGE_SIZE, 0), 40, null, PAGE, null);
 
         assertThat(AT_LEAST_0_9_P99_2MS.evaluate(successesWhereErrorsWereExpected, errors(10_000, 900, 40)))
                 .endsWith("| INVALID |");
@@ -71,7 +71,7 @@ class BudgetTests {
     @Test
     void aBaselineThatGotNoAnswerMakesAnInvalidRowNotAFailure() {
         MeasurementResult noAnswer = new MeasurementResult(measurement(Answers.CONTAINER_502),
-                new WrkResult(0, 0, 0, 0, 0), Double.NaN, null, null);
+                new WrkResult(0, 0, 0, 0, 0, 32, 0, 0), Double.NaN, null, null, null);
 
         assertThat(AT_LEAST_0_9_P99_2MS.evaluate(errors(9_500, 1_500, 80), noAnswer))
                 .startsWith("| (c) ours / theirs | Infinity |").endsWith("| INVALID |");
@@ -93,7 +93,8 @@ class BudgetTests {
     @Test
     void anEvenNumberOfRoundsTakesTheMeanOfTheMiddleTwoAndOneInvalidRunMakesAllInvalid() {
         MeasurementResult invalid = new MeasurementResult(measurement(Answers.CONTAINER_502),
-                new WrkResult(9_000, 900, 90_000, 0, 0), 40, null, PAGE);
+                new WrkResult(9_000, 900, 90_000, 0, 0, 32, 90_000.0 * PAGE_SIZE, 0), 40, null, PAGE,
+                null);
 
         assertThat(AT_LEAST_0_9_P99_2MS.evaluate(List.of(errors(8_000, 900, 80), errors(9_000, 900, 80)),
                 List.of(errors(10_000, 900, 40), errors(10_000, 900, 40)))).startsWith("| (c) ours / theirs | 0.850 (");
@@ -160,12 +161,15 @@ class BudgetTests {
     }
 
     /** What a request of the measurements here gets: Jetty's own 502 page. */
-    private static final Answer PAGE = new Answer(502, false);
+    private static final Answer PAGE = new Answer(502, false, 630, "<h2>HTTP ERROR 502 Bad Gateway</h2>");
+    private static final long PAGE_SIZE = PAGE.size();
 
     private static MeasurementResult errors(double requestsPerSecond, double p99Micros, double cpuMicros) {
         long requests = (long) requestsPerSecond * 10;
         return new MeasurementResult(measurement(Answers.CONTAINER_502),
-                new WrkResult(requestsPerSecond, p99Micros, requests, requests, 0), cpuMicros, null, PAGE);
+                new WrkResult(requestsPerSecond, p99Micros, requests, requests, 0, 32, requests * (double) PAGE_SIZE,
+                        0),
+                cpuMicros, null, PAGE, null);
     }
 
     private static Measurement measurement(Answers answers) {

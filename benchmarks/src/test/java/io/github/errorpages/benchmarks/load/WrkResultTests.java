@@ -2,6 +2,7 @@ package io.github.errorpages.benchmarks.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,6 +37,29 @@ class WrkResultTests {
         assertThat(result.requests()).isEqualTo(303027);
         assertThat(result.non2xx3xx()).isEqualTo(303027);
         assertThat(result.socketErrors()).isEqualTo(3);
+    }
+
+    /**
+     * The bytes wrk read tell how big the answers were, which its counts do not: a blank page or a proxied 200 without
+     * its body passed. wrk prints them in B, KB, MB or GB (of 1024) with two decimals, so the figure may be off by half
+     * a unit of its last decimal.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"120.12MB, 125954949.12, 5242.88", "512.00B, 512, 0.005", "9.77KB, 10004.48, 5.12",
+            "1.50GB, 1610612736, 5368709.12"})
+    void bytesReadInEachUnitWrkPrintsAndHowFarTheyMayBeOff(String printed, double bytes, double rounding) {
+        WrkResult result = WrkResult.parse(OUTPUT.replace("120.12MB read", printed + " read"));
+
+        assertThat(result.bytesRead()).isCloseTo(bytes, within(0.01));
+        assertThat(result.bytesReadRounding()).isCloseTo(rounding, within(0.0001));
+    }
+
+    /** The answers in flight when wrk stops, one per connection at most, are partly read: their bytes count too. */
+    @Test
+    void parsesTheConnections() {
+        assertThat(WrkResult.parse(OUTPUT).connections()).isEqualTo(32);
+        assertThat(WrkResult.parse(OUTPUT.replace("2 threads and 32 connections", "1 threads and 4 connections"))
+                .connections()).isEqualTo(4);
     }
 
     @Test
