@@ -45,7 +45,18 @@ record Budget(String label, String ours, String baseline, double minRatio, doubl
      *     MISSED, or INVALID when either run got answers it should not have)
      */
     String evaluate(MeasurementResult mine, MeasurementResult theirs) {
-        return evaluate(List.of(mine), List.of(theirs));
+        return evaluate(List.of(mine), List.of(theirs), "");
+    }
+
+    /**
+     * @param mine our result
+     * @param theirs the baseline's result
+     * @param protocolNote what a met or MISSED verdict is followed by, such as that the run was not the issue's
+     *     protocol; empty for nothing
+     * @return the row of {@link #evaluate(MeasurementResult, MeasurementResult)}, the note beside its verdict
+     */
+    String evaluate(MeasurementResult mine, MeasurementResult theirs, String protocolNote) {
+        return evaluate(List.of(mine), List.of(theirs), protocolNote);
     }
 
     /**
@@ -60,6 +71,18 @@ record Budget(String label, String ours, String baseline, double minRatio, doubl
      * @throws IllegalArgumentException when the lists are empty or of different sizes
      */
     String evaluate(List<MeasurementResult> mine, List<MeasurementResult> theirs) {
+        return evaluate(mine, theirs, "");
+    }
+
+    /**
+     * @param mine our result of each round
+     * @param theirs the baseline's result of each round, in the same order
+     * @param protocolNote what a met or MISSED verdict is followed by, such as that the runs were not the issue's
+     *     protocol; empty for nothing
+     * @return the row of {@link #evaluate(List, List)}, the note beside its verdict
+     * @throws IllegalArgumentException when the lists are empty or of different sizes
+     */
+    String evaluate(List<MeasurementResult> mine, List<MeasurementResult> theirs, String protocolNote) {
         if (mine.isEmpty() || mine.size() != theirs.size()) {
             throw new IllegalArgumentException("one result of each per round, but " + mine.size() + " and "
                     + theirs.size());
@@ -88,7 +111,7 @@ record Budget(String label, String ours, String baseline, double minRatio, doubl
                     .collect(Collectors.joining(", ", " (", ")"));
         }
         return String.format(Locale.ROOT, "| %s | %s | %.2f | %s | %s |", label, shownRatio, median(cpuRatios), target,
-                !valid ? "INVALID" : met ? "met" : "MISSED");
+                !valid ? "INVALID" : (met ? "met" : "MISSED") + protocolNote);
     }
 
     /**

@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  * measurements' names. Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
  *
  * <p>Every run's answers are checked ({@link MeasurementResult#problems()}): a run that got answers of the wrong
- * status, writer, body or size is INVALID, and so is every budget that uses it.
+ * status, writer, body or size is INVALID, and so is every budget that uses it. A warm-up or measured run other than
+ * the issue's (20 s, then 10 s) is noted beside every verdict, which is then no result.
  */
 public final class LoadHarness {
 
@@ -181,6 +182,20 @@ public final class LoadHarness {
         }
     }
 
+    /**
+     * What each verdict is followed by when the run's warm-up or measured run is not the issue's (20 s, then 10 s),
+     * so that a quick run's "met" is not taken for a result: a run of 1 s each on a busy machine printed (b) as met,
+     * which every full run missed.
+     */
+    private String protocolNote() {
+        if (warmup.equals(LoadOptions.PROTOCOL_WARMUP) && duration.equals(LoadOptions.PROTOCOL_DURATION)) {
+            return "";
+        }
+        return String.format(Locale.ROOT, " (not the issue's protocol: warm-up %d s, measured %d s, not %d s and %d s)",
+                warmup.toSeconds(), duration.toSeconds(), LoadOptions.PROTOCOL_WARMUP.toSeconds(),
+                LoadOptions.PROTOCOL_DURATION.toSeconds());
+    }
+
     private List<String> jvmOptions(String recordingName) throws IOException {
         if (jfrDirectory == null) {
             return List.of();
@@ -214,7 +229,7 @@ public final class LoadHarness {
             MeasurementResult ours = results.get(budget.ours());
             MeasurementResult theirs = results.get(budget.baseline());
             if (ours != null && theirs != null) {
-                budgets.add(budget.evaluate(ours, theirs));
+                budgets.add(budget.evaluate(ours, theirs, protocolNote()));
             }
         }
         if (!budgets.isEmpty()) {
@@ -244,7 +259,7 @@ public final class LoadHarness {
                 }
             }
             if (ours.size() == rounds.size()) {
-                budgets.add(budget.evaluate(ours, theirs));
+                budgets.add(budget.evaluate(ours, theirs, protocolNote()));
             }
         }
         if (!budgets.isEmpty()) {

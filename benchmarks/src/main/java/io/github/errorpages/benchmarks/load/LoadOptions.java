@@ -26,6 +26,10 @@ record LoadOptions(Duration warmup, Duration duration, int connections, int thre
 
     static final String USAGE = "Usage: LoadHarness [--warmup 20s] [--duration 10s] [--connections 32] [--threads 2]"
             + " [--only name,name...] [--rounds 1] [--jfr directory]";
+    /** The warm-up before each measured run, the default. */
+    static final Duration PROTOCOL_WARMUP = Duration.ofSeconds(20);
+    /** The measured run, the default. */
+    static final Duration PROTOCOL_DURATION = Duration.ofSeconds(10);
     /** Asks for {@link #help()} instead of a run. */
     static final Set<String> HELP = Set.of("--help", "-h");
     private static final Set<String> OPTIONS =
@@ -58,8 +62,9 @@ record LoadOptions(Duration warmup, Duration duration, int connections, int thre
             throw new IllegalArgumentException("--threads must not exceed --connections (" + connections
                     + "), each wrk thread needs a connection, but was " + threads);
         }
-        return new LoadOptions(seconds("--warmup", given.getOrDefault("--warmup", "20s"), 0),
-                seconds("--duration", given.getOrDefault("--duration", "10s"), 1),
+        return new LoadOptions(
+                seconds("--warmup", given.getOrDefault("--warmup", PROTOCOL_WARMUP.toSeconds() + "s"), 0),
+                seconds("--duration", given.getOrDefault("--duration", PROTOCOL_DURATION.toSeconds() + "s"), 1),
                 connections, threads,
                 only == null ? Measurement.all() : Measurement.named(only.split(",")),
                 number("--rounds", given.getOrDefault("--rounds", "1")),

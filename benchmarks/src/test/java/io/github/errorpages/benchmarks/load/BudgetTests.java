@@ -79,6 +79,23 @@ class BudgetTests {
                 .startsWith("| (c) ours / theirs | NaN |").endsWith("| INVALID |");
     }
 
+    /**
+     * A run of another warm-up or length than the issue's says so beside its verdict: a run of 1 s each on a busy
+     * machine printed (b) as met, which every full run missed, with nothing to tell it from a result.
+     */
+    @Test
+    void aNoteOfAnotherProtocolFollowsTheVerdictButNotAnInvalidOne() {
+        String note = " (not the issue's protocol: warm-up 1 s, measured 1 s, not 20 s and 10 s)";
+
+        assertThat(AT_LEAST_0_9_P99_2MS.evaluate(errors(9_500, 1_500, 80), errors(10_000, 900, 40), note))
+                .endsWith("| met" + note + " |");
+        assertThat(AT_LEAST_0_9_P99_2MS.evaluate(List.of(errors(8_000, 1_500, 80)), List.of(errors(10_000, 900, 40)),
+                note)).endsWith("| MISSED" + note + " |");
+        MeasurementResult noAnswer = new MeasurementResult(measurement(Answers.CONTAINER_502),
+                new WrkResult(0, 0, 0, 0, 0, 32, 0, 0), Double.NaN, null, null, null);
+        assertThat(AT_LEAST_0_9_P99_2MS.evaluate(noAnswer, noAnswer, note)).endsWith("| INVALID |");
+    }
+
     @Test
     void severalRoundsAreJudgedByTheirMedians() {
         // Ratios 0.85, 0.95 and 1.05: the median, 0.95, meets 0.9 although one round alone would not.
