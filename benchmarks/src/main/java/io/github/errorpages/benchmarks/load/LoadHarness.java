@@ -108,7 +108,7 @@ public final class LoadHarness {
     private Map<String, MeasurementResult> run(List<Measurement> measurements, String recordingSuffix)
             throws Exception {
         Map<String, MeasurementResult> results = new LinkedHashMap<>();
-        try (ServerProcess upstream = ServerProcess.start(Scenario.UPSTREAM, null, List.of())) {
+        try (ServerProcess upstream = ServerProcess.start("upstream", Scenario.UPSTREAM, null, List.of())) {
             for (Measurement measurement : measurements) {
                 measure(measurement, upstream.uri(), results, recordingSuffix);
             }
@@ -126,7 +126,7 @@ public final class LoadHarness {
      */
     private void measure(Measurement measurement, URI upstream, Map<String, MeasurementResult> results,
             String recordingSuffix) throws Exception {
-        try (ServerProcess server = ServerProcess.start(measurement.scenario(), upstream,
+        try (ServerProcess server = ServerProcess.start(measurement.name(), measurement.scenario(), upstream,
                 jvmOptions(measurement.name() + recordingSuffix))) {
             URI target = server.uri().resolve(measurement.path());
             warmUp(target, measurement);
