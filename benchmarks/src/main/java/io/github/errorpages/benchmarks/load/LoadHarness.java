@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  * measurement ({@code hello.jfr}; with rounds, per round: {@code hello-round2.jfr}), to find where the server's
  * time goes. An unknown option or measurement, or a value that does not parse, stops the harness before it
  * starts a server, with a message that names it (exit status 2); {@code --help} prints the options and the
- * measurements' names. Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages).
+ * measurements' names. Needs {@code wrk} on the PATH ({@code benchmarks/load.sh} installs it from Debian's packages):
+ * without it, the harness says so before it starts a server (exit status 1).
  *
  * <p>Every run's answers are checked ({@link MeasurementResult#problems()}): a run that got answers of the wrong
  * status, writer, body or size is INVALID, and so is every budget that uses it. A warm-up or measured run other than
@@ -74,6 +75,13 @@ public final class LoadHarness {
             System.err.println("LoadHarness: " + invalid.getMessage());
             System.err.println(LoadOptions.USAGE);
             System.exit(2);
+            return;
+        }
+        if (!Wrk.isInstalled()) {
+            // Before any server starts: it started the upstream and a server JVM, then died with a stack trace.
+            System.err.println("LoadHarness: wrk is missing; install it with: sudo apt-get install wrk"
+                    + " (benchmarks/load.sh does it when run as root)");
+            System.exit(1);
             return;
         }
         LoadHarness harness = new LoadHarness(options.warmup(), options.duration(), options.connections(),
