@@ -39,7 +39,8 @@ record LoadOptions(Duration warmup, Duration duration, int connections, int thre
      * @param args the command line: options, each followed by its value
      * @return the options, with the defaults for those not given
      * @throws IllegalArgumentException naming the option and the value when an option is unknown, has no value,
-     *     or a value does not parse or is out of range, and naming the measurements that do not exist
+     *     or a value does not parse or is out of range (a {@code --jfr} directory with a comma), and naming the
+     *     measurements that do not exist
      */
     static LoadOptions parse(String... args) {
         Map<String, String> given = new LinkedHashMap<>();
@@ -57,6 +58,12 @@ record LoadOptions(Duration warmup, Duration duration, int connections, int thre
         String jfr = given.get("--jfr");
         int connections = number("--connections", given.getOrDefault("--connections", "32"));
         int threads = number("--threads", given.getOrDefault("--threads", "2"));
+        if (jfr != null && jfr.contains(",")) {
+            // JFR splits -XX:StartFlightRecording's options at commas: the file name ended at the comma, so every
+            // recording went to one file outside the directory, each overwriting the one before.
+            throw new IllegalArgumentException("--jfr must not contain a comma, which ends the file name JFR is given,"
+                    + " but was " + jfr);
+        }
         if (threads > connections) {
             // wrk refuses it, but only once the servers are up and warm.
             throw new IllegalArgumentException("--threads must not exceed --connections (" + connections
@@ -84,7 +91,8 @@ record LoadOptions(Duration warmup, Duration duration, int connections, int thre
                 + "                 " + String.join(", ", Measurement.all().stream().map(Measurement::name).toList())
                 + "\n"
                 + "  --rounds       how often to run each; the budgets are judged by the medians (default 1)\n"
-                + "  --jfr          a directory for a flight recording of every server JVM (default none)";
+                + "  --jfr          a directory for a flight recording of every server JVM, without a comma\n"
+                + "                 (default none)";
     }
 
     private static Duration seconds(String option, String value, long least) {

@@ -69,6 +69,17 @@ class LoadOptionsTests {
                 .withMessageEndingWith("but was 0s");
     }
 
+    /**
+     * JFR splits {@code -XX:StartFlightRecording}'s options at commas: {@code --jfr /tmp/jfr,x} wrote every server's
+     * recording to the one file {@code /tmp/jfr}, each overwriting the one before, and said nothing.
+     */
+    @Test
+    void refusesAJfrDirectoryWithAComma() {
+        assertThatIllegalArgumentException().isThrownBy(() -> LoadOptions.parse("--jfr", "/tmp/jfr,x"))
+                .withMessage("--jfr must not contain a comma, which ends the file name JFR is given, "
+                        + "but was /tmp/jfr,x");
+    }
+
     /** wrk refuses more threads than connections, but only after the servers started and warmed up. */
     @Test
     void refusesMoreThreadsThanConnections() {
