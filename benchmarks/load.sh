@@ -8,8 +8,27 @@
 #   bash benchmarks/load.sh --only jetty-502,branded-502     # some measurements only
 #   bash benchmarks/load.sh --rounds 3                       # three rounds, budgets judged by their medians
 #   bash benchmarks/load.sh --jfr /tmp/recordings            # a flight recording of every server JVM
+#   bash benchmarks/load.sh --only "jetty-502, branded-502"  # quoted values stay one argument
 #   bash benchmarks/load.sh --help                           # the options, and the measurements' names
 set -euo pipefail
+
+# The harness's arguments as the exec plugin takes them: it splits -Dload.args at spaces but keeps what is quoted
+# together, so each argument goes in single quotes and a value with spaces (--only "jetty-502, branded-502", a --jfr
+# directory) stays one argument. A relative --jfr directory is made absolute here, before the cd below and the
+# plugin's own (to benchmarks/), so that the recordings land where the caller meant.
+load_args=""
+previous=""
+for arg in "$@"; do
+  if [ "$previous" = "--jfr" ] && [[ $arg != /* ]]; then
+    arg="$PWD/$arg"
+  fi
+  case "$arg" in
+    *"'"*) echo "load.sh: an argument must not contain a single quote, but was: $arg" >&2; exit 2 ;;
+  esac
+  load_args="$load_args '$arg'"
+  previous=$arg
+done
+
 cd "$(dirname "$0")/.."
 
 help=false
@@ -32,5 +51,5 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 echo "load.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), nproc $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-mvn -B -q package -pl benchmarks -am -DskipTests -Dload -Dload.args="$*"
+mvn -B -q package -pl benchmarks -am -DskipTests -Dload -Dload.args="$load_args"
 echo "load.sh: done, load average $(cut -d' ' -f1-3 /proc/loadavg)"
