@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the size of the error page costs in budget (b) (branded 502 / Jetty's 502): Jetty's own 502 page
-# (0.4 KB), the branded page as HTML (9.6 KB), the same page gzip-compressed for a client sending
-# Accept-Encoding (4 KB), and the same page negotiated as plain text (0.3 KB), each in a server JVM of its own
+# (0.4 KB), the branded page as HTML (9.8 KB), the same page gzip-compressed for a client sending
+# Accept-Encoding (3.9 KB), and the same page negotiated as plain text (0.3 KB), each in a server JVM of its own
 # started as the load harness starts it, warmed up for 20 s, then measured with the harness's wrk command.
 # Two rounds, so that a disturbed run shows. Loopback only; about 5 minutes. A row whose answer is not the 502 it
 # measures (status, or who wrote it), or whose run had another answer or socket errors, is marked INVALID, and
