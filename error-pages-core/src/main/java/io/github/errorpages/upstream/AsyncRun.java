@@ -17,7 +17,9 @@ import org.jspecify.annotations.Nullable;
  * Drives one asynchronous guarded call: starts each attempt, bounds it by its timeout, and schedules the
  * retries that {@link GuardedCall} decides on. Ending the call's future from outside (cancelling it, or
  * completing it, as {@code orTimeout} does) cancels the attempt in flight and any retry still waiting, and a
- * response that arrives for a call that has ended is released.
+ * response that arrives for a call that has ended is released. An attempt that is a half-open breaker's trial call
+ * is not cancelled: it runs on, within its timeout, for the breaker to judge the upstream by its outcome
+ * ({@link GuardedCall#trialEnded}); the call's future has ended for its caller all the same.
  *
  * @param <T> the call's result
  */
@@ -34,6 +36,8 @@ final class AsyncRun<T> {
     /** Whether attempts end themselves when their time is up: the guard's timer is then a backstop only. */
     private final boolean timedByAttempts;
     private volatile @Nullable CompletableFuture<T> inFlight;
+    /** Whether {@link #inFlight} is a trial call of a half-open breaker; written before it. */
+    private volatile boolean inFlightIsTrial;
     /**
      * Set while a granted retry waits out its delay; whoever clears it owns the call's next step: the delay's end
      * starts the retry, the caller's cancel aborts the call there and then.
@@ -50,8 +54,10 @@ final class AsyncRun<T> {
         this.executor = executor;
         result.whenComplete((value, error) -> {
             CompletableFuture<T> attempt = inFlight;
-            if (attempt != null && !attempt.isDone()) {
+            if (attempt != null && !attempt.isDone() && !inFlightIsTrial) {
                 // Ended from outside (cancel, orTimeout, completeOnTimeout): nobody waits for the attempt any more.
+                // A trial call runs on: cancelled, it gave its permission back, and one caller after another that
+                // left early let trial calls through without end, none of them ever judged (GuardedCall.trialEnded).
                 attempt.cancel(true);
             }
             abortIfBackingOff();
@@ -99,14 +105,16 @@ final class AsyncRun<T> {
             backOff(guarded.floorToWait());
             return;
         }
+        boolean trial = guarded.isTrial();
         CompletableFuture<T> started;
         try {
             started = call.call(attempt).toCompletableFuture();
         } catch (Throwable t) {
             started = CompletableFuture.failedFuture(t);
         }
+        inFlightIsTrial = trial;
         inFlight = started;
-        if (result.isDone()) {
+        if (result.isDone() && !trial) {
             started.cancel(true); // ended from outside while this attempt started
         }
         CompletableFuture<T> attemptFuture = started;
@@ -120,7 +128,11 @@ final class AsyncRun<T> {
                             // outcome stands, not the timeout. What it completed with may be in use already (a
                             // response head relayed to the client); a timeout now would also retry it, or answer
                             // with a page over it.
-                            settle(attemptFuture);
+                            settle(attemptFuture, trial);
+                            return;
+                        }
+                        if (trial && result.isDone()) {
+                            guarded.trialEnded(value, error); // its caller left while it ran on
                             return;
                         }
                         next(error == null ? guarded.onResult(value) : guarded.onError(error));
@@ -249,15 +261,23 @@ final class AsyncRun<T> {
         }
     }
 
-    /** Goes on with the outcome of an attempt that has completed. */
-    private void settle(CompletableFuture<T> attempt) {
+    /** Goes on with the outcome of an attempt that has completed, a trial call's whose caller left for its breaker. */
+    private void settle(CompletableFuture<T> attempt, boolean trial) {
         T value;
         try {
             value = attempt.join();
         } catch (CompletionException | CancellationException failed) {
-            next(guarded.onError(failed));
+            if (trial && result.isDone()) {
+                guarded.trialEnded(null, failed);
+            } else {
+                next(guarded.onError(failed));
+            }
             return;
         }
-        next(guarded.onResult(value));
+        if (trial && result.isDone()) {
+            guarded.trialEnded(value, null);
+        } else {
+            next(guarded.onResult(value));
+        }
     }
 }

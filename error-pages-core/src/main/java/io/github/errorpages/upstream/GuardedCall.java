@@ -12,6 +12,7 @@ import io.github.errorpages.internal.JdkCauseClassifier;
 import io.github.errorpages.internal.ResponseExceptionClassifier;
 import io.github.errorpages.upstream.internal.BodySourceFailure;
 import io.github.errorpages.upstream.internal.ProxyStatus;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -51,6 +52,8 @@ final class GuardedCall<T> {
     private int attempts;
     private @Nullable Endpoint endpoint;
     private long attemptStarted;
+    /** Whether the current attempt is a trial call: its endpoint's breaker was half-open when it admitted it. */
+    private boolean trial;
     private FailureCause lastCause = FailureCause.PROXY_INTERNAL_ERROR;
     private int lastStatus;
     private @Nullable Duration lastRetryAfter;
@@ -241,6 +244,7 @@ final class GuardedCall<T> {
         tried[attempts++] = index;
         guard.counters.attempts.increment();
         endpoint = chosen;
+        trial = chosen.breaker().getState() == CircuitBreaker.State.HALF_OPEN;
         attemptStarted = System.nanoTime();
         long timeout = Math.min(config.attemptTimeout().toNanos(), deadline - attemptStarted);
         // A retry starts with at least min-attempt-timeout left (checked above); the floor is for the clock's jitter.
@@ -346,6 +350,80 @@ final class GuardedCall<T> {
             BreakerRecording.answered(guard, current.breaker(), headNanos, result);
         }
         return body;
+    }
+
+    /**
+     * @return whether the current attempt is a trial call of a half-open breaker, one of its
+     *     {@code permittedNumberOfCallsInHalfOpenState}: the asynchronous driver lets it run on when its caller leaves
+     *     ({@link #trialEnded})
+     */
+    boolean isTrial() {
+        return trial;
+    }
+
+    /**
+     * Takes the outcome of a trial call of a half-open breaker whose caller ended the call while it ran, which the
+     * asynchronous driver let run on rather than cancel ({@link AsyncRun}): the breaker judges the upstream by it
+     * as by any trial call's outcome (a success, an upstream failure such as its timeout, or nothing for a failure
+     * that is not the upstream's), a response is discarded, nothing is retried, and the call is counted as aborted,
+     * as its caller saw it. Given its permission back at the caller's abort instead, each trial call that callers
+     * less patient than {@code attempt-timeout} abandoned let the next one through: an upstream that never answers got
+     * trial calls without end, and the breaker, recording none, stayed half-open for good (R47).
+     *
+     * @param result what the attempt returned, when it returned
+     * @param thrown what the attempt threw (or completed exceptionally with), or {@code null} when it returned
+     * @throws RuntimeException or {@link Error}: what the response adapter threw (a bug), after the breaker got the
+     *     permission back and the call was counted
+     */
+    void trialEnded(@Nullable T result, @Nullable Throwable thrown) {
+        long now = System.nanoTime();
+        Endpoint current = releaseBulkhead();
+        try {
+            judgeTrial(current, result, thrown, now);
+        } finally {
+            abort(new CancellationException("upstream call cancelled"));
+        }
+    }
+
+    private void judgeTrial(Endpoint current, @Nullable T result, @Nullable Throwable thrown, long now) {
+        CircuitBreaker breaker = current.breaker();
+        long nanos = now - attemptStarted;
+        if (thrown == null) {
+            int status = 0;
+            if (responses != null && result != null) {
+                try {
+                    status = responses.status(result);
+                    responses.discard(result); // nobody takes it
+                } catch (RuntimeException | Error adapterBug) {
+                    breaker.releasePermission(); // as onResult: the bug judges nothing
+                    throw adapterBug;
+                }
+            }
+            if (status != 0 && guard.isFailureStatus(status)) {
+                UpstreamFailure reported = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream(guard.name())
+                        .upstreamStatus(status).attempts(attempts).build();
+                BreakerRecording.failed(guard, breaker, nanos, new UpstreamFailureException(reported, null),
+                        () -> reported);
+            } else {
+                BreakerRecording.answered(guard, breaker, nanos, result);
+                guard.answered(current.index(), attemptStarted);
+            }
+            return;
+        }
+        Throwable error = unwrap(thrown);
+        // Counted as nothing, as onError counts them: an abort (the attempt was cancelled after all), the client the
+        // request's body streams from gone or stalled, a bug, a failure that is not the upstream's (a request its
+        // client held back), and a client's exception for a response that is no failure (the next trial decides).
+        Optional<UpstreamFailure> classified = isClientAbort(error) || request.isBodySourceFailed() ? Optional.empty()
+                : guard.classifier().classify(error, guard.clock());
+        if (classified.isPresent() && UpstreamGuard.countsAgainstUpstream(classified.get().cause())
+                && !isReturnedStatus(classified.get())
+                && !(isTimeout(classified.get().cause()) && request.isBodySourceAwaited())) {
+            UpstreamFailure failure = classified.get();
+            BreakerRecording.failed(guard, breaker, nanos, error, () -> failure);
+        } else {
+            breaker.releasePermission();
+        }
     }
 
     /** Takes what the current attempt threw (or completed exceptionally with). */

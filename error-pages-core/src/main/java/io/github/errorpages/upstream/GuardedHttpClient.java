@@ -202,7 +202,8 @@ public final class GuardedHttpClient {
     /**
      * Sends a request through the guard without blocking: a body to buffer is read on the client's executor, or
      * the guard's when the client has none. Cancelling the returned future cancels the attempt in flight (the
-     * JDK client aborts the exchange) and any pending retry.
+     * JDK client aborts the exchange) and any pending retry; an attempt that is a half-open breaker's trial call runs
+     * on to its outcome, for the breaker ({@link UpstreamGuard#callAsync(UpstreamRequest, AsyncUpstreamCall)}).
      *
      * @param <T> the body type
      * @param request the request; its URI's path and query are sent to the upstream's endpoints

@@ -80,7 +80,9 @@ import org.slf4j.LoggerFactory;
  *       first breaker admits calls again ({@link io.github.errorpages.UpstreamFailure#breakerRemainingOpen()}), or
  *       until the first endpoint both admits calls and stops pushing back by a {@code Retry-After}, when later.
  *       A caller that streams the response body after the call can have the breaker judge the call by the
- *       body too ({@link ResponseAdapter#awaitBody}, {@link BodyOutcome}), as the reverse proxy does.</li>
+ *       body too ({@link ResponseAdapter#awaitBody}, {@link BodyOutcome}), as the reverse proxy does. A half-open
+ *       breaker's trial call whose asynchronous caller leaves runs on to its outcome, which the breaker judges
+ *       ({@link #callAsync(UpstreamRequest, AsyncUpstreamCall)}): the trial calls stay as few as configured.</li>
  *   <li>One Resilience4j <b>bulkhead</b> per upstream bounds the attempts in flight, and the response bodies
  *       read on a thread held for them ({@link BodyOutcome#holdBulkheadPermit()}); a full bulkhead fails the
  *       call with 503 {@code connection_limit_reached}.</li>
@@ -386,7 +388,12 @@ public final class UpstreamGuard {
      * the attempt's future, and only if that cancel takes effect is the attempt a timeout; an attempt that
      * completed first keeps its outcome, so that whatever the attempt did with it (a response head relayed, say)
      * is not followed by a retry or a page. Cancelling the returned future cancels the attempt in flight and any
-     * pending retry.
+     * pending retry, but for a half-open breaker's trial call: that attempt runs on, within its timeout, and the
+     * breaker records its outcome as any trial call's (a response is discarded), while the future has ended for the
+     * caller and the call is counted as aborted. Cancelled, its permission came back at once, and callers less patient
+     * than {@code attempt-timeout} let one trial call after another through to an upstream that never answers,
+     * without the breaker ever judging one (R47). A blocking call's attempt, ended by its thread's interrupt, gives
+     * its permission back.
      *
      * <p>The returned future completes on the thread that completed the last attempt's future, or, when the
      * guard's timer ended the attempt, on the JDK's timer thread that {@code CompletableFuture.orTimeout} uses,

@@ -24,9 +24,13 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -239,6 +243,86 @@ class CircuitBreakerIntegrationTests {
         assertThat(breaker.getState()).isEqualTo(State.CLOSED);
         assertThat(events.of(UpstreamEvent.BreakerStateChanged.class)).extracting(UpstreamEvent.BreakerStateChanged::to)
                 .containsExactly(State.OPEN, State.HALF_OPEN, State.CLOSED);
+    }
+
+    /**
+     * A half-open breaker's trial call whose caller leaves once the request was sent (a cancelled future: an HTTP/2
+     * client's reset of the proxy's exchange, an {@code orTimeout} shorter than {@code attempt-timeout}) runs on to its
+     * outcome. It gave its permission back at the cancel, so each caller that left let another trial call through: an
+     * upstream that never answers got trial calls without end, none of them judged, and the breaker stayed half-open
+     * for good. Now the stalled upstream gets the one trial call while callers keep leaving, later calls are refused
+     * as the open breaker's are, and the trial's timeout opens the breaker again (R47: an open breaker sheds load).
+     */
+    @Test
+    void trialCallsWhoseCallersLeaveStayTheTrialsAndTheirTimeoutOpensTheBreaker() throws Exception { // R47
+        FaultyUpstream upstream = upstreams.start(Behaviour.stall());
+        CountDownLatch trialEnded = new CountDownLatch(1);
+        UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).attemptTimeout(Duration.ofMillis(500)).build())
+                .circuitBreakerRegistry(registry).listener(events).clock(clock).listener(event -> {
+                    if (event instanceof UpstreamEvent.CallAborted) {
+                        trialEnded.countDown();
+                    }
+                }).build();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        clock.advance(Duration.ofSeconds(31)); // the open wait is over: one trial call (the registry's settings)
+
+        int trials = 0;
+        for (int call = 0; call < 5; call++) {
+            CompletableFuture<HttpResponse<String>> future = client.sendAsync(get("/orders"), BodyHandlers.ofString());
+            if (future.isDone()) {
+                continue; // refused at once, on this thread (checked below)
+            }
+            trials++;
+            assertThat(upstream.awaitRequests(trials, Duration.ofSeconds(5))).as("trial %d sent", trials).isTrue();
+            future.cancel(true); // the caller leaves
+        }
+
+        assertThat(trials).as("trial calls the upstream got while their callers left").isEqualTo(1);
+        assertThat(trialEnded.await(10, TimeUnit.SECONDS)).as("the trial call's end").isTrue();
+        assertThat(breaker.getState()).as("the trial's timeout reopens the breaker").isEqualTo(State.OPEN);
+        assertThat(events.of(UpstreamEvent.BreakerStateChanged.class)).extracting(UpstreamEvent.BreakerStateChanged::to)
+                .containsExactly(State.OPEN, State.HALF_OPEN, State.OPEN);
+        assertThat(upstream.requestCount()).isEqualTo(1);
+        UpstreamMetrics metrics = guard.metrics();
+        assertThat(metrics.rejectedCalls()).as("refused as the open breaker's calls are").isEqualTo(4);
+        assertThat(metrics.abortedCalls()).as("the trial's call, as its caller saw it").isEqualTo(1);
+        assertThat(metrics.calls())
+                .isEqualTo(metrics.successfulCalls() + metrics.failedCalls() + metrics.abortedCalls());
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
+    }
+
+    /**
+     * The other outcome of a trial call whose caller left: the upstream, recovered, answers it, and the breaker closes
+     * on it, as on any trial call's success (a cancelled trial judged nothing: the breaker waited for another caller).
+     * The response, which nobody takes, is discarded.
+     */
+    @Test
+    void trialCallWhoseCallerLeftClosesTheBreakerWhenTheUpstreamAnswersIt() throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.delay(Duration.ofMillis(300)));
+        CountDownLatch trialEnded = new CountDownLatch(1);
+        UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).attemptTimeout(Duration.ofSeconds(5)).build())
+                .circuitBreakerRegistry(registry).clock(clock).listener(event -> {
+                    if (event instanceof UpstreamEvent.CallAborted) {
+                        trialEnded.countDown();
+                    }
+                }).build();
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        clock.advance(Duration.ofSeconds(31));
+
+        CompletableFuture<HttpResponse<String>> future = GuardedHttpClient.of(HTTP, guard)
+                .sendAsync(get("/orders"), BodyHandlers.ofString());
+        assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).isTrue();
+        future.cancel(true);
+
+        assertThat(trialEnded.await(10, TimeUnit.SECONDS)).as("the trial call's end").isTrue();
+        assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
     }
 
     @Test

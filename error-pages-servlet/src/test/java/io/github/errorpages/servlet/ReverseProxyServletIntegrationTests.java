@@ -3688,6 +3688,50 @@ abstract class ReverseProxyServletIntegrationTests {
         }
     }
 
+    /**
+     * An HTTP/2 client that resets a half-open breaker's trial call (a browser whose user navigates away): the trial
+     * runs on within its {@code attempt-timeout}, and the breaker judges the upstream by it, reopening on a silent
+     * upstream's timeout, closing on a late answer, which nobody gets. Its cancel gave its permission back, so each
+     * client that left let another trial call through to an upstream that never answers, and the breaker, judging
+     * none, stayed half-open for good (R47). The call is counted as aborted, as its client saw it.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void http2ClientResettingATrialCallLeavesItsOutcomeToTheBreaker(boolean answersLate) throws Exception { // R47
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK transport's container thread waits in the client");
+        // Long enough for the reset to reach the proxy first on a busy machine, as a browser's does.
+        try (FaultyUpstream upstream = FaultyUpstream.start(answersLate ? Behaviour.delay(Duration.ofSeconds(2))
+                : Behaviour.stall())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("reset-trials").endpoints(upstream.uri())
+                    .attemptTimeout(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(5))
+                    .circuitBreakerConfig(CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                            .permittedNumberOfCallsInHalfOpenState(1).build()).build());
+            CircuitBreaker breaker = guard.circuitBreakers().get(0);
+            breaker.transitionToOpenState();
+            breaker.transitionToHalfOpenState();
+            configured = new JettyServer().h2c().servlet("/*", proxyBuilder(guard).build()).start();
+            org.eclipse.jetty.client.HttpClient h2 = Http2Clients.started();
+            try {
+                org.eclipse.jetty.client.Request request = h2.newRequest(configured.h2cUri("/orders/42"));
+                request.send(result -> {
+                });
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the trial").isTrue();
+
+                request.abort(new IOException("the user navigated away"));
+
+                CircuitBreaker.State judged = answersLate ? CircuitBreaker.State.CLOSED : CircuitBreaker.State.OPEN;
+                Await.until(() -> breaker.getState() == judged, "the trial call's outcome to decide the breaker");
+                Await.until(() -> guard.metrics().abortedCalls() == 1, "the call to be counted as aborted");
+                assertThat(upstream.requestCount()).isEqualTo(1);
+                assertThat(guard.metrics().failedCalls()).isZero();
+                assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                        .isEqualTo(guard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls());
+            } finally {
+                h2.stop();
+            }
+        }
+    }
+
     /** The call the client abandoned: counted as aborted, its permit back, nothing against the upstream. */
     private static void assertAbortedAndNotBlamed(UpstreamGuard guard) {
         Await.until(() -> guard.metrics().abortedCalls() == 1, "the call to be counted as aborted");

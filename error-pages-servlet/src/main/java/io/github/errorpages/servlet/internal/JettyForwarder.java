@@ -499,9 +499,13 @@ public final class JettyForwarder {
             return taken;
         }
 
-        /** @return whether the attempt may write its head and body: the response is not claimed yet, now its */
+        /**
+         * @return whether the attempt may write its head and body: the response is not claimed yet, now its; never
+         *     once the container ended the exchange ({@link #abandon}), whose half-open breaker's trial call the guard
+         *     lets run on to its outcome (its head arrives for nobody, and the response may be another's by then)
+         */
         boolean claimResponse(AttemptListener relaying) {
-            return RELAY.compareAndSet(this, null, relaying);
+            return !abandoned && RELAY.compareAndSet(this, null, relaying);
         }
 
         /**
@@ -1119,6 +1123,20 @@ public final class JettyForwarder {
             }
             keepAlive.remember(answer);
             boolean relayed = !guard.isFailureStatus(status);
+            if (exchange.abandoned) {
+                // A half-open breaker's trial call that the guard let run on after the container ended the exchange:
+                // its head is for the breaker only, and nothing of the client's request or response is read or
+                // written any more (they may be another exchange's by now).
+                if (head.complete(answer)) {
+                    if (relayed) {
+                        relaying = true;
+                        clientLeft(exchange.abandonedFor);
+                    } else {
+                        drain(answer);
+                    }
+                }
+                return;
+            }
             if (relayed) {
                 UpstreamFailureException problem;
                 try {
