@@ -968,8 +968,7 @@ final class GuardedCall<T> {
      * @return how long the breakers that refused this call keep refusing: their remaining open time, or, when one is
      *     half-open and its trial calls are under way, until they end ({@link UpstreamGuard#trialCallsEnd()}), rather
      *     than a default that may send a client away for longer than the breaker was open (R8); zero when its wait
-     *     is over, or it left the half-open state, between the two reads; {@code null} when every open one is forced
-     *     open
+     *     is over, or it closed, between the reads; {@code null} when every open one is forced open
      */
     private @Nullable Duration refusingFor() {
         Duration remaining = guard.remainingOpen();
@@ -980,7 +979,13 @@ final class GuardedCall<T> {
         // the end when it refused this one) or a half-open one, which may have left that state since: no half-open
         // breaker is no breaker time, and the page said the 503's default 30 s for a breaker that admits calls now.
         Duration trialsEnd = guard.trialCallsEnd();
-        return trialsEnd != null ? trialsEnd : Duration.ZERO;
+        if (trialsEnd != null) {
+            return trialsEnd;
+        }
+        // Read again: a half-open breaker whose trial failed meanwhile is open for its whole wait again, and one that
+        // closed admits calls (null, as no breaker that every open one is forced open would have read zero above).
+        Duration again = guard.remainingOpen();
+        return again != null ? again : Duration.ZERO;
     }
 
     private UpstreamFailureException exception(UpstreamFailure failure) {

@@ -675,8 +675,9 @@ public final class UpstreamGuard {
             // endpoint that admits calls then gets the turns that fall to it and no others, the same share as every
             // other one, where the endpoint after a dead one got the dead one's turns too (two thirds of the calls,
             // with one of three down). Then those no turn came to, in order: other calls took those turns. Each
-            // endpoint is asked once (of the first 64), as its breaker counts every refusal in its metrics.
-            int turns = pass == 0 && triedCount == 0 ? n : 1;
+            // endpoint is asked once, as its breaker counts every refusal in its metrics: the mask of those asked has
+            // room for 64, so a guard of more takes one turn and asks the endpoints after it in order, as before.
+            int turns = pass == 0 && triedCount == 0 && n <= Long.SIZE ? n : 1;
             long asked = 0;
             for (int i = 0, index = start; i < n + turns - 1; i++) {
                 if (i > 0) {

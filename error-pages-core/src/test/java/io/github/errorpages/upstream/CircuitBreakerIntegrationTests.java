@@ -31,7 +31,9 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -227,6 +229,60 @@ class CircuitBreakerIntegrationTests {
         }
         clock.advance(Duration.ofMillis(1));
         assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * A call refused while a half-open breaker's trial calls fail and open it again, between the guard's reads of the
+     * breakers (its remaining time read as zero, then no half-open breaker left), is sent back for the breakers' time,
+     * not at once: every breaker is open for its whole wait again (R8). The breaker's clock opens it again in the
+     * middle of the first read, where the race would.
+     */
+    @Test
+    void callRefusedAsATrialOpensTheBreakerAgainIsSentBackForItsWait() { // R8
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicReference<CircuitBreaker> racing = new AtomicReference<>();
+        java.time.Clock reopening = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                boolean inRemainingOpen = StackWalker.getInstance().walk(frames -> frames.anyMatch(frame ->
+                        frame.getMethodName().equals("remainingOpen") && frame.getClassName().endsWith("Tracker")));
+                if (inRemainingOpen && armed.getAndSet(false)) {
+                    racing.get().transitionToOpenState(); // its trial calls failed meanwhile
+                }
+                return Instant.now();
+            }
+        };
+        UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("reopening")
+                .endpoints(URI.create("http://10.9.9.1:8080"), URI.create("http://10.9.9.2:8080"))
+                .circuitBreakerConfig(CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                        .clock(reopening).build()).build()).build();
+        racing.set(guard.circuitBreakers().get(0));
+        guard.circuitBreakers().get(1).transitionToOpenState();
+        racing.get().transitionToOpenState();
+        racing.get().transitionToHalfOpenState();
+        while (racing.get().tryAcquirePermission()) {
+            // every trial call under way
+        }
+        armed.set(true);
+
+        UpstreamFailure refused = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), attempt -> "never")).failure();
+
+        assertThat(armed).as("the breaker opened again during the guard's reads").isFalse();
+        assertThat(refused.cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(refused.breakerRemainingOpen()).as("open for its wait again").isGreaterThan(Duration.ofSeconds(25));
+        assertThat(Integer.parseInt(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()).decide(refused).retryAfterHeader()))
+                .isGreaterThan(25);
     }
 
     @Test
