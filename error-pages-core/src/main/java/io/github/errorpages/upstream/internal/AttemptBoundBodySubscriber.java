@@ -21,9 +21,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A handler that hands its body over at once and streams the rest ({@code ofInputStream()}) is not bounded
  * after that: the timer stops as soon as the body is made. The client asks for the body later than the head
- * arrived, on its executor: a time that runs out before it asks ends the body only if it is not made when asked
- * (a head that came in the attempt's last milliseconds, with the body handed over at once or already whole, is
- * the upstream's answer in time; one that is not made 10 ms after the client asked ends then).
+ * arrived, on its executor: a time that runs out before it asks, or while it asks (the handler making its body),
+ * ends the body only if it is not made by then (a head that came in the attempt's last milliseconds, with the body
+ * handed over at once or already whole, is the upstream's answer in time; one that is not made 10 ms after the
+ * client asked, or 50 ms after the time ran out while it asked, ends then).
  *
  * <p>The timer is {@link CompletableFuture#orTimeout}'s, on the JDK's shared delay thread, and is removed when
  * the body is made in time. Signals to the handler's subscriber stay serial: the expiry and the client's signals
@@ -42,6 +43,12 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
      * client delivers a body that arrived whole, and hands over a streamed one, a few milliseconds after it asks.
      */
     private static final long LATE_ASK_GRACE_MILLIS = 10;
+    /**
+     * How much longer a body has when the time ran out while the client was asking for it: a body made at once is
+     * kept unless the client's thread, on a loaded machine, took longer than this to return from the handler; only a
+     * handler that blocks making its body (reading a stalled stream) is still asking then, and is ended.
+     */
+    private static final long ASKING_GRACE_MILLIS = 50;
 
     private final BodySubscriber<T> delegate;
     /** The attempt's handler, which made this subscriber: told when the time ends the body. */
@@ -61,6 +68,10 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     private boolean asked;
     /** Whether the time ran out before the client asked for the body: it decides then. */
     private boolean expiredUnasked;
+    /** Whether the client is in the handler's {@code getBody()}: a time that runs out meanwhile gives it the grace. */
+    private boolean asking;
+    /** Whether the body was given a grace (of a late ask, or while asking): the expiry that follows ends it. */
+    private boolean graced;
     /** Whether the body is made: it is not bounded after that. */
     private volatile boolean made;
 
@@ -85,26 +96,43 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
         boolean late;
         lock.lock();
         try {
-            // Asked from now on: a time that runs out while the handler makes its body ends it, for a mapping handler
-            // that reads its stream blocks below until the body flows, or fails.
+            // Asked from now on: a time that runs out while the handler makes its body ends it after the grace (see
+            // expire), for a mapping handler that reads its stream blocks below until the body flows, or fails.
             asked = true;
+            asking = true;
             late = expiredUnasked;
+            graced |= late;
         } finally {
             release();
         }
         if (late) {
             // The time ran out before the client asked: a body made at once (below) is kept, one that is not is
             // ended a little later, also while making it blocks, and one the client delivers meanwhile is kept.
-            CompletableFuture.delayedExecutor(LATE_ASK_GRACE_MILLIS, TimeUnit.MILLISECONDS, Runnable::run)
-                    .execute(this::timeRanOut);
+            graceThenEnd(LATE_ASK_GRACE_MILLIS);
         }
-        CompletionStage<T> body = delegate.getBody();
-        // Runs at once for a body made at once (a stage whose isDone() may refuse to answer, as the JDK's do).
-        body.whenComplete((result, error) -> {
-            made = true;
-            timer.complete(null);
-        });
+        CompletionStage<T> body;
+        try {
+            body = delegate.getBody();
+            // Runs at once for a body made at once (a stage whose isDone() may refuse to answer, as the JDK's do):
+            // before the ask ends, so that no expiry finds the client done asking and the body not made.
+            body.whenComplete((result, error) -> {
+                made = true;
+                timer.complete(null);
+            });
+        } finally {
+            lock.lock();
+            try {
+                asking = false;
+            } finally {
+                release();
+            }
+        }
         return body;
+    }
+
+    /** Ends the body after a grace, unless it is made by then. */
+    private void graceThenEnd(long graceMillis) {
+        CompletableFuture.delayedExecutor(graceMillis, TimeUnit.MILLISECONDS, Runnable::run).execute(this::timeRanOut);
     }
 
     @Override
@@ -161,8 +189,8 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     }
 
     /**
-     * The attempt's time ran out, or the grace of a late ask ({@link #getBody}): the body ends now, or as the lock's
-     * holder lets it go.
+     * The attempt's time ran out, or a grace it gave ({@link #getBody}, {@link #expire}): the body ends now, or as
+     * the lock's holder lets it go.
      */
     private void timeRanOut() {
         expiryPending = true;
@@ -203,6 +231,15 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
             expiredUnasked = true; // getBody() decides
             return;
         }
+        if (asking && !graced) {
+            // The client is asking, and the handler's body may be made at once, which is the upstream's answer in
+            // time: ended now, a body the proxy's reader was handed (the head came in the attempt's last
+            // milliseconds) failed before it read a byte, as late (504), although whole. The handler has a grace;
+            // one that blocks making its body (reading a stalled stream) is ended after it.
+            graced = true;
+            graceThenEnd(ASKING_GRACE_MILLIS);
+            return;
+        }
         ended = true;
         bound.endingABody();
         Flow.Subscription current = subscription;
@@ -215,7 +252,7 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     boolean ranOut() {
         lock.lock();
         try {
-            return ended || expiredUnasked;
+            return ended || expiredUnasked || graced;
         } finally {
             release();
         }

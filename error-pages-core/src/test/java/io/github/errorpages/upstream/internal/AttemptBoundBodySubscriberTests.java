@@ -58,6 +58,48 @@ class AttemptBoundBodySubscriberTests {
         assertThat(subscription.cancelled).isFalse();
     }
 
+    /**
+     * The same head, with the time running out while the client asks for the body (between its ask and the handler
+     * handing the stream over): the body was ended as it was handed over, and the proxy's reader failed at its first
+     * read as late (a 504 {@code connection_read_timeout}, and a breaker failure) although the upstream's answer was
+     * whole and in time. Deterministic: the handler hands its stream over only once the time ran out (told by a task
+     * of the JDK's one delay thread that is due after the attempt's timer, which runs before it).
+     */
+    @Test
+    void aBodyHandedOverAtOnceIsNotEndedByATimeThatRanOutWhileTheClientAsked() throws Exception {
+        CountDownLatch timeRanOut = new CountDownLatch(1);
+        BodyHandler<InputStream> handingOverAsTheTimeRunsOut = info -> new DelegatingSubscriber<>(
+                BodySubscribers.ofInputStream()) {
+            @Override
+            public CompletionStage<InputStream> getBody() {
+                try {
+                    assertThat(timeRanOut.await(5, TimeUnit.SECONDS)).as("the time ran out").isTrue();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.getBody();
+            }
+        };
+        AttemptBoundBodySubscriber<InputStream> subscriber = (AttemptBoundBodySubscriber<InputStream>)
+                AttemptBoundBodyHandler.within(handingOverAsTheTimeRunsOut, Duration.ofMillis(50)).apply(HEAD);
+        CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS, Runnable::run).execute(timeRanOut::countDown);
+        Subscription subscription = new Subscription();
+        subscriber.onSubscribe(subscription);
+
+        InputStream body = made(subscriber).get(5, TimeUnit.SECONDS);
+        assertThat(subscriber.ranOut()).as("the time ran out while the client asked").isTrue();
+        // Past the grace: timers due earlier on the JDK's one delay thread have run.
+        CompletableFuture<Void> pastGrace = new CompletableFuture<>();
+        CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS, Runnable::run)
+                .execute(() -> pastGrace.complete(null));
+        pastGrace.get(5, TimeUnit.SECONDS);
+        subscriber.onNext(List.of(ByteBuffer.wrap("whole".getBytes(StandardCharsets.US_ASCII))));
+        subscriber.onComplete();
+
+        assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("whole");
+        assertThat(subscription.cancelled).isFalse();
+    }
+
     /** A body read whole before the client asked for it is the upstream's answer in time too. */
     @Test
     void aBodyWholeWhenTheClientAsksIsNotEndedByATimeThatRanOutBefore() throws Exception {
@@ -208,6 +250,40 @@ class AttemptBoundBodySubscriberTests {
         assertThat(body).as("ended as onNext returned, on its thread").isCompletedExceptionally();
         assertThat(write.signals).containsExactly("onSubscribe", "onNext", "onError HttpTimeoutException");
         assertThat(subscription.cancelled).isTrue();
+    }
+
+    /** A subscriber of the caller's that passes every signal on to another. */
+    private static class DelegatingSubscriber<T> implements BodySubscriber<T> {
+        private final BodySubscriber<T> delegate;
+
+        DelegatingSubscriber(BodySubscriber<T> delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public CompletionStage<T> getBody() {
+            return delegate.getBody();
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            delegate.onSubscribe(subscription);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+            delegate.onNext(item);
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            delegate.onError(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            delegate.onComplete();
+        }
     }
 
     /** A subscriber of the caller's whose {@code onNext} takes until it is let go, as a slow write does. */
