@@ -336,7 +336,8 @@ public final class UpstreamConfig {
             throw ConfigurationErrors.invalid(prefix + "bulkhead.maxWaitDuration" + whose, wait, "must be at most "
                     + longest + ", what an attempt needs (" + prefix + "min-attempt-timeout, " + minAttemptTimeout()
                     + (minAttemptTimeout == null ? " as the attempt timeout" : "") + ", but no more than half of "
-                    + prefix + "deadline, " + deadline + "): a longer wait could hold a call past its deadline");
+                    + prefix + "deadline, " + deadline + (deadlineSet ? "" : ", the default")
+                    + "): a longer wait could hold a call past its deadline");
         }
     }
 

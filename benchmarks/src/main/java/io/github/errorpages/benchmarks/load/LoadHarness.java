@@ -35,8 +35,9 @@ import org.jspecify.annotations.Nullable;
  * without it, the harness says so before it starts a server (exit status 1).
  *
  * <p>Every run's answers are checked ({@link MeasurementResult#problems()}): a run that got answers of the wrong
- * status, writer, body or size is INVALID, and so is every budget that uses it. A warm-up or measured run other than
- * the issue's (20 s, then 10 s) is noted beside every verdict, which is then no result.
+ * status, writer, body or size is INVALID, and so is every budget that uses it. A warm-up, measured run or wrk's
+ * connections and threads other than the issue's (20 s, then 10 s, {@code wrk -t2 -c32}) are noted beside every
+ * verdict, which is then no result.
  */
 public final class LoadHarness {
 
@@ -191,17 +192,20 @@ public final class LoadHarness {
     }
 
     /**
-     * What each verdict is followed by when the run's warm-up or measured run is not the issue's (20 s, then 10 s),
-     * so that a quick run's "met" is not taken for a result: a run of 1 s each on a busy machine printed (b) as met,
-     * which every full run missed.
+     * What each verdict is followed by when the run's warm-up, measured run, connections or threads are not the
+     * issue's ({@code wrk -t2 -c32}, 20 s, then 10 s), so that a quick or lighter run's "met" is not taken for a
+     * result: a run of 1 s each on a busy machine printed (b) as met, which every full run missed.
      */
     private String protocolNote() {
-        if (warmup.equals(LoadOptions.PROTOCOL_WARMUP) && duration.equals(LoadOptions.PROTOCOL_DURATION)) {
+        if (warmup.equals(LoadOptions.PROTOCOL_WARMUP) && duration.equals(LoadOptions.PROTOCOL_DURATION)
+                && wrk.connections() == LoadOptions.PROTOCOL_CONNECTIONS
+                && wrk.threads() == LoadOptions.PROTOCOL_THREADS) {
             return "";
         }
-        return String.format(Locale.ROOT, " (not the issue's protocol: warm-up %d s, measured %d s, not %d s and %d s)",
-                warmup.toSeconds(), duration.toSeconds(), LoadOptions.PROTOCOL_WARMUP.toSeconds(),
-                LoadOptions.PROTOCOL_DURATION.toSeconds());
+        return String.format(Locale.ROOT, " (not the issue's protocol: warm-up %d s, measured %d s, wrk -t%d -c%d; "
+                + "the issue's: %d s, %d s, wrk -t%d -c%d)", warmup.toSeconds(), duration.toSeconds(), wrk.threads(),
+                wrk.connections(), LoadOptions.PROTOCOL_WARMUP.toSeconds(), LoadOptions.PROTOCOL_DURATION.toSeconds(),
+                LoadOptions.PROTOCOL_THREADS, LoadOptions.PROTOCOL_CONNECTIONS);
     }
 
     private List<String> jvmOptions(String recordingName) throws IOException {

@@ -30,6 +30,10 @@ record LoadOptions(Duration warmup, Duration duration, int connections, int thre
     static final Duration PROTOCOL_WARMUP = Duration.ofSeconds(20);
     /** The measured run, the default. */
     static final Duration PROTOCOL_DURATION = Duration.ofSeconds(10);
+    /** The wrk connections ({@code wrk -t2 -c32}), the default. */
+    static final int PROTOCOL_CONNECTIONS = 32;
+    /** The wrk threads, the default. */
+    static final int PROTOCOL_THREADS = 2;
     /** Asks for {@link #help()} instead of a run. */
     static final Set<String> HELP = Set.of("--help", "-h");
     private static final Set<String> OPTIONS =
@@ -56,8 +60,8 @@ record LoadOptions(Duration warmup, Duration duration, int connections, int thre
         }
         String only = given.get("--only");
         String jfr = given.get("--jfr");
-        int connections = number("--connections", given.getOrDefault("--connections", "32"));
-        int threads = number("--threads", given.getOrDefault("--threads", "2"));
+        int connections = number("--connections", given.getOrDefault("--connections", "" + PROTOCOL_CONNECTIONS));
+        int threads = number("--threads", given.getOrDefault("--threads", "" + PROTOCOL_THREADS));
         if (jfr != null && jfr.contains(",")) {
             // JFR splits -XX:StartFlightRecording's options at commas: the file name ended at the comma, so every
             // recording went to one file outside the directory, each overwriting the one before.

@@ -85,7 +85,8 @@ class BudgetTests {
      */
     @Test
     void aNoteOfAnotherProtocolFollowsTheVerdictButNotAnInvalidOne() {
-        String note = " (not the issue's protocol: warm-up 1 s, measured 1 s, not 20 s and 10 s)";
+        String note = " (not the issue's protocol: warm-up 1 s, measured 1 s, wrk -t1 -c4; the issue's: 20 s, 10 s, "
+                + "wrk -t2 -c32)";
 
         assertThat(AT_LEAST_0_9_P99_2MS.evaluate(errors(9_500, 1_500, 80), errors(10_000, 900, 40), note))
                 .endsWith("| met" + note + " |");

@@ -52,7 +52,8 @@ class LoadHarnessSmokeTests {
                 .contains("| ↳ background: 16 connections to the dead route")
                 .containsPattern("\\| \\(b\\) branded 502 / Jetty's 502 \\| [0-9.]+ \\| [0-9.]+ \\| ≥ 1.0 \\| "
                         + "(met|MISSED) "
-                        + "\\(not the issue's protocol: warm-up 1 s, measured 1 s, not 20 s and 10 s\\) \\|");
+                        + "\\(not the issue's protocol: warm-up 1 s, measured 1 s, wrk -t1 -c4; "
+                        + "the issue's: 20 s, 10 s, wrk -t2 -c32\\) \\|");
     }
 
     /**
