@@ -264,16 +264,9 @@ final class GuardedCall<T> {
         long now = System.nanoTime();
         Endpoint current = current();
         if (responses != null && result != null) {
-            int status;
-            Duration retryAfter = null;
-            @Nullable String proxyStatus = null;
+            @Nullable Outcome failed;
             try {
-                status = responses.status(result);
-                if (guard.isFailureStatus(status)) {
-                    retryAfter = RetryAfter.parse(responses.header(result, "Retry-After"), guard.clock()).orElse(null);
-                    proxyStatus = responses.header(result, "Proxy-Status");
-                    responses.discard(result);
-                }
+                failed = failedAnswer(responses, result);
             } catch (RuntimeException | Error adapterBug) {
                 // An adapter that breaks its contract: a bug, thrown as is. The breaker has recorded nothing yet
                 // and gets its permission back, the bulkhead too.
@@ -282,17 +275,16 @@ final class GuardedCall<T> {
                 abort(adapterBug);
                 throw adapterBug;
             }
-            if (guard.isFailureStatus(status)) {
+            if (failed != null) {
                 releaseBulkhead();
-                if (ProxyStatus.hasError(proxyStatus, LOOP)) {
-                    return loopReported(current, status, null, now);
+                judge(current, failed, now);
+                UpstreamFailure answer = failed.failure();
+                if (failed.kind() == Outcome.Kind.LOOP_REPORTED) {
+                    return loopReported(answer.upstreamStatus(), null, now);
                 }
-                UpstreamFailure reported = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream(guard.name())
-                        .upstreamStatus(status).upstreamRetryAfter(retryAfter).attempts(attempts).build();
-                BreakerRecording.failed(guard, current.breaker(), now - attemptStarted,
-                        new UpstreamFailureException(reported, null), () -> reported);
-                return afterFailure(FailureCause.UPSTREAM_STATUS, status, retryAfter, null,
-                        ProxyStatus.hasError(proxyStatus) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP : null, null, now);
+                return afterFailure(FailureCause.UPSTREAM_STATUS, answer.upstreamStatus(), answer.upstreamRetryAfter(),
+                        null, ProxyStatus.hasError(failed.proxyStatus()) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP : null,
+                        null, now);
             }
         }
         long headNanos = now - attemptStarted;
@@ -364,9 +356,10 @@ final class GuardedCall<T> {
     /**
      * Takes the outcome of a trial call of a half-open breaker whose caller ended the call while it ran, which the
      * asynchronous driver let run on rather than cancel ({@link AsyncRun}): the breaker judges the upstream by it
-     * as by any trial call's outcome (a success, an upstream failure such as its timeout, or nothing for a failure
-     * that is not the upstream's), a response is discarded, nothing is retried, and the call is counted as aborted,
-     * as its caller saw it. Given its permission back at the caller's abort instead, each trial call that callers
+     * exactly as it would have had the caller stayed ({@link #judge}: a success, a client's exception for a response
+     * that is no failure too; an upstream failure such as its timeout; or nothing for a failure that is not the
+     * upstream's, a loop a gateway past it reported too), a response is discarded, nothing is retried, and the call is
+     * counted as aborted, as its caller saw it. Given its permission back at the caller's abort instead, each trial call that callers
      * less patient than {@code attempt-timeout} abandoned let the next one through: an upstream that never answers got
      * trial calls without end, and the breaker, recording none, stayed half-open for good (R47).
      *
@@ -385,44 +378,127 @@ final class GuardedCall<T> {
         }
     }
 
+    /**
+     * Has the breaker judge a trial call whose caller left by its outcome, as {@link #onResult} and {@link #onError}
+     * would have had it judged had the caller stayed: one rule, {@link #judge}, whether the caller waits or not (R47).
+     */
     private void judgeTrial(Endpoint current, @Nullable T result, @Nullable Throwable thrown, long now) {
-        CircuitBreaker breaker = current.breaker();
-        long nanos = now - attemptStarted;
-        if (thrown == null) {
-            int status = 0;
-            if (responses != null && result != null) {
-                try {
-                    status = responses.status(result);
-                    responses.discard(result); // nobody takes it
-                } catch (RuntimeException | Error adapterBug) {
-                    breaker.releasePermission(); // as onResult: the bug judges nothing
-                    throw adapterBug;
-                }
-            }
-            if (status != 0 && guard.isFailureStatus(status)) {
-                UpstreamFailure reported = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream(guard.name())
-                        .upstreamStatus(status).attempts(attempts).build();
-                BreakerRecording.failed(guard, breaker, nanos, new UpstreamFailureException(reported, null),
-                        () -> reported);
-            } else {
-                BreakerRecording.answered(guard, breaker, nanos, result);
-                guard.answered(current.index(), attemptStarted);
-            }
+        if (thrown != null) {
+            judge(current, thrownOutcome(unwrap(thrown)), now);
             return;
         }
-        Throwable error = unwrap(thrown);
-        // Counted as nothing, as onError counts them: an abort (the attempt was cancelled after all), the client the
-        // request's body streams from gone or stalled, a bug, a failure that is not the upstream's (a request its
-        // client held back), and a client's exception for a response that is no failure (the next trial decides).
-        Optional<UpstreamFailure> classified = isClientAbort(error) || request.isBodySourceFailed() ? Optional.empty()
-                : guard.classifier().classify(error, guard.clock());
-        if (classified.isPresent() && UpstreamGuard.countsAgainstUpstream(classified.get().cause())
-                && !isReturnedStatus(classified.get())
-                && !(isTimeout(classified.get().cause()) && request.isBodySourceAwaited())) {
-            UpstreamFailure failure = classified.get();
-            BreakerRecording.failed(guard, breaker, nanos, error, () -> failure);
+        @Nullable Outcome failed = null;
+        if (responses != null && result != null) {
+            try {
+                failed = failedAnswer(responses, result);
+                if (failed == null) {
+                    responses.discard(result); // nobody takes it
+                }
+            } catch (RuntimeException | Error adapterBug) {
+                current.breaker().releasePermission(); // as onResult: the bug judges nothing
+                throw adapterBug;
+            }
+        }
+        if (failed != null) {
+            judge(current, failed, now);
         } else {
-            breaker.releasePermission();
+            BreakerRecording.answered(guard, current.breaker(), now - attemptStarted, result);
+            guard.answered(current.index(), attemptStarted);
+        }
+    }
+
+    /**
+     * Reads what the guard weighs of a response whose status is a failure for this upstream (its {@code Retry-After}
+     * and {@code Proxy-Status}) and discards it: its body is nobody's.
+     *
+     * @return the answer as a failure ({@link Outcome.Kind#LOOP_REPORTED} or {@link Outcome.Kind#COUNTED}), or
+     *     {@code null} when its status is no failure (the response, untouched, is the call's)
+     * @throws RuntimeException or {@link Error}: what the adapter threw, a bug
+     */
+    private @Nullable Outcome failedAnswer(ResponseAdapter<? super T> adapter, T result) {
+        int status = adapter.status(result);
+        if (!guard.isFailureStatus(status)) {
+            return null;
+        }
+        Duration retryAfter = RetryAfter.parse(adapter.header(result, "Retry-After"), guard.clock()).orElse(null);
+        @Nullable String proxyStatus = adapter.header(result, "Proxy-Status");
+        adapter.discard(result);
+        UpstreamFailure reported = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstream(guard.name())
+                .upstreamStatus(status).upstreamRetryAfter(retryAfter).attempts(attempts).build();
+        return new Outcome(ProxyStatus.hasError(proxyStatus, LOOP) ? Outcome.Kind.LOOP_REPORTED : Outcome.Kind.COUNTED,
+                new UpstreamFailureException(reported, null), reported, proxyStatus);
+    }
+
+    /**
+     * Decides what an attempt's exception is, for the breaker and for the call: the one place that tells an upstream
+     * failure from the caller's abort, the request body's source, a response that is no failure, a bug or a local
+     * limit, which {@link #onError} acts on and {@link #judgeTrial} judges a trial call by.
+     *
+     * @param error what the attempt threw, unwrapped ({@link #unwrap})
+     */
+    private Outcome thrownOutcome(Throwable error) {
+        if (isClientAbort(error)) {
+            return new Outcome(Outcome.Kind.CALLER_ABORT, error, null, null);
+        }
+        if (request.isBodySourceFailed()) {
+            return new Outcome(Outcome.Kind.BODY_SOURCE_FAILED, error, null, null);
+        }
+        Optional<UpstreamFailure> classified = guard.classifier().classify(error, guard.clock());
+        if (classified.isEmpty()) {
+            int status = thrownResponseStatus(error);
+            // A client library's exception for a response (HttpURLConnection's for a 404, Spring's
+            // HttpClientErrorException): the upstream answered, and the status is no failure.
+            return new Outcome(status != 0 && !guard.isFailureStatus(status) && isRethrowable(error)
+                    ? Outcome.Kind.ANSWERED : Outcome.Kind.NO_UPSTREAM_FAILURE, error, null, null);
+        }
+        UpstreamFailure failure = classified.get();
+        if (isTimeout(failure.cause()) && request.isBodySourceAwaited()) {
+            // The upstream waited for the rest of a body the client did not send: the client stalled.
+            return new Outcome(Outcome.Kind.BODY_SOURCE_STALLED, error, failure, null);
+        }
+        if (isReturnedStatus(failure)) {
+            // HttpURLConnection's IOException for a 5xx while fail-on-5xx is off.
+            return new Outcome(Outcome.Kind.ANSWERED, error, failure, null);
+        }
+        if (failure.cause() == FailureCause.CONNECTION_LIMIT_REACHED && failure.attempts() == 0
+                && !isAnotherGuards(failure)) {
+            // The attempt's client held the request back, never sent (its pool of connections full): no attempt of
+            // the upstream. (Another guard's full bulkhead, whose call this attempt made, is no such thing: the
+            // attempt ran.)
+            return new Outcome(Outcome.Kind.HELD_BACK, error, failure, null);
+        }
+        // A client's exception for a 5xx response (Spring's, the JAX-RS client's) holds its Proxy-Status as well.
+        @Nullable String proxyStatus = failure.cause() == FailureCause.UPSTREAM_STATUS
+                ? ResponseExceptionClassifier.header(error, "Proxy-Status") : null;
+        if (ProxyStatus.hasError(proxyStatus, LOOP)) {
+            return new Outcome(Outcome.Kind.LOOP_REPORTED, error, failure, proxyStatus);
+        }
+        return new Outcome(UpstreamGuard.countsAgainstUpstream(failure.cause()) ? Outcome.Kind.COUNTED
+                : Outcome.Kind.NOT_COUNTED, error, failure, proxyStatus);
+    }
+
+    /**
+     * Reports an attempt's outcome to the breaker that gave the attempt its permission: an upstream failure counted
+     * against it, a response that is no failure (a client's exception for it) as a success, and everything else as
+     * nothing, its permission given back. The one rule for all of an attempt's outcomes but a response the call
+     * returns, whether its caller waits for it or left a trial call to run on (R47: the breaker judges a trial call as
+     * any call).
+     */
+    private void judge(Endpoint current, Outcome outcome, long now) {
+        CircuitBreaker breaker = current.breaker();
+        switch (outcome.kind()) {
+            case COUNTED -> {
+                UpstreamFailure failure = outcome.failure();
+                BreakerRecording.failed(guard, breaker, now - attemptStarted, outcome.error(), () -> failure);
+            }
+            case ANSWERED -> {
+                breaker.onSuccess(now - attemptStarted, TimeUnit.NANOSECONDS);
+                guard.answered(current.index(), attemptStarted);
+            }
+            // The caller gave up, or its request body's source failed (a client gone or stalled, a bug in the read):
+            // not the upstream's fault, and neither are a bug, a local limit or a loop of the routing.
+            case CALLER_ABORT, BODY_SOURCE_FAILED, BODY_SOURCE_STALLED, NO_UPSTREAM_FAILURE, HELD_BACK, LOOP_REPORTED,
+                    NOT_COUNTED -> breaker.releasePermission();
         }
     }
 
@@ -430,83 +506,74 @@ final class GuardedCall<T> {
     Step<T> onError(Throwable thrown) {
         long now = System.nanoTime();
         Endpoint current = releaseBulkhead();
-        Throwable error = unwrap(thrown);
-        if (isClientAbort(error)) {
-            // The caller gave up: not the upstream's fault, so the breaker forgets the call.
-            current.breaker().releasePermission();
-            if (CallerAborts.isAbortedBeforeItLeft(error)) {
-                // Apache's own exception for a request the application aborted before it left: its cancel, neither
-                // a bug (Apache 5's IllegalStateException) nor an interrupt (4's InterruptedIOException).
-                CancellationException cancelled = new CancellationException("upstream call cancelled");
-                cancelled.initCause(error);
-                return abort(cancelled);
-            }
-            return abort(error);
+        Outcome outcome = thrownOutcome(unwrap(thrown));
+        judge(current, outcome, now);
+        Throwable error = outcome.error();
+        return switch (outcome.kind()) {
+            case CALLER_ABORT -> callerAborted(error);
+            case BODY_SOURCE_FAILED -> bodySourceFailed(error);
+            case BODY_SOURCE_STALLED -> abortForBodySource(error,
+                    "the attempt timed out waiting for the request body's source", true);
+            case ANSWERED -> returned(error, now);
+            case NO_UPSTREAM_FAILURE -> noUpstreamFailure(error, now);
+            case HELD_BACK -> heldBack(error);
+            case LOOP_REPORTED -> loopReported(outcome.failure().upstreamStatus(), error, now);
+            case COUNTED, NOT_COUNTED -> failed(outcome.failure(), outcome.proxyStatus(), error, now);
+        };
+    }
+
+    /** The caller gave up: the call is aborted with its reason. */
+    private Step<T> callerAborted(Throwable error) {
+        if (CallerAborts.isAbortedBeforeItLeft(error)) {
+            // Apache's own exception for a request the application aborted before it left: its cancel, neither
+            // a bug (Apache 5's IllegalStateException) nor an interrupt (4's InterruptedIOException).
+            CancellationException cancelled = new CancellationException("upstream call cancelled");
+            cancelled.initCause(error);
+            return abort(cancelled);
         }
-        if (request.isBodySourceFailed()) {
-            Throwable bug = bugOf(error);
-            if (bug != null) {
-                // The source's read threw unchecked (a servlet filter took the body as a reader): a bug, thrown as is,
-                // as for a body to buffer (GuardedHttpClient), not the client's failure; the breaker forgets it.
-                current.breaker().releasePermission();
-                return abort(bug);
-            }
-            // The client the body streams from went away: the breaker forgets the call too.
-            return abortForBodySource(current, error, "reading the request body's source failed", false);
+        return abort(error);
+    }
+
+    /** Reading the request body's source failed while the attempt streamed it: the call is aborted. */
+    private Step<T> bodySourceFailed(Throwable error) {
+        Throwable bug = bugOf(error);
+        if (bug != null) {
+            // The source's read threw unchecked (a servlet filter took the body as a reader): a bug, thrown as is,
+            // as for a body to buffer (GuardedHttpClient), not the client's failure.
+            return abort(bug);
         }
-        Optional<UpstreamFailure> classified = guard.classifier().classify(error, guard.clock());
-        if (classified.isPresent() && isTimeout(classified.get().cause()) && request.isBodySourceAwaited()) {
-            // The upstream waited for the rest of a body the client did not send: the client stalled.
-            return abortForBodySource(current, error, "the attempt timed out waiting for the request body's source",
-                    true);
+        // The client the body streams from went away.
+        return abortForBodySource(error, "reading the request body's source failed", false);
+    }
+
+    /** An exception that is no upstream failure: a bug, thrown as is, or the call fails as the proxy's own error. */
+    private Step<T> noUpstreamFailure(Throwable error, long now) {
+        Throwable bug = bugOf(error);
+        if (bug != null) {
+            return abort(bug); // a bug, ours or the caller's: thrown as is
         }
-        if (classified.isEmpty()) {
-            int status = thrownResponseStatus(error);
-            if (status != 0 && !guard.isFailureStatus(status) && isRethrowable(error)) {
-                // A client library's exception for a response (HttpURLConnection's for a 404, Spring's
-                // HttpClientErrorException): the upstream answered, and the status is no failure.
-                return returned(current, error, now);
-            }
-            current.breaker().releasePermission();
-            Throwable bug = bugOf(error);
-            if (bug != null) {
-                return abort(bug); // a bug, ours or the caller's: thrown as is
-            }
-            lastCause = FailureCause.PROXY_INTERNAL_ERROR;
-            lastInnerRemainingOpen = null;
-            lastError = error;
-            return Step.fail(fail(FailureCause.PROXY_INTERNAL_ERROR, 0, null, null, null, now));
+        lastCause = FailureCause.PROXY_INTERNAL_ERROR;
+        lastInnerRemainingOpen = null;
+        lastError = error;
+        return Step.fail(fail(FailureCause.PROXY_INTERNAL_ERROR, 0, null, null, null, now));
+    }
+
+    /**
+     * The attempt's client held the request back, never sent: no attempt of the upstream, as when the bulkhead is
+     * full, so a rejected call, or for a retry a lost one.
+     */
+    private Step<T> heldBack(Throwable error) {
+        attempts--;
+        guard.counters.attempts.decrement();
+        if (attempts == 0) {
+            lastError = error; // the client's refusal, for the log; a lost retry reports its last attempt's
+            guard.budget.unrecordCall(budgetEpoch); // a rejected call raises no retry budget
         }
-        UpstreamFailure failure = classified.get();
-        if (isReturnedStatus(failure)) {
-            // HttpURLConnection's IOException for a 5xx while fail-on-5xx is off.
-            return returned(current, error, now);
-        }
-        if (failure.cause() == FailureCause.CONNECTION_LIMIT_REACHED && failure.attempts() == 0
-                && !isAnotherGuards(failure)) {
-            // The attempt's client held the request back, never sent (its pool of connections full): no attempt of
-            // the upstream, as when the bulkhead is full, so a rejected call, or for a retry a lost one. (Another
-            // guard's full bulkhead, whose call this attempt made, is no such thing: the attempt ran.)
-            current.breaker().releasePermission();
-            attempts--;
-            guard.counters.attempts.decrement();
-            if (attempts == 0) {
-                lastError = error; // the client's refusal, for the log; a lost retry reports its last attempt's
-                guard.budget.unrecordCall(budgetEpoch); // a rejected call raises no retry budget
-            }
-            return Step.fail(exception(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL)));
-        }
-        // A client's exception for a 5xx response (Spring's, the JAX-RS client's) holds its Proxy-Status as well.
-        String proxyStatus = failure.cause() == FailureCause.UPSTREAM_STATUS
-                ? ResponseExceptionClassifier.header(error, "Proxy-Status") : null;
-        if (ProxyStatus.hasError(proxyStatus, LOOP)) {
-            return loopReported(current, failure.upstreamStatus(), error, now);
-        }
-        if (UpstreamGuard.countsAgainstUpstream(failure.cause())) {
-            BreakerRecording.failed(guard, current.breaker(), now - attemptStarted, error, () -> failure);
-        } else {
-            current.breaker().releasePermission();
-        }
+        return Step.fail(exception(refuseStart(FailureCause.CONNECTION_LIMIT_REACHED, RetryRefusal.BULKHEAD_FULL)));
+    }
+
+    /** An upstream failure the attempt threw, counted by the breaker or not: retried, or the call's failure. */
+    private Step<T> failed(UpstreamFailure failure, @Nullable String proxyStatus, Throwable error, long now) {
         // The failure of another guard whose call this attempt made (a guarded service method inside this guard's
         // call) may say how long that guard's breakers stay open: a client sent back sooner would be refused (R8).
         // It may also say that guard retried, or would not: the retries are that layer's (R47). Its decision comes
@@ -566,8 +633,7 @@ final class GuardedCall<T> {
      * health. The failure says so, so that the page, the log line and the support code the client gets name the
      * loop; the breaker does not count it, and it is not retried: it would come round again.
      */
-    private Step<T> loopReported(Endpoint current, int status, @Nullable Throwable error, long now) {
-        current.breaker().releasePermission();
+    private Step<T> loopReported(int status, @Nullable Throwable error, long now) {
         return afterFailure(FailureCause.PROXY_LOOP_DETECTED, status, null, null, RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP,
                 error, now);
     }
@@ -576,9 +642,7 @@ final class GuardedCall<T> {
      * The client threw for a response the guard would have returned: the upstream answered, so the call ends as if it
      * had returned that response, with the attempt's own exception: a success for the breaker, no retry, no page.
      */
-    private Step<T> returned(Endpoint current, Throwable error, long now) {
-        current.breaker().onSuccess(now - attemptStarted, TimeUnit.NANOSECONDS);
-        guard.answered(current.index(), attemptStarted);
+    private Step<T> returned(Throwable error, long now) {
         guard.succeeded(attempts, now - started, true);
         return Step.fail(error);
     }
@@ -619,8 +683,7 @@ final class GuardedCall<T> {
                 && !guard.isFailureStatus(failure.upstreamStatus());
     }
 
-    private Step<T> abortForBodySource(Endpoint current, Throwable error, String what, boolean stalled) {
-        current.breaker().releasePermission();
+    private Step<T> abortForBodySource(Throwable error, String what, boolean stalled) {
         return abort(new BodySourceFailure(new IOException(what, error), stalled));
     }
 
@@ -1058,6 +1121,53 @@ final class GuardedCall<T> {
             }
         }
         return false;
+    }
+
+    /**
+     * What an attempt's outcome other than a response the call returns is, for its endpoint's breaker and for the
+     * call: decided once ({@link GuardedCall#thrownOutcome}, {@link GuardedCall#failedAnswer}), so that the breaker
+     * judges a trial call whose caller left ({@link GuardedCall#judgeTrial}) by the same rule
+     * ({@link GuardedCall#judge}) as a call whose caller waits for it ({@link GuardedCall#onError},
+     * {@link GuardedCall#onResult}): two copies of that rule drift apart (R47).
+     *
+     * @param kind what the outcome is
+     * @param error what the attempt threw, or for a response whose status is a failure the exception that reports it
+     * @param upstreamFailure the failure the outcome is, when it is one ({@code null} for an exception that is no
+     *     upstream failure, or the caller's abort)
+     * @param proxyStatus the {@code Proxy-Status} of the response an upstream failure is, when it has one
+     */
+    private record Outcome(Kind kind, Throwable error, @Nullable UpstreamFailure upstreamFailure,
+            @Nullable String proxyStatus) {
+
+        /** What an outcome is; the breaker counts only {@link #COUNTED}, and takes {@link #ANSWERED} for a success. */
+        enum Kind {
+            /** The caller gave up (an interrupt, a cancel): not the upstream's fault. */
+            CALLER_ABORT,
+            /** Reading the request body's source failed: its client went away, or the read threw (a bug). */
+            BODY_SOURCE_FAILED,
+            /** The attempt timed out waiting for the request body's source: the client stalled, not the upstream. */
+            BODY_SOURCE_STALLED,
+            /** A client library's exception for a response whose status is no failure: the upstream answered. */
+            ANSWERED,
+            /** An exception that is no upstream failure: a bug, or one no classifier knows. */
+            NO_UPSTREAM_FAILURE,
+            /** The attempt's client held the request back, never sent (its pool full): no attempt of the upstream. */
+            HELD_BACK,
+            /** A gateway past the upstream answered that the request had passed it before: a loop of the routing. */
+            LOOP_REPORTED,
+            /** An upstream failure that counts against the upstream ({@link UpstreamGuard#countsAgainstUpstream}). */
+            COUNTED,
+            /** An upstream failure that does not: a local limit, a response over the gateway's size limits. */
+            NOT_COUNTED
+        }
+
+        /** @return the failure the outcome is, for one that is an upstream failure */
+        UpstreamFailure failure() {
+            if (upstreamFailure == null) {
+                throw new IllegalStateException("no upstream failure: " + kind);
+            }
+            return upstreamFailure;
+        }
     }
 
     /**

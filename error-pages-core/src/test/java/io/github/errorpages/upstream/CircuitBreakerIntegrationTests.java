@@ -18,11 +18,15 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.testing.TestThreads;
 import io.github.errorpages.upstream.internal.MutableClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
@@ -30,12 +34,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * One circuit breaker per endpoint: what it counts, what an open one costs the upstream (nothing), and how
@@ -59,6 +66,24 @@ class CircuitBreakerIntegrationTests {
     private GuardedHttpClient client(UpstreamConfig.Builder config) {
         return GuardedHttpClient.of(HTTP, UpstreamGuard.builder(config.build())
                 .circuitBreakerRegistry(registry).listener(events).clock(clock).build());
+    }
+
+    /**
+     * @param config the upstream
+     * @param aborted counted down at each call's abort: a trial call whose caller left ends so
+     * @return a guard on the test's registry, listener and clock whose breaker is open with its wait over: the next
+     *     call is its one trial call (the registry's settings)
+     */
+    private UpstreamGuard guardWithTrialDue(UpstreamConfig.Builder config, CountDownLatch aborted) {
+        UpstreamGuard guard = UpstreamGuard.builder(config.build()).circuitBreakerRegistry(registry).listener(events)
+                .clock(clock).listener(event -> {
+                    if (event instanceof UpstreamEvent.CallAborted) {
+                        aborted.countDown();
+                    }
+                }).build();
+        guard.circuitBreakers().get(0).transitionToOpenState();
+        clock.advance(Duration.ofSeconds(31));
+        return guard;
     }
 
     @Test
@@ -313,16 +338,9 @@ class CircuitBreakerIntegrationTests {
     void trialCallsWhoseCallersLeaveStayTheTrialsAndTheirTimeoutOpensTheBreaker() throws Exception { // R47
         FaultyUpstream upstream = upstreams.start(Behaviour.stall());
         CountDownLatch trialEnded = new CountDownLatch(1);
-        UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).attemptTimeout(Duration.ofMillis(500)).build())
-                .circuitBreakerRegistry(registry).listener(events).clock(clock).listener(event -> {
-                    if (event instanceof UpstreamEvent.CallAborted) {
-                        trialEnded.countDown();
-                    }
-                }).build();
+        UpstreamGuard guard = guardWithTrialDue(fast(upstream.uri()).attemptTimeout(Duration.ofMillis(500)), trialEnded);
         GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
         CircuitBreaker breaker = guard.circuitBreakers().get(0);
-        breaker.transitionToOpenState();
-        clock.advance(Duration.ofSeconds(31)); // the open wait is over: one trial call (the registry's settings)
 
         int trials = 0;
         for (int call = 0; call < 5; call++) {
@@ -359,15 +377,8 @@ class CircuitBreakerIntegrationTests {
     void trialCallWhoseCallerLeftClosesTheBreakerWhenTheUpstreamAnswersIt() throws Exception {
         FaultyUpstream upstream = upstreams.start(Behaviour.delay(Duration.ofMillis(300)));
         CountDownLatch trialEnded = new CountDownLatch(1);
-        UpstreamGuard guard = UpstreamGuard.builder(fast(upstream.uri()).attemptTimeout(Duration.ofSeconds(5)).build())
-                .circuitBreakerRegistry(registry).clock(clock).listener(event -> {
-                    if (event instanceof UpstreamEvent.CallAborted) {
-                        trialEnded.countDown();
-                    }
-                }).build();
+        UpstreamGuard guard = guardWithTrialDue(fast(upstream.uri()).attemptTimeout(Duration.ofSeconds(5)), trialEnded);
         CircuitBreaker breaker = guard.circuitBreakers().get(0);
-        breaker.transitionToOpenState();
-        clock.advance(Duration.ofSeconds(31));
 
         CompletableFuture<HttpResponse<String>> future = GuardedHttpClient.of(HTTP, guard)
                 .sendAsync(get("/orders"), BodyHandlers.ofString());
@@ -376,6 +387,82 @@ class CircuitBreakerIntegrationTests {
 
         assertThat(trialEnded.await(10, TimeUnit.SECONDS)).as("the trial call's end").isTrue();
         assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+        assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
+                .isEqualTo(guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
+    }
+
+    /**
+     * A trial call whose caller left is judged as it would have been had the caller stayed: a gateway past the
+     * upstream answering that the request had passed it before ({@code Proxy-Status: ...; error=proxy_loop_detected},
+     * RFC 9209) is a mistake of the routing, which the breaker does not count for a caller that waits. The trial's
+     * judge counted it as the upstream's 502, so that a loop an impatient client's trial call met opened the breaker
+     * again, and every client got 503s for its whole wait. Now the breaker stays half-open, the trial's permission
+     * given back, and the next trial call, answered, closes it (R47: the breaker judges trial calls as any call).
+     */
+    @Test
+    void trialCallWhoseCallerLeftIsNotCountedWhenAGatewayPastTheUpstreamReportsALoop() throws Exception { // R47
+        Semaphore answer = new Semaphore(0);
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(exchange -> {
+            exchange.await(answer, Duration.ofSeconds(10)); // until its caller has left
+            exchange.respond(502, "", "Proxy-Status", "edge; error=proxy_loop_detected");
+        }, Behaviour.ok()));
+        CountDownLatch trialEnded = new CountDownLatch(1);
+        UpstreamGuard guard = guardWithTrialDue(fast(upstream.uri()).attemptTimeout(Duration.ofSeconds(15)), trialEnded);
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+
+        CompletableFuture<HttpResponse<String>> future = client.sendAsync(get("/orders"), BodyHandlers.ofString());
+        assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).isTrue();
+        future.cancel(true); // the caller leaves
+        answer.release();
+
+        assertThat(trialEnded.await(10, TimeUnit.SECONDS)).as("the trial call's end").isTrue();
+        assertThat(breaker.getState()).as("a loop says nothing of the upstream's health").isEqualTo(State.HALF_OPEN);
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode())
+                .as("the next trial call, let through").isEqualTo(200);
+        assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+        assertThat(upstream.requestCount()).isEqualTo(2);
+        assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
+    }
+
+    /**
+     * A trial call whose caller left, answered with a response that is no failure for which the client library
+     * throws (HttpURLConnection's FileNotFoundException for a 404; its "Server returned HTTP response code: 503" while
+     * {@code fail-on-5xx} is off), closes the breaker, as the same answer does for a caller that waits: the upstream
+     * answered. The trial's judge counted it as nothing, so that the breaker stayed half-open for a next trial call,
+     * refusing every call but the trials meanwhile, though the upstream was answering (R47: the breaker judges trial
+     * calls as any call).
+     */
+    @ParameterizedTest(name = "{0}, fail-on-5xx {1}")
+    @CsvSource({"404, true", "503, false"})
+    void trialCallWhoseCallerLeftClosesTheBreakerWhenTheClientThrowsForAResponseThatIsNoFailure(int status,
+            boolean failOn5xx) throws Exception { // R47
+        Semaphore answer = new Semaphore(0);
+        FaultyUpstream upstream = upstreams.start(exchange -> {
+            exchange.await(answer, Duration.ofSeconds(10)); // until its caller has left
+            exchange.respond(status, "answered");
+        });
+        CountDownLatch trialEnded = new CountDownLatch(1);
+        UpstreamGuard guard = guardWithTrialDue(fast(upstream.uri()).attemptTimeout(Duration.ofSeconds(15))
+                .failOn5xxEnabled(failOn5xx), trialEnded);
+        CircuitBreaker breaker = guard.circuitBreakers().get(0);
+        AsyncUpstreamCall<byte[]> urlConnection = attempt -> CompletableFuture.supplyAsync(() -> {
+            try (InputStream body = attempt.endpoint().resolve("/orders/42").toURL().openStream()) {
+                return body.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // the usual way out of a Supplier
+            }
+        }, TestThreads.OWN_THREAD);
+
+        CompletableFuture<byte[]> future = guard.callAsync(UpstreamRequest.of("GET"), urlConnection);
+        assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).isTrue();
+        future.cancel(true); // the caller leaves
+        answer.release();
+
+        assertThat(trialEnded.await(10, TimeUnit.SECONDS)).as("the trial call's end").isTrue();
+        assertThat(breaker.getState()).as("the upstream answered the trial call").isEqualTo(State.CLOSED);
         assertThat(guard.metrics().abortedCalls()).isEqualTo(1);
         assertThat(guard.bulkhead().getMetrics().getAvailableConcurrentCalls())
                 .isEqualTo(guard.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
