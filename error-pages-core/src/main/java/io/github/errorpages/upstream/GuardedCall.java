@@ -359,9 +359,9 @@ final class GuardedCall<T> {
      * exactly as it would have had the caller stayed ({@link #judge}: a success, a client's exception for a response
      * that is no failure too; an upstream failure such as its timeout; or nothing for a failure that is not the
      * upstream's, a loop a gateway past it reported too), a response is discarded, nothing is retried, and the call is
-     * counted as aborted, as its caller saw it. Given its permission back at the caller's abort instead, each trial call that callers
-     * less patient than {@code attempt-timeout} abandoned let the next one through: an upstream that never answers got
-     * trial calls without end, and the breaker, recording none, stayed half-open for good (R47).
+     * counted as aborted, as its caller saw it. Given its permission back at the caller's abort instead, each trial
+     * call that callers less patient than {@code attempt-timeout} abandoned let the next one through: an upstream that
+     * never answers got trial calls without end, and the breaker, recording none, stayed half-open for good (R47).
      *
      * @param result what the attempt returned, when it returned
      * @param thrown what the attempt threw (or completed exceptionally with), or {@code null} when it returned

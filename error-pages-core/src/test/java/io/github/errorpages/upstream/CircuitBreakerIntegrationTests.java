@@ -338,7 +338,8 @@ class CircuitBreakerIntegrationTests {
     void trialCallsWhoseCallersLeaveStayTheTrialsAndTheirTimeoutOpensTheBreaker() throws Exception { // R47
         FaultyUpstream upstream = upstreams.start(Behaviour.stall());
         CountDownLatch trialEnded = new CountDownLatch(1);
-        UpstreamGuard guard = guardWithTrialDue(fast(upstream.uri()).attemptTimeout(Duration.ofMillis(500)), trialEnded);
+        UpstreamGuard guard = guardWithTrialDue(fast(upstream.uri()).attemptTimeout(Duration.ofMillis(500)),
+                trialEnded);
         GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
         CircuitBreaker breaker = guard.circuitBreakers().get(0);
 
@@ -408,7 +409,8 @@ class CircuitBreakerIntegrationTests {
             exchange.respond(502, "", "Proxy-Status", "edge; error=proxy_loop_detected");
         }, Behaviour.ok()));
         CountDownLatch trialEnded = new CountDownLatch(1);
-        UpstreamGuard guard = guardWithTrialDue(fast(upstream.uri()).attemptTimeout(Duration.ofSeconds(15)), trialEnded);
+        UpstreamGuard guard = guardWithTrialDue(fast(upstream.uri()).attemptTimeout(Duration.ofSeconds(15)),
+                trialEnded);
         GuardedHttpClient client = GuardedHttpClient.of(HTTP, guard);
         CircuitBreaker breaker = guard.circuitBreakers().get(0);
 
