@@ -8,6 +8,7 @@ import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
+import io.github.errorpages.FailureCause;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
@@ -52,6 +53,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpTester;
@@ -483,6 +485,76 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
                 assertThat(upstream.requestCount()).isEqualTo(1);
             }
+        }
+    }
+
+    /**
+     * R13, R47: a request that waited in the Jetty transport's queue for its one connection, busy with a download, until
+     * its attempt's time ran out is answered 503 {@code connection_limit_reached}, which says it was never sent, and it
+     * is never sent, also when the connection comes free at that very moment: the upstream's count of the request id
+     * stays at none, as the guard's metrics say (a rejected call, no attempt). The transport saw the request in the
+     * queue, the guard took the failure, and only then was the request aborted: a connection that came free meanwhile
+     * took it from the queue and sent it, so the upstream got a request, a POST too, that the guard counted as none,
+     * while its client was told it never left and may send it again. Under load (16 clients, {@code max-connections}
+     * 1 or 2, an upstream answering in 40 ms, attempts of 150 ms) 4 to 6 of 400 requests reached the upstream so. Here
+     * the connection comes free exactly then: the guard's listener, told of the failure on the thread that ended the
+     * attempt, ends the download and waits for the upstream to get the request, or 2 s: it got it at once while the
+     * request was aborted only after the guard took the failure.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "POST"})
+    void aRequestTheFullPoolHeldUntilItsTimeRanOutIsNeverSentThoughAConnectionComesFreeThen(String method)
+            throws Exception {
+        Semaphore release = new Semaphore(0);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            if (exchange.request().target().startsWith("/download")) {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nfirst");
+                exchange.await(release, Duration.ofSeconds(10));
+                exchange.writeRaw(" half");
+            } else {
+                exchange.respond(200, "order 42", "Content-Type", "text/plain");
+            }
+        })) {
+            AtomicBoolean told = new AtomicBoolean();
+            AtomicReference<Boolean> sentMeanwhile = new AtomicReference<>();
+            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofMillis(300)).build()).listener(event -> {
+                        if (event instanceof UpstreamEvent.CallFailed failed
+                                && failed.failure().cause() == FailureCause.CONNECTION_LIMIT_REACHED
+                                && told.compareAndSet(false, true)) {
+                            // The test's hook, blocking the thread that ended the attempt on purpose: the connection
+                            // comes free after the request was found queued and before the transport goes on.
+                            release.release();
+                            try {
+                                sentMeanwhile.set(upstream.awaitRequests(2, Duration.ofSeconds(2)));
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }).build();
+            try (JettyServer server = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard)
+                    .transport(ProxyTransport.JETTY).maxConnections(1).build()).start()) {
+                CompletableFuture<HttpResponse<String>> download = HttpClient.newHttpClient().sendAsync(
+                        HttpRequest.newBuilder(server.uri("/download")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).as("the download holds the connection")
+                        .isTrue();
+
+                HttpResponse<byte[]> waiting = Client.send(method, server.uri("/orders/42"), "application/json",
+                        "X-Request-Id", "order-42");
+
+                assertErrorPage(waiting, method, 503, "30");
+                assertThat(Client.text(waiting)).contains("connection_limit_reached");
+                assertThat(download.get(10, TimeUnit.SECONDS).body()).isEqualTo("first half");
+                assertThat(sentMeanwhile.get()).as("the request sent once the connection came free").isFalse();
+                assertThat(upstream.requests()).as("the upstream's requests")
+                        .noneMatch(request -> "order-42".equals(request.headers().get("x-request-id")));
+                assertThat(guard.metrics().rejectedCalls()).isEqualTo(1);
+                assertThat(guard.metrics().attempts()).as("attempts, as the upstream saw them: the download's")
+                        .isEqualTo(upstream.requestCount()).isEqualTo(1);
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+            }
+        } finally {
+            release.release();
         }
     }
 

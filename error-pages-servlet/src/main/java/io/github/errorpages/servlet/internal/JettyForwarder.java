@@ -949,6 +949,11 @@ public final class JettyForwarder {
         private final long startedNanos = System.nanoTime();
         /** Whether the request was queued for a connection behind a full pool ({@link #onQueued}). */
         private volatile boolean heldBack;
+        /**
+         * Whether {@link #lateFailure} took the request off the client's queue: it is never sent, and its exchange is
+         * this attempt's timer's to end.
+         */
+        private volatile boolean takenOffTheQueue;
         /** When the request left the client's queue for a connection and began to be sent, once {@link #sent}. */
         private long sentNanos;
         private volatile boolean sent;
@@ -986,7 +991,9 @@ public final class JettyForwarder {
                     return; // the head completed in time (its failures reach the copy wrapped, never as they are)
                 }
                 Throwable late = lateFailure(millis);
-                if (late != null && head.completeExceptionally(late)) {
+                // A request taken off the client's queue is aborted whatever completed the attempt meanwhile (the
+                // container abandoning the exchange): off the queue, only an abort ends its exchange.
+                if (late != null && (head.completeExceptionally(late) || takenOffTheQueue)) {
                     upstream.abort(late);
                 }
             });
@@ -1026,20 +1033,13 @@ public final class JettyForwarder {
          * What was late when the attempt's time is about to run out, or {@code null} when that is the response head,
          * which the guard's own timer reports as it ends the attempt ({@link #timeAfter}). Jetty's client queues a
          * request at its endpoint's destination until a connection is free for it: one that is idle, or one it
-         * opens. A request no longer queued was sent, and its response head was late, unless it still waited for
-         * its connection's TLS handshake, before which nothing of it is written: then the connect was late. Nor is a
-         * late head the
-         * upstream's when a full pool held the request back until the upstream had less than an attempt needs
-         * ({@link #leftTooLittle}): the gateway's own limit took the time, and the failure is
-         * {@code connection_limit_reached} (an attempt made, which the breaker does not count), as the guard's
-         * {@code admit} refuses an attempt that a queueing bulkhead left too little time. A request still queued never
-         * reached the upstream: while every connection the pool may have is open and busy with another exchange
-         * (long bodies in flight), the gateway's own limit held it back ({@code connection_limit_reached}, which the
-         * breaker does not count); otherwise it waited for a connection being opened, whose connect was late. Unless
-         * the full pool held it back ({@link #onQueued}) until the longest-running connect now under way had less than
-         * an attempt needs: that one began in place of a connection that closed (an attempt that times out aborts its
-         * exchange, and closes its connection), the pool's count cannot tell it from one under way all along
-         * ({@link ConnectTrackingClient}), and the wait for the busy connections took the time: the gateway's limit.
+         * opens. A request still queued is taken off the queue, so that it never reaches the upstream, and the failure
+         * says what held it back ({@link #failureOfAQueuedRequest}). A request no longer queued was sent, and its
+         * response head was late, unless it still waited for its connection's TLS handshake, before which nothing of
+         * it is written: then the connect was late. Nor is a late head the upstream's when a full pool held the request
+         * back until the upstream had less than an attempt needs ({@link #leftTooLittle}): the gateway's own limit took
+         * the time, and the failure is {@code connection_limit_reached} (an attempt made, which the breaker does not
+         * count), as the guard's {@code admit} refuses an attempt that a queueing bulkhead left too little time.
          */
         private @Nullable Throwable lateFailure(long millis) {
             HttpExchange sent = sent();
@@ -1047,19 +1047,39 @@ public final class JettyForwarder {
             if (destination == null) {
                 return null; // not handed to the client yet: nothing but the head can be late for the guard either
             }
-            if (!destination.getHttpExchanges().contains(sent)) {
-                // Given a connection: a TLS one writes the head only after its handshake, which may be what was late.
-                if (awaitingHandshake) {
-                    return TlsHandshakeDeadline.timedOut(millis);
-                }
-                long waited = heldBack ? waitedForAConnection() : 0;
-                if (heldBack && leftTooLittle(millis, waited)) {
-                    return connectionLimitReachedAfterSending(new TimeoutException("no response head within " + millis
-                            + " ms, " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms of them spent waiting for one of"
-                            + " the busy connections to the upstream"));
-                }
-                return null; // the response head: the guard's timer ends the attempt when its whole time is up
+            // Still queued only if taken off the queue here, which keeps it from ever being sent. Seen in the queue and
+            // aborted after the guard had taken the failure, it could be taken meanwhile by a connection that came free
+            // (a body's end) and sent: the upstream got a request the guard counted as none (a rejected call or a lost
+            // retry, a 503 connection_limit_reached for a request said never to have been sent) or as a connect that
+            // failed before it, which retry.on-connect-failure-for-unsafe sends again, a POST too.
+            if (destination.remove(sent)) {
+                takenOffTheQueue = true;
+                return failureOfAQueuedRequest(destination, millis);
             }
+            // Given a connection: a TLS one writes the head only after its handshake, which may be what was late.
+            if (awaitingHandshake) {
+                return TlsHandshakeDeadline.timedOut(millis);
+            }
+            long waited = heldBack ? waitedForAConnection() : 0;
+            if (heldBack && leftTooLittle(millis, waited)) {
+                return connectionLimitReachedAfterSending(new TimeoutException("no response head within " + millis
+                        + " ms, " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms of them spent waiting for one of"
+                        + " the busy connections to the upstream"));
+            }
+            return null; // the response head: the guard's timer ends the attempt when its whole time is up
+        }
+
+        /**
+         * What was late for a request {@link #lateFailure} took off the client's queue, which never reached the
+         * upstream: while every connection the pool may have is open and busy with another exchange (long bodies in
+         * flight), the gateway's own limit held it back ({@code connection_limit_reached}, which the breaker does not
+         * count); otherwise it waited for a connection being opened, whose connect was late. Unless the full pool held
+         * it back ({@link #onQueued}) until the longest-running connect now under way had less than an attempt needs:
+         * that one began in place of a connection that closed (an attempt that times out aborts its exchange, and
+         * closes its connection), the pool's count cannot tell it from one under way all along
+         * ({@link ConnectTrackingClient}), and the wait for the busy connections took the time: the gateway's limit.
+         */
+        private Throwable failureOfAQueuedRequest(HttpDestination destination, long millis) {
             if (destination.getConnectionPool() instanceof AbstractConnectionPool pool
                     && pool.getActiveConnectionCount() >= pool.getMaxConnectionCount()) {
                 // In use counts only open connections: one being opened is reserved, an idle one is free.
