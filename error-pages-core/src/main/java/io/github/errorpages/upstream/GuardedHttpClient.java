@@ -76,7 +76,11 @@ import org.jspecify.annotations.Nullable;
  * with {@code http_response_timeout}. On either, the guard's own timer ends an attempt only should the
  * client not have ended it by then, as much again later (a second at most), as a late response: an executor that
  * runs none of the client's tasks, say, or the client's own resend below. For {@code send} it interrupts the
- * waiting thread, and the attempt fails as late, not as interrupted.
+ * waiting thread, and the attempt fails as late, not as interrupted. The client's timer may fire after the client
+ * parsed a head that came at the timeout's edge and before it took the head in: it closes the connection then, and
+ * fails the exchange (on JDK 17 as a body cut short). The attempt fails as late ({@code http_response_timeout},
+ * retried as a late response is), not as the upstream's incomplete answer, and a streamed body handed over as the
+ * connection closed fails as late too.
  *
  * <p>The JDK client itself sends a GET or HEAD a second time when the connection is closed or reset before
  * any response byte arrived (its {@code ConnectionExpiredException} path: on JDK 17 for fresh connections

@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.Authenticator;
+import java.net.CookieHandler;
 import java.net.PasswordAuthentication;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,6 +43,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -1106,6 +1108,109 @@ class GuardedHttpClientIntegrationTests {
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
         assertThat(client.guard().metrics().failedCalls()).isZero();
         assertThat(client.guard().metrics().retries()).isZero();
+    }
+
+    /**
+     * R2, R45: a head that arrives as the attempt's time runs out, which the JDK client's own request timer (the
+     * attempt's timeout, by which the client tells a connect that never completed from a late head) cuts after the
+     * client parsed it and before it took it in: the client closes the connection and fails the exchange, on JDK 17
+     * as a body cut short ("fixed content-length: 100, bytes received: 10"). That was read as the upstream's
+     * incomplete answer: a 502 {@code http_response_incomplete}, not retried, counted against the upstream as a
+     * malformed answer. The client timed the attempt out: it is a late response, a 504 {@code http_response_timeout}
+     * retried as a GET is, and the retry's answer is the caller's. Deterministic: the client asks its cookie handler
+     * in that gap (its response filter), which holds it until the upstream sees the client close the connection.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void aHeadTheClientsOwnTimerCutsAfterParsingItIsALateResponseNotAnIncompleteOne(boolean async) throws Exception {
+        CountDownLatch cut = new CountDownLatch(1);
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(headCutByTheClient(cut), Behaviour.ok()));
+        GuardedHttpClient client = GuardedHttpClient.of(holdingEachHeadUntil(cut), UpstreamGuard.builder(
+                fast(upstream.uri()).attemptTimeout(Duration.ofMillis(300)).build()).listener(events).build());
+
+        HttpResponse<String> response = async
+                ? client.sendAsync(get("/orders/42"), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)
+                : client.send(get("/orders/42"), BodyHandlers.ofString());
+
+        assertThat(cut.getCount()).as("the client's timer cut the first exchange").isZero();
+        assertThat(response.body()).isEqualTo("ok");
+        assertThat(events.of(UpstreamEvent.RetryScheduled.class)).singleElement()
+                .satisfies(retry -> assertThat(retry.cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+        Await.until(() -> breaker.getMetrics().getNumberOfSuccessfulCalls() == 1, "the retry's success recorded");
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).as("the late first attempt").isEqualTo(1);
+    }
+
+    /**
+     * The same cut head with a body the caller streams ({@code ofInputStream()}, as the proxy servlet's {@code jdk}
+     * transport reads its answers): on JDK 17 the blocking send failed as the upstream's incomplete answer (the proxy's
+     * 502 page) or, when the client handed the stream over first, the stream failed at its first read as a body the
+     * upstream broke off, incomplete. Either is now the attempt's timeout: a send that fails is retried (its
+     * answer is the caller's), a stream handed over fails as late; nothing says the upstream's answer was incomplete.
+     */
+    @Test
+    void aStreamedBodyOfAHeadTheClientsOwnTimerCutsIsLateNotIncomplete() throws Exception {
+        CountDownLatch cut = new CountDownLatch(1);
+        FaultyUpstream upstream = upstreams.start(Behaviour.sequence(headCutByTheClient(cut), Behaviour.ok()));
+        GuardedHttpClient client = GuardedHttpClient.of(holdingEachHeadUntil(cut), UpstreamGuard.builder(
+                fast(upstream.uri()).attemptTimeout(Duration.ofMillis(300)).build()).listener(events).build());
+
+        HttpResponse<InputStream> response = client.send(get("/orders/42"), BodyHandlers.ofInputStream());
+        Throwable read = catchThrowable(() -> {
+            try (InputStream body = response.body()) {
+                assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("ok");
+            }
+        });
+
+        assertThat(cut.getCount()).as("the client's timer cut the first exchange").isZero();
+        if (read == null) { // the send failed, and its retry answered
+            assertThat(events.of(UpstreamEvent.RetryScheduled.class)).singleElement()
+                    .satisfies(retry -> assertThat(retry.cause()).isEqualTo(FailureCause.HTTP_RESPONSE_TIMEOUT));
+        } else { // the stream was handed over, then failed
+            assertThat(read).isInstanceOf(IOException.class);
+            assertThat(FailureClassifier.ofDefaults().classify(read)).hasValueSatisfying(failure -> assertThat(
+                    failure.cause()).isIn(FailureCause.HTTP_RESPONSE_TIMEOUT, FailureCause.CONNECTION_READ_TIMEOUT));
+        }
+        // Every event that names a cause: none blames the upstream's answer.
+        assertThat(events.all()).extracting(Object::toString)
+                .noneMatch(event -> event.contains(FailureCause.HTTP_RESPONSE_INCOMPLETE.name()));
+    }
+
+    /**
+     * @param cut counted down once the client closed the connection
+     * @return an upstream's answer that is a head and the start of its body, on time, the rest held until the client
+     *     closes the connection
+     */
+    private static Behaviour headCutByTheClient(CountDownLatch cut) {
+        return exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n0123456789");
+            if (exchange.awaitClosedByClient(Duration.ofSeconds(10))) {
+                cut.countDown();
+            }
+        };
+    }
+
+    /**
+     * @param cut what ends the hold
+     * @return a JDK client that holds each response head it parsed, before it takes it in (in its cookie filter,
+     *     which runs before it cancels its request timer), until {@code cut} is counted down
+     */
+    private static HttpClient holdingEachHeadUntil(CountDownLatch cut) {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new CookieHandler() {
+            @Override
+            public Map<String, List<String>> get(URI uri, Map<String, List<String>> requestHeaders) {
+                return Map.of();
+            }
+
+            @Override
+            public void put(URI uri, Map<String, List<String>> responseHeaders) {
+                try {
+                    cut.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }).build();
     }
 
     /** A JDK client, following no redirects, that answers a server's Basic challenge with fixed credentials. */

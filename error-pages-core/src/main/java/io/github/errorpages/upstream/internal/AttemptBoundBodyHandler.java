@@ -79,7 +79,7 @@ public final class AttemptBoundBodyHandler<T> implements BodyHandler<T> {
      * Whether a failure is one that stays as it is, anywhere in its chain: the blocking send wraps whatever the
      * exchange failed with in an {@link IOException}, a handler's {@code Error} too.
      */
-    private static boolean saysItself(Throwable failure) {
+    static boolean saysItself(Throwable failure) {
         Throwable t = failure;
         for (int i = 0; t != null && i < FailureClassifier.MAX_CHAIN; i++, t = Causes.of(t)) {
             if (t instanceof HttpTimeoutException || t instanceof Error || t instanceof CancellationException
@@ -100,7 +100,10 @@ public final class AttemptBoundBodyHandler<T> implements BodyHandler<T> {
         return (IOException) explained((Throwable) failure);
     }
 
-    /** The time ran out and is about to end a body: called before its subscription is cancelled. */
+    /**
+     * The time ran out and is about to end a body: called before its subscription is cancelled, or before the body
+     * fails as late when the client failed it after the time ran out.
+     */
     void endingABody() {
         endedABody = true;
     }

@@ -1,6 +1,7 @@
 package io.github.errorpages.upstream.internal;
 
 import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,17 @@ import org.jspecify.annotations.Nullable;
  * handed over at once or already whole, is the upstream's answer in time; one that is not made 10 ms after the
  * client asked, or 50 ms after the time ran out while it asked, ends then).
  *
+ * <p>A body that fails once the attempt's time has run out, before it is made (in a grace above), fails as late too,
+ * whatever I/O failure the client failed it with, and so does one made in a grace that the client fails at once
+ * after that (within 50 ms): the JDK's own request timer, due at the same moment, may have fired after the head was
+ * parsed and before the client took it in (while it applied its response filters, on its executor), and cut the
+ * exchange then, closing the connection. JDK 17's client then failed the body as cut short ("fixed content-length:
+ * 10, bytes received: 0", caused by "connection closed locally"), read as the upstream's incomplete answer (a 502
+ * {@code http_response_incomplete}, not retried, or a streamed body broken off), where the client had timed the
+ * attempt out. The client counts whole milliseconds left on its timer, and fires it up to one early, so the time
+ * counts as run out a millisecond before it does here. An {@code Error}, a cancellation, an interrupt or a timeout
+ * the client fails a body with stays as it is.
+ *
  * <p>The timer is {@link CompletableFuture#orTimeout}'s, on the JDK's shared delay thread, and is removed when
  * the body is made in time. Signals to the handler's subscriber stay serial: the expiry and the client's signals
  * take the same lock. The expiry never waits for it: the delay thread ends the body if the lock is free, and
@@ -50,7 +62,20 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
      */
     private static final long ASKING_GRACE_MILLIS = 50;
 
+    /**
+     * How long after a body made in a grace (above) a failure the client signals is still the cut of its request
+     * timer: the client tells the body's subscriber a moment after it hands the body over.
+     */
+    private static final long CUT_NOTICE_MILLIS = 50;
+    /**
+     * How much sooner than the attempt's time the JDK's client may fire its request timer: it rounds the time left
+     * down to whole milliseconds (JDK 25's {@code HttpClientImpl.purgeTimeoutsAndReturnNextDeadline}).
+     */
+    private static final long CLIENT_TIMER_EARLY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
     private final BodySubscriber<T> delegate;
+    /** When the attempt's time runs out, on {@link System#nanoTime()}'s scale. */
+    private final long deadlineNanos;
     /** The attempt's handler, which made this subscriber: told when the time ends the body. */
     private final AttemptBoundBodyHandler<T> bound;
     /** Completed once the body is made: the timer stops then. */
@@ -74,10 +99,15 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     private boolean graced;
     /** Whether the body is made: it is not bounded after that. */
     private volatile boolean made;
+    /** Whether the body was made after the time ran out (in a grace); written before {@link #made}. */
+    private volatile boolean madeLate;
+    /** When the body was made, if {@link #madeLate}. */
+    private volatile long madeLateNanos;
 
     AttemptBoundBodySubscriber(BodySubscriber<T> delegate, long remainingNanos, AttemptBoundBodyHandler<T> bound) {
         this.delegate = delegate;
         this.bound = bound;
+        this.deadlineNanos = System.nanoTime() + remainingNanos;
         timer.orTimeout(Math.max(remainingNanos, 0), TimeUnit.NANOSECONDS).whenComplete((done, expired) -> {
             if (expired != null) {
                 timeRanOut(); // on the JDK's one delay thread, which it never holds up
@@ -116,6 +146,11 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
             // Runs at once for a body made at once (a stage whose isDone() may refuse to answer, as the JDK's do):
             // before the ask ends, so that no expiry finds the client done asking and the body not made.
             body.whenComplete((result, error) -> {
+                long now = System.nanoTime();
+                if (isPast(now)) {
+                    madeLateNanos = now; // before made: read after it
+                    madeLate = true;
+                }
                 made = true;
                 timer.complete(null);
             });
@@ -166,13 +201,46 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     public void onError(Throwable throwable) {
         lock.lock();
         try {
-            if (!ended) {
-                ended = true;
-                delegate.onError(throwable);
+            if (ended) {
+                return;
             }
+            ended = true;
+            if (AttemptBoundBodyHandler.saysItself(throwable) || !isLateFailure()) {
+                delegate.onError(throwable);
+                return;
+            }
+            // The attempt's time ran out before its body was made, or as it was: late (see the class comment).
+            bound.endingABody();
+            HttpTimeoutException late = bound.timedOut();
+            late.addSuppressed(throwable);
+            delegate.onError(late);
         } finally {
             release();
         }
+    }
+
+    /**
+     * Whether a failure the client signals now is the attempt's timeout: the time ran out before the body was made
+     * (which a grace's end would have ended as late), or the body was made in a grace and fails within
+     * {@value #CUT_NOTICE_MILLIS} ms of that (a stream handed over as the client's request timer cut the exchange,
+     * which the client tells its subscriber a moment later). A body made in time, or that fails later, fails with what
+     * the client says.
+     */
+    private boolean isLateFailure() {
+        long now = System.nanoTime();
+        if (!made) {
+            return isPast(now);
+        }
+        return madeLate && now - madeLateNanos <= TimeUnit.MILLISECONDS.toNanos(CUT_NOTICE_MILLIS);
+    }
+
+    /**
+     * @param now {@link System#nanoTime()}
+     * @return whether the attempt's time has run out by {@code now}, or may have for the JDK's client, which fires its
+     *     request timer early
+     */
+    private boolean isPast(long now) {
+        return now - (deadlineNanos - CLIENT_TIMER_EARLY_NANOS) >= 0;
     }
 
     @Override

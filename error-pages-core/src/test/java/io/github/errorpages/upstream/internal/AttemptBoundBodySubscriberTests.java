@@ -167,6 +167,86 @@ class AttemptBoundBodySubscriberTests {
     }
 
     /**
+     * R2, R45: a head the JDK's own request timer (the attempt's timeout) cut after the client parsed it, before it
+     * took it in: the client closed the connection and then failed the body, on JDK 17 as cut short. Read as it was,
+     * that was the upstream's incomplete answer (a 502 {@code http_response_incomplete}, not retried); the time had
+     * run out before the body was made, so it is the attempt's timeout, as the grace's end would have made it, for
+     * the body's subscriber and for the send the client fails.
+     */
+    @Test
+    void aBodyTheClientFailsAfterTheTimeRanOutBeforeItWasMadeFailsAsLate() {
+        AttemptBoundBodyHandler<String> handler = AttemptBoundBodyHandler.within(BodyHandlers.ofString(),
+                Duration.ZERO);
+        AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) handler.apply(HEAD);
+        Await.until(subscriber::ranOut, "the attempt's time ran out");
+        IOException cutShort = new IOException("fixed content-length: 100, bytes received: 10",
+                new IOException("connection closed locally"));
+        subscriber.onSubscribe(new Subscription());
+        CompletableFuture<String> body = made(subscriber);
+
+        subscriber.onError(cutShort);
+
+        assertThatThrownBy(() -> body.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(HttpTimeoutException.class).hasSuppressedException(cutShort);
+        assertThat(handler.explained(cutShort)).isInstanceOf(HttpTimeoutException.class)
+                .hasMessage("response body not complete within the attempt timeout of 0 ms");
+    }
+
+    /**
+     * The same cut for a body the handler handed over at once in the grace (a stream): the client tells the stream's
+     * subscriber of the cut a moment later, and that is the attempt's timeout too, not the upstream's body broken off.
+     */
+    @Test
+    void aStreamHandedOverInTheGraceThatTheClientFailsAtOnceFailsAsLate() {
+        AttemptBoundBodySubscriber<InputStream> subscriber = ranOut(BodyHandlers.ofInputStream());
+        subscriber.onSubscribe(new Subscription());
+        InputStream body = made(subscriber).getNow(null);
+        IOException cutShort = new IOException("fixed content-length: 100, bytes received: 0");
+
+        subscriber.onError(cutShort);
+
+        assertThatThrownBy(body::read).isInstanceOf(IOException.class).hasCauseInstanceOf(HttpTimeoutException.class);
+    }
+
+    /**
+     * After the time ran out, a failure that says what it is stays as it is: the caller's cancel of the exchange (an
+     * abort, which counts nothing against the upstream) and a bug are not made the upstream's timeout.
+     */
+    @Test
+    void aCancellationOrAnErrorTheClientFailsALateBodyWithStaysAsItIs() {
+        CancellationException aborted = new CancellationException("Request cancelled");
+        AttemptBoundBodySubscriber<String> cancelledOne = ranOut(BodyHandlers.ofString());
+        cancelledOne.onSubscribe(new Subscription());
+        CompletableFuture<String> cancelledBody = made(cancelledOne);
+        cancelledOne.onError(aborted);
+        AssertionError bug = new AssertionError("handler bug");
+        AttemptBoundBodySubscriber<String> failedOne = ranOut(BodyHandlers.ofString());
+        failedOne.onSubscribe(new Subscription());
+        CompletableFuture<String> failedBody = made(failedOne);
+        failedOne.onError(new IOException("java.lang.AssertionError: handler bug", bug));
+
+        assertThatThrownBy(() -> cancelledBody.get(5, TimeUnit.SECONDS)).isSameAs(aborted);
+        assertThatThrownBy(() -> failedBody.get(5, TimeUnit.SECONDS)).cause().hasCause(bug);
+    }
+
+    /** A failure of a body whose time has not run out is the client's, as it says: the upstream broke it off. */
+    @Test
+    void aBodyTheClientFailsInTimeFailsWithTheClientsFailure() {
+        AttemptBoundBodyHandler<String> handler = AttemptBoundBodyHandler.within(BodyHandlers.ofString(),
+                Duration.ofSeconds(10));
+        AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) handler.apply(HEAD);
+        IOException cutShort = new IOException("fixed content-length: 100, bytes received: 10");
+        subscriber.onSubscribe(new Subscription());
+        CompletableFuture<String> body = made(subscriber);
+
+        subscriber.onError(cutShort);
+
+        assertThatThrownBy(() -> body.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCause(cutShort);
+        assertThat(handler.explained(cutShort)).isSameAs(cutShort);
+    }
+
+    /**
      * R45 for a mapping handler that reads its stream as the client asks for the body (a {@code GZIPInputStream} over
      * {@code ofInputStream()}), which blocks in {@code getBody()} while the upstream stalls: the time that runs out
      * meanwhile ends the body, and the read with it. (It ran on until the guard's backstop, twice the attempt's time.)
