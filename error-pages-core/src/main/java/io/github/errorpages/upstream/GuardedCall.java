@@ -486,19 +486,26 @@ final class GuardedCall<T> {
      */
     private void judge(Endpoint current, Outcome outcome, long now) {
         CircuitBreaker breaker = current.breaker();
-        switch (outcome.kind()) {
+        // An expression, so that javac refuses a kind left out: one left out would neither be recorded nor give the
+        // permission back, and a half-open breaker would wait for it for good.
+        boolean recorded = switch (outcome.kind()) {
             case COUNTED -> {
                 UpstreamFailure failure = outcome.failure();
                 BreakerRecording.failed(guard, breaker, now - attemptStarted, outcome.error(), () -> failure);
+                yield true;
             }
             case ANSWERED -> {
                 breaker.onSuccess(now - attemptStarted, TimeUnit.NANOSECONDS);
                 guard.answered(current.index(), attemptStarted);
+                yield true;
             }
             // The caller gave up, or its request body's source failed (a client gone or stalled, a bug in the read):
             // not the upstream's fault, and neither are a bug, a local limit or a loop of the routing.
             case CALLER_ABORT, BODY_SOURCE_FAILED, BODY_SOURCE_STALLED, NO_UPSTREAM_FAILURE, HELD_BACK, LOOP_REPORTED,
-                    NOT_COUNTED -> breaker.releasePermission();
+                    NOT_COUNTED -> false;
+        };
+        if (!recorded) {
+            breaker.releasePermission();
         }
     }
 
