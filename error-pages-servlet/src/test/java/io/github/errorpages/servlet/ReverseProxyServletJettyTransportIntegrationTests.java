@@ -26,12 +26,14 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -57,6 +59,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpTester;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -555,6 +558,117 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
             }
         } finally {
             release.release();
+        }
+    }
+
+    /**
+     * R4, R13, R47: a request whose body is read with blocking I/O (a servlet registered without asynchronous support),
+     * which a thread of the Jetty transport's client sends, and which that thread queues only some time into the
+     * attempt (the client's threads all busy, as on a loaded machine or a cold JVM), waits behind the full pool, its
+     * one connection busy with a download, until its attempt's time runs out: the client gets 503
+     * {@code connection_limit_reached}, which says it was never sent, and the upstream never gets it; the guard counts
+     * no attempt and no breaker failure, and retries nothing. With a {@code connect-timeout} shorter than the
+     * attempt's, the transport's own look at what was late, a margin (20 ms) before the guard's timer, is set only for
+     * a request the full pool holds back, as it is queued; it was timed from then, not from the attempt's start, so a
+     * request queued more than the margin late was looked at only after the guard's timer had ended the attempt as a
+     * late response of the upstream's: a 504 {@code http_response_timeout}, a breaker failure, and for a GET (its body
+     * replayable while unread) a retry of a request that never left. Here the client's threads are all held until
+     * 150 ms into the attempt of 500 ms.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"PUT", "GET"})
+    void aRequestQueuedLateByABusyClientBehindTheFullPoolIsTheGatewaysLimitNotTheUpstreamsTimeout(String method)
+            throws Exception {
+        Semaphore release = new Semaphore(0);
+        CountDownLatch threadsFree = new CountDownLatch(1);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            if (exchange.request().target().startsWith("/download")) {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nfirst");
+                exchange.await(release, Duration.ofSeconds(10));
+                exchange.writeRaw(" half");
+            } else {
+                exchange.respond(200, "order 42", "Content-Type", "text/plain");
+            }
+        })) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(2).attemptTimeout(Duration.ofMillis(500)).build());
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY)
+                    .maxConnections(1).connectTimeout(Duration.ofMillis(250)).build();
+            try (JettyServer server = new JettyServer().servlet("/*", proxy, false).start()) {
+                CompletableFuture<HttpResponse<String>> download = HttpClient.newHttpClient().sendAsync(
+                        HttpRequest.newBuilder(server.uri("/download")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).as("the download holds the connection")
+                        .isTrue();
+                QueuedThreadPool clientThreads = clientThreads(proxy);
+                int maxThreads = clientThreads.getMaxThreads();
+                try {
+                    holdEveryThread(clientThreads, threadsFree);
+
+                    // A body of unknown length: streamed, read by the client's thread once a connection takes it.
+                    CompletableFuture<HttpResponse<byte[]>> waiting = HttpClient.newHttpClient().sendAsync(
+                            HttpRequest.newBuilder(server.uri("/orders/42")).header("Accept", "application/json")
+                                    .header("X-Request-Id", "order-42").method(method,
+                                            HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
+                                                    "{\"quantity\":1}".getBytes(StandardCharsets.UTF_8))))
+                                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+                    Await.until(() -> guard.metrics().attempts() == 2, "the attempt began");
+                    // It hands the send over to a thread of the client's, which comes 150 ms into its 500 ms.
+                    CompletableFuture.delayedExecutor(150, TimeUnit.MILLISECONDS).execute(threadsFree::countDown);
+
+                    HttpResponse<byte[]> answered = waiting.get(10, TimeUnit.SECONDS);
+                    assertErrorPage(answered, method, 503, "30");
+                    assertThat(Client.text(answered)).contains("connection_limit_reached");
+                } finally {
+                    threadsFree.countDown();
+                    clientThreads.setMaxThreads(maxThreads);
+                }
+                release.release();
+                assertThat(download.get(10, TimeUnit.SECONDS).body()).isEqualTo("first half");
+                assertThat(upstream.requests()).as("the upstream's requests")
+                        .noneMatch(request -> "order-42".equals(request.headers().get("x-request-id")));
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+                assertThat(guard.metrics().retries()).as("retries").isZero();
+                assertThat(guard.metrics().rejectedCalls()).as("rejected calls").isEqualTo(1);
+                assertThat(guard.metrics().attempts()).as("attempts, as the upstream saw them: the download's")
+                        .isEqualTo(upstream.requestCount()).isEqualTo(1);
+            }
+        } finally {
+            release.release();
+        }
+    }
+
+    /**
+     * The threads of the Jetty transport's own client, which the proxy keeps to itself: reached through its fields, for
+     * a test that needs them all busy.
+     */
+    private static QueuedThreadPool clientThreads(ReverseProxyServlet servlet) throws ReflectiveOperationException {
+        Object proxy = field(ReverseProxyServlet.class, "proxy").get(servlet);
+        Object forwarder = field(proxy.getClass(), "jetty").get(proxy);
+        org.eclipse.jetty.client.HttpClient client =
+                (org.eclipse.jetty.client.HttpClient) field(forwarder.getClass(), "client").get(forwarder);
+        return (QueuedThreadPool) client.getExecutor();
+    }
+
+    private static Field field(Class<?> type, String name) throws NoSuchFieldException {
+        Field field = type.getDeclaredField(name);
+        field.setAccessible(true);
+        return field;
+    }
+
+    /**
+     * Keeps every thread of the pool from what is handed to it from now on until {@code free}: no thread is added for
+     * it, and as many tasks handed to it first, each waiting for {@code free}, take each thread that comes free first.
+     */
+    private static void holdEveryThread(QueuedThreadPool threads, CountDownLatch free) {
+        threads.setMaxThreads(threads.getThreads());
+        for (int i = 0; i < threads.getMaxThreads(); i++) {
+            threads.execute(() -> {
+                try {
+                    free.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
         }
     }
 

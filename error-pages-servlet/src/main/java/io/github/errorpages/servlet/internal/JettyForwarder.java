@@ -980,13 +980,21 @@ public final class JettyForwarder {
          *
          * <p>The timer is {@code orTimeout}'s, as the guard's own attempt timer is: one thread fires both, in the
          * order they are due, so this one always comes first. On Jetty's scheduler it could come late on a busy
-         * machine, and a connect that never completed was then reported as a late response.
+         * machine, and a connect that never completed was then reported as a late response. It is due the margin
+         * before the attempt's time is up counted from the attempt's start ({@link #startedNanos}), after which the
+         * guard's timer began, however late it is set: {@link #onQueued} sets it as the request is queued, which for a
+         * request whose body is read with blocking I/O a thread of the client's does, maybe late. Counted from then,
+         * a thread that came more than the margin late (a loaded machine, a cold JVM) made it come after the guard's,
+         * and a request still held back by the full pool, never sent, was ended as a late response of the upstream's:
+         * a breaker failure, and retried if idempotent. Only a request queued after the attempt's whole time is past
+         * is left to the guard's timer, which came first.
          */
         void timeAfter(Duration timeout) {
             long millis = timeout.toMillis();
             long margin = Math.min(TIMEOUT_MARGIN_MILLIS, millis / 5);
+            long dueNanos = TimeUnit.MILLISECONDS.toNanos(millis - margin) - (System.nanoTime() - startedNanos);
             // A copy: its timer is removed when the head completes first, and the head itself is left to the guard.
-            head.copy().orTimeout(millis - margin, TimeUnit.MILLISECONDS).whenComplete((response, error) -> {
+            head.copy().orTimeout(Math.max(0, dueNanos), TimeUnit.NANOSECONDS).whenComplete((response, error) -> {
                 if (!(error instanceof TimeoutException)) {
                     return; // the head completed in time (its failures reach the copy wrapped, never as they are)
                 }
@@ -1005,6 +1013,7 @@ public final class JettyForwarder {
          * guard's timer would end that wait as a late response of the upstream's, which never saw the request. A
          * request queued while the pool has room gets an idle connection or one opened for it, whose connect its
          * connect timeout bounds; it costs no timer. A request held back so is marked, for {@link #lateFailure}.
+         * The attempt is timed from its start all the same, however late a thread of the client's queued it.
          *
          * @param timed whether to time the attempt here: not when it is timed from its start already
          */
