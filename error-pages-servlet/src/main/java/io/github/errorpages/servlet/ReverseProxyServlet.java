@@ -865,14 +865,15 @@ public final class ReverseProxyServlet extends HttpServlet {
                     }
                 }
                 if (outcome instanceof UpstreamFailure failure && exchange.answersFailureWithoutDispatch()) {
-                    answerWithoutDispatch(proxy, request, response, async, failure);
+                    answeredElsewhere = answerWithoutDispatch(proxy, request, response, async, failure);
                     return;
                 }
-                // A client given up on while the body's WriteListener relayed it: its response, committed, is aborted.
-                // On Undertow over HTTP/1.x, on its IO thread, or the close of what Undertow still held for it was
-                // logged at ERROR with a stack trace.
+                // A client given up on, or a stream quiet for too long, while the body's WriteListener relayed it: its
+                // response, committed, is aborted. On Undertow, on its IO thread (its HTTP/1.x connection closed, its
+                // HTTP/2 stream reset), or the close of what Undertow still held for it was logged at ERROR with a
+                // stack trace (UT005088).
                 if (outcome instanceof IOException && exchange.writesWithoutBlocking() && response.isCommitted()
-                        && isHttp1(request) && UndertowIoThreads.abort(request, async, proxy.pendingAnswers::remove)) {
+                        && UndertowIoThreads.abort(request, async, proxy.pendingAnswers::remove)) {
                     answeredElsewhere = true;
                     return;
                 }
@@ -955,20 +956,32 @@ public final class ReverseProxyServlet extends HttpServlet {
      * Answers the failure of an exchange whose body was relayed without blocking on Undertow, on the thread that ended
      * the exchange, and completes the cycle ({@link JettyForwarder.Exchange#answersFailureWithoutDispatch} says why
      * not in a dispatch): the page, if nothing was committed yet (the relayed head and the first bytes of the body
-     * still in the buffer, which the page replaces); else the response is aborted, its connection closed, so that the
-     * body cut short never ends as if whole.
+     * still in the buffer, which the page replaces); else the response is aborted, so that the body cut short never
+     * ends as if whole: on Undertow's IO thread, its HTTP/1.x connection closed or its HTTP/2 stream reset, then the
+     * cycle completed there ({@link UndertowIoThreads#abort}). Aborted and completed on the upstream client's thread
+     * (where the body's end runs when the client had taken all of it), Undertow handed the close of what its stream
+     * still buffered to its IO thread, whose write to the closed connection or reset stream it logged at ERROR
+     * ({@code UT005088}).
+     *
+     * @return whether the cycle is completed on Undertow's IO thread, which then removes the pending answer
      */
-    private static void answerWithoutDispatch(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            AsyncContext async, UpstreamFailure failure) {
+    private static boolean answerWithoutDispatch(Proxy proxy, HttpServletRequest request,
+            HttpServletResponse response, AsyncContext async, UpstreamFailure failure) {
         try {
             answerFailure(proxy, request, response, failure, true);
         } catch (ResponseAbortedException aborted) {
+            // A close that would end the body as if whole is made a reset first, as forContainer makes it.
+            ResponseAbortedException.resetIfTheCloseEndsTheBody(request, response);
+            if (UndertowIoThreads.abort(request, async, proxy.pendingAnswers::remove)) {
+                return true;
+            }
             aborted.forContainer(request, response); // closes Undertow's connection; nothing is left to throw to
         } catch (IOException | RuntimeException unanswered) {
             // The client went away while the page was written: completing ends the response as it is.
             log.debug("Could not answer a forwarded request whose relayed body failed", unanswered);
         }
         async.complete(); // (an IllegalStateException, the cycle ended meanwhile, is the caller's to take)
+        return false;
     }
 
     /**

@@ -305,7 +305,21 @@ public final class ResponseAbortedException extends IOException {
      */
     private static boolean closeUndertowConnection(ServletRequest inner) throws ReflectiveOperationException {
         Object exchange = inner.getClass().getMethod("getExchange").invoke(inner);
-        if (!(exchange.getClass().getMethod("getConnection").invoke(exchange) instanceof Closeable connection)) {
+        return closeUndertowExchangeConnection(exchange.getClass().getMethod("getConnection").invoke(exchange));
+    }
+
+    /**
+     * Closes the connection of an Undertow exchange, as {@link #closeUndertowConnection} does: over HTTP/1.x its TCP
+     * connection; over HTTP/2 only the exchange's stream, reset with {@code CANCEL} ({@code Http2ServerConnection}'s
+     * {@code close()}, or for a request upgraded to HTTP/2 {@link #resetUpgradedStream}), the connection's other
+     * streams untouched. Also for {@link UndertowIoThreads#abort}, which closes it on Undertow's IO thread.
+     *
+     * @param exchangesConnection what the exchange's public {@code getConnection()} returned
+     * @return whether it was closed (or its stream reset)
+     * @throws ReflectiveOperationException when the stream of a request upgraded to HTTP/2 could not be reset
+     */
+    static boolean closeUndertowExchangeConnection(Object exchangesConnection) throws ReflectiveOperationException {
+        if (!(exchangesConnection instanceof Closeable connection)) {
             return false;
         }
         try {

@@ -2,7 +2,6 @@ package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletRequest;
-import java.lang.reflect.Method;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -10,14 +9,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Completes on Undertow's IO thread the asynchronous cycle of a response relayed with a {@code WriteListener} whose
- * client went away. Completed on any other thread, Undertow hands the close of such a stream to the exchange's IO
- * thread ({@code ServletOutputStreamImpl.closeAsync}), whose last write of what the stream still buffers then fails on
- * the connection the client closed: Undertow 2.3 logs that at ERROR with its stack trace ({@code UT005088: Failed to
- * execute ServletOutputStream.closeAsync() on IO thread}, a {@code ClosedChannelException}), for every client that
- * left mid-body, as it does for any application that writes such a stream and completes its cycle on a thread of its
- * own. Completed on the IO thread, the close runs within {@code complete()}, and Undertow logs its failure at DEBUG
- * ({@code UT005013}). Reflection on Undertow's public API ({@code HttpServletRequestImpl.getExchange().getIoThread()}),
- * because this module depends on no container.
+ * client went away, or that the proxy aborts ({@link #abort}). Completed on any other thread, Undertow hands the close
+ * of such a stream to the exchange's IO thread ({@code ServletOutputStreamImpl.closeAsync}), whose last write of what
+ * the stream still buffers then fails on the connection the client closed: Undertow 2.3 logs that at ERROR with its
+ * stack trace ({@code UT005088: Failed to execute ServletOutputStream.closeAsync() on IO thread}, a
+ * {@code ClosedChannelException}), for every client that left mid-body, as it does for any application that writes
+ * such a stream and completes its cycle on a thread of its own. Completed on the IO thread, the close runs within
+ * {@code complete()}, and Undertow logs its failure at DEBUG ({@code UT005013}). Reflection on Undertow's public API
+ * ({@code HttpServletRequestImpl.getExchange().getIoThread()}, {@code getConnection()}; for the stream of a request
+ * upgraded to HTTP/2, its connection's fields), because this module depends on no container.
  *
  * <p>Static methods only; thread-safe.
  */
@@ -42,13 +42,17 @@ public final class UndertowIoThreads {
     }
 
     /**
-     * Aborts the HTTP/1.x response of a client given up on (it took nothing of the body for the client idle timeout):
-     * on the IO thread of Undertow's exchange, closes its connection, so the client sees the response cut short, then
-     * completes the cycle and runs {@code then} there, if the request is Undertow's; otherwise does nothing. Aborted by
-     * an exception thrown from an {@code ASYNC} dispatch instead, Undertow closed the stream from a worker thread, on
-     * its IO thread, and logged its failure at ERROR ({@code UT005088}), as for a client that left.
+     * Aborts the committed response of a client given up on (it took nothing of the body for the client idle timeout),
+     * of a body cut short, or of a stream ended for being quiet: on the IO thread of Undertow's exchange, closes its
+     * connection (over HTTP/1.x), or resets only its stream with {@code CANCEL} (over HTTP/2, whose connection the
+     * client's other streams share: Undertow's {@code Http2ServerConnection.close()}), so that the client sees the
+     * response cut short, then completes the cycle and runs {@code then} there, if the request is Undertow's; otherwise
+     * does nothing. Aborted from another thread (by an exception thrown from an {@code ASYNC} dispatch, or by a close
+     * and a {@code complete()} on the upstream client's thread), Undertow handed the close of the stream to its IO
+     * thread, whose last write of what the stream still buffered failed on the closed connection or the reset stream,
+     * and logged that at ERROR ({@code UT005088}), as for a client that left.
      *
-     * @param request the request whose cycle it is, wrapped or not, over HTTP/1.x (a connection of its own)
+     * @param request the request whose cycle it is, wrapped or not
      * @param async its cycle, whose response is committed
      * @param then run once the cycle was completed (or found ended), whatever {@code complete()} threw
      * @return whether the abort was handed to the IO thread; if not, the caller aborts the response
@@ -89,19 +93,22 @@ public final class UndertowIoThreads {
         }
     }
 
-    /** @return what closes the connection of Undertow's {@code exchange}, looked up by reflection now */
+    /**
+     * @return what closes the connection of Undertow's {@code exchange}, or resets its HTTP/2 stream, looked up by
+     *     reflection now ({@link ResponseAbortedException#closeUndertowExchangeConnection})
+     */
     private static Runnable connectionCloser(Object exchange) throws ReflectiveOperationException {
         Object connection = exchange.getClass().getMethod("getConnection").invoke(exchange);
-        Method close = connection.getClass().getMethod("close");
-        return () -> closeConnection(close, connection);
+        return () -> closeConnection(connection);
     }
 
-    private static void closeConnection(Method close, Object connection) {
+    private static void closeConnection(Object connection) {
         try {
-            close.invoke(connection);
-        } catch (ReflectiveOperationException notClosed) {
-            // Completed with less than its length sent, the response is still cut short: Undertow closes it.
-            log.debug("Could not close the connection of a response given up on", notClosed);
+            ResponseAbortedException.closeUndertowExchangeConnection(connection);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError notClosed) {
+            // The completion then ends the response as Undertow ends it, as it did when the abort thrown to it (whose
+            // close is the same, ResponseAbortedException#forContainer) could not close it either.
+            log.debug("Could not abort a response on Undertow's IO thread", notClosed);
         }
     }
 }
