@@ -869,11 +869,11 @@ public final class ReverseProxyServlet extends HttpServlet {
                     return;
                 }
                 // A client given up on, or a stream quiet for too long, while the body's WriteListener relayed it: its
-                // response, committed, is aborted. On Undertow, on its IO thread (its HTTP/1.x connection closed, its
-                // HTTP/2 stream reset), or the close of what Undertow still held for it was logged at ERROR with a
-                // stack trace (UT005088).
+                // response, committed, is aborted. On Undertow, on its IO thread (its HTTP/1.x connection closed, with
+                // a reset where the close may end the body, its HTTP/2 stream reset), or the close of what Undertow
+                // still held for it was logged at ERROR with a stack trace (UT005088).
                 if (outcome instanceof IOException && exchange.writesWithoutBlocking() && response.isCommitted()
-                        && UndertowIoThreads.abort(request, async, proxy.pendingAnswers::remove)) {
+                        && UndertowIoThreads.abort(request, response, async, proxy.pendingAnswers::remove)) {
                     answeredElsewhere = true;
                     return;
                 }
@@ -957,11 +957,11 @@ public final class ReverseProxyServlet extends HttpServlet {
      * the exchange, and completes the cycle ({@link JettyForwarder.Exchange#answersFailureWithoutDispatch} says why
      * not in a dispatch): the page, if nothing was committed yet (the relayed head and the first bytes of the body
      * still in the buffer, which the page replaces); else the response is aborted, so that the body cut short never
-     * ends as if whole: on Undertow's IO thread, its HTTP/1.x connection closed or its HTTP/2 stream reset, then the
-     * cycle completed there ({@link UndertowIoThreads#abort}). Aborted and completed on the upstream client's thread
-     * (where the body's end runs when the client had taken all of it), Undertow handed the close of what its stream
-     * still buffered to its IO thread, whose write to the closed connection or reset stream it logged at ERROR
-     * ({@code UT005088}).
+     * ends as if whole: on Undertow's IO thread, its HTTP/1.x connection closed (with a reset where the close may end
+     * the body) or its HTTP/2 stream reset, then the cycle completed there ({@link UndertowIoThreads#abort}). Aborted
+     * and completed on the upstream client's thread (where the body's end runs when the client had taken all of it),
+     * Undertow handed the close of what its stream still buffered to its IO thread, whose write to the closed
+     * connection or reset stream it logged at ERROR ({@code UT005088}).
      *
      * @return whether the cycle is completed on Undertow's IO thread, which then removes the pending answer
      */
@@ -970,9 +970,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         try {
             answerFailure(proxy, request, response, failure, true);
         } catch (ResponseAbortedException aborted) {
-            // A close that would end the body as if whole is made a reset first, as forContainer makes it.
-            ResponseAbortedException.resetIfTheCloseEndsTheBody(request, response);
-            if (UndertowIoThreads.abort(request, async, proxy.pendingAnswers::remove)) {
+            // A close that would end the body as if whole is made a reset: by the abort on the IO thread, or else
+            // by forContainer, as it makes it.
+            if (UndertowIoThreads.abort(request, response, async, proxy.pendingAnswers::remove)) {
                 return true;
             }
             aborted.forContainer(request, response); // closes Undertow's connection; nothing is left to throw to

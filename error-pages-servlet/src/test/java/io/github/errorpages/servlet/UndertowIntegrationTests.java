@@ -9,6 +9,7 @@ import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -91,7 +92,10 @@ class UndertowIntegrationTests {
     private static final BlockingQueue<Boolean> largeBodyClosed = new LinkedBlockingQueue<>();
     /** The guard of the proxy with the Jetty transport at /relay-large/*, to {@link #large}. */
     private static UpstreamGuard largeGuard;
-    /** Sends 100 kB of a body of 1 MB, then closes its connection. */
+    /**
+     * Sends 100 kB of a body of 1 MB, then closes its connection; for a target with "chunked", a chunk of 100 kB of a
+     * body of unknown length.
+     */
     private static FaultyUpstream cut;
     /** The guard of the proxy with the Jetty transport at /relay-cut/*, to {@link #cut}. */
     private static UpstreamGuard cutGuard;
@@ -211,12 +215,16 @@ class UndertowIntegrationTests {
                         .clientIdleTimeout(Duration.ofSeconds(1)).build()))
                 .addMapping("/relay-large/*").setAsyncSupported(true));
         cut = FaultyUpstream.start(exchange -> {
+            boolean chunked = exchange.request().target().contains("chunked");
             exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                    + "Content-Length: 1000000\r\n\r\n");
+                    + (chunked ? "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(100_000) + "\r\n"
+                            : "Content-Length: 1000000\r\n\r\n"));
             exchange.writeRepeated((byte) 'x', 100_000);
             exchange.closeConnection(); // the body cut short after the response was committed
         });
-        cutGuard = UpstreamGuard.of(UpstreamConfig.builder("cut").endpoints(cut.uri()).build());
+        // Never opened by the bodies cut short of the tests: each must reach the relay, not the breaker's page.
+        cutGuard = UpstreamGuard.of(UpstreamConfig.builder("cut").endpoints(cut.uri()).circuitBreakerConfig(
+                CircuitBreakerConfig.custom().slidingWindowSize(10_000).minimumNumberOfCalls(10_000).build()).build());
         info.addServlet(Servlets.servlet("relay-cut", HttpServlet.class, new ImmediateInstanceFactory<HttpServlet>(
                 ReverseProxyServlet.builder(cutGuard).transport(ProxyTransport.JETTY).build()))
                 .addMapping("/relay-cut/*").setAsyncSupported(true));
@@ -1097,6 +1105,69 @@ class UndertowIntegrationTests {
                 .isEmpty();
         assertThat(quietGuard.metrics().failedCalls()).isEqualTo(failedBefore);
         assertThat(quietGuard.metrics().brokenBodies()).isZero();
+    }
+
+    /**
+     * The same quiet stream to an HTTP/1.0 client (nginx's {@code proxy_pass} by default), or to one that asked for
+     * the connection to be closed, whose body Undertow delimits by the connection's end (no chunks, no
+     * {@code Content-Length}): the client sees the connection reset after the record, the stream cut short (R5; RFC
+     * 9112 §6.3, rule 8). The abort on Undertow's IO thread closed the connection as such a body ends, with a FIN: the
+     * record looked like the whole answer. Nothing at WARN or above from {@code io.undertow}.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/1.0", "HTTP/1.1\r\nHost: test\r\nConnection: close"})
+    void aStreamQuietForTheBodyIdleTimeoutResetsABodyDelimitedByTheConnectionsEnd(String version) throws Exception {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler recording = recordingInto(records);
+        java.util.logging.Logger undertow = java.util.logging.Logger.getLogger("io.undertow");
+        undertow.addHandler(recording);
+        Client.RawAnswer answer;
+        try {
+            answer = Client.rawAnswer(port, "GET /relay-quiet/orders " + version + "\r\n\r\n");
+            assertThat(quietStreamClosed.poll(30, TimeUnit.SECONDS)).as("upstream connection closed").isTrue();
+            Await.until(() -> quietGuard.bulkhead().getMetrics().getAvailableConcurrentCalls()
+                    == quietGuard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls(), "the permit back");
+        } finally {
+            undertow.removeHandler(recording);
+        }
+
+        assertThat(answer.text()).startsWith(version.substring(0, "HTTP/1.x".length()) + " 200")
+                .doesNotContainIgnoringCase("transfer-encoding").doesNotContainIgnoringCase("content-length")
+                .endsWith("\r\n\r\n{\"n\":1}\n");
+        assertThat(answer.reset()).as("the connection reset, not closed as a whole body's is").isTrue();
+        assertThat(records).filteredOn(record -> record.getLevel().intValue() > Level.INFO.intValue())
+                .extracting(record -> record.getLevel() + " " + record.getMessage() + " " + record.getThrown())
+                .isEmpty();
+    }
+
+    /**
+     * The same for an upstream body of unknown length cut short after the response was committed, aborted on
+     * Undertow's IO thread too ({@link #anUpstreamBodyCutShortAfterCommitIsAbortedWithNoErrorInUndertowsLog}): to an
+     * HTTP/1.0 client, or one that asked for the connection to be closed, the connection is reset, never closed as
+     * such a body ends (R5; RFC 9112 §6.3, rule 8), and nothing at WARN or above from {@code io.undertow}.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/1.0", "HTTP/1.1\r\nHost: test\r\nConnection: close"})
+    void anUpstreamBodyCutShortAfterCommitResetsABodyDelimitedByTheConnectionsEnd(String version) throws Exception {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler recording = recordingInto(records);
+        java.util.logging.Logger undertow = java.util.logging.Logger.getLogger("io.undertow");
+        undertow.addHandler(recording);
+        Client.RawAnswer answer;
+        try {
+            answer = Client.rawAnswer(port, "GET /relay-cut/chunked " + version + "\r\n\r\n");
+            Await.until(() -> cutGuard.bulkhead().getMetrics().getAvailableConcurrentCalls()
+                    == cutGuard.bulkhead().getMetrics().getMaxAllowedConcurrentCalls(), "the permit back");
+        } finally {
+            undertow.removeHandler(recording);
+        }
+
+        assertThat(answer.text()).startsWith(version.substring(0, "HTTP/1.x".length()) + " 200")
+                .doesNotContainIgnoringCase("transfer-encoding").doesNotContainIgnoringCase("content-length");
+        assertThat(answer.reset()).as("the connection reset, not closed as a whole body's is").isTrue();
+        assertThat(records).filteredOn(record -> record.getLevel().intValue() > Level.INFO.intValue())
+                .extracting(record -> record.getLevel() + " " + record.getMessage() + " " + record.getThrown())
+                .isEmpty();
     }
 
     /**

@@ -148,11 +148,22 @@ public final class ResponseAbortedException extends IOException {
      * @param response its response, wrapped or not
      */
     public static void resetIfTheCloseEndsTheBody(ServletRequest request, ServletResponse response) {
-        if (request instanceof HttpServletRequest http && response instanceof HttpServletResponse httpResponse
-                && closeDelimited(http, httpResponse)) {
+        if (closeMayEndTheBody(request, response)) {
             ServletRequest inner = Containers.of(request);
             resetOnClose(inner, inner.getClass().getName());
         }
+    }
+
+    /**
+     * @param request the request being answered, wrapped or not
+     * @param response its response, wrapped or not
+     * @return whether the close of the request's connection may end the response's body ({@link #closeDelimited}),
+     *     so that an abort's close must be a reset; also for {@link UndertowIoThreads#abort}, which closes the
+     *     connection on Undertow's IO thread
+     */
+    static boolean closeMayEndTheBody(ServletRequest request, ServletResponse response) {
+        return request instanceof HttpServletRequest http && response instanceof HttpServletResponse httpResponse
+                && closeDelimited(http, httpResponse);
     }
 
     /**
@@ -203,12 +214,8 @@ public final class ResponseAbortedException extends IOException {
                 Object input = call(call(declaredField(inner, "request"), "getCoyoteRequest"), "getInputBuffer");
                 channel = call(call(declaredField(input, "wrapper"), "getSocket"), "getIOChannel");
             } else if (container.startsWith(UNDERTOW_PACKAGE)) {
-                // XNIO's own option for it, on the exchange's connection, which passes it to its socket's.
                 Object connection = call(call(inner, "getExchange"), "getConnection");
-                ClassLoader loader = connection.getClass().getClassLoader();
-                Class<?> option = Class.forName("org.xnio.Option", false, loader);
-                Object closeAbort = Class.forName("org.xnio.Options", false, loader).getField("CLOSE_ABORT").get(null);
-                connection.getClass().getMethod("setOption", option, Object.class).invoke(connection, closeAbort, true);
+                resetOnUndertowClose(connection);
                 if (connection instanceof Closeable closeable) {
                     // Closed now: Undertow's own close, after a write listener's failure, still ended with a FIN.
                     closeable.close();
@@ -220,6 +227,22 @@ public final class ResponseAbortedException extends IOException {
         } catch (ReflectiveOperationException | IOException | RuntimeException | LinkageError notThere) {
             // Another version or transport: closed as before.
         }
+    }
+
+    /**
+     * Makes the close of an Undertow exchange's HTTP/1 connection a reset, through XNIO's own option for it
+     * ({@code CLOSE_ABORT}), which the connection passes to its socket's; the caller closes it. Also for
+     * {@link UndertowIoThreads#abort}, which closes it on Undertow's IO thread.
+     *
+     * @param exchangesConnection what the exchange's public {@code getConnection()} returned
+     * @throws ReflectiveOperationException when XNIO's option, or the connection's {@code setOption}, is not there
+     */
+    static void resetOnUndertowClose(Object exchangesConnection) throws ReflectiveOperationException {
+        ClassLoader loader = exchangesConnection.getClass().getClassLoader();
+        Class<?> option = Class.forName("org.xnio.Option", false, loader);
+        Object closeAbort = Class.forName("org.xnio.Options", false, loader).getField("CLOSE_ABORT").get(null);
+        exchangesConnection.getClass().getMethod("setOption", option, Object.class)
+                .invoke(exchangesConnection, closeAbort, true);
     }
 
     /** Calls a public method without arguments of a container's object, whose class may be a non-public one. */

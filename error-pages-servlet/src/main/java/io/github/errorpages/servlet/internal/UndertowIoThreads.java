@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -38,7 +39,7 @@ public final class UndertowIoThreads {
      * @return whether the completion was handed to the IO thread; if not, the caller completes the cycle
      */
     public static boolean complete(ServletRequest request, AsyncContext async, Runnable then) {
-        return completeOnIoThread(request, async, false, then);
+        return completeOnIoThread(request, async, false, false, then);
     }
 
     /**
@@ -50,19 +51,26 @@ public final class UndertowIoThreads {
      * does nothing. Aborted from another thread (by an exception thrown from an {@code ASYNC} dispatch, or by a close
      * and a {@code complete()} on the upstream client's thread), Undertow handed the close of the stream to its IO
      * thread, whose last write of what the stream still buffered failed on the closed connection or the reset stream,
-     * and logged that at ERROR ({@code UT005088}), as for a client that left.
+     * and logged that at ERROR ({@code UT005088}), as for a client that left. An HTTP/1 connection whose close may end
+     * the body (an HTTP/1.0 client's, or one asked to close: Undertow then sends a body of unknown length without
+     * chunks) is closed with a reset ({@link ResponseAbortedException#resetIfTheCloseEndsTheBody}): closed as such a
+     * body ends, what was relayed looked whole.
      *
      * @param request the request whose cycle it is, wrapped or not
+     * @param response its response, wrapped or not
      * @param async its cycle, whose response is committed
      * @param then run once the cycle was completed (or found ended), whatever {@code complete()} threw
      * @return whether the abort was handed to the IO thread; if not, the caller aborts the response
      */
-    public static boolean abort(ServletRequest request, AsyncContext async, Runnable then) {
-        return completeOnIoThread(request, async, true, then);
+    public static boolean abort(ServletRequest request, ServletResponse response, AsyncContext async, Runnable then) {
+        // Told here, on the caller's thread, while the cycle is surely under way: on the IO thread the request may be
+        // recycled already, the container having ended the cycle meanwhile.
+        return completeOnIoThread(request, async, true, ResponseAbortedException.closeMayEndTheBody(request, response),
+                then);
     }
 
     private static boolean completeOnIoThread(ServletRequest request, AsyncContext async, boolean closeFirst,
-            Runnable then) {
+            boolean reset, Runnable then) {
         if (!Containers.onUndertow(request)) {
             return false;
         }
@@ -73,7 +81,7 @@ public final class UndertowIoThreads {
                 return false;
             }
             // Only an abort needs the connection: a completion looks nothing more up.
-            Runnable first = closeFirst ? connectionCloser(exchange) : () -> { };
+            Runnable first = closeFirst ? connectionCloser(exchange, reset) : () -> { };
             ioThread.execute(() -> {
                 try {
                     first.run(); // an abort's close before the stream's: what the stream holds is never sent
@@ -94,15 +102,24 @@ public final class UndertowIoThreads {
     }
 
     /**
+     * @param reset whether the close of the HTTP/1 connection is to be a reset
      * @return what closes the connection of Undertow's {@code exchange}, or resets its HTTP/2 stream, looked up by
      *     reflection now ({@link ResponseAbortedException#closeUndertowExchangeConnection})
      */
-    private static Runnable connectionCloser(Object exchange) throws ReflectiveOperationException {
+    private static Runnable connectionCloser(Object exchange, boolean reset) throws ReflectiveOperationException {
         Object connection = exchange.getClass().getMethod("getConnection").invoke(exchange);
-        return () -> closeConnection(connection);
+        return () -> closeConnection(connection, reset);
     }
 
-    private static void closeConnection(Object connection) {
+    private static void closeConnection(Object connection, boolean reset) {
+        if (reset) {
+            try {
+                ResponseAbortedException.resetOnUndertowClose(connection);
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
+                // Another version: closed as before, and the close below is the abort all the same.
+                log.debug("Could not make the close of an aborted response's connection a reset", notThere);
+            }
+        }
         try {
             ResponseAbortedException.closeUndertowExchangeConnection(connection);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError notClosed) {
