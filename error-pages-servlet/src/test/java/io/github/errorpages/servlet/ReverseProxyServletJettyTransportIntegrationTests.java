@@ -239,11 +239,21 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
      * ended. The call stays counted as the success it was when the head arrived (R2: the upstream answered in time),
      * not as aborted, as over the JDK transport for a thread interrupted mid-body: the page's own log line tells of
      * the 503.
+     *
+     * <p>The upstream answers only once the servlet's thread waits for it. A head that came sooner (a loaded machine,
+     * the servlet's thread not yet past the guard's start of the call) completed the attempt before the guard waited
+     * on it: the guard then heard of the success on the servlet's thread itself, whose listener interrupted its own
+     * thread and lost the interrupt in its wait for the answer, and the relay, held by nothing, relayed the head of a
+     * body that never came: no page within 15 s, a timeout of the test's making, not the product's.
      */
     @Test
     void interruptedBeforeTheHeadIsRelayedTheRelayWritesNothingWithoutAsyncSupport() throws Exception {
         CountDownLatch closedByProxy = new CountDownLatch(1);
-        try (FaultyUpstream upstream = FaultyUpstream.start(headThenAwaitClose(closedByProxy))) {
+        Semaphore headDue = new Semaphore(0);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.await(headDue, Duration.ofSeconds(10));
+            headThenAwaitClose(closedByProxy).handle(exchange);
+        })) {
             AtomicReference<Thread> waiting = new AtomicReference<>();
             AtomicReference<CompletableFuture<HttpResponse<byte[]>>> answered = new AtomicReference<>();
             UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
@@ -274,6 +284,10 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                     .servlet("/*", proxy(guard), false).start()) {
                 answered.set(CompletableFuture.supplyAsync(() -> Client.get(server.uri("/slow"), "application/json"),
                         OWN_THREAD));
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
+                Await.until(() -> isWaitingForTheUpstream(waiting.get()),
+                        "the servlet's thread waits for the upstream");
+                headDue.release();
 
                 HttpResponse<byte[]> page = answered.get().get(15, TimeUnit.SECONDS);
 
@@ -1019,6 +1033,16 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
         public void setWriteListener(WriteListener listener) {
             out.setWriteListener(listener);
         }
+    }
+
+    /**
+     * @return whether the thread, a servlet's without asynchronous support, waits for the Jetty transport's outcome:
+     *     past the guard's start of the call, which then hears of the upstream's head on the client's thread
+     */
+    private static boolean isWaitingForTheUpstream(Thread thread) {
+        return thread != null && thread.getState() == Thread.State.WAITING && Arrays.stream(thread.getStackTrace())
+                .anyMatch(frame -> frame.getClassName().equals(CompletableFuture.class.getName())
+                        && frame.getMethodName().equals("get"));
     }
 
     /** An upstream that sends a chunked 200's head, then counts {@code closedByProxy} down once the proxy closes. */
