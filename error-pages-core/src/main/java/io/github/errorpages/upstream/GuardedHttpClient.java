@@ -76,11 +76,14 @@ import org.jspecify.annotations.Nullable;
  * with {@code http_response_timeout}. On either, the guard's own timer ends an attempt only should the
  * client not have ended it by then, as much again later (a second at most), as a late response: an executor that
  * runs none of the client's tasks, say, or the client's own resend below. For {@code send} it interrupts the
- * waiting thread, and the attempt fails as late, not as interrupted. The client's timer may fire after the client
- * parsed a head that came at the timeout's edge and before it took the head in: it closes the connection then, and
- * fails the exchange (on JDK 17 as a body cut short). The attempt fails as late ({@code http_response_timeout},
- * retried as a late response is), not as the upstream's incomplete answer, and a streamed body handed over as the
- * connection closed fails as late too.
+ * waiting thread, and the attempt fails as late, not as interrupted. The client's timer (the attempt's timeout, or
+ * the request's own if shorter) may fire after the client parsed a head that came at its edge and before it took the
+ * head in: it closes the connection then, and fails the exchange (on JDK 17 as a body cut short). Of a head the
+ * client took in once its timer was due, a body it fails within 50 ms (of taking the head in, or of handing over a
+ * streamed body), or before a body read whole is made once the attempt's time ran out, fails as late
+ * ({@code http_response_timeout}, retried as a late response is), not as the upstream's incomplete answer. That
+ * window is a heuristic: on a loaded machine a cut the client reports later still fails as the upstream's
+ * incomplete answer (a streamed body as broken off), and a failure of the upstream's own within it fails as late.
  *
  * <p>The JDK client itself sends a GET or HEAD a second time when the connection is closed or reset before
  * any response byte arrived (its {@code ConnectionExpiredException} path: on JDK 17 for fresh connections
@@ -194,7 +197,7 @@ public final class GuardedHttpClient {
         return guard.call(ready.upstreamRequest, JdkResponseAdapter.<T>instance(), attempt -> {
             StreamedBodyEnd end = new StreamedBodyEnd();
             AttemptBoundBodyHandler<T> bounded = AttemptBoundBodyHandler.within(end.observing(guardedHandler),
-                    attempt.timeout());
+                    attempt.timeout(), ready.clientTimeout(attempt));
             try {
                 return end.attachTo(SendBackstop.send(client, ready.forAttempt(attempt), bounded, attempt.timeout()));
             } catch (IOException failed) {
@@ -266,7 +269,7 @@ public final class GuardedHttpClient {
         return guard.callAsyncTimedByAttempts(prepared.upstreamRequest, JdkResponseAdapter.<T>instance(), attempt -> {
             StreamedBodyEnd end = new StreamedBodyEnd();
             AttemptBoundBodyHandler<T> bounded = AttemptBoundBodyHandler.within(end.observing(handler),
-                    attempt.timeout());
+                    attempt.timeout(), prepared.clientTimeout(attempt));
             return end.attachTo(client.sendAsync(prepared.forAttempt(attempt), bounded), bounded::explained);
         }, result);
     }
@@ -353,13 +356,18 @@ public final class GuardedHttpClient {
             return new Prepared(original, upstreamRequest, () -> BodyPublishers.ofByteArray(bytes), null);
         }
 
+        /**
+         * @return the timeout the client's request timer runs on in an attempt: the attempt's, or the request's own
+         *     if shorter
+         */
+        Duration clientTimeout(Attempt attempt) {
+            return original.timeout().filter(own -> own.compareTo(attempt.timeout()) < 0).orElse(attempt.timeout());
+        }
+
         HttpRequest forAttempt(Attempt attempt) {
             HttpRequest.Builder builder = HttpRequest.newBuilder(original, (name, value) -> true)
                     .uri(attempt.resolve(original.uri()));
-            Duration timeout = original.timeout()
-                    .filter(own -> own.compareTo(attempt.timeout()) < 0)
-                    .orElse(attempt.timeout());
-            builder.timeout(timeout);
+            builder.timeout(clientTimeout(attempt));
             Supplier<BodyPublisher> perAttempt = body;
             if (perAttempt != null) {
                 builder.method(original.method(), perAttempt.get());

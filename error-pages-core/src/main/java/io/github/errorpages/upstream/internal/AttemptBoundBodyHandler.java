@@ -18,7 +18,9 @@ import java.util.concurrent.CompletionException;
  * of its own before the body's timeout reaches the caller (on JDK 25, an {@code IOException("subscription
  * cancelled")} when a mapping handler blocks reading the body): that is no failure of the upstream's, and read as
  * one of the library's own it made a stalled body {@code proxy_internal_error}. {@link #explained} makes it the
- * timeout it follows from. Thread-safe.
+ * timeout it follows from. The client's own request timer, which may cut a head it parsed as the time runs out, runs
+ * on the request's timeout, which is the attempt's or shorter: bodies are told when that was due, to tell its cut
+ * from the upstream's answer broken off. Thread-safe.
  *
  * @param <T> the body type
  */
@@ -27,17 +29,21 @@ public final class AttemptBoundBodyHandler<T> implements BodyHandler<T> {
     private final BodyHandler<T> handler;
     private final Duration timeout;
     private final long deadlineNanos;
+    /** When the client's request timer is due, on {@link System#nanoTime()}'s scale: no later than the deadline. */
+    private final long clientDeadlineNanos;
     /** Whether the time ran out and ended a body this handler made. */
     private volatile boolean endedABody;
 
-    private AttemptBoundBodyHandler(BodyHandler<T> handler, Duration timeout) {
+    private AttemptBoundBodyHandler(BodyHandler<T> handler, Duration timeout, Duration clientTimeout) {
         this.handler = handler;
         this.timeout = timeout;
-        this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+        long now = System.nanoTime();
+        this.deadlineNanos = now + timeout.toNanos();
+        this.clientDeadlineNanos = now + Math.min(clientTimeout.toNanos(), timeout.toNanos());
     }
 
     /**
-     * Bounds the bodies of one attempt's responses.
+     * Bounds the bodies of one attempt's responses, whose request the client times by the attempt's timeout.
      *
      * @param <T> the body type
      * @param handler the caller's handler
@@ -45,12 +51,30 @@ public final class AttemptBoundBodyHandler<T> implements BodyHandler<T> {
      * @return a handler whose bodies are made within what is left of {@code timeout}, counted from now
      */
     public static <T> AttemptBoundBodyHandler<T> within(BodyHandler<T> handler, Duration timeout) {
-        return new AttemptBoundBodyHandler<>(handler, timeout);
+        return within(handler, timeout, timeout);
+    }
+
+    /**
+     * Bounds the bodies of one attempt's responses, whose request the client times by {@code clientTimeout}: the
+     * request's own timeout where that is shorter than the attempt's.
+     *
+     * @param <T> the body type
+     * @param handler the caller's handler
+     * @param timeout the attempt's timeout
+     * @param clientTimeout the timeout the client's request timer runs on, counted from now (one longer than
+     *     {@code timeout} counts as {@code timeout})
+     * @return a handler whose bodies are made within what is left of {@code timeout}, counted from now
+     */
+    public static <T> AttemptBoundBodyHandler<T> within(BodyHandler<T> handler, Duration timeout,
+            Duration clientTimeout) {
+        return new AttemptBoundBodyHandler<>(handler, timeout, clientTimeout);
     }
 
     @Override
     public BodySubscriber<T> apply(ResponseInfo info) {
-        return new AttemptBoundBodySubscriber<>(handler.apply(info), deadlineNanos - System.nanoTime(), this);
+        long now = System.nanoTime();
+        return new AttemptBoundBodySubscriber<>(handler.apply(info), deadlineNanos - now, clientDeadlineNanos - now,
+                this);
     }
 
     /**

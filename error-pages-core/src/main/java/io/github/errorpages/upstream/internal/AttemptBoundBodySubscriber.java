@@ -27,16 +27,20 @@ import org.jspecify.annotations.Nullable;
  * handed over at once or already whole, is the upstream's answer in time; one that is not made 10 ms after the
  * client asked, or 50 ms after the time ran out while it asked, ends then).
  *
- * <p>A body that fails once the attempt's time has run out, before it is made (in a grace above), fails as late too,
- * whatever I/O failure the client failed it with, and so does one made in a grace that the client fails at once
- * after that (within 50 ms): the JDK's own request timer, due at the same moment, may have fired after the head was
- * parsed and before the client took it in (while it applied its response filters, on its executor), and cut the
- * exchange then, closing the connection. JDK 17's client then failed the body as cut short ("fixed content-length:
- * 10, bytes received: 0", caused by "connection closed locally"), read as the upstream's incomplete answer (a 502
- * {@code http_response_incomplete}, not retried, or a streamed body broken off), where the client had timed the
- * attempt out. The client counts whole milliseconds left on its timer, and fires it up to one early, so the time
- * counts as run out a millisecond before it does here. An {@code Error}, a cancellation, an interrupt or a timeout
- * the client fails a body with stays as it is.
+ * <p>The JDK's own request timer (the attempt's timeout, or the request's own where that is shorter) may fire after
+ * the client parsed a head and before it took it in (while it applied its response filters, on its executor), and
+ * cut the exchange then, closing the connection. JDK 17's client then failed the body as cut short ("fixed
+ * content-length: 10, bytes received: 0", caused by "connection closed locally"), read as the upstream's incomplete
+ * answer (a 502 {@code http_response_incomplete}, not retried, or a streamed body broken off), where the client had
+ * timed the attempt out. The client cancels that timer before it applies the body handler, so it can have cut only a
+ * body made (by the handler) once the timer was due; the client counts whole milliseconds left on it, and fires it
+ * up to one early, so it counts as due a millisecond before it does here. Such a body that fails, whatever I/O
+ * failure the client failed it with, fails as late if it is not made yet and the attempt's time has run out (in a
+ * grace above), or within 50 ms of the handler making this subscriber, or within 50 ms after it was made (a stream
+ * handed over first): the client tells the body of the cut at once. The window is a heuristic: on a loaded machine
+ * a notice of the cut that comes later fails as the client says, and a failure of the upstream's that comes within
+ * it fails as late. Any other failure fails as the client says. An {@code Error}, a cancellation, an interrupt or a
+ * timeout the client fails a body with stays as it is.
  *
  * <p>The timer is {@link CompletableFuture#orTimeout}'s, on the JDK's shared delay thread, and is removed when
  * the body is made in time. Signals to the handler's subscriber stay serial: the expiry and the client's signals
@@ -63,10 +67,10 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     private static final long ASKING_GRACE_MILLIS = 50;
 
     /**
-     * How long after a body made in a grace (above) a failure the client signals is still the cut of its request
-     * timer: the client tells the body's subscriber a moment after it hands the body over.
+     * How long after the handler made this subscriber, or the body, a failure the client signals may still be the cut
+     * of its request timer (above): the client tells the body's subscriber a moment after it hands the body over.
      */
-    private static final long CUT_NOTICE_MILLIS = 50;
+    private static final long CUT_NOTICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /**
      * How much sooner than the attempt's time the JDK's client may fire its request timer: it rounds the time left
      * down to whole milliseconds (JDK 25's {@code HttpClientImpl.purgeTimeoutsAndReturnNextDeadline}).
@@ -76,6 +80,13 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     private final BodySubscriber<T> delegate;
     /** When the attempt's time runs out, on {@link System#nanoTime()}'s scale. */
     private final long deadlineNanos;
+    /** When the handler made this subscriber, on {@link System#nanoTime()}'s scale. */
+    private final long createdNanos;
+    /**
+     * Whether the client's request timer was due when the handler made this subscriber: only then may it have cut the
+     * exchange (see the class comment).
+     */
+    private final boolean clientTimerDue;
     /** The attempt's handler, which made this subscriber: told when the time ends the body. */
     private final AttemptBoundBodyHandler<T> bound;
     /** Completed once the body is made: the timer stops then. */
@@ -99,15 +110,21 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     private boolean graced;
     /** Whether the body is made: it is not bounded after that. */
     private volatile boolean made;
-    /** Whether the body was made after the time ran out (in a grace); written before {@link #made}. */
-    private volatile boolean madeLate;
-    /** When the body was made, if {@link #madeLate}. */
-    private volatile long madeLateNanos;
+    /** When the body was made; written before {@link #made}. */
+    private volatile long madeNanos;
 
-    AttemptBoundBodySubscriber(BodySubscriber<T> delegate, long remainingNanos, AttemptBoundBodyHandler<T> bound) {
+    /**
+     * @param remainingNanos what is left of the attempt's time: the body's bound
+     * @param clientRemainingNanos what is left of the time of the client's request timer: no more than
+     *     {@code remainingNanos}
+     */
+    AttemptBoundBodySubscriber(BodySubscriber<T> delegate, long remainingNanos, long clientRemainingNanos,
+            AttemptBoundBodyHandler<T> bound) {
         this.delegate = delegate;
         this.bound = bound;
-        this.deadlineNanos = System.nanoTime() + remainingNanos;
+        this.createdNanos = System.nanoTime();
+        this.deadlineNanos = createdNanos + remainingNanos;
+        this.clientTimerDue = clientRemainingNanos <= CLIENT_TIMER_EARLY_NANOS;
         timer.orTimeout(Math.max(remainingNanos, 0), TimeUnit.NANOSECONDS).whenComplete((done, expired) -> {
             if (expired != null) {
                 timeRanOut(); // on the JDK's one delay thread, which it never holds up
@@ -146,11 +163,7 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
             // Runs at once for a body made at once (a stage whose isDone() may refuse to answer, as the JDK's do):
             // before the ask ends, so that no expiry finds the client done asking and the body not made.
             body.whenComplete((result, error) -> {
-                long now = System.nanoTime();
-                if (isPast(now)) {
-                    madeLateNanos = now; // before made: read after it
-                    madeLate = true;
-                }
+                madeNanos = System.nanoTime(); // before made: read after it
                 made = true;
                 timer.complete(null);
             });
@@ -209,7 +222,7 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
                 delegate.onError(throwable);
                 return;
             }
-            // The attempt's time ran out before its body was made, or as it was: late (see the class comment).
+            // The client's request timer cut the exchange: late (see the class comment).
             bound.endingABody();
             HttpTimeoutException late = bound.timedOut();
             late.addSuppressed(throwable);
@@ -220,18 +233,22 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     }
 
     /**
-     * Whether a failure the client signals now is the attempt's timeout: the time ran out before the body was made
-     * (which a grace's end would have ended as late), or the body was made in a grace and fails within
-     * {@value #CUT_NOTICE_MILLIS} ms of that (a stream handed over as the client's request timer cut the exchange,
-     * which the client tells its subscriber a moment later). A body made in time, or that fails later, fails with what
-     * the client says.
+     * Whether a failure the client signals now is the cut of its request timer, which was due when the handler made
+     * this subscriber: the body is not made and the attempt's time ran out (which a grace's end would have ended as
+     * late), or the failure comes at once ({@link #CUT_NOTICE_NANOS}) after the handler made this subscriber or the
+     * body (a stream handed over as the timer cut the exchange, which the client tells its subscriber a moment
+     * later). Any other body fails with what the client says: one the client's timer was not due for can have been
+     * broken off by the upstream only, at any time until the attempt's time runs out.
      */
     private boolean isLateFailure() {
-        long now = System.nanoTime();
-        if (!made) {
-            return isPast(now);
+        if (!clientTimerDue) {
+            return false;
         }
-        return madeLate && now - madeLateNanos <= TimeUnit.MILLISECONDS.toNanos(CUT_NOTICE_MILLIS);
+        long now = System.nanoTime();
+        if (made) {
+            return now - madeNanos <= CUT_NOTICE_NANOS;
+        }
+        return isPast(now) || now - createdNanos <= CUT_NOTICE_NANOS;
     }
 
     /**

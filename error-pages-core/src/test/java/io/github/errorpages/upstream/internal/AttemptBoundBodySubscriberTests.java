@@ -225,8 +225,59 @@ class AttemptBoundBodySubscriberTests {
         CompletableFuture<String> failedBody = made(failedOne);
         failedOne.onError(new IOException("java.lang.AssertionError: handler bug", bug));
 
-        assertThatThrownBy(() -> cancelledBody.get(5, TimeUnit.SECONDS)).isSameAs(aborted);
+        // Not get(): on JDK 25 it throws a CancellationException of its own, with the body's as its cause.
+        assertThat(cancelledBody.handle((body, failure) -> failure).orTimeout(5, TimeUnit.SECONDS).join())
+                .isSameAs(aborted);
         assertThatThrownBy(() -> failedBody.get(5, TimeUnit.SECONDS)).cause().hasCause(bug);
+    }
+
+    /**
+     * R2, R45: the same cut of a request with its own timeout, shorter than the attempt's: the client's request timer
+     * runs on that one, and was due when the client took the head in, although the attempt has time left. The body
+     * the client fails at once is the attempt's timeout, not the upstream's incomplete answer (a 502
+     * {@code http_response_incomplete}, not retried), as it was while only the attempt's time counted.
+     */
+    @Test
+    void aBodyTheClientFailsAtOnceAfterTheRequestsOwnShorterTimeoutWasDueFailsAsLate() {
+        AttemptBoundBodyHandler<String> handler = AttemptBoundBodyHandler.within(BodyHandlers.ofString(),
+                Duration.ofSeconds(10), Duration.ZERO);
+        AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) handler.apply(HEAD);
+        IOException cutShort = new IOException("fixed content-length: 100, bytes received: 10",
+                new IOException("connection closed locally"));
+        subscriber.onSubscribe(new Subscription());
+        CompletableFuture<String> body = made(subscriber);
+
+        subscriber.onError(cutShort);
+
+        assertThatThrownBy(() -> body.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(HttpTimeoutException.class).hasSuppressedException(cutShort);
+        assertThat(handler.explained(cutShort)).isInstanceOf(HttpTimeoutException.class)
+                .hasMessage("response body not complete within the attempt timeout of 10000 ms");
+    }
+
+    /**
+     * R45: the request's own shorter timeout was due as the client took the head in, but the client's timer did not
+     * cut the exchange (it cancels the timer before it asks the handler): the body the upstream breaks off later,
+     * while the attempt has time left, is the upstream's incomplete answer, as the client says, not a late one.
+     */
+    @Test
+    void aBodyOfARequestWhoseOwnTimeoutWasDueThatFailsLaterInTheAttemptsTimeFailsWithTheClientsFailure() {
+        AttemptBoundBodyHandler<String> handler = AttemptBoundBodyHandler.within(BodyHandlers.ofString(),
+                Duration.ofSeconds(10), Duration.ZERO);
+        AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) handler.apply(HEAD);
+        long handedIn = System.nanoTime();
+        subscriber.onSubscribe(new Subscription());
+        CompletableFuture<String> body = made(subscriber);
+        subscriber.onNext(List.of(ByteBuffer.wrap("part".getBytes(StandardCharsets.US_ASCII))));
+        // Past the window in which the client tells a body of its timer's cut (50 ms): the upstream broke it off.
+        Await.until(() -> System.nanoTime() - handedIn > TimeUnit.MILLISECONDS.toNanos(100), "past the cut's notice");
+        IOException brokenOff = new IOException("fixed content-length: 100, bytes received: 4");
+
+        subscriber.onError(brokenOff);
+
+        assertThatThrownBy(() -> body.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCause(brokenOff);
+        assertThat(handler.explained(brokenOff)).isSameAs(brokenOff);
     }
 
     /** A failure of a body whose time has not run out is the client's, as it says: the upstream broke it off. */
