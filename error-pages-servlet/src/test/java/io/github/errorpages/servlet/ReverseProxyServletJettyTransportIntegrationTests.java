@@ -57,6 +57,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -240,6 +241,11 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
      * not as aborted, as over the JDK transport for a thread interrupted mid-body: the page's own log line tells of
      * the 503.
      *
+     * <p>The relay is let go once the page's write began (its {@code setStatus}, which waits until the relay is
+     * done): the race as it comes, the request still under way. Let go only once the page was answered, a relay that
+     * wrote anyway failed before its first write, reading the ended request ({@code ErrorDispatches.status}), and so
+     * passed as one that wrote nothing. Any touch of the response by a thread other than the servlet's is the relay's.
+     *
      * <p>The upstream answers only once the servlet's thread waits for it. A head that came sooner (a loaded machine,
      * the servlet's thread not yet past the guard's start of the call) completed the attempt before the guard waited
      * on it: the guard then heard of the success on the servlet's thread itself, whose listener interrupted its own
@@ -255,46 +261,54 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
             headThenAwaitClose(closedByProxy).handle(exchange);
         })) {
             AtomicReference<Thread> waiting = new AtomicReference<>();
-            AtomicReference<CompletableFuture<HttpResponse<byte[]>>> answered = new AtomicReference<>();
+            AtomicBoolean interrupted = new AtomicBoolean();
+            CountDownLatch pageBegun = new CountDownLatch(1);
+            AtomicReference<String> raced = new AtomicReference<>();
             UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
                     .maxAttempts(1).attemptTimeout(Duration.ofSeconds(30)).build()).listener(event -> {
                         if (event instanceof UpstreamEvent.CallSucceeded) { // on the client's thread, before the relay
+                            interrupted.set(true);
                             waiting.get().interrupt();
                             try {
-                                answered.get().get(10, TimeUnit.SECONDS);
-                            } catch (Exception unanswered) {
-                                // the assertions below tell
+                                pageBegun.await(10, TimeUnit.SECONDS);
+                            } catch (InterruptedException unexpected) {
+                                Thread.currentThread().interrupt(); // the assertions below tell
                             }
                         }
                     }).build();
-            AtomicReference<String> raced = new AtomicReference<>();
             try (JettyServer server = new JettyServer()
                     .filter((request, response, chain) -> {
                         waiting.set(Thread.currentThread());
-                        chain.doFilter(request, new HttpServletResponseWrapper((HttpServletResponse) response) {
+                        chain.doFilter(request, new TouchWatchingResponse((HttpServletResponse) response,
+                                waiting::get, raced) {
                             @Override
                             public void setStatus(int status) {
-                                if (Thread.currentThread() != waiting.get()) {
-                                    raced.set("setStatus(" + status + ") by the relay");
+                                if (Thread.currentThread() == waiting.get() && interrupted.get()) {
+                                    // The page's first write: the relay goes now, and is done once it closed its
+                                    // upstream exchange, or wrote.
+                                    pageBegun.countDown();
+                                    Await.until(() -> closedByProxy.getCount() == 0 || raced.get() != null,
+                                            "the relay closed its upstream exchange, or wrote");
                                 }
                                 super.setStatus(status);
                             }
                         });
                     })
                     .servlet("/*", proxy(guard), false).start()) {
-                answered.set(CompletableFuture.supplyAsync(() -> Client.get(server.uri("/slow"), "application/json"),
-                        OWN_THREAD));
+                CompletableFuture<HttpResponse<byte[]>> answered = CompletableFuture.supplyAsync(
+                        () -> Client.get(server.uri("/slow"), "application/json"), OWN_THREAD);
                 assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
                 Await.until(() -> isWaitingForTheUpstream(waiting.get()),
                         "the servlet's thread waits for the upstream");
                 headDue.release();
 
-                HttpResponse<byte[]> page = answered.get().get(15, TimeUnit.SECONDS);
+                HttpResponse<byte[]> page = answered.get(15, TimeUnit.SECONDS);
 
+                assertThat(raced.get()).as("the relay wrote to the response the page answered").isNull();
+                assertThat(pageBegun.getCount()).as("the relay held until the page's write began").isZero();
                 assertErrorPage(page, "GET", HttpServletResponse.SC_SERVICE_UNAVAILABLE, "\\d+");
                 assertThat(Client.text(page)).contains("connection_limit_reached").doesNotContain("Exception");
                 assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
-                assertThat(raced.get()).as("the relay wrote to the response the page answered").isNull();
                 assertThat(guard.metrics().failedCalls()).isZero();
                 assertThat(guard.metrics().successfulCalls()).as("the head arrived in time").isOne();
                 assertThat(guard.metrics().abortedCalls()).isZero();
@@ -1032,6 +1046,70 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
         @Override
         public void setWriteListener(WriteListener listener) {
             out.setWriteListener(listener);
+        }
+    }
+
+    /**
+     * A response that records the first touch of it by a thread other than the servlet's ({@code owner}): its status,
+     * a field, its length or type, its body or a flush. A relay that writes the head starts with one of them.
+     */
+    private static class TouchWatchingResponse extends HttpServletResponseWrapper {
+        private final Supplier<Thread> owner;
+        private final AtomicReference<String> touched;
+
+        TouchWatchingResponse(HttpServletResponse response, Supplier<Thread> owner,
+                AtomicReference<String> touched) {
+            super(response);
+            this.owner = owner;
+            this.touched = touched;
+        }
+
+        private void touch(String what) {
+            if (Thread.currentThread() != owner.get()) {
+                touched.compareAndSet(null, what + " by " + Thread.currentThread().getName());
+            }
+        }
+
+        @Override
+        public void setStatus(int status) {
+            touch("setStatus(" + status + ")");
+            super.setStatus(status);
+        }
+
+        @Override
+        public void setHeader(String name, String value) {
+            touch("setHeader(" + name + ")");
+            super.setHeader(name, value);
+        }
+
+        @Override
+        public void addHeader(String name, String value) {
+            touch("addHeader(" + name + ")");
+            super.addHeader(name, value);
+        }
+
+        @Override
+        public void setContentType(String type) {
+            touch("setContentType(" + type + ")");
+            super.setContentType(type);
+        }
+
+        @Override
+        public void setContentLengthLong(long length) {
+            touch("setContentLengthLong(" + length + ")");
+            super.setContentLengthLong(length);
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            touch("getOutputStream()");
+            return super.getOutputStream();
+        }
+
+        @Override
+        public void flushBuffer() throws IOException {
+            touch("flushBuffer()");
+            super.flushBuffer();
         }
     }
 
