@@ -590,6 +590,68 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
     }
 
     /**
+     * R13: a POST whose attempt's time runs out while its connection's TLS handshake is still under way is reported as
+     * a connect that never completed (which {@code retry.on-connect-failure-for-unsafe} sends again) only where nothing
+     * of it can reach the upstream afterwards: the upstream gets the POST once, from the retry, and the client its
+     * answer. The transport's own look at what was late found the request waiting for the handshake, reported the
+     * connect timeout, and only then aborted the request, which Jetty's client does not take back once its head's
+     * write waits on the handshake: a handshake that completed in between sent the POST on the first connection, and
+     * the retry sent it again. Here the handshake completes exactly then: the guard's listener, told of the retry on
+     * the thread that ended the attempt, lets the handshake through (a relay that held the hello) and waits for the
+     * upstream to get the request, or 2 s: it got it at once. (A request whose connection is not open yet when the
+     * attempt's time runs out is taken off the client's queue instead, which the test checks it did not: the TLS
+     * classes are loaded first by a request to the upstream itself, and the attempt has 1 s.)
+     */
+    @Test
+    void aPostWhoseTlsHandshakeRanOutOfTimeIsNeverSentThoughTheHandshakeCompletesThen() throws Exception {
+        try (FaultyUpstream upstream = FaultyUpstream.startTlsSelfSigned(Behaviour.ok());
+                HandshakeGate gate = HandshakeGate.before(upstream.port())) {
+            AtomicBoolean told = new AtomicBoolean();
+            AtomicBoolean helloHeld = new AtomicBoolean();
+            AtomicReference<Boolean> sentMeanwhile = new AtomicReference<>();
+            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(gate.uri())
+                    .maxAttempts(2).retryUnsafeNeverSentEnabled(true).attemptTimeout(Duration.ofSeconds(1))
+                    .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).build()).listener(event -> {
+                        if (event instanceof UpstreamEvent.RetryScheduled retry
+                                && retry.cause() == FailureCause.CONNECTION_TIMEOUT
+                                && told.compareAndSet(false, true)) {
+                            // The test's hook, blocking the thread that ended the attempt on purpose: the handshake
+                            // completes after the transport reported the connect timeout and before it goes on.
+                            helloHeld.set(gate.holdsAHello());
+                            gate.open();
+                            try {
+                                sentMeanwhile.set(upstream.awaitRequests(1, Duration.ofSeconds(2)));
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }).build();
+            // The attempt's time is the shorter: the transport's own look at what was late tells a late handshake.
+            try (JettyServer server = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard)
+                    .transport(ProxyTransport.JETTY).sslContext(FaultyUpstream.trustingSelfSigned())
+                    .connectTimeout(Duration.ofSeconds(5)).build())
+                    .servlet("/direct/*", ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig
+                            .builder("direct").endpoints(upstream.uri()).build())).transport(ProxyTransport.JETTY)
+                            .sslContext(FaultyUpstream.trustingSelfSigned()).build()).start()) {
+                assertThat(Client.get(server.uri("/direct/warm-up"), "application/json").statusCode()).isEqualTo(200);
+                upstream.clearRequests();
+
+                HttpResponse<byte[]> answered = Client.send("POST", server.uri("/orders"), "application/json",
+                        "X-Request-Id", "order-42");
+
+                assertThat(told).as("the retry of a connect that timed out").isTrue();
+                assertThat(helloHeld).as("the request's head waiting on the handshake as its time ran out").isTrue();
+                assertThat(sentMeanwhile.get()).as("the POST sent once the handshake completed").isFalse();
+                assertThat(answered.statusCode()).as(Client.text(answered)).isEqualTo(200);
+                assertThat(upstream.requests()).as("the upstream's requests")
+                        .filteredOn(request -> "order-42".equals(request.headers().get("x-request-id")))
+                        .hasSize(1);
+                assertThat(guard.metrics().retries()).isEqualTo(1);
+            }
+        }
+    }
+
+    /**
      * R4, R13, R47: a request whose body is read with blocking I/O (a servlet registered without asynchronous support),
      * which a thread of the Jetty transport's client sends, and which that thread queues only some time into the
      * attempt (the client's threads all busy, as on a loaded machine or a cold JVM), waits behind the full pool, its

@@ -922,7 +922,10 @@ public final class JettyForwarder {
         private volatile @Nullable IllegalStateException refused;
         /** Why the client was given up on, a part having waited for it longer than {@code client-idle-timeout}. */
         private volatile @Nullable IOException clientStalled;
-        /** Whether the request goes over TLS and its head is not written yet, as before the handshake ended. */
+        /**
+         * Whether the request goes over TLS and is not committed yet: its head may still wait for the handshake, which
+         * {@link #lateFailure} asks the connection ({@link TlsHandshakeDeadline#endUnlessDone}).
+         */
         private volatile boolean awaitingHandshake;
         private volatile @Nullable NonBlockingResponseBody writer; // read by the sweep
         private boolean fitsBuffer;
@@ -1045,10 +1048,12 @@ public final class JettyForwarder {
          * opens. A request still queued is taken off the queue, so that it never reaches the upstream, and the failure
          * says what held it back ({@link #failureOfAQueuedRequest}). A request no longer queued was sent, and its
          * response head was late, unless it still waited for its connection's TLS handshake, before which nothing of
-         * it is written: then the connect was late. Nor is a late head the upstream's when a full pool held the request
-         * back until the upstream had less than an attempt needs ({@link #leftTooLittle}): the gateway's own limit took
-         * the time, and the failure is {@code connection_limit_reached} (an attempt made, which the breaker does not
-         * count), as the guard's {@code admit} refuses an attempt that a queueing bulkhead left too little time.
+         * it is written: then the connect was late, and the handshake is ended here, so that nothing of it is ever
+         * written ({@link TlsHandshakeDeadline#endUnlessDone}), unless it succeeded first. Nor is a late head the
+         * upstream's when a full pool held the request back until the upstream had less than an attempt needs
+         * ({@link #leftTooLittle}): the gateway's own limit took the time, and the failure is
+         * {@code connection_limit_reached} (an attempt made, which the breaker does not count), as the guard's
+         * {@code admit} refuses an attempt that a queueing bulkhead left too little time.
          */
         private @Nullable Throwable lateFailure(long millis) {
             HttpExchange sent = sent();
@@ -1065,9 +1070,16 @@ public final class JettyForwarder {
                 takenOffTheQueue = true;
                 return failureOfAQueuedRequest(destination, millis);
             }
-            // Given a connection: a TLS one writes the head only after its handshake, which may be what was late.
+            // Given a connection: a TLS one writes the head only after its handshake, which may be what was late. Only
+            // where the handshake is ended here, before it succeeded: its head's write, waiting on the handshake, is
+            // not taken back by the abort that follows, and a handshake that completed in between sent the request
+            // said never to have been (a POST that retry.on-connect-failure-for-unsafe sends again). Where the
+            // handshake succeeded first, the head may be out: what is late is the response head.
             if (awaitingHandshake) {
-                return TlsHandshakeDeadline.timedOut(millis);
+                Throwable handshakeLate = TlsHandshakeDeadline.endUnlessDone(upstream.getConnection(), millis);
+                if (handshakeLate != null) {
+                    return handshakeLate;
+                }
             }
             long waited = heldBack ? waitedForAConnection() : 0;
             if (heldBack && leftTooLittle(millis, waited)) {

@@ -5,10 +5,15 @@ import io.github.errorpages.internal.Causes;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.Connection;
@@ -37,17 +42,29 @@ import org.jspecify.annotations.Nullable;
  * the exchange before the close does, and read as the upstream's TLS error ({@code tls_protocol_error}, 502). So
  * the deadline keeps its timeout before it closes, hangs it on a handshake failure that follows ({@link #timedOutIn}),
  * and {@link JettyForwarder#translate} answers with it.
+ *
+ * <p>An attempt whose own time runs out first ends the handshake the same way ({@link #endUnlessDone}), and reports a
+ * connect timeout, which says the request never reached the upstream (a POST is then sent again where
+ * {@code retry.on-connect-failure-for-unsafe} is on), only where the handshake had not succeeded: the deadline or the
+ * handshake's success, whichever comes first, decides, and a success that comes after the deadline fails the handshake
+ * before any byte of the request is encrypted. Aborting the request would not do: Jetty's client leaves its head's
+ * write, waiting on the handshake, to go out when the handshake completes.
  */
 final class TlsHandshakeDeadline implements SslHandshakeListener, Connection.Listener, Runnable {
     /** Where {@link #startConnect} keeps when the TCP connect began, in the connection's context. */
     private static final String CONNECT_STARTED = TlsHandshakeDeadline.class.getName() + ".connectStarted";
+    /** The handshake ended, succeeded or failed, before any deadline. */
+    private static final Object ENDED = new Object();
 
     private final EndPoint network;
     private final long timeoutMillis;
     private final long connectStarted;
     private final Scheduler scheduler;
-    private volatile boolean handshakeEnded;
-    private volatile @Nullable HandshakeTimeout expired;
+    /**
+     * {@code null} while the handshake is under way; then {@link #ENDED} when it succeeded or failed first, or the
+     * timeout that ended it ({@link #endUnlessDone}). Set once.
+     */
+    private final AtomicReference<@Nullable Object> outcome = new AtomicReference<>();
     private volatile Scheduler.@Nullable Task task;
 
     private TlsHandshakeDeadline(EndPoint network, long timeoutMillis, long connectStarted, Scheduler scheduler) {
@@ -83,16 +100,46 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Connection.Lis
             @Override
             public Connection newConnection(EndPoint network, Map<String, Object> context) throws IOException {
                 Connection connection = super.newConnection(network, context);
-                if (connection instanceof SslConnection secured
+                if (connection instanceof WithDeadline secured
                         && context.get(CONNECT_STARTED) instanceof Long started) {
                     TlsHandshakeDeadline deadline = new TlsHandshakeDeadline(network, connectTimeout.get().toMillis(),
                             started, scheduler);
+                    secured.deadline = deadline;
                     secured.addHandshakeListener(deadline);
                     secured.addEventListener(deadline); // its task is scheduled once the connection is open
                 }
                 return connection;
             }
+
+            @Override
+            protected SslConnection newSslConnection(EndPoint network, SSLEngine engine) {
+                // As Jetty's own, but for a connection that holds its deadline, which endUnlessDone looks for.
+                return new WithDeadline(getByteBufferPool(), getExecutor(), getSslContextFactory(), network, engine,
+                        isDirectBuffersForEncryption(), isDirectBuffersForDecryption());
+            }
         };
+    }
+
+    /**
+     * Ends the TLS handshake of a connection of the {@link #factory}'s now, as its deadline would, unless it ended
+     * already: for an attempt whose own time ran out while its request waited for the handshake, before which nothing
+     * of the request is written. Once this returned a timeout, nothing of any request is written on the connection,
+     * also where the handshake completes in the same moment: its success fails the handshake instead.
+     *
+     * @param connection the connection of Jetty's client a request was given, or {@code null} when it has none yet
+     * @param millis the time the attempt had, for the failure's message
+     * @return the connect timeout, where this ended the handshake; {@code null} where the handshake ended (succeeded
+     *     or failed) first, or the connection is none of the factory's TLS connections: then the request may have
+     *     reached the upstream
+     */
+    static @Nullable HandshakeTimeout endUnlessDone(org.eclipse.jetty.client.@Nullable Connection connection,
+            long millis) {
+        if (connection instanceof Connection upper && upper.getEndPoint() instanceof SslConnection.SslEndPoint tls
+                && tls.getSslConnection() instanceof WithDeadline secured) {
+            TlsHandshakeDeadline deadline = secured.deadline;
+            return deadline == null ? null : deadline.end(timedOut(millis));
+        }
+        return null;
     }
 
     /**
@@ -105,23 +152,38 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Connection.Lis
     public void onOpened(Connection connection) {
         long left = timeoutMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectStarted);
         task = scheduler.schedule(this, Math.max(0, left), TimeUnit.MILLISECONDS);
-        if (handshakeEnded) {
+        if (outcome.get() != null) {
             cancel(); // it ended before its task was kept
         }
     }
 
+    /**
+     * Takes the success for the handshake's end, unless a deadline ended it first: then the success fails the
+     * handshake (Jetty fails a handshake whose listener throws an {@link SSLException}), on the thread that would
+     * encrypt the request next, after the connection is closed.
+     */
     @Override
-    public void handshakeSucceeded(Event event) {
-        handshakeEnded = true;
-        cancel();
+    public void handshakeSucceeded(Event event) throws SSLException {
+        if (outcome.compareAndSet(null, ENDED)) {
+            cancel();
+            return;
+        }
+        if (outcome.get() instanceof HandshakeTimeout late) {
+            network.close(late); // closed by the deadline already, or about to be: closed here before anything is sent
+            SSLHandshakeException refused = new SSLHandshakeException("the TLS handshake ended after its deadline");
+            refused.addSuppressed(late);
+            throw refused;
+        }
     }
 
     @Override
     public void handshakeFailed(Event event, Throwable failure) {
-        handshakeEnded = true;
-        cancel();
-        HandshakeTimeout late = expired;
-        if (late != null && late != failure) {
+        if (outcome.compareAndSet(null, ENDED)) {
+            cancel();
+            return;
+        }
+        if (outcome.get() instanceof HandshakeTimeout late && late != failure
+                && !List.of(failure.getSuppressed()).contains(late)) {
             failure.addSuppressed(late); // what the close made of the handshake, which Jetty reports as its own
         }
     }
@@ -135,11 +197,21 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Connection.Lis
 
     @Override
     public void run() {
-        if (!handshakeEnded) {
-            HandshakeTimeout late = timedOut(timeoutMillis);
-            expired = late; // before the close, whose failed handshake may be reported first
-            network.close(late);
+        end(timedOut(timeoutMillis));
+    }
+
+    /**
+     * @param late the timeout to end the handshake with
+     * @return {@code late}, where it ended the handshake; {@code null} where the handshake had ended first
+     */
+    private @Nullable HandshakeTimeout end(HandshakeTimeout late) {
+        // Taken before the close, whose failed handshake may be reported first.
+        if (!outcome.compareAndSet(null, late)) {
+            return null;
         }
+        cancel();
+        network.close(late);
+        return late;
     }
 
     /**
@@ -167,6 +239,16 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Connection.Lis
      */
     static HandshakeTimeout timedOut(long millis) {
         return new HandshakeTimeout("connect timed out: no TLS handshake within " + millis + " ms");
+    }
+
+    /** Jetty's TLS connection, but for holding its deadline, which {@link #endUnlessDone} ends. */
+    private static final class WithDeadline extends SslConnection {
+        private volatile @Nullable TlsHandshakeDeadline deadline;
+
+        WithDeadline(ByteBufferPool buffers, Executor executor, SslContextFactory tls, EndPoint network,
+                SSLEngine engine, boolean directForEncryption, boolean directForDecryption) {
+            super(buffers, executor, tls, network, engine, directForEncryption, directForDecryption);
+        }
     }
 
     /** A TLS handshake that did not end in time: its own type, to be told from any other timeout. */
