@@ -901,7 +901,9 @@ public final class ReverseProxyServlet extends HttpServlet {
      * before it destroys the servlet, and answers them with its own 500 unless a listener completes them. The
      * exchange is ended, counting nothing against the upstream, and the page written on the container's thread: 503
      * {@code connection_limit_reached}, the gateway's doing, as for the exchanges {@link #destroy()} cuts off. A
-     * response under way is left to the container, which ends the connection.
+     * response under way is left to the container, which ends the connection. Once the upstream's head arrived, a
+     * client thread relays it: the page is written only after that relay, ended, left the response, as for a thread
+     * interrupted ({@link JettyForwarder.Exchange#takeResponseBack}).
      */
     private static void answerCycleEndedByContainer(Proxy proxy, HttpServletRequest request,
             HttpServletResponse response, JettyForwarder.Exchange exchange, AsyncContext async,
@@ -909,10 +911,23 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (response.isCommitted() || exchange.writesWithoutBlocking() || !answering.compareAndSet(false, true)) {
             return;
         }
-        exchange.abandon(null);
+        boolean relayed = !exchange.takeResponseBack(new CancellationException("the container ended the cycle"));
+        if (relayed) {
+            // The relay claimed the response and may be writing the head, or a short body with blocking writes, into
+            // its buffer on a client thread. Written now, on this thread, the page raced those writes into a response
+            // that is not thread-safe (the upstream's status and fields mixed with the page's), and the cycle
+            // completed under the relay. Ended, it leaves the response after the one write it may be making, which
+            // the container's write timeout bounds; the outcome, then, finds the answer taken and does nothing.
+            exchange.awaitOutcome();
+            if (response.isCommitted()) {
+                // Sent in part: left to the container, which ends the connection, as for a response under way above.
+                return;
+            }
+        }
         try {
+            // The relayed head and the first bytes of the body, still in the buffer, are replaced by the page.
             answerFailure(proxy, request, response, UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED)
-                    .upstream(proxy.guard.name()).attempts(1).build(), false);
+                    .upstream(proxy.guard.name()).attempts(1).build(), exchange.writesWithoutBlocking(), relayed);
         } catch (IOException | RuntimeException unanswered) {
             log.debug("Could not answer a forwarded request whose cycle the container ended", unanswered);
         }

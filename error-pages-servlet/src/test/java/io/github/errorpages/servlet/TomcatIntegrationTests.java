@@ -32,6 +32,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,12 +52,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -1980,6 +1983,206 @@ class TomcatIntegrationTests {
     @Test
     void proxyServletAnswersARequestInFlightWhoseCycleTomcatEndsAtUndeploy() throws Exception {
         assertRequestInFlightAnsweredAtUndeploy(TomcatIntegrationTests::destroyedAfterAnswering);
+    }
+
+    /**
+     * The same, when the upstream's head came and a client thread writes it into the response (held here in the
+     * response's {@code setStatus}) as Tomcat ends the request's cycle at undeploy: the page waits until the relay,
+     * ended, left the response, and is then written in its place (R1, R21: the upstream's 200 never goes out as the
+     * answer); the upstream's exchange is closed. Written at once, on the container's thread, it raced the relay's
+     * writes into a response that is not thread-safe, the upstream's status and fields mixed with the page's, and the
+     * cycle completed under the relay, which then wrote into an ended request. Every touch of the response is recorded
+     * with its thread: none by another thread while the relay writes, none of the relay's after the page's first.
+     */
+    @Test
+    void aCycleTomcatEndsAtUndeployWhileTheRelayWritesTheHeadIsAnsweredOnceTheRelayLeftTheResponse() throws Exception {
+        CountDownLatch closedByProxy = new CountDownLatch(1);
+        CountDownLatch relaying = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Thread> relay = new AtomicReference<>();
+        AtomicReference<String> raced = new AtomicReference<>();
+        List<String> touches = new CopyOnWriteArrayList<>();
+        CompletableFuture<HttpResponse<byte[]>> inFlight = new CompletableFuture<>();
+        CompletableFuture<Void> undeploying = CompletableFuture.completedFuture(null);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Upstream: relayed\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n");
+            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
+                closedByProxy.countDown();
+            }
+        });
+                TomcatServer undeployed = TomcatServer.inCode()
+                        .servlet("/proxy/*", destroyedAfterAnswering(
+                                proxy("undeployed", upstream.uri(), ProxyTransport.JETTY), inFlight))
+                        .filter("touches", (request, response, chain) -> chain.doFilter(request,
+                                new ThreadRecordingResponse((HttpServletResponse) response, touches, relay, raced,
+                                        relaying, release)))
+                        .start()) {
+            try {
+                CompletableFuture.runAsync(() -> inFlight.complete(Client.get(undeployed.uri("/proxy/orders/42"),
+                                JSON)), OWN_THREAD)
+                        .exceptionally(failed -> {
+                            inFlight.completeExceptionally(failed);
+                            return null;
+                        });
+                assertThat(relaying.await(10, TimeUnit.SECONDS)).as("the relay writes the head").isTrue();
+
+                undeploying = CompletableFuture.runAsync(undeployed::undeploy, OWN_THREAD);
+
+                // Either the container's thread waits for the relay in the cycle's timeout, or it raced it.
+                Await.until(() -> raced.get() != null || Thread.getAllStackTraces().entrySet().stream().anyMatch(
+                        thread -> thread.getKey().getState() == Thread.State.WAITING && Arrays.stream(thread.getValue())
+                                .anyMatch(frame -> frame.getMethodName().equals("answerCycleEndedByContainer"))),
+                        "the container's thread waits for the relay, or races it");
+            } finally {
+                release.countDown();
+            }
+            HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
+            undeploying.get(20, TimeUnit.SECONDS);
+
+            assertThat(raced.get()).as("a touch of the response by a second thread while the relay wrote; all: %s",
+                    touches).isNull();
+            assertErrorPage(response, "GET", 503, "\\d+");
+            assertOnePage(response);
+            assertNoLeak(response);
+            assertThat(Client.text(response)).contains("connection_limit_reached");
+            assertThat(response.headers().firstValue("X-Upstream")).as("the relayed head's field").isEmpty();
+            assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
+            String relayName = relay.get().getName();
+            int firstOfThePage = 0;
+            while (firstOfThePage < touches.size() && touches.get(firstOfThePage).startsWith(relayName + ": ")) {
+                firstOfThePage++;
+            }
+            assertThat(touches.subList(firstOfThePage, touches.size())).as("the page's touches, after all the relay's")
+                    .isNotEmpty().noneMatch(touch -> touch.startsWith(relayName + ": "));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /**
+     * A response that records every touch of it with its thread ({@code "thread: what"}), holds the relay (the first
+     * thread to set the upstream's 200) in that {@code setStatus} until {@code release}, and records in {@code raced}
+     * the first touch by another thread meanwhile.
+     */
+    private static final class ThreadRecordingResponse extends HttpServletResponseWrapper {
+        private final List<String> touches;
+        private final AtomicReference<Thread> relay;
+        private final AtomicReference<String> raced;
+        private final CountDownLatch relaying;
+        private final CountDownLatch release;
+
+        ThreadRecordingResponse(HttpServletResponse response, List<String> touches, AtomicReference<Thread> relay,
+                AtomicReference<String> raced, CountDownLatch relaying, CountDownLatch release) {
+            super(response);
+            this.touches = touches;
+            this.relay = relay;
+            this.raced = raced;
+            this.relaying = relaying;
+            this.release = release;
+        }
+
+        private void touch(String what) {
+            Thread current = Thread.currentThread();
+            touches.add(current.getName() + ": " + what);
+            if (relay.get() != null && current != relay.get() && release.getCount() > 0) {
+                raced.compareAndSet(null, what + " by " + current.getName() + " while the relay wrote the head");
+            }
+        }
+
+        @Override
+        public void setStatus(int status) {
+            if (status == 200 && relay.compareAndSet(null, Thread.currentThread())) {
+                touch("setStatus(200)");
+                relaying.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else {
+                touch("setStatus(" + status + ")");
+            }
+            super.setStatus(status);
+        }
+
+        @Override
+        public void sendError(int status) throws IOException {
+            touch("sendError(" + status + ")");
+            super.sendError(status);
+        }
+
+        @Override
+        public void sendError(int status, String message) throws IOException {
+            touch("sendError(" + status + ")");
+            super.sendError(status, message);
+        }
+
+        @Override
+        public void setHeader(String name, String value) {
+            touch("setHeader(" + name + ")");
+            super.setHeader(name, value);
+        }
+
+        @Override
+        public void addHeader(String name, String value) {
+            touch("addHeader(" + name + ")");
+            super.addHeader(name, value);
+        }
+
+        @Override
+        public void setContentType(String type) {
+            touch("setContentType(" + type + ")");
+            super.setContentType(type);
+        }
+
+        @Override
+        public void setContentLength(int length) {
+            touch("setContentLength(" + length + ")");
+            super.setContentLength(length);
+        }
+
+        @Override
+        public void setContentLengthLong(long length) {
+            touch("setContentLengthLong(" + length + ")");
+            super.setContentLengthLong(length);
+        }
+
+        @Override
+        public void setCharacterEncoding(String encoding) {
+            touch("setCharacterEncoding(" + encoding + ")");
+            super.setCharacterEncoding(encoding);
+        }
+
+        @Override
+        public void reset() {
+            touch("reset()");
+            super.reset();
+        }
+
+        @Override
+        public void resetBuffer() {
+            touch("resetBuffer()");
+            super.resetBuffer();
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            touch("getOutputStream()");
+            return super.getOutputStream();
+        }
+
+        @Override
+        public PrintWriter getWriter() throws IOException {
+            touch("getWriter()");
+            return super.getWriter();
+        }
+
+        @Override
+        public void flushBuffer() throws IOException {
+            touch("flushBuffer()");
+            super.flushBuffer();
+        }
     }
 
     /**

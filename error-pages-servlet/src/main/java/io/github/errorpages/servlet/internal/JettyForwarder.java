@@ -483,8 +483,9 @@ public final class JettyForwarder {
 
         /**
          * Ends the exchange for the servlet's thread, which waited for its outcome (a request that is not
-         * asynchronous) and was interrupted: a container's stuck-thread detection, a server stopping. The response
-         * is claimed for the servlet's page unless the relay claimed it first, whose client thread writes the
+         * asynchronous) and was interrupted: a container's stuck-thread detection, a server stopping; or for the
+         * container's thread that ends an asynchronous one (Tomcat's, for the cycles of a context it stops). The
+         * response is claimed for the servlet's page unless the relay claimed it first, whose client thread writes the
          * upstream's head and body, and which then never starts; else the relay ends, as for a client gone
          * ({@link #abandon}), and the outcome completes once its thread left the response. Either way the attempt in
          * flight is aborted and nothing counts against the upstream.
@@ -497,6 +498,18 @@ public final class JettyForwarder {
             boolean taken = RELAY.compareAndSet(this, null, ANSWERED_BY_THE_SERVLET);
             abandon(reason);
             return taken;
+        }
+
+        /**
+         * Waits for the exchange's outcome, the one {@link #start()}'s future completes with: after
+         * {@link #takeResponseBack} found the response the relay's, until the relay's thread, ended, left the response
+         * (after the one write it may be making: the head, or a part of the body with a blocking write, which the
+         * container's write timeout bounds).
+         *
+         * @return the outcome (the future is only ever completed normally: {@link #finish})
+         */
+        public Object awaitOutcome() {
+            return done.join();
         }
 
         /**
