@@ -57,7 +57,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -279,8 +278,14 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
             try (JettyServer server = new JettyServer()
                     .filter((request, response, chain) -> {
                         waiting.set(Thread.currentThread());
-                        chain.doFilter(request, new TouchWatchingResponse((HttpServletResponse) response,
-                                waiting::get, raced) {
+                        chain.doFilter(request, new TouchRecordingResponse((HttpServletResponse) response) {
+                            @Override
+                            protected void touched(String what) {
+                                if (Thread.currentThread() != waiting.get()) {
+                                    raced.compareAndSet(null, what + " by " + Thread.currentThread().getName());
+                                }
+                            }
+
                             @Override
                             public void setStatus(int status) {
                                 if (Thread.currentThread() == waiting.get() && interrupted.get()) {
@@ -1108,70 +1113,6 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
         @Override
         public void setWriteListener(WriteListener listener) {
             out.setWriteListener(listener);
-        }
-    }
-
-    /**
-     * A response that records the first touch of it by a thread other than the servlet's ({@code owner}): its status,
-     * a field, its length or type, its body or a flush. A relay that writes the head starts with one of them.
-     */
-    private static class TouchWatchingResponse extends HttpServletResponseWrapper {
-        private final Supplier<Thread> owner;
-        private final AtomicReference<String> touched;
-
-        TouchWatchingResponse(HttpServletResponse response, Supplier<Thread> owner,
-                AtomicReference<String> touched) {
-            super(response);
-            this.owner = owner;
-            this.touched = touched;
-        }
-
-        private void touch(String what) {
-            if (Thread.currentThread() != owner.get()) {
-                touched.compareAndSet(null, what + " by " + Thread.currentThread().getName());
-            }
-        }
-
-        @Override
-        public void setStatus(int status) {
-            touch("setStatus(" + status + ")");
-            super.setStatus(status);
-        }
-
-        @Override
-        public void setHeader(String name, String value) {
-            touch("setHeader(" + name + ")");
-            super.setHeader(name, value);
-        }
-
-        @Override
-        public void addHeader(String name, String value) {
-            touch("addHeader(" + name + ")");
-            super.addHeader(name, value);
-        }
-
-        @Override
-        public void setContentType(String type) {
-            touch("setContentType(" + type + ")");
-            super.setContentType(type);
-        }
-
-        @Override
-        public void setContentLengthLong(long length) {
-            touch("setContentLengthLong(" + length + ")");
-            super.setContentLengthLong(length);
-        }
-
-        @Override
-        public ServletOutputStream getOutputStream() throws IOException {
-            touch("getOutputStream()");
-            return super.getOutputStream();
-        }
-
-        @Override
-        public void flushBuffer() throws IOException {
-            touch("flushBuffer()");
-            super.flushBuffer();
         }
     }
 

@@ -32,7 +32,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -2065,7 +2064,7 @@ class TomcatIntegrationTests {
      * thread to set the upstream's 200) in that {@code setStatus} until {@code release}, and records in {@code raced}
      * the first touch by another thread meanwhile.
      */
-    private static final class ThreadRecordingResponse extends HttpServletResponseWrapper {
+    private static final class ThreadRecordingResponse extends TouchRecordingResponse {
         private final List<String> touches;
         private final AtomicReference<Thread> relay;
         private final AtomicReference<String> raced;
@@ -2082,7 +2081,8 @@ class TomcatIntegrationTests {
             this.release = release;
         }
 
-        private void touch(String what) {
+        @Override
+        protected void touched(String what) {
             Thread current = Thread.currentThread();
             touches.add(current.getName() + ": " + what);
             if (relay.get() != null && current != relay.get() && release.getCount() > 0) {
@@ -2093,95 +2093,17 @@ class TomcatIntegrationTests {
         @Override
         public void setStatus(int status) {
             if (status == 200 && relay.compareAndSet(null, Thread.currentThread())) {
-                touch("setStatus(200)");
+                touched("setStatus(200)");
                 relaying.countDown();
                 try {
                     release.await(20, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            } else {
-                touch("setStatus(" + status + ")");
+                ((HttpServletResponse) getResponse()).setStatus(status); // told already
+                return;
             }
             super.setStatus(status);
-        }
-
-        @Override
-        public void sendError(int status) throws IOException {
-            touch("sendError(" + status + ")");
-            super.sendError(status);
-        }
-
-        @Override
-        public void sendError(int status, String message) throws IOException {
-            touch("sendError(" + status + ")");
-            super.sendError(status, message);
-        }
-
-        @Override
-        public void setHeader(String name, String value) {
-            touch("setHeader(" + name + ")");
-            super.setHeader(name, value);
-        }
-
-        @Override
-        public void addHeader(String name, String value) {
-            touch("addHeader(" + name + ")");
-            super.addHeader(name, value);
-        }
-
-        @Override
-        public void setContentType(String type) {
-            touch("setContentType(" + type + ")");
-            super.setContentType(type);
-        }
-
-        @Override
-        public void setContentLength(int length) {
-            touch("setContentLength(" + length + ")");
-            super.setContentLength(length);
-        }
-
-        @Override
-        public void setContentLengthLong(long length) {
-            touch("setContentLengthLong(" + length + ")");
-            super.setContentLengthLong(length);
-        }
-
-        @Override
-        public void setCharacterEncoding(String encoding) {
-            touch("setCharacterEncoding(" + encoding + ")");
-            super.setCharacterEncoding(encoding);
-        }
-
-        @Override
-        public void reset() {
-            touch("reset()");
-            super.reset();
-        }
-
-        @Override
-        public void resetBuffer() {
-            touch("resetBuffer()");
-            super.resetBuffer();
-        }
-
-        @Override
-        public ServletOutputStream getOutputStream() throws IOException {
-            touch("getOutputStream()");
-            return super.getOutputStream();
-        }
-
-        @Override
-        public PrintWriter getWriter() throws IOException {
-            touch("getWriter()");
-            return super.getWriter();
-        }
-
-        @Override
-        public void flushBuffer() throws IOException {
-            touch("flushBuffer()");
-            super.flushBuffer();
         }
     }
 
