@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A TCP relay on a loopback port in front of a TLS upstream that passes nothing of any connection until the test
- * opens it: the kernel completes each TCP connect, and the client's TLS hello waits in the relay, so the handshake
- * completes exactly when the test says, and at once for a connection made after that. Jetty's client sends its hello
+ * opens it: the kernel completes each TCP connect, and the client's TLS hello waits in the relay, so the upstream
+ * gets it exactly when the test says (a connection the client closed meanwhile gets no further), and at once for a
+ * connection made after that. Jetty's client sends its hello
  * as it writes a request's head: a hello held says that a request's head waits on the handshake.
  */
 final class HandshakeGate implements Closeable {

@@ -601,14 +601,16 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
      * answer. The transport's own look at what was late found the request waiting for the handshake, reported the
      * connect timeout, and only then aborted the request, which Jetty's client does not take back once its head's
      * write waits on the handshake: a handshake that completed in between sent the POST on the first connection, and
-     * the retry sent it again. Here the handshake completes exactly then: the guard's listener, told of the retry on
-     * the thread that ended the attempt, lets the handshake through (a relay that held the hello) and waits for the
-     * upstream to get the request, or 2 s: it got it at once. (A request whose connection is not open yet when the
-     * attempt's time runs out is taken off the client's queue instead, which the test checks it did not: the TLS
-     * classes are loaded first by a request to the upstream itself, and the attempt has 1 s.)
+     * the retry sent it again. Here the upstream gets the hello exactly then: the guard's listener, told of the retry
+     * on the thread that ended the attempt, lets the held hello through (a relay that held it) and waits for the
+     * upstream to get the request, or 2 s: before the fix it got it at once; now the first connection is closed
+     * before its handshake can end, and a handshake that succeeds after the attempt ended it fails instead
+     * ({@code TlsHandshakeDeadlineTests}). (A request whose connection is not open yet when the attempt's time runs
+     * out is taken off the client's queue instead, which the test checks it did not: the TLS classes are loaded first
+     * by a request to the upstream itself, and the attempt has 1 s.)
      */
     @Test
-    void aPostWhoseTlsHandshakeRanOutOfTimeIsNeverSentThoughTheHandshakeCompletesThen() throws Exception {
+    void aPostWhoseTlsHandshakeRanOutOfTimeIsNeverSentThoughTheUpstreamGetsTheHelloThen() throws Exception {
         try (FaultyUpstream upstream = FaultyUpstream.startTlsSelfSigned(Behaviour.ok());
                 HandshakeGate gate = HandshakeGate.before(upstream.port())) {
             AtomicBoolean told = new AtomicBoolean();
@@ -646,7 +648,8 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
 
                 assertThat(told).as("the retry of a connect that timed out").isTrue();
                 assertThat(helloHeld).as("the request's head waiting on the handshake as its time ran out").isTrue();
-                assertThat(sentMeanwhile.get()).as("the POST sent once the handshake completed").isFalse();
+                assertThat(sentMeanwhile.get()).as("the POST sent on the first connection once its hello got through")
+                        .isFalse();
                 assertThat(answered.statusCode()).as(Client.text(answered)).isEqualTo(200);
                 assertThat(upstream.requests()).as("the upstream's requests")
                         .filteredOn(request -> "order-42".equals(request.headers().get("x-request-id")))

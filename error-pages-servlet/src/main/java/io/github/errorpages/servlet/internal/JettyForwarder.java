@@ -1089,6 +1089,8 @@ public final class JettyForwarder {
             // said never to have been (a POST that retry.on-connect-failure-for-unsafe sends again). Where the
             // handshake succeeded first, the head may be out: what is late is the response head.
             if (awaitingHandshake) {
+                // The request's connection, read here off the client's threads without ordering: one not seen yet
+                // (none yet, or a stale null) is taken for a sent request, the safe side (a late head, never resent).
                 Throwable handshakeLate = TlsHandshakeDeadline.endUnlessDone(upstream.getConnection(), millis);
                 if (handshakeLate != null) {
                     return handshakeLate;

@@ -128,18 +128,25 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Connection.Lis
      *
      * @param connection the connection of Jetty's client a request was given, or {@code null} when it has none yet
      * @param millis the time the attempt had, for the failure's message
-     * @return the connect timeout, where this ended the handshake; {@code null} where the handshake ended (succeeded
-     *     or failed) first, or the connection is none of the factory's TLS connections: then the request may have
-     *     reached the upstream
+     * @return the connect timeout, where this or the connection's own deadline ended the handshake; {@code null} where
+     *     the handshake ended (succeeded or failed) first, or the connection is none of the factory's TLS connections:
+     *     then the request may have reached the upstream
      */
     static @Nullable HandshakeTimeout endUnlessDone(org.eclipse.jetty.client.@Nullable Connection connection,
             long millis) {
-        if (connection instanceof Connection upper && upper.getEndPoint() instanceof SslConnection.SslEndPoint tls
-                && tls.getSslConnection() instanceof WithDeadline secured) {
-            TlsHandshakeDeadline deadline = secured.deadline;
+        if (connection instanceof Connection upper && upper.getEndPoint() instanceof SslConnection.SslEndPoint tls) {
+            TlsHandshakeDeadline deadline = of(tls.getSslConnection());
             return deadline == null ? null : deadline.end(timedOut(millis));
         }
         return null;
+    }
+
+    /**
+     * @param secured a TLS connection
+     * @return its deadline, where the {@link #factory} made it with one; else {@code null}
+     */
+    static @Nullable TlsHandshakeDeadline of(SslConnection secured) {
+        return secured instanceof WithDeadline withDeadline ? withDeadline.deadline : null;
     }
 
     /**
@@ -202,12 +209,14 @@ final class TlsHandshakeDeadline implements SslHandshakeListener, Connection.Lis
 
     /**
      * @param late the timeout to end the handshake with
-     * @return {@code late}, where it ended the handshake; {@code null} where the handshake had ended first
+     * @return {@code late}, where it ended the handshake; the timeout that ended it, where a deadline did first (the
+     *     connection's own, a connect begun before the attempt: nothing of the request was written either); {@code
+     *     null} where the handshake had ended first
      */
-    private @Nullable HandshakeTimeout end(HandshakeTimeout late) {
+    @Nullable HandshakeTimeout end(HandshakeTimeout late) {
         // Taken before the close, whose failed handshake may be reported first.
         if (!outcome.compareAndSet(null, late)) {
-            return null;
+            return outcome.get() instanceof HandshakeTimeout first ? first : null;
         }
         cancel();
         network.close(late);

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteArrayEndPoint;
@@ -26,6 +27,7 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.AfterEach;
@@ -132,6 +134,74 @@ class TlsHandshakeDeadlineTests {
     }
 
     /**
+     * An attempt whose own time ran out while its request waited for the TLS handshake ends the handshake, and a
+     * success of the handshake that comes after that fails it, the connection closed, before anything of the request
+     * is encrypted: reported as a connect timeout, the request said never to have reached the upstream (a POST sent
+     * again where {@code retry.on-connect-failure-for-unsafe} is on), the first connection's head must never go out
+     * (the proxy's test of it sees the connection closed before its handshake can end).
+     */
+    @Test
+    void aHandshakeThatSucceedsAfterTheAttemptEndedItFailsBeforeAnythingIsSent() throws Exception {
+        ByteArrayEndPoint network = new ByteArrayEndPoint();
+        SslConnection secured = connectionWithTimeLeft(network);
+        open(network, secured);
+        TlsHandshakeDeadline deadline = TlsHandshakeDeadline.of(secured);
+        assertThat(deadline).as("the factory's connection holds its deadline").isNotNull();
+
+        TlsHandshakeDeadline.HandshakeTimeout ended = deadline.end(TlsHandshakeDeadline.timedOut(500));
+
+        assertThat(ended).as("the attempt ended the handshake").isNotNull();
+        assertThat(network.isOpen()).as("the connection closed").isFalse();
+        Throwable succeeded = catchThrowable(
+                () -> deadline.handshakeSucceeded(new SslHandshakeListener.Event(secured.getSSLEngine())));
+        assertThat(succeeded).as("the success fails the handshake").isInstanceOf(SSLHandshakeException.class)
+                .hasSuppressedException(ended);
+    }
+
+    /**
+     * A handshake that succeeded before the attempt's time ran out is not ended by it: the request's head may be out,
+     * and what is late is the response's head, never a connect the request went out on.
+     */
+    @Test
+    void aHandshakeThatSucceededFirstIsNotEndedByTheAttempt() throws Exception {
+        ByteArrayEndPoint network = new ByteArrayEndPoint();
+        SslConnection secured = connectionWithTimeLeft(network);
+        open(network, secured);
+        TlsHandshakeDeadline deadline = TlsHandshakeDeadline.of(secured);
+        deadline.handshakeSucceeded(new SslHandshakeListener.Event(secured.getSSLEngine()));
+
+        assertThat(deadline.end(TlsHandshakeDeadline.timedOut(500))).isNull();
+        assertThat(network.isOpen()).as("the connection kept").isTrue();
+    }
+
+    /**
+     * A handshake the connection's own deadline ended first (a connect begun before the attempt, for another
+     * request) is the connect timeout for the attempt too: nothing of its request was written. Taken for a late
+     * response head, it counted against the upstream and a POST was not retried.
+     */
+    @Test
+    void aHandshakeTheConnectTimeoutEndedFirstIsTheAttemptsConnectTimeoutToo() throws Exception {
+        ByteArrayEndPoint network = new ByteArrayEndPoint();
+        SslConnection secured = connectionWithNoTimeLeft(network);
+        open(network, secured);
+        Await.until(() -> !network.isOpen(), "the handshake's deadline closed the connection", Duration.ofSeconds(10));
+
+        assertThat(TlsHandshakeDeadline.of(secured).end(TlsHandshakeDeadline.timedOut(500)))
+                .as("the connect timeout that ended it").isNotNull()
+                .hasMessage("connect timed out: no TLS handshake within 30000 ms");
+    }
+
+    /** A TLS connection the deadline's factory makes over the endpoint, its TCP connect begun now: 30 s are left. */
+    private SslConnection connectionWithTimeLeft(EndPoint network) throws IOException {
+        Map<String, Object> context = new HashMap<>();
+        context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, InetSocketAddress.createUnresolved("localhost",
+                8443));
+        TlsHandshakeDeadline.startConnect(context);
+        return (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(), Runnable::run,
+                silentUpstream(), scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
+    }
+
+    /**
      * A TLS connection the deadline's factory makes over the endpoint, to an upstream that never answers the hello,
      * after a TCP connect that took a minute, twice the connect timeout: no time is left for the handshake.
      */
@@ -142,14 +212,18 @@ class TlsHandshakeDeadlineTests {
         TlsHandshakeDeadline.startConnect(context);
         context.replaceAll((key, value) -> value instanceof Long started ? started - TimeUnit.MINUTES.toNanos(1)
                 : value);
-        ClientConnectionFactory overTls = (endPoint, ignored) -> new AbstractConnection(endPoint, Runnable::run) {
+        return (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(), Runnable::run,
+                silentUpstream(), scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
+    }
+
+    /** @return the connection over TLS of an upstream that never answers the hello */
+    private static ClientConnectionFactory silentUpstream() {
+        return (endPoint, ignored) -> new AbstractConnection(endPoint, Runnable::run) {
             @Override
             public void onFillable() {
                 // nothing comes: the upstream never answers the hello
             }
         };
-        return (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(), Runnable::run, overTls,
-                scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
     }
 
     /** @return what Jetty's TLS connection reports when a request's head is written over it */
