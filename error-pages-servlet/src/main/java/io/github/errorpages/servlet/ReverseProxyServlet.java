@@ -976,7 +976,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * the body) or its HTTP/2 stream reset, then the cycle completed there ({@link UndertowIoThreads#abort}). Aborted
      * and completed on the upstream client's thread (where the body's end runs when the client had taken all of it),
      * Undertow handed the close of what its stream still buffered to its IO thread, whose write to the closed
-     * connection or reset stream it logged at ERROR ({@code UT005088}).
+     * connection or reset stream it logged at ERROR ({@code UT005088}). The cycle of a page written, or of a client
+     * that went away while it was, is completed on that IO thread too ({@link UndertowIoThreads#complete}).
      *
      * @return whether the cycle is completed on Undertow's IO thread, which then removes the pending answer
      */
@@ -994,6 +995,11 @@ public final class ReverseProxyServlet extends HttpServlet {
         } catch (IOException | RuntimeException unanswered) {
             // The client went away while the page was written: completing ends the response as it is.
             log.debug("Could not answer a forwarded request whose relayed body failed", unanswered);
+        }
+        // The page written, or its client gone: completed on Undertow's IO thread as well, or the close of what the
+        // stream still held for a client that left was logged at ERROR (UT005088).
+        if (UndertowIoThreads.complete(request, async, proxy.pendingAnswers::remove)) {
+            return true;
         }
         async.complete(); // (an IllegalStateException, the cycle ended meanwhile, is the caller's to take)
         return false;

@@ -231,18 +231,51 @@ public final class ResponseAbortedException extends IOException {
 
     /**
      * Makes the close of an Undertow exchange's HTTP/1 connection a reset, through XNIO's own option for it
-     * ({@code CLOSE_ABORT}), which the connection passes to its socket's; the caller closes it. Also for
-     * {@link UndertowIoThreads#abort}, which closes it on Undertow's IO thread.
+     * ({@code CLOSE_ABORT}), which the connection passes to its socket's, or where that is not there, through
+     * {@code SO_LINGER} 0 on the JDK's channel below XNIO's connection ({@code getChannel()}, then XNIO's
+     * package-private {@code getChannel()}); the caller closes it. Also for {@link UndertowIoThreads#abort}, which
+     * closes it on Undertow's IO thread.
      *
      * @param exchangesConnection what the exchange's public {@code getConnection()} returned
-     * @throws ReflectiveOperationException when XNIO's option, or the connection's {@code setOption}, is not there
+     * @throws ReflectiveOperationException when neither way is there, or the option could not be set (the connection
+     *     already closed)
      */
     static void resetOnUndertowClose(Object exchangesConnection) throws ReflectiveOperationException {
-        ClassLoader loader = exchangesConnection.getClass().getClassLoader();
-        Class<?> option = Class.forName("org.xnio.Option", false, loader);
-        Object closeAbort = Class.forName("org.xnio.Options", false, loader).getField("CLOSE_ABORT").get(null);
-        exchangesConnection.getClass().getMethod("setOption", option, Object.class)
-                .invoke(exchangesConnection, closeAbort, true);
+        try {
+            ClassLoader loader = exchangesConnection.getClass().getClassLoader();
+            Class<?> option = Class.forName("org.xnio.Option", false, loader);
+            Object closeAbort = Class.forName("org.xnio.Options", false, loader).getField("CLOSE_ABORT").get(null);
+            exchangesConnection.getClass().getMethod("setOption", option, Object.class)
+                    .invoke(exchangesConnection, closeAbort, true);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
+            try {
+                if (declaredCall(call(exchangesConnection, "getChannel"), "getChannel")
+                        instanceof NetworkChannel socket) {
+                    socket.setOption(StandardSocketOptions.SO_LINGER, 0);
+                    return;
+                }
+            } catch (ReflectiveOperationException | IOException | RuntimeException | LinkageError notSet) {
+                notThere.addSuppressed(notSet);
+            }
+            throw notThere;
+        }
+    }
+
+    /**
+     * Calls a method without arguments, however accessible, declared by the class of a container's object or above:
+     * for a package-private one.
+     */
+    private static Object declaredCall(Object target, String name) throws ReflectiveOperationException {
+        for (Class<?> type = target.getClass(); type != null; type = type.getSuperclass()) {
+            try {
+                Method method = type.getDeclaredMethod(name);
+                method.setAccessible(true);
+                return method.invoke(target);
+            } catch (NoSuchMethodException inSuperclass) {
+                // look further up
+            }
+        }
+        throw new NoSuchMethodException(name);
     }
 
     /** Calls a public method without arguments of a container's object, whose class may be a non-public one. */
@@ -335,11 +368,17 @@ public final class ResponseAbortedException extends IOException {
      * Closes the connection of an Undertow exchange, as {@link #closeUndertowConnection} does: over HTTP/1.x its TCP
      * connection; over HTTP/2 only the exchange's stream, reset with {@code CANCEL} ({@code Http2ServerConnection}'s
      * {@code close()}, or for a request upgraded to HTTP/2 {@link #resetUpgradedStream}), the connection's other
-     * streams untouched. Also for {@link UndertowIoThreads#abort}, which closes it on Undertow's IO thread.
+     * streams untouched. Also for {@link UndertowIoThreads#abort}, which closes it on Undertow's IO thread. What it
+     * cannot close so, it closes wider, never leaving what the completion then ends as if whole (R5): an HTTP/1
+     * connection whose {@code close()} threw is closed through its XNIO channel ({@code getChannel()}), a stream that
+     * could not be reset with the whole HTTP/2 connection, a lost connection being better than a cut body that looks
+     * whole. A close that throws still leaves XNIO's connection and the JDK's channel closed (both mark it so before
+     * they close it), to which the completion's writes, a chunked body's last chunk, then fail.
      *
      * @param exchangesConnection what the exchange's public {@code getConnection()} returned
      * @return whether it was closed (or its stream reset)
-     * @throws ReflectiveOperationException when the stream of a request upgraded to HTTP/2 could not be reset
+     * @throws ReflectiveOperationException when the stream of a request upgraded to HTTP/2 could neither be reset nor
+     *     its connection closed, or an HTTP/1 connection whose {@code close()} threw unchecked has no channel to close
      */
     static boolean closeUndertowExchangeConnection(Object exchangesConnection) throws ReflectiveOperationException {
         if (!(exchangesConnection instanceof Closeable connection)) {
@@ -349,12 +388,40 @@ public final class ResponseAbortedException extends IOException {
             connection.close();
             return true;
         } catch (IOException notClosed) {
-            return false; // nothing more to do: the response ends as Undertow ends it
+            return closeChannelOf(connection); // closed all the same, most likely: no harm in closing it again
         } catch (NullPointerException upgraded) {
             // The connection of a request upgraded to HTTP/2 (h2c, by HTTP/1.1's Upgrade: the JDK's HttpClient asks
             // so by default) has no request channel, and its close() fails on that (Undertow 2.3): Undertow logged
             // the NullPointerException with its stack trace and ended the response as if it were whole.
-            return resetUpgradedStream(connection);
+            return resetUpgradedStream(connection) || closeChannelOf(connection);
+        } catch (RuntimeException notClosed) {
+            return closeChannelOf(connection);
+        }
+    }
+
+    /**
+     * Closes the channel below an Undertow connection, held in its {@code channel} field: an HTTP/1 connection's XNIO
+     * {@code StreamConnection} (else through its public {@code getChannel()}), an HTTP/2 stream's whole connection
+     * ({@code Http2ServerConnection}'s {@code Http2Channel}, which it has no getter for).
+     *
+     * @return whether a channel was found and closed
+     * @throws ReflectiveOperationException when neither is there
+     */
+    private static boolean closeChannelOf(Object connection) throws ReflectiveOperationException {
+        Object channel;
+        try {
+            channel = declaredField(connection, "channel");
+        } catch (ReflectiveOperationException | RuntimeException notThere) {
+            channel = call(connection, "getChannel");
+        }
+        if (!(channel instanceof Closeable closeable)) {
+            return false;
+        }
+        try {
+            closeable.close();
+            return true;
+        } catch (IOException | RuntimeException notClosed) {
+            return false; // nothing more to do: the response ends as Undertow ends it
         }
     }
 
@@ -363,9 +430,9 @@ public final class ResponseAbortedException extends IOException {
      * {@code Http2ServerConnection}: its {@code Http2Channel} and the stream's sink, whose stream id it resets with
      * {@code CANCEL}.
      *
-     * @return whether the stream was reset
+     * @return whether the stream was reset; if not, the caller closes the whole connection
      */
-    private static boolean resetUpgradedStream(Object connection) throws ReflectiveOperationException {
+    private static boolean resetUpgradedStream(Object connection) {
         try {
             Object channel = declaredField(connection, "channel");
             Object sink = declaredField(connection, "responseChannel");
@@ -373,8 +440,8 @@ public final class ResponseAbortedException extends IOException {
             channel.getClass().getMethod("sendRstStream", int.class, int.class).invoke(channel, streamId,
                     HTTP2_CANCEL);
             return true;
-        } catch (RuntimeException inaccessible) {
-            return false; // a field not opened to this module, or of another type: the response ends as it ends
+        } catch (ReflectiveOperationException | RuntimeException inaccessible) {
+            return false; // a field not opened to this module, or of another type
         }
     }
 

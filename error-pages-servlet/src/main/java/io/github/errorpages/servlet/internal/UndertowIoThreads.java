@@ -5,6 +5,7 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class UndertowIoThreads {
      * @return whether the completion was handed to the IO thread; if not, the caller completes the cycle
      */
     public static boolean complete(ServletRequest request, AsyncContext async, Runnable then) {
-        return completeOnIoThread(request, async, false, false, then);
+        return completeOnIoThread(request, null, async, then);
     }
 
     /**
@@ -53,8 +54,10 @@ public final class UndertowIoThreads {
      * thread, whose last write of what the stream still buffered failed on the closed connection or the reset stream,
      * and logged that at ERROR ({@code UT005088}), as for a client that left. An HTTP/1 connection whose close may end
      * the body (an HTTP/1.0 client's, or one asked to close: Undertow then sends a body of unknown length without
-     * chunks) is closed with a reset ({@link ResponseAbortedException#resetIfTheCloseEndsTheBody}): closed as such a
-     * body ends, what was relayed looked whole.
+     * chunks; {@link ResponseAbortedException#closeMayEndTheBody}, or where that cannot be told) is closed with a reset
+     * ({@link ResponseAbortedException#resetOnUndertowClose}): closed as such a body ends, what was relayed looked
+     * whole. Should the close fail, the completion still sends nothing more of the body, which a closed channel no
+     * longer takes ({@link ResponseAbortedException#closeUndertowExchangeConnection}).
      *
      * @param request the request whose cycle it is, wrapped or not
      * @param response its response, wrapped or not
@@ -63,16 +66,16 @@ public final class UndertowIoThreads {
      * @return whether the abort was handed to the IO thread; if not, the caller aborts the response
      */
     public static boolean abort(ServletRequest request, ServletResponse response, AsyncContext async, Runnable then) {
-        // Told here, on the caller's thread, while the cycle is surely under way: on the IO thread the request may be
-        // recycled already, the container having ended the cycle meanwhile.
-        return completeOnIoThread(request, async, true, ResponseAbortedException.closeMayEndTheBody(request, response),
-                then);
+        return completeOnIoThread(request, response, async, then);
     }
 
-    private static boolean completeOnIoThread(ServletRequest request, AsyncContext async, boolean closeFirst,
-            boolean reset, Runnable then) {
+    /**
+     * @param response the response to abort before the completion, or {@code null} to complete only
+     */
+    private static boolean completeOnIoThread(ServletRequest request, @Nullable ServletResponse response,
+            AsyncContext async, Runnable then) {
         if (!Containers.onUndertow(request)) {
-            return false;
+            return false; // before any look at the request's headers: Jetty and Tomcat abort through forContainer
         }
         ServletRequest inner = Containers.of(request);
         try {
@@ -80,8 +83,10 @@ public final class UndertowIoThreads {
             if (!(exchange.getClass().getMethod("getIoThread").invoke(exchange) instanceof Executor ioThread)) {
                 return false;
             }
-            // Only an abort needs the connection: a completion looks nothing more up.
-            Runnable first = closeFirst ? connectionCloser(exchange, reset) : () -> { };
+            // Only an abort needs the connection: a completion looks nothing more up. Whether its close is to be a
+            // reset is told here, on the caller's thread, while the cycle is surely under way: on the IO thread the
+            // request may be recycled already, the container having ended the cycle meanwhile.
+            Runnable first = response == null ? () -> { } : connectionCloser(exchange, resets(request, response));
             ioThread.execute(() -> {
                 try {
                     first.run(); // an abort's close before the stream's: what the stream holds is never sent
@@ -102,6 +107,20 @@ public final class UndertowIoThreads {
     }
 
     /**
+     * @return whether the abort's close of the HTTP/1 connection is to be a reset: where it may end the body, or where
+     *     that cannot be told (a wrapper's header method that throws). A reset cuts a body with a length or chunks
+     *     short no less than a close; it only may lose what the client had not read yet of a response aborted anyway.
+     *     Never thrown out of here: the caller, in a catch block of the proxy's, would leave the cycle never ended.
+     */
+    private static boolean resets(ServletRequest request, ServletResponse response) {
+        try {
+            return ResponseAbortedException.closeMayEndTheBody(request, response);
+        } catch (RuntimeException untold) {
+            return true;
+        }
+    }
+
+    /**
      * @param reset whether the close of the HTTP/1 connection is to be a reset
      * @return what closes the connection of Undertow's {@code exchange}, or resets its HTTP/2 stream, looked up by
      *     reflection now ({@link ResponseAbortedException#closeUndertowExchangeConnection})
@@ -115,16 +134,19 @@ public final class UndertowIoThreads {
         if (reset) {
             try {
                 ResponseAbortedException.resetOnUndertowClose(connection);
-            } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
-                // Another version: closed as before, and the close below is the abort all the same.
-                log.debug("Could not make the close of an aborted response's connection a reset", notThere);
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError notReset) {
+                // Neither XNIO's option nor the socket below it took the reset: the connection already closed (the
+                // client left, and reads nothing more), or another version. Closed all the same, the one abort left,
+                // though a client still reading a body delimited by the connection's end takes it for whole.
+                log.debug("Could not make the close of an aborted response's connection a reset", notReset);
             }
         }
         try {
             ResponseAbortedException.closeUndertowExchangeConnection(connection);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError notClosed) {
-            // The completion then ends the response as Undertow ends it, as it did when the abort thrown to it (whose
-            // close is the same, ResponseAbortedException#forContainer) could not close it either.
+            // Not even closed through the channel below it, nor its HTTP/2 connection: the completion then ends the
+            // response as Undertow ends it, as it did when the abort thrown to it (whose close is the same,
+            // ResponseAbortedException#forContainer) could not close it either.
             log.debug("Could not abort a response on Undertow's IO thread", notClosed);
         }
     }
