@@ -903,7 +903,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * {@code connection_limit_reached}, the gateway's doing, as for the exchanges {@link #destroy()} cuts off. A
      * response under way is left to the container, which ends the connection. Once the upstream's head arrived, a
      * client thread relays it: the page is written only after that relay, ended, left the response, as for a thread
-     * interrupted ({@link JettyForwarder.Exchange#takeResponseBack}).
+     * interrupted ({@link JettyForwarder.Exchange#takeResponseBack}), waited for up to 2 s; a relay that takes longer,
+     * or writes without blocking by then, is left to the container too.
      */
     private static void answerCycleEndedByContainer(Proxy proxy, HttpServletRequest request,
             HttpServletResponse response, JettyForwarder.Exchange exchange, AsyncContext async,
@@ -916,11 +917,14 @@ public final class ReverseProxyServlet extends HttpServlet {
             // The relay claimed the response and may be writing the head, or a short body with blocking writes, into
             // its buffer on a client thread. Written now, on this thread, the page raced those writes into a response
             // that is not thread-safe (the upstream's status and fields mixed with the page's), and the cycle
-            // completed under the relay. Ended, it leaves the response after the one write it may be making, which
-            // the container's write timeout bounds; the outcome, then, finds the answer taken and does nothing.
-            exchange.awaitOutcome();
-            if (response.isCommitted()) {
-                // Sent in part: left to the container, which ends the connection, as for a response under way above.
+            // completed under the relay. Ended, it leaves the response after the one write it may be making; the
+            // outcome, then, finds the answer taken and does nothing. A relay that turned to writing without blocking
+            // meanwhile (a stream's head, a body's first part) may wait for Tomcat to dispatch its first write, which
+            // waits for this thread to leave the cycle's timeout: not waited for, and the wait bounded all the same,
+            // whatever else holds the relay, so that the undeploy never hangs on it.
+            if (exchange.writesWithoutBlocking() || !exchange.awaitOutcome(PENDING_ANSWERS_LIMIT)
+                    || response.isCommitted()) {
+                // Left to the container, which ends the connection, as for a response under way above.
                 return;
             }
         }

@@ -2030,8 +2030,9 @@ class TomcatIntegrationTests {
 
                 // Either the container's thread waits for the relay in the cycle's timeout, or it raced it.
                 Await.until(() -> raced.get() != null || Thread.getAllStackTraces().entrySet().stream().anyMatch(
-                        thread -> thread.getKey().getState() == Thread.State.WAITING && Arrays.stream(thread.getValue())
-                                .anyMatch(frame -> frame.getMethodName().equals("answerCycleEndedByContainer"))),
+                        thread -> thread.getKey().getState() == Thread.State.TIMED_WAITING
+                                && Arrays.stream(thread.getValue()).anyMatch(
+                                        frame -> frame.getMethodName().equals("answerCycleEndedByContainer"))),
                         "the container's thread waits for the relay, or races it");
             } finally {
                 release.countDown();

@@ -443,7 +443,6 @@ class UndertowIntegrationTests {
         }
     }
 
-    /** As the Servlet API lets a response do: the stream is refused once the writer was taken, and the other way. */
     /** A response whose {@code Connection} fields cannot be read once it is committed. */
     private static final class SealedConnectionHeaders extends jakarta.servlet.http.HttpServletResponseWrapper {
 
@@ -460,6 +459,7 @@ class UndertowIntegrationTests {
         }
     }
 
+    /** As the Servlet API lets a response do: the stream is refused once the writer was taken, and the other way. */
     private static final class WriterOrStream extends jakarta.servlet.http.HttpServletResponseWrapper {
         private boolean writer;
         private boolean stream;

@@ -33,6 +33,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -503,13 +504,22 @@ public final class JettyForwarder {
         /**
          * Waits for the exchange's outcome, the one {@link #start()}'s future completes with: after
          * {@link #takeResponseBack} found the response the relay's, until the relay's thread, ended, left the response
-         * (after the one write it may be making: the head, or a part of the body with a blocking write, which the
-         * container's write timeout bounds).
+         * (after the one write it may be making: the head, or a part of the body with a blocking write).
          *
-         * @return the outcome (the future is only ever completed normally: {@link #finish})
+         * @param limit how long to wait at most
+         * @return whether the outcome came within {@code limit} (the future is only ever completed normally:
+         *     {@link #finish}); {@code false} too when the thread was interrupted, its flag kept
          */
-        public Object awaitOutcome() {
-            return done.join();
+        public boolean awaitOutcome(Duration limit) {
+            try {
+                done.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+                return true;
+            } catch (TimeoutException | ExecutionException notYet) {
+                return false;
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
 
         /**

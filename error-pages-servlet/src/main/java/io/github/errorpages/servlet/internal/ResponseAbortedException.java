@@ -158,12 +158,18 @@ public final class ResponseAbortedException extends IOException {
      * @param request the request being answered, wrapped or not
      * @param response its response, wrapped or not
      * @return whether the close of the request's connection may end the response's body ({@link #closeDelimited}),
-     *     so that an abort's close must be a reset; also for {@link UndertowIoThreads#abort}, which closes the
-     *     connection on Undertow's IO thread
+     *     so that an abort's close must be a reset; also where that cannot be told (a wrapper that throws for the
+     *     response's fields), as a reset cuts any body short; also for {@link UndertowIoThreads#abort}, which closes
+     *     the connection on Undertow's IO thread
      */
     static boolean closeMayEndTheBody(ServletRequest request, ServletResponse response) {
-        return request instanceof HttpServletRequest http && response instanceof HttpServletResponse httpResponse
-                && closeDelimited(http, httpResponse);
+        try {
+            return request instanceof HttpServletRequest http && response instanceof HttpServletResponse httpResponse
+                    && closeDelimited(http, httpResponse);
+        } catch (RuntimeException untold) {
+            // Thrown on, it left the abort's caller with neither the close nor the cycle's end.
+            return true;
+        }
     }
 
     /**
@@ -231,51 +237,18 @@ public final class ResponseAbortedException extends IOException {
 
     /**
      * Makes the close of an Undertow exchange's HTTP/1 connection a reset, through XNIO's own option for it
-     * ({@code CLOSE_ABORT}), which the connection passes to its socket's, or where that is not there, through
-     * {@code SO_LINGER} 0 on the JDK's channel below XNIO's connection ({@code getChannel()}, then XNIO's
-     * package-private {@code getChannel()}); the caller closes it. Also for {@link UndertowIoThreads#abort}, which
-     * closes it on Undertow's IO thread.
+     * ({@code CLOSE_ABORT}, which sets {@code SO_LINGER} 0 on its socket, over TLS on the plain connection below); the
+     * caller closes it. Also for {@link UndertowIoThreads#abort}, which closes it on Undertow's IO thread.
      *
      * @param exchangesConnection what the exchange's public {@code getConnection()} returned
-     * @throws ReflectiveOperationException when neither way is there, or the option could not be set (the connection
-     *     already closed)
+     * @throws ReflectiveOperationException when XNIO's option, or the connection's {@code setOption}, is not there
      */
     static void resetOnUndertowClose(Object exchangesConnection) throws ReflectiveOperationException {
-        try {
-            ClassLoader loader = exchangesConnection.getClass().getClassLoader();
-            Class<?> option = Class.forName("org.xnio.Option", false, loader);
-            Object closeAbort = Class.forName("org.xnio.Options", false, loader).getField("CLOSE_ABORT").get(null);
-            exchangesConnection.getClass().getMethod("setOption", option, Object.class)
-                    .invoke(exchangesConnection, closeAbort, true);
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
-            try {
-                if (declaredCall(call(exchangesConnection, "getChannel"), "getChannel")
-                        instanceof NetworkChannel socket) {
-                    socket.setOption(StandardSocketOptions.SO_LINGER, 0);
-                    return;
-                }
-            } catch (ReflectiveOperationException | IOException | RuntimeException | LinkageError notSet) {
-                notThere.addSuppressed(notSet);
-            }
-            throw notThere;
-        }
-    }
-
-    /**
-     * Calls a method without arguments, however accessible, declared by the class of a container's object or above:
-     * for a package-private one.
-     */
-    private static Object declaredCall(Object target, String name) throws ReflectiveOperationException {
-        for (Class<?> type = target.getClass(); type != null; type = type.getSuperclass()) {
-            try {
-                Method method = type.getDeclaredMethod(name);
-                method.setAccessible(true);
-                return method.invoke(target);
-            } catch (NoSuchMethodException inSuperclass) {
-                // look further up
-            }
-        }
-        throw new NoSuchMethodException(name);
+        ClassLoader loader = exchangesConnection.getClass().getClassLoader();
+        Class<?> option = Class.forName("org.xnio.Option", false, loader);
+        Object closeAbort = Class.forName("org.xnio.Options", false, loader).getField("CLOSE_ABORT").get(null);
+        exchangesConnection.getClass().getMethod("setOption", option, Object.class)
+                .invoke(exchangesConnection, closeAbort, true);
     }
 
     /** Calls a public method without arguments of a container's object, whose class may be a non-public one. */

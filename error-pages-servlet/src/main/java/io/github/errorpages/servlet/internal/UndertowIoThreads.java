@@ -86,7 +86,8 @@ public final class UndertowIoThreads {
             // Only an abort needs the connection: a completion looks nothing more up. Whether its close is to be a
             // reset is told here, on the caller's thread, while the cycle is surely under way: on the IO thread the
             // request may be recycled already, the container having ended the cycle meanwhile.
-            Runnable first = response == null ? () -> { } : connectionCloser(exchange, resets(request, response));
+            Runnable first = response == null ? () -> { } : connectionCloser(exchange,
+                    ResponseAbortedException.closeMayEndTheBody(request, response));
             ioThread.execute(() -> {
                 try {
                     first.run(); // an abort's close before the stream's: what the stream holds is never sent
@@ -103,20 +104,6 @@ public final class UndertowIoThreads {
                 | IllegalStateException notThere) {
             // Another version, or the worker is stopping: the caller completes the cycle where it is, as before.
             return false;
-        }
-    }
-
-    /**
-     * @return whether the abort's close of the HTTP/1 connection is to be a reset: where it may end the body, or where
-     *     that cannot be told (a wrapper's header method that throws). A reset cuts a body with a length or chunks
-     *     short no less than a close; it only may lose what the client had not read yet of a response aborted anyway.
-     *     Never thrown out of here: the caller, in a catch block of the proxy's, would leave the cycle never ended.
-     */
-    private static boolean resets(ServletRequest request, ServletResponse response) {
-        try {
-            return ResponseAbortedException.closeMayEndTheBody(request, response);
-        } catch (RuntimeException untold) {
-            return true;
         }
     }
 
