@@ -222,10 +222,8 @@ public final class ResponseAbortedException extends IOException {
             } else if (container.startsWith(UNDERTOW_PACKAGE)) {
                 Object connection = call(call(inner, "getExchange"), "getConnection");
                 resetOnUndertowClose(connection);
-                if (connection instanceof Closeable closeable) {
-                    // Closed now: Undertow's own close, after a write listener's failure, still ended with a FIN.
-                    closeable.close();
-                }
+                // Closed now: Undertow's own close, after a write listener's failure, still ended with a FIN.
+                closeUndertowExchangeConnection(connection);
             }
             if (channel instanceof NetworkChannel network) {
                 network.setOption(StandardSocketOptions.SO_LINGER, 0);

@@ -193,12 +193,7 @@ class TlsHandshakeDeadlineTests {
 
     /** A TLS connection the deadline's factory makes over the endpoint, its TCP connect begun now: 30 s are left. */
     private SslConnection connectionWithTimeLeft(EndPoint network) throws IOException {
-        Map<String, Object> context = new HashMap<>();
-        context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, InetSocketAddress.createUnresolved("localhost",
-                8443));
-        TlsHandshakeDeadline.startConnect(context);
-        return (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(), Runnable::run,
-                silentUpstream(), scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
+        return connectionWhoseConnectBegan(network, Duration.ZERO);
     }
 
     /**
@@ -206,12 +201,16 @@ class TlsHandshakeDeadlineTests {
      * after a TCP connect that took a minute, twice the connect timeout: no time is left for the handshake.
      */
     private SslConnection connectionWithNoTimeLeft(EndPoint network) throws IOException {
+        return connectionWhoseConnectBegan(network, Duration.ofMinutes(1));
+    }
+
+    /** A TLS connection the deadline's factory makes over the endpoint, its TCP connect begun {@code ago}. */
+    private SslConnection connectionWhoseConnectBegan(EndPoint network, Duration ago) throws IOException {
         Map<String, Object> context = new HashMap<>();
         context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, InetSocketAddress.createUnresolved("localhost",
                 8443));
         TlsHandshakeDeadline.startConnect(context);
-        context.replaceAll((key, value) -> value instanceof Long started ? started - TimeUnit.MINUTES.toNanos(1)
-                : value);
+        context.replaceAll((key, value) -> value instanceof Long started ? started - ago.toNanos() : value);
         return (SslConnection) TlsHandshakeDeadline.factory(tls, new ArrayByteBufferPool(), Runnable::run,
                 silentUpstream(), scheduler, () -> Duration.ofSeconds(30)).newConnection(network, context);
     }
