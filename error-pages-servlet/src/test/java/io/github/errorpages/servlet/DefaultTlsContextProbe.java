@@ -11,8 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.eclipse.jetty.http.HttpTester;
 
 /**
@@ -53,30 +57,45 @@ final class DefaultTlsContextProbe {
     }
 
     /**
-     * Runs the probe in a JVM of its own and waits for it.
+     * Runs the probe once for each of {@link #brokenDefaultTlsSettings}, in JVMs of their own that run side by side,
+     * and waits for them all: one after the other, the three JVMs (each starting Jetty, some a client too) took up to
+     * 17 s of a CI run.
      *
-     * @param folder where the probe's output goes: a file, not a pipe, which a chatty probe would fill and block on
-     * @param systemProperties the probe's {@code -D} options
-     * @param args the probe's arguments
-     * @return what the probe printed
+     * @param folder where the trust store with a password and the probes' output go: files, not pipes, which a chatty
+     *     probe would fill and block on
+     * @param args the probe's arguments for a setting's {@code -D} options
+     * @return what each probe printed, by its {@code -D} options, in the order of {@link #brokenDefaultTlsSettings}
      */
-    static String run(Path folder, List<String> systemProperties, String... args)
-            throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path")));
-        command.addAll(systemProperties);
-        command.add(DefaultTlsContextProbe.class.getName());
-        command.addAll(List.of(args));
-        Path output = Files.createTempFile(folder, "probe", ".log");
-        Process probe = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    static Map<List<String>, String> runForEachBrokenSetting(Path folder, Function<List<String>, List<String>> args)
+            throws Exception {
+        Map<List<String>, Process> probes = new LinkedHashMap<>();
+        Map<Process, Path> outputs = new HashMap<>();
         try {
-            if (!probe.waitFor(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the probe did not end: " + Files.readString(output));
+            for (List<String> broken : brokenDefaultTlsSettings(folder)) {
+                List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command()
+                        .orElse("java"), "-cp", System.getProperty("java.class.path")));
+                command.addAll(broken);
+                command.add(DefaultTlsContextProbe.class.getName());
+                command.addAll(args.apply(broken));
+                Path output = Files.createTempFile(folder, "probe", ".log");
+                Process probe = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())
+                        .start();
+                probes.put(broken, probe);
+                outputs.put(probe, output);
             }
+            Map<List<String>, String> printed = new LinkedHashMap<>();
+            for (Map.Entry<List<String>, Process> probe : probes.entrySet()) {
+                Path output = outputs.get(probe.getValue());
+                if (!probe.getValue().waitFor(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the probe with " + probe.getKey() + " did not end: "
+                            + Files.readString(output));
+                }
+                printed.put(probe.getKey(), Files.readString(output, StandardCharsets.UTF_8));
+            }
+            return printed;
         } finally {
-            probe.destroyForcibly();
+            probes.values().forEach(Process::destroyForcibly);
         }
-        return Files.readString(output, StandardCharsets.UTF_8);
     }
 
     public static void main(String[] args) {

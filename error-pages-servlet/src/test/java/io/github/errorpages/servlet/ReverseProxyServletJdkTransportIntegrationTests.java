@@ -23,11 +23,8 @@ class ReverseProxyServletJdkTransportIntegrationTests extends ReverseProxyServle
     @Test
     void aJvmDefaultTlsContextThatCannotBeMadeLeavesAPlainHttpProxyStartingAndForwarding(@TempDir Path folder)
             throws Exception {
-        for (List<String> broken : DefaultTlsContextProbe.brokenDefaultTlsSettings(folder)) {
-            String printed = DefaultTlsContextProbe.run(folder, broken, "JDK", "http");
-
-            assertThat(printed).as(broken + ": " + printed).contains("forwarded 200 took it");
-        }
+        DefaultTlsContextProbe.runForEachBrokenSetting(folder, broken -> List.of("JDK", "http")).forEach(
+                (broken, printed) -> assertThat(printed).as(broken + ": " + printed).contains("forwarded 200 took it"));
     }
 
     /**
@@ -37,12 +34,9 @@ class ReverseProxyServletJdkTransportIntegrationTests extends ReverseProxyServle
     @Test
     void aJvmDefaultTlsContextThatCannotBeMadeFailsTheStartOfAnHttpsProxyNamingTheSystemProperties(
             @TempDir Path folder) throws Exception {
-        for (List<String> broken : DefaultTlsContextProbe.brokenDefaultTlsSettings(folder)) {
-            String printed = DefaultTlsContextProbe.run(folder, broken, "JDK", "https");
-
-            assertThat(printed).as(broken + ": " + printed).contains("threw java.lang.IllegalStateException: could not "
-                    + "make the JVM's default TLS context for upstream orders (see the javax.net.ssl.* system "
-                    + "properties)");
-        }
+        DefaultTlsContextProbe.runForEachBrokenSetting(folder, broken -> List.of("JDK", "https")).forEach(
+                (broken, printed) -> assertThat(printed).as(broken + ": " + printed).contains("threw "
+                        + "java.lang.IllegalStateException: could not make the JVM's default TLS context for "
+                        + "upstream orders (see the javax.net.ssl.* system properties)"));
     }
 }

@@ -457,11 +457,8 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
     @Test
     void aJvmDefaultTlsContextThatCannotBeMadeLeavesAPlainHttpProxyStartingAndForwarding(@TempDir Path folder)
             throws Exception {
-        for (List<String> broken : DefaultTlsContextProbe.brokenDefaultTlsSettings(folder)) {
-            String printed = DefaultTlsContextProbe.run(folder, broken, "JETTY", "http");
-
-            assertThat(printed).as(broken + ": " + printed).contains("forwarded 200 took it");
-        }
+        DefaultTlsContextProbe.runForEachBrokenSetting(folder, broken -> List.of("JETTY", "http")).forEach(
+                (broken, printed) -> assertThat(printed).as(broken + ": " + printed).contains("forwarded 200 took it"));
     }
 
     /**
@@ -472,14 +469,11 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
     @Test
     void eachBrokenJvmTlsSettingFailsTheStartOfAnHttpsProxyNamingTheSystemProperties(@TempDir Path folder)
             throws Exception {
-        for (List<String> broken : DefaultTlsContextProbe.brokenDefaultTlsSettings(folder)) {
-            String printed = DefaultTlsContextProbe.run(folder, broken, "JETTY",
-                    broken.get(0).contains("keyStore") ? "https,http" : "https");
-
-            assertThat(printed).as(broken + ": " + printed).contains("threw java.lang.IllegalStateException: could not "
-                    + "make the JVM's default TLS context for upstream orders (see the javax.net.ssl.* system "
-                    + "properties)");
-        }
+        DefaultTlsContextProbe.runForEachBrokenSetting(folder,
+                broken -> List.of("JETTY", broken.get(0).contains("keyStore") ? "https,http" : "https")).forEach(
+                        (broken, printed) -> assertThat(printed).as(broken + ": " + printed).contains("threw "
+                                + "java.lang.IllegalStateException: could not make the JVM's default TLS context for "
+                                + "upstream orders (see the javax.net.ssl.* system properties)"));
     }
 
     /**
