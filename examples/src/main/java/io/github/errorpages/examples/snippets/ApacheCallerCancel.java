@@ -12,7 +12,7 @@ import org.apache.hc.core5.http.io.HttpClientResponseHandler;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 
 /**
- * docs/servlet-quick-start.md, "Application code that calls an upstream": an attempt through Apache HttpClient 5
+ * docs/servlet-quick-start.md, "4. Call upstreams from application code": an attempt through Apache HttpClient 5
  * that cancels its request when its own caller goes away, and says so with a {@link CancellationException}, so
  * that the guard neither retries it nor counts it against the upstream.
  */

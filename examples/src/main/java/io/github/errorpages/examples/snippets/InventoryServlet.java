@@ -15,7 +15,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * docs/servlet-quick-start.md, "Application code that calls an upstream" (and the README): a servlet that
+ * docs/servlet-quick-start.md, "4. Call upstreams from application code" (and the README): a servlet that
  * calls an upstream through a {@link GuardedHttpClient} and leaves every failure to
  * {@link io.github.errorpages.servlet.ErrorPagesFilter}. The upstream's base URL comes from the init-parameter
  * {@code inventory.endpoint}.
