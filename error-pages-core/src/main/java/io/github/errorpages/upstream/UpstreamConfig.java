@@ -427,9 +427,10 @@ public final class UpstreamConfig {
         /**
          * Sets the endpoints (key {@code endpoints}): base URLs such as {@code http://10.0.0.7:8080} or
          * {@code https://billing.internal/api}. Each attempt sends the request's path and query to one of
-         * them, after the endpoint's own path. Required; no default. A retry goes to an endpoint the call has not
-         * tried yet, if one admits it, else to one it tried; a {@code Retry-After} holds for the endpoint that sent
-         * it ({@link #maxHonouredRetryAfter(Duration)}).
+         * them, after the endpoint's own path. Required; no default. Calls go round-robin to the endpoints whose
+         * circuit breaker admits them: every endpoint takes calls, the first listed is no primary that the others
+         * only back up. A retry goes to an endpoint the call has not tried yet, if one admits it, else to one it
+         * tried; a {@code Retry-After} holds for the endpoint that sent it ({@link #maxHonouredRetryAfter(Duration)}).
          *
          * @param endpoints absolute {@code http} or {@code https} URLs with a host, a port (if any) from 1 to 65535,
          *     and no query, fragment or user info; at least one, no server twice whatever the paths (the scheme and

@@ -261,7 +261,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@value #UPSTREAM_PARAMETER}: the upstream's name, for logs and metrics (default: the servlet's
  *       name);</li>
- *   <li>{@code endpoints} (required): one or more base URLs, separated by commas or spaces, tried in turn;</li>
+ *   <li>{@code endpoints} (required): one or more base URLs, separated by commas or spaces, which take calls in
+ *       turn (round-robin, none held in reserve), a retry going to one the call has not tried;</li>
  *   <li>the guard's keys without their {@code upstreams.<name>.} prefix: {@code max-attempts},
  *       {@code deadline}, {@code attempt-timeout}, {@code min-attempt-timeout}, {@code retry.statuses},
  *       {@code retry.max-honoured-retry-after}, {@code retry.on-connect-failure-for-unsafe},

@@ -22,15 +22,15 @@ public final class ProxyServletListener implements ServletContextListener {
     @Override
     public void contextInitialized(ServletContextEvent event) {
         String[] endpoints = event.getServletContext().getInitParameter("orders.endpoints").split(",");
-        URI primary = URI.create(endpoints[0]);
-        URI secondary = URI.create(endpoints[1]);
+        URI orders1 = URI.create(endpoints[0]);
+        URI orders2 = URI.create(endpoints[1]);
         // The filter's pages when its listener ran first (declare it first: web.xml runs listeners in order, a
         // container annotated ones in no order it promises), else the built-in ones.
         Object filters = event.getServletContext().getAttribute(ErrorPages.class.getName());
         ErrorPages errorPages = filters instanceof ErrorPages pages ? pages : ErrorPages.ofDefaults();
         // snippet:proxy-builder
         UpstreamGuard orders = UpstreamGuard.of(UpstreamConfig.builder("orders")
-                .endpoints(primary, secondary)             // failover: a retry goes to the other one
+                .endpoints(orders1, orders2)               // both take calls, in turn; a retry goes to the other
                 .attemptTimeout(Duration.ofSeconds(5))     // until the response headers, per attempt
                 .deadline(Duration.ofSeconds(12))          // all attempts together
                 .build());
