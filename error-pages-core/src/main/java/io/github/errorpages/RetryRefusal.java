@@ -38,8 +38,10 @@ public enum RetryRefusal {
      */
     INNER_GUARD_GAVE_UP,
     /**
-     * The request may have reached the upstream and is not safe to repeat: a non-idempotent method (without
-     * an enabled exception), or a read timeout on anything but GET and HEAD (R13).
+     * The request is not safe to repeat (R13): a non-idempotent method (POST, PATCH, ...) without an enabled
+     * exception, or a read timeout on anything but GET and HEAD. Also when the cause shows that the request never
+     * reached the upstream (a POST's {@code connection_refused}) while {@code retry.on-connect-failure-for-unsafe},
+     * the exception for that, is off (its default): the cause, not this reason, says whether it reached the upstream.
      */
     NOT_IDEMPOTENT,
     /** The request body has been consumed and was not buffered, so it cannot be sent again. */
