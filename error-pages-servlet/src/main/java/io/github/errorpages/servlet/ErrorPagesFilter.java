@@ -162,7 +162,9 @@ import org.slf4j.LoggerFactory;
  * An unknown parameter or an invalid value fails {@link #init(FilterConfig)} with a message that names the
  * parameter and the value.
  *
- * <p>Only Servlet 6.0 API is used: the filter runs on Jetty 12 (ee10), Tomcat 10.1 and Tomcat 11.
+ * <p>Only Servlet 6.0 API is used: the filter runs on Jetty 12 (ee10, and Jetty 12.1's ee11), Tomcat 10.1 and 11, and
+ * Undertow 2.3, which initialises a filter at its first request: there an invalid init-parameter fails every request
+ * rather than the start, unless the deployment has {@code DeploymentInfo.setEagerFilterInit(true)}.
  * Instances are thread-safe once initialised.
  *
  * @since 0.1.0
