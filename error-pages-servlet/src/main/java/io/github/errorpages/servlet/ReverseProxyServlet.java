@@ -904,13 +904,23 @@ public final class ReverseProxyServlet extends HttpServlet {
      * {@code connection_limit_reached}, the gateway's doing, as for the exchanges {@link #destroy()} cuts off. A
      * response under way is left to the container, which ends the connection. Once the upstream's head arrived, a
      * client thread relays it: the page is written only after that relay, ended, left the response, as for a thread
-     * interrupted ({@link JettyForwarder.Exchange#takeResponseBack}), waited for up to 2 s; a relay that takes longer,
-     * or writes without blocking by then, is left to the container too.
+     * interrupted ({@link JettyForwarder.Exchange#takeResponseBack}), waited for up to 2 s. A relay that takes longer,
+     * or writes without blocking by then, keeps a response none of which was sent: Tomcat closes its connection,
+     * sending nothing ({@link ResponseAbortedException#closeUnsentOnTomcat}), where it answered with its own 500 error
+     * report under the upstream's fields the relay had set, a response that looked whole.
      */
     private static void answerCycleEndedByContainer(Proxy proxy, HttpServletRequest request,
             HttpServletResponse response, JettyForwarder.Exchange exchange, AsyncContext async,
             AtomicBoolean answering) {
-        if (response.isCommitted() || exchange.writesWithoutBlocking() || !answering.compareAndSet(false, true)) {
+        if (response.isCommitted() || !answering.compareAndSet(false, true)) {
+            return;
+        }
+        if (exchange.writesWithoutBlocking()) {
+            // A relay that turned to writing without blocking (a stream's head, a body's first part) waits for Tomcat
+            // to dispatch its first write, which waits for this thread to let go of the connection: not waited for
+            // (a wait without bound never ended, the relay's thread and this one each waiting for the other). The
+            // response stays the relay's, and the outcome, finding the answer taken, does nothing.
+            ResponseAbortedException.closeUnsentOnTomcat(response);
             return;
         }
         boolean relayed = !exchange.takeResponseBack(new CancellationException("the container ended the cycle"));
@@ -920,11 +930,13 @@ public final class ReverseProxyServlet extends HttpServlet {
             // that is not thread-safe (the upstream's status and fields mixed with the page's), and the cycle
             // completed under the relay. Ended, it leaves the response after the one write it may be making; the
             // outcome, then, finds the answer taken and does nothing. A relay that turned to writing without blocking
-            // meanwhile (a stream's head, a body's first part) may wait for Tomcat to dispatch its first write, which
-            // waits for this thread to leave the cycle's timeout: not waited for, and the wait bounded all the same,
-            // whatever else holds the relay, so that the undeploy never hangs on it.
-            if (exchange.writesWithoutBlocking() || !exchange.awaitOutcome(PENDING_ANSWERS_LIMIT)
-                    || response.isCommitted()) {
+            // meanwhile is not waited for, as above, and the wait is bounded all the same, whatever else holds the
+            // relay (a blocking write to a client that reads nothing), so that the undeploy never waits on it.
+            if (exchange.writesWithoutBlocking() || !exchange.awaitOutcome(PENDING_ANSWERS_LIMIT)) {
+                ResponseAbortedException.closeUnsentOnTomcat(response);
+                return;
+            }
+            if (response.isCommitted()) {
                 // Left to the container, which ends the connection, as for a response under way above.
                 return;
             }

@@ -19,6 +19,8 @@ import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
@@ -2061,9 +2063,216 @@ class TomcatIntegrationTests {
     }
 
     /**
-     * A response that records every touch of it with its thread ({@code "thread: what"}), holds the relay (the first
-     * thread to set the upstream's 200) in that {@code setStatus} until {@code release}, and records in {@code raced}
-     * the first touch by another thread meanwhile.
+     * The relay held inside a blocking write of the body (one that fits Tomcat's buffer, written so; held here in the
+     * stream's {@code write}, as a client that reads nothing holds it) as Tomcat ends the request's cycle at undeploy:
+     * Tomcat's thread waits for the relay at most 2 s (without the bound it waited for as long as the relay was held,
+     * and the client with it), then leaves the response, and the undeploy ends while the relay is still held. The
+     * client gets nothing, the connection closed: left as it was, Tomcat answered with its own 500 error report under
+     * the upstream's fields (X-Upstream, and a Content-Length: 4000 its report did not have), a page that was not the
+     * proxy's (R5: nothing is sent as what it is not). The upstream's exchange is closed, and no other thread touches
+     * the response while the relay writes it.
+     */
+    @Test
+    void aCycleTomcatEndsAtUndeployWhileTheRelayIsHeldInABlockingBodyWriteEndsItsConnectionAfterTheBoundedWait()
+            throws Exception {
+        CountDownLatch closedByProxy = new CountDownLatch(1);
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Thread> relay = new AtomicReference<>();
+        AtomicReference<String> raced = new AtomicReference<>();
+        List<String> touches = new CopyOnWriteArrayList<>();
+        CompletableFuture<Client.RawAnswer> inFlight = new CompletableFuture<>();
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Upstream: relayed\r\n"
+                    + "Content-Length: 4000\r\n\r\n" + "x".repeat(1000));
+            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
+                closedByProxy.countDown();
+            }
+        });
+                TomcatServer undeployed = TomcatServer.inCode()
+                        .servlet("/proxy/*", destroyedAfterAnswering(
+                                proxy("undeployed", upstream.uri(), ProxyTransport.JETTY), inFlight))
+                        .filter("touches", (request, response, chain) -> chain.doFilter(request,
+                                new ThreadRecordingResponse((HttpServletResponse) response, touches, relay, raced,
+                                        writing, release, Hold.BODY_WRITE, new CountDownLatch(1))))
+                        .start()) {
+            try {
+                CompletableFuture.runAsync(() -> inFlight.complete(Client.rawAnswer(undeployed.uri("/").getPort(),
+                                "GET /proxy/orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")), OWN_THREAD)
+                        .exceptionally(failed -> {
+                            inFlight.completeExceptionally(failed);
+                            return null;
+                        });
+                assertThat(writing.await(10, TimeUnit.SECONDS)).as("the relay writes the body").isTrue();
+
+                CompletableFuture<Void> undeploying = CompletableFuture.runAsync(undeployed::undeploy, OWN_THREAD);
+
+                // Either the container's thread waits for the relay in the cycle's timeout, or it raced it.
+                Await.until(() -> raced.get() != null || Thread.getAllStackTraces().entrySet().stream().anyMatch(
+                        thread -> thread.getKey().getState() == Thread.State.TIMED_WAITING
+                                && Arrays.stream(thread.getValue()).anyMatch(
+                                        frame -> frame.getMethodName().equals("answerCycleEndedByContainer"))),
+                        "the container's thread waits for the relay, or races it");
+                undeploying.get(20, TimeUnit.SECONDS); // the relay still held in its write
+            } finally {
+                release.countDown();
+            }
+            Client.RawAnswer answer = inFlight.get(20, TimeUnit.SECONDS);
+
+            assertThat(answer.text()).as("nothing of a response: neither the upstream's head nor Tomcat's 500 report")
+                    .isEmpty();
+            assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
+            assertThat(raced.get()).as("a touch of the response by a second thread while the relay wrote; all: %s",
+                    touches).isNull();
+            String relayName = relay.get().getName();
+            assertThat(touches).as("every touch of the response is the relay's").isNotEmpty()
+                    .allMatch(touch -> touch.startsWith(relayName + ": "));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /**
+     * The relay turns to writing without blocking (a stream's head, whose write listener it sets) just as Tomcat's
+     * thread times out the request's cycle at undeploy, holding the connection's lock (made certain here by a listener
+     * of a filter in front, registered first, which lets the relay on from the cycle's timeout). Tomcat dispatches the
+     * relay's first write only once that thread let go of the connection (the relay's thread waits for its lock in
+     * {@code setWriteListener}), so a wait for the relay there lasted the whole 2 s, and without the bound for good,
+     * the two threads each waiting for the other: Tomcat's thread never waits for it, and the undeploy ends. The
+     * client gets nothing, the connection closed: left as it was, Tomcat answered with its own 500 error report under
+     * the upstream's field (X-Upstream), a response that looked whole. The upstream's exchange is closed, and no other
+     * thread touches the response while the relay writes its head.
+     */
+    @Test
+    void aCycleTomcatEndsAtUndeployAsTheRelayTurnsToWritingWithoutBlockingEndsItsConnectionWithoutWaitingForTheRelay()
+            throws Exception {
+        CountDownLatch closedByProxy = new CountDownLatch(1);
+        CountDownLatch relaying = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch turning = new CountDownLatch(1);
+        CountDownLatch proxysListenerDone = new CountDownLatch(1);
+        AtomicReference<Thread> relay = new AtomicReference<>();
+        AtomicReference<String> raced = new AtomicReference<>();
+        AtomicReference<String> timedOutBy = new AtomicReference<>();
+        AtomicReference<String> waited = new AtomicReference<>();
+        List<String> touches = new CopyOnWriteArrayList<>();
+        CompletableFuture<Client.RawAnswer> inFlight = new CompletableFuture<>();
+        AsyncListener first = new CycleTimeoutListener(() -> {
+            Thread timingOut = Thread.currentThread();
+            timedOutBy.set(Arrays.toString(timingOut.getStackTrace()));
+            release.countDown();
+            try {
+                turning.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            // From here until the listener after the proxy's: does this thread wait for the relay in between?
+            Thread watcher = new Thread(() -> {
+                while (proxysListenerDone.getCount() > 0) {
+                    StackTraceElement[] stack = timingOut.getStackTrace();
+                    if (Arrays.stream(stack).anyMatch(frame -> frame.getMethodName().equals("awaitOutcome"))) {
+                        waited.compareAndSet(null, Arrays.toString(stack));
+                    }
+                }
+            }, "awaitOutcome-watcher");
+            watcher.setDaemon(true);
+            watcher.start();
+        });
+        AsyncListener last = new CycleTimeoutListener(proxysListenerDone::countDown);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nX-Upstream: relayed\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n");
+            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
+                closedByProxy.countDown();
+            }
+        });
+                TomcatServer undeployed = TomcatServer.inCode()
+                        .servlet("/proxy/*", destroyedAfterAnswering(
+                                proxy("undeployed", upstream.uri(), ProxyTransport.JETTY), inFlight))
+                        .filter("front", (request, response, chain) -> {
+                            if (request.getDispatcherType() != DispatcherType.REQUEST) {
+                                chain.doFilter(request, response);
+                                return;
+                            }
+                            // The cycle the proxy takes (as a framework's filter may start it), with a listener before
+                            // the proxy's and one after.
+                            AsyncContext cycle = request.startAsync();
+                            cycle.addListener(first);
+                            chain.doFilter(request, new ThreadRecordingResponse((HttpServletResponse) response,
+                                    touches, relay, raced, relaying, release, Hold.HEAD, turning));
+                            cycle.addListener(last);
+                        })
+                        .start()) {
+            try {
+                CompletableFuture.runAsync(() -> inFlight.complete(Client.rawAnswer(undeployed.uri("/").getPort(),
+                                "GET /proxy/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")), OWN_THREAD)
+                        .exceptionally(failed -> {
+                            inFlight.completeExceptionally(failed);
+                            return null;
+                        });
+                assertThat(relaying.await(10, TimeUnit.SECONDS)).as("the relay writes the head").isTrue();
+
+                CompletableFuture.runAsync(undeployed::undeploy, OWN_THREAD).get(20, TimeUnit.SECONDS);
+            } finally {
+                release.countDown();
+                proxysListenerDone.countDown();
+            }
+            Client.RawAnswer answer = inFlight.get(20, TimeUnit.SECONDS);
+
+            assertThat(timedOutBy.get()).as("the cycle timed out on a thread processing the connection")
+                    .contains("SocketProcessorBase.run");
+            assertThat(turning.getCount()).as("the relay set its write listener during the timeout").isZero();
+            assertThat(waited.get()).as("the container's thread waited for the relay").isNull();
+            assertThat(answer.text()).as("nothing of a response: neither the upstream's head nor Tomcat's 500 report")
+                    .isEmpty();
+            assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
+            assertThat(raced.get()).as("a touch of the response by a second thread while the relay wrote; all: %s",
+                    touches).isNull();
+        } finally {
+            release.countDown();
+            proxysListenerDone.countDown();
+        }
+    }
+
+    /** An {@link AsyncListener} that runs {@code onTimeout} at the cycle's timeout, and nothing else. */
+    private static final class CycleTimeoutListener implements AsyncListener {
+        private final Runnable onTimeout;
+
+        CycleTimeoutListener(Runnable onTimeout) {
+            this.onTimeout = onTimeout;
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            onTimeout.run();
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+        }
+    }
+
+    /** Where a {@link ThreadRecordingResponse} holds the relay. */
+    private enum Hold {
+        /** In the {@code setStatus(200)} of the upstream's head: the first thread to set it. */
+        HEAD,
+        /** In the first write of the body to the response's stream: the first thread to make one. */
+        BODY_WRITE
+    }
+
+    /**
+     * A response that records every touch of it with its thread ({@code "thread: what"}), holds the relay where told
+     * until {@code release}, and records in {@code raced} the first touch by another thread meanwhile. Its stream
+     * records its writes too, and counts {@code turning} down as a write listener is set on it (the relay turns to
+     * writing without blocking), before the container's stream is told.
      */
     private static final class ThreadRecordingResponse extends TouchRecordingResponse {
         private final List<String> touches;
@@ -2071,15 +2280,25 @@ class TomcatIntegrationTests {
         private final AtomicReference<String> raced;
         private final CountDownLatch relaying;
         private final CountDownLatch release;
+        private final Hold hold;
+        private final CountDownLatch turning;
 
         ThreadRecordingResponse(HttpServletResponse response, List<String> touches, AtomicReference<Thread> relay,
                 AtomicReference<String> raced, CountDownLatch relaying, CountDownLatch release) {
+            this(response, touches, relay, raced, relaying, release, Hold.HEAD, new CountDownLatch(1));
+        }
+
+        ThreadRecordingResponse(HttpServletResponse response, List<String> touches, AtomicReference<Thread> relay,
+                AtomicReference<String> raced, CountDownLatch relaying, CountDownLatch release, Hold hold,
+                CountDownLatch turning) {
             super(response);
             this.touches = touches;
             this.relay = relay;
             this.raced = raced;
             this.relaying = relaying;
             this.release = release;
+            this.hold = hold;
+            this.turning = turning;
         }
 
         @Override
@@ -2087,24 +2306,73 @@ class TomcatIntegrationTests {
             Thread current = Thread.currentThread();
             touches.add(current.getName() + ": " + what);
             if (relay.get() != null && current != relay.get() && release.getCount() > 0) {
-                raced.compareAndSet(null, what + " by " + current.getName() + " while the relay wrote the head");
+                raced.compareAndSet(null, what + " by " + current.getName() + " while the relay was held");
+            }
+        }
+
+        /** Holds the relay, told already, until {@code release}. */
+        private void holdTheRelay() {
+            relaying.countDown();
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 
         @Override
         public void setStatus(int status) {
-            if (status == 200 && relay.compareAndSet(null, Thread.currentThread())) {
+            if (hold == Hold.HEAD && status == 200 && relay.compareAndSet(null, Thread.currentThread())) {
                 touched("setStatus(200)");
-                relaying.countDown();
-                try {
-                    release.await(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                holdTheRelay();
                 ((HttpServletResponse) getResponse()).setStatus(status); // told already
                 return;
             }
             super.setStatus(status);
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            ServletOutputStream out = super.getOutputStream();
+            return new ServletOutputStream() {
+                @Override
+                public boolean isReady() {
+                    return out.isReady();
+                }
+
+                @Override
+                public void setWriteListener(WriteListener listener) {
+                    touched("setWriteListener");
+                    turning.countDown();
+                    out.setWriteListener(listener);
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length) throws IOException {
+                    touched("write(" + length + ")");
+                    if (hold == Hold.BODY_WRITE && relay.compareAndSet(null, Thread.currentThread())) {
+                        holdTheRelay();
+                    }
+                    out.write(bytes, offset, length);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    touched("flush()");
+                    out.flush();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    touched("close()");
+                    out.close();
+                }
+            };
         }
     }
 

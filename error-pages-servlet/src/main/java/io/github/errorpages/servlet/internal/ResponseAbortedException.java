@@ -37,6 +37,7 @@ public final class ResponseAbortedException extends IOException {
     private static final String TOMCAT_PACKAGE = "org.apache.catalina.";
     private static final String TOMCAT_HTTP2_STREAM = "org.apache.coyote.http2.Stream";
     private static final String TOMCAT_HTTP2_ERROR = "org.apache.coyote.http2.Http2Error";
+    private static final String TOMCAT_ACTION_CODE = "org.apache.coyote.ActionCode";
     /**
      * Jetty 12's {@code EofException}, a {@code QuietException}: Jetty aborts a committed response for it as for any
      * exception, and logs it at DEBUG only, where it logs any other at WARN, a second line for an abort already
@@ -443,6 +444,35 @@ public final class ResponseAbortedException extends IOException {
             // Its write failed: aborted as before.
         } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
             // Another version: the response ends as before.
+        }
+    }
+
+    /**
+     * Has Tomcat end a response it has not sent by closing its connection, sending nothing of it: for a response whose
+     * cycle Tomcat ends while another thread still writes it (a relay of the upstream's answer), which the proxy can
+     * neither answer nor complete. Left as it was, Tomcat answered it with its own 500 error report, under the
+     * upstream's fields the relay had set (its {@code Content-Length} too), a response that looked whole. Tomcat's own
+     * {@code CLOSE_NOW}, what it does for a write that failed: what is written after is dropped, nothing more is sent,
+     * and the connection closes (checked over HTTP/1.1 with 11.0.22). Reflection on Tomcat's internals (the facade's
+     * {@code response}, its coyote response's public {@code action}): another container, or anything missing, leaves
+     * the response as it was.
+     *
+     * @param response the response, wrapped or not
+     */
+    public static void closeUnsentOnTomcat(HttpServletResponse response) {
+        ServletResponse facade = Containers.of(response);
+        if (!facade.getClass().getName().startsWith(TOMCAT_PACKAGE)) {
+            return;
+        }
+        try {
+            Object coyote = call(declaredField(facade, "response"), "getCoyoteResponse");
+            ClassLoader loader = coyote.getClass().getClassLoader();
+            Class<? extends Enum> codes = Class.forName(TOMCAT_ACTION_CODE, false, loader).asSubclass(Enum.class);
+            @SuppressWarnings("unchecked")
+            Object closeNow = Enum.valueOf(codes, "CLOSE_NOW");
+            coyote.getClass().getMethod("action", codes, Object.class).invoke(coyote, closeNow, null);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
+            // Another version: Tomcat answers as before.
         }
     }
 
