@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Every way a servlet application registers {@link ErrorPagesFilter}, on a real Jetty server:
  * programmatically with init-parameters, as a configured instance, and automatically through
- * {@link ErrorPagesInitializer}. ({@code web.xml} is covered on Tomcat, which parses it.)
+ * {@link ErrorPagesInitializer}. ({@code web.xml} is covered on Tomcat, which parses it, and on Jetty's
+ * {@code WebAppContext}: {@link JettyWebAppContextIntegrationTests}.)
  */
 class ErrorPagesFilterRegistrationIntegrationTests {
 
