@@ -88,8 +88,12 @@ class JettyWebAppContextIntegrationTests {
                     <filter-name>errorPages</filter-name>
                     <filter-class>io.github.errorpages.servlet.ErrorPagesFilter</filter-class>
                     <async-supported>true</async-supported>
-                    <init-param><param-name>retry-after.default.502</param-name><param-value>8</param-value></init-param>
-                    <init-param><param-name>branding.site-name</param-name><param-value>Acme Shop</param-value></init-param>
+                    <init-param>
+                      <param-name>retry-after.default.502</param-name><param-value>8</param-value>
+                    </init-param>
+                    <init-param>
+                      <param-name>branding.site-name</param-name><param-value>Acme Shop</param-value>
+                    </init-param>
                   </filter>
                   <filter-mapping>
                     <filter-name>errorPages</filter-name>
@@ -221,7 +225,9 @@ class JettyWebAppContextIntegrationTests {
                     <filter-name>errorPagesFilter</filter-name>
                     <filter-class>io.github.errorpages.servlet.ErrorPagesFilter</filter-class>
                     <async-supported>true</async-supported>
-                    <init-param><param-name>retry-after.default.502</param-name><param-value>77</param-value></init-param>
+                    <init-param>
+                      <param-name>retry-after.default.502</param-name><param-value>77</param-value>
+                    </init-param>
                   </filter>
                   <filter-mapping><filter-name>errorPagesFilter</filter-name><url-pattern>/*</url-pattern></filter-mapping>
                 """);
@@ -325,7 +331,9 @@ class JettyWebAppContextIntegrationTests {
                   <servlet>
                     <servlet-name>orders</servlet-name>
                     <servlet-class>io.github.errorpages.servlet.UpstreamCallingServlet</servlet-class>
-                    <init-param><param-name>upstream</param-name><param-value>http://127.0.0.1:%d/orders</param-value></init-param>
+                    <init-param>
+                      <param-name>upstream</param-name><param-value>http://127.0.0.1:%d/orders</param-value>
+                    </init-param>
                     <async-supported>true</async-supported>
                   </servlet>
                   <servlet-mapping><servlet-name>orders</servlet-name><url-pattern>/orders</url-pattern></servlet-mapping>
