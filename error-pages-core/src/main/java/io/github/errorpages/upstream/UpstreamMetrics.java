@@ -18,7 +18,8 @@ package io.github.errorpages.upstream;
  * @param failedCalls calls that threw an {@link io.github.errorpages.UpstreamFailureException}, rejected
  *     ones included
  * @param rejectedCalls failed calls that never reached the upstream: every endpoint's breaker open, the
- *     bulkhead full, or the attempt's client's own limit (the proxy's Jetty transport with every connection busy)
+ *     bulkhead full, or the attempt's client's own limit (the proxy's Jetty transport with every connection, or every
+ *     thread, busy)
  * @param abortedCalls calls ended by the caller (interrupt, cancellation), by the failure or stall of the
  *     request body's source ({@link UpstreamRequest#withBodySource}), or by an exception that is no upstream
  *     failure (a bug), which the breaker does not count

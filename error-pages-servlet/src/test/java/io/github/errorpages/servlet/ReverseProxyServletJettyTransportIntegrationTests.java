@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
@@ -52,10 +53,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpTester;
@@ -730,6 +733,211 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
     }
 
     /**
+     * R4, R13, R47: a request whose body is read with blocking I/O (a servlet registered without asynchronous support),
+     * which the Jetty transport hands to a thread of its client to send, is answered 503
+     * {@code connection_limit_reached} when every thread of the client's stays busy until the attempt's time is up (a
+     * loaded gateway): the gateway's own limit, which says the request was never sent, and which the breaker does not
+     * count; the guard counts a rejected call, no attempt and no retry. And it is never sent: not when the client's
+     * threads come free the moment the failure is reported, while the client's body can still be read, and the send
+     * handed to them runs. The request, never handed to the client, was left to the guard's timer, which ended it as
+     * a late response of the upstream's: a 504 {@code http_response_timeout}, a breaker failure, and for a GET (its
+     * body replayable while unread) a retry that waited for the same threads. Here the client's threads are all held
+     * until the guard's listener is told of the failure, on the thread that ended the attempt, which frees them and
+     * waits until they have run the send handed to them, then for the upstream to get the request, or 2 s.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"POST", "GET"})
+    void aRequestABusyClientHoldsPastTheAttemptsTimeIsTheGatewaysLimitAndIsNeverSentOnceItsThreadsComeFree(
+            String method) throws Exception {
+        CountDownLatch threadsFree = new CountDownLatch(1);
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            AtomicReference<QueuedThreadPool> clientThreads = new AtomicReference<>();
+            AtomicInteger held = new AtomicInteger();
+            List<UpstreamFailure> failures = new CopyOnWriteArrayList<>();
+            AtomicReference<Boolean> sentMeanwhile = new AtomicReference<>();
+            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(2).attemptTimeout(Duration.ofMillis(300)).build()).listener(event -> {
+                        if (event instanceof UpstreamEvent.CallFailed failed) {
+                            failures.add(failed.failure());
+                            // The test's hook, blocking the thread that ended the attempt on purpose: the client's
+                            // threads come free, and take the send handed to them, before the page is written.
+                            threadsFree.countDown();
+                            try {
+                                awaitTheTasksHandedOverBefore(clientThreads.get(), held.get()); // the send among them
+                                sentMeanwhile.set(upstream.awaitRequests(1, Duration.ofSeconds(2)));
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }).build();
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build();
+            try (JettyServer server = new JettyServer().servlet("/*", proxy, false).start()) {
+                clientThreads.set(clientThreads(proxy));
+                int maxThreads = clientThreads.get().getMaxThreads();
+                try {
+                    held.set(holdEveryThread(clientThreads.get(), threadsFree));
+
+                    // A body of unknown length: streamed, sent by a thread of the client's with blocking reads.
+                    HttpResponse<byte[]> answered = HttpClient.newHttpClient().send(
+                            HttpRequest.newBuilder(server.uri("/orders/42")).header("Accept", "application/json")
+                                    .header("X-Request-Id", "order-42").timeout(Duration.ofSeconds(20))
+                                    .method(method, HttpRequest.BodyPublishers.ofInputStream(() ->
+                                            new ByteArrayInputStream("{\"quantity\":1}".getBytes(
+                                                    StandardCharsets.UTF_8))))
+                                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+
+                    assertErrorPage(answered, method, 503, "30");
+                    assertThat(Client.text(answered)).contains("connection_limit_reached");
+                } finally {
+                    threadsFree.countDown();
+                    clientThreads.get().setMaxThreads(maxThreads);
+                }
+                assertThat(sentMeanwhile.get()).as("the request sent once the client's threads came free").isFalse();
+                assertThat(upstream.requests()).as("the upstream's requests").isEmpty();
+                assertThat(failures).as("the calls that failed").singleElement().satisfies(failure -> {
+                    assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+                    assertThat(failure.attempts()).as("attempts").isZero();
+                });
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls())
+                        .as("calls the breaker counted").isZero();
+                assertThat(guard.metrics().rejectedCalls()).as("rejected calls").isEqualTo(1);
+                assertThat(guard.metrics().retries()).as("retries").isZero();
+                assertThat(guard.metrics().attempts()).as("attempts, as the upstream saw them").isZero();
+            }
+        } finally {
+            threadsFree.countDown();
+        }
+    }
+
+    /**
+     * R13, R47: a send that the Jetty transport's busy client takes only once the attempt's time is up sends nothing,
+     * also while the guard's timer, due, has not run yet (the JDK's one timer thread late on a loaded machine): the
+     * client gets 503 {@code connection_limit_reached} once it runs, and the upstream never gets the request. Taken
+     * then, it went out only for the guard's timer to abort it as a late response of the upstream's, or to have its
+     * answer count as the attempt's though it came after the attempt's time. Here the JDK's timer thread is held from
+     * before the attempt's start until the client's threads, freed once the attempt's time of 300 ms is up, have run
+     * the send handed to them.
+     */
+    @Test
+    void aSendTheBusyClientTakesOnlyAfterTheAttemptsTimeIsUpIsWithdrawnThoughTheGuardsTimerIsLate() throws Exception {
+        CountDownLatch threadsFree = new CountDownLatch(1);
+        CountDownLatch timerFree = new CountDownLatch(1);
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofMillis(300)).build());
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build();
+            try (JettyServer server = new JettyServer().servlet("/*", proxy, false).start()) {
+                HttpClient client = HttpClient.newHttpClient();
+                // Its classes loaded, an attempt's timer begins a moment after its start.
+                assertThat(client.send(streamedPost(server.uri("/warm-up")), HttpResponse.BodyHandlers.ofByteArray())
+                        .statusCode()).isEqualTo(200);
+                upstream.clearRequests();
+                QueuedThreadPool clientThreads = clientThreads(proxy);
+                int maxThreads = clientThreads.getMaxThreads();
+                try {
+                    int held = holdEveryThread(clientThreads, threadsFree);
+                    int queued = clientThreads.getQueueSize(); // the tasks that hold a thread and found none yet
+                    CountDownLatch timerHeld = new CountDownLatch(1);
+                    CompletableFuture.delayedExecutor(0, TimeUnit.MILLISECONDS, Runnable::run).execute(() -> {
+                        timerHeld.countDown();
+                        try {
+                            timerFree.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    assertThat(timerHeld.await(10, TimeUnit.SECONDS)).as("the JDK's timer thread held").isTrue();
+
+                    CompletableFuture<HttpResponse<byte[]>> waiting = client.sendAsync(
+                            streamedPost(server.uri("/orders")), HttpResponse.BodyHandlers.ofByteArray());
+                    Await.until(() -> clientThreads.getQueueSize() > queued, "the send handed to the client's threads");
+                    long handedOver = System.nanoTime(); // after the attempt began
+                    // Its time up, and the guard's timer, begun a moment after its start, due.
+                    Await.until(() -> System.nanoTime() - handedOver > TimeUnit.MILLISECONDS.toNanos(350),
+                            "the attempt's time up");
+                    assertThat(waiting).as("the attempt not ended yet").isNotDone();
+
+                    threadsFree.countDown();
+                    awaitTheTasksHandedOverBefore(clientThreads, held); // the send among them
+                    timerFree.countDown();
+
+                    HttpResponse<byte[]> answered = waiting.get(10, TimeUnit.SECONDS);
+                    assertErrorPage(answered, "POST", 503, "30");
+                    assertThat(Client.text(answered)).contains("connection_limit_reached");
+                } finally {
+                    timerFree.countDown();
+                    threadsFree.countDown();
+                    clientThreads.setMaxThreads(maxThreads);
+                }
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(1))).as("the request sent").isFalse();
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+                assertThat(guard.metrics().rejectedCalls()).as("rejected calls").isEqualTo(1);
+                assertThat(guard.metrics().attempts()).as("attempts, as the upstream saw them: the warm-up's")
+                        .isEqualTo(1);
+            }
+        } finally {
+            timerFree.countDown();
+            threadsFree.countDown();
+        }
+    }
+
+    /**
+     * R13, R47: a request whose body is read with blocking I/O, which a thread of the Jetty transport's client takes to
+     * send only when the client's busy threads have left the upstream less than an attempt needs
+     * ({@code min-attempt-timeout}, at most half the attempt's time), and whose response head is then late, is the
+     * gateway's limit: 503 {@code connection_limit_reached}, which the breaker does not count, with the attempt made
+     * (the upstream got the request), as for a request a full pool held back as long. Left to the guard's timer, it
+     * was a 504 {@code http_response_timeout} and a breaker failure, although the upstream had less than half its
+     * time. Here the client's threads are all held until 600 ms into the attempt of 1 s, and the upstream never
+     * answers.
+     */
+    @Test
+    void aRequestABusyClientSendsWithLessThanAnAttemptNeedsLeftIsTheGatewaysLimitWhenItsHeadIsLate() throws Exception {
+        CountDownLatch threadsFree = new CountDownLatch(1);
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.stall())) {
+            List<UpstreamFailure> failures = new CopyOnWriteArrayList<>();
+            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofSeconds(1)).build()).listener(event -> {
+                        if (event instanceof UpstreamEvent.CallFailed failed) {
+                            failures.add(failed.failure());
+                        }
+                    }).build();
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY)
+                    .connectTimeout(Duration.ofMillis(500)).build();
+            try (JettyServer server = new JettyServer().servlet("/*", proxy, false).start()) {
+                QueuedThreadPool clientThreads = clientThreads(proxy);
+                int maxThreads = clientThreads.getMaxThreads();
+                try {
+                    holdEveryThread(clientThreads, threadsFree);
+                    int queued = clientThreads.getQueueSize(); // the tasks that hold a thread and found none yet
+
+                    CompletableFuture<HttpResponse<byte[]>> waiting = HttpClient.newHttpClient().sendAsync(
+                            streamedPost(server.uri("/orders")), HttpResponse.BodyHandlers.ofByteArray());
+                    // Handed over after the attempt began: the threads come 600 ms into its 1 s at least.
+                    Await.until(() -> clientThreads.getQueueSize() > queued, "the send handed to the client's threads");
+                    CompletableFuture.delayedExecutor(600, TimeUnit.MILLISECONDS).execute(threadsFree::countDown);
+
+                    HttpResponse<byte[]> answered = waiting.get(10, TimeUnit.SECONDS);
+                    assertErrorPage(answered, "POST", 503, "30");
+                    assertThat(Client.text(answered)).contains("connection_limit_reached");
+                } finally {
+                    threadsFree.countDown();
+                    clientThreads.setMaxThreads(maxThreads);
+                }
+                assertThat(upstream.requests()).as("the upstream's requests")
+                        .filteredOn(request -> "order-42".equals(request.headers().get("x-request-id"))).hasSize(1);
+                assertThat(failures).as("the calls that failed").singleElement().satisfies(failure -> {
+                    assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+                    assertThat(failure.attempts()).as("attempts").isEqualTo(1);
+                });
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+            }
+        } finally {
+            threadsFree.countDown();
+        }
+    }
+
+    /**
      * The threads of the Jetty transport's own client, which the proxy keeps to itself: reached through its fields, for
      * a test that needs them all busy.
      */
@@ -750,11 +958,16 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
     /**
      * Keeps every thread of the pool from what is handed to it from now on until {@code free}: no thread is added for
      * it, and as many tasks handed to it first, each waiting for {@code free}, take each thread that comes free first.
+     *
+     * @return how many threads take the tasks handed to the pool: those held (the others run its selectors)
      */
-    private static void holdEveryThread(QueuedThreadPool threads, CountDownLatch free) {
+    private static int holdEveryThread(QueuedThreadPool threads, CountDownLatch free) {
         threads.setMaxThreads(threads.getThreads());
-        for (int i = 0; i < threads.getMaxThreads(); i++) {
+        int tasks = threads.getMaxThreads();
+        AtomicInteger held = new AtomicInteger();
+        for (int i = 0; i < tasks; i++) {
             threads.execute(() -> {
+                held.incrementAndGet();
                 try {
                     free.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
@@ -762,6 +975,39 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 }
             });
         }
+        // No thread idle, and each task begun or waiting for one: none begins any more.
+        Await.until(() -> threads.getIdleThreads() == 0 && held.get() + threads.getQueueSize() >= tasks,
+                "every thread held");
+        return held.get();
+    }
+
+    /**
+     * Waits until every task handed to the pool before has ended, on a pool whose {@code threads} that take its tasks
+     * are all it may have ({@link #holdEveryThread}, then freed): as many tasks handed to it now, each waiting for the
+     * others, all run at once only on every one of those threads, none of them still running a task handed over
+     * before them, which they took first.
+     */
+    private static void awaitTheTasksHandedOverBefore(QueuedThreadPool pool, int threads) throws InterruptedException {
+        CountDownLatch allRunning = new CountDownLatch(threads);
+        for (int i = 0; i < threads; i++) {
+            pool.execute(() -> {
+                allRunning.countDown();
+                try {
+                    allRunning.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        assertThat(allRunning.await(10, TimeUnit.SECONDS)).as("the tasks handed to the client's threads before ended")
+                .isTrue();
+    }
+
+    /** A POST whose body, of unknown length, the proxy streams: read by a thread of its client's, blocking. */
+    private static HttpRequest streamedPost(URI uri) {
+        return HttpRequest.newBuilder(uri).header("Accept", "application/json").header("X-Request-Id", "order-42")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
+                        "{\"quantity\":1}".getBytes(StandardCharsets.UTF_8)))).build();
     }
 
     /**

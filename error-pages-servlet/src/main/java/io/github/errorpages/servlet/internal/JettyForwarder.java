@@ -117,7 +117,11 @@ import org.slf4j.LoggerFactory;
  * the upstream less than an attempt needs ({@code min-attempt-timeout}, at most half the attempt's time) and whose
  * response head is then late: the wait, not the upstream, took the time. A request that waits for a connection being
  * opened still fails with a connect timeout when that is late, unless the full pool held it back until that connect,
- * begun in place of a connection that closed, had less than an attempt needs ({@link ConnectTrackingClient}). The JDK
+ * begun in place of a connection that closed, had less than an attempt needs ({@link ConnectTrackingClient}). A
+ * request whose body is read with blocking I/O waits for a thread of the client's to send it, which may all be busy:
+ * one that none took when the attempt's time is up is never sent, and fails with {@code connection_limit_reached} as
+ * one the full pool held back; one taken so late that the upstream had less than an attempt needs is looked at as one
+ * the full pool held back as long ({@code AttemptListener.head}, {@code takeHandOver}). The JDK
  * transport needs none of this: the JDK's client has no limit of connections, and opens one for each request that
  * finds none idle.
  *
@@ -159,6 +163,10 @@ public final class JettyForwarder {
     private static final long MAX_DRAIN_MILLIS = 1000;
     /** {@link Exchange#relay}, claimed with a compare-and-set: no lock, and no object of its own each exchange. */
     private static final VarHandle RELAY;
+    /** {@code AttemptListener.handOver}, taken with a compare-and-set by the send or withdrawn by the attempt's end. */
+    private static final VarHandle HAND_OVER;
+    /** {@code AttemptListener.lookingAhead}: a field set once rather than an object of its own each attempt. */
+    private static final VarHandle LOOKING_AHEAD;
     /**
      * The claim of the response by the servlet's thread ({@link Exchange#takeResponseBack}), or for Tomcat's answer to
      * a body it refused ({@link Exchange#sendTomcatsRefusal}).
@@ -168,6 +176,8 @@ public final class JettyForwarder {
     static {
         try {
             RELAY = MethodHandles.lookup().findVarHandle(Exchange.class, "relay", Object.class);
+            HAND_OVER = MethodHandles.lookup().findVarHandle(AttemptListener.class, "handOver", int.class);
+            LOOKING_AHEAD = MethodHandles.lookup().findVarHandle(AttemptListener.class, "lookingAhead", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -619,14 +629,15 @@ public final class JettyForwarder {
             } else if (streamed != null) {
                 upstream.body(streamed.content());
             }
-            AttemptListener listener = new AttemptListener(this, upstream);
+            AttemptListener listener = new AttemptListener(this, upstream, attempt.timeout());
             // The guard's own timer ends an attempt whose head is late; while connecting, the client's connect
             // timeout ends it first (a connect timeout), unless the attempt's time is the shorter: then a timer of
             // the attempt's own must tell the two apart.
             boolean connectMayOutlastAttempt = attempt.timeout().toMillis() <= client.getConnectTimeout();
             // Nor can the guard's timer tell a request that a full pool kept from the upstream, or kept so long that
-            // the upstream had too little of the attempt's time left: see onQueued and lateFailure.
-            upstream.onRequestQueued(queued -> listener.onQueued(attempt.timeout(), !connectMayOutlastAttempt));
+            // the upstream had too little of the attempt's time left: see onQueued and lateFailure; nor one that the
+            // client's busy threads kept so: see sendFromAThreadOfTheClient.
+            upstream.onRequestQueued(queued -> listener.onQueued());
             upstream.onRequestBegin(begun -> listener.onBegin());
             if ("https".equalsIgnoreCase(attempt.endpoint().getScheme())) {
                 // Over TLS a request's head is written once the handshake is done: until then, the connect is late.
@@ -651,7 +662,7 @@ public final class JettyForwarder {
                 upstream.send(listener::onComplete);
             }
             if (connectMayOutlastAttempt) {
-                listener.timeAfter(attempt.timeout());
+                listener.lookAheadOfTheGuard();
             }
             return listener.head;
         }
@@ -664,12 +675,27 @@ public final class JettyForwarder {
          * read for a client that pauses its upload until it hears back, instead of for the exchange's outcome, and an
          * early answer (a 503 the filter in front makes a page of) reached the client only once it sent more or gave
          * up. The servlet's {@code stopReading}, which looks for a read under way on another thread, found none.
+         *
+         * <p>The client's threads may all be busy (a loaded gateway) for longer than the attempt has: a send that has
+         * not run when the attempt ends is withdrawn, never to run, and the attempt fails as the gateway's own limit
+         * (see {@code AttemptListener.handOver}); one that runs so late that the upstream has less than an attempt
+         * needs is looked at before the guard's timer, as a request a full pool held back is.
          */
         private void sendFromAThreadOfTheClient(ExactMethodRequest upstream, AttemptListener listener) {
+            listener.beginHandOver();
             try {
-                client.getExecutor().execute(() -> upstream.send(listener::onComplete));
+                client.getExecutor().execute(() -> {
+                    if (listener.takeHandOver()) {
+                        upstream.send(listener::onComplete);
+                        if (listener.handedOverLate) {
+                            listener.lookAheadOfTheGuard();
+                        }
+                    }
+                });
             } catch (RejectedExecutionException stopped) {
-                upstream.send(listener::onComplete); // the stopped client fails it at once, with the reason
+                if (listener.takeHandOver()) {
+                    upstream.send(listener::onComplete); // the stopped client fails it at once, with the reason
+                }
             }
         }
 
@@ -918,9 +944,40 @@ public final class JettyForwarder {
 
     /** One attempt: completes {@link #head} when the head arrives, then relays the body if it is the result. */
     private final class AttemptListener {
+        /** {@link #handOver}: the thread that starts the attempt sends the request itself. */
+        private static final int NOT_HANDED_OVER = 0;
+        /** {@link #handOver}: handed to a thread of the client's, which has not taken it yet. */
+        private static final int HANDED_OVER = 1;
+        /** {@link #handOver}: taken by the thread of the client's, which sends it. */
+        private static final int TAKEN = 2;
+        /** {@link #handOver}: withdrawn by the attempt's end before a thread of the client's took it: never sent. */
+        private static final int WITHDRAWN = 3;
+
         private final Exchange exchange;
         private final Request upstream;
-        private final CompletableFuture<Response> head = new CompletableFuture<>();
+        /** The attempt's time, counted from {@link #startedNanos}, after which the guard's timer ends it. */
+        private final Duration timeout;
+        /**
+         * The response head, the attempt's outcome for the guard. The guard's timer cancels it as the attempt's time
+         * is up; a request handed to a thread of the client's that has not taken it yet (every one busy: a loaded
+         * gateway) is withdrawn then, never to be sent, and the head completes instead with the failure of a request
+         * the gateway's own limit held back ({@link #notHandedOver}), which the guard takes for the attempt's outcome
+         * ({@code UpstreamGuard.callAsync}: an attempt that completed as its cancel came keeps its outcome). Were it
+         * cancelled, the guard would count a late response of the upstream's, which never saw the request: a breaker
+         * failure, retried if idempotent. No timer of its own: nothing is done unless the attempt is ended. A cancel
+         * before the attempt's time is up (the caller left, the servlet destroyed) withdraws the send too, and
+         * cancels.
+         */
+        private final CompletableFuture<Response> head = new CompletableFuture<>() {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                if (withdraw() && System.nanoTime() - startedNanos >= timeout.toNanos()
+                        && completeExceptionally(notHandedOver(timeout.toMillis()))) {
+                    return false;
+                }
+                return super.cancel(mayInterruptIfRunning);
+            }
+        };
         private volatile boolean relaying;
         private volatile long lastContentNanos;
         /** Whether a blocking write to the client is under way: the body's wait is then the client's. */
@@ -983,10 +1040,29 @@ public final class JettyForwarder {
         /** When the request left the client's queue for a connection and began to be sent, once {@link #sent}. */
         private long sentNanos;
         private volatile boolean sent;
+        /**
+         * Whether the request, sent by a thread of the client's ({@link Exchange#sendFromAThreadOfTheClient}), was
+         * handed to it, whether that thread took it, or the attempt's end withdrew it: {@link #NOT_HANDED_OVER},
+         * {@link #HANDED_OVER}, {@link #TAKEN} or {@link #WITHDRAWN}. Changed by a compare-and-set
+         * ({@link #HAND_OVER}), so that only one of the two happens.
+         */
+        private volatile int handOver;
+        /**
+         * Whether the thread of the client's took the request so late that the upstream has less than an attempt needs
+         * ({@link #leftTooLittle}): the gateway's busy threads took the time, as a full pool's wait does
+         * ({@link #heldBack}). Written before the request is sent.
+         */
+        private volatile boolean handedOverLate;
+        /**
+         * Whether {@link #timeAfter} is set: once an attempt, by the first to ask ({@link #lookAheadOfTheGuard}, a
+         * compare-and-set: {@link #LOOKING_AHEAD}).
+         */
+        private volatile boolean lookingAhead;
 
-        AttemptListener(Exchange exchange, ExactMethodRequest upstream) {
+        AttemptListener(Exchange exchange, ExactMethodRequest upstream, Duration timeout) {
             this.exchange = exchange;
             this.upstream = upstream;
+            this.timeout = timeout;
             upstream.listener = this; // for the guard's awaitBody, which only has the response
             // The guard cancels an attempt that timed out: end the exchange with it.
             head.whenComplete((response, error) -> {
@@ -1013,9 +1089,9 @@ public final class JettyForwarder {
          * a thread that came more than the margin late (a loaded machine, a cold JVM) made it come after the guard's,
          * and a request still held back by the full pool, never sent, was ended as a late response of the upstream's:
          * a breaker failure, and retried if idempotent. Only a request queued after the attempt's whole time is past
-         * is left to the guard's timer, which came first.
+         * is left to the guard's timer, which came first. Set once an attempt: {@link #lookAheadOfTheGuard}.
          */
-        void timeAfter(Duration timeout) {
+        private void timeAfter() {
             long millis = timeout.toMillis();
             long margin = Math.min(TIMEOUT_MARGIN_MILLIS, millis / 5);
             long dueNanos = TimeUnit.MILLISECONDS.toNanos(millis - margin) - (System.nanoTime() - startedNanos);
@@ -1034,16 +1110,27 @@ public final class JettyForwarder {
         }
 
         /**
+         * Has the attempt's own look at what was late ({@link #timeAfter}) come before the guard's timer, unless it is
+         * set already: from the attempt's start when the attempt's time is the shorter than the client's connect
+         * timeout, and for a request that the gateway held back (a full pool: {@link #onQueued}; busy threads of the
+         * client's: {@link #handedOverLate}). Any of them may ask, the last two on a thread of the client's while the
+         * first asks on the attempt's: one timer is enough, and each costs the JDK's timer an entry.
+         */
+        void lookAheadOfTheGuard() {
+            if (LOOKING_AHEAD.compareAndSet(this, false, true)) {
+                timeAfter();
+            }
+        }
+
+        /**
          * Times the attempt itself ({@link #timeAfter}) when its request, queued for a connection, may have to wait
          * for one that another exchange holds: the pool has no room for a connection for each request queued. The
          * guard's timer would end that wait as a late response of the upstream's, which never saw the request. A
          * request queued while the pool has room gets an idle connection or one opened for it, whose connect its
          * connect timeout bounds; it costs no timer. A request held back so is marked, for {@link #lateFailure}.
          * The attempt is timed from its start all the same, however late a thread of the client's queued it.
-         *
-         * @param timed whether to time the attempt here: not when it is timed from its start already
          */
-        void onQueued(Duration timeout, boolean timed) {
+        void onQueued() {
             HttpExchange queued = sent();
             if (queued == null) {
                 return;
@@ -1052,10 +1139,54 @@ public final class JettyForwarder {
             if (destination.getConnectionPool() instanceof AbstractConnectionPool pool
                     && pool.getConnectionCount() + destination.getQueuedRequestCount() > pool.getMaxConnectionCount()) {
                 heldBack = true;
-                if (timed) {
-                    timeAfter(timeout);
-                }
+                lookAheadOfTheGuard();
             }
+        }
+
+        /** The request is handed to a thread of the client's to send ({@link Exchange#sendFromAThreadOfTheClient}). */
+        void beginHandOver() {
+            handOver = HANDED_OVER;
+        }
+
+        /**
+         * Takes the request handed over, on the thread of the client's that is to send it: unless the attempt's end
+         * withdrew it ({@link #withdraw}), or its time is up, when the guard's timer, due now, finds it withdrawn
+         * (a thread that came so late sends nothing: the failure is reported, or about to be, as never sent). A thread
+         * that came so late that the upstream would have less than an attempt needs is {@link #handedOverLate}.
+         *
+         * @return whether to send it
+         */
+        boolean takeHandOver() {
+            long waited = System.nanoTime() - startedNanos;
+            if (waited >= timeout.toNanos()) {
+                HAND_OVER.compareAndSet(this, HANDED_OVER, WITHDRAWN);
+                return false;
+            }
+            if (!HAND_OVER.compareAndSet(this, HANDED_OVER, TAKEN)) {
+                return false;
+            }
+            handedOverLate = leftTooLittle(timeout.toMillis(), waited);
+            return true;
+        }
+
+        /**
+         * Withdraws the request handed to a thread of the client's that has not taken it yet: it is never sent.
+         *
+         * @return whether it is withdrawn, now or before; {@code false} when it was taken (or never handed over)
+         */
+        private boolean withdraw() {
+            int was = (int) HAND_OVER.compareAndExchange(this, HANDED_OVER, WITHDRAWN);
+            return was == HANDED_OVER || was == WITHDRAWN;
+        }
+
+        /**
+         * The failure of a request withdrawn at the attempt's end ({@link #withdraw}) because no thread of the client's
+         * took it to send in time: 503 {@code connection_limit_reached}, the gateway's own limit, with no attempt of
+         * the upstream's ({@link #connectionLimitReached}), as for a request a full pool held back as long.
+         */
+        private UpstreamFailureException notHandedOver(long millis) {
+            return connectionLimitReached(new TimeoutException("no thread of the client's took the request to send it"
+                    + " within " + millis + " ms"));
         }
 
         /** The request left the client's queue: it has a connection, and begins to be sent. */
@@ -1076,13 +1207,17 @@ public final class JettyForwarder {
          * upstream's when a full pool held the request back until the upstream had less than an attempt needs
          * ({@link #leftTooLittle}): the gateway's own limit took the time, and the failure is
          * {@code connection_limit_reached} (an attempt made, which the breaker does not count), as the guard's
-         * {@code admit} refuses an attempt that a queueing bulkhead left too little time.
+         * {@code admit} refuses an attempt that a queueing bulkhead left too little time; nor when the client's busy
+         * threads took that time before one of them sent it ({@link #handedOverLate}). A request handed to a thread of
+         * the client's that none took yet is withdrawn here, never to be sent ({@link #notHandedOver}).
          */
         private @Nullable Throwable lateFailure(long millis) {
             HttpExchange sent = sent();
             HttpDestination destination = sent == null ? null : sent.getHttpDestination();
             if (destination == null) {
-                return null; // not handed to the client yet: nothing but the head can be late for the guard either
+                // Not handed to the client: still waiting for a thread of the client's, or sent by one only now
+                // (then nothing but the head can be late for the guard either).
+                return withdraw() ? notHandedOver(millis) : null;
             }
             // Still queued only if taken off the queue here, which keeps it from ever being sent. Seen in the queue and
             // aborted after the guard had taken the failure, it could be taken meanwhile by a connection that came free
@@ -1106,11 +1241,12 @@ public final class JettyForwarder {
                     return handshakeLate;
                 }
             }
-            long waited = heldBack ? waitedForAConnection() : 0;
-            if (heldBack && leftTooLittle(millis, waited)) {
+            boolean heldBackByTheGateway = heldBack || handedOverLate;
+            long waited = heldBackByTheGateway ? waitedToBeSent() : 0;
+            if (heldBackByTheGateway && leftTooLittle(millis, waited)) {
                 return connectionLimitReachedAfterSending(new TimeoutException("no response head within " + millis
-                        + " ms, " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms of them spent waiting for one of"
-                        + " the busy connections to the upstream"));
+                        + " ms, " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms of them spent waiting for "
+                        + (heldBack ? "one of the busy connections to the upstream" : "a thread of the client's")));
             }
             return null; // the response head: the guard's timer ends the attempt when its whole time is up
         }
@@ -1132,24 +1268,26 @@ public final class JettyForwarder {
                 return connectionLimitReached(new TimeoutException("no connection of the "
                         + pool.getMaxConnectionCount() + " to the upstream was free within " + millis + " ms"));
             }
-            if (heldBack) {
+            if (heldBack || handedOverLate) {
                 // A connection being opened may have begun only a moment ago, replacing one that closed (an attempt
-                // that timed out aborts its exchange, and its connection with it): the request waited for a connect
-                // only from when the oldest under way began, and for the full pool before.
+                // that timed out aborts its exchange, and its connection with it), or for a request a thread of the
+                // client's sent late: the request waited for a connect only from when the oldest under way began, and
+                // for the full pool or the client's threads before.
                 long waited = Math.max(0, oldestConnectStarted(destination) - startedNanos);
                 if (leftTooLittle(millis, waited)) {
                     return connectionLimitReached(new TimeoutException("no connection to the upstream was free within "
-                            + millis + " ms, " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms of them spent waiting for"
-                            + " one of the busy connections before one was being opened"));
+                            + millis + " ms, " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms of them spent waiting"
+                            + (heldBack ? " for one of the busy connections" : " for a thread of the client's")
+                            + " before one was being opened"));
                 }
             }
             return new SocketTimeoutException("connect timed out after " + millis + " ms");
         }
 
         /**
-         * Whether the request, held back by a full pool ({@link #onQueued}), left the queue with less of the attempt's
-         * {@code millis} than an attempt needs: {@code min-attempt-timeout}, but at most half the attempt's time, as
-         * the guard asks of a first attempt at most half the deadline. Not {@code min-attempt-timeout} alone: by
+         * Whether the request, held back by a full pool ({@link #onQueued}) or the client's busy threads
+         * ({@link #takeHandOver}), left the queue with less of the attempt's {@code millis} than an attempt needs:
+         * {@code min-attempt-timeout}, but at most half the attempt's time, as the guard asks of a first attempt at most half the deadline. Not {@code min-attempt-timeout} alone: by
          * default that is the attempt timeout, and any wait in the queue at all, a moment's while a connection is
          * handed on, would then spare the upstream; under a steady queue a hung upstream would never be counted.
          */
@@ -1170,10 +1308,11 @@ public final class JettyForwarder {
         }
 
         /**
-         * How long the request waited in the queue; until now when it left the queue but did not begin to be sent yet
-         * (the client takes it from the queue, then tells that it begins).
+         * How long the request waited from the attempt's start to be sent: for a thread of the client's to send it
+         * ({@link Exchange#sendFromAThreadOfTheClient}), then in the queue; until now when it left the queue but did
+         * not begin to be sent yet (the client takes it from the queue, then tells that it begins).
          */
-        private long waitedForAConnection() {
+        private long waitedToBeSent() {
             return (sent ? sentNanos : System.nanoTime()) - startedNanos;
         }
 
