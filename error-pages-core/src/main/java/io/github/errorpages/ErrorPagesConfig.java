@@ -1,6 +1,7 @@
 package io.github.errorpages;
 
 import io.github.errorpages.internal.ConfigurationErrors;
+import io.github.errorpages.internal.Durations;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -145,8 +146,11 @@ public final class ErrorPagesConfig {
 
     @Override
     public String toString() {
-        return "ErrorPagesConfig{statusOverrides=" + statusOverrides + ", retryAfterMax=" + retryAfterMax
-                + ", retryAfterDefaults=" + retryAfterDefaults + ", retryAfterOn502And504=" + retryAfterOn502And504
+        Map<Integer, String> defaults = new TreeMap<>();
+        retryAfterDefaults.forEach((status, delay) -> defaults.put(status, Durations.shown(delay)));
+        return "ErrorPagesConfig{statusOverrides=" + statusOverrides + ", retryAfterMax="
+                + Durations.shown(retryAfterMax) + ", retryAfterDefaults=" + defaults + ", retryAfterOn502And504="
+                + retryAfterOn502And504
                 + ", retryAfterJitter=" + retryAfterJitter + ", retryAfterFormat=" + retryAfterFormat + '}';
     }
 

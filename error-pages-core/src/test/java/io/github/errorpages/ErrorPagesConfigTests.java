@@ -45,13 +45,13 @@ class ErrorPagesConfigTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterMax(Duration.ZERO))
                 .withMessage("Invalid error-pages configuration: retry-after.max must be whole seconds between 1s "
-                        + "and 86400s, but was PT0S");
+                        + "and 86400s, but was 0s");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterMax(Duration.ofDays(2)))
-                .withMessageContaining("retry-after.max").withMessageContaining("PT48H");
+                .withMessageContaining("retry-after.max").withMessageEndingWith("but was 48h");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterMax(Duration.ofMillis(1500)))
-                .withMessageContaining("PT1.5S");
+                .withMessageEndingWith("but was 1500ms");
     }
 
     @Test
@@ -61,7 +61,7 @@ class ErrorPagesConfigTests {
                 .withMessageContaining("retry-after.default.500").withMessageContaining("but was 500");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterDefault(503, Duration.ZERO))
-                .withMessageContaining("retry-after.default.503").withMessageContaining("PT0S");
+                .withMessageContaining("retry-after.default.503").withMessageEndingWith("but was 0s");
     }
 
     @Test
@@ -88,7 +88,7 @@ class ErrorPagesConfigTests {
                 .withMessageContaining("retry-after.default.600").withMessageContaining("but was 600");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> ErrorPagesConfig.builder().retryAfterDefault(503, Duration.ofMillis(1500)))
-                .withMessageContaining("retry-after.default.503").withMessageContaining("PT1.5S");
+                .withMessageContaining("retry-after.default.503").withMessageEndingWith("but was 1500ms");
         assertThat(ErrorPagesConfig.builder().status(FailureCause.CONNECTION_REFUSED, 599)
                 .retryAfterDefault(599, Duration.ofSeconds(5)).build().retryAfterDefault(599))
                 .isEqualTo(Duration.ofSeconds(5));
@@ -106,7 +106,7 @@ class ErrorPagesConfigTests {
         assertThatThrownBy(() -> config.retryAfterDefaults().put(500, Duration.ofSeconds(1)))
                 .isInstanceOf(UnsupportedOperationException.class);
         assertThat(config).hasToString("ErrorPagesConfig{statusOverrides={CONNECTION_REFUSED=503}, "
-                + "retryAfterMax=PT1H, retryAfterDefaults={502=PT10S, 503=PT30S, 504=PT10S, 507=PT20S}, "
+                + "retryAfterMax=1h, retryAfterDefaults={502=10s, 503=30s, 504=10s, 507=20s}, "
                 + "retryAfterOn502And504=true, retryAfterJitter=0.0, retryAfterFormat=DELAY_SECONDS}");
     }
 

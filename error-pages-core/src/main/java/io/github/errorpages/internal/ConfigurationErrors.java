@@ -1,5 +1,6 @@
 package io.github.errorpages.internal;
 
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -23,7 +24,7 @@ public final class ConfigurationErrors {
     /**
      * @param key the configuration key
      * @param value the refused value, shown as given (a caller masks what must not be shown), but for its control
-     *     characters ({@link #shown})
+     *     characters, and a {@link Duration} as the configuration writes one ({@link #shown})
      * @param rule what the value must be, such as {@code must be a duration}
      * @return the exception to throw
      */
@@ -39,6 +40,8 @@ public final class ConfigurationErrors {
      * page may carry), and the values of a misspelt key, which may be a multi-line robots.txt: shown raw, they
      * wrote lines of their own into the startup log, which could pass for lines of the container's. A value longer
      * than {@value #MAX_SHOWN_LENGTH} characters (code points: an emoji is one) is cut there, and its length said.
+     * A {@link Duration} is shown as the configuration writes one ({@link Durations#shown}: {@code 2h}, not
+     * {@code PT2H}), the notation of the rule before it.
      *
      * @param value the value
      * @return the value for display, on one line
@@ -47,7 +50,7 @@ public final class ConfigurationErrors {
         if (value instanceof String string && string.isBlank()) {
             return "an empty value";
         }
-        String text = String.valueOf(value);
+        String text = value instanceof Duration duration ? Durations.shown(duration) : String.valueOf(value);
         // Characters as a reader counts them, and as the limits of the values do (a site name of 100): code points.
         // Counted in chars, an emoji was two, and a name of 300 emoji said "(600 characters)".
         int characters = text.codePointCount(0, text.length());

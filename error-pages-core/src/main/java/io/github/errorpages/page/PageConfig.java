@@ -1,6 +1,7 @@
 package io.github.errorpages.page;
 
 import io.github.errorpages.internal.ConfigurationErrors;
+import io.github.errorpages.internal.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -200,9 +201,9 @@ public final class PageConfig {
         return "PageConfig{branding=" + branding + ", templateDirectory=" + templateDirectory
                 + ", templateClasspathFolder=" + templateClasspathFolder + ", strictTemplates=" + strictTemplates
                 + ", locales=" + locales + ", defaultLocale=" + defaultLocale + ", autoRetry=" + autoRetry
-                + ", autoRetryMax=" + autoRetryMax + ", noindex=" + noindex + ", compression=" + compression
-                + ", cacheMaxAge=" + cacheMaxAge
-                + ", fallbackFormat=" + fallbackFormat + '}';
+                + ", autoRetryMax=" + Durations.shown(autoRetryMax) + ", noindex=" + noindex + ", compression="
+                + compression + ", cacheMaxAge=" + Durations.shown(cacheMaxAge) + ", fallbackFormat=" + fallbackFormat
+                + '}';
     }
 
     /**

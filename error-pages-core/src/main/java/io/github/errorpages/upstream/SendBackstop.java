@@ -1,5 +1,6 @@
 package io.github.errorpages.upstream;
 
+import io.github.errorpages.internal.Durations;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,8 +74,8 @@ final class SendBackstop {
             return response;
         } catch (InterruptedException interrupted) {
             if (backstop.end()) {
-                throw new HttpTimeoutException("request not answered within the attempt timeout of " + timeout
-                        + " and the guard's backstop");
+                throw new HttpTimeoutException("request not answered within the attempt timeout of "
+                        + Durations.shown(timeout) + " and the guard's backstop");
             }
             throw interrupted;
         } catch (IOException | RuntimeException | Error failed) {

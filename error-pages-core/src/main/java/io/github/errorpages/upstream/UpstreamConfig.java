@@ -2,6 +2,7 @@ package io.github.errorpages.upstream;
 
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.internal.ConfigurationErrors;
+import io.github.errorpages.internal.Durations;
 import io.github.errorpages.internal.UpstreamNames;
 import io.github.errorpages.internal.UserInfo;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
@@ -334,9 +335,11 @@ public final class UpstreamConfig {
         if (wait.compareTo(longest) > 0) {
             String prefix = "upstreams." + name + ".";
             throw ConfigurationErrors.invalid(prefix + "bulkhead.maxWaitDuration" + whose, wait, "must be at most "
-                    + longest + ", what an attempt needs (" + prefix + "min-attempt-timeout, " + minAttemptTimeout()
-                    + (minAttemptTimeout == null ? " as the attempt timeout" : "") + ", but no more than half of "
-                    + prefix + "deadline, " + deadline + (deadlineSet ? "" : ", the default")
+                    + Durations.shown(longest) + ", what an attempt needs (" + prefix + "min-attempt-timeout, "
+                    + Durations.shown(minAttemptTimeout())
+                    + (minAttemptTimeout == null ? " as the attempt timeout" : "")
+                    + ", but no more than half of " + prefix + "deadline, " + Durations.shown(deadline)
+                    + (deadlineSet ? "" : ", the default")
                     + "): a longer wait could hold a call past its deadline");
         }
     }
@@ -344,13 +347,15 @@ public final class UpstreamConfig {
     @Override
     public String toString() {
         return "UpstreamConfig{name=" + name + ", endpoints=" + endpoints.size() + ", maxAttempts=" + maxAttempts
-                + ", deadline=" + deadline + ", attemptTimeout=" + attemptTimeout + ", minAttemptTimeout="
-                + minAttemptTimeout() + ", backoff=" + backoffInitial + "*" + backoffMultiplier + "^n<=" + backoffMax
-                + "±" + backoffJitter + ", maxHonouredRetryAfter=" + maxHonouredRetryAfter + ", retryStatuses="
-                + retryStatuses + ", retryCauses=" + retryCauses + ", retryUnsafeNeverSent=" + retryUnsafeNeverSent
-                + ", retryUnsafeWithIdempotencyKey=" + retryUnsafeWithIdempotencyKey + ", retryOnProxyStatusError="
-                + retryOnProxyStatusError + ", retryBudget=" + (retryBudgetEnabled ? retryBudgetRatio + " min "
-                + retryBudgetMinRetries + " per " + retryBudgetWindow : "off") + ", failOn5xx=" + failOn5xx
+                + ", deadline=" + Durations.shown(deadline) + ", attemptTimeout=" + Durations.shown(attemptTimeout)
+                + ", minAttemptTimeout=" + Durations.shown(minAttemptTimeout()) + ", backoff="
+                + Durations.shown(backoffInitial) + "*" + backoffMultiplier + "^n<=" + Durations.shown(backoffMax)
+                + "±" + backoffJitter + ", maxHonouredRetryAfter=" + Durations.shown(maxHonouredRetryAfter)
+                + ", retryStatuses=" + retryStatuses + ", retryCauses=" + retryCauses + ", retryUnsafeNeverSent="
+                + retryUnsafeNeverSent + ", retryUnsafeWithIdempotencyKey=" + retryUnsafeWithIdempotencyKey
+                + ", retryOnProxyStatusError=" + retryOnProxyStatusError + ", retryBudget=" + (retryBudgetEnabled
+                ? retryBudgetRatio + " min " + retryBudgetMinRetries + " per " + Durations.shown(retryBudgetWindow)
+                : "off") + ", failOn5xx=" + failOn5xx
                 + ", maxReplayBody=" + maxReplayBody + '}';
     }
 
@@ -562,7 +567,7 @@ public final class UpstreamConfig {
             Duration m = positive("retry.backoff.max", max, Duration.ofMinutes(1));
             if (m.compareTo(i) < 0) {
                 throw invalid(key("retry.backoff.max"), max, "must not be shorter than " + key("retry.backoff.initial")
-                        + " (" + i + ")");
+                        + " (" + Durations.shown(i) + ")");
             }
             if (!(jitter >= 0.0 && jitter < 1.0)) {
                 throw invalid(key("retry.backoff.jitter"), jitter, "must be at least 0 and below 1");
@@ -856,7 +861,7 @@ public final class UpstreamConfig {
         }
 
         private static String valueOf(Duration value, boolean set) {
-            return set ? value.toString() : value + ", the default";
+            return set ? Durations.shown(value) : Durations.shown(value) + ", the default";
         }
 
         private String key(String suffix) {
@@ -871,7 +876,7 @@ public final class UpstreamConfig {
         private Duration timeout(String suffix, Duration value) {
             Objects.requireNonNull(value, suffix);
             if (value.compareTo(MIN_TIMEOUT) < 0 || value.compareTo(MAX_TIMEOUT) > 0) {
-                throw invalid(key(suffix), value, "must be at least 1ms and at most " + MAX_TIMEOUT);
+                throw invalid(key(suffix), value, "must be at least 1ms and at most " + Durations.shown(MAX_TIMEOUT));
             }
             return value;
         }
@@ -879,7 +884,7 @@ public final class UpstreamConfig {
         private Duration positive(String suffix, Duration value, Duration max) {
             Objects.requireNonNull(value, suffix);
             if (value.isNegative() || value.isZero() || value.compareTo(max) > 0) {
-                throw invalid(key(suffix), value, "must be positive and at most " + max);
+                throw invalid(key(suffix), value, "must be positive and at most " + Durations.shown(max));
             }
             return value;
         }

@@ -31,7 +31,7 @@ class PageConfigTests {
     void rejectsMicroCachingLongerThanTenSeconds() { // R17
         assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().cacheMaxAge(Duration.ofSeconds(11)))
                 .withMessage("Invalid error-pages configuration: cache.max-age must be whole seconds between 0s and 10s, "
-                        + "but was PT11S");
+                        + "but was 11s");
         assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().cacheMaxAge(Duration.ofMillis(-1)))
                 .withMessageContaining("cache.max-age");
     }
@@ -114,7 +114,7 @@ class PageConfigTests {
     @Test
     void rejectsAnAutoRetryCeilingOutsideOneSecondToOneHour() {
         assertThatIllegalArgumentException().isThrownBy(() -> PageConfig.builder().autoRetryMax(Duration.ofHours(2)))
-                .withMessageContaining("auto-retry.max").withMessageContaining("PT2H");
+                .withMessageContaining("auto-retry.max").withMessageEndingWith("but was 2h");
     }
 
     /**
@@ -130,10 +130,10 @@ class PageConfigTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> PageConfig.builder().autoRetryMax(Duration.ofMillis(999)))
                 .withMessage("Invalid error-pages configuration: auto-retry.max must be whole seconds between 1s and "
-                        + "3600s, but was PT0.999S");
+                        + "3600s, but was 999ms");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> PageConfig.builder().autoRetryMax(Duration.ofMillis(1500)))
-                .withMessageEndingWith("but was PT1.5S");
+                .withMessageEndingWith("but was 1500ms");
     }
 
     /**
@@ -145,7 +145,7 @@ class PageConfigTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> PageConfig.builder().cacheMaxAge(Duration.ofMillis(1500)))
                 .withMessage("Invalid error-pages configuration: cache.max-age must be whole seconds between 0s and "
-                        + "10s, but was PT1.5S");
+                        + "10s, but was 1500ms");
         assertThat(PageConfig.builder().cacheMaxAge(Duration.ofSeconds(10)).build().cacheMaxAge())
                 .isEqualTo(Duration.ofSeconds(10));
     }

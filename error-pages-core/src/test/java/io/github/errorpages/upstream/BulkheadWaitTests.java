@@ -146,15 +146,15 @@ class BulkheadWaitTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> UpstreamGuard.builder(config).bulkheadRegistry(tooLong).build())
                 .withMessage("Invalid error-pages configuration: upstreams.orders.bulkhead.maxWaitDuration (the "
-                        + "bulkhead registry's) must be at most PT0.5S, what an attempt needs (upstreams.orders."
-                        + "min-attempt-timeout, PT1S as the attempt timeout, but no more than half of "
-                        + "upstreams.orders.deadline, PT1S): a longer wait could hold a call past its deadline, "
-                        + "but was PT5S");
+                        + "bulkhead registry's) must be at most 500ms, what an attempt needs (upstreams.orders."
+                        + "min-attempt-timeout, 1s as the attempt timeout, but no more than half of "
+                        + "upstreams.orders.deadline, 1s): a longer wait could hold a call past its deadline, "
+                        + "but was 5s");
         assertThat(tooLong.getAllBulkheads()).as("nothing left in the registry").isEmpty();
         assertThatIllegalArgumentException().isThrownBy(() -> config.toBuilder()
                 .bulkheadConfig(BulkheadConfig.custom().maxWaitDuration(Duration.ofSeconds(5)).build()).build())
                 .withMessageStartingWith("Invalid error-pages configuration: upstreams.orders.bulkhead.maxWaitDuration "
-                        + "must be at most PT0.5S");
+                        + "must be at most 500ms");
         UpstreamGuard guard = UpstreamGuard.builder(config).bulkheadRegistry(oneQueued(deadline.dividedBy(2)))
                 .listener(events).build();
         // The holder's attempt waits for the stalled upstream past its own timeout, as a body copied on does.

@@ -157,14 +157,15 @@ class UpstreamConfigTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> billing.deadline(Duration.ofSeconds(2)).attemptTimeout(Duration.ofSeconds(3)).build())
                 .withMessage("Invalid error-pages configuration: upstreams.billing.attempt-timeout must not exceed "
-                        + "upstreams.billing.deadline (PT2S), but was PT3S");
+                        + "upstreams.billing.deadline (2s), but was 3s");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> billing.deadline(Duration.ofSeconds(2)).attemptTimeout(Duration.ofSeconds(1))
                         .minAttemptTimeout(Duration.ofMillis(1500)).build())
                 .withMessageContaining("upstreams.billing.min-attempt-timeout must not exceed")
-                .withMessageEndingWith("but was PT1.5S");
+                .withMessageEndingWith("but was 1500ms");
         assertThatIllegalArgumentException().isThrownBy(() -> billing.deadline(Duration.ZERO))
-                .withMessageContaining("upstreams.billing.deadline must be at least 1ms").withMessageEndingWith("PT0S");
+                .withMessageContaining("upstreams.billing.deadline must be at least 1ms")
+                .withMessageEndingWith("but was 0s");
     }
 
     /**
@@ -179,7 +180,7 @@ class UpstreamConfigTests {
         for (Duration tooShort : List.of(Duration.ofNanos(1), Duration.ofNanos(999_999))) {
             assertThatIllegalArgumentException().isThrownBy(() -> timeout(billing, key, tooShort))
                     .withMessage("Invalid error-pages configuration: upstreams.billing." + key
-                            + " must be at least 1ms and at most PT1H, but was " + tooShort);
+                            + " must be at least 1ms and at most 1h, but was " + tooShort);
         }
         UpstreamConfig config = timeout(UpstreamConfig.builder("billing").endpoints(URI.create("http://10.0.0.7:8080"))
                 .deadline(Duration.ofMillis(1)).attemptTimeout(Duration.ofMillis(1)), key, Duration.ofMillis(1))
@@ -206,26 +207,48 @@ class UpstreamConfigTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> billing.deadline(Duration.ofSeconds(5)).build())
                 .withMessage("Invalid error-pages configuration: upstreams.billing.deadline must not be shorter than "
-                        + "upstreams.billing.attempt-timeout (PT10S, the default; set it shorter too), but was PT5S");
+                        + "upstreams.billing.attempt-timeout (10s, the default; set it shorter too), but was 5s");
         UpstreamConfig built = UpstreamConfig.builder("billing").endpoints(URI.create("http://10.0.0.7:8080")).build();
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> built.toBuilder().deadline(Duration.ofSeconds(5)).build())
                 .withMessageStartingWith("Invalid error-pages configuration: upstreams.billing.deadline must not be "
-                        + "shorter than").withMessageEndingWith("but was PT5S");
+                        + "shorter than").withMessageEndingWith("but was 5s");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create("http://10.0.0.7:8080"))
                         .attemptTimeout(Duration.ofMinutes(1)).build())
                 .withMessage("Invalid error-pages configuration: upstreams.billing.attempt-timeout must not exceed "
-                        + "upstreams.billing.deadline (PT30S, the default), but was PT1M");
+                        + "upstreams.billing.deadline (30s, the default), but was 1m");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create("http://10.0.0.7:8080"))
                         .minAttemptTimeout(Duration.ofSeconds(15)).build())
                 .withMessage("Invalid error-pages configuration: upstreams.billing.min-attempt-timeout must not exceed "
-                        + "upstreams.billing.attempt-timeout (PT10S, the default), but was PT15S");
+                        + "upstreams.billing.attempt-timeout (10s, the default), but was 15s");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> billing.backoff(Duration.ofMillis(100), 2.0, Duration.ofMillis(50), 0.2))
                 .withMessage("Invalid error-pages configuration: upstreams.billing.retry.backoff.max must not be "
-                        + "shorter than upstreams.billing.retry.backoff.initial (PT0.1S), but was PT0.05S");
+                        + "shorter than upstreams.billing.retry.backoff.initial (100ms), but was 50ms");
+    }
+
+    /**
+     * The durations a refusal names, the value, its bounds and the other key's value, are written as the operator
+     * writes them ({@code 2h}, {@code 10s}, {@code 500ms}), so that they can be copied into the configuration as
+     * they are: it said "at most PT1H, but was PT2H" and "(PT10S, the default; ...)" to someone who writes
+     * {@code deadline=2h} or {@code Duration.ofSeconds(5)} (R45).
+     */
+    @Test
+    void refusalsWriteDurationsAsTheConfigurationIsWritten() {
+        assertThatIllegalArgumentException().isThrownBy(() -> billing.deadline(Duration.ofHours(2)))
+                .withMessage("Invalid error-pages configuration: upstreams.billing.deadline must be at least 1ms and "
+                        + "at most 1h, but was 2h");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.deadline(Duration.ofMillis(500)).attemptTimeout(Duration.ofSeconds(90))
+                        .build())
+                .withMessage("Invalid error-pages configuration: upstreams.billing.attempt-timeout must not exceed "
+                        + "upstreams.billing.deadline (500ms), but was 90s");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> billing.retryBudget(true, 0.1, 10, Duration.ofMillis(10 * 60 * 1000 + 1)))
+                .withMessage("Invalid error-pages configuration: upstreams.billing.retry-budget.window must be "
+                        + "positive and at most 10m, but was 600001ms");
     }
 
     @Test
@@ -233,7 +256,7 @@ class UpstreamConfigTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> billing.backoff(Duration.ofMillis(100), 2.0, Duration.ofMillis(50), 0.2))
                 .withMessageContaining("upstreams.billing.retry.backoff.max must not be shorter than")
-                .withMessageEndingWith("but was PT0.05S");
+                .withMessageEndingWith("but was 50ms");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> billing.backoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 1.0))
                 .withMessageContaining("upstreams.billing.retry.backoff.jitter").withMessageEndingWith("but was 1.0");
@@ -285,11 +308,11 @@ class UpstreamConfigTests {
         return Stream.of(
                 outOfRange(b -> b.endpoints(List.of()), "endpoints must name at least one base URL, but was []"),
                 outOfRange(b -> b.deadline(Duration.ofSeconds(-1)),
-                        "deadline must be at least 1ms and at most PT1H, but was PT-1S"),
+                        "deadline must be at least 1ms and at most 1h, but was -1s"),
                 outOfRange(b -> b.deadline(Duration.ofHours(1).plusNanos(1)),
-                        "deadline must be at least 1ms and at most PT1H, but was PT1H0.000000001S"),
+                        "deadline must be at least 1ms and at most 1h, but was PT1H0.000000001S"),
                 outOfRange(b -> b.attemptTimeout(Duration.ofMinutes(61)),
-                        "attempt-timeout must be at least 1ms and at most PT1H, but was PT1H1M"),
+                        "attempt-timeout must be at least 1ms and at most 1h, but was 61m"),
                 outOfRange(b -> b.backoff(Duration.ofNanos(999_999), 2.0, second, 0.2),
                         "retry.backoff.initial must be at least 1ms, but was PT0.000999999S"),
                 outOfRange(b -> b.backoff(Duration.ofMillis(1), 10.5, second, 0.2),
@@ -301,7 +324,7 @@ class UpstreamConfigTests {
                 outOfRange(b -> b.backoff(Duration.ofMillis(1), 2.0, second, Double.NaN),
                         "retry.backoff.jitter must be at least 0 and below 1, but was NaN"),
                 outOfRange(b -> b.maxHonouredRetryAfter(Duration.ofMillis(-1)),
-                        "retry.max-honoured-retry-after must be between 0s and 60s, but was PT-0.001S"),
+                        "retry.max-honoured-retry-after must be between 0s and 60s, but was -1ms"),
                 outOfRange(b -> b.retryStatuses(with600),
                         "retry.statuses must hold only 5xx statuses (500-599), but was " + with600),
                 outOfRange(b -> b.retryStatuses(withNull),
@@ -315,7 +338,7 @@ class UpstreamConfigTests {
                 outOfRange(b -> b.retryBudget(true, 0.1, 1_000_001, Duration.ofSeconds(10)),
                         "retry-budget.min-retries must be between 0 and 1000000, but was 1000001"),
                 outOfRange(b -> b.retryBudget(true, 0.1, 10, Duration.ofMinutes(11)),
-                        "retry-budget.window must be positive and at most PT10M, but was PT11M"),
+                        "retry-budget.window must be positive and at most 10m, but was 11m"),
                 outOfRange(b -> b.maxReplayBody(16L * 1024 * 1024 + 1),
                         "retry.max-replay-body must be between 0 and 16777216 bytes, but was 16777217"));
     }
@@ -351,13 +374,17 @@ class UpstreamConfigTests {
         assertThat(none.toBuilder().maxAttempts(3).build().retryCauses()).isEmpty();
     }
 
-    /** What a startup log line shows of an upstream: its settings, the retry budget's off as "off". */
+    /**
+     * What a startup log line shows of an upstream: its settings, its durations as the configuration writes them
+     * ({@code 30s}, not {@code PT30S}), the retry budget's off as "off".
+     */
     @Test
     void toStringShowsTheSettings() {
         assertThat(billing.retryBudget(true, 0.2, 5, Duration.ofSeconds(30)).build().toString())
-                .startsWith("UpstreamConfig{name=billing, endpoints=1, maxAttempts=2, deadline=PT30S, "
-                        + "attemptTimeout=PT10S, minAttemptTimeout=PT10S, backoff=PT0.1S*2.0^n<=PT1S±0.2, ")
-                .contains("retryStatuses=[502, 503, 504]", "retryBudget=0.2 min 5 per PT30S")
+                .startsWith("UpstreamConfig{name=billing, endpoints=1, maxAttempts=2, deadline=30s, "
+                        + "attemptTimeout=10s, minAttemptTimeout=10s, backoff=100ms*2.0^n<=1s±0.2, "
+                        + "maxHonouredRetryAfter=2s, ")
+                .contains("retryStatuses=[502, 503, 504]", "retryBudget=0.2 min 5 per 30s")
                 .endsWith(", failOn5xx=true, maxReplayBody=65536}");
         assertThat(billing.retryBudgetEnabled(false).build().toString()).contains("retryBudget=off,");
     }

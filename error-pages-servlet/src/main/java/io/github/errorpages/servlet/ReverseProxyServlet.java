@@ -4,6 +4,7 @@ import io.github.errorpages.ErrorPages;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.internal.Durations;
 import io.github.errorpages.internal.UpstreamNames;
 import io.github.errorpages.servlet.internal.AbandoningListener;
 import io.github.errorpages.servlet.internal.AsyncAnswers;
@@ -1539,7 +1540,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             // Bounded: the clients compute deadlines in milliseconds and nanoseconds, which centuries overflow. And
             // they count whole milliseconds: the JDK's client failed every connect under a 0.5 ms timeout, and
             // Jetty's took 0 ms for none at all.
-            throw ConfigParameters.invalid(key, asWritten, "must be at least 1ms and at most " + max);
+            throw ConfigParameters.invalid(key, asWritten, "must be at least 1ms and at most "
+                    + Durations.shown(max));
         }
         return value;
     }

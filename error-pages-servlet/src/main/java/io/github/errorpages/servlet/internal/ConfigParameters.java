@@ -185,7 +185,7 @@ public final class ConfigParameters {
 
     /**
      * Applies one parameter to a builder, and words the builder's refusal with the value as the operator wrote it. A
-     * builder names what it was given: {@code PT2H} for {@code 2h}, {@code [502, 600]} for {@code 502, 600}, a path
+     * builder names what it was given: {@code 2h} for {@code 120m}, {@code [502, 600]} for {@code 502, 600}, a path
      * made absolute, which the operator then searches the configuration for in vain.
      *
      * @param key the key the builder's message names

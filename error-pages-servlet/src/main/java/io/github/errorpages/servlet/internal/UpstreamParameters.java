@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.internal.ConfigurationErrors;
+import io.github.errorpages.internal.Durations;
 import io.github.errorpages.upstream.UpstreamConfig;
 import java.net.URI;
 import java.util.ArrayList;
@@ -59,7 +60,8 @@ public final class UpstreamParameters {
 
     /**
      * A refusal of the timeouts against each other ({@code attempt-timeout} longer than {@code deadline}, ...), which
-     * names two values as the builder was given them ({@code PT10S}), with those the operator set as written.
+     * names two values as the builder shows them ({@code 10s} for {@code 10000ms}), with those the operator set as
+     * written.
      */
     private static IllegalArgumentException timeoutsAsWritten(IllegalArgumentException refused, String name,
             Map<String, String> parameters) {
@@ -74,7 +76,7 @@ public final class UpstreamParameters {
                 continue;
             }
             String value = raw.trim();
-            String parsed = ConfigParameters.duration(key, value).toString();
+            String parsed = Durations.shown(ConfigParameters.duration(key, value));
             String fullKey = "upstreams." + name + "." + key;
             if (worded.startsWith("Invalid error-pages configuration: " + fullKey + " ")
                     && worded.endsWith(", but was " + parsed)) {

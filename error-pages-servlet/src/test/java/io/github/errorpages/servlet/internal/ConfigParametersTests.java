@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.errorpages.ErrorPagesConfig;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryAfterFormat;
+import io.github.errorpages.internal.Durations;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,24 @@ class ConfigParametersTests {
             "' 7 s', PT7S"})
     void readsDurationsWithAndWithoutUnit(String value, Duration expected) {
         assertThat(ConfigParameters.duration("retry-after.max", value.trim())).isEqualTo(expected);
+    }
+
+    /**
+     * A duration a message names (a bound, a default, a value a builder was given) reads back as that duration when
+     * copied into an init-parameter: {@code 1h}, {@code 500ms}, {@code 90s}, never ISO-8601's {@code PT1H} beside
+     * values written {@code 2h}; a duration no millisecond divides is shown in ISO-8601, which reads back too.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"PT0S", "PT0.001S", "PT0.999S", "PT1S", "PT1.5S", "PT59S", "PT1M", "PT1M30S", "PT1H",
+        "PT1H0.001S", "PT24H", "PT48H1S", "PT0.000000001S", "PT0.000999999S", "PT1H0.000000001S",
+        "PT2562047788015215H30M7.999S", "PT2562047788015215H30M7S"})
+    void aDurationAsAMessageShowsItReadsBackAsTheSameDuration(Duration duration) {
+        String shown = Durations.shown(duration);
+
+        assertThat(ConfigParameters.duration("retry-after.max", shown)).as(shown).isEqualTo(duration);
+        assertThat(shown).as("one number and one unit, unless no millisecond divides it or they overflow")
+                .matches(duration.getNano() == 0 || duration.getNano() % 1_000_000 == 0
+                        && duration.getSeconds() < Long.MAX_VALUE / 1000 ? "\\d+(ms|s|m|h)" : "PT.*");
     }
 
     /** A boolean is {@code true} or {@code false} in any case, as its javadoc says, and nothing else. */

@@ -21,7 +21,7 @@ class UpstreamParametersTests {
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
                 Map.of("endpoints", "http://127.0.0.1:1", "deadline", "2h")))
                 .withMessage("Invalid error-pages configuration: upstreams.orders.deadline must be at least 1ms and "
-                        + "at most PT1H, but was 2h");
+                        + "at most 1h, but was 2h");
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
                 Map.of("endpoints", "http://127.0.0.1:1", "retry.statuses", "404, 502")))
                 .withMessageStartingWith("Invalid error-pages configuration: upstreams.orders.retry.statuses ")
@@ -38,17 +38,18 @@ class UpstreamParametersTests {
         assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
                 Map.of("endpoints", "http://127.0.0.1:1", key, value)))
                 .withMessage("Invalid error-pages configuration: upstreams.orders." + key + " must be at least 1ms "
-                        + "and at most PT1H, but was " + value);
+                        + "and at most 1h, but was " + value);
     }
 
     /**
      * The timeouts refused against each other name both values as written where they were set: it was "must not
-     * exceed upstreams.orders.deadline (PT2S), but was PT10S" for deadline=2s and attempt-timeout=10s.
+     * exceed upstreams.orders.deadline (PT2S), but was PT10S" for deadline=2s and attempt-timeout=10s. A default named
+     * beside them is written as they are ({@code 10s}, not {@code PT10S}).
      */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "2s|10s||upstreams.orders.attempt-timeout must not exceed upstreams.orders.deadline (2s), but was 10s",
-        "1s|||upstreams.orders.deadline must not be shorter than upstreams.orders.attempt-timeout (PT10S, the default; "
+        "1s|||upstreams.orders.deadline must not be shorter than upstreams.orders.attempt-timeout (10s, the default; "
                 + "set it shorter too), but was 1s",
         "|2s|5000ms|upstreams.orders.min-attempt-timeout must not exceed upstreams.orders.attempt-timeout (2s), but "
                 + "was 5000ms"})
