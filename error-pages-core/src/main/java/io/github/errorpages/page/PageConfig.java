@@ -447,9 +447,10 @@ public final class PageConfig {
 
         /**
          * Sets the format for clients whose {@code Accept} is absent, {@code *}{@code /*} or names no format
-         * we have (key {@code negotiation.fallback}). Browsers name {@code text/html} and get HTML whatever
-         * this says; when only wildcards speak, the one with the highest q-value covering a format picks it, and
-         * this format only breaks a tie. Default {@link #DEFAULT_FALLBACK_FORMAT} (standards R34).
+         * we have (key {@code negotiation.fallback}, whose values are written {@code html}, {@code problem-json} or
+         * {@code text}). Browsers name {@code text/html} and get HTML whatever this says; when only wildcards speak,
+         * the one with the highest q-value covering a format picks it, and this format only breaks a tie. Default
+         * {@link #DEFAULT_FALLBACK_FORMAT} (standards R34).
          *
          * @param format the format
          * @return this builder

@@ -125,6 +125,12 @@ public final class PageParameters {
         }
     }
 
+    /**
+     * Reads a format as the message and docs/configuration.md write it, {@code html}, {@code problem-json} or
+     * {@code text}, and, for configurations written before those spellings were the documented ones, any case,
+     * {@code _} or {@code +} for the {@code -} ({@code PROBLEM_JSON}, the enum's name the docs once gave) and the
+     * template extension ({@code json}, {@code txt}).
+     */
     private static PageFormat format(String key, String value) {
         String wanted = value.toUpperCase(Locale.ROOT).replace('-', '_').replace('+', '_');
         for (PageFormat format : PageFormat.values()) {

@@ -12,6 +12,7 @@ import io.github.errorpages.servlet.ErrorPagesInitializer;
 import io.github.errorpages.servlet.ProxyTransport;
 import io.github.errorpages.servlet.ReverseProxyServlet;
 import io.github.errorpages.servlet.internal.ConfigParameters;
+import io.github.errorpages.servlet.internal.PageParameters;
 import io.github.errorpages.servlet.internal.UpstreamParameters;
 import io.github.errorpages.upstream.UpstreamConfig;
 import java.time.Duration;
@@ -78,7 +79,7 @@ class ConfigurationReferenceTests {
         expected.put("retry-after.jitter", "0");
         expected.put("auto-retry.max", duration(PageConfig.DEFAULT_AUTO_RETRY_MAX));
         expected.put("default-locale", PageConfig.DEFAULT_LOCALE.toLanguageTag());
-        expected.put("negotiation.fallback", PageConfig.DEFAULT_FALLBACK_FORMAT.name());
+        expected.put("negotiation.fallback", "problem-json");
         expected.put("branding.home-url", Branding.DEFAULT_HOME_URL);
         expected.put("branding.text-color", Branding.DEFAULT_TEXT_COLOR);
         expected.put("branding.background-color", Branding.DEFAULT_BACKGROUND_COLOR);
@@ -120,6 +121,28 @@ class ConfigurationReferenceTests {
         assertThat(builders).isEqualTo(asWritten);
         assertThat(REFERENCE.replaceAll("\\s+", " ")).contains("a builder's message shows the duration it was given, "
                 + "`Duration.ofMillis(500)`, the same way");
+    }
+
+    /**
+     * The formats of {@code negotiation.fallback} are listed as the message refusing another names them, which is
+     * how they are written in init-parameters and properties: the table listed {@code PROBLEM_JSON}, {@code HTML}
+     * and {@code TEXT} while the message said "must be html, problem-json or text".
+     */
+    @Test
+    void fallbackFormatsAreListedAsTheMessageNamesThem() {
+        String message = org.assertj.core.api.Assertions.catchThrowable(() ->
+                PageParameters.config(Map.of("negotiation.fallback", "xml"))).getMessage();
+        String row = REFERENCE.lines().filter(line -> line.startsWith("| `negotiation.fallback` |")).findFirst()
+                .orElseThrow();
+
+        assertThat(message).contains("must be html, problem-json or text, but was xml");
+        assertThat(row).startsWith("| `negotiation.fallback` | `problem-json` |")
+                .contains("`html`, `problem-json` or `text`");
+        for (String spelling : List.of("html", "problem-json", "text")) {
+            assertThat(PageParameters.config(Map.of("negotiation.fallback", spelling)).fallbackFormat().name())
+                    .isEqualTo(spelling.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        }
+        assertThat(PageConfig.DEFAULT_FALLBACK_FORMAT.name()).isEqualTo("PROBLEM_JSON");
     }
 
     static Set<String> keysNamedIn(String javaSource) {
