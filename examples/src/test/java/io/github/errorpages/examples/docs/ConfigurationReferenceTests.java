@@ -2,7 +2,11 @@ package io.github.errorpages.examples.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.ErrorPages;
 import io.github.errorpages.ErrorPagesConfig;
+import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.examples.RepositoryFiles;
 import io.github.errorpages.internal.Durations;
 import io.github.errorpages.page.Branding;
@@ -143,6 +147,31 @@ class ConfigurationReferenceTests {
                     .isEqualTo(spelling.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
         }
         assertThat(PageConfig.DEFAULT_FALLBACK_FORMAT.name()).isEqualTo("PROBLEM_JSON");
+    }
+
+    /**
+     * A designer offering German writes the tag a browser sends, {@code locales=en,de-DE}, and the start-up fails: the
+     * row said "a subset of the built-in ones, as language tags", and {@code de-DE} is a language tag of German. It now
+     * says that each is written as listed, and that requests for a region of it still get it.
+     */
+    @Test
+    void localesAreWrittenAsListedWhileARequestForARegionGetsTheLanguage() {
+        String row = REFERENCE.lines().filter(line -> line.startsWith("| `locales` |")).findFirst().orElseThrow();
+
+        for (String locales : List.of("en,de-DE", "en,zh")) {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() ->
+                    PageParameters.config(Map.of("locales", locales)))).as(locales)
+                    .hasMessageContaining("locales must name only languages with built-in messages");
+        }
+        ErrorPages pages = ErrorPages.builder()
+                .pageConfig(PageParameters.config(Map.of("locales", "en,de"))).build();
+        for (String requested : List.of("de-DE", "de-AT")) {
+            assertThat(pages.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                    new ErrorRequest("GET", "/", "text/plain", requested, null))
+                    .header("Content-Language")).as(requested).isEqualTo("de");
+        }
+        assertThat(row).contains("each written as in this list: `de-DE` or `zh` is refused, while a request for "
+                + "`de-DE` or `de-AT` gets `de`");
     }
 
     static Set<String> keysNamedIn(String javaSource) {
