@@ -30,7 +30,10 @@ import org.jspecify.annotations.Nullable;
  * {@code templates.strict}, stops the build. A problem+json {@code 5xx} whose {@code status} is right for one
  * status only is kept for that one (strict: refused by its startup samples, of status 500 and of the maintenance
  * page) and reported once, at the first response it contradicts, which gets the built-in page. Templates cannot
- * write a value unescaped: {@code {{{x}}}} and {@code {{&x}}} are rejected.
+ * write a value unescaped: {@code {{{x}}}} and {@code {{&x}}} are rejected. What a page may hold and load
+ * (nothing from elsewhere, no {@code style} or {@code on...} attributes, no refresh; docs/templates.md, "Rules
+ * for templates") is the template's to keep: nothing checks it, strict mode neither, and a browser refuses
+ * what the {@code Content-Security-Policy} does not allow.
  *
  * <p>Every setting has a configuration key (given in each builder method's javadoc, e.g.
  * {@code auto-retry.enabled}), used in servlet init-parameters (and, prefixed with {@code error-pages.}, in

@@ -3,11 +3,19 @@ package io.github.errorpages.examples.docs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorRequest;
+import io.github.errorpages.ErrorResponse;
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.examples.RepositoryFiles;
 import io.github.errorpages.page.Branding;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.page.internal.PageFacts;
 import io.github.errorpages.page.internal.PageModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Set;
@@ -15,8 +23,12 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** docs/templates.md against the code: the model's variables, the languages, the contrast message. */
+/**
+ * docs/templates.md against the code: the model's variables, the languages, the contrast message, and which rules for
+ * templates the library checks.
+ */
 class TemplateGuideTests {
 
     private static final String GUIDE = RepositoryFiles.read("docs/templates.md");
@@ -63,6 +75,37 @@ class TemplateGuideTests {
         String message = catchThrowable(() -> Branding.builder().primaryColor("#7fb2ff").build()).getMessage();
 
         assertThat(GUIDE.replaceAll("\\s+", " ")).contains(message);
+    }
+
+    /**
+     * A designer who reads the rules for templates and turns on templates.strict expects a template that loads its
+     * stylesheet from a CDN to be refused: it is used as it is, in strict mode too, and what it loads is left to the
+     * browser's Content-Security-Policy, which allows none of it (R41, R42), so the page shows unstyled, its refresh
+     * reloads it (R52) and a misspelt variable is empty. The guide says which rules are the library's and which are
+     * the template's to keep; it read as if all were checked.
+     */
+    @Test
+    void rulesThatTheTemplateKeepsAreNotCheckedEvenInStrictMode(@TempDir Path folder) throws IOException {
+        Files.writeString(folder.resolve("5xx.html.mustache"), """
+                <!DOCTYPE html><html lang="{{lang}}"><head><meta http-equiv="refresh" content="5">
+                <title>{{documentTitle}}</title><link rel="stylesheet" href="https://cdn.acme.example/brand.css">
+                </head><body><main><h1 style="color:red">{{heading}}</h1><p>[{{supportcode}}]</p></main></body></html>
+                """);
+        ErrorPages pages = ErrorPages.builder()
+                .pageConfig(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true).build())
+                .build();
+
+        ErrorResponse response = pages.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/orders", "text/html", "en", null));
+
+        assertThat(response.bodyText()).contains("<link rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\">",
+                "<h1 style=\"color:red\">", "<meta http-equiv=\"refresh\" content=\"5\">", "<p>[]</p>");
+        assertThat(response.header("Content-Security-Policy")).startsWith("default-src 'none';")
+                .doesNotContain("https:", "unsafe-inline").contains("img-src data:;");
+        String rules = section("## Rules for templates").replaceAll("\\s+", " ");
+        assertThat(rules).contains("nothing checks them, not even `templates.strict`",
+                "a misspelt `{{supportcode}}` leaves the support code out of the page, in strict mode too",
+                "no policy stops it, and the page reloads");
     }
 
     private static Set<String> documentedVariables() {
