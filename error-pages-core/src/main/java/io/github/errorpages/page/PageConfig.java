@@ -17,23 +17,28 @@ import org.jspecify.annotations.Nullable;
  * How error pages are rendered: branding, where replacement templates live, the languages offered, and
  * the opt-in behaviours (auto-retry countdown, {@code noindex}, micro-caching, strict templates).
  *
- * <p><b>Templates.</b> Each format has built-in templates for 500, 502, 503, 504, any other 5xx, and
- * maintenance. An application replaces one by putting a file with the same name into its own template
- * folder, on the file system ({@code templates.directory}) or on the class path ({@code templates.classpath});
- * the file system wins when both have one. A template is named {@code <name>.<format>.mustache}, where
- * {@code <format>} is {@link PageFormat#extension()} and {@code <name>} is tried in this order: the status
- * ({@code 502}), then the series ({@code 5xx}); the maintenance page is {@code maintenance}. Replacing
+ * <p><b>Templates.</b> The built-in templates are, in HTML, one for 500, 502, 503 and 504 each, one for any
+ * other 5xx and one for maintenance; in problem+json and text, one {@code 5xx} for every page, maintenance
+ * included. An application puts its own into a template folder, on the file system
+ * ({@code templates.directory}) or on the class path ({@code templates.classpath}); the file system wins when
+ * both have one. A template is named {@code <name>.<format>.mustache}, where {@code <format>} is
+ * {@link PageFormat#extension()} and {@code <name>} is tried in this order: the status ({@code 502}) in the
+ * application's folders, then the series ({@code 5xx}) there, then the built-in status and the built-in series,
+ * so that an application's {@code 5xx} replaces every page it has no file for, the built-in {@code 502} too. The
+ * maintenance page is the application's {@code maintenance}, then the built-in {@code maintenance}, then the
+ * built-in {@code 5xx}: an application's {@code 5xx.html.mustache} leaves the built-in HTML maintenance page in
+ * place, while in problem+json and text it replaces the maintenance page too. Replacing
  * {@code layout.html.mustache} dresses every built-in HTML page in the application's own layout. Templates are
- * compiled once, when {@code ErrorPages} is built. A replacement that is not valid UTF-8, or does not compile
- * or render (a problem+json one: renders no JSON object, or a top-level {@code status} member that is not the
- * response's status as a JSON number, RFC 9457 §3.1.2), is reported and replaced by the built-in page, or, with
- * {@code templates.strict}, stops the build. A problem+json {@code 5xx} whose {@code status} is right for one
- * status only is kept for that one (strict: refused by its startup samples, of status 500 and of the maintenance
- * page) and reported once, at the first response it contradicts, which gets the built-in page. Templates cannot
- * write a value unescaped: {@code {{{x}}}} and {@code {{&x}}} are rejected. What a page may hold and load
- * (nothing from elsewhere, no {@code style} or {@code on...} attributes, no refresh; docs/templates.md, "Rules
- * for templates") is the template's to keep: nothing checks it, strict mode neither, and a browser refuses
- * what the {@code Content-Security-Policy} does not allow.
+ * compiled once, when {@code ErrorPages} is built. A replacement that is not valid UTF-8, is larger than 1 MiB, or
+ * does not compile or render (a problem+json one: renders no JSON object, or a top-level {@code status} member
+ * that is not the response's status as a JSON number, RFC 9457 §3.1.2), is reported and replaced by the built-in
+ * page, or, with {@code templates.strict}, stops the build. A problem+json {@code 5xx} whose {@code status} is
+ * right for one status only is kept for that one (strict: refused by its startup samples, of status 500 and of
+ * the maintenance page) and reported once, at the first response it contradicts, which gets the built-in page.
+ * Templates cannot write a value unescaped: {@code {{{x}}}} and {@code {{&x}}} are rejected. What a page may
+ * hold and load (nothing from elsewhere, no {@code style} or {@code on...} attributes, no refresh;
+ * docs/templates.md, "Rules for templates") is the template's to keep: nothing checks it, strict mode neither,
+ * and a browser refuses what the {@code Content-Security-Policy} does not allow.
  *
  * <p>Every setting has a configuration key (given in each builder method's javadoc, e.g.
  * {@code auto-retry.enabled}), used in servlet init-parameters (and, prefixed with {@code error-pages.}, in
