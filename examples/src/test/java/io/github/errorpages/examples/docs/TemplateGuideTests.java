@@ -108,6 +108,44 @@ class TemplateGuideTests {
                 "no policy stops it, and the page reloads");
     }
 
+    /**
+     * A plain-text template written as a designer writes it, a section's tags on the lines of its text, lost its line
+     * breaks: mustache.java drops them where the mustache specification keeps them, so the retry sentence and the
+     * support code ran into one line. The guide shows that output and asks for section tags on lines of their own,
+     * which render as written.
+     */
+    @Test
+    void aTextTemplateKeepsItsLineBreaksOnlyWithSectionTagsOnLinesOfTheirOwn(@TempDir Path folder) throws IOException {
+        Files.writeString(folder.resolve("5xx.txt.mustache"), """
+                {{#hasRetryAfter}}{{retrySentence}}
+                {{/hasRetryAfter}}{{supportCodeLabel}}{{labelSeparator}}{{supportCode}}
+                """);
+        Path ownLines = Files.createDirectory(folder.resolve("own-lines"));
+        Files.writeString(ownLines.resolve("5xx.txt.mustache"), """
+                {{#hasRetryAfter}}
+                {{retrySentence}}
+                {{/hasRetryAfter}}
+                {{supportCodeLabel}}{{labelSeparator}}{{supportCode}}
+                """);
+
+        String joined = text(folder);
+        String kept = text(ownLines);
+
+        assertThat(joined).matches("Please try again in 10 seconds\\.Support code: [0-9A-Z]{4}-[0-9A-Z]{4}");
+        assertThat(kept).matches("Please try again in 10 seconds\\.\nSupport code: [0-9A-Z]{4}-[0-9A-Z]{4}\n");
+        assertThat(section("## Rules for templates").replaceAll("\\s+", " ")).contains(
+                "**In text, section tags on lines of their own**",
+                "render `Please try again in 10 seconds.Support code: 7KQ2-MF4X`, one line without its final line break");
+    }
+
+    private static String text(Path folder) {
+        ErrorPages pages = ErrorPages.builder()
+                .pageConfig(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true).build())
+                .build();
+        return pages.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
+                new ErrorRequest("GET", "/orders", "text/plain", "en", null)).bodyText();
+    }
+
     private static Set<String> documentedVariables() {
         Set<String> variables = new TreeSet<>();
         for (String line : section("## The model").lines().toList()) {
