@@ -17,7 +17,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -136,6 +138,28 @@ class TemplateGuideTests {
         assertThat(section("## Rules for templates").replaceAll("\\s+", " ")).contains(
                 "**In text, section tags on lines of their own**",
                 "render `Please try again in 10 seconds.Support code: 7KQ2-MF4X`, one line without its final line break");
+    }
+
+    /**
+     * A designer asked for other words per cause looks for them in the model: two causes of one status get the same
+     * model but for errorCode, which a template can only show (mustache compares nothing), so the words are per page.
+     * The guide said how to change words per language and format, not that they cannot be changed per cause.
+     */
+    @Test
+    void twoCausesOfOneStatusDifferInTheModelOnlyByTheirErrorCode() {
+        Instant now = Instant.parse("2026-11-24T06:52:00Z");
+        PageModels models = new PageModels(PageConfig.ofDefaults());
+        Map<String, Object> refused = new HashMap<>(models.model(new PageFacts(502, "502",
+                "connection_refused", 10, now.minusSeconds(60), null, "7KQ2-MF4X", "urn:uuid:1", now, true), Locale.GERMAN));
+        Map<String, Object> dns = new HashMap<>(models.model(new PageFacts(502, "502",
+                "dns_error", 10, now.minusSeconds(60), null, "7KQ2-MF4X", "urn:uuid:1", now, true), Locale.GERMAN));
+
+        assertThat(refused.remove("errorCode")).isEqualTo("connection_refused");
+        assertThat(dns.remove("errorCode")).isEqualTo("dns_error");
+        assertThat(refused).isEqualTo(dns);
+        assertThat(section("## Languages").replaceAll("\\s+", " ")).contains(
+                "a template gets the cause only as `errorCode`, a string that mustache cannot compare, so a refused "
+                        + "connection and a DNS error (both 502) get the same words");
     }
 
     private static String text(Path folder) {
