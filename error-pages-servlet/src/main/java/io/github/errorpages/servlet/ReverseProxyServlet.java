@@ -906,9 +906,13 @@ public final class ReverseProxyServlet extends HttpServlet {
      * response under way is left to the container, which ends the connection. Once the upstream's head arrived, a
      * client thread relays it: the page is written only after that relay, ended, left the response, as for a thread
      * interrupted ({@link JettyForwarder.Exchange#takeResponseBack}), waited for up to 2 s. A relay that takes longer,
-     * or writes without blocking by then, keeps a response none of which was sent: Tomcat closes its connection,
-     * sending nothing ({@link ResponseAbortedException#closeUnsentOnTomcat}), where it answered with its own 500 error
-     * report under the upstream's fields the relay had set, a response that looked whole.
+     * or writes without blocking by then, keeps the response: Tomcat ends it at once
+     * ({@link ResponseAbortedException#closeNowOnTomcat}), where it answered with its own 500 error report under the
+     * upstream's fields the relay had set, a response that looked whole. Not committed yet (a relay turned to writing
+     * without blocking, or held in a write that fits the buffer), nothing of it is sent; committed (held in a blocking
+     * write to a client that reads nothing), it is cut short. Over HTTP/1.x the connection is closed, over HTTP/2 the
+     * stream is reset. The cycle is completed then all the same: its listeners hear {@code onComplete} (the
+     * exchange abandoned by its own) and the context counts the request as ended (see {@link #endAtOnce}).
      */
     private static void answerCycleEndedByContainer(Proxy proxy, HttpServletRequest request,
             HttpServletResponse response, JettyForwarder.Exchange exchange, AsyncContext async,
@@ -920,8 +924,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             // A relay that turned to writing without blocking (a stream's head, a body's first part) waits for Tomcat
             // to dispatch its first write, which waits for this thread to let go of the connection: not waited for
             // (a wait without bound never ended, the relay's thread and this one each waiting for the other). The
-            // response stays the relay's, and the outcome, finding the answer taken, does nothing.
-            ResponseAbortedException.closeUnsentOnTomcat(response);
+            // response is ended where it is, and the outcome, finding the answer taken, does nothing.
+            endAtOnce(response, async);
             return;
         }
         boolean relayed = !exchange.takeResponseBack(new CancellationException("the container ended the cycle"));
@@ -934,7 +938,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             // meanwhile is not waited for, as above, and the wait is bounded all the same, whatever else holds the
             // relay (a blocking write to a client that reads nothing), so that the undeploy never waits on it.
             if (exchange.writesWithoutBlocking() || !exchange.awaitOutcome(PENDING_ANSWERS_LIMIT)) {
-                ResponseAbortedException.closeUnsentOnTomcat(response);
+                endAtOnce(response, async);
                 return;
             }
             if (response.isCommitted()) {
@@ -950,6 +954,26 @@ public final class ReverseProxyServlet extends HttpServlet {
             log.debug("Could not answer a forwarded request whose cycle the container ended", unanswered);
         }
         async.complete();
+    }
+
+    /**
+     * Ends, on Tomcat's thread ending its cycle, a response the relay still holds: at once
+     * ({@link ResponseAbortedException#closeNowOnTomcat}), then the cycle completed. Without the completion Tomcat
+     * neither answered nor completed it: the cycle's listeners (the proxy's {@link AbandoningListener}, a filter's in
+     * front, a framework's, metrics) never heard {@code onComplete}, the context's {@code requestDestroyed} never came,
+     * and the context counted the request in progress for good, so that each later stop of it waited its whole
+     * {@code unloadDelay}. Completing writes nothing (no I/O is allowed once the response is closed). Another
+     * container, or a Tomcat whose internals differ, is left to answer the cycle as it does.
+     */
+    private static void endAtOnce(HttpServletResponse response, AsyncContext async) {
+        if (!ResponseAbortedException.closeNowOnTomcat(response)) {
+            return;
+        }
+        try {
+            async.complete();
+        } catch (IllegalStateException alreadyEnded) {
+            log.debug("A forwarded request ended before its response was complete", alreadyEnded);
+        }
     }
 
     private static boolean hasShutdownNow() {

@@ -67,7 +67,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -2066,35 +2068,45 @@ class TomcatIntegrationTests {
      * The relay held inside a blocking write of the body (one that fits Tomcat's buffer, written so; held here in the
      * stream's {@code write}, as a client that reads nothing holds it) as Tomcat ends the request's cycle at undeploy:
      * Tomcat's thread waits for the relay at most 2 s (without the bound it waited for as long as the relay was held,
-     * and the client with it), then leaves the response, and the undeploy ends while the relay is still held. The
+     * and the client with it), then ends the response and completes the cycle while the relay is still held. The
      * client gets nothing, the connection closed: left as it was, Tomcat answered with its own 500 error report under
      * the upstream's fields (X-Upstream, and a Content-Length: 4000 its report did not have), a page that was not the
-     * proxy's (R5: nothing is sent as what it is not). The upstream's exchange is closed, and no other thread touches
-     * the response while the relay writes it.
+     * proxy's (R5: nothing is sent as what it is not). The cycle is completed all the same: a listener of a filter in
+     * front hears {@code onComplete}, and the context counts no request in progress (left open, its every later stop
+     * waited its whole {@code unloadDelay}). The relay, let go then, ends the upstream's exchange, its connection closed
+     * by the proxy before the servlet is destroyed, and no other thread touches the response while the relay writes
+     * it.
      */
     @Test
     void aCycleTomcatEndsAtUndeployWhileTheRelayIsHeldInABlockingBodyWriteEndsItsConnectionAfterTheBoundedWait()
             throws Exception {
-        CountDownLatch closedByProxy = new CountDownLatch(1);
+        CountDownLatch destroying = new CountDownLatch(1);
+        CompletableFuture<Boolean> closedBeforeDestroy = new CompletableFuture<>();
+        CountDownLatch completed = new CountDownLatch(1);
         CountDownLatch writing = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicReference<Thread> relay = new AtomicReference<>();
         AtomicReference<String> raced = new AtomicReference<>();
         List<String> touches = new CopyOnWriteArrayList<>();
         CompletableFuture<Client.RawAnswer> inFlight = new CompletableFuture<>();
+        CompletableFuture<Void> undeploying = CompletableFuture.completedFuture(null);
         try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
             exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Upstream: relayed\r\n"
                     + "Content-Length: 4000\r\n\r\n" + "x".repeat(1000));
-            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
-                closedByProxy.countDown();
-            }
+            closedBeforeDestroy.complete(exchange.awaitClosedByClient(Duration.ofSeconds(30))
+                    && destroying.getCount() > 0);
         });
                 TomcatServer undeployed = TomcatServer.inCode()
-                        .servlet("/proxy/*", destroyedAfterAnswering(
-                                proxy("undeployed", upstream.uri(), ProxyTransport.JETTY), inFlight))
-                        .filter("touches", (request, response, chain) -> chain.doFilter(request,
-                                new ThreadRecordingResponse((HttpServletResponse) response, touches, relay, raced,
-                                        writing, release, Hold.BODY_WRITE, new CountDownLatch(1))))
+                        .servlet("/proxy/*", destroyedAfter(proxy("undeployed", upstream.uri(), ProxyTransport.JETTY),
+                                CompletableFuture.allOf(inFlight, closedBeforeDestroy), destroying))
+                        .filter("touches", (request, response, chain) -> {
+                            chain.doFilter(request, new ThreadRecordingResponse((HttpServletResponse) response,
+                                    touches, relay, raced, writing, release, Hold.BODY_WRITE));
+                            if (request.isAsyncStarted()) {
+                                request.getAsyncContext().addListener(new CycleListener(() -> { },
+                                        completed::countDown));
+                            }
+                        })
                         .start()) {
             try {
                 CompletableFuture.runAsync(() -> inFlight.complete(Client.rawAnswer(undeployed.uri("/").getPort(),
@@ -2105,7 +2117,7 @@ class TomcatIntegrationTests {
                         });
                 assertThat(writing.await(10, TimeUnit.SECONDS)).as("the relay writes the body").isTrue();
 
-                CompletableFuture<Void> undeploying = CompletableFuture.runAsync(undeployed::undeploy, OWN_THREAD);
+                undeploying = CompletableFuture.runAsync(undeployed::undeploy, OWN_THREAD);
 
                 // Either the container's thread waits for the relay in the cycle's timeout, or it raced it.
                 Await.until(() -> raced.get() != null || Thread.getAllStackTraces().entrySet().stream().anyMatch(
@@ -2113,15 +2125,20 @@ class TomcatIntegrationTests {
                                 && Arrays.stream(thread.getValue()).anyMatch(
                                         frame -> frame.getMethodName().equals("answerCycleEndedByContainer"))),
                         "the container's thread waits for the relay, or races it");
-                undeploying.get(20, TimeUnit.SECONDS); // the relay still held in its write
+                // The relay still held in its write: the bound, not the relay, ends Tomcat's wait.
+                assertThat(completed.await(10, TimeUnit.SECONDS)).as("the cycle's listener heard onComplete")
+                        .isTrue();
+                assertThat(inFlight.get(20, TimeUnit.SECONDS).text())
+                        .as("nothing of a response: neither the upstream's head nor Tomcat's 500 report").isEmpty();
             } finally {
                 release.countDown();
             }
-            Client.RawAnswer answer = inFlight.get(20, TimeUnit.SECONDS);
+            undeploying.get(20, TimeUnit.SECONDS);
 
-            assertThat(answer.text()).as("nothing of a response: neither the upstream's head nor Tomcat's 500 report")
-                    .isEmpty();
-            assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
+            Await.until(() -> undeployed.inProgressAsyncRequests() == 0,
+                    "the context counts no asynchronous request in progress");
+            assertThat(closedBeforeDestroy.get(20, TimeUnit.SECONDS))
+                    .as("the proxy closed the upstream connection before it was destroyed").isTrue();
             assertThat(raced.get()).as("a touch of the response by a second thread while the relay wrote; all: %s",
                     touches).isNull();
             String relayName = relay.get().getName();
@@ -2135,37 +2152,37 @@ class TomcatIntegrationTests {
     /**
      * The relay turns to writing without blocking (a stream's head, whose write listener it sets) just as Tomcat's
      * thread times out the request's cycle at undeploy, holding the connection's lock (made certain here by a listener
-     * of a filter in front, registered first, which lets the relay on from the cycle's timeout). Tomcat dispatches the
-     * relay's first write only once that thread let go of the connection (the relay's thread waits for its lock in
-     * {@code setWriteListener}), so a wait for the relay there lasted the whole 2 s, and without the bound for good,
-     * the two threads each waiting for the other: Tomcat's thread never waits for it, and the undeploy ends. The
-     * client gets nothing, the connection closed: left as it was, Tomcat answered with its own 500 error report under
-     * the upstream's field (X-Upstream), a response that looked whole. The upstream's exchange is closed, and no other
-     * thread touches the response while the relay writes its head.
+     * of a filter in front, registered first, which lets the relay on from the cycle's timeout and waits until the
+     * relay's thread waits for that lock in Tomcat's {@code setWriteListener}). Tomcat dispatches the relay's first
+     * write only once that thread let go of the connection, so a wait for the relay there lasted the whole 2 s, and
+     * without the bound for good, the two threads each waiting for the other: Tomcat's thread never waits for it, and
+     * the undeploy ends. The client gets nothing, the connection closed: left as it was, Tomcat answered with its own
+     * 500 error report under the upstream's field (X-Upstream), a response that looked whole. The cycle is completed
+     * all the same: the filter's listener hears {@code onComplete}, and the context counts no request in progress
+     * (left open, its every later stop waited its whole {@code unloadDelay}). The proxy closes the upstream's exchange
+     * before it is destroyed, and no other thread touches the response while the relay writes its head.
      */
     @Test
     void aCycleTomcatEndsAtUndeployAsTheRelayTurnsToWritingWithoutBlockingEndsItsConnectionWithoutWaitingForTheRelay()
             throws Exception {
-        CountDownLatch closedByProxy = new CountDownLatch(1);
+        CountDownLatch destroying = new CountDownLatch(1);
+        CompletableFuture<Boolean> closedBeforeDestroy = new CompletableFuture<>();
+        CountDownLatch completed = new CountDownLatch(1);
         CountDownLatch relaying = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch turning = new CountDownLatch(1);
         CountDownLatch proxysListenerDone = new CountDownLatch(1);
         AtomicReference<Thread> relay = new AtomicReference<>();
         AtomicReference<String> raced = new AtomicReference<>();
         AtomicReference<String> timedOutBy = new AtomicReference<>();
+        AtomicBoolean relayWaitsForTheConnection = new AtomicBoolean();
         AtomicReference<String> waited = new AtomicReference<>();
         List<String> touches = new CopyOnWriteArrayList<>();
         CompletableFuture<Client.RawAnswer> inFlight = new CompletableFuture<>();
-        AsyncListener first = new CycleTimeoutListener(() -> {
+        AsyncListener first = new CycleListener(() -> {
             Thread timingOut = Thread.currentThread();
             timedOutBy.set(Arrays.toString(timingOut.getStackTrace()));
             release.countDown();
-            try {
-                turning.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            relayWaitsForTheConnection.set(waitsInTomcatsSetWriteListener(relay.get(), Duration.ofSeconds(10)));
             // From here until the listener after the proxy's: does this thread wait for the relay in between?
             Thread watcher = new Thread(() -> {
                 while (proxysListenerDone.getCount() > 0) {
@@ -2173,22 +2190,22 @@ class TomcatIntegrationTests {
                     if (Arrays.stream(stack).anyMatch(frame -> frame.getMethodName().equals("awaitOutcome"))) {
                         waited.compareAndSet(null, Arrays.toString(stack));
                     }
+                    pollAgainShortly();
                 }
             }, "awaitOutcome-watcher");
             watcher.setDaemon(true);
             watcher.start();
-        });
-        AsyncListener last = new CycleTimeoutListener(proxysListenerDone::countDown);
+        }, completed::countDown);
+        AsyncListener last = new CycleListener(proxysListenerDone::countDown, () -> { });
         try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
             exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nX-Upstream: relayed\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n");
-            if (exchange.awaitClosedByClient(Duration.ofSeconds(30))) {
-                closedByProxy.countDown();
-            }
+            closedBeforeDestroy.complete(exchange.awaitClosedByClient(Duration.ofSeconds(30))
+                    && destroying.getCount() > 0);
         });
                 TomcatServer undeployed = TomcatServer.inCode()
-                        .servlet("/proxy/*", destroyedAfterAnswering(
-                                proxy("undeployed", upstream.uri(), ProxyTransport.JETTY), inFlight))
+                        .servlet("/proxy/*", destroyedAfter(proxy("undeployed", upstream.uri(), ProxyTransport.JETTY),
+                                CompletableFuture.allOf(inFlight, closedBeforeDestroy), destroying))
                         .filter("front", (request, response, chain) -> {
                             if (request.getDispatcherType() != DispatcherType.REQUEST) {
                                 chain.doFilter(request, response);
@@ -2199,7 +2216,7 @@ class TomcatIntegrationTests {
                             AsyncContext cycle = request.startAsync();
                             cycle.addListener(first);
                             chain.doFilter(request, new ThreadRecordingResponse((HttpServletResponse) response,
-                                    touches, relay, raced, relaying, release, Hold.HEAD, turning));
+                                    touches, relay, raced, relaying, release, Hold.HEAD));
                             cycle.addListener(last);
                         })
                         .start()) {
@@ -2221,11 +2238,16 @@ class TomcatIntegrationTests {
 
             assertThat(timedOutBy.get()).as("the cycle timed out on a thread processing the connection")
                     .contains("SocketProcessorBase.run");
-            assertThat(turning.getCount()).as("the relay set its write listener during the timeout").isZero();
+            assertThat(relayWaitsForTheConnection).as("the relay's thread waited in Tomcat's setWriteListener for the "
+                    + "connection the timing-out thread held; touches: %s", touches).isTrue();
             assertThat(waited.get()).as("the container's thread waited for the relay").isNull();
             assertThat(answer.text()).as("nothing of a response: neither the upstream's head nor Tomcat's 500 report")
                     .isEmpty();
-            assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
+            assertThat(completed.await(10, TimeUnit.SECONDS)).as("the cycle's listener heard onComplete").isTrue();
+            Await.until(() -> undeployed.inProgressAsyncRequests() == 0,
+                    "the context counts no asynchronous request in progress");
+            assertThat(closedBeforeDestroy.get(20, TimeUnit.SECONDS))
+                    .as("the proxy closed the upstream connection before it was destroyed").isTrue();
             assertThat(raced.get()).as("a touch of the response by a second thread while the relay wrote; all: %s",
                     touches).isNull();
         } finally {
@@ -2234,12 +2256,38 @@ class TomcatIntegrationTests {
         }
     }
 
-    /** An {@link AsyncListener} that runs {@code onTimeout} at the cycle's timeout, and nothing else. */
-    private static final class CycleTimeoutListener implements AsyncListener {
-        private final Runnable onTimeout;
+    /**
+     * Whether {@code thread} comes to wait, within {@code limit}, inside Tomcat's own {@code setWriteListener} (a frame
+     * of Tomcat's, not the test's wrapper around it): for the lock of a connection another thread holds.
+     */
+    private static boolean waitsInTomcatsSetWriteListener(Thread thread, Duration limit) {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() - end < 0) {
+            Thread.State state = thread.getState();
+            if ((state == Thread.State.BLOCKED || state == Thread.State.WAITING)
+                    && Arrays.stream(thread.getStackTrace()).anyMatch(frame -> frame.getClassName()
+                            .startsWith("org.apache.") && frame.getMethodName().equals("setWriteListener"))) {
+                return true;
+            }
+            pollAgainShortly();
+        }
+        return false;
+    }
 
-        CycleTimeoutListener(Runnable onTimeout) {
+    /** A pause of about a millisecond between two looks at another thread: polling, not a wait for it. */
+    private static void pollAgainShortly() {
+        Thread.onSpinWait();
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+
+    /** An {@link AsyncListener} that runs {@code onTimeout} at the cycle's timeout, {@code onComplete} at its end. */
+    private static final class CycleListener implements AsyncListener {
+        private final Runnable onTimeout;
+        private final Runnable onComplete;
+
+        CycleListener(Runnable onTimeout, Runnable onComplete) {
             this.onTimeout = onTimeout;
+            this.onComplete = onComplete;
         }
 
         @Override
@@ -2249,6 +2297,7 @@ class TomcatIntegrationTests {
 
         @Override
         public void onComplete(AsyncEvent event) {
+            onComplete.run();
         }
 
         @Override
@@ -2271,8 +2320,7 @@ class TomcatIntegrationTests {
     /**
      * A response that records every touch of it with its thread ({@code "thread: what"}), holds the relay where told
      * until {@code release}, and records in {@code raced} the first touch by another thread meanwhile. Its stream
-     * records its writes too, and counts {@code turning} down as a write listener is set on it (the relay turns to
-     * writing without blocking), before the container's stream is told.
+     * records its writes too, and the write listener set on it (the relay turns to writing without blocking).
      */
     private static final class ThreadRecordingResponse extends TouchRecordingResponse {
         private final List<String> touches;
@@ -2281,16 +2329,14 @@ class TomcatIntegrationTests {
         private final CountDownLatch relaying;
         private final CountDownLatch release;
         private final Hold hold;
-        private final CountDownLatch turning;
 
         ThreadRecordingResponse(HttpServletResponse response, List<String> touches, AtomicReference<Thread> relay,
                 AtomicReference<String> raced, CountDownLatch relaying, CountDownLatch release) {
-            this(response, touches, relay, raced, relaying, release, Hold.HEAD, new CountDownLatch(1));
+            this(response, touches, relay, raced, relaying, release, Hold.HEAD);
         }
 
         ThreadRecordingResponse(HttpServletResponse response, List<String> touches, AtomicReference<Thread> relay,
-                AtomicReference<String> raced, CountDownLatch relaying, CountDownLatch release, Hold hold,
-                CountDownLatch turning) {
+                AtomicReference<String> raced, CountDownLatch relaying, CountDownLatch release, Hold hold) {
             super(response);
             this.touches = touches;
             this.relay = relay;
@@ -2298,7 +2344,6 @@ class TomcatIntegrationTests {
             this.relaying = relaying;
             this.release = release;
             this.hold = hold;
-            this.turning = turning;
         }
 
         @Override
@@ -2343,7 +2388,6 @@ class TomcatIntegrationTests {
                 @Override
                 public void setWriteListener(WriteListener listener) {
                     touched("setWriteListener");
-                    turning.countDown();
                     out.setWriteListener(listener);
                 }
 
@@ -2409,6 +2453,15 @@ class TomcatIntegrationTests {
 
     /** The servlet, whose destruction waits (10 s at most) until the client has its answer. */
     private static HttpServlet destroyedAfterAnswering(ReverseProxyServlet proxy, Future<?> answered) {
+        return destroyedAfter(proxy, answered, new CountDownLatch(1));
+    }
+
+    /**
+     * The servlet, whose destruction waits (10 s at most) until {@code awaited} is done, then counts
+     * {@code destroying} down and destroys the proxy: what happened before is the proxy's doing, not its destruction's.
+     */
+    private static HttpServlet destroyedAfter(ReverseProxyServlet proxy, Future<?> awaited,
+            CountDownLatch destroying) {
         return new HttpServlet() {
             private static final long serialVersionUID = 1L;
 
@@ -2425,12 +2478,13 @@ class TomcatIntegrationTests {
             @Override
             public void destroy() {
                 try {
-                    answered.get(10, TimeUnit.SECONDS);
+                    awaited.get(10, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-                    // destroyed anyway: the test fails on the answer
+                    // destroyed anyway: the test fails on what it waited for
                 }
+                destroying.countDown();
                 proxy.destroy();
             }
         };

@@ -233,6 +233,14 @@ final class TomcatServer implements AutoCloseable {
         tomcat.getHost().removeChild(context);
     }
 
+    /**
+     * How many asynchronous requests the context counts in progress: each one counted until its cycle completes,
+     * which a stop of the context waits for up to its {@code unloadDelay}.
+     */
+    long inProgressAsyncRequests() {
+        return ((StandardContext) context).getInProgressAsyncCount();
+    }
+
     /** Starts Tomcat; one that does not start is stopped and its folders deleted, for no caller holds it yet. */
     TomcatServer start() {
         try {

@@ -448,21 +448,28 @@ public final class ResponseAbortedException extends IOException {
     }
 
     /**
-     * Has Tomcat end a response it has not sent by closing its connection, sending nothing of it: for a response whose
+     * Has Tomcat end a response at once, as it does for a write that failed ({@code CLOSE_NOW}): for a response whose
      * cycle Tomcat ends while another thread still writes it (a relay of the upstream's answer), which the proxy can
-     * neither answer nor complete. Left as it was, Tomcat answered it with its own 500 error report, under the
-     * upstream's fields the relay had set (its {@code Content-Length} too), a response that looked whole. Tomcat's own
-     * {@code CLOSE_NOW}, what it does for a write that failed: what is written after is dropped, nothing more is sent,
-     * and the connection closes (checked over HTTP/1.1 with 11.0.22). Reflection on Tomcat's internals (the facade's
-     * {@code response}, its coyote response's public {@code action}): another container, or anything missing, leaves
-     * the response as it was.
+     * neither answer nor let Tomcat answer. Left as it was, Tomcat answered it with its own 500 error report, under the
+     * upstream's fields the relay had set (its {@code Content-Length} too), a response that looked whole. Once this
+     * returns {@code true}, nothing more of the response is sent, what is written after is dropped, and no I/O is
+     * allowed: one not committed yet is never sent, one committed is cut short; over HTTP/1.x Tomcat closes the
+     * connection (tested with 11.0.22), over HTTP/2 it resets the stream ({@code RST_STREAM INTERNAL_ERROR}) and the
+     * connection serves on (its {@code StreamProcessor}, for an error state that allows the connection's I/O and not
+     * the stream's). It does not end the asynchronous cycle: the caller still completes it, or Tomcat never tells the
+     * cycle's listeners {@code onComplete} and counts the request in progress for good. Reflection on Tomcat's
+     * internals (the facade's {@code response}, its coyote response's public {@code action}): another container, or
+     * anything missing, leaves the response as it was.
+     *
+     * <p>Not thread-safe beyond what Tomcat's {@code action} is: to be called on the thread Tomcat ends the cycle on.
      *
      * @param response the response, wrapped or not
+     * @return whether Tomcat took the action; {@code false} for another container, or a Tomcat whose internals differ
      */
-    public static void closeUnsentOnTomcat(HttpServletResponse response) {
+    public static boolean closeNowOnTomcat(HttpServletResponse response) {
         ServletResponse facade = Containers.of(response);
         if (!facade.getClass().getName().startsWith(TOMCAT_PACKAGE)) {
-            return;
+            return false;
         }
         try {
             Object coyote = call(declaredField(facade, "response"), "getCoyoteResponse");
@@ -471,8 +478,10 @@ public final class ResponseAbortedException extends IOException {
             @SuppressWarnings("unchecked")
             Object closeNow = Enum.valueOf(codes, "CLOSE_NOW");
             coyote.getClass().getMethod("action", codes, Object.class).invoke(coyote, closeNow, null);
+            return true;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError notThere) {
             // Another version: Tomcat answers as before.
+            return false;
         }
     }
 
