@@ -741,18 +741,21 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
      * threads come free the moment the failure is reported, while the client's body can still be read, and the send
      * handed to them runs. The request, never handed to the client, was left to the guard's timer, which ended it as
      * a late response of the upstream's: a 504 {@code http_response_timeout}, a breaker failure, and for a GET (its
-     * body replayable while unread) a retry that waited for the same threads. Here the client's threads are all held
-     * until the guard's listener is told of the failure, on the thread that ended the attempt, which frees them and
-     * waits until they have run the send handed to them, then for the upstream to get the request, or 2 s.
+     * body replayable while unread) a retry that waited for the same threads. With a {@code connect-timeout} no
+     * shorter than the attempt's (2 s, the default), the transport's own look at what was late, a margin before the
+     * guard's timer, withdraws the send; with a shorter one (200 ms, as with the defaults' 10 s attempt and 2 s
+     * connect timeout) nothing looks ahead, and the guard's timer, cancelling the attempt, withdraws it. Here the
+     * client's threads are all held until the guard's listener is told of the failure, on the thread that ended the
+     * attempt, which frees them and waits until they have run the send handed to them, then for the upstream to get
+     * the request, or 500 ms (on loopback, a send taken arrives within milliseconds).
      */
-    @ParameterizedTest
-    @ValueSource(strings = {"POST", "GET"})
+    @ParameterizedTest(name = "{0}, connect timeout {1} ms")
+    @CsvSource({"POST, 2000", "GET, 2000", "POST, 200", "GET, 200"})
     void aRequestABusyClientHoldsPastTheAttemptsTimeIsTheGatewaysLimitAndIsNeverSentOnceItsThreadsComeFree(
-            String method) throws Exception {
+            String method, long connectTimeoutMillis) throws Exception {
         CountDownLatch threadsFree = new CountDownLatch(1);
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
-            AtomicReference<QueuedThreadPool> clientThreads = new AtomicReference<>();
-            AtomicInteger held = new AtomicInteger();
+            AtomicReference<HeldThreads> held = new AtomicReference<>();
             List<UpstreamFailure> failures = new CopyOnWriteArrayList<>();
             AtomicReference<Boolean> sentMeanwhile = new AtomicReference<>();
             UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
@@ -761,21 +764,23 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                             failures.add(failed.failure());
                             // The test's hook, blocking the thread that ended the attempt on purpose: the client's
                             // threads come free, and take the send handed to them, before the page is written.
+                            int threads = held.get().threads(); // before they are freed, which lets more tasks begin
                             threadsFree.countDown();
                             try {
-                                awaitTheTasksHandedOverBefore(clientThreads.get(), held.get()); // the send among them
-                                sentMeanwhile.set(upstream.awaitRequests(1, Duration.ofSeconds(2)));
+                                awaitTheTasksHandedOverBefore(held.get().pool(), threads); // the send among them
+                                sentMeanwhile.set(upstream.awaitRequests(1, Duration.ofMillis(500)));
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                             }
                         }
                     }).build();
-            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build();
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY)
+                    .connectTimeout(Duration.ofMillis(connectTimeoutMillis)).build();
             try (JettyServer server = new JettyServer().servlet("/*", proxy, false).start()) {
-                clientThreads.set(clientThreads(proxy));
-                int maxThreads = clientThreads.get().getMaxThreads();
+                QueuedThreadPool clientThreads = clientThreads(proxy);
+                int maxThreads = clientThreads.getMaxThreads();
                 try {
-                    held.set(holdEveryThread(clientThreads.get(), threadsFree));
+                    held.set(holdEveryThread(clientThreads, threadsFree));
 
                     // A body of unknown length: streamed, sent by a thread of the client's with blocking reads.
                     HttpResponse<byte[]> answered = HttpClient.newHttpClient().send(
@@ -790,10 +795,11 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                     assertThat(Client.text(answered)).contains("connection_limit_reached");
                 } finally {
                     threadsFree.countDown();
-                    clientThreads.get().setMaxThreads(maxThreads);
+                    clientThreads.setMaxThreads(maxThreads);
                 }
                 assertThat(sentMeanwhile.get()).as("the request sent once the client's threads came free").isFalse();
                 assertThat(upstream.requests()).as("the upstream's requests").isEmpty();
+                assertThat(upstream.connectionCount()).as("connections to the upstream").isZero();
                 assertThat(failures).as("the calls that failed").singleElement().satisfies(failure -> {
                     assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
                     assertThat(failure.attempts()).as("attempts").isZero();
@@ -835,8 +841,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 QueuedThreadPool clientThreads = clientThreads(proxy);
                 int maxThreads = clientThreads.getMaxThreads();
                 try {
-                    int held = holdEveryThread(clientThreads, threadsFree);
-                    int queued = clientThreads.getQueueSize(); // the tasks that hold a thread and found none yet
+                    HeldThreads held = holdEveryThread(clientThreads, threadsFree);
                     CountDownLatch timerHeld = new CountDownLatch(1);
                     CompletableFuture.delayedExecutor(0, TimeUnit.MILLISECONDS, Runnable::run).execute(() -> {
                         timerHeld.countDown();
@@ -850,15 +855,16 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
 
                     CompletableFuture<HttpResponse<byte[]>> waiting = client.sendAsync(
                             streamedPost(server.uri("/orders")), HttpResponse.BodyHandlers.ofByteArray());
-                    Await.until(() -> clientThreads.getQueueSize() > queued, "the send handed to the client's threads");
+                    Await.until(held::anotherTaskHandedOver, "the send handed to the client's threads");
                     long handedOver = System.nanoTime(); // after the attempt began
                     // Its time up, and the guard's timer, begun a moment after its start, due.
                     Await.until(() -> System.nanoTime() - handedOver > TimeUnit.MILLISECONDS.toNanos(350),
                             "the attempt's time up");
                     assertThat(waiting).as("the attempt not ended yet").isNotDone();
 
+                    int threads = held.threads(); // before they are freed, which lets more tasks begin
                     threadsFree.countDown();
-                    awaitTheTasksHandedOverBefore(clientThreads, held); // the send among them
+                    awaitTheTasksHandedOverBefore(clientThreads, threads); // the send among them
                     timerFree.countDown();
 
                     HttpResponse<byte[]> answered = waiting.get(10, TimeUnit.SECONDS);
@@ -888,34 +894,27 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
      * gateway's limit: 503 {@code connection_limit_reached}, which the breaker does not count, with the attempt made
      * (the upstream got the request), as for a request a full pool held back as long. Left to the guard's timer, it
      * was a 504 {@code http_response_timeout} and a breaker failure, although the upstream had less than half its
-     * time. Here the client's threads are all held until 600 ms into the attempt of 1 s, and the upstream never
-     * answers.
+     * time. Here the client's threads are all held until more than 1.6 s into the attempt of 3 s (the upstream has
+     * less than the 1.5 s an attempt needs, and the thread comes well before the attempt's time is up), and the
+     * upstream never answers.
      */
     @Test
     void aRequestABusyClientSendsWithLessThanAnAttemptNeedsLeftIsTheGatewaysLimitWhenItsHeadIsLate() throws Exception {
         CountDownLatch threadsFree = new CountDownLatch(1);
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.stall())) {
             List<UpstreamFailure> failures = new CopyOnWriteArrayList<>();
-            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
-                    .maxAttempts(1).attemptTimeout(Duration.ofSeconds(1)).build()).listener(event -> {
-                        if (event instanceof UpstreamEvent.CallFailed failed) {
-                            failures.add(failed.failure());
-                        }
-                    }).build();
+            UpstreamGuard guard = guardRecordingFailures(upstream, failures);
             ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY)
                     .connectTimeout(Duration.ofMillis(500)).build();
             try (JettyServer server = new JettyServer().servlet("/*", proxy, false).start()) {
                 QueuedThreadPool clientThreads = clientThreads(proxy);
                 int maxThreads = clientThreads.getMaxThreads();
                 try {
-                    holdEveryThread(clientThreads, threadsFree);
-                    int queued = clientThreads.getQueueSize(); // the tasks that hold a thread and found none yet
+                    HeldThreads held = holdEveryThread(clientThreads, threadsFree);
 
                     CompletableFuture<HttpResponse<byte[]>> waiting = HttpClient.newHttpClient().sendAsync(
                             streamedPost(server.uri("/orders")), HttpResponse.BodyHandlers.ofByteArray());
-                    // Handed over after the attempt began: the threads come 600 ms into its 1 s at least.
-                    Await.until(() -> clientThreads.getQueueSize() > queued, "the send handed to the client's threads");
-                    CompletableFuture.delayedExecutor(600, TimeUnit.MILLISECONDS).execute(threadsFree::countDown);
+                    freeTheClientsThreadsLateInTheAttempt(held, threadsFree);
 
                     HttpResponse<byte[]> answered = waiting.get(10, TimeUnit.SECONDS);
                     assertErrorPage(answered, "POST", 503, "30");
@@ -935,6 +934,84 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
         } finally {
             threadsFree.countDown();
         }
+    }
+
+    /**
+     * R13, R47: a client that holds the rest of its upload back past the attempt's time is answered 408, its own stall,
+     * which the breaker does not count, also when a thread of the Jetty transport's busy client took the request to
+     * send so late that the upstream had less than an attempt needs: the gateway's limit took the upstream's time, but
+     * the client's body, still awaited, is what was late. Over a connection the client keeps idle, the thread writes
+     * the body as it reads it, and waits in the read as the guard's timer ends the attempt; over one it opens, the
+     * transport's own look at what was late, a margin before the guard's timer, finds the body awaited. It answered
+     * 503 {@code connection_limit_reached} there, asking the client to send again later the upload it had not sent
+     * whole. Here the client's threads are all held until more than 1.6 s into the attempt of 3 s, and the client
+     * sends half its upload, then waits for the answer.
+     */
+    @ParameterizedTest(name = "over a connection kept idle: {0}")
+    @ValueSource(booleans = {true, false})
+    void aClientThatHoldsItsUploadBackPastTheAttemptsTimeStalledThoughABusyClientSentItLate(boolean idleConnection)
+            throws Exception {
+        CountDownLatch threadsFree = new CountDownLatch(1);
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            List<UpstreamFailure> failures = new CopyOnWriteArrayList<>();
+            UpstreamGuard guard = guardRecordingFailures(upstream, failures);
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY)
+                    .connectTimeout(Duration.ofMillis(500)).build();
+            try (JettyServer server = new JettyServer().servlet("/*", proxy, false).start()) {
+                if (idleConnection) {
+                    // Kept idle: a request sent then is written on the thread that sends it.
+                    assertThat(HttpClient.newHttpClient().send(streamedPost(server.uri("/warm-up")),
+                            HttpResponse.BodyHandlers.ofByteArray()).statusCode()).isEqualTo(200);
+                }
+                QueuedThreadPool clientThreads = clientThreads(proxy);
+                int maxThreads = clientThreads.getMaxThreads();
+                try (Socket uploader = new Socket(InetAddress.getLoopbackAddress(), server.uri("/").getPort())) {
+                    uploader.setSoTimeout(10_000);
+                    HeldThreads held = holdEveryThread(clientThreads, threadsFree);
+
+                    sendHalfAnUpload(uploader.getOutputStream());
+                    freeTheClientsThreadsLateInTheAttempt(held, threadsFree);
+
+                    HttpTester.Response answered = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+                    assertThat(answered).as("the answer").isNotNull();
+                    assertThat(answered.getStatus()).isEqualTo(408);
+                    assertThat(answered.getContent()).doesNotContain("connection_limit_reached", "127.0.0.1");
+                } finally {
+                    threadsFree.countDown();
+                    clientThreads.setMaxThreads(maxThreads);
+                }
+                assertThat(failures).as("the calls that failed").allSatisfy(failure -> assertThat(failure.cause())
+                        .isNotEqualTo(FailureCause.CONNECTION_LIMIT_REACHED));
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+                assertThat(guard.metrics().rejectedCalls()).as("rejected calls").isZero();
+            }
+        } finally {
+            threadsFree.countDown();
+        }
+    }
+
+    /** A guard of one attempt of 3 s, which records the calls that failed. */
+    private static UpstreamGuard guardRecordingFailures(FaultyUpstream upstream, List<UpstreamFailure> failures) {
+        return UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri()).maxAttempts(1)
+                .attemptTimeout(Duration.ofSeconds(3)).build()).listener(event -> {
+                    if (event instanceof UpstreamEvent.CallFailed failed) {
+                        failures.add(failed.failure());
+                    }
+                }).build();
+    }
+
+    /**
+     * Frees the client's threads, all {@code held}, once more than 1.6 s of an attempt of 3 s are past: the send is
+     * handed to them after the attempt began, so that it is seen handed over only then, and the upstream then has less
+     * than the 1.5 s an attempt needs ({@code min-attempt-timeout}, at most half the attempt's time), and the thread
+     * that takes the send comes well before the attempt's time is up.
+     */
+    private static void freeTheClientsThreadsLateInTheAttempt(HeldThreads held, CountDownLatch threadsFree) {
+        Await.until(held::anotherTaskHandedOver, "the send handed to the client's threads");
+        long handedOver = System.nanoTime();
+        Await.until(() -> System.nanoTime() - handedOver > TimeUnit.MILLISECONDS.toNanos(1600),
+                "1.6 s of the attempt past", Duration.ofSeconds(5));
+        threadsFree.countDown();
     }
 
     /**
@@ -959,15 +1036,15 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
      * Keeps every thread of the pool from what is handed to it from now on until {@code free}: no thread is added for
      * it, and as many tasks handed to it first, each waiting for {@code free}, take each thread that comes free first.
      *
-     * @return how many threads take the tasks handed to the pool: those held (the others run its selectors)
+     * @return the threads held, which tell what is handed to the pool after them
      */
-    private static int holdEveryThread(QueuedThreadPool threads, CountDownLatch free) {
+    private static HeldThreads holdEveryThread(QueuedThreadPool threads, CountDownLatch free) {
         threads.setMaxThreads(threads.getThreads());
         int tasks = threads.getMaxThreads();
-        AtomicInteger held = new AtomicInteger();
+        AtomicInteger begun = new AtomicInteger();
         for (int i = 0; i < tasks; i++) {
             threads.execute(() -> {
-                held.incrementAndGet();
+                begun.incrementAndGet();
                 try {
                     free.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
@@ -975,10 +1052,35 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 }
             });
         }
-        // No thread idle, and each task begun or waiting for one: none begins any more.
-        Await.until(() -> threads.getIdleThreads() == 0 && held.get() + threads.getQueueSize() >= tasks,
+        // No thread idle, and each task begun or waiting for one: none begins any more, but on a thread that comes
+        // free of what it ran before (HeldThreads counts it).
+        Await.until(() -> threads.getIdleThreads() == 0 && begun.get() + threads.getQueueSize() >= tasks,
                 "every thread held");
-        return held.get();
+        return new HeldThreads(threads, begun, tasks);
+    }
+
+    /**
+     * The threads of a pool that {@link #holdEveryThread} holds, counted as they are: a thread busy a moment longer (a
+     * selector's task) takes a task that holds it only later, which a count taken once missed.
+     *
+     * @param pool the pool
+     * @param begun how many of the tasks that hold a thread have begun: the threads held until they are freed
+     * @param tasks how many tasks that hold a thread were handed to the pool
+     */
+    private record HeldThreads(QueuedThreadPool pool, AtomicInteger begun, int tasks) {
+        /**
+         * Whether a task was handed to the pool after those that hold its threads: each of them begun or queued, any
+         * more in the queue is another. A task that holds a thread moves from the queue to a thread, which the sum
+         * keeps.
+         */
+        boolean anotherTaskHandedOver() {
+            return pool.getQueueSize() + begun.get() > tasks;
+        }
+
+        /** How many threads take the pool's tasks: those held now; asked before they are freed. */
+        int threads() {
+            return begun.get();
+        }
     }
 
     /**

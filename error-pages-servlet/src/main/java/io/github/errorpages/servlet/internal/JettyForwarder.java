@@ -688,6 +688,9 @@ public final class JettyForwarder {
                     if (listener.takeHandOver()) {
                         upstream.send(listener::onComplete);
                         if (listener.handedOverLate) {
+                            // Once sent, so that it finds the request's exchange. A send that returns only after
+                            // the attempt's time (a long body written here, on an idle connection) is found by the
+                            // head's cancel instead (AttemptListener.head).
                             listener.lookAheadOfTheGuard();
                         }
                     }
@@ -967,13 +970,27 @@ public final class JettyForwarder {
          * failure, retried if idempotent. No timer of its own: nothing is done unless the attempt is ended. A cancel
          * before the attempt's time is up (the caller left, the servlet destroyed) withdraws the send too, and
          * cancels.
+         *
+         * <p>Nor is a request that a thread of the client's took so late that the upstream had less than an attempt
+         * needs ({@link #handedOverLate}) the upstream's to fail when the guard's timer ends it: it fails as
+         * {@link #lateFailure} finds, the gateway's limit. The look ahead of the guard ({@link #timeAfter}) that
+         * finds it so is set only once the send returns, which for a body written on that thread (an idle connection)
+         * is when the client's body is all read, or waited for: a long upload still written as the attempt's time was
+         * up had the guard's timer come first, and a 504 and a breaker failure for an upstream that had too little
+         * time. (A body then waiting for the client is the client's stall, 408: {@link #lateFailure} leaves it.)
          */
         private final CompletableFuture<Response> head = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
-                if (withdraw() && System.nanoTime() - startedNanos >= timeout.toNanos()
-                        && completeExceptionally(notHandedOver(timeout.toMillis()))) {
-                    return false;
+                boolean withdrawn = withdraw();
+                if (System.nanoTime() - startedNanos >= timeout.toNanos() && (withdrawn || handedOverLate)) {
+                    long millis = timeout.toMillis();
+                    Throwable limit = withdrawn ? notHandedOver(millis) : lateFailure(millis);
+                    // As timeAfter does: a request taken off the client's queue is aborted whatever completed it.
+                    if (limit != null && (completeExceptionally(limit) || takenOffTheQueue)) {
+                        upstream.abort(limit);
+                        return false;
+                    }
                 }
                 return super.cancel(mayInterruptIfRunning);
             }
@@ -1111,7 +1128,7 @@ public final class JettyForwarder {
 
         /**
          * Has the attempt's own look at what was late ({@link #timeAfter}) come before the guard's timer, unless it is
-         * set already: from the attempt's start when the attempt's time is the shorter than the client's connect
+         * set already: from the attempt's start when the attempt's time is no longer than the client's connect
          * timeout, and for a request that the gateway held back (a full pool: {@link #onQueued}; busy threads of the
          * client's: {@link #handedOverLate}). Any of them may ask, the last two on a thread of the client's while the
          * first asks on the attempt's: one timer is enough, and each costs the JDK's timer an entry.
@@ -1208,16 +1225,23 @@ public final class JettyForwarder {
          * ({@link #leftTooLittle}): the gateway's own limit took the time, and the failure is
          * {@code connection_limit_reached} (an attempt made, which the breaker does not count), as the guard's
          * {@code admit} refuses an attempt that a queueing bulkhead left too little time; nor when the client's busy
-         * threads took that time before one of them sent it ({@link #handedOverLate}). A request handed to a thread of
-         * the client's that none took yet is withdrawn here, never to be sent ({@link #notHandedOver}).
+         * threads took that time before one of them sent it ({@link #handedOverLate}); nor either of them when the
+         * body still waits for the client, whose stall it is ({@link #awaitingTheClient}). A request handed to a
+         * thread of the client's that none took yet is withdrawn here, never to be sent ({@link #notHandedOver}).
          */
         private @Nullable Throwable lateFailure(long millis) {
             HttpExchange sent = sent();
             HttpDestination destination = sent == null ? null : sent.getHttpDestination();
             if (destination == null) {
-                // Not handed to the client: still waiting for a thread of the client's, or sent by one only now
-                // (then nothing but the head can be late for the guard either).
-                return withdraw() ? notHandedOver(millis) : null;
+                // Not handed to the client: still waiting for a thread of the client's, or sent by one only now (then
+                // nothing but the head can be late for the guard either, unless that thread came too late for the
+                // upstream: the gateway's limit, said to be sent, the safe side, as the abort may come after it is).
+                if (withdraw()) {
+                    return notHandedOver(millis);
+                }
+                return handedOverLate ? connectionLimitReachedAfterSending(new TimeoutException("no response head"
+                        + " within " + millis + " ms, " + TimeUnit.NANOSECONDS.toMillis(waitedToBeSent()) + " ms of"
+                        + " them spent waiting for a thread of the client's")) : null;
             }
             // Still queued only if taken off the queue here, which keeps it from ever being sent. Seen in the queue and
             // aborted after the guard had taken the failure, it could be taken meanwhile by a connection that came free
@@ -1241,7 +1265,10 @@ public final class JettyForwarder {
                     return handshakeLate;
                 }
             }
-            boolean heldBackByTheGateway = heldBack || handedOverLate;
+            // Unless the body waits for the client: the client's stall then, which the guard tells from a timeout
+            // while the body's source is awaited (408); the gateway's limit said so of a client that held its upload
+            // back, a 503 asking it to try again later, the same upload.
+            boolean heldBackByTheGateway = (heldBack || handedOverLate) && !awaitingTheClient();
             long waited = heldBackByTheGateway ? waitedToBeSent() : 0;
             if (heldBackByTheGateway && leftTooLittle(millis, waited)) {
                 return connectionLimitReachedAfterSending(new TimeoutException("no response head within " + millis
@@ -1287,9 +1314,10 @@ public final class JettyForwarder {
         /**
          * Whether the request, held back by a full pool ({@link #onQueued}) or the client's busy threads
          * ({@link #takeHandOver}), left the queue with less of the attempt's {@code millis} than an attempt needs:
-         * {@code min-attempt-timeout}, but at most half the attempt's time, as the guard asks of a first attempt at most half the deadline. Not {@code min-attempt-timeout} alone: by
-         * default that is the attempt timeout, and any wait in the queue at all, a moment's while a connection is
-         * handed on, would then spare the upstream; under a steady queue a hung upstream would never be counted.
+         * {@code min-attempt-timeout}, but at most half the attempt's time, as the guard asks of a first attempt at
+         * most half the deadline. Not {@code min-attempt-timeout} alone: by default that is the attempt timeout, and
+         * any wait in the queue at all, a moment's while a connection is handed on, would then spare the upstream;
+         * under a steady queue a hung upstream would never be counted.
          */
         private boolean leftTooLittle(long millis, long waitedNanos) {
             long timeout = TimeUnit.MILLISECONDS.toNanos(millis);
@@ -1314,6 +1342,12 @@ public final class JettyForwarder {
          */
         private long waitedToBeSent() {
             return (sent ? sentNanos : System.nanoTime()) - startedNanos;
+        }
+
+        /** Whether the request's body is being read from the client, which has not sent what is read yet. */
+        private boolean awaitingTheClient() {
+            ForwardedBody body = exchange.streamedBody;
+            return body != null && body.isAwaitingClient();
         }
 
         /** The request's exchange, which knows its destination; {@code null} before the request was sent. */
