@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.net.InetAddress;
@@ -988,6 +989,56 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
         } finally {
             threadsFree.countDown();
         }
+    }
+
+    /**
+     * R4: a streamed upload's send that still waits for a thread of the Jetty transport's busy client when the servlet
+     * is destroyed (an undeploy of a loaded gateway) is closed by the client's stopping pool, never run, and quietly:
+     * the operator's log got a WARN line "Stopped without executing or closing" naming a class of the library's
+     * ({@code JettyForwarder$Exchange$$Lambda}) at each such undeploy. Here the client's threads are all held until the
+     * servlet is destroyed, and the log is what the servlet's destruction writes to {@code System.err}
+     * (slf4j-simple's).
+     */
+    @Test
+    void aSendStillWaitingForTheBusyClientsThreadsAtUndeployIsClosedWithoutAWarning() throws Exception {
+        CountDownLatch threadsFree = new CountDownLatch(1);
+        PrintStream err = System.err;
+        ByteArrayOutputStream logged = new ByteArrayOutputStream();
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).build());
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build();
+            try (JettyServer server = new JettyServer().servlet("/*", proxy, false).start()) {
+                QueuedThreadPool clientThreads = clientThreads(proxy);
+                HeldThreads held = holdEveryThread(clientThreads, threadsFree);
+                CompletableFuture<HttpResponse<byte[]>> waiting = HttpClient.newHttpClient().sendAsync(
+                        streamedPost(server.uri("/orders")), HttpResponse.BodyHandlers.ofByteArray());
+                Await.until(held::anotherTaskHandedOver, "the send handed to the client's threads");
+                try {
+                    System.setErr(new PrintStream(new OutputStream() {
+                        @Override
+                        public void write(int b) {
+                            err.write(b);
+                            logged.write(b);
+                        }
+                    }, true, StandardCharsets.UTF_8));
+                    proxy.destroy(); // stops the client, its threads interrupted, the send still queued
+                } finally {
+                    System.setErr(err);
+                    threadsFree.countDown();
+                }
+
+                assertThat(waiting.get(10, TimeUnit.SECONDS).statusCode()).as("the answer").isEqualTo(503);
+                assertThat(upstream.awaitRequests(1, Duration.ofMillis(500))).as("the request sent").isFalse();
+            }
+        } finally {
+            System.setErr(err);
+            threadsFree.countDown();
+        }
+        assertThat(logged.toString(StandardCharsets.UTF_8).lines()
+                .filter(line -> line.contains("Stopped without executing or closing")))
+                .as("the pool's lines for the tasks it stopped without running")
+                .noneMatch(line -> line.contains("io.github.errorpages.servlet.internal"));
     }
 
     /** A guard of one attempt of 3 s, which records the calls that failed. */

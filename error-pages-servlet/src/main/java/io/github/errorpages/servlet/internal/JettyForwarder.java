@@ -15,6 +15,7 @@ import io.github.errorpages.upstream.internal.IdempotencyKeys;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -684,17 +685,7 @@ public final class JettyForwarder {
         private void sendFromAThreadOfTheClient(ExactMethodRequest upstream, AttemptListener listener) {
             listener.beginHandOver();
             try {
-                client.getExecutor().execute(() -> {
-                    if (listener.takeHandOver()) {
-                        upstream.send(listener::onComplete);
-                        if (listener.handedOverLate) {
-                            // Once sent, so that it finds the request's exchange. A send that returns only after
-                            // the attempt's time (a long body written here, on an idle connection) is found by the
-                            // head's cancel instead (AttemptListener.head).
-                            listener.lookAheadOfTheGuard();
-                        }
-                    }
-                });
+                client.getExecutor().execute(new HandedOverSend(upstream, listener));
             } catch (RejectedExecutionException stopped) {
                 if (listener.takeHandOver()) {
                     upstream.send(listener::onComplete); // the stopped client fails it at once, with the reason
@@ -942,6 +933,45 @@ public final class JettyForwarder {
                     }
                 }
             };
+        }
+    }
+
+    /**
+     * The send of a request whose body is read with blocking I/O, handed to a thread of the client's
+     * ({@link Exchange#sendFromAThreadOfTheClient}): it sends only if it takes the request before the attempt's end
+     * withdraws it ({@link AttemptListener#takeHandOver}). A {@link Closeable}, which Jetty's thread pool closes rather
+     * than runs when it stops with the send still queued (the servlet destroyed under load): closed, it withdraws the
+     * send, which then never runs. A lambda was left there with a WARN line "Stopped without executing or closing",
+     * naming a class of this library's, in the operator's log at each undeploy of a loaded gateway.
+     *
+     * <p>Thread-safe: run once by a thread of the client's, or closed by the thread that stops the client's pool; the
+     * hand-over's compare-and-set orders either with the attempt's end.
+     */
+    private static final class HandedOverSend implements Runnable, Closeable {
+        private final ExactMethodRequest upstream;
+        private final AttemptListener listener;
+
+        HandedOverSend(ExactMethodRequest upstream, AttemptListener listener) {
+            this.upstream = upstream;
+            this.listener = listener;
+        }
+
+        @Override
+        public void run() {
+            if (listener.takeHandOver()) {
+                upstream.send(listener::onComplete);
+                if (listener.handedOverLate) {
+                    // Once sent, so that it finds the request's exchange. A send that returns only after the
+                    // attempt's time (a long body written here, on an idle connection) is found by the head's
+                    // cancel instead (AttemptListener.head).
+                    listener.lookAheadOfTheGuard();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            listener.withdraw();
         }
     }
 
