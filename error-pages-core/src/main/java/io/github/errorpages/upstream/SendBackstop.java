@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -74,8 +75,10 @@ final class SendBackstop {
             return response;
         } catch (InterruptedException interrupted) {
             if (backstop.end()) {
+                // An attempt the deadline shortened has a timeout of nanoseconds, which Durations would show in
+                // ISO-8601 (PT2.345678912S): whole milliseconds, as the body's timeout message counts them.
                 throw new HttpTimeoutException("request not answered within the attempt timeout of "
-                        + Durations.shown(timeout) + " and the guard's backstop");
+                        + Durations.shown(timeout.truncatedTo(ChronoUnit.MILLIS)) + " and the guard's backstop");
             }
             throw interrupted;
         } catch (IOException | RuntimeException | Error failed) {

@@ -88,7 +88,8 @@ class BulkheadWaitTests {
      */
     @Test
     void aFirstAttemptShortOfTimeBehindAQueueingBulkheadIsRefusedNotMade() {
-        UpstreamGuard guard = queueing(Duration.ofMillis(1));
+        // The shortest deadline that takes a wait at all (half of it in whole milliseconds).
+        UpstreamGuard guard = queueing(Duration.ofMillis(2));
         deadlinePassesAtThePermit(guard);
         AtomicBoolean called = new AtomicBoolean();
 
@@ -109,12 +110,12 @@ class BulkheadWaitTests {
      */
     @Test
     void aCallRefusedShortOfTimeGivesAHalfOpenBreakerItsTrialCallBack() {
-        // The longest wait a deadline of 1 ms takes: half of it (Resilience4j waits whole milliseconds: none).
-        BulkheadRegistry oneQueued = oneQueued(Duration.ofNanos(500_000));
+        // The shortest deadline that takes a wait at all (half of it in whole milliseconds), and that wait.
+        BulkheadRegistry oneQueued = oneQueued(Duration.ofMillis(1));
         CircuitBreakerRegistry oneTrial = CircuitBreakerRegistry.of(CircuitBreakerConfig.from(
                 UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG).permittedNumberOfCallsInHalfOpenState(1).build());
-        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).deadline(Duration.ofMillis(1))
-                .attemptTimeout(Duration.ofMillis(1)).build())
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST).deadline(Duration.ofMillis(2))
+                .attemptTimeout(Duration.ofMillis(2)).build())
                 .bulkheadRegistry(oneQueued).circuitBreakerRegistry(oneTrial).listener(events).build();
         deadlinePassesAtThePermit(guard);
         CircuitBreaker breaker = guard.circuitBreakers().get(0);

@@ -251,6 +251,33 @@ class UpstreamConfigTests {
                         + "positive and at most 10m, but was 600001ms");
     }
 
+    /**
+     * The longest bulkhead wait of a deadline of an odd number of milliseconds: half of 15ms is 7.5ms, which was
+     * the bound, shown in ISO-8601 to someone who writes {@code 15ms}: "must be at most PT0.0075S". Half the
+     * deadline is taken in whole milliseconds, rounded down, in the check as in its message: at most 7ms, which is
+     * what Resilience4j waits of 7.5ms anyway, and never more than the deadline allows (R45).
+     */
+    @Test
+    void theLongestBulkheadWaitOfAnOddDeadlineIsHalfOfItInWholeMillisecondsRoundedDown() {
+        UpstreamConfig.Builder odd = billing.deadline(Duration.ofMillis(15)).attemptTimeout(Duration.ofMillis(15));
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> odd.bulkheadConfig(waiting(Duration.ofMillis(10))).build())
+                .withMessage("Invalid error-pages configuration: upstreams.billing.bulkhead.maxWaitDuration must be "
+                        + "at most 7ms, what an attempt needs (upstreams.billing.min-attempt-timeout, 15ms as the "
+                        + "attempt timeout, but no more than half of upstreams.billing.deadline, 15ms): a longer wait "
+                        + "could hold a call past its deadline, but was 10ms");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> odd.bulkheadConfig(waiting(Duration.ofMillis(8))).build())
+                .withMessageContaining("must be at most 7ms,");
+        assertThat(odd.bulkheadConfig(waiting(Duration.ofMillis(7))).build().bulkheadConfig())
+                .hasValueSatisfying(taken -> assertThat(taken.getMaxWaitDuration()).isEqualTo(Duration.ofMillis(7)));
+    }
+
+    private static BulkheadConfig waiting(Duration maxWait) {
+        return BulkheadConfig.custom().maxWaitDuration(maxWait).build();
+    }
+
     @Test
     void checksTheBackoff() { // R43
         assertThatIllegalArgumentException()
