@@ -10,15 +10,18 @@ import io.github.errorpages.testing.StandardError;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import org.jsoup.Jsoup;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -134,7 +137,7 @@ class JettyWebAppContextIntegrationTests {
     @ParameterizedTest
     @EnumSource(Environment.class)
     void theContextParameterRegistersTheFilterWhereTheAnnotationsJarIsOnTheClassPath(Environment environment,
-            @TempDir Path dir) {
+            @TempDir Path dir) throws Exception {
         application = JettyWebApplication.deploy(environment, folder(dir, AUTO_REGISTER + """
                   <context-param><param-name>app.mode</param-name><param-value>live</param-value></context-param>
                   <filter>
@@ -152,6 +155,12 @@ class JettyWebAppContextIntegrationTests {
         assertThat(passed.headers().firstValue("X-Application-Filter")).hasValue("seen");
         assertThat(application.filterMappings()).as("before the filters of web.xml")
                 .containsExactly(ErrorPagesInitializer.FILTER_NAME, "application");
+        Class<?> registered = application.filterClass(ErrorPagesInitializer.FILTER_NAME);
+        assertThat(registered.getName()).isEqualTo(ErrorPagesFilter.class.getName());
+        assertThat(registered.getClassLoader()).as("the web application's class loader, not this class path's")
+                .isSameAs(application.classLoader()).isNotSameAs(ErrorPagesFilter.class.getClassLoader());
+        assertThat(codeSource(registered)).as("loaded from the application's WEB-INF/lib")
+                .startsWith(dir.resolve("webapp/WEB-INF/lib").toRealPath());
     }
 
     /**
@@ -197,19 +206,29 @@ class JettyWebAppContextIntegrationTests {
         }
         assertThat(leftOut).as("the jetty-ee10-annotations jar, left out").hasSize(1);
 
-        Map<String, String> found;
+        Map<String, String> found = new HashMap<>();
+        Map<String, HttpResponse<byte[]>> answers = new HashMap<>();
+        String logged;
         // The parent sees only the JDK: Jetty, the probe and the test helpers come from the path.
         try (URLClassLoader withoutAnnotations = new URLClassLoader("without-jetty-annotations",
                 path.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
-            found = probe(withoutAnnotations, folder);
+            logged = StandardError.capture(() -> {
+                try (Deployed deployed = deploy(withoutAnnotations, folder)) {
+                    found.putAll(deployed.found());
+                    for (String page : List.of("/orders", "/status-502")) {
+                        answers.put(page, Client.get(deployed.uri(page), Client.BROWSER_ACCEPT));
+                    }
+                }
+            });
         }
 
         assertThat(found.get("annotations loadable")).startsWith("threw java.lang.ClassNotFoundException");
         assertThat(found).containsEntry("filters", "[]");
-        assertThat(found).as("the container's 500, not a page").containsEntry("/orders", "500 nosniff=false");
-        assertThat(found).as("the container's page").containsEntry("/status-502", "502 nosniff=false");
-        assertThat(found.get("logged")).as("silently").doesNotContain("error-pages").doesNotContain("errorPages")
-                .doesNotContain("ErrorPages");
+        assertThat(answers.get("/orders").statusCode()).as("the container's 500, not a page").isEqualTo(500);
+        assertThat(answers.get("/status-502").statusCode()).isEqualTo(502);
+        assertThat(answers).allSatisfy((page, answer) -> assertThat(answer.headers()
+                .firstValue("X-Content-Type-Options")).as("the container's page for %s", page).isEmpty());
+        assertSilent(logged);
     }
 
     /**
@@ -229,14 +248,17 @@ class JettyWebAppContextIntegrationTests {
                       <param-name>retry-after.default.502</param-name><param-value>77</param-value>
                     </init-param>
                   </filter>
-                  <filter-mapping><filter-name>errorPagesFilter</filter-name><url-pattern>/*</url-pattern></filter-mapping>
+                  <filter-mapping>
+                    <filter-name>errorPagesFilter</filter-name><url-pattern>/*</url-pattern>
+                  </filter-mapping>
                 """);
 
         String log = StandardError.capture(() -> application = JettyWebApplication.deploy(Environment.EE10, folder));
 
-        assertThat(log).containsOnlyOnce("configure nothing").contains("WARN").contains("A filter named "
-                + "errorPagesFilter is registered already; error-pages.auto-register leaves it as it is, with its own "
-                + "init-parameters, and context parameters [error-pages.retry-after.default.502] configure nothing");
+        assertThat(log).containsOnlyOnce("configure nothing");
+        assertOneWarnLineSays(log, "A filter named errorPagesFilter is registered already; error-pages.auto-register "
+                + "leaves it as it is, with its own init-parameters, and context parameters "
+                + "[error-pages.retry-after.default.502] configure nothing");
         assertErrorPage(Client.get(application.uri("/orders"), Client.BROWSER_ACCEPT), "GET", 502, "77");
         assertThat(application.filterMappings()).containsExactly(ErrorPagesInitializer.FILTER_NAME);
     }
@@ -273,7 +295,11 @@ class JettyWebAppContextIntegrationTests {
 
         String named = "changed since: error-pages.retry-after.default.502 (8, now 22)";
         assertThat(application.unavailableBecause()).isNotNull().hasMessageContaining(named);
-        assertThat(log).contains("WARN").contains(named);
+        List<String> lines = log.lines().toList();
+        List<Integer> failedStartup = IntStream.range(0, lines.size()).filter(i -> lines.get(i).contains(" WARN ")
+                && lines.get(i).contains("Failed startup of context")).boxed().toList();
+        assertThat(failedStartup).as("Jetty's one WARN line of the failed start in:%n%s", log).hasSize(1);
+        assertThat(lines.get(failedStartup.get(0) + 1)).as("the exception logged with it").contains(named);
         HttpResponse<byte[]> unavailable = Client.get(application.uri("/orders"), Client.BROWSER_ACCEPT);
         assertThat(unavailable.statusCode()).as("Jetty's answer for a context that did not start").isEqualTo(503);
         assertThat(unavailable.headers().firstValue("Retry-After")).as("not the old filter's page").isEmpty();
@@ -290,19 +316,27 @@ class JettyWebAppContextIntegrationTests {
      * (some applications have one to spare the container the scanning of their jars): the Servlet specification
      * leaves out the {@code ServletContainerInitializer} of a jar in {@code WEB-INF/lib} that the ordering does not
      * take in, so the switch does nothing, silently. An ordering with {@code <others/>} takes the jar in (it has no
-     * {@code web-fragment.xml}, so no name to list): the filter is registered.
+     * {@code web-fragment.xml}, so no name to list): the filter is registered. Silently: no line of the library's
+     * is logged for the application whose ordering leaves the jar out, as the quick start says.
      */
     @Test
     void anAbsoluteOrderingWithoutOthersLeavesTheInitializerOutAndOneWithOthersRunsIt(@TempDir Path dir) {
-        application = JettyWebApplication.deploy(Environment.EE10,
-                folder(dir.resolve("empty"), "  <absolute-ordering/>\n" + AUTO_REGISTER));
+        Path empty = folder(dir.resolve("empty"), "  <absolute-ordering/>\n" + AUTO_REGISTER);
+        List<HttpResponse<byte[]>> answered = new ArrayList<>();
+        List<String> filters = new ArrayList<>();
 
-        HttpResponse<byte[]> unregistered = Client.get(application.uri("/status-502"), Client.BROWSER_ACCEPT);
+        String logged = StandardError.capture(() -> {
+            application = JettyWebApplication.deploy(Environment.EE10, empty);
+            answered.add(Client.get(application.uri("/status-502"), Client.BROWSER_ACCEPT));
+            filters.addAll(application.filterMappings());
+            application.close();
+        });
 
+        HttpResponse<byte[]> unregistered = answered.get(0);
         assertThat(unregistered.statusCode()).isEqualTo(502);
         assertThat(unregistered.headers().firstValue("X-Content-Type-Options")).as("the container's page").isEmpty();
-        assertThat(application.filterMappings()).isEmpty();
-        application.close();
+        assertThat(filters).isEmpty();
+        assertSilent(logged);
 
         application = JettyWebApplication.deploy(Environment.EE10,
                 folder(dir.resolve("others"), "  <absolute-ordering><others/></absolute-ordering>\n" + AUTO_REGISTER));
@@ -325,7 +359,8 @@ class JettyWebAppContextIntegrationTests {
                 <?xml version="1.0" encoding="UTF-8"?>
                 <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee"
                          xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-                         xsi:schemaLocation="https://jakarta.ee/xml/ns/jakartaee https://jakarta.ee/xml/ns/jakartaee/web-app_6_0.xsd"
+                         xsi:schemaLocation="https://jakarta.ee/xml/ns/jakartaee
+                                             https://jakarta.ee/xml/ns/jakartaee/web-app_6_0.xsd"
                          version="6.0">
                 """ + part + """
                   <servlet>
@@ -336,7 +371,9 @@ class JettyWebAppContextIntegrationTests {
                     </init-param>
                     <async-supported>true</async-supported>
                   </servlet>
-                  <servlet-mapping><servlet-name>orders</servlet-name><url-pattern>/orders</url-pattern></servlet-mapping>
+                  <servlet-mapping>
+                    <servlet-name>orders</servlet-name><url-pattern>/orders</url-pattern>
+                  </servlet-mapping>
                   <servlet>
                     <servlet-name>stock</servlet-name>
                     <servlet-class>io.github.errorpages.servlet.UpstreamCallingServlet</servlet-class>
@@ -350,7 +387,9 @@ class JettyWebAppContextIntegrationTests {
                     <init-param><param-name>status</param-name><param-value>502</param-value></init-param>
                     <async-supported>true</async-supported>
                   </servlet>
-                  <servlet-mapping><servlet-name>status502</servlet-name><url-pattern>/status-502</url-pattern></servlet-mapping>
+                  <servlet-mapping>
+                    <servlet-name>status502</servlet-name><url-pattern>/status-502</url-pattern>
+                  </servlet-mapping>
                 </web-app>
                 """.formatted(refused, stock.uri());
     }
@@ -363,20 +402,65 @@ class JettyWebAppContextIntegrationTests {
         }
     }
 
-    /** Runs {@link WebAppContextWithoutAnnotationsProbe} loaded by {@code loader}, which Jetty takes for its own. */
+    /** @return the real path of the jar or folder {@code type} was loaded from */
+    private static Path codeSource(Class<?> type) throws Exception {
+        return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toRealPath();
+    }
+
+    /** Asserts that no line of the library's was logged: nothing names it, its filter or its parameters' prefix. */
+    private static void assertSilent(String logged) {
+        assertThat(logged).as("silently").doesNotContain("error-pages").doesNotContain("errorPages")
+                .doesNotContain("ErrorPages");
+    }
+
+    /** Asserts that one line is logged at WARN and says {@code message}. */
+    private static void assertOneWarnLineSays(String logged, String message) {
+        assertThat(logged.lines().filter(line -> line.contains(" WARN ") && line.contains(message)))
+                .as("a WARN line saying %s in:%n%s", message, logged).hasSize(1);
+    }
+
+    /**
+     * Deploys the application with {@link WebAppContextWithoutAnnotationsProbe} loaded by {@code loader}, which
+     * Jetty takes for its own. The thread's context class loader is {@code loader} while the probe deploys, and only
+     * then: a thread started under it keeps it, and so the loader, a second Jetty and the test's classes, for as long
+     * as it runs (the JDK 17 threads of an {@code HttpClient} made there, for the rest of the JVM).
+     */
     @SuppressWarnings("unchecked")
-    private static Map<String, String> probe(ClassLoader loader, Path folder) throws Exception {
-        Class<?> type = Class.forName(WebAppContextWithoutAnnotationsProbe.class.getName(), true, loader);
-        assertThat(type).isNotSameAs(WebAppContextWithoutAnnotationsProbe.class);
-        Callable<Map<String, String>> probe = (Callable<Map<String, String>>) type.getConstructor(String.class)
-                .newInstance(folder.toString());
+    private static Deployed deploy(ClassLoader loader, Path folder) {
+        Object probe;
+        try {
+            Class<?> type = Class.forName(WebAppContextWithoutAnnotationsProbe.class.getName(), true, loader);
+            assertThat(type).isNotSameAs(WebAppContextWithoutAnnotationsProbe.class);
+            probe = type.getConstructor(String.class).newInstance(folder.toString());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(loader); // whence Jetty's WebAppContext takes its configurations and class loader
         try {
-            return probe.call();
+            return new Deployed(((Callable<Map<String, String>>) probe).call(), (AutoCloseable) probe);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         } finally {
             thread.setContextClassLoader(previous);
+        }
+    }
+
+    /** What {@link WebAppContextWithoutAnnotationsProbe} found as it deployed, and the probe, which undeploys. */
+    private record Deployed(Map<String, String> found, AutoCloseable probe) implements AutoCloseable {
+
+        URI uri(String path) {
+            return URI.create(found.get(path));
+        }
+
+        @Override
+        public void close() {
+            try {
+                probe.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 }

@@ -127,6 +127,24 @@ final class JettyWebApplication implements AutoCloseable {
         return names;
     }
 
+    /**
+     * @param name a filter's name
+     * @return the class of the filter of that name, as the started context made it
+     */
+    Class<?> filterClass(String name) {
+        if (environment == Environment.EE10) {
+            var handler = ((org.eclipse.jetty.ee10.webapp.WebAppContext) context).getServletHandler();
+            return handler.getFilter(name).getFilter().getClass();
+        }
+        var handler = ((org.eclipse.jetty.ee11.webapp.WebAppContext) context).getServletHandler();
+        return handler.getFilter(name).getFilter().getClass();
+    }
+
+    /** @return the web application's class loader, which loads what its {@code WEB-INF} holds */
+    ClassLoader classLoader() {
+        return context.getClassLoader();
+    }
+
     @Override
     public void close() {
         try {

@@ -2,22 +2,25 @@ package io.github.errorpages.servlet;
 
 import static io.github.errorpages.servlet.ProbeSteps.step;
 
-import io.github.errorpages.testing.StandardError;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A web application deployed on an embedded Jetty whose class path lacks {@code jetty-ee10-annotations}: run by
  * {@link JettyWebAppContextIntegrationTests} in a class loader whose class path lacks the jar, so that this class,
- * Jetty's {@code WebAppContext} and the configurations it finds there are loaded from it. Each result is a string; a
- * step that throws records the throwable. Public, with a public constructor: it is created reflectively.
+ * Jetty's {@code WebAppContext} and the configurations it finds there are loaded from it. It only deploys and
+ * undeploys: the test calls the application with its own client, for a client made in this class loader (the test
+ * {@code Client}'s static one) starts threads that keep the loader, a second Jetty and all, for the rest of the JVM.
+ * Each result is a string; a step that throws records the throwable. Public, with a public constructor: it is
+ * created reflectively.
  */
-public final class WebAppContextWithoutAnnotationsProbe implements Callable<Map<String, String>> {
+public final class WebAppContextWithoutAnnotationsProbe implements Callable<Map<String, String>>, AutoCloseable {
 
     private final Path folder;
+    private @Nullable JettyWebApplication application;
 
     /**
      * Created reflectively, through the isolating class loader.
@@ -28,6 +31,12 @@ public final class WebAppContextWithoutAnnotationsProbe implements Callable<Map<
         this.folder = Path.of(folder);
     }
 
+    /**
+     * Deploys the application, to be undeployed by {@link #close()}.
+     *
+     * @return whether Jetty's annotations module can be loaded, the filters mapped, and the URIs of {@code /orders}
+     *     and {@code /status-502}, each under its own key
+     */
     @Override
     public Map<String, String> call() {
         Map<String, String> found = new LinkedHashMap<>();
@@ -36,20 +45,19 @@ public final class WebAppContextWithoutAnnotationsProbe implements Callable<Map<
                     getClass().getClassLoader());
             return "yes";
         }));
-        found.put("logged", StandardError.capture(() -> {
-            try (JettyWebApplication application = JettyWebApplication.deploy(JettyWebApplication.Environment.EE10,
-                    folder)) {
-                found.put("filters", application.filterMappings().toString());
-                found.put("/orders", answer(Client.get(application.uri("/orders"), Client.BROWSER_ACCEPT)));
-                found.put("/status-502", answer(Client.get(application.uri("/status-502"), Client.BROWSER_ACCEPT)));
-            }
-        }));
+        application = JettyWebApplication.deploy(JettyWebApplication.Environment.EE10, folder);
+        found.put("filters", application.filterMappings().toString());
+        for (String path : new String[] {"/orders", "/status-502"}) {
+            found.put(path, application.uri(path).toString());
+        }
         return found;
     }
 
-    /** The status, and whether the page's {@code X-Content-Type-Options} is there. */
-    private static String answer(HttpResponse<byte[]> response) {
-        boolean nosniff = response.headers().firstValue("X-Content-Type-Options").isPresent();
-        return response.statusCode() + " nosniff=" + nosniff;
+    /** Stops the server, and with it every thread it started. */
+    @Override
+    public void close() {
+        if (application != null) {
+            application.close();
+        }
     }
 }
