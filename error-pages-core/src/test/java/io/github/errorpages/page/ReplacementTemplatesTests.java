@@ -360,6 +360,136 @@ class ReplacementTemplatesTests {
     }
 
     /**
+     * A misspelt variable renders as nothing: the page shipped without its support code, unreported even with
+     * templates.strict. Strict, the startup fails naming the file, each name the model does not have (a variable, a
+     * section, an inverted section, a dotted name by its first part, one in a block of the built-in layout) and the
+     * known name closest to it; a name like none is named without a guess. The built-in layout's own names and the
+     * implicit {@code {{.}}} are the model's.
+     */
+    @Test
+    void aNameTheModelDoesNotHaveFailsAStrictStartupNamingTheFileTheNameAndTheClosestKnownOne() throws IOException {
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>{{title}}</title><h1>{{heading}}</h1>"
+                + "<p>{{supportcode}}</p>{{#hasretryafter}}<p>{{retrySentence}}</p>{{/hasretryafter}}"
+                + "{{^Maintenance}}<p>{{titel.length}}</p>{{/Maintenance}}<p>{{acmeHotline}}</p>"
+                + "{{#statusPageUrl}}<a href=\"{{.}}\">{{checkStatus}}</a>{{/statusPageUrl}}</html>");
+        write("503.html.mustache", "{{<layout.html.mustache}}{{$art}}<p class=\"art\">{{siteNmae}}</p>{{/art}}"
+                + "{{/layout.html.mustache}}");
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 502.html.mustache in " + folder.toAbsolutePath())
+                .withMessageContaining("templates.strict is on")
+                .withMessageEndingWith("uses names the model does not have, which render as nothing "
+                        + "(templates.strict is on): supportcode (did you mean supportCode?), hasretryafter (did you "
+                        + "mean hasRetryAfter?), Maintenance (did you mean maintenance?), titel (did you mean title?), "
+                        + "acmeHotline");
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>{{title}}</title><p>{{supportCode}}"
+                + "</p>{{#statusPageUrl}}<a href=\"{{.}}\">{{checkStatus}}</a>{{/statusPageUrl}}</html>");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("template 503.html.mustache in " + folder.toAbsolutePath())
+                .withMessageEndingWith(": siteNmae (did you mean siteName?)");
+        write("503.html.mustache", "{{<layout.html.mustache}}{{$art}}<p class=\"art\">{{siteName}}</p>{{/art}}"
+                + "{{/layout.html.mustache}}");
+        ErrorPages strict = pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true));
+        ErrorResponse fixed = render(strict, 502, BROWSER_ACCEPT);
+        assertThat(fixed.bodyText()).contains("<p>" + fixed.supportCode() + "</p>");
+        assertThat(Jsoup.parse(render(strict, 503, BROWSER_ACCEPT).bodyText()).select("p.art")).hasSize(1);
+    }
+
+    /**
+     * Lenient, a template with a name the model does not have is still used (it renders, only without that value),
+     * and one WARN line names the file and its unknown names: one for the application's layout, one per page, none
+     * per request.
+     */
+    @Test
+    void aNameTheModelDoesNotHaveIsReportedOnceInALenientStartAndTheTemplateKept() throws IOException {
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>t</title><h1>Custom {{status}}</h1>"
+                + "<p>[{{supportcode}}]</p><p>[{{supportCode}}]</p></html>");
+        write("layout.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>{{documentTitle}}</title>"
+                + "<body class=\"acme\"><main>{{$art}}{{/art}}<h1>{{heading}}</h1><p>{{sitename}}</p></main></body></html>");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+        String requests = StandardError.capture(() -> {
+            for (int i = 0; i < 3; i++) {
+                ErrorResponse response = render(built[0], 502, BROWSER_ACCEPT);
+                assertThat(Jsoup.parse(response.bodyText()).select("h1").text()).isEqualTo("Custom 502");
+                assertThat(response.bodyText()).contains("<p>[]</p><p>[" + response.supportCode() + "]</p>");
+                assertThat(Jsoup.parse(render(built[0], 504, BROWSER_ACCEPT).bodyText()).select("body.acme")).hasSize(1);
+            }
+        });
+
+        assertThat(log.split("uses names the model does not have", -1)).as(log).hasSize(3);
+        assertThat(log).contains("template 502.html.mustache in " + folder.toAbsolutePath() + "/ uses names the model "
+                + "does not have, which render as nothing: supportcode (did you mean supportCode?); using it all the same")
+                .contains("template layout.html.mustache in " + folder.toAbsolutePath() + "/ uses names the model does "
+                        + "not have, which render as nothing: sitename (did you mean siteName?); using it all the same")
+                .contains("using template 502.html.mustache");
+        assertThat(requests).doesNotContain("uses names");
+    }
+
+    /**
+     * R52: a replacement page with {@code <meta http-equiv="refresh">} reloads or redirects itself, which no
+     * Content-Security-Policy stops; it was used as written, strict mode too. It is a broken template: strict, the
+     * startup fails naming the file and the rule, whatever the case, quotes and order of the attributes, and in the
+     * application's layout as in a page; lenient, one line and the built-in page.
+     */
+    @Test
+    void aPageThatRefreshesItselfIsABrokenTemplate() throws IOException {
+        for (String meta : List.of("<meta http-equiv=\"refresh\" content=\"5\">",
+                "<META content='30;url=/' HTTP-EQUIV='Refresh'>", "<meta content=5 http-equiv = refresh>")) {
+            write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head>" + meta + "<title>t</title></head>"
+                    + "<h1>Custom</h1></html>");
+            assertThatIllegalStateException()
+                    .as(meta)
+                    .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                    .withMessageContaining("template 502.html.mustache in " + folder.toAbsolutePath())
+                    .withMessageContaining("templates.strict is on")
+                    .withMessageContaining("the page has a <meta http-equiv=\"refresh\">, which reloads or redirects "
+                            + "it with no say of the user's (R52, WCAG 2.2 SC 2.2.1)");
+        }
+        ErrorPages[] built = new ErrorPages[1];
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("502.html.mustache in ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("R52").contains("using the built-in template instead");
+        String html = render(built[0], 502, BROWSER_ACCEPT).bodyText();
+        assertThat(Jsoup.parse(html).select("h1").text()).isEqualTo(BUILT_IN_502_HEADING);
+        assertThat(Jsoup.parse(html).select("meta[http-equiv]")).isEmpty();
+
+        Files.delete(folder.resolve("502.html.mustache"));
+        write("layout.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head><meta http-equiv=\"Refresh\" "
+                + "content=\"10\"><title>{{documentTitle}}</title></head><body class=\"acme\"><main>{{$art}}{{/art}}"
+                + "<h1>{{heading}}</h1></main></body></html>");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("in layout.html.mustache from " + folder.toAbsolutePath())
+                .withMessageContaining("R52");
+    }
+
+    /**
+     * A refresh in a section the startup's sample model leaves out ({@code hasSince} is set there) comes with the
+     * first response that opens it: that response, and every later one, gets the next template, and one line says so.
+     */
+    @Test
+    void aPageThatRefreshesItselfOnlyOnARealRequestFallsBackAndIsReportedOnce() throws IOException {
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head>{{^hasSince}}<meta http-equiv=\"refresh\" "
+                + "content=\"5\">{{/hasSince}}<title>t</title></head><h1>Custom</h1></html>");
+        ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true));
+
+        String log = StandardError.capture(() -> {
+            for (int i = 0; i < 3; i++) {
+                String html = render(pages, 502, BROWSER_ACCEPT).bodyText();
+                assertThat(Jsoup.parse(html).select("h1").text()).isEqualTo(BUILT_IN_502_HEADING);
+                assertThat(Jsoup.parse(html).select("meta[http-equiv]")).isEmpty();
+            }
+        });
+        assertThat(log.split("template 502.html.mustache from ", -1)).as(log).hasSize(2);
+        assertThat(log).contains("R52").contains("Reported once");
+    }
+
+    /**
      * R32: a problem+json template whose body is no JSON object (a comma too many) is a broken template. It was
      * taken, and every API client got {@code application/problem+json} it could not parse, strict mode included.
      */

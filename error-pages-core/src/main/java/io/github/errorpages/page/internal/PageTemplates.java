@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * page the application replaces with a template that is refused counts as not replaced.
  *
  * <p>An application template that does not compile, or that fails or renders nothing (for problem+json, no JSON
- * object, or one whose top-level {@code status} member is not the response's status as a number) when tried at
- * startup with a sample model, is reported once and skipped; in strict mode it fails the startup instead. Only a
+ * object, or one whose top-level {@code status} member is not the response's status as a number; for HTML, a page
+ * with a {@code <meta http-equiv="refresh">}, R52) when tried at startup with a sample model, is reported once and
+ * skipped; in strict mode it fails the startup instead. One that uses a name the model does not have
+ * ({@link TemplateNames}) fails a strict startup, and is reported once and kept in a lenient one. Only a
  * lenient {@code 5xx} is not held to its sample's status: it serves many, and may be right for the one it
  * hard-codes.
  * At render time the chain is walked again: an application template that fails on a real request (a {@code 5xx}
@@ -54,6 +57,12 @@ public final class PageTemplates {
     static final String LAYOUT = "layout.html.mustache";
 
     private static final Logger log = LoggerFactory.getLogger(PageTemplates.class);
+    /**
+     * A {@code <meta http-equiv="refresh">}, whatever the case, the quotes and the attributes' order (R52, WCAG 2.2 SC
+     * 2.2.1): the page reloads or redirects on its own, which no {@code Content-Security-Policy} stops.
+     */
+    private static final Pattern META_REFRESH = Pattern.compile(
+            "<meta\\b[^>]*?\\bhttp-equiv\\s*=\\s*[\"']?\\s*refresh\\b", Pattern.CASE_INSENSITIVE);
 
     private final Map<PageFormat, Map<String, List<Candidate>>> chains;
 
@@ -244,6 +253,8 @@ public final class PageTemplates {
         final AtomicBoolean reported;
         /** Whether what it renders must be a JSON object: an application's problem+json template. */
         private final boolean jsonObject;
+        /** Whether what it renders must not refresh itself: an application's HTML template, or its layout's page. */
+        private final boolean noRefresh;
         /**
          * How long this template's last page was: the next is about as long (pages differ in a few values),
          * so the buffer starts at that size, neither growing several times for an HTML page nor starting at
@@ -251,12 +262,14 @@ public final class PageTemplates {
          */
         private volatile int lastLength = 1024;
 
-        Candidate(String file, String origin, Mustache mustache, AtomicBoolean reported, boolean jsonObject) {
+        Candidate(String file, String origin, Mustache mustache, AtomicBoolean reported, boolean jsonObject,
+                boolean noRefresh) {
             this.file = file;
             this.origin = origin;
             this.mustache = mustache;
             this.reported = reported;
             this.jsonObject = jsonObject;
+            this.noRefresh = noRefresh;
         }
 
         void reportOnce(Throwable failure) {
@@ -276,6 +289,12 @@ public final class PageTemplates {
          */
         String render(Map<String, Object> model, boolean checkStatus) {
             String text = renderUnchecked(model);
+            if (noRefresh && META_REFRESH.matcher(text).find()) {
+                // Checked on every page rendered, as the JSON rules are: a refresh inside a section that the sample
+                // model leaves out comes only with the response that opens the section.
+                throw new IllegalStateException("the page has a <meta http-equiv=\"refresh\">, which reloads or "
+                        + "redirects it with no say of the user's (R52, WCAG 2.2 SC 2.2.1)");
+            }
             if (jsonObject) {
                 JsonObjects.Scan body = JsonObjects.scan(text);
                 if (!body.isObject()) {
@@ -409,22 +428,57 @@ public final class PageTemplates {
          */
         private Optional<Candidate> tryCandidate(TemplateFactory factory, String file, String origin,
                 String samplePage, boolean checkStatus) {
+            // A layout that fails fails every built-in page dressed in it: one line says so, not one a page.
+            boolean dressed = factory == builtinInUserLayoutFactory;
+            Candidate candidate;
+            Map<String, Object> sample;
             try {
-                // A layout that fails fails every built-in page dressed in it: one line says so, not one a page.
-                boolean dressed = factory == builtinInUserLayoutFactory;
-                Candidate candidate = new Candidate(file, origin, factory.compile(file),
-                        dressed ? dressedPageFailed : new AtomicBoolean(), format == PageFormat.PROBLEM_JSON);
-                candidate.render(sampleModels.apply(samplePage), checkStatus);
-                log.info("error-pages: using template {} from {}", file, origin);
-                return Optional.of(candidate);
+                candidate = new Candidate(file, origin, factory.compile(file),
+                        dressed ? dressedPageFailed : new AtomicBoolean(), format == PageFormat.PROBLEM_JSON,
+                        format == PageFormat.HTML);
+                sample = sampleModels.apply(samplePage);
+                candidate.render(sample, checkStatus);
             } catch (RuntimeException | StackOverflowError broken) {
-                boolean dressed = factory == builtinInUserLayoutFactory;
                 if (!dressed || !dressedPageReported) {
                     reportBroken(file, origin, broken);
                 }
                 dressedPageReported |= dressed;
                 return Optional.empty();
             }
+            if (!dressed) {
+                // A built-in page in the application's layout: the layout's names were checked on their own
+                // (userLayout), and the built-in page's are the model's (TemplateNamesTests).
+                checkNames(file, origin, candidate.mustache, sample);
+            }
+            log.info("error-pages: using template {} from {}", file, origin);
+            return Optional.of(candidate);
+        }
+
+        /**
+         * Reports the names an application template uses that the model does not have, each of which renders as
+         * nothing: a strict startup fails, a lenient one logs one line per template and keeps it (it renders, only
+         * without those values).
+         */
+        private void checkNames(String file, String origin, Mustache template, Map<String, Object> sample) {
+            List<String> unknown;
+            try {
+                unknown = TemplateNames.unknown(template, sample.keySet());
+            } catch (RuntimeException | StackOverflowError walkFailed) {
+                log.debug("error-pages: could not check the names template {} in {} uses", file, origin, walkFailed);
+                return; // the template compiled and rendered: what mustache made of it is not the names' check's
+            }
+            if (unknown.isEmpty()) {
+                return;
+            }
+            // On one line: a name is the template's text, and a tag may span lines.
+            String names = ConfigurationErrors.oneLine(String.join(", ", unknown));
+            if (strict) {
+                throw new IllegalStateException("Invalid error-pages configuration: template " + file + " in " + origin
+                        + " uses names the model does not have, which render as nothing (templates.strict is on): "
+                        + names);
+            }
+            log.warn("error-pages: template {} in {} uses names the model does not have, which render as nothing: {}; "
+                    + "using it all the same", file, origin, names);
         }
 
         /**
@@ -446,13 +500,16 @@ public final class PageTemplates {
             if (source == null) {
                 return null;
             }
+            Mustache layout;
             try {
-                userFactory.compile(LAYOUT);
-                return source.describe();
+                layout = userFactory.compile(LAYOUT);
             } catch (RuntimeException | StackOverflowError broken) {
                 reportBroken(LAYOUT, source.describe(), broken);
                 return null;
             }
+            // Every page has the same keys: any sample tells the layout's names.
+            checkNames(LAYOUT, source.describe(), layout, sampleModels.apply("500"));
+            return source.describe();
         }
 
         private void reportBroken(String file, String origin, Throwable broken) {
@@ -479,7 +536,7 @@ public final class PageTemplates {
                 return Optional.empty();
             }
             return Optional.of(new Candidate(file, builtin.describe(), builtinFactory.compile(file),
-                    new AtomicBoolean(), false));
+                    new AtomicBoolean(), false, false));
         }
 
         private String file(String name) {

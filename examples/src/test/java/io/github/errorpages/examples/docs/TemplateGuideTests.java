@@ -82,32 +82,60 @@ class TemplateGuideTests {
     /**
      * A designer who reads the rules for templates and turns on templates.strict expects a template that loads its
      * stylesheet from a CDN to be refused: it is used as it is, in strict mode too, and what it loads is left to the
-     * browser's Content-Security-Policy, which allows none of it (R41, R42), so the page shows unstyled, its refresh
-     * reloads it (R52) and a misspelt variable is empty. The guide says which rules are the library's and which are
-     * the template's to keep; it read as if all were checked.
+     * browser's Content-Security-Policy, which allows none of it (R41, R42), so the page shows unstyled. The guide says
+     * which rules are the library's and which are the template's to keep; it read as if all were checked.
      */
     @Test
     void rulesThatTheTemplateKeepsAreNotCheckedEvenInStrictMode(@TempDir Path folder) throws IOException {
         Files.writeString(folder.resolve("5xx.html.mustache"), """
-                <!DOCTYPE html><html lang="{{lang}}"><head><meta http-equiv="refresh" content="5">
+                <!DOCTYPE html><html lang="{{lang}}"><head>
                 <title>{{documentTitle}}</title><link rel="stylesheet" href="https://cdn.acme.example/brand.css">
-                </head><body><main><h1 style="color:red">{{heading}}</h1><p>[{{supportcode}}]</p></main></body></html>
+                </head><body><main><h1 style="color:red">{{heading}}</h1><p>[{{supportCode}}]</p></main></body></html>
                 """);
-        ErrorPages pages = ErrorPages.builder()
-                .pageConfig(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true).build())
-                .build();
+        ErrorPages pages = strict(folder);
 
         ErrorResponse response = pages.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
                 new ErrorRequest("GET", "/orders", "text/html", "en", null));
 
         assertThat(response.bodyText()).contains("<link rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\">",
-                "<h1 style=\"color:red\">", "<meta http-equiv=\"refresh\" content=\"5\">", "<p>[]</p>");
+                "<h1 style=\"color:red\">", "<p>[" + response.supportCode() + "]</p>");
         assertThat(response.header("Content-Security-Policy")).startsWith("default-src 'none';")
                 .doesNotContain("https:", "unsafe-inline").contains("img-src data:;");
         String rules = section("## Rules for templates").replaceAll("\\s+", " ");
-        assertThat(rules).contains("nothing checks them, not even `templates.strict`",
-                "a misspelt `{{supportcode}}` leaves the support code out of the page, in strict mode too",
-                "no policy stops it, and the page reloads");
+        assertThat(rules).contains("nothing checks them, not even `templates.strict`");
+    }
+
+    /**
+     * A misspelt {@code {{supportcode}}} left the support code out of the page and a {@code <meta http-equiv="refresh">}
+     * (R52) reloaded it, both unreported with templates.strict on, as the guide then said. Strict mode now refuses
+     * both, with the messages the guide quotes, and the guide lists both among the rules the library enforces.
+     */
+    @Test
+    void aMisspeltNameAndARefreshFailAStrictStartWithTheMessagesTheGuideQuotes(@TempDir Path folder) throws IOException {
+        String rules = section("## Rules for templates").replaceAll("\\s+", " ");
+        Path file = folder.resolve("502.html.mustache");
+        Files.writeString(file, """
+                <!DOCTYPE html><html lang="{{lang}}"><title>{{documentTitle}}</title><p>{{supportcode}}</p></html>
+                """);
+        String misspelt = catchThrowable(() -> strict(folder)).getMessage();
+        Files.writeString(file, """
+                <!DOCTYPE html><html lang="{{lang}}"><head><meta http-equiv="refresh" content="5">
+                <title>{{documentTitle}}</title></head><p>{{supportCode}}</p></html>
+                """);
+        String refresh = catchThrowable(() -> strict(folder)).getMessage();
+
+        assertThat(misspelt).endsWith("uses names the model does not have, which render as nothing "
+                + "(templates.strict is on): supportcode (did you mean supportCode?)");
+        assertThat(rules).contains(misspelt.substring(misspelt.indexOf("uses names")))
+                .contains("The library enforces the escaping, the model's keys, the refresh,");
+        assertThat(refresh).contains("502.html.mustache", "templates.strict is on");
+        assertThat(rules).contains(refresh.substring(refresh.indexOf("the page has a <meta")));
+    }
+
+    private static ErrorPages strict(Path folder) {
+        return ErrorPages.builder()
+                .pageConfig(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true).build())
+                .build();
     }
 
     /**

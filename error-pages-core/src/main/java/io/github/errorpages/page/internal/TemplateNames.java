@@ -1,0 +1,123 @@
+package io.github.errorpages.page.internal;
+
+import com.github.mustachejava.Code;
+import com.github.mustachejava.Mustache;
+import com.github.mustachejava.codes.IterableCode;
+import com.github.mustachejava.codes.ValueCode;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The names a compiled template looks up in the model that the model does not have. Mustache renders a missing
+ * name as nothing: a misspelt {@code {{supportcode}}} shipped the page without its support code, unreported even
+ * with {@code templates.strict}.
+ *
+ * <p>Walks the compiled code tree (with its partials, and a layout it extends with its blocks filled in): every
+ * variable ({@code {{x}}}), section ({@code {{#x}}}) and inverted section ({@code {{^x}}}), a dotted name by its first
+ * part (the rest is a value's, which a template cannot read anyway), the implicit {@code {{.}}} left alone. Names of
+ * partials and blocks are file and block names, not the model's. Each unknown name comes with the closest known one,
+ * to suggest.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class TemplateNames {
+
+    /** How many edits apart a misspelt name may be from the known one it suggests. */
+    private static final int MAX_SUGGESTED_DISTANCE = 2;
+
+    private TemplateNames() {
+    }
+
+    /**
+     * @param template a compiled template
+     * @param known the model's keys
+     * @return each unknown name once, in the order the template first uses it, with a suggestion where one is close
+     */
+    static List<String> unknown(Mustache template, Set<String> known) {
+        Set<String> unknown = new LinkedHashSet<>();
+        // Iterative and with a visited set: sections nest thousands deep in a hostile template, and a partial may
+        // include itself, which makes the tree a graph.
+        Set<Code> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Code> pending = new ArrayDeque<>();
+        pushChildren(template, pending);
+        while (!pending.isEmpty()) {
+            Code code = pending.pop();
+            if (!visited.add(code)) {
+                continue;
+            }
+            if (code instanceof ValueCode || code instanceof IterableCode) { // NotIterableCode is an IterableCode
+                String name = code.getName().strip();
+                String first = name.equals(".") ? name : name.split("\\.", 2)[0];
+                if (!first.equals(".") && !first.isEmpty() && !known.contains(first)) {
+                    unknown.add(first);
+                }
+            }
+            pushChildren(code, pending);
+        }
+        List<String> described = new ArrayList<>();
+        for (String name : unknown) {
+            String closest = closest(name, known);
+            described.add(closest == null ? name : name + " (did you mean " + closest + "?)");
+        }
+        return described;
+    }
+
+    private static void pushChildren(Code code, Deque<Code> pending) {
+        Code[] children = code.getCodes();
+        if (children != null) {
+            // Pushed last first, so that names come out in the template's order.
+            for (int i = children.length - 1; i >= 0; i--) {
+                if (children[i] != null) {
+                    pending.push(children[i]);
+                }
+            }
+        }
+    }
+
+    /**
+     * The known name that differs from {@code name} in case only, else the one fewest edits away within
+     * {@link #MAX_SUGGESTED_DISTANCE} (case ignored; the first in alphabetical order among equals), else none.
+     */
+    static @Nullable String closest(String name, Set<String> known) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        @Nullable String best = null;
+        int bestDistance = MAX_SUGGESTED_DISTANCE + 1;
+        for (String candidate : new TreeSet<>(known)) {
+            int distance = distance(lower, candidate.toLowerCase(Locale.ROOT));
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    /** The Levenshtein distance: insertions, deletions and substitutions. */
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}
