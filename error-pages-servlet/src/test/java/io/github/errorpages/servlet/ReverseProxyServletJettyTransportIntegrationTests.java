@@ -1125,7 +1125,11 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
          * keeps.
          */
         boolean anotherTaskHandedOver() {
-            return pool.getQueueSize() + begun.get() > tasks;
+            // The tasks begun first, the queue then: one taken off the queue between the two reads is counted in
+            // neither, an undercount that the next look (Await) corrects. The queue read first counted it in both,
+            // one too many: true before anything else was handed over.
+            int begunSoFar = begun.get();
+            return begunSoFar + pool.getQueueSize() > tasks;
         }
 
         /** How many threads take the pool's tasks: those held now; asked before they are freed. */

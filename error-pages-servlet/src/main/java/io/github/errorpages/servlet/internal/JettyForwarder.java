@@ -1097,7 +1097,8 @@ public final class JettyForwarder {
         /**
          * Whether the thread of the client's took the request so late that the upstream has less than an attempt needs
          * ({@link #leftTooLittle}): the gateway's busy threads took the time, as a full pool's wait does
-         * ({@link #heldBack}). Written before the request is sent.
+         * ({@link #heldBack}). Written before the hand-over is taken ({@link #takeHandOver}), so that whoever sees it
+         * taken sees this too.
          */
         private volatile boolean handedOverLate;
         /**
@@ -1209,11 +1210,12 @@ public final class JettyForwarder {
                 HAND_OVER.compareAndSet(this, HANDED_OVER, WITHDRAWN);
                 return false;
             }
-            if (!HAND_OVER.compareAndSet(this, HANDED_OVER, TAKEN)) {
-                return false;
-            }
+            // Written before the compare-and-set that publishes TAKEN: a cancel of the head, or the look ahead of the
+            // guard, landing between the two saw the request neither withdrawn nor late, and the guard's timer ended
+            // a request never sent as a late response of the upstream's (504, a breaker failure). Harmless when the
+            // compare-and-set fails: every reader asks withdraw() first, and a withdrawn request is never sent.
             handedOverLate = leftTooLittle(timeout.toMillis(), waited);
-            return true;
+            return HAND_OVER.compareAndSet(this, HANDED_OVER, TAKEN);
         }
 
         /**
