@@ -56,6 +56,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -1039,6 +1041,74 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 .filter(line -> line.contains("Stopped without executing or closing")))
                 .as("the pool's lines for the tasks it stopped without running")
                 .noneMatch(line -> line.contains("io.github.errorpages.servlet.internal"));
+    }
+
+    /**
+     * R13, R47: a large upload that flows, slowly but steadily, sent by the Jetty transport only once its full pool has
+     * left the upstream less than an attempt needs, and whose response head is then late, is the gateway's limit: 503
+     * {@code connection_limit_reached}, the attempt made, which the breaker does not count. Its body waits for the
+     * client's next bytes most of the time, and a read waiting as the attempt's time ran out was taken for the
+     * client's stall: 408, the client blamed for a wait the gateway's limit made. Here the one connection is held by a
+     * download until more than 1.7 s into the attempt of 3 s, and the client sends a byte of its 1000 every 20 ms.
+     */
+    @Test
+    void aSlowButFlowingUploadTheFullPoolSentLateIsTheGatewaysLimitNotTheClientsStall() throws Exception {
+        Semaphore release = new Semaphore(0);
+        Semaphore rest = new Semaphore(0);
+        ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            if (exchange.request().target().startsWith("/download")) {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nfirst");
+                exchange.await(release, Duration.ofSeconds(10));
+                exchange.writeRaw(" half");
+            } else {
+                exchange.await(rest, Duration.ofSeconds(10));
+            }
+        })) {
+            List<UpstreamFailure> failures = new CopyOnWriteArrayList<>();
+            UpstreamGuard guard = guardRecordingFailures(upstream, failures);
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY)
+                    .maxConnections(1).build();
+            try (JettyServer server = new JettyServer().servlet("/*", proxy).start();
+                    Socket uploader = new Socket(InetAddress.getLoopbackAddress(), server.uri("/").getPort())) {
+                uploader.setSoTimeout(10_000);
+                CompletableFuture<HttpResponse<String>> download = HttpClient.newHttpClient().sendAsync(
+                        HttpRequest.newBuilder(server.uri("/download")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).as("the download holds the connection")
+                        .isTrue();
+                OutputStream out = uploader.getOutputStream();
+                out.write(("POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
+                        + "Content-Length: 1000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                long started = System.nanoTime();
+                pace.scheduleAtFixedRate(() -> {
+                    try {
+                        out.write('A');
+                        out.flush();
+                    } catch (IOException answeredAndClosed) {
+                        throw new UncheckedIOException(answeredAndClosed); // ends the pace
+                    }
+                }, 0, 20, TimeUnit.MILLISECONDS);
+                Await.until(() -> System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(1700),
+                        "1.7 s of the attempt past", Duration.ofSeconds(5));
+                release.release(); // the connection comes free: the upload is sent, with 1.3 s of its 3 s left
+
+                HttpTester.Response answered = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+                assertThat(answered).as("the answer").isNotNull();
+                assertThat(answered.getStatus()).isEqualTo(503);
+                assertThat(answered.getContent()).contains("connection_limit_reached").doesNotContain("127.0.0.1");
+                assertThat(download.get(10, TimeUnit.SECONDS).body()).isEqualTo("first half");
+            } finally {
+                pace.shutdownNow();
+                release.release();
+                rest.release();
+            }
+            assertThat(failures).as("the calls that failed").singleElement().satisfies(failure -> {
+                assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+                assertThat(failure.attempts()).as("attempts").isEqualTo(1);
+            });
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        }
     }
 
     /** A guard of one attempt of 3 s, which records the calls that failed. */

@@ -49,6 +49,11 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody, Bl
     }
 
     @Override
+    public long awaitingClientSinceNanos() {
+        return in.readingSinceNanos();
+    }
+
+    @Override
     public boolean stopStartingReads() {
         return in.stopStarting();
     }

@@ -26,6 +26,8 @@ final class ClientInputStream extends InputStream {
     private volatile @Nullable InputStream in;
     private final long length;
     private final AtomicInteger reading = new AtomicInteger();
+    /** When the latest read began, in {@link System#nanoTime()}: written before it counts itself {@link #reading}. */
+    private volatile long readingSinceNanos;
     private volatile @Nullable IOException failure;
     /** Set once the request is over: no read may touch the container's stream after that. */
     private volatile boolean stopped;
@@ -50,6 +52,11 @@ final class ClientInputStream extends InputStream {
     /** @return whether a read is waiting for the client right now */
     boolean isReading() {
         return reading.get() > 0;
+    }
+
+    /** @return since when the read under way waits for the client, in {@link System#nanoTime()} */
+    long readingSinceNanos() {
+        return readingSinceNanos;
     }
 
     /** @return how reading failed, or {@code null} */
@@ -133,6 +140,7 @@ final class ClientInputStream extends InputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
+        readingSinceNanos = System.nanoTime();
         reading.incrementAndGet();
         try {
             synchronized (this) {

@@ -27,6 +27,13 @@ interface ForwardedBody {
     boolean isAwaitingClient();
 
     /**
+     * @return when the upstream client began to wait for the part of the body it waits for now, in
+     *     {@link System#nanoTime()}; meaningful only while {@link #isAwaitingClient()}: a client whose upload flows,
+     *     however slowly, is awaited a moment at a time, one that stalled since long
+     */
+    long awaitingClientSinceNanos();
+
+    /**
      * @return whether an attempt started to read the client's body and the body has not ended: a page answered now
      *     answers in the middle of the upload, and over HTTP/1 the connection is to be closed
      */

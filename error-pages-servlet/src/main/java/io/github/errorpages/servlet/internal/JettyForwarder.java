@@ -1258,7 +1258,7 @@ public final class JettyForwarder {
          * {@code connection_limit_reached} (an attempt made, which the breaker does not count), as the guard's
          * {@code admit} refuses an attempt that a queueing bulkhead left too little time; nor when the client's busy
          * threads took that time before one of them sent it ({@link #handedOverLate}); nor either of them when the
-         * body still waits for the client, whose stall it is ({@link #awaitingTheClient}). A request handed to a
+         * client stalled its upload, whose stall it is ({@link #clientStalled}). A request handed to a
          * thread of the client's that none took yet is withdrawn here, never to be sent ({@link #notHandedOver}).
          */
         private @Nullable Throwable lateFailure(long millis) {
@@ -1297,10 +1297,11 @@ public final class JettyForwarder {
                     return handshakeLate;
                 }
             }
-            // Unless the body waits for the client: the client's stall then, which the guard tells from a timeout
-            // while the body's source is awaited (408); the gateway's limit said so of a client that held its upload
-            // back, a 503 asking it to try again later, the same upload.
-            boolean heldBackByTheGateway = (heldBack || handedOverLate) && !awaitingTheClient();
+            // Unless the client stalled its upload: its stall then, which the guard tells from a timeout while the
+            // body's source is awaited (408); the gateway's limit said so of a client that held its upload back, a 503
+            // asking it to try again later, the same upload. Only a stall: an upload that flows, however slowly, is
+            // awaited a moment at a time, and the gateway's wait took the time.
+            boolean heldBackByTheGateway = (heldBack || handedOverLate) && !clientStalled(millis);
             long waited = heldBackByTheGateway ? waitedToBeSent() : 0;
             if (heldBackByTheGateway && leftTooLittle(millis, waited)) {
                 return connectionLimitReachedAfterSending(new TimeoutException("no response head within " + millis
@@ -1376,10 +1377,23 @@ public final class JettyForwarder {
             return (sent ? sentNanos : System.nanoTime()) - startedNanos;
         }
 
-        /** Whether the request's body is being read from the client, which has not sent what is read yet. */
-        private boolean awaitingTheClient() {
+        /**
+         * Whether the client stalled the upload of a request sent late ({@link #lateFailure}): its body waits for the
+         * client, and the read under way has waited as long as an attempt needs ({@link #leftTooLittle}), or half the
+         * time since the request began to be sent. Not merely that a read waits now: a large upload that flows slowly
+         * waits for the client's next bytes most of the time, and was answered 408, the client blamed for a wait the
+         * gateway's limit made.
+         */
+        private boolean clientStalled(long millis) {
             ForwardedBody body = exchange.streamedBody;
-            return body != null && body.isAwaitingClient();
+            if (body == null || !body.isAwaitingClient()) {
+                return false;
+            }
+            long now = System.nanoTime();
+            long timeout = TimeUnit.MILLISECONDS.toNanos(millis);
+            long needed = Math.min(guard.config().minAttemptTimeout().toNanos(), timeout / 2);
+            long out = now - (sent ? sentNanos : now);
+            return now - body.awaitingClientSinceNanos() >= Math.min(needed, out / 2);
         }
 
         /** The request's exchange, which knows its destination; {@code null} before the request was sent. */

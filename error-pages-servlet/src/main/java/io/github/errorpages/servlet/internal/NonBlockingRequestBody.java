@@ -35,6 +35,8 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     /** The body is left to the container unread ({@link #leaveUnread()}): no attempt gets its stream. Locked. */
     private boolean leftUnread;
     private final AtomicReference<@Nullable Runnable> demand = new AtomicReference<>();
+    /** When the latest {@link #demand} was set, in {@link System#nanoTime()}: written before it. */
+    private volatile long demandedNanos;
     private volatile boolean touched;
     private volatile @Nullable IOException failure;
     private volatile boolean ended;
@@ -98,6 +100,11 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     @Override
     public boolean isAwaitingClient() {
         return awaitedWhenFailed || (!ended && failure == null && demand.get() != null);
+    }
+
+    @Override
+    public long awaitingClientSinceNanos() {
+        return demandedNanos;
     }
 
     @Override
@@ -334,6 +341,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         @Override
         public void demand(Runnable callback) {
             touched = true;
+            demandedNanos = System.nanoTime();
             demand.set(callback);
             boolean ready;
             try {
