@@ -432,13 +432,17 @@ class ReplacementTemplatesTests {
     /**
      * R52: a replacement page with {@code <meta http-equiv="refresh">} reloads or redirects itself, which no
      * Content-Security-Policy stops; it was used as written, strict mode too. It is a broken template: strict, the
-     * startup fails naming the file and the rule, whatever the case, quotes and order of the attributes, and in the
-     * application's layout as in a page; lenient, one line and the built-in page.
+     * startup fails naming the file and the rule, whatever the case, quotes and order of the attributes, a
+     * {@code >} inside an earlier attribute's quoted value, white space around the value or a character reference in
+     * it, and in the application's layout as in a page; lenient, one line and the built-in page.
      */
     @Test
     void aPageThatRefreshesItselfIsABrokenTemplate() throws IOException {
         for (String meta : List.of("<meta http-equiv=\"refresh\" content=\"5\">",
-                "<META content='30;url=/' HTTP-EQUIV='Refresh'>", "<meta content=5 http-equiv = refresh>")) {
+                "<META content='30;url=/' HTTP-EQUIV='Refresh'>", "<meta content=5 http-equiv = refresh>",
+                "<meta content=\"0;url=/x?a>b\" http-equiv=\"refresh\">", "<Meta\nHttp-Equiv=\" REFRESH \"\ncontent=5>",
+                "<meta http-equiv=\"&#82;efresh\" content=\"5\">", "<meta http-equiv=\"&#x72;efresh\" content=\"5\">",
+                "<meta/http-equiv=refresh content=5>", "<noscript><meta http-equiv=refresh content=0></noscript>")) {
             write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head>" + meta + "<title>t</title></head>"
                     + "<h1>Custom</h1></html>");
             assertThatIllegalStateException()
@@ -466,6 +470,28 @@ class ReplacementTemplatesTests {
                 .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
                 .withMessageContaining("in layout.html.mustache from " + folder.toAbsolutePath())
                 .withMessageContaining("R52");
+    }
+
+    /**
+     * R52 is about a {@code <meta>} tag that refreshes the page, not about the words: a refresh commented out, or
+     * {@code http-equiv=refresh} inside another attribute's value, refreshes nothing, and the page is used as
+     * written, strict mode too. The check read the rendered text with a regular expression and failed a strict start
+     * on both.
+     */
+    @Test
+    void aRefreshInACommentOrInAnAttributesValueIsNoRefresh() throws IOException {
+        for (String text : List.of("<!-- old: <meta http-equiv=\"refresh\" content=\"30\"> -->",
+                "<meta name=\"description\" content=\"no http-equiv=refresh here\">",
+                "<meta name='x' content='<meta http-equiv=refresh content=5>'>",
+                "<meta http-equiv=\"content-language\" content=\"en\"><!---->http-equiv=refresh",
+                "<meta http-equiv=\"refresh-rate\" content=\"5\">")) {
+            write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head>" + text + "<title>t</title></head>"
+                    + "<h1>Custom</h1></html>");
+            ErrorPages pages = pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true));
+
+            String html = render(pages, 502, BROWSER_ACCEPT).bodyText();
+            assertThat(Jsoup.parse(html).select("h1").text()).as(text).isEqualTo("Custom");
+        }
     }
 
     /**

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,12 +56,6 @@ public final class PageTemplates {
     static final String LAYOUT = "layout.html.mustache";
 
     private static final Logger log = LoggerFactory.getLogger(PageTemplates.class);
-    /**
-     * A {@code <meta http-equiv="refresh">}, whatever the case, the quotes and the attributes' order (R52, WCAG 2.2 SC
-     * 2.2.1): the page reloads or redirects on its own, which no {@code Content-Security-Policy} stops.
-     */
-    private static final Pattern META_REFRESH = Pattern.compile(
-            "<meta\\b[^>]*?\\bhttp-equiv\\s*=\\s*[\"']?\\s*refresh\\b", Pattern.CASE_INSENSITIVE);
 
     private final Map<PageFormat, Map<String, List<Candidate>>> chains;
 
@@ -289,7 +282,7 @@ public final class PageTemplates {
          */
         String render(Map<String, Object> model, boolean checkStatus) {
             String text = renderUnchecked(model);
-            if (noRefresh && META_REFRESH.matcher(text).find()) {
+            if (noRefresh && MetaRefresh.in(text)) {
                 // Checked on every page rendered, as the JSON rules are: a refresh inside a section that the sample
                 // model leaves out comes only with the response that opens the section.
                 throw new IllegalStateException("the page has a <meta http-equiv=\"refresh\">, which reloads or "

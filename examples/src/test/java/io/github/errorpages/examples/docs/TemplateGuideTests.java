@@ -127,7 +127,7 @@ class TemplateGuideTests {
         assertThat(misspelt).endsWith("uses names the model does not have, which render as nothing "
                 + "(templates.strict is on): supportcode (did you mean supportCode?)");
         assertThat(rules).contains(misspelt.substring(misspelt.indexOf("uses names")))
-                .contains("The library enforces the escaping, the model's keys, the refresh,");
+                .contains("The library enforces the escaping, the model's keys, a `<meta http-equiv=\"refresh\">`,");
         assertThat(refresh).contains("502.html.mustache", "templates.strict is on");
         assertThat(rules).contains(refresh.substring(refresh.indexOf("the page has a <meta")));
     }
