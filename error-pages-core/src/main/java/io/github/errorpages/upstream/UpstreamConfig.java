@@ -863,7 +863,7 @@ public final class UpstreamConfig {
         }
 
         private static String valueOf(Duration value, boolean set) {
-            return set ? Durations.shown(value) : Durations.shown(value) + ", the default";
+            return Durations.shown(value) + (set ? "" : ", the default");
         }
 
         private String key(String suffix) {

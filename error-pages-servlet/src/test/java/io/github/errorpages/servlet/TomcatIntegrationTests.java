@@ -2109,12 +2109,7 @@ class TomcatIntegrationTests {
                         })
                         .start()) {
             try {
-                CompletableFuture.runAsync(() -> inFlight.complete(Client.rawAnswer(undeployed.uri("/").getPort(),
-                                "GET /proxy/orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")), OWN_THREAD)
-                        .exceptionally(failed -> {
-                            inFlight.completeExceptionally(failed);
-                            return null;
-                        });
+                sendOnAThreadOfItsOwn(undeployed.uri("/").getPort(), "GET /proxy/orders/42", inFlight);
                 assertThat(writing.await(10, TimeUnit.SECONDS)).as("the relay writes the body").isTrue();
 
                 undeploying = CompletableFuture.runAsync(undeployed::undeploy, OWN_THREAD);
@@ -2221,12 +2216,7 @@ class TomcatIntegrationTests {
                         })
                         .start()) {
             try {
-                CompletableFuture.runAsync(() -> inFlight.complete(Client.rawAnswer(undeployed.uri("/").getPort(),
-                                "GET /proxy/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")), OWN_THREAD)
-                        .exceptionally(failed -> {
-                            inFlight.completeExceptionally(failed);
-                            return null;
-                        });
+                sendOnAThreadOfItsOwn(undeployed.uri("/").getPort(), "GET /proxy/events", inFlight);
                 assertThat(relaying.await(10, TimeUnit.SECONDS)).as("the relay writes the head").isTrue();
 
                 CompletableFuture.runAsync(undeployed::undeploy, OWN_THREAD).get(20, TimeUnit.SECONDS);
@@ -2454,6 +2444,20 @@ class TomcatIntegrationTests {
     /** The servlet, whose destruction waits (10 s at most) until the client has its answer. */
     private static HttpServlet destroyedAfterAnswering(ReverseProxyServlet proxy, Future<?> answered) {
         return destroyedAfter(proxy, answered, new CountDownLatch(1));
+    }
+
+    /**
+     * Sends a request of the method and target given on a thread of its own, whose raw answer, or failure, completes
+     * {@code answer}: for a test that undeploys the application while the request is in flight.
+     */
+    private static void sendOnAThreadOfItsOwn(int port, String methodAndTarget,
+            CompletableFuture<Client.RawAnswer> answer) {
+        CompletableFuture.runAsync(() -> answer.complete(Client.rawAnswer(port,
+                methodAndTarget + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")), OWN_THREAD)
+                .exceptionally(failed -> {
+                    answer.completeExceptionally(failed);
+                    return null;
+                });
     }
 
     /**
