@@ -1,5 +1,6 @@
 package io.github.errorpages;
 
+import io.github.errorpages.internal.BodySources;
 import io.github.errorpages.internal.SupportCodes;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.page.internal.PageRenderer;
@@ -115,12 +116,21 @@ public final class ErrorPages {
     /**
      * Answers an exception if it is an upstream failure.
      *
+     * <p>A guarded call that the request body's source failed ({@link io.github.errorpages.upstream.GuardedHttpClient}
+     * or {@link io.github.errorpages.upstream.UpstreamGuard} ending with an {@link java.io.UncheckedIOException}: the
+     * client the body streams from stalled or went away) is no upstream failure, though its cause chain holds the
+     * attempt's timeout or the source's I/O exception: it gets no page (a 504 would blame the upstream for the
+     * client's stall), unless an {@link UpstreamFailureException} wraps it.
+     *
      * @param throwable what the upstream call (or the application) threw
      * @param request the request being answered
      * @return the response, or empty when the exception is no upstream failure (let the caller's own
      *     error handling deal with it)
      */
     public Optional<ErrorResponse> handle(Throwable throwable, ErrorRequest request) {
+        if (BodySources.isBodySourceFailure(throwable)) {
+            return Optional.empty();
+        }
         return classifier.classify(throwable, clock).map(failure -> render(failure, request));
     }
 

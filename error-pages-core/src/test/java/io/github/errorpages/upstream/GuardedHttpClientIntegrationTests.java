@@ -12,6 +12,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.github.errorpages.ErrorPages;
+import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailureException;
@@ -705,6 +707,65 @@ class GuardedHttpClientIntegrationTests {
         assertThat(cause.getClass().getSimpleName()).isEqualTo("BodySourceFailure");
         assertThat(upstream.requestCount()).isZero();
         assertThat(client.guard().metrics().failedCalls()).isZero();
+    }
+
+    /**
+     * An application without the servlet module answers its guarded call's failure with
+     * {@link ErrorPages#handle}, as the servlet filter does behind application code: a call that the request body's
+     * source failed (an upload streamed from the application's own client that stalled while the upstream waited for
+     * the rest; a body to buffer whose read of the client timed out) is the client's, and gets no page, where it got
+     * a 504 {@code connection_read_timeout} that blamed the upstream for the client's stall (R1 is for upstream
+     * failures); the same upstream's own stall, with the whole body sent, still gets its 504 page.
+     */
+    @ParameterizedTest(name = "streamed: {0}")
+    @ValueSource(booleans = {true, false})
+    void errorPagesLeavesACallTheRequestBodysSourceFailedToTheCaller(boolean streamed) throws Exception {
+        ErrorPages errorPages = ErrorPages.ofDefaults();
+        ErrorRequest put = ErrorRequest.of("PUT", "/orders/42");
+        CountDownLatch released = new CountDownLatch(1);
+        Throwable failed;
+        try {
+            if (streamed) {
+                GuardedHttpClient client = client(fast(upstreams.start(Behaviour.ok()).uri())
+                        .attemptTimeout(Duration.ofMillis(300)).deadline(Duration.ofSeconds(5)));
+                InputStream stalling = new InputStream() {
+                    private int sent;
+
+                    @Override
+                    public int read() throws IOException {
+                        if (sent++ < 10) {
+                            return 'x';
+                        }
+                        try {
+                            released.await(20, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        throw new IOException("the client went away");
+                    }
+                };
+                HttpRequest upload = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                        .PUT(BodyPublishers.ofInputStream(() -> stalling)).build();
+                failed = catchThrowable(() -> client.send(upload, BodyHandlers.ofString()));
+            } else {
+                GuardedHttpClient client = client(fast(upstreams.start(Behaviour.ok()).uri()));
+                failed = sendBuffered(client, false, subscriber -> subscriber.onError(
+                        new UncheckedIOException(new java.net.SocketTimeoutException("Read timed out"))));
+            }
+        } finally {
+            released.countDown();
+        }
+
+        assertThat(failed).as("the request body's source failed the call").isInstanceOf(UncheckedIOException.class);
+        assertThat(errorPages.handle(failed, put)).as("no page for the client's failure").isEmpty();
+
+        GuardedHttpClient stalled = client(fast(upstreams.start(Behaviour.stall()).uri())
+                .attemptTimeout(Duration.ofMillis(300)).deadline(Duration.ofSeconds(5)).maxAttempts(1));
+        HttpRequest whole = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(BodyPublishers.ofString("{\"paid\":true}")).build();
+        Throwable upstreamsOwn = catchThrowable(() -> stalled.send(whole, BodyHandlers.ofString()));
+        assertThat(errorPages.handle(upstreamsOwn, put)).as("the upstream's own stall")
+                .hasValueSatisfying(page -> assertThat(page.status()).isEqualTo(504));
     }
 
     /**
