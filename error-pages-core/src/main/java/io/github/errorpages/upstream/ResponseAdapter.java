@@ -16,7 +16,11 @@ public interface ResponseAdapter<R> {
 
     /**
      * @param response a response
-     * @return its status code
+     * @return its status code. Only a 5xx (with {@code fail-on-5xx} on) is a failure: any other value, such as
+     *     {@code HttpURLConnection}'s {@code -1} for an answer that is no HTTP at all (which it reads as HTTP/0.9),
+     *     makes the response the call's successful result, so an attempt whose client reports such an answer as a
+     *     response throws for it instead (a {@link java.net.ProtocolException} saying so is classified as
+     *     {@code http_protocol_error})
      */
     int status(R response);
 
