@@ -140,6 +140,7 @@ public final class ErrorPages {
      * @param failure the failure
      * @param request the request being answered
      * @return the response, never {@code null}
+     * @throws NullPointerException if {@code failure} or {@code request} is null
      */
     public ErrorResponse render(UpstreamFailure failure, ErrorRequest request) {
         return render(policy.decide(failure), request);
@@ -151,6 +152,7 @@ public final class ErrorPages {
      * @param decision the decision
      * @param request the request being answered
      * @return the response, never {@code null}
+     * @throws NullPointerException if {@code decision} or {@code request} is null
      */
     public ErrorResponse render(ErrorDecision decision, ErrorRequest request) {
         Objects.requireNonNull(decision, "decision");
