@@ -15,6 +15,7 @@ import io.github.errorpages.upstream.internal.ProxyStatus;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ProtocolException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -282,9 +283,10 @@ final class GuardedCall<T> {
                 if (failed.kind() == Outcome.Kind.LOOP_REPORTED) {
                     return loopReported(answer.upstreamStatus(), null, now);
                 }
-                return afterFailure(FailureCause.UPSTREAM_STATUS, answer.upstreamStatus(), answer.upstreamRetryAfter(),
-                        null, ProxyStatus.hasError(failed.proxyStatus()) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP : null,
-                        null, now);
+                // An upstream 5xx, or an answer with no HTTP status (http_protocol_error, its reason for the log).
+                return afterFailure(answer.cause(), answer.upstreamStatus(), answer.upstreamRetryAfter(), null,
+                        ProxyStatus.hasError(failed.proxyStatus()) ? RetryRefusal.UPSTREAM_GATEWAY_GAVE_UP : null,
+                        failed.error().getCause(), now);
             }
         }
         long headNanos = now - attemptStarted;
@@ -409,7 +411,11 @@ final class GuardedCall<T> {
 
     /**
      * Reads what the guard weighs of a response whose status is a failure for this upstream (its {@code Retry-After}
-     * and {@code Proxy-Status}) and discards it: its body is nobody's.
+     * and {@code Proxy-Status}) and discards it: its body is nobody's. A status outside 100–599 is no HTTP status
+     * (RFC 9110 §15), whatever {@code fail-on-5xx} says: an answer that was no HTTP response, which a client read as
+     * one ({@code HttpURLConnection}'s {@code -1} for bytes it took for HTTP/0.9), is the upstream's protocol error
+     * ({@code http_protocol_error}), as the servlet module's transports check the head they relay, not a success the
+     * application would then fail to read outside the guard.
      *
      * @return the answer as a failure ({@link Outcome.Kind#LOOP_REPORTED} or {@link Outcome.Kind#COUNTED}), or
      *     {@code null} when its status is no failure (the response, untouched, is the call's)
@@ -417,6 +423,15 @@ final class GuardedCall<T> {
      */
     private @Nullable Outcome failedAnswer(ResponseAdapter<? super T> adapter, T result) {
         int status = adapter.status(result);
+        if (status < 100 || status > 599) {
+            adapter.discard(result);
+            UpstreamFailure malformed = UpstreamFailure.builder(FailureCause.HTTP_PROTOCOL_ERROR)
+                    .upstream(guard.name()).attempts(attempts).build();
+            // The reason, for the log line (no page shows it): the status as the adapter read it.
+            ProtocolException reason = new ProtocolException(
+                    "the upstream's answer has status " + status + ", which is no HTTP status (RFC 9110 §15)");
+            return new Outcome(Outcome.Kind.COUNTED, new UpstreamFailureException(malformed, reason), malformed, null);
+        }
         if (!guard.isFailureStatus(status)) {
             return null;
         }

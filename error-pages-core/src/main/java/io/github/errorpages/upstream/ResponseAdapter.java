@@ -16,11 +16,11 @@ public interface ResponseAdapter<R> {
 
     /**
      * @param response a response
-     * @return its status code. Only a 5xx (with {@code fail-on-5xx} on) is a failure: any other value, such as
-     *     {@code HttpURLConnection}'s {@code -1} for an answer that is no HTTP at all (which it reads as HTTP/0.9),
-     *     makes the response the call's successful result, so an attempt whose client reports such an answer as a
-     *     response throws for it instead (a {@link java.net.ProtocolException} saying so is classified as
-     *     {@code http_protocol_error})
+     * @return its status code. A 5xx is a failure (with {@code fail-on-5xx} on, the default), and so is a value
+     *     outside 100–599, which is no HTTP status (RFC 9110 §15), whatever {@code fail-on-5xx} says: the upstream's
+     *     protocol error ({@code http_protocol_error}), such as {@code HttpURLConnection}'s {@code -1} for an answer
+     *     that is no HTTP at all (which it reads as HTTP/0.9); the guard discards such a response. Any other status
+     *     makes the response the call's result
      */
     int status(R response);
 

@@ -26,12 +26,14 @@ import java.lang.ref.WeakReference;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.ConnectException;
+import java.net.ProtocolException;
 import java.net.SocketException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -151,6 +153,67 @@ class UpstreamGuardTests {
         assertThat(failure.attempts()).isEqualTo(2);
         assertThat(failure.elapsed()).isPositive();
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
+    }
+
+    /**
+     * A status outside 100–599 is no HTTP status (RFC 9110 §15): an answer that a client read as a response though it
+     * was no HTTP at all ({@code HttpURLConnection}'s -1 for bytes it took for HTTP/0.9) is the upstream's protocol
+     * error, a 502 {@code http_protocol_error} that the breaker counts, with {@code fail-on-5xx} off too (R3), not a
+     * successful call whose body the application then fails to read outside the guard. Not retried, as a protocol
+     * error a client throws is not ({@code retry.causes} by default); the response is discarded, and the log's reason
+     * names the status.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 0, 99, 600, 999})
+    void anAnswerWithNoHttpStatusIsTheUpstreamsProtocolErrorNotASuccess(int status) {
+        UpstreamGuard guard = guard(Guards.fast(FIRST).maxAttempts(2).failOn5xxEnabled(false));
+        FakeResponses responses = new FakeResponses();
+        FakeResponse noHttp = new FakeResponse(status, Map.of());
+
+        UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), responses, attempt -> noHttp));
+
+        UpstreamFailure failure = thrown.failure();
+        assertThat(failure.cause()).isEqualTo(FailureCause.HTTP_PROTOCOL_ERROR);
+        assertThat(failure.upstreamStatus()).isZero();
+        assertThat(failure.attempts()).isEqualTo(1);
+        assertThat(failure.retryRefusal()).isEqualTo(RetryRefusal.NOT_RETRYABLE);
+        assertThat(thrown.getCause()).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("status " + status + ", which is no HTTP status");
+        assertThat(responses.discarded).containsExactly(noHttp);
+        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().successfulCalls()).isZero();
+    }
+
+    /**
+     * With {@code http_protocol_error} in {@code retry.causes}, a GET answered with no HTTP status is retried (R43),
+     * asynchronously as well, while a POST, which reached the upstream, is not sent again (R13).
+     */
+    @Test
+    void anAnswerWithNoHttpStatusIsRetriedAsTheProtocolErrorItIsForAGetNeverForAPost() {
+        UpstreamGuard guard = guard(Guards.fast(FIRST, SECOND).maxAttempts(3)
+                .retryCauses(Set.of(FailureCause.HTTP_PROTOCOL_ERROR)));
+        FakeResponses responses = new FakeResponses();
+        AtomicInteger posts = new AtomicInteger();
+
+        UpstreamFailure post = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("POST"), responses, attempt -> {
+                    posts.incrementAndGet();
+                    return new FakeResponse(-1, Map.of());
+                })).failure();
+        Throwable async = catchThrowable(() -> guard.callAsync(UpstreamRequest.of("GET"), responses,
+                attempt -> CompletableFuture.completedFuture(new FakeResponse(600, Map.of())))
+                .get(10, TimeUnit.SECONDS));
+
+        assertThat(posts).hasValue(1);
+        assertThat(post.cause()).isEqualTo(FailureCause.HTTP_PROTOCOL_ERROR);
+        assertThat(post.attempts()).isEqualTo(1);
+        assertThat(post.retryRefusal()).isEqualTo(RetryRefusal.NOT_IDEMPOTENT);
+        assertThat(async).isInstanceOf(ExecutionException.class).cause().isInstanceOf(UpstreamFailureException.class);
+        UpstreamFailure get = ((UpstreamFailureException) async.getCause()).failure();
+        assertThat(get.cause()).isEqualTo(FailureCause.HTTP_PROTOCOL_ERROR);
+        assertThat(get.attempts()).isEqualTo(3);
+        assertThat(responses.discarded).hasSize(4);
     }
 
     /**

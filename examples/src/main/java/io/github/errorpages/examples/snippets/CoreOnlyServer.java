@@ -20,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ProtocolException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,7 +58,9 @@ public final class CoreOnlyServer implements AutoCloseable {
         @Override
         public void discard(HttpURLConnection response) {
             try (InputStream body = response.getErrorStream()) {
-                if (body != null) {
+                if (body == null) {
+                    response.disconnect();               // no body to drain (an answer that is no HTTP)
+                } else {
                     body.readAllBytes();                // drained, so that the connection is reused
                 }
             } catch (IOException e) {
@@ -162,12 +163,7 @@ public final class CoreOnlyServer implements AutoCloseable {
                 HttpURLConnection connection = (HttpURLConnection) attempt.resolve(target).toURL().openConnection();
                 connection.setConnectTimeout((int) attempt.timeout().toMillis());
                 connection.setReadTimeout((int) attempt.timeout().toMillis());
-                if (connection.getResponseCode() == -1) {
-                    // HttpURLConnection's word for an answer that is no HTTP (it takes it for HTTP/0.9):
-                    // thrown, it is the upstream's failure (502 http_protocol_error), not a response.
-                    connection.disconnect();
-                    throw new ProtocolException("the upstream's answer is not HTTP");
-                }
+                connection.getResponseCode();               // sent, and the answer's head read, in the attempt
                 return connection;
             });
             // end-snippet

@@ -53,8 +53,8 @@ class CoreOnlyServerIntegrationTests {
     /**
      * Each failure the guide names gets its page, with the status and {@code Retry-After} of its cause (R2, R3, R8)
      * and the headers of every page (R16, R18, R41): a refused connection, an answer that is no HTTP (which
-     * {@code HttpURLConnection} reads as a response of status -1 unless the attempt throws for it), an upstream's 503
-     * with its own {@code Retry-After}.
+     * {@code HttpURLConnection} reads as a response of status -1, the guard's protocol error), an upstream's 503 with
+     * its own {@code Retry-After}.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"/stock", "/prices"})
