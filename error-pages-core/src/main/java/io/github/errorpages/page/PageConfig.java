@@ -38,11 +38,11 @@ import org.jspecify.annotations.Nullable;
  * An HTML replacement with a {@code <meta http-equiv="refresh">} (standards R52) is broken in the same way, at
  * startup or on the first response whose page has it. A replacement that uses a name the model does not have (a
  * misspelt {@code {{supportcode}}}, which renders as nothing) stops a strict build, naming the file, the name and
- * the closest known one; a lenient build uses it and reports it once.
- * Templates cannot write a value unescaped: {@code {{{x}}}} and {@code {{&x}}} are rejected. What a page may
- * hold and load (nothing from elsewhere, no {@code style} or {@code on...} attributes; docs/templates.md, "Rules
- * for templates") is the template's to keep: nothing checks it, strict mode neither, and a browser refuses what
- * the {@code Content-Security-Policy} does not allow.
+ * the closest known one; a lenient build uses it and reports it once. So does an HTML replacement whose page, as its
+ * sample renders it at startup, holds what the {@code Content-Security-Policy} refuses without a word on the page
+ * (a load from elsewhere, a {@code style} or {@code on...} attribute; docs/templates.md, "Rules for templates"); one
+ * without the empty icon is reported once, strict or not, and used.
+ * Templates cannot write a value unescaped: {@code {{{x}}}} and {@code {{&x}}} are rejected.
  *
  * <p>Every setting has a configuration key (given in each builder method's javadoc, e.g.
  * {@code auto-retry.enabled}), used in servlet init-parameters (and, prefixed with {@code error-pages.}, in
@@ -311,10 +311,12 @@ public final class PageConfig {
 
         /**
          * Whether a replacement template that fails to compile or to render (an HTML one: has a
-         * {@code <meta http-equiv="refresh">}) or that uses a name the model does not have, or a template folder that
-         * does not exist, stops {@code ErrorPages} from being built (key {@code templates.strict}). Default
-         * {@code false}: the built-in page is used instead (for an unknown name, the template, which renders it as
-         * nothing) and the problem is logged once.
+         * {@code <meta http-equiv="refresh">}) or that uses a name the model does not have, or an HTML one whose page
+         * loads from elsewhere or has a {@code style} or {@code on...} attribute, or a template folder that does not
+         * exist, stops {@code ErrorPages} from being built (key {@code templates.strict}). Default {@code false}: the
+         * built-in page is used instead (for an unknown name, the template, which renders it as nothing; for such an
+         * HTML page, the page as written, whose loads and attributes a browser refuses) and the problem is logged
+         * once.
          *
          * @param enabled whether to fail fast
          * @return this builder

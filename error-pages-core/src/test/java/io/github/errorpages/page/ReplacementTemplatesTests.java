@@ -516,6 +516,160 @@ class ReplacementTemplatesTests {
     }
 
     /**
+     * R41, R42: a browser refuses, without a word on the page, what the page's Content-Security-Policy does not allow,
+     * so a designer shipped a page whose stylesheet, logo or retry button never worked, strict mode too (the rules
+     * for templates said nothing checks them). Strict, the start-up now fails naming the file and each finding, its
+     * values cut short: a load from elsewhere (a stylesheet, an image, a script, a style sheet's {@code url(…)} or
+     * {@code @import}), a {@code style} attribute, an event handler.
+     */
+    @Test
+    void whatThePageContentSecurityPolicyRefusesFailsAStrictStartNamingTheFileAndEachFinding() throws IOException {
+        String loads = "breaks the rules for templates (templates.strict is on): it loads from elsewhere, which the "
+                + "page's Content-Security-Policy refuses: ";
+        for (List<String> pageAndMessage : List.of(
+                List.of("<link rel=\"stylesheet\" href=\"/static/site.css\">",
+                        loads + "<link rel=\"stylesheet\" href=\"/static/site.css\">"),
+                List.of("<img src=\"https://cdn.acme.example/logo.png\" alt=\"Acme\">",
+                        loads + "<img src=\"https://cdn.acme.example/logo.png\">"),
+                List.of("<script src=\"/static/retry.js\"></script>", loads + "<script src=\"/static/retry.js\">"),
+                List.of("<style>body{background:url(/static/bg.png)}</style>", loads + "url(/static/bg.png) in <style>"),
+                List.of("<style>@import \"/static/theme.css\";</style>", loads + "@import \"/static/theme.css\" in <style>"),
+                List.of("<img src=\"/static/" + "a".repeat(100) + ".png\">",
+                        loads + "<img src=\"/static/" + "a".repeat(52) + "...\">"),
+                List.of("<h1 style=\"color:red\">Down</h1>", "breaks the rules for templates (templates.strict is on): "
+                        + "it has style attributes, which the policy ignores: <h1 style=\"color:red\">"),
+                List.of("<button onclick=\"location.reload()\">Retry</button>", "breaks the rules for templates "
+                        + "(templates.strict is on): it has event-handler attributes, whose scripts the policy never "
+                        + "runs: <button onclick=\"location.reload()\">"))) {
+            write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head><title>t</title>"
+                    + "<link rel=\"icon\" href=\"data:,\">" + pageAndMessage.get(0) + "</head><h1>Custom</h1></html>");
+
+            assertThatIllegalStateException()
+                    .as(pageAndMessage.get(0))
+                    .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                    .withMessage("Invalid error-pages configuration: template 502.html.mustache in "
+                            + folder.toAbsolutePath() + "/ " + pageAndMessage.get(1));
+        }
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head><title>t</title>"
+                + "<link rel=\"stylesheet\" href=\"/static/site.css\"></head><h1 style=\"color:red\">Custom</h1>"
+                + "<button onclick=\"location.reload()\">Retry</button></html>");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageEndingWith("(templates.strict is on): it loads from elsewhere, which the page's "
+                        + "Content-Security-Policy refuses: <link rel=\"stylesheet\" href=\"/static/site.css\">; it has "
+                        + "style attributes, which the policy ignores: <h1 style=\"color:red\">; it has event-handler "
+                        + "attributes, whose scripts the policy never runs: <button onclick=\"location.reload()\">; it has "
+                        + "no <link rel=\"icon\">, so a browser asks the site for /favicon.ico (keep <link rel=\"icon\" "
+                        + "href=\"data:,\">)");
+    }
+
+    /**
+     * Lenient, a page that breaks the rules is used as it is, as the browser will show it, and one WARN line per
+     * template names what it breaks, the missing icon too; nothing is checked or logged on a request (the check runs
+     * once, on the page the sample model renders at start-up).
+     */
+    @Test
+    void whatThePolicyRefusesIsReportedOnceInALenientStartAndThePageServedAsItIs() throws IOException {
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head><title>t</title>"
+                + "<link rel=\"stylesheet\" href=\"/static/site.css\"></head><h1 style=\"color:red\">Custom</h1>"
+                + "<p>{{supportCode}}</p></html>");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+        String requests = StandardError.capture(() -> {
+            for (int i = 0; i < 3; i++) {
+                ErrorResponse response = render(built[0], 502, BROWSER_ACCEPT);
+                assertThat(response.bodyText()).contains("<link rel=\"stylesheet\" href=\"/static/site.css\">",
+                        "<h1 style=\"color:red\">Custom</h1>", "<p>" + response.supportCode() + "</p>");
+                assertThat(response.header("Content-Security-Policy")).startsWith("default-src 'none';")
+                        .doesNotContain("unsafe");
+            }
+        });
+
+        assertThat(log.split("breaks the rules for templates", -1)).as(log).hasSize(2);
+        assertThat(log).contains("WARN").contains("template 502.html.mustache in " + folder.toAbsolutePath()
+                + "/ breaks the rules for templates: it loads from elsewhere, which the page's Content-Security-Policy "
+                + "refuses: <link rel=\"stylesheet\" href=\"/static/site.css\">; it has style attributes, which the "
+                + "policy ignores: <h1 style=\"color:red\">; it has no <link rel=\"icon\">, so a browser asks the site "
+                + "for /favicon.ico (keep <link rel=\"icon\" href=\"data:,\">); using it as it is")
+                .contains("using template 502.html.mustache");
+        assertThat(requests).doesNotContain("breaks the rules");
+    }
+
+    /**
+     * Without the empty icon a browser asks the site for {@code /favicon.ico}, one more call to the failing upstream
+     * per page view; nothing on the page is refused, so a strict start goes on, with one line that says so.
+     */
+    @Test
+    void aMissingIconIsReportedButFailsNoStrictStart() throws IOException {
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>t</title><h1>Custom</h1>"
+                + "<!-- <link rel=\"icon\" href=\"data:,\"> --></html>");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)
+                .strictTemplatesEnabled(true)));
+
+        assertThat(log.split("breaks the rules for templates", -1)).as(log).hasSize(2);
+        assertThat(log).contains("template 502.html.mustache in " + folder.toAbsolutePath() + "/ breaks the rules for "
+                + "templates: it has no <link rel=\"icon\">, so a browser asks the site for /favicon.ico (keep "
+                + "<link rel=\"icon\" href=\"data:,\">); using it as it is");
+        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text()).isEqualTo("Custom");
+    }
+
+    /**
+     * A load commented out, or named in another attribute's value or a script's text, loads nothing, and a
+     * {@code data:} image loads from nowhere: a strict start goes on without a line. So do several inline styles and
+     * scripts, each of which the policy allows by its hash.
+     */
+    @Test
+    void aFindingInACommentAValueOrAScriptAndADataImageAreNone() throws IOException {
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head><title>t</title>"
+                + "<link rel=\"icon\" href=\"data:,\"><!-- <link rel=\"stylesheet\" href=\"/static/site.css\"> -->"
+                + "<meta name=\"description\" content=\"no <img src=/x.png style=x> here\"><style>main{margin:0}</style>"
+                + "<style>h1{background:url(data:image/png;base64,AA==)}</style></head><main><h1>Custom</h1>"
+                + "<img src=\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E\" alt=\"\"></main>"
+                + "<script>document.body.dataset.img = '<img src=\"/x.png\">';</script><script>1</script></html>");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)
+                .strictTemplatesEnabled(true)));
+
+        assertThat(log).doesNotContain("breaks the rules").contains("using template 502.html.mustache");
+        ErrorResponse response = render(built[0], 502, BROWSER_ACCEPT);
+        assertThat(Jsoup.parse(response.bodyText()).select("h1").text()).isEqualTo("Custom");
+        assertThat(response.header("Content-Security-Policy").split("'sha256-", -1)).as("two styles and two scripts")
+                .hasSize(5);
+    }
+
+    /**
+     * The application's layout dresses every built-in page it does not replace: what it breaks is reported once, as
+     * the layout's (not once per page dressed in it), and fails a strict start naming it.
+     */
+    @Test
+    void aReplacedLayoutThatBreaksTheRulesIsReportedOnceAsTheLayout() throws IOException {
+        write("layout.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head><title>{{documentTitle}}</title>"
+                + "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\">"
+                + "</head><body class=\"acme\"><main>{{$art}}{{/art}}<h1>{{heading}}</h1></main></body></html>");
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessage("Invalid error-pages configuration: template layout.html.mustache in "
+                        + folder.toAbsolutePath() + "/ breaks the rules for templates (templates.strict is on): it "
+                        + "loads from elsewhere, which the page's Content-Security-Policy refuses: <link "
+                        + "rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\">");
+        ErrorPages[] built = new ErrorPages[1];
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("breaks the rules for templates", -1)).as(log).hasSize(2);
+        assertThat(log).contains("template layout.html.mustache in " + folder.toAbsolutePath() + "/ breaks the rules");
+        for (int status : new int[] {500, 502, 503, 504}) {
+            Document html = Jsoup.parse(render(built[0], status, BROWSER_ACCEPT).bodyText());
+            assertThat(html.select("body.acme")).as("%d", status).hasSize(1);
+            assertThat(html.select("link[rel=stylesheet]")).as("%d", status).hasSize(1);
+        }
+    }
+
+    /**
      * R32: a problem+json template whose body is no JSON object (a comma too many) is a broken template. It was
      * taken, and every API client got {@code application/problem+json} it could not parse, strict mode included.
      */

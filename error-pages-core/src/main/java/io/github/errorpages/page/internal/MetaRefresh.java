@@ -10,7 +10,8 @@ package io.github.errorpages.page.internal;
  * its value in any case, trimmed, quoted or not and with numeric character references ({@code &#82;},
  * {@code &#x72;}) decoded. A regular expression over the whole page flagged the comment and the quoted value, cost
  * some 79 µs on a 10 KB page, and took seconds on a page of many unclosed {@code <meta } (it backtracked); this is
- * one pass, each character looked at a bounded number of times, on every page an application template renders.
+ * one pass ({@link StartTags}, which {@link PageContentRules} reads pages with too), each character looked at a
+ * bounded number of times, on every page an application template renders.
  *
  * <p>Erring on the safe side, a {@code <meta>} inside {@code <script>}, {@code <template>} or {@code <noscript>}
  * counts (a {@code <noscript>} one does refresh where scripts are off), and so does an {@code http-equiv} given
@@ -18,7 +19,6 @@ package io.github.errorpages.page.internal;
  */
 final class MetaRefresh {
 
-    private static final String COMMENT = "<!--";
     private static final String HTTP_EQUIV = "http-equiv";
     private static final String REFRESH = "refresh";
 
@@ -34,34 +34,9 @@ final class MetaRefresh {
         if (!mentionsHttpEquiv(html)) {
             return false; // most pages: an attribute's name has no character references to hide it behind
         }
-        int length = html.length();
-        int at = html.indexOf('<');
-        while (at >= 0 && at < length) {
-            int next = at + 1;
-            if (html.startsWith(COMMENT, at)) {
-                at = commentEnd(html, at + COMMENT.length());
-            } else if (next < length && isAsciiLetter(html.charAt(next))) {
-                int nameEnd = next;
-                while (nameEnd < length && !endsTagName(html.charAt(nameEnd))) {
-                    nameEnd++;
-                }
-                boolean meta = nameEnd - next == 4 && html.regionMatches(true, next, "meta", 0, 4);
-                Tag tag = attributes(html, nameEnd, meta);
-                if (tag.refresh) {
-                    return true;
-                }
-                at = tag.end;
-            } else if (next < length && (html.charAt(next) == '/' || html.charAt(next) == '!'
-                    || html.charAt(next) == '?')) {
-                // An end tag, a doctype or a bogus comment: nothing in it is a meta refresh.
-                int close = html.indexOf('>', next);
-                at = close < 0 ? length : close + 1;
-            } else {
-                at = next;
-            }
-            at = at < length ? html.indexOf('<', at) : -1;
-        }
-        return false;
+        Finder finder = new Finder(html);
+        StartTags.read(html, finder);
+        return finder.found;
     }
 
     /** Whether {@code http-equiv} is in the page in any case: found by its '-', which {@code indexOf} finds fast. */
@@ -74,90 +49,40 @@ final class MetaRefresh {
         return false;
     }
 
-    /**
-     * @param from the first character after {@code <!--}
-     * @return the first character after the comment, or the page's length when it runs to the end
-     */
-    private static int commentEnd(String html, int from) {
-        // <!--> and <!---> end at once (an abrupt closing of an empty comment).
-        if (html.startsWith(">", from)) {
-            return from + 1;
+    /** Looks at each {@code <meta>}'s attributes; no raw text is skipped, erring on the safe side. */
+    private static final class Finder implements StartTags.Reader {
+        private final String html;
+        /** Whether the tag being read is a meta refresh: counted only once it is closed (a browser drops one not). */
+        private boolean refresh;
+        private boolean found;
+
+        Finder(String html) {
+            this.html = html;
         }
-        if (html.startsWith("->", from)) {
-            return from + 2;
+
+        @Override
+        public boolean tag(int nameStart, int nameEnd) {
+            refresh = false;
+            return StartTags.is(html, nameStart, nameEnd, "meta");
         }
-        int end = html.indexOf("-->", from);
-        return end < 0 ? html.length() : end + 3;
+
+        @Override
+        public void attribute(int nameStart, int nameEnd, int valueStart, int valueEnd) {
+            if (!refresh && StartTags.is(html, nameStart, nameEnd, HTTP_EQUIV)) {
+                refresh = isRefresh(StartTags.decoded(html, valueStart, valueEnd));
+            }
+        }
+
+        @Override
+        public int tagEnd(int end) {
+            found = refresh;
+            return refresh ? html.length() : end;
+        }
     }
 
-    /** Where a start tag's attributes end, and whether one of them is a meta refresh. */
-    private record Tag(int end, boolean refresh) {
-    }
-
-    /**
-     * Reads a start tag's attributes as a browser does, up to the {@code >} that ends it.
-     *
-     * @param from the first character after the tag's name
-     * @param meta whether the tag is a {@code <meta>}, whose attributes are looked at
-     * @return the first character after the tag (the page's length when it is not closed: the browser drops it,
-     *     and it is no refresh)
-     */
-    private static Tag attributes(String html, int from, boolean meta) {
-        int length = html.length();
-        int at = from;
-        // Counted only once the tag is closed: the browser drops a tag the page ends in.
-        boolean refresh = false;
-        while (at < length) {
-            char c = html.charAt(at);
-            if (c == '>') {
-                return new Tag(at + 1, refresh);
-            }
-            if (isSpace(c) || c == '/') {
-                at++;
-                continue;
-            }
-            // An attribute's name: a leading '=' belongs to it, any other ends it.
-            int nameStart = at++;
-            while (at < length && !endsAttributeName(html.charAt(at))) {
-                at++;
-            }
-            int nameEnd = at;
-            at = skipSpaces(html, at);
-            if (at >= length || html.charAt(at) != '=') {
-                continue;
-            }
-            at = skipSpaces(html, at + 1);
-            int valueStart;
-            int valueEnd;
-            if (at < length && (html.charAt(at) == '"' || html.charAt(at) == '\'')) {
-                valueStart = at + 1;
-                valueEnd = html.indexOf(html.charAt(at), valueStart);
-                if (valueEnd < 0) {
-                    return new Tag(length, false);
-                }
-                at = valueEnd + 1;
-            } else {
-                valueStart = at;
-                while (at < length && !isSpace(html.charAt(at)) && html.charAt(at) != '>') {
-                    at++;
-                }
-                valueEnd = at;
-            }
-            if (meta && !refresh && nameEnd - nameStart == HTTP_EQUIV.length()
-                    && html.regionMatches(true, nameStart, HTTP_EQUIV, 0, HTTP_EQUIV.length())) {
-                refresh = isRefresh(html, valueStart, valueEnd);
-            }
-        }
-        return new Tag(length, false);
-    }
-
-    /** Whether an attribute's value, as written between {@code from} and {@code to}, means {@code refresh}. */
-    private static boolean isRefresh(String html, int from, int to) {
-        String value = html.substring(from, to);
-        if (value.indexOf('&') >= 0) {
-            value = decodeNumericReferences(value);
-        }
-        value = trim(value);
+    /** Whether an attribute's value, its character references decoded, means {@code refresh}. */
+    private static boolean isRefresh(String decoded) {
+        String value = StartTags.trim(decoded);
         if (value.length() != REFRESH.length()) {
             return false;
         }
@@ -168,75 +93,5 @@ final class MetaRefresh {
             }
         }
         return true;
-    }
-
-    /** Decodes {@code &#NN;} and {@code &#xHH;} (the semicolon optional, as browsers read them); the rest is left. */
-    private static String decodeNumericReferences(String value) {
-        StringBuilder decoded = new StringBuilder(value.length());
-        int at = 0;
-        while (at < value.length()) {
-            char c = value.charAt(at);
-            if (c == '&' && value.startsWith("#", at + 1)) {
-                int digits = at + 2;
-                boolean hex = digits < value.length() && (value.charAt(digits) | 0x20) == 'x';
-                if (hex) {
-                    digits++;
-                }
-                int end = digits;
-                int codePoint = 0;
-                while (end < value.length() && Character.digit(value.charAt(end), hex ? 16 : 10) >= 0
-                        && value.charAt(end) < 0x80) {
-                    // Capped: a long run of digits is some character that is no letter of "refresh" all the same.
-                    codePoint = Math.min(0x110000, codePoint * (hex ? 16 : 10)
-                            + Character.digit(value.charAt(end), hex ? 16 : 10));
-                    end++;
-                }
-                if (end > digits) {
-                    decoded.appendCodePoint(Character.isValidCodePoint(codePoint) ? codePoint : 0xFFFD);
-                    at = end < value.length() && value.charAt(end) == ';' ? end + 1 : end;
-                    continue;
-                }
-            }
-            decoded.append(c);
-            at++;
-        }
-        return decoded.toString();
-    }
-
-    private static String trim(String value) {
-        int start = 0;
-        int end = value.length();
-        while (start < end && isSpace(value.charAt(start))) {
-            start++;
-        }
-        while (end > start && isSpace(value.charAt(end - 1))) {
-            end--;
-        }
-        return value.substring(start, end);
-    }
-
-    private static int skipSpaces(String html, int from) {
-        int at = from;
-        while (at < html.length() && isSpace(html.charAt(at))) {
-            at++;
-        }
-        return at;
-    }
-
-    /** HTML's ASCII white space: tab, line feed, form feed, carriage return and space. */
-    private static boolean isSpace(char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-    }
-
-    private static boolean isAsciiLetter(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    }
-
-    private static boolean endsTagName(char c) {
-        return isSpace(c) || c == '/' || c == '>';
-    }
-
-    private static boolean endsAttributeName(char c) {
-        return isSpace(c) || c == '/' || c == '>' || c == '=';
     }
 }

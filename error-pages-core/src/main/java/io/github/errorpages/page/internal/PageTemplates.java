@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  * object, or one whose top-level {@code status} member is not the response's status as a number; for HTML, a page
  * with a {@code <meta http-equiv="refresh">}, R52) when tried at startup with a sample model, is reported once and
  * skipped; in strict mode it fails the startup instead. One that uses a name the model does not have
- * ({@link TemplateNames}) fails a strict startup, and is reported once and kept in a lenient one. Only a
+ * ({@link TemplateNames}), or an HTML one whose sample page holds what its {@code Content-Security-Policy} refuses
+ * without a word on the page (a load from elsewhere, a {@code style} or {@code on…} attribute:
+ * {@link PageContentRules}), fails a strict startup, and is reported once and kept in a lenient one; an HTML one
+ * without the empty icon is reported once and kept in either. Only a
  * lenient {@code 5xx} is not held to its sample's status: it serves many, and may be right for the one it
  * hard-codes.
  * At render time the chain is walked again: an application template that fails on a real request (a {@code 5xx}
@@ -345,6 +348,8 @@ public final class PageTemplates {
         private final Map<String, Optional<Candidate>> builtins = new HashMap<>();
         /** Whether a built-in page in the application's layout was reported as broken. */
         private boolean dressedPageReported;
+        /** Whether the content of a built-in page in the application's layout, which is the layout's, was checked. */
+        private boolean layoutContentChecked;
         /**
          * Whether a built-in page in the application's layout was reported as failing on a request: a layout that
          * fails fails every page dressed in it, which one line says, as {@link #dressedPageReported} at startup.
@@ -425,12 +430,13 @@ public final class PageTemplates {
             boolean dressed = factory == builtinInUserLayoutFactory;
             Candidate candidate;
             Map<String, Object> sample;
+            String page;
             try {
                 candidate = new Candidate(file, origin, factory.compile(file),
                         dressed ? dressedPageFailed : new AtomicBoolean(), format == PageFormat.PROBLEM_JSON,
                         format == PageFormat.HTML);
                 sample = sampleModels.apply(samplePage);
-                candidate.render(sample, checkStatus);
+                page = candidate.render(sample, checkStatus);
             } catch (RuntimeException | StackOverflowError broken) {
                 if (!dressed || !dressedPageReported) {
                     reportBroken(file, origin, broken);
@@ -442,6 +448,14 @@ public final class PageTemplates {
                 // A built-in page in the application's layout: the layout's names were checked on their own
                 // (userLayout), and the built-in page's are the model's (TemplateNamesTests).
                 checkNames(file, origin, candidate.mustache, sample);
+            }
+            if (format == PageFormat.HTML && !dressed) {
+                checkContent(file, origin, page);
+            } else if (format == PageFormat.HTML && !layoutContentChecked) {
+                // What a built-in page in the application's layout breaks is the layout's (the built-in pages break
+                // none: PageContentRulesTests), the same in every such page: checked and named once, as the layout.
+                layoutContentChecked = true;
+                checkContent(LAYOUT, userLayout, page);
             }
             log.info("error-pages: using template {} from {}", file, origin);
             return Optional.of(candidate);
@@ -472,6 +486,29 @@ public final class PageTemplates {
             }
             log.warn("error-pages: template {} in {} uses names the model does not have, which render as nothing: {}; "
                     + "using it all the same", file, origin, names);
+        }
+
+        /**
+         * Reports what an application's HTML page, rendered from the sample model, holds that its
+         * Content-Security-Policy refuses without a word on the page (a load from elsewhere, a {@code style} or
+         * {@code on…} attribute: {@link PageContentRules}), and a missing empty icon: a strict startup fails on the
+         * former, and only on the former (without the icon the page still shows all it has), a lenient one logs one
+         * line per template and keeps it, as the browser would show it. Once per template at startup, on the page
+         * the names and R52 were checked on: nothing of it runs on a request.
+         */
+        private void checkContent(String file, String origin, String page) {
+            PageContentRules.Findings findings = PageContentRules.check(page);
+            if (findings.none()) {
+                return;
+            }
+            // On one line: a finding is the template's text, and a value may span lines.
+            String found = ConfigurationErrors.oneLine(findings.describe());
+            if (strict && findings.refused()) {
+                throw new IllegalStateException("Invalid error-pages configuration: template " + file + " in " + origin
+                        + " breaks the rules for templates (templates.strict is on): " + found);
+            }
+            log.warn("error-pages: template {} in {} breaks the rules for templates: {}; using it as it is", file,
+                    origin, found);
         }
 
         /**

@@ -26,6 +26,7 @@ class MetaRefreshTests {
             "<p>a < b</p><!--> <meta http-equiv=refresh>",
             "<!---><meta http-equiv=refresh>",
             "<!-- a --><meta http-equiv=refresh><!-- b -->",
+            "<!-- a --!><meta http-equiv=refresh><!-- b -->",
             "<meta http-equiv=refresh",
         }) {
             assertThat(MetaRefresh.in(html)).as(html).isEqualTo(!html.endsWith("refresh"));

@@ -1,0 +1,426 @@
+package io.github.errorpages.page.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What an application's HTML page holds that its {@code Content-Security-Policy} ({@link ContentSecurityPolicy}: R41,
+ * R42) refuses without a word on the page, and whether it keeps the empty icon: the rules for templates
+ * (docs/templates.md) that a browser alone enforced, so that a designer shipped a page whose stylesheet or logo never
+ * showed. Read once per application template at start-up, on the page its sample model renders; nothing of it runs
+ * on a request.
+ *
+ * <p>Refused, and so a finding:
+ * <ul>
+ *   <li>a load from elsewhere: a {@code <script src>}; a {@code <link href>} that loads (a stylesheet, an icon, a
+ *   preload, module preload or prefetch, a manifest); the sources of {@code <img>}, {@code <source>}, {@code <video>},
+ *   {@code <audio>}, {@code <track>}, {@code <embed>}, {@code <iframe>} and {@code <object>}, a {@code srcset} and a
+ *   {@code poster}; an {@code @import} or a {@code url(…)} in a {@code <style>}. A {@code data:} URI is no load from
+ *   elsewhere, but the policy allows it only as an image ({@code img-src data:}): as an image, an icon, a poster or
+ *   a {@code url(…)} outside {@code @font-face} it is fine, as a script, a stylesheet, a font, a frame, a media
+ *   source or an object it is refused like any other. An empty value loads nothing; a {@code url(#id)} points into
+ *   the page.</li>
+ *   <li>a {@code style} attribute, which the policy ignores ({@code style-src} lists hashes, no
+ *   {@code 'unsafe-hashes'});</li>
+ *   <li>an event-handler attribute ({@code on…}), which it never runs.</li>
+ * </ul>
+ * Not refused, and no finding: several {@code <style>} or {@code <script>} elements, each of which the policy allows
+ * by its hash. Kept as a rule but no refusal: the empty icon ({@code <link rel="icon" href="data:,">}), without which a
+ * browser asks the site for {@code /favicon.ico}, a request the gateway forwards to the failing upstream.
+ *
+ * <p>The page is read with {@link StartTags}, as {@link MetaRefresh} reads it: what is in a comment, in another
+ * attribute's quoted value, or in the raw text of a {@code <script>}, {@code <title>} or the like is none of these;
+ * a {@code <style>}'s text is read as CSS, its comments and strings skipped. One pass, each character looked at a
+ * bounded number of times. Thread-safe (static methods only).
+ */
+final class PageContentRules {
+
+    /** How many of a kind of finding a message shows: the rest are counted. */
+    static final int SHOWN_PER_KIND = 3;
+    /** The most characters of an attribute's value or a URL a finding shows. */
+    static final int SHOWN_VALUE_LENGTH = 60;
+
+    /** Tokens of a {@code <link>}'s {@code rel} that load what its {@code href} names. */
+    private static final Set<String> LOADING_RELS = Set.of("stylesheet", "icon", "apple-touch-icon",
+            "apple-touch-icon-precomposed", "mask-icon", "preload", "modulepreload", "prefetch", "manifest");
+    /** Those whose load the policy allows from a {@code data:} URI ({@code img-src data:}). */
+    private static final Set<String> IMAGE_RELS = Set.of("icon", "apple-touch-icon", "apple-touch-icon-precomposed",
+            "mask-icon");
+    /** Elements whose text a browser does not read as markup (raw text and escapable raw text). */
+    private static final Set<String> RAW_TEXT = Set.of("script", "style", "title", "textarea", "xmp", "iframe",
+            "noembed", "noframes");
+
+    private PageContentRules() {
+    }
+
+    /**
+     * @param html a page rendered from an application's HTML template
+     * @return what it holds that the rules forbid
+     */
+    static Findings check(String html) {
+        Reader reader = new Reader(html);
+        StartTags.read(html, reader);
+        return reader.findings;
+    }
+
+    /** What a page holds that the rules forbid; a message says which, with a few examples of each. */
+    static final class Findings {
+        private final Examples loads = new Examples(
+                "it loads from elsewhere, which the page's Content-Security-Policy refuses");
+        private final Examples styleAttributes = new Examples("it has style attributes, which the policy ignores");
+        private final Examples eventHandlers = new Examples(
+                "it has event-handler attributes, whose scripts the policy never runs");
+        private boolean icon;
+
+        /** @return whether the page has what the policy refuses: a strict start fails on it */
+        boolean refused() {
+            return loads.count + styleAttributes.count + eventHandlers.count > 0;
+        }
+
+        /** @return whether the page breaks none of the rules, the empty icon's included */
+        boolean none() {
+            return !refused() && icon;
+        }
+
+        /**
+         * @return each rule broken, as {@code it loads from elsewhere, which the page's Content-Security-Policy
+         *     refuses: <link rel="stylesheet" href="/static/site.css">}, joined by {@code "; "}; empty when none is
+         */
+        String describe() {
+            List<String> parts = new ArrayList<>();
+            for (Examples examples : List.of(loads, styleAttributes, eventHandlers)) {
+                if (examples.count > 0) {
+                    parts.add(examples.toString());
+                }
+            }
+            if (!icon) {
+                parts.add("it has no <link rel=\"icon\">, so a browser asks the site for /favicon.ico "
+                        + "(keep <link rel=\"icon\" href=\"data:,\">)");
+            }
+            return String.join("; ", parts);
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
+    }
+
+    /** A kind of finding: how many, and the first few as the page has them. */
+    private static final class Examples {
+        private final String rule;
+        private final List<String> shown = new ArrayList<>(SHOWN_PER_KIND);
+        private int count;
+
+        Examples(String rule) {
+            this.rule = rule;
+        }
+
+        void add(String example) {
+            if (count++ < SHOWN_PER_KIND) {
+                shown.add(example);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return rule + ": " + String.join(", ", shown) + (count > shown.size() ? " and " + (count - shown.size())
+                    + " more" : "");
+        }
+    }
+
+    /** What a URL is for, which tells whether the policy allows it as a {@code data:} URI. */
+    private enum Use {
+        IMAGE, OTHER
+    }
+
+    /** Reads each start tag's attributes, and each {@code <style>}'s text. */
+    private static final class Reader implements StartTags.Reader {
+        private final String html;
+        private final Findings findings = new Findings();
+        private int nameStart;
+        private int nameEnd;
+        /** The first of each attribute a check looks at, as {start, end} of its name and value, or null. */
+        private int[] rel;
+        private int[] href;
+        private int[] src;
+        private int[] srcset;
+        private int[] poster;
+        private int[] data;
+        private int[] as;
+        private int[] style;
+        private int[] handler;
+
+        Reader(String html) {
+            this.html = html;
+        }
+
+        @Override
+        public boolean tag(int start, int end) {
+            nameStart = start;
+            nameEnd = end;
+            rel = href = src = srcset = poster = data = as = style = handler = null;
+            return true;
+        }
+
+        @Override
+        public void attribute(int start, int end, int valueStart, int valueEnd) {
+            // A browser keeps an attribute's first value and drops those given again.
+            int[] attribute = {start, end, valueStart, valueEnd};
+            if (style == null && StartTags.is(html, start, end, "style")) {
+                style = attribute;
+            } else if (handler == null && end - start > 2 && html.regionMatches(true, start, "on", 0, 2)) {
+                handler = attribute;
+            } else if (rel == null && StartTags.is(html, start, end, "rel")) {
+                rel = attribute;
+            } else if (href == null && StartTags.is(html, start, end, "href")) {
+                href = attribute;
+            } else if (src == null && StartTags.is(html, start, end, "src")) {
+                src = attribute;
+            } else if (srcset == null && StartTags.is(html, start, end, "srcset")) {
+                srcset = attribute;
+            } else if (poster == null && StartTags.is(html, start, end, "poster")) {
+                poster = attribute;
+            } else if (data == null && StartTags.is(html, start, end, "data")) {
+                data = attribute;
+            } else if (as == null && StartTags.is(html, start, end, "as")) {
+                as = attribute;
+            }
+        }
+
+        @Override
+        public int tagEnd(int end) {
+            if (style != null) {
+                findings.styleAttributes.add(shown(style));
+            }
+            if (handler != null) {
+                findings.eventHandlers.add(shown(handler));
+            }
+            String name = html.substring(nameStart, nameEnd).toLowerCase(Locale.ROOT);
+            switch (name) {
+                case "link" -> link();
+                case "img" -> {
+                    source(src, Use.IMAGE);
+                    sourceSet(srcset);
+                }
+                // In a <picture> a <source> has a srcset, in a <video> or <audio> a src: a media source.
+                case "source" -> {
+                    source(src, Use.OTHER);
+                    sourceSet(srcset);
+                }
+                case "video" -> {
+                    source(src, Use.OTHER);
+                    source(poster, Use.IMAGE);
+                }
+                case "script", "audio", "track", "embed", "iframe" -> source(src, Use.OTHER);
+                case "object" -> source(data, Use.OTHER);
+                default -> {
+                    // no load
+                }
+            }
+            if (!RAW_TEXT.contains(name)) {
+                return end;
+            }
+            int textEnd = StartTags.rawTextEnd(html, end, name);
+            if (name.equals("style")) {
+                css(html.substring(end, textEnd));
+            }
+            return textEnd;
+        }
+
+        private void link() {
+            if (rel == null || href == null) {
+                return;
+            }
+            boolean loads = false;
+            boolean image = false;
+            for (String token : StartTags.trim(StartTags.decoded(html, rel[2], rel[3])).toLowerCase(Locale.ROOT)
+                    .split("[ \t\n\f\r]+")) {
+                loads |= LOADING_RELS.contains(token);
+                image |= IMAGE_RELS.contains(token) || (token.equals("preload") || token.equals("prefetch"))
+                        && as != null && StartTags.trim(StartTags.decoded(html, as[2], as[3])).equalsIgnoreCase("image");
+                findings.icon |= token.equals("icon");
+            }
+            if (loads && !allowed(StartTags.decoded(html, href[2], href[3]), image ? Use.IMAGE : Use.OTHER)) {
+                findings.loads.add(shown(rel, href));
+            }
+        }
+
+        private void source(int[] attribute, Use use) {
+            if (attribute != null && !allowed(StartTags.decoded(html, attribute[2], attribute[3]), use)) {
+                findings.loads.add(shown(attribute));
+            }
+        }
+
+        /**
+         * A {@code srcset}: image candidates separated by commas, each a URL (a run of non-space characters, which a
+         * {@code data:} URI's own comma does not end) and its descriptors. Refused if any URL is not a {@code data:}
+         * URI.
+         */
+        private void sourceSet(int[] attribute) {
+            if (attribute == null) {
+                return;
+            }
+            String value = StartTags.decoded(html, attribute[2], attribute[3]);
+            int at = 0;
+            while (at < value.length()) {
+                while (at < value.length() && (StartTags.isSpace(value.charAt(at)) || value.charAt(at) == ',')) {
+                    at++;
+                }
+                int urlStart = at;
+                while (at < value.length() && !StartTags.isSpace(value.charAt(at))) {
+                    at++;
+                }
+                int urlEnd = at;
+                while (urlEnd > urlStart && value.charAt(urlEnd - 1) == ',') {
+                    urlEnd--; // a URL that ends in commas has no descriptors
+                }
+                if (urlEnd > urlStart && !allowed(value.substring(urlStart, urlEnd), Use.IMAGE)) {
+                    findings.loads.add(shown(attribute));
+                    return;
+                }
+                if (urlEnd == at) {
+                    int comma = value.indexOf(',', at); // past the descriptors
+                    at = comma < 0 ? value.length() : comma + 1;
+                }
+            }
+        }
+
+        /**
+         * A style sheet's {@code @import} and {@code url(…)}, outside its comments and strings: a {@code url(…)} in an
+         * {@code @font-face} is a font, which the policy refuses even as a {@code data:} URI.
+         */
+        private void css(String css) {
+            boolean importing = false;
+            boolean fontFacePending = false;
+            boolean inFontFace = false;
+            int at = 0;
+            while (at < css.length()) {
+                char c = css.charAt(at);
+                if (c == '/' && css.startsWith("*", at + 1)) {
+                    int close = css.indexOf("*/", at + 2);
+                    at = close < 0 ? css.length() : close + 2;
+                } else if (c == '"' || c == '\'') {
+                    int close = stringEnd(css, at);
+                    if (importing) {
+                        findings.loads.add("@import " + cut(css.substring(at, close)) + " in <style>");
+                        importing = false;
+                    }
+                    at = close;
+                } else if (c == '@' && css.regionMatches(true, at + 1, "import", 0, 6)) {
+                    importing = true;
+                    at += 7;
+                } else if (c == '@' && css.regionMatches(true, at + 1, "font-face", 0, 9)) {
+                    fontFacePending = true;
+                    at += 10;
+                } else if ((c == 'u' || c == 'U') && css.regionMatches(true, at, "url(", 0, 4)
+                        && (at == 0 || !isNameCharacter(css.charAt(at - 1)))) {
+                    int close = urlClose(css, at + 4);
+                    String url = unquoted(css.substring(at + 4, close));
+                    // An @import loads a style sheet, which the policy refuses from anywhere.
+                    if (importing || !allowed(url, inFontFace ? Use.OTHER : Use.IMAGE) && !url.startsWith("#")) {
+                        findings.loads.add((importing ? "@import " : "") + "url(" + cut(url) + ") in <style>");
+                    }
+                    importing = false;
+                    at = close + 1;
+                } else {
+                    if (c == ';' || c == '{' || c == '}') {
+                        importing = false;
+                    }
+                    if (c == '{' && fontFacePending) {
+                        inFontFace = true;
+                        fontFacePending = false;
+                    } else if (c == '}') {
+                        inFontFace = false;
+                    }
+                    at++;
+                }
+            }
+        }
+
+        /** Shows a tag with the attributes a finding is about: {@code <img src="/logo.png">}, values cut short. */
+        private String shown(int[]... attributes) {
+            StringBuilder tag = new StringBuilder("<").append(html, nameStart, nameEnd);
+            for (int[] attribute : attributes) {
+                tag.append(' ').append(html, attribute[0], attribute[1]).append("=\"")
+                        .append(cut(html.substring(attribute[2], attribute[3]))).append('"');
+            }
+            return tag.append('>').toString();
+        }
+    }
+
+    /**
+     * Whether the policy lets a page load a URL: an empty one loads nothing, and a {@code data:} URI loads from
+     * nowhere but is allowed only as an image.
+     */
+    private static boolean allowed(String url, Use use) {
+        String trimmed = StartTags.trim(url);
+        return trimmed.isEmpty() || use == Use.IMAGE && trimmed.regionMatches(true, 0, "data:", 0, 5);
+    }
+
+    /** Where a CSS string that starts at {@code at} ends: after its closing quote, or its line, or the text. */
+    private static int stringEnd(String css, int at) {
+        char quote = css.charAt(at);
+        int i = at + 1;
+        while (i < css.length()) {
+            char c = css.charAt(i);
+            if (c == '\\') {
+                i += 2;
+            } else if (c == quote) {
+                return i + 1;
+            } else if (c == '\n') {
+                return i; // a bad string: it ends at the line's end
+            } else {
+                i++;
+            }
+        }
+        return css.length();
+    }
+
+    /**
+     * Where a {@code url(} whose argument starts at {@code from} is closed: the index of its {@code )}, one inside a
+     * quoted argument passed over, or the text's length.
+     */
+    private static int urlClose(String css, int from) {
+        int at = from;
+        while (at < css.length() && isCssSpace(css.charAt(at))) {
+            at++;
+        }
+        if (at < css.length() && (css.charAt(at) == '"' || css.charAt(at) == '\'')) {
+            at = stringEnd(css, at);
+        }
+        int close = css.indexOf(')', at);
+        return close < 0 ? css.length() : close;
+    }
+
+    /** A {@code url(…)}'s argument without its white space and quotes. */
+    private static String unquoted(String argument) {
+        String url = argument.strip();
+        if (url.length() >= 1 && (url.charAt(0) == '"' || url.charAt(0) == '\'')) {
+            int close = url.indexOf(url.charAt(0), 1);
+            url = url.substring(1, close < 0 ? url.length() : close);
+        }
+        return url;
+    }
+
+    private static boolean isCssSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+    }
+
+    /** Whether a character may end a CSS identifier: {@code xurl(} is no {@code url(}. */
+    private static boolean isNameCharacter(char c) {
+        return Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '\\';
+    }
+
+    /** A value cut to {@value #SHOWN_VALUE_LENGTH} characters, never between the halves of a surrogate pair. */
+    private static String cut(String value) {
+        if (value.length() <= SHOWN_VALUE_LENGTH) {
+            return value;
+        }
+        int end = Character.isHighSurrogate(value.charAt(SHOWN_VALUE_LENGTH - 1)) ? SHOWN_VALUE_LENGTH - 1
+                : SHOWN_VALUE_LENGTH;
+        return value.substring(0, end) + "...";
+    }
+}

@@ -1,0 +1,268 @@
+package io.github.errorpages.page.internal;
+
+/**
+ * Reads the start tags of a rendered HTML page and their attributes as a browser tokenizes them (HTML Living Standard
+ * §13.2.5), only as far as tags and comments go, for the checks that look at what a page's markup holds: a
+ * {@code <meta>} refresh ({@link MetaRefresh}, on every page an application template renders) and what the page's
+ * {@code Content-Security-Policy} refuses ({@link PageContentRules}, once per application template at start-up).
+ *
+ * <p>A comment is skipped ({@code <!-->} and {@code <!--->} end at once, any other at the first {@code -->} or
+ * {@code --!>}, one never closed at the end of the page); an end tag, a doctype or a bogus comment is passed over to
+ * its {@code >}; a start tag's attributes are read up to the {@code >} that ends it, a {@code >} inside a quoted
+ * value not ending it; and a tag the page ends in, or whose quoted value is never closed, is dropped, as a browser
+ * drops it. What a tag's content is (the raw text of a {@code <script>} or {@code <style>}) is the reader's to say,
+ * by where the reading goes on ({@link Reader#tagEnd}). No regular expression: one pass, each character looked at a
+ * bounded number of times whatever the page ({@code "<meta ".repeat(20_000)}, a page of unclosed comments or quotes).
+ *
+ * <p>Thread-safe (static methods only; a reader is its caller's, on one thread).
+ */
+final class StartTags {
+
+    private static final String COMMENT = "<!--";
+
+    private StartTags() {
+    }
+
+    /** Receives the start tags of a page, in the page's order, each from its name to its end. */
+    interface Reader {
+        /**
+         * A start tag begins.
+         *
+         * @param nameStart the index of its name's first character
+         * @param nameEnd the index after its name's last
+         * @return whether its attributes are wanted: they are read all the same, to find where the tag ends
+         */
+        boolean tag(int nameStart, int nameEnd);
+
+        /**
+         * An attribute with a value, of the tag begun, if its attributes are wanted. One without a value is not
+         * passed on: none of the checks has a use for it.
+         *
+         * @param nameStart the index of its name's first character
+         * @param nameEnd the index after its name's last
+         * @param valueStart the index of its value's first character, as written, without its quotes
+         * @param valueEnd the index after its value's last
+         */
+        void attribute(int nameStart, int nameEnd, int valueStart, int valueEnd);
+
+        /**
+         * The tag begun is closed: a tag the page ends in never is, and the reading stops there.
+         *
+         * @param end the index after its {@code >}
+         * @return where the reading goes on: {@code end}, or the end of the raw text the tag opens, or the page's
+         *     length to stop
+         */
+        int tagEnd(int end);
+    }
+
+    /**
+     * @param html a rendered page
+     * @param reader receives its start tags
+     */
+    static void read(String html, Reader reader) {
+        int length = html.length();
+        int at = html.indexOf('<');
+        while (at >= 0 && at < length) {
+            int next = at + 1;
+            if (html.startsWith(COMMENT, at)) {
+                at = commentEnd(html, at + COMMENT.length());
+            } else if (next < length && isAsciiLetter(html.charAt(next))) {
+                int nameEnd = next;
+                while (nameEnd < length && !endsTagName(html.charAt(nameEnd))) {
+                    nameEnd++;
+                }
+                int end = attributes(html, nameEnd, reader, reader.tag(next, nameEnd));
+                at = end < 0 ? length : Math.max(end, reader.tagEnd(end));
+            } else if (next < length && (html.charAt(next) == '/' || html.charAt(next) == '!'
+                    || html.charAt(next) == '?')) {
+                // An end tag, a doctype or a bogus comment: no start tag is in it.
+                int close = html.indexOf('>', next);
+                at = close < 0 ? length : close + 1;
+            } else {
+                at = next;
+            }
+            at = at < length ? html.indexOf('<', at) : -1;
+        }
+    }
+
+    /**
+     * @param from the first character after {@code <!--}
+     * @return the first character after the comment, or the page's length when it runs to the end
+     */
+    private static int commentEnd(String html, int from) {
+        // <!--> and <!---> end at once (an abrupt closing of an empty comment).
+        if (html.startsWith(">", from)) {
+            return from + 1;
+        }
+        if (html.startsWith("->", from)) {
+            return from + 2;
+        }
+        // One search for "--", then a look at what follows: a search for each of --> and --!> would read the rest of
+        // the page again for every comment of a page that has only one of them.
+        for (int dashes = html.indexOf("--", from); dashes >= 0; dashes = html.indexOf("--", dashes + 1)) {
+            if (html.startsWith(">", dashes + 2)) {
+                return dashes + 3;
+            }
+            if (html.startsWith("!>", dashes + 2)) {
+                return dashes + 4;
+            }
+        }
+        return html.length();
+    }
+
+    /**
+     * Reads a start tag's attributes as a browser does, up to the {@code >} that ends it.
+     *
+     * @param from the first character after the tag's name
+     * @param wanted whether the reader is given the attributes
+     * @return the first character after the tag, or -1 when it is not closed (the browser drops it)
+     */
+    private static int attributes(String html, int from, Reader reader, boolean wanted) {
+        int length = html.length();
+        int at = from;
+        while (at < length) {
+            char c = html.charAt(at);
+            if (c == '>') {
+                return at + 1;
+            }
+            if (isSpace(c) || c == '/') {
+                at++;
+                continue;
+            }
+            // An attribute's name: a leading '=' belongs to it, any other ends it.
+            int nameStart = at++;
+            while (at < length && !endsAttributeName(html.charAt(at))) {
+                at++;
+            }
+            int nameEnd = at;
+            at = skipSpaces(html, at);
+            if (at >= length || html.charAt(at) != '=') {
+                continue;
+            }
+            at = skipSpaces(html, at + 1);
+            int valueStart;
+            int valueEnd;
+            if (at < length && (html.charAt(at) == '"' || html.charAt(at) == '\'')) {
+                valueStart = at + 1;
+                valueEnd = html.indexOf(html.charAt(at), valueStart);
+                if (valueEnd < 0) {
+                    return -1;
+                }
+                at = valueEnd + 1;
+            } else {
+                valueStart = at;
+                while (at < length && !isSpace(html.charAt(at)) && html.charAt(at) != '>') {
+                    at++;
+                }
+                valueEnd = at;
+            }
+            if (wanted) {
+                reader.attribute(nameStart, nameEnd, valueStart, valueEnd);
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Where the raw text that a {@code <script>}, {@code <style>} or the like opens ends: at its end tag
+     * ({@code </style} in any case, followed by a space, {@code /} or {@code >}), or at the end of the page.
+     *
+     * @param from the first character of the raw text
+     * @param name the element's name, in lower case
+     * @return the index of the end tag's {@code <}, or the page's length
+     */
+    static int rawTextEnd(String html, int from, String name) {
+        for (int at = html.indexOf("</", from); at >= 0; at = html.indexOf("</", at + 2)) {
+            int after = at + 2 + name.length();
+            if (html.regionMatches(true, at + 2, name, 0, name.length())
+                    && (after == html.length() || endsTagName(html.charAt(after)))) {
+                return at;
+            }
+        }
+        return html.length();
+    }
+
+    /** Whether {@code html[start, end)} is {@code name}, ASCII case-insensitively ({@code name} in lower case). */
+    static boolean is(String html, int start, int end, String name) {
+        return end - start == name.length() && html.regionMatches(true, start, name, 0, name.length());
+    }
+
+    /**
+     * An attribute's value as a browser reads it: numeric character references ({@code &#NN;}, {@code &#xHH;}, the
+     * semicolon optional) decoded; any other reference is left as written.
+     */
+    static String decoded(String html, int from, int to) {
+        String value = html.substring(from, to);
+        return value.indexOf('&') < 0 ? value : decodeNumericReferences(value);
+    }
+
+    private static String decodeNumericReferences(String value) {
+        StringBuilder decoded = new StringBuilder(value.length());
+        int at = 0;
+        while (at < value.length()) {
+            char c = value.charAt(at);
+            if (c == '&' && value.startsWith("#", at + 1)) {
+                int digits = at + 2;
+                boolean hex = digits < value.length() && (value.charAt(digits) | 0x20) == 'x';
+                if (hex) {
+                    digits++;
+                }
+                int end = digits;
+                int codePoint = 0;
+                while (end < value.length() && Character.digit(value.charAt(end), hex ? 16 : 10) >= 0
+                        && value.charAt(end) < 0x80) {
+                    // Capped: a long run of digits is some character that is no letter a check looks for all the same.
+                    codePoint = Math.min(0x110000, codePoint * (hex ? 16 : 10)
+                            + Character.digit(value.charAt(end), hex ? 16 : 10));
+                    end++;
+                }
+                if (end > digits) {
+                    decoded.appendCodePoint(Character.isValidCodePoint(codePoint) ? codePoint : 0xFFFD);
+                    at = end < value.length() && value.charAt(end) == ';' ? end + 1 : end;
+                    continue;
+                }
+            }
+            decoded.append(c);
+            at++;
+        }
+        return decoded.toString();
+    }
+
+    /** A value without HTML's ASCII white space at either end. */
+    static String trim(String value) {
+        int start = 0;
+        int end = value.length();
+        while (start < end && isSpace(value.charAt(start))) {
+            start++;
+        }
+        while (end > start && isSpace(value.charAt(end - 1))) {
+            end--;
+        }
+        return value.substring(start, end);
+    }
+
+    private static int skipSpaces(String html, int from) {
+        int at = from;
+        while (at < html.length() && isSpace(html.charAt(at))) {
+            at++;
+        }
+        return at;
+    }
+
+    /** HTML's ASCII white space: tab, line feed, form feed, carriage return and space. */
+    static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    private static boolean endsTagName(char c) {
+        return isSpace(c) || c == '/' || c == '>';
+    }
+
+    private static boolean endsAttributeName(char c) {
+        return isSpace(c) || c == '/' || c == '>' || c == '=';
+    }
+}

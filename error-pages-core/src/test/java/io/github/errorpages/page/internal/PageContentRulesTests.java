@@ -1,0 +1,201 @@
+package io.github.errorpages.page.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.mustachejava.Mustache;
+import io.github.errorpages.page.Branding;
+import io.github.errorpages.page.PageConfig;
+import io.github.errorpages.page.PageFormat;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rules for templates that a browser alone enforced (docs/templates.md; R41, R42): what an application's HTML page
+ * loads from elsewhere, its {@code style} and {@code on…} attributes, which the page's Content-Security-Policy refuses
+ * without a word on the page, and the empty icon, without which a browser asks the failing site for
+ * {@code /favicon.ico}. The page is read as a browser tokenizes it, in one pass.
+ */
+class PageContentRulesTests {
+
+    private static final String ICON = "<link rel=\"icon\" href=\"data:,\">";
+    private static final String LOADS = "it loads from elsewhere, which the page's Content-Security-Policy refuses: ";
+    private static final Instant NOW = Instant.parse("2026-11-24T06:52:00Z");
+
+    /** Each load from elsewhere is found and shown as the page has it, whatever its attributes' case or quotes. */
+    @Test
+    void findsEveryKindOfLoadFromElsewhere() {
+        Map<String, String> shownByPage = new java.util.LinkedHashMap<>();
+        shownByPage.put("<script src=\"https://cdn.example/app.js\"></script>", "<script src=\"https://cdn.example/app.js\">");
+        shownByPage.put("<link rel=\"stylesheet\" href=\"/static/site.css\">",
+                "<link rel=\"stylesheet\" href=\"/static/site.css\">");
+        shownByPage.put("<LINK HREF=/a.css REL='Alternate StyleSheet'>", "<LINK REL=\"Alternate StyleSheet\" HREF=\"/a.css\">");
+        shownByPage.put("<link rel=preload as=font href=/f.woff2>", "<link rel=\"preload\" href=\"/f.woff2\">");
+        shownByPage.put("<link rel=modulepreload href=/m.js>", "<link rel=\"modulepreload\" href=\"/m.js\">");
+        shownByPage.put("<link rel=prefetch href=/next.html>", "<link rel=\"prefetch\" href=\"/next.html\">");
+        shownByPage.put("<link rel=manifest href=/site.webmanifest>", "<link rel=\"manifest\" href=\"/site.webmanifest\">");
+        shownByPage.put("<link rel=\"apple-touch-icon\" href=\"/touch.png\">",
+                "<link rel=\"apple-touch-icon\" href=\"/touch.png\">");
+        shownByPage.put("<img src=\"/logo.png\" alt=\"Acme\">", "<img src=\"/logo.png\">");
+        shownByPage.put("<img src=\"data:,\" srcset=\"data:image/png;base64,AA== 1x, /logo@2x.png 2x\">",
+                "<img srcset=\"data:image/png;base64,AA== 1x, /logo@2x.png 2x\">");
+        shownByPage.put("<picture><source srcset=\"/a.webp\"><img src=\"data:,\"></picture>", "<source srcset=\"/a.webp\">");
+        shownByPage.put("<video src=\"/v.mp4\"></video>", "<video src=\"/v.mp4\">");
+        shownByPage.put("<video poster=\"/p.jpg\"></video>", "<video poster=\"/p.jpg\">");
+        shownByPage.put("<video><source src=\"/v.webm\"><track src=\"/c.vtt\"></video>",
+                "<source src=\"/v.webm\">, <track src=\"/c.vtt\">");
+        shownByPage.put("<audio src=\"/a.mp3\"></audio>", "<audio src=\"/a.mp3\">");
+        shownByPage.put("<track src=\"/c.vtt\">", "<track src=\"/c.vtt\">");
+        shownByPage.put("<embed src=\"/x.swf\">", "<embed src=\"/x.swf\">");
+        shownByPage.put("<iframe src=\"https://status.example/\"></iframe>", "<iframe src=\"https://status.example/\">");
+        shownByPage.put("<object data=\"/x.pdf\"></object>", "<object data=\"/x.pdf\">");
+        shownByPage.put("<style>@import \"/theme.css\"; main{margin:0}</style>", "@import \"/theme.css\" in <style>");
+        shownByPage.put("<style>@import url(/theme.css);</style>", "@import url(/theme.css) in <style>");
+        shownByPage.put("<style>body{background:URL( '/bg.png' ) no-repeat}</style>", "url(/bg.png) in <style>");
+        shownByPage.put("<style>@font-face{font-family:a;src:url(/a.woff2)}</style>", "url(/a.woff2) in <style>");
+        for (Map.Entry<String, String> page : shownByPage.entrySet()) {
+            PageContentRules.Findings findings = PageContentRules.check(ICON + page.getKey());
+
+            assertThat(findings.refused()).as(page.getKey()).isTrue();
+            assertThat(findings.describe()).as(page.getKey()).isEqualTo(LOADS + page.getValue());
+        }
+    }
+
+    /**
+     * A {@code data:} URI loads from nowhere, and the policy allows it as an image ({@code img-src data:}): a logo, an
+     * icon, a poster, a background. As a font, a style sheet, a script, a frame, a media source or an object it is
+     * refused like any other source, and so is an {@code @import} of one. An empty value loads nothing, and
+     * {@code url(#id)} points into the page.
+     */
+    @Test
+    void aDataUriIsFineAsAnImageAndRefusedAsAnythingElse() {
+        String images = ICON + "<img src=\" data:image/svg+xml,%3Csvg%3E\" srcset=\"data:image/png;base64,AA,BB 1x,"
+                + "data:image/png;base64,CC 2x\"><link rel=\"shortcut icon\" href=\"DATA:,\"><video poster=\"data:,\">"
+                + "<picture><source srcset=\"data:image/webp;base64,AA\"></picture><img src=\"\"><img src=\"&#100;ata:,\">"
+                + "<link rel=preload as=image href=\"data:,\"><style>main{background:url(\"data:image/png;base64,AA\")}"
+                + "svg{fill:url(#gradient)}</style>";
+
+        assertThat(PageContentRules.check(images).none()).as(PageContentRules.check(images).describe()).isTrue();
+        for (String refused : List.of("<style>@font-face{font-family:a;src:url(data:font/woff2;base64,AA)}</style>",
+                "<link rel=stylesheet href=\"data:text/css,main{}\">", "<script src=\"data:text/javascript,1\"></script>",
+                "<style>@import url(data:text/css,main{});</style>", "<iframe src=\"data:text/html,x\"></iframe>",
+                "<video src=\"data:video/mp4;base64,AA\"></video>", "<object data=\"data:application/pdf,x\"></object>")) {
+            assertThat(PageContentRules.check(ICON + refused).describe()).as(refused).startsWith(LOADS);
+        }
+    }
+
+    /** R41: {@code style-src} lists hashes without {@code 'unsafe-hashes'}, so no style attribute applies. */
+    @Test
+    void findsStyleAttributes() {
+        PageContentRules.Findings findings = PageContentRules.check(ICON + "<h1 style=\"color:red\">x</h1>"
+                + "<p STYLE='margin:0'>y</p><svg style=fill:red></svg><b style=\"a\">1</b><i style=\"b\">2</i>");
+
+        assertThat(findings.refused()).isTrue();
+        assertThat(findings.describe()).isEqualTo("it has style attributes, which the policy ignores: "
+                + "<h1 style=\"color:red\">, <p STYLE=\"margin:0\">, <svg style=\"fill:red\"> and 2 more");
+    }
+
+    /** R41: no inline event handler runs under a policy of script hashes. */
+    @Test
+    void findsEventHandlerAttributes() {
+        PageContentRules.Findings findings = PageContentRules.check(ICON
+                + "<button onclick=\"location.reload()\">Retry</button><body onLoad=start()>");
+
+        assertThat(findings.refused()).isTrue();
+        assertThat(findings.describe()).isEqualTo("it has event-handler attributes, whose scripts the policy never "
+                + "runs: <button onclick=\"location.reload()\">, <body onLoad=\"start()\">");
+    }
+
+    /**
+     * Without an icon a browser asks the site for {@code /favicon.ico}, one more call to the failing upstream per page
+     * view: reported, but nothing on the page is refused.
+     */
+    @Test
+    void findsAMissingIcon() {
+        PageContentRules.Findings findings = PageContentRules.check("<!DOCTYPE html><title>t</title><h1>Down</h1>"
+                + "<link rel=\"icon\"><!-- <link rel=\"icon\" href=\"data:,\"> -->");
+
+        assertThat(findings.refused()).isFalse();
+        assertThat(findings.none()).isFalse();
+        assertThat(findings.describe()).isEqualTo("it has no <link rel=\"icon\">, so a browser asks the site for "
+                + "/favicon.ico (keep <link rel=\"icon\" href=\"data:,\">)");
+        assertThat(PageContentRules.check("<link rel=\"shortcut icon\" href=\"data:,\">").none()).isTrue();
+    }
+
+    /**
+     * What a comment, another attribute's value, a script or a style sheet's comment or string holds, or the text of
+     * a title, is no tag and loads nothing. Several inline {@code <style>} and {@code <script>} elements are allowed:
+     * the policy lists the hash of each.
+     */
+    @Test
+    void aFindingInACommentAValueOrRawTextIsNone() {
+        String page = ICON + "<!-- <link rel=\"stylesheet\" href=\"/old.css\"> <h1 style=\"x\"> -->"
+                + "<!-- a --!><meta name=\"description\" content=\"<img src=/x.png onclick=y()>\">"
+                + "<a href=\"/home\" title='<img src=\"/logo.png\">'>Home</a><link rel=\"canonical\" href=\"/\">"
+                + "<script>document.body.insertAdjacentHTML('beforeend', '<img src=\"/x.png\" style=\"a\">');</script>"
+                + "<title><img src=/t.png></title><textarea><img src=/t.png></textarea>"
+                + "<style>/* url(/old.png) @import '/x.css'; */ main::before{content:\"url(/x.png)\"}</style>"
+                + "<style>main{margin:0}</style><script>1</script><form action=\"/retry\"></form>"
+                + "<img src=\"/unclosed.png\"";
+
+        PageContentRules.Findings findings = PageContentRules.check(page);
+
+        assertThat(findings.none()).as(findings.describe()).isTrue();
+    }
+
+    /**
+     * The built-in pages keep every rule, with and without a logo, in every language's direction: a drift guard, as the
+     * application's pages in the built-in layout are checked for what they add.
+     */
+    @Test
+    void everyBuiltInHtmlPageKeepsTheRules() {
+        TemplateSource builtin = TemplateSource.classpath(PageTemplates.class.getClassLoader(),
+                PageTemplates.BUILTIN_FOLDER);
+        TemplateFactory factory = new TemplateFactory(PageFormat.HTML, List.of(builtin));
+        String logo = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><rect width=\"10\" height=\"10\"/></svg>";
+        int checked = 0;
+        for (PageConfig config : List.of(PageConfig.ofDefaults(), PageConfig.builder()
+                .branding(Branding.builder().siteName("Acme").logo(logo).statusPageUrl("https://status.acme.example/")
+                        .supportUrl("https://help.acme.example/").build()).autoRetryEnabled(true).build())) {
+            for (String page : List.of("500", "502", "503", "504", "5xx", "maintenance")) {
+                Mustache template = factory.compile(page + ".html.mustache");
+                for (Locale locale : List.of(Locale.ENGLISH, Locale.forLanguageTag("ar"))) {
+                    StringWriter html = new StringWriter();
+                    template.execute(html, model(config, page, locale));
+
+                    PageContentRules.Findings findings = PageContentRules.check(html.toString());
+                    assertThat(findings.none()).as("%s %s: %s", page, locale, findings.describe()).isTrue();
+                    checked++;
+                }
+            }
+        }
+        assertThat(checked).isEqualTo(24);
+    }
+
+    /**
+     * Pages a regular expression would backtrack over, or a search for each comment's or style sheet's end would read
+     * again and again, are read to the end in one pass.
+     */
+    @Test
+    void readsHostilePagesToTheEnd() {
+        assertThat(PageContentRules.check("<img ".repeat(20_000)).describe()).startsWith("it has no <link");
+        assertThat(PageContentRules.check("<!--".repeat(20_000) + "<img src=/x.png>").refused()).isFalse();
+        assertThat(PageContentRules.check("<!-- a -->".repeat(20_000) + "<img src=/x.png>").refused()).isTrue();
+        assertThat(PageContentRules.check("<style>/*".repeat(20_000)).refused()).isFalse();
+        assertThat(PageContentRules.check("<style>url(".repeat(20_000)).refused()).isTrue();
+        assertThat(PageContentRules.check("<script></scrip".repeat(20_000)).refused()).isFalse();
+        assertThat(PageContentRules.check("<img srcset=\"".repeat(20_000)).refused()).isFalse();
+        assertThat(PageContentRules.check("<img srcset=\"" + "data:, ".repeat(20_000) + "\">").refused()).isFalse();
+        assertThat(PageContentRules.check("<p style=x>".repeat(20_000)).describe()).contains(" and 19997 more");
+    }
+
+    private static Map<String, Object> model(PageConfig config, String page, Locale locale) {
+        PageFacts facts = new PageFacts(page.equals("maintenance") ? 503 : page.equals("5xx") ? 507
+                : Integer.parseInt(page), page.equals("5xx") ? "507" : page, "sample", 30, NOW.minusSeconds(3600),
+                NOW.plusSeconds(1800), "SAMPLE-0000", "urn:uuid:00000000-0000-0000-0000-000000000000", NOW, true);
+        return new PageModels(config).model(facts, locale);
+    }
+}
