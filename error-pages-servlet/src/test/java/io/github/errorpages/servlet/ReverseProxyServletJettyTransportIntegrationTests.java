@@ -64,6 +64,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.client.transport.HttpDestination;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.Test;
@@ -1111,6 +1112,91 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
         }
     }
 
+    /**
+     * R13, R47: an upload that the Jetty transport's full pool held back until the upstream had less than an attempt
+     * needs, whose client had not sent the rest of it yet as the transport looked at the attempt a moment (20 ms)
+     * before its time was up, and which the client finished sending before the guard's timer ended the attempt, is
+     * the gateway's limit when its response head is late: 503 {@code connection_limit_reached}, the attempt made,
+     * which the breaker does not count. The look ahead left the attempt to the guard's timer, the body then waiting
+     * for the client (its stall, 408, were it still so at the end), and the guard's timer, which asked again only for
+     * a send of the busy client's, ended it as a late response of the upstream's: 504 and a breaker failure, for an
+     * upstream that had less than half its time. Here the one connection is held by a download until more than 1.7 s
+     * into the attempt of 3 s, the client sends half its upload at once, and the rest is sent by a task on the JDK's
+     * one timer thread, which runs the look ahead and the guard's timer too, in the order they are due: due 10 ms after
+     * the look ahead and 10 ms before the guard's timer, counted from the attempt's own start, it runs between the
+     * two however late the thread comes, and holds the guard's timer until the upstream has the whole body. The
+     * upstream never answers.
+     */
+    @ParameterizedTest(name = "async support: {0}")
+    @ValueSource(booleans = {true, false})
+    void anUploadTheFullPoolHeldBackAndTheClientFinishedBeforeTheAttemptsEndIsTheGatewaysLimitWhenItsHeadIsLate(
+            boolean asyncSupported) throws Exception {
+        Semaphore release = new Semaphore(0);
+        Semaphore rest = new Semaphore(0);
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            if (exchange.request().target().startsWith("/download")) {
+                exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nfirst");
+                exchange.await(release, Duration.ofSeconds(10));
+                exchange.writeRaw(" half");
+            } else {
+                exchange.await(rest, Duration.ofSeconds(10)); // never answered within the attempt
+            }
+        })) {
+            List<UpstreamFailure> failures = new CopyOnWriteArrayList<>();
+            UpstreamGuard guard = guardRecordingFailures(upstream, failures);
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY)
+                    .maxConnections(1).build();
+            try (JettyServer server = new JettyServer().servlet("/*", proxy, asyncSupported).start();
+                    Socket uploader = new Socket(InetAddress.getLoopbackAddress(), server.uri("/").getPort())) {
+                uploader.setSoTimeout(10_000);
+                CompletableFuture<HttpResponse<String>> download = HttpClient.newHttpClient().sendAsync(
+                        HttpRequest.newBuilder(server.uri("/download")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(5))).as("the download holds the connection")
+                        .isTrue();
+                HttpDestination destination = (HttpDestination) jettyClient(proxy).getDestinations().get(0);
+
+                sendHalfAnUpload(uploader.getOutputStream());
+                Await.until(() -> destination.getQueuedRequestCount() == 1, "the upload held back by the full pool");
+                long started = attemptStartedNanos(destination);
+                // The look ahead is due 2980 ms after the attempt's start, the guard's timer, begun after it, 3000 ms.
+                // (Only a transport's thread held up for 10 ms between reading the clock and setting the look ahead's
+                // timer would make it come after this task: it would find the body whole, a 503 either way.)
+                onTheJdksTimerThreadWhenDue(started + TimeUnit.MILLISECONDS.toNanos(2990), () -> {
+                    try {
+                        OutputStream out = uploader.getOutputStream();
+                        out.write("B".repeat(10).getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        upstream.awaitRequests(2, Duration.ofSeconds(5)); // the guard's timer held until then
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                Await.until(() -> System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(1700),
+                        "1.7 s of the attempt past", Duration.ofSeconds(5));
+                release.release(); // the connection comes free: the upload is sent, with 1.3 s of its 3 s left
+
+                HttpTester.Response answered = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+                assertThat(answered).as("the answer").isNotNull();
+                assertThat(answered.getStatus()).as(answered.getContent()).isEqualTo(503);
+                assertThat(answered.getContent()).contains("connection_limit_reached").doesNotContain("127.0.0.1");
+                assertThat(download.get(10, TimeUnit.SECONDS).body()).isEqualTo("first half");
+            } finally {
+                release.release();
+                rest.release();
+            }
+            assertThat(upstream.requests()).as("the upstream's requests")
+                    .filteredOn(request -> request.target().startsWith("/uploads")).singleElement()
+                    .satisfies(request -> assertThat(request.bodyText()).isEqualTo("A".repeat(10) + "B".repeat(10)));
+            assertThat(failures).as("the calls that failed").singleElement().satisfies(failure -> {
+                assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+                assertThat(failure.attempts()).as("attempts").isEqualTo(1);
+            });
+            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+        }
+    }
+
     /** A guard of one attempt of 3 s, which records the calls that failed. */
     private static UpstreamGuard guardRecordingFailures(FaultyUpstream upstream, List<UpstreamFailure> failures) {
         return UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri()).maxAttempts(1)
@@ -1140,11 +1226,51 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
      * a test that needs them all busy.
      */
     private static QueuedThreadPool clientThreads(ReverseProxyServlet servlet) throws ReflectiveOperationException {
+        return (QueuedThreadPool) jettyClient(servlet).getExecutor();
+    }
+
+    /**
+     * When the attempt of the one request held back at the Jetty transport's {@code destination} started, in
+     * {@link System#nanoTime()}: its look ahead of the guard is due a margin (20 ms) before its time is up counted from
+     * then, and the guard's timer, which began after it, no sooner than its time after it. Read off the request the
+     * proxy keeps to itself (its listener's start), through their fields.
+     */
+    private static long attemptStartedNanos(HttpDestination destination) throws ReflectiveOperationException {
+        Object request = destination.getHttpExchanges().element().getRequest();
+        Object listener = field(request.getClass(), "listener").get(request);
+        return field(listener.getClass(), "startedNanos").getLong(listener);
+    }
+
+    /**
+     * Runs {@code action} on the JDK's one timer thread ({@code CompletableFuture}'s, which runs every
+     * {@code orTimeout} of the JVM, the guard's and the transport's), no sooner than {@code dueNanos}: after every
+     * timer due before it and before every timer due after it, in the order they are due, however late the thread
+     * comes (a loaded machine), and holding those behind it until it returns. A timer is due when it is set plus its
+     * delay, the delay counted a moment before: one that this thread set over more than a few milliseconds (the thread
+     * preempted in between) may be due that much later, and is disowned (it does nothing) and set again.
+     */
+    private static void onTheJdksTimerThreadWhenDue(long dueNanos, Runnable action) {
+        for (;;) {
+            AtomicBoolean owned = new AtomicBoolean(true);
+            long before = System.nanoTime();
+            CompletableFuture.delayedExecutor(dueNanos - before, TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+                if (owned.get()) {
+                    action.run();
+                }
+            });
+            if (System.nanoTime() - before < TimeUnit.MILLISECONDS.toNanos(2)) {
+                return;
+            }
+            owned.set(false);
+        }
+    }
+
+    /** The Jetty transport's own client, which the proxy keeps to itself: reached through its fields. */
+    private static org.eclipse.jetty.client.HttpClient jettyClient(ReverseProxyServlet servlet)
+            throws ReflectiveOperationException {
         Object proxy = field(ReverseProxyServlet.class, "proxy").get(servlet);
         Object forwarder = field(proxy.getClass(), "jetty").get(proxy);
-        org.eclipse.jetty.client.HttpClient client =
-                (org.eclipse.jetty.client.HttpClient) field(forwarder.getClass(), "client").get(forwarder);
-        return (QueuedThreadPool) client.getExecutor();
+        return (org.eclipse.jetty.client.HttpClient) field(forwarder.getClass(), "client").get(forwarder);
     }
 
     private static Field field(Class<?> type, String name) throws NoSuchFieldException {

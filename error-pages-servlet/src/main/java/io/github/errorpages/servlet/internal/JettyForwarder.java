@@ -1007,13 +1007,17 @@ public final class JettyForwarder {
          * finds it so is set only once the send returns, which for a body written on that thread (an idle connection)
          * is when the client's body is all read, or waited for: a long upload still written as the attempt's time was
          * up had the guard's timer come first, and a 504 and a breaker failure for an upstream that had too little
-         * time. (A body then waiting for the client is the client's stall, 408: {@link #lateFailure} leaves it.)
+         * time. (A body then waiting for the client is the client's stall, 408: {@link #lateFailure} leaves it.) So
+         * too a request that a full pool held back ({@link #heldBack}) until the upstream had too little time: the look
+         * ahead of the guard that left it as its body waited for the client is asked again here, as the guard's timer
+         * ends it, and the client may have sent the rest in between (abort is idempotent).
          */
         private final CompletableFuture<Response> head = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
                 boolean withdrawn = withdraw();
-                if (System.nanoTime() - startedNanos >= timeout.toNanos() && (withdrawn || handedOverLate)) {
+                if (System.nanoTime() - startedNanos >= timeout.toNanos()
+                        && (withdrawn || handedOverLate || heldBack)) {
                     long millis = timeout.toMillis();
                     Throwable limit = withdrawn ? notHandedOver(millis) : lateFailure(millis);
                     // As timeAfter does: a request taken off the client's queue is aborted whatever completed it.
