@@ -701,7 +701,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 QueuedThreadPool clientThreads = clientThreads(proxy);
                 int maxThreads = clientThreads.getMaxThreads();
                 try {
-                    holdEveryThread(clientThreads, threadsFree);
+                    HeldThreads held = holdEveryThread(clientThreads, threadsFree);
 
                     // A body of unknown length: streamed, read by the client's thread once a connection takes it.
                     CompletableFuture<HttpResponse<byte[]>> waiting = HttpClient.newHttpClient().sendAsync(
@@ -710,9 +710,8 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                                             HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
                                                     "{\"quantity\":1}".getBytes(StandardCharsets.UTF_8))))
                                     .build(), HttpResponse.BodyHandlers.ofByteArray());
-                    Await.until(() -> guard.metrics().attempts() == 2, "the attempt began");
                     // It hands the send over to a thread of the client's, which comes 150 ms into its 500 ms.
-                    CompletableFuture.delayedExecutor(150, TimeUnit.MILLISECONDS).execute(threadsFree::countDown);
+                    freeTheClientsThreadsInTheAttempt(held, threadsFree, Duration.ofMillis(150));
 
                     HttpResponse<byte[]> answered = waiting.get(10, TimeUnit.SECONDS);
                     assertErrorPage(answered, method, 503, "30");
@@ -1197,6 +1196,80 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
         }
     }
 
+    /**
+     * R13, R47: a long upload that a thread of the Jetty transport's busy client took to send only when the upstream
+     * had less than an attempt needs, over a connection the client kept idle, and which still flows, slowly, as the
+     * attempt's time runs out, is the gateway's limit when its response head is late: 503
+     * {@code connection_limit_reached}, the attempt made, which the breaker does not count. On an idle connection the
+     * thread writes the body as it reads it, and its send returns only once the body is all read: the transport's
+     * look ahead of the guard, set only then, never came, and the guard's timer alone ends the attempt, whose cancel
+     * of the response head asks what was late for a send taken late; left to the guard, it was a late response of the
+     * upstream's, 504 and a breaker failure. Here the client's threads are all held until more than 1.6 s into the
+     * attempt of 3 s, and the client sends a byte of its 1000 every 20 ms (20 s of upload, its reads never waiting
+     * near the 0.7 s that would make them its stall); the upstream never answers.
+     */
+    @Test
+    void aLongUploadStillWrittenOnTheBusyClientsThreadAsTheAttemptsTimeRunsOutIsTheGatewaysLimitNotTheUpstreams()
+            throws Exception {
+        CountDownLatch threadsFree = new CountDownLatch(1);
+        ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
+        try (FaultyUpstream upstream = FaultyUpstream.start(exchange -> {
+            if (exchange.request().target().startsWith("/warm-up")) {
+                exchange.respond(200, "ok", "Content-Type", "text/plain");
+            } else {
+                exchange.stall();
+            }
+        })) {
+            List<UpstreamFailure> failures = new CopyOnWriteArrayList<>();
+            UpstreamGuard guard = guardRecordingFailures(upstream, failures);
+            // No look ahead from the attempt's start: its time is longer than the connect timeout.
+            ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY)
+                    .connectTimeout(Duration.ofMillis(500)).build();
+            try (JettyServer server = new JettyServer().servlet("/*", proxy, false).start()) {
+                // Kept idle: a request sent then is written on the thread that sends it.
+                assertThat(HttpClient.newHttpClient().send(streamedPost(server.uri("/warm-up")),
+                        HttpResponse.BodyHandlers.ofByteArray()).statusCode()).isEqualTo(200);
+                QueuedThreadPool clientThreads = clientThreads(proxy);
+                int maxThreads = clientThreads.getMaxThreads();
+                try (Socket uploader = new Socket(InetAddress.getLoopbackAddress(), server.uri("/").getPort())) {
+                    uploader.setSoTimeout(10_000);
+                    HeldThreads held = holdEveryThread(clientThreads, threadsFree);
+
+                    OutputStream out = uploader.getOutputStream();
+                    out.write(("POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
+                            + "Content-Length: 1000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    pace.scheduleAtFixedRate(() -> {
+                        try {
+                            out.write('A');
+                            out.flush();
+                        } catch (IOException answeredAndClosed) {
+                            throw new UncheckedIOException(answeredAndClosed); // ends the pace
+                        }
+                    }, 0, 20, TimeUnit.MILLISECONDS);
+                    freeTheClientsThreadsLateInTheAttempt(held, threadsFree);
+
+                    HttpTester.Response answered = HttpTester.parseResponse(HttpTester.from(uploader.getInputStream()));
+                    assertThat(answered).as("the answer").isNotNull();
+                    assertThat(answered.getStatus()).as(answered.getContent()).isEqualTo(503);
+                    assertThat(answered.getContent()).contains("connection_limit_reached").doesNotContain("127.0.0.1");
+                } finally {
+                    pace.shutdownNow();
+                    threadsFree.countDown();
+                    clientThreads.setMaxThreads(maxThreads);
+                }
+                assertThat(failures).as("the calls that failed").singleElement().satisfies(failure -> {
+                    assertThat(failure.cause()).isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED);
+                    assertThat(failure.attempts()).as("attempts").isEqualTo(1);
+                });
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+            }
+        } finally {
+            pace.shutdownNow();
+            threadsFree.countDown();
+        }
+    }
+
     /** A guard of one attempt of 3 s, which records the calls that failed. */
     private static UpstreamGuard guardRecordingFailures(FaultyUpstream upstream, List<UpstreamFailure> failures) {
         return UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri()).maxAttempts(1)
@@ -1208,16 +1281,26 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
     }
 
     /**
-     * Frees the client's threads, all {@code held}, once more than 1.6 s of an attempt of 3 s are past: the send is
-     * handed to them after the attempt began, so that it is seen handed over only then, and the upstream then has less
-     * than the 1.5 s an attempt needs ({@code min-attempt-timeout}, at most half the attempt's time), and the thread
-     * that takes the send comes well before the attempt's time is up.
+     * Frees the client's threads, all {@code held}, once more than 1.6 s of an attempt of 3 s are past
+     * ({@link #freeTheClientsThreadsInTheAttempt}): the upstream then has less than the 1.5 s an attempt needs
+     * ({@code min-attempt-timeout}, at most half the attempt's time), and the thread that takes the send comes well
+     * before the attempt's time is up.
      */
     private static void freeTheClientsThreadsLateInTheAttempt(HeldThreads held, CountDownLatch threadsFree) {
+        freeTheClientsThreadsInTheAttempt(held, threadsFree, Duration.ofMillis(1600));
+    }
+
+    /**
+     * Frees the client's threads, all {@code held}, once more than {@code past} of the attempt are past: the send is
+     * handed to them after the attempt began, so that it is seen handed over only then, and the thread that takes it
+     * comes no sooner than that into the attempt.
+     */
+    private static void freeTheClientsThreadsInTheAttempt(HeldThreads held, CountDownLatch threadsFree,
+            Duration past) {
         Await.until(held::anotherTaskHandedOver, "the send handed to the client's threads");
         long handedOver = System.nanoTime();
-        Await.until(() -> System.nanoTime() - handedOver > TimeUnit.MILLISECONDS.toNanos(1600),
-                "1.6 s of the attempt past", Duration.ofSeconds(5));
+        Await.until(() -> System.nanoTime() - handedOver > past.toNanos(), past.toMillis() + " ms of the attempt past",
+                Duration.ofSeconds(5));
         threadsFree.countDown();
     }
 
