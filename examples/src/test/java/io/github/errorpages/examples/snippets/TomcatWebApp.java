@@ -1,5 +1,6 @@
 package io.github.errorpages.examples.snippets;
 
+import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
 import java.net.URI;
@@ -73,6 +74,12 @@ final class TomcatWebApp implements AutoCloseable {
     /** @return whether the application started and serves, not failed */
     boolean available() {
         return context.getState().isAvailable();
+    }
+
+    /** Adds an initializer, run at start as Spring Boot's embedded Tomcat runs its one, with the context. */
+    TomcatWebApp initializer(ServletContainerInitializer initializer) {
+        context.addServletContainerInitializer(initializer, null);
+        return this;
     }
 
     TomcatWebApp servlet(String pattern, HttpServlet servlet) {
