@@ -166,13 +166,16 @@ public final class CoreOnlyServer implements AutoCloseable {
                 connection.getResponseCode();               // sent, and the answer's head read, in the attempt
                 return connection;
             });
-            // end-snippet
+            // The guard returns a 4xx, the upstream's answer: its body is in the error stream (null when there is
+            // none), and getInputStream() throws for it.
+            int status = answer.getResponseCode();
             byte[] body;
-            try (InputStream in = answer.getInputStream()) {
-                body = in.readAllBytes();
+            try (InputStream in = status >= 400 ? answer.getErrorStream() : answer.getInputStream()) {
+                body = in == null ? new byte[0] : in.readAllBytes();
             }
+            // end-snippet
             exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(answer.getResponseCode(), body.length == 0 ? -1 : body.length);
+            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
             exchange.getResponseBody().write(body);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
