@@ -1,6 +1,7 @@
 package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.internal.BodySources;
 import io.github.errorpages.upstream.internal.BodySourceFailure;
 import java.io.IOException;
 import java.util.Set;
@@ -121,17 +122,18 @@ public final class ClientAborts {
      *     or the guard's {@link BodySourceFailure}, and no {@link UpstreamFailureException} above it
      */
     public static boolean isClientAbort(Throwable throwable) {
+        // The guard's word that the request body's source failed an upstream call, the client stalling in its upload
+        // or gone (an application's GuardedHttpClient call that streams the request's body): its chain holds the
+        // attempt's timeout too, which read as the upstream's made a 504 page of it. Found as ErrorPages.handle finds
+        // it, by the one walk.
+        if (BodySources.isBodySourceFailure(throwable)) {
+            return true;
+        }
         Throwable current = throwable;
         boolean underAFuture = false;
         for (int i = 0; current != null && i < MAX_CHAIN; i++, current = current.getCause()) {
             if (current instanceof UpstreamFailureException) {
                 return false;
-            }
-            // The guard's word that the request body's source failed an upstream call, the client stalling in its
-            // upload or gone (an application's GuardedHttpClient call that streams the request's body): its chain
-            // holds the attempt's timeout too, which read as the upstream's made a 504 page of it.
-            if (current instanceof BodySourceFailure) {
-                return true;
             }
             if (isMarked(current) || isNamed(current, CLIENT_ABORT_TYPES)
                     || ((isNamed(current, JETTY_TYPES) || ClientBodyStatus.jettyCode(current) != 0) && !underAFuture
