@@ -259,8 +259,8 @@ final class GuardedCall<T> {
     }
 
     /**
-     * Takes the result of the current attempt: a success, or a failure when it is an upstream 5xx response
-     * and those are failures.
+     * Takes the result of the current attempt: a success, or a failure when the adapter reads a status that is one,
+     * a 5xx while {@code fail-on-5xx} is on or a status outside 100–599 whatever it says ({@link #failedAnswer}).
      */
     Step<T> onResult(@Nullable T result) {
         long now = System.nanoTime();

@@ -168,7 +168,8 @@ public final class GuardedHttpClient {
      * @param <T> the body type
      * @param request the request; its URI's path and query are sent to the upstream's endpoints
      * @param handler makes the body of a response that is returned
-     * @return the response of the attempt that succeeded: any status but a 5xx that is a failure
+     * @return the response of the attempt that succeeded: any status from 100 to 599 but a 5xx that is a failure
+     *     ({@code fail-on-5xx})
      * @throws io.github.errorpages.UpstreamFailureException when the call failed
      * @throws InterruptedException when the thread was interrupted
      * @throws UncheckedIOException when the request body could not be read for buffering, or not within the

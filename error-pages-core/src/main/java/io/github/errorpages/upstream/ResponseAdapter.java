@@ -32,10 +32,12 @@ public interface ResponseAdapter<R> {
     @Nullable String header(R response, String name);
 
     /**
-     * Releases a response that is not handed to the caller because it is a failure: closes or drains its
-     * body so that the connection is not leaked.
+     * Releases a response that is not handed to the caller: closes or drains its body so that the connection is not
+     * leaked. The guard discards a response that is a failure (a 5xx while {@code fail-on-5xx} is on, or a status
+     * outside 100–599, whatever it says), and one that is not whose caller has left: a half-open breaker's trial call
+     * that ran on after its caller ended the call, or an asynchronous call ended while its response arrived.
      *
-     * @param response the failed response
+     * @param response the response nobody takes
      */
     void discard(R response);
 

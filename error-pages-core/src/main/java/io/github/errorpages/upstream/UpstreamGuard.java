@@ -357,14 +357,15 @@ public final class UpstreamGuard {
 
     /**
      * Calls the upstream like {@link #call(UpstreamRequest, UpstreamCall)}, and reads each result with an
-     * adapter: an upstream 5xx response is a failure (when {@code fail-on-5xx} is on), retried when its
-     * status is retryable, and discarded (its body closed) rather than returned.
+     * adapter: an upstream 5xx response is a failure (when {@code fail-on-5xx} is on), and so is one whose status is
+     * outside 100–599, no HTTP status ({@code http_protocol_error}), whatever {@code fail-on-5xx} says; a failure is
+     * retried when its status is retryable, and discarded (its body closed) rather than returned.
      *
      * @param <T> the response type
      * @param request what the guard needs to know about the request
      * @param responses reads the responses
      * @param call one attempt
-     * @return the response of the attempt that succeeded: any status but a failed 5xx
+     * @return the response of the attempt that succeeded: any status from 100 to 599 but a 5xx that is a failure
      * @throws UpstreamFailureException when the call failed
      * @throws InterruptedException when the thread was interrupted during an attempt, the backoff, or a wait for
      *     a bulkhead permit
