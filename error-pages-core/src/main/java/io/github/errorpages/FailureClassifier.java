@@ -44,7 +44,10 @@ import org.slf4j.LoggerFactory;
  *       {@code HttpServerErrorException} (RestTemplate, RestClient), {@code WebClientResponseException} and the
  *       JAX-RS client's {@code ServerErrorException} for a 5xx, which keep its {@code Retry-After}, and those an
  *       extension knows the status of ({@link CauseClassifier#statusFailure}). The upstream guard treats each as a
- *       5xx response it read: no failure of an upstream whose {@code fail-on-5xx} is off.</li>
+ *       5xx response it read: no failure of an upstream whose {@code fail-on-5xx} is off. Such an exception for a
+ *       status outside 100–599, no HTTP status (HttpURLConnection's "... code: 600", Spring's
+ *       {@code UnknownHttpStatusCodeException}, the JAX-RS client's {@code WebApplicationException}), is the
+ *       upstream's protocol error: {@link FailureCause#HTTP_PROTOCOL_ERROR}, with no upstream status.</li>
  *   <li>Only when the cause chain holds nothing recognised are suppressed exceptions looked at too, by the
  *       same rules. A client attaches there what it recovered from before the failure it throws: the refused
  *       IPv6 connect before an IPv4 connect whose read then timed out must not make the read timeout a

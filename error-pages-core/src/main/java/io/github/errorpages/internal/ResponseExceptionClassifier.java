@@ -23,9 +23,16 @@ import org.jspecify.annotations.Nullable;
  * code: 503" ({@link JdkCauseClassifier#upstreamStatus}). Left unrecognised, a Spring application's
  * {@code HttpServerErrorException} reached the container, whose 500 page quotes the upstream's URL and body.
  *
+ * <p>A status outside 100–599 is no HTTP status (RFC 9110 §15), whatever these exceptions' classes say: Spring's
+ * {@code UnknownHttpStatusCodeException} for an upstream's "600" (its {@code getStatusCode().value()} is 600), the
+ * JAX-RS client's {@code WebApplicationException} for it. Such an exception is the upstream's protocol error,
+ * {@link FailureCause#HTTP_PROTOCOL_ERROR} with no upstream status (R2), as HttpURLConnection's "Server returned HTTP
+ * response code: 600" is ({@link JdkCauseClassifier}) and as the guard takes a response whose adapter reads such a
+ * status: neither the upstream's answer nor a 5xx, whose status the page would keep (R3).
+ *
  * <p>Matched by class name and read by reflection, since none of these libraries is a dependency: an exception
- * for a 4xx, or one whose status cannot be read, is no failure ({@link #responseStatus} reads any status, so that
- * the guard takes such an exception for the response it is). Thread-safe (stateless).
+ * for a 4xx, or one whose status cannot be read, is no failure ({@link #responseStatus} reads any status of
+ * 100–599, so that the guard takes such an exception for the response it is). Thread-safe (stateless).
  */
 public final class ResponseExceptionClassifier implements CauseClassifier {
 
@@ -45,7 +52,21 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
     @Override
     public Optional<FailureCause> classify(Throwable throwable) {
         int kind = kindOf(throwable);
-        return kind >= 0 && status(throwable, kind) != 0 ? Optional.of(FailureCause.UPSTREAM_STATUS) : Optional.empty();
+        if (kind >= 0 && status(throwable, kind) != 0) {
+            return Optional.of(FailureCause.UPSTREAM_STATUS);
+        }
+        return hasNoHttpStatus(throwable) ? Optional.of(FailureCause.HTTP_PROTOCOL_ERROR) : Optional.empty();
+    }
+
+    /**
+     * Whether {@code throwable} is a recognised client library's exception for a response whose status it read, and
+     * that status is no HTTP status (outside 100–599): an answer no upstream can rightly give. An unreadable status
+     * says nothing of the answer, and is not.
+     */
+    private static boolean hasNoHttpStatus(Throwable throwable) {
+        int kind = responseKindOf(throwable);
+        Integer status = kind < 0 ? null : readStatus(throwable, kind);
+        return status != null && (status < 100 || status > 599);
     }
 
     /**
@@ -107,12 +128,20 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
      * @return the status, in [100, 599], or 0 when {@code throwable} is no such exception or its status unreadable
      */
     public static int responseStatus(Throwable throwable) {
-        int kind = kindOf(throwable);
-        if (kind < 0 && isA(throwable, JAX_RS_RESPONSE)) {
-            kind = JAX_RS; // its client's 4xx (ClientErrorException) and 3xx (RedirectionException)
-        }
+        int kind = responseKindOf(throwable);
         int status = kind < 0 ? 0 : anyStatus(throwable, kind);
         return status >= 100 && status <= 599 ? status : 0;
+    }
+
+    /** The kind of any response exception, a JAX-RS client's for any status, or -1. */
+    private static int responseKindOf(Throwable throwable) {
+        int kind = kindOf(throwable);
+        if (kind < 0 && isA(throwable, JAX_RS_RESPONSE)) {
+            // its client's 4xx (ClientErrorException), 3xx (RedirectionException) and any other status
+            // (a WebApplicationException of its own)
+            kind = JAX_RS;
+        }
+        return kind;
     }
 
     private static boolean isA(Throwable throwable, String className) {
@@ -132,6 +161,15 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
 
     /** The status, or 0 when it cannot be read (or, for JAX-RS, the exception is no client's). */
     private static int anyStatus(Throwable throwable, int kind) {
+        Integer status = readStatus(throwable, kind);
+        return status == null ? 0 : status;
+    }
+
+    /**
+     * The status as the exception holds it, whatever the number (600 as well: no HTTP status), or {@code null} when it
+     * cannot be read (or, for JAX-RS, the exception is no client's).
+     */
+    private static @Nullable Integer readStatus(Throwable throwable, int kind) {
         Object status = call(throwable, RESPONSE_EXCEPTIONS[kind][1]);
         if (kind == JAX_RS) {
             // Resources and the JAX-RS runtime throw ServerErrorException too (a resource's own
@@ -141,7 +179,7 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         } else if (status != null) {
             status = call(status, "value"); // Spring's HttpStatusCode
         }
-        return status instanceof Integer code ? code : 0;
+        return status instanceof Integer code ? code : null;
     }
 
     private static boolean thrownByJaxRsClient(Throwable throwable) {

@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * library does not know (Feign's, gRPC's, a client of the application's own, …) get the right {@link FailureCause};
  * an exception for a 5xx response also its status ({@link #statusFailure(Throwable)}). The JDK's clients, Jetty's,
  * OkHttp, Apache HttpClient 4 and 5, Netty and Reactor Netty (Spring's WebClient), the Vert.x web client's connection
- * failures, and Spring's and the JAX-RS clients' exceptions for a 5xx are known already.
+ * failures, and Spring's and the JAX-RS clients' exceptions for a 5xx (and for a status outside 100–599, the
+ * upstream's {@link FailureCause#HTTP_PROTOCOL_ERROR}) are known already.
  *
  * <p>Implementations are found with {@link java.util.ServiceLoader} (list them in
  * {@code META-INF/services/io.github.errorpages.spi.CauseClassifier}; an application that is a named module declares

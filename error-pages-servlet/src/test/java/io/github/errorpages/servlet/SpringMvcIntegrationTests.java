@@ -27,6 +27,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.InternalServerErrorException;
 import jakarta.ws.rs.ServerErrorException;
 import jakarta.ws.rs.ServiceUnavailableException;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.client.ClientBuilder;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -44,6 +45,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
@@ -72,7 +74,9 @@ import org.springframework.web.client.RestTemplate;
 import org.springframework.web.client.UnknownHttpStatusCodeException;
 import org.springframework.web.context.support.AnnotationConfigWebApplicationContext;
 import org.springframework.web.filter.ShallowEtagHeaderFilter;
+import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.EnableWebMvc;
 
@@ -522,40 +526,51 @@ class SpringMvcIntegrationTests {
     }
 
     /**
-     * The JAX-RS client's WebApplicationException for a status outside HTTP's 100–599 (an upstream's "600"): no
-     * response the upstream could rightly give, so not taken for its answer, a success for the breaker and the
-     * metrics, as a 404 is. Read as any number, it was.
+     * The JAX-RS client's WebApplicationException for a status outside HTTP's 100–599 (an upstream's "600" or "999"):
+     * no status an upstream can rightly give (RFC 9110 §15), so neither its answer nor a 5xx whose status the page
+     * keeps (R3) but the upstream's protocol error, as HttpURLConnection's exception for it and an answer the guard
+     * reads with an adapter: http_protocol_error with no upstream status, one breaker failure and no success, not
+     * retried by default (with http_protocol_error in retry.causes a GET is, R43); thrown from a servlet, the filter's
+     * 502 page for it (R2). It was thrown as it is: no page (the container's 500), no breaker failure, no success.
      */
-    @Test
-    void jaxRsClientsStatusOutsideHttpsRangeIsNoSuccessfulCall() {
+    @ParameterizedTest(name = "status {0}, http_protocol_error in retry.causes: {1}")
+    @CsvSource({"600, false", "999, false", "600, true"})
+    void jaxRsClientsStatusOutsideHttpsRangeIsTheUpstreamsProtocolError(int status, boolean retried) {
         jakarta.ws.rs.client.Client jaxRs = ClientBuilder.newClient();
-        try (FaultyUpstream weird = FaultyUpstream.start(exchange -> {
-            exchange.writeRaw("HTTP/1.1 600 Weird\r\nContent-Length: 0\r\n\r\n");
-            exchange.closeConnection();
-        })) {
-            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(weird.uri())
-                    .maxAttempts(3).build());
+        try (FaultyUpstream weird = answeringStatus(status)) {
+            UpstreamGuard guard = UpstreamGuard.of(outsideHttpsRange(weird, retried));
 
-            Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
-                    attempt -> jaxRs.target(attempt.endpoint().resolve("/invoices/7")).request().get(String.class)));
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> guard.call(UpstreamRequest.of("GET"),
+                            attempt -> jaxRs.target(attempt.endpoint().resolve("/invoices/7")).request()
+                                    .get(String.class)));
 
-            assertThat(thrown).isNotNull();
-            assertThat(guard.metrics().successfulCalls()).as(String.valueOf(thrown)).isZero();
-            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isZero();
+            assertThat(thrown).as("the guard's exception").isNotNull();
+            assertThat(thrown.getCause()).isInstanceOf(WebApplicationException.class);
+            assertProtocolErrorOfTheUpstream(guard, thrown, weird, retried);
+            WebApplicationException raw = catchThrowableOfType(WebApplicationException.class,
+                    () -> jaxRs.target(weird.uri().resolve("/invoices/7")).request().get(String.class));
+            assertThat(raw.getResponse().getStatus()).isEqualTo(status);
+            assertThat(io.github.errorpages.FailureClassifier.ofDefaults()
+                    .classify(new WebApplicationException(raw.getResponse()))).as("made outside a client").isEmpty();
+            assertPageOfTheProtocolError(weird, () -> jaxRs.target(weird.uri().resolve("/invoices/7")).request()
+                    .get(String.class), "WebApplicationException");
         } finally {
             jaxRs.close();
         }
     }
 
     /**
-     * RestTemplate with an error handler that takes every status but a 2xx for an error, and an upstream's "600":
-     * Spring's UnknownHttpStatusCodeException, no 5xx response the upstream could rightly give (R3), so neither an
-     * upstream status nor the upstream's answer: no success for the breaker and the metrics, as the JAX-RS client's
-     * exception for it. Read as a 5xx whatever its number, the call would fail on this library's own "status must be
-     * in [500, 599]" instead.
+     * RestTemplate with an error handler that takes every status but a 2xx for an error, and an upstream's "600" or
+     * "999": Spring's UnknownHttpStatusCodeException (its getStatusCode().value() the upstream's number), no status an
+     * upstream can rightly give (RFC 9110 §15), so neither its answer nor a 5xx (R3) but the upstream's protocol
+     * error, as the JAX-RS client's exception for it: http_protocol_error with no upstream status, one breaker failure
+     * and no success, not retried by default (with http_protocol_error in retry.causes a GET is, R43); thrown from a
+     * servlet, the filter's 502 page for it (R2). It was thrown as it is: no page, no breaker failure, no success.
      */
-    @Test
-    void restTemplatesStatusOutsideHttpsRangeIsNoSuccessfulCall() {
+    @ParameterizedTest(name = "status {0}, http_protocol_error in retry.causes: {1}")
+    @CsvSource({"600, false", "999, false", "600, true"})
+    void restTemplatesStatusOutsideHttpsRangeIsTheUpstreamsProtocolError(int status, boolean retried) {
         RestTemplate strict = new RestTemplate();
         strict.setErrorHandler(new DefaultResponseErrorHandler() {
             @Override
@@ -563,19 +578,89 @@ class SpringMvcIntegrationTests {
                 return !statusCode.is2xxSuccessful();
             }
         });
-        try (FaultyUpstream weird = FaultyUpstream.start(exchange -> {
-            exchange.writeRaw("HTTP/1.1 600 Weird\r\nContent-Length: 0\r\n\r\n");
+        try (FaultyUpstream weird = answeringStatus(status)) {
+            UpstreamGuard guard = UpstreamGuard.of(outsideHttpsRange(weird, retried));
+
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> guard.call(UpstreamRequest.of("GET"),
+                            attempt -> strict.getForObject(attempt.endpoint().resolve("/invoices/7"), String.class)));
+
+            assertThat(thrown).as("the guard's exception").isNotNull();
+            assertThat(thrown.getCause()).isInstanceOf(UnknownHttpStatusCodeException.class);
+            assertProtocolErrorOfTheUpstream(guard, thrown, weird, retried);
+            UnknownHttpStatusCodeException raw = catchThrowableOfType(UnknownHttpStatusCodeException.class,
+                    () -> strict.getForObject(weird.uri().resolve("/invoices/7"), String.class));
+            assertThat(raw.getStatusCode().value()).isEqualTo(status);
+            assertPageOfTheProtocolError(weird, () -> strict.getForObject(weird.uri().resolve("/invoices/7"),
+                    String.class), "UnknownHttpStatusCode");
+        }
+    }
+
+    /**
+     * Spring's WebClient (on the JDK client) with a status handler that takes every status but a 2xx for an error, and
+     * an upstream's "600": its UnknownHttpStatusCodeException (a WebClientResponseException), read as RestTemplate's,
+     * is the upstream's protocol error (R2), http_protocol_error with no upstream status (R3) and a breaker failure,
+     * not thrown as it is.
+     */
+    @Test
+    void webClientsStatusOutsideHttpsRangeIsTheUpstreamsProtocolError() {
+        WebClient client = WebClient.builder().clientConnector(new JdkClientHttpConnector()).build();
+        try (FaultyUpstream weird = answeringStatus(600)) {
+            UpstreamGuard guard = UpstreamGuard.of(outsideHttpsRange(weird, false));
+
+            UpstreamFailureException thrown = catchThrowableOfType(UpstreamFailureException.class,
+                    () -> guard.call(UpstreamRequest.of("GET"),
+                            attempt -> client.get().uri(attempt.endpoint().resolve("/invoices/7")).retrieve()
+                                    .onStatus(status -> !status.is2xxSuccessful(), ClientResponse::createException)
+                                    .bodyToMono(String.class).block()));
+
+            assertThat(thrown).as("the guard's exception").isNotNull();
+            assertThat(thrown.getCause()).isInstanceOfSatisfying(WebClientResponseException.class,
+                    raw -> assertThat(raw.getStatusCode().value()).isEqualTo(600));
+            assertProtocolErrorOfTheUpstream(guard, thrown, weird, false);
+        }
+    }
+
+    /** An upstream whose every answer has that status line, which no HTTP status is. */
+    private static FaultyUpstream answeringStatus(int status) {
+        return FaultyUpstream.start(exchange -> {
+            exchange.writeRaw("HTTP/1.1 " + status + " Weird\r\nContent-Length: 0\r\n\r\n");
             exchange.closeConnection();
-        })) {
-            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("billing").endpoints(weird.uri())
-                    .maxAttempts(3).build());
+        });
+    }
 
-            Throwable thrown = catchThrowable(() -> guard.call(UpstreamRequest.of("GET"),
-                    attempt -> strict.getForObject(attempt.endpoint().resolve("/invoices/7"), String.class)));
+    private static UpstreamConfig outsideHttpsRange(FaultyUpstream weird, boolean retried) {
+        UpstreamConfig.Builder config = UpstreamConfig.builder("billing").endpoints(weird.uri()).maxAttempts(3)
+                .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2);
+        return (retried ? config.retryCauses(Set.of(FailureCause.HTTP_PROTOCOL_ERROR)) : config).build();
+    }
 
-            assertThat(thrown).isInstanceOf(UnknownHttpStatusCodeException.class);
-            assertThat(guard.metrics().successfulCalls()).isZero();
-            assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isZero();
+    /** The guarded call's failure: the upstream's protocol error, each attempt a breaker failure, none a success. */
+    private static void assertProtocolErrorOfTheUpstream(UpstreamGuard guard, UpstreamFailureException thrown,
+            FaultyUpstream weird, boolean retried) {
+        int attempts = retried ? 3 : 1;
+        assertThat(thrown.failure().cause()).isEqualTo(FailureCause.HTTP_PROTOCOL_ERROR);
+        assertThat(thrown.failure().upstreamStatus()).isZero();
+        assertThat(thrown.failure().attempts()).isEqualTo(attempts);
+        assertThat(weird.requestCount()).isEqualTo(attempts);
+        var breaker = guard.circuitBreakers().get(0).getMetrics();
+        assertThat(breaker.getNumberOfFailedCalls()).isEqualTo(attempts);
+        assertThat(breaker.getNumberOfSuccessfulCalls()).isZero();
+        assertThat(guard.metrics().successfulCalls()).isZero();
+        assertThat(guard.metrics().failedCalls()).isEqualTo(1);
+        assertThat(guard.metrics().abortedCalls()).isZero();
+    }
+
+    /** The client's exception thrown from a servlet: the filter's 502 page of http_protocol_error, nothing leaked. */
+    private static void assertPageOfTheProtocolError(FaultyUpstream weird, Supplier<String> call, String exception) {
+        try (JettyServer server = new JettyServer().filter(new ErrorPagesFilter())
+                .servlet("/billing", TestServlets.servlet((request, response) -> response.getWriter()
+                        .write(call.get()))).start()) {
+            HttpResponse<byte[]> response = Client.get(server.uri("/billing"), "application/problem+json");
+
+            assertErrorPage(response, "GET", 502, "\\d+");
+            assertThat(Client.text(response)).contains("http_protocol_error");
+            assertNoLeak(response, weird.uri().getAuthority(), exception);
         }
     }
 
