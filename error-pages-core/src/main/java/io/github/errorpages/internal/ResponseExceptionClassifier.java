@@ -55,17 +55,20 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         if (kind >= 0 && status(throwable, kind) != 0) {
             return Optional.of(FailureCause.UPSTREAM_STATUS);
         }
-        return hasNoHttpStatus(throwable) ? Optional.of(FailureCause.HTTP_PROTOCOL_ERROR) : Optional.empty();
+        if (kind < 0 && !isA(throwable, JAX_RS_RESPONSE)) {
+            return Optional.empty(); // the exceptions of every cause chain but these: one look at their classes
+        }
+        return hasNoHttpStatus(throwable, kind < 0 ? JAX_RS : kind) ? Optional.of(FailureCause.HTTP_PROTOCOL_ERROR)
+                : Optional.empty();
     }
 
     /**
-     * Whether {@code throwable} is a recognised client library's exception for a response whose status it read, and
-     * that status is no HTTP status (outside 100–599): an answer no upstream can rightly give. An unreadable status
-     * says nothing of the answer, and is not.
+     * Whether a recognised client library's exception ({@code kind}) holds a status it read that is no HTTP status
+     * (outside 100–599): an answer no upstream can rightly give. An unreadable status says nothing of the answer, and
+     * is not.
      */
-    private static boolean hasNoHttpStatus(Throwable throwable) {
-        int kind = responseKindOf(throwable);
-        Integer status = kind < 0 ? null : readStatus(throwable, kind);
+    private static boolean hasNoHttpStatus(Throwable throwable, int kind) {
+        Integer status = readStatus(throwable, kind);
         return status != null && (status < 100 || status > 599);
     }
 
