@@ -1140,8 +1140,10 @@ public final class JettyForwarder {
          * request whose body is read with blocking I/O a thread of the client's does, maybe late. Counted from then,
          * a thread that came more than the margin late (a loaded machine, a cold JVM) made it come after the guard's,
          * and a request still held back by the full pool, never sent, was ended as a late response of the upstream's:
-         * a breaker failure, and retried if idempotent. Only a request queued after the attempt's whole time is past
-         * is left to the guard's timer, which came first. Set once an attempt: {@link #lookAheadOfTheGuard}.
+         * a breaker failure, and retried if idempotent. A request queued after the attempt's whole time is past is
+         * left to the guard's timer, which came first: its cancel of the head asks {@link #lateFailure} too for a
+         * request held back ({@link #heldBack}, marked before this is set), the gateway's limit (503, not 504), unless
+         * that timer ran before the request was queued. Set once an attempt: {@link #lookAheadOfTheGuard}.
          */
         private void timeAfter() {
             long millis = timeout.toMillis();
@@ -1249,8 +1251,9 @@ public final class JettyForwarder {
         }
 
         /**
-         * What was late when the attempt's time is about to run out, or {@code null} when that is the response head,
-         * which the guard's own timer reports as it ends the attempt ({@link #timeAfter}). Jetty's client queues a
+         * What was late when the attempt's time is about to run out ({@link #timeAfter}), or is up (the guard's timer
+         * cancelling the {@link #head} of a request held back or handed over late), or {@code null} when that is the
+         * response head, which the guard's own timer reports as it ends the attempt. Jetty's client queues a
          * request at its endpoint's destination until a connection is free for it: one that is idle, or one it
          * opens. A request still queued is taken off the queue, so that it never reaches the upstream, and the failure
          * says what held it back ({@link #failureOfAQueuedRequest}). A request no longer queued was sent, and its
