@@ -3,7 +3,6 @@ package io.github.errorpages.internal;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.internal.BodySourceFailure;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Tells a guarded call that the request body's source failed from one the upstream failed, for what answers a
@@ -23,24 +22,15 @@ public final class BodySources {
      *     as the failure
      */
     public static boolean isBodySourceFailure(Throwable throwable) {
-        return bodySourceFailure(throwable) != null;
-    }
-
-    /**
-     * @param throwable what a call, or the code around it, threw
-     * @return the first {@link BodySourceFailure} of its cause chain (as much of it as the classifier reads) with no
-     *     {@link UpstreamFailureException} above it, or {@code null} when it holds none
-     */
-    public static @Nullable BodySourceFailure bodySourceFailure(Throwable throwable) {
         Throwable current = throwable;
         for (int i = 0; current != null && i < FailureClassifier.MAX_CHAIN; i++, current = Causes.of(current)) {
             if (current instanceof UpstreamFailureException) {
-                return null;
+                return false;
             }
-            if (current instanceof BodySourceFailure failure) {
-                return failure;
+            if (current instanceof BodySourceFailure) {
+                return true;
             }
         }
-        return null;
+        return false;
     }
 }

@@ -6,7 +6,6 @@ import io.github.errorpages.RetryAfter;
 import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
-import io.github.errorpages.internal.BodySources;
 import io.github.errorpages.internal.CallerAborts;
 import io.github.errorpages.internal.Causes;
 import io.github.errorpages.internal.JdkCauseClassifier;
@@ -456,11 +455,7 @@ final class GuardedCall<T> {
         if (isClientAbort(error)) {
             return new Outcome(Outcome.Kind.CALLER_ABORT, error, null, null);
         }
-        if (request.isBodySourceFailed() || BodySources.isBodySourceFailure(error)) {
-            // This call's request body's source failed, or that of another guard's call the attempt made (a guarded
-            // service method that streams its client's upload on through a GuardedHttpClient): the client's failure
-            // either way. The other guard's word for it holds the attempt's timeout too, which the classifier
-            // would take for this upstream's own (a breaker failure, and a 504 page around the client's stall).
+        if (request.isBodySourceFailed()) {
             return new Outcome(Outcome.Kind.BODY_SOURCE_FAILED, error, null, null);
         }
         Optional<UpstreamFailure> classified = guard.classifier().classify(error, guard.clock());
@@ -561,22 +556,13 @@ final class GuardedCall<T> {
         return abort(error);
     }
 
-    /**
-     * Reading the request body's source failed while the attempt streamed it, or another guard's call the attempt made
-     * ended so: the call is aborted.
-     */
+    /** Reading the request body's source failed while the attempt streamed it: the call is aborted. */
     private Step<T> bodySourceFailed(Throwable error) {
         Throwable bug = bugOf(error);
         if (bug != null) {
             // The source's read threw unchecked (a servlet filter took the body as a reader): a bug, thrown as is,
-            // as for a body to buffer (GuardedHttpClient), not the client's failure. Another guard's
-            // BodySourceFailure, unchecked too, is thrown on as that guard (or the application around it) threw it.
+            // as for a body to buffer (GuardedHttpClient), not the client's failure.
             return abort(bug);
-        }
-        @Nullable BodySourceFailure inner = BodySources.bodySourceFailure(error);
-        if (inner != null && inner.isStalled()) {
-            // Another guard's, under a checked exception of the application's: it says what the client did.
-            return abortForBodySource(error, "the attempt timed out waiting for the request body's source", true);
         }
         // The client the body streams from went away.
         return abortForBodySource(error, "reading the request body's source failed", false);
@@ -1179,10 +1165,7 @@ final class GuardedCall<T> {
         enum Kind {
             /** The caller gave up (an interrupt, a cancel): not the upstream's fault. */
             CALLER_ABORT,
-            /**
-             * Reading the request body's source failed: its client went away, or the read threw (a bug); or another
-             * guard's call the attempt made ended so ({@link BodySourceFailure}).
-             */
+            /** Reading the request body's source failed: its client went away, or the read threw (a bug). */
             BODY_SOURCE_FAILED,
             /** The attempt timed out waiting for the request body's source: the client stalled, not the upstream. */
             BODY_SOURCE_STALLED,

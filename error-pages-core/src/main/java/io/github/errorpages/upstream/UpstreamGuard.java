@@ -340,10 +340,7 @@ public final class UpstreamGuard {
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled: it threw one (see
      *     {@link UpstreamCall}), or Apache HttpClient's exception for a request aborted before it left, the cause
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
-     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. So does a call
-     *     whose attempt threw another guard's such exception (a {@link GuardedHttpClient} call that streams the
-     *     request's body on): as the attempt threw it, or around a checked exception of the attempt's that holds
-     *     it; neither retried nor counted by the breaker, the client's failure there as here. Also when the
+     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
      *     attempt threw an {@link java.io.IOException} for an upstream response whose status is no failure
      *     (HttpURLConnection's for a 4xx, or a 5xx while {@code fail-on-5xx} is off): the cause is that exception, and
      *     the call counts as a success, like the response itself would
@@ -372,10 +369,7 @@ public final class UpstreamGuard {
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled: it threw one (see
      *     {@link UpstreamCall}), or Apache HttpClient's exception for a request aborted before it left, the cause
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
-     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. So does a call
-     *     whose attempt threw another guard's such exception (a {@link GuardedHttpClient} call that streams the
-     *     request's body on): as the attempt threw it, or around a checked exception of the attempt's that holds
-     *     it; neither retried nor counted by the breaker, the client's failure there as here. Also when the
+     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
      *     attempt threw an {@link java.io.IOException} for an upstream response whose status is no failure
      *     (HttpURLConnection's for a 4xx, or a 5xx while {@code fail-on-5xx} is off): the cause is that exception, and
      *     the call counts as a success, like the response itself would

@@ -5,11 +5,8 @@ import static io.github.errorpages.upstream.Guards.fast;
 import static io.github.errorpages.upstream.Guards.get;
 import static io.github.errorpages.upstream.Guards.request;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.github.errorpages.ErrorPages;
-import io.github.errorpages.ErrorRequest;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.RetryRefusal;
@@ -18,19 +15,13 @@ import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.spi.CauseClassifier;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
-import io.github.errorpages.upstream.internal.BodySourceFailure;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,11 +29,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -355,141 +343,6 @@ class NestedGuardRetryIntegrationTests {
         assertThat(thrown.failure().upstreamStatus()).isEqualTo(502);
         assertThat(thrown.failure().retryRefusal()).isEqualTo(RetryRefusal.INNER_GUARD_GAVE_UP);
         assertThat(outer.metrics().retries()).isZero();
-    }
-
-    /**
-     * A guarded service method ({@code checkout}) that streams its client's upload on through a
-     * {@link GuardedHttpClient} ({@code orders}), the client stalling in it: the inner guard ends its call with its
-     * {@link BodySourceFailure}, the client's failure and not orders'. The outer guard asked only whether its own
-     * request's body had failed, classified the attempt's timeout inside the inner failure as checkout's
-     * {@code connection_read_timeout}, counted the client's stall against checkout's breaker (a half-open breaker's
-     * trial call opened it again, though its caller had left), and threw an {@link UpstreamFailureException} around
-     * it, for which {@link ErrorPages#handle} (and the servlet filter behind application code) rendered a 504 that
-     * blamed the upstream. Now the outer guard records nothing, gives its breaker's and bulkhead's permits back, and
-     * throws on what the inner guard threw: no page, whether its caller waits (sync or async) or left a trial call of
-     * a half-open breaker to run on (R47: the breaker counts the upstream's failures only; R1 is for those).
-     */
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"sync", "sync, under the application's checked exception", "async",
-            "trial whose caller left"})
-    void innerGuardsRequestBodySourceFailureIsNoFailureOfTheOuterGuard(String how) throws Exception { // R47, R1
-        FaultyUpstream orders = upstreams.start(Behaviour.ok());
-        GuardedHttpClient inner = inner(fast(orders.uri()).attemptTimeout(Duration.ofMillis(300))
-                .deadline(Duration.ofSeconds(5)));
-        CountDownLatch outerAborted = new CountDownLatch(1);
-        UpstreamGuard outer = UpstreamGuard.builder(UpstreamConfig.builder("checkout")
-                .endpoints(URI.create("http://10.0.0.9:8080"))
-                .backoff(Duration.ofMillis(1), 2.0, Duration.ofMillis(2), 0.2).maxAttempts(3)
-                .circuitBreakerConfig(CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
-                        .permittedNumberOfCallsInHalfOpenState(1).build())
-                .build()).listener(outerEvents).listener(event -> {
-                    if (event instanceof UpstreamEvent.CallAborted) {
-                        outerAborted.countDown();
-                    }
-                }).build();
-        CircuitBreaker breaker = outer.circuitBreakers().get(0);
-        boolean trial = how.startsWith("trial");
-        if (trial) {
-            breaker.transitionToOpenState();
-            breaker.transitionToHalfOpenState(); // the next call is its one trial call
-        }
-        CountDownLatch stalled = new CountDownLatch(1);
-        CountDownLatch released = new CountDownLatch(1);
-        HttpRequest upload = stallingUpload(stalled, released);
-        AtomicReference<Throwable> innerThrew = new AtomicReference<>();
-        Throwable thrown = null;
-        try {
-            switch (how) {
-                case "sync" -> thrown = catchThrowable(() -> outer.call(UpstreamRequest.of("PUT"), attempt -> {
-                    try {
-                        return inner.send(upload, BodyHandlers.ofString());
-                    } catch (RuntimeException failed) {
-                        innerThrew.set(failed);
-                        throw failed;
-                    }
-                }));
-                case "sync, under the application's checked exception" -> thrown = catchThrowable(
-                        () -> outer.call(UpstreamRequest.of("PUT"), attempt -> {
-                            try {
-                                return inner.send(upload, BodyHandlers.ofString());
-                            } catch (RuntimeException failed) {
-                                innerThrew.set(failed);
-                                throw new IOException("the order could not be placed", failed);
-                            }
-                        }));
-                case "async" -> thrown = outer.callAsync(UpstreamRequest.of("PUT"),
-                        attempt -> inner.sendAsync(upload, BodyHandlers.ofString())
-                                .whenComplete((response, failed) -> innerThrew.set(failed)))
-                        .handle((response, failure) -> failure).get(10, TimeUnit.SECONDS);
-                default -> {
-                    CompletableFuture<HttpResponse<String>> call = outer.callAsync(UpstreamRequest.of("PUT"),
-                            attempt -> inner.sendAsync(upload, BodyHandlers.ofString()));
-                    assertThat(stalled.await(10, TimeUnit.SECONDS)).as("the upload under way").isTrue();
-                    call.cancel(true); // the caller leaves; the trial call runs on until the inner guard ends it
-                    assertThat(outerAborted.await(10, TimeUnit.SECONDS)).as("the trial call's end").isTrue();
-                }
-            }
-        } finally {
-            released.countDown();
-        }
-
-        assertThat(stalled.getCount()).as("the client's upload stalled").isZero();
-        if (!trial) {
-            assertThat(innerThrew.get()).as("the inner guard's word: the client's stall")
-                    .isInstanceOf(BodySourceFailure.class);
-            if (how.contains("checked")) {
-                // Thrown as this guard's word for it, as the inner guard's, saying the client stalled.
-                assertThat(thrown).isInstanceOf(BodySourceFailure.class).hasMessageContaining("timed out");
-                assertThat(thrown.getCause().getCause()).hasMessage("the order could not be placed")
-                        .cause().isSameAs(innerThrew.get());
-                assertThat(((BodySourceFailure) thrown).isStalled()).isTrue();
-            } else {
-                assertThat(thrown).as("thrown on as the inner guard threw it").isSameAs(innerThrew.get());
-            }
-            assertThat(ErrorPages.ofDefaults().handle(thrown, ErrorRequest.of("PUT", "/checkout")))
-                    .as("no page for the client's failure").isEmpty();
-        }
-        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).as("no failure of checkout's").isZero();
-        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero();
-        assertThat(breaker.getState()).isEqualTo(trial ? CircuitBreaker.State.HALF_OPEN : CircuitBreaker.State.CLOSED);
-        if (trial) {
-            assertThat(breaker.tryAcquirePermission()).as("the trial call's permission, given back").isTrue();
-            breaker.releasePermission();
-        }
-        assertThat(outer.bulkhead().getMetrics().getAvailableConcurrentCalls())
-                .isEqualTo(outer.bulkhead().getBulkheadConfig().getMaxConcurrentCalls());
-        UpstreamMetrics metrics = outer.metrics();
-        assertThat(metrics.failedCalls()).isZero();
-        assertThat(metrics.abortedCalls()).isEqualTo(1);
-        assertThat(metrics.attempts()).as("not retried").isEqualTo(1);
-        assertThat(outer.failingSince()).isEmpty();
-        assertThat(outerEvents.of(UpstreamEvent.CallFailed.class)).isEmpty();
-    }
-
-    /**
-     * @param stalled counted down when the body has sent its first bytes and stalls
-     * @param released ends the stall: the read then fails, as a client that went away at last
-     * @return a PUT to orders whose streamed body (a client's upload relayed as it arrives) stalls after 10 bytes
-     */
-    private static HttpRequest stallingUpload(CountDownLatch stalled, CountDownLatch released) {
-        return HttpRequest.newBuilder(URI.create("http://orders/orders/42")).PUT(BodyPublishers.ofInputStream(
-                () -> new InputStream() {
-                    private int sent;
-
-                    @Override
-                    public int read() throws IOException {
-                        if (sent++ < 10) {
-                            return 'x';
-                        }
-                        stalled.countDown();
-                        try {
-                            released.await(20, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                        throw new IOException("the client went away");
-                    }
-                })).build();
     }
 
     private GuardedHttpClient inner(UpstreamConfig.Builder config) {
