@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * What an application's HTML page holds that its {@code Content-Security-Policy} ({@link ContentSecurityPolicy}: R41,
@@ -118,9 +119,10 @@ final class PageContentRules {
             this.rule = rule;
         }
 
-        void add(String example) {
+        /** @param example the finding as shown, made only for the few shown: a page may have thousands */
+        void add(Supplier<String> example) {
             if (count++ < SHOWN_PER_KIND) {
-                shown.add(example);
+                shown.add(example.get());
             }
         }
 
@@ -193,10 +195,10 @@ final class PageContentRules {
         @Override
         public int tagEnd(int end) {
             if (style != null) {
-                findings.styleAttributes.add(shown(style));
+                findings.styleAttributes.add(() -> shown(style));
             }
             if (handler != null) {
-                findings.eventHandlers.add(shown(handler));
+                findings.eventHandlers.add(() -> shown(handler));
             }
             String name = html.substring(nameStart, nameEnd).toLowerCase(Locale.ROOT);
             switch (name) {
@@ -236,21 +238,23 @@ final class PageContentRules {
             }
             boolean loads = false;
             boolean image = false;
+            // Read once, not per token: a rel of many preload tokens would decode a long as again for each of them.
+            boolean asImage = as != null
+                    && StartTags.trim(StartTags.decoded(html, as[2], as[3])).equalsIgnoreCase("image");
             for (String token : StartTags.trim(StartTags.decoded(html, rel[2], rel[3])).toLowerCase(Locale.ROOT)
                     .split("[ \t\n\f\r]+")) {
                 loads |= LOADING_RELS.contains(token);
-                image |= IMAGE_RELS.contains(token) || (token.equals("preload") || token.equals("prefetch"))
-                        && as != null && StartTags.trim(StartTags.decoded(html, as[2], as[3])).equalsIgnoreCase("image");
+                image |= IMAGE_RELS.contains(token) || (token.equals("preload") || token.equals("prefetch")) && asImage;
                 findings.icon |= token.equals("icon");
             }
             if (loads && !allowed(StartTags.decoded(html, href[2], href[3]), image ? Use.IMAGE : Use.OTHER)) {
-                findings.loads.add(shown(rel, href));
+                findings.loads.add(() -> shown(rel, href));
             }
         }
 
         private void source(int[] attribute, Use use) {
             if (attribute != null && !allowed(StartTags.decoded(html, attribute[2], attribute[3]), use)) {
-                findings.loads.add(shown(attribute));
+                findings.loads.add(() -> shown(attribute));
             }
         }
 
@@ -278,7 +282,7 @@ final class PageContentRules {
                     urlEnd--; // a URL that ends in commas has no descriptors
                 }
                 if (urlEnd > urlStart && !allowed(value.substring(urlStart, urlEnd), Use.IMAGE)) {
-                    findings.loads.add(shown(attribute));
+                    findings.loads.add(() -> shown(attribute));
                     return;
                 }
                 if (urlEnd == at) {
@@ -305,7 +309,8 @@ final class PageContentRules {
                 } else if (c == '"' || c == '\'') {
                     int close = stringEnd(css, at);
                     if (importing) {
-                        findings.loads.add("@import " + cut(css.substring(at, close)) + " in <style>");
+                        String imported = css.substring(at, close);
+                        findings.loads.add(() -> "@import " + cut(imported) + " in <style>");
                         importing = false;
                     }
                     at = close;
@@ -321,7 +326,8 @@ final class PageContentRules {
                     String url = unquoted(css.substring(at + 4, close));
                     // An @import loads a style sheet, which the policy refuses from anywhere.
                     if (importing || !allowed(url, inFontFace ? Use.OTHER : Use.IMAGE) && !url.startsWith("#")) {
-                        findings.loads.add((importing ? "@import " : "") + "url(" + cut(url) + ") in <style>");
+                        String shown = (importing ? "@import " : "") + "url(" + cut(url) + ") in <style>";
+                        findings.loads.add(() -> shown);
                     }
                     importing = false;
                     at = close + 1;
