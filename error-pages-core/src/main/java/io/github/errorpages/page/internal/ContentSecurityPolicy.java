@@ -68,78 +68,74 @@ public final class ContentSecurityPolicy {
     }
 
     /**
-     * Finds the content of every {@code <style>} and {@code <script>} element, names matched without regard to
-     * case, as an HTML parser would: the content is raw text up to the first {@code </style} or
-     * {@code </script}, in which a browser reads no character reference. What a comment, a doctype or another
-     * declaration holds is no tag, though it may name one ({@code <!-- edit the <style> below -->}). One pass over the
-     * page, without regular expressions (this runs on every response).
+     * Finds the content of every {@code <style>} and {@code <script>} element as an HTML parser would, reading the page
+     * with {@link StartTags}, as {@link PageContentRules} reads an application's page at start-up, so that both see the
+     * same elements: names matched without regard to case; what a comment, a doctype, another declaration or an
+     * attribute's quoted value holds is no tag, though it may name one ({@code <!-- edit the <style> below -->},
+     * {@code title="a <script> tag"}); the content is raw text up to its end tag ({@code </style} followed by a
+     * space, {@code /} or {@code >}; a {@code </stylesheet-note>} is none), in which a browser reads no character
+     * reference, and the raw text of a {@code <title>}, a {@code <textarea>} or the like holds no element. An element
+     * never closed is none. One pass over the page, each character looked at a bounded number of times, without
+     * regular expressions (this runs on every response).
      *
      * @param html the page
      * @param found receives each element's content, in the order of the page
      */
     public static void findInlineElements(String html, InlineElements found) {
-        int foreign = 0; // how many <svg> and <math> elements are open
-        int at = html.indexOf('<');
-        while (at >= 0) {
-            // Most tags are neither: only one that starts with an s is worth a closer look.
-            char first = at + 1 < html.length() ? html.charAt(at + 1) : ' ';
-            if (first == '!' || first == '?') {
-                at = html.indexOf('<', afterDeclaration(html, at));
-                continue;
-            }
-            if (first == '/' && foreign > 0 && (startTag(html, at + 1, "svg") || startTag(html, at + 1, "math"))) {
-                foreign--;
-            } else if ((startTag(html, at, "svg") || startTag(html, at, "math")) && !selfClosing(html, at)) {
-                foreign++;
-            }
-            String element = first != 's' && first != 'S' ? null
-                    : startTag(html, at, "style") ? "style" : startTag(html, at, "script") ? "script" : null;
-            if (element == null) {
-                at = html.indexOf('<', at + 1);
-                continue;
-            }
-            int contentStart = html.indexOf('>', at);
-            if (contentStart < 0) {
-                return;
-            }
-            contentStart++;
-            int contentEnd = endTag(html, contentStart, element);
-            if (contentEnd < 0) {
-                return;
-            }
-            found.content(element.equals("style"), contentStart, contentEnd, foreign > 0);
-            at = html.indexOf('<', contentEnd + 2);
-        }
+        StartTags.read(html, new Elements(html, found));
     }
 
-    /**
-     * Where a comment ({@code <!--…-->}), a doctype or another declaration ({@code <!…>}, {@code <?…>}) that starts at
-     * {@code at} ends, as an HTML parser reads it: a comment at the first {@code -->} or {@code --!>}, or at once as
-     * {@code <!-->} and {@code <!--->}; any other at the first {@code >}; one not closed at the end of the page.
-     *
-     * @return the index after its end
-     */
-    private static int afterDeclaration(String html, int at) {
-        if (html.startsWith("<!--", at)) {
-            int text = at + 4;
-            if (html.startsWith(">", text) || html.startsWith("->", text)) {
-                return html.indexOf('>', text) + 1;
-            }
-            int close = html.indexOf("-->", text);
-            int bang = html.indexOf("--!>", text);
-            if (close < 0 && bang < 0) {
-                return html.length();
-            }
-            return close >= 0 && (bang < 0 || close < bang) ? close + 3 : bang + 4;
-        }
-        int close = html.indexOf('>', at + 2);
-        return close < 0 ? html.length() : close + 1;
-    }
+    /** Passes on each {@code <style>}'s and {@code <script>}'s content; wants no attribute. */
+    private static final class Elements implements StartTags.Reader {
+        private final String html;
+        private final InlineElements found;
+        private final ForeignContent foreign = new ForeignContent();
+        private int nameStart;
+        private int nameEnd;
 
-    /** Whether the start tag at {@code at} ends with {@code />}: an {@code <svg/>} holds nothing. */
-    private static boolean selfClosing(String html, int at) {
-        int end = html.indexOf('>', at);
-        return end > 0 && html.charAt(end - 1) == '/';
+        Elements(String html, InlineElements found) {
+            this.html = html;
+            this.found = found;
+        }
+
+        @Override
+        public boolean tag(int start, int end) {
+            nameStart = start;
+            nameEnd = end;
+            return false;
+        }
+
+        @Override
+        public void attribute(int start, int end, int valueStart, int valueEnd) {
+            // none wanted
+        }
+
+        @Override
+        public void endTag(int start, int end) {
+            foreign.end(html, start, end);
+        }
+
+        @Override
+        public int tagEnd(int end, boolean selfClosing) {
+            foreign.start(html, nameStart, nameEnd, selfClosing);
+            String rawText = StartTags.rawText(html, nameStart, nameEnd);
+            if (rawText == null) {
+                return end;
+            }
+            boolean style = rawText.equals("style");
+            boolean script = rawText.equals("script");
+            if (foreign.in() && (selfClosing || !style && !script)) {
+                return end; // markup in an <svg> or <math>: an SVG's <title> holds elements, a <style/> nothing
+            }
+            int textEnd = StartTags.rawTextEnd(html, end, rawText);
+            if (textEnd == html.length()) {
+                return textEnd; // never closed: the rest of the page is its text, and no element of it runs
+            }
+            if (style || script) {
+                found.content(style, end, textEnd, foreign.in());
+            }
+            return textEnd;
+        }
     }
 
     /**
@@ -159,7 +155,7 @@ public final class ContentSecurityPolicy {
                 text.append(html, at + 9, stop);
                 at = stop == end ? end : stop + 3;
             } else if (html.startsWith("<!--", at)) {
-                at = Math.min(afterDeclaration(html, at), end);
+                at = Math.min(StartTags.commentEnd(html, at + 4), end);
             } else if (html.charAt(at) == '&') {
                 int semicolon = html.indexOf(';', at);
                 String character = semicolon < 0 || semicolon >= end || semicolon - at > 10 ? null
@@ -193,24 +189,6 @@ public final class ContentSecurityPolicy {
         int codePoint = Integer.parseInt(digits, hex ? 16 : 10);
         return codePoint > 0 && codePoint <= Character.MAX_CODE_POINT && (codePoint < 0xd800 || codePoint > 0xdfff)
                 ? Character.toString(codePoint) : null;
-    }
-
-    private static boolean startTag(String html, int at, String name) {
-        int after = at + 1 + name.length();
-        if (after >= html.length() || !html.regionMatches(true, at + 1, name, 0, name.length())) {
-            return false;
-        }
-        char next = html.charAt(after);
-        return next == '>' || next == ' ' || next == '\t' || next == '\n' || next == '\r' || next == '\f' || next == '/';
-    }
-
-    private static int endTag(String html, int from, String name) {
-        for (int at = html.indexOf("</", from); at >= 0; at = html.indexOf("</", at + 2)) {
-            if (html.regionMatches(true, at + 2, name, 0, name.length())) {
-                return at;
-            }
-        }
-        return -1;
     }
 
     private static void appendDirective(StringBuilder policy, String directive, Set<String> hashes) {

@@ -74,7 +74,7 @@ final class MetaRefresh {
         }
 
         @Override
-        public int tagEnd(int end) {
+        public int tagEnd(int end, boolean selfClosing) {
             found = refresh;
             return refresh ? html.length() : end;
         }

@@ -49,9 +49,6 @@ final class PageContentRules {
     /** Those whose load the policy allows from a {@code data:} URI ({@code img-src data:}). */
     private static final Set<String> IMAGE_RELS = Set.of("icon", "apple-touch-icon", "apple-touch-icon-precomposed",
             "mask-icon");
-    /** Elements whose text a browser does not read as markup (raw text and escapable raw text). */
-    private static final Set<String> RAW_TEXT = Set.of("script", "style", "title", "textarea", "xmp", "iframe",
-            "noembed", "noframes");
 
     private PageContentRules() {
     }
@@ -142,6 +139,7 @@ final class PageContentRules {
     private static final class Reader implements StartTags.Reader {
         private final String html;
         private final Findings findings = new Findings();
+        private final ForeignContent foreign = new ForeignContent();
         private int nameStart;
         private int nameEnd;
         /** The first of each attribute a check looks at, as {start, end} of its name and value, or null. */
@@ -193,7 +191,13 @@ final class PageContentRules {
         }
 
         @Override
-        public int tagEnd(int end) {
+        public void endTag(int start, int end) {
+            foreign.end(html, start, end);
+        }
+
+        @Override
+        public int tagEnd(int end, boolean selfClosing) {
+            foreign.start(html, nameStart, nameEnd, selfClosing);
             if (style != null) {
                 findings.styleAttributes.add(() -> shown(style));
             }
@@ -222,10 +226,13 @@ final class PageContentRules {
                     // no load
                 }
             }
-            if (!RAW_TEXT.contains(name)) {
+            String rawText = StartTags.rawText(html, nameStart, nameEnd);
+            if (rawText == null || foreign.in() && (selfClosing || !name.equals("style") && !name.equals("script"))) {
+                // In an <svg> or <math> a <title/> or a <style/> holds nothing, and a <title> holds markup: taken for
+                // raw text, it hid the rest of the page.
                 return end;
             }
-            int textEnd = StartTags.rawTextEnd(html, end, name);
+            int textEnd = StartTags.rawTextEnd(html, end, rawText);
             if (name.equals("style")) {
                 css(html.substring(end, textEnd));
             }

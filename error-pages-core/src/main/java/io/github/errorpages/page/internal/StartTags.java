@@ -1,5 +1,7 @@
 package io.github.errorpages.page.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Reads the start tags of a rendered HTML page and their attributes as a browser tokenizes them (HTML Living Standard
  * §13.2.5), only as far as tags and comments go, for the checks that look at what a page's markup holds: a
@@ -19,6 +21,9 @@ package io.github.errorpages.page.internal;
 final class StartTags {
 
     private static final String COMMENT = "<!--";
+    /** Elements whose text a browser does not read as markup in HTML (raw text and escapable raw text). */
+    private static final String[] RAW_TEXT = {"script", "style", "title", "textarea", "xmp", "iframe", "noembed",
+        "noframes"};
 
     private StartTags() {
     }
@@ -49,10 +54,22 @@ final class StartTags {
          * The tag begun is closed: a tag the page ends in never is, and the reading stops there.
          *
          * @param end the index after its {@code >}
+         * @param selfClosing whether it ends with {@code />} (a {@code /} that is no part of an unquoted value), which
+         *     closes an element of SVG or MathML at once and means nothing to one of HTML
          * @return where the reading goes on: {@code end}, or the end of the raw text the tag opens, or the page's
          *     length to stop
          */
-        int tagEnd(int end);
+        int tagEnd(int end, boolean selfClosing);
+
+        /**
+         * An end tag, closed: its attributes, which a browser drops, are passed over.
+         *
+         * @param nameStart the index of its name's first character
+         * @param nameEnd the index after its name's last
+         */
+        default void endTag(int nameStart, int nameEnd) {
+            // most checks have no use for it
+        }
     }
 
     /**
@@ -67,15 +84,21 @@ final class StartTags {
             if (html.startsWith(COMMENT, at)) {
                 at = commentEnd(html, at + COMMENT.length());
             } else if (next < length && isAsciiLetter(html.charAt(next))) {
-                int nameEnd = next;
-                while (nameEnd < length && !endsTagName(html.charAt(nameEnd))) {
-                    nameEnd++;
+                int nameEnd = tagNameEnd(html, next);
+                long tag = attributes(html, nameEnd, reader, reader.tag(next, nameEnd));
+                int end = (int) (tag >> 1);
+                at = tag < 0 ? length : Math.max(end, reader.tagEnd(end, (tag & 1) == 1));
+            } else if (next + 1 < length && html.charAt(next) == '/' && isAsciiLetter(html.charAt(next + 1))) {
+                // An end tag: read as a start tag is, so that a '>' in a quoted value of it does not end it.
+                int nameEnd = tagNameEnd(html, next + 1);
+                long tag = attributes(html, nameEnd, reader, false);
+                if (tag >= 0) {
+                    reader.endTag(next + 1, nameEnd);
                 }
-                int end = attributes(html, nameEnd, reader, reader.tag(next, nameEnd));
-                at = end < 0 ? length : Math.max(end, reader.tagEnd(end));
+                at = tag < 0 ? length : (int) (tag >> 1);
             } else if (next < length && (html.charAt(next) == '/' || html.charAt(next) == '!'
                     || html.charAt(next) == '?')) {
-                // An end tag, a doctype or a bogus comment: no start tag is in it.
+                // A doctype or a bogus comment: no tag is in it.
                 int close = html.indexOf('>', next);
                 at = close < 0 ? length : close + 1;
             } else {
@@ -85,11 +108,19 @@ final class StartTags {
         }
     }
 
+    private static int tagNameEnd(String html, int from) {
+        int nameEnd = from;
+        while (nameEnd < html.length() && !endsTagName(html.charAt(nameEnd))) {
+            nameEnd++;
+        }
+        return nameEnd;
+    }
+
     /**
      * @param from the first character after {@code <!--}
      * @return the first character after the comment, or the page's length when it runs to the end
      */
-    private static int commentEnd(String html, int from) {
+    static int commentEnd(String html, int from) {
         // <!--> and <!---> end at once (an abrupt closing of an empty comment).
         if (html.startsWith(">", from)) {
             return from + 1;
@@ -115,20 +146,25 @@ final class StartTags {
      *
      * @param from the first character after the tag's name
      * @param wanted whether the reader is given the attributes
-     * @return the first character after the tag, or -1 when it is not closed (the browser drops it)
+     * @return the first character after the tag, shifted left by one, with 1 added when the tag is self-closing (one
+     *     number, not an object per tag: this runs for each tag of every page an HTML template renders); or -1 when
+     *     it is not closed (the browser drops it)
      */
-    private static int attributes(String html, int from, Reader reader, boolean wanted) {
+    private static long attributes(String html, int from, Reader reader, boolean wanted) {
         int length = html.length();
         int at = from;
+        boolean slash = false; // whether the last character read is a '/' outside any value: "/>" closes at once
         while (at < length) {
             char c = html.charAt(at);
             if (c == '>') {
-                return at + 1;
+                return (long) (at + 1) << 1 | (slash ? 1 : 0);
             }
             if (isSpace(c) || c == '/') {
+                slash = c == '/';
                 at++;
                 continue;
             }
+            slash = false;
             // An attribute's name: a leading '=' belongs to it, any other ends it.
             int nameStart = at++;
             while (at < length && !endsAttributeName(html.charAt(at))) {
@@ -180,6 +216,21 @@ final class StartTags {
             }
         }
         return html.length();
+    }
+
+    /**
+     * The name of the element a start tag opens if a browser reads what follows it as raw text or escapable raw text
+     * in an HTML document ({@code script}, {@code style}, {@code title}, {@code textarea}, {@code xmp},
+     * {@code iframe}, {@code noembed}, {@code noframes}), in lower case; else {@code null}. Matched without making a
+     * string: this runs for each tag of every page an HTML template renders.
+     */
+    static @Nullable String rawText(String html, int nameStart, int nameEnd) {
+        for (String name : RAW_TEXT) {
+            if (is(html, nameStart, nameEnd, name)) {
+                return name;
+            }
+        }
+        return null;
     }
 
     /** Whether {@code html[start, end)} is {@code name}, ASCII case-insensitively ({@code name} in lower case). */

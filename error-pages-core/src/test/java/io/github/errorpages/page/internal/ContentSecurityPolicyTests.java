@@ -1,10 +1,24 @@
 package io.github.errorpages.page.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.github.mustachejava.Mustache;
+import io.github.errorpages.page.Branding;
+import io.github.errorpages.page.PageConfig;
+import io.github.errorpages.page.PageFormat;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class ContentSecurityPolicyTests {
@@ -67,6 +81,93 @@ class ContentSecurityPolicyTests {
                 + sha256(".a &gt; b{}") + "' 'sha256-" + sha256("p &amp; q{}") + "' 'sha256-" + sha256("m < n{}")
                 + "'; script-src 'sha256-" + sha256("if (1 < 2) {}")
                 + "'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    }
+
+    /**
+     * R41: the policy reads the page as {@link PageContentRules} reads it at start-up ({@link StartTags}): a tag named
+     * in another attribute's quoted value is no element, a {@code </stylesheet-note>} ends no style, and the text of a
+     * {@code <title>} holds none. The policy's own scanner took {@code title="a <script> tag"} for a script whose
+     * content ran to the real script's end, hashed that and neither the real style nor the real script, so a browser
+     * refused both on a page that PageContentRules found keeping the rules.
+     */
+    @Test
+    void aStyleOrScriptNamedInAValueOrTitleIsNoElementAndOnlyItsOwnEndTagEndsOne() throws Exception {
+        String policy = ContentSecurityPolicy.forHtml("<title>the <style>x</style> tag</title>"
+                + "<p title=\"a <script> tag\">x</p><style>main{margin:0}</style><script>1</script>"
+                + "<style>main{margin:0}</stylesheet-note>main{padding:0}</style >");
+
+        assertThat(policy).isEqualTo("default-src 'none'; style-src 'sha256-" + sha256("main{margin:0}") + "' 'sha256-"
+                + sha256("main{margin:0}</stylesheet-note>main{padding:0}") + "'; script-src 'sha256-" + sha256("1")
+                + "'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    }
+
+    /**
+     * R41: in an {@code <svg>} a {@code <title/>} closes at once, and a {@code <title>} holds markup, so the style after
+     * it is the page's and hashed.
+     */
+    @Test
+    void anSvgTitleHidesNoStyle() throws Exception {
+        String policy = ContentSecurityPolicy.forHtml("<svg><title/><desc>d</desc></svg><style>p{color:red}</style>");
+
+        assertThat(policy).contains("style-src 'sha256-" + RED + "';");
+    }
+
+    /**
+     * The policy is made on every response: a page of many comments is read once, not searched from each comment to
+     * its end for {@code -->} and again for {@code --!>} (some 200,000 comments: milliseconds read once, minutes
+     * searched again and again; the bound catches the second, not a slow machine).
+     */
+    @Test
+    void aPageOfManyCommentsIsReadOnce() {
+        for (String comment : List.of("<!-- a -->", "<!-- a --!>")) {
+            String page = comment.repeat(200_000) + "<style>p{color:red}</style>";
+
+            assertThat(assertTimeoutPreemptively(Duration.ofSeconds(5), () -> ContentSecurityPolicy.forHtml(page)))
+                    .contains("style-src 'sha256-" + RED + "';");
+        }
+    }
+
+    /**
+     * The built-in pages, well-formed, get the policy a plain reading of their {@code <style>} and {@code <script>}
+     * elements gives, with and without branding and in both directions: reading them as a browser does changed none.
+     */
+    @Test
+    void everyBuiltInHtmlPageGetsThePolicyOfItsOwnStyleAndScript() throws Exception {
+        TemplateSource builtin = TemplateSource.classpath(PageTemplates.class.getClassLoader(),
+                PageTemplates.BUILTIN_FOLDER);
+        TemplateFactory factory = new TemplateFactory(PageFormat.HTML, List.of(builtin));
+        Pattern element = Pattern.compile("<(style|script)>(.*?)</\\1>", Pattern.DOTALL);
+        Instant now = Instant.parse("2026-11-24T06:52:00Z");
+        int checked = 0;
+        for (PageConfig config : List.of(PageConfig.ofDefaults(), PageConfig.builder()
+                .branding(Branding.builder().siteName("Acme").statusPageUrl("https://status.acme.example/")
+                        .supportUrl("https://help.acme.example/").build()).autoRetryEnabled(true).build())) {
+            for (String name : List.of("500", "502", "503", "504", "5xx", "maintenance")) {
+                Mustache template = factory.compile(name + ".html.mustache");
+                for (Locale locale : List.of(Locale.ENGLISH, Locale.forLanguageTag("ar"))) {
+                    StringWriter html = new StringWriter();
+                    int status = name.equals("maintenance") ? 503 : name.equals("5xx") ? 507 : Integer.parseInt(name);
+                    template.execute(html, new PageModels(config).model(new PageFacts(status, String.valueOf(status),
+                            "sample", 30, now.minusSeconds(3600), now.plusSeconds(1800), "SAMPLE-0000",
+                            "urn:uuid:00000000-0000-0000-0000-000000000000", now, true), locale));
+                    Set<String> styles = new LinkedHashSet<>();
+                    Set<String> scripts = new LinkedHashSet<>();
+                    for (Matcher found = element.matcher(html.toString()); found.find(); ) {
+                        (found.group(1).equals("style") ? styles : scripts).add("'sha256-" + sha256(found.group(2))
+                                + "'");
+                    }
+
+                    assertThat(styles).hasSize(1);
+                    assertThat(scripts).hasSize(1);
+                    assertThat(ContentSecurityPolicy.forHtml(html.toString())).as("%s %s", name, locale)
+                            .isEqualTo("default-src 'none'; style-src " + String.join(" ", styles) + "; script-src "
+                                    + String.join(" ", scripts) + "; img-src data:; base-uri 'none'; "
+                                    + "form-action 'self'; frame-ancestors 'none'");
+                    checked++;
+                }
+            }
+        }
+        assertThat(checked).isEqualTo(24);
     }
 
     private static String sha256(String text) throws Exception {

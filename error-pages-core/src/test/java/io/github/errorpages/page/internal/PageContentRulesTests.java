@@ -150,6 +150,21 @@ class PageContentRulesTests {
     }
 
     /**
+     * In an {@code <svg>} (an illustration in the {@code art} block) a {@code <title/>} closes at once and a
+     * {@code <title>} holds markup: taken for the raw text of an HTML title, it hid the rest of the page and what it
+     * loads. After the {@code </svg>} a title is raw text again.
+     */
+    @Test
+    void anSvgTitleHidesNothingAfterIt() {
+        PageContentRules.Findings findings = PageContentRules.check(ICON + "<svg viewBox=\"0 0 1 1\"><title/></svg>"
+                + "<img src=\"/after.png\"><svg><title>Logo</title></svg><p style=x><svg/><title><img src=/t.png>"
+                + "</title>");
+
+        assertThat(findings.describe()).isEqualTo(LOADS + "<img src=\"/after.png\">; it has style attributes, which "
+                + "the policy ignores: <p style=\"x\">");
+    }
+
+    /**
      * The built-in pages keep every rule, with and without a logo, in every language's direction: a drift guard, as the
      * application's pages in the built-in layout are checked for what they add.
      */
