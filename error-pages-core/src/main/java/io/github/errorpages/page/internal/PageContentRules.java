@@ -25,8 +25,12 @@ import java.util.function.Supplier;
  *   the page.</li>
  *   <li>a {@code style} attribute, which the policy ignores ({@code style-src} lists hashes, no
  *   {@code 'unsafe-hashes'});</li>
- *   <li>an event-handler attribute ({@code on…}), which it never runs.</li>
+ *   <li>an event-handler attribute ({@code onclick} and the others browsers run; an {@code on…} attribute that is
+ *   none, such as {@code online}, runs nothing), which it never runs.</li>
  * </ul>
+ * No finding either: an {@code @namespace}'s URL, {@code about:blank}, and an {@code apple-touch-icon} or
+ * {@code mask-icon}, which a browser showing the page never fetches. A finding shows names and values cut short, and
+ * of a {@code srcset} the candidate refused.
  * Not refused, and no finding: several {@code <style>} or {@code <script>} elements, each of which the policy allows
  * by its hash. Kept as a rule but no refusal: the empty icon ({@code <link rel="icon" href="data:,">}), without which a
  * browser asks the site for {@code /favicon.ico}, a request the gateway forwards to the failing upstream.
@@ -43,12 +47,43 @@ final class PageContentRules {
     /** The most characters of an attribute's value or a URL a finding shows. */
     static final int SHOWN_VALUE_LENGTH = 60;
 
-    /** Tokens of a {@code <link>}'s {@code rel} that load what its {@code href} names. */
-    private static final Set<String> LOADING_RELS = Set.of("stylesheet", "icon", "apple-touch-icon",
-            "apple-touch-icon-precomposed", "mask-icon", "preload", "modulepreload", "prefetch", "manifest");
-    /** Those whose load the policy allows from a {@code data:} URI ({@code img-src data:}). */
-    private static final Set<String> IMAGE_RELS = Set.of("icon", "apple-touch-icon", "apple-touch-icon-precomposed",
-            "mask-icon");
+    /**
+     * Tokens of a {@code <link>}'s {@code rel} that make a browser load what its {@code href} names as it shows the
+     * page. Not {@code apple-touch-icon} or {@code mask-icon}: a desktop browser never fetches them, and Safari only
+     * when the page is added to a home screen or pinned, which an error page is not.
+     */
+    private static final Set<String> LOADING_RELS = Set.of("stylesheet", "icon", "preload", "modulepreload",
+            "prefetch", "manifest");
+    /**
+     * The event-handler content attributes of HTML (HTML Living Standard §8.1.8.2: GlobalEventHandlers,
+     * WindowEventHandlers, DocumentAndElementEventHandlers) and those of Pointer Events, Touch Events, CSS animations
+     * and transitions and Fullscreen that browsers run from an attribute: another {@code on…} attribute
+     * ({@code one}, {@code online}) is no handler and runs nothing.
+     */
+    private static final Set<String> EVENT_HANDLERS = Set.of("onabort", "onafterprint", "onanimationcancel",
+            "onanimationend", "onanimationiteration", "onanimationstart", "onauxclick", "onbeforecopy", "onbeforecut",
+            "onbeforeinput", "onbeforematch", "onbeforepaste", "onbeforeprint", "onbeforetoggle", "onbeforeunload",
+            "onblur", "oncancel", "oncanplay", "oncanplaythrough", "onchange", "onclick", "onclose", "oncommand",
+            "oncontentvisibilityautostatechange", "oncontextlost", "oncontextmenu", "oncontextrestored", "oncopy",
+            "oncuechange", "oncut", "ondblclick", "ondrag", "ondragend", "ondragenter", "ondragleave", "ondragover",
+            "ondragstart", "ondrop", "ondurationchange", "onemptied", "onended", "onerror", "onfocus", "onfocusin",
+            "onfocusout", "onformdata", "onfullscreenchange", "onfullscreenerror", "ongotpointercapture",
+            "onhashchange", "oninput", "oninvalid", "onkeydown", "onkeypress", "onkeyup", "onlanguagechange", "onload",
+            "onloadeddata", "onloadedmetadata", "onloadstart", "onlostpointercapture", "onmessage", "onmessageerror",
+            "onmousedown", "onmouseenter", "onmouseleave", "onmousemove", "onmouseout", "onmouseover", "onmouseup",
+            "onmousewheel", "onoffline", "ononline", "onpagehide", "onpagereveal", "onpageshow", "onpageswap",
+            "onpaste", "onpause", "onplay", "onplaying", "onpointercancel", "onpointerdown", "onpointerenter",
+            "onpointerleave", "onpointermove", "onpointerout", "onpointerover", "onpointerrawupdate", "onpointerup",
+            "onpopstate", "onprogress", "onratechange", "onreadystatechange", "onrejectionhandled", "onreset",
+            "onresize", "onscroll", "onscrollend", "onsearch", "onsecuritypolicyviolation", "onseeked", "onseeking",
+            "onselect", "onselectionchange", "onselectstart", "onslotchange", "onstalled", "onstorage", "onsubmit",
+            "onsuspend", "ontimeupdate", "ontoggle", "ontouchcancel", "ontouchend", "ontouchmove", "ontouchstart",
+            "ontransitioncancel", "ontransitionend", "ontransitionrun", "ontransitionstart", "onunhandledrejection",
+            "onunload", "onvolumechange", "onwaiting", "onwebkitanimationend", "onwebkitanimationiteration",
+            "onwebkitanimationstart", "onwebkittransitionend", "onwheel");
+    /** The longest of them: a longer name is none, and is not lower-cased to find out. */
+    private static final int LONGEST_EVENT_HANDLER = EVENT_HANDLERS.stream().mapToInt(String::length).max()
+            .orElseThrow();
 
     private PageContentRules() {
     }
@@ -171,7 +206,9 @@ final class PageContentRules {
             int[] attribute = {start, end, valueStart, valueEnd};
             if (style == null && StartTags.is(html, start, end, "style")) {
                 style = attribute;
-            } else if (handler == null && end - start > 2 && html.regionMatches(true, start, "on", 0, 2)) {
+            } else if (handler == null && end - start > 2 && end - start <= LONGEST_EVENT_HANDLER
+                    && html.regionMatches(true, start, "on", 0, 2)
+                    && EVENT_HANDLERS.contains(html.substring(start, end).toLowerCase(Locale.ROOT))) {
                 handler = attribute;
             } else if (rel == null && StartTags.is(html, start, end, "rel")) {
                 rel = attribute;
@@ -251,7 +288,7 @@ final class PageContentRules {
             for (String token : StartTags.trim(StartTags.decoded(html, rel[2], rel[3])).toLowerCase(Locale.ROOT)
                     .split("[ \t\n\f\r]+")) {
                 loads |= LOADING_RELS.contains(token);
-                image |= IMAGE_RELS.contains(token) || (token.equals("preload") || token.equals("prefetch")) && asImage;
+                image |= token.equals("icon") || (token.equals("preload") || token.equals("prefetch")) && asImage;
                 findings.icon |= token.equals("icon");
             }
             if (loads && !allowed(StartTags.decoded(html, href[2], href[3]), image ? Use.IMAGE : Use.OTHER)) {
@@ -289,7 +326,13 @@ final class PageContentRules {
                     urlEnd--; // a URL that ends in commas has no descriptors
                 }
                 if (urlEnd > urlStart && !allowed(value.substring(urlStart, urlEnd), Use.IMAGE)) {
-                    findings.loads.add(() -> shown(attribute));
+                    // The candidate refused, not the attribute's first characters, which may all be data: URIs.
+                    int comma = value.indexOf(',', at);
+                    int candidateEnd = urlEnd < at ? urlEnd : comma < 0 ? value.length() : comma;
+                    String candidate = (separatorsOnly(value, 0, urlStart) ? "" : "..., ")
+                            + cut(StartTags.trim(value.substring(urlStart, candidateEnd)))
+                            + (separatorsOnly(value, candidateEnd, value.length()) ? "" : ", ...");
+                    findings.loads.add(() -> shown(attribute[0], attribute[1], candidate));
                     return;
                 }
                 if (urlEnd == at) {
@@ -324,6 +367,11 @@ final class PageContentRules {
                 } else if (c == '@' && css.regionMatches(true, at + 1, "import", 0, 6)) {
                     importing = true;
                     at += 7;
+                } else if (c == '@' && css.regionMatches(true, at + 1, "namespace", 0, 9)) {
+                    // @namespace svg url(http://www.w3.org/2000/svg) names a namespace and loads nothing: passed
+                    // over to its end, a string or url( in it being no load.
+                    int end = css.indexOf(';', at);
+                    at = end < 0 ? css.length() : end + 1;
                 } else if (c == '@' && css.regionMatches(true, at + 1, "font-face", 0, 9)) {
                     fontFacePending = true;
                     at += 10;
@@ -355,12 +403,18 @@ final class PageContentRules {
 
         /** Shows a tag with the attributes a finding is about: {@code <img src="/logo.png">}, values cut short. */
         private String shown(int[]... attributes) {
-            StringBuilder tag = new StringBuilder("<").append(html, nameStart, nameEnd);
+            StringBuilder tag = new StringBuilder("<").append(cut(html.substring(nameStart, nameEnd)));
             for (int[] attribute : attributes) {
-                tag.append(' ').append(html, attribute[0], attribute[1]).append("=\"")
+                tag.append(' ').append(cut(html.substring(attribute[0], attribute[1]))).append("=\"")
                         .append(cut(html.substring(attribute[2], attribute[3]))).append('"');
             }
             return tag.append('>').toString();
+        }
+
+        /** Shows a tag with one attribute whose value is shown as given: a {@code srcset}'s refused candidate. */
+        private String shown(int attributeStart, int attributeEnd, String shownValue) {
+            return "<" + cut(html.substring(nameStart, nameEnd)) + " " + cut(html.substring(attributeStart,
+                    attributeEnd)) + "=\"" + shownValue + "\">";
         }
     }
 
@@ -370,7 +424,19 @@ final class PageContentRules {
      */
     private static boolean allowed(String url, Use use) {
         String trimmed = StartTags.trim(url);
-        return trimmed.isEmpty() || use == Use.IMAGE && trimmed.regionMatches(true, 0, "data:", 0, 5);
+        // about:blank is made by the browser, fetched from nowhere, and no directive of the policy covers it.
+        return trimmed.isEmpty() || use == Use.IMAGE && trimmed.regionMatches(true, 0, "data:", 0, 5)
+                || trimmed.equalsIgnoreCase("about:blank");
+    }
+
+    /** Whether {@code value[from, to)} holds nothing but white space and commas: no other candidate of a srcset. */
+    private static boolean separatorsOnly(String value, int from, int to) {
+        for (int at = from; at < to; at++) {
+            if (!StartTags.isSpace(value.charAt(at)) && value.charAt(at) != ',') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Where a CSS string that starts at {@code at} ends: after its closing quote, or its line, or the text. */

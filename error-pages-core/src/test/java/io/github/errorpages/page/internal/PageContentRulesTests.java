@@ -40,11 +40,9 @@ class PageContentRulesTests {
         shownByPage.put("<link rel=modulepreload href=/m.js>", "<link rel=\"modulepreload\" href=\"/m.js\">");
         shownByPage.put("<link rel=prefetch href=/next.html>", "<link rel=\"prefetch\" href=\"/next.html\">");
         shownByPage.put("<link rel=manifest href=/site.webmanifest>", "<link rel=\"manifest\" href=\"/site.webmanifest\">");
-        shownByPage.put("<link rel=\"apple-touch-icon\" href=\"/touch.png\">",
-                "<link rel=\"apple-touch-icon\" href=\"/touch.png\">");
         shownByPage.put("<img src=\"/logo.png\" alt=\"Acme\">", "<img src=\"/logo.png\">");
         shownByPage.put("<img src=\"data:,\" srcset=\"data:image/png;base64,AA== 1x, /logo@2x.png 2x\">",
-                "<img srcset=\"data:image/png;base64,AA== 1x, /logo@2x.png 2x\">");
+                "<img srcset=\"..., /logo@2x.png 2x\">");
         shownByPage.put("<picture><source srcset=\"/a.webp\"><img src=\"data:,\"></picture>", "<source srcset=\"/a.webp\">");
         shownByPage.put("<video src=\"/v.mp4\"></video>", "<video src=\"/v.mp4\">");
         shownByPage.put("<video poster=\"/p.jpg\"></video>", "<video poster=\"/p.jpg\">");
@@ -162,6 +160,48 @@ class PageContentRulesTests {
 
         assertThat(findings.describe()).isEqualTo(LOADS + "<img src=\"/after.png\">; it has style attributes, which "
                 + "the policy ignores: <p style=\"x\">");
+    }
+
+    /**
+     * What the policy allows, or a browser showing the page never loads, is no finding, and so fails no strict start:
+     * an {@code @namespace}'s URL names a namespace; an attribute that begins with "on" but is no event handler
+     * ({@code one}, {@code online}) runs nothing; {@code about:blank} is fetched from nowhere; and an
+     * {@code apple-touch-icon} or {@code mask-icon} is fetched only when the page is added to a home screen or pinned.
+     */
+    @Test
+    void whatThePolicyAllowsOrABrowserNeverLoadsIsNoFinding() {
+        String page = ICON + "<style>@namespace svg url(http://www.w3.org/2000/svg); @namespace \"http://x.example/\";"
+                + "svg|a{color:red}</style><div one=\"1\" online=\"x\" only=y>x</div>"
+                + "<iframe src=\"about:blank\"></iframe><link rel=\"apple-touch-icon\" href=\"/apple-touch-icon.png\">"
+                + "<link rel=\"mask-icon\" href=\"/pinned.svg\" color=\"#000\">";
+
+        PageContentRules.Findings findings = PageContentRules.check(page);
+
+        assertThat(findings.none()).as(findings.describe()).isTrue();
+        assertThat(PageContentRules.check(ICON + "<style>@namespace svg url(/x); main{background:url(/bg.png)}</style>"
+                + "<div ONMOUSEOVER=\"x()\" onpointerdown=\"y()\">").describe()).isEqualTo(LOADS
+                + "url(/bg.png) in <style>; it has event-handler attributes, whose scripts the policy never runs: "
+                + "<div ONMOUSEOVER=\"x()\">");
+    }
+
+    /**
+     * A finding names its tag and attribute cut short like its value, so that a page of a 100,000-character name
+     * does not put it whole into the exception and the log; and a {@code srcset} shows the candidate refused, not its
+     * first characters, which may be {@code data:} URIs the policy allows.
+     */
+    @Test
+    void aFindingShowsNamesCutShortAndTheSrcsetCandidateRefused() {
+        String name = "x".repeat(100_000);
+        String longTag = PageContentRules.check(ICON + "<p" + name + " style=\"a\">").describe();
+        String longAttribute = PageContentRules.check(ICON + "<p " + name + "=1 style=\"a\" onclick" + name + "=2>")
+                .describe();
+        String srcset = PageContentRules.check(ICON + "<img src=\"data:,\" srcset=\"data:image/png;base64,"
+                + "A".repeat(200) + " 1x, /logo@2x.png 2x, data:, 3x\"><img srcset=\"/a.png 1x,data:, 2x\">").describe();
+
+        assertThat(longTag).hasSizeLessThan(200).contains("<p" + "x".repeat(59) + "... style=\"a\">");
+        assertThat(longAttribute).hasSizeLessThan(200).isEqualTo("it has style attributes, which the policy ignores: "
+                + "<p style=\"a\">");
+        assertThat(srcset).isEqualTo(LOADS + "<img srcset=\"..., /logo@2x.png 2x, ...\">, <img srcset=\"/a.png 1x, ...\">");
     }
 
     /**
