@@ -16,9 +16,12 @@ import java.util.function.Supplier;
  * <p>Refused, and so a finding:
  * <ul>
  *   <li>a load from elsewhere: a {@code <script src>}; a {@code <link href>} that loads (a stylesheet, an icon, a
- *   preload, module preload or prefetch, a manifest); the sources of {@code <img>}, {@code <source>}, {@code <video>},
- *   {@code <audio>}, {@code <track>}, {@code <embed>}, {@code <iframe>} and {@code <object>}, a {@code srcset} and a
- *   {@code poster}; an {@code @import} or a {@code url(…)} in a {@code <style>}. A {@code data:} URI is no load from
+ *   preload, module preload or prefetch, a manifest), and a preloaded image's {@code imagesrcset}; the sources of
+ *   {@code <img>} (and {@code <image>}, which the parser makes one), {@code <source>}, {@code <video>},
+ *   {@code <audio>}, {@code <track>}, {@code <embed>}, {@code <iframe>}, {@code <object>} and
+ *   {@code <input type=image>}, an SVG {@code <image>}'s {@code href} or {@code xlink:href}, a {@code srcset} and a
+ *   {@code poster}; an {@code @import}, a {@code url(…)} or an {@code image-set(…)} string in a {@code <style>}.
+ *   A {@code data:} URI is no load from
  *   elsewhere, but the policy allows it only as an image ({@code img-src data:}): as an image, an icon, a poster or
  *   a {@code url(…)} outside {@code @font-face} it is fine, as a script, a stylesheet, a font, a frame, a media
  *   source or an object it is refused like any other. An empty value loads nothing; a {@code url(#id)} points into
@@ -26,7 +29,11 @@ import java.util.function.Supplier;
  *   <li>a {@code style} attribute, which the policy ignores ({@code style-src} lists hashes, no
  *   {@code 'unsafe-hashes'});</li>
  *   <li>an event-handler attribute ({@code onclick} and the others browsers run; an {@code on…} attribute that is
- *   none, such as {@code online}, runs nothing), which it never runs.</li>
+ *   none, such as {@code online}, runs nothing), which it never runs, and a {@code javascript:} URL in a link or a
+ *   form ({@code script-src} has no {@code 'unsafe-inline'});</li>
+ *   <li>a form sent elsewhere, with a scheme or a host in its {@code action} or {@code formaction}
+ *   ({@code form-action 'self'}; the page's own origin is unknown at start-up, so a path is asked for);</li>
+ *   <li>a {@code <base href>} ({@code base-uri 'none'}).</li>
  * </ul>
  * No finding either: an {@code @namespace}'s URL, {@code about:blank}, and an {@code apple-touch-icon} or
  * {@code mask-icon}, which a browser showing the page never fetches. A finding shows names and values cut short, and
@@ -105,11 +112,16 @@ final class PageContentRules {
         private final Examples styleAttributes = new Examples("it has style attributes, which the policy ignores");
         private final Examples eventHandlers = new Examples(
                 "it has event-handler attributes, whose scripts the policy never runs");
+        private final Examples javascriptUrls = new Examples("it has javascript: URLs, which the policy never runs");
+        private final Examples formTargets = new Examples("it sends a form elsewhere, which the policy's form-action "
+                + "'self' refuses (give a path)");
+        private final Examples bases = new Examples("it has a <base href>, which the policy's base-uri 'none' refuses");
         private boolean icon;
 
         /** @return whether the page has what the policy refuses: a strict start fails on it */
         boolean refused() {
-            return loads.count + styleAttributes.count + eventHandlers.count > 0;
+            return loads.count + styleAttributes.count + eventHandlers.count + javascriptUrls.count + formTargets.count
+                    + bases.count > 0;
         }
 
         /** @return whether the page breaks none of the rules, the empty icon's included */
@@ -123,7 +135,8 @@ final class PageContentRules {
          */
         String describe() {
             List<String> parts = new ArrayList<>();
-            for (Examples examples : List.of(loads, styleAttributes, eventHandlers)) {
+            for (Examples examples : List.of(loads, styleAttributes, eventHandlers, javascriptUrls, formTargets,
+                    bases)) {
                 if (examples.count > 0) {
                     parts.add(examples.toString());
                 }
@@ -185,6 +198,11 @@ final class PageContentRules {
         private int[] poster;
         private int[] data;
         private int[] as;
+        private int[] imagesrcset;
+        private int[] xlinkHref;
+        private int[] type;
+        private int[] action;
+        private int[] formaction;
         private int[] style;
         private int[] handler;
 
@@ -196,7 +214,8 @@ final class PageContentRules {
         public boolean tag(int start, int end) {
             nameStart = start;
             nameEnd = end;
-            rel = href = src = srcset = poster = data = as = style = handler = null;
+            rel = href = src = srcset = poster = data = as = imagesrcset = xlinkHref = type = action = formaction = null;
+            style = handler = null;
             return true;
         }
 
@@ -224,6 +243,16 @@ final class PageContentRules {
                 data = attribute;
             } else if (as == null && StartTags.is(html, start, end, "as")) {
                 as = attribute;
+            } else if (imagesrcset == null && StartTags.is(html, start, end, "imagesrcset")) {
+                imagesrcset = attribute;
+            } else if (xlinkHref == null && StartTags.is(html, start, end, "xlink:href")) {
+                xlinkHref = attribute;
+            } else if (type == null && StartTags.is(html, start, end, "type")) {
+                type = attribute;
+            } else if (action == null && StartTags.is(html, start, end, "action")) {
+                action = attribute;
+            } else if (formaction == null && StartTags.is(html, start, end, "formaction")) {
+                formaction = attribute;
             }
         }
 
@@ -259,6 +288,30 @@ final class PageContentRules {
                 }
                 case "script", "audio", "track", "embed", "iframe" -> source(src, Use.OTHER);
                 case "object" -> source(data, Use.OTHER);
+                // script-src lists hashes, without 'unsafe-inline': a javascript: URL runs nothing.
+                case "a", "area" -> javascriptUrl(href != null ? href : xlinkHref);
+                case "form" -> formTarget(action);
+                case "button" -> formTarget(formaction);
+                case "input" -> {
+                    formTarget(formaction);
+                    if (type != null && StartTags.trim(StartTags.decoded(html, type[2], type[3]))
+                            .equalsIgnoreCase("image")) {
+                        source(src, Use.IMAGE);
+                    }
+                }
+                case "base" -> {
+                    if (href != null) {
+                        findings.bases.add(() -> shown(href));
+                    }
+                }
+                case "image" -> {
+                    if (foreign.in()) {
+                        source(href != null ? href : xlinkHref, Use.IMAGE); // an SVG <image>
+                    } else {
+                        source(src, Use.IMAGE); // in HTML the parser makes an <image> an <img>
+                        sourceSet(srcset);
+                    }
+                }
                 default -> {
                     // no load
                 }
@@ -293,6 +346,28 @@ final class PageContentRules {
             }
             if (loads && !allowed(StartTags.decoded(html, href[2], href[3]), image ? Use.IMAGE : Use.OTHER)) {
                 findings.loads.add(() -> shown(rel, href));
+            }
+            if (loads && image) {
+                sourceSet(imagesrcset); // a preload of an image that a srcset chooses
+            }
+        }
+
+        private void javascriptUrl(int[] attribute) {
+            if (attribute != null && isJavascript(StartTags.decoded(html, attribute[2], attribute[3]))) {
+                findings.javascriptUrls.add(() -> shown(attribute));
+            }
+        }
+
+        /** A form's target: to another origin refused by form-action 'self', a javascript: URL run by nothing. */
+        private void formTarget(int[] attribute) {
+            if (attribute == null) {
+                return;
+            }
+            String url = StartTags.decoded(html, attribute[2], attribute[3]);
+            if (isJavascript(url)) {
+                findings.javascriptUrls.add(() -> shown(attribute));
+            } else if (isElsewhere(url)) {
+                findings.formTargets.add(() -> shown(attribute));
             }
         }
 
@@ -350,6 +425,7 @@ final class PageContentRules {
             boolean importing = false;
             boolean fontFacePending = false;
             boolean inFontFace = false;
+            int imageSetDepth = 0; // the parentheses open in an image-set(…), whose strings are URLs
             int at = 0;
             while (at < css.length()) {
                 char c = css.charAt(at);
@@ -358,6 +434,10 @@ final class PageContentRules {
                     at = close < 0 ? css.length() : close + 2;
                 } else if (c == '"' || c == '\'') {
                     int close = stringEnd(css, at);
+                    String url = unquoted(css.substring(at, close));
+                    if (imageSetDepth > 0 && !importing && !allowed(url, inFontFace ? Use.OTHER : Use.IMAGE)) {
+                        findings.loads.add(() -> "image-set(\"" + cut(url) + "\") in <style>");
+                    }
                     if (importing) {
                         String imported = css.substring(at, close);
                         findings.loads.add(() -> "@import " + cut(imported) + " in <style>");
@@ -375,6 +455,11 @@ final class PageContentRules {
                 } else if (c == '@' && css.regionMatches(true, at + 1, "font-face", 0, 9)) {
                     fontFacePending = true;
                     at += 10;
+                } else if ((c == 'i' || c == 'I') && css.regionMatches(true, at, "image-set(", 0, 10)
+                        && (at == 0 || !isNameCharacter(css.charAt(at - 1))
+                        || css.regionMatches(true, at - 8, "-webkit-", 0, 8))) {
+                    imageSetDepth = 1;
+                    at += 10;
                 } else if ((c == 'u' || c == 'U') && css.regionMatches(true, at, "url(", 0, 4)
                         && (at == 0 || !isNameCharacter(css.charAt(at - 1)))) {
                     int close = urlClose(css, at + 4);
@@ -389,6 +474,11 @@ final class PageContentRules {
                 } else {
                     if (c == ';' || c == '{' || c == '}') {
                         importing = false;
+                    }
+                    if (imageSetDepth > 0 && (c == '(' || c == ')')) {
+                        imageSetDepth += c == '(' ? 1 : -1;
+                    } else if (c == ';' || c == '{' || c == '}') {
+                        imageSetDepth = 0;
                     }
                     if (c == '{' && fontFacePending) {
                         inFontFace = true;
@@ -427,6 +517,46 @@ final class PageContentRules {
         // about:blank is made by the browser, fetched from nowhere, and no directive of the policy covers it.
         return trimmed.isEmpty() || use == Use.IMAGE && trimmed.regionMatches(true, 0, "data:", 0, 5)
                 || trimmed.equalsIgnoreCase("about:blank");
+    }
+
+    /**
+     * Whether a URL is a {@code javascript:} one as a URL parser reads it: leading controls and spaces, and tabs and
+     * line breaks anywhere, dropped.
+     */
+    private static boolean isJavascript(String url) {
+        StringBuilder scheme = new StringBuilder(11);
+        for (int at = 0; at < url.length() && scheme.length() < 11; at++) {
+            char c = url.charAt(at);
+            if (c == '\t' || c == '\n' || c == '\r' || scheme.length() == 0 && c <= ' ') {
+                continue;
+            }
+            scheme.append(c);
+        }
+        return scheme.toString().equalsIgnoreCase("javascript:");
+    }
+
+    /**
+     * Whether a form's URL leaves the page's origin, as far as the page tells: one with a scheme ({@code https:},
+     * {@code mailto:}) or a host ({@code //host}, {@code /\\host}); a path, a query or a fragment stays.
+     */
+    private static boolean isElsewhere(String url) {
+        String trimmed = StartTags.trim(url).replace("\t", "").replace("\n", "").replace("\r", "");
+        if (trimmed.length() >= 2 && (trimmed.charAt(0) == '/' || trimmed.charAt(0) == '\\')
+                && (trimmed.charAt(1) == '/' || trimmed.charAt(1) == '\\')) {
+            return true;
+        }
+        for (int at = 0; at < trimmed.length(); at++) {
+            char c = trimmed.charAt(at);
+            if (c == ':') {
+                return at > 0;
+            }
+            boolean schemeCharacter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+                    || at > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.');
+            if (!schemeCharacter) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code value[from, to)} holds nothing but white space and commas: no other candidate of a srcset. */

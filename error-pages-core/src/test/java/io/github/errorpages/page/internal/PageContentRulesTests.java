@@ -88,6 +88,48 @@ class PageContentRulesTests {
         }
     }
 
+    /**
+     * The rest of what the page's policy ({@code script-src} of hashes, {@code img-src data:}, {@code base-uri
+     * 'none'}, {@code form-action 'self'}) refuses: a {@code javascript:} link or form, which no script of it runs; a
+     * form sent to another origin; a {@code <base href>}; the image of an {@code <input type=image>}, of an SVG
+     * {@code <image>} and of an {@code <image>} in HTML, which the parser makes an {@code <img>}; a preloaded image's
+     * {@code imagesrcset}; and the images of a CSS {@code image-set(…)}. A form sent to a path, and data: images, are
+     * fine.
+     */
+    @Test
+    void findsJavascriptUrlsFormsElsewhereABaseAndEveryImage() {
+        String page = ICON + "<a href=\" JavaScript:location.reload()\">Retry</a><area href=\"java&#x09;script:x()\">"
+                + "<form action=\"https://status.acme.example/subscribe\"><button formaction=\"//other.example/\">x"
+                + "</button><input type=submit formaction=\"mailto:ops@acme.example\"></form><form action=\"/retry?x=1\">"
+                + "</form><form action=\"javascript:void(0)\"></form><base href=\"https://cdn.acme.example/\">"
+                + "<input type=\"Image\" src=\"/retry.png\" alt=r><input src=\"/not-an-image-input.png\">"
+                + "<svg><image href=\"/logo.png\"/><image xlink:href=\"/logo2.png\"/><image href=\"data:,\"/></svg>"
+                + "<image src=\"/html-image.png\"><link rel=preload as=image href=\"data:,\" "
+                + "imagesrcset=\"data:,a 1x, /x@2x.png 2x\"><style>main{background:image-set(\"/hero.png\" 1x, "
+                + "url(/hero2.png) 2x, \"data:,\" 3x);content:\"/not-a-url.png\"}a{background:-webkit-image-set('/w.png' 1x)}"
+                + "</style>";
+
+        PageContentRules.Findings findings = PageContentRules.check(page);
+
+        assertThat(findings.refused()).isTrue();
+        assertThat(findings.describe()).isEqualTo(LOADS + "<input src=\"/retry.png\">, <image href=\"/logo.png\">, "
+                + "<image xlink:href=\"/logo2.png\"> and 5 more; it has javascript: URLs, which the policy never runs: "
+                + "<a href=\" JavaScript:location.reload()\">, <area href=\"java&#x09;script:x()\">, "
+                + "<form action=\"javascript:void(0)\">; it sends a form elsewhere, which the policy's form-action "
+                + "'self' refuses (give a path): <form action=\"https://status.acme.example/subscribe\">, "
+                + "<button formaction=\"//other.example/\">, <input formaction=\"mailto:ops@acme.example\">; it has a "
+                + "<base href>, which the policy's base-uri 'none' refuses: <base href=\"https://cdn.acme.example/\">");
+        assertThat(PageContentRules.check(ICON + "<image src=\"/html-image.png\">").describe())
+                .isEqualTo(LOADS + "<image src=\"/html-image.png\">");
+        assertThat(PageContentRules.check(ICON + "<link rel=preload as=image href=\"data:,\" "
+                + "imagesrcset=\"data:,a 1x, /x@2x.png 2x\">").describe())
+                .isEqualTo(LOADS + "<link imagesrcset=\"..., /x@2x.png 2x\">");
+        assertThat(PageContentRules.check(ICON + "<style>main{background:image-set(\"/hero.png\" 1x, url(/hero2.png) "
+                + "2x, \"data:,\" 3x);content:\"/not-a-url.png\"}a{background:-webkit-image-set('/w.png' 1x)}</style>")
+                .describe()).isEqualTo(LOADS + "image-set(\"/hero.png\") in <style>, url(/hero2.png) in <style>, "
+                + "image-set(\"/w.png\") in <style>");
+    }
+
     /** R41: {@code style-src} lists hashes without {@code 'unsafe-hashes'}, so no style attribute applies. */
     @Test
     void findsStyleAttributes() {
