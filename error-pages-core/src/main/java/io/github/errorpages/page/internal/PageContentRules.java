@@ -335,16 +335,20 @@ final class PageContentRules {
             }
             boolean loads = false;
             boolean image = false;
+            boolean other = false; // a load that is no image: rel="stylesheet icon" loads a style sheet too
             // Read once, not per token: a rel of many preload tokens would decode a long as again for each of them.
             boolean asImage = as != null
                     && StartTags.trim(StartTags.decoded(html, as[2], as[3])).equalsIgnoreCase("image");
             for (String token : StartTags.trim(StartTags.decoded(html, rel[2], rel[3])).toLowerCase(Locale.ROOT)
                     .split("[ \t\n\f\r]+")) {
+                boolean imageToken = token.equals("icon") || (token.equals("preload") || token.equals("prefetch"))
+                        && asImage;
                 loads |= LOADING_RELS.contains(token);
-                image |= token.equals("icon") || (token.equals("preload") || token.equals("prefetch")) && asImage;
+                image |= imageToken;
+                other |= LOADING_RELS.contains(token) && !imageToken;
                 findings.icon |= token.equals("icon");
             }
-            if (loads && !allowed(StartTags.decoded(html, href[2], href[3]), image ? Use.IMAGE : Use.OTHER)) {
+            if (loads && !allowed(StartTags.decoded(html, href[2], href[3]), other ? Use.OTHER : Use.IMAGE)) {
                 findings.loads.add(() -> shown(rel, href));
             }
             if (loads && image) {

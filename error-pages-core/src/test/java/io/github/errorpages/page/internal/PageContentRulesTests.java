@@ -81,7 +81,8 @@ class PageContentRulesTests {
 
         assertThat(PageContentRules.check(images).none()).as(PageContentRules.check(images).describe()).isTrue();
         for (String refused : List.of("<style>@font-face{font-family:a;src:url(data:font/woff2;base64,AA)}</style>",
-                "<link rel=stylesheet href=\"data:text/css,main{}\">", "<script src=\"data:text/javascript,1\"></script>",
+                "<link rel=stylesheet href=\"data:text/css,main{}\">", "<link rel=\"stylesheet icon\" href=\"data:,\">",
+                "<script src=\"data:text/javascript,1\"></script>",
                 "<style>@import url(data:text/css,main{});</style>", "<iframe src=\"data:text/html,x\"></iframe>",
                 "<video src=\"data:video/mp4;base64,AA\"></video>", "<object data=\"data:application/pdf,x\"></object>")) {
             assertThat(PageContentRules.check(ICON + refused).describe()).as(refused).startsWith(LOADS);
