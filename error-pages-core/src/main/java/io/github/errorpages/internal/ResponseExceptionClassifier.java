@@ -43,6 +43,10 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         {"jakarta.ws.rs.ServerErrorException", "getResponse", "getResponse"},
     };
     private static final int JAX_RS = 2;
+    /** {@link #kindOf}: another JAX-RS exception that holds a response ({@link #JAX_RS_RESPONSE}). */
+    private static final int OTHER_JAX_RS = -2;
+    /** {@link #kindOf}: none of these. */
+    private static final int NONE = -1;
     /** The superclass of every JAX-RS exception that holds a response. */
     private static final String JAX_RS_RESPONSE = "jakarta.ws.rs.WebApplicationException";
     /** The packages of the JAX-RS clients (Jersey's, RESTEasy's and its MicroProfile one, CXF's). */
@@ -52,24 +56,19 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
     @Override
     public Optional<FailureCause> classify(Throwable throwable) {
         int kind = kindOf(throwable);
-        if (kind >= 0 && status(throwable, kind) != 0) {
+        if (kind == NONE) {
+            return Optional.empty(); // every cause chain's other exceptions: one look at their classes
+        }
+        // Read once: a 5xx of the exceptions that stand for one is the upstream's status; a status outside 100–599,
+        // of any JAX-RS client's exception too, no HTTP status at all.
+        Integer status = readStatus(throwable, kind == OTHER_JAX_RS ? JAX_RS : kind);
+        if (status == null) {
+            return Optional.empty();
+        }
+        if (kind != OTHER_JAX_RS && status >= 500 && status <= 599) {
             return Optional.of(FailureCause.UPSTREAM_STATUS);
         }
-        if (kind < 0 && !isA(throwable, JAX_RS_RESPONSE)) {
-            return Optional.empty(); // the exceptions of every cause chain but these: one look at their classes
-        }
-        return hasNoHttpStatus(throwable, kind < 0 ? JAX_RS : kind) ? Optional.of(FailureCause.HTTP_PROTOCOL_ERROR)
-                : Optional.empty();
-    }
-
-    /**
-     * Whether a recognised client library's exception ({@code kind}) holds a status it read that is no HTTP status
-     * (outside 100–599): an answer no upstream can rightly give. An unreadable status says nothing of the answer, and
-     * is not.
-     */
-    private static boolean hasNoHttpStatus(Throwable throwable, int kind) {
-        Integer status = readStatus(throwable, kind);
-        return status != null && (status < 100 || status > 599);
+        return status < 100 || status > 599 ? Optional.of(FailureCause.HTTP_PROTOCOL_ERROR) : Optional.empty();
     }
 
     /**
@@ -110,16 +109,26 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
         return null;
     }
 
+    /**
+     * @return the index in {@link #RESPONSE_EXCEPTIONS} of the first of its classes listed there, else
+     *     {@link #OTHER_JAX_RS} for another JAX-RS exception that holds a response, else {@link #NONE}: one walk up
+     *     its classes
+     */
     private static int kindOf(Throwable throwable) {
+        int found = NONE;
         for (Class<?> type = throwable.getClass(); type != null && type != Throwable.class;
                 type = type.getSuperclass()) {
+            String name = type.getName();
             for (int kind = 0; kind < RESPONSE_EXCEPTIONS.length; kind++) {
-                if (type.getName().equals(RESPONSE_EXCEPTIONS[kind][0])) {
+                if (name.equals(RESPONSE_EXCEPTIONS[kind][0])) {
                     return kind;
                 }
             }
+            if (name.equals(JAX_RS_RESPONSE)) {
+                found = OTHER_JAX_RS;
+            }
         }
-        return -1;
+        return found;
     }
 
     /**
@@ -131,29 +140,11 @@ public final class ResponseExceptionClassifier implements CauseClassifier {
      * @return the status, in [100, 599], or 0 when {@code throwable} is no such exception or its status unreadable
      */
     public static int responseStatus(Throwable throwable) {
-        int kind = responseKindOf(throwable);
-        int status = kind < 0 ? 0 : anyStatus(throwable, kind);
-        return status >= 100 && status <= 599 ? status : 0;
-    }
-
-    /** The kind of any response exception, a JAX-RS client's for any status, or -1. */
-    private static int responseKindOf(Throwable throwable) {
         int kind = kindOf(throwable);
-        if (kind < 0 && isA(throwable, JAX_RS_RESPONSE)) {
-            // its client's 4xx (ClientErrorException), 3xx (RedirectionException) and any other status
-            // (a WebApplicationException of its own)
-            kind = JAX_RS;
-        }
-        return kind;
-    }
-
-    private static boolean isA(Throwable throwable, String className) {
-        for (Class<?> type = throwable.getClass(); type != null; type = type.getSuperclass()) {
-            if (type.getName().equals(className)) {
-                return true;
-            }
-        }
-        return false;
+        // A JAX-RS client's 4xx (ClientErrorException), 3xx (RedirectionException) and any other status (a
+        // WebApplicationException of its own) are read as its ServerErrorException is.
+        int status = kind == NONE ? 0 : anyStatus(throwable, kind == OTHER_JAX_RS ? JAX_RS : kind);
+        return status >= 100 && status <= 599 ? status : 0;
     }
 
     /** The 5xx status, or 0. */
