@@ -122,7 +122,7 @@ class ContentSecurityPolicyTests {
         for (String comment : List.of("<!-- a -->", "<!-- a --!>")) {
             String page = comment.repeat(200_000) + "<style>p{color:red}</style>";
 
-            assertThat(assertTimeoutPreemptively(Duration.ofSeconds(5), () -> ContentSecurityPolicy.forHtml(page)))
+            assertThat(assertTimeoutPreemptively(Duration.ofSeconds(15), () -> ContentSecurityPolicy.forHtml(page)))
                     .contains("style-src 'sha256-" + RED + "';");
         }
     }

@@ -308,7 +308,7 @@ class PageContentRulesTests {
 
     /** A check that reads the page once ends long before the bound; one that reads it again and again does not. */
     private static PageContentRules.Findings inOnePass(Supplier<PageContentRules.Findings> check) {
-        return assertTimeoutPreemptively(Duration.ofSeconds(5), check::get);
+        return assertTimeoutPreemptively(Duration.ofSeconds(15), check::get);
     }
 
     private static Map<String, Object> model(PageConfig config, String page, Locale locale) {

@@ -9,14 +9,12 @@ import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.examples.RepositoryFiles;
+import io.github.errorpages.examples.StandardError;
 import io.github.errorpages.page.Branding;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.page.internal.PageFacts;
 import io.github.errorpages.page.internal.PageModels;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -104,7 +102,7 @@ class TemplateGuideTests {
                 <p>[{{supportCode}}]</p></main></body></html>
                 """);
         ErrorPages[] lenient = new ErrorPages[1];
-        String log = standardError(() -> lenient[0] = ErrorPages.builder()
+        String log = StandardError.during(() -> lenient[0] = ErrorPages.builder()
                 .pageConfig(PageConfig.builder().templateDirectory(folder).build()).build());
 
         ErrorResponse response = lenient[0].render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
@@ -146,19 +144,6 @@ class TemplateGuideTests {
                 .contains("The library enforces the escaping, the model's keys, a `<meta http-equiv=\"refresh\">`,");
         assertThat(refresh).contains("502.html.mustache", "templates.strict is on");
         assertThat(rules).contains(refresh.substring(refresh.indexOf("the page has a <meta")));
-    }
-
-    /** What is written to standard error, where the examples' slf4j-simple logs, while {@code action} runs. */
-    private static String standardError(Runnable action) {
-        PrintStream original = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            action.run();
-        } finally {
-            System.setErr(original);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
     }
 
     private static ErrorPages strict(Path folder) {
