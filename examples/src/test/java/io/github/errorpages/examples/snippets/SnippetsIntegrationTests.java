@@ -15,7 +15,6 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.examples.Http;
 import io.github.errorpages.examples.RepositoryFiles;
-import io.github.errorpages.examples.StandardError;
 import io.github.errorpages.examples.upstream.DemoMode;
 import io.github.errorpages.examples.upstream.DemoUpstream;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -25,10 +24,13 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -277,7 +279,10 @@ class SnippetsIntegrationTests {
                         .build())
                 .listener(new UpstreamAlerts())
                 .build();
-        String log = StandardError.during(() -> { // slf4j-simple writes there
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8)); // slf4j-simple writes there
+        try {
             for (int i = 0; i < 2; i++) {
                 try {
                     guard.call(UpstreamRequest.of("GET"), attempt -> {
@@ -287,9 +292,11 @@ class SnippetsIntegrationTests {
                     // the failure the breaker counts
                 }
             }
-        });
+        } finally {
+            System.setErr(stderr);
+        }
 
-        assertThat(log).contains("upstream=orders breaker=orders state=OPEN previous=CLOSED");
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("upstream=orders breaker=orders state=OPEN previous=CLOSED");
         Instant since = guard.failingSince().orElseThrow();
         assertThat(UpstreamAlerts.secondsFailing(guard, Clock.fixed(since.plus(Duration.ofHours(2)), ZoneOffset.UTC)))
                 .isEqualTo(7200);
