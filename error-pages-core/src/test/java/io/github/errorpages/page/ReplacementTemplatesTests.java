@@ -532,8 +532,10 @@ class ReplacementTemplatesTests {
                 List.of("<img src=\"https://cdn.acme.example/logo.png\" alt=\"Acme\">",
                         loads + "<img src=\"https://cdn.acme.example/logo.png\">"),
                 List.of("<script src=\"/static/retry.js\"></script>", loads + "<script src=\"/static/retry.js\">"),
-                List.of("<style>body{background:url(/static/bg.png)}</style>", loads + "url(/static/bg.png) in <style>"),
-                List.of("<style>@import \"/static/theme.css\";</style>", loads + "@import \"/static/theme.css\" in <style>"),
+                List.of("<style>body{background:url(/static/bg.png)}</style>",
+                        loads + "url(/static/bg.png) in <style>"),
+                List.of("<style>@import \"/static/theme.css\";</style>",
+                        loads + "@import \"/static/theme.css\" in <style>"),
                 List.of("<img src=\"/static/" + "a".repeat(100) + ".png\">",
                         loads + "<img src=\"/static/" + "a".repeat(52) + "...\">"),
                 List.of("<h1 style=\"color:red\">Down</h1>", "breaks the rules for templates (templates.strict is on): "
@@ -546,7 +548,8 @@ class ReplacementTemplatesTests {
 
             assertThatIllegalStateException()
                     .as(pageAndMessage.get(0))
-                    .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                    .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder)
+                            .strictTemplatesEnabled(true)))
                     .withMessage("Invalid error-pages configuration: template 502.html.mustache in "
                             + folder.toAbsolutePath() + "/ " + pageAndMessage.get(1));
         }
@@ -556,11 +559,11 @@ class ReplacementTemplatesTests {
         assertThatIllegalStateException()
                 .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
                 .withMessageEndingWith("(templates.strict is on): it loads from elsewhere, which the page's "
-                        + "Content-Security-Policy refuses: <link rel=\"stylesheet\" href=\"/static/site.css\">; it has "
-                        + "style attributes, which the policy ignores: <h1 style=\"color:red\">; it has event-handler "
-                        + "attributes, whose scripts the policy never runs: <button onclick=\"location.reload()\">; it has "
-                        + "no <link rel=\"icon\">, so a browser asks the site for /favicon.ico (keep <link rel=\"icon\" "
-                        + "href=\"data:,\">)");
+                        + "Content-Security-Policy refuses: <link rel=\"stylesheet\" href=\"/static/site.css\">; it "
+                        + "has style attributes, which the policy ignores: <h1 style=\"color:red\">; it has "
+                        + "event-handler attributes, whose scripts the policy never runs: "
+                        + "<button onclick=\"location.reload()\">; it has no <link rel=\"icon\">, so a browser asks "
+                        + "the site for /favicon.ico (keep <link rel=\"icon\" href=\"data:,\">)");
     }
 
     /**
@@ -613,7 +616,8 @@ class ReplacementTemplatesTests {
         assertThat(log).contains("template 502.html.mustache in " + folder.toAbsolutePath() + "/ breaks the rules for "
                 + "templates: it has no <link rel=\"icon\">, so a browser asks the site for /favicon.ico (keep "
                 + "<link rel=\"icon\" href=\"data:,\">); using it as it is");
-        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text()).isEqualTo("Custom");
+        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo("Custom");
     }
 
     /**
@@ -625,7 +629,8 @@ class ReplacementTemplatesTests {
     void aFindingInACommentAValueOrAScriptAndADataImageAreNone() throws IOException {
         write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head><title>t</title>"
                 + "<link rel=\"icon\" href=\"data:,\"><!-- <link rel=\"stylesheet\" href=\"/static/site.css\"> -->"
-                + "<meta name=\"description\" content=\"no <img src=/x.png style=x> here\"><style>main{margin:0}</style>"
+                + "<meta name=\"description\" content=\"no <img src=/x.png style=x> here\">"
+                + "<style>main{margin:0}</style>"
                 + "<style>h1{background:url(data:image/png;base64,AA==)}</style></head><main><h1>Custom</h1>"
                 + "<img src=\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E\" alt=\"\"></main>"
                 + "<script>document.body.dataset.img = '<img src=\"/x.png\">';</script><script>1</script></html>");
@@ -648,7 +653,8 @@ class ReplacementTemplatesTests {
     @Test
     void aReplacedLayoutThatBreaksTheRulesIsReportedOnceAsTheLayout() throws IOException {
         write("layout.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head><title>{{documentTitle}}</title>"
-                + "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\">"
+                + "<link rel=\"icon\" href=\"data:,\">"
+                + "<link rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\">"
                 + "</head><body class=\"acme\"><main>{{$art}}{{/art}}<h1>{{heading}}</h1></main></body></html>");
 
         assertThatIllegalStateException()

@@ -214,7 +214,8 @@ final class PageContentRules {
         public boolean tag(int start, int end) {
             nameStart = start;
             nameEnd = end;
-            rel = href = src = srcset = poster = data = as = imagesrcset = xlinkHref = type = action = formaction = null;
+            rel = href = src = srcset = poster = data = as = imagesrcset = xlinkHref = type = action =
+                    formaction = null;
             style = handler = null;
             return true;
         }

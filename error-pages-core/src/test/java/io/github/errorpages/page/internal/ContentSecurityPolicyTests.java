@@ -102,8 +102,8 @@ class ContentSecurityPolicyTests {
     }
 
     /**
-     * R41: in an {@code <svg>} a {@code <title/>} closes at once, and a {@code <title>} holds markup, so the style after
-     * it is the page's and hashed.
+     * R41: in an {@code <svg>} a {@code <title/>} closes at once, and a {@code <title>} holds markup, so the style
+     * after it is the page's and hashed.
      */
     @Test
     void anSvgTitleHidesNoStyle() throws Exception {

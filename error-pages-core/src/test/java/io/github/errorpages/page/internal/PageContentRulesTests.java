@@ -32,18 +32,22 @@ class PageContentRulesTests {
     @Test
     void findsEveryKindOfLoadFromElsewhere() {
         Map<String, String> shownByPage = new java.util.LinkedHashMap<>();
-        shownByPage.put("<script src=\"https://cdn.example/app.js\"></script>", "<script src=\"https://cdn.example/app.js\">");
+        shownByPage.put("<script src=\"https://cdn.example/app.js\"></script>",
+                "<script src=\"https://cdn.example/app.js\">");
         shownByPage.put("<link rel=\"stylesheet\" href=\"/static/site.css\">",
                 "<link rel=\"stylesheet\" href=\"/static/site.css\">");
-        shownByPage.put("<LINK HREF=/a.css REL='Alternate StyleSheet'>", "<LINK REL=\"Alternate StyleSheet\" HREF=\"/a.css\">");
+        shownByPage.put("<LINK HREF=/a.css REL='Alternate StyleSheet'>",
+                "<LINK REL=\"Alternate StyleSheet\" HREF=\"/a.css\">");
         shownByPage.put("<link rel=preload as=font href=/f.woff2>", "<link rel=\"preload\" href=\"/f.woff2\">");
         shownByPage.put("<link rel=modulepreload href=/m.js>", "<link rel=\"modulepreload\" href=\"/m.js\">");
         shownByPage.put("<link rel=prefetch href=/next.html>", "<link rel=\"prefetch\" href=\"/next.html\">");
-        shownByPage.put("<link rel=manifest href=/site.webmanifest>", "<link rel=\"manifest\" href=\"/site.webmanifest\">");
+        shownByPage.put("<link rel=manifest href=/site.webmanifest>",
+                "<link rel=\"manifest\" href=\"/site.webmanifest\">");
         shownByPage.put("<img src=\"/logo.png\" alt=\"Acme\">", "<img src=\"/logo.png\">");
         shownByPage.put("<img src=\"data:,\" srcset=\"data:image/png;base64,AA== 1x, /logo@2x.png 2x\">",
                 "<img srcset=\"..., /logo@2x.png 2x\">");
-        shownByPage.put("<picture><source srcset=\"/a.webp\"><img src=\"data:,\"></picture>", "<source srcset=\"/a.webp\">");
+        shownByPage.put("<picture><source srcset=\"/a.webp\"><img src=\"data:,\"></picture>",
+                "<source srcset=\"/a.webp\">");
         shownByPage.put("<video src=\"/v.mp4\"></video>", "<video src=\"/v.mp4\">");
         shownByPage.put("<video poster=\"/p.jpg\"></video>", "<video poster=\"/p.jpg\">");
         shownByPage.put("<video><source src=\"/v.webm\"><track src=\"/c.vtt\"></video>",
@@ -51,7 +55,8 @@ class PageContentRulesTests {
         shownByPage.put("<audio src=\"/a.mp3\"></audio>", "<audio src=\"/a.mp3\">");
         shownByPage.put("<track src=\"/c.vtt\">", "<track src=\"/c.vtt\">");
         shownByPage.put("<embed src=\"/x.swf\">", "<embed src=\"/x.swf\">");
-        shownByPage.put("<iframe src=\"https://status.example/\"></iframe>", "<iframe src=\"https://status.example/\">");
+        shownByPage.put("<iframe src=\"https://status.example/\"></iframe>",
+                "<iframe src=\"https://status.example/\">");
         shownByPage.put("<object data=\"/x.pdf\"></object>", "<object data=\"/x.pdf\">");
         shownByPage.put("<style>@import \"/theme.css\"; main{margin:0}</style>", "@import \"/theme.css\" in <style>");
         shownByPage.put("<style>@import url(/theme.css);</style>", "@import url(/theme.css) in <style>");
@@ -75,7 +80,8 @@ class PageContentRulesTests {
     void aDataUriIsFineAsAnImageAndRefusedAsAnythingElse() {
         String images = ICON + "<img src=\" data:image/svg+xml,%3Csvg%3E\" srcset=\"data:image/png;base64,AA,BB 1x,"
                 + "data:image/png;base64,CC 2x\"><link rel=\"shortcut icon\" href=\"DATA:,\"><video poster=\"data:,\">"
-                + "<picture><source srcset=\"data:image/webp;base64,AA\"></picture><img src=\"\"><img src=\"&#100;ata:,\">"
+                + "<picture><source srcset=\"data:image/webp;base64,AA\"></picture>"
+                + "<img src=\"\"><img src=\"&#100;ata:,\">"
                 + "<link rel=preload as=image href=\"data:,\"><style>main{background:url(\"data:image/png;base64,AA\")}"
                 + "svg{fill:url(#gradient)}</style>";
 
@@ -84,7 +90,8 @@ class PageContentRulesTests {
                 "<link rel=stylesheet href=\"data:text/css,main{}\">", "<link rel=\"stylesheet icon\" href=\"data:,\">",
                 "<script src=\"data:text/javascript,1\"></script>",
                 "<style>@import url(data:text/css,main{});</style>", "<iframe src=\"data:text/html,x\"></iframe>",
-                "<video src=\"data:video/mp4;base64,AA\"></video>", "<object data=\"data:application/pdf,x\"></object>")) {
+                "<video src=\"data:video/mp4;base64,AA\"></video>",
+                "<object data=\"data:application/pdf,x\"></object>")) {
             assertThat(PageContentRules.check(ICON + refused).describe()).as(refused).startsWith(LOADS);
         }
     }
@@ -101,14 +108,15 @@ class PageContentRulesTests {
     void findsJavascriptUrlsFormsElsewhereABaseAndEveryImage() {
         String page = ICON + "<a href=\" JavaScript:location.reload()\">Retry</a><area href=\"java&#x09;script:x()\">"
                 + "<form action=\"https://status.acme.example/subscribe\"><button formaction=\"//other.example/\">x"
-                + "</button><input type=submit formaction=\"mailto:ops@acme.example\"></form><form action=\"/retry?x=1\">"
+                + "</button><input type=submit formaction=\"mailto:ops@acme.example\"></form>"
+                + "<form action=\"/retry?x=1\">"
                 + "</form><form action=\"javascript:void(0)\"></form><base href=\"https://cdn.acme.example/\">"
                 + "<input type=\"Image\" src=\"/retry.png\" alt=r><input src=\"/not-an-image-input.png\">"
                 + "<svg><image href=\"/logo.png\"/><image xlink:href=\"/logo2.png\"/><image href=\"data:,\"/></svg>"
                 + "<image src=\"/html-image.png\"><link rel=preload as=image href=\"data:,\" "
                 + "imagesrcset=\"data:,a 1x, /x@2x.png 2x\"><style>main{background:image-set(\"/hero.png\" 1x, "
-                + "url(/hero2.png) 2x, \"data:,\" 3x);content:\"/not-a-url.png\"}a{background:-webkit-image-set('/w.png' 1x)}"
-                + "</style>";
+                + "url(/hero2.png) 2x, \"data:,\" 3x);content:\"/not-a-url.png\"}"
+                + "a{background:-webkit-image-set('/w.png' 1x)}</style>";
 
         PageContentRules.Findings findings = PageContentRules.check(page);
 
@@ -239,12 +247,14 @@ class PageContentRulesTests {
         String longAttribute = PageContentRules.check(ICON + "<p " + name + "=1 style=\"a\" onclick" + name + "=2>")
                 .describe();
         String srcset = PageContentRules.check(ICON + "<img src=\"data:,\" srcset=\"data:image/png;base64,"
-                + "A".repeat(200) + " 1x, /logo@2x.png 2x, data:, 3x\"><img srcset=\"/a.png 1x,data:, 2x\">").describe();
+                + "A".repeat(200) + " 1x, /logo@2x.png 2x, data:, 3x\"><img srcset=\"/a.png 1x,data:, 2x\">")
+                .describe();
 
         assertThat(longTag).hasSizeLessThan(200).contains("<p" + "x".repeat(59) + "... style=\"a\">");
         assertThat(longAttribute).hasSizeLessThan(200).isEqualTo("it has style attributes, which the policy ignores: "
                 + "<p style=\"a\">");
-        assertThat(srcset).isEqualTo(LOADS + "<img srcset=\"..., /logo@2x.png 2x, ...\">, <img srcset=\"/a.png 1x, ...\">");
+        assertThat(srcset).isEqualTo(LOADS + "<img srcset=\"..., /logo@2x.png 2x, ...\">, "
+                + "<img srcset=\"/a.png 1x, ...\">");
     }
 
     /**
@@ -256,7 +266,8 @@ class PageContentRulesTests {
         TemplateSource builtin = TemplateSource.classpath(PageTemplates.class.getClassLoader(),
                 PageTemplates.BUILTIN_FOLDER);
         TemplateFactory factory = new TemplateFactory(PageFormat.HTML, List.of(builtin));
-        String logo = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><rect width=\"10\" height=\"10\"/></svg>";
+        String logo = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\">"
+                + "<rect width=\"10\" height=\"10\"/></svg>";
         int checked = 0;
         for (PageConfig config : List.of(PageConfig.ofDefaults(), PageConfig.builder()
                 .branding(Branding.builder().siteName("Acme").logo(logo).statusPageUrl("https://status.acme.example/")

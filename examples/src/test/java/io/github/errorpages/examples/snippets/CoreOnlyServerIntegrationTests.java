@@ -231,7 +231,8 @@ class CoreOnlyServerIntegrationTests {
 
         assertThat(dependency).contains("<groupId>io.github.errorpages</groupId>",
                 "<artifactId>error-pages-core</artifactId>", "<version>" + version + "</version>");
-        assertThat(RepositoryFiles.read("error-pages-core/pom.xml")).contains("<artifactId>error-pages-core</artifactId>");
+        assertThat(RepositoryFiles.read("error-pages-core/pom.xml"))
+                .contains("<artifactId>error-pages-core</artifactId>");
     }
 
     private DemoUpstream upstream(String path) {
@@ -247,7 +248,8 @@ class CoreOnlyServerIntegrationTests {
         assertThat(page.headers().firstValue("Cache-Control")).contains("no-store");
         assertThat(page.headers().firstValue("Vary")).contains("Accept, Accept-Language, Accept-Encoding");
         assertThat(page.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
-        assertThat(page.headers().firstValue("Content-Security-Policy")).contains("default-src 'none'; frame-ancestors 'none'");
+        assertThat(page.headers().firstValue("Content-Security-Policy"))
+                .contains("default-src 'none'; frame-ancestors 'none'");
         assertThat(page.body()).doesNotContain("127.0.0.1", "Exception");
     }
 
