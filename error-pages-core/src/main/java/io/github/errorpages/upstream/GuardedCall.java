@@ -559,6 +559,12 @@ final class GuardedCall<T> {
     /** Reading the request body's source failed while the attempt streamed it: the call is aborted. */
     private Step<T> bodySourceFailed(Throwable error) {
         Throwable bug = bugOf(error);
+        if (bug instanceof UncheckedIOException unchecked && unchecked.getCause() instanceof IOException) {
+            // The source's I/O failure, unchecked to pass through the publisher (the JDK's ofInputStream wraps its
+            // stream's SocketException or EOFException so): the client went away, as for a body to buffer
+            // (GuardedHttpClient), not a bug, which a page answered as the upstream's connection_terminated.
+            return abortForBodySource(error, "reading the request body's source failed", false);
+        }
         if (bug != null) {
             // The source's read threw unchecked (a servlet filter took the body as a reader): a bug, thrown as is,
             // as for a body to buffer (GuardedHttpClient), not the client's failure.

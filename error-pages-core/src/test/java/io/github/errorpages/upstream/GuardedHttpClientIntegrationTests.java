@@ -769,6 +769,60 @@ class GuardedHttpClientIntegrationTests {
     }
 
     /**
+     * An upload streamed the usual way ({@code BodyPublishers.ofInputStream}) from a client that goes away after some
+     * bytes (its stream throws Jetty's {@code SocketException("Connection reset")} or an {@code EOFException}, which
+     * the JDK's publisher wraps in an {@code UncheckedIOException}) ends the call as the body's source's failure,
+     * sync or async: {@link ErrorPages#handle} gives no page, the breaker counts nothing and the call is not retried.
+     * The unchecked wrapper was taken for a bug and thrown as is, which a page answered with a 502
+     * {@code connection_terminated} and an incident log line blaming the upstream for the client's leaving (R1 is for
+     * upstream failures). An {@code IllegalStateException} of the stream is still a bug, thrown as is.
+     */
+    @ParameterizedTest(name = "{0}, async: {1}")
+    @CsvSource({"reset, false", "reset, true", "eof, false", "eof, true", "bug, false", "bug, true"})
+    void uploadStreamedFromAnInputStreamWhoseClientWentAwayEndsAsTheBodysSourceFailure(String gone, boolean async)
+            throws Exception {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).maxAttempts(3).deadline(Duration.ofSeconds(30)));
+        InputStream leaving = new InputStream() {
+            private int sent;
+
+            @Override
+            public int read() throws IOException {
+                if (sent++ < 10) {
+                    return 'x';
+                }
+                switch (gone) {
+                    case "reset" -> throw new java.net.SocketException("Connection reset");
+                    case "eof" -> throw new java.io.EOFException("Early EOF");
+                    default -> throw new IllegalStateException("getReader() has already been called for this request");
+                }
+            }
+        };
+        HttpRequest upload = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(BodyPublishers.ofInputStream(() -> leaving)).build();
+
+        Throwable failed = async
+                ? catchThrowableOfType(ExecutionException.class,
+                        () -> client.sendAsync(upload, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)).getCause()
+                : catchThrowable(() -> client.send(upload, BodyHandlers.ofString()));
+
+        if (gone.equals("bug")) {
+            assertThat(failed).as("a bug, as is").isInstanceOf(IllegalStateException.class)
+                    .hasMessage("getReader() has already been called for this request");
+        } else {
+            assertThat(failed).as("the body's source failed").isInstanceOfSatisfying(BodySourceFailure.class,
+                    failure -> assertThat(failure.isStalled()).isFalse());
+            assertThat(failed).hasRootCauseInstanceOf(gone.equals("reset")
+                    ? java.net.SocketException.class : java.io.EOFException.class);
+            assertThat(ErrorPages.ofDefaults().handle(failed, ErrorRequest.of("PUT", "/orders/42")))
+                    .as("no page for the client's leaving").isEmpty();
+        }
+        assertThat(client.guard().metrics().attempts()).as("not retried").isEqualTo(1);
+        assertThat(client.guard().metrics().failedCalls()).isZero();
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
      * An Error a body to buffer throws (a bug) ends the call at once, as is, sync or async: async, it escaped on the
      * executor's thread, only printed, and the call waited for its whole deadline, then said the source stalled.
      */
