@@ -559,10 +559,13 @@ final class GuardedCall<T> {
     /** Reading the request body's source failed while the attempt streamed it: the call is aborted. */
     private Step<T> bodySourceFailed(Throwable error) {
         Throwable bug = bugOf(error);
-        if (bug instanceof UncheckedIOException unchecked && unchecked.getCause() instanceof IOException) {
+        if (bug instanceof UncheckedIOException && !(bug instanceof BodySourceFailure)
+                && !holdsUpstreamFailure(error)) {
             // The source's I/O failure, unchecked to pass through the publisher (the JDK's ofInputStream wraps its
             // stream's SocketException or EOFException so): the client went away, as for a body to buffer
-            // (GuardedHttpClient), not a bug, which a page answered as the upstream's connection_terminated.
+            // (GuardedHttpClient), not a bug, which a page answered as the upstream's connection_terminated. But not
+            // a stream over another guarded call's body (a download piped into this upload) that broke off: that
+            // upstream's failure keeps its page, thrown as is.
             return abortForBodySource(error, "reading the request body's source failed", false);
         }
         if (bug != null) {
@@ -572,6 +575,17 @@ final class GuardedCall<T> {
         }
         // The client the body streams from went away.
         return abortForBodySource(error, "reading the request body's source failed", false);
+    }
+
+    /** Whether an {@link UpstreamFailureException} is among the causes of what an attempt threw. */
+    private static boolean holdsUpstreamFailure(Throwable error) {
+        Throwable current = error;
+        for (int i = 0; current != null && i < FailureClassifier.MAX_CHAIN; i++, current = Causes.of(current)) {
+            if (current instanceof UpstreamFailureException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An exception that is no upstream failure: a bug, thrown as is, or the call fails as the proxy's own error. */

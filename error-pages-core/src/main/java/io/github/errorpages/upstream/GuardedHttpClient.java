@@ -52,12 +52,14 @@ import org.jspecify.annotations.Nullable;
  * {@code ofInputStream} reads its stream in {@code request(n)}) holds the thread that reads (for {@code send}
  * its caller) until it returns, since no deadline can cut it short. Any other body is passed through as is and
  * can be sent again only while no attempt has started to read it, e.g. after a refused connection. When such
- * a body's publisher fails (the client it streams from went away: for {@code ofInputStream} its stream's
- * {@code SocketException} or {@code EOFException}, which the JDK's publisher wraps in an {@link UncheckedIOException}),
- * or an attempt times out while the client waits for more of it (the client stalled), the call ends with an
- * {@link UncheckedIOException} and the upstream is not blamed ({@link UpstreamRequest#withBodySource}); a body that
- * reads its source ahead of demand tells so itself ({@link SourcedBodyPublisher}). Any other unchecked exception of the publisher's (an
- * {@code IllegalStateException} of a body a servlet filter took as a reader) is a bug, thrown as is.
+ * a body's publisher fails (the client it streams from went away: for {@code ofInputStream} any
+ * {@code IOException} of its stream, which the JDK's publisher wraps in an {@link UncheckedIOException}, but for one
+ * that holds another guarded call's {@link io.github.errorpages.UpstreamFailureException}, a download piped into the
+ * upload, thrown as is), or an attempt times out while the client waits for more of it (the client stalled), the
+ * call ends with an {@link UncheckedIOException} and the upstream is not blamed
+ * ({@link UpstreamRequest#withBodySource}); a body that reads its source ahead of demand tells so itself
+ * ({@link SourcedBodyPublisher}). Any other unchecked exception of the publisher's (an {@code IllegalStateException}
+ * of a body a servlet filter took as a reader) is a bug, thrown as is.
  *
  * <p><b>Responses</b> are returned as the body handler made them, so a streamed body
  * ({@link HttpResponse.BodyHandlers#ofInputStream()}) arrives as soon as the head does and belongs to the

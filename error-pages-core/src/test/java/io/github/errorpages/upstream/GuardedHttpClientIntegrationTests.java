@@ -770,7 +770,7 @@ class GuardedHttpClientIntegrationTests {
 
     /**
      * An upload streamed the usual way ({@code BodyPublishers.ofInputStream}) from a client that goes away after some
-     * bytes (its stream throws Jetty's {@code SocketException("Connection reset")} or an {@code EOFException}, which
+     * bytes (its stream throws a {@code SocketException("Connection reset")} or an {@code EOFException}, which
      * the JDK's publisher wraps in an {@code UncheckedIOException}) ends the call as the body's source's failure,
      * sync or async: {@link ErrorPages#handle} gives no page, the breaker counts nothing and the call is not retried.
      * The unchecked wrapper was taken for a bug and thrown as is, which a page answered with a 502
@@ -820,6 +820,37 @@ class GuardedHttpClientIntegrationTests {
         assertThat(client.guard().metrics().attempts()).as("not retried").isEqualTo(1);
         assertThat(client.guard().metrics().failedCalls()).isZero();
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
+     * An upload streamed from another guarded call's body (a download from one upstream piped into the upload to
+     * another) whose download breaks off is that upstream's failure, not the client's: {@link ErrorPages#handle}
+     * answers it with that upstream's page (R1), sync or async. Taken for the source's I/O failure like a client's
+     * {@code SocketException}, the call ended as a {@code BodySourceFailure}, which gets no page.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void uploadStreamedFromAnotherGuardedCallsBodyThatBrokeOffKeepsThatUpstreamsPage(boolean async) throws Exception {
+        GuardedHttpClient storage = GuardedHttpClient.of(HTTP, UpstreamGuard.of(
+                UpstreamConfig.builder("storage").endpoints(upstreams.start(Behaviour.truncatedBody()).uri()).build()));
+        GuardedHttpClient orders = client(fast(upstreams.start(Behaviour.ok()).uri()).deadline(Duration.ofSeconds(30)));
+        HttpResponse<InputStream> download = storage.send(
+                HttpRequest.newBuilder(URI.create("http://storage/files/7")).build(), BodyHandlers.ofInputStream());
+        HttpRequest upload = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(BodyPublishers.ofInputStream(download::body)).build();
+
+        Throwable failed = async
+                ? catchThrowableOfType(ExecutionException.class,
+                        () -> orders.sendAsync(upload, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)).getCause()
+                : catchThrowable(() -> orders.send(upload, BodyHandlers.ofString()));
+
+        assertThat(failed).isNotInstanceOf(BodySourceFailure.class).hasCauseInstanceOf(IOException.class);
+        assertThat(ErrorPages.ofDefaults().handle(failed, ErrorRequest.of("PUT", "/orders/42")))
+                .as("storage's page").hasValueSatisfying(page -> {
+                    assertThat(page.status()).isEqualTo(502);
+                    assertThat(page.decision().errorCode()).isEqualTo("http_response_incomplete");
+                });
+        assertThat(orders.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
     /**
