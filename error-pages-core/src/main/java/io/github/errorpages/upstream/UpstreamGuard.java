@@ -340,7 +340,9 @@ public final class UpstreamGuard {
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled: it threw one (see
      *     {@link UpstreamCall}), or Apache HttpClient's exception for a request aborted before it left, the cause
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
-     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
+     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is an {@link java.io.IOException} that says
+     *     which ("reading the request body's source failed", "the attempt timed out waiting for the request body's
+     *     source"), whose own cause is what the attempt threw. Also when the
      *     attempt threw an {@link java.io.IOException} for an upstream response whose status is no failure
      *     (HttpURLConnection's for a 4xx, or a 5xx while {@code fail-on-5xx} is off): the cause is that exception, and
      *     the call counts as a success, like the response itself would
@@ -369,7 +371,9 @@ public final class UpstreamGuard {
      * @throws java.util.concurrent.CancellationException when an attempt was cancelled: it threw one (see
      *     {@link UpstreamCall}), or Apache HttpClient's exception for a request aborted before it left, the cause
      * @throws java.io.UncheckedIOException when an attempt failed because the request body's source failed or
-     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is what the attempt threw. Also when the
+     *     stalled ({@link UpstreamRequest#withBodySource}); the cause is an {@link java.io.IOException} that says
+     *     which ("reading the request body's source failed", "the attempt timed out waiting for the request body's
+     *     source"), whose own cause is what the attempt threw. Also when the
      *     attempt threw an {@link java.io.IOException} for an upstream response whose status is no failure
      *     (HttpURLConnection's for a 4xx, or a 5xx while {@code fail-on-5xx} is off): the cause is that exception, and
      *     the call counts as a success, like the response itself would
