@@ -6,8 +6,14 @@ import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import jakarta.servlet.Filter;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -18,6 +24,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -107,6 +118,119 @@ class ChunkedUploadIntegrationTests {
             assertThat(answer.statusCode()).isEqualTo(200);
             assertThat(upstream.requests()).singleElement()
                     .satisfies(forwarded -> assertThat(forwarded.bodyText()).isEqualTo(BODY));
+        }
+    }
+
+    /**
+     * On Undertow with the Jetty transport, the body is read only on the exchange's IO thread, never on the upstream
+     * client's: an {@code isReady()} that found nothing resumes the connection's reads, not in one step with its check,
+     * and when data came in between, Undertow's IO thread read the connection again while the client's thread read the
+     * stream's data and then the connection itself. For one chunked upload in thousands (under load, on JDK 25 as on
+     * 17) its chunked decoding then failed: the client got 400 "the request body could not be read." for a body it
+     * sent whole (Undertow's {@code onError} on the IO thread), or its read threw "Buffer has already been freed" and
+     * the connection closed without an answer. That race runs inside Undertow; the test makes its precondition
+     * certain: a filter's stream in front holds the upstream client's first look at the body until Undertow's IO
+     * thread has the body's data ready, which that thread then read itself (RFC 9112 §7.1).
+     */
+    @Test
+    void onUndertowTheJettyTransportReadsAChunkedBodyOnlyOnTheExchangesIoThread() throws Exception {
+        Queue<String> readingThreads = new ConcurrentLinkedQueue<>();
+        CountDownLatch dataReady = new CountDownLatch(1);
+        Filter recording = (request, response, chain) -> chain.doFilter(new HttpServletRequestWrapper(
+                (HttpServletRequest) request) {
+            @Override
+            public ServletInputStream getInputStream() throws IOException {
+                return new ReadRecordingStream(super.getInputStream(), readingThreads, dataReady);
+            }
+        }, response);
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok());
+                ProxyContainer.Server proxy = ProxyContainer.UNDERTOW.start(List.of(recording),
+                        ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("orders")
+                                .endpoints(upstream.uri()).attemptTimeout(Duration.ofSeconds(3)).build()))
+                                .transport(ProxyTransport.JETTY).build(), true)) {
+            String answer = Client.rawExchange(proxy.port(), HEAD + "\r\n" + CHUNK + LAST_CHUNK);
+
+            assertForwardedWhole(answer, upstream);
+            assertThat(dataReady.getCount()).as("Undertow told the listener the body's data was there").isZero();
+            assertThat(readingThreads).as("the threads that read Undertow's stream").isNotEmpty()
+                    .allSatisfy(thread -> assertThat(thread).matches("XNIO-\\d+ I/O-\\d+"));
+        }
+    }
+
+    /**
+     * A filter's stream in front of Undertow's, which records the thread of each read, and holds the listener's
+     * setter until the container called the listener with data there (what a busy upstream client's thread may come
+     * to see: the stream ready when it first looks).
+     */
+    private static final class ReadRecordingStream extends ServletInputStream {
+
+        private final ServletInputStream container;
+        private final Queue<String> readingThreads;
+        private final CountDownLatch dataReady;
+
+        ReadRecordingStream(ServletInputStream container, Queue<String> readingThreads, CountDownLatch dataReady) {
+            this.container = container;
+            this.readingThreads = readingThreads;
+            this.dataReady = dataReady;
+        }
+
+        @Override
+        public boolean isFinished() {
+            return container.isFinished();
+        }
+
+        @Override
+        public boolean isReady() {
+            return container.isReady();
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+            container.setReadListener(new ReadListener() {
+                @Override
+                public void onDataAvailable() throws IOException {
+                    dataReady.countDown();
+                    listener.onDataAvailable();
+                }
+
+                @Override
+                public void onAllDataRead() throws IOException {
+                    listener.onAllDataRead();
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    listener.onError(t);
+                }
+            });
+            try {
+                // The upstream client's thread, asking for the body's first part: it looks once the data is there.
+                dataReady.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            readingThreads.add(Thread.currentThread().getName());
+            return container.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            readingThreads.add(Thread.currentThread().getName());
+            return container.read(b, off, len);
+        }
+
+        @Override
+        public int available() throws IOException {
+            return container.available();
+        }
+
+        @Override
+        public void close() throws IOException {
+            container.close();
         }
     }
 

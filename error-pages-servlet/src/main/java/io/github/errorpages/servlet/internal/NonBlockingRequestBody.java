@@ -6,6 +6,9 @@ import jakarta.servlet.ServletRequest;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.io.Content;
@@ -22,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * attempt touched (the connection was refused) can still be sent by a retry ({@link #isUntouched()}).
  *
  * <p>Thread-safe: the container calls the listener on its threads, the upstream client reads on its own; the
- * client never reads concurrently with itself.
+ * client never reads concurrently with itself. On Undertow the stream is asked and read only on the exchange's IO
+ * thread ({@link #ioThread}).
  */
 final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
 
@@ -70,6 +74,16 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
      * only once {@code isReady()} is asked again, and the request waited for the attempt's timeout.
      */
     private final boolean onUndertow;
+    /**
+     * The IO thread of Undertow's exchange, on which alone its stream is asked and read ({@link #awayFromIoThread});
+     * {@code null} elsewhere. An {@code isReady()} that finds nothing to read resumes the connection's reads, not in
+     * one step with its check: when data came in between, the resumed reads run the stream's channel listener once
+     * more on the IO thread, which reads the connection as soon as the stream's data was taken. Taken by a read on the
+     * upstream client's thread, that read went on to read the connection at the same time, and Undertow's chunked
+     * decoding failed on the IO thread (its {@code onError}: a 400 for a well-formed body) or on the client's ("Buffer
+     * has already been freed", a bug thrown to the container), for one chunked upload in thousands.
+     */
+    private final @Nullable Executor ioThread;
     /** Sends Tomcat's answer to a body it refused, before it closes the connection ({@link #onError}). */
     private final Runnable refusedByTomcat;
 
@@ -83,6 +97,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         this.request = request;
         this.length = length;
         this.onUndertow = Containers.onUndertow(request);
+        this.ioThread = onUndertow ? UndertowIoThreads.of(request) : null;
         this.refusedByTomcat = refusedByTomcat;
     }
 
@@ -260,6 +275,15 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         return true;
     }
 
+    /**
+     * Whether the stream is Undertow's, listened to, and this thread is not its exchange's IO thread: the stream is
+     * neither asked nor read here ({@link #ioThread}); the upstream client's demand is handed to that thread.
+     */
+    private boolean awayFromIoThread() {
+        Executor io = ioThread;
+        return io != null && !withoutListener && Thread.currentThread() != io;
+    }
+
     /** The body as one attempt's client reads it. */
     private final class Source implements Request.Content {
 
@@ -282,6 +306,11 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             }
             try {
                 ServletInputStream stream = listen();
+                if (awayFromIoThread()) {
+                    // Jetty's client sends the request's head without a part of the body, or demands it: demand()
+                    // asks the stream on the IO thread, whose callback reads it there.
+                    return null;
+                }
                 ByteBuffer last = held;
                 if (last != null || (length >= 0 && read == length)) {
                     // All the announced bytes are in: the last part goes only once the stream is found to end there.
@@ -343,6 +372,22 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             touched = true;
             demandedNanos = System.nanoTime();
             demand.set(callback);
+            if (awayFromIoThread()) {
+                try {
+                    Objects.requireNonNull(ioThread).execute(this::askStream);
+                    return;
+                } catch (RejectedExecutionException stopping) {
+                    // Undertow's worker is stopping, and the exchange with it: asked here, as on other containers.
+                }
+            }
+            askStream();
+        }
+
+        /**
+         * Runs the demand if the stream has more, or an end to tell, or failed; else the container calls the listener
+         * when it has.
+         */
+        private void askStream() {
             boolean ready;
             try {
                 ServletInputStream stream = listen();

@@ -10,7 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Completes on Undertow's IO thread the asynchronous cycle of a response relayed with a {@code WriteListener} whose
+ * Finds the IO thread of Undertow's exchange ({@link #of}), on which alone its request stream is read. Completes on
+ * Undertow's IO thread the asynchronous cycle of a response relayed with a {@code WriteListener} whose
  * client went away, or that the proxy aborts ({@link #abort}). Completed on any other thread, Undertow hands the close
  * of such a stream to the exchange's IO thread ({@code ServletOutputStreamImpl.closeAsync}), whose last write of what
  * the stream still buffers then fails on the connection the client closed: Undertow 2.3 logs that at ERROR with its
@@ -28,6 +29,29 @@ public final class UndertowIoThreads {
     private static final Logger log = LoggerFactory.getLogger(UndertowIoThreads.class);
 
     private UndertowIoThreads() {
+    }
+
+    /**
+     * The IO thread of Undertow's exchange, which runs its request stream's {@code ReadListener} and reads the
+     * connection whenever {@code isReady()} resumed its reads: a read of the stream on any other thread may read the
+     * connection at the same time ({@code NonBlockingRequestBody}).
+     *
+     * @param request the request, wrapped or not
+     * @return the exchange's IO thread (an {@link Executor} that is a {@link Thread}); {@code null} for another
+     *     container's request, or where it cannot be looked up (another version)
+     */
+    static @Nullable Executor of(ServletRequest request) {
+        if (!Containers.onUndertow(request)) {
+            return null;
+        }
+        ServletRequest inner = Containers.of(request);
+        try {
+            Object exchange = inner.getClass().getMethod("getExchange").invoke(inner);
+            Object ioThread = exchange.getClass().getMethod("getIoThread").invoke(exchange);
+            return ioThread instanceof Thread && ioThread instanceof Executor executor ? executor : null;
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError | IllegalStateException notThere) {
+            return null;
+        }
     }
 
     /**
