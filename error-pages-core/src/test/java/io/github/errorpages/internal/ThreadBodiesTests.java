@@ -14,7 +14,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
 
 /**
  * Pages rendered within {@link ThreadBodies#rendering} go into arrays of the thread's own, and are the same pages;
@@ -75,6 +78,31 @@ class ThreadBodiesTests {
                 () -> ThreadBodies.rendering(() -> PAGES.render(DECISION, BROWSER)).body(), OWN_THREAD).join();
 
         assertThat(theirs).hasSameSizeAs(mine).isNotSameAs(mine);
+    }
+
+    /**
+     * A virtual thread (Java 21+), which a server on virtual threads starts for each request, renders every page into
+     * a new array, within {@link ThreadBodies#rendering} too, and keeps none: it renders one page and ends, so an
+     * array kept for its next page would never be used, and keeping it cost the thread's state on every page. The
+     * pages are whole, each with its own support code. Started through reflection, as the tests compile for Java 17.
+     */
+    @Test
+    @EnabledForJreRange(min = JRE.JAVA_21)
+    void aVirtualThreadRendersEveryPageIntoANewArray() throws Exception {
+        CompletableFuture<ErrorResponse[]> pages = new CompletableFuture<>();
+        Runnable render = () -> pages.complete(new ErrorResponse[] {
+            ThreadBodies.rendering(() -> PAGES.render(DECISION, BROWSER)),
+            ThreadBodies.rendering(() -> PAGES.render(DECISION, BROWSER))});
+        Object virtualThreads = Thread.class.getMethod("ofVirtual").invoke(null);
+        Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class).invoke(virtualThreads, render);
+
+        ErrorResponse[] rendered = pages.get(10, TimeUnit.SECONDS);
+        assertThat(rendered[1].body()).as("the second page's array").hasSameSizeAs(rendered[0].body())
+                .isNotSameAs(rendered[0].body());
+        assertThat(rendered[0].bodyText()).as("the first page, untouched by the second")
+                .contains(rendered[0].supportCode()).doesNotContain(rendered[1].supportCode());
+        assertThat(withoutItsOwnValues(rendered[1].bodyText(), rendered[1]))
+                .isEqualTo(withoutItsOwnValues(rendered[0].bodyText(), rendered[0]));
     }
 
     @Test
