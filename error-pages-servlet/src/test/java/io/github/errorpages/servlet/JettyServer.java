@@ -20,6 +20,8 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import org.eclipse.jetty.server.handler.gzip.GzipHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ThreadPool;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,13 +30,22 @@ import org.jspecify.annotations.Nullable;
  */
 final class JettyServer implements AutoCloseable {
 
-    private final Server server = new Server();
+    private final Server server;
     private final ServerConnector connector;
     private final LocalConnector local;
     private final ServletContextHandler context = new ServletContextHandler();
     private @Nullable ServerConnector h2c;
 
     JettyServer() {
+        this(new QueuedThreadPool());
+    }
+
+    /**
+     * @param threads the server's threads: Jetty's default pool, or a {@code VirtualThreadPool} (Java 21+) for a
+     *     virtual thread per task, as a user running on virtual threads configures it
+     */
+    JettyServer(ThreadPool threads) {
+        server = new Server(threads);
         connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
