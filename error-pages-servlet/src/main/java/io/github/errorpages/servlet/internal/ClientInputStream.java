@@ -6,8 +6,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,6 +27,14 @@ final class ClientInputStream extends InputStream {
     private volatile @Nullable InputStream in;
     private final long length;
     private final AtomicInteger reading = new AtomicInteger();
+    /**
+     * Guards {@link #stopped}'s check against {@link #reading}, and {@link #reader}. A lock, not the stream's monitor:
+     * {@link #stop} waits under it for up to a read's timeout, which on a virtual thread of Java 21 to 23 would pin its
+     * carrier thread for that long, one per client that paused its upload (JEP 491 lifted that only in Java 24).
+     */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when no read is under way any more ({@link #stop} waits for it). */
+    private final Condition noReadUnderWay = lock.newCondition();
     /** When the latest read began, in {@link System#nanoTime()}: written before it counts itself {@link #reading}. */
     private volatile long readingSinceNanos;
     private volatile @Nullable IOException failure;
@@ -81,9 +90,14 @@ final class ClientInputStream extends InputStream {
      *
      * @return whether a read is under way (or was about to be, and is refused now)
      */
-    synchronized boolean stopStarting() {
-        stopped = true;
-        return reading.get() > 0;
+    boolean stopStarting() {
+        lock.lock();
+        try {
+            stopped = true;
+            return reading.get() > 0;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -97,16 +111,18 @@ final class ClientInputStream extends InputStream {
      * @throws InterruptedException when the waiting thread is interrupted
      */
     boolean stop(Duration patience) throws InterruptedException {
-        long deadline = System.nanoTime() + patience.toNanos();
-        synchronized (this) {
+        long left = patience.toNanos();
+        lock.lock();
+        try {
             stopped = true;
             while (reading.get() > 0) {
-                long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
+                left = noReadUnderWay.awaitNanos(left);
             }
+        } finally {
+            lock.unlock();
         }
         return true;
     }
@@ -121,13 +137,16 @@ final class ClientInputStream extends InputStream {
      * left interrupted.
      */
     void abort() {
-        synchronized (this) {
+        lock.lock();
+        try {
             stopped = true;
             Thread current = reader;
             if (current != null && !readerInterrupted) {
                 readerInterrupted = true;
                 current.interrupt();
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -143,11 +162,14 @@ final class ClientInputStream extends InputStream {
         readingSinceNanos = System.nanoTime();
         reading.incrementAndGet();
         try {
-            synchronized (this) {
+            lock.lock();
+            try {
                 if (stopped) {
                     throw new IOException("the request is over");
                 }
                 reader = Thread.currentThread();
+            } finally {
+                lock.unlock();
             }
             InputStream source = in;
             if (source == null) {
@@ -195,7 +217,8 @@ final class ClientInputStream extends InputStream {
             failure = failed;
             throw failed;
         } finally {
-            synchronized (this) {
+            lock.lock();
+            try {
                 if (reader == Thread.currentThread()) {
                     reader = null;
                     if (readerInterrupted) {
@@ -204,8 +227,10 @@ final class ClientInputStream extends InputStream {
                     }
                 }
                 if (reading.decrementAndGet() == 0) {
-                    notifyAll(); // a stop() waiting for this read
+                    noReadUnderWay.signalAll(); // a stop() waiting for this read
                 }
+            } finally {
+                lock.unlock();
             }
         }
     }
