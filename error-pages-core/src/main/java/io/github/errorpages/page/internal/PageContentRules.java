@@ -1,8 +1,10 @@
 package io.github.errorpages.page.internal;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -44,8 +46,12 @@ import java.util.function.Supplier;
  *
  * <p>The page is read with {@link StartTags}, as {@link MetaRefresh} reads it: what is in a comment, in another
  * attribute's quoted value, or in the raw text of a {@code <script>}, {@code <title>} or the like is none of these;
- * a {@code <style>}'s text is read as CSS, its comments and strings skipped. One pass, each character looked at a
- * bounded number of times. Thread-safe (static methods only).
+ * a {@code <style>}'s text is read as CSS, its comments and strings skipped. Of an attribute given twice the first
+ * counts, one without a value too, as a browser keeps it: {@code <img src src="https://…">} loads nothing. What a
+ * {@code <template>} holds is inert, parsed into no document, and loads only once a script clones it: a finding only
+ * on a page with a {@code <script>} (the policy runs the page's own inline ones), and always in a declarative shadow
+ * root ({@code shadowrootmode}), which a browser shows at once; an icon in a template is none of the page's. One pass,
+ * each character looked at a bounded number of times. Thread-safe (static methods only).
  */
 final class PageContentRules {
 
@@ -102,26 +108,55 @@ final class PageContentRules {
     static Findings check(String html) {
         Reader reader = new Reader(html);
         StartTags.read(html, reader);
+        if (!reader.script) {
+            // No script on the page clones a template, so what its content would load never loads.
+            reader.findings.found.removeIf(Finding::inert);
+        }
         return reader.findings;
+    }
+
+    /** The kinds of finding, in the order a message names them. */
+    private enum Kind {
+        LOADS("it loads from elsewhere, which the page's Content-Security-Policy refuses"),
+        STYLE_ATTRIBUTES("it has style attributes, which the policy ignores"),
+        EVENT_HANDLERS("it has event-handler attributes, whose scripts the policy never runs"),
+        JAVASCRIPT_URLS("it has javascript: URLs, which the policy never runs"),
+        FORM_TARGETS("it sends a form elsewhere, which the policy's form-action 'self' refuses (give a path)"),
+        BASES("it has a <base href>, which the policy's base-uri 'none' refuses");
+
+        private final String rule;
+
+        Kind(String rule) {
+            this.rule = rule;
+        }
+    }
+
+    /**
+     * One finding.
+     *
+     * @param kind the rule it breaks
+     * @param key what tells it from another: its tag's name and attributes, or its CSS, as written and uncut
+     * @param shown how a message shows it, made only for the few shown: a page may have thousands
+     * @param inert whether it is in the content of a {@code <template>}, which loads only if a script clones it
+     */
+    private record Finding(Kind kind, String key, Supplier<String> shown, boolean inert) {
     }
 
     /** What a page holds that the rules forbid; a message says which, with a few examples of each. */
     static final class Findings {
-        private final Examples loads = new Examples(
-                "it loads from elsewhere, which the page's Content-Security-Policy refuses");
-        private final Examples styleAttributes = new Examples("it has style attributes, which the policy ignores");
-        private final Examples eventHandlers = new Examples(
-                "it has event-handler attributes, whose scripts the policy never runs");
-        private final Examples javascriptUrls = new Examples("it has javascript: URLs, which the policy never runs");
-        private final Examples formTargets = new Examples("it sends a form elsewhere, which the policy's form-action "
-                + "'self' refuses (give a path)");
-        private final Examples bases = new Examples("it has a <base href>, which the policy's base-uri 'none' refuses");
+        private final List<Finding> found = new ArrayList<>();
         private boolean icon;
+
+        /** @return no finding, the empty icon kept: nothing a page breaks is in it */
+        static Findings nothing() {
+            Findings nothing = new Findings();
+            nothing.icon = true;
+            return nothing;
+        }
 
         /** @return whether the page has what the policy refuses: a strict start fails on it */
         boolean refused() {
-            return loads.count + styleAttributes.count + eventHandlers.count + javascriptUrls.count + formTargets.count
-                    + bases.count > 0;
+            return !found.isEmpty();
         }
 
         /** @return whether the page breaks none of the rules, the empty icon's included */
@@ -130,15 +165,55 @@ final class PageContentRules {
         }
 
         /**
+         * What of these another page does not account for: each finding of this one less those of {@code other}
+         * as often as it has them (a page that extends a layout, less what the layout holds), and the missing icon
+         * only if {@code other} has the icon.
+         *
+         * @param other the findings taken away
+         * @return the rest, in this page's order
+         */
+        Findings without(Findings other) {
+            Map<String, Integer> others = new HashMap<>();
+            for (Finding finding : other.found) {
+                others.merge(finding.kind() + " " + finding.key(), 1, Integer::sum);
+            }
+            Findings rest = new Findings();
+            for (Finding finding : found) {
+                String key = finding.kind() + " " + finding.key();
+                Integer count = others.get(key);
+                if (count != null && count > 0) {
+                    others.put(key, count - 1);
+                } else {
+                    rest.found.add(finding);
+                }
+            }
+            rest.icon = icon || !other.icon;
+            return rest;
+        }
+
+        /** Adds another page's findings to these, as if this page had them too. */
+        void add(Findings other) {
+            found.addAll(other.found);
+            icon &= other.icon;
+        }
+
+        /**
          * @return each rule broken, as {@code it loads from elsewhere, which the page's Content-Security-Policy
          *     refuses: <link rel="stylesheet" href="/static/site.css">}, joined by {@code "; "}; empty when none is
          */
         String describe() {
             List<String> parts = new ArrayList<>();
-            for (Examples examples : List.of(loads, styleAttributes, eventHandlers, javascriptUrls, formTargets,
-                    bases)) {
-                if (examples.count > 0) {
-                    parts.add(examples.toString());
+            for (Kind kind : Kind.values()) {
+                List<String> shown = new ArrayList<>(SHOWN_PER_KIND);
+                int count = 0;
+                for (Finding finding : found) {
+                    if (finding.kind() == kind && count++ < SHOWN_PER_KIND) {
+                        shown.add(finding.shown().get());
+                    }
+                }
+                if (count > 0) {
+                    parts.add(kind.rule + ": " + String.join(", ", shown) + (count > shown.size() ? " and "
+                            + (count - shown.size()) + " more" : ""));
                 }
             }
             if (!icon) {
@@ -151,30 +226,6 @@ final class PageContentRules {
         @Override
         public String toString() {
             return describe();
-        }
-    }
-
-    /** A kind of finding: how many, and the first few as the page has them. */
-    private static final class Examples {
-        private final String rule;
-        private final List<String> shown = new ArrayList<>(SHOWN_PER_KIND);
-        private int count;
-
-        Examples(String rule) {
-            this.rule = rule;
-        }
-
-        /** @param example the finding as shown, made only for the few shown: a page may have thousands */
-        void add(Supplier<String> example) {
-            if (count++ < SHOWN_PER_KIND) {
-                shown.add(example.get());
-            }
-        }
-
-        @Override
-        public String toString() {
-            return rule + ": " + String.join(", ", shown) + (count > shown.size() ? " and " + (count - shown.size())
-                    + " more" : "");
         }
     }
 
@@ -205,6 +256,12 @@ final class PageContentRules {
         private int[] formaction;
         private int[] style;
         private int[] handler;
+        private int[] shadowRootMode;
+        /** How many {@code <template>} elements are open, and from which of them on their content is inert (or 0). */
+        private int templates;
+        private int inertFrom;
+        /** Whether the page has a {@code <script>} outside inert content, which may clone a template's content. */
+        private boolean script;
 
         Reader(String html) {
             this.html = html;
@@ -216,7 +273,7 @@ final class PageContentRules {
             nameEnd = end;
             rel = href = src = srcset = poster = data = as = imagesrcset = xlinkHref = type = action =
                     formaction = null;
-            style = handler = null;
+            style = handler = shadowRootMode = null;
             return true;
         }
 
@@ -254,24 +311,53 @@ final class PageContentRules {
                 action = attribute;
             } else if (formaction == null && StartTags.is(html, start, end, "formaction")) {
                 formaction = attribute;
+            } else if (shadowRootMode == null && StartTags.is(html, start, end, "shadowrootmode")) {
+                shadowRootMode = attribute;
             }
         }
 
         @Override
         public void endTag(int start, int end) {
             foreign.end(html, start, end);
+            if (templates > 0 && !foreign.in() && StartTags.is(html, start, end, "template")) {
+                inertFrom = inertFrom == templates ? 0 : inertFrom;
+                templates--;
+            }
+        }
+
+        /**
+         * A {@code <template>}'s content is inert: a browser parses it into a fragment of no document, which loads
+         * nothing until a script clones it into the page; the page's policy runs only the page's own inline scripts,
+         * so without one it never loads. A declarative shadow root ({@code shadowrootmode="open"} or
+         * {@code "closed"}) is no such fragment: the browser attaches it and shows, and loads, what it holds.
+         */
+        private void template() {
+            if (foreign.in()) {
+                return; // an SVG <template> is none of HTML's
+            }
+            templates++;
+            String mode = shadowRootMode == null ? "" : html.substring(shadowRootMode[2], shadowRootMode[3]);
+            if (inertFrom == 0 && !mode.equalsIgnoreCase("open") && !mode.equalsIgnoreCase("closed")) {
+                inertFrom = templates;
+            }
+        }
+
+        /** Adds a finding of the tag read, or of its style sheet. */
+        private void add(Kind kind, String key, Supplier<String> shown) {
+            findings.found.add(new Finding(kind, key, shown, inertFrom > 0));
         }
 
         @Override
         public int tagEnd(int end, boolean selfClosing) {
             foreign.start(html, nameStart, nameEnd, selfClosing);
             if (style != null) {
-                findings.styleAttributes.add(() -> shown(style));
+                addTag(Kind.STYLE_ATTRIBUTES, style);
             }
             if (handler != null) {
-                findings.eventHandlers.add(() -> shown(handler));
+                addTag(Kind.EVENT_HANDLERS, handler);
             }
             String name = html.substring(nameStart, nameEnd).toLowerCase(Locale.ROOT);
+            script |= name.equals("script") && inertFrom == 0;
             switch (name) {
                 case "link" -> link();
                 case "img" -> {
@@ -302,9 +388,10 @@ final class PageContentRules {
                 }
                 case "base" -> {
                     if (href != null) {
-                        findings.bases.add(() -> shown(href));
+                        addTag(Kind.BASES, href);
                     }
                 }
+                case "template" -> template();
                 case "image" -> {
                     if (foreign.in()) {
                         source(href != null ? href : xlinkHref, Use.IMAGE); // an SVG <image>
@@ -347,10 +434,11 @@ final class PageContentRules {
                 loads |= LOADING_RELS.contains(token);
                 image |= imageToken;
                 other |= LOADING_RELS.contains(token) && !imageToken;
-                findings.icon |= token.equals("icon");
+                // An icon in a template's content, or in a shadow root, is no icon of the page's.
+                findings.icon |= token.equals("icon") && templates == 0;
             }
             if (loads && !allowed(StartTags.decoded(html, href[2], href[3]), other ? Use.OTHER : Use.IMAGE)) {
-                findings.loads.add(() -> shown(rel, href));
+                addTag(Kind.LOADS, rel, href);
             }
             if (loads && image) {
                 sourceSet(imagesrcset); // a preload of an image that a srcset chooses
@@ -359,7 +447,7 @@ final class PageContentRules {
 
         private void javascriptUrl(int[] attribute) {
             if (attribute != null && isJavascript(StartTags.decoded(html, attribute[2], attribute[3]))) {
-                findings.javascriptUrls.add(() -> shown(attribute));
+                addTag(Kind.JAVASCRIPT_URLS, attribute);
             }
         }
 
@@ -370,15 +458,15 @@ final class PageContentRules {
             }
             String url = StartTags.decoded(html, attribute[2], attribute[3]);
             if (isJavascript(url)) {
-                findings.javascriptUrls.add(() -> shown(attribute));
+                addTag(Kind.JAVASCRIPT_URLS, attribute);
             } else if (isElsewhere(url)) {
-                findings.formTargets.add(() -> shown(attribute));
+                addTag(Kind.FORM_TARGETS, attribute);
             }
         }
 
         private void source(int[] attribute, Use use) {
             if (attribute != null && !allowed(StartTags.decoded(html, attribute[2], attribute[3]), use)) {
-                findings.loads.add(() -> shown(attribute));
+                addTag(Kind.LOADS, attribute);
             }
         }
 
@@ -412,7 +500,11 @@ final class PageContentRules {
                     String candidate = (separatorsOnly(value, 0, urlStart) ? "" : "..., ")
                             + cut(StartTags.trim(value.substring(urlStart, candidateEnd)))
                             + (separatorsOnly(value, candidateEnd, value.length()) ? "" : ", ...");
-                    findings.loads.add(() -> shown(attribute[0], attribute[1], candidate));
+                    int start = nameStart;
+                    int end = nameEnd;
+                    add(Kind.LOADS, shown(false, start, end, attribute),
+                            () -> "<" + cut(html.substring(start, end)) + " " + cut(html.substring(attribute[0],
+                                    attribute[1])) + "=\"" + candidate + "\">");
                     return;
                 }
                 if (urlEnd == at) {
@@ -441,11 +533,12 @@ final class PageContentRules {
                     int close = stringEnd(css, at);
                     String url = unquoted(css.substring(at, close));
                     if (imageSetDepth > 0 && !importing && !allowed(url, inFontFace ? Use.OTHER : Use.IMAGE)) {
-                        findings.loads.add(() -> "image-set(\"" + cut(url) + "\") in <style>");
+                        add(Kind.LOADS, "image-set(\"" + url + "\")",
+                                () -> "image-set(\"" + cut(url) + "\") in <style>");
                     }
                     if (importing) {
                         String imported = css.substring(at, close);
-                        findings.loads.add(() -> "@import " + cut(imported) + " in <style>");
+                        add(Kind.LOADS, "@import " + imported, () -> "@import " + cut(imported) + " in <style>");
                         importing = false;
                     }
                     at = close;
@@ -471,8 +564,9 @@ final class PageContentRules {
                     String url = unquoted(css.substring(at + 4, close));
                     // An @import loads a style sheet, which the policy refuses from anywhere.
                     if (importing || !allowed(url, inFontFace ? Use.OTHER : Use.IMAGE) && !url.startsWith("#")) {
+                        String key = (importing ? "@import " : "") + "url(" + url + ")";
                         String shown = (importing ? "@import " : "") + "url(" + cut(url) + ") in <style>";
-                        findings.loads.add(() -> shown);
+                        add(Kind.LOADS, key, () -> shown);
                     }
                     importing = false;
                     at = close + 1;
@@ -496,20 +590,29 @@ final class PageContentRules {
             }
         }
 
-        /** Shows a tag with the attributes a finding is about: {@code <img src="/logo.png">}, values cut short. */
-        private String shown(int[]... attributes) {
-            StringBuilder tag = new StringBuilder("<").append(cut(html.substring(nameStart, nameEnd)));
+        /** Adds a finding of the tag read, shown with the attributes it is about. */
+        private void addTag(Kind kind, int[]... attributes) {
+            // Where the tag's name is, kept: the message is made once the whole page is read.
+            int start = nameStart;
+            int end = nameEnd;
+            add(kind, shown(false, start, end, attributes), () -> shown(true, start, end, attributes));
+        }
+
+        /**
+         * Shows a tag with the attributes a finding is about: {@code <img src="/logo.png">}, names and values cut
+         * short for a message, or as written to tell one finding from another.
+         */
+        private String shown(boolean cut, int start, int end, int[]... attributes) {
+            StringBuilder tag = new StringBuilder("<").append(text(cut, start, end));
             for (int[] attribute : attributes) {
-                tag.append(' ').append(cut(html.substring(attribute[0], attribute[1]))).append("=\"")
-                        .append(cut(html.substring(attribute[2], attribute[3]))).append('"');
+                tag.append(' ').append(text(cut, attribute[0], attribute[1])).append("=\"")
+                        .append(text(cut, attribute[2], attribute[3])).append('"');
             }
             return tag.append('>').toString();
         }
 
-        /** Shows a tag with one attribute whose value is shown as given: a {@code srcset}'s refused candidate. */
-        private String shown(int attributeStart, int attributeEnd, String shownValue) {
-            return "<" + cut(html.substring(nameStart, nameEnd)) + " " + cut(html.substring(attributeStart,
-                    attributeEnd)) + "=\"" + shownValue + "\">";
+        private String text(boolean cut, int from, int to) {
+            return cut ? cut(html.substring(from, to)) : html.substring(from, to);
         }
     }
 

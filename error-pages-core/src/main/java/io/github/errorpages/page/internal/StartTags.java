@@ -40,13 +40,16 @@ final class StartTags {
         boolean tag(int nameStart, int nameEnd);
 
         /**
-         * An attribute with a value, of the tag begun, if its attributes are wanted. One without a value is not
-         * passed on: none of the checks has a use for it.
+         * An attribute of the tag begun, if its attributes are wanted, each as written, a name given again too: a
+         * browser keeps the first of a name and drops the others, which is the reader's to do. One without a value
+         * ({@code <img src src="https://cdn.example/a.png">}) is passed on with an empty one, which is its value in
+         * HTML: it is the first {@code src}, the one the browser keeps, and the second loads nothing.
          *
          * @param nameStart the index of its name's first character
          * @param nameEnd the index after its name's last
          * @param valueStart the index of its value's first character, as written, without its quotes
-         * @param valueEnd the index after its value's last
+         *     ({@code nameEnd} for one without a value)
+         * @param valueEnd the index after its value's last ({@code valueStart} for an empty value)
          */
         void attribute(int nameStart, int nameEnd, int valueStart, int valueEnd);
 
@@ -173,6 +176,9 @@ final class StartTags {
             int nameEnd = at;
             at = skipSpaces(html, at);
             if (at >= length || html.charAt(at) != '=') {
+                if (wanted) {
+                    reader.attribute(nameStart, nameEnd, nameEnd, nameEnd);
+                }
                 continue;
             }
             at = skipSpaces(html, at + 1);

@@ -214,6 +214,56 @@ class PageContentRulesTests {
     }
 
     /**
+     * A browser keeps the first attribute of a name and drops the others (HTML Living Standard §13.2.5.33), one
+     * without a value too, whose value is empty: {@code <img src src="https://…">} loads nothing, and was reported as
+     * a load from elsewhere (the scanner passed on no attribute without a value, so the dropped one took its place).
+     * The other way round, a first {@code src} from elsewhere loads whatever follows it, and is reported.
+     */
+    @Test
+    void ofAnAttributeGivenTwiceTheFirstCountsAsABrowserKeepsIt() {
+        String dropped = ICON + "<img src src=\"https://cdn.example/a.png\"><img SRC\nsrc=/b.png alt=x>"
+                + "<script src src=\"https://cdn.example/app.js\"></script><link rel=stylesheet href "
+                + "href=\"/site.css\"><a href href=\"javascript:run()\">a</a>"
+                + "<form action action=\"https://x.example/\"></form><video poster poster=/p.jpg></video>";
+
+        PageContentRules.Findings findings = PageContentRules.check(dropped);
+
+        assertThat(findings.none()).as(findings.describe()).isTrue();
+        assertThat(PageContentRules.check(ICON + "<img src=\"https://cdn.example/a.png\" src><img src=/b.png "
+                + "SRC=\"data:,\"><link rel=stylesheet rel href=/a.css>").describe()).isEqualTo(LOADS
+                + "<img src=\"https://cdn.example/a.png\">, <img src=\"/b.png\">, <link rel=\"stylesheet\" "
+                + "href=\"/a.css\">");
+    }
+
+    /**
+     * A {@code <template>}'s content is parsed into a fragment of no document: nothing in it loads until a script
+     * clones it into the page, and the page's policy runs no script but the page's own inline ones (docs/templates.md,
+     * R41). So without a {@code <script>} on the page what a template holds loads nothing, and a template was a false
+     * finding; with one, a script may clone it and its loads are refused, and reported. A declarative shadow root
+     * ({@code shadowrootmode}) is attached and shown at once: what it holds loads, script or none. An icon in a
+     * template is none of the page's.
+     */
+    @Test
+    void whatATemplateHoldsCountsOnlyWhereAScriptMayCloneIt() {
+        String template = "<template id=\"row\"><img src=\"https://cdn.example/a.png\"><p style=\"x\">"
+                + "<template><link rel=stylesheet href=/b.css></template></template><img src=\"/after.png\">";
+        String cloned = "<script>document.body.append(document.getElementById('row').content.cloneNode(true))"
+                + "</script>";
+
+        assertThat(PageContentRules.check(ICON + template).describe()).isEqualTo(LOADS + "<img src=\"/after.png\">");
+        assertThat(PageContentRules.check(ICON + template + cloned).describe()).isEqualTo(LOADS
+                + "<img src=\"https://cdn.example/a.png\">, <link rel=\"stylesheet\" href=\"/b.css\">, "
+                + "<img src=\"/after.png\">; it has style attributes, which the policy ignores: <p style=\"x\">");
+        assertThat(PageContentRules.check(ICON + "<div><template shadowrootmode=\"open\"><img src=/shadow.png>"
+                + "</template></div><template><template shadowrootmode=closed><img src=/inert.png></template>"
+                + "</template>").describe()).isEqualTo(LOADS + "<img src=\"/shadow.png\">");
+        assertThat(PageContentRules.check("<template>" + ICON + "</template>").describe())
+                .startsWith("it has no <link rel=\"icon\">");
+        assertThat(PageContentRules.check(ICON + "<svg><template><image href=/svg.png /></template></svg>")
+                .describe()).as("an SVG <template> is no HTML one").isEqualTo(LOADS + "<image href=\"/svg.png\">");
+    }
+
+    /**
      * What the policy allows, or a browser showing the page never loads, is no finding, and so fails no strict start:
      * an {@code @namespace}'s URL names a namespace; an attribute that begins with "on" but is no event handler
      * ({@code one}, {@code online}) runs nothing; {@code about:blank} is fetched from nowhere; and an
