@@ -676,6 +676,55 @@ class ReplacementTemplatesTests {
     }
 
     /**
+     * A page of the application's that extends its layout ({@code {{<layout.html.mustache}}}) renders what the layout
+     * holds: a finding in the layout was reported once more for each such page, under the page's name, so that one
+     * stylesheet link in {@code layout.html.mustache} made as many lines, none naming the file to fix. Now each
+     * finding is reported once, named as the layout's, and a page is reported for what it adds itself; strict, the
+     * start-up fails naming the layout. A page that does not extend the layout is reported for all it has, the same
+     * link as the layout's too.
+     */
+    @Test
+    void aFindingOfTheLayoutIsReportedOnceAsTheLayoutsNotUnderEachPageThatExtendsIt() throws IOException {
+        write("layout.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><head><title>{{documentTitle}}</title>"
+                + "<link rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\">"
+                + "</head><body class=\"acme\"><main>{{$art}}{{/art}}<h1>{{heading}}</h1></main></body></html>");
+        for (String page : List.of("500", "502", "504", "maintenance")) {
+            write(page + ".html.mustache", "{{<layout.html.mustache}}{{$art}}<p class=\"art\">{{status}}</p>{{/art}}"
+                    + "{{/layout.html.mustache}}");
+        }
+        write("503.html.mustache", "{{<layout.html.mustache}}{{$art}}<img src=\"/static/503.png\" alt=\"\">{{/art}}"
+                + "{{/layout.html.mustache}}");
+        write("5xx.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>t</title><link rel=\"icon\" "
+                + "href=\"data:,\"><link rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\"><h1>x</h1>");
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(log.split("breaks the rules for templates", -1)).as(log).hasSize(4);
+        assertThat(log.split("brand.css", -1)).as(log).hasSize(3);
+        assertThat(log.split("no <link rel=\"icon\">", -1)).as(log).hasSize(2);
+        assertThat(log).contains("template layout.html.mustache in " + folder.toAbsolutePath() + "/ breaks the rules "
+                + "for templates: it loads from elsewhere, which the page's Content-Security-Policy refuses: <link "
+                + "rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\">; it has no <link rel=\"icon\">")
+                .contains("template 503.html.mustache in " + folder.toAbsolutePath() + "/ breaks the rules for "
+                        + "templates: it loads from elsewhere, which the page's Content-Security-Policy refuses: <img "
+                        + "src=\"/static/503.png\">; using it as it is")
+                .contains("template 5xx.html.mustache in " + folder.toAbsolutePath() + "/ breaks the rules for "
+                        + "templates: it loads from elsewhere, which the page's Content-Security-Policy refuses: <link "
+                        + "rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\">; using it as it is");
+        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("link[rel=stylesheet]"))
+                .hasSize(1);
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessage("Invalid error-pages configuration: template layout.html.mustache in "
+                        + folder.toAbsolutePath() + "/ breaks the rules for templates (templates.strict is on): it "
+                        + "loads from elsewhere, which the page's Content-Security-Policy refuses: <link "
+                        + "rel=\"stylesheet\" href=\"https://cdn.acme.example/brand.css\">; it has no <link "
+                        + "rel=\"icon\">, so a browser asks the site for /favicon.ico (keep <link rel=\"icon\" "
+                        + "href=\"data:,\">)");
+    }
+
+    /**
      * R32: a problem+json template whose body is no JSON object (a comma too many) is a broken template. It was
      * taken, and every API client got {@code application/problem+json} it could not parse, strict mode included.
      */

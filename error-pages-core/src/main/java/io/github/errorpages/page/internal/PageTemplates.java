@@ -348,8 +348,11 @@ public final class PageTemplates {
         private final Map<String, Optional<Candidate>> builtins = new HashMap<>();
         /** Whether a built-in page in the application's layout was reported as broken. */
         private boolean dressedPageReported;
-        /** Whether the content of a built-in page in the application's layout, which is the layout's, was checked. */
-        private boolean layoutContentChecked;
+        /**
+         * What the application's layout breaks that was reported: the layout's findings are in every page it dresses
+         * and every page of the application that extends it, and each is reported once, as the layout's.
+         */
+        private final PageContentRules.Findings layoutReported = PageContentRules.Findings.nothing();
         /**
          * Whether a built-in page in the application's layout was reported as failing on a request: a layout that
          * fails fails every page dressed in it, which one line says, as {@link #dressedPageReported} at startup.
@@ -449,13 +452,21 @@ public final class PageTemplates {
                 // (userLayout), and the built-in page's are the model's (TemplateNamesTests).
                 checkNames(file, origin, candidate.mustache, sample);
             }
-            if (format == PageFormat.HTML && !dressed) {
-                checkContent(file, origin, page);
-            } else if (format == PageFormat.HTML && !layoutContentChecked) {
-                // What a built-in page in the application's layout breaks is the layout's (the built-in pages break
-                // none: PageContentRulesTests), the same in every such page: checked and named once, as the layout.
-                layoutContentChecked = true;
-                checkContent(LAYOUT, userLayout, page);
+            if (format == PageFormat.HTML) {
+                PageContentRules.Findings findings = PageContentRules.check(page);
+                if (dressed) {
+                    // What a built-in page in the application's layout breaks is the layout's (the built-in pages
+                    // break none: PageContentRulesTests).
+                    checkLayoutContent(findings);
+                } else if (userLayout != null && TemplateNames.includes(candidate.mustache, LAYOUT)) {
+                    // A page of the application's in its layout: what the layout holds, rendered alone from the same
+                    // sample, is the layout's, named once as the layout's, and the rest the page's.
+                    PageContentRules.Findings layout = layoutContent(sample);
+                    checkLayoutContent(layout);
+                    checkContent(file, origin, findings.without(layout));
+                } else {
+                    checkContent(file, origin, findings);
+                }
             }
             log.info("error-pages: using template {} from {}", file, origin);
             return Optional.of(candidate);
@@ -496,8 +507,7 @@ public final class PageTemplates {
          * line per template and keeps it, as the browser would show it. Once per template at startup, on the page
          * the names and R52 were checked on: nothing of it runs on a request.
          */
-        private void checkContent(String file, String origin, String page) {
-            PageContentRules.Findings findings = PageContentRules.check(page);
+        private void checkContent(String file, String origin, PageContentRules.Findings findings) {
             if (findings.none()) {
                 return;
             }
@@ -509,6 +519,28 @@ public final class PageTemplates {
             }
             log.warn("error-pages: template {} in {} breaks the rules for templates: {}; using it as it is", file,
                     origin, found);
+        }
+
+        /** Reports what of the layout's findings was not reported yet, as the layout's. */
+        private void checkLayoutContent(PageContentRules.Findings layout) {
+            PageContentRules.Findings fresh = layout.without(layoutReported);
+            layoutReported.add(fresh);
+            checkContent(LAYOUT, userLayout, fresh);
+        }
+
+        /**
+         * What the application's layout holds that the rules forbid, rendered alone (its blocks as it fills them) from
+         * a page's sample, so that a section of it that this sample opens is in it as in the page; nothing if it does
+         * not render alone, and then what the page breaks is named as the page's.
+         */
+        private PageContentRules.Findings layoutContent(Map<String, Object> sample) {
+            StringWriter layout = new StringWriter();
+            try {
+                userFactory.compile(LAYOUT).execute(layout, sample);
+            } catch (RuntimeException | StackOverflowError broken) {
+                return PageContentRules.Findings.nothing();
+            }
+            return PageContentRules.check(layout.toString());
         }
 
         /**

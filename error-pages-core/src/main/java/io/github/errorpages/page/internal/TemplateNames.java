@@ -3,6 +3,7 @@ package io.github.errorpages.page.internal;
 import com.github.mustachejava.Code;
 import com.github.mustachejava.Mustache;
 import com.github.mustachejava.codes.IterableCode;
+import com.github.mustachejava.codes.PartialCode;
 import com.github.mustachejava.codes.ValueCode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  * variable ({@code {{x}}}), section ({@code {{#x}}}) and inverted section ({@code {{^x}}}), a dotted name by its first
  * part (the rest is a value's, which a template cannot read anyway), the implicit {@code {{.}}} left alone. Names of
  * partials and blocks are file and block names, not the model's. Each unknown name comes with the closest known one,
- * to suggest.
+ * to suggest. The same walk tells whether a template includes a file ({@link #includes}): a page that extends the
+ * application's layout, whose findings are the layout's.
  *
  * <p>Stateless and thread-safe.
  */
@@ -69,6 +71,35 @@ final class TemplateNames {
             described.add(closest == null ? name : name + " (did you mean " + closest + "?)");
         }
         return described;
+    }
+
+    /**
+     * Whether a compiled template includes a file, as a partial ({@code {{>file}}}) or a layout it extends
+     * ({@code {{<file}}}), itself or through its partials; a name written without {@code .mustache} is that file
+     * with it, as mustache reads it.
+     *
+     * @param template a compiled template
+     * @param file the file's name, such as {@code layout.html.mustache}
+     * @return whether it does
+     */
+    static boolean includes(Mustache template, String file) {
+        Set<Code> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Code> pending = new ArrayDeque<>();
+        pushChildren(template, pending);
+        while (!pending.isEmpty()) {
+            Code code = pending.pop();
+            if (!visited.add(code)) {
+                continue;
+            }
+            if (code instanceof PartialCode) { // an ExtendCode is a PartialCode
+                String name = code.getName().strip();
+                if ((name.endsWith(".mustache") ? name : name + ".mustache").equals(file)) {
+                    return true;
+                }
+            }
+            pushChildren(code, pending);
+        }
+        return false;
     }
 
     private static void pushChildren(Code code, Deque<Code> pending) {
