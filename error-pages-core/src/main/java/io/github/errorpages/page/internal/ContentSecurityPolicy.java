@@ -89,7 +89,6 @@ public final class ContentSecurityPolicy {
     private static final class Elements implements StartTags.Reader {
         private final String html;
         private final InlineElements found;
-        private final ForeignContent foreign = new ForeignContent();
         private int nameStart;
         private int nameEnd;
 
@@ -111,28 +110,17 @@ public final class ContentSecurityPolicy {
         }
 
         @Override
-        public void endTag(int start, int end) {
-            foreign.end(html, start, end);
-        }
-
-        @Override
-        public int tagEnd(int end, boolean selfClosing) {
-            foreign.start(html, nameStart, nameEnd, selfClosing);
-            String rawText = StartTags.rawText(html, nameStart, nameEnd);
-            if (rawText == null) {
-                return end;
-            }
-            boolean style = rawText.equals("style");
-            boolean script = rawText.equals("script");
-            if (foreign.in() && (selfClosing || !style && !script)) {
+        public int tagEnd(int end, boolean selfClosing, boolean foreign) {
+            String text = StartTags.text(html, nameStart, nameEnd, selfClosing, foreign);
+            if (text == null) {
                 return end; // markup in an <svg> or <math>: an SVG's <title> holds elements, a <style/> nothing
             }
-            int textEnd = StartTags.rawTextEnd(html, end, rawText);
+            int textEnd = StartTags.rawTextEnd(html, end, text);
             if (textEnd == html.length()) {
                 return textEnd; // never closed: the rest of the page is its text, and no element of it runs
             }
-            if (style || script) {
-                found.content(style, end, textEnd, foreign.in());
+            if (text.equals("style") || text.equals("script")) {
+                found.content(text.equals("style"), end, textEnd, foreign);
             }
             return textEnd;
         }

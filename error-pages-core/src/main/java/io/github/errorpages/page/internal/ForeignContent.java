@@ -7,6 +7,7 @@ package io.github.errorpages.page.internal;
  * references and comments. How many of them are open, counted from their start and end tags; an {@code <svg/>} holds
  * nothing. The HTML elements that end foreign content early ({@code <p>}, {@code <div>} and the like) and the points
  * inside it where HTML comes back ({@code <foreignObject>}) are not followed: the built-in pages and a logo have none.
+ * Followed by the scanner, for every reader.
  *
  * <p>Not thread-safe: one per reading of a page, on its reader's thread.
  */
@@ -14,22 +15,37 @@ final class ForeignContent {
 
     private int depth;
 
-    /** A start tag closed at {@code html[nameStart, nameEnd)}. */
-    void start(String html, int nameStart, int nameEnd, boolean selfClosing) {
+    /** Whether the attributes of a start tag tell what it makes: none do here. */
+    boolean wantsAttributes(String html, int nameStart, int nameEnd) {
+        return false;
+    }
+
+    /** An attribute of the start tag being read, if {@link #wantsAttributes}. */
+    void attribute(String html, int nameStart, int nameEnd, int valueStart, int valueEnd) {
+        // none wanted
+    }
+
+    /**
+     * A start tag closed at {@code html[nameStart, nameEnd)}.
+     *
+     * @return whether the element it makes is in an {@code <svg>} or a {@code <math>} (one of them itself too)
+     */
+    boolean start(String html, int nameStart, int nameEnd, boolean selfClosing) {
         if (!selfClosing && opens(html, nameStart, nameEnd)) {
             depth++;
         }
+        return depth > 0;
     }
 
-    /** An end tag closed at {@code html[nameStart, nameEnd)}: one with no element open to close is ignored. */
-    void end(String html, int nameStart, int nameEnd) {
+    /**
+     * An end tag closed at {@code html[nameStart, nameEnd)}: one with no element open to close is ignored.
+     *
+     * @return whether what follows is still in an {@code <svg>} or a {@code <math>}
+     */
+    boolean end(String html, int nameStart, int nameEnd) {
         if (depth > 0 && opens(html, nameStart, nameEnd)) {
             depth--;
         }
-    }
-
-    /** @return whether what follows is in an {@code <svg>} or a {@code <math>} */
-    boolean in() {
         return depth > 0;
     }
 

@@ -74,7 +74,7 @@ final class MetaRefresh {
         }
 
         @Override
-        public int tagEnd(int end, boolean selfClosing) {
+        public int tagEnd(int end, boolean selfClosing, boolean foreign) {
             found = refresh;
             return refresh ? html.length() : end;
         }

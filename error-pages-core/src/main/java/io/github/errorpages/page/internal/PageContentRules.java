@@ -238,8 +238,9 @@ final class PageContentRules {
     private static final class Reader implements StartTags.Reader {
         private final String html;
         private final Findings findings = new Findings();
-        private final ForeignContent foreign = new ForeignContent();
         private int nameStart;
+        /** Whether the tag read makes an element of SVG or MathML. */
+        private boolean foreign;
         private int nameEnd;
         /** The first of each attribute a check looks at, as {start, end} of its name and value, or null. */
         private int[] rel;
@@ -317,9 +318,8 @@ final class PageContentRules {
         }
 
         @Override
-        public void endTag(int start, int end) {
-            foreign.end(html, start, end);
-            if (templates > 0 && !foreign.in() && StartTags.is(html, start, end, "template")) {
+        public void endTag(int start, int end, boolean foreign) {
+            if (templates > 0 && !foreign && StartTags.is(html, start, end, "template")) {
                 inertFrom = inertFrom == templates ? 0 : inertFrom;
                 templates--;
             }
@@ -332,7 +332,7 @@ final class PageContentRules {
          * {@code "closed"}) is no such fragment: the browser attaches it and shows, and loads, what it holds.
          */
         private void template() {
-            if (foreign.in()) {
+            if (foreign) {
                 return; // an SVG <template> is none of HTML's
             }
             templates++;
@@ -348,8 +348,8 @@ final class PageContentRules {
         }
 
         @Override
-        public int tagEnd(int end, boolean selfClosing) {
-            foreign.start(html, nameStart, nameEnd, selfClosing);
+        public int tagEnd(int end, boolean selfClosing, boolean foreign) {
+            this.foreign = foreign;
             if (style != null) {
                 addTag(Kind.STYLE_ATTRIBUTES, style);
             }
@@ -393,7 +393,7 @@ final class PageContentRules {
                 }
                 case "template" -> template();
                 case "image" -> {
-                    if (foreign.in()) {
+                    if (foreign) {
                         source(href != null ? href : xlinkHref, Use.IMAGE); // an SVG <image>
                     } else {
                         source(src, Use.IMAGE); // in HTML the parser makes an <image> an <img>
@@ -404,11 +404,9 @@ final class PageContentRules {
                     // no load
                 }
             }
-            String rawText = StartTags.rawText(html, nameStart, nameEnd);
-            if (rawText == null || foreign.in() && (selfClosing || !name.equals("style") && !name.equals("script"))) {
-                // In an <svg> or <math> a <title/> or a <style/> holds nothing, and a <title> holds markup: taken for
-                // raw text, it hid the rest of the page.
-                return end;
+            String rawText = StartTags.text(html, nameStart, nameEnd, selfClosing, foreign);
+            if (rawText == null) {
+                return end; // markup follows: an SVG's <title> holds elements
             }
             int textEnd = StartTags.rawTextEnd(html, end, rawText);
             if (name.equals("style")) {

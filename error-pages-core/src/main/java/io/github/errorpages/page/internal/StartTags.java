@@ -12,8 +12,10 @@ import org.jspecify.annotations.Nullable;
  * {@code --!>}, one never closed at the end of the page); an end tag, a doctype or a bogus comment is passed over to
  * its {@code >}; a start tag's attributes are read up to the {@code >} that ends it, a {@code >} inside a quoted
  * value not ending it; and a tag the page ends in, or whose quoted value is never closed, is dropped, as a browser
- * drops it. What a tag's content is (the raw text of a {@code <script>} or {@code <style>}) is the reader's to say,
- * by where the reading goes on ({@link Reader#tagEnd}). No regular expression: one pass, each character looked at a
+ * drops it. Whether a tag makes an element of SVG or MathML, where a browser reads what HTML takes for raw text as
+ * markup, is followed here ({@link ForeignContent}) and told each reader; what a tag's content is (the raw text of a
+ * {@code <script>} or {@code <style>}, {@link #text}) is the reader's to say, by where the reading goes on
+ * ({@link Reader#tagEnd}). No regular expression: one pass, each character looked at a
  * bounded number of times whatever the page ({@code "<meta ".repeat(20_000)}, a page of unclosed comments or quotes).
  *
  * <p>Thread-safe (static methods only; a reader is its caller's, on one thread).
@@ -59,18 +61,20 @@ final class StartTags {
          * @param end the index after its {@code >}
          * @param selfClosing whether it ends with {@code />} (a {@code /} that is no part of an unquoted value), which
          *     closes an element of SVG or MathML at once and means nothing to one of HTML
-         * @return where the reading goes on: {@code end}, or the end of the raw text the tag opens, or the page's
-         *     length to stop
+         * @param foreign whether the element it makes is of SVG or MathML ({@link ForeignContent}), not of HTML
+         * @return where the reading goes on: {@code end}, or the end of the text the tag opens
+         *     ({@link #text}), or the page's length to stop
          */
-        int tagEnd(int end, boolean selfClosing);
+        int tagEnd(int end, boolean selfClosing, boolean foreign);
 
         /**
          * An end tag, closed: its attributes, which a browser drops, are passed over.
          *
          * @param nameStart the index of its name's first character
          * @param nameEnd the index after its name's last
+         * @param foreign whether what follows it is in an SVG or MathML element ({@link ForeignContent})
          */
-        default void endTag(int nameStart, int nameEnd) {
+        default void endTag(int nameStart, int nameEnd, boolean foreign) {
             // most checks have no use for it
         }
     }
@@ -80,6 +84,8 @@ final class StartTags {
      * @param reader receives its start tags
      */
     static void read(String html, Reader reader) {
+        // Followed here, for every reader: whether a tag makes an element of SVG or MathML decides what its text is.
+        ForeignContent foreign = new ForeignContent();
         int length = html.length();
         int at = html.indexOf('<');
         while (at >= 0 && at < length) {
@@ -88,15 +94,23 @@ final class StartTags {
                 at = commentEnd(html, at + COMMENT.length());
             } else if (next < length && isAsciiLetter(html.charAt(next))) {
                 int nameEnd = tagNameEnd(html, next);
-                long tag = attributes(html, nameEnd, reader, reader.tag(next, nameEnd));
-                int end = (int) (tag >> 1);
-                at = tag < 0 ? length : Math.max(end, reader.tagEnd(end, (tag & 1) == 1));
+                boolean wanted = reader.tag(next, nameEnd);
+                long tag = attributes(html, nameEnd, wanted ? reader : null,
+                        foreign.wantsAttributes(html, next, nameEnd) ? foreign : null);
+                if (tag < 0) {
+                    at = length;
+                } else {
+                    int end = (int) (tag >> 1);
+                    boolean selfClosing = (tag & 1) == 1;
+                    boolean madeForeign = foreign.start(html, next, nameEnd, selfClosing);
+                    at = Math.max(end, reader.tagEnd(end, selfClosing, madeForeign));
+                }
             } else if (next + 1 < length && html.charAt(next) == '/' && isAsciiLetter(html.charAt(next + 1))) {
                 // An end tag: read as a start tag is, so that a '>' in a quoted value of it does not end it.
                 int nameEnd = tagNameEnd(html, next + 1);
-                long tag = attributes(html, nameEnd, reader, false);
+                long tag = attributes(html, nameEnd, null, null);
                 if (tag >= 0) {
-                    reader.endTag(next + 1, nameEnd);
+                    reader.endTag(next + 1, nameEnd, foreign.end(html, next + 1, nameEnd));
                 }
                 at = tag < 0 ? length : (int) (tag >> 1);
             } else if (next < length && (html.charAt(next) == '/' || html.charAt(next) == '!'
@@ -148,12 +162,13 @@ final class StartTags {
      * Reads a start tag's attributes as a browser does, up to the {@code >} that ends it.
      *
      * @param from the first character after the tag's name
-     * @param wanted whether the reader is given the attributes
+     * @param reader given the attributes, or null
+     * @param foreign given them too, or null
      * @return the first character after the tag, shifted left by one, with 1 added when the tag is self-closing (one
      *     number, not an object per tag: this runs for each tag of every page an HTML template renders); or -1 when
      *     it is not closed (the browser drops it)
      */
-    private static long attributes(String html, int from, Reader reader, boolean wanted) {
+    private static long attributes(String html, int from, @Nullable Reader reader, @Nullable ForeignContent foreign) {
         int length = html.length();
         int at = from;
         boolean slash = false; // whether the last character read is a '/' outside any value: "/>" closes at once
@@ -176,9 +191,7 @@ final class StartTags {
             int nameEnd = at;
             at = skipSpaces(html, at);
             if (at >= length || html.charAt(at) != '=') {
-                if (wanted) {
-                    reader.attribute(nameStart, nameEnd, nameEnd, nameEnd);
-                }
+                attribute(html, reader, foreign, nameStart, nameEnd, nameEnd, nameEnd);
                 continue;
             }
             at = skipSpaces(html, at + 1);
@@ -198,11 +211,19 @@ final class StartTags {
                 }
                 valueEnd = at;
             }
-            if (wanted) {
-                reader.attribute(nameStart, nameEnd, valueStart, valueEnd);
-            }
+            attribute(html, reader, foreign, nameStart, nameEnd, valueStart, valueEnd);
         }
         return -1;
+    }
+
+    private static void attribute(String html, @Nullable Reader reader, @Nullable ForeignContent foreign, int nameStart,
+            int nameEnd, int valueStart, int valueEnd) {
+        if (reader != null) {
+            reader.attribute(nameStart, nameEnd, valueStart, valueEnd);
+        }
+        if (foreign != null) {
+            foreign.attribute(html, nameStart, nameEnd, valueStart, valueEnd);
+        }
     }
 
     /**
@@ -222,6 +243,23 @@ final class StartTags {
             }
         }
         return html.length();
+    }
+
+    /**
+     * Whether what follows a start tag is the text of the element it makes, up to its end tag
+     * ({@link #rawTextEnd}), and of which: in HTML, that of a {@code <script>}, {@code <style>}, {@code <title>} or
+     * the like ({@link #rawText}), none of its characters markup; in SVG or MathML only a {@code <style>}'s or
+     * {@code <script>}'s not closed at once, which the readers take whole all the same, while the others hold
+     * elements (an SVG's {@code <title>}: taken for raw text, it hid the rest of the page) and an element closed at
+     * once ({@code <title/>}, {@code <style/>}) nothing.
+     *
+     * @param foreign whether the element is of SVG or MathML
+     * @return the element's name in lower case, or {@code null} when what follows is markup
+     */
+    static @Nullable String text(String html, int nameStart, int nameEnd, boolean selfClosing, boolean foreign) {
+        String rawText = rawText(html, nameStart, nameEnd);
+        return rawText == null || foreign && (selfClosing || !rawText.equals("style") && !rawText.equals("script"))
+                ? null : rawText;
     }
 
     /**
