@@ -61,8 +61,9 @@ public final class ContentSecurityPolicy {
          * @param style whether the element is a {@code <style>}, else a {@code <script>}
          * @param start the index of the content's first character
          * @param end the index after its last
-         * @param foreign whether the element is in an {@code <svg>} or {@code <math>}, where its content is no raw text
-         *     but text that a browser reads as markup: CDATA sections, character references and comments
+         * @param foreign whether the element is of SVG or MathML (in an {@code <svg>} or {@code <math>}, not where HTML
+         *     comes back in it, as in a {@code <foreignObject>}), whose content is no raw text but text that a browser
+         *     reads as markup: CDATA sections, character references and comments
          */
         void content(boolean style, int start, int end, boolean foreign);
     }

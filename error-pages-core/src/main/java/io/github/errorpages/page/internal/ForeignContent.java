@@ -1,55 +1,211 @@
 package io.github.errorpages.page.internal;
 
+import java.util.Arrays;
+
 /**
- * Whether the reading of a page ({@link StartTags}) is inside an {@code <svg>} or a {@code <math>}, where a browser
- * reads what HTML takes for raw text as markup: an SVG's {@code <title>} holds elements and may close at once
- * ({@code <title/>}), and a {@code <style>}'s or {@code <script>}'s content is text with CDATA sections, character
- * references and comments. How many of them are open, counted from their start and end tags; an {@code <svg/>} holds
- * nothing. The HTML elements that end foreign content early ({@code <p>}, {@code <div>} and the like) and the points
- * inside it where HTML comes back ({@code <foreignObject>}) are not followed: the built-in pages and a logo have none.
- * Followed by the scanner, for every reader.
+ * Where the reading of a page ({@link StartTags}) is in an {@code <svg>} or a {@code <math>}, as a browser's tree
+ * builder has it (HTML Living Standard §13.2.6.5, "the rules for parsing tokens in foreign content"): there it reads
+ * what HTML takes for raw text as markup (an SVG's {@code <title>} holds elements and may close at once,
+ * {@code <title/>}; a {@code <style>}'s or {@code <script>}'s content is text with CDATA sections, character
+ * references and comments), and an {@code <image>} is SVG's, which loads its {@code href}, where in HTML it is an
+ * {@code <img>}, which loads its {@code src}. Followed, for each start tag, whether the element it makes is of SVG or
+ * MathML:
+ * <ul>
+ *   <li>the SVG and MathML elements open, each closed by its end tag (and those opened after it), an
+ *   {@code <svg/>} or any element closed at once holding nothing;</li>
+ *   <li>the HTML elements that end foreign content early: a start tag of {@code <p>}, {@code <div>}, {@code <img>},
+ *   {@code <table>} and the others the standard lists ({@code <font>} with a {@code color}, {@code face} or
+ *   {@code size}), and an end tag {@code </p>} or {@code </br>}, close the SVG and MathML elements up to the nearest
+ *   point where HTML comes back, and make an HTML element;</li>
+ *   <li>those points, where a start tag makes an HTML element again: SVG's {@code <foreignObject>}, {@code <desc>}
+ *   and {@code <title>}, MathML's {@code <annotation-xml>} of {@code encoding="text/html"} or
+ *   {@code "application/xhtml+xml"} (any other takes an {@code <svg>} only), and MathML's {@code <mi>},
+ *   {@code <mo>}, {@code <mn>}, {@code <ms>} and {@code <mtext>} (but for {@code <mglyph>} and
+ *   {@code <malignmark>}); an {@code <svg>} or {@code <math>} in them opens foreign content again.</li>
+ * </ul>
+ * Not followed: the HTML elements open inside such a point, or around the {@code <svg>}, and what their end tags
+ * close (a {@code </div>} of a {@code <div>} around an {@code <svg>} left open closes the SVG too, a
+ * {@code </foreignObject>} after an HTML element opened in it closes nothing); nor a CDATA section, whose {@code >}
+ * the reading takes for the end of a bogus comment. A tag after them is read as if in the foreign content still or
+ * again: the built-in pages and a logo have none of them. The end of an element is looked for among at most
+ * {@value #MAX_LOOKED_AT} of those open (a browser limits the depth it builds to 512), so that a page of thousands of
+ * unclosed elements and end tags of no open one is read in one pass all the same.
  *
  * <p>Not thread-safe: one per reading of a page, on its reader's thread.
  */
 final class ForeignContent {
 
-    private int depth;
+    /** The most open elements an end tag's element is looked for among. */
+    static final int MAX_LOOKED_AT = 512;
 
-    /** Whether the attributes of a start tag tell what it makes: none do here. */
+    private static final byte SVG = 1;
+    private static final byte MATH_ML = 2;
+    /** A point where HTML comes back: SVG's foreignObject, desc, title; an annotation-xml of HTML. */
+    private static final byte HTML_POINT = 4;
+    /** MathML's mi, mo, mn, ms, mtext: start tags make HTML elements, but for mglyph and malignmark. */
+    private static final byte TEXT_POINT = 8;
+    /** MathML's annotation-xml of no HTML: an svg start tag makes an SVG element. */
+    private static final byte ANNOTATION = 16;
+    /** An svg or math opened in HTML: what is below it is an HTML element, which no foreign end tag closes. */
+    private static final byte ROOT = 32;
+
+    /**
+     * The start tags of HTML elements that end foreign content (HTML Living Standard §13.2.6.5), and {@code font},
+     * which does with a {@code color}, {@code face} or {@code size}.
+     */
+    private static final String[] BREAKOUTS = {"b", "big", "blockquote", "body", "br", "center", "code", "dd", "div",
+        "dl", "dt", "em", "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i", "img", "li", "listing",
+        "menu", "meta", "nobr", "ol", "p", "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup",
+        "table", "tt", "u", "ul", "var"};
+
+    /** Of each open element: where its name is in the page, and what it is. */
+    private int[] nameStarts = new int[8];
+    private int[] nameEnds = new int[8];
+    private byte[] kinds = new byte[8];
+    private int depth;
+    /** Of the tag being read, if {@link #wantsAttributes} said so: whether it has what makes it break out or HTML. */
+    private boolean fontBreaks;
+    private boolean htmlAnnotation;
+
+    /**
+     * Whether the attributes of a start tag tell what it makes: a {@code <font>}'s, an {@code <annotation-xml>}'s in
+     * foreign content; if so they are passed to {@link #attribute}, before {@link #start}.
+     */
     boolean wantsAttributes(String html, int nameStart, int nameEnd) {
-        return false;
+        fontBreaks = false;
+        htmlAnnotation = false;
+        return depth > 0 && (StartTags.is(html, nameStart, nameEnd, "font")
+                || StartTags.is(html, nameStart, nameEnd, "annotation-xml"));
     }
 
     /** An attribute of the start tag being read, if {@link #wantsAttributes}. */
     void attribute(String html, int nameStart, int nameEnd, int valueStart, int valueEnd) {
-        // none wanted
+        fontBreaks |= StartTags.is(html, nameStart, nameEnd, "color") || StartTags.is(html, nameStart, nameEnd, "face")
+                || StartTags.is(html, nameStart, nameEnd, "size");
+        if (StartTags.is(html, nameStart, nameEnd, "encoding")) {
+            htmlAnnotation = StartTags.is(html, valueStart, valueEnd, "text/html")
+                    || StartTags.is(html, valueStart, valueEnd, "application/xhtml+xml");
+        }
     }
 
     /**
      * A start tag closed at {@code html[nameStart, nameEnd)}.
      *
-     * @return whether the element it makes is in an {@code <svg>} or a {@code <math>} (one of them itself too)
+     * @param selfClosing whether it ends with {@code />}, which closes an SVG or MathML element at once
+     * @return whether the element it makes is of SVG or MathML (an {@code <svg>} or {@code <math>} itself too)
      */
     boolean start(String html, int nameStart, int nameEnd, boolean selfClosing) {
-        if (!selfClosing && opens(html, nameStart, nameEnd)) {
-            depth++;
+        boolean inHtml = depth == 0 || madeAsHtml(html, nameStart, nameEnd);
+        if (!inHtml && breaksOut(html, nameStart, nameEnd)) {
+            closeToHtml();
+            inHtml = true;
         }
-        return depth > 0;
+        if (inHtml) {
+            byte kind = StartTags.is(html, nameStart, nameEnd, "svg") ? SVG
+                    : StartTags.is(html, nameStart, nameEnd, "math") ? MATH_ML : 0;
+            if (kind != 0 && !selfClosing) {
+                open(nameStart, nameEnd, (byte) (kind | ROOT));
+            }
+            return kind != 0;
+        }
+        if (!selfClosing) {
+            byte namespace = (byte) (kinds[depth - 1] & (SVG | MATH_ML));
+            open(nameStart, nameEnd, foreignKind(html, nameStart, nameEnd, namespace));
+        }
+        return true;
     }
 
     /**
-     * An end tag closed at {@code html[nameStart, nameEnd)}: one with no element open to close is ignored.
+     * An end tag closed at {@code html[nameStart, nameEnd)}: it closes the innermost SVG or MathML element open of its
+     * name, and those opened after it, within the foreign content it is in; one of none is ignored.
      *
-     * @return whether what follows is still in an {@code <svg>} or a {@code <math>}
+     * @return whether it closed an SVG or MathML element, so that it is no HTML element's end tag
      */
     boolean end(String html, int nameStart, int nameEnd) {
-        if (depth > 0 && opens(html, nameStart, nameEnd)) {
-            depth--;
+        if (depth == 0) {
+            return false;
         }
-        return depth > 0;
+        if ((kinds[depth - 1] & (HTML_POINT | TEXT_POINT)) == 0
+                && (StartTags.is(html, nameStart, nameEnd, "p") || StartTags.is(html, nameStart, nameEnd, "br"))) {
+            closeToHtml(); // </p> and </br> end foreign content as their start tags do
+            return false;
+        }
+        int lowest = Math.max(0, depth - MAX_LOOKED_AT);
+        for (int open = depth - 1; open >= lowest; open--) {
+            if (nameEnds[open] - nameStarts[open] == nameEnd - nameStart
+                    && html.regionMatches(true, nameStarts[open], html, nameStart, nameEnd - nameStart)) {
+                depth = open;
+                return true;
+            }
+            if ((kinds[open] & ROOT) != 0) {
+                return false; // below it an HTML element: the end tag is HTML's
+            }
+        }
+        return false;
     }
 
-    private static boolean opens(String html, int nameStart, int nameEnd) {
-        return StartTags.is(html, nameStart, nameEnd, "svg") || StartTags.is(html, nameStart, nameEnd, "math");
+    /** Whether the current element, a point where HTML comes back, makes the start tag an HTML element. */
+    private boolean madeAsHtml(String html, int nameStart, int nameEnd) {
+        byte current = kinds[depth - 1];
+        if ((current & HTML_POINT) != 0) {
+            return true;
+        }
+        if ((current & TEXT_POINT) != 0) {
+            return !StartTags.is(html, nameStart, nameEnd, "mglyph")
+                    && !StartTags.is(html, nameStart, nameEnd, "malignmark");
+        }
+        return (current & ANNOTATION) != 0 && StartTags.is(html, nameStart, nameEnd, "svg");
+    }
+
+    private boolean breaksOut(String html, int nameStart, int nameEnd) {
+        if (StartTags.is(html, nameStart, nameEnd, "font")) {
+            return fontBreaks;
+        }
+        if (nameEnd - nameStart > 10) {
+            return false; // "blockquote" is the longest
+        }
+        for (String name : BREAKOUTS) {
+            if (StartTags.is(html, nameStart, nameEnd, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Closes the SVG and MathML elements up to a point where HTML comes back, or the HTML element around them. */
+    private void closeToHtml() {
+        while (depth > 0 && (kinds[depth - 1] & (HTML_POINT | TEXT_POINT)) == 0) {
+            depth--;
+            if ((kinds[depth] & ROOT) != 0) {
+                return;
+            }
+        }
+    }
+
+    private byte foreignKind(String html, int nameStart, int nameEnd, byte namespace) {
+        if (namespace == SVG && (StartTags.is(html, nameStart, nameEnd, "foreignobject")
+                || StartTags.is(html, nameStart, nameEnd, "desc") || StartTags.is(html, nameStart, nameEnd, "title"))) {
+            return SVG | HTML_POINT;
+        }
+        if (namespace == MATH_ML && StartTags.is(html, nameStart, nameEnd, "annotation-xml")) {
+            return (byte) (MATH_ML | (htmlAnnotation ? HTML_POINT : ANNOTATION));
+        }
+        if (namespace == MATH_ML && (StartTags.is(html, nameStart, nameEnd, "mi")
+                || StartTags.is(html, nameStart, nameEnd, "mo") || StartTags.is(html, nameStart, nameEnd, "mn")
+                || StartTags.is(html, nameStart, nameEnd, "ms") || StartTags.is(html, nameStart, nameEnd, "mtext"))) {
+            return MATH_ML | TEXT_POINT;
+        }
+        return namespace;
+    }
+
+    private void open(int nameStart, int nameEnd, byte kind) {
+        if (depth == kinds.length) {
+            nameStarts = Arrays.copyOf(nameStarts, depth * 2);
+            nameEnds = Arrays.copyOf(nameEnds, depth * 2);
+            kinds = Arrays.copyOf(kinds, depth * 2);
+        }
+        nameStarts[depth] = nameStart;
+        nameEnds[depth] = nameEnd;
+        kinds[depth++] = kind;
     }
 }

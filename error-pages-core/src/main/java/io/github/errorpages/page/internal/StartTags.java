@@ -72,7 +72,8 @@ final class StartTags {
          *
          * @param nameStart the index of its name's first character
          * @param nameEnd the index after its name's last
-         * @param foreign whether what follows it is in an SVG or MathML element ({@link ForeignContent})
+         * @param foreign whether it closed an element of SVG or MathML ({@link ForeignContent}), so that it closes no
+         *     HTML element
          */
         default void endTag(int nameStart, int nameEnd, boolean foreign) {
             // most checks have no use for it

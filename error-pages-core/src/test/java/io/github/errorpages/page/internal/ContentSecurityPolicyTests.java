@@ -84,6 +84,22 @@ class ContentSecurityPolicyTests {
     }
 
     /**
+     * A {@code <style>} in an {@code <svg>}'s {@code <foreignObject>}, or after a {@code <p>} that ends the SVG, is
+     * HTML's: its content is raw text, hashed as written (a browser reads no CDATA section in it), where the policy
+     * listed the hash of the CDATA section's text, and the browser refused the style.
+     */
+    @Test
+    void aStyleWhereHtmlComesBackInAnSvgIsHashedAsRawText() throws Exception {
+        String css = "<![CDATA[.a{fill:red}]]>";
+
+        String policy = ContentSecurityPolicy.forHtml("<svg><foreignObject><style>" + css + "</style></foreignObject>"
+                + "</svg><svg><p><style>/*p*/" + css + "</style></svg><svg><style>" + css + "</style></svg>");
+
+        assertThat(policy).startsWith("default-src 'none'; style-src 'sha256-" + sha256(css) + "' 'sha256-"
+                + sha256("/*p*/" + css) + "' 'sha256-" + sha256(".a{fill:red}") + "';");
+    }
+
+    /**
      * R41: the policy reads the page as {@link PageContentRules} reads it at start-up ({@link StartTags}): a tag named
      * in another attribute's quoted value is no element, a {@code </stylesheet-note>} ends no style, and the text of a
      * {@code <title>} holds none. The policy's own scanner took {@code title="a <script> tag"} for a script whose

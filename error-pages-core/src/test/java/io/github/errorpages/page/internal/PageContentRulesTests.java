@@ -214,6 +214,34 @@ class PageContentRulesTests {
     }
 
     /**
+     * In an {@code <svg>} or {@code <math>} a browser makes an HTML element of a tag that ends foreign content early
+     * ({@code <p>}, {@code <div>}, {@code <img>}, a {@code <font>} with a {@code color}…) and of any start tag at a
+     * point where HTML comes back ({@code <foreignObject>}, {@code <desc>}, MathML's {@code <mi>}, an
+     * {@code <annotation-xml>} of HTML): there an {@code <image>} is HTML's, an {@code <img>} that loads its
+     * {@code src}, which was missed (the reading took it for SVG's, whose {@code href} loads), and its {@code href}
+     * loads nothing, which was reported; and an HTML {@code <title>}'s text is raw text, no markup. Where SVG's own
+     * {@code <image>} is, its {@code href} is reported, and an {@code <img>} in an {@code <svg>} is HTML's.
+     */
+    @Test
+    void anImageIsHtmlsOrSvgsAsTheBrowserMakesIt() {
+        String html = ICON + "<svg><p></p><image src=\"/after-p.png\" href=\"/no.png\"></svg>"
+                + "<svg><foreignObject><image src=\"/foreign-object.png\"><title><img src=/no.png></title>"
+                + "</foreignObject><desc><image src=\"/desc.png\"></desc></svg>"
+                + "<math><mi><image src=\"/mi.png\"></mi><annotation-xml encoding=\"text/html\"><image "
+                + "src=\"/annotation.png\"></annotation-xml></math>"
+                + "<svg><g><font color=\"red\"></font><image src=\"/font.png\"></g></svg>";
+        String svg = ICON + "<svg><g><image href=\"/svg.png\" src=\"/no.png\"/><font><image href=/font.svg /></font>"
+                + "</g><img src=\"//cdn.example/img.png\"></svg><svg><foreignObject></foreignObject>"
+                + "<image xlink:href=\"/after-foreign-object.png\"/></svg>";
+
+        assertThat(PageContentRules.check(html).describe()).isEqualTo(LOADS + "<image src=\"/after-p.png\">, "
+                + "<image src=\"/foreign-object.png\">, <image src=\"/desc.png\"> and 3 more");
+        assertThat(PageContentRules.check(html).describe()).doesNotContain("no.png");
+        assertThat(PageContentRules.check(svg).describe()).isEqualTo(LOADS + "<image href=\"/svg.png\">, "
+                + "<image href=\"/font.svg\">, <img src=\"//cdn.example/img.png\"> and 1 more");
+    }
+
+    /**
      * A browser keeps the first attribute of a name and drops the others (HTML Living Standard §13.2.5.33), one
      * without a value too, whose value is empty: {@code <img src src="https://…">} loads nothing, and was reported as
      * a load from elsewhere (the scanner passed on no attribute without a value, so the dropped one took its place).
@@ -362,6 +390,11 @@ class PageContentRulesTests {
                 .isFalse();
         assertThat(inOnePass(() -> PageContentRules.check("<p style=x>".repeat(n))).describe())
                 .contains(" and " + (n - 3) + " more");
+        // Foreign content thousands deep, and end tags of no element open in it: looked for among a bounded few.
+        assertThat(inOnePass(() -> PageContentRules.check("<svg>" + "<g>".repeat(n) + "</x>".repeat(n)
+                + "<image href=/x.png>")).refused()).isTrue();
+        assertThat(inOnePass(() -> PageContentRules.check("<math><mi><svg><foreignObject>".repeat(n) + "</mi>"
+                .repeat(n) + "<image src=/x.png>")).refused()).isTrue();
         // The as of a preload, decoded once and not once per token of its rel: an image, so the data: URI is fine.
         assertThat(inOnePass(() -> PageContentRules.check(ICON + "<link rel=\"" + "preload ".repeat(n) + "\" as=\""
                 + " ".repeat(n) + "image\" href=\"data:,\">")).none()).isTrue();
