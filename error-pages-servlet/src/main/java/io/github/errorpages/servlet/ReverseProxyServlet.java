@@ -108,7 +108,9 @@ import org.slf4j.LoggerFactory;
  * and {@code ..;params}, which Tomcat resolves), so that no {@code ..} reaches the upstream to lead it out of the
  * endpoint's base path; a container that decodes an encoded {@code /} before it maps the path (Jetty under a
  * lenient URI compliance) can leave one in the path it maps ({@code /a/..%2F..%2Fadmin}), and such a request is
- * answered with 400. Otherwise the path is forwarded as the client encoded it, or, where the container mapped
+ * answered with 400, and so is, on Undertow, which maps a path with its dot segments as they came
+ * ({@code /billing/../admin} to {@code /billing/*}), any path whose part below the mapping still holds one.
+ * Otherwise the path is forwarded as the client encoded it, or, where the container mapped
  * something the raw path does not say as it is (path parameters on the mapping's own segment), as the container
  * decoded it, encoded again with a {@code ;} it decoded kept as {@code %3B}. An empty query ({@code /a?}) is
  * forwarded as none, which is all the JDK's client can send. Hop-by-hop header fields are
@@ -1195,8 +1197,10 @@ public final class ReverseProxyServlet extends HttpServlet {
         if (RequestTargets.hasDecodedDotSegment(mapped)) {
             // A container that decodes an encoded "/" or "\" (Jetty under a lenient URI compliance) mapped
             // "/a/..%2F..%2Fadmin" as "/a/../../admin": no spelling of it is safe, an upstream resolves it out of
-            // the base path. Refused (400), as Jetty's default compliance refuses the request itself.
-            throw new URISyntaxException(mapped, "a dot segment behind an encoded separator");
+            // the base path. Refused (400), as Jetty's default compliance refuses the request itself. Undertow maps
+            // every path with its dot segments unresolved ("/orders/../admin" to "/orders/*"): which of them are
+            // this servlet's is not known here, so those are refused too.
+            throw new URISyntaxException(mapped, "a dot segment in the path the container mapped");
         }
         String context = request.getServletContext().getContextPath();
         String prefix = pathInfo != null ? context + request.getServletPath() : context;

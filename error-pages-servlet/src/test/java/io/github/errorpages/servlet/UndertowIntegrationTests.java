@@ -23,6 +23,7 @@ import io.undertow.util.Protocols;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.Cookie;
@@ -67,6 +68,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -698,6 +700,41 @@ class UndertowIntegrationTests {
     }
 
     /**
+     * Undertow maps a path with its dot segments as they came: {@code /orders/../admin} reaches the servlet mapped to
+     * {@code /orders/*}, with {@code /../admin} for its path info, where Jetty and Tomcat resolve it to {@code /admin}
+     * first and map it elsewhere. Forwarded, it would have reached the upstream as {@code /api/admin}: a path the
+     * container never mapped to the proxy (the gateway's own {@code /admin}, past any constraint on it), under the
+     * endpoint's base path. The proxy cannot tell which of such paths the container should have mapped to it, and
+     * answers each with 400, forwarding nothing, with either transport: plain or encoded dots, climbing out of the
+     * mapping or not ({@code /orders/a/../b}, which Jetty and Tomcat forward as {@code /api/b}), as the servlet quick
+     * start says. A path without one goes on as usual.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void refusesEveryPathUndertowMappedWithItsDotSegmentsForwardingNothing(ProxyTransport transport) throws Exception {
+        try (FaultyUpstream upstream = FaultyUpstream.start(FaultyUpstream.Behaviour.ok());
+                ProxyContainer.Server proxy = startedAt("/orders/*", ReverseProxyServlet.builder(UpstreamGuard.of(
+                        UpstreamConfig.builder("orders").endpoints(URI.create(upstream.uri() + "/api")).build()))
+                        .transport(transport).build())) {
+            for (String target : List.of("/orders/../admin", "/orders/a/../../admin", "/orders/%2e%2e/admin",
+                    "/orders/.%2E/admin", "/orders/..;/admin", "/orders/a/../b", "/orders/./b", "/orders/a/b/..")) {
+                String answer = Client.rawExchange(proxy.port(), "GET " + target + " HTTP/1.1\r\nHost: shop.example\r\n"
+                        + "Connection: close\r\n\r\n");
+
+                assertThat(answer).as(target).startsWith("HTTP/1.1 400 ");
+            }
+            assertThat(upstream.requests()).as("forwarded").isEmpty();
+
+            String answer = Client.rawExchange(proxy.port(), "GET /orders/a/b HTTP/1.1\r\nHost: shop.example\r\n"
+                    + "Connection: close\r\n\r\n");
+
+            assertThat(answer).startsWith("HTTP/1.1 200 ");
+            assertThat(upstream.requests()).singleElement().extracting(FaultyUpstream.RecordedRequest::target)
+                    .isEqualTo("/api/a/b");
+        }
+    }
+
+    /**
      * The application took the writer (ISO-8859-1) and failed: Undertow keeps that writer through reset(), and the
      * page goes through it a byte a character, its UTF-8 bytes exactly. Undertow's writer added its charset to a
      * Content-Type without one: the problem+json page said ISO-8859-1 over UTF-8 bytes, and a client decoding by it
@@ -1312,6 +1349,30 @@ class UndertowIntegrationTests {
         ContentResponse answer = h2.GET(URI.create("http://127.0.0.1:" + port + "/remote-port"));
         assertThat(answer.getStatus()).isEqualTo(200);
         return answer.getContentAsString();
+    }
+
+    /**
+     * Starts the servlet alone, with async support, at the mapping given, in an Undertow of its own on an ephemeral
+     * loopback port.
+     */
+    private static ProxyContainer.Server startedAt(String mapping, HttpServlet servlet) {
+        DeploymentManager manager = Servlets.newContainer().addDeployment(Servlets.deployment()
+                .setClassLoader(UndertowIntegrationTests.class.getClassLoader()).setContextPath("/")
+                .setDeploymentName("mapped").addServlet(Servlets.servlet("servlet", HttpServlet.class,
+                        new ImmediateInstanceFactory<>(servlet)).addMapping(mapping).setAsyncSupported(true)));
+        manager.deploy();
+        try {
+            Undertow undertow = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(manager.start()).build();
+            undertow.start();
+            int listening = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+            return new ProxyContainer.Server(() -> {
+                undertow.stop();
+                manager.stop();
+                manager.undeploy();
+            }, URI.create("http://127.0.0.1:" + listening + "/"));
+        } catch (ServletException e) {
+            throw new IllegalStateException("Undertow did not start", e);
+        }
     }
 
     /** @return a handler that adds every record published to it to {@code records} */
