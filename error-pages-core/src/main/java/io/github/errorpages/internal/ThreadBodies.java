@@ -100,6 +100,9 @@ public final class ThreadBodies {
      *     page (to be overwritten whole); elsewhere a new array
      */
     public static byte[] array(int length) {
+        if (onVirtualThread()) {
+            return new byte[length]; // without STATE.get(), which would give the thread a map of thread-locals
+        }
         int[] state = STATE.get();
         if (state == null || state[0] == 0) {
             return new byte[length];

@@ -90,9 +90,15 @@ class ThreadBodiesTests {
     @EnabledForJreRange(min = JRE.JAVA_21)
     void aVirtualThreadRendersEveryPageIntoANewArray() throws Exception {
         CompletableFuture<ErrorResponse[]> pages = new CompletableFuture<>();
-        Runnable render = () -> pages.complete(new ErrorResponse[] {
-            ThreadBodies.rendering(() -> PAGES.render(DECISION, BROWSER)),
-            ThreadBodies.rendering(() -> PAGES.render(DECISION, BROWSER))});
+        Runnable render = () -> {
+            try {
+                pages.complete(new ErrorResponse[] {
+                    ThreadBodies.rendering(() -> PAGES.render(DECISION, BROWSER)),
+                    ThreadBodies.rendering(() -> PAGES.render(DECISION, BROWSER))});
+            } catch (RuntimeException | Error failed) {
+                pages.completeExceptionally(failed); // the test fails with it, not with a timeout
+            }
+        };
         Object virtualThreads = Thread.class.getMethod("ofVirtual").invoke(null);
         Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class).invoke(virtualThreads, render);
 

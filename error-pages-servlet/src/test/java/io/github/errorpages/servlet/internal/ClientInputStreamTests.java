@@ -3,6 +3,7 @@ package io.github.errorpages.servlet.internal;
 import static io.github.errorpages.testing.TestThreads.OWN_THREAD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIOException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.testing.Await;
 import jakarta.servlet.ReadListener;
@@ -17,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,6 +57,89 @@ class ClientInputStreamTests {
         assertThat(read.get(5, TimeUnit.SECONDS)).isEqualTo(1);
         assertThat(stream.stop(Duration.ofSeconds(5))).as("no read under way any more").isTrue();
         assertThatIOException().isThrownBy(() -> stream.read(new byte[8], 0, 8)).withMessage("the request is over");
+    }
+
+    /**
+     * {@code stop} waits for the read under way, and returns as that read does: what keeps a read of the container's
+     * stream from outliving the request (ReverseProxyServlet's paused uploads). Its waiting thread is woken by the
+     * read's end, not by its patience running out.
+     */
+    @Test
+    void stopWaitsForTheReadUnderWayAndReturnsAsItEnds() throws Exception {
+        CompletableFuture<Integer> read = readOnItsOwnThread();
+        Await.until(() -> input.reads.get() == 1, "the read waits for the client");
+
+        AtomicReference<Thread> stopping = new AtomicReference<>();
+        CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(() -> {
+            stopping.set(Thread.currentThread());
+            try {
+                return stream.stop(Duration.ofMinutes(5));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, OWN_THREAD);
+        Await.until(() -> stopping.get() != null && stopping.get().getState() == Thread.State.TIMED_WAITING,
+                "stop() waits for the read");
+        assertThat(read).as("the read, held by its client").isNotDone();
+        input.clientSends.countDown();
+
+        assertThat(stopped.get(10, TimeUnit.SECONDS)).as("no read under way any more").isTrue();
+        assertThat(read.get(5, TimeUnit.SECONDS)).isEqualTo(1);
+    }
+
+    /** {@code stop} whose patience runs out while the read still waits for its client says so, and waits no longer. */
+    @Test
+    void stopWhosePatienceRunsOutTellsThatAReadIsStillUnderWay() throws Exception {
+        CompletableFuture<Integer> read = readOnItsOwnThread();
+        Await.until(() -> input.reads.get() == 1, "the read waits for the client");
+
+        assertThat(stream.stop(Duration.ofMillis(1))).as("no read under way any more").isFalse();
+        assertThat(stream.stop(Duration.ZERO)).as("no read under way any more, without waiting").isFalse();
+
+        input.clientSends.countDown();
+        assertThat(read.get(5, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(stream.stop(Duration.ofSeconds(5))).as("no read under way any more").isTrue();
+    }
+
+    /**
+     * A {@code stop} whose thread is interrupted gives up with an {@code InterruptedException}, the lock free again:
+     * {@code abort} then ends the read under way by interrupting it, and the read's thread (the upstream client's) is
+     * not left interrupted by an interrupt that was the stream's own.
+     */
+    @Test
+    void anInterruptedStopGivesUpAndAbortEndsTheReadLeavingItsThreadUninterrupted() throws Exception {
+        CompletableFuture<Boolean> readersInterrupt = new CompletableFuture<>();
+        CompletableFuture.runAsync(() -> {
+            try {
+                stream.read(new byte[8], 0, 8);
+                readersInterrupt.completeExceptionally(new AssertionError("the read was not ended"));
+            } catch (IOException ended) {
+                readersInterrupt.complete(Thread.currentThread().isInterrupted());
+            }
+        }, OWN_THREAD);
+        Await.until(() -> input.reads.get() == 1, "the read waits for the client");
+
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> stream.stop(Duration.ofMinutes(5))).isInstanceOf(InterruptedException.class);
+        } finally {
+            Thread.interrupted();
+        }
+        stream.abort();
+
+        assertThat(readersInterrupt.get(10, TimeUnit.SECONDS)).as("the read's thread interrupted once it ended")
+                .isFalse();
+        assertThat(stream.stop(Duration.ofSeconds(5))).as("no read under way any more").isTrue();
+    }
+
+    private CompletableFuture<Integer> readOnItsOwnThread() {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return stream.read(new byte[8], 0, 8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, OWN_THREAD);
     }
 
     /** A request whose only use here is its input stream. */
