@@ -46,7 +46,11 @@ final class ForeignContent {
     private static final byte TEXT_POINT = 8;
     /** MathML's annotation-xml of no HTML: an svg start tag makes an SVG element. */
     private static final byte ANNOTATION = 16;
-    /** An svg or math opened in HTML: what is below it is an HTML element, which no foreign end tag closes. */
+    /**
+     * An svg or math opened in HTML, the outermost open: what is below it is an HTML element, which no foreign end tag
+     * closes and where a breakout stops. One opened at a point where HTML comes back is none: below it is that point,
+     * an SVG or MathML element, which an end tag or a breakout goes past (§13.2.6.5).
+     */
     private static final byte ROOT = 32;
 
     /**
@@ -66,6 +70,7 @@ final class ForeignContent {
     /** Of the tag being read, if {@link #wantsAttributes} said so: whether it has what makes it break out or HTML. */
     private boolean fontBreaks;
     private boolean htmlAnnotation;
+    private boolean encodingRead;
 
     /**
      * Whether the attributes of a start tag tell what it makes: a {@code <font>}'s, an {@code <annotation-xml>}'s in
@@ -74,6 +79,7 @@ final class ForeignContent {
     boolean wantsAttributes(String html, int nameStart, int nameEnd) {
         fontBreaks = false;
         htmlAnnotation = false;
+        encodingRead = false;
         return depth > 0 && (StartTags.is(html, nameStart, nameEnd, "font")
                 || StartTags.is(html, nameStart, nameEnd, "annotation-xml"));
     }
@@ -82,9 +88,12 @@ final class ForeignContent {
     void attribute(String html, int nameStart, int nameEnd, int valueStart, int valueEnd) {
         fontBreaks |= StartTags.is(html, nameStart, nameEnd, "color") || StartTags.is(html, nameStart, nameEnd, "face")
                 || StartTags.is(html, nameStart, nameEnd, "size");
-        if (StartTags.is(html, nameStart, nameEnd, "encoding")) {
-            htmlAnnotation = StartTags.is(html, valueStart, valueEnd, "text/html")
-                    || StartTags.is(html, valueStart, valueEnd, "application/xhtml+xml");
+        if (!encodingRead && StartTags.is(html, nameStart, nameEnd, "encoding")) {
+            // The first encoding counts, as a browser keeps it, and as it reads it: character references decoded.
+            encodingRead = true;
+            String encoding = StartTags.decoded(html, valueStart, valueEnd);
+            htmlAnnotation = encoding.equalsIgnoreCase("text/html")
+                    || encoding.equalsIgnoreCase("application/xhtml+xml");
         }
     }
 
@@ -104,7 +113,7 @@ final class ForeignContent {
             byte kind = StartTags.is(html, nameStart, nameEnd, "svg") ? SVG
                     : StartTags.is(html, nameStart, nameEnd, "math") ? MATH_ML : 0;
             if (kind != 0 && !selfClosing) {
-                open(nameStart, nameEnd, (byte) (kind | ROOT));
+                open(nameStart, nameEnd, (byte) (depth == 0 ? kind | ROOT : kind));
             }
             return kind != 0;
         }

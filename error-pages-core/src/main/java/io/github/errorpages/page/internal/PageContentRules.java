@@ -336,7 +336,9 @@ final class PageContentRules {
                 return; // an SVG <template> is none of HTML's
             }
             templates++;
-            String mode = shadowRootMode == null ? "" : html.substring(shadowRootMode[2], shadowRootMode[3]);
+            // Decoded as a browser reads the value: shadowrootmode="&#111;pen" attaches an open shadow root.
+            String mode = shadowRootMode == null ? ""
+                    : StartTags.decoded(html, shadowRootMode[2], shadowRootMode[3]);
             if (inertFrom == 0 && !mode.equalsIgnoreCase("open") && !mode.equalsIgnoreCase("closed")) {
                 inertFrom = templates;
             }

@@ -100,6 +100,19 @@ class ContentSecurityPolicyTests {
     }
 
     /**
+     * A {@code </math>} after an {@code <svg>} opened in MathML's {@code <mi>} closes the svg and the math
+     * (HTML Living Standard §13.2.6.5): the {@code <style>} after it is HTML's, raw text hashed as written, CDATA and
+     * all. The reading stopped at the inner svg as at one opened in HTML, hashed the style as SVG text (the CDATA
+     * section's content), and the browser refused it.
+     */
+    @Test
+    void aStyleAfterTheEndOfMathAroundAnSvgIsHashedAsRawText() throws Exception {
+        String policy = ContentSecurityPolicy.forHtml("<math><mi><svg></math><style><![CDATA[x]]></style>");
+
+        assertThat(policy).startsWith("default-src 'none'; style-src 'sha256-" + sha256("<![CDATA[x]]>") + "';");
+    }
+
+    /**
      * R41: the policy reads the page as {@link PageContentRules} reads it at start-up ({@link StartTags}): a tag named
      * in another attribute's quoted value is no element, a {@code </stylesheet-note>} ends no style, and the text of a
      * {@code <title>} holds none. The policy's own scanner took {@code title="a <script> tag"} for a script whose

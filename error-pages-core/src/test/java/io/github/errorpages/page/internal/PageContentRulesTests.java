@@ -242,6 +242,50 @@ class PageContentRulesTests {
     }
 
     /**
+     * An {@code <svg>} opened where HTML comes back (MathML's {@code <mi>}, an {@code <annotation-xml>}) sits on that
+     * point, an element of MathML, not of HTML: an end tag or a tag that ends foreign content goes past it
+     * (HTML Living Standard §13.2.6.5), so that {@code </math>} closes the svg and the math, and a {@code <div>} in
+     * the svg ends all the foreign content, and the {@code <image>} after either is HTML's, an {@code <img>} that
+     * loads its {@code src}. The reading stopped at the inner svg as at one opened in HTML, took the image for SVG's
+     * and missed the load.
+     */
+    @Test
+    void anSvgOpenedWhereHtmlComesBackStopsNoEndTagOrBreakoutOfTheForeignContentAroundIt() {
+        assertThat(PageContentRules.check(ICON + "<math><mi><svg></math><image src=\"https://cdn.example/d.png\">")
+                .describe()).isEqualTo(LOADS + "<image src=\"https://cdn.example/d.png\">");
+        assertThat(PageContentRules.check(ICON + "<math><annotation-xml><svg><div><image "
+                + "src=\"https://cdn.example/e.png\">").describe())
+                .isEqualTo(LOADS + "<image src=\"https://cdn.example/e.png\">");
+        assertThat(PageContentRules.check(ICON + "<svg><foreignObject><svg><g></svg></foreignObject>"
+                + "<image href=/in.png /></svg><img src=/out.png>").describe()).as("an inner svg's end tag closes it only")
+                .isEqualTo(LOADS + "<image href=\"/in.png\">, <img src=\"/out.png\">");
+    }
+
+    /**
+     * An attribute that decides what a browser builds counts as the browser reads it: the first of its name, with its
+     * character references decoded (§13.2.5.33, §13.2.4.5). An {@code <annotation-xml>} whose first {@code encoding}
+     * is {@code text/html}, given again or written {@code text&#47;html}, is a point where HTML comes back and an
+     * {@code <image>} in it is an {@code <img>} that loads its {@code src}; a {@code <template>} of
+     * {@code shadowrootmode="&#111;pen"} is an open shadow root, shown and loading at once. Compared as written, or
+     * with the last {@code encoding} counting, all three loads were missed.
+     */
+    @Test
+    void theFirstEncodingAndAShadowRootModeCountAsABrowserDecodesThem() {
+        assertThat(PageContentRules.check(ICON + "<math><annotation-xml encoding=\"text/html\" encoding=\"x\">"
+                + "<image src=\"https://cdn.example/f.png\"></annotation-xml></math>").describe())
+                .isEqualTo(LOADS + "<image src=\"https://cdn.example/f.png\">");
+        assertThat(PageContentRules.check(ICON + "<math><annotation-xml encoding=\"x\" encoding=\"text/html\">"
+                + "<image src=\"https://cdn.example/no.png\"></annotation-xml></math>").none())
+                .as("a second encoding is dropped").isTrue();
+        assertThat(PageContentRules.check(ICON + "<math><annotation-xml encoding=\"text&#47;html\"><image "
+                + "src=\"https://cdn.example/g.png\"></annotation-xml></math>").describe())
+                .isEqualTo(LOADS + "<image src=\"https://cdn.example/g.png\">");
+        assertThat(PageContentRules.check(ICON + "<div><template shadowrootmode=\"&#111;pen\"><img "
+                + "src=\"https://cdn.example/c.png\"></template></div>").describe())
+                .isEqualTo(LOADS + "<img src=\"https://cdn.example/c.png\">");
+    }
+
+    /**
      * A browser keeps the first attribute of a name and drops the others (HTML Living Standard §13.2.5.33), one
      * without a value too, whose value is empty: {@code <img src src="https://…">} loads nothing, and was reported as
      * a load from elsewhere (the scanner passed on no attribute without a value, so the dropped one took its place).
@@ -393,8 +437,9 @@ class PageContentRulesTests {
         // Foreign content thousands deep, and end tags of no element open in it: looked for among a bounded few.
         assertThat(inOnePass(() -> PageContentRules.check("<svg>" + "<g>".repeat(n) + "</x>".repeat(n)
                 + "<image href=/x.png>")).refused()).isTrue();
+        // Each </mi> closes its svg and foreignObject, which stop no end tag, the </math> the rest: an HTML <img>.
         assertThat(inOnePass(() -> PageContentRules.check("<math><mi><svg><foreignObject>".repeat(n) + "</mi>"
-                .repeat(n) + "<image src=/x.png>")).refused()).isTrue();
+                .repeat(n) + "</math><image src=/x.png>")).refused()).isTrue();
         // The as of a preload, decoded once and not once per token of its rel: an image, so the data: URI is fine.
         assertThat(inOnePass(() -> PageContentRules.check(ICON + "<link rel=\"" + "preload ".repeat(n) + "\" as=\""
                 + " ".repeat(n) + "image\" href=\"data:,\">")).none()).isTrue();
