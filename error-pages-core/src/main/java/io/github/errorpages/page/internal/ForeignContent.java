@@ -1,6 +1,8 @@
 package io.github.errorpages.page.internal;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Where the reading of a page ({@link StartTags}) is in an {@code <svg>} or a {@code <math>}, as a browser's tree
@@ -27,16 +29,14 @@ import java.util.Arrays;
  * close (a {@code </div>} of a {@code <div>} around an {@code <svg>} left open closes the SVG too, a
  * {@code </foreignObject>} after an HTML element opened in it closes nothing); nor a CDATA section, whose {@code >}
  * the reading takes for the end of a bogus comment. A tag after them is read as if in the foreign content still or
- * again: the built-in pages and a logo have none of them. The end of an element is looked for among at most
- * {@value #MAX_LOOKED_AT} of those open (a browser limits the depth it builds to 512), so that a page of thousands of
- * unclosed elements and end tags of no open one is read in one pass all the same.
+ * again: the built-in pages and a logo have none of them. An end tag finds its element among those open however deep
+ * it is, as a browser's does (its stack of open elements has no bound: an {@code </svg>} after 600 unclosed
+ * {@code <g>} closes them all), and at once, by the innermost open element of each name, each element pushed and
+ * popped once: a page of thousands of unclosed elements and end tags of no open one is read in one pass.
  *
  * <p>Not thread-safe: one per reading of a page, on its reader's thread.
  */
 final class ForeignContent {
-
-    /** The most open elements an end tag's element is looked for among. */
-    static final int MAX_LOOKED_AT = 512;
 
     private static final byte SVG = 1;
     private static final byte MATH_ML = 2;
@@ -46,12 +46,6 @@ final class ForeignContent {
     private static final byte TEXT_POINT = 8;
     /** MathML's annotation-xml of no HTML: an svg start tag makes an SVG element. */
     private static final byte ANNOTATION = 16;
-    /**
-     * An svg or math opened in HTML, the outermost open: what is below it is an HTML element, which no foreign end tag
-     * closes and where a breakout stops. One opened at a point where HTML comes back is none: below it is that point,
-     * an SVG or MathML element, which an end tag or a breakout goes past (§13.2.6.5).
-     */
-    private static final byte ROOT = 32;
 
     /**
      * The start tags of HTML elements that end foreign content (HTML Living Standard §13.2.6.5), and {@code font},
@@ -62,11 +56,21 @@ final class ForeignContent {
         "menu", "meta", "nobr", "ol", "p", "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup",
         "table", "tt", "u", "ul", "var"};
 
-    /** Of each open element: where its name is in the page, and what it is. */
-    private int[] nameStarts = new int[8];
-    private int[] nameEnds = new int[8];
+    /**
+     * Of each open element, the outermost an svg or math opened in HTML (below it an HTML element, which no foreign end
+     * tag closes and where a breakout stops; an svg opened at a point where HTML comes back is on that point, an SVG
+     * or MathML element, which an end tag or a breakout goes past: §13.2.6.5): its name in ASCII lower case, what it
+     * is, and the index of the one open before it of the same name, or -1.
+     */
+    private String[] names = new String[8];
     private byte[] kinds = new byte[8];
+    private int[] sameNameBelow = new int[8];
     private int depth;
+    /**
+     * The index of the innermost open element of each name: with {@link #sameNameBelow}, a stack of the open ones per
+     * name, so that an end tag finds its element at once however deep it is.
+     */
+    private final Map<String, Integer> innermost = new HashMap<>();
     /** Of the tag being read, if {@link #wantsAttributes} said so: whether it has what makes it break out or HTML. */
     private boolean fontBreaks;
     private boolean htmlAnnotation;
@@ -113,13 +117,13 @@ final class ForeignContent {
             byte kind = StartTags.is(html, nameStart, nameEnd, "svg") ? SVG
                     : StartTags.is(html, nameStart, nameEnd, "math") ? MATH_ML : 0;
             if (kind != 0 && !selfClosing) {
-                open(nameStart, nameEnd, (byte) (depth == 0 ? kind | ROOT : kind));
+                open(html, nameStart, nameEnd, kind);
             }
             return kind != 0;
         }
         if (!selfClosing) {
             byte namespace = (byte) (kinds[depth - 1] & (SVG | MATH_ML));
-            open(nameStart, nameEnd, foreignKind(html, nameStart, nameEnd, namespace));
+            open(html, nameStart, nameEnd, foreignKind(html, nameStart, nameEnd, namespace));
         }
         return true;
     }
@@ -139,18 +143,12 @@ final class ForeignContent {
             closeToHtml(); // </p> and </br> end foreign content as their start tags do
             return false;
         }
-        int lowest = Math.max(0, depth - MAX_LOOKED_AT);
-        for (int open = depth - 1; open >= lowest; open--) {
-            if (nameEnds[open] - nameStarts[open] == nameEnd - nameStart
-                    && html.regionMatches(true, nameStarts[open], html, nameStart, nameEnd - nameStart)) {
-                depth = open;
-                return true;
-            }
-            if ((kinds[open] & ROOT) != 0) {
-                return false; // below it an HTML element: the end tag is HTML's
-            }
+        Integer open = innermost.get(lowerCase(html, nameStart, nameEnd));
+        if (open == null) {
+            return false; // none open of the name: the end tag is HTML's
         }
-        return false;
+        closeTo(open);
+        return true;
     }
 
     /** Whether the current element, a point where HTML comes back, makes the start tag an HTML element. */
@@ -184,10 +182,20 @@ final class ForeignContent {
     /** Closes the SVG and MathML elements up to a point where HTML comes back, or the HTML element around them. */
     private void closeToHtml() {
         while (depth > 0 && (kinds[depth - 1] & (HTML_POINT | TEXT_POINT)) == 0) {
+            closeTo(depth - 1);
+        }
+    }
+
+    /** Closes the element open at {@code index} and those opened after it. */
+    private void closeTo(int index) {
+        while (depth > index) {
             depth--;
-            if ((kinds[depth] & ROOT) != 0) {
-                return;
+            if (sameNameBelow[depth] < 0) {
+                innermost.remove(names[depth]);
+            } else {
+                innermost.put(names[depth], sameNameBelow[depth]);
             }
+            names[depth] = null;
         }
     }
 
@@ -207,14 +215,26 @@ final class ForeignContent {
         return namespace;
     }
 
-    private void open(int nameStart, int nameEnd, byte kind) {
+    private void open(String html, int nameStart, int nameEnd, byte kind) {
         if (depth == kinds.length) {
-            nameStarts = Arrays.copyOf(nameStarts, depth * 2);
-            nameEnds = Arrays.copyOf(nameEnds, depth * 2);
+            names = Arrays.copyOf(names, depth * 2);
             kinds = Arrays.copyOf(kinds, depth * 2);
+            sameNameBelow = Arrays.copyOf(sameNameBelow, depth * 2);
         }
-        nameStarts[depth] = nameStart;
-        nameEnds[depth] = nameEnd;
+        String name = lowerCase(html, nameStart, nameEnd);
+        Integer below = innermost.put(name, depth);
+        names[depth] = name;
+        sameNameBelow[depth] = below == null ? -1 : below;
         kinds[depth++] = kind;
+    }
+
+    /** A tag's name as the tokenizer makes it: ASCII upper-case letters lowered, any other character kept. */
+    private static String lowerCase(String html, int nameStart, int nameEnd) {
+        char[] name = new char[nameEnd - nameStart];
+        for (int at = nameStart; at < nameEnd; at++) {
+            char c = html.charAt(at);
+            name[at - nameStart] = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+        }
+        return new String(name);
     }
 }

@@ -286,6 +286,23 @@ class PageContentRulesTests {
     }
 
     /**
+     * An end tag in an {@code <svg>} closes the innermost open element of its name however deep it is: a browser's
+     * stack of open elements has no bound (HTML Living Standard §13.2.6.5), so that the {@code </svg>} after 600
+     * unclosed {@code <g>} closes them all, and the {@code <image>} after it is HTML's, an {@code <img>} that loads its
+     * {@code src}. The reading looked for the end tag's element among the innermost 512 open only, took the image for
+     * SVG's and missed the load.
+     */
+    @Test
+    void anEndTagClosesItsElementHoweverDeepItIsOpen() {
+        assertThat(PageContentRules.check(ICON + "<svg>" + "<g>".repeat(600) + "</svg><image "
+                + "src=\"https://cdn.example/z.png\">").describe())
+                .isEqualTo(LOADS + "<image src=\"https://cdn.example/z.png\">");
+        assertThat(PageContentRules.check(ICON + "<svg><g>" + "<G><a>".repeat(600) + "</g></g><image href=/in.png />"
+                + "</svg><img src=/out.png>").describe()).as("the innermost of the name, whatever its case")
+                .isEqualTo(LOADS + "<image href=\"/in.png\">, <img src=\"/out.png\">");
+    }
+
+    /**
      * A browser keeps the first attribute of a name and drops the others (HTML Living Standard §13.2.5.33), one
      * without a value too, whose value is empty: {@code <img src src="https://…">} loads nothing, and was reported as
      * a load from elsewhere (the scanner passed on no attribute without a value, so the dropped one took its place).
@@ -434,9 +451,16 @@ class PageContentRulesTests {
                 .isFalse();
         assertThat(inOnePass(() -> PageContentRules.check("<p style=x>".repeat(n))).describe())
                 .contains(" and " + (n - 3) + " more");
-        // Foreign content thousands deep, and end tags of no element open in it: looked for among a bounded few.
+        // Foreign content thousands deep, end tags of no element open in it and of the outermost: each end tag finds
+        // its element, or none, at once, by the innermost open of its name.
         assertThat(inOnePass(() -> PageContentRules.check("<svg>" + "<g>".repeat(n) + "</x>".repeat(n)
                 + "<image href=/x.png>")).refused()).isTrue();
+        assertThat(inOnePass(() -> PageContentRules.check("<svg>" + "<abcdefghij>".repeat(n)
+                + "</abcdefghik>".repeat(n) + "<image href=/x.png>")).refused()).isTrue();
+        assertThat(inOnePass(() -> PageContentRules.check("<svg>" + "<g>".repeat(n) + "</svg><image src=/x.png>"))
+                .refused()).isTrue();
+        assertThat(inOnePass(() -> PageContentRules.check("<svg>" + "<g><a>".repeat(n) + "</g>".repeat(n)
+                + "</svg><image src=/x.png>")).refused()).isTrue();
         // Each </mi> closes its svg and foreignObject, which stop no end tag, the </math> the rest: an HTML <img>.
         assertThat(inOnePass(() -> PageContentRules.check("<math><mi><svg><foreignObject>".repeat(n) + "</mi>"
                 .repeat(n) + "</math><image src=/x.png>")).refused()).isTrue();
