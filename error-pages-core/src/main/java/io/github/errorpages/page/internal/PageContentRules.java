@@ -42,7 +42,8 @@ import java.util.function.Supplier;
  * of a {@code srcset} the candidate refused.
  * Not refused, and no finding: several {@code <style>} or {@code <script>} elements, each of which the policy allows
  * by its hash. Kept as a rule but no refusal: the empty icon ({@code <link rel="icon" href="data:,">}), without which a
- * browser asks the site for {@code /favicon.ico}, a request the gateway forwards to the failing upstream.
+ * browser asks the site for {@code /favicon.ico}, a request the gateway forwards to the failing upstream; an icon link
+ * whose {@code href} is empty or white space ({@code <link rel="icon" href>}) is none.
  *
  * <p>The page is read with {@link StartTags}, as {@link MetaRefresh} reads it: what is in a comment, in another
  * attribute's quoted value, or in the raw text of a {@code <script>}, {@code <title>} or the like is none of these;
@@ -427,6 +428,10 @@ final class PageContentRules {
             // Read once, not per token: a rel of many preload tokens would decode a long as again for each of them.
             boolean asImage = as != null
                     && StartTags.trim(StartTags.decoded(html, as[2], as[3])).equalsIgnoreCase("image");
+            // An href empty or of white space only, or given without a value, names no icon: a browser asks the site
+            // for /favicon.ico as it does without one.
+            boolean namesAnIcon = templates == 0
+                    && !StartTags.trim(StartTags.decoded(html, href[2], href[3])).isEmpty();
             for (String token : StartTags.trim(StartTags.decoded(html, rel[2], rel[3])).toLowerCase(Locale.ROOT)
                     .split("[ \t\n\f\r]+")) {
                 boolean imageToken = token.equals("icon") || (token.equals("preload") || token.equals("prefetch"))
@@ -435,7 +440,7 @@ final class PageContentRules {
                 image |= imageToken;
                 other |= LOADING_RELS.contains(token) && !imageToken;
                 // An icon in a template's content, or in a shadow root, is no icon of the page's.
-                findings.icon |= token.equals("icon") && templates == 0;
+                findings.icon |= token.equals("icon") && namesAnIcon;
             }
             if (loads && !allowed(StartTags.decoded(html, href[2], href[3]), other ? Use.OTHER : Use.IMAGE)) {
                 addTag(Kind.LOADS, rel, href);

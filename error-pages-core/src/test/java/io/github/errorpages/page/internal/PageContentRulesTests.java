@@ -178,6 +178,23 @@ class PageContentRulesTests {
     }
 
     /**
+     * An icon link whose {@code href} is empty, written without a value ({@code <link rel="icon" href>}) or only white
+     * space, names no icon: a browser asks the site for {@code /favicon.ico} as it does for a page without one, and
+     * such a page is reported. It counted as the page's icon, and the missing icon went unreported; the empty icon
+     * itself, {@code href="data:,"}, counts, and so does {@code href="&#32;data:,"}, as the browser decodes it.
+     */
+    @Test
+    void anIconLinkWithAnEmptyHrefIsNoIcon() {
+        for (String link : List.of("<link rel=\"icon\" href>", "<link rel=\"icon\" href=\"\">",
+                "<link rel=\"icon\" href=\"  \">", "<link rel=icon href=\"&#32;\" href=\"data:,\">")) {
+            assertThat(PageContentRules.check("<title>t</title>" + link + "<h1>Down</h1>").describe()).as(link)
+                    .isEqualTo("it has no <link rel=\"icon\">, so a browser asks the site for /favicon.ico (keep "
+                            + "<link rel=\"icon\" href=\"data:,\">)");
+        }
+        assertThat(PageContentRules.check("<link rel=\"icon\" href=\"&#32;data:,\">").none()).isTrue();
+    }
+
+    /**
      * What a comment, another attribute's value, a script or a style sheet's comment or string holds, or the text of
      * a title, is no tag and loads nothing. Several inline {@code <style>} and {@code <script>} elements are allowed:
      * the policy lists the hash of each.
