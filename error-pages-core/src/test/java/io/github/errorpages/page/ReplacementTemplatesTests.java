@@ -676,6 +676,43 @@ class ReplacementTemplatesTests {
     }
 
     /**
+     * What a {@code <template>} holds loads once a script clones it (docs/templates.md, R41): a {@code <script>} in a
+     * section the sample model leaves closed ({@code {{^hasRetryAfter}}}, open on a 500, 501 or 505) runs on the pages
+     * that open it, its hash in their policy, and the template's image is refused there. The rule looked for a script
+     * on the one page the sample renders only, found none, and dropped the template's findings: no line, and a strict
+     * start passed. Now a script anywhere in the template's text, a partial's or the layout's, keeps them.
+     */
+    @Test
+    void whatATemplateHoldsIsReportedWhenAScriptInAnySectionMayCloneIt() throws IOException {
+        String template = "<template id=\"t\"><img src=\"https://cdn.example/x.png\"></template><h1>x</h1>";
+        write("5xx.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>t</title><link rel=\"icon\" "
+                + "href=\"data:,\">" + template + "{{^hasRetryAfter}}<script>document.body.append("
+                + "t.content.cloneNode(true))</script>{{/hasRetryAfter}}");
+        write("502.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>t</title><link rel=\"icon\" "
+                + "href=\"data:,\">" + template + "{{^hasSince}}{{>clone.html.mustache}}{{/hasSince}}");
+        write("clone.html.mustache", "<SCRIPT>document.body.append(t.content.cloneNode(true))</SCRIPT>");
+        write("504.html.mustache", "<!DOCTYPE html><html lang=\"{{lang}}\"><title>t</title><link rel=\"icon\" "
+                + "href=\"data:,\">" + template);
+        ErrorPages[] built = new ErrorPages[1];
+
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
+
+        assertThat(render(built[0], 500, BROWSER_ACCEPT).bodyText()).as("the script is on the page").contains("<script>");
+        for (String file : List.of("5xx", "502")) {
+            assertThat(log).contains("template " + file + ".html.mustache in " + folder.toAbsolutePath() + "/ breaks "
+                    + "the rules for templates: it loads from elsewhere, which the page's Content-Security-Policy "
+                    + "refuses: <img src=\"https://cdn.example/x.png\">; using it as it is");
+        }
+        assertThat(log).as("no script: nothing clones it").doesNotContain("template 504.html.mustache in "
+                + folder.toAbsolutePath() + "/ breaks");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(folder).strictTemplatesEnabled(true)))
+                .withMessageContaining("breaks the rules for templates (templates.strict is on): it loads from "
+                        + "elsewhere, which the page's Content-Security-Policy refuses: <img "
+                        + "src=\"https://cdn.example/x.png\">");
+    }
+
+    /**
      * A page of the application's that extends its layout ({@code {{<layout.html.mustache}}}) renders what the layout
      * holds: a finding in the layout was reported once more for each such page, under the page's name, so that one
      * stylesheet link in {@code layout.html.mustache} made as many lines, none naming the file to fix. Now each

@@ -50,7 +50,8 @@ import java.util.function.Supplier;
  * a {@code <style>}'s text is read as CSS, its comments and strings skipped. Of an attribute given twice the first
  * counts, one without a value too, as a browser keeps it: {@code <img src src="https://…">} loads nothing. What a
  * {@code <template>} holds is inert, parsed into no document, and loads only once a script clones it: a finding only
- * on a page with a {@code <script>} (the policy runs the page's own inline ones), and always in a declarative shadow
+ * on a page with a {@code <script>} (the policy runs the page's own inline ones), or whose template has one anywhere
+ * ({@link #check(String, boolean)}: in a section the sample leaves out), and always in a declarative shadow
  * root ({@code shadowrootmode}), which a browser shows at once; an icon in a template is none of the page's. One pass,
  * each character looked at a bounded number of times. Thread-safe (static methods only).
  */
@@ -107,9 +108,19 @@ final class PageContentRules {
      * @return what it holds that the rules forbid
      */
     static Findings check(String html) {
+        return check(html, false);
+    }
+
+    /**
+     * @param html a page rendered from an application's HTML template
+     * @param scriptElsewhere whether the template may render a {@code <script>} that this page lacks (one in a
+     *     section the sample model leaves out), which may clone what a {@code <template>} holds
+     * @return what it holds that the rules forbid
+     */
+    static Findings check(String html, boolean scriptElsewhere) {
         Reader reader = new Reader(html);
         StartTags.read(html, reader);
-        if (!reader.script) {
+        if (!reader.script && !scriptElsewhere) {
             // No script on the page clones a template, so what its content would load never loads.
             reader.findings.found.removeIf(Finding::inert);
         }

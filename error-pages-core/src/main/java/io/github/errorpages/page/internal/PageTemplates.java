@@ -453,7 +453,10 @@ public final class PageTemplates {
                 checkNames(file, origin, candidate.mustache, sample);
             }
             if (format == PageFormat.HTML) {
-                PageContentRules.Findings findings = PageContentRules.check(page);
+                // A script in a section the sample leaves out runs on the pages that open it, and may clone what a
+                // <template> holds: its findings count if the template's text has one anywhere.
+                boolean script = hasScript(candidate.mustache);
+                PageContentRules.Findings findings = PageContentRules.check(page, script);
                 if (dressed) {
                     // What a built-in page in the application's layout breaks is the layout's (the built-in pages
                     // break none: PageContentRulesTests).
@@ -461,7 +464,7 @@ public final class PageTemplates {
                 } else if (userLayout != null && TemplateNames.includes(candidate.mustache, LAYOUT)) {
                     // A page of the application's in its layout: what the layout holds, rendered alone from the same
                     // sample, is the layout's, named once as the layout's, and the rest the page's.
-                    PageContentRules.Findings layout = layoutContent(sample);
+                    PageContentRules.Findings layout = layoutContent(sample, script);
                     checkLayoutContent(layout);
                     checkContent(file, origin, findings.without(layout));
                 } else {
@@ -532,15 +535,26 @@ public final class PageTemplates {
          * What the application's layout holds that the rules forbid, rendered alone (its blocks as it fills them) from
          * a page's sample, so that a section of it that this sample opens is in it as in the page; nothing if it does
          * not render alone, and then what the page breaks is named as the page's.
+         *
+         * @param script whether the page's template has a {@code <script>} anywhere, as the page's findings were read
          */
-        private PageContentRules.Findings layoutContent(Map<String, Object> sample) {
+        private PageContentRules.Findings layoutContent(Map<String, Object> sample, boolean script) {
             StringWriter layout = new StringWriter();
             try {
                 userFactory.compile(LAYOUT).execute(layout, sample);
             } catch (RuntimeException | StackOverflowError broken) {
                 return PageContentRules.Findings.nothing();
             }
-            return PageContentRules.check(layout.toString());
+            return PageContentRules.check(layout.toString(), script);
+        }
+
+        /** Whether a template's text has a {@code <script}; if it cannot be walked, as if it had (no finding lost). */
+        private boolean hasScript(Mustache template) {
+            try {
+                return TemplateNames.hasScript(template);
+            } catch (RuntimeException | StackOverflowError walkFailed) {
+                return true;
+            }
         }
 
         /**

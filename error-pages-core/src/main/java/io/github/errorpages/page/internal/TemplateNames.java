@@ -5,6 +5,7 @@ import com.github.mustachejava.Mustache;
 import com.github.mustachejava.codes.IterableCode;
 import com.github.mustachejava.codes.PartialCode;
 import com.github.mustachejava.codes.ValueCode;
+import java.io.StringWriter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * part (the rest is a value's, which a template cannot read anyway), the implicit {@code {{.}}} left alone. Names of
  * partials and blocks are file and block names, not the model's. Each unknown name comes with the closest known one,
  * to suggest. The same walk tells whether a template includes a file ({@link #includes}): a page that extends the
- * application's layout, whose findings are the layout's.
+ * application's layout, whose findings are the layout's; and whether its text, in any section, has a {@code <script}
+ * ({@link #hasScript}), which a render of one sample model may leave out.
  *
  * <p>Stateless and thread-safe.
  */
@@ -100,6 +102,47 @@ final class TemplateNames {
             pushChildren(code, pending);
         }
         return false;
+    }
+
+    /**
+     * Whether the text of a compiled template, of the partials it includes and of a layout it extends (its blocks as
+     * the template fills them), in any section, open or inverted, has a {@code <script} (ASCII case ignored): a page
+     * may then run a script that the page one sample model renders lacks.
+     *
+     * @param template a compiled template
+     * @return whether it does
+     */
+    static boolean hasScript(Mustache template) {
+        // The text of each file once: identity() writes a code's tag, its children's and the text after it, a
+        // partial's tag but none of the partial's codes, which the walk finds as the partial's children.
+        StringWriter text = new StringWriter();
+        Set<Code> written = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Code> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Code> pending = new ArrayDeque<>();
+        writeChildren(template, written, text);
+        pushChildren(template, pending);
+        while (!pending.isEmpty()) {
+            Code code = pending.pop();
+            if (!visited.add(code)) {
+                continue;
+            }
+            if (code instanceof PartialCode) { // an ExtendCode is a PartialCode: its children are the layout's
+                writeChildren(code, written, text);
+            }
+            pushChildren(code, pending);
+        }
+        return text.toString().toLowerCase(Locale.ROOT).contains("<script");
+    }
+
+    private static void writeChildren(Code code, Set<Code> written, StringWriter text) {
+        Code[] children = code.getCodes();
+        if (children != null) {
+            for (Code child : children) {
+                if (child != null && written.add(child)) {
+                    child.identity(text);
+                }
+            }
+        }
     }
 
     private static void pushChildren(Code code, Deque<Code> pending) {
