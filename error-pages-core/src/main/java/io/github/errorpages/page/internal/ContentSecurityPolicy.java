@@ -116,7 +116,7 @@ public final class ContentSecurityPolicy {
             if (text == null) {
                 return end; // markup in an <svg> or <math>: an SVG's <title> holds elements, a <style/> nothing
             }
-            int textEnd = StartTags.rawTextEnd(html, end, text);
+            int textEnd = StartTags.textEnd(html, end, text, foreign);
             if (textEnd == html.length()) {
                 return textEnd; // never closed: the rest of the page is its text, and no element of it runs
             }

@@ -9,7 +9,7 @@ import java.util.Map;
  * builder has it (HTML Living Standard §13.2.6.5, "the rules for parsing tokens in foreign content"): there it reads
  * what HTML takes for raw text as markup (an SVG's {@code <title>} holds elements and may close at once,
  * {@code <title/>}; a {@code <style>}'s or {@code <script>}'s content is text with CDATA sections, character
- * references and comments), and an {@code <image>} is SVG's, which loads its {@code href}, where in HTML it is an
+ * references and comments, up to a tag that ends the foreign content and it: {@link StartTags#textEnd}), and an {@code <image>} is SVG's, which loads its {@code href}, where in HTML it is an
  * {@code <img>}, which loads its {@code src}. Followed, for each start tag, whether the element it makes is of SVG or
  * MathML:
  * <ul>
@@ -28,7 +28,9 @@ import java.util.Map;
  * Not followed: the HTML elements open inside such a point, or around the {@code <svg>}, and what their end tags
  * close (a {@code </div>} of a {@code <div>} around an {@code <svg>} left open closes the SVG too, a
  * {@code </foreignObject>} after an HTML element opened in it closes nothing); nor a CDATA section, whose {@code >}
- * the reading takes for the end of a bogus comment. A tag after them is read as if in the foreign content still or
+ * the reading takes for the end of a bogus comment; nor, in a {@code <style>} or {@code <script>} of SVG or MathML,
+ * a {@code <font>} with a {@code color}, {@code face} or {@code size} or an end tag of an element around it
+ * ({@code </svg>}), either of which ends it in a browser, where the reading runs its text on to its own end tag. A tag after them is read as if in the foreign content still or
  * again: the built-in pages and a logo have none of them. An end tag finds its element among those open however deep
  * it is, as a browser's does (its stack of open elements has no bound: an {@code </svg>} after 600 unclosed
  * {@code <g>} closes them all), and at once, by the innermost open element of each name, each element pushed and
@@ -165,9 +167,11 @@ final class ForeignContent {
     }
 
     private boolean breaksOut(String html, int nameStart, int nameEnd) {
-        if (StartTags.is(html, nameStart, nameEnd, "font")) {
-            return fontBreaks;
-        }
+        return StartTags.is(html, nameStart, nameEnd, "font") ? fontBreaks : alwaysBreaksOut(html, nameStart, nameEnd);
+    }
+
+    /** Whether a start tag ends foreign content whatever its attributes: all those the standard lists but font. */
+    static boolean alwaysBreaksOut(String html, int nameStart, int nameEnd) {
         if (nameEnd - nameStart > 10) {
             return false; // "blockquote" is the longest
         }

@@ -422,7 +422,7 @@ final class PageContentRules {
             if (rawText == null) {
                 return end; // markup follows: an SVG's <title> holds elements
             }
-            int textEnd = StartTags.rawTextEnd(html, end, rawText);
+            int textEnd = StartTags.textEnd(html, end, rawText, foreign);
             if (name.equals("style")) {
                 css(html.substring(end, textEnd));
             }

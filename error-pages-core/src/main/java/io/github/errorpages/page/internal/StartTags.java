@@ -247,10 +247,57 @@ final class StartTags {
     }
 
     /**
+     * Where the text of an element that {@link #text} names ends: in HTML at its end tag ({@link #rawTextEnd}); in
+     * SVG or MathML, where a browser reads a {@code <style>}'s or {@code <script>}'s content as markup, at its end tag
+     * too, or before a tag that ends the foreign content and the element with it ({@link ForeignContent}: a
+     * {@code <p>}, {@code <img>}, {@code <b>}… or a {@code </p>} or {@code </br>}), which the reading then reads as
+     * markup; a comment's or CDATA section's content is text, where neither ends it. Not followed there: a
+     * {@code <font>} with a {@code color}, {@code face} or {@code size}, which ends it too, and an end tag of an
+     * element open around it ({@code </svg>}), which closes it; the text runs on to its own end tag.
+     *
+     * @param from the first character of the text
+     * @param name the element's name, in lower case, as {@link #text} gave it
+     * @param foreign whether the element is of SVG or MathML
+     * @return the index of the end tag's, or the ending tag's, {@code <}; or the page's length
+     */
+    static int textEnd(String html, int from, String name, boolean foreign) {
+        if (!foreign) {
+            return rawTextEnd(html, from, name);
+        }
+        // One pass to whichever comes first: a search for the end tag first would read the rest of the page again
+        // for every style of a page of <svg><style><b> repeated.
+        int length = html.length();
+        int at = html.indexOf('<', from);
+        while (at >= 0) {
+            if (html.startsWith("<![CDATA[", at)) {
+                int close = html.indexOf("]]>", at + 9);
+                at = close < 0 ? length : close + 3;
+            } else if (html.startsWith(COMMENT, at)) {
+                at = commentEnd(html, at + COMMENT.length());
+            } else {
+                boolean endTag = html.startsWith("/", at + 1);
+                int nameStart = at + (endTag ? 2 : 1);
+                if (nameStart < length && isAsciiLetter(html.charAt(nameStart))) {
+                    int nameEnd = tagNameEnd(html, nameStart);
+                    if (endTag ? is(html, nameStart, nameEnd, name) || is(html, nameStart, nameEnd, "p")
+                            || is(html, nameStart, nameEnd, "br")
+                            : ForeignContent.alwaysBreaksOut(html, nameStart, nameEnd)) {
+                        return at;
+                    }
+                }
+                at++;
+            }
+            at = at < length ? html.indexOf('<', at) : -1;
+        }
+        return length;
+    }
+
+    /**
      * Whether what follows a start tag is the text of the element it makes, up to its end tag
      * ({@link #rawTextEnd}), and of which: in HTML, that of a {@code <script>}, {@code <style>}, {@code <title>} or
      * the like ({@link #rawText}), none of its characters markup; in SVG or MathML only a {@code <style>}'s or
-     * {@code <script>}'s not closed at once, which the readers take whole all the same, while the others hold
+     * {@code <script>}'s not closed at once, which the readers take as text up to a tag that ends it
+     * ({@link #textEnd}), while the others hold
      * elements (an SVG's {@code <title>}: taken for raw text, it hid the rest of the page) and an element closed at
      * once ({@code <title/>}, {@code <style/>}) nothing.
      *

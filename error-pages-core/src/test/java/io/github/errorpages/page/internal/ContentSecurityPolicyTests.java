@@ -100,6 +100,21 @@ class ContentSecurityPolicyTests {
     }
 
     /**
+     * In an {@code <svg>} a {@code <style>}'s content is markup: a tag that ends foreign content in it ({@code <b>})
+     * ends the style there, and a browser hashes the text before it, where the policy listed the hash of the whole
+     * content up to {@code </style>}, and the browser refused the style; a comment's or CDATA section's content is
+     * text, and ends nothing.
+     */
+    @Test
+    void aStyleInAnSvgEndsAtATagThatEndsTheSvg() throws Exception {
+        String policy = ContentSecurityPolicy.forHtml("<svg><style>.a{}<b>x</b></style></svg>"
+                + "<svg><style>.c{}<!-- <b> --><![CDATA[<p>]]></style></svg>");
+
+        assertThat(policy).startsWith("default-src 'none'; style-src 'sha256-" + sha256(".a{}") + "' 'sha256-"
+                + sha256(".c{}<p>") + "';");
+    }
+
+    /**
      * A {@code </math>} after an {@code <svg>} opened in MathML's {@code <mi>} closes the svg and the math
      * (HTML Living Standard §13.2.6.5): the {@code <style>} after it is HTML's, raw text hashed as written, CDATA and
      * all. The reading stopped at the inner svg as at one opened in HTML, hashed the style as SVG text (the CDATA

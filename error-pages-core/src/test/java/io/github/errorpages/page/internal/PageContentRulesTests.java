@@ -308,6 +308,26 @@ class PageContentRulesTests {
     }
 
     /**
+     * In an {@code <svg>} or {@code <math>} a {@code <style>}'s or {@code <script>}'s content is markup, not raw text
+     * (HTML Living Standard §13.2.6.5): a tag that ends foreign content in it ({@code <img>}, {@code <p>} in a CSS
+     * comment, {@code </p>}) ends the style, the SVG around it, and makes an HTML element, an {@code <img>} that loads
+     * its {@code src}. The reading took the content whole up to {@code </style>} and missed the loads; in a comment
+     * or a CDATA section such a tag is text, and the CSS before it is still read.
+     */
+    @Test
+    void aTagThatEndsForeignContentEndsAStyleOrScriptInIt() {
+        assertThat(PageContentRules.check(ICON + "<svg><style><img src=\"https://cdn.example/a.png\"></style></svg>"
+                + "<svg><script><img src=\"https://cdn.example/b.png\"></script></svg>").describe())
+                .isEqualTo(LOADS + "<img src=\"https://cdn.example/a.png\">, <img src=\"https://cdn.example/b.png\">");
+        assertThat(PageContentRules.check(ICON + "<svg><style>.a{background:url(/a.png)}/* see <p> */</style>"
+                + "<image src=/p.png></svg><math><style></p><img src=/end-p.png></style></math>").describe())
+                .isEqualTo(LOADS + "url(/a.png) in <style>, <image src=\"/p.png\">, <img src=\"/end-p.png\">");
+        assertThat(PageContentRules.check(ICON + "<svg><style><!-- <img src=/comment.png> --><![CDATA[ <img "
+                + "src=/cdata.png> ]]><x/>.a{background:url(/after.png)}</style><image href=/svg.png /></svg>")
+                .describe()).isEqualTo(LOADS + "url(/after.png) in <style>, <image href=\"/svg.png\">");
+    }
+
+    /**
      * An end tag in an {@code <svg>} closes the innermost open element of its name however deep it is: a browser's
      * stack of open elements has no bound (HTML Living Standard §13.2.6.5), so that the {@code </svg>} after 600
      * unclosed {@code <g>} closes them all, and the {@code <image>} after it is HTML's, an {@code <img>} that loads its
@@ -481,6 +501,10 @@ class PageContentRulesTests {
                 + "</abcdefghik>".repeat(n) + "<image href=/x.png>")).refused()).isTrue();
         assertThat(inOnePass(() -> PageContentRules.check("<svg>" + "<g>".repeat(n) + "</svg><image src=/x.png>"))
                 .refused()).isTrue();
+        // A style in foreign content read to the tag that ends it, not to its end tag and again from there.
+        assertThat(inOnePass(() -> PageContentRules.check("<svg><style><b>".repeat(n) + "<img src=/x.png>")).refused())
+                .isTrue();
+        assertThat(inOnePass(() -> PageContentRules.check("<svg><style><![CDATA[".repeat(n))).refused()).isFalse();
         assertThat(inOnePass(() -> PageContentRules.check("<svg>" + "<g><a>".repeat(n) + "</g>".repeat(n)
                 + "</svg><image src=/x.png>")).refused()).isTrue();
         // Each </mi> closes its svg and foreignObject, which stop no end tag, the </math> the rest: an HTML <img>.
