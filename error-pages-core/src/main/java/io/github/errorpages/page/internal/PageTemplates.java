@@ -463,7 +463,9 @@ public final class PageTemplates {
                     checkLayoutContent(findings);
                 } else if (userLayout != null && TemplateNames.includes(candidate.mustache, LAYOUT)) {
                     // A page of the application's in its layout: what the layout holds, rendered alone from the same
-                    // sample, is the layout's, named once as the layout's, and the rest the page's.
+                    // sample, is the layout's, named once as the layout's, and the rest the page's (a finding the
+                    // page puts in a block it fills, the same as the layout's own block has, is named the layout's
+                    // only: still reported, and failing a strict start; docs/templates.md says so).
                     PageContentRules.Findings layout = layoutContent(sample, script);
                     checkLayoutContent(layout);
                     checkContent(file, origin, findings.without(layout));
