@@ -25,8 +25,8 @@ import org.jspecify.annotations.Nullable;
  * attempt touched (the connection was refused) can still be sent by a retry ({@link #isUntouched()}).
  *
  * <p>Thread-safe: the container calls the listener on its threads, the upstream client reads on its own; the
- * client never reads concurrently with itself. On Undertow the stream is asked and read only on the exchange's IO
- * thread ({@link #ioThread}).
+ * client never reads concurrently with itself. On Undertow a stream read with a listener is asked and read only on
+ * the exchange's IO thread ({@link #ioThread}).
  */
 final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
 
@@ -39,10 +39,29 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     /** The body is left to the container unread ({@link #leaveUnread()}): no attempt gets its stream. Locked. */
     private boolean leftUnread;
     private final AtomicReference<@Nullable Runnable> demand = new AtomicReference<>();
-    /** When the latest {@link #demand} was set, in {@link System#nanoTime()}: written before it. */
+    /**
+     * When the latest {@link #demand} began to wait for the client, in {@link System#nanoTime()}: when it was set, or
+     * for one handed to Undertow's IO thread ({@link #askPending}), when that thread found the stream without data;
+     * written before the demand, or before {@link #askPending} is cleared.
+     */
     private volatile long demandedNanos;
+    /**
+     * Whether the latest {@link #demand} was handed to Undertow's IO thread ({@link #ioThread}), which has not found
+     * the stream without data yet: not waiting for the client, whose data may be there already, but for that thread.
+     * A busy IO thread then held the body back, and an attempt timed out meanwhile was no stall of the client's (a
+     * 408, uncounted), but the upstream's, as on other containers, where the stream is asked at once. Written before
+     * the demand. (A stale clear, by an ask that found no data just as the next demand was handed over, counts that
+     * demand as waiting for the client a moment early, as all were before.)
+     */
+    private volatile boolean askPending;
     private volatile boolean touched;
     private volatile @Nullable IOException failure;
+    /**
+     * What asking the stream threw on Undertow's IO thread that is no refusal of the body (a filter's wrapper stream
+     * whose {@code isReady()} throws): a bug, thrown on by the next {@link Source#read()}, as it is where the stream
+     * is asked on the upstream client's thread.
+     */
+    private volatile @Nullable Throwable bug;
     private volatile boolean ended;
     /** Jetty's client was waiting for more of the body when the attempt failed (and took its demand back). */
     private volatile boolean awaitedWhenFailed;
@@ -75,7 +94,8 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
      */
     private final boolean onUndertow;
     /**
-     * The IO thread of Undertow's exchange, on which alone its stream is asked and read ({@link #awayFromIoThread});
+     * The IO thread of Undertow's exchange, on which alone its stream, read with a listener, is asked and read
+     * ({@link #awayFromIoThread}; one without, a filter's wrapper's, is read where the client asks, blocking);
      * {@code null} elsewhere. An {@code isReady()} that finds nothing to read resumes the connection's reads, not in
      * one step with its check: when data came in between, the resumed reads run the stream's channel listener once
      * more on the IO thread, which reads the connection as soon as the stream's data was taken. Taken by a read on the
@@ -114,7 +134,8 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
     /** The upstream client asked to be called back when more of the body is there, and it is not there yet. */
     @Override
     public boolean isAwaitingClient() {
-        return awaitedWhenFailed || (!ended && failure == null && demand.get() != null);
+        // The demand first: askPending is written before it is set, so that a demand seen comes with its own.
+        return awaitedWhenFailed || (!ended && failure == null && demand.get() != null && !askPending);
     }
 
     @Override
@@ -300,6 +321,13 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         @Override
         public Content.@Nullable Chunk read() {
             touched = true;
+            Throwable thrown = bug;
+            if (thrown instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
+            if (thrown instanceof Error error) {
+                throw error;
+            }
             IOException failed = failure;
             if (failed != null) {
                 return Content.Chunk.from(failed, true);
@@ -370,17 +398,40 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         @Override
         public void demand(Runnable callback) {
             touched = true;
-            demandedNanos = System.nanoTime();
+            boolean toIoThread = awayFromIoThread();
+            if (!toIoThread) {
+                demandedNanos = System.nanoTime();
+            }
+            askPending = toIoThread; // the IO thread's askStream clears it once it finds no data
             demand.set(callback);
-            if (awayFromIoThread()) {
+            if (toIoThread) {
                 try {
-                    Objects.requireNonNull(ioThread).execute(this::askStream);
+                    Objects.requireNonNull(ioThread).execute(this::askStreamOnIoThread);
                     return;
                 } catch (RejectedExecutionException stopping) {
                     // Undertow's worker is stopping, and the exchange with it: asked here, as on other containers.
                 }
             }
             askStream();
+        }
+
+        /**
+         * {@link #askStream()} as a task of Undertow's IO thread. What it throws would reach only XNIO, which logs it
+         * ("XNIO000011: Task ... failed with an exception"): the demand stayed set, the attempt waited for its
+         * timeout, and was blamed on the client (408). Kept for {@link #read()} instead, which the demand, run here,
+         * has throw it to Jetty's client: the attempt fails at once, a bug, as where the stream is asked on the
+         * client's thread.
+         */
+        private void askStreamOnIoThread() {
+            if (demand.get() == null) {
+                return; // the attempt failed meanwhile, or the listener ran the demand: nothing to ask for
+            }
+            try {
+                askStream();
+            } catch (RuntimeException | Error thrown) {
+                bug = thrown;
+                runDemand();
+            }
         }
 
         /**
@@ -407,6 +458,10 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
             }
             if (ready || failure != null) {
                 runDemand();
+            } else if (askPending) {
+                // Handed to the IO thread, which found no data: from now on the demand waits for the client.
+                demandedNanos = System.nanoTime();
+                askPending = false;
             }
         }
 
@@ -414,7 +469,7 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         public void fail(Throwable cause) {
             // The attempt failed: the servlet stream stays as it is, the container's to end. An attempt that timed
             // out is aborted before the guard asks whether the body was waiting for the client: remember it.
-            if (demand.getAndSet(null) != null && !ended && failure == null) {
+            if (demand.getAndSet(null) != null && !askPending && !ended && failure == null) {
                 awaitedWhenFailed = true;
             }
         }

@@ -10,14 +10,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the IO thread of Undertow's exchange ({@link #of}), on which alone its request stream is read. Completes on
- * Undertow's IO thread the asynchronous cycle of a response relayed with a {@code WriteListener} whose
- * client went away, or that the proxy aborts ({@link #abort}). Completed on any other thread, Undertow hands the close
- * of such a stream to the exchange's IO thread ({@code ServletOutputStreamImpl.closeAsync}), whose last write of what
- * the stream still buffers then fails on the connection the client closed: Undertow 2.3 logs that at ERROR with its
- * stack trace ({@code UT005088: Failed to execute ServletOutputStream.closeAsync() on IO thread}, a
- * {@code ClosedChannelException}), for every client that left mid-body, as it does for any application that writes
- * such a stream and completes its cycle on a thread of its own. Completed on the IO thread, the close runs within
+ * Finds the IO thread of Undertow's exchange ({@link #of}), on which alone its request stream is read when read with a
+ * {@code ReadListener} (a filter's wrapper stream that takes none, its body in memory, and a body read blocking are
+ * read on other threads, safely: no listener of Undertow's reads the connection meanwhile). Completes on Undertow's IO
+ * thread the asynchronous cycle of a response relayed with a {@code WriteListener} whose client went away, or that the
+ * proxy aborts ({@link #abort}). Completed on any other thread, Undertow hands the close of such a stream to the
+ * exchange's IO thread ({@code ServletOutputStreamImpl.closeAsync}), whose last write of what the stream still buffers
+ * then fails on the connection the client closed: Undertow 2.3 logs that at ERROR with its stack trace
+ * ({@code UT005088: Failed to execute ServletOutputStream.closeAsync() on IO thread}, a
+ * {@code ClosedChannelException}), for every client that left mid-body, as it does for any application that writes such
+ * a stream and completes its cycle on a thread of its own. Completed on the IO thread, the close runs within
  * {@code complete()}, and Undertow logs its failure at DEBUG ({@code UT005013}). Reflection on Undertow's public API
  * ({@code HttpServletRequestImpl.getExchange().getIoThread()}, {@code getConnection()}; for the stream of a request
  * upgraded to HTTP/2, its connection's fields), because this module depends on no container.
@@ -44,10 +46,8 @@ public final class UndertowIoThreads {
         if (!Containers.onUndertow(request)) {
             return null;
         }
-        ServletRequest inner = Containers.of(request);
         try {
-            Object exchange = inner.getClass().getMethod("getExchange").invoke(inner);
-            Object ioThread = exchange.getClass().getMethod("getIoThread").invoke(exchange);
+            Object ioThread = ioThreadOf(exchangeOf(request));
             return ioThread instanceof Thread && ioThread instanceof Executor executor ? executor : null;
         } catch (ReflectiveOperationException | ClassCastException | LinkageError | IllegalStateException notThere) {
             return null;
@@ -101,10 +101,9 @@ public final class UndertowIoThreads {
         if (!Containers.onUndertow(request)) {
             return false; // before any look at the request's headers: Jetty and Tomcat abort through forContainer
         }
-        ServletRequest inner = Containers.of(request);
         try {
-            Object exchange = inner.getClass().getMethod("getExchange").invoke(inner);
-            if (!(exchange.getClass().getMethod("getIoThread").invoke(exchange) instanceof Executor ioThread)) {
+            Object exchange = exchangeOf(request);
+            if (!(ioThreadOf(exchange) instanceof Executor ioThread)) {
                 return false;
             }
             // Only an abort needs the connection: a completion looks nothing more up. Whether its close is to be a
@@ -129,6 +128,17 @@ public final class UndertowIoThreads {
             // Another version, or the worker is stopping: the caller completes the cycle where it is, as before.
             return false;
         }
+    }
+
+    /** @return the exchange of Undertow's request ({@code HttpServletRequestImpl.getExchange()}), unwrapped first */
+    private static Object exchangeOf(ServletRequest request) throws ReflectiveOperationException {
+        ServletRequest inner = Containers.of(request);
+        return inner.getClass().getMethod("getExchange").invoke(inner);
+    }
+
+    /** @return the IO thread of Undertow's {@code exchange} ({@code HttpServerExchange.getIoThread()}) */
+    private static Object ioThreadOf(Object exchange) throws ReflectiveOperationException {
+        return exchange.getClass().getMethod("getIoThread").invoke(exchange);
     }
 
     /**
