@@ -2,6 +2,7 @@ package io.github.errorpages.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.upstream.UpstreamConfig;
@@ -30,6 +31,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -170,7 +172,7 @@ class ChunkedUploadIntegrationTests {
      * 3 s, for a client that sent its whole body at once.
      */
     @Test
-    void onUndertowAStreamWhoseIsReadyThrowsFailsTheRequestAtOnceNotAsTheClientsStall() throws Exception {
+    void onUndertowAStreamWhoseIsReadyThrowsFailsTheRequestNotAsTheClientsStall() throws Exception {
         Filter throwing = wrapping(container -> new RecordingStream(container, new ConcurrentLinkedQueue<>(),
                 new ConcurrentLinkedQueue<>(), new CountDownLatch(1), () -> {
                     throw new IllegalStateException("a filter's stream that cannot tell");
@@ -194,11 +196,14 @@ class ChunkedUploadIntegrationTests {
     void onUndertowADemandTheBusyIoThreadHasNotAskedYetIsNoStallOfTheClients() throws Exception {
         CountDownLatch ioThreadHeld = new CountDownLatch(1);
         CountDownLatch callEnded = new CountDownLatch(1);
+        AtomicReference<Boolean> heldUntilTheCallEnded = new AtomicReference<>();
         Filter holding = wrapping(container -> new RecordingStream(container, new ConcurrentLinkedQueue<>(),
                 new ConcurrentLinkedQueue<>(), new CountDownLatch(1), () -> {
                     if (Thread.currentThread().getName().matches(IO_THREAD) && ioThreadHeld.getCount() > 0) {
                         ioThreadHeld.countDown();
-                        await(callEnded); // the IO thread, busy until the guard has ended the call
+                        // The IO thread, busy until the guard has ended the call; asserted on the test's thread, for
+                        // what this throws would be taken for the stream's bug.
+                        heldUntilTheCallEnded.set(awaitQuietly(callEnded));
                     }
                 }));
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.stall());
@@ -214,7 +219,8 @@ class ChunkedUploadIntegrationTests {
             String answer = Client.rawExchange(proxy.port(), HEAD + "\r\n" + CHUNK + LAST_CHUNK);
 
             assertThat(ioThreadHeld.getCount()).as("the IO thread was busy when it was to ask the stream").isZero();
-            assertThat(callEnded.getCount()).as("the guard ended the call").isZero();
+            Await.until(() -> heldUntilTheCallEnded.get() != null, "the IO thread let go");
+            assertThat(heldUntilTheCallEnded.get()).as("the IO thread held until the guard ended the call").isTrue();
             assertThat(answer).as("the upstream's timeout, not the client's stall (408)").startsWith("HTTP/1.1 504");
         }
     }
@@ -250,6 +256,16 @@ class ChunkedUploadIntegrationTests {
                 return wrap.apply(super.getInputStream());
             }
         }, response);
+    }
+
+    /** @return whether the latch opened within 10 s */
+    private static boolean awaitQuietly(CountDownLatch latch) {
+        try {
+            return latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static void await(CountDownLatch latch) {

@@ -211,11 +211,14 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
         runDemand();
     }
 
-    private void runDemand() {
+    /** @return whether a demand was there to run */
+    private boolean runDemand() {
         Runnable waiting = demand.getAndSet(null);
         if (waiting != null) {
             waiting.run();
+            return true;
         }
+        return false;
     }
 
     /**
@@ -430,7 +433,10 @@ final class NonBlockingRequestBody implements ReadListener, ForwardedBody {
                 askStream();
             } catch (RuntimeException | Error thrown) {
                 bug = thrown;
-                runDemand();
+                if (!runDemand()) {
+                    // The attempt failed meanwhile, and no read will throw it: XNIO logs it, as it is nobody's else.
+                    throw thrown;
+                }
             }
         }
 
