@@ -697,7 +697,8 @@ class ReplacementTemplatesTests {
 
         String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(folder)));
 
-        assertThat(render(built[0], 500, BROWSER_ACCEPT).bodyText()).as("the script is on the page").contains("<script>");
+        assertThat(render(built[0], 500, BROWSER_ACCEPT).bodyText()).as("the script is on the page")
+                .contains("<script>");
         for (String file : List.of("5xx", "502")) {
             assertThat(log).contains("template " + file + ".html.mustache in " + folder.toAbsolutePath() + "/ breaks "
                     + "the rules for templates: it loads from elsewhere, which the page's Content-Security-Policy "

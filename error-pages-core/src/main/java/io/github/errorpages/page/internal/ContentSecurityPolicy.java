@@ -146,9 +146,10 @@ public final class ContentSecurityPolicy {
             } else if (html.startsWith("<!--", at)) {
                 at = Math.min(StartTags.commentEnd(html, at + 4), end);
             } else if (html.charAt(at) == '&') {
-                int semicolon = html.indexOf(';', at);
-                String character = semicolon < 0 || semicolon >= end || semicolon - at > 10 ? null
-                        : referenced(html.substring(at + 1, semicolon));
+                // Looked for among the next 10 characters only: a search to the page's end from every '&' read a
+                // style of "&&&…" again and again.
+                int semicolon = semicolonWithin(html, at + 1, Math.min(end, at + 11));
+                String character = semicolon < 0 ? null : referenced(html.substring(at + 1, semicolon));
                 text.append(character == null ? "&" : character);
                 at = character == null ? at + 1 : semicolon + 1;
             } else {
@@ -156,6 +157,16 @@ public final class ContentSecurityPolicy {
             }
         }
         return text.toString();
+    }
+
+    /** @return the index of the first {@code ';'} from {@code from} and before {@code to}, or -1 */
+    private static int semicolonWithin(String html, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (html.charAt(i) == ';') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The character a reference names ({@code amp}, {@code #x2192}, {@code #8594}), or {@code null}. */

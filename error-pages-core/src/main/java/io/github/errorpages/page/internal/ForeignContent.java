@@ -9,9 +9,9 @@ import java.util.Map;
  * builder has it (HTML Living Standard §13.2.6.5, "the rules for parsing tokens in foreign content"): there it reads
  * what HTML takes for raw text as markup (an SVG's {@code <title>} holds elements and may close at once,
  * {@code <title/>}; a {@code <style>}'s or {@code <script>}'s content is text with CDATA sections, character
- * references and comments, up to a tag that ends the foreign content and it: {@link StartTags#textEnd}), and an {@code <image>} is SVG's, which loads its {@code href}, where in HTML it is an
- * {@code <img>}, which loads its {@code src}. Followed, for each start tag, whether the element it makes is of SVG or
- * MathML:
+ * references and comments, up to a tag that ends the foreign content and it: {@link StartTags#textEnd}), and an
+ * {@code <image>} is SVG's, which loads its {@code href}, where in HTML it is an {@code <img>}, which loads its
+ * {@code src}. Followed, for each start tag, whether the element it makes is of SVG or MathML:
  * <ul>
  *   <li>the SVG and MathML elements open, each closed by its end tag (and those opened after it), an
  *   {@code <svg/>} or any element closed at once holding nothing;</li>
@@ -25,16 +25,22 @@ import java.util.Map;
  *   {@code <mo>}, {@code <mn>}, {@code <ms>} and {@code <mtext>} (but for {@code <mglyph>} and
  *   {@code <malignmark>}); an {@code <svg>} or {@code <math>} in them opens foreign content again.</li>
  * </ul>
- * Not followed: the HTML elements open inside such a point, or around the {@code <svg>}, and what their end tags
- * close (a {@code </div>} of a {@code <div>} around an {@code <svg>} left open closes the SVG too, a
- * {@code </foreignObject>} after an HTML element opened in it closes nothing); nor a CDATA section, whose {@code >}
- * the reading takes for the end of a bogus comment; nor, in a {@code <style>} or {@code <script>} of SVG or MathML,
- * a {@code <font>} with a {@code color}, {@code face} or {@code size} or an end tag of an element around it
- * ({@code </svg>}), either of which ends it in a browser, where the reading runs its text on to its own end tag. A tag after them is read as if in the foreign content still or
- * again: the built-in pages and a logo have none of them. An end tag finds its element among those open however deep
- * it is, as a browser's does (its stack of open elements has no bound: an {@code </svg>} after 600 unclosed
- * {@code <g>} closes them all), and at once, by the innermost open element of each name, each element pushed and
- * popped once: a page of thousands of unclosed elements and end tags of no open one is read in one pass.
+ * Not followed, each read as if in the foreign content still or again (the built-in pages and a logo have none):
+ * <ul>
+ *   <li>the HTML elements open inside such a point, or around the {@code <svg>}, and what their end tags close (a
+ *   {@code </div>} of a {@code <div>} around an {@code <svg>} left open closes the SVG too, a
+ *   {@code </foreignObject>} after an HTML element opened in it closes nothing);</li>
+ *   <li>a CDATA section, whose {@code >} the reading takes for the end of a bogus comment;</li>
+ *   <li>in a {@code <style>} or {@code <script>} of SVG or MathML: a {@code <font>} with a {@code color},
+ *   {@code face} or {@code size}, or an end tag of an element around it ({@code </svg>}), either of which ends it in
+ *   a browser, where the reading runs its text on to its own end tag; and its other tags, of which a browser makes
+ *   elements (an SVG {@code <image>} in it loads, and the style's text, which the policy hashes, is only what lies
+ *   outside them), where the reading takes them for the style's text.</li>
+ * </ul>
+ * An end tag finds its element among those open however deep it is, as a browser's does (its stack of open elements
+ * has no bound: an {@code </svg>} after 600 unclosed {@code <g>} closes them all), and at once, by the innermost open
+ * element of each name, each element pushed and popped once: a page of thousands of unclosed elements and end tags of
+ * no open one is read in one pass.
  *
  * <p>Not thread-safe: one per reading of a page, on its reader's thread.
  */

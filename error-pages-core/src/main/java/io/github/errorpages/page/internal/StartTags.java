@@ -284,8 +284,12 @@ final class StartTags {
                             : ForeignContent.alwaysBreaksOut(html, nameStart, nameEnd)) {
                         return at;
                     }
+                    // On from the name's end, which a '<' does not end: from the next '<', every '<' of a page of
+                    // "<a<a<a…" read the rest of the page again.
+                    at = nameEnd;
+                } else {
+                    at++;
                 }
-                at++;
             }
             at = at < length ? html.indexOf('<', at) : -1;
         }

@@ -279,7 +279,8 @@ class PageContentRulesTests {
                 + "src=\"https://cdn.example/e.png\">").describe())
                 .isEqualTo(LOADS + "<image src=\"https://cdn.example/e.png\">");
         assertThat(PageContentRules.check(ICON + "<svg><foreignObject><svg><g></svg></foreignObject>"
-                + "<image href=/in.png /></svg><img src=/out.png>").describe()).as("an inner svg's end tag closes it only")
+                + "<image href=/in.png /></svg><img src=/out.png>").describe())
+                .as("an inner svg's end tag closes it only")
                 .isEqualTo(LOADS + "<image href=\"/in.png\">, <img src=\"/out.png\">");
     }
 
@@ -505,6 +506,8 @@ class PageContentRulesTests {
         assertThat(inOnePass(() -> PageContentRules.check("<svg><style><b>".repeat(n) + "<img src=/x.png>")).refused())
                 .isTrue();
         assertThat(inOnePass(() -> PageContentRules.check("<svg><style><![CDATA[".repeat(n))).refused()).isFalse();
+        assertThat(inOnePass(() -> PageContentRules.check("<svg><style>" + "<a".repeat(n) + "</style></svg>"
+                + "<img src=/x.png>")).refused()).isTrue();
         assertThat(inOnePass(() -> PageContentRules.check("<svg>" + "<g><a>".repeat(n) + "</g>".repeat(n)
                 + "</svg><image src=/x.png>")).refused()).isTrue();
         // Each </mi> closes its svg and foreignObject, which stop no end tag, the </math> the rest: an HTML <img>.
