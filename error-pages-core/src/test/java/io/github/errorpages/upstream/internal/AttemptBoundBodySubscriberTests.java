@@ -48,11 +48,14 @@ class AttemptBoundBodySubscriberTests {
     void aBodyHandedOverAtOnceIsNotEndedByATimeThatRanOutBeforeTheClientAsked() throws IOException {
         AttemptBoundBodySubscriber<InputStream> subscriber = ranOut(BodyHandlers.ofInputStream());
         Subscription subscription = new Subscription();
+        CountDownLatch delivered = new CountDownLatch(1);
+        holdDelayThreadUntil(delivered); // the client's signals come within the grace
 
         subscriber.onSubscribe(subscription);
         InputStream body = made(subscriber).getNow(null);
         subscriber.onNext(List.of(ByteBuffer.wrap("whole".getBytes(StandardCharsets.US_ASCII))));
         subscriber.onComplete();
+        delivered.countDown();
 
         assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("whole");
         assertThat(subscription.cancelled).isFalse();
@@ -181,10 +184,13 @@ class AttemptBoundBodySubscriberTests {
         Await.until(subscriber::ranOut, "the attempt's time ran out");
         IOException cutShort = new IOException("fixed content-length: 100, bytes received: 10",
                 new IOException("connection closed locally"));
+        CountDownLatch failed = new CountDownLatch(1);
+        holdDelayThreadUntil(failed); // the client's failure comes within the grace, as it does at once
         subscriber.onSubscribe(new Subscription());
         CompletableFuture<String> body = made(subscriber);
 
         subscriber.onError(cutShort);
+        failed.countDown();
 
         assertThatThrownBy(() -> body.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(HttpTimeoutException.class).hasSuppressedException(cutShort);
@@ -216,14 +222,17 @@ class AttemptBoundBodySubscriberTests {
     void aCancellationOrAnErrorTheClientFailsALateBodyWithStaysAsItIs() {
         CancellationException aborted = new CancellationException("Request cancelled");
         AttemptBoundBodySubscriber<String> cancelledOne = ranOut(BodyHandlers.ofString());
+        AssertionError bug = new AssertionError("handler bug");
+        AttemptBoundBodySubscriber<String> failedOne = ranOut(BodyHandlers.ofString());
+        CountDownLatch failed = new CountDownLatch(1);
+        holdDelayThreadUntil(failed); // the client's failures come within the grace, as they do at once
         cancelledOne.onSubscribe(new Subscription());
         CompletableFuture<String> cancelledBody = made(cancelledOne);
         cancelledOne.onError(aborted);
-        AssertionError bug = new AssertionError("handler bug");
-        AttemptBoundBodySubscriber<String> failedOne = ranOut(BodyHandlers.ofString());
         failedOne.onSubscribe(new Subscription());
         CompletableFuture<String> failedBody = made(failedOne);
         failedOne.onError(new IOException("java.lang.AssertionError: handler bug", bug));
+        failed.countDown();
 
         // Not get(): on JDK 25 it throws a CancellationException of its own, with the body's as its cause.
         assertThat(cancelledBody.handle((body, failure) -> failure).orTimeout(5, TimeUnit.SECONDS).join())
@@ -360,6 +369,9 @@ class AttemptBoundBodySubscriberTests {
     @Test
     void aTimeThatRunsOutDuringOnNextEndsTheBodyAsOnNextReturnsWithoutHoldingTheTimer() throws Exception {
         SlowWrite write = new SlowWrite();
+        // The time runs out only once onNext is under way, however late the thread that calls it starts on a loaded
+        // machine (else the body ends before it, and onNext is never called).
+        holdDelayThreadUntil(write.writing);
         AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) AttemptBoundBodyHandler
                 .within(info -> write, Duration.ofMillis(50)).apply(HEAD);
         CompletableFuture<String> body = made(subscriber);
@@ -473,6 +485,23 @@ class AttemptBoundBodySubscriberTests {
                 .within(handler, Duration.ZERO).apply(HEAD);
         Await.until(subscriber::ranOut, "the attempt's time ran out");
         return subscriber;
+    }
+
+    /**
+     * Holds the JDK's one delay thread, which runs the attempt's timer and ends a grace, until {@code released} is
+     * counted down (10 s at most): a task due at once runs before any due later, so that what the test does in the
+     * attempt's 50 ms or a grace of 10 ms is done in it however long a loaded machine takes between its steps (the
+     * grace ended first now and then, with two forks on two busy cores). Call it once the time ran out where the test
+     * waits for that.
+     */
+    private static void holdDelayThreadUntil(CountDownLatch released) {
+        CompletableFuture.delayedExecutor(0, TimeUnit.MILLISECONDS, Runnable::run).execute(() -> {
+            try {
+                released.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     /** The body, as the client asks for it (the JDK's own futures refuse {@code toCompletableFuture()}). */
