@@ -11,7 +11,8 @@ import java.util.Map;
  * {@code <title/>}; a {@code <style>}'s or {@code <script>}'s content is text with CDATA sections, character
  * references and comments, up to a tag that ends the foreign content and it: {@link StartTags#textEnd}), and an
  * {@code <image>} is SVG's, which loads its {@code href}, where in HTML it is an {@code <img>}, which loads its
- * {@code src}. Followed, for each start tag, whether the element it makes is of SVG or MathML:
+ * {@code src} (and a {@code <script>}'s is SVG's, loading its {@code href}, a {@code <link>} SVG's, which is no
+ * icon: {@link PageContentRules}). Followed, for each start tag, whether the element it makes is of SVG or MathML:
  * <ul>
  *   <li>the SVG and MathML elements open, each closed by its end tag (and those opened after it), an
  *   {@code <svg/>} or any element closed at once holding nothing;</li>

@@ -21,13 +21,13 @@ import java.util.function.Supplier;
  *   preload, module preload or prefetch, a manifest), and a preloaded image's {@code imagesrcset}; the sources of
  *   {@code <img>} (and {@code <image>}, which the parser makes one), {@code <source>}, {@code <video>},
  *   {@code <audio>}, {@code <track>}, {@code <embed>}, {@code <iframe>}, {@code <object>} and
- *   {@code <input type=image>}, an SVG {@code <image>}'s {@code href} or {@code xlink:href}, a {@code srcset} and a
- *   {@code poster}; an {@code @import}, a {@code url(…)} or an {@code image-set(…)} string in a {@code <style>}.
- *   A {@code data:} URI is no load from
- *   elsewhere, but the policy allows it only as an image ({@code img-src data:}): as an image, an icon, a poster or
- *   a {@code url(…)} outside {@code @font-face} it is fine, as a script, a stylesheet, a font, a frame, a media
- *   source or an object it is refused like any other. An empty value loads nothing; a {@code url(#id)} points into
- *   the page.</li>
+ *   {@code <input type=image>}, the {@code href} or {@code xlink:href} of an SVG {@code <image>}, {@code <feImage>},
+ *   {@code <use>} (but an {@code #id} of the page) or {@code <script>}, a {@code srcset} and a {@code poster}; an
+ *   {@code @import}, a {@code url(…)} or an {@code image-set(…)} string in a {@code <style>}. A {@code data:}
+ *   URI is no load from elsewhere, but the policy allows it only as an image ({@code img-src data:}): as an
+ *   image, an icon, a poster or a {@code url(…)} outside {@code @font-face} it is fine, as a script, a stylesheet,
+ *   a font, a frame, a media source or an object it is refused like any other. An empty value loads nothing; a
+ *   {@code url(#id)} points into the page.</li>
  *   <li>a {@code style} attribute, which the policy ignores ({@code style-src} lists hashes, no
  *   {@code 'unsafe-hashes'});</li>
  *   <li>an event-handler attribute ({@code onclick} and the others browsers run; an {@code on…} attribute that is
@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  * Not refused, and no finding: several {@code <style>} or {@code <script>} elements, each of which the policy allows
  * by its hash. Kept as a rule but no refusal: the empty icon ({@code <link rel="icon" href="data:,">}), without which a
  * browser asks the site for {@code /favicon.ico}, a request the gateway forwards to the failing upstream; an icon link
- * whose {@code href} is empty or white space ({@code <link rel="icon" href>}) is none.
+ * whose {@code href} is empty or white space ({@code <link rel="icon" href>}) is none, and so is an SVG's
+ * {@code <link>}.
  *
  * <p>The page is read with {@link StartTags}, as {@link MetaRefresh} reads it: what is in a comment, in another
  * attribute's quoted value, or in the raw text of a {@code <script>}, {@code <title>} or the like is none of these;
@@ -251,8 +252,6 @@ final class PageContentRules {
         private final String html;
         private final Findings findings = new Findings();
         private int nameStart;
-        /** Whether the tag read makes an element of SVG or MathML. */
-        private boolean foreign;
         private int nameEnd;
         /** The first of each attribute a check looks at, as {start, end} of its name and value, or null. */
         private int[] rel;
@@ -344,9 +343,6 @@ final class PageContentRules {
          * {@code "closed"}) is no such fragment: the browser attaches it and shows, and loads, what it holds.
          */
         private void template() {
-            if (foreign) {
-                return; // an SVG <template> is none of HTML's
-            }
             templates++;
             // Decoded as a browser reads the value: shadowrootmode="&#111;pen" attaches an open shadow root.
             String mode = shadowRootMode == null ? ""
@@ -363,7 +359,6 @@ final class PageContentRules {
 
         @Override
         public int tagEnd(int end, boolean selfClosing, boolean foreign) {
-            this.foreign = foreign;
             if (style != null) {
                 addTag(Kind.STYLE_ATTRIBUTES, style);
             }
@@ -372,6 +367,24 @@ final class PageContentRules {
             }
             String name = html.substring(nameStart, nameEnd).toLowerCase(Locale.ROOT);
             script |= name.equals("script") && inertFrom == 0;
+            if (foreign) {
+                foreignLoad(name);
+            } else {
+                htmlLoad(name);
+            }
+            String rawText = StartTags.text(html, nameStart, nameEnd, selfClosing, foreign);
+            if (rawText == null) {
+                return end; // markup follows: an SVG's <title> holds elements
+            }
+            int textEnd = StartTags.textEnd(html, end, rawText, foreign);
+            if (name.equals("style")) {
+                css(html.substring(end, textEnd));
+            }
+            return textEnd;
+        }
+
+        /** What an element of HTML loads, or runs from a {@code javascript:} URL, or sends elsewhere. */
+        private void htmlLoad(String name) {
             switch (name) {
                 case "link" -> link();
                 case "img" -> {
@@ -407,26 +420,49 @@ final class PageContentRules {
                 }
                 case "template" -> template();
                 case "image" -> {
-                    if (foreign) {
-                        source(href != null ? href : xlinkHref, Use.IMAGE); // an SVG <image>
-                    } else {
-                        source(src, Use.IMAGE); // in HTML the parser makes an <image> an <img>
-                        sourceSet(srcset);
-                    }
+                    source(src, Use.IMAGE); // in HTML the parser makes an <image> an <img>
+                    sourceSet(srcset);
                 }
                 default -> {
                     // no load
                 }
             }
-            String rawText = StartTags.text(html, nameStart, nameEnd, selfClosing, foreign);
-            if (rawText == null) {
-                return end; // markup follows: an SVG's <title> holds elements
+        }
+
+        /**
+         * What an element of SVG loads (SVG 2): an {@code <image>}'s, {@code <feImage>}'s, {@code <use>}'s and
+         * {@code <script>}'s {@code href}, or its {@code xlink:href} without one, which a browser fetches; an
+         * {@code <feImage>}'s or {@code <use>}'s of {@code #id} names an element of the page and fetches nothing.
+         * The others load nothing: an {@code <a>} navigates (a {@code javascript:} URL of it is checked), an
+         * {@code <mpath>}, {@code <textPath>}, gradient, pattern or animation names an element of the page, and a
+         * {@code <link>}, {@code <iframe>}, {@code <video>} or the like is no HTML element there (an SVG
+         * {@code <link rel="icon">} is no icon: a browser asks the site for {@code /favicon.ico}).
+         */
+        private void foreignLoad(String name) {
+            int[] url = href != null ? href : xlinkHref;
+            switch (name) {
+                case "image" -> source(url, Use.IMAGE);
+                case "feimage" -> {
+                    if (!inPage(url)) {
+                        source(url, Use.IMAGE);
+                    }
+                }
+                case "use" -> {
+                    if (!inPage(url)) {
+                        source(url, Use.OTHER); // an SVG document, which a browser takes from no data: URI
+                    }
+                }
+                case "script" -> source(url, Use.OTHER);
+                case "a" -> javascriptUrl(url);
+                default -> {
+                    // no load; an SVG <template> is none of HTML's
+                }
             }
-            int textEnd = StartTags.textEnd(html, end, rawText, foreign);
-            if (name.equals("style")) {
-                css(html.substring(end, textEnd));
-            }
-            return textEnd;
+        }
+
+        /** Whether a URL is a fragment only, {@code #id}: a reference to an element of the page. */
+        private boolean inPage(int[] url) {
+            return url != null && StartTags.trim(StartTags.decoded(html, url[2], url[3])).startsWith("#");
         }
 
         private void link() {

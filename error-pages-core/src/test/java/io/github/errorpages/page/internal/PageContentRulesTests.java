@@ -264,6 +264,43 @@ class PageContentRulesTests {
     }
 
     /**
+     * Of SVG's elements a browser fetches what an {@code <image>}, a {@code <script>}, a {@code <use>} and an
+     * {@code <feImage>} name in their {@code href}, or {@code xlink:href} without one (SVG 2; Chromium fetches each),
+     * and the page's policy refuses it: each is reported. A {@code <use>} or {@code <feImage>} of {@code #id} names an
+     * element of the page, and an {@code <a>}, {@code <mpath>}, {@code <textPath>} or gradient fetches nothing, nor
+     * does a {@code src} of an SVG script or an SVG {@code <link>}, which are none of HTML's. Only the image was
+     * reported: the script, the use and the feImage loaded unseen.
+     */
+    @Test
+    void theSvgElementsThatFetchAreReportedAndNoOthers() {
+        assertThat(PageContentRules.check(ICON + "<svg><script href=\"https://cdn.example/s.js\" src=\"/no.js\">"
+                + "</script><use xlink:href=\"/sprite.svg#i\"/><feImage href=\"https://cdn.example/f.png\" "
+                + "xlink:href=\"/no.png\"/></svg>").describe())
+                .isEqualTo(LOADS + "<script href=\"https://cdn.example/s.js\">, <use xlink:href=\"/sprite.svg#i\">, "
+                        + "<feImage href=\"https://cdn.example/f.png\">");
+        assertThat(PageContentRules.check(ICON + "<svg><use href=\"#i\"/><feImage xlink:href=\" #f\"/>"
+                + "<feImage href=\"data:image/png;base64,AA==\"/><a href=\"/next\"><text>t</text></a>"
+                + "<mpath href=\"#p\"/><textPath href=\"#t\"/><linearGradient href=\"#g\"/>"
+                + "<script src=\"https://cdn.example/no.js\"></script>"
+                + "<link rel=\"stylesheet\" href=\"https://cdn.example/no.css\"></svg>").none())
+                .as("in-page references, an image as data:, and what loads nothing in SVG").isTrue();
+    }
+
+    /**
+     * A {@code <link rel="icon">} in an {@code <svg>} is SVG's, an element of no meaning to the browser, and no icon
+     * of the page's: Chromium asks the site for {@code /favicon.ico}, and the page is reported as one without an
+     * icon. It counted as the page's icon.
+     */
+    @Test
+    void anSvgsLinkIsNoIcon() {
+        assertThat(PageContentRules.check("<title>t</title><svg><link rel=\"icon\" href=\"data:,\"></svg>")
+                .describe()).isEqualTo("it has no <link rel=\"icon\">, so a browser asks the site for /favicon.ico "
+                        + "(keep <link rel=\"icon\" href=\"data:,\">)");
+        assertThat(PageContentRules.check("<svg><foreignObject><link rel=\"icon\" href=\"data:,\">"
+                + "</foreignObject></svg>").none()).as("where HTML comes back it is HTML's").isTrue();
+    }
+
+    /**
      * An {@code <svg>} opened where HTML comes back (MathML's {@code <mi>}, an {@code <annotation-xml>}) sits on that
      * point, an element of MathML, not of HTML: an end tag or a tag that ends foreign content goes past it
      * (HTML Living Standard §13.2.6.5), so that {@code </math>} closes the svg and the math, and a {@code <div>} in
