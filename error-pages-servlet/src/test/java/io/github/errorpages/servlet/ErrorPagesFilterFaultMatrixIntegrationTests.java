@@ -82,7 +82,9 @@ class ErrorPagesFilterFaultMatrixIntegrationTests {
     private static void callUpstream(HttpClient client, Fault fault, HttpServletRequest request,
             HttpServletResponse response) throws Exception {
         HttpRequest.Builder upstreamRequest = HttpRequest.newBuilder(fault.target().resolve("/orders/42"))
-                .timeout(fault.timeout());
+                .timeout(fault.timeout())
+                // The client's Accept passed on: the matrix tells the upstream requests of its cells apart by it.
+                .header("Accept", request.getHeader("Accept"));
         if ("POST".equals(request.getMethod())) {
             upstreamRequest.POST(HttpRequest.BodyPublishers.ofByteArray(request.getInputStream().readAllBytes()));
         }
