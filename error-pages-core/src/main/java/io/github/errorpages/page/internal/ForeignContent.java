@@ -24,19 +24,13 @@ import java.util.Map;
  *   and {@code <title>}, MathML's {@code <annotation-xml>} of {@code encoding="text/html"} or
  *   {@code "application/xhtml+xml"} (any other takes an {@code <svg>} only), and MathML's {@code <mi>},
  *   {@code <mo>}, {@code <mn>}, {@code <ms>} and {@code <mtext>} (but for {@code <mglyph>} and
- *   {@code <malignmark>}); an {@code <svg>} or {@code <math>} in them opens foreign content again;</li>
- *   <li>the HTML elements opened at such a point (and in them), but for the void ones: each is closed by its end
- *   tag (and those opened after it, unless a point lies among them), and stops an end tag of an SVG or MathML
- *   element below it, as a browser's rules for HTML do there ({@code <math><mi><div><svg></mi>} closes nothing,
- *   and a {@code <title>} after it is SVG's).</li>
+ *   {@code <malignmark>}); an {@code <svg>} or {@code <math>} in them opens foreign content again.</li>
  * </ul>
  * Not followed, each read as if in the foreign content still or again (the built-in pages and a logo have none):
  * <ul>
- *   <li>the HTML elements open around the {@code <svg>}, and what their end tags close (a {@code </div>} of a
- *   {@code <div>} around an {@code <svg>} left open closes the SVG too); of those opened at a point, what HTML's
- *   rules close besides their end tags (a {@code <p>} closes a {@code <p>} open, an end tag of a formatting element
- *   may close others), and which of them stop an end tag: each does here, where a browser goes past a {@code <span>}
- *   or {@code <b>} to the element below;</li>
+ *   <li>the HTML elements open inside such a point, or around the {@code <svg>}, and what their end tags close (a
+ *   {@code </div>} of a {@code <div>} around an {@code <svg>} left open closes the SVG too, a
+ *   {@code </foreignObject>} after an HTML element opened in it closes nothing);</li>
  *   <li>a CDATA section, whose {@code >} the reading takes for the end of a bogus comment;</li>
  *   <li>in a {@code <style>} or {@code <script>} of SVG or MathML: a {@code <font>} with a {@code color},
  *   {@code face} or {@code size}, or an end tag of an element around it ({@code </svg>}), either of which ends it in
@@ -61,16 +55,6 @@ final class ForeignContent {
     private static final byte TEXT_POINT = 8;
     /** MathML's annotation-xml of no HTML: an svg start tag makes an SVG element. */
     private static final byte ANNOTATION = 16;
-    /**
-     * An HTML element opened at a point where HTML comes back, or in one opened there: a browser's foreign end tag
-     * stops at it (§13.2.6.5 hands the tag to the HTML rules there, where {@code <div>} and the like stop it).
-     */
-    private static final byte HTML = 32;
-
-    /** HTML's void elements, and those whose start tags make none in a body: no end tag closes what they make. */
-    private static final String[] UNCLOSED = {"area", "base", "basefont", "bgsound", "body", "br", "col", "embed",
-        "frame", "head", "hr", "html", "image", "img", "input", "keygen", "link", "meta", "param", "source", "track",
-        "wbr"};
 
     /**
      * The start tags of HTML elements that end foreign content (HTML Living Standard §13.2.6.5), and {@code font},
@@ -90,10 +74,6 @@ final class ForeignContent {
     private String[] names = new String[8];
     private byte[] kinds = new byte[8];
     private int[] sameNameBelow = new int[8];
-    /** Of each open element, the index of the innermost {@link #HTML} element at or below it, or -1. */
-    private int[] htmlAtOrBelow = new int[8];
-    /** Of each open element, the index of the innermost point where HTML comes back at or below it, or -1. */
-    private int[] pointAtOrBelow = new int[8];
     private int depth;
     /**
      * The index of the innermost open element of each name: with {@link #sameNameBelow}, a stack of the open ones per
@@ -147,10 +127,6 @@ final class ForeignContent {
                     : StartTags.is(html, nameStart, nameEnd, "math") ? MATH_ML : 0;
             if (kind != 0 && !selfClosing) {
                 open(html, nameStart, nameEnd, kind);
-            } else if (kind == 0 && depth > 0 && !unclosed(html, nameStart, nameEnd)) {
-                // An HTML element at a point where HTML comes back ("/>" closes none of HTML's): it stops end tags
-                // of the elements below it, as in a browser, where the rules for HTML take the tag at it.
-                open(html, nameStart, nameEnd, HTML);
             }
             return kind != 0;
         }
@@ -163,10 +139,7 @@ final class ForeignContent {
 
     /**
      * An end tag closed at {@code html[nameStart, nameEnd)}: it closes the innermost SVG or MathML element open of its
-     * name, or HTML element opened at a point where HTML comes back, and those opened after it, within the foreign
-     * content it is in; one of none is ignored, and so is one of an SVG or MathML element below an HTML element opened
-     * at a point (in a browser the HTML rules take the tag there, and an HTML {@code <div>} stops it), or of an HTML
-     * element below a point.
+     * name, and those opened after it, within the foreign content it is in; one of none is ignored.
      *
      * @return whether it closed an SVG or MathML element, so that it is no HTML element's end tag
      */
@@ -174,7 +147,7 @@ final class ForeignContent {
         if (depth == 0) {
             return false;
         }
-        if ((kinds[depth - 1] & (HTML_POINT | TEXT_POINT | HTML)) == 0
+        if ((kinds[depth - 1] & (HTML_POINT | TEXT_POINT)) == 0
                 && (StartTags.is(html, nameStart, nameEnd, "p") || StartTags.is(html, nameStart, nameEnd, "br"))) {
             closeToHtml(); // </p> and </br> end foreign content as their start tags do
             return false;
@@ -183,20 +156,14 @@ final class ForeignContent {
         if (open == null) {
             return false; // none open of the name: the end tag is HTML's
         }
-        boolean foreign = (kinds[open] & HTML) == 0;
-        // Past an SVG or MathML element an HTML element opened after it stops the end tag; past an HTML element a
-        // point where HTML comes back does (it bounds the HTML rules' scope, and is special to them).
-        if (open < (foreign ? htmlAtOrBelow : pointAtOrBelow)[depth - 1]) {
-            return false;
-        }
         closeTo(open);
-        return foreign;
+        return true;
     }
 
     /** Whether the current element, a point where HTML comes back, makes the start tag an HTML element. */
     private boolean madeAsHtml(String html, int nameStart, int nameEnd) {
         byte current = kinds[depth - 1];
-        if ((current & (HTML_POINT | HTML)) != 0) {
+        if ((current & HTML_POINT) != 0) {
             return true;
         }
         if ((current & TEXT_POINT) != 0) {
@@ -223,12 +190,9 @@ final class ForeignContent {
         return false;
     }
 
-    /**
-     * Closes the SVG and MathML elements up to a point where HTML comes back, or an HTML element opened at one, or the
-     * HTML element around them.
-     */
+    /** Closes the SVG and MathML elements up to a point where HTML comes back, or the HTML element around them. */
     private void closeToHtml() {
-        while (depth > 0 && (kinds[depth - 1] & (HTML_POINT | TEXT_POINT | HTML)) == 0) {
+        while (depth > 0 && (kinds[depth - 1] & (HTML_POINT | TEXT_POINT)) == 0) {
             closeTo(depth - 1);
         }
     }
@@ -267,30 +231,12 @@ final class ForeignContent {
             names = Arrays.copyOf(names, depth * 2);
             kinds = Arrays.copyOf(kinds, depth * 2);
             sameNameBelow = Arrays.copyOf(sameNameBelow, depth * 2);
-            htmlAtOrBelow = Arrays.copyOf(htmlAtOrBelow, depth * 2);
-            pointAtOrBelow = Arrays.copyOf(pointAtOrBelow, depth * 2);
         }
-        pointAtOrBelow[depth] = (kind & (HTML_POINT | TEXT_POINT)) != 0 ? depth
-                : depth == 0 ? -1 : pointAtOrBelow[depth - 1];
-        htmlAtOrBelow[depth] = kind == HTML ? depth : depth == 0 ? -1 : htmlAtOrBelow[depth - 1];
         String name = lowerCase(html, nameStart, nameEnd);
         Integer below = innermost.put(name, depth);
         names[depth] = name;
         sameNameBelow[depth] = below == null ? -1 : below;
         kinds[depth++] = kind;
-    }
-
-    /** Whether an HTML start tag makes no element that an end tag closes. */
-    private static boolean unclosed(String html, int nameStart, int nameEnd) {
-        if (nameEnd - nameStart > 8) {
-            return false; // "basefont" is the longest
-        }
-        for (String name : UNCLOSED) {
-            if (StartTags.is(html, nameStart, nameEnd, name)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A tag's name as the tokenizer makes it: ASCII upper-case letters lowered, any other character kept. */

@@ -322,28 +322,6 @@ class PageContentRulesTests {
     }
 
     /**
-     * An HTML element opened where HTML comes back (a {@code <div>} in MathML's {@code <mi>}) stops an end tag of an
-     * element below it, as the rules for HTML that a browser hands the tag to there do (HTML Living Standard
-     * §13.2.6.5, "any other end tag"): in {@code <math><mi><div><svg></mi>} the {@code </mi>} closes nothing, the svg
-     * stays open, its {@code <title>} is a point where HTML comes back and the {@code <image>} in it an HTML
-     * {@code <img>} that loads its {@code src} (Chromium fetches it). The reading let the {@code </mi>} close the
-     * svg, took the title for MathML's and the image for foreign, and named its {@code href}, which never loads.
-     */
-    @Test
-    void anHtmlElementOpenedWhereHtmlComesBackStopsAnEndTagOfAnElementBelowIt() {
-        assertThat(PageContentRules.check(ICON + "<math><mi><div><svg></mi><title><image "
-                + "src=\"https://cdn.example/n9-src.png\" href=\"https://cdn.example/n9-href.png\">").describe())
-                .isEqualTo(LOADS + "<image src=\"https://cdn.example/n9-src.png\">");
-        assertThat(PageContentRules.check(ICON + "<math><mi><div><svg></div><image src=/html.png>").describe())
-                .as("the HTML element's own end tag closes it and the svg in it")
-                .isEqualTo(LOADS + "<image src=\"/html.png\">");
-        assertThat(PageContentRules.check(ICON + "<math><mi><div><svg><p><image src=/in-p.png></mi></div>"
-                + "<image src=/in-mi.png></math>").describe())
-                .as("a breakout stops at the HTML element, the <p> the </mi>; the </div> closes the div and the <p>")
-                .isEqualTo(LOADS + "<image src=\"/in-p.png\">, <image src=\"/in-mi.png\">");
-    }
-
-    /**
      * An attribute that decides what a browser builds counts as the browser reads it: the first of its name, with its
      * character references decoded (§13.2.5.33, §13.2.4.5). An {@code <annotation-xml>} whose first {@code encoding}
      * is {@code text/html}, given again or written {@code text&#47;html}, is a point where HTML comes back and an
@@ -572,9 +550,6 @@ class PageContentRulesTests {
         // Each </mi> closes its svg and foreignObject, which stop no end tag, the </math> the rest: an HTML <img>.
         assertThat(inOnePass(() -> PageContentRules.check("<math><mi><svg><foreignObject>".repeat(n) + "</mi>"
                 .repeat(n) + "</math><image src=/x.png>")).refused()).isTrue();
-        // HTML elements opened where HTML comes back, each stopping the end tags of those below it at once.
-        assertThat(inOnePass(() -> PageContentRules.check("<math><mi>" + "<div><svg></mi><title>".repeat(n)
-                + "</div>".repeat(n) + "<image src=/x.png>")).refused()).isTrue();
         // The as of a preload, decoded once and not once per token of its rel: an image, so the data: URI is fine.
         assertThat(inOnePass(() -> PageContentRules.check(ICON + "<link rel=\"" + "preload ".repeat(n) + "\" as=\""
                 + " ".repeat(n) + "image\" href=\"data:,\">")).none()).isTrue();
