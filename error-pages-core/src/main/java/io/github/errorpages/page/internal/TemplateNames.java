@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,16 +49,7 @@ final class TemplateNames {
      */
     static List<String> unknown(Mustache template, Set<String> known) {
         Set<String> unknown = new LinkedHashSet<>();
-        // Iterative and with a visited set: sections nest thousands deep in a hostile template, and a partial may
-        // include itself, which makes the tree a graph.
-        Set<Code> visited = Collections.newSetFromMap(new IdentityHashMap<>());
-        Deque<Code> pending = new ArrayDeque<>();
-        pushChildren(template, pending);
-        while (!pending.isEmpty()) {
-            Code code = pending.pop();
-            if (!visited.add(code)) {
-                continue;
-            }
+        anyCode(template, code -> {
             if (code instanceof ValueCode || code instanceof IterableCode) { // NotIterableCode is an IterableCode
                 String name = code.getName().strip();
                 String first = name.equals(".") ? name : name.split("\\.", 2)[0];
@@ -65,8 +57,8 @@ final class TemplateNames {
                     unknown.add(first);
                 }
             }
-            pushChildren(code, pending);
-        }
+            return false;
+        });
         List<String> described = new ArrayList<>();
         for (String name : unknown) {
             String closest = closest(name, known);
@@ -85,23 +77,13 @@ final class TemplateNames {
      * @return whether it does
      */
     static boolean includes(Mustache template, String file) {
-        Set<Code> visited = Collections.newSetFromMap(new IdentityHashMap<>());
-        Deque<Code> pending = new ArrayDeque<>();
-        pushChildren(template, pending);
-        while (!pending.isEmpty()) {
-            Code code = pending.pop();
-            if (!visited.add(code)) {
-                continue;
+        return anyCode(template, code -> {
+            if (!(code instanceof PartialCode)) { // an ExtendCode is a PartialCode
+                return false;
             }
-            if (code instanceof PartialCode) { // an ExtendCode is a PartialCode
-                String name = code.getName().strip();
-                if ((name.endsWith(".mustache") ? name : name + ".mustache").equals(file)) {
-                    return true;
-                }
-            }
-            pushChildren(code, pending);
-        }
-        return false;
+            String name = code.getName().strip();
+            return (name.endsWith(".mustache") ? name : name + ".mustache").equals(file);
+        });
     }
 
     /**
@@ -117,20 +99,13 @@ final class TemplateNames {
         // partial's tag but none of the partial's codes, which the walk finds as the partial's children.
         StringWriter text = new StringWriter();
         Set<Code> written = Collections.newSetFromMap(new IdentityHashMap<>());
-        Set<Code> visited = Collections.newSetFromMap(new IdentityHashMap<>());
-        Deque<Code> pending = new ArrayDeque<>();
         writeChildren(template, written, text);
-        pushChildren(template, pending);
-        while (!pending.isEmpty()) {
-            Code code = pending.pop();
-            if (!visited.add(code)) {
-                continue;
-            }
+        anyCode(template, code -> {
             if (code instanceof PartialCode) { // an ExtendCode is a PartialCode: its children are the layout's
                 writeChildren(code, written, text);
             }
-            pushChildren(code, pending);
-        }
+            return false;
+        });
         return text.toString().toLowerCase(Locale.ROOT).contains("<script");
     }
 
@@ -143,6 +118,30 @@ final class TemplateNames {
                 }
             }
         }
+    }
+
+    /**
+     * Walks the codes of a compiled template once each, in the template's order, its partials' and its layout's
+     * included, until {@code found} says so. Iterative and with a visited set: sections nest thousands deep in a
+     * hostile template, and a partial may include itself, which makes the tree a graph.
+     *
+     * @return whether {@code found} said so of a code
+     */
+    private static boolean anyCode(Mustache template, Predicate<Code> found) {
+        Set<Code> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Code> pending = new ArrayDeque<>();
+        pushChildren(template, pending);
+        while (!pending.isEmpty()) {
+            Code code = pending.pop();
+            if (!visited.add(code)) {
+                continue;
+            }
+            if (found.test(code)) {
+                return true;
+            }
+            pushChildren(code, pending);
+        }
+        return false;
     }
 
     private static void pushChildren(Code code, Deque<Code> pending) {
