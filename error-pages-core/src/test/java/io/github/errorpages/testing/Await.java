@@ -3,6 +3,7 @@ package io.github.errorpages.testing;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -38,6 +39,23 @@ public final class Await {
                 fail("waited " + limit.toMillis() + " ms for: " + what);
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /**
+     * Waits up to 10 s for a latch, failing nothing: for a thread of the code under test (a container's, a stream's
+     * listener), where a failed assertion would be taken for the code's own error; its caller asserts the result on
+     * the test's thread.
+     *
+     * @param latch what must open
+     * @return whether it opened in time (not if the waiting thread was interrupted, whose interrupt is kept)
+     */
+    public static boolean opened(CountDownLatch latch) {
+        try {
+            return latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

@@ -203,7 +203,7 @@ class ChunkedUploadIntegrationTests {
                         ioThreadHeld.countDown();
                         // The IO thread, busy until the guard has ended the call; asserted on the test's thread, for
                         // what this throws would be taken for the stream's bug.
-                        heldUntilTheCallEnded.set(awaitQuietly(callEnded));
+                        heldUntilTheCallEnded.set(Await.opened(callEnded));
                     }
                 }));
         try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.stall());
@@ -256,16 +256,6 @@ class ChunkedUploadIntegrationTests {
                 return wrap.apply(super.getInputStream());
             }
         }, response);
-    }
-
-    /** @return whether the latch opened within 10 s */
-    private static boolean awaitQuietly(CountDownLatch latch) {
-        try {
-            return latch.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     private static void await(CountDownLatch latch) {

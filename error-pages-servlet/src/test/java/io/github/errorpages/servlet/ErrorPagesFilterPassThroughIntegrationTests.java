@@ -4,6 +4,7 @@ import static io.github.errorpages.servlet.TestServlets.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.servlet.internal.CapturingResponse;
+import io.github.errorpages.testing.Await;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -404,7 +405,7 @@ class ErrorPagesFilterPassThroughIntegrationTests {
                 out.close();
             }
             String id = request.getParameter("id");
-            applicationSaw(id).complete(awaitQuietly(clientSaw(id)));
+            applicationSaw(id).complete(Await.opened(clientSaw(id)));
         }));
         server.servlet("/events", servlet((request, response) -> {
             setStatus(request, response);
@@ -413,7 +414,7 @@ class ErrorPagesFilterPassThroughIntegrationTests {
             PrintWriter events = response.getWriter();
             events.write("data: first\n\n");
             events.flush();
-            awaitQuietly(clientSaw(id));
+            Await.opened(clientSaw(id));
             int written = 0;
             while (written < EVENTS_AT_MOST && !events.checkError()) {
                 events.write("data: " + "x".repeat(1000) + "\n\n");
@@ -601,16 +602,7 @@ class ErrorPagesFilterPassThroughIntegrationTests {
 
     /** Waits for the client to have the first part, and says whether it did. */
     private static String restOnceTheClientSaw(HttpServletRequest request) {
-        return awaitQuietly(clientSaw(request.getParameter("id"))) ? REST : ", which the client never saw before";
-    }
-
-    private static boolean awaitQuietly(CountDownLatch latch) {
-        try {
-            return latch.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return Await.opened(clientSaw(request.getParameter("id"))) ? REST : ", which the client never saw before";
     }
 
     private static CountDownLatch clientSaw(String id) {

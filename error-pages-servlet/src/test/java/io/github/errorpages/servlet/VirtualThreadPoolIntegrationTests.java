@@ -119,29 +119,16 @@ class VirtualThreadPoolIntegrationTests {
             throws Exception {
         int requests = 12;
         Semaphore answer = new Semaphore(0);
-        AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger mostInFlight = new AtomicInteger();
-        try (FaultyUpstream holding = FaultyUpstream.start(exchange -> {
-            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-            exchange.await(answer, Duration.ofSeconds(20));
-            inFlight.decrementAndGet();
-            exchange.respond(200, "order 42", "Content-Type", "text/plain");
-        })) {
+        try (FaultyUpstream holding = holding(answer, mostInFlight)) {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("vt-held").endpoints(holding.uri())
                     .maxAttempts(1).attemptTimeout(Duration.ofSeconds(20)).circuitBreakerConfig(NEVER_OPENS)
                     .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(2).maxWaitDuration(Duration.ZERO)
                             .build()).build());
-            JettyServer server = new JettyServer(new VirtualThreadPool())
-                    .filter(ErrorPagesFilter.builder().build())
-                    .servlet("/*", ReverseProxyServlet.builder(guard).transport(transport).build(), asyncSupported)
-                    .start();
+            JettyServer server = proxyOnVirtualThreads(guard, transport, asyncSupported);
             ExecutorService clients = Executors.newFixedThreadPool(requests);
             try {
-                List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
-                for (int i = 0; i < requests; i++) {
-                    answers.add(CompletableFuture.supplyAsync(
-                            () -> Client.get(Client.ofItsOwn(), server.uri("/orders/42"), JSON), clients));
-                }
+                List<CompletableFuture<HttpResponse<byte[]>>> answers = atOnce(requests, server, clients);
                 Await.until(() -> answers.stream().filter(CompletableFuture::isDone).count() == requests - 2,
                         "all but the two admitted answered");
                 assertThat(holding.awaitRequests(2, Duration.ofSeconds(10))).as("two requests reached the upstream")
@@ -184,29 +171,16 @@ class VirtualThreadPoolIntegrationTests {
             boolean asyncSupported) throws Exception {
         int requests = 6;
         Semaphore answer = new Semaphore(0);
-        AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger mostInFlight = new AtomicInteger();
-        try (FaultyUpstream holding = FaultyUpstream.start(exchange -> {
-            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-            exchange.await(answer, Duration.ofSeconds(20));
-            inFlight.decrementAndGet();
-            exchange.respond(200, "order 42", "Content-Type", "text/plain");
-        })) {
+        try (FaultyUpstream holding = holding(answer, mostInFlight)) {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("vt-queued").endpoints(holding.uri())
                     .maxAttempts(1).attemptTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(60))
                     .circuitBreakerConfig(NEVER_OPENS).bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(2)
                             .maxWaitDuration(Duration.ofSeconds(10)).build()).build());
-            JettyServer server = new JettyServer(new VirtualThreadPool())
-                    .filter(ErrorPagesFilter.builder().build())
-                    .servlet("/*", ReverseProxyServlet.builder(guard).transport(transport).build(), asyncSupported)
-                    .start();
+            JettyServer server = proxyOnVirtualThreads(guard, transport, asyncSupported);
             ExecutorService clients = Executors.newFixedThreadPool(requests);
             try {
-                List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
-                for (int i = 0; i < requests; i++) {
-                    answers.add(CompletableFuture.supplyAsync(
-                            () -> Client.get(Client.ofItsOwn(), server.uri("/orders/42"), JSON), clients));
-                }
+                List<CompletableFuture<HttpResponse<byte[]>>> answers = atOnce(requests, server, clients);
                 for (int reached = 2; reached <= requests; reached++) {
                     assertThat(holding.awaitRequests(reached, Duration.ofSeconds(10)))
                             .as("%d requests reached the upstream", reached).isTrue();
@@ -228,6 +202,40 @@ class VirtualThreadPoolIntegrationTests {
                 server.close();
             }
         }
+    }
+
+    /**
+     * An upstream that holds each request until {@code answer} gives it a permit, then answers 200, noting in
+     * {@code mostInFlight} the most requests it held at once.
+     */
+    private static FaultyUpstream holding(Semaphore answer, AtomicInteger mostInFlight) {
+        AtomicInteger inFlight = new AtomicInteger();
+        return FaultyUpstream.start(exchange -> {
+            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            exchange.await(answer, Duration.ofSeconds(20));
+            inFlight.decrementAndGet();
+            exchange.respond(200, "order 42", "Content-Type", "text/plain");
+        });
+    }
+
+    /** A started Jetty server on a virtual-thread pool: the filter in front of a proxy through {@code guard}. */
+    private static JettyServer proxyOnVirtualThreads(UpstreamGuard guard, ProxyTransport transport,
+            boolean asyncSupported) {
+        return new JettyServer(new VirtualThreadPool())
+                .filter(ErrorPagesFilter.builder().build())
+                .servlet("/*", ReverseProxyServlet.builder(guard).transport(transport).build(), asyncSupported)
+                .start();
+    }
+
+    /** {@code requests} GETs sent at once, each on a client of its own. */
+    private static List<CompletableFuture<HttpResponse<byte[]>>> atOnce(int requests, JettyServer server,
+            ExecutorService clients) {
+        List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            answers.add(CompletableFuture.supplyAsync(
+                    () -> Client.get(Client.ofItsOwn(), server.uri("/orders/42"), JSON), clients));
+        }
+        return answers;
     }
 
     private static ReverseProxyServlet proxy(ProxyTransport transport, UpstreamConfig config) {
