@@ -53,6 +53,8 @@ public final class InventoryServlet extends HttpServlet {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException();
         }
+        // A 4xx is the upstream's own answer, not a failure: pass its status on with its body.
+        response.setStatus(stock.statusCode());
         response.setContentType("application/json");
         response.getWriter().write(stock.body());
         // end-snippet

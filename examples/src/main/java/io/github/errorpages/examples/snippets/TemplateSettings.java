@@ -22,7 +22,7 @@ public final class TemplateSettings {
         ErrorPages errorPages = ErrorPages.builder()
                 .pageConfig(PageConfig.builder()
                         .templateDirectory(templates)                  // e.g. /etc/acme/error-pages
-                        .templateClasspathFolder("error-pages/templates") // inside the application's jar
+                        .templateClasspathFolder("error-pages/templates") // in the jar; strict: must be there
                         .strictTemplatesEnabled(true)                  // a broken template stops the start-up
                         .locales(List.of(Locale.ENGLISH, Locale.GERMAN, Locale.FRENCH))
                         .defaultLocale(Locale.ENGLISH)

@@ -28,6 +28,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -68,6 +73,47 @@ class CoreOnlyServerIntegrationTests {
 
             assertThat(answer.statusCode()).isEqualTo(200);
             assertThat(answer.body()).contains("\"orders\"");
+        }
+    }
+
+    /**
+     * A HEAD of a healthy route gets the upstream's status and no body, and the JDK's server no length it warns of:
+     * the handler passed the GET's length and wrote its body, which for a HEAD logged a warning and failed the
+     * write after the head had gone.
+     */
+    @Test
+    void aHeadOfAHealthyRouteGetsItsStatusWithoutABodyOrAWarning() throws Exception {
+        Logger serverLog = Logger.getLogger("com.sun.net.httpserver");
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Handler collect = new Handler() {
+            @Override
+            public void publish(LogRecord logged) {
+                if (logged.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(logged);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        serverLog.addHandler(collect);
+        try (CoreOnlyServer server = CoreOnlyServer.start(inventory.uri(), prices.uri())) {
+            HttpResponse<byte[]> head = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri()
+                    .resolve("/stock")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<String> get = Http.get(server.uri().resolve("/stock"), "application/json");
+
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
+            assertThat(get.body()).as("the GET after it, served as before").contains("\"orders\"");
+            assertThat(warnings).extracting(LogRecord::getMessage).isEmpty();
+        } finally {
+            serverLog.removeHandler(collect);
         }
     }
 

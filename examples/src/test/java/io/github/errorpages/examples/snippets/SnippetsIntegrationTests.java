@@ -4,6 +4,7 @@ import static io.github.errorpages.examples.Http.BROWSER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import feign.Feign;
 import feign.RequestLine;
 import feign.Retryer;
@@ -28,6 +29,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -106,6 +109,36 @@ class SnippetsIntegrationTests {
             assertThat(failed.statusCode()).isEqualTo(502);
             assertThat(Http.member(failed.body(), "code")).contains("connection_refused");
             assertThat(failed.headers().firstValue("Retry-After")).contains("10");
+        }
+    }
+
+    /**
+     * An upstream's 4xx is its answer, not a failure (the guarded client returns it): the servlet of the README and
+     * the servlet guide passes its status on with its body. The snippet wrote the body only, so an upstream's 404
+     * went out as a 200 carrying the upstream's error.
+     */
+    @Test
+    void guardedClientPassesAnUpstreams404OnWithItsStatus() throws Exception {
+        byte[] missing = "{\"error\":\"no such item\"}".getBytes(StandardCharsets.UTF_8);
+        HttpServer notFound = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        notFound.createContext("/", exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(404, missing.length);
+            exchange.getResponseBody().write(missing);
+            exchange.close();
+        });
+        notFound.start();
+        try (JettyApp app = new JettyApp().listener(new FilterByClassListener())
+                .servlet("/stock", new InventoryServlet(),
+                        Map.of("inventory.endpoint", "http://127.0.0.1:" + notFound.getAddress().getPort()))
+                .start()) {
+
+            HttpResponse<String> stock = Http.get(app.uri("/stock"), "application/json");
+
+            assertThat(stock.statusCode()).isEqualTo(404);
+            assertThat(stock.body()).isEqualTo("{\"error\":\"no such item\"}");
+        } finally {
+            notFound.stop(0);
         }
     }
 
