@@ -32,8 +32,9 @@ import org.jspecify.annotations.Nullable;
  * colour), so {@link Builder#build()} rejects a scheme in which either pair has a contrast below 4.5:1
  * (WCAG 2.2 SC 1.4.3, standards R50). Every other colour of the page is derived and keeps that contrast.
  *
- * <p><b>Links.</b> URLs are either absolute {@code http}/{@code https} URLs or paths on this site
- * ({@code /help}); nothing else (no {@code javascript:}, no {@code //host}) is accepted.
+ * <p><b>Links.</b> URLs are either absolute {@code http}/{@code https} URLs (without user info, with a port from 1
+ * to 65535 if any) or paths on this site ({@code /help}); nothing else (no {@code javascript:}, no {@code //host}) is
+ * accepted.
  *
  * <p>Instances are immutable and thread-safe. {@link Builder} is not thread-safe.
  *
@@ -317,7 +318,8 @@ public final class Branding {
         /**
          * Sets where "Go to the homepage" leads (key {@code branding.home-url}). Default {@code /}.
          *
-         * @param url an absolute http(s) URL without user info, or a path starting with {@code /}
+         * @param url an absolute http(s) URL without user info (a port, if any, from 1 to 65535), or a path starting
+         *     with {@code /}
          * @return this builder
          * @throws IllegalArgumentException if {@code url} is neither
          */
@@ -330,8 +332,8 @@ public final class Branding {
          * Sets the page where users get help (key {@code branding.support-url}). It is preferred over
          * {@link #supportEmail(String)} when both are set. Default: none.
          *
-         * @param url an absolute http(s) URL without user info, or a path starting with {@code /}; {@code null}
-         *     or blank clears it
+         * @param url an absolute http(s) URL without user info (a port, if any, from 1 to 65535), or a path starting
+         *     with {@code /}; {@code null} or blank clears it
          * @return this builder
          * @throws IllegalArgumentException if {@code url} is neither
          */
@@ -364,8 +366,8 @@ public final class Branding {
          * Sets the status page (key {@code branding.status-page-url}), linked as "Check service status".
          * Host it somewhere that does not fail with this site. Default: none.
          *
-         * @param url an absolute http(s) URL without user info, or a path starting with {@code /}; {@code null}
-         *     or blank clears it
+         * @param url an absolute http(s) URL without user info (a port, if any, from 1 to 65535), or a path starting
+         *     with {@code /}; {@code null} or blank clears it
          * @return this builder
          * @throws IllegalArgumentException if {@code url} is neither
          */
@@ -503,6 +505,12 @@ public final class Branding {
                         // Every visitor of an error page would read the user name and password; none in the message.
                         throw invalid(key, UserInfo.masked(value),
                                 "must not hold user info (user:password@): the page shows the URL to everyone");
+                    }
+                    int port = uri.getPort();
+                    if (port == 0 || port > 65535) {
+                        // java.net.URI takes any number, a browser none of these: above 65535 the link is no URL
+                        // (WHATWG URL), and port 0 is one Fetch blocks. Every visitor's link would lead nowhere.
+                        throw invalid(key, UserInfo.masked(value), "must have a port from 1 to 65535, if any");
                     }
                     return value;
                 }

@@ -77,6 +77,35 @@ class BrandingTests {
                 .withMessageContaining("branding.support-url");
     }
 
+    /**
+     * A link whose port no browser takes is refused at startup, naming the key and the value: above 65535 it is no URL
+     * to a browser (WHATWG URL), which leaves every visitor's "Contact support" leading nowhere, and port 0 is one
+     * Fetch blocks. java.net.URI takes any number, and each was accepted, as a typo such as {@code :84433}
+     * would be. A port in range, the highest too, and an empty one (the scheme's own, as a browser reads it) are kept.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://help.acme.example:84433/", "http://status.acme.example:65536",
+        "https://acme.example:0/", "https://[::1]:99999/help"})
+    void refusesALinkWithAPortNoBrowserTakesNamingTheKeyAndTheValue(String url) {
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().supportUrl(url))
+                .withMessage("Invalid error-pages configuration: branding.support-url must have a port from 1 to "
+                        + "65535, if any, but was " + url);
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().statusPageUrl(url))
+                .withMessageContaining("branding.status-page-url must have a port from 1 to 65535");
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().homeUrl(url))
+                .withMessageContaining("branding.home-url must have a port from 1 to 65535");
+    }
+
+    @Test
+    void keepsALinkWithAPortInRangeOrAnEmptyOne() {
+        Branding branding = Branding.builder().homeUrl("https://acme.example:65535/")
+                .supportUrl("http://help.acme.example:1/").statusPageUrl("https://status.acme.example:/").build();
+
+        assertThat(branding.homeUrl()).isEqualTo("https://acme.example:65535/");
+        assertThat(branding.supportUrl()).contains("http://help.acme.example:1/");
+        assertThat(branding.statusPageUrl()).contains("https://status.acme.example:/");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"https://ops:s3cret@help.acme.example/", "http://token@status.acme.example"})
     void refusesUserInfoWithoutRepeatingItInTheMessage(String url) {
