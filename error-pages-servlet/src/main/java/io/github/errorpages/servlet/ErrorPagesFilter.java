@@ -1008,9 +1008,11 @@ public final class ErrorPagesFilter implements Filter {
                 try {
                     statuses.add(ConfigParameters.asciiInteger(status.trim()));
                 } catch (NumberFormatException e) {
-                    // The whole value: an empty element between two commas would otherwise show as nothing.
+                    // The whole value: an empty element between two commas would otherwise show as nothing. Digits
+                    // past an int's range are a status out of range: "separated by commas" said the wrong thing.
                     throw ConfigParameters.invalid(INTERCEPT_STATUSES_PARAMETER, value,
-                            "must list statuses separated by commas");
+                            ConfigParameters.isWrittenAsInteger(status.trim()) ? "must list 5xx statuses (500-599) only"
+                                    : "must list statuses separated by commas");
                 }
             }
             return statuses;

@@ -53,6 +53,20 @@ class ErrorPagesFilterTests {
     }
 
     /**
+     * A status with more digits than an int holds (a status pasted twice, 503503503503) is a status out of range, and
+     * the filter does not start, saying so with the whole value: it was refused as a list that does not parse, "must
+     * list statuses separated by commas", of a value that is one number, or numbers separated by commas.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"503503503503", "502, 99999999999", "-2147483649"})
+    void initRefusesAnInterceptStatusPastAnIntsRangeAsOutOf5xxNotAsAListThatDoesNotParse(String value) {
+        assertThatThrownBy(() -> new ErrorPagesFilter().init(filterConfig(Map.of("intercept-statuses", value))))
+                .isInstanceOf(ServletException.class)
+                .hasMessage("Invalid error-pages configuration: intercept-statuses must list 5xx statuses (500-599) "
+                        + "only, but was " + value);
+    }
+
+    /**
      * A repeated status is refused, as a repeated language or endpoint is (a slip: another status meant); a status
      * outside 5xx is named with the value as written, not as a parsed list. Both were accepted or reprinted.
      */

@@ -165,6 +165,18 @@ public final class ConfigParameters {
         return Integer.parseInt(value);
     }
 
+    /**
+     * Whether a value is written as a decimal integer, ASCII digits perhaps after a minus sign, whatever its size: an
+     * element of a list of statuses that {@link #asciiInteger} refuses but this takes is a number out of range, not a
+     * list that does not parse.
+     *
+     * @param value the value as written, trimmed
+     * @return whether it is such an integer
+     */
+    public static boolean isWrittenAsInteger(String value) {
+        return INTEGER.matcher(value).matches();
+    }
+
     private static double decimal(String key, String value) {
         // Digits with at most one point: Double.parseDouble also reads Java's spellings (1d, 0x1p-1, 1e-1).
         if (!DECIMAL.matcher(value).matches()) {

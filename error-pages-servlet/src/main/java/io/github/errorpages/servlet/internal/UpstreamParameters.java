@@ -156,8 +156,10 @@ public final class UpstreamParameters {
             try {
                 added = statuses.add(ConfigParameters.asciiInteger(status.trim()));
             } catch (NumberFormatException e) {
-                // The whole value, as for the filter's intercept-statuses: one element alone says little.
-                throw ConfigParameters.invalid(key, value, "must list statuses separated by commas");
+                // The whole value, as for the filter's intercept-statuses: one element alone says little. Digits past
+                // an int's range are a status out of range, as the builder words one: "separated by commas" was wrong.
+                throw ConfigParameters.invalid(key, value, ConfigParameters.isWrittenAsInteger(status.trim())
+                        ? "must hold only 5xx statuses (500-599)" : "must list statuses separated by commas");
             }
             if (!added) {
                 throw ConfigParameters.invalid(key, value, "must not name a status twice");

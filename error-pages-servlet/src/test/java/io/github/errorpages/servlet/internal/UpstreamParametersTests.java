@@ -90,6 +90,20 @@ class UpstreamParametersTests {
     }
 
     /**
+     * A status with more digits than an int holds is refused at startup as the status out of range it is, worded as
+     * the builder words one, with the whole value: it was refused as a list that does not parse, "must list statuses
+     * separated by commas", of a value that is one number, or numbers separated by commas.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"503503503503", "502, 99999999999", "-2147483649"})
+    void aRetryStatusPastAnIntsRangeIsRefusedAsOutOf5xxNotAsAListThatDoesNotParse(String statuses) {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://127.0.0.1:1", "retry.statuses", statuses)))
+                .withMessage("Invalid error-pages configuration: upstreams.orders.retry.statuses must hold only 5xx "
+                        + "statuses (500-599), but was " + statuses);
+    }
+
+    /**
      * An endpoint list cut short is refused, as the lists of statuses are: "a," and "a,,b" started with the endpoints
      * left (a failover endpoint dropped, perhaps), and a list of commas alone was named "[]", not as written.
      */
