@@ -1050,6 +1050,28 @@ class ReplacementTemplatesTests {
     }
 
     /**
+     * A file given as the template folder (a template's own path, {@code .../503.html.mustache}) is said to be a file,
+     * in the WARN line of a start that goes on with the built-in pages: that line said it did not exist, and the
+     * operator looked for a path that was there. templates.strict refuses it as a folder that must exist, as before.
+     */
+    @Test
+    void aFileGivenAsTheTemplateFolderIsSaidToBeAFileNotMissing() throws IOException {
+        Path file = Files.writeString(folder.resolve("503.html.mustache"), "<p>{{status}}</p>");
+        String shown = file.toAbsolutePath().toString();
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> pages(PageConfig.builder().templateDirectory(file).strictTemplatesEnabled(true)))
+                .withMessage("Invalid error-pages configuration: templates.directory must be an existing folder "
+                        + "(templates.strict is on), but was " + shown);
+        ErrorPages[] built = new ErrorPages[1];
+        String log = StandardError.capture(() -> built[0] = pages(PageConfig.builder().templateDirectory(file)));
+        assertThat(log).contains("error-pages: templates.directory " + shown + " is a file, not a folder; using the "
+                + "built-in templates").doesNotContain("does not exist");
+        assertThat(Jsoup.parse(render(built[0], 502, BROWSER_ACCEPT).bodyText()).select("h1").text())
+                .isEqualTo(BUILT_IN_502_HEADING);
+    }
+
+    /**
      * An existing folder whose name holds a line feed is named on one line too: in the line each start logs for the
      * templates it uses, in a broken template's WARN and in templates.strict's refusal of it. They named it raw, as a
      * missing one was, a log line of its own.

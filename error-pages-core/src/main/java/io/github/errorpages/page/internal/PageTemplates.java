@@ -5,6 +5,8 @@ import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.page.PageFormat;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -213,8 +215,11 @@ public final class PageTemplates {
             throw new IllegalStateException("Invalid error-pages configuration: " + key + " must be " + rule
                     + " (templates.strict is on), but was " + ConfigurationErrors.shown(value));
         } else {
-            log.warn("error-pages: {} {} does not exist; using the built-in templates", key,
-                    ConfigurationErrors.shown(value));
+            // A file where the folder should be (a template's own path given, say) is there: "does not exist" sent the
+            // operator looking for a fault that was not the one.
+            String what = value instanceof Path path && Files.exists(path) ? "is a file, not a folder"
+                    : "does not exist";
+            log.warn("error-pages: {} {} {}; using the built-in templates", key, ConfigurationErrors.shown(value), what);
         }
     }
 
