@@ -3,6 +3,8 @@ package io.github.errorpages.servlet.internal;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import java.lang.reflect.Method;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
@@ -29,6 +31,19 @@ import org.slf4j.LoggerFactory;
 public final class UndertowIoThreads {
 
     private static final Logger log = LoggerFactory.getLogger(UndertowIoThreads.class);
+
+    /**
+     * {@code HttpServletRequestImpl.getExchange()}, looked up once per class, as are the two below: every request with
+     * a body on Undertow asks for its IO thread ({@code NonBlockingRequestBody}), and every relayed answer is completed
+     * there. A class without the method (another version) keeps its empty lookup, and each call fails as a
+     * {@code getMethod} that found nothing did. Each value is a method of the container's class it is kept on, and
+     * holds nothing of this library's: an application redeployed leaves nothing of its class loader in those classes.
+     */
+    private static final ClassValue<Optional<Method>> GET_EXCHANGE = publicMethod("getExchange");
+    /** {@code HttpServerExchange.getIoThread()}, by the exchange's class. */
+    private static final ClassValue<Optional<Method>> GET_IO_THREAD = publicMethod("getIoThread");
+    /** {@code HttpServerExchange.getConnection()}, by the exchange's class. */
+    private static final ClassValue<Optional<Method>> GET_CONNECTION = publicMethod("getConnection");
 
     private UndertowIoThreads() {
     }
@@ -132,13 +147,12 @@ public final class UndertowIoThreads {
 
     /** @return the exchange of Undertow's request ({@code HttpServletRequestImpl.getExchange()}), unwrapped first */
     private static Object exchangeOf(ServletRequest request) throws ReflectiveOperationException {
-        ServletRequest inner = Containers.of(request);
-        return inner.getClass().getMethod("getExchange").invoke(inner);
+        return invoke(GET_EXCHANGE, Containers.of(request));
     }
 
     /** @return the IO thread of Undertow's {@code exchange} ({@code HttpServerExchange.getIoThread()}) */
     private static Object ioThreadOf(Object exchange) throws ReflectiveOperationException {
-        return exchange.getClass().getMethod("getIoThread").invoke(exchange);
+        return invoke(GET_IO_THREAD, exchange);
     }
 
     /**
@@ -147,8 +161,39 @@ public final class UndertowIoThreads {
      *     reflection now ({@link ResponseAbortedException#closeUndertowExchangeConnection})
      */
     private static Runnable connectionCloser(Object exchange, boolean reset) throws ReflectiveOperationException {
-        Object connection = exchange.getClass().getMethod("getConnection").invoke(exchange);
+        Object connection = invoke(GET_CONNECTION, exchange);
         return () -> closeConnection(connection, reset);
+    }
+
+    /**
+     * @param name the name of a public method without parameters
+     * @return that method of each class, or empty for a class without it
+     */
+    private static ClassValue<Optional<Method>> publicMethod(String name) {
+        return new ClassValue<>() {
+            @Override
+            protected Optional<Method> computeValue(Class<?> type) {
+                try {
+                    return Optional.of(type.getMethod(name));
+                } catch (NoSuchMethodException notThere) {
+                    return Optional.empty();
+                }
+            }
+        };
+    }
+
+    /**
+     * @return what the method looked up for {@code target}'s class returns
+     * @throws NoSuchMethodException where that class has no such method
+     * @throws ReflectiveOperationException where the call failed
+     */
+    private static Object invoke(ClassValue<Optional<Method>> method, Object target)
+            throws ReflectiveOperationException {
+        Optional<Method> found = method.get(target.getClass());
+        if (found.isEmpty()) {
+            throw new NoSuchMethodException(target.getClass().getName());
+        }
+        return found.get().invoke(target);
     }
 
     private static void closeConnection(Object connection, boolean reset) {
