@@ -58,6 +58,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -735,6 +736,71 @@ class UndertowIntegrationTests {
     }
 
     /**
+     * An upload over Undertow's {@code MAX_ENTITY_SIZE}, 2 MiB by default since Undertow 2.3 (Jetty and Tomcat set no
+     * limit, and forward 4 MB whole), announced by its {@code Content-Length}: Undertow answers as it parses the head,
+     * before any filter or servlet sees the request, with its own 400 without a body, and closes the connection; the
+     * proxy forwards nothing, with either transport. The troubleshooting guide says so, and how to raise the limit
+     * ({@link #anUploadOverUndertowsDefaultLimitIsForwardedWholeOnceItsMaxEntitySizeIsRaised}). Asked with
+     * {@code Expect: 100-continue}, so that the answer comes before any of the body is sent: a client that sends the
+     * body meanwhile (the JDK's client does, and gets the same 400 here) may lose that answer to the reset with which
+     * its unread body meets the close. A body of unknown length (chunked) is cut where it passes the limit: Undertow
+     * closes the connection without an answer ({@code UT000020}), with or without this library.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void anUploadOverUndertowsDefaultMaxEntitySizeGetsUndertowsEmpty400AndIsNotForwarded(ProxyTransport transport)
+            throws Exception {
+        try (FaultyUpstream upstream = FaultyUpstream.start(FaultyUpstream.Behaviour.ok());
+                ProxyContainer.Server proxy = startedAt("/*", uploadsTo(upstream, transport))) {
+            String announced = Client.rawExchange(proxy.port(), "POST /uploads HTTP/1.1\r\nHost: shop.example\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Length: " + (4 << 20) + "\r\n"
+                    + "Expect: 100-continue\r\n\r\n");
+
+            assertThat(announced).isEqualTo("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close"
+                    + "\r\n\r\n");
+            assertThat(upstream.connectionCount()).as("connections to the upstream").isZero();
+
+            StringBuilder chunked = new StringBuilder("POST /uploads HTTP/1.1\r\nHost: shop.example\r\n"
+                    + "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+            String chunk = "x".repeat(1 << 16);
+            for (int sent = 0; sent < 2 << 20; sent += chunk.length()) {
+                chunked.append("10000\r\n").append(chunk).append("\r\n");
+            }
+            chunked.append("10\r\n").append("y".repeat(16)).append("\r\n0\r\n\r\n"); // 16 bytes over the limit
+
+            assertThat(Client.rawExchange(proxy.port(), chunked.toString())).as("no answer at all").isEmpty();
+            assertThat(upstream.requests()).as("forwarded whole").isEmpty();
+        }
+    }
+
+    /**
+     * The same 4 MB upload, sent without {@code Expect} as a browser sends it, through an Undertow whose
+     * {@code MAX_ENTITY_SIZE} is raised as the troubleshooting guide says
+     * ({@code Undertow.builder().setServerOption(UndertowOptions.MAX_ENTITY_SIZE, …)}): forwarded whole, and the
+     * upstream's answer relayed, with either transport, as on Jetty and Tomcat by default.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void anUploadOverUndertowsDefaultLimitIsForwardedWholeOnceItsMaxEntitySizeIsRaised(ProxyTransport transport)
+            throws Exception {
+        byte[] upload = new byte[4 << 20];
+        for (int i = 0; i < upload.length; i++) {
+            upload[i] = (byte) (i * 31 + (i >> 12));
+        }
+        try (FaultyUpstream upstream = FaultyUpstream.start(FaultyUpstream.Behaviour.ok());
+                ProxyContainer.Server proxy = startedAt("/*", uploadsTo(upstream, transport),
+                        undertow -> undertow.setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 16L << 20))) {
+            HttpResponse<byte[]> answer = Client.send(Client.ofItsOwn(), java.net.http.HttpRequest.newBuilder(
+                    proxy.uri("/uploads")).header("Content-Type", "application/octet-stream")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(upload)), "*/*");
+
+            assertThat(answer.statusCode()).isEqualTo(200);
+            assertThat(upstream.requests()).singleElement()
+                    .satisfies(forwarded -> assertThat(forwarded.body()).isEqualTo(upload));
+        }
+    }
+
+    /**
      * The application took the writer (ISO-8859-1) and failed: Undertow keeps that writer through reset(), and the
      * page goes through it a byte a character, its UTF-8 bytes exactly. Undertow's writer added its charset to a
      * Content-Type without one: the problem+json page said ISO-8859-1 over UTF-8 bytes, and a client decoding by it
@@ -1357,13 +1423,23 @@ class UndertowIntegrationTests {
      * loopback port.
      */
     private static ProxyContainer.Server startedAt(String mapping, HttpServlet servlet) {
+        return startedAt(mapping, servlet, UnaryOperator.identity());
+    }
+
+    /**
+     * Starts the servlet alone as {@link #startedAt(String, HttpServlet)} does, in an Undertow built with the options
+     * given.
+     */
+    private static ProxyContainer.Server startedAt(String mapping, HttpServlet servlet,
+            UnaryOperator<Undertow.Builder> options) {
         DeploymentManager manager = Servlets.newContainer().addDeployment(Servlets.deployment()
                 .setClassLoader(UndertowIntegrationTests.class.getClassLoader()).setContextPath("/")
                 .setDeploymentName("mapped").addServlet(Servlets.servlet("servlet", HttpServlet.class,
                         new ImmediateInstanceFactory<>(servlet)).addMapping(mapping).setAsyncSupported(true)));
         manager.deploy();
         try {
-            Undertow undertow = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(manager.start()).build();
+            Undertow undertow = options.apply(Undertow.builder()).addHttpListener(0, "127.0.0.1")
+                    .setHandler(manager.start()).build();
             undertow.start();
             int listening = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
             return new ProxyContainer.Server(() -> {
@@ -1374,6 +1450,12 @@ class UndertowIntegrationTests {
         } catch (ServletException e) {
             throw new IllegalStateException("Undertow did not start", e);
         }
+    }
+
+    /** @return the proxy with the transport given to {@code upstream} */
+    private static ReverseProxyServlet uploadsTo(FaultyUpstream upstream, ProxyTransport transport) {
+        return ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("uploads")
+                .endpoints(upstream.uri()).build())).transport(transport).build();
     }
 
     /** @return a handler that adds every record published to it to {@code records} */
