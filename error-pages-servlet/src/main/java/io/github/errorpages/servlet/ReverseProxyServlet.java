@@ -131,7 +131,9 @@ import org.slf4j.LoggerFactory;
  * links built the same way, and its {@code anchor}) and the URL of a {@code Refresh}; and a {@code Set-Cookie}
  * whose {@code Domain} names an endpoint's host loses that attribute, which named the host to the client and made it
  * refuse the cookie. Other values (elsewhere on the endpoint's host, outside its base path, which the gateway has no
- * path for) and other fields are passed on as they are.
+ * path for) and other fields are passed on as they are. A 205 (Reset Content) reaches the client with
+ * {@code Content-Length: 0} and no content, whatever the upstream sent with it (RFC 9110 §15.3.6: a server must not
+ * send any): a body sent anyway is dropped, never relayed.
  *
  * <p><b>Answered without the upstream</b> (see {@code io.github.errorpages.servlet.internal.LocalAnswers}), with
  * {@code Cache-Control: no-store} and no content, before the guard is asked, so it records nothing:
@@ -1251,8 +1253,9 @@ public final class ReverseProxyServlet extends HttpServlet {
                 RelayedContentLength.set(response, length);
             }
             // The method sent, not the client's: an error page's is a HEAD for a HEAD that Tomcat dispatches as a GET.
+            // A 205's content, which no server may send (RFC 9110 §15.3.6), is not relayed either: its length is 0.
             String method = answer.request().method();
-            if ("HEAD".equals(method) || status == 204 || status == 304 || status < 200) {
+            if ("HEAD".equals(method) || status == 204 || status == 205 || status == 304 || status < 200) {
                 if (length < 0) {
                     ResponseHeadCheck.commitWithoutLength(response);
                 }
@@ -1284,7 +1287,9 @@ public final class ReverseProxyServlet extends HttpServlet {
     /**
      * Waits for the end of a body that has no bytes (a HEAD's, a 304's), which the client reports at once. Closed
      * before that end arrived, the body would cancel the exchange, and the client would close a connection it was
-     * about to pool. Whatever ends the wait instead, close() then cancels, as for any body not read to its end.
+     * about to pool. Whatever ends the wait instead, close() then cancels, as for any body not read to its end: so the
+     * first bytes of a 205's content (never relayed) end it, its connection closed unless the client had read it all,
+     * as the Jetty transport drops it.
      */
     private static void awaitEnd(IdleTimeoutBodySubscriber.Body in) {
         try {

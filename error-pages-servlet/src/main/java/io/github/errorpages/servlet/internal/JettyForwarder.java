@@ -1035,6 +1035,14 @@ public final class JettyForwarder {
         private volatile boolean writingToClient;
         private volatile boolean completed;
         private boolean withBody;
+        /**
+         * Whether the response is a 205, whose content no server may send (RFC 9110 §15.3.6): the client's 205 says
+         * {@code Content-Length: 0} ({@link ResponseHeadCheck#contentLength}), and is whole however a body the upstream
+         * sent with it ends. That body is dropped at its first part, with its connection (the JDK transport stops at
+         * its first part too): read to its end, one without end held the exchange, and the client's 205, for as long as
+         * it went on.
+         */
+        private boolean resetContent;
         /** Whether the body is a stream ({@link StreamingResponses}): its head sent at once, each part flushed. */
         private boolean streaming;
         /** Where a stream is, between its records or within one; {@code null} for any other body. */
@@ -1518,7 +1526,9 @@ public final class JettyForwarder {
             streamTail = StreamingResponses.tailOf(type, answer.getHeaders().get("X-Accel-Buffering"), coding);
             streaming = streamTail != null;
             endsWholeWhenQuiet = StreamingResponses.endsWholeWhenQuiet(exchange.method, streamTail, contentLength);
-            withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 304 && status >= 200;
+            resetContent = status == 205;
+            withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 205 && status != 304
+                    && status >= 200;
             // (A request that is not asynchronous writes with blocking writes anyway, and takes no permit.)
             fitsBuffer = withBody && exchange.asynchronous && contentLength >= 0
                     && contentLength <= response.getBufferSize()
@@ -1544,6 +1554,8 @@ public final class JettyForwarder {
                 }
             } else if (contentLength < 0) {
                 sendHead(response);
+            } else if (resetContent) {
+                startWatchingBody(); // a body that never comes ends after body-idle-timeout, as with the JDK transport
             }
         }
 
@@ -1725,8 +1737,12 @@ public final class JettyForwarder {
             if (!relaying && dropsPast(part.remaining())) {
                 return;
             }
-            if (!relaying || !withBody) {
+            if (!relaying) {
                 demander.run();
+                return;
+            }
+            if (!withBody) {
+                dropResetContent(); // nothing more asked for
                 return;
             }
             relaying(part.remaining());
@@ -1759,6 +1775,7 @@ public final class JettyForwarder {
                 return;
             }
             if (!withBody) {
+                dropResetContent();
                 return;
             }
             if (!exchange.asynchronous) {
@@ -1791,6 +1808,15 @@ public final class JettyForwarder {
                     giveBackBlockingWrite(); // the exchange ended (aborted) while this write held the thread
                 }
             }
+        }
+
+        /**
+         * Drops the content of a relayed 205 ({@link #resetContent}, the only relayed response without a body whose
+         * body the client parses) with its connection, at its first part: the exchange ends as for a whole body.
+         */
+        private void dropResetContent() {
+            bodies.remove(this);
+            upstream.abort(new ProtocolException("the content of a 205, which is not relayed"));
         }
 
         /**
@@ -1938,11 +1964,12 @@ public final class JettyForwarder {
 
         /**
          * @return a relayed body's end: {@link ExchangeOutcome#DONE} if whole (also when the rest of the upload, not
-         *     forwarded, failed the exchange: {@link #stopForwarding}), a stream ended quiet, or its client left,
-         *     else the failure
+         *     forwarded, failed the exchange: {@link #stopForwarding}), a stream ended quiet, its client left, or a
+         *     205's, none of whose content is relayed ({@link #resetContent}), else the failure
          */
         private Object endOf(@Nullable Throwable failure) {
-            return failure == null || clientGone || endedQuiet || ForwardedBody.UploadStopped.isIn(failure) ? DONE
+            return failure == null || clientGone || endedQuiet || resetContent
+                    || ForwardedBody.UploadStopped.isIn(failure) ? DONE
                     : stopped ? connectionLimitReachedAfterSending(failure) : translate(failure);
         }
 

@@ -70,7 +70,9 @@ import org.jspecify.annotations.Nullable;
  *       cannot see one.</li>
  * </ul>
  * Only a response the guard would relay is checked: a 5xx the guard treats as a failure is answered with the
- * page anyway.
+ * page anyway. A 205 that announces a body is not refused, unlike a 204: HTTP/1.1 frames it as any other status's
+ * (RFC 9112 §6.3), so both clients read its connection right, and its content, which no server may send (RFC 9110
+ * §15.3.6), is dropped, never relayed ({@link #contentLength}).
  *
  * <p>Stateless and thread-safe.
  */
@@ -155,9 +157,16 @@ public final class ResponseHeadCheck {
      * @param status the status
      * @param contentLengths the values of its {@code Content-Length} fields
      * @return the length; {@link #UNKNOWN_LENGTH} when there is none, and for a 204, whose {@code Content-Length}
-     *     (0, if the head passed the check) is not passed on (RFC 9110 §8.6: none in a 204)
+     *     (0, if the head passed the check) is not passed on (RFC 9110 §8.6: none in a 204); 0 for a 205, whatever
+     *     its head says: "a server MUST NOT generate content in a 205 response" (RFC 9110 §15.3.6), so the proxy
+     *     relays none of a body an upstream sent with one, and says so with the first of the three ways that section
+     *     allows, {@code Content-Length: 0}, as Tomcat says it for every 205. Its framing is checked all the same: it
+     *     is how the upstream's connection is read
      */
     public static long contentLength(int status, List<String> contentLengths) {
+        if (status == 205) {
+            return 0;
+        }
         long length = UNKNOWN_LENGTH;
         for (String value : contentLengths) {
             length = merged(length, value);

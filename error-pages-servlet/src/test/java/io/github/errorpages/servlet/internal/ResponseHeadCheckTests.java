@@ -86,6 +86,20 @@ class ResponseHeadCheckTests {
     }
 
     /**
+     * RFC 9110 §15.3.6: no server may send content in a 205, so its relayed length is 0 whatever its head says; a body
+     * it announces anyway, framed as any other status's (RFC 9112 §6.3), passes the check (its content is dropped), a
+     * malformed framing does not.
+     */
+    @Test
+    void relaysA205WithALengthOf0WhateverItsHeadSays() {
+        assertThat(problem(205, "Content-Length", "5")).isNull();
+        assertThat(problem(205, "Transfer-Encoding", "chunked")).isNull();
+        assertThat(problem(205, "Content-Length", "5, 5")).isEqualTo(FailureCause.HTTP_PROTOCOL_ERROR);
+        assertThat(ResponseHeadCheck.contentLength(205, List.of("5"))).isZero();
+        assertThat(ResponseHeadCheck.contentLength(205, List.of())).isZero();
+    }
+
+    /**
      * RFC 9112 §6.1: a Transfer-Encoding in an HTTP/1.0 response is faulty framing (R2: {@code http_protocol_error}),
      * even the chunked alone that an HTTP/1.1 one may carry; an HTTP/1.0 response framed by its length or by the end
      * of its connection is none. The version comes from Jetty's client, as it gives a head field by field.
