@@ -229,7 +229,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Failures.</b> A failed call (refused, DNS, timeouts, reset, TLS, a malformed response: also a status outside
  * 100–599 or an unasked-for 101, a {@code Content-Length} that is not one number or comes with
- * {@code Transfer-Encoding}, a transfer coding other than {@code chunked}, a 204 that announces a body; an open
+ * {@code Transfer-Encoding}, a transfer coding other than {@code chunked}, a 204 that announces a body, a field name
+ * followed by whitespace before its colon (RFC 9112 §5.1 asks a proxy to relay it without that whitespace, but
+ * neither HTTP client reads one apart from a framing field so written); an open
  * breaker, a response head larger than {@value #MAX_RESPONSE_HEADER_SIZE_PARAMETER}, and an upstream 5xx, whose
  * status is kept and whose {@code Retry-After} is kept and clamped, R3) is answered with the page, as
  * {@link ErrorPagesFilter} would: status, headers and {@code Content-Length}, HEAD without body, {@code /robots.txt}
