@@ -769,7 +769,12 @@ class UndertowIntegrationTests {
             chunked.append("10\r\n").append("y".repeat(16)).append("\r\n0\r\n\r\n"); // 16 bytes over the limit
 
             assertThat(Client.rawExchange(proxy.port(), chunked.toString())).as("no answer at all").isEmpty();
-            assertThat(upstream.requests()).as("forwarded whole").isEmpty();
+            // The proxy streamed the upload as it came and aborts its exchange once Undertow cuts it: that abort may
+            // still be on its way when the client sees the close, so wait for a request the upstream would take for
+            // whole (a cut body sent on as if it had ended) rather than look at once.
+            assertThat(upstream.awaitRequests(1, Duration.ofSeconds(2))).as("the cut upload forwarded as whole")
+                    .isFalse();
+            assertThat(upstream.connectionCount()).as("the one connection the cut upload was streamed on").isOne();
         }
     }
 
