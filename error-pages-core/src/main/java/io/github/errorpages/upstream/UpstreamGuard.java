@@ -275,7 +275,7 @@ public final class UpstreamGuard {
             int index = i;
             own.get(i).getEventPublisher()
                     .onStateTransition(new WeakListener<>(this, (guard, e) -> guard.onBreakerTransition(endpoint, e)))
-                    .onReset(new WeakListener<>(this, (guard, e) -> guard.forgetPushback(index)));
+                    .onReset(new WeakListener<>(this, (guard, e) -> guard.onBreakerReset(index)));
             list.add(endpoint);
         }
         this.endpoints = List.copyOf(list);
@@ -509,7 +509,11 @@ public final class UpstreamGuard {
     /**
      * @return since when the upstream has been failing: the end of the first failed call after the last
      *     successful one (whose body, when its caller streams it, ended without the upstream breaking it off; a
-     *     body whose head came before the failing began ends nothing); empty while calls succeed. A call refused
+     *     body whose head came before the failing began ends nothing) or the last reset of any of the guard's
+     *     breakers ({@link CircuitBreaker#reset()}, an operator's word that the upstream is mended); empty while
+     *     calls succeed and after such a reset until the next failure. Only a success or a reset ends it, not time:
+     *     a failure, then no call for a while, then another failure, is one period, dated from the first (nothing
+     *     in between said the upstream was back). A call refused
      *     or failed for a reason that says nothing of the upstream's health starts nothing: the gateway's own
      *     limits ({@code connection_limit_reached}, {@code http_response_header_section_size},
      *     {@code http_response_body_size}), a loop ({@code proxy_loop_detected}), no route configured
@@ -773,11 +777,14 @@ public final class UpstreamGuard {
     }
 
     /**
-     * Forgets an endpoint's pushback when its breaker is reset ({@link CircuitBreaker#reset()}): an operator who
-     * resets it wants calls to go there again, as after its {@code Retry-After}.
+     * An operator reset an endpoint's breaker ({@link CircuitBreaker#reset()}, its RESET event), as after mending the
+     * upstream: calls are to go there again, as after its {@code Retry-After}, so its pushback is forgotten; and the
+     * failing period ends as a success would end it, so that the next failure is not dated from trouble the operator
+     * declared over ("going on since 15:46" on a page at 15:54, the upstream mended and failing again since).
      */
-    private void forgetPushback(int index) {
+    private void onBreakerReset(int index) {
         pushedBackUntil.set(index, 0);
+        failingSince.set(null);
     }
 
     private boolean isPushingBack(int index, long sinceEpoch) {

@@ -804,6 +804,37 @@ class UpstreamGuardTests {
         assertThat(again.failingSince()).isEqualTo(Instant.parse("2026-12-05T08:10:00Z"));
     }
 
+    /**
+     * An operator's reset of a breaker of the guard ({@code CircuitBreaker.reset()}, as the demo's mode switch does)
+     * ends "failing since" as a success would: the next failure is dated from itself. Left as it was, a failure at
+     * 15:54 after a reset told the page "going on since 15:46", the trouble the operator had declared over. Of
+     * several endpoints, the reset of any one breaker does (the operator mended that one). A quiet time without calls
+     * ends nothing: nothing said the upstream was back.
+     */
+    @Test
+    void anOperatorsResetOfABreakerEndsTheFailingPeriodAsASuccessWould() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-05T15:46:00Z"));
+        UpstreamGuard guard = UpstreamGuard.builder(Guards.fast(FIRST, SECOND).maxAttempts(1).build())
+                .listener(events).clock(clock).build();
+        UpstreamCall<String> refused = attempt -> {
+            throw new ConnectException("Connection refused");
+        };
+        catchThrowableOfType(UpstreamFailureException.class, () -> guard.call(UpstreamRequest.of("GET"), refused));
+        clock.advance(Duration.ofMinutes(8));
+        UpstreamFailure afterQuiet = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), refused)).failure();
+        assertThat(afterQuiet.failingSince()).as("no call in between").isEqualTo(Instant.parse("2026-12-05T15:46:00Z"));
+
+        guard.circuitBreakers().get(1).reset();
+
+        assertThat(guard.failingSince()).as("reset").isEmpty();
+        clock.advance(Duration.ofSeconds(36));
+        UpstreamFailure afterReset = catchThrowableOfType(UpstreamFailureException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), refused)).failure();
+        assertThat(afterReset.failingSince()).isEqualTo(Instant.parse("2026-12-05T15:54:36Z"));
+        assertThat(guard.failingSince()).contains(Instant.parse("2026-12-05T15:54:36Z"));
+    }
+
     /** As above with the retry budget off: there is no count to take back, and the call is rejected the same way. */
     @Test
     void attemptItsClientNeverSentIsRejectedWithTheRetryBudgetOffToo() {
