@@ -1,6 +1,7 @@
 package io.github.errorpages;
 
 import io.github.errorpages.internal.BodySources;
+import io.github.errorpages.internal.FailureLogFields;
 import io.github.errorpages.internal.SupportCodes;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.page.internal.PageRenderer;
@@ -245,8 +246,8 @@ public final class ErrorPages {
             RetryRefusal refusal = failure.retryRefusal();
             log.warn("error page status={} cause={} upstream={} attempts={} elapsed_ms={} retry_refused={} "
                     + "support_code={}", decision.status(), decision.errorCode(),
-                    failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(),
-                    failure.elapsed().toMillis(), refusal == null ? "-" : refusal.token(), supportCode);
+                    failure.upstream().isEmpty() ? "-" : failure.upstream(), FailureLogFields.attempts(failure),
+                    FailureLogFields.elapsedMillis(failure), refusal == null ? "-" : refusal.token(), supportCode);
         } finally {
             MDC.remove(MDC_SUPPORT_CODE);
         }

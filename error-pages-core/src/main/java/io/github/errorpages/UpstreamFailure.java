@@ -40,15 +40,23 @@ import org.jspecify.annotations.Nullable;
  *     call) than by its breaker, what is left of that {@code Retry-After} instead (for a call whose failures left
  *     every breaker open, when it is later than the call's own {@code Retry-After} too): a client sent back sooner
  *     would be told it then
- * @param attempts how many attempts were made, {@code 0} when none reached the upstream (open breaker)
+ * @param attempts how many attempts were made, {@code 0} when none reached the upstream (open breaker); {@code 1}
+ *     when not known ({@code attemptsKnown} false)
  * @param elapsed the call's time from its start to its end: its attempts and the waits between them (backoff,
- *     an upstream's {@code Retry-After}) together
+ *     an upstream's {@code Retry-After}) together; zero when not known ({@code elapsedKnown} false)
  * @param failingSince since when the upstream has been failing without a success in between, or
  *     {@code null} when unknown
  * @param retryRefusal why the failure the call ended with was not retried, as the upstream guard's
  *     {@link io.github.errorpages.upstream.UpstreamEvent.RetryRefused} event said, or {@code null} when no retry was
  *     weighed: a call refused before any attempt (breaker open, bulkhead full), a failure that is no upstream failure
  *     the guard decided on, or one not from a guard at all. For logs only: no page, header or JSON member shows it
+ * @param attemptsKnown whether {@code attempts} was counted (an upstream guard's failure, or one whose reporter
+ *     set {@link Builder#attempts(int)}), rather than the builder's default: a failure a classifier read from a
+ *     client's exception does not know how many attempts that client made, and its log line says {@code attempts=-}
+ * @param elapsedKnown whether {@code elapsed} was measured (an upstream guard's failure, or one whose reporter set
+ *     {@link Builder#elapsed(Duration)}), rather than the builder's default: a failure a classifier read from a
+ *     client's exception, after that client's own timeout perhaps, took a time no guard saw, and its log line says
+ *     {@code elapsed_ms=-} rather than a false {@code 0}
  * @since 0.1.0
  */
 public record UpstreamFailure(
@@ -60,7 +68,9 @@ public record UpstreamFailure(
         int attempts,
         Duration elapsed,
         @Nullable Instant failingSince,
-        @Nullable RetryRefusal retryRefusal) implements Serializable {
+        @Nullable RetryRefusal retryRefusal,
+        boolean attemptsKnown,
+        boolean elapsedKnown) implements Serializable {
 
     /**
      * Validates the components.
@@ -86,10 +96,33 @@ public record UpstreamFailure(
     }
 
     /**
+     * A failure whose attempts and elapsed time are both known: the record's components before
+     * {@code attemptsKnown} and {@code elapsedKnown}, kept so that code built against them still builds and runs.
+     *
+     * @param upstream as the record's
+     * @param cause as the record's
+     * @param upstreamStatus as the record's
+     * @param upstreamRetryAfter as the record's
+     * @param breakerRemainingOpen as the record's
+     * @param attempts as the record's
+     * @param elapsed as the record's
+     * @param failingSince as the record's
+     * @param retryRefusal as the record's
+     * @throws NullPointerException as the canonical constructor does
+     * @throws IllegalArgumentException as the canonical constructor does
+     */
+    public UpstreamFailure(String upstream, FailureCause cause, int upstreamStatus,
+            @Nullable Duration upstreamRetryAfter, @Nullable Duration breakerRemainingOpen, int attempts,
+            Duration elapsed, @Nullable Instant failingSince, @Nullable RetryRefusal retryRefusal) {
+        this(upstream, cause, upstreamStatus, upstreamRetryAfter, breakerRemainingOpen, attempts, elapsed,
+                failingSince, retryRefusal, true, true);
+    }
+
+    /**
      * A failure with nothing known but its cause.
      *
      * @param cause why the call failed
-     * @return a failure of an unnamed upstream, one attempt, no timing
+     * @return a failure of an unnamed upstream, its attempts and elapsed time not known
      * @throws NullPointerException if {@code cause} is null
      */
     public static UpstreamFailure of(FailureCause cause) {
@@ -128,15 +161,19 @@ public record UpstreamFailure(
      * @return a new builder; not thread-safe
      */
     public Builder toBuilder() {
-        return new Builder(cause)
+        Builder builder = new Builder(cause)
                 .upstream(upstream)
                 .upstreamStatus(upstreamStatus)
                 .upstreamRetryAfter(upstreamRetryAfter)
                 .breakerRemainingOpen(breakerRemainingOpen)
-                .attempts(attempts)
-                .elapsed(elapsed)
                 .failingSince(failingSince)
                 .retryRefusal(retryRefusal);
+        // Set through the fields: the setters would make what this failure did not know known.
+        builder.attempts = attempts;
+        builder.attemptsKnown = attemptsKnown;
+        builder.elapsed = elapsed;
+        builder.elapsedKnown = elapsedKnown;
+        return builder;
     }
 
     /**
@@ -162,7 +199,8 @@ public record UpstreamFailure(
 
     /**
      * Builds an {@link UpstreamFailure}. Not thread-safe. Defaults: upstream {@code ""}, status 0,
-     * one attempt, zero elapsed time, everything else absent.
+     * attempts and elapsed time not known (one attempt and zero, {@code attemptsKnown} and {@code elapsedKnown}
+     * false, until set), everything else absent.
      */
     public static final class Builder {
         private final FailureCause cause;
@@ -171,7 +209,9 @@ public record UpstreamFailure(
         private @Nullable Duration upstreamRetryAfter;
         private @Nullable Duration breakerRemainingOpen;
         private int attempts = 1;
+        private boolean attemptsKnown;
         private Duration elapsed = Duration.ZERO;
+        private boolean elapsedKnown;
         private @Nullable Instant failingSince;
         private @Nullable RetryRefusal retryRefusal;
 
@@ -221,20 +261,24 @@ public record UpstreamFailure(
         }
 
         /**
-         * @param attempts the number of attempts made
+         * @param attempts the number of attempts made, which makes it known
          * @return this builder
          */
         public Builder attempts(int attempts) {
             this.attempts = attempts;
+            this.attemptsKnown = true;
             return this;
         }
 
         /**
-         * @param elapsed the call's time from its start to its end, the waits between attempts included
+         * @param elapsed the call's time from its start to its end, the waits between attempts included, which makes
+         *     it known
          * @return this builder
+         * @throws NullPointerException if {@code elapsed} is null
          */
         public Builder elapsed(Duration elapsed) {
             this.elapsed = Objects.requireNonNull(elapsed, "elapsed");
+            this.elapsedKnown = true;
             return this;
         }
 
@@ -262,7 +306,7 @@ public record UpstreamFailure(
          */
         public UpstreamFailure build() {
             return new UpstreamFailure(upstream, cause, upstreamStatus, upstreamRetryAfter, breakerRemainingOpen,
-                    attempts, elapsed, failingSince, retryRefusal);
+                    attempts, elapsed, failingSince, retryRefusal, attemptsKnown, elapsedKnown);
         }
     }
 }

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * a cause chain.
  *
  * <p>The message names the upstream by its configured name and the cause by its token, with the number of attempts
- * and, when the guard weighed a retry, why there was none ({@code not retried: not_idempotent}, the token of
+ * when the failure knows it ({@link UpstreamFailure#attemptsKnown()}) and, when the guard weighed a retry, why there was none ({@code not retried: not_idempotent}, the token of
  * {@link RetryRefusal}); it never holds a host, an address or a response body, though it is meant for logs only.
  *
  * <p>The failure it carries is immutable; the exception is as thread-safe as any {@link Throwable} (its stack
@@ -74,7 +74,11 @@ public class UpstreamFailureException extends RuntimeException {
         if (failure.upstreamStatus() != 0) {
             message.append(" (status ").append(failure.upstreamStatus()).append(')');
         }
-        message.append(" after ").append(failure.attempts()).append(failure.attempts() == 1 ? " attempt" : " attempts");
+        if (failure.attemptsKnown()) {
+            // Not "after 1 attempt" for a failure read from a client's exception: that client may have retried.
+            message.append(" after ").append(failure.attempts())
+                    .append(failure.attempts() == 1 ? " attempt" : " attempts");
+        }
         // An application that logs the exception itself gets what the library's own log line says (retry_refused=).
         RetryRefusal refusal = failure.retryRefusal();
         if (refusal != null) {

@@ -7,6 +7,7 @@ import io.github.errorpages.spi.CauseClassifier;
 import io.github.errorpages.testing.StandardError;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,17 +75,44 @@ class ErrorPagesTests {
             String log = StandardError.capture(() -> rendered[0] = PAGES.render(refused,
                     new ErrorRequest("GET", "/", accept, "en", null)));
 
-            assertThat(log).contains("upstream=orders attempts=1 elapsed_ms=0 retry_refused=budget_exhausted "
+            assertThat(log).contains("upstream=orders attempts=- elapsed_ms=- retry_refused=budget_exhausted "
                     + "support_code=" + rendered[0].supportCode());
             assertThat(rendered[0].bodyText() + rendered[0].headers()).as(accept)
                     .doesNotContainIgnoringCase("budget").doesNotContainIgnoringCase("retry_refused");
         }
         String none = StandardError.capture(() -> PAGES.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED),
                 new ErrorRequest("GET", "/", "application/json", null, null)));
-        assertThat(none).contains("upstream=- attempts=1 elapsed_ms=0 retry_refused=- support_code=");
+        assertThat(none).contains("upstream=- attempts=- elapsed_ms=- retry_refused=- support_code=");
         String maintenance = StandardError.capture(() -> PAGES.renderMaintenance(
                 new ErrorRequest("GET", "/", "application/json", null, null), null));
-        assertThat(maintenance).contains(" attempts=0 elapsed_ms=0 retry_refused=- support_code=");
+        assertThat(maintenance).contains(" attempts=0 elapsed_ms=- retry_refused=- support_code=");
+    }
+
+    /**
+     * A failure no guard timed says so in the log line: {@code elapsed_ms=-}, and {@code attempts=-} when nothing
+     * counted them, never a false 0 a reader judging timeouts by {@code elapsed_ms} would believe (operations.md).
+     * Seen: an application's client read timeout that took 2.05 s, classified from its exception, logged
+     * {@code cause=http_response_timeout upstream=- attempts=1 elapsed_ms=0}. What a reporter did set is logged as
+     * set, a measured 0 as 0.
+     */
+    @Test
+    void aFailureNoGuardTimedLogsItsTimeAndAttemptsAsUnknownNotAsZero() {
+        ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);
+
+        String classified = StandardError.capture(() -> PAGES.handle(
+                new HttpTimeoutException("request timed out"), request));
+        String reported = StandardError.capture(() -> PAGES.render(UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS)
+                .upstreamStatus(503).upstream("billing").attempts(2).build(), request));
+        String measured = StandardError.capture(() -> PAGES.render(UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS)
+                .upstreamStatus(503).upstream("billing").attempts(0).elapsed(Duration.ofNanos(300)).build(), request));
+        String copied = StandardError.capture(() -> PAGES.render(
+                UpstreamFailure.of(FailureCause.CONNECTION_REFUSED).toBuilder().upstream("billing").build(), request));
+
+        assertThat(classified).contains("cause=http_response_timeout upstream=- attempts=- elapsed_ms=- ")
+                .doesNotContain("elapsed_ms=0");
+        assertThat(reported).contains(" upstream=billing attempts=2 elapsed_ms=- ");
+        assertThat(measured).contains(" upstream=billing attempts=0 elapsed_ms=0 ");
+        assertThat(copied).as("toBuilder keeps them unknown").contains(" upstream=billing attempts=- elapsed_ms=- ");
     }
 
     @Test

@@ -122,4 +122,37 @@ class UpstreamFailureTests {
         assertThat(UpstreamFailure.builder(FailureCause.CONNECTION_REFUSED).upstream(name).build().toBuilder().build()
                 .upstream()).isEqualTo(name);
     }
+
+    /**
+     * A failure knows whether its attempts and elapsed time were counted: set through the builder (an upstream
+     * guard's, a reporter's), or given to the constructor of the record's former components, they are; the
+     * builder's defaults (one attempt, zero), as {@link UpstreamFailure#of} has them, are not, and a copy keeps that.
+     * The exception's message then names no attempts ("after 1 attempt" of a client that may have retried).
+     */
+    @Test
+    void tellsAttemptsAndElapsedTimeItWasNotToldFromOnesMeasured() {
+        UpstreamFailure classified = UpstreamFailure.of(FailureCause.HTTP_RESPONSE_TIMEOUT);
+        UpstreamFailure timed = UpstreamFailure.builder(FailureCause.HTTP_RESPONSE_TIMEOUT).attempts(1)
+                .elapsed(Duration.ZERO).build();
+        UpstreamFailure constructed = new UpstreamFailure("orders", FailureCause.HTTP_RESPONSE_TIMEOUT, 0, null, null,
+                1, Duration.ZERO, null, null);
+
+        assertThat(classified.attempts()).as("as before").isEqualTo(1);
+        assertThat(classified.elapsed()).as("as before").isZero();
+        assertThat(classified.attemptsKnown()).isFalse();
+        assertThat(classified.elapsedKnown()).isFalse();
+        assertThat(classified.toBuilder().upstream("orders").build()).satisfies(copy -> {
+            assertThat(copy.attemptsKnown()).isFalse();
+            assertThat(copy.elapsedKnown()).isFalse();
+        });
+        assertThat(classified.toBuilder().attempts(1).build().attemptsKnown()).isTrue();
+        assertThat(timed.attemptsKnown()).isTrue();
+        assertThat(timed.elapsedKnown()).as("a measured 0").isTrue();
+        assertThat(timed.toBuilder().build()).isEqualTo(timed);
+        assertThat(constructed.attemptsKnown()).isTrue();
+        assertThat(constructed.elapsedKnown()).isTrue();
+        assertThat(new UpstreamFailureException(classified, null)).hasMessage("upstream failed: http_response_timeout");
+        assertThat(new UpstreamFailureException(timed, null))
+                .hasMessage("upstream failed: http_response_timeout after 1 attempt");
+    }
 }

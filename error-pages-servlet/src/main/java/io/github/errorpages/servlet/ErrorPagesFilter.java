@@ -6,6 +6,7 @@ import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.internal.Causes;
+import io.github.errorpages.internal.FailureLogFields;
 import io.github.errorpages.servlet.internal.AsyncCapturingRequest;
 import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
@@ -827,8 +828,8 @@ public final class ErrorPagesFilter implements Filter {
                         + "upstream failure {} after the response was committed, in a task of its async cycle, which "
                         + "the container ends at its async timeout (upstream={}, attempts={}, elapsed_ms={}, "
                         + "retry_refused={})", request.getMethod(), request.getRequestURI(), upstream.cause().token(),
-                        upstream.upstream().isEmpty() ? "-" : upstream.upstream(), upstream.attempts(),
-                        upstream.elapsed().toMillis(), ErrorResponder.retryRefused(upstream)));
+                        upstream.upstream().isEmpty() ? "-" : upstream.upstream(), FailureLogFields.attempts(upstream),
+                        FailureLogFields.elapsedMillis(upstream), ErrorResponder.retryRefused(upstream)));
                 return false;
             }
             return answerAndComplete(request, response, failure, cause, context);

@@ -7,6 +7,7 @@ import io.github.errorpages.ErrorResponse;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.internal.FailureLogFields;
 import io.github.errorpages.internal.ThreadBodies;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
@@ -249,8 +250,8 @@ public final class ErrorResponder {
         String message = "response to " + request.getMethod() + " " + request.getRequestURI()
                 + " aborted: upstream failure " + cause + " " + when;
         log.warn("{} (upstream={}, attempts={}, elapsed_ms={}, retry_refused={})", message,
-                failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(),
-                failure.elapsed().toMillis(), retryRefused(failure));
+                failure.upstream().isEmpty() ? "-" : failure.upstream(), FailureLogFields.attempts(failure),
+                FailureLogFields.elapsedMillis(failure), retryRefused(failure));
         return new ResponseAbortedException(message);
     }
 
@@ -435,8 +436,8 @@ public final class ErrorResponder {
         }
         log.warn("error page for status {} answered without its upstream's page: upstream failure {} (upstream={}, "
                 + "attempts={}, elapsed_ms={}, retry_refused={})", status, failure.cause().token(),
-                failure.upstream().isEmpty() ? "-" : failure.upstream(), failure.attempts(),
-                failure.elapsed().toMillis(), retryRefused(failure));
+                failure.upstream().isEmpty() ? "-" : failure.upstream(), FailureLogFields.attempts(failure),
+                FailureLogFields.elapsedMillis(failure), retryRefused(failure));
         byte[] body = ("Error " + status + "\n").getBytes(StandardCharsets.US_ASCII);
         return write(request, response, failure, status, plainTextHeaders(), body, nonBlocking);
     }
