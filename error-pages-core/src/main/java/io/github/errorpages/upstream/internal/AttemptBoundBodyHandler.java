@@ -10,6 +10,7 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.function.LongSupplier;
 
 /**
  * The body handler of one attempt: bounds the bodies it makes by what is left of the attempt's timeout (see
@@ -28,16 +29,24 @@ public final class AttemptBoundBodyHandler<T> implements BodyHandler<T> {
 
     private final BodyHandler<T> handler;
     private final Duration timeout;
+    /**
+     * The clock the deadlines below and the bodies' readings of the time are on: {@link System#nanoTime()} outside
+     * tests, which drive it to tell a failure that comes at once from one that comes later, whatever the machine's
+     * load (a body's timer and its graces run on the JDK's delay thread, on real time).
+     */
+    private final LongSupplier nanoTime;
     private final long deadlineNanos;
-    /** When the client's request timer is due, on {@link System#nanoTime()}'s scale: no later than the deadline. */
+    /** When the client's request timer is due, on {@link #nanoTime}'s scale: no later than the deadline. */
     private final long clientDeadlineNanos;
     /** Whether the time ran out and ended a body this handler made. */
     private volatile boolean endedABody;
 
-    private AttemptBoundBodyHandler(BodyHandler<T> handler, Duration timeout, Duration clientTimeout) {
+    private AttemptBoundBodyHandler(BodyHandler<T> handler, Duration timeout, Duration clientTimeout,
+            LongSupplier nanoTime) {
         this.handler = handler;
         this.timeout = timeout;
-        long now = System.nanoTime();
+        this.nanoTime = nanoTime;
+        long now = nanoTime.getAsLong();
         this.deadlineNanos = now + timeout.toNanos();
         this.clientDeadlineNanos = now + Math.min(clientTimeout.toNanos(), timeout.toNanos());
     }
@@ -67,14 +76,20 @@ public final class AttemptBoundBodyHandler<T> implements BodyHandler<T> {
      */
     public static <T> AttemptBoundBodyHandler<T> within(BodyHandler<T> handler, Duration timeout,
             Duration clientTimeout) {
-        return new AttemptBoundBodyHandler<>(handler, timeout, clientTimeout);
+        return within(handler, timeout, clientTimeout, System::nanoTime);
+    }
+
+    /** As {@link #within(BodyHandler, Duration, Duration)}, on the clock {@code nanoTime}: for tests. */
+    static <T> AttemptBoundBodyHandler<T> within(BodyHandler<T> handler, Duration timeout, Duration clientTimeout,
+            LongSupplier nanoTime) {
+        return new AttemptBoundBodyHandler<>(handler, timeout, clientTimeout, nanoTime);
     }
 
     @Override
     public BodySubscriber<T> apply(ResponseInfo info) {
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         return new AttemptBoundBodySubscriber<>(handler.apply(info), deadlineNanos - now, clientDeadlineNanos - now,
-                this);
+                this, nanoTime);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -78,9 +79,15 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     private static final long CLIENT_TIMER_EARLY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final BodySubscriber<T> delegate;
-    /** When the attempt's time runs out, on {@link System#nanoTime()}'s scale. */
+    /**
+     * The clock the times below are read on: {@link System#nanoTime()} outside tests, which drive it to tell a failure
+     * that comes at once from one that comes later ({@link #CUT_NOTICE_NANOS}) whatever the machine's load. The timer
+     * and the graces run on the JDK's delay thread, on real time.
+     */
+    private final LongSupplier nanoTime;
+    /** When the attempt's time runs out, on {@link #nanoTime}'s scale. */
     private final long deadlineNanos;
-    /** When the handler made this subscriber, on {@link System#nanoTime()}'s scale. */
+    /** When the handler made this subscriber, on {@link #nanoTime}'s scale. */
     private final long createdNanos;
     /**
      * Whether the client's request timer was due when the handler made this subscriber: only then may it have cut the
@@ -110,19 +117,21 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     private boolean graced;
     /** Whether the body is made: it is not bounded after that. */
     private volatile boolean made;
-    /** When the body was made; written before {@link #made}. */
+    /** When the body was made, on {@link #nanoTime}'s scale; written before {@link #made}. */
     private volatile long madeNanos;
 
     /**
      * @param remainingNanos what is left of the attempt's time: the body's bound
      * @param clientRemainingNanos what is left of the time of the client's request timer: no more than
      *     {@code remainingNanos}
+     * @param nanoTime the clock, {@code System::nanoTime} outside tests
      */
     AttemptBoundBodySubscriber(BodySubscriber<T> delegate, long remainingNanos, long clientRemainingNanos,
-            AttemptBoundBodyHandler<T> bound) {
+            AttemptBoundBodyHandler<T> bound, LongSupplier nanoTime) {
         this.delegate = delegate;
         this.bound = bound;
-        this.createdNanos = System.nanoTime();
+        this.nanoTime = nanoTime;
+        this.createdNanos = nanoTime.getAsLong();
         this.deadlineNanos = createdNanos + remainingNanos;
         this.clientTimerDue = clientRemainingNanos <= CLIENT_TIMER_EARLY_NANOS;
         timer.orTimeout(Math.max(remainingNanos, 0), TimeUnit.NANOSECONDS).whenComplete((done, expired) -> {
@@ -163,7 +172,7 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
             // Runs at once for a body made at once (a stage whose isDone() may refuse to answer, as the JDK's do):
             // before the ask ends, so that no expiry finds the client done asking and the body not made.
             body.whenComplete((result, error) -> {
-                madeNanos = System.nanoTime(); // before made: read after it
+                madeNanos = nanoTime.getAsLong(); // before made: read after it
                 made = true;
                 timer.complete(null);
             });
@@ -244,7 +253,7 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
         if (!clientTimerDue) {
             return false;
         }
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         if (made) {
             return now - madeNanos <= CUT_NOTICE_NANOS;
         }
@@ -252,7 +261,7 @@ final class AttemptBoundBodySubscriber<T> implements BodySubscriber<T> {
     }
 
     /**
-     * @param now {@link System#nanoTime()}
+     * @param now the time, on {@link #nanoTime}'s scale
      * @return whether the attempt's time has run out by {@code now}, or may have for the JDK's client, which fires its
      *     request timer early
      */

@@ -27,6 +27,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -65,16 +67,22 @@ class AttemptBoundBodySubscriberTests {
      * The same head, with the time running out while the client asks for the body (between its ask and the handler
      * handing the stream over): the body was ended as it was handed over, and the proxy's reader failed at its first
      * read as late (a 504 {@code connection_read_timeout}, and a breaker failure) although the upstream's answer was
-     * whole and in time. Deterministic: the handler hands its stream over only once the time ran out (told by a task
-     * of the JDK's one delay thread that is due after the attempt's timer, which runs before it).
+     * whole and in time. Deterministic, whatever the machine's load, on the JDK's one delay thread, which runs its
+     * tasks in the order they are due: it is held until the client asks (so that the attempt's timer finds it asking),
+     * the handler hands its stream over only once the time ran out (told by a task due after the attempt's timer, and
+     * before the grace the timer gives, 50 ms from when it ran), and that task holds the thread until the client's ask
+     * returned (so that the grace cannot end the stream first, as it did in runs under load).
      */
     @Test
     void aBodyHandedOverAtOnceIsNotEndedByATimeThatRanOutWhileTheClientAsked() throws Exception {
+        CountDownLatch asking = new CountDownLatch(1);
         CountDownLatch timeRanOut = new CountDownLatch(1);
+        CountDownLatch asked = new CountDownLatch(1);
         BodyHandler<InputStream> handingOverAsTheTimeRunsOut = info -> new DelegatingSubscriber<>(
                 BodySubscribers.ofInputStream()) {
             @Override
             public CompletionStage<InputStream> getBody() {
+                asking.countDown();
                 try {
                     assertThat(timeRanOut.await(5, TimeUnit.SECONDS)).as("the time ran out").isTrue();
                 } catch (InterruptedException e) {
@@ -83,19 +91,20 @@ class AttemptBoundBodySubscriberTests {
                 return super.getBody();
             }
         };
+        holdDelayThreadUntil(asking);
         AttemptBoundBodySubscriber<InputStream> subscriber = (AttemptBoundBodySubscriber<InputStream>)
                 AttemptBoundBodyHandler.within(handingOverAsTheTimeRunsOut, Duration.ofMillis(50)).apply(HEAD);
-        CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS, Runnable::run).execute(timeRanOut::countDown);
+        CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS, Runnable::run).execute(() -> {
+            timeRanOut.countDown();
+            Await.opened(asked); // the grace, due later on this thread, waits for the ask to return
+        });
         Subscription subscription = new Subscription();
         subscriber.onSubscribe(subscription);
 
         InputStream body = made(subscriber).get(5, TimeUnit.SECONDS);
+        asked.countDown();
         assertThat(subscriber.ranOut()).as("the time ran out while the client asked").isTrue();
-        // Past the grace: timers due earlier on the JDK's one delay thread have run.
-        CompletableFuture<Void> pastGrace = new CompletableFuture<>();
-        CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS, Runnable::run)
-                .execute(() -> pastGrace.complete(null));
-        pastGrace.get(5, TimeUnit.SECONDS);
+        pastGrace();
         subscriber.onNext(List.of(ByteBuffer.wrap("whole".getBytes(StandardCharsets.US_ASCII))));
         subscriber.onComplete();
 
@@ -155,6 +164,7 @@ class AttemptBoundBodySubscriberTests {
         subscriber.onSubscribe(new Subscription());
         made(subscriber);
         Await.until(subscriber::ranOut, "the attempt's time ran out");
+        pastGrace(); // ended, also if the time ran out while the client asked
 
         assertThat(handler.explained(cancelled)).isInstanceOf(HttpTimeoutException.class)
                 .hasMessage("response body not complete within the attempt timeout of 50 ms")
@@ -201,17 +211,44 @@ class AttemptBoundBodySubscriberTests {
     /**
      * The same cut for a body the handler handed over at once in the grace (a stream): the client tells the stream's
      * subscriber of the cut a moment later, and that is the attempt's timeout too, not the upstream's body broken off.
+     * At once on the subscriber's clock, which stands still: a loaded machine's pause between the steps changes
+     * nothing.
      */
     @Test
     void aStreamHandedOverInTheGraceThatTheClientFailsAtOnceFailsAsLate() {
-        AttemptBoundBodySubscriber<InputStream> subscriber = ranOut(BodyHandlers.ofInputStream());
+        AttemptBoundBodySubscriber<InputStream> subscriber = ranOut(BodyHandlers.ofInputStream(), new ManualClock());
+        CountDownLatch failed = new CountDownLatch(1);
+        holdDelayThreadUntil(failed); // the late ask's grace (10 ms) ends nothing first: the failure says it is late
         subscriber.onSubscribe(new Subscription());
         InputStream body = made(subscriber).getNow(null);
         IOException cutShort = new IOException("fixed content-length: 100, bytes received: 0");
 
         subscriber.onError(cutShort);
+        failed.countDown();
 
         assertThatThrownBy(body::read).isInstanceOf(IOException.class).hasCauseInstanceOf(HttpTimeoutException.class);
+    }
+
+    /**
+     * R45: a stream handed over in the grace that the client fails well after it was handed over (100 ms on the
+     * subscriber's clock, past the 50 ms in which the client tells a stream of its timer's cut): the upstream broke it
+     * off while the proxy relayed it, and the reader sees the client's failure, not the attempt's timeout.
+     */
+    @Test
+    void aStreamHandedOverInTheGraceThatTheClientFailsLaterFailsWithTheClientsFailure() {
+        ManualClock clock = new ManualClock();
+        AttemptBoundBodySubscriber<InputStream> subscriber = ranOut(BodyHandlers.ofInputStream(), clock);
+        CountDownLatch failed = new CountDownLatch(1);
+        holdDelayThreadUntil(failed); // the late ask's grace (10 ms) does not end the stream before it is handed over
+        subscriber.onSubscribe(new Subscription());
+        InputStream body = made(subscriber).getNow(null);
+        clock.advance(Duration.ofMillis(100));
+        IOException brokenOff = new IOException("fixed content-length: 100, bytes received: 0");
+
+        subscriber.onError(brokenOff);
+        failed.countDown();
+
+        assertThatThrownBy(body::read).isInstanceOf(IOException.class).hasCause(brokenOff);
     }
 
     /**
@@ -244,12 +281,13 @@ class AttemptBoundBodySubscriberTests {
      * R2, R45: the same cut of a request with its own timeout, shorter than the attempt's: the client's request timer
      * runs on that one, and was due when the client took the head in, although the attempt has time left. The body
      * the client fails at once is the attempt's timeout, not the upstream's incomplete answer (a 502
-     * {@code http_response_incomplete}, not retried), as it was while only the attempt's time counted.
+     * {@code http_response_incomplete}, not retried), as it was while only the attempt's time counted. At once on the
+     * subscriber's clock, which stands still: a loaded machine's pause between the steps changes nothing.
      */
     @Test
     void aBodyTheClientFailsAtOnceAfterTheRequestsOwnShorterTimeoutWasDueFailsAsLate() {
         AttemptBoundBodyHandler<String> handler = AttemptBoundBodyHandler.within(BodyHandlers.ofString(),
-                Duration.ofSeconds(10), Duration.ZERO);
+                Duration.ofSeconds(10), Duration.ZERO, new ManualClock());
         AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) handler.apply(HEAD);
         IOException cutShort = new IOException("fixed content-length: 100, bytes received: 10",
                 new IOException("connection closed locally"));
@@ -271,15 +309,15 @@ class AttemptBoundBodySubscriberTests {
      */
     @Test
     void aBodyOfARequestWhoseOwnTimeoutWasDueThatFailsLaterInTheAttemptsTimeFailsWithTheClientsFailure() {
+        ManualClock clock = new ManualClock();
         AttemptBoundBodyHandler<String> handler = AttemptBoundBodyHandler.within(BodyHandlers.ofString(),
-                Duration.ofSeconds(10), Duration.ZERO);
+                Duration.ofSeconds(10), Duration.ZERO, clock);
         AttemptBoundBodySubscriber<String> subscriber = (AttemptBoundBodySubscriber<String>) handler.apply(HEAD);
-        long handedIn = System.nanoTime();
         subscriber.onSubscribe(new Subscription());
         CompletableFuture<String> body = made(subscriber);
         subscriber.onNext(List.of(ByteBuffer.wrap("part".getBytes(StandardCharsets.US_ASCII))));
         // Past the window in which the client tells a body of its timer's cut (50 ms): the upstream broke it off.
-        Await.until(() -> System.nanoTime() - handedIn > TimeUnit.MILLISECONDS.toNanos(100), "past the cut's notice");
+        clock.advance(Duration.ofMillis(100));
         IOException brokenOff = new IOException("fixed content-length: 100, bytes received: 4");
 
         subscriber.onError(brokenOff);
@@ -349,6 +387,7 @@ class AttemptBoundBodySubscriberTests {
                 .within(info -> recording, Duration.ofMillis(20)).apply(HEAD);
         subscriber.getBody();
         Await.until(subscriber::ranOut, "the attempt's time ran out");
+        pastGrace(); // ended, also if the time ran out while the client asked
         Subscription subscription = new Subscription();
 
         subscriber.onSubscribe(subscription);
@@ -481,10 +520,33 @@ class AttemptBoundBodySubscriberTests {
 
     /** A subscriber whose time ran out as the head arrived, before the client asked for its body. */
     private static <T> AttemptBoundBodySubscriber<T> ranOut(BodyHandler<T> handler) {
+        return ranOut(handler, System::nanoTime);
+    }
+
+    /** As {@link #ranOut(BodyHandler)}, reading the time on {@code nanoTime}. */
+    private static <T> AttemptBoundBodySubscriber<T> ranOut(BodyHandler<T> handler, LongSupplier nanoTime) {
         AttemptBoundBodySubscriber<T> subscriber = (AttemptBoundBodySubscriber<T>) AttemptBoundBodyHandler
-                .within(handler, Duration.ZERO).apply(HEAD);
+                .within(handler, Duration.ZERO, Duration.ZERO, nanoTime).apply(HEAD);
         Await.until(subscriber::ranOut, "the attempt's time ran out");
         return subscriber;
+    }
+
+    /**
+     * The clock a handler and its bodies read the time on, which moves only when a test moves it: whether a failure
+     * came at once or later is then the test's to say, not the machine's load (the timer and the graces stay on real
+     * time, on the JDK's delay thread).
+     */
+    private static final class ManualClock implements LongSupplier {
+        private final AtomicLong nanos = new AtomicLong(TimeUnit.HOURS.toNanos(1));
+
+        @Override
+        public long getAsLong() {
+            return nanos.get();
+        }
+
+        void advance(Duration by) {
+            nanos.addAndGet(by.toNanos());
+        }
     }
 
     /**
@@ -502,6 +564,18 @@ class AttemptBoundBodySubscriberTests {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    /**
+     * Waits until the JDK's one delay thread has run every task due within 200 ms from now: a grace that a time which
+     * ran out gave (10 or 50 ms) has then ended the body, which {@code ranOut()} does not wait for (it is true as soon
+     * as the grace is given).
+     */
+    private static void pastGrace() {
+        CompletableFuture<Void> pastGrace = new CompletableFuture<>();
+        CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS, Runnable::run)
+                .execute(() -> pastGrace.complete(null));
+        assertThat(pastGrace).succeedsWithin(Duration.ofSeconds(5));
     }
 
     /** The body, as the client asks for it (the JDK's own futures refuse {@code toCompletableFuture()}). */
