@@ -257,6 +257,28 @@ class CircuitBreakerIntegrationTests {
     }
 
     /**
+     * An open breaker whose wait is over while no call arrives (Resilience4j's default, no automatic transition)
+     * still says {@code OPEN}: a gauge of {@code getState()} shows an outage that could be over, where
+     * {@code guard.breakerRemainingOpen()} says zero, the time the upstream is kept from callers, as
+     * docs/operations.md ("Events to alert on") says to gauge. The next call is let through (R8).
+     */
+    @Test
+    void aBreakerPastItsOpenWaitSaysOpenUntilACallArrivesWhileItsRemainingTimeIsZero() throws Exception { // R8
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+        breaker.transitionToOpenState();
+        assertThat(client.guard().breakerRemainingOpen()).contains(Duration.ofSeconds(30));
+
+        clock.advance(Duration.ofMinutes(5));
+
+        assertThat(breaker.getState()).as("no call arrived to move it").isEqualTo(State.OPEN);
+        assertThat(client.guard().breakerRemainingOpen()).contains(Duration.ZERO);
+        assertThat(client.send(get("/orders"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(breaker.getState()).isNotEqualTo(State.OPEN);
+    }
+
+    /**
      * A call refused while a half-open breaker's trial calls fail and open it again, between the guard's reads of the
      * breakers (its remaining time read as zero, then no half-open breaker left), is sent back for the breakers' time,
      * not at once: every breaker is open for its whole wait again (R8). The breaker's clock opens it again in the

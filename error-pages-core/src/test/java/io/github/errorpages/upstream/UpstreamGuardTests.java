@@ -917,6 +917,36 @@ class UpstreamGuardTests {
     }
 
     /**
+     * One listener (one class) given to two guards, as an application registers its metrics listener with each
+     * upstream's guard: its failures are logged once by each guard, not once for the class in the whole application
+     * (the set of failed classes is the guard's), as docs/operations.md and {@link UpstreamEventListener} say. An
+     * operator sees one line per upstream whose guard holds the broken listener.
+     */
+    @Test
+    void aListenerFailingInTwoGuardsIsLoggedOncePerGuard() throws Exception {
+        UpstreamEventListener broken = event -> {
+            throw new IllegalStateException("broken metrics");
+        };
+        List<UpstreamGuard> guards = List.of(
+                UpstreamGuard.builder(Guards.fast(FIRST).build()).listener(broken).build(),
+                UpstreamGuard.builder(Guards.fast(SECOND).build()).listener(broken).build());
+
+        String log = StandardError.capture(() -> {
+            try {
+                for (int i = 0; i < 2; i++) {
+                    for (UpstreamGuard guard : guards) {
+                        guard.call(UpstreamRequest.of("GET"), attempt -> "ok");
+                    }
+                }
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+
+        assertThat(log.split("its failures are ignored", -1)).as("one line per guard").hasSize(3);
+    }
+
+    /**
      * A listener that throws an Error, not an exception (an assertion of its own, a stack overflow), changes nothing
      * either, as Resilience4j's breaker treats its event consumers: the blocking call returns its result, and an
      * asynchronous call whose retry is refused when its time comes ends with the failure, instead of the Error leaving
