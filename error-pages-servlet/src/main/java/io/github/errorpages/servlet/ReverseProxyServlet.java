@@ -466,10 +466,12 @@ public final class ReverseProxyServlet extends HttpServlet {
      * Stops the servlet's own clients (an application's own JDK client given to the builder is the application's to
      * stop), and lets go of them; the answers of exchanges still in flight are written without them. The container
      * has unmapped the servlet by now: the exchanges that Jetty's client forwarded asynchronously are answered with
-     * the page (a 503), written on a thread of the common pool, and this method waits up to 2 seconds for those
-     * answers; so are those waiting out a retry's backoff. The JDK transport's exchanges waiting for a response
-     * head are cut off too, on Java 17 as well, and answered with the page on their container threads (on 17 a
-     * response already being relayed goes on). A retry whose backoff ends later (the JDK transport's, whose
+     * the page (a 503), written on a thread of the common pool; so are those waiting out a retry's backoff. The JDK
+     * transport's exchanges waiting for a response head are cut off too, on Java 17 as well, and answered with the
+     * page on their container threads (on 17 a response already being relayed goes on), as are the Jetty
+     * transport's in a servlet without async support. This method logs one WARN line saying how many requests it
+     * cuts off, and waits up to 2 seconds for all of their answers, on whichever thread they are written, then logs
+     * a WARN line for those still unanswered. A retry whose backoff ends later (the JDK transport's, whose
      * container thread waits it out) is not sent: the call ends with its last attempt's failure, and nothing more
      * counts against the upstream. Nothing of the servlet's own clients keeps the application's class loader from
      * then on: the JDK transport's client, which Java 17 cannot stop, is let go of, and ends once collected, after
@@ -483,6 +485,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             // Nothing of a destroyed servlet, which its registration may keep, holds the clients. (An application's
             // own client stays: it is not stopped, and the servlet may be initialised again with it.)
             proxy = current.withoutClients();
+            current.logCutOff();
             current.stop();
             current.awaitPendingAnswers();
         }
@@ -501,6 +504,12 @@ public final class ReverseProxyServlet extends HttpServlet {
         AsyncContext startedInFront = request.getDispatcherType() == DispatcherType.REQUEST && request.isAsyncStarted()
                 ? request.getAsyncContext() : null;
         boolean answersLater;
+        // destroy() waits for this dispatch's answer too: the JDK transport's exchange, and the Jetty transport's in a
+        // servlet without async support, wait on this thread, which writes the page for an exchange destroy() cuts
+        // off. Uncounted, destroy() returned at once, and the page was rendered after the context had stopped (in an
+        // undeploy, with the application's class loader closed). (A dispatch that comes after destroy() returned, which
+        // the container must not route, is the stopped proxy's, which nothing waits for.)
+        current.pendingAnswers.add();
         try {
             answersLater = serve(current, request, response);
         } catch (ResponseAbortedException aborted) {
@@ -508,6 +517,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                 throw aborted.forContainer(request, response); // logged already
             }
             return;
+        } finally {
+            current.pendingAnswers.remove();
         }
         if (startedInFront != null && !answersLater) {
             try {
@@ -1618,7 +1629,10 @@ public final class ReverseProxyServlet extends HttpServlet {
         final String pseudonym;
         /** Its endpoints, for {@code Location} fields that point at one. */
         final UpstreamLocations locations;
-        /** The exchanges forwarded asynchronously that are not answered yet, which {@code destroy()} waits for. */
+        /**
+         * The exchanges not answered yet, which {@code destroy()} waits for: those forwarded asynchronously, and the
+         * dispatches in service, which answer on their container threads.
+         */
         final PendingAnswers pendingAnswers = new PendingAnswers();
         /** Whether {@link #stop()} was called: the servlet is being destroyed under the calls in flight. */
         volatile boolean stopping;
@@ -1884,6 +1898,22 @@ public final class ReverseProxyServlet extends HttpServlet {
                     // refused as cut off (503), where a read the pool refused would fail the call as a bug (500).
                     reads.setKeepAliveTime(1, TimeUnit.NANOSECONDS);
                 }
+            }
+        }
+
+        /**
+         * Says, before {@link #stop()} cuts them off, how many requests are still being answered: each then gets the
+         * 503 page with its WARN line, {@code cause=connection_limit_reached attempts=1 retry_refused=not_retryable}
+         * for one cut off waiting for the upstream, which is the undeploy's doing, not a full bulkhead's nor the
+         * upstream's. Without this line a burst of those at every deploy looked like an overload. A WARN line, as
+         * theirs are: a log kept at WARN, where the burst shows, shows what explains it too.
+         */
+        void logCutOff() {
+            int inFlight = pendingAnswers.count();
+            if (inFlight > 0) {
+                log.warn("ReverseProxyServlet for upstream {} destroyed with {} requests in flight: each is cut off, "
+                        + "answered with the 503 page unless its answer had started (cause=connection_limit_reached: "
+                        + "the undeploy's doing, not counted against the upstream)", guard.name(), inFlight);
             }
         }
 

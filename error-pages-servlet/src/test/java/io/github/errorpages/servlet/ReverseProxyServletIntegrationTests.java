@@ -53,6 +53,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -2269,6 +2270,118 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(events).filteredOn(UpstreamEvent.CallFailed.class::isInstance).singleElement()
                     .satisfies(failed -> assertThat(((UpstreamEvent.CallFailed) failed).failure().cause())
                             .isEqualTo(FailureCause.CONNECTION_LIMIT_REACHED));
+        }
+    }
+
+    /**
+     * An exchange in flight when the servlet is destroyed whose page is written on the request's own thread (the JDK
+     * transport's, and the Jetty transport's in a servlet without async support) is answered before
+     * {@code destroy()} returns, as the Jetty transport's asynchronous ones are: the 503 page (R4), naming nothing of
+     * the upstream (R36, R37). {@code destroy()} waited only for the asynchronous ones and returned at once: the page
+     * was rendered after it, in an undeploy with the application's context stopped and its class loader closed.
+     * Before the cut-off, one WARN line says how many requests the destruction cuts off, so that the burst of
+     * {@code connection_limit_reached} pages at a deploy is not taken for an overload (R25). The order is made
+     * certain: the cut-off call is held (in the guard's listener) until {@code destroy()} either waits for answers or
+     * has returned, so that without the wait the page always comes after {@code destroy()} returned.
+     */
+    @Test
+    void anExchangeAnsweredOnItsRequestThreadIsAnsweredBeforeDestroyReturns() throws Exception {
+        List<String> order = new CopyOnWriteArrayList<>();
+        AtomicReference<Thread> destroyer = new AtomicReference<>();
+        CompletableFuture<Void> destroyed = new CompletableFuture<>();
+        // Each write of the answer, as it is made: the last one comes while destroy() still waits, or after.
+        Filter tellsEachWriteOfTheAnswer = (request, response, chain) -> chain.doFilter(request,
+                new HttpServletResponseWrapper((HttpServletResponse) response) {
+                    @Override
+                    public ServletOutputStream getOutputStream() throws IOException {
+                        ServletOutputStream out = super.getOutputStream();
+                        return new ServletOutputStream() {
+                            @Override
+                            public void write(int b) throws IOException {
+                                out.write(b);
+                                order.add("written");
+                            }
+
+                            @Override
+                            public void write(byte[] b, int off, int len) throws IOException {
+                                out.write(b, off, len);
+                                order.add("written");
+                            }
+
+                            @Override
+                            public boolean isReady() {
+                                return out.isReady();
+                            }
+
+                            @Override
+                            public void setWriteListener(WriteListener listener) {
+                                out.setWriteListener(listener);
+                            }
+                        };
+                    }
+
+                    @Override
+                    public PrintWriter getWriter() throws IOException {
+                        PrintWriter writer = super.getWriter();
+                        return new PrintWriter(writer) {
+                            @Override
+                            public void write(String text, int off, int len) {
+                                super.write(text, off, len);
+                                order.add("written");
+                            }
+                        };
+                    }
+                });
+        try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
+            ReverseProxyServlet servlet = proxyBuilder(UpstreamGuard.builder(UpstreamConfig.builder("undeployed")
+                    .endpoints(stalls.uri()).build()).listener(event -> {
+                        Thread destroying = destroyer.get();
+                        if (event instanceof UpstreamEvent.CallFailed && destroying != null
+                                && destroying != Thread.currentThread()) {
+                            holdUntilDestroyWaitsOrReturned(destroying, destroyed);
+                        }
+                    }).build()).build();
+            configured = new JettyServer().filter(tellsEachWriteOfTheAnswer).servlet("/*", servlet, false).start();
+            CompletableFuture<HttpResponse<byte[]>> inFlight = CompletableFuture.supplyAsync(
+                    () -> Client.get(configured.uri("/orders/42"), JSON), OWN_THREAD);
+            assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
+
+            String log = StandardError.capture(() -> CompletableFuture.runAsync(() -> {
+                destroyer.set(Thread.currentThread());
+                servlet.destroy();
+                order.add("destroy() returned");
+                destroyed.complete(null);
+            }, OWN_THREAD).join());
+
+            HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(503);
+            assertThat(Client.text(response)).contains("connection_limit_reached");
+            assertNoLeak(response, "ReverseProxyServlet", "Exception", ":" + stalls.port());
+            assertThat(order).as("the answer's writes, then destroy() returned").contains("written")
+                    .endsWith("destroy() returned");
+            assertThat(log).contains("ReverseProxyServlet for upstream undeployed destroyed with 1 requests in "
+                    + "flight: each is cut off, answered with the 503 page unless its answer had started "
+                    + "(cause=connection_limit_reached: the undeploy's doing, not counted against the upstream)");
+            assertThat(log.indexOf("destroyed with 1 requests in flight"))
+                    .as("said before the page's line").isLessThan(log.indexOf("error page status=503"));
+            assertThat(log).doesNotContain("not answered after");
+        }
+    }
+
+    /**
+     * Holds the thread of a call the destruction cut off until {@code destroying} waits for the answers in
+     * {@code destroy()}, or has returned from it; after 10 s, lets it go all the same (on a thread of the code under
+     * test: a failure here would be taken for the code's own, the caller's assertions fail instead).
+     */
+    private static void holdUntilDestroyWaitsOrReturned(Thread destroying, CompletableFuture<Void> destroyed) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!destroyed.isDone() && System.nanoTime() - end < 0) {
+            if (destroying.getState() == Thread.State.TIMED_WAITING && Arrays.stream(destroying.getStackTrace())
+                    .anyMatch(frame -> frame.getClassName().endsWith(".PendingAnswers")
+                            && frame.getMethodName().equals("awaitNone"))) {
+                return;
+            }
+            Thread.onSpinWait();
         }
     }
 

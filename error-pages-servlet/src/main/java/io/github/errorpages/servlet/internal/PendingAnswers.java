@@ -6,7 +6,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The asynchronous exchanges of a proxy whose answer is not written yet, which {@code destroy()} lets finish: once
+ * The exchanges of a proxy whose answer is not written yet, which {@code destroy()} lets finish: once
  * it returns, the container stops the web application's class loader, and an answer written later would find
  * none of the classes it needs that were not loaded yet.
  *
@@ -44,6 +44,11 @@ public final class PendingAnswers {
                 lock.unlock();
             }
         }
+    }
+
+    /** @return how many exchanges are not answered yet, at the moment of the call */
+    public int count() {
+        return pending.get();
     }
 
     /**

@@ -25,6 +25,24 @@ class PendingAnswersTests {
     }
 
     /**
+     * What {@code destroy()} says it cuts off: the exchanges not answered yet, at the moment it asks, none once
+     * they are answered.
+     */
+    @Test
+    void countsTheExchangesNotAnsweredYet() {
+        PendingAnswers pending = new PendingAnswers();
+        pending.add();
+        pending.add();
+        pending.remove();
+        pending.add();
+
+        assertThat(pending.count()).isEqualTo(2);
+        pending.remove();
+        pending.remove();
+        assertThat(pending.count()).isZero();
+    }
+
+    /**
      * One exchange in flight, one alone: the wait lasts until it is answered, and then says none is left. It must not
      * take one pending exchange for none.
      */
