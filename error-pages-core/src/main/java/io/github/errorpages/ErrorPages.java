@@ -2,6 +2,7 @@ package io.github.errorpages;
 
 import io.github.errorpages.internal.BodySources;
 import io.github.errorpages.internal.FailureLogFields;
+import io.github.errorpages.internal.InternalErrors;
 import io.github.errorpages.internal.SupportCodes;
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.page.internal.PageRenderer;
@@ -123,6 +124,10 @@ public final class ErrorPages {
      * attempt's timeout or the source's I/O exception: it gets no page (a 504 would blame the upstream for the
      * client's stall), unless an {@link UpstreamFailureException} wraps it.
      *
+     * <p>Besides the page's {@code error page} line, a failure of cause {@code proxy_internal_error} (a bug: an
+     * exception no classifier knows, thrown by code a guard ran) has {@code throwable} logged with its stack trace,
+     * at {@code ERROR} on this class's logger, under the page's support code; the response holds none of it.
+     *
      * @param throwable what the upstream call (or the application) threw
      * @param request the request being answered
      * @return the response, or empty when the exception is no upstream failure (let the caller's own
@@ -132,7 +137,12 @@ public final class ErrorPages {
         if (BodySources.isBodySourceFailure(throwable)) {
             return Optional.empty();
         }
-        return classifier.classify(throwable, clock).map(failure -> render(failure, request));
+        return classifier.classify(throwable, clock).map(failure -> {
+            ErrorResponse response = render(failure, request);
+            // A bug behind the page: the exception, which the page's line does not hold, goes to the log (ERROR).
+            InternalErrors.log(failure, throwable, response.supportCode());
+            return response;
+        });
     }
 
     /**

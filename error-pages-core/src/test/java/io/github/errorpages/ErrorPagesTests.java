@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +39,39 @@ class ErrorPagesTests {
             assertThat(response.bodyText()).contains("\"code\": \"connection_refused\"");
         });
         assertThat(PAGES.handle(new IllegalArgumentException("a bug of the application"), request)).isEmpty();
+    }
+
+    /**
+     * A failure of cause {@code proxy_internal_error} (a bug: here a guarded call whose client threw what no
+     * classifier knows, naming a replica's address) has the exception logged with its stack trace, once, at ERROR on
+     * this class's logger right after the page's line, under the page's support code (in the line, and in the MDC as
+     * {@link ErrorPages#MDC_SUPPORT_CODE}, which the tests' simple logger does not keep), so that on-call finds what
+     * broke from the code the user reports. The page holds none of it (R36). Any other
+     * cause is an expected failure of an upstream: no exception logged.
+     */
+    @Test
+    void aBugBehindAProxyInternalErrorIsLoggedAtErrorUnderThePagesSupportCodeAndNotShown() { // R33, R36
+        ErrorRequest request = new ErrorRequest("GET", "/", "application/json", null, null);
+        Exception bug = new CloneNotSupportedException("boom in the orders client, replica 10.1.2.3:5432");
+        UpstreamFailureException thrown = new UpstreamFailureException(UpstreamFailure.builder(
+                FailureCause.PROXY_INTERNAL_ERROR).upstream("orders").build(), bug);
+        List<Optional<ErrorResponse>> answered = new ArrayList<>();
+
+        String log = StandardError.capture(() -> {
+            answered.add(PAGES.handle(thrown, request));
+            answered.add(PAGES.handle(new ConnectException("Connection refused: 10.1.2.3:5432"), request));
+        });
+
+        ErrorResponse page = answered.get(0).orElseThrow();
+        assertThat(page.status()).isEqualTo(500);
+        assertThat(page.bodyText()).contains("\"code\": \"proxy_internal_error\"")
+                .doesNotContain("boom", "10.1.2.3", "Exception");
+        assertThat(log).containsOnlyOnce("ERROR io.github.errorpages.ErrorPages - proxy_internal_error: what was thrown "
+                + "(upstream=orders, support_code=" + page.supportCode() + ")")
+                .containsOnlyOnce("boom in the orders client, replica 10.1.2.3:5432")
+                .containsOnlyOnce("UpstreamFailureException").containsOnlyOnce("java.lang.CloneNotSupportedException").contains("\tat io.github.errorpages.")
+                .containsOnlyOnce("ERROR").contains("cause=connection_refused");
+        assertThat(MDC.get(ErrorPages.MDC_SUPPORT_CODE)).as("removed once the line is written").isNull();
     }
 
     @Test

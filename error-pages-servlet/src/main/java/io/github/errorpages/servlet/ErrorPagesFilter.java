@@ -598,6 +598,7 @@ public final class ErrorPagesFilter implements Filter {
         }
         log.debug("Answering an upstream failure Spring MVC resolved to nothing for {} {}", request.getMethod(),
                 request.getRequestURI(), resolved);
+        ErrorResponder.noteThrown(request, failure.get(), resolved);
         settings.responder.respond(request, pageTarget(request, capturing), failure.get(),
                 capturing.writesWithoutBlocking());
     }
@@ -800,6 +801,7 @@ public final class ErrorPagesFilter implements Filter {
                 return; // the container's error handling answers
             }
             try {
+                ErrorResponder.noteThrown(request, failure.get(), error);
                 responder.respond(request, pageTarget(request, response), failure.get(),
                         response.writesWithoutBlocking());
                 context.complete();
@@ -936,6 +938,7 @@ public final class ErrorPagesFilter implements Filter {
                     log.debug("Answering an upstream failure thrown for {} {}", request.getMethod(),
                             request.getRequestURI(), Causes.printable(thrown));
                 }
+                ErrorResponder.noteThrown(request, classified.get(), thrown);
                 responder.respond(request, pageTarget(request, response), classified.get(),
                         response.writesWithoutBlocking());
                 return true;

@@ -606,6 +606,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 if (body instanceof ClientBodyPublisher clientBody) {
                     closeIfUploadCutShort(request, response, clientBody);
                 }
+                ErrorResponder.noteThrown(request, failed.failure(), failed);
                 answerFailure(current, request, response, failed.failure(), false);
                 return false;
             } catch (UncheckedIOException clientBodyFailed) {
@@ -795,6 +796,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 if (outcome instanceof UpstreamFailure && reads != null) {
                     closeIfUploadCutShort(request, response, reads);
                 }
+                exchange.noteThrown(outcome);
                 answerOutcome(proxy, request, response, outcome, exchange.writesWithoutBlocking(),
                         !committedBefore && !exchange.relaysResponse(), exchange.relaysResponse());
                 if (outcome == ExchangeOutcome.DONE && reads != null) {
@@ -850,6 +852,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                     async.complete();
                     return;
                 }
+                exchange.noteThrown(outcome); // on this thread, which sets the outcome's attribute too
                 if (proxy.stopping && outcome instanceof UpstreamFailure failure
                         && !exchange.writesWithoutBlocking() && !response.isCommitted()) {
                     // The servlet is being destroyed, and the container unmapped it first: an ASYNC dispatch finds
@@ -1352,6 +1355,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 BodyOutcome outcome = Objects.requireNonNull(in.outcome(), "the guard hands every response its outcome");
                 UpstreamFailure failure = outcome.failed(proxy.stoppingClients
                         ? cutByDestruction(upstreamFailed) : upstreamFailed);
+                ErrorResponder.noteThrown(request, failure, upstreamFailed);
                 if (response.isCommitted() && answeredInAnAsyncDispatch(request, failure)) {
                     return;
                 }

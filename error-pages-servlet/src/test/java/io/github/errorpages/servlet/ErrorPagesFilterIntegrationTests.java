@@ -1,5 +1,6 @@
 package io.github.errorpages.servlet;
 
+import static io.github.errorpages.servlet.PageAssertions.assertBugLoggedUnderThePagesSupportCode;
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static io.github.errorpages.servlet.PageAssertions.assertSameHeaders;
@@ -26,6 +27,7 @@ import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.errorpages.upstream.UpstreamRequest;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -2849,6 +2851,31 @@ class ErrorPagesFilterIntegrationTests {
                 };
             }
             return stream;
+        }
+    }
+
+    /**
+     * A guarded call of the application's whose client threw what no classifier knows (a bug: here a
+     * {@code CloneNotSupportedException} naming a replica's address): the user gets the 500 page
+     * {@code proxy_internal_error} naming nothing of it (R36), and the log has, besides the page's WARN line, the
+     * exception with its stack trace, once, at ERROR on the page's logger and under its support code, so that on-call
+     * finds what broke from the code the user reports. Only the WARN line was written, with nothing to work from.
+     */
+    @Test
+    void aBugBehindAProxyInternalErrorPageIsLoggedAtErrorUnderThePagesSupportCodeAndNotShown() { // R36
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders")
+                .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build());
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
+            server.servlet("/orders", servlet((request, response) -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                throw new CloneNotSupportedException("boom in the orders client, replica 10.1.2.3:5432");
+            })));
+            server.start();
+            AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+            String log = StandardError.capture(() -> answered.set(Client.get(server.uri("/orders"), JSON)));
+
+            assertBugLoggedUnderThePagesSupportCode(answered.get(), log, "java.lang.CloneNotSupportedException: "
+                    + "boom in the orders client, replica 10.1.2.3:5432");
         }
     }
 

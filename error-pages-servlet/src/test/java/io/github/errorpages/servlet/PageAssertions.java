@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
@@ -96,6 +97,28 @@ final class PageAssertions {
             assertThat(type).as("content type").startsWith("text/plain");
             assertThat(body).contains(String.valueOf(status));
         }
+    }
+
+    /**
+     * R36: the 500 page of {@code proxy_internal_error} says nothing of the exception, and the log (as
+     * {@code StandardError} captured it) has, besides the page's WARN line, one ERROR line of the page's logger naming
+     * its support code, followed by the exception's stack trace.
+     */
+    static void assertBugLoggedUnderThePagesSupportCode(HttpResponse<byte[]> page, String log, String exception) {
+        assertErrorPage(page, "GET", 500, null);
+        String text = Client.text(page);
+        assertThat(text).containsPattern("\"code\"\\s*:\\s*\"proxy_internal_error\"");
+        assertNoLeak(page, "CloneNotSupported", "boom", "10.1.2.3", "5432", "UpstreamFailureException", "Exception");
+        Matcher pageLine = Pattern.compile("WARN io\\.github\\.errorpages\\.ErrorPages - error page status=500 "
+                + "cause=proxy_internal_error upstream=orders .* support_code=(\\S+)").matcher(log);
+        assertThat(pageLine.find()).as(log).isTrue();
+        String supportCode = pageLine.group(1);
+        assertThat(text).contains(supportCode);
+        assertThat(log).as("once, at ERROR, on the page's logger, under its support code").containsOnlyOnce(
+                "ERROR io.github.errorpages.ErrorPages - proxy_internal_error: what was thrown (upstream=orders, "
+                        + "support_code=" + supportCode + ")");
+        assertThat(log).containsOnlyOnce("error page status=").containsOnlyOnce(exception)
+                .containsPattern("\tat io\\.github\\.errorpages\\.");
     }
 
     /** R36, R37: no exception names, stack traces, upstream hosts, addresses or ports. */

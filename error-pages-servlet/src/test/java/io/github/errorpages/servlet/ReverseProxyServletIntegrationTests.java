@@ -3,6 +3,7 @@ package io.github.errorpages.servlet;
 import static io.github.errorpages.servlet.UploadWatch.answerToTheRestOfTheUploadAndARequest;
 import static io.github.errorpages.servlet.UploadWatch.readUntilTheProxyWaitsForMoreUpload;
 import static io.github.errorpages.servlet.UploadWatch.sendHalfAnUpload;
+import static io.github.errorpages.servlet.PageAssertions.assertBugLoggedUnderThePagesSupportCode;
 import static io.github.errorpages.servlet.PageAssertions.assertErrorPage;
 import static io.github.errorpages.servlet.PageAssertions.assertNoLeak;
 import static io.github.errorpages.servlet.PageAssertions.assertOnePage;
@@ -55,8 +56,11 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.net.Authenticator;
+import java.net.CookieHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -79,11 +83,13 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +99,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.assertj.core.util.Throwables;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
@@ -4668,6 +4676,162 @@ abstract class ReverseProxyServletIntegrationTests {
 
         assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(400);
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
+     * The Jetty transport's client reads the request's body from a filter's wrapper in front, which threw what no
+     * classifier knows (a bug: a {@code CloneNotSupportedException} naming a replica's address, thrown past the
+     * compiler's check as Kotlin or Lombok's {@code @SneakyThrows} code does): the client gets the 500 page
+     * {@code proxy_internal_error} naming nothing of it (R36), and the log has, besides the page's WARN line, the
+     * exception with its stack trace, once, at ERROR on the page's logger and under its support code. Only the WARN
+     * line was written, with nothing for on-call to work from. With async support the outcome is answered in an ASYNC
+     * dispatch; without, on the request's own thread, which waits for it.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aBugOfTheBodysStreamBehindAProxyInternalErrorIsLoggedAtErrorUnderThePagesSupportCode(boolean async) { // R36
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK transport: the next test");
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .maxAttempts(1).build());
+        configured = new JettyServer().filter((request, response, chain) -> chain.doFilter(
+                new HttpServletRequestWrapper((HttpServletRequest) request) {
+                    @Override
+                    public ServletInputStream getInputStream() throws IOException {
+                        ServletInputStream whole = super.getInputStream();
+                        return new ServletInputStream() {
+                            @Override
+                            public int read() {
+                                throw sneaky(new CloneNotSupportedException("boom in the body filter, 10.1.2.3:5432"));
+                            }
+
+                            @Override
+                            public int read(byte[] buffer, int offset, int length) {
+                                return read();
+                            }
+
+                            @Override
+                            public boolean isFinished() {
+                                return whole.isFinished();
+                            }
+
+                            @Override
+                            public boolean isReady() {
+                                return whole.isReady();
+                            }
+
+                            @Override
+                            public void setReadListener(ReadListener listener) {
+                                whole.setReadListener(listener);
+                            }
+                        };
+                    }
+                }, response)).servlet("/*", proxyBuilder(guard).build(), async).start();
+        AtomicReference<HttpResponse<byte[]>> page = new AtomicReference<>();
+
+        String log = StandardError.capture(() -> page.set(Client.send(Client.ofItsOwn(), HttpRequest.newBuilder(
+                configured.uri("/orders")).POST(HttpRequest.BodyPublishers.ofString("{\"id\":42}")), JSON)));
+
+        assertBugLoggedUnderThePagesSupportCode(page.get(), log,
+                "java.lang.CloneNotSupportedException: boom in the body filter, 10.1.2.3:5432");
+    }
+
+    /**
+     * The JDK transport's client, given to the builder, threw what no classifier knows (a bug of the application's
+     * client: a {@code CloneNotSupportedException} naming a replica's address): the client gets the 500 page
+     * {@code proxy_internal_error} naming nothing of it (R36), and the log has, besides the page's WARN line, the
+     * exception with its stack trace, once, at ERROR on the page's logger and under its support code.
+     */
+    @Test
+    void aBugOfTheGivenHttpClientBehindAProxyInternalErrorIsLoggedAtErrorUnderThePagesSupportCode() { // R36
+        assumeTrue(transport == ProxyTransport.JDK, "a client given to the builder is the JDK's");
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .maxAttempts(1).build());
+        configured = new JettyServer().servlet("/*", proxyBuilder(guard).httpClient(new ThrowingHttpClient(
+                new CloneNotSupportedException("boom in the client, 10.1.2.3:5432"))).build()).start();
+        orders.clearRequests();
+        AtomicReference<HttpResponse<byte[]>> page = new AtomicReference<>();
+
+        String log = StandardError.capture(() -> page.set(Client.get(configured.uri("/orders"), JSON)));
+
+        assertBugLoggedUnderThePagesSupportCode(page.get(), log,
+                "java.lang.CloneNotSupportedException: boom in the client, 10.1.2.3:5432");
+        assertThat(orders.requests()).as("nothing was sent").isEmpty();
+    }
+
+    /** A JDK client that sends nothing: every exchange fails with the exception it was given, a bug of its own. */
+    private static final class ThrowingHttpClient extends HttpClient {
+        private final Exception bug;
+
+        ThrowingHttpClient(Exception bug) {
+            this.bug = bug;
+        }
+
+        @Override
+        public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+            throw sneaky(bug);
+        }
+
+        @Override
+        public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
+                HttpResponse.BodyHandler<T> handler) {
+            return CompletableFuture.failedFuture(bug);
+        }
+
+        @Override
+        public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
+                HttpResponse.BodyHandler<T> handler, HttpResponse.PushPromiseHandler<T> pushPromiseHandler) {
+            return CompletableFuture.failedFuture(bug);
+        }
+
+        @Override
+        public Optional<CookieHandler> cookieHandler() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<Duration> connectTimeout() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Redirect followRedirects() {
+            return Redirect.NEVER;
+        }
+
+        @Override
+        public Optional<ProxySelector> proxy() {
+            return Optional.empty();
+        }
+
+        @Override
+        public SSLContext sslContext() {
+            return null;
+        }
+
+        @Override
+        public SSLParameters sslParameters() {
+            return new SSLParameters();
+        }
+
+        @Override
+        public Optional<Authenticator> authenticator() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Version version() {
+            return Version.HTTP_1_1;
+        }
+
+        @Override
+        public Optional<Executor> executor() {
+            return Optional.empty();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> RuntimeException sneaky(Throwable thrown) throws T {
+        throw (T) thrown;
     }
 
     /** Sends {@code /orders/42} a body with its {@code Content-Length}, over a socket of its own; reads the answer. */

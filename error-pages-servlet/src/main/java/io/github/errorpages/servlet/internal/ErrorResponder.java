@@ -8,6 +8,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.RetryRefusal;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.internal.FailureLogFields;
+import io.github.errorpages.internal.InternalErrors;
 import io.github.errorpages.internal.ThreadBodies;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
@@ -48,6 +49,14 @@ public final class ErrorResponder {
      * request came round from reads a loop (RFC 9209 {@code proxy_loop_detected}) rather than an upstream's 502.
      */
     public static final String LOOP_NAME_ATTRIBUTE = ErrorResponder.class.getName() + ".loopName";
+
+    /**
+     * Set on a request whose failure is {@code proxy_internal_error}, to what was thrown for it ({@link #noteThrown}),
+     * by the filter and the proxy (either transport, across the Jetty transport's ASYNC dispatch): the answer logs it
+     * at {@code ERROR} with the page's support code ({@link InternalErrors}) and removes it. A request attribute, as
+     * the failure reaches this class by several ways that carry an {@link UpstreamFailure} alone.
+     */
+    public static final String THROWN_ATTRIBUTE = ErrorResponder.class.getName() + ".thrown";
 
     /** The path of the robots exclusion file (RFC 9309 §2.3). */
     public static final String ROBOTS_TXT = "/robots.txt";
@@ -97,6 +106,21 @@ public final class ErrorResponder {
      */
     public ErrorResponder forProxy(@Nullable String name) {
         return new ErrorResponder(errorPages, robotsTxtFallback, requestIdHeader, name, false);
+    }
+
+    /**
+     * Notes what was thrown for a failure the request is about to be answered for, when that failure is
+     * {@code proxy_internal_error}: its answer then logs it, once ({@link #THROWN_ATTRIBUTE}). Nothing for any other
+     * cause, an expected failure of an upstream whose line says all there is.
+     *
+     * @param request the request
+     * @param failure the failure it is answered for
+     * @param thrown what was thrown for it
+     */
+    public static void noteThrown(HttpServletRequest request, UpstreamFailure failure, Throwable thrown) {
+        if (failure.cause() == FailureCause.PROXY_INTERNAL_ERROR) {
+            request.setAttribute(THROWN_ATTRIBUTE, thrown);
+        }
     }
 
     /**
@@ -185,19 +209,30 @@ public final class ErrorResponder {
      */
     private void respond(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
             @Nullable Maintenance maintenance, int errorStatus, boolean nonBlocking) throws IOException {
+        // Taken whatever the answer, so that it is logged once: a second answer of the request (none is expected)
+        // finds it gone.
+        Throwable thrown = request.getAttribute(THROWN_ATTRIBUTE) instanceof Throwable noted ? noted : null;
+        if (thrown != null) {
+            request.removeAttribute(THROWN_ATTRIBUTE);
+        }
+        if (maintenance != null) {
+            thrown = null; // the maintenance page answers, not the failure
+        }
         // Included, the answer is a part written after the includer's, committed or not: it replaces nothing.
         boolean included = request.getDispatcherType() == DispatcherType.INCLUDE;
         if (response.isCommitted() && !included) {
             ResponseAbortedException abort = abort(request, failure, maintenance, "after the response was committed");
+            InternalErrors.log(failure, thrown, null);
             // Tomcat's "committed" may be a whole response still in its buffer: sent first, never with Tomcat's 400.
             ResponseAbortedException.endWholeUnsentOnTomcat(response);
             throw abort;
         }
         boolean written;
         try {
-            written = errorStatus != 0 ? writeForError(request, response, failure, errorStatus, nonBlocking)
-                    : isRobotsTxt(request) ? writeRobotsTxt(request, response, failure, maintenance, nonBlocking)
-                    : writePage(request, response, failure, maintenance, nonBlocking);
+            written = errorStatus != 0 ? writeForError(request, response, failure, thrown, errorStatus, nonBlocking)
+                    : isRobotsTxt(request)
+                            ? writeRobotsTxt(request, response, failure, thrown, maintenance, nonBlocking)
+                    : writePage(request, response, failure, thrown, maintenance, nonBlocking);
         } catch (IllegalStateException refused) {
             if (included) {
                 // The container refused the part: past the Content-Length the includer set (Jetty).
@@ -385,7 +420,7 @@ public final class ErrorResponder {
     }
 
     private boolean writePage(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
-            @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
+            @Nullable Throwable thrown, @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
         boolean head = "HEAD".equals(request.getMethod()); // case-sensitive: head has a body (RFC 9110 §9.1)
         // Rendered as for a GET, so that a HEAD gets the same headers, Content-Length included.
         ErrorRequest errorRequest = errorRequest(request, head ? "GET" : request.getMethod());
@@ -402,6 +437,8 @@ public final class ErrorResponder {
             page = nonBlocking ? errorPages.renderMaintenance(errorRequest, until)
                     : ThreadBodies.rendering(() -> errorPages.renderMaintenance(errorRequest, until));
         }
+        // Right after the page's line, under its support code: a bug's exception, for the operator (never the page).
+        InternalErrors.log(failure, thrown, page.supportCode());
         return write(request, response, failure, page.status(), page.headers(), page.body(), nonBlocking);
     }
 
@@ -422,7 +459,7 @@ public final class ErrorResponder {
 
     /** As {@link #respondToError} describes it. */
     private boolean writeForError(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
-            int status, boolean nonBlocking) throws IOException {
+            @Nullable Throwable thrown, int status, boolean nonBlocking) throws IOException {
         if (status >= 500) {
             ErrorDecision unavailable = status == 503 ? errorPages.policy().decide(SERVICE_UNAVAILABLE) : null;
             ErrorDecision decision = new ErrorDecision(status, failure.cause(), failure.cause().token(),
@@ -432,12 +469,14 @@ public final class ErrorResponder {
             ErrorRequest errorRequest = errorRequest(request, head ? "GET" : request.getMethod());
             ErrorResponse page = nonBlocking ? errorPages.render(decision, errorRequest)
                     : ThreadBodies.rendering(() -> errorPages.render(decision, errorRequest));
+            InternalErrors.log(failure, thrown, page.supportCode());
             return write(request, response, failure, page.status(), page.headers(), page.body(), nonBlocking);
         }
         log.warn("error page for status {} answered without its upstream's page: upstream failure {} (upstream={}, "
                 + "attempts={}, elapsed_ms={}, retry_refused={})", status, failure.cause().token(),
                 failure.upstream().isEmpty() ? "-" : failure.upstream(), FailureLogFields.attempts(failure),
                 FailureLogFields.elapsedMillis(failure), retryRefused(failure));
+        InternalErrors.log(failure, thrown, null);
         byte[] body = ("Error " + status + "\n").getBytes(StandardCharsets.US_ASCII);
         return write(request, response, failure, status, plainTextHeaders(), body, nonBlocking);
     }
@@ -456,7 +495,8 @@ public final class ErrorResponder {
     }
 
     private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
-            @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
+            @Nullable Throwable thrown, @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
+        InternalErrors.log(failure, thrown, null); // no page, no support code
         Map<String, String> headers = plainTextHeaders();
         ErrorDecision decision = maintenance != null ? maintenance.decision() : errorPages.policy().decide(failure);
         if (robotsTxtFallback != null) {

@@ -392,6 +392,12 @@ public final class JettyForwarder {
         private volatile boolean cutOffByStop;
         /** When {@link #start()} began the call ({@link System#nanoTime()}). */
         private volatile long startedNanos;
+        /**
+         * What the guard threw for a call that failed with {@code proxy_internal_error}, whose outcome is its failure
+         * alone: for the servlet to note on the request ({@link ErrorResponder#noteThrown}) on a thread that may set
+         * its attributes, where the outcome is answered.
+         */
+        private volatile @Nullable Throwable thrown;
 
         Exchange(HttpServletRequest request, HttpServletResponse response, URI target) {
             this.request = request;
@@ -714,6 +720,9 @@ public final class JettyForwarder {
         Object outcomeOf(Throwable error) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof UpstreamFailureException failed) {
+                if (failed.failure().cause() == FailureCause.PROXY_INTERNAL_ERROR) {
+                    thrown = failed; // before finish(), which publishes it with the outcome
+                }
                 return failed.failure();
             }
             ForwardedBody streamed = streamedBody;
@@ -731,6 +740,20 @@ public final class JettyForwarder {
                 return clientFailed != null ? clientFailed : bodySource.getCause();
             }
             return cause;
+        }
+
+        /**
+         * Notes on the request what was thrown for the failure the outcome is, if the failure is
+         * {@code proxy_internal_error} ({@link ErrorResponder#noteThrown}): called where the outcome is answered or
+         * handed to the ASYNC dispatch that answers it, by a thread that may set the request's attributes.
+         *
+         * @param outcome the exchange's outcome
+         */
+        public void noteThrown(@Nullable Object outcome) {
+            Throwable failed = thrown;
+            if (failed != null && outcome instanceof UpstreamFailure failure) {
+                ErrorResponder.noteThrown(request, failure, failed);
+            }
         }
 
         void finish(Object outcome) {
