@@ -131,9 +131,10 @@ import org.slf4j.LoggerFactory;
  * links built the same way, and its {@code anchor}) and the URL of a {@code Refresh}; and a {@code Set-Cookie}
  * whose {@code Domain} names an endpoint's host loses that attribute, which named the host to the client and made it
  * refuse the cookie. Other values (elsewhere on the endpoint's host, outside its base path, which the gateway has no
- * path for) and other fields are passed on as they are. A 205 (Reset Content) reaches the client with
- * {@code Content-Length: 0} and no content, whatever the upstream sent with it (RFC 9110 §15.3.6: a server must not
- * send any): a body sent anyway is dropped, never relayed.
+ * path for) and other fields are passed on as they are. A 205 (Reset Content) reaches the client with no content
+ * ({@code Content-Length: 0} over HTTP/1.1; over HTTP/2 Tomcat sends none, the stream just ending), whatever the
+ * upstream sent with it (RFC 9110 §15.3.6: a server must not send any): a body sent anyway is dropped, never
+ * relayed.
  *
  * <p><b>Answered without the upstream</b> (see {@code io.github.errorpages.servlet.internal.LocalAnswers}), with
  * {@code Cache-Control: no-store} and no content, before the guard is asked, so it records nothing:
@@ -1305,7 +1306,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * before that end arrived, the body would cancel the exchange, and the client would close a connection it was
      * about to pool. Whatever ends the wait instead, close() then cancels, as for any body not read to its end: so the
      * first bytes of a 205's content (never relayed) end it, its connection closed unless the client had read it all,
-     * as the Jetty transport drops it.
+     * which it usually has for a short body that came with the head: the connection is then kept. (The Jetty
+     * transport drops such content too, but closes the upstream connection whenever any of it came.)
      */
     private static void awaitEnd(IdleTimeoutBodySubscriber.Body in) {
         try {

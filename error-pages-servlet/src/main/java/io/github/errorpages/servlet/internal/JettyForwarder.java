@@ -1061,14 +1061,16 @@ public final class JettyForwarder {
         /**
          * Whether the response is a 205, whose content no server may send (RFC 9110 §15.3.6): the client's 205 says
          * {@code Content-Length: 0} ({@link ResponseHeadCheck#contentLength}), and is whole however a body the upstream
-         * sent with it ends. That body is dropped at its first part, with its connection (the JDK transport stops at
-         * its first part too): read to its end, one without end held the exchange, and the client's 205, for as long as
-         * it went on.
+         * sent with it ends. That body is dropped at its first part, and its upstream connection with it, whatever
+         * its length: read to its end, one without end held the exchange, and the client's 205, for as long as it went
+         * on. (The JDK transport stops at its first part too, but its client usually has a short body whole by then
+         * and keeps the connection.) A body that never comes ends after {@code body-idle-timeout}, never taken for a
+         * stream quiet between records ({@link #streamTail} is {@code null} without a body): the 205 is whole.
          */
         private boolean resetContent;
         /** Whether the body is a stream ({@link StreamingResponses}): its head sent at once, each part flushed. */
         private boolean streaming;
-        /** Where a stream is, between its records or within one; {@code null} for any other body. */
+        /** Where a stream is, between its records or within one; {@code null} for any other body, and without one. */
         private @Nullable StreamTail streamTail;
         /** Whether a stream quiet between records ends whole ({@link StreamingResponses#endsWholeWhenQuiet}). */
         private boolean endsWholeWhenQuiet;
@@ -1546,12 +1548,17 @@ public final class JettyForwarder {
             // HTTP/1 too the write holds the thread while the client leaves an earlier response unread.
             String type = answer.getHeaders().get(HttpHeader.CONTENT_TYPE);
             String coding = answer.getHeaders().get(HttpHeader.CONTENT_ENCODING);
-            streamTail = StreamingResponses.tailOf(type, answer.getHeaders().get("X-Accel-Buffering"), coding);
-            streaming = streamTail != null;
-            endsWholeWhenQuiet = StreamingResponses.endsWholeWhenQuiet(exchange.method, streamTail, contentLength);
             resetContent = status == 205;
             withBody = !"HEAD".equals(exchange.method) && status != 204 && status != 205 && status != 304
                     && status >= 200;
+            // No stream without a body, whatever its head says: a 205's content, watched only to be dropped, is no
+            // stream quiet between records when it never comes. Taken for one, the sweep aborted its response, never
+            // committed, and the client, who had sent all of its body, got the 400 of a body that could not be read.
+            streamTail = withBody
+                    ? StreamingResponses.tailOf(type, answer.getHeaders().get("X-Accel-Buffering"), coding)
+                    : null;
+            streaming = streamTail != null;
+            endsWholeWhenQuiet = StreamingResponses.endsWholeWhenQuiet(exchange.method, streamTail, contentLength);
             // (A request that is not asynchronous writes with blocking writes anyway, and takes no permit.)
             fitsBuffer = withBody && exchange.asynchronous && contentLength >= 0
                     && contentLength <= response.getBufferSize()
