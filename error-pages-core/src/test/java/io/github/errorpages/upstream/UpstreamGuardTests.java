@@ -808,8 +808,10 @@ class UpstreamGuardTests {
      * An operator's reset of a breaker of the guard ({@code CircuitBreaker.reset()}, as the demo's mode switch does)
      * ends "failing since" as a success would: the next failure is dated from itself. Left as it was, a failure at
      * 15:54 after a reset told the page "going on since 15:46", the trouble the operator had declared over. Of
-     * several endpoints, the reset of any one breaker does (the operator mended that one). A quiet time without calls
-     * ends nothing: nothing said the upstream was back.
+     * several endpoints, a reset that leaves no breaker open does; while another endpoint's breaker is still open,
+     * that endpoint is still broken and the period (and the outage gauge read from it) goes on: resetting one of two
+     * open breakers keeps it, resetting both (the demo's {@code forEach(CircuitBreaker::reset)}) ends it. A quiet
+     * time without calls ends nothing: nothing said the upstream was back.
      */
     @Test
     void anOperatorsResetOfABreakerEndsTheFailingPeriodAsASuccessWould() throws Exception {
@@ -833,6 +835,20 @@ class UpstreamGuardTests {
                 () -> guard.call(UpstreamRequest.of("GET"), refused)).failure();
         assertThat(afterReset.failingSince()).isEqualTo(Instant.parse("2026-12-05T15:54:36Z"));
         assertThat(guard.failingSince()).contains(Instant.parse("2026-12-05T15:54:36Z"));
+
+        guard.circuitBreakers().forEach(CircuitBreaker::transitionToOpenState);
+        clock.advance(Duration.ofHours(6));
+        guard.circuitBreakers().get(0).reset();
+
+        assertThat(guard.failingSince()).as("one of two open breakers reset, the other endpoint still broken")
+                .contains(Instant.parse("2026-12-05T15:54:36Z"));
+        guard.circuitBreakers().get(1).transitionToForcedOpenState();
+        guard.circuitBreakers().get(0).reset();
+        assertThat(guard.failingSince()).as("the other forced open").contains(Instant.parse("2026-12-05T15:54:36Z"));
+
+        guard.circuitBreakers().forEach(CircuitBreaker::reset);
+
+        assertThat(guard.failingSince()).as("both reset").isEmpty();
     }
 
     /** As above with the retry budget off: there is no count to take back, and the call is rejected the same way. */
