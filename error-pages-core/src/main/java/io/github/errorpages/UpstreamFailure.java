@@ -15,7 +15,11 @@ import org.jspecify.annotations.Nullable;
  * for example, is for logs and metric tags only.
  *
  * <p>Instances are immutable and thread-safe, and serializable: an {@link UpstreamFailureException} keeps its
- * failure when it crosses Java serialization (a replicated session, a remote call).
+ * failure when it crosses Java serialization (a replicated session, a remote call) between nodes of the same build.
+ * No serial form is kept across versions before 1.0: a failure serialized by a build before {@code attemptsKnown} and
+ * {@code elapsedKnown} reads as not knowing its attempts and time, and is refused
+ * ({@link java.io.InvalidObjectException}) when its attempts were not 1 or its time not zero, as the constructor
+ * refuses such a failure.
  *
  * @param upstream the configured name of the upstream (not its host), or {@code ""} when unknown: a name as
  *     {@link io.github.errorpages.upstream.UpstreamConfig#builder(String)} takes it (1 to 64 of
@@ -52,7 +56,10 @@ import org.jspecify.annotations.Nullable;
  *     the guard decided on, or one not from a guard at all. For logs only: no page, header or JSON member shows it
  * @param attemptsKnown whether {@code attempts} was counted (an upstream guard's failure, or one whose reporter
  *     set {@link Builder#attempts(int)}), rather than the builder's default: a failure a classifier read from a
- *     client's exception does not know how many attempts that client made, and its log line says {@code attempts=-}
+ *     client's exception does not know how many attempts that client made, and its log line says {@code attempts=-};
+ *     but for {@code connection_limit_reached} read from a client whose pool had no connection free (Apache
+ *     HttpClient's {@code ConnectionRequestTimeoutException}, Reactor Netty's {@code PoolAcquireTimeoutException} or
+ *     {@code PoolAcquirePendingLimitException}), whose request was never sent: {@code 0}, known
  * @param elapsedKnown whether {@code elapsed} was measured (an upstream guard's failure, or one whose reporter set
  *     {@link Builder#elapsed(Duration)}), rather than the builder's default: a failure a classifier read from a
  *     client's exception, after that client's own timeout perhaps, took a time no guard saw, and its log line says
@@ -77,8 +84,9 @@ public record UpstreamFailure(
      *
      * @throws NullPointerException if {@code upstream}, {@code cause} or {@code elapsed} is null
      * @throws IllegalArgumentException if {@code upstream} is neither empty nor a name the configuration takes,
-     *     {@code upstreamStatus} is neither 0 nor in [100, 599], {@code attempts} is negative, or a duration is
-     *     negative
+     *     {@code upstreamStatus} is neither 0 nor in [100, 599], {@code attempts} is negative, a duration is
+     *     negative, {@code attempts} is not 1 while {@code attemptsKnown} is false, or {@code elapsed} is not zero
+     *     while {@code elapsedKnown} is false
      */
     public UpstreamFailure {
         requireUpstreamName(upstream);
@@ -93,11 +101,22 @@ public record UpstreamFailure(
         requireNotNegative("upstreamRetryAfter", upstreamRetryAfter);
         requireNotNegative("breakerRemainingOpen", breakerRemainingOpen);
         requireNotNegative("elapsed", elapsed);
+        // A count or a time said unknown is the builder's default: any other value would be logged as "-" while
+        // attempts() or elapsed() returned it, and code that reads attempts() (a guard telling an inner guard's
+        // retries from one attempt) would act on a number nobody counted.
+        if (!attemptsKnown && attempts != 1) {
+            throw new IllegalArgumentException("attempts must be 1 when attemptsKnown is false, but was " + attempts);
+        }
+        if (!elapsedKnown && !elapsed.isZero()) {
+            throw new IllegalArgumentException("elapsed must be zero when elapsedKnown is false, but was " + elapsed);
+        }
     }
 
     /**
      * A failure whose attempts and elapsed time are both known: the record's components before
-     * {@code attemptsKnown} and {@code elapsedKnown}, kept so that code built against them still builds and runs.
+     * {@code attemptsKnown} and {@code elapsedKnown}, kept so that code constructing a failure with them still builds
+     * and runs. Code that deconstructs one with a record pattern ({@code case UpstreamFailure(var upstream, ...)})
+     * names every component, so it must name the two new ones too.
      *
      * @param upstream as the record's
      * @param cause as the record's

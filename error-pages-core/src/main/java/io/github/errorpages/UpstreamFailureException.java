@@ -9,8 +9,9 @@ import org.jspecify.annotations.Nullable;
  * a cause chain.
  *
  * <p>The message names the upstream by its configured name and the cause by its token, with the number of attempts
- * when the failure knows it ({@link UpstreamFailure#attemptsKnown()}) and, when the guard weighed a retry, why there was none ({@code not retried: not_idempotent}, the token of
- * {@link RetryRefusal}); it never holds a host, an address or a response body, though it is meant for logs only.
+ * when the failure knows it ({@link UpstreamFailure#attemptsKnown()}) and, when the guard weighed a retry, why there
+ * was none ({@code not retried: not_idempotent}, the token of {@link RetryRefusal}); it never holds a host, an address
+ * or a response body, though it is meant for logs only.
  *
  * <p>The failure it carries is immutable; the exception is as thread-safe as any {@link Throwable} (its stack
  * trace and suppressed exceptions are set as for others).

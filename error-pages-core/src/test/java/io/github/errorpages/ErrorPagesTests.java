@@ -102,14 +102,15 @@ class ErrorPagesTests {
     @Test
     void theLogLineSaysWhyTheFailureWasNotRetriedAndTheResponseDoesNot() { // R36
         UpstreamFailure refused = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS).upstreamStatus(503)
-                .upstream("orders").retryRefusal(RetryRefusal.BUDGET_EXHAUSTED).build();
+                .upstream("orders").attempts(1).elapsed(Duration.ofMillis(12))
+                .retryRefusal(RetryRefusal.BUDGET_EXHAUSTED).build();
         for (String accept : List.of("text/html", "application/json", "text/plain")) {
             ErrorResponse[] rendered = new ErrorResponse[1];
 
             String log = StandardError.capture(() -> rendered[0] = PAGES.render(refused,
                     new ErrorRequest("GET", "/", accept, "en", null)));
 
-            assertThat(log).contains("upstream=orders attempts=- elapsed_ms=- retry_refused=budget_exhausted "
+            assertThat(log).contains("upstream=orders attempts=1 elapsed_ms=12 retry_refused=budget_exhausted "
                     + "support_code=" + rendered[0].supportCode());
             assertThat(rendered[0].bodyText() + rendered[0].headers()).as(accept)
                     .doesNotContainIgnoringCase("budget").doesNotContainIgnoringCase("retry_refused");

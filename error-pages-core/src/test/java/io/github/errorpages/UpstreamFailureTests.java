@@ -155,4 +155,30 @@ class UpstreamFailureTests {
         assertThat(new UpstreamFailureException(timed, null))
                 .hasMessage("upstream failed: http_response_timeout after 1 attempt");
     }
+
+    /**
+     * An attempts count or an elapsed time said unknown can only be the builder's default (one attempt, zero): a
+     * failure constructed with 3 attempts and {@code attemptsKnown} false was accepted, its log line saying
+     * {@code attempts=-} while {@code attempts()} returned 3, which a guard reads to tell an inner guard's retries
+     * from one attempt. The record's constructor refuses it, naming the component; the known ones, and the unknown
+     * defaults, are accepted.
+     */
+    @Test
+    void refusesAnAttemptsCountOrAnElapsedTimeSaidUnknownThatIsNotTheDefault() {
+        assertThatIllegalArgumentException().isThrownBy(() -> new UpstreamFailure("orders",
+                FailureCause.HTTP_RESPONSE_TIMEOUT, 0, null, null, 3, Duration.ZERO, null, null, false, true))
+                .withMessage("attempts must be 1 when attemptsKnown is false, but was 3");
+        assertThatIllegalArgumentException().isThrownBy(() -> new UpstreamFailure("orders",
+                FailureCause.HTTP_RESPONSE_TIMEOUT, 0, null, null, 0, Duration.ZERO, null, null, false, true))
+                .withMessage("attempts must be 1 when attemptsKnown is false, but was 0");
+        assertThatIllegalArgumentException().isThrownBy(() -> new UpstreamFailure("orders",
+                FailureCause.HTTP_RESPONSE_TIMEOUT, 0, null, null, 1, Duration.ofSeconds(5), null, null, true, false))
+                .withMessage("elapsed must be zero when elapsedKnown is false, but was PT5S");
+
+        assertThat(new UpstreamFailure("orders", FailureCause.HTTP_RESPONSE_TIMEOUT, 0, null, null, 1, Duration.ZERO,
+                null, null, false, false)).isEqualTo(UpstreamFailure.builder(FailureCause.HTTP_RESPONSE_TIMEOUT)
+                .upstream("orders").build());
+        assertThat(new UpstreamFailure("orders", FailureCause.HTTP_RESPONSE_TIMEOUT, 0, null, null, 3,
+                Duration.ofSeconds(5), null, null, true, true).attempts()).isEqualTo(3);
+    }
 }

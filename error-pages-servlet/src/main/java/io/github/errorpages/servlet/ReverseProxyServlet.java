@@ -617,7 +617,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 if (body instanceof ClientBodyPublisher clientBody) {
                     closeIfUploadCutShort(request, response, clientBody);
                 }
-                answerInterrupted(current, request, response, false,
+                answerInterrupted(current, request, response, false, endedByGateway(current),
                         new InterruptedIOException("interrupted while waiting for the upstream"));
                 return false;
             }
@@ -969,8 +969,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         try {
             // The relayed head and the first bytes of the body, still in the buffer, are replaced by the page.
-            answerFailure(proxy, request, response, UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED)
-                    .upstream(proxy.guard.name()).attempts(1).build(), exchange.writesWithoutBlocking(), relayed);
+            answerFailure(proxy, request, response, exchange.endedByGateway(), exchange.writesWithoutBlocking(),
+                    relayed);
         } catch (IOException | RuntimeException unanswered) {
             log.debug("Could not answer a forwarded request whose cycle the container ended", unanswered);
         }
@@ -1070,15 +1070,15 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     /**
      * Answers a request of the Jetty transport without asynchronous support whose thread was interrupted while it
-     * waited for the upstream, as the JDK transport's is answered ({@link #answerInterrupted(Proxy,
-     * HttpServletRequest, HttpServletResponse, boolean, InterruptedIOException)}): the page, not the container's 500
+     * waited for the upstream, as the JDK transport's is answered ({@link #answerInterrupted(Proxy, HttpServletRequest,
+     * HttpServletResponse, boolean, UpstreamFailure, InterruptedIOException)}): the page, not the container's 500
      * naming the interrupt thrown on (R36). Once the head arrived, a client thread relays the response: the page is
      * written only if the exchange hands the response back before the relay wrote anything to it, which then never
      * starts ({@link JettyForwarder.Exchange#takeResponseBack}). Otherwise the relay ends (abandoned, not aborted: an
-     * abort left it writing the body into the response of a request that ended, its upstream connection held), and
-     * this thread waits until the relay left the response: a response committed is then left to the container to
-     * abort, and one not committed yet (the head and the first bytes of the body in its buffer) gets the page, as over
-     * the JDK transport.
+     * abort left it writing the body into the response of a request that ended, its upstream connection held), and this
+     * thread waits until the relay left the response: a response committed is then left to the container to abort, and
+     * one not committed yet (the head and the first bytes of the body in its buffer) gets the page, as over the JDK
+     * transport.
      */
     private static void answerInterrupted(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
             JettyForwarder.Exchange exchange, CompletableFuture<Object> outcome) throws IOException {
@@ -1092,7 +1092,7 @@ public final class ReverseProxyServlet extends HttpServlet {
             // make.
             outcome.join();
         }
-        answerInterrupted(proxy, request, response, relayed,
+        answerInterrupted(proxy, request, response, relayed, exchange.endedByGateway(),
                 new InterruptedIOException("interrupted while waiting for the upstream"));
     }
 
@@ -1351,7 +1351,8 @@ public final class ReverseProxyServlet extends HttpServlet {
                         request.getRequestURI(), upstreamFailed);
                 if (upstreamFailed.getClass() == InterruptedIOException.class) {
                     // This thread was interrupted (a timeout is a subclass): not the upstream's failure.
-                    answerInterrupted(proxy, request, response, true, (InterruptedIOException) upstreamFailed);
+                    answerInterrupted(proxy, request, response, true, endedByGateway(proxy),
+                            (InterruptedIOException) upstreamFailed);
                     return;
                 }
                 BodyOutcome outcome = Objects.requireNonNull(in.outcome(), "the guard hands every response its outcome");
@@ -1432,17 +1433,26 @@ public final class ReverseProxyServlet extends HttpServlet {
      * without it, which a blocking write of an interrupted thread may refuse.
      */
     private static void answerInterrupted(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            boolean relayed, InterruptedIOException interrupted) throws IOException {
+            boolean relayed, UpstreamFailure failure, InterruptedIOException interrupted) throws IOException {
         Thread.interrupted();
         try {
             if (response.isCommitted()) {
                 throw interrupted;
             }
-            answerFailure(proxy, request, response, UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED)
-                    .upstream(proxy.guard.name()).attempts(1).build(), false, relayed);
+            answerFailure(proxy, request, response, failure, false, relayed);
         } finally {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * The failure of a JDK transport's call the gateway ended (its thread interrupted): the guard's call, cut off
+     * inside the JDK's client, told this thread neither how many attempts it made nor their time, so the log line
+     * says {@code attempts=-} and {@code elapsed_ms=-} rather than one attempt nobody counted (the Jetty transport's
+     * exchange knows both: {@link JettyForwarder.Exchange#endedByGateway}).
+     */
+    private static UpstreamFailure endedByGateway(Proxy proxy) {
+        return UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED).upstream(proxy.guard.name()).build();
     }
 
     private static void answerFailure(Proxy proxy, HttpServletRequest request, HttpServletResponse response,

@@ -13,6 +13,7 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.FaultyUpstream.Behaviour;
+import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamEvent;
 import io.github.errorpages.upstream.UpstreamGuard;
@@ -202,7 +203,9 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
      * upstream connection closed, and the call ends as aborted, nothing counted against the upstream (R2). Left
      * running, the attempt held its connection and its bulkhead permit until its timeout (30 s here), which then
      * counted. The client gets the page, 503 {@code connection_limit_reached}, the gateway's doing (R1): thrown on,
-     * the interrupt got the container's 500, which named {@code java.io.InterruptedIOException} (R36).
+     * the interrupt got the container's 500, which named {@code java.io.InterruptedIOException} (R36). Its log line
+     * gives the exchange's attempt and time, as the same cut-off by the servlet's {@code destroy()} does, not one
+     * attempt nobody counted with no time ({@code elapsed_ms=-}).
      */
     @Test
     void interruptingTheWaitingThreadAbortsTheAttemptAndAnswers503WithoutAsyncSupport() throws Exception {
@@ -225,7 +228,10 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                         () -> Client.get(server.uri("/slow"), "application/json"), OWN_THREAD);
                 assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
 
-                waiting.get().interrupt();
+                String log = StandardError.capture(() -> {
+                    waiting.get().interrupt();
+                    answered.join();
+                });
 
                 assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the upstream connection closed").isTrue();
                 HttpResponse<byte[]> page = answered.get(10, TimeUnit.SECONDS);
@@ -234,6 +240,8 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                         .doesNotContain("Exception", "interrupted");
                 Await.until(() -> guard.metrics().abortedCalls() == 1, "the call ended as aborted");
                 assertThat(guard.metrics().failedCalls()).isZero();
+                assertThat(log).as("the exchange's attempt and its time").containsPattern(
+                        "cause=connection_limit_reached upstream=orders attempts=1 elapsed_ms=[0-9]+ ");
             }
         }
     }

@@ -2411,7 +2411,8 @@ class TomcatIntegrationTests {
     }
 
     /**
-     * Undeploys an application while the JETTY transport's request waits for a stalling upstream.
+     * Undeploys an application while the JETTY transport's request waits for a stalling upstream; the page's log line
+     * gives the exchange's attempts and time.
      *
      * @param mounted the servlet mounted for the proxy, given the future of the client's answer
      */
@@ -2432,12 +2433,19 @@ class TomcatIntegrationTests {
                     });
             assertThat(stalls.awaitRequests(1, Duration.ofSeconds(10))).as("the upstream has the request").isTrue();
 
-            undeployed.undeploy();
+            String log = StandardError.capture(() -> {
+                undeployed.undeploy();
+                inFlight.join();
+            });
 
             HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
             assertErrorPage(response, "GET", 503, "30");
             assertOnePage(response);
             assertNoLeak(response);
+            // The exchange's one attempt and its time, as the guard counted them, not a made-up attempts=1 with no
+            // time (elapsed_ms=-) when Tomcat ended the cycle first.
+            assertThat(log).containsPattern(
+                    "cause=connection_limit_reached upstream=undeployed attempts=1 elapsed_ms=[0-9]+ ");
         }
     }
 

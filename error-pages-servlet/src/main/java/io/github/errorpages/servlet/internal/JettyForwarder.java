@@ -731,9 +731,7 @@ public final class JettyForwarder {
                 return clientFailed; // the client went away while sending its body
             }
             if (cause instanceof CancellationException && cutOffByStop) {
-                return UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED).upstream(guard.name())
-                        .attempts(attempts).elapsed(Duration.ofNanos(System.nanoTime() - startedNanos))
-                        .failingSince(guard.failingSince().orElse(null)).build();
+                return endedByGateway();
             }
             if (cause instanceof UncheckedIOException bodySource && streamed != null) {
                 // The guard blamed the client's body: it went away, or stalled while the upstream waited for it.
@@ -754,6 +752,32 @@ public final class JettyForwarder {
             if (failed != null && outcome instanceof UpstreamFailure failure) {
                 ErrorResponder.noteThrown(request, failure, failed);
             }
+        }
+
+        /**
+         * The failure of a call the gateway ended (the stopped client, the container ending the cycle, the servlet's
+         * thread interrupted): 503 {@code connection_limit_reached}, with the attempts started so far and the time
+         * since the call began, which the page's log line then gives, whichever of them ended it, rather than one
+         * attempt nobody counted.
+         *
+         * @return the failure to answer with
+         */
+        public UpstreamFailure endedByGateway() {
+            return failureSoFar(FailureCause.CONNECTION_LIMIT_REACHED);
+        }
+
+        /**
+         * @return a failure of the call as it stands: the attempts started and the time since the call began (as the
+         *     guard reports its own failures), and the upstream's failing period under way
+         */
+        UpstreamFailure failureSoFar(FailureCause cause) {
+            UpstreamFailure.Builder failure = UpstreamFailure.builder(cause).upstream(guard.name())
+                    .failingSince(guard.failingSince().orElse(null));
+            long started = startedNanos;
+            // 0 until start(): a cycle the container ended before (its listener is added first) made no call, and
+            // the time of none is not known rather than the time since the clock's origin.
+            return started == 0 ? failure.build()
+                    : failure.attempts(attempts).elapsed(Duration.ofNanos(System.nanoTime() - started)).build();
         }
 
         void finish(Object outcome) {
@@ -2056,8 +2080,11 @@ public final class JettyForwarder {
                 return DONE;
             }
             Throwable failure = (Throwable) end;
+            // A body that ended before the guard asked for its end (awaitBody) is reported to the guard then, which
+            // counts it: answered now, it is the same call's failure, its attempts and time as the guard tells them,
+            // not a failure of unknown attempts and time.
             return outcome != null ? outcome.failed(failure)
-                    : UpstreamFailure.builder(BodyFailures.cause(guard.classifier(), failure)).upstream(guard.name()).build();
+                    : exchange.failureSoFar(BodyFailures.cause(guard.classifier(), failure));
         }
 
         private Throwable failureOf(Throwable failure) {

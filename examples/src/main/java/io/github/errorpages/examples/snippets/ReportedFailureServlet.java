@@ -19,9 +19,9 @@ public final class ReportedFailureServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         // snippet:failure-attribute
-        // Our own search pool is full: say so, rather than a bare 503.
+        // Our own search pool is full: say so, rather than a bare 503. No attempt reached the upstream.
         request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE,
-                UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED).upstream("search").build());
+                UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED).upstream("search").attempts(0).build());
         response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         // end-snippet
     }
