@@ -25,6 +25,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -533,7 +534,7 @@ final class GuardedCall<T> {
         Throwable error = outcome.error();
         return switch (outcome.kind()) {
             case CALLER_ABORT -> callerAborted(error);
-            case BODY_SOURCE_FAILED -> bodySourceFailed(error);
+            case BODY_SOURCE_FAILED -> bodySourceFailed(error, now);
             case BODY_SOURCE_STALLED -> abortForBodySource(error,
                     "the attempt timed out waiting for the request body's source", true);
             case ANSWERED -> returned(error, now);
@@ -556,8 +557,22 @@ final class GuardedCall<T> {
         return abort(error);
     }
 
-    /** Reading the request body's source failed while the attempt streamed it: the call is aborted. */
-    private Step<T> bodySourceFailed(Throwable error) {
+    /**
+     * Reading the request body's source failed while the attempt streamed it: the call is aborted, or for a checked
+     * exception that is no I/O failure, the call's {@code proxy_internal_error}.
+     */
+    private Step<T> bodySourceFailed(Throwable error, long now) {
+        Throwable checkedBug = checkedBugOf(error);
+        if (checkedBug != null) {
+            // A checked exception the source's read cannot declare, thrown past the compiler's check (a wrapper of the
+            // body in Kotlin, or with Lombok's @SneakyThrows): a bug, as a checked exception no classifier knows is
+            // (noUpstreamFailure), not the client's failure, which a 400 blamed it for; nothing counted against the
+            // upstream (judge).
+            lastCause = FailureCause.PROXY_INTERNAL_ERROR;
+            lastInnerRemainingOpen = null;
+            lastError = checkedBug;
+            return Step.fail(fail(FailureCause.PROXY_INTERNAL_ERROR, 0, null, null, null, now));
+        }
         Throwable bug = bugOf(error);
         if (bug instanceof UncheckedIOException && !(bug instanceof BodySourceFailure)
                 && !holdsUpstreamFailure(error)) {
@@ -1153,6 +1168,20 @@ final class GuardedCall<T> {
         boolean restated = error.getClass() == IOException.class && Objects.equals(error.getMessage(),
                 cause == null ? null : Causes.messageOf(cause));
         return restated && (cause instanceof RuntimeException || cause instanceof Error) ? cause : null;
+    }
+
+    /**
+     * @return the checked exception, neither an I/O failure nor a source's stall ({@link TimeoutException}), that
+     *     {@code error} is or restates as the JDK's client restates what a body's publisher signalled (an
+     *     {@link IOException} of its message), or {@code null}
+     */
+    private static @Nullable Throwable checkedBugOf(Throwable error) {
+        Throwable cause = Causes.of(error);
+        boolean restated = error.getClass() == IOException.class && cause != null
+                && Objects.equals(error.getMessage(), Causes.messageOf(cause));
+        Throwable signalled = restated ? cause : error;
+        return signalled instanceof IOException || signalled instanceof RuntimeException || signalled instanceof Error
+                || signalled instanceof TimeoutException ? null : signalled;
     }
 
     static boolean isClientAbort(Throwable thrown) {

@@ -59,7 +59,10 @@ import org.jspecify.annotations.Nullable;
  * call ends with an {@link UncheckedIOException} and the upstream is not blamed
  * ({@link UpstreamRequest#withBodySource}); a body that reads its source ahead of demand tells so itself
  * ({@link SourcedBodyPublisher}). Any other unchecked exception of the publisher's (an {@code IllegalStateException}
- * of a body a servlet filter took as a reader) is a bug, thrown as is.
+ * of a body a servlet filter took as a reader) is a bug, thrown as is; a checked exception of no I/O it signals (one
+ * its source threw past the compiler's check, as Kotlin or Lombok's {@code @SneakyThrows} code does) is a bug too,
+ * and the call fails with {@code proxy_internal_error}, the exception its cause, as for a checked exception no
+ * classifier knows; neither is counted against the upstream.
  *
  * <p><b>Responses</b> are returned as the body handler made them, so a streamed body
  * ({@link HttpResponse.BodyHandlers#ofInputStream()}) arrives as soon as the head does and belongs to the

@@ -687,6 +687,45 @@ class GuardedHttpClientIntegrationTests {
     }
 
     /**
+     * A streamed body whose publisher signals a checked exception that is no I/O failure, a bug of the body's source
+     * (a servlet filter's wrapper of the request's body threw a {@code CloneNotSupportedException} past the compiler's
+     * check, as Kotlin or Lombok's {@code @SneakyThrows} code does), fails the call with {@code proxy_internal_error},
+     * the exception its cause, as a checked exception no classifier knows does: not as a failure of the source's I/O
+     * ({@code BodySourceFailure}), which the proxy answered with a 400 blaming the client; nothing is counted against
+     * the upstream.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void streamedBodyWhosePublisherFailsWithACheckedExceptionOfNoIoIsAProxyInternalError(boolean async) {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
+        CloneNotSupportedException bug = new CloneNotSupportedException("boom in the body's wrapper");
+        HttpRequest.BodyPublisher failing = HttpRequest.BodyPublishers.fromPublisher(
+                subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+                    @Override
+                    public void request(long n) {
+                        subscriber.onError(bug);
+                    }
+
+                    @Override
+                    public void cancel() {
+                    }
+                }));
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://upstream/orders/42")).PUT(failing).build();
+
+        Throwable failed = async
+                ? catchThrowableOfType(ExecutionException.class,
+                        () -> client.sendAsync(put, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)).getCause()
+                : catchThrowable(() -> client.send(put, BodyHandlers.ofString()));
+
+        assertThat(failed).isInstanceOfSatisfying(UpstreamFailureException.class, internal -> {
+            assertThat(internal.failure().cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+            assertThat(internal.getCause()).isSameAs(bug);
+        });
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
      * A short body to buffer whose source fails, the failure thrown from the publisher's {@code request(n)} or
      * signalled, unchecked ({@code UncheckedIOException} around the client's {@code SocketTimeoutException}): the call
      * fails at once, as the source's failure, not the upstream's. Thrown on the executor's thread, it was only

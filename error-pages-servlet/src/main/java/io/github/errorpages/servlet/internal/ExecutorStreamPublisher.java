@@ -21,7 +21,9 @@ import java.util.function.Supplier;
  *
  * <p>One read at a time per subscription: what it read is handed on at once, and the next read starts only while
  * the subscriber asks for more. Failures of the stream are signalled as the JDK's publisher signals them, an
- * {@link UncheckedIOException}. Thread-safe, as {@link Flow.Publisher} requires.
+ * {@link UncheckedIOException}; anything else it throws (an {@link Error}, a checked exception thrown past the
+ * compiler's check) is signalled as it is, never thrown into the executor's thread. Thread-safe, as
+ * {@link Flow.Publisher} requires.
  */
 final class ExecutorStreamPublisher implements Flow.Publisher<ByteBuffer> {
 
@@ -131,7 +133,12 @@ final class ExecutorStreamPublisher implements Flow.Publisher<ByteBuffer> {
                         ended = true;
                         subscriber.onError(new UncheckedIOException(failed));
                         return;
-                    } catch (RuntimeException | Error failed) {
+                    } catch (Throwable failed) {
+                        // Anything else too: an Error, or a checked exception thrown past the compiler's check
+                        // (Kotlin, Lombok's @SneakyThrows) by a filter's wrapper of the body. Left to escape, it
+                        // killed the executor's thread with the subscription never ended, and the exchange waited
+                        // for the attempt timeout, a 504 blaming the upstream; signalled, it ends the exchange at
+                        // once with what was thrown, which the guard takes for the bug it is.
                         ended = true;
                         subscriber.onError(failed);
                         return;

@@ -101,6 +101,33 @@ class ExecutorStreamPublisherTests {
     }
 
     /**
+     * A read that throws a checked exception past the compiler's check (a filter's wrapper of the body in Kotlin, or
+     * with Lombok's {@code @SneakyThrows}) ends the body with it, as it is: it escaped the read task, killed the
+     * executor's thread and was signalled to no one, and the JDK's client waited for the attempt timeout, a 504 that
+     * blamed the upstream for the application's bug.
+     */
+    @Test
+    void signalsACheckedExceptionThrownPastTheCompilersCheckAsItIs() throws Exception {
+        InputStream buggy = new InputStream() {
+            @Override
+            public int read() {
+                throw sneaky(new CloneNotSupportedException("a bug of the body's wrapper"));
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                return read();
+            }
+        };
+        Recorder recorder = new Recorder(1);
+
+        new ExecutorStreamPublisher(() -> buggy, reads).subscribe(recorder);
+
+        assertThat(recorder.ended.get(10, TimeUnit.SECONDS))
+                .isEqualTo("error " + CloneNotSupportedException.class.getName());
+    }
+
+    /**
      * Reactive Streams §1.1: a subscriber that asked for one item gets one, and the source is read no further until it
      * asks again; otherwise a whole upload would be read into the heap ahead of the upstream connection that takes it.
      */
@@ -279,6 +306,11 @@ class ExecutorStreamPublisherTests {
                 return super.read(b, off, Math.min(len, 3));
             }
         };
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> RuntimeException sneaky(Throwable thrown) throws T {
+        throw (T) thrown;
     }
 
     private static void join(Thread thread) {
