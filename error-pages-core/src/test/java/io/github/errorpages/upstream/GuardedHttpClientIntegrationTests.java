@@ -663,23 +663,7 @@ class GuardedHttpClientIntegrationTests {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
         GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
         IllegalStateException bug = new IllegalStateException("getReader() has already been called for this request");
-        HttpRequest.BodyPublisher failing = HttpRequest.BodyPublishers.fromPublisher(
-                subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
-                    @Override
-                    public void request(long n) {
-                        subscriber.onError(bug);
-                    }
-
-                    @Override
-                    public void cancel() {
-                    }
-                }));
-        HttpRequest put = HttpRequest.newBuilder(URI.create("http://upstream/orders/42")).PUT(failing).build();
-
-        Throwable failed = async
-                ? catchThrowableOfType(ExecutionException.class,
-                        () -> client.sendAsync(put, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)).getCause()
-                : catchThrowable(() -> client.send(put, BodyHandlers.ofString()));
+        Throwable failed = sendStreamedFailing(client, async, bug);
 
         assertThat(failed).isInstanceOf(IllegalStateException.class).hasMessage(bug.getMessage());
         assertThat(client.guard().metrics().failedCalls()).isZero();
@@ -700,23 +684,7 @@ class GuardedHttpClientIntegrationTests {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
         GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
         CloneNotSupportedException bug = new CloneNotSupportedException("boom in the body's wrapper");
-        HttpRequest.BodyPublisher failing = HttpRequest.BodyPublishers.fromPublisher(
-                subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
-                    @Override
-                    public void request(long n) {
-                        subscriber.onError(bug);
-                    }
-
-                    @Override
-                    public void cancel() {
-                    }
-                }));
-        HttpRequest put = HttpRequest.newBuilder(URI.create("http://upstream/orders/42")).PUT(failing).build();
-
-        Throwable failed = async
-                ? catchThrowableOfType(ExecutionException.class,
-                        () -> client.sendAsync(put, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)).getCause()
-                : catchThrowable(() -> client.send(put, BodyHandlers.ofString()));
+        Throwable failed = sendStreamedFailing(client, async, bug);
 
         assertThat(failed).isInstanceOfSatisfying(UpstreamFailureException.class, internal -> {
             assertThat(internal.failure().cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
@@ -952,14 +920,37 @@ class GuardedHttpClientIntegrationTests {
         });
         HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
                 .PUT(HttpRequest.BodyPublishers.fromPublisher(body, 10)).build();
-        Throwable failed = catchThrowable(() -> {
-            if (async) {
-                client.sendAsync(put, BodyHandlers.ofString()).get(5, TimeUnit.SECONDS);
-            } else {
-                client.send(put, BodyHandlers.ofString());
+        return failureOf(client, put, async);
+    }
+
+    /**
+     * Sends a PUT whose streamed body (no length) signals {@code failure} when asked for its first bytes.
+     *
+     * @return what the call failed with (an async call's, unwrapped from the future's)
+     */
+    private static Throwable sendStreamedFailing(GuardedHttpClient client, boolean async, Throwable failure) {
+        Flow.Publisher<ByteBuffer> body = subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+                subscriber.onError(failure);
+            }
+
+            @Override
+            public void cancel() {
             }
         });
-        return async ? failed.getCause() : failed;
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://upstream/orders/42"))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(body)).build();
+        return failureOf(client, put, async);
+    }
+
+    /** @return what sending {@code put} failed with, an async call's unwrapped from the future's {@code get} */
+    private static Throwable failureOf(GuardedHttpClient client, HttpRequest put, boolean async) {
+        if (async) {
+            return catchThrowableOfType(ExecutionException.class,
+                    () -> client.sendAsync(put, BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)).getCause();
+        }
+        return catchThrowable(() -> client.send(put, BodyHandlers.ofString()));
     }
 
     /**
