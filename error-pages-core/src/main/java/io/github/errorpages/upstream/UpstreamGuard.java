@@ -507,15 +507,15 @@ public final class UpstreamGuard {
     }
 
     /**
-     * @return since when the upstream has been failing: the end of the first failed call after the last
-     *     successful one (whose body, when its caller streams it, ended without the upstream breaking it off; a
-     *     body whose head came before the failing began ends nothing) or the last reset of one of the guard's
-     *     breakers ({@link CircuitBreaker#reset()}, an operator's word that the upstream is mended) that left none of
-     *     them open or forced open (while another endpoint's breaker is open, that endpoint is still failing); empty
+     * @return since when the upstream has been failing: the end of the first failed call after the last successful one
+     *     (whose body, when its caller streams it, ended without the upstream breaking it off; a body whose head came
+     *     before the failing began ends nothing) or the last reset of one of the guard's breakers
+     *     ({@link CircuitBreaker#reset()}, an operator's word that the upstream is mended) that left none of them open,
+     *     forced open or half-open (while another endpoint's breaker is open, that endpoint is still failing); empty
      *     while calls succeed and after such a reset until the next failure. Only a success or such a reset ends it,
      *     not time: a failure, then no call for a while, then another failure, is one period, dated from the first
-     *     (nothing in between said the upstream was back). A call refused or failed for a reason that says nothing
-     *     of the upstream's health starts nothing: the gateway's own limits ({@code connection_limit_reached},
+     *     (nothing in between said the upstream was back). A call refused or failed for a reason that says nothing of
+     *     the upstream's health starts nothing: the gateway's own limits ({@code connection_limit_reached},
      *     {@code http_response_header_section_size}, {@code http_response_body_size}), a loop
      *     ({@code proxy_loop_detected}), no route configured ({@code destination_not_found}) and a bug
      *     ({@code proxy_internal_error})
@@ -780,7 +780,8 @@ public final class UpstreamGuard {
     /**
      * An operator reset an endpoint's breaker ({@link CircuitBreaker#reset()}, its RESET event), as after mending the
      * upstream: calls are to go there again, as after its {@code Retry-After}, so its pushback is forgotten; and when
-     * no breaker of the guard is left open (forced open either), the failing period ends as a success would end it,
+     * no breaker of the guard is left open (forced open or half-open either: a half-open breaker's endpoint is still
+     * in its outage, waiting for a trial call), the failing period ends as a success would end it,
      * so that the next failure is not dated from trouble the operator declared over ("going on since 15:46" on a page
      * at 15:54, the upstream mended and failing again since). While another endpoint's breaker is still open, that
      * endpoint is still broken: ending the period then would date a day-long outage from the next failure there, and
@@ -798,7 +799,8 @@ public final class UpstreamGuard {
     private boolean noBreakerOpen() {
         for (Endpoint endpoint : endpoints) {
             CircuitBreaker.State state = endpoint.breaker().getState();
-            if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN) {
+            if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN
+                    || state == CircuitBreaker.State.HALF_OPEN) {
                 return false;
             }
         }

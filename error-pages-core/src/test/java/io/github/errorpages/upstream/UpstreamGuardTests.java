@@ -845,6 +845,11 @@ class UpstreamGuardTests {
         guard.circuitBreakers().get(1).transitionToForcedOpenState();
         guard.circuitBreakers().get(0).reset();
         assertThat(guard.failingSince()).as("the other forced open").contains(Instant.parse("2026-12-05T15:54:36Z"));
+        guard.circuitBreakers().get(1).transitionToOpenState();
+        guard.circuitBreakers().get(1).transitionToHalfOpenState();
+        guard.circuitBreakers().get(0).reset();
+        assertThat(guard.failingSince()).as("the other half-open, waiting for a trial call")
+                .contains(Instant.parse("2026-12-05T15:54:36Z"));
 
         guard.circuitBreakers().forEach(CircuitBreaker::reset);
 

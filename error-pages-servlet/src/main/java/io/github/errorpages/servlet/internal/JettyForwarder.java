@@ -2081,8 +2081,9 @@ public final class JettyForwarder {
             }
             Throwable failure = (Throwable) end;
             // A body that ended before the guard asked for its end (awaitBody) is reported to the guard then, which
-            // counts it: answered now, it is the same call's failure, its attempts and time as the guard tells them,
-            // not a failure of unknown attempts and time.
+            // counts it: answered now, it is the same call's failure, with the exchange's attempts and time (the
+            // guard's own failure would also say why no retry was weighed, and date the failing period from this
+            // failure if it is the first, which the page answered now does not), not unknown attempts and time.
             return outcome != null ? outcome.failed(failure)
                     : exchange.failureSoFar(BodyFailures.cause(guard.classifier(), failure));
         }
