@@ -7,6 +7,7 @@ import io.github.errorpages.RetryAfter;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.internal.Causes;
 import io.github.errorpages.internal.FailureLogFields;
+import io.github.errorpages.internal.InternalErrors;
 import io.github.errorpages.servlet.internal.AsyncCapturingRequest;
 import io.github.errorpages.servlet.internal.CapturingResponse;
 import io.github.errorpages.servlet.internal.ClientAborts;
@@ -704,6 +705,10 @@ public final class ErrorPagesFilter implements Filter {
         Optional<UpstreamFailure> failure = named instanceof UpstreamFailure given ? Optional.of(given)
                 : named instanceof Throwable throwable
                         ? settings.classifier().classify(unwrap(throwable), settings.clock()) : Optional.empty();
+        if (named instanceof Throwable throwable && failure.isPresent()) {
+            // A bug the application named (proxy_internal_error) is logged with its page, as one it threw would be.
+            ErrorResponder.noteThrown(request, failure.get(), throwable);
+        }
         if (failure.isPresent() && failure.get().upstreamRetryAfter() != null) {
             return failure.get();
         }
@@ -826,12 +831,15 @@ public final class ErrorPagesFilter implements Filter {
                 // Nothing to answer with, and no thread of the container's to abort the connection from: its async
                 // timeout ends the cycle, as without the filter (Tomcat aborts the connection then; Jetty ends the
                 // response as it is). Logged as every failure after commit is, which it was not.
-                classifier().classify(cause, clock()).ifPresent(upstream -> log.warn("response to {} {} cut short: "
+                Optional<UpstreamFailure> classified = classifier().classify(cause, clock());
+                classified.ifPresent(upstream -> log.warn("response to {} {} cut short: "
                         + "upstream failure {} after the response was committed, in a task of its async cycle, which "
                         + "the container ends at its async timeout (upstream={}, attempts={}, elapsed_ms={}, "
                         + "retry_refused={})", request.getMethod(), request.getRequestURI(), upstream.cause().token(),
                         upstream.upstream().isEmpty() ? "-" : upstream.upstream(), FailureLogFields.attempts(upstream),
                         FailureLogFields.elapsedMillis(upstream), ErrorResponder.retryRefused(upstream)));
+                // A bug behind it is logged as behind any response aborted once committed (operations.md).
+                classified.ifPresent(upstream -> InternalErrors.log(upstream, failure, null));
                 return false;
             }
             return answerAndComplete(request, response, failure, cause, context);
@@ -864,6 +872,10 @@ public final class ErrorPagesFilter implements Filter {
             Optional<UpstreamFailure> upstream = classifier().classify(cause, clock());
             ResponseAbortedException abort = upstream.isPresent() && response.markAnswered()
                     ? responder.abort(request, upstream.get()) : null;
+            if (abort != null) {
+                // A bug behind it is logged as behind any response aborted once committed (operations.md).
+                InternalErrors.log(upstream.get(), failure, null);
+            }
             // Undertow closes the connection of a write listener's itself once the failure is thrown on, telling no one
             // else: only the line, and a reset where that close would end the body as if whole. A read listener's it
             // leaves to the listener's onError, whose complete() ended the body as if whole: the filter aborts it, as

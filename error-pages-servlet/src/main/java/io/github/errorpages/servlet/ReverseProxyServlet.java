@@ -1497,7 +1497,16 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static void answerIncludedFailure(HttpServletRequest request, HttpServletResponse response,
             boolean filtered, UpstreamFailure failure, boolean relayed) throws IOException {
         if (filtered) {
-            UpstreamFailureException thrown = new UpstreamFailureException(failure, null, false);
+            // The filter logs the bug behind a proxy_internal_error from what the includer threw on, noting that over
+            // what this proxy noted: the bug is its cause, else the line would show this exception alone. Taken off
+            // the request, as the exception carries it now, to any catch of the includer's too.
+            Object noted = request.getAttribute(ErrorResponder.THROWN_ATTRIBUTE);
+            Throwable bug = null;
+            if (noted instanceof Throwable throwable && failure.cause() == FailureCause.PROXY_INTERNAL_ERROR) {
+                request.removeAttribute(ErrorResponder.THROWN_ATTRIBUTE);
+                bug = throwable;
+            }
+            UpstreamFailureException thrown = new UpstreamFailureException(failure, bug, false);
             if (relayed) {
                 throw new IOException("the upstream failed after part of its body was written into the including "
                         + "page", thrown);

@@ -838,7 +838,7 @@ class ErrorPagesFilterIntegrationTests {
 
                 @Override
                 public void onWritePossible() throws IOException {
-                    if (thrown.equals("after-commit") && !firstPart.writtenAndFlushed(out)) {
+                    if (thrown.endsWith("after-commit") && !firstPart.writtenAndFlushed(out)) {
                         return;
                     }
                     switch (thrown) {
@@ -849,6 +849,7 @@ class ErrorPagesFilterIntegrationTests {
                         case "bug" -> throw new IllegalStateException("the order list was not loaded");
                         case "after-commit" -> throw new UpstreamFailureException(UpstreamFailure.of(
                                 FailureCause.CONNECTION_REFUSED), null);
+                        case "bug-after-commit" -> throw bugOfTheOrdersClient();
                         default -> throw new IllegalArgumentException(thrown);
                     }
                 }
@@ -864,6 +865,16 @@ class ErrorPagesFilterIntegrationTests {
                 }
             });
         });
+    }
+
+    /**
+     * The {@code proxy_internal_error} of a guarded call whose client threw what no classifier knows: its cause a
+     * {@code CloneNotSupportedException} naming a replica's address.
+     */
+    private static UpstreamFailureException bugOfTheOrdersClient() {
+        return new UpstreamFailureException(UpstreamFailure.builder(FailureCause.PROXY_INTERNAL_ERROR)
+                .upstream("orders").build(), new CloneNotSupportedException("boom in the orders client, replica "
+                + "10.1.2.3:5432"));
     }
 
     /** Starts an async cycle whose task throws an upstream failure, {@code connection_refused}. */
@@ -968,6 +979,19 @@ class ErrorPagesFilterIntegrationTests {
                         .upstream("billing").attempts(2).retryRefusal(RetryRefusal.MAX_ATTEMPTS).build(), null);
             });
         }), true);
+        server.servlet("/async-task-bug-after-commit", servlet((request, response) -> {
+            AsyncContext async = request.startAsync();
+            async.setTimeout(300);
+            response.getOutputStream().write("partial".getBytes(StandardCharsets.US_ASCII));
+            response.flushBuffer();
+            async.start(() -> {
+                throw bugOfTheOrdersClient();
+            });
+        }), true);
+        server.servlet("/failure-attribute-bug", servlet((request, response) -> {
+            request.setAttribute(ErrorPagesFilter.FAILURE_ATTRIBUTE, bugOfTheOrdersClient());
+            response.sendError(502);
+        }));
         server.servlet("/async-task-sends-error-then-throws", servlet((request, response) -> {
             AsyncContext async = request.startAsync();
             async.setTimeout(5_000);
@@ -2522,6 +2546,75 @@ class ErrorPagesFilterIntegrationTests {
         assertThat(log).contains("response to GET /async-task-throws-after-commit cut short: upstream failure "
                 + "connection_refused after the response was committed, in a task of its async cycle")
                 .contains("(upstream=billing, attempts=2, elapsed_ms=-, retry_refused=max_attempts)");
+    }
+
+    /**
+     * A task given to {@code AsyncContext.start} fails after commit with a bug behind a {@code proxy_internal_error}:
+     * besides the "cut short" WARN line, the exception is logged with its stack trace, once, at ERROR on the page's
+     * logger, {@code (upstream=orders, no page)}, as operations.md says of every such bug behind a response aborted
+     * once committed. Only the WARN line was written (and Jetty's own "Job failed").
+     */
+    @Test
+    void aBugBehindAnAsyncTasksFailureAfterCommitIsLoggedAtErrorWithNoPage() {
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+        String log = StandardError.capture(() -> answered.set(Client.get(jetty.uri("/async-task-bug-after-commit"),
+                JSON)));
+
+        assertThat(answered.get().statusCode()).isEqualTo(200);
+        assertThat(log).contains("response to GET /async-task-bug-after-commit cut short: upstream failure "
+                + "proxy_internal_error after the response was committed").doesNotContain("error page status=");
+        assertBugLoggedWithNoPage(log);
+    }
+
+    /**
+     * A write listener throws a bug behind a {@code proxy_internal_error} after it committed the response: aborted as
+     * any upstream failure then is (R5), and the exception logged with its stack trace, once, at ERROR,
+     * {@code (upstream=orders, no page)}, as operations.md says. Only the "aborted" WARN line was written.
+     */
+    @Test
+    void aBugAWriteListenerThrowsAfterCommitIsLoggedAtErrorWithNoPage() throws InterruptedException {
+        writeListenerErrors.clear();
+        AtomicReference<String> answer = new AtomicReference<>();
+        String log = StandardError.capture(() -> answer.set(Client.rawChunkedExchange(jetty.uri("/").getPort(), "GET "
+                + "/write-listener-throws/bug-after-commit HTTP/1.1\r\nHost: test\r\nAccept: " + JSON
+                + "\r\n\r\n")));
+
+        AbortedAfterCommit.assertCutShort(answer.get(), "first part");
+        assertThat(log).contains("response to GET /write-listener-throws/bug-after-commit aborted: upstream failure "
+                + "proxy_internal_error after the response was committed").doesNotContain("error page status=");
+        assertBugLoggedWithNoPage(log);
+        assertThat(writeListenerErrors.poll(10, TimeUnit.SECONDS)).isInstanceOf(UpstreamFailureException.class);
+    }
+
+    /**
+     * The application names the bug by putting the exception it caught in {@link ErrorPagesFilter#FAILURE_ATTRIBUTE}
+     * before its {@code sendError(502)}: the 500 page {@code proxy_internal_error} names nothing of it (R36), and the
+     * exception is logged at ERROR under the page's support code, once, as one the application threw would be. It
+     * was not logged at all: only what was thrown was noted.
+     */
+    @Test
+    void aBugNamedThroughTheFailureAttributeIsLoggedAtErrorUnderThePagesSupportCode() { // R36
+        AtomicReference<HttpResponse<byte[]>> answered = new AtomicReference<>();
+
+        String log = StandardError.capture(() -> answered.set(Client.get(jetty.uri("/failure-attribute-bug"), JSON)));
+
+        assertBugLoggedUnderThePagesSupportCode(answered.get(), log, "java.lang.CloneNotSupportedException: "
+                + "boom in the orders client, replica 10.1.2.3:5432");
+    }
+
+    /**
+     * One ERROR line of the page's logger for a response with no page, followed by the bug's stack trace (Jetty may
+     * print the exception again in its own line for a task's failure, which the filter throws on).
+     */
+    private static void assertBugLoggedWithNoPage(String log) {
+        assertThat(log).as("once, at ERROR, on the page's logger").containsOnlyOnce(
+                "ERROR io.github.errorpages.ErrorPages - proxy_internal_error: what was thrown (upstream=orders, "
+                        + "no page)");
+        assertThat(log).containsPattern("ERROR io\\.github\\.errorpages\\.ErrorPages - proxy_internal_error: what was "
+                + "thrown \\(upstream=orders, no page\\)\\R\\S*UpstreamFailureException: [^\\n]*\\R(\tat [^\\n]*\\R)+"
+                + "Caused by: java\\.lang\\.CloneNotSupportedException: boom in the orders client, replica "
+                + "10\\.1\\.2\\.3:5432");
     }
 
     /**

@@ -4771,6 +4771,35 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(orders.requests()).as("nothing was sent").isEmpty();
     }
 
+    /**
+     * The same bug behind a proxy that a page includes, behind {@link ErrorPagesFilter}: the proxy's failure is the
+     * includer's, thrown on as an {@code UpstreamFailureException} that the filter answers with the 500 page naming
+     * nothing of it (R36), and the ERROR line under its support code still has the client's exception and its stack
+     * trace, once. The filter noted the includer's exception over what the proxy noted, and that exception had no
+     * cause: the line showed only "UpstreamFailureException ... after 1 attempt", never what broke.
+     */
+    @Test
+    void aBugOfTheGivenHttpClientBehindAnIncludedProxyIsLoggedAtErrorUnderTheFiltersPage() { // R36
+        assumeTrue(transport == ProxyTransport.JDK, "a client given to the builder is the JDK's");
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .maxAttempts(1).build());
+        configured = new JettyServer()
+                .filter(ErrorPagesFilter.builder().build())
+                .servlet("/proxy/*", proxyBuilder(guard).httpClient(new ThrowingHttpClient(
+                        new CloneNotSupportedException("boom in the client, 10.1.2.3:5432"))).build())
+                .servlet("/page/*", TestServlets.servlet((request, response) ->
+                        request.getRequestDispatcher("/proxy/orders").include(request, response)));
+        configured.start();
+        orders.clearRequests();
+        AtomicReference<HttpResponse<byte[]>> page = new AtomicReference<>();
+
+        String log = StandardError.capture(() -> page.set(Client.get(configured.uri("/page/x"), JSON)));
+
+        assertBugLoggedUnderThePagesSupportCode(page.get(), log,
+                "java.lang.CloneNotSupportedException: boom in the client, 10.1.2.3:5432");
+        assertThat(orders.requests()).as("nothing was sent").isEmpty();
+    }
+
     /** A JDK client that sends nothing: every exchange fails with the exception it was given, a bug of its own. */
     private static final class ThrowingHttpClient extends HttpClient {
         private final Exception bug;
