@@ -469,15 +469,15 @@ public final class ReverseProxyServlet extends HttpServlet {
      * has unmapped the servlet by now: the exchanges that Jetty's client forwarded asynchronously are answered with
      * the page (a 503), written on a thread of the common pool; so are those waiting out a retry's backoff. The JDK
      * transport's exchanges waiting for a response head are cut off too, on Java 17 as well, and answered with the
-     * page on their container threads (on 17 a response already being relayed goes on), as are the Jetty
-     * transport's in a servlet without async support. This method logs one WARN line saying how many requests it
-     * cuts off, and waits up to 2 seconds for all of their answers, on whichever thread they are written, then logs
-     * a WARN line for those still unanswered. A retry whose backoff ends later (the JDK transport's, whose
-     * container thread waits it out) is not sent: the call ends with its last attempt's failure, and nothing more
-     * counts against the upstream. Nothing of the servlet's own clients keeps the application's class loader from
-     * then on: the JDK transport's client, which Java 17 cannot stop, is let go of, and ends once collected, after
-     * the relays it still has under way. A servlet made by the builder with clients of its own cannot be
-     * initialised again: build a new one.
+     * page on their container threads (on 17 a response already being relayed goes on, neither counted nor waited
+     * for), as are the Jetty transport's in a servlet without async support. This method logs one WARN line saying
+     * how many requests it cuts off, and waits up to 2 seconds for all of their answers, on whichever thread they are
+     * written, then logs a WARN line for those still unanswered. A retry whose backoff ends later (the JDK transport's,
+     * whose container thread waits it out) is not sent: the call ends with its last attempt's failure, and nothing more
+     * counts against the upstream. Nothing of the servlet's own clients keeps the application's class loader from then
+     * on: the JDK transport's client, which Java 17 cannot stop, is let go of, and ends once collected, after the
+     * relays it still has under way. A servlet made by the builder with clients of its own cannot be initialised again:
+     * build a new one.
      */
     @Override
     public void destroy() {
@@ -490,6 +490,15 @@ public final class ReverseProxyServlet extends HttpServlet {
             current.stop();
             current.awaitPendingAnswers();
         }
+    }
+
+    /**
+     * @return how many answers {@code destroy()} would wait for at this moment: for tests, which assert what is
+     *         waited for without timing the wait
+     */
+    int answersPending() {
+        Proxy current = proxy;
+        return current == null ? 0 : current.pendingAnswers.count();
     }
 
     @Override
@@ -510,16 +519,16 @@ public final class ReverseProxyServlet extends HttpServlet {
         // off. Uncounted, destroy() returned at once, and the page was rendered after the context had stopped (in an
         // undeploy, with the application's class loader closed). (A dispatch that comes after destroy() returned, which
         // the container must not route, is the stopped proxy's, which nothing waits for.)
-        current.pendingAnswers.add();
+        CountedDispatch dispatch = new CountedDispatch(current.pendingAnswers);
         try {
-            answersLater = serve(current, request, response);
+            answersLater = serve(current, request, response, dispatch);
         } catch (ResponseAbortedException aborted) {
             if (!aborted.abortedInAStartedCycle(request, response)) {
                 throw aborted.forContainer(request, response); // logged already
             }
             return;
         } finally {
-            current.pendingAnswers.remove();
+            dispatch.uncount();
         }
         if (startedInFront != null && !answersLater) {
             try {
@@ -534,8 +543,8 @@ public final class ReverseProxyServlet extends HttpServlet {
     /**
      * @return whether an exchange answers the request later, in an asynchronous cycle that it ends itself
      */
-    private static boolean serve(Proxy current, HttpServletRequest request, HttpServletResponse response)
-            throws IOException {
+    private static boolean serve(Proxy current, HttpServletRequest request, HttpServletResponse response,
+            CountedDispatch dispatch) throws IOException {
         if (request.getDispatcherType() == DispatcherType.ASYNC) {
             // (Also after destroy(): the answer of an exchange that was in flight then needs no client.)
             Object outcome = request.getAttribute(OUTCOME_ATTRIBUTE);
@@ -630,6 +639,12 @@ public final class ReverseProxyServlet extends HttpServlet {
                     throw error;
                 }
                 throw (RuntimeException) bug;
+            }
+            if (!JDK_CLIENTS_STOP) {
+                // Java 17: destroy() cannot end this relay (the client goes on), so it no longer waits for it. Waited
+                // for, a download or an event stream under way held every undeploy for the 2 s limit, then said it
+                // unanswered, for an exchange that goes on after destroy() whatever it does.
+                dispatch.uncount();
             }
             relay(current, request, response, answer);
             return false;
@@ -1618,6 +1633,29 @@ public final class ReverseProxyServlet extends HttpServlet {
     }
 
     /**
+     * A dispatch counted in its proxy's {@link PendingAnswers}, which {@code destroy()} waits for, until
+     * {@link #uncount()}: when {@code service()} returns, or when it starts relaying an answer that {@code destroy()}
+     * cannot end (the JDK transport's on Java 17). Used on the dispatch's own thread only.
+     */
+    private static final class CountedDispatch {
+        private final PendingAnswers answers;
+        private boolean counted = true;
+
+        CountedDispatch(PendingAnswers answers) {
+            this.answers = answers;
+            answers.add();
+        }
+
+        /** Counts the dispatch answered, once, however many times it is called. */
+        void uncount() {
+            if (counted) {
+                counted = false;
+                answers.remove();
+            }
+        }
+    }
+
+    /**
      * A configured proxy: the transport and how failures are answered. Immutable, but for the mark that it is
      * being stopped.
      *
@@ -1656,7 +1694,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         final UpstreamLocations locations;
         /**
          * The exchanges not answered yet, which {@code destroy()} waits for: those forwarded asynchronously, and the
-         * dispatches in service, which answer on their container threads.
+         * dispatches in service, which answer on their container threads, but for a relay that {@code destroy()}
+         * cannot end (the JDK transport's on Java 17: {@link CountedDispatch}).
          */
         final PendingAnswers pendingAnswers = new PendingAnswers();
         /** Whether {@link #stop()} was called: the servlet is being destroyed under the calls in flight. */
@@ -1927,7 +1966,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
-         * Says, before {@link #stop()} cuts them off, how many requests are still being answered: each then gets the
+         * Says, before {@link #stop()} cuts them off, how many requests are still being answered (the ones it cuts
+         * off: a relay of the JDK transport's on Java 17, which goes on, is not counted): each then gets the
          * 503 page with its WARN line, {@code cause=connection_limit_reached attempts=1 retry_refused=not_retryable}
          * for one cut off waiting for the upstream, which is the undeploy's doing, not a full bulkhead's nor the
          * upstream's. Without this line a burst of those at every deploy looked like an overload. A WARN line, as
