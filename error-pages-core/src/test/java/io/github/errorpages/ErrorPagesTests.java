@@ -66,10 +66,11 @@ class ErrorPagesTests {
         assertThat(page.status()).isEqualTo(500);
         assertThat(page.bodyText()).contains("\"code\": \"proxy_internal_error\"")
                 .doesNotContain("boom", "10.1.2.3", "Exception");
-        assertThat(log).containsOnlyOnce("ERROR io.github.errorpages.ErrorPages - proxy_internal_error: what was thrown "
-                + "(upstream=orders, support_code=" + page.supportCode() + ")")
+        assertThat(log).containsOnlyOnce("ERROR io.github.errorpages.ErrorPages - proxy_internal_error: what was "
+                + "thrown (upstream=orders, support_code=" + page.supportCode() + ")")
                 .containsOnlyOnce("boom in the orders client, replica 10.1.2.3:5432")
-                .containsOnlyOnce("UpstreamFailureException").containsOnlyOnce("java.lang.CloneNotSupportedException").contains("\tat io.github.errorpages.")
+                .containsOnlyOnce("UpstreamFailureException").containsOnlyOnce("java.lang.CloneNotSupportedException")
+                .contains("\tat io.github.errorpages.")
                 .containsOnlyOnce("ERROR").contains("cause=connection_refused");
         assertThat(MDC.get(ErrorPages.MDC_SUPPORT_CODE)).as("removed once the line is written").isNull();
     }

@@ -53,7 +53,8 @@ class GracefulShutdownIntegrationTests {
                 CompletableFuture<HttpResponse<String>> response = Client.ofItsOwn().sendAsync(
                         HttpRequest.newBuilder(proxy.uri("/orders/42")).build(),
                         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).as("the request at the upstream").isTrue();
+                assertThat(upstream.awaitRequests(1, Duration.ofSeconds(10))).as("the request at the upstream")
+                        .isTrue();
 
                 CompletableFuture<Void> stopped = CompletableFuture.runAsync(proxy::close);
                 Await.until(proxy::shuttingDown, "Jetty's graceful stop begun");

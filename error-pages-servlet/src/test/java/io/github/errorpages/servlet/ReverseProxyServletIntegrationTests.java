@@ -4744,8 +4744,8 @@ abstract class ReverseProxyServletIntegrationTests {
      * nothing for on-call to work from. With the JDK transport the exception escaped the thread reading the body,
      * which died of it, and the exchange waited for the attempt timeout: a 504 {@code http_response_timeout} that
      * blamed the upstream (the attempt timeout here is longer than the test client's, so such a wait fails the
-     * request); signalled, the guard took it for the client's failure to send its body, a 400. With async support the outcome is answered in an ASYNC dispatch; without, on the request's own
-     * thread, which waits for it.
+     * request); signalled, the guard took it for the client's failure to send its body, a 400. With async support
+     * the outcome is answered in an ASYNC dispatch; without, on the request's own thread, which waits for it.
      */
     @ParameterizedTest
     @ValueSource(booleans = {true, false})

@@ -219,7 +219,8 @@ public final class PageTemplates {
             // operator looking for a fault that was not the one.
             String what = value instanceof Path path && Files.exists(path) ? "is a file, not a folder"
                     : "does not exist";
-            log.warn("error-pages: {} {} {}; using the built-in templates", key, ConfigurationErrors.shown(value), what);
+            log.warn("error-pages: {} {} {}; using the built-in templates", key, ConfigurationErrors.shown(value),
+                    what);
         }
     }
 
