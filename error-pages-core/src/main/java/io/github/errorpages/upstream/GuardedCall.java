@@ -1175,7 +1175,7 @@ final class GuardedCall<T> {
      *     {@code error} is or restates as the JDK's client restates what a body's publisher signalled (an
      *     {@link IOException} of its message), or {@code null}
      */
-    private static @Nullable Throwable checkedBugOf(Throwable error) {
+    static @Nullable Throwable checkedBugOf(Throwable error) {
         Throwable cause = Causes.of(error);
         boolean restated = error.getClass() == IOException.class && cause != null
                 && Objects.equals(error.getMessage(), Causes.messageOf(cause));

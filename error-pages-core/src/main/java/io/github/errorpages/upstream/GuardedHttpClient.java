@@ -1,5 +1,8 @@
 package io.github.errorpages.upstream;
 
+import io.github.errorpages.FailureCause;
+import io.github.errorpages.UpstreamFailure;
+import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.internal.AllMethodRetry;
 import io.github.errorpages.upstream.internal.AttemptBoundBodyHandler;
 import io.github.errorpages.upstream.internal.BodyCollector;
@@ -60,9 +63,9 @@ import org.jspecify.annotations.Nullable;
  * ({@link UpstreamRequest#withBodySource}); a body that reads its source ahead of demand tells so itself
  * ({@link SourcedBodyPublisher}). Any other unchecked exception of the publisher's (an {@code IllegalStateException}
  * of a body a servlet filter took as a reader) is a bug, thrown as is; a checked exception of no I/O it signals (one
- * its source threw past the compiler's check, as Kotlin or Lombok's {@code @SneakyThrows} code does) is a bug too,
- * and the call fails with {@code proxy_internal_error}, the exception its cause, as for a checked exception no
- * classifier knows; neither is counted against the upstream.
+ * its source threw past the compiler's check, as Kotlin or Lombok's {@code @SneakyThrows} code does), whether the body
+ * is streamed or buffered for a resend, is a bug too, and the call fails with {@code proxy_internal_error}, the
+ * exception its cause, as for a checked exception no classifier knows; neither is counted against the upstream.
  *
  * <p><b>Responses</b> are returned as the body handler made them, so a streamed body
  * ({@link HttpResponse.BodyHandlers#ofInputStream()}) arrives as soon as the head does and belongs to the
@@ -194,9 +197,9 @@ public final class GuardedHttpClient {
                 // A body publisher that never completes must not hold the caller longer than a whole call may take.
                 prepared = prepared.buffered(pending.get(guard.config().deadline().toNanos(), TimeUnit.NANOSECONDS));
             } catch (ExecutionException e) {
-                throw bodyUnreadable(e.getCause());
+                throw bodyUnreadable(e.getCause(), guard);
             } catch (TimeoutException e) {
-                throw bodyUnreadable(e);
+                throw bodyUnreadable(e, guard);
             }
         }
         Prepared ready = prepared;
@@ -248,7 +251,7 @@ public final class GuardedHttpClient {
             }
             if (error != null) {
                 Throwable c = GuardedCall.unwrap(error);
-                outcome.completeExceptionally(c instanceof Error bug ? bug : bodyUnreadable(error));
+                outcome.completeExceptionally(c instanceof Error bug ? bug : bodyUnreadable(error, guard));
                 return;
             }
             // The call completes the outcome itself: ended by the caller in any way (cancelled, timed out with
@@ -325,10 +328,19 @@ public final class GuardedHttpClient {
      * @return what a call whose body to buffer could not be read ends with
      * @throws Error an Error the publisher threw, as is: a bug
      */
-    private static RuntimeException bodyUnreadable(Throwable cause) {
+    private static RuntimeException bodyUnreadable(Throwable cause, UpstreamGuard guard) {
         Throwable c = GuardedCall.unwrap(cause);
         if (c instanceof Error bug) {
             throw bug;
+        }
+        Throwable checkedBug = GuardedCall.checkedBugOf(c);
+        if (checkedBug != null) {
+            // A checked exception the source's read cannot declare, thrown past the compiler's check (Kotlin, Lombok's
+            // @SneakyThrows): a bug, as it is when the body is streamed (GuardedCall.bodySourceFailed), not the
+            // client's failure to send its body, which a 400 blamed it for. No attempt was made: nothing is counted.
+            return new UpstreamFailureException(UpstreamFailure.builder(FailureCause.PROXY_INTERNAL_ERROR)
+                    .upstream(guard.name()).attempts(0)
+                    .failingSince(guard.failingSince().orElse(null)).build(), checkedBug);
         }
         if (c instanceof UncheckedIOException sourceFailed) {
             // The source's I/O failure, unchecked to pass through the publisher: the source's, as a streamed

@@ -676,20 +676,28 @@ class GuardedHttpClientIntegrationTests {
      * check, as Kotlin or Lombok's {@code @SneakyThrows} code does), fails the call with {@code proxy_internal_error},
      * the exception its cause, as a checked exception no classifier knows does: not as a failure of the source's I/O
      * ({@code BodySourceFailure}), which the proxy answered with a 400 blaming the client; nothing is counted against
-     * the upstream.
+     * the upstream. So too for a body of known length buffered for a resend (a PUT): its read failed with
+     * {@code BodySourceFailure: could not read the request body to buffer it}; the upstream is not called.
      */
-    @ParameterizedTest(name = "async: {0}")
-    @ValueSource(booleans = {false, true})
-    void streamedBodyWhosePublisherFailsWithACheckedExceptionOfNoIoIsAProxyInternalError(boolean async) {
+    @ParameterizedTest(name = "buffered: {0}, async: {1}")
+    @CsvSource({"false, false", "false, true", "true, false", "true, true"})
+    void bodyWhosePublisherFailsWithACheckedExceptionOfNoIoIsAProxyInternalError(boolean buffered,
+            boolean async) {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
         GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
         CloneNotSupportedException bug = new CloneNotSupportedException("boom in the body's wrapper");
-        Throwable failed = sendStreamedFailing(client, async, bug);
+        Throwable failed = buffered
+                ? sendBuffered(client, async, subscriber -> subscriber.onError(bug))
+                : sendStreamedFailing(client, async, bug);
 
         assertThat(failed).isInstanceOfSatisfying(UpstreamFailureException.class, internal -> {
             assertThat(internal.failure().cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+            assertThat(internal.failure().upstream()).isEqualTo(client.guard().name());
             assertThat(internal.getCause()).isSameAs(bug);
         });
+        if (buffered) {
+            assertThat(upstream.requestCount()).isZero();
+        }
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 

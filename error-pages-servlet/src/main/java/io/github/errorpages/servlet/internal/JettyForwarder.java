@@ -398,6 +398,11 @@ public final class JettyForwarder {
          * its attributes, where the outcome is answered.
          */
         private volatile @Nullable Throwable thrown;
+        /**
+         * A checked exception of no I/O that reading the body to buffer threw ({@link #prepareBody}): the outcome of
+         * {@link #start()}, which then makes no call.
+         */
+        private @Nullable Throwable bodyBug;
 
         Exchange(HttpServletRequest request, HttpServletResponse response, URI target) {
             this.request = request;
@@ -450,6 +455,15 @@ public final class JettyForwarder {
          */
         public CompletableFuture<Object> start() {
             startedNanos = System.nanoTime();
+            Throwable bug = bodyBug;
+            if (bug != null) {
+                // No call is made: the body to send was never read whole. Nothing is counted against the upstream.
+                UpstreamFailure failure = UpstreamFailure.builder(FailureCause.PROXY_INTERNAL_ERROR)
+                        .upstream(guard.name()).attempts(0).failingSince(guard.failingSince().orElse(null)).build();
+                thrown = new UpstreamFailureException(failure, bug); // before finish(), which publishes it
+                finish(failure);
+                return done;
+            }
             CompletableFuture<Response> call = guard.callAsync(upstreamRequest, RESPONSES, this::attempt);
             this.call = call;
             calls.add(this);
@@ -580,6 +594,14 @@ public final class JettyForwarder {
                 // filter in front had the container parse made again.
                 try (InputStream in = new ClientInputStream(request, length)) {
                     bufferedBody = in.readAllBytes();
+                } catch (IOException | RuntimeException | Error asIs) {
+                    throw asIs;
+                } catch (Throwable checkedBug) { // thrown past the compiler's check: javac sees none
+                    // A filter's wrapper of the body threw a checked exception its read cannot declare (Kotlin,
+                    // Lombok's @SneakyThrows): a bug, answered as the streamed body's is (the page,
+                    // proxy_internal_error, the exception at ERROR under its support code), where it escaped to the
+                    // container's own empty 500.
+                    bodyBug = checkedBug;
                 }
                 return;
             }
