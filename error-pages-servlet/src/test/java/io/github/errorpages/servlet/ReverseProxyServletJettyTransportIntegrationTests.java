@@ -843,11 +843,16 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
                     .maxAttempts(1).attemptTimeout(Duration.ofMillis(300)).build());
             ReverseProxyServlet proxy = ReverseProxyServlet.builder(guard).transport(ProxyTransport.JETTY).build();
-            try (JettyServer server = new JettyServer().servlet("/*", proxy, false).start()) {
+            // The warm-up goes through a proxy of its own, whose guard gives it time: through this one's attempt of
+            // 300 ms, a busy machine (CI under load) had it time out, a 504, and counted it against the guard.
+            ReverseProxyServlet warmUp = ReverseProxyServlet.builder(UpstreamGuard.of(UpstreamConfig.builder("warm-up")
+                    .endpoints(upstream.uri()).build())).transport(ProxyTransport.JETTY).build();
+            try (JettyServer server = new JettyServer().servlet("/*", proxy, false).servlet("/warm-up/*", warmUp, false)
+                    .start()) {
                 HttpClient client = HttpClient.newHttpClient();
-                // Its classes loaded, an attempt's timer begins a moment after its start.
-                assertThat(client.send(streamedPost(server.uri("/warm-up")), HttpResponse.BodyHandlers.ofByteArray())
-                        .statusCode()).isEqualTo(200);
+                // The transport's classes loaded, an attempt's timer begins a moment after its start.
+                assertThat(client.send(streamedPost(server.uri("/warm-up/orders")),
+                        HttpResponse.BodyHandlers.ofByteArray()).statusCode()).isEqualTo(200);
                 upstream.clearRequests();
                 QueuedThreadPool clientThreads = clientThreads(proxy);
                 int maxThreads = clientThreads.getMaxThreads();
@@ -889,8 +894,7 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
                 assertThat(upstream.awaitRequests(1, Duration.ofSeconds(1))).as("the request sent").isFalse();
                 assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
                 assertThat(guard.metrics().rejectedCalls()).as("rejected calls").isEqualTo(1);
-                assertThat(guard.metrics().attempts()).as("attempts, as the upstream saw them: the warm-up's")
-                        .isEqualTo(1);
+                assertThat(guard.metrics().attempts()).as("attempts, as the upstream saw them").isZero();
             }
         } finally {
             timerFree.countDown();
