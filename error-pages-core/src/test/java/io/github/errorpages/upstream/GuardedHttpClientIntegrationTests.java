@@ -909,6 +909,61 @@ class GuardedHttpClientIntegrationTests {
     }
 
     /**
+     * A checked exception of no I/O that a body to buffer throws rather than signals (its source's wrapper threw a
+     * {@code CloneNotSupportedException} past the compiler's check, as Kotlin or Lombok's {@code @SneakyThrows} code
+     * does) from the publisher's {@code subscribe}, from its subscription's {@code request(n)}, or from there on a
+     * thread of the publisher's own: the call fails at once, sync or async, with {@code proxy_internal_error}, the
+     * exception its cause, as when it is signalled; the upstream is not called and nothing is counted against it.
+     * Only unchecked ones were caught: the blocking send threw the checked exception, undeclared, past its caller,
+     * and the async one (and any send, for a publisher's own thread) waited for its deadline, the exception only
+     * printed, and then said the body's source had stalled.
+     */
+    @ParameterizedTest(name = "thrown from {0}, async: {1}")
+    @CsvSource({"subscribe, false", "subscribe, true", "request, false", "request, true",
+        "request on the publisher's thread, false", "request on the publisher's thread, true"})
+    void checkedExceptionThrownByABodyToBufferIsAProxyInternalErrorAtOnce(String thrownFrom, boolean async) {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
+        CloneNotSupportedException bug = new CloneNotSupportedException("boom in the body's wrapper");
+        Flow.Subscription throwing = new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+                throw sneaky(bug);
+            }
+
+            @Override
+            public void cancel() {
+            }
+        };
+        Flow.Publisher<ByteBuffer> body = switch (thrownFrom) {
+            case "subscribe" -> subscriber -> {
+                throw sneaky(bug);
+            };
+            case "request" -> subscriber -> subscriber.onSubscribe(throwing);
+            default -> subscriber -> new Thread(() -> subscriber.onSubscribe(throwing), "body-publisher").start();
+        };
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(body, 10)).build();
+
+        Throwable failed = failureOf(client, put, async);
+
+        assertThat(failed).isInstanceOfSatisfying(UpstreamFailureException.class, internal -> {
+            assertThat(internal.failure().cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
+            assertThat(internal.failure().upstream()).isEqualTo(client.guard().name());
+            assertThat(internal.failure().attempts()).isZero();
+            assertThat(internal.getCause()).isSameAs(bug);
+        });
+        assertThat(upstream.requestCount()).isZero();
+        assertThat(client.guard().metrics().failedCalls()).isZero();
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> RuntimeException sneaky(Throwable thrown) throws T {
+        throw (T) thrown;
+    }
+
+    /**
      * Sends a PUT whose body of a known 10 bytes is buffered for retries, its publisher's {@code request(n)} doing
      * what it is given.
      *

@@ -61,12 +61,15 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     /**
      * A publisher that reads its source inside {@code request(n)} (the JDK's {@code ofInputStream}) may let the
      * source's failure escape from there, or from {@code subscribe}, rather than signal it: the body failed then, at
-     * once. Escaped on the executor's thread, it was only printed, and the caller waited for the whole deadline.
+     * once, as if signalled. Escaped on the executor's thread, it was only printed, and the caller waited for the
+     * whole deadline. Any Throwable: an Error is a bug, which the caller gets as send throws it; a checked exception
+     * thrown past the compiler's check (Kotlin, Lombok's {@code @SneakyThrows}) is judged as a signalled one is
+     * (an {@code IOException} the source's failure, any other a bug), where it escaped send undeclared.
      */
     private void subscribeTo(BodyPublisher publisher) {
         try {
             publisher.subscribe(this);
-        } catch (RuntimeException | Error escaped) { // an Error too: a bug, which the caller gets as send throws it
+        } catch (Throwable escaped) {
             result.completeExceptionally(escaped);
         }
     }
@@ -74,7 +77,14 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     @Override
     public void onSubscribe(Flow.Subscription subscription) {
         this.subscription = subscription;
-        subscription.request(Long.MAX_VALUE);
+        try {
+            subscription.request(Long.MAX_VALUE);
+        } catch (Throwable escaped) {
+            // As from subscribe (subscribeTo), and here too for a publisher that calls onSubscribe on a thread of its
+            // own, where the escaped exception would be lost and the caller wait for its deadline.
+            result.completeExceptionally(escaped);
+            subscription.cancel();
+        }
     }
 
     @Override
