@@ -1,6 +1,7 @@
 package io.github.errorpages.page;
 
 import io.github.errorpages.internal.ConfigurationErrors;
+import io.github.errorpages.internal.OversizedPorts;
 import io.github.errorpages.internal.UserInfo;
 import io.github.errorpages.page.internal.Palette;
 import io.github.errorpages.page.internal.Rgb;
@@ -497,7 +498,9 @@ public final class Branding {
                 return value;
             }
             try {
-                URI uri = new URI(value);
+                // A port too long for an int read as one out of range: java.net.URI reads no host then, and such a
+                // link was refused as no absolute URL, where :99999 gets the port's own message.
+                URI uri = new URI(OversizedPorts.readable(value));
                 String scheme = uri.getScheme();
                 if (scheme != null && (scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))
                         && uri.getHost() != null && !uri.getHost().isEmpty()) {

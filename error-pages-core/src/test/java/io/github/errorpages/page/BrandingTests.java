@@ -96,6 +96,30 @@ class BrandingTests {
                 .withMessageContaining("branding.home-url must have a port from 1 to 65535");
     }
 
+    /**
+     * A link whose port has more digits than an int holds (a typo, or a port pasted twice) gets the same message as
+     * any port out of range, naming the key and the value: java.net.URI reads no host in it (a registry authority;
+     * for an IPv6 literal, a malformed URI), and it was refused as "must be an absolute http(s) URL", which sent the
+     * operator looking for what was wrong with the scheme or the host. A host no URL takes is still no URL.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://example.com:99999999999/logo.png", "http://status.acme.example:2147483648",
+        "https://[::1]:99999999999/help", "https://help.acme.example:99999999999?q=a:1"})
+    void refusesALinkWithAPortTooLongForAnIntAsOutOfRangeNotAsNoUrl(String url) {
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().supportUrl(url))
+                .withMessage("Invalid error-pages configuration: branding.support-url must have a port from 1 to "
+                        + "65535, if any, but was " + url);
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().statusPageUrl(url))
+                .withMessage("Invalid error-pages configuration: branding.status-page-url must have a port from 1 to "
+                        + "65535, if any, but was " + url);
+        assertThatIllegalArgumentException().isThrownBy(() -> Branding.builder().homeUrl(url))
+                .withMessage("Invalid error-pages configuration: branding.home-url must have a port from 1 to "
+                        + "65535, if any, but was " + url);
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Branding.builder().homeUrl("https://acme_shop.example:99999999999/"))
+                .withMessageContaining("branding.home-url must be an absolute http(s) URL or a path starting with /");
+    }
+
     @Test
     void keepsALinkWithAPortInRangeOrAnEmptyOne() {
         Branding branding = Branding.builder().homeUrl("https://acme.example:65535/")

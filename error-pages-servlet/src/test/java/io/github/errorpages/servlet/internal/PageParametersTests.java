@@ -66,6 +66,21 @@ class PageParametersTests {
                 .as("R50: too little contrast on white").hasMessageContaining("branding.primary-color");
     }
 
+    /**
+     * A branding link whose port is too long for an int ({@code :99999999999}), given as an init-parameter of the
+     * filter or the proxy, fails startup with the message of any port out of range, naming the key and the value, as
+     * {@code :99999} does: java.net.URI read no host in it, and it was refused as no absolute URL at all.
+     */
+    @Test
+    void refusesABrandingLinkWithAPortTooLongForAnIntAsAPortOutOfRange() {
+        for (String url : List.of("https://example.com:99999/logo.png", "https://example.com:99999999999/logo.png")) {
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> PageParameters.config(Map.of("branding.status-page-url", " " + url + " ")))
+                    .withMessage("Invalid error-pages configuration: branding.status-page-url must have a port from 1 "
+                            + "to 65535, if any, but was " + url);
+        }
+    }
+
     @Test
     void rejectsLanguagesThatAreNoLanguageTagsNamingTheValueAsWritten() { // R35: only languages we can negotiate
         assertThatIllegalArgumentException().isThrownBy(() -> PageParameters.config(Map.of("default-locale", "en_US")))
