@@ -34,11 +34,9 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -1005,33 +1003,14 @@ public final class ErrorPagesFilter implements Filter {
                 String key = parameter.getKey();
                 if (key.equals(INTERCEPT_STATUSES_PARAMETER)) {
                     String value = parameter.getValue().trim();
-                    statuses = checkedStatuses(statuses(value), value);
+                    statuses = checkedStatuses(ConfigParameters.statusList(INTERCEPT_STATUSES_PARAMETER, value,
+                            "must list 5xx statuses (500-599) only"), value);
                 } else if (!ResponderParameters.isKey(key)) {
                     throw ConfigParameters.invalid(key, parameter.getValue(), "is no parameter of ErrorPagesFilter "
                             + "(known: " + INTERCEPT_STATUSES_PARAMETER + ", " + ResponderParameters.KEYS_FOR_MESSAGES + ")");
                 }
             }
             return new Settings(ResponderParameters.responder(parameters, context), statuses, context);
-        }
-
-        private static List<Integer> statuses(String value) {
-            if (value.isEmpty()) {
-                return List.of();
-            }
-            List<Integer> statuses = new ArrayList<>();
-            // -1: "502," and "," are refused as ",502" is; dropped, the empty elements made "," intercept nothing.
-            for (String status : value.split(",", -1)) {
-                try {
-                    statuses.add(ConfigParameters.asciiInteger(status.trim()));
-                } catch (NumberFormatException e) {
-                    // The whole value: an empty element between two commas would otherwise show as nothing. Digits
-                    // past an int's range are a status out of range: "separated by commas" said the wrong thing.
-                    throw ConfigParameters.invalid(INTERCEPT_STATUSES_PARAMETER, value,
-                            ConfigParameters.isWrittenAsInteger(status.trim()) ? "must list 5xx statuses (500-599) only"
-                                    : "must list statuses separated by commas");
-                }
-            }
-            return statuses;
         }
     }
 

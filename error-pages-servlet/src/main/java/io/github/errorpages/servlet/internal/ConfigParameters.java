@@ -7,6 +7,8 @@ import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.internal.UserInfo;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -151,6 +153,40 @@ public final class ConfigParameters {
     }
 
     /**
+     * Reads a list of statuses (the filter's {@code intercept-statuses}, an upstream's {@code retry.statuses}):
+     * decimal integers separated by commas, each perhaps between spaces; a blank value lists none. One loop for
+     * both: two copies drifted apart in what they took and how they worded a refusal.
+     *
+     * @param key the key, for the message
+     * @param value the value as written, trimmed
+     * @param outOfRange the rule a refused number breaks, worded as the key's other refusals of a status out of
+     *     range are
+     * @return the statuses in the order written, a repeat kept (its key words that refusal), none out of range
+     *     refused but those past an {@code int}'s
+     * @throws IllegalArgumentException naming the key and the whole value (one element alone says little, and an
+     *     empty one would show as nothing) when an element is empty ({@code ","}, {@code "502,"}: a list cut short
+     *     intercepted or retried fewer statuses, or none, without a word), or is no integer of ASCII digits
+     *     ({@code "must list statuses separated by commas"}); or when it is digits past an {@code int}'s range, a
+     *     status out of range ({@code outOfRange}), which "separated by commas" misnamed
+     */
+    public static List<Integer> statusList(String key, String value, String outOfRange) {
+        if (value.isBlank()) {
+            return List.of();
+        }
+        List<Integer> statuses = new ArrayList<>();
+        // -1: "502," and "," are refused as ",502" is; dropped, the empty elements made "," list no status at all.
+        for (String status : value.split(",", -1)) {
+            try {
+                statuses.add(asciiInteger(status.trim()));
+            } catch (NumberFormatException e) {
+                throw invalid(key, value, INTEGER.matcher(status.trim()).matches() ? outOfRange
+                        : "must list statuses separated by commas");
+            }
+        }
+        return statuses;
+    }
+
+    /**
      * Reads a decimal integer as every key writes one: ASCII digits, perhaps after a minus sign. Integer.parseInt
      * also reads other scripts' digits (٥٠٣, fullwidth ５０３) and a plus sign, which no duration or decimal key takes.
      *
@@ -158,23 +194,11 @@ public final class ConfigParameters {
      * @return the integer
      * @throws NumberFormatException when it is not such an integer, or outside the range of an {@code int}
      */
-    public static int asciiInteger(String value) {
+    private static int asciiInteger(String value) {
         if (!INTEGER.matcher(value).matches()) {
             throw new NumberFormatException(value);
         }
         return Integer.parseInt(value);
-    }
-
-    /**
-     * Whether a value is written as a decimal integer, ASCII digits perhaps after a minus sign, whatever its size: an
-     * element of a list of statuses that {@link #asciiInteger} refuses but this takes is a number out of range, not a
-     * list that does not parse.
-     *
-     * @param value the value as written, trimmed
-     * @return whether it is such an integer
-     */
-    public static boolean isWrittenAsInteger(String value) {
-        return INTEGER.matcher(value).matches();
     }
 
     private static double decimal(String key, String value) {

@@ -146,25 +146,12 @@ public final class UpstreamParameters {
     }
 
     private static Set<Integer> statuses(String key, String value) {
-        Set<Integer> statuses = new LinkedHashSet<>();
-        if (value.isBlank()) {
-            return statuses; // none: no status is retried
+        List<Integer> listed = ConfigParameters.statusList(key, value, "must hold only 5xx statuses (500-599)");
+        Set<Integer> statuses = new LinkedHashSet<>(listed);
+        if (statuses.size() < listed.size()) {
+            // As the filter's intercept-statuses: a repeat is a slip (a status meant, another typed), not a wish.
+            throw ConfigParameters.invalid(key, value, "must not name a status twice");
         }
-        // -1, and an empty element refused: "," or "502," is a list cut short, and "," retried no status at all.
-        for (String status : value.split(",", -1)) {
-            boolean added;
-            try {
-                added = statuses.add(ConfigParameters.asciiInteger(status.trim()));
-            } catch (NumberFormatException e) {
-                // The whole value, as for the filter's intercept-statuses: one element alone says little. Digits past
-                // an int's range are a status out of range, as the builder words one: "separated by commas" was wrong.
-                throw ConfigParameters.invalid(key, value, ConfigParameters.isWrittenAsInteger(status.trim())
-                        ? "must hold only 5xx statuses (500-599)" : "must list statuses separated by commas");
-            }
-            if (!added) {
-                throw ConfigParameters.invalid(key, value, "must not name a status twice");
-            }
-        }
-        return statuses;
+        return statuses; // blank, none: no status is retried
     }
 }
