@@ -3,12 +3,14 @@ package io.github.errorpages.upstream;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.internal.Durations;
+import io.github.errorpages.internal.OversizedPorts;
 import io.github.errorpages.internal.UpstreamNames;
 import io.github.errorpages.internal.UserInfo;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -891,18 +893,21 @@ public final class UpstreamConfig {
             return value;
         }
 
-        private static URI normalize(String key, URI endpoint) {
+        private static URI normalize(String key, URI written) {
+            // A port too long for an int read as one out of range: java.net.URI reads no host then, and such an
+            // endpoint was refused as one without a host, where :99999 gets the port's own message.
+            URI endpoint = written.getHost() == null ? portsReadable(written) : written;
             String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
             if (!endpoint.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || endpoint.getHost() == null
                     || endpoint.getRawQuery() != null || endpoint.getRawFragment() != null
                     || endpoint.getRawUserInfo() != null) {
-                throw invalid(key, UserInfo.masked(endpoint.toString()), "must hold absolute http or https URLs with "
+                throw invalid(key, UserInfo.masked(written.toString()), "must hold absolute http or https URLs with "
                         + "a host and no query, fragment or user info");
             }
             int port = endpoint.getPort();
             if (port == 0 || port > 65535) {
                 // java.net.URI takes any number; the HTTP clients would refuse it on every request.
-                throw invalid(key, endpoint, "must hold ports from 1 to 65535");
+                throw invalid(key, written, "must hold ports from 1 to 65535");
             }
             String path = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
             while (path.endsWith("/")) {
@@ -916,6 +921,19 @@ public final class UpstreamConfig {
             host = zone < 0 ? host.toLowerCase(Locale.ROOT)
                     : host.substring(0, zone).toLowerCase(Locale.ROOT) + host.substring(zone);
             return URI.create(scheme + "://" + host + (defaultPort ? "" : ":" + port) + path);
+        }
+
+        /** @return the endpoint with a port past an int's range written as 65536 ({@link OversizedPorts}) */
+        private static URI portsReadable(URI endpoint) {
+            String readable = OversizedPorts.readable(endpoint.toString());
+            if (readable.equals(endpoint.toString())) {
+                return endpoint;
+            }
+            try {
+                return new URI(readable);
+            } catch (URISyntaxException stillMalformed) {
+                return endpoint;
+            }
         }
 
         /**

@@ -96,6 +96,24 @@ class UpstreamConfigTests {
                         + "65535, but was " + endpoint);
     }
 
+    /**
+     * An endpoint whose port has more digits than an int holds gets the message of any port out of range, naming the
+     * key and the value: java.net.URI reads no host in it (a registry authority), and it was refused as a URL
+     * "with a host", which sent the operator looking at a host that is fine. A host no URL takes is still refused so.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"http://host:99999999999", "https://billing.internal:2147483648/api"})
+    void rejectsAPortTooLongForAnIntAsOutOfRangeNotAsNoHost(String endpoint) {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(URI.create(endpoint)))
+                .withMessage("Invalid error-pages configuration: upstreams.billing.endpoints must hold ports from 1 to "
+                        + "65535, but was " + endpoint);
+        URI noHost = URI.create("http://bill_ing:99999999999");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> UpstreamConfig.builder("billing").endpoints(noHost))
+                .withMessageContaining("upstreams.billing.endpoints must hold absolute http or https URLs with a host");
+    }
+
     @ParameterizedTest
     @CsvSource({"http://a/api, http://a:80/api", "https://a, https://A:443/", "http://a:8080, HTTP://A:8080",
         "http://a/x, http://a/y", "http://[::1], http://[0:0:0:0:0:0:0:1]", "http://a.example, http://a.example.",
