@@ -8,6 +8,7 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.internal.CallerAborts;
 import io.github.errorpages.internal.Causes;
+import io.github.errorpages.internal.CheckedBugs;
 import io.github.errorpages.internal.JdkCauseClassifier;
 import io.github.errorpages.internal.ResponseExceptionClassifier;
 import io.github.errorpages.upstream.internal.BodySourceFailure;
@@ -25,7 +26,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -85,11 +85,20 @@ final class GuardedCall<T> {
     private long budgetEpoch;
 
     GuardedCall(UpstreamGuard guard, UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses) {
+        this(guard, request, responses, System.nanoTime());
+    }
+
+    /**
+     * @param started when the call began ({@link System#nanoTime()}): for one that ends before its first attempt
+     *     ({@link #failBeforeAnyAttempt}), when its caller began it, the read of a body to buffer included
+     */
+    GuardedCall(UpstreamGuard guard, UpstreamRequest request, @Nullable ResponseAdapter<? super T> responses,
+            long started) {
         this.guard = guard;
         this.config = guard.config();
         this.request = request;
         this.responses = responses;
-        this.started = System.nanoTime();
+        this.started = started;
         this.deadline = started + config.deadline().toNanos();
         this.tried = new int[config.maxAttempts()];
         guard.counters.calls.increment();
@@ -525,6 +534,22 @@ final class GuardedCall<T> {
         }
     }
 
+    /**
+     * Ends the call before its first attempt with a bug of the request's own (a checked exception of no I/O that its
+     * body's source threw while the body was read to be buffered: {@link CheckedBugs}),
+     * recorded as the same bug is when an attempt streams the body ({@link #bodySourceFailed}): a failed call, its
+     * {@link UpstreamEvent.CallFailed} event, its time since the call began; no attempt, nothing counted against the
+     * upstream, no retry weighed.
+     *
+     * @param bug what the source threw, the exception's cause
+     * @return the call's failure, {@code proxy_internal_error}, to throw
+     */
+    UpstreamFailureException failBeforeAnyAttempt(Throwable bug) {
+        lastCause = FailureCause.PROXY_INTERNAL_ERROR;
+        lastError = bug;
+        return fail(FailureCause.PROXY_INTERNAL_ERROR, 0, null, null, null, System.nanoTime());
+    }
+
     /** Takes what the current attempt threw (or completed exceptionally with). */
     Step<T> onError(Throwable thrown) {
         long now = System.nanoTime();
@@ -562,7 +587,9 @@ final class GuardedCall<T> {
      * exception that is no I/O failure, the call's {@code proxy_internal_error}.
      */
     private Step<T> bodySourceFailed(Throwable error, long now) {
-        Throwable checkedBug = checkedBugOf(error);
+        // The JDK's blocking send restates what the body's publisher signalled: its rule, shared with a body to
+        // buffer (GuardedHttpClient) and the servlet module's Jetty transport.
+        Throwable checkedBug = CheckedBugs.ofRestatedByJdkClient(error);
         if (checkedBug != null) {
             // A checked exception the source's read cannot declare, thrown past the compiler's check (a wrapper of the
             // body in Kotlin, or with Lombok's @SneakyThrows): a bug, as a checked exception no classifier knows is
@@ -1168,20 +1195,6 @@ final class GuardedCall<T> {
         boolean restated = error.getClass() == IOException.class && Objects.equals(error.getMessage(),
                 cause == null ? null : Causes.messageOf(cause));
         return restated && (cause instanceof RuntimeException || cause instanceof Error) ? cause : null;
-    }
-
-    /**
-     * @return the checked exception, neither an I/O failure nor a source's stall ({@link TimeoutException}), that
-     *     {@code error} is or restates as the JDK's client restates what a body's publisher signalled (an
-     *     {@link IOException} of its message), or {@code null}
-     */
-    static @Nullable Throwable checkedBugOf(Throwable error) {
-        Throwable cause = Causes.of(error);
-        boolean restated = error.getClass() == IOException.class && cause != null
-                && Objects.equals(error.getMessage(), Causes.messageOf(cause));
-        Throwable signalled = restated ? cause : error;
-        return signalled instanceof IOException || signalled instanceof RuntimeException || signalled instanceof Error
-                || signalled instanceof TimeoutException ? null : signalled;
     }
 
     static boolean isClientAbort(Throwable thrown) {

@@ -1,8 +1,6 @@
 package io.github.errorpages.upstream;
 
-import io.github.errorpages.FailureCause;
-import io.github.errorpages.UpstreamFailure;
-import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.internal.CheckedBugs;
 import io.github.errorpages.upstream.internal.AllMethodRetry;
 import io.github.errorpages.upstream.internal.AttemptBoundBodyHandler;
 import io.github.errorpages.upstream.internal.BodyCollector;
@@ -65,7 +63,11 @@ import org.jspecify.annotations.Nullable;
  * of a body a servlet filter took as a reader) is a bug, thrown as is; a checked exception of no I/O it signals (one
  * its source threw past the compiler's check, as Kotlin or Lombok's {@code @SneakyThrows} code does), whether the body
  * is streamed or buffered for a resend, is a bug too, and the call fails with {@code proxy_internal_error}, the
- * exception its cause, as for a checked exception no classifier knows; neither is counted against the upstream.
+ * exception its cause, as for a checked exception no classifier knows; neither is counted against the upstream. A
+ * body buffered for a resend fails so before any attempt, and the guard records it as the streamed body's: a failed
+ * call in its metrics, a {@link UpstreamEvent.CallFailed} event, the time since the send began. (An
+ * {@code IOException} the publisher signals is the source's failure, whatever its cause: only the JDK client's
+ * {@code send} restates what a streamed body signalled so.)
  *
  * <p><b>Responses</b> are returned as the body handler made them, so a streamed body
  * ({@link HttpResponse.BodyHandlers#ofInputStream()}) arrives as soon as the head does and belongs to the
@@ -190,6 +192,7 @@ public final class GuardedHttpClient {
      */
     public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler) throws InterruptedException {
         Objects.requireNonNull(handler, "handler");
+        long started = System.nanoTime(); // a call that ends before any attempt is timed from here, as is its read
         Prepared prepared = prepare(request, null);
         CompletableFuture<byte[]> pending = prepared.pending;
         if (pending != null) {
@@ -197,9 +200,9 @@ public final class GuardedHttpClient {
                 // A body publisher that never completes must not hold the caller longer than a whole call may take.
                 prepared = prepared.buffered(pending.get(guard.config().deadline().toNanos(), TimeUnit.NANOSECONDS));
             } catch (ExecutionException e) {
-                throw bodyUnreadable(e.getCause(), guard);
+                throw bodyUnreadable(e.getCause(), prepared.upstreamRequest, started);
             } catch (TimeoutException e) {
-                throw bodyUnreadable(e, guard);
+                throw bodyUnreadable(e, prepared.upstreamRequest, started);
             }
         }
         Prepared ready = prepared;
@@ -232,6 +235,7 @@ public final class GuardedHttpClient {
      */
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
         Objects.requireNonNull(handler, "handler");
+        long started = System.nanoTime(); // a call that ends before any attempt is timed from here, as is its read
         // A body to buffer is read on the client's executor (the guard's when the client has none), where the JDK
         // client would read it too: a publisher may read its source inside request(n), as ofInputStream does.
         Prepared prepared = prepare(request, client.executor().orElse(guard.executor()));
@@ -251,7 +255,8 @@ public final class GuardedHttpClient {
             }
             if (error != null) {
                 Throwable c = GuardedCall.unwrap(error);
-                outcome.completeExceptionally(c instanceof Error bug ? bug : bodyUnreadable(error, guard));
+                outcome.completeExceptionally(c instanceof Error bug ? bug
+                        : bodyUnreadable(error, prepared.upstreamRequest, started));
                 return;
             }
             // The call completes the outcome itself: ended by the caller in any way (cancelled, timed out with
@@ -325,22 +330,26 @@ public final class GuardedHttpClient {
     }
 
     /**
+     * @param request the call's request
+     * @param started when the send began ({@link System#nanoTime()})
      * @return what a call whose body to buffer could not be read ends with
      * @throws Error an Error the publisher threw, as is: a bug
      */
-    private static RuntimeException bodyUnreadable(Throwable cause, UpstreamGuard guard) {
+    private RuntimeException bodyUnreadable(Throwable cause, UpstreamRequest request, long started) {
         Throwable c = GuardedCall.unwrap(cause);
         if (c instanceof Error bug) {
             throw bug;
         }
-        Throwable checkedBug = GuardedCall.checkedBugOf(c);
+        // As signalled: no JDK client stood between the publisher and BodyCollector to restate it. An IOException of
+        // its cause's message is the source's I/O failure (a body that inflates its source, wrapping its
+        // DataFormatException), not a bug of that cause's.
+        Throwable checkedBug = CheckedBugs.of(c);
         if (checkedBug != null) {
             // A checked exception the source's read cannot declare, thrown past the compiler's check (Kotlin, Lombok's
             // @SneakyThrows): a bug, as it is when the body is streamed (GuardedCall.bodySourceFailed), not the
-            // client's failure to send its body, which a 400 blamed it for. No attempt was made: nothing is counted.
-            return new UpstreamFailureException(UpstreamFailure.builder(FailureCause.PROXY_INTERNAL_ERROR)
-                    .upstream(guard.name()).attempts(0)
-                    .failingSince(guard.failingSince().orElse(null)).build(), checkedBug);
+            // client's failure to send its body, which a 400 blamed it for. No attempt was made, nothing counts
+            // against the upstream; the call is recorded as the streamed body's is: a failed call, its event, its time.
+            return guard.failBeforeAnyAttempt(request, checkedBug, started);
         }
         if (c instanceof UncheckedIOException sourceFailed) {
             // The source's I/O failure, unchecked to pass through the publisher: the source's, as a streamed

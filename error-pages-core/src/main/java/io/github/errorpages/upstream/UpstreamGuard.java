@@ -6,6 +6,7 @@ import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.internal.Causes;
 import io.github.errorpages.upstream.internal.Backoff;
+import io.github.errorpages.upstream.internal.CallsFailedBeforeAnyAttempt;
 import io.github.errorpages.upstream.internal.OpenStateTracker;
 import io.github.errorpages.upstream.internal.RetryBudget;
 import io.github.errorpages.upstream.internal.SharedTimerStart;
@@ -167,6 +168,8 @@ public final class UpstreamGuard {
     static {
         // Every guard's calls are timed on the JDK's shared timer: started where no application's loader sticks.
         SharedTimerStart.ensure();
+        // The servlet module's Jetty transport ends a call before any attempt as this package does (not API).
+        CallsFailedBeforeAnyAttempt.install(UpstreamGuard::failBeforeAnyAttempt);
     }
     /**
      * The upstream each breaker a guard took belongs to, so that two upstreams never share one in a registry. Weak
@@ -976,6 +979,19 @@ public final class UpstreamGuard {
         }
         Instant now = clock.instant();
         return failingSince.compareAndSet(null, now) ? now : Objects.requireNonNull(failingSince.get(), "failingSince");
+    }
+
+    /**
+     * Ends a call before its first attempt with a bug of the request's own: its body's source threw a checked
+     * exception of no I/O while the body was read to be buffered ({@link GuardedCall#failBeforeAnyAttempt}).
+     * {@link GuardedHttpClient} calls it, and through {@link CallsFailedBeforeAnyAttempt} the servlet module's Jetty
+     * transport.
+     *
+     * @param startedNanos when the caller began the call ({@link System#nanoTime()}), the body's read included
+     * @return the failure to throw
+     */
+    UpstreamFailureException failBeforeAnyAttempt(UpstreamRequest request, Throwable bug, long startedNanos) {
+        return new GuardedCall<>(this, request, null, startedNanos).failBeforeAnyAttempt(bug);
     }
 
     @Nullable Instant failingSinceOrNull() {

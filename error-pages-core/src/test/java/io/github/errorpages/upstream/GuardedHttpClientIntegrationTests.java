@@ -677,7 +677,11 @@ class GuardedHttpClientIntegrationTests {
      * the exception its cause, as a checked exception no classifier knows does: not as a failure of the source's I/O
      * ({@code BodySourceFailure}), which the proxy answered with a 400 blaming the client; nothing is counted against
      * the upstream. So too for a body of known length buffered for a resend (a PUT): its read failed with
-     * {@code BodySourceFailure: could not read the request body to buffer it}; the upstream is not called.
+     * {@code BodySourceFailure: could not read the request body to buffer it}; the upstream is not called. Either way
+     * the guard records the call alike (R47: one rule, whatever the body): a call and a failed call in its metrics,
+     * one {@code CallFailed} event with the failure thrown, and the call's time, which the page's log line gives
+     * ({@code elapsed_ms}); the buffered body's, failed before any attempt, with no attempt. Its failure was built by
+     * hand: no failed call, no event, and {@code elapsed_ms=-}.
      */
     @ParameterizedTest(name = "buffered: {0}, async: {1}")
     @CsvSource({"false, false", "false, true", "true, false", "true, true"})
@@ -694,11 +698,53 @@ class GuardedHttpClientIntegrationTests {
             assertThat(internal.failure().cause()).isEqualTo(FailureCause.PROXY_INTERNAL_ERROR);
             assertThat(internal.failure().upstream()).isEqualTo(client.guard().name());
             assertThat(internal.getCause()).isSameAs(bug);
+            assertThat(internal.failure().attempts()).isEqualTo(buffered ? 0 : 1);
+            assertThat(internal.failure().elapsedKnown()).as("elapsed_ms measured").isTrue();
+            assertThat(events.of(UpstreamEvent.CallFailed.class)).as("one CallFailed event, of the failure thrown")
+                    .singleElement().satisfies(event -> assertThat(event.failure()).isEqualTo(internal.failure()));
         });
         if (buffered) {
             assertThat(upstream.requestCount()).isZero();
         }
+        UpstreamMetrics metrics = client.guard().metrics();
+        assertThat(metrics.calls()).isEqualTo(1);
+        assertThat(metrics.failedCalls()).isEqualTo(1);
+        assertThat(metrics.attempts()).isEqualTo(buffered ? 0 : 1);
+        assertThat(metrics.rejectedCalls()).isZero();
+        assertThat(metrics.abortedCalls()).isZero();
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
+     * A body to buffer whose publisher signals an {@code IOException} of its cause's message around a checked
+     * exception (a body that inflates its source and wraps the inflater's {@code DataFormatException} so:
+     * {@code new IOException(e.getMessage(), e)}) failed as the source's I/O failure, the client's: no bug. Nothing
+     * restates what such a publisher signals, the JDK client's {@code send} only restates a streamed body's: the
+     * match of a restatement made it a {@code proxy_internal_error}, a 500 page and an ERROR line, for a client
+     * that sent a corrupt body. So too a stall ({@code TimeoutException}) and an interrupt
+     * ({@code InterruptedException}) signalled past the compiler's check: the source's failure, not a bug.
+     */
+    @ParameterizedTest(name = "{0}, async: {1}")
+    @CsvSource({"restated, false", "restated, true", "timeout, false", "timeout, true", "interrupt, false",
+            "interrupt, true"})
+    void bodyToBufferWhosePublisherSignalsAnIoExceptionAroundACheckedOneFailsAsTheSources(String signalled,
+            boolean async) {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
+        java.util.zip.DataFormatException corrupt = new java.util.zip.DataFormatException("invalid stored block");
+        Exception failure = switch (signalled) {
+            case "restated" -> new IOException(corrupt.getMessage(), corrupt);
+            case "timeout" -> new java.util.concurrent.TimeoutException("the client stalled");
+            default -> new InterruptedException("the reading thread was interrupted");
+        };
+
+        Throwable failed = sendBuffered(client, async, subscriber -> subscriber.onError(failure));
+
+        assertThat(failed).isInstanceOf(UncheckedIOException.class);
+        assertThat(failed.getClass().getSimpleName()).isEqualTo("BodySourceFailure");
+        assertThat(failed.getCause()).hasCause(failure);
+        assertThat(upstream.requestCount()).isZero();
+        assertThat(client.guard().metrics().failedCalls()).isZero();
     }
 
     /**

@@ -788,6 +788,18 @@ public final class ReverseProxyServlet extends HttpServlet {
             response.sendError(HttpServletResponse.SC_BAD_REQUEST);
             return false;
         } catch (IOException clientBodyFailed) {
+            if (clientBodyFailed instanceof InterruptedIOException interrupted
+                    && Thread.currentThread().isInterrupted()) {
+                // This thread was interrupted while it read a short body to be sent again (the read threw an
+                // InterruptedException past the compiler's check, and JettyForwarder interrupted the thread again):
+                // answered as an interrupt while it waits for the upstream is, the page in the middle of the upload
+                // saying so, as the JDK transport's does (closeIfUploadCutShort). Nothing was sent upstream.
+                if (isHttp1(request)) {
+                    request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
+                }
+                answerInterrupted(proxy, request, response, false, endedByGateway(proxy), interrupted);
+                return false;
+            }
             // A short body read to be sent again, which the client did not send in full (it went away, or the
             // container's idle timeout ended the wait): nothing was sent upstream.
             answerClientBodyFailure(request, response, clientBodyFailed, !committedBefore);
@@ -811,6 +823,10 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
                 if (outcome instanceof UpstreamFailure && reads != null) {
                     closeIfUploadCutShort(request, response, reads);
+                } else if (outcome instanceof UpstreamFailure && exchange.isUploadCutShort() && isHttp1(request)) {
+                    // A bug ended the read of a body to buffer part-way: the page answers in the middle of the upload,
+                    // and says so, as over the JDK transport (closeIfUploadCutShort) and in an async cycle (below).
+                    request.setAttribute(ErrorResponder.CLOSE_CONNECTION_ATTRIBUTE, Boolean.TRUE);
                 }
                 exchange.noteThrown(outcome);
                 answerOutcome(proxy, request, response, outcome, exchange.writesWithoutBlocking(),
@@ -1464,7 +1480,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * The failure of a JDK transport's call the gateway ended (its thread interrupted): the guard's call, cut off
      * inside the JDK's client, told this thread neither how many attempts it made nor their time, so the log line
      * says {@code attempts=-} and {@code elapsed_ms=-} rather than one attempt nobody counted (the Jetty transport's
-     * exchange knows both: {@link JettyForwarder.Exchange#endedByGateway}).
+     * exchange knows both: {@link JettyForwarder.Exchange#endedByGateway}). Also the Jetty transport's, for a thread
+     * interrupted while it read a body to buffer, before any exchange began.
      */
     private static UpstreamFailure endedByGateway(Proxy proxy) {
         return UpstreamFailure.builder(FailureCause.CONNECTION_LIMIT_REACHED).upstream(proxy.guard.name()).build();

@@ -93,6 +93,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -4767,7 +4768,9 @@ abstract class ReverseProxyServletIntegrationTests {
      * buffered to be sent again (a PUT of known length the guard may resend), which the JDK transport answered with
      * a 400 "the request body could not be read." and the Jetty transport, reading it on the request's thread, let
      * escape to the container's own empty 500. With async support the outcome is answered in an ASYNC dispatch;
-     * without, on the request's own thread, which waits for it.
+     * without, on the request's own thread, which waits for it. Either way the guard records the call alike, the
+     * buffered body's failed before any attempt: one failed call, and its time in the page's line; built by hand, the
+     * buffered body's failure counted no call and said {@code elapsed_ms=-}.
      */
     @ParameterizedTest(name = "async: {0}, buffered: {1}")
     @CsvSource({"true, false", "false, false", "true, true", "false, true"})
@@ -4776,39 +4779,9 @@ abstract class ReverseProxyServletIntegrationTests {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
                 .maxAttempts(buffered ? 2 : 1).attemptTimeout(Duration.ofSeconds(60)).deadline(Duration.ofSeconds(60))
                 .build());
-        configured = new JettyServer().filter((request, response, chain) -> chain.doFilter(
-                new HttpServletRequestWrapper((HttpServletRequest) request) {
-                    @Override
-                    public ServletInputStream getInputStream() throws IOException {
-                        ServletInputStream whole = super.getInputStream();
-                        return new ServletInputStream() {
-                            @Override
-                            public int read() {
-                                throw sneaky(new CloneNotSupportedException("boom in the body filter, 10.1.2.3:5432"));
-                            }
-
-                            @Override
-                            public int read(byte[] buffer, int offset, int length) {
-                                return read();
-                            }
-
-                            @Override
-                            public boolean isFinished() {
-                                return whole.isFinished();
-                            }
-
-                            @Override
-                            public boolean isReady() {
-                                return whole.isReady();
-                            }
-
-                            @Override
-                            public void setReadListener(ReadListener listener) {
-                                whole.setReadListener(listener);
-                            }
-                        };
-                    }
-                }, response)).servlet("/*", proxyBuilder(guard).build(), async).start();
+        configured = new JettyServer().filter(bodyThrowing(
+                        new CloneNotSupportedException("boom in the body filter, 10.1.2.3:5432")))
+                .servlet("/*", proxyBuilder(guard).build(), async).start();
         AtomicReference<HttpResponse<byte[]>> page = new AtomicReference<>();
 
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofString("{\"id\":42}");
@@ -4819,10 +4792,148 @@ abstract class ReverseProxyServletIntegrationTests {
         assertBugLoggedUnderThePagesSupportCode(page.get(), log,
                 "java.lang.CloneNotSupportedException: boom in the body filter, 10.1.2.3:5432");
         assertThat(log).doesNotContain("Exception in thread");
+        assertThat(log).containsPattern("cause=proxy_internal_error upstream=orders attempts=" + (buffered ? 0 : 1)
+                + " elapsed_ms=\\d+ ");
+        assertThat(guard.metrics().failedCalls()).as("the call recorded as failed").isEqualTo(1);
+        assertThat(guard.metrics().calls()).isEqualTo(1);
         assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
         if (buffered) {
             assertThat(orders.requests()).as("a body never read whole is never sent").isEmpty();
         }
+    }
+
+    /**
+     * The same bug of a body buffered to be sent again (a PUT), thrown at the first read of an upload that is half
+     * there: the 500 page answers in the middle of the upload, says {@code Connection: close} (RFC 9110 §10.1.1, RFC
+     * 9112 §9.6), and the connection ends after it; the upload's rest and a request behind it get nothing but the
+     * close. So did the JDK transport's page; the Jetty transport's left the rest of the upload to the container,
+     * without a word of the close. Both transports, with async support and without.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {true, false})
+    void aBugOfABodyToBufferCutShortClosesTheConnectionAfterThePage(boolean async) throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .maxAttempts(2).build());
+        configured = new JettyServer().filter(bodyThrowing(new CloneNotSupportedException("boom in the body filter")))
+                .servlet("/*", proxyBuilder(guard).build(), async).start();
+        orders.clearRequests();
+        try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
+            uploader.setSoTimeout(10_000);
+            OutputStream out = uploader.getOutputStream();
+            out.write(("PUT /orders/42 HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
+                    + "Content-Length: 20\r\n\r\n" + "A".repeat(10)).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            HttpTester.Input in = HttpTester.from(uploader.getInputStream());
+
+            HttpTester.Response page = HttpTester.parseResponse(in);
+
+            assertThat(page.getStatus()).isEqualTo(500);
+            assertThat(page.getContent()).contains("proxy_internal_error");
+            assertThat(page.get("Connection")).isEqualToIgnoringCase("close");
+            assertThat(answerToTheRestOfTheUploadAndARequest(out, in))
+                    .as("nothing after the page but the connection's end").isNull();
+        }
+        assertThat(orders.requests()).isEmpty();
+    }
+
+    /**
+     * A filter's wrapper of a body buffered to be sent again (a PUT) throws, past the compiler's check, a
+     * {@code TimeoutException} (its read of the client stalled): the client's stall, answered with 408 and
+     * {@code Connection: close}, as the JDK transport answers it, not a bug. The Jetty transport's own check of the
+     * body made a 500 {@code proxy_internal_error} of it. Nothing is sent upstream or counted.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {true, false})
+    void aStallThrownPastTheCompilersCheckByABodyToBufferIsTheClientsTimeout(boolean async) throws Exception {
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .maxAttempts(2).build());
+        configured = new JettyServer().filter(bodyThrowing(new TimeoutException("the client stalled")))
+                .servlet("/*", proxyBuilder(guard).build(), async).start();
+        orders.clearRequests();
+
+        HttpTester.Response answer = chunklessUpload("PUT", "{\"id\":42}");
+
+        assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(408);
+        assertThat(answer.get("Connection")).isEqualToIgnoringCase("close");
+        assertThat(orders.requests()).isEmpty();
+        assertThat(guard.metrics().failedCalls()).isZero();
+    }
+
+    /**
+     * A filter's wrapper of a body buffered to be sent again (a PUT) throws, past the compiler's check, an
+     * {@code InterruptedException}: the request's thread, which the Jetty transport reads such a body on, was
+     * interrupted (a container's stuck-thread detection, a server stopping). It is answered as an interrupt while the
+     * thread waits for the upstream (503 {@code connection_limit_reached}, the gateway's doing), and the thread is
+     * left interrupted, for the container. It was taken for a bug (500 {@code proxy_internal_error}) and the interrupt
+     * lost: the thread went back to the container as if nobody had asked it to stop. (The JDK transport reads such a
+     * body on a thread of its own: not the request's.)
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {true, false})
+    void anInterruptThrownPastTheCompilersCheckByABodyToBufferIsNoBugAndStaysAnInterrupt(boolean async)
+            throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "the JDK transport reads the body on a thread of its own");
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                .maxAttempts(2).build());
+        CompletableFuture<Boolean> interruptedAfter = new CompletableFuture<>();
+        configured = new JettyServer().filter((request, response, chain) -> {
+            try {
+                chain.doFilter(request, response);
+            } finally {
+                interruptedAfter.complete(Thread.interrupted()); // cleared: the container's thread goes on
+            }
+        }).filter(bodyThrowing(new InterruptedException())).servlet("/*", proxyBuilder(guard).build(), async).start();
+        orders.clearRequests();
+
+        HttpTester.Response answer = chunklessUpload("PUT", "{\"id\":42}");
+
+        assertThat(answer.getStatus()).as(answer.getContent()).isEqualTo(503);
+        assertThat(answer.getContent()).contains("connection_limit_reached").doesNotContain("proxy_internal_error");
+        assertThat(interruptedAfter).as("the request's thread still interrupted")
+                .succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
+        assertThat(orders.requests()).isEmpty();
+    }
+
+    /**
+     * A filter whose wrapper of the request's body throws {@code thrown} at every read, past the compiler's check if
+     * it is checked (as Kotlin or Lombok's {@code @SneakyThrows} code does).
+     */
+    private static Filter bodyThrowing(Throwable thrown) {
+        return (request, response, chain) -> {
+            HttpServletRequestWrapper wrapped = new HttpServletRequestWrapper((HttpServletRequest) request) {
+                @Override
+                public ServletInputStream getInputStream() throws IOException {
+                    ServletInputStream whole = super.getInputStream();
+                    return new ServletInputStream() {
+                        @Override
+                        public int read() {
+                            throw sneaky(thrown);
+                        }
+
+                        @Override
+                        public int read(byte[] buffer, int offset, int length) {
+                            return read();
+                        }
+
+                        @Override
+                        public boolean isFinished() {
+                            return whole.isFinished();
+                        }
+
+                        @Override
+                        public boolean isReady() {
+                            return whole.isReady();
+                        }
+
+                        @Override
+                        public void setReadListener(ReadListener listener) {
+                            whole.setReadListener(listener);
+                        }
+                    };
+                }
+            };
+            chain.doFilter(wrapped, response);
+        };
     }
 
     /**

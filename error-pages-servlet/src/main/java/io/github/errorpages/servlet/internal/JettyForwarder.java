@@ -4,6 +4,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.FailureClassifier;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
+import io.github.errorpages.internal.CheckedBugs;
 import io.github.errorpages.upstream.Attempt;
 import io.github.errorpages.upstream.BodyOutcome;
 import io.github.errorpages.upstream.ResponseAdapter;
@@ -11,6 +12,7 @@ import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
 import io.github.errorpages.upstream.internal.BodyFailures;
+import io.github.errorpages.upstream.internal.CallsFailedBeforeAnyAttempt;
 import io.github.errorpages.upstream.internal.IdempotencyKeys;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,7 +20,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -403,6 +405,13 @@ public final class JettyForwarder {
          * {@link #start()}, which then makes no call.
          */
         private @Nullable Throwable bodyBug;
+        /** When the read that {@link #bodyBug} ended began ({@link System#nanoTime()}): the call's start. */
+        private long bodyBugSince;
+        /**
+         * Whether the read that {@link #bodyBug} ended had asked the container for the body and not read it whole: the
+         * page answers in the middle of the upload ({@link #isUploadCutShort}).
+         */
+        private boolean bodyBugCutShort;
 
         Exchange(HttpServletRequest request, HttpServletResponse response, URI target) {
             this.request = request;
@@ -457,11 +466,13 @@ public final class JettyForwarder {
             startedNanos = System.nanoTime();
             Throwable bug = bodyBug;
             if (bug != null) {
-                // No call is made: the body to send was never read whole. Nothing is counted against the upstream.
-                UpstreamFailure failure = UpstreamFailure.builder(FailureCause.PROXY_INTERNAL_ERROR)
-                        .upstream(guard.name()).attempts(0).failingSince(guard.failingSince().orElse(null)).build();
-                thrown = new UpstreamFailureException(failure, bug); // before finish(), which publishes it
-                finish(failure);
+                // No attempt is made: the body to send was never read whole. Nothing is counted against the upstream;
+                // the guard records the call as it does the same bug of a streamed body (a failed call, its event,
+                // its time since the read began), where a failure built here was seen by none of them.
+                UpstreamFailureException failed =
+                        CallsFailedBeforeAnyAttempt.withBug(guard, upstreamRequest, bug, bodyBugSince);
+                thrown = failed; // before finish(), which publishes it
+                finish(failed.failure());
                 return done;
             }
             CompletableFuture<Response> call = guard.callAsync(upstreamRequest, RESPONSES, this::attempt);
@@ -591,17 +602,17 @@ public final class JettyForwarder {
             long length = request.getContentLengthLong();
             if (length > 0 && length <= guard.config().maxReplayBody() && mayBeSentAgain()) {
                 // Read as a streamed body is (ClientInputStream): held to its length, a short one failed, a form a
-                // filter in front had the container parse made again.
-                try (InputStream in = new ClientInputStream(request, length)) {
+                // filter in front had the container parse made again. Not closed: the container owns its stream.
+                long reading = System.nanoTime();
+                ClientInputStream in = new ClientInputStream(request, length);
+                try {
                     bufferedBody = in.readAllBytes();
                 } catch (IOException | RuntimeException | Error asIs) {
                     throw asIs;
-                } catch (Throwable checkedBug) { // thrown past the compiler's check: javac sees none
-                    // A filter's wrapper of the body threw a checked exception its read cannot declare (Kotlin,
-                    // Lombok's @SneakyThrows): a bug, answered as the streamed body's is (the page,
-                    // proxy_internal_error, the exception at ERROR under its support code), where it escaped to the
-                    // container's own empty 500.
-                    bodyBug = checkedBug;
+                } catch (Throwable sneaky) { // thrown past the compiler's check: javac sees none
+                    bodyBug = bugOfTheBody(sneaky);
+                    bodyBugSince = reading;
+                    bodyBugCutShort = in.isStarted() && !in.isFinished();
                 }
                 return;
             }
@@ -625,6 +636,34 @@ public final class JettyForwarder {
             streamedBody = body;
             upstreamRequest = upstreamRequest.withReplayableBody(body::isUntouched)
                     .withBodySource(() -> body.failure() != null, body::isAwaitingClient);
+        }
+
+        /**
+         * What a checked exception that reading the body to buffer threw past the compiler's check is, by the rule the
+         * JDK transport's guarded client applies to the same body ({@link CheckedBugs}): a filter's wrapper of the body
+         * threw one its read cannot declare (Kotlin, Lombok's {@code @SneakyThrows}), a bug, answered as the streamed
+         * body's is (the page, {@code proxy_internal_error}, the exception at ERROR under its support code), where it
+         * escaped to the container's own empty 500. A stall ({@link TimeoutException}) is the client's, a 408 as over
+         * the JDK transport, not a bug; an interrupt of this thread (the request's: a container's stuck-thread
+         * detection, a server stopping) is answered as one while it waits for the upstream, the thread interrupted
+         * again for the container. Both were taken for bugs, and the interrupt lost.
+         *
+         * @return the bug, for {@link #start()} to answer
+         * @throws IOException for a stall, or an {@link InterruptedIOException} for an interrupt
+         */
+        private Throwable bugOfTheBody(Throwable sneaky) throws IOException {
+            Throwable bug = CheckedBugs.of(sneaky);
+            if (bug != null) {
+                return bug;
+            }
+            if (sneaky instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                InterruptedIOException interrupted =
+                        new InterruptedIOException("interrupted while reading the request body to buffer it");
+                interrupted.initCause(sneaky);
+                throw interrupted;
+            }
+            throw new IOException("could not read the request body to buffer it", sneaky);
         }
 
         /**
@@ -838,12 +877,13 @@ public final class JettyForwarder {
         }
 
         /**
-         * @return whether the client's body is streamed and an attempt started to read it before its end: a page
-         *     answered now answers in the middle of the upload ({@link ForwardedBody#isCutShort})
+         * @return whether the client's body is streamed and an attempt started to read it before its end
+         *     ({@link ForwardedBody#isCutShort}), or its read to buffer it asked the container for it and a bug ended
+         *     it before its end ({@link #bodyBug}): a page answered now answers in the middle of the upload
          */
         public boolean isUploadCutShort() {
             ForwardedBody streamed = streamedBody;
-            return streamed != null && streamed.isCutShort();
+            return streamed != null ? streamed.isCutShort() : bodyBug != null && bodyBugCutShort;
         }
 
         /**
