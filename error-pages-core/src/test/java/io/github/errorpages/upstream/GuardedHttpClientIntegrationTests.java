@@ -1000,7 +1000,8 @@ class GuardedHttpClientIntegrationTests {
             assertThat(internal.getCause()).isSameAs(bug);
         });
         assertThat(upstream.requestCount()).isZero();
-        assertThat(client.guard().metrics().failedCalls()).isZero();
+        // Counted as the guard's failed call, as a signalled bug is (failBeforeAnyAttempt), not against the upstream.
+        assertThat(client.guard().metrics().failedCalls()).isEqualTo(1);
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
