@@ -470,7 +470,8 @@ public final class ReverseProxyServlet extends HttpServlet {
      * the page (a 503), written on a thread of the common pool; so are those waiting out a retry's backoff. The JDK
      * transport's exchanges waiting for a response head are cut off too, on Java 17 as well, and answered with the
      * page on their container threads (on 17 a response already being relayed goes on, neither counted nor waited
-     * for), as are the Jetty transport's in a servlet without async support. This method logs one WARN line saying
+     * for once committed: until then the upstream's failure is still answered with the page, which is waited for),
+     * as are the Jetty transport's in a servlet without async support. This method logs one WARN line saying
      * how many requests it cuts off, and waits up to 2 seconds for all of their answers, on whichever thread they are
      * written, then logs a WARN line for those still unanswered. A retry whose backoff ends later (the JDK transport's,
      * whose container thread waits it out) is not sent: the call ends with its last attempt's failure, and nothing more
@@ -640,13 +641,12 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
                 throw (RuntimeException) bug;
             }
-            if (!JDK_CLIENTS_STOP) {
-                // Java 17: destroy() cannot end this relay (the client goes on), so it no longer waits for it. Waited
-                // for, a download or an event stream under way held every undeploy for the 2 s limit, then said it
-                // unanswered, for an exchange that goes on after destroy() whatever it does.
-                dispatch.uncount();
-            }
-            relay(current, request, response, answer);
+            // Java 17: destroy() cannot end this relay (the client goes on), so it does not wait for it once its
+            // response is committed. Waited for, a download or an event stream under way held every undeploy for the
+            // 2 s limit, then said it unanswered, for an exchange that goes on after destroy() whatever it does. Until
+            // then it stays counted: the upstream failing mid-body (or this thread interrupted) is answered with the
+            // page, which, uncounted from the relay's start, was written after destroy() had returned.
+            relay(current, request, response, answer, JDK_CLIENTS_STOP ? null : dispatch);
             return false;
         } finally {
             if (body instanceof ClientBodyPublisher clientBody) {
@@ -1288,8 +1288,13 @@ public final class ReverseProxyServlet extends HttpServlet {
                                 || mapped.equals(RequestTargets.decodePath(raw, true, true)))));
     }
 
+    /**
+     * @param uncountOnceCommitted the dispatch to uncount as soon as the response is committed, which no page can
+     *     take any more, or {@code null} to leave it counted until {@code service()} returns
+     */
     private static void relay(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            HttpResponse<IdleTimeoutBodySubscriber.Body> answer) throws IOException {
+            HttpResponse<IdleTimeoutBodySubscriber.Body> answer, @Nullable CountedDispatch uncountOnceCommitted)
+            throws IOException {
         // Closed whatever happens: that releases the connection and reports the body's end to the guard.
         try (IdleTimeoutBodySubscriber.Body in = answer.body()) {
             int status = answer.statusCode();
@@ -1328,7 +1333,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 response.flushBuffer();
             }
             copy(proxy, request, response, in, tail, StreamingResponses.endsWholeWhenQuiet(method, tail, length),
-                    length);
+                    length, uncountOnceCommitted);
         }
     }
 
@@ -1356,13 +1361,21 @@ public final class ReverseProxyServlet extends HttpServlet {
      *     for any other body: a stream's parts are flushed as they come, and one quiet between records for
      *     {@code body-idle-timeout} is no failure of the upstream's
      * @param endsWholeWhenQuiet whether a stream quiet so ends as a whole body, else aborted
+     * @param uncountOnceCommitted as for {@link #relay}
      */
     private static void copy(Proxy proxy, HttpServletRequest request, HttpServletResponse response,
-            IdleTimeoutBodySubscriber.Body in, @Nullable StreamTail tail, boolean endsWholeWhenQuiet, long length)
-            throws IOException {
+            IdleTimeoutBodySubscriber.Body in, @Nullable StreamTail tail, boolean endsWholeWhenQuiet, long length,
+            @Nullable CountedDispatch uncountOnceCommitted) throws IOException {
         ServletOutputStream out = BodyWrites.outputStream(response);
         long left = length;
+        CountedDispatch counted = uncountOnceCommitted;
         while (true) {
+            if (counted != null && response.isCommitted()) {
+                // Before the wait for the upstream's next part, which may be long: from here on a failure aborts the
+                // response, and no page is written on this thread for destroy() to wait for.
+                counted.uncount();
+                counted = null;
+            }
             ByteBuffer part;
             try {
                 part = in.readBuffer();
@@ -1651,8 +1664,9 @@ public final class ReverseProxyServlet extends HttpServlet {
 
     /**
      * A dispatch counted in its proxy's {@link PendingAnswers}, which {@code destroy()} waits for, until
-     * {@link #uncount()}: when {@code service()} returns, or when it starts relaying an answer that {@code destroy()}
-     * cannot end (the JDK transport's on Java 17). Used on the dispatch's own thread only.
+     * {@link #uncount()}: when {@code service()} returns, or once the response of a relay that {@code destroy()}
+     * cannot end (the JDK transport's on Java 17) is committed, when no page can be written on its thread any more.
+     * Used on the dispatch's own thread only.
      */
     private static final class CountedDispatch {
         private final PendingAnswers answers;
@@ -1712,7 +1726,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         /**
          * The exchanges not answered yet, which {@code destroy()} waits for: those forwarded asynchronously, and the
          * dispatches in service, which answer on their container threads, but for a relay that {@code destroy()}
-         * cannot end (the JDK transport's on Java 17: {@link CountedDispatch}).
+         * cannot end (the JDK transport's on Java 17) once its response is committed ({@link CountedDispatch}).
          */
         final PendingAnswers pendingAnswers = new PendingAnswers();
         /** Whether {@link #stop()} was called: the servlet is being destroyed under the calls in flight. */
@@ -1984,11 +1998,11 @@ public final class ReverseProxyServlet extends HttpServlet {
 
         /**
          * Says, before {@link #stop()} cuts them off, how many requests are still being answered (the ones it cuts
-         * off: a relay of the JDK transport's on Java 17, which goes on, is not counted): each then gets the
-         * 503 page with its WARN line, {@code cause=connection_limit_reached attempts=1 retry_refused=not_retryable}
-         * for one cut off waiting for the upstream, which is the undeploy's doing, not a full bulkhead's nor the
-         * upstream's. Without this line a burst of those at every deploy looked like an overload. A WARN line, as
-         * theirs are: a log kept at WARN, where the burst shows, shows what explains it too.
+         * off: a relay of the JDK transport's on Java 17, which goes on, is not counted once its response is
+         * committed): each then gets the 503 page with its WARN line, {@code cause=connection_limit_reached attempts=1
+         * retry_refused=not_retryable} for one cut off waiting for the upstream, which is the undeploy's doing, not a
+         * full bulkhead's nor the upstream's. Without this line a burst of those at every deploy looked like an
+         * overload. A WARN line, as theirs are: a log kept at WARN, where the burst shows, shows what explains it too.
          */
         void logCutOff() {
             int inFlight = pendingAnswers.count();

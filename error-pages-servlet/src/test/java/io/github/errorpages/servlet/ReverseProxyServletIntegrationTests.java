@@ -2299,48 +2299,7 @@ abstract class ReverseProxyServletIntegrationTests {
         AtomicReference<Thread> destroyer = new AtomicReference<>();
         CompletableFuture<Void> destroyed = new CompletableFuture<>();
         // Each write of the answer, as it is made: the last one comes while destroy() still waits, or after.
-        Filter tellsEachWriteOfTheAnswer = (request, response, chain) -> chain.doFilter(request,
-                new HttpServletResponseWrapper((HttpServletResponse) response) {
-                    @Override
-                    public ServletOutputStream getOutputStream() throws IOException {
-                        ServletOutputStream out = super.getOutputStream();
-                        return new ServletOutputStream() {
-                            @Override
-                            public void write(int b) throws IOException {
-                                out.write(b);
-                                order.add("written");
-                            }
-
-                            @Override
-                            public void write(byte[] b, int off, int len) throws IOException {
-                                out.write(b, off, len);
-                                order.add("written");
-                            }
-
-                            @Override
-                            public boolean isReady() {
-                                return out.isReady();
-                            }
-
-                            @Override
-                            public void setWriteListener(WriteListener listener) {
-                                out.setWriteListener(listener);
-                            }
-                        };
-                    }
-
-                    @Override
-                    public PrintWriter getWriter() throws IOException {
-                        PrintWriter writer = super.getWriter();
-                        return new PrintWriter(writer) {
-                            @Override
-                            public void write(String text, int off, int len) {
-                                super.write(text, off, len);
-                                order.add("written");
-                            }
-                        };
-                    }
-                });
+        Filter tellsEachWriteOfTheAnswer = tellingEachWrite(() -> order.add("written"));
         try (FaultyUpstream stalls = FaultyUpstream.start(Behaviour.stall())) {
             ReverseProxyServlet servlet = proxyBuilder(UpstreamGuard.builder(UpstreamConfig.builder("undeployed")
                     .endpoints(stalls.uri()).build()).listener(event -> {
@@ -2375,6 +2334,55 @@ abstract class ReverseProxyServletIntegrationTests {
                     .as("said before the page's line").isLessThan(log.indexOf("error page status=503"));
             assertThat(log).doesNotContain("not answered after");
         }
+    }
+
+    /**
+     * @param eachWrite told of each write into the response (its stream's or its writer's), once it is made
+     * @return a filter that tells each write of the answer behind it
+     */
+    private static Filter tellingEachWrite(Runnable eachWrite) {
+        return (request, response, chain) -> chain.doFilter(request,
+                new HttpServletResponseWrapper((HttpServletResponse) response) {
+                    @Override
+                    public ServletOutputStream getOutputStream() throws IOException {
+                        ServletOutputStream out = super.getOutputStream();
+                        return new ServletOutputStream() {
+                            @Override
+                            public void write(int b) throws IOException {
+                                out.write(b);
+                                eachWrite.run();
+                            }
+
+                            @Override
+                            public void write(byte[] b, int off, int len) throws IOException {
+                                out.write(b, off, len);
+                                eachWrite.run();
+                            }
+
+                            @Override
+                            public boolean isReady() {
+                                return out.isReady();
+                            }
+
+                            @Override
+                            public void setWriteListener(WriteListener listener) {
+                                out.setWriteListener(listener);
+                            }
+                        };
+                    }
+
+                    @Override
+                    public PrintWriter getWriter() throws IOException {
+                        PrintWriter writer = super.getWriter();
+                        return new PrintWriter(writer) {
+                            @Override
+                            public void write(String text, int off, int len) {
+                                super.write(text, off, len);
+                                eachWrite.run();
+                            }
+                        };
+                    }
+                });
     }
 
     /**
@@ -3005,21 +3013,26 @@ abstract class ReverseProxyServletIntegrationTests {
 
     /**
      * A download under way when the servlet is destroyed, relayed by the JDK transport on Java 17, whose client
-     * {@code destroy()} cannot stop, goes on after it: {@code destroy()} neither counts it among the requests it cuts
-     * off nor waits for it, and its WARN lines say nothing of it (R25: a log line says what happened). Counted, every
-     * undeploy during a download or an event stream waited out the 2 s limit, then said the relay was "cut off,
-     * answered with the 503 page" and "not answered after 2000 ms", neither of which it was. Where the clients stop
-     * (the Jetty transport, the JDK's from Java 21 on) the relay is counted, said cut off, and ends before
-     * {@code destroy()} returns. Asserted by what is counted and logged, not by timing.
+     * {@code destroy()} cannot stop, goes on after it: once its response is committed, {@code destroy()} neither counts
+     * it among the requests it cuts off nor waits for it, and its WARN lines say nothing of it (R25: a log line says
+     * what happened). Counted, every undeploy during a download or an event stream waited out the 2 s limit, then said
+     * the relay was "cut off, answered with the 503 page" and "not answered after 2000 ms", neither of which it was.
+     * That it goes on is shown by bytes the upstream sends only once {@code destroy()} returned, which the client gets.
+     * Where the clients stop (the Jetty transport, the JDK's from Java 21 on) the relay is counted, said cut off, and
+     * ends before {@code destroy()} returns. Asserted by what is counted, logged and relayed, not by timing.
      */
     @Test
     void aRelayThatGoesOnAfterDestroyIsNeitherCountedNorWaitedFor() throws Exception {
         boolean goesOn = transport == ProxyTransport.JDK && Runtime.version().feature() < 21;
+        Semaphore destroyReturned = new Semaphore(0);
         try (FaultyUpstream stallsMidBody = FaultyUpstream.start(exchange -> {
-                    // 100 kB of 1 MB, more than the gateway's buffer, so that the head is relayed; then nothing.
+                    // 100 kB of 1 MB, more than the gateway's buffer, so that the head is relayed; 100 kB more, of
+                    // another byte, only once destroy() returned; then nothing.
                     exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                             + "Content-Length: 1048576\r\n\r\n");
                     exchange.writeRaw("x".repeat(100 * 1024));
+                    exchange.await(destroyReturned, Duration.ofSeconds(20));
+                    exchange.writeRaw("y".repeat(100 * 1024));
                     exchange.stall();
                 })) {
             ReverseProxyServlet servlet = proxy(UpstreamConfig.builder("downloads").endpoints(stallsMidBody.uri())
@@ -3028,17 +3041,26 @@ abstract class ReverseProxyServletIntegrationTests {
             HttpResponse<InputStream> relaying = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     configured.uri("/download")).build(), HttpResponse.BodyHandlers.ofInputStream());
             assertThat(relaying.statusCode()).isEqualTo(200);
-            assertThat(servlet.answersPending()).as("the relay under way, counted for destroy() to wait for")
-                    .isEqualTo(goesOn ? 0 : 1);
+            if (goesOn) {
+                // Uncounted once the write that committed the response returned, before the relay waits for more.
+                Await.until(() -> servlet.answersPending() == 0, "the committed relay no longer counted");
+            } else {
+                assertThat(servlet.answersPending()).as("the relay under way, counted for destroy() to wait for")
+                        .isEqualTo(1);
+            }
 
             String log = StandardError.capture(servlet::destroy);
+            destroyReturned.release();
 
             assertThat(log).doesNotContain("not answered after");
             if (goesOn) {
                 assertThat(log).doesNotContain("requests in flight");
                 try (InputStream body = relaying.body()) {
-                    assertThat(body.readNBytes(64 * 1024)).as("the relay goes on after destroy()")
-                            .hasSize(64 * 1024);
+                    byte[] relayed = body.readNBytes(200 * 1024);
+                    assertThat(relayed).hasSize(200 * 1024);
+                    assertThat(new String(relayed, 100 * 1024, 100 * 1024, StandardCharsets.ISO_8859_1))
+                            .as("the relay goes on after destroy(): what the upstream sent once it had returned")
+                            .isEqualTo("y".repeat(100 * 1024));
                 }
             } else {
                 assertThat(log).contains("ReverseProxyServlet for upstream downloads destroyed with 1 requests in "
@@ -3048,6 +3070,70 @@ abstract class ReverseProxyServletIntegrationTests {
                             .isInstanceOf(IOException.class);
                 }
             }
+        }
+    }
+
+    /**
+     * An upstream that breaks off mid-body while the JDK transport on Java 17 relays it, before anything was committed
+     * (its head and the first bytes of the body still in the gateway's buffer), as the servlet is destroyed: the 502
+     * page that takes the relayed bytes' place (R1, R5), written on the request's thread, is written before
+     * {@code destroy()} returns, which counts the relay among the requests in flight and waits for it, as for every
+     * page written on a container thread. Uncounted from the start of its relay, because {@code destroy()} cannot end
+     * a relay on Java 17, the page was written after {@code destroy()} returned: in an undeploy, with the application's
+     * context stopped and its class loader closed. Made certain: the upstream breaks off only once {@code destroy()}
+     * waits for the answers, or has returned. (Where the clients stop, {@code destroy()} cuts such a relay off itself,
+     * and its 503 page is waited for as any cut off:
+     * {@link #anExchangeAnsweredOnItsRequestThreadIsAnsweredBeforeDestroyReturns}.)
+     */
+    @Test
+    void aPageOfARelayNotCommittedYetIsWrittenBeforeDestroyReturnsWhereTheClientsGoOn() throws Exception {
+        assumeTrue(transport == ProxyTransport.JDK && Runtime.version().feature() < 21,
+                "the JDK's client, which Java 17 cannot stop");
+        List<String> order = new CopyOnWriteArrayList<>();
+        CountDownLatch relayWrote = new CountDownLatch(1);
+        Filter tellsEachWriteOfTheAnswer = tellingEachWrite(() -> {
+            order.add("written");
+            relayWrote.countDown();
+        });
+        Semaphore breakOff = new Semaphore(0);
+        try (FaultyUpstream breaksOffMidBody = FaultyUpstream.start(exchange -> {
+                    // 4 kB of 100 kB, well within the gateway's buffer: nothing committed.
+                    exchange.writeRaw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n");
+                    exchange.writeRaw("x".repeat(4096));
+                    exchange.await(breakOff, Duration.ofSeconds(20));
+                    exchange.reset();
+                })) {
+            ReverseProxyServlet servlet = proxy(UpstreamConfig.builder("undeployed").endpoints(breaksOffMidBody.uri())
+                    .build());
+            configured = new JettyServer().filter(tellsEachWriteOfTheAnswer).servlet("/*", servlet).start();
+            CompletableFuture<HttpResponse<byte[]>> inFlight = CompletableFuture.supplyAsync(
+                    () -> Client.get(configured.uri("/download"), JSON), OWN_THREAD);
+            assertThat(relayWrote.await(10, TimeUnit.SECONDS)).as("the relay wrote into the buffer").isTrue();
+            assertThat(servlet.answersPending()).as("the relay, not committed, counted").isEqualTo(1);
+            order.clear();
+
+            AtomicReference<Thread> destroyer = new AtomicReference<>();
+            CompletableFuture<Void> destroyed = new CompletableFuture<>();
+            CompletableFuture<String> log = CompletableFuture.supplyAsync(() -> StandardError.capture(() -> {
+                destroyer.set(Thread.currentThread());
+                servlet.destroy();
+                order.add("destroy() returned");
+                destroyed.complete(null);
+            }), OWN_THREAD);
+            Await.until(() -> destroyer.get() != null, "destroy() called");
+            holdUntilDestroyWaitsOrReturned(destroyer.get(), destroyed);
+            breakOff.release();
+
+            HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
+            String logged = log.get(20, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(502);
+            assertThat(response.headers().firstValue("Content-Security-Policy")).as("the page").isPresent();
+            assertNoLeak(response, "ReverseProxyServlet", "Exception", ":" + breaksOffMidBody.port());
+            assertThat(order).as("the page's writes, then destroy() returned").contains("written")
+                    .endsWith("destroy() returned");
+            assertThat(logged).contains("ReverseProxyServlet for upstream undeployed destroyed with 1 requests in "
+                    + "flight");
+            assertThat(logged).doesNotContain("not answered after");
         }
     }
 
