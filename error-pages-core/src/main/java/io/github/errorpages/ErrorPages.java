@@ -35,7 +35,8 @@ import org.slf4j.MDC;
  * the headers but the language chosen among fixed tags and a request id that is safe to echo.
  *
  * <p>Instances are immutable and thread-safe; build one per application and share it (building compiles
- * every template).
+ * every template). Their only state is the log's: the bugs whose stack traces an instance logged within the last
+ * minute, at most 256 ({@link #handle}).
  *
  * @since 0.1.0
  */
@@ -48,6 +49,11 @@ public final class ErrorPages {
 
     private static final Logger log = LoggerFactory.getLogger(ErrorPages.class);
 
+    static {
+        // The servlet module's answers log a bug against the same stack traces as handle() (InternalErrors).
+        InternalErrors.grantAccess(pages -> pages.internalErrors);
+    }
+
     /** The last maintenance end a page shows: a day before the year 10000, so that no time zone's date passes it. */
     private static final Instant LAST_SHOWN_END = Instant.parse("9999-12-30T00:00:00Z");
     /** What the maintenance page stands for in its log line: nothing was called ({@code attempts=0}). */
@@ -59,6 +65,8 @@ public final class ErrorPages {
     private final PageConfig pageConfig;
     private final Clock clock;
     private final PageRenderer renderer;
+    /** The bugs whose stack traces this instance logged within the last minute: a repeat names the trace's line. */
+    private final InternalErrors internalErrors;
 
     private ErrorPages(Builder builder) {
         this.classifier = builder.classifier != null ? builder.classifier : FailureClassifier.ofDefaults();
@@ -70,6 +78,7 @@ public final class ErrorPages {
         this.clock = builder.clock;
         ClassLoader context = Thread.currentThread().getContextClassLoader();
         this.renderer = PageRenderer.create(pageConfig, clock, context != null ? context : ErrorPages.class.getClassLoader());
+        this.internalErrors = new InternalErrors(clock);
     }
 
     /**
@@ -125,8 +134,11 @@ public final class ErrorPages {
      * client's stall), unless an {@link UpstreamFailureException} wraps it.
      *
      * <p>Besides the page's {@code error page} line, a failure of cause {@code proxy_internal_error} (a bug: an
-     * exception no classifier knows, thrown by code a guard ran) has {@code throwable} logged with its stack trace,
-     * at {@code ERROR} on this class's logger, under the page's support code; the response holds none of it.
+     * exception no classifier knows, thrown by code a guard ran) has {@code throwable} logged at {@code ERROR} on this
+     * class's logger, under the page's support code: with its stack trace, or, when this instance logged the trace of
+     * the same bug (its exceptions' classes and where they were thrown) within the last minute of its {@link #clock()},
+     * with its class and message and the support code and time of the line that has the trace. The response holds
+     * none of it.
      *
      * @param throwable what the upstream call (or the application) threw
      * @param request the request being answered
@@ -140,7 +152,7 @@ public final class ErrorPages {
         return classifier.classify(throwable, clock).map(failure -> {
             ErrorResponse response = render(failure, request);
             // A bug behind the page: the exception, which the page's line does not hold, goes to the log (ERROR).
-            InternalErrors.log(failure, throwable, response.supportCode());
+            InternalErrors.log(this, failure, throwable, response.supportCode());
             return response;
         });
     }

@@ -1,6 +1,7 @@
 package io.github.errorpages.internal;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -35,6 +36,27 @@ public final class Causes {
             // chain. Thrown on, it would leave the guard in the middle of its bookkeeping (FailureClassifier.ask).
             return null;
         }
+    }
+
+    /**
+     * A throwable's cause chain, as {@link #of} reads it: the throwable, its cause, that one's cause and so on, each
+     * once (a chain that comes back to a link of its own ends there), at most {@code maxLinks} of them.
+     *
+     * @param throwable a throwable
+     * @param maxLinks the most links to return, at least 1
+     * @return {@code throwable} and its causes, outermost first
+     */
+    public static List<Throwable> chain(Throwable throwable, int maxLinks) {
+        List<Throwable> chain = new ArrayList<>(Math.min(maxLinks, 8));
+        for (Throwable link = throwable; link != null && chain.size() < maxLinks; link = of(link)) {
+            for (Throwable seen : chain) {
+                if (seen == link) {
+                    return chain; // cyclic: an override's, or initCause on a throwable of its own chain
+                }
+            }
+            chain.add(link);
+        }
+        return chain;
     }
 
     /**

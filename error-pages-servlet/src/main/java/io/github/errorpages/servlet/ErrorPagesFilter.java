@@ -837,7 +837,7 @@ public final class ErrorPagesFilter implements Filter {
                         upstream.upstream().isEmpty() ? "-" : upstream.upstream(), FailureLogFields.attempts(upstream),
                         FailureLogFields.elapsedMillis(upstream), ErrorResponder.retryRefused(upstream)));
                 // A bug behind it is logged as behind any response aborted once committed (operations.md).
-                classified.ifPresent(upstream -> InternalErrors.log(upstream, failure, null));
+                classified.ifPresent(upstream -> InternalErrors.log(responder.errorPages(), upstream, failure, null));
                 return false;
             }
             return answerAndComplete(request, response, failure, cause, context);
@@ -872,7 +872,7 @@ public final class ErrorPagesFilter implements Filter {
                     ? responder.abort(request, upstream.get()) : null;
             if (abort != null) {
                 // A bug behind it is logged as behind any response aborted once committed (operations.md).
-                InternalErrors.log(upstream.get(), failure, null);
+                InternalErrors.log(responder.errorPages(), upstream.get(), failure, null);
             }
             // Undertow closes the connection of a write listener's itself once the failure is thrown on, telling no one
             // else: only the line, and a reset where that close would end the body as if whole. A read listener's it

@@ -2972,6 +2972,57 @@ class ErrorPagesFilterIntegrationTests {
         }
     }
 
+    /**
+     * The same bug fails request after request (a guarded call whose client throws what no classifier knows): the
+     * first 500 page's ERROR line has the stack trace, once; the second's, under its own support code (the one its
+     * user reports finds it), says what was thrown and its root cause in one line and names the first page's support
+     * code for the trace, printed once a minute per bug rather than once per request, which at a thousand requests a
+     * second drowned every other line. Neither page names anything of it (R36). The trace was printed for each.
+     */
+    @Test
+    void theSameBugBehindASecondPageIsLoggedWithoutItsStackTraceNamingTheFirstPagesSupportCode() { // R36
+        UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders")
+                .endpoints(URI.create("http://127.0.0.1:" + FaultyUpstream.closedPort())).build());
+        AtomicInteger order = new AtomicInteger();
+        try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().build())) {
+            server.servlet("/orders", servlet((request, response) -> guard.call(UpstreamRequest.of("GET"), attempt -> {
+                throw new CloneNotSupportedException("boom for order " + order.incrementAndGet() + ", replica "
+                        + "10.1.2.3:5432");
+            })));
+            server.start();
+            AtomicReference<HttpResponse<byte[]>> first = new AtomicReference<>();
+            AtomicReference<HttpResponse<byte[]>> second = new AtomicReference<>();
+
+            String firstLog = StandardError.capture(() -> first.set(Client.get(server.uri("/orders"), JSON)));
+            String secondLog = StandardError.capture(() -> second.set(Client.get(server.uri("/orders"), JSON)));
+
+            assertBugLoggedUnderThePagesSupportCode(first.get(), firstLog, "java.lang.CloneNotSupportedException: "
+                    + "boom for order 1, replica 10.1.2.3:5432");
+            assertErrorPage(second.get(), "GET", 500, null);
+            assertNoLeak(second.get(), "CloneNotSupported", "boom", "10.1.2.3", "5432", "Exception", "stack trace");
+            String firstCode = supportCodeOf(first.get());
+            String secondCode = supportCodeOf(second.get());
+            assertThat(secondCode).isNotEqualTo(firstCode);
+            assertThat(secondLog).containsPattern("WARN io\\.github\\.errorpages\\.ErrorPages - error page status=500 "
+                    + "cause=proxy_internal_error upstream=orders .* support_code=" + secondCode + "\\R")
+                    .containsOnlyOnce("ERROR io.github.errorpages.ErrorPages - proxy_internal_error: what was thrown "
+                            + "(upstream=orders, support_code=" + secondCode + ") io.github.errorpages."
+                            + "UpstreamFailureException: upstream 'orders' failed: proxy_internal_error after 1 "
+                            + "attempt; root cause java.lang.CloneNotSupportedException: boom for order 2, replica "
+                            + "10.1.2.3:5432; stack trace as logged under support_code=" + firstCode + " at ")
+                    .containsPattern("support_code=" + firstCode + " at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ, "
+                            + "repeated 1 time since\\R")
+                    .doesNotContain("\tat ", "Caused by");
+        }
+    }
+
+    /** The support code a JSON page shows. */
+    private static String supportCodeOf(HttpResponse<byte[]> page) {
+        Matcher code = Pattern.compile("\"support_code\"\\s*:\\s*\"([^\"]+)\"").matcher(Client.text(page));
+        assertThat(code.find()).as(Client.text(page)).isTrue();
+        return code.group(1);
+    }
+
     /** What calling {@code call} says, for servlets that report in their body: "refused" or "given". */
     private static String refused(Callable<?> call) throws Exception {
         try {

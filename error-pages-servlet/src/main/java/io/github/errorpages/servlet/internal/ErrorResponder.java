@@ -222,7 +222,7 @@ public final class ErrorResponder {
         boolean included = request.getDispatcherType() == DispatcherType.INCLUDE;
         if (response.isCommitted() && !included) {
             ResponseAbortedException abort = abort(request, failure, maintenance, "after the response was committed");
-            InternalErrors.log(failure, thrown, null);
+            InternalErrors.log(errorPages, failure, thrown, null);
             // Tomcat's "committed" may be a whole response still in its buffer: sent first, never with Tomcat's 400.
             ResponseAbortedException.endWholeUnsentOnTomcat(response);
             throw abort;
@@ -438,7 +438,7 @@ public final class ErrorResponder {
                     : ThreadBodies.rendering(() -> errorPages.renderMaintenance(errorRequest, until));
         }
         // Right after the page's line, under its support code: a bug's exception, for the operator (never the page).
-        InternalErrors.log(failure, thrown, page.supportCode());
+        InternalErrors.log(errorPages, failure, thrown, page.supportCode());
         return write(request, response, failure, page.status(), page.headers(), page.body(), nonBlocking);
     }
 
@@ -469,14 +469,14 @@ public final class ErrorResponder {
             ErrorRequest errorRequest = errorRequest(request, head ? "GET" : request.getMethod());
             ErrorResponse page = nonBlocking ? errorPages.render(decision, errorRequest)
                     : ThreadBodies.rendering(() -> errorPages.render(decision, errorRequest));
-            InternalErrors.log(failure, thrown, page.supportCode());
+            InternalErrors.log(errorPages, failure, thrown, page.supportCode());
             return write(request, response, failure, page.status(), page.headers(), page.body(), nonBlocking);
         }
         log.warn("error page for status {} answered without its upstream's page: upstream failure {} (upstream={}, "
                 + "attempts={}, elapsed_ms={}, retry_refused={})", status, failure.cause().token(),
                 failure.upstream().isEmpty() ? "-" : failure.upstream(), FailureLogFields.attempts(failure),
                 FailureLogFields.elapsedMillis(failure), retryRefused(failure));
-        InternalErrors.log(failure, thrown, null);
+        InternalErrors.log(errorPages, failure, thrown, null);
         byte[] body = ("Error " + status + "\n").getBytes(StandardCharsets.US_ASCII);
         return write(request, response, failure, status, plainTextHeaders(), body, nonBlocking);
     }
@@ -496,7 +496,7 @@ public final class ErrorResponder {
 
     private boolean writeRobotsTxt(HttpServletRequest request, HttpServletResponse response, UpstreamFailure failure,
             @Nullable Throwable thrown, @Nullable Maintenance maintenance, boolean nonBlocking) throws IOException {
-        InternalErrors.log(failure, thrown, null); // no page, no support code
+        InternalErrors.log(errorPages, failure, thrown, null); // no page, no support code
         Map<String, String> headers = plainTextHeaders();
         ErrorDecision decision = maintenance != null ? maintenance.decision() : errorPages.policy().decide(failure);
         if (robotsTxtFallback != null) {
