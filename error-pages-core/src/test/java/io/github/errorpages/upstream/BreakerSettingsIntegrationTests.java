@@ -191,6 +191,33 @@ class BreakerSettingsIntegrationTests {
         assertThat(breaker.getState()).isEqualTo(State.OPEN);
     }
 
+    /**
+     * What operations.md's Security section gives against a client that opens the shared breaker by making the
+     * upstream answer 500 for its own requests: an {@code ignoreException} predicate on the status keeps the 500s out
+     * of the breaker (neither success nor failure), while the other 5xx still open it.
+     */
+    @Test
+    void anIgnorePredicateOnTheStatusKeepsAnUpstreams500sOutOfTheBreakerWhileItsOther5xxStillOpenIt() {
+        CircuitBreakerConfig no500s = CircuitBreakerConfig.custom()
+                .slidingWindow(4, 4, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .failureRateThreshold(50)
+                .ignoreException(e -> e instanceof UpstreamFailureException u && u.failure().upstreamStatus() == 500)
+                .build();
+        FaultyUpstream upstream = upstreams.start(Behaviour.respond(500, "boom"));
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.of(fast(upstream.uri()).maxAttempts(1)
+                .circuitBreakerConfig(no500s).build()));
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+
+        failFourTimes(client);
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("500s: neither success nor failure").isZero();
+        assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+
+        upstream.behave(Behaviour.respond(503, "down"));
+        failFourTimes(client);
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(4);
+        assertThat(breaker.getState()).isEqualTo(State.OPEN);
+    }
+
     @Test
     void aBodyBrokenOffWithAnExceptionTheSettingsDoNotNameCountsAsAFailure() throws Exception {
         UpstreamGuard guard = UpstreamGuard.of(fast(upstreams.start(Behaviour.ok()).uri()).maxAttempts(1)
