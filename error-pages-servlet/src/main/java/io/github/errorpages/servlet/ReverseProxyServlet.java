@@ -130,7 +130,9 @@ import org.slf4j.LoggerFactory;
  * so do the targets of a {@code Link} ({@code <http://10.0.0.7:8080/api/orders?page=2>; rel="next"}, pagination
  * links built the same way, and its {@code anchor}) and the URL of a {@code Refresh}; and a {@code Set-Cookie}
  * whose {@code Domain} names an endpoint's host loses that attribute, which named the host to the client and made it
- * refuse the cookie. Other values (elsewhere on the endpoint's host, outside its base path, which the gateway has no
+ * refuse the cookie, and its {@code Path} at or below the endpoint's base path becomes the gateway's path for it
+ * ({@code Path=/api} becomes {@code Path=/billing}, as with nginx's {@code proxy_cookie_path}), which the client
+ * sends it back to. Other values (elsewhere on the endpoint's host, outside its base path, which the gateway has no
  * path for) and other fields are passed on as they are. A 205 (Reset Content) reaches the client with no content
  * ({@code Content-Length: 0} over HTTP/1.1; over HTTP/2 Tomcat sends none, the stream just ending), whatever the
  * upstream sent with it (RFC 9110 §15.3.6: a server must not send any): a body sent anyway is dropped, never

@@ -227,6 +227,16 @@ abstract class ReverseProxyServletIntegrationTests {
                         "Set-Cookie", "session=s3cr3t; Domain=" + domain + "; Path=/; HttpOnly",
                         "Set-Cookie", "theme=dark; path=/; domain=." + domain.toUpperCase(Locale.ROOT),
                         "Set-Cookie", "region=eu; Domain=shop.example; Path=/");
+            } else if (target.startsWith("/api/cookie-path")) {
+                // Cookie paths under the endpoint's base path, as an upstream served at /api sets them; beside one
+                // outside it, and one only a segment-blind prefix would take for under it.
+                String host = exchange.request().headers().get("host");
+                exchange.respond(200, "signed in", "Content-Type", "text/plain",
+                        "Set-Cookie", "session=s3cr3t; Path=/api; HttpOnly",
+                        "Set-Cookie", "cart=7; path = /api/cart ; Max-Age=60",
+                        "Set-Cookie", "theme=dark; Domain=" + host.substring(0, host.lastIndexOf(':')) + "; PATH=/api/",
+                        "Set-Cookie", "region=eu; Path=/",
+                        "Set-Cookie", "bee=1; Path=/apiary");
             } else if (target.startsWith("/api/session")) {
                 exchange.respond(200, "signed in", "Content-Type", "text/plain",
                         "Set-Cookie", "session=s3cr3t; Path=/; HttpOnly", "Set-Cookie", "theme=dark; Path=/");
@@ -754,6 +764,27 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(Client.text(response)).isEqualTo("signed in");
         assertThat(response.headers().allValues("Set-Cookie")).containsExactly("session=s3cr3t; Path=/; HttpOnly",
                 "theme=dark; path=/", "region=eu; Domain=shop.example; Path=/");
+        assertNoLeak(response);
+    }
+
+    /**
+     * RFC 6265 §5.1.4: a cookie the upstream sets for a path at or below the endpoint's base path ({@code /api})
+     * reaches the client for the gateway's path for it ({@code /orders} for {@code /orders/*}), as a
+     * {@code Location}'s path does, whatever the attribute's case and the whitespace around its value, and beside a
+     * {@code Domain} naming the endpoint, which goes; one for another path ({@code /}, and {@code /apiary}, outside
+     * {@code /api} segment by segment) keeps its own. Before, the client got {@code Path=/api}: it never sent the
+     * cookie back to {@code /orders/...}, so the upstream's session was lost on every request, and it sent it to
+     * whatever the gateway serves at {@code /api}.
+     */
+    @Test
+    void mapsACookiePathUnderTheEndpointsBasePathToTheGatewaysPathTowardTheClient() {
+        HttpResponse<byte[]> response = Client.get(jetty.uri("/orders/cookie-path"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("signed in");
+        assertThat(response.headers().allValues("Set-Cookie")).containsExactly("session=s3cr3t; Path=/orders; HttpOnly",
+                "cart=7; path = /orders/cart ; Max-Age=60", "theme=dark; PATH=/orders/", "region=eu; Path=/",
+                "bee=1; Path=/apiary");
         assertNoLeak(response);
     }
 

@@ -61,7 +61,8 @@ import org.jspecify.annotations.Nullable;
  * proxy there (Varnish, Squid) names its host, often an internal one, and its software in it (RFC 9110 §7.6.3,
  * R37); its {@code Proxy-Status} likewise names each member {@code upstream}, with its error type and received
  * status alone ({@link ProxyStatusField#relayed}); and a {@code Set-Cookie} loses a {@code Domain} that names an
- * endpoint's host ({@link UpstreamLocations#cookieTowardClient}).
+ * endpoint's host, and a {@code Path} at or below an endpoint's base path becomes the gateway's path for it
+ * ({@link UpstreamLocations#cookieTowardClient}).
  * The {@code Max-Forwards} of an {@code OPTIONS} request goes one lower (RFC 9110 §7.6.2; one at 0 is not
  * forwarded: {@link LocalAnswers}); a number beyond what a {@code long} holds goes as {@code Long.MAX_VALUE}, the
  * most this proxy holds (the RFC asks for the lesser of the two); a value that is not one number is answered as
@@ -580,7 +581,8 @@ public final class ProxyHeaders {
     /**
      * A field of an upstream's response as relayed toward the client: its URIs rewritten to the gateway's, the hosts
      * of a {@code Via} and the members of a {@code Proxy-Status} hidden ({@code 1.1 a} becomes {@code 1.1 upstream}),
-     * a {@code Set-Cookie}'s {@code Domain} that names an endpoint dropped. The head's size check counts it, so that a
+     * a {@code Set-Cookie}'s {@code Domain} that names an endpoint dropped and its {@code Path} under an endpoint's base
+     * path made the gateway's. The head's size check counts it, so that a
      * head within {@code max-response-header-size} as relayed stays within it, and within the container's own limit
      * and an HTTP/2 client's.
      *
@@ -604,8 +606,8 @@ public final class ProxyHeaders {
      * A relayed field's value as the client gets it: its URI references that point at an endpoint rewritten
      * ({@link UpstreamLocations#rewriteField}), the hosts of a {@code Via} hidden ({@link #viaTowardClient}) and
      * those of a {@code Proxy-Status} with it ({@link ProxyStatusField#relayed}), the {@code Domain} of a
-     * {@code Set-Cookie} that names an endpoint dropped ({@link UpstreamLocations#cookieTowardClient}), any other value
-     * as received;
+     * {@code Set-Cookie} that names an endpoint dropped and its {@code Path} under an endpoint's base path made the
+     * gateway's ({@link UpstreamLocations#cookieTowardClient}), any other value as received;
      * {@code null} for a {@code Via} or {@code Proxy-Status} with nothing to relay.
      */
     private static @Nullable String relayedValue(String name, String received, UpstreamLocations locations,
@@ -617,7 +619,7 @@ public final class ProxyHeaders {
             return viaTowardClient(received);
         }
         if (isSetCookie(name)) {
-            return locations.cookieTowardClient(received);
+            return locations.cookieTowardClient(received, request);
         }
         return name.equalsIgnoreCase(ProxyStatusField.HEADER) ? ProxyStatusField.relayed(received) : received;
     }

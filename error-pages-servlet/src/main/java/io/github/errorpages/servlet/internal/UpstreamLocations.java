@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Rewrites a {@code Location} or {@code Content-Location} that points at one of the proxy's endpoints into the
  * gateway's own path for it, as nginx's {@code proxy_redirect default} and Apache's {@code ProxyPassReverse} do,
- * and so the targets and anchors of a {@code Link} and the URL of a {@code Refresh} ({@link #rewriteField}).
+ * and so the targets and anchors of a {@code Link} and the URL of a {@code Refresh} ({@link #rewriteField}), and
+ * the {@code Domain} and {@code Path} of a {@code Set-Cookie} ({@link #cookieTowardClient}).
  *
  * <p>An upstream that builds absolute URLs from the {@code Host} it received (the endpoint's, which the HTTP
  * client sets) redirects to {@code http://10.0.0.7:8080/api/orders/43}: relayed as it is, that names an internal
@@ -84,49 +85,104 @@ public final class UpstreamLocations {
     }
 
     /**
-     * A {@code Set-Cookie} of the upstream's as the client gets it: without a {@code Domain} attribute that names an
-     * endpoint's host ({@code Domain=10.0.0.7}, {@code Domain=.billing-internal.svc.cluster.local}), as an upstream
-     * sets it that takes its cookie domain from the {@code Host} it received, the endpoint's. Relayed so, it named an
-     * internal host to the client (R37), and the client, whose request went to the gateway's host, refused the cookie
-     * (RFC 6265 §5.3, step 6: the request host does not domain-match it). Without it the cookie is the gateway's host's
-     * alone, as nginx's {@code proxy_cookie_domain} makes it for the domain it is given. A {@code Domain} naming any
-     * other host, a parent domain the gateway's host shares with the endpoint's included, is kept.
+     * A {@code Set-Cookie} of the upstream's as the client gets it, as nginx's {@code proxy_cookie_domain} and
+     * {@code proxy_cookie_path} (Apache's {@code ProxyPassReverseCookieDomain} and {@code ProxyPassReverseCookiePath})
+     * make it for the endpoints:
+     * <ul>
+     *   <li>without a {@code Domain} attribute that names an endpoint's host ({@code Domain=10.0.0.7},
+     *       {@code Domain=.billing-internal.svc.cluster.local}), as an upstream sets it that takes its cookie domain
+     *       from the {@code Host} it received, the endpoint's. Relayed so, it named an internal host to the client
+     *       (R37), and the client, whose request went to the gateway's host, refused the cookie (RFC 6265 §5.3,
+     *       step 6: the request host does not domain-match it). Without it the cookie is the gateway's host's alone.
+     *       A {@code Domain} naming any other host, a parent domain the gateway's host shares with the endpoint's
+     *       included, is kept.</li>
+     *   <li>with a {@code Path} at or below an endpoint's base path, segment by segment ({@code /api} and
+     *       {@code /api/orders} under {@code /api}, not {@code /apiary}), in the gateway's path for it, as a
+     *       {@code Location}'s path becomes it ({@link #rewrite}): under the servlet mapped to {@code /billing/*}
+     *       with the endpoint {@code http://10.0.0.7:8080/api}, {@code Path=/api} becomes {@code Path=/billing} and
+     *       {@code Path=/api/orders} {@code Path=/billing/orders}. Relayed as it came, the client never sent the
+     *       cookie back to the gateway's paths for the upstream (a session lost on every request), and did send it
+     *       to whatever the gateway serves at {@code /api}. Of an endpoint with no base path every {@code Path} is
+     *       below it: {@code Path=/} becomes the mapping's own path, {@code Path=/billing} (which the client sends
+     *       {@code /billing} too, whose request the upstream gets as {@code /}), and {@code Path=/x}
+     *       {@code Path=/billing/x}. Compared as the client compares it with a request's path (RFC 6265 §5.1.4):
+     *       as it is written, case and percent-encoding included, with no dot segments resolved. Of endpoints with
+     *       different base paths, the longest one it is at or below. A {@code Path} outside every base path, or one
+     *       the client replaces by its default path (empty, or not starting with {@code /}, RFC 6265 §5.2.4), is
+     *       kept. Each {@code Path} of a cookie is mapped alike, so the last one, the one the client takes
+     *       (§5.3, step 7), is.</li>
+     * </ul>
+     * Attribute names in any case, with whitespace around them and their values (RFC 6265 §5.2); the cookie's own
+     * {@code name=value} is no attribute and is kept as it is.
      *
      * @param value the upstream's {@code Set-Cookie} value
-     * @return the value without such an attribute, else the value itself
+     * @param request the client's request, for the path the servlet is mapped to
+     * @return the value with those attributes dropped or rewritten, else the value itself
      */
-    public String cookieTowardClient(String value) {
-        if (value.length() < 7 || !containsIgnoringCase(value, "domain")) {
-            return value; // the cookie of nearly every response
-        }
-        StringBuilder kept = null;
-        int copied = 0;
+    public String cookieTowardClient(String value, HttpServletRequest request) {
         int start = value.indexOf(';');
+        if (start < 0) {
+            return value; // a name and value alone, no attributes
+        }
+        StringBuilder relayed = null;
+        int copied = 0;
         while (start >= 0) {
             int end = value.indexOf(';', start + 1);
             int attributeEnd = end < 0 ? value.length() : end;
-            if (namesAnEndpoint(value.substring(start + 1, attributeEnd))) {
-                if (kept == null) {
-                    kept = new StringBuilder(value.length());
+            int equals = value.indexOf('=', start + 1);
+            if (equals >= 0 && equals < attributeEnd) {
+                if (isNamed(value, start + 1, equals, "Domain")
+                        && namesAnEndpoint(value.substring(equals + 1, attributeEnd))) {
+                    relayed = relayed != null ? relayed : new StringBuilder(value.length());
+                    relayed.append(value, copied, start);
+                    copied = attributeEnd;
+                } else if (isNamed(value, start + 1, equals, "Path")) {
+                    int pathStart = skipWhitespace(value, equals + 1, attributeEnd);
+                    int pathEnd = attributeEnd;
+                    while (pathEnd > pathStart && value.charAt(pathEnd - 1) <= ' ') {
+                        pathEnd--;
+                    }
+                    String path = value.substring(pathStart, pathEnd);
+                    String gatewayPath = gatewayCookiePath(path, request);
+                    if (gatewayPath != null && !gatewayPath.equals(path)) {
+                        relayed = relayed != null ? relayed : new StringBuilder(value.length() + 16);
+                        relayed.append(value, copied, pathStart).append(gatewayPath);
+                        copied = pathEnd;
+                    }
                 }
-                kept.append(value, copied, start);
-                copied = attributeEnd;
             }
             start = end;
         }
-        return kept == null ? value : kept.append(value, copied, value.length()).toString();
+        return relayed == null ? value : relayed.append(value, copied, value.length()).toString();
     }
 
     /**
-     * Whether a cookie attribute ({@code name=value}, RFC 6265 §5.2) is a {@code Domain} naming an endpoint's host:
-     * its value without a leading dot, which §5.2.3 ignores, in the spelling {@link UrlHosts} gives hosts.
+     * Whether the attribute name between {@code from} and {@code to}, whitespace around it ignored (as
+     * {@link String#trim} takes it), is {@code name} in any case.
      */
-    private boolean namesAnEndpoint(String attribute) {
-        int equals = attribute.indexOf('=');
-        if (equals < 0 || !attribute.substring(0, equals).trim().equalsIgnoreCase("Domain")) {
-            return false;
+    private static boolean isNamed(String value, int from, int to, String name) {
+        int first = skipWhitespace(value, from, to);
+        int last = to;
+        while (last > first && value.charAt(last - 1) <= ' ') {
+            last--;
         }
-        String domain = attribute.substring(equals + 1).trim();
+        return last - first == name.length() && value.regionMatches(true, first, name, 0, name.length());
+    }
+
+    private static int skipWhitespace(String value, int from, int to) {
+        int at = from;
+        while (at < to && value.charAt(at) <= ' ') {
+            at++;
+        }
+        return at;
+    }
+
+    /**
+     * Whether a cookie's {@code Domain} value names an endpoint's host: without a leading dot, which §5.2.3 ignores,
+     * in the spelling {@link UrlHosts} gives hosts.
+     */
+    private boolean namesAnEndpoint(String domainValue) {
+        String domain = domainValue.trim();
         String host = UrlHosts.canonical(domain.startsWith(".") ? domain.substring(1) : domain);
         if (host == null) {
             return false;
@@ -139,13 +195,31 @@ public final class UpstreamLocations {
         return false;
     }
 
-    private static boolean containsIgnoringCase(String text, String part) {
-        for (int i = 0; i + part.length() <= text.length(); i++) {
-            if (text.regionMatches(true, i, part, 0, part.length())) {
-                return true;
+    /**
+     * The gateway's path for a cookie's {@code Path} at or below an endpoint's base path, else {@code null}: the
+     * mapping's path and what follows the base path, as is. A {@code ;} of the mapping's path encoded, which would
+     * end the attribute.
+     */
+    private @Nullable String gatewayCookiePath(String path, HttpServletRequest request) {
+        if (!path.startsWith("/")) {
+            return null; // RFC 6265 §5.2.4: the client takes its default path, from the gateway's URL already
+        }
+        String basePath = null;
+        for (Base base : bases) {
+            if ((basePath == null || base.path().length() > basePath.length()) && path.startsWith(base.path())
+                    && (path.length() == base.path().length() || path.charAt(base.path().length()) == '/')) {
+                basePath = base.path();
             }
         }
-        return false;
+        if (basePath == null) {
+            return null;
+        }
+        String rest = path.substring(basePath.length());
+        String prefix = mappingPrefix(request).replace(";", "%3B");
+        // The mapping's own path ("/billing" for "/billing/*") goes to the endpoint's base path, "/" when it has none:
+        // a cookie for "/" there is one for "/billing" here, which "/billing/" would not be sent with.
+        String gatewayPath = basePath.isEmpty() && rest.equals("/") ? prefix : prefix + rest;
+        return gatewayPath.isEmpty() ? "/" : gatewayPath;
     }
 
     /**

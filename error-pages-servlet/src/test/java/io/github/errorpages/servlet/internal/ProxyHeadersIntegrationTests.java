@@ -20,6 +20,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,6 +40,9 @@ class ProxyHeadersIntegrationTests {
     /** The endpoints of R37's example: an internal host name and an internal IP, each with a base path. */
     private static final UpstreamLocations LOCATIONS = UpstreamLocations.of(List.of(
             URI.create("https://billing-internal.svc.cluster.local:8443/api"), URI.create("http://10.23.4.5/api/")));
+    /** Endpoints with different base paths: none ({@code /}), and one below another's. */
+    private static final UpstreamLocations SEVERAL_BASES = UpstreamLocations.of(List.of(
+            URI.create("http://10.23.4.6/"), URI.create("http://10.23.4.7/api/v2/")));
     private static Server server;
     private static LocalConnector connector;
     /** Behind a TLS terminator: Jetty takes the client's address from the terminator's X-Forwarded-For. */
@@ -108,9 +112,22 @@ class ProxyHeadersIntegrationTests {
                         HttpField::getName, HttpField::getValue, response, LOCATIONS, request);
             }
         }), "/client-fields");
-        // Gives the client the Location (and Content-Location) of the query's "location" parameter, or the
-        // field its "field" parameter names with the value of its "value" parameter.
-        HttpServlet locations = new HttpServlet() {
+        HttpServlet locations = relaying(LOCATIONS);
+        context.addServlet(new ServletHolder(locations), "/billing/*");
+        context.addServlet(new ServletHolder(locations), "/");
+        context.addServlet(new ServletHolder(relaying(SEVERAL_BASES)), "/several/*");
+        ServletContextHandler shop = new ServletContextHandler("/shop");
+        shop.addServlet(new ServletHolder(relaying(LOCATIONS)), "/billing/*");
+        server.setHandler(new ContextHandlerCollection(context, shop));
+        server.start();
+    }
+
+    /**
+     * Gives the client the Location (and Content-Location) of the query's "location" parameter, or the field its
+     * "field" parameter names with the value of its "value" parameter, relayed for these endpoints.
+     */
+    private static HttpServlet relaying(UpstreamLocations endpoints) {
+        return new HttpServlet() {
             private static final long serialVersionUID = 1L;
 
             @Override
@@ -118,18 +135,14 @@ class ProxyHeadersIntegrationTests {
                 String field = request.getParameter("field");
                 if (field != null) {
                     ProxyHeaders.towardClient(Map.of(field, List.of(request.getParameter("value"))), response,
-                            LOCATIONS, request);
+                            endpoints, request);
                     return;
                 }
                 String location = request.getParameter("location");
                 ProxyHeaders.towardClient(Map.of("Location", List.of(location), "Content-Location", List.of(location)),
-                        response, LOCATIONS, request);
+                        response, endpoints, request);
             }
         };
-        context.addServlet(new ServletHolder(locations), "/billing/*");
-        context.addServlet(new ServletHolder(locations), "/");
-        server.setHandler(context);
-        server.start();
     }
 
     @AfterAll
@@ -628,6 +641,61 @@ class ProxyHeadersIntegrationTests {
                 + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n"));
 
         assertThat(response.get(field)).isEqualTo(relayed);
+    }
+
+    /**
+     * A cookie's {@code Path} at or below an endpoint's base path, segment by segment, becomes the gateway's path for
+     * it, as a {@code Location}'s path does (nginx's {@code proxy_cookie_path}): relayed as it came, the client never
+     * sent the cookie back to the gateway's paths for the upstream (its session lost), and did send it to whatever
+     * the gateway serves at the endpoint's path. The attribute's name in any case, whitespace around it and its value
+     * kept as they came; each {@code Path} mapped alike, so the one the client takes, the last (RFC 6265 §5.3,
+     * step 7), is; compared as the client compares it (§5.1.4), as written. Under a context path, that and the
+     * mapping's path; under the default mapping ({@code /}), the context's alone. Of an endpoint with no base path,
+     * {@code /} is the mapping's own path, which the client then sends the cookie with too; of several base paths,
+     * the longest. Alongside a {@code Domain} naming the endpoint, which goes (R37).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "/billing/x | s=1; Path=/api                          | s=1; Path=/billing",
+        "/billing/x | s=1; Path=/api/                         | s=1; Path=/billing/",
+        "/billing/x | s=1; Path=/api/orders/a%20b; HttpOnly   | s=1; Path=/billing/orders/a%20b; HttpOnly",
+        "/billing/x | s=1;PATH=/api/x                         | s=1;PATH=/billing/x",
+        "/billing/x | 's=1; pAtH  =  /api/x  ; Secure'        | 's=1; pAtH  =  /billing/x  ; Secure'",
+        "/billing/x | s=1; Path=/other; Path=/api/x           | s=1; Path=/other; Path=/billing/x",
+        "/billing/x | s=1; Path=/api/x; Max-Age=60; Path=/api | s=1; Path=/billing/x; Max-Age=60; Path=/billing",
+        "/billing/x | s=1; Domain=10.23.4.5; Path=/api/x      | s=1; Path=/billing/x",
+        "/billing/x | s=1; Path=/api/../admin                 | s=1; Path=/billing/../admin",
+        "/shop/billing/x | s=1; Path=/api/x               | s=1; Path=/shop/billing/x",
+        "/shop/billing/x | s=1; Path=/api                 | s=1; Path=/shop/billing",
+        "/          | s=1; Path=/api                          | s=1; Path=/",
+        "/          | s=1; Path=/api/x                        | s=1; Path=/x",
+        "/several/x | s=1; Path=/                             | s=1; Path=/several",
+        "/several/x | s=1; Path=/x/y                         | s=1; Path=/several/x/y",
+        "/several/x | s=1; Path=/api/v2                       | s=1; Path=/several",
+        "/several/x | s=1; Path=/api/v2/x                     | s=1; Path=/several/x",
+        "/several/x | s=1; Path=/api/v2x                      | s=1; Path=/several/api/v2x"})
+    void rewritesACookiePathAtOrBelowAnEndpointsBasePathToTheGatewaysPath(String requested, String received,
+            String relayed) throws Exception {
+        assertThat(cookieFor(requested, received)).isEqualTo(relayed);
+    }
+
+    /**
+     * A cookie's {@code Path} outside every endpoint's base path (in another case too, RFC 6265 §5.1.4), one the
+     * client replaces by its default path (empty, not starting with {@code /}, §5.2.4), another attribute that ends
+     * with {@code path}, and the cookie's own name and value, are relayed as they came.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"s=1; Path=/apiary", "s=1; Path=/API/x", "s=1; Path=/", "s=1; Path=/other/api",
+        "s=1; Path=", "s=1; Path=api/x", "s=1; Path", "s=1; XPath=/api", "Path=/api; Max-Age=60", "s=/api; Secure",
+        "s=1"})
+    void relaysACookiePathOutsideTheEndpointsBasePathsAsReceived(String received) throws Exception {
+        assertThat(cookieFor("/billing/x", received)).isEqualTo(received);
+    }
+
+    private static String cookieFor(String requested, String received) throws Exception {
+        return HttpTester.parseResponse(connector.getResponse("GET " + requested + "?field=Set-Cookie&value="
+                + URLEncoder.encode(received, StandardCharsets.UTF_8)
+                + " HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n")).get("Set-Cookie");
     }
 
     private static HttpTester.Response locationsFor(String requested, String location) throws Exception {
