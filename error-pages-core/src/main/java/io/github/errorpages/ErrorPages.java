@@ -136,9 +136,9 @@ public final class ErrorPages {
      * <p>Besides the page's {@code error page} line, a failure of cause {@code proxy_internal_error} (a bug: an
      * exception no classifier knows, thrown by code a guard ran) has {@code throwable} logged at {@code ERROR} on this
      * class's logger, under the page's support code: with its stack trace, or, when this instance logged the trace of
-     * the same bug (its exceptions' classes and where they were thrown) within the last minute of its {@link #clock()},
-     * with its class and message and the support code and time of the line that has the trace. The response holds
-     * none of it.
+     * the same bug (its exceptions' classes and stack traces) within the last minute (timed on
+     * {@link System#nanoTime()}, whatever the {@link #clock()}), on one line with its class and message and the
+     * support code and time (on the {@link #clock()}) of the line that has the trace. The response holds none of it.
      *
      * @param throwable what the upstream call (or the application) threw
      * @param request the request being answered
@@ -327,7 +327,10 @@ public final class ErrorPages {
          * @param clock the clock for the time shown on pages, how long an upstream has failed, the end of a
          *     maintenance, a {@code Retry-After} written as an HTTP-date (unless a {@link #policy} of its own is
          *     given), and the delay of an HTTP-date {@code Retry-After} an exception holds
-         *     ({@link FailureClassifier#classify(Throwable, Clock)}); default {@link Clock#systemUTC()}
+         *     ({@link FailureClassifier#classify(Throwable, Clock)}), and the time a bug's log line names for the line
+         *     with its stack trace when it repeats within a minute ({@link ErrorPages#handle}; that minute is timed on
+         *     {@link System#nanoTime()}, not on this clock, which may be {@link Clock#fixed}); default
+         *     {@link Clock#systemUTC()}
          * @return this builder
          */
         public Builder clock(Clock clock) {

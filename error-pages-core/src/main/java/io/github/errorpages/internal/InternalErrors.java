@@ -23,8 +23,8 @@ import org.slf4j.MDC;
  * ({@link ErrorPages#MDC_SUPPORT_CODE}, and in the message), so that the two are found together. The line has the
  * exception's stack trace the first time a bug ({@link BugFingerprint}) is logged within a minute
  * ({@link StackTraceLimiter}, one per {@link ErrorPages}); a repeat within that minute has the exception's class and
- * message (and its root cause's) and names the line with the trace: a bug failing every request printed one trace
- * per request. The exception and its message stay in the log: the response never holds them (R36).
+ * message (and its root cause's) on one line and names the line with the trace: a bug failing every request printed
+ * one trace per request. The exception and its message stay in the log: the response never holds them (R36).
  *
  * <p>Thread-safe.
  */
@@ -35,10 +35,14 @@ public final class InternalErrors {
     /** How {@link #log} finds the instance of an {@link ErrorPages}, which keeps it private ({@link #grantAccess}). */
     private static volatile @Nullable Function<ErrorPages, InternalErrors> ofPages;
 
+    /** How many causes {@link #described} walks to find the root cause. */
+    static final int MAX_DESCRIBED_CAUSES = 64;
+
     private final StackTraceLimiter stackTraces;
 
     /**
-     * @param clock the time, of the minute a stack trace stands for its repeats and of the trace a repeat names
+     * @param clock the time of the trace a repeat names (the minute a trace stands for its repeats is timed on
+     *     {@link System#nanoTime()}, {@link StackTraceLimiter})
      */
     public InternalErrors(Clock clock) {
         this(new StackTraceLimiter(clock));
@@ -114,14 +118,30 @@ public final class InternalErrors {
 
     /**
      * What a repeat's line says of what was thrown: its {@code toString()} and, when it has causes, its root cause's
-     * (the bug itself, where the outermost is the guard's {@code UpstreamFailureException}). Neither fails for a
-     * broken {@code getMessage()} ({@link Causes#toStringOf}).
+     * (the bug itself, where the outermost is the guard's {@code UpstreamFailureException}), each on one line
+     * ({@link ConfigurationErrors#oneLine}: a message holding a line break would start what reads as a line of its
+     * own, the log's or a forged one). Neither fails for a broken {@code getMessage()} ({@link Causes#toStringOf}).
+     * A chain that comes back to a link of its own has no root: its last link before that is named as the last cause
+     * of a cyclic chain; one of more than {@value #MAX_DESCRIBED_CAUSES} causes, whose walk would take ever longer,
+     * names the last one read by its place in the chain.
      */
     private static String described(Throwable thrown) {
-        List<Throwable> chain = Causes.chain(thrown, BugFingerprint.MAX_LINKS);
-        String outermost = Causes.toStringOf(thrown);
-        return chain.size() == 1 ? outermost
-                : outermost + "; root cause " + Causes.toStringOf(chain.get(chain.size() - 1));
+        String outermost = ConfigurationErrors.oneLine(Causes.toStringOf(thrown));
+        List<Throwable> chain = Causes.chain(thrown, MAX_DESCRIBED_CAUSES + 1);
+        if (chain.size() == 1) {
+            return outermost;
+        }
+        Throwable last = chain.get(chain.size() - 1);
+        Throwable beyond = Causes.of(last);
+        String which;
+        if (beyond == null) {
+            which = "root cause ";
+        } else if (chain.stream().anyMatch(link -> link == beyond)) {
+            which = "last cause of a cyclic chain ";
+        } else {
+            which = "cause " + (chain.size() - 1) + " of a longer chain ";
+        }
+        return outermost + "; " + which + ConfigurationErrors.oneLine(Causes.toStringOf(last));
     }
 
     private static String whereTheTraceIs(StackTraceLimiter.Repeat repeat) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,8 +23,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe and without a lock of its own: a bug's entry changes atomically in a {@link ConcurrentHashMap}, so
  * of requests failing at once with the same bug, exactly one prints the trace. Under concurrent calls the map may
- * briefly hold a few more than {@code maxTracked}, one per caller. Time is the given clock's: a clock set back
- * ends the window (a trace too many, never one missed for longer than the window).
+ * briefly hold a few more than {@code maxTracked}, one per caller.
+ *
+ * <p>The window is timed on {@link System#nanoTime()}, not on the clock: the {@link io.github.errorpages.ErrorPages}
+ * clock may be {@link Clock#fixed} (tests, pages rendered for a set time), on which no window would ever end (a bug's
+ * trace printed once for the instance's life, its repeats naming a line that log rotation deletes), and a wall clock
+ * set back or forward would hold a window open or end it early. The clock only dates the trace a repeat names, as
+ * the log's own times are: so that the trace's line can be found by it.
  */
 public final class StackTraceLimiter {
     /** How long a bug's stack trace stands for its repeats. */
@@ -32,27 +38,30 @@ public final class StackTraceLimiter {
     public static final int MAX_TRACKED = 256;
 
     private final Clock clock;
-    private final long windowMillis;
+    private final LongSupplier nanoTime;
+    private final long windowNanos;
     private final int maxTracked;
     private final ConcurrentHashMap<BugFingerprint, Traced> traced = new ConcurrentHashMap<>();
 
     /**
-     * @param clock the time, of the window and of the trace a repeat names
+     * @param clock the time of the trace a repeat names
      */
     public StackTraceLimiter(Clock clock) {
-        this(clock, WINDOW, MAX_TRACKED);
+        this(clock, System::nanoTime, WINDOW, MAX_TRACKED);
     }
 
     /**
-     * @param clock the time, of the window and of the trace a repeat names
+     * @param clock the time of the trace a repeat names
+     * @param nanoTime the time the window is timed on, {@code System::nanoTime} but in tests
      * @param window how long a trace stands for its repeats, positive
      * @param maxTracked how many bugs are remembered at most, positive
      */
-    StackTraceLimiter(Clock clock, Duration window, int maxTracked) {
+    StackTraceLimiter(Clock clock, LongSupplier nanoTime, Duration window, int maxTracked) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.windowMillis = window.toMillis();
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        this.windowNanos = window.toNanos();
         this.maxTracked = maxTracked;
-        if (windowMillis <= 0 || maxTracked <= 0) {
+        if (windowNanos <= 0 || maxTracked <= 0) {
             throw new IllegalArgumentException("window and maxTracked must be positive, but were " + window + " and "
                     + maxTracked);
         }
@@ -68,15 +77,14 @@ public final class StackTraceLimiter {
      */
     public @Nullable Repeat occurred(Throwable thrown, @Nullable String supportCode) {
         BugFingerprint bug = BugFingerprint.of(thrown);
-        long now = clock.millis();
+        long now = nanoTime.getAsLong();
         if (traced.size() >= maxTracked && !traced.containsKey(bug)) {
             makeRoom(now);
         }
         // Atomic per bug: of concurrent occurrences, the one that finds no trace standing makes it (repeats 0).
         Traced after = traced.compute(bug, (key, before) -> before == null || over(before, now)
-                ? new Traced(now, supportCode, 0) : before.repeated());
-        return after.repeats() == 0 ? null
-                : new Repeat(Instant.ofEpochMilli(after.atMillis()), after.supportCode(), after.repeats());
+                ? new Traced(now, clock.instant(), supportCode, 0) : before.repeated());
+        return after.repeats() == 0 ? null : new Repeat(after.at(), after.supportCode(), after.repeats());
     }
 
     /** @return how many bugs are remembered, for the tests */
@@ -92,24 +100,27 @@ public final class StackTraceLimiter {
     }
 
     private boolean over(Traced entry, long now) {
-        // Set back, the clock would otherwise hold the window open for as long as it went back.
-        return now - entry.atMillis() >= windowMillis || now < entry.atMillis();
+        // A difference, as nanoTime's values may wrap; negative for a trace another thread made after `now` was read.
+        return now - entry.atNanos() >= windowNanos;
     }
 
     /**
      * A repeat of a bug whose stack trace was printed within the window.
      *
-     * @param tracedAt when the trace was printed
+     * @param tracedAt when the trace was printed, on the clock
      * @param tracedSupportCode the support code of the trace's line, or {@code null} when it had none (no page)
      * @param repeats how many repeats since the trace, this one included: 1 or more
      */
     public record Repeat(Instant tracedAt, @Nullable String tracedSupportCode, long repeats) {
     }
 
-    /** The trace a bug's repeats name, and their count; replaced, never changed. */
-    private record Traced(long atMillis, @Nullable String supportCode, long repeats) {
+    /**
+     * The trace a bug's repeats name, when it was printed ({@code atNanos} on the window's time, {@code at} on the
+     * clock), and their count; replaced, never changed.
+     */
+    private record Traced(long atNanos, Instant at, @Nullable String supportCode, long repeats) {
         Traced repeated() {
-            return new Traced(atMillis, supportCode, repeats + 1);
+            return new Traced(atNanos, at, supportCode, repeats + 1);
         }
     }
 }

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.errorpages.internal.StackTraceLimiter.Repeat;
 import io.github.errorpages.upstream.internal.MutableClock;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -17,18 +20,22 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
  * A bug behind a {@code proxy_internal_error} that fails every request printed its stack trace for every request. Its
- * trace is now printed once a minute; the repeats in between name the line that has it. Time is a clock the tests
- * move.
+ * trace is now printed once a minute; the repeats in between name the line that has it. Time is a clock and a
+ * {@code nanoTime} the tests move, the window's on the latter.
  */
 class StackTraceLimiterTests {
 
     private static final Instant START = Instant.parse("2026-12-07T18:45:12.345Z");
 
     private final MutableClock clock = new MutableClock(START);
+    /** The window's time, started near where {@code nanoTime}'s values wrap: differences only count. */
+    private final AtomicLong nanos = new AtomicLong(Long.MAX_VALUE - Duration.ofSeconds(90).toNanos());
 
     /**
      * The first occurrence of a bug prints its trace; each repeat within the minute, whatever its message, prints
@@ -37,14 +44,14 @@ class StackTraceLimiterTests {
      */
     @Test
     void aBugsFirstOccurrencePrintsItsTraceAndItsRepeatsWithinTheMinuteNameThatTrace() {
-        StackTraceLimiter limiter = new StackTraceLimiter(clock);
+        StackTraceLimiter limiter = limiter(clock);
         List<IllegalStateException> occurrences = sameBug(4);
 
         assertThat(limiter.occurred(occurrences.get(0), "DJDS-FH9Y")).as("the first prints its trace").isNull();
-        clock.advance(Duration.ofSeconds(30));
+        advance(Duration.ofSeconds(30));
         Repeat second = limiter.occurred(occurrences.get(1), "NEW2-CODE");
         Repeat third = limiter.occurred(occurrences.get(2), null);
-        clock.advance(Duration.ofMillis(29_654)); // 59.999 s after the trace
+        advance(Duration.ofMillis(29_999)); // 59.999 s after the trace
         Repeat fourth = limiter.occurred(occurrences.get(3), "NEW4-CODE");
 
         assertThat(second).isEqualTo(new Repeat(START, "DJDS-FH9Y", 1));
@@ -55,12 +62,12 @@ class StackTraceLimiterTests {
     /** A minute after the trace, the bug's next occurrence prints it again; its repeats then name the new one. */
     @Test
     void aMinuteAfterTheTraceTheNextOccurrencePrintsItAgain() {
-        StackTraceLimiter limiter = new StackTraceLimiter(clock);
+        StackTraceLimiter limiter = limiter(clock);
         List<IllegalStateException> occurrences = sameBug(4);
         limiter.occurred(occurrences.get(0), null);
         limiter.occurred(occurrences.get(1), "NEW1-CODE");
 
-        clock.advance(StackTraceLimiter.WINDOW);
+        advance(StackTraceLimiter.WINDOW);
         Repeat again = limiter.occurred(occurrences.get(2), "NEW2-CODE");
         Repeat repeat = limiter.occurred(occurrences.get(3), "NEW3-CODE");
 
@@ -69,21 +76,46 @@ class StackTraceLimiterTests {
     }
 
     /**
-     * A bug whose first trace had no page (a response aborted once committed) is named by its time alone; and a clock
-     * set back ends the window rather than holding it open for as long as it went back.
+     * A bug whose first trace had no page (a response aborted once committed) is named by its time alone; and the
+     * wall clock set back or forward neither ends the window nor holds it open: the window is timed apart from it.
      */
     @Test
-    void aTraceWithNoPageIsNamedByItsTimeAndAClockSetBackEndsTheWindow() {
-        StackTraceLimiter limiter = new StackTraceLimiter(clock);
-        List<IllegalStateException> occurrences = sameBug(3);
+    void aTraceWithNoPageIsNamedByItsTimeAndTheWallClockMovingNeitherEndsNorExtendsTheWindow() {
+        StackTraceLimiter limiter = limiter(clock);
+        List<IllegalStateException> occurrences = sameBug(4);
         limiter.occurred(occurrences.get(0), null);
 
         Repeat repeat = limiter.occurred(occurrences.get(1), "NEW1-CODE");
         clock.advance(Duration.ofHours(-1));
         Repeat afterSetBack = limiter.occurred(occurrences.get(2), "NEW2-CODE");
+        clock.advance(Duration.ofHours(2));
+        Repeat afterSetForward = limiter.occurred(occurrences.get(3), "NEW3-CODE");
 
         assertThat(repeat).isEqualTo(new Repeat(START, null, 1));
-        assertThat(afterSetBack).as("printed again").isNull();
+        assertThat(afterSetBack).isEqualTo(new Repeat(START, null, 2));
+        assertThat(afterSetForward).isEqualTo(new Repeat(START, null, 3));
+    }
+
+    /**
+     * With a fixed clock (tests, pages rendered for a set time) a bug's trace is still printed again a minute later:
+     * on the clock alone no window ended, the trace was printed once for the instance's life, and its repeats named
+     * a line that log rotation deletes. The repeats name the trace by the fixed clock's time.
+     */
+    @Test
+    void withAFixedClockTheTraceIsPrintedAgainAfterTheWindow() {
+        StackTraceLimiter limiter = limiter(Clock.fixed(START, ZoneOffset.UTC));
+        List<IllegalStateException> occurrences = sameBug(4);
+
+        assertThat(limiter.occurred(occurrences.get(0), "DJDS-FH9Y")).isNull();
+        nanos.addAndGet(StackTraceLimiter.WINDOW.toNanos() - 1);
+        Repeat repeat = limiter.occurred(occurrences.get(1), "NEW1-CODE");
+        nanos.addAndGet(1);
+        Repeat again = limiter.occurred(occurrences.get(2), "NEW2-CODE");
+        Repeat repeatOfAgain = limiter.occurred(occurrences.get(3), "NEW3-CODE");
+
+        assertThat(repeat).isEqualTo(new Repeat(START, "DJDS-FH9Y", 1));
+        assertThat(again).as("printed again a window later").isNull();
+        assertThat(repeatOfAgain).isEqualTo(new Repeat(START, "NEW2-CODE", 1));
     }
 
     /**
@@ -93,7 +125,7 @@ class StackTraceLimiterTests {
      */
     @Test
     void anotherThrowSiteAnotherCallerOfASharedHelperOrAnotherCauseIsAnotherBug() {
-        StackTraceLimiter limiter = new StackTraceLimiter(clock);
+        StackTraceLimiter limiter = limiter(clock);
         IllegalStateException here = new IllegalStateException("boom");
         IllegalStateException there = new IllegalStateException("boom");
         Throwable nullHere = thrownBy(() -> Objects.requireNonNull(null, "order"));
@@ -111,12 +143,58 @@ class StackTraceLimiterTests {
     }
 
     /**
+     * Two bugs thrown through the same deep helper (a library's internals, such as those under Jackson's
+     * {@code convertValue}), alike in their top frames and more, differing only deeper, where each caller called it,
+     * are two bugs: a rare one next to a frequent one gets its own trace, and no repeat points to the other's. Each
+     * stays one bug, however often it recurs.
+     */
+    @Test
+    void bugsAlikeInTheirTopFramesButNotDeeperAreTwoBugs() {
+        StackTraceLimiter limiter = limiter(clock);
+        List<Throwable> frequent = new ArrayList<>();
+        List<Throwable> rare = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            frequent.add(calledFromHere(12));
+            rare.add(calledFromThere(12));
+        }
+        assertThat(Arrays.asList(frequent.get(0).getStackTrace()).subList(0, 12)).as("alike in their top 12 frames")
+                .isEqualTo(Arrays.asList(rare.get(0).getStackTrace()).subList(0, 12));
+
+        assertThat(limiter.occurred(frequent.get(0), "FREQ-0000")).isNull();
+        assertThat(limiter.occurred(frequent.get(1), "FREQ-1111")).as("the same bug")
+                .isEqualTo(new Repeat(START, "FREQ-0000", 1));
+        assertThat(limiter.occurred(rare.get(0), "RARE-0000")).as("another bug: its own trace").isNull();
+        assertThat(limiter.occurred(rare.get(1), "RARE-1111")).as("the same bug")
+                .isEqualTo(new Repeat(START, "RARE-0000", 1));
+        assertThat(limiter.tracked()).isEqualTo(2);
+    }
+
+    /**
+     * One bug logged where it was thrown, on a thread the container dispatched by one path or another (Jetty 12 runs
+     * a connection's task by one of the paths of its {@code AdaptiveExecutionStrategy}): the frames it shares with the
+     * logging thread's stack, the dispatch's, do not count, and it stays one bug, its trace printed once.
+     */
+    @Test
+    void oneBugDispatchedByAnotherPathOfTheContainerStaysOneBug() {
+        StackTraceLimiter limiter = limiter(clock);
+
+        Repeat first = dispatchedDirectly(() -> handleRequest(limiter, "PATH-1111"));
+        Repeat second = dispatchedThroughATask(() -> handleRequest(limiter, "PATH-2222"));
+        Repeat third = dispatchedDirectly(() -> handleRequest(limiter, "PATH-3333"));
+
+        assertThat(first).as("the trace").isNull();
+        assertThat(second).as("the same bug").isEqualTo(new Repeat(START, "PATH-1111", 1));
+        assertThat(third).isEqualTo(new Repeat(START, "PATH-1111", 2));
+    }
+
+    /**
      * A cause chain that comes back to itself, or whose links cannot tell their cause or stack trace (a broken
-     * override), has a fingerprint all the same, the same for each occurrence; nothing throws.
+     * override), has a fingerprint all the same, the same for each occurrence; nothing throws. An exception without
+     * frames (as the JVM's preallocated ones of {@code OmitStackTraceInFastThrow} are) counts by its class alone.
      */
     @Test
     void aCyclicOrBrokenCauseChainIsOneBugAndThrowsNothing() {
-        StackTraceLimiter limiter = new StackTraceLimiter(clock);
+        StackTraceLimiter limiter = limiter(clock);
         List<Throwable> cyclic = new ArrayList<>();
         List<Throwable> broken = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -142,6 +220,11 @@ class StackTraceLimiterTests {
         assertThat(limiter.occurred(cyclic.get(1), "CYCL-1111")).isEqualTo(new Repeat(START, "CYCL-0000", 1));
         assertThat(limiter.occurred(broken.get(0), "BROK-0000")).isNull();
         assertThat(limiter.occurred(broken.get(1), "BROK-1111")).isEqualTo(new Repeat(START, "BROK-0000", 1));
+        ArithmeticException fastHere = new ArithmeticException();
+        fastHere.setStackTrace(new StackTraceElement[0]);
+        assertThat(limiter.occurred(fastHere, "FAST-0000")).isNull();
+        assertThat(limiter.occurred(frameless(new ArithmeticException()), "FAST-1111")).as("thrown elsewhere, alike")
+                .isEqualTo(new Repeat(START, "FAST-0000", 1));
     }
 
     /**
@@ -151,15 +234,15 @@ class StackTraceLimiterTests {
      */
     @Test
     void atMostSoManyBugsAreRememberedForgettingThoseWhoseMinuteIsOverFirst() {
-        StackTraceLimiter limiter = new StackTraceLimiter(clock, StackTraceLimiter.WINDOW, 4);
+        StackTraceLimiter limiter = new StackTraceLimiter(clock, nanos::get, StackTraceLimiter.WINDOW, 4);
         limiter.occurred(bugAt(0), "CODE-0000");
         limiter.occurred(bugAt(1), "CODE-1111");
-        clock.advance(Duration.ofSeconds(30));
+        advance(Duration.ofSeconds(30));
         limiter.occurred(bugAt(2), "CODE-2222");
         limiter.occurred(bugAt(3), "CODE-3333");
         assertThat(limiter.tracked()).isEqualTo(4);
 
-        clock.advance(Duration.ofSeconds(30)); // the first two's minute is over
+        advance(Duration.ofSeconds(30)); // the first two's minute is over
         assertThat(limiter.occurred(bugAt(4), "CODE-4444")).isNull();
         assertThat(limiter.tracked()).as("the two whose minute is over forgotten").isEqualTo(3);
         assertThat(limiter.occurred(bugAt(2), "AGAIN-2222")).as("kept")
@@ -183,7 +266,7 @@ class StackTraceLimiterTests {
      */
     @Test
     void concurrentOccurrencesOfOneBugPrintOneTraceAndCountEveryRepeat() throws Exception {
-        StackTraceLimiter limiter = new StackTraceLimiter(clock);
+        StackTraceLimiter limiter = limiter(clock);
         int threads = 8;
         int each = 500;
         List<IllegalStateException> occurrences = sameBug(threads * each);
@@ -225,6 +308,54 @@ class StackTraceLimiterTests {
         assertThat(counts.stream().mapToLong(Long::longValue).max()).hasValue(threads * each - 1);
         assertThat(ownTraces).hasValue(threads);
         assertThat(limiter.tracked()).isEqualTo(1 + threads);
+    }
+
+    private StackTraceLimiter limiter(Clock clock) {
+        return new StackTraceLimiter(clock, nanos::get, StackTraceLimiter.WINDOW, StackTraceLimiter.MAX_TRACKED);
+    }
+
+    /** Moves the clock and the window's time alike. */
+    private void advance(Duration delta) {
+        clock.advance(delta);
+        nanos.addAndGet(delta.toNanos());
+    }
+
+    /** A request's handling: a bug, logged where it was thrown, as ErrorPagesFilter logs it. */
+    private static Repeat handleRequest(StackTraceLimiter limiter, String supportCode) {
+        Throwable bug = calledFromHere(3);
+        return limiter.occurred(bug, supportCode);
+    }
+
+    private static <T> T dispatchedDirectly(Supplier<T> handling) {
+        return handling.get();
+    }
+
+    /** Another path to the same handling, some frames deeper. */
+    private static <T> T dispatchedThroughATask(Supplier<T> handling) {
+        List<T> answered = new ArrayList<>(1); // null, a trace, too
+        List.of(handling).forEach(task -> answered.add(task.get()));
+        return answered.get(0);
+    }
+
+    private static Throwable frameless(Throwable thrown) {
+        thrown.setStackTrace(new StackTraceElement[0]);
+        return thrown;
+    }
+
+    private static Throwable calledFromHere(int depth) {
+        return thrownBy(() -> deepHelper(depth));
+    }
+
+    private static Throwable calledFromThere(int depth) {
+        return thrownBy(() -> deepHelper(depth));
+    }
+
+    /** A helper that throws {@code depth} frames down, on the same lines whoever calls it. */
+    private static void deepHelper(int depth) {
+        if (depth == 0) {
+            throw new IllegalStateException("deep");
+        }
+        deepHelper(depth - 1);
     }
 
     /** Occurrences of one bug: thrown at the same place, each with a message of its own. */
