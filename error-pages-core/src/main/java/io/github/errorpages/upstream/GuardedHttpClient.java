@@ -183,7 +183,8 @@ public final class GuardedHttpClient {
      * @return the response of the attempt that succeeded: any status from 100 to 599 but a 5xx that is a failure
      *     ({@code fail-on-5xx})
      * @throws io.github.errorpages.UpstreamFailureException when the call failed
-     * @throws InterruptedException when the thread was interrupted
+     * @throws InterruptedException when the thread was interrupted, or a body to buffer threw an
+     *     {@code InterruptedException} on it past the compiler's check (that one, as is)
      * @throws UncheckedIOException when the request body could not be read for buffering, or not within the
      *     deadline (a read that blocks inside the publisher is waited for), or when a streamed body's source
      *     failed or stalled during an attempt
@@ -200,6 +201,12 @@ public final class GuardedHttpClient {
                 // A body publisher that never completes must not hold the caller longer than a whole call may take.
                 prepared = prepared.buffered(pending.get(guard.config().deadline().toNanos(), TimeUnit.NANOSECONDS));
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof InterruptedException interrupted && Thread.interrupted()) {
+                    // The body threw an interrupt of this thread past the compiler's check, which BodyCollector caught
+                    // and interrupted the thread again for: the InterruptedException declared, its flag consumed as by
+                    // any method that throws one. Not the source's failure, which lost the interrupt.
+                    throw interrupted;
+                }
                 throw bodyUnreadable(e.getCause(), prepared.upstreamRequest, started);
             } catch (TimeoutException e) {
                 throw bodyUnreadable(e, prepared.upstreamRequest, started);
@@ -231,7 +238,10 @@ public final class GuardedHttpClient {
      * @param handler makes the body of a response that is returned
      * @return the response of the attempt that succeeded, or completed exceptionally with an
      *     {@link io.github.errorpages.UpstreamFailureException} (or an abort or bug, as
-     *     {@link #send(HttpRequest, BodyHandler)} throws them)
+     *     {@link #send(HttpRequest, BodyHandler)} throws them); a body to buffer that throws an
+     *     {@code InterruptedException} past the compiler's check interrupts the executor's thread it was read on
+     *     again, and fails the future as one it signals does, as the body source's failure (an
+     *     {@link UncheckedIOException}): that interrupt was the reading thread's, not the caller's
      */
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
         Objects.requireNonNull(handler, "handler");

@@ -53,6 +53,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -1003,6 +1004,80 @@ class GuardedHttpClientIntegrationTests {
         // Counted as the guard's failed call, as a signalled bug is (failBeforeAnyAttempt), not against the upstream.
         assertThat(client.guard().metrics().failedCalls()).isEqualTo(1);
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
+    /**
+     * An interrupt that a body to buffer throws rather than signals (an {@code InterruptedException} its source's
+     * wrapper let escape past the compiler's check, as Kotlin or Lombok's {@code @SneakyThrows} code does) stays an
+     * interrupt of the thread it escaped on. Thrown on the caller's thread, the blocking send throws it, the
+     * {@code InterruptedException} it declares, the thread's flag consumed as by any method that throws one; thrown on
+     * the executor's thread (async) or a thread of the publisher's own, that thread is interrupted again, and the call
+     * fails as for a signalled interrupt, as the body source's failure. Nothing is sent or counted. Since
+     * BodyCollector caught every Throwable, the blocking send failed with "could not read the request body to buffer
+     * it" (BodySourceFailure) and no thread kept its interrupt.
+     */
+    @ParameterizedTest(name = "thrown from {0}, async: {1}")
+    @CsvSource({"subscribe, false", "subscribe, true", "request, false", "request, true",
+        "request on the publisher's thread, false", "request on the publisher's thread, true"})
+    void interruptThrownByABodyToBufferStaysAnInterruptOfTheThreadItEscapedOn(String thrownFrom, boolean async) {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        CompletableFuture<Boolean> readerInterrupted = new CompletableFuture<>();
+        Executor reader = task -> new Thread(() -> {
+            try {
+                task.run();
+            } finally {
+                readerInterrupted.complete(Thread.currentThread().isInterrupted());
+            }
+        }, "body-reader").start();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(
+                fast(upstream.uri()).deadline(Duration.ofSeconds(30)).build()).executor(reader).listener(events).build());
+        InterruptedException interrupt = new InterruptedException("interrupted while reading the body's source");
+        CompletableFuture<Boolean> publisherInterrupted = new CompletableFuture<>();
+        Flow.Subscription throwing = new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+                throw sneaky(interrupt);
+            }
+
+            @Override
+            public void cancel() {
+            }
+        };
+        Flow.Publisher<ByteBuffer> body = switch (thrownFrom) {
+            case "subscribe" -> subscriber -> {
+                throw sneaky(interrupt);
+            };
+            case "request" -> subscriber -> subscriber.onSubscribe(throwing);
+            default -> subscriber -> new Thread(() -> {
+                subscriber.onSubscribe(throwing);
+                publisherInterrupted.complete(Thread.currentThread().isInterrupted());
+            }, "body-publisher").start();
+        };
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(body, 10)).build();
+
+        Throwable failed;
+        boolean callerInterrupted;
+        try {
+            failed = failureOf(client, put, async);
+        } finally {
+            callerInterrupted = Thread.interrupted(); // and cleared, for the tests that follow on this thread
+        }
+
+        assertThat(callerInterrupted).as("the caller's flag afterwards").isFalse();
+        boolean publishersThread = thrownFrom.startsWith("request on");
+        if (async || publishersThread) {
+            assertThat(failed).as("as a signalled interrupt").isInstanceOf(BodySourceFailure.class);
+            assertThat(failed.getCause()).hasCause(interrupt);
+            assertThat(publishersThread ? publisherInterrupted : readerInterrupted)
+                    .as("the thread it escaped on, interrupted again").succeedsWithin(Duration.ofSeconds(10))
+                    .isEqualTo(true);
+        } else {
+            assertThat(failed).isSameAs(interrupt);
+        }
+        assertThat(upstream.requestCount()).isZero();
+        assertThat(client.guard().metrics().calls()).isZero();
+        assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
     }
 
     @SuppressWarnings("unchecked")

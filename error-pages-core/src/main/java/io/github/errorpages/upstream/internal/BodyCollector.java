@@ -64,13 +64,29 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
      * once, as if signalled. Escaped on the executor's thread, it was only printed, and the caller waited for the
      * whole deadline. Any Throwable: an Error is a bug, which the caller gets as send throws it; a checked exception
      * thrown past the compiler's check (Kotlin, Lombok's {@code @SneakyThrows}) is judged as a signalled one is
-     * (an {@code IOException} the source's failure, any other a bug), where it escaped send undeclared.
+     * (an {@code IOException} the source's failure, any other a bug), where it escaped send undeclared. An
+     * {@code InterruptedException} among them is an interrupt of the thread it escaped on (see {@link #keepInterrupt}).
      */
     private void subscribeTo(BodyPublisher publisher) {
         try {
             publisher.subscribe(this);
         } catch (Throwable escaped) {
             result.completeExceptionally(escaped);
+            keepInterrupt(escaped);
+        }
+    }
+
+    /**
+     * Whatever threw an {@code InterruptedException} consumed the interrupt of this thread: caught here, and not
+     * thrown on, the thread is interrupted again, as any catch of one must, or the interrupt was lost (a blocking send
+     * that could not tell the caller, a pool or a publisher's thread that was being stopped and went on). The caller's
+     * blocking send throws it as the {@code InterruptedException} it declares ({@code GuardedHttpClient.send}). Only
+     * once the result is complete: what depends on it and runs on this thread (an async send's future, the caller's
+     * own stages) runs with the flag as it found it.
+     */
+    private static void keepInterrupt(Throwable escaped) {
+        if (escaped instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -83,7 +99,11 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
             // As from subscribe (subscribeTo), and here too for a publisher that calls onSubscribe on a thread of its
             // own, where the escaped exception would be lost and the caller wait for its deadline.
             result.completeExceptionally(escaped);
-            subscription.cancel();
+            try {
+                subscription.cancel();
+            } finally {
+                keepInterrupt(escaped);
+            }
         }
     }
 
