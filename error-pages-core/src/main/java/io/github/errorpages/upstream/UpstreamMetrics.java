@@ -5,8 +5,10 @@ package io.github.errorpages.upstream;
  * failure or an abort, so once no call is running
  * {@code calls == successfulCalls + failedCalls + abortedCalls} and
  * {@code attempts == calls - rejectedCalls + retries - lostRetries} hold; but for a call whose caller aborted it while
- * the bulkhead made its first attempt wait ({@code maxWaitDuration}), or a blocking call begun on a thread interrupted
- * already, which started none: by one for each.
+ * the bulkhead made its first attempt wait ({@code maxWaitDuration}), a blocking call begun on a thread interrupted
+ * already, which started none, and a call that a bug of its request's body failed before any attempt (a checked
+ * exception of no I/O that its source threw while the body was read to be buffered for a resend:
+ * {@code proxy_internal_error}, a failed call that is no rejected one): by one for each.
  *
  * <p>Each counter is exact; a snapshot taken while calls are running is not atomic across counters.
  * Instances are immutable and thread-safe.

@@ -713,6 +713,12 @@ class GuardedHttpClientIntegrationTests {
         assertThat(metrics.attempts()).isEqualTo(buffered ? 0 : 1);
         assertThat(metrics.rejectedCalls()).isZero();
         assertThat(metrics.abortedCalls()).isZero();
+        assertThat(metrics.retries()).isZero();
+        assertThat(metrics.lostRetries()).isZero();
+        // The exception UpstreamMetrics documents to attempts == calls - rejectedCalls + retries - lostRetries: a call
+        // failed before any attempt is one short, as no rejected call.
+        assertThat(metrics.attempts()).isEqualTo(metrics.calls() - metrics.rejectedCalls() + metrics.retries()
+                - metrics.lostRetries() - (buffered ? 1 : 0));
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
