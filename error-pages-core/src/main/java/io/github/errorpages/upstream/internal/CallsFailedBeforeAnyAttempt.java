@@ -3,6 +3,7 @@ package io.github.errorpages.upstream.internal;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.upstream.UpstreamGuard;
 import io.github.errorpages.upstream.UpstreamRequest;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,9 +45,12 @@ public final class CallsFailedBeforeAnyAttempt {
      * Takes the guard's way to record such a failure; called once, by {@link UpstreamGuard}'s class initialisation.
      *
      * @param guardsOwn the guard's way
+     * @throws NullPointerException when {@code guardsOwn} is {@code null}, whether one was installed or not: installed,
+     *     it left every later call to fail, in {@link #withBug}, far from the mistake
      * @throws IllegalStateException when one was installed already
      */
     public static synchronized void install(Recorder guardsOwn) {
+        Objects.requireNonNull(guardsOwn, "guardsOwn");
         if (recorder != null) {
             throw new IllegalStateException("installed already");
         }
