@@ -154,8 +154,9 @@ public final class ConfigParameters {
 
     /**
      * Reads a list of statuses (the filter's {@code intercept-statuses}, an upstream's {@code retry.statuses}):
-     * decimal integers separated by commas, each perhaps between spaces; a blank value lists none. One loop for
-     * both: two copies drifted apart in what they took and how they worded a refusal.
+     * decimal integers separated by commas, each perhaps between spaces (any that {@link String#isBlank()} takes for
+     * one, as for a blank value); a blank value lists none. One loop for both: two copies drifted apart in what
+     * they took and how they worded a refusal.
      *
      * @param key the key, for the message
      * @param value the value as written, trimmed
@@ -176,10 +177,13 @@ public final class ConfigParameters {
         List<Integer> statuses = new ArrayList<>();
         // -1: "502," and "," are refused as ",502" is; dropped, the empty elements made "," list no status at all.
         for (String status : value.split(",", -1)) {
+            // strip(), not trim(): the spaces isBlank() takes, a Unicode space (U+2003) among them. trim() kept
+            // those, so a value of them alone listed none, and beside a status refused the whole list.
+            String element = status.strip();
             try {
-                statuses.add(asciiInteger(status.trim()));
+                statuses.add(asciiInteger(element));
             } catch (NumberFormatException e) {
-                throw invalid(key, value, INTEGER.matcher(status.trim()).matches() ? outOfRange
+                throw invalid(key, value, INTEGER.matcher(element).matches() ? outOfRange
                         : "must list statuses separated by commas");
             }
         }

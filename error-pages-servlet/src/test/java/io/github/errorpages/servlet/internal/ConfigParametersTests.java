@@ -109,6 +109,31 @@ class ConfigParametersTests {
                 .hasMessageContaining(message);
     }
 
+    /**
+     * A space around a listed status is a space whatever its kind, as in a value of spaces alone: a value of Unicode
+     * spaces only (an em space, U+2003, which {@code String.trim()} keeps and {@code isBlank()} does not) listed no
+     * status, but the same space before or after a status refused the whole list as "not separated by commas", and
+     * one alone between commas was no empty element. A no-break space (U+00A0), no space to {@code isBlank()}, is
+     * refused alone and beside a status alike, as any other character that is no digit. Every message as before.
+     */
+    @Test
+    void aStatusListTakesUnicodeSpacesAroundAStatusAsItTakesAValueOfThemAlone() {
+        String outOfRange = "must hold only 5xx statuses (500-599)";
+
+        assertThat(ConfigParameters.statusList("retry.statuses", "\u2003", outOfRange)).isEmpty();
+        assertThat(ConfigParameters.statusList("retry.statuses", "\u2003502", outOfRange)).containsExactly(502);
+        assertThat(ConfigParameters.statusList("retry.statuses", "502,\u2003503\u3000", outOfRange))
+                .containsExactly(502, 503);
+        for (String refused : new String[] {"502,\u2003", "502,\u2003,503", "\u00A0", "\u00A0502", "502\u00A0"}) {
+            assertThatThrownBy(() -> ConfigParameters.statusList("retry.statuses", refused, outOfRange))
+                    .as(refused).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("Invalid error-pages configuration: retry.statuses must list statuses "
+                            + "separated by commas, but was ");
+        }
+        assertThatThrownBy(() -> ConfigParameters.statusList("retry.statuses", "\u2003503503503503", outOfRange))
+                .hasMessageStartingWith("Invalid error-pages configuration: retry.statuses " + outOfRange);
+    }
+
     @Test
     void knowsWhichKeysAreConfigurationKeys() {
         assertThat(ConfigParameters.isConfigKey("status.dns_error")).isTrue();
