@@ -474,8 +474,9 @@ public final class ReverseProxyServlet extends HttpServlet {
      * page on their container threads (on 17 a response already being relayed goes on, neither counted nor waited
      * for once committed: until then the upstream's failure is still answered with the page, which is waited for),
      * as are the Jetty transport's in a servlet without async support. This method logs one WARN line saying
-     * how many requests it cuts off, and waits up to 2 seconds for all of their answers, on whichever thread they are
-     * written, then logs a WARN line for those still unanswered. A retry whose backoff ends later (the JDK transport's,
+     * how many requests it cuts off (on 17 with the relays not committed yet, which the line says go on), and waits
+     * up to 2 seconds for all of their answers, on whichever thread they are written, then logs a WARN line for those
+     * still unanswered. A retry whose backoff ends later (the JDK transport's,
      * whose container thread waits it out) is not sent: the call ends with its last attempt's failure, and nothing more
      * counts against the upstream. Nothing of the servlet's own clients keeps the application's class loader from then
      * on: the JDK transport's client, which Java 17 cannot stop, is let go of, and ends once collected, after the
@@ -1999,19 +2000,23 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
-         * Says, before {@link #stop()} cuts them off, how many requests are still being answered (the ones it cuts
-         * off: a relay of the JDK transport's on Java 17, which goes on, is not counted once its response is
-         * committed): each then gets the 503 page with its WARN line, {@code cause=connection_limit_reached attempts=1
-         * retry_refused=not_retryable} for one cut off waiting for the upstream, which is the undeploy's doing, not a
-         * full bulkhead's nor the upstream's. Without this line a burst of those at every deploy looked like an
-         * overload. A WARN line, as theirs are: a log kept at WARN, where the burst shows, shows what explains it too.
+         * Says, before {@link #stop()} cuts them off, how many requests are still being answered: each then gets the
+         * 503 page with its WARN line, {@code cause=connection_limit_reached attempts=1 retry_refused=not_retryable}
+         * for one cut off waiting for the upstream, which is the undeploy's doing, not a full bulkhead's nor the
+         * upstream's. Without this line a burst of those at every deploy looked like an overload. A WARN line, as
+         * theirs are: a log kept at WARN, where the burst shows, shows what explains it too. On Java 17 the count also
+         * holds the JDK transport's relays whose response is not committed yet, which are not cut off: they go on (a
+         * 200 may follow), and are counted only for a page written should the upstream fail before the commit; the
+         * line says so there, where it said every one was cut off. (Once committed, such a relay is not counted.)
          */
         void logCutOff() {
             int inFlight = pendingAnswers.count();
             if (inFlight > 0) {
+                boolean relaysGoOn = jetty == null && !JDK_CLIENTS_STOP;
                 log.warn("ReverseProxyServlet for upstream {} destroyed with {} requests in flight: each is cut off, "
                         + "answered with the 503 page unless its answer had started (cause=connection_limit_reached: "
-                        + "the undeploy's doing, not counted against the upstream)", guard.name(), inFlight);
+                        + "the undeploy's doing, not counted against the upstream){}", guard.name(), inFlight,
+                        relaysGoOn ? "; on Java 17 a relay not committed yet goes on instead" : "");
             }
         }
 
