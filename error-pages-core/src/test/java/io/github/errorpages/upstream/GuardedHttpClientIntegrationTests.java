@@ -679,7 +679,7 @@ class GuardedHttpClientIntegrationTests {
      * ({@code BodySourceFailure}), which the proxy answered with a 400 blaming the client; nothing is counted against
      * the upstream. So too for a body of known length buffered for a resend (a PUT): its read failed with
      * {@code BodySourceFailure: could not read the request body to buffer it}; the upstream is not called. Either way
-     * the guard records the call alike (R47: one rule, whatever the body): a call and a failed call in its metrics,
+     * the guard records the call alike (one rule, whatever the body): a call and a failed call in its metrics,
      * one {@code CallFailed} event with the failure thrown, and the call's time, which the page's log line gives
      * ({@code elapsed_ms}); the buffered body's, failed before any attempt, with no attempt. Its failure was built by
      * hand: no failed call, no event, and {@code elapsed_ms=-}.
