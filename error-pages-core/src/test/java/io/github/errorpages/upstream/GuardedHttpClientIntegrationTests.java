@@ -978,16 +978,7 @@ class GuardedHttpClientIntegrationTests {
         FaultyUpstream upstream = upstreams.start(Behaviour.ok());
         GuardedHttpClient client = client(fast(upstream.uri()).deadline(Duration.ofSeconds(30)));
         CloneNotSupportedException bug = new CloneNotSupportedException("boom in the body's wrapper");
-        Flow.Subscription throwing = new Flow.Subscription() {
-            @Override
-            public void request(long n) {
-                throw sneaky(bug);
-            }
-
-            @Override
-            public void cancel() {
-            }
-        };
+        Flow.Subscription throwing = throwingOnRequest(bug);
         Flow.Publisher<ByteBuffer> body = switch (thrownFrom) {
             case "subscribe" -> subscriber -> {
                 throw sneaky(bug);
@@ -1039,16 +1030,7 @@ class GuardedHttpClientIntegrationTests {
                 fast(upstream.uri()).deadline(Duration.ofSeconds(30)).build()).executor(reader).listener(events).build());
         InterruptedException interrupt = new InterruptedException("interrupted while reading the body's source");
         CompletableFuture<Boolean> publisherInterrupted = new CompletableFuture<>();
-        Flow.Subscription throwing = new Flow.Subscription() {
-            @Override
-            public void request(long n) {
-                throw sneaky(interrupt);
-            }
-
-            @Override
-            public void cancel() {
-            }
-        };
+        Flow.Subscription throwing = throwingOnRequest(interrupt);
         Flow.Publisher<ByteBuffer> body = switch (thrownFrom) {
             case "subscribe" -> subscriber -> {
                 throw sneaky(interrupt);
@@ -1084,6 +1066,20 @@ class GuardedHttpClientIntegrationTests {
         assertThat(upstream.requestCount()).isZero();
         assertThat(client.guard().metrics().calls()).isZero();
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+    }
+
+    /** A subscription whose {@code request(n)} throws {@code thrown}, checked or not, rather than signal it. */
+    private static Flow.Subscription throwingOnRequest(Throwable thrown) {
+        return new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+                throw sneaky(thrown);
+            }
+
+            @Override
+            public void cancel() {
+            }
+        };
     }
 
     @SuppressWarnings("unchecked")
