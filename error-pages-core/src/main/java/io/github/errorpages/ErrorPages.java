@@ -278,6 +278,8 @@ public final class ErrorPages {
     /** Builds {@link ErrorPages}. Not thread-safe. */
     public static final class Builder {
         private ErrorPagesConfig config = ErrorPagesConfig.ofDefaults();
+        /** Whether {@link #config} was called: a {@link #policy} carries a configuration of its own. */
+        private boolean configSet;
         private @Nullable FailureClassifier classifier;
         private @Nullable ErrorPolicy policy;
         private PageConfig pageConfig = PageConfig.ofDefaults();
@@ -292,6 +294,7 @@ public final class ErrorPages {
          */
         public Builder config(ErrorPagesConfig config) {
             this.config = Objects.requireNonNull(config, "config");
+            this.configSet = true;
             return this;
         }
 
@@ -305,7 +308,8 @@ public final class ErrorPages {
         }
 
         /**
-         * @param policy the policy, replacing the one made from {@link #config(ErrorPagesConfig)}
+         * @param policy the policy, in place of the one made from the default configuration (it carries its own,
+         *     {@link ErrorPolicy#config()}, which the pages then use: set no {@link #config(ErrorPagesConfig)} too)
          * @return this builder
          */
         public Builder policy(ErrorPolicy policy) {
@@ -345,11 +349,17 @@ public final class ErrorPages {
          * @return the error pages
          * @throws IllegalStateException if {@code templates.strict} is on and an application template folder
          *     does not exist or an application template does not compile or render
+         * @throws IllegalStateException if both {@link #config(ErrorPagesConfig)} and {@link #policy(ErrorPolicy)}
+         *     were set: the policy's own configuration would be used and the other silently ignored
          * @throws java.util.ServiceConfigurationError without a classifier set, when a listed
          *     {@link io.github.errorpages.spi.CauseClassifier} cannot be loaded
          *     ({@link FailureClassifier#ofDefaults()})
          */
         public ErrorPages build() {
+            if (configSet && policy != null) {
+                throw new IllegalStateException("ErrorPages.Builder: both config(...) and policy(...) were set, and a "
+                        + "policy decides by its own configuration (ErrorPolicy.of(config, clock, random)): set one");
+            }
             return new ErrorPages(this);
         }
     }

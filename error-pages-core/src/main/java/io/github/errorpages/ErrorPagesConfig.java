@@ -8,6 +8,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How failures are turned into responses: the status for each cause and the {@code Retry-After} rules
@@ -112,7 +113,7 @@ public final class ErrorPagesConfig {
      * @param status an HTTP status
      * @return the default, or {@code null} when the status has none
      */
-    public Duration retryAfterDefault(int status) {
+    public @Nullable Duration retryAfterDefault(int status) {
         return retryAfterDefaults.get(status);
     }
 

@@ -1,6 +1,7 @@
 package io.github.errorpages;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.errorpages.page.PageConfig;
 import io.github.errorpages.spi.CauseClassifier;
@@ -511,6 +512,20 @@ class ErrorPagesTests {
      * its client's exception (a page rather than the exception passed on), and its policy's status override sets the
      * page's status (R2 mapping, configurable).
      */
+    /**
+     * A policy carries its own configuration: set beside one, the builder's configuration was silently ignored (a
+     * connection refused mapped to 503 there was decided 502 by the policy's defaults). Now the build refuses both.
+     */
+    @Test
+    void refusesAConfigurationBesideAPolicyWhichWouldIgnoreIt() {
+        ErrorPages.Builder both = ErrorPages.builder()
+                .config(ErrorPagesConfig.builder().status(FailureCause.CONNECTION_REFUSED, 503).build())
+                .policy(ErrorPolicy.of(ErrorPagesConfig.ofDefaults()));
+
+        assertThatThrownBy(both::build).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("both config(...) and policy(...) were set");
+    }
+
     @Test
     void answersWithTheBuildersClassifierAndPolicy() {
         CauseClassifier inventory = t -> t instanceof InventoryTimeout

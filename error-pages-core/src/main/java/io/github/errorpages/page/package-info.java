@@ -53,6 +53,11 @@
  *       {@code autoRetry...}</td>
  *       <td>the other messages of the page's language</td></tr>
  * </table>
+ *
+ * <p>Nulls: parameters and return values are never {@code null} unless annotated {@code @Nullable} (the package is
+ * {@code @NullMarked}, JSpecify). A {@code null} passed where a parameter is not {@code @Nullable} is a programming
+ * error: the method throws {@link java.lang.NullPointerException} at the call (an asynchronous one too, rather than
+ * return a failed future), which its own javadoc does not repeat as a {@code @throws} clause.
  */
 @NullMarked
 package io.github.errorpages.page;

@@ -1811,8 +1811,8 @@ class ErrorPagesFilterIntegrationTests {
         ErrorPagesConfig config = ErrorPagesConfig.builder().retryAfterFormat(RetryAfterFormat.HTTP_DATE)
                 .retryAfterOn502And504Enabled(false).retryAfterDefault(503, Duration.ofSeconds(90)).build();
         Clock clock = Clock.fixed(Instant.parse("2026-11-24T10:15:30Z"), ZoneOffset.UTC);
-        ErrorPages pages = ErrorPages.builder().config(config)
-                .policy(ErrorPolicy.of(config, clock, RandomGenerator.getDefault())).build();
+        ErrorPages pages = ErrorPages.builder().policy(ErrorPolicy.of(config, clock, RandomGenerator.getDefault()))
+                .build();
         try (JettyServer server = new JettyServer().filter(ErrorPagesFilter.builder().errorPages(pages).build())) {
             server.servlet("/robots.txt", servlet((request, response) -> {
                 throw new UpstreamFailureException(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), null);
