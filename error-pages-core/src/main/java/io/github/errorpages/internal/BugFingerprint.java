@@ -24,9 +24,11 @@ import org.jspecify.annotations.Nullable;
  * the code that logs the bug was called, and they differ from one occurrence of the same bug to the next. Jetty 12
  * runs a connection's task by one of the paths of its {@code AdaptiveExecutionStrategy}, five frames apart, and
  * counting them made one bug two, each with its trace a minute. A link thrown on another thread (an HTTP client's
- * executor) shares no frames with it and counts all of its own. A bug reached by two paths above that point (two
- * callers, a recursion of another depth) counts as two, and gets a trace more: never a repeat that names the trace of
- * other code. Links past {@value #MAX_LINKS} are left out; a cause chain that comes back to a link of its own ends
+ * executor) shares at most a thread's run loop with it and counts nearly all of its frames, its own thread's dispatch
+ * included: where that dispatch varies (Jetty's client threads, a {@code CompletableFuture} stage run by whichever
+ * thread completed the one before) one bug gets a trace a minute for each path. A bug reached by two paths above that
+ * point (two callers, a recursion of another depth) counts as two, and gets a trace more: never a repeat that names
+ * the trace of other code. Links past {@value #MAX_LINKS} are left out; a cause chain that comes back to a link of its own ends
  * there ({@link Causes#chain}).
  *
  * <p>A link whose stack trace is empty counts by its class alone: an exception made without one
