@@ -92,12 +92,8 @@ public record UpstreamFailure(
         requireUpstreamName(upstream);
         Objects.requireNonNull(cause, "cause");
         Objects.requireNonNull(elapsed, "elapsed");
-        if (upstreamStatus != 0 && (upstreamStatus < 100 || upstreamStatus > 599)) {
-            throw new IllegalArgumentException("upstreamStatus must be 0 or in [100, 599], but was " + upstreamStatus);
-        }
-        if (attempts < 0) {
-            throw new IllegalArgumentException("attempts must be >= 0, but was " + attempts);
-        }
+        requireStatus(upstreamStatus);
+        requireAttempts(attempts);
         requireNotNegative("upstreamRetryAfter", upstreamRetryAfter);
         requireNotNegative("breakerRemainingOpen", breakerRemainingOpen);
         requireNotNegative("elapsed", elapsed);
@@ -210,10 +206,25 @@ public record UpstreamFailure(
         return upstream;
     }
 
-    private static void requireNotNegative(String name, @Nullable Duration value) {
+    private static @Nullable Duration requireNotNegative(String name, @Nullable Duration value) {
         if (value != null && value.isNegative()) {
             throw new IllegalArgumentException(name + " must not be negative, but was " + value);
         }
+        return value;
+    }
+
+    private static int requireStatus(int upstreamStatus) {
+        if (upstreamStatus != 0 && (upstreamStatus < 100 || upstreamStatus > 599)) {
+            throw new IllegalArgumentException("upstreamStatus must be 0 or in [100, 599], but was " + upstreamStatus);
+        }
+        return upstreamStatus;
+    }
+
+    private static int requireAttempts(int attempts) {
+        if (attempts < 0) {
+            throw new IllegalArgumentException("attempts must be >= 0, but was " + attempts);
+        }
+        return attempts;
     }
 
     /**
@@ -255,36 +266,40 @@ public record UpstreamFailure(
         /**
          * @param upstreamStatus the upstream's status, or 0
          * @return this builder
+         * @throws IllegalArgumentException if it is neither 0 nor in [100, 599]
          */
         public Builder upstreamStatus(int upstreamStatus) {
-            this.upstreamStatus = upstreamStatus;
+            this.upstreamStatus = requireStatus(upstreamStatus);
             return this;
         }
 
         /**
          * @param upstreamRetryAfter the upstream's parsed {@code Retry-After}, or {@code null}
          * @return this builder
+         * @throws IllegalArgumentException if it is negative
          */
         public Builder upstreamRetryAfter(@Nullable Duration upstreamRetryAfter) {
-            this.upstreamRetryAfter = upstreamRetryAfter;
+            this.upstreamRetryAfter = requireNotNegative("upstreamRetryAfter", upstreamRetryAfter);
             return this;
         }
 
         /**
          * @param breakerRemainingOpen the breaker's remaining open time, or {@code null}
          * @return this builder
+         * @throws IllegalArgumentException if it is negative
          */
         public Builder breakerRemainingOpen(@Nullable Duration breakerRemainingOpen) {
-            this.breakerRemainingOpen = breakerRemainingOpen;
+            this.breakerRemainingOpen = requireNotNegative("breakerRemainingOpen", breakerRemainingOpen);
             return this;
         }
 
         /**
          * @param attempts the number of attempts made, which makes it known
          * @return this builder
+         * @throws IllegalArgumentException if it is negative
          */
         public Builder attempts(int attempts) {
-            this.attempts = attempts;
+            this.attempts = requireAttempts(attempts);
             this.attemptsKnown = true;
             return this;
         }
@@ -294,9 +309,10 @@ public record UpstreamFailure(
          *     it known
          * @return this builder
          * @throws NullPointerException if {@code elapsed} is null
+         * @throws IllegalArgumentException if it is negative
          */
         public Builder elapsed(Duration elapsed) {
-            this.elapsed = Objects.requireNonNull(elapsed, "elapsed");
+            this.elapsed = Objects.requireNonNull(requireNotNegative("elapsed", elapsed), "elapsed");
             this.elapsedKnown = true;
             return this;
         }

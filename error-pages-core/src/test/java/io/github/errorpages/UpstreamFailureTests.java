@@ -113,6 +113,30 @@ class UpstreamFailureTests {
         assertThat(status.upstreamStatus(100).build().upstreamStatus()).isEqualTo(100);
     }
 
+    /**
+     * The builder checks each value as it is set, as the house style's builders do (and as its {@code upstream} did):
+     * a status, attempts or a duration out of range failed only at {@code build()}, away from the line that set it.
+     */
+    @Test
+    void builderRefusesAValueOutOfRangeWhereItIsSet() {
+        UpstreamFailure.Builder builder = UpstreamFailure.builder(FailureCause.UPSTREAM_STATUS);
+
+        assertThatIllegalArgumentException().isThrownBy(() -> builder.upstreamStatus(42))
+                .withMessage("upstreamStatus must be 0 or in [100, 599], but was 42");
+        assertThatIllegalArgumentException().isThrownBy(() -> builder.attempts(-3))
+                .withMessage("attempts must be >= 0, but was -3");
+        assertThatIllegalArgumentException().isThrownBy(() -> builder.upstreamRetryAfter(Duration.ofSeconds(-1)))
+                .withMessage("upstreamRetryAfter must not be negative, but was PT-1S");
+        assertThatIllegalArgumentException().isThrownBy(() -> builder.breakerRemainingOpen(Duration.ofSeconds(-1)))
+                .withMessage("breakerRemainingOpen must not be negative, but was PT-1S");
+        assertThatIllegalArgumentException().isThrownBy(() -> builder.elapsed(Duration.ofMillis(-1)))
+                .withMessage("elapsed must not be negative, but was PT-0.001S");
+        UpstreamFailure untouched = builder.build();
+        assertThat(untouched.upstreamStatus()).as("nothing refused was kept").isZero();
+        assertThat(untouched.attemptsKnown()).isFalse();
+        assertThat(untouched.elapsedKnown()).isFalse();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "orders", "orders-1.eu_west", "9.billing_API",
         "o123456789o123456789o123456789o123456789o123456789o123456789abcd"})
