@@ -236,7 +236,15 @@ abstract class ReverseProxyServletIntegrationTests {
                         "Set-Cookie", "cart=7; path = /api/cart ; Max-Age=60",
                         "Set-Cookie", "theme=dark; Domain=" + host.substring(0, host.lastIndexOf(':')) + "; PATH=/api/",
                         "Set-Cookie", "region=eu; Path=/",
-                        "Set-Cookie", "bee=1; Path=/apiary");
+                        "Set-Cookie", "bee=1; Path=/apiary",
+                        "Set-Cookie", "sso=1; Domain=shop.example; Path=/api");
+            } else if (target.startsWith("/api/cookie-site")) {
+                // Cookies for more than the upstream's own paths: the whole site's, and a parent domain's every host.
+                exchange.respond(200, "signed in", "Content-Type", "text/plain",
+                        "Set-Cookie", "__Host-session=s3cr3t; Path=/; Secure; HttpOnly",
+                        "Set-Cookie", "XSRF-TOKEN=t0k3n; Path=/",
+                        "Set-Cookie", "sso=1; Domain=shop.example; Path=/api",
+                        "Set-Cookie", "cart=7; Path=/cart");
             } else if (target.startsWith("/api/session")) {
                 exchange.respond(200, "signed in", "Content-Type", "text/plain",
                         "Set-Cookie", "session=s3cr3t; Path=/; HttpOnly", "Set-Cookie", "theme=dark; Path=/");
@@ -772,7 +780,8 @@ abstract class ReverseProxyServletIntegrationTests {
      * reaches the client for the gateway's path for it ({@code /orders} for {@code /orders/*}), as a
      * {@code Location}'s path does, whatever the attribute's case and the whitespace around its value, and beside a
      * {@code Domain} naming the endpoint, which goes; one for another path ({@code /}, and {@code /apiary}, outside
-     * {@code /api} segment by segment) keeps its own. Before, the client got {@code Path=/api}: it never sent the
+     * {@code /api} segment by segment) keeps its own, and so does one that keeps a parent {@code Domain}, whose path
+     * applies to every host of that domain. Before, the client got {@code Path=/api}: it never sent the
      * cookie back to {@code /orders/...}, so the upstream's session was lost on every request, and it sent it to
      * whatever the gateway serves at {@code /api}.
      */
@@ -784,7 +793,32 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(Client.text(response)).isEqualTo("signed in");
         assertThat(response.headers().allValues("Set-Cookie")).containsExactly("session=s3cr3t; Path=/orders; HttpOnly",
                 "cart=7; path = /orders/cart ; Max-Age=60", "theme=dark; PATH=/orders/", "region=eu; Path=/",
-                "bee=1; Path=/apiary");
+                "bee=1; Path=/apiary", "sso=1; Domain=shop.example; Path=/api");
+        assertNoLeak(response);
+    }
+
+    /**
+     * RFC 6265bis §4.1.3.2: from an endpoint with no base path, under which every path is, a cookie the upstream
+     * meant for more than its own paths reaches the client with its {@code Path} as received: {@code Path=/}, the
+     * whole site's (a {@code __Host-} cookie, and an {@code XSRF-TOKEN} that the gateway's other pages' script sends
+     * back), and a cookie's that keeps a parent {@code Domain}; a path below the root ({@code /cart}) becomes the
+     * gateway's ({@code /orders/cart}). Before, {@code Path=/} became {@code Path=/orders}: the client refused the
+     * {@code __Host-} cookie and hid the token from the pages outside {@code /orders}; and the parent domain's
+     * {@code Path=/api} became {@code Path=/orders/api} on its every host.
+     */
+    @Test
+    void keepsTheWholeSitesCookiePathFromAnEndpointWithNoBasePathTowardTheClient() {
+        configured = new JettyServer()
+                .servlet("/orders/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri()).build()))
+                .start();
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/orders/api/cookie-site"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("signed in");
+        assertThat(response.headers().allValues("Set-Cookie")).containsExactly(
+                "__Host-session=s3cr3t; Path=/; Secure; HttpOnly", "XSRF-TOKEN=t0k3n; Path=/",
+                "sso=1; Domain=shop.example; Path=/api", "cart=7; Path=/orders/cart");
         assertNoLeak(response);
     }
 

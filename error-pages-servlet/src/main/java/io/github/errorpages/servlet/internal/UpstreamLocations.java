@@ -102,15 +102,28 @@ public final class UpstreamLocations {
      *       with the endpoint {@code http://10.0.0.7:8080/api}, {@code Path=/api} becomes {@code Path=/billing} and
      *       {@code Path=/api/orders} {@code Path=/billing/orders}. Relayed as it came, the client never sent the
      *       cookie back to the gateway's paths for the upstream (a session lost on every request), and did send it
-     *       to whatever the gateway serves at {@code /api}. Of an endpoint with no base path every {@code Path} is
-     *       below it: {@code Path=/} becomes the mapping's own path, {@code Path=/billing} (which the client sends
-     *       {@code /billing} too, whose request the upstream gets as {@code /}), and {@code Path=/x}
-     *       {@code Path=/billing/x}. Compared as the client compares it with a request's path (RFC 6265 §5.1.4):
-     *       as it is written, case and percent-encoding included, with no dot segments resolved. Of endpoints with
-     *       different base paths, the longest one it is at or below. A {@code Path} outside every base path, or one
-     *       the client replaces by its default path (empty, or not starting with {@code /}, RFC 6265 §5.2.4), is
-     *       kept. Each {@code Path} of a cookie is mapped alike, so the last one, the one the client takes
-     *       (§5.3, step 7), is.</li>
+     *       to whatever the gateway serves at {@code /api}. Of an endpoint with no base path every {@code Path}
+     *       below the root is below it: {@code Path=/x} becomes {@code Path=/billing/x}. Compared as the client
+     *       compares it with a request's path (RFC 6265 §5.1.4): as it is written, case and percent-encoding
+     *       included, with no dot segments resolved. Of endpoints with different base paths, the longest one it is
+     *       at or below: the cookie does not say which endpoint answered, so endpoints of one upstream (failover
+     *       ones) had better share their base path. Each {@code Path} of a cookie is mapped alike, so the last one,
+     *       the one the client takes (§5.3, step 7), is. Kept as received, though:
+     *       <ul>
+     *         <li>{@code Path=/}: the upstream meant the cookie for the whole site, and the client sends it to the
+     *             gateway's paths for the upstream too. Made {@code /billing}, it broke a {@code __Host-} cookie
+     *             (the client refuses one whose {@code Path} is not {@code /}, RFC 6265bis §4.1.3.2) and hid an
+     *             {@code XSRF-TOKEN} from the gateway's other pages whose script sends it back.</li>
+     *         <li>every {@code Path} of a {@code __Host-} cookie (its name's prefix in any case, as clients compare
+     *             it), which the client takes only with {@code Path=/}. A {@code Domain} naming an endpoint still
+     *             goes from it (R37): a {@code __Host-} cookie may have no {@code Domain} at all, and the client
+     *             refused it with that one.</li>
+     *         <li>every {@code Path} of a cookie that keeps a {@code Domain} (a parent domain, for sign-in across
+     *             its hosts): that {@code Path} applies to every host of the domain, not to the gateway's alone. An
+     *             empty {@code Domain}, which the client ignores (§5.2.3), is none.</li>
+     *         <li>a {@code Path} outside every base path, and one the client replaces by its default path (empty,
+     *             or not starting with {@code /}, §5.2.4).</li>
+     *       </ul></li>
      * </ul>
      * Attribute names in any case, with whitespace around them and their values (RFC 6265 §5.2); the cookie's own
      * {@code name=value} is no attribute and is kept as it is.
@@ -124,6 +137,9 @@ public final class UpstreamLocations {
         if (start < 0) {
             return value; // a name and value alone, no attributes
         }
+        // A __Host- cookie's Path must stay "/", and a kept Domain's applies to that domain's every host: neither is
+        // the gateway's to map.
+        boolean pathsKept = isHostPrefixed(value) || keepsADomain(value, start);
         StringBuilder relayed = null;
         int copied = 0;
         while (start >= 0) {
@@ -136,7 +152,7 @@ public final class UpstreamLocations {
                     relayed = relayed != null ? relayed : new StringBuilder(value.length());
                     relayed.append(value, copied, start);
                     copied = attributeEnd;
-                } else if (isNamed(value, start + 1, equals, "Path")) {
+                } else if (!pathsKept && isNamed(value, start + 1, equals, "Path")) {
                     int pathStart = skipWhitespace(value, equals + 1, attributeEnd);
                     int pathEnd = attributeEnd;
                     while (pathEnd > pathStart && value.charAt(pathEnd - 1) <= ' ') {
@@ -154,6 +170,37 @@ public final class UpstreamLocations {
             start = end;
         }
         return relayed == null ? value : relayed.append(value, copied, value.length()).toString();
+    }
+
+    /**
+     * Whether a cookie's name starts with {@code __Host-} in any case, as clients compare it (RFC 6265bis
+     * §4.1.3.2); of a cookie without a name (no {@code =} before the first {@code ;}), its value, for which they
+     * refuse the cookie whatever its path.
+     */
+    private static boolean isHostPrefixed(String value) {
+        String prefix = "__Host-";
+        return value.regionMatches(true, skipWhitespace(value, 0, value.length()), prefix, 0, prefix.length());
+    }
+
+    /**
+     * Whether a cookie's attributes, from the {@code ;} at {@code start}, hold a {@code Domain} the client gets:
+     * one with a value (§5.2.3 ignores an empty one, and §5.3 takes a lone dot for none) that names no endpoint.
+     */
+    private boolean keepsADomain(String value, int start) {
+        int at = start;
+        while (at >= 0) {
+            int end = value.indexOf(';', at + 1);
+            int attributeEnd = end < 0 ? value.length() : end;
+            int equals = value.indexOf('=', at + 1);
+            if (equals >= 0 && equals < attributeEnd && isNamed(value, at + 1, equals, "Domain")) {
+                String domain = value.substring(equals + 1, attributeEnd).trim();
+                if (!(domain.startsWith(".") ? domain.substring(1) : domain).isEmpty() && !namesAnEndpoint(domain)) {
+                    return true;
+                }
+            }
+            at = end;
+        }
+        return false;
     }
 
     /**
@@ -204,6 +251,9 @@ public final class UpstreamLocations {
         if (!path.startsWith("/")) {
             return null; // RFC 6265 §5.2.4: the client takes its default path, from the gateway's URL already
         }
+        if (path.length() == 1) {
+            return null; // the whole site's, which the gateway's paths for the upstream are part of
+        }
         String basePath = null;
         for (Base base : bases) {
             if ((basePath == null || base.path().length() > basePath.length()) && path.startsWith(base.path())
@@ -214,11 +264,7 @@ public final class UpstreamLocations {
         if (basePath == null) {
             return null;
         }
-        String rest = path.substring(basePath.length());
-        String prefix = mappingPrefix(request).replace(";", "%3B");
-        // The mapping's own path ("/billing" for "/billing/*") goes to the endpoint's base path, "/" when it has none:
-        // a cookie for "/" there is one for "/billing" here, which "/billing/" would not be sent with.
-        String gatewayPath = basePath.isEmpty() && rest.equals("/") ? prefix : prefix + rest;
+        String gatewayPath = mappingPrefix(request).replace(";", "%3B") + path.substring(basePath.length());
         return gatewayPath.isEmpty() ? "/" : gatewayPath;
     }
 

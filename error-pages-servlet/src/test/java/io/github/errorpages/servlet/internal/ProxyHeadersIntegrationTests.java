@@ -651,8 +651,9 @@ class ProxyHeadersIntegrationTests {
      * kept as they came; each {@code Path} mapped alike, so the one the client takes, the last (RFC 6265 §5.3,
      * step 7), is; compared as the client compares it (§5.1.4), as written. Under a context path, that and the
      * mapping's path; under the default mapping ({@code /}), the context's alone. Of an endpoint with no base path,
-     * {@code /} is the mapping's own path, which the client then sends the cookie with too; of several base paths,
-     * the longest. Alongside a {@code Domain} naming the endpoint, which goes (R37).
+     * every path below the root ({@code /x}, an {@code XSRF-TOKEN}'s too); of several base paths, the longest.
+     * Alongside a {@code Domain} naming the endpoint, before or after the {@code Path}, which goes (R37), and an empty
+     * one, which the client ignores (RFC 6265 §5.2.3).
      */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -669,8 +670,12 @@ class ProxyHeadersIntegrationTests {
         "/shop/billing/x | s=1; Path=/api                 | s=1; Path=/shop/billing",
         "/          | s=1; Path=/api                          | s=1; Path=/",
         "/          | s=1; Path=/api/x                        | s=1; Path=/x",
-        "/several/x | s=1; Path=/                             | s=1; Path=/several",
+        "/billing/x | s=1; Path=/api/x; Domain=.BILLING-INTERNAL.svc.cluster.local | s=1; Path=/billing/x",
+        "/billing/x | s=1; Domain=; Path=/api                 | s=1; Domain=; Path=/billing",
+        "/several/x | s=1; Path=/x                            | s=1; Path=/several/x",
         "/several/x | s=1; Path=/x/y                         | s=1; Path=/several/x/y",
+        "/several/x | XSRF-TOKEN=t0k3n; Path=/spa             | XSRF-TOKEN=t0k3n; Path=/several/spa",
+        "/several/x | s=1; Domain=10.23.4.6; Path=/x          | s=1; Path=/several/x",
         "/several/x | s=1; Path=/api/v2                       | s=1; Path=/several",
         "/several/x | s=1; Path=/api/v2/x                     | s=1; Path=/several/x",
         "/several/x | s=1; Path=/api/v2x                      | s=1; Path=/several/api/v2x"})
@@ -690,6 +695,39 @@ class ProxyHeadersIntegrationTests {
         "s=1"})
     void relaysACookiePathOutsideTheEndpointsBasePathsAsReceived(String received) throws Exception {
         assertThat(cookieFor("/billing/x", received)).isEqualTo(received);
+    }
+
+    /**
+     * A cookie the upstream meant for more than its own paths keeps its {@code Path} as received, whatever the
+     * mapping: {@code Path=/} (the whole site's, which the client sends to the gateway's paths for the upstream too),
+     * even from an endpoint with no base path, under which every path is; every {@code Path} of a {@code __Host-}
+     * cookie, its prefix in any case (RFC 6265bis §4.1.3.2: the client refuses one whose {@code Path} is not
+     * {@code /}); and every {@code Path} of a cookie that keeps a {@code Domain} (a parent domain, for sign-in across
+     * its hosts), before or after it, beside one naming an endpoint, which still goes (R37), as it does from a
+     * {@code __Host-} cookie. Before, {@code Path=/} from an endpoint with no base path became {@code Path=/several}:
+     * the client refused a {@code __Host-} cookie, and an {@code XSRF-TOKEN} was hidden from the gateway's other
+     * pages whose script sends it back; a kept {@code Domain}'s {@code Path=/api} became the gateway's, on its every
+     * other host too.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "/several/x | s=1; Path=/                                 | s=1; Path=/",
+        "/several/x | XSRF-TOKEN=t0k3n; Path=/                    | XSRF-TOKEN=t0k3n; Path=/",
+        "/several/x | 's=1; path =  /  ; Secure'                  | 's=1; path =  /  ; Secure'",
+        "/several/x | s=1; Path=/x; Path=/                        | s=1; Path=/several/x; Path=/",
+        "/several/x | __Host-s=1; Path=/; Secure; HttpOnly        | __Host-s=1; Path=/; Secure; HttpOnly",
+        "/several/x | __HOST-s=1; Secure; Path=/x                | __HOST-s=1; Secure; Path=/x",
+        "/billing/x | __host-s=1; Path=/api; Secure               | __host-s=1; Path=/api; Secure",
+        "/several/x | __Host-s=1; Domain=10.23.4.6; Path=/; Secure | __Host-s=1; Path=/; Secure",
+        "/billing/x | s=1; Domain=shop.example; Path=/api         | s=1; Domain=shop.example; Path=/api",
+        "/billing/x | s=1; Path=/api/x; Domain=.example.com       | s=1; Path=/api/x; Domain=.example.com",
+        "/shop/billing/x | sso=1; DOMAIN = example.com ; Path=/api | sso=1; DOMAIN = example.com ; Path=/api",
+        "/billing/x | s=1; Domain=10.23.4.5; Domain=shop.example; Path=/api | s=1; Domain=shop.example; Path=/api",
+        "/several/x | s=1; Domain=shop.example; Path=/            | s=1; Domain=shop.example; Path=/",
+        "/several/x | s=1; Domain=shop.example; Path=/x           | s=1; Domain=shop.example; Path=/x"})
+    void keepsThePathOfACookieForTheWholeSiteAHostPrefixedOneOrOneWithAKeptDomainAsReceived(String requested,
+            String received, String relayed) throws Exception {
+        assertThat(cookieFor(requested, received)).isEqualTo(relayed);
     }
 
     private static String cookieFor(String requested, String received) throws Exception {
