@@ -239,9 +239,10 @@ public final class GuardedHttpClient {
      * @return the response of the attempt that succeeded, or completed exceptionally with an
      *     {@link io.github.errorpages.UpstreamFailureException} (or an abort or bug, as
      *     {@link #send(HttpRequest, BodyHandler)} throws them); a body to buffer that throws an
-     *     {@code InterruptedException} past the compiler's check interrupts the executor's thread it was read on
-     *     again, and fails the future as one it signals does, as the body source's failure (an
-     *     {@link UncheckedIOException}): that interrupt was the reading thread's, not the caller's
+     *     {@code InterruptedException} past the compiler's check fails the future as one it signals does, as the
+     *     body source's failure (an {@link UncheckedIOException}): that interrupt was the reading thread's, not the
+     *     caller's, and stopped that read only (the executor's thread is interrupted again for the rest of the read's
+     *     task, not for the executor's next one)
      */
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
         Objects.requireNonNull(handler, "handler");

@@ -57,6 +57,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -1009,9 +1010,11 @@ class GuardedHttpClientIntegrationTests {
      * interrupt of the thread it escaped on. Thrown on the caller's thread, the blocking send throws it, the
      * {@code InterruptedException} it declares, the thread's flag consumed as by any method that throws one; thrown on
      * the executor's thread (async) or a thread of the publisher's own, that thread is interrupted again, and the call
-     * fails as for a signalled interrupt, as the body source's failure. Nothing is sent or counted. Since
-     * BodyCollector caught every Throwable, the blocking send failed with "could not read the request body to buffer
-     * it" (BodySourceFailure) and no thread kept its interrupt.
+     * fails as for a signalled interrupt, as the body source's failure. The executor's thread is interrupted for the
+     * rest of the read's task only (the publisher's code after {@code onSubscribe} sees it), not once the task ended:
+     * the pool's next task is another's. Nothing is sent or counted. Since BodyCollector caught every Throwable, the
+     * blocking send failed with "could not read the request body to buffer it" (BodySourceFailure) and no thread kept
+     * its interrupt; since it interrupted the thread again, the executor's thread stayed interrupted after the task.
      */
     @ParameterizedTest(name = "thrown from {0}, async: {1}")
     @CsvSource({"subscribe, false", "subscribe, true", "request, false", "request, true",
@@ -1030,12 +1033,16 @@ class GuardedHttpClientIntegrationTests {
                 fast(upstream.uri()).deadline(Duration.ofSeconds(30)).build()).executor(reader).listener(events).build());
         InterruptedException interrupt = new InterruptedException("interrupted while reading the body's source");
         CompletableFuture<Boolean> publisherInterrupted = new CompletableFuture<>();
+        CompletableFuture<Boolean> interruptedAfterOnSubscribe = new CompletableFuture<>();
         Flow.Subscription throwing = throwingOnRequest(interrupt);
         Flow.Publisher<ByteBuffer> body = switch (thrownFrom) {
             case "subscribe" -> subscriber -> {
                 throw sneaky(interrupt);
             };
-            case "request" -> subscriber -> subscriber.onSubscribe(throwing);
+            case "request" -> subscriber -> {
+                subscriber.onSubscribe(throwing);
+                interruptedAfterOnSubscribe.complete(Thread.currentThread().isInterrupted());
+            };
             default -> subscriber -> new Thread(() -> {
                 subscriber.onSubscribe(throwing);
                 publisherInterrupted.complete(Thread.currentThread().isInterrupted());
@@ -1057,15 +1064,101 @@ class GuardedHttpClientIntegrationTests {
         if (async || publishersThread) {
             assertThat(failed).as("as a signalled interrupt").isInstanceOf(BodySourceFailure.class);
             assertThat(failed.getCause()).hasCause(interrupt);
-            assertThat(publishersThread ? publisherInterrupted : readerInterrupted)
-                    .as("the thread it escaped on, interrupted again").succeedsWithin(Duration.ofSeconds(10))
-                    .isEqualTo(true);
+            if (publishersThread) {
+                assertThat(publisherInterrupted).as("the publisher's thread it escaped on, interrupted again")
+                        .succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
+            }
         } else {
             assertThat(failed).isSameAs(interrupt);
+        }
+        if (thrownFrom.equals("request")) {
+            assertThat(interruptedAfterOnSubscribe).as("the thread it escaped on, interrupted again for the read")
+                    .succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
+        }
+        if (async) {
+            assertThat(readerInterrupted).as("the executor's thread once the read's task ended")
+                    .succeedsWithin(Duration.ofSeconds(10)).isEqualTo(false);
         }
         assertThat(upstream.requestCount()).isZero();
         assertThat(client.guard().metrics().calls()).isZero();
         assertThat(client.guard().circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+    }
+
+    /**
+     * An interrupt that a body to buffer throws on a pool's thread (async), rather than signals, does not reach the
+     * next task that thread runs, someone else's (another request's body read, a parallel stream, a
+     * {@code supplyAsync}): a {@code ForkJoinPool}, as the common pool that the guard reads on by default, clears a
+     * worker's interrupt only once the worker goes idle, not between tasks. The call fails as for a signalled
+     * interrupt, as the body source's failure. Since BodyCollector interrupted the thread again, the next task found
+     * it interrupted.
+     */
+    @Test
+    void interruptThrownByABodyToBufferOnAPoolsThreadDoesNotReachThePoolsNextTask() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        ForkJoinPool pool = new ForkJoinPool(1);
+        try {
+            GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(
+                    fast(upstream.uri()).deadline(Duration.ofSeconds(30)).build()).executor(pool).listener(events).build());
+            InterruptedException interrupt = new InterruptedException("interrupted while reading the body's source");
+            AtomicReference<Thread> readOn = new AtomicReference<>();
+            CompletableFuture<Thread> nextTaskOn = new CompletableFuture<>();
+            CompletableFuture<Boolean> nextTaskInterrupted = new CompletableFuture<>();
+            Flow.Publisher<ByteBuffer> body = subscriber -> {
+                readOn.set(Thread.currentThread());
+                // Pushed on the worker's own queue: the next task it runs, with no idle in between.
+                pool.execute(() -> {
+                    nextTaskInterrupted.complete(Thread.currentThread().isInterrupted());
+                    nextTaskOn.complete(Thread.currentThread());
+                });
+                subscriber.onSubscribe(throwingOnRequest(interrupt));
+            };
+            HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                    .PUT(HttpRequest.BodyPublishers.fromPublisher(body, 10)).build();
+
+            Throwable failed = failureOf(client, put, true);
+
+            assertThat(failed).as("as a signalled interrupt").isInstanceOf(BodySourceFailure.class);
+            assertThat(failed.getCause()).hasCause(interrupt);
+            assertThat(nextTaskOn).as("the pool's one worker").succeedsWithin(Duration.ofSeconds(10))
+                    .isSameAs(readOn.get());
+            assertThat(nextTaskInterrupted).as("the next task's thread").succeedsWithin(Duration.ofSeconds(10))
+                    .isEqualTo(false);
+            assertThat(upstream.requestCount()).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * An interrupt that a body to buffer throws, rather than signals, on the caller's thread of an async send, which
+     * an executor that runs the read's task within {@code execute} (a direct one, a caller-runs policy) reads it on,
+     * stays the caller's thread's: it was the caller's own. The call fails as for a signalled interrupt.
+     */
+    @Test
+    void interruptThrownByABodyToBufferReadOnTheCallersThreadByItsExecutorStaysTheCallers() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(
+                fast(upstream.uri()).deadline(Duration.ofSeconds(30)).build()).executor(Runnable::run).listener(events)
+                .build());
+        InterruptedException interrupt = new InterruptedException("interrupted while reading the body's source");
+        Flow.Publisher<ByteBuffer> body = subscriber -> subscriber.onSubscribe(throwingOnRequest(interrupt));
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(body, 10)).build();
+
+        CompletableFuture<HttpResponse<String>> sent;
+        boolean callerInterrupted;
+        try {
+            sent = client.sendAsync(put, BodyHandlers.ofString());
+        } finally {
+            callerInterrupted = Thread.interrupted(); // and cleared, for the tests that follow on this thread
+        }
+
+        assertThat(callerInterrupted).as("the caller's flag afterwards").isTrue();
+        Throwable failed = catchThrowableOfType(ExecutionException.class, () -> sent.get(10, TimeUnit.SECONDS))
+                .getCause();
+        assertThat(failed).as("as a signalled interrupt").isInstanceOf(BodySourceFailure.class);
+        assertThat(failed.getCause()).hasCause(interrupt);
+        assertThat(upstream.requestCount()).isZero();
     }
 
     /** A subscription whose {@code request(n)} throws {@code thrown}, checked or not, rather than signal it. */

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a request body publisher into memory once, so that the body can be sent again by a retry. Only
@@ -20,6 +21,12 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     private byte[] bytes;
     private int size;
     private Flow.Subscription subscription;
+    /** The executor's thread while it runs this collector's task, on which {@link #keepInterrupt} records. */
+    private volatile @Nullable Thread reader;
+    /** Written and read on {@link #reader} only: {@link #keepInterrupt} interrupted it again during the task. */
+    private boolean readerInterruptedAgain;
+    /** Written and read on the caller's thread only: {@code execute} returned. */
+    private boolean submitted;
 
     private BodyCollector(long expectedLength) {
         this.limit = expectedLength;
@@ -40,7 +47,12 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     /**
      * Reads a body like {@link #collect(BodyPublisher, long)}, but subscribes on an executor: a publisher may read
      * its source inside {@code request(n)} (the JDK's {@code ofInputStream} does), which would hold the subscribing
-     * thread until the whole body is read.
+     * thread until the whole body is read. An interrupt that the publisher throws on the executor's thread rather
+     * than signals is that thread's again for the rest of the task only (see {@link #keepInterrupt}): the task
+     * clears it as it ends, since a pool's thread may run the next, unrelated task with its flag as it is (a
+     * {@code ForkJoinPool}'s, as the common pool's, clears it only once the thread goes idle). A task the executor
+     * runs on the caller's thread within {@code execute} (a direct executor, a caller-runs policy) leaves that
+     * interrupt to the caller's thread, whose it was.
      *
      * @param publisher the body
      * @param expectedLength its declared length, in [0, {@link Integer#MAX_VALUE} - 8]
@@ -50,12 +62,37 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
      */
     public static CompletableFuture<byte[]> collect(BodyPublisher publisher, long expectedLength, Executor executor) {
         BodyCollector collector = new BodyCollector(expectedLength);
+        Thread caller = Thread.currentThread();
         try {
-            executor.execute(() -> collector.subscribeTo(publisher));
+            executor.execute(() -> collector.subscribeOnExecutor(publisher, caller));
         } catch (RejectedExecutionException rejected) {
             collector.result.completeExceptionally(rejected);
+        } finally {
+            collector.submitted = true;
         }
         return collector.result;
+    }
+
+    /**
+     * The task of {@link #collect(BodyPublisher, long, Executor)}: subscribes, and clears the interrupt that
+     * {@link #keepInterrupt} gave the executor's thread back during it, and no other.
+     */
+    private void subscribeOnExecutor(BodyPublisher publisher, Thread caller) {
+        Thread current = Thread.currentThread();
+        if (current == caller && !submitted) {
+            // Run within execute on the caller's thread: an interrupt the publisher consumed was the caller's own.
+            subscribeTo(publisher);
+            return;
+        }
+        reader = current;
+        try {
+            subscribeTo(publisher);
+        } finally {
+            reader = null;
+            if (readerInterruptedAgain) {
+                Thread.interrupted();
+            }
+        }
     }
 
     /**
@@ -79,14 +116,20 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
     /**
      * Whatever threw an {@code InterruptedException} consumed the interrupt of this thread: caught here, and not
      * thrown on, the thread is interrupted again, as any catch of one must, or the interrupt was lost (a blocking send
-     * that could not tell the caller, a pool or a publisher's thread that was being stopped and went on). The caller's
+     * that could not tell the caller, a publisher's thread that was being stopped and went on). The caller's
      * blocking send throws it as the {@code InterruptedException} it declares ({@code GuardedHttpClient.send}). Only
      * once the result is complete: what depends on it and runs on this thread (an async send's future, the caller's
-     * own stages) runs with the flag as it found it.
+     * own stages) runs with the flag as it found it. On an executor's thread it lasts as long as the task that reads
+     * the body, which clears it then ({@link #subscribeOnExecutor}): the read was all that interrupt stopped, and the
+     * future tells of it.
      */
-    private static void keepInterrupt(Throwable escaped) {
+    private void keepInterrupt(Throwable escaped) {
         if (escaped instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
+            Thread current = Thread.currentThread();
+            current.interrupt();
+            if (current == reader) {
+                readerInterruptedAgain = true;
+            }
         }
     }
 
