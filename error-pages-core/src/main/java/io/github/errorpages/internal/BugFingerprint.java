@@ -28,8 +28,8 @@ import org.jspecify.annotations.Nullable;
  * included: where that dispatch varies (Jetty's client threads, a {@code CompletableFuture} stage run by whichever
  * thread completed the one before) one bug gets a trace a minute for each path. A bug reached by two paths above that
  * point (two callers, a recursion of another depth) counts as two, and gets a trace more: never a repeat that names
- * the trace of other code. Links past {@value #MAX_LINKS} are left out; a cause chain that comes back to a link of its own ends
- * there ({@link Causes#chain}).
+ * the trace of other code. Links past {@value #MAX_LINKS} are left out; a cause chain that comes back to a link of
+ * its own ends there ({@link Causes#chain}).
  *
  * <p>A link whose stack trace is empty counts by its class alone: an exception made without one
  * ({@code writableStackTrace} false), a {@code getStackTrace()} override that throws, and the JVM's preallocated

@@ -160,7 +160,9 @@ class InternalErrorsTests {
         assertThat(repeats.lines()).as("one line each: %s", repeats).hasSize(4);
     }
 
-    /** {@code links} exceptions, {@code link 0} outermost, each the cause of the one before, {@code root} the last's. */
+    /**
+     * {@code links} exceptions, {@code link 0} outermost, each the cause of the one before, {@code root} the last's.
+     */
     private static Throwable chainOf(int links, Throwable root) {
         Throwable chain = root;
         for (int i = links - 1; i >= 0; i--) {

@@ -1030,7 +1030,8 @@ class GuardedHttpClientIntegrationTests {
             }
         }, "body-reader").start();
         GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(
-                fast(upstream.uri()).deadline(Duration.ofSeconds(30)).build()).executor(reader).listener(events).build());
+                fast(upstream.uri()).deadline(Duration.ofSeconds(30)).build()).executor(reader).listener(events)
+                .build());
         InterruptedException interrupt = new InterruptedException("interrupted while reading the body's source");
         CompletableFuture<Boolean> publisherInterrupted = new CompletableFuture<>();
         CompletableFuture<Boolean> interruptedAfterOnSubscribe = new CompletableFuture<>();
@@ -1098,7 +1099,8 @@ class GuardedHttpClientIntegrationTests {
         ForkJoinPool pool = new ForkJoinPool(1);
         try {
             GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(
-                    fast(upstream.uri()).deadline(Duration.ofSeconds(30)).build()).executor(pool).listener(events).build());
+                    fast(upstream.uri()).deadline(Duration.ofSeconds(30)).build()).executor(pool).listener(events)
+                    .build());
             InterruptedException interrupt = new InterruptedException("interrupted while reading the body's source");
             AtomicReference<Thread> readOn = new AtomicReference<>();
             CompletableFuture<Thread> nextTaskOn = new CompletableFuture<>();

@@ -581,10 +581,10 @@ public final class ProxyHeaders {
     /**
      * A field of an upstream's response as relayed toward the client: its URIs rewritten to the gateway's, the hosts
      * of a {@code Via} and the members of a {@code Proxy-Status} hidden ({@code 1.1 a} becomes {@code 1.1 upstream}),
-     * a {@code Set-Cookie}'s {@code Domain} that names an endpoint dropped and its {@code Path} under an endpoint's base
-     * path made the gateway's. The head's size check counts it, so that a
-     * head within {@code max-response-header-size} as relayed stays within it, and within the container's own limit
-     * and an HTTP/2 client's.
+     * a {@code Set-Cookie}'s {@code Domain} that names an endpoint dropped and its {@code Path} under an endpoint's
+     * base path made the gateway's (except where {@link UpstreamLocations#cookieTowardClient} keeps it). The head's
+     * size check counts it, so that a head within {@code max-response-header-size} as relayed stays within it, and
+     * within the container's own limit and an HTTP/2 client's.
      *
      * @param name the field's name
      * @param received its value as the upstream sent it
