@@ -1163,6 +1163,52 @@ class GuardedHttpClientIntegrationTests {
         assertThat(upstream.requestCount()).isZero();
     }
 
+    /**
+     * A thread interrupted before it runs the read's task (a caller that drains a queue of tasks after the send
+     * returned, a thread that helps a ForkJoinPool while it waits), whose interrupt the publisher consumes and throws
+     * as an {@code InterruptedException}, keeps that interrupt once the task ends: it was the thread's own. The task
+     * cleared it as if it had been the read's, and a stop signal sent to that thread was lost.
+     */
+    @Test
+    void aThreadInterruptedBeforeItRunsTheReadsTaskKeepsItsInterrupt() {
+        FaultyUpstream upstream = upstreams.start(Behaviour.ok());
+        List<Runnable> queued = new CopyOnWriteArrayList<>();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(
+                fast(upstream.uri()).deadline(Duration.ofSeconds(30)).build()).executor(queued::add).listener(events)
+                .build());
+        Flow.Subscription consumingTheInterrupt = new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+                if (Thread.interrupted()) { // as a blocking read does: the flag consumed, the exception thrown
+                    throw sneaky(new InterruptedException("interrupted while reading the body's source"));
+                }
+            }
+
+            @Override
+            public void cancel() {
+            }
+        };
+        Flow.Publisher<ByteBuffer> body = subscriber -> subscriber.onSubscribe(consumingTheInterrupt);
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/orders/42"))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(body, 10)).build();
+
+        CompletableFuture<HttpResponse<String>> sent = client.sendAsync(put, BodyHandlers.ofString());
+        assertThat(queued).as("the read's task, queued").hasSize(1);
+        boolean interruptedAfter;
+        Thread.currentThread().interrupt(); // the thread's own, before it runs the task
+        try {
+            queued.get(0).run();
+        } finally {
+            interruptedAfter = Thread.interrupted(); // and cleared, for the tests that follow on this thread
+        }
+
+        assertThat(interruptedAfter).as("the thread's own interrupt, kept").isTrue();
+        Throwable failed = catchThrowableOfType(ExecutionException.class, () -> sent.get(10, TimeUnit.SECONDS))
+                .getCause();
+        assertThat(failed).as("as a signalled interrupt").isInstanceOf(BodySourceFailure.class);
+        assertThat(upstream.requestCount()).isZero();
+    }
+
     /** A subscription whose {@code request(n)} throws {@code thrown}, checked or not, rather than signal it. */
     private static Flow.Subscription throwingOnRequest(Throwable thrown) {
         return new Flow.Subscription() {

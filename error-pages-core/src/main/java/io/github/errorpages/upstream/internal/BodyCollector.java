@@ -75,7 +75,11 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
 
     /**
      * The task of {@link #collect(BodyPublisher, long, Executor)}: subscribes, and clears the interrupt that
-     * {@link #keepInterrupt} gave the executor's thread back during it, and no other.
+     * {@link #keepInterrupt} gave the executor's thread back during it, unless the thread was interrupted as the task
+     * began: each thread is left as the task found it (but for an interrupt that reaches it during the task and that
+     * the publisher consumed, which ends with the task too: the flag is one bit).
+     *
+     * <p>{@code submitted} is read only when this thread is the caller's, which wrote it: no other thread reads it.
      */
     private void subscribeOnExecutor(BodyPublisher publisher, Thread caller) {
         Thread current = Thread.currentThread();
@@ -84,12 +88,15 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
             subscribeTo(publisher);
             return;
         }
+        // A thread interrupted before the task (one that runs queued tasks while it waits, as ForkJoinPool's
+        // awaitQuiescence does, or a caller draining a queue later) keeps that interrupt: it is the thread's own.
+        boolean interruptedBefore = current.isInterrupted();
         reader = current;
         try {
             subscribeTo(publisher);
         } finally {
             reader = null;
-            if (readerInterruptedAgain) {
+            if (readerInterruptedAgain && !interruptedBefore) {
                 Thread.interrupted();
             }
         }
