@@ -146,6 +146,10 @@ public final class ErrorPages {
      *     error handling deal with it)
      */
     public Optional<ErrorResponse> handle(Throwable throwable, ErrorRequest request) {
+        // Checked at the call, as every public method's (package-info): a null throwable was "no upstream failure"
+        // and a null request was never looked at for a throwable no classifier knows.
+        Objects.requireNonNull(throwable, "throwable");
+        Objects.requireNonNull(request, "request");
         if (BodySources.isBodySourceFailure(throwable)) {
             return Optional.empty();
         }
@@ -289,7 +293,8 @@ public final class ErrorPages {
         }
 
         /**
-         * @param config the decision configuration; default {@link ErrorPagesConfig#ofDefaults()}
+         * @param config the decision configuration; default {@link ErrorPagesConfig#ofDefaults()}; not with a
+         *     {@link #policy(ErrorPolicy)}, which carries its own ({@link #build()} refuses both)
          * @return this builder
          */
         public Builder config(ErrorPagesConfig config) {

@@ -67,6 +67,7 @@ public record ErrorResponse(
      * @return the value, or {@code null} when absent
      */
     public @Nullable String header(String name) {
+        Objects.requireNonNull(name, "name"); // not "absent": a null name is a caller's bug
         for (Map.Entry<String, String> header : headers.entrySet()) {
             if (header.getKey().equalsIgnoreCase(name)) {
                 return header.getValue();

@@ -508,11 +508,6 @@ class ErrorPagesTests {
     }
 
     /**
-     * The classifier and the policy given to the builder are the ones that answer: the application's extension names
-     * its client's exception (a page rather than the exception passed on), and its policy's status override sets the
-     * page's status (R2 mapping, configurable).
-     */
-    /**
      * A policy carries its own configuration: set beside one, the builder's configuration was silently ignored (a
      * connection refused mapped to 503 there was decided 502 by the policy's defaults). Now the build refuses both.
      */
@@ -526,6 +521,11 @@ class ErrorPagesTests {
                 .hasMessageContaining("both config(...) and policy(...) were set");
     }
 
+    /**
+     * The classifier and the policy given to the builder are the ones that answer: the application's extension names
+     * its client's exception (a page rather than the exception passed on), and its policy's status override sets the
+     * page's status (R2 mapping, configurable).
+     */
     @Test
     void answersWithTheBuildersClassifierAndPolicy() {
         CauseClassifier inventory = t -> t instanceof InventoryTimeout

@@ -24,5 +24,13 @@ class NullArgumentTests {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders")
                 .endpoints(URI.create("http://10.0.0.7:8080")).build());
         assertThatNullPointerException().isThrownBy(() -> guard.mayRetryAfterSending(null)).withMessage("request");
+        // A null argument answered as "no upstream failure" or "no such header", against the packages' convention.
+        ErrorPages pages = ErrorPages.builder().build();
+        ErrorRequest request = new ErrorRequest("GET", "/", "text/html", null, null);
+        assertThatNullPointerException().isThrownBy(() -> pages.handle(null, request)).withMessage("throwable");
+        assertThatNullPointerException().isThrownBy(() -> pages.handle(new IllegalStateException(), null))
+                .withMessage("request");
+        ErrorResponse page = pages.render(UpstreamFailure.of(FailureCause.CONNECTION_REFUSED), request);
+        assertThatNullPointerException().isThrownBy(() -> page.header(null)).withMessage("name");
     }
 }
