@@ -132,11 +132,11 @@ import org.slf4j.LoggerFactory;
  * whose {@code Domain} names an endpoint's host loses that attribute, which named the host to the client and made it
  * refuse the cookie, and its {@code Path} at or below the endpoint's base path becomes the gateway's path for it
  * ({@code Path=/api} becomes {@code Path=/billing}, as with nginx's {@code proxy_cookie_path}), which the client
- * sends it back to; {@code Path=/} (the whole site's), every {@code Path} of a {@code __Host-} cookie and of one that
- * keeps a {@code Domain} (which applies to every host of that domain) are kept, and of endpoints with different base
- * paths the longest a {@code Path} is under counts, as a cookie does not say which endpoint set it (so give an
- * upstream's endpoints one base path). Other values (elsewhere on the endpoint's host, outside its base path, which
- * the gateway has no path for) and other fields are passed on as they are. A 205 (Reset Content) reaches the
+ * sends it back to, beside a {@code Domain} it keeps too; {@code Path=/} (the whole site's) and every {@code Path} of
+ * a {@code __Host-} cookie are kept, and of endpoints with different base paths the longest a {@code Path} is under
+ * counts, as a cookie does not say which endpoint set it (so give an upstream's endpoints one base path). Other
+ * values (elsewhere on the endpoint's host, outside its base path, which the gateway has no path for) and other
+ * fields are passed on as they are. A 205 (Reset Content) reaches the
  * client with no content ({@code Content-Length: 0} over HTTP/1.1; over HTTP/2 Tomcat sends none, the stream just
  * ending), whatever the upstream sent with it (RFC 9110 §15.3.6: a server must not send any): a body sent anyway is
  * dropped, never relayed.

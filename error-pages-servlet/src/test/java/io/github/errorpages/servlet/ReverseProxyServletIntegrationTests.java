@@ -228,8 +228,8 @@ abstract class ReverseProxyServletIntegrationTests {
                         "Set-Cookie", "theme=dark; path=/; domain=." + domain.toUpperCase(Locale.ROOT),
                         "Set-Cookie", "region=eu; Domain=shop.example; Path=/");
             } else if (target.startsWith("/api/cookie-path")) {
-                // Cookie paths under the endpoint's base path, as an upstream served at /api sets them; beside one
-                // outside it, and one only a segment-blind prefix would take for under it.
+                // Cookie paths under the endpoint's base path, as an upstream served at /api sets them (a parent
+                // domain's too); beside one outside it, and one only a segment-blind prefix would take for under it.
                 String host = exchange.request().headers().get("host");
                 exchange.respond(200, "signed in", "Content-Type", "text/plain",
                         "Set-Cookie", "session=s3cr3t; Path=/api; HttpOnly",
@@ -239,7 +239,7 @@ abstract class ReverseProxyServletIntegrationTests {
                         "Set-Cookie", "bee=1; Path=/apiary",
                         "Set-Cookie", "sso=1; Domain=shop.example; Path=/api");
             } else if (target.startsWith("/api/cookie-site")) {
-                // Cookies for more than the upstream's own paths: the whole site's, and a parent domain's every host.
+                // Cookies for the whole site, beside a parent domain's and another below the root, which are not.
                 exchange.respond(200, "signed in", "Content-Type", "text/plain",
                         "Set-Cookie", "__Host-session=s3cr3t; Path=/; Secure; HttpOnly",
                         "Set-Cookie", "XSRF-TOKEN=t0k3n; Path=/",
@@ -778,12 +778,12 @@ abstract class ReverseProxyServletIntegrationTests {
     /**
      * RFC 6265 §5.1.4: a cookie the upstream sets for a path at or below the endpoint's base path ({@code /api})
      * reaches the client for the gateway's path for it ({@code /orders} for {@code /orders/*}), as a
-     * {@code Location}'s path does, whatever the attribute's case and the whitespace around its value, and beside a
-     * {@code Domain} naming the endpoint, which goes; one for another path ({@code /}, and {@code /apiary}, outside
-     * {@code /api} segment by segment) keeps its own, and so does one that keeps a parent {@code Domain}, whose path
-     * applies to every host of that domain. Before, the client got {@code Path=/api}: it never sent the
-     * cookie back to {@code /orders/...}, so the upstream's session was lost on every request, and it sent it to
-     * whatever the gateway serves at {@code /api}.
+     * {@code Location}'s path does, whatever the attribute's case and the whitespace around its value, beside a
+     * {@code Domain} naming the endpoint, which goes, and beside a parent {@code Domain}, which stays (a context
+     * path's session cookie for a domain its hosts share, as Tomcat sets it); one for another path ({@code /}, and
+     * {@code /apiary}, outside {@code /api} segment by segment) keeps its own. Before, the client got
+     * {@code Path=/api}: it never sent the cookie back to {@code /orders/...}, so the upstream's session was lost on
+     * every request, and it sent it to whatever the gateway serves at {@code /api}.
      */
     @Test
     void mapsACookiePathUnderTheEndpointsBasePathToTheGatewaysPathTowardTheClient() {
@@ -793,7 +793,7 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(Client.text(response)).isEqualTo("signed in");
         assertThat(response.headers().allValues("Set-Cookie")).containsExactly("session=s3cr3t; Path=/orders; HttpOnly",
                 "cart=7; path = /orders/cart ; Max-Age=60", "theme=dark; PATH=/orders/", "region=eu; Path=/",
-                "bee=1; Path=/apiary", "sso=1; Domain=shop.example; Path=/api");
+                "bee=1; Path=/apiary", "sso=1; Domain=shop.example; Path=/orders");
         assertNoLeak(response);
     }
 
@@ -801,10 +801,10 @@ abstract class ReverseProxyServletIntegrationTests {
      * RFC 6265bis §4.1.3.2: from an endpoint with no base path, under which every path is, a cookie the upstream
      * meant for more than its own paths reaches the client with its {@code Path} as received: {@code Path=/}, the
      * whole site's (a {@code __Host-} cookie, and an {@code XSRF-TOKEN} that the gateway's other pages' script sends
-     * back), and a cookie's that keeps a parent {@code Domain}; a path below the root ({@code /cart}) becomes the
-     * gateway's ({@code /orders/cart}). Before, {@code Path=/} became {@code Path=/orders}: the client refused the
-     * {@code __Host-} cookie and hid the token from the pages outside {@code /orders}; and the parent domain's
-     * {@code Path=/api} became {@code Path=/orders/api} on its every host.
+     * back); a path below the root ({@code /cart}, and {@code /api} beside a parent {@code Domain}, which stays)
+     * becomes the gateway's ({@code /orders/cart}, {@code /orders/api}). Before, {@code Path=/} became
+     * {@code Path=/orders}: the client refused the {@code __Host-} cookie and hid the token from the pages outside
+     * {@code /orders}.
      */
     @Test
     void keepsTheWholeSitesCookiePathFromAnEndpointWithNoBasePathTowardTheClient() {
@@ -818,7 +818,7 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(Client.text(response)).isEqualTo("signed in");
         assertThat(response.headers().allValues("Set-Cookie")).containsExactly(
                 "__Host-session=s3cr3t; Path=/; Secure; HttpOnly", "XSRF-TOKEN=t0k3n; Path=/",
-                "sso=1; Domain=shop.example; Path=/api", "cart=7; Path=/orders/cart");
+                "sso=1; Domain=shop.example; Path=/orders/api", "cart=7; Path=/orders/cart");
         assertNoLeak(response);
     }
 

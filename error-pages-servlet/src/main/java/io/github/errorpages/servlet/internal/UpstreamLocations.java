@@ -102,13 +102,16 @@ public final class UpstreamLocations {
      *       with the endpoint {@code http://10.0.0.7:8080/api}, {@code Path=/api} becomes {@code Path=/billing} and
      *       {@code Path=/api/orders} {@code Path=/billing/orders}. Relayed as it came, the client never sent the
      *       cookie back to the gateway's paths for the upstream (a session lost on every request), and did send it
-     *       to whatever the gateway serves at {@code /api}. Of an endpoint with no base path every {@code Path}
-     *       below the root is below it: {@code Path=/x} becomes {@code Path=/billing/x}. Compared as the client
-     *       compares it with a request's path (RFC 6265 §5.1.4): as it is written, case and percent-encoding
-     *       included, with no dot segments resolved. Of endpoints with different base paths, the longest one it is
-     *       at or below: the cookie does not say which endpoint answered, so endpoints of one upstream (failover
-     *       ones) had better share their base path. Each {@code Path} of a cookie is mapped alike, so the last one,
-     *       the one the client takes (§5.3, step 7), is. Kept as received, though:
+     *       to whatever the gateway serves at {@code /api}. So too beside a kept {@code Domain}, as nginx maps it: a
+     *       context path's session cookie for a domain its hosts share ({@code Path=/api; Domain=example.com}, as
+     *       Tomcat sets it), its path kept, never came back to the gateway's paths for the upstream either. Of an
+     *       endpoint with no base path every {@code Path} below the root is below it: {@code Path=/x} becomes
+     *       {@code Path=/billing/x}. Compared as the client compares it with a request's path (RFC 6265 §5.1.4): as
+     *       it is written, case and percent-encoding included, with no dot segments resolved. Of endpoints with
+     *       different base paths, the longest one it is at or below: the cookie does not say which endpoint
+     *       answered, so endpoints of one upstream (failover ones) had better share their base path. Each
+     *       {@code Path} of a cookie is mapped alike, so the last one, the one the client takes (§5.3, step 7), is.
+     *       Kept as received, though:
      *       <ul>
      *         <li>{@code Path=/}: the upstream meant the cookie for the whole site, and the client sends it to the
      *             gateway's paths for the upstream too. Made {@code /billing}, it broke a {@code __Host-} cookie
@@ -118,9 +121,6 @@ public final class UpstreamLocations {
      *             it), which the client takes only with {@code Path=/}. A {@code Domain} naming an endpoint still
      *             goes from it (R37): a {@code __Host-} cookie may have no {@code Domain} at all, and the client
      *             refused it with that one.</li>
-     *         <li>every {@code Path} of a cookie that keeps a {@code Domain} (a parent domain, for sign-in across
-     *             its hosts): that {@code Path} applies to every host of the domain, not to the gateway's alone. An
-     *             empty {@code Domain}, which the client ignores (§5.2.3), is none.</li>
      *         <li>a {@code Path} outside every base path, and one the client replaces by its default path (empty,
      *             or not starting with {@code /}, §5.2.4).</li>
      *       </ul></li>
@@ -137,9 +137,10 @@ public final class UpstreamLocations {
         if (start < 0) {
             return value; // a name and value alone, no attributes
         }
-        // A __Host- cookie's Path must stay "/", and a kept Domain's applies to that domain's every host: neither is
-        // the gateway's to map.
-        boolean pathsKept = isHostPrefixed(value) || keepsADomain(value, start);
+        // A __Host- cookie's Path must stay "/". A kept Domain's Path is mapped all the same, as nginx's
+        // proxy_cookie_path does: kept, a context path's session cookie for a shared domain (Tomcat's, Path=/api;
+        // Domain=example.com) never came back to the gateway's paths for the upstream.
+        boolean pathsKept = isHostPrefixed(value);
         StringBuilder relayed = null;
         int copied = 0;
         while (start >= 0) {
@@ -180,27 +181,6 @@ public final class UpstreamLocations {
     private static boolean isHostPrefixed(String value) {
         String prefix = "__Host-";
         return value.regionMatches(true, skipWhitespace(value, 0, value.length()), prefix, 0, prefix.length());
-    }
-
-    /**
-     * Whether a cookie's attributes, from the {@code ;} at {@code start}, hold a {@code Domain} the client gets:
-     * one with a value (§5.2.3 ignores an empty one, and §5.3 takes a lone dot for none) that names no endpoint.
-     */
-    private boolean keepsADomain(String value, int start) {
-        int at = start;
-        while (at >= 0) {
-            int end = value.indexOf(';', at + 1);
-            int attributeEnd = end < 0 ? value.length() : end;
-            int equals = value.indexOf('=', at + 1);
-            if (equals >= 0 && equals < attributeEnd && isNamed(value, at + 1, equals, "Domain")) {
-                String domain = value.substring(equals + 1, attributeEnd).trim();
-                if (!(domain.startsWith(".") ? domain.substring(1) : domain).isEmpty() && !namesAnEndpoint(domain)) {
-                    return true;
-                }
-            }
-            at = end;
-        }
-        return false;
     }
 
     /**
