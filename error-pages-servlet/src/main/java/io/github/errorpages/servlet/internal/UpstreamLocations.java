@@ -140,7 +140,7 @@ public final class UpstreamLocations {
         // A __Host- cookie's Path must stay "/". A kept Domain's Path is mapped all the same, as nginx's
         // proxy_cookie_path does: kept, a context path's session cookie for a shared domain (Tomcat's, Path=/api;
         // Domain=example.com) never came back to the gateway's paths for the upstream.
-        boolean pathsKept = isHostPrefixed(value);
+        boolean hostPrefixed = isHostPrefixed(value);
         StringBuilder relayed = null;
         int copied = 0;
         while (start >= 0) {
@@ -153,7 +153,7 @@ public final class UpstreamLocations {
                     relayed = relayed != null ? relayed : new StringBuilder(value.length());
                     relayed.append(value, copied, start);
                     copied = attributeEnd;
-                } else if (!pathsKept && isNamed(value, start + 1, equals, "Path")) {
+                } else if (!hostPrefixed && isNamed(value, start + 1, equals, "Path")) {
                     int pathStart = skipWhitespace(value, equals + 1, attributeEnd);
                     int pathEnd = attributeEnd;
                     while (pathEnd > pathStart && value.charAt(pathEnd - 1) <= ' ') {
