@@ -242,7 +242,7 @@ public final class GuardedHttpClient {
      *     {@code InterruptedException} past the compiler's check fails the future as one it signals does, as the
      *     body source's failure (an {@link UncheckedIOException}): that interrupt was the reading thread's, not the
      *     caller's, and stopped that read only (the executor's thread is interrupted again for the rest of the read's
-     *     task, not for the executor's next one)
+     *     task, not for the executor's next one, unless it was interrupted as the task began, which it stays)
      */
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
         Objects.requireNonNull(handler, "handler");

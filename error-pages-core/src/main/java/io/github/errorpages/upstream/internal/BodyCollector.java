@@ -50,9 +50,10 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
      * thread until the whole body is read. An interrupt that the publisher throws on the executor's thread rather
      * than signals is that thread's again for the rest of the task only (see {@link #keepInterrupt}): the task
      * clears it as it ends, since a pool's thread may run the next, unrelated task with its flag as it is (a
-     * {@code ForkJoinPool}'s, as the common pool's, clears it only once the thread goes idle). A task the executor
-     * runs on the caller's thread within {@code execute} (a direct executor, a caller-runs policy) leaves that
-     * interrupt to the caller's thread, whose it was.
+     * {@code ForkJoinPool}'s, as the common pool's, clears it only once the thread goes idle), unless the thread was
+     * interrupted as the task began, which keeps that interrupt, its own. A task the executor runs on the caller's
+     * thread within {@code execute} (a direct executor, a caller-runs policy) leaves that interrupt to the caller's
+     * thread, whose it was.
      *
      * @param publisher the body
      * @param expectedLength its declared length, in [0, {@link Integer#MAX_VALUE} - 8]
@@ -126,9 +127,9 @@ public final class BodyCollector implements Flow.Subscriber<ByteBuffer> {
      * that could not tell the caller, a publisher's thread that was being stopped and went on). The caller's
      * blocking send throws it as the {@code InterruptedException} it declares ({@code GuardedHttpClient.send}). Only
      * once the result is complete: what depends on it and runs on this thread (an async send's future, the caller's
-     * own stages) runs with the flag as it found it. On an executor's thread it lasts as long as the task that reads
-     * the body, which clears it then ({@link #subscribeOnExecutor}): the read was all that interrupt stopped, and the
-     * future tells of it.
+     * own stages) runs with the flag as the publisher left it. On an executor's thread it lasts as long as the task
+     * that reads the body, which clears it then, unless the thread was interrupted as the task began
+     * ({@link #subscribeOnExecutor}): the read was all that interrupt stopped, and the future tells of it.
      */
     private void keepInterrupt(Throwable escaped) {
         if (escaped instanceof InterruptedException) {
