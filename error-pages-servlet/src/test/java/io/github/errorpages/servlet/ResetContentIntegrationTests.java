@@ -149,12 +149,7 @@ class ResetContentIntegrationTests {
                     .transport(transport).bodyIdleTimeout(Duration.ofMinutes(1)).build(), async)) {
                 // (Within the raw exchange's 10 s read timeout, else it fails: a body dropped at its first part ends
                 // the exchange at once.)
-                String answer = Client.rawExchange(proxy.port(), "POST /orders/42/form HTTP/1.1\r\n"
-                        + "Host: shop.example\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=1");
-
-                assertThat(answer).startsWith("HTTP/1.1 205 ");
-                assertThat(answer.toLowerCase(Locale.ROOT)).contains("\r\ncontent-length: 0\r\n")
-                        .endsWith("\r\n\r\n");
+                assertAFormPostGetsAnEmptyResetContent(proxy);
                 assertThat(dropped.get(20, TimeUnit.SECONDS)).as("the upstream connection dropped").isTrue();
             }
             assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
@@ -190,6 +185,15 @@ class ResetContentIntegrationTests {
         assertAStalledResetContentIsAnsweredWhole(container, transport, async, marker);
     }
 
+    /** Posts a form through the proxy: the client gets a 205 with {@code Content-Length: 0} and nothing after it. */
+    private static void assertAFormPostGetsAnEmptyResetContent(ProxyContainer.Server proxy) throws Exception {
+        String answer = Client.rawExchange(proxy.port(), "POST /orders/42/form HTTP/1.1\r\n"
+                + "Host: shop.example\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=1");
+
+        assertThat(answer).startsWith("HTTP/1.1 205 ");
+        assertThat(answer.toLowerCase(Locale.ROOT)).contains("\r\ncontent-length: 0\r\n").endsWith("\r\n\r\n");
+    }
+
     /** An upstream that sends a 205 with {@code field} and {@code Content-Length: 5}, then nothing. */
     private static void assertAStalledResetContentIsAnsweredWhole(ProxyContainer container, ProxyTransport transport,
             boolean async, String field) throws Exception {
@@ -200,12 +204,7 @@ class ResetContentIntegrationTests {
             UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
             try (ProxyContainer.Server proxy = container.start(List.of(), ReverseProxyServlet.builder(guard)
                     .transport(transport).bodyIdleTimeout(Duration.ofMillis(300)).build(), async)) {
-                String answer = Client.rawExchange(proxy.port(), "POST /orders/42/form HTTP/1.1\r\n"
-                        + "Host: shop.example\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=1");
-
-                assertThat(answer).startsWith("HTTP/1.1 205 ");
-                assertThat(answer.toLowerCase(Locale.ROOT)).contains("\r\ncontent-length: 0\r\n")
-                        .endsWith("\r\n\r\n");
+                assertAFormPostGetsAnEmptyResetContent(proxy);
             }
             assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
             awaitEveryPermitBack(guard);
