@@ -218,6 +218,17 @@ abstract class ReverseProxyServletIntegrationTests {
                 exchange.respond(302, "", "Location", "https://login.example/sso");
             } else if (target.startsWith("/api/varies")) {
                 exchange.respond(200, "negotiated", "Content-Type", "text/plain", "Vary", "Accept-Encoding, origin");
+            } else if (target.startsWith("/api/cookie-domain-ipv6")) {
+                // From an endpoint that is an IPv6 literal: its address with the brackets of the Host received,
+                // without them, as an upstream that splits the port off the Host writes it, and in another spelling.
+                String host = exchange.request().headers().get("host");
+                String bracketed = host.substring(0, host.lastIndexOf(':'));
+                exchange.respond(200, "signed in", "Content-Type", "text/plain",
+                        "Set-Cookie", "session=s3cr3t; Domain=" + bracketed.substring(1, bracketed.length() - 1)
+                                + "; Path=/; HttpOnly",
+                        "Set-Cookie", "theme=dark; path=/; domain=" + bracketed,
+                        "Set-Cookie", "lang=en; Domain=0:0:0:0:0:FFFF:7F00:1; Path=/",
+                        "Set-Cookie", "region=eu; Domain=shop.example; Path=/");
             } else if (target.startsWith("/api/cookie-domain")) {
                 // The cookie domain taken from the Host received, the endpoint's, as some frameworks take it; beside
                 // one for a domain of the gateway's.
@@ -773,6 +784,30 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(response.headers().allValues("Set-Cookie")).containsExactly("session=s3cr3t; Path=/; HttpOnly",
                 "theme=dark; path=/", "region=eu; Domain=shop.example; Path=/");
         assertNoLeak(response);
+    }
+
+    /**
+     * R37, RFC 6265 §5.3: from an endpoint that is an IPv6 literal, a cookie whose {@code Domain} names its address
+     * reaches the client without that {@code Domain}: written with the brackets the {@code Host} it received holds,
+     * without them, as an upstream writes it that splits the port off that {@code Host} (Go's
+     * {@code net.SplitHostPort}), and in another case and spelling of the address without them too; one for another
+     * domain keeps its own. Before, a {@code Domain} without brackets was relayed: it named the endpoint's address to
+     * the client, which refused the cookie. The literal is the IPv4-mapped one of the upstream's loopback address
+     * ({@code [::ffff:127.0.0.1]}), as the tests' JVMs have no IPv6 sockets ({@code java.net.preferIPv4Stack}).
+     */
+    @Test
+    void dropsACookieDomainThatNamesAnIpv6EndpointWithOrWithoutBracketsTowardTheClient() {
+        URI ipv6Literal = URI.create("http://[::ffff:127.0.0.1]:" + orders.port() + "/api");
+        configured = new JettyServer().servlet("/orders/*", proxy(UpstreamConfig.builder("orders")
+                .endpoints(ipv6Literal).build())).start();
+
+        HttpResponse<byte[]> response = Client.get(configured.uri("/orders/cookie-domain-ipv6"), JSON);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Client.text(response)).isEqualTo("signed in");
+        assertThat(response.headers().allValues("Set-Cookie")).containsExactly("session=s3cr3t; Path=/; HttpOnly",
+                "theme=dark; path=/", "lang=en; Path=/", "region=eu; Domain=shop.example; Path=/");
+        assertNoLeak(response, "::ffff", "FFFF:7F00");
     }
 
     /**

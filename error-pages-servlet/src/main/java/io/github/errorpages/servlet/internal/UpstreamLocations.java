@@ -90,10 +90,12 @@ public final class UpstreamLocations {
      * make it for the endpoints:
      * <ul>
      *   <li>without a {@code Domain} attribute that names an endpoint's host ({@code Domain=10.0.0.7},
-     *       {@code Domain=.billing-internal.svc.cluster.local}), as an upstream sets it that takes its cookie domain
-     *       from the {@code Host} it received, the endpoint's. Relayed so, it named an internal host to the client
-     *       (R37), and the client, whose request went to the gateway's host, refused the cookie (RFC 6265 §5.3,
-     *       step 6: the request host does not domain-match it). Without it the cookie is the gateway's host's alone.
+     *       {@code Domain=.billing-internal.svc.cluster.local}, an IPv6 address with or without its brackets and
+     *       in any of its spellings: {@code Domain=fd00::7}, {@code Domain=[FD00:0:0::7]}), as an upstream sets it
+     *       that takes its cookie domain from the {@code Host} it received, the endpoint's. Relayed so, it named an
+     *       internal host to the client (R37), and the client, whose request went to the gateway's host, refused the
+     *       cookie (RFC 6265 §5.3, step 6: the request host does not domain-match it). Without it the cookie is the
+     *       gateway's host's alone.
      *       A {@code Domain} naming any other host, a parent domain the gateway's host shares with the endpoint's
      *       included, is kept.</li>
      *   <li>with a {@code Path} at or below an endpoint's base path, segment by segment ({@code /api} and
@@ -206,11 +208,16 @@ public final class UpstreamLocations {
 
     /**
      * Whether a cookie's {@code Domain} value names an endpoint's host: without a leading dot, which §5.2.3 ignores,
-     * in the spelling {@link UrlHosts} gives hosts.
+     * in the spelling {@link UrlHosts} gives hosts. An IPv6 address with or without its brackets
+     * ({@code Domain=fd00::7}, as an upstream writes it that splits the port off the {@code Host} it received, Go's
+     * {@code net.SplitHostPort} among them), in any of its spellings ({@code FD00:0:0::7}): each names the endpoint's
+     * address to the client (R37), and the client, whose request went to the gateway's host, refuses the cookie.
      */
     private boolean namesAnEndpoint(String domainValue) {
         String domain = domainValue.trim();
-        String host = UrlHosts.canonical(domain.startsWith(".") ? domain.substring(1) : domain);
+        String name = domain.startsWith(".") ? domain.substring(1) : domain;
+        // A ':' is in no domain name: read so, it is an IPv6 address, in the brackets UrlHosts reads one in.
+        String host = UrlHosts.canonical(name.indexOf(':') >= 0 && !name.startsWith("[") ? "[" + name + "]" : name);
         if (host == null) {
             return false;
         }

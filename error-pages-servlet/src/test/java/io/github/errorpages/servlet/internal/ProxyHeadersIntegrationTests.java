@@ -40,9 +40,9 @@ class ProxyHeadersIntegrationTests {
     /** The endpoints of R37's example: an internal host name and an internal IP, each with a base path. */
     private static final UpstreamLocations LOCATIONS = UpstreamLocations.of(List.of(
             URI.create("https://billing-internal.svc.cluster.local:8443/api"), URI.create("http://10.23.4.5/api/")));
-    /** Endpoints with different base paths: none ({@code /}), and one below another's. */
-    private static final UpstreamLocations SEVERAL_BASES = UpstreamLocations.of(List.of(
-            URI.create("http://10.23.4.6/"), URI.create("http://10.23.4.7/api/v2/")));
+    /** Endpoints with different base paths: none ({@code /}; an IPv4 and an IPv6 address), one below another's. */
+    private static final UpstreamLocations SEVERAL_BASES = UpstreamLocations.of(List.of(URI.create("http://10.23.4.6/"),
+            URI.create("http://[fd00::7]:8081/"), URI.create("http://10.23.4.7/api/v2/")));
     private static Server server;
     private static LocalConnector connector;
     /** Behind a TLS terminator: Jetty takes the client's address from the terminator's X-Forwarded-For. */
@@ -652,8 +652,10 @@ class ProxyHeadersIntegrationTests {
      * step 7), is; compared as the client compares it (§5.1.4), as written. Under a context path, that and the
      * mapping's path; under the default mapping ({@code /}), the context's alone. Of an endpoint with no base path,
      * every path below the root ({@code /x}, an {@code XSRF-TOKEN}'s too); of several base paths, the longest.
-     * Alongside a {@code Domain} naming the endpoint, before or after the {@code Path}, which goes (R37), an empty
-     * one, which the client ignores (RFC 6265 §5.2.3), and one kept (a parent domain, before or after the
+     * Alongside a {@code Domain} naming the endpoint, before or after the {@code Path}, which goes (R37; an IPv6
+     * address with or without its brackets, as an upstream writes it that splits the port off the {@code Host} it
+     * received, in another case or spelling too; another address stays), an empty one, which the client ignores
+     * (RFC 6265 §5.2.3), and one kept (a parent domain, before or after the
      * {@code Path}, in any case, beside a dropped endpoint one), as nginx maps it: a Tomcat upstream with a context
      * path and a shared cookie domain sends {@code JSESSIONID=…; Path=/api; Domain=example.com}, and with its
      * {@code Path} kept the client never sent the session back to {@code /billing/...}.
@@ -679,6 +681,10 @@ class ProxyHeadersIntegrationTests {
         "/several/x | s=1; Path=/x/y                         | s=1; Path=/several/x/y",
         "/several/x | XSRF-TOKEN=t0k3n; Path=/spa             | XSRF-TOKEN=t0k3n; Path=/several/spa",
         "/several/x | s=1; Domain=10.23.4.6; Path=/x          | s=1; Path=/several/x",
+        "/several/x | s=1; Domain=[fd00::7]; Path=/x          | s=1; Path=/several/x",
+        "/several/x | s=1; Domain=fd00::7; Path=/x            | s=1; Path=/several/x",
+        "/several/x | s=1; Path=/x; DOMAIN=.FD00:0:0::7       | s=1; Path=/several/x",
+        "/several/x | s=1; Domain=fd00::8; Path=/x            | s=1; Domain=fd00::8; Path=/several/x",
         "/several/x | s=1; Path=/api/v2                       | s=1; Path=/several",
         "/several/x | s=1; Path=/api/v2/x                     | s=1; Path=/several/x",
         "/several/x | s=1; Path=/api/v2x                      | s=1; Path=/several/api/v2x",
