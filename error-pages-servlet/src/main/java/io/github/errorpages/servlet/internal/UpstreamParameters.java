@@ -2,6 +2,7 @@ package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.internal.ConfigurationErrors;
 import io.github.errorpages.internal.Durations;
+import io.github.errorpages.internal.OversizedPorts;
 import io.github.errorpages.upstream.UpstreamConfig;
 import java.net.URI;
 import java.util.ArrayList;
@@ -129,6 +130,7 @@ public final class UpstreamParameters {
                     try {
                         endpoints.add(URI.create(endpoint));
                     } catch (IllegalArgumentException e) {
+                        refusePortPastAnInt(builder, key, endpoint);
                         throw ConfigParameters.invalid(key, endpoint, "must hold URLs");
                     }
                 }
@@ -143,6 +145,29 @@ public final class UpstreamParameters {
             throw ConfigParameters.invalid(key, value, "must hold absolute http or https URLs separated by commas "
                     + "or spaces, with a host and no query, fragment or user info, no server twice");
         }
+    }
+
+    /**
+     * Refuses an endpoint that {@link URI} refuses for a port past an {@code int}'s range as the builder refuses it
+     * with that port written as {@code 65536} ({@link OversizedPorts}): for its port, naming the value as written. A
+     * host name's or an IPv4 address's such port is read (the authority as a registry name), and the builder gives it
+     * the port's message; an IPv6 literal's is refused as malformed, which said "must hold URLs".
+     *
+     * @throws IllegalArgumentException the builder's refusal, so worded, for such an endpoint; nothing for another
+     */
+    private static void refusePortPastAnInt(UpstreamConfig.Builder builder, String key, String endpoint) {
+        String readable = OversizedPorts.readable(endpoint);
+        if (readable.equals(endpoint)) {
+            return;
+        }
+        URI portOutOfRange;
+        try {
+            portOutOfRange = URI.create(readable);
+        } catch (IllegalArgumentException stillNoUrl) {
+            return;
+        }
+        // Refused, for its port or whatever else a host name's endpoint with that port is refused for.
+        ConfigParameters.asWritten(key, endpoint, () -> builder.endpoints(portOutOfRange));
     }
 
     private static Set<Integer> statuses(String key, String value) {

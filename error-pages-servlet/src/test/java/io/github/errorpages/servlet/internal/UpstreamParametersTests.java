@@ -129,6 +129,38 @@ class UpstreamParametersTests {
     }
 
     /**
+     * An endpoint whose port has more digits than an int holds, given as the proxy servlet's init-parameter, fails
+     * startup with the message of any port out of range, naming the key and the endpoint as written, whatever its host
+     * (the builder's own check: UpstreamConfigTests.rejectsAPortTooLongForAnIntAsOutOfRangeNotAsNoHost): an IPv6
+     * literal's, which java.net.URI refuses as malformed, was refused as "must hold URLs".
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"http://[::1]:99999999999", "https://[FD00:0::7]:2147483648/api", "http://[::1]:99999",
+        "http://10.0.0.7:99999999999", "http://billing.internal:99999999999/api"})
+    void anEndpointsPortPastAnIntIsRefusedAsOutOfRangeWhateverItsHost(String endpoint) {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://127.0.0.1:9 " + endpoint)))
+                .withMessage("Invalid error-pages configuration: upstreams.orders.endpoints must hold ports from 1 to "
+                        + "65535, but was " + endpoint);
+    }
+
+    /**
+     * Beside that, an IPv6 endpoint that is no URL whatever its port is still refused as no URL, and one with user
+     * info for it, as any endpoint with user info, in words that name the whole value masked.
+     */
+    @Test
+    void anIpv6EndpointWithAPortPastAnIntIsStillRefusedForWhatElseIsWrongWithIt() {
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://[::1:99999999999")))
+                .withMessage("Invalid error-pages configuration: upstreams.orders.endpoints must hold URLs, but was "
+                        + "http://[::1:99999999999");
+        assertThatIllegalArgumentException().isThrownBy(() -> UpstreamParameters.config("orders",
+                Map.of("endpoints", "http://ops:s3cr3t@[::1]:99999999999")))
+                .withMessageStartingWith("Invalid error-pages configuration: upstreams.orders.endpoints must hold "
+                        + "absolute http or https URLs").withMessageNotContaining("s3cr3t");
+    }
+
+    /**
      * Each switch sets its own setting and no other: read into its neighbour's,
      * {@code retry.on-connect-failure-for-unsafe} would let a POST with an Idempotency-Key be sent twice, where the
      * operator only allowed one that never left to be sent again (R13), and {@code retry.with-idempotency-key} the
