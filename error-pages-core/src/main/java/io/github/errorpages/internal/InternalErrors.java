@@ -23,8 +23,9 @@ import org.slf4j.MDC;
  * ({@link ErrorPages#MDC_SUPPORT_CODE}, and in the message), so that the two are found together. The line has the
  * exception's stack trace the first time a bug ({@link BugFingerprint}) is logged within a minute
  * ({@link StackTraceLimiter}, one per {@link ErrorPages}); a repeat within that minute has the exception's class and
- * message (and its root cause's) on one line and names the line with the trace: a bug failing every request printed
- * one trace per request. The exception and its message stay in the log: the response never holds them (R36).
+ * message (and its root cause's) on one line and names the line with the trace (by that line's support code, written
+ * so that the search for a code's lines does not find it, and its time): a bug failing every request printed one trace
+ * per request. The exception and its message stay in the log: the response never holds them (R36).
  *
  * <p>Thread-safe.
  */
@@ -144,9 +145,16 @@ public final class InternalErrors {
         return outermost + "; " + which + ConfigurationErrors.oneLine(Causes.toStringOf(last));
     }
 
+    /**
+     * Names the line with the trace by its support code, but not as {@code support_code=}: the search the operators
+     * are given for a user's code ({@code support_code=CODE} up to the code's end, troubleshooting.md) then found every
+     * repeat of the bug too, all the other users' lines, a thousand a minute for a bug failing every request, where it
+     * promises the user's own lines. Written {@code for support code CODE at}, it is found the other way round: from
+     * the trace's code to its repeats.
+     */
     private static String whereTheTraceIs(StackTraceLimiter.Repeat repeat) {
         String tracedAt = repeat.tracedAt().truncatedTo(ChronoUnit.SECONDS).toString();
-        String line = repeat.tracedSupportCode() != null ? "under support_code=" + repeat.tracedSupportCode() + " at "
+        String line = repeat.tracedSupportCode() != null ? "for support code " + repeat.tracedSupportCode() + " at "
                 + tracedAt : "with no page at " + tracedAt;
         return "stack trace as logged " + line + ", repeated " + repeat.repeats()
                 + (repeat.repeats() == 1 ? " time since" : " times since");

@@ -9,6 +9,7 @@ import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.testing.StandardError;
+import io.github.errorpages.testing.SupportCodeSearch;
 import io.github.errorpages.upstream.internal.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,7 +40,9 @@ class InternalErrorsTests {
      * A bug failing request after request: the first page's ERROR line has the stack trace; a repeat's line, 30 s
      * later, keeps the message with its own support code (every code the users report finds its line) and says, in
      * place of the trace, what was thrown and its root cause, and the support code and time of the line with the
-     * trace, and how many repeats since. The pages hold none of it (R36).
+     * trace, and how many repeats since. The search troubleshooting.md gives for a user's code finds that user's two
+     * lines alone, the first user's too, though the repeats name that code: as {@code for support code CODE}, found
+     * from the trace, where {@code support_code=CODE} had the search find them all. The pages hold none of it (R36).
      */
     @Test
     void aBugsRepeatWithinAMinuteNamesTheLineWithItsStackTraceInsteadOfPrintingItAgain() { // R36
@@ -64,16 +67,36 @@ class InternalErrorsTests {
                 + "thrown (upstream=orders, support_code=" + answered.get(1).supportCode() + ") "
                 + "io.github.errorpages.UpstreamFailureException: upstream 'orders' failed: proxy_internal_error; "
                 + "root cause java.lang.CloneNotSupportedException: boom for order 1, replica 10.1.2.3:5432; stack "
-                + "trace as logged under support_code=" + traced + " at 2026-12-07T18:45:12Z, repeated 1 time since\n")
+                + "trace as logged for support code " + traced + " at 2026-12-07T18:45:12Z, repeated 1 time since\n")
                 .containsOnlyOnce("ERROR io.github.errorpages.ErrorPages - proxy_internal_error: what was "
                 + "thrown (upstream=orders, support_code=" + answered.get(2).supportCode() + ") "
                 + "io.github.errorpages.UpstreamFailureException: upstream 'orders' failed: proxy_internal_error; "
                 + "root cause java.lang.CloneNotSupportedException: boom for order 2, replica 10.1.2.3:5432; stack "
-                + "trace as logged under support_code=" + traced + " at 2026-12-07T18:45:12Z, repeated 2 times since\n")
+                + "trace as logged for support code " + traced + " at 2026-12-07T18:45:12Z, repeated 2 times since\n")
                 .doesNotContain("\tat ", "Caused by");
+        String log = first + repeats;
         for (ErrorResponse page : answered) {
             assertThat(page.bodyText()).doesNotContain("boom", "10.1.2.3", "Exception", "stack trace");
+            assertTheSearchForItsCodeFindsItsTwoLinesAlone(log, page.supportCode());
         }
+        assertThat(log.lines().filter(line -> line.contains("stack trace as logged for support code " + traced
+                + " at "))).as("the repeats, found from the trace's code, %s", log).hasSize(2);
+    }
+
+    /**
+     * The search troubleshooting.md gives for a user's support code finds that user's two lines, the page's WARN line
+     * and the ERROR line of what was thrown, and no other user's: a repeat named the trace's code as
+     * {@code support_code=}, so the search for the first user's code found every repeat's line too.
+     */
+    private static void assertTheSearchForItsCodeFindsItsTwoLinesAlone(String log, String supportCode) {
+        assertThat(SupportCodeSearch.linesOf(log, supportCode)).as("the lines of %s in %s", supportCode, log)
+                .satisfiesExactly(
+                        line -> assertThat(line).contains("WARN io.github.errorpages.ErrorPages - error page "
+                                + "status=500 cause=proxy_internal_error upstream=orders ")
+                                .endsWith(" support_code=" + supportCode),
+                        line -> assertThat(line).contains("ERROR io.github.errorpages.ErrorPages - "
+                                + "proxy_internal_error: what was thrown (upstream=orders, support_code=" + supportCode
+                                + ")"));
     }
 
     /**
@@ -101,11 +124,11 @@ class InternalErrorsTests {
         assertThat(log).containsOnlyOnce("proxy_internal_error: what was thrown (upstream=orders, "
                 + "support_code=DJDS-FH9Y)\n")
                 .contains("(upstream=orders, support_code=NEW1-CODE) io.github.errorpages.UpstreamFailureException: ")
-                .contains("; stack trace as logged under support_code=DJDS-FH9Y at 2026-12-07T18:45:12Z, repeated 1 "
+                .contains("; stack trace as logged for support code DJDS-FH9Y at 2026-12-07T18:45:12Z, repeated 1 "
                 + "time since\n")
                 .containsOnlyOnce("proxy_internal_error: what was thrown (upstream=orders, support_code=NEW2-CODE)\n")
                 .contains("(upstream=orders, support_code=NEW3-CODE) io.github.errorpages.UpstreamFailureException: ")
-                .contains("; stack trace as logged under support_code=NEW2-CODE at 2026-12-07T18:45:12Z, repeated 1 "
+                .contains("; stack trace as logged for support code NEW2-CODE at 2026-12-07T18:45:12Z, repeated 1 "
                 + "time since\n");
         assertThat(Pattern.compile("Caused by: java\\.lang\\.CloneNotSupportedException").matcher(log).results()
                 .count()).as("two traces, %s", log).isEqualTo(2);
@@ -146,7 +169,7 @@ class InternalErrorsTests {
 
         String line = "ERROR io.github.errorpages.ErrorPages - proxy_internal_error: what was thrown (upstream=orders, "
                 + "support_code=RPT1-CODE) ";
-        String named = "; stack trace as logged under support_code=FRST-CODE at 2026-12-07T18:45:12Z, repeated 1 time "
+        String named = "; stack trace as logged for support code FRST-CODE at 2026-12-07T18:45:12Z, repeated 1 time "
                 + "since\n";
         assertThat(repeats).containsOnlyOnce(line + "java.lang.IllegalStateException: boom\\r\\nERROR "
                 + "io.github.errorpages.ErrorPages - forged 1; root cause java.lang.CloneNotSupportedException: "

@@ -24,6 +24,7 @@ import io.github.errorpages.testing.Await;
 import io.github.errorpages.servlet.internal.ResponseAbortedException;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.StandardError;
+import io.github.errorpages.testing.SupportCodeSearch;
 import io.github.errorpages.upstream.GuardedHttpClient;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
@@ -2977,7 +2978,9 @@ class ErrorPagesFilterIntegrationTests {
      * first 500 page's ERROR line has the stack trace, once; the second's, under its own support code (the one its
      * user reports finds it), says what was thrown and its root cause in one line and names the first page's support
      * code for the trace, printed once a minute per bug rather than once per request, which at a thousand requests a
-     * second drowned every other line. Neither page names anything of it (R36). The trace was printed for each.
+     * second drowned every other line. Neither page names anything of it (R36). The trace was printed for each. The
+     * search troubleshooting.md gives for either user's code finds that page's WARN and ERROR lines alone: the repeat
+     * named the first code as {@code support_code=}, which had the search for it find every repeat's line too.
      */
     @Test
     void theSameBugBehindASecondPageIsLoggedWithoutItsStackTraceNamingTheFirstPagesSupportCode() { // R36
@@ -3009,11 +3012,27 @@ class ErrorPagesFilterIntegrationTests {
                             + "(upstream=orders, support_code=" + secondCode + ") io.github.errorpages."
                             + "UpstreamFailureException: upstream 'orders' failed: proxy_internal_error after 1 "
                             + "attempt; root cause java.lang.CloneNotSupportedException: boom for order 2, replica "
-                            + "10.1.2.3:5432; stack trace as logged under support_code=" + firstCode + " at ")
-                    .containsPattern("support_code=" + firstCode + " at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ, "
-                            + "repeated 1 time since\\R")
+                            + "10.1.2.3:5432; stack trace as logged for support code " + firstCode + " at ")
+                    .containsPattern("for support code " + firstCode + " at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:"
+                            + "\\d\\dZ, repeated 1 time since\\R")
                     .doesNotContain("\tat ", "Caused by");
+            String log = firstLog + secondLog;
+            assertTheSearchForTheCodeFindsTheWarnAndErrorLinesOfItsPageAlone(log, firstCode);
+            assertTheSearchForTheCodeFindsTheWarnAndErrorLinesOfItsPageAlone(log, secondCode);
         }
+    }
+
+    /**
+     * The search troubleshooting.md gives for a code a user reports, {@code grep -iE
+     * 'support_code=CODE([^A-Za-z0-9._-]|$)'}, finds the two lines of that user's {@code proxy_internal_error} page,
+     * its WARN line and then the ERROR line of what was thrown, and no other user's lines.
+     */
+    private static void assertTheSearchForTheCodeFindsTheWarnAndErrorLinesOfItsPageAlone(String log, String code) {
+        assertThat(SupportCodeSearch.linesOf(log, code)).as("the lines of %s in %s", code, log).satisfiesExactly(
+                line -> assertThat(line).contains("WARN io.github.errorpages.ErrorPages - error page status=500 "
+                        + "cause=proxy_internal_error upstream=orders ").endsWith(" support_code=" + code),
+                line -> assertThat(line).contains("ERROR io.github.errorpages.ErrorPages - proxy_internal_error: "
+                        + "what was thrown (upstream=orders, support_code=" + code + ")"));
     }
 
     /** The support code a JSON page shows. */
