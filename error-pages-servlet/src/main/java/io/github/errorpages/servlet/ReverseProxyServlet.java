@@ -152,7 +152,9 @@ import org.slf4j.LoggerFactory;
  * MUST respond to it as the final recipient), and so is one whose {@code Max-Forwards} is no number
  * ({@code -1}) or comes in two fields, which no hop could count down, while one with a higher number is forwarded
  * with it one lower, at most {@code Long.MAX_VALUE}; a {@code Transfer-Encoding} that names a coding other than
- * {@code chunked}, which Jetty passes on with the body still so coded, with 501 (RFC 9112 §6.1). Other methods,
+ * {@code chunked}, which Jetty passes on with the body still so coded, with 501 (RFC 9112 §6.1); an HTTP/1.0 request
+ * with any {@code Transfer-Encoding}, whatever its method, with 400 and the connection closed (RFC 9112 §6.1: faulty
+ * framing; Jetty, Tomcat and Undertow would keep the connection for a next request). Other methods,
  * extension methods included, are forwarded in the case received, their {@code Max-Forwards} as received.
  *
  * <p><b>Streaming.</b> Request and response bodies are streamed, never held whole: a request body is
@@ -573,7 +575,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         // Looked up once, for the local answers and for whether there is a body: most requests have none.
         String transferEncoding = request.getHeader("Transfer-Encoding");
         if (!errorPage && LocalAnswers.answered(request, transferEncoding, response)) {
-            return false; // TRACE, CONNECT, OPTIONS with Max-Forwards: 0, a transfer coding it cannot forward
+            // TRACE, CONNECT, OPTIONS with Max-Forwards: 0, a transfer coding it cannot forward, any in HTTP/1.0
+            return false;
         }
         if (ProxyHeaders.hasPassed(request, current.pseudonym)) {
             // Forwarded, it would come back again: each round would take a permit of the bulkhead until it refuses.

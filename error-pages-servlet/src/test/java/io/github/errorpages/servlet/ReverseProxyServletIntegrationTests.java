@@ -6651,6 +6651,37 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * RFC 9112 §6.1: a server that receives an HTTP/1.0 request with {@code Transfer-Encoding} MUST treat its framing
+     * as faulty and close the connection after it; HTTP/1.0 has no transfer codings, and a hop in front that frames
+     * the body otherwise than the container sees another request in it (request smuggling). Jetty decodes the chunked
+     * body and keeps the connection: the upload went to the upstream chunked, as HTTP/1.1, and the request pipelined
+     * after it was forwarded too, the first answer saying {@code Connection: keep-alive}. The proxy answers 400 itself
+     * (as nginx does), whatever else the request asks for ({@code gzip} would be a 501's, {@code TRACE} a 405's),
+     * with {@code Connection: close}; the connection ends after it, the pipelined request unanswered, nothing is
+     * forwarded and the guard counts nothing: no breaker failure the upstream did not cause. (One with a
+     * {@code Content-Length} too Jetty refuses itself, with a 400 of its own.)
+     */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"POST /orders HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked",
+        "POST /orders HTTP/1.0\r\nTransfer-Encoding: gzip, chunked",
+        "TRACE /orders/42 HTTP/1.0\r\nTransfer-Encoding: chunked"})
+    void answersAnHttp10RequestWithATransferEncodingWithBadRequestAndClosesTheConnection(String head) {
+        UpstreamGuard guard = guardedServer();
+
+        Client.RawAnswer answer = Client.rawAnswer(configured.port(), head
+                + "\r\nHost: shop.example\r\nContent-Type: text/plain\r\n\r\n"
+                + "5\r\nhello\r\n0\r\n\r\n"
+                + "GET /orders/42 HTTP/1.0\r\nHost: shop.example\r\nConnection: keep-alive\r\n\r\n");
+
+        assertThat(answer.reset()).as("the connection closed, not reset").isFalse();
+        assertThat(answer.text()).as("one answer, the pipelined request unanswered").containsOnlyOnce("HTTP/1.");
+        HttpTester.Response response = HttpTester.parseResponse(answer.text());
+        assertAnsweredWithoutUpstream(response, 400, guard);
+        assertThat(response.get("Connection")).isEqualTo("close");
+        assertThat(response.get("Allow")).isNull();
+    }
+
+    /**
      * RFC 9110 §5.6.1: a recipient accepts empty list elements. A chunked upload whose {@code Transfer-Encoding} has
      * one ({@code , chunked}) is chunked alone: forwarded with its body, not answered with 501 as a transfer coding
      * the proxy does not know.

@@ -18,6 +18,7 @@ import io.github.errorpages.testing.FaultyUpstream.Behaviour;
 import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.errorpages.upstream.UpstreamMetrics;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -1903,6 +1904,44 @@ class TomcatIntegrationTests {
                 + "Connection: close\r\n\r\n").getStatus()).isEqualTo(200);
         assertThat(upstream.requests()).singleElement()
                 .satisfies(forwarded -> assertThat(forwarded.headers()).containsEntry("max-forwards", "0"));
+    }
+
+    /**
+     * RFC 9112 §6.1 on Tomcat 11: an HTTP/1.0 request with {@code Transfer-Encoding} has faulty framing, and the
+     * connection MUST close after it. Tomcat decodes the chunked body and keeps the connection: the upload went to the
+     * upstream and the request pipelined after it too, two 200s on one connection. The proxy answers 400 itself, with
+     * {@code Connection: close}, behind the filter as ever: Tomcat closes the connection after it, the pipelined
+     * request unanswered, nothing forwarded, the guard counting no call.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void proxyServletAnswersAnHttp10RequestWithATransferEncodingWithBadRequestAndClosesTheConnectionOnTomcat(
+            ProxyTransport transport) {
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+            try (TomcatServer tomcat = TomcatServer.inCode()
+                    .filter(ErrorPagesFilter.builder().build())
+                    .servlet("/orders/*", ReverseProxyServlet.builder(guard).transport(transport).build())
+                    .start()) {
+                Client.RawAnswer answer = Client.rawAnswer(tomcat.uri("/").getPort(), "POST /orders/42 HTTP/1.0\r\n"
+                        + "Host: shop.example\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "5\r\nhello\r\n0\r\n\r\n"
+                        + "GET /orders/42 HTTP/1.0\r\nHost: shop.example\r\nConnection: keep-alive\r\n\r\n");
+
+                assertThat(answer.reset()).as("the connection closed, not reset").isFalse();
+                assertThat(answer.text()).as("one answer, the pipelined request unanswered")
+                        .containsOnlyOnce("HTTP/1.");
+                HttpTester.Response response = HttpTester.parseResponse(answer.text());
+                assertThat(response.getStatus()).isEqualTo(400);
+                assertThat(response.get("Connection")).isEqualTo("close");
+                assertThat(response.get("Cache-Control")).isEqualTo("no-store");
+                assertThat(response.get("Content-Length")).isEqualTo("0");
+                assertThat(response.getContent()).isEmpty();
+                assertThat(upstream.connectionCount()).as("nothing forwarded").isZero();
+                assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+                assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfBufferedCalls()).isZero();
+            }
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.testing.StandardError;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.errorpages.upstream.UpstreamMetrics;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
@@ -65,6 +66,7 @@ import java.util.logging.LogRecord;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -732,6 +734,39 @@ class UndertowIntegrationTests {
             assertThat(answer).startsWith("HTTP/1.1 200 ");
             assertThat(upstream.requests()).singleElement().extracting(FaultyUpstream.RecordedRequest::target)
                     .isEqualTo("/api/a/b");
+        }
+    }
+
+    /**
+     * RFC 9112 §6.1 on Undertow: an HTTP/1.0 request with {@code Transfer-Encoding} has faulty framing, and the
+     * connection MUST close after it. Undertow kept the connection open after the answer. The proxy answers 400
+     * itself, with {@code Connection: close}, with either transport: Undertow closes the connection after it, the
+     * request pipelined after it unanswered, nothing forwarded, the guard counting no call.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProxyTransport.class, names = {"JETTY", "JDK"})
+    void answersAnHttp10RequestWithATransferEncodingWithBadRequestAndClosesTheConnection(ProxyTransport transport)
+            throws Exception {
+        try (FaultyUpstream upstream = FaultyUpstream.start(FaultyUpstream.Behaviour.ok())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri()).build());
+            try (ProxyContainer.Server proxy = startedAt("/orders/*", ReverseProxyServlet.builder(guard)
+                    .transport(transport).build())) {
+                Client.RawAnswer answer = Client.rawAnswer(proxy.port(), "POST /orders/42 HTTP/1.0\r\n"
+                        + "Host: shop.example\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "5\r\nhello\r\n0\r\n\r\n"
+                        + "GET /orders/42 HTTP/1.0\r\nHost: shop.example\r\nConnection: keep-alive\r\n\r\n");
+
+                assertThat(answer.reset()).as("the connection closed, not reset").isFalse();
+                assertThat(answer.text()).as("one answer, the pipelined request unanswered")
+                        .containsOnlyOnce("HTTP/1.");
+                HttpTester.Response response = HttpTester.parseResponse(answer.text());
+                assertThat(response.getStatus()).isEqualTo(400);
+                assertThat(response.get("Connection")).isEqualTo("close");
+                assertThat(response.get("Cache-Control")).isEqualTo("no-store");
+                assertThat(response.get("Content-Length")).isEqualTo("0");
+                assertThat(upstream.connectionCount()).as("nothing forwarded").isZero();
+                assertThat(guard.metrics()).isEqualTo(new UpstreamMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+            }
         }
     }
 

@@ -9,6 +9,12 @@ import org.jspecify.annotations.Nullable;
  * The requests a reverse proxy answers itself instead of forwarding them, before its guard is asked (no
  * upstream call; the guard records nothing, no breaker or metrics failure):
  * <ul>
+ *   <li>an HTTP/1.0 request with a {@code Transfer-Encoding}, whatever its method: 400 and the connection closed
+ *       (RFC 9112 §6.1: a server that receives one MUST treat its framing as faulty and close the connection after
+ *       it). HTTP/1.0 has no transfer codings: an HTTP/1.0 hop in front that reads the body by another framing than
+ *       the container's sees another request where the container sees this one's body (request smuggling). Jetty 12,
+ *       Tomcat 11 and Undertow keep the connection for a next request (Jetty and Tomcat decode the chunked body and
+ *       pass the request on); nginx answers 400;</li>
  *   <li>{@code TRACE}: 405 with {@code Allow}. Never forwarded: an upstream that echoes it (Apache's
  *       {@code TraceEnable On}) would show the client the fields the proxy adds ({@code X-Forwarded-*},
  *       {@code Forwarded}, {@code Via}), the endpoint's {@code Host} and base path, and cookies to a script that
@@ -33,7 +39,7 @@ import org.jspecify.annotations.Nullable;
  * Each answer has {@code Cache-Control: no-store} and no content ({@code Content-Length: 0}): the status line and
  * {@code Allow} say all there is, and a body of none needs no negotiation of its type nor escaping of anything.
  * It is written past {@code ErrorPagesFilter}'s capturing wrapper, as the proxy's failure pages are: a filter
- * that intercepts 501 would make the answer a page of an upstream failure there was not.
+ * that intercepts 400 or 501 would make the answer a page of an upstream failure there was not.
  *
  * <p>Thread-safe (stateless).
  */
@@ -60,6 +66,12 @@ public final class LocalAnswers {
      */
     public static boolean answered(HttpServletRequest request, @Nullable String transferEncoding,
             HttpServletResponse response) {
+        // First, whatever the method: where this body ends, and so where a next request on the connection begins, is in
+        // doubt (a hop in front may have framed it otherwise), so the connection closes whatever else would answer it.
+        // Its body is left unread, as the 501's.
+        if (transferEncoding != null && request.getProtocol().equals("HTTP/1.0")) {
+            return answer(request, response, HttpServletResponse.SC_BAD_REQUEST, "Connection", "close");
+        }
         String method = request.getMethod();
         // In any case: a method is case-sensitive (RFC 9110 §9.1), but an upstream may read it ignoring case.
         if (method.equalsIgnoreCase("TRACE") || method.equalsIgnoreCase("CONNECT")) {
@@ -94,7 +106,7 @@ public final class LocalAnswers {
 
     private static boolean answer(HttpServletRequest request, HttpServletResponse client, int status, String field,
             String value) {
-        // Past ErrorPagesFilter's wrapper: the proxy's own 501 is no upstream failure to make a page of.
+        // Past ErrorPagesFilter's wrapper: the proxy's own 400 or 501 is no upstream failure to make a page of.
         HttpServletResponse response = CapturingResponse.answeredPast(request, client);
         response.setStatus(status);
         response.setHeader(field, value);
