@@ -6998,11 +6998,13 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
-     * Interim (1xx) responses before the final one are the proxy's client's to consume (RFC 9110 §15.2: "A
-     * client MUST be able to parse one or more 1xx responses received prior to a final response"): the
-     * client gets the final response. A client that waited for the final answer forever would hold its
-     * connection and the request's async cycle, which has no timeout of its own. Jetty's client handles only
-     * the first 100 and every 102 and 103 itself: a second 100 or a 1xx it has no handler for made it drop the
+     * The proxy consumes the upstream's interim (1xx) responses, {@code 103 Early Hints} included, and relays the
+     * final one: the client gets that alone, a 103's {@code Link} preloads lost. RFC 9110 §15.2 asks a proxy to
+     * forward them, but the Servlet API (6.0, 6.1) has no call that sends an interim response, and the JDK's client
+     * hands none on; the quick start and the {@code transport} row of the configuration reference say so. Whatever
+     * interim responses come, the final one is relayed: a transport that waited for it forever would hold the
+     * client's connection and the request's async cycle, which has no timeout of its own. Jetty's client handles
+     * only the first 100 and every 102 and 103 itself: a second 100 or a 1xx it has no handler for made it drop the
      * final response, and the attempt waited out its timeout (a 504).
      */
     @ParameterizedTest(name = "{0} before the final response")
